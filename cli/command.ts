@@ -1,0 +1,47 @@
+/**
+ * The contract every `tcast` subcommand follows. A command lives in
+ * cli/commands/NAME.ts and default-exports a Command; cli/main.ts finds it by
+ * file name, so adding a command touches no other file.
+ */
+export interface Command {
+  /** The word after `tcast`. */
+  name: string;
+  /** One line for `tcast --help`. */
+  summary: string;
+  /** The full text for `tcast NAME --help`: usage, options, exit codes. */
+  help: string;
+  /** Runs the command; resolves to the process exit code. */
+  run(argv: string[]): Promise<number>;
+}
+
+/** Exit codes that mean something, shared by every command. */
+export const EXIT = {
+  ok: 0,
+  /** The check the command ran failed (a mismatch, a failing property). */
+  failed: 1,
+  /** The input was wrong: a bad option, config, case directory or workload. */
+  usage: 2,
+  /** A tool the command needs is missing (Verilator, Yosys, Icarus). */
+  missingTool: 3,
+  /** A bug in tcast itself. */
+  internal: 70,
+} as const;
+
+/**
+ * An error the user can act on: the message names the thing and the fix. The
+ * CLI prints it as one line, without a stack trace. Any layer may throw its own
+ * error class instead, as long as it sets `userFacing = true` (duck-typed so
+ * that the golden model and the DSL need not import the CLI).
+ */
+export class UsageError extends Error {
+  readonly userFacing = true;
+  readonly exitCode: number = EXIT.usage;
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+export function isUserFacing(e: unknown): e is Error & { userFacing: true; exitCode?: number } {
+  return e instanceof Error && (e as { userFacing?: unknown }).userFacing === true;
+}

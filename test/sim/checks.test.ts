@@ -1,0 +1,158 @@
+import { describe, expect, it } from 'vitest';
+import { fileURLToPath } from 'node:url';
+import { compileIcarus, inferMemories, lintVerilator, parseVerilatorMessages, synthYosys } from '../../sim/checks';
+import { SimInputError } from '../../sim/sources';
+import { ToolMissingError, requireTool, resetToolCache, toolVersions } from '../../sim/tools';
+
+const fx = (name: string) => fileURLToPath(new URL(`./fixtures/${name}.v`, import.meta.url));
+const design = (name: string) => ({ files: [fx(name)], top: name });
+
+describe('tools', () => {
+  it('finds the three HDL tools and their versions', () => {
+    const v = toolVersions();
+    expect(v.verilator).toMatch(/^\d+\.\d+/);
+    expect(v.iverilog).toMatch(/^\d+\.\d+/);
+    expect(v.yosys).toMatch(/^\d+\.\d+/);
+  });
+
+  it('a missing tool is a one-line user-facing error with exit code 3 and the install command', () => {
+    const saved = process.env.PATH;
+    process.env.PATH = '/nonexistent';
+    resetToolCache();
+    try {
+      let err: unknown;
+      try {
+        requireTool('verilator');
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(ToolMissingError);
+      const e = err as ToolMissingError;
+      expect(e.userFacing).toBe(true);
+      expect(e.exitCode).toBe(3);
+      expect(e.message).toBe(
+        "Verilator not found on PATH: install it with 'apt-get update && apt-get install -y verilator' (as root)",
+      );
+      expect(() => requireTool('yosys')).toThrow(/^Yosys not found on PATH: .*apt-get install -y yosys/);
+      expect(() => requireTool('iverilog')).toThrow(/apt-get install -y iverilog/);
+    } finally {
+      process.env.PATH = saved;
+      resetToolCache();
+    }
+  });
+});
+
+describe('lintVerilator', () => {
+  it('is clean on the clean fixture', async () => {
+    const r = await lintVerilator(design('clean'));
+    expect(r.warnings).toEqual([]);
+    expect(r.errors).toEqual([]);
+    expect(r.clean).toBe(true);
+  });
+
+  it('reports the WIDTH warning with file and line', async () => {
+    const r = await lintVerilator(design('lint_warning'));
+    expect(r.clean).toBe(false);
+    expect(r.warnings).toHaveLength(1);
+    expect(r.warnings[0]).toMatchObject({ severity: 'warning', code: 'WIDTH', file: fx('lint_warning'), line: 8 });
+    expect(r.warnings[0]!.message).toMatch(/expects 4 bits/);
+  });
+
+  it('reports the latch and the combinational loop', async () => {
+    expect((await lintVerilator(design('latch'))).warnings.map((w) => w.code)).toEqual(['LATCH']);
+    expect((await lintVerilator(design('comb_loop'))).warnings.map((w) => w.code)).toEqual(['UNOPTFLAT']);
+  });
+
+  it('reports syntax errors as errors carrying Verilator’s message', async () => {
+    const r = await lintVerilator(design('syntax_error'));
+    expect(r.clean).toBe(false);
+    expect(r.errors[0]).toMatchObject({ severity: 'error', line: 7 });
+    expect(r.errors[0]!.message).toMatch(/syntax error/);
+  });
+
+  it('accepts in-memory sources', async () => {
+    const r = await lintVerilator({
+      top: 'inv',
+      sources: [{ name: 'inv.v', text: 'module inv(input wire a, output wire y);\n  assign y = ~a;\nendmodule\n' }],
+    });
+    expect(r.clean).toBe(true);
+  });
+
+  it('parses continuation lines into the diagnostic text', () => {
+    const d = parseVerilatorMessages(
+      "%Warning-UNUSEDSIGNAL: a.v:3:9: Signal is not used: 'x'\n    : ... In instance t\n%Error: Exiting due to 1 warning(s)\n",
+    );
+    expect(d).toHaveLength(1);
+    expect(d[0]).toMatchObject({ code: 'UNUSEDSIGNAL', file: 'a.v', line: 3, column: 9 });
+    expect(d[0]!.text).toMatch(/In instance t/);
+  });
+});
+
+describe('synthYosys', () => {
+  it('synthesises the clean fixture: cells, flip-flops, no latches, a logic depth', async () => {
+    const r = await synthYosys(design('clean'));
+    expect(r.ok).toBe(true);
+    expect(r.errors).toEqual([]);
+    expect(r.latches).toBe(0);
+    expect(r.cells).toBeGreaterThan(8);
+    expect(Object.values(r.cellTypes).reduce((a, b) => a + b, 0)).toBe(r.cells);
+    const dffs = Object.entries(r.cellTypes)
+      .filter(([t]) => /DFF/i.test(t))
+      .reduce((a, [, n]) => a + n, 0);
+    expect(dffs).toBe(8);
+    expect(r.logicDepth).toBeGreaterThan(1);
+  });
+
+  it('counts the latches of the latch fixture', async () => {
+    const r = await synthYosys(design('latch'));
+    expect(r.latches).toBe(4);
+  });
+
+  it('fails check on a combinational loop', async () => {
+    const r = await synthYosys(design('comb_loop'));
+    expect(r.ok).toBe(false);
+    expect(r.problems.join('\n')).toMatch(/logic loop/);
+  });
+
+  it('fails with Yosys’ message on a syntax error', async () => {
+    const r = await synthYosys(design('syntax_error'));
+    expect(r.ok).toBe(false);
+    expect(r.errors.join('\n')).toMatch(/syntax_error\.v:7: ERROR: syntax error/);
+  });
+});
+
+describe('inferMemories', () => {
+  it('infers the RAM of the FIFO as a memory, and none in a plain register design', async () => {
+    const fifo = await inferMemories(design('ram_fifo'));
+    expect(fifo.ok).toBe(true);
+    expect(fifo.memories).toBe(1);
+    const clean = await inferMemories(design('clean'));
+    expect(clean.ok).toBe(true);
+    expect(clean.memories).toBe(0);
+  });
+});
+
+describe('compileIcarus', () => {
+  it('compiles the clean fixture', async () => {
+    const r = await compileIcarus(design('clean'));
+    expect(r.errors).toEqual([]);
+    expect(r.ok).toBe(true);
+  });
+
+  it('fails with Icarus’ message on a syntax error', async () => {
+    const r = await compileIcarus(design('syntax_error'));
+    expect(r.ok).toBe(false);
+    expect(r.errors[0]).toMatchObject({ file: fx('syntax_error'), line: 7 });
+    expect(r.errors[0]!.message).toMatch(/syntax error/);
+  });
+
+  it('fails on an unknown top module', async () => {
+    const r = await compileIcarus({ files: [fx('clean')], top: 'nosuch' });
+    expect(r.ok).toBe(false);
+    expect(r.log).toMatch(/nosuch/);
+  });
+
+  it('rejects an invalid top name before running any tool', async () => {
+    await expect(compileIcarus({ files: [fx('clean')], top: 'bad name' })).rejects.toBeInstanceOf(SimInputError);
+  });
+});

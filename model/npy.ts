@@ -163,7 +163,9 @@ export function decodeNpy(bytes: Uint8Array, file = 'array.npy'): NpyArray {
   const have = bytes.length - dataStart;
   if (have < need) throw bad(file, `truncated: shape ${shapeText(shape)} of ${dtype} needs ${need} data bytes, the file has ${have}`);
   if (have > need) throw bad(file, `has ${have - need} bytes after the data of shape ${shapeText(shape)}; not a plain np.save file`);
-  const raw = bytes.slice(dataStart, dataStart + need);
+  // A fresh, aligned copy (a Node Buffer's slice() would share its pool).
+  const raw = new Uint8Array(need);
+  raw.set(bytes.subarray(dataStart, dataStart + need));
   const data: NpyData =
     dtype === 'float32' ? new Float32Array(raw.buffer, 0, count)
       : dtype === 'int32' ? new Int32Array(raw.buffer, 0, count)

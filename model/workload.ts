@@ -1,0 +1,393 @@
+/**
+ * Seeded, reproducible generators of DLRM-like batches in the batched-table
+ * (TBE) layout (./batched.ts), with presets from tiny to DLRM benchmark scale,
+ * and the statistics of a workload (docs/MODEL.md, "Workloads").
+ *
+ * Randomness: xoshiro128** seeded through splitmix32 from a 32-bit seed; the
+ * same spec and seed give the same batch on every machine.
+ */
+import type { TableSpec } from './batched';
+import { ModelError } from './errors';
+
+/** xoshiro128** (Blackman & Vigna), 32-bit outputs. */
+export class Rng {
+  private s0: number;
+  private s1: number;
+  private s2: number;
+  private s3: number;
+
+  constructor(seed: number) {
+    let x = seed >>> 0;
+    const next = (): number => {
+      // splitmix32
+      x = (x + 0x9e3779b9) >>> 0;
+      let z = x;
+      z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
+      z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
+      return (z ^ (z >>> 16)) >>> 0;
+    };
+    this.s0 = next();
+    this.s1 = next();
+    this.s2 = next();
+    this.s3 = next();
+    if ((this.s0 | this.s1 | this.s2 | this.s3) === 0) this.s0 = 1;
+  }
+
+  /** A uniform 32-bit unsigned integer. */
+  u32(): number {
+    const r = Math.imul(rotl(Math.imul(this.s1, 5) >>> 0, 7), 9) >>> 0;
+    const t = (this.s1 << 9) >>> 0;
+    this.s2 = (this.s2 ^ this.s0) >>> 0;
+    this.s3 = (this.s3 ^ this.s1) >>> 0;
+    this.s1 = (this.s1 ^ this.s2) >>> 0;
+    this.s0 = (this.s0 ^ this.s3) >>> 0;
+    this.s2 = (this.s2 ^ t) >>> 0;
+    this.s3 = rotl(this.s3, 11);
+    return r;
+  }
+
+  /** A uniform double in [0, 1) with 53 random bits. */
+  float(): number {
+    return ((this.u32() >>> 5) * 67108864 + (this.u32() >>> 6)) / 9007199254740992;
+  }
+
+  /** A uniform integer in [0, n), n ≤ 2^32 (bias below 2^-21 for n ≤ 2^32). */
+  int(n: number): number {
+    return Math.floor(this.float() * n);
+  }
+}
+
+function rotl(x: number, k: number): number {
+  return ((x << k) | (x >>> (32 - k))) >>> 0;
+}
+
+/**
+ * Zipf(s) over ranks 1..n, P(k) ∝ k^-s, s > 0, by rejection-inversion
+ * (Hörmann & Derflinger 1996): O(1) per sample and no table, so it works for
+ * tables of any size.
+ */
+export class ZipfSampler {
+  private readonly hX1: number;
+  private readonly hN: number;
+  private readonly sConst: number;
+
+  constructor(private readonly n: number, private readonly s: number) {
+    if (!(n >= 1) || !(s > 0)) throw new ModelError(`Zipf needs n >= 1 and exponent > 0 (got n=${n}, s=${s})`, { array: 'distribution' });
+    this.hX1 = this.hIntegral(1.5) - 1;
+    this.hN = this.hIntegral(n + 0.5);
+    this.sConst = 2 - this.hIntegralInv(this.hIntegral(2.5) - this.h(2));
+  }
+
+  /** A rank in 1..n. */
+  sample(rng: Rng): number {
+    for (;;) {
+      const u = this.hN + rng.float() * (this.hX1 - this.hN);
+      const x = this.hIntegralInv(u);
+      let k = Math.floor(x + 0.5);
+      if (k < 1) k = 1;
+      else if (k > this.n) k = this.n;
+      if (k - x <= this.sConst || u >= this.hIntegral(k + 0.5) - this.h(k)) return k;
+    }
+  }
+
+  private h(x: number): number {
+    return Math.exp(-this.s * Math.log(x));
+  }
+
+  private hIntegral(x: number): number {
+    const lx = Math.log(x);
+    return helper2((1 - this.s) * lx) * lx;
+  }
+
+  private hIntegralInv(x: number): number {
+    let t = x * (1 - this.s);
+    if (t < -1) t = -1; // numerical guard
+    return Math.exp(helper1(t) * x);
+  }
+}
+
+/** log1p(x)/x, continuous at 0. */
+function helper1(x: number): number {
+  return Math.abs(x) > 1e-8 ? Math.log1p(x) / x : 1 - x * (0.5 - x * (1 / 3 - 0.25 * x));
+}
+
+/** expm1(x)/x, continuous at 0. */
+function helper2(x: number): number {
+  return Math.abs(x) > 1e-8 ? Math.expm1(x) / x : 1 + x * 0.5 * (1 + x / 3 * (1 + 0.25 * x));
+}
+
+export type Pooling =
+  | { kind: 'fixed'; L: number }
+  /** Bag sizes uniform in min..L (min defaults to 1, as DLRM; 0 allows empty bags). */
+  | { kind: 'uniform'; L: number; min?: number }
+  /** Per-table fixed sizes (MLPerf DLRMv2's multi-hot sizes). */
+  | { kind: 'per_table'; sizes: number[] };
+
+export type Distribution =
+  | { kind: 'uniform' }
+  /** Zipf with this exponent over the rows; rank k maps to row (k-1)·a mod rows (a bijection, hot rows spread out). */
+  | { kind: 'zipf'; exponent: number };
+
+export interface WorkloadSpec {
+  name?: string;
+  tables: TableSpec[];
+  batchSize: number;
+  pooling: Pooling;
+  distribution: Distribution;
+  /**
+   * DLRM's per-bag de-duplication: each bag's indices become np.unique of the
+   * drawn ones (sorted ascending, duplicates removed), as dlrm_data_pytorch.py's
+   * generator does.
+   */
+  dedup?: boolean;
+  /** Also draw per-sample weights, uniform in [0, 1) rounded to binary32. */
+  perSampleWeights?: boolean;
+  seed: number;
+}
+
+export interface Workload {
+  spec: WorkloadSpec;
+  tables: TableSpec[];
+  batchSize: number;
+  /** Table-major lookups [N], int32. */
+  indices: Int32Array;
+  /** [T·B+1] */
+  offsets: Int32Array;
+  perSampleWeights: Float32Array | null;
+}
+
+const BIG_PRIME = 2654435761; // odd; coprime to rows unless rows is a multiple of it
+
+function coprimeMultiplier(rows: number): number {
+  let a = BIG_PRIME % Math.max(1, rows);
+  if (a === 0) a = 1;
+  const gcd = (x: number, y: number): number => (y === 0 ? x : gcd(y, x % y));
+  while (rows > 1 && gcd(a, rows) !== 1) a++;
+  return a;
+}
+
+function checkSpec(spec: WorkloadSpec): void {
+  const bad = (m: string) => new ModelError(`workload: ${m}`, { array: 'workload' });
+  if (!Number.isInteger(spec.batchSize) || spec.batchSize < 0) throw bad(`batchSize ${spec.batchSize} is not a non-negative integer`);
+  if (spec.tables.length === 0) throw bad('needs at least one table');
+  spec.tables.forEach((t, i) => {
+    if (!Number.isInteger(t.rows) || t.rows < 1) throw bad(`tables[${i}].rows = ${t.rows} must be a positive integer`);
+    if (!Number.isInteger(t.dim) || t.dim < 1) throw bad(`tables[${i}].dim = ${t.dim} must be a positive integer`);
+  });
+  const p = spec.pooling;
+  if (p.kind === 'per_table') {
+    if (p.sizes.length !== spec.tables.length) throw bad(`per_table pooling has ${p.sizes.length} sizes for ${spec.tables.length} tables`);
+    if (p.sizes.some((s) => !Number.isInteger(s) || s < 0)) throw bad('per_table pooling sizes must be non-negative integers');
+  } else if (!Number.isInteger(p.L) || p.L < 0) {
+    throw bad(`pooling L = ${p.L} must be a non-negative integer`);
+  } else if (p.kind === 'uniform' && p.min !== undefined && (!Number.isInteger(p.min) || p.min < 0 || p.min > p.L)) {
+    throw bad(`pooling min = ${p.min} must be an integer in 0..L`);
+  }
+  if (spec.distribution.kind === 'zipf' && !(spec.distribution.exponent > 0)) throw bad('zipf exponent must be > 0');
+}
+
+/** Generates a batch. Same spec (and seed) → same batch. */
+export function generateWorkload(spec: WorkloadSpec): Workload {
+  checkSpec(spec);
+  const rng = new Rng(spec.seed);
+  const T = spec.tables.length;
+  const B = spec.batchSize;
+  const sizes = new Int32Array(T * B);
+  for (let t = 0; t < T; t++) {
+    for (let b = 0; b < B; b++) {
+      const p = spec.pooling;
+      let L: number;
+      if (p.kind === 'fixed') L = p.L;
+      else if (p.kind === 'per_table') L = p.sizes[t]!;
+      else {
+        const min = p.min ?? Math.min(1, p.L);
+        L = min + rng.int(p.L - min + 1);
+      }
+      sizes[t * B + b] = L;
+    }
+  }
+  let total = 0;
+  for (let i = 0; i < sizes.length; i++) total += sizes[i]!;
+  const indices = new Int32Array(total);
+  const offsets = new Int32Array(T * B + 1);
+  let n = 0;
+  const scratch: number[] = [];
+  for (let t = 0; t < T; t++) {
+    const rows = spec.tables[t]!.rows;
+    const dist = spec.distribution;
+    const zipf = dist.kind === 'zipf' ? new ZipfSampler(rows, dist.exponent) : null;
+    const mult = coprimeMultiplier(rows);
+    const draw = zipf
+      ? () => ((zipf.sample(rng) - 1) * mult) % rows
+      : () => rng.int(rows);
+    for (let b = 0; b < B; b++) {
+      offsets[t * B + b] = n;
+      const L = sizes[t * B + b]!;
+      if (spec.dedup) {
+        scratch.length = 0;
+        for (let i = 0; i < L; i++) scratch.push(draw());
+        scratch.sort((x, y) => x - y);
+        for (let i = 0; i < scratch.length; i++) if (i === 0 || scratch[i] !== scratch[i - 1]) indices[n++] = scratch[i]!;
+      } else {
+        for (let i = 0; i < L; i++) indices[n++] = draw();
+      }
+    }
+  }
+  offsets[T * B] = n;
+  const finalIndices = n === total ? indices : indices.slice(0, n);
+  let psw: Float32Array | null = null;
+  if (spec.perSampleWeights) {
+    psw = new Float32Array(n);
+    for (let i = 0; i < n; i++) psw[i] = rng.float();
+  }
+  return { spec, tables: spec.tables, batchSize: B, indices: finalIndices, offsets, perSampleWeights: psw };
+}
+
+/** Fills a float32 array with uniform values in [-scale, scale), fast (one u32 per value). */
+export function fillUniform(arr: Float32Array, seed: number, scale = 1): Float32Array {
+  const rng = new Rng(seed);
+  const k = (2 * scale) / 4294967296;
+  for (let i = 0; i < arr.length; i++) arr[i] = rng.u32() * k - scale;
+  return arr;
+}
+
+/** One weight array per table, [rows, dim], uniform in [-scale, scale). */
+export function makeWeights(tables: TableSpec[], seed: number, scale = 0.05): Float32Array[] {
+  return tables.map((t, i) => fillUniform(new Float32Array(t.rows * t.dim), (seed + i * 7919) >>> 0, scale));
+}
+
+/** A grad_output [B, ΣD], uniform in [-scale, scale). */
+export function makeGradOutput(w: Workload, seed: number, scale = 1): Float32Array {
+  const D = w.tables.reduce((a, t) => a + t.dim, 0);
+  return fillUniform(new Float32Array(w.batchSize * D), seed, scale);
+}
+
+/** The MLPerf DLRMv2 (Criteo 1TB multi-hot) row counts of its 26 tables. */
+export const DLRMV2_ROWS = [
+  40000000, 39060, 17295, 7424, 20265, 3, 7122, 1543, 63, 40000000, 3067956, 405282, 10, 2209, 11938, 155, 4, 976, 14,
+  40000000, 40000000, 40000000, 590152, 12973, 108, 36,
+];
+/** Its multi-hot sizes (lookups per sample per table). */
+export const DLRMV2_MULTI_HOT = [3, 2, 1, 2, 6, 1, 1, 1, 1, 7, 3, 8, 1, 6, 9, 5, 1, 1, 1, 12, 100, 27, 10, 3, 1, 1];
+
+export type PresetName = 'tiny' | 'small' | 'medium' | 'dlrm-benchmark' | 'mlperf-dlrmv2';
+
+export const PRESET_NAMES: PresetName[] = ['tiny', 'small', 'medium', 'dlrm-benchmark', 'mlperf-dlrmv2'];
+
+export interface PresetOptions {
+  seed?: number;
+  /** mlperf-dlrmv2: cap on rows per table (default 1,000,000; the 40M-row tables would need 20 GiB each). */
+  rowCap?: number;
+  batchSize?: number;
+}
+
+/**
+ * The workload presets:
+ * - tiny: 2 tables (10×4, 7×3), B 4, pooling uniform 0..5, Zipf 1.1 (tests; empty bags and repeats).
+ * - small: 4 tables × 1000 rows, dim 16, B 64, pooling uniform 1..20, Zipf 1.05.
+ * - medium: 8 tables × 100k rows, dim 64, B 512, pooling fixed 50, uniform.
+ * - dlrm-benchmark: facebookresearch/dlrm's bench/dlrm_s_benchmark.sh: 8 tables × 1,000,000
+ *   rows, dim 64, 100 lookups per bag, batch 2048, uniform indices (1,638,400 lookups;
+ *   no per-bag de-duplication, so exactly 100 per bag).
+ * - mlperf-dlrmv2: MLPerf DLRMv2's 26 tables (rows capped at rowCap), its multi-hot sizes, dim 128, B 2048, uniform.
+ */
+export function preset(name: PresetName, opts: PresetOptions = {}): WorkloadSpec {
+  const seed = opts.seed ?? 1;
+  switch (name) {
+    case 'tiny':
+      return {
+        name, seed, tables: [{ rows: 10, dim: 4 }, { rows: 7, dim: 3 }], batchSize: opts.batchSize ?? 4,
+        pooling: { kind: 'uniform', L: 5, min: 0 }, distribution: { kind: 'zipf', exponent: 1.1 },
+      };
+    case 'small':
+      return {
+        name, seed, tables: Array.from({ length: 4 }, () => ({ rows: 1000, dim: 16 })), batchSize: opts.batchSize ?? 64,
+        pooling: { kind: 'uniform', L: 20 }, distribution: { kind: 'zipf', exponent: 1.05 },
+      };
+    case 'medium':
+      return {
+        name, seed, tables: Array.from({ length: 8 }, () => ({ rows: 100_000, dim: 64 })), batchSize: opts.batchSize ?? 512,
+        pooling: { kind: 'fixed', L: 50 }, distribution: { kind: 'uniform' },
+      };
+    case 'dlrm-benchmark':
+      return {
+        name, seed, tables: Array.from({ length: 8 }, () => ({ rows: 1_000_000, dim: 64 })), batchSize: opts.batchSize ?? 2048,
+        pooling: { kind: 'fixed', L: 100 }, distribution: { kind: 'uniform' },
+      };
+    case 'mlperf-dlrmv2': {
+      const cap = opts.rowCap ?? 1_000_000;
+      return {
+        name, seed, tables: DLRMV2_ROWS.map((r) => ({ rows: Math.min(r, cap), dim: 128 })), batchSize: opts.batchSize ?? 2048,
+        pooling: { kind: 'per_table', sizes: DLRMV2_MULTI_HOT }, distribution: { kind: 'uniform' },
+      };
+    }
+    default:
+      throw new ModelError(`unknown workload preset ${JSON.stringify(name)}; known: ${PRESET_NAMES.join(', ')}`, { array: 'preset', value: name });
+  }
+}
+
+export interface WorkloadStats {
+  tables: number;
+  batchSize: number;
+  lookups: number;
+  /** Distinct (table, row) pairs looked up. */
+  uniqueRows: number;
+  /** lookups / uniqueRows (≥ 1; 0 when there are no lookups). */
+  reuse: number;
+  emptyBags: number;
+  /** Bytes each primitive must move at least (fp32 values, int32 indices); see docs/MODEL.md. */
+  bytes: {
+    /** Gather N weight rows, read indices and offsets, write B pooled rows. */
+    forward: number;
+    /** Read grad_output rows once per lookup via the casted index, the casted index itself, write U rows. */
+    castedBackward: number;
+    /**
+     * Expand (read grad_output once per lookup, write the N expanded rows), sort
+     * (read and write N keys and N payloads once), read the N rows back, write U
+     * rows, plus the indices and offsets.
+     */
+    expandCoalesceBackward: number;
+    /** Rowwise Adagrad: read and write U weight rows and U states, read U gradient rows. */
+    rowwiseAdagrad: number;
+  };
+}
+
+/** The statistics of a workload. */
+export function workloadStats(w: Workload): WorkloadStats {
+  const T = w.tables.length;
+  const B = w.batchSize;
+  let uniqueRows = 0;
+  let rowBytes = 0; // Σ over lookups of dim·4
+  let uniqBytes = 0; // Σ over unique rows of dim·4
+  let emptyBags = 0;
+  for (let t = 0; t < T; t++) {
+    const { rows, dim } = w.tables[t]!;
+    const start = w.offsets[t * B]!;
+    const end = w.offsets[(t + 1) * B]!;
+    const seen = new Uint8Array(rows);
+    let u = 0;
+    for (let p = start; p < end; p++) {
+      const r = w.indices[p]!;
+      if (!seen[r]) { seen[r] = 1; u++; }
+    }
+    uniqueRows += u;
+    rowBytes += (end - start) * dim * 4;
+    uniqBytes += u * dim * 4;
+    for (let b = 0; b < B; b++) if (w.offsets[t * B + b + 1] === w.offsets[t * B + b]) emptyBags++;
+  }
+  const n = w.indices.length;
+  const D = w.tables.reduce((a, t) => a + t.dim, 0);
+  const outBytes = B * D * 4;
+  const idxBytes = n * 4 + (T * B + 1) * 4;
+  // Casted index: uniqueRows (U), segOffsets (U+1), bagIds (N), scales (N, when any).
+  const castedIdxBytes = uniqueRows * 8 + 4 + n * 4 + (w.perSampleWeights ? n * 4 : 0);
+  return {
+    tables: T, batchSize: B, lookups: n, uniqueRows, reuse: uniqueRows ? n / uniqueRows : 0, emptyBags,
+    bytes: {
+      forward: rowBytes + idxBytes + outBytes + (w.perSampleWeights ? n * 4 : 0),
+      castedBackward: rowBytes + castedIdxBytes + uniqBytes,
+      expandCoalesceBackward: 3 * rowBytes + idxBytes + 4 * n * 4 + uniqBytes,
+      rowwiseAdagrad: 2 * uniqBytes + uniqBytes + 2 * 4 * uniqueRows,
+    },
+  };
+}

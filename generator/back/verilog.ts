@@ -1,0 +1,344 @@
+/**
+ * The Verilog back end: one Verilog-2005 module per distinct elaborated
+ * module, readable and deterministic.
+ *
+ * Every arithmetic node already has operands of its own width (see ir.ts), so
+ * each prints as `a + b` without Verilog's context-dependent widening; nodes
+ * read more than once, and operands that Verilog cannot slice, become
+ * `_T`-prefixed wires. Registers print as one clocked always block per reset
+ * kind, with the if/else structure of the source's whens. A signal of which
+ * some bits are never read gets a lint_off UNUSEDSIGNAL around its own
+ * declaration only (inputs a block ignores by design, unread status outputs of
+ * a child); no warning is switched off for the whole file.
+ */
+import { ElaborationError } from '../hdl/errors';
+import type { Elaborated, ModuleNet } from '../hdl/elaborate';
+import { Value, signedLitValue } from '../hdl/ir';
+import { Signal, VERILOG_KEYWORDS, assignLocs, type Module, type Namespace } from '../hdl/module';
+import { locToString, type SourceLoc } from '../hdl/source';
+
+export interface PortInfo { name: string; dir: 'input' | 'output'; width: number }
+export interface VerilogModule { name: string; text: string }
+export interface VerilogDesign {
+  /** The top module's Verilog name. */
+  top: string;
+  /** Distinct modules, children before parents. */
+  modules: VerilogModule[];
+  /** The top's ports, clock and reset first when present. */
+  ports: PortInfo[];
+  clock?: string;
+  reset?: { name: string; activeLow: boolean };
+}
+
+const NAME = '\u0000NAME\u0000';
+
+export function emitVerilog(e: Elaborated): VerilogDesign {
+  const netUses = new Map<Module, ModuleNet>(e.nets.map((n) => [n.module, n]));
+  const nameOf = new Map<Module, string>();
+  const byText = new Map<string, string>();
+  const taken = new Map<string, number>();
+  const modules: VerilogModule[] = [];
+  for (const net of e.nets) {
+    const body = emitModule(net, nameOf, netUses);
+    let name = byText.get(body);
+    if (!name) {
+      const want = net.module.moduleName;
+      if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(want) || VERILOG_KEYWORDS.has(want)) {
+        throw new ElaborationError(VERILOG_KEYWORDS.has(want) ? 'KEYWORD NAME' : 'NAME COLLISION', `module name '${want}' is not a usable Verilog identifier; override moduleName`, net.module.instancePath, locToString(net.module.declLoc));
+      }
+      const k = taken.get(want) ?? 0;
+      taken.set(want, k + 1);
+      name = k === 0 ? want : `${want}_${k}`;
+      byText.set(body, name);
+      modules.push({ name, text: body.split(NAME).join(name) });
+    }
+    nameOf.set(net.module, name);
+  }
+  const topNet = e.nets[e.nets.length - 1]!;
+  const top = topNet.module;
+  const ports: PortInfo[] = [];
+  if (topNet.usesClock && top.clocking) ports.push({ name: top.clocking.clock, dir: 'input', width: 1 });
+  if (topNet.usesReset && top.clocking?.reset) ports.push({ name: top.clocking.reset.name, dir: 'input', width: 1 });
+  for (const p of top.portSignals) ports.push({ name: p.name, dir: p.kind === 'output' ? 'output' : 'input', width: p.width });
+  return {
+    top: nameOf.get(top)!,
+    modules,
+    ports,
+    ...(topNet.usesClock && top.clocking ? { clock: top.clocking.clock } : {}),
+    ...(topNet.usesReset && top.clocking?.reset ? { reset: top.clocking.reset } : {}),
+  };
+}
+
+const range = (w: number): string => (w === 1 ? '' : `[${w - 1}:0] `);
+const at = (loc: SourceLoc | undefined): string => (loc ? ` // @[${locToString(loc)}]` : '');
+
+function literal(v: Value): string {
+  const w = v.width;
+  if (w === 1) return `1'b${v.lit!}`;
+  return `${w}'h${v.lit!.toString(16)}`;
+}
+
+const BIN: Record<string, string> = { add: '+', sub: '-', mul: '*', and: '&', or: '|', xor: '^', eq: '==', ne: '!=', lt: '<', le: '<=', gt: '>', ge: '>=' };
+const RED: Record<string, string> = { andr: '&', orr: '|', xorr: '^' };
+
+class Printer {
+  readonly uses = new Map<Value, number>();
+  readonly temps = new Map<Value, string>();
+  readonly tempLines: string[] = [];
+  /** Bits read of each signal (undefined entry: not read at all). */
+  readonly read = new Map<Signal, boolean[]>();
+  constructor(readonly names: Map<Signal, string>, readonly ns: Namespace) {}
+
+  count(v: Value): void {
+    const n = (this.uses.get(v) ?? 0) + 1;
+    this.uses.set(v, n);
+    if (n > 1) return;
+    if (v instanceof Signal) return this.markRead(v, 0, v.width - 1);
+    if (v.op === 'slice') {
+      const base = stripCast(v.args[0]!);
+      if (base instanceof Signal) {
+        this.uses.set(base, (this.uses.get(base) ?? 0) + 1);
+        return this.markRead(base, v.params[1]!, v.params[0]!);
+      }
+    }
+    for (const a of v.args) this.count(a);
+  }
+  markRead(s: Signal, lo: number, hi: number): void {
+    let bits = this.read.get(s);
+    if (!bits) { bits = new Array<boolean>(s.width).fill(false); this.read.set(s, bits); }
+    for (let i = lo; i <= hi; i++) bits[i] = true;
+  }
+  fullyRead(s: Signal): boolean {
+    const b = this.read.get(s);
+    return !!b && b.every(Boolean);
+  }
+
+  /** An identifier holding v (a temp when v is an expression). */
+  ident(v: Value): string {
+    const s = stripCast(v);
+    if (s instanceof Signal) return this.names.get(s)!;
+    return this.temp(v);
+  }
+  temp(v: Value): string {
+    let t = this.temps.get(v);
+    if (t) return t;
+    const rhs = this.expr(v, true, true);
+    t = this.ns.fresh(`_T`);
+    this.tempLines.push(`  wire ${range(v.width)}${t} = ${rhs};`);
+    this.temps.set(v, t);
+    return t;
+  }
+
+  /** Prints v; `top` omits outer parentheses; `noTemp` prints v itself even if shared. */
+  expr(v: Value, top = false, noTemp = false): string {
+    if (v instanceof Signal) return this.names.get(v)!;
+    if (v.op === 'lit') return literal(v);
+    if (v.op === 'cast') return this.expr(v.args[0]!, top);
+    const t = this.temps.get(v);
+    if (t) return t;
+    if (!noTemp && ((this.uses.get(v) ?? 0) > 1 || (v.op === 'dshr' && v.signed && !top))) return this.temp(v);
+    const wrap = (s: string): string => (top ? s : `(${s})`);
+    const a = v.args;
+    switch (v.op) {
+      case 'add': case 'sub': case 'mul': case 'and': case 'or': case 'xor':
+        return wrap(`${this.expr(a[0]!)} ${BIN[v.op]} ${this.expr(a[1]!)}`);
+      case 'eq': case 'ne': case 'lt': case 'le': case 'gt': case 'ge': {
+        if (v.params[0] && v.op !== 'eq' && v.op !== 'ne') {
+          return wrap(`$signed(${this.expr(a[0]!, true)}) ${BIN[v.op]} $signed(${this.expr(a[1]!, true)})`);
+        }
+        return wrap(`${this.expr(a[0]!)} ${BIN[v.op]} ${this.expr(a[1]!)}`);
+      }
+      case 'not': return `~${this.expr(a[0]!)}`;
+      case 'andr': case 'orr': case 'xorr': return wrap(`${RED[v.op]}${this.expr(a[0]!)}`);
+      case 'dshl': return wrap(`${this.expr(a[0]!)} << ${this.expr(a[1]!)}`);
+      case 'dshr':
+        return v.signed ? wrap(`$signed(${this.expr(a[0]!, true)}) >>> ${this.expr(a[1]!)}`) : wrap(`${this.expr(a[0]!)} >> ${this.expr(a[1]!)}`);
+      case 'mux': return wrap(`${this.expr(a[0]!)} ? ${this.expr(a[1]!)} : ${this.expr(a[2]!)}`);
+      case 'cat': return `{${a.map((x) => this.expr(x, true)).join(', ')}}`;
+      case 'ext': {
+        const x = a[0]!;
+        const k = v.width - x.width;
+        if (!v.signed) return `{${k}'h0, ${this.expr(x, true)}}`;
+        const id = this.ident(x);
+        if (x.width === 1) return `{${k + 1}{${id}}}`;
+        return `{{${k}{${id}[${x.width - 1}]}}, ${id}}`;
+      }
+      case 'slice': {
+        const [hi, lo] = v.params as [number, number];
+        const base = stripCast(a[0]!);
+        if (base.op === 'lit') {
+          const bits = ((base.signed ? BigInt.asUintN(base.width, signedLitValue(base)) : base.lit!) >> BigInt(lo)) & ((1n << BigInt(hi - lo + 1)) - 1n);
+          return literal(new Value('lit', hi - lo + 1, false, [], [], bits));
+        }
+        const id = this.ident(a[0]!);
+        return hi === lo ? `${id}[${hi}]` : `${id}[${hi}:${lo}]`;
+      }
+      default:
+        throw new Error(`internal: cannot print a '${v.op}' node`);
+    }
+  }
+}
+
+function stripCast(v: Value): Value {
+  while (v.op === 'cast') v = v.args[0]!;
+  return v;
+}
+
+function regStmts(p: Printer, r: Signal, v: Value, ind: string, lhs: string): string[] {
+  if (v === r) return [];
+  const selfLeaf = (x: Value): boolean => x === r || (x.op === 'mux' && !p.temps.has(x) && (p.uses.get(x) ?? 0) <= 1 && (selfLeaf(x.args[1]!) || selfLeaf(x.args[2]!)));
+  if (v.op === 'mux' && selfLeaf(v)) {
+    const c = p.expr(v.args[0]!, true);
+    const t = regStmts(p, r, v.args[1]!, `${ind}  `, lhs);
+    const e = regStmts(p, r, v.args[2]!, `${ind}  `, lhs);
+    if (e.length === 0) return [`${ind}if (${c}) begin`, ...t, `${ind}end`];
+    if (t.length === 0) return [`${ind}if (!(${c})) begin`, ...e, `${ind}end`];
+    return [`${ind}if (${c}) begin`, ...t, `${ind}end else begin`, ...e, `${ind}end`];
+  }
+  return [`${ind}${lhs} <= ${p.expr(v, true)};${at(assignLocs.get(v))}`];
+}
+
+function emitModule(net: ModuleNet, nameOf: Map<Module, string>, netUses: Map<Module, ModuleNet>): string {
+  const m = net.module;
+  const ns = m.ns.clone();
+  const names = new Map<Signal, string>();
+  for (const s of m.portSignals) names.set(s, s.name);
+  for (const s of net.live) names.set(s, s.name);
+  const childWires: { sig: Signal; name: string }[] = [];
+  for (const inst of m.instances) {
+    for (const p of inst.module.portSignals) {
+      const n = ns.fresh(`${inst.name}_${p.name}`, inst.loc);
+      names.set(p, n);
+      childWires.push({ sig: p, name: n });
+    }
+  }
+  const p = new Printer(names, ns);
+  for (const [, d] of net.comb) p.count(d.value);
+  for (const [r, d] of net.regs) { p.count(d.value); if (r.init) p.count(r.init); }
+  for (const mem of net.mems) {
+    for (const w of mem.writes) { p.count(w.addr); p.count(w.data); p.count(w.en); }
+    for (const r of mem.reads) { p.count(r.addr); p.count(r.en); }
+  }
+  // Signals used only as a register's own hold value are still declared and read.
+  const lintOff = (s: Signal): boolean => !p.fullyRead(s);
+
+  const body: string[] = [];
+  // Continuous assignments (wires, then child inputs, then outputs).
+  const assigns: string[] = [];
+  const combOrder = [
+    ...net.live.filter((s) => s.kind === 'wire'),
+    ...childWires.map((c) => c.sig).filter((s) => s.kind === 'input'),
+    ...m.portSignals.filter((s) => s.kind === 'output'),
+  ];
+  for (const s of combOrder) {
+    const d = net.comb.get(s)!;
+    assigns.push(`  assign ${names.get(s)} = ${p.expr(d.value, true)};${at(d.loc)}`);
+  }
+  for (const mem of net.mems) for (const r of mem.reads) {
+    if (!r.sync) assigns.push(`  assign ${names.get(r.data)} = ${mem.name}[${p.expr(r.addr, true)}];${at(r.loc)}`);
+  }
+
+  // Clocked logic.
+  const clk = m.clocking?.clock ?? '';
+  const rst = m.clocking?.reset;
+  const always: string[] = [];
+  const withReset = [...net.regs].filter(([r]) => r.init !== undefined);
+  const noReset = [...net.regs].filter(([r]) => r.init === undefined);
+  if (withReset.length) {
+    always.push(`  always @(posedge ${clk}) begin`);
+    always.push(`    if (${rst!.activeLow ? '!' : ''}${rst!.name}) begin`);
+    for (const [r] of withReset) always.push(`      ${r.name} <= ${p.expr(r.init!, true)};${at(r.loc)}`);
+    always.push('    end else begin');
+    for (const [r, d] of withReset) {
+      always.push(...regStmts(p, r, d.value, '      ', r.name));
+    }
+    always.push('    end', '  end');
+  }
+  if (noReset.length) {
+    always.push(`  always @(posedge ${clk}) begin`);
+    for (const [r, d] of noReset) {
+      always.push(...regStmts(p, r, d.value, '    ', r.name));
+    }
+    always.push('  end');
+  }
+  for (const mem of net.mems) {
+    for (const w of mem.writes) {
+      always.push(`  always @(posedge ${clk}) begin`);
+      const en = stripCast(w.en);
+      const stmt = `${mem.name}[${p.expr(w.addr, true)}] <= ${p.expr(w.data, true)};${at(w.loc)}`;
+      if (en.op === 'lit') always.push(`    ${stmt}`);
+      else always.push(`    if (${p.expr(w.en, true)}) begin`, `      ${stmt}`, '    end');
+      always.push('  end');
+    }
+    for (const r of mem.reads) {
+      if (!r.sync) continue;
+      always.push(`  always @(posedge ${clk}) begin`);
+      const stmt = `${names.get(r.data)} <= ${mem.name}[${p.expr(r.addr, true)}];${at(r.loc)}`;
+      if (stripCast(r.en).op === 'lit') always.push(`    ${stmt}`);
+      else always.push(`    if (${p.expr(r.en, true)}) begin`, `      ${stmt}`, '    end');
+      always.push('  end');
+    }
+  }
+
+  // Instances.
+  const insts: string[] = [];
+  for (const inst of m.instances) {
+    const c = inst.module;
+    const cn = nameOf.get(c)!;
+    const conns: string[] = [];
+    const childNet = netUses.get(c)!;
+    if (childNet.usesClock && c.clocking) conns.push(`.${c.clocking.clock}(${clk})`);
+    if (childNet.usesReset && c.clocking?.reset) {
+      if (!rst) throw new ElaborationError('REGISTER WITHOUT CLOCK', `instance ${inst.name} needs a reset but ${m.moduleName} has none`, c.instancePath, locToString(inst.loc));
+      conns.push(`.${c.clocking.reset.name}(${c.clocking.reset.activeLow === rst.activeLow ? '' : '!'}${rst.name})`);
+    }
+    for (const port of c.portSignals) conns.push(`.${port.name}(${names.get(port)})`);
+    insts.push(`  ${cn} ${inst.name} (${at(inst.loc)}`, ...conns.map((x, i) => `    ${x}${i < conns.length - 1 ? ',' : ''}`), '  );');
+  }
+
+  // Declarations (after printing, so temps and read-bit facts are known).
+  const decls: string[] = [];
+  const declare = (s: Signal, kind: 'reg' | 'wire', name: string, loc: SourceLoc | undefined): void => {
+    const line = `  ${kind} ${range(s.width)}${name};${at(loc)}`;
+    if (lintOff(s)) decls.push('  /* verilator lint_off UNUSEDSIGNAL */', line, '  /* verilator lint_on UNUSEDSIGNAL */');
+    else decls.push(line);
+  };
+  for (const s of net.live) declare(s, s.kind === 'reg' || s.kind === 'memread' ? 'reg' : 'wire', s.name, s.loc);
+  for (const mem of net.mems) decls.push(`  reg ${range(mem.type.width)}${mem.name} [0:${mem.depth - 1}];${at(mem.loc)}`);
+  for (const c of childWires) {
+    const line = `  wire ${range(c.sig.width)}${c.name};`;
+    if (c.sig.kind === 'output' && lintOff(c.sig)) decls.push('  /* verilator lint_off UNUSEDSIGNAL */', line, '  /* verilator lint_on UNUSEDSIGNAL */');
+    else decls.push(line);
+  }
+
+  // Ports.
+  const portLines: string[] = [];
+  const netSelf = netUses.get(m)!;
+  if (netSelf.usesClock && m.clocking) portLines.push(`  input  wire ${m.clocking.clock}`);
+  if (netSelf.usesReset && rst) portLines.push(`  input  wire ${rst.name}`);
+  for (const s of m.portSignals) {
+    const line = `  ${s.kind === 'output' ? 'output' : 'input '} wire ${range(s.width)}${s.name}`;
+    portLines.push(s.kind === 'input' && lintOff(s) ? `  /* verilator lint_off UNUSEDSIGNAL */\n${line}\n  /* verilator lint_on UNUSEDSIGNAL */` : line);
+  }
+  // Commas go before a trailing lint_on comment.
+  const portText = portLines.map((l, i) => {
+    if (i === portLines.length - 1) return l;
+    const parts = l.split('\n');
+    const k = parts.length === 3 ? 1 : parts.length - 1;
+    parts[k] += ',';
+    return parts.join('\n');
+  });
+
+  const src = m.declLoc ? `${locToString(m.declLoc)}` : 'tcast';
+  const header = [`// Generated by tcast from ${m.constructor.name} (${src}). Do not edit.`];
+  for (const line of (m.doc ?? '').split('\n').filter((l) => l.trim())) header.push(`// ${line.trim()}`);
+  body.push(...header, `module ${NAME} (`, ...portText, ');');
+  if (decls.length || p.tempLines.length) body.push(...decls, ...p.tempLines, '');
+  if (insts.length) body.push(...insts, '');
+  if (assigns.length) body.push(...assigns, '');
+  if (always.length) body.push(...always, '');
+  if (body[body.length - 1] === '') body.pop();
+  body.push('endmodule', '');
+  return body.join('\n');
+}
+

@@ -1,0 +1,234 @@
+/**
+ * Elaboration: from the statements a module's build() recorded to one driver
+ * expression per signal, with the checks that make a design well formed.
+ *
+ *  - last-connect folding: nested whens become muxes; a register's unassigned
+ *    paths hold its value; a combinational signal's unassigned path is an
+ *    error (NOT FULLY INITIALIZED), so no latch can come out of it;
+ *  - every expression refers only to its own module's signals and its direct
+ *    children's ports (CROSS MODULE REFERENCE);
+ *  - dead internal signals are dropped (nothing reads them);
+ *  - the combinational graph of the whole hierarchy has no cycle
+ *    (COMBINATIONAL LOOP, printed as the loop's signals with their lines).
+ */
+import { ElaborationError } from './errors';
+import { Value, mux } from './ir';
+import { Mem, Module, Signal, type Stmt } from './module';
+import { locToString, type SourceLoc } from './source';
+
+export interface ModuleNet {
+  module: Module;
+  /** Driver of each combinational signal this module drives (wires, outputs, child inputs, named values). */
+  comb: Map<Signal, { value: Value; loc: SourceLoc | undefined }>;
+  /** Next-state expression of each live register (may refer to the register itself). */
+  regs: Map<Signal, { value: Value; loc: SourceLoc | undefined }>;
+  /** Live memories and memory read-data signals. */
+  mems: Mem[];
+  /** Internal signals that survive dead-signal removal, in creation order. */
+  live: Signal[];
+  usesClock: boolean;
+  usesReset: boolean;
+}
+
+export interface Elaborated {
+  top: Module;
+  /** Every module instance, children before parents. */
+  nets: ModuleNet[];
+}
+
+/** Builds the top module (and so its whole hierarchy) and elaborates it. */
+export function elaborate(top: Module): Elaborated {
+  if (!top.isBuilt) top.runBuild();
+  const nets: ModuleNet[] = [];
+  const visit = (m: Module): void => {
+    for (const inst of m.instances) visit(inst.module);
+    nets.push(elaborateModule(m, nets));
+  };
+  visit(top);
+  checkCombLoops(nets);
+  return { top, nets };
+}
+
+// ---------------------------------------------------------------------------
+
+class Fold {
+  /** Where a path first went unassigned (for the error message). */
+  gap: SourceLoc | undefined;
+  constructor(readonly target: Signal, readonly undef: Value) {}
+}
+
+const assignedIn = new WeakMap<Stmt[], Set<Signal>>();
+function targetsOf(block: Stmt[]): Set<Signal> {
+  let s = assignedIn.get(block);
+  if (!s) {
+    s = new Set();
+    for (const st of block) {
+      if (st.kind === 'connect') s.add(st.target);
+      else {
+        for (const t of targetsOf(st.then)) s.add(t);
+        for (const t of targetsOf(st.else)) s.add(t);
+      }
+    }
+    assignedIn.set(block, s);
+  }
+  return s;
+}
+
+function hasUndef(v: Value, undef: Value): boolean {
+  if (v === undef) return true;
+  return v.op === 'mux' && (hasUndef(v.args[1]!, undef) || hasUndef(v.args[2]!, undef));
+}
+
+function foldBlock(block: Stmt[], f: Fold, cur: Value, lastLoc: { loc: SourceLoc | undefined }): Value {
+  for (const st of block) {
+    if (st.kind === 'connect') {
+      if (st.target === f.target) {
+        cur = st.value;
+        lastLoc.loc = st.loc;
+      }
+      continue;
+    }
+    const inThen = targetsOf(st.then).has(f.target);
+    const inElse = targetsOf(st.else).has(f.target);
+    if (!inThen && !inElse) continue;
+    const a = inThen ? foldBlock(st.then, f, cur, lastLoc) : cur;
+    const b = inElse ? foldBlock(st.else, f, cur, lastLoc) : cur;
+    if (a === b) { cur = a; continue; }
+    if (!f.gap && (hasUndef(a, f.undef) || hasUndef(b, f.undef))) f.gap = st.loc;
+    cur = mux(st.cond, a, b);
+  }
+  return cur;
+}
+
+function elaborateModule(m: Module, done: ModuleNet[]): ModuleNet {
+  const comb = new Map<Signal, { value: Value; loc: SourceLoc | undefined }>();
+  const regs = new Map<Signal, { value: Value; loc: SourceLoc | undefined }>();
+  const targets = targetsOf(m.stmts);
+
+  const childInputs: Signal[] = [];
+  for (const inst of m.instances) for (const p of inst.module.portSignals) if (p.kind === 'input') childInputs.push(p);
+  const combTargets = [
+    ...m.portSignals.filter((p) => p.kind === 'output'),
+    ...m.signals.filter((s) => s.kind === 'wire'),
+    ...childInputs,
+  ];
+
+  for (const s of combTargets) {
+    const undef = new Value('undef', s.width, s.signed);
+    const f = new Fold(s, undef);
+    const last = { loc: s.loc };
+    const start = s.default ?? undef;
+    const v = targets.has(s) ? foldBlock(m.stmts, f, start, last) : start;
+    if (hasUndef(v, undef)) {
+      const what = s.kind === 'input' ? `input ${s.name} of instance ${s.owner.instanceName}` : `${s.kind} ${s.name}`;
+      const detail = v === undef
+        ? `${what} is never assigned; connect it${s.kind === 'wire' ? ' or give it a default' : ''}`
+        : `${what} is not assigned on every path (e.g. the branch not taken at ${locToString(f.gap)}); assign it in every branch or give it a default`;
+      throw new ElaborationError('NOT FULLY INITIALIZED', detail, s.path, locToString(f.gap ?? last.loc ?? s.loc));
+    }
+    comb.set(s, { value: v, loc: last.loc });
+  }
+  for (const s of m.signals) {
+    if (s.kind !== 'reg') continue;
+    const last = { loc: s.loc };
+    const v = targets.has(s) ? foldBlock(m.stmts, new Fold(s, s), s, last) : s;
+    regs.set(s, { value: v, loc: last.loc });
+  }
+
+  // Cross-module references.
+  const own = (x: Signal): boolean => x.owner === m || (x.owner.parent === m && (x.kind === 'input' || x.kind === 'output'));
+  const seen = new Set<Value>();
+  const checkRefs = (v: Value, where: Signal | Mem, loc: SourceLoc | undefined): void => {
+    if (seen.has(v)) return;
+    seen.add(v);
+    if (v instanceof Signal) {
+      if (!own(v)) {
+        throw new ElaborationError('CROSS MODULE REFERENCE', `${where.name} in ${m.instancePath} reads ${v.path}, which belongs to another module; pass it through a port`, `${m.instancePath}.${where.name}`, locToString(loc));
+      }
+      return;
+    }
+    for (const a of v.args) checkRefs(a, where, loc);
+  };
+  for (const [s, d] of comb) checkRefs(d.value, s, d.loc);
+  for (const [s, d] of regs) { checkRefs(d.value, s, d.loc); if (s.init) checkRefs(s.init, s, s.loc); }
+  for (const mem of m.mems) {
+    for (const w of mem.writes) { checkRefs(w.addr, mem, w.loc); checkRefs(w.data, mem, w.loc); checkRefs(w.en, mem, w.loc); }
+    for (const r of mem.reads) { checkRefs(r.addr, mem, r.loc); checkRefs(r.en, mem, r.loc); }
+  }
+
+  // Dead-signal removal: live = reachable from outputs and child inputs.
+  const liveSet = new Set<Signal>();
+  const liveMems = new Set<Mem>();
+  const visited = new Set<Value>();
+  const stack: Value[] = [];
+  const push = (v: Value): void => { if (!visited.has(v)) { visited.add(v); stack.push(v); } };
+  for (const s of combTargets) if (s.kind !== 'wire') push(comb.get(s)!.value);
+  while (stack.length) {
+    const v = stack.pop()!;
+    if (v instanceof Signal) {
+      if (v.owner !== m || v.kind === 'input' || v.kind === 'output') {
+        // Own outputs are roots already; reading one means reading its driver.
+        if (v.owner === m && v.kind === 'output') push(comb.get(v)!.value);
+        continue;
+      }
+      liveSet.add(v);
+      if (v.kind === 'wire') push(comb.get(v)!.value);
+      else if (v.kind === 'reg') { push(regs.get(v)!.value); if (v.init) push(v.init); }
+      else if (v.memPort) {
+        const p = v.memPort;
+        push(p.addr); push(p.en);
+        if (!liveMems.has(p.mem)) {
+          liveMems.add(p.mem);
+          for (const w of p.mem.writes) { push(w.addr); push(w.data); push(w.en); }
+        }
+      }
+      continue;
+    }
+    for (const a of v.args) push(a);
+  }
+  for (const s of [...regs.keys()]) if (!liveSet.has(s)) regs.delete(s);
+  for (const s of [...comb.keys()]) if (s.kind === 'wire' && !liveSet.has(s)) comb.delete(s);
+  const live = m.signals.filter((s) => liveSet.has(s));
+  const mems = m.mems.filter((x) => liveMems.has(x));
+
+  const childNets = m.instances.map((i) => done.find((n) => n.module === i.module)!);
+  const usesClock = regs.size > 0 || mems.length > 0 || childNets.some((n) => n.usesClock);
+  const usesReset = [...regs.keys()].some((r) => r.init !== undefined) || childNets.some((n) => n.usesReset);
+  return { module: m, comb, regs, mems, live, usesClock, usesReset };
+}
+
+// ---------------------------------------------------------------------------
+
+function refsOf(v: Value, out: Set<Signal>, seen = new Set<Value>()): Set<Signal> {
+  if (seen.has(v)) return out;
+  seen.add(v);
+  if (v instanceof Signal) out.add(v);
+  else for (const a of v.args) refsOf(a, out, seen);
+  return out;
+}
+
+function checkCombLoops(nets: ModuleNet[]): void {
+  const deps = new Map<Signal, { refs: Set<Signal>; loc: SourceLoc | undefined }>();
+  for (const n of nets) {
+    for (const [s, d] of n.comb) deps.set(s, { refs: refsOf(d.value, new Set()), loc: d.loc });
+    for (const mem of n.mems) for (const r of mem.reads) if (!r.sync) deps.set(r.data, { refs: refsOf(r.addr, new Set()), loc: r.loc });
+  }
+  const state = new Map<Signal, 1 | 2>();
+  const path: Signal[] = [];
+  const dfs = (s: Signal): void => {
+    state.set(s, 1);
+    path.push(s);
+    for (const r of deps.get(s)?.refs ?? []) {
+      const st = state.get(r);
+      if (st === 1) {
+        const loop = path.slice(path.indexOf(r));
+        const text = [...loop, r].map((x) => `${x.path} (${locToString(deps.get(x)?.loc ?? x.loc)})`).join(' -> ');
+        throw new ElaborationError('COMBINATIONAL LOOP', `the loop is ${text}`, r.path, locToString(deps.get(r)?.loc ?? r.loc));
+      }
+      if (st === undefined && deps.has(r)) dfs(r);
+    }
+    path.pop();
+    state.set(s, 2);
+  };
+  for (const s of deps.keys()) if (!state.has(s)) dfs(s);
+}

@@ -1,0 +1,313 @@
+/**
+ * Expressions. A `Value` is an immutable node of exact width and signedness.
+ * The builders below insert explicit extensions so that every arithmetic node
+ * has operands of exactly its own width; the Verilog back end can then print
+ * each node without relying on Verilog's context-dependent width rules.
+ *
+ * Width rules (w(x) is x's width, m = max(w(a), w(b))):
+ *   add, sub          m + 1   (lossless; sub of UInt wraps modulo 2^(m+1))
+ *   addWrap, subWrap  m       (wraps)
+ *   mul               w(a) + w(b)   (lossless)
+ *   mulWrap           m
+ *   and, or, xor      m (the narrower operand extended by its signedness)
+ *   shl(n)            w(a) + n;  shl(v) w(a) + 2^w(v) - 1
+ *   shr(n)            max(w(a) - n, 1);  shr(v) w(a) (arithmetic for SInt)
+ *   eq ne lt le gt ge 1   (signed compare when both are SInt; mixing is an error)
+ *   bits(hi, lo)      hi - lo + 1, unsigned;  bit(i) 1
+ *   cat(a, b, ...)    sum of widths, first argument in the most significant bits
+ *   pad(w)            w (zero- or sign-extends by the value's own signedness)
+ *   trunc(w)          w (explicit: the only way to drop high bits besides bits())
+ */
+import { ElaborationError } from './errors';
+import { callerLoc, locToString, type SourceLoc } from './source';
+import { bitsFor, log2Up } from './types';
+
+export type Op =
+  | 'ref' | 'lit' | 'undef'
+  | 'add' | 'sub' | 'mul'
+  | 'and' | 'or' | 'xor' | 'not'
+  | 'dshl' | 'dshr'
+  | 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge'
+  | 'mux' | 'slice' | 'cat' | 'ext' | 'cast'
+  | 'andr' | 'orr' | 'xorr';
+
+export type ValueLike = Value | number | bigint | boolean;
+
+let nextId = 1;
+
+export class Value {
+  readonly id = nextId++;
+  constructor(
+    readonly op: Op,
+    readonly width: number,
+    readonly signed: boolean,
+    readonly args: readonly Value[] = [],
+    /** slice: [hi, lo]; lit: [] with `lit` set. */
+    readonly params: readonly number[] = [],
+    /** Literal bits, as an unsigned integer below 2^width. */
+    readonly lit?: bigint,
+  ) {
+    if (!Number.isInteger(width) || width < 1) {
+      throw new ElaborationError('BAD WIDTH', `an expression (${op}) would have width ${width}; widths must be at least 1`, undefined, locToString(callerLoc()));
+    }
+  }
+
+  // ---- arithmetic ------------------------------------------------------
+  /** Lossless add: width max(wa, wb) + 1. */
+  add(b: ValueLike): Value { return arith('add', this, b, true); }
+  /** Wrapping add: width max(wa, wb). */
+  addWrap(b: ValueLike): Value { return arith('add', this, b, false); }
+  /** Lossless subtract: width max(wa, wb) + 1 (a UInt result wraps modulo 2^width). */
+  sub(b: ValueLike): Value { return arith('sub', this, b, true); }
+  /** Wrapping subtract: width max(wa, wb). */
+  subWrap(b: ValueLike): Value { return arith('sub', this, b, false); }
+  /** Lossless multiply: width wa + wb. */
+  mul(b: ValueLike): Value {
+    const [x, y] = sameKind(this, b);
+    const w = x.width + y.width;
+    return new Value('mul', w, x.signed, [extendTo(x, w), extendTo(y, w)]);
+  }
+  /** Wrapping multiply: width max(wa, wb). */
+  mulWrap(b: ValueLike): Value { return this.mul(b).trunc(Math.max(this.width, toValue(b, this).width)).asKind(this.signed); }
+  /** Two's complement negation of an SInt, width + 1 (lossless). */
+  neg(): Value { return lit(0, this.width, this.signed).sub(this); }
+
+  // ---- bitwise ---------------------------------------------------------
+  and(b: ValueLike): Value { return bitwise('and', this, b); }
+  or(b: ValueLike): Value { return bitwise('or', this, b); }
+  xor(b: ValueLike): Value { return bitwise('xor', this, b); }
+  not(): Value { return new Value('not', this.width, this.signed, [this]); }
+  andR(): Value { return this.width === 1 ? this.asUInt() : new Value('andr', 1, false, [this]); }
+  orR(): Value { return this.width === 1 ? this.asUInt() : new Value('orr', 1, false, [this]); }
+  xorR(): Value { return this.width === 1 ? this.asUInt() : new Value('xorr', 1, false, [this]); }
+
+  // ---- shifts ----------------------------------------------------------
+  /** Shift left; a static amount grows the width by n, a dynamic one by 2^w(v) - 1. */
+  shl(n: number | Value): Value {
+    if (typeof n === 'number') {
+      checkNat(n, 'shift amount');
+      return n === 0 ? this : cat(this, lit(0, n)).asKind(this.signed);
+    }
+    if (n.signed) throw typeErr('a shift amount must be a UInt');
+    const w = this.width + 2 ** n.width - 1;
+    if (n.width > 16) throw new ElaborationError('BAD WIDTH', `dynamic shl by a ${n.width}-bit amount would be ${w} bits wide; truncate the amount first`, undefined, locToString(callerLoc()));
+    return new Value('dshl', w, this.signed, [extendTo(this, w), n]);
+  }
+  /** Shift right (arithmetic for SInt); a static amount narrows the width. */
+  shr(n: number | Value): Value {
+    if (typeof n === 'number') {
+      checkNat(n, 'shift amount');
+      if (n === 0) return this;
+      if (n >= this.width) return this.signed ? this.bit(this.width - 1).asSInt() : lit(0, 1);
+      return this.bits(this.width - 1, n).asKind(this.signed);
+    }
+    if (n.signed) throw typeErr('a shift amount must be a UInt');
+    return new Value('dshr', this.width, this.signed, [this, n]);
+  }
+
+  // ---- comparisons -----------------------------------------------------
+  eq(b: ValueLike): Value { return compare('eq', this, b); }
+  ne(b: ValueLike): Value { return compare('ne', this, b); }
+  lt(b: ValueLike): Value { return compare('lt', this, b); }
+  le(b: ValueLike): Value { return compare('le', this, b); }
+  gt(b: ValueLike): Value { return compare('gt', this, b); }
+  ge(b: ValueLike): Value { return compare('ge', this, b); }
+
+  // ---- bit access ------------------------------------------------------
+  /** Bits hi down to lo (inclusive), unsigned. */
+  bits(hi: number, lo: number): Value {
+    checkNat(hi, 'bit index'); checkNat(lo, 'bit index');
+    if (hi < lo || hi >= this.width) {
+      throw new ElaborationError('BAD WIDTH', `bits(${hi}, ${lo}) is out of range for a ${this.width}-bit value`, undefined, locToString(callerLoc()));
+    }
+    if (lo === 0 && hi === this.width - 1) return this.asUInt();
+    if (this.op === 'slice') {
+      const base = this.params[1]!;
+      return new Value('slice', hi - lo + 1, false, this.args, [hi + base, lo + base]);
+    }
+    return new Value('slice', hi - lo + 1, false, [this], [hi, lo]);
+  }
+  /** One bit, at a static or dynamic position (a dynamic one past the top reads 0). */
+  bit(i: number | Value): Value {
+    if (typeof i === 'number') return this.bits(i, i);
+    if (i.signed) throw typeErr('a bit index must be a UInt');
+    return this.asUInt().shr(i).bits(0, 0);
+  }
+  /** The n most significant bits. */
+  head(n: number): Value { return this.bits(this.width - 1, this.width - n); }
+  /** The most significant bit. */
+  msb(): Value { return this.bit(this.width - 1); }
+
+  // ---- width and kind --------------------------------------------------
+  /** Extends to w bits by the value's signedness (zero for UInt, sign for SInt). */
+  pad(w: number): Value {
+    if (w < this.width) throw new ElaborationError('WIDTH MISMATCH', `pad(${w}) cannot narrow a ${this.width}-bit value; use trunc(${w})`, undefined, locToString(callerLoc()));
+    return extendTo(this, w);
+  }
+  /** Zero-extends to w bits (result unsigned). */
+  zext(w: number): Value { return this.asUInt().pad(w); }
+  /** Sign-extends to w bits (result signed). */
+  sext(w: number): Value { return this.asSInt().pad(w); }
+  /** Keeps the low w bits: the explicit way to drop high bits. */
+  trunc(w: number): Value {
+    if (w > this.width) throw new ElaborationError('WIDTH MISMATCH', `trunc(${w}) cannot widen a ${this.width}-bit value; use pad(${w})`, undefined, locToString(callerLoc()));
+    return w === this.width ? this : this.bits(w - 1, 0).asKind(this.signed);
+  }
+  asUInt(): Value { return this.signed ? new Value('cast', this.width, false, [this]) : this; }
+  asSInt(): Value { return this.signed ? this : new Value('cast', this.width, true, [this]); }
+  asKind(signed: boolean): Value { return signed ? this.asSInt() : this.asUInt(); }
+  asBool(): Value {
+    if (this.width !== 1) throw new ElaborationError('WIDTH MISMATCH', `asBool() needs a 1-bit value, got ${this.width} bits`, undefined, locToString(callerLoc()));
+    return this.asUInt();
+  }
+}
+
+// ---------------------------------------------------------------------------
+function typeErr(msg: string): ElaborationError {
+  return new ElaborationError('TYPE MISMATCH', msg, undefined, locToString(callerLoc()));
+}
+function checkNat(n: number, what: string): void {
+  if (!Number.isInteger(n) || n < 0) throw new ElaborationError('BAD WIDTH', `${what} must be a non-negative integer, got ${n}`, undefined, locToString(callerLoc()));
+}
+
+/** A literal; width defaults to the fewest bits that hold it. */
+export function lit(value: number | bigint | boolean, width?: number, signed = false): Value {
+  let v: bigint;
+  if (typeof value === 'boolean') v = value ? 1n : 0n;
+  else if (typeof value === 'number') {
+    if (!Number.isInteger(value)) throw new ElaborationError('LITERAL OVERFLOW', `literal ${value} is not an integer`, undefined, locToString(callerLoc()));
+    v = BigInt(value);
+  } else v = value;
+  const minW = minWidth(v, signed);
+  const w = width ?? minW;
+  if (minW > w) {
+    throw new ElaborationError('LITERAL OVERFLOW', `literal ${v} does not fit in ${signed ? 'SInt' : 'UInt'}(${w}) (needs ${minW} bits)`, undefined, locToString(callerLoc()));
+  }
+  const mask = (1n << BigInt(w)) - 1n;
+  return new Value('lit', w, signed, [], [], v & mask);
+}
+/** Unsigned literal. */
+export function U(value: number | bigint, width?: number): Value { return lit(value, width, false); }
+/** Signed literal. */
+export function S(value: number | bigint, width?: number): Value { return lit(value, width, true); }
+
+export function minWidth(v: bigint, signed: boolean): number {
+  if (!signed) {
+    if (v < 0n) return Infinity;
+    let w = 1;
+    while (v >> BigInt(w) !== 0n) w++;
+    return w;
+  }
+  let w = 1;
+  while (!(v >= -(1n << BigInt(w - 1)) && v < 1n << BigInt(w - 1))) w++;
+  return w;
+}
+
+/** Converts a JS number/bool to a literal shaped like `like` (same signedness, at least its width if it fits). */
+export function toValue(x: ValueLike, like?: Value): Value {
+  if (x instanceof Value) return x;
+  const signed = like?.signed ?? false;
+  const v = typeof x === 'boolean' ? (x ? 1n : 0n) : typeof x === 'number' ? BigInt(checkInt(x)) : x;
+  const need = minWidth(v, signed);
+  if (need === Infinity) throw new ElaborationError('LITERAL OVERFLOW', `negative literal ${v} used with a UInt; use S(${v}) with an SInt`, undefined, locToString(callerLoc()));
+  return lit(v, Math.max(need, like?.width ?? 1), signed);
+}
+function checkInt(x: number): number {
+  if (!Number.isInteger(x)) throw new ElaborationError('LITERAL OVERFLOW', `literal ${x} is not an integer`, undefined, locToString(callerLoc()));
+  return x;
+}
+
+function sameKind(a: Value, bl: ValueLike): [Value, Value] {
+  const b = toValue(bl, a);
+  if (a.signed !== b.signed) {
+    throw typeErr(`cannot mix UInt and SInt operands (${a.signed ? 'SInt' : 'UInt'}(${a.width}) with ${b.signed ? 'SInt' : 'UInt'}(${b.width})); convert one with asSInt()/asUInt()`);
+  }
+  return [a, b];
+}
+
+/** Extends by signedness to exactly w bits (w >= width). */
+export function extendTo(v: Value, w: number): Value {
+  if (v.width === w) return v;
+  if (v.op === 'lit') return lit(v.signed ? signedLitValue(v) : v.lit!, w, v.signed);
+  return new Value('ext', w, v.signed, [v]);
+}
+
+export function signedLitValue(v: Value): bigint {
+  const x = v.lit!;
+  return v.signed && v.width > 0 && (x >> BigInt(v.width - 1)) & 1n ? x - (1n << BigInt(v.width)) : x;
+}
+
+function arith(op: 'add' | 'sub', a: Value, bl: ValueLike, grow: boolean): Value {
+  const [x, y] = sameKind(a, bl);
+  const m = Math.max(x.width, y.width);
+  const w = grow ? m + 1 : m;
+  return new Value(op, w, x.signed, [extendTo(x, w), extendTo(y, w)]);
+}
+
+function bitwise(op: 'and' | 'or' | 'xor', a: Value, bl: ValueLike): Value {
+  const [x, y] = sameKind(a, bl);
+  const w = Math.max(x.width, y.width);
+  return new Value(op, w, x.signed, [extendTo(x, w), extendTo(y, w)]);
+}
+
+function compare(op: 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge', a: Value, bl: ValueLike): Value {
+  const [x, y] = sameKind(a, bl);
+  const w = Math.max(x.width, y.width);
+  return new Value(op, 1, false, [extendTo(x, w), extendTo(y, w)], [x.signed ? 1 : 0]);
+}
+
+/** Concatenation, first argument in the most significant bits. */
+export function cat(...vs: ValueLike[]): Value {
+  const vals = vs.map((v) => toValue(v));
+  if (vals.length === 0) throw new ElaborationError('BAD WIDTH', 'cat() needs at least one value', undefined, locToString(callerLoc()));
+  if (vals.length === 1) return vals[0]!.asUInt();
+  return new Value('cat', vals.reduce((s, v) => s + v.width, 0), false, vals);
+}
+
+/** n copies of v, concatenated. */
+export function fill(n: number, v: ValueLike): Value {
+  const x = toValue(v);
+  return cat(...Array.from({ length: n }, () => x));
+}
+
+/** cond ? a : b. Operands are extended to the wider of the two. */
+export function mux(cond: ValueLike, a: ValueLike, b: ValueLike): Value {
+  const c = toValue(cond);
+  if (c.width !== 1) throw new ElaborationError('WIDTH MISMATCH', `mux condition must be 1 bit, got ${c.width}`, undefined, locToString(callerLoc()));
+  const av = a instanceof Value ? a : toValue(a, b instanceof Value ? b : undefined);
+  const [x, y] = sameKind(av, b);
+  const w = Math.max(x.width, y.width);
+  if (c.op === 'lit') return c.lit ? extendTo(x, w) : extendTo(y, w);
+  return new Value('mux', w, x.signed, [c.asUInt(), extendTo(x, w), extendTo(y, w)]);
+}
+
+/** The first value whose condition holds, else `otherwise` (a priority mux). */
+export function priorityMux(cases: readonly (readonly [ValueLike, ValueLike])[], otherwise: ValueLike): Value {
+  let acc = toValue(otherwise);
+  for (let i = cases.length - 1; i >= 0; i--) acc = mux(cases[i]![0], cases[i]![1], acc);
+  return acc;
+}
+
+/** Reads element `idx` of a list of values (0 past the end). */
+export function select(vals: readonly Value[], idx: Value): Value {
+  if (vals.length === 0) throw new ElaborationError('BAD WIDTH', 'select() from an empty list', undefined, locToString(callerLoc()));
+  if (vals.length === 1) return vals[0]!;
+  let acc = vals[vals.length - 1]!;
+  for (let i = vals.length - 2; i >= 0; i--) acc = mux(idx.eq(i), vals[i]!, acc);
+  return acc;
+}
+
+/** A one-bit value that is 1 when all/any of the values are 1. */
+export function andAll(...vs: ValueLike[]): Value { return vs.map((v) => toValue(v)).reduce((a, b) => a.and(b)); }
+export function orAny(...vs: ValueLike[]): Value { return vs.map((v) => toValue(v)).reduce((a, b) => a.or(b)); }
+
+/** Index (UInt of log2Up(width) bits) of the lowest set bit of v; 0 when v is 0. */
+export function priorityEncode(v: Value): Value {
+  const w = log2Up(v.width);
+  let acc = lit(0, w);
+  for (let i = v.width - 1; i >= 0; i--) acc = mux(v.bit(i), lit(i, w), acc);
+  return acc;
+}
+
+export { bitsFor, log2Up };
+export type { SourceLoc };

@@ -1,0 +1,21 @@
+/**
+ * tcast's hardware-construction DSL: the public surface.
+ *
+ *   import { Module, In, Out, UInt, Reg, when, generate } from '../generator';
+ */
+export { UInt, SInt, Bool, Bundle, Vec, Flip, bitWidth, bitsFor, log2Up, typeToString } from './hdl/types';
+export type { HwType, GroundType, BundleType, VecType } from './hdl/types';
+export { Value, lit, U, S, cat, fill, mux, priorityMux, select, andAll, orAny, priorityEncode, minWidth } from './hdl/ir';
+export type { ValueLike } from './hdl/ir';
+export {
+  Module, Signal, Mem, In, Out, Reg, RegNext, Wire, Memory, named, when, switchOn, instance, connect, pack, unpack,
+  currentModule, leaves, forEachLeaf, inferType,
+} from './hdl/module';
+export type { Hw, HwValue, PortSpec, ModuleOptions, ResetSpec, Clocking } from './hdl/module';
+export { elaborate } from './hdl/elaborate';
+export type { Elaborated } from './hdl/elaborate';
+export { ElaborationError } from './hdl/errors';
+export type { CheckName } from './hdl/errors';
+export { emitVerilog } from './back/verilog';
+export type { VerilogDesign, VerilogModule, PortInfo } from './back/verilog';
+export { generate, writeDesign } from './back/design';

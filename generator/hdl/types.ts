@@ -82,8 +82,7 @@ export function bitWidth(t: HwType): number {
 }
 
 export function typeToString(t: HwType): string {
-  if (t.kind === 'uint') return t.width === 1 ? 'Bool' : `UInt(${t.width})`;
-  if (t.kind === 'sint') return `SInt(${t.width})`;
+  if (isGround(t)) return t.kind === 'sint' ? `SInt(${t.width})` : t.width === 1 ? 'Bool' : `UInt(${t.width})`;
   if (t.kind === 'vec') return `Vec(${t.length}, ${typeToString(t.elem)})`;
   const fs = Object.entries(t.fields as Record<string, FieldSpec>).map(
     ([k, f]) => `${k}: ${f.flip ? `Flip(${typeToString(f.type)})` : typeToString(f.type)}`,

@@ -70,6 +70,7 @@ function prepareBackward(input: BackwardInput): { bags: Bags; argmax: Int32Array
   if (!Number.isInteger(input.dim) || input.dim < 1) {
     throw new ModelError(`dim = ${input.dim} must be a positive integer`, { array: 'dim', value: input.dim });
   }
+  if (input.weight) checkWeight(input.weight, input.rows, input.dim);
   const bags = prepareBags(input, input.rows, input.mode);
   checkGradOutput(input.gradOutput, bags.numBags, input.dim);
   let argmax: Int32Array | null = null;
@@ -77,7 +78,6 @@ function prepareBackward(input: BackwardInput): { bags: Bags; argmax: Int32Array
     if (input.argmaxPos) {
       argmax = checkArgmax(input.argmaxPos, bags.numBags, input.dim);
     } else if (input.weight) {
-      checkWeight(input.weight, input.rows, input.dim);
       argmax = gatherReducePrepared(input.weight, input.dim, bags, 'max').argmaxPos;
     } else {
       checkArgmax(null, bags.numBags, input.dim);

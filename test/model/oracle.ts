@@ -8,6 +8,11 @@ import type { Batch } from './arbitraries';
 
 const f = Math.fround;
 
+/** An int32 or int64 array as plain numbers. */
+export function toNumbers(a: Int32Array | BigInt64Array): number[] {
+  return a instanceof BigInt64Array ? Array.from(a, (x) => Number(x)) : Array.from(a);
+}
+
 export interface Normalised {
   idx: number[];
   bagOf: number[];
@@ -18,8 +23,8 @@ export interface Normalised {
 }
 
 export function normalise(b: Batch): Normalised {
-  const idx = Array.from(b.indices, (x) => Number(x));
-  const offs = Array.from(b.offsets, (x) => Number(x));
+  const idx = toNumbers(b.indices);
+  const offs = toNumbers(b.offsets);
   const B = b.includeLastOffset ? offs.length - 1 : offs.length;
   const starts = offs.slice(0, B);
   starts.push(idx.length);

@@ -10,7 +10,7 @@ import {
   type BackwardInput, type CastedIndex, type CoalescedGrad,
 } from '../../model/index';
 import { batchArb, type Batch } from './arbitraries';
-import { naiveBackward, naiveForward, sameBits } from './oracle';
+import { naiveBackward, naiveForward, sameBits, toNumbers } from './oracle';
 
 const RUNS = 300;
 
@@ -131,7 +131,7 @@ describe('casted backward vs expand-coalesce backward', () => {
       fc.property(batchArb(), (b) => {
         const c = castIndices({ ...bwInput(b) });
         const pad = b.paddingIdx === null ? -1 : b.paddingIdx < 0 ? b.rows + b.paddingIdx : b.paddingIdx;
-        const pairs = Array.from(b.indices, (r, p) => [Number(r), p] as const).filter(([r]) => r !== pad);
+        const pairs = toNumbers(b.indices).map((r, p) => [r, p] as const).filter(([r]) => r !== pad);
         pairs.sort((x, y) => x[0] - y[0] || x[1] - y[1]);
         const rowsOfSorted: number[] = [];
         c.uniqueRows.forEach((r, u) => {
@@ -164,8 +164,8 @@ describe('forward', () => {
     // A max forward that replaces on >= : disagrees with PyTorch's first-wins rule on ties.
     const mutantMax = (b: Batch) => {
       const fwd = gatherReduce({ ...bwInput(b), weight: b.weight, mode: 'max', perSampleWeights: null });
-      const idx = Array.from(b.indices, Number);
-      const offs = Array.from(b.offsets, Number);
+      const idx = toNumbers(b.indices);
+      const offs = toNumbers(b.offsets);
       const B = b.includeLastOffset ? offs.length - 1 : offs.length;
       offs.length = B;
       offs.push(idx.length);

@@ -6,6 +6,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { backwardCasted, backwardExpandCoalesce, castIndices, gatherReduce, ModelError } from '../../model/index';
 import { batchArb, type Batch } from './arbitraries';
+import { toNumbers } from './oracle';
 
 type Corruption = { kind: string; apply: (b: Batch) => Batch; expect: (b: Batch) => RegExp; array: string };
 
@@ -22,7 +23,7 @@ function withOffsets(b: Batch, offs: number[]): Batch {
 
 const corruptionArb = (b: Batch): fc.Arbitrary<Corruption> => {
   const n = b.indices.length;
-  const offs = Array.from(b.offsets, Number);
+  const offs = toNumbers(b.offsets);
   const options: fc.Arbitrary<Corruption>[] = [
     fc.integer({ min: 0, max: 1000 }).map((extra) => ({
       kind: 'index too large', array: 'indices',

@@ -14,7 +14,7 @@
 import { ElaborationError } from '../hdl/errors';
 import type { Elaborated, ModuleNet } from '../hdl/elaborate';
 import { Value, signedLitValue } from '../hdl/ir';
-import { Signal, VERILOG_KEYWORDS, assignLocs, type Module, type Namespace } from '../hdl/module';
+import { Signal, VERILOG_KEYWORDS, type Module, type Namespace } from '../hdl/module';
 import { locToString, type SourceLoc } from '../hdl/source';
 
 export interface PortInfo { name: string; dir: 'input' | 'output'; width: number }
@@ -123,7 +123,7 @@ class Printer {
     let t = this.temps.get(v);
     if (t) return t;
     const rhs = this.expr(v, true, true);
-    t = this.ns.fresh(`_T`);
+    t = this.ns.fresh(v.userName ?? `_T`);
     this.tempLines.push(`  wire ${range(v.width)}${t} = ${rhs};`);
     this.temps.set(v, t);
     return t;
@@ -184,18 +184,18 @@ function stripCast(v: Value): Value {
   return v;
 }
 
-function regStmts(p: Printer, r: Signal, v: Value, ind: string, lhs: string): string[] {
+function regStmts(p: Printer, r: Signal, v: Value, ind: string, lhs: string, locs: Map<Value, SourceLoc>): string[] {
   if (v === r) return [];
   const selfLeaf = (x: Value): boolean => x === r || (x.op === 'mux' && !p.temps.has(x) && (p.uses.get(x) ?? 0) <= 1 && (selfLeaf(x.args[1]!) || selfLeaf(x.args[2]!)));
   if (v.op === 'mux' && selfLeaf(v)) {
     const c = p.expr(v.args[0]!, true);
-    const t = regStmts(p, r, v.args[1]!, `${ind}  `, lhs);
-    const e = regStmts(p, r, v.args[2]!, `${ind}  `, lhs);
+    const t = regStmts(p, r, v.args[1]!, `${ind}  `, lhs, locs);
+    const e = regStmts(p, r, v.args[2]!, `${ind}  `, lhs, locs);
     if (e.length === 0) return [`${ind}if (${c}) begin`, ...t, `${ind}end`];
     if (t.length === 0) return [`${ind}if (!(${c})) begin`, ...e, `${ind}end`];
     return [`${ind}if (${c}) begin`, ...t, `${ind}end else begin`, ...e, `${ind}end`];
   }
-  return [`${ind}${lhs} <= ${p.expr(v, true)};${at(assignLocs.get(v))}`];
+  return [`${ind}${lhs} <= ${p.expr(v, true)};${at(locs.get(v))}`];
 }
 
 function emitModule(net: ModuleNet, nameOf: Map<Module, string>, netUses: Map<Module, ModuleNet>): string {
@@ -250,14 +250,14 @@ function emitModule(net: ModuleNet, nameOf: Map<Module, string>, netUses: Map<Mo
     for (const [r] of withReset) always.push(`      ${r.name} <= ${p.expr(r.init!, true)};${at(r.loc)}`);
     always.push('    end else begin');
     for (const [r, d] of withReset) {
-      always.push(...regStmts(p, r, d.value, '      ', r.name));
+      always.push(...regStmts(p, r, d.value, '      ', r.name, net.assignLocs.get(r)!));
     }
     always.push('    end', '  end');
   }
   if (noReset.length) {
     always.push(`  always @(posedge ${clk}) begin`);
     for (const [r, d] of noReset) {
-      always.push(...regStmts(p, r, d.value, '    ', r.name));
+      always.push(...regStmts(p, r, d.value, '    ', r.name, net.assignLocs.get(r)!));
     }
     always.push('  end');
   }

@@ -22,6 +22,8 @@ export interface ModuleNet {
   comb: Map<Signal, { value: Value; loc: SourceLoc | undefined }>;
   /** Next-state expression of each live register (may refer to the register itself). */
   regs: Map<Signal, { value: Value; loc: SourceLoc | undefined }>;
+  /** Where each value a register takes was assigned (per-branch locators). */
+  assignLocs: Map<Signal, Map<Value, SourceLoc>>;
   /** Live memories and memory read-data signals. */
   mems: Mem[];
   /** Internal signals that survive dead-signal removal, in creation order. */
@@ -54,6 +56,7 @@ export function elaborate(top: Module): Elaborated {
 class Fold {
   /** Where a path first went unassigned (for the error message). */
   gap: SourceLoc | undefined;
+  readonly locs = new Map<Value, SourceLoc>();
   constructor(readonly target: Signal, readonly undef: Value) {}
 }
 
@@ -85,6 +88,7 @@ function foldBlock(block: Stmt[], f: Fold, cur: Value, lastLoc: { loc: SourceLoc
       if (st.target === f.target) {
         cur = st.value;
         lastLoc.loc = st.loc;
+        if (st.loc) f.locs.set(st.value, st.loc);
       }
       continue;
     }
@@ -128,11 +132,14 @@ function elaborateModule(m: Module, done: ModuleNet[]): ModuleNet {
     }
     comb.set(s, { value: v, loc: last.loc });
   }
+  const assignLocs = new Map<Signal, Map<Value, SourceLoc>>();
   for (const s of m.signals) {
     if (s.kind !== 'reg') continue;
     const last = { loc: s.loc };
-    const v = targets.has(s) ? foldBlock(m.stmts, new Fold(s, s), s, last) : s;
+    const f = new Fold(s, s);
+    const v = targets.has(s) ? foldBlock(m.stmts, f, s, last) : s;
     regs.set(s, { value: v, loc: last.loc });
+    assignLocs.set(s, f.locs);
   }
 
   // Cross-module references.
@@ -194,7 +201,7 @@ function elaborateModule(m: Module, done: ModuleNet[]): ModuleNet {
   const childNets = m.instances.map((i) => done.find((n) => n.module === i.module)!);
   const usesClock = regs.size > 0 || mems.length > 0 || childNets.some((n) => n.usesClock);
   const usesReset = [...regs.keys()].some((r) => r.init !== undefined) || childNets.some((n) => n.usesReset);
-  return { module: m, comb, regs, mems, live, usesClock, usesReset };
+  return { module: m, comb, regs, assignLocs, mems, live, usesClock, usesReset };
 }
 
 // ---------------------------------------------------------------------------

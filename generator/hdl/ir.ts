@@ -19,7 +19,7 @@
  *   trunc(w)          w (explicit: the only way to drop high bits besides bits())
  */
 import { ElaborationError } from './errors';
-import { callerLoc, locToString, type SourceLoc } from './source';
+import { callerLoc, inferName, locToString, type SourceLoc } from './source';
 import { bitsFor, log2Up } from './types';
 
 export type Op =
@@ -34,9 +34,13 @@ export type Op =
 export type ValueLike = Value | number | bigint | boolean;
 
 let nextId = 1;
+/** The id of the last node built on each source line: the outermost expression of `const x = ...`. */
+const lastIdAtLine = new Map<string, number>();
 
 export class Value {
   readonly id = nextId++;
+  /** Where the node was built (for naming shared subexpressions after the user's variable). */
+  readonly loc: SourceLoc | undefined;
   constructor(
     readonly op: Op,
     readonly width: number,
@@ -50,6 +54,18 @@ export class Value {
     if (!Number.isInteger(width) || width < 1) {
       throw new ElaborationError('BAD WIDTH', `an expression (${op}) would have width ${width}; widths must be at least 1`, undefined, locToString(callerLoc()));
     }
+    if (op !== 'ref' && op !== 'lit' && op !== 'undef') {
+      this.loc = callerLoc();
+      if (this.loc) lastIdAtLine.set(`${this.loc.file}:${this.loc.line}`, this.id);
+    } else {
+      this.loc = undefined;
+    }
+  }
+
+  /** The variable this node was assigned to, when it is the outermost expression of its line. */
+  get userName(): string | undefined {
+    if (!this.loc || lastIdAtLine.get(`${this.loc.file}:${this.loc.line}`) !== this.id) return undefined;
+    return inferName(this.loc);
   }
 
   // ---- arithmetic ------------------------------------------------------
@@ -247,7 +263,17 @@ function arith(op: 'add' | 'sub', a: Value, bl: ValueLike, grow: boolean): Value
 function bitwise(op: 'and' | 'or' | 'xor', a: Value, bl: ValueLike): Value {
   const [x, y] = sameKind(a, bl);
   const w = Math.max(x.width, y.width);
-  return new Value(op, w, x.signed, [extendTo(x, w), extendTo(y, w)]);
+  const [p, q] = [extendTo(x, w), extendTo(y, w)];
+  // Fold the identities that library code produces when it starts an
+  // accumulation from a constant (0 | x, ~0 & x, 0 ^ x).
+  const ones = (1n << BigInt(w)) - 1n;
+  for (const [c, o] of [[p, q], [q, p]] as const) {
+    if (c.op !== 'lit') continue;
+    if (c.lit === 0n && (op === 'or' || op === 'xor')) return o;
+    if (c.lit === ones && op === 'and') return o;
+    if (c.lit === 0n && op === 'and') return c;
+  }
+  return new Value(op, w, x.signed, [p, q]);
 }
 
 function compare(op: 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge', a: Value, bl: ValueLike): Value {
@@ -278,6 +304,7 @@ export function mux(cond: ValueLike, a: ValueLike, b: ValueLike): Value {
   const [x, y] = sameKind(av, b);
   const w = Math.max(x.width, y.width);
   if (c.op === 'lit') return c.lit ? extendTo(x, w) : extendTo(y, w);
+  if (x === y) return extendTo(x, w);
   return new Value('mux', w, x.signed, [c.asUInt(), extendTo(x, w), extendTo(y, w)]);
 }
 

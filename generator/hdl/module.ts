@@ -18,9 +18,6 @@ import { Value, toValue, type ValueLike, lit, log2Up, extendTo } from './ir';
 import { callerLoc, inferName, locToString, type SourceLoc } from './source';
 import { isGround, typeToString, type BundleType, type FieldSpec, type GroundType, type HwType, type VecType } from './types';
 
-/** Where each connected value was assigned (for per-branch locators in the Verilog). */
-export const assignLocs = new WeakMap<Value, SourceLoc>();
-
 export type SignalKind = 'input' | 'output' | 'wire' | 'reg' | 'memread' | 'memcomb';
 
 /** A named leaf of hardware state or wiring. */
@@ -53,7 +50,6 @@ export class Signal extends Value {
     checkDrivable(this, frame.module, loc);
     const value = fitTo(v, this, loc);
     frame.block.push({ kind: 'connect', target: this, value, loc });
-    if (loc) assignLocs.set(value, loc);
   }
 }
 
@@ -639,7 +635,6 @@ export function connect<T>(dst: T, src: T, type?: HwType): void {
     checkDrivable(sink, frame.module, loc);
     const value = fitTo(source, sink, loc);
     frame.block.push({ kind: 'connect', target: sink, value, loc });
-    if (loc) assignLocs.set(value, loc);
   }
 }
 

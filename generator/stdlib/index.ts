@@ -1,0 +1,9 @@
+/** The standard library: streams, queues, a skid buffer, an arbiter, counters. */
+export { Decoupled, Valid, fire } from './stream';
+export type { DecoupledType, ValidType, DecoupledIO } from './stream';
+export { Queue, queue } from './queue';
+export type { QueueOptions } from './queue';
+export { SkidBuffer } from './skid';
+export { RRArbiter } from './arbiter';
+export { counter, WrapCounter } from './counter';
+export type { CounterHw } from './counter';

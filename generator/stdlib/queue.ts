@@ -1,0 +1,147 @@
+/**
+ * Queue: a FIFO between a producer and a consumer (Chisel's Queue), the
+ * accelerator's index queue.
+ *
+ *   enq (consumer side) --> [ depth entries ] --> deq (producer side)
+ *
+ * Latency: 1 cycle from enq to deq (0 with `flow`, which lets an item pass
+ * straight through an empty queue). Throughput: one item per cycle in and out
+ * at once. `pipe` lets a full queue accept an item in the cycle it gives one
+ * up (enq.ready then depends on deq.ready combinationally). `count` is the
+ * occupancy. Storage is a register file (`reg`) or a memory Yosys infers as
+ * RAM with an asynchronous read (`ram`, LUT RAM on an FPGA); depth 1 always
+ * uses a register. Any depth >= 1 works, powers of two or not.
+ */
+import { ElaborationError } from '../hdl/errors';
+import { lit, mux, select, type Value } from '../hdl/ir';
+import { In, Memory, Module, Out, Reg, Wire, connect, instance, pack, unpack, when, type Hw, type Signal } from '../hdl/module';
+import { callerLoc, locToString } from '../hdl/source';
+import { UInt, bitWidth, bitsFor, log2Up, typeToString, type HwType } from '../hdl/types';
+import { Decoupled, fire } from './stream';
+
+export interface QueueOptions {
+  depth: number;
+  storage?: 'reg' | 'ram';
+  pipe?: boolean;
+  flow?: boolean;
+}
+
+export class Queue<T extends HwType> extends Module {
+  readonly io;
+  readonly depth: number;
+  readonly storage: 'reg' | 'ram';
+  readonly pipe: boolean;
+  readonly flow: boolean;
+
+  constructor(readonly payload: T, opts: QueueOptions) {
+    super();
+    if (!Number.isInteger(opts.depth) || opts.depth < 1) {
+      throw new ElaborationError('BAD WIDTH', `Queue depth must be a positive integer, got ${opts.depth}`, undefined, locToString(callerLoc()));
+    }
+    this.depth = opts.depth;
+    this.storage = opts.storage ?? 'reg';
+    this.pipe = opts.pipe ?? false;
+    this.flow = opts.flow ?? false;
+    this.io = this.ports({
+      enq: In(Decoupled(payload)),
+      deq: Out(Decoupled(payload)),
+      count: Out(UInt(bitsFor(opts.depth))),
+    });
+  }
+
+  override get moduleName(): string {
+    const t = this.payload.kind === 'uint' ? `w${this.payload.width}` : `b${bitWidth(this.payload)}`;
+    return `Queue_d${this.depth}_${t}_${this.storage}${this.pipe ? '_pipe' : ''}${this.flow ? '_flow' : ''}`;
+  }
+
+  override get doc(): string {
+    return [
+      `FIFO of ${this.depth} x ${typeToString(this.payload)} (${this.storage} storage${this.pipe ? ', pipe' : ''}${this.flow ? ', flow' : ''}).`,
+      `Latency ${this.flow ? '0 (flow-through when empty)' : '1'} cycle(s); throughput 1 item/cycle; count = occupancy.`,
+    ].join('\n');
+  }
+
+  /**
+   * Whether the queue can take no more items. A hook so that a test can
+   * build a deliberately broken queue by the same code path.
+   */
+  protected fullFlag(ptrMatch: Value, maybeFull: Value): Value {
+    return ptrMatch.and(maybeFull);
+  }
+
+  protected build(): void {
+    const { enq, deq } = this.io as unknown as { enq: { valid: Signal; ready: Signal; bits: Hw<T> }; deq: { valid: Signal; ready: Signal; bits: Hw<T> } };
+    const n = this.depth;
+    const width = bitWidth(this.payload);
+    const pw = log2Up(n);
+
+    const enqPtr = Reg(UInt(pw), { init: 0 });
+    const deqPtr = Reg(UInt(pw), { init: 0 });
+    const maybeFull = Reg(UInt(1), { init: 0 });
+    const ptrMatch = n === 1 ? lit(1, 1) : enqPtr.eq(deqPtr);
+    const empty = ptrMatch.and(maybeFull.not());
+    const full = this.fullFlag(ptrMatch, maybeFull);
+
+    const doEnq = Wire(UInt(1), { default: fire(enq) });
+    const doDeq = Wire(UInt(1), { default: fire(deq) });
+
+    const enqBits = pack(enq.bits, this.payload);
+    let head: Value;
+    if (n === 1) {
+      const slot = Reg(UInt(width));
+      when(doEnq, () => slot.set(enqBits));
+      head = slot;
+    } else if (this.storage === 'reg') {
+      const slots = Array.from({ length: n }, (_, i) => {
+        const slot = Reg(UInt(width), { name: `slot_${i}` });
+        when(doEnq.and(enqPtr.eq(i)), () => slot.set(enqBits));
+        return slot;
+      });
+      head = select(slots, deqPtr);
+    } else {
+      const ram = Memory(n, UInt(width));
+      when(doEnq, () => ram.write(enqPtr, enqBits));
+      head = ram.readAsync(deqPtr);
+    }
+
+    const bump = (p: Signal): Value => (2 ** pw === n ? p.addWrap(1) : mux(p.eq(n - 1), lit(0, pw), p.addWrap(1)));
+    if (n > 1) {
+      when(doEnq, () => enqPtr.set(bump(enqPtr)));
+      when(doDeq, () => deqPtr.set(bump(deqPtr)));
+    }
+    when(doEnq.ne(doDeq), () => maybeFull.set(doEnq));
+
+    deq.valid.set(empty.not());
+    enq.ready.set(full.not());
+    connect(deq.bits, unpack(this.payload, head) as unknown as Hw<T>, this.payload);
+
+    if (this.flow) {
+      when(enq.valid, () => deq.valid.set(1));
+      when(empty, () => {
+        connect(deq.bits, enq.bits, this.payload);
+        doDeq.set(0);
+        when(deq.ready, () => doEnq.set(0));
+      });
+    }
+    if (this.pipe) when(deq.ready, () => enq.ready.set(1));
+
+    // Occupancy.
+    const cw = bitsFor(n);
+    if (n === 1) {
+      this.io.count.set(maybeFull);
+    } else if (2 ** pw === n) {
+      this.io.count.set(maybeFull.and(ptrMatch).shl(pw).or(enqPtr.subWrap(deqPtr).zext(cw)).trunc(cw));
+    } else {
+      const diff = enqPtr.subWrap(deqPtr).zext(cw);
+      const wrapped = diff.addWrap(n).trunc(cw);
+      this.io.count.set(mux(ptrMatch, mux(maybeFull, lit(n, cw), lit(0, cw)), mux(deqPtr.gt(enqPtr), wrapped, diff)));
+    }
+  }
+}
+
+/** `consumer <- Queue(producer, depth)` in one line: instantiates a queue fed by `src` and returns its deq port. */
+export function queue<T extends HwType>(payload: T, src: { valid: Value; ready: Signal; bits: unknown }, opts: QueueOptions): Queue<T>['io']['deq'] {
+  const q = instance(new Queue(payload, opts));
+  connect(q.io.enq, src as never, Decoupled(payload));
+  return q.io.deq;
+}

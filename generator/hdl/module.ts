@@ -33,7 +33,7 @@ export class Signal extends Value {
     readonly kind: SignalKind,
     readonly type: GroundType,
     readonly owner: Module,
-    readonly loc: SourceLoc | undefined,
+    override readonly loc: SourceLoc | undefined,
   ) {
     super('ref', type.width, type.kind === 'sint');
   }

@@ -128,7 +128,9 @@ function elaborateModule(m: Module, done: ModuleNet[]): ModuleNet {
       const detail = v === undef
         ? `${what} is never assigned; connect it${s.kind === 'wire' ? ' or give it a default' : ''}`
         : `${what} is not assigned on every path (e.g. the branch not taken at ${locToString(f.gap)}); assign it in every branch or give it a default`;
-      throw new ElaborationError('NOT FULLY INITIALIZED', detail, s.path, locToString(f.gap ?? last.loc ?? s.loc));
+      // An unconnected child input is the parent's fault: point at the instance.
+      const instLoc = s.owner !== m ? m.instances.find((i) => i.module === s.owner)?.loc : undefined;
+      throw new ElaborationError('NOT FULLY INITIALIZED', detail, s.path, locToString(f.gap ?? (v === undef ? instLoc : undefined) ?? last.loc ?? s.loc));
     }
     comb.set(s, { value: v, loc: last.loc });
   }

@@ -1,0 +1,64 @@
+import { parseArgs } from 'node:util';
+import { join, relative } from 'node:path';
+import { EXIT, UsageError, type Command } from '../command';
+import { driftAgainst, generateAll, writeAll } from '../../generator/designs/emit';
+import { loadDesigns } from '../../generator/designs/registry';
+import { projectRoot } from '../../generator/hdl/source';
+
+const help = `Usage: tcast generate [DESIGN...] [--out DIR] [--check] [--list] [--json]
+
+Elaborates the shipped designs (generator/designs/*.ts) and writes their
+Verilog: DIR/<design>/<Module>.v, DIR/<design>/files.f and DIR/designs.json.
+With no DESIGN, generates all of them and removes directories of designs that
+no longer exist.
+
+Options:
+  --out DIR   where to write (default: rtl/ in the project)
+  --check     write nothing; exit 1 if DIR differs from what the generators produce
+  --list      list the designs and exit
+  --json      print a JSON summary instead of text
+
+Exit codes: 0 ok, 1 --check found drift, 2 bad input or an elaboration error.`;
+
+const command: Command = {
+  name: 'generate',
+  summary: 'elaborate the shipped designs and write their Verilog (rtl/)',
+  help,
+  async run(argv) {
+    let parsed;
+    try {
+      parsed = parseArgs({ args: argv, allowPositionals: true, options: {
+        out: { type: 'string' }, check: { type: 'boolean' }, list: { type: 'boolean' }, json: { type: 'boolean' },
+      } });
+    } catch (e) {
+      throw new UsageError(`${(e as Error).message}; see 'tcast generate --help'`);
+    }
+    const { values, positionals } = parsed;
+    if (values.list) {
+      const ds = await loadDesigns();
+      if (values.json) console.log(JSON.stringify(ds.map((d) => ({ name: d.name, summary: d.summary })), null, 2));
+      else for (const d of ds) console.log(`${d.name.padEnd(28)} ${d.summary}`);
+      return EXIT.ok;
+    }
+    const root = values.out ?? join(projectRoot, 'rtl');
+    const t0 = Date.now();
+    const ds = await generateAll(positionals);
+    if (values.check) {
+      const drift = driftAgainst(ds, root);
+      if (values.json) console.log(JSON.stringify({ drift: drift.map((f) => relative(process.cwd(), f)) }, null, 2));
+      else if (drift.length) console.log(`rtl drift (run 'npm run generate' and commit):\n${drift.map((f) => `  ${relative(process.cwd(), f)}`).join('\n')}`);
+      else console.log(`${ds.length} designs match ${relative(process.cwd(), root) || '.'}`);
+      return drift.length ? EXIT.failed : EXIT.ok;
+    }
+    const files = writeAll(ds, root, positionals.length === 0);
+    const secs = (Date.now() - t0) / 1000;
+    if (values.json) {
+      console.log(JSON.stringify({ out: root, seconds: secs, designs: ds.map((d) => ({ name: d.entry.name, top: d.verilog.top, modules: d.verilog.modules.length })) }, null, 2));
+    } else {
+      for (const d of ds) console.log(`  ${d.entry.name.padEnd(28)} ${d.verilog.top} (${d.verilog.modules.length} module${d.verilog.modules.length > 1 ? 's' : ''})`);
+      console.log(`wrote ${files.length} Verilog files for ${ds.length} designs to ${relative(process.cwd(), root) || '.'} in ${secs.toFixed(1)} s`);
+    }
+    return EXIT.ok;
+  },
+};
+export default command;

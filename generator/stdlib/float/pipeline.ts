@@ -1,0 +1,102 @@
+/**
+ * Retimable pipelines: a combinational datapath written as a list of named
+ * steps, with pipeline registers inserted at chosen cut points.
+ *
+ * Each step maps a record of named values (the live signals between steps) to
+ * the next record. `pipeline(valid, input, steps, stages)` runs the steps in
+ * order and places `stages` register ranks: the last rank always on the
+ * outputs, the others at the step boundaries that split the steps' estimated
+ * delays (their `weight`s) most evenly. So changing `stages` only moves
+ * registers; the logic is the same code. Latency = stages cycles, a new
+ * operation every cycle. Data registers have no reset; the valid bit that
+ * travels with them is reset to 0.
+ */
+import { ElaborationError } from '../../hdl/errors';
+import type { Value } from '../../hdl/ir';
+import { RegNext } from '../../hdl/module';
+
+/** The values live between two steps, by name (names must be identifiers). */
+export type Bus = Record<string, Value>;
+
+export interface Step {
+  /** Short identifier, used in register names (`<name>_<field>`). */
+  name: string;
+  /** Estimated delay of the step, in rough gate levels (only ratios matter). */
+  weight: number;
+  run(x: Bus): Bus;
+}
+
+/**
+ * Register rank positions: for each of `stages` ranks, the boundary index
+ * (0 = before the first step, steps.length = after the last) it sits at.
+ * The last rank is always at the end; the others split the cumulative weight
+ * into near-equal parts (several ranks may share a boundary when stages is
+ * larger than the number of steps).
+ */
+export function cutPoints(weights: readonly number[], stages: number): number[] {
+  if (!Number.isInteger(stages) || stages < 0) {
+    throw new ElaborationError('BAD WIDTH', `pipeline stages must be a non-negative integer, got ${stages}`);
+  }
+  const n = weights.length;
+  const cum = [0];
+  for (const w of weights) cum.push(cum[cum.length - 1]! + w);
+  const total = cum[n]!;
+  const cuts: number[] = [];
+  let prev = 0;
+  for (let k = 1; k < stages; k++) {
+    const target = (k * total) / stages;
+    let best = prev;
+    for (let i = prev; i <= n; i++) if (Math.abs(cum[i]! - target) < Math.abs(cum[best]! - target)) best = i;
+    cuts.push(best);
+    prev = best;
+  }
+  if (stages > 0) cuts.push(n);
+  return cuts;
+}
+
+/** Estimated delay of the longest register-to-register segment for a stage count (same units as the weights). */
+export function segmentWeight(weights: readonly number[], stages: number): number {
+  const cuts = [0, ...cutPoints(weights, stages)];
+  if (stages === 0) return weights.reduce((a, b) => a + b, 0);
+  let worst = 0;
+  for (let k = 1; k < cuts.length; k++) {
+    let s = 0;
+    for (let i = cuts[k - 1]!; i < cuts[k]!; i++) s += weights[i]!;
+    worst = Math.max(worst, s);
+  }
+  return worst;
+}
+
+function registerAll(x: Bus, rank: number, where: string): Bus {
+  const out: Bus = {};
+  for (const [k, v] of Object.entries(x)) {
+    // Constants need no register.
+    out[k] = v.op === 'lit' ? v : RegNext(v, { name: `s${rank}_${where}_${k}` });
+  }
+  return out;
+}
+
+/**
+ * Runs `steps` on `input` with `stages` register ranks; returns the output
+ * record and its valid bit (`valid` delayed by `stages` cycles, reset to 0).
+ */
+export function pipeline(valid: Value, input: Bus, steps: readonly Step[], stages: number): { valid: Value; out: Bus } {
+  const cuts = cutPoints(steps.map((s) => s.weight), stages);
+  let x = input;
+  let v = valid;
+  let rank = 0;
+  const regAt = (boundary: number) => {
+    while (rank < cuts.length && cuts[rank] === boundary) {
+      rank++;
+      const where = boundary === 0 ? 'in' : steps[boundary - 1]!.name;
+      x = registerAll(x, rank, where);
+      v = RegNext(v, { init: 0, name: `s${rank}_valid` });
+    }
+  };
+  regAt(0);
+  steps.forEach((s, i) => {
+    x = s.run(x);
+    regAt(i + 1);
+  });
+  return { valid: v, out: x };
+}

@@ -1,0 +1,1 @@
+Queue_d1_w8_reg.v

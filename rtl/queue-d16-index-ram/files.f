@@ -1,0 +1,1 @@
+Queue_d16_b36_ram.v

@@ -1,0 +1,1 @@
+Queue_d2_w8_reg_flow.v

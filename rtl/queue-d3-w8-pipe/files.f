@@ -1,0 +1,1 @@
+Queue_d3_w8_reg_pipe.v

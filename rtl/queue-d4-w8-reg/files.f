@@ -1,0 +1,1 @@
+Queue_d4_w8_reg.v

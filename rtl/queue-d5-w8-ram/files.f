@@ -1,0 +1,1 @@
+Queue_d5_w8_ram.v

@@ -1,0 +1,1 @@
+RRArbiter_n3_w8.v

@@ -1,0 +1,1 @@
+SkidBuffer_w8.v

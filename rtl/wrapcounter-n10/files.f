@@ -1,0 +1,1 @@
+WrapCounter_n10.v

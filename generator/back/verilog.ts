@@ -129,6 +129,12 @@ class Printer {
     return t;
   }
 
+  /** An operand of a unary operator: parenthesised unless atomic, so `~` and `&` never run together. */
+  unaryOperand(v: Value): string {
+    const s = this.expr(v);
+    return /^[~&|^]/.test(s) ? `(${s})` : s;
+  }
+
   /** Prints v; `top` omits outer parentheses; `noTemp` prints v itself even if shared. */
   expr(v: Value, top = false, noTemp = false): string {
     if (v instanceof Signal) return this.names.get(v)!;
@@ -148,8 +154,8 @@ class Printer {
         }
         return wrap(`${this.expr(a[0]!)} ${BIN[v.op]} ${this.expr(a[1]!)}`);
       }
-      case 'not': return `~${this.expr(a[0]!)}`;
-      case 'andr': case 'orr': case 'xorr': return wrap(`${RED[v.op]}${this.expr(a[0]!)}`);
+      case 'not': return `~${this.unaryOperand(a[0]!)}`;
+      case 'andr': case 'orr': case 'xorr': return wrap(`${RED[v.op]}${this.unaryOperand(a[0]!)}`);
       case 'dshl': return wrap(`${this.expr(a[0]!)} << ${this.expr(a[1]!)}`);
       case 'dshr':
         return v.signed ? wrap(`$signed(${this.expr(a[0]!, true)}) >>> ${this.expr(a[1]!)}`) : wrap(`${this.expr(a[0]!)} >> ${this.expr(a[1]!)}`);

@@ -92,7 +92,11 @@ export class Value {
   and(b: ValueLike): Value { return bitwise('and', this, b); }
   or(b: ValueLike): Value { return bitwise('or', this, b); }
   xor(b: ValueLike): Value { return bitwise('xor', this, b); }
-  not(): Value { return new Value('not', this.width, this.signed, [this]); }
+  not(): Value {
+    if (this.op === 'not') return this.args[0]!;
+    if (this.op === 'lit') return new Value('lit', this.width, this.signed, [], [], ~this.lit! & ((1n << BigInt(this.width)) - 1n));
+    return new Value('not', this.width, this.signed, [this]);
+  }
   andR(): Value { return this.width === 1 ? this.asUInt() : new Value('andr', 1, false, [this]); }
   orR(): Value { return this.width === 1 ? this.asUInt() : new Value('orr', 1, false, [this]); }
   xorR(): Value { return this.width === 1 ? this.asUInt() : new Value('xorr', 1, false, [this]); }

@@ -20,7 +20,7 @@ module Queue_d1_w8_reg (
   assign doEnq = enq_valid & enq_ready; // @[generator/stdlib/queue.ts:85]
   assign doDeq = deq_valid & deq_ready; // @[generator/stdlib/queue.ts:86]
   assign enq_ready = ~maybeFull; // @[generator/stdlib/queue.ts:115]
-  assign deq_valid = ~~maybeFull; // @[generator/stdlib/queue.ts:114]
+  assign deq_valid = maybeFull; // @[generator/stdlib/queue.ts:114]
   assign deq_bits = slot; // @[generator/stdlib/queue.ts:116]
   assign count = maybeFull; // @[generator/stdlib/queue.ts:131]
 

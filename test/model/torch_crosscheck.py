@@ -48,6 +48,8 @@ def main():
         weight = rng.standard_normal((rows, dim)).astype(np.float32)
         if k % 6 == 5:
             weight[rng.integers(0, rows), rng.integers(0, dim)] = weight[0, 0]  # ties
+        if k % 7 == 3:
+            weight[rng.integers(0, rows), rng.integers(0, dim)] = np.nan  # NaN propagation (max: first-wins rule)
         psw = None
         if mode == "sum" and k % 2 == 1:
             psw = rng.standard_normal(n).astype(np.float32)

@@ -9,7 +9,10 @@
  *   NaN as PyTorch);
  * - forward sum with per_sample_weights when padding_idx is set (PyTorch's slow
  *   path multiplies, then adds);
- * - backward sum without per_sample_weights, and max.
+ * - backward sum without per_sample_weights, and max, for rows with at most
+ *   two contributions (PyTorch's CPU backward sorts the indices with an
+ *   unstable sort, so its order within a row is unspecified; the model's spec
+ *   fixes ascending lookup position, which a stable sort would give).
  * Where PyTorch fuses a multiply into the add (FBGEMM's fast forward with
  * per_sample_weights; the backward's BLAS axpy when the scale is not 1: mean
  * and per_sample_weights) and in torch.optim's own orders of operations, the
@@ -67,14 +70,25 @@ describe.skipIf(!hasTorch)('cross-check with PyTorch (skipped without torch)', (
       const dense = new Float32Array(c.rows * c.dim);
       r.grad!.rows.forEach((row, u) => dense.set(r.grad!.values.subarray(u * c.dim, (u + 1) * c.dim), row * c.dim));
       const scaled = c.config.mode === 'mean' || c.perSampleWeights !== null;
-      if (scaled) expect(close(dense, exp('grad_weight.npy')), `${what}: backward`).toBe(true);
-      else {
-        expect(firstBitDifference(dense, exp('grad_weight.npy')), `${what}: backward bits`).toBe(-1);
-        exactBackward++;
+      const gw = exp('grad_weight.npy');
+      expect(close(dense, gw), `${what}: backward`).toBe(true);
+      if (!scaled) {
+        // PyTorch sorts the indices with an unstable sort, so its order within a
+        // row is unspecified; with at most two contributions the order cannot
+        // matter ((+0 + a) + b = (+0 + b) + a), so those rows must agree exactly.
+        const uses = new Map<number, number>();
+        for (const x of c.indices) uses.set(Number(x), (uses.get(Number(x)) ?? 0) + 1);
+        for (const [row, n] of uses) {
+          if (n > 2) continue;
+          const a = dense.subarray(row * c.dim, (row + 1) * c.dim);
+          const b = gw.subarray(row * c.dim, (row + 1) * c.dim);
+          expect(firstBitDifference(a, b), `${what}: backward bits of row ${row}`).toBe(-1);
+          exactBackward++;
+        }
       }
       const opt = c.config.optimizer;
       if (opt) {
-        if (opt.kind === 'rowwise_adagrad' && !scaled) {
+        if (opt.kind === 'rowwise_adagrad' && firstBitDifference(dense, gw) === -1) {
           // Same gradient bits → the NumPy rendering of FBGEMM's formula must agree exactly.
           expect(firstBitDifference(r.weightUpdated!, exp('weight_updated.npy')), `${what}: rowwise weight`).toBe(-1);
           expect(firstBitDifference(r.stateUpdated!, exp('optimizer_state_updated.npy')), `${what}: rowwise state`).toBe(-1);
@@ -87,7 +101,7 @@ describe.skipIf(!hasTorch)('cross-check with PyTorch (skipped without torch)', (
     }
     // The exact comparisons above must not be vacuous.
     expect(exactForward).toBeGreaterThan(COUNT / 2);
-    expect(exactBackward).toBeGreaterThan(COUNT / 4);
+    expect(exactBackward).toBeGreaterThan(COUNT / 2);
     expect(exactRowwise).toBeGreaterThan(2);
   });
 });

@@ -27,6 +27,25 @@ export class RRArbiter<T extends HwType> extends Module {
   override get doc(): string {
     return `Round-robin arbiter of ${this.n} x ${typeToString(this.payload)} streams. Latency 0; throughput 1 item/cycle; locked while the output stalls.`;
   }
+  /**
+   * The input to grant: the lowest-numbered valid input above the last one
+   * granted, else the lowest valid one. A hook so that a test can build an
+   * unfair arbiter by the same code path.
+   */
+  protected choose(valids: Value[], lastGrant: Value): Value {
+    const iw = log2Up(this.n);
+    let above: Value = lit(0, 1);
+    let aboveIdx: Value = lit(0, iw);
+    for (let i = this.n - 1; i >= 1; i--) {
+      const cand = valids[i]!.and(lastGrant.lt(i));
+      aboveIdx = mux(cand, lit(i, iw), aboveIdx);
+      above = above.or(cand);
+    }
+    let lowest: Value = lit(0, iw);
+    for (let i = this.n - 1; i >= 0; i--) lowest = mux(valids[i]!, lit(i, iw), lowest);
+    return mux(above, aboveIdx, lowest);
+  }
+
   protected build(): void {
     type Port = { valid: Signal; ready: Signal; bits: Hw<T> };
     const ins = this.io.in as unknown as Port[];
@@ -36,17 +55,7 @@ export class RRArbiter<T extends HwType> extends Module {
     const locked = Reg(UInt(1), { init: 0 });
     const lockedIdx = Reg(UInt(iw), { init: 0 });
 
-    // Lowest-numbered valid input above lastGrant, else the lowest valid one.
-    let above: Value = lit(0, 1);
-    let aboveIdx: Value = lit(0, iw);
-    for (let i = this.n - 1; i >= 1; i--) {
-      const cand = ins[i]!.valid.and(lastGrant.lt(i));
-      aboveIdx = mux(cand, lit(i, iw), aboveIdx);
-      above = above.or(cand);
-    }
-    let lowest: Value = lit(0, iw);
-    for (let i = this.n - 1; i >= 0; i--) lowest = mux(ins[i]!.valid, lit(i, iw), lowest);
-    const choice = mux(above, aboveIdx, lowest);
+    const choice = this.choose(ins.map((p) => p.valid), lastGrant);
     const idx = mux(locked, lockedIdx, choice);
 
     out.valid.set(orAny(...ins.map((p) => p.valid)));

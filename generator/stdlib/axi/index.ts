@@ -1,0 +1,3 @@
+/** AXI4 / AXI4-Lite bundles and helpers. */
+export * from './bundles';
+export * from './lite';

@@ -243,11 +243,27 @@ export function generateWorkload(spec: WorkloadSpec): Workload {
   return { spec, tables: spec.tables, batchSize: B, indices: finalIndices, offsets, perSampleWeights: psw };
 }
 
-/** Fills a float32 array with uniform values in [-scale, scale), fast (one u32 per value). */
+/**
+ * Fills a float32 array with uniform values in [-scale, scale), fast: an
+ * inlined xorshift128 (Marsaglia) seeded from {@link Rng}, one 32-bit draw per
+ * value (weights and gradients for benchmarks need speed, not quality).
+ */
 export function fillUniform(arr: Float32Array, seed: number, scale = 1): Float32Array {
   const rng = new Rng(seed);
+  let x = rng.u32() | 1;
+  let y = rng.u32();
+  let z = rng.u32();
+  let w = rng.u32();
   const k = (2 * scale) / 4294967296;
-  for (let i = 0; i < arr.length; i++) arr[i] = rng.u32() * k - scale;
+  const n = arr.length;
+  for (let i = 0; i < n; i++) {
+    const t = x ^ (x << 11);
+    x = y;
+    y = z;
+    z = w;
+    w = w ^ (w >>> 19) ^ (t ^ (t >>> 8));
+    arr[i] = (w >>> 0) * k - scale;
+  }
   return arr;
 }
 

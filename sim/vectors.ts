@@ -212,7 +212,9 @@ class Harness {
       }
     });
     this.child.stderr.on('data', (chunk: string) => {
-      if (this.stderr.length < 65536) this.stderr += chunk;
+      // Keep the last 64 KiB: the design's $display output and the harness's errors.
+      this.stderr += chunk;
+      if (this.stderr.length > 131072) this.stderr = this.stderr.slice(-65536);
     });
     this.child.stdin.on('error', () => {
       /* EPIPE when the harness died; reported through exit */
@@ -249,7 +251,8 @@ class Harness {
 
   private exitError(): SimRunError {
     const err = this.stderr.trim();
-    const first = err.split('\n').find((l) => /error|%Error|Assertion|fatal/i.test(l)) ?? err.split('\n')[0] ?? '';
+    const lines = err.split('\n');
+    const first = lines.find((l) => l.startsWith('tcast-harness: error: ')) ?? lines.find((l) => /%Error|Assertion|fatal|error/i.test(l)) ?? lines[lines.length - 1] ?? '';
     const how = this.timedOut
       ? 'timed out (watchdog)'
       : this.exitInfo?.signal

@@ -58,3 +58,18 @@ export const wide100: SimTarget = {
     ['sum', 'output', 65],
   ]),
 };
+
+/** Prints with $display when verbose, calls $finish when stop. */
+export const finisher: SimTarget = {
+  top: 'finisher',
+  files: [fixture('finisher')],
+  clock: 'clk',
+  reset: { name: 'reset', activeLow: false },
+  ports: ports([
+    ['clk', 'input', 1],
+    ['reset', 'input', 1],
+    ['verbose', 'input', 1],
+    ['stop', 'input', 1],
+    ['n', 'output', 4],
+  ]),
+};

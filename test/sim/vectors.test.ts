@@ -5,7 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SimInputError } from '../../sim/sources';
 import { openStream, renderVectorHarness, simulate, SimRunError, type Episode } from '../../sim/vectors';
-import { counter, queue2, queueIn, queueOut, wide100 } from './targets';
+import { execa } from 'execa';
+import { buildTarget } from '../../sim/vectors';
+import { counter, finisher, queue2, queueIn, queueOut, wide100 } from './targets';
 
 const M100 = (1n << 100n) - 1n;
 const M64 = (1n << 64n) - 1n;
@@ -115,6 +117,36 @@ describe('simulate: input errors are one-line and name the culprit', () => {
     const err = await simulate(counter, [{ cycles: 50_000_000, drive: { en: [1] } }], { timeoutMs: 200 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(SimRunError);
     expect((err as Error).message).toMatch(/^simulation of 'counter' timed out \(watchdog\)/);
+  });
+});
+
+describe('simulate: run-time failures surface with the harness output', () => {
+  it('keeps the design’s $display output out of the protocol', async () => {
+    const [r] = await simulate(finisher, [{ cycles: 5, drive: { verbose: [1] }, watch: ['n'] }]);
+    expect(r!.outputs.n).toEqual([0n, 1n, 2n, 3n, 4n]);
+  });
+
+  it('reports $finish as an error carrying the design’s messages', async () => {
+    const err = await simulate(finisher, [
+      { cycles: 2, watch: ['n'] },
+      { cycles: 10, drive: { stop: [0, 0, 0, 1] }, watch: ['n'] },
+    ]).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SimRunError);
+    expect((err as SimRunError).message).toMatch(/^simulation of 'finisher' exited with code 2: the design called \$finish after \d+ cycles$/);
+    expect((err as SimRunError).stderr).toContain('finisher: stop requested at n=3');
+  });
+
+  it('the harness binary rejects malformed input and over-wide values itself', async () => {
+    const { binary } = await buildTarget(counter);
+    const bad = await execa(binary, [], { input: 'episode x\n', reject: false });
+    expect(bad.exitCode).toBe(2);
+    expect(bad.stderr).toBe("tcast-harness: error: expected a number for cycles, got 'x'");
+    // episode: 1 cycle, 0 reset cycles, drive en (index 2) with 0x2, one row.
+    const wide = await execa(binary, [], { input: 'episode 1 0 1 0 0 0 1\n2\n\n2\n', reject: false });
+    expect(wide.exitCode).toBe(2);
+    expect(wide.stderr).toBe('tcast-harness: error: value 0x2 is wider than en (1 bits)');
+    const ok = await execa(binary, [], { input: 'episode 2 1 1 1 0 0 1\n2\n3\n1\nquit\n' });
+    expect(ok.stdout).toBe('o 0\no 1\ne 2');
   });
 });
 

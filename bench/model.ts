@@ -88,6 +88,7 @@ const bench: Benchmark = {
     const n = stats.lookups;
     const ru = process.resourceUsage();
     const figures = {
+      command: `npm run bench -- model${argv.length ? ' ' + argv.join(' ') : ''}`,
       preset: opts.preset,
       workload: { tables: w.tables.length, rows: w.tables[0]!.rows, dim: w.tables[0]!.dim, batchSize: w.batchSize, lookups: n, uniqueRows: stats.uniqueRows, reuse: Number(stats.reuse.toFixed(4)) },
       weightBytes,

@@ -16,7 +16,7 @@
  * result would have if m's top bit were the hidden bit.
  */
 import { cat, fill, lit, mux, S, U, type Value } from '../../hdl/ir';
-import { named } from '../../hdl/module';
+import { named, Signal } from '../../hdl/module';
 import { log2Up } from '../../hdl/types';
 import type { Step } from './pipeline';
 
@@ -65,6 +65,16 @@ export function unpack(x: Value, p: string): F32 {
   };
 }
 
+/**
+ * v.bits(hi, lo), through a named wire when v is a computed expression: the
+ * back end waives UNUSEDSIGNAL for a Signal's unread bits, not for the `_T`
+ * temporary it makes to slice an expression (see docs/FP32.md, DSL notes).
+ */
+export function slice(v: Value, hi: number, lo: number, name?: string): Value {
+  const s = v instanceof Signal || (hi === v.width - 1 && lo === 0) ? v : name ? named(v, name) : named(v);
+  return s.bits(hi, lo);
+}
+
 /** Resizes a signed value to w bits (sign-extend or drop high bits). */
 export function sresize(v: Value, w: number): Value {
   return v.width >= w ? v.trunc(w) : v.pad(w);
@@ -74,7 +84,8 @@ export function sresize(v: Value, w: number): Value {
 export function lzc(v: Value): { count: Value; zero: Value } {
   const p2 = 2 ** log2Up(v.width);
   // named: the back end lint-waives a Signal's unread bits but not a temporary's (see docs/FP32.md, DSL notes).
-  const x = named(p2 === v.width ? v : cat(v, lit(0, p2 - v.width)), 'lzc_in');
+  const lzcIn = named(p2 === v.width ? v : cat(v, lit(0, p2 - v.width)));
+  const x = lzcIn;
   const rec = (y: Value): { zero: Value; count: Value | null } => {
     if (y.width === 1) return { zero: y.not(), count: null };
     const h = y.width / 2;
@@ -152,7 +163,8 @@ export function normalizeSteps(o: NormalizeOpts, pass: readonly string[]): Step[
         // Right shift = 1 - E when E < 1 (clamped in shrSticky).
         const rsFull = S(1, ew).subWrap(Ew);
         const rs = canUnderflow ? named(mux(under, rsFull, S(0, ew)).asUInt(), `${p}_rshift`) : lit(0, 1);
-        const e = named(mux(under, S(1, ew), Ew.subWrap(ls.pad(ew).asSInt())).asUInt().trunc(EW), `${p}_e`);
+        const eFull = named(mux(under, S(1, ew), Ew.subWrap(ls.pad(ew).asSInt())), `${p}_e_full`);
+        const e = named(eFull.asUInt().trunc(EW), `${p}_e`);
         return { ...keep(x), sign: x.sign!, m, sticky: x.sticky!, ls, rs, under, e };
       },
     },
@@ -163,7 +175,7 @@ export function normalizeSteps(o: NormalizeOpts, pass: readonly string[]): Step[
         const m = x.m!;
         const W = m.width;
         const left =
-          o.maxLz === 0 ? m : x.ls!.width === 1 ? mux(x.ls!.asBool(), m.shl(1).trunc(W), m) : named(m.shl(x.ls!), `${p}_m_shl`).trunc(W);
+          o.maxLz === 0 ? m : x.ls!.width === 1 ? mux(x.ls!.asBool(), cat(slice(m, W - 2, 0), lit(0, 1)), m) : named(m.shl(x.ls!), `${p}_m_shl`).trunc(W);
         let mo = left;
         let st = x.sticky!;
         if (canUnderflow) {

@@ -13,7 +13,7 @@
 import { cat, lit, mux, S, U, type Value } from '../../hdl/ir';
 import { In, Module, Out, named } from '../../hdl/module';
 import { Bool, UInt } from '../../hdl/types';
-import { EW, finish, roundPack, unpack } from './common';
+import { EW, finish, roundPack, slice, unpack } from './common';
 import { prenormalize } from './div';
 import { pipeline, type Bus, type Step } from './pipeline';
 
@@ -45,7 +45,7 @@ export function fp32SqrtSteps(): Step[] {
       const rem = x.rem ? x.rem : lit(0, 1);
       const root = x.root;
       const w = Math.min(RW, Math.max(rem.width + 2, 3));
-      const shifted = cat(rem, pair).trunc(w);
+      const shifted = slice(cat(rem, pair), w - 1, 0).asUInt();
       const trial = (root ? cat(root, U(1, 2)) : U(1, 2)).pad(w);
       const ge = named(shifted.ge(trial), `r${i}_bit`);
       const remNext = named(mux(ge, shifted.subWrap(trial), shifted), `r${i}_rem`);

@@ -291,8 +291,12 @@ class Harness {
 
   /** Resolves when signal() is called by the line handler, rejects on failure. */
   wait(): Promise<void> {
-    if (this.failure) return Promise.reject(this.failure);
-    return new Promise((resolve, reject) => this.waiters.push((e) => (e ? reject(e) : resolve())));
+    const p: Promise<void> = this.failure
+      ? Promise.reject(this.failure)
+      : new Promise((resolve, reject) => this.waiters.push((e) => (e ? reject(e) : resolve())));
+    // The caller may fail on a write before awaiting this; never an unhandled rejection.
+    p.catch(() => {});
+    return p;
   }
 
   signal(): void {

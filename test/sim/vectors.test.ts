@@ -369,6 +369,14 @@ describe('openStream', () => {
     await expect(s.run([[1n]])).rejects.toThrow(/closed/);
   });
 
+  it('a harness failure mid-stream rejects run() with the harness’s message', async () => {
+    const s = await openStream(finisher, { inputs: ['stop'], outputs: ['n'] });
+    expect(await s.run([[0], [0]])).toEqual([[0n], [1n]]);
+    await expect(s.run([[0], [1], [0]])).rejects.toThrow(/^simulation of 'finisher' exited with code 2: the design called \$finish/);
+    await expect(s.run([[0]])).rejects.toThrow(/\$finish/);
+    await expect(s.close()).rejects.toThrow(/\$finish/);
+  });
+
   it('rejects unknown and misdirected ports', async () => {
     await expect(openStream(wide100, { inputs: ['x'], outputs: [] })).rejects.toThrow(/stream input 'x' is not a port of 'wide100'/);
     await expect(openStream(wide100, { inputs: ['y'], outputs: [] })).rejects.toThrow(/stream input 'y' is an output/);

@@ -1,0 +1,40 @@
+/**
+ * Register scripts for the DMA engine (the AXI4-Lite master's side): what a
+ * driver does to run one copy. Pure data; sim/axi.ts executes it.
+ */
+import type { LiteOp } from '../../sim/axi';
+import { DMA_REGS, DMA_STATUS, DMA_FAULT } from './dma';
+
+export interface CopyCommand {
+  src: number | bigint;
+  dst: number | bigint;
+  len: number;
+  /** Poll STATUS at most this long [1 000 000 cycles]. */
+  maxCycles?: number;
+  /** With a fault-injecting build: the FAULT register value. */
+  fault?: (typeof DMA_FAULT)[keyof typeof DMA_FAULT];
+  /** The design has 64-bit addresses (write SRC_HI/DST_HI). */
+  addr64?: boolean;
+}
+
+const lo = (v: number | bigint) => Number(BigInt(v) & 0xffffffffn);
+const hi = (v: number | bigint) => Number(BigInt(v) >> 32n);
+
+/**
+ * Programs SRC/DST/LEN, writes START, polls STATUS until BUSY clears, then
+ * reads STATUS and ERROR (the last two entries of the result's `reads`).
+ */
+export function copyScript(c: CopyCommand): LiteOp[] {
+  const ops: LiteOp[] = [];
+  if (c.fault !== undefined) ops.push({ op: 'write', addr: DMA_REGS.FAULT, data: c.fault });
+  ops.push({ op: 'write', addr: DMA_REGS.SRC_LO, data: lo(c.src) });
+  if (c.addr64) ops.push({ op: 'write', addr: DMA_REGS.SRC_HI, data: hi(c.src) });
+  ops.push({ op: 'write', addr: DMA_REGS.DST_LO, data: lo(c.dst) });
+  if (c.addr64) ops.push({ op: 'write', addr: DMA_REGS.DST_HI, data: hi(c.dst) });
+  ops.push({ op: 'write', addr: DMA_REGS.LEN, data: c.len });
+  ops.push({ op: 'write', addr: DMA_REGS.CTRL, data: 1 });
+  ops.push({ op: 'poll', addr: DMA_REGS.STATUS, mask: DMA_STATUS.BUSY, value: 0, maxCycles: c.maxCycles ?? 1_000_000 });
+  ops.push({ op: 'read', addr: DMA_REGS.STATUS });
+  ops.push({ op: 'read', addr: DMA_REGS.ERROR });
+  return ops;
+}

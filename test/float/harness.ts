@@ -353,13 +353,14 @@ export class UnitSim {
   }
 
   /**
-   * Runs vectors (chunked) and compares them with the reference. About one in
-   * 32 cycles is a bubble (in_valid = 0) to check that out_valid follows.
+   * Runs vectors (chunked) and compares them with the reference. Unless
+   * `bubbles` is false, an extra idle cycle (in_valid = 0, data held) follows
+   * every 31 vectors, to check that out_valid follows in_valid.
    */
-  async check(vectors: Vector[], opts: { maxMismatches?: number; chunk?: number; bubbles?: boolean; onProgress?: (done: number) => void; kind?: UnitKind } = {}): Promise<UnitRun> {
-    const kind = opts.kind ?? this.kind;
-    const ins = inputsOf(this.kind);
-    const chunk = opts.chunk ?? 65536;
+  async check(vectors: Vector[], opts: { maxMismatches?: number; chunk?: number; bubbles?: boolean; onProgress?: (done: number) => void } = {}): Promise<UnitRun> {
+    const kind = this.kind;
+    const ins = inputsOf(kind);
+    const chunk = opts.chunk ?? 62_000;
     const maxMis = opts.maxMismatches ?? 10;
     const mismatches: Mismatch[] = [];
     let validErrors = 0;
@@ -367,16 +368,26 @@ export class UnitSim {
     let failures = 0;
     for (let s = 0; s < vectors.length; s += chunk) {
       const part = vectors.slice(s, s + chunk);
-      const valid = part.map((_, i) => (opts.bubbles === false || (s + i) % 32 !== 31 ? 1 : 0));
-      const rows = part.map((vec, i) => [valid[i]!, ...ins.map((p) => (p === 'a' ? vec.a : p === 'b' ? vec.b : vec.sub))]);
+      const rows: number[][] = [];
+      const which: number[] = []; // vector index of each row, -1 for a bubble
+      part.forEach((vec, i) => {
+        const data = ins.map((p) => (p === 'a' ? vec.a : p === 'b' ? vec.b : vec.sub));
+        rows.push([1, ...data]);
+        which.push(i);
+        if (opts.bubbles !== false && (s + i) % 31 === 30) {
+          rows.push([0, ...data]);
+          which.push(-1);
+        }
+      });
       const out = await this.stream.run(rows);
-      for (let i = 0; i < part.length; i++) {
-        const ov = Number(out[i]![0]!);
-        if (ov !== valid[i]) validErrors++;
-        if (!valid[i]) continue;
+      for (let k = 0; k < rows.length; k++) {
+        const ov = Number(out[k]![0]!);
+        const i = which[k]!;
+        if (ov !== (i >= 0 ? 1 : 0)) validErrors++;
+        if (i < 0) continue;
         count++;
         const vec = part[i]!;
-        const got = Number(out[i]![1]!);
+        const got = Number(out[k]![1]!);
         const want = reference(kind, vec.a, vec.b, vec.sub);
         if (matches(kind, got, want)) continue;
         failures++;

@@ -86,29 +86,25 @@ class Printer {
   readonly temps = new Map<Value, string>();
   readonly tempLines: string[] = [];
   /** Bits read of each signal (undefined entry: not read at all). */
-  readonly read = new Map<Signal, boolean[]>();
+  readonly read = new Map<Value, boolean[]>();
   constructor(readonly names: Map<Signal, string>, readonly ns: Namespace) {}
 
-  count(v: Value): void {
+  /** Counts the uses of v and records which of its bits are read (lo..hi; all by default). */
+  count(v: Value, lo = 0, hi = v.width - 1): void {
+    if (v.op === 'cast') return this.count(v.args[0]!, lo, hi);
+    this.markRead(v, lo, hi);
     const n = (this.uses.get(v) ?? 0) + 1;
     this.uses.set(v, n);
-    if (n > 1) return;
-    if (v instanceof Signal) return this.markRead(v, 0, v.width - 1);
-    if (v.op === 'slice') {
-      const base = stripCast(v.args[0]!);
-      if (base instanceof Signal) {
-        this.uses.set(base, (this.uses.get(base) ?? 0) + 1);
-        return this.markRead(base, v.params[1]!, v.params[0]!);
-      }
-    }
+    if (n > 1 || v instanceof Signal) return;
+    if (v.op === 'slice') return this.count(v.args[0]!, v.params[1]!, v.params[0]!);
     for (const a of v.args) this.count(a);
   }
-  markRead(s: Signal, lo: number, hi: number): void {
+  markRead(s: Value, lo: number, hi: number): void {
     let bits = this.read.get(s);
     if (!bits) { bits = new Array<boolean>(s.width).fill(false); this.read.set(s, bits); }
     for (let i = lo; i <= hi; i++) bits[i] = true;
   }
-  fullyRead(s: Signal): boolean {
+  fullyRead(s: Value): boolean {
     const b = this.read.get(s);
     return !!b && b.every(Boolean);
   }
@@ -124,7 +120,11 @@ class Printer {
     if (t) return t;
     const rhs = this.expr(v, true, true);
     t = this.ns.fresh(v.userName ?? `_T`);
-    this.tempLines.push(`  wire ${range(v.width)}${t} = ${rhs};`);
+    const line = `  wire ${range(v.width)}${t} = ${rhs};`;
+    // A temporary read only in part (the low half of a product, say) is
+    // declared at full width so the expression keeps its exact width.
+    if (this.fullyRead(v)) this.tempLines.push(line);
+    else this.tempLines.push('  /* verilator lint_off UNUSEDSIGNAL */', line, '  /* verilator lint_on UNUSEDSIGNAL */');
     this.temps.set(v, t);
     return t;
   }

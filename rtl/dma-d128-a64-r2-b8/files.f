@@ -1,0 +1,3 @@
+Queue_d4_w128_reg.v
+Queue_d2_w8_reg.v
+AxiDma_d128_a64_r2_b8_w2.v

@@ -1,0 +1,3 @@
+Queue_d4_w64_reg.v
+Queue_d4_w8_reg.v
+AxiDma_d64_a32_r4_b16_w4.v

@@ -142,7 +142,9 @@ class Printer {
     if (v.op === 'cast') return this.expr(v.args[0]!, top);
     const t = this.temps.get(v);
     if (t) return t;
-    if (!noTemp && ((this.uses.get(v) ?? 0) > 1 || (v.op === 'dshr' && v.signed && !top))) return this.temp(v);
+    // A slice of a signal is as cheap to repeat as the signal itself.
+    const atomic = v.op === 'slice' && stripCast(v.args[0]!) instanceof Signal;
+    if (!noTemp && !atomic && ((this.uses.get(v) ?? 0) > 1 || (v.op === 'dshr' && v.signed && !top))) return this.temp(v);
     const wrap = (s: string): string => (top ? s : `(${s})`);
     const a = v.args;
     switch (v.op) {

@@ -1,0 +1,76 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { EXIT, UsageError, type Command } from '../command';
+import { Progress } from '../progress';
+import { projectRoot } from '../../generator/hdl/source';
+import { compileIcarus, lintVerilator, synthYosys } from '../../sim/checks';
+
+const help = `Usage: tcast check [DESIGN...] [--rtl DIR] [--json]
+
+Runs the three standard checks on shipped designs in rtl/ (all, or those
+named): Verilator lint (--lint-only -Wall, no suppressions beyond the
+per-signal ones the back end writes), Yosys synthesis (synth; check; no latch
+cells; cell count and logic depth) and Icarus Verilog compilation.
+
+Options:
+  --rtl DIR   the generated tree to check (default: rtl/)
+  --json      print one JSON record per design
+
+Exit codes: 0 all clean, 1 a check failed, 2 bad input, 3 a tool is missing.`;
+
+interface IndexEntry { name: string; top: string; modules: string[] }
+
+const command: Command = {
+  name: 'check',
+  summary: 'lint, synthesise and Icarus-compile the designs in rtl/',
+  help,
+  async run(argv) {
+    let parsed;
+    try {
+      parsed = parseArgs({ args: argv, allowPositionals: true, options: { rtl: { type: 'string' }, json: { type: 'boolean' } } });
+    } catch (e) {
+      throw new UsageError(`${(e as Error).message}; see 'tcast check --help'`);
+    }
+    const root = parsed.values.rtl ?? join(projectRoot, 'rtl');
+    let index: IndexEntry[];
+    try {
+      index = JSON.parse(readFileSync(join(root, 'designs.json'), 'utf8')) as IndexEntry[];
+    } catch {
+      throw new UsageError(`no ${join(root, 'designs.json')}: run 'tcast generate' first`);
+    }
+    const names = parsed.positionals;
+    const unknown = names.filter((n) => !index.some((d) => d.name === n));
+    if (unknown.length) throw new UsageError(`unknown design(s) ${unknown.join(', ')}; see ${join(root, 'designs.json')}`);
+    const chosen = names.length ? index.filter((d) => names.includes(d.name)) : index;
+    const bar = new Progress('checking designs', chosen.length, parsed.values.json === true);
+    const results = [];
+    let failed = 0;
+    for (const [i, d] of chosen.entries()) {
+      const files = d.modules.map((m) => join(root, d.name, `${m}.v`));
+      const lint = await lintVerilator({ top: d.top, files });
+      const syn = await synthYosys({ top: d.top, files });
+      const ica = await compileIcarus({ top: d.top, files });
+      const ok = lint.clean && syn.ok && syn.latches === 0 && ica.ok;
+      if (!ok) failed++;
+      results.push({
+        design: d.name, top: d.top, ok,
+        lint: { clean: lint.clean, warnings: lint.warnings.map((w) => `${w.code ?? ''} ${w.file ?? ''}:${w.line ?? ''} ${w.message}`) },
+        synth: { ok: syn.ok, cells: syn.cells, logicDepth: syn.logicDepth, latches: syn.latches, problems: syn.problems },
+        icarus: { ok: ica.ok, errors: ica.errors },
+      });
+      bar.update(i + 1);
+    }
+    bar.done();
+    if (parsed.values.json) console.log(JSON.stringify(results, null, 2));
+    else {
+      for (const r of results) {
+        console.log(`${r.ok ? 'ok  ' : 'FAIL'} ${r.design.padEnd(28)} lint ${r.lint.clean ? 'clean' : `${r.lint.warnings.length} warning(s)`}, yosys ${r.synth.cells} cells depth ${r.synth.logicDepth}${r.synth.latches ? `, ${r.synth.latches} LATCHES` : ''}, icarus ${r.icarus.ok ? 'ok' : 'FAILED'}`);
+        if (!r.ok) for (const w of [...r.lint.warnings, ...r.synth.problems, ...r.icarus.errors.map(String)]) console.log(`     ${w}`);
+      }
+      console.log(`${results.length - failed}/${results.length} designs clean`);
+    }
+    return failed ? EXIT.failed : EXIT.ok;
+  },
+};
+export default command;

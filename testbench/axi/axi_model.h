@@ -478,6 +478,7 @@ public:
         axi_set(p.awready, awReadyNow);
         axi_set(p.wready, wReadyNow);
         // R: hold the current beat, else maybe start one.
+        bool freshR = false;
         if (rCur < 0 && !rng.chance(prof->rGap)) {
             int pickIdx = -1;
             if (!prof->interleave) {
@@ -489,9 +490,10 @@ public:
                 AxiReadTxn& t = reads[rCur];
                 if (t.beat == 0 && rCur != 0) reorders++;
                 if (!lastRDone && t.seq != lastRSeq) interleaves++;
+                freshR = true;
             }
         }
-        if (rCur >= 0) {
+        if (rCur >= 0 && freshR) {  // a held beat keeps its payload (the inputs keep their values)
             AxiReadTxn& t = reads[rCur];
             uint64_t a = t.b.beatAddr(t.beat);
             int lo, hi;
@@ -504,7 +506,7 @@ public:
             axi_set(p.rlast, t.beat == t.b.len);
             if (resp) { std::fill(words.begin(), words.end(), 0); axi_set_words(p.rdata, words.data()); }
             else setData(a);
-        } else {
+        } else if (rCur < 0) {
             axi_set(p.rvalid, 0);
             axi_set(p.rlast, 0);
         }

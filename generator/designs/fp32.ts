@@ -8,7 +8,7 @@ import type { DesignEntry } from './registry';
 import { Fp32Add, Fp32Div, Fp32FromUInt, Fp32Max, Fp32Mul, Fp32Sqrt } from '../stdlib/float';
 
 /** Default latencies (cycles) of the shipped configurations. */
-export const FP32_DEFAULTS = { add: 3, mul: 3, div: 8, sqrt: 8, max: 1, u2f: 2 } as const;
+export const FP32_DEFAULTS = { add: 3, mul: 4, div: 12, sqrt: 12, max: 1, u2f: 2 } as const;
 
 const designs: DesignEntry[] = [
   {

@@ -33,7 +33,7 @@ export function fp32AddSteps(rounding: Rounding = 'even'): Step[] {
   return [
     {
       name: 'unpack',
-      weight: 5,
+      weight: 18,
       run: (x) => {
         const A = unpack(x.a!, 'a');
         const B = unpack(x.b!, 'b');
@@ -58,7 +58,7 @@ export function fp32AddSteps(rounding: Rounding = 'even'): Step[] {
     },
     {
       name: 'align',
-      weight: 5,
+      weight: 16,
       run: (x) => {
         // 27 bits: the significand, then guard, round and sticky positions.
         const r = shrSticky(cat(x.sig_small!, U(0, 3)), x.d!);
@@ -69,7 +69,7 @@ export function fp32AddSteps(rounding: Rounding = 'even'): Step[] {
     },
     {
       name: 'addsub',
-      weight: 5,
+      weight: 20,
       run: (x) => {
         const big = cat(x.sig_big!, U(0, 3));
         const sum = named(mux(x.eff_sub!, big.sub(x.m_small!), big.add(x.m_small!)), 'sum');
@@ -90,7 +90,7 @@ export function fp32AddSteps(rounding: Rounding = 'even'): Step[] {
     ...normalizeSteps({ p: 'n', canUnderflow: false }, pass),
     {
       name: 'round',
-      weight: 6,
+      weight: 26,
       run: (x) => {
         const rounded = roundPack(x.sign!, x.e!, x.m!, x.sticky!, 'r', rounding);
         return { y: finish({ nan: x.nan!, inf: x.inf!, zero: x.zero!, sign: mux(x.inf!, x.inf_sign!, x.sign!), rounded }) };

@@ -144,7 +144,7 @@ export function normalizeSteps(o: NormalizeOpts, pass: readonly string[]): Step[
   return [
     {
       name: `${p}lz`,
-      weight: o.maxLz === 0 ? 1 : o.maxLz === 1 ? 2 : 6,
+      weight: o.maxLz === 0 ? 2 : o.maxLz === 1 ? 8 : 18,
       run: (x) => {
         const E = x.E!;
         const m = x.m!;
@@ -170,7 +170,7 @@ export function normalizeSteps(o: NormalizeOpts, pass: readonly string[]): Step[
     },
     {
       name: `${p}sh`,
-      weight: o.maxLz === 0 ? (canUnderflow ? 4 : 0) : 5,
+      weight: canUnderflow ? 14 : o.maxLz === 0 ? 1 : 10,
       run: (x) => {
         const m = x.m!;
         const W = m.width;

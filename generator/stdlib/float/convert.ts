@@ -22,7 +22,7 @@ export function fp32FromUIntSteps(width: number): Step[] {
   return [
     {
       name: 'prep',
-      weight: 1,
+      weight: 2,
       run: (x) => {
         const a = x.a!;
         // m's top bit (a's bit width-1) has weight 2^(width-1): biased E = 127 + width - 1.
@@ -33,7 +33,7 @@ export function fp32FromUIntSteps(width: number): Step[] {
     ...normalizeSteps({ p: 'n', canUnderflow: false }, ['zero']),
     {
       name: 'round',
-      weight: 6,
+      weight: 26,
       run: (x) => {
         const rounded = roundPack(x.sign!, x.e!, x.m!, x.sticky!, 'r');
         return { y: finish({ nan: lit(0, 1), inf: lit(0, 1), zero: x.zero!, sign: x.sign!, rounded }) };

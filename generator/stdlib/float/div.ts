@@ -2,7 +2,7 @@
  * Fp32Div: IEEE-754 binary32 a / b, fully pipelined radix-2 restoring
  * division (one quotient bit per step, 26 steps).
  *
- * Latency: `stages` cycles (default 8); throughput: one operation per cycle
+ * Latency: `stages` cycles (default 12); throughput: one operation per cycle
  * (initiation interval 1: the recurrence is unrolled, not iterated).
  * Rounding: round-to-nearest-even from 26 quotient bits (24 + guard + one for
  * normalisation) and a sticky bit (remainder != 0); subnormal inputs are
@@ -17,7 +17,7 @@ import { finish, lzc, normalizeSteps, roundPack, unpack } from './common';
 import { pipeline, type Bus, type Step } from './pipeline';
 
 export interface Fp32DivOptions {
-  /** Pipeline register ranks = latency in cycles (>= 1; default 8). */
+  /** Pipeline register ranks = latency in cycles (>= 1; default 12). */
   stages?: number;
 }
 
@@ -36,7 +36,7 @@ export function fp32DivSteps(): Step[] {
   const flags = (x: Bus) => ({ nan: x.nan!, inf: x.inf!, zero: x.zero!, sign: x.sign!, E: x.E! });
   const iter = (i: number): Step => ({
     name: `q${i}`,
-    weight: 2,
+    weight: 20,
     run: (x) => {
       const r = x.r!;
       const y = x.y!;
@@ -51,7 +51,7 @@ export function fp32DivSteps(): Step[] {
   return [
     {
       name: 'unpack',
-      weight: 6,
+      weight: 32,
       run: (x) => {
         const A = unpack(x.a!, 'a');
         const B = unpack(x.b!, 'b');
@@ -75,13 +75,13 @@ export function fp32DivSteps(): Step[] {
     ...Array.from({ length: DIV_QBITS }, (_, i) => iter(i)),
     {
       name: 'rem',
-      weight: 2,
+      weight: 6,
       run: (x) => ({ ...flags(x), m: x.q!, sticky: named(x.r!.ne(0), 'rem_nonzero') }),
     },
     ...normalizeSteps({ p: 'n', maxLz: 1 }, pass),
     {
       name: 'round',
-      weight: 6,
+      weight: 26,
       run: (x) => {
         const rounded = roundPack(x.sign!, x.e!, x.m!, x.sticky!, 'r');
         return { y: finish({ nan: x.nan!, inf: x.inf!, zero: x.zero!, sign: x.sign!, rounded }) };
@@ -95,7 +95,7 @@ export class Fp32Div extends Module {
   readonly stages: number;
   constructor(opts: Fp32DivOptions = {}) {
     super();
-    this.stages = opts.stages ?? 8;
+    this.stages = opts.stages ?? 12;
     if (!Number.isInteger(this.stages) || this.stages < 1) throw new Error(`Fp32Div: stages must be an integer >= 1, got ${this.stages}`);
     this.io = this.ports({ in_valid: In(Bool), a: In(UInt(32)), b: In(UInt(32)), out_valid: Out(Bool), y: Out(UInt(32)) });
   }

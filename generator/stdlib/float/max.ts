@@ -27,7 +27,7 @@ export function fp32MaxSteps(): Step[] {
   return [
     {
       name: 'cmp',
-      weight: 4,
+      weight: 22,
       run: (x) => {
         const bWins = named(gtF32(x.b!, x.a!), 'b_gt_a');
         return { y: mux(bWins, x.b!, x.a!), b_wins: bWins };

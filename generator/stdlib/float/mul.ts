@@ -1,14 +1,14 @@
 /**
  * Fp32Mul: IEEE-754 binary32 a * b, fully pipelined.
  *
- * Latency: `stages` cycles (default 3); throughput: one operation per cycle.
+ * Latency: `stages` cycles (default 4); throughput: one operation per cycle.
  * Rounding: round-to-nearest-even; subnormals in and out (the product is
  * normalised with a leading-zero count, then denormalised with a sticky
  * right shift when it underflows); overflow to inf; 0 * inf = NaN; any NaN
  * result is the canonical quiet NaN 0x7FC00000; zero and inf results carry
  * the XOR of the signs.
  *
- * Steps: unpack; two 24x12 partial products; their sum (48 bits);
+ * Steps: unpack; four 24x6 partial products; a two-level adder tree (48 bits);
  * leading-zero count; normalise/denormalise; round and pack.
  */
 import { S, U, type Value } from '../../hdl/ir';
@@ -18,7 +18,7 @@ import { finish, normalizeSteps, roundPack, unpack } from './common';
 import { pipeline, type Step } from './pipeline';
 
 export interface Fp32MulOptions {
-  /** Pipeline register ranks = latency in cycles (>= 1; default 3). */
+  /** Pipeline register ranks = latency in cycles (>= 1; default 4). */
   stages?: number;
 }
 
@@ -27,7 +27,7 @@ export function fp32MulSteps(): Step[] {
   return [
     {
       name: 'unpack',
-      weight: 3,
+      weight: 14,
       run: (x) => {
         const A = unpack(x.a!, 'a');
         const B = unpack(x.b!, 'b');
@@ -47,25 +47,39 @@ export function fp32MulSteps(): Step[] {
     },
     {
       name: 'pp',
-      weight: 8,
+      weight: 26,
       run: (x) => {
+        // Four 24x6 partial products, summed in a two-level tree by the next two steps.
         const { sig_a: a, sig_b: b, ...rest } = x;
-        return { ...rest, pp_lo: named(a!.mul(b!.bits(11, 0)), 'pp_lo'), pp_hi: named(a!.mul(b!.bits(23, 12)), 'pp_hi') };
+        const pp = (k: number) => named(a!.mul(b!.bits(6 * k + 5, 6 * k)), `pp${k}`);
+        return { ...rest, pp0: pp(0), pp1: pp(1), pp2: pp(2), pp3: pp(3) };
       },
     },
     {
-      name: 'psum',
-      weight: 5,
+      name: 'psum1',
+      weight: 18,
       run: (x) => {
-        const { pp_lo, pp_hi, ...rest } = x;
-        const prod = named(pp_hi!.shl(12).addWrap(pp_lo!.pad(48)), 'prod');
+        const { pp0, pp1, pp2, pp3, ...rest } = x;
+        return {
+          ...rest,
+          ps_lo: named(pp1!.shl(6).addWrap(pp0!.pad(36)), 'ps_lo'),
+          ps_hi: named(pp3!.shl(6).addWrap(pp2!.pad(36)), 'ps_hi'),
+        };
+      },
+    },
+    {
+      name: 'psum2',
+      weight: 20,
+      run: (x) => {
+        const { ps_lo, ps_hi, ...rest } = x;
+        const prod = named(ps_hi!.shl(12).addWrap(ps_lo!.pad(48)), 'prod');
         return { ...rest, m: prod, sticky: U(0, 1) };
       },
     },
     ...normalizeSteps({ p: 'n' }, pass),
     {
       name: 'round',
-      weight: 6,
+      weight: 26,
       run: (x) => {
         const rounded = roundPack(x.sign!, x.e!, x.m!, x.sticky!, 'r');
         return { y: finish({ nan: x.nan!, inf: x.inf!, zero: x.zero!, sign: x.sign!, rounded }) };
@@ -79,7 +93,7 @@ export class Fp32Mul extends Module {
   readonly stages: number;
   constructor(opts: Fp32MulOptions = {}) {
     super();
-    this.stages = opts.stages ?? 3;
+    this.stages = opts.stages ?? 4;
     if (!Number.isInteger(this.stages) || this.stages < 1) throw new Error(`Fp32Mul: stages must be an integer >= 1, got ${this.stages}`);
     this.io = this.ports({ in_valid: In(Bool), a: In(UInt(32)), b: In(UInt(32)), out_valid: Out(Bool), y: Out(UInt(32)) });
   }

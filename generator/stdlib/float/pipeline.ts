@@ -5,8 +5,8 @@
  * Each step maps a record of named values (the live signals between steps) to
  * the next record. `pipeline(valid, input, steps, stages)` runs the steps in
  * order and places `stages` register ranks: the last rank always on the
- * outputs, the others at the step boundaries that split the steps' estimated
- * delays (their `weight`s) most evenly. So changing `stages` only moves
+ * outputs, the others at the step boundaries that minimise the heaviest
+ * segment of the steps' estimated delays (their `weight`s). So changing `stages` only moves
  * registers; the logic is the same code. Latency = stages cycles, a new
  * operation every cycle. Data registers have no reset; the valid bit that
  * travels with them is reset to 0.
@@ -21,7 +21,7 @@ export type Bus = Record<string, Value>;
 export interface Step {
   /** Short identifier, used in register names (`<name>_<field>`). */
   name: string;
-  /** Estimated delay of the step, in rough gate levels (only ratios matter). */
+  /** Estimated delay of the step, in rough gate levels of a generic synthesis (only ratios matter). */
   weight: number;
   run(x: Bus): Bus;
 }
@@ -29,28 +29,46 @@ export interface Step {
 /**
  * Register rank positions: for each of `stages` ranks, the boundary index
  * (0 = before the first step, steps.length = after the last) it sits at.
- * The last rank is always at the end; the others split the cumulative weight
- * into near-equal parts (several ranks may share a boundary when stages is
- * larger than the number of steps).
+ * The cuts minimise the heaviest register-to-register segment (the sum of
+ * its steps' weights): the smallest bound B that a greedy left-to-right
+ * packing meets with at most `stages` segments. The last rank is always on
+ * the outputs; ranks left over (more stages than needed) stack there too.
  */
 export function cutPoints(weights: readonly number[], stages: number): number[] {
   if (!Number.isInteger(stages) || stages < 0) {
     throw new ElaborationError('BAD WIDTH', `pipeline stages must be a non-negative integer, got ${stages}`);
   }
+  if (stages === 0) return [];
   const n = weights.length;
-  const cum = [0];
-  for (const w of weights) cum.push(cum[cum.length - 1]! + w);
-  const total = cum[n]!;
-  const cuts: number[] = [];
-  let prev = 0;
-  for (let k = 1; k < stages; k++) {
-    const target = (k * total) / stages;
-    let best = prev;
-    for (let i = prev; i <= n; i++) if (Math.abs(cum[i]! - target) < Math.abs(cum[best]! - target)) best = i;
-    cuts.push(best);
-    prev = best;
+  const pack = (bound: number): number[] | undefined => {
+    const cuts: number[] = [];
+    let acc = 0;
+    for (let i = 0; i < n; i++) {
+      const w = weights[i]!;
+      if (w > bound) return undefined;
+      if (acc + w > bound) {
+        cuts.push(i);
+        acc = 0;
+      }
+      acc += w;
+    }
+    return cuts.length + 1 <= stages ? cuts : undefined;
+  };
+  const sums = new Set<number>();
+  for (let i = 0; i < n; i++) {
+    let s = 0;
+    for (let j = i; j < n; j++) sums.add((s += weights[j]!));
   }
-  if (stages > 0) cuts.push(n);
+  const candidates = [0, ...[...sums].sort((a, b) => a - b)];
+  let lo = 0;
+  let hi = candidates.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (pack(candidates[mid]!)) hi = mid;
+    else lo = mid + 1;
+  }
+  const cuts = pack(candidates[lo]!)!;
+  while (cuts.length < stages) cuts.push(n);
   return cuts;
 }
 

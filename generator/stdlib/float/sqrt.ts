@@ -2,7 +2,7 @@
  * Fp32Sqrt: IEEE-754 binary32 square root, fully pipelined restoring
  * digit recurrence (one root bit per step, 25 steps).
  *
- * Latency: `stages` cycles (default 8); throughput: one operation per cycle
+ * Latency: `stages` cycles (default 12); throughput: one operation per cycle
  * (initiation interval 1). Rounding: round-to-nearest-even from 25 root bits
  * (24 + guard) and a sticky bit (remainder != 0); a square root is never
  * exactly half-way between two floats, and never subnormal or overflowing.
@@ -18,7 +18,7 @@ import { prenormalize } from './div';
 import { pipeline, type Bus, type Step } from './pipeline';
 
 export interface Fp32SqrtOptions {
-  /** Pipeline register ranks = latency in cycles (>= 1; default 8). */
+  /** Pipeline register ranks = latency in cycles (>= 1; default 12). */
   stages?: number;
 }
 
@@ -31,7 +31,7 @@ export function fp32SqrtSteps(): Step[] {
   const flags = (x: Bus) => ({ nan: x.nan!, inf: x.inf!, zero: x.zero!, sign: x.sign!, E: x.E! });
   const iter = (i: number): Step => ({
     name: `r${i}`,
-    weight: 2,
+    weight: 4 + 0.6 * Math.min(27, 3 + 2 * i),
     run: (x) => {
       // The radicand M = mx * 2^25 (50 bits): step i brings down bits 49-2i and 48-2i of M.
       const rest = x.mrest;
@@ -55,7 +55,7 @@ export function fp32SqrtSteps(): Step[] {
   return [
     {
       name: 'unpack',
-      weight: 6,
+      weight: 32,
       run: (x) => {
         const A = unpack(x.a!, 'a');
         const n = prenormalize(A.sig, 'na');
@@ -80,7 +80,7 @@ export function fp32SqrtSteps(): Step[] {
     ...Array.from({ length: SQRT_BITS }, (_, i) => iter(i)),
     {
       name: 'round',
-      weight: 6,
+      weight: 28,
       run: (x) => {
         // The root's top bit is always set and its exponent in range: no normalisation step.
         const rounded = roundPack(x.sign!, x.E!.asUInt(), cat(x.root!, U(0, 1)), named(x.rem!.ne(0), 'rem_nonzero'), 'r');
@@ -95,7 +95,7 @@ export class Fp32Sqrt extends Module {
   readonly stages: number;
   constructor(opts: Fp32SqrtOptions = {}) {
     super();
-    this.stages = opts.stages ?? 8;
+    this.stages = opts.stages ?? 12;
     if (!Number.isInteger(this.stages) || this.stages < 1) throw new Error(`Fp32Sqrt: stages must be an integer >= 1, got ${this.stages}`);
     this.io = this.ports({ in_valid: In(Bool), a: In(UInt(32)), out_valid: Out(Bool), y: Out(UInt(32)) });
   }

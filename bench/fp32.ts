@@ -1,0 +1,144 @@
+/**
+ * `npm run bench -- fp32 [--vectors N] [--units add,mul,...] [--seed S] [--no-synth] [--no-sim]`:
+ * the full sweep of the IEEE-754 binary32 units (docs/FP32.md).
+ *
+ * 1. Co-simulation: each shipped unit (generator/designs/fp32.ts, the builds
+ *    `npm test` caches) runs N class-covering random vectors (default 10
+ *    million) through Verilator, bit-exact against Math.fround of the exact
+ *    operation, with a progress line on stderr.
+ * 2. Synthesis: for each unit and a few latency settings, the Yosys generic
+ *    `synth` cell count, flip-flops and logic depth (`ltp -noff` after
+ *    flattening), plus check/latch verdicts.
+ *
+ * Figures go to bench/results/fp32.json.
+ */
+import type { Benchmark } from './run';
+import designs, { FP32_DEFAULTS } from '../generator/designs/fp32';
+import { generate } from '../generator/back/design';
+import type { Module } from '../generator/hdl/module';
+import { Fp32Add, Fp32Div, Fp32FromUInt, Fp32Max, Fp32Mul, Fp32Sqrt } from '../generator/stdlib/float';
+import { synthYosys } from '../sim/checks';
+import { UnitSim, randomVectors, type Mismatch, type UnitKind } from '../test/float/harness';
+
+const KINDS: UnitKind[] = ['add', 'mul', 'div', 'sqrt', 'max', 'u2f'];
+const DESIGN: Record<UnitKind, string> = {
+  add: `fp32-add-s${FP32_DEFAULTS.add}`,
+  mul: `fp32-mul-s${FP32_DEFAULTS.mul}`,
+  div: `fp32-div-s${FP32_DEFAULTS.div}`,
+  sqrt: `fp32-sqrt-s${FP32_DEFAULTS.sqrt}`,
+  max: `fp32-max-s${FP32_DEFAULTS.max}`,
+  u2f: `fp32-u2f-w32-s${FP32_DEFAULTS.u2f}`,
+};
+/** Latency settings synthesised per unit. */
+const SWEEP: Record<UnitKind, number[]> = {
+  add: [1, 2, 3, 4, 6],
+  mul: [1, 2, 3, 4, 7],
+  div: [4, 8, 12, 16, 28],
+  sqrt: [4, 8, 12, 16, 27],
+  max: [0, 1],
+  u2f: [1, 2, 3],
+};
+const MAKE: Record<UnitKind, (stages: number) => Module> = {
+  add: (s) => new Fp32Add({ stages: s }),
+  mul: (s) => new Fp32Mul({ stages: s }),
+  div: (s) => new Fp32Div({ stages: s }),
+  sqrt: (s) => new Fp32Sqrt({ stages: s }),
+  max: (s) => new Fp32Max({ stages: s }),
+  u2f: (s) => new Fp32FromUInt({ width: 32, stages: s }),
+};
+
+interface Args { vectors: number; units: UnitKind[]; seed: number; synth: boolean; sim: boolean }
+
+function parseArgs(argv: string[]): Args {
+  const out: Args = { vectors: 10_000_000, units: KINDS, seed: 1, synth: true, sim: true };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const v = argv[i + 1];
+    if (a === '--vectors' && v) { out.vectors = Math.max(1, Number.parseInt(v, 10)); i++; }
+    else if (a === '--units' && v) {
+      out.units = v.split(',') as UnitKind[];
+      for (const u of out.units) if (!KINDS.includes(u)) throw new Error(`bench fp32: unknown unit ${u}; units: ${KINDS.join(',')}`);
+      i++;
+    } else if (a === '--seed' && v) { out.seed = Number.parseInt(v, 10); i++; }
+    else if (a === '--no-synth') out.synth = false;
+    else if (a === '--no-sim') out.sim = false;
+    else throw new Error(`bench fp32: unknown option ${a}; options: --vectors N, --units ${KINDS.join(',')}, --seed S, --no-synth, --no-sim`);
+  }
+  return out;
+}
+
+interface SimFigures { unit: UnitKind; design: string; latency: number; vectors: number; failures: number; validErrors: number; mismatches: Mismatch[]; seconds: number; vectorsPerSecond: number; pass: boolean }
+interface SynthFigures { unit: UnitKind; module: string; stages: number; cells: number; flipFlops: number; logicDepth: number; latches: number; checkOk: boolean; seconds: number }
+
+const BATCH = 500_000;
+
+async function simulateUnit(kind: UnitKind, n: number, seed: number): Promise<SimFigures> {
+  const entry = designs.find((d) => d.name === DESIGN[kind])!;
+  const latency = FP32_DEFAULTS[kind];
+  const sim = await UnitSim.open(kind, entry.make(), latency);
+  const t0 = performance.now();
+  let vectors = 0, failures = 0, validErrors = 0;
+  const mismatches: Mismatch[] = [];
+  try {
+    for (let done = 0, batch = 0; done < n; done += BATCH, batch++) {
+      const count = Math.min(BATCH, n - done);
+      // Seeds per batch: reproducible, and different from npm test's seeds.
+      const r = await sim.check(randomVectors(kind, count, seed * 1_000_003 + batch * 7919 + KINDS.indexOf(kind)), {
+        onProgress: (k) => {
+          const all = done + k;
+          const rate = all / ((performance.now() - t0) / 1000);
+          process.stderr.write(`\rfp32 ${kind.padEnd(4)} ${all.toLocaleString('en-US')}/${n.toLocaleString('en-US')} vectors, ${failures} mismatches, ${Math.round(rate / 1000)}k vectors/s   `);
+        },
+      });
+      vectors += r.count;
+      failures += r.failures;
+      validErrors += r.validErrors;
+      for (const m of r.mismatches) if (mismatches.length < 10) mismatches.push({ ...m, index: m.index + done });
+    }
+  } finally {
+    await sim.close();
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  process.stderr.write(`\rfp32 ${kind.padEnd(4)} ${vectors.toLocaleString('en-US')} vectors, ${failures} mismatches, ${seconds.toFixed(1)} s${' '.repeat(20)}\n`);
+  return { unit: kind, design: DESIGN[kind], latency, vectors, failures, validErrors, mismatches, seconds: +seconds.toFixed(2), vectorsPerSecond: Math.round(vectors / seconds), pass: failures === 0 && validErrors === 0 };
+}
+
+async function synthUnit(kind: UnitKind, stages: number): Promise<SynthFigures> {
+  const d = generate(MAKE[kind](stages));
+  process.stderr.write(`fp32 synth ${d.top}...`);
+  const t0 = performance.now();
+  const r = await synthYosys({ top: d.top, sources: d.modules.map((m) => ({ name: `${m.name}.v`, text: m.text })) });
+  const seconds = (performance.now() - t0) / 1000;
+  if (r.errors.length) throw new Error(`yosys failed on ${d.top}: ${r.errors.join('; ')}`);
+  const flipFlops = Object.entries(r.cellTypes).filter(([t]) => /DFF/.test(t)).reduce((a, [, c]) => a + c, 0);
+  process.stderr.write(` ${r.cells} cells, depth ${r.logicDepth}\n`);
+  return { unit: kind, module: d.top, stages, cells: r.cells, flipFlops, logicDepth: r.logicDepth, latches: r.latches, checkOk: r.ok, seconds: +seconds.toFixed(2) };
+}
+
+const bench: Benchmark = {
+  name: 'fp32',
+  summary: 'fp32 units: 10M random vectors each in Verilator (bit-exact), Yosys cells and depth per latency',
+  async run(argv) {
+    const args = parseArgs(argv);
+    const simFigures: SimFigures[] = [];
+    const synthFigures: SynthFigures[] = [];
+    if (args.sim) for (const k of args.units) simFigures.push(await simulateUnit(k, args.vectors, args.seed));
+    if (args.synth) for (const k of args.units) for (const s of SWEEP[k]) synthFigures.push(await synthUnit(k, s));
+    const failed = simFigures.filter((f) => !f.pass);
+    const bad = synthFigures.filter((f) => !f.checkOk || f.latches > 0);
+    console.log('unit  design            vectors      mismatches  vectors/s');
+    for (const f of simFigures) console.log(`${f.unit.padEnd(5)} ${f.design.padEnd(17)} ${String(f.vectors).padStart(10)}  ${String(f.failures).padStart(10)}  ${f.vectorsPerSecond}`);
+    console.log('module                 stages  cells  flops  depth');
+    for (const f of synthFigures) console.log(`${f.module.padEnd(22)} ${String(f.stages).padStart(6)} ${String(f.cells).padStart(6)} ${String(f.flipFlops).padStart(6)} ${String(f.logicDepth).padStart(6)}`);
+    if (failed.length || bad.length) process.exitCode = 1;
+    return {
+      command: `npm run bench -- fp32 ${argv.join(' ')}`.trim(),
+      reference: 'Math.fround of the exact binary64 operation (correctly rounded for + - * / sqrt); NaN by class (arithmetic units: exactly 0x7FC00000)',
+      pass: failed.length === 0 && bad.length === 0,
+      simulation: simFigures,
+      synthesis: synthFigures,
+    };
+  },
+};
+
+export default bench;

@@ -15,6 +15,7 @@ import {
 import { projectRoot } from '../../generator/hdl/source';
 import { targetOf } from '../../sim/design';
 import { simulate } from '../../sim/vectors';
+import { inferMemories } from '../../sim/checks';
 
 class Acc extends Module {
   readonly io;
@@ -95,6 +96,12 @@ describe('DSL features', () => {
     expect(top.match(/Acc_w8 [ab] \(/g)).toHaveLength(2);
     // Deterministic: a second elaboration gives the same bytes.
     expect(generate(new Features()).modules).toEqual(design.modules);
+  });
+
+  test('the synchronous-read memory is inferred by Yosys as a memory', async () => {
+    const r = await inferMemories({ top: design.top, sources: design.modules.map((m) => ({ name: `${m.name}.v`, text: m.text })) });
+    expect(r.errors).toEqual([]);
+    expect(r.memories).toBe(1);
   });
 
   test('co-simulation matches a cycle model (memory, FSM, Vec, RegNext, active-low child reset)', async () => {

@@ -200,16 +200,15 @@ module AxiDma_d128_a64_r2_b8_w2 (
   /* verilator lint_off UNUSEDSIGNAL */
   wire [1:0] lenQ_count;
   /* verilator lint_on UNUSEDSIGNAL */
-  wire [5:0] _T = s_axi_lite_awaddr[7:2];
-  wire [8:0] _T_1 = 9'h100 - {1'h0, arWord[7:0]};
-  wire [28:0] _T_2 = (arLeft < 29'h8) ? arLeft : 29'h8;
+  wire [8:0] _T = 9'h100 - {1'h0, arWord[7:0]};
+  wire [28:0] _T_1 = (arLeft < 29'h8) ? arLeft : 29'h8;
   wire [8:0] toBound = 9'h100 - {1'h0, awWord[7:0]};
   wire [28:0] byLen = (awLeft < 29'h8) ? awLeft : 29'h8;
-  wire _T_3 = busy & quiet;
-  wire _T_4 = len == 32'h0;
-  wire _T_5 = (busy & ~err) & (rErr | bErr);
-  wire _T_6 = s_axi_lite_arvalid & arready;
-  wire _T_7 = primePop | curPop;
+  wire _T_2 = busy & quiet;
+  wire _T_3 = len == 32'h0;
+  wire _T_4 = (busy & ~err) & (rErr | bErr);
+  wire _T_5 = s_axi_lite_arvalid & arready;
+  wire _T_6 = primePop | curPop;
 
   Queue_d4_w128_reg dataQ ( // @[accel/dma/dma.ts:288]
     .clock(aclk),
@@ -239,14 +238,14 @@ module AxiDma_d128_a64_r2_b8_w2 (
   assign wfire = (s_axi_lite_awvalid & s_axi_lite_wvalid) & ~bvalid; // @[generator/stdlib/axi/lite.ts:39]
   assign arready = ~rvalid; // @[generator/stdlib/axi/lite.ts:46]
   assign rindex = s_axi_lite_araddr[7:2]; // @[generator/stdlib/axi/lite.ts:51]
-  assign start = (((wfire & (_T == 6'h0)) & s_axi_lite_wstrb[0]) & s_axi_lite_wdata[0]) & ~busy; // @[accel/dma/dma.ts:175]
+  assign start = (((wfire & (s_axi_lite_awaddr[7:2] == 6'h0)) & s_axi_lite_wstrb[0]) & s_axi_lite_wdata[0]) & ~busy; // @[accel/dma/dma.ts:175]
   assign so = src[3:0]; // @[accel/dma/dma.ts:181]
   assign dOff = dst[3:0]; // @[accel/dma/dma.ts:182]
   assign read_span = ({2'h0, len} + {30'h0, so}) + 34'hf; // @[accel/dma/dma.ts:184]
   assign nRead = read_span[32:4]; // @[accel/dma/dma.ts:185]
   assign write_span = ({2'h0, len} + {30'h0, dOff}) + 34'hf; // @[accel/dma/dma.ts:184]
   assign nWrite = write_span[32:4]; // @[accel/dma/dma.ts:186]
-  assign ar_capped = ({20'h0, _T_1} < _T_2) ? {20'h0, _T_1} : _T_2; // @[accel/dma/dma.ts:229]
+  assign ar_capped = ({20'h0, _T} < _T_1) ? {20'h0, _T} : _T_1; // @[accel/dma/dma.ts:229]
   assign arBeats = ar_capped[3:0]; // @[accel/dma/dma.ts:247]
   assign arGo = (((busy & ~err) & (arLeft != 29'h0)) & (~arValid | m_axi_arready)) & (slotsUsed < 2'h2); // @[accel/dma/dma.ts:248]
   assign rSlot = m_axi_rid; // @[accel/dma/dma.ts:279]
@@ -368,61 +367,61 @@ module AxiDma_d128_a64_r2_b8_w2 (
       wBeat <= 8'h0; // @[accel/dma/dma.ts:346]
       prev <= 128'h0; // @[accel/dma/dma.ts:347]
     end else begin
-      if (wfire & (_T == 6'h5)) begin
+      if (wfire & (s_axi_lite_awaddr[7:2] == 6'h5)) begin
         src <= {{s_axi_lite_wstrb[3] ? s_axi_lite_wdata[31:24] : src[63:56], s_axi_lite_wstrb[2] ? s_axi_lite_wdata[23:16] : src[55:48], s_axi_lite_wstrb[1] ? s_axi_lite_wdata[15:8] : src[47:40], s_axi_lite_wstrb[0] ? s_axi_lite_wdata[7:0] : src[39:32]}, src[31:0]}; // @[accel/dma/dma.ts:164]
       end else begin
-        if (wfire & (_T == 6'h4)) begin
+        if (wfire & (s_axi_lite_awaddr[7:2] == 6'h4)) begin
           src <= {src[63:32], {s_axi_lite_wstrb[3] ? s_axi_lite_wdata[31:24] : src[31:24], s_axi_lite_wstrb[2] ? s_axi_lite_wdata[23:16] : src[23:16], s_axi_lite_wstrb[1] ? s_axi_lite_wdata[15:8] : src[15:8], s_axi_lite_wstrb[0] ? s_axi_lite_wdata[7:0] : src[7:0]}}; // @[accel/dma/dma.ts:164]
         end
       end
-      if (wfire & (_T == 6'h7)) begin
+      if (wfire & (s_axi_lite_awaddr[7:2] == 6'h7)) begin
         dst <= {{s_axi_lite_wstrb[3] ? s_axi_lite_wdata[31:24] : dst[63:56], s_axi_lite_wstrb[2] ? s_axi_lite_wdata[23:16] : dst[55:48], s_axi_lite_wstrb[1] ? s_axi_lite_wdata[15:8] : dst[47:40], s_axi_lite_wstrb[0] ? s_axi_lite_wdata[7:0] : dst[39:32]}, dst[31:0]}; // @[accel/dma/dma.ts:164]
       end else begin
-        if (wfire & (_T == 6'h6)) begin
+        if (wfire & (s_axi_lite_awaddr[7:2] == 6'h6)) begin
           dst <= {dst[63:32], {s_axi_lite_wstrb[3] ? s_axi_lite_wdata[31:24] : dst[31:24], s_axi_lite_wstrb[2] ? s_axi_lite_wdata[23:16] : dst[23:16], s_axi_lite_wstrb[1] ? s_axi_lite_wdata[15:8] : dst[15:8], s_axi_lite_wstrb[0] ? s_axi_lite_wdata[7:0] : dst[7:0]}}; // @[accel/dma/dma.ts:164]
         end
       end
-      if (wfire & (_T == 6'h8)) begin
+      if (wfire & (s_axi_lite_awaddr[7:2] == 6'h8)) begin
         len <= {s_axi_lite_wstrb[3] ? s_axi_lite_wdata[31:24] : len[31:24], s_axi_lite_wstrb[2] ? s_axi_lite_wdata[23:16] : len[23:16], s_axi_lite_wstrb[1] ? s_axi_lite_wdata[15:8] : len[15:8], s_axi_lite_wstrb[0] ? s_axi_lite_wdata[7:0] : len[7:0]}; // @[accel/dma/dma.ts:173]
       end
-      if (_T_3) begin
+      if (_T_2) begin
         busy <= 1'b0; // @[accel/dma/dma.ts:406]
       end else begin
         if (start) begin
-          if (!(_T_4)) begin
+          if (!(_T_3)) begin
             busy <= 1'b1; // @[accel/dma/dma.ts:207]
           end
         end
       end
-      if (_T_3) begin
+      if (_T_2) begin
         done <= 1'b1; // @[accel/dma/dma.ts:407]
       end else begin
         if (start) begin
-          done <= _T_4 ? 1'b1 : 1'b0;
+          done <= _T_3 ? 1'b1 : 1'b0;
         end
       end
-      if (_T_5) begin
+      if (_T_4) begin
         err <= 1'b1; // @[accel/dma/dma.ts:395]
       end else begin
         if (start) begin
           err <= 1'b0; // @[accel/dma/dma.ts:202]
         end
       end
-      if (_T_5) begin
+      if (_T_4) begin
         errResp <= rErr ? m_axi_rresp : m_axi_bresp; // @[accel/dma/dma.ts:396]
       end else begin
         if (start) begin
           errResp <= 2'h0; // @[accel/dma/dma.ts:203]
         end
       end
-      if (_T_5) begin
+      if (_T_4) begin
         errRead <= rErr; // @[accel/dma/dma.ts:397]
       end else begin
         if (start) begin
           errRead <= 1'b0; // @[accel/dma/dma.ts:204]
         end
       end
-      if (_T_5) begin
+      if (_T_4) begin
         errWrite <= bErr; // @[accel/dma/dma.ts:398]
       end else begin
         if (start) begin
@@ -436,21 +435,21 @@ module AxiDma_d128_a64_r2_b8_w2 (
           bvalid <= 1'b0; // @[generator/stdlib/axi/lite.ts:44]
         end
       end
-      if (_T_6) begin
+      if (_T_5) begin
         rvalid <= 1'b1; // @[generator/stdlib/axi/lite.ts:53]
       end else begin
         if (s_axi_lite_rready) begin
           rvalid <= 1'b0; // @[generator/stdlib/axi/lite.ts:56]
         end
       end
-      if (_T_6) begin
+      if (_T_5) begin
         rdata <= (rindex == 6'h1) ? {29'h0, status} : ((rindex == 6'h2) ? {22'h0, errorInfo} : ((rindex == 6'h3) ? 32'h7020010 : ((rindex == 6'h4) ? src[31:0] : ((rindex == 6'h5) ? src[63:32] : ((rindex == 6'h6) ? dst[31:0] : ((rindex == 6'h7) ? dst[63:32] : ((rindex == 6'h8) ? len : 32'h0))))))); // @[generator/stdlib/axi/lite.ts:55]
       end
       if (arGo) begin
         arWord <= arWord + {56'h0, arBeats}; // @[accel/dma/dma.ts:256]
       end else begin
         if (start) begin
-          if (!(_T_4)) begin
+          if (!(_T_3)) begin
             arWord <= src[63:4]; // @[accel/dma/dma.ts:209]
           end
         end
@@ -459,7 +458,7 @@ module AxiDma_d128_a64_r2_b8_w2 (
         arLeft <= arLeft - {25'h0, arBeats}; // @[accel/dma/dma.ts:257]
       end else begin
         if (start) begin
-          if (!(_T_4)) begin
+          if (!(_T_3)) begin
             arLeft <= nRead; // @[accel/dma/dma.ts:210]
           end
         end
@@ -468,7 +467,7 @@ module AxiDma_d128_a64_r2_b8_w2 (
         awWord <= awWord + {56'h0, awBeats}; // @[accel/dma/dma.ts:325]
       end else begin
         if (start) begin
-          if (!(_T_4)) begin
+          if (!(_T_3)) begin
             awWord <= dst[63:4]; // @[accel/dma/dma.ts:211]
           end
         end
@@ -477,7 +476,7 @@ module AxiDma_d128_a64_r2_b8_w2 (
         awLeft <= awLeft - {25'h0, awBeats}; // @[accel/dma/dma.ts:326]
       end else begin
         if (start) begin
-          if (!(_T_4)) begin
+          if (!(_T_3)) begin
             awLeft <= nWrite; // @[accel/dma/dma.ts:212]
           end
         end
@@ -486,27 +485,27 @@ module AxiDma_d128_a64_r2_b8_w2 (
         wLeft <= wLeft - 29'h1; // @[accel/dma/dma.ts:373]
       end else begin
         if (start) begin
-          if (!(_T_4)) begin
+          if (!(_T_3)) begin
             wLeft <= nWrite; // @[accel/dma/dma.ts:213]
           end
         end
       end
-      if (_T_7) begin
+      if (_T_6) begin
         rdLeft <= rdLeft - 29'h1; // @[accel/dma/dma.ts:380]
       end else begin
         if (start) begin
-          if (!(_T_4)) begin
+          if (!(_T_3)) begin
             rdLeft <= nRead; // @[accel/dma/dma.ts:214]
           end
         end
       end
       if (start) begin
-        if (!(_T_4)) begin
+        if (!(_T_3)) begin
           rot <= so - dOff; // @[accel/dma/dma.ts:215]
         end
       end
       if (start) begin
-        if (!(_T_4)) begin
+        if (!(_T_3)) begin
           skipFirst <= so >= dOff; // @[accel/dma/dma.ts:216]
         end
       end
@@ -514,7 +513,7 @@ module AxiDma_d128_a64_r2_b8_w2 (
         primed <= 1'b1; // @[accel/dma/dma.ts:382]
       end else begin
         if (start) begin
-          if (!(_T_4)) begin
+          if (!(_T_3)) begin
             primed <= 1'b0; // @[accel/dma/dma.ts:217]
           end
         end
@@ -523,18 +522,18 @@ module AxiDma_d128_a64_r2_b8_w2 (
         firstBeat <= 1'b0; // @[accel/dma/dma.ts:372]
       end else begin
         if (start) begin
-          if (!(_T_4)) begin
+          if (!(_T_3)) begin
             firstBeat <= 1'b1; // @[accel/dma/dma.ts:218]
           end
         end
       end
       if (start) begin
-        if (!(_T_4)) begin
+        if (!(_T_3)) begin
           firstOff <= dOff; // @[accel/dma/dma.ts:219]
         end
       end
       if (start) begin
-        if (!(_T_4)) begin
+        if (!(_T_3)) begin
           endOff <= dst[3:0] + len[3:0]; // @[accel/dma/dma.ts:220]
         end
       end
@@ -636,7 +635,7 @@ module AxiDma_d128_a64_r2_b8_w2 (
       if (wGo) begin
         wBeat <= burstEnd ? 8'h0 : (wBeat + 8'h1); // @[accel/dma/dma.ts:371]
       end
-      if (_T_7) begin
+      if (_T_6) begin
         prev <= dataQ_deq_bits; // @[accel/dma/dma.ts:379]
       end
     end

@@ -137,8 +137,8 @@ export interface AxiScenario {
   name?: string;
   profile?: TimingProfile;
   errors?: ErrorRange[];
-  /** Bytes placed in memory before the run (never-written bytes read as an address hash). */
-  memory?: { addr: number | bigint; bytes: Uint8Array }[];
+  /** Bytes placed in memory before the run: any typed array (a Float32Array tensor goes in as its little-endian bytes). Never-written bytes read as an address hash. */
+  memory?: { addr: number | bigint; bytes: ArrayBufferView }[];
   /** Pseudo-random bytes placed in memory (cheap for large regions; compare with `compare`). */
   fills?: { addr: number | bigint; len: number; seed: number }[];
   script: LiteOp[];
@@ -356,8 +356,8 @@ function scenarioText(s: AxiScenario, n: number, target: SimTarget): string {
     lines.push(`err ${hx(e.lo, 'error range lo')} ${hx(e.hi, 'error range hi')} ${resp} ${e.dir ?? 'rw'}`);
   }
   for (const m of s.memory ?? []) {
-    if (m.bytes.length === 0) continue;
-    lines.push(`mem ${hx(m.addr, 'memory address')} ${Buffer.from(m.bytes.buffer, m.bytes.byteOffset, m.bytes.length).toString('hex')}`);
+    if (m.bytes.byteLength === 0) continue;
+    lines.push(`mem ${hx(m.addr, 'memory address')} ${Buffer.from(m.bytes.buffer, m.bytes.byteOffset, m.bytes.byteLength).toString('hex')}`);
   }
   for (const f of s.fills ?? []) lines.push(`fill ${hx(f.addr, 'fill address')} ${int(f.len, 'fill length')} ${int(f.seed, 'fill seed', 1)}`);
   const portIndex = (name: string, dir?: 'input') => {

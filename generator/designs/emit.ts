@@ -25,9 +25,9 @@ export async function generateAll(names?: string[]): Promise<GeneratedDesign[]> 
   return chosen.map((entry) => ({ entry, verilog: generate(entry.make()) }));
 }
 
-/** The text of rtl/designs.json for a set of generated designs. */
-export function indexJson(ds: GeneratedDesign[]): string {
-  const index = ds.map(({ entry, verilog }) => ({
+/** The text of rtl/designs.json for a set of generated designs (merged into `keep`, an existing index, by name). */
+export function indexJson(ds: GeneratedDesign[], keep: { name: string }[] = []): string {
+  const fresh = ds.map(({ entry, verilog }) => ({
     name: entry.name,
     summary: entry.summary,
     top: verilog.top,
@@ -36,6 +36,7 @@ export function indexJson(ds: GeneratedDesign[]): string {
     reset: verilog.reset ?? null,
     ports: verilog.ports,
   }));
+  const index = [...keep.filter((k) => !fresh.some((f) => f.name === k.name)), ...fresh].sort((a, b) => a.name.localeCompare(b.name));
   return JSON.stringify(index, null, 2) + '\n';
 }
 
@@ -50,7 +51,10 @@ export function writeAll(ds: GeneratedDesign[], root: string, prune: boolean): s
   }
   const written: string[] = [];
   for (const d of ds) written.push(...writeDesign(d.verilog, join(root, d.entry.name)).files);
-  writeFileSync(join(root, 'designs.json'), indexJson(ds));
+  // Generating some designs updates their entries and keeps the others'.
+  const indexPath = join(root, 'designs.json');
+  const keep = !prune && existsSync(indexPath) ? (JSON.parse(readFileSync(indexPath, 'utf8')) as { name: string }[]) : [];
+  writeFileSync(indexPath, indexJson(ds, keep));
   return written;
 }
 

@@ -15,7 +15,7 @@
  * significant bit has weight 2^(E - 127), i.e. E is the biased exponent the
  * result would have if m's top bit were the hidden bit.
  */
-import { cat, fill, lit, mux, S, U, type Value } from '../../hdl/ir';
+import { cat, lit, mux, S, U, type Value } from '../../hdl/ir';
 import { named, Signal } from '../../hdl/module';
 import { log2Up } from '../../hdl/types';
 import type { Step } from './pipeline';
@@ -232,4 +232,3 @@ export function gtF32(b: Value, a: Value): Value {
   return nan.not().and(bothZero.not()).and(gt);
 }
 
-export { fill };

@@ -7,8 +7,8 @@
  */
 import type { Module } from '../../generator/hdl/module';
 import { generate } from '../../generator/back/design';
-import type { VerilogDesign } from '../../generator/back/verilog';
-import { openStream, type SimStream, type SimTarget } from '../../sim/vectors';
+import { openStream, type SimStream } from '../../sim/vectors';
+import { targetOf } from '../../sim/design';
 
 // ------------------------------------------------------------------ bits
 
@@ -312,17 +312,6 @@ export function directedVectors(kind: UnitKind): Vector[] {
 }
 
 // ------------------------------------------------------------------ sim
-
-/** A design's SimTarget (sim/design.ts's targetOf, kept here to stay within test/float). */
-export function targetOf(d: VerilogDesign): SimTarget {
-  return {
-    top: d.top,
-    sources: d.modules.map((m) => ({ name: `${m.name}.v`, text: m.text })),
-    ports: d.ports,
-    clock: d.clock!,
-    ...(d.reset ? { reset: d.reset } : {}),
-  };
-}
 
 export interface UnitRun {
   count: number;

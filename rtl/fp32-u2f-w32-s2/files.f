@@ -1,0 +1,1 @@
+Fp32FromUInt_w32_s2.v

@@ -1,3 +1,5 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+
 /**
  * The contract every `tcast` subcommand follows. A command lives in
  * cli/commands/NAME.ts and default-exports a Command; cli/main.ts finds it by
@@ -39,6 +41,21 @@ export class UsageError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'UsageError';
+  }
+}
+
+/**
+ * node:util's parseArgs, with its errors turned into a UsageError that points
+ * at the command's --help.
+ */
+export function parseOptions<O extends ParseArgsConfig['options']>(
+  command: string, argv: string[], options: O, allowPositionals = false,
+): { values: ReturnType<typeof parseArgs<{ options: O; allowPositionals: boolean }>>['values']; positionals: string[] } {
+  try {
+    const r = parseArgs({ args: argv, options, allowPositionals, strict: true });
+    return { values: r.values as never, positionals: r.positionals };
+  } catch (e) {
+    throw new UsageError(`${(e as Error).message}; see 'tcast ${command} --help'`);
   }
 }
 

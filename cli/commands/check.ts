@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
-import { EXIT, UsageError, type Command } from '../command';
+import { EXIT, UsageError, parseOptions, type Command } from '../command';
 import { Progress } from '../progress';
 import { projectRoot } from '../../generator/hdl/source';
 import { compileIcarus, lintVerilator, synthYosys } from '../../sim/checks';
@@ -26,12 +25,7 @@ const command: Command = {
   summary: 'lint, synthesise and Icarus-compile the designs in rtl/',
   help,
   async run(argv) {
-    let parsed;
-    try {
-      parsed = parseArgs({ args: argv, allowPositionals: true, options: { rtl: { type: 'string' }, json: { type: 'boolean' } } });
-    } catch (e) {
-      throw new UsageError(`${(e as Error).message}; see 'tcast check --help'`);
-    }
+    const parsed = parseOptions('check', argv, { rtl: { type: 'string' }, json: { type: 'boolean' } }, true);
     const root = parsed.values.rtl ?? join(projectRoot, 'rtl');
     let index: IndexEntry[];
     try {

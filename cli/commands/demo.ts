@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
-import { EXIT, UsageError, type Command } from '../command';
+import { EXIT, UsageError, parseOptions, type Command } from '../command';
 import { step } from '../progress';
 import { generateAll, writeAll } from '../../generator/designs/emit';
 import { projectRoot } from '../../generator/hdl/source';
@@ -34,15 +33,10 @@ const command: Command = {
   summary: 'main job: generate rtl/, cast a workload\'s indices, stream them through the index-queue RTL',
   help,
   async run(argv) {
-    let values;
-    try {
-      ({ values } = parseArgs({ args: argv, options: {
-        workload: { type: 'string', default: 'small' }, seed: { type: 'string', default: '1' },
-        stall: { type: 'string', default: '0.25' }, json: { type: 'boolean' },
-      } }));
-    } catch (e) {
-      throw new UsageError(`${(e as Error).message}; see 'tcast demo --help'`);
-    }
+    const { values } = parseOptions('demo', argv, {
+      workload: { type: 'string', default: 'small' }, seed: { type: 'string', default: '1' },
+      stall: { type: 'string', default: '0.25' }, json: { type: 'boolean' },
+    });
     const quiet = values.json === true;
     const name = values.workload as PresetName;
     if (!['tiny', 'small'].includes(name)) throw new UsageError(`--workload must be tiny or small (the index queue's 24-bit rows and 12-bit bags bound the preset); known presets: ${PRESET_NAMES.join(', ')}`);

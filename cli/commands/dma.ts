@@ -3,9 +3,8 @@
  * protocol checker, Lite master) and prints the outcome and channel counters;
  * `--trace-fst FILE` writes a waveform.
  */
-import { parseArgs } from 'node:util';
 import type { Command } from '../command';
-import { EXIT, UsageError } from '../command';
+import { EXIT, UsageError, parseOptions } from '../command';
 import { generate } from '../../generator';
 import { AxiDma } from '../../accel/dma/dma';
 import { copyScript } from '../../accel/dma/script';
@@ -52,20 +51,12 @@ const command: Command = {
   summary: 'run one DMA copy through the AXI memory model and protocol checker',
   help,
   async run(argv) {
-    let values;
-    try {
-      ({ values } = parseArgs({
-        args: argv,
-        options: {
-          len: { type: 'string' }, src: { type: 'string' }, dst: { type: 'string' }, 'data-bits': { type: 'string' },
-          'max-reads': { type: 'string' }, 'max-burst': { type: 'string' }, 'read-latency': { type: 'string' }, 'read-jitter': { type: 'string' },
-          'write-latency': { type: 'string' }, reorder: { type: 'boolean' }, interleave: { type: 'boolean' }, ready: { type: 'string' },
-          gap: { type: 'string' }, seed: { type: 'string' }, 'trace-fst': { type: 'string' }, json: { type: 'boolean' },
-        },
-      }));
-    } catch (e) {
-      throw new UsageError(`${(e as Error).message}; see 'tcast dma --help'`);
-    }
+    const { values } = parseOptions('dma', argv, {
+      len: { type: 'string' }, src: { type: 'string' }, dst: { type: 'string' }, 'data-bits': { type: 'string' },
+      'max-reads': { type: 'string' }, 'max-burst': { type: 'string' }, 'read-latency': { type: 'string' }, 'read-jitter': { type: 'string' },
+      'write-latency': { type: 'string' }, reorder: { type: 'boolean' }, interleave: { type: 'boolean' }, ready: { type: 'string' },
+      gap: { type: 'string' }, seed: { type: 'string' }, 'trace-fst': { type: 'string' }, json: { type: 'boolean' },
+    });
     if (values.len === undefined) throw new UsageError("--len is required; see 'tcast dma --help'");
     const len = num(values.len, 0, '--len');
     const src = num(values.src, 0x10000, '--src');

@@ -1,6 +1,5 @@
-import { parseArgs } from 'node:util';
 import { join, relative } from 'node:path';
-import { EXIT, UsageError, type Command } from '../command';
+import { EXIT, parseOptions, type Command } from '../command';
 import { driftAgainst, generateAll, writeAll } from '../../generator/designs/emit';
 import { loadDesigns } from '../../generator/designs/registry';
 import { projectRoot } from '../../generator/hdl/source';
@@ -25,15 +24,9 @@ const command: Command = {
   summary: 'elaborate the shipped designs and write their Verilog (rtl/)',
   help,
   async run(argv) {
-    let parsed;
-    try {
-      parsed = parseArgs({ args: argv, allowPositionals: true, options: {
-        out: { type: 'string' }, check: { type: 'boolean' }, list: { type: 'boolean' }, json: { type: 'boolean' },
-      } });
-    } catch (e) {
-      throw new UsageError(`${(e as Error).message}; see 'tcast generate --help'`);
-    }
-    const { values, positionals } = parsed;
+    const { values, positionals } = parseOptions('generate', argv, {
+      out: { type: 'string' }, check: { type: 'boolean' }, list: { type: 'boolean' }, json: { type: 'boolean' },
+    }, true);
     if (values.list) {
       const ds = await loadDesigns();
       if (values.json) console.log(JSON.stringify(ds.map((d) => ({ name: d.name, summary: d.summary })), null, 2));

@@ -47,8 +47,8 @@ describe.each(index)('rtl/$name', ({ name, top, modules }) => {
     expect(r.cells).toBeGreaterThan(0);
   });
 
-  test('Icarus compiles it', async () => {
-    const r = await compileIcarus({ top, files });
+  test('Icarus compiles it as Verilog-2005 (-g2005)', async () => {
+    const r = await compileIcarus({ top, files, generation: '2005' });
     expect(r.ok, r.log).toBe(true);
   });
 

@@ -13,7 +13,7 @@
  */
 import { ElaborationError } from './errors';
 import { Value, mux } from './ir';
-import { Mem, Module, Signal, type Stmt } from './module';
+import { Mem, Module, Signal, notInstantiated, type Stmt } from './module';
 import { locToString, type SourceLoc } from './source';
 
 export interface ModuleNet {
@@ -152,7 +152,8 @@ function elaborateModule(m: Module, done: ModuleNet[]): ModuleNet {
     seen.add(v);
     if (v instanceof Signal) {
       if (!own(v)) {
-        throw new ElaborationError('CROSS MODULE REFERENCE', `${where.name} in ${m.instancePath} reads ${v.path}, which belongs to another module; pass it through a port`, `${m.instancePath}.${where.name}`, locToString(loc));
+        const fix = notInstantiated(v.owner) ? `${v.owner.moduleName} was never instantiated: wrap it in instance(new ${v.owner.constructor.name}(...))` : 'pass it through a port';
+        throw new ElaborationError('CROSS MODULE REFERENCE', `${where.name} in ${m.instancePath} reads ${v.path}, which belongs to another module; ${fix}`, `${m.instancePath}.${where.name}`, locToString(loc));
       }
       return;
     }

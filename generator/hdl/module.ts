@@ -86,7 +86,12 @@ function checkDrivable(sig: Signal, m: Module, loc: SourceLoc | undefined): void
     if (sig.kind === 'input') return;
     throw new ElaborationError('MULTIPLE DRIVERS', `${sig.name} is an output of instance ${sig.owner.instanceName}, already driven inside it`, sig.path, locToString(loc));
   }
-  throw new ElaborationError('CROSS MODULE REFERENCE', `${sig.name} belongs to ${sig.owner.instancePath}, not to ${m.instancePath}; connect it through ports`, sig.path, locToString(loc));
+  throw new ElaborationError('CROSS MODULE REFERENCE', `${sig.name} belongs to ${sig.owner.instancePath}, not to ${m.instancePath}; ${notInstantiated(sig.owner) ? `${sig.owner.moduleName} was never instantiated: wrap it in instance(new ${sig.owner.constructor.name}(...))` : 'connect it through ports'}`, sig.path, locToString(loc));
+}
+
+/** A module object that was created but never passed to instance() (a common slip). */
+export function notInstantiated(m: Module): boolean {
+  return !m.isBuilt && !m.parent;
 }
 
 // ---------------------------------------------------------------------------

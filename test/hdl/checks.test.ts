@@ -236,6 +236,19 @@ describe('elaboration checks', () => {
     expectCheck(() => new M(), 'CROSS MODULE REFERENCE', undefined, 'cross');
   });
 
+  test('CROSS MODULE REFERENCE: a child created without instance() gets a hint', () => {
+    class M extends Module {
+      readonly io = this.ports({ y: Out(UInt(4)), a: In(UInt(4)) });
+      protected build(): void {
+        const leaf = new Leaf();
+        leaf.io.a.set(this.io.a); // @mark:noinst
+        this.io.y.set(leaf.io.y);
+      }
+    }
+    const e = expectCheck(() => new M(), 'CROSS MODULE REFERENCE', 'Leaf.a', 'noinst');
+    expect(e.message).toMatch(/never instantiated: wrap it in instance\(new Leaf\(\.\.\.\)\)/);
+  });
+
   test('LITERAL OVERFLOW and TYPE MISMATCH', () => {
     expect(() => lit(300, 8)).toThrow(/LITERAL OVERFLOW/);
     class M extends Module {

@@ -21,7 +21,12 @@ import { Decoupled, fire } from './stream';
 
 export interface QueueOptions {
   depth: number;
-  storage?: 'reg' | 'ram';
+  /**
+   * `reg`: a register file. `ram`: a memory with an asynchronous read (LUT
+   * RAM). `bram`: a memory with a synchronous read (block RAM) and a two-entry
+   * output buffer; latency 2, for deep index queues (depth >= 2, no pipe/flow).
+   */
+  storage?: 'reg' | 'ram' | 'bram';
   pipe?: boolean;
   flow?: boolean;
 }
@@ -29,7 +34,7 @@ export interface QueueOptions {
 export class Queue<T extends HwType> extends Module {
   readonly io;
   readonly depth: number;
-  readonly storage: 'reg' | 'ram';
+  readonly storage: 'reg' | 'ram' | 'bram';
   readonly pipe: boolean;
   readonly flow: boolean;
 
@@ -42,6 +47,9 @@ export class Queue<T extends HwType> extends Module {
     this.storage = opts.storage ?? 'reg';
     this.pipe = opts.pipe ?? false;
     this.flow = opts.flow ?? false;
+    if (this.storage === 'bram' && (opts.depth < 2 || this.pipe || this.flow)) {
+      throw new ElaborationError('BAD WIDTH', `a bram Queue needs depth >= 2 and neither pipe nor flow (got depth ${opts.depth}${this.pipe ? ', pipe' : ''}${this.flow ? ', flow' : ''}); use storage 'reg' or 'ram'`, undefined, locToString(callerLoc()));
+    }
     this.io = this.ports({
       enq: In(Decoupled(payload)),
       deq: Out(Decoupled(payload)),
@@ -57,7 +65,7 @@ export class Queue<T extends HwType> extends Module {
   override get doc(): string {
     return [
       `FIFO of ${this.depth} x ${typeToString(this.payload)} (${this.storage} storage${this.pipe ? ', pipe' : ''}${this.flow ? ', flow' : ''}).`,
-      `Latency ${this.flow ? '0 (flow-through when empty)' : '1'} cycle(s); throughput 1 item/cycle; count = occupancy.`,
+      `Latency ${this.storage === 'bram' ? '2 (synchronous RAM read, then a flow-through output buffer)' : this.flow ? '0 (flow-through when empty)' : '1'} cycle(s); throughput 1 item/cycle; count = occupancy.`,
     ].join('\n');
   }
 
@@ -71,6 +79,7 @@ export class Queue<T extends HwType> extends Module {
 
   protected build(): void {
     const { enq, deq } = this.io as unknown as { enq: { valid: Signal; ready: Signal; bits: Hw<T> }; deq: { valid: Signal; ready: Signal; bits: Hw<T> } };
+    if (this.storage === 'bram') return this.buildBlockRam(enq, deq);
     const n = this.depth;
     const width = bitWidth(this.payload);
     const pw = log2Up(n);
@@ -137,7 +146,56 @@ export class Queue<T extends HwType> extends Module {
       this.io.count.set(mux(ptrMatch, mux(maybeFull, lit(n, cw), lit(0, cw)), mux(deqPtr.gt(enqPtr), wrapped, diff)));
     }
   }
+
+  /**
+   * Block-RAM storage: writes go straight into a synchronous-read memory; a
+   * read is issued whenever the memory holds an item and the two-entry output
+   * buffer will have room for it when the data arrives a cycle later. `count`
+   * covers the memory, the read in flight and the buffer, so the queue takes
+   * exactly `depth` items.
+   */
+  private buildBlockRam(enq: Port<T>, deq: Port<T>): void {
+    const n = this.depth;
+    const width = bitWidth(this.payload);
+    const pw = log2Up(n);
+    const cw = bitsFor(n);
+    const bump = (p: Signal): Value => (2 ** pw === n ? p.addWrap(1) : mux(p.eq(n - 1), lit(0, pw), p.addWrap(1)));
+
+    const ram = Memory(n, UInt(width));
+    const wptr = Reg(UInt(pw), { init: 0 });
+    const rptr = Reg(UInt(pw), { init: 0 });
+    const count = Reg(UInt(cw), { init: 0 });
+    const inRam = Reg(UInt(cw), { init: 0 });
+    const inFlight = Reg(UInt(1), { init: 0 });
+    const outbuf = instance(new Queue(UInt(width), { depth: 2, flow: true }));
+
+    const doEnq = fire(enq);
+    const doDeq = fire(deq);
+    enq.ready.set(count.lt(n));
+    when(doEnq, () => {
+      ram.write(wptr, pack(enq.bits, this.payload));
+      wptr.set(bump(wptr));
+    });
+
+    const room = outbuf.io.count.add(inFlight).lt(2);
+    const issue = inRam.ne(0).and(room);
+    const rdata = ram.read(rptr, issue);
+    when(issue, () => rptr.set(bump(rptr)));
+    inFlight.set(issue);
+    outbuf.io.enq.valid.set(inFlight);
+    outbuf.io.enq.bits.set(rdata);
+
+    deq.valid.set(outbuf.io.deq.valid);
+    outbuf.io.deq.ready.set(deq.ready);
+    connect(deq.bits, unpack(this.payload, outbuf.io.deq.bits) as unknown as Hw<T>, this.payload);
+
+    inRam.set(inRam.add(doEnq).sub(issue).trunc(cw));
+    count.set(count.add(doEnq).sub(doDeq).trunc(cw));
+    this.io.count.set(count);
+  }
 }
+
+type Port<T extends HwType> = { valid: Signal; ready: Signal; bits: Hw<T> };
 
 /** `consumer <- Queue(producer, depth)` in one line: instantiates a queue fed by `src` and returns its deq port. */
 export function queue<T extends HwType>(payload: T, src: { valid: Value; ready: Signal; bits: unknown }, opts: QueueOptions): Queue<T>['io']['deq'] {

@@ -52,7 +52,7 @@ describe.each(index)('rtl/$name', ({ name, top, modules }) => {
     expect(r.ok, r.log).toBe(true);
   });
 
-  if (name.includes('-ram')) {
+  if (/-b?ram$/.test(name)) {
     test('its storage is inferred as a memory', async () => {
       const r = await inferMemories({ top, files });
       expect(r.memories).toBeGreaterThanOrEqual(1);

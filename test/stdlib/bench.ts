@@ -31,15 +31,16 @@ export class FixedPriorityArbiter extends RRArbiter<ReturnType<typeof UInt>> {
   }
 }
 
-export interface QueueDut { prefix: string; depth: number; flow: boolean; pipe: boolean }
+export interface QueueDut { prefix: string; depth: number; flow: boolean; pipe: boolean; latency: number }
 export const QUEUES: QueueDut[] = [
-  { prefix: 'q1', depth: 1, flow: false, pipe: false },
-  { prefix: 'q4', depth: 4, flow: false, pipe: false },
-  { prefix: 'q5ram', depth: 5, flow: false, pipe: false },
-  { prefix: 'q3pipe', depth: 3, flow: false, pipe: true },
-  { prefix: 'q2flow', depth: 2, flow: true, pipe: false },
+  { prefix: 'q1', depth: 1, flow: false, pipe: false, latency: 1 },
+  { prefix: 'q4', depth: 4, flow: false, pipe: false, latency: 1 },
+  { prefix: 'q5ram', depth: 5, flow: false, pipe: false, latency: 1 },
+  { prefix: 'q3pipe', depth: 3, flow: false, pipe: true, latency: 1 },
+  { prefix: 'q2flow', depth: 2, flow: true, pipe: false, latency: 0 },
+  { prefix: 'q6bram', depth: 6, flow: false, pipe: false, latency: 2 },
 ];
-export const BROKEN: QueueDut = { prefix: 'late', depth: 4, flow: false, pipe: false };
+export const BROKEN: QueueDut = { prefix: 'late', depth: 4, flow: false, pipe: false, latency: 1 };
 
 export function benchDesign() {
   return generate(new SideBySide('StreamBench', {
@@ -48,6 +49,7 @@ export function benchDesign() {
     q5ram: new Queue(UInt(8), { depth: 5, storage: 'ram' }),
     q3pipe: new Queue(UInt(8), { depth: 3, pipe: true }),
     q2flow: new Queue(UInt(8), { depth: 2, flow: true }),
+    q6bram: new Queue(UInt(8), { depth: 6, storage: 'bram' }),
     skid: new SkidBuffer(UInt(8)),
     arb: new RRArbiter(UInt(8), 3),
     late: new LateFullQueue(UInt(8), { depth: 4 }),

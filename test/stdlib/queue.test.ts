@@ -12,7 +12,7 @@ import { benchTarget } from './bench';
 
 const RUNS = 200;
 
-describe.each(QUEUES)('Queue $prefix (depth $depth, flow $flow, pipe $pipe)', (dut: QueueDut) => {
+describe.each(QUEUES)('Queue $prefix (depth $depth, flow $flow, pipe $pipe, latency $latency)', (dut: QueueDut) => {
   test(`${RUNS} random valid/ready sequences: nothing lost or duplicated, order kept, count exact`, async () => {
     const r = await checkProperty(streamCase, RUNS, 0x5eed + dut.depth, (c) => queueEpisode(dut.prefix, c), (c, res) => checkQueue(dut, c, res));
     expect(r).toEqual({ ok: true, runs: RUNS });
@@ -37,7 +37,7 @@ describe.each(QUEUES)('Queue $prefix (depth $depth, flow $flow, pipe $pipe)', (d
       sources: { enq: { stream: stream(`${dut.prefix}_enq`), payloads: Array.from({ length: n }, (_, i) => [i]), offer: [true] } },
       sinks: { deq: { stream: stream(`${dut.prefix}_deq`), accept: [true] } },
     }]);
-    const latency = dut.flow ? 0 : 1;
+    const latency = dut.latency;
     expect(r!.sent.enq).toEqual(Array.from({ length: n }, (_, i) => i * period));
     expect(r!.received.deq!.map((x) => x.cycle)).toEqual(Array.from({ length: n }, (_, i) => i * period + latency));
   });

@@ -1,0 +1,2 @@
+Queue_d2_w36_reg_flow.v
+Queue_d1024_b36_bram.v

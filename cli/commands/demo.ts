@@ -7,7 +7,7 @@ import { projectRoot } from '../../generator/hdl/source';
 import { castIndicesBatched, generateWorkload, preset, workloadStats, PRESET_NAMES, type PresetName } from '../../model';
 import { simulate, type PortSpec } from '../../sim/vectors';
 
-const DESIGN = 'queue-d16-index-ram';
+const DESIGN = 'queue-d1024-index-bram';
 
 const help = `Usage: tcast demo [--workload PRESET] [--seed N] [--stall P] [--json]
 

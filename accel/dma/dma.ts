@@ -14,6 +14,10 @@
  *   0x10 SRC_LO   RW source byte address 31:0       0x14 SRC_HI  63:32 (addrBits > 32)
  *   0x18 DST_LO   RW destination byte address 31:0  0x1C DST_HI  63:32 (addrBits > 32)
  *   0x20 LEN      RW length in bytes (0: DONE at once, no bus traffic)
+ *   0x24 THROTTLE RW bandwidth throttle: bits 7:0 R level, 15:8 B level; in a
+ *                    cycle where the low/high byte of a free-running LFSR is
+ *                    below the level, RREADY/BREADY is low (0: never; the
+ *                    R/B duty cycle is 1 - level/256)
  *   0x3C FAULT    RW fault injection, only with `faults: true` (tests): 0 none,
  *                    1 WLAST one beat early, 2 ARVALID dropped before ARREADY,
  *                    3 bursts ignore the 4 KiB boundary
@@ -25,7 +29,8 @@
  * by (src - dst) mod beat bytes) -> W register stage. AW bursts are split the
  * same way from the destination, their lengths queued for the W side; up to
  * maxWrites write bursts are outstanding (B not yet received). RREADY and
- * BREADY are always high: a read is issued only when its slot is free.
+ * BREADY are high unless THROTTLE lowers them: a read is issued only when its
+ * slot is free, so the engine never needs to stall R for space.
  *
  * Errors: a SLVERR/DECERR on R or B sets ERROR and records it; no further AR
  * or AW is issued, every burst already issued completes (W beats of announced
@@ -61,7 +66,7 @@ export interface DmaOptions {
 /** Register byte offsets. */
 export const DMA_REGS = {
   CTRL: 0x00, STATUS: 0x04, ERROR: 0x08, CONFIG: 0x0c,
-  SRC_LO: 0x10, SRC_HI: 0x14, DST_LO: 0x18, DST_HI: 0x1c, LEN: 0x20, FAULT: 0x3c,
+  SRC_LO: 0x10, SRC_HI: 0x14, DST_LO: 0x18, DST_HI: 0x1c, LEN: 0x20, THROTTLE: 0x24, FAULT: 0x3c,
 } as const;
 export const DMA_STATUS = { BUSY: 1, DONE: 2, ERROR: 4 } as const;
 export const DMA_FAULT = { NONE: 0, WLAST_EARLY: 1, VALID_DROP: 2, CROSS_4K: 3 } as const;
@@ -140,6 +145,7 @@ export class AxiDma extends Module {
     const errResp = Reg(UInt(2), { init: 0 });
     const errRead = Reg(Bool, { init: 0 });
     const errWrite = Reg(Bool, { init: 0 });
+    const throttle = Reg(UInt(16), { init: 0 });
     const fault = this.faults ? Reg(UInt(2), { init: 0 }) : undefined;
     const faultIs = (n: number): Value => (fault ? fault.eq(n) : lit(0, 1));
 
@@ -156,7 +162,8 @@ export class AxiDma extends Module {
       mux(index.eq(DMA_REGS.DST_LO / 4), dst.bits(31, 0),
       mux(index.eq(DMA_REGS.DST_HI / 4), hi(dst),
       mux(index.eq(DMA_REGS.LEN / 4), len,
-      fault ? mux(index.eq(DMA_REGS.FAULT / 4), fault.pad(32), lit(0, 32)) : lit(0, 32))))))))));
+      mux(index.eq(DMA_REGS.THROTTLE / 4), throttle.pad(32),
+      fault ? mux(index.eq(DMA_REGS.FAULT / 4), fault.pad(32), lit(0, 32)) : lit(0, 32)))))))))));
     const writeWord = (r: Signal, half: 'lo' | 'hi') => {
       const old = half === 'lo' ? r.bits(31, 0) : r.bits(63, 32);
       const nw = mergeStrobes(old, lite.data, lite.strb);
@@ -171,6 +178,12 @@ export class AxiDma extends Module {
       when(wr(DMA_REGS.DST_HI), () => writeWord(dst, 'hi'));
     }
     when(wr(DMA_REGS.LEN), () => len.set(mergeStrobes(len, lite.data, lite.strb)));
+    when(wr(DMA_REGS.THROTTLE), () => throttle.set(mergeStrobes(throttle.pad(32), lite.data, lite.strb).trunc(16)));
+    // A 16-bit maximal-length LFSR (x^16 + x^14 + x^13 + x^11 + 1) paces the throttle.
+    const lfsr = Reg(UInt(16), { init: 0xace1 });
+    lfsr.set(cat(lfsr.bits(14, 0), lfsr.bit(15).xor(lfsr.bit(13)).xor(lfsr.bit(12)).xor(lfsr.bit(10))));
+    const rReady = named(lfsr.bits(7, 0).ge(throttle.bits(7, 0)));
+    const bReady = named(lfsr.bits(15, 8).ge(throttle.bits(15, 8)));
     if (fault) when(wr(DMA_REGS.FAULT).and(lite.strb.bit(0)), () => fault.set(lite.data.bits(1, 0)));
     const start = named(wr(DMA_REGS.CTRL).and(lite.strb.bit(0)).and(lite.data.bit(0)).and(busy.not()));
     io.irq.set(done);
@@ -275,12 +288,13 @@ export class AxiDma extends Module {
 
     // ---------------------------------------------------------------- R -> reorder buffer
     const rob = Memory(K * MB, UInt(W));
-    m.rready.set(1);
+    m.rready.set(rReady);
+    const rFire = named(m.rvalid.and(rReady));
     const rSlot = named(m.rid.trunc(kb));
     const rCount = named(select(wrCnt, rSlot));
-    when(m.rvalid, () => rob.write(cat(rSlot, rCount.trunc(mbBits)), m.rdata));
+    when(rFire, () => rob.write(cat(rSlot, rCount.trunc(mbBits)), m.rdata));
     for (let i = 0; i < K; i++) {
-      when(m.rvalid.and(rSlot.eq(i)), () => wrCnt[i]!.set(wrCnt[i]!.addWrap(1)));
+      when(rFire.and(rSlot.eq(i)), () => wrCnt[i]!.set(wrCnt[i]!.addWrap(1)));
       when(arGo.and(tail.eq(i)), () => wrCnt[i]!.set(0));
     }
 
@@ -386,11 +400,12 @@ export class AxiDma extends Module {
     m.wlast.set(wLast);
 
     // ---------------------------------------------------------------- B, errors, completion
-    m.bready.set(1);
-    when(awGo.and(m.bvalid.not()), () => bOut.set(bOut.addWrap(1)));
-    when(m.bvalid.and(awGo.not()), () => bOut.set(bOut.subWrap(1)));
-    const rErr = named(m.rvalid.and(m.rresp.ne(0)));
-    const bErr = named(m.bvalid.and(m.bresp.ne(0)));
+    m.bready.set(bReady);
+    const bFire = named(m.bvalid.and(bReady));
+    when(awGo.and(bFire.not()), () => bOut.set(bOut.addWrap(1)));
+    when(bFire.and(awGo.not()), () => bOut.set(bOut.subWrap(1)));
+    const rErr = named(rFire.and(m.rresp.ne(0)));
+    const bErr = named(bFire.and(m.bresp.ne(0)));
     when(busy.and(err.not()).and(rErr.or(bErr)), () => {
       err.set(1);
       errResp.set(mux(rErr, m.rresp, m.bresp));

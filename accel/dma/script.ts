@@ -15,6 +15,8 @@ export interface CopyCommand {
   fault?: (typeof DMA_FAULT)[keyof typeof DMA_FAULT];
   /** The design has 64-bit addresses (write SRC_HI/DST_HI). */
   addr64?: boolean;
+  /** THROTTLE register: R stall level (0..255) and B stall level; written only when given. */
+  throttle?: { r: number; b: number };
 }
 
 const lo = (v: number | bigint) => Number(BigInt(v) & 0xffffffffn);
@@ -27,6 +29,7 @@ const hi = (v: number | bigint) => Number(BigInt(v) >> 32n);
 export function copyScript(c: CopyCommand): LiteOp[] {
   const ops: LiteOp[] = [];
   if (c.fault !== undefined) ops.push({ op: 'write', addr: DMA_REGS.FAULT, data: c.fault });
+  if (c.throttle !== undefined) ops.push({ op: 'write', addr: DMA_REGS.THROTTLE, data: (c.throttle.r & 0xff) | ((c.throttle.b & 0xff) << 8) });
   ops.push({ op: 'write', addr: DMA_REGS.SRC_LO, data: lo(c.src) });
   if (c.addr64) ops.push({ op: 'write', addr: DMA_REGS.SRC_HI, data: hi(c.src) });
   ops.push({ op: 'write', addr: DMA_REGS.DST_LO, data: lo(c.dst) });

@@ -30,6 +30,8 @@ export interface CopyCase {
   len: number;
   profile: TimingProfile;
   seed: number;
+  /** The DMA's THROTTLE levels: back-pressure on R and B from the master side. */
+  throttle?: { r: number; b: number };
 }
 
 /** Guard bytes written around the destination: they must survive the copy. */
@@ -49,7 +51,7 @@ export function copyScenario(c: CopyCase, name: string, extra: Partial<CopyComma
         { addr: c.dst - GUARD, bytes: guard },
         { addr: c.src, bytes: data },
       ],
-      script: copyScript({ src: c.src, dst: c.dst, len: c.len, maxCycles: 200_000, ...extra }),
+      script: copyScript({ src: c.src, dst: c.dst, len: c.len, maxCycles: 200_000, ...(c.throttle ? { throttle: c.throttle } : {}), ...extra }),
       dump: [{ addr: c.dst - GUARD, len: c.len + 2 * GUARD }],
       watchdogCycles: 5000,
       maxCycles: 2_000_000,
@@ -110,4 +112,5 @@ export const copyCaseArb: fc.Arbitrary<CopyCase> = fc.record({
   len: lenArb,
   profile: profileArb,
   seed: fc.integer({ min: 1, max: 1_000_000 }),
+  throttle: fc.option(fc.record({ r: fc.integer({ min: 0, max: 200 }), b: fc.integer({ min: 0, max: 200 }) }), { nil: undefined, freq: 2 }),
 });

@@ -323,7 +323,6 @@ export class Namespace {
     this.used.set(name, loc);
     return name;
   }
-  has(name: string): boolean { return this.used.has(name); }
   /** A copy, for the back end's temporaries (emitting twice gives the same names). */
   clone(): Namespace {
     const n = new Namespace();
@@ -693,4 +692,3 @@ export function unpack<T extends HwType>(type: T, bits: Value): HwValue<T> {
   return build(type) as HwValue<T>;
 }
 
-export { frames as _frames };

@@ -16,7 +16,7 @@
 import { ElaborationError } from './errors';
 import { Value, toValue, type ValueLike, lit, log2Up, extendTo } from './ir';
 import { callerLoc, inferName, locToString, type SourceLoc } from './source';
-import { isGround, typeToString, type BundleType, type FieldSpec, type GroundType, type HwType, type VecType } from './types';
+import { bitWidth, isGround, typeToString, type BundleType, type FieldSpec, type GroundType, type HwType, type VecType } from './types';
 
 export type SignalKind = 'input' | 'output' | 'wire' | 'reg' | 'memread' | 'memcomb';
 
@@ -677,6 +677,9 @@ export function pack(hw: unknown, type?: HwType): Value {
 
 /** Unpacks a UInt into a value tree of type T (inverse of pack). */
 export function unpack<T extends HwType>(type: T, bits: Value): HwValue<T> {
+  if (bits.width !== bitWidth(type)) {
+    throw new ElaborationError('WIDTH MISMATCH', `unpack: ${typeToString(type)} is ${bitWidth(type)} bits, the value ${bits.width}`, undefined, locToString(callerLoc()));
+  }
   let hi = bits.width;
   const build = (t: HwType): unknown => {
     if (isGround(t)) {

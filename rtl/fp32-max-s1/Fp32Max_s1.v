@@ -15,18 +15,18 @@ module Fp32Max_s1 (
   wire b_gt_a; // @[generator/stdlib/float/max.ts:32]
   reg [31:0] s1_cmp_y; // @[generator/stdlib/float/pipeline.ts:92]
   reg s1_cmp_b_wins; // @[generator/stdlib/float/pipeline.ts:92]
-  reg s1_valid; // @[generator/stdlib/float/pipeline.ts:111]
+  reg s1_valid; // @[generator/stdlib/float/pipeline.ts:119]
 
   assign b_gt_a = (~((a[30:0] > 31'h7f800000) | (b[30:0] > 31'h7f800000)) & ~((a[30:0] == 31'h0) & (b[30:0] == 31'h0))) & ((a[31] != b[31]) ? a[31] : (a[31] ? (b[30:0] < a[30:0]) : (b[30:0] > a[30:0]))); // @[generator/stdlib/float/max.ts:32]
-  assign out_valid = s1_valid; // @[generator/stdlib/float/max.ts:60]
-  assign y = s1_cmp_y; // @[generator/stdlib/float/max.ts:61]
-  assign b_wins = s1_cmp_b_wins; // @[generator/stdlib/float/max.ts:62]
+  assign out_valid = s1_valid; // @[generator/stdlib/float/max.ts:59]
+  assign y = s1_cmp_y; // @[generator/stdlib/float/max.ts:60]
+  assign b_wins = s1_cmp_b_wins; // @[generator/stdlib/float/max.ts:61]
 
   always @(posedge clock) begin
     if (reset) begin
-      s1_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:111]
+      s1_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:119]
     end else begin
-      s1_valid <= in_valid; // @[generator/stdlib/float/pipeline.ts:111]
+      s1_valid <= in_valid; // @[generator/stdlib/float/pipeline.ts:119]
     end
   end
   always @(posedge clock) begin

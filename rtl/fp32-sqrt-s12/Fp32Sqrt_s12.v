@@ -20,7 +20,7 @@ module Fp32Sqrt_s12 (
   wire [23:0] a_sig; // @[generator/stdlib/float/common.ts:63]
   wire [7:0] a_eff; // @[generator/stdlib/float/common.ts:64]
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [31:0] lzcIn; // @[generator/stdlib/float/common.ts:87]
+  wire [31:0] lzcIn; // @[generator/stdlib/float/common.ts:77]
   /* verilator lint_on UNUSEDSIGNAL */
   wire [4:0] na_lz; // @[generator/stdlib/float/div.ts:29]
   /* verilator lint_off UNUSEDSIGNAL */
@@ -48,7 +48,7 @@ module Fp32Sqrt_s12 (
   reg [20:0] s1_r1_mrest; // @[generator/stdlib/float/pipeline.ts:92]
   reg [4:0] s1_r1_rem; // @[generator/stdlib/float/pipeline.ts:92]
   reg [1:0] s1_r1_root; // @[generator/stdlib/float/pipeline.ts:92]
-  reg s1_valid; // @[generator/stdlib/float/pipeline.ts:111]
+  reg s1_valid; // @[generator/stdlib/float/pipeline.ts:119]
   wire r2_bit; // @[generator/stdlib/float/sqrt.ts:50]
   wire [6:0] r2_rem; // @[generator/stdlib/float/sqrt.ts:51]
   wire r3_bit; // @[generator/stdlib/float/sqrt.ts:50]
@@ -65,7 +65,7 @@ module Fp32Sqrt_s12 (
   reg [12:0] s2_r5_mrest; // @[generator/stdlib/float/pipeline.ts:92]
   reg [12:0] s2_r5_rem; // @[generator/stdlib/float/pipeline.ts:92]
   reg [5:0] s2_r5_root; // @[generator/stdlib/float/pipeline.ts:92]
-  reg s2_valid; // @[generator/stdlib/float/pipeline.ts:111]
+  reg s2_valid; // @[generator/stdlib/float/pipeline.ts:119]
   wire r6_bit; // @[generator/stdlib/float/sqrt.ts:50]
   wire [14:0] r6_rem; // @[generator/stdlib/float/sqrt.ts:51]
   wire r7_bit; // @[generator/stdlib/float/sqrt.ts:50]
@@ -80,7 +80,7 @@ module Fp32Sqrt_s12 (
   reg [6:0] s3_r8_mrest; // @[generator/stdlib/float/pipeline.ts:92]
   reg [18:0] s3_r8_rem; // @[generator/stdlib/float/pipeline.ts:92]
   reg [8:0] s3_r8_root; // @[generator/stdlib/float/pipeline.ts:92]
-  reg s3_valid; // @[generator/stdlib/float/pipeline.ts:111]
+  reg s3_valid; // @[generator/stdlib/float/pipeline.ts:119]
   wire r9_bit; // @[generator/stdlib/float/sqrt.ts:50]
   wire [20:0] r9_rem; // @[generator/stdlib/float/sqrt.ts:51]
   wire r10_bit; // @[generator/stdlib/float/sqrt.ts:50]
@@ -93,7 +93,7 @@ module Fp32Sqrt_s12 (
   reg [2:0] s4_r10_mrest; // @[generator/stdlib/float/pipeline.ts:92]
   reg [22:0] s4_r10_rem; // @[generator/stdlib/float/pipeline.ts:92]
   reg [10:0] s4_r10_root; // @[generator/stdlib/float/pipeline.ts:92]
-  reg s4_valid; // @[generator/stdlib/float/pipeline.ts:111]
+  reg s4_valid; // @[generator/stdlib/float/pipeline.ts:119]
   wire r11_bit; // @[generator/stdlib/float/sqrt.ts:50]
   wire [24:0] r11_rem; // @[generator/stdlib/float/sqrt.ts:51]
   wire r12_bit; // @[generator/stdlib/float/sqrt.ts:50]
@@ -105,15 +105,9 @@ module Fp32Sqrt_s12 (
   reg [10:0] s5_r12_E; // @[generator/stdlib/float/pipeline.ts:92]
   reg [26:0] s5_r12_rem; // @[generator/stdlib/float/pipeline.ts:92]
   reg [12:0] s5_r12_root; // @[generator/stdlib/float/pipeline.ts:92]
-  reg s5_valid; // @[generator/stdlib/float/pipeline.ts:111]
-  /* verilator lint_off UNUSEDSIGNAL */
-  wire [28:0] s; // @[generator/stdlib/float/common.ts:74]
-  /* verilator lint_on UNUSEDSIGNAL */
+  reg s5_valid; // @[generator/stdlib/float/pipeline.ts:119]
   wire r13_bit; // @[generator/stdlib/float/sqrt.ts:50]
   wire [26:0] r13_rem; // @[generator/stdlib/float/sqrt.ts:51]
-  /* verilator lint_off UNUSEDSIGNAL */
-  wire [28:0] s_1; // @[generator/stdlib/float/common.ts:74]
-  /* verilator lint_on UNUSEDSIGNAL */
   wire r14_bit; // @[generator/stdlib/float/sqrt.ts:50]
   wire [26:0] r14_rem; // @[generator/stdlib/float/sqrt.ts:51]
   reg s6_r14_nan; // @[generator/stdlib/float/pipeline.ts:92]
@@ -123,15 +117,9 @@ module Fp32Sqrt_s12 (
   reg [10:0] s6_r14_E; // @[generator/stdlib/float/pipeline.ts:92]
   reg [26:0] s6_r14_rem; // @[generator/stdlib/float/pipeline.ts:92]
   reg [14:0] s6_r14_root; // @[generator/stdlib/float/pipeline.ts:92]
-  reg s6_valid; // @[generator/stdlib/float/pipeline.ts:111]
-  /* verilator lint_off UNUSEDSIGNAL */
-  wire [28:0] s_2; // @[generator/stdlib/float/common.ts:74]
-  /* verilator lint_on UNUSEDSIGNAL */
+  reg s6_valid; // @[generator/stdlib/float/pipeline.ts:119]
   wire r15_bit; // @[generator/stdlib/float/sqrt.ts:50]
   wire [26:0] r15_rem; // @[generator/stdlib/float/sqrt.ts:51]
-  /* verilator lint_off UNUSEDSIGNAL */
-  wire [28:0] s_3; // @[generator/stdlib/float/common.ts:74]
-  /* verilator lint_on UNUSEDSIGNAL */
   wire r16_bit; // @[generator/stdlib/float/sqrt.ts:50]
   wire [26:0] r16_rem; // @[generator/stdlib/float/sqrt.ts:51]
   reg s7_r16_nan; // @[generator/stdlib/float/pipeline.ts:92]
@@ -141,15 +129,9 @@ module Fp32Sqrt_s12 (
   reg [10:0] s7_r16_E; // @[generator/stdlib/float/pipeline.ts:92]
   reg [26:0] s7_r16_rem; // @[generator/stdlib/float/pipeline.ts:92]
   reg [16:0] s7_r16_root; // @[generator/stdlib/float/pipeline.ts:92]
-  reg s7_valid; // @[generator/stdlib/float/pipeline.ts:111]
-  /* verilator lint_off UNUSEDSIGNAL */
-  wire [28:0] s_4; // @[generator/stdlib/float/common.ts:74]
-  /* verilator lint_on UNUSEDSIGNAL */
+  reg s7_valid; // @[generator/stdlib/float/pipeline.ts:119]
   wire r17_bit; // @[generator/stdlib/float/sqrt.ts:50]
   wire [26:0] r17_rem; // @[generator/stdlib/float/sqrt.ts:51]
-  /* verilator lint_off UNUSEDSIGNAL */
-  wire [28:0] s_5; // @[generator/stdlib/float/common.ts:74]
-  /* verilator lint_on UNUSEDSIGNAL */
   wire r18_bit; // @[generator/stdlib/float/sqrt.ts:50]
   wire [26:0] r18_rem; // @[generator/stdlib/float/sqrt.ts:51]
   reg s8_r18_nan; // @[generator/stdlib/float/pipeline.ts:92]
@@ -159,15 +141,9 @@ module Fp32Sqrt_s12 (
   reg [10:0] s8_r18_E; // @[generator/stdlib/float/pipeline.ts:92]
   reg [26:0] s8_r18_rem; // @[generator/stdlib/float/pipeline.ts:92]
   reg [18:0] s8_r18_root; // @[generator/stdlib/float/pipeline.ts:92]
-  reg s8_valid; // @[generator/stdlib/float/pipeline.ts:111]
-  /* verilator lint_off UNUSEDSIGNAL */
-  wire [28:0] s_6; // @[generator/stdlib/float/common.ts:74]
-  /* verilator lint_on UNUSEDSIGNAL */
+  reg s8_valid; // @[generator/stdlib/float/pipeline.ts:119]
   wire r19_bit; // @[generator/stdlib/float/sqrt.ts:50]
   wire [26:0] r19_rem; // @[generator/stdlib/float/sqrt.ts:51]
-  /* verilator lint_off UNUSEDSIGNAL */
-  wire [28:0] s_7; // @[generator/stdlib/float/common.ts:74]
-  /* verilator lint_on UNUSEDSIGNAL */
   wire r20_bit; // @[generator/stdlib/float/sqrt.ts:50]
   wire [26:0] r20_rem; // @[generator/stdlib/float/sqrt.ts:51]
   reg s9_r20_nan; // @[generator/stdlib/float/pipeline.ts:92]
@@ -177,15 +153,9 @@ module Fp32Sqrt_s12 (
   reg [10:0] s9_r20_E; // @[generator/stdlib/float/pipeline.ts:92]
   reg [26:0] s9_r20_rem; // @[generator/stdlib/float/pipeline.ts:92]
   reg [20:0] s9_r20_root; // @[generator/stdlib/float/pipeline.ts:92]
-  reg s9_valid; // @[generator/stdlib/float/pipeline.ts:111]
-  /* verilator lint_off UNUSEDSIGNAL */
-  wire [28:0] s_8; // @[generator/stdlib/float/common.ts:74]
-  /* verilator lint_on UNUSEDSIGNAL */
+  reg s9_valid; // @[generator/stdlib/float/pipeline.ts:119]
   wire r21_bit; // @[generator/stdlib/float/sqrt.ts:50]
   wire [26:0] r21_rem; // @[generator/stdlib/float/sqrt.ts:51]
-  /* verilator lint_off UNUSEDSIGNAL */
-  wire [28:0] s_9; // @[generator/stdlib/float/common.ts:74]
-  /* verilator lint_on UNUSEDSIGNAL */
   wire r22_bit; // @[generator/stdlib/float/sqrt.ts:50]
   wire [26:0] r22_rem; // @[generator/stdlib/float/sqrt.ts:51]
   reg s10_r22_nan; // @[generator/stdlib/float/pipeline.ts:92]
@@ -195,15 +165,9 @@ module Fp32Sqrt_s12 (
   reg [10:0] s10_r22_E; // @[generator/stdlib/float/pipeline.ts:92]
   reg [26:0] s10_r22_rem; // @[generator/stdlib/float/pipeline.ts:92]
   reg [22:0] s10_r22_root; // @[generator/stdlib/float/pipeline.ts:92]
-  reg s10_valid; // @[generator/stdlib/float/pipeline.ts:111]
-  /* verilator lint_off UNUSEDSIGNAL */
-  wire [28:0] s_10; // @[generator/stdlib/float/common.ts:74]
-  /* verilator lint_on UNUSEDSIGNAL */
+  reg s10_valid; // @[generator/stdlib/float/pipeline.ts:119]
   wire r23_bit; // @[generator/stdlib/float/sqrt.ts:50]
   wire [26:0] r23_rem; // @[generator/stdlib/float/sqrt.ts:51]
-  /* verilator lint_off UNUSEDSIGNAL */
-  wire [28:0] s_11; // @[generator/stdlib/float/common.ts:74]
-  /* verilator lint_on UNUSEDSIGNAL */
   wire r24_bit; // @[generator/stdlib/float/sqrt.ts:50]
   wire [26:0] r24_rem; // @[generator/stdlib/float/sqrt.ts:51]
   reg s11_r24_nan; // @[generator/stdlib/float/pipeline.ts:92]
@@ -213,14 +177,14 @@ module Fp32Sqrt_s12 (
   reg [10:0] s11_r24_E; // @[generator/stdlib/float/pipeline.ts:92]
   reg [26:0] s11_r24_rem; // @[generator/stdlib/float/pipeline.ts:92]
   reg [24:0] s11_r24_root; // @[generator/stdlib/float/pipeline.ts:92]
-  reg s11_valid; // @[generator/stdlib/float/pipeline.ts:111]
+  reg s11_valid; // @[generator/stdlib/float/pipeline.ts:119]
   wire rem_nonzero; // @[generator/stdlib/float/sqrt.ts:86]
-  wire r_round_up; // @[generator/stdlib/float/common.ts:206]
-  wire [34:0] r_mag; // @[generator/stdlib/float/common.ts:210]
-  wire r_overflow; // @[generator/stdlib/float/common.ts:211]
-  wire [31:0] r_rounded; // @[generator/stdlib/float/common.ts:212]
+  wire r_round_up; // @[generator/stdlib/float/common.ts:196]
+  wire [34:0] r_mag; // @[generator/stdlib/float/common.ts:200]
+  wire r_overflow; // @[generator/stdlib/float/common.ts:201]
+  wire [31:0] r_rounded; // @[generator/stdlib/float/common.ts:202]
   reg [31:0] s12_round_y; // @[generator/stdlib/float/pipeline.ts:92]
-  reg s12_valid; // @[generator/stdlib/float/pipeline.ts:111]
+  reg s12_valid; // @[generator/stdlib/float/pipeline.ts:119]
   wire _T = ~lzcIn[31];
   wire _T_1 = _T & ~lzcIn[30];
   wire _T_2 = ~lzcIn[29];
@@ -286,25 +250,73 @@ module Fp32Sqrt_s12 (
   wire [26:0] _T_60 = {r11_rem, {s4_r10_mrest[0], 1'b0}};
   wire [11:0] _T_61 = {s4_r10_root, r11_bit};
   wire [26:0] _T_62 = {13'h0, {_T_61, 2'h1}};
-  wire [26:0] _T_63 = {12'h0, {s5_r12_root, 2'h1}};
-  wire [13:0] _T_64 = {s5_r12_root, r13_bit};
-  wire [26:0] _T_65 = {11'h0, {_T_64, 2'h1}};
-  wire [26:0] _T_66 = {10'h0, {s6_r14_root, 2'h1}};
-  wire [15:0] _T_67 = {s6_r14_root, r15_bit};
-  wire [26:0] _T_68 = {9'h0, {_T_67, 2'h1}};
-  wire [26:0] _T_69 = {8'h0, {s7_r16_root, 2'h1}};
-  wire [17:0] _T_70 = {s7_r16_root, r17_bit};
-  wire [26:0] _T_71 = {7'h0, {_T_70, 2'h1}};
-  wire [26:0] _T_72 = {6'h0, {s8_r18_root, 2'h1}};
-  wire [19:0] _T_73 = {s8_r18_root, r19_bit};
-  wire [26:0] _T_74 = {5'h0, {_T_73, 2'h1}};
-  wire [26:0] _T_75 = {4'h0, {s9_r20_root, 2'h1}};
-  wire [21:0] _T_76 = {s9_r20_root, r21_bit};
-  wire [26:0] _T_77 = {3'h0, {_T_76, 2'h1}};
-  wire [26:0] _T_78 = {2'h0, {s10_r22_root, 2'h1}};
-  wire [23:0] _T_79 = {s10_r22_root, r23_bit};
-  wire [26:0] trial = {1'h0, {_T_79, 2'h1}};
-  wire [25:0] _T_80 = {s11_r24_root, 1'b0};
+  /* verilator lint_off UNUSEDSIGNAL */
+  wire [28:0] _T_63 = {s5_r12_rem, 2'h0};
+  /* verilator lint_on UNUSEDSIGNAL */
+  wire [26:0] _T_64 = _T_63[26:0];
+  wire [26:0] _T_65 = {12'h0, {s5_r12_root, 2'h1}};
+  /* verilator lint_off UNUSEDSIGNAL */
+  wire [28:0] _T_66 = {r13_rem, 2'h0};
+  /* verilator lint_on UNUSEDSIGNAL */
+  wire [26:0] _T_67 = _T_66[26:0];
+  wire [13:0] _T_68 = {s5_r12_root, r13_bit};
+  wire [26:0] _T_69 = {11'h0, {_T_68, 2'h1}};
+  /* verilator lint_off UNUSEDSIGNAL */
+  wire [28:0] _T_70 = {s6_r14_rem, 2'h0};
+  /* verilator lint_on UNUSEDSIGNAL */
+  wire [26:0] _T_71 = _T_70[26:0];
+  wire [26:0] _T_72 = {10'h0, {s6_r14_root, 2'h1}};
+  /* verilator lint_off UNUSEDSIGNAL */
+  wire [28:0] _T_73 = {r15_rem, 2'h0};
+  /* verilator lint_on UNUSEDSIGNAL */
+  wire [26:0] _T_74 = _T_73[26:0];
+  wire [15:0] _T_75 = {s6_r14_root, r15_bit};
+  wire [26:0] _T_76 = {9'h0, {_T_75, 2'h1}};
+  /* verilator lint_off UNUSEDSIGNAL */
+  wire [28:0] _T_77 = {s7_r16_rem, 2'h0};
+  /* verilator lint_on UNUSEDSIGNAL */
+  wire [26:0] _T_78 = _T_77[26:0];
+  wire [26:0] _T_79 = {8'h0, {s7_r16_root, 2'h1}};
+  /* verilator lint_off UNUSEDSIGNAL */
+  wire [28:0] _T_80 = {r17_rem, 2'h0};
+  /* verilator lint_on UNUSEDSIGNAL */
+  wire [26:0] _T_81 = _T_80[26:0];
+  wire [17:0] _T_82 = {s7_r16_root, r17_bit};
+  wire [26:0] _T_83 = {7'h0, {_T_82, 2'h1}};
+  /* verilator lint_off UNUSEDSIGNAL */
+  wire [28:0] _T_84 = {s8_r18_rem, 2'h0};
+  /* verilator lint_on UNUSEDSIGNAL */
+  wire [26:0] _T_85 = _T_84[26:0];
+  wire [26:0] _T_86 = {6'h0, {s8_r18_root, 2'h1}};
+  /* verilator lint_off UNUSEDSIGNAL */
+  wire [28:0] _T_87 = {r19_rem, 2'h0};
+  /* verilator lint_on UNUSEDSIGNAL */
+  wire [26:0] _T_88 = _T_87[26:0];
+  wire [19:0] _T_89 = {s8_r18_root, r19_bit};
+  wire [26:0] _T_90 = {5'h0, {_T_89, 2'h1}};
+  /* verilator lint_off UNUSEDSIGNAL */
+  wire [28:0] _T_91 = {s9_r20_rem, 2'h0};
+  /* verilator lint_on UNUSEDSIGNAL */
+  wire [26:0] _T_92 = _T_91[26:0];
+  wire [26:0] _T_93 = {4'h0, {s9_r20_root, 2'h1}};
+  /* verilator lint_off UNUSEDSIGNAL */
+  wire [28:0] _T_94 = {r21_rem, 2'h0};
+  /* verilator lint_on UNUSEDSIGNAL */
+  wire [26:0] _T_95 = _T_94[26:0];
+  wire [21:0] _T_96 = {s9_r20_root, r21_bit};
+  wire [26:0] _T_97 = {3'h0, {_T_96, 2'h1}};
+  /* verilator lint_off UNUSEDSIGNAL */
+  wire [28:0] _T_98 = {s10_r22_rem, 2'h0};
+  /* verilator lint_on UNUSEDSIGNAL */
+  wire [26:0] _T_99 = _T_98[26:0];
+  wire [26:0] _T_100 = {2'h0, {s10_r22_root, 2'h1}};
+  /* verilator lint_off UNUSEDSIGNAL */
+  wire [28:0] _T_101 = {r23_rem, 2'h0};
+  /* verilator lint_on UNUSEDSIGNAL */
+  wire [26:0] shifted = _T_101[26:0];
+  wire [23:0] _T_102 = {s10_r22_root, r23_bit};
+  wire [26:0] trial = {1'h0, {_T_102, 2'h1}};
+  wire [25:0] _T_103 = {s11_r24_root, 1'b0};
 
   assign a_exp_zero = a[30:23] == 8'h0; // @[generator/stdlib/float/common.ts:52]
   assign a_exp_ones = a[30:23] == 8'hff; // @[generator/stdlib/float/common.ts:53]
@@ -314,7 +326,7 @@ module Fp32Sqrt_s12 (
   assign a_is_nan = a_exp_ones & ~a_frac_zero; // @[generator/stdlib/float/common.ts:62]
   assign a_sig = {~a_exp_zero, a[22:0]}; // @[generator/stdlib/float/common.ts:63]
   assign a_eff = a_exp_zero ? 8'h1 : a[30:23]; // @[generator/stdlib/float/common.ts:64]
-  assign lzcIn = {a_sig, 8'h0}; // @[generator/stdlib/float/common.ts:87]
+  assign lzcIn = {a_sig, 8'h0}; // @[generator/stdlib/float/common.ts:77]
   assign na_lz = {_T_15, _T_15 ? {_T_23, _T_23 ? {_T_27, _T_27 ? {_T_29, _T_29 ? ~lzcIn[1] : _T_28} : {_T_25, _T_25 ? _T_26 : _T_24}} : {_T_19, _T_19 ? {_T_21, _T_21 ? _T_22 : _T_20} : {_T_17, _T_17 ? _T_18 : _T_16}}} : {_T_7, _T_7 ? {_T_11, _T_11 ? {_T_13, _T_13 ? _T_14 : _T_12} : {_T_9, _T_9 ? _T_10 : _T_8}} : {_T_3, _T_3 ? {_T_5, _T_5 ? _T_6 : _T_4} : {_T_1, _T_1 ? _T_2 : _T}}}}; // @[generator/stdlib/float/div.ts:29]
   assign na_shl = {31'h0, a_sig} << na_lz; // @[generator/stdlib/float/div.ts:30]
   assign na_m = na_shl[23:0]; // @[generator/stdlib/float/div.ts:30]
@@ -351,77 +363,65 @@ module Fp32Sqrt_s12 (
   assign r11_rem = r11_bit ? (_T_58 - _T_59) : _T_58; // @[generator/stdlib/float/sqrt.ts:51]
   assign r12_bit = _T_60 >= _T_62; // @[generator/stdlib/float/sqrt.ts:50]
   assign r12_rem = r12_bit ? (_T_60 - _T_62) : _T_60; // @[generator/stdlib/float/sqrt.ts:51]
-  assign s = {s5_r12_rem, 2'h0}; // @[generator/stdlib/float/common.ts:74]
-  assign r13_bit = s[26:0] >= _T_63; // @[generator/stdlib/float/sqrt.ts:50]
-  assign r13_rem = r13_bit ? (s[26:0] - _T_63) : s[26:0]; // @[generator/stdlib/float/sqrt.ts:51]
-  assign s_1 = {r13_rem, 2'h0}; // @[generator/stdlib/float/common.ts:74]
-  assign r14_bit = s_1[26:0] >= _T_65; // @[generator/stdlib/float/sqrt.ts:50]
-  assign r14_rem = r14_bit ? (s_1[26:0] - _T_65) : s_1[26:0]; // @[generator/stdlib/float/sqrt.ts:51]
-  assign s_2 = {s6_r14_rem, 2'h0}; // @[generator/stdlib/float/common.ts:74]
-  assign r15_bit = s_2[26:0] >= _T_66; // @[generator/stdlib/float/sqrt.ts:50]
-  assign r15_rem = r15_bit ? (s_2[26:0] - _T_66) : s_2[26:0]; // @[generator/stdlib/float/sqrt.ts:51]
-  assign s_3 = {r15_rem, 2'h0}; // @[generator/stdlib/float/common.ts:74]
-  assign r16_bit = s_3[26:0] >= _T_68; // @[generator/stdlib/float/sqrt.ts:50]
-  assign r16_rem = r16_bit ? (s_3[26:0] - _T_68) : s_3[26:0]; // @[generator/stdlib/float/sqrt.ts:51]
-  assign s_4 = {s7_r16_rem, 2'h0}; // @[generator/stdlib/float/common.ts:74]
-  assign r17_bit = s_4[26:0] >= _T_69; // @[generator/stdlib/float/sqrt.ts:50]
-  assign r17_rem = r17_bit ? (s_4[26:0] - _T_69) : s_4[26:0]; // @[generator/stdlib/float/sqrt.ts:51]
-  assign s_5 = {r17_rem, 2'h0}; // @[generator/stdlib/float/common.ts:74]
-  assign r18_bit = s_5[26:0] >= _T_71; // @[generator/stdlib/float/sqrt.ts:50]
-  assign r18_rem = r18_bit ? (s_5[26:0] - _T_71) : s_5[26:0]; // @[generator/stdlib/float/sqrt.ts:51]
-  assign s_6 = {s8_r18_rem, 2'h0}; // @[generator/stdlib/float/common.ts:74]
-  assign r19_bit = s_6[26:0] >= _T_72; // @[generator/stdlib/float/sqrt.ts:50]
-  assign r19_rem = r19_bit ? (s_6[26:0] - _T_72) : s_6[26:0]; // @[generator/stdlib/float/sqrt.ts:51]
-  assign s_7 = {r19_rem, 2'h0}; // @[generator/stdlib/float/common.ts:74]
-  assign r20_bit = s_7[26:0] >= _T_74; // @[generator/stdlib/float/sqrt.ts:50]
-  assign r20_rem = r20_bit ? (s_7[26:0] - _T_74) : s_7[26:0]; // @[generator/stdlib/float/sqrt.ts:51]
-  assign s_8 = {s9_r20_rem, 2'h0}; // @[generator/stdlib/float/common.ts:74]
-  assign r21_bit = s_8[26:0] >= _T_75; // @[generator/stdlib/float/sqrt.ts:50]
-  assign r21_rem = r21_bit ? (s_8[26:0] - _T_75) : s_8[26:0]; // @[generator/stdlib/float/sqrt.ts:51]
-  assign s_9 = {r21_rem, 2'h0}; // @[generator/stdlib/float/common.ts:74]
-  assign r22_bit = s_9[26:0] >= _T_77; // @[generator/stdlib/float/sqrt.ts:50]
-  assign r22_rem = r22_bit ? (s_9[26:0] - _T_77) : s_9[26:0]; // @[generator/stdlib/float/sqrt.ts:51]
-  assign s_10 = {s10_r22_rem, 2'h0}; // @[generator/stdlib/float/common.ts:74]
-  assign r23_bit = s_10[26:0] >= _T_78; // @[generator/stdlib/float/sqrt.ts:50]
-  assign r23_rem = r23_bit ? (s_10[26:0] - _T_78) : s_10[26:0]; // @[generator/stdlib/float/sqrt.ts:51]
-  assign s_11 = {r23_rem, 2'h0}; // @[generator/stdlib/float/common.ts:74]
-  assign r24_bit = s_11[26:0] >= trial; // @[generator/stdlib/float/sqrt.ts:50]
-  assign r24_rem = r24_bit ? (s_11[26:0] - trial) : s_11[26:0]; // @[generator/stdlib/float/sqrt.ts:51]
+  assign r13_bit = _T_64 >= _T_65; // @[generator/stdlib/float/sqrt.ts:50]
+  assign r13_rem = r13_bit ? (_T_64 - _T_65) : _T_64; // @[generator/stdlib/float/sqrt.ts:51]
+  assign r14_bit = _T_67 >= _T_69; // @[generator/stdlib/float/sqrt.ts:50]
+  assign r14_rem = r14_bit ? (_T_67 - _T_69) : _T_67; // @[generator/stdlib/float/sqrt.ts:51]
+  assign r15_bit = _T_71 >= _T_72; // @[generator/stdlib/float/sqrt.ts:50]
+  assign r15_rem = r15_bit ? (_T_71 - _T_72) : _T_71; // @[generator/stdlib/float/sqrt.ts:51]
+  assign r16_bit = _T_74 >= _T_76; // @[generator/stdlib/float/sqrt.ts:50]
+  assign r16_rem = r16_bit ? (_T_74 - _T_76) : _T_74; // @[generator/stdlib/float/sqrt.ts:51]
+  assign r17_bit = _T_78 >= _T_79; // @[generator/stdlib/float/sqrt.ts:50]
+  assign r17_rem = r17_bit ? (_T_78 - _T_79) : _T_78; // @[generator/stdlib/float/sqrt.ts:51]
+  assign r18_bit = _T_81 >= _T_83; // @[generator/stdlib/float/sqrt.ts:50]
+  assign r18_rem = r18_bit ? (_T_81 - _T_83) : _T_81; // @[generator/stdlib/float/sqrt.ts:51]
+  assign r19_bit = _T_85 >= _T_86; // @[generator/stdlib/float/sqrt.ts:50]
+  assign r19_rem = r19_bit ? (_T_85 - _T_86) : _T_85; // @[generator/stdlib/float/sqrt.ts:51]
+  assign r20_bit = _T_88 >= _T_90; // @[generator/stdlib/float/sqrt.ts:50]
+  assign r20_rem = r20_bit ? (_T_88 - _T_90) : _T_88; // @[generator/stdlib/float/sqrt.ts:51]
+  assign r21_bit = _T_92 >= _T_93; // @[generator/stdlib/float/sqrt.ts:50]
+  assign r21_rem = r21_bit ? (_T_92 - _T_93) : _T_92; // @[generator/stdlib/float/sqrt.ts:51]
+  assign r22_bit = _T_95 >= _T_97; // @[generator/stdlib/float/sqrt.ts:50]
+  assign r22_rem = r22_bit ? (_T_95 - _T_97) : _T_95; // @[generator/stdlib/float/sqrt.ts:51]
+  assign r23_bit = _T_99 >= _T_100; // @[generator/stdlib/float/sqrt.ts:50]
+  assign r23_rem = r23_bit ? (_T_99 - _T_100) : _T_99; // @[generator/stdlib/float/sqrt.ts:51]
+  assign r24_bit = shifted >= trial; // @[generator/stdlib/float/sqrt.ts:50]
+  assign r24_rem = r24_bit ? (shifted - trial) : shifted; // @[generator/stdlib/float/sqrt.ts:51]
   assign rem_nonzero = s11_r24_rem != 27'h0; // @[generator/stdlib/float/sqrt.ts:86]
-  assign r_round_up = _T_80[1] & ((rem_nonzero | _T_80[0]) | _T_80[2]); // @[generator/stdlib/float/common.ts:206]
-  assign r_mag = ({1'h0, {s11_r24_E - 11'h1, 23'h0}} + {1'h0, {10'h0, _T_80[25:2]}}) + {34'h0, r_round_up}; // @[generator/stdlib/float/common.ts:210]
-  assign r_overflow = r_mag[34:23] >= 12'hff; // @[generator/stdlib/float/common.ts:211]
-  assign r_rounded = {s11_r24_sign, r_overflow ? 31'h7f800000 : r_mag[30:0]}; // @[generator/stdlib/float/common.ts:212]
-  assign out_valid = s12_valid; // @[generator/stdlib/float/sqrt.ts:115]
-  assign y = s12_round_y; // @[generator/stdlib/float/sqrt.ts:116]
+  assign r_round_up = _T_103[1] & ((rem_nonzero | _T_103[0]) | _T_103[2]); // @[generator/stdlib/float/common.ts:196]
+  assign r_mag = ({1'h0, {s11_r24_E - 11'h1, 23'h0}} + {1'h0, {10'h0, _T_103[25:2]}}) + {34'h0, r_round_up}; // @[generator/stdlib/float/common.ts:200]
+  assign r_overflow = r_mag[34:23] >= 12'hff; // @[generator/stdlib/float/common.ts:201]
+  assign r_rounded = {s11_r24_sign, r_overflow ? 31'h7f800000 : r_mag[30:0]}; // @[generator/stdlib/float/common.ts:202]
+  assign out_valid = s12_valid; // @[generator/stdlib/float/sqrt.ts:114]
+  assign y = s12_round_y; // @[generator/stdlib/float/sqrt.ts:115]
 
   always @(posedge clock) begin
     if (reset) begin
-      s1_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:111]
-      s2_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:111]
-      s3_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:111]
-      s4_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:111]
-      s5_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:111]
-      s6_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:111]
-      s7_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:111]
-      s8_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:111]
-      s9_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:111]
-      s10_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:111]
-      s11_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:111]
-      s12_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:111]
+      s1_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:119]
+      s2_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:119]
+      s3_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:119]
+      s4_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:119]
+      s5_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:119]
+      s6_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:119]
+      s7_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:119]
+      s8_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:119]
+      s9_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:119]
+      s10_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:119]
+      s11_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:119]
+      s12_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:119]
     end else begin
-      s1_valid <= in_valid; // @[generator/stdlib/float/pipeline.ts:111]
-      s2_valid <= s1_valid; // @[generator/stdlib/float/pipeline.ts:111]
-      s3_valid <= s2_valid; // @[generator/stdlib/float/pipeline.ts:111]
-      s4_valid <= s3_valid; // @[generator/stdlib/float/pipeline.ts:111]
-      s5_valid <= s4_valid; // @[generator/stdlib/float/pipeline.ts:111]
-      s6_valid <= s5_valid; // @[generator/stdlib/float/pipeline.ts:111]
-      s7_valid <= s6_valid; // @[generator/stdlib/float/pipeline.ts:111]
-      s8_valid <= s7_valid; // @[generator/stdlib/float/pipeline.ts:111]
-      s9_valid <= s8_valid; // @[generator/stdlib/float/pipeline.ts:111]
-      s10_valid <= s9_valid; // @[generator/stdlib/float/pipeline.ts:111]
-      s11_valid <= s10_valid; // @[generator/stdlib/float/pipeline.ts:111]
-      s12_valid <= s11_valid; // @[generator/stdlib/float/pipeline.ts:111]
+      s1_valid <= in_valid; // @[generator/stdlib/float/pipeline.ts:119]
+      s2_valid <= s1_valid; // @[generator/stdlib/float/pipeline.ts:119]
+      s3_valid <= s2_valid; // @[generator/stdlib/float/pipeline.ts:119]
+      s4_valid <= s3_valid; // @[generator/stdlib/float/pipeline.ts:119]
+      s5_valid <= s4_valid; // @[generator/stdlib/float/pipeline.ts:119]
+      s6_valid <= s5_valid; // @[generator/stdlib/float/pipeline.ts:119]
+      s7_valid <= s6_valid; // @[generator/stdlib/float/pipeline.ts:119]
+      s8_valid <= s7_valid; // @[generator/stdlib/float/pipeline.ts:119]
+      s9_valid <= s8_valid; // @[generator/stdlib/float/pipeline.ts:119]
+      s10_valid <= s9_valid; // @[generator/stdlib/float/pipeline.ts:119]
+      s11_valid <= s10_valid; // @[generator/stdlib/float/pipeline.ts:119]
+      s12_valid <= s11_valid; // @[generator/stdlib/float/pipeline.ts:119]
     end
   end
   always @(posedge clock) begin
@@ -470,42 +470,42 @@ module Fp32Sqrt_s12 (
     s6_r14_sign <= s5_r12_sign; // @[generator/stdlib/float/pipeline.ts:92]
     s6_r14_E <= s5_r12_E; // @[generator/stdlib/float/pipeline.ts:92]
     s6_r14_rem <= r14_rem; // @[generator/stdlib/float/pipeline.ts:92]
-    s6_r14_root <= {_T_64, r14_bit}; // @[generator/stdlib/float/pipeline.ts:92]
+    s6_r14_root <= {_T_68, r14_bit}; // @[generator/stdlib/float/pipeline.ts:92]
     s7_r16_nan <= s6_r14_nan; // @[generator/stdlib/float/pipeline.ts:92]
     s7_r16_inf <= s6_r14_inf; // @[generator/stdlib/float/pipeline.ts:92]
     s7_r16_zero <= s6_r14_zero; // @[generator/stdlib/float/pipeline.ts:92]
     s7_r16_sign <= s6_r14_sign; // @[generator/stdlib/float/pipeline.ts:92]
     s7_r16_E <= s6_r14_E; // @[generator/stdlib/float/pipeline.ts:92]
     s7_r16_rem <= r16_rem; // @[generator/stdlib/float/pipeline.ts:92]
-    s7_r16_root <= {_T_67, r16_bit}; // @[generator/stdlib/float/pipeline.ts:92]
+    s7_r16_root <= {_T_75, r16_bit}; // @[generator/stdlib/float/pipeline.ts:92]
     s8_r18_nan <= s7_r16_nan; // @[generator/stdlib/float/pipeline.ts:92]
     s8_r18_inf <= s7_r16_inf; // @[generator/stdlib/float/pipeline.ts:92]
     s8_r18_zero <= s7_r16_zero; // @[generator/stdlib/float/pipeline.ts:92]
     s8_r18_sign <= s7_r16_sign; // @[generator/stdlib/float/pipeline.ts:92]
     s8_r18_E <= s7_r16_E; // @[generator/stdlib/float/pipeline.ts:92]
     s8_r18_rem <= r18_rem; // @[generator/stdlib/float/pipeline.ts:92]
-    s8_r18_root <= {_T_70, r18_bit}; // @[generator/stdlib/float/pipeline.ts:92]
+    s8_r18_root <= {_T_82, r18_bit}; // @[generator/stdlib/float/pipeline.ts:92]
     s9_r20_nan <= s8_r18_nan; // @[generator/stdlib/float/pipeline.ts:92]
     s9_r20_inf <= s8_r18_inf; // @[generator/stdlib/float/pipeline.ts:92]
     s9_r20_zero <= s8_r18_zero; // @[generator/stdlib/float/pipeline.ts:92]
     s9_r20_sign <= s8_r18_sign; // @[generator/stdlib/float/pipeline.ts:92]
     s9_r20_E <= s8_r18_E; // @[generator/stdlib/float/pipeline.ts:92]
     s9_r20_rem <= r20_rem; // @[generator/stdlib/float/pipeline.ts:92]
-    s9_r20_root <= {_T_73, r20_bit}; // @[generator/stdlib/float/pipeline.ts:92]
+    s9_r20_root <= {_T_89, r20_bit}; // @[generator/stdlib/float/pipeline.ts:92]
     s10_r22_nan <= s9_r20_nan; // @[generator/stdlib/float/pipeline.ts:92]
     s10_r22_inf <= s9_r20_inf; // @[generator/stdlib/float/pipeline.ts:92]
     s10_r22_zero <= s9_r20_zero; // @[generator/stdlib/float/pipeline.ts:92]
     s10_r22_sign <= s9_r20_sign; // @[generator/stdlib/float/pipeline.ts:92]
     s10_r22_E <= s9_r20_E; // @[generator/stdlib/float/pipeline.ts:92]
     s10_r22_rem <= r22_rem; // @[generator/stdlib/float/pipeline.ts:92]
-    s10_r22_root <= {_T_76, r22_bit}; // @[generator/stdlib/float/pipeline.ts:92]
+    s10_r22_root <= {_T_96, r22_bit}; // @[generator/stdlib/float/pipeline.ts:92]
     s11_r24_nan <= s10_r22_nan; // @[generator/stdlib/float/pipeline.ts:92]
     s11_r24_inf <= s10_r22_inf; // @[generator/stdlib/float/pipeline.ts:92]
     s11_r24_zero <= s10_r22_zero; // @[generator/stdlib/float/pipeline.ts:92]
     s11_r24_sign <= s10_r22_sign; // @[generator/stdlib/float/pipeline.ts:92]
     s11_r24_E <= s10_r22_E; // @[generator/stdlib/float/pipeline.ts:92]
     s11_r24_rem <= r24_rem; // @[generator/stdlib/float/pipeline.ts:92]
-    s11_r24_root <= {_T_79, r24_bit}; // @[generator/stdlib/float/pipeline.ts:92]
+    s11_r24_root <= {_T_102, r24_bit}; // @[generator/stdlib/float/pipeline.ts:92]
     s12_round_y <= s11_r24_nan ? 32'h7fc00000 : (s11_r24_inf ? {s11_r24_sign, 31'h7f800000} : (s11_r24_zero ? {s11_r24_sign, 31'h0} : r_rounded)); // @[generator/stdlib/float/pipeline.ts:92]
   end
 endmodule

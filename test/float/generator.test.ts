@@ -6,6 +6,7 @@
 import { describe, expect, test } from 'vitest';
 import fc from 'fast-check';
 import { generate } from '../../generator/back/design';
+import { ElaborationError } from '../../generator/hdl/errors';
 import type { Module } from '../../generator/hdl/module';
 import { Fp32Add, Fp32Div, Fp32FromUInt, Fp32Max, Fp32Mul, Fp32Sqrt, cutPoints } from '../../generator/stdlib/float';
 import { lintVerilator } from '../../sim/checks';
@@ -131,4 +132,11 @@ describe('vector classes', () => {
     expect(sq.some((v) => v.a === 0x80000000)).toBe(true); // sqrt(-0)
     expect(sq.some((v) => fromBits(v.a) < 0)).toBe(true); // sqrt of negatives
   });
+});
+
+test('a bad stage count or input width is a named configuration error, not a crash', () => {
+  for (const make of [() => new Fp32Add({ stages: 0 }), () => new Fp32Max({ stages: -1 }), () => new Fp32Add({ stages: 1.5 }), () => new Fp32FromUInt({ width: 65 })]) {
+    expect(make).toThrow(ElaborationError);
+    expect(make).toThrow(/BAD WIDTH: Fp32(Add|Max|FromUInt): (stages must be an integer >= [01], got|width must be 1\.\.64)/);
+  }
 });

@@ -16,8 +16,8 @@
 import { mux, U, S, type Value } from '../../hdl/ir';
 import { In, Module, Out, named } from '../../hdl/module';
 import { Bool, UInt } from '../../hdl/types';
-import { finish, normalizeSteps, roundPack, shrSticky, unpack, type Rounding } from './common';
-import { pipeline, type Step } from './pipeline';
+import { normalizeSteps, roundStep, shrSticky, unpack, type Rounding } from './common';
+import { pipeline, type Step, checkStages } from './pipeline';
 import { cat } from '../../hdl/ir';
 
 export interface Fp32AddOptions {
@@ -88,14 +88,7 @@ export function fp32AddSteps(rounding: Rounding = 'even'): Step[] {
       },
     },
     ...normalizeSteps({ p: 'n', canUnderflow: false }, pass),
-    {
-      name: 'round',
-      weight: 26,
-      run: (x) => {
-        const rounded = roundPack(x.sign!, x.e!, x.m!, x.sticky!, 'r', rounding);
-        return { y: finish({ nan: x.nan!, inf: x.inf!, zero: x.zero!, sign: mux(x.inf!, x.inf_sign!, x.sign!), rounded }) };
-      },
-    },
+    roundStep({ rounding, sign: (x) => mux(x.inf!, x.inf_sign!, x.sign!) }),
   ];
 }
 
@@ -105,9 +98,8 @@ export class Fp32Add extends Module {
   readonly rounding: Rounding;
   constructor(opts: Fp32AddOptions = {}) {
     super();
-    this.stages = opts.stages ?? 3;
+    this.stages = checkStages('Fp32Add', opts.stages ?? 3);
     this.rounding = opts.rounding ?? 'even';
-    if (!Number.isInteger(this.stages) || this.stages < 1) throw new Error(`Fp32Add: stages must be an integer >= 1, got ${this.stages}`);
     this.io = this.ports({
       in_valid: In(Bool),
       a: In(UInt(32)),

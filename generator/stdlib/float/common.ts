@@ -16,9 +16,9 @@
  * result would have if m's top bit were the hidden bit.
  */
 import { cat, lit, mux, S, U, type Value } from '../../hdl/ir';
-import { named, Signal } from '../../hdl/module';
+import { named } from '../../hdl/module';
 import { log2Up } from '../../hdl/types';
-import type { Step } from './pipeline';
+import type { Bus, Step } from './pipeline';
 
 export const BIAS = 127;
 /** The canonical quiet NaN every unit produces. */
@@ -63,16 +63,6 @@ export function unpack(x: Value, p: string): F32 {
     sig: named(cat(expZero.not(), frac), `${p}_sig`),
     eff: named(mux(expZero, U(1, 8), exp), `${p}_eff`),
   };
-}
-
-/**
- * v.bits(hi, lo), through a named wire when v is a computed expression: the
- * back end waives UNUSEDSIGNAL for a Signal's unread bits, not for the `_T`
- * temporary it makes to slice an expression (see docs/FP32.md, DSL notes).
- */
-export function slice(v: Value, hi: number, lo: number, name?: string): Value {
-  const s = v instanceof Signal || (hi === v.width - 1 && lo === 0) ? v : name ? named(v, name) : named(v);
-  return s.bits(hi, lo);
 }
 
 /** Resizes a signed value to w bits (sign-extend or drop high bits). */
@@ -175,7 +165,7 @@ export function normalizeSteps(o: NormalizeOpts, pass: readonly string[]): Step[
         const m = x.m!;
         const W = m.width;
         const left =
-          o.maxLz === 0 ? m : x.ls!.width === 1 ? mux(x.ls!.asBool(), cat(slice(m, W - 2, 0), lit(0, 1)), m) : named(m.shl(x.ls!), `${p}_m_shl`).trunc(W);
+          o.maxLz === 0 ? m : x.ls!.width === 1 ? mux(x.ls!.asBool(), cat(m.bits(W - 2, 0), lit(0, 1)), m) : named(m.shl(x.ls!), `${p}_m_shl`).trunc(W);
         let mo = left;
         let st = x.sticky!;
         if (canUnderflow) {
@@ -210,6 +200,24 @@ export function roundPack(sign: Value, e: Value, m: Value, sticky: Value, p: str
   const mag = named(base.add(kept.pad(base.width)).addWrap(up.pad(base.width + 1)), `${p}_mag`);
   const ovf = named(mag.bits(mag.width - 1, 23).ge(255), `${p}_overflow`);
   return named(cat(sign, mux(ovf, U(INF, 31), mag.bits(30, 0))), `${p}_rounded`);
+}
+
+/**
+ * The last step of every arithmetic unit: round the normalised (sign, e, m,
+ * sticky) to nearest even (or the test-only `rounding`), then apply the
+ * special values (`nan`, `inf`, `zero` on the bus; absent ones are false).
+ * `sign` overrides the result's sign (the adder's sign of an infinity).
+ */
+export function roundStep(opts: { rounding?: Rounding; sign?: (x: Bus) => Value } = {}): Step {
+  return {
+    name: 'round',
+    weight: 26,
+    run: (x) => {
+      const rounded = roundPack(x.sign!, x.e!, x.m!, x.sticky!, 'r', opts.rounding);
+      const no = lit(0, 1);
+      return { y: finish({ nan: x.nan ?? no, inf: x.inf ?? no, zero: x.zero!, sign: opts.sign ? opts.sign(x) : x.sign!, rounded }) };
+    },
+  };
 }
 
 /** The special-value override of a unit's result: NaN first, then infinity, then zero. */

@@ -8,8 +8,9 @@
 import { cat, lit, S, U, type Value } from '../../hdl/ir';
 import { In, Module, Out, named } from '../../hdl/module';
 import { Bool, UInt } from '../../hdl/types';
-import { BIAS, finish, normalizeSteps, roundPack } from './common';
-import { pipeline, type Step } from './pipeline';
+import { BIAS, normalizeSteps, roundStep } from './common';
+import { ElaborationError } from '../../hdl/errors';
+import { pipeline, type Step, checkStages } from './pipeline';
 
 export interface Fp32FromUIntOptions {
   /** Input width in bits (1..64; default 32). */
@@ -31,14 +32,7 @@ export function fp32FromUIntSteps(width: number): Step[] {
       },
     },
     ...normalizeSteps({ p: 'n', canUnderflow: false }, ['zero']),
-    {
-      name: 'round',
-      weight: 26,
-      run: (x) => {
-        const rounded = roundPack(x.sign!, x.e!, x.m!, x.sticky!, 'r');
-        return { y: finish({ nan: lit(0, 1), inf: lit(0, 1), zero: x.zero!, sign: x.sign!, rounded }) };
-      },
-    },
+    roundStep(),
   ];
 }
 
@@ -49,9 +43,8 @@ export class Fp32FromUInt extends Module {
   constructor(opts: Fp32FromUIntOptions = {}) {
     super();
     this.width = opts.width ?? 32;
-    this.stages = opts.stages ?? 2;
-    if (!Number.isInteger(this.width) || this.width < 1 || this.width > 64) throw new Error(`Fp32FromUInt: width must be 1..64, got ${this.width}`);
-    if (!Number.isInteger(this.stages) || this.stages < 1) throw new Error(`Fp32FromUInt: stages must be an integer >= 1, got ${this.stages}`);
+    this.stages = checkStages('Fp32FromUInt', opts.stages ?? 2);
+    if (!Number.isInteger(this.width) || this.width < 1 || this.width > 64) throw new ElaborationError('BAD WIDTH', `Fp32FromUInt: width must be 1..64, got ${this.width}`);
     this.io = this.ports({ in_valid: In(Bool), a: In(UInt(this.width)), out_valid: Out(Bool), y: Out(UInt(32)) });
   }
   override get moduleName(): string {

@@ -13,8 +13,8 @@
 import { cat, mux, S, U, type Value } from '../../hdl/ir';
 import { In, Module, Out, named } from '../../hdl/module';
 import { Bool, UInt } from '../../hdl/types';
-import { finish, lzc, normalizeSteps, roundPack, unpack } from './common';
-import { pipeline, type Bus, type Step } from './pipeline';
+import { lzc, normalizeSteps, roundStep, unpack } from './common';
+import { pipeline, type Bus, type Step, checkStages } from './pipeline';
 
 export interface Fp32DivOptions {
   /** Pipeline register ranks = latency in cycles (>= 1; default 12). */
@@ -79,14 +79,7 @@ export function fp32DivSteps(): Step[] {
       run: (x) => ({ ...flags(x), m: x.q!, sticky: named(x.r!.ne(0), 'rem_nonzero') }),
     },
     ...normalizeSteps({ p: 'n', maxLz: 1 }, pass),
-    {
-      name: 'round',
-      weight: 26,
-      run: (x) => {
-        const rounded = roundPack(x.sign!, x.e!, x.m!, x.sticky!, 'r');
-        return { y: finish({ nan: x.nan!, inf: x.inf!, zero: x.zero!, sign: x.sign!, rounded }) };
-      },
-    },
+    roundStep(),
   ];
 }
 
@@ -95,8 +88,7 @@ export class Fp32Div extends Module {
   readonly stages: number;
   constructor(opts: Fp32DivOptions = {}) {
     super();
-    this.stages = opts.stages ?? 12;
-    if (!Number.isInteger(this.stages) || this.stages < 1) throw new Error(`Fp32Div: stages must be an integer >= 1, got ${this.stages}`);
+    this.stages = checkStages('Fp32Div', opts.stages ?? 12);
     this.io = this.ports({ in_valid: In(Bool), a: In(UInt(32)), b: In(UInt(32)), out_valid: Out(Bool), y: Out(UInt(32)) });
   }
   override get moduleName(): string {

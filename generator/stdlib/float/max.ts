@@ -16,7 +16,7 @@ import { mux, type Value } from '../../hdl/ir';
 import { In, Module, Out, named } from '../../hdl/module';
 import { Bool, UInt } from '../../hdl/types';
 import { gtF32 } from './common';
-import { pipeline, type Step } from './pipeline';
+import { pipeline, type Step, checkStages } from './pipeline';
 
 export interface Fp32MaxOptions {
   /** Pipeline register ranks = latency in cycles (>= 0; default 1). */
@@ -41,8 +41,7 @@ export class Fp32Max extends Module {
   readonly stages: number;
   constructor(opts: Fp32MaxOptions = {}) {
     super();
-    this.stages = opts.stages ?? 1;
-    if (!Number.isInteger(this.stages) || this.stages < 0) throw new Error(`Fp32Max: stages must be an integer >= 0, got ${this.stages}`);
+    this.stages = checkStages('Fp32Max', opts.stages ?? 1, 0);
     this.io = this.ports({ in_valid: In(Bool), a: In(UInt(32)), b: In(UInt(32)), out_valid: Out(Bool), y: Out(UInt(32)), b_wins: Out(Bool) });
   }
   override get moduleName(): string {

@@ -14,8 +14,8 @@
 import { S, U, type Value } from '../../hdl/ir';
 import { In, Module, Out, named } from '../../hdl/module';
 import { Bool, UInt } from '../../hdl/types';
-import { finish, normalizeSteps, roundPack, unpack } from './common';
-import { pipeline, type Step } from './pipeline';
+import { normalizeSteps, roundStep, unpack } from './common';
+import { pipeline, type Step, checkStages } from './pipeline';
 
 export interface Fp32MulOptions {
   /** Pipeline register ranks = latency in cycles (>= 1; default 4). */
@@ -77,14 +77,7 @@ export function fp32MulSteps(): Step[] {
       },
     },
     ...normalizeSteps({ p: 'n' }, pass),
-    {
-      name: 'round',
-      weight: 26,
-      run: (x) => {
-        const rounded = roundPack(x.sign!, x.e!, x.m!, x.sticky!, 'r');
-        return { y: finish({ nan: x.nan!, inf: x.inf!, zero: x.zero!, sign: x.sign!, rounded }) };
-      },
-    },
+    roundStep(),
   ];
 }
 
@@ -93,8 +86,7 @@ export class Fp32Mul extends Module {
   readonly stages: number;
   constructor(opts: Fp32MulOptions = {}) {
     super();
-    this.stages = opts.stages ?? 4;
-    if (!Number.isInteger(this.stages) || this.stages < 1) throw new Error(`Fp32Mul: stages must be an integer >= 1, got ${this.stages}`);
+    this.stages = checkStages('Fp32Mul', opts.stages ?? 4);
     this.io = this.ports({ in_valid: In(Bool), a: In(UInt(32)), b: In(UInt(32)), out_valid: Out(Bool), y: Out(UInt(32)) });
   }
   override get moduleName(): string {

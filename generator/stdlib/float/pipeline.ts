@@ -94,6 +94,14 @@ function registerAll(x: Bus, rank: number, where: string): Bus {
   return out;
 }
 
+/** Validates a unit's stage count (a user-facing configuration error when it is wrong). */
+export function checkStages(unit: string, stages: number, min = 1): number {
+  if (!Number.isInteger(stages) || stages < min) {
+    throw new ElaborationError('BAD WIDTH', `${unit}: stages must be an integer >= ${min}, got ${stages}`);
+  }
+  return stages;
+}
+
 /**
  * Runs `steps` on `input` with `stages` register ranks; returns the output
  * record and its valid bit (`valid` delayed by `stages` cycles, reset to 0).

@@ -13,9 +13,9 @@
 import { cat, lit, mux, S, U, type Value } from '../../hdl/ir';
 import { In, Module, Out, named } from '../../hdl/module';
 import { Bool, UInt } from '../../hdl/types';
-import { EW, finish, roundPack, slice, unpack } from './common';
+import { EW, finish, roundPack, unpack } from './common';
 import { prenormalize } from './div';
-import { pipeline, type Bus, type Step } from './pipeline';
+import { pipeline, type Bus, type Step, checkStages } from './pipeline';
 
 export interface Fp32SqrtOptions {
   /** Pipeline register ranks = latency in cycles (>= 1; default 12). */
@@ -45,7 +45,7 @@ export function fp32SqrtSteps(): Step[] {
       const rem = x.rem ? x.rem : lit(0, 1);
       const root = x.root;
       const w = Math.min(RW, Math.max(rem.width + 2, 3));
-      const shifted = slice(cat(rem, pair), w - 1, 0).asUInt();
+      const shifted = cat(rem, pair).trunc(w);
       const trial = (root ? cat(root, U(1, 2)) : U(1, 2)).pad(w);
       const ge = named(shifted.ge(trial), `r${i}_bit`);
       const remNext = named(mux(ge, shifted.subWrap(trial), shifted), `r${i}_rem`);
@@ -95,8 +95,7 @@ export class Fp32Sqrt extends Module {
   readonly stages: number;
   constructor(opts: Fp32SqrtOptions = {}) {
     super();
-    this.stages = opts.stages ?? 12;
-    if (!Number.isInteger(this.stages) || this.stages < 1) throw new Error(`Fp32Sqrt: stages must be an integer >= 1, got ${this.stages}`);
+    this.stages = checkStages('Fp32Sqrt', opts.stages ?? 12);
     this.io = this.ports({ in_valid: In(Bool), a: In(UInt(32)), out_valid: Out(Bool), y: Out(UInt(32)) });
   }
   override get moduleName(): string {

@@ -539,22 +539,26 @@ export interface SignalOptions<T extends HwType> {
   init?: Init<T>;
 }
 
+/** Refuses clocked state in a module without a clock, and a reset value without a reset. */
+function requireClocking(m: Module, what: string, base: string, withReset: boolean, loc: SourceLoc | undefined): void {
+  const path = `${m.instancePath}.${base}`;
+  if (!m.clocking) {
+    throw new ElaborationError('REGISTER WITHOUT CLOCK', `${what} ${base} in ${m.moduleName}, which was declared without a clock (clock: null)`, path, locToString(loc));
+  }
+  if (withReset && !m.clocking.reset) {
+    throw new ElaborationError('REGISTER WITHOUT CLOCK', `${what} ${base} has a reset value but ${m.moduleName} has no reset`, path, locToString(loc));
+  }
+}
+
 /** A register (clocked by the module's clock; reset to `init` when given). */
 export function Reg<T extends HwType>(type: T, opts: SignalOptions<T> = {}): Hw<T> {
   const loc = callerLoc();
   const frame = currentFrame('Reg()', loc);
   const m = frame.module;
   const base = opts.name ?? inferName(loc) ?? 'reg';
-  if (!m.clocking) {
-    throw new ElaborationError('REGISTER WITHOUT CLOCK', `register ${base} in ${m.moduleName}, which was declared without a clock (clock: null)`, `${m.instancePath}.${base}`, locToString(loc));
-  }
+  requireClocking(m, 'register', base, opts.init !== undefined, loc);
   const hw = buildHw(type, (leaf, path) => newSignal('reg', leaf, path, base, opts.name !== undefined, m, loc));
-  if (opts.init !== undefined) {
-    if (!m.clocking.reset) {
-      throw new ElaborationError('REGISTER WITHOUT CLOCK', `register ${base} has a reset value but ${m.moduleName} has no reset`, `${m.instancePath}.${base}`, locToString(loc));
-    }
-    applyInit(type, hw, opts.init, 'init', loc);
-  }
+  if (opts.init !== undefined) applyInit(type, hw, opts.init, 'init', loc);
   return hw;
 }
 
@@ -564,12 +568,9 @@ export function RegNext(v: Value, opts: { init?: ValueLike; en?: ValueLike; name
   const frame = currentFrame('RegNext()', loc);
   const m = frame.module;
   const base = opts.name ?? inferName(loc) ?? 'regNext';
-  if (!m.clocking) throw new ElaborationError('REGISTER WITHOUT CLOCK', `register ${base} in ${m.moduleName}, which has no clock`, `${m.instancePath}.${base}`, locToString(loc));
+  requireClocking(m, 'register', base, opts.init !== undefined, loc);
   const r = newSignal('reg', { kind: v.signed ? 'sint' : 'uint', width: v.width }, [], base, opts.name !== undefined, m, loc);
-  if (opts.init !== undefined) {
-    if (!m.clocking.reset) throw new ElaborationError('REGISTER WITHOUT CLOCK', `register ${base} has a reset value but ${m.moduleName} has no reset`, r.path, locToString(loc));
-    r.init = fitTo(opts.init, r, loc);
-  }
+  if (opts.init !== undefined) r.init = fitTo(opts.init, r, loc);
   const en = opts.en === undefined ? undefined : asCond(opts.en, loc);
   const stmt: ConnectStmt = { kind: 'connect', target: r, value: v, loc };
   if (en) frame.block.push({ kind: 'when', cond: en, then: [stmt], else: [], loc });
@@ -611,7 +612,7 @@ export function Memory(depth: number, type: GroundType, opts: { name?: string } 
   if (!Number.isInteger(depth) || depth < 2) {
     throw new ElaborationError('BAD WIDTH', `memory depth must be an integer >= 2 (got ${depth}); use a Reg for a single word`, `${m.instancePath}.${base}`, locToString(loc));
   }
-  if (!m.clocking) throw new ElaborationError('REGISTER WITHOUT CLOCK', `memory ${base} in ${m.moduleName}, which has no clock`, `${m.instancePath}.${base}`, locToString(loc));
+  requireClocking(m, 'memory', base, false, loc);
   const name = opts.name ? m.ns.claim(opts.name, loc, m.instancePath) : m.ns.fresh(base, loc);
   const mem = new Mem(name, depth, type, m, loc);
   m.mems.push(mem);

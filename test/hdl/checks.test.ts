@@ -181,6 +181,23 @@ describe('elaboration checks', () => {
     expectCheck(() => new M(), 'REGISTER WITHOUT CLOCK', 'M.held', 'noclock');
   });
 
+  test('REGISTER WITHOUT CLOCK: a reset value in a module declared without a reset', () => {
+    class M extends Module {
+      readonly io;
+      constructor() {
+        super({ reset: null });
+        this.io = this.ports({ a: In(UInt(4)), y: Out(UInt(4)) });
+      }
+      protected build(): void {
+        const held = Reg(UInt(4), { init: 0 }); // @mark:noreset
+        held.set(this.io.a);
+        this.io.y.set(held);
+      }
+    }
+    const e = expectCheck(() => new M(), 'REGISTER WITHOUT CLOCK', 'M.held', 'noreset');
+    expect(e.message).toMatch(/has a reset value but M has no reset/);
+  });
+
   test('NAME COLLISION: two signals that flatten to one Verilog name', () => {
     class M extends Module {
       readonly io = this.ports({ a: In(Bundle({ b: UInt(1) })), a_b: Out(UInt(1)) }); // @mark:collide

@@ -117,8 +117,8 @@ export function checkQueue(dut: QueueDut, c: StreamCase, r: EpisodeResult): stri
  * Runs `cases` as episodes of one simulation (one process), checks each, and
  * returns the first failure with its case. Fast when everything passes.
  */
-export async function firstFailure<C>(cases: C[], episode: (c: C) => Episode, check: (c: C, r: EpisodeResult) => string | undefined): Promise<{ c: C; why: string } | undefined> {
-  const results = await simulate(benchTarget(), cases.map((c) => episode(c)));
+export async function firstFailure<C>(cases: C[], episode: (c: C) => Episode, check: (c: C, r: EpisodeResult) => string | undefined, target = benchTarget()): Promise<{ c: C; why: string } | undefined> {
+  const results = await simulate(target, cases.map((c) => episode(c)));
   for (let i = 0; i < cases.length; i++) {
     const why = check(cases[i]!, results[i]!);
     if (why) return { c: cases[i]!, why };
@@ -131,14 +131,14 @@ export async function firstFailure<C>(cases: C[], episode: (c: C) => Episode, ch
  * failure, fc.check runs again case by case so fast-check can shrink it to a
  * small counterexample, which the error message shows.
  */
-export async function checkProperty<C>(arb: fc.Arbitrary<C>, runs: number, seed: number, episode: (c: C) => Episode, check: (c: C, r: EpisodeResult) => string | undefined): Promise<{ ok: true; runs: number } | { ok: false; counterexample: C; why: string }> {
+export async function checkProperty<C>(arb: fc.Arbitrary<C>, runs: number, seed: number, episode: (c: C) => Episode, check: (c: C, r: EpisodeResult) => string | undefined, target = benchTarget()): Promise<{ ok: true; runs: number } | { ok: false; counterexample: C; why: string }> {
   const cases = fc.sample(arb, { numRuns: runs, seed });
-  const bad = await firstFailure(cases, episode, check);
+  const bad = await firstFailure(cases, episode, check, target);
   if (!bad) return { ok: true, runs: cases.length };
   let why = bad.why;
   const details = await fc.check(
     fc.asyncProperty(arb, async (c) => {
-      const [r] = await simulate(benchTarget(), [episode(c)]);
+      const [r] = await simulate(target, [episode(c)]);
       const w = check(c, r!);
       if (w) why = w;
       return w === undefined;
@@ -147,6 +147,6 @@ export async function checkProperty<C>(arb: fc.Arbitrary<C>, runs: number, seed:
   );
   const counterexample = (details.counterexample?.[0] ?? bad.c) as C;
   // Re-run the shrunk case to report its own failure.
-  const [r] = await simulate(benchTarget(), [episode(counterexample)]);
+  const [r] = await simulate(target, [episode(counterexample)]);
   return { ok: false, counterexample, why: check(counterexample, r!) ?? why };
 }

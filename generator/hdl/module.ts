@@ -16,7 +16,7 @@ import { frames, type Stmt } from './builder';
 import { buildHw, type Hw } from './hw';
 import type { Mem } from './memory';
 import { Signal } from './signal';
-import { callerLoc, locToString, type SourceLoc } from './source';
+import { callerLoc, definitionLoc, enterBuild, exitBuild, isLibraryFile, locToString, type SourceLoc } from './source';
 import type { HwType } from './types';
 import { Namespace } from '../netlist/names';
 
@@ -66,13 +66,15 @@ export abstract class Module {
   readonly instances: Instance[] = [];
   readonly stmts: Stmt[] = [];
   readonly declLoc: SourceLoc | undefined;
+  /** @internal Iterations seen per binding site inside a loop (for `lane_3`). */
+  readonly loopCounters = new Map<string, number>();
   private built = false;
   get isBuilt(): boolean {
     return this.built;
   }
 
   constructor(opts: ModuleOptions = {}) {
-    this.declLoc = callerLoc();
+    this.declLoc = definitionLoc();
     const clock = opts.clock === undefined ? 'clock' : opts.clock;
     if (clock === null) {
       this.clocking = null;
@@ -126,9 +128,11 @@ export abstract class Module {
     }
     this.built = true;
     frames.push({ module: this, block: this.stmts, conds: [] });
+    enterBuild(this.declLoc !== undefined && isLibraryFile(this.declLoc.file));
     try {
       this.build();
     } finally {
+      exitBuild();
       frames.pop();
     }
   }

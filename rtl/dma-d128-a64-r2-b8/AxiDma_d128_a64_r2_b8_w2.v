@@ -89,12 +89,12 @@ module AxiDma_d128_a64_r2_b8_w2 (
   reg [15:0] throttle; // @[accel/dma/dma.ts:148]
   wire [2:0] status; // @[accel/dma/dma.ts:152]
   wire [9:0] errorInfo; // @[accel/dma/dma.ts:153]
-  reg bvalid; // @[generator/stdlib/axi/lite.ts:36]
-  reg rvalid; // @[generator/stdlib/axi/lite.ts:37]
-  reg [31:0] rdata; // @[generator/stdlib/axi/lite.ts:38]
-  wire wfire; // @[generator/stdlib/axi/lite.ts:39]
-  wire arready; // @[generator/stdlib/axi/lite.ts:46]
-  wire [5:0] rindex; // @[generator/stdlib/axi/lite.ts:51]
+  reg bvalid; // @[accel/dma/dma.ts:156]
+  reg rvalid; // @[accel/dma/dma.ts:156]
+  reg [31:0] rdata; // @[accel/dma/dma.ts:156]
+  wire wfire; // @[accel/dma/dma.ts:156]
+  wire arready; // @[accel/dma/dma.ts:156]
+  wire [5:0] rindex; // @[accel/dma/dma.ts:156]
   reg [15:0] lfsr; // @[accel/dma/dma.ts:183]
   wire rReady; // @[accel/dma/dma.ts:185]
   wire bReady; // @[accel/dma/dma.ts:186]
@@ -206,19 +206,80 @@ module AxiDma_d128_a64_r2_b8_w2 (
   /* verilator lint_off UNUSEDSIGNAL */
   wire [1:0] lenQ_count;
   /* verilator lint_on UNUSEDSIGNAL */
-  wire [8:0] _T = 9'h100 - {1'h0, arWord[7:0]};
-  wire [28:0] _T_1 = (arLeft < 29'h8) ? arLeft : 29'h8;
-  wire [8:0] toBound = 9'h100 - {1'h0, awWord[7:0]};
-  wire [28:0] byLen = (awLeft < 29'h8) ? awLeft : 29'h8;
-  wire _T_2 = busy & quiet;
-  wire _T_3 = len == 32'h0;
-  wire _T_4 = (busy & ~err) & (rErr | bErr);
-  wire [31:0] _T_5 = {16'h0, throttle};
+  wire [5:0] lite_index = s_axi_lite_awaddr[7:2];
+  wire [8:0] toBound = 9'h100 - {1'h0, arWord[7:0]};
+  wire [28:0] byLen = (arLeft < 29'h8) ? arLeft : 29'h8;
+  wire [8:0] toBound_1 = 9'h100 - {1'h0, awWord[7:0]};
+  wire [28:0] byLen_1 = (awLeft < 29'h8) ? awLeft : 29'h8;
+  wire [15:0] lowCut = lowShift[15:0];
+  wire [15:0] highKeep = 16'hffff >> (5'h10 - {1'h0, endOff});
+  wire [3:0] l = awBeats - 4'h1;
+  wire [7:0] d_0 = s_axi_lite_wdata[31:24];
+  wire [7:0] o_0 = src[63:56];
+  wire [7:0] d_1 = s_axi_lite_wdata[23:16];
+  wire [7:0] o_1 = src[55:48];
+  wire [7:0] d_2 = s_axi_lite_wdata[15:8];
+  wire [7:0] o_2 = src[47:40];
+  wire [7:0] d_3 = s_axi_lite_wdata[7:0];
+  wire [7:0] o_3 = src[39:32];
+  wire [31:0] nw = {s_axi_lite_wstrb[3] ? d_0 : o_0, s_axi_lite_wstrb[2] ? d_1 : o_1, s_axi_lite_wstrb[1] ? d_2 : o_2, s_axi_lite_wstrb[0] ? d_3 : o_3};
+  wire [7:0] d_0_1 = s_axi_lite_wdata[31:24];
+  wire [7:0] o_0_1 = src[31:24];
+  wire [7:0] d_1_1 = s_axi_lite_wdata[23:16];
+  wire [7:0] o_1_1 = src[23:16];
+  wire [7:0] d_2_1 = s_axi_lite_wdata[15:8];
+  wire [7:0] o_2_1 = src[15:8];
+  wire [7:0] d_3_1 = s_axi_lite_wdata[7:0];
+  wire [7:0] o_3_1 = src[7:0];
+  wire [31:0] nw_1 = {s_axi_lite_wstrb[3] ? d_0_1 : o_0_1, s_axi_lite_wstrb[2] ? d_1_1 : o_1_1, s_axi_lite_wstrb[1] ? d_2_1 : o_2_1, s_axi_lite_wstrb[0] ? d_3_1 : o_3_1};
+  wire [7:0] d_0_2 = s_axi_lite_wdata[31:24];
+  wire [7:0] o_0_2 = dst[63:56];
+  wire [7:0] d_1_2 = s_axi_lite_wdata[23:16];
+  wire [7:0] o_1_2 = dst[55:48];
+  wire [7:0] d_2_2 = s_axi_lite_wdata[15:8];
+  wire [7:0] o_2_2 = dst[47:40];
+  wire [7:0] d_3_2 = s_axi_lite_wdata[7:0];
+  wire [7:0] o_3_2 = dst[39:32];
+  wire [31:0] nw_2 = {s_axi_lite_wstrb[3] ? d_0_2 : o_0_2, s_axi_lite_wstrb[2] ? d_1_2 : o_1_2, s_axi_lite_wstrb[1] ? d_2_2 : o_2_2, s_axi_lite_wstrb[0] ? d_3_2 : o_3_2};
+  wire [7:0] d_0_3 = s_axi_lite_wdata[31:24];
+  wire [7:0] o_0_3 = dst[31:24];
+  wire [7:0] d_1_3 = s_axi_lite_wdata[23:16];
+  wire [7:0] o_1_3 = dst[23:16];
+  wire [7:0] d_2_3 = s_axi_lite_wdata[15:8];
+  wire [7:0] o_2_3 = dst[15:8];
+  wire [7:0] d_3_3 = s_axi_lite_wdata[7:0];
+  wire [7:0] o_3_3 = dst[7:0];
+  wire [31:0] nw_3 = {s_axi_lite_wstrb[3] ? d_0_3 : o_0_3, s_axi_lite_wstrb[2] ? d_1_3 : o_1_3, s_axi_lite_wstrb[1] ? d_2_3 : o_2_3, s_axi_lite_wstrb[0] ? d_3_3 : o_3_3};
+  wire [7:0] d_0_4 = s_axi_lite_wdata[31:24];
+  wire [7:0] o_0_4 = len[31:24];
+  wire [7:0] d_1_4 = s_axi_lite_wdata[23:16];
+  wire [7:0] o_1_4 = len[23:16];
+  wire [7:0] d_2_4 = s_axi_lite_wdata[15:8];
+  wire [7:0] o_2_4 = len[15:8];
+  wire [7:0] d_3_4 = s_axi_lite_wdata[7:0];
+  wire [7:0] o_3_4 = len[7:0];
+  wire _T = busy & quiet;
+  wire _T_1 = len == 32'h0;
+  wire _T_2 = (busy & ~err) & (rErr | bErr);
+  wire [7:0] d_0_5 = s_axi_lite_wdata[31:24];
+  wire [31:0] _T_3 = {16'h0, throttle};
+  wire [7:0] o_0_5 = _T_3[31:24];
+  wire [7:0] d_1_5 = s_axi_lite_wdata[23:16];
+  wire [7:0] o_1_5 = _T_3[23:16];
+  wire [7:0] d_2_5 = s_axi_lite_wdata[15:8];
+  wire [7:0] o_2_5 = _T_3[15:8];
+  wire [7:0] d_3_5 = s_axi_lite_wdata[7:0];
+  wire [7:0] o_3_5 = _T_3[7:0];
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [31:0] _T_6 = {s_axi_lite_wstrb[3] ? s_axi_lite_wdata[31:24] : _T_5[31:24], s_axi_lite_wstrb[2] ? s_axi_lite_wdata[23:16] : _T_5[23:16], s_axi_lite_wstrb[1] ? s_axi_lite_wdata[15:8] : _T_5[15:8], s_axi_lite_wstrb[0] ? s_axi_lite_wdata[7:0] : _T_5[7:0]};
+  wire [31:0] _T_4 = {s_axi_lite_wstrb[3] ? d_0_5 : o_0_5, s_axi_lite_wstrb[2] ? d_1_5 : o_1_5, s_axi_lite_wstrb[1] ? d_2_5 : o_2_5, s_axi_lite_wstrb[0] ? d_3_5 : o_3_5};
   /* verilator lint_on UNUSEDSIGNAL */
-  wire _T_7 = s_axi_lite_arvalid & arready;
-  wire _T_8 = primePop | curPop;
+  wire _T_5 = s_axi_lite_arvalid & arready;
+  wire [31:0] v = (rindex == 6'h1) ? {29'h0, status} : ((rindex == 6'h2) ? {22'h0, errorInfo} : ((rindex == 6'h3) ? 32'h7020010 : ((rindex == 6'h4) ? src[31:0] : ((rindex == 6'h5) ? src[63:32] : ((rindex == 6'h6) ? dst[31:0] : ((rindex == 6'h7) ? dst[63:32] : ((rindex == 6'h8) ? len : ((rindex == 6'h9) ? {16'h0, throttle} : 32'h0))))))));
+  wire _T_6 = primePop | curPop;
+  wire [3:0] l_1 = arBeats - 4'h1;
+  wire [3:0] l_2 = arBeats - 4'h1;
+  wire [3:0] l_3 = arBeats - 4'h1;
+  wire [3:0] l_4 = awBeats - 4'h1;
 
   Queue_d4_w128_reg dataQ ( // @[accel/dma/dma.ts:302]
     .clock(aclk),
@@ -245,19 +306,19 @@ module AxiDma_d128_a64_r2_b8_w2 (
 
   assign status = {err, done, busy}; // @[accel/dma/dma.ts:152]
   assign errorInfo = {errWrite, errRead, 6'h0, errResp}; // @[accel/dma/dma.ts:153]
-  assign wfire = (s_axi_lite_awvalid & s_axi_lite_wvalid) & ~bvalid; // @[generator/stdlib/axi/lite.ts:39]
-  assign arready = ~rvalid; // @[generator/stdlib/axi/lite.ts:46]
-  assign rindex = s_axi_lite_araddr[7:2]; // @[generator/stdlib/axi/lite.ts:51]
+  assign wfire = (s_axi_lite_awvalid & s_axi_lite_wvalid) & ~bvalid; // @[accel/dma/dma.ts:156]
+  assign arready = ~rvalid; // @[accel/dma/dma.ts:156]
+  assign rindex = s_axi_lite_araddr[7:2]; // @[accel/dma/dma.ts:156]
   assign rReady = lfsr[7:0] >= throttle[7:0]; // @[accel/dma/dma.ts:185]
   assign bReady = lfsr[15:8] >= throttle[15:8]; // @[accel/dma/dma.ts:186]
-  assign start = (((wfire & (s_axi_lite_awaddr[7:2] == 6'h0)) & s_axi_lite_wstrb[0]) & s_axi_lite_wdata[0]) & ~busy; // @[accel/dma/dma.ts:188]
+  assign start = (((wfire & (lite_index == 6'h0)) & s_axi_lite_wstrb[0]) & s_axi_lite_wdata[0]) & ~busy; // @[accel/dma/dma.ts:188]
   assign so = src[3:0]; // @[accel/dma/dma.ts:194]
   assign dOff = dst[3:0]; // @[accel/dma/dma.ts:195]
   assign read_span = ({2'h0, len} + {30'h0, so}) + 34'hf; // @[accel/dma/dma.ts:197]
   assign nRead = read_span[32:4]; // @[accel/dma/dma.ts:198]
   assign write_span = ({2'h0, len} + {30'h0, dOff}) + 34'hf; // @[accel/dma/dma.ts:197]
   assign nWrite = write_span[32:4]; // @[accel/dma/dma.ts:199]
-  assign ar_capped = ({20'h0, _T} < _T_1) ? {20'h0, _T} : _T_1; // @[accel/dma/dma.ts:242]
+  assign ar_capped = ({20'h0, toBound} < byLen) ? {20'h0, toBound} : byLen; // @[accel/dma/dma.ts:242]
   assign arBeats = ar_capped[3:0]; // @[accel/dma/dma.ts:260]
   assign arGo = (((busy & ~err) & (arLeft != 29'h0)) & (~arValid | m_axi_arready)) & (slotsUsed < 2'h2); // @[accel/dma/dma.ts:261]
   assign rFire = m_axi_rvalid & rReady; // @[accel/dma/dma.ts:292]
@@ -270,7 +331,7 @@ module AxiDma_d128_a64_r2_b8_w2 (
   assign issue = avail & space; // @[accel/dma/dma.ts:310]
   assign slotDone = {5'h0, dBeat} == headLen; // @[accel/dma/dma.ts:313]
   assign free = issue & slotDone; // @[accel/dma/dma.ts:314]
-  assign aw_capped = ({20'h0, toBound} < byLen) ? {20'h0, toBound} : byLen; // @[accel/dma/dma.ts:242]
+  assign aw_capped = ({20'h0, toBound_1} < byLen_1) ? {20'h0, toBound_1} : byLen_1; // @[accel/dma/dma.ts:242]
   assign awBeats = aw_capped[3:0]; // @[accel/dma/dma.ts:332]
   assign awGo = ((((busy & ~err) & (awLeft != 29'h0)) & (~awValid | m_axi_awready)) & (bOut < 2'h2)) & lenQ_enq_ready; // @[accel/dma/dma.ts:333]
   assign needPrime = skipFirst & ~primed; // @[accel/dma/dma.ts:364]
@@ -282,7 +343,7 @@ module AxiDma_d128_a64_r2_b8_w2 (
   assign shifted = window[127:0]; // @[accel/dma/dma.ts:371]
   assign lowShift = 31'hffff << firstOff; // @[accel/dma/dma.ts:373]
   assign isLastBeat = wLeft == 29'h1; // @[accel/dma/dma.ts:376]
-  assign strb = (firstBeat ? lowShift[15:0] : 16'hffff) & ((isLastBeat & (endOff != 4'h0)) ? (16'hffff >> (5'h10 - {1'h0, endOff})) : 16'hffff); // @[accel/dma/dma.ts:377]
+  assign strb = (firstBeat ? lowCut : 16'hffff) & ((isLastBeat & (endOff != 4'h0)) ? highKeep : 16'hffff); // @[accel/dma/dma.ts:377]
   assign primePop = (~err & needPrime) & dataQ_deq_valid; // @[accel/dma/dma.ts:389]
   assign curPop = (~err & wGo) & needCur; // @[accel/dma/dma.ts:390]
   assign bFire = m_axi_bvalid & bReady; // @[accel/dma/dma.ts:404]
@@ -293,16 +354,16 @@ module AxiDma_d128_a64_r2_b8_w2 (
   assign dataQ_enq_bits = robData; // @[accel/dma/dma.ts:324]
   assign dataQ_deq_ready = (primePop | curPop) | (err & dataQ_deq_valid); // @[accel/dma/dma.ts:391]
   assign lenQ_enq_valid = awGo; // @[accel/dma/dma.ts:342]
-  assign lenQ_enq_bits = {4'h0, awBeats - 4'h1}; // @[accel/dma/dma.ts:343]
+  assign lenQ_enq_bits = {4'h0, l}; // @[accel/dma/dma.ts:343]
   assign lenQ_deq_ready = wGo & burstEnd; // @[accel/dma/dma.ts:369]
-  assign s_axi_lite_awready = wfire; // @[generator/stdlib/axi/lite.ts:40]
-  assign s_axi_lite_wready = wfire; // @[generator/stdlib/axi/lite.ts:41]
-  assign s_axi_lite_bresp = 2'h0; // @[generator/stdlib/axi/lite.ts:43]
-  assign s_axi_lite_bvalid = bvalid; // @[generator/stdlib/axi/lite.ts:42]
-  assign s_axi_lite_arready = arready; // @[generator/stdlib/axi/lite.ts:47]
-  assign s_axi_lite_rdata = rdata; // @[generator/stdlib/axi/lite.ts:49]
-  assign s_axi_lite_rresp = 2'h0; // @[generator/stdlib/axi/lite.ts:50]
-  assign s_axi_lite_rvalid = rvalid; // @[generator/stdlib/axi/lite.ts:48]
+  assign s_axi_lite_awready = wfire; // @[accel/dma/dma.ts:156]
+  assign s_axi_lite_wready = wfire; // @[accel/dma/dma.ts:156]
+  assign s_axi_lite_bresp = 2'h0; // @[accel/dma/dma.ts:156]
+  assign s_axi_lite_bvalid = bvalid; // @[accel/dma/dma.ts:156]
+  assign s_axi_lite_arready = arready; // @[accel/dma/dma.ts:156]
+  assign s_axi_lite_rdata = rdata; // @[accel/dma/dma.ts:156]
+  assign s_axi_lite_rresp = 2'h0; // @[accel/dma/dma.ts:156]
+  assign s_axi_lite_rvalid = rvalid; // @[accel/dma/dma.ts:156]
   assign m_axi_awid = 1'b0; // @[accel/dma/dma.ts:347]
   assign m_axi_awaddr = awAddr; // @[accel/dma/dma.ts:345]
   assign m_axi_awlen = awLen; // @[accel/dma/dma.ts:346]
@@ -343,9 +404,9 @@ module AxiDma_d128_a64_r2_b8_w2 (
       errRead <= 1'b0; // @[accel/dma/dma.ts:146]
       errWrite <= 1'b0; // @[accel/dma/dma.ts:147]
       throttle <= 16'h0; // @[accel/dma/dma.ts:148]
-      bvalid <= 1'b0; // @[generator/stdlib/axi/lite.ts:36]
-      rvalid <= 1'b0; // @[generator/stdlib/axi/lite.ts:37]
-      rdata <= 32'h0; // @[generator/stdlib/axi/lite.ts:38]
+      bvalid <= 1'b0; // @[accel/dma/dma.ts:156]
+      rvalid <= 1'b0; // @[accel/dma/dma.ts:156]
+      rdata <= 32'h0; // @[accel/dma/dma.ts:156]
       lfsr <= 16'hace1; // @[accel/dma/dma.ts:183]
       arWord <= 60'h0; // @[accel/dma/dma.ts:201]
       arLeft <= 29'h0; // @[accel/dma/dma.ts:202]
@@ -383,93 +444,93 @@ module AxiDma_d128_a64_r2_b8_w2 (
       wBeat <= 8'h0; // @[accel/dma/dma.ts:360]
       prev <= 128'h0; // @[accel/dma/dma.ts:361]
     end else begin
-      if (wfire & (s_axi_lite_awaddr[7:2] == 6'h5)) begin
-        src <= {{s_axi_lite_wstrb[3] ? s_axi_lite_wdata[31:24] : src[63:56], s_axi_lite_wstrb[2] ? s_axi_lite_wdata[23:16] : src[55:48], s_axi_lite_wstrb[1] ? s_axi_lite_wdata[15:8] : src[47:40], s_axi_lite_wstrb[0] ? s_axi_lite_wdata[7:0] : src[39:32]}, src[31:0]}; // @[accel/dma/dma.ts:171]
+      if (wfire & (lite_index == 6'h5)) begin
+        src <= {nw, src[31:0]}; // @[accel/dma/dma.ts:171]
       end else begin
-        if (wfire & (s_axi_lite_awaddr[7:2] == 6'h4)) begin
-          src <= {src[63:32], {s_axi_lite_wstrb[3] ? s_axi_lite_wdata[31:24] : src[31:24], s_axi_lite_wstrb[2] ? s_axi_lite_wdata[23:16] : src[23:16], s_axi_lite_wstrb[1] ? s_axi_lite_wdata[15:8] : src[15:8], s_axi_lite_wstrb[0] ? s_axi_lite_wdata[7:0] : src[7:0]}}; // @[accel/dma/dma.ts:171]
+        if (wfire & (lite_index == 6'h4)) begin
+          src <= {src[63:32], nw_1}; // @[accel/dma/dma.ts:171]
         end
       end
-      if (wfire & (s_axi_lite_awaddr[7:2] == 6'h7)) begin
-        dst <= {{s_axi_lite_wstrb[3] ? s_axi_lite_wdata[31:24] : dst[63:56], s_axi_lite_wstrb[2] ? s_axi_lite_wdata[23:16] : dst[55:48], s_axi_lite_wstrb[1] ? s_axi_lite_wdata[15:8] : dst[47:40], s_axi_lite_wstrb[0] ? s_axi_lite_wdata[7:0] : dst[39:32]}, dst[31:0]}; // @[accel/dma/dma.ts:171]
+      if (wfire & (lite_index == 6'h7)) begin
+        dst <= {nw_2, dst[31:0]}; // @[accel/dma/dma.ts:171]
       end else begin
-        if (wfire & (s_axi_lite_awaddr[7:2] == 6'h6)) begin
-          dst <= {dst[63:32], {s_axi_lite_wstrb[3] ? s_axi_lite_wdata[31:24] : dst[31:24], s_axi_lite_wstrb[2] ? s_axi_lite_wdata[23:16] : dst[23:16], s_axi_lite_wstrb[1] ? s_axi_lite_wdata[15:8] : dst[15:8], s_axi_lite_wstrb[0] ? s_axi_lite_wdata[7:0] : dst[7:0]}}; // @[accel/dma/dma.ts:171]
+        if (wfire & (lite_index == 6'h6)) begin
+          dst <= {dst[63:32], nw_3}; // @[accel/dma/dma.ts:171]
         end
       end
-      if (wfire & (s_axi_lite_awaddr[7:2] == 6'h8)) begin
-        len <= {s_axi_lite_wstrb[3] ? s_axi_lite_wdata[31:24] : len[31:24], s_axi_lite_wstrb[2] ? s_axi_lite_wdata[23:16] : len[23:16], s_axi_lite_wstrb[1] ? s_axi_lite_wdata[15:8] : len[15:8], s_axi_lite_wstrb[0] ? s_axi_lite_wdata[7:0] : len[7:0]}; // @[accel/dma/dma.ts:180]
+      if (wfire & (lite_index == 6'h8)) begin
+        len <= {s_axi_lite_wstrb[3] ? d_0_4 : o_0_4, s_axi_lite_wstrb[2] ? d_1_4 : o_1_4, s_axi_lite_wstrb[1] ? d_2_4 : o_2_4, s_axi_lite_wstrb[0] ? d_3_4 : o_3_4}; // @[accel/dma/dma.ts:180]
       end
-      if (_T_2) begin
+      if (_T) begin
         busy <= 1'b0; // @[accel/dma/dma.ts:421]
       end else begin
         if (start) begin
-          if (!(_T_3)) begin
+          if (!(_T_1)) begin
             busy <= 1'b1; // @[accel/dma/dma.ts:220]
           end
         end
       end
-      if (_T_2) begin
+      if (_T) begin
         done <= 1'b1; // @[accel/dma/dma.ts:422]
       end else begin
         if (start) begin
-          done <= _T_3 ? 1'b1 : 1'b0;
+          done <= _T_1 ? 1'b1 : 1'b0;
         end
       end
-      if (_T_4) begin
+      if (_T_2) begin
         err <= 1'b1; // @[accel/dma/dma.ts:410]
       end else begin
         if (start) begin
           err <= 1'b0; // @[accel/dma/dma.ts:215]
         end
       end
-      if (_T_4) begin
+      if (_T_2) begin
         errResp <= rErr ? m_axi_rresp : m_axi_bresp; // @[accel/dma/dma.ts:411]
       end else begin
         if (start) begin
           errResp <= 2'h0; // @[accel/dma/dma.ts:216]
         end
       end
-      if (_T_4) begin
+      if (_T_2) begin
         errRead <= rErr; // @[accel/dma/dma.ts:412]
       end else begin
         if (start) begin
           errRead <= 1'b0; // @[accel/dma/dma.ts:217]
         end
       end
-      if (_T_4) begin
+      if (_T_2) begin
         errWrite <= bErr; // @[accel/dma/dma.ts:413]
       end else begin
         if (start) begin
           errWrite <= 1'b0; // @[accel/dma/dma.ts:218]
         end
       end
-      if (wfire & (s_axi_lite_awaddr[7:2] == 6'h9)) begin
-        throttle <= _T_6[15:0]; // @[accel/dma/dma.ts:181]
+      if (wfire & (lite_index == 6'h9)) begin
+        throttle <= _T_4[15:0]; // @[accel/dma/dma.ts:181]
       end
       if (wfire) begin
-        bvalid <= 1'b1; // @[generator/stdlib/axi/lite.ts:44]
+        bvalid <= 1'b1; // @[accel/dma/dma.ts:156]
       end else begin
         if (s_axi_lite_bready) begin
-          bvalid <= 1'b0; // @[generator/stdlib/axi/lite.ts:44]
+          bvalid <= 1'b0; // @[accel/dma/dma.ts:156]
         end
       end
-      if (_T_7) begin
-        rvalid <= 1'b1; // @[generator/stdlib/axi/lite.ts:53]
+      if (_T_5) begin
+        rvalid <= 1'b1; // @[accel/dma/dma.ts:156]
       end else begin
         if (s_axi_lite_rready) begin
-          rvalid <= 1'b0; // @[generator/stdlib/axi/lite.ts:56]
+          rvalid <= 1'b0; // @[accel/dma/dma.ts:156]
         end
       end
-      if (_T_7) begin
-        rdata <= (rindex == 6'h1) ? {29'h0, status} : ((rindex == 6'h2) ? {22'h0, errorInfo} : ((rindex == 6'h3) ? 32'h7020010 : ((rindex == 6'h4) ? src[31:0] : ((rindex == 6'h5) ? src[63:32] : ((rindex == 6'h6) ? dst[31:0] : ((rindex == 6'h7) ? dst[63:32] : ((rindex == 6'h8) ? len : ((rindex == 6'h9) ? {16'h0, throttle} : 32'h0)))))))); // @[generator/stdlib/axi/lite.ts:55]
+      if (_T_5) begin
+        rdata <= v; // @[accel/dma/dma.ts:156]
       end
       lfsr <= {lfsr[14:0], ((lfsr[15] ^ lfsr[13]) ^ lfsr[12]) ^ lfsr[10]}; // @[accel/dma/dma.ts:184]
       if (arGo) begin
         arWord <= arWord + {56'h0, arBeats}; // @[accel/dma/dma.ts:269]
       end else begin
         if (start) begin
-          if (!(_T_3)) begin
+          if (!(_T_1)) begin
             arWord <= src[63:4]; // @[accel/dma/dma.ts:222]
           end
         end
@@ -478,7 +539,7 @@ module AxiDma_d128_a64_r2_b8_w2 (
         arLeft <= arLeft - {25'h0, arBeats}; // @[accel/dma/dma.ts:270]
       end else begin
         if (start) begin
-          if (!(_T_3)) begin
+          if (!(_T_1)) begin
             arLeft <= nRead; // @[accel/dma/dma.ts:223]
           end
         end
@@ -487,7 +548,7 @@ module AxiDma_d128_a64_r2_b8_w2 (
         awWord <= awWord + {56'h0, awBeats}; // @[accel/dma/dma.ts:339]
       end else begin
         if (start) begin
-          if (!(_T_3)) begin
+          if (!(_T_1)) begin
             awWord <= dst[63:4]; // @[accel/dma/dma.ts:224]
           end
         end
@@ -496,7 +557,7 @@ module AxiDma_d128_a64_r2_b8_w2 (
         awLeft <= awLeft - {25'h0, awBeats}; // @[accel/dma/dma.ts:340]
       end else begin
         if (start) begin
-          if (!(_T_3)) begin
+          if (!(_T_1)) begin
             awLeft <= nWrite; // @[accel/dma/dma.ts:225]
           end
         end
@@ -505,27 +566,27 @@ module AxiDma_d128_a64_r2_b8_w2 (
         wLeft <= wLeft - 29'h1; // @[accel/dma/dma.ts:387]
       end else begin
         if (start) begin
-          if (!(_T_3)) begin
+          if (!(_T_1)) begin
             wLeft <= nWrite; // @[accel/dma/dma.ts:226]
           end
         end
       end
-      if (_T_8) begin
+      if (_T_6) begin
         rdLeft <= rdLeft - 29'h1; // @[accel/dma/dma.ts:394]
       end else begin
         if (start) begin
-          if (!(_T_3)) begin
+          if (!(_T_1)) begin
             rdLeft <= nRead; // @[accel/dma/dma.ts:227]
           end
         end
       end
       if (start) begin
-        if (!(_T_3)) begin
+        if (!(_T_1)) begin
           rot <= so - dOff; // @[accel/dma/dma.ts:228]
         end
       end
       if (start) begin
-        if (!(_T_3)) begin
+        if (!(_T_1)) begin
           skipFirst <= so >= dOff; // @[accel/dma/dma.ts:229]
         end
       end
@@ -533,7 +594,7 @@ module AxiDma_d128_a64_r2_b8_w2 (
         primed <= 1'b1; // @[accel/dma/dma.ts:396]
       end else begin
         if (start) begin
-          if (!(_T_3)) begin
+          if (!(_T_1)) begin
             primed <= 1'b0; // @[accel/dma/dma.ts:230]
           end
         end
@@ -542,18 +603,18 @@ module AxiDma_d128_a64_r2_b8_w2 (
         firstBeat <= 1'b0; // @[accel/dma/dma.ts:386]
       end else begin
         if (start) begin
-          if (!(_T_3)) begin
+          if (!(_T_1)) begin
             firstBeat <= 1'b1; // @[accel/dma/dma.ts:231]
           end
         end
       end
       if (start) begin
-        if (!(_T_3)) begin
+        if (!(_T_1)) begin
           firstOff <= dOff; // @[accel/dma/dma.ts:232]
         end
       end
       if (start) begin
-        if (!(_T_3)) begin
+        if (!(_T_1)) begin
           endOff <= dst[3:0] + len[3:0]; // @[accel/dma/dma.ts:233]
         end
       end
@@ -568,7 +629,7 @@ module AxiDma_d128_a64_r2_b8_w2 (
         arAddr <= {arWord, 4'h0}; // @[accel/dma/dma.ts:265]
       end
       if (arGo) begin
-        arLen <= {4'h0, arBeats - 4'h1}; // @[accel/dma/dma.ts:266]
+        arLen <= {4'h0, l_1}; // @[accel/dma/dma.ts:266]
       end
       if (arGo) begin
         arId <= tail; // @[accel/dma/dma.ts:267]
@@ -599,12 +660,12 @@ module AxiDma_d128_a64_r2_b8_w2 (
       end
       if (arGo) begin
         if (tail == 1'b0) begin
-          rob_len_0 <= {4'h0, arBeats - 4'h1}; // @[accel/dma/dma.ts:273]
+          rob_len_0 <= {4'h0, l_2}; // @[accel/dma/dma.ts:273]
         end
       end
       if (arGo) begin
         if (tail == 1'b1) begin
-          rob_len_1 <= {4'h0, arBeats - 4'h1}; // @[accel/dma/dma.ts:273]
+          rob_len_1 <= {4'h0, l_3}; // @[accel/dma/dma.ts:273]
         end
       end
       if (issue) begin
@@ -627,7 +688,7 @@ module AxiDma_d128_a64_r2_b8_w2 (
         awAddr <= {awWord, 4'h0}; // @[accel/dma/dma.ts:337]
       end
       if (awGo) begin
-        awLen <= {4'h0, awBeats - 4'h1}; // @[accel/dma/dma.ts:338]
+        awLen <= {4'h0, l_4}; // @[accel/dma/dma.ts:338]
       end
       if (bFire & ~awGo) begin
         bOut <= bOut - 2'h1; // @[accel/dma/dma.ts:406]
@@ -655,7 +716,7 @@ module AxiDma_d128_a64_r2_b8_w2 (
       if (wGo) begin
         wBeat <= burstEnd ? 8'h0 : (wBeat + 8'h1); // @[accel/dma/dma.ts:385]
       end
-      if (_T_8) begin
+      if (_T_6) begin
         prev <= dataQ_deq_bits; // @[accel/dma/dma.ts:393]
       end
     end

@@ -89,12 +89,12 @@ module AxiDma_d64_a32_r4_b16_w4 (
   reg [15:0] throttle; // @[accel/dma/dma.ts:148]
   wire [2:0] status; // @[accel/dma/dma.ts:152]
   wire [9:0] errorInfo; // @[accel/dma/dma.ts:153]
-  reg bvalid; // @[generator/stdlib/axi/lite.ts:36]
-  reg rvalid; // @[generator/stdlib/axi/lite.ts:37]
-  reg [31:0] rdata; // @[generator/stdlib/axi/lite.ts:38]
-  wire wfire; // @[generator/stdlib/axi/lite.ts:39]
-  wire arready; // @[generator/stdlib/axi/lite.ts:46]
-  wire [5:0] rindex; // @[generator/stdlib/axi/lite.ts:51]
+  reg bvalid; // @[accel/dma/dma.ts:156]
+  reg rvalid; // @[accel/dma/dma.ts:156]
+  reg [31:0] rdata; // @[accel/dma/dma.ts:156]
+  wire wfire; // @[accel/dma/dma.ts:156]
+  wire arready; // @[accel/dma/dma.ts:156]
+  wire [5:0] rindex; // @[accel/dma/dma.ts:156]
   reg [15:0] lfsr; // @[accel/dma/dma.ts:183]
   wire rReady; // @[accel/dma/dma.ts:185]
   wire bReady; // @[accel/dma/dma.ts:186]
@@ -210,19 +210,64 @@ module AxiDma_d64_a32_r4_b16_w4 (
   /* verilator lint_off UNUSEDSIGNAL */
   wire [2:0] lenQ_count;
   /* verilator lint_on UNUSEDSIGNAL */
-  wire [9:0] _T = 10'h200 - {1'h0, arWord[8:0]};
-  wire [29:0] _T_1 = (arLeft < 30'h10) ? arLeft : 30'h10;
-  wire [9:0] toBound = 10'h200 - {1'h0, awWord[8:0]};
-  wire [29:0] byLen = (awLeft < 30'h10) ? awLeft : 30'h10;
-  wire _T_2 = busy & quiet;
-  wire _T_3 = len == 32'h0;
-  wire _T_4 = (busy & ~err) & (rErr | bErr);
-  wire [31:0] _T_5 = {16'h0, throttle};
+  wire [5:0] lite_index = s_axi_lite_awaddr[7:2];
+  wire [9:0] toBound = 10'h200 - {1'h0, arWord[8:0]};
+  wire [29:0] byLen = (arLeft < 30'h10) ? arLeft : 30'h10;
+  wire [9:0] toBound_1 = 10'h200 - {1'h0, awWord[8:0]};
+  wire [29:0] byLen_1 = (awLeft < 30'h10) ? awLeft : 30'h10;
+  wire [7:0] lowCut = lowShift[7:0];
+  wire [7:0] highKeep = 8'hff >> (4'h8 - {1'h0, endOff});
+  wire [4:0] l = awBeats - 5'h1;
+  wire [7:0] d_0 = s_axi_lite_wdata[31:24];
+  wire [7:0] o_0 = src[31:24];
+  wire [7:0] d_1 = s_axi_lite_wdata[23:16];
+  wire [7:0] o_1 = src[23:16];
+  wire [7:0] d_2 = s_axi_lite_wdata[15:8];
+  wire [7:0] o_2 = src[15:8];
+  wire [7:0] d_3 = s_axi_lite_wdata[7:0];
+  wire [7:0] o_3 = src[7:0];
+  wire [31:0] nw = {s_axi_lite_wstrb[3] ? d_0 : o_0, s_axi_lite_wstrb[2] ? d_1 : o_1, s_axi_lite_wstrb[1] ? d_2 : o_2, s_axi_lite_wstrb[0] ? d_3 : o_3};
+  wire [7:0] d_0_1 = s_axi_lite_wdata[31:24];
+  wire [7:0] o_0_1 = dst[31:24];
+  wire [7:0] d_1_1 = s_axi_lite_wdata[23:16];
+  wire [7:0] o_1_1 = dst[23:16];
+  wire [7:0] d_2_1 = s_axi_lite_wdata[15:8];
+  wire [7:0] o_2_1 = dst[15:8];
+  wire [7:0] d_3_1 = s_axi_lite_wdata[7:0];
+  wire [7:0] o_3_1 = dst[7:0];
+  wire [31:0] nw_1 = {s_axi_lite_wstrb[3] ? d_0_1 : o_0_1, s_axi_lite_wstrb[2] ? d_1_1 : o_1_1, s_axi_lite_wstrb[1] ? d_2_1 : o_2_1, s_axi_lite_wstrb[0] ? d_3_1 : o_3_1};
+  wire [7:0] d_0_2 = s_axi_lite_wdata[31:24];
+  wire [7:0] o_0_2 = len[31:24];
+  wire [7:0] d_1_2 = s_axi_lite_wdata[23:16];
+  wire [7:0] o_1_2 = len[23:16];
+  wire [7:0] d_2_2 = s_axi_lite_wdata[15:8];
+  wire [7:0] o_2_2 = len[15:8];
+  wire [7:0] d_3_2 = s_axi_lite_wdata[7:0];
+  wire [7:0] o_3_2 = len[7:0];
+  wire _T = busy & quiet;
+  wire _T_1 = len == 32'h0;
+  wire _T_2 = (busy & ~err) & (rErr | bErr);
+  wire [7:0] d_0_3 = s_axi_lite_wdata[31:24];
+  wire [31:0] _T_3 = {16'h0, throttle};
+  wire [7:0] o_0_3 = _T_3[31:24];
+  wire [7:0] d_1_3 = s_axi_lite_wdata[23:16];
+  wire [7:0] o_1_3 = _T_3[23:16];
+  wire [7:0] d_2_3 = s_axi_lite_wdata[15:8];
+  wire [7:0] o_2_3 = _T_3[15:8];
+  wire [7:0] d_3_3 = s_axi_lite_wdata[7:0];
+  wire [7:0] o_3_3 = _T_3[7:0];
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [31:0] _T_6 = {s_axi_lite_wstrb[3] ? s_axi_lite_wdata[31:24] : _T_5[31:24], s_axi_lite_wstrb[2] ? s_axi_lite_wdata[23:16] : _T_5[23:16], s_axi_lite_wstrb[1] ? s_axi_lite_wdata[15:8] : _T_5[15:8], s_axi_lite_wstrb[0] ? s_axi_lite_wdata[7:0] : _T_5[7:0]};
+  wire [31:0] _T_4 = {s_axi_lite_wstrb[3] ? d_0_3 : o_0_3, s_axi_lite_wstrb[2] ? d_1_3 : o_1_3, s_axi_lite_wstrb[1] ? d_2_3 : o_2_3, s_axi_lite_wstrb[0] ? d_3_3 : o_3_3};
   /* verilator lint_on UNUSEDSIGNAL */
-  wire _T_7 = s_axi_lite_arvalid & arready;
-  wire _T_8 = primePop | curPop;
+  wire _T_5 = s_axi_lite_arvalid & arready;
+  wire [31:0] v = (rindex == 6'h1) ? {29'h0, status} : ((rindex == 6'h2) ? {22'h0, errorInfo} : ((rindex == 6'h3) ? 32'hf040008 : ((rindex == 6'h4) ? src : ((rindex == 6'h5) ? 32'h0 : ((rindex == 6'h6) ? dst : ((rindex == 6'h7) ? 32'h0 : ((rindex == 6'h8) ? len : ((rindex == 6'h9) ? {16'h0, throttle} : 32'h0))))))));
+  wire _T_6 = primePop | curPop;
+  wire [4:0] l_1 = arBeats - 5'h1;
+  wire [4:0] l_2 = arBeats - 5'h1;
+  wire [4:0] l_3 = arBeats - 5'h1;
+  wire [4:0] l_4 = arBeats - 5'h1;
+  wire [4:0] l_5 = arBeats - 5'h1;
+  wire [4:0] l_6 = awBeats - 5'h1;
 
   Queue_d4_w64_reg dataQ ( // @[accel/dma/dma.ts:302]
     .clock(aclk),
@@ -249,19 +294,19 @@ module AxiDma_d64_a32_r4_b16_w4 (
 
   assign status = {err, done, busy}; // @[accel/dma/dma.ts:152]
   assign errorInfo = {errWrite, errRead, 6'h0, errResp}; // @[accel/dma/dma.ts:153]
-  assign wfire = (s_axi_lite_awvalid & s_axi_lite_wvalid) & ~bvalid; // @[generator/stdlib/axi/lite.ts:39]
-  assign arready = ~rvalid; // @[generator/stdlib/axi/lite.ts:46]
-  assign rindex = s_axi_lite_araddr[7:2]; // @[generator/stdlib/axi/lite.ts:51]
+  assign wfire = (s_axi_lite_awvalid & s_axi_lite_wvalid) & ~bvalid; // @[accel/dma/dma.ts:156]
+  assign arready = ~rvalid; // @[accel/dma/dma.ts:156]
+  assign rindex = s_axi_lite_araddr[7:2]; // @[accel/dma/dma.ts:156]
   assign rReady = lfsr[7:0] >= throttle[7:0]; // @[accel/dma/dma.ts:185]
   assign bReady = lfsr[15:8] >= throttle[15:8]; // @[accel/dma/dma.ts:186]
-  assign start = (((wfire & (s_axi_lite_awaddr[7:2] == 6'h0)) & s_axi_lite_wstrb[0]) & s_axi_lite_wdata[0]) & ~busy; // @[accel/dma/dma.ts:188]
+  assign start = (((wfire & (lite_index == 6'h0)) & s_axi_lite_wstrb[0]) & s_axi_lite_wdata[0]) & ~busy; // @[accel/dma/dma.ts:188]
   assign so = src[2:0]; // @[accel/dma/dma.ts:194]
   assign dOff = dst[2:0]; // @[accel/dma/dma.ts:195]
   assign read_span = ({2'h0, len} + {31'h0, so}) + 34'h7; // @[accel/dma/dma.ts:197]
   assign nRead = read_span[32:3]; // @[accel/dma/dma.ts:198]
   assign write_span = ({2'h0, len} + {31'h0, dOff}) + 34'h7; // @[accel/dma/dma.ts:197]
   assign nWrite = write_span[32:3]; // @[accel/dma/dma.ts:199]
-  assign ar_capped = ({20'h0, _T} < _T_1) ? {20'h0, _T} : _T_1; // @[accel/dma/dma.ts:242]
+  assign ar_capped = ({20'h0, toBound} < byLen) ? {20'h0, toBound} : byLen; // @[accel/dma/dma.ts:242]
   assign arBeats = ar_capped[4:0]; // @[accel/dma/dma.ts:260]
   assign arGo = (((busy & ~err) & (arLeft != 30'h0)) & (~arValid | m_axi_arready)) & (slotsUsed < 3'h4); // @[accel/dma/dma.ts:261]
   assign rFire = m_axi_rvalid & rReady; // @[accel/dma/dma.ts:292]
@@ -274,7 +319,7 @@ module AxiDma_d64_a32_r4_b16_w4 (
   assign issue = avail & space; // @[accel/dma/dma.ts:310]
   assign slotDone = {4'h0, dBeat} == headLen; // @[accel/dma/dma.ts:313]
   assign free = issue & slotDone; // @[accel/dma/dma.ts:314]
-  assign aw_capped = ({20'h0, toBound} < byLen) ? {20'h0, toBound} : byLen; // @[accel/dma/dma.ts:242]
+  assign aw_capped = ({20'h0, toBound_1} < byLen_1) ? {20'h0, toBound_1} : byLen_1; // @[accel/dma/dma.ts:242]
   assign awBeats = aw_capped[4:0]; // @[accel/dma/dma.ts:332]
   assign awGo = ((((busy & ~err) & (awLeft != 30'h0)) & (~awValid | m_axi_awready)) & (bOut < 3'h4)) & lenQ_enq_ready; // @[accel/dma/dma.ts:333]
   assign needPrime = skipFirst & ~primed; // @[accel/dma/dma.ts:364]
@@ -286,7 +331,7 @@ module AxiDma_d64_a32_r4_b16_w4 (
   assign shifted = window[63:0]; // @[accel/dma/dma.ts:371]
   assign lowShift = 15'hff << firstOff; // @[accel/dma/dma.ts:373]
   assign isLastBeat = wLeft == 30'h1; // @[accel/dma/dma.ts:376]
-  assign strb = (firstBeat ? lowShift[7:0] : 8'hff) & ((isLastBeat & (endOff != 3'h0)) ? (8'hff >> (4'h8 - {1'h0, endOff})) : 8'hff); // @[accel/dma/dma.ts:377]
+  assign strb = (firstBeat ? lowCut : 8'hff) & ((isLastBeat & (endOff != 3'h0)) ? highKeep : 8'hff); // @[accel/dma/dma.ts:377]
   assign primePop = (~err & needPrime) & dataQ_deq_valid; // @[accel/dma/dma.ts:389]
   assign curPop = (~err & wGo) & needCur; // @[accel/dma/dma.ts:390]
   assign bFire = m_axi_bvalid & bReady; // @[accel/dma/dma.ts:404]
@@ -297,16 +342,16 @@ module AxiDma_d64_a32_r4_b16_w4 (
   assign dataQ_enq_bits = robData; // @[accel/dma/dma.ts:324]
   assign dataQ_deq_ready = (primePop | curPop) | (err & dataQ_deq_valid); // @[accel/dma/dma.ts:391]
   assign lenQ_enq_valid = awGo; // @[accel/dma/dma.ts:342]
-  assign lenQ_enq_bits = {3'h0, awBeats - 5'h1}; // @[accel/dma/dma.ts:343]
+  assign lenQ_enq_bits = {3'h0, l}; // @[accel/dma/dma.ts:343]
   assign lenQ_deq_ready = wGo & burstEnd; // @[accel/dma/dma.ts:369]
-  assign s_axi_lite_awready = wfire; // @[generator/stdlib/axi/lite.ts:40]
-  assign s_axi_lite_wready = wfire; // @[generator/stdlib/axi/lite.ts:41]
-  assign s_axi_lite_bresp = 2'h0; // @[generator/stdlib/axi/lite.ts:43]
-  assign s_axi_lite_bvalid = bvalid; // @[generator/stdlib/axi/lite.ts:42]
-  assign s_axi_lite_arready = arready; // @[generator/stdlib/axi/lite.ts:47]
-  assign s_axi_lite_rdata = rdata; // @[generator/stdlib/axi/lite.ts:49]
-  assign s_axi_lite_rresp = 2'h0; // @[generator/stdlib/axi/lite.ts:50]
-  assign s_axi_lite_rvalid = rvalid; // @[generator/stdlib/axi/lite.ts:48]
+  assign s_axi_lite_awready = wfire; // @[accel/dma/dma.ts:156]
+  assign s_axi_lite_wready = wfire; // @[accel/dma/dma.ts:156]
+  assign s_axi_lite_bresp = 2'h0; // @[accel/dma/dma.ts:156]
+  assign s_axi_lite_bvalid = bvalid; // @[accel/dma/dma.ts:156]
+  assign s_axi_lite_arready = arready; // @[accel/dma/dma.ts:156]
+  assign s_axi_lite_rdata = rdata; // @[accel/dma/dma.ts:156]
+  assign s_axi_lite_rresp = 2'h0; // @[accel/dma/dma.ts:156]
+  assign s_axi_lite_rvalid = rvalid; // @[accel/dma/dma.ts:156]
   assign m_axi_awid = 2'h0; // @[accel/dma/dma.ts:347]
   assign m_axi_awaddr = awAddr; // @[accel/dma/dma.ts:345]
   assign m_axi_awlen = awLen; // @[accel/dma/dma.ts:346]
@@ -347,9 +392,9 @@ module AxiDma_d64_a32_r4_b16_w4 (
       errRead <= 1'b0; // @[accel/dma/dma.ts:146]
       errWrite <= 1'b0; // @[accel/dma/dma.ts:147]
       throttle <= 16'h0; // @[accel/dma/dma.ts:148]
-      bvalid <= 1'b0; // @[generator/stdlib/axi/lite.ts:36]
-      rvalid <= 1'b0; // @[generator/stdlib/axi/lite.ts:37]
-      rdata <= 32'h0; // @[generator/stdlib/axi/lite.ts:38]
+      bvalid <= 1'b0; // @[accel/dma/dma.ts:156]
+      rvalid <= 1'b0; // @[accel/dma/dma.ts:156]
+      rdata <= 32'h0; // @[accel/dma/dma.ts:156]
       lfsr <= 16'hace1; // @[accel/dma/dma.ts:183]
       arWord <= 29'h0; // @[accel/dma/dma.ts:201]
       arLeft <= 30'h0; // @[accel/dma/dma.ts:202]
@@ -391,85 +436,85 @@ module AxiDma_d64_a32_r4_b16_w4 (
       wBeat <= 8'h0; // @[accel/dma/dma.ts:360]
       prev <= 64'h0; // @[accel/dma/dma.ts:361]
     end else begin
-      if (wfire & (s_axi_lite_awaddr[7:2] == 6'h4)) begin
-        src <= {s_axi_lite_wstrb[3] ? s_axi_lite_wdata[31:24] : src[31:24], s_axi_lite_wstrb[2] ? s_axi_lite_wdata[23:16] : src[23:16], s_axi_lite_wstrb[1] ? s_axi_lite_wdata[15:8] : src[15:8], s_axi_lite_wstrb[0] ? s_axi_lite_wdata[7:0] : src[7:0]}; // @[accel/dma/dma.ts:170]
+      if (wfire & (lite_index == 6'h4)) begin
+        src <= nw; // @[accel/dma/dma.ts:170]
       end
-      if (wfire & (s_axi_lite_awaddr[7:2] == 6'h6)) begin
-        dst <= {s_axi_lite_wstrb[3] ? s_axi_lite_wdata[31:24] : dst[31:24], s_axi_lite_wstrb[2] ? s_axi_lite_wdata[23:16] : dst[23:16], s_axi_lite_wstrb[1] ? s_axi_lite_wdata[15:8] : dst[15:8], s_axi_lite_wstrb[0] ? s_axi_lite_wdata[7:0] : dst[7:0]}; // @[accel/dma/dma.ts:170]
+      if (wfire & (lite_index == 6'h6)) begin
+        dst <= nw_1; // @[accel/dma/dma.ts:170]
       end
-      if (wfire & (s_axi_lite_awaddr[7:2] == 6'h8)) begin
-        len <= {s_axi_lite_wstrb[3] ? s_axi_lite_wdata[31:24] : len[31:24], s_axi_lite_wstrb[2] ? s_axi_lite_wdata[23:16] : len[23:16], s_axi_lite_wstrb[1] ? s_axi_lite_wdata[15:8] : len[15:8], s_axi_lite_wstrb[0] ? s_axi_lite_wdata[7:0] : len[7:0]}; // @[accel/dma/dma.ts:180]
+      if (wfire & (lite_index == 6'h8)) begin
+        len <= {s_axi_lite_wstrb[3] ? d_0_2 : o_0_2, s_axi_lite_wstrb[2] ? d_1_2 : o_1_2, s_axi_lite_wstrb[1] ? d_2_2 : o_2_2, s_axi_lite_wstrb[0] ? d_3_2 : o_3_2}; // @[accel/dma/dma.ts:180]
       end
-      if (_T_2) begin
+      if (_T) begin
         busy <= 1'b0; // @[accel/dma/dma.ts:421]
       end else begin
         if (start) begin
-          if (!(_T_3)) begin
+          if (!(_T_1)) begin
             busy <= 1'b1; // @[accel/dma/dma.ts:220]
           end
         end
       end
-      if (_T_2) begin
+      if (_T) begin
         done <= 1'b1; // @[accel/dma/dma.ts:422]
       end else begin
         if (start) begin
-          done <= _T_3 ? 1'b1 : 1'b0;
+          done <= _T_1 ? 1'b1 : 1'b0;
         end
       end
-      if (_T_4) begin
+      if (_T_2) begin
         err <= 1'b1; // @[accel/dma/dma.ts:410]
       end else begin
         if (start) begin
           err <= 1'b0; // @[accel/dma/dma.ts:215]
         end
       end
-      if (_T_4) begin
+      if (_T_2) begin
         errResp <= rErr ? m_axi_rresp : m_axi_bresp; // @[accel/dma/dma.ts:411]
       end else begin
         if (start) begin
           errResp <= 2'h0; // @[accel/dma/dma.ts:216]
         end
       end
-      if (_T_4) begin
+      if (_T_2) begin
         errRead <= rErr; // @[accel/dma/dma.ts:412]
       end else begin
         if (start) begin
           errRead <= 1'b0; // @[accel/dma/dma.ts:217]
         end
       end
-      if (_T_4) begin
+      if (_T_2) begin
         errWrite <= bErr; // @[accel/dma/dma.ts:413]
       end else begin
         if (start) begin
           errWrite <= 1'b0; // @[accel/dma/dma.ts:218]
         end
       end
-      if (wfire & (s_axi_lite_awaddr[7:2] == 6'h9)) begin
-        throttle <= _T_6[15:0]; // @[accel/dma/dma.ts:181]
+      if (wfire & (lite_index == 6'h9)) begin
+        throttle <= _T_4[15:0]; // @[accel/dma/dma.ts:181]
       end
       if (wfire) begin
-        bvalid <= 1'b1; // @[generator/stdlib/axi/lite.ts:44]
+        bvalid <= 1'b1; // @[accel/dma/dma.ts:156]
       end else begin
         if (s_axi_lite_bready) begin
-          bvalid <= 1'b0; // @[generator/stdlib/axi/lite.ts:44]
+          bvalid <= 1'b0; // @[accel/dma/dma.ts:156]
         end
       end
-      if (_T_7) begin
-        rvalid <= 1'b1; // @[generator/stdlib/axi/lite.ts:53]
+      if (_T_5) begin
+        rvalid <= 1'b1; // @[accel/dma/dma.ts:156]
       end else begin
         if (s_axi_lite_rready) begin
-          rvalid <= 1'b0; // @[generator/stdlib/axi/lite.ts:56]
+          rvalid <= 1'b0; // @[accel/dma/dma.ts:156]
         end
       end
-      if (_T_7) begin
-        rdata <= (rindex == 6'h1) ? {29'h0, status} : ((rindex == 6'h2) ? {22'h0, errorInfo} : ((rindex == 6'h3) ? 32'hf040008 : ((rindex == 6'h4) ? src : ((rindex == 6'h5) ? 32'h0 : ((rindex == 6'h6) ? dst : ((rindex == 6'h7) ? 32'h0 : ((rindex == 6'h8) ? len : ((rindex == 6'h9) ? {16'h0, throttle} : 32'h0)))))))); // @[generator/stdlib/axi/lite.ts:55]
+      if (_T_5) begin
+        rdata <= v; // @[accel/dma/dma.ts:156]
       end
       lfsr <= {lfsr[14:0], ((lfsr[15] ^ lfsr[13]) ^ lfsr[12]) ^ lfsr[10]}; // @[accel/dma/dma.ts:184]
       if (arGo) begin
         arWord <= arWord + {24'h0, arBeats}; // @[accel/dma/dma.ts:269]
       end else begin
         if (start) begin
-          if (!(_T_3)) begin
+          if (!(_T_1)) begin
             arWord <= src[31:3]; // @[accel/dma/dma.ts:222]
           end
         end
@@ -478,7 +523,7 @@ module AxiDma_d64_a32_r4_b16_w4 (
         arLeft <= arLeft - {25'h0, arBeats}; // @[accel/dma/dma.ts:270]
       end else begin
         if (start) begin
-          if (!(_T_3)) begin
+          if (!(_T_1)) begin
             arLeft <= nRead; // @[accel/dma/dma.ts:223]
           end
         end
@@ -487,7 +532,7 @@ module AxiDma_d64_a32_r4_b16_w4 (
         awWord <= awWord + {24'h0, awBeats}; // @[accel/dma/dma.ts:339]
       end else begin
         if (start) begin
-          if (!(_T_3)) begin
+          if (!(_T_1)) begin
             awWord <= dst[31:3]; // @[accel/dma/dma.ts:224]
           end
         end
@@ -496,7 +541,7 @@ module AxiDma_d64_a32_r4_b16_w4 (
         awLeft <= awLeft - {25'h0, awBeats}; // @[accel/dma/dma.ts:340]
       end else begin
         if (start) begin
-          if (!(_T_3)) begin
+          if (!(_T_1)) begin
             awLeft <= nWrite; // @[accel/dma/dma.ts:225]
           end
         end
@@ -505,27 +550,27 @@ module AxiDma_d64_a32_r4_b16_w4 (
         wLeft <= wLeft - 30'h1; // @[accel/dma/dma.ts:387]
       end else begin
         if (start) begin
-          if (!(_T_3)) begin
+          if (!(_T_1)) begin
             wLeft <= nWrite; // @[accel/dma/dma.ts:226]
           end
         end
       end
-      if (_T_8) begin
+      if (_T_6) begin
         rdLeft <= rdLeft - 30'h1; // @[accel/dma/dma.ts:394]
       end else begin
         if (start) begin
-          if (!(_T_3)) begin
+          if (!(_T_1)) begin
             rdLeft <= nRead; // @[accel/dma/dma.ts:227]
           end
         end
       end
       if (start) begin
-        if (!(_T_3)) begin
+        if (!(_T_1)) begin
           rot <= so - dOff; // @[accel/dma/dma.ts:228]
         end
       end
       if (start) begin
-        if (!(_T_3)) begin
+        if (!(_T_1)) begin
           skipFirst <= so >= dOff; // @[accel/dma/dma.ts:229]
         end
       end
@@ -533,7 +578,7 @@ module AxiDma_d64_a32_r4_b16_w4 (
         primed <= 1'b1; // @[accel/dma/dma.ts:396]
       end else begin
         if (start) begin
-          if (!(_T_3)) begin
+          if (!(_T_1)) begin
             primed <= 1'b0; // @[accel/dma/dma.ts:230]
           end
         end
@@ -542,18 +587,18 @@ module AxiDma_d64_a32_r4_b16_w4 (
         firstBeat <= 1'b0; // @[accel/dma/dma.ts:386]
       end else begin
         if (start) begin
-          if (!(_T_3)) begin
+          if (!(_T_1)) begin
             firstBeat <= 1'b1; // @[accel/dma/dma.ts:231]
           end
         end
       end
       if (start) begin
-        if (!(_T_3)) begin
+        if (!(_T_1)) begin
           firstOff <= dOff; // @[accel/dma/dma.ts:232]
         end
       end
       if (start) begin
-        if (!(_T_3)) begin
+        if (!(_T_1)) begin
           endOff <= dst[2:0] + len[2:0]; // @[accel/dma/dma.ts:233]
         end
       end
@@ -568,7 +613,7 @@ module AxiDma_d64_a32_r4_b16_w4 (
         arAddr <= {arWord, 3'h0}; // @[accel/dma/dma.ts:265]
       end
       if (arGo) begin
-        arLen <= {3'h0, arBeats - 5'h1}; // @[accel/dma/dma.ts:266]
+        arLen <= {3'h0, l_1}; // @[accel/dma/dma.ts:266]
       end
       if (arGo) begin
         arId <= tail; // @[accel/dma/dma.ts:267]
@@ -613,22 +658,22 @@ module AxiDma_d64_a32_r4_b16_w4 (
       end
       if (arGo) begin
         if (tail == 2'h0) begin
-          rob_len_0 <= {3'h0, arBeats - 5'h1}; // @[accel/dma/dma.ts:273]
+          rob_len_0 <= {3'h0, l_2}; // @[accel/dma/dma.ts:273]
         end
       end
       if (arGo) begin
         if (tail == 2'h1) begin
-          rob_len_1 <= {3'h0, arBeats - 5'h1}; // @[accel/dma/dma.ts:273]
+          rob_len_1 <= {3'h0, l_3}; // @[accel/dma/dma.ts:273]
         end
       end
       if (arGo) begin
         if (tail == 2'h2) begin
-          rob_len_2 <= {3'h0, arBeats - 5'h1}; // @[accel/dma/dma.ts:273]
+          rob_len_2 <= {3'h0, l_4}; // @[accel/dma/dma.ts:273]
         end
       end
       if (arGo) begin
         if (tail == 2'h3) begin
-          rob_len_3 <= {3'h0, arBeats - 5'h1}; // @[accel/dma/dma.ts:273]
+          rob_len_3 <= {3'h0, l_5}; // @[accel/dma/dma.ts:273]
         end
       end
       if (issue) begin
@@ -651,7 +696,7 @@ module AxiDma_d64_a32_r4_b16_w4 (
         awAddr <= {awWord, 3'h0}; // @[accel/dma/dma.ts:337]
       end
       if (awGo) begin
-        awLen <= {3'h0, awBeats - 5'h1}; // @[accel/dma/dma.ts:338]
+        awLen <= {3'h0, l_6}; // @[accel/dma/dma.ts:338]
       end
       if (bFire & ~awGo) begin
         bOut <= bOut - 3'h1; // @[accel/dma/dma.ts:406]
@@ -679,7 +724,7 @@ module AxiDma_d64_a32_r4_b16_w4 (
       if (wGo) begin
         wBeat <= burstEnd ? 8'h0 : (wBeat + 8'h1); // @[accel/dma/dma.ts:385]
       end
-      if (_T_8) begin
+      if (_T_6) begin
         prev <= dataQ_deq_bits; // @[accel/dma/dma.ts:393]
       end
     end

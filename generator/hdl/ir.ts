@@ -19,7 +19,7 @@
  *   trunc(w)          w (explicit: the only way to drop high bits besides bits())
  */
 import { ElaborationError } from './errors';
-import { bindingName, callerLoc, currentBuildId, locOf, locToString, userStack, type SourceLoc, type UserStack } from './source';
+import { bindingName, callerLoc, currentBuildId, droppedAt, locOf, locToString, userStack, type Dropped, type SourceLoc, type UserStack } from './source';
 import { bitsFor, log2Up } from './types';
 
 export type Op =
@@ -36,6 +36,22 @@ export type ValueLike = Value | number | bigint | boolean;
 let nextId = 1;
 /** The non-leaf nodes built under each (build, stack): ranks a loop's iterations for `lane_3`. */
 const byStack = new Map<string, Value[]>();
+/** Values a build() handed to JavaScript (an `if` condition, `&&`, a dropped statement), by build id. */
+const suspects = new Map<number, { value: Value; dropped: Dropped }[]>();
+
+const TRAP_FIX = 'a hardware value is never a JavaScript boolean or number; use when(cond, () => ...) for a condition, mux(cond, a, b) for a value';
+
+/** @internal The values a build() handed to JavaScript (if no other node read them), for the DISCARDED HARDWARE VALUE check. */
+export function takeSuspects(ctx: number): { value: Value; dropped: Dropped }[] {
+  const list = suspects.get(ctx) ?? [];
+  suspects.delete(ctx);
+  return list.filter((s) => !s.value.inner);
+}
+
+/** @internal */
+export function discardedError(dropped: Dropped, where: string): ElaborationError {
+  return new ElaborationError('DISCARDED HARDWARE VALUE', `\`${dropped.text}\` is used as ${dropped.how}, so JavaScript decides (an object is always true) and the hardware is dropped; ${TRAP_FIX}`, where, locToString(dropped.loc));
+}
 
 export class Value {
   readonly id = nextId++;
@@ -45,7 +61,8 @@ export class Value {
   private readonly stack: UserStack | undefined;
   private readonly ctx: number = 0;
   /** Built by the same call as a later node that reads it (an operand's extension, say): never named. */
-  private inner = false;
+  /** @internal */
+  inner = false;
   constructor(
     readonly op: Op,
     readonly width: number,
@@ -65,6 +82,14 @@ export class Value {
       this.loc = locOf(st);
       this.ctx = currentBuildId();
       for (const a of args) if (a.stack !== undefined && a.stack.key === st.key) a.inner = true;
+      if (this.ctx !== 0) {
+        const dropped = droppedAt(st);
+        if (dropped) {
+          const list = suspects.get(this.ctx);
+          if (list) list.push({ value: this, dropped });
+          else suspects.set(this.ctx, [{ value: this, dropped }]);
+        }
+      }
       const k = `${this.ctx}|${st.key}`;
       const list = byStack.get(k);
       if (list) list.push(this);
@@ -83,6 +108,14 @@ export class Value {
     if (found.loopKey === undefined) return found.name;
     const peers = byStack.get(`${this.ctx}|${this.stack.key}`)!.filter((v) => !v.inner);
     return `${found.name}_${peers.indexOf(this)}`;
+  }
+
+  /** Refuses to become a JavaScript number, string or boolean-by-comparison (`x > 3`, `x + 1`, `${x}`). */
+  [Symbol.toPrimitive](): never {
+    throw new ElaborationError('DISCARDED HARDWARE VALUE', `a ${this.width}-bit hardware value was converted to a JavaScript primitive (an arithmetic or comparison operator, a template string); ${TRAP_FIX}`, undefined, locToString(callerLoc()));
+  }
+  valueOf(): never {
+    return this[Symbol.toPrimitive]();
   }
 
   // ---- arithmetic ------------------------------------------------------

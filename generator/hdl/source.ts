@@ -153,6 +153,7 @@ type Site =
   | { kind: 'bind'; name: string; path: readonly Seg[]; loop: boolean; key: string }
   | { kind: 'pattern'; pattern: ts.BindingPattern; path: readonly Seg[]; loop: boolean; key: string }
   | { kind: 'return'; path: readonly Seg[] }
+  | { kind: 'dropped'; how: string; text: string; path: readonly Seg[] }
   | { kind: 'none'; path: readonly Seg[] };
 
 const sites = new Map<string, Site>();
@@ -236,6 +237,12 @@ function classify(call: ts.Node, key: string): Site {
       continue;
     }
     if (ts.isConditionalExpression(p) && p.condition !== cur) { cur = p; continue; }
+    if (ts.isBinaryExpression(p) && p.right === cur && [ts.SyntaxKind.QuestionQuestionToken, ts.SyntaxKind.BarBarToken, ts.SyntaxKind.AmpersandAmpersandToken].includes(p.operatorToken.kind)) {
+      cur = p;
+      continue;
+    }
+    const how = droppedBy(p, cur);
+    if (how) return { kind: 'dropped', how, text: cur.getText().replace(/\s+/g, ' '), path };
     if (ts.isPropertyAssignment(p) && p.initializer === cur) {
       const k = nameText(p.name);
       if (k === undefined) return { kind: 'none', path };
@@ -265,6 +272,23 @@ function classify(call: ts.Node, key: string): Site {
     if (ts.isArrowFunction(p) && p.body === cur) return { kind: 'return', path };
     return { kind: 'none', path };
   }
+}
+
+/** How JavaScript, not hardware, consumes an expression `cur` in `p` (the JS-`if` trap), if it does. */
+function droppedBy(p: ts.Node, cur: ts.Node): string | undefined {
+  if (ts.isIfStatement(p) && p.expression === cur) return 'an if condition';
+  if ((ts.isWhileStatement(p) || ts.isDoStatement(p)) && p.expression === cur) return 'a loop condition';
+  if (ts.isForStatement(p) && p.condition === cur) return 'a loop condition';
+  if (ts.isConditionalExpression(p) && p.condition === cur) return 'the condition of a ?: expression';
+  if (ts.isPrefixUnaryExpression(p) && p.operator === ts.SyntaxKind.ExclamationToken) return 'the operand of !';
+  if (ts.isBinaryExpression(p) && p.left === cur) {
+    const op = p.operatorToken.kind;
+    if (op === ts.SyntaxKind.AmpersandAmpersandToken) return 'the left operand of &&';
+    if (op === ts.SyntaxKind.BarBarToken) return 'the left operand of ||';
+    if (op === ts.SyntaxKind.QuestionQuestionToken) return 'the left operand of ??';
+  }
+  if (ts.isExpressionStatement(p)) return 'a statement that drops its value';
+  return undefined;
 }
 
 /** Resolves a value path against a destructuring pattern: `const { a, b: [x, y] } = f()`. */
@@ -301,7 +325,7 @@ export function bindingName(s: UserStack): FoundName | undefined {
     const site = analyse(f);
     const path = [...site.path, ...suffix];
     if (site.kind === 'return') { suffix = path; continue; }
-    if (site.kind === 'none') return undefined;
+    if (site.kind === 'none' || site.kind === 'dropped') return undefined;
     let name: string;
     if (site.kind === 'bind') {
       name = [site.name, ...path].join('_');
@@ -311,6 +335,25 @@ export function bindingName(s: UserStack): FoundName | undefined {
       name = [r.name, ...r.rest].join('_');
     }
     return site.loop ? { name, loopKey: site.key } : { name };
+  }
+  return undefined;
+}
+
+/** Where JavaScript consumed a value built at the innermost frame of `s`, if it did (following returns). */
+export interface Dropped {
+  /** The JavaScript construct (e.g. 'an if condition'). */
+  readonly how: string;
+  /** The source text of the expression. */
+  readonly text: string;
+  /** Where JavaScript consumed it. */
+  readonly loc: SourceLoc;
+}
+
+export function droppedAt(s: UserStack): Dropped | undefined {
+  for (const f of s.frames) {
+    const site = analyse(f);
+    if (site.kind === 'return') continue;
+    return site.kind === 'dropped' ? { how: site.how, text: site.text, loc: plain(f) } : undefined;
   }
   return undefined;
 }

@@ -22,6 +22,7 @@ export { FSM, Fsm } from './hdl/fsm';
 export type { FsmOptions } from './hdl/fsm';
 export { elaborate } from './hdl/elaborate';
 export type { Elaborated } from './hdl/elaborate';
+export type { Netlist, NetModule, NetSignal, NetMemory, NetInstance, Expr, ExprNode, ExprOp } from './netlist';
 export { ElaborationError } from './hdl/errors';
 export type { CheckName } from './hdl/errors';
 export { emitVerilog } from './back/verilog';

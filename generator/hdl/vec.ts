@@ -12,7 +12,8 @@
  */
 import { ElaborationError } from './errors';
 import { Value, mux, type ValueLike } from './ir';
-import { Signal, when } from './module';
+import { when } from './builder';
+import { Signal } from './signal';
 import { callerLoc, locToString } from './source';
 import { log2Up } from './types';
 

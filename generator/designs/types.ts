@@ -7,7 +7,7 @@
 import {
   Bool, Bundle, Enum, FSM, In, Memory, Module, Out, Reg, U, UInt, Vec, cat, connect, mux, pack, unpack, when,
 } from '../index';
-import { Decoupled, Packet, foldPackets, fork, join, map } from '../stdlib';
+import { Decoupled, Packet, foldPackets, fork, frame, join, map } from '../stdlib';
 import { Axi4Slice } from '../stdlib/axi/channels';
 import type { DesignEntry } from './registry';
 
@@ -92,11 +92,12 @@ export class EnumFsm extends Module {
 }
 
 export class StreamCombinators extends Module {
-  override get doc(): string { return 'Stream combinators: fork into map (+1) and a direct copy; join of two streams; foldPackets summing each last-framed packet.'; }
+  override get doc(): string { return 'Stream combinators: fork into map (+1) and a direct copy; join of two streams; foldPackets summing each last-framed packet; frame into threes, then the largest of each.'; }
   readonly io = this.ports({
     in: In(Decoupled(UInt(8))), o0: Out(Decoupled(UInt(8))), o1: Out(Decoupled(UInt(8))),
     a: In(Decoupled(UInt(8))), b: In(Decoupled(UInt(8))), ab: Out(Decoupled(UInt(16))),
     p: In(Decoupled(Packet(UInt(8)))), sum: Out(Decoupled(UInt(16))),
+    f: In(Decoupled(UInt(8))), fmax: Out(Decoupled(UInt(8))),
   });
   protected build(): void {
     const io = this.io;
@@ -105,6 +106,7 @@ export class StreamCombinators extends Module {
     connect(io.o1, y!);
     connect(io.ab, map(join({ a: io.a, b: io.b }), (v) => cat(v.a, v.b)));
     connect(io.sum, foldPackets(io.p, U(0, 16), (acc, d) => acc.addWrap(d.zext(16))));
+    connect(io.fmax, foldPackets(frame(io.f, 3), U(0, 8), (acc, d) => mux(d.gt(acc), d, acc)));
   }
 }
 

@@ -3,7 +3,7 @@
  * references with fast-check (one build for all, test/types/bench.ts):
  * memories of bundles, Vecs and byte lanes under write masks; Vec writes and
  * reads at a hardware index; an Enum-typed FSM; fork, map, join and
- * foldPackets. Each property also runs on a mutant copy and must fail there.
+ * foldPackets and frame. Each property also runs on a mutant copy and must fail there.
  */
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
@@ -115,7 +115,7 @@ function fsmCheck(p: string) {
 }
 
 // ---------------------------------------------------------------- stream combinators
-interface StrCase { fork: StreamCase; o1: boolean[]; a: StreamCase; b: { payloads: number[]; offer: boolean[] }; packets: number[][]; poffer: boolean[]; paccept: boolean[] }
+interface StrCase { fork: StreamCase; o1: boolean[]; a: StreamCase; b: { payloads: number[]; offer: boolean[] }; packets: number[][]; poffer: boolean[]; paccept: boolean[]; framed: StreamCase }
 const strCase: fc.Arbitrary<StrCase> = fc.record({
   fork: streamCase,
   o1: streamCase.map((s) => s.accept),
@@ -124,6 +124,7 @@ const strCase: fc.Arbitrary<StrCase> = fc.record({
   packets: fc.array(fc.array(fc.nat(255), { minLength: 1, maxLength: 6 }), { maxLength: 8 }),
   poffer: streamCase.map((s) => s.offer),
   paccept: streamCase.map((s) => s.accept),
+  framed: streamCase,
 }).map((c) => {
   const n = Math.min(c.a.payloads.length, c.b.payloads.length);
   return { ...c, a: { ...c.a, payloads: c.a.payloads.slice(0, n) }, b: { ...c.b, payloads: c.b.payloads.slice(0, n) } };
@@ -133,8 +134,8 @@ const stream = (p: string, data = ['bits']): StreamSpec => ({ valid: `${p}_valid
 function strEpisode(p: string) {
   return (c: StrCase): Episode => {
     const items = c.packets.flatMap((pk) => pk.map((d, i) => [d, i === pk.length - 1 ? 1 : 0]));
-    const len = Math.max(c.fork.payloads.length, c.a.payloads.length, items.length) + 4;
-    const slow = c.fork.offer.length + c.fork.accept.length + c.o1.length + c.a.offer.length + c.a.accept.length + c.b.offer.length + c.poffer.length + c.paccept.length;
+    const len = Math.max(c.fork.payloads.length, c.a.payloads.length, items.length, c.framed.payloads.length) + 4;
+    const slow = c.framed.offer.length + c.framed.accept.length + c.fork.offer.length + c.fork.accept.length + c.o1.length + c.a.offer.length + c.a.accept.length + c.b.offer.length + c.poffer.length + c.paccept.length;
     return {
       cycles: len * (slow + 4) + 40,
       sources: {
@@ -142,12 +143,14 @@ function strEpisode(p: string) {
         a: { stream: stream(`${p}_a`), payloads: c.a.payloads.map((x) => [x]), offer: c.a.offer },
         b: { stream: stream(`${p}_b`), payloads: c.b.payloads.map((x) => [x]), offer: c.b.offer },
         p: { stream: stream(`${p}_p`, ['bits_data', 'bits_last']), payloads: items, offer: c.poffer },
+        f: { stream: stream(`${p}_f`), payloads: c.framed.payloads.map((x) => [x]), offer: c.framed.offer },
       },
       sinks: {
         o0: { stream: stream(`${p}_o0`), accept: c.fork.accept },
         o1: { stream: stream(`${p}_o1`), accept: c.o1 },
         ab: { stream: stream(`${p}_ab`), accept: c.a.accept },
         sum: { stream: stream(`${p}_sum`), accept: c.paccept },
+        fmax: { stream: stream(`${p}_fmax`), accept: c.framed.accept },
       },
     };
   };
@@ -159,7 +162,8 @@ function strCheck(p: string) {
     return same('fork+map o0', got('o0'), c.fork.payloads.map((x) => (x + 1) & 255))
       ?? same('fork o1', got('o1'), c.fork.payloads)
       ?? same('join ab', got('ab'), c.a.payloads.map((x, i) => (x << 8) | c.b.payloads[i]!))
-      ?? same('foldPackets sum', got('sum'), c.packets.map((pk) => pk.reduce((s, x) => (s + x) & 0xffff, 0)));
+      ?? same('foldPackets sum', got('sum'), c.packets.map((pk) => pk.reduce((s, x) => (s + x) & 0xffff, 0)))
+      ?? same('frame(3) then max', got('fmax'), Array.from({ length: Math.floor(c.framed.payloads.length / 3) }, (_, k) => Math.max(...c.framed.payloads.slice(3 * k, 3 * k + 3))));
   };
 }
 
@@ -168,7 +172,7 @@ const benches = [
   { name: 'memories of bundles, Vecs and byte lanes with write masks', p: 'mem', arb: cyclesOf(memRow), ep: memEpisode, check: memCheck, mutant: MUTANTS.mem },
   { name: 'Vec.at(i) read and write at a hardware index', p: 'vec', arb: cyclesOf(vecRow), ep: vecEpisode, check: vecCheck, mutant: MUTANTS.vec },
   { name: 'Enum and FSM', p: 'fsm', arb: cyclesOf(fsmRow), ep: fsmEpisode, check: fsmCheck, mutant: MUTANTS.fsm },
-  { name: 'fork, map, join and foldPackets', p: 'str', arb: strCase, ep: strEpisode, check: strCheck, mutant: MUTANTS.fold },
+  { name: 'fork, map, join, foldPackets and frame', p: 'str', arb: strCase, ep: strEpisode, check: strCheck, mutant: MUTANTS.fold },
 ] as const;
 
 describe.each(benches)('$name', (b) => {

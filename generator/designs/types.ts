@@ -5,7 +5,7 @@
  * test/types co-simulates the same modules against TypeScript references.
  */
 import {
-  Bool, Bundle, Enum, FSM, In, Memory, Module, Out, Reg, U, UInt, Vec, cat, connect, mux, pack, unpack, when,
+  Banked, Bool, Bundle, Enum, FSM, In, Memory, Module, Out, Reg, U, UInt, Vec, cat, connect, mux, pack, unpack, when,
 } from '../index';
 import { Decoupled, Packet, foldPackets, fork, frame, join, map } from '../stdlib';
 import { Axi4Slice } from '../stdlib/axi/channels';
@@ -15,12 +15,13 @@ export const Entry = Bundle({ a: UInt(8), b: UInt(4) });
 const Nibbles = Vec(4, UInt(4));
 
 export class TypedMemories extends Module {
-  override get doc(): string { return 'Memories of a bundle (per-field write mask), a Vec (per-element mask) and byte lanes of a UInt (strobe). Reads: synchronous, combinational, synchronous.'; }
+  override get doc(): string { return 'Memories of a bundle (per-field write mask), a Vec (per-element mask) and byte lanes of a UInt (strobe). and a banked memory. Reads: synchronous, combinational, synchronous, synchronous.'; }
   readonly io = this.ports({
     we: In(Bool), waddr: In(UInt(4)), wa: In(UInt(8)), wb: In(UInt(4)), ma: In(Bool), mb: In(Bool), raddr: In(UInt(4)),
     ra: Out(UInt(8)), rb: Out(UInt(4)),
     vwe: In(Bool), vaddr: In(UInt(3)), vdata: In(UInt(16)), vmask: In(UInt(4)), vraddr: In(UInt(3)), vq: Out(UInt(16)),
     bwe: In(Bool), baddr: In(UInt(3)), bdata: In(UInt(16)), bstrb: In(UInt(2)), braddr: In(UInt(3)), bq: Out(UInt(16)),
+    kwe: In(Bool), kaddr: In(UInt(4)), kdata: In(UInt(8)), kraddr: In(UInt(4)), kq: Out(UInt(8)),
   });
   protected build(): void {
     const io = this.io;
@@ -38,6 +39,10 @@ export class TypedMemories extends Module {
     const words = Memory(8, UInt(16), { laneBits: 8 });
     when(io.bwe, () => words.write(io.baddr, io.bdata, io.bstrb));
     io.bq.set(words.read(io.braddr));
+    // Four banks of four words, interleaved on the address's low bits; synchronous read.
+    const banks = Banked(4, 4, UInt(8));
+    when(io.kwe, () => banks.write(io.kaddr, io.kdata));
+    io.kq.set(banks.read(io.kraddr));
   }
 }
 

@@ -67,17 +67,20 @@ function readTree(elems: readonly Value[], idx: Value): { op: 'mux' | 'cast'; ar
   if (n === 1) return { op: 'cast', args: [e0] };
   const k = log2Up(n);
   const low = Math.min(k, idx.width);
-  // A balanced tree on the index's low bits; leaves past the end repeat the last element.
+  // A balanced tree on the index's low bits; leaves past the end repeat the
+  // last element. The root node is the VecElem itself, so only the levels
+  // below it are built here (nothing is built and then dropped).
   let level: Value[] = Array.from({ length: 2 ** low }, (_, j) => elems[Math.min(j, n - 1)]!);
-  for (let b = 0; b < low; b++) {
+  for (let b = 0; b < low - 1; b++) {
     const sel = idx.bit(b);
     const next: Value[] = [];
     for (let j = 0; j < level.length; j += 2) next.push(mux(sel, level[j + 1]!, level[j]!));
     level = next;
   }
-  let root = level[0]!;
-  if (idx.width > k) root = mux(idx.bits(idx.width - 1, k).orR(), elems[n - 1]!, root);
-  return root.op === 'mux' && !(root instanceof Signal) ? { op: 'mux', args: [...root.args] } : { op: 'cast', args: [root] };
+  const top = idx.bit(low - 1);
+  if (idx.width <= k) return { op: 'mux', args: [top, level[1]!, level[0]!] };
+  // A wider index: anything at or past 2^k is past the end too.
+  return { op: 'mux', args: [idx.bits(idx.width - 1, k).orR(), elems[n - 1]!, mux(top, level[1]!, level[0]!)] };
 }
 
 /**

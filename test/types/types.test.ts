@@ -19,19 +19,20 @@ const col = <T, K extends keyof T>(rows: T[], k: K): number[] => rows.map((r) =>
 const out = (r: EpisodeResult, p: string, name: string): number[] => r.outputs[`${p}_${name}`]!.map(Number);
 
 // ---------------------------------------------------------------- memories
-interface MemRow { we: boolean; waddr: number; wa: number; wb: number; ma: boolean; mb: boolean; raddr: number; vwe: boolean; vaddr: number; vdata: number; vmask: number; vraddr: number; bwe: boolean; baddr: number; bdata: number; bstrb: number; braddr: number }
+interface MemRow { kwe: boolean; kaddr: number; kdata: number; kraddr: number; we: boolean; waddr: number; wa: number; wb: number; ma: boolean; mb: boolean; raddr: number; vwe: boolean; vaddr: number; vdata: number; vmask: number; vraddr: number; bwe: boolean; baddr: number; bdata: number; bstrb: number; braddr: number }
 const memRow: fc.Arbitrary<MemRow> = fc.record({
   we: fc.boolean(), waddr: fc.nat(15), wa: fc.nat(255), wb: fc.nat(15), ma: fc.boolean(), mb: fc.boolean(), raddr: fc.nat(15),
   vwe: fc.boolean(), vaddr: fc.nat(7), vdata: fc.nat(0xffff), vmask: fc.nat(15), vraddr: fc.nat(7),
   bwe: fc.boolean(), baddr: fc.nat(7), bdata: fc.nat(0xffff), bstrb: fc.nat(3), braddr: fc.nat(7),
-}).map((r) => ({ ...r, raddr: r.raddr & 1 ? r.waddr : r.raddr, vraddr: r.vraddr & 1 ? r.vaddr : r.vraddr, braddr: r.braddr & 1 ? r.baddr : r.braddr }));
-const MEM_IN = ['we', 'waddr', 'wa', 'wb', 'ma', 'mb', 'raddr', 'vwe', 'vaddr', 'vdata', 'vmask', 'vraddr', 'bwe', 'baddr', 'bdata', 'bstrb', 'braddr'] as const;
+  kwe: fc.boolean(), kaddr: fc.nat(15), kdata: fc.nat(255), kraddr: fc.nat(15),
+}).map((r) => ({ ...r, kraddr: r.kraddr & 1 ? r.kaddr : r.kraddr, raddr: r.raddr & 1 ? r.waddr : r.raddr, vraddr: r.vraddr & 1 ? r.vaddr : r.vraddr, braddr: r.braddr & 1 ? r.baddr : r.braddr }));
+const MEM_IN = ['we', 'waddr', 'wa', 'wb', 'ma', 'mb', 'raddr', 'vwe', 'vaddr', 'vdata', 'vmask', 'vraddr', 'bwe', 'baddr', 'bdata', 'bstrb', 'braddr', 'kwe', 'kaddr', 'kdata', 'kraddr'] as const;
 
 function memEpisode(p: string) {
   return (rows: MemRow[]): Episode => ({
     cycles: rows.length,
     drive: Object.fromEntries(MEM_IN.map((k) => [`${p}_${k}`, col(rows, k)])),
-    watch: ['ra', 'rb', 'vq', 'bq'].map((k) => `${p}_${k}`),
+    watch: ['ra', 'rb', 'vq', 'bq', 'kq'].map((k) => `${p}_${k}`),
   });
 }
 /** Reference: words unknown until written (memories are not reset); synchronous reads are read-first. */
@@ -40,7 +41,8 @@ function memCheck(p: string) {
     const a: (number | undefined)[] = [], b: (number | undefined)[] = [];
     const v: (number | undefined)[][] = Array.from({ length: 8 }, () => []);
     const w: (number | undefined)[][] = Array.from({ length: 8 }, () => []);
-    let ra: number | undefined, rb: number | undefined, bq: (number | undefined)[] = [];
+    const k: (number | undefined)[] = [];
+    let ra: number | undefined, rb: number | undefined, kq: number | undefined, bq: (number | undefined)[] = [];
     for (let t = 0; t < rows.length; t++) {
       const x = rows[t]!;
       if (t > 0 && ra !== undefined && out(r, p, 'ra')[t] !== ra) return `${p}: ra at cycle ${t} is ${out(r, p, 'ra')[t]}, want ${ra}`;
@@ -55,8 +57,10 @@ function memCheck(p: string) {
       for (let i = 0; i < 2; i++) {
         if (t > 0 && bq[i] !== undefined && ((bqv >> (8 * i)) & 255) !== bq[i]) return `${p}: bq byte ${i} at cycle ${t} is ${(bqv >> (8 * i)) & 255}, want ${bq[i]}`;
       }
+      if (t > 0 && kq !== undefined && out(r, p, 'kq')[t] !== kq) return `${p}: banked kq at cycle ${t} is ${out(r, p, 'kq')[t]}, want ${kq}`;
       // The clock edge: reads first, then writes.
-      ra = a[x.raddr]; rb = b[x.raddr]; bq = [w[x.braddr]![0], w[x.braddr]![1]];
+      ra = a[x.raddr]; rb = b[x.raddr]; kq = k[x.kraddr]; bq = [w[x.braddr]![0], w[x.braddr]![1]];
+      if (x.kwe) k[x.kaddr] = x.kdata;
       if (x.we && x.ma) a[x.waddr] = x.wa;
       if (x.we && x.mb) b[x.waddr] = x.wb;
       if (x.vwe) for (let i = 0; i < 4; i++) if ((x.vmask >> i) & 1) v[x.vaddr]![i] = (x.vdata >> (12 - 4 * i)) & 15;

@@ -77,7 +77,7 @@ export class Queue<T extends HwType> extends Module {
   }
 
   protected build(): void {
-    const { enq, deq } = this.io as unknown as { enq: { valid: Signal; ready: Signal; bits: Hw<T> }; deq: { valid: Signal; ready: Signal; bits: Hw<T> } };
+    const { enq, deq } = this.io;
     if (this.storage === 'bram') return this.buildBlockRam(enq, deq);
     const n = this.depth;
     const width = bitWidth(this.payload);
@@ -121,7 +121,7 @@ export class Queue<T extends HwType> extends Module {
 
     deq.valid.set(empty.not());
     enq.ready.set(full.not());
-    connect(deq.bits, unpack(this.payload, head) as unknown as Hw<T>, this.payload);
+    connect(deq.bits, unpack(this.payload, head), this.payload);
 
     if (this.flow) {
       when(enq.valid, () => deq.valid.set(1));
@@ -186,7 +186,7 @@ export class Queue<T extends HwType> extends Module {
 
     deq.valid.set(outbuf.io.deq.valid);
     outbuf.io.deq.ready.set(deq.ready);
-    connect(deq.bits, unpack(this.payload, outbuf.io.deq.bits) as unknown as Hw<T>, this.payload);
+    connect(deq.bits, unpack(this.payload, outbuf.io.deq.bits), this.payload);
 
     inRam.set(inRam.add(doEnq).sub(issue).trunc(cw));
     count.set(count.add(doEnq).sub(doDeq).trunc(cw));

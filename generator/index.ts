@@ -12,6 +12,7 @@ export {
   currentModule, leaves, forEachLeaf, inferType,
 } from './hdl/module';
 export type { Hw, HwValue, PortSpec, ModuleOptions, ResetSpec, Clocking } from './hdl/module';
+export { assert, assume, cover, printf } from './hdl/verify';
 export { elaborate } from './hdl/elaborate';
 export type { Elaborated } from './hdl/elaborate';
 export type { Netlist, NetModule, NetSignal, NetMemory, NetInstance, Expr, ExprNode, ExprOp } from './netlist';

@@ -46,7 +46,7 @@ test('mutant: a skid buffer that never fills its skid register fails the propert
   const line = "skidValid <= 1'b1;";
   d.modules = d.modules.map((m) => ({ ...m, text: m.text.replace(line, "skidValid <= 1'b0;") }));
   expect(d.modules.some((m) => m.text.includes("skidValid <= 1'b0; // @[generator/stdlib/skid.ts"))).toBe(true);
-  const r = await checkProperty(streamCase, RUNS, 11, skidEpisode, checkSkid, targetOf(d));
+  const r = await checkProperty(streamCase, RUNS, 11, skidEpisode, checkSkid, { ...targetOf(d), defines: ['SYNTHESIS'] });
   expect(r.ok).toBe(false);
   if (!r.ok) expect(r.why).toMatch(/^skid: sent .*, received/);
 });

@@ -45,18 +45,18 @@ module RRArbiter_n3_w8 (
       waited_2 <= 2'h0; // @[generator/stdlib/arbiter.ts:70]
     end else begin
       if (_T_1) begin
-        lastGrant <= idx; // @[generator/stdlib/arbiter.ts:76]
+        lastGrant <= idx; // @[generator/stdlib/arbiter.ts:77]
       end
       if (_T_1) begin
-        locked <= 1'b0; // @[generator/stdlib/arbiter.ts:77]
+        locked <= 1'b0; // @[generator/stdlib/arbiter.ts:78]
       end else begin
         if (out_valid) begin
-          locked <= 1'b1; // @[generator/stdlib/arbiter.ts:79]
+          locked <= 1'b1; // @[generator/stdlib/arbiter.ts:80]
         end
       end
       if (!(_T_1)) begin
         if (out_valid) begin
-          lockedIdx <= idx; // @[generator/stdlib/arbiter.ts:80]
+          lockedIdx <= idx; // @[generator/stdlib/arbiter.ts:81]
         end
       end
       if (~in_0_valid | (in_0_valid & in_0_ready)) begin
@@ -88,6 +88,7 @@ module RRArbiter_n3_w8 (
   always @(posedge clock) begin
     if (!reset) begin
       assert (waited_0 <= 2'h2); // @[generator/stdlib/arbiter.ts:72] input 0, while valid, waits for at most 2 transfers of the others
+      cover (waited_0 == 2'h2); // @[generator/stdlib/arbiter.ts:73] input 0 waits for 2 transfers of the others (the bound is tight)
       assert (waited_1 <= 2'h2); // @[generator/stdlib/arbiter.ts:72] input 1, while valid, waits for at most 2 transfers of the others
       assert (waited_2 <= 2'h2); // @[generator/stdlib/arbiter.ts:72] input 2, while valid, waits for at most 2 transfers of the others
     end

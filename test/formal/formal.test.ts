@@ -21,16 +21,21 @@ describe('tcast formal', () => {
     const ds = (await generateAll()).filter((d) => SHIPPED.test(d.entry.name));
     expect(ds.length).toBeGreaterThanOrEqual(9);
     for (const d of ds) {
-      const r = await formalCheck(formalTargetOf(d.verilog), { depth: 20 });
+      const r = await formalCheck(formalTargetOf(d.verilog), { depth: 20, covers: false });
       expect({ design: d.entry.name, status: r.status }).toEqual({ design: d.entry.name, status: 'pass' });
       expect(r.asserts).toBeGreaterThan(0);
     }
   }, 120_000);
 
-  test('--prove: the 4-deep queue is proved for every depth (PDR)', async () => {
+  test('--prove: the 4-deep queue is proved for every depth (PDR); its cover (full) is reached, in cycle 5 at the earliest', async () => {
     const [d] = await generateAll(['queue-d4-w8-reg']);
     const r = await formalCheck(formalTargetOf(d!.verilog), { depth: 20, prove: true });
     expect(r.proof?.status).toBe('proved');
+    expect(r.covers).toEqual([{ message: 'the queue fills up', loc: expect.stringMatching(/^generator\/stdlib\/queue\.ts:\d+$/), module: 'Queue_d4_w8_reg', reached: expect.any(Number) }]);
+    expect(r.covers![0]!.reached).toBeGreaterThanOrEqual(5);
+    // Too shallow a bound to fill it: not reached.
+    const short = await formalCheck(formalTargetOf(d!.verilog), { depth: 4 });
+    expect(short.covers![0]!.reached).toBeNull();
   }, 60_000);
 
   test('mutant: a queue whose full flag never rises fails, with the assertion, its line and a counterexample', async () => {
@@ -59,6 +64,12 @@ describe('tcast formal', () => {
     } finally {
       console.log = log;
     }
-    expect(out.join('\n')).toMatch(/^PASS queue-d4-w8-reg: 3 assertions hold for 20 cycles/);
+    expect(out.join('\n')).toMatch(/^PASS queue-d4-w8-reg: 3 assertions hold for 20 cycles.*\n  cover reached in cycle \d+: the queue fills up \(Queue_d4_w8_reg\) @\[generator\/stdlib\/queue\.ts:\d+\]$/);
   }, 60_000);
+
+  test('bad input: an unknown design, a design without assertions (exit 2)', async () => {
+    await expect(formal.run(['no-such-design'])).rejects.toThrow(/unknown design\(s\): no-such-design/);
+    await expect(formal.run(['fp32-add-s3'])).rejects.toThrow(/Fp32Add_s3 has no assertions to check/);
+    await expect(formal.run(['queue-d4-w8-reg', '--depth', '0'])).rejects.toThrow(/--depth 0 must be a positive integer/);
+  });
 });

@@ -5,6 +5,7 @@
  */
 import type { CombDriver, Expr, ExprNode, ExprOp, NetMemory, NetModule, NetSignal, Netlist, RegDriver } from '../netlist/netlist';
 import type { ModuleNet } from './elaborate';
+import { EnumMember } from './enum';
 import { Value } from './ir';
 import type { Mem } from './memory';
 import type { Module } from './module';
@@ -40,6 +41,7 @@ export function lower(nets: readonly ModuleNet[]): Netlist {
       args: v.args.map(expr),
       params: v.params,
       ...(v.lit !== undefined ? { lit: v.lit } : {}),
+      ...(v instanceof EnumMember ? { member: { enumName: v.enumName, name: v.member } } : {}),
       ...(v.userName !== undefined ? { name: v.userName } : {}),
       ...(v.loc ? { loc: v.loc } : {}),
     };

@@ -30,6 +30,8 @@ export interface ExprNode {
   readonly params: readonly number[];
   /** Literal bits, as an unsigned integer below 2^width (op 'lit'). */
   readonly lit?: bigint;
+  /** A literal that is an Enum's member: a back end prints it as a named constant (`<enumName>_<member>`). */
+  readonly member?: { readonly enumName: string; readonly name: string };
   /** The user's name for this value (a hint for a back end's temporaries). */
   readonly name?: string;
   /** Where it was built. */

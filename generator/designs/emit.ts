@@ -21,7 +21,7 @@ export async function generateAll(names?: string[]): Promise<GeneratedDesign[]> 
     err.userFacing = true;
     throw err;
   }
-  const chosen = names?.length ? all.filter((d) => names.includes(d.name)) : all;
+  const chosen = names !== undefined && names.length > 0 ? all.filter((d) => names.includes(d.name)) : all;
   return chosen.map((entry) => ({ entry, verilog: generate(entry.make()) }));
 }
 

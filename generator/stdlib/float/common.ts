@@ -131,7 +131,7 @@ export const EW = 11;
 export function normalizeSteps(o: NormalizeOpts, pass: readonly string[]): Step[] {
   const { p } = o;
   const canUnderflow = o.canUnderflow ?? true;
-  const keep = (x: Record<string, Value>) => Object.fromEntries(pass.map((k) => [k, x[k]!]));
+  const keep = (x: Bus) => Object.fromEntries(pass.map((k) => [k, x[k]!]));
   return [
     {
       name: `${p}lz`,

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EXIT, UsageError, parseOptions, type Command } from '../command';
 import { step } from '../progress';
-import { generateAll, writeAll } from '../../generator/designs/emit';
+import { generateAll, writeAll } from '../../designs/emit';
 import { projectRoot } from '../../generator/hdl/source';
 import { castIndicesBatched, generateWorkload, preset, workloadStats, PRESET_NAMES, type PresetName } from '../../model';
 import { simulate, type PortSpec } from '../../sim/vectors';

@@ -68,14 +68,6 @@ export class Queue<T extends HwType> extends Module {
     ].join('\n');
   }
 
-  /**
-   * Whether the queue can take no more items. A hook so that a test can
-   * build a deliberately broken queue by the same code path.
-   */
-  protected fullFlag(ptrMatch: Value, maybeFull: Value): Value {
-    return ptrMatch.and(maybeFull);
-  }
-
   protected build(): void {
     const { enq, deq } = this.io as unknown as { enq: { valid: Signal; ready: Signal; bits: Hw<T> }; deq: { valid: Signal; ready: Signal; bits: Hw<T> } };
     if (this.storage === 'bram') return this.buildBlockRam(enq, deq);
@@ -88,7 +80,7 @@ export class Queue<T extends HwType> extends Module {
     const maybeFull = Reg(UInt(1), { init: 0 });
     const ptrMatch = n === 1 ? lit(1, 1) : enqPtr.eq(deqPtr);
     const empty = ptrMatch.and(maybeFull.not());
-    const full = this.fullFlag(ptrMatch, maybeFull);
+    const full = ptrMatch.and(maybeFull);
 
     const doEnq = Wire(UInt(1), { default: fire(enq) });
     const doDeq = Wire(UInt(1), { default: fire(deq) });

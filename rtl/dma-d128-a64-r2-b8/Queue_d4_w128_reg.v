@@ -12,15 +12,15 @@ module Queue_d4_w128_reg (
   output wire [127:0] deq_bits,
   output wire [2:0] count
 );
-  reg [1:0] enqPtr; // @[generator/stdlib/queue.ts:86]
-  reg [1:0] deqPtr; // @[generator/stdlib/queue.ts:87]
-  reg maybeFull; // @[generator/stdlib/queue.ts:88]
-  wire doEnq; // @[generator/stdlib/queue.ts:93]
-  wire doDeq; // @[generator/stdlib/queue.ts:94]
-  reg [127:0] slot_0; // @[generator/stdlib/queue.ts:104]
-  reg [127:0] slot_1; // @[generator/stdlib/queue.ts:104]
-  reg [127:0] slot_2; // @[generator/stdlib/queue.ts:104]
-  reg [127:0] slot_3; // @[generator/stdlib/queue.ts:104]
+  reg [1:0] enqPtr; // @[generator/stdlib/queue.ts:78]
+  reg [1:0] deqPtr; // @[generator/stdlib/queue.ts:79]
+  reg maybeFull; // @[generator/stdlib/queue.ts:80]
+  wire doEnq; // @[generator/stdlib/queue.ts:85]
+  wire doDeq; // @[generator/stdlib/queue.ts:86]
+  reg [127:0] slot_0; // @[generator/stdlib/queue.ts:96]
+  reg [127:0] slot_1; // @[generator/stdlib/queue.ts:96]
+  reg [127:0] slot_2; // @[generator/stdlib/queue.ts:96]
+  reg [127:0] slot_3; // @[generator/stdlib/queue.ts:96]
   wire ptrMatch = enqPtr == deqPtr;
   wire full = ptrMatch & maybeFull;
   wire empty = ptrMatch & ~maybeFull;
@@ -29,42 +29,42 @@ module Queue_d4_w128_reg (
   wire head_2 = deqPtr == 2'h2;
   wire [127:0] head_3 = head ? slot_0 : (head_1 ? slot_1 : (head_2 ? slot_2 : slot_3));
 
-  assign doEnq = enq_valid & enq_ready; // @[generator/stdlib/queue.ts:93]
-  assign doDeq = deq_valid & deq_ready; // @[generator/stdlib/queue.ts:94]
-  assign enq_ready = ~full; // @[generator/stdlib/queue.ts:123]
-  assign deq_valid = ~empty; // @[generator/stdlib/queue.ts:122]
-  assign deq_bits = head_3; // @[generator/stdlib/queue.ts:124]
-  assign count = {maybeFull & ptrMatch, 2'h0} | {1'h0, enqPtr - deqPtr}; // @[generator/stdlib/queue.ts:141]
+  assign doEnq = enq_valid & enq_ready; // @[generator/stdlib/queue.ts:85]
+  assign doDeq = deq_valid & deq_ready; // @[generator/stdlib/queue.ts:86]
+  assign enq_ready = ~full; // @[generator/stdlib/queue.ts:115]
+  assign deq_valid = ~empty; // @[generator/stdlib/queue.ts:114]
+  assign deq_bits = head_3; // @[generator/stdlib/queue.ts:116]
+  assign count = {maybeFull & ptrMatch, 2'h0} | {1'h0, enqPtr - deqPtr}; // @[generator/stdlib/queue.ts:133]
 
   always @(posedge clock) begin
     if (reset) begin
-      enqPtr <= 2'h0; // @[generator/stdlib/queue.ts:86]
-      deqPtr <= 2'h0; // @[generator/stdlib/queue.ts:87]
-      maybeFull <= 1'b0; // @[generator/stdlib/queue.ts:88]
+      enqPtr <= 2'h0; // @[generator/stdlib/queue.ts:78]
+      deqPtr <= 2'h0; // @[generator/stdlib/queue.ts:79]
+      maybeFull <= 1'b0; // @[generator/stdlib/queue.ts:80]
     end else begin
       if (doEnq) begin
-        enqPtr <= enqPtr + 2'h1; // @[generator/stdlib/queue.ts:117]
+        enqPtr <= enqPtr + 2'h1; // @[generator/stdlib/queue.ts:109]
       end
       if (doDeq) begin
-        deqPtr <= deqPtr + 2'h1; // @[generator/stdlib/queue.ts:118]
+        deqPtr <= deqPtr + 2'h1; // @[generator/stdlib/queue.ts:110]
       end
       if (doEnq != doDeq) begin
-        maybeFull <= doEnq; // @[generator/stdlib/queue.ts:120]
+        maybeFull <= doEnq; // @[generator/stdlib/queue.ts:112]
       end
     end
   end
   always @(posedge clock) begin
     if (doEnq & (enqPtr == 2'h0)) begin
-      slot_0 <= enq_bits; // @[generator/stdlib/queue.ts:105]
+      slot_0 <= enq_bits; // @[generator/stdlib/queue.ts:97]
     end
     if (doEnq & (enqPtr == 2'h1)) begin
-      slot_1 <= enq_bits; // @[generator/stdlib/queue.ts:105]
+      slot_1 <= enq_bits; // @[generator/stdlib/queue.ts:97]
     end
     if (doEnq & (enqPtr == 2'h2)) begin
-      slot_2 <= enq_bits; // @[generator/stdlib/queue.ts:105]
+      slot_2 <= enq_bits; // @[generator/stdlib/queue.ts:97]
     end
     if (doEnq & (enqPtr == 2'h3)) begin
-      slot_3 <= enq_bits; // @[generator/stdlib/queue.ts:105]
+      slot_3 <= enq_bits; // @[generator/stdlib/queue.ts:97]
     end
   end
 endmodule

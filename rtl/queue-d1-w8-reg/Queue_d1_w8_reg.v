@@ -12,30 +12,30 @@ module Queue_d1_w8_reg (
   output wire [7:0] deq_bits,
   output wire count
 );
-  reg maybeFull; // @[generator/stdlib/queue.ts:88]
-  wire doEnq; // @[generator/stdlib/queue.ts:93]
-  wire doDeq; // @[generator/stdlib/queue.ts:94]
-  reg [7:0] slot; // @[generator/stdlib/queue.ts:99]
+  reg maybeFull; // @[generator/stdlib/queue.ts:80]
+  wire doEnq; // @[generator/stdlib/queue.ts:85]
+  wire doDeq; // @[generator/stdlib/queue.ts:86]
+  reg [7:0] slot; // @[generator/stdlib/queue.ts:91]
 
-  assign doEnq = enq_valid & enq_ready; // @[generator/stdlib/queue.ts:93]
-  assign doDeq = deq_valid & deq_ready; // @[generator/stdlib/queue.ts:94]
-  assign enq_ready = ~maybeFull; // @[generator/stdlib/queue.ts:123]
-  assign deq_valid = maybeFull; // @[generator/stdlib/queue.ts:122]
-  assign deq_bits = slot; // @[generator/stdlib/queue.ts:124]
-  assign count = maybeFull; // @[generator/stdlib/queue.ts:139]
+  assign doEnq = enq_valid & enq_ready; // @[generator/stdlib/queue.ts:85]
+  assign doDeq = deq_valid & deq_ready; // @[generator/stdlib/queue.ts:86]
+  assign enq_ready = ~maybeFull; // @[generator/stdlib/queue.ts:115]
+  assign deq_valid = maybeFull; // @[generator/stdlib/queue.ts:114]
+  assign deq_bits = slot; // @[generator/stdlib/queue.ts:116]
+  assign count = maybeFull; // @[generator/stdlib/queue.ts:131]
 
   always @(posedge clock) begin
     if (reset) begin
-      maybeFull <= 1'b0; // @[generator/stdlib/queue.ts:88]
+      maybeFull <= 1'b0; // @[generator/stdlib/queue.ts:80]
     end else begin
       if (doEnq != doDeq) begin
-        maybeFull <= doEnq; // @[generator/stdlib/queue.ts:120]
+        maybeFull <= doEnq; // @[generator/stdlib/queue.ts:112]
       end
     end
   end
   always @(posedge clock) begin
     if (doEnq) begin
-      slot <= enq_bits; // @[generator/stdlib/queue.ts:100]
+      slot <= enq_bits; // @[generator/stdlib/queue.ts:92]
     end
   end
 endmodule

@@ -14,13 +14,13 @@ module Queue_d1024_b36_bram (
   output wire [11:0] deq_bits_bag,
   output wire [10:0] count
 );
-  reg [9:0] wptr; // @[generator/stdlib/queue.ts:164]
-  reg [9:0] rptr; // @[generator/stdlib/queue.ts:165]
-  reg [10:0] count_1; // @[generator/stdlib/queue.ts:166]
-  reg [10:0] inRam; // @[generator/stdlib/queue.ts:167]
-  reg inFlight; // @[generator/stdlib/queue.ts:168]
-  reg [35:0] rdata; // @[generator/stdlib/queue.ts:181]
-  reg [35:0] ram [0:1023]; // @[generator/stdlib/queue.ts:163]
+  reg [9:0] wptr; // @[generator/stdlib/queue.ts:156]
+  reg [9:0] rptr; // @[generator/stdlib/queue.ts:157]
+  reg [10:0] count_1; // @[generator/stdlib/queue.ts:158]
+  reg [10:0] inRam; // @[generator/stdlib/queue.ts:159]
+  reg inFlight; // @[generator/stdlib/queue.ts:160]
+  reg [35:0] rdata; // @[generator/stdlib/queue.ts:173]
+  reg [35:0] ram [0:1023]; // @[generator/stdlib/queue.ts:155]
   wire outbuf_enq_valid;
   /* verilator lint_off UNUSEDSIGNAL */
   wire outbuf_enq_ready;
@@ -41,7 +41,7 @@ module Queue_d1024_b36_bram (
   wire [12:0] _T_1 = {1'h0, {1'h0, inRam} + {11'h0, doEnq}} - {12'h0, issue};
   /* verilator lint_on UNUSEDSIGNAL */
 
-  Queue_d2_w36_reg_flow outbuf ( // @[generator/stdlib/queue.ts:169]
+  Queue_d2_w36_reg_flow outbuf ( // @[generator/stdlib/queue.ts:161]
     .clock(clock),
     .reset(reset),
     .enq_valid(outbuf_enq_valid),
@@ -53,42 +53,42 @@ module Queue_d1024_b36_bram (
     .count(outbuf_count)
   );
 
-  assign outbuf_enq_valid = inFlight; // @[generator/stdlib/queue.ts:184]
-  assign outbuf_enq_bits = rdata; // @[generator/stdlib/queue.ts:185]
-  assign outbuf_deq_ready = deq_ready; // @[generator/stdlib/queue.ts:188]
-  assign enq_ready = count_1 < 11'h400; // @[generator/stdlib/queue.ts:173]
-  assign deq_valid = outbuf_deq_valid; // @[generator/stdlib/queue.ts:187]
-  assign deq_bits_row = outbuf_deq_bits[35:12]; // @[generator/stdlib/queue.ts:189]
-  assign deq_bits_bag = outbuf_deq_bits[11:0]; // @[generator/stdlib/queue.ts:189]
-  assign count = count_1; // @[generator/stdlib/queue.ts:193]
+  assign outbuf_enq_valid = inFlight; // @[generator/stdlib/queue.ts:176]
+  assign outbuf_enq_bits = rdata; // @[generator/stdlib/queue.ts:177]
+  assign outbuf_deq_ready = deq_ready; // @[generator/stdlib/queue.ts:180]
+  assign enq_ready = count_1 < 11'h400; // @[generator/stdlib/queue.ts:165]
+  assign deq_valid = outbuf_deq_valid; // @[generator/stdlib/queue.ts:179]
+  assign deq_bits_row = outbuf_deq_bits[35:12]; // @[generator/stdlib/queue.ts:181]
+  assign deq_bits_bag = outbuf_deq_bits[11:0]; // @[generator/stdlib/queue.ts:181]
+  assign count = count_1; // @[generator/stdlib/queue.ts:185]
 
   always @(posedge clock) begin
     if (reset) begin
-      wptr <= 10'h0; // @[generator/stdlib/queue.ts:164]
-      rptr <= 10'h0; // @[generator/stdlib/queue.ts:165]
-      count_1 <= 11'h0; // @[generator/stdlib/queue.ts:166]
-      inRam <= 11'h0; // @[generator/stdlib/queue.ts:167]
-      inFlight <= 1'b0; // @[generator/stdlib/queue.ts:168]
+      wptr <= 10'h0; // @[generator/stdlib/queue.ts:156]
+      rptr <= 10'h0; // @[generator/stdlib/queue.ts:157]
+      count_1 <= 11'h0; // @[generator/stdlib/queue.ts:158]
+      inRam <= 11'h0; // @[generator/stdlib/queue.ts:159]
+      inFlight <= 1'b0; // @[generator/stdlib/queue.ts:160]
     end else begin
       if (doEnq) begin
-        wptr <= wptr + 10'h1; // @[generator/stdlib/queue.ts:176]
+        wptr <= wptr + 10'h1; // @[generator/stdlib/queue.ts:168]
       end
       if (issue) begin
-        rptr <= rptr + 10'h1; // @[generator/stdlib/queue.ts:182]
+        rptr <= rptr + 10'h1; // @[generator/stdlib/queue.ts:174]
       end
-      count_1 <= _T[10:0]; // @[generator/stdlib/queue.ts:192]
-      inRam <= _T_1[10:0]; // @[generator/stdlib/queue.ts:191]
-      inFlight <= issue; // @[generator/stdlib/queue.ts:183]
+      count_1 <= _T[10:0]; // @[generator/stdlib/queue.ts:184]
+      inRam <= _T_1[10:0]; // @[generator/stdlib/queue.ts:183]
+      inFlight <= issue; // @[generator/stdlib/queue.ts:175]
     end
   end
   always @(posedge clock) begin
     if (doEnq) begin
-      ram[wptr] <= {enq_bits_row, enq_bits_bag}; // @[generator/stdlib/queue.ts:175]
+      ram[wptr] <= {enq_bits_row, enq_bits_bag}; // @[generator/stdlib/queue.ts:167]
     end
   end
   always @(posedge clock) begin
     if (issue) begin
-      rdata <= ram[rptr]; // @[generator/stdlib/queue.ts:181]
+      rdata <= ram[rptr]; // @[generator/stdlib/queue.ts:173]
     end
   end
 endmodule

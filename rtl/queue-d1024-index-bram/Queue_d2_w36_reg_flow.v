@@ -12,49 +12,49 @@ module Queue_d2_w36_reg_flow (
   output wire [35:0] deq_bits,
   output wire [1:0] count
 );
-  reg enqPtr; // @[generator/stdlib/queue.ts:86]
-  reg deqPtr; // @[generator/stdlib/queue.ts:87]
-  reg maybeFull; // @[generator/stdlib/queue.ts:88]
-  wire doEnq; // @[generator/stdlib/queue.ts:93]
-  wire doDeq; // @[generator/stdlib/queue.ts:94]
-  reg [35:0] slot_0; // @[generator/stdlib/queue.ts:104]
-  reg [35:0] slot_1; // @[generator/stdlib/queue.ts:104]
+  reg enqPtr; // @[generator/stdlib/queue.ts:78]
+  reg deqPtr; // @[generator/stdlib/queue.ts:79]
+  reg maybeFull; // @[generator/stdlib/queue.ts:80]
+  wire doEnq; // @[generator/stdlib/queue.ts:85]
+  wire doDeq; // @[generator/stdlib/queue.ts:86]
+  reg [35:0] slot_0; // @[generator/stdlib/queue.ts:96]
+  reg [35:0] slot_1; // @[generator/stdlib/queue.ts:96]
   wire ptrMatch = enqPtr == deqPtr;
   wire empty = ptrMatch & ~maybeFull;
   wire _T = enq_valid & enq_ready;
   wire full = ptrMatch & maybeFull;
   wire [35:0] head = (deqPtr == 1'b0) ? slot_0 : slot_1;
 
-  assign doEnq = empty ? (deq_ready ? 1'b0 : _T) : _T; // @[generator/stdlib/queue.ts:131]
-  assign doDeq = empty ? 1'b0 : (deq_valid & deq_ready); // @[generator/stdlib/queue.ts:130]
-  assign enq_ready = ~full; // @[generator/stdlib/queue.ts:123]
-  assign deq_valid = enq_valid ? 1'b1 : ~empty; // @[generator/stdlib/queue.ts:127]
-  assign deq_bits = empty ? enq_bits : head; // @[generator/stdlib/queue.ts:129]
-  assign count = {maybeFull & ptrMatch, 1'b0} | {1'h0, enqPtr - deqPtr}; // @[generator/stdlib/queue.ts:141]
+  assign doEnq = empty ? (deq_ready ? 1'b0 : _T) : _T; // @[generator/stdlib/queue.ts:123]
+  assign doDeq = empty ? 1'b0 : (deq_valid & deq_ready); // @[generator/stdlib/queue.ts:122]
+  assign enq_ready = ~full; // @[generator/stdlib/queue.ts:115]
+  assign deq_valid = enq_valid ? 1'b1 : ~empty; // @[generator/stdlib/queue.ts:119]
+  assign deq_bits = empty ? enq_bits : head; // @[generator/stdlib/queue.ts:121]
+  assign count = {maybeFull & ptrMatch, 1'b0} | {1'h0, enqPtr - deqPtr}; // @[generator/stdlib/queue.ts:133]
 
   always @(posedge clock) begin
     if (reset) begin
-      enqPtr <= 1'b0; // @[generator/stdlib/queue.ts:86]
-      deqPtr <= 1'b0; // @[generator/stdlib/queue.ts:87]
-      maybeFull <= 1'b0; // @[generator/stdlib/queue.ts:88]
+      enqPtr <= 1'b0; // @[generator/stdlib/queue.ts:78]
+      deqPtr <= 1'b0; // @[generator/stdlib/queue.ts:79]
+      maybeFull <= 1'b0; // @[generator/stdlib/queue.ts:80]
     end else begin
       if (doEnq) begin
-        enqPtr <= enqPtr + 1'b1; // @[generator/stdlib/queue.ts:117]
+        enqPtr <= enqPtr + 1'b1; // @[generator/stdlib/queue.ts:109]
       end
       if (doDeq) begin
-        deqPtr <= deqPtr + 1'b1; // @[generator/stdlib/queue.ts:118]
+        deqPtr <= deqPtr + 1'b1; // @[generator/stdlib/queue.ts:110]
       end
       if (doEnq != doDeq) begin
-        maybeFull <= doEnq; // @[generator/stdlib/queue.ts:120]
+        maybeFull <= doEnq; // @[generator/stdlib/queue.ts:112]
       end
     end
   end
   always @(posedge clock) begin
     if (doEnq & (enqPtr == 1'b0)) begin
-      slot_0 <= enq_bits; // @[generator/stdlib/queue.ts:105]
+      slot_0 <= enq_bits; // @[generator/stdlib/queue.ts:97]
     end
     if (doEnq & (enqPtr == 1'b1)) begin
-      slot_1 <= enq_bits; // @[generator/stdlib/queue.ts:105]
+      slot_1 <= enq_bits; // @[generator/stdlib/queue.ts:97]
     end
   end
 endmodule

@@ -14,47 +14,47 @@ module Queue_d16_b36_ram (
   output wire [11:0] deq_bits_bag,
   output wire [4:0] count
 );
-  reg [3:0] enqPtr; // @[generator/stdlib/queue.ts:86]
-  reg [3:0] deqPtr; // @[generator/stdlib/queue.ts:87]
-  reg maybeFull; // @[generator/stdlib/queue.ts:88]
-  wire doEnq; // @[generator/stdlib/queue.ts:93]
-  wire doDeq; // @[generator/stdlib/queue.ts:94]
-  wire [35:0] head; // @[generator/stdlib/queue.ts:112]
-  reg [35:0] ram [0:15]; // @[generator/stdlib/queue.ts:110]
+  reg [3:0] enqPtr; // @[generator/stdlib/queue.ts:78]
+  reg [3:0] deqPtr; // @[generator/stdlib/queue.ts:79]
+  reg maybeFull; // @[generator/stdlib/queue.ts:80]
+  wire doEnq; // @[generator/stdlib/queue.ts:85]
+  wire doDeq; // @[generator/stdlib/queue.ts:86]
+  wire [35:0] head; // @[generator/stdlib/queue.ts:104]
+  reg [35:0] ram [0:15]; // @[generator/stdlib/queue.ts:102]
   wire ptrMatch = enqPtr == deqPtr;
   wire full = ptrMatch & maybeFull;
   wire empty = ptrMatch & ~maybeFull;
   wire [35:0] enqBits = {enq_bits_row, enq_bits_bag};
 
-  assign doEnq = enq_valid & enq_ready; // @[generator/stdlib/queue.ts:93]
-  assign doDeq = deq_valid & deq_ready; // @[generator/stdlib/queue.ts:94]
-  assign enq_ready = ~full; // @[generator/stdlib/queue.ts:123]
-  assign deq_valid = ~empty; // @[generator/stdlib/queue.ts:122]
-  assign deq_bits_row = head[35:12]; // @[generator/stdlib/queue.ts:124]
-  assign deq_bits_bag = head[11:0]; // @[generator/stdlib/queue.ts:124]
-  assign count = {maybeFull & ptrMatch, 4'h0} | {1'h0, enqPtr - deqPtr}; // @[generator/stdlib/queue.ts:141]
-  assign head = ram[deqPtr]; // @[generator/stdlib/queue.ts:112]
+  assign doEnq = enq_valid & enq_ready; // @[generator/stdlib/queue.ts:85]
+  assign doDeq = deq_valid & deq_ready; // @[generator/stdlib/queue.ts:86]
+  assign enq_ready = ~full; // @[generator/stdlib/queue.ts:115]
+  assign deq_valid = ~empty; // @[generator/stdlib/queue.ts:114]
+  assign deq_bits_row = head[35:12]; // @[generator/stdlib/queue.ts:116]
+  assign deq_bits_bag = head[11:0]; // @[generator/stdlib/queue.ts:116]
+  assign count = {maybeFull & ptrMatch, 4'h0} | {1'h0, enqPtr - deqPtr}; // @[generator/stdlib/queue.ts:133]
+  assign head = ram[deqPtr]; // @[generator/stdlib/queue.ts:104]
 
   always @(posedge clock) begin
     if (reset) begin
-      enqPtr <= 4'h0; // @[generator/stdlib/queue.ts:86]
-      deqPtr <= 4'h0; // @[generator/stdlib/queue.ts:87]
-      maybeFull <= 1'b0; // @[generator/stdlib/queue.ts:88]
+      enqPtr <= 4'h0; // @[generator/stdlib/queue.ts:78]
+      deqPtr <= 4'h0; // @[generator/stdlib/queue.ts:79]
+      maybeFull <= 1'b0; // @[generator/stdlib/queue.ts:80]
     end else begin
       if (doEnq) begin
-        enqPtr <= enqPtr + 4'h1; // @[generator/stdlib/queue.ts:117]
+        enqPtr <= enqPtr + 4'h1; // @[generator/stdlib/queue.ts:109]
       end
       if (doDeq) begin
-        deqPtr <= deqPtr + 4'h1; // @[generator/stdlib/queue.ts:118]
+        deqPtr <= deqPtr + 4'h1; // @[generator/stdlib/queue.ts:110]
       end
       if (doEnq != doDeq) begin
-        maybeFull <= doEnq; // @[generator/stdlib/queue.ts:120]
+        maybeFull <= doEnq; // @[generator/stdlib/queue.ts:112]
       end
     end
   end
   always @(posedge clock) begin
     if (doEnq) begin
-      ram[enqPtr] <= enqBits; // @[generator/stdlib/queue.ts:111]
+      ram[enqPtr] <= enqBits; // @[generator/stdlib/queue.ts:103]
     end
   end
 endmodule

@@ -12,46 +12,46 @@ module Queue_d5_w8_ram (
   output wire [7:0] deq_bits,
   output wire [2:0] count
 );
-  reg [2:0] enqPtr; // @[generator/stdlib/queue.ts:86]
-  reg [2:0] deqPtr; // @[generator/stdlib/queue.ts:87]
-  reg maybeFull; // @[generator/stdlib/queue.ts:88]
-  wire doEnq; // @[generator/stdlib/queue.ts:93]
-  wire doDeq; // @[generator/stdlib/queue.ts:94]
-  wire [7:0] head; // @[generator/stdlib/queue.ts:112]
-  reg [7:0] ram [0:4]; // @[generator/stdlib/queue.ts:110]
+  reg [2:0] enqPtr; // @[generator/stdlib/queue.ts:78]
+  reg [2:0] deqPtr; // @[generator/stdlib/queue.ts:79]
+  reg maybeFull; // @[generator/stdlib/queue.ts:80]
+  wire doEnq; // @[generator/stdlib/queue.ts:85]
+  wire doDeq; // @[generator/stdlib/queue.ts:86]
+  wire [7:0] head; // @[generator/stdlib/queue.ts:104]
+  reg [7:0] ram [0:4]; // @[generator/stdlib/queue.ts:102]
   wire ptrMatch = enqPtr == deqPtr;
   wire full = ptrMatch & maybeFull;
   wire empty = ptrMatch & ~maybeFull;
   wire [2:0] _T = enqPtr - deqPtr;
 
-  assign doEnq = enq_valid & enq_ready; // @[generator/stdlib/queue.ts:93]
-  assign doDeq = deq_valid & deq_ready; // @[generator/stdlib/queue.ts:94]
-  assign enq_ready = ~full; // @[generator/stdlib/queue.ts:123]
-  assign deq_valid = ~empty; // @[generator/stdlib/queue.ts:122]
-  assign deq_bits = head; // @[generator/stdlib/queue.ts:124]
-  assign count = ptrMatch ? (maybeFull ? 3'h5 : 3'h0) : ((deqPtr > enqPtr) ? (_T + 3'h5) : _T); // @[generator/stdlib/queue.ts:145]
-  assign head = ram[deqPtr]; // @[generator/stdlib/queue.ts:112]
+  assign doEnq = enq_valid & enq_ready; // @[generator/stdlib/queue.ts:85]
+  assign doDeq = deq_valid & deq_ready; // @[generator/stdlib/queue.ts:86]
+  assign enq_ready = ~full; // @[generator/stdlib/queue.ts:115]
+  assign deq_valid = ~empty; // @[generator/stdlib/queue.ts:114]
+  assign deq_bits = head; // @[generator/stdlib/queue.ts:116]
+  assign count = ptrMatch ? (maybeFull ? 3'h5 : 3'h0) : ((deqPtr > enqPtr) ? (_T + 3'h5) : _T); // @[generator/stdlib/queue.ts:137]
+  assign head = ram[deqPtr]; // @[generator/stdlib/queue.ts:104]
 
   always @(posedge clock) begin
     if (reset) begin
-      enqPtr <= 3'h0; // @[generator/stdlib/queue.ts:86]
-      deqPtr <= 3'h0; // @[generator/stdlib/queue.ts:87]
-      maybeFull <= 1'b0; // @[generator/stdlib/queue.ts:88]
+      enqPtr <= 3'h0; // @[generator/stdlib/queue.ts:78]
+      deqPtr <= 3'h0; // @[generator/stdlib/queue.ts:79]
+      maybeFull <= 1'b0; // @[generator/stdlib/queue.ts:80]
     end else begin
       if (doEnq) begin
-        enqPtr <= (enqPtr == 3'h4) ? 3'h0 : (enqPtr + 3'h1); // @[generator/stdlib/queue.ts:117]
+        enqPtr <= (enqPtr == 3'h4) ? 3'h0 : (enqPtr + 3'h1); // @[generator/stdlib/queue.ts:109]
       end
       if (doDeq) begin
-        deqPtr <= (deqPtr == 3'h4) ? 3'h0 : (deqPtr + 3'h1); // @[generator/stdlib/queue.ts:118]
+        deqPtr <= (deqPtr == 3'h4) ? 3'h0 : (deqPtr + 3'h1); // @[generator/stdlib/queue.ts:110]
       end
       if (doEnq != doDeq) begin
-        maybeFull <= doEnq; // @[generator/stdlib/queue.ts:120]
+        maybeFull <= doEnq; // @[generator/stdlib/queue.ts:112]
       end
     end
   end
   always @(posedge clock) begin
     if (doEnq) begin
-      ram[enqPtr] <= enq_bits; // @[generator/stdlib/queue.ts:111]
+      ram[enqPtr] <= enq_bits; // @[generator/stdlib/queue.ts:103]
     end
   end
 endmodule

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { generate } from '../../generator';
 import { AxiDma } from '../../accel/dma/dma';
 import { copyScript, type CopyCommand } from '../../accel/dma/script';
-import { DMA_TEST_CONFIG } from '../../generator/designs/dma';
+import { DMA_TEST_CONFIG } from '../../designs/dma';
 import { targetOf } from '../../sim/design';
 import type { AxiResult, AxiScenario, TimingProfile } from '../../sim/axi';
 

@@ -7,7 +7,8 @@ import { expect, test } from 'vitest';
 import { benchTarget, checkProperty, cyclesFor, stream, streamCase, type StreamCase } from './bench';
 import { simulate, type Episode, type EpisodeResult } from '../../sim/vectors';
 import { generate, UInt } from '../../generator';
-import { SideBySide, SkidBuffer } from '../../generator/stdlib';
+import { SkidBuffer } from '../../generator/stdlib';
+import { SideBySide } from '../side-by-side';
 import { targetOf } from '../../sim/design';
 
 const RUNS = 200;

@@ -4,11 +4,11 @@
  * one simulator build instead of one per configuration. The children share
  * the top's clock and reset.
  */
-import { In, Module, Out, instance } from '../hdl/module';
-import { UInt } from '../hdl/types';
+import { In, Module, Out, instance } from '../generator/hdl/module';
+import { UInt } from '../generator/hdl/types';
 
 export class SideBySide extends Module {
-  readonly io: Record<string, import('../hdl/module').Signal>;
+  readonly io: Record<string, import('../generator/hdl/module').Signal>;
   constructor(readonly name: string, readonly parts: Record<string, Module>) {
     super();
     const spec: Record<string, ReturnType<typeof In>> = {};
@@ -17,7 +17,7 @@ export class SideBySide extends Module {
         spec[`${prefix}_${p.name}`] = (p.kind === 'input' ? In : Out)(UInt(p.width));
       }
     }
-    this.io = this.ports(spec) as unknown as Record<string, import('../hdl/module').Signal>;
+    this.io = this.ports(spec) as unknown as Record<string, import('../generator/hdl/module').Signal>;
   }
   override get moduleName(): string {
     return this.name;

@@ -6,8 +6,8 @@
  */
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { generate, writeDesign } from '../back/design';
-import type { VerilogDesign } from '../back/verilog';
+import { generate, writeDesign } from '../generator/back/design';
+import type { VerilogDesign } from '../generator/back/verilog';
 import { loadDesigns, type DesignEntry } from './registry';
 
 export interface GeneratedDesign { entry: DesignEntry; verilog: VerilogDesign }

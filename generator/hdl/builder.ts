@@ -13,6 +13,7 @@ import { Value, toValue, type ValueLike, lit } from './ir';
 import { buildHw, inferType, leaves, type Hw, type HwValue } from './hw';
 import type { Module } from './module';
 import { Signal, checkDrivable, fitTo } from './signal';
+import { VecElem } from './vec';
 import { bindingName, callerLoc, locToString, userStack, type SourceLoc } from './source';
 import type { GroundType, HwType } from './types';
 
@@ -255,6 +256,10 @@ export function connect<T>(dst: T, src: T, type?: HwType): void {
   for (let i = 0; i < d.length; i++) {
     const a = d[i]!, b = s[i]!;
     const [sink, source] = a.flipped ? [b.sig, a.sig] : [a.sig, b.sig];
+    if (sink instanceof VecElem) {
+      sink.set(source);
+      continue;
+    }
     if (!(sink instanceof Signal)) {
       throw new ElaborationError('BAD STRUCTURE', `connect(): leaf ${a.path.join('.')} would drive a computed value, not a signal`, undefined, locToString(loc));
     }

@@ -15,6 +15,7 @@
 import { badParameter } from '../hdl/params';
 import { lit, mux, select, type Value } from '../hdl/ir';
 import { In, Memory, Module, Out, Reg, Wire, connect, instance, pack, unpack, when, type Hw, type Signal } from '../hdl/module';
+import { assert } from '../hdl/verify';
 import { UInt, bitWidth, bitsFor, log2Up, typeToString, type HwType } from '../hdl/types';
 import { Decoupled, fire } from './stream';
 
@@ -69,7 +70,8 @@ export class Queue<T extends HwType> extends Module {
   }
 
   protected build(): void {
-    const { enq, deq } = this.io as unknown as { enq: { valid: Signal; ready: Signal; bits: Hw<T> }; deq: { valid: Signal; ready: Signal; bits: Hw<T> } };
+    const { enq, deq } = this.io;
+    this.checks(enq, deq);
     if (this.storage === 'bram') return this.buildBlockRam(enq, deq);
     const n = this.depth;
     const width = bitWidth(this.payload);
@@ -113,7 +115,7 @@ export class Queue<T extends HwType> extends Module {
 
     deq.valid.set(empty.not());
     enq.ready.set(full.not());
-    connect(deq.bits, unpack(this.payload, head) as unknown as Hw<T>, this.payload);
+    connect(deq.bits, unpack(this.payload, head), this.payload);
 
     if (this.flow) {
       when(enq.valid, () => deq.valid.set(1));
@@ -136,6 +138,22 @@ export class Queue<T extends HwType> extends Module {
       const wrapped = diff.addWrap(n).trunc(cw);
       this.io.count.set(mux(ptrMatch, mux(maybeFull, lit(n, cw), lit(0, cw)), mux(deqPtr.gt(enqPtr), wrapped, diff)));
     }
+  }
+
+  /**
+   * The queue's own checks (simulation and `tcast formal`): a shadow count of
+   * the items taken in and not yet given out never exceeds the depth, equals
+   * `count`, and (without flow or block RAM, whose output lags) is non-zero
+   * exactly when an item is offered, so none is lost or invented.
+   */
+  private checks(enq: Port<T>, deq: Port<T>): void {
+    const n = this.depth;
+    const hw = bitsFor(n + 1);
+    const held = Reg(UInt(hw), { init: 0 });
+    held.set(held.add(fire(enq)).sub(fire(deq)).trunc(hw));
+    assert(held.le(n), `the queue holds at most its depth (${n}) items`);
+    assert(this.io.count.pad(hw).eq(held), 'count is the number of items taken in and not yet given out');
+    if (this.storage !== 'bram' && !this.flow) assert(deq.valid.eq(held.ne(0)), 'an item is offered exactly when the queue holds one: none lost, none invented');
   }
 
   /**
@@ -178,7 +196,7 @@ export class Queue<T extends HwType> extends Module {
 
     deq.valid.set(outbuf.io.deq.valid);
     outbuf.io.deq.ready.set(deq.ready);
-    connect(deq.bits, unpack(this.payload, outbuf.io.deq.bits) as unknown as Hw<T>, this.payload);
+    connect(deq.bits, unpack(this.payload, outbuf.io.deq.bits), this.payload);
 
     inRam.set(inRam.add(doEnq).sub(issue).trunc(cw));
     count.set(count.add(doEnq).sub(doDeq).trunc(cw));

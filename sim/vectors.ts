@@ -168,7 +168,7 @@ export async function buildTarget(target: SimTarget, trace = false): Promise<Bui
     ...(target.files ? { files: target.files } : {}),
     ...(target.sources ? { sources: target.sources } : {}),
     harness: [{ name: `tcast_${target.top}_harness.cpp`, text }],
-    ...(target.defines?.length ? { flags: target.defines.map((d) => `-D${d}`) } : {}),
+    ...(target.defines !== undefined && target.defines.length > 0 ? { flags: target.defines.map((d) => `-D${d}`) } : {}),
     trace,
   });
 }

@@ -24,6 +24,7 @@ export { elaborate } from './hdl/elaborate';
 export type { Elaborated } from './hdl/elaborate';
 export type { Netlist, NetModule, NetSignal, NetMemory, NetInstance, Expr, ExprNode, ExprOp } from './netlist';
 export { ElaborationError } from './hdl/errors';
+export { badParameter } from './hdl/params';
 export type { CheckName } from './hdl/errors';
 export { emitVerilog } from './back/verilog';
 export type { VerilogDesign, VerilogModule, PortInfo } from './back/verilog';

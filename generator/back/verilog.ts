@@ -89,7 +89,7 @@ class Printer {
 
   /** Counts the uses of v and records which of its bits are read (lo..hi; all by default). */
   count(v: Expr, lo = 0, hi = v.width - 1): void {
-    if (v.op === 'cast') return this.count(v.args[0]!, lo, hi);
+    if (v.op === 'cast' && v.name === undefined) return this.count(v.args[0]!, lo, hi);
     this.markRead(v, lo, hi);
     const n = (this.uses.get(v) ?? 0) + 1;
     this.uses.set(v, n);
@@ -117,7 +117,7 @@ class Printer {
     let t = this.temps.get(v);
     if (t) return t;
     const rhs = this.expr(v, true, true);
-    t = this.ns.fresh((v as ExprNode).name ?? `_T`);
+    t = this.ns.fresh(v.op === 'ref' ? '_T' : v.name ?? '_T');
     const line = `  wire ${range(v.width)}${t} = ${rhs};`;
     // A temporary read only in part (the low half of a product, say) is
     // declared at full width so the expression keeps its exact width.
@@ -150,12 +150,15 @@ class Printer {
   expr(v: Expr, top = false, noTemp = false): string {
     if (v.op === 'ref') return this.names.get(v)!;
     if (v.op === 'lit') return v.member ? this.param(v) : literal(v);
-    if (v.op === 'cast') return this.expr(v.args[0]!, top);
+    // A value the source named is declared under its name, even when read once.
+    const named = v.name !== undefined && !noTemp;
+    if (v.op === 'cast' && !named) return this.expr(v.args[0]!, top);
     const t = this.temps.get(v);
     if (t) return t;
     // A slice of a signal is as cheap to repeat as the signal itself.
     const atomic = v.op === 'slice' && stripCast(v.args[0]!).op === 'ref';
-    if (!noTemp && !atomic && ((this.uses.get(v) ?? 0) > 1 || (v.op === 'dshr' && v.signed && !top))) return this.temp(v);
+    if (named || (!noTemp && !atomic && ((this.uses.get(v) ?? 0) > 1 || (v.op === 'dshr' && v.signed && !top)))) return this.temp(v);
+    if (v.op === 'cast') return this.expr(v.args[0]!, top);
     const wrap = (s: string): string => (top ? s : `(${s})`);
     const a = v.args;
     switch (v.op) {

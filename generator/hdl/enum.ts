@@ -63,7 +63,7 @@ export function Enum<const K extends string>(a: string | readonly K[] | Readonly
   const where = locToString(loc);
   const explicit = typeof a === 'string' ? a : undefined;
   const spec = (typeof a === 'string' ? b : a) as readonly K[] | Readonly<Record<K, number>> | undefined;
-  const name = explicit ?? inferName(loc);
+  const name = explicit ?? inferName();
   if (name === undefined) {
     throw new ElaborationError('BAD STRUCTURE', "Enum(): cannot tell the enum's name from this line; pass it first: Enum('State', [...])", undefined, where);
   }

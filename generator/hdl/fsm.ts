@@ -98,6 +98,6 @@ export class Fsm<S extends string> {
  */
 export function FSM<const S extends string>(states: readonly S[], opts: FsmOptions<S> = {}): Fsm<S> {
   const loc = callerLoc();
-  const name = opts.name ?? inferName(loc) ?? 'fsm';
+  const name = opts.name ?? inferName() ?? 'fsm';
   return new Fsm(states, name, opts.init, loc);
 }

@@ -173,7 +173,7 @@ export function Memory<T extends HwType>(depth: number, type: T, opts?: MemoryOp
 export function Memory<T extends HwType>(depth: number, type: T, opts: MemoryOptions = {}): Mem | TypedMemory<T> {
   if (isGround(type) && opts.laneBits === undefined) return GroundMemory(depth, type, { ...(opts.name ? { name: opts.name } : {}) });
   const loc = callerLoc();
-  return typedMemory(depth, type, opts.laneBits, opts.name ?? inferName(loc) ?? 'mem', loc);
+  return typedMemory(depth, type, opts.laneBits, opts.name ?? inferName() ?? 'mem', loc);
 }
 
 function typedMemory<T extends HwType>(depth: number, type: T, laneBits: number | undefined, base: string, loc: SourceLoc | undefined): TypedMemory<T> {
@@ -237,5 +237,5 @@ export class BankedMemory<T extends HwType> {
 /** `BankedMemory(4, 256, T)`: 4 banks of 256 words, interleaved on the address's low bits. */
 export function Banked<T extends HwType>(banks: number, depth: number, type: T, opts: { name?: string } = {}): BankedMemory<T> {
   const loc = callerLoc();
-  return new BankedMemory(opts.name ?? inferName(loc) ?? 'mem', banks, depth, type, loc);
+  return new BankedMemory(opts.name ?? inferName() ?? 'mem', banks, depth, type, loc);
 }

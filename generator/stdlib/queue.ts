@@ -12,10 +12,9 @@
  * RAM with an asynchronous read (`ram`, LUT RAM on an FPGA); depth 1 always
  * uses a register. Any depth >= 1 works, powers of two or not.
  */
-import { ElaborationError } from '../hdl/errors';
+import { badParameter } from '../hdl/params';
 import { lit, mux, select, type Value } from '../hdl/ir';
 import { In, Memory, Module, Out, Reg, Wire, connect, instance, pack, unpack, when, type Hw, type Signal } from '../hdl/module';
-import { callerLoc, locToString } from '../hdl/source';
 import { UInt, bitWidth, bitsFor, log2Up, typeToString, type HwType } from '../hdl/types';
 import { Decoupled, fire } from './stream';
 
@@ -41,14 +40,14 @@ export class Queue<T extends HwType> extends Module {
   constructor(readonly payload: T, opts: QueueOptions) {
     super();
     if (!Number.isInteger(opts.depth) || opts.depth < 1) {
-      throw new ElaborationError('BAD WIDTH', `Queue depth must be a positive integer, got ${opts.depth}`, undefined, locToString(callerLoc()));
+      throw badParameter(`Queue depth must be a positive integer, got ${opts.depth}`);
     }
     this.depth = opts.depth;
     this.storage = opts.storage ?? 'reg';
     this.pipe = opts.pipe ?? false;
     this.flow = opts.flow ?? false;
     if (this.storage === 'bram' && (opts.depth < 2 || this.pipe || this.flow)) {
-      throw new ElaborationError('BAD WIDTH', `a bram Queue needs depth >= 2 and neither pipe nor flow (got depth ${opts.depth}${this.pipe ? ', pipe' : ''}${this.flow ? ', flow' : ''}); use storage 'reg' or 'ram'`, undefined, locToString(callerLoc()));
+      throw badParameter(`a bram Queue needs depth >= 2 and neither pipe nor flow (got depth ${opts.depth}${this.pipe ? ', pipe' : ''}${this.flow ? ', flow' : ''}); use storage 'reg' or 'ram'`);
     }
     this.io = this.ports({
       enq: In(Decoupled(payload)),

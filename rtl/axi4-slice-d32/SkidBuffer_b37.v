@@ -20,7 +20,7 @@ module SkidBuffer_b37 (
   reg [36:0] skidData; // @[generator/stdlib/skid.ts:30]
   wire _T = out_ready | ~outValid;
   wire _T_1 = in_valid & ~skidValid;
-  wire [36:0] _T_2 = {{in_bits_data, in_bits_strb}, in_bits_last};
+  wire [36:0] inBits = {{in_bits_data, in_bits_strb}, in_bits_last};
 
   assign in_ready = ~skidValid; // @[generator/stdlib/skid.ts:33]
   assign out_valid = outValid; // @[generator/stdlib/skid.ts:34]
@@ -53,13 +53,13 @@ module SkidBuffer_b37 (
         outData <= skidData; // @[generator/stdlib/skid.ts:40]
       end else begin
         if (in_valid) begin
-          outData <= _T_2; // @[generator/stdlib/skid.ts:45]
+          outData <= inBits; // @[generator/stdlib/skid.ts:45]
         end
       end
     end
     if (!(_T)) begin
       if (_T_1) begin
-        skidData <= _T_2; // @[generator/stdlib/skid.ts:50]
+        skidData <= inBits; // @[generator/stdlib/skid.ts:50]
       end
     end
   end

@@ -32,7 +32,7 @@ module SkidBuffer_b43 (
   reg [42:0] skidData; // @[generator/stdlib/skid.ts:30]
   wire _T = out_ready | ~outValid;
   wire _T_1 = in_valid & ~skidValid;
-  wire [42:0] _T_2 = {{{{{{{{in_bits_id, in_bits_addr}, in_bits_len}, in_bits_size}, in_bits_burst}, in_bits_lock}, in_bits_cache}, in_bits_prot}, in_bits_qos};
+  wire [42:0] inBits = {{{{{{{{in_bits_id, in_bits_addr}, in_bits_len}, in_bits_size}, in_bits_burst}, in_bits_lock}, in_bits_cache}, in_bits_prot}, in_bits_qos};
 
   assign in_ready = ~skidValid; // @[generator/stdlib/skid.ts:33]
   assign out_valid = outValid; // @[generator/stdlib/skid.ts:34]
@@ -71,13 +71,13 @@ module SkidBuffer_b43 (
         outData <= skidData; // @[generator/stdlib/skid.ts:40]
       end else begin
         if (in_valid) begin
-          outData <= _T_2; // @[generator/stdlib/skid.ts:45]
+          outData <= inBits; // @[generator/stdlib/skid.ts:45]
         end
       end
     end
     if (!(_T)) begin
       if (_T_1) begin
-        skidData <= _T_2; // @[generator/stdlib/skid.ts:50]
+        skidData <= inBits; // @[generator/stdlib/skid.ts:50]
       end
     end
   end

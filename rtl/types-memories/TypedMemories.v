@@ -122,7 +122,7 @@ module TypedMemories (
   end
   always @(posedge clock) begin
     if (kwe & (kaddr[1:0] == 2'h0)) begin
-      banks_b0[kaddr[3:2]] <= kdata;
+      banks_b0[kaddr[3:2]] <= kdata; // @[generator/designs/types.ts:44]
     end
   end
   always @(posedge clock) begin
@@ -130,7 +130,7 @@ module TypedMemories (
   end
   always @(posedge clock) begin
     if (kwe & (kaddr[1:0] == 2'h1)) begin
-      banks_b1[kaddr[3:2]] <= kdata;
+      banks_b1[kaddr[3:2]] <= kdata; // @[generator/designs/types.ts:44]
     end
   end
   always @(posedge clock) begin
@@ -138,7 +138,7 @@ module TypedMemories (
   end
   always @(posedge clock) begin
     if (kwe & (kaddr[1:0] == 2'h2)) begin
-      banks_b2[kaddr[3:2]] <= kdata;
+      banks_b2[kaddr[3:2]] <= kdata; // @[generator/designs/types.ts:44]
     end
   end
   always @(posedge clock) begin
@@ -146,7 +146,7 @@ module TypedMemories (
   end
   always @(posedge clock) begin
     if (kwe & (kaddr[1:0] == 2'h3)) begin
-      banks_b3[kaddr[3:2]] <= kdata;
+      banks_b3[kaddr[3:2]] <= kdata; // @[generator/designs/types.ts:44]
     end
   end
   always @(posedge clock) begin

@@ -35,120 +35,120 @@ module StreamCombinators (
   input  wire fmax_ready,
   output wire [7:0] fmax_bits
 );
-  reg done; // @[generator/stdlib/combinators.ts:55]
-  wire ready; // @[generator/stdlib/combinators.ts:56]
-  reg done_1; // @[generator/stdlib/combinators.ts:55]
-  wire ready_1; // @[generator/stdlib/combinators.ts:56]
-  wire ready_2; // @[generator/stdlib/combinators.ts:72]
-  wire ready_3; // @[generator/stdlib/combinators.ts:88]
-  wire ready_4; // @[generator/stdlib/combinators.ts:72]
-  reg [15:0] acc; // @[generator/stdlib/combinators.ts:106]
-  reg first; // @[generator/stdlib/combinators.ts:107]
-  reg outValid; // @[generator/stdlib/combinators.ts:108]
-  reg [15:0] outBits; // @[generator/stdlib/combinators.ts:109]
-  wire ready_5; // @[generator/stdlib/combinators.ts:110]
-  wire ready_6; // @[generator/stdlib/combinators.ts:138]
-  reg [1:0] count; // @[generator/stdlib/combinators.ts:141]
-  reg [7:0] acc_1; // @[generator/stdlib/combinators.ts:106]
-  reg first_1; // @[generator/stdlib/combinators.ts:107]
-  reg outValid_1; // @[generator/stdlib/combinators.ts:108]
-  reg [7:0] outBits_1; // @[generator/stdlib/combinators.ts:109]
-  wire ready_7; // @[generator/stdlib/combinators.ts:110]
-  wire free = ~outValid_1 | ready_7;
-  wire all = (ready | done) & (ready_1 | done_1);
-  wire _T = in_valid & ~done;
+  reg done_0; // @[generator/designs/types.ts:109]
+  wire ready_0; // @[generator/designs/types.ts:109]
+  reg done_1; // @[generator/designs/types.ts:109]
+  wire ready_1; // @[generator/designs/types.ts:109]
+  wire ready; // @[generator/designs/types.ts:110]
+  wire ready_2; // @[generator/designs/types.ts:112]
+  wire ready_3; // @[generator/designs/types.ts:112]
+  reg [15:0] acc; // @[generator/designs/types.ts:113]
+  reg first; // @[generator/designs/types.ts:113]
+  reg outValid; // @[generator/designs/types.ts:113]
+  reg [15:0] outBits; // @[generator/designs/types.ts:113]
+  wire ready_4; // @[generator/designs/types.ts:113]
+  wire ready_5; // @[generator/designs/types.ts:114]
+  reg [1:0] count; // @[generator/designs/types.ts:114]
+  reg [7:0] acc_1; // @[generator/designs/types.ts:114]
+  reg first_1; // @[generator/designs/types.ts:114]
+  reg outValid_1; // @[generator/designs/types.ts:114]
+  reg [7:0] outBits_1; // @[generator/designs/types.ts:114]
+  wire ready_6; // @[generator/designs/types.ts:114]
+  wire free = ~outValid_1 | ready_6;
+  wire all = (ready_0 | done_0) & (ready_1 | done_1);
+  wire _T = in_valid & ~done_0;
   wire _T_1 = in_valid & ~done_1;
   wire valid = a_valid & b_valid;
-  wire _T_2 = ~outValid | ready_5;
-  wire _T_3 = p_valid & _T_2;
-  wire _T_4 = (outValid & ready_5) ? 1'b0 : outValid;
+  wire free_1 = ~outValid | ready_4;
+  wire _T_2 = p_valid & free_1;
+  wire _T_3 = (outValid & ready_4) ? 1'b0 : outValid;
   wire last = count == 2'h2;
-  wire _T_5 = f_valid & free;
-  wire _T_6 = (outValid_1 & ready_7) ? 1'b0 : outValid_1;
-  wire [15:0] _T_7 = (first ? 16'h0 : acc) + {8'h0, p_bits_data};
-  wire [7:0] next = first_1 ? 8'h0 : acc_1;
-  wire [7:0] _T_8 = (f_bits > next) ? f_bits : next;
+  wire _T_4 = f_valid & free;
+  wire _T_5 = (outValid_1 & ready_6) ? 1'b0 : outValid_1;
+  wire [15:0] next = (first ? 16'h0 : acc) + {8'h0, p_bits_data};
+  wire [7:0] _T_6 = first_1 ? 8'h0 : acc_1;
+  wire [7:0] next_1 = (f_bits > _T_6) ? f_bits : _T_6;
 
-  assign ready = ready_2; // @[generator/stdlib/combinators.ts:73]
+  assign ready_0 = ready; // @[generator/designs/types.ts:110]
   assign ready_1 = o1_ready; // @[generator/designs/types.ts:111]
-  assign ready_2 = o0_ready; // @[generator/designs/types.ts:110]
-  assign ready_3 = ready_4; // @[generator/stdlib/combinators.ts:73]
-  assign ready_4 = ab_ready; // @[generator/designs/types.ts:112]
-  assign ready_5 = sum_ready; // @[generator/designs/types.ts:113]
-  assign ready_6 = free; // @[generator/stdlib/combinators.ts:117]
-  assign ready_7 = fmax_ready; // @[generator/designs/types.ts:114]
-  assign in_ready = all; // @[generator/stdlib/combinators.ts:62]
+  assign ready = o0_ready; // @[generator/designs/types.ts:110]
+  assign ready_2 = ready_3; // @[generator/designs/types.ts:112]
+  assign ready_3 = ab_ready; // @[generator/designs/types.ts:112]
+  assign ready_4 = sum_ready; // @[generator/designs/types.ts:113]
+  assign ready_5 = free; // @[generator/designs/types.ts:114]
+  assign ready_6 = fmax_ready; // @[generator/designs/types.ts:114]
+  assign in_ready = all; // @[generator/designs/types.ts:109]
   assign o0_valid = _T; // @[generator/designs/types.ts:110]
   assign o0_bits = in_bits + 8'h1; // @[generator/designs/types.ts:110]
   assign o1_valid = _T_1; // @[generator/designs/types.ts:111]
   assign o1_bits = in_bits; // @[generator/designs/types.ts:111]
-  assign a_ready = ready_3 & valid; // @[generator/stdlib/combinators.ts:89]
-  assign b_ready = ready_3 & valid; // @[generator/stdlib/combinators.ts:89]
+  assign a_ready = ready_2 & valid; // @[generator/designs/types.ts:112]
+  assign b_ready = ready_2 & valid; // @[generator/designs/types.ts:112]
   assign ab_valid = valid; // @[generator/designs/types.ts:112]
   assign ab_bits = {a_bits, b_bits}; // @[generator/designs/types.ts:112]
-  assign p_ready = _T_2; // @[generator/stdlib/combinators.ts:117]
+  assign p_ready = free_1; // @[generator/designs/types.ts:113]
   assign sum_valid = outValid; // @[generator/designs/types.ts:113]
   assign sum_bits = outBits; // @[generator/designs/types.ts:113]
-  assign f_ready = ready_6; // @[generator/stdlib/combinators.ts:139]
+  assign f_ready = ready_5; // @[generator/designs/types.ts:114]
   assign fmax_valid = outValid_1; // @[generator/designs/types.ts:114]
   assign fmax_bits = outBits_1; // @[generator/designs/types.ts:114]
 
   always @(posedge clock) begin
     if (reset) begin
-      done <= 1'b0; // @[generator/stdlib/combinators.ts:55]
-      done_1 <= 1'b0; // @[generator/stdlib/combinators.ts:55]
-      first <= 1'b1; // @[generator/stdlib/combinators.ts:107]
-      outValid <= 1'b0; // @[generator/stdlib/combinators.ts:108]
-      count <= 2'h0; // @[generator/stdlib/combinators.ts:141]
-      first_1 <= 1'b1; // @[generator/stdlib/combinators.ts:107]
-      outValid_1 <= 1'b0; // @[generator/stdlib/combinators.ts:108]
+      done_0 <= 1'b0; // @[generator/designs/types.ts:109]
+      done_1 <= 1'b0; // @[generator/designs/types.ts:109]
+      first <= 1'b1; // @[generator/designs/types.ts:113]
+      outValid <= 1'b0; // @[generator/designs/types.ts:113]
+      count <= 2'h0; // @[generator/designs/types.ts:114]
+      first_1 <= 1'b1; // @[generator/designs/types.ts:114]
+      outValid_1 <= 1'b0; // @[generator/designs/types.ts:114]
     end else begin
       if (in_valid & all) begin
-        done <= 1'b0; // @[generator/stdlib/combinators.ts:65]
+        done_0 <= 1'b0; // @[generator/designs/types.ts:109]
       end else begin
-        if (_T & ready) begin
-          done <= 1'b1; // @[generator/stdlib/combinators.ts:65]
+        if (_T & ready_0) begin
+          done_0 <= 1'b1; // @[generator/designs/types.ts:109]
         end
       end
       if (in_valid & all) begin
-        done_1 <= 1'b0; // @[generator/stdlib/combinators.ts:65]
+        done_1 <= 1'b0; // @[generator/designs/types.ts:109]
       end else begin
         if (_T_1 & ready_1) begin
-          done_1 <= 1'b1; // @[generator/stdlib/combinators.ts:65]
+          done_1 <= 1'b1; // @[generator/designs/types.ts:109]
         end
       end
-      if (_T_3) begin
+      if (_T_2) begin
         first <= p_bits_last ? 1'b1 : 1'b0;
       end
-      outValid <= _T_3 ? (p_bits_last ? 1'b1 : _T_4) : _T_4;
-      if (f_valid & ready_6) begin
+      outValid <= _T_2 ? (p_bits_last ? 1'b1 : _T_3) : _T_3;
+      if (f_valid & ready_5) begin
         count <= last ? 2'h0 : (count + 2'h1);
       end
-      if (_T_5) begin
+      if (_T_4) begin
         first_1 <= last ? 1'b1 : 1'b0;
       end
-      outValid_1 <= _T_5 ? (last ? 1'b1 : _T_6) : _T_6;
+      outValid_1 <= _T_4 ? (last ? 1'b1 : _T_5) : _T_5;
     end
   end
   always @(posedge clock) begin
-    if (_T_3) begin
+    if (_T_2) begin
       if (!(p_bits_last)) begin
-        acc <= _T_7; // @[generator/stdlib/combinators.ts:125]
+        acc <= next; // @[generator/designs/types.ts:113]
       end
     end
-    if (_T_3) begin
+    if (_T_2) begin
       if (p_bits_last) begin
-        outBits <= _T_7; // @[generator/stdlib/combinators.ts:121]
+        outBits <= next; // @[generator/designs/types.ts:113]
       end
     end
-    if (_T_5) begin
+    if (_T_4) begin
       if (!(last)) begin
-        acc_1 <= _T_8; // @[generator/stdlib/combinators.ts:125]
+        acc_1 <= next_1; // @[generator/designs/types.ts:114]
       end
     end
-    if (_T_5) begin
+    if (_T_4) begin
       if (last) begin
-        outBits_1 <= _T_8; // @[generator/stdlib/combinators.ts:121]
+        outBits_1 <= next_1; // @[generator/designs/types.ts:114]
       end
     end
   end

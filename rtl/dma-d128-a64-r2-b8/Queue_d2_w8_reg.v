@@ -22,14 +22,13 @@ module Queue_d2_w8_reg (
   wire ptrMatch = enqPtr == deqPtr;
   wire full = ptrMatch & maybeFull;
   wire empty = ptrMatch & ~maybeFull;
-  wire head = deqPtr == 1'b0;
-  wire [7:0] head_1 = head ? slot_0 : slot_1;
+  wire [7:0] head = (deqPtr == 1'b0) ? slot_0 : slot_1;
 
   assign doEnq = enq_valid & enq_ready; // @[generator/stdlib/queue.ts:93]
   assign doDeq = deq_valid & deq_ready; // @[generator/stdlib/queue.ts:94]
   assign enq_ready = ~full; // @[generator/stdlib/queue.ts:123]
   assign deq_valid = ~empty; // @[generator/stdlib/queue.ts:122]
-  assign deq_bits = head_1; // @[generator/stdlib/queue.ts:124]
+  assign deq_bits = head; // @[generator/stdlib/queue.ts:124]
   assign count = {maybeFull & ptrMatch, 1'b0} | {1'h0, enqPtr - deqPtr}; // @[generator/stdlib/queue.ts:141]
 
   always @(posedge clock) begin

@@ -154,7 +154,7 @@ function lanesOf(t: HwType, laneBits: number | undefined, base: string, loc: Sou
   if (isGround(t)) {
     if (laneBits === undefined) return [{ key: '', type: t, lo: 0 }];
     if (!Number.isInteger(laneBits) || laneBits < 1 || t.width % laneBits !== 0) {
-      throw new ElaborationError('BAD WIDTH', `laneBits must divide the word width ${t.width}, got ${laneBits}`, base, locToString(loc));
+      throw new ElaborationError('BAD PARAMETER', `laneBits must divide the word width ${t.width}, got ${laneBits}`, base, locToString(loc));
     }
     return Array.from({ length: t.width / laneBits }, (_, i) => ({ key: String(i), type: UInt(laneBits), lo: i * laneBits }));
   }
@@ -196,7 +196,7 @@ export class BankedMemory<T extends HwType> {
   readonly rowBits: number;
   constructor(readonly name: string, readonly count: number, readonly depth: number, readonly type: T, loc: SourceLoc | undefined) {
     if (!Number.isInteger(count) || count < 2 || (count & (count - 1)) !== 0) {
-      throw new ElaborationError('BAD WIDTH', `a banked memory needs a power-of-two number of banks >= 2, got ${count}`, name, locToString(loc));
+      throw new ElaborationError('BAD PARAMETER', `a banked memory needs a power-of-two number of banks >= 2, got ${count}`, name, locToString(loc));
     }
     this.bankBits = log2Up(count);
     this.rowBits = log2Up(depth);

@@ -1,11 +1,11 @@
 /**
  * Memories of any hardware type, with write masks, and banked memories.
  *
- *   const table = Memory(256, Bundle({ row: UInt(24), count: UInt(8) }));
- *   table.write(a, { row, count });            // both fields
- *   table.write(b, { count: c1 });             // only `count` (a field left out is not written)
- *   table.write(b, { row, count }, { count: en }); // `count` only while en (a per-field mask)
- *   const e = table.read(addr);                // { row, count }, a cycle later
+ *   const rows = Memory(256, Bundle({ row: UInt(24), count: UInt(8) }));
+ *   rows.write(a, { row, count });            // both fields
+ *   rows.write(b, { count: c1 });             // only `count` (a field left out is not written)
+ *   rows.write(b, { row, count }, { count: en }); // `count` only while en (a per-field mask)
+ *   const e = rows.read(addr);                // { row, count }, a cycle later
  *
  *   const lanes = Memory(64, Vec(4, UInt(8)));  // mask: one bit per element
  *   lanes.write(a, bytes, strb);               // element i written when strb bit i is 1
@@ -14,7 +14,7 @@
  * The words are stored packed (as pack() lays them out: first field or
  * element in the most significant bits) in one memory. A write of every lane
  * without a mask writes the whole word; otherwise each lane it holds is a
- * write of that lane's bits (`table[a][11:8] <= ...`) under its mask bit,
+ * write of that lane's bits (`rows[a][11:8] <= ...`) under its mask bit,
  * the byte-enable pattern that Yosys infers as one $mem with per-bit write
  * enables (and FPGA flows map to one RAM with byte enables).
  *

@@ -11,6 +11,7 @@ import type { Mem } from './memory';
 import type { Module } from './module';
 import { Signal } from './signal';
 import type { SourceLoc } from './source';
+import { verifStmts } from './verify';
 
 export function lower(nets: readonly ModuleNet[]): Netlist {
   const sigs = new Map<Signal, NetSignal>();
@@ -87,6 +88,7 @@ export function lower(nets: readonly ModuleNet[]): Netlist {
       instances: m.instances.map((i) => ({ name: i.name, module: mods.get(i.module)!, loc: i.loc })),
       comb,
       regs,
+      checks: verifStmts(m).map((v) => ({ kind: v.kind, cond: expr(v.cond), en: expr(v.en), message: v.message, args: v.args.map(expr), loc: v.loc })),
       names: m.ns.names(),
     };
     mods.set(m, nm);

@@ -15,6 +15,7 @@
 import { badParameter } from '../hdl/params';
 import { lit, mux, select, type Value } from '../hdl/ir';
 import { In, Memory, Module, Out, Reg, Wire, connect, instance, pack, unpack, when, type Hw, type Signal } from '../hdl/module';
+import { assert } from '../hdl/verify';
 import { UInt, bitWidth, bitsFor, log2Up, typeToString, type HwType } from '../hdl/types';
 import { Decoupled, fire } from './stream';
 
@@ -78,6 +79,7 @@ export class Queue<T extends HwType> extends Module {
 
   protected build(): void {
     const { enq, deq } = this.io;
+    this.checks(enq, deq);
     if (this.storage === 'bram') return this.buildBlockRam(enq, deq);
     const n = this.depth;
     const width = bitWidth(this.payload);
@@ -144,6 +146,22 @@ export class Queue<T extends HwType> extends Module {
       const wrapped = diff.addWrap(n).trunc(cw);
       this.io.count.set(mux(ptrMatch, mux(maybeFull, lit(n, cw), lit(0, cw)), mux(deqPtr.gt(enqPtr), wrapped, diff)));
     }
+  }
+
+  /**
+   * The queue's own checks (simulation and `tcast formal`): a shadow count of
+   * the items taken in and not yet given out never exceeds the depth, equals
+   * `count`, and (without flow or block RAM, whose output lags) is non-zero
+   * exactly when an item is offered, so none is lost or invented.
+   */
+  private checks(enq: Port<T>, deq: Port<T>): void {
+    const n = this.depth;
+    const hw = bitsFor(n + 1);
+    const held = Reg(UInt(hw), { init: 0 });
+    held.set(held.add(fire(enq)).sub(fire(deq)).trunc(hw));
+    assert(held.le(n), `the queue holds at most its depth (${n}) items`);
+    assert(this.io.count.pad(hw).eq(held), 'count is the number of items taken in and not yet given out');
+    if (this.storage !== 'bram' && !this.flow) assert(deq.valid.eq(held.ne(0)), 'an item is offered exactly when the queue holds one: none lost, none invented');
   }
 
   /**

@@ -31,6 +31,11 @@ export interface SimTarget {
   clock: string;
   /** Synchronous reset input. Without one, state carries over between episodes. */
   reset?: { name: string; activeLow: boolean };
+  /**
+   * Verilog macros to define for this build (part of the cache key). `SYNTHESIS`
+   * compiles out the design's assert/assume/cover/printf (the synthesis view).
+   */
+  defines?: string[];
 }
 
 /** Port names of a ready/valid stream. */
@@ -163,6 +168,7 @@ export async function buildTarget(target: SimTarget, trace = false): Promise<Bui
     ...(target.files ? { files: target.files } : {}),
     ...(target.sources ? { sources: target.sources } : {}),
     harness: [{ name: `tcast_${target.top}_harness.cpp`, text }],
+    ...(target.defines?.length ? { flags: target.defines.map((d) => `-D${d}`) } : {}),
     trace,
   });
 }

@@ -15,13 +15,13 @@ module Queue_d1024_b36_bram (
   output wire [10:0] count
 );
   reg [10:0] held; // @[generator/stdlib/queue.ts:160]
-  reg [9:0] wptr; // @[generator/stdlib/queue.ts:182]
-  reg [9:0] rptr; // @[generator/stdlib/queue.ts:183]
-  reg [10:0] count_1; // @[generator/stdlib/queue.ts:184]
-  reg [10:0] inRam; // @[generator/stdlib/queue.ts:185]
-  reg inFlight; // @[generator/stdlib/queue.ts:186]
-  reg [35:0] rdata; // @[generator/stdlib/queue.ts:199]
-  reg [35:0] ram [0:1023]; // @[generator/stdlib/queue.ts:181]
+  reg [9:0] wptr; // @[generator/stdlib/queue.ts:183]
+  reg [9:0] rptr; // @[generator/stdlib/queue.ts:184]
+  reg [10:0] count_1; // @[generator/stdlib/queue.ts:185]
+  reg [10:0] inRam; // @[generator/stdlib/queue.ts:186]
+  reg inFlight; // @[generator/stdlib/queue.ts:187]
+  reg [35:0] rdata; // @[generator/stdlib/queue.ts:200]
+  reg [35:0] ram [0:1023]; // @[generator/stdlib/queue.ts:182]
   wire outbuf_enq_valid;
   /* verilator lint_off UNUSEDSIGNAL */
   wire outbuf_enq_ready;
@@ -45,7 +45,7 @@ module Queue_d1024_b36_bram (
   wire [12:0] _T_2 = {1'h0, {1'h0, inRam} + {11'h0, doEnq}} - {12'h0, issue};
   /* verilator lint_on UNUSEDSIGNAL */
 
-  Queue_d2_w36_reg_flow outbuf ( // @[generator/stdlib/queue.ts:187]
+  Queue_d2_w36_reg_flow outbuf ( // @[generator/stdlib/queue.ts:188]
     .clock(clock),
     .reset(reset),
     .enq_valid(outbuf_enq_valid),
@@ -57,44 +57,44 @@ module Queue_d1024_b36_bram (
     .count(outbuf_count)
   );
 
-  assign outbuf_enq_valid = inFlight; // @[generator/stdlib/queue.ts:202]
-  assign outbuf_enq_bits = rdata; // @[generator/stdlib/queue.ts:203]
-  assign outbuf_deq_ready = deq_ready; // @[generator/stdlib/queue.ts:206]
-  assign enq_ready = count_1 < 11'h400; // @[generator/stdlib/queue.ts:191]
-  assign deq_valid = outbuf_deq_valid; // @[generator/stdlib/queue.ts:205]
-  assign deq_bits_row = outbuf_deq_bits[35:12]; // @[generator/stdlib/queue.ts:207]
-  assign deq_bits_bag = outbuf_deq_bits[11:0]; // @[generator/stdlib/queue.ts:207]
-  assign count = count_1; // @[generator/stdlib/queue.ts:211]
+  assign outbuf_enq_valid = inFlight; // @[generator/stdlib/queue.ts:203]
+  assign outbuf_enq_bits = rdata; // @[generator/stdlib/queue.ts:204]
+  assign outbuf_deq_ready = deq_ready; // @[generator/stdlib/queue.ts:207]
+  assign enq_ready = count_1 < 11'h400; // @[generator/stdlib/queue.ts:192]
+  assign deq_valid = outbuf_deq_valid; // @[generator/stdlib/queue.ts:206]
+  assign deq_bits_row = outbuf_deq_bits[35:12]; // @[generator/stdlib/queue.ts:208]
+  assign deq_bits_bag = outbuf_deq_bits[11:0]; // @[generator/stdlib/queue.ts:208]
+  assign count = count_1; // @[generator/stdlib/queue.ts:212]
 
   always @(posedge clock) begin
     if (reset) begin
       held <= 11'h0; // @[generator/stdlib/queue.ts:160]
-      wptr <= 10'h0; // @[generator/stdlib/queue.ts:182]
-      rptr <= 10'h0; // @[generator/stdlib/queue.ts:183]
-      count_1 <= 11'h0; // @[generator/stdlib/queue.ts:184]
-      inRam <= 11'h0; // @[generator/stdlib/queue.ts:185]
-      inFlight <= 1'b0; // @[generator/stdlib/queue.ts:186]
+      wptr <= 10'h0; // @[generator/stdlib/queue.ts:183]
+      rptr <= 10'h0; // @[generator/stdlib/queue.ts:184]
+      count_1 <= 11'h0; // @[generator/stdlib/queue.ts:185]
+      inRam <= 11'h0; // @[generator/stdlib/queue.ts:186]
+      inFlight <= 1'b0; // @[generator/stdlib/queue.ts:187]
     end else begin
       held <= _T[10:0]; // @[generator/stdlib/queue.ts:161]
       if (doEnq) begin
-        wptr <= wptr + 10'h1; // @[generator/stdlib/queue.ts:194]
+        wptr <= wptr + 10'h1; // @[generator/stdlib/queue.ts:195]
       end
       if (issue) begin
-        rptr <= rptr + 10'h1; // @[generator/stdlib/queue.ts:200]
+        rptr <= rptr + 10'h1; // @[generator/stdlib/queue.ts:201]
       end
-      count_1 <= _T_1[10:0]; // @[generator/stdlib/queue.ts:210]
-      inRam <= _T_2[10:0]; // @[generator/stdlib/queue.ts:209]
-      inFlight <= issue; // @[generator/stdlib/queue.ts:201]
+      count_1 <= _T_1[10:0]; // @[generator/stdlib/queue.ts:211]
+      inRam <= _T_2[10:0]; // @[generator/stdlib/queue.ts:210]
+      inFlight <= issue; // @[generator/stdlib/queue.ts:202]
     end
   end
   always @(posedge clock) begin
     if (doEnq) begin
-      ram[wptr] <= {enq_bits_row, enq_bits_bag}; // @[generator/stdlib/queue.ts:193]
+      ram[wptr] <= {enq_bits_row, enq_bits_bag}; // @[generator/stdlib/queue.ts:194]
     end
   end
   always @(posedge clock) begin
     if (issue) begin
-      rdata <= ram[rptr]; // @[generator/stdlib/queue.ts:199]
+      rdata <= ram[rptr]; // @[generator/stdlib/queue.ts:200]
     end
   end
 
@@ -104,6 +104,7 @@ module Queue_d1024_b36_bram (
     if (!reset) begin
       assert (held <= 11'h400); // @[generator/stdlib/queue.ts:162] the queue holds at most its depth (1024) items
       assert (count == held); // @[generator/stdlib/queue.ts:163] count is the number of items taken in and not yet given out
+      cover (held == 11'h400); // @[generator/stdlib/queue.ts:165] the queue fills up
     end
   end
 `else

@@ -68,7 +68,10 @@ const EMPTY: UserStack = { frames: [], key: '' };
 /** The frames outside the DSL core (node internals and node_modules skipped too). */
 export function userStack(): UserStack {
   const limit = Error.stackTraceLimit;
-  Error.stackTraceLimit = 14;
+  // Deep enough that the DSL core's own frames (a Vec.at tree, a stdlib helper
+  // inside a child's build) never push the user's frames out: two nodes of
+  // one call must get the same key whatever depth inside the core built them.
+  Error.stackTraceLimit = 40;
   const stack = new Error().stack;
   Error.stackTraceLimit = limit;
   if (!stack) return EMPTY;

@@ -1,18 +1,22 @@
 import { join, relative } from 'node:path';
-import { EXIT, parseOptions, type Command } from '../command';
+import { EXIT, UsageError, parseOptions, type Command } from '../command';
+import { checkOutDir } from '../io';
 import { driftAgainst, generateAll, writeAll } from '../../generator/designs/emit';
 import { loadDesigns } from '../../generator/designs/registry';
 import { projectRoot } from '../../generator/hdl/source';
 
-const help = `Usage: tcast generate [DESIGN...] [--out DIR] [--check] [--list] [--json]
+const help = `Usage: tcast generate [DESIGN...] [--out DIR] [--force] [--check] [--list] [--json]
 
 Elaborates the shipped designs (generator/designs/*.ts) and writes their
 Verilog: DIR/<design>/<Module>.v, DIR/<design>/files.f and DIR/designs.json.
-With no DESIGN, generates all of them and removes directories of designs that
-no longer exist.
+With no DESIGN, generates all of them and removes the files of designs that
+no longer exist. DIR/designs.json is the record of what tcast wrote: only
+files it lists are ever removed, and a non-empty DIR without one is refused.
 
 Options:
   --out DIR   where to write (default: rtl/ in the project)
+  --force     write into a non-empty DIR that tcast did not create (beside
+              its files; none of them is removed)
   --check     write nothing; exit 1 if DIR differs from what the generators produce
   --list      list the designs and exit
   --json      print a JSON summary instead of text
@@ -25,15 +29,16 @@ const command: Command = {
   help,
   async run(argv) {
     const { values, positionals } = parseOptions('generate', argv, {
-      out: { type: 'string' }, check: { type: 'boolean' }, list: { type: 'boolean' }, json: { type: 'boolean' },
+      out: { type: 'string' }, force: { type: 'boolean' }, check: { type: 'boolean' }, list: { type: 'boolean' }, json: { type: 'boolean' },
     }, true);
+    if (values.check && values.out !== undefined && values.out.trim() === '') throw new UsageError('--out is empty; give a directory');
     if (values.list) {
       const ds = await loadDesigns();
       if (values.json) console.log(JSON.stringify(ds.map((d) => ({ name: d.name, summary: d.summary })), null, 2));
       else for (const d of ds) console.log(`${d.name.padEnd(28)} ${d.summary}`);
       return EXIT.ok;
     }
-    const root = values.out ?? join(projectRoot, 'rtl');
+    const root = values.out === undefined ? join(projectRoot, 'rtl') : values.check ? values.out : checkOutDir(values.out, '--out');
     const t0 = Date.now();
     const ds = await generateAll(positionals);
     if (values.check) {
@@ -43,7 +48,7 @@ const command: Command = {
       else console.log(`${ds.length} designs match ${relative(process.cwd(), root) || '.'}`);
       return drift.length ? EXIT.failed : EXIT.ok;
     }
-    const files = writeAll(ds, root, positionals.length === 0);
+    const files = writeAll(ds, root, positionals.length === 0, { force: values.force === true });
     const secs = (Date.now() - t0) / 1000;
     if (values.json) {
       console.log(JSON.stringify({ out: root, seconds: secs, designs: ds.map((d) => ({ name: d.entry.name, top: d.verilog.top, modules: d.verilog.modules.length })) }, null, 2));

@@ -5,8 +5,9 @@
  * file renamed into place), so a command never reports success for an output
  * it did not write.
  */
-import { accessSync, closeSync, constants, createWriteStream, existsSync, openSync, renameSync, rmSync, statSync, writeFileSync, type WriteStream } from 'node:fs';
+import { accessSync, closeSync, constants, createWriteStream, existsSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, type WriteStream } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
+import { projectRoot } from '../generator/hdl/source';
 import { onCleanup } from '../sim/proc';
 import { UsageError } from './command';
 
@@ -200,3 +201,45 @@ export function stageFile(path: string, what: string): StagedFile {
 }
 
 export { fsReason };
+
+// ------------------------------------------------------------------ rtl/designs.json
+
+/** An entry of a generated tree's designs.json (see generator/designs/emit.ts). */
+export interface DesignIndexEntry {
+  name: string;
+  top: string;
+  modules: string[];
+  ports: { name: string; dir: 'input' | 'output'; width: number }[];
+  clock: string | null;
+  reset: { name: string; activeLow: boolean } | null;
+}
+
+/** Reads and checks ROOT/designs.json; a missing or malformed index is a one-line UsageError. */
+export function readDesignIndex(root: string): DesignIndexEntry[] {
+  const path = join(root, 'designs.json');
+  const fix = `run 'tcast generate${resolve(root) === resolve(projectRoot, 'rtl') ? '' : ` --out ${root}`}' to write it`;
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new UsageError(`cannot read ${path} (${fsReason(e)}): ${fix}`);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw new UsageError(`${path} is not valid JSON (${(e as Error).message}): ${fix}`);
+  }
+  const bad = (why: string) => new UsageError(`${path} is not a tcast design index (${why}): ${fix}`);
+  if (!Array.isArray(raw)) throw bad('not a JSON array');
+  raw.forEach((e: unknown, i) => {
+    const o = e as Record<string, unknown>;
+    if (typeof o !== 'object' || o === null) throw bad(`entry ${i} is not an object`);
+    if (typeof o.name !== 'string' || !/^[a-z0-9][a-z0-9-]*$/.test(o.name)) throw bad(`entry ${i} has no valid "name"`);
+    if (typeof o.top !== 'string') throw bad(`${o.name}: no "top"`);
+    if (!Array.isArray(o.modules) || !o.modules.every((m) => typeof m === 'string' && /^[A-Za-z_][A-Za-z0-9_$]*$/.test(m))) throw bad(`${o.name}: "modules" is not a list of module names`);
+    if (!Array.isArray(o.ports) || !o.ports.every((p: Record<string, unknown>) => typeof p?.name === 'string' && (p.dir === 'input' || p.dir === 'output') && Number.isInteger(p.width))) throw bad(`${o.name}: "ports" is not a port list`);
+    if (o.clock !== null && o.clock !== undefined && typeof o.clock !== 'string') throw bad(`${o.name}: "clock" is not a port name`);
+  });
+  return (raw as DesignIndexEntry[]).map((e) => ({ ...e, clock: e.clock ?? null, reset: e.reset ?? null }));
+}

@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { EXIT, isUserFacing, type Command } from './command';
 import { fsReason } from './io';
+import { reportLockWaits } from '../sim/cache';
 import { exitOnSignals, killChildren, runCleanups } from '../sim/proc';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -104,6 +105,7 @@ export async function main(argv: string[]): Promise<number> {
 export function runCli(argv = process.argv.slice(2)): void {
   exitOnSignals();
   const cmd = argv[0] && !argv[0].startsWith('-') ? `tcast ${argv[0]}` : 'tcast';
+  reportLockWaits((m) => process.stderr.write(`${cmd}: ${m}\n`));
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {
     killChildren();
     runCleanups();

@@ -14,6 +14,7 @@ export {
 export type { Hw, HwValue, PortSpec, ModuleOptions, ResetSpec, Clocking } from './hdl/module';
 export { elaborate } from './hdl/elaborate';
 export type { Elaborated } from './hdl/elaborate';
+export type { Netlist, NetModule, NetSignal, NetMemory, NetInstance, Expr, ExprNode, ExprOp } from './netlist';
 export { ElaborationError } from './hdl/errors';
 export type { CheckName } from './hdl/errors';
 export { emitVerilog } from './back/verilog';

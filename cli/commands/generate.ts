@@ -1,23 +1,27 @@
-import { join, relative } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { EXIT, UsageError, parseOptions, type Command } from '../command';
 import { checkOutDir } from '../io';
 import { driftAgainst, generateAll, writeAll } from '../../generator/designs/emit';
 import { loadDesigns } from '../../generator/designs/registry';
 import { projectRoot } from '../../generator/hdl/source';
+import { docsDrift, writeDocs } from '../gendocs';
 
 const help = `Usage: tcast generate [DESIGN...] [--out DIR] [--force] [--check] [--list] [--json]
 
 Elaborates the shipped designs (generator/designs/*.ts) and writes their
 Verilog: DIR/<design>/<Module>.v, DIR/<design>/files.f and DIR/designs.json.
-With no DESIGN, generates all of them and removes the files of designs that
-no longer exist. DIR/designs.json is the record of what tcast wrote: only
-files it lists are ever removed, and a non-empty DIR without one is refused.
+With no DESIGN, generates all of them, removes the files of designs that no
+longer exist, and rewrites the generated sections of the docs (register
+tables from their RegisterMap declarations, cli/gendocs.ts; only when DIR is
+the project's rtl/). DIR/designs.json
+is the record of what tcast wrote: only files it lists are ever removed, and
+a non-empty DIR without one is refused.
 
 Options:
   --out DIR   where to write (default: rtl/ in the project)
   --force     write into a non-empty DIR that tcast did not create (beside
               its files; none of them is removed)
-  --check     write nothing; exit 1 if DIR differs from what the generators produce
+  --check     write nothing; exit 1 if DIR (or a generated doc section) differs from what the generators produce
   --list      list the designs and exit
   --json      print a JSON summary instead of text
 
@@ -39,22 +43,26 @@ const command: Command = {
       return EXIT.ok;
     }
     const root = values.out === undefined ? join(projectRoot, 'rtl') : values.check ? values.out : checkOutDir(values.out, '--out');
+    // The docs' generated sections belong to the project: only a full generation into its rtl/ touches them.
+    const withDocs = positionals.length === 0 && resolve(root) === resolve(projectRoot, 'rtl');
     const t0 = Date.now();
     const ds = await generateAll(positionals);
     if (values.check) {
-      const drift = driftAgainst(ds, root);
+      const drift = [...driftAgainst(ds, root), ...(withDocs ? docsDrift(projectRoot).map((f) => join(projectRoot, f)) : [])];
       if (values.json) console.log(JSON.stringify({ drift: drift.map((f) => relative(process.cwd(), f)) }, null, 2));
-      else if (drift.length) console.log(`rtl drift (run 'npm run generate' and commit):\n${drift.map((f) => `  ${relative(process.cwd(), f)}`).join('\n')}`);
+      else if (drift.length) console.log(`drift (run 'npm run generate' and commit):\n${drift.map((f) => `  ${relative(process.cwd(), f)}`).join('\n')}`);
       else console.log(`${ds.length} designs match ${relative(process.cwd(), root) || '.'}`);
       return drift.length ? EXIT.failed : EXIT.ok;
     }
     const files = writeAll(ds, root, positionals.length === 0, { force: values.force === true });
+    const docs = withDocs ? writeDocs(projectRoot) : [];
     const secs = (Date.now() - t0) / 1000;
     if (values.json) {
       console.log(JSON.stringify({ out: root, seconds: secs, designs: ds.map((d) => ({ name: d.entry.name, top: d.verilog.top, modules: d.verilog.modules.length })) }, null, 2));
     } else {
       for (const d of ds) console.log(`  ${d.entry.name.padEnd(28)} ${d.verilog.top} (${d.verilog.modules.length} module${d.verilog.modules.length > 1 ? 's' : ''})`);
       console.log(`wrote ${files.length} Verilog files for ${ds.length} designs to ${relative(process.cwd(), root) || '.'} in ${secs.toFixed(1)} s`);
+      for (const f of docs) console.log(`updated the generated sections of ${f}`);
     }
     return EXIT.ok;
   },

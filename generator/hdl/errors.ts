@@ -16,7 +16,8 @@ export type CheckName =
   | 'LITERAL OVERFLOW'
   | 'TYPE MISMATCH'
   | 'CROSS MODULE REFERENCE'
-  | 'BAD STRUCTURE';
+  | 'BAD STRUCTURE'
+  | 'BAD PARAMETER';
 
 export class ElaborationError extends Error {
   readonly userFacing = true;

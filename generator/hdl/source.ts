@@ -8,22 +8,14 @@
 import { readFileSync } from 'node:fs';
 import { dirname, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { SourceLoc } from '../netlist/loc';
 
 const coreDir = dirname(fileURLToPath(import.meta.url));
 
 /** The repository root: locators are relative to it so output is machine-independent. */
 export const projectRoot = resolve(coreDir, '..', '..');
 
-export interface SourceLoc {
-  /** Path relative to the project root, with forward slashes. */
-  readonly file: string;
-  readonly line: number;
-  readonly column: number;
-}
-
-export function locToString(loc: SourceLoc | undefined): string {
-  return loc ? `${loc.file}:${loc.line}` : '';
-}
+export { locToString, type SourceLoc } from '../netlist/loc';
 
 const frameRe = /\(?((?:file:\/\/)?[^()\s]+?):(\d+):(\d+)\)?$/;
 

@@ -1,3 +1,4 @@
 /** AXI4 / AXI4-Lite bundles and helpers. */
 export * from './bundles';
 export * from './lite';
+export * from './regmap';

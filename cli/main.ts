@@ -12,11 +12,17 @@ import { exitOnSignals, killChildren, runCleanups } from '../sim/proc';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
-async function loadCommands(): Promise<Command[]> {
+/**
+ * Loads the commands: only `only` (the file cli/commands/ONLY.ts) when it
+ * exists, so that a command does not pay for loading the others; all of them
+ * otherwise (for the help and for an unknown name).
+ */
+async function loadCommands(only?: string): Promise<Command[]> {
   const dir = join(here, 'commands');
-  const files = readdirSync(dir)
+  const all = readdirSync(dir)
     .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))
     .sort();
+  const files = only !== undefined && all.includes(`${only}.ts`) ? [`${only}.ts`] : all;
   const cmds: Command[] = [];
   for (const f of files) {
     const mod = (await import(pathToFileURL(join(dir, f)).href)) as { default?: Command };
@@ -61,12 +67,12 @@ function environmentMessage(e: unknown): string | undefined {
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const cmds = await loadCommands();
   const [name, ...rest] = argv;
   if (name === '--version' || name === '-V') {
     console.log(`tcast ${version()}`);
     return EXIT.ok;
   }
+  const cmds = await loadCommands(name && /^[a-z][a-z0-9-]*$/.test(name) ? name : undefined);
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     console.log(topHelp(cmds));
     return name ? EXIT.ok : EXIT.usage;

@@ -187,7 +187,7 @@ const verified = new Set<string>();
  * checked for a complete ELF image and gets its hash recorded. Returns the
  * reason when the entry is damaged, undefined when there is none.
  */
-async function readHit(dir: string): Promise<{ meta: Meta } | { bad: string } | undefined> {
+export async function checkCacheEntry(dir: string): Promise<{ meta: Meta } | { bad: string } | undefined> {
   let meta: Meta;
   try {
     meta = JSON.parse(await readFile(join(dir, 'meta.json'), 'utf8')) as Meta;
@@ -236,10 +236,10 @@ async function obtain(spec: BuildSpec, sources: VerilogSource[], key: string): P
     countBuild('hit');
     return { binary: join(dir, m.binary), cached: true, key, buildSeconds: m.buildSeconds, elapsedSeconds: 0, dir };
   };
-  const quick = await readHit(dir);
+  const quick = await checkCacheEntry(dir);
   if (quick && 'meta' in quick) return hit(quick.meta);
   return withLock(key, async () => {
-    const again = await readHit(dir);
+    const again = await checkCacheEntry(dir);
     if (again && 'meta' in again) return hit(again.meta);
     await sweepDebris(root);
     // A damaged entry is set aside (so a process using it keeps its files) and rebuilt.
@@ -257,7 +257,7 @@ async function obtain(spec: BuildSpec, sources: VerilogSource[], key: string): P
       await rename(tmp, dir);
     } catch (e) {
       await rm(tmp, { recursive: true, force: true });
-      const other = e instanceof BuildError ? undefined : await readHit(dir);
+      const other = e instanceof BuildError ? undefined : await checkCacheEntry(dir);
       if (!other || !('meta' in other)) throw cacheWriteError(e, root);
       meta = other.meta;
     } finally {

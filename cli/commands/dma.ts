@@ -15,7 +15,7 @@ import { describeResult, simulateAxi, type TimingProfile } from '../../sim/axi';
 
 const help = `tcast dma: run one copy of the DMA engine against the AXI memory model and protocol checker
 
-Usage: tcast dma --len BYTES [--src ADDR] [--dst ADDR] [--data-bits N] [--addr-bits N] [--max-reads N] [--max-burst N]
+Usage: tcast dma --len BYTES [--src ADDR] [--dst ADDR] [--data-bits N] [--addr-bits N] [--max-reads N] [--max-writes N] [--max-burst N]
                  [--read-latency N] [--read-jitter N] [--write-latency N] [--reorder] [--interleave]
                  [--ready P] [--gap P] [--seed N] [--trace-fst FILE] [--json]
 
@@ -33,6 +33,7 @@ Options:
   --data-bits N       AXI data width, 32..1024 (default 64)
   --addr-bits N       AXI address width, 12..64 (default 32)
   --max-reads N       read bursts in flight in the engine (default 4)
+  --max-writes N      write bursts awaiting B in the engine (default 4; the defaults are rtl/dma-d64-r4-b16)
   --max-burst N       beats per burst (default 16)
   --read-latency N    memory read latency in cycles (default 20); --read-jitter N adds 0..N
   --write-latency N   cycles from the last W beat to B (default 10)
@@ -75,7 +76,7 @@ const command: Command = {
   async run(argv) {
     const { values } = parseOptions('dma', argv, {
       len: { type: 'string' }, src: { type: 'string' }, dst: { type: 'string' }, 'data-bits': { type: 'string' }, 'addr-bits': { type: 'string' },
-      'max-reads': { type: 'string' }, 'max-burst': { type: 'string' }, 'read-latency': { type: 'string' }, 'read-jitter': { type: 'string' },
+      'max-reads': { type: 'string' }, 'max-writes': { type: 'string' }, 'max-burst': { type: 'string' }, 'read-latency': { type: 'string' }, 'read-jitter': { type: 'string' },
       'write-latency': { type: 'string' }, reorder: { type: 'boolean' }, interleave: { type: 'boolean' }, ready: { type: 'string' },
       gap: { type: 'string' }, seed: { type: 'string' }, 'trace-fst': { type: 'string' }, json: { type: 'boolean' },
     });
@@ -99,7 +100,11 @@ const command: Command = {
     const maxBurst = intOption('--max-burst', values['max-burst'], 16, 0, 1 << 20);
     let dma: AxiDma;
     try {
-      dma = new AxiDma({ dataBits, addrBits, maxReads: intOption('--max-reads', values['max-reads'], 4, 0, 1 << 20), maxBurst });
+      dma = new AxiDma({
+        dataBits, addrBits, maxBurst,
+        maxReads: intOption('--max-reads', values['max-reads'], 4, 0, 1 << 20),
+        maxWrites: intOption('--max-writes', values['max-writes'], 4, 0, 1 << 20),
+      });
     } catch (e) {
       throw new UsageError((e as Error).message);
     }

@@ -8,7 +8,7 @@ import { Progress } from '../progress';
 import { projectRoot } from '../../generator/hdl/source';
 import { MAX_EPISODE_CYCLES, openStream, type PortSpec, type SimStream, type SimTarget } from '../../sim/vectors';
 
-const help = `Usage: tcast sim DESIGN --vectors FILE [--out FILE] [--trace-fst FILE] [--reset-cycles N] [--json]
+const help = `Usage: tcast sim DESIGN --vectors FILE [--out FILE] [--trace-fst FILE] [--reset-cycles N] [--rtl DIR] [--json]
 
 Runs cycle-by-cycle input vectors through a shipped design (rtl/DESIGN) in
 Verilator and writes the output vectors. The model is built once and cached.
@@ -34,6 +34,7 @@ Options:
   --out FILE         write the outputs there (default: standard output)
   --trace-fst FILE   also write an FST waveform (GTKWave, Surfer)
   --reset-cycles N   cycles of reset before cycle 0 (default 2)
+  --rtl DIR          the generated tree that holds DESIGN (default: rtl/)
   --json             print {"design": ..., "ports": [...], "cycles": [[...], ...]} instead
 
 Every output is checked before the simulation starts and written whole or
@@ -112,7 +113,7 @@ const command: Command = {
   help,
   async run(argv) {
     const { values, positionals } = parseOptions('sim', argv, {
-      vectors: { type: 'string' }, out: { type: 'string' }, 'trace-fst': { type: 'string' }, 'reset-cycles': { type: 'string' }, json: { type: 'boolean' },
+      vectors: { type: 'string' }, out: { type: 'string' }, 'trace-fst': { type: 'string' }, 'reset-cycles': { type: 'string' }, rtl: { type: 'string' }, json: { type: 'boolean' },
     }, true);
     if (positionals.length !== 1) throw new UsageError("give exactly one DESIGN (see 'tcast generate --list')");
     if (values.vectors === undefined) throw new UsageError("--vectors FILE is required; see 'tcast sim --help'");
@@ -122,7 +123,9 @@ const command: Command = {
     if (outPath && tracePath && outPath === tracePath) throw new UsageError('--out and --trace-fst name the same file');
     const resetCycles = intOption('--reset-cycles', values['reset-cycles'], 2, 0, MAX_EPISODE_CYCLES);
     const name = positionals[0]!;
-    const index = readDesignIndex(join(projectRoot, 'rtl'));
+    if (values.rtl !== undefined && values.rtl.trim() === '') throw new UsageError('--rtl is empty; give the generated tree (default rtl/)');
+    const rtl = values.rtl ?? join(projectRoot, 'rtl');
+    const index = readDesignIndex(rtl);
     const d = index.find((x) => x.name === name);
     if (!d) throw new UsageError(`unknown design '${name}'; see 'tcast generate --list'`);
     if (!d.clock) throw new UsageError(`design '${name}' has no clock; the cycle harness needs one`);
@@ -149,7 +152,7 @@ const command: Command = {
     const inputs = parseHeader(header.toks, d.ports, file, header.n, clocking);
     const outs = d.ports.filter((p) => p.dir === 'output').map((p) => p.name);
     const target: SimTarget = {
-      top: d.top, files: d.modules.map((m) => join(projectRoot, 'rtl', name, `${m}.v`)), ports: d.ports, clock: d.clock,
+      top: d.top, files: d.modules.map((m) => join(rtl, name, `${m}.v`)), ports: d.ports, clock: d.clock,
       ...(d.reset ? { reset: d.reset } : {}),
     };
 

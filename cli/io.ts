@@ -86,7 +86,11 @@ export function checkOutFile(path: string | undefined, what: string): string {
   if (existsSync(abs)) {
     const st = statSync(abs);
     if (st.isDirectory()) throw new UsageError(`${what} ${path} is a directory; give a file name (e.g. ${join(path, 'out')})`);
-    if (!st.isFile()) throw new UsageError(`${what} ${path} is not a regular file`);
+    // A device or pipe (/dev/null, /dev/stdout, a FIFO) is written in place.
+    if (!st.isFile()) {
+      if (!writableFile(abs)) throw new UsageError(`${what} ${path} is not writable`);
+      return abs;
+    }
   }
   const dir = dirname(abs);
   if (!existsSync(dir)) throw new UsageError(`${what} ${path}: the folder ${dirname(path)} does not exist; create it first`);
@@ -158,27 +162,34 @@ export interface StagedFile {
 
 export function stageFile(path: string, what: string): StagedFile {
   const abs = resolve(path);
-  const tmp = tempNameFor(abs);
+  // A device or pipe cannot be renamed onto: it is written in place.
+  const direct = existsSync(abs) && !statSync(abs).isFile();
+  const tmp = direct ? abs : tempNameFor(abs);
   let ws: WriteStream | undefined;
   let failure: Error | undefined;
-  const forget = onCleanup(() => rmSync(tmp, { force: true }));
+  const forget = direct ? () => {} : onCleanup(() => rmSync(tmp, { force: true }));
   const fail = (e: unknown) => new UsageError(`cannot write ${what} ${path}: ${fsReason(e)}`);
   return {
     tmp,
     stream() {
       if (!ws) {
         try {
-          closeSync(openSync(tmp, 'w'));
+          if (!direct) closeSync(openSync(tmp, 'w'));
         } catch (e) {
           throw fail(e);
         }
-        ws = createWriteStream(tmp, { flags: 'a' });
+        ws = createWriteStream(tmp, { flags: direct ? 'w' : 'a' });
         ws.on('error', (e) => (failure ??= fail(e)));
       }
       return ws;
     },
     async commit(requireNonEmpty = false) {
       if (ws) await new Promise<void>((res) => ws!.end(res));
+      if (direct) {
+        forget();
+        if (failure) throw failure;
+        return;
+      }
       try {
         if (failure) throw failure;
         if (!existsSync(tmp) || (requireNonEmpty && statSync(tmp).size === 0)) {
@@ -194,7 +205,7 @@ export function stageFile(path: string, what: string): StagedFile {
     },
     abort() {
       ws?.destroy();
-      rmSync(tmp, { force: true });
+      if (!direct) rmSync(tmp, { force: true });
       forget();
     },
   };

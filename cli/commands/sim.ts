@@ -43,6 +43,9 @@ not at all (a bad line halfway through leaves no --out or --trace-fst file).
 Exit codes: 0 ok, 1 the simulation failed, 2 bad design, vector file or
 output path, 3 Verilator missing.`;
 
+/** Longest vector line read (memory stays bounded on a file without newlines). */
+const MAX_LINE = 1 << 20;
+
 /** Rows sent to the simulator per round trip. */
 const CHUNK = 8192;
 
@@ -95,9 +98,11 @@ async function* vectorLines(path: string, onBytes: (n: number) => void): AsyncGe
     const cut = text.lastIndexOf('\n');
     if (cut < 0) {
       carry = text;
+      if (carry.length > MAX_LINE) throw new UsageError(`${path}:${n + 1}: the line is longer than ${MAX_LINE} characters; is this a vector file?`);
       continue;
     }
     carry = text.slice(cut + 1);
+    if (carry.length > MAX_LINE) throw new UsageError(`${path}:${n + 1}: the line is longer than ${MAX_LINE} characters; is this a vector file?`);
     yield split(text.slice(0, cut));
   }
   if (carry) yield split(carry);

@@ -36,6 +36,7 @@ const command: Command = {
       out: { type: 'string' }, force: { type: 'boolean' }, check: { type: 'boolean' }, list: { type: 'boolean' }, json: { type: 'boolean' },
     }, true);
     if (values.check && values.out !== undefined && values.out.trim() === '') throw new UsageError('--out is empty; give a directory');
+    if (values.list && positionals.length) throw new UsageError(`--list takes no DESIGN (got ${positionals.join(' ')})`);
     if (values.list) {
       const ds = await loadDesigns();
       if (values.json) console.log(JSON.stringify(ds.map((d) => ({ name: d.name, summary: d.summary })), null, 2));

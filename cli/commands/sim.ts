@@ -138,7 +138,7 @@ const command: Command = {
     let size: number;
     try {
       const st = statSync(file);
-      if (!st.isFile()) throw new Error(st.isDirectory() ? 'it is a directory' : 'not a regular file');
+      if (st.isDirectory()) throw new Error('it is a directory');
       size = st.size;
     } catch (e) {
       throw new UsageError(`cannot read ${file}: ${(e as Error).message}`);

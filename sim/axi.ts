@@ -9,6 +9,7 @@
  *   const results = await simulateAxi(targetOf(generate(new AxiDma(...))), [scenario, ...]);
  *   assertAxiOk(results[0]);             // throws AxiRunError with the checker's message
  */
+import { assertionFailure } from './assertions';
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -516,6 +517,8 @@ export async function simulateAxi(target: SimTarget, scenarios: AxiScenario[], o
       clearTimeout(timer);
       if (failed) return reject(failed);
       if (code !== 0 || signal) {
+        const failedAssert = assertionFailure(target.top, stderr);
+        if (failedAssert) return reject(failedAssert);
         const msg = stderr.trim().split('\n').find((l) => /error/i.test(l)) ?? stderr.trim().split('\n')[0] ?? '';
         return reject(new Error(`AXI simulation of '${target.top}' ${signal ? `was killed by ${signal}` : `exited with code ${code}`}${msg ? `: ${msg.replace(/^tcast-harness: error: /, '')}` : ''}`));
       }

@@ -12,6 +12,7 @@ import { buildModel, lastBuild, type BuildResult } from './build';
 import { trackChild } from './proc';
 import { SimInputError, type VerilogSource } from './sources';
 import { renderTemplate, type TemplatePort } from '../testbench/render';
+import { assertionFailure } from './assertions';
 
 export { lastBuild };
 export type { BuildResult };
@@ -74,12 +75,21 @@ export interface SimOptions {
   seed?: number;
   /** Kill the simulation after this long (default 60 s + 20 µs per cycle). */
   timeoutMs?: number;
+  /** Receives the design's own output as it comes (printf, $display), in chunks of text. */
+  onOutput?: (text: string) => void;
 }
 
-/** A simulation that failed at run time: carries the harness's stderr. */
+/**
+ * A simulation that failed at run time: carries the harness's stderr. When a
+ * DSL assertion failed, `cycle`, `assertion` (its message) and `loc` (its
+ * source line) say which and when.
+ */
 export class SimRunError extends Error {
   readonly userFacing = true;
   readonly exitCode = 1;
+  cycle?: number;
+  assertion?: string;
+  loc?: string;
   constructor(
     message: string,
     readonly stderr: string,
@@ -198,6 +208,7 @@ class Harness {
     args: string[],
     private readonly top: string,
     private readonly onLine: (line: string) => void,
+    private readonly onOutput?: (text: string) => void,
   ) {
     this.child = spawn(binary, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     trackChild(this.child);
@@ -217,6 +228,7 @@ class Harness {
       // Keep the last 64 KiB: the design's $display output and the harness's errors.
       this.stderr += chunk;
       if (this.stderr.length > 131072) this.stderr = this.stderr.slice(-65536);
+      if (this.onOutput) this.onOutput(chunk);
     });
     this.child.stdin.on('error', () => {
       /* EPIPE when the harness died; reported through exit */
@@ -253,6 +265,8 @@ class Harness {
 
   private exitError(): SimRunError {
     const err = this.stderr.trim();
+    const failed = this.timedOut ? undefined : assertionFailure(this.top, err);
+    if (failed) return Object.assign(new SimRunError(failed.message, err), { cycle: failed.cycle, assertion: failed.assertion, loc: failed.loc });
     const lines = err.split('\n');
     const first = lines.find((l) => l.startsWith('tcast-harness: error: ')) ?? lines.find((l) => /%Error|Assertion|fatal|error/i.test(l)) ?? lines[lines.length - 1] ?? '';
     const how = this.timedOut
@@ -471,7 +485,7 @@ export async function simulate(target: SimTarget, episodes: Episode[], opts: Sim
       default:
         throw proto(line);
     }
-  });
+  }, opts.onOutput);
   const totalCycles = plans.reduce((a, p) => a + p.cycles + p.resetCycles, 0);
   harness.watchdog(opts.timeoutMs ?? 60_000 + totalCycles * 0.02);
   try {

@@ -83,11 +83,13 @@ class Printer {
   readonly tempLines: string[] = [];
   /** Bits read of each signal (undefined entry: not read at all). */
   readonly read = new Map<Expr, boolean[]>();
+  /** Enum members printed by name: one localparam each, declared atop the module. */
+  readonly params = new Map<string, { name: string; line: string; enumName: string; lit: bigint }>();
   constructor(readonly names: Map<NetSignal, string>, readonly ns: Namespace) {}
 
   /** Counts the uses of v and records which of its bits are read (lo..hi; all by default). */
   count(v: Expr, lo = 0, hi = v.width - 1): void {
-    if (v.op === 'cast') return this.count(v.args[0]!, lo, hi);
+    if (v.op === 'cast' && v.name === undefined) return this.count(v.args[0]!, lo, hi);
     this.markRead(v, lo, hi);
     const n = (this.uses.get(v) ?? 0) + 1;
     this.uses.set(v, n);
@@ -115,7 +117,7 @@ class Printer {
     let t = this.temps.get(v);
     if (t) return t;
     const rhs = this.expr(v, true, true);
-    t = this.ns.fresh((v as ExprNode).name ?? `_T`);
+    t = this.ns.fresh(v.op === 'ref' ? '_T' : v.name ?? '_T');
     const line = `  wire ${range(v.width)}${t} = ${rhs};`;
     // A temporary read only in part (the low half of a product, say) is
     // declared at full width so the expression keeps its exact width.
@@ -123,6 +125,19 @@ class Printer {
     else this.tempLines.push('  /* verilator lint_off UNUSEDSIGNAL */', line, '  /* verilator lint_on UNUSEDSIGNAL */');
     this.temps.set(v, t);
     return t;
+  }
+
+  /** The localparam naming an enum member (declared on first use). */
+  param(v: ExprNode): string {
+    const { enumName, name: member } = v.member!;
+    const key = `${enumName}\u0000${member}\u0000${v.width}\u0000${v.lit!}`;
+    let p = this.params.get(key);
+    if (!p) {
+      const name = this.ns.fresh(`${enumName}_${member}`);
+      p = { name, line: `  localparam ${range(v.width)}${name} = ${literal(v)};`, enumName, lit: v.lit! };
+      this.params.set(key, p);
+    }
+    return p.name;
   }
 
   /** An operand of a unary operator: parenthesised unless atomic, so `~` and `&` never run together. */
@@ -134,13 +149,16 @@ class Printer {
   /** Prints v; `top` omits outer parentheses; `noTemp` prints v itself even if shared. */
   expr(v: Expr, top = false, noTemp = false): string {
     if (v.op === 'ref') return this.names.get(v)!;
-    if (v.op === 'lit') return literal(v);
-    if (v.op === 'cast') return this.expr(v.args[0]!, top);
+    if (v.op === 'lit') return v.member ? this.param(v) : literal(v);
+    // A value the source named is declared under its name, even when read once.
+    const named = v.name !== undefined && !noTemp;
+    if (v.op === 'cast' && !named) return this.expr(v.args[0]!, top);
     const t = this.temps.get(v);
     if (t) return t;
     // A slice of a signal is as cheap to repeat as the signal itself.
     const atomic = v.op === 'slice' && stripCast(v.args[0]!).op === 'ref';
-    if (!noTemp && !atomic && ((this.uses.get(v) ?? 0) > 1 || (v.op === 'dshr' && v.signed && !top))) return this.temp(v);
+    if (named || (!noTemp && !atomic && ((this.uses.get(v) ?? 0) > 1 || (v.op === 'dshr' && v.signed && !top)))) return this.temp(v);
+    if (v.op === 'cast') return this.expr(v.args[0]!, top);
     const wrap = (s: string): string => (top ? s : `(${s})`);
     const a = v.args;
     switch (v.op) {
@@ -202,6 +220,45 @@ function regStmts(p: Printer, r: NetSignal, v: Expr, ind: string, lhs: string, l
   return [`${ind}${lhs} <= ${p.expr(v, true)};${at(locs.get(v))}`];
 }
 
+/**
+ * The verification statements: under `ifndef SYNTHESIS`, SystemVerilog
+ * immediate assert/assume/cover for the formal flow (`ifdef FORMAL`, Yosys
+ * read_verilog -formal), Verilog-2005 $display/$finish/$write for the
+ * simulators. Each check is one line ending in `// @[file:line] message`,
+ * which `tcast formal` reads back to name a failing assertion.
+ */
+function checkBlock(p: Printer, m: NetModule): string[] {
+  if (m.checks.length === 0) return [];
+  const clk = m.clocking!.clock;
+  const rst = m.clocking!.reset;
+  const guard = rst ? (rst.activeLow ? rst.name : `!${rst.name}`) : undefined;
+  const cond = (e: Expr) => p.expr(e, true);
+  const enabled = (c: NetModule['checks'][number]) => stripCast(c.en).op === 'lit' ? '' : `if (${cond(c.en)}) `;
+  const formal: string[] = [];
+  const sim: string[] = [];
+  for (const c of m.checks) {
+    const tag = ` // @[${locToString(c.loc)}] ${c.message}`;
+    if (c.kind === 'printf') {
+      const args = c.args.map((a) => `, ${cond(a)}`).join('');
+      sim.push(`${enabled(c)}$write("${c.message}"${args});${at(c.loc)}`);
+      continue;
+    }
+    if (c.kind === 'cover') {
+      formal.push(`${enabled(c)}cover (${cond(c.cond)});${tag}`);
+      continue;
+    }
+    formal.push(`${enabled(c)}${c.kind} (${cond(c.cond)});${tag}`);
+    const en = stripCast(c.en).op === 'lit' ? '' : `(${cond(c.en)}) && `;
+    sim.push(`if (${en}!(${cond(c.cond)})) begin${tag}`, `  $display("tcast-assert: ${c.kind === 'assume' ? 'assumption' : 'assertion'} failed: ${c.message} @[${locToString(c.loc)}]");`, '  $finish;', 'end');
+  }
+  const block = (lines: string[]) => {
+    if (lines.length === 0) return [];
+    const ind = guard ? '      ' : '    ';
+    return [`  always @(posedge ${clk}) begin`, ...(guard ? [`    if (${guard}) begin`] : []), ...lines.map((l) => ind + l), ...(guard ? ['    end'] : []), '  end'];
+  };
+  return ['`ifndef SYNTHESIS', '`ifdef FORMAL', ...block(formal), '`else', ...block(sim), '`endif', '`endif'];
+}
+
 function emitModule(m: NetModule, nameOf: Map<NetModule, string>): string {
   const net = m;
   const ns = new Namespace(m.names);
@@ -223,6 +280,7 @@ function emitModule(m: NetModule, nameOf: Map<NetModule, string>): string {
     for (const w of mem.writes) { p.count(w.addr); p.count(w.data); p.count(w.en); }
     for (const r of mem.reads) { p.count(r.addr); p.count(r.en); }
   }
+  for (const c of net.checks) { p.count(c.cond); p.count(c.en); for (const a of c.args) p.count(a); }
   // Signals used only as a register's own hold value are still declared and read.
   const lintOff = (s: NetSignal): boolean => !p.fullyRead(s);
 
@@ -284,6 +342,8 @@ function emitModule(m: NetModule, nameOf: Map<NetModule, string>): string {
     }
   }
 
+  const verif = checkBlock(p, m);
+
   // Instances.
   const insts: string[] = [];
   for (const inst of m.instances) {
@@ -335,10 +395,16 @@ function emitModule(m: NetModule, nameOf: Map<NetModule, string>): string {
   const header = [`// Generated by tcast from ${m.className} (${src}). Do not edit.`];
   for (const line of (m.doc ?? '').split('\n').filter((l) => l.trim())) header.push(`// ${line.trim()}`);
   body.push(...header, `module ${NAME} (`, ...portText, ');');
+  // Grouped by enum, in encoding order.
+  const params = [...p.params.values()]
+    .sort((a, b) => (a.enumName < b.enumName ? -1 : a.enumName > b.enumName ? 1 : Number(a.lit - b.lit)))
+    .map((x) => x.line);
+  if (params.length) body.push(...params, '');
   if (decls.length || p.tempLines.length) body.push(...decls, ...p.tempLines, '');
   if (insts.length) body.push(...insts, '');
   if (assigns.length) body.push(...assigns, '');
   if (always.length) body.push(...always, '');
+  if (verif.length) body.push(...verif, '');
   if (body[body.length - 1] === '') body.pop();
   body.push('endmodule', '');
   return body.join('\n');

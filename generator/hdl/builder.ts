@@ -13,7 +13,8 @@ import { Value, toValue, type ValueLike, lit } from './ir';
 import { buildHw, inferType, leaves, type Hw, type HwValue } from './hw';
 import type { Module } from './module';
 import { Signal, checkDrivable, fitTo } from './signal';
-import { callerLoc, inferName, locToString, type SourceLoc } from './source';
+import { VecElem } from './vec';
+import { bindingName, callerLoc, locToString, userStack, type SourceLoc } from './source';
 import type { GroundType, HwType } from './types';
 
 // ---------------------------------------------------------------------------
@@ -121,6 +122,16 @@ export function switchOn(sel: Value, cases: (s: SwitchBuilder) => void): void {
 // ---------------------------------------------------------------------------
 // Instances, registers, wires
 
+/** The name of the binding that receives what is being built (with the iteration's index in a loop). */
+export function nameHere(m: Module): string | undefined {
+  const found = bindingName(userStack());
+  if (!found) return undefined;
+  if (found.loopKey === undefined) return found.name;
+  const n = m.loopCounters.get(found.loopKey) ?? 0;
+  m.loopCounters.set(found.loopKey, n + 1);
+  return `${found.name}_${n}`;
+}
+
 /** Instantiates a child module in the module being built; returns it (its ports are ready to connect). */
 export function instance<M extends Module>(child: M, name?: string): M {
   const loc = callerLoc();
@@ -128,7 +139,7 @@ export function instance<M extends Module>(child: M, name?: string): M {
   const parent = frame.module;
   if (child.parent) throw new ElaborationError('BAD STRUCTURE', `${child.moduleName} is already an instance in ${child.parent.instancePath}`, undefined, locToString(loc));
   child.parent = parent;
-  child.instanceName = name ? parent.ns.claim(name, loc, parent.instancePath) : parent.ns.fresh(inferName(loc) ?? child.moduleName.toLowerCase(), loc);
+  child.instanceName = name ? parent.ns.claim(name, loc, parent.instancePath) : parent.ns.fresh(nameHere(parent) ?? child.moduleName.toLowerCase(), loc);
   parent.instances.push({ name: child.instanceName, module: child, loc });
   if (child.clocking && !parent.clocking) {
     throw new ElaborationError('REGISTER WITHOUT CLOCK', `instance ${child.instanceName} (${child.moduleName}) needs a clock but ${parent.moduleName} was declared without one (clock: null)`, child.instancePath, locToString(loc));
@@ -182,7 +193,7 @@ export function Reg<T extends HwType>(type: T, opts: SignalOptions<T> = {}): Hw<
   const loc = callerLoc();
   const frame = currentFrame('Reg()', loc);
   const m = frame.module;
-  const base = opts.name ?? inferName(loc) ?? 'reg';
+  const base = opts.name ?? nameHere(m) ?? 'reg';
   requireClocking(m, 'register', base, opts.init !== undefined, loc);
   const hw = buildHw(type, (leaf, path) => newSignal('reg', leaf, path, base, opts.name !== undefined, m, loc));
   if (opts.init !== undefined) applyInit(type, hw, opts.init, 'init', loc);
@@ -194,7 +205,7 @@ export function RegNext(v: Value, opts: { init?: ValueLike; en?: ValueLike; name
   const loc = callerLoc();
   const frame = currentFrame('RegNext()', loc);
   const m = frame.module;
-  const base = opts.name ?? inferName(loc) ?? 'regNext';
+  const base = opts.name ?? nameHere(m) ?? 'regNext';
   requireClocking(m, 'register', base, opts.init !== undefined, loc);
   const r = newSignal('reg', { kind: v.signed ? 'sint' : 'uint', width: v.width }, [], base, opts.name !== undefined, m, loc);
   if (opts.init !== undefined) r.init = fitTo(opts.init, r, loc);
@@ -215,7 +226,7 @@ export interface WireOptions<T extends HwType> {
 export function Wire<T extends HwType>(type: T, opts: WireOptions<T> = {}): Hw<T> {
   const loc = callerLoc();
   const m = currentFrame('Wire()', loc).module;
-  const base = opts.name ?? inferName(loc) ?? 'wire';
+  const base = opts.name ?? nameHere(m) ?? 'wire';
   const hw = buildHw(type, (leaf, path) => newSignal('wire', leaf, path, base, opts.name !== undefined, m, loc));
   if (opts.default !== undefined) applyInit(type, hw, opts.default, 'default', loc);
   return hw;
@@ -226,7 +237,7 @@ export function named(v: Value, name?: string): Signal {
   const loc = callerLoc();
   const frame = currentFrame('named()', loc);
   const m = frame.module;
-  const s = newSignal('wire', { kind: v.signed ? 'sint' : 'uint', width: v.width }, [], name ?? inferName(loc) ?? 'named', name !== undefined, m, loc);
+  const s = newSignal('wire', { kind: v.signed ? 'sint' : 'uint', width: v.width }, [], name ?? nameHere(m) ?? 'named', name !== undefined, m, loc);
   s.default = v;
   return s;
 }
@@ -245,6 +256,10 @@ export function connect<T>(dst: T, src: T, type?: HwType): void {
   for (let i = 0; i < d.length; i++) {
     const a = d[i]!, b = s[i]!;
     const [sink, source] = a.flipped ? [b.sig, a.sig] : [a.sig, b.sig];
+    if (sink instanceof VecElem) {
+      sink.set(source);
+      continue;
+    }
     if (!(sink instanceof Signal)) {
       throw new ElaborationError('BAD STRUCTURE', `connect(): leaf ${a.path.join('.')} would drive a computed value, not a signal`, undefined, locToString(loc));
     }

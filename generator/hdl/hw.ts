@@ -5,28 +5,33 @@
 import { ElaborationError } from './errors';
 import { Value } from './ir';
 import { Signal } from './signal';
+import { HwVec } from './vec';
 import { callerLoc, locToString, type SourceLoc } from './source';
-import { bitWidth, isGround, typeToString, type BundleType, type FieldSpec, type GroundType, type HwType, type VecType } from './types';
+import { bitWidth, isGround, typeToString, type BundleType, type FieldSpec, type Flipped, type GroundType, type HwType, type VecType } from './types';
 
 // ---------------------------------------------------------------------------
 // Hardware of aggregate types
 
 /** The signals of a hardware type: a Signal per ground leaf, objects for bundles, arrays for vecs. */
-export type Hw<T> = T extends GroundType
+export type Hw<T> = T extends Flipped<infer U>
+  ? Hw<U>
+  : T extends GroundType
   ? Signal
   : T extends BundleType<infer F>
     ? { [K in keyof F]: Hw<F[K]> }
     : T extends VecType<infer E>
-      ? Hw<E>[]
+      ? HwVec<Hw<E>>
       : never;
 
 /** Read-only view of a hardware type (any Value at the leaves). */
-export type HwValue<T> = T extends GroundType
+export type HwValue<T> = T extends Flipped<infer U>
+  ? HwValue<U>
+  : T extends GroundType
   ? Value
   : T extends BundleType<infer F>
     ? { [K in keyof F]: HwValue<F[K]> }
     : T extends VecType<infer E>
-      ? HwValue<E>[]
+      ? HwVec<HwValue<E>>
       : never;
 
 /** Visits the leaves of a type in declaration order (first field first). */
@@ -49,7 +54,7 @@ export function forEachLeaf(
 export function buildHw<T extends HwType>(t: T, mk: (leaf: GroundType, path: string[], flipped: boolean) => Signal, path: string[] = [], flipped = false): Hw<T> {
   if (isGround(t)) return mk(t, path, flipped) as Hw<T>;
   if (t.kind === 'vec') {
-    return Array.from({ length: t.length }, (_, i) => buildHw(t.elem, mk, [...path, String(i)], flipped)) as Hw<T>;
+    return HwVec.from({ length: t.length }, (_, i) => buildHw(t.elem, mk, [...path, String(i)], flipped)) as Hw<T>;
   }
   const out: Record<string, unknown> = {};
   for (const [k, f] of Object.entries(t.fields as Record<string, FieldSpec>)) {
@@ -115,7 +120,7 @@ export function unpack<T extends HwType>(type: T, bits: Value): HwValue<T> {
       hi -= t.width;
       return v;
     }
-    if (t.kind === 'vec') return Array.from({ length: t.length }, () => build(t.elem));
+    if (t.kind === 'vec') return HwVec.from({ length: t.length }, () => build(t.elem));
     const o: Record<string, unknown> = {};
     for (const [k, f] of Object.entries(t.fields as Record<string, FieldSpec>)) o[k] = build(f.type);
     return o;

@@ -5,11 +5,13 @@
  */
 import type { CombDriver, Expr, ExprNode, ExprOp, NetMemory, NetModule, NetSignal, Netlist, RegDriver } from '../netlist/netlist';
 import type { ModuleNet } from './elaborate';
+import { EnumMember } from './enum';
 import { Value } from './ir';
 import type { Mem } from './memory';
 import type { Module } from './module';
 import { Signal } from './signal';
 import type { SourceLoc } from './source';
+import { verifStmts } from './verify';
 
 export function lower(nets: readonly ModuleNet[]): Netlist {
   const sigs = new Map<Signal, NetSignal>();
@@ -39,6 +41,7 @@ export function lower(nets: readonly ModuleNet[]): Netlist {
       args: v.args.map(expr),
       params: v.params,
       ...(v.lit !== undefined ? { lit: v.lit } : {}),
+      ...(v instanceof EnumMember ? { member: { enumName: v.enumName, name: v.member } } : {}),
       ...(v.userName !== undefined ? { name: v.userName } : {}),
       ...(v.loc ? { loc: v.loc } : {}),
     };
@@ -85,6 +88,7 @@ export function lower(nets: readonly ModuleNet[]): Netlist {
       instances: m.instances.map((i) => ({ name: i.name, module: mods.get(i.module)!, loc: i.loc })),
       comb,
       regs,
+      checks: verifStmts(m).map((v) => ({ kind: v.kind, cond: expr(v.cond), en: expr(v.en), message: v.message, args: v.args.map(expr), loc: v.loc })),
       names: m.ns.names(),
     };
     mods.set(m, nm);

@@ -3,10 +3,10 @@
  */
 import { ElaborationError } from './errors';
 import { Value, toValue, type ValueLike, lit, log2Up, extendTo } from './ir';
-import { asCond, currentFrame, pathCondition, requireClocking, type Frame } from './builder';
+import { asCond, currentFrame, nameHere, pathCondition, requireClocking, type Frame } from './builder';
 import type { Module } from './module';
 import { Signal } from './signal';
-import { callerLoc, inferName, locToString, type SourceLoc } from './source';
+import { callerLoc, locToString, type SourceLoc } from './source';
 import type { GroundType } from './types';
 
 // ---------------------------------------------------------------------------
@@ -68,7 +68,7 @@ export class Mem {
     const frame = currentFrame('Mem.read()', loc);
     this.checkOwner(frame, loc);
     const m = frame.module;
-    const hint = inferName(loc) ?? `${this.name}_rd${this.reads.length}`;
+    const hint = nameHere(m) ?? `${this.name}_rd${this.reads.length}`;
     const data = new Signal(m.ns.fresh(hint, loc), sync ? 'memread' : 'memcomb', this.type, m, loc);
     const pathEn = pathCondition(frame);
     const e = asCond(en, loc);
@@ -91,7 +91,7 @@ export class Mem {
 export function Memory(depth: number, type: GroundType, opts: { name?: string } = {}): Mem {
   const loc = callerLoc();
   const m = currentFrame('Memory()', loc).module;
-  const base = opts.name ?? inferName(loc) ?? 'mem';
+  const base = opts.name ?? nameHere(m) ?? 'mem';
   if (!Number.isInteger(depth) || depth < 2) {
     throw new ElaborationError('BAD WIDTH', `memory depth must be an integer >= 2 (got ${depth}); use a Reg for a single word`, `${m.instancePath}.${base}`, locToString(loc));
   }

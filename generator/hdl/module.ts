@@ -16,7 +16,8 @@ import { frames, type Stmt } from './builder';
 import { buildHw, type Hw } from './hw';
 import type { Mem } from './memory';
 import { Signal } from './signal';
-import { callerLoc, locToString, type SourceLoc } from './source';
+import { Value, discardedError, takeSuspects } from './ir';
+import { callerLoc, currentBuildId, definitionLoc, enterBuild, exitBuild, isLibraryFile, locToString, type SourceLoc } from './source';
 import type { HwType } from './types';
 import { Namespace } from '../netlist/names';
 
@@ -66,13 +67,15 @@ export abstract class Module {
   readonly instances: Instance[] = [];
   readonly stmts: Stmt[] = [];
   readonly declLoc: SourceLoc | undefined;
+  /** @internal Iterations seen per binding site inside a loop (for `lane_3`). */
+  readonly loopCounters = new Map<string, number>();
   private built = false;
   get isBuilt(): boolean {
     return this.built;
   }
 
   constructor(opts: ModuleOptions = {}) {
-    this.declLoc = callerLoc();
+    this.declLoc = definitionLoc();
     const clock = opts.clock === undefined ? 'clock' : opts.clock;
     if (clock === null) {
       this.clocking = null;
@@ -116,6 +119,32 @@ export abstract class Module {
     return out as { [K in keyof P]: Hw<P[K]['type']> };
   }
 
+  /** DISCARDED HARDWARE VALUE: a value JavaScript consumed (an `if` on it, say) that no hardware reads. */
+  private checkDiscarded(ctx: number): void {
+    const suspects = takeSuspects(ctx);
+    if (!suspects.length) return;
+    const used = new Set<Value>();
+    const visit = (v: Value | undefined): void => {
+      if (!v || used.has(v)) return;
+      used.add(v);
+      for (const a of v.args) visit(a);
+    };
+    const walk = (block: readonly Stmt[]): void => {
+      for (const st of block) {
+        if (st.kind === 'connect') visit(st.value);
+        else { visit(st.cond); walk(st.then); walk(st.else); }
+      }
+    };
+    walk(this.stmts);
+    for (const s of this.signals) { visit(s.init); visit(s.default); }
+    for (const m of this.mems) {
+      for (const w of m.writes) { visit(w.addr); visit(w.data); visit(w.en); }
+      for (const r of m.reads) { visit(r.addr); visit(r.en); }
+    }
+    const bad = suspects.find((s) => !used.has(s.value));
+    if (bad) throw discardedError(bad.dropped, this.instancePath);
+  }
+
   /** Describes the module's logic. Called once, by instance() or elaborate(). */
   protected abstract build(): void;
 
@@ -126,9 +155,12 @@ export abstract class Module {
     }
     this.built = true;
     frames.push({ module: this, block: this.stmts, conds: [] });
+    enterBuild(this.declLoc !== undefined && isLibraryFile(this.declLoc.file));
     try {
       this.build();
+      this.checkDiscarded(currentBuildId());
     } finally {
+      exitBuild();
       frames.pop();
     }
   }

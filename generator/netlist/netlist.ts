@@ -30,6 +30,8 @@ export interface ExprNode {
   readonly params: readonly number[];
   /** Literal bits, as an unsigned integer below 2^width (op 'lit'). */
   readonly lit?: bigint;
+  /** A literal that is an Enum's member: a back end prints it as a named constant (`<enumName>_<member>`). */
+  readonly member?: { readonly enumName: string; readonly name: string };
   /** The user's name for this value (a hint for a back end's temporaries). */
   readonly name?: string;
   /** Where it was built. */
@@ -85,6 +87,17 @@ export interface NetMemory {
   readonly reads: readonly NetMemRead[];
 }
 
+/** A verification statement: checked (assert/assume/cover) or printed (printf) at each clock edge outside reset where `en` holds. */
+export interface NetCheck {
+  readonly kind: 'assert' | 'assume' | 'cover' | 'printf';
+  readonly cond: Expr;
+  readonly en: Expr;
+  /** The message, or printf's Verilog format string (escaped). */
+  readonly message: string;
+  readonly args: readonly Expr[];
+  readonly loc: SourceLoc | undefined;
+}
+
 export interface NetInstance {
   readonly name: string;
   readonly module: NetModule;
@@ -120,6 +133,8 @@ export interface NetModule {
   readonly comb: ReadonlyMap<NetSignal, CombDriver>;
   /** Next state of each live register, in creation order. */
   readonly regs: readonly RegDriver[];
+  /** Verification statements (simulation and formal only; never synthesised). */
+  readonly checks: readonly NetCheck[];
   /** Every identifier the module's source already uses (a back end's temporaries avoid them). */
   readonly names: readonly string[];
 }

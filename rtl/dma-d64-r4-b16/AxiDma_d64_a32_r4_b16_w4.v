@@ -83,17 +83,17 @@ module AxiDma_d64_a32_r4_b16_w4 (
   reg [1:0] errResp; // @[accel/dma/dma.ts:122]
   reg errRead; // @[accel/dma/dma.ts:123]
   reg errWrite; // @[accel/dma/dma.ts:124]
-  wire [31:0] dma_rdata; // @[generator/stdlib/axi/regmap.ts:169]
-  reg bvalid; // @[generator/stdlib/axi/lite.ts:36]
-  reg rvalid; // @[generator/stdlib/axi/lite.ts:37]
-  reg [31:0] rdata; // @[generator/stdlib/axi/lite.ts:38]
-  wire wfire; // @[generator/stdlib/axi/lite.ts:39]
-  wire arready; // @[generator/stdlib/axi/lite.ts:46]
-  reg [31:0] src_lo; // @[generator/stdlib/axi/regmap.ts:187]
-  reg [31:0] dst_lo; // @[generator/stdlib/axi/regmap.ts:187]
-  reg [31:0] len; // @[generator/stdlib/axi/regmap.ts:187]
-  reg [7:0] throttle_b; // @[generator/stdlib/axi/regmap.ts:187]
-  reg [7:0] throttle_r; // @[generator/stdlib/axi/regmap.ts:187]
+  wire [31:0] dma_rdata; // @[accel/dma/dma.ts:126]
+  reg bvalid; // @[accel/dma/dma.ts:126]
+  reg rvalid; // @[accel/dma/dma.ts:126]
+  reg [31:0] rdata; // @[accel/dma/dma.ts:126]
+  wire wfire; // @[accel/dma/dma.ts:126]
+  wire arready; // @[accel/dma/dma.ts:126]
+  reg [31:0] src_lo; // @[accel/dma/dma.ts:126]
+  reg [31:0] dst_lo; // @[accel/dma/dma.ts:126]
+  reg [31:0] len; // @[accel/dma/dma.ts:126]
+  reg [7:0] throttle_b; // @[accel/dma/dma.ts:126]
+  reg [7:0] throttle_r; // @[accel/dma/dma.ts:126]
   reg [15:0] lfsr; // @[accel/dma/dma.ts:135]
   wire rReady; // @[accel/dma/dma.ts:137]
   wire bReady; // @[accel/dma/dma.ts:138]
@@ -209,21 +209,43 @@ module AxiDma_d64_a32_r4_b16_w4 (
   /* verilator lint_off UNUSEDSIGNAL */
   wire [2:0] lenQ_count;
   /* verilator lint_on UNUSEDSIGNAL */
-  wire [9:0] _T = 10'h200 - {1'h0, arWord[8:0]};
-  wire [29:0] _T_1 = (arLeft < 30'h10) ? arLeft : 30'h10;
-  wire [9:0] toBound = 10'h200 - {1'h0, awWord[8:0]};
-  wire [29:0] byLen = (awLeft < 30'h10) ? awLeft : 30'h10;
-  wire _T_2 = busy & quiet;
-  wire _T_3 = len == 32'h0;
-  wire _T_4 = (busy & ~err) & (rErr | bErr);
-  wire _T_5 = s_axi_lite_arvalid & arready;
-  wire [31:0] _T_6 = {s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0]};
-  wire [31:0] _T_7 = {s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0]};
-  wire [31:0] _T_8 = {s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0]};
-  wire hit = wfire & (s_axi_lite_awaddr[7:2] == 6'h9);
-  wire [7:0] _T_9 = {s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1]};
-  wire [7:0] _T_10 = {s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0]};
-  wire _T_11 = primePop | curPop;
+  wire [5:0] readIndex = s_axi_lite_araddr[7:2];
+  wire [31:0] out_0 = (readIndex == 6'h0) ? {31'h0, 1'b0} : ((readIndex == 6'h1) ? {29'h0, err, done, busy} : ((readIndex == 6'h2) ? {22'h0, errWrite, errRead, 6'h0, errResp} : ((readIndex == 6'h3) ? {8'hf, 8'h4, 16'h8} : ((readIndex == 6'h4) ? src_lo : ((readIndex == 6'h6) ? dst_lo : ((readIndex == 6'h8) ? len : ((readIndex == 6'h9) ? {16'h0, throttle_b, throttle_r} : 32'h0)))))));
+  wire [5:0] lite2_index = s_axi_lite_awaddr[7:2];
+  wire hit_0 = wfire & (lite2_index == 6'h0);
+  wire written_0 = s_axi_lite_wdata[0] & s_axi_lite_wstrb[0];
+  wire [9:0] toBound = 10'h200 - {1'h0, arWord[8:0]};
+  wire [29:0] byLen = (arLeft < 30'h10) ? arLeft : 30'h10;
+  wire [9:0] toBound_1 = 10'h200 - {1'h0, awWord[8:0]};
+  wire [29:0] byLen_1 = (awLeft < 30'h10) ? awLeft : 30'h10;
+  wire [7:0] lowCut = lowShift[7:0];
+  wire [7:0] highKeep = 8'hff >> (4'h8 - {1'h0, endOff});
+  wire [4:0] l = awBeats - 5'h1;
+  wire _T = busy & quiet;
+  wire _T_1 = len == 32'h0;
+  wire _T_2 = (busy & ~err) & (rErr | bErr);
+  wire _T_3 = s_axi_lite_arvalid & arready;
+  wire hit_4 = wfire & (lite2_index == 6'h4);
+  wire [31:0] strobed_4 = {s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0]};
+  wire [31:0] written_10 = s_axi_lite_wdata & strobed_4;
+  wire hit_5 = wfire & (lite2_index == 6'h6);
+  wire [31:0] strobed_5 = {s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0]};
+  wire [31:0] written_11 = s_axi_lite_wdata & strobed_5;
+  wire hit_6 = wfire & (lite2_index == 6'h8);
+  wire [31:0] strobed_6 = {s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0]};
+  wire [31:0] written_12 = s_axi_lite_wdata & strobed_6;
+  wire hit_7 = wfire & (lite2_index == 6'h9);
+  wire [7:0] strobed_7 = {s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1]};
+  wire [7:0] written_13 = s_axi_lite_wdata[15:8] & strobed_7;
+  wire [7:0] strobed_8 = {s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0]};
+  wire [7:0] written_14 = s_axi_lite_wdata[7:0] & strobed_8;
+  wire _T_4 = primePop | curPop;
+  wire [4:0] l_1 = arBeats - 5'h1;
+  wire [4:0] l_2 = arBeats - 5'h1;
+  wire [4:0] l_3 = arBeats - 5'h1;
+  wire [4:0] l_4 = arBeats - 5'h1;
+  wire [4:0] l_5 = arBeats - 5'h1;
+  wire [4:0] l_6 = awBeats - 5'h1;
 
   Queue_d4_w64_reg dataQ ( // @[accel/dma/dma.ts:251]
     .clock(aclk),
@@ -248,19 +270,19 @@ module AxiDma_d64_a32_r4_b16_w4 (
     .count(lenQ_count)
   );
 
-  assign dma_rdata = (s_axi_lite_araddr[7:2] == 6'h0) ? {31'h0, 1'b0} : ((s_axi_lite_araddr[7:2] == 6'h1) ? {29'h0, err, done, busy} : ((s_axi_lite_araddr[7:2] == 6'h2) ? {22'h0, errWrite, errRead, 6'h0, errResp} : ((s_axi_lite_araddr[7:2] == 6'h3) ? {8'hf, 8'h4, 16'h8} : ((s_axi_lite_araddr[7:2] == 6'h4) ? src_lo : ((s_axi_lite_araddr[7:2] == 6'h6) ? dst_lo : ((s_axi_lite_araddr[7:2] == 6'h8) ? len : ((s_axi_lite_araddr[7:2] == 6'h9) ? {16'h0, throttle_b, throttle_r} : 32'h0))))))); // @[generator/stdlib/axi/regmap.ts:223]
-  assign wfire = (s_axi_lite_awvalid & s_axi_lite_wvalid) & ~bvalid; // @[generator/stdlib/axi/lite.ts:39]
-  assign arready = ~rvalid; // @[generator/stdlib/axi/lite.ts:46]
+  assign dma_rdata = out_0; // @[accel/dma/dma.ts:126]
+  assign wfire = (s_axi_lite_awvalid & s_axi_lite_wvalid) & ~bvalid; // @[accel/dma/dma.ts:126]
+  assign arready = ~rvalid; // @[accel/dma/dma.ts:126]
   assign rReady = lfsr[7:0] >= throttle_r; // @[accel/dma/dma.ts:137]
   assign bReady = lfsr[15:8] >= throttle_b; // @[accel/dma/dma.ts:138]
-  assign start = (((wfire & (s_axi_lite_awaddr[7:2] == 6'h0)) & s_axi_lite_wstrb[0]) & (s_axi_lite_wdata[0] & s_axi_lite_wstrb[0])) & ~busy; // @[accel/dma/dma.ts:139]
+  assign start = ((hit_0 & s_axi_lite_wstrb[0]) & written_0) & ~busy; // @[accel/dma/dma.ts:139]
   assign so = src_lo[2:0]; // @[accel/dma/dma.ts:145]
   assign dOff = dst_lo[2:0]; // @[accel/dma/dma.ts:146]
   assign read_span = ({2'h0, len} + {31'h0, so}) + 34'h7; // @[accel/dma/dma.ts:148]
   assign nRead = read_span[32:3]; // @[accel/dma/dma.ts:149]
   assign write_span = ({2'h0, len} + {31'h0, dOff}) + 34'h7; // @[accel/dma/dma.ts:148]
   assign nWrite = write_span[32:3]; // @[accel/dma/dma.ts:150]
-  assign ar_capped = ({20'h0, _T} < _T_1) ? {20'h0, _T} : _T_1; // @[accel/dma/dma.ts:193]
+  assign ar_capped = ({20'h0, toBound} < byLen) ? {20'h0, toBound} : byLen; // @[accel/dma/dma.ts:193]
   assign arBeats = ar_capped[4:0]; // @[accel/dma/dma.ts:210]
   assign arGo = (((busy & ~err) & (arLeft != 30'h0)) & (~arValid | m_axi_arready)) & (slotsUsed < 3'h4); // @[accel/dma/dma.ts:211]
   assign rFire = m_axi_rvalid & rReady; // @[accel/dma/dma.ts:241]
@@ -273,7 +295,7 @@ module AxiDma_d64_a32_r4_b16_w4 (
   assign issue = avail & space; // @[accel/dma/dma.ts:259]
   assign slotDone = {4'h0, dBeat} == headLen; // @[accel/dma/dma.ts:262]
   assign free = issue & slotDone; // @[accel/dma/dma.ts:263]
-  assign aw_capped = ({20'h0, toBound} < byLen) ? {20'h0, toBound} : byLen; // @[accel/dma/dma.ts:193]
+  assign aw_capped = ({20'h0, toBound_1} < byLen_1) ? {20'h0, toBound_1} : byLen_1; // @[accel/dma/dma.ts:193]
   assign awBeats = aw_capped[4:0]; // @[accel/dma/dma.ts:281]
   assign awGo = ((((busy & ~err) & (awLeft != 30'h0)) & (~awValid | m_axi_awready)) & (bOut < 3'h4)) & lenQ_enq_ready; // @[accel/dma/dma.ts:282]
   assign needPrime = skipFirst & ~primed; // @[accel/dma/dma.ts:313]
@@ -285,7 +307,7 @@ module AxiDma_d64_a32_r4_b16_w4 (
   assign shifted = window[63:0]; // @[accel/dma/dma.ts:320]
   assign lowShift = 15'hff << firstOff; // @[accel/dma/dma.ts:322]
   assign isLastBeat = wLeft == 30'h1; // @[accel/dma/dma.ts:325]
-  assign strb = (firstBeat ? lowShift[7:0] : 8'hff) & ((isLastBeat & (endOff != 3'h0)) ? (8'hff >> (4'h8 - {1'h0, endOff})) : 8'hff); // @[accel/dma/dma.ts:326]
+  assign strb = (firstBeat ? lowCut : 8'hff) & ((isLastBeat & (endOff != 3'h0)) ? highKeep : 8'hff); // @[accel/dma/dma.ts:326]
   assign primePop = (~err & needPrime) & dataQ_deq_valid; // @[accel/dma/dma.ts:337]
   assign curPop = (~err & wGo) & needCur; // @[accel/dma/dma.ts:338]
   assign bFire = m_axi_bvalid & bReady; // @[accel/dma/dma.ts:352]
@@ -296,16 +318,16 @@ module AxiDma_d64_a32_r4_b16_w4 (
   assign dataQ_enq_bits = robData; // @[accel/dma/dma.ts:273]
   assign dataQ_deq_ready = (primePop | curPop) | (err & dataQ_deq_valid); // @[accel/dma/dma.ts:339]
   assign lenQ_enq_valid = awGo; // @[accel/dma/dma.ts:291]
-  assign lenQ_enq_bits = {3'h0, awBeats - 5'h1}; // @[accel/dma/dma.ts:292]
+  assign lenQ_enq_bits = {3'h0, l}; // @[accel/dma/dma.ts:292]
   assign lenQ_deq_ready = wGo & burstEnd; // @[accel/dma/dma.ts:318]
-  assign s_axi_lite_awready = wfire; // @[generator/stdlib/axi/lite.ts:40]
-  assign s_axi_lite_wready = wfire; // @[generator/stdlib/axi/lite.ts:41]
-  assign s_axi_lite_bresp = 2'h0; // @[generator/stdlib/axi/lite.ts:43]
-  assign s_axi_lite_bvalid = bvalid; // @[generator/stdlib/axi/lite.ts:42]
-  assign s_axi_lite_arready = arready; // @[generator/stdlib/axi/lite.ts:47]
-  assign s_axi_lite_rdata = rdata; // @[generator/stdlib/axi/lite.ts:49]
-  assign s_axi_lite_rresp = 2'h0; // @[generator/stdlib/axi/lite.ts:50]
-  assign s_axi_lite_rvalid = rvalid; // @[generator/stdlib/axi/lite.ts:48]
+  assign s_axi_lite_awready = wfire; // @[accel/dma/dma.ts:126]
+  assign s_axi_lite_wready = wfire; // @[accel/dma/dma.ts:126]
+  assign s_axi_lite_bresp = 2'h0; // @[accel/dma/dma.ts:126]
+  assign s_axi_lite_bvalid = bvalid; // @[accel/dma/dma.ts:126]
+  assign s_axi_lite_arready = arready; // @[accel/dma/dma.ts:126]
+  assign s_axi_lite_rdata = rdata; // @[accel/dma/dma.ts:126]
+  assign s_axi_lite_rresp = 2'h0; // @[accel/dma/dma.ts:126]
+  assign s_axi_lite_rvalid = rvalid; // @[accel/dma/dma.ts:126]
   assign m_axi_awid = 2'h0; // @[accel/dma/dma.ts:296]
   assign m_axi_awaddr = awAddr; // @[accel/dma/dma.ts:294]
   assign m_axi_awlen = awLen; // @[accel/dma/dma.ts:295]
@@ -342,14 +364,14 @@ module AxiDma_d64_a32_r4_b16_w4 (
       errResp <= 2'h0; // @[accel/dma/dma.ts:122]
       errRead <= 1'b0; // @[accel/dma/dma.ts:123]
       errWrite <= 1'b0; // @[accel/dma/dma.ts:124]
-      bvalid <= 1'b0; // @[generator/stdlib/axi/lite.ts:36]
-      rvalid <= 1'b0; // @[generator/stdlib/axi/lite.ts:37]
-      rdata <= 32'h0; // @[generator/stdlib/axi/lite.ts:38]
-      src_lo <= 32'h0; // @[generator/stdlib/axi/regmap.ts:187]
-      dst_lo <= 32'h0; // @[generator/stdlib/axi/regmap.ts:187]
-      len <= 32'h0; // @[generator/stdlib/axi/regmap.ts:187]
-      throttle_b <= 8'h0; // @[generator/stdlib/axi/regmap.ts:187]
-      throttle_r <= 8'h0; // @[generator/stdlib/axi/regmap.ts:187]
+      bvalid <= 1'b0; // @[accel/dma/dma.ts:126]
+      rvalid <= 1'b0; // @[accel/dma/dma.ts:126]
+      rdata <= 32'h0; // @[accel/dma/dma.ts:126]
+      src_lo <= 32'h0; // @[accel/dma/dma.ts:126]
+      dst_lo <= 32'h0; // @[accel/dma/dma.ts:126]
+      len <= 32'h0; // @[accel/dma/dma.ts:126]
+      throttle_b <= 8'h0; // @[accel/dma/dma.ts:126]
+      throttle_r <= 8'h0; // @[accel/dma/dma.ts:126]
       lfsr <= 16'hace1; // @[accel/dma/dma.ts:135]
       arWord <= 29'h0; // @[accel/dma/dma.ts:152]
       arLeft <= 30'h0; // @[accel/dma/dma.ts:153]
@@ -391,44 +413,44 @@ module AxiDma_d64_a32_r4_b16_w4 (
       wBeat <= 8'h0; // @[accel/dma/dma.ts:309]
       prev <= 64'h0; // @[accel/dma/dma.ts:310]
     end else begin
-      if (_T_2) begin
+      if (_T) begin
         busy <= 1'b0; // @[accel/dma/dma.ts:369]
       end else begin
         if (start) begin
-          if (!(_T_3)) begin
+          if (!(_T_1)) begin
             busy <= 1'b1; // @[accel/dma/dma.ts:171]
           end
         end
       end
-      if (_T_2) begin
+      if (_T) begin
         done <= 1'b1; // @[accel/dma/dma.ts:370]
       end else begin
         if (start) begin
-          done <= _T_3 ? 1'b1 : 1'b0;
+          done <= _T_1 ? 1'b1 : 1'b0;
         end
       end
-      if (_T_4) begin
+      if (_T_2) begin
         err <= 1'b1; // @[accel/dma/dma.ts:358]
       end else begin
         if (start) begin
           err <= 1'b0; // @[accel/dma/dma.ts:166]
         end
       end
-      if (_T_4) begin
+      if (_T_2) begin
         errResp <= rErr ? m_axi_rresp : m_axi_bresp; // @[accel/dma/dma.ts:359]
       end else begin
         if (start) begin
           errResp <= 2'h0; // @[accel/dma/dma.ts:167]
         end
       end
-      if (_T_4) begin
+      if (_T_2) begin
         errRead <= rErr; // @[accel/dma/dma.ts:360]
       end else begin
         if (start) begin
           errRead <= 1'b0; // @[accel/dma/dma.ts:168]
         end
       end
-      if (_T_4) begin
+      if (_T_2) begin
         errWrite <= bErr; // @[accel/dma/dma.ts:361]
       end else begin
         if (start) begin
@@ -436,43 +458,43 @@ module AxiDma_d64_a32_r4_b16_w4 (
         end
       end
       if (wfire) begin
-        bvalid <= 1'b1; // @[generator/stdlib/axi/lite.ts:44]
+        bvalid <= 1'b1; // @[accel/dma/dma.ts:126]
       end else begin
         if (s_axi_lite_bready) begin
-          bvalid <= 1'b0; // @[generator/stdlib/axi/lite.ts:44]
+          bvalid <= 1'b0; // @[accel/dma/dma.ts:126]
         end
       end
-      if (_T_5) begin
-        rvalid <= 1'b1; // @[generator/stdlib/axi/lite.ts:53]
+      if (_T_3) begin
+        rvalid <= 1'b1; // @[accel/dma/dma.ts:126]
       end else begin
         if (s_axi_lite_rready) begin
-          rvalid <= 1'b0; // @[generator/stdlib/axi/lite.ts:56]
+          rvalid <= 1'b0; // @[accel/dma/dma.ts:126]
         end
       end
-      if (_T_5) begin
-        rdata <= dma_rdata; // @[generator/stdlib/axi/lite.ts:55]
+      if (_T_3) begin
+        rdata <= dma_rdata; // @[accel/dma/dma.ts:126]
       end
-      if (wfire & (s_axi_lite_awaddr[7:2] == 6'h4)) begin
-        src_lo <= (s_axi_lite_wdata & _T_6) | (src_lo & ~_T_6); // @[generator/stdlib/axi/regmap.ts:188]
+      if (hit_4) begin
+        src_lo <= written_10 | (src_lo & ~strobed_4); // @[accel/dma/dma.ts:126]
       end
-      if (wfire & (s_axi_lite_awaddr[7:2] == 6'h6)) begin
-        dst_lo <= (s_axi_lite_wdata & _T_7) | (dst_lo & ~_T_7); // @[generator/stdlib/axi/regmap.ts:188]
+      if (hit_5) begin
+        dst_lo <= written_11 | (dst_lo & ~strobed_5); // @[accel/dma/dma.ts:126]
       end
-      if (wfire & (s_axi_lite_awaddr[7:2] == 6'h8)) begin
-        len <= (s_axi_lite_wdata & _T_8) | (len & ~_T_8); // @[generator/stdlib/axi/regmap.ts:188]
+      if (hit_6) begin
+        len <= written_12 | (len & ~strobed_6); // @[accel/dma/dma.ts:126]
       end
-      if (hit) begin
-        throttle_b <= (s_axi_lite_wdata[15:8] & _T_9) | (throttle_b & ~_T_9); // @[generator/stdlib/axi/regmap.ts:188]
+      if (hit_7) begin
+        throttle_b <= written_13 | (throttle_b & ~strobed_7); // @[accel/dma/dma.ts:126]
       end
-      if (hit) begin
-        throttle_r <= (s_axi_lite_wdata[7:0] & _T_10) | (throttle_r & ~_T_10); // @[generator/stdlib/axi/regmap.ts:188]
+      if (hit_7) begin
+        throttle_r <= written_14 | (throttle_r & ~strobed_8); // @[accel/dma/dma.ts:126]
       end
       lfsr <= {lfsr[14:0], ((lfsr[15] ^ lfsr[13]) ^ lfsr[12]) ^ lfsr[10]}; // @[accel/dma/dma.ts:136]
       if (arGo) begin
         arWord <= arWord + {24'h0, arBeats}; // @[accel/dma/dma.ts:219]
       end else begin
         if (start) begin
-          if (!(_T_3)) begin
+          if (!(_T_1)) begin
             arWord <= src_lo[31:3]; // @[accel/dma/dma.ts:173]
           end
         end
@@ -481,7 +503,7 @@ module AxiDma_d64_a32_r4_b16_w4 (
         arLeft <= arLeft - {25'h0, arBeats}; // @[accel/dma/dma.ts:220]
       end else begin
         if (start) begin
-          if (!(_T_3)) begin
+          if (!(_T_1)) begin
             arLeft <= nRead; // @[accel/dma/dma.ts:174]
           end
         end
@@ -490,7 +512,7 @@ module AxiDma_d64_a32_r4_b16_w4 (
         awWord <= awWord + {24'h0, awBeats}; // @[accel/dma/dma.ts:288]
       end else begin
         if (start) begin
-          if (!(_T_3)) begin
+          if (!(_T_1)) begin
             awWord <= dst_lo[31:3]; // @[accel/dma/dma.ts:175]
           end
         end
@@ -499,7 +521,7 @@ module AxiDma_d64_a32_r4_b16_w4 (
         awLeft <= awLeft - {25'h0, awBeats}; // @[accel/dma/dma.ts:289]
       end else begin
         if (start) begin
-          if (!(_T_3)) begin
+          if (!(_T_1)) begin
             awLeft <= nWrite; // @[accel/dma/dma.ts:176]
           end
         end
@@ -508,27 +530,27 @@ module AxiDma_d64_a32_r4_b16_w4 (
         wLeft <= wLeft - 30'h1; // @[accel/dma/dma.ts:335]
       end else begin
         if (start) begin
-          if (!(_T_3)) begin
+          if (!(_T_1)) begin
             wLeft <= nWrite; // @[accel/dma/dma.ts:177]
           end
         end
       end
-      if (_T_11) begin
+      if (_T_4) begin
         rdLeft <= rdLeft - 30'h1; // @[accel/dma/dma.ts:342]
       end else begin
         if (start) begin
-          if (!(_T_3)) begin
+          if (!(_T_1)) begin
             rdLeft <= nRead; // @[accel/dma/dma.ts:178]
           end
         end
       end
       if (start) begin
-        if (!(_T_3)) begin
+        if (!(_T_1)) begin
           rot <= so - dOff; // @[accel/dma/dma.ts:179]
         end
       end
       if (start) begin
-        if (!(_T_3)) begin
+        if (!(_T_1)) begin
           skipFirst <= so >= dOff; // @[accel/dma/dma.ts:180]
         end
       end
@@ -536,7 +558,7 @@ module AxiDma_d64_a32_r4_b16_w4 (
         primed <= 1'b1; // @[accel/dma/dma.ts:344]
       end else begin
         if (start) begin
-          if (!(_T_3)) begin
+          if (!(_T_1)) begin
             primed <= 1'b0; // @[accel/dma/dma.ts:181]
           end
         end
@@ -545,18 +567,18 @@ module AxiDma_d64_a32_r4_b16_w4 (
         firstBeat <= 1'b0; // @[accel/dma/dma.ts:334]
       end else begin
         if (start) begin
-          if (!(_T_3)) begin
+          if (!(_T_1)) begin
             firstBeat <= 1'b1; // @[accel/dma/dma.ts:182]
           end
         end
       end
       if (start) begin
-        if (!(_T_3)) begin
+        if (!(_T_1)) begin
           firstOff <= dOff; // @[accel/dma/dma.ts:183]
         end
       end
       if (start) begin
-        if (!(_T_3)) begin
+        if (!(_T_1)) begin
           endOff <= dst_lo[2:0] + len[2:0]; // @[accel/dma/dma.ts:184]
         end
       end
@@ -571,7 +593,7 @@ module AxiDma_d64_a32_r4_b16_w4 (
         arAddr <= {arWord, 3'h0}; // @[accel/dma/dma.ts:215]
       end
       if (arGo) begin
-        arLen <= {3'h0, arBeats - 5'h1}; // @[accel/dma/dma.ts:216]
+        arLen <= {3'h0, l_1}; // @[accel/dma/dma.ts:216]
       end
       if (arGo) begin
         arId <= tail; // @[accel/dma/dma.ts:217]
@@ -616,22 +638,22 @@ module AxiDma_d64_a32_r4_b16_w4 (
       end
       if (arGo) begin
         if (tail == 2'h0) begin
-          rob_len_0 <= {3'h0, arBeats - 5'h1}; // @[accel/dma/dma.ts:223]
+          rob_len_0 <= {3'h0, l_2}; // @[accel/dma/dma.ts:223]
         end
       end
       if (arGo) begin
         if (tail == 2'h1) begin
-          rob_len_1 <= {3'h0, arBeats - 5'h1}; // @[accel/dma/dma.ts:223]
+          rob_len_1 <= {3'h0, l_3}; // @[accel/dma/dma.ts:223]
         end
       end
       if (arGo) begin
         if (tail == 2'h2) begin
-          rob_len_2 <= {3'h0, arBeats - 5'h1}; // @[accel/dma/dma.ts:223]
+          rob_len_2 <= {3'h0, l_4}; // @[accel/dma/dma.ts:223]
         end
       end
       if (arGo) begin
         if (tail == 2'h3) begin
-          rob_len_3 <= {3'h0, arBeats - 5'h1}; // @[accel/dma/dma.ts:223]
+          rob_len_3 <= {3'h0, l_5}; // @[accel/dma/dma.ts:223]
         end
       end
       if (issue) begin
@@ -654,7 +676,7 @@ module AxiDma_d64_a32_r4_b16_w4 (
         awAddr <= {awWord, 3'h0}; // @[accel/dma/dma.ts:286]
       end
       if (awGo) begin
-        awLen <= {3'h0, awBeats - 5'h1}; // @[accel/dma/dma.ts:287]
+        awLen <= {3'h0, l_6}; // @[accel/dma/dma.ts:287]
       end
       if (bFire & ~awGo) begin
         bOut <= bOut - 3'h1; // @[accel/dma/dma.ts:354]
@@ -682,7 +704,7 @@ module AxiDma_d64_a32_r4_b16_w4 (
       if (wGo) begin
         wBeat <= burstEnd ? 8'h0 : (wBeat + 8'h1); // @[accel/dma/dma.ts:333]
       end
-      if (_T_11) begin
+      if (_T_4) begin
         prev <= dataQ_deq_bits; // @[accel/dma/dma.ts:341]
       end
     end

@@ -12,30 +12,65 @@ module Queue_d1_w8_reg (
   output wire [7:0] deq_bits,
   output wire count
 );
-  reg maybeFull; // @[generator/stdlib/queue.ts:89]
-  wire doEnq; // @[generator/stdlib/queue.ts:94]
-  wire doDeq; // @[generator/stdlib/queue.ts:95]
-  reg [7:0] slot; // @[generator/stdlib/queue.ts:100]
+  reg [1:0] held; // @[generator/stdlib/queue.ts:160]
+  reg maybeFull; // @[generator/stdlib/queue.ts:90]
+  wire doEnq; // @[generator/stdlib/queue.ts:95]
+  wire doDeq; // @[generator/stdlib/queue.ts:96]
+  reg [7:0] slot; // @[generator/stdlib/queue.ts:101]
+  /* verilator lint_off UNUSEDSIGNAL */
+  wire [3:0] _T = {1'h0, {1'h0, held} + {2'h0, enq_valid & enq_ready}} - {3'h0, deq_valid & deq_ready};
+  /* verilator lint_on UNUSEDSIGNAL */
 
-  assign doEnq = enq_valid & enq_ready; // @[generator/stdlib/queue.ts:94]
-  assign doDeq = deq_valid & deq_ready; // @[generator/stdlib/queue.ts:95]
-  assign enq_ready = ~maybeFull; // @[generator/stdlib/queue.ts:124]
-  assign deq_valid = maybeFull; // @[generator/stdlib/queue.ts:123]
-  assign deq_bits = slot; // @[generator/stdlib/queue.ts:125]
-  assign count = maybeFull; // @[generator/stdlib/queue.ts:140]
+  assign doEnq = enq_valid & enq_ready; // @[generator/stdlib/queue.ts:95]
+  assign doDeq = deq_valid & deq_ready; // @[generator/stdlib/queue.ts:96]
+  assign enq_ready = ~maybeFull; // @[generator/stdlib/queue.ts:125]
+  assign deq_valid = maybeFull; // @[generator/stdlib/queue.ts:124]
+  assign deq_bits = slot; // @[generator/stdlib/queue.ts:126]
+  assign count = maybeFull; // @[generator/stdlib/queue.ts:141]
 
   always @(posedge clock) begin
     if (reset) begin
-      maybeFull <= 1'b0; // @[generator/stdlib/queue.ts:89]
+      held <= 2'h0; // @[generator/stdlib/queue.ts:160]
+      maybeFull <= 1'b0; // @[generator/stdlib/queue.ts:90]
     end else begin
+      held <= _T[1:0]; // @[generator/stdlib/queue.ts:161]
       if (doEnq != doDeq) begin
-        maybeFull <= doEnq; // @[generator/stdlib/queue.ts:121]
+        maybeFull <= doEnq; // @[generator/stdlib/queue.ts:122]
       end
     end
   end
   always @(posedge clock) begin
     if (doEnq) begin
-      slot <= enq_bits; // @[generator/stdlib/queue.ts:101]
+      slot <= enq_bits; // @[generator/stdlib/queue.ts:102]
     end
   end
+
+`ifndef SYNTHESIS
+`ifdef FORMAL
+  always @(posedge clock) begin
+    if (!reset) begin
+      assert (held <= 2'h1); // @[generator/stdlib/queue.ts:162] the queue holds at most its depth (1) items
+      assert ({1'h0, count} == held); // @[generator/stdlib/queue.ts:163] count is the number of items taken in and not yet given out
+      assert (deq_valid == (held != 2'h0)); // @[generator/stdlib/queue.ts:164] an item is offered exactly when the queue holds one: none lost, none invented
+    end
+  end
+`else
+  always @(posedge clock) begin
+    if (!reset) begin
+      if (!(held <= 2'h1)) begin // @[generator/stdlib/queue.ts:162] the queue holds at most its depth (1) items
+        $display("tcast-assert: assertion failed: the queue holds at most its depth (1) items @[generator/stdlib/queue.ts:162]");
+        $finish;
+      end
+      if (!({1'h0, count} == held)) begin // @[generator/stdlib/queue.ts:163] count is the number of items taken in and not yet given out
+        $display("tcast-assert: assertion failed: count is the number of items taken in and not yet given out @[generator/stdlib/queue.ts:163]");
+        $finish;
+      end
+      if (!(deq_valid == (held != 2'h0))) begin // @[generator/stdlib/queue.ts:164] an item is offered exactly when the queue holds one: none lost, none invented
+        $display("tcast-assert: assertion failed: an item is offered exactly when the queue holds one: none lost, none invented @[generator/stdlib/queue.ts:164]");
+        $finish;
+      end
+    end
+  end
+`endif
+`endif
 endmodule

@@ -14,13 +14,14 @@ module Queue_d1024_b36_bram (
   output wire [11:0] deq_bits_bag,
   output wire [10:0] count
 );
-  reg [9:0] wptr; // @[generator/stdlib/queue.ts:165]
-  reg [9:0] rptr; // @[generator/stdlib/queue.ts:166]
-  reg [10:0] count_1; // @[generator/stdlib/queue.ts:167]
-  reg [10:0] inRam; // @[generator/stdlib/queue.ts:168]
-  reg inFlight; // @[generator/stdlib/queue.ts:169]
-  reg [35:0] rdata; // @[generator/stdlib/queue.ts:182]
-  reg [35:0] ram [0:1023]; // @[generator/stdlib/queue.ts:164]
+  reg [10:0] held; // @[generator/stdlib/queue.ts:160]
+  reg [9:0] wptr; // @[generator/stdlib/queue.ts:182]
+  reg [9:0] rptr; // @[generator/stdlib/queue.ts:183]
+  reg [10:0] count_1; // @[generator/stdlib/queue.ts:184]
+  reg [10:0] inRam; // @[generator/stdlib/queue.ts:185]
+  reg inFlight; // @[generator/stdlib/queue.ts:186]
+  reg [35:0] rdata; // @[generator/stdlib/queue.ts:199]
+  reg [35:0] ram [0:1023]; // @[generator/stdlib/queue.ts:181]
   wire outbuf_enq_valid;
   /* verilator lint_off UNUSEDSIGNAL */
   wire outbuf_enq_ready;
@@ -30,16 +31,21 @@ module Queue_d1024_b36_bram (
   wire outbuf_deq_ready;
   wire [35:0] outbuf_deq_bits;
   wire [1:0] outbuf_count;
-  wire _T = enq_valid & enq_ready;
-  wire issue = (inRam != 11'h0) & (({1'h0, outbuf_count} + {2'h0, inFlight}) < 3'h2);
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [12:0] _T_1 = {1'h0, {1'h0, count_1} + {11'h0, _T}} - {12'h0, deq_valid & deq_ready};
+  wire [12:0] _T = {1'h0, {1'h0, held} + {11'h0, enq_valid & enq_ready}} - {12'h0, deq_valid & deq_ready};
+  /* verilator lint_on UNUSEDSIGNAL */
+  wire doEnq = enq_valid & enq_ready;
+  wire room = ({1'h0, outbuf_count} + {2'h0, inFlight}) < 3'h2;
+  wire issue = (inRam != 11'h0) & room;
+  wire doDeq = deq_valid & deq_ready;
+  /* verilator lint_off UNUSEDSIGNAL */
+  wire [12:0] _T_1 = {1'h0, {1'h0, count_1} + {11'h0, doEnq}} - {12'h0, doDeq};
   /* verilator lint_on UNUSEDSIGNAL */
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [12:0] _T_2 = {1'h0, {1'h0, inRam} + {11'h0, _T}} - {12'h0, issue};
+  wire [12:0] _T_2 = {1'h0, {1'h0, inRam} + {11'h0, doEnq}} - {12'h0, issue};
   /* verilator lint_on UNUSEDSIGNAL */
 
-  Queue_d2_w36_reg_flow outbuf ( // @[generator/stdlib/queue.ts:170]
+  Queue_d2_w36_reg_flow outbuf ( // @[generator/stdlib/queue.ts:187]
     .clock(clock),
     .reset(reset),
     .enq_valid(outbuf_enq_valid),
@@ -51,42 +57,68 @@ module Queue_d1024_b36_bram (
     .count(outbuf_count)
   );
 
-  assign outbuf_enq_valid = inFlight; // @[generator/stdlib/queue.ts:185]
-  assign outbuf_enq_bits = rdata; // @[generator/stdlib/queue.ts:186]
-  assign outbuf_deq_ready = deq_ready; // @[generator/stdlib/queue.ts:189]
-  assign enq_ready = count_1 < 11'h400; // @[generator/stdlib/queue.ts:174]
-  assign deq_valid = outbuf_deq_valid; // @[generator/stdlib/queue.ts:188]
-  assign deq_bits_row = outbuf_deq_bits[35:12]; // @[generator/stdlib/queue.ts:190]
-  assign deq_bits_bag = outbuf_deq_bits[11:0]; // @[generator/stdlib/queue.ts:190]
-  assign count = count_1; // @[generator/stdlib/queue.ts:194]
+  assign outbuf_enq_valid = inFlight; // @[generator/stdlib/queue.ts:202]
+  assign outbuf_enq_bits = rdata; // @[generator/stdlib/queue.ts:203]
+  assign outbuf_deq_ready = deq_ready; // @[generator/stdlib/queue.ts:206]
+  assign enq_ready = count_1 < 11'h400; // @[generator/stdlib/queue.ts:191]
+  assign deq_valid = outbuf_deq_valid; // @[generator/stdlib/queue.ts:205]
+  assign deq_bits_row = outbuf_deq_bits[35:12]; // @[generator/stdlib/queue.ts:207]
+  assign deq_bits_bag = outbuf_deq_bits[11:0]; // @[generator/stdlib/queue.ts:207]
+  assign count = count_1; // @[generator/stdlib/queue.ts:211]
 
   always @(posedge clock) begin
     if (reset) begin
-      wptr <= 10'h0; // @[generator/stdlib/queue.ts:165]
-      rptr <= 10'h0; // @[generator/stdlib/queue.ts:166]
-      count_1 <= 11'h0; // @[generator/stdlib/queue.ts:167]
-      inRam <= 11'h0; // @[generator/stdlib/queue.ts:168]
-      inFlight <= 1'b0; // @[generator/stdlib/queue.ts:169]
+      held <= 11'h0; // @[generator/stdlib/queue.ts:160]
+      wptr <= 10'h0; // @[generator/stdlib/queue.ts:182]
+      rptr <= 10'h0; // @[generator/stdlib/queue.ts:183]
+      count_1 <= 11'h0; // @[generator/stdlib/queue.ts:184]
+      inRam <= 11'h0; // @[generator/stdlib/queue.ts:185]
+      inFlight <= 1'b0; // @[generator/stdlib/queue.ts:186]
     end else begin
-      if (_T) begin
-        wptr <= wptr + 10'h1; // @[generator/stdlib/queue.ts:177]
+      held <= _T[10:0]; // @[generator/stdlib/queue.ts:161]
+      if (doEnq) begin
+        wptr <= wptr + 10'h1; // @[generator/stdlib/queue.ts:194]
       end
       if (issue) begin
-        rptr <= rptr + 10'h1; // @[generator/stdlib/queue.ts:183]
+        rptr <= rptr + 10'h1; // @[generator/stdlib/queue.ts:200]
       end
-      count_1 <= _T_1[10:0]; // @[generator/stdlib/queue.ts:193]
-      inRam <= _T_2[10:0]; // @[generator/stdlib/queue.ts:192]
-      inFlight <= issue; // @[generator/stdlib/queue.ts:184]
+      count_1 <= _T_1[10:0]; // @[generator/stdlib/queue.ts:210]
+      inRam <= _T_2[10:0]; // @[generator/stdlib/queue.ts:209]
+      inFlight <= issue; // @[generator/stdlib/queue.ts:201]
     end
   end
   always @(posedge clock) begin
-    if (_T) begin
-      ram[wptr] <= {enq_bits_row, enq_bits_bag}; // @[generator/stdlib/queue.ts:176]
+    if (doEnq) begin
+      ram[wptr] <= {enq_bits_row, enq_bits_bag}; // @[generator/stdlib/queue.ts:193]
     end
   end
   always @(posedge clock) begin
     if (issue) begin
-      rdata <= ram[rptr]; // @[generator/stdlib/queue.ts:182]
+      rdata <= ram[rptr]; // @[generator/stdlib/queue.ts:199]
     end
   end
+
+`ifndef SYNTHESIS
+`ifdef FORMAL
+  always @(posedge clock) begin
+    if (!reset) begin
+      assert (held <= 11'h400); // @[generator/stdlib/queue.ts:162] the queue holds at most its depth (1024) items
+      assert (count == held); // @[generator/stdlib/queue.ts:163] count is the number of items taken in and not yet given out
+    end
+  end
+`else
+  always @(posedge clock) begin
+    if (!reset) begin
+      if (!(held <= 11'h400)) begin // @[generator/stdlib/queue.ts:162] the queue holds at most its depth (1024) items
+        $display("tcast-assert: assertion failed: the queue holds at most its depth (1024) items @[generator/stdlib/queue.ts:162]");
+        $finish;
+      end
+      if (!(count == held)) begin // @[generator/stdlib/queue.ts:163] count is the number of items taken in and not yet given out
+        $display("tcast-assert: assertion failed: count is the number of items taken in and not yet given out @[generator/stdlib/queue.ts:163]");
+        $finish;
+      end
+    end
+  end
+`endif
+`endif
 endmodule

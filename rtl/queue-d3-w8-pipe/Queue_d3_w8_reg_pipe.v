@@ -12,50 +12,88 @@ module Queue_d3_w8_reg_pipe (
   output wire [7:0] deq_bits,
   output wire [1:0] count
 );
-  reg [1:0] enqPtr; // @[generator/stdlib/queue.ts:87]
-  reg [1:0] deqPtr; // @[generator/stdlib/queue.ts:88]
-  reg maybeFull; // @[generator/stdlib/queue.ts:89]
-  wire doEnq; // @[generator/stdlib/queue.ts:94]
-  wire doDeq; // @[generator/stdlib/queue.ts:95]
-  reg [7:0] slot_0; // @[generator/stdlib/queue.ts:105]
-  reg [7:0] slot_1; // @[generator/stdlib/queue.ts:105]
-  reg [7:0] slot_2; // @[generator/stdlib/queue.ts:105]
+  reg [2:0] held; // @[generator/stdlib/queue.ts:160]
+  reg [1:0] enqPtr; // @[generator/stdlib/queue.ts:88]
+  reg [1:0] deqPtr; // @[generator/stdlib/queue.ts:89]
+  reg maybeFull; // @[generator/stdlib/queue.ts:90]
+  wire doEnq; // @[generator/stdlib/queue.ts:95]
+  wire doDeq; // @[generator/stdlib/queue.ts:96]
+  reg [7:0] slot_0; // @[generator/stdlib/queue.ts:106]
+  reg [7:0] slot_1; // @[generator/stdlib/queue.ts:106]
+  reg [7:0] slot_2; // @[generator/stdlib/queue.ts:106]
   wire ptrMatch = enqPtr == deqPtr;
-  wire [1:0] diff = enqPtr - deqPtr;
+  wire full = ptrMatch & maybeFull;
+  wire empty = ptrMatch & ~maybeFull;
+  wire [7:0] head = (deqPtr == 2'h0) ? slot_0 : ((deqPtr == 2'h1) ? slot_1 : slot_2);
+  wire [1:0] _T = enqPtr - deqPtr;
+  /* verilator lint_off UNUSEDSIGNAL */
+  wire [4:0] _T_1 = {1'h0, {1'h0, held} + {3'h0, enq_valid & enq_ready}} - {4'h0, deq_valid & deq_ready};
+  /* verilator lint_on UNUSEDSIGNAL */
 
-  assign doEnq = enq_valid & enq_ready; // @[generator/stdlib/queue.ts:94]
-  assign doDeq = deq_valid & deq_ready; // @[generator/stdlib/queue.ts:95]
-  assign enq_ready = deq_ready ? 1'b1 : ~(ptrMatch & maybeFull); // @[generator/stdlib/queue.ts:135]
-  assign deq_valid = ~(ptrMatch & ~maybeFull); // @[generator/stdlib/queue.ts:123]
-  assign deq_bits = (deqPtr == 2'h0) ? slot_0 : ((deqPtr == 2'h1) ? slot_1 : slot_2); // @[generator/stdlib/queue.ts:125]
-  assign count = ptrMatch ? (maybeFull ? 2'h3 : 2'h0) : ((deqPtr > enqPtr) ? (diff + 2'h3) : diff); // @[generator/stdlib/queue.ts:146]
+  assign doEnq = enq_valid & enq_ready; // @[generator/stdlib/queue.ts:95]
+  assign doDeq = deq_valid & deq_ready; // @[generator/stdlib/queue.ts:96]
+  assign enq_ready = deq_ready ? 1'b1 : ~full; // @[generator/stdlib/queue.ts:136]
+  assign deq_valid = ~empty; // @[generator/stdlib/queue.ts:124]
+  assign deq_bits = head; // @[generator/stdlib/queue.ts:126]
+  assign count = ptrMatch ? (maybeFull ? 2'h3 : 2'h0) : ((deqPtr > enqPtr) ? (_T + 2'h3) : _T); // @[generator/stdlib/queue.ts:147]
 
   always @(posedge clock) begin
     if (reset) begin
-      enqPtr <= 2'h0; // @[generator/stdlib/queue.ts:87]
-      deqPtr <= 2'h0; // @[generator/stdlib/queue.ts:88]
-      maybeFull <= 1'b0; // @[generator/stdlib/queue.ts:89]
+      held <= 3'h0; // @[generator/stdlib/queue.ts:160]
+      enqPtr <= 2'h0; // @[generator/stdlib/queue.ts:88]
+      deqPtr <= 2'h0; // @[generator/stdlib/queue.ts:89]
+      maybeFull <= 1'b0; // @[generator/stdlib/queue.ts:90]
     end else begin
+      held <= _T_1[2:0]; // @[generator/stdlib/queue.ts:161]
       if (doEnq) begin
-        enqPtr <= (enqPtr == 2'h2) ? 2'h0 : (enqPtr + 2'h1); // @[generator/stdlib/queue.ts:118]
+        enqPtr <= (enqPtr == 2'h2) ? 2'h0 : (enqPtr + 2'h1); // @[generator/stdlib/queue.ts:119]
       end
       if (doDeq) begin
-        deqPtr <= (deqPtr == 2'h2) ? 2'h0 : (deqPtr + 2'h1); // @[generator/stdlib/queue.ts:119]
+        deqPtr <= (deqPtr == 2'h2) ? 2'h0 : (deqPtr + 2'h1); // @[generator/stdlib/queue.ts:120]
       end
       if (doEnq != doDeq) begin
-        maybeFull <= doEnq; // @[generator/stdlib/queue.ts:121]
+        maybeFull <= doEnq; // @[generator/stdlib/queue.ts:122]
       end
     end
   end
   always @(posedge clock) begin
     if (doEnq & (enqPtr == 2'h0)) begin
-      slot_0 <= enq_bits; // @[generator/stdlib/queue.ts:106]
+      slot_0 <= enq_bits; // @[generator/stdlib/queue.ts:107]
     end
     if (doEnq & (enqPtr == 2'h1)) begin
-      slot_1 <= enq_bits; // @[generator/stdlib/queue.ts:106]
+      slot_1 <= enq_bits; // @[generator/stdlib/queue.ts:107]
     end
     if (doEnq & (enqPtr == 2'h2)) begin
-      slot_2 <= enq_bits; // @[generator/stdlib/queue.ts:106]
+      slot_2 <= enq_bits; // @[generator/stdlib/queue.ts:107]
     end
   end
+
+`ifndef SYNTHESIS
+`ifdef FORMAL
+  always @(posedge clock) begin
+    if (!reset) begin
+      assert (held <= 3'h3); // @[generator/stdlib/queue.ts:162] the queue holds at most its depth (3) items
+      assert ({1'h0, count} == held); // @[generator/stdlib/queue.ts:163] count is the number of items taken in and not yet given out
+      assert (deq_valid == (held != 3'h0)); // @[generator/stdlib/queue.ts:164] an item is offered exactly when the queue holds one: none lost, none invented
+    end
+  end
+`else
+  always @(posedge clock) begin
+    if (!reset) begin
+      if (!(held <= 3'h3)) begin // @[generator/stdlib/queue.ts:162] the queue holds at most its depth (3) items
+        $display("tcast-assert: assertion failed: the queue holds at most its depth (3) items @[generator/stdlib/queue.ts:162]");
+        $finish;
+      end
+      if (!({1'h0, count} == held)) begin // @[generator/stdlib/queue.ts:163] count is the number of items taken in and not yet given out
+        $display("tcast-assert: assertion failed: count is the number of items taken in and not yet given out @[generator/stdlib/queue.ts:163]");
+        $finish;
+      end
+      if (!(deq_valid == (held != 3'h0))) begin // @[generator/stdlib/queue.ts:164] an item is offered exactly when the queue holds one: none lost, none invented
+        $display("tcast-assert: assertion failed: an item is offered exactly when the queue holds one: none lost, none invented @[generator/stdlib/queue.ts:164]");
+        $finish;
+      end
+    end
+  end
+`endif
+`endif
 endmodule

@@ -2,3 +2,4 @@
 export * from './bundles';
 export * from './lite';
 export * from './regmap';
+export * from './channels';

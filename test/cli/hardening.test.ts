@@ -67,7 +67,14 @@ async function refuses(dir: string, args: string[], code: number, re: RegExp, o:
 }
 
 const VECTORS = '# fill two, then drain\nenq_valid enq_bits deq_ready\n1 0x11 0\n1 0x22 0\n0 0 1\n0 0 1\n0 0 1\n';
-const EXPECTED = 'enq_ready deq_valid deq_bits count\n0x1 0x0 0xa5 0x0\n0x1 0x1 0x11 0x1\n0x1 0x1 0x11 0x2\n0x1 0x1 0x22 0x1\n0x1 0x0 0x17 0x0\n';
+/** Checks `tcast sim` output for VECTORS (the columns that do not depend on the random initial state). */
+function expectQueueOutput(text: string): void {
+  const [head, ...rows] = text.trim().split('\n').map((l) => l.split(' '));
+  expect(head).toEqual(['enq_ready', 'deq_valid', 'deq_bits', 'count']);
+  expect(rows.map((r) => r[3])).toEqual(['0x0', '0x1', '0x2', '0x1', '0x0']);
+  expect(rows.map((r) => r[1])).toEqual(['0x0', '0x1', '0x1', '0x1', '0x0']);
+  expect(rows.slice(1, 4).map((r) => r[2])).toEqual(['0x11', '0x11', '0x22']);
+}
 
 /** The shipped queue the sim cases use, as the CLI builds it (same cache key). */
 const QUEUE = 'queue-d4-w8-reg';
@@ -145,7 +152,7 @@ describe('2. silent success: every requested output is written or an error', () 
     await refuses(d, ['sim', QUEUE, '--vectors', 'bad.txt', '--out', 'o.txt', '--trace-fst', 'w.fst'], 2, /bad\.txt:8: value 0x100 does not fit port enq_bits \(8 bits\)/);
     const ok = await tcast(['sim', QUEUE, '--vectors', 'v.txt', '--out', 'o.txt', '--trace-fst', 'w.fst'], { cwd: d });
     expect(ok.exitCode, String(ok.stderr)).toBe(0);
-    expect(readFileSync(join(d, 'o.txt'), 'utf8')).toBe(EXPECTED);
+    expectQueueOutput(readFileSync(join(d, 'o.txt'), 'utf8'));
     expect(readFileSync(join(d, 'w.fst')).length).toBeGreaterThan(100);
     expect(readdirSync(d).sort()).toEqual(['bad.txt', 'o.txt', 'v.txt', 'w.fst']);
   });
@@ -219,8 +226,8 @@ describe('4. build cache integrity', () => {
     writeFileSync(join(d, 'v.txt'), VECTORS);
     const r = await tcast(['sim', QUEUE, '--vectors', 'v.txt'], { cwd: d, env: { TCAST_CACHE_DIR: cache } });
     expect(r.exitCode, String(r.stderr)).toBe(0);
-    expect(r.stdout + '\n').toBe(EXPECTED);
-    expect(readdirSync(cache).sort()).toEqual(['builds.log', key]);
+    expectQueueOutput(String(r.stdout));
+    expect(readdirSync(cache).sort()).toEqual(['builds.log', key].sort());
     expect(JSON.parse(readFileSync(join(cache, 'builds.log'), 'utf8'))).toMatchObject({ key, replaced: expect.stringMatching(/has 4096 bytes/) });
 
     // A live holder: the build waits, says for what, and times out with the lock's path.
@@ -394,7 +401,7 @@ describe('8. version, symlinks, other users', () => {
         cwd: home, reject: false, env, extendEnv: false,
       });
       expect(r.exitCode, String(r.stderr)).toBe(0);
-      expect(readFileSync(join(home, 'o.txt'), 'utf8')).toBe(EXPECTED);
+      expectQueueOutput(readFileSync(join(home, 'o.txt'), 'utf8'));
     } finally {
       rmSync(home, { recursive: true, force: true });
     }

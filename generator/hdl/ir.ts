@@ -34,13 +34,30 @@ export type Op =
 export type ValueLike = Value | number | bigint | boolean;
 
 let nextId = 1;
-/** The id of the last node built on each source line: the outermost expression of `const x = ...`. */
-const lastIdAtLine = new Map<string, number>();
+/**
+ * The id of the last node built on each source line: the outermost expression
+ * of `const x = ...`. One map per module build (a stack: a child builds inside
+ * its parent's build()), so that two instances of one generator built from the
+ * same lines name their nodes alike and print as one Verilog module.
+ */
+let lastIdAtLine = new Map<string, number>();
+const lineScopes: Map<string, number>[] = [];
+/** @internal Module.runBuild(): nodes built until the matching pop get their own line scope. */
+export function pushLineScope(): void {
+  lineScopes.push(lastIdAtLine);
+  lastIdAtLine = new Map();
+}
+/** @internal */
+export function popLineScope(): void {
+  lastIdAtLine = lineScopes.pop() ?? new Map();
+}
 
 export class Value {
   readonly id = nextId++;
   /** Where the node was built (for naming shared subexpressions after the user's variable). */
   readonly loc: SourceLoc | undefined;
+  /** The line scope (module build) this node was made in. */
+  private lineScope: Map<string, number> | undefined;
   constructor(
     readonly op: Op,
     readonly width: number,
@@ -56,7 +73,10 @@ export class Value {
     }
     if (op !== 'ref' && op !== 'lit' && op !== 'undef') {
       this.loc = callerLoc();
-      if (this.loc) lastIdAtLine.set(`${this.loc.file}:${this.loc.line}`, this.id);
+      if (this.loc) {
+        this.lineScope = lastIdAtLine;
+        lastIdAtLine.set(`${this.loc.file}:${this.loc.line}`, this.id);
+      }
     } else {
       this.loc = undefined;
     }
@@ -64,7 +84,7 @@ export class Value {
 
   /** The variable this node was assigned to, when it is the outermost expression of its line. */
   get userName(): string | undefined {
-    if (!this.loc || lastIdAtLine.get(`${this.loc.file}:${this.loc.line}`) !== this.id) return undefined;
+    if (!this.loc || this.lineScope?.get(`${this.loc.file}:${this.loc.line}`) !== this.id) return undefined;
     return inferName(this.loc);
   }
 

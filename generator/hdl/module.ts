@@ -14,7 +14,7 @@
  * its value.
  */
 import { ElaborationError } from './errors';
-import { Value, toValue, type ValueLike, lit, log2Up, extendTo } from './ir';
+import { Value, toValue, type ValueLike, lit, log2Up, extendTo, pushLineScope, popLineScope } from './ir';
 import { callerLoc, inferName, locToString, type SourceLoc } from './source';
 import { bitWidth, isGround, typeToString, type BundleType, type FieldSpec, type GroundType, type HwType, type VecType } from './types';
 
@@ -486,9 +486,11 @@ export abstract class Module {
     }
     this.built = true;
     frames.push({ module: this, block: this.stmts, conds: [] });
+    pushLineScope();
     try {
       this.build();
     } finally {
+      popLineScope();
       frames.pop();
     }
   }

@@ -21,14 +21,14 @@ module Queue_d4_w128_reg (
   reg [127:0] slot_1; // @[generator/stdlib/queue.ts:105]
   reg [127:0] slot_2; // @[generator/stdlib/queue.ts:105]
   reg [127:0] slot_3; // @[generator/stdlib/queue.ts:105]
-  wire _T = enqPtr == deqPtr;
+  wire ptrMatch = enqPtr == deqPtr;
 
   assign doEnq = enq_valid & enq_ready; // @[generator/stdlib/queue.ts:94]
   assign doDeq = deq_valid & deq_ready; // @[generator/stdlib/queue.ts:95]
-  assign enq_ready = ~(_T & maybeFull); // @[generator/stdlib/queue.ts:124]
-  assign deq_valid = ~(_T & ~maybeFull); // @[generator/stdlib/queue.ts:123]
+  assign enq_ready = ~(ptrMatch & maybeFull); // @[generator/stdlib/queue.ts:124]
+  assign deq_valid = ~(ptrMatch & ~maybeFull); // @[generator/stdlib/queue.ts:123]
   assign deq_bits = (deqPtr == 2'h0) ? slot_0 : ((deqPtr == 2'h1) ? slot_1 : ((deqPtr == 2'h2) ? slot_2 : slot_3)); // @[generator/stdlib/queue.ts:125]
-  assign count = {maybeFull & _T, 2'h0} | {1'h0, enqPtr - deqPtr}; // @[generator/stdlib/queue.ts:142]
+  assign count = {maybeFull & ptrMatch, 2'h0} | {1'h0, enqPtr - deqPtr}; // @[generator/stdlib/queue.ts:142]
 
   always @(posedge clock) begin
     if (reset) begin

@@ -49,6 +49,7 @@ export interface ForwardLayout {
   table: number;
   indices: number;
   offsets: number;
+  scales: number;
   out: number;
   outBytes: number;
   memory: { addr: number; bytes: Uint8Array }[];
@@ -68,9 +69,7 @@ export function guardBytes(len: number): Uint8Array {
 /** Why this configuration cannot run the case (a one-line message naming the limit), or undefined. */
 export function unsupported(c: ForwardCase, shape: EngineShape): string | undefined {
   if (c.dim > shape.maxDim) return `dim ${c.dim} is larger than this configuration's largest dim ${shape.maxDim}; use a configuration with a larger maxDim`;
-  const mode = c.mode ?? 'sum';
-  if (mode !== 'sum') return `mode '${mode}' is not implemented by the engine yet (only 'sum')`;
-  if (c.perSampleWeights) return 'per_sample_weights are not implemented by the engine yet';
+  if (c.perSampleWeights && (c.mode ?? 'sum') !== 'sum') return `per_sample_weights need mode 'sum' (as PyTorch), got '${c.mode}'`;
   const n = c.indices.length;
   if (n >= 2 ** 32) return `${n} indices is more than the engine's 32-bit NUM_INDICES`;
   return undefined;
@@ -99,6 +98,8 @@ export function layoutForward(c: ForwardCase, shape: EngineShape, opts: LayoutOp
   const indices = place(idxBytes.length, 1);
   const offBytes = bytesOf(c.offsets);
   const offsets = place(offBytes.length, 2);
+  const pswBytes = c.perSampleWeights ? bytesOf(c.perSampleWeights) : new Uint8Array(0);
+  const scales = c.perSampleWeights ? place(pswBytes.length, 4) : 0;
   const outBytes = numBags * rowStride;
   const out = place(outBytes, 3);
   if (at >= 2 ** Math.min(shape.addrBits, 52)) throw new ModelError(`the case needs ${at} bytes of memory, more than ${shape.addrBits}-bit addresses reach`, { array: 'case' });
@@ -109,21 +110,26 @@ export function layoutForward(c: ForwardCase, shape: EngineShape, opts: LayoutOp
   if (c.offsets instanceof BigInt64Array) op |= ENGINE_OP.OFF64;
   if (c.includeLastOffset) op |= ENGINE_OP.INCLUDE_LAST;
   if (pad !== null) op |= ENGINE_OP.PADDING;
+  if (c.mode === 'mean') op |= ENGINE_OP.MEAN;
+  if (c.mode === 'max') op |= ENGINE_OP.MAX;
+  if (c.perSampleWeights) op |= ENGINE_OP.SCALES;
   const lo = (v: number) => v % 2 ** 32;
   const hi = (v: number) => Math.floor(v / 2 ** 32);
   return {
-    numBags, rowStride, table, indices, offsets, out, outBytes,
+    numBags, rowStride, table, indices, offsets, scales, out, outBytes,
     memory: [
       { addr: table, bytes: tableBytes },
       { addr: indices, bytes: idxBytes },
       { addr: offsets, bytes: offBytes },
       { addr: out, bytes: guardBytes(outBytes) },
+      ...(c.perSampleWeights ? [{ addr: scales, bytes: pswBytes }] : []),
     ],
     regs: [
       ['OP', op], ['DIM', c.dim], ['NUM_BAGS', numBags], ['NUM_INDICES', c.indices.length], ['PADDING_IDX', padRow],
       ['TABLE_LO', lo(table)], ['TABLE_HI', hi(table)], ['ROW_STRIDE', rowStride],
       ['INDICES_LO', lo(indices)], ['INDICES_HI', hi(indices)], ['OFFSETS_LO', lo(offsets)], ['OFFSETS_HI', hi(offsets)],
       ['OUT_LO', lo(out)], ['OUT_HI', hi(out)], ['OUT_STRIDE', rowStride],
+      ['SCALES_LO', lo(scales)], ['SCALES_HI', hi(scales)],
     ],
   };
 }

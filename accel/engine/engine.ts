@@ -32,11 +32,15 @@
  *   bytes past dim on the row's last beat.
  */
 import {
-  Bool, In, Module, Out, Reg, UInt, Wire, Memory, cat, lit, mux, named, select, when, instance, bitsFor, log2Up, orAny,
+  Bool, In, Module, Out, Reg, RegNext, UInt, Wire, Memory, cat, lit, mux, named, select, when, instance, bitsFor, log2Up, orAny,
   type Value, type Signal,
 } from '../../generator';
 import { Queue } from '../../generator/stdlib/queue';
 import { Fp32Add } from '../../generator/stdlib/float/add';
+import { Fp32Mul } from '../../generator/stdlib/float/mul';
+import { Fp32Max } from '../../generator/stdlib/float/max';
+import { Fp32Div } from '../../generator/stdlib/float/div';
+import { Fp32FromUInt } from '../../generator/stdlib/float/convert';
 import { Axi4, AxiLite, BURST, resolveAxi4 } from '../../generator/stdlib/axi/bundles';
 import { ElaborationError } from '../../generator/hdl/errors';
 import { ENGINE_LITE_ADDR_BITS, ENGINE_OP, addressOf, engineRegisterFile } from './regs';
@@ -54,8 +58,12 @@ export interface EngineOptions {
   maxDim?: number;
   /** Depth, in beats, of each of the index and offset beat buffers (>= maxBurst; default 2 x maxBurst). */
   queueDepth?: number;
-  /** Fp32Add latency in cycles (default 3). */
+  /** Fp32Add latency in cycles (default 3); the max units use the same latency. */
   addLatency?: number;
+  /** Fp32Mul latency (the per-lookup scale) in cycles (default 3). */
+  mulLatency?: number;
+  /** Fp32Div latency (mean) in cycles (default 12). */
+  divLatency?: number;
   /** Bag slots in the reducer's accumulator memory, a power of two (default 1). */
   bags?: number;
   /** Write bursts outstanding (AW issued, B not received) at most (default 8). */
@@ -99,6 +107,8 @@ export class TcastEngine extends Module {
   readonly maxDim: number;
   readonly queueDepth: number;
   readonly addLatency: number;
+  readonly mulLatency: number;
+  readonly divLatency: number;
   readonly bags: number;
   readonly maxWrites: number;
 
@@ -109,12 +119,16 @@ export class TcastEngine extends Module {
     this.maxDim = opts.maxDim ?? 256;
     this.queueDepth = opts.queueDepth ?? 2 * this.maxBurst;
     this.addLatency = opts.addLatency ?? 3;
+    this.mulLatency = opts.mulLatency ?? 3;
+    this.divLatency = opts.divLatency ?? 12;
     this.bags = opts.bags ?? 1;
     this.maxWrites = opts.maxWrites ?? 8;
     if (!isPow2(this.maxReads) || this.maxReads < 2 || this.maxReads > 256) bad(`maxReads must be a power of two in 2..256, got ${this.maxReads}`);
     if (!isPow2(this.maxBurst) || this.maxBurst > 256) bad(`maxBurst must be a power of two in 1..256, got ${this.maxBurst}`);
     if (!Number.isInteger(this.queueDepth) || this.queueDepth < Math.max(2, this.maxBurst)) bad(`queueDepth must be at least max(2, maxBurst) = ${Math.max(2, this.maxBurst)}, got ${this.queueDepth}`);
     if (!Number.isInteger(this.addLatency) || this.addLatency < 1 || this.addLatency > 16) bad(`addLatency must be 1..16, got ${this.addLatency}`);
+    if (!Number.isInteger(this.mulLatency) || this.mulLatency < 1 || this.mulLatency > 16) bad(`mulLatency must be 1..16, got ${this.mulLatency}`);
+    if (!Number.isInteger(this.divLatency) || this.divLatency < 1 || this.divLatency > 32) bad(`divLatency must be 1..32, got ${this.divLatency}`);
     if (!isPow2(this.bags) || this.bags > 64) bad(`bags must be a power of two in 1..64, got ${this.bags}`);
     if (!Number.isInteger(this.maxWrites) || this.maxWrites < 1 || this.maxWrites > 255) bad(`maxWrites must be 1..255, got ${this.maxWrites}`);
     if (opts.dataBits < 128 || opts.dataBits > 1024) bad(`dataBits must be 128..1024, got ${opts.dataBits}`);
@@ -136,7 +150,7 @@ export class TcastEngine extends Module {
   get maxRowBeats(): number { return Math.ceil((this.maxDim * 4) / (this.dataBits / 8)); }
 
   override get moduleName(): string {
-    return `TcastEngine_d${this.dataBits}_a${this.addrBits}_r${this.maxReads}_b${this.maxBurst}_q${this.queueDepth}_l${this.addLatency}_g${this.bags}_w${this.maxWrites}_m${this.maxDim}`;
+    return `TcastEngine_d${this.dataBits}_a${this.addrBits}_r${this.maxReads}_b${this.maxBurst}_q${this.queueDepth}_l${this.addLatency}_${this.mulLatency}_${this.divLatency}_g${this.bags}_w${this.maxWrites}_m${this.maxDim}`;
   }
 
   override get doc(): string {
@@ -214,6 +228,10 @@ export class TcastEngine extends Module {
     io.irq.set(done);
 
     const idx64 = named(R.OP.bit(Math.log2(ENGINE_OP.IDX64)));
+    const isMean = named(R.OP.bit(Math.log2(ENGINE_OP.MEAN)));
+    const isMax = named(R.OP.bit(Math.log2(ENGINE_OP.MAX)));
+    const pswEn = named(R.OP.bit(Math.log2(ENGINE_OP.SCALES)));
+    const scalesA = addressOf(R.SCALES_LO, R.SCALES_HI, A);
     const off64 = named(R.OP.bit(Math.log2(ENGINE_OP.OFF64)));
     const inclLast = named(R.OP.bit(Math.log2(ENGINE_OP.INCLUDE_LAST)));
     const padEn = named(R.OP.bit(Math.log2(ENGINE_OP.PADDING)));
@@ -240,6 +258,7 @@ export class TcastEngine extends Module {
       named(mux(wide, n.zext(36).shl(3).trunc(36), n.zext(36).shl(2).trunc(36)).addWrap(BB - 1).shr(lb).trunc(36 - lb), name);
     const offBeatsTotal = beatsOfElems(offCount, off64, 'off_beats_total');
     const idxBeatsTotal = beatsOfElems(numIdx.zext(33), idx64, 'idx_beats_total');
+    const pswBeatsTotal = beatsOfElems(mux(pswEn, numIdx.zext(33), lit(0, 33)), lit(0, 1), 'psw_beats_total');
     const CW = 36 - lb;
 
     // ---------------------------------------------------------------- 4 KiB-aware burst size
@@ -252,7 +271,7 @@ export class TcastEngine extends Module {
     const lenField = (beats: Value): Value => beats.subWrap(1).trunc(8);
 
     // ---------------------------------------------------------------- reorder buffer bookkeeping
-    const KIND_OFF = 0, KIND_IDX = 1, KIND_ROW = 2;
+    const KIND_OFF = 0, KIND_IDX = 1, KIND_ROW = 2, KIND_PSW = 3;
     const slotsUsed = Reg(UInt(bitsFor(K)), { init: 0 });
     const tailSlot = Reg(UInt(kb), { init: 0 });
     const wrCnt = Array.from({ length: K }, (_, i) => Reg(UInt(BL), { init: 0, name: `rob_count_${i}` }));
@@ -280,10 +299,16 @@ export class TcastEngine extends Module {
     const credit = (res: Value, beats: Value) => { const w = Math.max(res.width, BL) + 1; return fit(res, w).addWrap(fit(beats, w)).le(QD); };
     const offGo = named(canRead.and(offLeft.ne(0)).and(credit(offRes, offBurst)));
     const idxGo = named(canRead.and(offGo.not()).and(idxLeft.ne(0)).and(credit(idxRes, idxBurst)));
+    const pswWord = Reg(UInt(WA), { init: 0 });
+    const pswLeft = Reg(UInt(CW), { init: 0 });
+    const pswRes = Reg(UInt(bitsFor(QD)), { init: 0 });
+    const pswBurst = burstBeats(pswWord, pswLeft, MB, 'psw_burst');
+    const pswGo = named(canRead.and(offGo.not()).and(idxGo.not()).and(pswLeft.ne(0)).and(credit(pswRes, pswBurst)));
+    const sideGo = named(offGo.or(idxGo).or(pswGo));
 
     // Rows: tokens from the sequencer (through the token queue).
-    const tok = new Packed({ empty: 1, first: 1, last: 1, slot: gBits, bag: 32, row: 32 });
-    const meta = new Packed({ empty: 1, first: 1, last: 1, slot: gBits, bag: 32 });
+    const tok = new Packed({ empty: 1, first: 1, last: 1, slot: gBits, bag: 32, n: 32, scale: 32, row: 32 });
+    const meta = new Packed({ empty: 1, first: 1, last: 1, slot: gBits, bag: 32, n: 32, scale: 32 });
     const tokQ = instance(new Queue(UInt(tok.width), { depth: 2 }));
     const metaQ = instance(new Queue(UInt(meta.width), { depth: K + 2, storage: 'ram' }));
     const th = tokQ.io.deq.bits;
@@ -297,19 +322,19 @@ export class TcastEngine extends Module {
     const tokEmpty = named(tok.get(th, 'empty').bit(0));
     const rowPending = named(rowLeft.ne(0).or(tokQ.io.deq.valid.and(tokEmpty.not())));
     const rowMetaOk = named(rowLeft.ne(0).or(metaQ.io.enq.ready));
-    const rowGo = named(canRead.and(offGo.not()).and(idxGo.not()).and(rowPending).and(rowMetaOk));
+    const rowGo = named(canRead.and(sideGo.not()).and(rowPending).and(rowMetaOk));
     // An empty bag's token goes straight to the metadata queue (no row to read).
     const emptyGo = named(busy.and(rowLeft.eq(0)).and(tokQ.io.deq.valid).and(tokEmpty).and(metaQ.io.enq.ready));
     tokQ.io.deq.ready.set(emptyGo.or(rowGo.and(fromTok)));
     metaQ.io.enq.valid.set(emptyGo.or(rowGo.and(fromTok)));
-    metaQ.io.enq.bits.set(meta.pack({ empty: tok.get(th, 'empty'), first: tok.get(th, 'first'), last: tok.get(th, 'last'), slot: tok.get(th, 'slot'), bag: tok.get(th, 'bag') }));
+    metaQ.io.enq.bits.set(meta.pack({ empty: tok.get(th, 'empty'), first: tok.get(th, 'first'), last: tok.get(th, 'last'), slot: tok.get(th, 'slot'), bag: tok.get(th, 'bag'), n: tok.get(th, 'n'), scale: tok.get(th, 'scale') }));
     when(busy.and(err.not()).and(arFree).and(slotFree.not()).and(rowPending), () => stallInflight.set(stallInflight.addWrap(1)));
-    when(busy.and(err.not()).and(arFree).and(slotFree).and(offGo.not()).and(idxGo.not()).and(rowPending.not()).and(tokQ.io.deq.valid.not()), () => stallIndex.set(stallIndex.addWrap(1)));
+    when(busy.and(err.not()).and(arFree).and(slotFree).and(sideGo.not()).and(rowPending.not()).and(tokQ.io.deq.valid.not()), () => stallIndex.set(stallIndex.addWrap(1)));
 
-    const arGo = named(offGo.or(idxGo).or(rowGo));
-    const arBeats = named(mux(offGo, offBurst, mux(idxGo, idxBurst, rowBurst)));
-    const arWordSel = named(mux(offGo, offWord, mux(idxGo, idxWord, curRowWord)));
-    const arKind = named(mux(offGo, lit(KIND_OFF, 2), mux(idxGo, lit(KIND_IDX, 2), lit(KIND_ROW, 2))));
+    const arGo = named(sideGo.or(rowGo));
+    const arBeats = named(mux(offGo, offBurst, mux(idxGo, idxBurst, mux(pswGo, pswBurst, rowBurst))));
+    const arWordSel = named(mux(offGo, offWord, mux(idxGo, idxWord, mux(pswGo, pswWord, curRowWord))));
+    const arKind = named(mux(offGo, lit(KIND_OFF, 2), mux(idxGo, lit(KIND_IDX, 2), mux(pswGo, lit(KIND_PSW, 2), lit(KIND_ROW, 2)))));
     when(arValid.and(m.arready), () => arValid.set(0));
     when(arGo, () => {
       arValid.set(1);
@@ -331,6 +356,10 @@ export class TcastEngine extends Module {
     when(idxGo, () => {
       idxWord.set(idxWord.addWrap(idxBurst.zext(WA)));
       idxLeft.set(idxLeft.subWrap(idxBurst.zext(CW)));
+    });
+    when(pswGo, () => {
+      pswWord.set(pswWord.addWrap(pswBurst.zext(WA)));
+      pswLeft.set(pswLeft.subWrap(pswBurst.zext(CW)));
     });
     when(rowGo, () => {
       rowWord.set(curRowWord.addWrap(rowBurst.zext(WA)));
@@ -405,8 +434,11 @@ export class TcastEngine extends Module {
     offBeatQ.io.enq.bits.set(dData);
     idxBeatQ.io.enq.valid.set(dataQ.io.deq.valid.and(dKind.eq(KIND_IDX)));
     idxBeatQ.io.enq.bits.set(dData);
+    const pswBeatQ = instance(new Queue(UInt(W), { depth: QD, storage: 'ram' }));
+    pswBeatQ.io.enq.valid.set(dataQ.io.deq.valid.and(dKind.eq(KIND_PSW)));
+    pswBeatQ.io.enq.bits.set(dData);
     const rowBeatReady = Wire(Bool);
-    dataQ.io.deq.ready.set(mux(dKind.eq(KIND_OFF), offBeatQ.io.enq.ready, mux(dKind.eq(KIND_IDX), idxBeatQ.io.enq.ready, rowBeatReady)));
+    dataQ.io.deq.ready.set(mux(dKind.eq(KIND_OFF), offBeatQ.io.enq.ready, mux(dKind.eq(KIND_IDX), idxBeatQ.io.enq.ready, mux(dKind.eq(KIND_PSW), pswBeatQ.io.enq.ready, rowBeatReady))));
 
     // ---------------------------------------------------------------- unpackers: beats -> 32-bit elements
     const unpacker = (q: { io: { deq: { valid: Value; ready: Signal; bits: Value } } }, wide: Value, name: string) => {
@@ -427,9 +459,12 @@ export class TcastEngine extends Module {
     };
     const offU = unpacker(offBeatQ, off64, 'off_unpack');
     const idxU = unpacker(idxBeatQ, idx64, 'idx_unpack');
+    const pswU = unpacker(pswBeatQ, lit(0, 1), 'psw_unpack');
     when(offBeatQ.io.deq.ready.and(offBeatQ.io.deq.valid), () => offRes.set(offRes.subWrap(1)));
     when(idxBeatQ.io.deq.ready.and(idxBeatQ.io.deq.valid), () => idxRes.set(idxRes.subWrap(1)));
     when(offGo, () => offRes.set(offRes.addWrap(fit(offBurst, offRes.width)).subWrap(offBeatQ.io.deq.ready.and(offBeatQ.io.deq.valid).zext(offRes.width))));
+    when(pswBeatQ.io.deq.ready.and(pswBeatQ.io.deq.valid), () => pswRes.set(pswRes.subWrap(1)));
+    when(pswGo, () => pswRes.set(pswRes.addWrap(fit(pswBurst, pswRes.width)).subWrap(pswBeatQ.io.deq.ready.and(pswBeatQ.io.deq.valid).zext(pswRes.width))));
     when(idxGo, () => idxRes.set(idxRes.addWrap(fit(idxBurst, idxRes.width)).subWrap(idxBeatQ.io.deq.ready.and(idxBeatQ.io.deq.valid).zext(idxRes.width))));
 
     // ---------------------------------------------------------------- sequencer: bags and lookups -> tokens
@@ -441,6 +476,8 @@ export class TcastEngine extends Module {
     const heldValid = Reg(Bool, { init: 0 });
     const heldRow = Reg(UInt(32), { init: 0 });
     const heldFirst = Reg(Bool, { init: 0 });
+    const heldScale = Reg(UInt(32), { init: 0 });
+    const nCount = Reg(UInt(32), { init: 0 });
     // No non-padding lookup of the current bag has been held yet.
     const seenInBag = Reg(Bool, { init: 0 });
     const seqSlot = Reg(UInt(gBits), { init: 0 });
@@ -452,10 +489,11 @@ export class TcastEngine extends Module {
     const endOk = named(lastBagNoEnd.or(offU.valid));
     const inLook = named(busy.and(inBag).and(lookLeft.ne(0)));
     const isPad = named(padEn.and(idxU.value.eq(R.PADDING_IDX)));
-    const lookGo = named(inLook.and(idxU.valid).and(isPad.or(heldValid.not()).or(tokQ.io.enq.ready)));
+    const lookGo = named(inLook.and(idxU.valid).and(pswEn.not().or(pswU.valid)).and(isPad.or(heldValid.not()).or(tokQ.io.enq.ready)));
     const bagEnd = named(busy.and(inBag).and(lookLeft.eq(0)).and(tokQ.io.enq.ready));
     offU.pop.set(needStart.and(offU.valid).or(needEnd.and(lastBagNoEnd.not()).and(offU.valid)));
     idxU.pop.set(lookGo);
+    pswU.pop.set(lookGo.and(pswEn));
     when(needStart.and(offU.valid), () => {
       cur.set(offU.value);
       haveStart.set(1);
@@ -473,9 +511,14 @@ export class TcastEngine extends Module {
         heldValid.set(1);
         heldRow.set(idxU.value);
         heldFirst.set(seenInBag.not());
+        heldScale.set(mux(pswEn, pswU.value, lit(0x3f800000, 32)));
+        nCount.set(nCount.addWrap(1));
       });
     });
-    when(needEnd.and(endOk), () => seenInBag.set(0));
+    when(needEnd.and(endOk), () => {
+      seenInBag.set(0);
+      nCount.set(0);
+    });
     when(lookGo.and(isPad.not()), () => seenInBag.set(1));
     when(bagEnd, () => {
       inBag.set(0);
@@ -490,31 +533,45 @@ export class TcastEngine extends Module {
       last: bagEnd,
       slot: seqSlot,
       bag: bagIdx,
+      n: nCount,
+      scale: mux(heldValid, heldScale, lit(0x3f800000, 32)),
       row: heldRow,
     }));
 
     // ---------------------------------------------------------------- reducer
+    // issue (term beat + its lookup's metadata) -> Fp32Mul by the scale (LM cycles)
+    // -> Fp32Add / Fp32Max with the accumulator (LAT cycles) -> accumulator, or
+    // for a bag's last term -> [mean: Fp32FromUInt(n), Fp32Div] -> out queue.
     const mh = metaQ.io.deq.bits;
     const mEmpty = named(meta.get(mh, 'empty').bit(0));
     const mFirst = named(meta.get(mh, 'first').bit(0));
     const mLast = named(meta.get(mh, 'last').bit(0));
     const mSlot = named(meta.get(mh, 'slot'));
     const mBag = named(meta.get(mh, 'bag'));
+    const mN = named(meta.get(mh, 'n'));
+    const mScale = named(meta.get(mh, 'scale'));
+    const LM = this.mulLatency;
+    const D = LM + LAT;
     const rj = Reg(UInt(jBits), { init: 0 });
     const accAddr = (slot: Value, j: Value): Value => (G > 1 ? cat(slot.trunc(log2Up(G)), j) : j);
     const acc = Memory(G * 2 ** jBits, UInt(W));
-    const accRd = acc.readAsync(accAddr(mSlot, rj));
-    const pv = Array.from({ length: LAT }, (_, i) => Reg(Bool, { init: 0, name: `add_valid_${i}` }));
-    const pSlot = Array.from({ length: LAT }, (_, i) => Reg(UInt(gBits), { init: 0, name: `add_slot_${i}` }));
-    const pBeat = Array.from({ length: LAT }, (_, i) => Reg(UInt(jBits), { init: 0, name: `add_beat_${i}` }));
-    const pLast = Array.from({ length: LAT }, (_, i) => Reg(Bool, { init: 0, name: `add_last_${i}` }));
-    const pEnd = Array.from({ length: LAT }, (_, i) => Reg(Bool, { init: 0, name: `add_row_end_${i}` }));
-    // A first term (or an empty bag's zero) reads no accumulator, so it never waits.
+    const stage = (make: (i: number) => Signal): Signal[] => Array.from({ length: D }, (_, i) => make(i));
+    const pv = stage((i) => Reg(Bool, { init: 0, name: `red_valid_${i}` }));
+    const pSlot = stage((i) => Reg(UInt(gBits), { init: 0, name: `red_slot_${i}` }));
+    const pBeat = stage((i) => Reg(UInt(jBits), { init: 0, name: `red_beat_${i}` }));
+    const pLast = stage((i) => Reg(Bool, { init: 0, name: `red_last_${i}` }));
+    const pEnd = stage((i) => Reg(Bool, { init: 0, name: `red_row_end_${i}` }));
+    const pZero = stage((i) => Reg(Bool, { init: 0, name: `red_first_${i}` }));
+    const pN = stage((i) => Reg(UInt(32), { init: 0, name: `red_n_${i}` }));
+    // A first term (or an empty bag's zero) reads no accumulator. Otherwise the
+    // previous term of the same (slot, beat) must have left the adder before
+    // this one reaches it: issued more than LAT cycles ago.
     const zeroA = named(mFirst.or(mEmpty));
-    const hazard = named(zeroA.not().and(orAny(...pv.map((v, i) => v.and(pSlot[i]!.eq(mSlot)).and(pBeat[i]!.eq(rj))))));
-    const OQ = Math.max(4, LAT + 2);
+    const hazard = named(zeroA.not().and(orAny(...pv.slice(0, LAT).map((v, i) => v.and(pSlot[i]!.eq(mSlot)).and(pBeat[i]!.eq(rj))))));
+    const FL = 2 + this.divLatency; // mean's finishing pipeline
+    const OQ = D + FL + 4;
     const outRes = Reg(UInt(bitsFor(OQ)), { init: 0 });
-    const outQ = instance(new Queue(UInt(W + 1), { depth: OQ }));
+    const outQ = instance(new Queue(UInt(W + 1), { depth: OQ, storage: 'ram' }));
     const awBagQ = instance(new Queue(UInt(32), { depth: 4 }));
     const rowBeatAvail = named(dataQ.io.deq.valid.and(dKind.eq(KIND_ROW)));
     const isRowEnd = named(rj.zext(rbBits + 1).addWrap(1).eq(rowBeats.zext(rbBits + 1)));
@@ -527,34 +584,83 @@ export class TcastEngine extends Module {
     when(redGo, () => rj.set(mux(isRowEnd, lit(0, jBits), rj.addWrap(1))));
     awBagQ.io.enq.valid.set(redGo.and(needAw));
     awBagQ.io.enq.bits.set(mBag);
-    const adds = Array.from({ length: L }, (_, i) => {
-      const u = instance(new Fp32Add({ stages: LAT }), `lane_add_${i}`);
-      u.io.in_valid.set(redGo);
-      u.io.a.set(mux(zeroA, lit(0, 32), accRd.bits(32 * i + 31, 32 * i)));
-      u.io.b.set(mux(mEmpty, lit(0, 32), dData.bits(32 * i + 31, 32 * i)));
-      u.io.sub.set(0);
-      return u;
-    });
-    const sum = named(cat(...adds.map((u) => u.io.y).reverse()));
-    for (let i = 0; i < LAT; i++) {
+    for (let i = 0; i < D; i++) {
       pv[i]!.set(i === 0 ? redGo : pv[i - 1]!);
       pSlot[i]!.set(i === 0 ? mSlot : pSlot[i - 1]!);
       pBeat[i]!.set(i === 0 ? rj : pBeat[i - 1]!);
       pLast[i]!.set(i === 0 ? mLast : pLast[i - 1]!);
       pEnd[i]!.set(i === 0 ? isRowEnd : pEnd[i - 1]!);
+      pZero[i]!.set(i === 0 ? zeroA : pZero[i - 1]!);
+      pN[i]!.set(i === 0 ? mN : pN[i - 1]!);
     }
-    const outV = pv[LAT - 1]!;
-    const outSlot = pSlot[LAT - 1]!;
-    const outBeat = pBeat[LAT - 1]!;
-    const outLast = pLast[LAT - 1]!;
-    when(outV.and(outLast.not()), () => acc.write(accAddr(outSlot, outBeat), sum));
-    outQ.io.enq.valid.set(outV.and(outLast));
-    outQ.io.enq.bits.set(cat(pEnd[LAT - 1]!, sum));
+    const lane = (v: Value, i: number): Value => v.bits(32 * i + 31, 32 * i);
+    // Stage 1: term = fl(x * scale) (the scale is 1.0 without per-lookup scales: exact).
+    const muls = Array.from({ length: L }, (_, i) => {
+      const u = instance(new Fp32Mul({ stages: LM }), `lane_mul_${i}`);
+      u.io.in_valid.set(redGo);
+      u.io.a.set(mux(mEmpty, lit(0, 32), lane(dData, i)));
+      u.io.b.set(mScale);
+      return u;
+    });
+    // Stage 2: acc = fl(acc + term), or max: acc = term > acc ? term : acc (the first term as is).
+    const addV = pv[LM - 1]!;
+    const addZero = pZero[LM - 1]!;
+    const accRd = acc.readAsync(accAddr(pSlot[LM - 1]!, pBeat[LM - 1]!));
+    const results = muls.map((mu, i) => {
+      const ad = instance(new Fp32Add({ stages: LAT }), `lane_add_${i}`);
+      ad.io.in_valid.set(addV);
+      ad.io.a.set(mux(addZero, lit(0, 32), lane(accRd, i)));
+      ad.io.b.set(mu.io.y);
+      ad.io.sub.set(0);
+      const mx = instance(new Fp32Max({ stages: LAT }), `lane_max_${i}`);
+      mx.io.in_valid.set(addV);
+      mx.io.a.set(mux(addZero, mu.io.y, lane(accRd, i)));
+      mx.io.b.set(mu.io.y);
+      return mux(isMax, mx.io.y, ad.io.y);
+    });
+    const sum = named(cat(...results.reverse()));
+    const outV = pv[D - 1]!;
+    const outLast = pLast[D - 1]!;
+    when(outV.and(outLast.not()), () => acc.write(accAddr(pSlot[D - 1]!, pBeat[D - 1]!), sum));
+    // Mean: out = n > 0 ? fl(acc / fl(n)) : +0, one division per output element.
+    const finIn = named(outV.and(outLast).and(isMean));
+    const nConv = instance(new Fp32FromUInt({ width: 32, stages: 2 }));
+    nConv.io.in_valid.set(finIn);
+    nConv.io.a.set(pN[D - 1]!);
+    const d1Valid = RegNext(finIn, { init: 0 });
+    const d2Valid = RegNext(d1Valid, { init: 0 });
+    const d1 = RegNext(sum, { init: 0 });
+    const d2 = RegNext(d1, { init: 0 });
+    const zN = [RegNext(pN[D - 1]!.eq(0), { init: 0 })];
+    zN.push(RegNext(zN[0]!, { init: 0 }));
+    const endD = [RegNext(pEnd[D - 1]!, { init: 0 })];
+    endD.push(RegNext(endD[0]!, { init: 0 }));
+    const finV: Signal[] = [];
+    const finZ: Signal[] = [];
+    const finE: Signal[] = [];
+    for (let i = 0; i < this.divLatency; i++) {
+      finV.push(Reg(Bool, { init: 0, name: `fin_valid_${i}` }));
+      finZ.push(Reg(Bool, { init: 0, name: `fin_zero_${i}` }));
+      finE.push(Reg(Bool, { init: 0, name: `fin_end_${i}` }));
+      finV[i]!.set(i === 0 ? nConv.io.out_valid : finV[i - 1]!);
+      finZ[i]!.set(i === 0 ? zN[1]! : finZ[i - 1]!);
+      finE[i]!.set(i === 0 ? endD[1]! : finE[i - 1]!);
+    }
+    const quots = Array.from({ length: L }, (_, i) => {
+      const dv = instance(new Fp32Div({ stages: this.divLatency }), `lane_div_${i}`);
+      dv.io.in_valid.set(nConv.io.out_valid);
+      dv.io.a.set(lane(d2, i));
+      dv.io.b.set(nConv.io.y);
+      return dv.io.y;
+    });
+    const finLast = this.divLatency - 1;
+    const meanOut = named(mux(finZ[finLast]!, lit(0, W), cat(...quots.reverse())));
+    outQ.io.enq.valid.set(mux(isMean, finV[finLast]!, outV.and(outLast)));
+    outQ.io.enq.bits.set(mux(isMean, cat(finE[finLast]!, meanOut), cat(pEnd[D - 1]!, sum)));
     const outPop = named(outQ.io.deq.valid.and(outQ.io.deq.ready));
     const resUp = named(redGo.and(mLast));
     when(resUp.and(outPop.not()), () => outRes.set(outRes.addWrap(1)));
     when(outPop.and(resUp.not()), () => outRes.set(outRes.subWrap(1)));
-    void adds;
 
     // ---------------------------------------------------------------- writer: AW per output row, W with WSTRB
     const awValid = Reg(Bool, { init: 0 });
@@ -654,6 +760,10 @@ export class TcastEngine extends Module {
       offLeft.set(offBeatsTotal);
       idxWord.set(wordOf(indicesA));
       idxLeft.set(idxBeatsTotal);
+      pswWord.set(wordOf(scalesA));
+      pswLeft.set(pswBeatsTotal);
+      pswU.left.set(mux(pswEn, numIdx.zext(33), lit(0, 33)));
+      pswU.lane.set(0);
       offU.left.set(offCount);
       offU.lane.set(0);
       idxU.left.set(numIdx.zext(33));
@@ -669,7 +779,8 @@ export class TcastEngine extends Module {
         .and(arValid.not()).and(slotsUsed.eq(0)).and(rdPending.not()).and(dataQ.io.deq.valid.not())
         .and(orAny(...pv).not()).and(outQ.io.deq.valid.not()).and(awBagQ.io.deq.valid.not()).and(owLeft.eq(0))
         .and(awValid.not()).and(lenQ.io.deq.valid.not()).and(wValid.not()).and(bOut.eq(0))
-        .and(offLeft.eq(0)).and(idxLeft.eq(0)).and(offBeatQ.io.deq.valid.not()).and(idxBeatQ.io.deq.valid.not()),
+        .and(offLeft.eq(0)).and(idxLeft.eq(0)).and(pswLeft.eq(0)).and(offBeatQ.io.deq.valid.not()).and(idxBeatQ.io.deq.valid.not()).and(pswBeatQ.io.deq.valid.not())
+        .and(orAny(...finV).not()).and(d1Valid.not()).and(d2Valid.not()),
     );
     when(busy.and(start.not()).and(quiet), () => {
       busy.set(0);

@@ -30,7 +30,7 @@ export const ENGINE_REGISTER_MAP = [
   { name: 'ERR_ADDR_HI', offset: 0x10, access: 'r', doc: 'bits 63:32' },
   { name: 'CONFIG', offset: 0x14, access: 'r', doc: 'bits 15:0 bytes per beat, 23:16 reads in flight, 31:24 bags interleaved in the reducer' },
   { name: 'MAX_DIM', offset: 0x18, access: 'r', doc: 'the largest dim this configuration supports' },
-  { name: 'OP', offset: 0x20, access: 'rw', doc: 'bit 0 indices are int64, bit 1 offsets are int64, bit 2 include_last_offset, bit 3 padding_idx enabled' },
+  { name: 'OP', offset: 0x20, access: 'rw', doc: 'bit 0 indices are int64, bit 1 offsets are int64, bit 2 include_last_offset, bit 3 padding_idx enabled, bit 4 mean, bit 5 max (neither: sum), bit 6 per-lookup scales (per_sample_weights; the casted backward\'s scale)' },
   { name: 'DIM', offset: 0x24, access: 'rw', doc: 'elements per row (1..MAX_DIM)' },
   { name: 'NUM_BAGS', offset: 0x28, access: 'rw', doc: 'B, the number of bags (output rows)' },
   { name: 'NUM_INDICES', offset: 0x2c, access: 'rw', doc: 'N, the number of lookups (length of indices)' },
@@ -46,6 +46,8 @@ export const ENGINE_REGISTER_MAP = [
   { name: 'OUT_LO', offset: 0x5c, access: 'rw', doc: 'output base byte address bits 31:0 (beat-aligned)' },
   { name: 'OUT_HI', offset: 0x60, access: 'rw', doc: 'bits 63:32' },
   { name: 'OUT_STRIDE', offset: 0x64, access: 'rw', doc: 'bytes from one output row to the next (a multiple of the beat size)' },
+  { name: 'SCALES_LO', offset: 0x68, access: 'rw', doc: 'per-lookup scales (fp32 [N]) base byte address bits 31:0 (beat-aligned), read when OP bit 6 is set' },
+  { name: 'SCALES_HI', offset: 0x6c, access: 'rw', doc: 'bits 63:32' },
   { name: 'CYCLES', offset: 0x80, access: 'r', doc: 'busy cycles of the last operation (START to DONE)' },
   { name: 'R_BEATS', offset: 0x84, access: 'r', doc: 'R beats accepted' },
   { name: 'W_BEATS', offset: 0x88, access: 'r', doc: 'W beats sent' },
@@ -62,7 +64,7 @@ type NamesOf<A extends RegAccess> = Extract<(typeof ENGINE_REGISTER_MAP)[number]
 /** Byte offsets by name. */
 export const ENGINE_REGS = Object.fromEntries(ENGINE_REGISTER_MAP.map((r) => [r.name, r.offset])) as Record<EngineRegName, number>;
 export const ENGINE_STATUS = { BUSY: 1, DONE: 2, ERROR: 4 } as const;
-export const ENGINE_OP = { IDX64: 1, OFF64: 2, INCLUDE_LAST: 4, PADDING: 8 } as const;
+export const ENGINE_OP = { IDX64: 1, OFF64: 2, INCLUDE_LAST: 4, PADDING: 8, MEAN: 0x10, MAX: 0x20, SCALES: 0x40 } as const;
 
 /** Lite address bits the map needs. */
 export const ENGINE_LITE_ADDR_BITS = 8;

@@ -1,9 +1,13 @@
-Queue_d2_w68_reg.v
-Queue_d10_w36_ram.v
+Queue_d2_w132_reg.v
+Queue_d10_w100_ram.v
 Queue_d4_w130_reg.v
 Queue_d8_w128_ram.v
-Queue_d5_w129_reg.v
+Queue_d24_w129_ram.v
 Queue_d4_w32_reg.v
+Fp32Mul_s3.v
 Fp32Add_s3.v
+Fp32Max_s3.v
+Fp32FromUInt_w32_s2.v
+Fp32Div_s12.v
 Queue_d8_w8_reg.v
-TcastEngine_d128_a32_r8_b4_q8_l3_g1_w8_m64.v
+TcastEngine_d128_a32_r8_b4_q8_l3_3_12_g1_w8_m64.v

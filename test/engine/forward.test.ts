@@ -1,6 +1,6 @@
 /**
  * The engine's forward gather-reduce against the golden model: random
- * workloads (rows, dims that are not a multiple of the lanes, empty and
+ * workloads (sum, mean, max; per_sample_weights; rows, dims that are not a multiple of the lanes, empty and
  * all-padding bags, repeated rows, uniform and Zipf indices, int32/int64,
  * include_last_offset, padding_idx, NaN/inf/-0/subnormals) x random AXI
  * timing profiles (latency, jitter, reordering, interleaving, in-flight caps,
@@ -22,7 +22,7 @@ const seed = Number(process.env.TCAST_ENGINE_SEED ?? Date.now() % 2 ** 31);
 describe('engine forward through the AXI memory model', () => {
   test(`fast-check: ${RUNS * BATCH} random workloads x timing profiles equal the model bit for bit (seed ${seed})`, async () => {
     console.log(`engine forward property: seed ${seed} (replay: TCAST_ENGINE_SEED=${seed} npx vitest run test/engine/forward.test.ts)`);
-    const totals = { runs: 0, lookups: 0, bags: 0, reorders: 0, interleaves: 0, rStall: 0, bStall: 0, arStall: 0, wStall: 0, cross4k: 0 };
+    const totals = { sum: 0, mean: 0, max: 0, psw: 0, idx64: 0, includeLast: 0, padding: 0, runs: 0, lookups: 0, bags: 0, reorders: 0, interleaves: 0, rStall: 0, bStall: 0, arStall: 0, wStall: 0, cross4k: 0 };
     await fc.assert(
       fc.asyncProperty(fc.array(runArb(testShape.maxDim), { minLength: BATCH, maxLength: BATCH }), async (runs: EngineRun[]) => {
         const built = runs.map((run, i) => runScenario(run, `run-${i}`));
@@ -33,6 +33,11 @@ describe('engine forward through the AXI memory model', () => {
           if (problem) throw new Error(`run ${i} ${JSON.stringify(runs[i])}: ${problem}`);
           const m = r.counters.m_axi!;
           totals.runs++;
+          totals[c.mode ?? 'sum']++;
+          if (c.perSampleWeights) totals.psw++;
+          if (c.indices instanceof BigInt64Array) totals.idx64++;
+          if (c.includeLastOffset) totals.includeLast++;
+          if (c.paddingIdx !== null && c.paddingIdx !== undefined) totals.padding++;
           totals.lookups += c.indices.length;
           totals.bags += s.layout.numBags;
           totals.reorders += m.reorders ?? 0;
@@ -49,6 +54,7 @@ describe('engine forward through the AXI memory model', () => {
     );
     console.log('engine forward runs:', JSON.stringify(totals));
     expect(totals.runs).toBe(RUNS * BATCH);
+    for (const k of ['sum', 'mean', 'max', 'psw', 'idx64', 'includeLast', 'padding'] as const) expect(totals[k], k).toBeGreaterThan(10);
     expect(totals.reorders).toBeGreaterThan(0);
     expect(totals.interleaves).toBeGreaterThan(0);
     expect(totals.rStall).toBeGreaterThan(0);

@@ -30,6 +30,8 @@ export interface WorkloadSpec {
   pad: number | null;
   padRate: number;
   specials: boolean;
+  mode: 'sum' | 'mean' | 'max';
+  psw: boolean;
   seed: number;
 }
 
@@ -65,7 +67,12 @@ export function makeCase(s: WorkloadSpec): ForwardCase {
   if (s.includeLast) starts.push(idx.length);
   const indices = s.idx64 ? BigInt64Array.from(idx.map(BigInt)) : Int32Array.from(idx);
   const offsets = s.off64 ? BigInt64Array.from(starts.map(BigInt)) : Int32Array.from(starts);
-  return { weight, rows: s.rows, dim: s.dim, indices, offsets, includeLastOffset: s.includeLast, paddingIdx: s.pad, mode: 'sum' };
+  let perSampleWeights: Float32Array | null = null;
+  if (s.psw && s.mode === 'sum') {
+    perSampleWeights = new Float32Array(idx.length);
+    for (let i = 0; i < idx.length; i++) perSampleWeights[i] = value(rng, s.specials);
+  }
+  return { weight, rows: s.rows, dim: s.dim, indices, offsets, includeLastOffset: s.includeLast, paddingIdx: s.pad, mode: s.mode, perSampleWeights };
 }
 
 export function workloadArb(maxDim: number): fc.Arbitrary<WorkloadSpec> {
@@ -81,6 +88,8 @@ export function workloadArb(maxDim: number): fc.Arbitrary<WorkloadSpec> {
     pad: fc.option(fc.integer({ min: -8, max: 7 }), { nil: null, freq: 3 }),
     padRate: fc.double({ min: 0, max: 0.5, noNaN: true }),
     specials: fc.boolean(),
+    mode: fc.constantFrom('sum', 'sum', 'mean', 'max'),
+    psw: fc.boolean(),
     seed: fc.integer({ min: 1, max: 2 ** 31 - 1 }),
   }).map((s) => ({ ...s, pad: s.pad === null ? null : Math.max(-s.rows, Math.min(s.rows - 1, s.pad)) }));
 }

@@ -12,6 +12,7 @@
 import { ENGINE_OP, ENGINE_REGS, ENGINE_REGISTER_MAP, ENGINE_STATUS, type EngineRegName } from '../accel/engine/regs';
 import type { TcastEngine } from '../accel/engine/engine';
 import type { Mode } from '../model/bags';
+import type { CastedIndex } from '../model/casting';
 import { ModelError } from '../model/errors';
 import type { AxiResult, AxiScenario, LiteOp, TimingProfile } from './axi';
 
@@ -131,6 +132,23 @@ export function layoutForward(c: ForwardCase, shape: EngineShape, opts: LayoutOp
       ['OUT_LO', lo(out)], ['OUT_HI', hi(out)], ['OUT_STRIDE', rowStride],
       ['SCALES_LO', lo(scales)], ['SCALES_HI', hi(scales)],
     ],
+  };
+}
+
+/**
+ * The casted backward as the engine runs it (docs/MODEL.md 3): the forward's
+ * gather-reduce over the output gradient `g` [B, dim] with the casted index
+ * computed on the host (model/casting.ts): indices = bagIds, offsets =
+ * segOffsets (U + 1, include_last_offset), per-lookup scales = the casted
+ * scale (psw or fl(1 / fl(n_b)); none = 1). The output is grad_values [U, dim];
+ * grad_rows is the casted index's uniqueRows.
+ */
+export function castedBackwardCase(casted: CastedIndex, g: Float32Array, dim: number): ForwardCase {
+  if (casted.mode === 'max') throw new ModelError('the max-mode casted backward (argmax masking) is not implemented by the engine yet; use mode sum or mean', { array: 'case.json:mode', value: 'max' });
+  return {
+    weight: g, rows: casted.numBags, dim,
+    indices: casted.bagIds, offsets: casted.segOffsets, includeLastOffset: true, paddingIdx: null,
+    mode: 'sum', perSampleWeights: casted.scale,
   };
 }
 

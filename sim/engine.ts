@@ -228,3 +228,57 @@ export function registerMapMarkdown(): string {
   const rows = ENGINE_REGISTER_MAP.map((r) => `| 0x${r.offset.toString(16).toUpperCase().padStart(2, '0')} | ${r.name} | ${r.access.toUpperCase()} | ${r.doc} |`);
   return ['| Offset | Name | Access | Meaning |', '| --- | --- | --- | --- |', ...rows].join('\n');
 }
+
+// ------------------------------------------------------------------ a case directory on the engine
+
+/** The memory timing presets of `tcast run --timing`. */
+export function timingPreset(spec: string): TimingProfile {
+  if (spec === 'fast') return { readLatency: 1, writeLatency: 1, maxReads: 256, maxWrites: 64 };
+  if (spec === 'dram') return { readLatency: 100, readJitter: 20, writeLatency: 50, writeJitter: 10, maxReads: 256, maxWrites: 64, reorder: true };
+  const m = /^random(?::(\d+))?$/.exec(spec);
+  if (m) {
+    let x = Number(m[1] ?? 1) >>> 0 || 1;
+    const next = () => { x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0; return x / 2 ** 32; };
+    return {
+      seed: Number(m[1] ?? 1), readLatency: Math.floor(next() * 150), readJitter: Math.floor(next() * 50),
+      writeLatency: Math.floor(next() * 60), writeJitter: Math.floor(next() * 20), maxReads: 1 + Math.floor(next() * 64),
+      maxWrites: 1 + Math.floor(next() * 16), reorder: next() < 0.5, interleave: next() < 0.5,
+      arReady: 0.5 + next() / 2, awReady: 0.5 + next() / 2, wReady: 0.5 + next() / 2, rGap: next() * 0.3, bGap: next() * 0.3,
+    };
+  }
+  throw new ModelError(`--timing must be fast, dram or random[:SEED], got '${spec}'`, { array: '--timing', value: spec });
+}
+
+export interface OpPerf {
+  op: 'forward' | 'casted_backward';
+  cycles: number;
+  rBeats: number;
+  wBeats: number;
+  bytesRead: number;
+  bytesWritten: number;
+  /** Bytes read per stream (whole beats). */
+  streams: { rows: number; indices: number; offsets: number; scales: number };
+  /** Bytes of results (B x dim x 4 or U x dim x 4). */
+  resultBytes: number;
+  rUtilisation: number;
+  stalls: { indexStarved: number; inFlightCap: number; reducerDependency: number; writeBackPressure: number };
+  simCyclesPerSecond: number;
+}
+
+/** Performance figures of one operation from its counters and layout. */
+export function opPerf(op: OpPerf['op'], c: ForwardCase, l: ForwardLayout, k: EngineCounters, shape: EngineShape, wallSeconds: number): OpPerf {
+  const beat = shape.dataBits / 8;
+  const span = (n: number) => Math.ceil(n / beat) * beat;
+  const indices = span(c.indices.byteLength);
+  const offsets = c.offsets.length && l.numBags ? span(c.offsets.byteLength) : 0;
+  const scales = c.perSampleWeights ? span(c.perSampleWeights.byteLength) : 0;
+  const bytesRead = k.rBeats * beat;
+  return {
+    op, cycles: k.cycles, rBeats: k.rBeats, wBeats: k.wBeats, bytesRead, bytesWritten: k.wBeats * beat,
+    streams: { rows: bytesRead - indices - offsets - scales, indices, offsets, scales },
+    resultBytes: l.numBags * c.dim * 4,
+    rUtilisation: k.cycles ? k.rBeats / k.cycles : 0,
+    stalls: { indexStarved: k.stallIndex, inFlightCap: k.stallInflight, reducerDependency: k.stallDependency, writeBackPressure: k.stallWrite },
+    simCyclesPerSecond: wallSeconds > 0 ? k.cycles / wallSeconds : 0,
+  };
+}

@@ -285,7 +285,10 @@ export class TcastEngine extends Module {
     const arId = Reg(UInt(kb), { init: 0 });
     const arFree = named(arValid.not().or(m.arready));
     const slotFree = named(slotsUsed.lt(K));
-    const canRead = named(busy.and(err.not()).and(arFree).and(slotFree));
+    // `run`: busy and no error seen. After an error response the engine stops
+    // issuing, flushes every queue and waits for the bus to go quiet (below).
+    const run = named(busy.and(err.not()));
+    const canRead = named(run.and(arFree).and(slotFree));
 
     // Offsets and indices: sequential streams, credit-limited by their beat buffers.
     const offWord = Reg(UInt(WA), { init: 0 });
@@ -324,8 +327,8 @@ export class TcastEngine extends Module {
     const rowMetaOk = named(rowLeft.ne(0).or(metaQ.io.enq.ready));
     const rowGo = named(canRead.and(sideGo.not()).and(rowPending).and(rowMetaOk));
     // An empty bag's token goes straight to the metadata queue (no row to read).
-    const emptyGo = named(busy.and(rowLeft.eq(0)).and(tokQ.io.deq.valid).and(tokEmpty).and(metaQ.io.enq.ready));
-    tokQ.io.deq.ready.set(emptyGo.or(rowGo.and(fromTok)));
+    const emptyGo = named(run.and(rowLeft.eq(0)).and(tokQ.io.deq.valid).and(tokEmpty).and(metaQ.io.enq.ready));
+    tokQ.io.deq.ready.set(err.or(emptyGo).or(rowGo.and(fromTok)));
     metaQ.io.enq.valid.set(emptyGo.or(rowGo.and(fromTok)));
     metaQ.io.enq.bits.set(meta.pack({ empty: tok.get(th, 'empty'), first: tok.get(th, 'first'), last: tok.get(th, 'last'), slot: tok.get(th, 'slot'), bag: tok.get(th, 'bag'), n: tok.get(th, 'n'), scale: tok.get(th, 'scale') }));
     when(busy.and(err.not()).and(arFree).and(slotFree.not()).and(rowPending), () => stallInflight.set(stallInflight.addWrap(1)));
@@ -378,6 +381,9 @@ export class TcastEngine extends Module {
 
     // ---------------------------------------------------------------- R -> reorder buffer -> in-order beat queue
     const rob = Memory(K * MB, UInt(W));
+    // The byte address of each slot's burst (ERR_ADDR on a read error).
+    const slotAddr = Memory(K, UInt(A));
+    when(arGo, () => slotAddr.write(tailSlot, cat(arWordSel, lit(0, lb))));
     // A 16-bit maximal-length LFSR (x^16 + x^14 + x^13 + x^11 + 1) paces the THROTTLE register's R/B back-pressure.
     const lfsr = Reg(UInt(16), { init: 0xace1 });
     lfsr.set(cat(lfsr.bits(14, 0), lfsr.bit(15).xor(lfsr.bit(13)).xor(lfsr.bit(12)).xor(lfsr.bit(10))));
@@ -438,7 +444,7 @@ export class TcastEngine extends Module {
     pswBeatQ.io.enq.valid.set(dataQ.io.deq.valid.and(dKind.eq(KIND_PSW)));
     pswBeatQ.io.enq.bits.set(dData);
     const rowBeatReady = Wire(Bool);
-    dataQ.io.deq.ready.set(mux(dKind.eq(KIND_OFF), offBeatQ.io.enq.ready, mux(dKind.eq(KIND_IDX), idxBeatQ.io.enq.ready, mux(dKind.eq(KIND_PSW), pswBeatQ.io.enq.ready, rowBeatReady))));
+    dataQ.io.deq.ready.set(mux(err, lit(1, 1), mux(dKind.eq(KIND_OFF), offBeatQ.io.enq.ready, mux(dKind.eq(KIND_IDX), idxBeatQ.io.enq.ready, mux(dKind.eq(KIND_PSW), pswBeatQ.io.enq.ready, rowBeatReady)))));
 
     // ---------------------------------------------------------------- unpackers: beats -> 32-bit elements
     const unpacker = (q: { io: { deq: { valid: Value; ready: Signal; bits: Value } } }, wide: Value, name: string) => {
@@ -454,7 +460,7 @@ export class TcastEngine extends Module {
         left.set(left.subWrap(1));
         lane.set(mux(beatDone, lit(0, log2Up(L)), nextLane.trunc(log2Up(L))));
       });
-      q.io.deq.ready.set(pop.and(beatDone));
+      q.io.deq.ready.set(err.or(pop.and(beatDone)));
       return { left, lane, valid, value, pop };
     };
     const offU = unpacker(offBeatQ, off64, 'off_unpack');
@@ -482,15 +488,15 @@ export class TcastEngine extends Module {
     const seenInBag = Reg(Bool, { init: 0 });
     const seqSlot = Reg(UInt(gBits), { init: 0 });
     const bagsLeft = named(bagIdx.ne(numBags));
-    const needStart = named(busy.and(bagsLeft).and(haveStart.not()));
+    const needStart = named(run.and(bagsLeft).and(haveStart.not()));
     const lastBagNoEnd = named(bagIdx.addWrap(1).eq(numBags).and(inclLast.not()));
-    const needEnd = named(busy.and(bagsLeft).and(haveStart).and(inBag.not()));
+    const needEnd = named(run.and(bagsLeft).and(haveStart).and(inBag.not()));
     const endVal = named(mux(lastBagNoEnd, numIdx, offU.value));
     const endOk = named(lastBagNoEnd.or(offU.valid));
-    const inLook = named(busy.and(inBag).and(lookLeft.ne(0)));
+    const inLook = named(run.and(inBag).and(lookLeft.ne(0)));
     const isPad = named(padEn.and(idxU.value.eq(R.PADDING_IDX)));
     const lookGo = named(inLook.and(idxU.valid).and(pswEn.not().or(pswU.valid)).and(isPad.or(heldValid.not()).or(tokQ.io.enq.ready)));
-    const bagEnd = named(busy.and(inBag).and(lookLeft.eq(0)).and(tokQ.io.enq.ready));
+    const bagEnd = named(run.and(inBag).and(lookLeft.eq(0)).and(tokQ.io.enq.ready));
     offU.pop.set(needStart.and(offU.valid).or(needEnd.and(lastBagNoEnd.not()).and(offU.valid)));
     idxU.pop.set(lookGo);
     pswU.pop.set(lookGo.and(pswEn));
@@ -576,11 +582,11 @@ export class TcastEngine extends Module {
     const rowBeatAvail = named(dataQ.io.deq.valid.and(dKind.eq(KIND_ROW)));
     const isRowEnd = named(rj.zext(rbBits + 1).addWrap(1).eq(rowBeats.zext(rbBits + 1)));
     const needAw = named(mLast.and(rj.eq(0)));
-    const redGo = named(metaQ.io.deq.valid.and(mEmpty.or(rowBeatAvail)).and(hazard.not())
+    const redGo = named(run.and(metaQ.io.deq.valid).and(mEmpty.or(rowBeatAvail)).and(hazard.not())
       .and(mLast.not().or(outRes.lt(OQ))).and(needAw.not().or(awBagQ.io.enq.ready)));
-    when(metaQ.io.deq.valid.and(mEmpty.or(rowBeatAvail)).and(hazard), () => stallDep.set(stallDep.addWrap(1)));
+    when(run.and(metaQ.io.deq.valid).and(mEmpty.or(rowBeatAvail)).and(hazard), () => stallDep.set(stallDep.addWrap(1)));
     rowBeatReady.set(redGo.and(mEmpty.not()));
-    metaQ.io.deq.ready.set(redGo.and(isRowEnd));
+    metaQ.io.deq.ready.set(err.or(redGo.and(isRowEnd)));
     when(redGo, () => rj.set(mux(isRowEnd, lit(0, jBits), rj.addWrap(1))));
     awBagQ.io.enq.valid.set(redGo.and(needAw));
     awBagQ.io.enq.bits.set(mBag);
@@ -677,7 +683,7 @@ export class TcastEngine extends Module {
     const awBurst = burstBeats(curOwWord, curOwLeft, 256, 'aw_burst');
     const awGo = named(busy.and(err.not()).and(owLeft.ne(0).or(awBagQ.io.deq.valid)).and(awValid.not().or(m.awready))
       .and(bOut.lt(this.maxWrites)).and(lenQ.io.enq.ready));
-    awBagQ.io.deq.ready.set(awGo.and(owFromQ));
+    awBagQ.io.deq.ready.set(err.or(awGo.and(owFromQ)));
     when(awValid.and(m.awready), () => awValid.set(0));
     when(awGo, () => {
       awValid.set(1);
@@ -687,6 +693,10 @@ export class TcastEngine extends Module {
       owLeft.set(curOwLeft.subWrap(awBurst.trunc(rbBits)));
     });
     lenQ.io.enq.valid.set(awGo);
+    // The byte address of each write burst awaiting B (ERR_ADDR on a write error; B comes in AW order, one ID).
+    const awAddrQ = instance(new Queue(UInt(A), { depth: this.maxWrites, storage: 'ram' }));
+    awAddrQ.io.enq.valid.set(awGo);
+    awAddrQ.io.enq.bits.set(cat(curOwWord, lit(0, lb)));
     lenQ.io.enq.bits.set(lenField(awBurst));
     m.awvalid.set(awValid);
     m.awaddr.set(awAddr);
@@ -704,16 +714,17 @@ export class TcastEngine extends Module {
     const wStrb = Reg(UInt(BB), { init: 0 });
     const wLast = Reg(Bool, { init: 0 });
     const wBeat = Reg(UInt(8), { init: 0 });
-    const wGo = named(lenQ.io.deq.valid.and(outQ.io.deq.valid).and(wValid.not().or(m.wready)));
+    // After an error, announced bursts still get their W beats, with WSTRB = 0.
+    const wGo = named(lenQ.io.deq.valid.and(outQ.io.deq.valid.or(err)).and(wValid.not().or(m.wready)));
     const burstEnd = named(wBeat.eq(lenQ.io.deq.bits));
     lenQ.io.deq.ready.set(wGo.and(burstEnd));
-    outQ.io.deq.ready.set(wGo);
+    outQ.io.deq.ready.set(err.or(wGo));
     const ohEnd = named(outQ.io.deq.bits.bit(W));
     when(wValid.and(m.wready), () => wValid.set(0));
     when(wGo, () => {
       wValid.set(1);
       wData.set(outQ.io.deq.bits.trunc(W));
-      wStrb.set(mux(ohEnd, tailStrb, ones));
+      wStrb.set(mux(err, lit(0, BB), mux(ohEnd, tailStrb, ones)));
       wLast.set(burstEnd);
       wBeat.set(mux(burstEnd, lit(0, 8), wBeat.addWrap(1)));
     });
@@ -729,13 +740,20 @@ export class TcastEngine extends Module {
     const bFire = named(m.bvalid.and(bReady));
     when(awGo.and(bFire.not()), () => bOut.set(bOut.addWrap(1)));
     when(bFire.and(awGo.not()), () => bOut.set(bOut.subWrap(1)));
+    awAddrQ.io.deq.ready.set(bFire);
+    const rErrAddr = slotAddr.readAsync(rSlot);
     const rErr = named(rFire.and(m.rresp.ne(0)));
     const bErr = named(bFire.and(m.bresp.ne(0)));
-    when(busy.and(err.not()).and(rErr.or(bErr)), () => {
+    when(run.and(rErr.or(bErr)), () => {
       err.set(1);
       errResp.set(mux(rErr, m.rresp, m.bresp));
       errRead.set(rErr);
       errWrite.set(bErr);
+      errAddr.set(fit(mux(rErr, rErrAddr, awAddrQ.io.deq.bits), 64));
+    });
+    when(err, () => {
+      rowLeft.set(0);
+      owLeft.set(0);
     });
 
     when(busy, () => cycles.set(cycles.addWrap(1)));
@@ -755,6 +773,11 @@ export class TcastEngine extends Module {
       stallDep.set(0);
       stallWrite.set(0);
       rowBeats.set(fit(beatsOfDim, rbBits));
+      offRes.set(0);
+      idxRes.set(0);
+      pswRes.set(0);
+      outRes.set(0);
+      rj.set(0);
       tailStrb.set(tailMask);
       offWord.set(wordOf(offsetsA));
       offLeft.set(offBeatsTotal);
@@ -775,11 +798,11 @@ export class TcastEngine extends Module {
       seqSlot.set(0);
     });
     const quiet = named(
-      bagsLeft.not().and(inBag.not()).and(tokQ.io.deq.valid.not()).and(rowLeft.eq(0)).and(metaQ.io.deq.valid.not())
+      err.or(bagsLeft.not().and(inBag.not())).and(tokQ.io.deq.valid.not()).and(rowLeft.eq(0)).and(metaQ.io.deq.valid.not())
         .and(arValid.not()).and(slotsUsed.eq(0)).and(rdPending.not()).and(dataQ.io.deq.valid.not())
         .and(orAny(...pv).not()).and(outQ.io.deq.valid.not()).and(awBagQ.io.deq.valid.not()).and(owLeft.eq(0))
         .and(awValid.not()).and(lenQ.io.deq.valid.not()).and(wValid.not()).and(bOut.eq(0))
-        .and(offLeft.eq(0)).and(idxLeft.eq(0)).and(pswLeft.eq(0)).and(offBeatQ.io.deq.valid.not()).and(idxBeatQ.io.deq.valid.not()).and(pswBeatQ.io.deq.valid.not())
+        .and(err.or(offLeft.eq(0).and(idxLeft.eq(0)).and(pswLeft.eq(0)))).and(offBeatQ.io.deq.valid.not()).and(idxBeatQ.io.deq.valid.not()).and(pswBeatQ.io.deq.valid.not())
         .and(orAny(...finV).not()).and(d1Valid.not()).and(d2Valid.not()),
     );
     when(busy.and(start.not()).and(quiet), () => {

@@ -169,244 +169,247 @@ module TcastEngine_d128_a32_r8_b4_q8_l3_3_12_g1_w8_m64 (
   reg [2:0] arId; // @[accel/engine/engine.ts:285]
   wire arFree; // @[accel/engine/engine.ts:286]
   wire slotFree; // @[accel/engine/engine.ts:287]
-  wire canRead; // @[accel/engine/engine.ts:288]
-  reg [27:0] offWord; // @[accel/engine/engine.ts:291]
-  reg [31:0] offLeft; // @[accel/engine/engine.ts:292]
-  reg [3:0] offRes; // @[accel/engine/engine.ts:293]
-  reg [27:0] idxWord; // @[accel/engine/engine.ts:294]
-  reg [31:0] idxLeft; // @[accel/engine/engine.ts:295]
-  reg [3:0] idxRes; // @[accel/engine/engine.ts:296]
+  wire run; // @[accel/engine/engine.ts:290]
+  wire canRead; // @[accel/engine/engine.ts:291]
+  reg [27:0] offWord; // @[accel/engine/engine.ts:294]
+  reg [31:0] offLeft; // @[accel/engine/engine.ts:295]
+  reg [3:0] offRes; // @[accel/engine/engine.ts:296]
+  reg [27:0] idxWord; // @[accel/engine/engine.ts:297]
+  reg [31:0] idxLeft; // @[accel/engine/engine.ts:298]
+  reg [3:0] idxRes; // @[accel/engine/engine.ts:299]
   /* verilator lint_off UNUSEDSIGNAL */
   wire [31:0] off_burst; // @[accel/engine/engine.ts:269]
   /* verilator lint_on UNUSEDSIGNAL */
   /* verilator lint_off UNUSEDSIGNAL */
   wire [31:0] idx_burst; // @[accel/engine/engine.ts:269]
   /* verilator lint_on UNUSEDSIGNAL */
-  wire offGo; // @[accel/engine/engine.ts:300]
-  wire idxGo; // @[accel/engine/engine.ts:301]
-  reg [27:0] pswWord; // @[accel/engine/engine.ts:302]
-  reg [31:0] pswLeft; // @[accel/engine/engine.ts:303]
-  reg [3:0] pswRes; // @[accel/engine/engine.ts:304]
+  wire offGo; // @[accel/engine/engine.ts:303]
+  wire idxGo; // @[accel/engine/engine.ts:304]
+  reg [27:0] pswWord; // @[accel/engine/engine.ts:305]
+  reg [31:0] pswLeft; // @[accel/engine/engine.ts:306]
+  reg [3:0] pswRes; // @[accel/engine/engine.ts:307]
   /* verilator lint_off UNUSEDSIGNAL */
   wire [31:0] psw_burst; // @[accel/engine/engine.ts:269]
   /* verilator lint_on UNUSEDSIGNAL */
-  wire pswGo; // @[accel/engine/engine.ts:306]
-  wire sideGo; // @[accel/engine/engine.ts:307]
-  reg [27:0] rowWord; // @[accel/engine/engine.ts:315]
-  reg [4:0] rowLeft; // @[accel/engine/engine.ts:316]
+  wire pswGo; // @[accel/engine/engine.ts:309]
+  wire sideGo; // @[accel/engine/engine.ts:310]
+  reg [27:0] rowWord; // @[accel/engine/engine.ts:318]
+  reg [4:0] rowLeft; // @[accel/engine/engine.ts:319]
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [31:0] tokRowAddr; // @[accel/engine/engine.ts:317]
+  wire [31:0] tokRowAddr; // @[accel/engine/engine.ts:320]
   /* verilator lint_on UNUSEDSIGNAL */
-  wire fromTok; // @[accel/engine/engine.ts:318]
-  wire [27:0] curRowWord; // @[accel/engine/engine.ts:319]
-  wire [4:0] curRowLeft; // @[accel/engine/engine.ts:320]
+  wire fromTok; // @[accel/engine/engine.ts:321]
+  wire [27:0] curRowWord; // @[accel/engine/engine.ts:322]
+  wire [4:0] curRowLeft; // @[accel/engine/engine.ts:323]
   wire [8:0] row_burst; // @[accel/engine/engine.ts:269]
-  wire tokEmpty; // @[accel/engine/engine.ts:322]
-  wire rowPending; // @[accel/engine/engine.ts:323]
-  wire rowMetaOk; // @[accel/engine/engine.ts:324]
-  wire rowGo; // @[accel/engine/engine.ts:325]
-  wire emptyGo; // @[accel/engine/engine.ts:327]
-  wire arGo; // @[accel/engine/engine.ts:334]
-  wire [8:0] arBeats; // @[accel/engine/engine.ts:335]
-  wire [27:0] arWordSel; // @[accel/engine/engine.ts:336]
-  wire [1:0] arKind; // @[accel/engine/engine.ts:337]
-  reg [15:0] lfsr; // @[accel/engine/engine.ts:382]
-  wire rReady; // @[accel/engine/engine.ts:384]
-  wire bReady; // @[accel/engine/engine.ts:385]
-  wire rFire; // @[accel/engine/engine.ts:387]
-  wire [2:0] rSlot; // @[accel/engine/engine.ts:388]
+  wire tokEmpty; // @[accel/engine/engine.ts:325]
+  wire rowPending; // @[accel/engine/engine.ts:326]
+  wire rowMetaOk; // @[accel/engine/engine.ts:327]
+  wire rowGo; // @[accel/engine/engine.ts:328]
+  wire emptyGo; // @[accel/engine/engine.ts:330]
+  wire arGo; // @[accel/engine/engine.ts:337]
+  wire [8:0] arBeats; // @[accel/engine/engine.ts:338]
+  wire [27:0] arWordSel; // @[accel/engine/engine.ts:339]
+  wire [1:0] arKind; // @[accel/engine/engine.ts:340]
+  reg [15:0] lfsr; // @[accel/engine/engine.ts:388]
+  wire rReady; // @[accel/engine/engine.ts:390]
+  wire bReady; // @[accel/engine/engine.ts:391]
+  wire rFire; // @[accel/engine/engine.ts:393]
+  wire [2:0] rSlot; // @[accel/engine/engine.ts:394]
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [8:0] rCount; // @[accel/engine/engine.ts:389]
+  wire [8:0] rCount; // @[accel/engine/engine.ts:395]
   /* verilator lint_on UNUSEDSIGNAL */
-  reg [2:0] headSlot; // @[accel/engine/engine.ts:401]
-  reg [1:0] dBeat; // @[accel/engine/engine.ts:402]
-  reg rdPending; // @[accel/engine/engine.ts:403]
-  reg [1:0] rdKind; // @[accel/engine/engine.ts:404]
-  wire [8:0] headCount; // @[accel/engine/engine.ts:406]
-  wire [7:0] headLen; // @[accel/engine/engine.ts:407]
-  wire [1:0] headKind; // @[accel/engine/engine.ts:408]
-  wire avail; // @[accel/engine/engine.ts:409]
-  wire space; // @[accel/engine/engine.ts:410]
-  wire drain; // @[accel/engine/engine.ts:411]
-  reg [127:0] robData; // @[accel/engine/engine.ts:412]
-  wire slotDone; // @[accel/engine/engine.ts:415]
-  wire freeSlot; // @[accel/engine/engine.ts:416]
-  wire [1:0] dKind; // @[accel/engine/engine.ts:429]
-  wire [127:0] dData; // @[accel/engine/engine.ts:430]
-  wire rowBeatReady; // @[accel/engine/engine.ts:440]
-  reg [32:0] off_unpack_left; // @[accel/engine/engine.ts:445]
-  reg [1:0] off_unpack_lane; // @[accel/engine/engine.ts:446]
-  wire off_unpack_valid; // @[accel/engine/engine.ts:447]
-  wire [31:0] off_unpack_value; // @[accel/engine/engine.ts:448]
-  wire off_unpack_pop; // @[accel/engine/engine.ts:449]
-  wire [2:0] off_unpack_next_lane; // @[accel/engine/engine.ts:451]
-  wire off_unpack_beat_done; // @[accel/engine/engine.ts:452]
-  reg [32:0] idx_unpack_left; // @[accel/engine/engine.ts:445]
-  reg [1:0] idx_unpack_lane; // @[accel/engine/engine.ts:446]
-  wire idx_unpack_valid; // @[accel/engine/engine.ts:447]
-  wire [31:0] idx_unpack_value; // @[accel/engine/engine.ts:448]
-  wire idx_unpack_pop; // @[accel/engine/engine.ts:449]
-  wire [2:0] idx_unpack_next_lane; // @[accel/engine/engine.ts:451]
-  wire idx_unpack_beat_done; // @[accel/engine/engine.ts:452]
-  reg [32:0] psw_unpack_left; // @[accel/engine/engine.ts:445]
-  reg [1:0] psw_unpack_lane; // @[accel/engine/engine.ts:446]
-  wire psw_unpack_valid; // @[accel/engine/engine.ts:447]
-  wire [31:0] psw_unpack_value; // @[accel/engine/engine.ts:448]
-  wire psw_unpack_pop; // @[accel/engine/engine.ts:449]
-  wire [2:0] psw_unpack_next_lane; // @[accel/engine/engine.ts:451]
-  wire psw_unpack_beat_done; // @[accel/engine/engine.ts:452]
-  reg [31:0] bagIdx; // @[accel/engine/engine.ts:471]
-  reg haveStart; // @[accel/engine/engine.ts:472]
-  reg inBag; // @[accel/engine/engine.ts:473]
-  reg [31:0] cur; // @[accel/engine/engine.ts:474]
-  reg [31:0] lookLeft; // @[accel/engine/engine.ts:475]
-  reg heldValid; // @[accel/engine/engine.ts:476]
-  reg [31:0] heldRow; // @[accel/engine/engine.ts:477]
-  reg heldFirst; // @[accel/engine/engine.ts:478]
-  reg [31:0] heldScale; // @[accel/engine/engine.ts:479]
-  reg [31:0] nCount; // @[accel/engine/engine.ts:480]
-  reg seenInBag; // @[accel/engine/engine.ts:482]
-  reg seqSlot; // @[accel/engine/engine.ts:483]
-  wire bagsLeft; // @[accel/engine/engine.ts:484]
-  wire needStart; // @[accel/engine/engine.ts:485]
-  wire lastBagNoEnd; // @[accel/engine/engine.ts:486]
-  wire needEnd; // @[accel/engine/engine.ts:487]
-  wire [31:0] endVal; // @[accel/engine/engine.ts:488]
-  wire endOk; // @[accel/engine/engine.ts:489]
-  wire inLook; // @[accel/engine/engine.ts:490]
-  wire isPad; // @[accel/engine/engine.ts:491]
-  wire lookGo; // @[accel/engine/engine.ts:492]
-  wire bagEnd; // @[accel/engine/engine.ts:493]
-  wire emitHeld; // @[accel/engine/engine.ts:507]
-  wire mEmpty; // @[accel/engine/engine.ts:546]
-  wire mFirst; // @[accel/engine/engine.ts:547]
-  wire mLast; // @[accel/engine/engine.ts:548]
-  wire mSlot; // @[accel/engine/engine.ts:549]
-  wire [31:0] mBag; // @[accel/engine/engine.ts:550]
-  wire [31:0] mN; // @[accel/engine/engine.ts:551]
-  wire [31:0] mScale; // @[accel/engine/engine.ts:552]
-  reg [3:0] rj; // @[accel/engine/engine.ts:555]
-  reg red_valid_0; // @[accel/engine/engine.ts:559]
-  reg red_valid_1; // @[accel/engine/engine.ts:559]
-  reg red_valid_2; // @[accel/engine/engine.ts:559]
-  reg red_valid_3; // @[accel/engine/engine.ts:559]
-  reg red_valid_4; // @[accel/engine/engine.ts:559]
-  reg red_valid_5; // @[accel/engine/engine.ts:559]
-  reg red_slot_0; // @[accel/engine/engine.ts:560]
-  reg red_slot_1; // @[accel/engine/engine.ts:560]
-  reg red_slot_2; // @[accel/engine/engine.ts:560]
-  reg [3:0] red_beat_0; // @[accel/engine/engine.ts:561]
-  reg [3:0] red_beat_1; // @[accel/engine/engine.ts:561]
-  reg [3:0] red_beat_2; // @[accel/engine/engine.ts:561]
-  reg [3:0] red_beat_3; // @[accel/engine/engine.ts:561]
-  reg [3:0] red_beat_4; // @[accel/engine/engine.ts:561]
-  reg [3:0] red_beat_5; // @[accel/engine/engine.ts:561]
-  reg red_last_0; // @[accel/engine/engine.ts:562]
-  reg red_last_1; // @[accel/engine/engine.ts:562]
-  reg red_last_2; // @[accel/engine/engine.ts:562]
-  reg red_last_3; // @[accel/engine/engine.ts:562]
-  reg red_last_4; // @[accel/engine/engine.ts:562]
-  reg red_last_5; // @[accel/engine/engine.ts:562]
-  reg red_row_end_0; // @[accel/engine/engine.ts:563]
-  reg red_row_end_1; // @[accel/engine/engine.ts:563]
-  reg red_row_end_2; // @[accel/engine/engine.ts:563]
-  reg red_row_end_3; // @[accel/engine/engine.ts:563]
-  reg red_row_end_4; // @[accel/engine/engine.ts:563]
-  reg red_row_end_5; // @[accel/engine/engine.ts:563]
-  reg red_first_0; // @[accel/engine/engine.ts:564]
-  reg red_first_1; // @[accel/engine/engine.ts:564]
-  reg red_first_2; // @[accel/engine/engine.ts:564]
-  reg [31:0] red_n_0; // @[accel/engine/engine.ts:565]
-  reg [31:0] red_n_1; // @[accel/engine/engine.ts:565]
-  reg [31:0] red_n_2; // @[accel/engine/engine.ts:565]
-  reg [31:0] red_n_3; // @[accel/engine/engine.ts:565]
-  reg [31:0] red_n_4; // @[accel/engine/engine.ts:565]
-  reg [31:0] red_n_5; // @[accel/engine/engine.ts:565]
-  wire zeroA; // @[accel/engine/engine.ts:569]
-  wire hazard; // @[accel/engine/engine.ts:570]
-  reg [4:0] outRes; // @[accel/engine/engine.ts:573]
-  wire rowBeatAvail; // @[accel/engine/engine.ts:576]
-  wire isRowEnd; // @[accel/engine/engine.ts:577]
-  wire needAw; // @[accel/engine/engine.ts:578]
-  wire redGo; // @[accel/engine/engine.ts:579]
-  wire [127:0] accRd; // @[accel/engine/engine.ts:608]
-  wire [127:0] sum; // @[accel/engine/engine.ts:621]
-  wire finIn; // @[accel/engine/engine.ts:626]
-  reg d1Valid; // @[accel/engine/engine.ts:630]
-  reg d2Valid; // @[accel/engine/engine.ts:631]
-  reg [127:0] d1; // @[accel/engine/engine.ts:632]
-  reg [127:0] d2; // @[accel/engine/engine.ts:633]
-  reg zN; // @[accel/engine/engine.ts:634]
-  reg regNext; // @[accel/engine/engine.ts:635]
-  reg endD; // @[accel/engine/engine.ts:636]
-  reg regNext_1; // @[accel/engine/engine.ts:637]
-  reg fin_valid_0; // @[accel/engine/engine.ts:642]
-  reg fin_zero_0; // @[accel/engine/engine.ts:643]
-  reg fin_end_0; // @[accel/engine/engine.ts:644]
-  reg fin_valid_1; // @[accel/engine/engine.ts:642]
-  reg fin_zero_1; // @[accel/engine/engine.ts:643]
-  reg fin_end_1; // @[accel/engine/engine.ts:644]
-  reg fin_valid_2; // @[accel/engine/engine.ts:642]
-  reg fin_zero_2; // @[accel/engine/engine.ts:643]
-  reg fin_end_2; // @[accel/engine/engine.ts:644]
-  reg fin_valid_3; // @[accel/engine/engine.ts:642]
-  reg fin_zero_3; // @[accel/engine/engine.ts:643]
-  reg fin_end_3; // @[accel/engine/engine.ts:644]
-  reg fin_valid_4; // @[accel/engine/engine.ts:642]
-  reg fin_zero_4; // @[accel/engine/engine.ts:643]
-  reg fin_end_4; // @[accel/engine/engine.ts:644]
-  reg fin_valid_5; // @[accel/engine/engine.ts:642]
-  reg fin_zero_5; // @[accel/engine/engine.ts:643]
-  reg fin_end_5; // @[accel/engine/engine.ts:644]
-  reg fin_valid_6; // @[accel/engine/engine.ts:642]
-  reg fin_zero_6; // @[accel/engine/engine.ts:643]
-  reg fin_end_6; // @[accel/engine/engine.ts:644]
-  reg fin_valid_7; // @[accel/engine/engine.ts:642]
-  reg fin_zero_7; // @[accel/engine/engine.ts:643]
-  reg fin_end_7; // @[accel/engine/engine.ts:644]
-  reg fin_valid_8; // @[accel/engine/engine.ts:642]
-  reg fin_zero_8; // @[accel/engine/engine.ts:643]
-  reg fin_end_8; // @[accel/engine/engine.ts:644]
-  reg fin_valid_9; // @[accel/engine/engine.ts:642]
-  reg fin_zero_9; // @[accel/engine/engine.ts:643]
-  reg fin_end_9; // @[accel/engine/engine.ts:644]
-  reg fin_valid_10; // @[accel/engine/engine.ts:642]
-  reg fin_zero_10; // @[accel/engine/engine.ts:643]
-  reg fin_end_10; // @[accel/engine/engine.ts:644]
-  reg fin_valid_11; // @[accel/engine/engine.ts:642]
-  reg fin_zero_11; // @[accel/engine/engine.ts:643]
-  reg fin_end_11; // @[accel/engine/engine.ts:644]
-  wire [127:0] meanOut; // @[accel/engine/engine.ts:657]
-  wire outPop; // @[accel/engine/engine.ts:660]
-  wire resUp; // @[accel/engine/engine.ts:661]
-  reg awValid; // @[accel/engine/engine.ts:666]
-  reg [31:0] awAddr; // @[accel/engine/engine.ts:667]
-  reg [7:0] awLen; // @[accel/engine/engine.ts:668]
-  reg [3:0] bOut; // @[accel/engine/engine.ts:669]
-  reg [27:0] owWord; // @[accel/engine/engine.ts:671]
-  reg [4:0] owLeft; // @[accel/engine/engine.ts:672]
-  wire owFromQ; // @[accel/engine/engine.ts:673]
+  reg [2:0] headSlot; // @[accel/engine/engine.ts:407]
+  reg [1:0] dBeat; // @[accel/engine/engine.ts:408]
+  reg rdPending; // @[accel/engine/engine.ts:409]
+  reg [1:0] rdKind; // @[accel/engine/engine.ts:410]
+  wire [8:0] headCount; // @[accel/engine/engine.ts:412]
+  wire [7:0] headLen; // @[accel/engine/engine.ts:413]
+  wire [1:0] headKind; // @[accel/engine/engine.ts:414]
+  wire avail; // @[accel/engine/engine.ts:415]
+  wire space; // @[accel/engine/engine.ts:416]
+  wire drain; // @[accel/engine/engine.ts:417]
+  reg [127:0] robData; // @[accel/engine/engine.ts:418]
+  wire slotDone; // @[accel/engine/engine.ts:421]
+  wire freeSlot; // @[accel/engine/engine.ts:422]
+  wire [1:0] dKind; // @[accel/engine/engine.ts:435]
+  wire [127:0] dData; // @[accel/engine/engine.ts:436]
+  wire rowBeatReady; // @[accel/engine/engine.ts:446]
+  reg [32:0] off_unpack_left; // @[accel/engine/engine.ts:451]
+  reg [1:0] off_unpack_lane; // @[accel/engine/engine.ts:452]
+  wire off_unpack_valid; // @[accel/engine/engine.ts:453]
+  wire [31:0] off_unpack_value; // @[accel/engine/engine.ts:454]
+  wire off_unpack_pop; // @[accel/engine/engine.ts:455]
+  wire [2:0] off_unpack_next_lane; // @[accel/engine/engine.ts:457]
+  wire off_unpack_beat_done; // @[accel/engine/engine.ts:458]
+  reg [32:0] idx_unpack_left; // @[accel/engine/engine.ts:451]
+  reg [1:0] idx_unpack_lane; // @[accel/engine/engine.ts:452]
+  wire idx_unpack_valid; // @[accel/engine/engine.ts:453]
+  wire [31:0] idx_unpack_value; // @[accel/engine/engine.ts:454]
+  wire idx_unpack_pop; // @[accel/engine/engine.ts:455]
+  wire [2:0] idx_unpack_next_lane; // @[accel/engine/engine.ts:457]
+  wire idx_unpack_beat_done; // @[accel/engine/engine.ts:458]
+  reg [32:0] psw_unpack_left; // @[accel/engine/engine.ts:451]
+  reg [1:0] psw_unpack_lane; // @[accel/engine/engine.ts:452]
+  wire psw_unpack_valid; // @[accel/engine/engine.ts:453]
+  wire [31:0] psw_unpack_value; // @[accel/engine/engine.ts:454]
+  wire psw_unpack_pop; // @[accel/engine/engine.ts:455]
+  wire [2:0] psw_unpack_next_lane; // @[accel/engine/engine.ts:457]
+  wire psw_unpack_beat_done; // @[accel/engine/engine.ts:458]
+  reg [31:0] bagIdx; // @[accel/engine/engine.ts:477]
+  reg haveStart; // @[accel/engine/engine.ts:478]
+  reg inBag; // @[accel/engine/engine.ts:479]
+  reg [31:0] cur; // @[accel/engine/engine.ts:480]
+  reg [31:0] lookLeft; // @[accel/engine/engine.ts:481]
+  reg heldValid; // @[accel/engine/engine.ts:482]
+  reg [31:0] heldRow; // @[accel/engine/engine.ts:483]
+  reg heldFirst; // @[accel/engine/engine.ts:484]
+  reg [31:0] heldScale; // @[accel/engine/engine.ts:485]
+  reg [31:0] nCount; // @[accel/engine/engine.ts:486]
+  reg seenInBag; // @[accel/engine/engine.ts:488]
+  reg seqSlot; // @[accel/engine/engine.ts:489]
+  wire bagsLeft; // @[accel/engine/engine.ts:490]
+  wire needStart; // @[accel/engine/engine.ts:491]
+  wire lastBagNoEnd; // @[accel/engine/engine.ts:492]
+  wire needEnd; // @[accel/engine/engine.ts:493]
+  wire [31:0] endVal; // @[accel/engine/engine.ts:494]
+  wire endOk; // @[accel/engine/engine.ts:495]
+  wire inLook; // @[accel/engine/engine.ts:496]
+  wire isPad; // @[accel/engine/engine.ts:497]
+  wire lookGo; // @[accel/engine/engine.ts:498]
+  wire bagEnd; // @[accel/engine/engine.ts:499]
+  wire emitHeld; // @[accel/engine/engine.ts:513]
+  wire mEmpty; // @[accel/engine/engine.ts:552]
+  wire mFirst; // @[accel/engine/engine.ts:553]
+  wire mLast; // @[accel/engine/engine.ts:554]
+  wire mSlot; // @[accel/engine/engine.ts:555]
+  wire [31:0] mBag; // @[accel/engine/engine.ts:556]
+  wire [31:0] mN; // @[accel/engine/engine.ts:557]
+  wire [31:0] mScale; // @[accel/engine/engine.ts:558]
+  reg [3:0] rj; // @[accel/engine/engine.ts:561]
+  reg red_valid_0; // @[accel/engine/engine.ts:565]
+  reg red_valid_1; // @[accel/engine/engine.ts:565]
+  reg red_valid_2; // @[accel/engine/engine.ts:565]
+  reg red_valid_3; // @[accel/engine/engine.ts:565]
+  reg red_valid_4; // @[accel/engine/engine.ts:565]
+  reg red_valid_5; // @[accel/engine/engine.ts:565]
+  reg red_slot_0; // @[accel/engine/engine.ts:566]
+  reg red_slot_1; // @[accel/engine/engine.ts:566]
+  reg red_slot_2; // @[accel/engine/engine.ts:566]
+  reg [3:0] red_beat_0; // @[accel/engine/engine.ts:567]
+  reg [3:0] red_beat_1; // @[accel/engine/engine.ts:567]
+  reg [3:0] red_beat_2; // @[accel/engine/engine.ts:567]
+  reg [3:0] red_beat_3; // @[accel/engine/engine.ts:567]
+  reg [3:0] red_beat_4; // @[accel/engine/engine.ts:567]
+  reg [3:0] red_beat_5; // @[accel/engine/engine.ts:567]
+  reg red_last_0; // @[accel/engine/engine.ts:568]
+  reg red_last_1; // @[accel/engine/engine.ts:568]
+  reg red_last_2; // @[accel/engine/engine.ts:568]
+  reg red_last_3; // @[accel/engine/engine.ts:568]
+  reg red_last_4; // @[accel/engine/engine.ts:568]
+  reg red_last_5; // @[accel/engine/engine.ts:568]
+  reg red_row_end_0; // @[accel/engine/engine.ts:569]
+  reg red_row_end_1; // @[accel/engine/engine.ts:569]
+  reg red_row_end_2; // @[accel/engine/engine.ts:569]
+  reg red_row_end_3; // @[accel/engine/engine.ts:569]
+  reg red_row_end_4; // @[accel/engine/engine.ts:569]
+  reg red_row_end_5; // @[accel/engine/engine.ts:569]
+  reg red_first_0; // @[accel/engine/engine.ts:570]
+  reg red_first_1; // @[accel/engine/engine.ts:570]
+  reg red_first_2; // @[accel/engine/engine.ts:570]
+  reg [31:0] red_n_0; // @[accel/engine/engine.ts:571]
+  reg [31:0] red_n_1; // @[accel/engine/engine.ts:571]
+  reg [31:0] red_n_2; // @[accel/engine/engine.ts:571]
+  reg [31:0] red_n_3; // @[accel/engine/engine.ts:571]
+  reg [31:0] red_n_4; // @[accel/engine/engine.ts:571]
+  reg [31:0] red_n_5; // @[accel/engine/engine.ts:571]
+  wire zeroA; // @[accel/engine/engine.ts:575]
+  wire hazard; // @[accel/engine/engine.ts:576]
+  reg [4:0] outRes; // @[accel/engine/engine.ts:579]
+  wire rowBeatAvail; // @[accel/engine/engine.ts:582]
+  wire isRowEnd; // @[accel/engine/engine.ts:583]
+  wire needAw; // @[accel/engine/engine.ts:584]
+  wire redGo; // @[accel/engine/engine.ts:585]
+  wire [127:0] accRd; // @[accel/engine/engine.ts:614]
+  wire [127:0] sum; // @[accel/engine/engine.ts:627]
+  wire finIn; // @[accel/engine/engine.ts:632]
+  reg d1Valid; // @[accel/engine/engine.ts:636]
+  reg d2Valid; // @[accel/engine/engine.ts:637]
+  reg [127:0] d1; // @[accel/engine/engine.ts:638]
+  reg [127:0] d2; // @[accel/engine/engine.ts:639]
+  reg zN; // @[accel/engine/engine.ts:640]
+  reg regNext; // @[accel/engine/engine.ts:641]
+  reg endD; // @[accel/engine/engine.ts:642]
+  reg regNext_1; // @[accel/engine/engine.ts:643]
+  reg fin_valid_0; // @[accel/engine/engine.ts:648]
+  reg fin_zero_0; // @[accel/engine/engine.ts:649]
+  reg fin_end_0; // @[accel/engine/engine.ts:650]
+  reg fin_valid_1; // @[accel/engine/engine.ts:648]
+  reg fin_zero_1; // @[accel/engine/engine.ts:649]
+  reg fin_end_1; // @[accel/engine/engine.ts:650]
+  reg fin_valid_2; // @[accel/engine/engine.ts:648]
+  reg fin_zero_2; // @[accel/engine/engine.ts:649]
+  reg fin_end_2; // @[accel/engine/engine.ts:650]
+  reg fin_valid_3; // @[accel/engine/engine.ts:648]
+  reg fin_zero_3; // @[accel/engine/engine.ts:649]
+  reg fin_end_3; // @[accel/engine/engine.ts:650]
+  reg fin_valid_4; // @[accel/engine/engine.ts:648]
+  reg fin_zero_4; // @[accel/engine/engine.ts:649]
+  reg fin_end_4; // @[accel/engine/engine.ts:650]
+  reg fin_valid_5; // @[accel/engine/engine.ts:648]
+  reg fin_zero_5; // @[accel/engine/engine.ts:649]
+  reg fin_end_5; // @[accel/engine/engine.ts:650]
+  reg fin_valid_6; // @[accel/engine/engine.ts:648]
+  reg fin_zero_6; // @[accel/engine/engine.ts:649]
+  reg fin_end_6; // @[accel/engine/engine.ts:650]
+  reg fin_valid_7; // @[accel/engine/engine.ts:648]
+  reg fin_zero_7; // @[accel/engine/engine.ts:649]
+  reg fin_end_7; // @[accel/engine/engine.ts:650]
+  reg fin_valid_8; // @[accel/engine/engine.ts:648]
+  reg fin_zero_8; // @[accel/engine/engine.ts:649]
+  reg fin_end_8; // @[accel/engine/engine.ts:650]
+  reg fin_valid_9; // @[accel/engine/engine.ts:648]
+  reg fin_zero_9; // @[accel/engine/engine.ts:649]
+  reg fin_end_9; // @[accel/engine/engine.ts:650]
+  reg fin_valid_10; // @[accel/engine/engine.ts:648]
+  reg fin_zero_10; // @[accel/engine/engine.ts:649]
+  reg fin_end_10; // @[accel/engine/engine.ts:650]
+  reg fin_valid_11; // @[accel/engine/engine.ts:648]
+  reg fin_zero_11; // @[accel/engine/engine.ts:649]
+  reg fin_end_11; // @[accel/engine/engine.ts:650]
+  wire [127:0] meanOut; // @[accel/engine/engine.ts:663]
+  wire outPop; // @[accel/engine/engine.ts:666]
+  wire resUp; // @[accel/engine/engine.ts:667]
+  reg awValid; // @[accel/engine/engine.ts:672]
+  reg [31:0] awAddr; // @[accel/engine/engine.ts:673]
+  reg [7:0] awLen; // @[accel/engine/engine.ts:674]
+  reg [3:0] bOut; // @[accel/engine/engine.ts:675]
+  reg [27:0] owWord; // @[accel/engine/engine.ts:677]
+  reg [4:0] owLeft; // @[accel/engine/engine.ts:678]
+  wire owFromQ; // @[accel/engine/engine.ts:679]
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [31:0] bagOutAddr; // @[accel/engine/engine.ts:674]
+  wire [31:0] bagOutAddr; // @[accel/engine/engine.ts:680]
   /* verilator lint_on UNUSEDSIGNAL */
-  wire [27:0] curOwWord; // @[accel/engine/engine.ts:675]
-  wire [4:0] curOwLeft; // @[accel/engine/engine.ts:676]
+  wire [27:0] curOwWord; // @[accel/engine/engine.ts:681]
+  wire [4:0] curOwLeft; // @[accel/engine/engine.ts:682]
   wire [8:0] aw_burst; // @[accel/engine/engine.ts:269]
-  wire awGo; // @[accel/engine/engine.ts:678]
-  reg wValid; // @[accel/engine/engine.ts:702]
-  reg [127:0] wData; // @[accel/engine/engine.ts:703]
-  reg [15:0] wStrb; // @[accel/engine/engine.ts:704]
-  reg wLast; // @[accel/engine/engine.ts:705]
-  reg [7:0] wBeat; // @[accel/engine/engine.ts:706]
-  wire wGo; // @[accel/engine/engine.ts:707]
-  wire burstEnd; // @[accel/engine/engine.ts:708]
-  wire ohEnd; // @[accel/engine/engine.ts:711]
-  wire bFire; // @[accel/engine/engine.ts:729]
-  wire rErr; // @[accel/engine/engine.ts:732]
-  wire bErr; // @[accel/engine/engine.ts:733]
-  wire quiet; // @[accel/engine/engine.ts:777]
-  reg [127:0] rob [0:31]; // @[accel/engine/engine.ts:380]
-  reg [127:0] acc [0:15]; // @[accel/engine/engine.ts:557]
+  wire awGo; // @[accel/engine/engine.ts:684]
+  reg wValid; // @[accel/engine/engine.ts:712]
+  reg [127:0] wData; // @[accel/engine/engine.ts:713]
+  reg [15:0] wStrb; // @[accel/engine/engine.ts:714]
+  reg wLast; // @[accel/engine/engine.ts:715]
+  reg [7:0] wBeat; // @[accel/engine/engine.ts:716]
+  wire wGo; // @[accel/engine/engine.ts:718]
+  wire burstEnd; // @[accel/engine/engine.ts:719]
+  wire ohEnd; // @[accel/engine/engine.ts:722]
+  wire bFire; // @[accel/engine/engine.ts:740]
+  wire [31:0] rErrAddr; // @[accel/engine/engine.ts:744]
+  wire rErr; // @[accel/engine/engine.ts:745]
+  wire bErr; // @[accel/engine/engine.ts:746]
+  wire quiet; // @[accel/engine/engine.ts:800]
+  reg [127:0] rob [0:31]; // @[accel/engine/engine.ts:383]
+  reg [31:0] slotAddr [0:7]; // @[accel/engine/engine.ts:385]
+  reg [127:0] acc [0:15]; // @[accel/engine/engine.ts:563]
   wire tokQ_enq_valid;
   wire tokQ_enq_ready;
   wire [131:0] tokQ_enq_bits;
@@ -622,6 +625,19 @@ module TcastEngine_d128_a32_r8_b4_q8_l3_3_12_g1_w8_m64 (
   /* verilator lint_off UNUSEDSIGNAL */
   wire [3:0] lenQ_count;
   /* verilator lint_on UNUSEDSIGNAL */
+  wire awAddrQ_enq_valid;
+  /* verilator lint_off UNUSEDSIGNAL */
+  wire awAddrQ_enq_ready;
+  /* verilator lint_on UNUSEDSIGNAL */
+  wire [31:0] awAddrQ_enq_bits;
+  /* verilator lint_off UNUSEDSIGNAL */
+  wire awAddrQ_deq_valid;
+  /* verilator lint_on UNUSEDSIGNAL */
+  wire awAddrQ_deq_ready;
+  wire [31:0] awAddrQ_deq_bits;
+  /* verilator lint_off UNUSEDSIGNAL */
+  wire [3:0] awAddrQ_count;
+  /* verilator lint_on UNUSEDSIGNAL */
   /* verilator lint_off UNUSEDSIGNAL */
   wire [19:0] _T = {{2'h0, reg_dim[15:0]}, 2'h0};
   /* verilator lint_on UNUSEDSIGNAL */
@@ -682,7 +698,7 @@ module TcastEngine_d128_a32_r8_b4_q8_l3_3_12_g1_w8_m64 (
   wire [8:0] _T_23 = aw_burst - 9'h1;
   /* verilator lint_on UNUSEDSIGNAL */
   wire _T_24 = (busy & ~start) & quiet;
-  wire _T_25 = (busy & ~err) & (rErr | bErr);
+  wire _T_25 = run & (rErr | bErr);
   wire _T_26 = s_axi_lite_arvalid & arready;
   wire _T_27 = tailSlot == 3'h0;
   /* verilator lint_off UNUSEDSIGNAL */
@@ -728,7 +744,7 @@ module TcastEngine_d128_a32_r8_b4_q8_l3_3_12_g1_w8_m64 (
   wire [8:0] _T_49 = aw_burst - 9'h1;
   /* verilator lint_on UNUSEDSIGNAL */
 
-  Queue_d2_w132_reg tokQ ( // @[accel/engine/engine.ts:312]
+  Queue_d2_w132_reg tokQ ( // @[accel/engine/engine.ts:315]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(tokQ_enq_valid),
@@ -739,7 +755,7 @@ module TcastEngine_d128_a32_r8_b4_q8_l3_3_12_g1_w8_m64 (
     .deq_bits(tokQ_deq_bits),
     .count(tokQ_count)
   );
-  Queue_d10_w100_ram metaQ ( // @[accel/engine/engine.ts:313]
+  Queue_d10_w100_ram metaQ ( // @[accel/engine/engine.ts:316]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(metaQ_enq_valid),
@@ -750,7 +766,7 @@ module TcastEngine_d128_a32_r8_b4_q8_l3_3_12_g1_w8_m64 (
     .deq_bits(metaQ_deq_bits),
     .count(metaQ_count)
   );
-  Queue_d4_w130_reg dataQ ( // @[accel/engine/engine.ts:400]
+  Queue_d4_w130_reg dataQ ( // @[accel/engine/engine.ts:406]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(dataQ_enq_valid),
@@ -761,7 +777,7 @@ module TcastEngine_d128_a32_r8_b4_q8_l3_3_12_g1_w8_m64 (
     .deq_bits(dataQ_deq_bits),
     .count(dataQ_count)
   );
-  Queue_d8_w128_ram offBeatQ ( // @[accel/engine/engine.ts:431]
+  Queue_d8_w128_ram offBeatQ ( // @[accel/engine/engine.ts:437]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(offBeatQ_enq_valid),
@@ -772,7 +788,7 @@ module TcastEngine_d128_a32_r8_b4_q8_l3_3_12_g1_w8_m64 (
     .deq_bits(offBeatQ_deq_bits),
     .count(offBeatQ_count)
   );
-  Queue_d8_w128_ram idxBeatQ ( // @[accel/engine/engine.ts:432]
+  Queue_d8_w128_ram idxBeatQ ( // @[accel/engine/engine.ts:438]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(idxBeatQ_enq_valid),
@@ -783,7 +799,7 @@ module TcastEngine_d128_a32_r8_b4_q8_l3_3_12_g1_w8_m64 (
     .deq_bits(idxBeatQ_deq_bits),
     .count(idxBeatQ_count)
   );
-  Queue_d8_w128_ram pswBeatQ ( // @[accel/engine/engine.ts:437]
+  Queue_d8_w128_ram pswBeatQ ( // @[accel/engine/engine.ts:443]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(pswBeatQ_enq_valid),
@@ -794,7 +810,7 @@ module TcastEngine_d128_a32_r8_b4_q8_l3_3_12_g1_w8_m64 (
     .deq_bits(pswBeatQ_deq_bits),
     .count(pswBeatQ_count)
   );
-  Queue_d24_w129_ram outQ ( // @[accel/engine/engine.ts:574]
+  Queue_d24_w129_ram outQ ( // @[accel/engine/engine.ts:580]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(outQ_enq_valid),
@@ -805,7 +821,7 @@ module TcastEngine_d128_a32_r8_b4_q8_l3_3_12_g1_w8_m64 (
     .deq_bits(outQ_deq_bits),
     .count(outQ_count)
   );
-  Queue_d4_w32_reg awBagQ ( // @[accel/engine/engine.ts:575]
+  Queue_d4_w32_reg awBagQ ( // @[accel/engine/engine.ts:581]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(awBagQ_enq_valid),
@@ -816,7 +832,7 @@ module TcastEngine_d128_a32_r8_b4_q8_l3_3_12_g1_w8_m64 (
     .deq_bits(awBagQ_deq_bits),
     .count(awBagQ_count)
   );
-  Fp32Mul_s3 lane_mul_0 ( // @[accel/engine/engine.ts:599]
+  Fp32Mul_s3 lane_mul_0 ( // @[accel/engine/engine.ts:605]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_mul_0_in_valid),
@@ -825,7 +841,7 @@ module TcastEngine_d128_a32_r8_b4_q8_l3_3_12_g1_w8_m64 (
     .out_valid(lane_mul_0_out_valid),
     .y(lane_mul_0_y)
   );
-  Fp32Mul_s3 lane_mul_1 ( // @[accel/engine/engine.ts:599]
+  Fp32Mul_s3 lane_mul_1 ( // @[accel/engine/engine.ts:605]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_mul_1_in_valid),
@@ -834,7 +850,7 @@ module TcastEngine_d128_a32_r8_b4_q8_l3_3_12_g1_w8_m64 (
     .out_valid(lane_mul_1_out_valid),
     .y(lane_mul_1_y)
   );
-  Fp32Mul_s3 lane_mul_2 ( // @[accel/engine/engine.ts:599]
+  Fp32Mul_s3 lane_mul_2 ( // @[accel/engine/engine.ts:605]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_mul_2_in_valid),
@@ -843,7 +859,7 @@ module TcastEngine_d128_a32_r8_b4_q8_l3_3_12_g1_w8_m64 (
     .out_valid(lane_mul_2_out_valid),
     .y(lane_mul_2_y)
   );
-  Fp32Mul_s3 lane_mul_3 ( // @[accel/engine/engine.ts:599]
+  Fp32Mul_s3 lane_mul_3 ( // @[accel/engine/engine.ts:605]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_mul_3_in_valid),
@@ -852,7 +868,7 @@ module TcastEngine_d128_a32_r8_b4_q8_l3_3_12_g1_w8_m64 (
     .out_valid(lane_mul_3_out_valid),
     .y(lane_mul_3_y)
   );
-  Fp32Add_s3 lane_add_0 ( // @[accel/engine/engine.ts:610]
+  Fp32Add_s3 lane_add_0 ( // @[accel/engine/engine.ts:616]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_add_0_in_valid),
@@ -862,7 +878,7 @@ module TcastEngine_d128_a32_r8_b4_q8_l3_3_12_g1_w8_m64 (
     .out_valid(lane_add_0_out_valid),
     .y(lane_add_0_y)
   );
-  Fp32Max_s3 lane_max_0 ( // @[accel/engine/engine.ts:615]
+  Fp32Max_s3 lane_max_0 ( // @[accel/engine/engine.ts:621]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_max_0_in_valid),
@@ -872,7 +888,7 @@ module TcastEngine_d128_a32_r8_b4_q8_l3_3_12_g1_w8_m64 (
     .y(lane_max_0_y),
     .b_wins(lane_max_0_b_wins)
   );
-  Fp32Add_s3 lane_add_1 ( // @[accel/engine/engine.ts:610]
+  Fp32Add_s3 lane_add_1 ( // @[accel/engine/engine.ts:616]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_add_1_in_valid),
@@ -882,7 +898,7 @@ module TcastEngine_d128_a32_r8_b4_q8_l3_3_12_g1_w8_m64 (
     .out_valid(lane_add_1_out_valid),
     .y(lane_add_1_y)
   );
-  Fp32Max_s3 lane_max_1 ( // @[accel/engine/engine.ts:615]
+  Fp32Max_s3 lane_max_1 ( // @[accel/engine/engine.ts:621]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_max_1_in_valid),
@@ -892,7 +908,7 @@ module TcastEngine_d128_a32_r8_b4_q8_l3_3_12_g1_w8_m64 (
     .y(lane_max_1_y),
     .b_wins(lane_max_1_b_wins)
   );
-  Fp32Add_s3 lane_add_2 ( // @[accel/engine/engine.ts:610]
+  Fp32Add_s3 lane_add_2 ( // @[accel/engine/engine.ts:616]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_add_2_in_valid),
@@ -902,7 +918,7 @@ module TcastEngine_d128_a32_r8_b4_q8_l3_3_12_g1_w8_m64 (
     .out_valid(lane_add_2_out_valid),
     .y(lane_add_2_y)
   );
-  Fp32Max_s3 lane_max_2 ( // @[accel/engine/engine.ts:615]
+  Fp32Max_s3 lane_max_2 ( // @[accel/engine/engine.ts:621]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_max_2_in_valid),
@@ -912,7 +928,7 @@ module TcastEngine_d128_a32_r8_b4_q8_l3_3_12_g1_w8_m64 (
     .y(lane_max_2_y),
     .b_wins(lane_max_2_b_wins)
   );
-  Fp32Add_s3 lane_add_3 ( // @[accel/engine/engine.ts:610]
+  Fp32Add_s3 lane_add_3 ( // @[accel/engine/engine.ts:616]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_add_3_in_valid),
@@ -922,7 +938,7 @@ module TcastEngine_d128_a32_r8_b4_q8_l3_3_12_g1_w8_m64 (
     .out_valid(lane_add_3_out_valid),
     .y(lane_add_3_y)
   );
-  Fp32Max_s3 lane_max_3 ( // @[accel/engine/engine.ts:615]
+  Fp32Max_s3 lane_max_3 ( // @[accel/engine/engine.ts:621]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_max_3_in_valid),
@@ -932,7 +948,7 @@ module TcastEngine_d128_a32_r8_b4_q8_l3_3_12_g1_w8_m64 (
     .y(lane_max_3_y),
     .b_wins(lane_max_3_b_wins)
   );
-  Fp32FromUInt_w32_s2 nConv ( // @[accel/engine/engine.ts:627]
+  Fp32FromUInt_w32_s2 nConv ( // @[accel/engine/engine.ts:633]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(nConv_in_valid),
@@ -940,7 +956,7 @@ module TcastEngine_d128_a32_r8_b4_q8_l3_3_12_g1_w8_m64 (
     .out_valid(nConv_out_valid),
     .y(nConv_y)
   );
-  Fp32Div_s12 lane_div_0 ( // @[accel/engine/engine.ts:650]
+  Fp32Div_s12 lane_div_0 ( // @[accel/engine/engine.ts:656]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_div_0_in_valid),
@@ -949,7 +965,7 @@ module TcastEngine_d128_a32_r8_b4_q8_l3_3_12_g1_w8_m64 (
     .out_valid(lane_div_0_out_valid),
     .y(lane_div_0_y)
   );
-  Fp32Div_s12 lane_div_1 ( // @[accel/engine/engine.ts:650]
+  Fp32Div_s12 lane_div_1 ( // @[accel/engine/engine.ts:656]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_div_1_in_valid),
@@ -958,7 +974,7 @@ module TcastEngine_d128_a32_r8_b4_q8_l3_3_12_g1_w8_m64 (
     .out_valid(lane_div_1_out_valid),
     .y(lane_div_1_y)
   );
-  Fp32Div_s12 lane_div_2 ( // @[accel/engine/engine.ts:650]
+  Fp32Div_s12 lane_div_2 ( // @[accel/engine/engine.ts:656]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_div_2_in_valid),
@@ -967,7 +983,7 @@ module TcastEngine_d128_a32_r8_b4_q8_l3_3_12_g1_w8_m64 (
     .out_valid(lane_div_2_out_valid),
     .y(lane_div_2_y)
   );
-  Fp32Div_s12 lane_div_3 ( // @[accel/engine/engine.ts:650]
+  Fp32Div_s12 lane_div_3 ( // @[accel/engine/engine.ts:656]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_div_3_in_valid),
@@ -976,7 +992,7 @@ module TcastEngine_d128_a32_r8_b4_q8_l3_3_12_g1_w8_m64 (
     .out_valid(lane_div_3_out_valid),
     .y(lane_div_3_y)
   );
-  Queue_d8_w8_reg lenQ ( // @[accel/engine/engine.ts:670]
+  Queue_d8_w8_reg lenQ ( // @[accel/engine/engine.ts:676]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(lenQ_enq_valid),
@@ -986,6 +1002,17 @@ module TcastEngine_d128_a32_r8_b4_q8_l3_3_12_g1_w8_m64 (
     .deq_ready(lenQ_deq_ready),
     .deq_bits(lenQ_deq_bits),
     .count(lenQ_count)
+  );
+  Queue_d8_w32_ram awAddrQ ( // @[accel/engine/engine.ts:697]
+    .clock(aclk),
+    .reset(!aresetn),
+    .enq_valid(awAddrQ_enq_valid),
+    .enq_ready(awAddrQ_enq_ready),
+    .enq_bits(awAddrQ_enq_bits),
+    .deq_valid(awAddrQ_deq_valid),
+    .deq_ready(awAddrQ_deq_ready),
+    .deq_bits(awAddrQ_deq_bits),
+    .count(awAddrQ_count)
   );
 
   assign wfire = (s_axi_lite_awvalid & s_axi_lite_wvalid) & ~bvalid; // @[generator/stdlib/axi/lite.ts:39]
@@ -1011,182 +1038,186 @@ module TcastEngine_d128_a32_r8_b4_q8_l3_3_12_g1_w8_m64 (
   assign psw_beats_total = _T_9[35:4]; // @[accel/engine/engine.ts:258]
   assign arFree = ~arValid | m_axi_arready; // @[accel/engine/engine.ts:286]
   assign slotFree = slotsUsed < 4'h8; // @[accel/engine/engine.ts:287]
-  assign canRead = ((busy & ~err) & arFree) & slotFree; // @[accel/engine/engine.ts:288]
+  assign run = busy & ~err; // @[accel/engine/engine.ts:290]
+  assign canRead = (run & arFree) & slotFree; // @[accel/engine/engine.ts:291]
   assign off_burst = ({23'h0, _T_10} < _T_11) ? {23'h0, _T_10} : _T_11; // @[accel/engine/engine.ts:269]
   assign idx_burst = ({23'h0, _T_12} < _T_13) ? {23'h0, _T_12} : _T_13; // @[accel/engine/engine.ts:269]
-  assign offGo = (canRead & (offLeft != 32'h0)) & (({6'h0, offRes} + {1'h0, off_burst[8:0]}) <= 10'h8); // @[accel/engine/engine.ts:300]
-  assign idxGo = ((canRead & ~offGo) & (idxLeft != 32'h0)) & (({6'h0, idxRes} + {1'h0, idx_burst[8:0]}) <= 10'h8); // @[accel/engine/engine.ts:301]
+  assign offGo = (canRead & (offLeft != 32'h0)) & (({6'h0, offRes} + {1'h0, off_burst[8:0]}) <= 10'h8); // @[accel/engine/engine.ts:303]
+  assign idxGo = ((canRead & ~offGo) & (idxLeft != 32'h0)) & (({6'h0, idxRes} + {1'h0, idx_burst[8:0]}) <= 10'h8); // @[accel/engine/engine.ts:304]
   assign psw_burst = ({23'h0, _T_14} < _T_15) ? {23'h0, _T_14} : _T_15; // @[accel/engine/engine.ts:269]
-  assign pswGo = (((canRead & ~offGo) & ~idxGo) & (pswLeft != 32'h0)) & (({6'h0, pswRes} + {1'h0, psw_burst[8:0]}) <= 10'h8); // @[accel/engine/engine.ts:306]
-  assign sideGo = (offGo | idxGo) | pswGo; // @[accel/engine/engine.ts:307]
-  assign tokRowAddr = reg_table_lo + _T_16[31:0]; // @[accel/engine/engine.ts:317]
-  assign fromTok = rowLeft == 5'h0; // @[accel/engine/engine.ts:318]
-  assign curRowWord = fromTok ? tokRowAddr[31:4] : rowWord; // @[accel/engine/engine.ts:319]
-  assign curRowLeft = fromTok ? rowBeats : rowLeft; // @[accel/engine/engine.ts:320]
+  assign pswGo = (((canRead & ~offGo) & ~idxGo) & (pswLeft != 32'h0)) & (({6'h0, pswRes} + {1'h0, psw_burst[8:0]}) <= 10'h8); // @[accel/engine/engine.ts:309]
+  assign sideGo = (offGo | idxGo) | pswGo; // @[accel/engine/engine.ts:310]
+  assign tokRowAddr = reg_table_lo + _T_16[31:0]; // @[accel/engine/engine.ts:320]
+  assign fromTok = rowLeft == 5'h0; // @[accel/engine/engine.ts:321]
+  assign curRowWord = fromTok ? tokRowAddr[31:4] : rowWord; // @[accel/engine/engine.ts:322]
+  assign curRowLeft = fromTok ? rowBeats : rowLeft; // @[accel/engine/engine.ts:323]
   assign row_burst = (_T_17 < _T_18) ? _T_17 : _T_18; // @[accel/engine/engine.ts:269]
-  assign tokEmpty = tokQ_deq_bits[131]; // @[accel/engine/engine.ts:322]
-  assign rowPending = (rowLeft != 5'h0) | (tokQ_deq_valid & ~tokEmpty); // @[accel/engine/engine.ts:323]
-  assign rowMetaOk = (rowLeft != 5'h0) | metaQ_enq_ready; // @[accel/engine/engine.ts:324]
-  assign rowGo = ((canRead & ~sideGo) & rowPending) & rowMetaOk; // @[accel/engine/engine.ts:325]
-  assign emptyGo = (((busy & (rowLeft == 5'h0)) & tokQ_deq_valid) & tokEmpty) & metaQ_enq_ready; // @[accel/engine/engine.ts:327]
-  assign arGo = sideGo | rowGo; // @[accel/engine/engine.ts:334]
-  assign arBeats = offGo ? off_burst[8:0] : (idxGo ? idx_burst[8:0] : (pswGo ? psw_burst[8:0] : row_burst)); // @[accel/engine/engine.ts:335]
-  assign arWordSel = offGo ? offWord : (idxGo ? idxWord : (pswGo ? pswWord : curRowWord)); // @[accel/engine/engine.ts:336]
-  assign arKind = offGo ? 2'h0 : (idxGo ? 2'h1 : (pswGo ? 2'h3 : 2'h2)); // @[accel/engine/engine.ts:337]
-  assign rReady = lfsr[7:0] >= reg_throttle[7:0]; // @[accel/engine/engine.ts:384]
-  assign bReady = lfsr[15:8] >= reg_throttle[15:8]; // @[accel/engine/engine.ts:385]
-  assign rFire = m_axi_rvalid & rReady; // @[accel/engine/engine.ts:387]
-  assign rSlot = m_axi_rid; // @[accel/engine/engine.ts:388]
-  assign rCount = (rSlot == 3'h0) ? rob_count_0 : ((rSlot == 3'h1) ? rob_count_1 : ((rSlot == 3'h2) ? rob_count_2 : ((rSlot == 3'h3) ? rob_count_3 : ((rSlot == 3'h4) ? rob_count_4 : ((rSlot == 3'h5) ? rob_count_5 : ((rSlot == 3'h6) ? rob_count_6 : rob_count_7)))))); // @[accel/engine/engine.ts:389]
-  assign headCount = (headSlot == 3'h0) ? rob_count_0 : ((headSlot == 3'h1) ? rob_count_1 : ((headSlot == 3'h2) ? rob_count_2 : ((headSlot == 3'h3) ? rob_count_3 : ((headSlot == 3'h4) ? rob_count_4 : ((headSlot == 3'h5) ? rob_count_5 : ((headSlot == 3'h6) ? rob_count_6 : rob_count_7)))))); // @[accel/engine/engine.ts:406]
-  assign headLen = (headSlot == 3'h0) ? rob_len_0 : ((headSlot == 3'h1) ? rob_len_1 : ((headSlot == 3'h2) ? rob_len_2 : ((headSlot == 3'h3) ? rob_len_3 : ((headSlot == 3'h4) ? rob_len_4 : ((headSlot == 3'h5) ? rob_len_5 : ((headSlot == 3'h6) ? rob_len_6 : rob_len_7)))))); // @[accel/engine/engine.ts:407]
-  assign headKind = (headSlot == 3'h0) ? rob_kind_0 : ((headSlot == 3'h1) ? rob_kind_1 : ((headSlot == 3'h2) ? rob_kind_2 : ((headSlot == 3'h3) ? rob_kind_3 : ((headSlot == 3'h4) ? rob_kind_4 : ((headSlot == 3'h5) ? rob_kind_5 : ((headSlot == 3'h6) ? rob_kind_6 : rob_kind_7)))))); // @[accel/engine/engine.ts:408]
-  assign avail = (slotsUsed != 4'h0) & ({7'h0, dBeat} < headCount); // @[accel/engine/engine.ts:409]
-  assign space = ({1'h0, dataQ_count} + {3'h0, rdPending}) < 4'h4; // @[accel/engine/engine.ts:410]
-  assign drain = avail & space; // @[accel/engine/engine.ts:411]
-  assign slotDone = {6'h0, dBeat} == headLen; // @[accel/engine/engine.ts:415]
-  assign freeSlot = drain & slotDone; // @[accel/engine/engine.ts:416]
-  assign dKind = dataQ_deq_bits[129:128]; // @[accel/engine/engine.ts:429]
-  assign dData = dataQ_deq_bits[127:0]; // @[accel/engine/engine.ts:430]
-  assign rowBeatReady = redGo & ~mEmpty; // @[accel/engine/engine.ts:582]
-  assign off_unpack_valid = offBeatQ_deq_valid & (off_unpack_left != 33'h0); // @[accel/engine/engine.ts:447]
-  assign off_unpack_value = _T_19[31:0]; // @[accel/engine/engine.ts:448]
-  assign off_unpack_pop = (needStart & off_unpack_valid) | ((needEnd & ~lastBagNoEnd) & off_unpack_valid); // @[accel/engine/engine.ts:494]
-  assign off_unpack_next_lane = {1'h0, off_unpack_lane} + (off64 ? 3'h2 : 3'h1); // @[accel/engine/engine.ts:451]
-  assign off_unpack_beat_done = (off_unpack_next_lane == 3'h4) | (off_unpack_left == 33'h1); // @[accel/engine/engine.ts:452]
-  assign idx_unpack_valid = idxBeatQ_deq_valid & (idx_unpack_left != 33'h0); // @[accel/engine/engine.ts:447]
-  assign idx_unpack_value = _T_20[31:0]; // @[accel/engine/engine.ts:448]
-  assign idx_unpack_pop = lookGo; // @[accel/engine/engine.ts:495]
-  assign idx_unpack_next_lane = {1'h0, idx_unpack_lane} + (idx64 ? 3'h2 : 3'h1); // @[accel/engine/engine.ts:451]
-  assign idx_unpack_beat_done = (idx_unpack_next_lane == 3'h4) | (idx_unpack_left == 33'h1); // @[accel/engine/engine.ts:452]
-  assign psw_unpack_valid = pswBeatQ_deq_valid & (psw_unpack_left != 33'h0); // @[accel/engine/engine.ts:447]
-  assign psw_unpack_value = _T_21[31:0]; // @[accel/engine/engine.ts:448]
-  assign psw_unpack_pop = lookGo & pswEn; // @[accel/engine/engine.ts:496]
-  assign psw_unpack_next_lane = {1'h0, psw_unpack_lane} + 3'h1; // @[accel/engine/engine.ts:451]
-  assign psw_unpack_beat_done = (psw_unpack_next_lane == 3'h4) | (psw_unpack_left == 33'h1); // @[accel/engine/engine.ts:452]
-  assign bagsLeft = bagIdx != reg_num_bags; // @[accel/engine/engine.ts:484]
-  assign needStart = (busy & bagsLeft) & ~haveStart; // @[accel/engine/engine.ts:485]
-  assign lastBagNoEnd = ((bagIdx + 32'h1) == reg_num_bags) & ~inclLast; // @[accel/engine/engine.ts:486]
-  assign needEnd = ((busy & bagsLeft) & haveStart) & ~inBag; // @[accel/engine/engine.ts:487]
-  assign endVal = lastBagNoEnd ? reg_num_indices : off_unpack_value; // @[accel/engine/engine.ts:488]
-  assign endOk = lastBagNoEnd | off_unpack_valid; // @[accel/engine/engine.ts:489]
-  assign inLook = (busy & inBag) & (lookLeft != 32'h0); // @[accel/engine/engine.ts:490]
-  assign isPad = padEn & (idx_unpack_value == reg_padding_idx); // @[accel/engine/engine.ts:491]
-  assign lookGo = ((inLook & idx_unpack_valid) & (~pswEn | psw_unpack_valid)) & ((isPad | ~heldValid) | tokQ_enq_ready); // @[accel/engine/engine.ts:492]
-  assign bagEnd = ((busy & inBag) & (lookLeft == 32'h0)) & tokQ_enq_ready; // @[accel/engine/engine.ts:493]
-  assign emitHeld = (lookGo & ~isPad) & heldValid; // @[accel/engine/engine.ts:507]
-  assign mEmpty = metaQ_deq_bits[99]; // @[accel/engine/engine.ts:546]
-  assign mFirst = metaQ_deq_bits[98]; // @[accel/engine/engine.ts:547]
-  assign mLast = metaQ_deq_bits[97]; // @[accel/engine/engine.ts:548]
-  assign mSlot = metaQ_deq_bits[96]; // @[accel/engine/engine.ts:549]
-  assign mBag = metaQ_deq_bits[95:64]; // @[accel/engine/engine.ts:550]
-  assign mN = metaQ_deq_bits[63:32]; // @[accel/engine/engine.ts:551]
-  assign mScale = metaQ_deq_bits[31:0]; // @[accel/engine/engine.ts:552]
-  assign zeroA = mFirst | mEmpty; // @[accel/engine/engine.ts:569]
-  assign hazard = ~zeroA & ((((red_valid_0 & (red_slot_0 == mSlot)) & (red_beat_0 == rj)) | ((red_valid_1 & (red_slot_1 == mSlot)) & (red_beat_1 == rj))) | ((red_valid_2 & (red_slot_2 == mSlot)) & (red_beat_2 == rj))); // @[accel/engine/engine.ts:570]
-  assign rowBeatAvail = dataQ_deq_valid & (dKind == 2'h2); // @[accel/engine/engine.ts:576]
-  assign isRowEnd = ({2'h0, rj} + 6'h1) == {1'h0, rowBeats}; // @[accel/engine/engine.ts:577]
-  assign needAw = mLast & (rj == 4'h0); // @[accel/engine/engine.ts:578]
-  assign redGo = (((metaQ_deq_valid & (mEmpty | rowBeatAvail)) & ~hazard) & (~mLast | (outRes < 5'h18))) & (~needAw | awBagQ_enq_ready); // @[accel/engine/engine.ts:579]
-  assign sum = {isMax ? lane_max_3_y : lane_add_3_y, isMax ? lane_max_2_y : lane_add_2_y, isMax ? lane_max_1_y : lane_add_1_y, isMax ? lane_max_0_y : lane_add_0_y}; // @[accel/engine/engine.ts:621]
-  assign finIn = (red_valid_5 & red_last_5) & isMean; // @[accel/engine/engine.ts:626]
-  assign meanOut = fin_zero_11 ? 128'h0 : {lane_div_3_y, lane_div_2_y, lane_div_1_y, lane_div_0_y}; // @[accel/engine/engine.ts:657]
-  assign outPop = outQ_deq_valid & outQ_deq_ready; // @[accel/engine/engine.ts:660]
-  assign resUp = redGo & mLast; // @[accel/engine/engine.ts:661]
-  assign owFromQ = owLeft == 5'h0; // @[accel/engine/engine.ts:673]
-  assign bagOutAddr = reg_out_lo + _T_22[31:0]; // @[accel/engine/engine.ts:674]
-  assign curOwWord = owFromQ ? bagOutAddr[31:4] : owWord; // @[accel/engine/engine.ts:675]
-  assign curOwLeft = owFromQ ? rowBeats : owLeft; // @[accel/engine/engine.ts:676]
+  assign tokEmpty = tokQ_deq_bits[131]; // @[accel/engine/engine.ts:325]
+  assign rowPending = (rowLeft != 5'h0) | (tokQ_deq_valid & ~tokEmpty); // @[accel/engine/engine.ts:326]
+  assign rowMetaOk = (rowLeft != 5'h0) | metaQ_enq_ready; // @[accel/engine/engine.ts:327]
+  assign rowGo = ((canRead & ~sideGo) & rowPending) & rowMetaOk; // @[accel/engine/engine.ts:328]
+  assign emptyGo = (((run & (rowLeft == 5'h0)) & tokQ_deq_valid) & tokEmpty) & metaQ_enq_ready; // @[accel/engine/engine.ts:330]
+  assign arGo = sideGo | rowGo; // @[accel/engine/engine.ts:337]
+  assign arBeats = offGo ? off_burst[8:0] : (idxGo ? idx_burst[8:0] : (pswGo ? psw_burst[8:0] : row_burst)); // @[accel/engine/engine.ts:338]
+  assign arWordSel = offGo ? offWord : (idxGo ? idxWord : (pswGo ? pswWord : curRowWord)); // @[accel/engine/engine.ts:339]
+  assign arKind = offGo ? 2'h0 : (idxGo ? 2'h1 : (pswGo ? 2'h3 : 2'h2)); // @[accel/engine/engine.ts:340]
+  assign rReady = lfsr[7:0] >= reg_throttle[7:0]; // @[accel/engine/engine.ts:390]
+  assign bReady = lfsr[15:8] >= reg_throttle[15:8]; // @[accel/engine/engine.ts:391]
+  assign rFire = m_axi_rvalid & rReady; // @[accel/engine/engine.ts:393]
+  assign rSlot = m_axi_rid; // @[accel/engine/engine.ts:394]
+  assign rCount = (rSlot == 3'h0) ? rob_count_0 : ((rSlot == 3'h1) ? rob_count_1 : ((rSlot == 3'h2) ? rob_count_2 : ((rSlot == 3'h3) ? rob_count_3 : ((rSlot == 3'h4) ? rob_count_4 : ((rSlot == 3'h5) ? rob_count_5 : ((rSlot == 3'h6) ? rob_count_6 : rob_count_7)))))); // @[accel/engine/engine.ts:395]
+  assign headCount = (headSlot == 3'h0) ? rob_count_0 : ((headSlot == 3'h1) ? rob_count_1 : ((headSlot == 3'h2) ? rob_count_2 : ((headSlot == 3'h3) ? rob_count_3 : ((headSlot == 3'h4) ? rob_count_4 : ((headSlot == 3'h5) ? rob_count_5 : ((headSlot == 3'h6) ? rob_count_6 : rob_count_7)))))); // @[accel/engine/engine.ts:412]
+  assign headLen = (headSlot == 3'h0) ? rob_len_0 : ((headSlot == 3'h1) ? rob_len_1 : ((headSlot == 3'h2) ? rob_len_2 : ((headSlot == 3'h3) ? rob_len_3 : ((headSlot == 3'h4) ? rob_len_4 : ((headSlot == 3'h5) ? rob_len_5 : ((headSlot == 3'h6) ? rob_len_6 : rob_len_7)))))); // @[accel/engine/engine.ts:413]
+  assign headKind = (headSlot == 3'h0) ? rob_kind_0 : ((headSlot == 3'h1) ? rob_kind_1 : ((headSlot == 3'h2) ? rob_kind_2 : ((headSlot == 3'h3) ? rob_kind_3 : ((headSlot == 3'h4) ? rob_kind_4 : ((headSlot == 3'h5) ? rob_kind_5 : ((headSlot == 3'h6) ? rob_kind_6 : rob_kind_7)))))); // @[accel/engine/engine.ts:414]
+  assign avail = (slotsUsed != 4'h0) & ({7'h0, dBeat} < headCount); // @[accel/engine/engine.ts:415]
+  assign space = ({1'h0, dataQ_count} + {3'h0, rdPending}) < 4'h4; // @[accel/engine/engine.ts:416]
+  assign drain = avail & space; // @[accel/engine/engine.ts:417]
+  assign slotDone = {6'h0, dBeat} == headLen; // @[accel/engine/engine.ts:421]
+  assign freeSlot = drain & slotDone; // @[accel/engine/engine.ts:422]
+  assign dKind = dataQ_deq_bits[129:128]; // @[accel/engine/engine.ts:435]
+  assign dData = dataQ_deq_bits[127:0]; // @[accel/engine/engine.ts:436]
+  assign rowBeatReady = redGo & ~mEmpty; // @[accel/engine/engine.ts:588]
+  assign off_unpack_valid = offBeatQ_deq_valid & (off_unpack_left != 33'h0); // @[accel/engine/engine.ts:453]
+  assign off_unpack_value = _T_19[31:0]; // @[accel/engine/engine.ts:454]
+  assign off_unpack_pop = (needStart & off_unpack_valid) | ((needEnd & ~lastBagNoEnd) & off_unpack_valid); // @[accel/engine/engine.ts:500]
+  assign off_unpack_next_lane = {1'h0, off_unpack_lane} + (off64 ? 3'h2 : 3'h1); // @[accel/engine/engine.ts:457]
+  assign off_unpack_beat_done = (off_unpack_next_lane == 3'h4) | (off_unpack_left == 33'h1); // @[accel/engine/engine.ts:458]
+  assign idx_unpack_valid = idxBeatQ_deq_valid & (idx_unpack_left != 33'h0); // @[accel/engine/engine.ts:453]
+  assign idx_unpack_value = _T_20[31:0]; // @[accel/engine/engine.ts:454]
+  assign idx_unpack_pop = lookGo; // @[accel/engine/engine.ts:501]
+  assign idx_unpack_next_lane = {1'h0, idx_unpack_lane} + (idx64 ? 3'h2 : 3'h1); // @[accel/engine/engine.ts:457]
+  assign idx_unpack_beat_done = (idx_unpack_next_lane == 3'h4) | (idx_unpack_left == 33'h1); // @[accel/engine/engine.ts:458]
+  assign psw_unpack_valid = pswBeatQ_deq_valid & (psw_unpack_left != 33'h0); // @[accel/engine/engine.ts:453]
+  assign psw_unpack_value = _T_21[31:0]; // @[accel/engine/engine.ts:454]
+  assign psw_unpack_pop = lookGo & pswEn; // @[accel/engine/engine.ts:502]
+  assign psw_unpack_next_lane = {1'h0, psw_unpack_lane} + 3'h1; // @[accel/engine/engine.ts:457]
+  assign psw_unpack_beat_done = (psw_unpack_next_lane == 3'h4) | (psw_unpack_left == 33'h1); // @[accel/engine/engine.ts:458]
+  assign bagsLeft = bagIdx != reg_num_bags; // @[accel/engine/engine.ts:490]
+  assign needStart = (run & bagsLeft) & ~haveStart; // @[accel/engine/engine.ts:491]
+  assign lastBagNoEnd = ((bagIdx + 32'h1) == reg_num_bags) & ~inclLast; // @[accel/engine/engine.ts:492]
+  assign needEnd = ((run & bagsLeft) & haveStart) & ~inBag; // @[accel/engine/engine.ts:493]
+  assign endVal = lastBagNoEnd ? reg_num_indices : off_unpack_value; // @[accel/engine/engine.ts:494]
+  assign endOk = lastBagNoEnd | off_unpack_valid; // @[accel/engine/engine.ts:495]
+  assign inLook = (run & inBag) & (lookLeft != 32'h0); // @[accel/engine/engine.ts:496]
+  assign isPad = padEn & (idx_unpack_value == reg_padding_idx); // @[accel/engine/engine.ts:497]
+  assign lookGo = ((inLook & idx_unpack_valid) & (~pswEn | psw_unpack_valid)) & ((isPad | ~heldValid) | tokQ_enq_ready); // @[accel/engine/engine.ts:498]
+  assign bagEnd = ((run & inBag) & (lookLeft == 32'h0)) & tokQ_enq_ready; // @[accel/engine/engine.ts:499]
+  assign emitHeld = (lookGo & ~isPad) & heldValid; // @[accel/engine/engine.ts:513]
+  assign mEmpty = metaQ_deq_bits[99]; // @[accel/engine/engine.ts:552]
+  assign mFirst = metaQ_deq_bits[98]; // @[accel/engine/engine.ts:553]
+  assign mLast = metaQ_deq_bits[97]; // @[accel/engine/engine.ts:554]
+  assign mSlot = metaQ_deq_bits[96]; // @[accel/engine/engine.ts:555]
+  assign mBag = metaQ_deq_bits[95:64]; // @[accel/engine/engine.ts:556]
+  assign mN = metaQ_deq_bits[63:32]; // @[accel/engine/engine.ts:557]
+  assign mScale = metaQ_deq_bits[31:0]; // @[accel/engine/engine.ts:558]
+  assign zeroA = mFirst | mEmpty; // @[accel/engine/engine.ts:575]
+  assign hazard = ~zeroA & ((((red_valid_0 & (red_slot_0 == mSlot)) & (red_beat_0 == rj)) | ((red_valid_1 & (red_slot_1 == mSlot)) & (red_beat_1 == rj))) | ((red_valid_2 & (red_slot_2 == mSlot)) & (red_beat_2 == rj))); // @[accel/engine/engine.ts:576]
+  assign rowBeatAvail = dataQ_deq_valid & (dKind == 2'h2); // @[accel/engine/engine.ts:582]
+  assign isRowEnd = ({2'h0, rj} + 6'h1) == {1'h0, rowBeats}; // @[accel/engine/engine.ts:583]
+  assign needAw = mLast & (rj == 4'h0); // @[accel/engine/engine.ts:584]
+  assign redGo = ((((run & metaQ_deq_valid) & (mEmpty | rowBeatAvail)) & ~hazard) & (~mLast | (outRes < 5'h18))) & (~needAw | awBagQ_enq_ready); // @[accel/engine/engine.ts:585]
+  assign sum = {isMax ? lane_max_3_y : lane_add_3_y, isMax ? lane_max_2_y : lane_add_2_y, isMax ? lane_max_1_y : lane_add_1_y, isMax ? lane_max_0_y : lane_add_0_y}; // @[accel/engine/engine.ts:627]
+  assign finIn = (red_valid_5 & red_last_5) & isMean; // @[accel/engine/engine.ts:632]
+  assign meanOut = fin_zero_11 ? 128'h0 : {lane_div_3_y, lane_div_2_y, lane_div_1_y, lane_div_0_y}; // @[accel/engine/engine.ts:663]
+  assign outPop = outQ_deq_valid & outQ_deq_ready; // @[accel/engine/engine.ts:666]
+  assign resUp = redGo & mLast; // @[accel/engine/engine.ts:667]
+  assign owFromQ = owLeft == 5'h0; // @[accel/engine/engine.ts:679]
+  assign bagOutAddr = reg_out_lo + _T_22[31:0]; // @[accel/engine/engine.ts:680]
+  assign curOwWord = owFromQ ? bagOutAddr[31:4] : owWord; // @[accel/engine/engine.ts:681]
+  assign curOwLeft = owFromQ ? rowBeats : owLeft; // @[accel/engine/engine.ts:682]
   assign aw_burst = (toBound < byLen) ? toBound : byLen; // @[accel/engine/engine.ts:269]
-  assign awGo = ((((busy & ~err) & ((owLeft != 5'h0) | awBagQ_deq_valid)) & (~awValid | m_axi_awready)) & (bOut < 4'h8)) & lenQ_enq_ready; // @[accel/engine/engine.ts:678]
-  assign wGo = (lenQ_deq_valid & outQ_deq_valid) & (~wValid | m_axi_wready); // @[accel/engine/engine.ts:707]
-  assign burstEnd = wBeat == lenQ_deq_bits; // @[accel/engine/engine.ts:708]
-  assign ohEnd = outQ_deq_bits[128]; // @[accel/engine/engine.ts:711]
-  assign bFire = m_axi_bvalid & bReady; // @[accel/engine/engine.ts:729]
-  assign rErr = rFire & (m_axi_rresp != 2'h0); // @[accel/engine/engine.ts:732]
-  assign bErr = bFire & (m_axi_bresp != 2'h0); // @[accel/engine/engine.ts:733]
-  assign quiet = ((((((((((((((((((((((((~bagsLeft & ~inBag) & ~tokQ_deq_valid) & (rowLeft == 5'h0)) & ~metaQ_deq_valid) & ~arValid) & (slotsUsed == 4'h0)) & ~rdPending) & ~dataQ_deq_valid) & ~(((((red_valid_0 | red_valid_1) | red_valid_2) | red_valid_3) | red_valid_4) | red_valid_5)) & ~outQ_deq_valid) & ~awBagQ_deq_valid) & (owLeft == 5'h0)) & ~awValid) & ~lenQ_deq_valid) & ~wValid) & (bOut == 4'h0)) & (offLeft == 32'h0)) & (idxLeft == 32'h0)) & (pswLeft == 32'h0)) & ~offBeatQ_deq_valid) & ~idxBeatQ_deq_valid) & ~pswBeatQ_deq_valid) & ~(((((((((((fin_valid_0 | fin_valid_1) | fin_valid_2) | fin_valid_3) | fin_valid_4) | fin_valid_5) | fin_valid_6) | fin_valid_7) | fin_valid_8) | fin_valid_9) | fin_valid_10) | fin_valid_11)) & ~d1Valid) & ~d2Valid; // @[accel/engine/engine.ts:777]
-  assign tokQ_enq_valid = emitHeld | bagEnd; // @[accel/engine/engine.ts:529]
-  assign tokQ_enq_bits = {bagEnd & ~heldValid, heldFirst, bagEnd, seqSlot, bagIdx, nCount, heldValid ? heldScale : 32'h3f800000, heldRow}; // @[accel/engine/engine.ts:530]
-  assign tokQ_deq_ready = emptyGo | (rowGo & fromTok); // @[accel/engine/engine.ts:328]
-  assign metaQ_enq_valid = emptyGo | (rowGo & fromTok); // @[accel/engine/engine.ts:329]
-  assign metaQ_enq_bits = {tokQ_deq_bits[131], tokQ_deq_bits[130], tokQ_deq_bits[129], tokQ_deq_bits[128], tokQ_deq_bits[127:96], tokQ_deq_bits[95:64], tokQ_deq_bits[63:32]}; // @[accel/engine/engine.ts:330]
-  assign metaQ_deq_ready = redGo & isRowEnd; // @[accel/engine/engine.ts:583]
-  assign dataQ_enq_valid = rdPending; // @[accel/engine/engine.ts:425]
-  assign dataQ_enq_bits = {rdKind, robData}; // @[accel/engine/engine.ts:426]
-  assign dataQ_deq_ready = (dKind == 2'h0) ? offBeatQ_enq_ready : ((dKind == 2'h1) ? idxBeatQ_enq_ready : ((dKind == 2'h3) ? pswBeatQ_enq_ready : rowBeatReady)); // @[accel/engine/engine.ts:441]
-  assign offBeatQ_enq_valid = dataQ_deq_valid & (dKind == 2'h0); // @[accel/engine/engine.ts:433]
-  assign offBeatQ_enq_bits = dData; // @[accel/engine/engine.ts:434]
-  assign offBeatQ_deq_ready = off_unpack_pop & off_unpack_beat_done; // @[accel/engine/engine.ts:457]
-  assign idxBeatQ_enq_valid = dataQ_deq_valid & (dKind == 2'h1); // @[accel/engine/engine.ts:435]
-  assign idxBeatQ_enq_bits = dData; // @[accel/engine/engine.ts:436]
-  assign idxBeatQ_deq_ready = idx_unpack_pop & idx_unpack_beat_done; // @[accel/engine/engine.ts:457]
-  assign pswBeatQ_enq_valid = dataQ_deq_valid & (dKind == 2'h3); // @[accel/engine/engine.ts:438]
-  assign pswBeatQ_enq_bits = dData; // @[accel/engine/engine.ts:439]
-  assign pswBeatQ_deq_ready = psw_unpack_pop & psw_unpack_beat_done; // @[accel/engine/engine.ts:457]
-  assign outQ_enq_valid = isMean ? fin_valid_11 : (red_valid_5 & red_last_5); // @[accel/engine/engine.ts:658]
-  assign outQ_enq_bits = isMean ? {fin_end_11, meanOut} : {red_row_end_5, sum}; // @[accel/engine/engine.ts:659]
-  assign outQ_deq_ready = wGo; // @[accel/engine/engine.ts:710]
-  assign awBagQ_enq_valid = redGo & needAw; // @[accel/engine/engine.ts:585]
-  assign awBagQ_enq_bits = mBag; // @[accel/engine/engine.ts:586]
-  assign awBagQ_deq_ready = awGo & owFromQ; // @[accel/engine/engine.ts:680]
-  assign lane_mul_0_in_valid = redGo; // @[accel/engine/engine.ts:600]
-  assign lane_mul_0_a = mEmpty ? 32'h0 : dData[31:0]; // @[accel/engine/engine.ts:601]
-  assign lane_mul_0_b = mScale; // @[accel/engine/engine.ts:602]
-  assign lane_mul_1_in_valid = redGo; // @[accel/engine/engine.ts:600]
-  assign lane_mul_1_a = mEmpty ? 32'h0 : dData[63:32]; // @[accel/engine/engine.ts:601]
-  assign lane_mul_1_b = mScale; // @[accel/engine/engine.ts:602]
-  assign lane_mul_2_in_valid = redGo; // @[accel/engine/engine.ts:600]
-  assign lane_mul_2_a = mEmpty ? 32'h0 : dData[95:64]; // @[accel/engine/engine.ts:601]
-  assign lane_mul_2_b = mScale; // @[accel/engine/engine.ts:602]
-  assign lane_mul_3_in_valid = redGo; // @[accel/engine/engine.ts:600]
-  assign lane_mul_3_a = mEmpty ? 32'h0 : dData[127:96]; // @[accel/engine/engine.ts:601]
-  assign lane_mul_3_b = mScale; // @[accel/engine/engine.ts:602]
-  assign lane_add_0_in_valid = red_valid_2; // @[accel/engine/engine.ts:611]
-  assign lane_add_0_a = red_first_2 ? 32'h0 : accRd[31:0]; // @[accel/engine/engine.ts:612]
-  assign lane_add_0_b = lane_mul_0_y; // @[accel/engine/engine.ts:613]
-  assign lane_add_0_sub = 1'b0; // @[accel/engine/engine.ts:614]
-  assign lane_max_0_in_valid = red_valid_2; // @[accel/engine/engine.ts:616]
-  assign lane_max_0_a = red_first_2 ? lane_mul_0_y : accRd[31:0]; // @[accel/engine/engine.ts:617]
-  assign lane_max_0_b = lane_mul_0_y; // @[accel/engine/engine.ts:618]
-  assign lane_add_1_in_valid = red_valid_2; // @[accel/engine/engine.ts:611]
-  assign lane_add_1_a = red_first_2 ? 32'h0 : accRd[63:32]; // @[accel/engine/engine.ts:612]
-  assign lane_add_1_b = lane_mul_1_y; // @[accel/engine/engine.ts:613]
-  assign lane_add_1_sub = 1'b0; // @[accel/engine/engine.ts:614]
-  assign lane_max_1_in_valid = red_valid_2; // @[accel/engine/engine.ts:616]
-  assign lane_max_1_a = red_first_2 ? lane_mul_1_y : accRd[63:32]; // @[accel/engine/engine.ts:617]
-  assign lane_max_1_b = lane_mul_1_y; // @[accel/engine/engine.ts:618]
-  assign lane_add_2_in_valid = red_valid_2; // @[accel/engine/engine.ts:611]
-  assign lane_add_2_a = red_first_2 ? 32'h0 : accRd[95:64]; // @[accel/engine/engine.ts:612]
-  assign lane_add_2_b = lane_mul_2_y; // @[accel/engine/engine.ts:613]
-  assign lane_add_2_sub = 1'b0; // @[accel/engine/engine.ts:614]
-  assign lane_max_2_in_valid = red_valid_2; // @[accel/engine/engine.ts:616]
-  assign lane_max_2_a = red_first_2 ? lane_mul_2_y : accRd[95:64]; // @[accel/engine/engine.ts:617]
-  assign lane_max_2_b = lane_mul_2_y; // @[accel/engine/engine.ts:618]
-  assign lane_add_3_in_valid = red_valid_2; // @[accel/engine/engine.ts:611]
-  assign lane_add_3_a = red_first_2 ? 32'h0 : accRd[127:96]; // @[accel/engine/engine.ts:612]
-  assign lane_add_3_b = lane_mul_3_y; // @[accel/engine/engine.ts:613]
-  assign lane_add_3_sub = 1'b0; // @[accel/engine/engine.ts:614]
-  assign lane_max_3_in_valid = red_valid_2; // @[accel/engine/engine.ts:616]
-  assign lane_max_3_a = red_first_2 ? lane_mul_3_y : accRd[127:96]; // @[accel/engine/engine.ts:617]
-  assign lane_max_3_b = lane_mul_3_y; // @[accel/engine/engine.ts:618]
-  assign nConv_in_valid = finIn; // @[accel/engine/engine.ts:628]
-  assign nConv_a = red_n_5; // @[accel/engine/engine.ts:629]
-  assign lane_div_0_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:651]
-  assign lane_div_0_a = d2[31:0]; // @[accel/engine/engine.ts:652]
-  assign lane_div_0_b = nConv_y; // @[accel/engine/engine.ts:653]
-  assign lane_div_1_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:651]
-  assign lane_div_1_a = d2[63:32]; // @[accel/engine/engine.ts:652]
-  assign lane_div_1_b = nConv_y; // @[accel/engine/engine.ts:653]
-  assign lane_div_2_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:651]
-  assign lane_div_2_a = d2[95:64]; // @[accel/engine/engine.ts:652]
-  assign lane_div_2_b = nConv_y; // @[accel/engine/engine.ts:653]
-  assign lane_div_3_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:651]
-  assign lane_div_3_a = d2[127:96]; // @[accel/engine/engine.ts:652]
-  assign lane_div_3_b = nConv_y; // @[accel/engine/engine.ts:653]
-  assign lenQ_enq_valid = awGo; // @[accel/engine/engine.ts:689]
-  assign lenQ_enq_bits = _T_23[7:0]; // @[accel/engine/engine.ts:690]
-  assign lenQ_deq_ready = wGo & burstEnd; // @[accel/engine/engine.ts:709]
+  assign awGo = ((((busy & ~err) & ((owLeft != 5'h0) | awBagQ_deq_valid)) & (~awValid | m_axi_awready)) & (bOut < 4'h8)) & lenQ_enq_ready; // @[accel/engine/engine.ts:684]
+  assign wGo = (lenQ_deq_valid & (outQ_deq_valid | err)) & (~wValid | m_axi_wready); // @[accel/engine/engine.ts:718]
+  assign burstEnd = wBeat == lenQ_deq_bits; // @[accel/engine/engine.ts:719]
+  assign ohEnd = outQ_deq_bits[128]; // @[accel/engine/engine.ts:722]
+  assign bFire = m_axi_bvalid & bReady; // @[accel/engine/engine.ts:740]
+  assign rErr = rFire & (m_axi_rresp != 2'h0); // @[accel/engine/engine.ts:745]
+  assign bErr = bFire & (m_axi_bresp != 2'h0); // @[accel/engine/engine.ts:746]
+  assign quiet = ((((((((((((((((((((((err | (~bagsLeft & ~inBag)) & ~tokQ_deq_valid) & (rowLeft == 5'h0)) & ~metaQ_deq_valid) & ~arValid) & (slotsUsed == 4'h0)) & ~rdPending) & ~dataQ_deq_valid) & ~(((((red_valid_0 | red_valid_1) | red_valid_2) | red_valid_3) | red_valid_4) | red_valid_5)) & ~outQ_deq_valid) & ~awBagQ_deq_valid) & (owLeft == 5'h0)) & ~awValid) & ~lenQ_deq_valid) & ~wValid) & (bOut == 4'h0)) & (err | (((offLeft == 32'h0) & (idxLeft == 32'h0)) & (pswLeft == 32'h0)))) & ~offBeatQ_deq_valid) & ~idxBeatQ_deq_valid) & ~pswBeatQ_deq_valid) & ~(((((((((((fin_valid_0 | fin_valid_1) | fin_valid_2) | fin_valid_3) | fin_valid_4) | fin_valid_5) | fin_valid_6) | fin_valid_7) | fin_valid_8) | fin_valid_9) | fin_valid_10) | fin_valid_11)) & ~d1Valid) & ~d2Valid; // @[accel/engine/engine.ts:800]
+  assign tokQ_enq_valid = emitHeld | bagEnd; // @[accel/engine/engine.ts:535]
+  assign tokQ_enq_bits = {bagEnd & ~heldValid, heldFirst, bagEnd, seqSlot, bagIdx, nCount, heldValid ? heldScale : 32'h3f800000, heldRow}; // @[accel/engine/engine.ts:536]
+  assign tokQ_deq_ready = (err | emptyGo) | (rowGo & fromTok); // @[accel/engine/engine.ts:331]
+  assign metaQ_enq_valid = emptyGo | (rowGo & fromTok); // @[accel/engine/engine.ts:332]
+  assign metaQ_enq_bits = {tokQ_deq_bits[131], tokQ_deq_bits[130], tokQ_deq_bits[129], tokQ_deq_bits[128], tokQ_deq_bits[127:96], tokQ_deq_bits[95:64], tokQ_deq_bits[63:32]}; // @[accel/engine/engine.ts:333]
+  assign metaQ_deq_ready = err | (redGo & isRowEnd); // @[accel/engine/engine.ts:589]
+  assign dataQ_enq_valid = rdPending; // @[accel/engine/engine.ts:431]
+  assign dataQ_enq_bits = {rdKind, robData}; // @[accel/engine/engine.ts:432]
+  assign dataQ_deq_ready = err ? 1'b1 : ((dKind == 2'h0) ? offBeatQ_enq_ready : ((dKind == 2'h1) ? idxBeatQ_enq_ready : ((dKind == 2'h3) ? pswBeatQ_enq_ready : rowBeatReady))); // @[accel/engine/engine.ts:447]
+  assign offBeatQ_enq_valid = dataQ_deq_valid & (dKind == 2'h0); // @[accel/engine/engine.ts:439]
+  assign offBeatQ_enq_bits = dData; // @[accel/engine/engine.ts:440]
+  assign offBeatQ_deq_ready = err | (off_unpack_pop & off_unpack_beat_done); // @[accel/engine/engine.ts:463]
+  assign idxBeatQ_enq_valid = dataQ_deq_valid & (dKind == 2'h1); // @[accel/engine/engine.ts:441]
+  assign idxBeatQ_enq_bits = dData; // @[accel/engine/engine.ts:442]
+  assign idxBeatQ_deq_ready = err | (idx_unpack_pop & idx_unpack_beat_done); // @[accel/engine/engine.ts:463]
+  assign pswBeatQ_enq_valid = dataQ_deq_valid & (dKind == 2'h3); // @[accel/engine/engine.ts:444]
+  assign pswBeatQ_enq_bits = dData; // @[accel/engine/engine.ts:445]
+  assign pswBeatQ_deq_ready = err | (psw_unpack_pop & psw_unpack_beat_done); // @[accel/engine/engine.ts:463]
+  assign outQ_enq_valid = isMean ? fin_valid_11 : (red_valid_5 & red_last_5); // @[accel/engine/engine.ts:664]
+  assign outQ_enq_bits = isMean ? {fin_end_11, meanOut} : {red_row_end_5, sum}; // @[accel/engine/engine.ts:665]
+  assign outQ_deq_ready = err | wGo; // @[accel/engine/engine.ts:721]
+  assign awBagQ_enq_valid = redGo & needAw; // @[accel/engine/engine.ts:591]
+  assign awBagQ_enq_bits = mBag; // @[accel/engine/engine.ts:592]
+  assign awBagQ_deq_ready = err | (awGo & owFromQ); // @[accel/engine/engine.ts:686]
+  assign lane_mul_0_in_valid = redGo; // @[accel/engine/engine.ts:606]
+  assign lane_mul_0_a = mEmpty ? 32'h0 : dData[31:0]; // @[accel/engine/engine.ts:607]
+  assign lane_mul_0_b = mScale; // @[accel/engine/engine.ts:608]
+  assign lane_mul_1_in_valid = redGo; // @[accel/engine/engine.ts:606]
+  assign lane_mul_1_a = mEmpty ? 32'h0 : dData[63:32]; // @[accel/engine/engine.ts:607]
+  assign lane_mul_1_b = mScale; // @[accel/engine/engine.ts:608]
+  assign lane_mul_2_in_valid = redGo; // @[accel/engine/engine.ts:606]
+  assign lane_mul_2_a = mEmpty ? 32'h0 : dData[95:64]; // @[accel/engine/engine.ts:607]
+  assign lane_mul_2_b = mScale; // @[accel/engine/engine.ts:608]
+  assign lane_mul_3_in_valid = redGo; // @[accel/engine/engine.ts:606]
+  assign lane_mul_3_a = mEmpty ? 32'h0 : dData[127:96]; // @[accel/engine/engine.ts:607]
+  assign lane_mul_3_b = mScale; // @[accel/engine/engine.ts:608]
+  assign lane_add_0_in_valid = red_valid_2; // @[accel/engine/engine.ts:617]
+  assign lane_add_0_a = red_first_2 ? 32'h0 : accRd[31:0]; // @[accel/engine/engine.ts:618]
+  assign lane_add_0_b = lane_mul_0_y; // @[accel/engine/engine.ts:619]
+  assign lane_add_0_sub = 1'b0; // @[accel/engine/engine.ts:620]
+  assign lane_max_0_in_valid = red_valid_2; // @[accel/engine/engine.ts:622]
+  assign lane_max_0_a = red_first_2 ? lane_mul_0_y : accRd[31:0]; // @[accel/engine/engine.ts:623]
+  assign lane_max_0_b = lane_mul_0_y; // @[accel/engine/engine.ts:624]
+  assign lane_add_1_in_valid = red_valid_2; // @[accel/engine/engine.ts:617]
+  assign lane_add_1_a = red_first_2 ? 32'h0 : accRd[63:32]; // @[accel/engine/engine.ts:618]
+  assign lane_add_1_b = lane_mul_1_y; // @[accel/engine/engine.ts:619]
+  assign lane_add_1_sub = 1'b0; // @[accel/engine/engine.ts:620]
+  assign lane_max_1_in_valid = red_valid_2; // @[accel/engine/engine.ts:622]
+  assign lane_max_1_a = red_first_2 ? lane_mul_1_y : accRd[63:32]; // @[accel/engine/engine.ts:623]
+  assign lane_max_1_b = lane_mul_1_y; // @[accel/engine/engine.ts:624]
+  assign lane_add_2_in_valid = red_valid_2; // @[accel/engine/engine.ts:617]
+  assign lane_add_2_a = red_first_2 ? 32'h0 : accRd[95:64]; // @[accel/engine/engine.ts:618]
+  assign lane_add_2_b = lane_mul_2_y; // @[accel/engine/engine.ts:619]
+  assign lane_add_2_sub = 1'b0; // @[accel/engine/engine.ts:620]
+  assign lane_max_2_in_valid = red_valid_2; // @[accel/engine/engine.ts:622]
+  assign lane_max_2_a = red_first_2 ? lane_mul_2_y : accRd[95:64]; // @[accel/engine/engine.ts:623]
+  assign lane_max_2_b = lane_mul_2_y; // @[accel/engine/engine.ts:624]
+  assign lane_add_3_in_valid = red_valid_2; // @[accel/engine/engine.ts:617]
+  assign lane_add_3_a = red_first_2 ? 32'h0 : accRd[127:96]; // @[accel/engine/engine.ts:618]
+  assign lane_add_3_b = lane_mul_3_y; // @[accel/engine/engine.ts:619]
+  assign lane_add_3_sub = 1'b0; // @[accel/engine/engine.ts:620]
+  assign lane_max_3_in_valid = red_valid_2; // @[accel/engine/engine.ts:622]
+  assign lane_max_3_a = red_first_2 ? lane_mul_3_y : accRd[127:96]; // @[accel/engine/engine.ts:623]
+  assign lane_max_3_b = lane_mul_3_y; // @[accel/engine/engine.ts:624]
+  assign nConv_in_valid = finIn; // @[accel/engine/engine.ts:634]
+  assign nConv_a = red_n_5; // @[accel/engine/engine.ts:635]
+  assign lane_div_0_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:657]
+  assign lane_div_0_a = d2[31:0]; // @[accel/engine/engine.ts:658]
+  assign lane_div_0_b = nConv_y; // @[accel/engine/engine.ts:659]
+  assign lane_div_1_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:657]
+  assign lane_div_1_a = d2[63:32]; // @[accel/engine/engine.ts:658]
+  assign lane_div_1_b = nConv_y; // @[accel/engine/engine.ts:659]
+  assign lane_div_2_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:657]
+  assign lane_div_2_a = d2[95:64]; // @[accel/engine/engine.ts:658]
+  assign lane_div_2_b = nConv_y; // @[accel/engine/engine.ts:659]
+  assign lane_div_3_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:657]
+  assign lane_div_3_a = d2[127:96]; // @[accel/engine/engine.ts:658]
+  assign lane_div_3_b = nConv_y; // @[accel/engine/engine.ts:659]
+  assign lenQ_enq_valid = awGo; // @[accel/engine/engine.ts:695]
+  assign lenQ_enq_bits = _T_23[7:0]; // @[accel/engine/engine.ts:700]
+  assign lenQ_deq_ready = wGo & burstEnd; // @[accel/engine/engine.ts:720]
+  assign awAddrQ_enq_valid = awGo; // @[accel/engine/engine.ts:698]
+  assign awAddrQ_enq_bits = {curOwWord, 4'h0}; // @[accel/engine/engine.ts:699]
+  assign awAddrQ_deq_ready = bFire; // @[accel/engine/engine.ts:743]
   assign s_axi_lite_awready = wfire; // @[generator/stdlib/axi/lite.ts:40]
   assign s_axi_lite_wready = wfire; // @[generator/stdlib/axi/lite.ts:41]
   assign s_axi_lite_bresp = 2'h0; // @[generator/stdlib/axi/lite.ts:43]
@@ -1195,34 +1226,35 @@ module TcastEngine_d128_a32_r8_b4_q8_l3_3_12_g1_w8_m64 (
   assign s_axi_lite_rdata = rdata; // @[generator/stdlib/axi/lite.ts:49]
   assign s_axi_lite_rresp = 2'h0; // @[generator/stdlib/axi/lite.ts:50]
   assign s_axi_lite_rvalid = rvalid; // @[generator/stdlib/axi/lite.ts:48]
-  assign m_axi_awid = 3'h0; // @[accel/engine/engine.ts:694]
-  assign m_axi_awaddr = awAddr; // @[accel/engine/engine.ts:692]
-  assign m_axi_awlen = awLen; // @[accel/engine/engine.ts:693]
-  assign m_axi_awsize = 3'h4; // @[accel/engine/engine.ts:695]
-  assign m_axi_awburst = 2'h1; // @[accel/engine/engine.ts:696]
-  assign m_axi_awlock = 1'b0; // @[accel/engine/engine.ts:697]
-  assign m_axi_awcache = 4'h3; // @[accel/engine/engine.ts:698]
-  assign m_axi_awprot = 3'h0; // @[accel/engine/engine.ts:699]
-  assign m_axi_awqos = 4'h0; // @[accel/engine/engine.ts:700]
-  assign m_axi_awvalid = awValid; // @[accel/engine/engine.ts:691]
-  assign m_axi_wdata = wData; // @[accel/engine/engine.ts:723]
-  assign m_axi_wstrb = wStrb; // @[accel/engine/engine.ts:724]
-  assign m_axi_wlast = wLast; // @[accel/engine/engine.ts:725]
-  assign m_axi_wvalid = wValid; // @[accel/engine/engine.ts:722]
-  assign m_axi_bready = bReady; // @[accel/engine/engine.ts:728]
-  assign m_axi_arid = arId; // @[accel/engine/engine.ts:371]
-  assign m_axi_araddr = arAddr; // @[accel/engine/engine.ts:369]
-  assign m_axi_arlen = arLen; // @[accel/engine/engine.ts:370]
-  assign m_axi_arsize = 3'h4; // @[accel/engine/engine.ts:372]
-  assign m_axi_arburst = 2'h1; // @[accel/engine/engine.ts:373]
-  assign m_axi_arlock = 1'b0; // @[accel/engine/engine.ts:374]
-  assign m_axi_arcache = 4'h3; // @[accel/engine/engine.ts:375]
-  assign m_axi_arprot = 3'h0; // @[accel/engine/engine.ts:376]
-  assign m_axi_arqos = 4'h0; // @[accel/engine/engine.ts:377]
-  assign m_axi_arvalid = arValid; // @[accel/engine/engine.ts:368]
-  assign m_axi_rready = rReady; // @[accel/engine/engine.ts:386]
+  assign m_axi_awid = 3'h0; // @[accel/engine/engine.ts:704]
+  assign m_axi_awaddr = awAddr; // @[accel/engine/engine.ts:702]
+  assign m_axi_awlen = awLen; // @[accel/engine/engine.ts:703]
+  assign m_axi_awsize = 3'h4; // @[accel/engine/engine.ts:705]
+  assign m_axi_awburst = 2'h1; // @[accel/engine/engine.ts:706]
+  assign m_axi_awlock = 1'b0; // @[accel/engine/engine.ts:707]
+  assign m_axi_awcache = 4'h3; // @[accel/engine/engine.ts:708]
+  assign m_axi_awprot = 3'h0; // @[accel/engine/engine.ts:709]
+  assign m_axi_awqos = 4'h0; // @[accel/engine/engine.ts:710]
+  assign m_axi_awvalid = awValid; // @[accel/engine/engine.ts:701]
+  assign m_axi_wdata = wData; // @[accel/engine/engine.ts:734]
+  assign m_axi_wstrb = wStrb; // @[accel/engine/engine.ts:735]
+  assign m_axi_wlast = wLast; // @[accel/engine/engine.ts:736]
+  assign m_axi_wvalid = wValid; // @[accel/engine/engine.ts:733]
+  assign m_axi_bready = bReady; // @[accel/engine/engine.ts:739]
+  assign m_axi_arid = arId; // @[accel/engine/engine.ts:374]
+  assign m_axi_araddr = arAddr; // @[accel/engine/engine.ts:372]
+  assign m_axi_arlen = arLen; // @[accel/engine/engine.ts:373]
+  assign m_axi_arsize = 3'h4; // @[accel/engine/engine.ts:375]
+  assign m_axi_arburst = 2'h1; // @[accel/engine/engine.ts:376]
+  assign m_axi_arlock = 1'b0; // @[accel/engine/engine.ts:377]
+  assign m_axi_arcache = 4'h3; // @[accel/engine/engine.ts:378]
+  assign m_axi_arprot = 3'h0; // @[accel/engine/engine.ts:379]
+  assign m_axi_arqos = 4'h0; // @[accel/engine/engine.ts:380]
+  assign m_axi_arvalid = arValid; // @[accel/engine/engine.ts:371]
+  assign m_axi_rready = rReady; // @[accel/engine/engine.ts:392]
   assign irq = done; // @[accel/engine/engine.ts:228]
-  assign accRd = acc[red_beat_2]; // @[accel/engine/engine.ts:608]
+  assign rErrAddr = slotAddr[rSlot]; // @[accel/engine/engine.ts:744]
+  assign accRd = acc[red_beat_2]; // @[accel/engine/engine.ts:614]
 
   always @(posedge aclk) begin
     if (!aresetn) begin
@@ -1294,226 +1326,230 @@ module TcastEngine_d128_a32_r8_b4_q8_l3_3_12_g1_w8_m64 (
       arAddr <= 32'h0; // @[accel/engine/engine.ts:283]
       arLen <= 8'h0; // @[accel/engine/engine.ts:284]
       arId <= 3'h0; // @[accel/engine/engine.ts:285]
-      offWord <= 28'h0; // @[accel/engine/engine.ts:291]
-      offLeft <= 32'h0; // @[accel/engine/engine.ts:292]
-      offRes <= 4'h0; // @[accel/engine/engine.ts:293]
-      idxWord <= 28'h0; // @[accel/engine/engine.ts:294]
-      idxLeft <= 32'h0; // @[accel/engine/engine.ts:295]
-      idxRes <= 4'h0; // @[accel/engine/engine.ts:296]
-      pswWord <= 28'h0; // @[accel/engine/engine.ts:302]
-      pswLeft <= 32'h0; // @[accel/engine/engine.ts:303]
-      pswRes <= 4'h0; // @[accel/engine/engine.ts:304]
-      rowWord <= 28'h0; // @[accel/engine/engine.ts:315]
-      rowLeft <= 5'h0; // @[accel/engine/engine.ts:316]
-      lfsr <= 16'hace1; // @[accel/engine/engine.ts:382]
-      headSlot <= 3'h0; // @[accel/engine/engine.ts:401]
-      dBeat <= 2'h0; // @[accel/engine/engine.ts:402]
-      rdPending <= 1'b0; // @[accel/engine/engine.ts:403]
-      rdKind <= 2'h0; // @[accel/engine/engine.ts:404]
-      off_unpack_left <= 33'h0; // @[accel/engine/engine.ts:445]
-      off_unpack_lane <= 2'h0; // @[accel/engine/engine.ts:446]
-      idx_unpack_left <= 33'h0; // @[accel/engine/engine.ts:445]
-      idx_unpack_lane <= 2'h0; // @[accel/engine/engine.ts:446]
-      psw_unpack_left <= 33'h0; // @[accel/engine/engine.ts:445]
-      psw_unpack_lane <= 2'h0; // @[accel/engine/engine.ts:446]
-      bagIdx <= 32'h0; // @[accel/engine/engine.ts:471]
-      haveStart <= 1'b0; // @[accel/engine/engine.ts:472]
-      inBag <= 1'b0; // @[accel/engine/engine.ts:473]
-      cur <= 32'h0; // @[accel/engine/engine.ts:474]
-      lookLeft <= 32'h0; // @[accel/engine/engine.ts:475]
-      heldValid <= 1'b0; // @[accel/engine/engine.ts:476]
-      heldRow <= 32'h0; // @[accel/engine/engine.ts:477]
-      heldFirst <= 1'b0; // @[accel/engine/engine.ts:478]
-      heldScale <= 32'h0; // @[accel/engine/engine.ts:479]
-      nCount <= 32'h0; // @[accel/engine/engine.ts:480]
-      seenInBag <= 1'b0; // @[accel/engine/engine.ts:482]
-      seqSlot <= 1'b0; // @[accel/engine/engine.ts:483]
-      rj <= 4'h0; // @[accel/engine/engine.ts:555]
-      red_valid_0 <= 1'b0; // @[accel/engine/engine.ts:559]
-      red_valid_1 <= 1'b0; // @[accel/engine/engine.ts:559]
-      red_valid_2 <= 1'b0; // @[accel/engine/engine.ts:559]
-      red_valid_3 <= 1'b0; // @[accel/engine/engine.ts:559]
-      red_valid_4 <= 1'b0; // @[accel/engine/engine.ts:559]
-      red_valid_5 <= 1'b0; // @[accel/engine/engine.ts:559]
-      red_slot_0 <= 1'b0; // @[accel/engine/engine.ts:560]
-      red_slot_1 <= 1'b0; // @[accel/engine/engine.ts:560]
-      red_slot_2 <= 1'b0; // @[accel/engine/engine.ts:560]
-      red_beat_0 <= 4'h0; // @[accel/engine/engine.ts:561]
-      red_beat_1 <= 4'h0; // @[accel/engine/engine.ts:561]
-      red_beat_2 <= 4'h0; // @[accel/engine/engine.ts:561]
-      red_beat_3 <= 4'h0; // @[accel/engine/engine.ts:561]
-      red_beat_4 <= 4'h0; // @[accel/engine/engine.ts:561]
-      red_beat_5 <= 4'h0; // @[accel/engine/engine.ts:561]
-      red_last_0 <= 1'b0; // @[accel/engine/engine.ts:562]
-      red_last_1 <= 1'b0; // @[accel/engine/engine.ts:562]
-      red_last_2 <= 1'b0; // @[accel/engine/engine.ts:562]
-      red_last_3 <= 1'b0; // @[accel/engine/engine.ts:562]
-      red_last_4 <= 1'b0; // @[accel/engine/engine.ts:562]
-      red_last_5 <= 1'b0; // @[accel/engine/engine.ts:562]
-      red_row_end_0 <= 1'b0; // @[accel/engine/engine.ts:563]
-      red_row_end_1 <= 1'b0; // @[accel/engine/engine.ts:563]
-      red_row_end_2 <= 1'b0; // @[accel/engine/engine.ts:563]
-      red_row_end_3 <= 1'b0; // @[accel/engine/engine.ts:563]
-      red_row_end_4 <= 1'b0; // @[accel/engine/engine.ts:563]
-      red_row_end_5 <= 1'b0; // @[accel/engine/engine.ts:563]
-      red_first_0 <= 1'b0; // @[accel/engine/engine.ts:564]
-      red_first_1 <= 1'b0; // @[accel/engine/engine.ts:564]
-      red_first_2 <= 1'b0; // @[accel/engine/engine.ts:564]
-      red_n_0 <= 32'h0; // @[accel/engine/engine.ts:565]
-      red_n_1 <= 32'h0; // @[accel/engine/engine.ts:565]
-      red_n_2 <= 32'h0; // @[accel/engine/engine.ts:565]
-      red_n_3 <= 32'h0; // @[accel/engine/engine.ts:565]
-      red_n_4 <= 32'h0; // @[accel/engine/engine.ts:565]
-      red_n_5 <= 32'h0; // @[accel/engine/engine.ts:565]
-      outRes <= 5'h0; // @[accel/engine/engine.ts:573]
-      d1Valid <= 1'b0; // @[accel/engine/engine.ts:630]
-      d2Valid <= 1'b0; // @[accel/engine/engine.ts:631]
-      d1 <= 128'h0; // @[accel/engine/engine.ts:632]
-      d2 <= 128'h0; // @[accel/engine/engine.ts:633]
-      zN <= 1'b0; // @[accel/engine/engine.ts:634]
-      regNext <= 1'b0; // @[accel/engine/engine.ts:635]
-      endD <= 1'b0; // @[accel/engine/engine.ts:636]
-      regNext_1 <= 1'b0; // @[accel/engine/engine.ts:637]
-      fin_valid_0 <= 1'b0; // @[accel/engine/engine.ts:642]
-      fin_zero_0 <= 1'b0; // @[accel/engine/engine.ts:643]
-      fin_end_0 <= 1'b0; // @[accel/engine/engine.ts:644]
-      fin_valid_1 <= 1'b0; // @[accel/engine/engine.ts:642]
-      fin_zero_1 <= 1'b0; // @[accel/engine/engine.ts:643]
-      fin_end_1 <= 1'b0; // @[accel/engine/engine.ts:644]
-      fin_valid_2 <= 1'b0; // @[accel/engine/engine.ts:642]
-      fin_zero_2 <= 1'b0; // @[accel/engine/engine.ts:643]
-      fin_end_2 <= 1'b0; // @[accel/engine/engine.ts:644]
-      fin_valid_3 <= 1'b0; // @[accel/engine/engine.ts:642]
-      fin_zero_3 <= 1'b0; // @[accel/engine/engine.ts:643]
-      fin_end_3 <= 1'b0; // @[accel/engine/engine.ts:644]
-      fin_valid_4 <= 1'b0; // @[accel/engine/engine.ts:642]
-      fin_zero_4 <= 1'b0; // @[accel/engine/engine.ts:643]
-      fin_end_4 <= 1'b0; // @[accel/engine/engine.ts:644]
-      fin_valid_5 <= 1'b0; // @[accel/engine/engine.ts:642]
-      fin_zero_5 <= 1'b0; // @[accel/engine/engine.ts:643]
-      fin_end_5 <= 1'b0; // @[accel/engine/engine.ts:644]
-      fin_valid_6 <= 1'b0; // @[accel/engine/engine.ts:642]
-      fin_zero_6 <= 1'b0; // @[accel/engine/engine.ts:643]
-      fin_end_6 <= 1'b0; // @[accel/engine/engine.ts:644]
-      fin_valid_7 <= 1'b0; // @[accel/engine/engine.ts:642]
-      fin_zero_7 <= 1'b0; // @[accel/engine/engine.ts:643]
-      fin_end_7 <= 1'b0; // @[accel/engine/engine.ts:644]
-      fin_valid_8 <= 1'b0; // @[accel/engine/engine.ts:642]
-      fin_zero_8 <= 1'b0; // @[accel/engine/engine.ts:643]
-      fin_end_8 <= 1'b0; // @[accel/engine/engine.ts:644]
-      fin_valid_9 <= 1'b0; // @[accel/engine/engine.ts:642]
-      fin_zero_9 <= 1'b0; // @[accel/engine/engine.ts:643]
-      fin_end_9 <= 1'b0; // @[accel/engine/engine.ts:644]
-      fin_valid_10 <= 1'b0; // @[accel/engine/engine.ts:642]
-      fin_zero_10 <= 1'b0; // @[accel/engine/engine.ts:643]
-      fin_end_10 <= 1'b0; // @[accel/engine/engine.ts:644]
-      fin_valid_11 <= 1'b0; // @[accel/engine/engine.ts:642]
-      fin_zero_11 <= 1'b0; // @[accel/engine/engine.ts:643]
-      fin_end_11 <= 1'b0; // @[accel/engine/engine.ts:644]
-      awValid <= 1'b0; // @[accel/engine/engine.ts:666]
-      awAddr <= 32'h0; // @[accel/engine/engine.ts:667]
-      awLen <= 8'h0; // @[accel/engine/engine.ts:668]
-      bOut <= 4'h0; // @[accel/engine/engine.ts:669]
-      owWord <= 28'h0; // @[accel/engine/engine.ts:671]
-      owLeft <= 5'h0; // @[accel/engine/engine.ts:672]
-      wValid <= 1'b0; // @[accel/engine/engine.ts:702]
-      wData <= 128'h0; // @[accel/engine/engine.ts:703]
-      wStrb <= 16'h0; // @[accel/engine/engine.ts:704]
-      wLast <= 1'b0; // @[accel/engine/engine.ts:705]
-      wBeat <= 8'h0; // @[accel/engine/engine.ts:706]
+      offWord <= 28'h0; // @[accel/engine/engine.ts:294]
+      offLeft <= 32'h0; // @[accel/engine/engine.ts:295]
+      offRes <= 4'h0; // @[accel/engine/engine.ts:296]
+      idxWord <= 28'h0; // @[accel/engine/engine.ts:297]
+      idxLeft <= 32'h0; // @[accel/engine/engine.ts:298]
+      idxRes <= 4'h0; // @[accel/engine/engine.ts:299]
+      pswWord <= 28'h0; // @[accel/engine/engine.ts:305]
+      pswLeft <= 32'h0; // @[accel/engine/engine.ts:306]
+      pswRes <= 4'h0; // @[accel/engine/engine.ts:307]
+      rowWord <= 28'h0; // @[accel/engine/engine.ts:318]
+      rowLeft <= 5'h0; // @[accel/engine/engine.ts:319]
+      lfsr <= 16'hace1; // @[accel/engine/engine.ts:388]
+      headSlot <= 3'h0; // @[accel/engine/engine.ts:407]
+      dBeat <= 2'h0; // @[accel/engine/engine.ts:408]
+      rdPending <= 1'b0; // @[accel/engine/engine.ts:409]
+      rdKind <= 2'h0; // @[accel/engine/engine.ts:410]
+      off_unpack_left <= 33'h0; // @[accel/engine/engine.ts:451]
+      off_unpack_lane <= 2'h0; // @[accel/engine/engine.ts:452]
+      idx_unpack_left <= 33'h0; // @[accel/engine/engine.ts:451]
+      idx_unpack_lane <= 2'h0; // @[accel/engine/engine.ts:452]
+      psw_unpack_left <= 33'h0; // @[accel/engine/engine.ts:451]
+      psw_unpack_lane <= 2'h0; // @[accel/engine/engine.ts:452]
+      bagIdx <= 32'h0; // @[accel/engine/engine.ts:477]
+      haveStart <= 1'b0; // @[accel/engine/engine.ts:478]
+      inBag <= 1'b0; // @[accel/engine/engine.ts:479]
+      cur <= 32'h0; // @[accel/engine/engine.ts:480]
+      lookLeft <= 32'h0; // @[accel/engine/engine.ts:481]
+      heldValid <= 1'b0; // @[accel/engine/engine.ts:482]
+      heldRow <= 32'h0; // @[accel/engine/engine.ts:483]
+      heldFirst <= 1'b0; // @[accel/engine/engine.ts:484]
+      heldScale <= 32'h0; // @[accel/engine/engine.ts:485]
+      nCount <= 32'h0; // @[accel/engine/engine.ts:486]
+      seenInBag <= 1'b0; // @[accel/engine/engine.ts:488]
+      seqSlot <= 1'b0; // @[accel/engine/engine.ts:489]
+      rj <= 4'h0; // @[accel/engine/engine.ts:561]
+      red_valid_0 <= 1'b0; // @[accel/engine/engine.ts:565]
+      red_valid_1 <= 1'b0; // @[accel/engine/engine.ts:565]
+      red_valid_2 <= 1'b0; // @[accel/engine/engine.ts:565]
+      red_valid_3 <= 1'b0; // @[accel/engine/engine.ts:565]
+      red_valid_4 <= 1'b0; // @[accel/engine/engine.ts:565]
+      red_valid_5 <= 1'b0; // @[accel/engine/engine.ts:565]
+      red_slot_0 <= 1'b0; // @[accel/engine/engine.ts:566]
+      red_slot_1 <= 1'b0; // @[accel/engine/engine.ts:566]
+      red_slot_2 <= 1'b0; // @[accel/engine/engine.ts:566]
+      red_beat_0 <= 4'h0; // @[accel/engine/engine.ts:567]
+      red_beat_1 <= 4'h0; // @[accel/engine/engine.ts:567]
+      red_beat_2 <= 4'h0; // @[accel/engine/engine.ts:567]
+      red_beat_3 <= 4'h0; // @[accel/engine/engine.ts:567]
+      red_beat_4 <= 4'h0; // @[accel/engine/engine.ts:567]
+      red_beat_5 <= 4'h0; // @[accel/engine/engine.ts:567]
+      red_last_0 <= 1'b0; // @[accel/engine/engine.ts:568]
+      red_last_1 <= 1'b0; // @[accel/engine/engine.ts:568]
+      red_last_2 <= 1'b0; // @[accel/engine/engine.ts:568]
+      red_last_3 <= 1'b0; // @[accel/engine/engine.ts:568]
+      red_last_4 <= 1'b0; // @[accel/engine/engine.ts:568]
+      red_last_5 <= 1'b0; // @[accel/engine/engine.ts:568]
+      red_row_end_0 <= 1'b0; // @[accel/engine/engine.ts:569]
+      red_row_end_1 <= 1'b0; // @[accel/engine/engine.ts:569]
+      red_row_end_2 <= 1'b0; // @[accel/engine/engine.ts:569]
+      red_row_end_3 <= 1'b0; // @[accel/engine/engine.ts:569]
+      red_row_end_4 <= 1'b0; // @[accel/engine/engine.ts:569]
+      red_row_end_5 <= 1'b0; // @[accel/engine/engine.ts:569]
+      red_first_0 <= 1'b0; // @[accel/engine/engine.ts:570]
+      red_first_1 <= 1'b0; // @[accel/engine/engine.ts:570]
+      red_first_2 <= 1'b0; // @[accel/engine/engine.ts:570]
+      red_n_0 <= 32'h0; // @[accel/engine/engine.ts:571]
+      red_n_1 <= 32'h0; // @[accel/engine/engine.ts:571]
+      red_n_2 <= 32'h0; // @[accel/engine/engine.ts:571]
+      red_n_3 <= 32'h0; // @[accel/engine/engine.ts:571]
+      red_n_4 <= 32'h0; // @[accel/engine/engine.ts:571]
+      red_n_5 <= 32'h0; // @[accel/engine/engine.ts:571]
+      outRes <= 5'h0; // @[accel/engine/engine.ts:579]
+      d1Valid <= 1'b0; // @[accel/engine/engine.ts:636]
+      d2Valid <= 1'b0; // @[accel/engine/engine.ts:637]
+      d1 <= 128'h0; // @[accel/engine/engine.ts:638]
+      d2 <= 128'h0; // @[accel/engine/engine.ts:639]
+      zN <= 1'b0; // @[accel/engine/engine.ts:640]
+      regNext <= 1'b0; // @[accel/engine/engine.ts:641]
+      endD <= 1'b0; // @[accel/engine/engine.ts:642]
+      regNext_1 <= 1'b0; // @[accel/engine/engine.ts:643]
+      fin_valid_0 <= 1'b0; // @[accel/engine/engine.ts:648]
+      fin_zero_0 <= 1'b0; // @[accel/engine/engine.ts:649]
+      fin_end_0 <= 1'b0; // @[accel/engine/engine.ts:650]
+      fin_valid_1 <= 1'b0; // @[accel/engine/engine.ts:648]
+      fin_zero_1 <= 1'b0; // @[accel/engine/engine.ts:649]
+      fin_end_1 <= 1'b0; // @[accel/engine/engine.ts:650]
+      fin_valid_2 <= 1'b0; // @[accel/engine/engine.ts:648]
+      fin_zero_2 <= 1'b0; // @[accel/engine/engine.ts:649]
+      fin_end_2 <= 1'b0; // @[accel/engine/engine.ts:650]
+      fin_valid_3 <= 1'b0; // @[accel/engine/engine.ts:648]
+      fin_zero_3 <= 1'b0; // @[accel/engine/engine.ts:649]
+      fin_end_3 <= 1'b0; // @[accel/engine/engine.ts:650]
+      fin_valid_4 <= 1'b0; // @[accel/engine/engine.ts:648]
+      fin_zero_4 <= 1'b0; // @[accel/engine/engine.ts:649]
+      fin_end_4 <= 1'b0; // @[accel/engine/engine.ts:650]
+      fin_valid_5 <= 1'b0; // @[accel/engine/engine.ts:648]
+      fin_zero_5 <= 1'b0; // @[accel/engine/engine.ts:649]
+      fin_end_5 <= 1'b0; // @[accel/engine/engine.ts:650]
+      fin_valid_6 <= 1'b0; // @[accel/engine/engine.ts:648]
+      fin_zero_6 <= 1'b0; // @[accel/engine/engine.ts:649]
+      fin_end_6 <= 1'b0; // @[accel/engine/engine.ts:650]
+      fin_valid_7 <= 1'b0; // @[accel/engine/engine.ts:648]
+      fin_zero_7 <= 1'b0; // @[accel/engine/engine.ts:649]
+      fin_end_7 <= 1'b0; // @[accel/engine/engine.ts:650]
+      fin_valid_8 <= 1'b0; // @[accel/engine/engine.ts:648]
+      fin_zero_8 <= 1'b0; // @[accel/engine/engine.ts:649]
+      fin_end_8 <= 1'b0; // @[accel/engine/engine.ts:650]
+      fin_valid_9 <= 1'b0; // @[accel/engine/engine.ts:648]
+      fin_zero_9 <= 1'b0; // @[accel/engine/engine.ts:649]
+      fin_end_9 <= 1'b0; // @[accel/engine/engine.ts:650]
+      fin_valid_10 <= 1'b0; // @[accel/engine/engine.ts:648]
+      fin_zero_10 <= 1'b0; // @[accel/engine/engine.ts:649]
+      fin_end_10 <= 1'b0; // @[accel/engine/engine.ts:650]
+      fin_valid_11 <= 1'b0; // @[accel/engine/engine.ts:648]
+      fin_zero_11 <= 1'b0; // @[accel/engine/engine.ts:649]
+      fin_end_11 <= 1'b0; // @[accel/engine/engine.ts:650]
+      awValid <= 1'b0; // @[accel/engine/engine.ts:672]
+      awAddr <= 32'h0; // @[accel/engine/engine.ts:673]
+      awLen <= 8'h0; // @[accel/engine/engine.ts:674]
+      bOut <= 4'h0; // @[accel/engine/engine.ts:675]
+      owWord <= 28'h0; // @[accel/engine/engine.ts:677]
+      owLeft <= 5'h0; // @[accel/engine/engine.ts:678]
+      wValid <= 1'b0; // @[accel/engine/engine.ts:712]
+      wData <= 128'h0; // @[accel/engine/engine.ts:713]
+      wStrb <= 16'h0; // @[accel/engine/engine.ts:714]
+      wLast <= 1'b0; // @[accel/engine/engine.ts:715]
+      wBeat <= 8'h0; // @[accel/engine/engine.ts:716]
     end else begin
       if (_T_24) begin
-        busy <= 1'b0; // @[accel/engine/engine.ts:786]
+        busy <= 1'b0; // @[accel/engine/engine.ts:809]
       end else begin
         if (start) begin
-          busy <= 1'b1; // @[accel/engine/engine.ts:743]
+          busy <= 1'b1; // @[accel/engine/engine.ts:761]
         end
       end
       if (_T_24) begin
-        done <= 1'b1; // @[accel/engine/engine.ts:787]
+        done <= 1'b1; // @[accel/engine/engine.ts:810]
       end else begin
         if (start) begin
-          done <= 1'b0; // @[accel/engine/engine.ts:744]
+          done <= 1'b0; // @[accel/engine/engine.ts:762]
         end
       end
       if (start) begin
-        err <= 1'b0; // @[accel/engine/engine.ts:745]
+        err <= 1'b0; // @[accel/engine/engine.ts:763]
       end else begin
         if (_T_25) begin
-          err <= 1'b1; // @[accel/engine/engine.ts:735]
+          err <= 1'b1; // @[accel/engine/engine.ts:748]
         end
       end
       if (start) begin
-        errResp <= 2'h0; // @[accel/engine/engine.ts:746]
+        errResp <= 2'h0; // @[accel/engine/engine.ts:764]
       end else begin
         if (_T_25) begin
-          errResp <= rErr ? m_axi_rresp : m_axi_bresp; // @[accel/engine/engine.ts:736]
+          errResp <= rErr ? m_axi_rresp : m_axi_bresp; // @[accel/engine/engine.ts:749]
         end
       end
       if (start) begin
-        errRead <= 1'b0; // @[accel/engine/engine.ts:747]
+        errRead <= 1'b0; // @[accel/engine/engine.ts:765]
       end else begin
         if (_T_25) begin
-          errRead <= rErr; // @[accel/engine/engine.ts:737]
+          errRead <= rErr; // @[accel/engine/engine.ts:750]
         end
       end
       if (start) begin
-        errWrite <= 1'b0; // @[accel/engine/engine.ts:748]
+        errWrite <= 1'b0; // @[accel/engine/engine.ts:766]
       end else begin
         if (_T_25) begin
-          errWrite <= bErr; // @[accel/engine/engine.ts:738]
+          errWrite <= bErr; // @[accel/engine/engine.ts:751]
         end
       end
       if (start) begin
-        errAddr <= 64'h0; // @[accel/engine/engine.ts:749]
+        errAddr <= 64'h0; // @[accel/engine/engine.ts:767]
+      end else begin
+        if (_T_25) begin
+          errAddr <= {32'h0, rErr ? rErrAddr : awAddrQ_deq_bits}; // @[accel/engine/engine.ts:752]
+        end
       end
       if (start) begin
-        cycles <= 32'h0; // @[accel/engine/engine.ts:750]
+        cycles <= 32'h0; // @[accel/engine/engine.ts:768]
       end else begin
         if (busy) begin
-          cycles <= cycles + 32'h1; // @[accel/engine/engine.ts:741]
+          cycles <= cycles + 32'h1; // @[accel/engine/engine.ts:759]
         end
       end
       if (start) begin
-        rBeats <= 32'h0; // @[accel/engine/engine.ts:751]
+        rBeats <= 32'h0; // @[accel/engine/engine.ts:769]
       end else begin
         if (rFire) begin
-          rBeats <= rBeats + 32'h1; // @[accel/engine/engine.ts:396]
+          rBeats <= rBeats + 32'h1; // @[accel/engine/engine.ts:402]
         end
       end
       if (start) begin
-        wBeats <= 32'h0; // @[accel/engine/engine.ts:752]
+        wBeats <= 32'h0; // @[accel/engine/engine.ts:770]
       end else begin
         if (wValid & m_axi_wready) begin
-          wBeats <= wBeats + 32'h1; // @[accel/engine/engine.ts:720]
+          wBeats <= wBeats + 32'h1; // @[accel/engine/engine.ts:731]
         end
       end
       if (start) begin
-        stallIndex <= 32'h0; // @[accel/engine/engine.ts:753]
+        stallIndex <= 32'h0; // @[accel/engine/engine.ts:771]
       end else begin
         if ((((((busy & ~err) & arFree) & slotFree) & ~sideGo) & ~rowPending) & ~tokQ_deq_valid) begin
-          stallIndex <= stallIndex + 32'h1; // @[accel/engine/engine.ts:332]
+          stallIndex <= stallIndex + 32'h1; // @[accel/engine/engine.ts:335]
         end
       end
       if (start) begin
-        stallInflight <= 32'h0; // @[accel/engine/engine.ts:754]
+        stallInflight <= 32'h0; // @[accel/engine/engine.ts:772]
       end else begin
         if ((((busy & ~err) & arFree) & ~slotFree) & rowPending) begin
-          stallInflight <= stallInflight + 32'h1; // @[accel/engine/engine.ts:331]
+          stallInflight <= stallInflight + 32'h1; // @[accel/engine/engine.ts:334]
         end
       end
       if (start) begin
-        stallDep <= 32'h0; // @[accel/engine/engine.ts:755]
+        stallDep <= 32'h0; // @[accel/engine/engine.ts:773]
       end else begin
-        if ((metaQ_deq_valid & (mEmpty | rowBeatAvail)) & hazard) begin
-          stallDep <= stallDep + 32'h1; // @[accel/engine/engine.ts:581]
+        if (((run & metaQ_deq_valid) & (mEmpty | rowBeatAvail)) & hazard) begin
+          stallDep <= stallDep + 32'h1; // @[accel/engine/engine.ts:587]
         end
       end
       if (start) begin
-        stallWrite <= 32'h0; // @[accel/engine/engine.ts:756]
+        stallWrite <= 32'h0; // @[accel/engine/engine.ts:774]
       end else begin
         if (wValid & ~m_axi_wready) begin
-          stallWrite <= stallWrite + 32'h1; // @[accel/engine/engine.ts:721]
+          stallWrite <= stallWrite + 32'h1; // @[accel/engine/engine.ts:732]
         end
       end
       if (startReq & busy) begin
@@ -1591,525 +1627,558 @@ module TcastEngine_d128_a32_r8_b4_q8_l3_3_12_g1_w8_m64 (
         rdata <= (rindex == 6'h1) ? {29'h0, {err, done, busy}} : ((rindex == 6'h2) ? {22'h0, {errWrite, errRead, 6'h0, errResp}} : ((rindex == 6'h3) ? errAddr[31:0] : ((rindex == 6'h4) ? errAddr[63:32] : ((rindex == 6'h5) ? 32'h1080010 : ((rindex == 6'h6) ? 32'h40 : ((rindex == 6'h8) ? reg_op : ((rindex == 6'h9) ? reg_dim : ((rindex == 6'ha) ? reg_num_bags : ((rindex == 6'hb) ? reg_num_indices : ((rindex == 6'hc) ? reg_padding_idx : ((rindex == 6'hd) ? reg_throttle : ((rindex == 6'h10) ? reg_table_lo : ((rindex == 6'h11) ? reg_table_hi : ((rindex == 6'h12) ? reg_row_stride : ((rindex == 6'h13) ? reg_indices_lo : ((rindex == 6'h14) ? reg_indices_hi : ((rindex == 6'h15) ? reg_offsets_lo : ((rindex == 6'h16) ? reg_offsets_hi : ((rindex == 6'h17) ? reg_out_lo : ((rindex == 6'h18) ? reg_out_hi : ((rindex == 6'h19) ? reg_out_stride : ((rindex == 6'h1a) ? reg_scales_lo : ((rindex == 6'h1b) ? reg_scales_hi : ((rindex == 6'h20) ? cycles : ((rindex == 6'h21) ? rBeats : ((rindex == 6'h22) ? wBeats : ((rindex == 6'h23) ? stallIndex : ((rindex == 6'h24) ? stallInflight : ((rindex == 6'h25) ? stallDep : ((rindex == 6'h26) ? stallWrite : ((rindex == 6'h27) ? startIgnored : 32'h0))))))))))))))))))))))))))))))); // @[generator/stdlib/axi/lite.ts:55]
       end
       if (start) begin
-        rowBeats <= beatsOfDim[4:0]; // @[accel/engine/engine.ts:757]
+        rowBeats <= beatsOfDim[4:0]; // @[accel/engine/engine.ts:775]
       end
       if (start) begin
-        tailStrb <= tailMask; // @[accel/engine/engine.ts:758]
+        tailStrb <= tailMask; // @[accel/engine/engine.ts:781]
       end
       if (freeSlot & ~arGo) begin
-        slotsUsed <= slotsUsed - 4'h1; // @[accel/engine/engine.ts:424]
+        slotsUsed <= slotsUsed - 4'h1; // @[accel/engine/engine.ts:430]
       end else begin
         if (arGo & ~freeSlot) begin
-          slotsUsed <= slotsUsed + 4'h1; // @[accel/engine/engine.ts:423]
+          slotsUsed <= slotsUsed + 4'h1; // @[accel/engine/engine.ts:429]
         end
       end
       if (arGo) begin
-        tailSlot <= tailSlot + 3'h1; // @[accel/engine/engine.ts:344]
+        tailSlot <= tailSlot + 3'h1; // @[accel/engine/engine.ts:347]
       end
       if (arGo & (tailSlot == 3'h0)) begin
-        rob_count_0 <= 9'h0; // @[accel/engine/engine.ts:394]
+        rob_count_0 <= 9'h0; // @[accel/engine/engine.ts:400]
       end else begin
         if (rFire & (rSlot == 3'h0)) begin
-          rob_count_0 <= rob_count_0 + 9'h1; // @[accel/engine/engine.ts:393]
+          rob_count_0 <= rob_count_0 + 9'h1; // @[accel/engine/engine.ts:399]
         end
       end
       if (arGo & (tailSlot == 3'h1)) begin
-        rob_count_1 <= 9'h0; // @[accel/engine/engine.ts:394]
+        rob_count_1 <= 9'h0; // @[accel/engine/engine.ts:400]
       end else begin
         if (rFire & (rSlot == 3'h1)) begin
-          rob_count_1 <= rob_count_1 + 9'h1; // @[accel/engine/engine.ts:393]
+          rob_count_1 <= rob_count_1 + 9'h1; // @[accel/engine/engine.ts:399]
         end
       end
       if (arGo & (tailSlot == 3'h2)) begin
-        rob_count_2 <= 9'h0; // @[accel/engine/engine.ts:394]
+        rob_count_2 <= 9'h0; // @[accel/engine/engine.ts:400]
       end else begin
         if (rFire & (rSlot == 3'h2)) begin
-          rob_count_2 <= rob_count_2 + 9'h1; // @[accel/engine/engine.ts:393]
+          rob_count_2 <= rob_count_2 + 9'h1; // @[accel/engine/engine.ts:399]
         end
       end
       if (arGo & (tailSlot == 3'h3)) begin
-        rob_count_3 <= 9'h0; // @[accel/engine/engine.ts:394]
+        rob_count_3 <= 9'h0; // @[accel/engine/engine.ts:400]
       end else begin
         if (rFire & (rSlot == 3'h3)) begin
-          rob_count_3 <= rob_count_3 + 9'h1; // @[accel/engine/engine.ts:393]
+          rob_count_3 <= rob_count_3 + 9'h1; // @[accel/engine/engine.ts:399]
         end
       end
       if (arGo & (tailSlot == 3'h4)) begin
-        rob_count_4 <= 9'h0; // @[accel/engine/engine.ts:394]
+        rob_count_4 <= 9'h0; // @[accel/engine/engine.ts:400]
       end else begin
         if (rFire & (rSlot == 3'h4)) begin
-          rob_count_4 <= rob_count_4 + 9'h1; // @[accel/engine/engine.ts:393]
+          rob_count_4 <= rob_count_4 + 9'h1; // @[accel/engine/engine.ts:399]
         end
       end
       if (arGo & (tailSlot == 3'h5)) begin
-        rob_count_5 <= 9'h0; // @[accel/engine/engine.ts:394]
+        rob_count_5 <= 9'h0; // @[accel/engine/engine.ts:400]
       end else begin
         if (rFire & (rSlot == 3'h5)) begin
-          rob_count_5 <= rob_count_5 + 9'h1; // @[accel/engine/engine.ts:393]
+          rob_count_5 <= rob_count_5 + 9'h1; // @[accel/engine/engine.ts:399]
         end
       end
       if (arGo & (tailSlot == 3'h6)) begin
-        rob_count_6 <= 9'h0; // @[accel/engine/engine.ts:394]
+        rob_count_6 <= 9'h0; // @[accel/engine/engine.ts:400]
       end else begin
         if (rFire & (rSlot == 3'h6)) begin
-          rob_count_6 <= rob_count_6 + 9'h1; // @[accel/engine/engine.ts:393]
+          rob_count_6 <= rob_count_6 + 9'h1; // @[accel/engine/engine.ts:399]
         end
       end
       if (arGo & (tailSlot == 3'h7)) begin
-        rob_count_7 <= 9'h0; // @[accel/engine/engine.ts:394]
+        rob_count_7 <= 9'h0; // @[accel/engine/engine.ts:400]
       end else begin
         if (rFire & (rSlot == 3'h7)) begin
-          rob_count_7 <= rob_count_7 + 9'h1; // @[accel/engine/engine.ts:393]
+          rob_count_7 <= rob_count_7 + 9'h1; // @[accel/engine/engine.ts:399]
         end
       end
       if (arGo) begin
         if (_T_27) begin
-          rob_len_0 <= _T_28[7:0]; // @[accel/engine/engine.ts:347]
+          rob_len_0 <= _T_28[7:0]; // @[accel/engine/engine.ts:350]
         end
       end
       if (arGo) begin
         if (_T_29) begin
-          rob_len_1 <= _T_30[7:0]; // @[accel/engine/engine.ts:347]
+          rob_len_1 <= _T_30[7:0]; // @[accel/engine/engine.ts:350]
         end
       end
       if (arGo) begin
         if (_T_31) begin
-          rob_len_2 <= _T_32[7:0]; // @[accel/engine/engine.ts:347]
+          rob_len_2 <= _T_32[7:0]; // @[accel/engine/engine.ts:350]
         end
       end
       if (arGo) begin
         if (_T_33) begin
-          rob_len_3 <= _T_34[7:0]; // @[accel/engine/engine.ts:347]
+          rob_len_3 <= _T_34[7:0]; // @[accel/engine/engine.ts:350]
         end
       end
       if (arGo) begin
         if (_T_35) begin
-          rob_len_4 <= _T_36[7:0]; // @[accel/engine/engine.ts:347]
+          rob_len_4 <= _T_36[7:0]; // @[accel/engine/engine.ts:350]
         end
       end
       if (arGo) begin
         if (_T_37) begin
-          rob_len_5 <= _T_38[7:0]; // @[accel/engine/engine.ts:347]
+          rob_len_5 <= _T_38[7:0]; // @[accel/engine/engine.ts:350]
         end
       end
       if (arGo) begin
         if (_T_39) begin
-          rob_len_6 <= _T_40[7:0]; // @[accel/engine/engine.ts:347]
+          rob_len_6 <= _T_40[7:0]; // @[accel/engine/engine.ts:350]
         end
       end
       if (arGo) begin
         if (_T_41) begin
-          rob_len_7 <= _T_42[7:0]; // @[accel/engine/engine.ts:347]
+          rob_len_7 <= _T_42[7:0]; // @[accel/engine/engine.ts:350]
         end
       end
       if (arGo) begin
         if (_T_27) begin
-          rob_kind_0 <= arKind; // @[accel/engine/engine.ts:348]
+          rob_kind_0 <= arKind; // @[accel/engine/engine.ts:351]
         end
       end
       if (arGo) begin
         if (_T_29) begin
-          rob_kind_1 <= arKind; // @[accel/engine/engine.ts:348]
+          rob_kind_1 <= arKind; // @[accel/engine/engine.ts:351]
         end
       end
       if (arGo) begin
         if (_T_31) begin
-          rob_kind_2 <= arKind; // @[accel/engine/engine.ts:348]
+          rob_kind_2 <= arKind; // @[accel/engine/engine.ts:351]
         end
       end
       if (arGo) begin
         if (_T_33) begin
-          rob_kind_3 <= arKind; // @[accel/engine/engine.ts:348]
+          rob_kind_3 <= arKind; // @[accel/engine/engine.ts:351]
         end
       end
       if (arGo) begin
         if (_T_35) begin
-          rob_kind_4 <= arKind; // @[accel/engine/engine.ts:348]
+          rob_kind_4 <= arKind; // @[accel/engine/engine.ts:351]
         end
       end
       if (arGo) begin
         if (_T_37) begin
-          rob_kind_5 <= arKind; // @[accel/engine/engine.ts:348]
+          rob_kind_5 <= arKind; // @[accel/engine/engine.ts:351]
         end
       end
       if (arGo) begin
         if (_T_39) begin
-          rob_kind_6 <= arKind; // @[accel/engine/engine.ts:348]
+          rob_kind_6 <= arKind; // @[accel/engine/engine.ts:351]
         end
       end
       if (arGo) begin
         if (_T_41) begin
-          rob_kind_7 <= arKind; // @[accel/engine/engine.ts:348]
+          rob_kind_7 <= arKind; // @[accel/engine/engine.ts:351]
         end
       end
       if (arGo) begin
-        arValid <= 1'b1; // @[accel/engine/engine.ts:340]
+        arValid <= 1'b1; // @[accel/engine/engine.ts:343]
       end else begin
         if (arValid & m_axi_arready) begin
-          arValid <= 1'b0; // @[accel/engine/engine.ts:338]
+          arValid <= 1'b0; // @[accel/engine/engine.ts:341]
         end
       end
       if (arGo) begin
-        arAddr <= {arWordSel, 4'h0}; // @[accel/engine/engine.ts:341]
+        arAddr <= {arWordSel, 4'h0}; // @[accel/engine/engine.ts:344]
       end
       if (arGo) begin
-        arLen <= _T_43[7:0]; // @[accel/engine/engine.ts:342]
+        arLen <= _T_43[7:0]; // @[accel/engine/engine.ts:345]
       end
       if (arGo) begin
-        arId <= tailSlot; // @[accel/engine/engine.ts:343]
+        arId <= tailSlot; // @[accel/engine/engine.ts:346]
       end
       if (start) begin
-        offWord <= reg_offsets_lo[31:4]; // @[accel/engine/engine.ts:759]
+        offWord <= reg_offsets_lo[31:4]; // @[accel/engine/engine.ts:782]
       end else begin
         if (offGo) begin
-          offWord <= offWord + {19'h0, off_burst[8:0]}; // @[accel/engine/engine.ts:353]
+          offWord <= offWord + {19'h0, off_burst[8:0]}; // @[accel/engine/engine.ts:356]
         end
       end
       if (start) begin
-        offLeft <= off_beats_total; // @[accel/engine/engine.ts:760]
+        offLeft <= off_beats_total; // @[accel/engine/engine.ts:783]
       end else begin
         if (offGo) begin
-          offLeft <= offLeft - {23'h0, off_burst[8:0]}; // @[accel/engine/engine.ts:354]
-        end
-      end
-      if (offGo) begin
-        offRes <= (offRes + off_burst[3:0]) - {3'h0, offBeatQ_deq_ready & offBeatQ_deq_valid}; // @[accel/engine/engine.ts:465]
-      end else begin
-        if (offBeatQ_deq_ready & offBeatQ_deq_valid) begin
-          offRes <= offRes - 4'h1; // @[accel/engine/engine.ts:463]
+          offLeft <= offLeft - {23'h0, off_burst[8:0]}; // @[accel/engine/engine.ts:357]
         end
       end
       if (start) begin
-        idxWord <= reg_indices_lo[31:4]; // @[accel/engine/engine.ts:761]
+        offRes <= 4'h0; // @[accel/engine/engine.ts:776]
+      end else begin
+        if (offGo) begin
+          offRes <= (offRes + off_burst[3:0]) - {3'h0, offBeatQ_deq_ready & offBeatQ_deq_valid}; // @[accel/engine/engine.ts:471]
+        end else begin
+          if (offBeatQ_deq_ready & offBeatQ_deq_valid) begin
+            offRes <= offRes - 4'h1; // @[accel/engine/engine.ts:469]
+          end
+        end
+      end
+      if (start) begin
+        idxWord <= reg_indices_lo[31:4]; // @[accel/engine/engine.ts:784]
       end else begin
         if (idxGo) begin
-          idxWord <= idxWord + {19'h0, idx_burst[8:0]}; // @[accel/engine/engine.ts:357]
+          idxWord <= idxWord + {19'h0, idx_burst[8:0]}; // @[accel/engine/engine.ts:360]
         end
       end
       if (start) begin
-        idxLeft <= idx_beats_total; // @[accel/engine/engine.ts:762]
+        idxLeft <= idx_beats_total; // @[accel/engine/engine.ts:785]
       end else begin
         if (idxGo) begin
-          idxLeft <= idxLeft - {23'h0, idx_burst[8:0]}; // @[accel/engine/engine.ts:358]
-        end
-      end
-      if (idxGo) begin
-        idxRes <= (idxRes + idx_burst[3:0]) - {3'h0, idxBeatQ_deq_ready & idxBeatQ_deq_valid}; // @[accel/engine/engine.ts:468]
-      end else begin
-        if (idxBeatQ_deq_ready & idxBeatQ_deq_valid) begin
-          idxRes <= idxRes - 4'h1; // @[accel/engine/engine.ts:464]
+          idxLeft <= idxLeft - {23'h0, idx_burst[8:0]}; // @[accel/engine/engine.ts:361]
         end
       end
       if (start) begin
-        pswWord <= reg_scales_lo[31:4]; // @[accel/engine/engine.ts:763]
+        idxRes <= 4'h0; // @[accel/engine/engine.ts:777]
       end else begin
-        if (pswGo) begin
-          pswWord <= pswWord + {19'h0, psw_burst[8:0]}; // @[accel/engine/engine.ts:361]
+        if (idxGo) begin
+          idxRes <= (idxRes + idx_burst[3:0]) - {3'h0, idxBeatQ_deq_ready & idxBeatQ_deq_valid}; // @[accel/engine/engine.ts:474]
+        end else begin
+          if (idxBeatQ_deq_ready & idxBeatQ_deq_valid) begin
+            idxRes <= idxRes - 4'h1; // @[accel/engine/engine.ts:470]
+          end
         end
       end
       if (start) begin
-        pswLeft <= psw_beats_total; // @[accel/engine/engine.ts:764]
+        pswWord <= reg_scales_lo[31:4]; // @[accel/engine/engine.ts:786]
       end else begin
         if (pswGo) begin
-          pswLeft <= pswLeft - {23'h0, psw_burst[8:0]}; // @[accel/engine/engine.ts:362]
+          pswWord <= pswWord + {19'h0, psw_burst[8:0]}; // @[accel/engine/engine.ts:364]
         end
       end
-      if (pswGo) begin
-        pswRes <= (pswRes + psw_burst[3:0]) - {3'h0, pswBeatQ_deq_ready & pswBeatQ_deq_valid}; // @[accel/engine/engine.ts:467]
+      if (start) begin
+        pswLeft <= psw_beats_total; // @[accel/engine/engine.ts:787]
       end else begin
-        if (pswBeatQ_deq_ready & pswBeatQ_deq_valid) begin
-          pswRes <= pswRes - 4'h1; // @[accel/engine/engine.ts:466]
+        if (pswGo) begin
+          pswLeft <= pswLeft - {23'h0, psw_burst[8:0]}; // @[accel/engine/engine.ts:365]
+        end
+      end
+      if (start) begin
+        pswRes <= 4'h0; // @[accel/engine/engine.ts:778]
+      end else begin
+        if (pswGo) begin
+          pswRes <= (pswRes + psw_burst[3:0]) - {3'h0, pswBeatQ_deq_ready & pswBeatQ_deq_valid}; // @[accel/engine/engine.ts:473]
+        end else begin
+          if (pswBeatQ_deq_ready & pswBeatQ_deq_valid) begin
+            pswRes <= pswRes - 4'h1; // @[accel/engine/engine.ts:472]
+          end
         end
       end
       if (rowGo) begin
-        rowWord <= curRowWord + {19'h0, row_burst}; // @[accel/engine/engine.ts:365]
+        rowWord <= curRowWord + {19'h0, row_burst}; // @[accel/engine/engine.ts:368]
       end
-      if (rowGo) begin
-        rowLeft <= curRowLeft - row_burst[4:0]; // @[accel/engine/engine.ts:366]
+      if (err) begin
+        rowLeft <= 5'h0; // @[accel/engine/engine.ts:755]
+      end else begin
+        if (rowGo) begin
+          rowLeft <= curRowLeft - row_burst[4:0]; // @[accel/engine/engine.ts:369]
+        end
       end
-      lfsr <= {lfsr[14:0], ((lfsr[15] ^ lfsr[13]) ^ lfsr[12]) ^ lfsr[10]}; // @[accel/engine/engine.ts:383]
+      lfsr <= {lfsr[14:0], ((lfsr[15] ^ lfsr[13]) ^ lfsr[12]) ^ lfsr[10]}; // @[accel/engine/engine.ts:389]
       if (drain) begin
         if (slotDone) begin
-          headSlot <= headSlot + 3'h1; // @[accel/engine/engine.ts:420]
+          headSlot <= headSlot + 3'h1; // @[accel/engine/engine.ts:426]
         end
       end
       if (drain) begin
         dBeat <= slotDone ? 2'h0 : (dBeat + 2'h1);
       end
-      rdPending <= drain; // @[accel/engine/engine.ts:413]
+      rdPending <= drain; // @[accel/engine/engine.ts:419]
       if (drain) begin
-        rdKind <= headKind; // @[accel/engine/engine.ts:414]
+        rdKind <= headKind; // @[accel/engine/engine.ts:420]
       end
       if (start) begin
-        off_unpack_left <= offCount; // @[accel/engine/engine.ts:767]
+        off_unpack_left <= offCount; // @[accel/engine/engine.ts:790]
       end else begin
         if (off_unpack_pop) begin
-          off_unpack_left <= off_unpack_left - 33'h1; // @[accel/engine/engine.ts:454]
+          off_unpack_left <= off_unpack_left - 33'h1; // @[accel/engine/engine.ts:460]
         end
       end
       if (start) begin
-        off_unpack_lane <= 2'h0; // @[accel/engine/engine.ts:768]
+        off_unpack_lane <= 2'h0; // @[accel/engine/engine.ts:791]
       end else begin
         if (off_unpack_pop) begin
-          off_unpack_lane <= off_unpack_beat_done ? 2'h0 : off_unpack_next_lane[1:0]; // @[accel/engine/engine.ts:455]
+          off_unpack_lane <= off_unpack_beat_done ? 2'h0 : off_unpack_next_lane[1:0]; // @[accel/engine/engine.ts:461]
         end
       end
       if (start) begin
-        idx_unpack_left <= {1'h0, reg_num_indices}; // @[accel/engine/engine.ts:769]
+        idx_unpack_left <= {1'h0, reg_num_indices}; // @[accel/engine/engine.ts:792]
       end else begin
         if (idx_unpack_pop) begin
-          idx_unpack_left <= idx_unpack_left - 33'h1; // @[accel/engine/engine.ts:454]
+          idx_unpack_left <= idx_unpack_left - 33'h1; // @[accel/engine/engine.ts:460]
         end
       end
       if (start) begin
-        idx_unpack_lane <= 2'h0; // @[accel/engine/engine.ts:770]
+        idx_unpack_lane <= 2'h0; // @[accel/engine/engine.ts:793]
       end else begin
         if (idx_unpack_pop) begin
-          idx_unpack_lane <= idx_unpack_beat_done ? 2'h0 : idx_unpack_next_lane[1:0]; // @[accel/engine/engine.ts:455]
+          idx_unpack_lane <= idx_unpack_beat_done ? 2'h0 : idx_unpack_next_lane[1:0]; // @[accel/engine/engine.ts:461]
         end
       end
       if (start) begin
-        psw_unpack_left <= pswEn ? {1'h0, reg_num_indices} : 33'h0; // @[accel/engine/engine.ts:765]
+        psw_unpack_left <= pswEn ? {1'h0, reg_num_indices} : 33'h0; // @[accel/engine/engine.ts:788]
       end else begin
         if (psw_unpack_pop) begin
-          psw_unpack_left <= psw_unpack_left - 33'h1; // @[accel/engine/engine.ts:454]
+          psw_unpack_left <= psw_unpack_left - 33'h1; // @[accel/engine/engine.ts:460]
         end
       end
       if (start) begin
-        psw_unpack_lane <= 2'h0; // @[accel/engine/engine.ts:766]
+        psw_unpack_lane <= 2'h0; // @[accel/engine/engine.ts:789]
       end else begin
         if (psw_unpack_pop) begin
-          psw_unpack_lane <= psw_unpack_beat_done ? 2'h0 : psw_unpack_next_lane[1:0]; // @[accel/engine/engine.ts:455]
+          psw_unpack_lane <= psw_unpack_beat_done ? 2'h0 : psw_unpack_next_lane[1:0]; // @[accel/engine/engine.ts:461]
         end
       end
       if (start) begin
-        bagIdx <= 32'h0; // @[accel/engine/engine.ts:771]
+        bagIdx <= 32'h0; // @[accel/engine/engine.ts:794]
       end else begin
         if (bagEnd) begin
-          bagIdx <= bagIdx + 32'h1; // @[accel/engine/engine.ts:526]
+          bagIdx <= bagIdx + 32'h1; // @[accel/engine/engine.ts:532]
         end
       end
       if (start) begin
-        haveStart <= 1'b0; // @[accel/engine/engine.ts:772]
+        haveStart <= 1'b0; // @[accel/engine/engine.ts:795]
       end else begin
         if (_T_44) begin
-          haveStart <= 1'b1; // @[accel/engine/engine.ts:499]
+          haveStart <= 1'b1; // @[accel/engine/engine.ts:505]
         end
       end
       if (start) begin
-        inBag <= 1'b0; // @[accel/engine/engine.ts:773]
+        inBag <= 1'b0; // @[accel/engine/engine.ts:796]
       end else begin
         if (bagEnd) begin
-          inBag <= 1'b0; // @[accel/engine/engine.ts:524]
+          inBag <= 1'b0; // @[accel/engine/engine.ts:530]
         end else begin
           if (_T_45) begin
-            inBag <= 1'b1; // @[accel/engine/engine.ts:504]
+            inBag <= 1'b1; // @[accel/engine/engine.ts:510]
           end
         end
       end
       if (_T_45) begin
-        cur <= endVal; // @[accel/engine/engine.ts:503]
+        cur <= endVal; // @[accel/engine/engine.ts:509]
       end else begin
         if (_T_44) begin
-          cur <= off_unpack_value; // @[accel/engine/engine.ts:498]
+          cur <= off_unpack_value; // @[accel/engine/engine.ts:504]
         end
       end
       if (lookGo) begin
-        lookLeft <= lookLeft - 32'h1; // @[accel/engine/engine.ts:509]
+        lookLeft <= lookLeft - 32'h1; // @[accel/engine/engine.ts:515]
       end else begin
         if (_T_45) begin
-          lookLeft <= endVal - cur; // @[accel/engine/engine.ts:502]
+          lookLeft <= endVal - cur; // @[accel/engine/engine.ts:508]
         end
       end
       heldValid <= start ? 1'b0 : (bagEnd ? 1'b0 : (lookGo ? (_T_46 ? 1'b1 : _T_47) : _T_47));
       if (lookGo) begin
         if (_T_46) begin
-          heldRow <= idx_unpack_value; // @[accel/engine/engine.ts:512]
+          heldRow <= idx_unpack_value; // @[accel/engine/engine.ts:518]
         end
       end
       if (lookGo) begin
         if (_T_46) begin
-          heldFirst <= ~seenInBag; // @[accel/engine/engine.ts:513]
+          heldFirst <= ~seenInBag; // @[accel/engine/engine.ts:519]
         end
       end
       if (lookGo) begin
         if (_T_46) begin
-          heldScale <= pswEn ? psw_unpack_value : 32'h3f800000; // @[accel/engine/engine.ts:514]
+          heldScale <= pswEn ? psw_unpack_value : 32'h3f800000; // @[accel/engine/engine.ts:520]
         end
       end
       if (_T_48) begin
-        nCount <= 32'h0; // @[accel/engine/engine.ts:520]
+        nCount <= 32'h0; // @[accel/engine/engine.ts:526]
       end else begin
         if (lookGo) begin
           if (_T_46) begin
-            nCount <= nCount + 32'h1; // @[accel/engine/engine.ts:515]
+            nCount <= nCount + 32'h1; // @[accel/engine/engine.ts:521]
           end
         end
       end
       if (lookGo & ~isPad) begin
-        seenInBag <= 1'b1; // @[accel/engine/engine.ts:522]
+        seenInBag <= 1'b1; // @[accel/engine/engine.ts:528]
       end else begin
         if (_T_48) begin
-          seenInBag <= 1'b0; // @[accel/engine/engine.ts:519]
+          seenInBag <= 1'b0; // @[accel/engine/engine.ts:525]
         end
       end
       if (start) begin
-        seqSlot <= 1'b0; // @[accel/engine/engine.ts:775]
+        seqSlot <= 1'b0; // @[accel/engine/engine.ts:798]
       end else begin
         if (bagEnd) begin
-          seqSlot <= seqSlot + 1'b0; // @[accel/engine/engine.ts:527]
+          seqSlot <= seqSlot + 1'b0; // @[accel/engine/engine.ts:533]
         end
       end
-      if (redGo) begin
-        rj <= isRowEnd ? 4'h0 : (rj + 4'h1); // @[accel/engine/engine.ts:584]
-      end
-      red_valid_0 <= redGo; // @[accel/engine/engine.ts:588]
-      red_valid_1 <= red_valid_0; // @[accel/engine/engine.ts:588]
-      red_valid_2 <= red_valid_1; // @[accel/engine/engine.ts:588]
-      red_valid_3 <= red_valid_2; // @[accel/engine/engine.ts:588]
-      red_valid_4 <= red_valid_3; // @[accel/engine/engine.ts:588]
-      red_valid_5 <= red_valid_4; // @[accel/engine/engine.ts:588]
-      red_slot_0 <= mSlot; // @[accel/engine/engine.ts:589]
-      red_slot_1 <= red_slot_0; // @[accel/engine/engine.ts:589]
-      red_slot_2 <= red_slot_1; // @[accel/engine/engine.ts:589]
-      red_beat_0 <= rj; // @[accel/engine/engine.ts:590]
-      red_beat_1 <= red_beat_0; // @[accel/engine/engine.ts:590]
-      red_beat_2 <= red_beat_1; // @[accel/engine/engine.ts:590]
-      red_beat_3 <= red_beat_2; // @[accel/engine/engine.ts:590]
-      red_beat_4 <= red_beat_3; // @[accel/engine/engine.ts:590]
-      red_beat_5 <= red_beat_4; // @[accel/engine/engine.ts:590]
-      red_last_0 <= mLast; // @[accel/engine/engine.ts:591]
-      red_last_1 <= red_last_0; // @[accel/engine/engine.ts:591]
-      red_last_2 <= red_last_1; // @[accel/engine/engine.ts:591]
-      red_last_3 <= red_last_2; // @[accel/engine/engine.ts:591]
-      red_last_4 <= red_last_3; // @[accel/engine/engine.ts:591]
-      red_last_5 <= red_last_4; // @[accel/engine/engine.ts:591]
-      red_row_end_0 <= isRowEnd; // @[accel/engine/engine.ts:592]
-      red_row_end_1 <= red_row_end_0; // @[accel/engine/engine.ts:592]
-      red_row_end_2 <= red_row_end_1; // @[accel/engine/engine.ts:592]
-      red_row_end_3 <= red_row_end_2; // @[accel/engine/engine.ts:592]
-      red_row_end_4 <= red_row_end_3; // @[accel/engine/engine.ts:592]
-      red_row_end_5 <= red_row_end_4; // @[accel/engine/engine.ts:592]
-      red_first_0 <= zeroA; // @[accel/engine/engine.ts:593]
-      red_first_1 <= red_first_0; // @[accel/engine/engine.ts:593]
-      red_first_2 <= red_first_1; // @[accel/engine/engine.ts:593]
-      red_n_0 <= mN; // @[accel/engine/engine.ts:594]
-      red_n_1 <= red_n_0; // @[accel/engine/engine.ts:594]
-      red_n_2 <= red_n_1; // @[accel/engine/engine.ts:594]
-      red_n_3 <= red_n_2; // @[accel/engine/engine.ts:594]
-      red_n_4 <= red_n_3; // @[accel/engine/engine.ts:594]
-      red_n_5 <= red_n_4; // @[accel/engine/engine.ts:594]
-      if (outPop & ~resUp) begin
-        outRes <= outRes - 5'h1; // @[accel/engine/engine.ts:663]
+      if (start) begin
+        rj <= 4'h0; // @[accel/engine/engine.ts:780]
       end else begin
-        if (resUp & ~outPop) begin
-          outRes <= outRes + 5'h1; // @[accel/engine/engine.ts:662]
+        if (redGo) begin
+          rj <= isRowEnd ? 4'h0 : (rj + 4'h1); // @[accel/engine/engine.ts:590]
         end
       end
-      d1Valid <= finIn; // @[accel/engine/engine.ts:630]
-      d2Valid <= d1Valid; // @[accel/engine/engine.ts:631]
-      d1 <= sum; // @[accel/engine/engine.ts:632]
-      d2 <= d1; // @[accel/engine/engine.ts:633]
-      zN <= red_n_5 == 32'h0; // @[accel/engine/engine.ts:634]
-      regNext <= zN; // @[accel/engine/engine.ts:635]
-      endD <= red_row_end_5; // @[accel/engine/engine.ts:636]
-      regNext_1 <= endD; // @[accel/engine/engine.ts:637]
-      fin_valid_0 <= nConv_out_valid; // @[accel/engine/engine.ts:645]
-      fin_zero_0 <= regNext; // @[accel/engine/engine.ts:646]
-      fin_end_0 <= regNext_1; // @[accel/engine/engine.ts:647]
-      fin_valid_1 <= fin_valid_0; // @[accel/engine/engine.ts:645]
-      fin_zero_1 <= fin_zero_0; // @[accel/engine/engine.ts:646]
-      fin_end_1 <= fin_end_0; // @[accel/engine/engine.ts:647]
-      fin_valid_2 <= fin_valid_1; // @[accel/engine/engine.ts:645]
-      fin_zero_2 <= fin_zero_1; // @[accel/engine/engine.ts:646]
-      fin_end_2 <= fin_end_1; // @[accel/engine/engine.ts:647]
-      fin_valid_3 <= fin_valid_2; // @[accel/engine/engine.ts:645]
-      fin_zero_3 <= fin_zero_2; // @[accel/engine/engine.ts:646]
-      fin_end_3 <= fin_end_2; // @[accel/engine/engine.ts:647]
-      fin_valid_4 <= fin_valid_3; // @[accel/engine/engine.ts:645]
-      fin_zero_4 <= fin_zero_3; // @[accel/engine/engine.ts:646]
-      fin_end_4 <= fin_end_3; // @[accel/engine/engine.ts:647]
-      fin_valid_5 <= fin_valid_4; // @[accel/engine/engine.ts:645]
-      fin_zero_5 <= fin_zero_4; // @[accel/engine/engine.ts:646]
-      fin_end_5 <= fin_end_4; // @[accel/engine/engine.ts:647]
-      fin_valid_6 <= fin_valid_5; // @[accel/engine/engine.ts:645]
-      fin_zero_6 <= fin_zero_5; // @[accel/engine/engine.ts:646]
-      fin_end_6 <= fin_end_5; // @[accel/engine/engine.ts:647]
-      fin_valid_7 <= fin_valid_6; // @[accel/engine/engine.ts:645]
-      fin_zero_7 <= fin_zero_6; // @[accel/engine/engine.ts:646]
-      fin_end_7 <= fin_end_6; // @[accel/engine/engine.ts:647]
-      fin_valid_8 <= fin_valid_7; // @[accel/engine/engine.ts:645]
-      fin_zero_8 <= fin_zero_7; // @[accel/engine/engine.ts:646]
-      fin_end_8 <= fin_end_7; // @[accel/engine/engine.ts:647]
-      fin_valid_9 <= fin_valid_8; // @[accel/engine/engine.ts:645]
-      fin_zero_9 <= fin_zero_8; // @[accel/engine/engine.ts:646]
-      fin_end_9 <= fin_end_8; // @[accel/engine/engine.ts:647]
-      fin_valid_10 <= fin_valid_9; // @[accel/engine/engine.ts:645]
-      fin_zero_10 <= fin_zero_9; // @[accel/engine/engine.ts:646]
-      fin_end_10 <= fin_end_9; // @[accel/engine/engine.ts:647]
-      fin_valid_11 <= fin_valid_10; // @[accel/engine/engine.ts:645]
-      fin_zero_11 <= fin_zero_10; // @[accel/engine/engine.ts:646]
-      fin_end_11 <= fin_end_10; // @[accel/engine/engine.ts:647]
+      red_valid_0 <= redGo; // @[accel/engine/engine.ts:594]
+      red_valid_1 <= red_valid_0; // @[accel/engine/engine.ts:594]
+      red_valid_2 <= red_valid_1; // @[accel/engine/engine.ts:594]
+      red_valid_3 <= red_valid_2; // @[accel/engine/engine.ts:594]
+      red_valid_4 <= red_valid_3; // @[accel/engine/engine.ts:594]
+      red_valid_5 <= red_valid_4; // @[accel/engine/engine.ts:594]
+      red_slot_0 <= mSlot; // @[accel/engine/engine.ts:595]
+      red_slot_1 <= red_slot_0; // @[accel/engine/engine.ts:595]
+      red_slot_2 <= red_slot_1; // @[accel/engine/engine.ts:595]
+      red_beat_0 <= rj; // @[accel/engine/engine.ts:596]
+      red_beat_1 <= red_beat_0; // @[accel/engine/engine.ts:596]
+      red_beat_2 <= red_beat_1; // @[accel/engine/engine.ts:596]
+      red_beat_3 <= red_beat_2; // @[accel/engine/engine.ts:596]
+      red_beat_4 <= red_beat_3; // @[accel/engine/engine.ts:596]
+      red_beat_5 <= red_beat_4; // @[accel/engine/engine.ts:596]
+      red_last_0 <= mLast; // @[accel/engine/engine.ts:597]
+      red_last_1 <= red_last_0; // @[accel/engine/engine.ts:597]
+      red_last_2 <= red_last_1; // @[accel/engine/engine.ts:597]
+      red_last_3 <= red_last_2; // @[accel/engine/engine.ts:597]
+      red_last_4 <= red_last_3; // @[accel/engine/engine.ts:597]
+      red_last_5 <= red_last_4; // @[accel/engine/engine.ts:597]
+      red_row_end_0 <= isRowEnd; // @[accel/engine/engine.ts:598]
+      red_row_end_1 <= red_row_end_0; // @[accel/engine/engine.ts:598]
+      red_row_end_2 <= red_row_end_1; // @[accel/engine/engine.ts:598]
+      red_row_end_3 <= red_row_end_2; // @[accel/engine/engine.ts:598]
+      red_row_end_4 <= red_row_end_3; // @[accel/engine/engine.ts:598]
+      red_row_end_5 <= red_row_end_4; // @[accel/engine/engine.ts:598]
+      red_first_0 <= zeroA; // @[accel/engine/engine.ts:599]
+      red_first_1 <= red_first_0; // @[accel/engine/engine.ts:599]
+      red_first_2 <= red_first_1; // @[accel/engine/engine.ts:599]
+      red_n_0 <= mN; // @[accel/engine/engine.ts:600]
+      red_n_1 <= red_n_0; // @[accel/engine/engine.ts:600]
+      red_n_2 <= red_n_1; // @[accel/engine/engine.ts:600]
+      red_n_3 <= red_n_2; // @[accel/engine/engine.ts:600]
+      red_n_4 <= red_n_3; // @[accel/engine/engine.ts:600]
+      red_n_5 <= red_n_4; // @[accel/engine/engine.ts:600]
+      if (start) begin
+        outRes <= 5'h0; // @[accel/engine/engine.ts:779]
+      end else begin
+        if (outPop & ~resUp) begin
+          outRes <= outRes - 5'h1; // @[accel/engine/engine.ts:669]
+        end else begin
+          if (resUp & ~outPop) begin
+            outRes <= outRes + 5'h1; // @[accel/engine/engine.ts:668]
+          end
+        end
+      end
+      d1Valid <= finIn; // @[accel/engine/engine.ts:636]
+      d2Valid <= d1Valid; // @[accel/engine/engine.ts:637]
+      d1 <= sum; // @[accel/engine/engine.ts:638]
+      d2 <= d1; // @[accel/engine/engine.ts:639]
+      zN <= red_n_5 == 32'h0; // @[accel/engine/engine.ts:640]
+      regNext <= zN; // @[accel/engine/engine.ts:641]
+      endD <= red_row_end_5; // @[accel/engine/engine.ts:642]
+      regNext_1 <= endD; // @[accel/engine/engine.ts:643]
+      fin_valid_0 <= nConv_out_valid; // @[accel/engine/engine.ts:651]
+      fin_zero_0 <= regNext; // @[accel/engine/engine.ts:652]
+      fin_end_0 <= regNext_1; // @[accel/engine/engine.ts:653]
+      fin_valid_1 <= fin_valid_0; // @[accel/engine/engine.ts:651]
+      fin_zero_1 <= fin_zero_0; // @[accel/engine/engine.ts:652]
+      fin_end_1 <= fin_end_0; // @[accel/engine/engine.ts:653]
+      fin_valid_2 <= fin_valid_1; // @[accel/engine/engine.ts:651]
+      fin_zero_2 <= fin_zero_1; // @[accel/engine/engine.ts:652]
+      fin_end_2 <= fin_end_1; // @[accel/engine/engine.ts:653]
+      fin_valid_3 <= fin_valid_2; // @[accel/engine/engine.ts:651]
+      fin_zero_3 <= fin_zero_2; // @[accel/engine/engine.ts:652]
+      fin_end_3 <= fin_end_2; // @[accel/engine/engine.ts:653]
+      fin_valid_4 <= fin_valid_3; // @[accel/engine/engine.ts:651]
+      fin_zero_4 <= fin_zero_3; // @[accel/engine/engine.ts:652]
+      fin_end_4 <= fin_end_3; // @[accel/engine/engine.ts:653]
+      fin_valid_5 <= fin_valid_4; // @[accel/engine/engine.ts:651]
+      fin_zero_5 <= fin_zero_4; // @[accel/engine/engine.ts:652]
+      fin_end_5 <= fin_end_4; // @[accel/engine/engine.ts:653]
+      fin_valid_6 <= fin_valid_5; // @[accel/engine/engine.ts:651]
+      fin_zero_6 <= fin_zero_5; // @[accel/engine/engine.ts:652]
+      fin_end_6 <= fin_end_5; // @[accel/engine/engine.ts:653]
+      fin_valid_7 <= fin_valid_6; // @[accel/engine/engine.ts:651]
+      fin_zero_7 <= fin_zero_6; // @[accel/engine/engine.ts:652]
+      fin_end_7 <= fin_end_6; // @[accel/engine/engine.ts:653]
+      fin_valid_8 <= fin_valid_7; // @[accel/engine/engine.ts:651]
+      fin_zero_8 <= fin_zero_7; // @[accel/engine/engine.ts:652]
+      fin_end_8 <= fin_end_7; // @[accel/engine/engine.ts:653]
+      fin_valid_9 <= fin_valid_8; // @[accel/engine/engine.ts:651]
+      fin_zero_9 <= fin_zero_8; // @[accel/engine/engine.ts:652]
+      fin_end_9 <= fin_end_8; // @[accel/engine/engine.ts:653]
+      fin_valid_10 <= fin_valid_9; // @[accel/engine/engine.ts:651]
+      fin_zero_10 <= fin_zero_9; // @[accel/engine/engine.ts:652]
+      fin_end_10 <= fin_end_9; // @[accel/engine/engine.ts:653]
+      fin_valid_11 <= fin_valid_10; // @[accel/engine/engine.ts:651]
+      fin_zero_11 <= fin_zero_10; // @[accel/engine/engine.ts:652]
+      fin_end_11 <= fin_end_10; // @[accel/engine/engine.ts:653]
       if (awGo) begin
-        awValid <= 1'b1; // @[accel/engine/engine.ts:683]
+        awValid <= 1'b1; // @[accel/engine/engine.ts:689]
       end else begin
         if (awValid & m_axi_awready) begin
-          awValid <= 1'b0; // @[accel/engine/engine.ts:681]
+          awValid <= 1'b0; // @[accel/engine/engine.ts:687]
         end
       end
       if (awGo) begin
-        awAddr <= {curOwWord, 4'h0}; // @[accel/engine/engine.ts:684]
+        awAddr <= {curOwWord, 4'h0}; // @[accel/engine/engine.ts:690]
       end
       if (awGo) begin
-        awLen <= _T_49[7:0]; // @[accel/engine/engine.ts:685]
+        awLen <= _T_49[7:0]; // @[accel/engine/engine.ts:691]
       end
       if (bFire & ~awGo) begin
-        bOut <= bOut - 4'h1; // @[accel/engine/engine.ts:731]
+        bOut <= bOut - 4'h1; // @[accel/engine/engine.ts:742]
       end else begin
         if (awGo & ~bFire) begin
-          bOut <= bOut + 4'h1; // @[accel/engine/engine.ts:730]
+          bOut <= bOut + 4'h1; // @[accel/engine/engine.ts:741]
         end
       end
       if (awGo) begin
-        owWord <= curOwWord + {19'h0, aw_burst}; // @[accel/engine/engine.ts:686]
+        owWord <= curOwWord + {19'h0, aw_burst}; // @[accel/engine/engine.ts:692]
       end
-      if (awGo) begin
-        owLeft <= curOwLeft - aw_burst[4:0]; // @[accel/engine/engine.ts:687]
+      if (err) begin
+        owLeft <= 5'h0; // @[accel/engine/engine.ts:756]
+      end else begin
+        if (awGo) begin
+          owLeft <= curOwLeft - aw_burst[4:0]; // @[accel/engine/engine.ts:693]
+        end
       end
       if (wGo) begin
-        wValid <= 1'b1; // @[accel/engine/engine.ts:714]
+        wValid <= 1'b1; // @[accel/engine/engine.ts:725]
       end else begin
         if (wValid & m_axi_wready) begin
-          wValid <= 1'b0; // @[accel/engine/engine.ts:712]
+          wValid <= 1'b0; // @[accel/engine/engine.ts:723]
         end
       end
       if (wGo) begin
-        wData <= outQ_deq_bits[127:0]; // @[accel/engine/engine.ts:715]
+        wData <= outQ_deq_bits[127:0]; // @[accel/engine/engine.ts:726]
       end
       if (wGo) begin
-        wStrb <= ohEnd ? tailStrb : 16'hffff; // @[accel/engine/engine.ts:716]
+        wStrb <= err ? 16'h0 : (ohEnd ? tailStrb : 16'hffff); // @[accel/engine/engine.ts:727]
       end
       if (wGo) begin
-        wLast <= burstEnd; // @[accel/engine/engine.ts:717]
+        wLast <= burstEnd; // @[accel/engine/engine.ts:728]
       end
       if (wGo) begin
-        wBeat <= burstEnd ? 8'h0 : (wBeat + 8'h1); // @[accel/engine/engine.ts:718]
+        wBeat <= burstEnd ? 8'h0 : (wBeat + 8'h1); // @[accel/engine/engine.ts:729]
       end
     end
   end
   always @(posedge aclk) begin
     if (rFire) begin
-      rob[{rSlot, rCount[1:0]}] <= m_axi_rdata; // @[accel/engine/engine.ts:391]
+      rob[{rSlot, rCount[1:0]}] <= m_axi_rdata; // @[accel/engine/engine.ts:397]
     end
   end
   always @(posedge aclk) begin
     if (drain) begin
-      robData <= rob[{headSlot, dBeat}]; // @[accel/engine/engine.ts:412]
+      robData <= rob[{headSlot, dBeat}]; // @[accel/engine/engine.ts:418]
+    end
+  end
+  always @(posedge aclk) begin
+    if (arGo) begin
+      slotAddr[tailSlot] <= {arWordSel, 4'h0}; // @[accel/engine/engine.ts:386]
     end
   end
   always @(posedge aclk) begin
     if (red_valid_5 & ~red_last_5) begin
-      acc[red_beat_5] <= sum; // @[accel/engine/engine.ts:624]
+      acc[red_beat_5] <= sum; // @[accel/engine/engine.ts:630]
     end
   end
 endmodule

@@ -10,4 +10,5 @@ Fp32Max_s3.v
 Fp32FromUInt_w32_s2.v
 Fp32Div_s12.v
 Queue_d8_w8_reg.v
+Queue_d8_w32_ram.v
 TcastEngine_d128_a32_r8_b4_q8_l3_3_12_g1_w8_m64.v

@@ -109,8 +109,9 @@ export const runArb = (maxDim: number): fc.Arbitrary<EngineRun> => fc.record({
   skew: fc.array(fc.integer({ min: 0, max: 4095 }), { minLength: 4, maxLength: 4 }),
 });
 
-export function runScenario(run: EngineRun, name: string): { c: ForwardCase; s: ForwardScenario } {
-  const c = makeCase(run.spec);
+export function runScenario(run: EngineRun, name: string, adjust?: (c: ForwardCase) => ForwardCase): { c: ForwardCase; s: ForwardScenario } {
+  const c0 = makeCase(run.spec);
+  const c = adjust ? adjust(c0) : c0;
   const s = forwardScenario(c, testShape, { name, profile: run.profile, skew: run.skew, maxCycles: 2_000_000 });
   if (run.throttle) s.scenario.script.unshift({ op: 'write', addr: 0x34, data: run.throttle.r | (run.throttle.b << 8) });
   return { c, s };

@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util';
 import type { Benchmark } from './run';
 import { generate } from '../generator';
 import { AxiDma } from '../accel/dma/dma';
-import { copyScript } from '../accel/dma/script';
+import { copyScript } from '../sim/dma';
 import { DMA_BENCH_CONFIGS } from '../generator/designs/dma';
 import { targetOf } from '../sim/design';
 import { assertAxiOk, buildAxiTarget, simulateAxi, type AxiResult, type AxiScenario } from '../sim/axi';

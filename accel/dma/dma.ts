@@ -6,21 +6,11 @@
  * between any source and destination alignment, writes at full rate with
  * WSTRB at the edges, and clean termination on an error response.
  *
- * Register map (AXI4-Lite, 32-bit, byte offsets; see docs/AXI.md):
- *   0x00 CTRL     W  bit 0 START (ignored while busy)
- *   0x04 STATUS   R  bit 0 BUSY, bit 1 DONE, bit 2 ERROR (DONE/ERROR cleared by START)
- *   0x08 ERROR    R  bits 1:0 first error RESP, bit 8 on a read (R), bit 9 on a write (B)
- *   0x0C CONFIG   R  bits 15:0 bytes per beat, 23:16 reads in flight, 31:24 max burst - 1
- *   0x10 SRC_LO   RW source byte address 31:0       0x14 SRC_HI  63:32 (addrBits > 32)
- *   0x18 DST_LO   RW destination byte address 31:0  0x1C DST_HI  63:32 (addrBits > 32)
- *   0x20 LEN      RW length in bytes (0: DONE at once, no bus traffic)
- *   0x24 THROTTLE RW bandwidth throttle: bits 7:0 R level, 15:8 B level; in a
- *                    cycle where the low/high byte of a free-running LFSR is
- *                    below the level, RREADY/BREADY is low (0: never; the
- *                    R/B duty cycle is 1 - level/256)
- *   0x3C FAULT    RW fault injection, only with `faults: true` (tests): 0 none,
- *                    1 WLAST one beat early, 2 ARVALID dropped before ARREADY,
- *                    3 bursts ignore the 4 KiB boundary
+ * Registers (AXI4-Lite, 32-bit): declared once in accel/dma/regs.ts
+ * (DMA_REGISTERS), which generates their logic here, the host's offsets and
+ * the table in docs/AXI.md. CTRL.START begins a copy; STATUS reads BUSY,
+ * DONE, ERROR; SRC/DST/LEN describe the copy; THROTTLE paces RREADY/BREADY
+ * from a free-running LFSR.
  *
  * Data path: AR bursts (up to maxBurst beats, never crossing 4 KiB, up to
  * maxReads in flight, ID = reorder-buffer slot) -> R beats written into the
@@ -39,12 +29,12 @@
  */
 import {
   Bool, In, Module, Out, Reg, UInt, Memory, cat, lit, mux, named, select, when, instance, bitsFor,
-  type Value, type Signal,
+  type Value,
 } from '../../generator';
 import { Queue } from '../../generator/stdlib/queue';
 import { Axi4, AxiLite, BURST, resolveAxi4 } from '../../generator/stdlib/axi/bundles';
-import { axiLiteRegisterSlave, mergeStrobes } from '../../generator/stdlib/axi/lite';
 import { ElaborationError } from '../../generator/hdl/errors';
+import { DMA_REGISTERS } from './regs';
 
 export interface DmaOptions {
   /** AXI4 data width in bits (32..1024). */
@@ -59,17 +49,9 @@ export interface DmaOptions {
   maxWrites?: number;
   /** Depth of the Queue between the reorder buffer and the realigner (default 4, at least 2). */
   bufferDepth?: number;
-  /** Add the FAULT register (fault injection for the protocol checker's tests). */
-  faults?: boolean;
 }
 
-/** Register byte offsets. */
-export const DMA_REGS = {
-  CTRL: 0x00, STATUS: 0x04, ERROR: 0x08, CONFIG: 0x0c,
-  SRC_LO: 0x10, SRC_HI: 0x14, DST_LO: 0x18, DST_HI: 0x1c, LEN: 0x20, THROTTLE: 0x24, FAULT: 0x3c,
-} as const;
-export const DMA_STATUS = { BUSY: 1, DONE: 2, ERROR: 4 } as const;
-export const DMA_FAULT = { NONE: 0, WLAST_EARLY: 1, VALID_DROP: 2, CROSS_4K: 3 } as const;
+export { DMA_REGISTERS, DMA_REGS, DMA_STATUS } from './regs';
 
 const isPow2 = (n: number) => Number.isInteger(n) && n > 0 && (n & (n - 1)) === 0;
 
@@ -81,7 +63,6 @@ export class AxiDma extends Module {
   readonly maxBurst: number;
   readonly maxWrites: number;
   readonly bufferDepth: number;
-  readonly faults: boolean;
 
   constructor(opts: DmaOptions) {
     super({ clock: 'aclk', reset: { name: 'aresetn', activeLow: true } });
@@ -89,7 +70,6 @@ export class AxiDma extends Module {
     this.maxBurst = opts.maxBurst ?? 16;
     this.maxWrites = opts.maxWrites ?? 8;
     this.bufferDepth = opts.bufferDepth ?? 4;
-    this.faults = opts.faults ?? false;
     if (!isPow2(this.maxReads) || this.maxReads < 2 || this.maxReads > 128) throw new ElaborationError('BAD WIDTH', `maxReads must be a power of two in 2..128, got ${this.maxReads}`);
     if (!isPow2(this.maxBurst) || this.maxBurst < 2 || this.maxBurst > 256) throw new ElaborationError('BAD WIDTH', `maxBurst must be a power of two in 2..256, got ${this.maxBurst}`);
     if (!Number.isInteger(this.maxWrites) || this.maxWrites < 1 || this.maxWrites > 255) throw new ElaborationError('BAD WIDTH', `maxWrites must be 1..255, got ${this.maxWrites}`);
@@ -106,7 +86,7 @@ export class AxiDma extends Module {
   }
 
   override get moduleName(): string {
-    return `AxiDma_d${this.dataBits}_a${this.addrBits}_r${this.maxReads}_b${this.maxBurst}_w${this.maxWrites}${this.faults ? '_faults' : ''}`;
+    return `AxiDma_d${this.dataBits}_a${this.addrBits}_r${this.maxReads}_b${this.maxBurst}_w${this.maxWrites}`;
   }
 
   override get doc(): string {
@@ -114,7 +94,7 @@ export class AxiDma extends Module {
       `AXI4 DMA copy engine: ${this.dataBits}-bit data, ${this.addrBits}-bit addresses, up to ${this.maxReads} read bursts in flight`,
       `(IDs 0..${this.maxReads - 1}, reorder buffer of ${this.maxReads * this.maxBurst} beats), bursts of up to ${this.maxBurst} beats`,
       `never crossing 4 KiB, up to ${this.maxWrites} write bursts outstanding; any byte alignment; AXI4-Lite registers`,
-      `(CTRL 0x00, STATUS 0x04, ERROR 0x08, CONFIG 0x0C, SRC 0x10/14, DST 0x18/1C, LEN 0x20${this.faults ? ', FAULT 0x3C' : ''}).`,
+      `(${DMA_REGISTERS.registers.map((r) => `${r.name} 0x${r.offset.toString(16).toUpperCase().padStart(2, '0')}`).join(', ')}).`,
       'Throughput: one beat per cycle on R and W once the pipeline is full. irq = STATUS.DONE.',
     ].join('\n');
   }
@@ -136,56 +116,27 @@ export class AxiDma extends Module {
     const pw = 12 - lb; // word-address bits inside a 4 KiB page
 
     // ---------------------------------------------------------------- registers
-    const src = Reg(UInt(RW), { init: 0 });
-    const dst = Reg(UInt(RW), { init: 0 });
-    const len = Reg(UInt(32), { init: 0 });
     const busy = Reg(Bool, { init: 0 });
     const done = Reg(Bool, { init: 0 });
     const err = Reg(Bool, { init: 0 });
     const errResp = Reg(UInt(2), { init: 0 });
     const errRead = Reg(Bool, { init: 0 });
     const errWrite = Reg(Bool, { init: 0 });
-    const throttle = Reg(UInt(16), { init: 0 });
-    const fault = this.faults ? Reg(UInt(2), { init: 0 }) : undefined;
-    const faultIs = (n: number): Value => (fault ? fault.eq(n) : lit(0, 1));
-
-    const status = named(cat(err, done, busy));
-    const errorInfo = named(cat(errWrite, errRead, lit(0, 6), errResp));
-    const config = lit((BigInt(MB - 1) << 24n) | (BigInt(K) << 16n) | BigInt(B), 32);
-    const hi = (r: Signal): Value => (RW === 64 ? r.bits(63, 32) : lit(0, 32));
-    const lite = axiLiteRegisterSlave(io.s_axi_lite, (index) =>
-      mux(index.eq(DMA_REGS.STATUS / 4), status.pad(32),
-      mux(index.eq(DMA_REGS.ERROR / 4), errorInfo.pad(32),
-      mux(index.eq(DMA_REGS.CONFIG / 4), config,
-      mux(index.eq(DMA_REGS.SRC_LO / 4), src.bits(31, 0),
-      mux(index.eq(DMA_REGS.SRC_HI / 4), hi(src),
-      mux(index.eq(DMA_REGS.DST_LO / 4), dst.bits(31, 0),
-      mux(index.eq(DMA_REGS.DST_HI / 4), hi(dst),
-      mux(index.eq(DMA_REGS.LEN / 4), len,
-      mux(index.eq(DMA_REGS.THROTTLE / 4), throttle.pad(32),
-      fault ? mux(index.eq(DMA_REGS.FAULT / 4), fault.pad(32), lit(0, 32)) : lit(0, 32)))))))))));
-    const writeWord = (r: Signal, half: 'lo' | 'hi') => {
-      const old = half === 'lo' ? r.bits(31, 0) : r.bits(63, 32);
-      const nw = mergeStrobes(old, lite.data, lite.strb);
-      if (RW === 32) r.set(nw);
-      else r.set(half === 'lo' ? cat(r.bits(63, 32), nw) : cat(nw, r.bits(31, 0)));
-    };
-    const wr = (off: number) => lite.fire.and(lite.index.eq(off / 4));
-    when(wr(DMA_REGS.SRC_LO), () => writeWord(src, 'lo'));
-    when(wr(DMA_REGS.DST_LO), () => writeWord(dst, 'lo'));
-    if (RW === 64) {
-      when(wr(DMA_REGS.SRC_HI), () => writeWord(src, 'hi'));
-      when(wr(DMA_REGS.DST_HI), () => writeWord(dst, 'hi'));
-    }
-    when(wr(DMA_REGS.LEN), () => len.set(mergeStrobes(len, lite.data, lite.strb)));
-    when(wr(DMA_REGS.THROTTLE), () => throttle.set(mergeStrobes(throttle.pad(32), lite.data, lite.strb).trunc(16)));
+    const map = RW === 64 ? DMA_REGISTERS : DMA_REGISTERS.without('SRC_HI', 'DST_HI');
+    const regs = map.build(io.s_axi_lite, {
+      STATUS: { BUSY: busy, DONE: done, ERROR: err },
+      ERROR: { RESP: errResp, READ: errRead, WRITE: errWrite },
+      CONFIG: { BEAT_BYTES: lit(B, 16), MAX_READS: lit(K, 8), MAX_BURST_M1: lit(MB - 1, 8) },
+    });
+    const src = RW === 64 ? cat(regs.value('SRC_HI'), regs.value('SRC_LO')) : regs.value('SRC_LO');
+    const dst = RW === 64 ? cat(regs.value('DST_HI'), regs.value('DST_LO')) : regs.value('DST_LO');
+    const len = regs.value('LEN');
     // A 16-bit maximal-length LFSR (x^16 + x^14 + x^13 + x^11 + 1) paces the throttle.
     const lfsr = Reg(UInt(16), { init: 0xace1 });
     lfsr.set(cat(lfsr.bits(14, 0), lfsr.bit(15).xor(lfsr.bit(13)).xor(lfsr.bit(12)).xor(lfsr.bit(10))));
-    const rReady = named(lfsr.bits(7, 0).ge(throttle.bits(7, 0)));
-    const bReady = named(lfsr.bits(15, 8).ge(throttle.bits(15, 8)));
-    if (fault) when(wr(DMA_REGS.FAULT).and(lite.strb.bit(0)), () => fault.set(lite.data.bits(1, 0)));
-    const start = named(wr(DMA_REGS.CTRL).and(lite.strb.bit(0)).and(lite.data.bit(0)).and(busy.not()));
+    const rReady = named(lfsr.bits(7, 0).ge(regs.field('THROTTLE', 'R')));
+    const bReady = named(lfsr.bits(15, 8).ge(regs.field('THROTTLE', 'B')));
+    const start = named(regs.wrote('CTRL', 'START').and(regs.field('CTRL', 'START')).and(busy.not()));
     io.irq.set(done);
 
     // ---------------------------------------------------------------- command state
@@ -235,18 +186,17 @@ export class AxiDma extends Module {
     });
 
     /** Beats of the next burst from word address `word` with `left` beats to go: min(MB, left, words to the 4 KiB boundary). */
-    const burstBeats = (word: Value, left: Value, boundary: Value, name: string): Value => {
+    const burstBeats = (word: Value, left: Value, name: string): Value => {
       const toBound = lit(2 ** pw, pw + 1).subWrap(word.bits(pw - 1, 0).zext(pw + 1));
       const w = Math.max(BW, pw + 1, CW);
       const byLen = mux(left.lt(MB), left.pad(w), lit(MB, w));
-      const capped = named(mux(boundary.and(toBound.pad(w).lt(byLen)), toBound.pad(w), byLen), name);
+      const capped = named(mux(toBound.pad(w).lt(byLen), toBound.pad(w), byLen), name);
       return capped.trunc(BW);
     };
     const lenField = (beats: Value): Value => {
       const l = beats.subWrap(1);
       return l.width >= 8 ? l.trunc(8) : l.pad(8);
     };
-    const keepBoundary = faultIs(DMA_FAULT.CROSS_4K).not();
 
     // ---------------------------------------------------------------- AR
     const arValid = Reg(Bool, { init: 0 });
@@ -257,7 +207,7 @@ export class AxiDma extends Module {
     const tail = Reg(UInt(kb), { init: 0 });
     const wrCnt = Array.from({ length: K }, (_, i) => Reg(UInt(BW), { init: 0, name: `rob_count_${i}` }));
     const slotLen = Array.from({ length: K }, (_, i) => Reg(UInt(8), { init: 0, name: `rob_len_${i}` }));
-    const arBeats = named(burstBeats(arWord, arLeft, keepBoundary, 'ar_capped'));
+    const arBeats = named(burstBeats(arWord, arLeft, 'ar_capped'));
     const arGo = named(busy.and(err.not()).and(arLeft.ne(0)).and(arValid.not().or(m.arready)).and(slotsUsed.lt(K)));
     when(arValid.and(m.arready), () => arValid.set(0));
     when(arGo, () => {
@@ -274,7 +224,6 @@ export class AxiDma extends Module {
         });
       }
     });
-    if (fault) when(faultIs(DMA_FAULT.VALID_DROP).and(arValid).and(m.arready.not()), () => arValid.set(0));
     m.arvalid.set(arValid);
     m.araddr.set(arAddr);
     m.arlen.set(arLen);
@@ -329,7 +278,7 @@ export class AxiDma extends Module {
     const awLen = Reg(UInt(8), { init: 0 });
     const bOut = Reg(UInt(bitsFor(this.maxWrites)), { init: 0 });
     const lenQ = instance(new Queue(UInt(8), { depth: this.maxWrites }));
-    const awBeats = named(burstBeats(awWord, awLeft, keepBoundary, 'aw_capped'));
+    const awBeats = named(burstBeats(awWord, awLeft, 'aw_capped'));
     const awGo = named(busy.and(err.not()).and(awLeft.ne(0)).and(awValid.not().or(m.awready)).and(bOut.lt(this.maxWrites)).and(lenQ.io.enq.ready));
     when(awValid.and(m.awready), () => awValid.set(0));
     when(awGo, () => {
@@ -375,13 +324,12 @@ export class AxiDma extends Module {
     const highKeep = ones.shr(lit(B, lb + 1).subWrap(endOff.zext(lb + 1)));
     const isLastBeat = named(wLeft.eq(1));
     const strb = named(mux(firstBeat, lowCut, ones).and(mux(isLastBeat.and(endOff.ne(0)), highKeep, ones)));
-    const early = faultIs(DMA_FAULT.WLAST_EARLY).and(lenQ.io.deq.bits.ne(0));
     when(wValid.and(m.wready), () => wValid.set(0));
     when(wGo, () => {
       wValid.set(1);
       wData.set(shifted);
       wStrb.set(mux(err, lit(0, B), strb));
-      wLast.set(mux(early, wBeat.addWrap(1).eq(lenQ.io.deq.bits), burstEnd));
+      wLast.set(burstEnd);
       wBeat.set(mux(burstEnd, lit(0, 8), wBeat.addWrap(1)));
       firstBeat.set(0);
       wLeft.set(wLeft.subWrap(1));

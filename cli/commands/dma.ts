@@ -7,7 +7,7 @@ import type { Command } from '../command';
 import { EXIT, UsageError, parseOptions } from '../command';
 import { generate } from '../../generator';
 import { AxiDma } from '../../accel/dma/dma';
-import { copyScript } from '../../accel/dma/script';
+import { copyScript } from '../../sim/dma';
 import { targetOf } from '../../sim/design';
 import { describeResult, simulateAxi, type TimingProfile } from '../../sim/axi';
 

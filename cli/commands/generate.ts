@@ -3,17 +3,19 @@ import { EXIT, parseOptions, type Command } from '../command';
 import { driftAgainst, generateAll, writeAll } from '../../generator/designs/emit';
 import { loadDesigns } from '../../generator/designs/registry';
 import { projectRoot } from '../../generator/hdl/source';
+import { docsDrift, writeDocs } from '../gendocs';
 
 const help = `Usage: tcast generate [DESIGN...] [--out DIR] [--check] [--list] [--json]
 
 Elaborates the shipped designs (generator/designs/*.ts) and writes their
 Verilog: DIR/<design>/<Module>.v, DIR/<design>/files.f and DIR/designs.json.
 With no DESIGN, generates all of them and removes directories of designs that
-no longer exist.
+no longer exist, and rewrites the generated sections of the docs (register
+tables from their RegisterMap declarations, cli/gendocs.ts).
 
 Options:
   --out DIR   where to write (default: rtl/ in the project)
-  --check     write nothing; exit 1 if DIR differs from what the generators produce
+  --check     write nothing; exit 1 if DIR (or a generated doc section) differs from what the generators produce
   --list      list the designs and exit
   --json      print a JSON summary instead of text
 
@@ -37,19 +39,21 @@ const command: Command = {
     const t0 = Date.now();
     const ds = await generateAll(positionals);
     if (values.check) {
-      const drift = driftAgainst(ds, root);
+      const drift = [...driftAgainst(ds, root), ...(positionals.length === 0 ? docsDrift(projectRoot).map((f) => join(projectRoot, f)) : [])];
       if (values.json) console.log(JSON.stringify({ drift: drift.map((f) => relative(process.cwd(), f)) }, null, 2));
-      else if (drift.length) console.log(`rtl drift (run 'npm run generate' and commit):\n${drift.map((f) => `  ${relative(process.cwd(), f)}`).join('\n')}`);
+      else if (drift.length) console.log(`drift (run 'npm run generate' and commit):\n${drift.map((f) => `  ${relative(process.cwd(), f)}`).join('\n')}`);
       else console.log(`${ds.length} designs match ${relative(process.cwd(), root) || '.'}`);
       return drift.length ? EXIT.failed : EXIT.ok;
     }
     const files = writeAll(ds, root, positionals.length === 0);
+    const docs = positionals.length === 0 ? writeDocs(projectRoot) : [];
     const secs = (Date.now() - t0) / 1000;
     if (values.json) {
       console.log(JSON.stringify({ out: root, seconds: secs, designs: ds.map((d) => ({ name: d.entry.name, top: d.verilog.top, modules: d.verilog.modules.length })) }, null, 2));
     } else {
       for (const d of ds) console.log(`  ${d.entry.name.padEnd(28)} ${d.verilog.top} (${d.verilog.modules.length} module${d.verilog.modules.length > 1 ? 's' : ''})`);
       console.log(`wrote ${files.length} Verilog files for ${ds.length} designs to ${relative(process.cwd(), root) || '.'} in ${secs.toFixed(1)} s`);
+      for (const f of docs) console.log(`updated the generated sections of ${f}`);
     }
     return EXIT.ok;
   },

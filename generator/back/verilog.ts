@@ -12,10 +12,7 @@
  * a child); no warning is switched off for the whole file.
  */
 import { ElaborationError } from '../hdl/errors';
-import type { Elaborated, ModuleNet } from '../hdl/elaborate';
-import { Value, signedLitValue } from '../hdl/ir';
-import { Signal, VERILOG_KEYWORDS, type Module, type Namespace } from '../hdl/module';
-import { locToString, type SourceLoc } from '../hdl/source';
+import { Namespace, VERILOG_KEYWORDS, litValue, locToString, type Expr, type ExprNode, type NetModule, type NetSignal, type Netlist, type SourceLoc } from '../netlist';
 
 export interface PortInfo { name: string; dir: 'input' | 'output'; width: number }
 export interface VerilogModule { name: string; text: string }
@@ -32,19 +29,19 @@ export interface VerilogDesign {
 
 const NAME = '\u0000NAME\u0000';
 
-export function emitVerilog(e: Elaborated): VerilogDesign {
-  const netUses = new Map<Module, ModuleNet>(e.nets.map((n) => [n.module, n]));
-  const nameOf = new Map<Module, string>();
+/** Prints a netlist (what `elaborate()` returns) as Verilog modules. */
+export function emitVerilog(e: Netlist): VerilogDesign {
+  const nameOf = new Map<NetModule, string>();
   const byText = new Map<string, string>();
   const taken = new Map<string, number>();
   const modules: VerilogModule[] = [];
-  for (const net of e.nets) {
-    const body = emitModule(net, nameOf, netUses);
+  for (const net of e.modules) {
+    const body = emitModule(net, nameOf);
     let name = byText.get(body);
     if (!name) {
-      const want = net.module.moduleName;
+      const want = net.name;
       if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(want) || VERILOG_KEYWORDS.has(want)) {
-        throw new ElaborationError(VERILOG_KEYWORDS.has(want) ? 'KEYWORD NAME' : 'NAME COLLISION', `module name '${want}' is not a usable Verilog identifier; override moduleName`, net.module.instancePath, locToString(net.module.declLoc));
+        throw new ElaborationError(VERILOG_KEYWORDS.has(want) ? 'KEYWORD NAME' : 'NAME COLLISION', `module name '${want}' is not a usable Verilog identifier; override moduleName`, net.path, locToString(net.loc));
       }
       const k = taken.get(want) ?? 0;
       taken.set(want, k + 1);
@@ -52,27 +49,26 @@ export function emitVerilog(e: Elaborated): VerilogDesign {
       byText.set(body, name);
       modules.push({ name, text: body.split(NAME).join(name) });
     }
-    nameOf.set(net.module, name);
+    nameOf.set(net, name);
   }
-  const topNet = e.nets[e.nets.length - 1]!;
-  const top = topNet.module;
+  const top = e.top;
   const ports: PortInfo[] = [];
-  if (topNet.usesClock && top.clocking) ports.push({ name: top.clocking.clock, dir: 'input', width: 1 });
-  if (topNet.usesReset && top.clocking?.reset) ports.push({ name: top.clocking.reset.name, dir: 'input', width: 1 });
-  for (const p of top.portSignals) ports.push({ name: p.name, dir: p.kind === 'output' ? 'output' : 'input', width: p.width });
+  if (top.usesClock && top.clocking) ports.push({ name: top.clocking.clock, dir: 'input', width: 1 });
+  if (top.usesReset && top.clocking?.reset) ports.push({ name: top.clocking.reset.name, dir: 'input', width: 1 });
+  for (const p of top.ports) ports.push({ name: p.name, dir: p.kind === 'output' ? 'output' : 'input', width: p.width });
   return {
     top: nameOf.get(top)!,
     modules,
     ports,
-    ...(topNet.usesClock && top.clocking ? { clock: top.clocking.clock } : {}),
-    ...(topNet.usesReset && top.clocking?.reset ? { reset: top.clocking.reset } : {}),
+    ...(top.usesClock && top.clocking ? { clock: top.clocking.clock } : {}),
+    ...(top.usesReset && top.clocking?.reset ? { reset: { ...top.clocking.reset } } : {}),
   };
 }
 
 const range = (w: number): string => (w === 1 ? '' : `[${w - 1}:0] `);
 const at = (loc: SourceLoc | undefined): string => (loc ? ` // @[${locToString(loc)}]` : '');
 
-function literal(v: Value): string {
+function literal(v: ExprNode): string {
   const w = v.width;
   if (w === 1) return `1'b${v.lit!}`;
   return `${w}'h${v.lit!.toString(16)}`;
@@ -82,44 +78,46 @@ const BIN: Record<string, string> = { add: '+', sub: '-', mul: '*', and: '&', or
 const RED: Record<string, string> = { andr: '&', orr: '|', xorr: '^' };
 
 class Printer {
-  readonly uses = new Map<Value, number>();
-  readonly temps = new Map<Value, string>();
+  readonly uses = new Map<Expr, number>();
+  readonly temps = new Map<Expr, string>();
   readonly tempLines: string[] = [];
   /** Bits read of each signal (undefined entry: not read at all). */
-  readonly read = new Map<Value, boolean[]>();
-  constructor(readonly names: Map<Signal, string>, readonly ns: Namespace) {}
+  readonly read = new Map<Expr, boolean[]>();
+  /** Enum members printed by name: one localparam each, declared atop the module. */
+  readonly params = new Map<string, { name: string; line: string; enumName: string; lit: bigint }>();
+  constructor(readonly names: Map<NetSignal, string>, readonly ns: Namespace) {}
 
   /** Counts the uses of v and records which of its bits are read (lo..hi; all by default). */
-  count(v: Value, lo = 0, hi = v.width - 1): void {
-    if (v.op === 'cast') return this.count(v.args[0]!, lo, hi);
+  count(v: Expr, lo = 0, hi = v.width - 1): void {
+    if (v.op === 'cast' && v.name === undefined) return this.count(v.args[0]!, lo, hi);
     this.markRead(v, lo, hi);
     const n = (this.uses.get(v) ?? 0) + 1;
     this.uses.set(v, n);
-    if (n > 1 || v instanceof Signal) return;
+    if (n > 1 || v.op === 'ref') return;
     if (v.op === 'slice') return this.count(v.args[0]!, v.params[1]!, v.params[0]!);
     for (const a of v.args) this.count(a);
   }
-  markRead(s: Value, lo: number, hi: number): void {
+  markRead(s: Expr, lo: number, hi: number): void {
     let bits = this.read.get(s);
     if (!bits) { bits = new Array<boolean>(s.width).fill(false); this.read.set(s, bits); }
     for (let i = lo; i <= hi; i++) bits[i] = true;
   }
-  fullyRead(s: Value): boolean {
+  fullyRead(s: Expr): boolean {
     const b = this.read.get(s);
     return !!b && b.every(Boolean);
   }
 
   /** An identifier holding v (a temp when v is an expression). */
-  ident(v: Value): string {
+  ident(v: Expr): string {
     const s = stripCast(v);
-    if (s instanceof Signal) return this.names.get(s)!;
+    if (s.op === 'ref') return this.names.get(s)!;
     return this.temp(v);
   }
-  temp(v: Value): string {
+  temp(v: Expr): string {
     let t = this.temps.get(v);
     if (t) return t;
     const rhs = this.expr(v, true, true);
-    t = this.ns.fresh(v.userName ?? `_T`);
+    t = this.ns.fresh(v.op === 'ref' ? '_T' : v.name ?? '_T');
     const line = `  wire ${range(v.width)}${t} = ${rhs};`;
     // A temporary read only in part (the low half of a product, say) is
     // declared at full width so the expression keeps its exact width.
@@ -129,22 +127,38 @@ class Printer {
     return t;
   }
 
+  /** The localparam naming an enum member (declared on first use). */
+  param(v: ExprNode): string {
+    const { enumName, name: member } = v.member!;
+    const key = `${enumName}\u0000${member}\u0000${v.width}\u0000${v.lit!}`;
+    let p = this.params.get(key);
+    if (!p) {
+      const name = this.ns.fresh(`${enumName}_${member}`);
+      p = { name, line: `  localparam ${range(v.width)}${name} = ${literal(v)};`, enumName, lit: v.lit! };
+      this.params.set(key, p);
+    }
+    return p.name;
+  }
+
   /** An operand of a unary operator: parenthesised unless atomic, so `~` and `&` never run together. */
-  unaryOperand(v: Value): string {
+  unaryOperand(v: Expr): string {
     const s = this.expr(v);
     return /^[~&|^]/.test(s) ? `(${s})` : s;
   }
 
   /** Prints v; `top` omits outer parentheses; `noTemp` prints v itself even if shared. */
-  expr(v: Value, top = false, noTemp = false): string {
-    if (v instanceof Signal) return this.names.get(v)!;
-    if (v.op === 'lit') return literal(v);
-    if (v.op === 'cast') return this.expr(v.args[0]!, top);
+  expr(v: Expr, top = false, noTemp = false): string {
+    if (v.op === 'ref') return this.names.get(v)!;
+    if (v.op === 'lit') return v.member ? this.param(v) : literal(v);
+    // A value the source named is declared under its name, even when read once.
+    const named = v.name !== undefined && !noTemp;
+    if (v.op === 'cast' && !named) return this.expr(v.args[0]!, top);
     const t = this.temps.get(v);
     if (t) return t;
     // A slice of a signal is as cheap to repeat as the signal itself.
-    const atomic = v.op === 'slice' && stripCast(v.args[0]!) instanceof Signal;
-    if (!noTemp && !atomic && ((this.uses.get(v) ?? 0) > 1 || (v.op === 'dshr' && v.signed && !top))) return this.temp(v);
+    const atomic = v.op === 'slice' && stripCast(v.args[0]!).op === 'ref';
+    if (named || (!noTemp && !atomic && ((this.uses.get(v) ?? 0) > 1 || (v.op === 'dshr' && v.signed && !top)))) return this.temp(v);
+    if (v.op === 'cast') return this.expr(v.args[0]!, top);
     const wrap = (s: string): string => (top ? s : `(${s})`);
     const a = v.args;
     switch (v.op) {
@@ -175,8 +189,8 @@ class Printer {
         const [hi, lo] = v.params as [number, number];
         const base = stripCast(a[0]!);
         if (base.op === 'lit') {
-          const bits = ((base.signed ? BigInt.asUintN(base.width, signedLitValue(base)) : base.lit!) >> BigInt(lo)) & ((1n << BigInt(hi - lo + 1)) - 1n);
-          return literal(new Value('lit', hi - lo + 1, false, [], [], bits));
+          const bits = ((base.signed ? BigInt.asUintN(base.width, litValue(base)) : base.lit!) >> BigInt(lo)) & ((1n << BigInt(hi - lo + 1)) - 1n);
+          return literal({ op: 'lit', width: hi - lo + 1, signed: false, args: [], params: [], lit: bits });
         }
         const id = this.ident(a[0]!);
         return hi === lo ? `${id}[${hi}]` : `${id}[${hi}:${lo}]`;
@@ -187,14 +201,14 @@ class Printer {
   }
 }
 
-function stripCast(v: Value): Value {
+function stripCast(v: Expr): Expr {
   while (v.op === 'cast') v = v.args[0]!;
   return v;
 }
 
-function regStmts(p: Printer, r: Signal, v: Value, ind: string, lhs: string, locs: Map<Value, SourceLoc>): string[] {
+function regStmts(p: Printer, r: NetSignal, v: Expr, ind: string, lhs: string, locs: ReadonlyMap<Expr, SourceLoc>): string[] {
   if (v === r) return [];
-  const selfLeaf = (x: Value): boolean => x === r || (x.op === 'mux' && !p.temps.has(x) && (p.uses.get(x) ?? 0) <= 1 && (selfLeaf(x.args[1]!) || selfLeaf(x.args[2]!)));
+  const selfLeaf = (x: Expr): boolean => x === r || (x.op === 'mux' && !p.temps.has(x) && (p.uses.get(x) ?? 0) <= 1 && (selfLeaf(x.args[1]!) || selfLeaf(x.args[2]!)));
   if (v.op === 'mux' && selfLeaf(v)) {
     const c = p.expr(v.args[0]!, true);
     const t = regStmts(p, r, v.args[1]!, `${ind}  `, lhs, locs);
@@ -206,15 +220,15 @@ function regStmts(p: Printer, r: Signal, v: Value, ind: string, lhs: string, loc
   return [`${ind}${lhs} <= ${p.expr(v, true)};${at(locs.get(v))}`];
 }
 
-function emitModule(net: ModuleNet, nameOf: Map<Module, string>, netUses: Map<Module, ModuleNet>): string {
-  const m = net.module;
-  const ns = m.ns.clone();
-  const names = new Map<Signal, string>();
-  for (const s of m.portSignals) names.set(s, s.name);
-  for (const s of net.live) names.set(s, s.name);
-  const childWires: { sig: Signal; name: string }[] = [];
+function emitModule(m: NetModule, nameOf: Map<NetModule, string>): string {
+  const net = m;
+  const ns = new Namespace(m.names);
+  const names = new Map<NetSignal, string>();
+  for (const s of m.ports) names.set(s, s.name);
+  for (const s of m.signals) names.set(s, s.name);
+  const childWires: { sig: NetSignal; name: string }[] = [];
   for (const inst of m.instances) {
-    for (const p of inst.module.portSignals) {
+    for (const p of inst.module.ports) {
       const n = ns.fresh(`${inst.name}_${p.name}`, inst.loc);
       names.set(p, n);
       childWires.push({ sig: p, name: n });
@@ -222,27 +236,27 @@ function emitModule(net: ModuleNet, nameOf: Map<Module, string>, netUses: Map<Mo
   }
   const p = new Printer(names, ns);
   for (const [, d] of net.comb) p.count(d.value);
-  for (const [r, d] of net.regs) { p.count(d.value); if (r.init) p.count(r.init); }
-  for (const mem of net.mems) {
+  for (const d of net.regs) { p.count(d.value); if (d.target.init) p.count(d.target.init); }
+  for (const mem of net.memories) {
     for (const w of mem.writes) { p.count(w.addr); p.count(w.data); p.count(w.en); }
     for (const r of mem.reads) { p.count(r.addr); p.count(r.en); }
   }
   // Signals used only as a register's own hold value are still declared and read.
-  const lintOff = (s: Signal): boolean => !p.fullyRead(s);
+  const lintOff = (s: NetSignal): boolean => !p.fullyRead(s);
 
   const body: string[] = [];
   // Continuous assignments (wires, then child inputs, then outputs).
   const assigns: string[] = [];
   const combOrder = [
-    ...net.live.filter((s) => s.kind === 'wire'),
+    ...net.signals.filter((s) => s.kind === 'wire'),
     ...childWires.map((c) => c.sig).filter((s) => s.kind === 'input'),
-    ...m.portSignals.filter((s) => s.kind === 'output'),
+    ...m.ports.filter((s) => s.kind === 'output'),
   ];
   for (const s of combOrder) {
     const d = net.comb.get(s)!;
     assigns.push(`  assign ${names.get(s)} = ${p.expr(d.value, true)};${at(d.loc)}`);
   }
-  for (const mem of net.mems) for (const r of mem.reads) {
+  for (const mem of net.memories) for (const r of mem.reads) {
     if (!r.sync) assigns.push(`  assign ${names.get(r.data)} = ${mem.name}[${p.expr(r.addr, true)}];${at(r.loc)}`);
   }
 
@@ -250,26 +264,26 @@ function emitModule(net: ModuleNet, nameOf: Map<Module, string>, netUses: Map<Mo
   const clk = m.clocking?.clock ?? '';
   const rst = m.clocking?.reset;
   const always: string[] = [];
-  const withReset = [...net.regs].filter(([r]) => r.init !== undefined);
-  const noReset = [...net.regs].filter(([r]) => r.init === undefined);
+  const withReset = net.regs.filter((d) => d.target.init !== undefined);
+  const noReset = net.regs.filter((d) => d.target.init === undefined);
   if (withReset.length) {
     always.push(`  always @(posedge ${clk}) begin`);
     always.push(`    if (${rst!.activeLow ? '!' : ''}${rst!.name}) begin`);
-    for (const [r] of withReset) always.push(`      ${r.name} <= ${p.expr(r.init!, true)};${at(r.loc)}`);
+    for (const { target: r } of withReset) always.push(`      ${r.name} <= ${p.expr(r.init!, true)};${at(r.loc)}`);
     always.push('    end else begin');
-    for (const [r, d] of withReset) {
-      always.push(...regStmts(p, r, d.value, '      ', r.name, net.assignLocs.get(r)!));
+    for (const d of withReset) {
+      always.push(...regStmts(p, d.target, d.value, '      ', d.target.name, d.branchLocs));
     }
     always.push('    end', '  end');
   }
   if (noReset.length) {
     always.push(`  always @(posedge ${clk}) begin`);
-    for (const [r, d] of noReset) {
-      always.push(...regStmts(p, r, d.value, '    ', r.name, net.assignLocs.get(r)!));
+    for (const d of noReset) {
+      always.push(...regStmts(p, d.target, d.value, '    ', d.target.name, d.branchLocs));
     }
     always.push('  end');
   }
-  for (const mem of net.mems) {
+  for (const mem of net.memories) {
     for (const w of mem.writes) {
       always.push(`  always @(posedge ${clk}) begin`);
       const en = stripCast(w.en);
@@ -294,25 +308,24 @@ function emitModule(net: ModuleNet, nameOf: Map<Module, string>, netUses: Map<Mo
     const c = inst.module;
     const cn = nameOf.get(c)!;
     const conns: string[] = [];
-    const childNet = netUses.get(c)!;
-    if (childNet.usesClock && c.clocking) conns.push(`.${c.clocking.clock}(${clk})`);
-    if (childNet.usesReset && c.clocking?.reset) {
-      if (!rst) throw new ElaborationError('REGISTER WITHOUT CLOCK', `instance ${inst.name} needs a reset but ${m.moduleName} has none`, c.instancePath, locToString(inst.loc));
+    if (c.usesClock && c.clocking) conns.push(`.${c.clocking.clock}(${clk})`);
+    if (c.usesReset && c.clocking?.reset) {
+      if (!rst) throw new ElaborationError('REGISTER WITHOUT CLOCK', `instance ${inst.name} needs a reset but ${m.name} has none`, c.path, locToString(inst.loc));
       conns.push(`.${c.clocking.reset.name}(${c.clocking.reset.activeLow === rst.activeLow ? '' : '!'}${rst.name})`);
     }
-    for (const port of c.portSignals) conns.push(`.${port.name}(${names.get(port)})`);
+    for (const port of c.ports) conns.push(`.${port.name}(${names.get(port)})`);
     insts.push(`  ${cn} ${inst.name} (${at(inst.loc)}`, ...conns.map((x, i) => `    ${x}${i < conns.length - 1 ? ',' : ''}`), '  );');
   }
 
   // Declarations (after printing, so temps and read-bit facts are known).
   const decls: string[] = [];
-  const declare = (s: Signal, kind: 'reg' | 'wire', name: string, loc: SourceLoc | undefined): void => {
+  const declare = (s: NetSignal, kind: 'reg' | 'wire', name: string, loc: SourceLoc | undefined): void => {
     const line = `  ${kind} ${range(s.width)}${name};${at(loc)}`;
     if (lintOff(s)) decls.push('  /* verilator lint_off UNUSEDSIGNAL */', line, '  /* verilator lint_on UNUSEDSIGNAL */');
     else decls.push(line);
   };
-  for (const s of net.live) declare(s, s.kind === 'reg' || s.kind === 'memread' ? 'reg' : 'wire', s.name, s.loc);
-  for (const mem of net.mems) decls.push(`  reg ${range(mem.type.width)}${mem.name} [0:${mem.depth - 1}];${at(mem.loc)}`);
+  for (const s of net.signals) declare(s, s.kind === 'reg' || s.kind === 'memread' ? 'reg' : 'wire', s.name, s.loc);
+  for (const mem of net.memories) decls.push(`  reg ${range(mem.width)}${mem.name} [0:${mem.depth - 1}];${at(mem.loc)}`);
   for (const c of childWires) {
     const line = `  wire ${range(c.sig.width)}${c.name};`;
     if (c.sig.kind === 'output' && lintOff(c.sig)) decls.push('  /* verilator lint_off UNUSEDSIGNAL */', line, '  /* verilator lint_on UNUSEDSIGNAL */');
@@ -321,10 +334,9 @@ function emitModule(net: ModuleNet, nameOf: Map<Module, string>, netUses: Map<Mo
 
   // Ports.
   const portLines: string[] = [];
-  const netSelf = netUses.get(m)!;
-  if (netSelf.usesClock && m.clocking) portLines.push(`  input  wire ${m.clocking.clock}`);
-  if (netSelf.usesReset && rst) portLines.push(`  input  wire ${rst.name}`);
-  for (const s of m.portSignals) {
+  if (m.usesClock && m.clocking) portLines.push(`  input  wire ${m.clocking.clock}`);
+  if (m.usesReset && rst) portLines.push(`  input  wire ${rst.name}`);
+  for (const s of m.ports) {
     const line = `  ${s.kind === 'output' ? 'output' : 'input '} wire ${range(s.width)}${s.name}`;
     portLines.push(s.kind === 'input' && lintOff(s) ? `  /* verilator lint_off UNUSEDSIGNAL */\n${line}\n  /* verilator lint_on UNUSEDSIGNAL */` : line);
   }
@@ -337,10 +349,15 @@ function emitModule(net: ModuleNet, nameOf: Map<Module, string>, netUses: Map<Mo
     return parts.join('\n');
   });
 
-  const src = m.declLoc ? `${locToString(m.declLoc)}` : 'tcast';
-  const header = [`// Generated by tcast from ${m.constructor.name} (${src}). Do not edit.`];
+  const src = m.loc ? `${locToString(m.loc)}` : 'tcast';
+  const header = [`// Generated by tcast from ${m.className} (${src}). Do not edit.`];
   for (const line of (m.doc ?? '').split('\n').filter((l) => l.trim())) header.push(`// ${line.trim()}`);
   body.push(...header, `module ${NAME} (`, ...portText, ');');
+  // Grouped by enum, in encoding order.
+  const params = [...p.params.values()]
+    .sort((a, b) => (a.enumName < b.enumName ? -1 : a.enumName > b.enumName ? 1 : Number(a.lit - b.lit)))
+    .map((x) => x.line);
+  if (params.length) body.push(...params, '');
   if (decls.length || p.tempLines.length) body.push(...decls, ...p.tempLines, '');
   if (insts.length) body.push(...insts, '');
   if (assigns.length) body.push(...assigns, '');

@@ -9,12 +9,15 @@
  *    children's ports (CROSS MODULE REFERENCE);
  *  - dead internal signals are dropped (nothing reads them);
  *  - the combinational graph of the whole hierarchy has no cycle
- *    (COMBINATIONAL LOOP, printed as the loop's signals with their lines).
+ *    (COMBINATIONAL LOOP, printed as the loop's signals with their lines);
+ *  - the result is lowered to the plain-data netlist a back end reads.
  */
 import { ElaborationError } from './errors';
 import { Value, mux } from './ir';
 import { Mem, Module, Signal, notInstantiated, type Stmt } from './module';
 import { locToString, type SourceLoc } from './source';
+import { lower } from './lower';
+import type { Netlist } from '../netlist/netlist';
 
 export interface ModuleNet {
   module: Module;
@@ -32,14 +35,11 @@ export interface ModuleNet {
   usesReset: boolean;
 }
 
-export interface Elaborated {
-  top: Module;
-  /** Every module instance, children before parents. */
-  nets: ModuleNet[];
-}
+/** What elaboration produces: the plain-data netlist (generator/netlist). */
+export type Elaborated = Netlist;
 
-/** Builds the top module (and so its whole hierarchy) and elaborates it. */
-export function elaborate(top: Module): Elaborated {
+/** Builds the top module (and so its whole hierarchy), elaborates it and lowers it to the netlist. */
+export function elaborate(top: Module): Netlist {
   if (!top.isBuilt) top.runBuild();
   const nets: ModuleNet[] = [];
   const visit = (m: Module): void => {
@@ -48,7 +48,7 @@ export function elaborate(top: Module): Elaborated {
   };
   visit(top);
   checkCombLoops(nets);
-  return { top, nets };
+  return lower(nets);
 }
 
 // ---------------------------------------------------------------------------

@@ -13,10 +13,13 @@ export type CheckName =
   | 'NAME COLLISION'
   | 'KEYWORD NAME'
   | 'BAD WIDTH'
+  | 'BAD PARAMETER'
+  | 'DISCARDED HARDWARE VALUE'
   | 'LITERAL OVERFLOW'
   | 'TYPE MISMATCH'
   | 'CROSS MODULE REFERENCE'
-  | 'BAD STRUCTURE';
+  | 'BAD STRUCTURE'
+  | 'BAD PARAMETER';
 
 export class ElaborationError extends Error {
   readonly userFacing = true;

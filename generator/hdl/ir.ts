@@ -19,7 +19,7 @@
  *   trunc(w)          w (explicit: the only way to drop high bits besides bits())
  */
 import { ElaborationError } from './errors';
-import { callerLoc, inferName, locToString, type SourceLoc } from './source';
+import { bindingName, callerLoc, currentBuildId, droppedAt, locOf, locToString, userStack, type Dropped, type SourceLoc, type UserStack } from './source';
 import { bitsFor, log2Up } from './types';
 
 export type Op =
@@ -34,30 +34,35 @@ export type Op =
 export type ValueLike = Value | number | bigint | boolean;
 
 let nextId = 1;
-/**
- * The id of the last node built on each source line: the outermost expression
- * of `const x = ...`. One map per module build (a stack: a child builds inside
- * its parent's build()), so that two instances of one generator built from the
- * same lines name their nodes alike and print as one Verilog module.
- */
-let lastIdAtLine = new Map<string, number>();
-const lineScopes: Map<string, number>[] = [];
-/** @internal Module.runBuild(): nodes built until the matching pop get their own line scope. */
-export function pushLineScope(): void {
-  lineScopes.push(lastIdAtLine);
-  lastIdAtLine = new Map();
+/** The non-leaf nodes built under each (build, stack): ranks a loop's iterations for `lane_3`. */
+const byStack = new Map<string, Value[]>();
+/** Values a build() handed to JavaScript (an `if` condition, `&&`, a dropped statement), by build id. */
+const suspects = new Map<number, { value: Value; dropped: Dropped }[]>();
+
+const TRAP_FIX = 'a hardware value is never a JavaScript boolean or number; use when(cond, () => ...) for a condition, mux(cond, a, b) for a value';
+
+/** @internal The values a build() handed to JavaScript (if no other node read them), for the DISCARDED HARDWARE VALUE check. */
+export function takeSuspects(ctx: number): { value: Value; dropped: Dropped }[] {
+  const list = suspects.get(ctx) ?? [];
+  suspects.delete(ctx);
+  return list.filter((s) => !s.value.inner);
 }
+
 /** @internal */
-export function popLineScope(): void {
-  lastIdAtLine = lineScopes.pop() ?? new Map();
+export function discardedError(dropped: Dropped, where: string): ElaborationError {
+  return new ElaborationError('DISCARDED HARDWARE VALUE', `\`${dropped.text}\` is used as ${dropped.how}, so JavaScript decides (an object is always true) and the hardware is dropped; ${TRAP_FIX}`, where, locToString(dropped.loc));
 }
 
 export class Value {
   readonly id = nextId++;
-  /** Where the node was built (for naming shared subexpressions after the user's variable). */
+  /** Where the node was built (its locator; see source.ts for library helpers). */
   readonly loc: SourceLoc | undefined;
-  /** The line scope (module build) this node was made in. */
-  private lineScope: Map<string, number> | undefined;
+  /** The user frames that built it (for its name). */
+  private readonly stack: UserStack | undefined;
+  private readonly ctx: number = 0;
+  /** Built by the same call as a later node that reads it (an operand's extension, say): never named. */
+  /** @internal */
+  inner = false;
   constructor(
     readonly op: Op,
     readonly width: number,
@@ -72,20 +77,45 @@ export class Value {
       throw new ElaborationError('BAD WIDTH', `an expression (${op}) would have width ${width}; widths must be at least 1`, undefined, locToString(callerLoc()));
     }
     if (op !== 'ref' && op !== 'lit' && op !== 'undef') {
-      this.loc = callerLoc();
-      if (this.loc) {
-        this.lineScope = lastIdAtLine;
-        lastIdAtLine.set(`${this.loc.file}:${this.loc.line}`, this.id);
+      const st = userStack();
+      this.stack = st;
+      this.loc = locOf(st);
+      this.ctx = currentBuildId();
+      for (const a of args) if (a.stack !== undefined && a.stack.key === st.key) a.inner = true;
+      if (this.ctx !== 0) {
+        const dropped = droppedAt(st);
+        if (dropped) {
+          const list = suspects.get(this.ctx);
+          if (list) list.push({ value: this, dropped });
+          else suspects.set(this.ctx, [{ value: this, dropped }]);
+        }
       }
+      const k = `${this.ctx}|${st.key}`;
+      const list = byStack.get(k);
+      if (list) list.push(this);
+      else byStack.set(k, [this]);
     } else {
       this.loc = undefined;
+      this.stack = undefined;
     }
   }
 
-  /** The variable this node was assigned to, when it is the outermost expression of its line. */
+  /** The name of the binding that received this node (with the loop index inside a loop), if any. */
   get userName(): string | undefined {
-    if (!this.loc || this.lineScope?.get(`${this.loc.file}:${this.loc.line}`) !== this.id) return undefined;
-    return inferName(this.loc);
+    if (!this.stack || this.inner) return undefined;
+    const found = bindingName(this.stack);
+    if (!found) return undefined;
+    if (found.loopKey === undefined) return found.name;
+    const peers = byStack.get(`${this.ctx}|${this.stack.key}`)!.filter((v) => !v.inner);
+    return `${found.name}_${peers.indexOf(this)}`;
+  }
+
+  /** Refuses to become a JavaScript number, string or boolean-by-comparison (`x > 3`, `x + 1`, `${x}`). */
+  [Symbol.toPrimitive](): never {
+    throw new ElaborationError('DISCARDED HARDWARE VALUE', `a ${this.width}-bit hardware value was converted to a JavaScript primitive (an arithmetic or comparison operator, a template string); ${TRAP_FIX}`, undefined, locToString(callerLoc()));
+  }
+  valueOf(): never {
+    return this[Symbol.toPrimitive]();
   }
 
   // ---- arithmetic ------------------------------------------------------

@@ -15,7 +15,12 @@ export interface FieldSpec {
   /** A flipped field flows against the bundle's direction (ready in a Decoupled). */
   readonly flip: boolean;
 }
-export interface BundleType<F extends Record<string, HwType> = Record<string, HwType>> {
+/**
+ * A bundle. `F` is the field spec as written (`{ valid: Bool, ready: Flip(Bool), bits: T }`,
+ * flipped fields still wrapped in Flipped), so that a generic block's
+ * `Bundle({ ..., bits: T })` is exactly `BundleType<{ ...; bits: T }>` without a cast.
+ */
+export interface BundleType<F extends Record<string, HwType | Flipped<HwType>> = Record<string, HwType>> {
   readonly kind: 'bundle';
   readonly fields: { readonly [K in keyof F]: FieldSpec };
   /** Marker for static typing only. */
@@ -49,18 +54,15 @@ export interface Flipped<T extends HwType> { readonly __flip: T }
 export function Flip<T extends HwType>(t: T): Flipped<T> {
   return { __flip: t };
 }
-type Unflip<T> = T extends Flipped<infer U> ? U : T;
 
 /** `Bundle({ valid: Bool, ready: Flip(Bool), bits: UInt(8) })` */
-export function Bundle<F extends Record<string, HwType | Flipped<HwType>>>(
-  fields: F,
-): BundleType<{ [K in keyof F]: Unflip<F[K]> }> {
+export function Bundle<F extends Record<string, HwType | Flipped<HwType>>>(fields: F): BundleType<F> {
   const out: Record<string, FieldSpec> = {};
   for (const [k, v] of Object.entries(fields)) {
     if ('__flip' in v) out[k] = { type: v.__flip, flip: true };
     else out[k] = { type: v, flip: false };
   }
-  return { kind: 'bundle', fields: out } as BundleType<{ [K in keyof F]: Unflip<F[K]> }>;
+  return { kind: 'bundle', fields: out as { [K in keyof F]: FieldSpec } };
 }
 
 export function Vec<E extends HwType>(length: number, elem: E): VecType<E> {

@@ -7,7 +7,7 @@
  * Latency 0 (combinational path from in to out); throughput 1 item/cycle.
  */
 import { lit, mux, orAny, select, type Value } from '../hdl/ir';
-import { In, Module, Out, Reg, connect, pack, unpack, when, type Hw, type Signal } from '../hdl/module';
+import { In, Module, Out, Reg, connect, pack, unpack, when } from '../hdl/module';
 import { UInt, Vec, bitWidth, log2Up, typeToString, type HwType } from '../hdl/types';
 import { Decoupled, fire } from './stream';
 
@@ -47,9 +47,8 @@ export class RRArbiter<T extends HwType> extends Module {
   }
 
   protected build(): void {
-    type Port = { valid: Signal; ready: Signal; bits: Hw<T> };
-    const ins = this.io.in as unknown as Port[];
-    const out = this.io.out as unknown as Port;
+    const ins = this.io.in;
+    const out = this.io.out;
     const iw = log2Up(this.n);
     const lastGrant = Reg(UInt(iw), { init: this.n - 1 });
     const locked = Reg(UInt(1), { init: 0 });
@@ -59,7 +58,7 @@ export class RRArbiter<T extends HwType> extends Module {
     const idx = mux(locked, lockedIdx, choice);
 
     out.valid.set(orAny(...ins.map((p) => p.valid)));
-    connect(out.bits, unpack(this.payload, select(ins.map((p) => pack(p.bits, this.payload)), idx)) as unknown as Hw<T>, this.payload);
+    connect(out.bits, unpack(this.payload, select(ins.map((p) => pack(p.bits, this.payload)), idx)), this.payload);
     ins.forEach((p, i) => p.ready.set(out.ready.and(idx.eq(i))));
     this.io.chosen.set(idx);
 

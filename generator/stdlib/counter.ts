@@ -2,10 +2,9 @@
  * Counters: `counter()` for use inside a build(), and `WrapCounter`, a module
  * for the shipped rtl/ set. Latency 0 (value is a register), one step per cycle.
  */
-import { ElaborationError } from '../hdl/errors';
+import { badParameter } from '../hdl/params';
 import { lit, mux, type Value, type ValueLike } from '../hdl/ir';
 import { In, Module, Out, Reg, when, type Signal } from '../hdl/module';
-import { callerLoc, locToString } from '../hdl/source';
 import { Bool, UInt, log2Up } from '../hdl/types';
 
 export interface CounterHw {
@@ -20,7 +19,7 @@ export interface CounterHw {
  * optional `reset` condition clears it (taking priority over inc).
  */
 export function counter(n: number, inc: ValueLike = 1, opts: { clear?: ValueLike; name?: string } = {}): CounterHw {
-  if (!Number.isInteger(n) || n < 1) throw new ElaborationError('BAD WIDTH', `counter range must be a positive integer, got ${n}`, undefined, locToString(callerLoc()));
+  if (!Number.isInteger(n) || n < 1) throw badParameter(`counter range must be a positive integer, got ${n}`);
   const w = log2Up(n);
   const value = Reg(UInt(w), { init: 0, name: opts.name ?? 'counter' }) as Signal;
   const incV = typeof inc === 'object' ? inc : lit(inc ? 1 : 0, 1);

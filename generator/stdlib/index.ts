@@ -1,6 +1,8 @@
 /** The standard library: streams, queues, a skid buffer, an arbiter, counters. */
 export { Decoupled, Valid, fire } from './stream';
 export type { DecoupledType, ValidType, DecoupledIO } from './stream';
+export { fork, join, map, foldPackets, frame, Packet } from './combinators';
+export type { Source, PacketType } from './combinators';
 export { Queue, queue } from './queue';
 export type { QueueOptions } from './queue';
 export { SkidBuffer } from './skid';

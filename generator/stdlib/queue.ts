@@ -12,10 +12,9 @@
  * RAM with an asynchronous read (`ram`, LUT RAM on an FPGA); depth 1 always
  * uses a register. Any depth >= 1 works, powers of two or not.
  */
-import { ElaborationError } from '../hdl/errors';
+import { badParameter } from '../hdl/params';
 import { lit, mux, select, type Value } from '../hdl/ir';
 import { In, Memory, Module, Out, Reg, Wire, connect, instance, pack, unpack, when, type Hw, type Signal } from '../hdl/module';
-import { callerLoc, locToString } from '../hdl/source';
 import { UInt, bitWidth, bitsFor, log2Up, typeToString, type HwType } from '../hdl/types';
 import { Decoupled, fire } from './stream';
 
@@ -41,14 +40,14 @@ export class Queue<T extends HwType> extends Module {
   constructor(readonly payload: T, opts: QueueOptions) {
     super();
     if (!Number.isInteger(opts.depth) || opts.depth < 1) {
-      throw new ElaborationError('BAD WIDTH', `Queue depth must be a positive integer, got ${opts.depth}`, undefined, locToString(callerLoc()));
+      throw badParameter(`Queue depth must be a positive integer, got ${opts.depth}`);
     }
     this.depth = opts.depth;
     this.storage = opts.storage ?? 'reg';
     this.pipe = opts.pipe ?? false;
     this.flow = opts.flow ?? false;
     if (this.storage === 'bram' && (opts.depth < 2 || this.pipe || this.flow)) {
-      throw new ElaborationError('BAD WIDTH', `a bram Queue needs depth >= 2 and neither pipe nor flow (got depth ${opts.depth}${this.pipe ? ', pipe' : ''}${this.flow ? ', flow' : ''}); use storage 'reg' or 'ram'`, undefined, locToString(callerLoc()));
+      throw badParameter(`a bram Queue needs depth >= 2 and neither pipe nor flow (got depth ${opts.depth}${this.pipe ? ', pipe' : ''}${this.flow ? ', flow' : ''}); use storage 'reg' or 'ram'`);
     }
     this.io = this.ports({
       enq: In(Decoupled(payload)),
@@ -78,7 +77,7 @@ export class Queue<T extends HwType> extends Module {
   }
 
   protected build(): void {
-    const { enq, deq } = this.io as unknown as { enq: { valid: Signal; ready: Signal; bits: Hw<T> }; deq: { valid: Signal; ready: Signal; bits: Hw<T> } };
+    const { enq, deq } = this.io;
     if (this.storage === 'bram') return this.buildBlockRam(enq, deq);
     const n = this.depth;
     const width = bitWidth(this.payload);
@@ -122,7 +121,7 @@ export class Queue<T extends HwType> extends Module {
 
     deq.valid.set(empty.not());
     enq.ready.set(full.not());
-    connect(deq.bits, unpack(this.payload, head) as unknown as Hw<T>, this.payload);
+    connect(deq.bits, unpack(this.payload, head), this.payload);
 
     if (this.flow) {
       when(enq.valid, () => deq.valid.set(1));
@@ -187,7 +186,7 @@ export class Queue<T extends HwType> extends Module {
 
     deq.valid.set(outbuf.io.deq.valid);
     outbuf.io.deq.ready.set(deq.ready);
-    connect(deq.bits, unpack(this.payload, outbuf.io.deq.bits) as unknown as Hw<T>, this.payload);
+    connect(deq.bits, unpack(this.payload, outbuf.io.deq.bits), this.payload);
 
     inRam.set(inRam.add(doEnq).sub(issue).trunc(cw));
     count.set(count.add(doEnq).sub(doDeq).trunc(cw));

@@ -4,20 +4,20 @@
  * one simulator build instead of one per configuration. The children share
  * the top's clock and reset.
  */
-import { In, Module, Out, instance } from '../hdl/module';
-import { UInt } from '../hdl/types';
+import { In, Module, Out, instance, type PortSpec, type Signal } from '../hdl/module';
+import { UInt, type GroundType } from '../hdl/types';
 
 export class SideBySide extends Module {
-  readonly io: Record<string, import('../hdl/module').Signal>;
+  readonly io: Record<string, Signal>;
   constructor(readonly name: string, readonly parts: Record<string, Module>) {
     super();
-    const spec: Record<string, ReturnType<typeof In>> = {};
+    const spec: Record<string, PortSpec<GroundType>> = {};
     for (const [prefix, m] of Object.entries(parts)) {
       for (const p of m.portSignals) {
         spec[`${prefix}_${p.name}`] = (p.kind === 'input' ? In : Out)(UInt(p.width));
       }
     }
-    this.io = this.ports(spec) as unknown as Record<string, import('../hdl/module').Signal>;
+    this.io = this.ports(spec);
   }
   override get moduleName(): string {
     return this.name;

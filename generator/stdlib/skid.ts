@@ -5,7 +5,7 @@
  * cycle; throughput one item per cycle with no bubbles. When the consumer
  * stalls, the item in flight lands in the skid register.
  */
-import { In, Module, Out, Reg, connect, pack, unpack, when, type Hw, type Signal } from '../hdl/module';
+import { In, Module, Out, Reg, connect, pack, unpack, when } from '../hdl/module';
 import { UInt, bitWidth, typeToString, type HwType } from '../hdl/types';
 import { Decoupled } from './stream';
 
@@ -22,7 +22,7 @@ export class SkidBuffer<T extends HwType> extends Module {
     return `Skid buffer for ${typeToString(this.payload)}: registered valid, bits and ready. Latency 1 cycle; throughput 1 item/cycle.`;
   }
   protected build(): void {
-    const io = this.io as unknown as { in: { valid: Signal; ready: Signal; bits: Hw<T> }; out: { valid: Signal; ready: Signal; bits: Hw<T> } };
+    const io = this.io;
     const w = bitWidth(this.payload);
     const outValid = Reg(UInt(1), { init: 0 });
     const outData = Reg(UInt(w));
@@ -32,7 +32,7 @@ export class SkidBuffer<T extends HwType> extends Module {
 
     io.in.ready.set(skidValid.not());
     io.out.valid.set(outValid);
-    connect(io.out.bits, unpack(this.payload, outData) as unknown as Hw<T>, this.payload);
+    connect(io.out.bits, unpack(this.payload, outData), this.payload);
 
     // The output slot is free when it is empty or being taken this cycle.
     when(io.out.ready.or(outValid.not()), () => {

@@ -4,21 +4,21 @@
  * hold valid and bits stable until the transfer (the AXI rule), and never let
  * valid wait for ready, so streams compose without combinational deadlock.
  */
-import { Bool, Bundle, Flip, type BundleType, type HwType } from '../hdl/types';
+import { Bool, Bundle, Flip, type BundleType, type Flipped, type HwType } from '../hdl/types';
 import type { Hw } from '../hdl/module';
 import type { Value } from '../hdl/ir';
 
-export type DecoupledType<T extends HwType> = BundleType<{ valid: typeof Bool; ready: typeof Bool; bits: T }>;
+export type DecoupledType<T extends HwType> = BundleType<{ valid: typeof Bool; ready: Flipped<typeof Bool>; bits: T }>;
 export type ValidType<T extends HwType> = BundleType<{ valid: typeof Bool; bits: T }>;
 
 /** `{ valid, ready (flipped), bits }`: use as `In(Decoupled(T))` (consumer side) or `Out(Decoupled(T))` (producer side). */
 export function Decoupled<T extends HwType>(bits: T): DecoupledType<T> {
-  return Bundle({ valid: Bool, ready: Flip(Bool), bits }) as unknown as DecoupledType<T>;
+  return Bundle({ valid: Bool, ready: Flip(Bool), bits });
 }
 
 /** `{ valid, bits }`: a stream without back-pressure (a fixed-latency pipeline's output). */
 export function Valid<T extends HwType>(bits: T): ValidType<T> {
-  return Bundle({ valid: Bool, bits }) as unknown as ValidType<T>;
+  return Bundle({ valid: Bool, bits });
 }
 
 /** The signals of a Decoupled port. */

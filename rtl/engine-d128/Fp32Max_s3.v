@@ -22,8 +22,18 @@ module Fp32Max_s3 (
   reg [31:0] s3_cmp_y; // @[generator/stdlib/float/pipeline.ts:92]
   reg s3_cmp_b_wins; // @[generator/stdlib/float/pipeline.ts:92]
   reg s3_valid; // @[generator/stdlib/float/pipeline.ts:119]
+  wire [30:0] ma = a[30:0];
+  wire [30:0] mb = b[30:0];
+  wire nan = (ma > 31'h7f800000) | (mb > 31'h7f800000);
+  wire bothZero = (ma == 31'h0) & (mb == 31'h0);
+  wire sa = a[31];
+  wire sb = b[31];
+  wire magLt = mb < ma;
+  wire magGt = mb > ma;
+  wire gt = (sa != sb) ? sa : (sa ? magLt : magGt);
+  wire [31:0] x_y_0 = b_gt_a ? b : a;
 
-  assign b_gt_a = (~((a[30:0] > 31'h7f800000) | (b[30:0] > 31'h7f800000)) & ~((a[30:0] == 31'h0) & (b[30:0] == 31'h0))) & ((a[31] != b[31]) ? a[31] : (a[31] ? (b[30:0] < a[30:0]) : (b[30:0] > a[30:0]))); // @[generator/stdlib/float/max.ts:32]
+  assign b_gt_a = (~nan & ~bothZero) & gt; // @[generator/stdlib/float/max.ts:32]
   assign out_valid = s3_valid; // @[generator/stdlib/float/max.ts:59]
   assign y = s3_cmp_y; // @[generator/stdlib/float/max.ts:60]
   assign b_wins = s3_cmp_b_wins; // @[generator/stdlib/float/max.ts:61]
@@ -40,7 +50,7 @@ module Fp32Max_s3 (
     end
   end
   always @(posedge clock) begin
-    s1_cmp_y <= b_gt_a ? b : a; // @[generator/stdlib/float/pipeline.ts:92]
+    s1_cmp_y <= x_y_0; // @[generator/stdlib/float/pipeline.ts:92]
     s1_cmp_b_wins <= b_gt_a; // @[generator/stdlib/float/pipeline.ts:92]
     s2_cmp_y <= s1_cmp_y; // @[generator/stdlib/float/pipeline.ts:92]
     s2_cmp_b_wins <= s1_cmp_b_wins; // @[generator/stdlib/float/pipeline.ts:92]

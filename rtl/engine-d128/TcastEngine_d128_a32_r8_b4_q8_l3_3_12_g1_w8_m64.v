@@ -109,12 +109,12 @@ module TcastEngine_d128_a32_r8_b4_q8_l3_3_12_g1_w8_m64 (
   reg [31:0] reg_out_stride; // @[accel/engine/regs.ts:86]
   reg [31:0] reg_scales_lo; // @[accel/engine/regs.ts:86]
   reg [31:0] reg_scales_hi; // @[accel/engine/regs.ts:86]
-  reg bvalid; // @[generator/stdlib/axi/lite.ts:36]
-  reg rvalid; // @[generator/stdlib/axi/lite.ts:37]
-  reg [31:0] rdata; // @[generator/stdlib/axi/lite.ts:38]
-  wire wfire; // @[generator/stdlib/axi/lite.ts:39]
-  wire arready; // @[generator/stdlib/axi/lite.ts:46]
-  wire [5:0] rindex; // @[generator/stdlib/axi/lite.ts:51]
+  reg bvalid; // @[accel/engine/regs.ts:96]
+  reg rvalid; // @[accel/engine/regs.ts:96]
+  reg [31:0] rdata; // @[accel/engine/regs.ts:96]
+  wire wfire; // @[accel/engine/regs.ts:96]
+  wire arready; // @[accel/engine/regs.ts:96]
+  wire [5:0] rindex; // @[accel/engine/regs.ts:96]
   wire ctrl_write; // @[accel/engine/regs.ts:113]
   wire startReq; // @[accel/engine/engine.ts:225]
   wire start; // @[accel/engine/engine.ts:226]
@@ -337,9 +337,9 @@ module TcastEngine_d128_a32_r8_b4_q8_l3_3_12_g1_w8_m64 (
   reg d2Valid; // @[accel/engine/engine.ts:637]
   reg [127:0] d1; // @[accel/engine/engine.ts:638]
   reg [127:0] d2; // @[accel/engine/engine.ts:639]
-  reg zN; // @[accel/engine/engine.ts:640]
+  reg zN_0; // @[accel/engine/engine.ts:640]
   reg regNext; // @[accel/engine/engine.ts:641]
-  reg endD; // @[accel/engine/engine.ts:642]
+  reg endD_0; // @[accel/engine/engine.ts:642]
   reg regNext_1; // @[accel/engine/engine.ts:643]
   reg fin_valid_0; // @[accel/engine/engine.ts:648]
   reg fin_zero_0; // @[accel/engine/engine.ts:649]
@@ -638,6 +638,7 @@ module TcastEngine_d128_a32_r8_b4_q8_l3_3_12_g1_w8_m64 (
   /* verilator lint_off UNUSEDSIGNAL */
   wire [3:0] awAddrQ_count;
   /* verilator lint_on UNUSEDSIGNAL */
+  wire [5:0] lw_index = s_axi_lite_awaddr[7:2];
   /* verilator lint_off UNUSEDSIGNAL */
   wire [19:0] _T = {{2'h0, reg_dim[15:0]}, 2'h0};
   /* verilator lint_on UNUSEDSIGNAL */
@@ -653,95 +654,251 @@ module TcastEngine_d128_a32_r8_b4_q8_l3_3_12_g1_w8_m64 (
   /* verilator lint_off UNUSEDSIGNAL */
   wire [35:0] _T_4 = (off64 ? _T_2[35:0] : _T_3[35:0]) + 36'hf;
   /* verilator lint_on UNUSEDSIGNAL */
-  wire [32:0] idxBeatsTotal = {1'h0, reg_num_indices};
+  wire [32:0] _T_5 = {1'h0, reg_num_indices};
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [38:0] _T_5 = {{3'h0, idxBeatsTotal}, 3'h0};
+  wire [38:0] _T_6 = {{3'h0, _T_5}, 3'h0};
   /* verilator lint_on UNUSEDSIGNAL */
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [37:0] _T_6 = {{3'h0, idxBeatsTotal}, 2'h0};
+  wire [37:0] _T_7 = {{3'h0, _T_5}, 2'h0};
   /* verilator lint_on UNUSEDSIGNAL */
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [35:0] _T_7 = (idx64 ? _T_5[35:0] : _T_6[35:0]) + 36'hf;
+  wire [35:0] _T_8 = (idx64 ? _T_6[35:0] : _T_7[35:0]) + 36'hf;
   /* verilator lint_on UNUSEDSIGNAL */
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [37:0] _T_8 = {{3'h0, pswEn ? {1'h0, reg_num_indices} : 33'h0}, 2'h0};
+  wire [37:0] _T_9 = {{3'h0, pswEn ? {1'h0, reg_num_indices} : 33'h0}, 2'h0};
   /* verilator lint_on UNUSEDSIGNAL */
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [35:0] _T_9 = _T_8[35:0] + 36'hf;
+  wire [35:0] _T_10 = _T_9[35:0] + 36'hf;
   /* verilator lint_on UNUSEDSIGNAL */
-  wire [8:0] _T_10 = 9'h100 - {1'h0, offWord[7:0]};
-  wire [31:0] _T_11 = (offLeft < 32'h4) ? offLeft : 32'h4;
-  wire [8:0] _T_12 = 9'h100 - {1'h0, idxWord[7:0]};
-  wire [31:0] _T_13 = (idxLeft < 32'h4) ? idxLeft : 32'h4;
-  wire [8:0] _T_14 = 9'h100 - {1'h0, pswWord[7:0]};
-  wire [31:0] _T_15 = (pswLeft < 32'h4) ? pswLeft : 32'h4;
+  wire [8:0] toBound = 9'h100 - {1'h0, offWord[7:0]};
+  wire [31:0] byLen = (offLeft < 32'h4) ? offLeft : 32'h4;
+  wire [8:0] toBound_1 = 9'h100 - {1'h0, idxWord[7:0]};
+  wire [31:0] byLen_1 = (idxLeft < 32'h4) ? idxLeft : 32'h4;
+  wire [8:0] offBurst = off_burst[8:0];
+  wire [8:0] idxBurst = idx_burst[8:0];
+  wire [8:0] toBound_2 = 9'h100 - {1'h0, pswWord[7:0]};
+  wire [31:0] byLen_2 = (pswLeft < 32'h4) ? pswLeft : 32'h4;
+  wire [8:0] pswBurst = psw_burst[8:0];
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [127:0] _T_16 = {64'h0, {32'h0, tokQ_deq_bits[31:0]}} * {64'h0, {32'h0, reg_row_stride}};
+  wire [127:0] _T_11 = {64'h0, {32'h0, tokQ_deq_bits[31:0]}} * {64'h0, {32'h0, reg_row_stride}};
   /* verilator lint_on UNUSEDSIGNAL */
-  wire [8:0] _T_17 = 9'h100 - {1'h0, curRowWord[7:0]};
-  wire [8:0] _T_18 = (curRowLeft < 5'h4) ? {4'h0, curRowLeft} : 9'h4;
+  wire [8:0] toBound_3 = 9'h100 - {1'h0, curRowWord[7:0]};
+  wire [8:0] byLen_3 = (curRowLeft < 5'h4) ? {4'h0, curRowLeft} : 9'h4;
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [127:0] _T_19 = offBeatQ_deq_bits >> {off_unpack_lane, 5'h0};
+  wire [127:0] _T_12 = offBeatQ_deq_bits >> {off_unpack_lane, 5'h0};
   /* verilator lint_on UNUSEDSIGNAL */
+  wire [2:0] step = off64 ? 3'h2 : 3'h1;
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [127:0] _T_20 = idxBeatQ_deq_bits >> {idx_unpack_lane, 5'h0};
+  wire [127:0] _T_13 = idxBeatQ_deq_bits >> {idx_unpack_lane, 5'h0};
   /* verilator lint_on UNUSEDSIGNAL */
+  wire [2:0] step_1 = idx64 ? 3'h2 : 3'h1;
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [127:0] _T_21 = pswBeatQ_deq_bits >> {psw_unpack_lane, 5'h0};
+  wire [127:0] _T_14 = pswBeatQ_deq_bits >> {psw_unpack_lane, 5'h0};
   /* verilator lint_on UNUSEDSIGNAL */
+  wire [31:0] results = isMax ? lane_max_3_y : lane_add_3_y;
+  wire [31:0] results_1 = isMax ? lane_max_2_y : lane_add_2_y;
+  wire [31:0] results_2 = isMax ? lane_max_1_y : lane_add_1_y;
+  wire [31:0] results_3 = isMax ? lane_max_0_y : lane_add_0_y;
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [127:0] _T_22 = {64'h0, {32'h0, awBagQ_deq_bits}} * {64'h0, {32'h0, reg_out_stride}};
+  wire [127:0] _T_15 = {64'h0, {32'h0, awBagQ_deq_bits}} * {64'h0, {32'h0, reg_out_stride}};
   /* verilator lint_on UNUSEDSIGNAL */
-  wire [8:0] toBound = 9'h100 - {1'h0, curOwWord[7:0]};
-  wire [8:0] byLen = ({4'h0, curOwLeft} < 9'h100) ? {4'h0, curOwLeft} : 9'h100;
+  wire [8:0] toBound_4 = 9'h100 - {1'h0, curOwWord[7:0]};
+  wire [8:0] byLen_4 = ({4'h0, curOwLeft} < 9'h100) ? {4'h0, curOwLeft} : 9'h100;
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [8:0] _T_23 = aw_burst - 9'h1;
+  wire [8:0] _T_16 = aw_burst - 9'h1;
   /* verilator lint_on UNUSEDSIGNAL */
-  wire _T_24 = (busy & ~start) & quiet;
-  wire _T_25 = run & (rErr | bErr);
-  wire _T_26 = s_axi_lite_arvalid & arready;
-  wire _T_27 = tailSlot == 3'h0;
+  wire _T_17 = (busy & ~start) & quiet;
+  wire _T_18 = run & (rErr | bErr);
+  wire [7:0] d_0 = s_axi_lite_wdata[31:24];
+  wire [7:0] o_0 = reg_op[31:24];
+  wire [7:0] d_1 = s_axi_lite_wdata[23:16];
+  wire [7:0] o_1 = reg_op[23:16];
+  wire [7:0] d_2 = s_axi_lite_wdata[15:8];
+  wire [7:0] o_2 = reg_op[15:8];
+  wire [7:0] d_3 = s_axi_lite_wdata[7:0];
+  wire [7:0] o_3 = reg_op[7:0];
+  wire [7:0] d_4 = s_axi_lite_wdata[31:24];
+  wire [7:0] o_4 = reg_dim[31:24];
+  wire [7:0] d_5 = s_axi_lite_wdata[23:16];
+  wire [7:0] o_5 = reg_dim[23:16];
+  wire [7:0] d_6 = s_axi_lite_wdata[15:8];
+  wire [7:0] o_6 = reg_dim[15:8];
+  wire [7:0] d_7 = s_axi_lite_wdata[7:0];
+  wire [7:0] o_7 = reg_dim[7:0];
+  wire [7:0] d_8 = s_axi_lite_wdata[31:24];
+  wire [7:0] o_8 = reg_num_bags[31:24];
+  wire [7:0] d_9 = s_axi_lite_wdata[23:16];
+  wire [7:0] o_9 = reg_num_bags[23:16];
+  wire [7:0] d_10 = s_axi_lite_wdata[15:8];
+  wire [7:0] o_10 = reg_num_bags[15:8];
+  wire [7:0] d_11 = s_axi_lite_wdata[7:0];
+  wire [7:0] o_11 = reg_num_bags[7:0];
+  wire [7:0] d_12 = s_axi_lite_wdata[31:24];
+  wire [7:0] o_12 = reg_num_indices[31:24];
+  wire [7:0] d_13 = s_axi_lite_wdata[23:16];
+  wire [7:0] o_13 = reg_num_indices[23:16];
+  wire [7:0] d_14 = s_axi_lite_wdata[15:8];
+  wire [7:0] o_14 = reg_num_indices[15:8];
+  wire [7:0] d_15 = s_axi_lite_wdata[7:0];
+  wire [7:0] o_15 = reg_num_indices[7:0];
+  wire [7:0] d_16 = s_axi_lite_wdata[31:24];
+  wire [7:0] o_16 = reg_padding_idx[31:24];
+  wire [7:0] d_17 = s_axi_lite_wdata[23:16];
+  wire [7:0] o_17 = reg_padding_idx[23:16];
+  wire [7:0] d_18 = s_axi_lite_wdata[15:8];
+  wire [7:0] o_18 = reg_padding_idx[15:8];
+  wire [7:0] d_19 = s_axi_lite_wdata[7:0];
+  wire [7:0] o_19 = reg_padding_idx[7:0];
+  wire [7:0] d_20 = s_axi_lite_wdata[31:24];
+  wire [7:0] o_20 = reg_throttle[31:24];
+  wire [7:0] d_21 = s_axi_lite_wdata[23:16];
+  wire [7:0] o_21 = reg_throttle[23:16];
+  wire [7:0] d_22 = s_axi_lite_wdata[15:8];
+  wire [7:0] o_22 = reg_throttle[15:8];
+  wire [7:0] d_23 = s_axi_lite_wdata[7:0];
+  wire [7:0] o_23 = reg_throttle[7:0];
+  wire [7:0] d_24 = s_axi_lite_wdata[31:24];
+  wire [7:0] o_24 = reg_table_lo[31:24];
+  wire [7:0] d_25 = s_axi_lite_wdata[23:16];
+  wire [7:0] o_25 = reg_table_lo[23:16];
+  wire [7:0] d_26 = s_axi_lite_wdata[15:8];
+  wire [7:0] o_26 = reg_table_lo[15:8];
+  wire [7:0] d_27 = s_axi_lite_wdata[7:0];
+  wire [7:0] o_27 = reg_table_lo[7:0];
+  wire [7:0] d_28 = s_axi_lite_wdata[31:24];
+  wire [7:0] o_28 = reg_table_hi[31:24];
+  wire [7:0] d_29 = s_axi_lite_wdata[23:16];
+  wire [7:0] o_29 = reg_table_hi[23:16];
+  wire [7:0] d_30 = s_axi_lite_wdata[15:8];
+  wire [7:0] o_30 = reg_table_hi[15:8];
+  wire [7:0] d_31 = s_axi_lite_wdata[7:0];
+  wire [7:0] o_31 = reg_table_hi[7:0];
+  wire [7:0] d_32 = s_axi_lite_wdata[31:24];
+  wire [7:0] o_32 = reg_row_stride[31:24];
+  wire [7:0] d_33 = s_axi_lite_wdata[23:16];
+  wire [7:0] o_33 = reg_row_stride[23:16];
+  wire [7:0] d_34 = s_axi_lite_wdata[15:8];
+  wire [7:0] o_34 = reg_row_stride[15:8];
+  wire [7:0] d_35 = s_axi_lite_wdata[7:0];
+  wire [7:0] o_35 = reg_row_stride[7:0];
+  wire [7:0] d_36 = s_axi_lite_wdata[31:24];
+  wire [7:0] o_36 = reg_indices_lo[31:24];
+  wire [7:0] d_37 = s_axi_lite_wdata[23:16];
+  wire [7:0] o_37 = reg_indices_lo[23:16];
+  wire [7:0] d_38 = s_axi_lite_wdata[15:8];
+  wire [7:0] o_38 = reg_indices_lo[15:8];
+  wire [7:0] d_39 = s_axi_lite_wdata[7:0];
+  wire [7:0] o_39 = reg_indices_lo[7:0];
+  wire [7:0] d_40 = s_axi_lite_wdata[31:24];
+  wire [7:0] o_40 = reg_indices_hi[31:24];
+  wire [7:0] d_41 = s_axi_lite_wdata[23:16];
+  wire [7:0] o_41 = reg_indices_hi[23:16];
+  wire [7:0] d_42 = s_axi_lite_wdata[15:8];
+  wire [7:0] o_42 = reg_indices_hi[15:8];
+  wire [7:0] d_43 = s_axi_lite_wdata[7:0];
+  wire [7:0] o_43 = reg_indices_hi[7:0];
+  wire [7:0] d_44 = s_axi_lite_wdata[31:24];
+  wire [7:0] o_44 = reg_offsets_lo[31:24];
+  wire [7:0] d_45 = s_axi_lite_wdata[23:16];
+  wire [7:0] o_45 = reg_offsets_lo[23:16];
+  wire [7:0] d_46 = s_axi_lite_wdata[15:8];
+  wire [7:0] o_46 = reg_offsets_lo[15:8];
+  wire [7:0] d_47 = s_axi_lite_wdata[7:0];
+  wire [7:0] o_47 = reg_offsets_lo[7:0];
+  wire [7:0] d_48 = s_axi_lite_wdata[31:24];
+  wire [7:0] o_48 = reg_offsets_hi[31:24];
+  wire [7:0] d_49 = s_axi_lite_wdata[23:16];
+  wire [7:0] o_49 = reg_offsets_hi[23:16];
+  wire [7:0] d_50 = s_axi_lite_wdata[15:8];
+  wire [7:0] o_50 = reg_offsets_hi[15:8];
+  wire [7:0] d_51 = s_axi_lite_wdata[7:0];
+  wire [7:0] o_51 = reg_offsets_hi[7:0];
+  wire [7:0] d_52 = s_axi_lite_wdata[31:24];
+  wire [7:0] o_52 = reg_out_lo[31:24];
+  wire [7:0] d_53 = s_axi_lite_wdata[23:16];
+  wire [7:0] o_53 = reg_out_lo[23:16];
+  wire [7:0] d_54 = s_axi_lite_wdata[15:8];
+  wire [7:0] o_54 = reg_out_lo[15:8];
+  wire [7:0] d_55 = s_axi_lite_wdata[7:0];
+  wire [7:0] o_55 = reg_out_lo[7:0];
+  wire [7:0] d_56 = s_axi_lite_wdata[31:24];
+  wire [7:0] o_56 = reg_out_hi[31:24];
+  wire [7:0] d_57 = s_axi_lite_wdata[23:16];
+  wire [7:0] o_57 = reg_out_hi[23:16];
+  wire [7:0] d_58 = s_axi_lite_wdata[15:8];
+  wire [7:0] o_58 = reg_out_hi[15:8];
+  wire [7:0] d_59 = s_axi_lite_wdata[7:0];
+  wire [7:0] o_59 = reg_out_hi[7:0];
+  wire [7:0] d_60 = s_axi_lite_wdata[31:24];
+  wire [7:0] o_60 = reg_out_stride[31:24];
+  wire [7:0] d_61 = s_axi_lite_wdata[23:16];
+  wire [7:0] o_61 = reg_out_stride[23:16];
+  wire [7:0] d_62 = s_axi_lite_wdata[15:8];
+  wire [7:0] o_62 = reg_out_stride[15:8];
+  wire [7:0] d_63 = s_axi_lite_wdata[7:0];
+  wire [7:0] o_63 = reg_out_stride[7:0];
+  wire [7:0] d_64 = s_axi_lite_wdata[31:24];
+  wire [7:0] o_64 = reg_scales_lo[31:24];
+  wire [7:0] d_65 = s_axi_lite_wdata[23:16];
+  wire [7:0] o_65 = reg_scales_lo[23:16];
+  wire [7:0] d_66 = s_axi_lite_wdata[15:8];
+  wire [7:0] o_66 = reg_scales_lo[15:8];
+  wire [7:0] d_67 = s_axi_lite_wdata[7:0];
+  wire [7:0] o_67 = reg_scales_lo[7:0];
+  wire [7:0] d_68 = s_axi_lite_wdata[31:24];
+  wire [7:0] o_68 = reg_scales_hi[31:24];
+  wire [7:0] d_69 = s_axi_lite_wdata[23:16];
+  wire [7:0] o_69 = reg_scales_hi[23:16];
+  wire [7:0] d_70 = s_axi_lite_wdata[15:8];
+  wire [7:0] o_70 = reg_scales_hi[15:8];
+  wire [7:0] d_71 = s_axi_lite_wdata[7:0];
+  wire [7:0] o_71 = reg_scales_hi[7:0];
+  wire _T_19 = s_axi_lite_arvalid & arready;
+  wire [31:0] v_1 = {29'h0, {err, done, busy}};
+  wire [31:0] v_0 = {22'h0, {errWrite, errRead, 6'h0, errResp}};
+  wire [31:0] acc_0 = (rindex == 6'h1) ? v_1 : ((rindex == 6'h2) ? v_0 : ((rindex == 6'h3) ? errAddr[31:0] : ((rindex == 6'h4) ? errAddr[63:32] : ((rindex == 6'h5) ? 32'h1080010 : ((rindex == 6'h6) ? 32'h40 : ((rindex == 6'h8) ? reg_op : ((rindex == 6'h9) ? reg_dim : ((rindex == 6'ha) ? reg_num_bags : ((rindex == 6'hb) ? reg_num_indices : ((rindex == 6'hc) ? reg_padding_idx : ((rindex == 6'hd) ? reg_throttle : ((rindex == 6'h10) ? reg_table_lo : ((rindex == 6'h11) ? reg_table_hi : ((rindex == 6'h12) ? reg_row_stride : ((rindex == 6'h13) ? reg_indices_lo : ((rindex == 6'h14) ? reg_indices_hi : ((rindex == 6'h15) ? reg_offsets_lo : ((rindex == 6'h16) ? reg_offsets_hi : ((rindex == 6'h17) ? reg_out_lo : ((rindex == 6'h18) ? reg_out_hi : ((rindex == 6'h19) ? reg_out_stride : ((rindex == 6'h1a) ? reg_scales_lo : ((rindex == 6'h1b) ? reg_scales_hi : ((rindex == 6'h20) ? cycles : ((rindex == 6'h21) ? rBeats : ((rindex == 6'h22) ? wBeats : ((rindex == 6'h23) ? stallIndex : ((rindex == 6'h24) ? stallInflight : ((rindex == 6'h25) ? stallDep : ((rindex == 6'h26) ? stallWrite : ((rindex == 6'h27) ? startIgnored : 32'h0)))))))))))))))))))))))))))))));
+  wire _T_20 = tailSlot == 3'h0;
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [8:0] _T_28 = arBeats - 9'h1;
+  wire [8:0] _T_21 = arBeats - 9'h1;
   /* verilator lint_on UNUSEDSIGNAL */
-  wire _T_29 = tailSlot == 3'h1;
+  wire _T_22 = tailSlot == 3'h1;
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [8:0] _T_30 = arBeats - 9'h1;
+  wire [8:0] _T_23 = arBeats - 9'h1;
   /* verilator lint_on UNUSEDSIGNAL */
-  wire _T_31 = tailSlot == 3'h2;
+  wire _T_24 = tailSlot == 3'h2;
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [8:0] _T_32 = arBeats - 9'h1;
+  wire [8:0] _T_25 = arBeats - 9'h1;
   /* verilator lint_on UNUSEDSIGNAL */
-  wire _T_33 = tailSlot == 3'h3;
+  wire _T_26 = tailSlot == 3'h3;
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [8:0] _T_34 = arBeats - 9'h1;
+  wire [8:0] _T_27 = arBeats - 9'h1;
   /* verilator lint_on UNUSEDSIGNAL */
-  wire _T_35 = tailSlot == 3'h4;
+  wire _T_28 = tailSlot == 3'h4;
+  /* verilator lint_off UNUSEDSIGNAL */
+  wire [8:0] _T_29 = arBeats - 9'h1;
+  /* verilator lint_on UNUSEDSIGNAL */
+  wire _T_30 = tailSlot == 3'h5;
+  /* verilator lint_off UNUSEDSIGNAL */
+  wire [8:0] _T_31 = arBeats - 9'h1;
+  /* verilator lint_on UNUSEDSIGNAL */
+  wire _T_32 = tailSlot == 3'h6;
+  /* verilator lint_off UNUSEDSIGNAL */
+  wire [8:0] _T_33 = arBeats - 9'h1;
+  /* verilator lint_on UNUSEDSIGNAL */
+  wire _T_34 = tailSlot == 3'h7;
+  /* verilator lint_off UNUSEDSIGNAL */
+  wire [8:0] _T_35 = arBeats - 9'h1;
+  /* verilator lint_on UNUSEDSIGNAL */
   /* verilator lint_off UNUSEDSIGNAL */
   wire [8:0] _T_36 = arBeats - 9'h1;
   /* verilator lint_on UNUSEDSIGNAL */
-  wire _T_37 = tailSlot == 3'h5;
+  wire _T_37 = needStart & off_unpack_valid;
+  wire _T_38 = needEnd & endOk;
+  wire _T_39 = ~isPad;
+  wire _T_40 = _T_38 ? 1'b0 : heldValid;
+  wire _T_41 = needEnd & endOk;
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [8:0] _T_38 = arBeats - 9'h1;
-  /* verilator lint_on UNUSEDSIGNAL */
-  wire _T_39 = tailSlot == 3'h6;
-  /* verilator lint_off UNUSEDSIGNAL */
-  wire [8:0] _T_40 = arBeats - 9'h1;
-  /* verilator lint_on UNUSEDSIGNAL */
-  wire _T_41 = tailSlot == 3'h7;
-  /* verilator lint_off UNUSEDSIGNAL */
-  wire [8:0] _T_42 = arBeats - 9'h1;
-  /* verilator lint_on UNUSEDSIGNAL */
-  /* verilator lint_off UNUSEDSIGNAL */
-  wire [8:0] _T_43 = arBeats - 9'h1;
-  /* verilator lint_on UNUSEDSIGNAL */
-  wire _T_44 = needStart & off_unpack_valid;
-  wire _T_45 = needEnd & endOk;
-  wire _T_46 = ~isPad;
-  wire _T_47 = _T_45 ? 1'b0 : heldValid;
-  wire _T_48 = needEnd & endOk;
-  /* verilator lint_off UNUSEDSIGNAL */
-  wire [8:0] _T_49 = aw_burst - 9'h1;
+  wire [8:0] _T_42 = aw_burst - 9'h1;
   /* verilator lint_on UNUSEDSIGNAL */
 
   Queue_d2_w132_reg tokQ ( // @[accel/engine/engine.ts:315]
@@ -1015,10 +1172,10 @@ module TcastEngine_d128_a32_r8_b4_q8_l3_3_12_g1_w8_m64 (
     .count(awAddrQ_count)
   );
 
-  assign wfire = (s_axi_lite_awvalid & s_axi_lite_wvalid) & ~bvalid; // @[generator/stdlib/axi/lite.ts:39]
-  assign arready = ~rvalid; // @[generator/stdlib/axi/lite.ts:46]
-  assign rindex = s_axi_lite_araddr[7:2]; // @[generator/stdlib/axi/lite.ts:51]
-  assign ctrl_write = wfire & (s_axi_lite_awaddr[7:2] == 6'h0); // @[accel/engine/regs.ts:113]
+  assign wfire = (s_axi_lite_awvalid & s_axi_lite_wvalid) & ~bvalid; // @[accel/engine/regs.ts:96]
+  assign arready = ~rvalid; // @[accel/engine/regs.ts:96]
+  assign rindex = s_axi_lite_araddr[7:2]; // @[accel/engine/regs.ts:96]
+  assign ctrl_write = wfire & (lw_index == 6'h0); // @[accel/engine/regs.ts:113]
   assign startReq = ctrl_write & s_axi_lite_wdata[0]; // @[accel/engine/engine.ts:225]
   assign start = startReq & ~busy; // @[accel/engine/engine.ts:226]
   assign idx64 = reg_op[0]; // @[accel/engine/engine.ts:230]
@@ -1034,31 +1191,31 @@ module TcastEngine_d128_a32_r8_b4_q8_l3_3_12_g1_w8_m64 (
   assign tailMask = (tail == 4'h0) ? 16'hffff : (16'hffff >> (5'h10 - {1'h0, tail})); // @[accel/engine/engine.ts:253]
   assign offCount = (reg_num_bags == 32'h0) ? 33'h0 : ({1'h0, reg_num_bags} + {32'h0, inclLast}); // @[accel/engine/engine.ts:256]
   assign off_beats_total = _T_4[35:4]; // @[accel/engine/engine.ts:258]
-  assign idx_beats_total = _T_7[35:4]; // @[accel/engine/engine.ts:258]
-  assign psw_beats_total = _T_9[35:4]; // @[accel/engine/engine.ts:258]
+  assign idx_beats_total = _T_8[35:4]; // @[accel/engine/engine.ts:258]
+  assign psw_beats_total = _T_10[35:4]; // @[accel/engine/engine.ts:258]
   assign arFree = ~arValid | m_axi_arready; // @[accel/engine/engine.ts:286]
   assign slotFree = slotsUsed < 4'h8; // @[accel/engine/engine.ts:287]
   assign run = busy & ~err; // @[accel/engine/engine.ts:290]
   assign canRead = (run & arFree) & slotFree; // @[accel/engine/engine.ts:291]
-  assign off_burst = ({23'h0, _T_10} < _T_11) ? {23'h0, _T_10} : _T_11; // @[accel/engine/engine.ts:269]
-  assign idx_burst = ({23'h0, _T_12} < _T_13) ? {23'h0, _T_12} : _T_13; // @[accel/engine/engine.ts:269]
-  assign offGo = (canRead & (offLeft != 32'h0)) & (({6'h0, offRes} + {1'h0, off_burst[8:0]}) <= 10'h8); // @[accel/engine/engine.ts:303]
-  assign idxGo = ((canRead & ~offGo) & (idxLeft != 32'h0)) & (({6'h0, idxRes} + {1'h0, idx_burst[8:0]}) <= 10'h8); // @[accel/engine/engine.ts:304]
-  assign psw_burst = ({23'h0, _T_14} < _T_15) ? {23'h0, _T_14} : _T_15; // @[accel/engine/engine.ts:269]
-  assign pswGo = (((canRead & ~offGo) & ~idxGo) & (pswLeft != 32'h0)) & (({6'h0, pswRes} + {1'h0, psw_burst[8:0]}) <= 10'h8); // @[accel/engine/engine.ts:309]
+  assign off_burst = ({23'h0, toBound} < byLen) ? {23'h0, toBound} : byLen; // @[accel/engine/engine.ts:269]
+  assign idx_burst = ({23'h0, toBound_1} < byLen_1) ? {23'h0, toBound_1} : byLen_1; // @[accel/engine/engine.ts:269]
+  assign offGo = (canRead & (offLeft != 32'h0)) & (({6'h0, offRes} + {1'h0, offBurst}) <= 10'h8); // @[accel/engine/engine.ts:303]
+  assign idxGo = ((canRead & ~offGo) & (idxLeft != 32'h0)) & (({6'h0, idxRes} + {1'h0, idxBurst}) <= 10'h8); // @[accel/engine/engine.ts:304]
+  assign psw_burst = ({23'h0, toBound_2} < byLen_2) ? {23'h0, toBound_2} : byLen_2; // @[accel/engine/engine.ts:269]
+  assign pswGo = (((canRead & ~offGo) & ~idxGo) & (pswLeft != 32'h0)) & (({6'h0, pswRes} + {1'h0, pswBurst}) <= 10'h8); // @[accel/engine/engine.ts:309]
   assign sideGo = (offGo | idxGo) | pswGo; // @[accel/engine/engine.ts:310]
-  assign tokRowAddr = reg_table_lo + _T_16[31:0]; // @[accel/engine/engine.ts:320]
+  assign tokRowAddr = reg_table_lo + _T_11[31:0]; // @[accel/engine/engine.ts:320]
   assign fromTok = rowLeft == 5'h0; // @[accel/engine/engine.ts:321]
   assign curRowWord = fromTok ? tokRowAddr[31:4] : rowWord; // @[accel/engine/engine.ts:322]
   assign curRowLeft = fromTok ? rowBeats : rowLeft; // @[accel/engine/engine.ts:323]
-  assign row_burst = (_T_17 < _T_18) ? _T_17 : _T_18; // @[accel/engine/engine.ts:269]
+  assign row_burst = (toBound_3 < byLen_3) ? toBound_3 : byLen_3; // @[accel/engine/engine.ts:269]
   assign tokEmpty = tokQ_deq_bits[131]; // @[accel/engine/engine.ts:325]
   assign rowPending = (rowLeft != 5'h0) | (tokQ_deq_valid & ~tokEmpty); // @[accel/engine/engine.ts:326]
   assign rowMetaOk = (rowLeft != 5'h0) | metaQ_enq_ready; // @[accel/engine/engine.ts:327]
   assign rowGo = ((canRead & ~sideGo) & rowPending) & rowMetaOk; // @[accel/engine/engine.ts:328]
   assign emptyGo = (((run & (rowLeft == 5'h0)) & tokQ_deq_valid) & tokEmpty) & metaQ_enq_ready; // @[accel/engine/engine.ts:330]
   assign arGo = sideGo | rowGo; // @[accel/engine/engine.ts:337]
-  assign arBeats = offGo ? off_burst[8:0] : (idxGo ? idx_burst[8:0] : (pswGo ? psw_burst[8:0] : row_burst)); // @[accel/engine/engine.ts:338]
+  assign arBeats = offGo ? offBurst : (idxGo ? idxBurst : (pswGo ? pswBurst : row_burst)); // @[accel/engine/engine.ts:338]
   assign arWordSel = offGo ? offWord : (idxGo ? idxWord : (pswGo ? pswWord : curRowWord)); // @[accel/engine/engine.ts:339]
   assign arKind = offGo ? 2'h0 : (idxGo ? 2'h1 : (pswGo ? 2'h3 : 2'h2)); // @[accel/engine/engine.ts:340]
   assign rReady = lfsr[7:0] >= reg_throttle[7:0]; // @[accel/engine/engine.ts:390]
@@ -1078,17 +1235,17 @@ module TcastEngine_d128_a32_r8_b4_q8_l3_3_12_g1_w8_m64 (
   assign dData = dataQ_deq_bits[127:0]; // @[accel/engine/engine.ts:436]
   assign rowBeatReady = redGo & ~mEmpty; // @[accel/engine/engine.ts:588]
   assign off_unpack_valid = offBeatQ_deq_valid & (off_unpack_left != 33'h0); // @[accel/engine/engine.ts:453]
-  assign off_unpack_value = _T_19[31:0]; // @[accel/engine/engine.ts:454]
+  assign off_unpack_value = _T_12[31:0]; // @[accel/engine/engine.ts:454]
   assign off_unpack_pop = (needStart & off_unpack_valid) | ((needEnd & ~lastBagNoEnd) & off_unpack_valid); // @[accel/engine/engine.ts:500]
-  assign off_unpack_next_lane = {1'h0, off_unpack_lane} + (off64 ? 3'h2 : 3'h1); // @[accel/engine/engine.ts:457]
+  assign off_unpack_next_lane = {1'h0, off_unpack_lane} + step; // @[accel/engine/engine.ts:457]
   assign off_unpack_beat_done = (off_unpack_next_lane == 3'h4) | (off_unpack_left == 33'h1); // @[accel/engine/engine.ts:458]
   assign idx_unpack_valid = idxBeatQ_deq_valid & (idx_unpack_left != 33'h0); // @[accel/engine/engine.ts:453]
-  assign idx_unpack_value = _T_20[31:0]; // @[accel/engine/engine.ts:454]
+  assign idx_unpack_value = _T_13[31:0]; // @[accel/engine/engine.ts:454]
   assign idx_unpack_pop = lookGo; // @[accel/engine/engine.ts:501]
-  assign idx_unpack_next_lane = {1'h0, idx_unpack_lane} + (idx64 ? 3'h2 : 3'h1); // @[accel/engine/engine.ts:457]
+  assign idx_unpack_next_lane = {1'h0, idx_unpack_lane} + step_1; // @[accel/engine/engine.ts:457]
   assign idx_unpack_beat_done = (idx_unpack_next_lane == 3'h4) | (idx_unpack_left == 33'h1); // @[accel/engine/engine.ts:458]
   assign psw_unpack_valid = pswBeatQ_deq_valid & (psw_unpack_left != 33'h0); // @[accel/engine/engine.ts:453]
-  assign psw_unpack_value = _T_21[31:0]; // @[accel/engine/engine.ts:454]
+  assign psw_unpack_value = _T_14[31:0]; // @[accel/engine/engine.ts:454]
   assign psw_unpack_pop = lookGo & pswEn; // @[accel/engine/engine.ts:502]
   assign psw_unpack_next_lane = {1'h0, psw_unpack_lane} + 3'h1; // @[accel/engine/engine.ts:457]
   assign psw_unpack_beat_done = (psw_unpack_next_lane == 3'h4) | (psw_unpack_left == 33'h1); // @[accel/engine/engine.ts:458]
@@ -1116,16 +1273,16 @@ module TcastEngine_d128_a32_r8_b4_q8_l3_3_12_g1_w8_m64 (
   assign isRowEnd = ({2'h0, rj} + 6'h1) == {1'h0, rowBeats}; // @[accel/engine/engine.ts:583]
   assign needAw = mLast & (rj == 4'h0); // @[accel/engine/engine.ts:584]
   assign redGo = ((((run & metaQ_deq_valid) & (mEmpty | rowBeatAvail)) & ~hazard) & (~mLast | (outRes < 5'h18))) & (~needAw | awBagQ_enq_ready); // @[accel/engine/engine.ts:585]
-  assign sum = {isMax ? lane_max_3_y : lane_add_3_y, isMax ? lane_max_2_y : lane_add_2_y, isMax ? lane_max_1_y : lane_add_1_y, isMax ? lane_max_0_y : lane_add_0_y}; // @[accel/engine/engine.ts:627]
+  assign sum = {results, results_1, results_2, results_3}; // @[accel/engine/engine.ts:627]
   assign finIn = (red_valid_5 & red_last_5) & isMean; // @[accel/engine/engine.ts:632]
   assign meanOut = fin_zero_11 ? 128'h0 : {lane_div_3_y, lane_div_2_y, lane_div_1_y, lane_div_0_y}; // @[accel/engine/engine.ts:663]
   assign outPop = outQ_deq_valid & outQ_deq_ready; // @[accel/engine/engine.ts:666]
   assign resUp = redGo & mLast; // @[accel/engine/engine.ts:667]
   assign owFromQ = owLeft == 5'h0; // @[accel/engine/engine.ts:679]
-  assign bagOutAddr = reg_out_lo + _T_22[31:0]; // @[accel/engine/engine.ts:680]
+  assign bagOutAddr = reg_out_lo + _T_15[31:0]; // @[accel/engine/engine.ts:680]
   assign curOwWord = owFromQ ? bagOutAddr[31:4] : owWord; // @[accel/engine/engine.ts:681]
   assign curOwLeft = owFromQ ? rowBeats : owLeft; // @[accel/engine/engine.ts:682]
-  assign aw_burst = (toBound < byLen) ? toBound : byLen; // @[accel/engine/engine.ts:269]
+  assign aw_burst = (toBound_4 < byLen_4) ? toBound_4 : byLen_4; // @[accel/engine/engine.ts:269]
   assign awGo = ((((busy & ~err) & ((owLeft != 5'h0) | awBagQ_deq_valid)) & (~awValid | m_axi_awready)) & (bOut < 4'h8)) & lenQ_enq_ready; // @[accel/engine/engine.ts:684]
   assign wGo = (lenQ_deq_valid & (outQ_deq_valid | err)) & (~wValid | m_axi_wready); // @[accel/engine/engine.ts:718]
   assign burstEnd = wBeat == lenQ_deq_bits; // @[accel/engine/engine.ts:719]
@@ -1213,19 +1370,19 @@ module TcastEngine_d128_a32_r8_b4_q8_l3_3_12_g1_w8_m64 (
   assign lane_div_3_a = d2[127:96]; // @[accel/engine/engine.ts:658]
   assign lane_div_3_b = nConv_y; // @[accel/engine/engine.ts:659]
   assign lenQ_enq_valid = awGo; // @[accel/engine/engine.ts:695]
-  assign lenQ_enq_bits = _T_23[7:0]; // @[accel/engine/engine.ts:700]
+  assign lenQ_enq_bits = _T_16[7:0]; // @[accel/engine/engine.ts:700]
   assign lenQ_deq_ready = wGo & burstEnd; // @[accel/engine/engine.ts:720]
   assign awAddrQ_enq_valid = awGo; // @[accel/engine/engine.ts:698]
   assign awAddrQ_enq_bits = {curOwWord, 4'h0}; // @[accel/engine/engine.ts:699]
   assign awAddrQ_deq_ready = bFire; // @[accel/engine/engine.ts:743]
-  assign s_axi_lite_awready = wfire; // @[generator/stdlib/axi/lite.ts:40]
-  assign s_axi_lite_wready = wfire; // @[generator/stdlib/axi/lite.ts:41]
-  assign s_axi_lite_bresp = 2'h0; // @[generator/stdlib/axi/lite.ts:43]
-  assign s_axi_lite_bvalid = bvalid; // @[generator/stdlib/axi/lite.ts:42]
-  assign s_axi_lite_arready = arready; // @[generator/stdlib/axi/lite.ts:47]
-  assign s_axi_lite_rdata = rdata; // @[generator/stdlib/axi/lite.ts:49]
-  assign s_axi_lite_rresp = 2'h0; // @[generator/stdlib/axi/lite.ts:50]
-  assign s_axi_lite_rvalid = rvalid; // @[generator/stdlib/axi/lite.ts:48]
+  assign s_axi_lite_awready = wfire; // @[accel/engine/regs.ts:96]
+  assign s_axi_lite_wready = wfire; // @[accel/engine/regs.ts:96]
+  assign s_axi_lite_bresp = 2'h0; // @[accel/engine/regs.ts:96]
+  assign s_axi_lite_bvalid = bvalid; // @[accel/engine/regs.ts:96]
+  assign s_axi_lite_arready = arready; // @[accel/engine/regs.ts:96]
+  assign s_axi_lite_rdata = rdata; // @[accel/engine/regs.ts:96]
+  assign s_axi_lite_rresp = 2'h0; // @[accel/engine/regs.ts:96]
+  assign s_axi_lite_rvalid = rvalid; // @[accel/engine/regs.ts:96]
   assign m_axi_awid = 3'h0; // @[accel/engine/engine.ts:704]
   assign m_axi_awaddr = awAddr; // @[accel/engine/engine.ts:702]
   assign m_axi_awlen = awLen; // @[accel/engine/engine.ts:703]
@@ -1291,9 +1448,9 @@ module TcastEngine_d128_a32_r8_b4_q8_l3_3_12_g1_w8_m64 (
       reg_out_stride <= 32'h0; // @[accel/engine/regs.ts:86]
       reg_scales_lo <= 32'h0; // @[accel/engine/regs.ts:86]
       reg_scales_hi <= 32'h0; // @[accel/engine/regs.ts:86]
-      bvalid <= 1'b0; // @[generator/stdlib/axi/lite.ts:36]
-      rvalid <= 1'b0; // @[generator/stdlib/axi/lite.ts:37]
-      rdata <= 32'h0; // @[generator/stdlib/axi/lite.ts:38]
+      bvalid <= 1'b0; // @[accel/engine/regs.ts:96]
+      rvalid <= 1'b0; // @[accel/engine/regs.ts:96]
+      rdata <= 32'h0; // @[accel/engine/regs.ts:96]
       rowBeats <= 5'h1; // @[accel/engine/engine.ts:247]
       tailStrb <= 16'h0; // @[accel/engine/engine.ts:248]
       slotsUsed <= 4'h0; // @[accel/engine/engine.ts:275]
@@ -1402,9 +1559,9 @@ module TcastEngine_d128_a32_r8_b4_q8_l3_3_12_g1_w8_m64 (
       d2Valid <= 1'b0; // @[accel/engine/engine.ts:637]
       d1 <= 128'h0; // @[accel/engine/engine.ts:638]
       d2 <= 128'h0; // @[accel/engine/engine.ts:639]
-      zN <= 1'b0; // @[accel/engine/engine.ts:640]
+      zN_0 <= 1'b0; // @[accel/engine/engine.ts:640]
       regNext <= 1'b0; // @[accel/engine/engine.ts:641]
-      endD <= 1'b0; // @[accel/engine/engine.ts:642]
+      endD_0 <= 1'b0; // @[accel/engine/engine.ts:642]
       regNext_1 <= 1'b0; // @[accel/engine/engine.ts:643]
       fin_valid_0 <= 1'b0; // @[accel/engine/engine.ts:648]
       fin_zero_0 <= 1'b0; // @[accel/engine/engine.ts:649]
@@ -1454,14 +1611,14 @@ module TcastEngine_d128_a32_r8_b4_q8_l3_3_12_g1_w8_m64 (
       wLast <= 1'b0; // @[accel/engine/engine.ts:715]
       wBeat <= 8'h0; // @[accel/engine/engine.ts:716]
     end else begin
-      if (_T_24) begin
+      if (_T_17) begin
         busy <= 1'b0; // @[accel/engine/engine.ts:809]
       end else begin
         if (start) begin
           busy <= 1'b1; // @[accel/engine/engine.ts:761]
         end
       end
-      if (_T_24) begin
+      if (_T_17) begin
         done <= 1'b1; // @[accel/engine/engine.ts:810]
       end else begin
         if (start) begin
@@ -1471,35 +1628,35 @@ module TcastEngine_d128_a32_r8_b4_q8_l3_3_12_g1_w8_m64 (
       if (start) begin
         err <= 1'b0; // @[accel/engine/engine.ts:763]
       end else begin
-        if (_T_25) begin
+        if (_T_18) begin
           err <= 1'b1; // @[accel/engine/engine.ts:748]
         end
       end
       if (start) begin
         errResp <= 2'h0; // @[accel/engine/engine.ts:764]
       end else begin
-        if (_T_25) begin
+        if (_T_18) begin
           errResp <= rErr ? m_axi_rresp : m_axi_bresp; // @[accel/engine/engine.ts:749]
         end
       end
       if (start) begin
         errRead <= 1'b0; // @[accel/engine/engine.ts:765]
       end else begin
-        if (_T_25) begin
+        if (_T_18) begin
           errRead <= rErr; // @[accel/engine/engine.ts:750]
         end
       end
       if (start) begin
         errWrite <= 1'b0; // @[accel/engine/engine.ts:766]
       end else begin
-        if (_T_25) begin
+        if (_T_18) begin
           errWrite <= bErr; // @[accel/engine/engine.ts:751]
         end
       end
       if (start) begin
         errAddr <= 64'h0; // @[accel/engine/engine.ts:767]
       end else begin
-        if (_T_25) begin
+        if (_T_18) begin
           errAddr <= {32'h0, rErr ? rErrAddr : awAddrQ_deq_bits}; // @[accel/engine/engine.ts:752]
         end
       end
@@ -1555,76 +1712,76 @@ module TcastEngine_d128_a32_r8_b4_q8_l3_3_12_g1_w8_m64 (
       if (startReq & busy) begin
         startIgnored <= startIgnored + 32'h1; // @[accel/engine/engine.ts:227]
       end
-      if (wfire & (s_axi_lite_awaddr[7:2] == 6'h8)) begin
-        reg_op <= {s_axi_lite_wstrb[3] ? s_axi_lite_wdata[31:24] : reg_op[31:24], s_axi_lite_wstrb[2] ? s_axi_lite_wdata[23:16] : reg_op[23:16], s_axi_lite_wstrb[1] ? s_axi_lite_wdata[15:8] : reg_op[15:8], s_axi_lite_wstrb[0] ? s_axi_lite_wdata[7:0] : reg_op[7:0]}; // @[accel/engine/regs.ts:107]
+      if (wfire & (lw_index == 6'h8)) begin
+        reg_op <= {s_axi_lite_wstrb[3] ? d_0 : o_0, s_axi_lite_wstrb[2] ? d_1 : o_1, s_axi_lite_wstrb[1] ? d_2 : o_2, s_axi_lite_wstrb[0] ? d_3 : o_3}; // @[accel/engine/regs.ts:107]
       end
-      if (wfire & (s_axi_lite_awaddr[7:2] == 6'h9)) begin
-        reg_dim <= {s_axi_lite_wstrb[3] ? s_axi_lite_wdata[31:24] : reg_dim[31:24], s_axi_lite_wstrb[2] ? s_axi_lite_wdata[23:16] : reg_dim[23:16], s_axi_lite_wstrb[1] ? s_axi_lite_wdata[15:8] : reg_dim[15:8], s_axi_lite_wstrb[0] ? s_axi_lite_wdata[7:0] : reg_dim[7:0]}; // @[accel/engine/regs.ts:107]
+      if (wfire & (lw_index == 6'h9)) begin
+        reg_dim <= {s_axi_lite_wstrb[3] ? d_4 : o_4, s_axi_lite_wstrb[2] ? d_5 : o_5, s_axi_lite_wstrb[1] ? d_6 : o_6, s_axi_lite_wstrb[0] ? d_7 : o_7}; // @[accel/engine/regs.ts:107]
       end
-      if (wfire & (s_axi_lite_awaddr[7:2] == 6'ha)) begin
-        reg_num_bags <= {s_axi_lite_wstrb[3] ? s_axi_lite_wdata[31:24] : reg_num_bags[31:24], s_axi_lite_wstrb[2] ? s_axi_lite_wdata[23:16] : reg_num_bags[23:16], s_axi_lite_wstrb[1] ? s_axi_lite_wdata[15:8] : reg_num_bags[15:8], s_axi_lite_wstrb[0] ? s_axi_lite_wdata[7:0] : reg_num_bags[7:0]}; // @[accel/engine/regs.ts:107]
+      if (wfire & (lw_index == 6'ha)) begin
+        reg_num_bags <= {s_axi_lite_wstrb[3] ? d_8 : o_8, s_axi_lite_wstrb[2] ? d_9 : o_9, s_axi_lite_wstrb[1] ? d_10 : o_10, s_axi_lite_wstrb[0] ? d_11 : o_11}; // @[accel/engine/regs.ts:107]
       end
-      if (wfire & (s_axi_lite_awaddr[7:2] == 6'hb)) begin
-        reg_num_indices <= {s_axi_lite_wstrb[3] ? s_axi_lite_wdata[31:24] : reg_num_indices[31:24], s_axi_lite_wstrb[2] ? s_axi_lite_wdata[23:16] : reg_num_indices[23:16], s_axi_lite_wstrb[1] ? s_axi_lite_wdata[15:8] : reg_num_indices[15:8], s_axi_lite_wstrb[0] ? s_axi_lite_wdata[7:0] : reg_num_indices[7:0]}; // @[accel/engine/regs.ts:107]
+      if (wfire & (lw_index == 6'hb)) begin
+        reg_num_indices <= {s_axi_lite_wstrb[3] ? d_12 : o_12, s_axi_lite_wstrb[2] ? d_13 : o_13, s_axi_lite_wstrb[1] ? d_14 : o_14, s_axi_lite_wstrb[0] ? d_15 : o_15}; // @[accel/engine/regs.ts:107]
       end
-      if (wfire & (s_axi_lite_awaddr[7:2] == 6'hc)) begin
-        reg_padding_idx <= {s_axi_lite_wstrb[3] ? s_axi_lite_wdata[31:24] : reg_padding_idx[31:24], s_axi_lite_wstrb[2] ? s_axi_lite_wdata[23:16] : reg_padding_idx[23:16], s_axi_lite_wstrb[1] ? s_axi_lite_wdata[15:8] : reg_padding_idx[15:8], s_axi_lite_wstrb[0] ? s_axi_lite_wdata[7:0] : reg_padding_idx[7:0]}; // @[accel/engine/regs.ts:107]
+      if (wfire & (lw_index == 6'hc)) begin
+        reg_padding_idx <= {s_axi_lite_wstrb[3] ? d_16 : o_16, s_axi_lite_wstrb[2] ? d_17 : o_17, s_axi_lite_wstrb[1] ? d_18 : o_18, s_axi_lite_wstrb[0] ? d_19 : o_19}; // @[accel/engine/regs.ts:107]
       end
-      if (wfire & (s_axi_lite_awaddr[7:2] == 6'hd)) begin
-        reg_throttle <= {s_axi_lite_wstrb[3] ? s_axi_lite_wdata[31:24] : reg_throttle[31:24], s_axi_lite_wstrb[2] ? s_axi_lite_wdata[23:16] : reg_throttle[23:16], s_axi_lite_wstrb[1] ? s_axi_lite_wdata[15:8] : reg_throttle[15:8], s_axi_lite_wstrb[0] ? s_axi_lite_wdata[7:0] : reg_throttle[7:0]}; // @[accel/engine/regs.ts:107]
+      if (wfire & (lw_index == 6'hd)) begin
+        reg_throttle <= {s_axi_lite_wstrb[3] ? d_20 : o_20, s_axi_lite_wstrb[2] ? d_21 : o_21, s_axi_lite_wstrb[1] ? d_22 : o_22, s_axi_lite_wstrb[0] ? d_23 : o_23}; // @[accel/engine/regs.ts:107]
       end
-      if (wfire & (s_axi_lite_awaddr[7:2] == 6'h10)) begin
-        reg_table_lo <= {s_axi_lite_wstrb[3] ? s_axi_lite_wdata[31:24] : reg_table_lo[31:24], s_axi_lite_wstrb[2] ? s_axi_lite_wdata[23:16] : reg_table_lo[23:16], s_axi_lite_wstrb[1] ? s_axi_lite_wdata[15:8] : reg_table_lo[15:8], s_axi_lite_wstrb[0] ? s_axi_lite_wdata[7:0] : reg_table_lo[7:0]}; // @[accel/engine/regs.ts:107]
+      if (wfire & (lw_index == 6'h10)) begin
+        reg_table_lo <= {s_axi_lite_wstrb[3] ? d_24 : o_24, s_axi_lite_wstrb[2] ? d_25 : o_25, s_axi_lite_wstrb[1] ? d_26 : o_26, s_axi_lite_wstrb[0] ? d_27 : o_27}; // @[accel/engine/regs.ts:107]
       end
-      if (wfire & (s_axi_lite_awaddr[7:2] == 6'h11)) begin
-        reg_table_hi <= {s_axi_lite_wstrb[3] ? s_axi_lite_wdata[31:24] : reg_table_hi[31:24], s_axi_lite_wstrb[2] ? s_axi_lite_wdata[23:16] : reg_table_hi[23:16], s_axi_lite_wstrb[1] ? s_axi_lite_wdata[15:8] : reg_table_hi[15:8], s_axi_lite_wstrb[0] ? s_axi_lite_wdata[7:0] : reg_table_hi[7:0]}; // @[accel/engine/regs.ts:107]
+      if (wfire & (lw_index == 6'h11)) begin
+        reg_table_hi <= {s_axi_lite_wstrb[3] ? d_28 : o_28, s_axi_lite_wstrb[2] ? d_29 : o_29, s_axi_lite_wstrb[1] ? d_30 : o_30, s_axi_lite_wstrb[0] ? d_31 : o_31}; // @[accel/engine/regs.ts:107]
       end
-      if (wfire & (s_axi_lite_awaddr[7:2] == 6'h12)) begin
-        reg_row_stride <= {s_axi_lite_wstrb[3] ? s_axi_lite_wdata[31:24] : reg_row_stride[31:24], s_axi_lite_wstrb[2] ? s_axi_lite_wdata[23:16] : reg_row_stride[23:16], s_axi_lite_wstrb[1] ? s_axi_lite_wdata[15:8] : reg_row_stride[15:8], s_axi_lite_wstrb[0] ? s_axi_lite_wdata[7:0] : reg_row_stride[7:0]}; // @[accel/engine/regs.ts:107]
+      if (wfire & (lw_index == 6'h12)) begin
+        reg_row_stride <= {s_axi_lite_wstrb[3] ? d_32 : o_32, s_axi_lite_wstrb[2] ? d_33 : o_33, s_axi_lite_wstrb[1] ? d_34 : o_34, s_axi_lite_wstrb[0] ? d_35 : o_35}; // @[accel/engine/regs.ts:107]
       end
-      if (wfire & (s_axi_lite_awaddr[7:2] == 6'h13)) begin
-        reg_indices_lo <= {s_axi_lite_wstrb[3] ? s_axi_lite_wdata[31:24] : reg_indices_lo[31:24], s_axi_lite_wstrb[2] ? s_axi_lite_wdata[23:16] : reg_indices_lo[23:16], s_axi_lite_wstrb[1] ? s_axi_lite_wdata[15:8] : reg_indices_lo[15:8], s_axi_lite_wstrb[0] ? s_axi_lite_wdata[7:0] : reg_indices_lo[7:0]}; // @[accel/engine/regs.ts:107]
+      if (wfire & (lw_index == 6'h13)) begin
+        reg_indices_lo <= {s_axi_lite_wstrb[3] ? d_36 : o_36, s_axi_lite_wstrb[2] ? d_37 : o_37, s_axi_lite_wstrb[1] ? d_38 : o_38, s_axi_lite_wstrb[0] ? d_39 : o_39}; // @[accel/engine/regs.ts:107]
       end
-      if (wfire & (s_axi_lite_awaddr[7:2] == 6'h14)) begin
-        reg_indices_hi <= {s_axi_lite_wstrb[3] ? s_axi_lite_wdata[31:24] : reg_indices_hi[31:24], s_axi_lite_wstrb[2] ? s_axi_lite_wdata[23:16] : reg_indices_hi[23:16], s_axi_lite_wstrb[1] ? s_axi_lite_wdata[15:8] : reg_indices_hi[15:8], s_axi_lite_wstrb[0] ? s_axi_lite_wdata[7:0] : reg_indices_hi[7:0]}; // @[accel/engine/regs.ts:107]
+      if (wfire & (lw_index == 6'h14)) begin
+        reg_indices_hi <= {s_axi_lite_wstrb[3] ? d_40 : o_40, s_axi_lite_wstrb[2] ? d_41 : o_41, s_axi_lite_wstrb[1] ? d_42 : o_42, s_axi_lite_wstrb[0] ? d_43 : o_43}; // @[accel/engine/regs.ts:107]
       end
-      if (wfire & (s_axi_lite_awaddr[7:2] == 6'h15)) begin
-        reg_offsets_lo <= {s_axi_lite_wstrb[3] ? s_axi_lite_wdata[31:24] : reg_offsets_lo[31:24], s_axi_lite_wstrb[2] ? s_axi_lite_wdata[23:16] : reg_offsets_lo[23:16], s_axi_lite_wstrb[1] ? s_axi_lite_wdata[15:8] : reg_offsets_lo[15:8], s_axi_lite_wstrb[0] ? s_axi_lite_wdata[7:0] : reg_offsets_lo[7:0]}; // @[accel/engine/regs.ts:107]
+      if (wfire & (lw_index == 6'h15)) begin
+        reg_offsets_lo <= {s_axi_lite_wstrb[3] ? d_44 : o_44, s_axi_lite_wstrb[2] ? d_45 : o_45, s_axi_lite_wstrb[1] ? d_46 : o_46, s_axi_lite_wstrb[0] ? d_47 : o_47}; // @[accel/engine/regs.ts:107]
       end
-      if (wfire & (s_axi_lite_awaddr[7:2] == 6'h16)) begin
-        reg_offsets_hi <= {s_axi_lite_wstrb[3] ? s_axi_lite_wdata[31:24] : reg_offsets_hi[31:24], s_axi_lite_wstrb[2] ? s_axi_lite_wdata[23:16] : reg_offsets_hi[23:16], s_axi_lite_wstrb[1] ? s_axi_lite_wdata[15:8] : reg_offsets_hi[15:8], s_axi_lite_wstrb[0] ? s_axi_lite_wdata[7:0] : reg_offsets_hi[7:0]}; // @[accel/engine/regs.ts:107]
+      if (wfire & (lw_index == 6'h16)) begin
+        reg_offsets_hi <= {s_axi_lite_wstrb[3] ? d_48 : o_48, s_axi_lite_wstrb[2] ? d_49 : o_49, s_axi_lite_wstrb[1] ? d_50 : o_50, s_axi_lite_wstrb[0] ? d_51 : o_51}; // @[accel/engine/regs.ts:107]
       end
-      if (wfire & (s_axi_lite_awaddr[7:2] == 6'h17)) begin
-        reg_out_lo <= {s_axi_lite_wstrb[3] ? s_axi_lite_wdata[31:24] : reg_out_lo[31:24], s_axi_lite_wstrb[2] ? s_axi_lite_wdata[23:16] : reg_out_lo[23:16], s_axi_lite_wstrb[1] ? s_axi_lite_wdata[15:8] : reg_out_lo[15:8], s_axi_lite_wstrb[0] ? s_axi_lite_wdata[7:0] : reg_out_lo[7:0]}; // @[accel/engine/regs.ts:107]
+      if (wfire & (lw_index == 6'h17)) begin
+        reg_out_lo <= {s_axi_lite_wstrb[3] ? d_52 : o_52, s_axi_lite_wstrb[2] ? d_53 : o_53, s_axi_lite_wstrb[1] ? d_54 : o_54, s_axi_lite_wstrb[0] ? d_55 : o_55}; // @[accel/engine/regs.ts:107]
       end
-      if (wfire & (s_axi_lite_awaddr[7:2] == 6'h18)) begin
-        reg_out_hi <= {s_axi_lite_wstrb[3] ? s_axi_lite_wdata[31:24] : reg_out_hi[31:24], s_axi_lite_wstrb[2] ? s_axi_lite_wdata[23:16] : reg_out_hi[23:16], s_axi_lite_wstrb[1] ? s_axi_lite_wdata[15:8] : reg_out_hi[15:8], s_axi_lite_wstrb[0] ? s_axi_lite_wdata[7:0] : reg_out_hi[7:0]}; // @[accel/engine/regs.ts:107]
+      if (wfire & (lw_index == 6'h18)) begin
+        reg_out_hi <= {s_axi_lite_wstrb[3] ? d_56 : o_56, s_axi_lite_wstrb[2] ? d_57 : o_57, s_axi_lite_wstrb[1] ? d_58 : o_58, s_axi_lite_wstrb[0] ? d_59 : o_59}; // @[accel/engine/regs.ts:107]
       end
-      if (wfire & (s_axi_lite_awaddr[7:2] == 6'h19)) begin
-        reg_out_stride <= {s_axi_lite_wstrb[3] ? s_axi_lite_wdata[31:24] : reg_out_stride[31:24], s_axi_lite_wstrb[2] ? s_axi_lite_wdata[23:16] : reg_out_stride[23:16], s_axi_lite_wstrb[1] ? s_axi_lite_wdata[15:8] : reg_out_stride[15:8], s_axi_lite_wstrb[0] ? s_axi_lite_wdata[7:0] : reg_out_stride[7:0]}; // @[accel/engine/regs.ts:107]
+      if (wfire & (lw_index == 6'h19)) begin
+        reg_out_stride <= {s_axi_lite_wstrb[3] ? d_60 : o_60, s_axi_lite_wstrb[2] ? d_61 : o_61, s_axi_lite_wstrb[1] ? d_62 : o_62, s_axi_lite_wstrb[0] ? d_63 : o_63}; // @[accel/engine/regs.ts:107]
       end
-      if (wfire & (s_axi_lite_awaddr[7:2] == 6'h1a)) begin
-        reg_scales_lo <= {s_axi_lite_wstrb[3] ? s_axi_lite_wdata[31:24] : reg_scales_lo[31:24], s_axi_lite_wstrb[2] ? s_axi_lite_wdata[23:16] : reg_scales_lo[23:16], s_axi_lite_wstrb[1] ? s_axi_lite_wdata[15:8] : reg_scales_lo[15:8], s_axi_lite_wstrb[0] ? s_axi_lite_wdata[7:0] : reg_scales_lo[7:0]}; // @[accel/engine/regs.ts:107]
+      if (wfire & (lw_index == 6'h1a)) begin
+        reg_scales_lo <= {s_axi_lite_wstrb[3] ? d_64 : o_64, s_axi_lite_wstrb[2] ? d_65 : o_65, s_axi_lite_wstrb[1] ? d_66 : o_66, s_axi_lite_wstrb[0] ? d_67 : o_67}; // @[accel/engine/regs.ts:107]
       end
-      if (wfire & (s_axi_lite_awaddr[7:2] == 6'h1b)) begin
-        reg_scales_hi <= {s_axi_lite_wstrb[3] ? s_axi_lite_wdata[31:24] : reg_scales_hi[31:24], s_axi_lite_wstrb[2] ? s_axi_lite_wdata[23:16] : reg_scales_hi[23:16], s_axi_lite_wstrb[1] ? s_axi_lite_wdata[15:8] : reg_scales_hi[15:8], s_axi_lite_wstrb[0] ? s_axi_lite_wdata[7:0] : reg_scales_hi[7:0]}; // @[accel/engine/regs.ts:107]
+      if (wfire & (lw_index == 6'h1b)) begin
+        reg_scales_hi <= {s_axi_lite_wstrb[3] ? d_68 : o_68, s_axi_lite_wstrb[2] ? d_69 : o_69, s_axi_lite_wstrb[1] ? d_70 : o_70, s_axi_lite_wstrb[0] ? d_71 : o_71}; // @[accel/engine/regs.ts:107]
       end
       if (wfire) begin
-        bvalid <= 1'b1; // @[generator/stdlib/axi/lite.ts:44]
+        bvalid <= 1'b1; // @[accel/engine/regs.ts:96]
       end else begin
         if (s_axi_lite_bready) begin
-          bvalid <= 1'b0; // @[generator/stdlib/axi/lite.ts:44]
+          bvalid <= 1'b0; // @[accel/engine/regs.ts:96]
         end
       end
-      if (_T_26) begin
-        rvalid <= 1'b1; // @[generator/stdlib/axi/lite.ts:53]
+      if (_T_19) begin
+        rvalid <= 1'b1; // @[accel/engine/regs.ts:96]
       end else begin
         if (s_axi_lite_rready) begin
-          rvalid <= 1'b0; // @[generator/stdlib/axi/lite.ts:56]
+          rvalid <= 1'b0; // @[accel/engine/regs.ts:96]
         end
       end
-      if (_T_26) begin
-        rdata <= (rindex == 6'h1) ? {29'h0, {err, done, busy}} : ((rindex == 6'h2) ? {22'h0, {errWrite, errRead, 6'h0, errResp}} : ((rindex == 6'h3) ? errAddr[31:0] : ((rindex == 6'h4) ? errAddr[63:32] : ((rindex == 6'h5) ? 32'h1080010 : ((rindex == 6'h6) ? 32'h40 : ((rindex == 6'h8) ? reg_op : ((rindex == 6'h9) ? reg_dim : ((rindex == 6'ha) ? reg_num_bags : ((rindex == 6'hb) ? reg_num_indices : ((rindex == 6'hc) ? reg_padding_idx : ((rindex == 6'hd) ? reg_throttle : ((rindex == 6'h10) ? reg_table_lo : ((rindex == 6'h11) ? reg_table_hi : ((rindex == 6'h12) ? reg_row_stride : ((rindex == 6'h13) ? reg_indices_lo : ((rindex == 6'h14) ? reg_indices_hi : ((rindex == 6'h15) ? reg_offsets_lo : ((rindex == 6'h16) ? reg_offsets_hi : ((rindex == 6'h17) ? reg_out_lo : ((rindex == 6'h18) ? reg_out_hi : ((rindex == 6'h19) ? reg_out_stride : ((rindex == 6'h1a) ? reg_scales_lo : ((rindex == 6'h1b) ? reg_scales_hi : ((rindex == 6'h20) ? cycles : ((rindex == 6'h21) ? rBeats : ((rindex == 6'h22) ? wBeats : ((rindex == 6'h23) ? stallIndex : ((rindex == 6'h24) ? stallInflight : ((rindex == 6'h25) ? stallDep : ((rindex == 6'h26) ? stallWrite : ((rindex == 6'h27) ? startIgnored : 32'h0))))))))))))))))))))))))))))))); // @[generator/stdlib/axi/lite.ts:55]
+      if (_T_19) begin
+        rdata <= acc_0; // @[accel/engine/regs.ts:96]
       end
       if (start) begin
         rowBeats <= beatsOfDim[4:0]; // @[accel/engine/engine.ts:775]
@@ -1699,82 +1856,82 @@ module TcastEngine_d128_a32_r8_b4_q8_l3_3_12_g1_w8_m64 (
         end
       end
       if (arGo) begin
-        if (_T_27) begin
-          rob_len_0 <= _T_28[7:0]; // @[accel/engine/engine.ts:350]
+        if (_T_20) begin
+          rob_len_0 <= _T_21[7:0]; // @[accel/engine/engine.ts:350]
         end
       end
       if (arGo) begin
-        if (_T_29) begin
-          rob_len_1 <= _T_30[7:0]; // @[accel/engine/engine.ts:350]
+        if (_T_22) begin
+          rob_len_1 <= _T_23[7:0]; // @[accel/engine/engine.ts:350]
         end
       end
       if (arGo) begin
-        if (_T_31) begin
-          rob_len_2 <= _T_32[7:0]; // @[accel/engine/engine.ts:350]
+        if (_T_24) begin
+          rob_len_2 <= _T_25[7:0]; // @[accel/engine/engine.ts:350]
         end
       end
       if (arGo) begin
-        if (_T_33) begin
-          rob_len_3 <= _T_34[7:0]; // @[accel/engine/engine.ts:350]
+        if (_T_26) begin
+          rob_len_3 <= _T_27[7:0]; // @[accel/engine/engine.ts:350]
         end
       end
       if (arGo) begin
-        if (_T_35) begin
-          rob_len_4 <= _T_36[7:0]; // @[accel/engine/engine.ts:350]
+        if (_T_28) begin
+          rob_len_4 <= _T_29[7:0]; // @[accel/engine/engine.ts:350]
         end
       end
       if (arGo) begin
-        if (_T_37) begin
-          rob_len_5 <= _T_38[7:0]; // @[accel/engine/engine.ts:350]
+        if (_T_30) begin
+          rob_len_5 <= _T_31[7:0]; // @[accel/engine/engine.ts:350]
         end
       end
       if (arGo) begin
-        if (_T_39) begin
-          rob_len_6 <= _T_40[7:0]; // @[accel/engine/engine.ts:350]
+        if (_T_32) begin
+          rob_len_6 <= _T_33[7:0]; // @[accel/engine/engine.ts:350]
         end
       end
       if (arGo) begin
-        if (_T_41) begin
-          rob_len_7 <= _T_42[7:0]; // @[accel/engine/engine.ts:350]
+        if (_T_34) begin
+          rob_len_7 <= _T_35[7:0]; // @[accel/engine/engine.ts:350]
         end
       end
       if (arGo) begin
-        if (_T_27) begin
+        if (_T_20) begin
           rob_kind_0 <= arKind; // @[accel/engine/engine.ts:351]
         end
       end
       if (arGo) begin
-        if (_T_29) begin
+        if (_T_22) begin
           rob_kind_1 <= arKind; // @[accel/engine/engine.ts:351]
         end
       end
       if (arGo) begin
-        if (_T_31) begin
+        if (_T_24) begin
           rob_kind_2 <= arKind; // @[accel/engine/engine.ts:351]
         end
       end
       if (arGo) begin
-        if (_T_33) begin
+        if (_T_26) begin
           rob_kind_3 <= arKind; // @[accel/engine/engine.ts:351]
         end
       end
       if (arGo) begin
-        if (_T_35) begin
+        if (_T_28) begin
           rob_kind_4 <= arKind; // @[accel/engine/engine.ts:351]
         end
       end
       if (arGo) begin
-        if (_T_37) begin
+        if (_T_30) begin
           rob_kind_5 <= arKind; // @[accel/engine/engine.ts:351]
         end
       end
       if (arGo) begin
-        if (_T_39) begin
+        if (_T_32) begin
           rob_kind_6 <= arKind; // @[accel/engine/engine.ts:351]
         end
       end
       if (arGo) begin
-        if (_T_41) begin
+        if (_T_34) begin
           rob_kind_7 <= arKind; // @[accel/engine/engine.ts:351]
         end
       end
@@ -1789,7 +1946,7 @@ module TcastEngine_d128_a32_r8_b4_q8_l3_3_12_g1_w8_m64 (
         arAddr <= {arWordSel, 4'h0}; // @[accel/engine/engine.ts:344]
       end
       if (arGo) begin
-        arLen <= _T_43[7:0]; // @[accel/engine/engine.ts:345]
+        arLen <= _T_36[7:0]; // @[accel/engine/engine.ts:345]
       end
       if (arGo) begin
         arId <= tailSlot; // @[accel/engine/engine.ts:346]
@@ -1798,14 +1955,14 @@ module TcastEngine_d128_a32_r8_b4_q8_l3_3_12_g1_w8_m64 (
         offWord <= reg_offsets_lo[31:4]; // @[accel/engine/engine.ts:782]
       end else begin
         if (offGo) begin
-          offWord <= offWord + {19'h0, off_burst[8:0]}; // @[accel/engine/engine.ts:356]
+          offWord <= offWord + {19'h0, offBurst}; // @[accel/engine/engine.ts:356]
         end
       end
       if (start) begin
         offLeft <= off_beats_total; // @[accel/engine/engine.ts:783]
       end else begin
         if (offGo) begin
-          offLeft <= offLeft - {23'h0, off_burst[8:0]}; // @[accel/engine/engine.ts:357]
+          offLeft <= offLeft - {23'h0, offBurst}; // @[accel/engine/engine.ts:357]
         end
       end
       if (start) begin
@@ -1823,14 +1980,14 @@ module TcastEngine_d128_a32_r8_b4_q8_l3_3_12_g1_w8_m64 (
         idxWord <= reg_indices_lo[31:4]; // @[accel/engine/engine.ts:784]
       end else begin
         if (idxGo) begin
-          idxWord <= idxWord + {19'h0, idx_burst[8:0]}; // @[accel/engine/engine.ts:360]
+          idxWord <= idxWord + {19'h0, idxBurst}; // @[accel/engine/engine.ts:360]
         end
       end
       if (start) begin
         idxLeft <= idx_beats_total; // @[accel/engine/engine.ts:785]
       end else begin
         if (idxGo) begin
-          idxLeft <= idxLeft - {23'h0, idx_burst[8:0]}; // @[accel/engine/engine.ts:361]
+          idxLeft <= idxLeft - {23'h0, idxBurst}; // @[accel/engine/engine.ts:361]
         end
       end
       if (start) begin
@@ -1848,14 +2005,14 @@ module TcastEngine_d128_a32_r8_b4_q8_l3_3_12_g1_w8_m64 (
         pswWord <= reg_scales_lo[31:4]; // @[accel/engine/engine.ts:786]
       end else begin
         if (pswGo) begin
-          pswWord <= pswWord + {19'h0, psw_burst[8:0]}; // @[accel/engine/engine.ts:364]
+          pswWord <= pswWord + {19'h0, pswBurst}; // @[accel/engine/engine.ts:364]
         end
       end
       if (start) begin
         pswLeft <= psw_beats_total; // @[accel/engine/engine.ts:787]
       end else begin
         if (pswGo) begin
-          pswLeft <= pswLeft - {23'h0, psw_burst[8:0]}; // @[accel/engine/engine.ts:365]
+          pswLeft <= pswLeft - {23'h0, pswBurst}; // @[accel/engine/engine.ts:365]
         end
       end
       if (start) begin
@@ -1944,7 +2101,7 @@ module TcastEngine_d128_a32_r8_b4_q8_l3_3_12_g1_w8_m64 (
       if (start) begin
         haveStart <= 1'b0; // @[accel/engine/engine.ts:795]
       end else begin
-        if (_T_44) begin
+        if (_T_37) begin
           haveStart <= 1'b1; // @[accel/engine/engine.ts:505]
         end
       end
@@ -1954,46 +2111,46 @@ module TcastEngine_d128_a32_r8_b4_q8_l3_3_12_g1_w8_m64 (
         if (bagEnd) begin
           inBag <= 1'b0; // @[accel/engine/engine.ts:530]
         end else begin
-          if (_T_45) begin
+          if (_T_38) begin
             inBag <= 1'b1; // @[accel/engine/engine.ts:510]
           end
         end
       end
-      if (_T_45) begin
+      if (_T_38) begin
         cur <= endVal; // @[accel/engine/engine.ts:509]
       end else begin
-        if (_T_44) begin
+        if (_T_37) begin
           cur <= off_unpack_value; // @[accel/engine/engine.ts:504]
         end
       end
       if (lookGo) begin
         lookLeft <= lookLeft - 32'h1; // @[accel/engine/engine.ts:515]
       end else begin
-        if (_T_45) begin
+        if (_T_38) begin
           lookLeft <= endVal - cur; // @[accel/engine/engine.ts:508]
         end
       end
-      heldValid <= start ? 1'b0 : (bagEnd ? 1'b0 : (lookGo ? (_T_46 ? 1'b1 : _T_47) : _T_47));
+      heldValid <= start ? 1'b0 : (bagEnd ? 1'b0 : (lookGo ? (_T_39 ? 1'b1 : _T_40) : _T_40));
       if (lookGo) begin
-        if (_T_46) begin
+        if (_T_39) begin
           heldRow <= idx_unpack_value; // @[accel/engine/engine.ts:518]
         end
       end
       if (lookGo) begin
-        if (_T_46) begin
+        if (_T_39) begin
           heldFirst <= ~seenInBag; // @[accel/engine/engine.ts:519]
         end
       end
       if (lookGo) begin
-        if (_T_46) begin
+        if (_T_39) begin
           heldScale <= pswEn ? psw_unpack_value : 32'h3f800000; // @[accel/engine/engine.ts:520]
         end
       end
-      if (_T_48) begin
+      if (_T_41) begin
         nCount <= 32'h0; // @[accel/engine/engine.ts:526]
       end else begin
         if (lookGo) begin
-          if (_T_46) begin
+          if (_T_39) begin
             nCount <= nCount + 32'h1; // @[accel/engine/engine.ts:521]
           end
         end
@@ -2001,7 +2158,7 @@ module TcastEngine_d128_a32_r8_b4_q8_l3_3_12_g1_w8_m64 (
       if (lookGo & ~isPad) begin
         seenInBag <= 1'b1; // @[accel/engine/engine.ts:528]
       end else begin
-        if (_T_48) begin
+        if (_T_41) begin
           seenInBag <= 1'b0; // @[accel/engine/engine.ts:525]
         end
       end
@@ -2070,10 +2227,10 @@ module TcastEngine_d128_a32_r8_b4_q8_l3_3_12_g1_w8_m64 (
       d2Valid <= d1Valid; // @[accel/engine/engine.ts:637]
       d1 <= sum; // @[accel/engine/engine.ts:638]
       d2 <= d1; // @[accel/engine/engine.ts:639]
-      zN <= red_n_5 == 32'h0; // @[accel/engine/engine.ts:640]
-      regNext <= zN; // @[accel/engine/engine.ts:641]
-      endD <= red_row_end_5; // @[accel/engine/engine.ts:642]
-      regNext_1 <= endD; // @[accel/engine/engine.ts:643]
+      zN_0 <= red_n_5 == 32'h0; // @[accel/engine/engine.ts:640]
+      regNext <= zN_0; // @[accel/engine/engine.ts:641]
+      endD_0 <= red_row_end_5; // @[accel/engine/engine.ts:642]
+      regNext_1 <= endD_0; // @[accel/engine/engine.ts:643]
       fin_valid_0 <= nConv_out_valid; // @[accel/engine/engine.ts:651]
       fin_zero_0 <= regNext; // @[accel/engine/engine.ts:652]
       fin_end_0 <= regNext_1; // @[accel/engine/engine.ts:653]
@@ -2121,7 +2278,7 @@ module TcastEngine_d128_a32_r8_b4_q8_l3_3_12_g1_w8_m64 (
         awAddr <= {curOwWord, 4'h0}; // @[accel/engine/engine.ts:690]
       end
       if (awGo) begin
-        awLen <= _T_49[7:0]; // @[accel/engine/engine.ts:691]
+        awLen <= _T_42[7:0]; // @[accel/engine/engine.ts:691]
       end
       if (bFire & ~awGo) begin
         bOut <= bOut - 4'h1; // @[accel/engine/engine.ts:742]

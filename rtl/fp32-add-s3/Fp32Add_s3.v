@@ -12,20 +12,20 @@ module Fp32Add_s3 (
   output wire out_valid,
   output wire [31:0] y
 );
-  wire a_exp_zero; // @[generator/stdlib/float/common.ts:52]
-  wire a_exp_ones; // @[generator/stdlib/float/common.ts:53]
-  wire a_frac_zero; // @[generator/stdlib/float/common.ts:54]
-  wire a_is_inf; // @[generator/stdlib/float/common.ts:61]
-  wire a_is_nan; // @[generator/stdlib/float/common.ts:62]
-  wire [23:0] a_sig; // @[generator/stdlib/float/common.ts:63]
-  wire [7:0] a_eff; // @[generator/stdlib/float/common.ts:64]
-  wire b_exp_zero; // @[generator/stdlib/float/common.ts:52]
-  wire b_exp_ones; // @[generator/stdlib/float/common.ts:53]
-  wire b_frac_zero; // @[generator/stdlib/float/common.ts:54]
-  wire b_is_inf; // @[generator/stdlib/float/common.ts:61]
-  wire b_is_nan; // @[generator/stdlib/float/common.ts:62]
-  wire [23:0] b_sig; // @[generator/stdlib/float/common.ts:63]
-  wire [7:0] b_eff; // @[generator/stdlib/float/common.ts:64]
+  wire a_exp_zero; // @[generator/stdlib/float/common.ts:53]
+  wire a_exp_ones; // @[generator/stdlib/float/common.ts:54]
+  wire a_frac_zero; // @[generator/stdlib/float/common.ts:55]
+  wire a_is_inf; // @[generator/stdlib/float/common.ts:62]
+  wire a_is_nan; // @[generator/stdlib/float/common.ts:63]
+  wire [23:0] a_sig; // @[generator/stdlib/float/common.ts:64]
+  wire [7:0] a_eff; // @[generator/stdlib/float/common.ts:65]
+  wire b_exp_zero; // @[generator/stdlib/float/common.ts:53]
+  wire b_exp_ones; // @[generator/stdlib/float/common.ts:54]
+  wire b_frac_zero; // @[generator/stdlib/float/common.ts:55]
+  wire b_is_inf; // @[generator/stdlib/float/common.ts:62]
+  wire b_is_nan; // @[generator/stdlib/float/common.ts:63]
+  wire [23:0] b_sig; // @[generator/stdlib/float/common.ts:64]
+  wire [7:0] b_eff; // @[generator/stdlib/float/common.ts:65]
   wire b_sign_eff; // @[generator/stdlib/float/add.ts:41]
   wire swap; // @[generator/stdlib/float/add.ts:43]
   wire eff_sub; // @[generator/stdlib/float/add.ts:44]
@@ -50,16 +50,16 @@ module Fp32Add_s3 (
   wire [27:0] sum; // @[generator/stdlib/float/add.ts:75]
   wire sum_zero; // @[generator/stdlib/float/add.ts:76]
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [31:0] lzcIn; // @[generator/stdlib/float/common.ts:77]
+  wire [31:0] lzcIn; // @[generator/stdlib/float/common.ts:78]
   /* verilator lint_on UNUSEDSIGNAL */
-  wire [4:0] n_lz; // @[generator/stdlib/float/common.ts:146]
-  wire [10:0] n_E_m1; // @[generator/stdlib/float/common.ts:147]
+  wire [4:0] n_lz; // @[generator/stdlib/float/common.ts:147]
+  wire [10:0] n_E_m1; // @[generator/stdlib/float/common.ts:148]
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [10:0] n_lshift_full; // @[generator/stdlib/float/common.ts:151]
+  wire [10:0] n_lshift_full; // @[generator/stdlib/float/common.ts:152]
   /* verilator lint_on UNUSEDSIGNAL */
-  wire [4:0] n_lshift; // @[generator/stdlib/float/common.ts:152]
-  wire [10:0] n_e_full; // @[generator/stdlib/float/common.ts:156]
-  wire [10:0] n_e; // @[generator/stdlib/float/common.ts:157]
+  wire [4:0] n_lshift; // @[generator/stdlib/float/common.ts:153]
+  wire [10:0] n_e_full; // @[generator/stdlib/float/common.ts:157]
+  wire [10:0] n_e; // @[generator/stdlib/float/common.ts:158]
   reg s2_nlz_nan; // @[generator/stdlib/float/pipeline.ts:92]
   reg s2_nlz_inf; // @[generator/stdlib/float/pipeline.ts:92]
   reg s2_nlz_zero; // @[generator/stdlib/float/pipeline.ts:92]
@@ -70,94 +70,156 @@ module Fp32Add_s3 (
   reg [10:0] s2_nlz_e; // @[generator/stdlib/float/pipeline.ts:92]
   reg s2_valid; // @[generator/stdlib/float/pipeline.ts:119]
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [58:0] n_m_shl; // @[generator/stdlib/float/common.ts:168]
+  wire [58:0] n_m_shl; // @[generator/stdlib/float/common.ts:169]
   /* verilator lint_on UNUSEDSIGNAL */
-  wire [27:0] n_m_norm; // @[generator/stdlib/float/common.ts:176]
-  wire n_sticky; // @[generator/stdlib/float/common.ts:176]
-  wire r_round_up; // @[generator/stdlib/float/common.ts:196]
-  wire [34:0] r_mag; // @[generator/stdlib/float/common.ts:200]
-  wire r_overflow; // @[generator/stdlib/float/common.ts:201]
-  wire [31:0] r_rounded; // @[generator/stdlib/float/common.ts:202]
+  wire [27:0] n_m_norm; // @[generator/stdlib/float/common.ts:177]
+  wire n_sticky; // @[generator/stdlib/float/common.ts:177]
+  wire r_round_up; // @[generator/stdlib/float/common.ts:197]
+  wire [34:0] r_mag; // @[generator/stdlib/float/common.ts:201]
+  wire r_overflow; // @[generator/stdlib/float/common.ts:202]
+  wire [31:0] r_rounded; // @[generator/stdlib/float/common.ts:203]
   reg [31:0] s3_round_y; // @[generator/stdlib/float/pipeline.ts:92]
   reg s3_valid; // @[generator/stdlib/float/pipeline.ts:119]
-  wire [53:0] wide = {{sig_small, 3'h0}, 27'h0} >> (((|exp_diff[7:5]) | (exp_diff[4:0] > 5'h1b)) ? 5'h1b : exp_diff[4:0]);
-  wire [26:0] big = {s1_align_sig_big, 3'h0};
-  wire _T = ~lzcIn[31];
-  wire _T_1 = _T & ~lzcIn[30];
-  wire _T_2 = ~lzcIn[29];
-  wire _T_3 = _T_1 & (_T_2 & ~lzcIn[28]);
-  wire _T_4 = ~lzcIn[27];
-  wire _T_5 = _T_4 & ~lzcIn[26];
-  wire _T_6 = ~lzcIn[25];
-  wire _T_7 = _T_3 & (_T_5 & (_T_6 & ~lzcIn[24]));
-  wire _T_8 = ~lzcIn[23];
-  wire _T_9 = _T_8 & ~lzcIn[22];
-  wire _T_10 = ~lzcIn[21];
-  wire _T_11 = _T_9 & (_T_10 & ~lzcIn[20]);
-  wire _T_12 = ~lzcIn[19];
-  wire _T_13 = _T_12 & ~lzcIn[18];
-  wire _T_14 = ~lzcIn[17];
-  wire _T_15 = _T_7 & (_T_11 & (_T_13 & (_T_14 & ~lzcIn[16])));
-  wire _T_16 = ~lzcIn[15];
-  wire _T_17 = _T_16 & ~lzcIn[14];
-  wire _T_18 = ~lzcIn[13];
-  wire _T_19 = _T_17 & (_T_18 & ~lzcIn[12]);
-  wire _T_20 = ~lzcIn[11];
-  wire _T_21 = _T_20 & ~lzcIn[10];
-  wire _T_22 = ~lzcIn[9];
-  wire _T_23 = _T_19 & (_T_21 & (_T_22 & ~lzcIn[8]));
-  wire _T_24 = ~lzcIn[7];
-  wire _T_25 = _T_24 & ~lzcIn[6];
-  wire _T_26 = ~lzcIn[5];
-  wire _T_27 = _T_25 & (_T_26 & ~lzcIn[4]);
-  wire _T_28 = ~lzcIn[3];
-  wire _T_29 = _T_28 & ~lzcIn[2];
-  wire [9:0] E = {2'h0, s1_align_e_big} + 10'h1;
-  wire [10:0] _T_30 = {{1{E[9]}}, E};
-  wire [10:0] _T_31 = {6'h0, n_lz};
-  wire _T_32 = s2_nlz_inf ? s2_nlz_inf_sign : s2_nlz_sign;
+  wire [7:0] exp = a[30:23];
+  wire [22:0] frac = a[22:0];
+  wire [7:0] exp_1 = b[30:23];
+  wire [22:0] frac_1 = b[22:0];
+  wire B_sign = b[31];
+  wire A_sign = a[31];
+  wire big = |exp_diff[7:5];
+  wire [4:0] low = exp_diff[4:0];
+  wire [4:0] a_1 = (big | (low > 5'h1b)) ? 5'h1b : low;
+  wire [53:0] wide = {{sig_small, 3'h0}, 27'h0} >> a_1;
+  wire [26:0] r_out = wide[53:27];
+  wire r_sticky = |wide[26:0];
+  wire [26:0] big_1 = {s1_align_sig_big, 3'h0};
+  wire hi_zero = ~lzcIn[31];
+  wire lo_zero = ~lzcIn[30];
+  wire zero = hi_zero & lo_zero;
+  wire hi_zero_1 = ~lzcIn[29];
+  wire lo_zero_1 = ~lzcIn[28];
+  wire zero_1 = hi_zero_1 & lo_zero_1;
+  wire zero_2 = zero & zero_1;
+  wire hi_zero_2 = ~lzcIn[27];
+  wire lo_zero_2 = ~lzcIn[26];
+  wire zero_3 = hi_zero_2 & lo_zero_2;
+  wire hi_zero_3 = ~lzcIn[25];
+  wire lo_zero_3 = ~lzcIn[24];
+  wire zero_4 = hi_zero_3 & lo_zero_3;
+  wire zero_5 = zero_3 & zero_4;
+  wire zero_6 = zero_2 & zero_5;
+  wire hi_zero_4 = ~lzcIn[23];
+  wire lo_zero_4 = ~lzcIn[22];
+  wire zero_7 = hi_zero_4 & lo_zero_4;
+  wire hi_zero_5 = ~lzcIn[21];
+  wire lo_zero_5 = ~lzcIn[20];
+  wire zero_8 = hi_zero_5 & lo_zero_5;
+  wire zero_9 = zero_7 & zero_8;
+  wire hi_zero_6 = ~lzcIn[19];
+  wire lo_zero_6 = ~lzcIn[18];
+  wire zero_10 = hi_zero_6 & lo_zero_6;
+  wire hi_zero_7 = ~lzcIn[17];
+  wire lo_zero_7 = ~lzcIn[16];
+  wire zero_11 = hi_zero_7 & lo_zero_7;
+  wire zero_12 = zero_10 & zero_11;
+  wire zero_13 = zero_9 & zero_12;
+  wire zero_14 = zero_6 & zero_13;
+  wire hi_zero_8 = ~lzcIn[15];
+  wire lo_zero_8 = ~lzcIn[14];
+  wire zero_15 = hi_zero_8 & lo_zero_8;
+  wire hi_zero_9 = ~lzcIn[13];
+  wire lo_zero_9 = ~lzcIn[12];
+  wire zero_16 = hi_zero_9 & lo_zero_9;
+  wire zero_17 = zero_15 & zero_16;
+  wire hi_zero_10 = ~lzcIn[11];
+  wire lo_zero_10 = ~lzcIn[10];
+  wire zero_18 = hi_zero_10 & lo_zero_10;
+  wire hi_zero_11 = ~lzcIn[9];
+  wire lo_zero_11 = ~lzcIn[8];
+  wire zero_19 = hi_zero_11 & lo_zero_11;
+  wire zero_20 = zero_18 & zero_19;
+  wire zero_21 = zero_17 & zero_20;
+  wire hi_zero_12 = ~lzcIn[7];
+  wire lo_zero_12 = ~lzcIn[6];
+  wire zero_22 = hi_zero_12 & lo_zero_12;
+  wire hi_zero_13 = ~lzcIn[5];
+  wire lo_zero_13 = ~lzcIn[4];
+  wire zero_23 = hi_zero_13 & lo_zero_13;
+  wire zero_24 = zero_22 & zero_23;
+  wire hi_zero_14 = ~lzcIn[3];
+  wire lo_zero_14 = ~lzcIn[2];
+  wire zero_25 = hi_zero_14 & lo_zero_14;
+  wire hi_zero_15 = ~lzcIn[1];
+  wire [1:0] count = {zero_25, zero_25 ? hi_zero_15 : hi_zero_14};
+  wire [1:0] count_1 = {zero_22, zero_22 ? hi_zero_13 : hi_zero_12};
+  wire [2:0] count_2 = {zero_24, zero_24 ? count : count_1};
+  wire [1:0] count_3 = {zero_18, zero_18 ? hi_zero_11 : hi_zero_10};
+  wire [1:0] count_4 = {zero_15, zero_15 ? hi_zero_9 : hi_zero_8};
+  wire [2:0] count_5 = {zero_17, zero_17 ? count_3 : count_4};
+  wire [3:0] count_6 = {zero_21, zero_21 ? count_2 : count_5};
+  wire [1:0] count_7 = {zero_10, zero_10 ? hi_zero_7 : hi_zero_6};
+  wire [1:0] count_8 = {zero_7, zero_7 ? hi_zero_5 : hi_zero_4};
+  wire [2:0] count_9 = {zero_9, zero_9 ? count_7 : count_8};
+  wire [1:0] count_10 = {zero_3, zero_3 ? hi_zero_3 : hi_zero_2};
+  wire [1:0] count_11 = {zero, zero ? hi_zero_1 : hi_zero};
+  wire [2:0] count_12 = {zero_2, zero_2 ? count_10 : count_11};
+  wire [3:0] count_13 = {zero_6, zero_6 ? count_9 : count_12};
+  wire [4:0] count_14 = {zero_14, zero_14 ? count_6 : count_13};
+  wire [9:0] x_E_0 = {2'h0, s1_align_e_big} + 10'h1;
+  wire [10:0] Ew = {{1{x_E_0[9]}}, x_E_0};
+  wire [10:0] lzS = {6'h0, n_lz};
+  wire [27:0] left = n_m_shl[27:0];
+  wire guard = n_m_norm[3];
+  wire st = n_sticky | (|n_m_norm[2:0]);
+  wire [33:0] base = {s2_nlz_e - 11'h1, 23'h0};
+  wire [23:0] kept = n_m_norm[27:4];
+  wire x_inf_sign_0 = a_is_inf ? A_sign : b_sign_eff;
+  wire x_zero_sign_0 = A_sign & b_sign_eff;
+  wire x_sign_0 = sum_zero ? s1_align_zero_sign : s1_align_sign;
+  wire _T = s2_nlz_inf ? s2_nlz_inf_sign : s2_nlz_sign;
+  wire [31:0] x_y_0 = s2_nlz_nan ? 32'h7fc00000 : (s2_nlz_inf ? {_T, 31'h7f800000} : (s2_nlz_zero ? {_T, 31'h0} : r_rounded));
 
-  assign a_exp_zero = a[30:23] == 8'h0; // @[generator/stdlib/float/common.ts:52]
-  assign a_exp_ones = a[30:23] == 8'hff; // @[generator/stdlib/float/common.ts:53]
-  assign a_frac_zero = a[22:0] == 23'h0; // @[generator/stdlib/float/common.ts:54]
-  assign a_is_inf = a_exp_ones & a_frac_zero; // @[generator/stdlib/float/common.ts:61]
-  assign a_is_nan = a_exp_ones & ~a_frac_zero; // @[generator/stdlib/float/common.ts:62]
-  assign a_sig = {~a_exp_zero, a[22:0]}; // @[generator/stdlib/float/common.ts:63]
-  assign a_eff = a_exp_zero ? 8'h1 : a[30:23]; // @[generator/stdlib/float/common.ts:64]
-  assign b_exp_zero = b[30:23] == 8'h0; // @[generator/stdlib/float/common.ts:52]
-  assign b_exp_ones = b[30:23] == 8'hff; // @[generator/stdlib/float/common.ts:53]
-  assign b_frac_zero = b[22:0] == 23'h0; // @[generator/stdlib/float/common.ts:54]
-  assign b_is_inf = b_exp_ones & b_frac_zero; // @[generator/stdlib/float/common.ts:61]
-  assign b_is_nan = b_exp_ones & ~b_frac_zero; // @[generator/stdlib/float/common.ts:62]
-  assign b_sig = {~b_exp_zero, b[22:0]}; // @[generator/stdlib/float/common.ts:63]
-  assign b_eff = b_exp_zero ? 8'h1 : b[30:23]; // @[generator/stdlib/float/common.ts:64]
-  assign b_sign_eff = b[31] ^ sub; // @[generator/stdlib/float/add.ts:41]
+  assign a_exp_zero = exp == 8'h0; // @[generator/stdlib/float/common.ts:53]
+  assign a_exp_ones = exp == 8'hff; // @[generator/stdlib/float/common.ts:54]
+  assign a_frac_zero = frac == 23'h0; // @[generator/stdlib/float/common.ts:55]
+  assign a_is_inf = a_exp_ones & a_frac_zero; // @[generator/stdlib/float/common.ts:62]
+  assign a_is_nan = a_exp_ones & ~a_frac_zero; // @[generator/stdlib/float/common.ts:63]
+  assign a_sig = {~a_exp_zero, frac}; // @[generator/stdlib/float/common.ts:64]
+  assign a_eff = a_exp_zero ? 8'h1 : exp; // @[generator/stdlib/float/common.ts:65]
+  assign b_exp_zero = exp_1 == 8'h0; // @[generator/stdlib/float/common.ts:53]
+  assign b_exp_ones = exp_1 == 8'hff; // @[generator/stdlib/float/common.ts:54]
+  assign b_frac_zero = frac_1 == 23'h0; // @[generator/stdlib/float/common.ts:55]
+  assign b_is_inf = b_exp_ones & b_frac_zero; // @[generator/stdlib/float/common.ts:62]
+  assign b_is_nan = b_exp_ones & ~b_frac_zero; // @[generator/stdlib/float/common.ts:63]
+  assign b_sig = {~b_exp_zero, frac_1}; // @[generator/stdlib/float/common.ts:64]
+  assign b_eff = b_exp_zero ? 8'h1 : exp_1; // @[generator/stdlib/float/common.ts:65]
+  assign b_sign_eff = B_sign ^ sub; // @[generator/stdlib/float/add.ts:41]
   assign swap = b[30:0] > a[30:0]; // @[generator/stdlib/float/add.ts:43]
-  assign eff_sub = a[31] ^ b_sign_eff; // @[generator/stdlib/float/add.ts:44]
+  assign eff_sub = A_sign ^ b_sign_eff; // @[generator/stdlib/float/add.ts:44]
   assign res_nan = (a_is_nan | b_is_nan) | ((a_is_inf & b_is_inf) & eff_sub); // @[generator/stdlib/float/add.ts:46]
   assign res_inf = a_is_inf | b_is_inf; // @[generator/stdlib/float/add.ts:47]
-  assign big_sign = swap ? b_sign_eff : a[31]; // @[generator/stdlib/float/add.ts:51]
+  assign big_sign = swap ? b_sign_eff : A_sign; // @[generator/stdlib/float/add.ts:51]
   assign e_big = swap ? b_eff : a_eff; // @[generator/stdlib/float/add.ts:52]
   assign exp_diff = swap ? (b_eff - a_eff) : (a_eff - b_eff); // @[generator/stdlib/float/add.ts:53]
   assign sig_big = swap ? b_sig : a_sig; // @[generator/stdlib/float/add.ts:54]
   assign sig_small = swap ? a_sig : b_sig; // @[generator/stdlib/float/add.ts:55]
-  assign m_small = wide[53:27] | {26'h0, |wide[26:0]}; // @[generator/stdlib/float/add.ts:65]
-  assign sum = s1_align_eff_sub ? ({1'h0, big} - {1'h0, s1_align_m_small}) : ({1'h0, big} + {1'h0, s1_align_m_small}); // @[generator/stdlib/float/add.ts:75]
+  assign m_small = r_out | {26'h0, r_sticky}; // @[generator/stdlib/float/add.ts:65]
+  assign sum = s1_align_eff_sub ? ({1'h0, big_1} - {1'h0, s1_align_m_small}) : ({1'h0, big_1} + {1'h0, s1_align_m_small}); // @[generator/stdlib/float/add.ts:75]
   assign sum_zero = sum == 28'h0; // @[generator/stdlib/float/add.ts:76]
-  assign lzcIn = {sum, 4'h0}; // @[generator/stdlib/float/common.ts:77]
-  assign n_lz = {_T_15, _T_15 ? {_T_23, _T_23 ? {_T_27, _T_27 ? {_T_29, _T_29 ? ~lzcIn[1] : _T_28} : {_T_25, _T_25 ? _T_26 : _T_24}} : {_T_19, _T_19 ? {_T_21, _T_21 ? _T_22 : _T_20} : {_T_17, _T_17 ? _T_18 : _T_16}}} : {_T_7, _T_7 ? {_T_11, _T_11 ? {_T_13, _T_13 ? _T_14 : _T_12} : {_T_9, _T_9 ? _T_10 : _T_8}} : {_T_3, _T_3 ? {_T_5, _T_5 ? _T_6 : _T_4} : {_T_1, _T_1 ? _T_2 : _T}}}}; // @[generator/stdlib/float/common.ts:146]
-  assign n_E_m1 = _T_30 - 11'h1; // @[generator/stdlib/float/common.ts:147]
-  assign n_lshift_full = ($signed(_T_31) < $signed(n_E_m1)) ? _T_31 : n_E_m1; // @[generator/stdlib/float/common.ts:151]
-  assign n_lshift = n_lshift_full[4:0]; // @[generator/stdlib/float/common.ts:152]
-  assign n_e_full = _T_30 - {6'h0, n_lshift}; // @[generator/stdlib/float/common.ts:156]
-  assign n_e = n_e_full; // @[generator/stdlib/float/common.ts:157]
-  assign n_m_shl = {31'h0, s2_nlz_m} << s2_nlz_ls; // @[generator/stdlib/float/common.ts:168]
-  assign n_m_norm = n_m_shl[27:0]; // @[generator/stdlib/float/common.ts:176]
-  assign n_sticky = 1'b0; // @[generator/stdlib/float/common.ts:176]
-  assign r_round_up = n_m_norm[3] & ((n_sticky | (|n_m_norm[2:0])) | n_m_norm[4]); // @[generator/stdlib/float/common.ts:196]
-  assign r_mag = ({1'h0, {s2_nlz_e - 11'h1, 23'h0}} + {1'h0, {10'h0, n_m_norm[27:4]}}) + {34'h0, r_round_up}; // @[generator/stdlib/float/common.ts:200]
-  assign r_overflow = r_mag[34:23] >= 12'hff; // @[generator/stdlib/float/common.ts:201]
-  assign r_rounded = {s2_nlz_sign, r_overflow ? 31'h7f800000 : r_mag[30:0]}; // @[generator/stdlib/float/common.ts:202]
+  assign lzcIn = {sum, 4'h0}; // @[generator/stdlib/float/common.ts:78]
+  assign n_lz = count_14; // @[generator/stdlib/float/common.ts:147]
+  assign n_E_m1 = Ew - 11'h1; // @[generator/stdlib/float/common.ts:148]
+  assign n_lshift_full = ($signed(lzS) < $signed(n_E_m1)) ? lzS : n_E_m1; // @[generator/stdlib/float/common.ts:152]
+  assign n_lshift = n_lshift_full[4:0]; // @[generator/stdlib/float/common.ts:153]
+  assign n_e_full = Ew - {6'h0, n_lshift}; // @[generator/stdlib/float/common.ts:157]
+  assign n_e = n_e_full; // @[generator/stdlib/float/common.ts:158]
+  assign n_m_shl = {31'h0, s2_nlz_m} << s2_nlz_ls; // @[generator/stdlib/float/common.ts:169]
+  assign n_m_norm = left; // @[generator/stdlib/float/common.ts:177]
+  assign n_sticky = 1'b0; // @[generator/stdlib/float/common.ts:177]
+  assign r_round_up = guard & (st | n_m_norm[4]); // @[generator/stdlib/float/common.ts:197]
+  assign r_mag = ({1'h0, base} + {1'h0, {10'h0, kept}}) + {34'h0, r_round_up}; // @[generator/stdlib/float/common.ts:201]
+  assign r_overflow = r_mag[34:23] >= 12'hff; // @[generator/stdlib/float/common.ts:202]
+  assign r_rounded = {s2_nlz_sign, r_overflow ? 31'h7f800000 : r_mag[30:0]}; // @[generator/stdlib/float/common.ts:203]
   assign out_valid = s3_valid; // @[generator/stdlib/float/add.ts:126]
   assign y = s3_round_y; // @[generator/stdlib/float/add.ts:127]
 
@@ -175,8 +237,8 @@ module Fp32Add_s3 (
   always @(posedge clock) begin
     s1_align_nan <= res_nan; // @[generator/stdlib/float/pipeline.ts:92]
     s1_align_inf <= res_inf; // @[generator/stdlib/float/pipeline.ts:92]
-    s1_align_inf_sign <= a_is_inf ? a[31] : b_sign_eff; // @[generator/stdlib/float/pipeline.ts:92]
-    s1_align_zero_sign <= a[31] & b_sign_eff; // @[generator/stdlib/float/pipeline.ts:92]
+    s1_align_inf_sign <= x_inf_sign_0; // @[generator/stdlib/float/pipeline.ts:92]
+    s1_align_zero_sign <= x_zero_sign_0; // @[generator/stdlib/float/pipeline.ts:92]
     s1_align_eff_sub <= eff_sub; // @[generator/stdlib/float/pipeline.ts:92]
     s1_align_sign <= big_sign; // @[generator/stdlib/float/pipeline.ts:92]
     s1_align_e_big <= e_big; // @[generator/stdlib/float/pipeline.ts:92]
@@ -186,10 +248,10 @@ module Fp32Add_s3 (
     s2_nlz_inf <= s1_align_inf; // @[generator/stdlib/float/pipeline.ts:92]
     s2_nlz_zero <= sum_zero; // @[generator/stdlib/float/pipeline.ts:92]
     s2_nlz_inf_sign <= s1_align_inf_sign; // @[generator/stdlib/float/pipeline.ts:92]
-    s2_nlz_sign <= sum_zero ? s1_align_zero_sign : s1_align_sign; // @[generator/stdlib/float/pipeline.ts:92]
+    s2_nlz_sign <= x_sign_0; // @[generator/stdlib/float/pipeline.ts:92]
     s2_nlz_m <= sum; // @[generator/stdlib/float/pipeline.ts:92]
     s2_nlz_ls <= n_lshift; // @[generator/stdlib/float/pipeline.ts:92]
     s2_nlz_e <= n_e; // @[generator/stdlib/float/pipeline.ts:92]
-    s3_round_y <= s2_nlz_nan ? 32'h7fc00000 : (s2_nlz_inf ? {_T_32, 31'h7f800000} : (s2_nlz_zero ? {_T_32, 31'h0} : r_rounded)); // @[generator/stdlib/float/pipeline.ts:92]
+    s3_round_y <= x_y_0; // @[generator/stdlib/float/pipeline.ts:92]
   end
 endmodule

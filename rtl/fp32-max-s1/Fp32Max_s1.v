@@ -16,8 +16,18 @@ module Fp32Max_s1 (
   reg [31:0] s1_cmp_y; // @[generator/stdlib/float/pipeline.ts:92]
   reg s1_cmp_b_wins; // @[generator/stdlib/float/pipeline.ts:92]
   reg s1_valid; // @[generator/stdlib/float/pipeline.ts:119]
+  wire [30:0] ma = a[30:0];
+  wire [30:0] mb = b[30:0];
+  wire nan = (ma > 31'h7f800000) | (mb > 31'h7f800000);
+  wire bothZero = (ma == 31'h0) & (mb == 31'h0);
+  wire sa = a[31];
+  wire sb = b[31];
+  wire magLt = mb < ma;
+  wire magGt = mb > ma;
+  wire gt = (sa != sb) ? sa : (sa ? magLt : magGt);
+  wire [31:0] x_y_0 = b_gt_a ? b : a;
 
-  assign b_gt_a = (~((a[30:0] > 31'h7f800000) | (b[30:0] > 31'h7f800000)) & ~((a[30:0] == 31'h0) & (b[30:0] == 31'h0))) & ((a[31] != b[31]) ? a[31] : (a[31] ? (b[30:0] < a[30:0]) : (b[30:0] > a[30:0]))); // @[generator/stdlib/float/max.ts:32]
+  assign b_gt_a = (~nan & ~bothZero) & gt; // @[generator/stdlib/float/max.ts:32]
   assign out_valid = s1_valid; // @[generator/stdlib/float/max.ts:59]
   assign y = s1_cmp_y; // @[generator/stdlib/float/max.ts:60]
   assign b_wins = s1_cmp_b_wins; // @[generator/stdlib/float/max.ts:61]
@@ -30,7 +40,7 @@ module Fp32Max_s1 (
     end
   end
   always @(posedge clock) begin
-    s1_cmp_y <= b_gt_a ? b : a; // @[generator/stdlib/float/pipeline.ts:92]
+    s1_cmp_y <= x_y_0; // @[generator/stdlib/float/pipeline.ts:92]
     s1_cmp_b_wins <= b_gt_a; // @[generator/stdlib/float/pipeline.ts:92]
   end
 endmodule

@@ -11,22 +11,22 @@ module Fp32Mul_s4 (
   output wire out_valid,
   output wire [31:0] y
 );
-  wire a_exp_zero; // @[generator/stdlib/float/common.ts:52]
-  wire a_exp_ones; // @[generator/stdlib/float/common.ts:53]
-  wire a_frac_zero; // @[generator/stdlib/float/common.ts:54]
-  wire a_is_zero; // @[generator/stdlib/float/common.ts:59]
-  wire a_is_inf; // @[generator/stdlib/float/common.ts:61]
-  wire a_is_nan; // @[generator/stdlib/float/common.ts:62]
-  wire [23:0] a_sig; // @[generator/stdlib/float/common.ts:63]
-  wire [7:0] a_eff; // @[generator/stdlib/float/common.ts:64]
-  wire b_exp_zero; // @[generator/stdlib/float/common.ts:52]
-  wire b_exp_ones; // @[generator/stdlib/float/common.ts:53]
-  wire b_frac_zero; // @[generator/stdlib/float/common.ts:54]
-  wire b_is_zero; // @[generator/stdlib/float/common.ts:59]
-  wire b_is_inf; // @[generator/stdlib/float/common.ts:61]
-  wire b_is_nan; // @[generator/stdlib/float/common.ts:62]
-  wire [23:0] b_sig; // @[generator/stdlib/float/common.ts:63]
-  wire [7:0] b_eff; // @[generator/stdlib/float/common.ts:64]
+  wire a_exp_zero; // @[generator/stdlib/float/common.ts:53]
+  wire a_exp_ones; // @[generator/stdlib/float/common.ts:54]
+  wire a_frac_zero; // @[generator/stdlib/float/common.ts:55]
+  wire a_is_zero; // @[generator/stdlib/float/common.ts:60]
+  wire a_is_inf; // @[generator/stdlib/float/common.ts:62]
+  wire a_is_nan; // @[generator/stdlib/float/common.ts:63]
+  wire [23:0] a_sig; // @[generator/stdlib/float/common.ts:64]
+  wire [7:0] a_eff; // @[generator/stdlib/float/common.ts:65]
+  wire b_exp_zero; // @[generator/stdlib/float/common.ts:53]
+  wire b_exp_ones; // @[generator/stdlib/float/common.ts:54]
+  wire b_frac_zero; // @[generator/stdlib/float/common.ts:55]
+  wire b_is_zero; // @[generator/stdlib/float/common.ts:60]
+  wire b_is_inf; // @[generator/stdlib/float/common.ts:62]
+  wire b_is_nan; // @[generator/stdlib/float/common.ts:63]
+  wire [23:0] b_sig; // @[generator/stdlib/float/common.ts:64]
+  wire [7:0] b_eff; // @[generator/stdlib/float/common.ts:65]
   wire res_nan; // @[generator/stdlib/float/mul.ts:34]
   wire [10:0] prod_E; // @[generator/stdlib/float/mul.ts:36]
   wire res_inf; // @[generator/stdlib/float/mul.ts:39]
@@ -57,25 +57,25 @@ module Fp32Mul_s4 (
   reg [47:0] s2_psum2_m; // @[generator/stdlib/float/pipeline.ts:92]
   reg s2_valid; // @[generator/stdlib/float/pipeline.ts:119]
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [63:0] lzcIn; // @[generator/stdlib/float/common.ts:77]
+  wire [63:0] lzcIn; // @[generator/stdlib/float/common.ts:78]
   /* verilator lint_on UNUSEDSIGNAL */
-  wire [5:0] n_lz; // @[generator/stdlib/float/common.ts:146]
-  wire [11:0] n_E_m1; // @[generator/stdlib/float/common.ts:147]
-  wire n_under; // @[generator/stdlib/float/common.ts:148]
+  wire [5:0] n_lz; // @[generator/stdlib/float/common.ts:147]
+  wire [11:0] n_E_m1; // @[generator/stdlib/float/common.ts:148]
+  wire n_under; // @[generator/stdlib/float/common.ts:149]
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [11:0] n_lshift_full; // @[generator/stdlib/float/common.ts:151]
+  wire [11:0] n_lshift_full; // @[generator/stdlib/float/common.ts:152]
   /* verilator lint_on UNUSEDSIGNAL */
-  wire [5:0] n_lshift; // @[generator/stdlib/float/common.ts:152]
-  wire [11:0] n_rshift; // @[generator/stdlib/float/common.ts:155]
+  wire [5:0] n_lshift; // @[generator/stdlib/float/common.ts:153]
+  wire [11:0] n_rshift; // @[generator/stdlib/float/common.ts:156]
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [11:0] n_e_full; // @[generator/stdlib/float/common.ts:156]
+  wire [11:0] n_e_full; // @[generator/stdlib/float/common.ts:157]
   /* verilator lint_on UNUSEDSIGNAL */
-  wire [10:0] n_e; // @[generator/stdlib/float/common.ts:157]
+  wire [10:0] n_e; // @[generator/stdlib/float/common.ts:158]
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [110:0] n_m_shl; // @[generator/stdlib/float/common.ts:168]
+  wire [110:0] n_m_shl; // @[generator/stdlib/float/common.ts:169]
   /* verilator lint_on UNUSEDSIGNAL */
-  wire [47:0] n_m_norm; // @[generator/stdlib/float/common.ts:176]
-  wire n_sticky; // @[generator/stdlib/float/common.ts:176]
+  wire [47:0] n_m_norm; // @[generator/stdlib/float/common.ts:177]
+  wire n_sticky; // @[generator/stdlib/float/common.ts:177]
   reg s3_nsh_nan; // @[generator/stdlib/float/pipeline.ts:92]
   reg s3_nsh_inf; // @[generator/stdlib/float/pipeline.ts:92]
   reg s3_nsh_zero; // @[generator/stdlib/float/pipeline.ts:92]
@@ -84,99 +84,207 @@ module Fp32Mul_s4 (
   reg [47:0] s3_nsh_m; // @[generator/stdlib/float/pipeline.ts:92]
   reg s3_nsh_sticky; // @[generator/stdlib/float/pipeline.ts:92]
   reg s3_valid; // @[generator/stdlib/float/pipeline.ts:119]
-  wire r_round_up; // @[generator/stdlib/float/common.ts:196]
-  wire [34:0] r_mag; // @[generator/stdlib/float/common.ts:200]
-  wire r_overflow; // @[generator/stdlib/float/common.ts:201]
-  wire [31:0] r_rounded; // @[generator/stdlib/float/common.ts:202]
+  wire r_round_up; // @[generator/stdlib/float/common.ts:197]
+  wire [34:0] r_mag; // @[generator/stdlib/float/common.ts:201]
+  wire r_overflow; // @[generator/stdlib/float/common.ts:202]
+  wire [31:0] r_rounded; // @[generator/stdlib/float/common.ts:203]
   reg [31:0] s4_round_y; // @[generator/stdlib/float/pipeline.ts:92]
   reg s4_valid; // @[generator/stdlib/float/pipeline.ts:119]
-  wire _T = ~lzcIn[63];
-  wire _T_1 = _T & ~lzcIn[62];
-  wire _T_2 = ~lzcIn[61];
-  wire _T_3 = _T_1 & (_T_2 & ~lzcIn[60]);
-  wire _T_4 = ~lzcIn[59];
-  wire _T_5 = _T_4 & ~lzcIn[58];
-  wire _T_6 = ~lzcIn[57];
-  wire _T_7 = _T_3 & (_T_5 & (_T_6 & ~lzcIn[56]));
-  wire _T_8 = ~lzcIn[55];
-  wire _T_9 = _T_8 & ~lzcIn[54];
-  wire _T_10 = ~lzcIn[53];
-  wire _T_11 = _T_9 & (_T_10 & ~lzcIn[52]);
-  wire _T_12 = ~lzcIn[51];
-  wire _T_13 = _T_12 & ~lzcIn[50];
-  wire _T_14 = ~lzcIn[49];
-  wire _T_15 = _T_7 & (_T_11 & (_T_13 & (_T_14 & ~lzcIn[48])));
-  wire _T_16 = ~lzcIn[47];
-  wire _T_17 = _T_16 & ~lzcIn[46];
-  wire _T_18 = ~lzcIn[45];
-  wire _T_19 = _T_17 & (_T_18 & ~lzcIn[44]);
-  wire _T_20 = ~lzcIn[43];
-  wire _T_21 = _T_20 & ~lzcIn[42];
-  wire _T_22 = ~lzcIn[41];
-  wire _T_23 = _T_19 & (_T_21 & (_T_22 & ~lzcIn[40]));
-  wire _T_24 = ~lzcIn[39];
-  wire _T_25 = _T_24 & ~lzcIn[38];
-  wire _T_26 = ~lzcIn[37];
-  wire _T_27 = _T_25 & (_T_26 & ~lzcIn[36]);
-  wire _T_28 = ~lzcIn[35];
-  wire _T_29 = _T_28 & ~lzcIn[34];
-  wire _T_30 = ~lzcIn[33];
-  wire _T_31 = _T_15 & (_T_23 & (_T_27 & (_T_29 & (_T_30 & ~lzcIn[32]))));
-  wire _T_32 = ~lzcIn[31];
-  wire _T_33 = _T_32 & ~lzcIn[30];
-  wire _T_34 = ~lzcIn[29];
-  wire _T_35 = _T_33 & (_T_34 & ~lzcIn[28]);
-  wire _T_36 = ~lzcIn[27];
-  wire _T_37 = _T_36 & ~lzcIn[26];
-  wire _T_38 = ~lzcIn[25];
-  wire _T_39 = _T_35 & (_T_37 & (_T_38 & ~lzcIn[24]));
-  wire _T_40 = ~lzcIn[23];
-  wire _T_41 = _T_40 & ~lzcIn[22];
-  wire _T_42 = ~lzcIn[21];
-  wire _T_43 = _T_41 & (_T_42 & ~lzcIn[20]);
-  wire _T_44 = ~lzcIn[19];
-  wire _T_45 = _T_44 & ~lzcIn[18];
-  wire _T_46 = ~lzcIn[17];
-  wire _T_47 = _T_39 & (_T_43 & (_T_45 & (_T_46 & ~lzcIn[16])));
-  wire _T_48 = ~lzcIn[15];
-  wire _T_49 = _T_48 & ~lzcIn[14];
-  wire _T_50 = ~lzcIn[13];
-  wire _T_51 = _T_49 & (_T_50 & ~lzcIn[12]);
-  wire _T_52 = ~lzcIn[11];
-  wire _T_53 = _T_52 & ~lzcIn[10];
-  wire _T_54 = ~lzcIn[9];
-  wire _T_55 = _T_51 & (_T_53 & (_T_54 & ~lzcIn[8]));
-  wire _T_56 = ~lzcIn[7];
-  wire _T_57 = _T_56 & ~lzcIn[6];
-  wire _T_58 = ~lzcIn[5];
-  wire _T_59 = _T_57 & (_T_58 & ~lzcIn[4]);
-  wire _T_60 = ~lzcIn[3];
-  wire _T_61 = _T_60 & ~lzcIn[2];
-  wire [11:0] _T_62 = {{1{s2_psum2_E[10]}}, s2_psum2_E};
-  wire [11:0] _T_63 = {6'h0, n_lz};
-  wire [95:0] wide = {s2_psum2_m, 48'h0} >> (((|n_rshift[11:6]) | (n_rshift[5:0] > 6'h30)) ? 6'h30 : n_rshift[5:0]);
+  wire [7:0] exp = a[30:23];
+  wire [22:0] frac = a[22:0];
+  wire [7:0] exp_1 = b[30:23];
+  wire [22:0] frac_1 = b[22:0];
+  wire A_sign = a[31];
+  wire B_sign = b[31];
+  wire hi_zero = ~lzcIn[63];
+  wire lo_zero = ~lzcIn[62];
+  wire zero = hi_zero & lo_zero;
+  wire hi_zero_1 = ~lzcIn[61];
+  wire lo_zero_1 = ~lzcIn[60];
+  wire zero_1 = hi_zero_1 & lo_zero_1;
+  wire zero_2 = zero & zero_1;
+  wire hi_zero_2 = ~lzcIn[59];
+  wire lo_zero_2 = ~lzcIn[58];
+  wire zero_3 = hi_zero_2 & lo_zero_2;
+  wire hi_zero_3 = ~lzcIn[57];
+  wire lo_zero_3 = ~lzcIn[56];
+  wire zero_4 = hi_zero_3 & lo_zero_3;
+  wire zero_5 = zero_3 & zero_4;
+  wire zero_6 = zero_2 & zero_5;
+  wire hi_zero_4 = ~lzcIn[55];
+  wire lo_zero_4 = ~lzcIn[54];
+  wire zero_7 = hi_zero_4 & lo_zero_4;
+  wire hi_zero_5 = ~lzcIn[53];
+  wire lo_zero_5 = ~lzcIn[52];
+  wire zero_8 = hi_zero_5 & lo_zero_5;
+  wire zero_9 = zero_7 & zero_8;
+  wire hi_zero_6 = ~lzcIn[51];
+  wire lo_zero_6 = ~lzcIn[50];
+  wire zero_10 = hi_zero_6 & lo_zero_6;
+  wire hi_zero_7 = ~lzcIn[49];
+  wire lo_zero_7 = ~lzcIn[48];
+  wire zero_11 = hi_zero_7 & lo_zero_7;
+  wire zero_12 = zero_10 & zero_11;
+  wire zero_13 = zero_9 & zero_12;
+  wire zero_14 = zero_6 & zero_13;
+  wire hi_zero_8 = ~lzcIn[47];
+  wire lo_zero_8 = ~lzcIn[46];
+  wire zero_15 = hi_zero_8 & lo_zero_8;
+  wire hi_zero_9 = ~lzcIn[45];
+  wire lo_zero_9 = ~lzcIn[44];
+  wire zero_16 = hi_zero_9 & lo_zero_9;
+  wire zero_17 = zero_15 & zero_16;
+  wire hi_zero_10 = ~lzcIn[43];
+  wire lo_zero_10 = ~lzcIn[42];
+  wire zero_18 = hi_zero_10 & lo_zero_10;
+  wire hi_zero_11 = ~lzcIn[41];
+  wire lo_zero_11 = ~lzcIn[40];
+  wire zero_19 = hi_zero_11 & lo_zero_11;
+  wire zero_20 = zero_18 & zero_19;
+  wire zero_21 = zero_17 & zero_20;
+  wire hi_zero_12 = ~lzcIn[39];
+  wire lo_zero_12 = ~lzcIn[38];
+  wire zero_22 = hi_zero_12 & lo_zero_12;
+  wire hi_zero_13 = ~lzcIn[37];
+  wire lo_zero_13 = ~lzcIn[36];
+  wire zero_23 = hi_zero_13 & lo_zero_13;
+  wire zero_24 = zero_22 & zero_23;
+  wire hi_zero_14 = ~lzcIn[35];
+  wire lo_zero_14 = ~lzcIn[34];
+  wire zero_25 = hi_zero_14 & lo_zero_14;
+  wire hi_zero_15 = ~lzcIn[33];
+  wire lo_zero_15 = ~lzcIn[32];
+  wire zero_26 = hi_zero_15 & lo_zero_15;
+  wire zero_27 = zero_25 & zero_26;
+  wire zero_28 = zero_24 & zero_27;
+  wire zero_29 = zero_21 & zero_28;
+  wire zero_30 = zero_14 & zero_29;
+  wire hi_zero_16 = ~lzcIn[31];
+  wire lo_zero_16 = ~lzcIn[30];
+  wire zero_31 = hi_zero_16 & lo_zero_16;
+  wire hi_zero_17 = ~lzcIn[29];
+  wire lo_zero_17 = ~lzcIn[28];
+  wire zero_32 = hi_zero_17 & lo_zero_17;
+  wire zero_33 = zero_31 & zero_32;
+  wire hi_zero_18 = ~lzcIn[27];
+  wire lo_zero_18 = ~lzcIn[26];
+  wire zero_34 = hi_zero_18 & lo_zero_18;
+  wire hi_zero_19 = ~lzcIn[25];
+  wire lo_zero_19 = ~lzcIn[24];
+  wire zero_35 = hi_zero_19 & lo_zero_19;
+  wire zero_36 = zero_34 & zero_35;
+  wire zero_37 = zero_33 & zero_36;
+  wire hi_zero_20 = ~lzcIn[23];
+  wire lo_zero_20 = ~lzcIn[22];
+  wire zero_38 = hi_zero_20 & lo_zero_20;
+  wire hi_zero_21 = ~lzcIn[21];
+  wire lo_zero_21 = ~lzcIn[20];
+  wire zero_39 = hi_zero_21 & lo_zero_21;
+  wire zero_40 = zero_38 & zero_39;
+  wire hi_zero_22 = ~lzcIn[19];
+  wire lo_zero_22 = ~lzcIn[18];
+  wire zero_41 = hi_zero_22 & lo_zero_22;
+  wire hi_zero_23 = ~lzcIn[17];
+  wire lo_zero_23 = ~lzcIn[16];
+  wire zero_42 = hi_zero_23 & lo_zero_23;
+  wire zero_43 = zero_41 & zero_42;
+  wire zero_44 = zero_40 & zero_43;
+  wire zero_45 = zero_37 & zero_44;
+  wire hi_zero_24 = ~lzcIn[15];
+  wire lo_zero_24 = ~lzcIn[14];
+  wire zero_46 = hi_zero_24 & lo_zero_24;
+  wire hi_zero_25 = ~lzcIn[13];
+  wire lo_zero_25 = ~lzcIn[12];
+  wire zero_47 = hi_zero_25 & lo_zero_25;
+  wire zero_48 = zero_46 & zero_47;
+  wire hi_zero_26 = ~lzcIn[11];
+  wire lo_zero_26 = ~lzcIn[10];
+  wire zero_49 = hi_zero_26 & lo_zero_26;
+  wire hi_zero_27 = ~lzcIn[9];
+  wire lo_zero_27 = ~lzcIn[8];
+  wire zero_50 = hi_zero_27 & lo_zero_27;
+  wire zero_51 = zero_49 & zero_50;
+  wire zero_52 = zero_48 & zero_51;
+  wire hi_zero_28 = ~lzcIn[7];
+  wire lo_zero_28 = ~lzcIn[6];
+  wire zero_53 = hi_zero_28 & lo_zero_28;
+  wire hi_zero_29 = ~lzcIn[5];
+  wire lo_zero_29 = ~lzcIn[4];
+  wire zero_54 = hi_zero_29 & lo_zero_29;
+  wire zero_55 = zero_53 & zero_54;
+  wire hi_zero_30 = ~lzcIn[3];
+  wire lo_zero_30 = ~lzcIn[2];
+  wire zero_56 = hi_zero_30 & lo_zero_30;
+  wire hi_zero_31 = ~lzcIn[1];
+  wire [1:0] count = {zero_56, zero_56 ? hi_zero_31 : hi_zero_30};
+  wire [1:0] count_1 = {zero_53, zero_53 ? hi_zero_29 : hi_zero_28};
+  wire [2:0] count_2 = {zero_55, zero_55 ? count : count_1};
+  wire [1:0] count_3 = {zero_49, zero_49 ? hi_zero_27 : hi_zero_26};
+  wire [1:0] count_4 = {zero_46, zero_46 ? hi_zero_25 : hi_zero_24};
+  wire [2:0] count_5 = {zero_48, zero_48 ? count_3 : count_4};
+  wire [3:0] count_6 = {zero_52, zero_52 ? count_2 : count_5};
+  wire [1:0] count_7 = {zero_41, zero_41 ? hi_zero_23 : hi_zero_22};
+  wire [1:0] count_8 = {zero_38, zero_38 ? hi_zero_21 : hi_zero_20};
+  wire [2:0] count_9 = {zero_40, zero_40 ? count_7 : count_8};
+  wire [1:0] count_10 = {zero_34, zero_34 ? hi_zero_19 : hi_zero_18};
+  wire [1:0] count_11 = {zero_31, zero_31 ? hi_zero_17 : hi_zero_16};
+  wire [2:0] count_12 = {zero_33, zero_33 ? count_10 : count_11};
+  wire [3:0] count_13 = {zero_37, zero_37 ? count_9 : count_12};
+  wire [4:0] count_14 = {zero_45, zero_45 ? count_6 : count_13};
+  wire [1:0] count_15 = {zero_25, zero_25 ? hi_zero_15 : hi_zero_14};
+  wire [1:0] count_16 = {zero_22, zero_22 ? hi_zero_13 : hi_zero_12};
+  wire [2:0] count_17 = {zero_24, zero_24 ? count_15 : count_16};
+  wire [1:0] count_18 = {zero_18, zero_18 ? hi_zero_11 : hi_zero_10};
+  wire [1:0] count_19 = {zero_15, zero_15 ? hi_zero_9 : hi_zero_8};
+  wire [2:0] count_20 = {zero_17, zero_17 ? count_18 : count_19};
+  wire [3:0] count_21 = {zero_21, zero_21 ? count_17 : count_20};
+  wire [1:0] count_22 = {zero_10, zero_10 ? hi_zero_7 : hi_zero_6};
+  wire [1:0] count_23 = {zero_7, zero_7 ? hi_zero_5 : hi_zero_4};
+  wire [2:0] count_24 = {zero_9, zero_9 ? count_22 : count_23};
+  wire [1:0] count_25 = {zero_3, zero_3 ? hi_zero_3 : hi_zero_2};
+  wire [1:0] count_26 = {zero, zero ? hi_zero_1 : hi_zero};
+  wire [2:0] count_27 = {zero_2, zero_2 ? count_25 : count_26};
+  wire [3:0] count_28 = {zero_6, zero_6 ? count_24 : count_27};
+  wire [4:0] count_29 = {zero_14, zero_14 ? count_21 : count_28};
+  wire [5:0] count_30 = {zero_30, zero_30 ? count_14 : count_29};
+  wire [11:0] Ew = {{1{s2_psum2_E[10]}}, s2_psum2_E};
+  wire [11:0] lzS = {6'h0, n_lz};
+  wire [11:0] rsFull = 12'h1 - Ew;
+  wire big = |n_rshift[11:6];
+  wire [5:0] low = n_rshift[5:0];
+  wire [5:0] a_1 = (big | (low > 6'h30)) ? 6'h30 : low;
+  wire [95:0] wide = {s2_psum2_m, 48'h0} >> a_1;
+  wire [47:0] r_out = wide[95:48];
+  wire [47:0] left = n_m_shl[47:0];
+  wire [47:0] mo = n_under ? r_out : left;
+  wire r_sticky = |wide[47:0];
+  wire guard = s3_nsh_m[23];
+  wire st = s3_nsh_sticky | (|s3_nsh_m[22:0]);
+  wire [33:0] base = {s3_nsh_e - 11'h1, 23'h0};
+  wire [23:0] kept = s3_nsh_m[47:24];
+  wire [31:0] x_y_0 = s3_nsh_nan ? 32'h7fc00000 : (s3_nsh_inf ? {s3_nsh_sign, 31'h7f800000} : (s3_nsh_zero ? {s3_nsh_sign, 31'h0} : r_rounded));
 
-  assign a_exp_zero = a[30:23] == 8'h0; // @[generator/stdlib/float/common.ts:52]
-  assign a_exp_ones = a[30:23] == 8'hff; // @[generator/stdlib/float/common.ts:53]
-  assign a_frac_zero = a[22:0] == 23'h0; // @[generator/stdlib/float/common.ts:54]
-  assign a_is_zero = a_exp_zero & a_frac_zero; // @[generator/stdlib/float/common.ts:59]
-  assign a_is_inf = a_exp_ones & a_frac_zero; // @[generator/stdlib/float/common.ts:61]
-  assign a_is_nan = a_exp_ones & ~a_frac_zero; // @[generator/stdlib/float/common.ts:62]
-  assign a_sig = {~a_exp_zero, a[22:0]}; // @[generator/stdlib/float/common.ts:63]
-  assign a_eff = a_exp_zero ? 8'h1 : a[30:23]; // @[generator/stdlib/float/common.ts:64]
-  assign b_exp_zero = b[30:23] == 8'h0; // @[generator/stdlib/float/common.ts:52]
-  assign b_exp_ones = b[30:23] == 8'hff; // @[generator/stdlib/float/common.ts:53]
-  assign b_frac_zero = b[22:0] == 23'h0; // @[generator/stdlib/float/common.ts:54]
-  assign b_is_zero = b_exp_zero & b_frac_zero; // @[generator/stdlib/float/common.ts:59]
-  assign b_is_inf = b_exp_ones & b_frac_zero; // @[generator/stdlib/float/common.ts:61]
-  assign b_is_nan = b_exp_ones & ~b_frac_zero; // @[generator/stdlib/float/common.ts:62]
-  assign b_sig = {~b_exp_zero, b[22:0]}; // @[generator/stdlib/float/common.ts:63]
-  assign b_eff = b_exp_zero ? 8'h1 : b[30:23]; // @[generator/stdlib/float/common.ts:64]
+  assign a_exp_zero = exp == 8'h0; // @[generator/stdlib/float/common.ts:53]
+  assign a_exp_ones = exp == 8'hff; // @[generator/stdlib/float/common.ts:54]
+  assign a_frac_zero = frac == 23'h0; // @[generator/stdlib/float/common.ts:55]
+  assign a_is_zero = a_exp_zero & a_frac_zero; // @[generator/stdlib/float/common.ts:60]
+  assign a_is_inf = a_exp_ones & a_frac_zero; // @[generator/stdlib/float/common.ts:62]
+  assign a_is_nan = a_exp_ones & ~a_frac_zero; // @[generator/stdlib/float/common.ts:63]
+  assign a_sig = {~a_exp_zero, frac}; // @[generator/stdlib/float/common.ts:64]
+  assign a_eff = a_exp_zero ? 8'h1 : exp; // @[generator/stdlib/float/common.ts:65]
+  assign b_exp_zero = exp_1 == 8'h0; // @[generator/stdlib/float/common.ts:53]
+  assign b_exp_ones = exp_1 == 8'hff; // @[generator/stdlib/float/common.ts:54]
+  assign b_frac_zero = frac_1 == 23'h0; // @[generator/stdlib/float/common.ts:55]
+  assign b_is_zero = b_exp_zero & b_frac_zero; // @[generator/stdlib/float/common.ts:60]
+  assign b_is_inf = b_exp_ones & b_frac_zero; // @[generator/stdlib/float/common.ts:62]
+  assign b_is_nan = b_exp_ones & ~b_frac_zero; // @[generator/stdlib/float/common.ts:63]
+  assign b_sig = {~b_exp_zero, frac_1}; // @[generator/stdlib/float/common.ts:64]
+  assign b_eff = b_exp_zero ? 8'h1 : exp_1; // @[generator/stdlib/float/common.ts:65]
   assign res_nan = ((a_is_nan | b_is_nan) | (a_is_zero & b_is_inf)) | (a_is_inf & b_is_zero); // @[generator/stdlib/float/mul.ts:34]
   assign prod_E = ({3'h0, a_eff} + {3'h0, b_eff}) - 11'h7e; // @[generator/stdlib/float/mul.ts:36]
   assign res_inf = a_is_inf | b_is_inf; // @[generator/stdlib/float/mul.ts:39]
   assign res_zero = a_is_zero | b_is_zero; // @[generator/stdlib/float/mul.ts:40]
-  assign res_sign = a[31] ^ b[31]; // @[generator/stdlib/float/mul.ts:41]
+  assign res_sign = A_sign ^ B_sign; // @[generator/stdlib/float/mul.ts:41]
   assign pp0 = {6'h0, a_sig} * {24'h0, b_sig[5:0]}; // @[generator/stdlib/float/mul.ts:54]
   assign pp1 = {6'h0, a_sig} * {24'h0, b_sig[11:6]}; // @[generator/stdlib/float/mul.ts:54]
   assign pp2 = {6'h0, a_sig} * {24'h0, b_sig[17:12]}; // @[generator/stdlib/float/mul.ts:54]
@@ -184,22 +292,22 @@ module Fp32Mul_s4 (
   assign ps_lo = {s1_pp_pp1, 6'h0} + {6'h0, s1_pp_pp0}; // @[generator/stdlib/float/mul.ts:65]
   assign ps_hi = {s1_pp_pp3, 6'h0} + {6'h0, s1_pp_pp2}; // @[generator/stdlib/float/mul.ts:66]
   assign prod = {ps_hi, 12'h0} + {12'h0, ps_lo}; // @[generator/stdlib/float/mul.ts:75]
-  assign lzcIn = {s2_psum2_m, 16'h0}; // @[generator/stdlib/float/common.ts:77]
-  assign n_lz = {_T_31, _T_31 ? {_T_47, _T_47 ? {_T_55, _T_55 ? {_T_59, _T_59 ? {_T_61, _T_61 ? ~lzcIn[1] : _T_60} : {_T_57, _T_57 ? _T_58 : _T_56}} : {_T_51, _T_51 ? {_T_53, _T_53 ? _T_54 : _T_52} : {_T_49, _T_49 ? _T_50 : _T_48}}} : {_T_39, _T_39 ? {_T_43, _T_43 ? {_T_45, _T_45 ? _T_46 : _T_44} : {_T_41, _T_41 ? _T_42 : _T_40}} : {_T_35, _T_35 ? {_T_37, _T_37 ? _T_38 : _T_36} : {_T_33, _T_33 ? _T_34 : _T_32}}}} : {_T_15, _T_15 ? {_T_23, _T_23 ? {_T_27, _T_27 ? {_T_29, _T_29 ? _T_30 : _T_28} : {_T_25, _T_25 ? _T_26 : _T_24}} : {_T_19, _T_19 ? {_T_21, _T_21 ? _T_22 : _T_20} : {_T_17, _T_17 ? _T_18 : _T_16}}} : {_T_7, _T_7 ? {_T_11, _T_11 ? {_T_13, _T_13 ? _T_14 : _T_12} : {_T_9, _T_9 ? _T_10 : _T_8}} : {_T_3, _T_3 ? {_T_5, _T_5 ? _T_6 : _T_4} : {_T_1, _T_1 ? _T_2 : _T}}}}}; // @[generator/stdlib/float/common.ts:146]
-  assign n_E_m1 = _T_62 - 12'h1; // @[generator/stdlib/float/common.ts:147]
-  assign n_under = $signed(_T_62) < $signed(12'h1); // @[generator/stdlib/float/common.ts:148]
-  assign n_lshift_full = n_under ? 12'h0 : (($signed(_T_63) < $signed(n_E_m1)) ? _T_63 : n_E_m1); // @[generator/stdlib/float/common.ts:151]
-  assign n_lshift = n_lshift_full[5:0]; // @[generator/stdlib/float/common.ts:152]
-  assign n_rshift = n_under ? (12'h1 - _T_62) : 12'h0; // @[generator/stdlib/float/common.ts:155]
-  assign n_e_full = n_under ? 12'h1 : (_T_62 - {6'h0, n_lshift}); // @[generator/stdlib/float/common.ts:156]
-  assign n_e = n_e_full[10:0]; // @[generator/stdlib/float/common.ts:157]
-  assign n_m_shl = {63'h0, s2_psum2_m} << n_lshift; // @[generator/stdlib/float/common.ts:168]
-  assign n_m_norm = n_under ? wide[95:48] : n_m_shl[47:0]; // @[generator/stdlib/float/common.ts:176]
-  assign n_sticky = n_under & (|wide[47:0]); // @[generator/stdlib/float/common.ts:176]
-  assign r_round_up = s3_nsh_m[23] & ((s3_nsh_sticky | (|s3_nsh_m[22:0])) | s3_nsh_m[24]); // @[generator/stdlib/float/common.ts:196]
-  assign r_mag = ({1'h0, {s3_nsh_e - 11'h1, 23'h0}} + {1'h0, {10'h0, s3_nsh_m[47:24]}}) + {34'h0, r_round_up}; // @[generator/stdlib/float/common.ts:200]
-  assign r_overflow = r_mag[34:23] >= 12'hff; // @[generator/stdlib/float/common.ts:201]
-  assign r_rounded = {s3_nsh_sign, r_overflow ? 31'h7f800000 : r_mag[30:0]}; // @[generator/stdlib/float/common.ts:202]
+  assign lzcIn = {s2_psum2_m, 16'h0}; // @[generator/stdlib/float/common.ts:78]
+  assign n_lz = count_30; // @[generator/stdlib/float/common.ts:147]
+  assign n_E_m1 = Ew - 12'h1; // @[generator/stdlib/float/common.ts:148]
+  assign n_under = $signed(Ew) < $signed(12'h1); // @[generator/stdlib/float/common.ts:149]
+  assign n_lshift_full = n_under ? 12'h0 : (($signed(lzS) < $signed(n_E_m1)) ? lzS : n_E_m1); // @[generator/stdlib/float/common.ts:152]
+  assign n_lshift = n_lshift_full[5:0]; // @[generator/stdlib/float/common.ts:153]
+  assign n_rshift = n_under ? rsFull : 12'h0; // @[generator/stdlib/float/common.ts:156]
+  assign n_e_full = n_under ? 12'h1 : (Ew - {6'h0, n_lshift}); // @[generator/stdlib/float/common.ts:157]
+  assign n_e = n_e_full[10:0]; // @[generator/stdlib/float/common.ts:158]
+  assign n_m_shl = {63'h0, s2_psum2_m} << n_lshift; // @[generator/stdlib/float/common.ts:169]
+  assign n_m_norm = mo; // @[generator/stdlib/float/common.ts:177]
+  assign n_sticky = n_under & r_sticky; // @[generator/stdlib/float/common.ts:177]
+  assign r_round_up = guard & (st | s3_nsh_m[24]); // @[generator/stdlib/float/common.ts:197]
+  assign r_mag = ({1'h0, base} + {1'h0, {10'h0, kept}}) + {34'h0, r_round_up}; // @[generator/stdlib/float/common.ts:201]
+  assign r_overflow = r_mag[34:23] >= 12'hff; // @[generator/stdlib/float/common.ts:202]
+  assign r_rounded = {s3_nsh_sign, r_overflow ? 31'h7f800000 : r_mag[30:0]}; // @[generator/stdlib/float/common.ts:203]
   assign out_valid = s4_valid; // @[generator/stdlib/float/mul.ts:104]
   assign y = s4_round_y; // @[generator/stdlib/float/mul.ts:105]
 
@@ -239,6 +347,6 @@ module Fp32Mul_s4 (
     s3_nsh_e <= n_e; // @[generator/stdlib/float/pipeline.ts:92]
     s3_nsh_m <= n_m_norm; // @[generator/stdlib/float/pipeline.ts:92]
     s3_nsh_sticky <= n_sticky; // @[generator/stdlib/float/pipeline.ts:92]
-    s4_round_y <= s3_nsh_nan ? 32'h7fc00000 : (s3_nsh_inf ? {s3_nsh_sign, 31'h7f800000} : (s3_nsh_zero ? {s3_nsh_sign, 31'h0} : r_rounded)); // @[generator/stdlib/float/pipeline.ts:92]
+    s4_round_y <= x_y_0; // @[generator/stdlib/float/pipeline.ts:92]
   end
 endmodule

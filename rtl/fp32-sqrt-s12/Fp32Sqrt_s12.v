@@ -11,16 +11,16 @@ module Fp32Sqrt_s12 (
   output wire out_valid,
   output wire [31:0] y
 );
-  wire a_exp_zero; // @[generator/stdlib/float/common.ts:52]
-  wire a_exp_ones; // @[generator/stdlib/float/common.ts:53]
-  wire a_frac_zero; // @[generator/stdlib/float/common.ts:54]
-  wire a_is_zero; // @[generator/stdlib/float/common.ts:59]
-  wire a_is_inf; // @[generator/stdlib/float/common.ts:61]
-  wire a_is_nan; // @[generator/stdlib/float/common.ts:62]
-  wire [23:0] a_sig; // @[generator/stdlib/float/common.ts:63]
-  wire [7:0] a_eff; // @[generator/stdlib/float/common.ts:64]
+  wire a_exp_zero; // @[generator/stdlib/float/common.ts:53]
+  wire a_exp_ones; // @[generator/stdlib/float/common.ts:54]
+  wire a_frac_zero; // @[generator/stdlib/float/common.ts:55]
+  wire a_is_zero; // @[generator/stdlib/float/common.ts:60]
+  wire a_is_inf; // @[generator/stdlib/float/common.ts:62]
+  wire a_is_nan; // @[generator/stdlib/float/common.ts:63]
+  wire [23:0] a_sig; // @[generator/stdlib/float/common.ts:64]
+  wire [7:0] a_eff; // @[generator/stdlib/float/common.ts:65]
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [31:0] lzcIn; // @[generator/stdlib/float/common.ts:77]
+  wire [31:0] lzcIn; // @[generator/stdlib/float/common.ts:78]
   /* verilator lint_on UNUSEDSIGNAL */
   wire [4:0] na_lz; // @[generator/stdlib/float/div.ts:29]
   /* verilator lint_off UNUSEDSIGNAL */
@@ -179,219 +179,298 @@ module Fp32Sqrt_s12 (
   reg [24:0] s11_r24_root; // @[generator/stdlib/float/pipeline.ts:92]
   reg s11_valid; // @[generator/stdlib/float/pipeline.ts:119]
   wire rem_nonzero; // @[generator/stdlib/float/sqrt.ts:86]
-  wire r_round_up; // @[generator/stdlib/float/common.ts:196]
-  wire [34:0] r_mag; // @[generator/stdlib/float/common.ts:200]
-  wire r_overflow; // @[generator/stdlib/float/common.ts:201]
-  wire [31:0] r_rounded; // @[generator/stdlib/float/common.ts:202]
+  wire r_round_up; // @[generator/stdlib/float/common.ts:197]
+  wire [34:0] r_mag; // @[generator/stdlib/float/common.ts:201]
+  wire r_overflow; // @[generator/stdlib/float/common.ts:202]
+  wire [31:0] r_rounded; // @[generator/stdlib/float/common.ts:203]
   reg [31:0] s12_round_y; // @[generator/stdlib/float/pipeline.ts:92]
   reg s12_valid; // @[generator/stdlib/float/pipeline.ts:119]
-  wire _T = ~lzcIn[31];
-  wire _T_1 = _T & ~lzcIn[30];
-  wire _T_2 = ~lzcIn[29];
-  wire _T_3 = _T_1 & (_T_2 & ~lzcIn[28]);
-  wire _T_4 = ~lzcIn[27];
-  wire _T_5 = _T_4 & ~lzcIn[26];
-  wire _T_6 = ~lzcIn[25];
-  wire _T_7 = _T_3 & (_T_5 & (_T_6 & ~lzcIn[24]));
-  wire _T_8 = ~lzcIn[23];
-  wire _T_9 = _T_8 & ~lzcIn[22];
-  wire _T_10 = ~lzcIn[21];
-  wire _T_11 = _T_9 & (_T_10 & ~lzcIn[20]);
-  wire _T_12 = ~lzcIn[19];
-  wire _T_13 = _T_12 & ~lzcIn[18];
-  wire _T_14 = ~lzcIn[17];
-  wire _T_15 = _T_7 & (_T_11 & (_T_13 & (_T_14 & ~lzcIn[16])));
-  wire _T_16 = ~lzcIn[15];
-  wire _T_17 = _T_16 & ~lzcIn[14];
-  wire _T_18 = ~lzcIn[13];
-  wire _T_19 = _T_17 & (_T_18 & ~lzcIn[12]);
-  wire _T_20 = ~lzcIn[11];
-  wire _T_21 = _T_20 & ~lzcIn[10];
-  wire _T_22 = ~lzcIn[9];
-  wire _T_23 = _T_19 & (_T_21 & (_T_22 & ~lzcIn[8]));
-  wire _T_24 = ~lzcIn[7];
-  wire _T_25 = _T_24 & ~lzcIn[6];
-  wire _T_26 = ~lzcIn[5];
-  wire _T_27 = _T_25 & (_T_26 & ~lzcIn[4]);
-  wire _T_28 = ~lzcIn[3];
-  wire _T_29 = _T_28 & ~lzcIn[2];
+  wire [7:0] exp = a[30:23];
+  wire [22:0] frac = a[22:0];
+  wire hi_zero = ~lzcIn[31];
+  wire lo_zero = ~lzcIn[30];
+  wire zero = hi_zero & lo_zero;
+  wire hi_zero_1 = ~lzcIn[29];
+  wire lo_zero_1 = ~lzcIn[28];
+  wire zero_1 = hi_zero_1 & lo_zero_1;
+  wire zero_2 = zero & zero_1;
+  wire hi_zero_2 = ~lzcIn[27];
+  wire lo_zero_2 = ~lzcIn[26];
+  wire zero_3 = hi_zero_2 & lo_zero_2;
+  wire hi_zero_3 = ~lzcIn[25];
+  wire lo_zero_3 = ~lzcIn[24];
+  wire zero_4 = hi_zero_3 & lo_zero_3;
+  wire zero_5 = zero_3 & zero_4;
+  wire zero_6 = zero_2 & zero_5;
+  wire hi_zero_4 = ~lzcIn[23];
+  wire lo_zero_4 = ~lzcIn[22];
+  wire zero_7 = hi_zero_4 & lo_zero_4;
+  wire hi_zero_5 = ~lzcIn[21];
+  wire lo_zero_5 = ~lzcIn[20];
+  wire zero_8 = hi_zero_5 & lo_zero_5;
+  wire zero_9 = zero_7 & zero_8;
+  wire hi_zero_6 = ~lzcIn[19];
+  wire lo_zero_6 = ~lzcIn[18];
+  wire zero_10 = hi_zero_6 & lo_zero_6;
+  wire hi_zero_7 = ~lzcIn[17];
+  wire lo_zero_7 = ~lzcIn[16];
+  wire zero_11 = hi_zero_7 & lo_zero_7;
+  wire zero_12 = zero_10 & zero_11;
+  wire zero_13 = zero_9 & zero_12;
+  wire zero_14 = zero_6 & zero_13;
+  wire hi_zero_8 = ~lzcIn[15];
+  wire lo_zero_8 = ~lzcIn[14];
+  wire zero_15 = hi_zero_8 & lo_zero_8;
+  wire hi_zero_9 = ~lzcIn[13];
+  wire lo_zero_9 = ~lzcIn[12];
+  wire zero_16 = hi_zero_9 & lo_zero_9;
+  wire zero_17 = zero_15 & zero_16;
+  wire hi_zero_10 = ~lzcIn[11];
+  wire lo_zero_10 = ~lzcIn[10];
+  wire zero_18 = hi_zero_10 & lo_zero_10;
+  wire hi_zero_11 = ~lzcIn[9];
+  wire lo_zero_11 = ~lzcIn[8];
+  wire zero_19 = hi_zero_11 & lo_zero_11;
+  wire zero_20 = zero_18 & zero_19;
+  wire zero_21 = zero_17 & zero_20;
+  wire hi_zero_12 = ~lzcIn[7];
+  wire lo_zero_12 = ~lzcIn[6];
+  wire zero_22 = hi_zero_12 & lo_zero_12;
+  wire hi_zero_13 = ~lzcIn[5];
+  wire lo_zero_13 = ~lzcIn[4];
+  wire zero_23 = hi_zero_13 & lo_zero_13;
+  wire zero_24 = zero_22 & zero_23;
+  wire hi_zero_14 = ~lzcIn[3];
+  wire lo_zero_14 = ~lzcIn[2];
+  wire zero_25 = hi_zero_14 & lo_zero_14;
+  wire hi_zero_15 = ~lzcIn[1];
+  wire [1:0] count = {zero_25, zero_25 ? hi_zero_15 : hi_zero_14};
+  wire [1:0] count_1 = {zero_22, zero_22 ? hi_zero_13 : hi_zero_12};
+  wire [2:0] count_2 = {zero_24, zero_24 ? count : count_1};
+  wire [1:0] count_3 = {zero_18, zero_18 ? hi_zero_11 : hi_zero_10};
+  wire [1:0] count_4 = {zero_15, zero_15 ? hi_zero_9 : hi_zero_8};
+  wire [2:0] count_5 = {zero_17, zero_17 ? count_3 : count_4};
+  wire [3:0] count_6 = {zero_21, zero_21 ? count_2 : count_5};
+  wire [1:0] count_7 = {zero_10, zero_10 ? hi_zero_7 : hi_zero_6};
+  wire [1:0] count_8 = {zero_7, zero_7 ? hi_zero_5 : hi_zero_4};
+  wire [2:0] count_9 = {zero_9, zero_9 ? count_7 : count_8};
+  wire [1:0] count_10 = {zero_3, zero_3 ? hi_zero_3 : hi_zero_2};
+  wire [1:0] count_11 = {zero, zero ? hi_zero_1 : hi_zero};
+  wire [2:0] count_12 = {zero_2, zero_2 ? count_10 : count_11};
+  wire [3:0] count_13 = {zero_6, zero_6 ? count_9 : count_12};
+  wire [4:0] count_14 = {zero_14, zero_14 ? count_6 : count_13};
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [9:0] _T_30 = e_half2[10:1];
+  wire [9:0] _T = e_half2[10:1];
   /* verilator lint_on UNUSEDSIGNAL */
-  wire [2:0] _T_31 = {1'b0, radicand[24:23]};
-  wire [4:0] _T_32 = {r0_rem, radicand[22:21]};
-  wire [4:0] _T_33 = {2'h0, {r0_bit, 2'h1}};
-  wire [6:0] _T_34 = {s1_r1_rem, s1_r1_mrest[20:19]};
-  wire [6:0] _T_35 = {3'h0, {s1_r1_root, 2'h1}};
-  wire [8:0] _T_36 = {r2_rem, s1_r1_mrest[18:17]};
-  wire [2:0] _T_37 = {s1_r1_root, r2_bit};
-  wire [8:0] _T_38 = {4'h0, {_T_37, 2'h1}};
-  wire [10:0] _T_39 = {r3_rem, s1_r1_mrest[16:15]};
-  wire [3:0] _T_40 = {_T_37, r3_bit};
-  wire [10:0] _T_41 = {5'h0, {_T_40, 2'h1}};
-  wire [12:0] _T_42 = {r4_rem, s1_r1_mrest[14:13]};
-  wire [4:0] _T_43 = {_T_40, r4_bit};
-  wire [12:0] _T_44 = {6'h0, {_T_43, 2'h1}};
-  wire [14:0] _T_45 = {s2_r5_rem, s2_r5_mrest[12:11]};
-  wire [14:0] _T_46 = {7'h0, {s2_r5_root, 2'h1}};
-  wire [16:0] _T_47 = {r6_rem, s2_r5_mrest[10:9]};
-  wire [6:0] _T_48 = {s2_r5_root, r6_bit};
-  wire [16:0] _T_49 = {8'h0, {_T_48, 2'h1}};
-  wire [18:0] _T_50 = {r7_rem, s2_r5_mrest[8:7]};
-  wire [7:0] _T_51 = {_T_48, r7_bit};
-  wire [18:0] _T_52 = {9'h0, {_T_51, 2'h1}};
-  wire [20:0] _T_53 = {s3_r8_rem, s3_r8_mrest[6:5]};
-  wire [20:0] _T_54 = {10'h0, {s3_r8_root, 2'h1}};
-  wire [22:0] _T_55 = {r9_rem, s3_r8_mrest[4:3]};
-  wire [9:0] _T_56 = {s3_r8_root, r9_bit};
-  wire [22:0] _T_57 = {11'h0, {_T_56, 2'h1}};
-  wire [24:0] _T_58 = {s4_r10_rem, s4_r10_mrest[2:1]};
-  wire [24:0] _T_59 = {12'h0, {s4_r10_root, 2'h1}};
-  wire [26:0] _T_60 = {r11_rem, {s4_r10_mrest[0], 1'b0}};
-  wire [11:0] _T_61 = {s4_r10_root, r11_bit};
-  wire [26:0] _T_62 = {13'h0, {_T_61, 2'h1}};
+  wire A_sign = a[31];
+  wire [1:0] pair = radicand[24:23];
+  wire [2:0] _T_1 = {1'b0, pair};
+  wire [1:0] pair_1 = radicand[22:21];
+  wire [4:0] _T_2 = {r0_rem, pair_1};
+  wire [4:0] trial = {2'h0, {r0_bit, 2'h1}};
+  wire [1:0] pair_2 = s1_r1_mrest[20:19];
+  wire [6:0] _T_3 = {s1_r1_rem, pair_2};
+  wire [6:0] trial_1 = {3'h0, {s1_r1_root, 2'h1}};
+  wire [1:0] pair_3 = s1_r1_mrest[18:17];
+  wire [8:0] _T_4 = {r2_rem, pair_3};
+  wire [2:0] _T_5 = {s1_r1_root, r2_bit};
+  wire [8:0] trial_2 = {4'h0, {_T_5, 2'h1}};
+  wire [1:0] pair_4 = s1_r1_mrest[16:15];
+  wire [10:0] _T_6 = {r3_rem, pair_4};
+  wire [3:0] _T_7 = {_T_5, r3_bit};
+  wire [10:0] trial_3 = {5'h0, {_T_7, 2'h1}};
+  wire [1:0] pair_5 = s1_r1_mrest[14:13];
+  wire [12:0] _T_8 = {r4_rem, pair_5};
+  wire [4:0] _T_9 = {_T_7, r4_bit};
+  wire [12:0] trial_4 = {6'h0, {_T_9, 2'h1}};
+  wire [1:0] pair_6 = s2_r5_mrest[12:11];
+  wire [14:0] _T_10 = {s2_r5_rem, pair_6};
+  wire [14:0] trial_5 = {7'h0, {s2_r5_root, 2'h1}};
+  wire [1:0] pair_7 = s2_r5_mrest[10:9];
+  wire [16:0] _T_11 = {r6_rem, pair_7};
+  wire [6:0] _T_12 = {s2_r5_root, r6_bit};
+  wire [16:0] trial_6 = {8'h0, {_T_12, 2'h1}};
+  wire [1:0] pair_8 = s2_r5_mrest[8:7];
+  wire [18:0] _T_13 = {r7_rem, pair_8};
+  wire [7:0] _T_14 = {_T_12, r7_bit};
+  wire [18:0] trial_7 = {9'h0, {_T_14, 2'h1}};
+  wire [1:0] pair_9 = s3_r8_mrest[6:5];
+  wire [20:0] _T_15 = {s3_r8_rem, pair_9};
+  wire [20:0] trial_8 = {10'h0, {s3_r8_root, 2'h1}};
+  wire [1:0] pair_10 = s3_r8_mrest[4:3];
+  wire [22:0] _T_16 = {r9_rem, pair_10};
+  wire [9:0] _T_17 = {s3_r8_root, r9_bit};
+  wire [22:0] trial_9 = {11'h0, {_T_17, 2'h1}};
+  wire [1:0] pair_11 = s4_r10_mrest[2:1];
+  wire [24:0] _T_18 = {s4_r10_rem, pair_11};
+  wire [24:0] trial_10 = {12'h0, {s4_r10_root, 2'h1}};
+  wire mrest = s4_r10_mrest[0];
+  wire [1:0] pair_12 = {mrest, 1'b0};
+  wire [26:0] _T_19 = {r11_rem, pair_12};
+  wire [11:0] _T_20 = {s4_r10_root, r11_bit};
+  wire [26:0] trial_11 = {13'h0, {_T_20, 2'h1}};
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [28:0] _T_63 = {s5_r12_rem, 2'h0};
+  wire [28:0] _T_21 = {s5_r12_rem, 2'h0};
   /* verilator lint_on UNUSEDSIGNAL */
-  wire [26:0] _T_64 = _T_63[26:0];
-  wire [26:0] _T_65 = {12'h0, {s5_r12_root, 2'h1}};
+  wire [26:0] shifted = _T_21[26:0];
+  wire [26:0] trial_12 = {12'h0, {s5_r12_root, 2'h1}};
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [28:0] _T_66 = {r13_rem, 2'h0};
+  wire [28:0] _T_22 = {r13_rem, 2'h0};
   /* verilator lint_on UNUSEDSIGNAL */
-  wire [26:0] _T_67 = _T_66[26:0];
-  wire [13:0] _T_68 = {s5_r12_root, r13_bit};
-  wire [26:0] _T_69 = {11'h0, {_T_68, 2'h1}};
+  wire [26:0] shifted_1 = _T_22[26:0];
+  wire [13:0] _T_23 = {s5_r12_root, r13_bit};
+  wire [26:0] trial_13 = {11'h0, {_T_23, 2'h1}};
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [28:0] _T_70 = {s6_r14_rem, 2'h0};
+  wire [28:0] _T_24 = {s6_r14_rem, 2'h0};
   /* verilator lint_on UNUSEDSIGNAL */
-  wire [26:0] _T_71 = _T_70[26:0];
-  wire [26:0] _T_72 = {10'h0, {s6_r14_root, 2'h1}};
+  wire [26:0] shifted_2 = _T_24[26:0];
+  wire [26:0] trial_14 = {10'h0, {s6_r14_root, 2'h1}};
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [28:0] _T_73 = {r15_rem, 2'h0};
+  wire [28:0] _T_25 = {r15_rem, 2'h0};
   /* verilator lint_on UNUSEDSIGNAL */
-  wire [26:0] _T_74 = _T_73[26:0];
-  wire [15:0] _T_75 = {s6_r14_root, r15_bit};
-  wire [26:0] _T_76 = {9'h0, {_T_75, 2'h1}};
+  wire [26:0] shifted_3 = _T_25[26:0];
+  wire [15:0] _T_26 = {s6_r14_root, r15_bit};
+  wire [26:0] trial_15 = {9'h0, {_T_26, 2'h1}};
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [28:0] _T_77 = {s7_r16_rem, 2'h0};
+  wire [28:0] _T_27 = {s7_r16_rem, 2'h0};
   /* verilator lint_on UNUSEDSIGNAL */
-  wire [26:0] _T_78 = _T_77[26:0];
-  wire [26:0] _T_79 = {8'h0, {s7_r16_root, 2'h1}};
+  wire [26:0] shifted_4 = _T_27[26:0];
+  wire [26:0] trial_16 = {8'h0, {s7_r16_root, 2'h1}};
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [28:0] _T_80 = {r17_rem, 2'h0};
+  wire [28:0] _T_28 = {r17_rem, 2'h0};
   /* verilator lint_on UNUSEDSIGNAL */
-  wire [26:0] _T_81 = _T_80[26:0];
-  wire [17:0] _T_82 = {s7_r16_root, r17_bit};
-  wire [26:0] _T_83 = {7'h0, {_T_82, 2'h1}};
+  wire [26:0] shifted_5 = _T_28[26:0];
+  wire [17:0] _T_29 = {s7_r16_root, r17_bit};
+  wire [26:0] trial_17 = {7'h0, {_T_29, 2'h1}};
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [28:0] _T_84 = {s8_r18_rem, 2'h0};
+  wire [28:0] _T_30 = {s8_r18_rem, 2'h0};
   /* verilator lint_on UNUSEDSIGNAL */
-  wire [26:0] _T_85 = _T_84[26:0];
-  wire [26:0] _T_86 = {6'h0, {s8_r18_root, 2'h1}};
+  wire [26:0] shifted_6 = _T_30[26:0];
+  wire [26:0] trial_18 = {6'h0, {s8_r18_root, 2'h1}};
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [28:0] _T_87 = {r19_rem, 2'h0};
+  wire [28:0] _T_31 = {r19_rem, 2'h0};
   /* verilator lint_on UNUSEDSIGNAL */
-  wire [26:0] _T_88 = _T_87[26:0];
-  wire [19:0] _T_89 = {s8_r18_root, r19_bit};
-  wire [26:0] _T_90 = {5'h0, {_T_89, 2'h1}};
+  wire [26:0] shifted_7 = _T_31[26:0];
+  wire [19:0] _T_32 = {s8_r18_root, r19_bit};
+  wire [26:0] trial_19 = {5'h0, {_T_32, 2'h1}};
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [28:0] _T_91 = {s9_r20_rem, 2'h0};
+  wire [28:0] _T_33 = {s9_r20_rem, 2'h0};
   /* verilator lint_on UNUSEDSIGNAL */
-  wire [26:0] _T_92 = _T_91[26:0];
-  wire [26:0] _T_93 = {4'h0, {s9_r20_root, 2'h1}};
+  wire [26:0] shifted_8 = _T_33[26:0];
+  wire [26:0] trial_20 = {4'h0, {s9_r20_root, 2'h1}};
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [28:0] _T_94 = {r21_rem, 2'h0};
+  wire [28:0] _T_34 = {r21_rem, 2'h0};
   /* verilator lint_on UNUSEDSIGNAL */
-  wire [26:0] _T_95 = _T_94[26:0];
-  wire [21:0] _T_96 = {s9_r20_root, r21_bit};
-  wire [26:0] _T_97 = {3'h0, {_T_96, 2'h1}};
+  wire [26:0] shifted_9 = _T_34[26:0];
+  wire [21:0] _T_35 = {s9_r20_root, r21_bit};
+  wire [26:0] trial_21 = {3'h0, {_T_35, 2'h1}};
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [28:0] _T_98 = {s10_r22_rem, 2'h0};
+  wire [28:0] _T_36 = {s10_r22_rem, 2'h0};
   /* verilator lint_on UNUSEDSIGNAL */
-  wire [26:0] _T_99 = _T_98[26:0];
-  wire [26:0] _T_100 = {2'h0, {s10_r22_root, 2'h1}};
+  wire [26:0] shifted_10 = _T_36[26:0];
+  wire [26:0] trial_22 = {2'h0, {s10_r22_root, 2'h1}};
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [28:0] _T_101 = {r23_rem, 2'h0};
+  wire [28:0] _T_37 = {r23_rem, 2'h0};
   /* verilator lint_on UNUSEDSIGNAL */
-  wire [26:0] shifted = _T_101[26:0];
-  wire [23:0] _T_102 = {s10_r22_root, r23_bit};
-  wire [26:0] trial = {1'h0, {_T_102, 2'h1}};
-  wire [25:0] _T_103 = {s11_r24_root, 1'b0};
+  wire [26:0] shifted_11 = _T_37[26:0];
+  wire [23:0] _T_38 = {s10_r22_root, r23_bit};
+  wire [26:0] trial_23 = {1'h0, {_T_38, 2'h1}};
+  wire [25:0] _T_39 = {s11_r24_root, 1'b0};
+  wire guard = _T_39[1];
+  wire st = rem_nonzero | _T_39[0];
+  wire [33:0] base = {s11_r24_E - 11'h1, 23'h0};
+  wire [23:0] kept = _T_39[25:2];
+  wire [20:0] mrest_1 = radicand[20:0];
+  wire [1:0] x_root_0 = {r0_bit, r1_bit};
+  wire [12:0] mrest_2 = s1_r1_mrest[12:0];
+  wire [5:0] x_root_1 = {_T_9, r5_bit};
+  wire [6:0] mrest_3 = s2_r5_mrest[6:0];
+  wire [8:0] x_root_2 = {_T_14, r8_bit};
+  wire [2:0] mrest_4 = s3_r8_mrest[2:0];
+  wire [10:0] x_root_3 = {_T_17, r10_bit};
+  wire [12:0] x_root_4 = {_T_20, r12_bit};
+  wire [14:0] x_root_5 = {_T_23, r14_bit};
+  wire [16:0] x_root_6 = {_T_26, r16_bit};
+  wire [18:0] x_root_7 = {_T_29, r18_bit};
+  wire [20:0] x_root_8 = {_T_32, r20_bit};
+  wire [22:0] x_root_9 = {_T_35, r22_bit};
+  wire [24:0] x_root_10 = {_T_38, r24_bit};
+  wire [31:0] x_y_0 = s11_r24_nan ? 32'h7fc00000 : (s11_r24_inf ? {s11_r24_sign, 31'h7f800000} : (s11_r24_zero ? {s11_r24_sign, 31'h0} : r_rounded));
 
-  assign a_exp_zero = a[30:23] == 8'h0; // @[generator/stdlib/float/common.ts:52]
-  assign a_exp_ones = a[30:23] == 8'hff; // @[generator/stdlib/float/common.ts:53]
-  assign a_frac_zero = a[22:0] == 23'h0; // @[generator/stdlib/float/common.ts:54]
-  assign a_is_zero = a_exp_zero & a_frac_zero; // @[generator/stdlib/float/common.ts:59]
-  assign a_is_inf = a_exp_ones & a_frac_zero; // @[generator/stdlib/float/common.ts:61]
-  assign a_is_nan = a_exp_ones & ~a_frac_zero; // @[generator/stdlib/float/common.ts:62]
-  assign a_sig = {~a_exp_zero, a[22:0]}; // @[generator/stdlib/float/common.ts:63]
-  assign a_eff = a_exp_zero ? 8'h1 : a[30:23]; // @[generator/stdlib/float/common.ts:64]
-  assign lzcIn = {a_sig, 8'h0}; // @[generator/stdlib/float/common.ts:77]
-  assign na_lz = {_T_15, _T_15 ? {_T_23, _T_23 ? {_T_27, _T_27 ? {_T_29, _T_29 ? ~lzcIn[1] : _T_28} : {_T_25, _T_25 ? _T_26 : _T_24}} : {_T_19, _T_19 ? {_T_21, _T_21 ? _T_22 : _T_20} : {_T_17, _T_17 ? _T_18 : _T_16}}} : {_T_7, _T_7 ? {_T_11, _T_11 ? {_T_13, _T_13 ? _T_14 : _T_12} : {_T_9, _T_9 ? _T_10 : _T_8}} : {_T_3, _T_3 ? {_T_5, _T_5 ? _T_6 : _T_4} : {_T_1, _T_1 ? _T_2 : _T}}}}; // @[generator/stdlib/float/div.ts:29]
+  assign a_exp_zero = exp == 8'h0; // @[generator/stdlib/float/common.ts:53]
+  assign a_exp_ones = exp == 8'hff; // @[generator/stdlib/float/common.ts:54]
+  assign a_frac_zero = frac == 23'h0; // @[generator/stdlib/float/common.ts:55]
+  assign a_is_zero = a_exp_zero & a_frac_zero; // @[generator/stdlib/float/common.ts:60]
+  assign a_is_inf = a_exp_ones & a_frac_zero; // @[generator/stdlib/float/common.ts:62]
+  assign a_is_nan = a_exp_ones & ~a_frac_zero; // @[generator/stdlib/float/common.ts:63]
+  assign a_sig = {~a_exp_zero, frac}; // @[generator/stdlib/float/common.ts:64]
+  assign a_eff = a_exp_zero ? 8'h1 : exp; // @[generator/stdlib/float/common.ts:65]
+  assign lzcIn = {a_sig, 8'h0}; // @[generator/stdlib/float/common.ts:78]
+  assign na_lz = count_14; // @[generator/stdlib/float/div.ts:29]
   assign na_shl = {31'h0, a_sig} << na_lz; // @[generator/stdlib/float/div.ts:30]
   assign na_m = na_shl[23:0]; // @[generator/stdlib/float/div.ts:30]
   assign e_norm = {3'h0, a_eff} - {6'h0, na_lz}; // @[generator/stdlib/float/sqrt.ts:65]
   assign e_even = ~e_norm[0]; // @[generator/stdlib/float/sqrt.ts:66]
   assign e_half2 = e_norm - (e_even ? 11'hb0 : 11'haf); // @[generator/stdlib/float/sqrt.ts:67]
-  assign root_E = {{1{_T_30[9]}}, _T_30} + 11'h97; // @[generator/stdlib/float/sqrt.ts:68]
+  assign root_E = {{1{_T[9]}}, _T} + 11'h97; // @[generator/stdlib/float/sqrt.ts:68]
   assign radicand = e_even ? {na_m, 1'b0} : {1'b0, na_m}; // @[generator/stdlib/float/sqrt.ts:69]
-  assign res_nan = a_is_nan | (a[31] & ~a_is_zero); // @[generator/stdlib/float/sqrt.ts:71]
-  assign res_inf = a_is_inf & ~a[31]; // @[generator/stdlib/float/sqrt.ts:72]
-  assign r0_bit = _T_31 >= 3'h1; // @[generator/stdlib/float/sqrt.ts:50]
-  assign r0_rem = r0_bit ? (_T_31 - 3'h1) : _T_31; // @[generator/stdlib/float/sqrt.ts:51]
-  assign r1_bit = _T_32 >= _T_33; // @[generator/stdlib/float/sqrt.ts:50]
-  assign r1_rem = r1_bit ? (_T_32 - _T_33) : _T_32; // @[generator/stdlib/float/sqrt.ts:51]
-  assign r2_bit = _T_34 >= _T_35; // @[generator/stdlib/float/sqrt.ts:50]
-  assign r2_rem = r2_bit ? (_T_34 - _T_35) : _T_34; // @[generator/stdlib/float/sqrt.ts:51]
-  assign r3_bit = _T_36 >= _T_38; // @[generator/stdlib/float/sqrt.ts:50]
-  assign r3_rem = r3_bit ? (_T_36 - _T_38) : _T_36; // @[generator/stdlib/float/sqrt.ts:51]
-  assign r4_bit = _T_39 >= _T_41; // @[generator/stdlib/float/sqrt.ts:50]
-  assign r4_rem = r4_bit ? (_T_39 - _T_41) : _T_39; // @[generator/stdlib/float/sqrt.ts:51]
-  assign r5_bit = _T_42 >= _T_44; // @[generator/stdlib/float/sqrt.ts:50]
-  assign r5_rem = r5_bit ? (_T_42 - _T_44) : _T_42; // @[generator/stdlib/float/sqrt.ts:51]
-  assign r6_bit = _T_45 >= _T_46; // @[generator/stdlib/float/sqrt.ts:50]
-  assign r6_rem = r6_bit ? (_T_45 - _T_46) : _T_45; // @[generator/stdlib/float/sqrt.ts:51]
-  assign r7_bit = _T_47 >= _T_49; // @[generator/stdlib/float/sqrt.ts:50]
-  assign r7_rem = r7_bit ? (_T_47 - _T_49) : _T_47; // @[generator/stdlib/float/sqrt.ts:51]
-  assign r8_bit = _T_50 >= _T_52; // @[generator/stdlib/float/sqrt.ts:50]
-  assign r8_rem = r8_bit ? (_T_50 - _T_52) : _T_50; // @[generator/stdlib/float/sqrt.ts:51]
-  assign r9_bit = _T_53 >= _T_54; // @[generator/stdlib/float/sqrt.ts:50]
-  assign r9_rem = r9_bit ? (_T_53 - _T_54) : _T_53; // @[generator/stdlib/float/sqrt.ts:51]
-  assign r10_bit = _T_55 >= _T_57; // @[generator/stdlib/float/sqrt.ts:50]
-  assign r10_rem = r10_bit ? (_T_55 - _T_57) : _T_55; // @[generator/stdlib/float/sqrt.ts:51]
-  assign r11_bit = _T_58 >= _T_59; // @[generator/stdlib/float/sqrt.ts:50]
-  assign r11_rem = r11_bit ? (_T_58 - _T_59) : _T_58; // @[generator/stdlib/float/sqrt.ts:51]
-  assign r12_bit = _T_60 >= _T_62; // @[generator/stdlib/float/sqrt.ts:50]
-  assign r12_rem = r12_bit ? (_T_60 - _T_62) : _T_60; // @[generator/stdlib/float/sqrt.ts:51]
-  assign r13_bit = _T_64 >= _T_65; // @[generator/stdlib/float/sqrt.ts:50]
-  assign r13_rem = r13_bit ? (_T_64 - _T_65) : _T_64; // @[generator/stdlib/float/sqrt.ts:51]
-  assign r14_bit = _T_67 >= _T_69; // @[generator/stdlib/float/sqrt.ts:50]
-  assign r14_rem = r14_bit ? (_T_67 - _T_69) : _T_67; // @[generator/stdlib/float/sqrt.ts:51]
-  assign r15_bit = _T_71 >= _T_72; // @[generator/stdlib/float/sqrt.ts:50]
-  assign r15_rem = r15_bit ? (_T_71 - _T_72) : _T_71; // @[generator/stdlib/float/sqrt.ts:51]
-  assign r16_bit = _T_74 >= _T_76; // @[generator/stdlib/float/sqrt.ts:50]
-  assign r16_rem = r16_bit ? (_T_74 - _T_76) : _T_74; // @[generator/stdlib/float/sqrt.ts:51]
-  assign r17_bit = _T_78 >= _T_79; // @[generator/stdlib/float/sqrt.ts:50]
-  assign r17_rem = r17_bit ? (_T_78 - _T_79) : _T_78; // @[generator/stdlib/float/sqrt.ts:51]
-  assign r18_bit = _T_81 >= _T_83; // @[generator/stdlib/float/sqrt.ts:50]
-  assign r18_rem = r18_bit ? (_T_81 - _T_83) : _T_81; // @[generator/stdlib/float/sqrt.ts:51]
-  assign r19_bit = _T_85 >= _T_86; // @[generator/stdlib/float/sqrt.ts:50]
-  assign r19_rem = r19_bit ? (_T_85 - _T_86) : _T_85; // @[generator/stdlib/float/sqrt.ts:51]
-  assign r20_bit = _T_88 >= _T_90; // @[generator/stdlib/float/sqrt.ts:50]
-  assign r20_rem = r20_bit ? (_T_88 - _T_90) : _T_88; // @[generator/stdlib/float/sqrt.ts:51]
-  assign r21_bit = _T_92 >= _T_93; // @[generator/stdlib/float/sqrt.ts:50]
-  assign r21_rem = r21_bit ? (_T_92 - _T_93) : _T_92; // @[generator/stdlib/float/sqrt.ts:51]
-  assign r22_bit = _T_95 >= _T_97; // @[generator/stdlib/float/sqrt.ts:50]
-  assign r22_rem = r22_bit ? (_T_95 - _T_97) : _T_95; // @[generator/stdlib/float/sqrt.ts:51]
-  assign r23_bit = _T_99 >= _T_100; // @[generator/stdlib/float/sqrt.ts:50]
-  assign r23_rem = r23_bit ? (_T_99 - _T_100) : _T_99; // @[generator/stdlib/float/sqrt.ts:51]
-  assign r24_bit = shifted >= trial; // @[generator/stdlib/float/sqrt.ts:50]
-  assign r24_rem = r24_bit ? (shifted - trial) : shifted; // @[generator/stdlib/float/sqrt.ts:51]
+  assign res_nan = a_is_nan | (A_sign & ~a_is_zero); // @[generator/stdlib/float/sqrt.ts:71]
+  assign res_inf = a_is_inf & ~A_sign; // @[generator/stdlib/float/sqrt.ts:72]
+  assign r0_bit = _T_1 >= 3'h1; // @[generator/stdlib/float/sqrt.ts:50]
+  assign r0_rem = r0_bit ? (_T_1 - 3'h1) : _T_1; // @[generator/stdlib/float/sqrt.ts:51]
+  assign r1_bit = _T_2 >= trial; // @[generator/stdlib/float/sqrt.ts:50]
+  assign r1_rem = r1_bit ? (_T_2 - trial) : _T_2; // @[generator/stdlib/float/sqrt.ts:51]
+  assign r2_bit = _T_3 >= trial_1; // @[generator/stdlib/float/sqrt.ts:50]
+  assign r2_rem = r2_bit ? (_T_3 - trial_1) : _T_3; // @[generator/stdlib/float/sqrt.ts:51]
+  assign r3_bit = _T_4 >= trial_2; // @[generator/stdlib/float/sqrt.ts:50]
+  assign r3_rem = r3_bit ? (_T_4 - trial_2) : _T_4; // @[generator/stdlib/float/sqrt.ts:51]
+  assign r4_bit = _T_6 >= trial_3; // @[generator/stdlib/float/sqrt.ts:50]
+  assign r4_rem = r4_bit ? (_T_6 - trial_3) : _T_6; // @[generator/stdlib/float/sqrt.ts:51]
+  assign r5_bit = _T_8 >= trial_4; // @[generator/stdlib/float/sqrt.ts:50]
+  assign r5_rem = r5_bit ? (_T_8 - trial_4) : _T_8; // @[generator/stdlib/float/sqrt.ts:51]
+  assign r6_bit = _T_10 >= trial_5; // @[generator/stdlib/float/sqrt.ts:50]
+  assign r6_rem = r6_bit ? (_T_10 - trial_5) : _T_10; // @[generator/stdlib/float/sqrt.ts:51]
+  assign r7_bit = _T_11 >= trial_6; // @[generator/stdlib/float/sqrt.ts:50]
+  assign r7_rem = r7_bit ? (_T_11 - trial_6) : _T_11; // @[generator/stdlib/float/sqrt.ts:51]
+  assign r8_bit = _T_13 >= trial_7; // @[generator/stdlib/float/sqrt.ts:50]
+  assign r8_rem = r8_bit ? (_T_13 - trial_7) : _T_13; // @[generator/stdlib/float/sqrt.ts:51]
+  assign r9_bit = _T_15 >= trial_8; // @[generator/stdlib/float/sqrt.ts:50]
+  assign r9_rem = r9_bit ? (_T_15 - trial_8) : _T_15; // @[generator/stdlib/float/sqrt.ts:51]
+  assign r10_bit = _T_16 >= trial_9; // @[generator/stdlib/float/sqrt.ts:50]
+  assign r10_rem = r10_bit ? (_T_16 - trial_9) : _T_16; // @[generator/stdlib/float/sqrt.ts:51]
+  assign r11_bit = _T_18 >= trial_10; // @[generator/stdlib/float/sqrt.ts:50]
+  assign r11_rem = r11_bit ? (_T_18 - trial_10) : _T_18; // @[generator/stdlib/float/sqrt.ts:51]
+  assign r12_bit = _T_19 >= trial_11; // @[generator/stdlib/float/sqrt.ts:50]
+  assign r12_rem = r12_bit ? (_T_19 - trial_11) : _T_19; // @[generator/stdlib/float/sqrt.ts:51]
+  assign r13_bit = shifted >= trial_12; // @[generator/stdlib/float/sqrt.ts:50]
+  assign r13_rem = r13_bit ? (shifted - trial_12) : shifted; // @[generator/stdlib/float/sqrt.ts:51]
+  assign r14_bit = shifted_1 >= trial_13; // @[generator/stdlib/float/sqrt.ts:50]
+  assign r14_rem = r14_bit ? (shifted_1 - trial_13) : shifted_1; // @[generator/stdlib/float/sqrt.ts:51]
+  assign r15_bit = shifted_2 >= trial_14; // @[generator/stdlib/float/sqrt.ts:50]
+  assign r15_rem = r15_bit ? (shifted_2 - trial_14) : shifted_2; // @[generator/stdlib/float/sqrt.ts:51]
+  assign r16_bit = shifted_3 >= trial_15; // @[generator/stdlib/float/sqrt.ts:50]
+  assign r16_rem = r16_bit ? (shifted_3 - trial_15) : shifted_3; // @[generator/stdlib/float/sqrt.ts:51]
+  assign r17_bit = shifted_4 >= trial_16; // @[generator/stdlib/float/sqrt.ts:50]
+  assign r17_rem = r17_bit ? (shifted_4 - trial_16) : shifted_4; // @[generator/stdlib/float/sqrt.ts:51]
+  assign r18_bit = shifted_5 >= trial_17; // @[generator/stdlib/float/sqrt.ts:50]
+  assign r18_rem = r18_bit ? (shifted_5 - trial_17) : shifted_5; // @[generator/stdlib/float/sqrt.ts:51]
+  assign r19_bit = shifted_6 >= trial_18; // @[generator/stdlib/float/sqrt.ts:50]
+  assign r19_rem = r19_bit ? (shifted_6 - trial_18) : shifted_6; // @[generator/stdlib/float/sqrt.ts:51]
+  assign r20_bit = shifted_7 >= trial_19; // @[generator/stdlib/float/sqrt.ts:50]
+  assign r20_rem = r20_bit ? (shifted_7 - trial_19) : shifted_7; // @[generator/stdlib/float/sqrt.ts:51]
+  assign r21_bit = shifted_8 >= trial_20; // @[generator/stdlib/float/sqrt.ts:50]
+  assign r21_rem = r21_bit ? (shifted_8 - trial_20) : shifted_8; // @[generator/stdlib/float/sqrt.ts:51]
+  assign r22_bit = shifted_9 >= trial_21; // @[generator/stdlib/float/sqrt.ts:50]
+  assign r22_rem = r22_bit ? (shifted_9 - trial_21) : shifted_9; // @[generator/stdlib/float/sqrt.ts:51]
+  assign r23_bit = shifted_10 >= trial_22; // @[generator/stdlib/float/sqrt.ts:50]
+  assign r23_rem = r23_bit ? (shifted_10 - trial_22) : shifted_10; // @[generator/stdlib/float/sqrt.ts:51]
+  assign r24_bit = shifted_11 >= trial_23; // @[generator/stdlib/float/sqrt.ts:50]
+  assign r24_rem = r24_bit ? (shifted_11 - trial_23) : shifted_11; // @[generator/stdlib/float/sqrt.ts:51]
   assign rem_nonzero = s11_r24_rem != 27'h0; // @[generator/stdlib/float/sqrt.ts:86]
-  assign r_round_up = _T_103[1] & ((rem_nonzero | _T_103[0]) | _T_103[2]); // @[generator/stdlib/float/common.ts:196]
-  assign r_mag = ({1'h0, {s11_r24_E - 11'h1, 23'h0}} + {1'h0, {10'h0, _T_103[25:2]}}) + {34'h0, r_round_up}; // @[generator/stdlib/float/common.ts:200]
-  assign r_overflow = r_mag[34:23] >= 12'hff; // @[generator/stdlib/float/common.ts:201]
-  assign r_rounded = {s11_r24_sign, r_overflow ? 31'h7f800000 : r_mag[30:0]}; // @[generator/stdlib/float/common.ts:202]
+  assign r_round_up = guard & (st | _T_39[2]); // @[generator/stdlib/float/common.ts:197]
+  assign r_mag = ({1'h0, base} + {1'h0, {10'h0, kept}}) + {34'h0, r_round_up}; // @[generator/stdlib/float/common.ts:201]
+  assign r_overflow = r_mag[34:23] >= 12'hff; // @[generator/stdlib/float/common.ts:202]
+  assign r_rounded = {s11_r24_sign, r_overflow ? 31'h7f800000 : r_mag[30:0]}; // @[generator/stdlib/float/common.ts:203]
   assign out_valid = s12_valid; // @[generator/stdlib/float/sqrt.ts:114]
   assign y = s12_round_y; // @[generator/stdlib/float/sqrt.ts:115]
 
@@ -428,84 +507,84 @@ module Fp32Sqrt_s12 (
     s1_r1_nan <= res_nan; // @[generator/stdlib/float/pipeline.ts:92]
     s1_r1_inf <= res_inf; // @[generator/stdlib/float/pipeline.ts:92]
     s1_r1_zero <= a_is_zero; // @[generator/stdlib/float/pipeline.ts:92]
-    s1_r1_sign <= a[31]; // @[generator/stdlib/float/pipeline.ts:92]
+    s1_r1_sign <= A_sign; // @[generator/stdlib/float/pipeline.ts:92]
     s1_r1_E <= root_E; // @[generator/stdlib/float/pipeline.ts:92]
-    s1_r1_mrest <= radicand[20:0]; // @[generator/stdlib/float/pipeline.ts:92]
+    s1_r1_mrest <= mrest_1; // @[generator/stdlib/float/pipeline.ts:92]
     s1_r1_rem <= r1_rem; // @[generator/stdlib/float/pipeline.ts:92]
-    s1_r1_root <= {r0_bit, r1_bit}; // @[generator/stdlib/float/pipeline.ts:92]
+    s1_r1_root <= x_root_0; // @[generator/stdlib/float/pipeline.ts:92]
     s2_r5_nan <= s1_r1_nan; // @[generator/stdlib/float/pipeline.ts:92]
     s2_r5_inf <= s1_r1_inf; // @[generator/stdlib/float/pipeline.ts:92]
     s2_r5_zero <= s1_r1_zero; // @[generator/stdlib/float/pipeline.ts:92]
     s2_r5_sign <= s1_r1_sign; // @[generator/stdlib/float/pipeline.ts:92]
     s2_r5_E <= s1_r1_E; // @[generator/stdlib/float/pipeline.ts:92]
-    s2_r5_mrest <= s1_r1_mrest[12:0]; // @[generator/stdlib/float/pipeline.ts:92]
+    s2_r5_mrest <= mrest_2; // @[generator/stdlib/float/pipeline.ts:92]
     s2_r5_rem <= r5_rem; // @[generator/stdlib/float/pipeline.ts:92]
-    s2_r5_root <= {_T_43, r5_bit}; // @[generator/stdlib/float/pipeline.ts:92]
+    s2_r5_root <= x_root_1; // @[generator/stdlib/float/pipeline.ts:92]
     s3_r8_nan <= s2_r5_nan; // @[generator/stdlib/float/pipeline.ts:92]
     s3_r8_inf <= s2_r5_inf; // @[generator/stdlib/float/pipeline.ts:92]
     s3_r8_zero <= s2_r5_zero; // @[generator/stdlib/float/pipeline.ts:92]
     s3_r8_sign <= s2_r5_sign; // @[generator/stdlib/float/pipeline.ts:92]
     s3_r8_E <= s2_r5_E; // @[generator/stdlib/float/pipeline.ts:92]
-    s3_r8_mrest <= s2_r5_mrest[6:0]; // @[generator/stdlib/float/pipeline.ts:92]
+    s3_r8_mrest <= mrest_3; // @[generator/stdlib/float/pipeline.ts:92]
     s3_r8_rem <= r8_rem; // @[generator/stdlib/float/pipeline.ts:92]
-    s3_r8_root <= {_T_51, r8_bit}; // @[generator/stdlib/float/pipeline.ts:92]
+    s3_r8_root <= x_root_2; // @[generator/stdlib/float/pipeline.ts:92]
     s4_r10_nan <= s3_r8_nan; // @[generator/stdlib/float/pipeline.ts:92]
     s4_r10_inf <= s3_r8_inf; // @[generator/stdlib/float/pipeline.ts:92]
     s4_r10_zero <= s3_r8_zero; // @[generator/stdlib/float/pipeline.ts:92]
     s4_r10_sign <= s3_r8_sign; // @[generator/stdlib/float/pipeline.ts:92]
     s4_r10_E <= s3_r8_E; // @[generator/stdlib/float/pipeline.ts:92]
-    s4_r10_mrest <= s3_r8_mrest[2:0]; // @[generator/stdlib/float/pipeline.ts:92]
+    s4_r10_mrest <= mrest_4; // @[generator/stdlib/float/pipeline.ts:92]
     s4_r10_rem <= r10_rem; // @[generator/stdlib/float/pipeline.ts:92]
-    s4_r10_root <= {_T_56, r10_bit}; // @[generator/stdlib/float/pipeline.ts:92]
+    s4_r10_root <= x_root_3; // @[generator/stdlib/float/pipeline.ts:92]
     s5_r12_nan <= s4_r10_nan; // @[generator/stdlib/float/pipeline.ts:92]
     s5_r12_inf <= s4_r10_inf; // @[generator/stdlib/float/pipeline.ts:92]
     s5_r12_zero <= s4_r10_zero; // @[generator/stdlib/float/pipeline.ts:92]
     s5_r12_sign <= s4_r10_sign; // @[generator/stdlib/float/pipeline.ts:92]
     s5_r12_E <= s4_r10_E; // @[generator/stdlib/float/pipeline.ts:92]
     s5_r12_rem <= r12_rem; // @[generator/stdlib/float/pipeline.ts:92]
-    s5_r12_root <= {_T_61, r12_bit}; // @[generator/stdlib/float/pipeline.ts:92]
+    s5_r12_root <= x_root_4; // @[generator/stdlib/float/pipeline.ts:92]
     s6_r14_nan <= s5_r12_nan; // @[generator/stdlib/float/pipeline.ts:92]
     s6_r14_inf <= s5_r12_inf; // @[generator/stdlib/float/pipeline.ts:92]
     s6_r14_zero <= s5_r12_zero; // @[generator/stdlib/float/pipeline.ts:92]
     s6_r14_sign <= s5_r12_sign; // @[generator/stdlib/float/pipeline.ts:92]
     s6_r14_E <= s5_r12_E; // @[generator/stdlib/float/pipeline.ts:92]
     s6_r14_rem <= r14_rem; // @[generator/stdlib/float/pipeline.ts:92]
-    s6_r14_root <= {_T_68, r14_bit}; // @[generator/stdlib/float/pipeline.ts:92]
+    s6_r14_root <= x_root_5; // @[generator/stdlib/float/pipeline.ts:92]
     s7_r16_nan <= s6_r14_nan; // @[generator/stdlib/float/pipeline.ts:92]
     s7_r16_inf <= s6_r14_inf; // @[generator/stdlib/float/pipeline.ts:92]
     s7_r16_zero <= s6_r14_zero; // @[generator/stdlib/float/pipeline.ts:92]
     s7_r16_sign <= s6_r14_sign; // @[generator/stdlib/float/pipeline.ts:92]
     s7_r16_E <= s6_r14_E; // @[generator/stdlib/float/pipeline.ts:92]
     s7_r16_rem <= r16_rem; // @[generator/stdlib/float/pipeline.ts:92]
-    s7_r16_root <= {_T_75, r16_bit}; // @[generator/stdlib/float/pipeline.ts:92]
+    s7_r16_root <= x_root_6; // @[generator/stdlib/float/pipeline.ts:92]
     s8_r18_nan <= s7_r16_nan; // @[generator/stdlib/float/pipeline.ts:92]
     s8_r18_inf <= s7_r16_inf; // @[generator/stdlib/float/pipeline.ts:92]
     s8_r18_zero <= s7_r16_zero; // @[generator/stdlib/float/pipeline.ts:92]
     s8_r18_sign <= s7_r16_sign; // @[generator/stdlib/float/pipeline.ts:92]
     s8_r18_E <= s7_r16_E; // @[generator/stdlib/float/pipeline.ts:92]
     s8_r18_rem <= r18_rem; // @[generator/stdlib/float/pipeline.ts:92]
-    s8_r18_root <= {_T_82, r18_bit}; // @[generator/stdlib/float/pipeline.ts:92]
+    s8_r18_root <= x_root_7; // @[generator/stdlib/float/pipeline.ts:92]
     s9_r20_nan <= s8_r18_nan; // @[generator/stdlib/float/pipeline.ts:92]
     s9_r20_inf <= s8_r18_inf; // @[generator/stdlib/float/pipeline.ts:92]
     s9_r20_zero <= s8_r18_zero; // @[generator/stdlib/float/pipeline.ts:92]
     s9_r20_sign <= s8_r18_sign; // @[generator/stdlib/float/pipeline.ts:92]
     s9_r20_E <= s8_r18_E; // @[generator/stdlib/float/pipeline.ts:92]
     s9_r20_rem <= r20_rem; // @[generator/stdlib/float/pipeline.ts:92]
-    s9_r20_root <= {_T_89, r20_bit}; // @[generator/stdlib/float/pipeline.ts:92]
+    s9_r20_root <= x_root_8; // @[generator/stdlib/float/pipeline.ts:92]
     s10_r22_nan <= s9_r20_nan; // @[generator/stdlib/float/pipeline.ts:92]
     s10_r22_inf <= s9_r20_inf; // @[generator/stdlib/float/pipeline.ts:92]
     s10_r22_zero <= s9_r20_zero; // @[generator/stdlib/float/pipeline.ts:92]
     s10_r22_sign <= s9_r20_sign; // @[generator/stdlib/float/pipeline.ts:92]
     s10_r22_E <= s9_r20_E; // @[generator/stdlib/float/pipeline.ts:92]
     s10_r22_rem <= r22_rem; // @[generator/stdlib/float/pipeline.ts:92]
-    s10_r22_root <= {_T_96, r22_bit}; // @[generator/stdlib/float/pipeline.ts:92]
+    s10_r22_root <= x_root_9; // @[generator/stdlib/float/pipeline.ts:92]
     s11_r24_nan <= s10_r22_nan; // @[generator/stdlib/float/pipeline.ts:92]
     s11_r24_inf <= s10_r22_inf; // @[generator/stdlib/float/pipeline.ts:92]
     s11_r24_zero <= s10_r22_zero; // @[generator/stdlib/float/pipeline.ts:92]
     s11_r24_sign <= s10_r22_sign; // @[generator/stdlib/float/pipeline.ts:92]
     s11_r24_E <= s10_r22_E; // @[generator/stdlib/float/pipeline.ts:92]
     s11_r24_rem <= r24_rem; // @[generator/stdlib/float/pipeline.ts:92]
-    s11_r24_root <= {_T_102, r24_bit}; // @[generator/stdlib/float/pipeline.ts:92]
-    s12_round_y <= s11_r24_nan ? 32'h7fc00000 : (s11_r24_inf ? {s11_r24_sign, 31'h7f800000} : (s11_r24_zero ? {s11_r24_sign, 31'h0} : r_rounded)); // @[generator/stdlib/float/pipeline.ts:92]
+    s11_r24_root <= x_root_10; // @[generator/stdlib/float/pipeline.ts:92]
+    s12_round_y <= x_y_0; // @[generator/stdlib/float/pipeline.ts:92]
   end
 endmodule

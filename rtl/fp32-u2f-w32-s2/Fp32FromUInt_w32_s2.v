@@ -12,81 +12,128 @@ module Fp32FromUInt_w32_s2 (
 );
   wire is_zero; // @[generator/stdlib/float/convert.ts:31]
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [31:0] lzcIn; // @[generator/stdlib/float/common.ts:77]
+  wire [31:0] lzcIn; // @[generator/stdlib/float/common.ts:78]
   /* verilator lint_on UNUSEDSIGNAL */
-  wire [4:0] n_lz; // @[generator/stdlib/float/common.ts:146]
-  wire [11:0] n_E_m1; // @[generator/stdlib/float/common.ts:147]
+  wire [4:0] n_lz; // @[generator/stdlib/float/common.ts:147]
+  wire [11:0] n_E_m1; // @[generator/stdlib/float/common.ts:148]
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [11:0] n_lshift_full; // @[generator/stdlib/float/common.ts:151]
+  wire [11:0] n_lshift_full; // @[generator/stdlib/float/common.ts:152]
   /* verilator lint_on UNUSEDSIGNAL */
-  wire [4:0] n_lshift; // @[generator/stdlib/float/common.ts:152]
+  wire [4:0] n_lshift; // @[generator/stdlib/float/common.ts:153]
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [11:0] n_e_full; // @[generator/stdlib/float/common.ts:156]
+  wire [11:0] n_e_full; // @[generator/stdlib/float/common.ts:157]
   /* verilator lint_on UNUSEDSIGNAL */
-  wire [10:0] n_e; // @[generator/stdlib/float/common.ts:157]
+  wire [10:0] n_e; // @[generator/stdlib/float/common.ts:158]
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [62:0] n_m_shl; // @[generator/stdlib/float/common.ts:168]
+  wire [62:0] n_m_shl; // @[generator/stdlib/float/common.ts:169]
   /* verilator lint_on UNUSEDSIGNAL */
-  wire [31:0] n_m_norm; // @[generator/stdlib/float/common.ts:176]
-  wire n_sticky; // @[generator/stdlib/float/common.ts:176]
+  wire [31:0] n_m_norm; // @[generator/stdlib/float/common.ts:177]
+  wire n_sticky; // @[generator/stdlib/float/common.ts:177]
   reg s1_nsh_zero; // @[generator/stdlib/float/pipeline.ts:92]
   reg [10:0] s1_nsh_e; // @[generator/stdlib/float/pipeline.ts:92]
   reg [31:0] s1_nsh_m; // @[generator/stdlib/float/pipeline.ts:92]
   reg s1_nsh_sticky; // @[generator/stdlib/float/pipeline.ts:92]
   reg s1_valid; // @[generator/stdlib/float/pipeline.ts:119]
-  wire r_round_up; // @[generator/stdlib/float/common.ts:196]
-  wire [34:0] r_mag; // @[generator/stdlib/float/common.ts:200]
-  wire r_overflow; // @[generator/stdlib/float/common.ts:201]
-  wire [31:0] r_rounded; // @[generator/stdlib/float/common.ts:202]
+  wire r_round_up; // @[generator/stdlib/float/common.ts:197]
+  wire [34:0] r_mag; // @[generator/stdlib/float/common.ts:201]
+  wire r_overflow; // @[generator/stdlib/float/common.ts:202]
+  wire [31:0] r_rounded; // @[generator/stdlib/float/common.ts:203]
   reg [31:0] s2_round_y; // @[generator/stdlib/float/pipeline.ts:92]
   reg s2_valid; // @[generator/stdlib/float/pipeline.ts:119]
-  wire _T = ~lzcIn[31];
-  wire _T_1 = _T & ~lzcIn[30];
-  wire _T_2 = ~lzcIn[29];
-  wire _T_3 = _T_1 & (_T_2 & ~lzcIn[28]);
-  wire _T_4 = ~lzcIn[27];
-  wire _T_5 = _T_4 & ~lzcIn[26];
-  wire _T_6 = ~lzcIn[25];
-  wire _T_7 = _T_3 & (_T_5 & (_T_6 & ~lzcIn[24]));
-  wire _T_8 = ~lzcIn[23];
-  wire _T_9 = _T_8 & ~lzcIn[22];
-  wire _T_10 = ~lzcIn[21];
-  wire _T_11 = _T_9 & (_T_10 & ~lzcIn[20]);
-  wire _T_12 = ~lzcIn[19];
-  wire _T_13 = _T_12 & ~lzcIn[18];
-  wire _T_14 = ~lzcIn[17];
-  wire _T_15 = _T_7 & (_T_11 & (_T_13 & (_T_14 & ~lzcIn[16])));
-  wire _T_16 = ~lzcIn[15];
-  wire _T_17 = _T_16 & ~lzcIn[14];
-  wire _T_18 = ~lzcIn[13];
-  wire _T_19 = _T_17 & (_T_18 & ~lzcIn[12]);
-  wire _T_20 = ~lzcIn[11];
-  wire _T_21 = _T_20 & ~lzcIn[10];
-  wire _T_22 = ~lzcIn[9];
-  wire _T_23 = _T_19 & (_T_21 & (_T_22 & ~lzcIn[8]));
-  wire _T_24 = ~lzcIn[7];
-  wire _T_25 = _T_24 & ~lzcIn[6];
-  wire _T_26 = ~lzcIn[5];
-  wire _T_27 = _T_25 & (_T_26 & ~lzcIn[4]);
-  wire _T_28 = ~lzcIn[3];
-  wire _T_29 = _T_28 & ~lzcIn[2];
-  wire [11:0] _T_30 = {7'h0, n_lz};
+  wire hi_zero = ~lzcIn[31];
+  wire lo_zero = ~lzcIn[30];
+  wire zero = hi_zero & lo_zero;
+  wire hi_zero_1 = ~lzcIn[29];
+  wire lo_zero_1 = ~lzcIn[28];
+  wire zero_1 = hi_zero_1 & lo_zero_1;
+  wire zero_2 = zero & zero_1;
+  wire hi_zero_2 = ~lzcIn[27];
+  wire lo_zero_2 = ~lzcIn[26];
+  wire zero_3 = hi_zero_2 & lo_zero_2;
+  wire hi_zero_3 = ~lzcIn[25];
+  wire lo_zero_3 = ~lzcIn[24];
+  wire zero_4 = hi_zero_3 & lo_zero_3;
+  wire zero_5 = zero_3 & zero_4;
+  wire zero_6 = zero_2 & zero_5;
+  wire hi_zero_4 = ~lzcIn[23];
+  wire lo_zero_4 = ~lzcIn[22];
+  wire zero_7 = hi_zero_4 & lo_zero_4;
+  wire hi_zero_5 = ~lzcIn[21];
+  wire lo_zero_5 = ~lzcIn[20];
+  wire zero_8 = hi_zero_5 & lo_zero_5;
+  wire zero_9 = zero_7 & zero_8;
+  wire hi_zero_6 = ~lzcIn[19];
+  wire lo_zero_6 = ~lzcIn[18];
+  wire zero_10 = hi_zero_6 & lo_zero_6;
+  wire hi_zero_7 = ~lzcIn[17];
+  wire lo_zero_7 = ~lzcIn[16];
+  wire zero_11 = hi_zero_7 & lo_zero_7;
+  wire zero_12 = zero_10 & zero_11;
+  wire zero_13 = zero_9 & zero_12;
+  wire zero_14 = zero_6 & zero_13;
+  wire hi_zero_8 = ~lzcIn[15];
+  wire lo_zero_8 = ~lzcIn[14];
+  wire zero_15 = hi_zero_8 & lo_zero_8;
+  wire hi_zero_9 = ~lzcIn[13];
+  wire lo_zero_9 = ~lzcIn[12];
+  wire zero_16 = hi_zero_9 & lo_zero_9;
+  wire zero_17 = zero_15 & zero_16;
+  wire hi_zero_10 = ~lzcIn[11];
+  wire lo_zero_10 = ~lzcIn[10];
+  wire zero_18 = hi_zero_10 & lo_zero_10;
+  wire hi_zero_11 = ~lzcIn[9];
+  wire lo_zero_11 = ~lzcIn[8];
+  wire zero_19 = hi_zero_11 & lo_zero_11;
+  wire zero_20 = zero_18 & zero_19;
+  wire zero_21 = zero_17 & zero_20;
+  wire hi_zero_12 = ~lzcIn[7];
+  wire lo_zero_12 = ~lzcIn[6];
+  wire zero_22 = hi_zero_12 & lo_zero_12;
+  wire hi_zero_13 = ~lzcIn[5];
+  wire lo_zero_13 = ~lzcIn[4];
+  wire zero_23 = hi_zero_13 & lo_zero_13;
+  wire zero_24 = zero_22 & zero_23;
+  wire hi_zero_14 = ~lzcIn[3];
+  wire lo_zero_14 = ~lzcIn[2];
+  wire zero_25 = hi_zero_14 & lo_zero_14;
+  wire hi_zero_15 = ~lzcIn[1];
+  wire [1:0] count = {zero_25, zero_25 ? hi_zero_15 : hi_zero_14};
+  wire [1:0] count_1 = {zero_22, zero_22 ? hi_zero_13 : hi_zero_12};
+  wire [2:0] count_2 = {zero_24, zero_24 ? count : count_1};
+  wire [1:0] count_3 = {zero_18, zero_18 ? hi_zero_11 : hi_zero_10};
+  wire [1:0] count_4 = {zero_15, zero_15 ? hi_zero_9 : hi_zero_8};
+  wire [2:0] count_5 = {zero_17, zero_17 ? count_3 : count_4};
+  wire [3:0] count_6 = {zero_21, zero_21 ? count_2 : count_5};
+  wire [1:0] count_7 = {zero_10, zero_10 ? hi_zero_7 : hi_zero_6};
+  wire [1:0] count_8 = {zero_7, zero_7 ? hi_zero_5 : hi_zero_4};
+  wire [2:0] count_9 = {zero_9, zero_9 ? count_7 : count_8};
+  wire [1:0] count_10 = {zero_3, zero_3 ? hi_zero_3 : hi_zero_2};
+  wire [1:0] count_11 = {zero, zero ? hi_zero_1 : hi_zero};
+  wire [2:0] count_12 = {zero_2, zero_2 ? count_10 : count_11};
+  wire [3:0] count_13 = {zero_6, zero_6 ? count_9 : count_12};
+  wire [4:0] count_14 = {zero_14, zero_14 ? count_6 : count_13};
+  wire [11:0] lzS = {7'h0, n_lz};
+  wire [31:0] left = n_m_shl[31:0];
+  wire guard = s1_nsh_m[7];
+  wire st = s1_nsh_sticky | (|s1_nsh_m[6:0]);
+  wire [33:0] base = {s1_nsh_e - 11'h1, 23'h0};
+  wire [23:0] kept = s1_nsh_m[31:8];
 
   assign is_zero = a == 32'h0; // @[generator/stdlib/float/convert.ts:31]
-  assign lzcIn = a; // @[generator/stdlib/float/common.ts:77]
-  assign n_lz = {_T_15, _T_15 ? {_T_23, _T_23 ? {_T_27, _T_27 ? {_T_29, _T_29 ? ~lzcIn[1] : _T_28} : {_T_25, _T_25 ? _T_26 : _T_24}} : {_T_19, _T_19 ? {_T_21, _T_21 ? _T_22 : _T_20} : {_T_17, _T_17 ? _T_18 : _T_16}}} : {_T_7, _T_7 ? {_T_11, _T_11 ? {_T_13, _T_13 ? _T_14 : _T_12} : {_T_9, _T_9 ? _T_10 : _T_8}} : {_T_3, _T_3 ? {_T_5, _T_5 ? _T_6 : _T_4} : {_T_1, _T_1 ? _T_2 : _T}}}}; // @[generator/stdlib/float/common.ts:146]
-  assign n_E_m1 = 12'h9e - 12'h1; // @[generator/stdlib/float/common.ts:147]
-  assign n_lshift_full = ($signed(_T_30) < $signed(n_E_m1)) ? _T_30 : n_E_m1; // @[generator/stdlib/float/common.ts:151]
-  assign n_lshift = n_lshift_full[4:0]; // @[generator/stdlib/float/common.ts:152]
-  assign n_e_full = 12'h9e - {7'h0, n_lshift}; // @[generator/stdlib/float/common.ts:156]
-  assign n_e = n_e_full[10:0]; // @[generator/stdlib/float/common.ts:157]
-  assign n_m_shl = {31'h0, a} << n_lshift; // @[generator/stdlib/float/common.ts:168]
-  assign n_m_norm = n_m_shl[31:0]; // @[generator/stdlib/float/common.ts:176]
-  assign n_sticky = 1'b0; // @[generator/stdlib/float/common.ts:176]
-  assign r_round_up = s1_nsh_m[7] & ((s1_nsh_sticky | (|s1_nsh_m[6:0])) | s1_nsh_m[8]); // @[generator/stdlib/float/common.ts:196]
-  assign r_mag = ({1'h0, {s1_nsh_e - 11'h1, 23'h0}} + {1'h0, {10'h0, s1_nsh_m[31:8]}}) + {34'h0, r_round_up}; // @[generator/stdlib/float/common.ts:200]
-  assign r_overflow = r_mag[34:23] >= 12'hff; // @[generator/stdlib/float/common.ts:201]
-  assign r_rounded = {1'b0, r_overflow ? 31'h7f800000 : r_mag[30:0]}; // @[generator/stdlib/float/common.ts:202]
+  assign lzcIn = a; // @[generator/stdlib/float/common.ts:78]
+  assign n_lz = count_14; // @[generator/stdlib/float/common.ts:147]
+  assign n_E_m1 = 12'h9e - 12'h1; // @[generator/stdlib/float/common.ts:148]
+  assign n_lshift_full = ($signed(lzS) < $signed(n_E_m1)) ? lzS : n_E_m1; // @[generator/stdlib/float/common.ts:152]
+  assign n_lshift = n_lshift_full[4:0]; // @[generator/stdlib/float/common.ts:153]
+  assign n_e_full = 12'h9e - {7'h0, n_lshift}; // @[generator/stdlib/float/common.ts:157]
+  assign n_e = n_e_full[10:0]; // @[generator/stdlib/float/common.ts:158]
+  assign n_m_shl = {31'h0, a} << n_lshift; // @[generator/stdlib/float/common.ts:169]
+  assign n_m_norm = left; // @[generator/stdlib/float/common.ts:177]
+  assign n_sticky = 1'b0; // @[generator/stdlib/float/common.ts:177]
+  assign r_round_up = guard & (st | s1_nsh_m[8]); // @[generator/stdlib/float/common.ts:197]
+  assign r_mag = ({1'h0, base} + {1'h0, {10'h0, kept}}) + {34'h0, r_round_up}; // @[generator/stdlib/float/common.ts:201]
+  assign r_overflow = r_mag[34:23] >= 12'hff; // @[generator/stdlib/float/common.ts:202]
+  assign r_rounded = {1'b0, r_overflow ? 31'h7f800000 : r_mag[30:0]}; // @[generator/stdlib/float/common.ts:203]
   assign out_valid = s2_valid; // @[generator/stdlib/float/convert.ts:62]
   assign y = s2_round_y; // @[generator/stdlib/float/convert.ts:63]
 

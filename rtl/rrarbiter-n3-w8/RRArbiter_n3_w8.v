@@ -17,40 +17,44 @@ module RRArbiter_n3_w8 (
   output wire [7:0] out_bits,
   output wire [1:0] chosen
 );
-  reg [1:0] lastGrant; // @[generator/stdlib/arbiter.ts:54]
-  reg locked; // @[generator/stdlib/arbiter.ts:55]
-  reg [1:0] lockedIdx; // @[generator/stdlib/arbiter.ts:56]
-  wire _T = in_2_valid & (lastGrant < 2'h2);
-  wire cand = in_1_valid & (lastGrant < 2'h1);
-  wire [1:0] idx = locked ? lockedIdx : ((_T | cand) ? (cand ? 2'h1 : (_T ? 2'h2 : 2'h0)) : (in_0_valid ? 2'h0 : (in_1_valid ? 2'h1 : (in_2_valid ? 2'h2 : 2'h0))));
-  wire _T_1 = out_valid & out_ready;
+  reg [1:0] lastGrant; // @[generator/stdlib/arbiter.ts:53]
+  reg locked; // @[generator/stdlib/arbiter.ts:54]
+  reg [1:0] lockedIdx; // @[generator/stdlib/arbiter.ts:55]
+  wire cand_0 = in_2_valid & (lastGrant < 2'h2);
+  wire cand_1 = in_1_valid & (lastGrant < 2'h1);
+  wire above_0 = cand_0 | cand_1;
+  wire [1:0] aboveIdx_0 = cand_1 ? 2'h1 : (cand_0 ? 2'h2 : 2'h0);
+  wire [1:0] lowest_0 = in_0_valid ? 2'h0 : (in_1_valid ? 2'h1 : (in_2_valid ? 2'h2 : 2'h0));
+  wire [1:0] choice = above_0 ? aboveIdx_0 : lowest_0;
+  wire [1:0] idx = locked ? lockedIdx : choice;
+  wire _T = out_valid & out_ready;
 
-  assign in_0_ready = out_ready & (idx == 2'h0); // @[generator/stdlib/arbiter.ts:63]
-  assign in_1_ready = out_ready & (idx == 2'h1); // @[generator/stdlib/arbiter.ts:63]
-  assign in_2_ready = out_ready & (idx == 2'h2); // @[generator/stdlib/arbiter.ts:63]
-  assign out_valid = (in_0_valid | in_1_valid) | in_2_valid; // @[generator/stdlib/arbiter.ts:61]
-  assign out_bits = (idx == 2'h0) ? in_0_bits : ((idx == 2'h1) ? in_1_bits : in_2_bits); // @[generator/stdlib/arbiter.ts:62]
-  assign chosen = idx; // @[generator/stdlib/arbiter.ts:64]
+  assign in_0_ready = out_ready & (idx == 2'h0); // @[generator/stdlib/arbiter.ts:62]
+  assign in_1_ready = out_ready & (idx == 2'h1); // @[generator/stdlib/arbiter.ts:62]
+  assign in_2_ready = out_ready & (idx == 2'h2); // @[generator/stdlib/arbiter.ts:62]
+  assign out_valid = (in_0_valid | in_1_valid) | in_2_valid; // @[generator/stdlib/arbiter.ts:60]
+  assign out_bits = (idx == 2'h0) ? in_0_bits : ((idx == 2'h1) ? in_1_bits : in_2_bits); // @[generator/stdlib/arbiter.ts:61]
+  assign chosen = idx; // @[generator/stdlib/arbiter.ts:63]
 
   always @(posedge clock) begin
     if (reset) begin
-      lastGrant <= 2'h2; // @[generator/stdlib/arbiter.ts:54]
-      locked <= 1'b0; // @[generator/stdlib/arbiter.ts:55]
-      lockedIdx <= 2'h0; // @[generator/stdlib/arbiter.ts:56]
+      lastGrant <= 2'h2; // @[generator/stdlib/arbiter.ts:53]
+      locked <= 1'b0; // @[generator/stdlib/arbiter.ts:54]
+      lockedIdx <= 2'h0; // @[generator/stdlib/arbiter.ts:55]
     end else begin
-      if (_T_1) begin
-        lastGrant <= idx; // @[generator/stdlib/arbiter.ts:67]
+      if (_T) begin
+        lastGrant <= idx; // @[generator/stdlib/arbiter.ts:66]
       end
-      if (_T_1) begin
-        locked <= 1'b0; // @[generator/stdlib/arbiter.ts:68]
+      if (_T) begin
+        locked <= 1'b0; // @[generator/stdlib/arbiter.ts:67]
       end else begin
         if (out_valid) begin
-          locked <= 1'b1; // @[generator/stdlib/arbiter.ts:70]
+          locked <= 1'b1; // @[generator/stdlib/arbiter.ts:69]
         end
       end
-      if (!(_T_1)) begin
+      if (!(_T)) begin
         if (out_valid) begin
-          lockedIdx <= idx; // @[generator/stdlib/arbiter.ts:71]
+          lockedIdx <= idx; // @[generator/stdlib/arbiter.ts:70]
         end
       end
     end

@@ -7,8 +7,8 @@
  */
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { DMA_REGS, DMA_STATUS } from '../../accel/dma/dma';
-import { copyScript } from '../../accel/dma/script';
+import { DMA_REGS, DMA_STATUS } from '../../accel/dma/regs';
+import { copyScript } from '../../sim/dma';
 import { buildCounters, readBuildLog } from '../../sim/cache';
 import { assertAxiOk, buildAxiTarget, findAxiInterfaces, simulateAxi, AxiRunError, type AxiResult } from '../../sim/axi';
 import { copyCaseArb, copyProblem, copyScenario, dmaTarget, GUARD, pattern, type CopyCase } from './helpers';

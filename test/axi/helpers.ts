@@ -2,14 +2,17 @@
 import fc from 'fast-check';
 import { generate } from '../../generator';
 import { AxiDma } from '../../accel/dma/dma';
-import { copyScript, type CopyCommand } from '../../accel/dma/script';
+import { copyScript, type CopyCommand } from '../../sim/dma';
 import { DMA_TEST_CONFIG } from '../../generator/designs/dma';
+import { FAULT_REG, FaultyDma } from './faulty-dma';
 import { targetOf } from '../../sim/design';
 import type { AxiResult, AxiScenario, TimingProfile } from '../../sim/axi';
 
 export const dmaTarget = () => targetOf(generate(new AxiDma(DMA_TEST_CONFIG)));
-/** The same generator with the FAULT register: one build serves every mutant. */
-export const faultyDmaTarget = () => targetOf(generate(new AxiDma({ ...DMA_TEST_CONFIG, faults: true })));
+/** The engine inside a fault-injecting wrapper (test/axi/faulty-dma.ts): one build serves every mutant. */
+export const faultyDmaTarget = () => targetOf(generate(new FaultyDma(DMA_TEST_CONFIG)));
+/** Script ops that select a fault of the wrapper before the copy. */
+export const selectFault = (fault: number) => ({ prelude: [{ op: 'write' as const, addr: FAULT_REG, data: fault }] });
 
 /** Bytes that are a function of (seed, i), so that a misplaced byte shows. */
 export function pattern(len: number, seed: number): Uint8Array {

@@ -1,27 +1,27 @@
 /**
- * Mutants the protocol checker must catch. One fault-injecting build of the
- * DMA (the same generator with `faults: true`, a FAULT register selecting the
- * fault at run time) serves every mutant; each scenario expects the checker's
- * report, with the cycle, channel, field and AXI rule.
+ * Mutants the protocol checker must catch. One build of the shipped DMA inside
+ * a fault-injecting wrapper (test/axi/faulty-dma.ts: a FAULT register of its
+ * own selects the fault at run time) serves every mutant; each scenario
+ * expects the checker's report, with the cycle, channel, field and AXI rule.
  */
 import { describe, expect, test } from 'vitest';
-import { DMA_FAULT } from '../../accel/dma/dma';
 import { assertAxiOk, simulateAxi, AxiRunError, type AxiResult } from '../../sim/axi';
-import { copyProblem, copyScenario, faultyDmaTarget, GUARD } from './helpers';
+import { DMA_FAULT } from './faulty-dma';
+import { copyProblem, copyScenario, faultyDmaTarget, GUARD, selectFault } from './helpers';
 
 const target = faultyDmaTarget();
 
 describe('the protocol checker catches mutant masters', () => {
   let results: AxiResult[] = [];
   const base = { src: 0x10008, dst: 0x80000 + GUARD, len: 600, seed: 11 };
-  const clean = copyScenario({ ...base, profile: { arReady: 0.5 } }, 'fault-none', { fault: DMA_FAULT.NONE });
+  const clean = copyScenario({ ...base, profile: { arReady: 0.5 } }, 'fault-none', selectFault(DMA_FAULT.NONE));
   const scenarios = [
     clean.scenario,
-    copyScenario({ ...base, profile: {} }, 'wlast-early', { fault: DMA_FAULT.WLAST_EARLY }).scenario,
+    copyScenario({ ...base, profile: {} }, 'wlast-early', selectFault(DMA_FAULT.WLAST_EARLY)).scenario,
     // ARREADY low half the time, so that ARVALID meets a cycle without READY.
-    copyScenario({ ...base, profile: { arReady: 0.5, seed: 3 } }, 'valid-drop', { fault: DMA_FAULT.VALID_DROP }).scenario,
+    copyScenario({ ...base, profile: { arReady: 0.5, seed: 3 } }, 'valid-drop', selectFault(DMA_FAULT.VALID_DROP)).scenario,
     // From 0x10fc0 a 16-beat burst of 8-byte beats ends at 0x1103f: the correct engine splits it at 0x11000.
-    copyScenario({ src: 0x10fc0, dst: 0x80000 + GUARD, len: 600, seed: 12, profile: {} }, 'cross-4k', { fault: DMA_FAULT.CROSS_4K }).scenario,
+    copyScenario({ src: 0x10fc0, dst: 0x80000 + GUARD, len: 600, seed: 12, profile: {} }, 'cross-4k', selectFault(DMA_FAULT.CROSS_4K)).scenario,
   ];
 
   test('one process runs the four scenarios', async () => {

@@ -134,9 +134,10 @@ describe('vector classes', () => {
   });
 });
 
-test('a bad stage count or input width is a named configuration error, not a crash', () => {
+test('a bad stage count or input width is a named configuration error at the caller\'s line, not a crash', () => {
   for (const make of [() => new Fp32Add({ stages: 0 }), () => new Fp32Max({ stages: -1 }), () => new Fp32Add({ stages: 1.5 }), () => new Fp32FromUInt({ width: 65 })]) {
     expect(make).toThrow(ElaborationError);
-    expect(make).toThrow(/BAD WIDTH: Fp32(Add|Max|FromUInt): (stages must be an integer >= [01], got|width must be 1\.\.64)/);
+    expect(make).toThrow(/BAD PARAMETER: Fp32(Add|Max|FromUInt): (stages must be an integer >= [01], got|width must be 1\.\.64)/);
+    expect(make).toThrow(/@\[test\/float\/generator\.test\.ts:\d+\]$/); // the caller's line, not the library's
   }
 });

@@ -13,7 +13,7 @@
  * lock, cache, qos and last.
  */
 import { Bool, Bundle, Flip, UInt, type BundleType } from '../../hdl/types';
-import { ElaborationError } from '../../hdl/errors';
+import { badParameter } from '../../hdl/params';
 
 export interface Axi4Params {
   /** Data bus width in bits: 32, 64, ..., 1024. */
@@ -39,13 +39,13 @@ export function resolveAxi4(p: Axi4Params): Axi4Resolved {
   const addrBits = p.addrBits ?? 32;
   const idBits = p.idBits ?? 1;
   if (![32, 64, 128, 256, 512, 1024].includes(dataBits)) {
-    throw new ElaborationError('BAD WIDTH', `AXI4 data width must be 32, 64, 128, 256, 512 or 1024 bits, got ${dataBits}`);
+    throw badParameter(`AXI4 data width must be 32, 64, 128, 256, 512 or 1024 bits, got ${dataBits}`);
   }
   if (!Number.isInteger(addrBits) || addrBits < 12 || addrBits > 64) {
-    throw new ElaborationError('BAD WIDTH', `AXI4 address width must be 12..64 bits, got ${addrBits}`);
+    throw badParameter(`AXI4 address width must be 12..64 bits, got ${addrBits}`);
   }
   if (!Number.isInteger(idBits) || idBits < 1 || idBits > 32) {
-    throw new ElaborationError('BAD WIDTH', `AXI4 ID width must be 1..32 bits, got ${idBits}`);
+    throw badParameter(`AXI4 ID width must be 1..32 bits, got ${idBits}`);
   }
   const beatBytes = dataBits / 8;
   return { dataBits, addrBits, idBits, beatBytes, sizeLog2: Math.log2(beatBytes) };
@@ -86,8 +86,8 @@ export interface AxiLiteParams {
 export function AxiLite(p: AxiLiteParams = {}) {
   const dataBits = p.dataBits ?? 32;
   const addrBits = p.addrBits ?? 12;
-  if (dataBits !== 32 && dataBits !== 64) throw new ElaborationError('BAD WIDTH', `AXI4-Lite data width must be 32 or 64 bits, got ${dataBits}`);
-  if (!Number.isInteger(addrBits) || addrBits < 3 || addrBits > 64) throw new ElaborationError('BAD WIDTH', `AXI4-Lite address width must be 3..64 bits, got ${addrBits}`);
+  if (dataBits !== 32 && dataBits !== 64) throw badParameter(`AXI4-Lite data width must be 32 or 64 bits, got ${dataBits}`);
+  if (!Number.isInteger(addrBits) || addrBits < 3 || addrBits > 64) throw badParameter(`AXI4-Lite address width must be 3..64 bits, got ${addrBits}`);
   return Bundle({
     awaddr: UInt(addrBits), awprot: UInt(3), awvalid: Bool, awready: Flip(Bool),
     wdata: UInt(dataBits), wstrb: UInt(dataBits / 8), wvalid: Bool, wready: Flip(Bool),

@@ -17,6 +17,7 @@
  */
 import { cat, lit, mux, S, U, type Value } from '../../hdl/ir';
 import { named } from '../../hdl/module';
+import { badParameter } from '../../hdl/params';
 import { log2Up } from '../../hdl/types';
 import type { Bus, Step } from './pipeline';
 
@@ -189,7 +190,7 @@ export function normalizeSteps(o: NormalizeOpts, pass: readonly string[]): Step[
  */
 export function roundPack(sign: Value, e: Value, m: Value, sticky: Value, p: string, rounding: Rounding = 'even'): Value {
   const W = m.width;
-  if (W < 26) throw new Error(`roundPack: m must have at least 26 bits, got ${W}`);
+  if (W < 26) throw badParameter(`roundPack: m must have at least 26 bits, got ${W}`);
   const kept = m.bits(W - 1, W - 24);
   const guard = m.bit(W - 25);
   const st = sticky.or(m.bits(W - 26, 0).orR());

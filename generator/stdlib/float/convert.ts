@@ -9,7 +9,7 @@ import { cat, lit, S, U, type Value } from '../../hdl/ir';
 import { In, Module, Out, named } from '../../hdl/module';
 import { Bool, UInt } from '../../hdl/types';
 import { BIAS, normalizeSteps, roundStep } from './common';
-import { ElaborationError } from '../../hdl/errors';
+import { badParameter } from '../../hdl/params';
 import { pipeline, type Step, checkStages } from './pipeline';
 
 export interface Fp32FromUIntOptions {
@@ -44,7 +44,7 @@ export class Fp32FromUInt extends Module {
     super();
     this.width = opts.width ?? 32;
     this.stages = checkStages('Fp32FromUInt', opts.stages ?? 2);
-    if (!Number.isInteger(this.width) || this.width < 1 || this.width > 64) throw new ElaborationError('BAD WIDTH', `Fp32FromUInt: width must be 1..64, got ${this.width}`);
+    if (!Number.isInteger(this.width) || this.width < 1 || this.width > 64) throw badParameter(`Fp32FromUInt: width must be 1..64, got ${this.width}`);
     this.io = this.ports({ in_valid: In(Bool), a: In(UInt(this.width)), out_valid: Out(Bool), y: Out(UInt(32)) });
   }
   override get moduleName(): string {

@@ -11,7 +11,7 @@
  * operation every cycle. Data registers have no reset; the valid bit that
  * travels with them is reset to 0.
  */
-import { ElaborationError } from '../../hdl/errors';
+import { badParameter } from '../../hdl/params';
 import type { Value } from '../../hdl/ir';
 import { RegNext } from '../../hdl/module';
 
@@ -36,7 +36,7 @@ export interface Step {
  */
 export function cutPoints(weights: readonly number[], stages: number): number[] {
   if (!Number.isInteger(stages) || stages < 0) {
-    throw new ElaborationError('BAD WIDTH', `pipeline stages must be a non-negative integer, got ${stages}`);
+    throw badParameter(`pipeline stages must be a non-negative integer, got ${stages}`);
   }
   if (stages === 0) return [];
   const n = weights.length;
@@ -97,7 +97,7 @@ function registerAll(x: Bus, rank: number, where: string): Bus {
 /** Validates a unit's stage count (a user-facing configuration error when it is wrong). */
 export function checkStages(unit: string, stages: number, min = 1): number {
   if (!Number.isInteger(stages) || stages < min) {
-    throw new ElaborationError('BAD WIDTH', `${unit}: stages must be an integer >= ${min}, got ${stages}`);
+    throw badParameter(`${unit}: stages must be an integer >= ${min}, got ${stages}`);
   }
   return stages;
 }

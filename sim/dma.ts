@@ -1,9 +1,11 @@
 /**
- * Register scripts for the DMA engine (the AXI4-Lite master's side): what a
- * driver does to run one copy. Pure data; sim/axi.ts executes it.
+ * Register scripts for the DMA engine (the host's side of its AXI4-Lite
+ * registers): what a driver does to run one copy. Pure data; sim/axi.ts
+ * executes it. Offsets and bits come from the engine's one register
+ * declaration (accel/dma/regs.ts).
  */
-import type { LiteOp } from '../../sim/axi';
-import { DMA_REGS, DMA_STATUS, DMA_FAULT } from './dma';
+import type { LiteOp } from './axi';
+import { DMA_REGS, DMA_STATUS } from '../accel/dma/regs';
 
 export interface CopyCommand {
   src: number | bigint;
@@ -11,8 +13,8 @@ export interface CopyCommand {
   len: number;
   /** Poll STATUS at most this long [1 000 000 cycles]. */
   maxCycles?: number;
-  /** With a fault-injecting build: the FAULT register value. */
-  fault?: (typeof DMA_FAULT)[keyof typeof DMA_FAULT];
+  /** Register writes before the copy (e.g. a test wrapper's own registers). */
+  prelude?: LiteOp[];
   /** The design has 64-bit addresses (write SRC_HI/DST_HI). */
   addr64?: boolean;
   /** THROTTLE register: R stall level (0..255) and B stall level; written only when given. */
@@ -28,7 +30,7 @@ const hi = (v: number | bigint) => Number(BigInt(v) >> 32n);
  */
 export function copyScript(c: CopyCommand): LiteOp[] {
   const ops: LiteOp[] = [];
-  if (c.fault !== undefined) ops.push({ op: 'write', addr: DMA_REGS.FAULT, data: c.fault });
+  if (c.prelude) ops.push(...c.prelude);
   if (c.throttle !== undefined) ops.push({ op: 'write', addr: DMA_REGS.THROTTLE, data: (c.throttle.r & 0xff) | ((c.throttle.b & 0xff) << 8) });
   ops.push({ op: 'write', addr: DMA_REGS.SRC_LO, data: lo(c.src) });
   if (c.addr64) ops.push({ op: 'write', addr: DMA_REGS.SRC_HI, data: hi(c.src) });

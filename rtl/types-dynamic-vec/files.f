@@ -1,0 +1,1 @@
+DynamicVec.v

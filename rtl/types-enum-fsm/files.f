@@ -1,0 +1,1 @@
+EnumFsm.v

@@ -1,0 +1,1 @@
+StreamCombinators.v

@@ -9,7 +9,7 @@
  * with the same stride. Padding bytes of the table are zeros; the output's
  * padding bytes are never written (the engine's WSTRB masks them).
  */
-import { ENGINE_OP, ENGINE_REGS, ENGINE_REGISTER_MAP, ENGINE_STATUS, type EngineRegName } from '../accel/engine/regs';
+import { ENGINE_OP, ENGINE_REGS, ENGINE_REGISTERS, ENGINE_STATUS, type EngineRegName } from '../accel/engine/regs';
 import type { TcastEngine } from '../accel/engine/engine';
 import type { Mode } from '../model/bags';
 import type { CastedIndex } from '../model/casting';
@@ -224,10 +224,7 @@ export function forwardScenario(c: ForwardCase, shape: EngineShape, opts: Layout
 }
 
 /** The register map as a Markdown table (docs/ENGINE.md). */
-export function registerMapMarkdown(): string {
-  const rows = ENGINE_REGISTER_MAP.map((r) => `| 0x${r.offset.toString(16).toUpperCase().padStart(2, '0')} | ${r.name} | ${r.access.toUpperCase()} | ${r.doc} |`);
-  return ['| Offset | Name | Access | Meaning |', '| --- | --- | --- | --- |', ...rows].join('\n');
-}
+export const registerMapMarkdown = (): string => ENGINE_REGISTERS.markdown();
 
 // ------------------------------------------------------------------ a case directory on the engine
 

@@ -43,7 +43,7 @@ import { Fp32Div } from '../../generator/stdlib/float/div';
 import { Fp32FromUInt } from '../../generator/stdlib/float/convert';
 import { Axi4, AxiLite, BURST, resolveAxi4 } from '../../generator/stdlib/axi/bundles';
 import { ElaborationError } from '../../generator/hdl/errors';
-import { ENGINE_LITE_ADDR_BITS, ENGINE_OP, addressOf, engineRegisterFile } from './regs';
+import { ENGINE_LITE_ADDR_BITS, ENGINE_OP, ENGINE_REGISTERS, addressOf, type EngineRegName } from './regs';
 
 export interface EngineOptions {
   /** AXI4 data width in bits (128..1024); fp32 lanes = dataBits / 32. */
@@ -203,13 +203,12 @@ export class TcastEngine extends Module {
     const stallWrite = Reg(UInt(32), { init: 0 });
     const startIgnored = Reg(UInt(32), { init: 0 });
 
-    const config = lit((BigInt(G) << 24n) | (BigInt(K) << 16n) | BigInt(BB), 32);
-    const rf = engineRegisterFile(io.s_axi_lite, {
-      STATUS: cat(err, done, busy),
-      ERROR: cat(errWrite, errRead, lit(0, 6), errResp),
+    const regs = ENGINE_REGISTERS.build(io.s_axi_lite, {
+      STATUS: { BUSY: busy, DONE: done, ERROR: err },
+      ERROR: { RESP: errResp, READ: errRead, WRITE: errWrite },
       ERR_ADDR_LO: errAddr.bits(31, 0),
       ERR_ADDR_HI: errAddr.bits(63, 32),
-      CONFIG: config,
+      CONFIG: { BEAT_BYTES: lit(BB, 16), MAX_READS: lit(K % 256, 8), BAGS: lit(G, 8) },
       MAX_DIM: lit(this.maxDim, 32),
       CYCLES: cycles,
       R_BEATS: rBeats,
@@ -220,33 +219,32 @@ export class TcastEngine extends Module {
       STALL_WRITE: stallWrite,
       START_IGNORED: startIgnored,
     });
-    const R = rf.regs;
-    const ctrl = rf.strobe('CTRL');
-    const startReq = named(ctrl.fire.and(ctrl.data.bit(0)));
+    const rv = (name: EngineRegName): Value => regs.value(name);
+    const startReq = named(regs.wrote('CTRL', 'START').and(regs.field('CTRL', 'START')));
     const start = named(startReq.and(busy.not()));
     when(startReq.and(busy), () => startIgnored.set(startIgnored.addWrap(1)));
     io.irq.set(done);
 
-    const idx64 = named(R.OP.bit(Math.log2(ENGINE_OP.IDX64)));
-    const isMean = named(R.OP.bit(Math.log2(ENGINE_OP.MEAN)));
-    const isMax = named(R.OP.bit(Math.log2(ENGINE_OP.MAX)));
-    const pswEn = named(R.OP.bit(Math.log2(ENGINE_OP.SCALES)));
-    const scalesA = addressOf(R.SCALES_LO, R.SCALES_HI, A);
-    const off64 = named(R.OP.bit(Math.log2(ENGINE_OP.OFF64)));
-    const inclLast = named(R.OP.bit(Math.log2(ENGINE_OP.INCLUDE_LAST)));
-    const padEn = named(R.OP.bit(Math.log2(ENGINE_OP.PADDING)));
-    const numBags = R.NUM_BAGS;
-    const numIdx = R.NUM_INDICES;
+    const idx64 = named(rv('OP').bit(Math.log2(ENGINE_OP.IDX64)));
+    const isMean = named(rv('OP').bit(Math.log2(ENGINE_OP.MEAN)));
+    const isMax = named(rv('OP').bit(Math.log2(ENGINE_OP.MAX)));
+    const pswEn = named(rv('OP').bit(Math.log2(ENGINE_OP.SCALES)));
+    const scalesA = addressOf(rv('SCALES_LO'), rv('SCALES_HI'), A);
+    const off64 = named(rv('OP').bit(Math.log2(ENGINE_OP.OFF64)));
+    const inclLast = named(rv('OP').bit(Math.log2(ENGINE_OP.INCLUDE_LAST)));
+    const padEn = named(rv('OP').bit(Math.log2(ENGINE_OP.PADDING)));
+    const numBags = rv('NUM_BAGS');
+    const numIdx = rv('NUM_INDICES');
     const wordOf = (addr: Value): Value => addr.bits(A - 1, lb);
-    const tableA = addressOf(R.TABLE_LO, R.TABLE_HI, A);
-    const indicesA = addressOf(R.INDICES_LO, R.INDICES_HI, A);
-    const offsetsA = addressOf(R.OFFSETS_LO, R.OFFSETS_HI, A);
-    const outA = addressOf(R.OUT_LO, R.OUT_HI, A);
+    const tableA = addressOf(rv('TABLE_LO'), rv('TABLE_HI'), A);
+    const indicesA = addressOf(rv('INDICES_LO'), rv('INDICES_HI'), A);
+    const offsetsA = addressOf(rv('OFFSETS_LO'), rv('OFFSETS_HI'), A);
+    const outA = addressOf(rv('OUT_LO'), rv('OUT_HI'), A);
 
     // Per-operation constants, latched at START.
     const rowBeats = Reg(UInt(rbBits), { init: 1 });
     const tailStrb = Reg(UInt(BB), { init: 0 });
-    const dimBytes = named(R.DIM.trunc(16).zext(18).shl(2).trunc(18));
+    const dimBytes = named(rv('DIM').trunc(16).zext(18).shl(2).trunc(18));
     const beatsOfDim = named(dimBytes.zext(19).addWrap(BB - 1).shr(lb));
     const tail = named(dimBytes.bits(lb - 1, 0));
     const ones = lit((1n << BigInt(BB)) - 1n, BB);
@@ -317,7 +315,7 @@ export class TcastEngine extends Module {
     const th = tokQ.io.deq.bits;
     const rowWord = Reg(UInt(WA), { init: 0 });
     const rowLeft = Reg(UInt(rbBits), { init: 0 });
-    const tokRowAddr = named(tableA.addWrap(tok.get(th, 'row').zext(64).mulWrap(R.ROW_STRIDE.zext(64)).trunc(A)));
+    const tokRowAddr = named(tableA.addWrap(tok.get(th, 'row').zext(64).mulWrap(rv('ROW_STRIDE').zext(64)).trunc(A)));
     const fromTok = named(rowLeft.eq(0));
     const curRowWord = named(mux(fromTok, wordOf(tokRowAddr), rowWord));
     const curRowLeft = named(mux(fromTok, rowBeats, rowLeft));
@@ -387,8 +385,8 @@ export class TcastEngine extends Module {
     // A 16-bit maximal-length LFSR (x^16 + x^14 + x^13 + x^11 + 1) paces the THROTTLE register's R/B back-pressure.
     const lfsr = Reg(UInt(16), { init: 0xace1 });
     lfsr.set(cat(lfsr.bits(14, 0), lfsr.bit(15).xor(lfsr.bit(13)).xor(lfsr.bit(12)).xor(lfsr.bit(10))));
-    const rReady = named(lfsr.bits(7, 0).ge(R.THROTTLE.bits(7, 0)));
-    const bReady = named(lfsr.bits(15, 8).ge(R.THROTTLE.bits(15, 8)));
+    const rReady = named(lfsr.bits(7, 0).ge(rv('THROTTLE').bits(7, 0)));
+    const bReady = named(lfsr.bits(15, 8).ge(rv('THROTTLE').bits(15, 8)));
     m.rready.set(rReady);
     const rFire = named(m.rvalid.and(rReady));
     const rSlot = named(m.rid.trunc(kb));
@@ -494,7 +492,7 @@ export class TcastEngine extends Module {
     const endVal = named(mux(lastBagNoEnd, numIdx, offU.value));
     const endOk = named(lastBagNoEnd.or(offU.valid));
     const inLook = named(run.and(inBag).and(lookLeft.ne(0)));
-    const isPad = named(padEn.and(idxU.value.eq(R.PADDING_IDX)));
+    const isPad = named(padEn.and(idxU.value.eq(rv('PADDING_IDX'))));
     const lookGo = named(inLook.and(idxU.valid).and(pswEn.not().or(pswU.valid)).and(isPad.or(heldValid.not()).or(tokQ.io.enq.ready)));
     const bagEnd = named(run.and(inBag).and(lookLeft.eq(0)).and(tokQ.io.enq.ready));
     offU.pop.set(needStart.and(offU.valid).or(needEnd.and(lastBagNoEnd.not()).and(offU.valid)));
@@ -677,7 +675,7 @@ export class TcastEngine extends Module {
     const owWord = Reg(UInt(WA), { init: 0 });
     const owLeft = Reg(UInt(rbBits), { init: 0 });
     const owFromQ = named(owLeft.eq(0));
-    const bagOutAddr = named(outA.addWrap(awBagQ.io.deq.bits.zext(64).mulWrap(R.OUT_STRIDE.zext(64)).trunc(A)));
+    const bagOutAddr = named(outA.addWrap(awBagQ.io.deq.bits.zext(64).mulWrap(rv('OUT_STRIDE').zext(64)).trunc(A)));
     const curOwWord = named(mux(owFromQ, wordOf(bagOutAddr), owWord));
     const curOwLeft = named(mux(owFromQ, rowBeats, owLeft));
     const awBurst = burstBeats(curOwWord, curOwLeft, 256, 'aw_burst');

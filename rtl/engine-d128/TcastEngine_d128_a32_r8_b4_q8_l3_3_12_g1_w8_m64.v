@@ -91,325 +91,331 @@ module TcastEngine_d128_a32_r8_b4_q8_l3_3_12_g1_w8_m64 (
   reg [31:0] stallDep; // @[accel/engine/engine.ts:202]
   reg [31:0] stallWrite; // @[accel/engine/engine.ts:203]
   reg [31:0] startIgnored; // @[accel/engine/engine.ts:204]
-  reg [31:0] reg_op; // @[accel/engine/regs.ts:86]
-  reg [31:0] reg_dim; // @[accel/engine/regs.ts:86]
-  reg [31:0] reg_num_bags; // @[accel/engine/regs.ts:86]
-  reg [31:0] reg_num_indices; // @[accel/engine/regs.ts:86]
-  reg [31:0] reg_padding_idx; // @[accel/engine/regs.ts:86]
-  reg [31:0] reg_throttle; // @[accel/engine/regs.ts:86]
-  reg [31:0] reg_table_lo; // @[accel/engine/regs.ts:86]
-  reg [31:0] reg_table_hi; // @[accel/engine/regs.ts:86]
-  reg [31:0] reg_row_stride; // @[accel/engine/regs.ts:86]
-  reg [31:0] reg_indices_lo; // @[accel/engine/regs.ts:86]
-  reg [31:0] reg_indices_hi; // @[accel/engine/regs.ts:86]
-  reg [31:0] reg_offsets_lo; // @[accel/engine/regs.ts:86]
-  reg [31:0] reg_offsets_hi; // @[accel/engine/regs.ts:86]
-  reg [31:0] reg_out_lo; // @[accel/engine/regs.ts:86]
-  reg [31:0] reg_out_hi; // @[accel/engine/regs.ts:86]
-  reg [31:0] reg_out_stride; // @[accel/engine/regs.ts:86]
-  reg [31:0] reg_scales_lo; // @[accel/engine/regs.ts:86]
-  reg [31:0] reg_scales_hi; // @[accel/engine/regs.ts:86]
-  reg bvalid; // @[accel/engine/regs.ts:96]
-  reg rvalid; // @[accel/engine/regs.ts:96]
-  reg [31:0] rdata; // @[accel/engine/regs.ts:96]
-  wire wfire; // @[accel/engine/regs.ts:96]
-  wire arready; // @[accel/engine/regs.ts:96]
-  wire [5:0] rindex; // @[accel/engine/regs.ts:96]
-  wire ctrl_write; // @[accel/engine/regs.ts:113]
-  wire startReq; // @[accel/engine/engine.ts:225]
-  wire start; // @[accel/engine/engine.ts:226]
-  wire idx64; // @[accel/engine/engine.ts:230]
-  wire isMean; // @[accel/engine/engine.ts:231]
-  wire isMax; // @[accel/engine/engine.ts:232]
-  wire pswEn; // @[accel/engine/engine.ts:233]
-  wire off64; // @[accel/engine/engine.ts:235]
-  wire inclLast; // @[accel/engine/engine.ts:236]
-  wire padEn; // @[accel/engine/engine.ts:237]
-  reg [4:0] rowBeats; // @[accel/engine/engine.ts:247]
-  reg [15:0] tailStrb; // @[accel/engine/engine.ts:248]
-  wire [17:0] dimBytes; // @[accel/engine/engine.ts:249]
+  wire [31:0] engine_rdata; // @[accel/engine/engine.ts:206]
+  reg bvalid; // @[accel/engine/engine.ts:206]
+  reg rvalid; // @[accel/engine/engine.ts:206]
+  reg [31:0] rdata; // @[accel/engine/engine.ts:206]
+  wire wfire; // @[accel/engine/engine.ts:206]
+  wire arready; // @[accel/engine/engine.ts:206]
+  reg op_scales; // @[accel/engine/engine.ts:206]
+  reg op_max; // @[accel/engine/engine.ts:206]
+  reg op_mean; // @[accel/engine/engine.ts:206]
+  reg op_padding; // @[accel/engine/engine.ts:206]
+  reg op_include_last; // @[accel/engine/engine.ts:206]
+  reg op_off64; // @[accel/engine/engine.ts:206]
+  reg op_idx64; // @[accel/engine/engine.ts:206]
+  reg [31:0] dim; // @[accel/engine/engine.ts:206]
+  reg [31:0] num_bags; // @[accel/engine/engine.ts:206]
+  reg [31:0] num_indices; // @[accel/engine/engine.ts:206]
+  reg [31:0] padding_idx; // @[accel/engine/engine.ts:206]
+  reg [7:0] throttle_b; // @[accel/engine/engine.ts:206]
+  reg [7:0] throttle_r; // @[accel/engine/engine.ts:206]
+  reg [31:0] table_lo; // @[accel/engine/engine.ts:206]
+  reg [31:0] table_hi; // @[accel/engine/engine.ts:206]
+  reg [31:0] row_stride; // @[accel/engine/engine.ts:206]
+  reg [31:0] indices_lo; // @[accel/engine/engine.ts:206]
+  reg [31:0] indices_hi; // @[accel/engine/engine.ts:206]
+  reg [31:0] offsets_lo; // @[accel/engine/engine.ts:206]
+  reg [31:0] offsets_hi; // @[accel/engine/engine.ts:206]
+  reg [31:0] out_lo; // @[accel/engine/engine.ts:206]
+  reg [31:0] out_hi; // @[accel/engine/engine.ts:206]
+  reg [31:0] out_stride; // @[accel/engine/engine.ts:206]
+  reg [31:0] scales_lo; // @[accel/engine/engine.ts:206]
+  reg [31:0] scales_hi; // @[accel/engine/engine.ts:206]
+  wire startReq; // @[accel/engine/engine.ts:223]
+  wire start; // @[accel/engine/engine.ts:224]
+  wire idx64; // @[accel/engine/engine.ts:228]
+  wire isMean; // @[accel/engine/engine.ts:229]
+  wire isMax; // @[accel/engine/engine.ts:230]
+  wire pswEn; // @[accel/engine/engine.ts:231]
+  wire off64; // @[accel/engine/engine.ts:233]
+  wire inclLast; // @[accel/engine/engine.ts:234]
+  wire padEn; // @[accel/engine/engine.ts:235]
+  reg [4:0] rowBeats; // @[accel/engine/engine.ts:245]
+  reg [15:0] tailStrb; // @[accel/engine/engine.ts:246]
+  wire [17:0] dimBytes; // @[accel/engine/engine.ts:247]
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [14:0] beatsOfDim; // @[accel/engine/engine.ts:250]
+  wire [14:0] beatsOfDim; // @[accel/engine/engine.ts:248]
   /* verilator lint_on UNUSEDSIGNAL */
-  wire [3:0] tail; // @[accel/engine/engine.ts:251]
-  wire [15:0] tailMask; // @[accel/engine/engine.ts:253]
-  wire [32:0] offCount; // @[accel/engine/engine.ts:256]
-  wire [31:0] off_beats_total; // @[accel/engine/engine.ts:258]
-  wire [31:0] idx_beats_total; // @[accel/engine/engine.ts:258]
-  wire [31:0] psw_beats_total; // @[accel/engine/engine.ts:258]
-  reg [3:0] slotsUsed; // @[accel/engine/engine.ts:275]
-  reg [2:0] tailSlot; // @[accel/engine/engine.ts:276]
-  reg [8:0] rob_count_0; // @[accel/engine/engine.ts:277]
-  reg [8:0] rob_count_1; // @[accel/engine/engine.ts:277]
-  reg [8:0] rob_count_2; // @[accel/engine/engine.ts:277]
-  reg [8:0] rob_count_3; // @[accel/engine/engine.ts:277]
-  reg [8:0] rob_count_4; // @[accel/engine/engine.ts:277]
-  reg [8:0] rob_count_5; // @[accel/engine/engine.ts:277]
-  reg [8:0] rob_count_6; // @[accel/engine/engine.ts:277]
-  reg [8:0] rob_count_7; // @[accel/engine/engine.ts:277]
-  reg [7:0] rob_len_0; // @[accel/engine/engine.ts:278]
-  reg [7:0] rob_len_1; // @[accel/engine/engine.ts:278]
-  reg [7:0] rob_len_2; // @[accel/engine/engine.ts:278]
-  reg [7:0] rob_len_3; // @[accel/engine/engine.ts:278]
-  reg [7:0] rob_len_4; // @[accel/engine/engine.ts:278]
-  reg [7:0] rob_len_5; // @[accel/engine/engine.ts:278]
-  reg [7:0] rob_len_6; // @[accel/engine/engine.ts:278]
-  reg [7:0] rob_len_7; // @[accel/engine/engine.ts:278]
-  reg [1:0] rob_kind_0; // @[accel/engine/engine.ts:279]
-  reg [1:0] rob_kind_1; // @[accel/engine/engine.ts:279]
-  reg [1:0] rob_kind_2; // @[accel/engine/engine.ts:279]
-  reg [1:0] rob_kind_3; // @[accel/engine/engine.ts:279]
-  reg [1:0] rob_kind_4; // @[accel/engine/engine.ts:279]
-  reg [1:0] rob_kind_5; // @[accel/engine/engine.ts:279]
-  reg [1:0] rob_kind_6; // @[accel/engine/engine.ts:279]
-  reg [1:0] rob_kind_7; // @[accel/engine/engine.ts:279]
-  reg arValid; // @[accel/engine/engine.ts:282]
-  reg [31:0] arAddr; // @[accel/engine/engine.ts:283]
-  reg [7:0] arLen; // @[accel/engine/engine.ts:284]
-  reg [2:0] arId; // @[accel/engine/engine.ts:285]
-  wire arFree; // @[accel/engine/engine.ts:286]
-  wire slotFree; // @[accel/engine/engine.ts:287]
-  wire run; // @[accel/engine/engine.ts:290]
-  wire canRead; // @[accel/engine/engine.ts:291]
-  reg [27:0] offWord; // @[accel/engine/engine.ts:294]
-  reg [31:0] offLeft; // @[accel/engine/engine.ts:295]
-  reg [3:0] offRes; // @[accel/engine/engine.ts:296]
-  reg [27:0] idxWord; // @[accel/engine/engine.ts:297]
-  reg [31:0] idxLeft; // @[accel/engine/engine.ts:298]
-  reg [3:0] idxRes; // @[accel/engine/engine.ts:299]
+  wire [3:0] tail; // @[accel/engine/engine.ts:249]
+  wire [15:0] tailMask; // @[accel/engine/engine.ts:251]
+  wire [32:0] offCount; // @[accel/engine/engine.ts:254]
+  wire [31:0] off_beats_total; // @[accel/engine/engine.ts:256]
+  wire [31:0] idx_beats_total; // @[accel/engine/engine.ts:256]
+  wire [31:0] psw_beats_total; // @[accel/engine/engine.ts:256]
+  reg [3:0] slotsUsed; // @[accel/engine/engine.ts:273]
+  reg [2:0] tailSlot; // @[accel/engine/engine.ts:274]
+  reg [8:0] rob_count_0; // @[accel/engine/engine.ts:275]
+  reg [8:0] rob_count_1; // @[accel/engine/engine.ts:275]
+  reg [8:0] rob_count_2; // @[accel/engine/engine.ts:275]
+  reg [8:0] rob_count_3; // @[accel/engine/engine.ts:275]
+  reg [8:0] rob_count_4; // @[accel/engine/engine.ts:275]
+  reg [8:0] rob_count_5; // @[accel/engine/engine.ts:275]
+  reg [8:0] rob_count_6; // @[accel/engine/engine.ts:275]
+  reg [8:0] rob_count_7; // @[accel/engine/engine.ts:275]
+  reg [7:0] rob_len_0; // @[accel/engine/engine.ts:276]
+  reg [7:0] rob_len_1; // @[accel/engine/engine.ts:276]
+  reg [7:0] rob_len_2; // @[accel/engine/engine.ts:276]
+  reg [7:0] rob_len_3; // @[accel/engine/engine.ts:276]
+  reg [7:0] rob_len_4; // @[accel/engine/engine.ts:276]
+  reg [7:0] rob_len_5; // @[accel/engine/engine.ts:276]
+  reg [7:0] rob_len_6; // @[accel/engine/engine.ts:276]
+  reg [7:0] rob_len_7; // @[accel/engine/engine.ts:276]
+  reg [1:0] rob_kind_0; // @[accel/engine/engine.ts:277]
+  reg [1:0] rob_kind_1; // @[accel/engine/engine.ts:277]
+  reg [1:0] rob_kind_2; // @[accel/engine/engine.ts:277]
+  reg [1:0] rob_kind_3; // @[accel/engine/engine.ts:277]
+  reg [1:0] rob_kind_4; // @[accel/engine/engine.ts:277]
+  reg [1:0] rob_kind_5; // @[accel/engine/engine.ts:277]
+  reg [1:0] rob_kind_6; // @[accel/engine/engine.ts:277]
+  reg [1:0] rob_kind_7; // @[accel/engine/engine.ts:277]
+  reg arValid; // @[accel/engine/engine.ts:280]
+  reg [31:0] arAddr; // @[accel/engine/engine.ts:281]
+  reg [7:0] arLen; // @[accel/engine/engine.ts:282]
+  reg [2:0] arId; // @[accel/engine/engine.ts:283]
+  wire arFree; // @[accel/engine/engine.ts:284]
+  wire slotFree; // @[accel/engine/engine.ts:285]
+  wire run; // @[accel/engine/engine.ts:288]
+  wire canRead; // @[accel/engine/engine.ts:289]
+  reg [27:0] offWord; // @[accel/engine/engine.ts:292]
+  reg [31:0] offLeft; // @[accel/engine/engine.ts:293]
+  reg [3:0] offRes; // @[accel/engine/engine.ts:294]
+  reg [27:0] idxWord; // @[accel/engine/engine.ts:295]
+  reg [31:0] idxLeft; // @[accel/engine/engine.ts:296]
+  reg [3:0] idxRes; // @[accel/engine/engine.ts:297]
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [31:0] off_burst; // @[accel/engine/engine.ts:269]
+  wire [31:0] off_burst; // @[accel/engine/engine.ts:267]
   /* verilator lint_on UNUSEDSIGNAL */
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [31:0] idx_burst; // @[accel/engine/engine.ts:269]
+  wire [31:0] idx_burst; // @[accel/engine/engine.ts:267]
   /* verilator lint_on UNUSEDSIGNAL */
-  wire offGo; // @[accel/engine/engine.ts:303]
-  wire idxGo; // @[accel/engine/engine.ts:304]
-  reg [27:0] pswWord; // @[accel/engine/engine.ts:305]
-  reg [31:0] pswLeft; // @[accel/engine/engine.ts:306]
-  reg [3:0] pswRes; // @[accel/engine/engine.ts:307]
+  wire offGo; // @[accel/engine/engine.ts:301]
+  wire idxGo; // @[accel/engine/engine.ts:302]
+  reg [27:0] pswWord; // @[accel/engine/engine.ts:303]
+  reg [31:0] pswLeft; // @[accel/engine/engine.ts:304]
+  reg [3:0] pswRes; // @[accel/engine/engine.ts:305]
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [31:0] psw_burst; // @[accel/engine/engine.ts:269]
+  wire [31:0] psw_burst; // @[accel/engine/engine.ts:267]
   /* verilator lint_on UNUSEDSIGNAL */
-  wire pswGo; // @[accel/engine/engine.ts:309]
-  wire sideGo; // @[accel/engine/engine.ts:310]
-  reg [27:0] rowWord; // @[accel/engine/engine.ts:318]
-  reg [4:0] rowLeft; // @[accel/engine/engine.ts:319]
+  wire pswGo; // @[accel/engine/engine.ts:307]
+  wire sideGo; // @[accel/engine/engine.ts:308]
+  reg [27:0] rowWord; // @[accel/engine/engine.ts:316]
+  reg [4:0] rowLeft; // @[accel/engine/engine.ts:317]
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [31:0] tokRowAddr; // @[accel/engine/engine.ts:320]
+  wire [31:0] tokRowAddr; // @[accel/engine/engine.ts:318]
   /* verilator lint_on UNUSEDSIGNAL */
-  wire fromTok; // @[accel/engine/engine.ts:321]
-  wire [27:0] curRowWord; // @[accel/engine/engine.ts:322]
-  wire [4:0] curRowLeft; // @[accel/engine/engine.ts:323]
-  wire [8:0] row_burst; // @[accel/engine/engine.ts:269]
-  wire tokEmpty; // @[accel/engine/engine.ts:325]
-  wire rowPending; // @[accel/engine/engine.ts:326]
-  wire rowMetaOk; // @[accel/engine/engine.ts:327]
-  wire rowGo; // @[accel/engine/engine.ts:328]
-  wire emptyGo; // @[accel/engine/engine.ts:330]
-  wire arGo; // @[accel/engine/engine.ts:337]
-  wire [8:0] arBeats; // @[accel/engine/engine.ts:338]
-  wire [27:0] arWordSel; // @[accel/engine/engine.ts:339]
-  wire [1:0] arKind; // @[accel/engine/engine.ts:340]
-  reg [15:0] lfsr; // @[accel/engine/engine.ts:388]
-  wire rReady; // @[accel/engine/engine.ts:390]
-  wire bReady; // @[accel/engine/engine.ts:391]
-  wire rFire; // @[accel/engine/engine.ts:393]
-  wire [2:0] rSlot; // @[accel/engine/engine.ts:394]
+  wire fromTok; // @[accel/engine/engine.ts:319]
+  wire [27:0] curRowWord; // @[accel/engine/engine.ts:320]
+  wire [4:0] curRowLeft; // @[accel/engine/engine.ts:321]
+  wire [8:0] row_burst; // @[accel/engine/engine.ts:267]
+  wire tokEmpty; // @[accel/engine/engine.ts:323]
+  wire rowPending; // @[accel/engine/engine.ts:324]
+  wire rowMetaOk; // @[accel/engine/engine.ts:325]
+  wire rowGo; // @[accel/engine/engine.ts:326]
+  wire emptyGo; // @[accel/engine/engine.ts:328]
+  wire arGo; // @[accel/engine/engine.ts:335]
+  wire [8:0] arBeats; // @[accel/engine/engine.ts:336]
+  wire [27:0] arWordSel; // @[accel/engine/engine.ts:337]
+  wire [1:0] arKind; // @[accel/engine/engine.ts:338]
+  reg [15:0] lfsr; // @[accel/engine/engine.ts:386]
+  wire rReady; // @[accel/engine/engine.ts:388]
+  wire bReady; // @[accel/engine/engine.ts:389]
+  wire rFire; // @[accel/engine/engine.ts:391]
+  wire [2:0] rSlot; // @[accel/engine/engine.ts:392]
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [8:0] rCount; // @[accel/engine/engine.ts:395]
+  wire [8:0] rCount; // @[accel/engine/engine.ts:393]
   /* verilator lint_on UNUSEDSIGNAL */
-  reg [2:0] headSlot; // @[accel/engine/engine.ts:407]
-  reg [1:0] dBeat; // @[accel/engine/engine.ts:408]
-  reg rdPending; // @[accel/engine/engine.ts:409]
-  reg [1:0] rdKind; // @[accel/engine/engine.ts:410]
-  wire [8:0] headCount; // @[accel/engine/engine.ts:412]
-  wire [7:0] headLen; // @[accel/engine/engine.ts:413]
-  wire [1:0] headKind; // @[accel/engine/engine.ts:414]
-  wire avail; // @[accel/engine/engine.ts:415]
-  wire space; // @[accel/engine/engine.ts:416]
-  wire drain; // @[accel/engine/engine.ts:417]
-  reg [127:0] robData; // @[accel/engine/engine.ts:418]
-  wire slotDone; // @[accel/engine/engine.ts:421]
-  wire freeSlot; // @[accel/engine/engine.ts:422]
-  wire [1:0] dKind; // @[accel/engine/engine.ts:435]
-  wire [127:0] dData; // @[accel/engine/engine.ts:436]
-  wire rowBeatReady; // @[accel/engine/engine.ts:446]
-  reg [32:0] off_unpack_left; // @[accel/engine/engine.ts:451]
-  reg [1:0] off_unpack_lane; // @[accel/engine/engine.ts:452]
-  wire off_unpack_valid; // @[accel/engine/engine.ts:453]
-  wire [31:0] off_unpack_value; // @[accel/engine/engine.ts:454]
-  wire off_unpack_pop; // @[accel/engine/engine.ts:455]
-  wire [2:0] off_unpack_next_lane; // @[accel/engine/engine.ts:457]
-  wire off_unpack_beat_done; // @[accel/engine/engine.ts:458]
-  reg [32:0] idx_unpack_left; // @[accel/engine/engine.ts:451]
-  reg [1:0] idx_unpack_lane; // @[accel/engine/engine.ts:452]
-  wire idx_unpack_valid; // @[accel/engine/engine.ts:453]
-  wire [31:0] idx_unpack_value; // @[accel/engine/engine.ts:454]
-  wire idx_unpack_pop; // @[accel/engine/engine.ts:455]
-  wire [2:0] idx_unpack_next_lane; // @[accel/engine/engine.ts:457]
-  wire idx_unpack_beat_done; // @[accel/engine/engine.ts:458]
-  reg [32:0] psw_unpack_left; // @[accel/engine/engine.ts:451]
-  reg [1:0] psw_unpack_lane; // @[accel/engine/engine.ts:452]
-  wire psw_unpack_valid; // @[accel/engine/engine.ts:453]
-  wire [31:0] psw_unpack_value; // @[accel/engine/engine.ts:454]
-  wire psw_unpack_pop; // @[accel/engine/engine.ts:455]
-  wire [2:0] psw_unpack_next_lane; // @[accel/engine/engine.ts:457]
-  wire psw_unpack_beat_done; // @[accel/engine/engine.ts:458]
-  reg [31:0] bagIdx; // @[accel/engine/engine.ts:477]
-  reg haveStart; // @[accel/engine/engine.ts:478]
-  reg inBag; // @[accel/engine/engine.ts:479]
-  reg [31:0] cur; // @[accel/engine/engine.ts:480]
-  reg [31:0] lookLeft; // @[accel/engine/engine.ts:481]
-  reg heldValid; // @[accel/engine/engine.ts:482]
-  reg [31:0] heldRow; // @[accel/engine/engine.ts:483]
-  reg heldFirst; // @[accel/engine/engine.ts:484]
-  reg [31:0] heldScale; // @[accel/engine/engine.ts:485]
-  reg [31:0] nCount; // @[accel/engine/engine.ts:486]
-  reg seenInBag; // @[accel/engine/engine.ts:488]
-  reg seqSlot; // @[accel/engine/engine.ts:489]
-  wire bagsLeft; // @[accel/engine/engine.ts:490]
-  wire needStart; // @[accel/engine/engine.ts:491]
-  wire lastBagNoEnd; // @[accel/engine/engine.ts:492]
-  wire needEnd; // @[accel/engine/engine.ts:493]
-  wire [31:0] endVal; // @[accel/engine/engine.ts:494]
-  wire endOk; // @[accel/engine/engine.ts:495]
-  wire inLook; // @[accel/engine/engine.ts:496]
-  wire isPad; // @[accel/engine/engine.ts:497]
-  wire lookGo; // @[accel/engine/engine.ts:498]
-  wire bagEnd; // @[accel/engine/engine.ts:499]
-  wire emitHeld; // @[accel/engine/engine.ts:513]
-  wire mEmpty; // @[accel/engine/engine.ts:552]
-  wire mFirst; // @[accel/engine/engine.ts:553]
-  wire mLast; // @[accel/engine/engine.ts:554]
-  wire mSlot; // @[accel/engine/engine.ts:555]
-  wire [31:0] mBag; // @[accel/engine/engine.ts:556]
-  wire [31:0] mN; // @[accel/engine/engine.ts:557]
-  wire [31:0] mScale; // @[accel/engine/engine.ts:558]
-  reg [3:0] rj; // @[accel/engine/engine.ts:561]
-  reg red_valid_0; // @[accel/engine/engine.ts:565]
-  reg red_valid_1; // @[accel/engine/engine.ts:565]
-  reg red_valid_2; // @[accel/engine/engine.ts:565]
-  reg red_valid_3; // @[accel/engine/engine.ts:565]
-  reg red_valid_4; // @[accel/engine/engine.ts:565]
-  reg red_valid_5; // @[accel/engine/engine.ts:565]
-  reg red_slot_0; // @[accel/engine/engine.ts:566]
-  reg red_slot_1; // @[accel/engine/engine.ts:566]
-  reg red_slot_2; // @[accel/engine/engine.ts:566]
-  reg [3:0] red_beat_0; // @[accel/engine/engine.ts:567]
-  reg [3:0] red_beat_1; // @[accel/engine/engine.ts:567]
-  reg [3:0] red_beat_2; // @[accel/engine/engine.ts:567]
-  reg [3:0] red_beat_3; // @[accel/engine/engine.ts:567]
-  reg [3:0] red_beat_4; // @[accel/engine/engine.ts:567]
-  reg [3:0] red_beat_5; // @[accel/engine/engine.ts:567]
-  reg red_last_0; // @[accel/engine/engine.ts:568]
-  reg red_last_1; // @[accel/engine/engine.ts:568]
-  reg red_last_2; // @[accel/engine/engine.ts:568]
-  reg red_last_3; // @[accel/engine/engine.ts:568]
-  reg red_last_4; // @[accel/engine/engine.ts:568]
-  reg red_last_5; // @[accel/engine/engine.ts:568]
-  reg red_row_end_0; // @[accel/engine/engine.ts:569]
-  reg red_row_end_1; // @[accel/engine/engine.ts:569]
-  reg red_row_end_2; // @[accel/engine/engine.ts:569]
-  reg red_row_end_3; // @[accel/engine/engine.ts:569]
-  reg red_row_end_4; // @[accel/engine/engine.ts:569]
-  reg red_row_end_5; // @[accel/engine/engine.ts:569]
-  reg red_first_0; // @[accel/engine/engine.ts:570]
-  reg red_first_1; // @[accel/engine/engine.ts:570]
-  reg red_first_2; // @[accel/engine/engine.ts:570]
-  reg [31:0] red_n_0; // @[accel/engine/engine.ts:571]
-  reg [31:0] red_n_1; // @[accel/engine/engine.ts:571]
-  reg [31:0] red_n_2; // @[accel/engine/engine.ts:571]
-  reg [31:0] red_n_3; // @[accel/engine/engine.ts:571]
-  reg [31:0] red_n_4; // @[accel/engine/engine.ts:571]
-  reg [31:0] red_n_5; // @[accel/engine/engine.ts:571]
-  wire zeroA; // @[accel/engine/engine.ts:575]
-  wire hazard; // @[accel/engine/engine.ts:576]
-  reg [4:0] outRes; // @[accel/engine/engine.ts:579]
-  wire rowBeatAvail; // @[accel/engine/engine.ts:582]
-  wire isRowEnd; // @[accel/engine/engine.ts:583]
-  wire needAw; // @[accel/engine/engine.ts:584]
-  wire redGo; // @[accel/engine/engine.ts:585]
-  wire [127:0] accRd; // @[accel/engine/engine.ts:614]
-  wire [127:0] sum; // @[accel/engine/engine.ts:627]
-  wire finIn; // @[accel/engine/engine.ts:632]
-  reg d1Valid; // @[accel/engine/engine.ts:636]
-  reg d2Valid; // @[accel/engine/engine.ts:637]
-  reg [127:0] d1; // @[accel/engine/engine.ts:638]
-  reg [127:0] d2; // @[accel/engine/engine.ts:639]
-  reg zN_0; // @[accel/engine/engine.ts:640]
-  reg regNext; // @[accel/engine/engine.ts:641]
-  reg endD_0; // @[accel/engine/engine.ts:642]
-  reg regNext_1; // @[accel/engine/engine.ts:643]
-  reg fin_valid_0; // @[accel/engine/engine.ts:648]
-  reg fin_zero_0; // @[accel/engine/engine.ts:649]
-  reg fin_end_0; // @[accel/engine/engine.ts:650]
-  reg fin_valid_1; // @[accel/engine/engine.ts:648]
-  reg fin_zero_1; // @[accel/engine/engine.ts:649]
-  reg fin_end_1; // @[accel/engine/engine.ts:650]
-  reg fin_valid_2; // @[accel/engine/engine.ts:648]
-  reg fin_zero_2; // @[accel/engine/engine.ts:649]
-  reg fin_end_2; // @[accel/engine/engine.ts:650]
-  reg fin_valid_3; // @[accel/engine/engine.ts:648]
-  reg fin_zero_3; // @[accel/engine/engine.ts:649]
-  reg fin_end_3; // @[accel/engine/engine.ts:650]
-  reg fin_valid_4; // @[accel/engine/engine.ts:648]
-  reg fin_zero_4; // @[accel/engine/engine.ts:649]
-  reg fin_end_4; // @[accel/engine/engine.ts:650]
-  reg fin_valid_5; // @[accel/engine/engine.ts:648]
-  reg fin_zero_5; // @[accel/engine/engine.ts:649]
-  reg fin_end_5; // @[accel/engine/engine.ts:650]
-  reg fin_valid_6; // @[accel/engine/engine.ts:648]
-  reg fin_zero_6; // @[accel/engine/engine.ts:649]
-  reg fin_end_6; // @[accel/engine/engine.ts:650]
-  reg fin_valid_7; // @[accel/engine/engine.ts:648]
-  reg fin_zero_7; // @[accel/engine/engine.ts:649]
-  reg fin_end_7; // @[accel/engine/engine.ts:650]
-  reg fin_valid_8; // @[accel/engine/engine.ts:648]
-  reg fin_zero_8; // @[accel/engine/engine.ts:649]
-  reg fin_end_8; // @[accel/engine/engine.ts:650]
-  reg fin_valid_9; // @[accel/engine/engine.ts:648]
-  reg fin_zero_9; // @[accel/engine/engine.ts:649]
-  reg fin_end_9; // @[accel/engine/engine.ts:650]
-  reg fin_valid_10; // @[accel/engine/engine.ts:648]
-  reg fin_zero_10; // @[accel/engine/engine.ts:649]
-  reg fin_end_10; // @[accel/engine/engine.ts:650]
-  reg fin_valid_11; // @[accel/engine/engine.ts:648]
-  reg fin_zero_11; // @[accel/engine/engine.ts:649]
-  reg fin_end_11; // @[accel/engine/engine.ts:650]
-  wire [127:0] meanOut; // @[accel/engine/engine.ts:663]
-  wire outPop; // @[accel/engine/engine.ts:666]
-  wire resUp; // @[accel/engine/engine.ts:667]
-  reg awValid; // @[accel/engine/engine.ts:672]
-  reg [31:0] awAddr; // @[accel/engine/engine.ts:673]
-  reg [7:0] awLen; // @[accel/engine/engine.ts:674]
-  reg [3:0] bOut; // @[accel/engine/engine.ts:675]
-  reg [27:0] owWord; // @[accel/engine/engine.ts:677]
-  reg [4:0] owLeft; // @[accel/engine/engine.ts:678]
-  wire owFromQ; // @[accel/engine/engine.ts:679]
+  reg [2:0] headSlot; // @[accel/engine/engine.ts:405]
+  reg [1:0] dBeat; // @[accel/engine/engine.ts:406]
+  reg rdPending; // @[accel/engine/engine.ts:407]
+  reg [1:0] rdKind; // @[accel/engine/engine.ts:408]
+  wire [8:0] headCount; // @[accel/engine/engine.ts:410]
+  wire [7:0] headLen; // @[accel/engine/engine.ts:411]
+  wire [1:0] headKind; // @[accel/engine/engine.ts:412]
+  wire avail; // @[accel/engine/engine.ts:413]
+  wire space; // @[accel/engine/engine.ts:414]
+  wire drain; // @[accel/engine/engine.ts:415]
+  reg [127:0] robData; // @[accel/engine/engine.ts:416]
+  wire slotDone; // @[accel/engine/engine.ts:419]
+  wire freeSlot; // @[accel/engine/engine.ts:420]
+  wire [1:0] dKind; // @[accel/engine/engine.ts:433]
+  wire [127:0] dData; // @[accel/engine/engine.ts:434]
+  wire rowBeatReady; // @[accel/engine/engine.ts:444]
+  reg [32:0] off_unpack_left; // @[accel/engine/engine.ts:449]
+  reg [1:0] off_unpack_lane; // @[accel/engine/engine.ts:450]
+  wire off_unpack_valid; // @[accel/engine/engine.ts:451]
+  wire [31:0] off_unpack_value; // @[accel/engine/engine.ts:452]
+  wire off_unpack_pop; // @[accel/engine/engine.ts:453]
+  wire [2:0] off_unpack_next_lane; // @[accel/engine/engine.ts:455]
+  wire off_unpack_beat_done; // @[accel/engine/engine.ts:456]
+  reg [32:0] idx_unpack_left; // @[accel/engine/engine.ts:449]
+  reg [1:0] idx_unpack_lane; // @[accel/engine/engine.ts:450]
+  wire idx_unpack_valid; // @[accel/engine/engine.ts:451]
+  wire [31:0] idx_unpack_value; // @[accel/engine/engine.ts:452]
+  wire idx_unpack_pop; // @[accel/engine/engine.ts:453]
+  wire [2:0] idx_unpack_next_lane; // @[accel/engine/engine.ts:455]
+  wire idx_unpack_beat_done; // @[accel/engine/engine.ts:456]
+  reg [32:0] psw_unpack_left; // @[accel/engine/engine.ts:449]
+  reg [1:0] psw_unpack_lane; // @[accel/engine/engine.ts:450]
+  wire psw_unpack_valid; // @[accel/engine/engine.ts:451]
+  wire [31:0] psw_unpack_value; // @[accel/engine/engine.ts:452]
+  wire psw_unpack_pop; // @[accel/engine/engine.ts:453]
+  wire [2:0] psw_unpack_next_lane; // @[accel/engine/engine.ts:455]
+  wire psw_unpack_beat_done; // @[accel/engine/engine.ts:456]
+  reg [31:0] bagIdx; // @[accel/engine/engine.ts:475]
+  reg haveStart; // @[accel/engine/engine.ts:476]
+  reg inBag; // @[accel/engine/engine.ts:477]
+  reg [31:0] cur; // @[accel/engine/engine.ts:478]
+  reg [31:0] lookLeft; // @[accel/engine/engine.ts:479]
+  reg heldValid; // @[accel/engine/engine.ts:480]
+  reg [31:0] heldRow; // @[accel/engine/engine.ts:481]
+  reg heldFirst; // @[accel/engine/engine.ts:482]
+  reg [31:0] heldScale; // @[accel/engine/engine.ts:483]
+  reg [31:0] nCount; // @[accel/engine/engine.ts:484]
+  reg seenInBag; // @[accel/engine/engine.ts:486]
+  reg seqSlot; // @[accel/engine/engine.ts:487]
+  wire bagsLeft; // @[accel/engine/engine.ts:488]
+  wire needStart; // @[accel/engine/engine.ts:489]
+  wire lastBagNoEnd; // @[accel/engine/engine.ts:490]
+  wire needEnd; // @[accel/engine/engine.ts:491]
+  wire [31:0] endVal; // @[accel/engine/engine.ts:492]
+  wire endOk; // @[accel/engine/engine.ts:493]
+  wire inLook; // @[accel/engine/engine.ts:494]
+  wire isPad; // @[accel/engine/engine.ts:495]
+  wire lookGo; // @[accel/engine/engine.ts:496]
+  wire bagEnd; // @[accel/engine/engine.ts:497]
+  wire emitHeld; // @[accel/engine/engine.ts:511]
+  wire mEmpty; // @[accel/engine/engine.ts:550]
+  wire mFirst; // @[accel/engine/engine.ts:551]
+  wire mLast; // @[accel/engine/engine.ts:552]
+  wire mSlot; // @[accel/engine/engine.ts:553]
+  wire [31:0] mBag; // @[accel/engine/engine.ts:554]
+  wire [31:0] mN; // @[accel/engine/engine.ts:555]
+  wire [31:0] mScale; // @[accel/engine/engine.ts:556]
+  reg [3:0] rj; // @[accel/engine/engine.ts:559]
+  reg red_valid_0; // @[accel/engine/engine.ts:563]
+  reg red_valid_1; // @[accel/engine/engine.ts:563]
+  reg red_valid_2; // @[accel/engine/engine.ts:563]
+  reg red_valid_3; // @[accel/engine/engine.ts:563]
+  reg red_valid_4; // @[accel/engine/engine.ts:563]
+  reg red_valid_5; // @[accel/engine/engine.ts:563]
+  reg red_slot_0; // @[accel/engine/engine.ts:564]
+  reg red_slot_1; // @[accel/engine/engine.ts:564]
+  reg red_slot_2; // @[accel/engine/engine.ts:564]
+  reg [3:0] red_beat_0; // @[accel/engine/engine.ts:565]
+  reg [3:0] red_beat_1; // @[accel/engine/engine.ts:565]
+  reg [3:0] red_beat_2; // @[accel/engine/engine.ts:565]
+  reg [3:0] red_beat_3; // @[accel/engine/engine.ts:565]
+  reg [3:0] red_beat_4; // @[accel/engine/engine.ts:565]
+  reg [3:0] red_beat_5; // @[accel/engine/engine.ts:565]
+  reg red_last_0; // @[accel/engine/engine.ts:566]
+  reg red_last_1; // @[accel/engine/engine.ts:566]
+  reg red_last_2; // @[accel/engine/engine.ts:566]
+  reg red_last_3; // @[accel/engine/engine.ts:566]
+  reg red_last_4; // @[accel/engine/engine.ts:566]
+  reg red_last_5; // @[accel/engine/engine.ts:566]
+  reg red_row_end_0; // @[accel/engine/engine.ts:567]
+  reg red_row_end_1; // @[accel/engine/engine.ts:567]
+  reg red_row_end_2; // @[accel/engine/engine.ts:567]
+  reg red_row_end_3; // @[accel/engine/engine.ts:567]
+  reg red_row_end_4; // @[accel/engine/engine.ts:567]
+  reg red_row_end_5; // @[accel/engine/engine.ts:567]
+  reg red_first_0; // @[accel/engine/engine.ts:568]
+  reg red_first_1; // @[accel/engine/engine.ts:568]
+  reg red_first_2; // @[accel/engine/engine.ts:568]
+  reg [31:0] red_n_0; // @[accel/engine/engine.ts:569]
+  reg [31:0] red_n_1; // @[accel/engine/engine.ts:569]
+  reg [31:0] red_n_2; // @[accel/engine/engine.ts:569]
+  reg [31:0] red_n_3; // @[accel/engine/engine.ts:569]
+  reg [31:0] red_n_4; // @[accel/engine/engine.ts:569]
+  reg [31:0] red_n_5; // @[accel/engine/engine.ts:569]
+  wire zeroA; // @[accel/engine/engine.ts:573]
+  wire hazard; // @[accel/engine/engine.ts:574]
+  reg [4:0] outRes; // @[accel/engine/engine.ts:577]
+  wire rowBeatAvail; // @[accel/engine/engine.ts:580]
+  wire isRowEnd; // @[accel/engine/engine.ts:581]
+  wire needAw; // @[accel/engine/engine.ts:582]
+  wire redGo; // @[accel/engine/engine.ts:583]
+  wire [127:0] accRd; // @[accel/engine/engine.ts:612]
+  wire [127:0] sum; // @[accel/engine/engine.ts:625]
+  wire finIn; // @[accel/engine/engine.ts:630]
+  reg d1Valid; // @[accel/engine/engine.ts:634]
+  reg d2Valid; // @[accel/engine/engine.ts:635]
+  reg [127:0] d1; // @[accel/engine/engine.ts:636]
+  reg [127:0] d2; // @[accel/engine/engine.ts:637]
+  reg zN_0; // @[accel/engine/engine.ts:638]
+  reg regNext; // @[accel/engine/engine.ts:639]
+  reg endD_0; // @[accel/engine/engine.ts:640]
+  reg regNext_1; // @[accel/engine/engine.ts:641]
+  reg fin_valid_0; // @[accel/engine/engine.ts:646]
+  reg fin_zero_0; // @[accel/engine/engine.ts:647]
+  reg fin_end_0; // @[accel/engine/engine.ts:648]
+  reg fin_valid_1; // @[accel/engine/engine.ts:646]
+  reg fin_zero_1; // @[accel/engine/engine.ts:647]
+  reg fin_end_1; // @[accel/engine/engine.ts:648]
+  reg fin_valid_2; // @[accel/engine/engine.ts:646]
+  reg fin_zero_2; // @[accel/engine/engine.ts:647]
+  reg fin_end_2; // @[accel/engine/engine.ts:648]
+  reg fin_valid_3; // @[accel/engine/engine.ts:646]
+  reg fin_zero_3; // @[accel/engine/engine.ts:647]
+  reg fin_end_3; // @[accel/engine/engine.ts:648]
+  reg fin_valid_4; // @[accel/engine/engine.ts:646]
+  reg fin_zero_4; // @[accel/engine/engine.ts:647]
+  reg fin_end_4; // @[accel/engine/engine.ts:648]
+  reg fin_valid_5; // @[accel/engine/engine.ts:646]
+  reg fin_zero_5; // @[accel/engine/engine.ts:647]
+  reg fin_end_5; // @[accel/engine/engine.ts:648]
+  reg fin_valid_6; // @[accel/engine/engine.ts:646]
+  reg fin_zero_6; // @[accel/engine/engine.ts:647]
+  reg fin_end_6; // @[accel/engine/engine.ts:648]
+  reg fin_valid_7; // @[accel/engine/engine.ts:646]
+  reg fin_zero_7; // @[accel/engine/engine.ts:647]
+  reg fin_end_7; // @[accel/engine/engine.ts:648]
+  reg fin_valid_8; // @[accel/engine/engine.ts:646]
+  reg fin_zero_8; // @[accel/engine/engine.ts:647]
+  reg fin_end_8; // @[accel/engine/engine.ts:648]
+  reg fin_valid_9; // @[accel/engine/engine.ts:646]
+  reg fin_zero_9; // @[accel/engine/engine.ts:647]
+  reg fin_end_9; // @[accel/engine/engine.ts:648]
+  reg fin_valid_10; // @[accel/engine/engine.ts:646]
+  reg fin_zero_10; // @[accel/engine/engine.ts:647]
+  reg fin_end_10; // @[accel/engine/engine.ts:648]
+  reg fin_valid_11; // @[accel/engine/engine.ts:646]
+  reg fin_zero_11; // @[accel/engine/engine.ts:647]
+  reg fin_end_11; // @[accel/engine/engine.ts:648]
+  wire [127:0] meanOut; // @[accel/engine/engine.ts:661]
+  wire outPop; // @[accel/engine/engine.ts:664]
+  wire resUp; // @[accel/engine/engine.ts:665]
+  reg awValid; // @[accel/engine/engine.ts:670]
+  reg [31:0] awAddr; // @[accel/engine/engine.ts:671]
+  reg [7:0] awLen; // @[accel/engine/engine.ts:672]
+  reg [3:0] bOut; // @[accel/engine/engine.ts:673]
+  reg [27:0] owWord; // @[accel/engine/engine.ts:675]
+  reg [4:0] owLeft; // @[accel/engine/engine.ts:676]
+  wire owFromQ; // @[accel/engine/engine.ts:677]
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [31:0] bagOutAddr; // @[accel/engine/engine.ts:680]
+  wire [31:0] bagOutAddr; // @[accel/engine/engine.ts:678]
   /* verilator lint_on UNUSEDSIGNAL */
-  wire [27:0] curOwWord; // @[accel/engine/engine.ts:681]
-  wire [4:0] curOwLeft; // @[accel/engine/engine.ts:682]
-  wire [8:0] aw_burst; // @[accel/engine/engine.ts:269]
-  wire awGo; // @[accel/engine/engine.ts:684]
-  reg wValid; // @[accel/engine/engine.ts:712]
-  reg [127:0] wData; // @[accel/engine/engine.ts:713]
-  reg [15:0] wStrb; // @[accel/engine/engine.ts:714]
-  reg wLast; // @[accel/engine/engine.ts:715]
-  reg [7:0] wBeat; // @[accel/engine/engine.ts:716]
-  wire wGo; // @[accel/engine/engine.ts:718]
-  wire burstEnd; // @[accel/engine/engine.ts:719]
-  wire ohEnd; // @[accel/engine/engine.ts:722]
-  wire bFire; // @[accel/engine/engine.ts:740]
-  wire [31:0] rErrAddr; // @[accel/engine/engine.ts:744]
-  wire rErr; // @[accel/engine/engine.ts:745]
-  wire bErr; // @[accel/engine/engine.ts:746]
-  wire quiet; // @[accel/engine/engine.ts:800]
-  reg [127:0] rob [0:31]; // @[accel/engine/engine.ts:383]
-  reg [31:0] slotAddr [0:7]; // @[accel/engine/engine.ts:385]
-  reg [127:0] acc [0:15]; // @[accel/engine/engine.ts:563]
+  wire [27:0] curOwWord; // @[accel/engine/engine.ts:679]
+  wire [4:0] curOwLeft; // @[accel/engine/engine.ts:680]
+  wire [8:0] aw_burst; // @[accel/engine/engine.ts:267]
+  wire awGo; // @[accel/engine/engine.ts:682]
+  reg wValid; // @[accel/engine/engine.ts:710]
+  reg [127:0] wData; // @[accel/engine/engine.ts:711]
+  reg [15:0] wStrb; // @[accel/engine/engine.ts:712]
+  reg wLast; // @[accel/engine/engine.ts:713]
+  reg [7:0] wBeat; // @[accel/engine/engine.ts:714]
+  wire wGo; // @[accel/engine/engine.ts:716]
+  wire burstEnd; // @[accel/engine/engine.ts:717]
+  wire ohEnd; // @[accel/engine/engine.ts:720]
+  wire bFire; // @[accel/engine/engine.ts:738]
+  wire [31:0] rErrAddr; // @[accel/engine/engine.ts:742]
+  wire rErr; // @[accel/engine/engine.ts:743]
+  wire bErr; // @[accel/engine/engine.ts:744]
+  wire quiet; // @[accel/engine/engine.ts:798]
+  reg [127:0] rob [0:31]; // @[accel/engine/engine.ts:381]
+  reg [31:0] slotAddr [0:7]; // @[accel/engine/engine.ts:383]
+  reg [127:0] acc [0:15]; // @[accel/engine/engine.ts:561]
   wire tokQ_enq_valid;
   wire tokQ_enq_ready;
   wire [131:0] tokQ_enq_bits;
@@ -638,37 +644,62 @@ module TcastEngine_d128_a32_r8_b4_q8_l3_3_12_g1_w8_m64 (
   /* verilator lint_off UNUSEDSIGNAL */
   wire [3:0] awAddrQ_count;
   /* verilator lint_on UNUSEDSIGNAL */
-  wire [5:0] lw_index = s_axi_lite_awaddr[7:2];
+  wire [5:0] readIndex = s_axi_lite_araddr[7:2];
+  wire [31:0] out_0 = (readIndex == 6'h0) ? {31'h0, 1'b0} : ((readIndex == 6'h1) ? {29'h0, err, done, busy} : ((readIndex == 6'h2) ? {22'h0, errWrite, errRead, 6'h0, errResp} : ((readIndex == 6'h3) ? errAddr[31:0] : ((readIndex == 6'h4) ? errAddr[63:32] : ((readIndex == 6'h5) ? {8'h1, 8'h8, 16'h10} : ((readIndex == 6'h6) ? 32'h40 : ((readIndex == 6'h8) ? {25'h0, op_scales, op_max, op_mean, op_padding, op_include_last, op_off64, op_idx64} : ((readIndex == 6'h9) ? dim : ((readIndex == 6'ha) ? num_bags : ((readIndex == 6'hb) ? num_indices : ((readIndex == 6'hc) ? padding_idx : ((readIndex == 6'hd) ? {16'h0, throttle_b, throttle_r} : ((readIndex == 6'h10) ? table_lo : ((readIndex == 6'h11) ? table_hi : ((readIndex == 6'h12) ? row_stride : ((readIndex == 6'h13) ? indices_lo : ((readIndex == 6'h14) ? indices_hi : ((readIndex == 6'h15) ? offsets_lo : ((readIndex == 6'h16) ? offsets_hi : ((readIndex == 6'h17) ? out_lo : ((readIndex == 6'h18) ? out_hi : ((readIndex == 6'h19) ? out_stride : ((readIndex == 6'h1a) ? scales_lo : ((readIndex == 6'h1b) ? scales_hi : ((readIndex == 6'h20) ? cycles : ((readIndex == 6'h21) ? rBeats : ((readIndex == 6'h22) ? wBeats : ((readIndex == 6'h23) ? stallIndex : ((readIndex == 6'h24) ? stallInflight : ((readIndex == 6'h25) ? stallDep : ((readIndex == 6'h26) ? stallWrite : ((readIndex == 6'h27) ? startIgnored : 32'h0))))))))))))))))))))))))))))))));
+  wire [5:0] lite2_index = s_axi_lite_awaddr[7:2];
+  wire hit_0 = wfire & (lite2_index == 6'h0);
+  wire written_0 = s_axi_lite_wdata[0] & s_axi_lite_wstrb[0];
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [19:0] _T = {{2'h0, reg_dim[15:0]}, 2'h0};
+  wire [6:0] _T = {op_scales, op_max, op_mean, op_padding, op_include_last, op_off64, op_idx64};
   /* verilator lint_on UNUSEDSIGNAL */
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [18:0] _T_1 = {1'h0, dimBytes} + 19'hf;
+  wire [6:0] _T_1 = {op_scales, op_max, op_mean, op_padding, op_include_last, op_off64, op_idx64};
   /* verilator lint_on UNUSEDSIGNAL */
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [38:0] _T_2 = {{3'h0, offCount}, 3'h0};
+  wire [6:0] _T_2 = {op_scales, op_max, op_mean, op_padding, op_include_last, op_off64, op_idx64};
   /* verilator lint_on UNUSEDSIGNAL */
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [37:0] _T_3 = {{3'h0, offCount}, 2'h0};
+  wire [6:0] _T_3 = {op_scales, op_max, op_mean, op_padding, op_include_last, op_off64, op_idx64};
   /* verilator lint_on UNUSEDSIGNAL */
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [35:0] _T_4 = (off64 ? _T_2[35:0] : _T_3[35:0]) + 36'hf;
-  /* verilator lint_on UNUSEDSIGNAL */
-  wire [32:0] _T_5 = {1'h0, reg_num_indices};
-  /* verilator lint_off UNUSEDSIGNAL */
-  wire [38:0] _T_6 = {{3'h0, _T_5}, 3'h0};
+  wire [6:0] _T_4 = {op_scales, op_max, op_mean, op_padding, op_include_last, op_off64, op_idx64};
   /* verilator lint_on UNUSEDSIGNAL */
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [37:0] _T_7 = {{3'h0, _T_5}, 2'h0};
+  wire [6:0] _T_5 = {op_scales, op_max, op_mean, op_padding, op_include_last, op_off64, op_idx64};
   /* verilator lint_on UNUSEDSIGNAL */
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [35:0] _T_8 = (idx64 ? _T_6[35:0] : _T_7[35:0]) + 36'hf;
+  wire [6:0] _T_6 = {op_scales, op_max, op_mean, op_padding, op_include_last, op_off64, op_idx64};
   /* verilator lint_on UNUSEDSIGNAL */
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [37:0] _T_9 = {{3'h0, pswEn ? {1'h0, reg_num_indices} : 33'h0}, 2'h0};
+  wire [19:0] _T_7 = {{2'h0, dim[15:0]}, 2'h0};
   /* verilator lint_on UNUSEDSIGNAL */
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [35:0] _T_10 = _T_9[35:0] + 36'hf;
+  wire [18:0] _T_8 = {1'h0, dimBytes} + 19'hf;
+  /* verilator lint_on UNUSEDSIGNAL */
+  /* verilator lint_off UNUSEDSIGNAL */
+  wire [38:0] _T_9 = {{3'h0, offCount}, 3'h0};
+  /* verilator lint_on UNUSEDSIGNAL */
+  /* verilator lint_off UNUSEDSIGNAL */
+  wire [37:0] _T_10 = {{3'h0, offCount}, 2'h0};
+  /* verilator lint_on UNUSEDSIGNAL */
+  /* verilator lint_off UNUSEDSIGNAL */
+  wire [35:0] _T_11 = (off64 ? _T_9[35:0] : _T_10[35:0]) + 36'hf;
+  /* verilator lint_on UNUSEDSIGNAL */
+  wire [32:0] _T_12 = {1'h0, num_indices};
+  /* verilator lint_off UNUSEDSIGNAL */
+  wire [38:0] _T_13 = {{3'h0, _T_12}, 3'h0};
+  /* verilator lint_on UNUSEDSIGNAL */
+  /* verilator lint_off UNUSEDSIGNAL */
+  wire [37:0] _T_14 = {{3'h0, _T_12}, 2'h0};
+  /* verilator lint_on UNUSEDSIGNAL */
+  /* verilator lint_off UNUSEDSIGNAL */
+  wire [35:0] _T_15 = (idx64 ? _T_13[35:0] : _T_14[35:0]) + 36'hf;
+  /* verilator lint_on UNUSEDSIGNAL */
+  /* verilator lint_off UNUSEDSIGNAL */
+  wire [37:0] _T_16 = {{3'h0, pswEn ? {1'h0, num_indices} : 33'h0}, 2'h0};
+  /* verilator lint_on UNUSEDSIGNAL */
+  /* verilator lint_off UNUSEDSIGNAL */
+  wire [35:0] _T_17 = _T_16[35:0] + 36'hf;
   /* verilator lint_on UNUSEDSIGNAL */
   wire [8:0] toBound = 9'h100 - {1'h0, offWord[7:0]};
   wire [31:0] byLen = (offLeft < 32'h4) ? offLeft : 32'h4;
@@ -680,228 +711,148 @@ module TcastEngine_d128_a32_r8_b4_q8_l3_3_12_g1_w8_m64 (
   wire [31:0] byLen_2 = (pswLeft < 32'h4) ? pswLeft : 32'h4;
   wire [8:0] pswBurst = psw_burst[8:0];
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [127:0] _T_11 = {64'h0, {32'h0, tokQ_deq_bits[31:0]}} * {64'h0, {32'h0, reg_row_stride}};
+  wire [127:0] _T_18 = {64'h0, {32'h0, tokQ_deq_bits[31:0]}} * {64'h0, {32'h0, row_stride}};
   /* verilator lint_on UNUSEDSIGNAL */
   wire [8:0] toBound_3 = 9'h100 - {1'h0, curRowWord[7:0]};
   wire [8:0] byLen_3 = (curRowLeft < 5'h4) ? {4'h0, curRowLeft} : 9'h4;
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [127:0] _T_12 = offBeatQ_deq_bits >> {off_unpack_lane, 5'h0};
+  wire [15:0] _T_19 = {throttle_b, throttle_r};
+  /* verilator lint_on UNUSEDSIGNAL */
+  /* verilator lint_off UNUSEDSIGNAL */
+  wire [15:0] _T_20 = {throttle_b, throttle_r};
+  /* verilator lint_on UNUSEDSIGNAL */
+  /* verilator lint_off UNUSEDSIGNAL */
+  wire [127:0] _T_21 = offBeatQ_deq_bits >> {off_unpack_lane, 5'h0};
   /* verilator lint_on UNUSEDSIGNAL */
   wire [2:0] step = off64 ? 3'h2 : 3'h1;
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [127:0] _T_13 = idxBeatQ_deq_bits >> {idx_unpack_lane, 5'h0};
+  wire [127:0] _T_22 = idxBeatQ_deq_bits >> {idx_unpack_lane, 5'h0};
   /* verilator lint_on UNUSEDSIGNAL */
   wire [2:0] step_1 = idx64 ? 3'h2 : 3'h1;
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [127:0] _T_14 = pswBeatQ_deq_bits >> {psw_unpack_lane, 5'h0};
+  wire [127:0] _T_23 = pswBeatQ_deq_bits >> {psw_unpack_lane, 5'h0};
   /* verilator lint_on UNUSEDSIGNAL */
   wire [31:0] results = isMax ? lane_max_3_y : lane_add_3_y;
   wire [31:0] results_1 = isMax ? lane_max_2_y : lane_add_2_y;
   wire [31:0] results_2 = isMax ? lane_max_1_y : lane_add_1_y;
   wire [31:0] results_3 = isMax ? lane_max_0_y : lane_add_0_y;
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [127:0] _T_15 = {64'h0, {32'h0, awBagQ_deq_bits}} * {64'h0, {32'h0, reg_out_stride}};
+  wire [127:0] _T_24 = {64'h0, {32'h0, awBagQ_deq_bits}} * {64'h0, {32'h0, out_stride}};
   /* verilator lint_on UNUSEDSIGNAL */
   wire [8:0] toBound_4 = 9'h100 - {1'h0, curOwWord[7:0]};
   wire [8:0] byLen_4 = ({4'h0, curOwLeft} < 9'h100) ? {4'h0, curOwLeft} : 9'h100;
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [8:0] _T_16 = aw_burst - 9'h1;
+  wire [8:0] _T_25 = aw_burst - 9'h1;
   /* verilator lint_on UNUSEDSIGNAL */
-  wire _T_17 = (busy & ~start) & quiet;
-  wire _T_18 = run & (rErr | bErr);
-  wire [7:0] d_0 = s_axi_lite_wdata[31:24];
-  wire [7:0] o_0 = reg_op[31:24];
-  wire [7:0] d_1 = s_axi_lite_wdata[23:16];
-  wire [7:0] o_1 = reg_op[23:16];
-  wire [7:0] d_2 = s_axi_lite_wdata[15:8];
-  wire [7:0] o_2 = reg_op[15:8];
-  wire [7:0] d_3 = s_axi_lite_wdata[7:0];
-  wire [7:0] o_3 = reg_op[7:0];
-  wire [7:0] d_4 = s_axi_lite_wdata[31:24];
-  wire [7:0] o_4 = reg_dim[31:24];
-  wire [7:0] d_5 = s_axi_lite_wdata[23:16];
-  wire [7:0] o_5 = reg_dim[23:16];
-  wire [7:0] d_6 = s_axi_lite_wdata[15:8];
-  wire [7:0] o_6 = reg_dim[15:8];
-  wire [7:0] d_7 = s_axi_lite_wdata[7:0];
-  wire [7:0] o_7 = reg_dim[7:0];
-  wire [7:0] d_8 = s_axi_lite_wdata[31:24];
-  wire [7:0] o_8 = reg_num_bags[31:24];
-  wire [7:0] d_9 = s_axi_lite_wdata[23:16];
-  wire [7:0] o_9 = reg_num_bags[23:16];
-  wire [7:0] d_10 = s_axi_lite_wdata[15:8];
-  wire [7:0] o_10 = reg_num_bags[15:8];
-  wire [7:0] d_11 = s_axi_lite_wdata[7:0];
-  wire [7:0] o_11 = reg_num_bags[7:0];
-  wire [7:0] d_12 = s_axi_lite_wdata[31:24];
-  wire [7:0] o_12 = reg_num_indices[31:24];
-  wire [7:0] d_13 = s_axi_lite_wdata[23:16];
-  wire [7:0] o_13 = reg_num_indices[23:16];
-  wire [7:0] d_14 = s_axi_lite_wdata[15:8];
-  wire [7:0] o_14 = reg_num_indices[15:8];
-  wire [7:0] d_15 = s_axi_lite_wdata[7:0];
-  wire [7:0] o_15 = reg_num_indices[7:0];
-  wire [7:0] d_16 = s_axi_lite_wdata[31:24];
-  wire [7:0] o_16 = reg_padding_idx[31:24];
-  wire [7:0] d_17 = s_axi_lite_wdata[23:16];
-  wire [7:0] o_17 = reg_padding_idx[23:16];
-  wire [7:0] d_18 = s_axi_lite_wdata[15:8];
-  wire [7:0] o_18 = reg_padding_idx[15:8];
-  wire [7:0] d_19 = s_axi_lite_wdata[7:0];
-  wire [7:0] o_19 = reg_padding_idx[7:0];
-  wire [7:0] d_20 = s_axi_lite_wdata[31:24];
-  wire [7:0] o_20 = reg_throttle[31:24];
-  wire [7:0] d_21 = s_axi_lite_wdata[23:16];
-  wire [7:0] o_21 = reg_throttle[23:16];
-  wire [7:0] d_22 = s_axi_lite_wdata[15:8];
-  wire [7:0] o_22 = reg_throttle[15:8];
-  wire [7:0] d_23 = s_axi_lite_wdata[7:0];
-  wire [7:0] o_23 = reg_throttle[7:0];
-  wire [7:0] d_24 = s_axi_lite_wdata[31:24];
-  wire [7:0] o_24 = reg_table_lo[31:24];
-  wire [7:0] d_25 = s_axi_lite_wdata[23:16];
-  wire [7:0] o_25 = reg_table_lo[23:16];
-  wire [7:0] d_26 = s_axi_lite_wdata[15:8];
-  wire [7:0] o_26 = reg_table_lo[15:8];
-  wire [7:0] d_27 = s_axi_lite_wdata[7:0];
-  wire [7:0] o_27 = reg_table_lo[7:0];
-  wire [7:0] d_28 = s_axi_lite_wdata[31:24];
-  wire [7:0] o_28 = reg_table_hi[31:24];
-  wire [7:0] d_29 = s_axi_lite_wdata[23:16];
-  wire [7:0] o_29 = reg_table_hi[23:16];
-  wire [7:0] d_30 = s_axi_lite_wdata[15:8];
-  wire [7:0] o_30 = reg_table_hi[15:8];
-  wire [7:0] d_31 = s_axi_lite_wdata[7:0];
-  wire [7:0] o_31 = reg_table_hi[7:0];
-  wire [7:0] d_32 = s_axi_lite_wdata[31:24];
-  wire [7:0] o_32 = reg_row_stride[31:24];
-  wire [7:0] d_33 = s_axi_lite_wdata[23:16];
-  wire [7:0] o_33 = reg_row_stride[23:16];
-  wire [7:0] d_34 = s_axi_lite_wdata[15:8];
-  wire [7:0] o_34 = reg_row_stride[15:8];
-  wire [7:0] d_35 = s_axi_lite_wdata[7:0];
-  wire [7:0] o_35 = reg_row_stride[7:0];
-  wire [7:0] d_36 = s_axi_lite_wdata[31:24];
-  wire [7:0] o_36 = reg_indices_lo[31:24];
-  wire [7:0] d_37 = s_axi_lite_wdata[23:16];
-  wire [7:0] o_37 = reg_indices_lo[23:16];
-  wire [7:0] d_38 = s_axi_lite_wdata[15:8];
-  wire [7:0] o_38 = reg_indices_lo[15:8];
-  wire [7:0] d_39 = s_axi_lite_wdata[7:0];
-  wire [7:0] o_39 = reg_indices_lo[7:0];
-  wire [7:0] d_40 = s_axi_lite_wdata[31:24];
-  wire [7:0] o_40 = reg_indices_hi[31:24];
-  wire [7:0] d_41 = s_axi_lite_wdata[23:16];
-  wire [7:0] o_41 = reg_indices_hi[23:16];
-  wire [7:0] d_42 = s_axi_lite_wdata[15:8];
-  wire [7:0] o_42 = reg_indices_hi[15:8];
-  wire [7:0] d_43 = s_axi_lite_wdata[7:0];
-  wire [7:0] o_43 = reg_indices_hi[7:0];
-  wire [7:0] d_44 = s_axi_lite_wdata[31:24];
-  wire [7:0] o_44 = reg_offsets_lo[31:24];
-  wire [7:0] d_45 = s_axi_lite_wdata[23:16];
-  wire [7:0] o_45 = reg_offsets_lo[23:16];
-  wire [7:0] d_46 = s_axi_lite_wdata[15:8];
-  wire [7:0] o_46 = reg_offsets_lo[15:8];
-  wire [7:0] d_47 = s_axi_lite_wdata[7:0];
-  wire [7:0] o_47 = reg_offsets_lo[7:0];
-  wire [7:0] d_48 = s_axi_lite_wdata[31:24];
-  wire [7:0] o_48 = reg_offsets_hi[31:24];
-  wire [7:0] d_49 = s_axi_lite_wdata[23:16];
-  wire [7:0] o_49 = reg_offsets_hi[23:16];
-  wire [7:0] d_50 = s_axi_lite_wdata[15:8];
-  wire [7:0] o_50 = reg_offsets_hi[15:8];
-  wire [7:0] d_51 = s_axi_lite_wdata[7:0];
-  wire [7:0] o_51 = reg_offsets_hi[7:0];
-  wire [7:0] d_52 = s_axi_lite_wdata[31:24];
-  wire [7:0] o_52 = reg_out_lo[31:24];
-  wire [7:0] d_53 = s_axi_lite_wdata[23:16];
-  wire [7:0] o_53 = reg_out_lo[23:16];
-  wire [7:0] d_54 = s_axi_lite_wdata[15:8];
-  wire [7:0] o_54 = reg_out_lo[15:8];
-  wire [7:0] d_55 = s_axi_lite_wdata[7:0];
-  wire [7:0] o_55 = reg_out_lo[7:0];
-  wire [7:0] d_56 = s_axi_lite_wdata[31:24];
-  wire [7:0] o_56 = reg_out_hi[31:24];
-  wire [7:0] d_57 = s_axi_lite_wdata[23:16];
-  wire [7:0] o_57 = reg_out_hi[23:16];
-  wire [7:0] d_58 = s_axi_lite_wdata[15:8];
-  wire [7:0] o_58 = reg_out_hi[15:8];
-  wire [7:0] d_59 = s_axi_lite_wdata[7:0];
-  wire [7:0] o_59 = reg_out_hi[7:0];
-  wire [7:0] d_60 = s_axi_lite_wdata[31:24];
-  wire [7:0] o_60 = reg_out_stride[31:24];
-  wire [7:0] d_61 = s_axi_lite_wdata[23:16];
-  wire [7:0] o_61 = reg_out_stride[23:16];
-  wire [7:0] d_62 = s_axi_lite_wdata[15:8];
-  wire [7:0] o_62 = reg_out_stride[15:8];
-  wire [7:0] d_63 = s_axi_lite_wdata[7:0];
-  wire [7:0] o_63 = reg_out_stride[7:0];
-  wire [7:0] d_64 = s_axi_lite_wdata[31:24];
-  wire [7:0] o_64 = reg_scales_lo[31:24];
-  wire [7:0] d_65 = s_axi_lite_wdata[23:16];
-  wire [7:0] o_65 = reg_scales_lo[23:16];
-  wire [7:0] d_66 = s_axi_lite_wdata[15:8];
-  wire [7:0] o_66 = reg_scales_lo[15:8];
-  wire [7:0] d_67 = s_axi_lite_wdata[7:0];
-  wire [7:0] o_67 = reg_scales_lo[7:0];
-  wire [7:0] d_68 = s_axi_lite_wdata[31:24];
-  wire [7:0] o_68 = reg_scales_hi[31:24];
-  wire [7:0] d_69 = s_axi_lite_wdata[23:16];
-  wire [7:0] o_69 = reg_scales_hi[23:16];
-  wire [7:0] d_70 = s_axi_lite_wdata[15:8];
-  wire [7:0] o_70 = reg_scales_hi[15:8];
-  wire [7:0] d_71 = s_axi_lite_wdata[7:0];
-  wire [7:0] o_71 = reg_scales_hi[7:0];
-  wire _T_19 = s_axi_lite_arvalid & arready;
-  wire [31:0] v_1 = {29'h0, {err, done, busy}};
-  wire [31:0] v_0 = {22'h0, {errWrite, errRead, 6'h0, errResp}};
-  wire [31:0] acc_0 = (rindex == 6'h1) ? v_1 : ((rindex == 6'h2) ? v_0 : ((rindex == 6'h3) ? errAddr[31:0] : ((rindex == 6'h4) ? errAddr[63:32] : ((rindex == 6'h5) ? 32'h1080010 : ((rindex == 6'h6) ? 32'h40 : ((rindex == 6'h8) ? reg_op : ((rindex == 6'h9) ? reg_dim : ((rindex == 6'ha) ? reg_num_bags : ((rindex == 6'hb) ? reg_num_indices : ((rindex == 6'hc) ? reg_padding_idx : ((rindex == 6'hd) ? reg_throttle : ((rindex == 6'h10) ? reg_table_lo : ((rindex == 6'h11) ? reg_table_hi : ((rindex == 6'h12) ? reg_row_stride : ((rindex == 6'h13) ? reg_indices_lo : ((rindex == 6'h14) ? reg_indices_hi : ((rindex == 6'h15) ? reg_offsets_lo : ((rindex == 6'h16) ? reg_offsets_hi : ((rindex == 6'h17) ? reg_out_lo : ((rindex == 6'h18) ? reg_out_hi : ((rindex == 6'h19) ? reg_out_stride : ((rindex == 6'h1a) ? reg_scales_lo : ((rindex == 6'h1b) ? reg_scales_hi : ((rindex == 6'h20) ? cycles : ((rindex == 6'h21) ? rBeats : ((rindex == 6'h22) ? wBeats : ((rindex == 6'h23) ? stallIndex : ((rindex == 6'h24) ? stallInflight : ((rindex == 6'h25) ? stallDep : ((rindex == 6'h26) ? stallWrite : ((rindex == 6'h27) ? startIgnored : 32'h0)))))))))))))))))))))))))))))));
-  wire _T_20 = tailSlot == 3'h0;
+  wire _T_26 = (busy & ~start) & quiet;
+  wire _T_27 = run & (rErr | bErr);
+  wire _T_28 = s_axi_lite_arvalid & arready;
+  wire hit_7 = wfire & (lite2_index == 6'h8);
+  wire written_13 = s_axi_lite_wdata[6] & s_axi_lite_wstrb[0];
+  wire written_14 = s_axi_lite_wdata[5] & s_axi_lite_wstrb[0];
+  wire written_15 = s_axi_lite_wdata[4] & s_axi_lite_wstrb[0];
+  wire written_16 = s_axi_lite_wdata[3] & s_axi_lite_wstrb[0];
+  wire written_17 = s_axi_lite_wdata[2] & s_axi_lite_wstrb[0];
+  wire written_18 = s_axi_lite_wdata[1] & s_axi_lite_wstrb[0];
+  wire written_19 = s_axi_lite_wdata[0] & s_axi_lite_wstrb[0];
+  wire hit_8 = wfire & (lite2_index == 6'h9);
+  wire [31:0] strobed_7 = {s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0]};
+  wire [31:0] written_20 = s_axi_lite_wdata & strobed_7;
+  wire hit_9 = wfire & (lite2_index == 6'ha);
+  wire [31:0] strobed_8 = {s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0]};
+  wire [31:0] written_21 = s_axi_lite_wdata & strobed_8;
+  wire hit_10 = wfire & (lite2_index == 6'hb);
+  wire [31:0] strobed_9 = {s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0]};
+  wire [31:0] written_22 = s_axi_lite_wdata & strobed_9;
+  wire hit_11 = wfire & (lite2_index == 6'hc);
+  wire [31:0] strobed_10 = {s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0]};
+  wire [31:0] written_23 = s_axi_lite_wdata & strobed_10;
+  wire hit_12 = wfire & (lite2_index == 6'hd);
+  wire [7:0] strobed_11 = {s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1]};
+  wire [7:0] written_24 = s_axi_lite_wdata[15:8] & strobed_11;
+  wire [7:0] strobed_12 = {s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0]};
+  wire [7:0] written_25 = s_axi_lite_wdata[7:0] & strobed_12;
+  wire hit_13 = wfire & (lite2_index == 6'h10);
+  wire [31:0] strobed_13 = {s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0]};
+  wire [31:0] written_26 = s_axi_lite_wdata & strobed_13;
+  wire hit_14 = wfire & (lite2_index == 6'h11);
+  wire [31:0] strobed_14 = {s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0]};
+  wire [31:0] written_27 = s_axi_lite_wdata & strobed_14;
+  wire hit_15 = wfire & (lite2_index == 6'h12);
+  wire [31:0] strobed_15 = {s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0]};
+  wire [31:0] written_28 = s_axi_lite_wdata & strobed_15;
+  wire hit_16 = wfire & (lite2_index == 6'h13);
+  wire [31:0] strobed_16 = {s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0]};
+  wire [31:0] written_29 = s_axi_lite_wdata & strobed_16;
+  wire hit_17 = wfire & (lite2_index == 6'h14);
+  wire [31:0] strobed_17 = {s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0]};
+  wire [31:0] written_30 = s_axi_lite_wdata & strobed_17;
+  wire hit_18 = wfire & (lite2_index == 6'h15);
+  wire [31:0] strobed_18 = {s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0]};
+  wire [31:0] written_31 = s_axi_lite_wdata & strobed_18;
+  wire hit_19 = wfire & (lite2_index == 6'h16);
+  wire [31:0] strobed_19 = {s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0]};
+  wire [31:0] written_32 = s_axi_lite_wdata & strobed_19;
+  wire hit_20 = wfire & (lite2_index == 6'h17);
+  wire [31:0] strobed_20 = {s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0]};
+  wire [31:0] written_33 = s_axi_lite_wdata & strobed_20;
+  wire hit_21 = wfire & (lite2_index == 6'h18);
+  wire [31:0] strobed_21 = {s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0]};
+  wire [31:0] written_34 = s_axi_lite_wdata & strobed_21;
+  wire hit_22 = wfire & (lite2_index == 6'h19);
+  wire [31:0] strobed_22 = {s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0]};
+  wire [31:0] written_35 = s_axi_lite_wdata & strobed_22;
+  wire hit_23 = wfire & (lite2_index == 6'h1a);
+  wire [31:0] strobed_23 = {s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0]};
+  wire [31:0] written_36 = s_axi_lite_wdata & strobed_23;
+  wire hit_24 = wfire & (lite2_index == 6'h1b);
+  wire [31:0] strobed_24 = {s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0]};
+  wire [31:0] written_37 = s_axi_lite_wdata & strobed_24;
+  wire _T_29 = tailSlot == 3'h0;
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [8:0] _T_21 = arBeats - 9'h1;
+  wire [8:0] _T_30 = arBeats - 9'h1;
   /* verilator lint_on UNUSEDSIGNAL */
-  wire _T_22 = tailSlot == 3'h1;
+  wire _T_31 = tailSlot == 3'h1;
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [8:0] _T_23 = arBeats - 9'h1;
+  wire [8:0] _T_32 = arBeats - 9'h1;
   /* verilator lint_on UNUSEDSIGNAL */
-  wire _T_24 = tailSlot == 3'h2;
+  wire _T_33 = tailSlot == 3'h2;
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [8:0] _T_25 = arBeats - 9'h1;
+  wire [8:0] _T_34 = arBeats - 9'h1;
   /* verilator lint_on UNUSEDSIGNAL */
-  wire _T_26 = tailSlot == 3'h3;
-  /* verilator lint_off UNUSEDSIGNAL */
-  wire [8:0] _T_27 = arBeats - 9'h1;
-  /* verilator lint_on UNUSEDSIGNAL */
-  wire _T_28 = tailSlot == 3'h4;
-  /* verilator lint_off UNUSEDSIGNAL */
-  wire [8:0] _T_29 = arBeats - 9'h1;
-  /* verilator lint_on UNUSEDSIGNAL */
-  wire _T_30 = tailSlot == 3'h5;
-  /* verilator lint_off UNUSEDSIGNAL */
-  wire [8:0] _T_31 = arBeats - 9'h1;
-  /* verilator lint_on UNUSEDSIGNAL */
-  wire _T_32 = tailSlot == 3'h6;
-  /* verilator lint_off UNUSEDSIGNAL */
-  wire [8:0] _T_33 = arBeats - 9'h1;
-  /* verilator lint_on UNUSEDSIGNAL */
-  wire _T_34 = tailSlot == 3'h7;
-  /* verilator lint_off UNUSEDSIGNAL */
-  wire [8:0] _T_35 = arBeats - 9'h1;
-  /* verilator lint_on UNUSEDSIGNAL */
+  wire _T_35 = tailSlot == 3'h3;
   /* verilator lint_off UNUSEDSIGNAL */
   wire [8:0] _T_36 = arBeats - 9'h1;
   /* verilator lint_on UNUSEDSIGNAL */
-  wire _T_37 = needStart & off_unpack_valid;
-  wire _T_38 = needEnd & endOk;
-  wire _T_39 = ~isPad;
-  wire _T_40 = _T_38 ? 1'b0 : heldValid;
-  wire _T_41 = needEnd & endOk;
+  wire _T_37 = tailSlot == 3'h4;
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [8:0] _T_42 = aw_burst - 9'h1;
+  wire [8:0] _T_38 = arBeats - 9'h1;
+  /* verilator lint_on UNUSEDSIGNAL */
+  wire _T_39 = tailSlot == 3'h5;
+  /* verilator lint_off UNUSEDSIGNAL */
+  wire [8:0] _T_40 = arBeats - 9'h1;
+  /* verilator lint_on UNUSEDSIGNAL */
+  wire _T_41 = tailSlot == 3'h6;
+  /* verilator lint_off UNUSEDSIGNAL */
+  wire [8:0] _T_42 = arBeats - 9'h1;
+  /* verilator lint_on UNUSEDSIGNAL */
+  wire _T_43 = tailSlot == 3'h7;
+  /* verilator lint_off UNUSEDSIGNAL */
+  wire [8:0] _T_44 = arBeats - 9'h1;
+  /* verilator lint_on UNUSEDSIGNAL */
+  /* verilator lint_off UNUSEDSIGNAL */
+  wire [8:0] _T_45 = arBeats - 9'h1;
+  /* verilator lint_on UNUSEDSIGNAL */
+  wire _T_46 = needStart & off_unpack_valid;
+  wire _T_47 = needEnd & endOk;
+  wire _T_48 = ~isPad;
+  wire _T_49 = _T_47 ? 1'b0 : heldValid;
+  wire _T_50 = needEnd & endOk;
+  /* verilator lint_off UNUSEDSIGNAL */
+  wire [8:0] _T_51 = aw_burst - 9'h1;
   /* verilator lint_on UNUSEDSIGNAL */
 
-  Queue_d2_w132_reg tokQ ( // @[accel/engine/engine.ts:315]
+  Queue_d2_w132_reg tokQ ( // @[accel/engine/engine.ts:313]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(tokQ_enq_valid),
@@ -912,7 +863,7 @@ module TcastEngine_d128_a32_r8_b4_q8_l3_3_12_g1_w8_m64 (
     .deq_bits(tokQ_deq_bits),
     .count(tokQ_count)
   );
-  Queue_d10_w100_ram metaQ ( // @[accel/engine/engine.ts:316]
+  Queue_d10_w100_ram metaQ ( // @[accel/engine/engine.ts:314]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(metaQ_enq_valid),
@@ -923,7 +874,7 @@ module TcastEngine_d128_a32_r8_b4_q8_l3_3_12_g1_w8_m64 (
     .deq_bits(metaQ_deq_bits),
     .count(metaQ_count)
   );
-  Queue_d4_w130_reg dataQ ( // @[accel/engine/engine.ts:406]
+  Queue_d4_w130_reg dataQ ( // @[accel/engine/engine.ts:404]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(dataQ_enq_valid),
@@ -934,7 +885,7 @@ module TcastEngine_d128_a32_r8_b4_q8_l3_3_12_g1_w8_m64 (
     .deq_bits(dataQ_deq_bits),
     .count(dataQ_count)
   );
-  Queue_d8_w128_ram offBeatQ ( // @[accel/engine/engine.ts:437]
+  Queue_d8_w128_ram offBeatQ ( // @[accel/engine/engine.ts:435]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(offBeatQ_enq_valid),
@@ -945,7 +896,7 @@ module TcastEngine_d128_a32_r8_b4_q8_l3_3_12_g1_w8_m64 (
     .deq_bits(offBeatQ_deq_bits),
     .count(offBeatQ_count)
   );
-  Queue_d8_w128_ram idxBeatQ ( // @[accel/engine/engine.ts:438]
+  Queue_d8_w128_ram idxBeatQ ( // @[accel/engine/engine.ts:436]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(idxBeatQ_enq_valid),
@@ -956,7 +907,7 @@ module TcastEngine_d128_a32_r8_b4_q8_l3_3_12_g1_w8_m64 (
     .deq_bits(idxBeatQ_deq_bits),
     .count(idxBeatQ_count)
   );
-  Queue_d8_w128_ram pswBeatQ ( // @[accel/engine/engine.ts:443]
+  Queue_d8_w128_ram pswBeatQ ( // @[accel/engine/engine.ts:441]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(pswBeatQ_enq_valid),
@@ -967,7 +918,7 @@ module TcastEngine_d128_a32_r8_b4_q8_l3_3_12_g1_w8_m64 (
     .deq_bits(pswBeatQ_deq_bits),
     .count(pswBeatQ_count)
   );
-  Queue_d24_w129_ram outQ ( // @[accel/engine/engine.ts:580]
+  Queue_d24_w129_ram outQ ( // @[accel/engine/engine.ts:578]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(outQ_enq_valid),
@@ -978,7 +929,7 @@ module TcastEngine_d128_a32_r8_b4_q8_l3_3_12_g1_w8_m64 (
     .deq_bits(outQ_deq_bits),
     .count(outQ_count)
   );
-  Queue_d4_w32_reg awBagQ ( // @[accel/engine/engine.ts:581]
+  Queue_d4_w32_reg awBagQ ( // @[accel/engine/engine.ts:579]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(awBagQ_enq_valid),
@@ -989,7 +940,7 @@ module TcastEngine_d128_a32_r8_b4_q8_l3_3_12_g1_w8_m64 (
     .deq_bits(awBagQ_deq_bits),
     .count(awBagQ_count)
   );
-  Fp32Mul_s3 lane_mul_0 ( // @[accel/engine/engine.ts:605]
+  Fp32Mul_s3 lane_mul_0 ( // @[accel/engine/engine.ts:603]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_mul_0_in_valid),
@@ -998,7 +949,7 @@ module TcastEngine_d128_a32_r8_b4_q8_l3_3_12_g1_w8_m64 (
     .out_valid(lane_mul_0_out_valid),
     .y(lane_mul_0_y)
   );
-  Fp32Mul_s3 lane_mul_1 ( // @[accel/engine/engine.ts:605]
+  Fp32Mul_s3 lane_mul_1 ( // @[accel/engine/engine.ts:603]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_mul_1_in_valid),
@@ -1007,7 +958,7 @@ module TcastEngine_d128_a32_r8_b4_q8_l3_3_12_g1_w8_m64 (
     .out_valid(lane_mul_1_out_valid),
     .y(lane_mul_1_y)
   );
-  Fp32Mul_s3 lane_mul_2 ( // @[accel/engine/engine.ts:605]
+  Fp32Mul_s3 lane_mul_2 ( // @[accel/engine/engine.ts:603]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_mul_2_in_valid),
@@ -1016,7 +967,7 @@ module TcastEngine_d128_a32_r8_b4_q8_l3_3_12_g1_w8_m64 (
     .out_valid(lane_mul_2_out_valid),
     .y(lane_mul_2_y)
   );
-  Fp32Mul_s3 lane_mul_3 ( // @[accel/engine/engine.ts:605]
+  Fp32Mul_s3 lane_mul_3 ( // @[accel/engine/engine.ts:603]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_mul_3_in_valid),
@@ -1025,7 +976,7 @@ module TcastEngine_d128_a32_r8_b4_q8_l3_3_12_g1_w8_m64 (
     .out_valid(lane_mul_3_out_valid),
     .y(lane_mul_3_y)
   );
-  Fp32Add_s3 lane_add_0 ( // @[accel/engine/engine.ts:616]
+  Fp32Add_s3 lane_add_0 ( // @[accel/engine/engine.ts:614]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_add_0_in_valid),
@@ -1035,7 +986,7 @@ module TcastEngine_d128_a32_r8_b4_q8_l3_3_12_g1_w8_m64 (
     .out_valid(lane_add_0_out_valid),
     .y(lane_add_0_y)
   );
-  Fp32Max_s3 lane_max_0 ( // @[accel/engine/engine.ts:621]
+  Fp32Max_s3 lane_max_0 ( // @[accel/engine/engine.ts:619]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_max_0_in_valid),
@@ -1045,7 +996,7 @@ module TcastEngine_d128_a32_r8_b4_q8_l3_3_12_g1_w8_m64 (
     .y(lane_max_0_y),
     .b_wins(lane_max_0_b_wins)
   );
-  Fp32Add_s3 lane_add_1 ( // @[accel/engine/engine.ts:616]
+  Fp32Add_s3 lane_add_1 ( // @[accel/engine/engine.ts:614]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_add_1_in_valid),
@@ -1055,7 +1006,7 @@ module TcastEngine_d128_a32_r8_b4_q8_l3_3_12_g1_w8_m64 (
     .out_valid(lane_add_1_out_valid),
     .y(lane_add_1_y)
   );
-  Fp32Max_s3 lane_max_1 ( // @[accel/engine/engine.ts:621]
+  Fp32Max_s3 lane_max_1 ( // @[accel/engine/engine.ts:619]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_max_1_in_valid),
@@ -1065,7 +1016,7 @@ module TcastEngine_d128_a32_r8_b4_q8_l3_3_12_g1_w8_m64 (
     .y(lane_max_1_y),
     .b_wins(lane_max_1_b_wins)
   );
-  Fp32Add_s3 lane_add_2 ( // @[accel/engine/engine.ts:616]
+  Fp32Add_s3 lane_add_2 ( // @[accel/engine/engine.ts:614]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_add_2_in_valid),
@@ -1075,7 +1026,7 @@ module TcastEngine_d128_a32_r8_b4_q8_l3_3_12_g1_w8_m64 (
     .out_valid(lane_add_2_out_valid),
     .y(lane_add_2_y)
   );
-  Fp32Max_s3 lane_max_2 ( // @[accel/engine/engine.ts:621]
+  Fp32Max_s3 lane_max_2 ( // @[accel/engine/engine.ts:619]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_max_2_in_valid),
@@ -1085,7 +1036,7 @@ module TcastEngine_d128_a32_r8_b4_q8_l3_3_12_g1_w8_m64 (
     .y(lane_max_2_y),
     .b_wins(lane_max_2_b_wins)
   );
-  Fp32Add_s3 lane_add_3 ( // @[accel/engine/engine.ts:616]
+  Fp32Add_s3 lane_add_3 ( // @[accel/engine/engine.ts:614]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_add_3_in_valid),
@@ -1095,7 +1046,7 @@ module TcastEngine_d128_a32_r8_b4_q8_l3_3_12_g1_w8_m64 (
     .out_valid(lane_add_3_out_valid),
     .y(lane_add_3_y)
   );
-  Fp32Max_s3 lane_max_3 ( // @[accel/engine/engine.ts:621]
+  Fp32Max_s3 lane_max_3 ( // @[accel/engine/engine.ts:619]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_max_3_in_valid),
@@ -1105,7 +1056,7 @@ module TcastEngine_d128_a32_r8_b4_q8_l3_3_12_g1_w8_m64 (
     .y(lane_max_3_y),
     .b_wins(lane_max_3_b_wins)
   );
-  Fp32FromUInt_w32_s2 nConv ( // @[accel/engine/engine.ts:633]
+  Fp32FromUInt_w32_s2 nConv ( // @[accel/engine/engine.ts:631]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(nConv_in_valid),
@@ -1113,7 +1064,7 @@ module TcastEngine_d128_a32_r8_b4_q8_l3_3_12_g1_w8_m64 (
     .out_valid(nConv_out_valid),
     .y(nConv_y)
   );
-  Fp32Div_s12 lane_div_0 ( // @[accel/engine/engine.ts:656]
+  Fp32Div_s12 lane_div_0 ( // @[accel/engine/engine.ts:654]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_div_0_in_valid),
@@ -1122,7 +1073,7 @@ module TcastEngine_d128_a32_r8_b4_q8_l3_3_12_g1_w8_m64 (
     .out_valid(lane_div_0_out_valid),
     .y(lane_div_0_y)
   );
-  Fp32Div_s12 lane_div_1 ( // @[accel/engine/engine.ts:656]
+  Fp32Div_s12 lane_div_1 ( // @[accel/engine/engine.ts:654]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_div_1_in_valid),
@@ -1131,7 +1082,7 @@ module TcastEngine_d128_a32_r8_b4_q8_l3_3_12_g1_w8_m64 (
     .out_valid(lane_div_1_out_valid),
     .y(lane_div_1_y)
   );
-  Fp32Div_s12 lane_div_2 ( // @[accel/engine/engine.ts:656]
+  Fp32Div_s12 lane_div_2 ( // @[accel/engine/engine.ts:654]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_div_2_in_valid),
@@ -1140,7 +1091,7 @@ module TcastEngine_d128_a32_r8_b4_q8_l3_3_12_g1_w8_m64 (
     .out_valid(lane_div_2_out_valid),
     .y(lane_div_2_y)
   );
-  Fp32Div_s12 lane_div_3 ( // @[accel/engine/engine.ts:656]
+  Fp32Div_s12 lane_div_3 ( // @[accel/engine/engine.ts:654]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_div_3_in_valid),
@@ -1149,7 +1100,7 @@ module TcastEngine_d128_a32_r8_b4_q8_l3_3_12_g1_w8_m64 (
     .out_valid(lane_div_3_out_valid),
     .y(lane_div_3_y)
   );
-  Queue_d8_w8_reg lenQ ( // @[accel/engine/engine.ts:676]
+  Queue_d8_w8_reg lenQ ( // @[accel/engine/engine.ts:674]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(lenQ_enq_valid),
@@ -1160,7 +1111,7 @@ module TcastEngine_d128_a32_r8_b4_q8_l3_3_12_g1_w8_m64 (
     .deq_bits(lenQ_deq_bits),
     .count(lenQ_count)
   );
-  Queue_d8_w32_ram awAddrQ ( // @[accel/engine/engine.ts:697]
+  Queue_d8_w32_ram awAddrQ ( // @[accel/engine/engine.ts:695]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(awAddrQ_enq_valid),
@@ -1172,246 +1123,245 @@ module TcastEngine_d128_a32_r8_b4_q8_l3_3_12_g1_w8_m64 (
     .count(awAddrQ_count)
   );
 
-  assign wfire = (s_axi_lite_awvalid & s_axi_lite_wvalid) & ~bvalid; // @[accel/engine/regs.ts:96]
-  assign arready = ~rvalid; // @[accel/engine/regs.ts:96]
-  assign rindex = s_axi_lite_araddr[7:2]; // @[accel/engine/regs.ts:96]
-  assign ctrl_write = wfire & (lw_index == 6'h0); // @[accel/engine/regs.ts:113]
-  assign startReq = ctrl_write & s_axi_lite_wdata[0]; // @[accel/engine/engine.ts:225]
-  assign start = startReq & ~busy; // @[accel/engine/engine.ts:226]
-  assign idx64 = reg_op[0]; // @[accel/engine/engine.ts:230]
-  assign isMean = reg_op[4]; // @[accel/engine/engine.ts:231]
-  assign isMax = reg_op[5]; // @[accel/engine/engine.ts:232]
-  assign pswEn = reg_op[6]; // @[accel/engine/engine.ts:233]
-  assign off64 = reg_op[1]; // @[accel/engine/engine.ts:235]
-  assign inclLast = reg_op[2]; // @[accel/engine/engine.ts:236]
-  assign padEn = reg_op[3]; // @[accel/engine/engine.ts:237]
-  assign dimBytes = _T[17:0]; // @[accel/engine/engine.ts:249]
-  assign beatsOfDim = _T_1[18:4]; // @[accel/engine/engine.ts:250]
-  assign tail = dimBytes[3:0]; // @[accel/engine/engine.ts:251]
-  assign tailMask = (tail == 4'h0) ? 16'hffff : (16'hffff >> (5'h10 - {1'h0, tail})); // @[accel/engine/engine.ts:253]
-  assign offCount = (reg_num_bags == 32'h0) ? 33'h0 : ({1'h0, reg_num_bags} + {32'h0, inclLast}); // @[accel/engine/engine.ts:256]
-  assign off_beats_total = _T_4[35:4]; // @[accel/engine/engine.ts:258]
-  assign idx_beats_total = _T_8[35:4]; // @[accel/engine/engine.ts:258]
-  assign psw_beats_total = _T_10[35:4]; // @[accel/engine/engine.ts:258]
-  assign arFree = ~arValid | m_axi_arready; // @[accel/engine/engine.ts:286]
-  assign slotFree = slotsUsed < 4'h8; // @[accel/engine/engine.ts:287]
-  assign run = busy & ~err; // @[accel/engine/engine.ts:290]
-  assign canRead = (run & arFree) & slotFree; // @[accel/engine/engine.ts:291]
-  assign off_burst = ({23'h0, toBound} < byLen) ? {23'h0, toBound} : byLen; // @[accel/engine/engine.ts:269]
-  assign idx_burst = ({23'h0, toBound_1} < byLen_1) ? {23'h0, toBound_1} : byLen_1; // @[accel/engine/engine.ts:269]
-  assign offGo = (canRead & (offLeft != 32'h0)) & (({6'h0, offRes} + {1'h0, offBurst}) <= 10'h8); // @[accel/engine/engine.ts:303]
-  assign idxGo = ((canRead & ~offGo) & (idxLeft != 32'h0)) & (({6'h0, idxRes} + {1'h0, idxBurst}) <= 10'h8); // @[accel/engine/engine.ts:304]
-  assign psw_burst = ({23'h0, toBound_2} < byLen_2) ? {23'h0, toBound_2} : byLen_2; // @[accel/engine/engine.ts:269]
-  assign pswGo = (((canRead & ~offGo) & ~idxGo) & (pswLeft != 32'h0)) & (({6'h0, pswRes} + {1'h0, pswBurst}) <= 10'h8); // @[accel/engine/engine.ts:309]
-  assign sideGo = (offGo | idxGo) | pswGo; // @[accel/engine/engine.ts:310]
-  assign tokRowAddr = reg_table_lo + _T_11[31:0]; // @[accel/engine/engine.ts:320]
-  assign fromTok = rowLeft == 5'h0; // @[accel/engine/engine.ts:321]
-  assign curRowWord = fromTok ? tokRowAddr[31:4] : rowWord; // @[accel/engine/engine.ts:322]
-  assign curRowLeft = fromTok ? rowBeats : rowLeft; // @[accel/engine/engine.ts:323]
-  assign row_burst = (toBound_3 < byLen_3) ? toBound_3 : byLen_3; // @[accel/engine/engine.ts:269]
-  assign tokEmpty = tokQ_deq_bits[131]; // @[accel/engine/engine.ts:325]
-  assign rowPending = (rowLeft != 5'h0) | (tokQ_deq_valid & ~tokEmpty); // @[accel/engine/engine.ts:326]
-  assign rowMetaOk = (rowLeft != 5'h0) | metaQ_enq_ready; // @[accel/engine/engine.ts:327]
-  assign rowGo = ((canRead & ~sideGo) & rowPending) & rowMetaOk; // @[accel/engine/engine.ts:328]
-  assign emptyGo = (((run & (rowLeft == 5'h0)) & tokQ_deq_valid) & tokEmpty) & metaQ_enq_ready; // @[accel/engine/engine.ts:330]
-  assign arGo = sideGo | rowGo; // @[accel/engine/engine.ts:337]
-  assign arBeats = offGo ? offBurst : (idxGo ? idxBurst : (pswGo ? pswBurst : row_burst)); // @[accel/engine/engine.ts:338]
-  assign arWordSel = offGo ? offWord : (idxGo ? idxWord : (pswGo ? pswWord : curRowWord)); // @[accel/engine/engine.ts:339]
-  assign arKind = offGo ? 2'h0 : (idxGo ? 2'h1 : (pswGo ? 2'h3 : 2'h2)); // @[accel/engine/engine.ts:340]
-  assign rReady = lfsr[7:0] >= reg_throttle[7:0]; // @[accel/engine/engine.ts:390]
-  assign bReady = lfsr[15:8] >= reg_throttle[15:8]; // @[accel/engine/engine.ts:391]
-  assign rFire = m_axi_rvalid & rReady; // @[accel/engine/engine.ts:393]
-  assign rSlot = m_axi_rid; // @[accel/engine/engine.ts:394]
-  assign rCount = (rSlot == 3'h0) ? rob_count_0 : ((rSlot == 3'h1) ? rob_count_1 : ((rSlot == 3'h2) ? rob_count_2 : ((rSlot == 3'h3) ? rob_count_3 : ((rSlot == 3'h4) ? rob_count_4 : ((rSlot == 3'h5) ? rob_count_5 : ((rSlot == 3'h6) ? rob_count_6 : rob_count_7)))))); // @[accel/engine/engine.ts:395]
-  assign headCount = (headSlot == 3'h0) ? rob_count_0 : ((headSlot == 3'h1) ? rob_count_1 : ((headSlot == 3'h2) ? rob_count_2 : ((headSlot == 3'h3) ? rob_count_3 : ((headSlot == 3'h4) ? rob_count_4 : ((headSlot == 3'h5) ? rob_count_5 : ((headSlot == 3'h6) ? rob_count_6 : rob_count_7)))))); // @[accel/engine/engine.ts:412]
-  assign headLen = (headSlot == 3'h0) ? rob_len_0 : ((headSlot == 3'h1) ? rob_len_1 : ((headSlot == 3'h2) ? rob_len_2 : ((headSlot == 3'h3) ? rob_len_3 : ((headSlot == 3'h4) ? rob_len_4 : ((headSlot == 3'h5) ? rob_len_5 : ((headSlot == 3'h6) ? rob_len_6 : rob_len_7)))))); // @[accel/engine/engine.ts:413]
-  assign headKind = (headSlot == 3'h0) ? rob_kind_0 : ((headSlot == 3'h1) ? rob_kind_1 : ((headSlot == 3'h2) ? rob_kind_2 : ((headSlot == 3'h3) ? rob_kind_3 : ((headSlot == 3'h4) ? rob_kind_4 : ((headSlot == 3'h5) ? rob_kind_5 : ((headSlot == 3'h6) ? rob_kind_6 : rob_kind_7)))))); // @[accel/engine/engine.ts:414]
-  assign avail = (slotsUsed != 4'h0) & ({7'h0, dBeat} < headCount); // @[accel/engine/engine.ts:415]
-  assign space = ({1'h0, dataQ_count} + {3'h0, rdPending}) < 4'h4; // @[accel/engine/engine.ts:416]
-  assign drain = avail & space; // @[accel/engine/engine.ts:417]
-  assign slotDone = {6'h0, dBeat} == headLen; // @[accel/engine/engine.ts:421]
-  assign freeSlot = drain & slotDone; // @[accel/engine/engine.ts:422]
-  assign dKind = dataQ_deq_bits[129:128]; // @[accel/engine/engine.ts:435]
-  assign dData = dataQ_deq_bits[127:0]; // @[accel/engine/engine.ts:436]
-  assign rowBeatReady = redGo & ~mEmpty; // @[accel/engine/engine.ts:588]
-  assign off_unpack_valid = offBeatQ_deq_valid & (off_unpack_left != 33'h0); // @[accel/engine/engine.ts:453]
-  assign off_unpack_value = _T_12[31:0]; // @[accel/engine/engine.ts:454]
-  assign off_unpack_pop = (needStart & off_unpack_valid) | ((needEnd & ~lastBagNoEnd) & off_unpack_valid); // @[accel/engine/engine.ts:500]
-  assign off_unpack_next_lane = {1'h0, off_unpack_lane} + step; // @[accel/engine/engine.ts:457]
-  assign off_unpack_beat_done = (off_unpack_next_lane == 3'h4) | (off_unpack_left == 33'h1); // @[accel/engine/engine.ts:458]
-  assign idx_unpack_valid = idxBeatQ_deq_valid & (idx_unpack_left != 33'h0); // @[accel/engine/engine.ts:453]
-  assign idx_unpack_value = _T_13[31:0]; // @[accel/engine/engine.ts:454]
-  assign idx_unpack_pop = lookGo; // @[accel/engine/engine.ts:501]
-  assign idx_unpack_next_lane = {1'h0, idx_unpack_lane} + step_1; // @[accel/engine/engine.ts:457]
-  assign idx_unpack_beat_done = (idx_unpack_next_lane == 3'h4) | (idx_unpack_left == 33'h1); // @[accel/engine/engine.ts:458]
-  assign psw_unpack_valid = pswBeatQ_deq_valid & (psw_unpack_left != 33'h0); // @[accel/engine/engine.ts:453]
-  assign psw_unpack_value = _T_14[31:0]; // @[accel/engine/engine.ts:454]
-  assign psw_unpack_pop = lookGo & pswEn; // @[accel/engine/engine.ts:502]
-  assign psw_unpack_next_lane = {1'h0, psw_unpack_lane} + 3'h1; // @[accel/engine/engine.ts:457]
-  assign psw_unpack_beat_done = (psw_unpack_next_lane == 3'h4) | (psw_unpack_left == 33'h1); // @[accel/engine/engine.ts:458]
-  assign bagsLeft = bagIdx != reg_num_bags; // @[accel/engine/engine.ts:490]
-  assign needStart = (run & bagsLeft) & ~haveStart; // @[accel/engine/engine.ts:491]
-  assign lastBagNoEnd = ((bagIdx + 32'h1) == reg_num_bags) & ~inclLast; // @[accel/engine/engine.ts:492]
-  assign needEnd = ((run & bagsLeft) & haveStart) & ~inBag; // @[accel/engine/engine.ts:493]
-  assign endVal = lastBagNoEnd ? reg_num_indices : off_unpack_value; // @[accel/engine/engine.ts:494]
-  assign endOk = lastBagNoEnd | off_unpack_valid; // @[accel/engine/engine.ts:495]
-  assign inLook = (run & inBag) & (lookLeft != 32'h0); // @[accel/engine/engine.ts:496]
-  assign isPad = padEn & (idx_unpack_value == reg_padding_idx); // @[accel/engine/engine.ts:497]
-  assign lookGo = ((inLook & idx_unpack_valid) & (~pswEn | psw_unpack_valid)) & ((isPad | ~heldValid) | tokQ_enq_ready); // @[accel/engine/engine.ts:498]
-  assign bagEnd = ((run & inBag) & (lookLeft == 32'h0)) & tokQ_enq_ready; // @[accel/engine/engine.ts:499]
-  assign emitHeld = (lookGo & ~isPad) & heldValid; // @[accel/engine/engine.ts:513]
-  assign mEmpty = metaQ_deq_bits[99]; // @[accel/engine/engine.ts:552]
-  assign mFirst = metaQ_deq_bits[98]; // @[accel/engine/engine.ts:553]
-  assign mLast = metaQ_deq_bits[97]; // @[accel/engine/engine.ts:554]
-  assign mSlot = metaQ_deq_bits[96]; // @[accel/engine/engine.ts:555]
-  assign mBag = metaQ_deq_bits[95:64]; // @[accel/engine/engine.ts:556]
-  assign mN = metaQ_deq_bits[63:32]; // @[accel/engine/engine.ts:557]
-  assign mScale = metaQ_deq_bits[31:0]; // @[accel/engine/engine.ts:558]
-  assign zeroA = mFirst | mEmpty; // @[accel/engine/engine.ts:575]
-  assign hazard = ~zeroA & ((((red_valid_0 & (red_slot_0 == mSlot)) & (red_beat_0 == rj)) | ((red_valid_1 & (red_slot_1 == mSlot)) & (red_beat_1 == rj))) | ((red_valid_2 & (red_slot_2 == mSlot)) & (red_beat_2 == rj))); // @[accel/engine/engine.ts:576]
-  assign rowBeatAvail = dataQ_deq_valid & (dKind == 2'h2); // @[accel/engine/engine.ts:582]
-  assign isRowEnd = ({2'h0, rj} + 6'h1) == {1'h0, rowBeats}; // @[accel/engine/engine.ts:583]
-  assign needAw = mLast & (rj == 4'h0); // @[accel/engine/engine.ts:584]
-  assign redGo = ((((run & metaQ_deq_valid) & (mEmpty | rowBeatAvail)) & ~hazard) & (~mLast | (outRes < 5'h18))) & (~needAw | awBagQ_enq_ready); // @[accel/engine/engine.ts:585]
-  assign sum = {results, results_1, results_2, results_3}; // @[accel/engine/engine.ts:627]
-  assign finIn = (red_valid_5 & red_last_5) & isMean; // @[accel/engine/engine.ts:632]
-  assign meanOut = fin_zero_11 ? 128'h0 : {lane_div_3_y, lane_div_2_y, lane_div_1_y, lane_div_0_y}; // @[accel/engine/engine.ts:663]
-  assign outPop = outQ_deq_valid & outQ_deq_ready; // @[accel/engine/engine.ts:666]
-  assign resUp = redGo & mLast; // @[accel/engine/engine.ts:667]
-  assign owFromQ = owLeft == 5'h0; // @[accel/engine/engine.ts:679]
-  assign bagOutAddr = reg_out_lo + _T_15[31:0]; // @[accel/engine/engine.ts:680]
-  assign curOwWord = owFromQ ? bagOutAddr[31:4] : owWord; // @[accel/engine/engine.ts:681]
-  assign curOwLeft = owFromQ ? rowBeats : owLeft; // @[accel/engine/engine.ts:682]
-  assign aw_burst = (toBound_4 < byLen_4) ? toBound_4 : byLen_4; // @[accel/engine/engine.ts:269]
-  assign awGo = ((((busy & ~err) & ((owLeft != 5'h0) | awBagQ_deq_valid)) & (~awValid | m_axi_awready)) & (bOut < 4'h8)) & lenQ_enq_ready; // @[accel/engine/engine.ts:684]
-  assign wGo = (lenQ_deq_valid & (outQ_deq_valid | err)) & (~wValid | m_axi_wready); // @[accel/engine/engine.ts:718]
-  assign burstEnd = wBeat == lenQ_deq_bits; // @[accel/engine/engine.ts:719]
-  assign ohEnd = outQ_deq_bits[128]; // @[accel/engine/engine.ts:722]
-  assign bFire = m_axi_bvalid & bReady; // @[accel/engine/engine.ts:740]
-  assign rErr = rFire & (m_axi_rresp != 2'h0); // @[accel/engine/engine.ts:745]
-  assign bErr = bFire & (m_axi_bresp != 2'h0); // @[accel/engine/engine.ts:746]
-  assign quiet = ((((((((((((((((((((((err | (~bagsLeft & ~inBag)) & ~tokQ_deq_valid) & (rowLeft == 5'h0)) & ~metaQ_deq_valid) & ~arValid) & (slotsUsed == 4'h0)) & ~rdPending) & ~dataQ_deq_valid) & ~(((((red_valid_0 | red_valid_1) | red_valid_2) | red_valid_3) | red_valid_4) | red_valid_5)) & ~outQ_deq_valid) & ~awBagQ_deq_valid) & (owLeft == 5'h0)) & ~awValid) & ~lenQ_deq_valid) & ~wValid) & (bOut == 4'h0)) & (err | (((offLeft == 32'h0) & (idxLeft == 32'h0)) & (pswLeft == 32'h0)))) & ~offBeatQ_deq_valid) & ~idxBeatQ_deq_valid) & ~pswBeatQ_deq_valid) & ~(((((((((((fin_valid_0 | fin_valid_1) | fin_valid_2) | fin_valid_3) | fin_valid_4) | fin_valid_5) | fin_valid_6) | fin_valid_7) | fin_valid_8) | fin_valid_9) | fin_valid_10) | fin_valid_11)) & ~d1Valid) & ~d2Valid; // @[accel/engine/engine.ts:800]
-  assign tokQ_enq_valid = emitHeld | bagEnd; // @[accel/engine/engine.ts:535]
-  assign tokQ_enq_bits = {bagEnd & ~heldValid, heldFirst, bagEnd, seqSlot, bagIdx, nCount, heldValid ? heldScale : 32'h3f800000, heldRow}; // @[accel/engine/engine.ts:536]
-  assign tokQ_deq_ready = (err | emptyGo) | (rowGo & fromTok); // @[accel/engine/engine.ts:331]
-  assign metaQ_enq_valid = emptyGo | (rowGo & fromTok); // @[accel/engine/engine.ts:332]
-  assign metaQ_enq_bits = {tokQ_deq_bits[131], tokQ_deq_bits[130], tokQ_deq_bits[129], tokQ_deq_bits[128], tokQ_deq_bits[127:96], tokQ_deq_bits[95:64], tokQ_deq_bits[63:32]}; // @[accel/engine/engine.ts:333]
-  assign metaQ_deq_ready = err | (redGo & isRowEnd); // @[accel/engine/engine.ts:589]
-  assign dataQ_enq_valid = rdPending; // @[accel/engine/engine.ts:431]
-  assign dataQ_enq_bits = {rdKind, robData}; // @[accel/engine/engine.ts:432]
-  assign dataQ_deq_ready = err ? 1'b1 : ((dKind == 2'h0) ? offBeatQ_enq_ready : ((dKind == 2'h1) ? idxBeatQ_enq_ready : ((dKind == 2'h3) ? pswBeatQ_enq_ready : rowBeatReady))); // @[accel/engine/engine.ts:447]
-  assign offBeatQ_enq_valid = dataQ_deq_valid & (dKind == 2'h0); // @[accel/engine/engine.ts:439]
-  assign offBeatQ_enq_bits = dData; // @[accel/engine/engine.ts:440]
-  assign offBeatQ_deq_ready = err | (off_unpack_pop & off_unpack_beat_done); // @[accel/engine/engine.ts:463]
-  assign idxBeatQ_enq_valid = dataQ_deq_valid & (dKind == 2'h1); // @[accel/engine/engine.ts:441]
-  assign idxBeatQ_enq_bits = dData; // @[accel/engine/engine.ts:442]
-  assign idxBeatQ_deq_ready = err | (idx_unpack_pop & idx_unpack_beat_done); // @[accel/engine/engine.ts:463]
-  assign pswBeatQ_enq_valid = dataQ_deq_valid & (dKind == 2'h3); // @[accel/engine/engine.ts:444]
-  assign pswBeatQ_enq_bits = dData; // @[accel/engine/engine.ts:445]
-  assign pswBeatQ_deq_ready = err | (psw_unpack_pop & psw_unpack_beat_done); // @[accel/engine/engine.ts:463]
-  assign outQ_enq_valid = isMean ? fin_valid_11 : (red_valid_5 & red_last_5); // @[accel/engine/engine.ts:664]
-  assign outQ_enq_bits = isMean ? {fin_end_11, meanOut} : {red_row_end_5, sum}; // @[accel/engine/engine.ts:665]
-  assign outQ_deq_ready = err | wGo; // @[accel/engine/engine.ts:721]
-  assign awBagQ_enq_valid = redGo & needAw; // @[accel/engine/engine.ts:591]
-  assign awBagQ_enq_bits = mBag; // @[accel/engine/engine.ts:592]
-  assign awBagQ_deq_ready = err | (awGo & owFromQ); // @[accel/engine/engine.ts:686]
-  assign lane_mul_0_in_valid = redGo; // @[accel/engine/engine.ts:606]
-  assign lane_mul_0_a = mEmpty ? 32'h0 : dData[31:0]; // @[accel/engine/engine.ts:607]
-  assign lane_mul_0_b = mScale; // @[accel/engine/engine.ts:608]
-  assign lane_mul_1_in_valid = redGo; // @[accel/engine/engine.ts:606]
-  assign lane_mul_1_a = mEmpty ? 32'h0 : dData[63:32]; // @[accel/engine/engine.ts:607]
-  assign lane_mul_1_b = mScale; // @[accel/engine/engine.ts:608]
-  assign lane_mul_2_in_valid = redGo; // @[accel/engine/engine.ts:606]
-  assign lane_mul_2_a = mEmpty ? 32'h0 : dData[95:64]; // @[accel/engine/engine.ts:607]
-  assign lane_mul_2_b = mScale; // @[accel/engine/engine.ts:608]
-  assign lane_mul_3_in_valid = redGo; // @[accel/engine/engine.ts:606]
-  assign lane_mul_3_a = mEmpty ? 32'h0 : dData[127:96]; // @[accel/engine/engine.ts:607]
-  assign lane_mul_3_b = mScale; // @[accel/engine/engine.ts:608]
-  assign lane_add_0_in_valid = red_valid_2; // @[accel/engine/engine.ts:617]
-  assign lane_add_0_a = red_first_2 ? 32'h0 : accRd[31:0]; // @[accel/engine/engine.ts:618]
-  assign lane_add_0_b = lane_mul_0_y; // @[accel/engine/engine.ts:619]
-  assign lane_add_0_sub = 1'b0; // @[accel/engine/engine.ts:620]
-  assign lane_max_0_in_valid = red_valid_2; // @[accel/engine/engine.ts:622]
-  assign lane_max_0_a = red_first_2 ? lane_mul_0_y : accRd[31:0]; // @[accel/engine/engine.ts:623]
-  assign lane_max_0_b = lane_mul_0_y; // @[accel/engine/engine.ts:624]
-  assign lane_add_1_in_valid = red_valid_2; // @[accel/engine/engine.ts:617]
-  assign lane_add_1_a = red_first_2 ? 32'h0 : accRd[63:32]; // @[accel/engine/engine.ts:618]
-  assign lane_add_1_b = lane_mul_1_y; // @[accel/engine/engine.ts:619]
-  assign lane_add_1_sub = 1'b0; // @[accel/engine/engine.ts:620]
-  assign lane_max_1_in_valid = red_valid_2; // @[accel/engine/engine.ts:622]
-  assign lane_max_1_a = red_first_2 ? lane_mul_1_y : accRd[63:32]; // @[accel/engine/engine.ts:623]
-  assign lane_max_1_b = lane_mul_1_y; // @[accel/engine/engine.ts:624]
-  assign lane_add_2_in_valid = red_valid_2; // @[accel/engine/engine.ts:617]
-  assign lane_add_2_a = red_first_2 ? 32'h0 : accRd[95:64]; // @[accel/engine/engine.ts:618]
-  assign lane_add_2_b = lane_mul_2_y; // @[accel/engine/engine.ts:619]
-  assign lane_add_2_sub = 1'b0; // @[accel/engine/engine.ts:620]
-  assign lane_max_2_in_valid = red_valid_2; // @[accel/engine/engine.ts:622]
-  assign lane_max_2_a = red_first_2 ? lane_mul_2_y : accRd[95:64]; // @[accel/engine/engine.ts:623]
-  assign lane_max_2_b = lane_mul_2_y; // @[accel/engine/engine.ts:624]
-  assign lane_add_3_in_valid = red_valid_2; // @[accel/engine/engine.ts:617]
-  assign lane_add_3_a = red_first_2 ? 32'h0 : accRd[127:96]; // @[accel/engine/engine.ts:618]
-  assign lane_add_3_b = lane_mul_3_y; // @[accel/engine/engine.ts:619]
-  assign lane_add_3_sub = 1'b0; // @[accel/engine/engine.ts:620]
-  assign lane_max_3_in_valid = red_valid_2; // @[accel/engine/engine.ts:622]
-  assign lane_max_3_a = red_first_2 ? lane_mul_3_y : accRd[127:96]; // @[accel/engine/engine.ts:623]
-  assign lane_max_3_b = lane_mul_3_y; // @[accel/engine/engine.ts:624]
-  assign nConv_in_valid = finIn; // @[accel/engine/engine.ts:634]
-  assign nConv_a = red_n_5; // @[accel/engine/engine.ts:635]
-  assign lane_div_0_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:657]
-  assign lane_div_0_a = d2[31:0]; // @[accel/engine/engine.ts:658]
-  assign lane_div_0_b = nConv_y; // @[accel/engine/engine.ts:659]
-  assign lane_div_1_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:657]
-  assign lane_div_1_a = d2[63:32]; // @[accel/engine/engine.ts:658]
-  assign lane_div_1_b = nConv_y; // @[accel/engine/engine.ts:659]
-  assign lane_div_2_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:657]
-  assign lane_div_2_a = d2[95:64]; // @[accel/engine/engine.ts:658]
-  assign lane_div_2_b = nConv_y; // @[accel/engine/engine.ts:659]
-  assign lane_div_3_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:657]
-  assign lane_div_3_a = d2[127:96]; // @[accel/engine/engine.ts:658]
-  assign lane_div_3_b = nConv_y; // @[accel/engine/engine.ts:659]
-  assign lenQ_enq_valid = awGo; // @[accel/engine/engine.ts:695]
-  assign lenQ_enq_bits = _T_16[7:0]; // @[accel/engine/engine.ts:700]
-  assign lenQ_deq_ready = wGo & burstEnd; // @[accel/engine/engine.ts:720]
-  assign awAddrQ_enq_valid = awGo; // @[accel/engine/engine.ts:698]
-  assign awAddrQ_enq_bits = {curOwWord, 4'h0}; // @[accel/engine/engine.ts:699]
-  assign awAddrQ_deq_ready = bFire; // @[accel/engine/engine.ts:743]
-  assign s_axi_lite_awready = wfire; // @[accel/engine/regs.ts:96]
-  assign s_axi_lite_wready = wfire; // @[accel/engine/regs.ts:96]
-  assign s_axi_lite_bresp = 2'h0; // @[accel/engine/regs.ts:96]
-  assign s_axi_lite_bvalid = bvalid; // @[accel/engine/regs.ts:96]
-  assign s_axi_lite_arready = arready; // @[accel/engine/regs.ts:96]
-  assign s_axi_lite_rdata = rdata; // @[accel/engine/regs.ts:96]
-  assign s_axi_lite_rresp = 2'h0; // @[accel/engine/regs.ts:96]
-  assign s_axi_lite_rvalid = rvalid; // @[accel/engine/regs.ts:96]
-  assign m_axi_awid = 3'h0; // @[accel/engine/engine.ts:704]
-  assign m_axi_awaddr = awAddr; // @[accel/engine/engine.ts:702]
-  assign m_axi_awlen = awLen; // @[accel/engine/engine.ts:703]
-  assign m_axi_awsize = 3'h4; // @[accel/engine/engine.ts:705]
-  assign m_axi_awburst = 2'h1; // @[accel/engine/engine.ts:706]
-  assign m_axi_awlock = 1'b0; // @[accel/engine/engine.ts:707]
-  assign m_axi_awcache = 4'h3; // @[accel/engine/engine.ts:708]
-  assign m_axi_awprot = 3'h0; // @[accel/engine/engine.ts:709]
-  assign m_axi_awqos = 4'h0; // @[accel/engine/engine.ts:710]
-  assign m_axi_awvalid = awValid; // @[accel/engine/engine.ts:701]
-  assign m_axi_wdata = wData; // @[accel/engine/engine.ts:734]
-  assign m_axi_wstrb = wStrb; // @[accel/engine/engine.ts:735]
-  assign m_axi_wlast = wLast; // @[accel/engine/engine.ts:736]
-  assign m_axi_wvalid = wValid; // @[accel/engine/engine.ts:733]
-  assign m_axi_bready = bReady; // @[accel/engine/engine.ts:739]
-  assign m_axi_arid = arId; // @[accel/engine/engine.ts:374]
-  assign m_axi_araddr = arAddr; // @[accel/engine/engine.ts:372]
-  assign m_axi_arlen = arLen; // @[accel/engine/engine.ts:373]
-  assign m_axi_arsize = 3'h4; // @[accel/engine/engine.ts:375]
-  assign m_axi_arburst = 2'h1; // @[accel/engine/engine.ts:376]
-  assign m_axi_arlock = 1'b0; // @[accel/engine/engine.ts:377]
-  assign m_axi_arcache = 4'h3; // @[accel/engine/engine.ts:378]
-  assign m_axi_arprot = 3'h0; // @[accel/engine/engine.ts:379]
-  assign m_axi_arqos = 4'h0; // @[accel/engine/engine.ts:380]
-  assign m_axi_arvalid = arValid; // @[accel/engine/engine.ts:371]
-  assign m_axi_rready = rReady; // @[accel/engine/engine.ts:392]
-  assign irq = done; // @[accel/engine/engine.ts:228]
-  assign rErrAddr = slotAddr[rSlot]; // @[accel/engine/engine.ts:744]
-  assign accRd = acc[red_beat_2]; // @[accel/engine/engine.ts:614]
+  assign engine_rdata = out_0; // @[accel/engine/engine.ts:206]
+  assign wfire = (s_axi_lite_awvalid & s_axi_lite_wvalid) & ~bvalid; // @[accel/engine/engine.ts:206]
+  assign arready = ~rvalid; // @[accel/engine/engine.ts:206]
+  assign startReq = (hit_0 & s_axi_lite_wstrb[0]) & written_0; // @[accel/engine/engine.ts:223]
+  assign start = startReq & ~busy; // @[accel/engine/engine.ts:224]
+  assign idx64 = _T[0]; // @[accel/engine/engine.ts:228]
+  assign isMean = _T_1[4]; // @[accel/engine/engine.ts:229]
+  assign isMax = _T_2[5]; // @[accel/engine/engine.ts:230]
+  assign pswEn = _T_3[6]; // @[accel/engine/engine.ts:231]
+  assign off64 = _T_4[1]; // @[accel/engine/engine.ts:233]
+  assign inclLast = _T_5[2]; // @[accel/engine/engine.ts:234]
+  assign padEn = _T_6[3]; // @[accel/engine/engine.ts:235]
+  assign dimBytes = _T_7[17:0]; // @[accel/engine/engine.ts:247]
+  assign beatsOfDim = _T_8[18:4]; // @[accel/engine/engine.ts:248]
+  assign tail = dimBytes[3:0]; // @[accel/engine/engine.ts:249]
+  assign tailMask = (tail == 4'h0) ? 16'hffff : (16'hffff >> (5'h10 - {1'h0, tail})); // @[accel/engine/engine.ts:251]
+  assign offCount = (num_bags == 32'h0) ? 33'h0 : ({1'h0, num_bags} + {32'h0, inclLast}); // @[accel/engine/engine.ts:254]
+  assign off_beats_total = _T_11[35:4]; // @[accel/engine/engine.ts:256]
+  assign idx_beats_total = _T_15[35:4]; // @[accel/engine/engine.ts:256]
+  assign psw_beats_total = _T_17[35:4]; // @[accel/engine/engine.ts:256]
+  assign arFree = ~arValid | m_axi_arready; // @[accel/engine/engine.ts:284]
+  assign slotFree = slotsUsed < 4'h8; // @[accel/engine/engine.ts:285]
+  assign run = busy & ~err; // @[accel/engine/engine.ts:288]
+  assign canRead = (run & arFree) & slotFree; // @[accel/engine/engine.ts:289]
+  assign off_burst = ({23'h0, toBound} < byLen) ? {23'h0, toBound} : byLen; // @[accel/engine/engine.ts:267]
+  assign idx_burst = ({23'h0, toBound_1} < byLen_1) ? {23'h0, toBound_1} : byLen_1; // @[accel/engine/engine.ts:267]
+  assign offGo = (canRead & (offLeft != 32'h0)) & (({6'h0, offRes} + {1'h0, offBurst}) <= 10'h8); // @[accel/engine/engine.ts:301]
+  assign idxGo = ((canRead & ~offGo) & (idxLeft != 32'h0)) & (({6'h0, idxRes} + {1'h0, idxBurst}) <= 10'h8); // @[accel/engine/engine.ts:302]
+  assign psw_burst = ({23'h0, toBound_2} < byLen_2) ? {23'h0, toBound_2} : byLen_2; // @[accel/engine/engine.ts:267]
+  assign pswGo = (((canRead & ~offGo) & ~idxGo) & (pswLeft != 32'h0)) & (({6'h0, pswRes} + {1'h0, pswBurst}) <= 10'h8); // @[accel/engine/engine.ts:307]
+  assign sideGo = (offGo | idxGo) | pswGo; // @[accel/engine/engine.ts:308]
+  assign tokRowAddr = table_lo + _T_18[31:0]; // @[accel/engine/engine.ts:318]
+  assign fromTok = rowLeft == 5'h0; // @[accel/engine/engine.ts:319]
+  assign curRowWord = fromTok ? tokRowAddr[31:4] : rowWord; // @[accel/engine/engine.ts:320]
+  assign curRowLeft = fromTok ? rowBeats : rowLeft; // @[accel/engine/engine.ts:321]
+  assign row_burst = (toBound_3 < byLen_3) ? toBound_3 : byLen_3; // @[accel/engine/engine.ts:267]
+  assign tokEmpty = tokQ_deq_bits[131]; // @[accel/engine/engine.ts:323]
+  assign rowPending = (rowLeft != 5'h0) | (tokQ_deq_valid & ~tokEmpty); // @[accel/engine/engine.ts:324]
+  assign rowMetaOk = (rowLeft != 5'h0) | metaQ_enq_ready; // @[accel/engine/engine.ts:325]
+  assign rowGo = ((canRead & ~sideGo) & rowPending) & rowMetaOk; // @[accel/engine/engine.ts:326]
+  assign emptyGo = (((run & (rowLeft == 5'h0)) & tokQ_deq_valid) & tokEmpty) & metaQ_enq_ready; // @[accel/engine/engine.ts:328]
+  assign arGo = sideGo | rowGo; // @[accel/engine/engine.ts:335]
+  assign arBeats = offGo ? offBurst : (idxGo ? idxBurst : (pswGo ? pswBurst : row_burst)); // @[accel/engine/engine.ts:336]
+  assign arWordSel = offGo ? offWord : (idxGo ? idxWord : (pswGo ? pswWord : curRowWord)); // @[accel/engine/engine.ts:337]
+  assign arKind = offGo ? 2'h0 : (idxGo ? 2'h1 : (pswGo ? 2'h3 : 2'h2)); // @[accel/engine/engine.ts:338]
+  assign rReady = lfsr[7:0] >= _T_19[7:0]; // @[accel/engine/engine.ts:388]
+  assign bReady = lfsr[15:8] >= _T_20[15:8]; // @[accel/engine/engine.ts:389]
+  assign rFire = m_axi_rvalid & rReady; // @[accel/engine/engine.ts:391]
+  assign rSlot = m_axi_rid; // @[accel/engine/engine.ts:392]
+  assign rCount = (rSlot == 3'h0) ? rob_count_0 : ((rSlot == 3'h1) ? rob_count_1 : ((rSlot == 3'h2) ? rob_count_2 : ((rSlot == 3'h3) ? rob_count_3 : ((rSlot == 3'h4) ? rob_count_4 : ((rSlot == 3'h5) ? rob_count_5 : ((rSlot == 3'h6) ? rob_count_6 : rob_count_7)))))); // @[accel/engine/engine.ts:393]
+  assign headCount = (headSlot == 3'h0) ? rob_count_0 : ((headSlot == 3'h1) ? rob_count_1 : ((headSlot == 3'h2) ? rob_count_2 : ((headSlot == 3'h3) ? rob_count_3 : ((headSlot == 3'h4) ? rob_count_4 : ((headSlot == 3'h5) ? rob_count_5 : ((headSlot == 3'h6) ? rob_count_6 : rob_count_7)))))); // @[accel/engine/engine.ts:410]
+  assign headLen = (headSlot == 3'h0) ? rob_len_0 : ((headSlot == 3'h1) ? rob_len_1 : ((headSlot == 3'h2) ? rob_len_2 : ((headSlot == 3'h3) ? rob_len_3 : ((headSlot == 3'h4) ? rob_len_4 : ((headSlot == 3'h5) ? rob_len_5 : ((headSlot == 3'h6) ? rob_len_6 : rob_len_7)))))); // @[accel/engine/engine.ts:411]
+  assign headKind = (headSlot == 3'h0) ? rob_kind_0 : ((headSlot == 3'h1) ? rob_kind_1 : ((headSlot == 3'h2) ? rob_kind_2 : ((headSlot == 3'h3) ? rob_kind_3 : ((headSlot == 3'h4) ? rob_kind_4 : ((headSlot == 3'h5) ? rob_kind_5 : ((headSlot == 3'h6) ? rob_kind_6 : rob_kind_7)))))); // @[accel/engine/engine.ts:412]
+  assign avail = (slotsUsed != 4'h0) & ({7'h0, dBeat} < headCount); // @[accel/engine/engine.ts:413]
+  assign space = ({1'h0, dataQ_count} + {3'h0, rdPending}) < 4'h4; // @[accel/engine/engine.ts:414]
+  assign drain = avail & space; // @[accel/engine/engine.ts:415]
+  assign slotDone = {6'h0, dBeat} == headLen; // @[accel/engine/engine.ts:419]
+  assign freeSlot = drain & slotDone; // @[accel/engine/engine.ts:420]
+  assign dKind = dataQ_deq_bits[129:128]; // @[accel/engine/engine.ts:433]
+  assign dData = dataQ_deq_bits[127:0]; // @[accel/engine/engine.ts:434]
+  assign rowBeatReady = redGo & ~mEmpty; // @[accel/engine/engine.ts:586]
+  assign off_unpack_valid = offBeatQ_deq_valid & (off_unpack_left != 33'h0); // @[accel/engine/engine.ts:451]
+  assign off_unpack_value = _T_21[31:0]; // @[accel/engine/engine.ts:452]
+  assign off_unpack_pop = (needStart & off_unpack_valid) | ((needEnd & ~lastBagNoEnd) & off_unpack_valid); // @[accel/engine/engine.ts:498]
+  assign off_unpack_next_lane = {1'h0, off_unpack_lane} + step; // @[accel/engine/engine.ts:455]
+  assign off_unpack_beat_done = (off_unpack_next_lane == 3'h4) | (off_unpack_left == 33'h1); // @[accel/engine/engine.ts:456]
+  assign idx_unpack_valid = idxBeatQ_deq_valid & (idx_unpack_left != 33'h0); // @[accel/engine/engine.ts:451]
+  assign idx_unpack_value = _T_22[31:0]; // @[accel/engine/engine.ts:452]
+  assign idx_unpack_pop = lookGo; // @[accel/engine/engine.ts:499]
+  assign idx_unpack_next_lane = {1'h0, idx_unpack_lane} + step_1; // @[accel/engine/engine.ts:455]
+  assign idx_unpack_beat_done = (idx_unpack_next_lane == 3'h4) | (idx_unpack_left == 33'h1); // @[accel/engine/engine.ts:456]
+  assign psw_unpack_valid = pswBeatQ_deq_valid & (psw_unpack_left != 33'h0); // @[accel/engine/engine.ts:451]
+  assign psw_unpack_value = _T_23[31:0]; // @[accel/engine/engine.ts:452]
+  assign psw_unpack_pop = lookGo & pswEn; // @[accel/engine/engine.ts:500]
+  assign psw_unpack_next_lane = {1'h0, psw_unpack_lane} + 3'h1; // @[accel/engine/engine.ts:455]
+  assign psw_unpack_beat_done = (psw_unpack_next_lane == 3'h4) | (psw_unpack_left == 33'h1); // @[accel/engine/engine.ts:456]
+  assign bagsLeft = bagIdx != num_bags; // @[accel/engine/engine.ts:488]
+  assign needStart = (run & bagsLeft) & ~haveStart; // @[accel/engine/engine.ts:489]
+  assign lastBagNoEnd = ((bagIdx + 32'h1) == num_bags) & ~inclLast; // @[accel/engine/engine.ts:490]
+  assign needEnd = ((run & bagsLeft) & haveStart) & ~inBag; // @[accel/engine/engine.ts:491]
+  assign endVal = lastBagNoEnd ? num_indices : off_unpack_value; // @[accel/engine/engine.ts:492]
+  assign endOk = lastBagNoEnd | off_unpack_valid; // @[accel/engine/engine.ts:493]
+  assign inLook = (run & inBag) & (lookLeft != 32'h0); // @[accel/engine/engine.ts:494]
+  assign isPad = padEn & (idx_unpack_value == padding_idx); // @[accel/engine/engine.ts:495]
+  assign lookGo = ((inLook & idx_unpack_valid) & (~pswEn | psw_unpack_valid)) & ((isPad | ~heldValid) | tokQ_enq_ready); // @[accel/engine/engine.ts:496]
+  assign bagEnd = ((run & inBag) & (lookLeft == 32'h0)) & tokQ_enq_ready; // @[accel/engine/engine.ts:497]
+  assign emitHeld = (lookGo & ~isPad) & heldValid; // @[accel/engine/engine.ts:511]
+  assign mEmpty = metaQ_deq_bits[99]; // @[accel/engine/engine.ts:550]
+  assign mFirst = metaQ_deq_bits[98]; // @[accel/engine/engine.ts:551]
+  assign mLast = metaQ_deq_bits[97]; // @[accel/engine/engine.ts:552]
+  assign mSlot = metaQ_deq_bits[96]; // @[accel/engine/engine.ts:553]
+  assign mBag = metaQ_deq_bits[95:64]; // @[accel/engine/engine.ts:554]
+  assign mN = metaQ_deq_bits[63:32]; // @[accel/engine/engine.ts:555]
+  assign mScale = metaQ_deq_bits[31:0]; // @[accel/engine/engine.ts:556]
+  assign zeroA = mFirst | mEmpty; // @[accel/engine/engine.ts:573]
+  assign hazard = ~zeroA & ((((red_valid_0 & (red_slot_0 == mSlot)) & (red_beat_0 == rj)) | ((red_valid_1 & (red_slot_1 == mSlot)) & (red_beat_1 == rj))) | ((red_valid_2 & (red_slot_2 == mSlot)) & (red_beat_2 == rj))); // @[accel/engine/engine.ts:574]
+  assign rowBeatAvail = dataQ_deq_valid & (dKind == 2'h2); // @[accel/engine/engine.ts:580]
+  assign isRowEnd = ({2'h0, rj} + 6'h1) == {1'h0, rowBeats}; // @[accel/engine/engine.ts:581]
+  assign needAw = mLast & (rj == 4'h0); // @[accel/engine/engine.ts:582]
+  assign redGo = ((((run & metaQ_deq_valid) & (mEmpty | rowBeatAvail)) & ~hazard) & (~mLast | (outRes < 5'h18))) & (~needAw | awBagQ_enq_ready); // @[accel/engine/engine.ts:583]
+  assign sum = {results, results_1, results_2, results_3}; // @[accel/engine/engine.ts:625]
+  assign finIn = (red_valid_5 & red_last_5) & isMean; // @[accel/engine/engine.ts:630]
+  assign meanOut = fin_zero_11 ? 128'h0 : {lane_div_3_y, lane_div_2_y, lane_div_1_y, lane_div_0_y}; // @[accel/engine/engine.ts:661]
+  assign outPop = outQ_deq_valid & outQ_deq_ready; // @[accel/engine/engine.ts:664]
+  assign resUp = redGo & mLast; // @[accel/engine/engine.ts:665]
+  assign owFromQ = owLeft == 5'h0; // @[accel/engine/engine.ts:677]
+  assign bagOutAddr = out_lo + _T_24[31:0]; // @[accel/engine/engine.ts:678]
+  assign curOwWord = owFromQ ? bagOutAddr[31:4] : owWord; // @[accel/engine/engine.ts:679]
+  assign curOwLeft = owFromQ ? rowBeats : owLeft; // @[accel/engine/engine.ts:680]
+  assign aw_burst = (toBound_4 < byLen_4) ? toBound_4 : byLen_4; // @[accel/engine/engine.ts:267]
+  assign awGo = ((((busy & ~err) & ((owLeft != 5'h0) | awBagQ_deq_valid)) & (~awValid | m_axi_awready)) & (bOut < 4'h8)) & lenQ_enq_ready; // @[accel/engine/engine.ts:682]
+  assign wGo = (lenQ_deq_valid & (outQ_deq_valid | err)) & (~wValid | m_axi_wready); // @[accel/engine/engine.ts:716]
+  assign burstEnd = wBeat == lenQ_deq_bits; // @[accel/engine/engine.ts:717]
+  assign ohEnd = outQ_deq_bits[128]; // @[accel/engine/engine.ts:720]
+  assign bFire = m_axi_bvalid & bReady; // @[accel/engine/engine.ts:738]
+  assign rErr = rFire & (m_axi_rresp != 2'h0); // @[accel/engine/engine.ts:743]
+  assign bErr = bFire & (m_axi_bresp != 2'h0); // @[accel/engine/engine.ts:744]
+  assign quiet = ((((((((((((((((((((((err | (~bagsLeft & ~inBag)) & ~tokQ_deq_valid) & (rowLeft == 5'h0)) & ~metaQ_deq_valid) & ~arValid) & (slotsUsed == 4'h0)) & ~rdPending) & ~dataQ_deq_valid) & ~(((((red_valid_0 | red_valid_1) | red_valid_2) | red_valid_3) | red_valid_4) | red_valid_5)) & ~outQ_deq_valid) & ~awBagQ_deq_valid) & (owLeft == 5'h0)) & ~awValid) & ~lenQ_deq_valid) & ~wValid) & (bOut == 4'h0)) & (err | (((offLeft == 32'h0) & (idxLeft == 32'h0)) & (pswLeft == 32'h0)))) & ~offBeatQ_deq_valid) & ~idxBeatQ_deq_valid) & ~pswBeatQ_deq_valid) & ~(((((((((((fin_valid_0 | fin_valid_1) | fin_valid_2) | fin_valid_3) | fin_valid_4) | fin_valid_5) | fin_valid_6) | fin_valid_7) | fin_valid_8) | fin_valid_9) | fin_valid_10) | fin_valid_11)) & ~d1Valid) & ~d2Valid; // @[accel/engine/engine.ts:798]
+  assign tokQ_enq_valid = emitHeld | bagEnd; // @[accel/engine/engine.ts:533]
+  assign tokQ_enq_bits = {bagEnd & ~heldValid, heldFirst, bagEnd, seqSlot, bagIdx, nCount, heldValid ? heldScale : 32'h3f800000, heldRow}; // @[accel/engine/engine.ts:534]
+  assign tokQ_deq_ready = (err | emptyGo) | (rowGo & fromTok); // @[accel/engine/engine.ts:329]
+  assign metaQ_enq_valid = emptyGo | (rowGo & fromTok); // @[accel/engine/engine.ts:330]
+  assign metaQ_enq_bits = {tokQ_deq_bits[131], tokQ_deq_bits[130], tokQ_deq_bits[129], tokQ_deq_bits[128], tokQ_deq_bits[127:96], tokQ_deq_bits[95:64], tokQ_deq_bits[63:32]}; // @[accel/engine/engine.ts:331]
+  assign metaQ_deq_ready = err | (redGo & isRowEnd); // @[accel/engine/engine.ts:587]
+  assign dataQ_enq_valid = rdPending; // @[accel/engine/engine.ts:429]
+  assign dataQ_enq_bits = {rdKind, robData}; // @[accel/engine/engine.ts:430]
+  assign dataQ_deq_ready = err ? 1'b1 : ((dKind == 2'h0) ? offBeatQ_enq_ready : ((dKind == 2'h1) ? idxBeatQ_enq_ready : ((dKind == 2'h3) ? pswBeatQ_enq_ready : rowBeatReady))); // @[accel/engine/engine.ts:445]
+  assign offBeatQ_enq_valid = dataQ_deq_valid & (dKind == 2'h0); // @[accel/engine/engine.ts:437]
+  assign offBeatQ_enq_bits = dData; // @[accel/engine/engine.ts:438]
+  assign offBeatQ_deq_ready = err | (off_unpack_pop & off_unpack_beat_done); // @[accel/engine/engine.ts:461]
+  assign idxBeatQ_enq_valid = dataQ_deq_valid & (dKind == 2'h1); // @[accel/engine/engine.ts:439]
+  assign idxBeatQ_enq_bits = dData; // @[accel/engine/engine.ts:440]
+  assign idxBeatQ_deq_ready = err | (idx_unpack_pop & idx_unpack_beat_done); // @[accel/engine/engine.ts:461]
+  assign pswBeatQ_enq_valid = dataQ_deq_valid & (dKind == 2'h3); // @[accel/engine/engine.ts:442]
+  assign pswBeatQ_enq_bits = dData; // @[accel/engine/engine.ts:443]
+  assign pswBeatQ_deq_ready = err | (psw_unpack_pop & psw_unpack_beat_done); // @[accel/engine/engine.ts:461]
+  assign outQ_enq_valid = isMean ? fin_valid_11 : (red_valid_5 & red_last_5); // @[accel/engine/engine.ts:662]
+  assign outQ_enq_bits = isMean ? {fin_end_11, meanOut} : {red_row_end_5, sum}; // @[accel/engine/engine.ts:663]
+  assign outQ_deq_ready = err | wGo; // @[accel/engine/engine.ts:719]
+  assign awBagQ_enq_valid = redGo & needAw; // @[accel/engine/engine.ts:589]
+  assign awBagQ_enq_bits = mBag; // @[accel/engine/engine.ts:590]
+  assign awBagQ_deq_ready = err | (awGo & owFromQ); // @[accel/engine/engine.ts:684]
+  assign lane_mul_0_in_valid = redGo; // @[accel/engine/engine.ts:604]
+  assign lane_mul_0_a = mEmpty ? 32'h0 : dData[31:0]; // @[accel/engine/engine.ts:605]
+  assign lane_mul_0_b = mScale; // @[accel/engine/engine.ts:606]
+  assign lane_mul_1_in_valid = redGo; // @[accel/engine/engine.ts:604]
+  assign lane_mul_1_a = mEmpty ? 32'h0 : dData[63:32]; // @[accel/engine/engine.ts:605]
+  assign lane_mul_1_b = mScale; // @[accel/engine/engine.ts:606]
+  assign lane_mul_2_in_valid = redGo; // @[accel/engine/engine.ts:604]
+  assign lane_mul_2_a = mEmpty ? 32'h0 : dData[95:64]; // @[accel/engine/engine.ts:605]
+  assign lane_mul_2_b = mScale; // @[accel/engine/engine.ts:606]
+  assign lane_mul_3_in_valid = redGo; // @[accel/engine/engine.ts:604]
+  assign lane_mul_3_a = mEmpty ? 32'h0 : dData[127:96]; // @[accel/engine/engine.ts:605]
+  assign lane_mul_3_b = mScale; // @[accel/engine/engine.ts:606]
+  assign lane_add_0_in_valid = red_valid_2; // @[accel/engine/engine.ts:615]
+  assign lane_add_0_a = red_first_2 ? 32'h0 : accRd[31:0]; // @[accel/engine/engine.ts:616]
+  assign lane_add_0_b = lane_mul_0_y; // @[accel/engine/engine.ts:617]
+  assign lane_add_0_sub = 1'b0; // @[accel/engine/engine.ts:618]
+  assign lane_max_0_in_valid = red_valid_2; // @[accel/engine/engine.ts:620]
+  assign lane_max_0_a = red_first_2 ? lane_mul_0_y : accRd[31:0]; // @[accel/engine/engine.ts:621]
+  assign lane_max_0_b = lane_mul_0_y; // @[accel/engine/engine.ts:622]
+  assign lane_add_1_in_valid = red_valid_2; // @[accel/engine/engine.ts:615]
+  assign lane_add_1_a = red_first_2 ? 32'h0 : accRd[63:32]; // @[accel/engine/engine.ts:616]
+  assign lane_add_1_b = lane_mul_1_y; // @[accel/engine/engine.ts:617]
+  assign lane_add_1_sub = 1'b0; // @[accel/engine/engine.ts:618]
+  assign lane_max_1_in_valid = red_valid_2; // @[accel/engine/engine.ts:620]
+  assign lane_max_1_a = red_first_2 ? lane_mul_1_y : accRd[63:32]; // @[accel/engine/engine.ts:621]
+  assign lane_max_1_b = lane_mul_1_y; // @[accel/engine/engine.ts:622]
+  assign lane_add_2_in_valid = red_valid_2; // @[accel/engine/engine.ts:615]
+  assign lane_add_2_a = red_first_2 ? 32'h0 : accRd[95:64]; // @[accel/engine/engine.ts:616]
+  assign lane_add_2_b = lane_mul_2_y; // @[accel/engine/engine.ts:617]
+  assign lane_add_2_sub = 1'b0; // @[accel/engine/engine.ts:618]
+  assign lane_max_2_in_valid = red_valid_2; // @[accel/engine/engine.ts:620]
+  assign lane_max_2_a = red_first_2 ? lane_mul_2_y : accRd[95:64]; // @[accel/engine/engine.ts:621]
+  assign lane_max_2_b = lane_mul_2_y; // @[accel/engine/engine.ts:622]
+  assign lane_add_3_in_valid = red_valid_2; // @[accel/engine/engine.ts:615]
+  assign lane_add_3_a = red_first_2 ? 32'h0 : accRd[127:96]; // @[accel/engine/engine.ts:616]
+  assign lane_add_3_b = lane_mul_3_y; // @[accel/engine/engine.ts:617]
+  assign lane_add_3_sub = 1'b0; // @[accel/engine/engine.ts:618]
+  assign lane_max_3_in_valid = red_valid_2; // @[accel/engine/engine.ts:620]
+  assign lane_max_3_a = red_first_2 ? lane_mul_3_y : accRd[127:96]; // @[accel/engine/engine.ts:621]
+  assign lane_max_3_b = lane_mul_3_y; // @[accel/engine/engine.ts:622]
+  assign nConv_in_valid = finIn; // @[accel/engine/engine.ts:632]
+  assign nConv_a = red_n_5; // @[accel/engine/engine.ts:633]
+  assign lane_div_0_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:655]
+  assign lane_div_0_a = d2[31:0]; // @[accel/engine/engine.ts:656]
+  assign lane_div_0_b = nConv_y; // @[accel/engine/engine.ts:657]
+  assign lane_div_1_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:655]
+  assign lane_div_1_a = d2[63:32]; // @[accel/engine/engine.ts:656]
+  assign lane_div_1_b = nConv_y; // @[accel/engine/engine.ts:657]
+  assign lane_div_2_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:655]
+  assign lane_div_2_a = d2[95:64]; // @[accel/engine/engine.ts:656]
+  assign lane_div_2_b = nConv_y; // @[accel/engine/engine.ts:657]
+  assign lane_div_3_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:655]
+  assign lane_div_3_a = d2[127:96]; // @[accel/engine/engine.ts:656]
+  assign lane_div_3_b = nConv_y; // @[accel/engine/engine.ts:657]
+  assign lenQ_enq_valid = awGo; // @[accel/engine/engine.ts:693]
+  assign lenQ_enq_bits = _T_25[7:0]; // @[accel/engine/engine.ts:698]
+  assign lenQ_deq_ready = wGo & burstEnd; // @[accel/engine/engine.ts:718]
+  assign awAddrQ_enq_valid = awGo; // @[accel/engine/engine.ts:696]
+  assign awAddrQ_enq_bits = {curOwWord, 4'h0}; // @[accel/engine/engine.ts:697]
+  assign awAddrQ_deq_ready = bFire; // @[accel/engine/engine.ts:741]
+  assign s_axi_lite_awready = wfire; // @[accel/engine/engine.ts:206]
+  assign s_axi_lite_wready = wfire; // @[accel/engine/engine.ts:206]
+  assign s_axi_lite_bresp = 2'h0; // @[accel/engine/engine.ts:206]
+  assign s_axi_lite_bvalid = bvalid; // @[accel/engine/engine.ts:206]
+  assign s_axi_lite_arready = arready; // @[accel/engine/engine.ts:206]
+  assign s_axi_lite_rdata = rdata; // @[accel/engine/engine.ts:206]
+  assign s_axi_lite_rresp = 2'h0; // @[accel/engine/engine.ts:206]
+  assign s_axi_lite_rvalid = rvalid; // @[accel/engine/engine.ts:206]
+  assign m_axi_awid = 3'h0; // @[accel/engine/engine.ts:702]
+  assign m_axi_awaddr = awAddr; // @[accel/engine/engine.ts:700]
+  assign m_axi_awlen = awLen; // @[accel/engine/engine.ts:701]
+  assign m_axi_awsize = 3'h4; // @[accel/engine/engine.ts:703]
+  assign m_axi_awburst = 2'h1; // @[accel/engine/engine.ts:704]
+  assign m_axi_awlock = 1'b0; // @[accel/engine/engine.ts:705]
+  assign m_axi_awcache = 4'h3; // @[accel/engine/engine.ts:706]
+  assign m_axi_awprot = 3'h0; // @[accel/engine/engine.ts:707]
+  assign m_axi_awqos = 4'h0; // @[accel/engine/engine.ts:708]
+  assign m_axi_awvalid = awValid; // @[accel/engine/engine.ts:699]
+  assign m_axi_wdata = wData; // @[accel/engine/engine.ts:732]
+  assign m_axi_wstrb = wStrb; // @[accel/engine/engine.ts:733]
+  assign m_axi_wlast = wLast; // @[accel/engine/engine.ts:734]
+  assign m_axi_wvalid = wValid; // @[accel/engine/engine.ts:731]
+  assign m_axi_bready = bReady; // @[accel/engine/engine.ts:737]
+  assign m_axi_arid = arId; // @[accel/engine/engine.ts:372]
+  assign m_axi_araddr = arAddr; // @[accel/engine/engine.ts:370]
+  assign m_axi_arlen = arLen; // @[accel/engine/engine.ts:371]
+  assign m_axi_arsize = 3'h4; // @[accel/engine/engine.ts:373]
+  assign m_axi_arburst = 2'h1; // @[accel/engine/engine.ts:374]
+  assign m_axi_arlock = 1'b0; // @[accel/engine/engine.ts:375]
+  assign m_axi_arcache = 4'h3; // @[accel/engine/engine.ts:376]
+  assign m_axi_arprot = 3'h0; // @[accel/engine/engine.ts:377]
+  assign m_axi_arqos = 4'h0; // @[accel/engine/engine.ts:378]
+  assign m_axi_arvalid = arValid; // @[accel/engine/engine.ts:369]
+  assign m_axi_rready = rReady; // @[accel/engine/engine.ts:390]
+  assign irq = done; // @[accel/engine/engine.ts:226]
+  assign rErrAddr = slotAddr[rSlot]; // @[accel/engine/engine.ts:742]
+  assign accRd = acc[red_beat_2]; // @[accel/engine/engine.ts:612]
 
   always @(posedge aclk) begin
     if (!aresetn) begin
@@ -1430,912 +1380,940 @@ module TcastEngine_d128_a32_r8_b4_q8_l3_3_12_g1_w8_m64 (
       stallDep <= 32'h0; // @[accel/engine/engine.ts:202]
       stallWrite <= 32'h0; // @[accel/engine/engine.ts:203]
       startIgnored <= 32'h0; // @[accel/engine/engine.ts:204]
-      reg_op <= 32'h0; // @[accel/engine/regs.ts:86]
-      reg_dim <= 32'h0; // @[accel/engine/regs.ts:86]
-      reg_num_bags <= 32'h0; // @[accel/engine/regs.ts:86]
-      reg_num_indices <= 32'h0; // @[accel/engine/regs.ts:86]
-      reg_padding_idx <= 32'h0; // @[accel/engine/regs.ts:86]
-      reg_throttle <= 32'h0; // @[accel/engine/regs.ts:86]
-      reg_table_lo <= 32'h0; // @[accel/engine/regs.ts:86]
-      reg_table_hi <= 32'h0; // @[accel/engine/regs.ts:86]
-      reg_row_stride <= 32'h0; // @[accel/engine/regs.ts:86]
-      reg_indices_lo <= 32'h0; // @[accel/engine/regs.ts:86]
-      reg_indices_hi <= 32'h0; // @[accel/engine/regs.ts:86]
-      reg_offsets_lo <= 32'h0; // @[accel/engine/regs.ts:86]
-      reg_offsets_hi <= 32'h0; // @[accel/engine/regs.ts:86]
-      reg_out_lo <= 32'h0; // @[accel/engine/regs.ts:86]
-      reg_out_hi <= 32'h0; // @[accel/engine/regs.ts:86]
-      reg_out_stride <= 32'h0; // @[accel/engine/regs.ts:86]
-      reg_scales_lo <= 32'h0; // @[accel/engine/regs.ts:86]
-      reg_scales_hi <= 32'h0; // @[accel/engine/regs.ts:86]
-      bvalid <= 1'b0; // @[accel/engine/regs.ts:96]
-      rvalid <= 1'b0; // @[accel/engine/regs.ts:96]
-      rdata <= 32'h0; // @[accel/engine/regs.ts:96]
-      rowBeats <= 5'h1; // @[accel/engine/engine.ts:247]
-      tailStrb <= 16'h0; // @[accel/engine/engine.ts:248]
-      slotsUsed <= 4'h0; // @[accel/engine/engine.ts:275]
-      tailSlot <= 3'h0; // @[accel/engine/engine.ts:276]
-      rob_count_0 <= 9'h0; // @[accel/engine/engine.ts:277]
-      rob_count_1 <= 9'h0; // @[accel/engine/engine.ts:277]
-      rob_count_2 <= 9'h0; // @[accel/engine/engine.ts:277]
-      rob_count_3 <= 9'h0; // @[accel/engine/engine.ts:277]
-      rob_count_4 <= 9'h0; // @[accel/engine/engine.ts:277]
-      rob_count_5 <= 9'h0; // @[accel/engine/engine.ts:277]
-      rob_count_6 <= 9'h0; // @[accel/engine/engine.ts:277]
-      rob_count_7 <= 9'h0; // @[accel/engine/engine.ts:277]
-      rob_len_0 <= 8'h0; // @[accel/engine/engine.ts:278]
-      rob_len_1 <= 8'h0; // @[accel/engine/engine.ts:278]
-      rob_len_2 <= 8'h0; // @[accel/engine/engine.ts:278]
-      rob_len_3 <= 8'h0; // @[accel/engine/engine.ts:278]
-      rob_len_4 <= 8'h0; // @[accel/engine/engine.ts:278]
-      rob_len_5 <= 8'h0; // @[accel/engine/engine.ts:278]
-      rob_len_6 <= 8'h0; // @[accel/engine/engine.ts:278]
-      rob_len_7 <= 8'h0; // @[accel/engine/engine.ts:278]
-      rob_kind_0 <= 2'h0; // @[accel/engine/engine.ts:279]
-      rob_kind_1 <= 2'h0; // @[accel/engine/engine.ts:279]
-      rob_kind_2 <= 2'h0; // @[accel/engine/engine.ts:279]
-      rob_kind_3 <= 2'h0; // @[accel/engine/engine.ts:279]
-      rob_kind_4 <= 2'h0; // @[accel/engine/engine.ts:279]
-      rob_kind_5 <= 2'h0; // @[accel/engine/engine.ts:279]
-      rob_kind_6 <= 2'h0; // @[accel/engine/engine.ts:279]
-      rob_kind_7 <= 2'h0; // @[accel/engine/engine.ts:279]
-      arValid <= 1'b0; // @[accel/engine/engine.ts:282]
-      arAddr <= 32'h0; // @[accel/engine/engine.ts:283]
-      arLen <= 8'h0; // @[accel/engine/engine.ts:284]
-      arId <= 3'h0; // @[accel/engine/engine.ts:285]
-      offWord <= 28'h0; // @[accel/engine/engine.ts:294]
-      offLeft <= 32'h0; // @[accel/engine/engine.ts:295]
-      offRes <= 4'h0; // @[accel/engine/engine.ts:296]
-      idxWord <= 28'h0; // @[accel/engine/engine.ts:297]
-      idxLeft <= 32'h0; // @[accel/engine/engine.ts:298]
-      idxRes <= 4'h0; // @[accel/engine/engine.ts:299]
-      pswWord <= 28'h0; // @[accel/engine/engine.ts:305]
-      pswLeft <= 32'h0; // @[accel/engine/engine.ts:306]
-      pswRes <= 4'h0; // @[accel/engine/engine.ts:307]
-      rowWord <= 28'h0; // @[accel/engine/engine.ts:318]
-      rowLeft <= 5'h0; // @[accel/engine/engine.ts:319]
-      lfsr <= 16'hace1; // @[accel/engine/engine.ts:388]
-      headSlot <= 3'h0; // @[accel/engine/engine.ts:407]
-      dBeat <= 2'h0; // @[accel/engine/engine.ts:408]
-      rdPending <= 1'b0; // @[accel/engine/engine.ts:409]
-      rdKind <= 2'h0; // @[accel/engine/engine.ts:410]
-      off_unpack_left <= 33'h0; // @[accel/engine/engine.ts:451]
-      off_unpack_lane <= 2'h0; // @[accel/engine/engine.ts:452]
-      idx_unpack_left <= 33'h0; // @[accel/engine/engine.ts:451]
-      idx_unpack_lane <= 2'h0; // @[accel/engine/engine.ts:452]
-      psw_unpack_left <= 33'h0; // @[accel/engine/engine.ts:451]
-      psw_unpack_lane <= 2'h0; // @[accel/engine/engine.ts:452]
-      bagIdx <= 32'h0; // @[accel/engine/engine.ts:477]
-      haveStart <= 1'b0; // @[accel/engine/engine.ts:478]
-      inBag <= 1'b0; // @[accel/engine/engine.ts:479]
-      cur <= 32'h0; // @[accel/engine/engine.ts:480]
-      lookLeft <= 32'h0; // @[accel/engine/engine.ts:481]
-      heldValid <= 1'b0; // @[accel/engine/engine.ts:482]
-      heldRow <= 32'h0; // @[accel/engine/engine.ts:483]
-      heldFirst <= 1'b0; // @[accel/engine/engine.ts:484]
-      heldScale <= 32'h0; // @[accel/engine/engine.ts:485]
-      nCount <= 32'h0; // @[accel/engine/engine.ts:486]
-      seenInBag <= 1'b0; // @[accel/engine/engine.ts:488]
-      seqSlot <= 1'b0; // @[accel/engine/engine.ts:489]
-      rj <= 4'h0; // @[accel/engine/engine.ts:561]
-      red_valid_0 <= 1'b0; // @[accel/engine/engine.ts:565]
-      red_valid_1 <= 1'b0; // @[accel/engine/engine.ts:565]
-      red_valid_2 <= 1'b0; // @[accel/engine/engine.ts:565]
-      red_valid_3 <= 1'b0; // @[accel/engine/engine.ts:565]
-      red_valid_4 <= 1'b0; // @[accel/engine/engine.ts:565]
-      red_valid_5 <= 1'b0; // @[accel/engine/engine.ts:565]
-      red_slot_0 <= 1'b0; // @[accel/engine/engine.ts:566]
-      red_slot_1 <= 1'b0; // @[accel/engine/engine.ts:566]
-      red_slot_2 <= 1'b0; // @[accel/engine/engine.ts:566]
-      red_beat_0 <= 4'h0; // @[accel/engine/engine.ts:567]
-      red_beat_1 <= 4'h0; // @[accel/engine/engine.ts:567]
-      red_beat_2 <= 4'h0; // @[accel/engine/engine.ts:567]
-      red_beat_3 <= 4'h0; // @[accel/engine/engine.ts:567]
-      red_beat_4 <= 4'h0; // @[accel/engine/engine.ts:567]
-      red_beat_5 <= 4'h0; // @[accel/engine/engine.ts:567]
-      red_last_0 <= 1'b0; // @[accel/engine/engine.ts:568]
-      red_last_1 <= 1'b0; // @[accel/engine/engine.ts:568]
-      red_last_2 <= 1'b0; // @[accel/engine/engine.ts:568]
-      red_last_3 <= 1'b0; // @[accel/engine/engine.ts:568]
-      red_last_4 <= 1'b0; // @[accel/engine/engine.ts:568]
-      red_last_5 <= 1'b0; // @[accel/engine/engine.ts:568]
-      red_row_end_0 <= 1'b0; // @[accel/engine/engine.ts:569]
-      red_row_end_1 <= 1'b0; // @[accel/engine/engine.ts:569]
-      red_row_end_2 <= 1'b0; // @[accel/engine/engine.ts:569]
-      red_row_end_3 <= 1'b0; // @[accel/engine/engine.ts:569]
-      red_row_end_4 <= 1'b0; // @[accel/engine/engine.ts:569]
-      red_row_end_5 <= 1'b0; // @[accel/engine/engine.ts:569]
-      red_first_0 <= 1'b0; // @[accel/engine/engine.ts:570]
-      red_first_1 <= 1'b0; // @[accel/engine/engine.ts:570]
-      red_first_2 <= 1'b0; // @[accel/engine/engine.ts:570]
-      red_n_0 <= 32'h0; // @[accel/engine/engine.ts:571]
-      red_n_1 <= 32'h0; // @[accel/engine/engine.ts:571]
-      red_n_2 <= 32'h0; // @[accel/engine/engine.ts:571]
-      red_n_3 <= 32'h0; // @[accel/engine/engine.ts:571]
-      red_n_4 <= 32'h0; // @[accel/engine/engine.ts:571]
-      red_n_5 <= 32'h0; // @[accel/engine/engine.ts:571]
-      outRes <= 5'h0; // @[accel/engine/engine.ts:579]
-      d1Valid <= 1'b0; // @[accel/engine/engine.ts:636]
-      d2Valid <= 1'b0; // @[accel/engine/engine.ts:637]
-      d1 <= 128'h0; // @[accel/engine/engine.ts:638]
-      d2 <= 128'h0; // @[accel/engine/engine.ts:639]
-      zN_0 <= 1'b0; // @[accel/engine/engine.ts:640]
-      regNext <= 1'b0; // @[accel/engine/engine.ts:641]
-      endD_0 <= 1'b0; // @[accel/engine/engine.ts:642]
-      regNext_1 <= 1'b0; // @[accel/engine/engine.ts:643]
-      fin_valid_0 <= 1'b0; // @[accel/engine/engine.ts:648]
-      fin_zero_0 <= 1'b0; // @[accel/engine/engine.ts:649]
-      fin_end_0 <= 1'b0; // @[accel/engine/engine.ts:650]
-      fin_valid_1 <= 1'b0; // @[accel/engine/engine.ts:648]
-      fin_zero_1 <= 1'b0; // @[accel/engine/engine.ts:649]
-      fin_end_1 <= 1'b0; // @[accel/engine/engine.ts:650]
-      fin_valid_2 <= 1'b0; // @[accel/engine/engine.ts:648]
-      fin_zero_2 <= 1'b0; // @[accel/engine/engine.ts:649]
-      fin_end_2 <= 1'b0; // @[accel/engine/engine.ts:650]
-      fin_valid_3 <= 1'b0; // @[accel/engine/engine.ts:648]
-      fin_zero_3 <= 1'b0; // @[accel/engine/engine.ts:649]
-      fin_end_3 <= 1'b0; // @[accel/engine/engine.ts:650]
-      fin_valid_4 <= 1'b0; // @[accel/engine/engine.ts:648]
-      fin_zero_4 <= 1'b0; // @[accel/engine/engine.ts:649]
-      fin_end_4 <= 1'b0; // @[accel/engine/engine.ts:650]
-      fin_valid_5 <= 1'b0; // @[accel/engine/engine.ts:648]
-      fin_zero_5 <= 1'b0; // @[accel/engine/engine.ts:649]
-      fin_end_5 <= 1'b0; // @[accel/engine/engine.ts:650]
-      fin_valid_6 <= 1'b0; // @[accel/engine/engine.ts:648]
-      fin_zero_6 <= 1'b0; // @[accel/engine/engine.ts:649]
-      fin_end_6 <= 1'b0; // @[accel/engine/engine.ts:650]
-      fin_valid_7 <= 1'b0; // @[accel/engine/engine.ts:648]
-      fin_zero_7 <= 1'b0; // @[accel/engine/engine.ts:649]
-      fin_end_7 <= 1'b0; // @[accel/engine/engine.ts:650]
-      fin_valid_8 <= 1'b0; // @[accel/engine/engine.ts:648]
-      fin_zero_8 <= 1'b0; // @[accel/engine/engine.ts:649]
-      fin_end_8 <= 1'b0; // @[accel/engine/engine.ts:650]
-      fin_valid_9 <= 1'b0; // @[accel/engine/engine.ts:648]
-      fin_zero_9 <= 1'b0; // @[accel/engine/engine.ts:649]
-      fin_end_9 <= 1'b0; // @[accel/engine/engine.ts:650]
-      fin_valid_10 <= 1'b0; // @[accel/engine/engine.ts:648]
-      fin_zero_10 <= 1'b0; // @[accel/engine/engine.ts:649]
-      fin_end_10 <= 1'b0; // @[accel/engine/engine.ts:650]
-      fin_valid_11 <= 1'b0; // @[accel/engine/engine.ts:648]
-      fin_zero_11 <= 1'b0; // @[accel/engine/engine.ts:649]
-      fin_end_11 <= 1'b0; // @[accel/engine/engine.ts:650]
-      awValid <= 1'b0; // @[accel/engine/engine.ts:672]
-      awAddr <= 32'h0; // @[accel/engine/engine.ts:673]
-      awLen <= 8'h0; // @[accel/engine/engine.ts:674]
-      bOut <= 4'h0; // @[accel/engine/engine.ts:675]
-      owWord <= 28'h0; // @[accel/engine/engine.ts:677]
-      owLeft <= 5'h0; // @[accel/engine/engine.ts:678]
-      wValid <= 1'b0; // @[accel/engine/engine.ts:712]
-      wData <= 128'h0; // @[accel/engine/engine.ts:713]
-      wStrb <= 16'h0; // @[accel/engine/engine.ts:714]
-      wLast <= 1'b0; // @[accel/engine/engine.ts:715]
-      wBeat <= 8'h0; // @[accel/engine/engine.ts:716]
+      bvalid <= 1'b0; // @[accel/engine/engine.ts:206]
+      rvalid <= 1'b0; // @[accel/engine/engine.ts:206]
+      rdata <= 32'h0; // @[accel/engine/engine.ts:206]
+      op_scales <= 1'b0; // @[accel/engine/engine.ts:206]
+      op_max <= 1'b0; // @[accel/engine/engine.ts:206]
+      op_mean <= 1'b0; // @[accel/engine/engine.ts:206]
+      op_padding <= 1'b0; // @[accel/engine/engine.ts:206]
+      op_include_last <= 1'b0; // @[accel/engine/engine.ts:206]
+      op_off64 <= 1'b0; // @[accel/engine/engine.ts:206]
+      op_idx64 <= 1'b0; // @[accel/engine/engine.ts:206]
+      dim <= 32'h0; // @[accel/engine/engine.ts:206]
+      num_bags <= 32'h0; // @[accel/engine/engine.ts:206]
+      num_indices <= 32'h0; // @[accel/engine/engine.ts:206]
+      padding_idx <= 32'h0; // @[accel/engine/engine.ts:206]
+      throttle_b <= 8'h0; // @[accel/engine/engine.ts:206]
+      throttle_r <= 8'h0; // @[accel/engine/engine.ts:206]
+      table_lo <= 32'h0; // @[accel/engine/engine.ts:206]
+      table_hi <= 32'h0; // @[accel/engine/engine.ts:206]
+      row_stride <= 32'h0; // @[accel/engine/engine.ts:206]
+      indices_lo <= 32'h0; // @[accel/engine/engine.ts:206]
+      indices_hi <= 32'h0; // @[accel/engine/engine.ts:206]
+      offsets_lo <= 32'h0; // @[accel/engine/engine.ts:206]
+      offsets_hi <= 32'h0; // @[accel/engine/engine.ts:206]
+      out_lo <= 32'h0; // @[accel/engine/engine.ts:206]
+      out_hi <= 32'h0; // @[accel/engine/engine.ts:206]
+      out_stride <= 32'h0; // @[accel/engine/engine.ts:206]
+      scales_lo <= 32'h0; // @[accel/engine/engine.ts:206]
+      scales_hi <= 32'h0; // @[accel/engine/engine.ts:206]
+      rowBeats <= 5'h1; // @[accel/engine/engine.ts:245]
+      tailStrb <= 16'h0; // @[accel/engine/engine.ts:246]
+      slotsUsed <= 4'h0; // @[accel/engine/engine.ts:273]
+      tailSlot <= 3'h0; // @[accel/engine/engine.ts:274]
+      rob_count_0 <= 9'h0; // @[accel/engine/engine.ts:275]
+      rob_count_1 <= 9'h0; // @[accel/engine/engine.ts:275]
+      rob_count_2 <= 9'h0; // @[accel/engine/engine.ts:275]
+      rob_count_3 <= 9'h0; // @[accel/engine/engine.ts:275]
+      rob_count_4 <= 9'h0; // @[accel/engine/engine.ts:275]
+      rob_count_5 <= 9'h0; // @[accel/engine/engine.ts:275]
+      rob_count_6 <= 9'h0; // @[accel/engine/engine.ts:275]
+      rob_count_7 <= 9'h0; // @[accel/engine/engine.ts:275]
+      rob_len_0 <= 8'h0; // @[accel/engine/engine.ts:276]
+      rob_len_1 <= 8'h0; // @[accel/engine/engine.ts:276]
+      rob_len_2 <= 8'h0; // @[accel/engine/engine.ts:276]
+      rob_len_3 <= 8'h0; // @[accel/engine/engine.ts:276]
+      rob_len_4 <= 8'h0; // @[accel/engine/engine.ts:276]
+      rob_len_5 <= 8'h0; // @[accel/engine/engine.ts:276]
+      rob_len_6 <= 8'h0; // @[accel/engine/engine.ts:276]
+      rob_len_7 <= 8'h0; // @[accel/engine/engine.ts:276]
+      rob_kind_0 <= 2'h0; // @[accel/engine/engine.ts:277]
+      rob_kind_1 <= 2'h0; // @[accel/engine/engine.ts:277]
+      rob_kind_2 <= 2'h0; // @[accel/engine/engine.ts:277]
+      rob_kind_3 <= 2'h0; // @[accel/engine/engine.ts:277]
+      rob_kind_4 <= 2'h0; // @[accel/engine/engine.ts:277]
+      rob_kind_5 <= 2'h0; // @[accel/engine/engine.ts:277]
+      rob_kind_6 <= 2'h0; // @[accel/engine/engine.ts:277]
+      rob_kind_7 <= 2'h0; // @[accel/engine/engine.ts:277]
+      arValid <= 1'b0; // @[accel/engine/engine.ts:280]
+      arAddr <= 32'h0; // @[accel/engine/engine.ts:281]
+      arLen <= 8'h0; // @[accel/engine/engine.ts:282]
+      arId <= 3'h0; // @[accel/engine/engine.ts:283]
+      offWord <= 28'h0; // @[accel/engine/engine.ts:292]
+      offLeft <= 32'h0; // @[accel/engine/engine.ts:293]
+      offRes <= 4'h0; // @[accel/engine/engine.ts:294]
+      idxWord <= 28'h0; // @[accel/engine/engine.ts:295]
+      idxLeft <= 32'h0; // @[accel/engine/engine.ts:296]
+      idxRes <= 4'h0; // @[accel/engine/engine.ts:297]
+      pswWord <= 28'h0; // @[accel/engine/engine.ts:303]
+      pswLeft <= 32'h0; // @[accel/engine/engine.ts:304]
+      pswRes <= 4'h0; // @[accel/engine/engine.ts:305]
+      rowWord <= 28'h0; // @[accel/engine/engine.ts:316]
+      rowLeft <= 5'h0; // @[accel/engine/engine.ts:317]
+      lfsr <= 16'hace1; // @[accel/engine/engine.ts:386]
+      headSlot <= 3'h0; // @[accel/engine/engine.ts:405]
+      dBeat <= 2'h0; // @[accel/engine/engine.ts:406]
+      rdPending <= 1'b0; // @[accel/engine/engine.ts:407]
+      rdKind <= 2'h0; // @[accel/engine/engine.ts:408]
+      off_unpack_left <= 33'h0; // @[accel/engine/engine.ts:449]
+      off_unpack_lane <= 2'h0; // @[accel/engine/engine.ts:450]
+      idx_unpack_left <= 33'h0; // @[accel/engine/engine.ts:449]
+      idx_unpack_lane <= 2'h0; // @[accel/engine/engine.ts:450]
+      psw_unpack_left <= 33'h0; // @[accel/engine/engine.ts:449]
+      psw_unpack_lane <= 2'h0; // @[accel/engine/engine.ts:450]
+      bagIdx <= 32'h0; // @[accel/engine/engine.ts:475]
+      haveStart <= 1'b0; // @[accel/engine/engine.ts:476]
+      inBag <= 1'b0; // @[accel/engine/engine.ts:477]
+      cur <= 32'h0; // @[accel/engine/engine.ts:478]
+      lookLeft <= 32'h0; // @[accel/engine/engine.ts:479]
+      heldValid <= 1'b0; // @[accel/engine/engine.ts:480]
+      heldRow <= 32'h0; // @[accel/engine/engine.ts:481]
+      heldFirst <= 1'b0; // @[accel/engine/engine.ts:482]
+      heldScale <= 32'h0; // @[accel/engine/engine.ts:483]
+      nCount <= 32'h0; // @[accel/engine/engine.ts:484]
+      seenInBag <= 1'b0; // @[accel/engine/engine.ts:486]
+      seqSlot <= 1'b0; // @[accel/engine/engine.ts:487]
+      rj <= 4'h0; // @[accel/engine/engine.ts:559]
+      red_valid_0 <= 1'b0; // @[accel/engine/engine.ts:563]
+      red_valid_1 <= 1'b0; // @[accel/engine/engine.ts:563]
+      red_valid_2 <= 1'b0; // @[accel/engine/engine.ts:563]
+      red_valid_3 <= 1'b0; // @[accel/engine/engine.ts:563]
+      red_valid_4 <= 1'b0; // @[accel/engine/engine.ts:563]
+      red_valid_5 <= 1'b0; // @[accel/engine/engine.ts:563]
+      red_slot_0 <= 1'b0; // @[accel/engine/engine.ts:564]
+      red_slot_1 <= 1'b0; // @[accel/engine/engine.ts:564]
+      red_slot_2 <= 1'b0; // @[accel/engine/engine.ts:564]
+      red_beat_0 <= 4'h0; // @[accel/engine/engine.ts:565]
+      red_beat_1 <= 4'h0; // @[accel/engine/engine.ts:565]
+      red_beat_2 <= 4'h0; // @[accel/engine/engine.ts:565]
+      red_beat_3 <= 4'h0; // @[accel/engine/engine.ts:565]
+      red_beat_4 <= 4'h0; // @[accel/engine/engine.ts:565]
+      red_beat_5 <= 4'h0; // @[accel/engine/engine.ts:565]
+      red_last_0 <= 1'b0; // @[accel/engine/engine.ts:566]
+      red_last_1 <= 1'b0; // @[accel/engine/engine.ts:566]
+      red_last_2 <= 1'b0; // @[accel/engine/engine.ts:566]
+      red_last_3 <= 1'b0; // @[accel/engine/engine.ts:566]
+      red_last_4 <= 1'b0; // @[accel/engine/engine.ts:566]
+      red_last_5 <= 1'b0; // @[accel/engine/engine.ts:566]
+      red_row_end_0 <= 1'b0; // @[accel/engine/engine.ts:567]
+      red_row_end_1 <= 1'b0; // @[accel/engine/engine.ts:567]
+      red_row_end_2 <= 1'b0; // @[accel/engine/engine.ts:567]
+      red_row_end_3 <= 1'b0; // @[accel/engine/engine.ts:567]
+      red_row_end_4 <= 1'b0; // @[accel/engine/engine.ts:567]
+      red_row_end_5 <= 1'b0; // @[accel/engine/engine.ts:567]
+      red_first_0 <= 1'b0; // @[accel/engine/engine.ts:568]
+      red_first_1 <= 1'b0; // @[accel/engine/engine.ts:568]
+      red_first_2 <= 1'b0; // @[accel/engine/engine.ts:568]
+      red_n_0 <= 32'h0; // @[accel/engine/engine.ts:569]
+      red_n_1 <= 32'h0; // @[accel/engine/engine.ts:569]
+      red_n_2 <= 32'h0; // @[accel/engine/engine.ts:569]
+      red_n_3 <= 32'h0; // @[accel/engine/engine.ts:569]
+      red_n_4 <= 32'h0; // @[accel/engine/engine.ts:569]
+      red_n_5 <= 32'h0; // @[accel/engine/engine.ts:569]
+      outRes <= 5'h0; // @[accel/engine/engine.ts:577]
+      d1Valid <= 1'b0; // @[accel/engine/engine.ts:634]
+      d2Valid <= 1'b0; // @[accel/engine/engine.ts:635]
+      d1 <= 128'h0; // @[accel/engine/engine.ts:636]
+      d2 <= 128'h0; // @[accel/engine/engine.ts:637]
+      zN_0 <= 1'b0; // @[accel/engine/engine.ts:638]
+      regNext <= 1'b0; // @[accel/engine/engine.ts:639]
+      endD_0 <= 1'b0; // @[accel/engine/engine.ts:640]
+      regNext_1 <= 1'b0; // @[accel/engine/engine.ts:641]
+      fin_valid_0 <= 1'b0; // @[accel/engine/engine.ts:646]
+      fin_zero_0 <= 1'b0; // @[accel/engine/engine.ts:647]
+      fin_end_0 <= 1'b0; // @[accel/engine/engine.ts:648]
+      fin_valid_1 <= 1'b0; // @[accel/engine/engine.ts:646]
+      fin_zero_1 <= 1'b0; // @[accel/engine/engine.ts:647]
+      fin_end_1 <= 1'b0; // @[accel/engine/engine.ts:648]
+      fin_valid_2 <= 1'b0; // @[accel/engine/engine.ts:646]
+      fin_zero_2 <= 1'b0; // @[accel/engine/engine.ts:647]
+      fin_end_2 <= 1'b0; // @[accel/engine/engine.ts:648]
+      fin_valid_3 <= 1'b0; // @[accel/engine/engine.ts:646]
+      fin_zero_3 <= 1'b0; // @[accel/engine/engine.ts:647]
+      fin_end_3 <= 1'b0; // @[accel/engine/engine.ts:648]
+      fin_valid_4 <= 1'b0; // @[accel/engine/engine.ts:646]
+      fin_zero_4 <= 1'b0; // @[accel/engine/engine.ts:647]
+      fin_end_4 <= 1'b0; // @[accel/engine/engine.ts:648]
+      fin_valid_5 <= 1'b0; // @[accel/engine/engine.ts:646]
+      fin_zero_5 <= 1'b0; // @[accel/engine/engine.ts:647]
+      fin_end_5 <= 1'b0; // @[accel/engine/engine.ts:648]
+      fin_valid_6 <= 1'b0; // @[accel/engine/engine.ts:646]
+      fin_zero_6 <= 1'b0; // @[accel/engine/engine.ts:647]
+      fin_end_6 <= 1'b0; // @[accel/engine/engine.ts:648]
+      fin_valid_7 <= 1'b0; // @[accel/engine/engine.ts:646]
+      fin_zero_7 <= 1'b0; // @[accel/engine/engine.ts:647]
+      fin_end_7 <= 1'b0; // @[accel/engine/engine.ts:648]
+      fin_valid_8 <= 1'b0; // @[accel/engine/engine.ts:646]
+      fin_zero_8 <= 1'b0; // @[accel/engine/engine.ts:647]
+      fin_end_8 <= 1'b0; // @[accel/engine/engine.ts:648]
+      fin_valid_9 <= 1'b0; // @[accel/engine/engine.ts:646]
+      fin_zero_9 <= 1'b0; // @[accel/engine/engine.ts:647]
+      fin_end_9 <= 1'b0; // @[accel/engine/engine.ts:648]
+      fin_valid_10 <= 1'b0; // @[accel/engine/engine.ts:646]
+      fin_zero_10 <= 1'b0; // @[accel/engine/engine.ts:647]
+      fin_end_10 <= 1'b0; // @[accel/engine/engine.ts:648]
+      fin_valid_11 <= 1'b0; // @[accel/engine/engine.ts:646]
+      fin_zero_11 <= 1'b0; // @[accel/engine/engine.ts:647]
+      fin_end_11 <= 1'b0; // @[accel/engine/engine.ts:648]
+      awValid <= 1'b0; // @[accel/engine/engine.ts:670]
+      awAddr <= 32'h0; // @[accel/engine/engine.ts:671]
+      awLen <= 8'h0; // @[accel/engine/engine.ts:672]
+      bOut <= 4'h0; // @[accel/engine/engine.ts:673]
+      owWord <= 28'h0; // @[accel/engine/engine.ts:675]
+      owLeft <= 5'h0; // @[accel/engine/engine.ts:676]
+      wValid <= 1'b0; // @[accel/engine/engine.ts:710]
+      wData <= 128'h0; // @[accel/engine/engine.ts:711]
+      wStrb <= 16'h0; // @[accel/engine/engine.ts:712]
+      wLast <= 1'b0; // @[accel/engine/engine.ts:713]
+      wBeat <= 8'h0; // @[accel/engine/engine.ts:714]
     end else begin
-      if (_T_17) begin
-        busy <= 1'b0; // @[accel/engine/engine.ts:809]
+      if (_T_26) begin
+        busy <= 1'b0; // @[accel/engine/engine.ts:807]
       end else begin
         if (start) begin
-          busy <= 1'b1; // @[accel/engine/engine.ts:761]
+          busy <= 1'b1; // @[accel/engine/engine.ts:759]
         end
       end
-      if (_T_17) begin
-        done <= 1'b1; // @[accel/engine/engine.ts:810]
+      if (_T_26) begin
+        done <= 1'b1; // @[accel/engine/engine.ts:808]
       end else begin
         if (start) begin
-          done <= 1'b0; // @[accel/engine/engine.ts:762]
+          done <= 1'b0; // @[accel/engine/engine.ts:760]
         end
       end
       if (start) begin
-        err <= 1'b0; // @[accel/engine/engine.ts:763]
+        err <= 1'b0; // @[accel/engine/engine.ts:761]
       end else begin
-        if (_T_18) begin
-          err <= 1'b1; // @[accel/engine/engine.ts:748]
+        if (_T_27) begin
+          err <= 1'b1; // @[accel/engine/engine.ts:746]
         end
       end
       if (start) begin
-        errResp <= 2'h0; // @[accel/engine/engine.ts:764]
+        errResp <= 2'h0; // @[accel/engine/engine.ts:762]
       end else begin
-        if (_T_18) begin
-          errResp <= rErr ? m_axi_rresp : m_axi_bresp; // @[accel/engine/engine.ts:749]
+        if (_T_27) begin
+          errResp <= rErr ? m_axi_rresp : m_axi_bresp; // @[accel/engine/engine.ts:747]
         end
       end
       if (start) begin
-        errRead <= 1'b0; // @[accel/engine/engine.ts:765]
+        errRead <= 1'b0; // @[accel/engine/engine.ts:763]
       end else begin
-        if (_T_18) begin
-          errRead <= rErr; // @[accel/engine/engine.ts:750]
+        if (_T_27) begin
+          errRead <= rErr; // @[accel/engine/engine.ts:748]
         end
       end
       if (start) begin
-        errWrite <= 1'b0; // @[accel/engine/engine.ts:766]
+        errWrite <= 1'b0; // @[accel/engine/engine.ts:764]
       end else begin
-        if (_T_18) begin
-          errWrite <= bErr; // @[accel/engine/engine.ts:751]
+        if (_T_27) begin
+          errWrite <= bErr; // @[accel/engine/engine.ts:749]
         end
       end
       if (start) begin
-        errAddr <= 64'h0; // @[accel/engine/engine.ts:767]
+        errAddr <= 64'h0; // @[accel/engine/engine.ts:765]
       end else begin
-        if (_T_18) begin
-          errAddr <= {32'h0, rErr ? rErrAddr : awAddrQ_deq_bits}; // @[accel/engine/engine.ts:752]
+        if (_T_27) begin
+          errAddr <= {32'h0, rErr ? rErrAddr : awAddrQ_deq_bits}; // @[accel/engine/engine.ts:750]
         end
       end
       if (start) begin
-        cycles <= 32'h0; // @[accel/engine/engine.ts:768]
+        cycles <= 32'h0; // @[accel/engine/engine.ts:766]
       end else begin
         if (busy) begin
-          cycles <= cycles + 32'h1; // @[accel/engine/engine.ts:759]
+          cycles <= cycles + 32'h1; // @[accel/engine/engine.ts:757]
         end
       end
       if (start) begin
-        rBeats <= 32'h0; // @[accel/engine/engine.ts:769]
+        rBeats <= 32'h0; // @[accel/engine/engine.ts:767]
       end else begin
         if (rFire) begin
-          rBeats <= rBeats + 32'h1; // @[accel/engine/engine.ts:402]
+          rBeats <= rBeats + 32'h1; // @[accel/engine/engine.ts:400]
         end
       end
       if (start) begin
-        wBeats <= 32'h0; // @[accel/engine/engine.ts:770]
+        wBeats <= 32'h0; // @[accel/engine/engine.ts:768]
       end else begin
         if (wValid & m_axi_wready) begin
-          wBeats <= wBeats + 32'h1; // @[accel/engine/engine.ts:731]
+          wBeats <= wBeats + 32'h1; // @[accel/engine/engine.ts:729]
         end
       end
       if (start) begin
-        stallIndex <= 32'h0; // @[accel/engine/engine.ts:771]
+        stallIndex <= 32'h0; // @[accel/engine/engine.ts:769]
       end else begin
         if ((((((busy & ~err) & arFree) & slotFree) & ~sideGo) & ~rowPending) & ~tokQ_deq_valid) begin
-          stallIndex <= stallIndex + 32'h1; // @[accel/engine/engine.ts:335]
+          stallIndex <= stallIndex + 32'h1; // @[accel/engine/engine.ts:333]
         end
       end
       if (start) begin
-        stallInflight <= 32'h0; // @[accel/engine/engine.ts:772]
+        stallInflight <= 32'h0; // @[accel/engine/engine.ts:770]
       end else begin
         if ((((busy & ~err) & arFree) & ~slotFree) & rowPending) begin
-          stallInflight <= stallInflight + 32'h1; // @[accel/engine/engine.ts:334]
+          stallInflight <= stallInflight + 32'h1; // @[accel/engine/engine.ts:332]
         end
       end
       if (start) begin
-        stallDep <= 32'h0; // @[accel/engine/engine.ts:773]
+        stallDep <= 32'h0; // @[accel/engine/engine.ts:771]
       end else begin
         if (((run & metaQ_deq_valid) & (mEmpty | rowBeatAvail)) & hazard) begin
-          stallDep <= stallDep + 32'h1; // @[accel/engine/engine.ts:587]
+          stallDep <= stallDep + 32'h1; // @[accel/engine/engine.ts:585]
         end
       end
       if (start) begin
-        stallWrite <= 32'h0; // @[accel/engine/engine.ts:774]
+        stallWrite <= 32'h0; // @[accel/engine/engine.ts:772]
       end else begin
         if (wValid & ~m_axi_wready) begin
-          stallWrite <= stallWrite + 32'h1; // @[accel/engine/engine.ts:732]
+          stallWrite <= stallWrite + 32'h1; // @[accel/engine/engine.ts:730]
         end
       end
       if (startReq & busy) begin
-        startIgnored <= startIgnored + 32'h1; // @[accel/engine/engine.ts:227]
-      end
-      if (wfire & (lw_index == 6'h8)) begin
-        reg_op <= {s_axi_lite_wstrb[3] ? d_0 : o_0, s_axi_lite_wstrb[2] ? d_1 : o_1, s_axi_lite_wstrb[1] ? d_2 : o_2, s_axi_lite_wstrb[0] ? d_3 : o_3}; // @[accel/engine/regs.ts:107]
-      end
-      if (wfire & (lw_index == 6'h9)) begin
-        reg_dim <= {s_axi_lite_wstrb[3] ? d_4 : o_4, s_axi_lite_wstrb[2] ? d_5 : o_5, s_axi_lite_wstrb[1] ? d_6 : o_6, s_axi_lite_wstrb[0] ? d_7 : o_7}; // @[accel/engine/regs.ts:107]
-      end
-      if (wfire & (lw_index == 6'ha)) begin
-        reg_num_bags <= {s_axi_lite_wstrb[3] ? d_8 : o_8, s_axi_lite_wstrb[2] ? d_9 : o_9, s_axi_lite_wstrb[1] ? d_10 : o_10, s_axi_lite_wstrb[0] ? d_11 : o_11}; // @[accel/engine/regs.ts:107]
-      end
-      if (wfire & (lw_index == 6'hb)) begin
-        reg_num_indices <= {s_axi_lite_wstrb[3] ? d_12 : o_12, s_axi_lite_wstrb[2] ? d_13 : o_13, s_axi_lite_wstrb[1] ? d_14 : o_14, s_axi_lite_wstrb[0] ? d_15 : o_15}; // @[accel/engine/regs.ts:107]
-      end
-      if (wfire & (lw_index == 6'hc)) begin
-        reg_padding_idx <= {s_axi_lite_wstrb[3] ? d_16 : o_16, s_axi_lite_wstrb[2] ? d_17 : o_17, s_axi_lite_wstrb[1] ? d_18 : o_18, s_axi_lite_wstrb[0] ? d_19 : o_19}; // @[accel/engine/regs.ts:107]
-      end
-      if (wfire & (lw_index == 6'hd)) begin
-        reg_throttle <= {s_axi_lite_wstrb[3] ? d_20 : o_20, s_axi_lite_wstrb[2] ? d_21 : o_21, s_axi_lite_wstrb[1] ? d_22 : o_22, s_axi_lite_wstrb[0] ? d_23 : o_23}; // @[accel/engine/regs.ts:107]
-      end
-      if (wfire & (lw_index == 6'h10)) begin
-        reg_table_lo <= {s_axi_lite_wstrb[3] ? d_24 : o_24, s_axi_lite_wstrb[2] ? d_25 : o_25, s_axi_lite_wstrb[1] ? d_26 : o_26, s_axi_lite_wstrb[0] ? d_27 : o_27}; // @[accel/engine/regs.ts:107]
-      end
-      if (wfire & (lw_index == 6'h11)) begin
-        reg_table_hi <= {s_axi_lite_wstrb[3] ? d_28 : o_28, s_axi_lite_wstrb[2] ? d_29 : o_29, s_axi_lite_wstrb[1] ? d_30 : o_30, s_axi_lite_wstrb[0] ? d_31 : o_31}; // @[accel/engine/regs.ts:107]
-      end
-      if (wfire & (lw_index == 6'h12)) begin
-        reg_row_stride <= {s_axi_lite_wstrb[3] ? d_32 : o_32, s_axi_lite_wstrb[2] ? d_33 : o_33, s_axi_lite_wstrb[1] ? d_34 : o_34, s_axi_lite_wstrb[0] ? d_35 : o_35}; // @[accel/engine/regs.ts:107]
-      end
-      if (wfire & (lw_index == 6'h13)) begin
-        reg_indices_lo <= {s_axi_lite_wstrb[3] ? d_36 : o_36, s_axi_lite_wstrb[2] ? d_37 : o_37, s_axi_lite_wstrb[1] ? d_38 : o_38, s_axi_lite_wstrb[0] ? d_39 : o_39}; // @[accel/engine/regs.ts:107]
-      end
-      if (wfire & (lw_index == 6'h14)) begin
-        reg_indices_hi <= {s_axi_lite_wstrb[3] ? d_40 : o_40, s_axi_lite_wstrb[2] ? d_41 : o_41, s_axi_lite_wstrb[1] ? d_42 : o_42, s_axi_lite_wstrb[0] ? d_43 : o_43}; // @[accel/engine/regs.ts:107]
-      end
-      if (wfire & (lw_index == 6'h15)) begin
-        reg_offsets_lo <= {s_axi_lite_wstrb[3] ? d_44 : o_44, s_axi_lite_wstrb[2] ? d_45 : o_45, s_axi_lite_wstrb[1] ? d_46 : o_46, s_axi_lite_wstrb[0] ? d_47 : o_47}; // @[accel/engine/regs.ts:107]
-      end
-      if (wfire & (lw_index == 6'h16)) begin
-        reg_offsets_hi <= {s_axi_lite_wstrb[3] ? d_48 : o_48, s_axi_lite_wstrb[2] ? d_49 : o_49, s_axi_lite_wstrb[1] ? d_50 : o_50, s_axi_lite_wstrb[0] ? d_51 : o_51}; // @[accel/engine/regs.ts:107]
-      end
-      if (wfire & (lw_index == 6'h17)) begin
-        reg_out_lo <= {s_axi_lite_wstrb[3] ? d_52 : o_52, s_axi_lite_wstrb[2] ? d_53 : o_53, s_axi_lite_wstrb[1] ? d_54 : o_54, s_axi_lite_wstrb[0] ? d_55 : o_55}; // @[accel/engine/regs.ts:107]
-      end
-      if (wfire & (lw_index == 6'h18)) begin
-        reg_out_hi <= {s_axi_lite_wstrb[3] ? d_56 : o_56, s_axi_lite_wstrb[2] ? d_57 : o_57, s_axi_lite_wstrb[1] ? d_58 : o_58, s_axi_lite_wstrb[0] ? d_59 : o_59}; // @[accel/engine/regs.ts:107]
-      end
-      if (wfire & (lw_index == 6'h19)) begin
-        reg_out_stride <= {s_axi_lite_wstrb[3] ? d_60 : o_60, s_axi_lite_wstrb[2] ? d_61 : o_61, s_axi_lite_wstrb[1] ? d_62 : o_62, s_axi_lite_wstrb[0] ? d_63 : o_63}; // @[accel/engine/regs.ts:107]
-      end
-      if (wfire & (lw_index == 6'h1a)) begin
-        reg_scales_lo <= {s_axi_lite_wstrb[3] ? d_64 : o_64, s_axi_lite_wstrb[2] ? d_65 : o_65, s_axi_lite_wstrb[1] ? d_66 : o_66, s_axi_lite_wstrb[0] ? d_67 : o_67}; // @[accel/engine/regs.ts:107]
-      end
-      if (wfire & (lw_index == 6'h1b)) begin
-        reg_scales_hi <= {s_axi_lite_wstrb[3] ? d_68 : o_68, s_axi_lite_wstrb[2] ? d_69 : o_69, s_axi_lite_wstrb[1] ? d_70 : o_70, s_axi_lite_wstrb[0] ? d_71 : o_71}; // @[accel/engine/regs.ts:107]
+        startIgnored <= startIgnored + 32'h1; // @[accel/engine/engine.ts:225]
       end
       if (wfire) begin
-        bvalid <= 1'b1; // @[accel/engine/regs.ts:96]
+        bvalid <= 1'b1; // @[accel/engine/engine.ts:206]
       end else begin
         if (s_axi_lite_bready) begin
-          bvalid <= 1'b0; // @[accel/engine/regs.ts:96]
+          bvalid <= 1'b0; // @[accel/engine/engine.ts:206]
         end
       end
-      if (_T_19) begin
-        rvalid <= 1'b1; // @[accel/engine/regs.ts:96]
+      if (_T_28) begin
+        rvalid <= 1'b1; // @[accel/engine/engine.ts:206]
       end else begin
         if (s_axi_lite_rready) begin
-          rvalid <= 1'b0; // @[accel/engine/regs.ts:96]
+          rvalid <= 1'b0; // @[accel/engine/engine.ts:206]
         end
       end
-      if (_T_19) begin
-        rdata <= acc_0; // @[accel/engine/regs.ts:96]
+      if (_T_28) begin
+        rdata <= engine_rdata; // @[accel/engine/engine.ts:206]
+      end
+      if (hit_7) begin
+        op_scales <= written_13 | (op_scales & ~s_axi_lite_wstrb[0]); // @[accel/engine/engine.ts:206]
+      end
+      if (hit_7) begin
+        op_max <= written_14 | (op_max & ~s_axi_lite_wstrb[0]); // @[accel/engine/engine.ts:206]
+      end
+      if (hit_7) begin
+        op_mean <= written_15 | (op_mean & ~s_axi_lite_wstrb[0]); // @[accel/engine/engine.ts:206]
+      end
+      if (hit_7) begin
+        op_padding <= written_16 | (op_padding & ~s_axi_lite_wstrb[0]); // @[accel/engine/engine.ts:206]
+      end
+      if (hit_7) begin
+        op_include_last <= written_17 | (op_include_last & ~s_axi_lite_wstrb[0]); // @[accel/engine/engine.ts:206]
+      end
+      if (hit_7) begin
+        op_off64 <= written_18 | (op_off64 & ~s_axi_lite_wstrb[0]); // @[accel/engine/engine.ts:206]
+      end
+      if (hit_7) begin
+        op_idx64 <= written_19 | (op_idx64 & ~s_axi_lite_wstrb[0]); // @[accel/engine/engine.ts:206]
+      end
+      if (hit_8) begin
+        dim <= written_20 | (dim & ~strobed_7); // @[accel/engine/engine.ts:206]
+      end
+      if (hit_9) begin
+        num_bags <= written_21 | (num_bags & ~strobed_8); // @[accel/engine/engine.ts:206]
+      end
+      if (hit_10) begin
+        num_indices <= written_22 | (num_indices & ~strobed_9); // @[accel/engine/engine.ts:206]
+      end
+      if (hit_11) begin
+        padding_idx <= written_23 | (padding_idx & ~strobed_10); // @[accel/engine/engine.ts:206]
+      end
+      if (hit_12) begin
+        throttle_b <= written_24 | (throttle_b & ~strobed_11); // @[accel/engine/engine.ts:206]
+      end
+      if (hit_12) begin
+        throttle_r <= written_25 | (throttle_r & ~strobed_12); // @[accel/engine/engine.ts:206]
+      end
+      if (hit_13) begin
+        table_lo <= written_26 | (table_lo & ~strobed_13); // @[accel/engine/engine.ts:206]
+      end
+      if (hit_14) begin
+        table_hi <= written_27 | (table_hi & ~strobed_14); // @[accel/engine/engine.ts:206]
+      end
+      if (hit_15) begin
+        row_stride <= written_28 | (row_stride & ~strobed_15); // @[accel/engine/engine.ts:206]
+      end
+      if (hit_16) begin
+        indices_lo <= written_29 | (indices_lo & ~strobed_16); // @[accel/engine/engine.ts:206]
+      end
+      if (hit_17) begin
+        indices_hi <= written_30 | (indices_hi & ~strobed_17); // @[accel/engine/engine.ts:206]
+      end
+      if (hit_18) begin
+        offsets_lo <= written_31 | (offsets_lo & ~strobed_18); // @[accel/engine/engine.ts:206]
+      end
+      if (hit_19) begin
+        offsets_hi <= written_32 | (offsets_hi & ~strobed_19); // @[accel/engine/engine.ts:206]
+      end
+      if (hit_20) begin
+        out_lo <= written_33 | (out_lo & ~strobed_20); // @[accel/engine/engine.ts:206]
+      end
+      if (hit_21) begin
+        out_hi <= written_34 | (out_hi & ~strobed_21); // @[accel/engine/engine.ts:206]
+      end
+      if (hit_22) begin
+        out_stride <= written_35 | (out_stride & ~strobed_22); // @[accel/engine/engine.ts:206]
+      end
+      if (hit_23) begin
+        scales_lo <= written_36 | (scales_lo & ~strobed_23); // @[accel/engine/engine.ts:206]
+      end
+      if (hit_24) begin
+        scales_hi <= written_37 | (scales_hi & ~strobed_24); // @[accel/engine/engine.ts:206]
       end
       if (start) begin
-        rowBeats <= beatsOfDim[4:0]; // @[accel/engine/engine.ts:775]
+        rowBeats <= beatsOfDim[4:0]; // @[accel/engine/engine.ts:773]
       end
       if (start) begin
-        tailStrb <= tailMask; // @[accel/engine/engine.ts:781]
+        tailStrb <= tailMask; // @[accel/engine/engine.ts:779]
       end
       if (freeSlot & ~arGo) begin
-        slotsUsed <= slotsUsed - 4'h1; // @[accel/engine/engine.ts:430]
+        slotsUsed <= slotsUsed - 4'h1; // @[accel/engine/engine.ts:428]
       end else begin
         if (arGo & ~freeSlot) begin
-          slotsUsed <= slotsUsed + 4'h1; // @[accel/engine/engine.ts:429]
+          slotsUsed <= slotsUsed + 4'h1; // @[accel/engine/engine.ts:427]
         end
       end
       if (arGo) begin
-        tailSlot <= tailSlot + 3'h1; // @[accel/engine/engine.ts:347]
+        tailSlot <= tailSlot + 3'h1; // @[accel/engine/engine.ts:345]
       end
       if (arGo & (tailSlot == 3'h0)) begin
-        rob_count_0 <= 9'h0; // @[accel/engine/engine.ts:400]
+        rob_count_0 <= 9'h0; // @[accel/engine/engine.ts:398]
       end else begin
         if (rFire & (rSlot == 3'h0)) begin
-          rob_count_0 <= rob_count_0 + 9'h1; // @[accel/engine/engine.ts:399]
+          rob_count_0 <= rob_count_0 + 9'h1; // @[accel/engine/engine.ts:397]
         end
       end
       if (arGo & (tailSlot == 3'h1)) begin
-        rob_count_1 <= 9'h0; // @[accel/engine/engine.ts:400]
+        rob_count_1 <= 9'h0; // @[accel/engine/engine.ts:398]
       end else begin
         if (rFire & (rSlot == 3'h1)) begin
-          rob_count_1 <= rob_count_1 + 9'h1; // @[accel/engine/engine.ts:399]
+          rob_count_1 <= rob_count_1 + 9'h1; // @[accel/engine/engine.ts:397]
         end
       end
       if (arGo & (tailSlot == 3'h2)) begin
-        rob_count_2 <= 9'h0; // @[accel/engine/engine.ts:400]
+        rob_count_2 <= 9'h0; // @[accel/engine/engine.ts:398]
       end else begin
         if (rFire & (rSlot == 3'h2)) begin
-          rob_count_2 <= rob_count_2 + 9'h1; // @[accel/engine/engine.ts:399]
+          rob_count_2 <= rob_count_2 + 9'h1; // @[accel/engine/engine.ts:397]
         end
       end
       if (arGo & (tailSlot == 3'h3)) begin
-        rob_count_3 <= 9'h0; // @[accel/engine/engine.ts:400]
+        rob_count_3 <= 9'h0; // @[accel/engine/engine.ts:398]
       end else begin
         if (rFire & (rSlot == 3'h3)) begin
-          rob_count_3 <= rob_count_3 + 9'h1; // @[accel/engine/engine.ts:399]
+          rob_count_3 <= rob_count_3 + 9'h1; // @[accel/engine/engine.ts:397]
         end
       end
       if (arGo & (tailSlot == 3'h4)) begin
-        rob_count_4 <= 9'h0; // @[accel/engine/engine.ts:400]
+        rob_count_4 <= 9'h0; // @[accel/engine/engine.ts:398]
       end else begin
         if (rFire & (rSlot == 3'h4)) begin
-          rob_count_4 <= rob_count_4 + 9'h1; // @[accel/engine/engine.ts:399]
+          rob_count_4 <= rob_count_4 + 9'h1; // @[accel/engine/engine.ts:397]
         end
       end
       if (arGo & (tailSlot == 3'h5)) begin
-        rob_count_5 <= 9'h0; // @[accel/engine/engine.ts:400]
+        rob_count_5 <= 9'h0; // @[accel/engine/engine.ts:398]
       end else begin
         if (rFire & (rSlot == 3'h5)) begin
-          rob_count_5 <= rob_count_5 + 9'h1; // @[accel/engine/engine.ts:399]
+          rob_count_5 <= rob_count_5 + 9'h1; // @[accel/engine/engine.ts:397]
         end
       end
       if (arGo & (tailSlot == 3'h6)) begin
-        rob_count_6 <= 9'h0; // @[accel/engine/engine.ts:400]
+        rob_count_6 <= 9'h0; // @[accel/engine/engine.ts:398]
       end else begin
         if (rFire & (rSlot == 3'h6)) begin
-          rob_count_6 <= rob_count_6 + 9'h1; // @[accel/engine/engine.ts:399]
+          rob_count_6 <= rob_count_6 + 9'h1; // @[accel/engine/engine.ts:397]
         end
       end
       if (arGo & (tailSlot == 3'h7)) begin
-        rob_count_7 <= 9'h0; // @[accel/engine/engine.ts:400]
+        rob_count_7 <= 9'h0; // @[accel/engine/engine.ts:398]
       end else begin
         if (rFire & (rSlot == 3'h7)) begin
-          rob_count_7 <= rob_count_7 + 9'h1; // @[accel/engine/engine.ts:399]
+          rob_count_7 <= rob_count_7 + 9'h1; // @[accel/engine/engine.ts:397]
         end
       end
       if (arGo) begin
-        if (_T_20) begin
-          rob_len_0 <= _T_21[7:0]; // @[accel/engine/engine.ts:350]
+        if (_T_29) begin
+          rob_len_0 <= _T_30[7:0]; // @[accel/engine/engine.ts:348]
         end
       end
       if (arGo) begin
-        if (_T_22) begin
-          rob_len_1 <= _T_23[7:0]; // @[accel/engine/engine.ts:350]
+        if (_T_31) begin
+          rob_len_1 <= _T_32[7:0]; // @[accel/engine/engine.ts:348]
         end
       end
       if (arGo) begin
-        if (_T_24) begin
-          rob_len_2 <= _T_25[7:0]; // @[accel/engine/engine.ts:350]
+        if (_T_33) begin
+          rob_len_2 <= _T_34[7:0]; // @[accel/engine/engine.ts:348]
         end
       end
       if (arGo) begin
-        if (_T_26) begin
-          rob_len_3 <= _T_27[7:0]; // @[accel/engine/engine.ts:350]
+        if (_T_35) begin
+          rob_len_3 <= _T_36[7:0]; // @[accel/engine/engine.ts:348]
         end
       end
       if (arGo) begin
-        if (_T_28) begin
-          rob_len_4 <= _T_29[7:0]; // @[accel/engine/engine.ts:350]
+        if (_T_37) begin
+          rob_len_4 <= _T_38[7:0]; // @[accel/engine/engine.ts:348]
         end
       end
       if (arGo) begin
-        if (_T_30) begin
-          rob_len_5 <= _T_31[7:0]; // @[accel/engine/engine.ts:350]
+        if (_T_39) begin
+          rob_len_5 <= _T_40[7:0]; // @[accel/engine/engine.ts:348]
         end
       end
       if (arGo) begin
-        if (_T_32) begin
-          rob_len_6 <= _T_33[7:0]; // @[accel/engine/engine.ts:350]
+        if (_T_41) begin
+          rob_len_6 <= _T_42[7:0]; // @[accel/engine/engine.ts:348]
         end
       end
       if (arGo) begin
-        if (_T_34) begin
-          rob_len_7 <= _T_35[7:0]; // @[accel/engine/engine.ts:350]
+        if (_T_43) begin
+          rob_len_7 <= _T_44[7:0]; // @[accel/engine/engine.ts:348]
         end
       end
       if (arGo) begin
-        if (_T_20) begin
-          rob_kind_0 <= arKind; // @[accel/engine/engine.ts:351]
+        if (_T_29) begin
+          rob_kind_0 <= arKind; // @[accel/engine/engine.ts:349]
         end
       end
       if (arGo) begin
-        if (_T_22) begin
-          rob_kind_1 <= arKind; // @[accel/engine/engine.ts:351]
+        if (_T_31) begin
+          rob_kind_1 <= arKind; // @[accel/engine/engine.ts:349]
         end
       end
       if (arGo) begin
-        if (_T_24) begin
-          rob_kind_2 <= arKind; // @[accel/engine/engine.ts:351]
+        if (_T_33) begin
+          rob_kind_2 <= arKind; // @[accel/engine/engine.ts:349]
         end
       end
       if (arGo) begin
-        if (_T_26) begin
-          rob_kind_3 <= arKind; // @[accel/engine/engine.ts:351]
+        if (_T_35) begin
+          rob_kind_3 <= arKind; // @[accel/engine/engine.ts:349]
         end
       end
       if (arGo) begin
-        if (_T_28) begin
-          rob_kind_4 <= arKind; // @[accel/engine/engine.ts:351]
+        if (_T_37) begin
+          rob_kind_4 <= arKind; // @[accel/engine/engine.ts:349]
         end
       end
       if (arGo) begin
-        if (_T_30) begin
-          rob_kind_5 <= arKind; // @[accel/engine/engine.ts:351]
+        if (_T_39) begin
+          rob_kind_5 <= arKind; // @[accel/engine/engine.ts:349]
         end
       end
       if (arGo) begin
-        if (_T_32) begin
-          rob_kind_6 <= arKind; // @[accel/engine/engine.ts:351]
+        if (_T_41) begin
+          rob_kind_6 <= arKind; // @[accel/engine/engine.ts:349]
         end
       end
       if (arGo) begin
-        if (_T_34) begin
-          rob_kind_7 <= arKind; // @[accel/engine/engine.ts:351]
+        if (_T_43) begin
+          rob_kind_7 <= arKind; // @[accel/engine/engine.ts:349]
         end
       end
       if (arGo) begin
-        arValid <= 1'b1; // @[accel/engine/engine.ts:343]
+        arValid <= 1'b1; // @[accel/engine/engine.ts:341]
       end else begin
         if (arValid & m_axi_arready) begin
-          arValid <= 1'b0; // @[accel/engine/engine.ts:341]
+          arValid <= 1'b0; // @[accel/engine/engine.ts:339]
         end
       end
       if (arGo) begin
-        arAddr <= {arWordSel, 4'h0}; // @[accel/engine/engine.ts:344]
+        arAddr <= {arWordSel, 4'h0}; // @[accel/engine/engine.ts:342]
       end
       if (arGo) begin
-        arLen <= _T_36[7:0]; // @[accel/engine/engine.ts:345]
+        arLen <= _T_45[7:0]; // @[accel/engine/engine.ts:343]
       end
       if (arGo) begin
-        arId <= tailSlot; // @[accel/engine/engine.ts:346]
+        arId <= tailSlot; // @[accel/engine/engine.ts:344]
       end
       if (start) begin
-        offWord <= reg_offsets_lo[31:4]; // @[accel/engine/engine.ts:782]
+        offWord <= offsets_lo[31:4]; // @[accel/engine/engine.ts:780]
       end else begin
         if (offGo) begin
-          offWord <= offWord + {19'h0, offBurst}; // @[accel/engine/engine.ts:356]
+          offWord <= offWord + {19'h0, offBurst}; // @[accel/engine/engine.ts:354]
         end
       end
       if (start) begin
-        offLeft <= off_beats_total; // @[accel/engine/engine.ts:783]
+        offLeft <= off_beats_total; // @[accel/engine/engine.ts:781]
       end else begin
         if (offGo) begin
-          offLeft <= offLeft - {23'h0, offBurst}; // @[accel/engine/engine.ts:357]
+          offLeft <= offLeft - {23'h0, offBurst}; // @[accel/engine/engine.ts:355]
         end
       end
       if (start) begin
-        offRes <= 4'h0; // @[accel/engine/engine.ts:776]
+        offRes <= 4'h0; // @[accel/engine/engine.ts:774]
       end else begin
         if (offGo) begin
-          offRes <= (offRes + off_burst[3:0]) - {3'h0, offBeatQ_deq_ready & offBeatQ_deq_valid}; // @[accel/engine/engine.ts:471]
+          offRes <= (offRes + off_burst[3:0]) - {3'h0, offBeatQ_deq_ready & offBeatQ_deq_valid}; // @[accel/engine/engine.ts:469]
         end else begin
           if (offBeatQ_deq_ready & offBeatQ_deq_valid) begin
-            offRes <= offRes - 4'h1; // @[accel/engine/engine.ts:469]
+            offRes <= offRes - 4'h1; // @[accel/engine/engine.ts:467]
           end
         end
       end
       if (start) begin
-        idxWord <= reg_indices_lo[31:4]; // @[accel/engine/engine.ts:784]
+        idxWord <= indices_lo[31:4]; // @[accel/engine/engine.ts:782]
       end else begin
         if (idxGo) begin
-          idxWord <= idxWord + {19'h0, idxBurst}; // @[accel/engine/engine.ts:360]
+          idxWord <= idxWord + {19'h0, idxBurst}; // @[accel/engine/engine.ts:358]
         end
       end
       if (start) begin
-        idxLeft <= idx_beats_total; // @[accel/engine/engine.ts:785]
+        idxLeft <= idx_beats_total; // @[accel/engine/engine.ts:783]
       end else begin
         if (idxGo) begin
-          idxLeft <= idxLeft - {23'h0, idxBurst}; // @[accel/engine/engine.ts:361]
+          idxLeft <= idxLeft - {23'h0, idxBurst}; // @[accel/engine/engine.ts:359]
         end
       end
       if (start) begin
-        idxRes <= 4'h0; // @[accel/engine/engine.ts:777]
+        idxRes <= 4'h0; // @[accel/engine/engine.ts:775]
       end else begin
         if (idxGo) begin
-          idxRes <= (idxRes + idx_burst[3:0]) - {3'h0, idxBeatQ_deq_ready & idxBeatQ_deq_valid}; // @[accel/engine/engine.ts:474]
+          idxRes <= (idxRes + idx_burst[3:0]) - {3'h0, idxBeatQ_deq_ready & idxBeatQ_deq_valid}; // @[accel/engine/engine.ts:472]
         end else begin
           if (idxBeatQ_deq_ready & idxBeatQ_deq_valid) begin
-            idxRes <= idxRes - 4'h1; // @[accel/engine/engine.ts:470]
+            idxRes <= idxRes - 4'h1; // @[accel/engine/engine.ts:468]
           end
         end
       end
       if (start) begin
-        pswWord <= reg_scales_lo[31:4]; // @[accel/engine/engine.ts:786]
+        pswWord <= scales_lo[31:4]; // @[accel/engine/engine.ts:784]
       end else begin
         if (pswGo) begin
-          pswWord <= pswWord + {19'h0, pswBurst}; // @[accel/engine/engine.ts:364]
+          pswWord <= pswWord + {19'h0, pswBurst}; // @[accel/engine/engine.ts:362]
         end
       end
       if (start) begin
-        pswLeft <= psw_beats_total; // @[accel/engine/engine.ts:787]
+        pswLeft <= psw_beats_total; // @[accel/engine/engine.ts:785]
       end else begin
         if (pswGo) begin
-          pswLeft <= pswLeft - {23'h0, pswBurst}; // @[accel/engine/engine.ts:365]
+          pswLeft <= pswLeft - {23'h0, pswBurst}; // @[accel/engine/engine.ts:363]
         end
       end
       if (start) begin
-        pswRes <= 4'h0; // @[accel/engine/engine.ts:778]
+        pswRes <= 4'h0; // @[accel/engine/engine.ts:776]
       end else begin
         if (pswGo) begin
-          pswRes <= (pswRes + psw_burst[3:0]) - {3'h0, pswBeatQ_deq_ready & pswBeatQ_deq_valid}; // @[accel/engine/engine.ts:473]
+          pswRes <= (pswRes + psw_burst[3:0]) - {3'h0, pswBeatQ_deq_ready & pswBeatQ_deq_valid}; // @[accel/engine/engine.ts:471]
         end else begin
           if (pswBeatQ_deq_ready & pswBeatQ_deq_valid) begin
-            pswRes <= pswRes - 4'h1; // @[accel/engine/engine.ts:472]
+            pswRes <= pswRes - 4'h1; // @[accel/engine/engine.ts:470]
           end
         end
       end
       if (rowGo) begin
-        rowWord <= curRowWord + {19'h0, row_burst}; // @[accel/engine/engine.ts:368]
+        rowWord <= curRowWord + {19'h0, row_burst}; // @[accel/engine/engine.ts:366]
       end
       if (err) begin
-        rowLeft <= 5'h0; // @[accel/engine/engine.ts:755]
+        rowLeft <= 5'h0; // @[accel/engine/engine.ts:753]
       end else begin
         if (rowGo) begin
-          rowLeft <= curRowLeft - row_burst[4:0]; // @[accel/engine/engine.ts:369]
+          rowLeft <= curRowLeft - row_burst[4:0]; // @[accel/engine/engine.ts:367]
         end
       end
-      lfsr <= {lfsr[14:0], ((lfsr[15] ^ lfsr[13]) ^ lfsr[12]) ^ lfsr[10]}; // @[accel/engine/engine.ts:389]
+      lfsr <= {lfsr[14:0], ((lfsr[15] ^ lfsr[13]) ^ lfsr[12]) ^ lfsr[10]}; // @[accel/engine/engine.ts:387]
       if (drain) begin
         if (slotDone) begin
-          headSlot <= headSlot + 3'h1; // @[accel/engine/engine.ts:426]
+          headSlot <= headSlot + 3'h1; // @[accel/engine/engine.ts:424]
         end
       end
       if (drain) begin
         dBeat <= slotDone ? 2'h0 : (dBeat + 2'h1);
       end
-      rdPending <= drain; // @[accel/engine/engine.ts:419]
+      rdPending <= drain; // @[accel/engine/engine.ts:417]
       if (drain) begin
-        rdKind <= headKind; // @[accel/engine/engine.ts:420]
+        rdKind <= headKind; // @[accel/engine/engine.ts:418]
       end
       if (start) begin
-        off_unpack_left <= offCount; // @[accel/engine/engine.ts:790]
+        off_unpack_left <= offCount; // @[accel/engine/engine.ts:788]
       end else begin
         if (off_unpack_pop) begin
-          off_unpack_left <= off_unpack_left - 33'h1; // @[accel/engine/engine.ts:460]
+          off_unpack_left <= off_unpack_left - 33'h1; // @[accel/engine/engine.ts:458]
         end
       end
       if (start) begin
-        off_unpack_lane <= 2'h0; // @[accel/engine/engine.ts:791]
+        off_unpack_lane <= 2'h0; // @[accel/engine/engine.ts:789]
       end else begin
         if (off_unpack_pop) begin
-          off_unpack_lane <= off_unpack_beat_done ? 2'h0 : off_unpack_next_lane[1:0]; // @[accel/engine/engine.ts:461]
+          off_unpack_lane <= off_unpack_beat_done ? 2'h0 : off_unpack_next_lane[1:0]; // @[accel/engine/engine.ts:459]
         end
       end
       if (start) begin
-        idx_unpack_left <= {1'h0, reg_num_indices}; // @[accel/engine/engine.ts:792]
+        idx_unpack_left <= {1'h0, num_indices}; // @[accel/engine/engine.ts:790]
       end else begin
         if (idx_unpack_pop) begin
-          idx_unpack_left <= idx_unpack_left - 33'h1; // @[accel/engine/engine.ts:460]
+          idx_unpack_left <= idx_unpack_left - 33'h1; // @[accel/engine/engine.ts:458]
         end
       end
       if (start) begin
-        idx_unpack_lane <= 2'h0; // @[accel/engine/engine.ts:793]
+        idx_unpack_lane <= 2'h0; // @[accel/engine/engine.ts:791]
       end else begin
         if (idx_unpack_pop) begin
-          idx_unpack_lane <= idx_unpack_beat_done ? 2'h0 : idx_unpack_next_lane[1:0]; // @[accel/engine/engine.ts:461]
+          idx_unpack_lane <= idx_unpack_beat_done ? 2'h0 : idx_unpack_next_lane[1:0]; // @[accel/engine/engine.ts:459]
         end
       end
       if (start) begin
-        psw_unpack_left <= pswEn ? {1'h0, reg_num_indices} : 33'h0; // @[accel/engine/engine.ts:788]
+        psw_unpack_left <= pswEn ? {1'h0, num_indices} : 33'h0; // @[accel/engine/engine.ts:786]
       end else begin
         if (psw_unpack_pop) begin
-          psw_unpack_left <= psw_unpack_left - 33'h1; // @[accel/engine/engine.ts:460]
+          psw_unpack_left <= psw_unpack_left - 33'h1; // @[accel/engine/engine.ts:458]
         end
       end
       if (start) begin
-        psw_unpack_lane <= 2'h0; // @[accel/engine/engine.ts:789]
+        psw_unpack_lane <= 2'h0; // @[accel/engine/engine.ts:787]
       end else begin
         if (psw_unpack_pop) begin
-          psw_unpack_lane <= psw_unpack_beat_done ? 2'h0 : psw_unpack_next_lane[1:0]; // @[accel/engine/engine.ts:461]
+          psw_unpack_lane <= psw_unpack_beat_done ? 2'h0 : psw_unpack_next_lane[1:0]; // @[accel/engine/engine.ts:459]
         end
       end
       if (start) begin
-        bagIdx <= 32'h0; // @[accel/engine/engine.ts:794]
+        bagIdx <= 32'h0; // @[accel/engine/engine.ts:792]
       end else begin
         if (bagEnd) begin
-          bagIdx <= bagIdx + 32'h1; // @[accel/engine/engine.ts:532]
+          bagIdx <= bagIdx + 32'h1; // @[accel/engine/engine.ts:530]
         end
       end
       if (start) begin
-        haveStart <= 1'b0; // @[accel/engine/engine.ts:795]
+        haveStart <= 1'b0; // @[accel/engine/engine.ts:793]
       end else begin
-        if (_T_37) begin
-          haveStart <= 1'b1; // @[accel/engine/engine.ts:505]
+        if (_T_46) begin
+          haveStart <= 1'b1; // @[accel/engine/engine.ts:503]
         end
       end
       if (start) begin
-        inBag <= 1'b0; // @[accel/engine/engine.ts:796]
+        inBag <= 1'b0; // @[accel/engine/engine.ts:794]
       end else begin
         if (bagEnd) begin
-          inBag <= 1'b0; // @[accel/engine/engine.ts:530]
+          inBag <= 1'b0; // @[accel/engine/engine.ts:528]
         end else begin
-          if (_T_38) begin
-            inBag <= 1'b1; // @[accel/engine/engine.ts:510]
+          if (_T_47) begin
+            inBag <= 1'b1; // @[accel/engine/engine.ts:508]
           end
         end
       end
-      if (_T_38) begin
-        cur <= endVal; // @[accel/engine/engine.ts:509]
+      if (_T_47) begin
+        cur <= endVal; // @[accel/engine/engine.ts:507]
       end else begin
-        if (_T_37) begin
-          cur <= off_unpack_value; // @[accel/engine/engine.ts:504]
+        if (_T_46) begin
+          cur <= off_unpack_value; // @[accel/engine/engine.ts:502]
         end
       end
       if (lookGo) begin
-        lookLeft <= lookLeft - 32'h1; // @[accel/engine/engine.ts:515]
+        lookLeft <= lookLeft - 32'h1; // @[accel/engine/engine.ts:513]
       end else begin
-        if (_T_38) begin
-          lookLeft <= endVal - cur; // @[accel/engine/engine.ts:508]
+        if (_T_47) begin
+          lookLeft <= endVal - cur; // @[accel/engine/engine.ts:506]
         end
       end
-      heldValid <= start ? 1'b0 : (bagEnd ? 1'b0 : (lookGo ? (_T_39 ? 1'b1 : _T_40) : _T_40));
+      heldValid <= start ? 1'b0 : (bagEnd ? 1'b0 : (lookGo ? (_T_48 ? 1'b1 : _T_49) : _T_49));
       if (lookGo) begin
-        if (_T_39) begin
-          heldRow <= idx_unpack_value; // @[accel/engine/engine.ts:518]
-        end
-      end
-      if (lookGo) begin
-        if (_T_39) begin
-          heldFirst <= ~seenInBag; // @[accel/engine/engine.ts:519]
+        if (_T_48) begin
+          heldRow <= idx_unpack_value; // @[accel/engine/engine.ts:516]
         end
       end
       if (lookGo) begin
-        if (_T_39) begin
-          heldScale <= pswEn ? psw_unpack_value : 32'h3f800000; // @[accel/engine/engine.ts:520]
+        if (_T_48) begin
+          heldFirst <= ~seenInBag; // @[accel/engine/engine.ts:517]
         end
       end
-      if (_T_41) begin
-        nCount <= 32'h0; // @[accel/engine/engine.ts:526]
+      if (lookGo) begin
+        if (_T_48) begin
+          heldScale <= pswEn ? psw_unpack_value : 32'h3f800000; // @[accel/engine/engine.ts:518]
+        end
+      end
+      if (_T_50) begin
+        nCount <= 32'h0; // @[accel/engine/engine.ts:524]
       end else begin
         if (lookGo) begin
-          if (_T_39) begin
-            nCount <= nCount + 32'h1; // @[accel/engine/engine.ts:521]
+          if (_T_48) begin
+            nCount <= nCount + 32'h1; // @[accel/engine/engine.ts:519]
           end
         end
       end
       if (lookGo & ~isPad) begin
-        seenInBag <= 1'b1; // @[accel/engine/engine.ts:528]
+        seenInBag <= 1'b1; // @[accel/engine/engine.ts:526]
       end else begin
-        if (_T_41) begin
-          seenInBag <= 1'b0; // @[accel/engine/engine.ts:525]
+        if (_T_50) begin
+          seenInBag <= 1'b0; // @[accel/engine/engine.ts:523]
         end
       end
       if (start) begin
-        seqSlot <= 1'b0; // @[accel/engine/engine.ts:798]
+        seqSlot <= 1'b0; // @[accel/engine/engine.ts:796]
       end else begin
         if (bagEnd) begin
-          seqSlot <= seqSlot + 1'b0; // @[accel/engine/engine.ts:533]
+          seqSlot <= seqSlot + 1'b0; // @[accel/engine/engine.ts:531]
         end
       end
       if (start) begin
-        rj <= 4'h0; // @[accel/engine/engine.ts:780]
+        rj <= 4'h0; // @[accel/engine/engine.ts:778]
       end else begin
         if (redGo) begin
-          rj <= isRowEnd ? 4'h0 : (rj + 4'h1); // @[accel/engine/engine.ts:590]
+          rj <= isRowEnd ? 4'h0 : (rj + 4'h1); // @[accel/engine/engine.ts:588]
         end
       end
-      red_valid_0 <= redGo; // @[accel/engine/engine.ts:594]
-      red_valid_1 <= red_valid_0; // @[accel/engine/engine.ts:594]
-      red_valid_2 <= red_valid_1; // @[accel/engine/engine.ts:594]
-      red_valid_3 <= red_valid_2; // @[accel/engine/engine.ts:594]
-      red_valid_4 <= red_valid_3; // @[accel/engine/engine.ts:594]
-      red_valid_5 <= red_valid_4; // @[accel/engine/engine.ts:594]
-      red_slot_0 <= mSlot; // @[accel/engine/engine.ts:595]
-      red_slot_1 <= red_slot_0; // @[accel/engine/engine.ts:595]
-      red_slot_2 <= red_slot_1; // @[accel/engine/engine.ts:595]
-      red_beat_0 <= rj; // @[accel/engine/engine.ts:596]
-      red_beat_1 <= red_beat_0; // @[accel/engine/engine.ts:596]
-      red_beat_2 <= red_beat_1; // @[accel/engine/engine.ts:596]
-      red_beat_3 <= red_beat_2; // @[accel/engine/engine.ts:596]
-      red_beat_4 <= red_beat_3; // @[accel/engine/engine.ts:596]
-      red_beat_5 <= red_beat_4; // @[accel/engine/engine.ts:596]
-      red_last_0 <= mLast; // @[accel/engine/engine.ts:597]
-      red_last_1 <= red_last_0; // @[accel/engine/engine.ts:597]
-      red_last_2 <= red_last_1; // @[accel/engine/engine.ts:597]
-      red_last_3 <= red_last_2; // @[accel/engine/engine.ts:597]
-      red_last_4 <= red_last_3; // @[accel/engine/engine.ts:597]
-      red_last_5 <= red_last_4; // @[accel/engine/engine.ts:597]
-      red_row_end_0 <= isRowEnd; // @[accel/engine/engine.ts:598]
-      red_row_end_1 <= red_row_end_0; // @[accel/engine/engine.ts:598]
-      red_row_end_2 <= red_row_end_1; // @[accel/engine/engine.ts:598]
-      red_row_end_3 <= red_row_end_2; // @[accel/engine/engine.ts:598]
-      red_row_end_4 <= red_row_end_3; // @[accel/engine/engine.ts:598]
-      red_row_end_5 <= red_row_end_4; // @[accel/engine/engine.ts:598]
-      red_first_0 <= zeroA; // @[accel/engine/engine.ts:599]
-      red_first_1 <= red_first_0; // @[accel/engine/engine.ts:599]
-      red_first_2 <= red_first_1; // @[accel/engine/engine.ts:599]
-      red_n_0 <= mN; // @[accel/engine/engine.ts:600]
-      red_n_1 <= red_n_0; // @[accel/engine/engine.ts:600]
-      red_n_2 <= red_n_1; // @[accel/engine/engine.ts:600]
-      red_n_3 <= red_n_2; // @[accel/engine/engine.ts:600]
-      red_n_4 <= red_n_3; // @[accel/engine/engine.ts:600]
-      red_n_5 <= red_n_4; // @[accel/engine/engine.ts:600]
+      red_valid_0 <= redGo; // @[accel/engine/engine.ts:592]
+      red_valid_1 <= red_valid_0; // @[accel/engine/engine.ts:592]
+      red_valid_2 <= red_valid_1; // @[accel/engine/engine.ts:592]
+      red_valid_3 <= red_valid_2; // @[accel/engine/engine.ts:592]
+      red_valid_4 <= red_valid_3; // @[accel/engine/engine.ts:592]
+      red_valid_5 <= red_valid_4; // @[accel/engine/engine.ts:592]
+      red_slot_0 <= mSlot; // @[accel/engine/engine.ts:593]
+      red_slot_1 <= red_slot_0; // @[accel/engine/engine.ts:593]
+      red_slot_2 <= red_slot_1; // @[accel/engine/engine.ts:593]
+      red_beat_0 <= rj; // @[accel/engine/engine.ts:594]
+      red_beat_1 <= red_beat_0; // @[accel/engine/engine.ts:594]
+      red_beat_2 <= red_beat_1; // @[accel/engine/engine.ts:594]
+      red_beat_3 <= red_beat_2; // @[accel/engine/engine.ts:594]
+      red_beat_4 <= red_beat_3; // @[accel/engine/engine.ts:594]
+      red_beat_5 <= red_beat_4; // @[accel/engine/engine.ts:594]
+      red_last_0 <= mLast; // @[accel/engine/engine.ts:595]
+      red_last_1 <= red_last_0; // @[accel/engine/engine.ts:595]
+      red_last_2 <= red_last_1; // @[accel/engine/engine.ts:595]
+      red_last_3 <= red_last_2; // @[accel/engine/engine.ts:595]
+      red_last_4 <= red_last_3; // @[accel/engine/engine.ts:595]
+      red_last_5 <= red_last_4; // @[accel/engine/engine.ts:595]
+      red_row_end_0 <= isRowEnd; // @[accel/engine/engine.ts:596]
+      red_row_end_1 <= red_row_end_0; // @[accel/engine/engine.ts:596]
+      red_row_end_2 <= red_row_end_1; // @[accel/engine/engine.ts:596]
+      red_row_end_3 <= red_row_end_2; // @[accel/engine/engine.ts:596]
+      red_row_end_4 <= red_row_end_3; // @[accel/engine/engine.ts:596]
+      red_row_end_5 <= red_row_end_4; // @[accel/engine/engine.ts:596]
+      red_first_0 <= zeroA; // @[accel/engine/engine.ts:597]
+      red_first_1 <= red_first_0; // @[accel/engine/engine.ts:597]
+      red_first_2 <= red_first_1; // @[accel/engine/engine.ts:597]
+      red_n_0 <= mN; // @[accel/engine/engine.ts:598]
+      red_n_1 <= red_n_0; // @[accel/engine/engine.ts:598]
+      red_n_2 <= red_n_1; // @[accel/engine/engine.ts:598]
+      red_n_3 <= red_n_2; // @[accel/engine/engine.ts:598]
+      red_n_4 <= red_n_3; // @[accel/engine/engine.ts:598]
+      red_n_5 <= red_n_4; // @[accel/engine/engine.ts:598]
       if (start) begin
-        outRes <= 5'h0; // @[accel/engine/engine.ts:779]
+        outRes <= 5'h0; // @[accel/engine/engine.ts:777]
       end else begin
         if (outPop & ~resUp) begin
-          outRes <= outRes - 5'h1; // @[accel/engine/engine.ts:669]
+          outRes <= outRes - 5'h1; // @[accel/engine/engine.ts:667]
         end else begin
           if (resUp & ~outPop) begin
-            outRes <= outRes + 5'h1; // @[accel/engine/engine.ts:668]
+            outRes <= outRes + 5'h1; // @[accel/engine/engine.ts:666]
           end
         end
       end
-      d1Valid <= finIn; // @[accel/engine/engine.ts:636]
-      d2Valid <= d1Valid; // @[accel/engine/engine.ts:637]
-      d1 <= sum; // @[accel/engine/engine.ts:638]
-      d2 <= d1; // @[accel/engine/engine.ts:639]
-      zN_0 <= red_n_5 == 32'h0; // @[accel/engine/engine.ts:640]
-      regNext <= zN_0; // @[accel/engine/engine.ts:641]
-      endD_0 <= red_row_end_5; // @[accel/engine/engine.ts:642]
-      regNext_1 <= endD_0; // @[accel/engine/engine.ts:643]
-      fin_valid_0 <= nConv_out_valid; // @[accel/engine/engine.ts:651]
-      fin_zero_0 <= regNext; // @[accel/engine/engine.ts:652]
-      fin_end_0 <= regNext_1; // @[accel/engine/engine.ts:653]
-      fin_valid_1 <= fin_valid_0; // @[accel/engine/engine.ts:651]
-      fin_zero_1 <= fin_zero_0; // @[accel/engine/engine.ts:652]
-      fin_end_1 <= fin_end_0; // @[accel/engine/engine.ts:653]
-      fin_valid_2 <= fin_valid_1; // @[accel/engine/engine.ts:651]
-      fin_zero_2 <= fin_zero_1; // @[accel/engine/engine.ts:652]
-      fin_end_2 <= fin_end_1; // @[accel/engine/engine.ts:653]
-      fin_valid_3 <= fin_valid_2; // @[accel/engine/engine.ts:651]
-      fin_zero_3 <= fin_zero_2; // @[accel/engine/engine.ts:652]
-      fin_end_3 <= fin_end_2; // @[accel/engine/engine.ts:653]
-      fin_valid_4 <= fin_valid_3; // @[accel/engine/engine.ts:651]
-      fin_zero_4 <= fin_zero_3; // @[accel/engine/engine.ts:652]
-      fin_end_4 <= fin_end_3; // @[accel/engine/engine.ts:653]
-      fin_valid_5 <= fin_valid_4; // @[accel/engine/engine.ts:651]
-      fin_zero_5 <= fin_zero_4; // @[accel/engine/engine.ts:652]
-      fin_end_5 <= fin_end_4; // @[accel/engine/engine.ts:653]
-      fin_valid_6 <= fin_valid_5; // @[accel/engine/engine.ts:651]
-      fin_zero_6 <= fin_zero_5; // @[accel/engine/engine.ts:652]
-      fin_end_6 <= fin_end_5; // @[accel/engine/engine.ts:653]
-      fin_valid_7 <= fin_valid_6; // @[accel/engine/engine.ts:651]
-      fin_zero_7 <= fin_zero_6; // @[accel/engine/engine.ts:652]
-      fin_end_7 <= fin_end_6; // @[accel/engine/engine.ts:653]
-      fin_valid_8 <= fin_valid_7; // @[accel/engine/engine.ts:651]
-      fin_zero_8 <= fin_zero_7; // @[accel/engine/engine.ts:652]
-      fin_end_8 <= fin_end_7; // @[accel/engine/engine.ts:653]
-      fin_valid_9 <= fin_valid_8; // @[accel/engine/engine.ts:651]
-      fin_zero_9 <= fin_zero_8; // @[accel/engine/engine.ts:652]
-      fin_end_9 <= fin_end_8; // @[accel/engine/engine.ts:653]
-      fin_valid_10 <= fin_valid_9; // @[accel/engine/engine.ts:651]
-      fin_zero_10 <= fin_zero_9; // @[accel/engine/engine.ts:652]
-      fin_end_10 <= fin_end_9; // @[accel/engine/engine.ts:653]
-      fin_valid_11 <= fin_valid_10; // @[accel/engine/engine.ts:651]
-      fin_zero_11 <= fin_zero_10; // @[accel/engine/engine.ts:652]
-      fin_end_11 <= fin_end_10; // @[accel/engine/engine.ts:653]
+      d1Valid <= finIn; // @[accel/engine/engine.ts:634]
+      d2Valid <= d1Valid; // @[accel/engine/engine.ts:635]
+      d1 <= sum; // @[accel/engine/engine.ts:636]
+      d2 <= d1; // @[accel/engine/engine.ts:637]
+      zN_0 <= red_n_5 == 32'h0; // @[accel/engine/engine.ts:638]
+      regNext <= zN_0; // @[accel/engine/engine.ts:639]
+      endD_0 <= red_row_end_5; // @[accel/engine/engine.ts:640]
+      regNext_1 <= endD_0; // @[accel/engine/engine.ts:641]
+      fin_valid_0 <= nConv_out_valid; // @[accel/engine/engine.ts:649]
+      fin_zero_0 <= regNext; // @[accel/engine/engine.ts:650]
+      fin_end_0 <= regNext_1; // @[accel/engine/engine.ts:651]
+      fin_valid_1 <= fin_valid_0; // @[accel/engine/engine.ts:649]
+      fin_zero_1 <= fin_zero_0; // @[accel/engine/engine.ts:650]
+      fin_end_1 <= fin_end_0; // @[accel/engine/engine.ts:651]
+      fin_valid_2 <= fin_valid_1; // @[accel/engine/engine.ts:649]
+      fin_zero_2 <= fin_zero_1; // @[accel/engine/engine.ts:650]
+      fin_end_2 <= fin_end_1; // @[accel/engine/engine.ts:651]
+      fin_valid_3 <= fin_valid_2; // @[accel/engine/engine.ts:649]
+      fin_zero_3 <= fin_zero_2; // @[accel/engine/engine.ts:650]
+      fin_end_3 <= fin_end_2; // @[accel/engine/engine.ts:651]
+      fin_valid_4 <= fin_valid_3; // @[accel/engine/engine.ts:649]
+      fin_zero_4 <= fin_zero_3; // @[accel/engine/engine.ts:650]
+      fin_end_4 <= fin_end_3; // @[accel/engine/engine.ts:651]
+      fin_valid_5 <= fin_valid_4; // @[accel/engine/engine.ts:649]
+      fin_zero_5 <= fin_zero_4; // @[accel/engine/engine.ts:650]
+      fin_end_5 <= fin_end_4; // @[accel/engine/engine.ts:651]
+      fin_valid_6 <= fin_valid_5; // @[accel/engine/engine.ts:649]
+      fin_zero_6 <= fin_zero_5; // @[accel/engine/engine.ts:650]
+      fin_end_6 <= fin_end_5; // @[accel/engine/engine.ts:651]
+      fin_valid_7 <= fin_valid_6; // @[accel/engine/engine.ts:649]
+      fin_zero_7 <= fin_zero_6; // @[accel/engine/engine.ts:650]
+      fin_end_7 <= fin_end_6; // @[accel/engine/engine.ts:651]
+      fin_valid_8 <= fin_valid_7; // @[accel/engine/engine.ts:649]
+      fin_zero_8 <= fin_zero_7; // @[accel/engine/engine.ts:650]
+      fin_end_8 <= fin_end_7; // @[accel/engine/engine.ts:651]
+      fin_valid_9 <= fin_valid_8; // @[accel/engine/engine.ts:649]
+      fin_zero_9 <= fin_zero_8; // @[accel/engine/engine.ts:650]
+      fin_end_9 <= fin_end_8; // @[accel/engine/engine.ts:651]
+      fin_valid_10 <= fin_valid_9; // @[accel/engine/engine.ts:649]
+      fin_zero_10 <= fin_zero_9; // @[accel/engine/engine.ts:650]
+      fin_end_10 <= fin_end_9; // @[accel/engine/engine.ts:651]
+      fin_valid_11 <= fin_valid_10; // @[accel/engine/engine.ts:649]
+      fin_zero_11 <= fin_zero_10; // @[accel/engine/engine.ts:650]
+      fin_end_11 <= fin_end_10; // @[accel/engine/engine.ts:651]
       if (awGo) begin
-        awValid <= 1'b1; // @[accel/engine/engine.ts:689]
+        awValid <= 1'b1; // @[accel/engine/engine.ts:687]
       end else begin
         if (awValid & m_axi_awready) begin
-          awValid <= 1'b0; // @[accel/engine/engine.ts:687]
+          awValid <= 1'b0; // @[accel/engine/engine.ts:685]
         end
       end
       if (awGo) begin
-        awAddr <= {curOwWord, 4'h0}; // @[accel/engine/engine.ts:690]
+        awAddr <= {curOwWord, 4'h0}; // @[accel/engine/engine.ts:688]
       end
       if (awGo) begin
-        awLen <= _T_42[7:0]; // @[accel/engine/engine.ts:691]
+        awLen <= _T_51[7:0]; // @[accel/engine/engine.ts:689]
       end
       if (bFire & ~awGo) begin
-        bOut <= bOut - 4'h1; // @[accel/engine/engine.ts:742]
+        bOut <= bOut - 4'h1; // @[accel/engine/engine.ts:740]
       end else begin
         if (awGo & ~bFire) begin
-          bOut <= bOut + 4'h1; // @[accel/engine/engine.ts:741]
+          bOut <= bOut + 4'h1; // @[accel/engine/engine.ts:739]
         end
       end
       if (awGo) begin
-        owWord <= curOwWord + {19'h0, aw_burst}; // @[accel/engine/engine.ts:692]
+        owWord <= curOwWord + {19'h0, aw_burst}; // @[accel/engine/engine.ts:690]
       end
       if (err) begin
-        owLeft <= 5'h0; // @[accel/engine/engine.ts:756]
+        owLeft <= 5'h0; // @[accel/engine/engine.ts:754]
       end else begin
         if (awGo) begin
-          owLeft <= curOwLeft - aw_burst[4:0]; // @[accel/engine/engine.ts:693]
+          owLeft <= curOwLeft - aw_burst[4:0]; // @[accel/engine/engine.ts:691]
         end
       end
       if (wGo) begin
-        wValid <= 1'b1; // @[accel/engine/engine.ts:725]
+        wValid <= 1'b1; // @[accel/engine/engine.ts:723]
       end else begin
         if (wValid & m_axi_wready) begin
-          wValid <= 1'b0; // @[accel/engine/engine.ts:723]
+          wValid <= 1'b0; // @[accel/engine/engine.ts:721]
         end
       end
       if (wGo) begin
-        wData <= outQ_deq_bits[127:0]; // @[accel/engine/engine.ts:726]
+        wData <= outQ_deq_bits[127:0]; // @[accel/engine/engine.ts:724]
       end
       if (wGo) begin
-        wStrb <= err ? 16'h0 : (ohEnd ? tailStrb : 16'hffff); // @[accel/engine/engine.ts:727]
+        wStrb <= err ? 16'h0 : (ohEnd ? tailStrb : 16'hffff); // @[accel/engine/engine.ts:725]
       end
       if (wGo) begin
-        wLast <= burstEnd; // @[accel/engine/engine.ts:728]
+        wLast <= burstEnd; // @[accel/engine/engine.ts:726]
       end
       if (wGo) begin
-        wBeat <= burstEnd ? 8'h0 : (wBeat + 8'h1); // @[accel/engine/engine.ts:729]
+        wBeat <= burstEnd ? 8'h0 : (wBeat + 8'h1); // @[accel/engine/engine.ts:727]
       end
     end
   end
   always @(posedge aclk) begin
     if (rFire) begin
-      rob[{rSlot, rCount[1:0]}] <= m_axi_rdata; // @[accel/engine/engine.ts:397]
+      rob[{rSlot, rCount[1:0]}] <= m_axi_rdata; // @[accel/engine/engine.ts:395]
     end
   end
   always @(posedge aclk) begin
     if (drain) begin
-      robData <= rob[{headSlot, dBeat}]; // @[accel/engine/engine.ts:418]
+      robData <= rob[{headSlot, dBeat}]; // @[accel/engine/engine.ts:416]
     end
   end
   always @(posedge aclk) begin
     if (arGo) begin
-      slotAddr[tailSlot] <= {arWordSel, 4'h0}; // @[accel/engine/engine.ts:386]
+      slotAddr[tailSlot] <= {arWordSel, 4'h0}; // @[accel/engine/engine.ts:384]
     end
   end
   always @(posedge aclk) begin
     if (red_valid_5 & ~red_last_5) begin
-      acc[red_beat_5] <= sum; // @[accel/engine/engine.ts:630]
+      acc[red_beat_5] <= sum; // @[accel/engine/engine.ts:628]
     end
   end
 endmodule

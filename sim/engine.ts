@@ -42,6 +42,12 @@ export interface LayoutOptions {
   base?: number;
   /** Extra bytes (rounded to beats) before each region, e.g. to place rows across 4 KiB pages [0]. */
   skew?: number[];
+  /**
+   * Benchmarks: leave the table out of the memory image (its rows then read
+   * as the memory model's address hash) and put no guard pattern in the
+   * output, so that a 1,000,000-row table costs nothing to set up [false].
+   */
+  sparse?: boolean;
 }
 
 export interface ForwardLayout {
@@ -91,10 +97,13 @@ export function layoutForward(c: ForwardCase, shape: EngineShape, opts: LayoutOp
     at = roundUp(at + Math.max(len, 1), beat) + beat;
     return a;
   };
-  const tableBytes = new Uint8Array(c.rows * rowStride);
-  const wb = bytesOf(c.weight);
-  for (let r = 0; r < c.rows; r++) tableBytes.set(wb.subarray(r * c.dim * 4, (r + 1) * c.dim * 4), r * rowStride);
-  const table = place(tableBytes.length, 0);
+  const sparse = opts.sparse ?? false;
+  const tableBytes = sparse ? new Uint8Array(0) : new Uint8Array(c.rows * rowStride);
+  if (!sparse) {
+    const wb = bytesOf(c.weight);
+    for (let r = 0; r < c.rows; r++) tableBytes.set(wb.subarray(r * c.dim * 4, (r + 1) * c.dim * 4), r * rowStride);
+  }
+  const table = place(c.rows * rowStride, 0);
   const idxBytes = bytesOf(c.indices);
   const indices = place(idxBytes.length, 1);
   const offBytes = bytesOf(c.offsets);
@@ -119,10 +128,10 @@ export function layoutForward(c: ForwardCase, shape: EngineShape, opts: LayoutOp
   return {
     numBags, rowStride, table, indices, offsets, scales, out, outBytes,
     memory: [
-      { addr: table, bytes: tableBytes },
+      ...(sparse ? [] : [{ addr: table, bytes: tableBytes }]),
       { addr: indices, bytes: idxBytes },
       { addr: offsets, bytes: offBytes },
-      { addr: out, bytes: guardBytes(outBytes) },
+      ...(sparse ? [] : [{ addr: out, bytes: guardBytes(outBytes) }]),
       ...(c.perSampleWeights ? [{ addr: scales, bytes: pswBytes }] : []),
     ],
     regs: [
@@ -195,7 +204,7 @@ export interface ForwardScenario {
 }
 
 /** A complete scenario for one forward operation. */
-export function forwardScenario(c: ForwardCase, shape: EngineShape, opts: LayoutOptions & { name?: string; profile?: TimingProfile; maxCycles?: number } = {}): ForwardScenario {
+export function forwardScenario(c: ForwardCase, shape: EngineShape, opts: LayoutOptions & { name?: string; profile?: TimingProfile; maxCycles?: number; dump?: boolean } = {}): ForwardScenario {
   const layout = layoutForward(c, shape, opts);
   return {
     layout,
@@ -204,7 +213,7 @@ export function forwardScenario(c: ForwardCase, shape: EngineShape, opts: Layout
       profile: opts.profile,
       memory: layout.memory,
       script: runScript(layout.regs, opts.maxCycles),
-      dump: [{ addr: layout.out, len: Math.max(layout.outBytes, 1) }],
+      dump: opts.dump === false ? [] : [{ addr: layout.out, len: Math.max(layout.outBytes, 1) }],
       watchdogCycles: 20_000,
     },
     decode: (r) => {

@@ -671,7 +671,7 @@ export class TcastEngine extends Module {
     const awAddr = Reg(UInt(A), { init: 0 });
     const awLen = Reg(UInt(8), { init: 0 });
     const bOut = Reg(UInt(bitsFor(this.maxWrites)), { init: 0 });
-    const lenQ = instance(new Queue(UInt(8), { depth: this.maxWrites }));
+    const lenQ = instance(new Queue(UInt(8), { depth: this.maxWrites, storage: this.maxWrites > 8 ? 'ram' : 'reg' }));
     const owWord = Reg(UInt(WA), { init: 0 });
     const owLeft = Reg(UInt(rbBits), { init: 0 });
     const owFromQ = named(owLeft.eq(0));

@@ -1,11 +1,11 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EXIT, UsageError, parseOptions, type Command } from '../command';
+import { intOption, readDesignIndex, realOption } from '../io';
 import { step } from '../progress';
-import { generateAll, writeAll } from '../../generator/designs/emit';
+import { generateAll, writeAll } from '../../designs/emit';
 import { projectRoot } from '../../generator/hdl/source';
 import { castIndicesBatched, generateWorkload, preset, workloadStats, PRESET_NAMES, type PresetName } from '../../model';
-import { simulate, type PortSpec } from '../../sim/vectors';
+import { simulate } from '../../sim/vectors';
 
 const DESIGN = 'queue-d1024-index-bram';
 
@@ -34,16 +34,14 @@ const command: Command = {
   help,
   async run(argv) {
     const { values } = parseOptions('demo', argv, {
-      workload: { type: 'string', default: 'small' }, seed: { type: 'string', default: '1' },
-      stall: { type: 'string', default: '0.25' }, json: { type: 'boolean' },
+      workload: { type: 'string', default: 'small' }, seed: { type: 'string' },
+      stall: { type: 'string' }, json: { type: 'boolean' },
     });
     const quiet = values.json === true;
     const name = values.workload as PresetName;
     if (!['tiny', 'small'].includes(name)) throw new UsageError(`--workload must be tiny or small (the index queue's 24-bit rows and 12-bit bags bound the preset); known presets: ${PRESET_NAMES.join(', ')}`);
-    const seed = Number(values.seed);
-    const stall = Number(values.stall);
-    if (!Number.isInteger(seed) || seed < 0) throw new UsageError(`--seed must be a non-negative integer, got '${values.seed}'`);
-    if (!(stall >= 0 && stall < 1)) throw new UsageError(`--stall must be a probability in [0, 1), got '${values.stall}'`);
+    const seed = intOption('--seed', values.seed, 1, 0, 0xffffffff);
+    const stall = realOption('--stall', values.stall, 0.25, (v) => v >= 0 && v < 1, 'in [0, 1)');
 
     // 1. Generate rtl/.
     let end = step('generating the shipped designs into rtl/', quiet);
@@ -63,8 +61,8 @@ const command: Command = {
     end();
 
     // 3. Co-simulate the index queue.
-    const index = JSON.parse(readFileSync(join(projectRoot, 'rtl', 'designs.json'), 'utf8')) as { name: string; top: string; modules: string[]; ports: PortSpec[]; clock: string; reset: { name: string; activeLow: boolean } }[];
-    const d = index.find((x) => x.name === DESIGN)!;
+    const d = readDesignIndex(join(projectRoot, 'rtl')).find((x) => x.name === DESIGN);
+    if (!d?.clock || !d.reset) throw new UsageError(`rtl/designs.json has no clocked design ${DESIGN}; run 'tcast generate'`);
     const target = { top: d.top, files: d.modules.map((m) => join(projectRoot, 'rtl', DESIGN, `${m}.v`)), ports: d.ports, clock: d.clock, reset: d.reset };
     let s = seed * 2654435761 % 4294967296 || 1;
     const rand = (): number => { s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0; return s / 4294967296; };
@@ -80,7 +78,7 @@ const command: Command = {
     let firstBad = -1;
     for (let i = 0; i < Math.max(got.length, entries.length); i++) {
       const a = entries[i], b = got[i]?.data;
-      if (!a || !b || a[0] !== b[0] || a[1] !== b[1]) { firstBad = i; break; }
+      if (a === undefined || b === undefined || a[0] !== b[0] || a[1] !== b[1]) { firstBad = i; break; }
     }
     const lastCycle = got.length ? got[got.length - 1]!.cycle + 1 : 0;
     const figures = {

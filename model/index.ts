@@ -40,3 +40,7 @@ export {
   parseCaseJson, loadCase, runCase, writeCaseOutputs, runCaseDir, writeCaseDir, OUTPUT_FILES,
   type Case, type CaseConfig, type CaseResult, type RunOptions,
 } from './casedir';
+export {
+  traffic, trafficOps, predictCycles, rowCounts, rowCountText, rowBeats, streamBeats, TRAFFIC_PATHS, TRAFFIC_OPTIMIZERS,
+  type TrafficShape, type TrafficPath, type TrafficOptimizer, type OpTraffic, type PathTraffic, type MemoryModel,
+} from './traffic';

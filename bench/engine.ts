@@ -16,7 +16,7 @@ import { parseArgs } from 'node:util';
 import type { Benchmark } from './run';
 import { generate } from '../generator';
 import { TcastEngine } from '../accel/engine/engine';
-import { ENGINE_BENCH_CONFIG } from '../generator/designs/engine';
+import { ENGINE_BENCH_CONFIG } from '../designs/engine';
 import { targetOf } from '../sim/design';
 import { buildAxiTarget, describeResult, simulateAxi } from '../sim/axi';
 import { buildCounters } from '../sim/cache';

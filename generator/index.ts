@@ -20,6 +20,7 @@ export { Enum, EnumMember, isEnum } from './hdl/enum';
 export type { EnumDef, EnumType } from './hdl/enum';
 export { FSM, Fsm } from './hdl/fsm';
 export type { FsmOptions } from './hdl/fsm';
+export { assert, assume, cover, printf } from './hdl/verify';
 export { elaborate } from './hdl/elaborate';
 export type { Elaborated } from './hdl/elaborate';
 export type { Netlist, NetModule, NetSignal, NetMemory, NetInstance, Expr, ExprNode, ExprOp } from './netlist';

@@ -33,11 +33,13 @@ const tools = [
   { bin: 'verilator', pkg: 'verilator' },
   { bin: 'iverilog', pkg: 'iverilog' },
   { bin: 'yosys', pkg: 'yosys' },
+  // ABC, the model checker `tcast formal` runs (bmc3, pdr), ships in Debian's yosys package.
+  { bin: 'yosys-abc', pkg: 'yosys' },
 ];
 const has = (bin) => spawnSync('sh', ['-c', `command -v ${bin}`], { stdio: 'ignore' }).status === 0;
 const missing = tools.filter((t) => !has(t.bin));
 if (missing.length) {
-  const pkgs = missing.map((t) => t.pkg).join(' ');
+  const pkgs = [...new Set(missing.map((t) => t.pkg))].join(' ');
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   if (!isRoot || !has('apt-get')) {
     say(`missing ${missing.map((t) => t.bin).join(', ')}. Install them with:\n  sudo apt-get update && sudo apt-get install -y ${pkgs}`);
@@ -45,8 +47,8 @@ if (missing.length) {
   }
   say(`installing ${pkgs} from Debian...`);
   run('apt-get', ['update', '-qq']);
-  run('apt-get', ['install', '-y', '-qq', ...missing.map((t) => t.pkg)], { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  run('apt-get', ['install', '-y', '-qq', ...new Set(missing.map((t) => t.pkg))], { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
 }
 if (process.argv.includes('--verbose')) {
-  for (const t of tools) say(`${t.bin}: ${execFileSync(t.bin, [t.bin === 'iverilog' ? '-V' : '--version'], { encoding: 'utf8' }).split('\n')[0]}`);
+  for (const t of tools.filter((x) => x.bin !== 'yosys-abc')) say(`${t.bin}: ${execFileSync(t.bin, [t.bin === 'iverilog' ? '-V' : '--version'], { encoding: 'utf8' }).split('\n')[0]}`);
 }

@@ -9,10 +9,12 @@
  *   const results = await simulateAxi(targetOf(generate(new AxiDma(...))), [scenario, ...]);
  *   assertAxiOk(results[0]);             // throws AxiRunError with the checker's message
  */
+import { assertionFailure } from './assertions';
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { buildModel, type BuildResult } from './build';
+import { trackChild } from './proc';
 import { SimInputError } from './sources';
 import { renderTemplate, type TemplatePort } from '../testbench/render';
 import type { PortSpec, SimTarget } from './vectors';
@@ -485,6 +487,7 @@ export async function simulateAxi(target: SimTarget, scenarios: AxiScenario[], o
   };
   await new Promise<void>((resolve, reject) => {
     const child = spawn(build.binary, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    trackChild(child);
     let stderr = '';
     let tail = '';
     let failed: Error | undefined;
@@ -514,6 +517,8 @@ export async function simulateAxi(target: SimTarget, scenarios: AxiScenario[], o
       clearTimeout(timer);
       if (failed) return reject(failed);
       if (code !== 0 || signal) {
+        const failedAssert = assertionFailure(target.top, stderr);
+        if (failedAssert) return reject(failedAssert);
         const msg = stderr.trim().split('\n').find((l) => /error/i.test(l)) ?? stderr.trim().split('\n')[0] ?? '';
         return reject(new Error(`AXI simulation of '${target.top}' ${signal ? `was killed by ${signal}` : `exited with code ${code}`}${msg ? `: ${msg.replace(/^tcast-harness: error: /, '')}` : ''}`));
       }

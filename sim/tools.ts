@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 
-export type ToolName = 'verilator' | 'iverilog' | 'yosys' | 'make' | 'g++';
+export type ToolName = 'verilator' | 'iverilog' | 'yosys' | 'yosys-abc' | 'make' | 'g++';
 
 interface ToolInfoSpec {
   /** The name users know the tool by, used in messages. */
@@ -40,6 +40,12 @@ const SPECS: Record<ToolName, ToolInfoSpec> = {
     aptPackage: 'yosys',
     versionArgs: ['-V'],
     parseVersion: (out) => /Yosys\s+(\S+)/.exec(out)?.[1] ?? out.trim(),
+  },
+  'yosys-abc': {
+    display: 'ABC (yosys-abc, the model checker of `tcast formal`)',
+    aptPackage: 'yosys',
+    versionArgs: ['-c', 'version'],
+    parseVersion: (out) => /ABC\s+(\S+)/.exec(out)?.[1] ?? out.trim(),
   },
   make: {
     display: 'make',

@@ -9,8 +9,10 @@
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { buildModel, lastBuild, type BuildResult } from './build';
+import { trackChild } from './proc';
 import { SimInputError, type VerilogSource } from './sources';
 import { renderTemplate, type TemplatePort } from '../testbench/render';
+import { assertionFailure } from './assertions';
 
 export { lastBuild };
 export type { BuildResult };
@@ -30,6 +32,11 @@ export interface SimTarget {
   clock: string;
   /** Synchronous reset input. Without one, state carries over between episodes. */
   reset?: { name: string; activeLow: boolean };
+  /**
+   * Verilog macros to define for this build (part of the cache key). `SYNTHESIS`
+   * compiles out the design's assert/assume/cover/printf (the synthesis view).
+   */
+  defines?: string[];
 }
 
 /** Port names of a ready/valid stream. */
@@ -73,12 +80,21 @@ export interface SimOptions {
   seed?: number;
   /** Kill the simulation after this long (default 60 s + 20 µs per cycle). */
   timeoutMs?: number;
+  /** Receives the design's own output as it comes (printf, $display), in chunks of text. */
+  onOutput?: (text: string) => void;
 }
 
-/** A simulation that failed at run time: carries the harness's stderr. */
+/**
+ * A simulation that failed at run time: carries the harness's stderr. When a
+ * DSL assertion failed, `cycle`, `assertion` (its message) and `loc` (its
+ * source line) say which and when.
+ */
 export class SimRunError extends Error {
   readonly userFacing = true;
   readonly exitCode = 1;
+  cycle?: number;
+  assertion?: string;
+  loc?: string;
   constructor(
     message: string,
     readonly stderr: string,
@@ -153,6 +169,7 @@ export async function buildTarget(target: SimTarget, trace = false): Promise<Bui
     ...(target.files ? { files: target.files } : {}),
     ...(target.sources ? { sources: target.sources } : {}),
     harness: [{ name: `tcast_${target.top}_harness.cpp`, text }],
+    ...(target.defines !== undefined && target.defines.length > 0 ? { flags: target.defines.map((d) => `-D${d}`) } : {}),
     trace,
   });
 }
@@ -197,8 +214,10 @@ class Harness {
     args: string[],
     private readonly top: string,
     private readonly onLine: (line: string) => void,
+    private readonly onOutput?: (text: string) => void,
   ) {
     this.child = spawn(binary, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    trackChild(this.child);
     this.child.stdout.setEncoding('utf8');
     this.child.stderr.setEncoding('utf8');
     this.child.stdout.on('data', (chunk: string) => {
@@ -215,6 +234,7 @@ class Harness {
       // Keep the last 64 KiB: the design's $display output and the harness's errors.
       this.stderr += chunk;
       if (this.stderr.length > 131072) this.stderr = this.stderr.slice(-65536);
+      if (this.onOutput) this.onOutput(chunk);
     });
     this.child.stdin.on('error', () => {
       /* EPIPE when the harness died; reported through exit */
@@ -251,6 +271,8 @@ class Harness {
 
   private exitError(): SimRunError {
     const err = this.stderr.trim();
+    const failed = this.timedOut ? undefined : assertionFailure(this.top, err);
+    if (failed) return Object.assign(new SimRunError(failed.message, err), { cycle: failed.cycle, assertion: failed.assertion, loc: failed.loc });
     const lines = err.split('\n');
     const first = lines.find((l) => l.startsWith('tcast-harness: error: ')) ?? lines.find((l) => /%Error|Assertion|fatal|error/i.test(l)) ?? lines[lines.length - 1] ?? '';
     const how = this.timedOut
@@ -286,7 +308,7 @@ class Harness {
         this.child.on('close', done);
       });
     }
-    if (this.failure) throw this.failure;
+    if (this.failure !== undefined) throw this.failure;
   }
 
   /** Resolves when signal() is called by the line handler, rejects on failure. */
@@ -306,7 +328,7 @@ class Harness {
   async finish(): Promise<void> {
     this.child.stdin.end();
     await this.exited;
-    if (this.failure) throw this.failure;
+    if (this.failure !== undefined) throw this.failure;
   }
 
   kill(): void {
@@ -448,7 +470,7 @@ export async function simulate(target: SimTarget, episodes: Episode[], opts: Sim
   const harness = new Harness(build.binary, runtimeArgs(opts.seed, opts.trace), target.top, (line) => {
     if (line === '') return;
     const p = plans[planIdx];
-    if (!p || !cur) throw proto(line);
+    if (p === undefined || cur === undefined) throw proto(line);
     const f = line.split(' ');
     switch (f[0]) {
       case 'o':
@@ -469,7 +491,7 @@ export async function simulate(target: SimTarget, episodes: Episode[], opts: Sim
       default:
         throw proto(line);
     }
-  });
+  }, opts.onOutput);
   const totalCycles = plans.reduce((a, p) => a + p.cycles + p.resetCycles, 0);
   harness.watchdog(opts.timeoutMs ?? 60_000 + totalCycles * 0.02);
   try {
@@ -519,6 +541,13 @@ export interface StreamOptions {
 export interface SimStream {
   /** Runs the rows (one per cycle) and returns one output row per input row. Calls are queued. */
   run(rows: Value[][]): Promise<bigint[][]>;
+  /**
+   * As run(), with rows already as text (each row: the inputs' hex values
+   * without 0x, space-separated; checked by the harness) and the output rows
+   * returned as the harness prints them (hex without 0x): no conversion, for
+   * long streams.
+   */
+  runHex(rows: string[]): Promise<string[]>;
   /** Cycles run so far after reset. */
   readonly cycles: number;
   /** The build that runs the stream. */
@@ -546,7 +575,7 @@ export async function openStream(target: SimTarget, opts: StreamOptions): Promis
   const resetCycles = opts.resetCycles ?? 2;
   const build = await buildTarget(target, opts.trace !== undefined);
 
-  let pending: { rows: bigint[][]; expected: number; done: boolean } | undefined;
+  let pending: { rows: string[]; expected: number; done: boolean } | undefined;
   let ready = false;
   const harness = new Harness(build.binary, runtimeArgs(opts.seed, opts.trace), target.top, (line) => {
     if (line === '') return;
@@ -557,7 +586,7 @@ export async function openStream(target: SimTarget, opts: StreamOptions): Promis
       return;
     }
     if (!pending) throw new SimRunError(`stream of '${target.top}': unexpected output '${line.slice(0, 80)}'`, '');
-    pending.rows.push(line.split(' ').map(big));
+    pending.rows.push(line);
   });
   harness.watchdog(opts.timeoutMs ?? 60_000 + resetCycles * 0.02);
   const started = harness.wait();
@@ -573,16 +602,16 @@ export async function openStream(target: SimTarget, opts: StreamOptions): Promis
   let cycles = 0;
   let closed = false;
   let queue: Promise<unknown> = Promise.resolve();
-  const runOne = async (rows: Value[][]): Promise<bigint[][]> => {
+  const toHex = (rows: Value[][]): string[] => rows.map((row, k) => {
+    if (!Array.isArray(row) || row.length !== ins.length)
+      throw new SimInputError(`stream row ${k} has ${Array.isArray(row) ? row.length : 'no'} values; expected ${ins.length} (${opts.inputs.join(', ')})`);
+    return row.map((v, j) => hexOf(v, ins[j]!.spec)).join(' ');
+  });
+  const runOne = async (rowsHex: string[]): Promise<string[]> => {
     if (closed) throw new SimInputError('the stream is closed');
-    if (rows.length === 0) return [];
-    const hex: string[] = new Array(rows.length + latency);
-    rows.forEach((row, k) => {
-      if (!Array.isArray(row) || row.length !== ins.length)
-        throw new SimInputError(`stream row ${k} has ${Array.isArray(row) ? row.length : 'no'} values; expected ${ins.length} (${opts.inputs.join(', ')})`);
-      hex[k] = row.map((v, j) => hexOf(v, ins[j]!.spec)).join(' ');
-    });
-    for (let k = 0; k < latency; k++) hex[rows.length + k] = hex[rows.length - 1]!;
+    if (rowsHex.length === 0) return [];
+    const hex = rowsHex.slice();
+    for (let k = 0; k < latency; k++) hex.push(rowsHex[rowsHex.length - 1]!);
     const n = hex.length;
     pending = { rows: [], expected: n, done: false };
     harness.watchdog(opts.timeoutMs ?? 60_000 + n * 0.02);
@@ -596,11 +625,17 @@ export async function openStream(target: SimTarget, opts: StreamOptions): Promis
     cycles += n;
     return latency ? got.slice(latency) : got;
   };
+  const enqueue = (rowsHex: () => string[]): Promise<string[]> => {
+    const p = queue.then(() => runOne(rowsHex()));
+    queue = p.catch(() => {});
+    return p;
+  };
   return {
     run(rows) {
-      const p = queue.then(() => runOne(rows));
-      queue = p.catch(() => {});
-      return p;
+      return enqueue(() => toHex(rows)).then((lines) => lines.map((l) => l.split(' ').map(big)));
+    },
+    runHex(rows) {
+      return enqueue(() => rows);
     },
     get cycles() {
       return cycles;

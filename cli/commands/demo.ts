@@ -1,11 +1,11 @@
 import { join } from 'node:path';
 import { EXIT, UsageError, parseOptions, type Command } from '../command';
 import { step } from '../progress';
-import { generateAll, writeAll } from '../../generator/designs/emit';
+import { generateAll, writeAll } from '../../designs/emit';
 import { projectRoot } from '../../generator/hdl/source';
 import { generate } from '../../generator';
 import { TcastEngine } from '../../accel/engine/engine';
-import { ENGINE_CONFIGS } from '../../generator/designs/engine';
+import { ENGINE_CONFIGS } from '../../designs/engine';
 import { targetOf } from '../../sim/design';
 import { buildAxiTarget, describeResult, simulateAxi } from '../../sim/axi';
 import { castedBackwardCase, countersOf, forwardScenario, opPerf, shapeOf, timingPreset, type ForwardCase, type OpPerf } from '../../sim/engine';

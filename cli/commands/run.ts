@@ -10,7 +10,7 @@ import { EXIT, UsageError, parseOptions } from '../command';
 import { Progress } from '../progress';
 import { generate } from '../../generator';
 import { TcastEngine } from '../../accel/engine/engine';
-import { ENGINE_CONFIGS } from '../../generator/designs/engine';
+import { ENGINE_CONFIGS } from '../../designs/engine';
 import { targetOf } from '../../sim/design';
 import { buildAxiTarget, describeResult, simulateAxi } from '../../sim/axi';
 import { castedBackwardCase, countersOf, forwardScenario, opPerf, shapeOf, timingPreset, unsupported, type ForwardCase, type OpPerf } from '../../sim/engine';
@@ -57,8 +57,8 @@ const command: Command = {
     if (positionals.length !== 1) throw new UsageError("tcast run takes one CASE_DIR; see 'tcast run --help'");
     const dir = positionals[0]!;
     const configName = values.config ?? configNames[0]!;
-    const cfg = ENGINE_CONFIGS[configName];
-    if (!cfg) throw new UsageError(`unknown --config '${configName}'; one of: ${configNames.join(', ')}`);
+    const cfg = Object.hasOwn(ENGINE_CONFIGS, configName) ? ENGINE_CONFIGS[configName] : undefined;
+    if (cfg === undefined) throw new UsageError(`unknown --config '${configName}'; one of: ${configNames.join(', ')}`);
     const timingName = values.timing ?? 'dram';
     let profile;
     try { profile = timingPreset(timingName); } catch (e) { throw new UsageError((e as Error).message); }

@@ -220,6 +220,45 @@ function regStmts(p: Printer, r: NetSignal, v: Expr, ind: string, lhs: string, l
   return [`${ind}${lhs} <= ${p.expr(v, true)};${at(locs.get(v))}`];
 }
 
+/**
+ * The verification statements: under `ifndef SYNTHESIS`, SystemVerilog
+ * immediate assert/assume/cover for the formal flow (`ifdef FORMAL`, Yosys
+ * read_verilog -formal), Verilog-2005 $display/$finish/$write for the
+ * simulators. Each check is one line ending in `// @[file:line] message`,
+ * which `tcast formal` reads back to name a failing assertion.
+ */
+function checkBlock(p: Printer, m: NetModule): string[] {
+  if (m.checks.length === 0) return [];
+  const clk = m.clocking!.clock;
+  const rst = m.clocking!.reset;
+  const guard = rst ? (rst.activeLow ? rst.name : `!${rst.name}`) : undefined;
+  const cond = (e: Expr) => p.expr(e, true);
+  const enabled = (c: NetModule['checks'][number]) => stripCast(c.en).op === 'lit' ? '' : `if (${cond(c.en)}) `;
+  const formal: string[] = [];
+  const sim: string[] = [];
+  for (const c of m.checks) {
+    const tag = ` // @[${locToString(c.loc)}] ${c.message}`;
+    if (c.kind === 'printf') {
+      const args = c.args.map((a) => `, ${cond(a)}`).join('');
+      sim.push(`${enabled(c)}$write("${c.message}"${args});${at(c.loc)}`);
+      continue;
+    }
+    if (c.kind === 'cover') {
+      formal.push(`${enabled(c)}cover (${cond(c.cond)});${tag}`);
+      continue;
+    }
+    formal.push(`${enabled(c)}${c.kind} (${cond(c.cond)});${tag}`);
+    const en = stripCast(c.en).op === 'lit' ? '' : `(${cond(c.en)}) && `;
+    sim.push(`if (${en}!(${cond(c.cond)})) begin${tag}`, `  $display("tcast-assert: ${c.kind === 'assume' ? 'assumption' : 'assertion'} failed: ${c.message} @[${locToString(c.loc)}]");`, '  $finish;', 'end');
+  }
+  const block = (lines: string[]) => {
+    if (lines.length === 0) return [];
+    const ind = guard ? '      ' : '    ';
+    return [`  always @(posedge ${clk}) begin`, ...(guard ? [`    if (${guard}) begin`] : []), ...lines.map((l) => ind + l), ...(guard ? ['    end'] : []), '  end'];
+  };
+  return ['`ifndef SYNTHESIS', '`ifdef FORMAL', ...block(formal), '`else', ...block(sim), '`endif', '`endif'];
+}
+
 function emitModule(m: NetModule, nameOf: Map<NetModule, string>): string {
   const net = m;
   const ns = new Namespace(m.names);
@@ -241,6 +280,7 @@ function emitModule(m: NetModule, nameOf: Map<NetModule, string>): string {
     for (const w of mem.writes) { p.count(w.addr); p.count(w.data); p.count(w.en); }
     for (const r of mem.reads) { p.count(r.addr); p.count(r.en); }
   }
+  for (const c of net.checks) { p.count(c.cond); p.count(c.en); for (const a of c.args) p.count(a); }
   // Signals used only as a register's own hold value are still declared and read.
   const lintOff = (s: NetSignal): boolean => !p.fullyRead(s);
 
@@ -287,7 +327,8 @@ function emitModule(m: NetModule, nameOf: Map<NetModule, string>): string {
     for (const w of mem.writes) {
       always.push(`  always @(posedge ${clk}) begin`);
       const en = stripCast(w.en);
-      const stmt = `${mem.name}[${p.expr(w.addr, true)}] <= ${p.expr(w.data, true)};${at(w.loc)}`;
+      const part = w.lo === undefined ? '' : w.data.width === 1 ? `[${w.lo}]` : `[${w.lo + w.data.width - 1}:${w.lo}]`;
+      const stmt = `${mem.name}[${p.expr(w.addr, true)}]${part} <= ${p.expr(w.data, true)};${at(w.loc)}`;
       if (en.op === 'lit') always.push(`    ${stmt}`);
       else always.push(`    if (${p.expr(w.en, true)}) begin`, `      ${stmt}`, '    end');
       always.push('  end');
@@ -301,6 +342,8 @@ function emitModule(m: NetModule, nameOf: Map<NetModule, string>): string {
       always.push('  end');
     }
   }
+
+  const verif = checkBlock(p, m);
 
   // Instances.
   const insts: string[] = [];
@@ -362,6 +405,7 @@ function emitModule(m: NetModule, nameOf: Map<NetModule, string>): string {
   if (insts.length) body.push(...insts, '');
   if (assigns.length) body.push(...assigns, '');
   if (always.length) body.push(...always, '');
+  if (verif.length) body.push(...verif, '');
   if (body[body.length - 1] === '') body.pop();
   body.push('endmodule', '');
   return body.join('\n');

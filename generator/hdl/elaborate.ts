@@ -16,6 +16,7 @@ import { ElaborationError } from './errors';
 import { Value, mux } from './ir';
 import { Mem, Module, Signal, notInstantiated, type Stmt } from './module';
 import { locToString, type SourceLoc } from './source';
+import { verifStmts } from './verify';
 import { lower } from './lower';
 import type { Netlist } from '../netlist/netlist';
 
@@ -147,7 +148,7 @@ function elaborateModule(m: Module, done: ModuleNet[]): ModuleNet {
   // Cross-module references.
   const own = (x: Signal): boolean => x.owner === m || (x.owner.parent === m && (x.kind === 'input' || x.kind === 'output'));
   const seen = new Set<Value>();
-  const checkRefs = (v: Value, where: Signal | Mem, loc: SourceLoc | undefined): void => {
+  const checkRefs = (v: Value, where: { name: string }, loc: SourceLoc | undefined): void => {
     if (seen.has(v)) return;
     seen.add(v);
     if (v instanceof Signal) {
@@ -165,6 +166,11 @@ function elaborateModule(m: Module, done: ModuleNet[]): ModuleNet {
     for (const w of mem.writes) { checkRefs(w.addr, mem, w.loc); checkRefs(w.data, mem, w.loc); checkRefs(w.en, mem, w.loc); }
     for (const r of mem.reads) { checkRefs(r.addr, mem, r.loc); checkRefs(r.en, mem, r.loc); }
   }
+  const verifs = verifStmts(m);
+  for (const v of verifs) {
+    const where = { name: `${v.kind}()` };
+    for (const x of [v.cond, v.en, ...v.args]) checkRefs(x, where, v.loc);
+  }
 
   // Dead-signal removal: live = reachable from outputs and child inputs.
   const liveSet = new Set<Signal>();
@@ -173,6 +179,8 @@ function elaborateModule(m: Module, done: ModuleNet[]): ModuleNet {
   const stack: Value[] = [];
   const push = (v: Value): void => { if (!visited.has(v)) { visited.add(v); stack.push(v); } };
   for (const s of combTargets) if (s.kind !== 'wire') push(comb.get(s)!.value);
+  // What the verification statements read stays (synthesis drops it as unread).
+  for (const v of verifs) for (const x of [v.cond, v.en, ...v.args]) push(x);
   while (stack.length) {
     const v = stack.pop()!;
     if (v instanceof Signal) {
@@ -202,8 +210,8 @@ function elaborateModule(m: Module, done: ModuleNet[]): ModuleNet {
   const mems = m.mems.filter((x) => liveMems.has(x));
 
   const childNets = m.instances.map((i) => done.find((n) => n.module === i.module)!);
-  const usesClock = regs.size > 0 || mems.length > 0 || childNets.some((n) => n.usesClock);
-  const usesReset = [...regs.keys()].some((r) => r.init !== undefined) || childNets.some((n) => n.usesReset);
+  const usesClock = regs.size > 0 || mems.length > 0 || verifs.length > 0 || childNets.some((n) => n.usesClock);
+  const usesReset = [...regs.keys()].some((r) => r.init !== undefined) || (verifs.length > 0 && !!m.clocking?.reset) || childNets.some((n) => n.usesReset);
   return { module: m, comb, regs, assignLocs, mems, live, usesClock, usesReset };
 }
 

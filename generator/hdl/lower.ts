@@ -11,6 +11,7 @@ import type { Mem } from './memory';
 import type { Module } from './module';
 import { Signal } from './signal';
 import type { SourceLoc } from './source';
+import { verifStmts } from './verify';
 
 export function lower(nets: readonly ModuleNet[]): Netlist {
   const sigs = new Map<Signal, NetSignal>();
@@ -54,7 +55,7 @@ export function lower(nets: readonly ModuleNet[]): Netlist {
     width: m.type.width,
     signed: m.type.kind === 'sint',
     loc: m.loc,
-    writes: m.writes.map((w) => ({ addr: expr(w.addr), data: expr(w.data), en: expr(w.en), loc: w.loc })),
+    writes: m.writes.map((w) => ({ addr: expr(w.addr), data: expr(w.data), en: expr(w.en), loc: w.loc, ...(w.lo !== undefined ? { lo: w.lo } : {}) })),
     reads: m.reads.map((r) => ({ addr: expr(r.addr), en: expr(r.en), sync: r.sync, data: sig(r.data), loc: r.loc })),
   });
 
@@ -87,6 +88,7 @@ export function lower(nets: readonly ModuleNet[]): Netlist {
       instances: m.instances.map((i) => ({ name: i.name, module: mods.get(i.module)!, loc: i.loc })),
       comb,
       regs,
+      checks: verifStmts(m).map((v) => ({ kind: v.kind, cond: expr(v.cond), en: expr(v.en), message: v.message, args: v.args.map(expr), loc: v.loc })),
       names: m.ns.names(),
     };
     mods.set(m, nm);

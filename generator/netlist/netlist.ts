@@ -73,7 +73,8 @@ export interface RegDriver {
   readonly branchLocs: ReadonlyMap<Expr, SourceLoc>;
 }
 
-export interface NetMemWrite { readonly addr: Expr; readonly data: Expr; readonly en: Expr; readonly loc: SourceLoc | undefined }
+/** A write port; with `lo`, it writes only bits lo .. lo + data.width - 1 of the word (a masked lane). */
+export interface NetMemWrite { readonly addr: Expr; readonly data: Expr; readonly en: Expr; readonly loc: SourceLoc | undefined; readonly lo?: number }
 export interface NetMemRead { readonly addr: Expr; readonly en: Expr; readonly sync: boolean; readonly data: NetSignal; readonly loc: SourceLoc | undefined }
 
 /** A memory: writes and synchronous reads at the clock edge, read-first; words not reset. */
@@ -85,6 +86,17 @@ export interface NetMemory {
   readonly loc: SourceLoc | undefined;
   readonly writes: readonly NetMemWrite[];
   readonly reads: readonly NetMemRead[];
+}
+
+/** A verification statement: checked (assert/assume/cover) or printed (printf) at each clock edge outside reset where `en` holds. */
+export interface NetCheck {
+  readonly kind: 'assert' | 'assume' | 'cover' | 'printf';
+  readonly cond: Expr;
+  readonly en: Expr;
+  /** The message, or printf's Verilog format string (escaped). */
+  readonly message: string;
+  readonly args: readonly Expr[];
+  readonly loc: SourceLoc | undefined;
 }
 
 export interface NetInstance {
@@ -122,6 +134,8 @@ export interface NetModule {
   readonly comb: ReadonlyMap<NetSignal, CombDriver>;
   /** Next state of each live register, in creation order. */
   readonly regs: readonly RegDriver[];
+  /** Verification statements (simulation and formal only; never synthesised). */
+  readonly checks: readonly NetCheck[];
   /** Every identifier the module's source already uses (a back end's temporaries avoid them). */
   readonly names: readonly string[];
 }

@@ -8,7 +8,8 @@
  */
 import { lit, mux, orAny, select, type Value } from '../hdl/ir';
 import { In, Module, Out, Reg, connect, pack, unpack, when } from '../hdl/module';
-import { UInt, Vec, bitWidth, log2Up, typeToString, type HwType } from '../hdl/types';
+import { UInt, Vec, bitWidth, bitsFor, log2Up, typeToString, type HwType } from '../hdl/types';
+import { assert, cover } from '../hdl/verify';
 import { Decoupled, fire } from './stream';
 
 export class RRArbiter<T extends HwType> extends Module {
@@ -29,10 +30,9 @@ export class RRArbiter<T extends HwType> extends Module {
   }
   /**
    * The input to grant: the lowest-numbered valid input above the last one
-   * granted, else the lowest valid one. A hook so that a test can build an
-   * unfair arbiter by the same code path.
+   * granted, else the lowest valid one.
    */
-  protected choose(valids: Value[], lastGrant: Value): Value {
+  private choose(valids: Value[], lastGrant: Value): Value {
     const iw = log2Up(this.n);
     let above: Value = lit(0, 1);
     let aboveIdx: Value = lit(0, iw);
@@ -61,6 +61,15 @@ export class RRArbiter<T extends HwType> extends Module {
     connect(out.bits, unpack(this.payload, select(ins.map((p) => pack(p.bits, this.payload)), idx)), this.payload);
     ins.forEach((p, i) => p.ready.set(out.ready.and(idx.eq(i))));
     this.io.chosen.set(idx);
+
+    // Fairness check: an input that stays valid sees at most n - 1 transfers of the others before its own.
+    const ww = bitsFor(this.n);
+    ins.forEach((p, i) => {
+      const waited = Reg(UInt(ww), { init: 0, name: `waited_${i}` });
+      when(p.valid.not().or(fire(p)), () => waited.set(0)).elseWhen(fire(out).and(waited.ne(this.n)), () => waited.set(waited.addWrap(1)));
+      assert(waited.le(this.n - 1), `input ${i}, while valid, waits for at most ${this.n - 1} transfers of the others`);
+      if (i === 0) cover(waited.eq(this.n - 1), `input 0 waits for ${this.n - 1} transfers of the others (the bound is tight)`);
+    });
 
     when(fire(out), () => {
       lastGrant.set(idx);

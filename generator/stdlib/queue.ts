@@ -15,6 +15,7 @@
 import { badParameter } from '../hdl/params';
 import { lit, mux, select, type Value } from '../hdl/ir';
 import { In, Memory, Module, Out, Reg, Wire, connect, instance, pack, unpack, when, type Hw, type Signal } from '../hdl/module';
+import { assert, cover } from '../hdl/verify';
 import { UInt, bitWidth, bitsFor, log2Up, typeToString, type HwType } from '../hdl/types';
 import { Decoupled, fire } from './stream';
 
@@ -68,16 +69,9 @@ export class Queue<T extends HwType> extends Module {
     ].join('\n');
   }
 
-  /**
-   * Whether the queue can take no more items. A hook so that a test can
-   * build a deliberately broken queue by the same code path.
-   */
-  protected fullFlag(ptrMatch: Value, maybeFull: Value): Value {
-    return ptrMatch.and(maybeFull);
-  }
-
   protected build(): void {
     const { enq, deq } = this.io;
+    this.checks(enq, deq);
     if (this.storage === 'bram') return this.buildBlockRam(enq, deq);
     const n = this.depth;
     const width = bitWidth(this.payload);
@@ -88,7 +82,7 @@ export class Queue<T extends HwType> extends Module {
     const maybeFull = Reg(UInt(1), { init: 0 });
     const ptrMatch = n === 1 ? lit(1, 1) : enqPtr.eq(deqPtr);
     const empty = ptrMatch.and(maybeFull.not());
-    const full = this.fullFlag(ptrMatch, maybeFull);
+    const full = ptrMatch.and(maybeFull);
 
     const doEnq = Wire(UInt(1), { default: fire(enq) });
     const doDeq = Wire(UInt(1), { default: fire(deq) });
@@ -144,6 +138,23 @@ export class Queue<T extends HwType> extends Module {
       const wrapped = diff.addWrap(n).trunc(cw);
       this.io.count.set(mux(ptrMatch, mux(maybeFull, lit(n, cw), lit(0, cw)), mux(deqPtr.gt(enqPtr), wrapped, diff)));
     }
+  }
+
+  /**
+   * The queue's own checks (simulation and `tcast formal`): a shadow count of
+   * the items taken in and not yet given out never exceeds the depth, equals
+   * `count`, and (without flow or block RAM, whose output lags) is non-zero
+   * exactly when an item is offered, so none is lost or invented.
+   */
+  private checks(enq: Port<T>, deq: Port<T>): void {
+    const n = this.depth;
+    const hw = bitsFor(n + 1);
+    const held = Reg(UInt(hw), { init: 0 });
+    held.set(held.add(fire(enq)).sub(fire(deq)).trunc(hw));
+    assert(held.le(n), `the queue holds at most its depth (${n}) items`);
+    assert(this.io.count.pad(hw).eq(held), 'count is the number of items taken in and not yet given out');
+    if (this.storage !== 'bram' && !this.flow) assert(deq.valid.eq(held.ne(0)), 'an item is offered exactly when the queue holds one: none lost, none invented');
+    cover(held.eq(n), 'the queue fills up');
   }
 
   /**

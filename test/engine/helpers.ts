@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import { generate } from '../../generator';
 import { TcastEngine } from '../../accel/engine/engine';
-import { ENGINE_CONFIGS, ENGINE_TEST_CONFIG } from '../../generator/designs/engine';
+import { ENGINE_CONFIGS, ENGINE_TEST_CONFIG } from '../../designs/engine';
 import { targetOf } from '../../sim/design';
 import type { AxiResult, TimingProfile } from '../../sim/axi';
 import { countersOf, forwardScenario, shapeOf, type ForwardCase, type ForwardScenario } from '../../sim/engine';

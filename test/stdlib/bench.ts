@@ -1,34 +1,39 @@
 /**
  * One simulator build for every stream block under test: the shipped queue,
  * skid buffer and arbiter configurations, plus a deliberately broken queue,
- * side by side (generator/stdlib/side-by-side.ts). Shared by the stdlib tests.
+ * side by side (test/side-by-side.ts). Shared by the stdlib tests. The
+ * broken blocks are printed-Verilog mutants of the shipped ones (test/mutate.ts).
  */
 import fc from 'fast-check';
-import { generate, lit, mux, UInt, type Value } from '../../generator';
-import { Queue, RRArbiter, SideBySide, SkidBuffer } from '../../generator/stdlib';
+import { generate, UInt, type VerilogDesign } from '../../generator';
+import { Queue, RRArbiter, SkidBuffer } from '../../generator/stdlib';
+import { mutateVerilog } from '../mutate';
+import { SideBySide } from '../side-by-side';
 import { targetOf } from '../../sim/design';
 import { simulate, type Episode, type EpisodeResult, type StreamSpec } from '../../sim/vectors';
 
-/** A queue whose full flag is one entry late: it claims room for depth + 1 items. */
+/** The shipped queue under its own module name, so that its printed Verilog can be mutated alone. */
 export class LateFullQueue extends Queue<ReturnType<typeof UInt>> {
-  protected override fullFlag(): Value {
-    return lit(0, 1);
-  }
   override get moduleName(): string {
     return `LateFull${super.moduleName}`;
   }
 }
 
-/** An arbiter that always grants the lowest-numbered valid input: starves the others. */
+/** The shipped arbiter under its own module name (see LateFullQueue). */
 export class FixedPriorityArbiter extends RRArbiter<ReturnType<typeof UInt>> {
-  protected override choose(valids: Value[]): Value {
-    let idx: Value = lit(0, 2);
-    for (let i = valids.length - 1; i >= 0; i--) idx = mux(valids[i]!, lit(i, 2), idx);
-    return idx;
-  }
   override get moduleName(): string {
     return `FixedPriority${super.moduleName}`;
   }
+}
+
+/** A queue whose full flag never rises (one entry late and more): it claims room it has not got. */
+export function lateFullMutant(d: VerilogDesign, module = 'LateFullQueue_d4_w8_reg'): VerilogDesign {
+  return mutateVerilog(d, module, 'wire full = ptrMatch & maybeFull;', "wire full = ptrMatch & maybeFull & 1'b0;");
+}
+
+/** An arbiter that never moves its last grant: it always grants the lowest-numbered valid input and starves the others. */
+export function fixedPriorityMutant(d: VerilogDesign, module = 'FixedPriorityRRArbiter_n3_w8'): VerilogDesign {
+  return mutateVerilog(d, module, /lastGrant <= idx;/, 'lastGrant <= lastGrant;');
 }
 
 export interface QueueDut { prefix: string; depth: number; flow: boolean; pipe: boolean; latency: number }
@@ -42,8 +47,8 @@ export const QUEUES: QueueDut[] = [
 ];
 export const BROKEN: QueueDut = { prefix: 'late', depth: 4, flow: false, pipe: false, latency: 1 };
 
-export function benchDesign() {
-  return generate(new SideBySide('StreamBench', {
+export function benchDesign(): VerilogDesign {
+  const d = generate(new SideBySide('StreamBench', {
     q1: new Queue(UInt(8), { depth: 1 }),
     q4: new Queue(UInt(8), { depth: 4 }),
     q5ram: new Queue(UInt(8), { depth: 5, storage: 'ram' }),
@@ -55,11 +60,15 @@ export function benchDesign() {
     late: new LateFullQueue(UInt(8), { depth: 4 }),
     unfair: new FixedPriorityArbiter(UInt(8), 3),
   }));
+  return fixedPriorityMutant(lateFullMutant(d));
 }
 
 let target: ReturnType<typeof targetOf> | undefined;
 export function benchTarget(): ReturnType<typeof targetOf> {
-  target ??= targetOf(benchDesign());
+  // The synthesis view: the blocks' own assertions are compiled out, so the
+  // black-box properties alone must catch the kept mutants (the assertions are
+  // proved by test/formal).
+  target ??= { ...targetOf(benchDesign()), defines: ['SYNTHESIS'] };
   return target;
 }
 

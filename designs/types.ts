@@ -6,9 +6,9 @@
  */
 import {
   Banked, Bool, Bundle, Enum, FSM, In, Memory, Module, Out, Reg, U, UInt, Vec, cat, connect, mux, pack, unpack, when,
-} from '../index';
-import { Decoupled, Packet, foldPackets, fork, frame, join, map } from '../stdlib';
-import { Axi4Slice } from '../stdlib/axi/channels';
+} from '../generator';
+import { Decoupled, Packet, foldPackets, fork, frame, join, map } from '../generator/stdlib';
+import { Axi4Slice } from '../generator/stdlib/axi/channels';
 import type { DesignEntry } from './registry';
 
 export const Entry = Bundle({ a: UInt(8), b: UInt(4) });
@@ -26,9 +26,9 @@ export class TypedMemories extends Module {
   protected build(): void {
     const io = this.io;
     // A bundle per word, each field written under its own mask bit; synchronous read.
-    const table = Memory(16, Entry);
-    when(io.we, () => table.write(io.waddr, { a: io.wa, b: io.wb }, { a: io.ma, b: io.mb }));
-    const e = table.read(io.raddr);
+    const entries = Memory(16, Entry);
+    when(io.we, () => entries.write(io.waddr, { a: io.wa, b: io.wb }, { a: io.ma, b: io.mb }));
+    const e = entries.read(io.raddr);
     io.ra.set(e.a);
     io.rb.set(e.b);
     // A Vec per word, one mask bit per element; combinational read.

@@ -1,5 +1,5 @@
 /** The tensor-casting engine (accel/engine/): the configurations shipped in rtl/ and used by the tests and the bench. */
-import { TcastEngine, type EngineOptions } from '../../accel/engine/engine';
+import { TcastEngine, type EngineOptions } from '../accel/engine/engine';
 import type { DesignEntry } from './registry';
 
 /** Named configurations (`tcast run --config NAME`); the first is the default. */

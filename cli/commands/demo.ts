@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { EXIT, UsageError, parseOptions, type Command } from '../command';
+import { intOption } from '../io';
 import { step } from '../progress';
 import { generateAll, writeAll } from '../../designs/emit';
 import { projectRoot } from '../../generator/hdl/source';
@@ -44,14 +45,13 @@ const command: Command = {
   help,
   async run(argv) {
     const { values } = parseOptions('demo', argv, {
-      workload: { type: 'string', default: 'small' }, seed: { type: 'string', default: '1' },
+      workload: { type: 'string', default: 'small' }, seed: { type: 'string' },
       timing: { type: 'string', default: 'dram' }, json: { type: 'boolean' },
     });
     const quiet = values.json === true;
     const name = values.workload as PresetName;
     if (!['tiny', 'small'].includes(name)) throw new UsageError(`--workload must be tiny or small (the demo runs in seconds); known presets: ${PRESET_NAMES.join(', ')}`);
-    const seed = Number(values.seed);
-    if (!Number.isInteger(seed) || seed < 0) throw new UsageError(`--seed must be a non-negative integer, got '${values.seed}'`);
+    const seed = intOption('--seed', values.seed, 1, 0, 0xffffffff);
     let profile;
     try { profile = timingPreset(values.timing!); } catch (e) { throw new UsageError((e as Error).message); }
 

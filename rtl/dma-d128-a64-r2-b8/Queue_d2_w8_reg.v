@@ -23,8 +23,7 @@ module Queue_d2_w8_reg (
   wire ptrMatch = enqPtr == deqPtr;
   wire full = ptrMatch & maybeFull;
   wire empty = ptrMatch & ~maybeFull;
-  wire head = deqPtr == 1'b0;
-  wire [7:0] head_1 = head ? slot_0 : slot_1;
+  wire [7:0] head = (deqPtr == 1'b0) ? slot_0 : slot_1;
   /* verilator lint_off UNUSEDSIGNAL */
   wire [3:0] _T = {1'h0, {1'h0, held} + {2'h0, enq_valid & enq_ready}} - {3'h0, deq_valid & deq_ready};
   /* verilator lint_on UNUSEDSIGNAL */
@@ -33,7 +32,7 @@ module Queue_d2_w8_reg (
   assign doDeq = deq_valid & deq_ready; // @[generator/stdlib/queue.ts:88]
   assign enq_ready = ~full; // @[generator/stdlib/queue.ts:117]
   assign deq_valid = ~empty; // @[generator/stdlib/queue.ts:116]
-  assign deq_bits = head_1; // @[generator/stdlib/queue.ts:118]
+  assign deq_bits = head; // @[generator/stdlib/queue.ts:118]
   assign count = {maybeFull & ptrMatch, 1'b0} | {1'h0, enqPtr - deqPtr}; // @[generator/stdlib/queue.ts:135]
 
   always @(posedge clock) begin

@@ -25,10 +25,7 @@ module Queue_d4_w8_reg (
   wire ptrMatch = enqPtr == deqPtr;
   wire full = ptrMatch & maybeFull;
   wire empty = ptrMatch & ~maybeFull;
-  wire head = deqPtr == 2'h0;
-  wire head_1 = deqPtr == 2'h1;
-  wire head_2 = deqPtr == 2'h2;
-  wire [7:0] head_3 = head ? slot_0 : (head_1 ? slot_1 : (head_2 ? slot_2 : slot_3));
+  wire [7:0] head = (deqPtr == 2'h0) ? slot_0 : ((deqPtr == 2'h1) ? slot_1 : ((deqPtr == 2'h2) ? slot_2 : slot_3));
   /* verilator lint_off UNUSEDSIGNAL */
   wire [4:0] _T = {1'h0, {1'h0, held} + {3'h0, enq_valid & enq_ready}} - {4'h0, deq_valid & deq_ready};
   /* verilator lint_on UNUSEDSIGNAL */
@@ -37,7 +34,7 @@ module Queue_d4_w8_reg (
   assign doDeq = deq_valid & deq_ready; // @[generator/stdlib/queue.ts:88]
   assign enq_ready = ~full; // @[generator/stdlib/queue.ts:117]
   assign deq_valid = ~empty; // @[generator/stdlib/queue.ts:116]
-  assign deq_bits = head_3; // @[generator/stdlib/queue.ts:118]
+  assign deq_bits = head; // @[generator/stdlib/queue.ts:118]
   assign count = {maybeFull & ptrMatch, 2'h0} | {1'h0, enqPtr - deqPtr}; // @[generator/stdlib/queue.ts:135]
 
   always @(posedge clock) begin

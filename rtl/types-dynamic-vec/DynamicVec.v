@@ -25,20 +25,14 @@ module DynamicVec (
   reg tab_1_flag; // @[designs/types.ts:60]
   reg [3:0] tab_2_v; // @[designs/types.ts:60]
   reg tab_2_flag; // @[designs/types.ts:60]
-  wire rd = ridx[1];
-  wire [3:0] rd_1 = ridx[0] ? tab_1_v : tab_0_v;
-  wire [3:0] rd_2 = rd ? tab_2_v : rd_1;
-  wire rd_3 = ridx[1];
-  wire rd_4 = ridx[0] ? tab_1_flag : tab_0_flag;
-  wire rd_5 = rd_3 ? tab_2_flag : rd_4;
-  wire slot = fidx[1];
-  wire slot_1 = fidx[0] ? tab_1_flag : tab_0_flag;
-  wire slot_2 = slot ? tab_2_flag : slot_1;
-  wire _T = ~slot_2;
+  wire [3:0] rd = ridx[1] ? tab_2_v : (ridx[0] ? tab_1_v : tab_0_v);
+  wire rd_1 = ridx[1] ? tab_2_flag : (ridx[0] ? tab_1_flag : tab_0_flag);
+  wire slot = fidx[1] ? tab_2_flag : (fidx[0] ? tab_1_flag : tab_0_flag);
+  wire _T = ~slot;
 
   assign q = ridx[2] ? regs_4 : (ridx[1] ? (ridx[0] ? regs_3 : regs_2) : (ridx[0] ? regs_1 : regs_0)); // @[designs/types.ts:59]
-  assign fq = rd_2; // @[designs/types.ts:67]
-  assign fflag = rd_5; // @[designs/types.ts:68]
+  assign fq = rd; // @[designs/types.ts:67]
+  assign fflag = rd_1; // @[designs/types.ts:68]
 
   always @(posedge clock) begin
     if (reset) begin

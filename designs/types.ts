@@ -26,9 +26,9 @@ export class TypedMemories extends Module {
   protected build(): void {
     const io = this.io;
     // A bundle per word, each field written under its own mask bit; synchronous read.
-    const table = Memory(16, Entry);
-    when(io.we, () => table.write(io.waddr, { a: io.wa, b: io.wb }, { a: io.ma, b: io.mb }));
-    const e = table.read(io.raddr);
+    const entries = Memory(16, Entry);
+    when(io.we, () => entries.write(io.waddr, { a: io.wa, b: io.wb }, { a: io.ma, b: io.mb }));
+    const e = entries.read(io.raddr);
     io.ra.set(e.a);
     io.rb.set(e.b);
     // A Vec per word, one mask bit per element; combinational read.

@@ -44,6 +44,8 @@ export interface FormalOptions {
   proveSeconds?: number;
   /** Where to write the counterexample (.vcd); default: none. */
   vcd?: string;
+  /** Check the covers' reachability too (default true; a bounded check per cover). */
+  covers?: boolean;
   /** Keep the work directory (for debugging); its path is in the result. */
   keep?: boolean;
 }
@@ -59,6 +61,15 @@ export interface FormalFailure {
   verilog: string;
 }
 
+export interface FormalCover {
+  message: string;
+  loc: string;
+  /** The Verilog module holding it. */
+  module: string;
+  /** First cycle it is reached in; null: not within the depth. */
+  reached: number | null;
+}
+
 export interface FormalResult {
   status: 'pass' | 'fail';
   depth: number;
@@ -68,6 +79,8 @@ export interface FormalResult {
   failure?: FormalFailure;
   /** The counterexample's VCD, when one was written. */
   counterexample?: string;
+  /** Each cover and the first cycle it is reached in (null: not within the depth). */
+  covers?: FormalCover[];
   /** The unbounded proof: proved, refuted (a failure), or unknown (gave up in time). */
   proof?: { status: 'proved' | 'refuted' | 'unknown'; seconds: number };
   seconds: number;
@@ -136,38 +149,11 @@ export async function formalCheck(t: FormalTarget, opts: FormalOptions): Promise
     files.push(`${WRAPPER}.v`);
 
     // 1. The model: RTLIL for the replay, an AIG for ABC.
-    const script = [
-      ...files.map((f) => `read_verilog -formal ${f}`),
-      `prep -top ${WRAPPER}`,
-      'flatten',
-      'async2sync',
-      'chformal -cover -remove',
-      'tee -o counts.txt stat',
-      'write_rtlil model.il',
-      // Only what the assertions read matters: drop the outputs' cones (a big
-      // memory's data, say) before memories become flip-flops.
-      'setattr -unset keep',
-      'delete -output',
-      'opt -fast',
-      'memory_map',
-      'opt -full',
-      'techmap',
-      'opt -fast',
-      'dffunmap',
-      'abc -g AND -fast',
-      'opt_clean',
-      'write_aiger -I -B -zinit -map model.aim model.aig',
-    ];
-    writeFileSync(join(dir, 'model.ys'), script.join('\n') + '\n');
-    const y = await run(yosys.path, ['-q', '-l', 'model.log', 'model.ys'], dir, 10 * 60_000);
-    if (y.code !== 0) {
-      const log = existsSync(join(dir, 'model.log')) ? readFileSync(join(dir, 'model.log'), 'utf8') : y.log;
-      const err = log.split('\n').find((l) => /^ERROR:/.test(l)) ?? y.log.split('\n').find((l) => /ERROR/.test(l)) ?? `yosys exited with code ${y.code}`;
-      throw new FormalToolError(`yosys could not build the formal model of ${t.top}: ${err.replace(/^ERROR:\s*/, '')}`, log);
-    }
+    await buildAig(t, dir, files, yosys.path);
     const counts = readFileSync(join(dir, 'counts.txt'), 'utf8');
     const asserts = Number(/\$assert\s+(\d+)/.exec(counts)?.[1] ?? 0);
     const assumes = Number(/\$assume\s+(\d+)/.exec(counts)?.[1] ?? 0);
+    const coverCount = Number(/\$cover\s+(\d+)/.exec(counts)?.[1] ?? 0);
     if (asserts === 0) throw new SimInputError(`${t.top} has no assertions to check (add assert() in the DSL)`);
 
     // 2. Bounded model check.
@@ -188,12 +174,91 @@ export async function formalCheck(t: FormalTarget, opts: FormalOptions): Promise
       const status = /Property proved/.test(pdr.log) ? 'proved' : /was asserted in frame/.test(pdr.log) ? 'refuted' : 'unknown';
       result.proof = { status, seconds: (Date.now() - p0) / 1000 };
     }
+    if (coverCount > 0 && opts.covers !== false) result.covers = await checkCovers(t, dir, yosys.path, abcTool.path, opts.depth);
     result.seconds = (Date.now() - t0) / 1000;
     if (opts.keep) result.workDir = dir;
     return result;
   } finally {
     if (!opts.keep) rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** Builds `model.il` (for the replay) and `model.aig` (for ABC) in `dir` from `files` and the wrapper; `counts.txt` has the cell counts. */
+async function buildAig(t: FormalTarget, dir: string, files: string[], yosys: string): Promise<void> {
+  const script = [
+    ...files.map((f) => `read_verilog -formal ${f}`),
+    `prep -top ${WRAPPER}`,
+    'flatten',
+    'async2sync',
+    'tee -o counts.txt stat',
+    // ABC checks safety properties: covers are reached separately (checkCovers).
+    'chformal -cover -remove',
+    'write_rtlil model.il',
+    // Only what the assertions read matters: drop the outputs' cones (a big
+    // memory's data, say) before memories become flip-flops.
+    'setattr -unset keep',
+    'delete -output',
+    'opt -fast',
+    'memory_map',
+    'opt -full',
+    'techmap',
+    'opt -fast',
+    'dffunmap',
+    'abc -g AND -fast',
+    'opt_clean',
+    'write_aiger -I -B -zinit -map model.aim model.aig',
+  ];
+  writeFileSync(join(dir, 'model.ys'), script.join('\n') + '\n');
+  const y = await run(yosys, ['-q', '-l', 'model.log', 'model.ys'], dir, 10 * 60_000);
+  if (y.code !== 0) {
+    const log = existsSync(join(dir, 'model.log')) ? readFileSync(join(dir, 'model.log'), 'utf8') : y.log;
+    const err = log.split('\n').find((l) => /^ERROR:/.test(l)) ?? y.log.split('\n').find((l) => /ERROR/.test(l)) ?? `yosys exited with code ${y.code}`;
+    throw new FormalToolError(`yosys could not build the formal model of ${t.top}: ${err.replace(/^ERROR:\s*/, '')}`, log);
+  }
+}
+
+/** A cover line of the DSL's formal block: `[if (EN) ]cover (COND); // @[loc] message`. */
+const COVER_LINE = /^(\s*(?:if \(.*\) )?)cover \((.*)\);( \/\/ @\[([^\]]*)\]\s*(.*))$/;
+const ASSERT_LINE = /^\s*(?:if \(.*\) )?assert \(.*\);\s*\/\/ @\[/;
+
+/**
+ * Each cover, checked for reachability within `depth` cycles: the cover
+ * becomes the only assertion (`assert (!(COND))`, the design's own
+ * assertions left out, its assumptions kept), and a failure of that
+ * assertion is a trace reaching the cover.
+ */
+async function checkCovers(t: FormalTarget, dir: string, yosys: string, abc: string, depth: number): Promise<FormalCover[]> {
+  const covers: { file: string; line: number; loc: string; message: string }[] = [];
+  for (const src of t.sources) {
+    src.text.split('\n').forEach((l, i) => {
+      const m = COVER_LINE.exec(l);
+      if (m) covers.push({ file: src.name, line: i, loc: m[4]!, message: m[5]!.trim() });
+    });
+  }
+  const out: FormalCover[] = [];
+  for (const [k, c] of covers.entries()) {
+    const sub = join(dir, `cover${k}`);
+    mkdirSync(sub);
+    const files: string[] = [];
+    for (const src of t.sources) {
+      const lines = src.text.split('\n').map((l, i) => {
+        if (ASSERT_LINE.test(l)) return '';
+        const m = COVER_LINE.exec(l);
+        if (m && src.name === c.file && i === c.line) return `${m[1]}assert (!(${m[2]}));${m[3]}`;
+        return l;
+      });
+      writeFileSync(join(sub, src.name), lines.join('\n'));
+      files.push(src.name);
+    }
+    writeFileSync(join(sub, `${WRAPPER}.v`), formalWrapper(t));
+    files.push(`${WRAPPER}.v`);
+    await buildAig(t, sub, files, yosys);
+    const r = await run(abc, ['-c', `read_aiger model.aig; fold; bmc3 -F ${depth}`], sub, 30 * 60_000);
+    const hit = /was asserted in frame\s+(\d+)/.exec(r.log);
+    if (!hit && !/No output asserted in/.test(r.log)) throw new FormalToolError(`ABC's bmc3 gave no verdict on cover '${c.message}' of ${t.top}`, r.log);
+    out.push({ message: c.message, loc: c.loc, module: c.file.replace(/\.v$/, ''), reached: hit ? Number(hit[1]) : null });
+  }
+  return out;
 }
 
 /** Replays ABC's witness in Yosys' simulator: the failing assertion, its step, and the VCD. */

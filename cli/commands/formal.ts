@@ -9,7 +9,8 @@ Checks a shipped design's assertions (the DSL's assert/assume, e.g. the
 stdlib queues' own checks) formally: a bounded model check of N cycles from
 reset, every input free, with Yosys (read_verilog -formal) and ABC (bmc3).
 Prints PASS with the depth, or the failing assertion with its source line
-and the cycle, and writes the counterexample as a VCD.
+and the cycle, and writes the counterexample as a VCD. Each cover() is then
+checked for reachability within the depth (reported, not a failure).
 
 Options:
   --depth N    cycles to check (default 20)
@@ -55,6 +56,9 @@ function report(name: string, r: FormalResult): string {
     ].filter(Boolean).join('\n');
   }
   const lines = [`PASS ${name}: ${what} ${r.asserts === 1 ? 'holds' : 'hold'} for ${r.depth} cycles from reset (bounded model check, ABC bmc3, ${r.seconds.toFixed(1)} s)`];
+  for (const c of r.covers ?? []) {
+    lines.push(`  cover ${c.reached === null ? `not reached within ${r.depth} cycles` : `reached in cycle ${c.reached}`}: ${c.message} (${c.module}) @[${c.loc}]`);
+  }
   if (r.proof) {
     lines.push(r.proof.status === 'proved'
       ? `PROVED ${name}: the assertions hold in every reachable state (ABC pdr, ${r.proof.seconds.toFixed(1)} s)`

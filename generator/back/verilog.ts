@@ -327,7 +327,8 @@ function emitModule(m: NetModule, nameOf: Map<NetModule, string>): string {
     for (const w of mem.writes) {
       always.push(`  always @(posedge ${clk}) begin`);
       const en = stripCast(w.en);
-      const stmt = `${mem.name}[${p.expr(w.addr, true)}] <= ${p.expr(w.data, true)};${at(w.loc)}`;
+      const part = w.lo === undefined ? '' : w.data.width === 1 ? `[${w.lo}]` : `[${w.lo + w.data.width - 1}:${w.lo}]`;
+      const stmt = `${mem.name}[${p.expr(w.addr, true)}]${part} <= ${p.expr(w.data, true)};${at(w.loc)}`;
       if (en.op === 'lit') always.push(`    ${stmt}`);
       else always.push(`    if (${p.expr(w.en, true)}) begin`, `      ${stmt}`, '    end');
       always.push('  end');

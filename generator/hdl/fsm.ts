@@ -15,9 +15,10 @@
  * with the usual last-connect rules. `next(S)` elsewhere (under any `when`)
  * is allowed too: a global abort, say.
  */
-import { Enum, type EnumDef, type EnumMember } from './enum';
+import { Enum, EnumMember, type EnumDef } from './enum';
 import { ElaborationError } from './errors';
 import type { Value } from './ir';
+import { currentFrame, type Stmt, type WhenChain } from './builder';
 import { Reg, when, type Signal } from './module';
 import { callerLoc, inferName, locToString, type SourceLoc } from './source';
 import type { GroundType } from './types';
@@ -35,6 +36,8 @@ export class Fsm<S extends string> {
   /** The state register. */
   readonly reg: Signal;
   private readonly declared = new Map<S, SourceLoc | undefined>();
+  /** The last state block, to chain the next one onto it as an else-if when nothing came between. */
+  private last?: { chain: WhenChain; block: Stmt[]; stmt: Stmt };
 
   /** @internal use FSM(). */
   constructor(states: readonly S[], name: string, init: S | undefined, loc: SourceLoc | undefined) {
@@ -58,13 +61,22 @@ export class Fsm<S extends string> {
       throw new ElaborationError('BAD STRUCTURE', `FSM ${this.states.enumName}: state ${s} is declared twice${prev ? ` (first at ${locToString(prev)})` : ''}; put its behaviour in one block`, this.reg.path, locToString(loc));
     }
     this.declared.set(s, loc);
-    when(this.reg.eq(this.states[s]), body);
+    const f = currentFrame('FSM.state()', loc);
+    const cond = this.reg.eq(this.states[s]);
+    // Consecutive state blocks are exclusive: chained (if / else if) they print as one if-else ladder.
+    const chain = this.last && this.last.block === f.block && f.block[f.block.length - 1] === this.last.stmt
+      ? this.last.chain.elseWhen(cond, body)
+      : when(cond, body);
+    const block = f.block;
+    this.last = { chain, block, stmt: block[block.length - 1]! };
   }
 
   /** Moves to state S at the next clock edge (on the paths where this runs). */
   next(s: S): void {
     this.check(s, 'next()', callerLoc());
-    this.reg.set(this.states[s]);
+    // A literal of its own per transition, so each keeps its own source locator.
+    const m = this.states[s];
+    this.reg.set(new EnumMember(m.enumName, m.member, m.width, Number(m.lit)));
   }
 
   /** High while the machine is in state S. */

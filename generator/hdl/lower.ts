@@ -55,7 +55,7 @@ export function lower(nets: readonly ModuleNet[]): Netlist {
     width: m.type.width,
     signed: m.type.kind === 'sint',
     loc: m.loc,
-    writes: m.writes.map((w) => ({ addr: expr(w.addr), data: expr(w.data), en: expr(w.en), loc: w.loc })),
+    writes: m.writes.map((w) => ({ addr: expr(w.addr), data: expr(w.data), en: expr(w.en), loc: w.loc, ...(w.lo !== undefined ? { lo: w.lo } : {}) })),
     reads: m.reads.map((r) => ({ addr: expr(r.addr), en: expr(r.en), sync: r.sync, data: sig(r.data), loc: r.loc })),
   });
 

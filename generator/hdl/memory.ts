@@ -12,7 +12,8 @@ import type { GroundType } from './types';
 // ---------------------------------------------------------------------------
 // Memories
 
-export interface MemWritePort { addr: Value; data: Value; en: Value; loc: SourceLoc | undefined }
+/** A write port; with `lo`, a partial write of bits lo .. lo + data.width - 1 of the word (a write-mask lane). */
+export interface MemWritePort { addr: Value; data: Value; en: Value; loc: SourceLoc | undefined; lo?: number }
 export interface MemReadPort { mem: Mem; addr: Value; en: Value; sync: boolean; data: Signal; loc: SourceLoc | undefined }
 
 /**
@@ -52,6 +53,21 @@ export class Mem {
     const d = toValue(data, this.asValueShape());
     if (d.width !== this.type.width) throw new ElaborationError('WIDTH MISMATCH', `writing ${d.width} bits into a ${this.type.width}-bit memory`, `${this.owner.instancePath}.${this.name}`, locToString(loc));
     this.writes.push({ addr: this.addr(addr, loc), data: d, en: pathCondition(frame), loc });
+  }
+
+  /**
+   * Writes `data` into bits lo .. lo + data.width - 1 of the word at addr,
+   * leaving the word's other bits as they are (one lane of a masked write).
+   */
+  writeBits(addr: ValueLike, lo: number, data: Value): void {
+    const loc = callerLoc();
+    const frame = currentFrame('Mem.writeBits()', loc);
+    this.checkOwner(frame, loc);
+    if (!Number.isInteger(lo) || lo < 0 || lo + data.width > this.type.width) {
+      throw new ElaborationError('WIDTH MISMATCH', `bits ${lo + data.width - 1}..${lo} are outside the ${this.type.width}-bit words`, `${this.owner.instancePath}.${this.name}`, locToString(loc));
+    }
+    if (lo === 0 && data.width === this.type.width) return this.write(addr, data);
+    this.writes.push({ addr: this.addr(addr, loc), data: data.asUInt(), en: pathCondition(frame), loc, lo });
   }
 
   /** Synchronous read: the word at addr appears on the returned signal one cycle later (held while not enabled). */

@@ -95,7 +95,10 @@ export function userStack(): UserStack {
   const limit = Error.stackTraceLimit;
   const holder: { stack?: unknown } = {};
   Error.prepareStackTrace = keepSites as typeof Error.prepareStackTrace;
-  Error.stackTraceLimit = 24;
+  // Deep enough that the DSL core's own frames (a Vec.at tree, a stdlib helper
+  // inside a child's build) never push the user's frames out: two nodes of
+  // one call must get the same key whatever depth inside the core built them.
+  Error.stackTraceLimit = 40;
   try {
     Error.captureStackTrace(holder, userStack);
     void holder.stack;

@@ -1,20 +1,22 @@
 /**
  * Memories of any hardware type, with write masks, and banked memories.
  *
- *   const table = Memory(256, Bundle({ row: UInt(24), count: UInt(8) }));
- *   table.write(a, { row, count });            // both fields
- *   table.write(b, { count: c1 });             // only `count` (a field left out is not written)
- *   table.write(b, { row, count }, { count: en }); // `count` only while en (a per-field mask)
- *   const e = table.read(addr);                // { row, count }, a cycle later
+ *   const rows = Memory(256, Bundle({ row: UInt(24), count: UInt(8) }));
+ *   rows.write(a, { row, count });            // both fields
+ *   rows.write(b, { count: c1 });             // only `count` (a field left out is not written)
+ *   rows.write(b, { row, count }, { count: en }); // `count` only while en (a per-field mask)
+ *   const e = rows.read(addr);                // { row, count }, a cycle later
  *
  *   const lanes = Memory(64, Vec(4, UInt(8)));  // mask: one bit per element
  *   lanes.write(a, bytes, strb);               // element i written when strb bit i is 1
  *   const words = Memory(64, UInt(32), { laneBits: 8 }); // byte lanes of a UInt, AXI wstrb style
  *
- * Each lane (a bundle's top-level field, a Vec's element, or laneBits bits of
- * a UInt) is a memory of its own, `<name>_<field>` / `<name>_<i>`, so a masked
- * write is a plain write of the lanes it enables: Verilator, Icarus and Yosys
- * take it as they take any memory (Yosys infers one $mem per lane).
+ * The words are stored packed (as pack() lays them out: first field or
+ * element in the most significant bits) in one memory. A write of every lane
+ * without a mask writes the whole word; otherwise each lane it holds is a
+ * write of that lane's bits (`rows[a][11:8] <= ...`) under its mask bit,
+ * the byte-enable pattern that Yosys infers as one $mem with per-bit write
+ * enables (and FPGA flows map to one RAM with byte enables).
  *
  * `BankedMemory(banks, depth, T)` interleaves words over `banks` memories
  * (word a in bank a % banks, row a / banks), so several accesses to different
@@ -25,7 +27,6 @@ import { Value, cat, lit, mux, toValue, type ValueLike } from './ir';
 import { Memory as GroundMemory, RegNext, unpack, pack, when, type HwValue, type Mem } from './module';
 import { callerLoc, inferName, locToString, type SourceLoc } from './source';
 import { UInt, bitWidth, isGround, log2Up, type BundleType, type FieldSpec, type GroundType, type HwType, type VecType } from './types';
-import { HwVec } from './vec';
 
 /** The data of a write: a field left out of a bundle's data is not written. */
 export type MemData<T> = T extends GroundType
@@ -46,81 +47,91 @@ export interface MemoryOptions {
   laneBits?: number;
 }
 
-interface Lane { mem: Mem; key: string; type: HwType; lo: number }
+/** A lane: a bundle's field, a Vec's element or laneBits bits of a UInt, at bits lo .. lo + width - 1 of the word. */
+interface Lane { key: string; type: HwType; lo: number; width: number }
 
-/** A memory of words of type T, stored as one memory per lane. */
+/** A memory of words of type T (one memory of packed words), written whole or lane by lane under a mask. */
 export class TypedMemory<T extends HwType> {
   readonly lanes: readonly Lane[];
-  readonly addrWidth: number;
+  readonly name: string;
   constructor(
-    readonly name: string,
-    readonly depth: number,
+    /** The memory of packed words (first field or element in the most significant bits, as pack()). */
+    readonly mem: Mem,
     readonly type: T,
     lanes: Lane[],
   ) {
     this.lanes = lanes;
-    this.addrWidth = log2Up(depth);
+    this.name = mem.name;
   }
+  get depth(): number { return this.mem.depth; }
 
   /** Writes the lanes that `data` holds (and `mask` enables) at addr on the clock edge, under the enclosing whens. */
   write(addr: ValueLike, data: MemData<T>, mask?: MemMask<T>): void {
     const loc = callerLoc();
     const t = this.type as HwType;
+    let pieces: { lane: Lane; bits: Value; en?: Value }[];
     if (isGround(t)) {
       const word = toValue(data as ValueLike, lit(0, t.width, t.kind === 'sint'));
       if (word.width !== t.width) throw this.err('WIDTH MISMATCH', `writing ${word.width} bits into ${t.width}-bit words`, loc);
       const m = mask === undefined ? undefined : this.laneMask(mask as ValueLike, loc);
-      for (const [i, l] of this.lanes.entries()) {
-        const piece = this.lanes.length === 1 ? word.asUInt() : word.asUInt().bits(l.lo + bitWidth(l.type) - 1, l.lo);
-        this.writeLane(l, addr, piece, m?.bit(i));
-      }
-      return;
-    }
-    if (t.kind === 'vec') {
+      pieces = this.lanes.map((l, i) => ({ lane: l, bits: word.asUInt().bits(l.lo + l.width - 1, l.lo), ...(m ? { en: m.bit(i) } : {}) }));
+    } else if (t.kind === 'vec') {
       const list = data as readonly unknown[];
       if (!Array.isArray(list) || list.length !== t.length) throw this.err('BAD STRUCTURE', `a Vec(${t.length}) word needs a list of ${t.length} elements`, loc);
       const m = mask === undefined ? undefined : this.laneMask(mask as ValueLike, loc);
-      this.lanes.forEach((l, i) => this.writeLane(l, addr, this.leafBits(l, list[i], loc), m?.bit(i)));
+      pieces = this.lanes.map((l, i) => ({ lane: l, bits: this.leafBits(l, list[i], loc), ...(m ? { en: m.bit(i) } : {}) }));
+    } else {
+      const rec = data as Record<string, unknown>;
+      const masks = (mask ?? {}) as Record<string, ValueLike | undefined>;
+      for (const k of Object.keys(masks)) {
+        if (!(k in rec)) throw this.err('BAD STRUCTURE', `the mask enables field ${k}, but the data has no ${k}`, loc);
+      }
+      for (const k of Object.keys(rec)) {
+        if (!this.lanes.some((l) => l.key === k)) throw this.err('BAD STRUCTURE', `no field ${k} in ${this.name}'s words (fields: ${this.lanes.map((l) => l.key).join(', ')})`, loc);
+      }
+      pieces = [];
+      for (const l of this.lanes) {
+        if (!(l.key in rec) || rec[l.key] === undefined) continue;
+        const en = masks[l.key];
+        pieces.push({ lane: l, bits: this.leafBits(l, rec[l.key], loc), ...(en === undefined ? {} : { en: this.maskBit(en, loc) }) });
+      }
+    }
+    // Every lane, unmasked: one whole-word write. Otherwise one partial write per lane.
+    if (pieces.length === this.lanes.length && pieces.every((x) => x.en === undefined)) {
+      this.mem.write(addr, pieces.length === 1 ? pieces[0]!.bits : cat(...[...pieces].sort((a, b) => b.lane.lo - a.lane.lo).map((x) => x.bits)));
       return;
     }
-    const rec = data as Record<string, unknown>;
-    const masks = (mask ?? {}) as Record<string, ValueLike | undefined>;
-    for (const k of Object.keys(masks)) {
-      if (!(k in rec)) throw this.err('BAD STRUCTURE', `the mask enables field ${k}, but the data has no ${k}`, loc);
-    }
-    for (const k of Object.keys(rec)) {
-      if (!this.lanes.some((l) => l.key === k)) throw this.err('BAD STRUCTURE', `no field ${k} in ${this.name}'s words (fields: ${this.lanes.map((l) => l.key).join(', ')})`, loc);
-    }
-    for (const l of this.lanes) {
-      if (!(l.key in rec) || rec[l.key] === undefined) continue;
-      const en = masks[l.key];
-      this.writeLane(l, addr, this.leafBits(l, rec[l.key], loc), en === undefined ? undefined : toValue(en));
+    for (const x of pieces) {
+      if (x.en === undefined) this.mem.writeBits(addr, x.lane.lo, x.bits);
+      else when(x.en, () => this.mem.writeBits(addr, x.lane.lo, x.bits));
     }
   }
 
   /** Synchronous read: the word at addr, a cycle later (held while not enabled). */
   read(addr: ValueLike, en: ValueLike = 1): HwValue<T> {
-    return this.assemble(this.lanes.map((l) => l.mem.read(addr, en)));
+    return this.unpacked(this.mem.read(addr, en));
   }
 
   /** Combinational read. */
   readAsync(addr: ValueLike): HwValue<T> {
-    return this.assemble(this.lanes.map((l) => l.mem.readAsync(addr)));
+    return this.unpacked(this.mem.readAsync(addr));
   }
 
-  private writeLane(l: Lane, addr: ValueLike, bits: Value, en: Value | undefined): void {
-    if (en === undefined) l.mem.write(addr, bits);
-    else {
-      if (en.width !== 1) throw this.err('WIDTH MISMATCH', `a mask bit must be 1 bit, got ${en.width}`, callerLoc());
-      when(en, () => l.mem.write(addr, bits));
-    }
+  private unpacked(word: Value): HwValue<T> {
+    const t = this.type as HwType;
+    return (isGround(t) ? word.asKind(t.kind === 'sint') : unpack(t, word)) as HwValue<T>;
+  }
+
+  private maskBit(m: ValueLike, loc: SourceLoc | undefined): Value {
+    const v = toValue(m);
+    if (v.width !== 1) throw this.err('WIDTH MISMATCH', `a field's mask must be 1 bit, got ${v.width}`, loc);
+    return v.asUInt();
   }
 
   private leafBits(l: Lane, v: unknown, loc: SourceLoc | undefined): Value {
-    const w = bitWidth(l.type);
     if (isGround(l.type)) {
-      const x = toValue(v as ValueLike, lit(0, w, l.type.kind === 'sint'));
-      if (x.width !== w || x.signed !== (l.type.kind === 'sint')) throw this.err(x.width !== w ? 'WIDTH MISMATCH' : 'TYPE MISMATCH', `lane ${l.key} of ${this.name} holds ${w} bits, got ${x.signed ? 'SInt' : 'UInt'}(${x.width})`, loc);
+      const x = toValue(v as ValueLike, lit(0, l.width, l.type.kind === 'sint'));
+      if (x.width !== l.width || x.signed !== (l.type.kind === 'sint')) throw this.err(x.width !== l.width ? 'WIDTH MISMATCH' : 'TYPE MISMATCH', `lane ${l.key} of ${this.name} holds ${l.width} bits, got ${x.signed ? 'SInt' : 'UInt'}(${x.width})`, loc);
       return x.asUInt();
     }
     return pack(v, l.type);
@@ -132,35 +143,30 @@ export class TypedMemory<T extends HwType> {
     return v;
   }
 
-  private assemble(words: Value[]): HwValue<T> {
-    const t = this.type as HwType;
-    if (isGround(t)) {
-      const all = words.length === 1 ? words[0]! : cat(...[...words].reverse());
-      return all.asKind(t.kind === 'sint') as HwValue<T>;
-    }
-    if (t.kind === 'vec') return HwVec.from(words, (w, i) => unpack(this.lanes[i]!.type, w)) as HwValue<T>;
-    const out: Record<string, unknown> = {};
-    this.lanes.forEach((l, i) => { out[l.key] = unpack(l.type, words[i]!); });
-    return out as HwValue<T>;
-  }
-
   private err(check: 'WIDTH MISMATCH' | 'TYPE MISMATCH' | 'BAD STRUCTURE', msg: string, loc: SourceLoc | undefined): ElaborationError {
     return new ElaborationError(check, msg, this.name, locToString(loc));
   }
 }
 
-/** Lanes of a type: a bundle's fields, a Vec's elements, or laneBits slices of a ground word. */
-function lanesOf(t: HwType, laneBits: number | undefined, base: string, loc: SourceLoc | undefined): { key: string; type: HwType; lo: number }[] {
+/** Lanes of a type: a bundle's fields, a Vec's elements (first in the most significant bits), or laneBits slices of a ground word (lane 0 lowest). */
+function lanesOf(t: HwType, laneBits: number | undefined, base: string, loc: SourceLoc | undefined): Lane[] {
   if (isGround(t)) {
-    if (laneBits === undefined) return [{ key: '', type: t, lo: 0 }];
+    if (laneBits === undefined) return [{ key: '0', type: t, lo: 0, width: t.width }];
     if (!Number.isInteger(laneBits) || laneBits < 1 || t.width % laneBits !== 0) {
-      throw new ElaborationError('BAD WIDTH', `laneBits must divide the word width ${t.width}, got ${laneBits}`, base, locToString(loc));
+      throw new ElaborationError('BAD PARAMETER', `laneBits must divide the word width ${t.width}, got ${laneBits}`, base, locToString(loc));
     }
-    return Array.from({ length: t.width / laneBits }, (_, i) => ({ key: String(i), type: UInt(laneBits), lo: i * laneBits }));
+    return Array.from({ length: t.width / laneBits }, (_, i) => ({ key: String(i), type: UInt(laneBits), lo: i * laneBits, width: laneBits }));
   }
   if (laneBits !== undefined) throw new ElaborationError('BAD STRUCTURE', `laneBits applies to a UInt or SInt memory; a ${t.kind}'s lanes are its ${t.kind === 'vec' ? 'elements' : 'fields'}`, base, locToString(loc));
-  if (t.kind === 'vec') return Array.from({ length: t.length }, (_, i) => ({ key: String(i), type: t.elem, lo: 0 }));
-  return Object.entries(t.fields as Record<string, FieldSpec>).map(([k, f]) => ({ key: k, type: f.type, lo: 0 }));
+  const parts: [string, HwType][] = t.kind === 'vec'
+    ? Array.from({ length: t.length }, (_, i): [string, HwType] => [String(i), t.elem])
+    : Object.entries(t.fields as Record<string, FieldSpec>).map(([k, f]): [string, HwType] => [k, f.type]);
+  let hi = bitWidth(t);
+  return parts.map(([key, type]) => {
+    const width = bitWidth(type);
+    hi -= width;
+    return { key, type, lo: hi, width };
+  });
 }
 
 /**
@@ -173,15 +179,13 @@ export function Memory<T extends HwType>(depth: number, type: T, opts?: MemoryOp
 export function Memory<T extends HwType>(depth: number, type: T, opts: MemoryOptions = {}): Mem | TypedMemory<T> {
   if (isGround(type) && opts.laneBits === undefined) return GroundMemory(depth, type, { ...(opts.name ? { name: opts.name } : {}) });
   const loc = callerLoc();
-  return typedMemory(depth, type, opts.laneBits, opts.name ?? inferName() ?? 'mem', loc);
+  return typedMemory(depth, type, opts.laneBits, opts.name ?? inferName() ?? 'mem', loc, opts.name !== undefined);
 }
 
-function typedMemory<T extends HwType>(depth: number, type: T, laneBits: number | undefined, base: string, loc: SourceLoc | undefined): TypedMemory<T> {
-  const lanes = lanesOf(type, laneBits, base, loc).map((l) => ({
-    ...l,
-    mem: GroundMemory(depth, UInt(bitWidth(l.type)), { name: l.key === '' ? base : `${base}_${l.key}` }),
-  }));
-  return new TypedMemory(base, depth, type, lanes);
+function typedMemory<T extends HwType>(depth: number, type: T, laneBits: number | undefined, base: string, loc: SourceLoc | undefined, explicit: boolean): TypedMemory<T> {
+  const lanes = lanesOf(type, laneBits, base, loc);
+  const mem = GroundMemory(depth, UInt(bitWidth(type)), explicit ? { name: base } : {});
+  return new TypedMemory(mem, type, lanes);
 }
 
 /**
@@ -196,11 +200,11 @@ export class BankedMemory<T extends HwType> {
   readonly rowBits: number;
   constructor(readonly name: string, readonly count: number, readonly depth: number, readonly type: T, loc: SourceLoc | undefined) {
     if (!Number.isInteger(count) || count < 2 || (count & (count - 1)) !== 0) {
-      throw new ElaborationError('BAD WIDTH', `a banked memory needs a power-of-two number of banks >= 2, got ${count}`, name, locToString(loc));
+      throw new ElaborationError('BAD PARAMETER', `a banked memory needs a power-of-two number of banks >= 2, got ${count}`, name, locToString(loc));
     }
     this.bankBits = log2Up(count);
     this.rowBits = log2Up(depth);
-    this.banks = Array.from({ length: count }, (_, k) => typedMemory(depth, type, undefined, `${name}_b${k}`, loc));
+    this.banks = Array.from({ length: count }, (_, k) => typedMemory(depth, type, undefined, `${name}_b${k}`, loc, true));
   }
   /** The bank of an address (its low bits). */
   bankOf(addr: Value): Value { return addr.bits(this.bankBits - 1, 0); }

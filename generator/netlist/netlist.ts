@@ -73,7 +73,8 @@ export interface RegDriver {
   readonly branchLocs: ReadonlyMap<Expr, SourceLoc>;
 }
 
-export interface NetMemWrite { readonly addr: Expr; readonly data: Expr; readonly en: Expr; readonly loc: SourceLoc | undefined }
+/** A write port; with `lo`, it writes only bits lo .. lo + data.width - 1 of the word (a masked lane). */
+export interface NetMemWrite { readonly addr: Expr; readonly data: Expr; readonly en: Expr; readonly loc: SourceLoc | undefined; readonly lo?: number }
 export interface NetMemRead { readonly addr: Expr; readonly en: Expr; readonly sync: boolean; readonly data: NetSignal; readonly loc: SourceLoc | undefined }
 
 /** A memory: writes and synchronous reads at the clock edge, read-first; words not reset. */

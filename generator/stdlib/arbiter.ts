@@ -9,7 +9,7 @@
 import { lit, mux, orAny, select, type Value } from '../hdl/ir';
 import { In, Module, Out, Reg, connect, pack, unpack, when } from '../hdl/module';
 import { UInt, Vec, bitWidth, bitsFor, log2Up, typeToString, type HwType } from '../hdl/types';
-import { assert } from '../hdl/verify';
+import { assert, cover } from '../hdl/verify';
 import { Decoupled, fire } from './stream';
 
 export class RRArbiter<T extends HwType> extends Module {
@@ -68,6 +68,7 @@ export class RRArbiter<T extends HwType> extends Module {
       const waited = Reg(UInt(ww), { init: 0, name: `waited_${i}` });
       when(p.valid.not().or(fire(p)), () => waited.set(0)).elseWhen(fire(out).and(waited.ne(this.n)), () => waited.set(waited.addWrap(1)));
       assert(waited.le(this.n - 1), `input ${i}, while valid, waits for at most ${this.n - 1} transfers of the others`);
+      if (i === 0) cover(waited.eq(this.n - 1), `input 0 waits for ${this.n - 1} transfers of the others (the bound is tight)`);
     });
 
     when(fire(out), () => {

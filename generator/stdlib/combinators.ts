@@ -17,6 +17,7 @@
  * with the same bits until it is taken, and no valid waits for a ready.
  */
 import { ElaborationError } from '../hdl/errors';
+import { badParameter } from '../hdl/params';
 import { andAll, mux, toValue, type Value, type ValueLike } from '../hdl/ir';
 import { Reg, Wire, when, type Signal } from '../hdl/module';
 import { callerLoc, locToString } from '../hdl/source';
@@ -47,7 +48,7 @@ function fail(what: string, msg: string): never {
  * output stalls.
  */
 export function fork<B>(src: Source<B>, n: number): Source<B>[] {
-  if (!Number.isInteger(n) || n < 2) fail('fork()', `the number of outputs must be an integer >= 2, got ${n}`);
+  if (!Number.isInteger(n) || n < 2) throw badParameter(`fork(): the number of outputs must be an integer >= 2, got ${n}`);
   const outs: Source<B>[] = [];
   const taken: Value[] = [];
   const dones: Signal[] = [];
@@ -134,7 +135,7 @@ export function foldPackets<D>(src: Source<{ data: D; last: Value }>, init: Valu
  * item. Latency 0.
  */
 export function frame<B>(src: Source<B>, n: number): Source<{ data: B; last: Value }> {
-  if (!Number.isInteger(n) || n < 1) fail('frame()', `the packet length must be a positive integer, got ${n}`);
+  if (!Number.isInteger(n) || n < 1) throw badParameter(`frame(): the packet length must be a positive integer, got ${n}`);
   const ready = Wire(Bool);
   src.ready.set(ready);
   if (n === 1) return { valid: src.valid, ready, bits: { data: src.bits, last: toValue(1) } };

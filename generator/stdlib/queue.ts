@@ -15,7 +15,7 @@
 import { badParameter } from '../hdl/params';
 import { lit, mux, select, type Value } from '../hdl/ir';
 import { In, Memory, Module, Out, Reg, Wire, connect, instance, pack, unpack, when, type Hw, type Signal } from '../hdl/module';
-import { assert } from '../hdl/verify';
+import { assert, cover } from '../hdl/verify';
 import { UInt, bitWidth, bitsFor, log2Up, typeToString, type HwType } from '../hdl/types';
 import { Decoupled, fire } from './stream';
 
@@ -154,6 +154,7 @@ export class Queue<T extends HwType> extends Module {
     assert(held.le(n), `the queue holds at most its depth (${n}) items`);
     assert(this.io.count.pad(hw).eq(held), 'count is the number of items taken in and not yet given out');
     if (this.storage !== 'bram' && !this.flow) assert(deq.valid.eq(held.ne(0)), 'an item is offered exactly when the queue holds one: none lost, none invented');
+    cover(held.eq(n), 'the queue fills up');
   }
 
   /**

@@ -8,7 +8,7 @@
 import { In, Module, Out, Reg, connect, pack, unpack, when } from '../hdl/module';
 import { UInt, bitWidth, typeToString, type HwType } from '../hdl/types';
 import { Decoupled, fire } from './stream';
-import { assert } from '../hdl/verify';
+import { assert, cover } from '../hdl/verify';
 
 export class SkidBuffer<T extends HwType> extends Module {
   readonly io;
@@ -39,6 +39,7 @@ export class SkidBuffer<T extends HwType> extends Module {
     const held = Reg(UInt(2), { init: 0 });
     held.set(held.add(fire(io.in)).sub(fire(io.out)).trunc(2));
     assert(held.eq(outValid.zext(2).add(skidValid.zext(2)).trunc(2)), 'the skid buffer holds exactly the items taken in and not yet given out (at most 2)');
+    cover(skidValid, 'a stalled item lands in the skid register');
 
     // The output slot is free when it is empty or being taken this cycle.
     when(io.out.ready.or(outValid.not()), () => {

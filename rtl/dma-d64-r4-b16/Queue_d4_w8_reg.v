@@ -78,6 +78,7 @@ module Queue_d4_w8_reg (
       assert (held <= 3'h4); // @[generator/stdlib/queue.ts:154] the queue holds at most its depth (4) items
       assert (count == held); // @[generator/stdlib/queue.ts:155] count is the number of items taken in and not yet given out
       assert (deq_valid == (held != 3'h0)); // @[generator/stdlib/queue.ts:156] an item is offered exactly when the queue holds one: none lost, none invented
+      cover (held == 3'h4); // @[generator/stdlib/queue.ts:157] the queue fills up
     end
   end
 `else

@@ -15,13 +15,13 @@ module Queue_d1024_b36_bram (
   output wire [10:0] count
 );
   reg [10:0] held; // @[generator/stdlib/queue.ts:152]
-  reg [9:0] wptr; // @[generator/stdlib/queue.ts:174]
-  reg [9:0] rptr; // @[generator/stdlib/queue.ts:175]
-  reg [10:0] count_1; // @[generator/stdlib/queue.ts:176]
-  reg [10:0] inRam; // @[generator/stdlib/queue.ts:177]
-  reg inFlight; // @[generator/stdlib/queue.ts:178]
-  reg [35:0] rdata; // @[generator/stdlib/queue.ts:191]
-  reg [35:0] ram [0:1023]; // @[generator/stdlib/queue.ts:173]
+  reg [9:0] wptr; // @[generator/stdlib/queue.ts:175]
+  reg [9:0] rptr; // @[generator/stdlib/queue.ts:176]
+  reg [10:0] count_1; // @[generator/stdlib/queue.ts:177]
+  reg [10:0] inRam; // @[generator/stdlib/queue.ts:178]
+  reg inFlight; // @[generator/stdlib/queue.ts:179]
+  reg [35:0] rdata; // @[generator/stdlib/queue.ts:192]
+  reg [35:0] ram [0:1023]; // @[generator/stdlib/queue.ts:174]
   wire outbuf_enq_valid;
   /* verilator lint_off UNUSEDSIGNAL */
   wire outbuf_enq_ready;
@@ -45,7 +45,7 @@ module Queue_d1024_b36_bram (
   wire [12:0] _T_2 = {1'h0, {1'h0, inRam} + {11'h0, doEnq}} - {12'h0, issue};
   /* verilator lint_on UNUSEDSIGNAL */
 
-  Queue_d2_w36_reg_flow outbuf ( // @[generator/stdlib/queue.ts:179]
+  Queue_d2_w36_reg_flow outbuf ( // @[generator/stdlib/queue.ts:180]
     .clock(clock),
     .reset(reset),
     .enq_valid(outbuf_enq_valid),
@@ -57,44 +57,44 @@ module Queue_d1024_b36_bram (
     .count(outbuf_count)
   );
 
-  assign outbuf_enq_valid = inFlight; // @[generator/stdlib/queue.ts:194]
-  assign outbuf_enq_bits = rdata; // @[generator/stdlib/queue.ts:195]
-  assign outbuf_deq_ready = deq_ready; // @[generator/stdlib/queue.ts:198]
-  assign enq_ready = count_1 < 11'h400; // @[generator/stdlib/queue.ts:183]
-  assign deq_valid = outbuf_deq_valid; // @[generator/stdlib/queue.ts:197]
-  assign deq_bits_row = outbuf_deq_bits[35:12]; // @[generator/stdlib/queue.ts:199]
-  assign deq_bits_bag = outbuf_deq_bits[11:0]; // @[generator/stdlib/queue.ts:199]
-  assign count = count_1; // @[generator/stdlib/queue.ts:203]
+  assign outbuf_enq_valid = inFlight; // @[generator/stdlib/queue.ts:195]
+  assign outbuf_enq_bits = rdata; // @[generator/stdlib/queue.ts:196]
+  assign outbuf_deq_ready = deq_ready; // @[generator/stdlib/queue.ts:199]
+  assign enq_ready = count_1 < 11'h400; // @[generator/stdlib/queue.ts:184]
+  assign deq_valid = outbuf_deq_valid; // @[generator/stdlib/queue.ts:198]
+  assign deq_bits_row = outbuf_deq_bits[35:12]; // @[generator/stdlib/queue.ts:200]
+  assign deq_bits_bag = outbuf_deq_bits[11:0]; // @[generator/stdlib/queue.ts:200]
+  assign count = count_1; // @[generator/stdlib/queue.ts:204]
 
   always @(posedge clock) begin
     if (reset) begin
       held <= 11'h0; // @[generator/stdlib/queue.ts:152]
-      wptr <= 10'h0; // @[generator/stdlib/queue.ts:174]
-      rptr <= 10'h0; // @[generator/stdlib/queue.ts:175]
-      count_1 <= 11'h0; // @[generator/stdlib/queue.ts:176]
-      inRam <= 11'h0; // @[generator/stdlib/queue.ts:177]
-      inFlight <= 1'b0; // @[generator/stdlib/queue.ts:178]
+      wptr <= 10'h0; // @[generator/stdlib/queue.ts:175]
+      rptr <= 10'h0; // @[generator/stdlib/queue.ts:176]
+      count_1 <= 11'h0; // @[generator/stdlib/queue.ts:177]
+      inRam <= 11'h0; // @[generator/stdlib/queue.ts:178]
+      inFlight <= 1'b0; // @[generator/stdlib/queue.ts:179]
     end else begin
       held <= _T[10:0]; // @[generator/stdlib/queue.ts:153]
       if (doEnq) begin
-        wptr <= wptr + 10'h1; // @[generator/stdlib/queue.ts:186]
+        wptr <= wptr + 10'h1; // @[generator/stdlib/queue.ts:187]
       end
       if (issue) begin
-        rptr <= rptr + 10'h1; // @[generator/stdlib/queue.ts:192]
+        rptr <= rptr + 10'h1; // @[generator/stdlib/queue.ts:193]
       end
-      count_1 <= _T_1[10:0]; // @[generator/stdlib/queue.ts:202]
-      inRam <= _T_2[10:0]; // @[generator/stdlib/queue.ts:201]
-      inFlight <= issue; // @[generator/stdlib/queue.ts:193]
+      count_1 <= _T_1[10:0]; // @[generator/stdlib/queue.ts:203]
+      inRam <= _T_2[10:0]; // @[generator/stdlib/queue.ts:202]
+      inFlight <= issue; // @[generator/stdlib/queue.ts:194]
     end
   end
   always @(posedge clock) begin
     if (doEnq) begin
-      ram[wptr] <= {enq_bits_row, enq_bits_bag}; // @[generator/stdlib/queue.ts:185]
+      ram[wptr] <= {enq_bits_row, enq_bits_bag}; // @[generator/stdlib/queue.ts:186]
     end
   end
   always @(posedge clock) begin
     if (issue) begin
-      rdata <= ram[rptr]; // @[generator/stdlib/queue.ts:191]
+      rdata <= ram[rptr]; // @[generator/stdlib/queue.ts:192]
     end
   end
 
@@ -104,6 +104,7 @@ module Queue_d1024_b36_bram (
     if (!reset) begin
       assert (held <= 11'h400); // @[generator/stdlib/queue.ts:154] the queue holds at most its depth (1024) items
       assert (count == held); // @[generator/stdlib/queue.ts:155] count is the number of items taken in and not yet given out
+      cover (held == 11'h400); // @[generator/stdlib/queue.ts:157] the queue fills up
     end
   end
 `else

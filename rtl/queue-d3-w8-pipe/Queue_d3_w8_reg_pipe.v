@@ -75,6 +75,7 @@ module Queue_d3_w8_reg_pipe (
       assert (held <= 3'h3); // @[generator/stdlib/queue.ts:154] the queue holds at most its depth (3) items
       assert ({1'h0, count} == held); // @[generator/stdlib/queue.ts:155] count is the number of items taken in and not yet given out
       assert (deq_valid == (held != 3'h0)); // @[generator/stdlib/queue.ts:156] an item is offered exactly when the queue holds one: none lost, none invented
+      cover (held == 3'h3); // @[generator/stdlib/queue.ts:157] the queue fills up
     end
   end
 `else

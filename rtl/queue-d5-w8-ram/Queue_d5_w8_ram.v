@@ -68,6 +68,7 @@ module Queue_d5_w8_ram (
       assert (held <= 3'h5); // @[generator/stdlib/queue.ts:154] the queue holds at most its depth (5) items
       assert (count == held); // @[generator/stdlib/queue.ts:155] count is the number of items taken in and not yet given out
       assert (deq_valid == (held != 3'h0)); // @[generator/stdlib/queue.ts:156] an item is offered exactly when the queue holds one: none lost, none invented
+      cover (held == 3'h5); // @[generator/stdlib/queue.ts:157] the queue fills up
     end
   end
 `else

@@ -49,18 +49,18 @@ module RRArbiter_n3_w8 (
       waited_2 <= 2'h0; // @[generator/stdlib/arbiter.ts:68]
     end else begin
       if (_T) begin
-        lastGrant <= idx; // @[generator/stdlib/arbiter.ts:74]
+        lastGrant <= idx; // @[generator/stdlib/arbiter.ts:75]
       end
       if (_T) begin
-        locked <= 1'b0; // @[generator/stdlib/arbiter.ts:75]
+        locked <= 1'b0; // @[generator/stdlib/arbiter.ts:76]
       end else begin
         if (out_valid) begin
-          locked <= 1'b1; // @[generator/stdlib/arbiter.ts:77]
+          locked <= 1'b1; // @[generator/stdlib/arbiter.ts:78]
         end
       end
       if (!(_T)) begin
         if (out_valid) begin
-          lockedIdx <= idx; // @[generator/stdlib/arbiter.ts:78]
+          lockedIdx <= idx; // @[generator/stdlib/arbiter.ts:79]
         end
       end
       if (~in_0_valid | (in_0_valid & in_0_ready)) begin
@@ -92,6 +92,7 @@ module RRArbiter_n3_w8 (
   always @(posedge clock) begin
     if (!reset) begin
       assert (waited_0 <= 2'h2); // @[generator/stdlib/arbiter.ts:70] input 0, while valid, waits for at most 2 transfers of the others
+      cover (waited_0 == 2'h2); // @[generator/stdlib/arbiter.ts:71] input 0 waits for 2 transfers of the others (the bound is tight)
       assert (waited_1 <= 2'h2); // @[generator/stdlib/arbiter.ts:70] input 1, while valid, waits for at most 2 transfers of the others
       assert (waited_2 <= 2'h2); // @[generator/stdlib/arbiter.ts:70] input 2, while valid, waits for at most 2 transfers of the others
     end

@@ -39,11 +39,11 @@ module SkidBuffer_w8 (
       end
       if (_T) begin
         if (skidValid) begin
-          skidValid <= 1'b0; // @[generator/stdlib/skid.ts:48]
+          skidValid <= 1'b0; // @[generator/stdlib/skid.ts:49]
         end
       end else begin
         if (_T_1) begin
-          skidValid <= 1'b1; // @[generator/stdlib/skid.ts:55]
+          skidValid <= 1'b1; // @[generator/stdlib/skid.ts:56]
         end
       end
       held <= _T_2[1:0]; // @[generator/stdlib/skid.ts:40]
@@ -52,16 +52,16 @@ module SkidBuffer_w8 (
   always @(posedge clock) begin
     if (_T) begin
       if (skidValid) begin
-        outData <= skidData; // @[generator/stdlib/skid.ts:46]
+        outData <= skidData; // @[generator/stdlib/skid.ts:47]
       end else begin
         if (in_valid) begin
-          outData <= in_bits; // @[generator/stdlib/skid.ts:51]
+          outData <= in_bits; // @[generator/stdlib/skid.ts:52]
         end
       end
     end
     if (!(_T)) begin
       if (_T_1) begin
-        skidData <= in_bits; // @[generator/stdlib/skid.ts:56]
+        skidData <= in_bits; // @[generator/stdlib/skid.ts:57]
       end
     end
   end
@@ -71,6 +71,7 @@ module SkidBuffer_w8 (
   always @(posedge clock) begin
     if (!reset) begin
       assert (held == _T_3[1:0]); // @[generator/stdlib/skid.ts:41] the skid buffer holds exactly the items taken in and not yet given out (at most 2)
+      cover (skidValid); // @[generator/stdlib/skid.ts:42] a stalled item lands in the skid register
     end
   end
 `else

@@ -22,10 +22,9 @@ module EnumFsm (
 
   reg [1:0] ctl_state; // @[designs/types.ts:82]
   reg [2:0] left_1; // @[designs/types.ts:83]
-  wire _T = ctl_state == ctl_RUN;
-  wire _T_1 = ctl_state == ctl_IDLE;
-  wire [1:0] _T_2 = (ctl_state == ctl_LOAD) ? ((left_1 == 3'h0) ? ctl_DRAIN : ctl_RUN) : (_T_1 ? (go ? ctl_LOAD : ctl_state) : ctl_state);
-  wire [1:0] _T_3 = _T ? (cancel ? ctl_IDLE : ((left_1 == 3'h1) ? ctl_DRAIN : _T_2)) : _T_2;
+  wire _T = ctl_state == ctl_IDLE;
+  wire _T_1 = ctl_state == ctl_LOAD;
+  wire _T_2 = ctl_state == ctl_RUN;
 
   assign state = ctl_state; // @[designs/types.ts:92]
   assign busy = ctl_state == ctl_RUN; // @[designs/types.ts:93]
@@ -37,13 +36,39 @@ module EnumFsm (
       ctl_state <= ctl_IDLE; // @[designs/types.ts:82]
       left_1 <= 3'h0; // @[designs/types.ts:83]
     end else begin
-      ctl_state <= (ctl_state == ctl_DRAIN) ? (ack ? ctl_IDLE : _T_3) : _T_3;
       if (_T) begin
-        left_1 <= left_1 - 3'h1; // @[designs/types.ts:87]
+        if (go) begin
+          ctl_state <= ctl_LOAD; // @[designs/types.ts:84]
+        end
       end else begin
         if (_T_1) begin
-          if (go) begin
-            left_1 <= n; // @[designs/types.ts:84]
+          ctl_state <= (left_1 == 3'h0) ? ctl_DRAIN : ctl_RUN;
+        end else begin
+          if (_T_2) begin
+            if (cancel) begin
+              ctl_state <= ctl_IDLE; // @[designs/types.ts:89]
+            end else begin
+              if (left_1 == 3'h1) begin
+                ctl_state <= ctl_DRAIN; // @[designs/types.ts:88]
+              end
+            end
+          end else begin
+            if (ctl_state == ctl_DRAIN) begin
+              if (ack) begin
+                ctl_state <= ctl_IDLE; // @[designs/types.ts:91]
+              end
+            end
+          end
+        end
+      end
+      if (_T) begin
+        if (go) begin
+          left_1 <= n; // @[designs/types.ts:84]
+        end
+      end else begin
+        if (!(_T_1)) begin
+          if (_T_2) begin
+            left_1 <= left_1 - 3'h1; // @[designs/types.ts:87]
           end
         end
       end

@@ -29,96 +29,79 @@ module TypedMemories (
   input  wire [3:0] kraddr,
   output wire [7:0] kq
 );
-  reg [7:0] e; // @[designs/types.ts:31]
-  reg [3:0] e_1; // @[designs/types.ts:31]
-  wire [3:0] lanes_0_rd0; // @[designs/types.ts:37]
-  wire [3:0] lanes_1_rd0; // @[designs/types.ts:37]
-  wire [3:0] lanes_2_rd0; // @[designs/types.ts:37]
-  wire [3:0] lanes_3_rd0; // @[designs/types.ts:37]
-  reg [7:0] words_0_rd0; // @[designs/types.ts:41]
-  reg [7:0] words_1_rd0; // @[designs/types.ts:41]
+  reg [11:0] e; // @[designs/types.ts:31]
+  wire [15:0] lanes_rd0; // @[designs/types.ts:37]
+  reg [15:0] words_rd0; // @[designs/types.ts:41]
   reg [1:0] regNext; // @[designs/types.ts:45]
   reg [7:0] banks_b0_rd0; // @[designs/types.ts:45]
   reg [7:0] banks_b1_rd0; // @[designs/types.ts:45]
   reg [7:0] banks_b2_rd0; // @[designs/types.ts:45]
   reg [7:0] banks_b3_rd0; // @[designs/types.ts:45]
-  reg [7:0] table_a [0:15]; // @[designs/types.ts:29]
-  reg [3:0] table_b [0:15]; // @[designs/types.ts:29]
-  reg [3:0] lanes_0 [0:7]; // @[designs/types.ts:35]
-  reg [3:0] lanes_1 [0:7]; // @[designs/types.ts:35]
-  reg [3:0] lanes_2 [0:7]; // @[designs/types.ts:35]
-  reg [3:0] lanes_3 [0:7]; // @[designs/types.ts:35]
-  reg [7:0] words_0 [0:7]; // @[designs/types.ts:39]
-  reg [7:0] words_1 [0:7]; // @[designs/types.ts:39]
+  reg [11:0] entries [0:15]; // @[designs/types.ts:29]
+  reg [15:0] lanes [0:7]; // @[designs/types.ts:35]
+  reg [15:0] words [0:7]; // @[designs/types.ts:39]
   reg [7:0] banks_b0 [0:3]; // @[designs/types.ts:43]
   reg [7:0] banks_b1 [0:3]; // @[designs/types.ts:43]
   reg [7:0] banks_b2 [0:3]; // @[designs/types.ts:43]
   reg [7:0] banks_b3 [0:3]; // @[designs/types.ts:43]
+  wire [7:0] e_1 = e[11:4];
+  wire [3:0] e_2 = e[3:0];
 
-  assign ra = e; // @[designs/types.ts:32]
-  assign rb = e_1; // @[designs/types.ts:33]
-  assign vq = {{{lanes_0_rd0, lanes_1_rd0}, lanes_2_rd0}, lanes_3_rd0}; // @[designs/types.ts:37]
-  assign bq = {words_1_rd0, words_0_rd0}; // @[designs/types.ts:41]
+  assign ra = e_1; // @[designs/types.ts:32]
+  assign rb = e_2; // @[designs/types.ts:33]
+  assign vq = {{{lanes_rd0[15:12], lanes_rd0[11:8]}, lanes_rd0[7:4]}, lanes_rd0[3:0]}; // @[designs/types.ts:37]
+  assign bq = words_rd0; // @[designs/types.ts:41]
   assign kq = (regNext == 2'h0) ? banks_b0_rd0 : ((regNext == 2'h1) ? banks_b1_rd0 : ((regNext == 2'h2) ? banks_b2_rd0 : banks_b3_rd0)); // @[designs/types.ts:45]
-  assign lanes_0_rd0 = lanes_0[vraddr]; // @[designs/types.ts:37]
-  assign lanes_1_rd0 = lanes_1[vraddr]; // @[designs/types.ts:37]
-  assign lanes_2_rd0 = lanes_2[vraddr]; // @[designs/types.ts:37]
-  assign lanes_3_rd0 = lanes_3[vraddr]; // @[designs/types.ts:37]
+  assign lanes_rd0 = lanes[vraddr]; // @[designs/types.ts:37]
 
   always @(posedge clock) begin
     regNext <= kraddr[1:0]; // @[designs/types.ts:45]
   end
   always @(posedge clock) begin
     if (we & ma) begin
-      table_a[waddr] <= wa; // @[designs/types.ts:30]
+      entries[waddr][11:4] <= wa; // @[designs/types.ts:30]
     end
-  end
-  always @(posedge clock) begin
-    e <= table_a[raddr]; // @[designs/types.ts:31]
   end
   always @(posedge clock) begin
     if (we & mb) begin
-      table_b[waddr] <= wb; // @[designs/types.ts:30]
+      entries[waddr][3:0] <= wb; // @[designs/types.ts:30]
     end
   end
   always @(posedge clock) begin
-    e_1 <= table_b[raddr]; // @[designs/types.ts:31]
+    e <= entries[raddr]; // @[designs/types.ts:31]
   end
   always @(posedge clock) begin
     if (vwe & vmask[0]) begin
-      lanes_0[vaddr] <= vdata[15:12]; // @[designs/types.ts:36]
+      lanes[vaddr][15:12] <= vdata[15:12]; // @[designs/types.ts:36]
     end
   end
   always @(posedge clock) begin
     if (vwe & vmask[1]) begin
-      lanes_1[vaddr] <= vdata[11:8]; // @[designs/types.ts:36]
+      lanes[vaddr][11:8] <= vdata[11:8]; // @[designs/types.ts:36]
     end
   end
   always @(posedge clock) begin
     if (vwe & vmask[2]) begin
-      lanes_2[vaddr] <= vdata[7:4]; // @[designs/types.ts:36]
+      lanes[vaddr][7:4] <= vdata[7:4]; // @[designs/types.ts:36]
     end
   end
   always @(posedge clock) begin
     if (vwe & vmask[3]) begin
-      lanes_3[vaddr] <= vdata[3:0]; // @[designs/types.ts:36]
+      lanes[vaddr][3:0] <= vdata[3:0]; // @[designs/types.ts:36]
     end
   end
   always @(posedge clock) begin
     if (bwe & bstrb[0]) begin
-      words_0[baddr] <= bdata[7:0]; // @[designs/types.ts:40]
+      words[baddr][7:0] <= bdata[7:0]; // @[designs/types.ts:40]
     end
-  end
-  always @(posedge clock) begin
-    words_0_rd0 <= words_0[braddr]; // @[designs/types.ts:41]
   end
   always @(posedge clock) begin
     if (bwe & bstrb[1]) begin
-      words_1[baddr] <= bdata[15:8]; // @[designs/types.ts:40]
+      words[baddr][15:8] <= bdata[15:8]; // @[designs/types.ts:40]
     end
   end
   always @(posedge clock) begin
-    words_1_rd0 <= words_1[braddr]; // @[designs/types.ts:41]
+    words_rd0 <= words[braddr]; // @[designs/types.ts:41]
   end
   always @(posedge clock) begin
     if (kwe & (kaddr[1:0] == 2'h0)) begin

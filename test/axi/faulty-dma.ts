@@ -8,7 +8,7 @@
  * One build serves every mutant; fault 0 is the engine itself. The faults
  * live here, in test/, not in the library.
  */
-import { Bool, In, Module, Out, Reg, UInt, connect, instance, lit, mux, when } from '../../generator';
+import { Bool, In, Module, Out, Reg, UInt, assert, connect, instance, lit, mux, when } from '../../generator';
 import { Queue } from '../../generator/stdlib/queue';
 import { fire } from '../../generator/stdlib/stream';
 import { Axi4, AxiLite } from '../../generator/stdlib/axi/bundles';
@@ -17,6 +17,8 @@ import { AxiDma, type DmaOptions } from '../../accel/dma/dma';
 export const DMA_FAULT = { NONE: 0, WLAST_EARLY: 1, VALID_DROP: 2, CROSS_4K: 3 } as const;
 /** The wrapper's FAULT register (a hole in the engine's map). */
 export const FAULT_REG = 0x3c;
+/** Writing here trips the wrapper's assertion (test/axi/mutants.test.ts). */
+export const TRAP_REG = 0x38;
 
 export class FaultyDma extends Module {
   readonly io;
@@ -43,6 +45,8 @@ export class FaultyDma extends Module {
     const fault = Reg(UInt(2), { init: 0 });
     const liteWrite = lite.awvalid.and(lite.wvalid).and(dma.io.s_axi_lite.awready);
     when(liteWrite.and(lite.awaddr.eq(FAULT_REG)).and(lite.wstrb.bit(0)), () => fault.set(lite.wdata.bits(1, 0)));
+    // A trap for the AXI harness's assertion test: a write to TRAP_REG fails this assert.
+    assert(liteWrite.and(lite.awaddr.eq(TRAP_REG)).not(), 'nothing writes the trap register'); // @mark:trap
 
     // 1: WLAST on the second-to-last beat of each burst (lengths from the AW handshakes).
     const lens = instance(new Queue(UInt(8), { depth: 8 }));

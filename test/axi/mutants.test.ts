@@ -6,7 +6,9 @@
  */
 import { describe, expect, test } from 'vitest';
 import { assertAxiOk, simulateAxi, AxiRunError, type AxiResult } from '../../sim/axi';
-import { DMA_FAULT } from './faulty-dma';
+import { readFileSync } from 'node:fs';
+import { SimAssertionError } from '../../sim/assertions';
+import { DMA_FAULT, TRAP_REG } from './faulty-dma';
 import { copyProblem, copyScenario, faultyDmaTarget, GUARD, selectFault } from './helpers';
 
 const target = faultyDmaTarget();
@@ -54,4 +56,15 @@ describe('the protocol checker catches mutant masters', () => {
     expect(v.message).toBe('burst crosses a 4 KiB boundary: araddr 0x10fc0, 16 beats of 8 bytes end at 0x1103f');
     expect(() => assertAxiOk(results[3]!)).toThrow(/on m_axi AR \(araddr\), rule A3\.4\.1: burst crosses a 4 KiB boundary/);
   });
+});
+
+test('a failing DSL assert stops the AXI harness with the cycle, the message and the source line', async () => {
+  const src = readFileSync(new URL('./faulty-dma.ts', import.meta.url), 'utf8');
+  const line = src.split('\n').findIndex((l) => l.includes('// @mark:trap')) + 1;
+  const err = await simulateAxi(target, [{ script: [{ op: 'read', addr: 0 }, { op: 'write', addr: TRAP_REG, data: 1 }, { op: 'wait', cycles: 4 }] }]).then(() => undefined, (e: unknown) => e);
+  expect(err).toBeInstanceOf(SimAssertionError);
+  const e = err as SimAssertionError;
+  expect(e.message).toMatch(new RegExp(`^simulation of 'FaultyDma': assertion failed in cycle \\d+: nothing writes the trap register @\\[test/axi/faulty-dma\\.ts:${line}\\]$`));
+  expect(e.cycle).toBeGreaterThan(2);
+  expect({ assertion: e.assertion, loc: e.loc }).toEqual({ assertion: 'nothing writes the trap register', loc: `test/axi/faulty-dma.ts:${line}` });
 });

@@ -2,15 +2,19 @@
  * RegisterMap: declaration errors are named, the docs table matches the DMA's
  * declaration, and a small register file (RW with a reset value and byte
  * strobes, RO, WO pulse, W1C set by hardware and cleared by writing 1) is
- * co-simulated through its AXI4-Lite port.
+ * co-simulated through its AXI4-Lite port. The same small design carries an
+ * assert and a printf: printf output reaches the caller of the vector
+ * harness, and a failing assert stops it with the cycle, the message and the
+ * source line (test/axi/mutants.test.ts does the same in the AXI harness).
  */
 import { describe, expect, test } from 'vitest';
-import { Bool, In, Module, Out, Reg, UInt, generate, when } from '../../generator';
+import { readFileSync } from 'node:fs';
+import { Bool, In, Module, Out, Reg, UInt, assert, generate, printf, when } from '../../generator';
 import { AxiLite } from '../../generator/stdlib/axi/bundles';
 import { registerMap } from '../../generator/stdlib/axi/regmap';
 import { projectRoot } from '../../generator/hdl/source';
 import { targetOf } from '../../sim/design';
-import { simulate } from '../../sim/vectors';
+import { simulate, SimRunError } from '../../sim/vectors';
 import { docsDrift } from '../../cli/gendocs';
 
 const MAP = registerMap('demo', [
@@ -32,7 +36,11 @@ class Demo extends Module {
   protected build(): void {
     const gos = Reg(UInt(8), { init: 0 });
     const regs = MAP.build(this.io.lite, { STATUS: gos.pad(32), EVENTS: { TICK: this.io.tick } });
-    when(regs.wrote('CMD', 'GO').and(regs.field('CMD', 'GO')), () => gos.set(gos.addWrap(1)));
+    when(regs.wrote('CMD', 'GO').and(regs.field('CMD', 'GO')), () => {
+      gos.set(gos.addWrap(1));
+      printf('GO number %d\n', gos.addWrap(1));
+    });
+    assert(gos.lt(3), 'at most two GO commands'); // @mark:assert
     this.io.gos.set(gos);
     this.io.cfg.set(regs.value('CFG'));
   }
@@ -41,7 +49,7 @@ class Demo extends Module {
 describe('RegisterMap', () => {
   test('declaration errors are BAD PARAMETER with the fix', () => {
     expect(() => registerMap('x', [{ name: 'A', offset: 0, access: 'RW', doc: '', fields: [{ name: 'P', bits: [7, 0], doc: '' }, { name: 'Q', bits: [8, 4], doc: '' }] }]))
-      .toThrow(/BAD PARAMETER: register map 'x', register A: field Q \(bits 8:4\) overlaps another field/);
+      .toThrow(/^BAD PARAMETER: register map 'x', register A: field Q \(bits 8:4\) overlaps another field @\[test\/axi\/regmap\.test\.ts:\d+\]$/);
     expect(() => registerMap('x', [{ name: 'A', offset: 0, access: 'RW', doc: '' }, { name: 'B', offset: 0, access: 'RW', doc: '' }]))
       .toThrow(/offset 0x0 is already A/);
     expect(() => registerMap('x', [{ name: 'A', offset: 2, access: 'RW', doc: '' }])).toThrow(/not a multiple of 4/);
@@ -79,9 +87,23 @@ describe('RegisterMap', () => {
       row(op.w ? 1 : 0, op.w?.[0] ?? 0, op.w?.[1] ?? 0, op.w?.[2] ?? 0, op.r !== undefined ? 1 : 0, op.r ?? 0, op.tick ?? 0);
       row(0, 0, 0, 0, 0, 0, 0);
     }
-    const [r] = await simulate(targetOf(generate(new Demo())), [{ cycles: 2 * ops.length, drive, watch: ['lite_rvalid', 'lite_rdata', 'gos'] }]);
+    let printed = '';
+    const [r] = await simulate(targetOf(generate(new Demo())), [{ cycles: 2 * ops.length, drive, watch: ['lite_rvalid', 'lite_rdata', 'gos'] }], { onOutput: (t) => { printed += t; } });
+    expect(printed).toBe('GO number 1\nGO number 2\n');
     const reads = r!.outputs.lite_rdata!.filter((_, c) => r!.outputs.lite_rvalid![c] === 1n);
     expect(reads).toEqual([0x2005n, 0x200fn, 2n, 2n, 2n, 0n, 0x200fn]);
     expect(r!.outputs.gos![r!.outputs.gos!.length - 1]).toBe(2n);
+  }, 120_000);
+
+  test('vector harness: a failing assert stops the run with the cycle, the message and the source line', async () => {
+    const line = readFileSync(new URL(import.meta.url), 'utf8').split('\n').findIndex((l) => l.includes('// @mark:assert')) + 1;
+    // GO written in cycles 0, 2 and 4: gos is 3 from cycle 5 on.
+    const go = [1, 0, 1, 0, 1, 0, 0, 0, 0, 0];
+    const drive = { lite_awvalid: go, lite_wvalid: go, lite_awaddr: [MAP.offset('CMD')], lite_wdata: [1], lite_wstrb: [0xf], lite_bready: [1] };
+    const err = await simulate(targetOf(generate(new Demo())), [{ cycles: 10, drive }]).then(() => undefined, (e: unknown) => e);
+    expect(err).toBeInstanceOf(SimRunError);
+    const e = err as SimRunError;
+    expect(e.message).toBe(`simulation of 'Demo': assertion failed in cycle 5: at most two GO commands @[test/axi/regmap.test.ts:${line}]`);
+    expect({ cycle: e.cycle, assertion: e.assertion, loc: e.loc }).toEqual({ cycle: 5, assertion: 'at most two GO commands', loc: `test/axi/regmap.test.ts:${line}` });
   }, 120_000);
 });

@@ -132,7 +132,8 @@ describe('simulate: run-time failures surface with the harness output', () => {
       { cycles: 10, drive: { stop: [0, 0, 0, 1] }, watch: ['n'] },
     ]).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(SimRunError);
-    expect((err as SimRunError).message).toMatch(/^simulation of 'finisher' exited with code 2: the design called \$finish after \d+ cycles$/);
+    // stop is high in cycle 3 of the second episode: $finish at that cycle's rising edge.
+    expect((err as SimRunError).message).toBe("simulation of 'finisher' exited with code 2: the design called $finish in cycle 3");
     expect((err as SimRunError).stderr).toContain('finisher: stop requested at n=3');
   });
 

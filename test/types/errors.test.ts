@@ -4,7 +4,7 @@
  */
 import { describe, expect, test } from 'vitest';
 import {
-  Bool, Bundle, ElaborationError, Enum, FSM, In, Memory, Module, Out, Reg, SInt, UInt, Vec, generate, unpack, when, type CheckName,
+  Banked, Bool, Bundle, ElaborationError, Enum, FSM, In, Memory, Module, Out, Reg, SInt, UInt, Vec, generate, unpack, when, type CheckName,
 } from '../../generator';
 import { Decoupled, fork, join, foldPackets, Packet } from '../../generator/stdlib';
 
@@ -75,7 +75,10 @@ describe('typed memories', () => {
   }), 'BAD STRUCTURE', /the mask enables field y, but the data has no y/));
   test('lanes that do not divide the word', () => refused(build(() => {
     Memory(8, UInt(12), { laneBits: 8 });
-  }), 'BAD WIDTH', /laneBits must divide the word width 12, got 8/));
+  }), 'BAD PARAMETER', /laneBits must divide the word width 12, got 8/));
+  test('a banked memory of three banks', () => refused(build(() => {
+    Banked(3, 4, UInt(8));
+  }), 'BAD PARAMETER', /a power-of-two number of banks >= 2, got 3/));
   test('a lane of the wrong width', () => refused(build((io) => {
     const m = Memory(8, Bundle({ x: UInt(4), y: Bool }));
     when(io.a.eq(1), () => m.write(io.a, { x: io.d }));
@@ -85,11 +88,11 @@ describe('typed memories', () => {
 describe('stream combinators', () => {
   test('fork into fewer than two', () => refused(build((io) => {
     fork(io.in, 1);
-  }), 'BAD STRUCTURE', /fork\(\): the number of outputs must be an integer >= 2, got 1/, false));
+  }), 'BAD PARAMETER', /fork\(\): the number of outputs must be an integer >= 2, got 1/));
   test('join of one stream', () => refused(build((io) => {
     join([io.in]);
-  }), 'BAD STRUCTURE', /join\(\): needs at least two streams, got 1/, false));
+  }), 'BAD STRUCTURE', /join\(\): needs at least two streams, got 1/));
   test('a fold that changes the accumulator width', () => refused(build((io) => {
     foldPackets(io.p, 0, (acc, d) => acc.add(d));
-  }), 'BAD STRUCTURE', /fn returned UInt\(9\) but the accumulator is UInt\(1\)/, false));
+  }), 'BAD STRUCTURE', /fn returned UInt\(9\) but the accumulator is UInt\(1\)/));
 });

@@ -10,6 +10,7 @@ import { describe, expect, test } from 'vitest';
 import { checkProperty, streamCase, type StreamCase } from '../stdlib/bench';
 import type { Episode, EpisodeResult, StreamSpec } from '../../sim/vectors';
 import { AXI, MUTANTS, typesDesign, typesTarget } from './bench';
+import { inferMemories } from '../../sim/checks';
 import { axi4Channels, type Axi4ChannelName } from '../../generator/stdlib/axi';
 import type { FieldSpec } from '../../generator/hdl/types';
 
@@ -234,4 +235,12 @@ test('the FSM and the Enum print as localparam names', () => {
   for (const s of ['IDLE', 'LOAD', 'RUN', 'DRAIN']) expect(fsm).toMatch(new RegExp(`localparam \\[1:0\\] ctl_${s} = 2'h`));
   expect(fsm).toMatch(/localparam \[2:0\] Cmd_WR = 3'h4;/);
   expect(fsm).toMatch(/ctl_state <= ctl_IDLE;/);
+});
+
+test('a masked memory is one memory with per-lane writes: Yosys infers 7 (entries, lanes, words and 4 banks)', async () => {
+  const m = typesDesign().modules.find((x) => x.name === 'TypedMemories')!;
+  expect(m.text).toMatch(/entries\[waddr\]\[3:0\] <= wb;/);
+  const r = await inferMemories({ top: 'TypedMemories', sources: [{ name: 'TypedMemories.v', text: m.text }] });
+  expect(r.errors).toEqual([]);
+  expect(r.memories).toBe(7);
 });

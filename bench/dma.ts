@@ -13,7 +13,7 @@ import type { Benchmark } from './run';
 import { generate } from '../generator';
 import { AxiDma } from '../accel/dma/dma';
 import { copyScript } from '../sim/dma';
-import { DMA_BENCH_CONFIGS } from '../generator/designs/dma';
+import { DMA_BENCH_CONFIGS } from '../designs/dma';
 import { targetOf } from '../sim/design';
 import { assertAxiOk, buildAxiTarget, simulateAxi, type AxiResult, type AxiScenario } from '../sim/axi';
 import { buildCounters } from '../sim/cache';

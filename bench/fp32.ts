@@ -2,7 +2,7 @@
  * `npm run bench -- fp32 [--vectors N] [--units add,mul,...] [--seed S] [--no-synth] [--no-sim]`:
  * the full sweep of the IEEE-754 binary32 units (docs/FP32.md).
  *
- * 1. Co-simulation: each shipped unit (generator/designs/fp32.ts, the builds
+ * 1. Co-simulation: each shipped unit (designs/fp32.ts, the builds
  *    `npm test` caches) runs N class-covering random vectors (default 10
  *    million) through Verilator, bit-exact against Math.fround of the exact
  *    operation, with a progress line on stderr.
@@ -13,12 +13,12 @@
  * Figures go to bench/results/fp32.json.
  */
 import type { Benchmark } from './run';
-import designs, { FP32_DEFAULTS } from '../generator/designs/fp32';
+import designs, { FP32_DEFAULTS } from '../designs/fp32';
 import { generate } from '../generator/back/design';
 import type { Module } from '../generator/hdl/module';
 import { Fp32Add, Fp32Div, Fp32FromUInt, Fp32Max, Fp32Mul, Fp32Sqrt } from '../generator/stdlib/float';
 import { synthYosys } from '../sim/checks';
-import { UnitSim, randomVectors, type Mismatch, type UnitKind } from '../test/float/harness';
+import { UnitSim, randomVectors, type Mismatch, type UnitKind } from '../sim/fp32';
 
 const KINDS: UnitKind[] = ['add', 'mul', 'div', 'sqrt', 'max', 'u2f'];
 const DESIGN: Record<UnitKind, string> = {

@@ -47,7 +47,7 @@ const bench: Benchmark = {
   summary: 'golden model at DLRM benchmark scale: forward, casted vs expand-coalesce backward, rowwise Adagrad, one training step',
   async run(argv) {
     const opts = parseArgs(argv);
-    const spec = preset(opts.preset, { seed: opts.seed, ...(opts.batch ? { batchSize: opts.batch } : {}) });
+    const spec = preset(opts.preset, { seed: opts.seed, ...(opts.batch !== undefined ? { batchSize: opts.batch } : {}) });
     const log = (s: string) => console.log(`bench model: ${s}`);
     const [w, genSec] = time(() => generateWorkload(spec));
     const stats = workloadStats(w);

@@ -168,7 +168,7 @@ export async function buildTarget(target: SimTarget, trace = false): Promise<Bui
     ...(target.files ? { files: target.files } : {}),
     ...(target.sources ? { sources: target.sources } : {}),
     harness: [{ name: `tcast_${target.top}_harness.cpp`, text }],
-    ...(target.defines?.length ? { flags: target.defines.map((d) => `-D${d}`) } : {}),
+    ...(target.defines !== undefined && target.defines.length > 0 ? { flags: target.defines.map((d) => `-D${d}`) } : {}),
     trace,
   });
 }
@@ -306,7 +306,7 @@ class Harness {
         this.child.on('close', done);
       });
     }
-    if (this.failure) throw this.failure;
+    if (this.failure !== undefined) throw this.failure;
   }
 
   /** Resolves when signal() is called by the line handler, rejects on failure. */
@@ -326,7 +326,7 @@ class Harness {
   async finish(): Promise<void> {
     this.child.stdin.end();
     await this.exited;
-    if (this.failure) throw this.failure;
+    if (this.failure !== undefined) throw this.failure;
   }
 
   kill(): void {
@@ -468,7 +468,7 @@ export async function simulate(target: SimTarget, episodes: Episode[], opts: Sim
   const harness = new Harness(build.binary, runtimeArgs(opts.seed, opts.trace), target.top, (line) => {
     if (line === '') return;
     const p = plans[planIdx];
-    if (!p || !cur) throw proto(line);
+    if (p === undefined || cur === undefined) throw proto(line);
     const f = line.split(' ');
     switch (f[0]) {
       case 'o':

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EXIT, UsageError, parseOptions, type Command } from '../command';
 import { step } from '../progress';
-import { generateAll, writeAll } from '../../generator/designs/emit';
+import { generateAll, writeAll } from '../../designs/emit';
 import { projectRoot } from '../../generator/hdl/source';
 import { castIndicesBatched, generateWorkload, preset, workloadStats, PRESET_NAMES, type PresetName } from '../../model';
 import { simulate, type PortSpec } from '../../sim/vectors';
@@ -80,7 +80,7 @@ const command: Command = {
     let firstBad = -1;
     for (let i = 0; i < Math.max(got.length, entries.length); i++) {
       const a = entries[i], b = got[i]?.data;
-      if (!a || !b || a[0] !== b[0] || a[1] !== b[1]) { firstBad = i; break; }
+      if (a === undefined || b === undefined || a[0] !== b[0] || a[1] !== b[1]) { firstBad = i; break; }
     }
     const lastCycle = got.length ? got[got.length - 1]!.cycle + 1 : 0;
     const figures = {

@@ -1,6 +1,6 @@
 import { relative } from 'node:path';
 import { EXIT, UsageError, parseOptions, type Command } from '../command';
-import { generateAll } from '../../generator/designs/emit';
+import { generateAll } from '../../designs/emit';
 import { formalCheck, formalTargetOf, type FormalResult } from '../../sim/formal';
 
 const help = `Usage: tcast formal DESIGN [--depth N] [--prove] [--vcd FILE] [--json]

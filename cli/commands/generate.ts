@@ -1,13 +1,13 @@
 import { join, relative } from 'node:path';
 import { EXIT, parseOptions, type Command } from '../command';
-import { driftAgainst, generateAll, writeAll } from '../../generator/designs/emit';
-import { loadDesigns } from '../../generator/designs/registry';
+import { driftAgainst, generateAll, writeAll } from '../../designs/emit';
+import { loadDesigns } from '../../designs/registry';
 import { projectRoot } from '../../generator/hdl/source';
 import { docsDrift, writeDocs } from '../gendocs';
 
 const help = `Usage: tcast generate [DESIGN...] [--out DIR] [--check] [--list] [--json]
 
-Elaborates the shipped designs (generator/designs/*.ts) and writes their
+Elaborates the shipped designs (designs/*.ts) and writes their
 Verilog: DIR/<design>/<Module>.v, DIR/<design>/files.f and DIR/designs.json.
 With no DESIGN, generates all of them and removes directories of designs that
 no longer exist, and rewrites the generated sections of the docs (register

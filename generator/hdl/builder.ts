@@ -29,7 +29,7 @@ export const frames: Frame[] = [];
 
 export function currentFrame(what: string, loc: SourceLoc | undefined): Frame {
   const f = frames[frames.length - 1];
-  if (!f) throw new ElaborationError('BAD STRUCTURE', `${what} used outside a module's build()`, undefined, locToString(loc));
+  if (f === undefined) throw new ElaborationError('BAD STRUCTURE', `${what} used outside a module's build()`, undefined, locToString(loc));
   return f;
 }
 

@@ -357,7 +357,7 @@ export function mux(cond: ValueLike, a: ValueLike, b: ValueLike): Value {
   const av = a instanceof Value ? a : toValue(a, b instanceof Value ? b : undefined);
   const [x, y] = sameKind(av, b);
   const w = Math.max(x.width, y.width);
-  if (c.op === 'lit') return c.lit ? extendTo(x, w) : extendTo(y, w);
+  if (c.op === 'lit') return c.lit === 1n ? extendTo(x, w) : extendTo(y, w);
   if (x === y) return extendTo(x, w);
   return new Value('mux', w, x.signed, [c.asUInt(), extendTo(x, w), extendTo(y, w)]);
 }

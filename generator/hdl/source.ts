@@ -129,7 +129,7 @@ export function callerLoc(): SourceLoc | undefined {
 /** The first frame outside the DSL core, library or not (where a Module subclass's constructor is). */
 export function definitionLoc(): SourceLoc | undefined {
   const f = userStack().frames[0];
-  return f ? plain(f) : undefined;
+  return f !== undefined ? plain(f) : undefined;
 }
 
 // ---------------------------------------------------------------------------
@@ -186,9 +186,9 @@ function callAt(sf: ts.SourceFile, line: number, column: number): ts.Node | unde
   if (!tok) return undefined;
   if (ts.isNewExpression(tok) && tok.getStart(sf) === pos) return tok;
   let n: ts.Node = tok;
-  if (n.parent && ts.isPropertyAccessExpression(n.parent) && n.parent.name === n) n = n.parent;
+  if (n.parent !== undefined && ts.isPropertyAccessExpression(n.parent) && n.parent.name === n) n = n.parent;
   const c = n.parent;
-  if (c && (ts.isCallExpression(c) || ts.isNewExpression(c)) && c.expression === n) return c;
+  if (c !== undefined && (ts.isCallExpression(c) || ts.isNewExpression(c)) && c.expression === n) return c;
   return undefined;
 }
 
@@ -196,11 +196,11 @@ const loopCallbacks = new Set(['map', 'forEach', 'flatMap', 'from', 'reduce', 'f
 
 /** Whether a binding runs once per iteration of a loop (up to its enclosing function). */
 function inLoop(n: ts.Node): boolean {
-  for (let p = n.parent; p; p = p.parent) {
+  for (let p: ts.Node | undefined = n.parent; p !== undefined; p = p.parent) {
     if (ts.isForStatement(p) || ts.isForOfStatement(p) || ts.isForInStatement(p) || ts.isWhileStatement(p) || ts.isDoStatement(p)) return true;
     if (ts.isArrowFunction(p) || ts.isFunctionExpression(p)) {
       const call = p.parent;
-      if (call && ts.isCallExpression(call) && call.arguments.includes(p as ts.Expression)) {
+      if (call !== undefined && ts.isCallExpression(call) && call.arguments.includes(p as ts.Expression)) {
         const callee = call.expression;
         const name = ts.isPropertyAccessExpression(callee) ? callee.name.text : ts.isIdentifier(callee) ? callee.text : '';
         return loopCallbacks.has(name);
@@ -234,7 +234,7 @@ function classify(call: ts.Node, key: string): Site {
   let path: Seg[] = [];
   for (;;) {
     const p = cur.parent;
-    if (!p) return { kind: 'none', path };
+    if (p === undefined) return { kind: 'none', path };
     if (ts.isParenthesizedExpression(p) || ts.isAsExpression(p) || ts.isNonNullExpression(p) || ts.isTypeAssertionExpression(p) || ts.isSatisfiesExpression(p)) {
       cur = p;
       continue;
@@ -303,7 +303,7 @@ function throughPattern(pattern: ts.BindingPattern, path: readonly Seg[]): { nam
     el = pattern.elements.find((e) => (e.propertyName ? nameText(e.propertyName) : nameText(e.name)) === String(head));
   } else if (typeof head === 'number') {
     const e = pattern.elements[head];
-    el = e && ts.isBindingElement(e) ? e : undefined;
+    el = e !== undefined && ts.isBindingElement(e) ? e : undefined;
   }
   if (!el) return undefined;
   if (ts.isIdentifier(el.name)) return { name: el.name.text, rest };

@@ -31,6 +31,7 @@ export interface VecType<E extends HwType = HwType> {
   readonly length: number;
   readonly elem: E;
 }
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any bundle or vec, whatever its fields (variance)
 export type HwType = GroundType | BundleType<any> | VecType<any>;
 
 function checkWidth(w: number, what: string): number {

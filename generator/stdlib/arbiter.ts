@@ -30,10 +30,9 @@ export class RRArbiter<T extends HwType> extends Module {
   }
   /**
    * The input to grant: the lowest-numbered valid input above the last one
-   * granted, else the lowest valid one. A hook so that a test can build an
-   * unfair arbiter by the same code path.
+   * granted, else the lowest valid one.
    */
-  protected choose(valids: Value[], lastGrant: Value): Value {
+  private choose(valids: Value[], lastGrant: Value): Value {
     const iw = log2Up(this.n);
     let above: Value = lit(0, 1);
     let aboveIdx: Value = lit(0, iw);

@@ -22,7 +22,7 @@ export function counter(n: number, inc: ValueLike = 1, opts: { clear?: ValueLike
   if (!Number.isInteger(n) || n < 1) throw badParameter(`counter range must be a positive integer, got ${n}`);
   const w = log2Up(n);
   const value = Reg(UInt(w), { init: 0, name: opts.name ?? 'counter' }) as Signal;
-  const incV = typeof inc === 'object' ? inc : lit(inc ? 1 : 0, 1);
+  const incV = typeof inc === 'object' ? inc : lit(Number(inc) !== 0 ? 1 : 0, 1);
   const atMax = n === 1 ? lit(1, 1) : value.eq(n - 1);
   const next = n === 1 ? lit(0, w) : (2 ** w === n ? value.addWrap(1) : mux(atMax, lit(0, w), value.addWrap(1)));
   when(incV, () => value.set(next));

@@ -9,4 +9,3 @@ export { SkidBuffer } from './skid';
 export { RRArbiter } from './arbiter';
 export { counter, WrapCounter } from './counter';
 export type { CounterHw } from './counter';
-export { SideBySide } from './side-by-side';

@@ -69,14 +69,6 @@ export class Queue<T extends HwType> extends Module {
     ].join('\n');
   }
 
-  /**
-   * Whether the queue can take no more items. A hook so that a test can
-   * build a deliberately broken queue by the same code path.
-   */
-  protected fullFlag(ptrMatch: Value, maybeFull: Value): Value {
-    return ptrMatch.and(maybeFull);
-  }
-
   protected build(): void {
     const { enq, deq } = this.io;
     this.checks(enq, deq);
@@ -90,7 +82,7 @@ export class Queue<T extends HwType> extends Module {
     const maybeFull = Reg(UInt(1), { init: 0 });
     const ptrMatch = n === 1 ? lit(1, 1) : enqPtr.eq(deqPtr);
     const empty = ptrMatch.and(maybeFull.not());
-    const full = this.fullFlag(ptrMatch, maybeFull);
+    const full = ptrMatch.and(maybeFull);
 
     const doEnq = Wire(UInt(1), { default: fire(enq) });
     const doDeq = Wire(UInt(1), { default: fire(deq) });

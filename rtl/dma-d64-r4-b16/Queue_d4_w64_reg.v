@@ -12,16 +12,16 @@ module Queue_d4_w64_reg (
   output wire [63:0] deq_bits,
   output wire [2:0] count
 );
-  reg [2:0] held; // @[generator/stdlib/queue.ts:160]
-  reg [1:0] enqPtr; // @[generator/stdlib/queue.ts:88]
-  reg [1:0] deqPtr; // @[generator/stdlib/queue.ts:89]
-  reg maybeFull; // @[generator/stdlib/queue.ts:90]
-  wire doEnq; // @[generator/stdlib/queue.ts:95]
-  wire doDeq; // @[generator/stdlib/queue.ts:96]
-  reg [63:0] slot_0; // @[generator/stdlib/queue.ts:106]
-  reg [63:0] slot_1; // @[generator/stdlib/queue.ts:106]
-  reg [63:0] slot_2; // @[generator/stdlib/queue.ts:106]
-  reg [63:0] slot_3; // @[generator/stdlib/queue.ts:106]
+  reg [2:0] held; // @[generator/stdlib/queue.ts:152]
+  reg [1:0] enqPtr; // @[generator/stdlib/queue.ts:80]
+  reg [1:0] deqPtr; // @[generator/stdlib/queue.ts:81]
+  reg maybeFull; // @[generator/stdlib/queue.ts:82]
+  wire doEnq; // @[generator/stdlib/queue.ts:87]
+  wire doDeq; // @[generator/stdlib/queue.ts:88]
+  reg [63:0] slot_0; // @[generator/stdlib/queue.ts:98]
+  reg [63:0] slot_1; // @[generator/stdlib/queue.ts:98]
+  reg [63:0] slot_2; // @[generator/stdlib/queue.ts:98]
+  reg [63:0] slot_3; // @[generator/stdlib/queue.ts:98]
   wire ptrMatch = enqPtr == deqPtr;
   wire full = ptrMatch & maybeFull;
   wire empty = ptrMatch & ~maybeFull;
@@ -30,44 +30,44 @@ module Queue_d4_w64_reg (
   wire [4:0] _T = {1'h0, {1'h0, held} + {3'h0, enq_valid & enq_ready}} - {4'h0, deq_valid & deq_ready};
   /* verilator lint_on UNUSEDSIGNAL */
 
-  assign doEnq = enq_valid & enq_ready; // @[generator/stdlib/queue.ts:95]
-  assign doDeq = deq_valid & deq_ready; // @[generator/stdlib/queue.ts:96]
-  assign enq_ready = ~full; // @[generator/stdlib/queue.ts:125]
-  assign deq_valid = ~empty; // @[generator/stdlib/queue.ts:124]
-  assign deq_bits = head; // @[generator/stdlib/queue.ts:126]
-  assign count = {maybeFull & ptrMatch, 2'h0} | {1'h0, enqPtr - deqPtr}; // @[generator/stdlib/queue.ts:143]
+  assign doEnq = enq_valid & enq_ready; // @[generator/stdlib/queue.ts:87]
+  assign doDeq = deq_valid & deq_ready; // @[generator/stdlib/queue.ts:88]
+  assign enq_ready = ~full; // @[generator/stdlib/queue.ts:117]
+  assign deq_valid = ~empty; // @[generator/stdlib/queue.ts:116]
+  assign deq_bits = head; // @[generator/stdlib/queue.ts:118]
+  assign count = {maybeFull & ptrMatch, 2'h0} | {1'h0, enqPtr - deqPtr}; // @[generator/stdlib/queue.ts:135]
 
   always @(posedge clock) begin
     if (reset) begin
-      held <= 3'h0; // @[generator/stdlib/queue.ts:160]
-      enqPtr <= 2'h0; // @[generator/stdlib/queue.ts:88]
-      deqPtr <= 2'h0; // @[generator/stdlib/queue.ts:89]
-      maybeFull <= 1'b0; // @[generator/stdlib/queue.ts:90]
+      held <= 3'h0; // @[generator/stdlib/queue.ts:152]
+      enqPtr <= 2'h0; // @[generator/stdlib/queue.ts:80]
+      deqPtr <= 2'h0; // @[generator/stdlib/queue.ts:81]
+      maybeFull <= 1'b0; // @[generator/stdlib/queue.ts:82]
     end else begin
-      held <= _T[2:0]; // @[generator/stdlib/queue.ts:161]
+      held <= _T[2:0]; // @[generator/stdlib/queue.ts:153]
       if (doEnq) begin
-        enqPtr <= enqPtr + 2'h1; // @[generator/stdlib/queue.ts:119]
+        enqPtr <= enqPtr + 2'h1; // @[generator/stdlib/queue.ts:111]
       end
       if (doDeq) begin
-        deqPtr <= deqPtr + 2'h1; // @[generator/stdlib/queue.ts:120]
+        deqPtr <= deqPtr + 2'h1; // @[generator/stdlib/queue.ts:112]
       end
       if (doEnq != doDeq) begin
-        maybeFull <= doEnq; // @[generator/stdlib/queue.ts:122]
+        maybeFull <= doEnq; // @[generator/stdlib/queue.ts:114]
       end
     end
   end
   always @(posedge clock) begin
     if (doEnq & (enqPtr == 2'h0)) begin
-      slot_0 <= enq_bits; // @[generator/stdlib/queue.ts:107]
+      slot_0 <= enq_bits; // @[generator/stdlib/queue.ts:99]
     end
     if (doEnq & (enqPtr == 2'h1)) begin
-      slot_1 <= enq_bits; // @[generator/stdlib/queue.ts:107]
+      slot_1 <= enq_bits; // @[generator/stdlib/queue.ts:99]
     end
     if (doEnq & (enqPtr == 2'h2)) begin
-      slot_2 <= enq_bits; // @[generator/stdlib/queue.ts:107]
+      slot_2 <= enq_bits; // @[generator/stdlib/queue.ts:99]
     end
     if (doEnq & (enqPtr == 2'h3)) begin
-      slot_3 <= enq_bits; // @[generator/stdlib/queue.ts:107]
+      slot_3 <= enq_bits; // @[generator/stdlib/queue.ts:99]
     end
   end
 
@@ -75,25 +75,25 @@ module Queue_d4_w64_reg (
 `ifdef FORMAL
   always @(posedge clock) begin
     if (!reset) begin
-      assert (held <= 3'h4); // @[generator/stdlib/queue.ts:162] the queue holds at most its depth (4) items
-      assert (count == held); // @[generator/stdlib/queue.ts:163] count is the number of items taken in and not yet given out
-      assert (deq_valid == (held != 3'h0)); // @[generator/stdlib/queue.ts:164] an item is offered exactly when the queue holds one: none lost, none invented
-      cover (held == 3'h4); // @[generator/stdlib/queue.ts:165] the queue fills up
+      assert (held <= 3'h4); // @[generator/stdlib/queue.ts:154] the queue holds at most its depth (4) items
+      assert (count == held); // @[generator/stdlib/queue.ts:155] count is the number of items taken in and not yet given out
+      assert (deq_valid == (held != 3'h0)); // @[generator/stdlib/queue.ts:156] an item is offered exactly when the queue holds one: none lost, none invented
+      cover (held == 3'h4); // @[generator/stdlib/queue.ts:157] the queue fills up
     end
   end
 `else
   always @(posedge clock) begin
     if (!reset) begin
-      if (!(held <= 3'h4)) begin // @[generator/stdlib/queue.ts:162] the queue holds at most its depth (4) items
-        $display("tcast-assert: assertion failed: the queue holds at most its depth (4) items @[generator/stdlib/queue.ts:162]");
+      if (!(held <= 3'h4)) begin // @[generator/stdlib/queue.ts:154] the queue holds at most its depth (4) items
+        $display("tcast-assert: assertion failed: the queue holds at most its depth (4) items @[generator/stdlib/queue.ts:154]");
         $finish;
       end
-      if (!(count == held)) begin // @[generator/stdlib/queue.ts:163] count is the number of items taken in and not yet given out
-        $display("tcast-assert: assertion failed: count is the number of items taken in and not yet given out @[generator/stdlib/queue.ts:163]");
+      if (!(count == held)) begin // @[generator/stdlib/queue.ts:155] count is the number of items taken in and not yet given out
+        $display("tcast-assert: assertion failed: count is the number of items taken in and not yet given out @[generator/stdlib/queue.ts:155]");
         $finish;
       end
-      if (!(deq_valid == (held != 3'h0))) begin // @[generator/stdlib/queue.ts:164] an item is offered exactly when the queue holds one: none lost, none invented
-        $display("tcast-assert: assertion failed: an item is offered exactly when the queue holds one: none lost, none invented @[generator/stdlib/queue.ts:164]");
+      if (!(deq_valid == (held != 3'h0))) begin // @[generator/stdlib/queue.ts:156] an item is offered exactly when the queue holds one: none lost, none invented
+        $display("tcast-assert: assertion failed: an item is offered exactly when the queue holds one: none lost, none invented @[generator/stdlib/queue.ts:156]");
         $finish;
       end
     end

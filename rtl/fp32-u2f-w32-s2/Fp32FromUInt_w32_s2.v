@@ -12,34 +12,34 @@ module Fp32FromUInt_w32_s2 (
 );
   wire is_zero; // @[generator/stdlib/float/convert.ts:31]
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [31:0] lzcIn; // @[generator/stdlib/float/common.ts:78]
+  wire [31:0] lzcIn; // @[generator/stdlib/float/common.ts:76]
   /* verilator lint_on UNUSEDSIGNAL */
-  wire [4:0] n_lz; // @[generator/stdlib/float/common.ts:147]
-  wire [11:0] n_E_m1; // @[generator/stdlib/float/common.ts:148]
+  wire [4:0] n_lz; // @[generator/stdlib/float/common.ts:145]
+  wire [11:0] n_E_m1; // @[generator/stdlib/float/common.ts:146]
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [11:0] n_lshift_full; // @[generator/stdlib/float/common.ts:152]
+  wire [11:0] n_lshift_full; // @[generator/stdlib/float/common.ts:150]
   /* verilator lint_on UNUSEDSIGNAL */
-  wire [4:0] n_lshift; // @[generator/stdlib/float/common.ts:153]
+  wire [4:0] n_lshift; // @[generator/stdlib/float/common.ts:151]
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [11:0] n_e_full; // @[generator/stdlib/float/common.ts:157]
+  wire [11:0] n_e_full; // @[generator/stdlib/float/common.ts:155]
   /* verilator lint_on UNUSEDSIGNAL */
-  wire [10:0] n_e; // @[generator/stdlib/float/common.ts:158]
+  wire [10:0] n_e; // @[generator/stdlib/float/common.ts:156]
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [62:0] n_m_shl; // @[generator/stdlib/float/common.ts:169]
+  wire [62:0] n_m_shl; // @[generator/stdlib/float/common.ts:167]
   /* verilator lint_on UNUSEDSIGNAL */
-  wire [31:0] n_m_norm; // @[generator/stdlib/float/common.ts:177]
-  wire n_sticky; // @[generator/stdlib/float/common.ts:177]
-  reg s1_nsh_zero; // @[generator/stdlib/float/pipeline.ts:92]
-  reg [10:0] s1_nsh_e; // @[generator/stdlib/float/pipeline.ts:92]
-  reg [31:0] s1_nsh_m; // @[generator/stdlib/float/pipeline.ts:92]
-  reg s1_nsh_sticky; // @[generator/stdlib/float/pipeline.ts:92]
-  reg s1_valid; // @[generator/stdlib/float/pipeline.ts:119]
-  wire r_round_up; // @[generator/stdlib/float/common.ts:197]
-  wire [34:0] r_mag; // @[generator/stdlib/float/common.ts:201]
-  wire r_overflow; // @[generator/stdlib/float/common.ts:202]
-  wire [31:0] r_rounded; // @[generator/stdlib/float/common.ts:203]
-  reg [31:0] s2_round_y; // @[generator/stdlib/float/pipeline.ts:92]
-  reg s2_valid; // @[generator/stdlib/float/pipeline.ts:119]
+  wire [31:0] n_m_norm; // @[generator/stdlib/float/common.ts:175]
+  wire n_sticky; // @[generator/stdlib/float/common.ts:175]
+  reg s1_nsh_zero; // @[generator/stdlib/float/pipeline.ts:94]
+  reg [10:0] s1_nsh_e; // @[generator/stdlib/float/pipeline.ts:94]
+  reg [31:0] s1_nsh_m; // @[generator/stdlib/float/pipeline.ts:94]
+  reg s1_nsh_sticky; // @[generator/stdlib/float/pipeline.ts:94]
+  reg s1_valid; // @[generator/stdlib/float/pipeline.ts:121]
+  wire r_round_up; // @[generator/stdlib/float/common.ts:195]
+  wire [34:0] r_mag; // @[generator/stdlib/float/common.ts:199]
+  wire r_overflow; // @[generator/stdlib/float/common.ts:200]
+  wire [31:0] r_rounded; // @[generator/stdlib/float/common.ts:201]
+  reg [31:0] s2_round_y; // @[generator/stdlib/float/pipeline.ts:94]
+  reg s2_valid; // @[generator/stdlib/float/pipeline.ts:121]
   wire hi_zero = ~lzcIn[31];
   wire lo_zero = ~lzcIn[30];
   wire zero = hi_zero & lo_zero;
@@ -120,37 +120,37 @@ module Fp32FromUInt_w32_s2 (
   wire [23:0] kept = s1_nsh_m[31:8];
 
   assign is_zero = a == 32'h0; // @[generator/stdlib/float/convert.ts:31]
-  assign lzcIn = a; // @[generator/stdlib/float/common.ts:78]
-  assign n_lz = count_14; // @[generator/stdlib/float/common.ts:147]
-  assign n_E_m1 = 12'h9e - 12'h1; // @[generator/stdlib/float/common.ts:148]
-  assign n_lshift_full = ($signed(lzS) < $signed(n_E_m1)) ? lzS : n_E_m1; // @[generator/stdlib/float/common.ts:152]
-  assign n_lshift = n_lshift_full[4:0]; // @[generator/stdlib/float/common.ts:153]
-  assign n_e_full = 12'h9e - {7'h0, n_lshift}; // @[generator/stdlib/float/common.ts:157]
-  assign n_e = n_e_full[10:0]; // @[generator/stdlib/float/common.ts:158]
-  assign n_m_shl = {31'h0, a} << n_lshift; // @[generator/stdlib/float/common.ts:169]
-  assign n_m_norm = left; // @[generator/stdlib/float/common.ts:177]
-  assign n_sticky = 1'b0; // @[generator/stdlib/float/common.ts:177]
-  assign r_round_up = guard & (st | s1_nsh_m[8]); // @[generator/stdlib/float/common.ts:197]
-  assign r_mag = ({1'h0, base} + {1'h0, {10'h0, kept}}) + {34'h0, r_round_up}; // @[generator/stdlib/float/common.ts:201]
-  assign r_overflow = r_mag[34:23] >= 12'hff; // @[generator/stdlib/float/common.ts:202]
-  assign r_rounded = {1'b0, r_overflow ? 31'h7f800000 : r_mag[30:0]}; // @[generator/stdlib/float/common.ts:203]
+  assign lzcIn = a; // @[generator/stdlib/float/common.ts:76]
+  assign n_lz = count_14; // @[generator/stdlib/float/common.ts:145]
+  assign n_E_m1 = 12'h9e - 12'h1; // @[generator/stdlib/float/common.ts:146]
+  assign n_lshift_full = ($signed(lzS) < $signed(n_E_m1)) ? lzS : n_E_m1; // @[generator/stdlib/float/common.ts:150]
+  assign n_lshift = n_lshift_full[4:0]; // @[generator/stdlib/float/common.ts:151]
+  assign n_e_full = 12'h9e - {7'h0, n_lshift}; // @[generator/stdlib/float/common.ts:155]
+  assign n_e = n_e_full[10:0]; // @[generator/stdlib/float/common.ts:156]
+  assign n_m_shl = {31'h0, a} << n_lshift; // @[generator/stdlib/float/common.ts:167]
+  assign n_m_norm = left; // @[generator/stdlib/float/common.ts:175]
+  assign n_sticky = 1'b0; // @[generator/stdlib/float/common.ts:175]
+  assign r_round_up = guard & (st | s1_nsh_m[8]); // @[generator/stdlib/float/common.ts:195]
+  assign r_mag = ({1'h0, base} + {1'h0, {10'h0, kept}}) + {34'h0, r_round_up}; // @[generator/stdlib/float/common.ts:199]
+  assign r_overflow = r_mag[34:23] >= 12'hff; // @[generator/stdlib/float/common.ts:200]
+  assign r_rounded = {1'b0, r_overflow ? 31'h7f800000 : r_mag[30:0]}; // @[generator/stdlib/float/common.ts:201]
   assign out_valid = s2_valid; // @[generator/stdlib/float/convert.ts:62]
   assign y = s2_round_y; // @[generator/stdlib/float/convert.ts:63]
 
   always @(posedge clock) begin
     if (reset) begin
-      s1_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:119]
-      s2_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:119]
+      s1_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:121]
+      s2_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:121]
     end else begin
-      s1_valid <= in_valid; // @[generator/stdlib/float/pipeline.ts:119]
-      s2_valid <= s1_valid; // @[generator/stdlib/float/pipeline.ts:119]
+      s1_valid <= in_valid; // @[generator/stdlib/float/pipeline.ts:121]
+      s2_valid <= s1_valid; // @[generator/stdlib/float/pipeline.ts:121]
     end
   end
   always @(posedge clock) begin
-    s1_nsh_zero <= is_zero; // @[generator/stdlib/float/pipeline.ts:92]
-    s1_nsh_e <= n_e; // @[generator/stdlib/float/pipeline.ts:92]
-    s1_nsh_m <= n_m_norm; // @[generator/stdlib/float/pipeline.ts:92]
-    s1_nsh_sticky <= n_sticky; // @[generator/stdlib/float/pipeline.ts:92]
-    s2_round_y <= s1_nsh_zero ? {1'b0, 31'h0} : r_rounded; // @[generator/stdlib/float/pipeline.ts:92]
+    s1_nsh_zero <= is_zero; // @[generator/stdlib/float/pipeline.ts:94]
+    s1_nsh_e <= n_e; // @[generator/stdlib/float/pipeline.ts:94]
+    s1_nsh_m <= n_m_norm; // @[generator/stdlib/float/pipeline.ts:94]
+    s1_nsh_sticky <= n_sticky; // @[generator/stdlib/float/pipeline.ts:94]
+    s2_round_y <= s1_nsh_zero ? {1'b0, 31'h0} : r_rounded; // @[generator/stdlib/float/pipeline.ts:94]
   end
 endmodule

@@ -12,36 +12,36 @@ module Queue_d1_w8_reg (
   output wire [7:0] deq_bits,
   output wire count
 );
-  reg [1:0] held; // @[generator/stdlib/queue.ts:160]
-  reg maybeFull; // @[generator/stdlib/queue.ts:90]
-  wire doEnq; // @[generator/stdlib/queue.ts:95]
-  wire doDeq; // @[generator/stdlib/queue.ts:96]
-  reg [7:0] slot; // @[generator/stdlib/queue.ts:101]
+  reg [1:0] held; // @[generator/stdlib/queue.ts:152]
+  reg maybeFull; // @[generator/stdlib/queue.ts:82]
+  wire doEnq; // @[generator/stdlib/queue.ts:87]
+  wire doDeq; // @[generator/stdlib/queue.ts:88]
+  reg [7:0] slot; // @[generator/stdlib/queue.ts:93]
   /* verilator lint_off UNUSEDSIGNAL */
   wire [3:0] _T = {1'h0, {1'h0, held} + {2'h0, enq_valid & enq_ready}} - {3'h0, deq_valid & deq_ready};
   /* verilator lint_on UNUSEDSIGNAL */
 
-  assign doEnq = enq_valid & enq_ready; // @[generator/stdlib/queue.ts:95]
-  assign doDeq = deq_valid & deq_ready; // @[generator/stdlib/queue.ts:96]
-  assign enq_ready = ~maybeFull; // @[generator/stdlib/queue.ts:125]
-  assign deq_valid = maybeFull; // @[generator/stdlib/queue.ts:124]
-  assign deq_bits = slot; // @[generator/stdlib/queue.ts:126]
-  assign count = maybeFull; // @[generator/stdlib/queue.ts:141]
+  assign doEnq = enq_valid & enq_ready; // @[generator/stdlib/queue.ts:87]
+  assign doDeq = deq_valid & deq_ready; // @[generator/stdlib/queue.ts:88]
+  assign enq_ready = ~maybeFull; // @[generator/stdlib/queue.ts:117]
+  assign deq_valid = maybeFull; // @[generator/stdlib/queue.ts:116]
+  assign deq_bits = slot; // @[generator/stdlib/queue.ts:118]
+  assign count = maybeFull; // @[generator/stdlib/queue.ts:133]
 
   always @(posedge clock) begin
     if (reset) begin
-      held <= 2'h0; // @[generator/stdlib/queue.ts:160]
-      maybeFull <= 1'b0; // @[generator/stdlib/queue.ts:90]
+      held <= 2'h0; // @[generator/stdlib/queue.ts:152]
+      maybeFull <= 1'b0; // @[generator/stdlib/queue.ts:82]
     end else begin
-      held <= _T[1:0]; // @[generator/stdlib/queue.ts:161]
+      held <= _T[1:0]; // @[generator/stdlib/queue.ts:153]
       if (doEnq != doDeq) begin
-        maybeFull <= doEnq; // @[generator/stdlib/queue.ts:122]
+        maybeFull <= doEnq; // @[generator/stdlib/queue.ts:114]
       end
     end
   end
   always @(posedge clock) begin
     if (doEnq) begin
-      slot <= enq_bits; // @[generator/stdlib/queue.ts:102]
+      slot <= enq_bits; // @[generator/stdlib/queue.ts:94]
     end
   end
 
@@ -49,25 +49,25 @@ module Queue_d1_w8_reg (
 `ifdef FORMAL
   always @(posedge clock) begin
     if (!reset) begin
-      assert (held <= 2'h1); // @[generator/stdlib/queue.ts:162] the queue holds at most its depth (1) items
-      assert ({1'h0, count} == held); // @[generator/stdlib/queue.ts:163] count is the number of items taken in and not yet given out
-      assert (deq_valid == (held != 2'h0)); // @[generator/stdlib/queue.ts:164] an item is offered exactly when the queue holds one: none lost, none invented
-      cover (held == 2'h1); // @[generator/stdlib/queue.ts:165] the queue fills up
+      assert (held <= 2'h1); // @[generator/stdlib/queue.ts:154] the queue holds at most its depth (1) items
+      assert ({1'h0, count} == held); // @[generator/stdlib/queue.ts:155] count is the number of items taken in and not yet given out
+      assert (deq_valid == (held != 2'h0)); // @[generator/stdlib/queue.ts:156] an item is offered exactly when the queue holds one: none lost, none invented
+      cover (held == 2'h1); // @[generator/stdlib/queue.ts:157] the queue fills up
     end
   end
 `else
   always @(posedge clock) begin
     if (!reset) begin
-      if (!(held <= 2'h1)) begin // @[generator/stdlib/queue.ts:162] the queue holds at most its depth (1) items
-        $display("tcast-assert: assertion failed: the queue holds at most its depth (1) items @[generator/stdlib/queue.ts:162]");
+      if (!(held <= 2'h1)) begin // @[generator/stdlib/queue.ts:154] the queue holds at most its depth (1) items
+        $display("tcast-assert: assertion failed: the queue holds at most its depth (1) items @[generator/stdlib/queue.ts:154]");
         $finish;
       end
-      if (!({1'h0, count} == held)) begin // @[generator/stdlib/queue.ts:163] count is the number of items taken in and not yet given out
-        $display("tcast-assert: assertion failed: count is the number of items taken in and not yet given out @[generator/stdlib/queue.ts:163]");
+      if (!({1'h0, count} == held)) begin // @[generator/stdlib/queue.ts:155] count is the number of items taken in and not yet given out
+        $display("tcast-assert: assertion failed: count is the number of items taken in and not yet given out @[generator/stdlib/queue.ts:155]");
         $finish;
       end
-      if (!(deq_valid == (held != 2'h0))) begin // @[generator/stdlib/queue.ts:164] an item is offered exactly when the queue holds one: none lost, none invented
-        $display("tcast-assert: assertion failed: an item is offered exactly when the queue holds one: none lost, none invented @[generator/stdlib/queue.ts:164]");
+      if (!(deq_valid == (held != 2'h0))) begin // @[generator/stdlib/queue.ts:156] an item is offered exactly when the queue holds one: none lost, none invented
+        $display("tcast-assert: assertion failed: an item is offered exactly when the queue holds one: none lost, none invented @[generator/stdlib/queue.ts:156]");
         $finish;
       end
     end

@@ -14,14 +14,14 @@ module Queue_d1024_b36_bram (
   output wire [11:0] deq_bits_bag,
   output wire [10:0] count
 );
-  reg [10:0] held; // @[generator/stdlib/queue.ts:160]
-  reg [9:0] wptr; // @[generator/stdlib/queue.ts:183]
-  reg [9:0] rptr; // @[generator/stdlib/queue.ts:184]
-  reg [10:0] count_1; // @[generator/stdlib/queue.ts:185]
-  reg [10:0] inRam; // @[generator/stdlib/queue.ts:186]
-  reg inFlight; // @[generator/stdlib/queue.ts:187]
-  reg [35:0] rdata; // @[generator/stdlib/queue.ts:200]
-  reg [35:0] ram [0:1023]; // @[generator/stdlib/queue.ts:182]
+  reg [10:0] held; // @[generator/stdlib/queue.ts:152]
+  reg [9:0] wptr; // @[generator/stdlib/queue.ts:175]
+  reg [9:0] rptr; // @[generator/stdlib/queue.ts:176]
+  reg [10:0] count_1; // @[generator/stdlib/queue.ts:177]
+  reg [10:0] inRam; // @[generator/stdlib/queue.ts:178]
+  reg inFlight; // @[generator/stdlib/queue.ts:179]
+  reg [35:0] rdata; // @[generator/stdlib/queue.ts:192]
+  reg [35:0] ram [0:1023]; // @[generator/stdlib/queue.ts:174]
   wire outbuf_enq_valid;
   /* verilator lint_off UNUSEDSIGNAL */
   wire outbuf_enq_ready;
@@ -45,7 +45,7 @@ module Queue_d1024_b36_bram (
   wire [12:0] _T_2 = {1'h0, {1'h0, inRam} + {11'h0, doEnq}} - {12'h0, issue};
   /* verilator lint_on UNUSEDSIGNAL */
 
-  Queue_d2_w36_reg_flow outbuf ( // @[generator/stdlib/queue.ts:188]
+  Queue_d2_w36_reg_flow outbuf ( // @[generator/stdlib/queue.ts:180]
     .clock(clock),
     .reset(reset),
     .enq_valid(outbuf_enq_valid),
@@ -57,44 +57,44 @@ module Queue_d1024_b36_bram (
     .count(outbuf_count)
   );
 
-  assign outbuf_enq_valid = inFlight; // @[generator/stdlib/queue.ts:203]
-  assign outbuf_enq_bits = rdata; // @[generator/stdlib/queue.ts:204]
-  assign outbuf_deq_ready = deq_ready; // @[generator/stdlib/queue.ts:207]
-  assign enq_ready = count_1 < 11'h400; // @[generator/stdlib/queue.ts:192]
-  assign deq_valid = outbuf_deq_valid; // @[generator/stdlib/queue.ts:206]
-  assign deq_bits_row = outbuf_deq_bits[35:12]; // @[generator/stdlib/queue.ts:208]
-  assign deq_bits_bag = outbuf_deq_bits[11:0]; // @[generator/stdlib/queue.ts:208]
-  assign count = count_1; // @[generator/stdlib/queue.ts:212]
+  assign outbuf_enq_valid = inFlight; // @[generator/stdlib/queue.ts:195]
+  assign outbuf_enq_bits = rdata; // @[generator/stdlib/queue.ts:196]
+  assign outbuf_deq_ready = deq_ready; // @[generator/stdlib/queue.ts:199]
+  assign enq_ready = count_1 < 11'h400; // @[generator/stdlib/queue.ts:184]
+  assign deq_valid = outbuf_deq_valid; // @[generator/stdlib/queue.ts:198]
+  assign deq_bits_row = outbuf_deq_bits[35:12]; // @[generator/stdlib/queue.ts:200]
+  assign deq_bits_bag = outbuf_deq_bits[11:0]; // @[generator/stdlib/queue.ts:200]
+  assign count = count_1; // @[generator/stdlib/queue.ts:204]
 
   always @(posedge clock) begin
     if (reset) begin
-      held <= 11'h0; // @[generator/stdlib/queue.ts:160]
-      wptr <= 10'h0; // @[generator/stdlib/queue.ts:183]
-      rptr <= 10'h0; // @[generator/stdlib/queue.ts:184]
-      count_1 <= 11'h0; // @[generator/stdlib/queue.ts:185]
-      inRam <= 11'h0; // @[generator/stdlib/queue.ts:186]
-      inFlight <= 1'b0; // @[generator/stdlib/queue.ts:187]
+      held <= 11'h0; // @[generator/stdlib/queue.ts:152]
+      wptr <= 10'h0; // @[generator/stdlib/queue.ts:175]
+      rptr <= 10'h0; // @[generator/stdlib/queue.ts:176]
+      count_1 <= 11'h0; // @[generator/stdlib/queue.ts:177]
+      inRam <= 11'h0; // @[generator/stdlib/queue.ts:178]
+      inFlight <= 1'b0; // @[generator/stdlib/queue.ts:179]
     end else begin
-      held <= _T[10:0]; // @[generator/stdlib/queue.ts:161]
+      held <= _T[10:0]; // @[generator/stdlib/queue.ts:153]
       if (doEnq) begin
-        wptr <= wptr + 10'h1; // @[generator/stdlib/queue.ts:195]
+        wptr <= wptr + 10'h1; // @[generator/stdlib/queue.ts:187]
       end
       if (issue) begin
-        rptr <= rptr + 10'h1; // @[generator/stdlib/queue.ts:201]
+        rptr <= rptr + 10'h1; // @[generator/stdlib/queue.ts:193]
       end
-      count_1 <= _T_1[10:0]; // @[generator/stdlib/queue.ts:211]
-      inRam <= _T_2[10:0]; // @[generator/stdlib/queue.ts:210]
-      inFlight <= issue; // @[generator/stdlib/queue.ts:202]
+      count_1 <= _T_1[10:0]; // @[generator/stdlib/queue.ts:203]
+      inRam <= _T_2[10:0]; // @[generator/stdlib/queue.ts:202]
+      inFlight <= issue; // @[generator/stdlib/queue.ts:194]
     end
   end
   always @(posedge clock) begin
     if (doEnq) begin
-      ram[wptr] <= {enq_bits_row, enq_bits_bag}; // @[generator/stdlib/queue.ts:194]
+      ram[wptr] <= {enq_bits_row, enq_bits_bag}; // @[generator/stdlib/queue.ts:186]
     end
   end
   always @(posedge clock) begin
     if (issue) begin
-      rdata <= ram[rptr]; // @[generator/stdlib/queue.ts:200]
+      rdata <= ram[rptr]; // @[generator/stdlib/queue.ts:192]
     end
   end
 
@@ -102,20 +102,20 @@ module Queue_d1024_b36_bram (
 `ifdef FORMAL
   always @(posedge clock) begin
     if (!reset) begin
-      assert (held <= 11'h400); // @[generator/stdlib/queue.ts:162] the queue holds at most its depth (1024) items
-      assert (count == held); // @[generator/stdlib/queue.ts:163] count is the number of items taken in and not yet given out
-      cover (held == 11'h400); // @[generator/stdlib/queue.ts:165] the queue fills up
+      assert (held <= 11'h400); // @[generator/stdlib/queue.ts:154] the queue holds at most its depth (1024) items
+      assert (count == held); // @[generator/stdlib/queue.ts:155] count is the number of items taken in and not yet given out
+      cover (held == 11'h400); // @[generator/stdlib/queue.ts:157] the queue fills up
     end
   end
 `else
   always @(posedge clock) begin
     if (!reset) begin
-      if (!(held <= 11'h400)) begin // @[generator/stdlib/queue.ts:162] the queue holds at most its depth (1024) items
-        $display("tcast-assert: assertion failed: the queue holds at most its depth (1024) items @[generator/stdlib/queue.ts:162]");
+      if (!(held <= 11'h400)) begin // @[generator/stdlib/queue.ts:154] the queue holds at most its depth (1024) items
+        $display("tcast-assert: assertion failed: the queue holds at most its depth (1024) items @[generator/stdlib/queue.ts:154]");
         $finish;
       end
-      if (!(count == held)) begin // @[generator/stdlib/queue.ts:163] count is the number of items taken in and not yet given out
-        $display("tcast-assert: assertion failed: count is the number of items taken in and not yet given out @[generator/stdlib/queue.ts:163]");
+      if (!(count == held)) begin // @[generator/stdlib/queue.ts:155] count is the number of items taken in and not yet given out
+        $display("tcast-assert: assertion failed: count is the number of items taken in and not yet given out @[generator/stdlib/queue.ts:155]");
         $finish;
       end
     end

@@ -14,14 +14,14 @@ module Queue_d16_b36_ram (
   output wire [11:0] deq_bits_bag,
   output wire [4:0] count
 );
-  reg [4:0] held; // @[generator/stdlib/queue.ts:160]
-  reg [3:0] enqPtr; // @[generator/stdlib/queue.ts:88]
-  reg [3:0] deqPtr; // @[generator/stdlib/queue.ts:89]
-  reg maybeFull; // @[generator/stdlib/queue.ts:90]
-  wire doEnq; // @[generator/stdlib/queue.ts:95]
-  wire doDeq; // @[generator/stdlib/queue.ts:96]
-  wire [35:0] head; // @[generator/stdlib/queue.ts:114]
-  reg [35:0] ram [0:15]; // @[generator/stdlib/queue.ts:112]
+  reg [4:0] held; // @[generator/stdlib/queue.ts:152]
+  reg [3:0] enqPtr; // @[generator/stdlib/queue.ts:80]
+  reg [3:0] deqPtr; // @[generator/stdlib/queue.ts:81]
+  reg maybeFull; // @[generator/stdlib/queue.ts:82]
+  wire doEnq; // @[generator/stdlib/queue.ts:87]
+  wire doDeq; // @[generator/stdlib/queue.ts:88]
+  wire [35:0] head; // @[generator/stdlib/queue.ts:106]
+  reg [35:0] ram [0:15]; // @[generator/stdlib/queue.ts:104]
   wire ptrMatch = enqPtr == deqPtr;
   wire full = ptrMatch & maybeFull;
   wire empty = ptrMatch & ~maybeFull;
@@ -30,37 +30,37 @@ module Queue_d16_b36_ram (
   /* verilator lint_on UNUSEDSIGNAL */
   wire [35:0] enqBits = {enq_bits_row, enq_bits_bag};
 
-  assign doEnq = enq_valid & enq_ready; // @[generator/stdlib/queue.ts:95]
-  assign doDeq = deq_valid & deq_ready; // @[generator/stdlib/queue.ts:96]
-  assign enq_ready = ~full; // @[generator/stdlib/queue.ts:125]
-  assign deq_valid = ~empty; // @[generator/stdlib/queue.ts:124]
-  assign deq_bits_row = head[35:12]; // @[generator/stdlib/queue.ts:126]
-  assign deq_bits_bag = head[11:0]; // @[generator/stdlib/queue.ts:126]
-  assign count = {maybeFull & ptrMatch, 4'h0} | {1'h0, enqPtr - deqPtr}; // @[generator/stdlib/queue.ts:143]
-  assign head = ram[deqPtr]; // @[generator/stdlib/queue.ts:114]
+  assign doEnq = enq_valid & enq_ready; // @[generator/stdlib/queue.ts:87]
+  assign doDeq = deq_valid & deq_ready; // @[generator/stdlib/queue.ts:88]
+  assign enq_ready = ~full; // @[generator/stdlib/queue.ts:117]
+  assign deq_valid = ~empty; // @[generator/stdlib/queue.ts:116]
+  assign deq_bits_row = head[35:12]; // @[generator/stdlib/queue.ts:118]
+  assign deq_bits_bag = head[11:0]; // @[generator/stdlib/queue.ts:118]
+  assign count = {maybeFull & ptrMatch, 4'h0} | {1'h0, enqPtr - deqPtr}; // @[generator/stdlib/queue.ts:135]
+  assign head = ram[deqPtr]; // @[generator/stdlib/queue.ts:106]
 
   always @(posedge clock) begin
     if (reset) begin
-      held <= 5'h0; // @[generator/stdlib/queue.ts:160]
-      enqPtr <= 4'h0; // @[generator/stdlib/queue.ts:88]
-      deqPtr <= 4'h0; // @[generator/stdlib/queue.ts:89]
-      maybeFull <= 1'b0; // @[generator/stdlib/queue.ts:90]
+      held <= 5'h0; // @[generator/stdlib/queue.ts:152]
+      enqPtr <= 4'h0; // @[generator/stdlib/queue.ts:80]
+      deqPtr <= 4'h0; // @[generator/stdlib/queue.ts:81]
+      maybeFull <= 1'b0; // @[generator/stdlib/queue.ts:82]
     end else begin
-      held <= _T[4:0]; // @[generator/stdlib/queue.ts:161]
+      held <= _T[4:0]; // @[generator/stdlib/queue.ts:153]
       if (doEnq) begin
-        enqPtr <= enqPtr + 4'h1; // @[generator/stdlib/queue.ts:119]
+        enqPtr <= enqPtr + 4'h1; // @[generator/stdlib/queue.ts:111]
       end
       if (doDeq) begin
-        deqPtr <= deqPtr + 4'h1; // @[generator/stdlib/queue.ts:120]
+        deqPtr <= deqPtr + 4'h1; // @[generator/stdlib/queue.ts:112]
       end
       if (doEnq != doDeq) begin
-        maybeFull <= doEnq; // @[generator/stdlib/queue.ts:122]
+        maybeFull <= doEnq; // @[generator/stdlib/queue.ts:114]
       end
     end
   end
   always @(posedge clock) begin
     if (doEnq) begin
-      ram[enqPtr] <= enqBits; // @[generator/stdlib/queue.ts:113]
+      ram[enqPtr] <= enqBits; // @[generator/stdlib/queue.ts:105]
     end
   end
 
@@ -68,25 +68,25 @@ module Queue_d16_b36_ram (
 `ifdef FORMAL
   always @(posedge clock) begin
     if (!reset) begin
-      assert (held <= 5'h10); // @[generator/stdlib/queue.ts:162] the queue holds at most its depth (16) items
-      assert (count == held); // @[generator/stdlib/queue.ts:163] count is the number of items taken in and not yet given out
-      assert (deq_valid == (held != 5'h0)); // @[generator/stdlib/queue.ts:164] an item is offered exactly when the queue holds one: none lost, none invented
-      cover (held == 5'h10); // @[generator/stdlib/queue.ts:165] the queue fills up
+      assert (held <= 5'h10); // @[generator/stdlib/queue.ts:154] the queue holds at most its depth (16) items
+      assert (count == held); // @[generator/stdlib/queue.ts:155] count is the number of items taken in and not yet given out
+      assert (deq_valid == (held != 5'h0)); // @[generator/stdlib/queue.ts:156] an item is offered exactly when the queue holds one: none lost, none invented
+      cover (held == 5'h10); // @[generator/stdlib/queue.ts:157] the queue fills up
     end
   end
 `else
   always @(posedge clock) begin
     if (!reset) begin
-      if (!(held <= 5'h10)) begin // @[generator/stdlib/queue.ts:162] the queue holds at most its depth (16) items
-        $display("tcast-assert: assertion failed: the queue holds at most its depth (16) items @[generator/stdlib/queue.ts:162]");
+      if (!(held <= 5'h10)) begin // @[generator/stdlib/queue.ts:154] the queue holds at most its depth (16) items
+        $display("tcast-assert: assertion failed: the queue holds at most its depth (16) items @[generator/stdlib/queue.ts:154]");
         $finish;
       end
-      if (!(count == held)) begin // @[generator/stdlib/queue.ts:163] count is the number of items taken in and not yet given out
-        $display("tcast-assert: assertion failed: count is the number of items taken in and not yet given out @[generator/stdlib/queue.ts:163]");
+      if (!(count == held)) begin // @[generator/stdlib/queue.ts:155] count is the number of items taken in and not yet given out
+        $display("tcast-assert: assertion failed: count is the number of items taken in and not yet given out @[generator/stdlib/queue.ts:155]");
         $finish;
       end
-      if (!(deq_valid == (held != 5'h0))) begin // @[generator/stdlib/queue.ts:164] an item is offered exactly when the queue holds one: none lost, none invented
-        $display("tcast-assert: assertion failed: an item is offered exactly when the queue holds one: none lost, none invented @[generator/stdlib/queue.ts:164]");
+      if (!(deq_valid == (held != 5'h0))) begin // @[generator/stdlib/queue.ts:156] an item is offered exactly when the queue holds one: none lost, none invented
+        $display("tcast-assert: assertion failed: an item is offered exactly when the queue holds one: none lost, none invented @[generator/stdlib/queue.ts:156]");
         $finish;
       end
     end

@@ -12,14 +12,14 @@ module Queue_d5_w8_ram (
   output wire [7:0] deq_bits,
   output wire [2:0] count
 );
-  reg [2:0] held; // @[generator/stdlib/queue.ts:160]
-  reg [2:0] enqPtr; // @[generator/stdlib/queue.ts:88]
-  reg [2:0] deqPtr; // @[generator/stdlib/queue.ts:89]
-  reg maybeFull; // @[generator/stdlib/queue.ts:90]
-  wire doEnq; // @[generator/stdlib/queue.ts:95]
-  wire doDeq; // @[generator/stdlib/queue.ts:96]
-  wire [7:0] head; // @[generator/stdlib/queue.ts:114]
-  reg [7:0] ram [0:4]; // @[generator/stdlib/queue.ts:112]
+  reg [2:0] held; // @[generator/stdlib/queue.ts:152]
+  reg [2:0] enqPtr; // @[generator/stdlib/queue.ts:80]
+  reg [2:0] deqPtr; // @[generator/stdlib/queue.ts:81]
+  reg maybeFull; // @[generator/stdlib/queue.ts:82]
+  wire doEnq; // @[generator/stdlib/queue.ts:87]
+  wire doDeq; // @[generator/stdlib/queue.ts:88]
+  wire [7:0] head; // @[generator/stdlib/queue.ts:106]
+  reg [7:0] ram [0:4]; // @[generator/stdlib/queue.ts:104]
   wire ptrMatch = enqPtr == deqPtr;
   wire full = ptrMatch & maybeFull;
   wire empty = ptrMatch & ~maybeFull;
@@ -28,36 +28,36 @@ module Queue_d5_w8_ram (
   wire [4:0] _T_1 = {1'h0, {1'h0, held} + {3'h0, enq_valid & enq_ready}} - {4'h0, deq_valid & deq_ready};
   /* verilator lint_on UNUSEDSIGNAL */
 
-  assign doEnq = enq_valid & enq_ready; // @[generator/stdlib/queue.ts:95]
-  assign doDeq = deq_valid & deq_ready; // @[generator/stdlib/queue.ts:96]
-  assign enq_ready = ~full; // @[generator/stdlib/queue.ts:125]
-  assign deq_valid = ~empty; // @[generator/stdlib/queue.ts:124]
-  assign deq_bits = head; // @[generator/stdlib/queue.ts:126]
-  assign count = ptrMatch ? (maybeFull ? 3'h5 : 3'h0) : ((deqPtr > enqPtr) ? (_T + 3'h5) : _T); // @[generator/stdlib/queue.ts:147]
-  assign head = ram[deqPtr]; // @[generator/stdlib/queue.ts:114]
+  assign doEnq = enq_valid & enq_ready; // @[generator/stdlib/queue.ts:87]
+  assign doDeq = deq_valid & deq_ready; // @[generator/stdlib/queue.ts:88]
+  assign enq_ready = ~full; // @[generator/stdlib/queue.ts:117]
+  assign deq_valid = ~empty; // @[generator/stdlib/queue.ts:116]
+  assign deq_bits = head; // @[generator/stdlib/queue.ts:118]
+  assign count = ptrMatch ? (maybeFull ? 3'h5 : 3'h0) : ((deqPtr > enqPtr) ? (_T + 3'h5) : _T); // @[generator/stdlib/queue.ts:139]
+  assign head = ram[deqPtr]; // @[generator/stdlib/queue.ts:106]
 
   always @(posedge clock) begin
     if (reset) begin
-      held <= 3'h0; // @[generator/stdlib/queue.ts:160]
-      enqPtr <= 3'h0; // @[generator/stdlib/queue.ts:88]
-      deqPtr <= 3'h0; // @[generator/stdlib/queue.ts:89]
-      maybeFull <= 1'b0; // @[generator/stdlib/queue.ts:90]
+      held <= 3'h0; // @[generator/stdlib/queue.ts:152]
+      enqPtr <= 3'h0; // @[generator/stdlib/queue.ts:80]
+      deqPtr <= 3'h0; // @[generator/stdlib/queue.ts:81]
+      maybeFull <= 1'b0; // @[generator/stdlib/queue.ts:82]
     end else begin
-      held <= _T_1[2:0]; // @[generator/stdlib/queue.ts:161]
+      held <= _T_1[2:0]; // @[generator/stdlib/queue.ts:153]
       if (doEnq) begin
-        enqPtr <= (enqPtr == 3'h4) ? 3'h0 : (enqPtr + 3'h1); // @[generator/stdlib/queue.ts:119]
+        enqPtr <= (enqPtr == 3'h4) ? 3'h0 : (enqPtr + 3'h1); // @[generator/stdlib/queue.ts:111]
       end
       if (doDeq) begin
-        deqPtr <= (deqPtr == 3'h4) ? 3'h0 : (deqPtr + 3'h1); // @[generator/stdlib/queue.ts:120]
+        deqPtr <= (deqPtr == 3'h4) ? 3'h0 : (deqPtr + 3'h1); // @[generator/stdlib/queue.ts:112]
       end
       if (doEnq != doDeq) begin
-        maybeFull <= doEnq; // @[generator/stdlib/queue.ts:122]
+        maybeFull <= doEnq; // @[generator/stdlib/queue.ts:114]
       end
     end
   end
   always @(posedge clock) begin
     if (doEnq) begin
-      ram[enqPtr] <= enq_bits; // @[generator/stdlib/queue.ts:113]
+      ram[enqPtr] <= enq_bits; // @[generator/stdlib/queue.ts:105]
     end
   end
 
@@ -65,25 +65,25 @@ module Queue_d5_w8_ram (
 `ifdef FORMAL
   always @(posedge clock) begin
     if (!reset) begin
-      assert (held <= 3'h5); // @[generator/stdlib/queue.ts:162] the queue holds at most its depth (5) items
-      assert (count == held); // @[generator/stdlib/queue.ts:163] count is the number of items taken in and not yet given out
-      assert (deq_valid == (held != 3'h0)); // @[generator/stdlib/queue.ts:164] an item is offered exactly when the queue holds one: none lost, none invented
-      cover (held == 3'h5); // @[generator/stdlib/queue.ts:165] the queue fills up
+      assert (held <= 3'h5); // @[generator/stdlib/queue.ts:154] the queue holds at most its depth (5) items
+      assert (count == held); // @[generator/stdlib/queue.ts:155] count is the number of items taken in and not yet given out
+      assert (deq_valid == (held != 3'h0)); // @[generator/stdlib/queue.ts:156] an item is offered exactly when the queue holds one: none lost, none invented
+      cover (held == 3'h5); // @[generator/stdlib/queue.ts:157] the queue fills up
     end
   end
 `else
   always @(posedge clock) begin
     if (!reset) begin
-      if (!(held <= 3'h5)) begin // @[generator/stdlib/queue.ts:162] the queue holds at most its depth (5) items
-        $display("tcast-assert: assertion failed: the queue holds at most its depth (5) items @[generator/stdlib/queue.ts:162]");
+      if (!(held <= 3'h5)) begin // @[generator/stdlib/queue.ts:154] the queue holds at most its depth (5) items
+        $display("tcast-assert: assertion failed: the queue holds at most its depth (5) items @[generator/stdlib/queue.ts:154]");
         $finish;
       end
-      if (!(count == held)) begin // @[generator/stdlib/queue.ts:163] count is the number of items taken in and not yet given out
-        $display("tcast-assert: assertion failed: count is the number of items taken in and not yet given out @[generator/stdlib/queue.ts:163]");
+      if (!(count == held)) begin // @[generator/stdlib/queue.ts:155] count is the number of items taken in and not yet given out
+        $display("tcast-assert: assertion failed: count is the number of items taken in and not yet given out @[generator/stdlib/queue.ts:155]");
         $finish;
       end
-      if (!(deq_valid == (held != 3'h0))) begin // @[generator/stdlib/queue.ts:164] an item is offered exactly when the queue holds one: none lost, none invented
-        $display("tcast-assert: assertion failed: an item is offered exactly when the queue holds one: none lost, none invented @[generator/stdlib/queue.ts:164]");
+      if (!(deq_valid == (held != 3'h0))) begin // @[generator/stdlib/queue.ts:156] an item is offered exactly when the queue holds one: none lost, none invented
+        $display("tcast-assert: assertion failed: an item is offered exactly when the queue holds one: none lost, none invented @[generator/stdlib/queue.ts:156]");
         $finish;
       end
     end

@@ -17,12 +17,12 @@ module RRArbiter_n3_w8 (
   output wire [7:0] out_bits,
   output wire [1:0] chosen
 );
-  reg [1:0] lastGrant; // @[generator/stdlib/arbiter.ts:54]
-  reg locked; // @[generator/stdlib/arbiter.ts:55]
-  reg [1:0] lockedIdx; // @[generator/stdlib/arbiter.ts:56]
-  reg [1:0] waited_0; // @[generator/stdlib/arbiter.ts:69]
-  reg [1:0] waited_1; // @[generator/stdlib/arbiter.ts:69]
-  reg [1:0] waited_2; // @[generator/stdlib/arbiter.ts:69]
+  reg [1:0] lastGrant; // @[generator/stdlib/arbiter.ts:53]
+  reg locked; // @[generator/stdlib/arbiter.ts:54]
+  reg [1:0] lockedIdx; // @[generator/stdlib/arbiter.ts:55]
+  reg [1:0] waited_0; // @[generator/stdlib/arbiter.ts:68]
+  reg [1:0] waited_1; // @[generator/stdlib/arbiter.ts:68]
+  reg [1:0] waited_2; // @[generator/stdlib/arbiter.ts:68]
   wire cand_0 = in_2_valid & (lastGrant < 2'h2);
   wire cand_1 = in_1_valid & (lastGrant < 2'h1);
   wire above_0 = cand_0 | cand_1;
@@ -32,56 +32,56 @@ module RRArbiter_n3_w8 (
   wire [1:0] idx = locked ? lockedIdx : choice;
   wire _T = out_valid & out_ready;
 
-  assign in_0_ready = out_ready & (idx == 2'h0); // @[generator/stdlib/arbiter.ts:63]
-  assign in_1_ready = out_ready & (idx == 2'h1); // @[generator/stdlib/arbiter.ts:63]
-  assign in_2_ready = out_ready & (idx == 2'h2); // @[generator/stdlib/arbiter.ts:63]
-  assign out_valid = (in_0_valid | in_1_valid) | in_2_valid; // @[generator/stdlib/arbiter.ts:61]
-  assign out_bits = (idx == 2'h0) ? in_0_bits : ((idx == 2'h1) ? in_1_bits : in_2_bits); // @[generator/stdlib/arbiter.ts:62]
-  assign chosen = idx; // @[generator/stdlib/arbiter.ts:64]
+  assign in_0_ready = out_ready & (idx == 2'h0); // @[generator/stdlib/arbiter.ts:62]
+  assign in_1_ready = out_ready & (idx == 2'h1); // @[generator/stdlib/arbiter.ts:62]
+  assign in_2_ready = out_ready & (idx == 2'h2); // @[generator/stdlib/arbiter.ts:62]
+  assign out_valid = (in_0_valid | in_1_valid) | in_2_valid; // @[generator/stdlib/arbiter.ts:60]
+  assign out_bits = (idx == 2'h0) ? in_0_bits : ((idx == 2'h1) ? in_1_bits : in_2_bits); // @[generator/stdlib/arbiter.ts:61]
+  assign chosen = idx; // @[generator/stdlib/arbiter.ts:63]
 
   always @(posedge clock) begin
     if (reset) begin
-      lastGrant <= 2'h2; // @[generator/stdlib/arbiter.ts:54]
-      locked <= 1'b0; // @[generator/stdlib/arbiter.ts:55]
-      lockedIdx <= 2'h0; // @[generator/stdlib/arbiter.ts:56]
-      waited_0 <= 2'h0; // @[generator/stdlib/arbiter.ts:69]
-      waited_1 <= 2'h0; // @[generator/stdlib/arbiter.ts:69]
-      waited_2 <= 2'h0; // @[generator/stdlib/arbiter.ts:69]
+      lastGrant <= 2'h2; // @[generator/stdlib/arbiter.ts:53]
+      locked <= 1'b0; // @[generator/stdlib/arbiter.ts:54]
+      lockedIdx <= 2'h0; // @[generator/stdlib/arbiter.ts:55]
+      waited_0 <= 2'h0; // @[generator/stdlib/arbiter.ts:68]
+      waited_1 <= 2'h0; // @[generator/stdlib/arbiter.ts:68]
+      waited_2 <= 2'h0; // @[generator/stdlib/arbiter.ts:68]
     end else begin
       if (_T) begin
-        lastGrant <= idx; // @[generator/stdlib/arbiter.ts:76]
+        lastGrant <= idx; // @[generator/stdlib/arbiter.ts:75]
       end
       if (_T) begin
-        locked <= 1'b0; // @[generator/stdlib/arbiter.ts:77]
+        locked <= 1'b0; // @[generator/stdlib/arbiter.ts:76]
       end else begin
         if (out_valid) begin
-          locked <= 1'b1; // @[generator/stdlib/arbiter.ts:79]
+          locked <= 1'b1; // @[generator/stdlib/arbiter.ts:78]
         end
       end
       if (!(_T)) begin
         if (out_valid) begin
-          lockedIdx <= idx; // @[generator/stdlib/arbiter.ts:80]
+          lockedIdx <= idx; // @[generator/stdlib/arbiter.ts:79]
         end
       end
       if (~in_0_valid | (in_0_valid & in_0_ready)) begin
-        waited_0 <= 2'h0; // @[generator/stdlib/arbiter.ts:70]
+        waited_0 <= 2'h0; // @[generator/stdlib/arbiter.ts:69]
       end else begin
         if ((out_valid & out_ready) & (waited_0 != 2'h3)) begin
-          waited_0 <= waited_0 + 2'h1; // @[generator/stdlib/arbiter.ts:70]
+          waited_0 <= waited_0 + 2'h1; // @[generator/stdlib/arbiter.ts:69]
         end
       end
       if (~in_1_valid | (in_1_valid & in_1_ready)) begin
-        waited_1 <= 2'h0; // @[generator/stdlib/arbiter.ts:70]
+        waited_1 <= 2'h0; // @[generator/stdlib/arbiter.ts:69]
       end else begin
         if ((out_valid & out_ready) & (waited_1 != 2'h3)) begin
-          waited_1 <= waited_1 + 2'h1; // @[generator/stdlib/arbiter.ts:70]
+          waited_1 <= waited_1 + 2'h1; // @[generator/stdlib/arbiter.ts:69]
         end
       end
       if (~in_2_valid | (in_2_valid & in_2_ready)) begin
-        waited_2 <= 2'h0; // @[generator/stdlib/arbiter.ts:70]
+        waited_2 <= 2'h0; // @[generator/stdlib/arbiter.ts:69]
       end else begin
         if ((out_valid & out_ready) & (waited_2 != 2'h3)) begin
-          waited_2 <= waited_2 + 2'h1; // @[generator/stdlib/arbiter.ts:70]
+          waited_2 <= waited_2 + 2'h1; // @[generator/stdlib/arbiter.ts:69]
         end
       end
     end
@@ -91,25 +91,25 @@ module RRArbiter_n3_w8 (
 `ifdef FORMAL
   always @(posedge clock) begin
     if (!reset) begin
-      assert (waited_0 <= 2'h2); // @[generator/stdlib/arbiter.ts:71] input 0, while valid, waits for at most 2 transfers of the others
-      cover (waited_0 == 2'h2); // @[generator/stdlib/arbiter.ts:72] input 0 waits for 2 transfers of the others (the bound is tight)
-      assert (waited_1 <= 2'h2); // @[generator/stdlib/arbiter.ts:71] input 1, while valid, waits for at most 2 transfers of the others
-      assert (waited_2 <= 2'h2); // @[generator/stdlib/arbiter.ts:71] input 2, while valid, waits for at most 2 transfers of the others
+      assert (waited_0 <= 2'h2); // @[generator/stdlib/arbiter.ts:70] input 0, while valid, waits for at most 2 transfers of the others
+      cover (waited_0 == 2'h2); // @[generator/stdlib/arbiter.ts:71] input 0 waits for 2 transfers of the others (the bound is tight)
+      assert (waited_1 <= 2'h2); // @[generator/stdlib/arbiter.ts:70] input 1, while valid, waits for at most 2 transfers of the others
+      assert (waited_2 <= 2'h2); // @[generator/stdlib/arbiter.ts:70] input 2, while valid, waits for at most 2 transfers of the others
     end
   end
 `else
   always @(posedge clock) begin
     if (!reset) begin
-      if (!(waited_0 <= 2'h2)) begin // @[generator/stdlib/arbiter.ts:71] input 0, while valid, waits for at most 2 transfers of the others
-        $display("tcast-assert: assertion failed: input 0, while valid, waits for at most 2 transfers of the others @[generator/stdlib/arbiter.ts:71]");
+      if (!(waited_0 <= 2'h2)) begin // @[generator/stdlib/arbiter.ts:70] input 0, while valid, waits for at most 2 transfers of the others
+        $display("tcast-assert: assertion failed: input 0, while valid, waits for at most 2 transfers of the others @[generator/stdlib/arbiter.ts:70]");
         $finish;
       end
-      if (!(waited_1 <= 2'h2)) begin // @[generator/stdlib/arbiter.ts:71] input 1, while valid, waits for at most 2 transfers of the others
-        $display("tcast-assert: assertion failed: input 1, while valid, waits for at most 2 transfers of the others @[generator/stdlib/arbiter.ts:71]");
+      if (!(waited_1 <= 2'h2)) begin // @[generator/stdlib/arbiter.ts:70] input 1, while valid, waits for at most 2 transfers of the others
+        $display("tcast-assert: assertion failed: input 1, while valid, waits for at most 2 transfers of the others @[generator/stdlib/arbiter.ts:70]");
         $finish;
       end
-      if (!(waited_2 <= 2'h2)) begin // @[generator/stdlib/arbiter.ts:71] input 2, while valid, waits for at most 2 transfers of the others
-        $display("tcast-assert: assertion failed: input 2, while valid, waits for at most 2 transfers of the others @[generator/stdlib/arbiter.ts:71]");
+      if (!(waited_2 <= 2'h2)) begin // @[generator/stdlib/arbiter.ts:70] input 2, while valid, waits for at most 2 transfers of the others
+        $display("tcast-assert: assertion failed: input 2, while valid, waits for at most 2 transfers of the others @[generator/stdlib/arbiter.ts:70]");
         $finish;
       end
     end

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { generate } from '../../generator';
 import { AxiDma } from '../../accel/dma/dma';
 import { copyScript, type CopyCommand } from '../../sim/dma';
-import { DMA_TEST_CONFIG } from '../../generator/designs/dma';
+import { DMA_TEST_CONFIG } from '../../designs/dma';
 import { FAULT_REG, FaultyDma } from './faulty-dma';
 import { targetOf } from '../../sim/design';
 import type { AxiResult, AxiScenario, TimingProfile } from '../../sim/axi';

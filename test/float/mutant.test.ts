@@ -1,18 +1,22 @@
 /**
- * The check must be able to fail: the adder built by the same code with one
- * thing changed (round-half-up instead of ties-to-even, `rounding: 'half-up'`)
- * is co-simulated with the same vectors, and the bit-exact check must reject
- * it with a counterexample that is an exact tie.
+ * The check must be able to fail: the shipped adder's printed Verilog with
+ * one line changed (round-half-up instead of ties-to-even: the round-up bit
+ * is the guard bit alone) is co-simulated with the same vectors, and the
+ * bit-exact check must reject it with a counterexample that is an exact tie.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { generate } from '../../generator';
 import { Fp32Add } from '../../generator/stdlib/float/add';
-import { FP32_DEFAULTS } from '../../generator/designs/fp32';
-import { UnitSim, directedVectors, fromBits, randomVectors } from './harness';
+import { mutateVerilog } from '../mutate';
+import { FP32_DEFAULTS } from '../../designs/fp32';
+import { UnitSim, directedVectors, fromBits, randomVectors } from '../../sim/fp32';
 
 describe('mutant adder (round-half-up)', () => {
   let sim: UnitSim;
   beforeAll(async () => {
-    sim = await UnitSim.open('add', new Fp32Add({ stages: FP32_DEFAULTS.add, rounding: 'half-up' }), FP32_DEFAULTS.add);
+    const shipped = generate(new Fp32Add({ stages: FP32_DEFAULTS.add }));
+    const halfUp = mutateVerilog(shipped, shipped.top, /assign r_round_up = guard & \(.*\);/, 'assign r_round_up = guard;');
+    sim = await UnitSim.open('add', halfUp, FP32_DEFAULTS.add);
   });
   afterAll(async () => {
     await sim?.close();

@@ -4,8 +4,8 @@
  * and 200 000 class-covering random vectors per unit (docs/FP32.md).
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import designs, { FP32_DEFAULTS } from '../../generator/designs/fp32';
-import { UnitSim, directedVectors, randomVectors, type UnitKind } from './harness';
+import designs, { FP32_DEFAULTS } from '../../designs/fp32';
+import { UnitSim, directedVectors, randomVectors, type UnitKind } from '../../sim/fp32';
 
 export const RANDOM_VECTORS = 200_000;
 

@@ -9,7 +9,7 @@ import { describe, expect, test } from 'vitest';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generateAll } from '../../generator/designs/emit';
+import { generateAll } from '../../designs/emit';
 import { formalCheck, formalTargetOf } from '../../sim/formal';
 import formal from '../../cli/commands/formal';
 

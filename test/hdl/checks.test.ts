@@ -239,6 +239,7 @@ describe('elaboration checks', () => {
         const secret = Reg(UInt(4), { init: 3 });
         (this as unknown as { secret: unknown }).secret = secret;
         this.io.y.set(secret);
+        // eslint-disable-next-line @typescript-eslint/no-this-alias -- the test leaks the module on purpose
         leaked = this;
       }
     }

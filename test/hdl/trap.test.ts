@@ -38,6 +38,7 @@ function elaborationError(body: (io: Probe['io']) => void): ElaborationError {
 describe('DISCARDED HARDWARE VALUE', () => {
   test('a JavaScript if on a hardware comparison is refused with the expression, its line and the fix', () => {
     const e = elaborationError((io) => {
+      // eslint-disable-next-line @typescript-eslint/strict-boolean-expressions -- the trap under test (lint refuses it too)
       if (io.a.eq(3)) io.y.set(1); // trap: if
       else io.y.set(2);
       io.c.set(0);
@@ -50,12 +51,14 @@ describe('DISCARDED HARDWARE VALUE', () => {
   });
 
   test('through a helper, with && and !, in a ?: condition, and as a dropped statement', () => {
+    /* eslint-disable @typescript-eslint/strict-boolean-expressions -- the traps under test (lint refuses them too) */
     const cases: [(io: Probe['io']) => void, string, string][] = [
       [(io) => { io.y.set(fire(io.a, io.b) ? 1 : 2); io.c.set(0); }, 'the condition of a ?: expression', 'fire(io.a, io.b)'], // trap: ?:
       [(io) => { io.c.set(io.a.eq(1) && io.b.eq(2) ? 1 : 0); io.y.set(0); }, 'the left operand of &&', 'io.a.eq(1)'], // trap: &&
       [(io) => { io.c.set(!io.a.orR() ? 1 : 0); io.y.set(0); }, 'the operand of !', 'io.a.orR()'], // trap: !
       [(io) => { io.a.addWrap(1); io.y.set(io.a); io.c.set(0); }, 'a statement that drops its value', 'io.a.addWrap(1)'], // trap: statement
     ];
+    /* eslint-enable @typescript-eslint/strict-boolean-expressions */
     for (const [body, how, text] of cases) {
       const e = elaborationError(body);
       expect(e.check).toBe('DISCARDED HARDWARE VALUE');

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { driftAgainst, generateAll, indexJson } from '../../generator/designs/emit';
+import { driftAgainst, generateAll, indexJson } from '../../designs/emit';
 import { projectRoot } from '../../generator/hdl/source';
 import { compileIcarus, inferMemories, lintVerilator, synthYosys } from '../../sim/checks';
 

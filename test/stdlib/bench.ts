@@ -1,34 +1,39 @@
 /**
  * One simulator build for every stream block under test: the shipped queue,
  * skid buffer and arbiter configurations, plus a deliberately broken queue,
- * side by side (generator/stdlib/side-by-side.ts). Shared by the stdlib tests.
+ * side by side (test/side-by-side.ts). Shared by the stdlib tests. The
+ * broken blocks are printed-Verilog mutants of the shipped ones (test/mutate.ts).
  */
 import fc from 'fast-check';
-import { generate, lit, mux, UInt, type Value } from '../../generator';
-import { Queue, RRArbiter, SideBySide, SkidBuffer } from '../../generator/stdlib';
+import { generate, UInt, type VerilogDesign } from '../../generator';
+import { Queue, RRArbiter, SkidBuffer } from '../../generator/stdlib';
+import { mutateVerilog } from '../mutate';
+import { SideBySide } from '../side-by-side';
 import { targetOf } from '../../sim/design';
 import { simulate, type Episode, type EpisodeResult, type StreamSpec } from '../../sim/vectors';
 
-/** A queue whose full flag is one entry late: it claims room for depth + 1 items. */
+/** The shipped queue under its own module name, so that its printed Verilog can be mutated alone. */
 export class LateFullQueue extends Queue<ReturnType<typeof UInt>> {
-  protected override fullFlag(): Value {
-    return lit(0, 1);
-  }
   override get moduleName(): string {
     return `LateFull${super.moduleName}`;
   }
 }
 
-/** An arbiter that always grants the lowest-numbered valid input: starves the others. */
+/** The shipped arbiter under its own module name (see LateFullQueue). */
 export class FixedPriorityArbiter extends RRArbiter<ReturnType<typeof UInt>> {
-  protected override choose(valids: Value[]): Value {
-    let idx: Value = lit(0, 2);
-    for (let i = valids.length - 1; i >= 0; i--) idx = mux(valids[i]!, lit(i, 2), idx);
-    return idx;
-  }
   override get moduleName(): string {
     return `FixedPriority${super.moduleName}`;
   }
+}
+
+/** A queue whose full flag never rises (one entry late and more): it claims room it has not got. */
+export function lateFullMutant(d: VerilogDesign, module = 'LateFullQueue_d4_w8_reg'): VerilogDesign {
+  return mutateVerilog(d, module, 'wire full = ptrMatch & maybeFull;', "wire full = ptrMatch & maybeFull & 1'b0;");
+}
+
+/** An arbiter that never moves its last grant: it always grants the lowest-numbered valid input and starves the others. */
+export function fixedPriorityMutant(d: VerilogDesign, module = 'FixedPriorityRRArbiter_n3_w8'): VerilogDesign {
+  return mutateVerilog(d, module, /lastGrant <= idx;/, 'lastGrant <= lastGrant;');
 }
 
 export interface QueueDut { prefix: string; depth: number; flow: boolean; pipe: boolean; latency: number }
@@ -42,23 +47,7 @@ export const QUEUES: QueueDut[] = [
 ];
 export const BROKEN: QueueDut = { prefix: 'late', depth: 4, flow: false, pipe: false, latency: 1 };
 
-/**
- * A module's Verilog without its own checks (the `ifndef SYNTHESIS block of
- * its assertions): a mutant's assertion would stop the simulation first, and
- * these tests show that the co-simulated property catches the bug by itself.
- * (test/formal shows the assertions catching the late full flag.)
- */
-export function withoutChecks(text: string): string {
-  const a = text.indexOf('`ifndef SYNTHESIS\n');
-  if (a < 0) throw new Error('withoutChecks: the module has no checks block');
-  const end = '`endif\n`endif\n';
-  const b = text.indexOf(end, a);
-  return text.slice(0, a) + text.slice(b + end.length);
-}
-
-const MUTANTS = /^(LateFull|FixedPriority)/;
-
-export function benchDesign() {
+export function benchDesign(): VerilogDesign {
   const d = generate(new SideBySide('StreamBench', {
     q1: new Queue(UInt(8), { depth: 1 }),
     q4: new Queue(UInt(8), { depth: 4 }),
@@ -71,8 +60,7 @@ export function benchDesign() {
     late: new LateFullQueue(UInt(8), { depth: 4 }),
     unfair: new FixedPriorityArbiter(UInt(8), 3),
   }));
-  d.modules = d.modules.map((m) => (MUTANTS.test(m.name) ? { ...m, text: withoutChecks(m.text) } : m));
-  return d;
+  return fixedPriorityMutant(lateFullMutant(d));
 }
 
 let target: ReturnType<typeof targetOf> | undefined;

@@ -1,6 +1,6 @@
 /**
  * One Verilator build for every type the engine needs: the shipped
- * configurations of generator/designs/types.ts (memories of bundles, Vecs and
+ * configurations of designs/types.ts (memories of bundles, Vecs and
  * byte lanes with write masks; Vec writes and reads at a hardware index; an
  * Enum-typed FSM; the stream combinators; an AXI4 register slice), side by
  * side with a mutant copy of four of them. A mutant is the same module
@@ -8,9 +8,9 @@
  * the test (the library has no hook for it).
  */
 import { Module, generate } from '../../generator';
-import { SideBySide } from '../../generator/stdlib';
+import { SideBySide } from '../side-by-side';
 import { Axi4Slice } from '../../generator/stdlib/axi';
-import { DynamicVec, EnumFsm, StreamCombinators, TypedMemories } from '../../generator/designs/types';
+import { DynamicVec, EnumFsm, StreamCombinators, TypedMemories } from '../../designs/types';
 import { targetOf } from '../../sim/design';
 
 export const AXI = { dataBits: 32, addrBits: 16, idBits: 2 };

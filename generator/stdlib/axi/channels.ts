@@ -35,8 +35,8 @@ export function axi4Channels(p: Axi4Params) {
 
 /** One channel of an AXI4 port as a stream: `{ valid, ready, bits: { <field>: Signal } }`. */
 export function channel(port: Record<string, unknown>, ch: Axi4ChannelName): { valid: Signal; ready: Signal; bits: Record<string, Signal> } {
-  const names = AXI4_SIGNALS[ch] as readonly string[];
-  if (!names) throw new ElaborationError('BAD STRUCTURE', `channel(): '${String(ch)}' is not an AXI4 channel (aw, w, b, ar, r)`);
+  const names = AXI4_SIGNALS[ch] as readonly string[] | undefined;
+  if (names === undefined) throw new ElaborationError('BAD STRUCTURE', `channel(): '${String(ch)}' is not an AXI4 channel (aw, w, b, ar, r)`);
   const get = (n: string): Signal => {
     const s = port[n];
     if (s === undefined) throw new ElaborationError('BAD STRUCTURE', `channel(): the port has no ${n}; pass an AXI4 port (In(Axi4(p)) or Out(Axi4(p)))`);

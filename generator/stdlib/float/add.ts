@@ -16,19 +16,17 @@
 import { mux, U, S, type Value } from '../../hdl/ir';
 import { In, Module, Out, named } from '../../hdl/module';
 import { Bool, UInt } from '../../hdl/types';
-import { normalizeSteps, roundStep, shrSticky, unpack, type Rounding } from './common';
+import { normalizeSteps, roundStep, shrSticky, unpack } from './common';
 import { pipeline, type Step, checkStages } from './pipeline';
 import { cat } from '../../hdl/ir';
 
 export interface Fp32AddOptions {
   /** Pipeline register ranks = latency in cycles (>= 1; default 3). */
   stages?: number;
-  /** Test only: 'half-up' builds the rounding mutant that the bit-exact check must reject. */
-  rounding?: Rounding;
 }
 
 /** The adder's steps (exported for the bench's depth estimates). */
-export function fp32AddSteps(rounding: Rounding = 'even'): Step[] {
+export function fp32AddSteps(): Step[] {
   const pass = ['nan', 'inf', 'zero', 'inf_sign'];
   return [
     {
@@ -88,18 +86,16 @@ export function fp32AddSteps(rounding: Rounding = 'even'): Step[] {
       },
     },
     ...normalizeSteps({ p: 'n', canUnderflow: false }, pass),
-    roundStep({ rounding, sign: (x) => mux(x.inf!, x.inf_sign!, x.sign!) }),
+    roundStep({ sign: (x) => mux(x.inf!, x.inf_sign!, x.sign!) }),
   ];
 }
 
 export class Fp32Add extends Module {
   readonly io;
   readonly stages: number;
-  readonly rounding: Rounding;
   constructor(opts: Fp32AddOptions = {}) {
     super();
     this.stages = checkStages('Fp32Add', opts.stages ?? 3);
-    this.rounding = opts.rounding ?? 'even';
     this.io = this.ports({
       in_valid: In(Bool),
       a: In(UInt(32)),
@@ -110,19 +106,17 @@ export class Fp32Add extends Module {
     });
   }
   override get moduleName(): string {
-    return `Fp32Add_s${this.stages}${this.rounding === 'even' ? '' : '_halfup'}`;
+    return `Fp32Add_s${this.stages}`;
   }
   override get doc(): string {
     return [
       `IEEE-754 binary32 adder: y = a + b (sub = 0) or a - b (sub = 1).`,
       `Latency: ${this.stages} cycle(s) (stages = ${this.stages}). Throughput: one operation per cycle (fully pipelined).`,
-      this.rounding === 'even'
-        ? 'Rounding: round-to-nearest-even; subnormals in and out; x + (-x) = +0; overflow to inf; NaN out = 0x7FC00000.'
-        : 'Rounding: round-half-up (TEST MUTANT, not IEEE: ties round away from zero).',
+      'Rounding: round-to-nearest-even; subnormals in and out; x + (-x) = +0; overflow to inf; NaN out = 0x7FC00000.',
     ].join('\n');
   }
   protected build(): void {
-    const { valid, out } = pipeline(this.io.in_valid, { a: this.io.a, b: this.io.b, sub: this.io.sub }, fp32AddSteps(this.rounding), this.stages);
+    const { valid, out } = pipeline(this.io.in_valid, { a: this.io.a, b: this.io.b, sub: this.io.sub }, fp32AddSteps(), this.stages);
     this.io.out_valid.set(valid);
     this.io.y.set(out.y as Value);
   }

@@ -26,8 +26,6 @@ export const BIAS = 127;
 export const QNAN = 0x7fc00000;
 export const INF = 0x7f800000;
 
-/** Rounding of the shared rounder. 'even' is IEEE round-to-nearest-even; 'half-up' (ties away from zero) exists only to build the test mutant. */
-export type Rounding = 'even' | 'half-up';
 
 /** The fields and classes of a binary32 value. */
 export interface F32 {
@@ -131,7 +129,7 @@ export const EW = 11;
 export function normalizeSteps(o: NormalizeOpts, pass: readonly string[]): Step[] {
   const { p } = o;
   const canUnderflow = o.canUnderflow ?? true;
-  const keep = (x: Record<string, Value>) => Object.fromEntries(pass.map((k) => [k, x[k]!]));
+  const keep = (x: Bus) => Object.fromEntries(pass.map((k) => [k, x[k]!]));
   return [
     {
       name: `${p}lz`,
@@ -188,13 +186,13 @@ export function normalizeSteps(o: NormalizeOpts, pass: readonly string[]): Step[
  * exponent (subnormal -> normal, or to infinity). Returns the 32-bit result
  * of the finite path (overflow gives infinity) as `y`.
  */
-export function roundPack(sign: Value, e: Value, m: Value, sticky: Value, p: string, rounding: Rounding = 'even'): Value {
+export function roundPack(sign: Value, e: Value, m: Value, sticky: Value, p: string): Value {
   const W = m.width;
   if (W < 26) throw badParameter(`roundPack: m must have at least 26 bits, got ${W}`);
   const kept = m.bits(W - 1, W - 24);
   const guard = m.bit(W - 25);
   const st = sticky.or(m.bits(W - 26, 0).orR());
-  const up = named(rounding === 'even' ? guard.and(st.or(kept.bit(0))) : guard, `${p}_round_up`);
+  const up = named(guard.and(st.or(kept.bit(0))), `${p}_round_up`);
   const ew = e.width;
   // (e - 1) << 23 plus the 24-bit significand: the hidden bit adds 1 to the exponent.
   const base = cat(e.subWrap(U(1, ew)), lit(0, 23));
@@ -205,16 +203,16 @@ export function roundPack(sign: Value, e: Value, m: Value, sticky: Value, p: str
 
 /**
  * The last step of every arithmetic unit: round the normalised (sign, e, m,
- * sticky) to nearest even (or the test-only `rounding`), then apply the
+ * sticky) to nearest even, then apply the
  * special values (`nan`, `inf`, `zero` on the bus; absent ones are false).
  * `sign` overrides the result's sign (the adder's sign of an infinity).
  */
-export function roundStep(opts: { rounding?: Rounding; sign?: (x: Bus) => Value } = {}): Step {
+export function roundStep(opts: { sign?: (x: Bus) => Value } = {}): Step {
   return {
     name: 'round',
     weight: 26,
     run: (x) => {
-      const rounded = roundPack(x.sign!, x.e!, x.m!, x.sticky!, 'r', opts.rounding);
+      const rounded = roundPack(x.sign!, x.e!, x.m!, x.sticky!, 'r');
       const no = lit(0, 1);
       return { y: finish({ nan: x.nan ?? no, inf: x.inf ?? no, zero: x.zero!, sign: opts.sign ? opts.sign(x) : x.sign!, rounded }) };
     },

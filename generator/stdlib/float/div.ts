@@ -44,7 +44,7 @@ export function fp32DivSteps(): Step[] {
       const rn = named(mux(ge, r.subWrap(y.pad(25)), r), `q${i}_rem`);
       // rn < y < 2^24, so shifting it left keeps 25 bits.
       const next = cat(rn.bits(23, 0), U(0, 1));
-      const q = x.q ? cat(x.q, ge) : ge;
+      const q = x.q !== undefined ? cat(x.q, ge) : ge;
       return { ...flags(x), y, r: next, q };
     },
   });

@@ -10,5 +10,5 @@ export { Fp32Div, fp32DivSteps, type Fp32DivOptions } from './div';
 export { Fp32Sqrt, fp32SqrtSteps, type Fp32SqrtOptions } from './sqrt';
 export { Fp32Max, fp32MaxSteps, type Fp32MaxOptions } from './max';
 export { Fp32FromUInt, fp32FromUIntSteps, type Fp32FromUIntOptions } from './convert';
-export { QNAN, INF, BIAS, gtF32, unpack, lzc, shrSticky, roundPack, roundStep, normalizeSteps, type F32, type Rounding } from './common';
+export { QNAN, INF, BIAS, gtF32, unpack, lzc, shrSticky, roundPack, roundStep, normalizeSteps, type F32 } from './common';
 export { pipeline, cutPoints, segmentWeight, type Bus, type Step } from './pipeline';

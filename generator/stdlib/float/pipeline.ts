@@ -16,7 +16,8 @@ import type { Value } from '../../hdl/ir';
 import { RegNext } from '../../hdl/module';
 
 /** The values live between two steps, by name (names must be identifiers). */
-export type Bus = Record<string, Value>;
+/** A stage's named values; a missing key is a value the stage does not carry. */
+export type Bus = Partial<Record<string, Value>>;
 
 export interface Step {
   /** Short identifier, used in register names (`<name>_<field>`). */
@@ -88,6 +89,7 @@ export function segmentWeight(weights: readonly number[], stages: number): numbe
 function registerAll(x: Bus, rank: number, where: string): Bus {
   const out: Bus = {};
   for (const [k, v] of Object.entries(x)) {
+    if (v === undefined) continue;
     // Constants need no register.
     out[k] = v.op === 'lit' ? v : RegNext(v, { name: `s${rank}_${where}_${k}` });
   }

@@ -37,19 +37,19 @@ export function fp32SqrtSteps(): Step[] {
       const rest = x.mrest;
       let pair: Value;
       let mrest: Value | undefined;
-      if (!rest) pair = lit(0, 2);
+      if (rest === undefined) pair = lit(0, 2);
       else if (rest.width >= 2) {
         pair = rest.bits(rest.width - 1, rest.width - 2);
         mrest = rest.width > 2 ? rest.bits(rest.width - 3, 0) : undefined;
       } else pair = cat(rest, lit(0, 1));
-      const rem = x.rem ? x.rem : lit(0, 1);
+      const rem = x.rem ?? lit(0, 1);
       const root = x.root;
       const w = Math.min(RW, Math.max(rem.width + 2, 3));
       const shifted = cat(rem, pair).trunc(w);
-      const trial = (root ? cat(root, U(1, 2)) : U(1, 2)).pad(w);
+      const trial = (root !== undefined ? cat(root, U(1, 2)) : U(1, 2)).pad(w);
       const ge = named(shifted.ge(trial), `r${i}_bit`);
       const remNext = named(mux(ge, shifted.subWrap(trial), shifted), `r${i}_rem`);
-      return { ...flags(x), ...(mrest ? { mrest } : {}), rem: remNext, root: root ? cat(root, ge) : ge };
+      return { ...flags(x), ...(mrest !== undefined ? { mrest } : {}), rem: remNext, root: root !== undefined ? cat(root, ge) : ge };
     },
   });
   return [

@@ -3,13 +3,13 @@
  * and checked by the test suite (lint, synthesis, Icarus, and "rtl/ matches
  * its generator").
  *
- * A file generator/designs/NAME.ts default-exports a list of DesignEntry;
+ * A file designs/NAME.ts default-exports a list of DesignEntry;
  * this registry discovers the files, so adding a design touches no other file.
  */
 import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { Module } from '../hdl/module';
+import type { Module } from '../generator/hdl/module';
 
 export interface DesignEntry {
   /** Directory under rtl/ (lower-case, dash-separated: `queue-d4-w8-reg`). */

@@ -1,9 +1,9 @@
 /** Shipped standard-library configurations (rtl/<name>/). */
-import { Bundle, UInt } from '../hdl/types';
-import { Queue } from '../stdlib/queue';
-import { SkidBuffer } from '../stdlib/skid';
-import { RRArbiter } from '../stdlib/arbiter';
-import { WrapCounter } from '../stdlib/counter';
+import { Bundle, UInt } from '../generator/hdl/types';
+import { Queue } from '../generator/stdlib/queue';
+import { SkidBuffer } from '../generator/stdlib/skid';
+import { RRArbiter } from '../generator/stdlib/arbiter';
+import { WrapCounter } from '../generator/stdlib/counter';
 import type { DesignEntry } from './registry';
 
 /** An index-queue entry: a row id and its bag id (what the casted index streams). */

@@ -5,7 +5,7 @@
  * pipeline, one operation per cycle.
  */
 import type { DesignEntry } from './registry';
-import { Fp32Add, Fp32Div, Fp32FromUInt, Fp32Max, Fp32Mul, Fp32Sqrt } from '../stdlib/float';
+import { Fp32Add, Fp32Div, Fp32FromUInt, Fp32Max, Fp32Mul, Fp32Sqrt } from '../generator/stdlib/float';
 
 /** Default latencies (cycles) of the shipped configurations. */
 export const FP32_DEFAULTS = { add: 3, mul: 4, div: 12, sqrt: 12, max: 1, u2f: 2 } as const;

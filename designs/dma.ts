@@ -1,5 +1,5 @@
 /** The DMA engine (accel/dma/): the configurations shipped in rtl/ and used by the tests and the bench. */
-import { AxiDma, type DmaOptions } from '../../accel/dma/dma';
+import { AxiDma, type DmaOptions } from '../accel/dma/dma';
 import type { DesignEntry } from './registry';
 
 /** The configuration the test suite simulates (test/axi/); its fault-injecting twin adds `faults: true`. */

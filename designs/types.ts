@@ -6,9 +6,9 @@
  */
 import {
   Banked, Bool, Bundle, Enum, FSM, In, Memory, Module, Out, Reg, U, UInt, Vec, cat, connect, mux, pack, unpack, when,
-} from '../index';
-import { Decoupled, Packet, foldPackets, fork, frame, join, map } from '../stdlib';
-import { Axi4Slice } from '../stdlib/axi/channels';
+} from '../generator';
+import { Decoupled, Packet, foldPackets, fork, frame, join, map } from '../generator/stdlib';
+import { Axi4Slice } from '../generator/stdlib/axi/channels';
 import type { DesignEntry } from './registry';
 
 export const Entry = Bundle({ a: UInt(8), b: UInt(4) });

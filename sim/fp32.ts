@@ -5,10 +5,11 @@
  * bit-exact comparison (NaN by class, or exactly the canonical NaN for the
  * arithmetic units). Shared by test/float/*.test.ts and bench/fp32.ts.
  */
-import type { Module } from '../../generator/hdl/module';
-import { generate } from '../../generator/back/design';
-import { openStream, type SimStream } from '../../sim/vectors';
-import { targetOf } from '../../sim/design';
+import type { Module } from '../generator/hdl/module';
+import { generate } from '../generator/back/design';
+import type { VerilogDesign } from '../generator/back/verilog';
+import { openStream, type SimStream } from './vectors';
+import { targetOf } from './design';
 
 // ------------------------------------------------------------------ bits
 
@@ -331,8 +332,9 @@ export class UnitSim {
     readonly latency: number,
   ) {}
 
-  static async open(kind: UnitKind, top: Module, latency: number): Promise<UnitSim> {
-    const design = generate(top);
+  /** Opens a unit from its module, or from its printed Verilog (a mutant of it, say). */
+  static async open(kind: UnitKind, top: Module | VerilogDesign, latency: number): Promise<UnitSim> {
+    const design = 'modules' in top ? top : generate(top);
     const stream = await openStream(targetOf(design), {
       inputs: ['in_valid', ...inputsOf(kind)],
       outputs: ['out_valid', 'y'],

@@ -4,8 +4,8 @@
  * one simulator build instead of one per configuration. The children share
  * the top's clock and reset.
  */
-import { In, Module, Out, instance, type PortSpec, type Signal } from '../hdl/module';
-import { UInt, type GroundType } from '../hdl/types';
+import { In, Module, Out, instance, type PortSpec, type Signal } from '../generator/hdl/module';
+import { UInt, type GroundType } from '../generator/hdl/types';
 
 export class SideBySide extends Module {
   readonly io: Record<string, Signal>;

@@ -6,8 +6,8 @@
  */
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { generate, writeDesign } from '../back/design';
-import type { VerilogDesign } from '../back/verilog';
+import { generate, writeDesign } from '../generator/back/design';
+import type { VerilogDesign } from '../generator/back/verilog';
 import { loadDesigns, type DesignEntry } from './registry';
 
 export interface GeneratedDesign { entry: DesignEntry; verilog: VerilogDesign }
@@ -21,7 +21,7 @@ export async function generateAll(names?: string[]): Promise<GeneratedDesign[]> 
     err.userFacing = true;
     throw err;
   }
-  const chosen = names?.length ? all.filter((d) => names.includes(d.name)) : all;
+  const chosen = names !== undefined && names.length > 0 ? all.filter((d) => names.includes(d.name)) : all;
   return chosen.map((entry) => ({ entry, verilog: generate(entry.make()) }));
 }
 

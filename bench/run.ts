@@ -5,6 +5,7 @@
 import { mkdirSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { exitOnSignals } from '../sim/proc';
 
 export interface Benchmark {
   name: string;
@@ -16,6 +17,7 @@ export interface Benchmark {
 const here = dirname(fileURLToPath(import.meta.url));
 
 async function main(): Promise<number> {
+  exitOnSignals();
   const names = readdirSync(here)
     .filter((f) => f.endsWith('.ts') && f !== 'run.ts' && !f.startsWith('_'))
     .map((f) => f.slice(0, -3))

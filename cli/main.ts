@@ -2,18 +2,27 @@
  * `tcast`: the command-line front door. Subcommands are discovered from
  * cli/commands/*.ts (see cli/command.ts for the contract).
  */
-import { readdirSync } from 'node:fs';
+import { readFileSync, readdirSync, realpathSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { EXIT, isUserFacing, type Command } from './command';
+import { fsReason } from './io';
+import { reportLockWaits } from '../sim/cache';
+import { exitOnSignals, killChildren, runCleanups } from '../sim/proc';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
-async function loadCommands(): Promise<Command[]> {
+/**
+ * Loads the commands: only `only` (the file cli/commands/ONLY.ts) when it
+ * exists, so that a command does not pay for loading the others; all of them
+ * otherwise (for the help and for an unknown name).
+ */
+async function loadCommands(only?: string): Promise<Command[]> {
   const dir = join(here, 'commands');
-  const files = readdirSync(dir)
+  const all = readdirSync(dir)
     .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))
     .sort();
+  const files = only !== undefined && all.includes(`${only}.ts`) ? [`${only}.ts`] : all;
   const cmds: Command[] = [];
   for (const f of files) {
     const mod = (await import(pathToFileURL(join(dir, f)).href)) as { default?: Command };
@@ -32,13 +41,38 @@ function topHelp(cmds: Command[]): string {
     'Commands:',
     ...cmds.map((c) => `  ${c.name.padEnd(w)}  ${c.summary}`),
     '',
-    'Exit codes: 0 ok, 1 check failed, 2 bad input, 3 missing tool, 70 internal error.',
+    'Options: --version prints the version; --help this text.',
+    '',
+    'Exit codes: 0 ok, 1 check failed, 2 bad input, 3 missing tool, 70 internal error (docs/ERRORS.md).',
   ].join('\n');
 }
 
+export function version(): string {
+  return (JSON.parse(readFileSync(join(here, '..', 'package.json'), 'utf8')) as { version: string }).version;
+}
+
+/** File-system errors that are about the user's paths or machine, not a bug in tcast. */
+const FS_CODES = new Set(['EACCES', 'EPERM', 'EROFS', 'ENOSPC', 'EISDIR', 'ENOTDIR', 'ENOENT', 'EEXIST', 'ENAMETOOLONG', 'EDQUOT', 'ELOOP', 'EMFILE', 'ENFILE']);
+
+/** A one-line message for an error that is the environment's, not tcast's; undefined for a real internal error. */
+function environmentMessage(e: unknown): string | undefined {
+  const err = e as NodeJS.ErrnoException;
+  if (err instanceof Error && err.code && FS_CODES.has(err.code)) {
+    return `cannot ${err.syscall ?? 'access'} ${err.path ?? 'a file'}: ${fsReason(err)}`;
+  }
+  if (err instanceof RangeError && /allocation failed|Invalid (typed )?array length|Invalid string length|Array buffer/i.test(err.message)) {
+    return `the input is too large to hold in memory (${err.message}); use a smaller case`;
+  }
+  return undefined;
+}
+
 export async function main(argv: string[]): Promise<number> {
-  const cmds = await loadCommands();
   const [name, ...rest] = argv;
+  if (name === '--version' || name === '-V') {
+    console.log(`tcast ${version()}`);
+    return EXIT.ok;
+  }
+  const cmds = await loadCommands(name && /^[a-z][a-z0-9-]*$/.test(name) ? name : undefined);
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     console.log(topHelp(cmds));
     return name ? EXIT.ok : EXIT.usage;
@@ -59,17 +93,47 @@ export async function main(argv: string[]): Promise<number> {
       console.error(`tcast ${name}: error: ${e.message}`);
       return e.exitCode ?? EXIT.usage;
     }
+    const env = environmentMessage(e);
+    if (env) {
+      console.error(`tcast ${name}: error: ${env}`);
+      return EXIT.usage;
+    }
     console.error(`tcast ${name}: internal error (please report):`);
     console.error(e instanceof Error ? e.stack : String(e));
     return EXIT.internal;
   }
 }
 
-const isEntry = process.argv[1] !== undefined &&
-  /(?:^|[\\/])(main\.ts|tcast(\.js)?)$/.test(process.argv[1]);
-if (isEntry) {
-  main(process.argv.slice(2)).then(
+/**
+ * Runs the CLI as the process: exit code, signals (children killed, temporary
+ * files removed), and a closed standard output (`tcast ... | head -1`).
+ */
+export function runCli(argv = process.argv.slice(2)): void {
+  exitOnSignals();
+  const cmd = argv[0] && !argv[0].startsWith('-') ? `tcast ${argv[0]}` : 'tcast';
+  reportLockWaits((m) => process.stderr.write(`${cmd}: ${m}\n`));
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    killChildren();
+    runCleanups();
+    process.stderr.write(e.code === 'EPIPE'
+      ? `${cmd}: error: standard output was closed before all output was written (EPIPE)\n`
+      : `${cmd}: error: cannot write to standard output: ${fsReason(e)}\n`);
+    process.exit(EXIT.usage);
+  });
+  main(argv).then(
     (code) => { process.exitCode = code; },
     (e) => { console.error(e); process.exitCode = EXIT.internal; },
   );
 }
+
+// `tsx cli/main.ts` (npm scripts); bin/tcast.js calls runCli itself, so that a
+// symlink of any name works.
+const entry = process.argv[1];
+const isEntry = entry !== undefined && (() => {
+  try {
+    return realpathSync(entry) === fileURLToPath(import.meta.url);
+  } catch {
+    return false;
+  }
+})();
+if (isEntry) runCli();

@@ -1,16 +1,54 @@
 /**
  * Generates every shipped design into a directory tree (rtl/ by default):
  * rtl/<design>/<Module>.v, rtl/<design>/files.f, and rtl/designs.json (the
- * index: design, top module, ports). Directories of designs that no longer
- * exist are removed, so rtl/ is exactly what the generators produce.
+ * index: design, top module, ports). The index is also the manifest of what
+ * tcast wrote: files of designs that no longer exist are removed only when the
+ * previous index lists them, and a folder with no index of its own is never
+ * written into without `force` (nothing of its own is ever removed).
  */
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generate, writeDesign } from '../generator/back/design';
 import type { VerilogDesign } from '../generator/back/verilog';
 import { loadDesigns, type DesignEntry } from './registry';
 
 export interface GeneratedDesign { entry: DesignEntry; verilog: VerilogDesign }
+
+function userError(message: string): Error {
+  return Object.assign(new Error(message), { userFacing: true, exitCode: 2 });
+}
+
+const DESIGN_NAME = /^[a-z0-9][a-z0-9-]*$/;
+const MODULE_NAME = /^[A-Za-z_][A-Za-z0-9_$]*$/;
+
+/**
+ * The entries of a designs.json that tcast wrote, or undefined when there is
+ * none or it is not one of tcast's (malformed, or naming paths that are not
+ * plain design and module names).
+ */
+function ownIndex(path: string): { name: string; modules: string[] }[] | undefined {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch {
+    return undefined;
+  }
+  if (!Array.isArray(raw)) return undefined;
+  const ok = (raw as unknown[]).every((e: unknown): boolean => {
+    if (typeof e !== 'object' || e === null) return false;
+    const { name, modules } = e as { name?: unknown; modules?: unknown };
+    return typeof name === 'string' && DESIGN_NAME.test(name) &&
+      Array.isArray(modules) && modules.every((m: unknown) => typeof m === 'string' && MODULE_NAME.test(m));
+  });
+  return ok ? (raw as { name: string; modules: string[] }[]) : undefined;
+}
+
+/** Removes the files tcast wrote for a design (its modules and files.f), then the folder if nothing else is in it. */
+function removeGenerated(dir: string, modules: string[]): void {
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) return;
+  for (const f of [...modules.map((m) => `${m}.v`), 'files.f']) rmSync(join(dir, f), { force: true });
+  if (readdirSync(dir).length === 0) rmdirSync(dir);
+}
 
 /** Elaborates the shipped designs (all, or those named) in memory. */
 export async function generateAll(names?: string[]): Promise<GeneratedDesign[]> {
@@ -40,21 +78,29 @@ export function indexJson(ds: GeneratedDesign[], keep: { name: string }[] = []):
   return JSON.stringify(index, null, 2) + '\n';
 }
 
-/** Writes designs under `root`; with `prune`, removes design directories not in the set. */
-export function writeAll(ds: GeneratedDesign[], root: string, prune: boolean): string[] {
+/**
+ * Writes designs under `root`; with `prune`, removes the designs that the
+ * previous designs.json lists and the set does not hold (only their files).
+ * A non-empty `root` without a designs.json of tcast's is refused unless
+ * `force` (then written beside the existing files, none removed).
+ */
+export function writeAll(ds: GeneratedDesign[], root: string, prune: boolean, opts: { force?: boolean } = {}): string[] {
+  if (existsSync(root) && !statSync(root).isDirectory()) throw userError(`${root} is a file, not a directory`);
   mkdirSync(root, { recursive: true });
-  if (prune) {
+  const indexPath = join(root, 'designs.json');
+  const previous = ownIndex(indexPath);
+  if (!previous && readdirSync(root).length > 0 && !opts.force) {
+    throw userError(`${root} is not empty and has no designs.json written by tcast: tcast writes into (and cleans) only folders it created; ` +
+      `give a new or empty folder, or --force to write beside the existing files (none of them is removed)`);
+  }
+  if (prune && previous) {
     const keep = new Set(ds.map((d) => d.entry.name));
-    for (const f of readdirSync(root, { withFileTypes: true })) {
-      if (f.isDirectory() && !keep.has(f.name)) rmSync(join(root, f.name), { recursive: true });
-    }
+    for (const old of previous) if (!keep.has(old.name)) removeGenerated(join(root, old.name), old.modules);
   }
   const written: string[] = [];
   for (const d of ds) written.push(...writeDesign(d.verilog, join(root, d.entry.name)).files);
   // Generating some designs updates their entries and keeps the others'.
-  const indexPath = join(root, 'designs.json');
-  const keep = !prune && existsSync(indexPath) ? (JSON.parse(readFileSync(indexPath, 'utf8')) as { name: string }[]) : [];
-  writeFileSync(indexPath, indexJson(ds, keep));
+  writeFileSync(indexPath, indexJson(ds, !prune && previous ? previous : []));
   return written;
 }
 

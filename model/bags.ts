@@ -71,7 +71,7 @@ export function normalizePaddingIdx(paddingIdx: number | null | undefined, rows:
   if (paddingIdx >= rows || paddingIdx < -rows) {
     throw new ModelError(
       `padding_idx = ${paddingIdx} is out of range for a weight with ${rows} rows ` +
-        `(valid: ${-rows}..${rows - 1}, or null for none)`,
+        `(valid: ${rows > 0 ? `${-rows}..${rows - 1}, or null for none` : 'only null, as the table has no rows'})`,
       { array: 'padding_idx', value: paddingIdx },
     );
   }
@@ -103,7 +103,9 @@ export function checkIndices(indices: IndexArray, rows: number, name = 'indices'
 
 function indexError(name: string, i: number, v: string, rows: number): ModelError {
   return new ModelError(
-    `${name}[${i}] = ${v} is out of range: the table has ${rows} rows, so an index must be in 0..${rows - 1}`,
+    rows > 0
+      ? `${name}[${i}] = ${v} is out of range: the table has ${rows} rows, so an index must be in 0..${rows - 1}`
+      : `${name}[${i}] = ${v} is out of range: the table has no rows, so no index is valid`,
     { array: name, position: i, value: v },
   );
 }
@@ -112,8 +114,16 @@ function indexError(name: string, i: number, v: string, rows: number): ModelErro
 function offsetAt(offsets: IndexArray, i: number, name: string, n: number): number {
   const v = offsets[i]!;
   if (typeof v === 'bigint') {
-    if (v > BigInt(I32_MAX) || v < -BigInt(I32_MAX)) {
+    if (v > BigInt(I32_MAX)) {
       throw new ModelError(`${name}[${i}] = ${v} runs past the end of indices (length ${n})`, {
+        array: name, position: i, value: v,
+      });
+    }
+    if (v < -BigInt(I32_MAX)) {
+      // The same messages as a small negative value gets, with the exact int64 value.
+      throw new ModelError(i === 0
+        ? `${name}[0] = ${v} must be 0: the first bag starts at position 0 of indices`
+        : `${name}[${i}] = ${v} is less than ${name}[${i - 1}] = ${offsets[i - 1]}: offsets must not decrease`, {
         array: name, position: i, value: v,
       });
     }

@@ -21,7 +21,7 @@
 import { checkIndices, checkOffsets, type Bags, type IndexArray } from './bags';
 import { castedGatherReduce, expandCoalescePrepared, type CoalescedGrad } from './backward';
 import { lookupScales, radixSortPairs, segmentsOf, type CastedIndex } from './casting';
-import { ModelError } from './errors';
+import { ModelError, rowRange } from './errors';
 import { gatherReducePrepared } from './forward';
 
 export interface TableSpec {
@@ -100,7 +100,7 @@ export function prepareBatched(input: BatchedInput): BatchedBags {
       if (e instanceof ModelError && e.position !== undefined) {
         const p = start + e.position;
         throw new ModelError(
-          `indices[${p}] = ${e.value} is out of range for table ${t}, which has ${tables[t]!.rows} rows (valid 0..${tables[t]!.rows - 1})`,
+          `indices[${p}] = ${e.value} is out of range for table ${t}, which has ${tables[t]!.rows} rows (valid ${rowRange(tables[t]!.rows)})`,
           { array: 'indices', position: p, value: e.value },
         );
       }

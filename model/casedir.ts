@@ -17,6 +17,7 @@
  * rowwise_adagrad optimizer_state_updated.npy. All outputs are computed and
  * encoded before the first file is written, so a bad case leaves no outputs.
  */
+import { constants as bufferConstants } from 'node:buffer';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MODES, prepareBags, type Mode } from './bags';
@@ -26,7 +27,7 @@ import { ModelError, shapeText } from './errors';
 import { firstBitDifference } from './fp32';
 import { gatherReducePrepared } from './forward';
 import { decodeNpy, encodeNpy, type NpyArray, type NpyData } from './npy';
-import { applyOptimizer, OPTIMIZER_KINDS, type OptimizerSpec } from './optim';
+import { applyOptimizer, checkHyper, OPTIMIZER_KINDS, type OptimizerSpec } from './optim';
 
 export interface CaseConfig {
   mode: Mode;
@@ -116,6 +117,16 @@ function parseOptimizer(v: unknown): OptimizerSpec | null {
     if (typeof x !== 'number' || !Number.isFinite(x)) {
       throw jsonError(`optimizer "${k}" is ${JSON.stringify(x)}; ${kind} needs a finite number`, `optimizer.${k}`, x);
     }
+    let x32: number;
+    try {
+      x32 = checkHyper(k, x);
+    } catch (e) {
+      throw jsonError((e as Error).message, `optimizer.${k}`, x);
+    }
+    // eps keeps Adagrad's divisor sqrt(m) + eps away from 0 for a row whose gradient is 0.
+    if (k === 'eps' && !(x32 > 0)) {
+      throw jsonError(`optimizer "eps" is ${x}; it must be greater than 0 in binary32${x > 0 ? ` (${x} rounds to 0)` : ''}, e.g. 1e-10`, 'optimizer.eps', x);
+    }
     return x;
   };
   if (kind === 'sgd') return { kind, lr: num('lr') };
@@ -157,6 +168,7 @@ export function loadCase(dir: string): Case {
   }
   const cjPath = join(dir, 'case.json');
   if (!existsSync(cjPath)) throw new ModelError(`${cjPath}: missing; a case directory needs case.json (see docs/MODEL.md)`, { array: 'case.json' });
+  if (!statSync(cjPath).isFile()) throw new ModelError(`${cjPath}: not a file; case.json must be a JSON file (see docs/MODEL.md)`, { array: 'case.json' });
   let config: CaseConfig;
   try {
     config = parseCaseJson(readFileSync(cjPath, 'utf8'));
@@ -212,9 +224,28 @@ export interface RunOptions {
   crossCheck?: boolean;
 }
 
+/** Floats one array can hold: a typed array and the .npy buffer written from it must fit Node's limit. */
+export const MAX_ARRAY_FLOATS = Math.floor(Math.min(bufferConstants.MAX_LENGTH, 2 ** 32) / 4) - 1024;
+
+/** Refuses, before any allocation, an array the case would need that no array can hold. */
+function checkArraySize(what: string, dims: number[], fix: string): void {
+  const n = dims.reduce((a, b) => a * b, 1);
+  if (n > MAX_ARRAY_FLOATS) {
+    throw new ModelError(
+      `${what} would be ${shapeText(dims)} = ${n} floats (${((n * 4) / 2 ** 30).toFixed(1)} GiB), more than one array can hold (${MAX_ARRAY_FLOATS} floats); ${fix}`,
+      { array: what, value: shapeText(dims) },
+    );
+  }
+}
+
 /** Runs the golden model on a loaded case. Does not touch the inputs. */
 export function runCase(c: Case, opts: RunOptions = {}): CaseResult {
   const { config, rows, dim } = c;
+  const numBags = Math.max(0, c.offsets.length - (config.includeLastOffset ? 1 : 0));
+  checkArraySize('output.npy', [numBags, dim], 'use fewer bags (offsets) or a smaller embedding dimension');
+  if (c.gradOutput && (opts.crossCheck ?? true)) {
+    checkArraySize('the expanded gradient of the cross-check', [c.indices.length, dim], "run with --no-cross-check (the casted backward never expands it)");
+  }
   const bags = prepareBags({
     indices: c.indices, offsets: c.offsets, includeLastOffset: config.includeLastOffset,
     paddingIdx: config.paddingIdx, perSampleWeights: c.perSampleWeights,
@@ -262,9 +293,9 @@ export function runCase(c: Case, opts: RunOptions = {}): CaseResult {
  */
 export function writeCaseOutputs(result: CaseResult, outDir: string): string[] {
   const encoded = Object.entries(result.files).map(([name, f]) => [name, encodeNpy(f.data, f.shape)] as const);
-  mkdirSync(outDir, { recursive: true });
   const tmp: string[] = [];
   try {
+    mkdirSync(outDir, { recursive: true });
     for (const [name, bytes] of encoded) {
       const t = join(outDir, `.${name}.tmp-${process.pid}`);
       writeFileSync(t, bytes);
@@ -275,11 +306,16 @@ export function writeCaseOutputs(result: CaseResult, outDir: string): string[] {
     throw new ModelError(`${outDir}: cannot write outputs (${(e as Error).message})`, { array: outDir });
   }
   const written: string[] = [];
-  encoded.forEach(([name], i) => {
-    const dst = join(outDir, name);
-    renameSync(tmp[i]!, dst);
-    written.push(dst);
-  });
+  try {
+    encoded.forEach(([name], i) => {
+      const dst = join(outDir, name);
+      renameSync(tmp[i]!, dst);
+      written.push(dst);
+    });
+  } catch (e) {
+    for (const t of tmp) rmSync(t, { force: true });
+    throw new ModelError(`${outDir}: cannot write outputs (${(e as Error).message})`, { array: outDir });
+  }
   for (const name of OUTPUT_FILES) {
     if (!(name in result.files)) rmSync(join(outDir, name), { force: true });
   }

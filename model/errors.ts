@@ -25,6 +25,11 @@ export class ModelError extends Error {
   }
 }
 
+/** The valid row numbers of a table with `rows` rows, as text: `0..9`, or `none (the table has no rows)`. */
+export function rowRange(rows: number): string {
+  return rows > 0 ? `0..${rows - 1}` : 'none (the table has no rows)';
+}
+
 /** Formats a shape the way NumPy prints it: `[3, 4]`. */
 export function shapeText(shape: readonly number[]): string {
   return `[${shape.join(', ')}]`;

@@ -20,7 +20,7 @@
  *   for d: w[d] = fround(w[d] - fround(g[d] * mult))
  */
 import type { CoalescedGrad } from './backward';
-import { ModelError } from './errors';
+import { ModelError, rowRange } from './errors';
 
 export type OptimizerSpec =
   | { kind: 'sgd'; lr: number }
@@ -52,7 +52,7 @@ function checkGrad(weight: Float32Array, rows: number, grad: CoalescedGrad): voi
   for (let u = 0; u < grad.rows.length; u++) {
     const r = grad.rows[u]!;
     if (r < 0 || r >= rows) {
-      throw new ModelError(`grad_rows[${u}] = ${r} is out of range 0..${rows - 1}`, { array: 'grad_rows', position: u, value: r });
+      throw new ModelError(`grad_rows[${u}] = ${r} is out of range ${rowRange(rows)}`, { array: 'grad_rows', position: u, value: r });
     }
     if (r <= prev) {
       throw new ModelError(`grad_rows[${u}] = ${r} is not greater than grad_rows[${u - 1}] = ${prev}: rows must be strictly ascending`, {
@@ -63,11 +63,18 @@ function checkGrad(weight: Float32Array, rows: number, grad: CoalescedGrad): voi
   }
 }
 
-function checkHyper(name: string, v: number): number {
+/** lr and eps: finite in binary32 (they are rounded to it). */
+export function checkHyper(name: string, v: number): number {
   if (typeof v !== 'number' || !Number.isFinite(v)) {
     throw new ModelError(`optimizer ${name} = ${v} must be a finite number`, { array: `optimizer.${name}`, value: v });
   }
-  return Math.fround(v);
+  const v32 = Math.fround(v);
+  if (!Number.isFinite(v32)) {
+    throw new ModelError(`optimizer ${name} = ${v} is not finite in binary32 (it rounds to ${v32}); use a magnitude below 3.4028235e38`, {
+      array: `optimizer.${name}`, value: v,
+    });
+  }
+  return v32;
 }
 
 /** SGD on the rows of `grad`, in place. */

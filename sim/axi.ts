@@ -14,6 +14,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { buildModel, type BuildResult } from './build';
+import { trackChild } from './proc';
 import { SimInputError } from './sources';
 import { renderTemplate, type TemplatePort } from '../testbench/render';
 import type { PortSpec, SimTarget } from './vectors';
@@ -486,6 +487,7 @@ export async function simulateAxi(target: SimTarget, scenarios: AxiScenario[], o
   };
   await new Promise<void>((resolve, reject) => {
     const child = spawn(build.binary, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    trackChild(child);
     let stderr = '';
     let tail = '';
     let failed: Error | undefined;

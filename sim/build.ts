@@ -5,15 +5,18 @@
  * top, the flags, the trace option, the build recipe below and the Verilator
  * version line, so an unchanged design is never rebuilt: not by another test
  * file, another vitest worker or a later run. See sim/cache.ts for the layout
- * and the locking.
+ * and the locking. A cached binary is used only after its size and sha256
+ * match what the build recorded; a damaged entry (truncated, emptied,
+ * overwritten, no longer executable) is set aside and rebuilt.
  */
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { copyFile, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { availableParallelism } from 'node:os';
+import { constants, createReadStream, existsSync, rmSync } from 'node:fs';
+import { access, copyFile, mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { availableParallelism, hostname } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { appendBuildLog, cacheRoot, countBuild, withLock } from './cache';
+import { appendBuildLog, cacheRoot, cacheWriteError, countBuild, sweepDebris, withLock } from './cache';
+import { onCleanup, trackChild } from './proc';
 import { parseVerilatorMessages } from './checks';
 import { includeDirs, loadSources, SimInputError, type VerilogInput, type VerilogSource } from './sources';
 import { requireTool } from './tools';
@@ -62,10 +65,10 @@ export const RECIPE = {
   make: ['OPT_FAST=-O2', 'OPT_SLOW=-O0', 'OPT_GLOBAL=-O1'],
 } as const;
 
-/** The design could not be built: carries Verilator's (or the compiler's) messages. */
+/** The design could not be built: carries Verilator's (or the compiler's) messages. Bad input: exit 2. */
 export class BuildError extends Error {
   readonly userFacing = true;
-  readonly exitCode = 1;
+  readonly exitCode = 2;
   constructor(
     message: string,
     /** The error lines of the tool output. */
@@ -146,16 +149,85 @@ interface Meta {
   trace: boolean;
   verilator: string;
   builtAt: string;
+  /** Size in bytes and sha256 of the binary, checked before each use (absent in entries of older versions). */
+  size?: number;
+  sha256?: string;
 }
 
-async function readHit(dir: string): Promise<Meta | undefined> {
-  try {
-    const meta = JSON.parse(await readFile(join(dir, 'meta.json'), 'utf8')) as Meta;
-    return existsSync(join(dir, meta.binary)) ? meta : undefined;
-  } catch {
-    return undefined;
-  }
+async function sha256File(path: string): Promise<string> {
+  const h = createHash('sha256');
+  for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);
+  return h.digest('hex');
 }
+
+/**
+ * An ELF file's length implied by its header (the section header table ends
+ * the file as linkers write it): catches a truncated binary in an entry of an
+ * older version, which recorded no hash.
+ */
+async function elfComplete(path: string, size: number): Promise<boolean> {
+  const head = Buffer.alloc(64);
+  const fh = await open(path, 'r');
+  try {
+    await fh.read(head, 0, 64, 0);
+  } finally {
+    await fh.close();
+  }
+  if (head.readUInt32BE(0) !== 0x7f454c46 || head[4] !== 2 || head[5] !== 1) return false;
+  const end = Number(head.readBigUInt64LE(0x28)) + head.readUInt16LE(0x3a) * head.readUInt16LE(0x3c);
+  return end > 64 && end <= size;
+}
+
+/** Entries verified by this process (dir + mtime + size), so a binary is hashed once per process. */
+const verified = new Set<string>();
+
+/**
+ * The entry's meta when its binary is sound: the recorded size and sha256
+ * match and it is executable. An entry of an older version (no hash) is
+ * checked for a complete ELF image and gets its hash recorded. Returns the
+ * reason when the entry is damaged, undefined when there is none.
+ */
+export async function checkCacheEntry(dir: string): Promise<{ meta: Meta } | { bad: string } | undefined> {
+  let meta: Meta;
+  try {
+    meta = JSON.parse(await readFile(join(dir, 'meta.json'), 'utf8')) as Meta;
+  } catch (e) {
+    if (!existsSync(dir)) return undefined;
+    return { bad: existsSync(join(dir, 'meta.json')) ? `meta.json is unreadable (${(e as Error).message})` : 'meta.json is missing' };
+  }
+  if (typeof meta.binary !== 'string' || !/^bin\/[A-Za-z0-9_$]+$/.test(meta.binary)) return { bad: 'meta.json names no binary' };
+  const bin = join(dir, meta.binary);
+  let st;
+  try {
+    st = await stat(bin);
+    await access(bin, constants.X_OK);
+  } catch (e) {
+    return { bad: `${meta.binary} is ${(e as NodeJS.ErrnoException).code === 'EACCES' ? 'not executable' : 'missing'}` };
+  }
+  if (!st.isFile() || (st.mode & 0o111) === 0) return { bad: `${meta.binary} is not an executable file` };
+  const memo = `${dir}:${st.mtimeMs}:${st.size}`;
+  if (verified.has(memo)) return { meta };
+  if (meta.sha256 !== undefined) {
+    if (st.size !== meta.size) return { bad: `${meta.binary} has ${st.size} bytes, the build recorded ${meta.size}` };
+    if ((await sha256File(bin)) !== meta.sha256) return { bad: `${meta.binary} does not match the sha256 the build recorded` };
+  } else {
+    if (st.size === 0 || !(await elfComplete(bin, st.size))) return { bad: `${meta.binary} is not a complete executable` };
+    const upgraded: Meta = { ...meta, size: st.size, sha256: await sha256File(bin) };
+    const tmp = join(dir, `.meta.json.${process.pid}`);
+    try {
+      await writeFile(tmp, JSON.stringify(upgraded, null, 2));
+      await rename(tmp, join(dir, 'meta.json'));
+      meta = upgraded;
+    } catch {
+      await rm(tmp, { force: true }).catch(() => {});
+    }
+  }
+  verified.add(memo);
+  return { meta };
+}
+
+/** Reasons entries were found damaged and rebuilt by this process (for tests and reports). */
+export const rebuiltEntries: { key: string; reason: string }[] = [];
 
 async function obtain(spec: BuildSpec, sources: VerilogSource[], key: string): Promise<BuildResult> {
   const root = cacheRoot();
@@ -164,25 +236,40 @@ async function obtain(spec: BuildSpec, sources: VerilogSource[], key: string): P
     countBuild('hit');
     return { binary: join(dir, m.binary), cached: true, key, buildSeconds: m.buildSeconds, elapsedSeconds: 0, dir };
   };
-  const quick = await readHit(dir);
-  if (quick) return hit(quick);
+  const quick = await checkCacheEntry(dir);
+  if (quick && 'meta' in quick) return hit(quick.meta);
   return withLock(key, async () => {
-    const again = await readHit(dir);
-    if (again) return hit(again);
-    // A directory without a valid meta/binary is debris: replace it.
-    if (existsSync(dir)) await rm(dir, { recursive: true, force: true });
-    const meta = await build(spec, sources, key, root);
+    const again = await checkCacheEntry(dir);
+    if (again && 'meta' in again) return hit(again.meta);
+    await sweepDebris(root);
+    // A damaged entry is set aside (so a process using it keeps its files) and rebuilt.
+    if (again && 'bad' in again) {
+      rebuiltEntries.push({ key, reason: again.bad });
+      const aside = `${dir}.bad-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+      await rename(dir, aside).catch((e: unknown) => { throw cacheWriteError(e, root); });
+      await rm(aside, { recursive: true, force: true });
+    }
+    const tmp = join(root, `tmp-${key}-${process.pid}`);
+    const forget = onCleanup(() => rmSync(tmp, { recursive: true, force: true }));
+    let meta: Meta;
     try {
-      await rename(join(root, `tmp-${key}-${process.pid}`), dir);
+      meta = await build(spec, sources, key, root);
+      await rename(tmp, dir);
     } catch (e) {
-      await rm(join(root, `tmp-${key}-${process.pid}`), { recursive: true, force: true });
-      const other = await readHit(dir);
-      if (!other) throw e;
+      await rm(tmp, { recursive: true, force: true });
+      const other = e instanceof BuildError ? undefined : await checkCacheEntry(dir);
+      if (!other || !('meta' in other)) throw cacheWriteError(e, root);
+      meta = other.meta;
+    } finally {
+      forget();
     }
     countBuild('build');
-    appendBuildLog({ time: new Date().toISOString(), key, top: spec.top, trace: spec.trace === true, seconds: meta.buildSeconds, pid: process.pid }, root);
+    appendBuildLog({
+      time: new Date().toISOString(), key, top: spec.top, trace: spec.trace === true, seconds: meta.buildSeconds, pid: process.pid,
+      ...(again && 'bad' in again ? { replaced: again.bad } : {}),
+    }, root);
     return { binary: join(dir, meta.binary), cached: false, key, buildSeconds: meta.buildSeconds, elapsedSeconds: 0, dir };
-  });
+  }, { what: `building ${spec.top}${spec.trace ? ' (traced)' : ''}` });
 }
 
 function jobs(): number {
@@ -199,6 +286,7 @@ async function build(spec: BuildSpec, sources: VerilogSource[], key: string, roo
   const objDir = join(tmp, 'obj');
   await mkdir(srcDir, { recursive: true });
   await mkdir(harnessDir, { recursive: true });
+  await writeFile(join(tmp, 'owner.json'), JSON.stringify({ pid: process.pid, host: hostname() }));
   for (const s of sources) await writeFile(join(srcDir, s.name), s.text);
   for (const h of spec.harness) await writeFile(join(harnessDir, h.name), h.text);
   const compiled = spec.harness.filter((h) => /\.(cpp|cc|cxx)$/.test(h.name)).map((h) => join(harnessDir, h.name));
@@ -227,7 +315,10 @@ async function build(spec: BuildSpec, sources: VerilogSource[], key: string, roo
     ...compiled,
   ];
   const t0 = performance.now();
-  const r = await execa(verilator.path, args, { reject: false, all: true, stdin: 'ignore', timeout: 60 * 60_000 });
+  // Its own process group, so that an interrupt kills make and the compilers too (sim/proc.ts).
+  const child = execa(verilator.path, args, { reject: false, all: true, stdin: 'ignore', timeout: 60 * 60_000, detached: true });
+  trackChild(child, true);
+  const r = await child;
   const seconds = (performance.now() - t0) / 1000;
   // Point messages at the caller's files, not at our private copies.
   let log = r.all ?? '';
@@ -264,6 +355,9 @@ async function build(spec: BuildSpec, sources: VerilogSource[], key: string, roo
     verilator: verilator.versionLine,
     builtAt: new Date().toISOString(),
   };
+  const binPath = join(tmp, 'bin', bin);
+  meta.size = (await stat(binPath)).size;
+  meta.sha256 = await sha256File(binPath);
   await writeFile(join(tmp, 'meta.json'), JSON.stringify(meta, null, 2));
   await writeFile(join(tmp, 'build.log'), `verilator ${args.join(' ')}\n\n${log}`);
   return meta;

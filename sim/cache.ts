@@ -3,30 +3,97 @@
  * keeps two processes from building the same model at once, the log of real
  * builds, and per-process counters.
  *
- * Layout (root = $TCAST_CACHE_DIR or <repo>/.cache/verilator):
- *   <root>/<key>/            a finished build (appears atomically, by rename)
- *   <root>/<key>.lock/       held while a process builds <key>; owner = {pid, host}
- *   <root>/tmp-<key>-<pid>-<rand>/   a build in progress
+ * Layout (root = $TCAST_CACHE_DIR, else <repo>/.cache/verilator when writable,
+ * else ~/.cache/tcast/verilator):
+ *   <root>/<key>/            a finished build (appears atomically, by rename);
+ *                            meta.json records the binary's size and sha256,
+ *                            checked before every use (sim/build.ts)
+ *   <root>/<key>.lock/       held while a process builds <key>; owner = {pid,
+ *                            host, started, what}, touched every few seconds
+ *   <root>/tmp-<key>-<pid>/  a build in progress (owner.json = {pid, host})
  *   <root>/builds.log        one JSON line per real build
  *
  * Correctness does not rest on the lock: a build is assembled in a private
  * temp directory and renamed into place, and a rename that finds the key
  * already there discards its own copy. The lock only avoids duplicate work.
+ * Debris of killed processes (build folders, locks) is removed when found.
  */
-import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { hostname } from 'node:os';
+import { accessSync, appendFileSync, constants, existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdir, readFile, readdir, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { homedir, hostname } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { onCleanup } from './proc';
 
 /** The repository root (the folder that holds sim/). */
 export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
-/** Where builds are cached: $TCAST_CACHE_DIR, else <repo>/.cache/verilator. */
+/** The build cache cannot be used (not a directory, not writable): a one-line, user-facing error (exit 2). */
+export class CacheError extends Error {
+  readonly userFacing = true;
+  readonly exitCode = 2;
+  constructor(message: string) {
+    super(message);
+    this.name = 'CacheError';
+  }
+}
+
+const FIX = 'set TCAST_CACHE_DIR to a writable directory';
+
+function why(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  return code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EROFS' ? 'read-only file system'
+    : code === 'ENOTDIR' || code === 'EEXIST' ? 'a file is in the way' : code === 'ENOSPC' ? 'no space left' : (e as Error).message;
+}
+
+/** Creates dir (and parents) and checks it is a writable directory; returns the reason when it is not. */
+function usableDir(dir: string): string | undefined {
+  try {
+    mkdirSync(dir, { recursive: true });
+    if (!statSync(dir).isDirectory()) return 'it is a file';
+    accessSync(dir, constants.W_OK | constants.X_OK);
+    return undefined;
+  } catch (e) {
+    return why(e);
+  }
+}
+
+const chosen = new Map<string, string>();
+
+/**
+ * Where builds are cached: $TCAST_CACHE_DIR (which must be usable), else
+ * <repo>/.cache/verilator, else (a read-only checkout, another user's)
+ * $XDG_CACHE_HOME or ~/.cache, under tcast/verilator.
+ * @throws CacheError when no usable directory is found.
+ */
 export function cacheRoot(): string {
-  const dir = process.env.TCAST_CACHE_DIR || join(REPO_ROOT, '.cache', 'verilator');
-  mkdirSync(dir, { recursive: true });
+  const env = process.env.TCAST_CACHE_DIR;
+  const memo = chosen.get(env ?? '');
+  if (memo) return memo;
+  let dir: string | undefined;
+  if (env) {
+    const bad = usableDir(env);
+    if (bad) {
+      // A read-only cache still serves builds that are in it.
+      if (!(existsSync(env) && statSync(env).isDirectory())) throw new CacheError(`TCAST_CACHE_DIR=${env} cannot hold the build cache (${bad}); ${FIX}`);
+    }
+    dir = env;
+  } else {
+    const candidates = [join(REPO_ROOT, '.cache', 'verilator'), join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'tcast', 'verilator')];
+    dir = candidates.find((c) => usableDir(c) === undefined);
+    if (!dir) throw new CacheError(`no writable build cache: ${candidates.join(' and ')} cannot be created or written; ${FIX}`);
+  }
+  chosen.set(env ?? '', dir);
   return dir;
+}
+
+/** Turns a file-system error while writing into the cache into a CacheError naming the cache. */
+export function cacheWriteError(e: unknown, root: string): Error {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code && ['EACCES', 'EPERM', 'EROFS', 'ENOSPC', 'EDQUOT', 'ENOTDIR'].includes(code)) {
+    return new CacheError(`cannot write to the build cache ${root} (${why(e)}); ${FIX}`);
+  }
+  return e as Error;
 }
 
 export interface BuildLogEntry {
@@ -36,6 +103,8 @@ export interface BuildLogEntry {
   trace: boolean;
   seconds: number;
   pid: number;
+  /** Why the entry this build replaced was unusable (a damaged cache entry). */
+  replaced?: string;
 }
 
 export function buildLogPath(root = cacheRoot()): string {
@@ -80,7 +149,14 @@ interface LockOwner {
   pid: number;
   host: string;
   started: number;
+  /** What the holder is doing (e.g. "building Queue_d4_w8_reg"). */
+  what?: string;
 }
+
+/** How often a lock holder touches its owner file. */
+const HEARTBEAT_MS = 5_000;
+/** A lock whose owner file is older than this is abandoned (the holder died, or its pid is now another process's). */
+const ABANDONED_MS = 60_000;
 
 function pidAlive(pid: number): boolean {
   try {
@@ -91,11 +167,18 @@ function pidAlive(pid: number): boolean {
   }
 }
 
-/** A lock whose owner is gone: a dead PID on this host, or no owner file after a grace period. */
+/**
+ * A lock whose owner is gone: a dead PID on this host, an owner file not
+ * touched for ABANDONED_MS (a holder on another host that died, or a pid now
+ * reused by an unrelated process), or no owner file after a grace period.
+ */
 async function isStale(lockDir: string): Promise<boolean> {
   let owner: LockOwner | undefined;
+  let touched: number;
   try {
-    owner = JSON.parse(await readFile(join(lockDir, 'owner'), 'utf8')) as LockOwner;
+    const path = join(lockDir, 'owner');
+    owner = JSON.parse(await readFile(path, 'utf8')) as LockOwner;
+    touched = (await stat(path)).mtimeMs;
   } catch {
     // mkdir done, owner not yet written (or the lock just vanished).
     try {
@@ -105,25 +188,60 @@ async function isStale(lockDir: string): Promise<boolean> {
       return false;
     }
   }
-  return owner.host === hostname() && !pidAlive(owner.pid);
+  return (owner.host === hostname() && !pidAlive(owner.pid)) || Date.now() - touched > ABANDONED_MS;
+}
+
+/** Who holds a lock, for messages. */
+async function describeHolder(lockDir: string): Promise<string> {
+  try {
+    const o = JSON.parse(await readFile(join(lockDir, 'owner'), 'utf8')) as LockOwner;
+    return `held by pid ${o.pid} on ${o.host}${o.what ? `, ${o.what}` : ''}, since ${new Date(o.started).toISOString()}`;
+  } catch {
+    return 'its owner is not recorded yet';
+  }
+}
+
+/** A process cannot get a build lock in time: names the lock and its holder (exit 2). */
+export class LockTimeoutError extends CacheError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'LockTimeoutError';
+  }
+}
+
+let lockWaitReporter: ((message: string) => void) | undefined;
+
+/** Where to say that a build waits for another process's lock (the CLI prints it on stderr). */
+export function reportLockWaits(fn: ((message: string) => void) | undefined): void {
+  lockWaitReporter = fn;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export interface LockOptions {
-  /** Give up waiting after this long (default 60 min). */
+  /** Give up waiting after this long (default: $TCAST_LOCK_TIMEOUT_S seconds, else 60 min). */
   timeoutMs?: number;
-  /** Called once if the lock is busy, before waiting. */
-  onWait?: () => void;
+  /** Called once if the lock is busy, before waiting, with what it waits for. */
+  onWait?: (message: string) => void;
+  /** What the holder does, recorded in the lock for waiters' messages. */
+  what?: string;
+}
+
+function defaultLockTimeout(): number {
+  const s = Number(process.env.TCAST_LOCK_TIMEOUT_S);
+  return Number.isFinite(s) && s > 0 ? s * 1000 : 60 * 60_000;
 }
 
 /**
  * Runs fn while holding <root>/<name>.lock (a directory created with mkdir,
- * which is atomic). A lock left by a dead process is broken.
+ * which is atomic). A lock left by a dead process is broken; the holder
+ * touches the owner file every few seconds so that a waiter can tell a live
+ * holder from an abandoned lock whose pid was reused.
  */
 export async function withLock<T>(name: string, fn: () => Promise<T>, opts: LockOptions = {}, root = cacheRoot()): Promise<T> {
   const lockDir = join(root, `${name}.lock`);
-  const deadline = Date.now() + (opts.timeoutMs ?? 60 * 60_000);
+  const timeout = opts.timeoutMs ?? defaultLockTimeout();
+  const deadline = Date.now() + timeout;
   let waited = false;
   let delay = 50;
   for (;;) {
@@ -131,7 +249,7 @@ export async function withLock<T>(name: string, fn: () => Promise<T>, opts: Lock
       await mkdir(lockDir);
       break;
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw cacheWriteError(e, root);
     }
     if (await isStale(lockDir)) {
       // Move it aside first so that a concurrent breaker cannot remove a fresh lock.
@@ -146,17 +264,75 @@ export async function withLock<T>(name: string, fn: () => Promise<T>, opts: Lock
     }
     if (!waited) {
       waited = true;
-      opts.onWait?.();
+      const msg = `waiting for the build lock ${lockDir} (${await describeHolder(lockDir)})`;
+      (opts.onWait ?? lockWaitReporter)?.(msg);
     }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for the build lock ${lockDir}; remove it if no build is running`);
+    if (Date.now() > deadline) {
+      throw new LockTimeoutError(`timed out after ${Math.round(timeout / 1000)} s waiting for the build lock ${lockDir} (${await describeHolder(lockDir)}); remove it if no tcast build is running`);
+    }
     await sleep(delay);
     delay = Math.min(delay * 2, 500);
   }
-  const owner: LockOwner = { pid: process.pid, host: hostname(), started: Date.now() };
-  await writeFile(join(lockDir, 'owner'), JSON.stringify(owner));
+  const forget = onCleanup(() => rmSync(lockDir, { recursive: true, force: true }));
+  const ownerFile = join(lockDir, 'owner');
+  const owner: LockOwner = { pid: process.pid, host: hostname(), started: Date.now(), ...(opts.what ? { what: opts.what } : {}) };
+  const beat = setInterval(() => {
+    const now = new Date();
+    utimes(ownerFile, now, now).catch(() => {});
+  }, HEARTBEAT_MS);
+  beat.unref();
   try {
+    await writeFile(ownerFile, JSON.stringify(owner));
     return await fn();
   } finally {
+    clearInterval(beat);
+    forget();
     await rm(lockDir, { recursive: true, force: true });
   }
+}
+
+// ------------------------------------------------------------------ debris
+
+/** The owner file of a build folder in progress. */
+export interface BuildFolderOwner {
+  pid: number;
+  host: string;
+}
+
+/**
+ * Removes what killed processes left in the cache: build folders (tmp-*) of
+ * a dead pid on this host, or without an owner for an hour, and locks moved
+ * aside or entries set aside as bad (*.stale-*, *.bad-*). Returns the names removed.
+ */
+export async function sweepDebris(root = cacheRoot()): Promise<string[]> {
+  const removed: string[] = [];
+  let names: string[];
+  try {
+    names = await readdir(root);
+  } catch {
+    return removed;
+  }
+  for (const n of names) {
+    const p = join(root, n);
+    let dead = false;
+    if (n.startsWith('tmp-')) {
+      try {
+        const o = JSON.parse(await readFile(join(p, 'owner.json'), 'utf8')) as BuildFolderOwner;
+        dead = o.host === hostname() && !pidAlive(o.pid);
+      } catch {
+        try {
+          dead = Date.now() - (await stat(p)).mtimeMs > 60 * 60_000;
+        } catch {
+          dead = false;
+        }
+      }
+    } else if (/\.(stale|bad)-\d+-/.test(n)) {
+      dead = true;
+    }
+    if (dead) {
+      await rm(p, { recursive: true, force: true }).catch(() => {});
+      removed.push(n);
+    }
+  }
+  return removed;
 }

@@ -9,6 +9,7 @@
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { buildModel, lastBuild, type BuildResult } from './build';
+import { trackChild } from './proc';
 import { SimInputError, type VerilogSource } from './sources';
 import { renderTemplate, type TemplatePort } from '../testbench/render';
 import { assertionFailure } from './assertions';
@@ -216,6 +217,7 @@ class Harness {
     private readonly onOutput?: (text: string) => void,
   ) {
     this.child = spawn(binary, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    trackChild(this.child);
     this.child.stdout.setEncoding('utf8');
     this.child.stderr.setEncoding('utf8');
     this.child.stdout.on('data', (chunk: string) => {
@@ -539,6 +541,13 @@ export interface StreamOptions {
 export interface SimStream {
   /** Runs the rows (one per cycle) and returns one output row per input row. Calls are queued. */
   run(rows: Value[][]): Promise<bigint[][]>;
+  /**
+   * As run(), with rows already as text (each row: the inputs' hex values
+   * without 0x, space-separated; checked by the harness) and the output rows
+   * returned as the harness prints them (hex without 0x): no conversion, for
+   * long streams.
+   */
+  runHex(rows: string[]): Promise<string[]>;
   /** Cycles run so far after reset. */
   readonly cycles: number;
   /** The build that runs the stream. */
@@ -566,7 +575,7 @@ export async function openStream(target: SimTarget, opts: StreamOptions): Promis
   const resetCycles = opts.resetCycles ?? 2;
   const build = await buildTarget(target, opts.trace !== undefined);
 
-  let pending: { rows: bigint[][]; expected: number; done: boolean } | undefined;
+  let pending: { rows: string[]; expected: number; done: boolean } | undefined;
   let ready = false;
   const harness = new Harness(build.binary, runtimeArgs(opts.seed, opts.trace), target.top, (line) => {
     if (line === '') return;
@@ -577,7 +586,7 @@ export async function openStream(target: SimTarget, opts: StreamOptions): Promis
       return;
     }
     if (!pending) throw new SimRunError(`stream of '${target.top}': unexpected output '${line.slice(0, 80)}'`, '');
-    pending.rows.push(line.split(' ').map(big));
+    pending.rows.push(line);
   });
   harness.watchdog(opts.timeoutMs ?? 60_000 + resetCycles * 0.02);
   const started = harness.wait();
@@ -593,16 +602,16 @@ export async function openStream(target: SimTarget, opts: StreamOptions): Promis
   let cycles = 0;
   let closed = false;
   let queue: Promise<unknown> = Promise.resolve();
-  const runOne = async (rows: Value[][]): Promise<bigint[][]> => {
+  const toHex = (rows: Value[][]): string[] => rows.map((row, k) => {
+    if (!Array.isArray(row) || row.length !== ins.length)
+      throw new SimInputError(`stream row ${k} has ${Array.isArray(row) ? row.length : 'no'} values; expected ${ins.length} (${opts.inputs.join(', ')})`);
+    return row.map((v, j) => hexOf(v, ins[j]!.spec)).join(' ');
+  });
+  const runOne = async (rowsHex: string[]): Promise<string[]> => {
     if (closed) throw new SimInputError('the stream is closed');
-    if (rows.length === 0) return [];
-    const hex: string[] = new Array(rows.length + latency);
-    rows.forEach((row, k) => {
-      if (!Array.isArray(row) || row.length !== ins.length)
-        throw new SimInputError(`stream row ${k} has ${Array.isArray(row) ? row.length : 'no'} values; expected ${ins.length} (${opts.inputs.join(', ')})`);
-      hex[k] = row.map((v, j) => hexOf(v, ins[j]!.spec)).join(' ');
-    });
-    for (let k = 0; k < latency; k++) hex[rows.length + k] = hex[rows.length - 1]!;
+    if (rowsHex.length === 0) return [];
+    const hex = rowsHex.slice();
+    for (let k = 0; k < latency; k++) hex.push(rowsHex[rowsHex.length - 1]!);
     const n = hex.length;
     pending = { rows: [], expected: n, done: false };
     harness.watchdog(opts.timeoutMs ?? 60_000 + n * 0.02);
@@ -616,11 +625,17 @@ export async function openStream(target: SimTarget, opts: StreamOptions): Promis
     cycles += n;
     return latency ? got.slice(latency) : got;
   };
+  const enqueue = (rowsHex: () => string[]): Promise<string[]> => {
+    const p = queue.then(() => runOne(rowsHex()));
+    queue = p.catch(() => {});
+    return p;
+  };
   return {
     run(rows) {
-      const p = queue.then(() => runOne(rows));
-      queue = p.catch(() => {});
-      return p;
+      return enqueue(() => toHex(rows)).then((lines) => lines.map((l) => l.split(' ').map(big)));
+    },
+    runHex(rows) {
+      return enqueue(() => rows);
     },
     get cycles() {
       return cycles;

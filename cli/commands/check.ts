@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EXIT, UsageError, parseOptions, type Command } from '../command';
+import { readDesignIndex } from '../io';
 import { Progress } from '../progress';
 import { projectRoot } from '../../generator/hdl/source';
 import { compileIcarus, lintVerilator, synthYosys } from '../../sim/checks';
@@ -18,8 +18,6 @@ Options:
 
 Exit codes: 0 all clean, 1 a check failed, 2 bad input, 3 a tool is missing.`;
 
-interface IndexEntry { name: string; top: string; modules: string[] }
-
 const command: Command = {
   name: 'check',
   summary: 'lint, synthesise and Icarus-compile the designs in rtl/',
@@ -27,12 +25,8 @@ const command: Command = {
   async run(argv) {
     const parsed = parseOptions('check', argv, { rtl: { type: 'string' }, json: { type: 'boolean' } }, true);
     const root = parsed.values.rtl ?? join(projectRoot, 'rtl');
-    let index: IndexEntry[];
-    try {
-      index = JSON.parse(readFileSync(join(root, 'designs.json'), 'utf8')) as IndexEntry[];
-    } catch {
-      throw new UsageError(`no ${join(root, 'designs.json')}: run 'tcast generate' first`);
-    }
+    if (parsed.values.rtl !== undefined && parsed.values.rtl.trim() === '') throw new UsageError('--rtl is empty; give the generated tree (default rtl/)');
+    const index = readDesignIndex(root);
     const names = parsed.positionals;
     const unknown = names.filter((n) => !index.some((d) => d.name === n));
     if (unknown.length) throw new UsageError(`unknown design(s) ${unknown.join(', ')}; see ${join(root, 'designs.json')}`);

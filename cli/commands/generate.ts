@@ -1,20 +1,26 @@
-import { join, relative } from 'node:path';
-import { EXIT, parseOptions, type Command } from '../command';
+import { join, relative, resolve } from 'node:path';
+import { EXIT, UsageError, parseOptions, type Command } from '../command';
+import { checkOutDir } from '../io';
 import { driftAgainst, generateAll, writeAll } from '../../designs/emit';
 import { loadDesigns } from '../../designs/registry';
 import { projectRoot } from '../../generator/hdl/source';
 import { docsDrift, writeDocs } from '../gendocs';
 
-const help = `Usage: tcast generate [DESIGN...] [--out DIR] [--check] [--list] [--json]
+const help = `Usage: tcast generate [DESIGN...] [--out DIR] [--force] [--check] [--list] [--json]
 
 Elaborates the shipped designs (designs/*.ts) and writes their
 Verilog: DIR/<design>/<Module>.v, DIR/<design>/files.f and DIR/designs.json.
-With no DESIGN, generates all of them and removes directories of designs that
-no longer exist, and rewrites the generated sections of the docs (register
-tables from their RegisterMap declarations, cli/gendocs.ts).
+With no DESIGN, generates all of them, removes the files of designs that no
+longer exist, and rewrites the generated sections of the docs (register
+tables from their RegisterMap declarations, cli/gendocs.ts; only when DIR is
+the project's rtl/). DIR/designs.json
+is the record of what tcast wrote: only files it lists are ever removed, and
+a non-empty DIR without one is refused.
 
 Options:
   --out DIR   where to write (default: rtl/ in the project)
+  --force     write into a non-empty DIR that tcast did not create (beside
+              its files; none of them is removed)
   --check     write nothing; exit 1 if DIR (or a generated doc section) differs from what the generators produce
   --list      list the designs and exit
   --json      print a JSON summary instead of text
@@ -27,26 +33,30 @@ const command: Command = {
   help,
   async run(argv) {
     const { values, positionals } = parseOptions('generate', argv, {
-      out: { type: 'string' }, check: { type: 'boolean' }, list: { type: 'boolean' }, json: { type: 'boolean' },
+      out: { type: 'string' }, force: { type: 'boolean' }, check: { type: 'boolean' }, list: { type: 'boolean' }, json: { type: 'boolean' },
     }, true);
+    if (values.check && values.out !== undefined && values.out.trim() === '') throw new UsageError('--out is empty; give a directory');
+    if (values.list && positionals.length) throw new UsageError(`--list takes no DESIGN (got ${positionals.join(' ')})`);
     if (values.list) {
       const ds = await loadDesigns();
       if (values.json) console.log(JSON.stringify(ds.map((d) => ({ name: d.name, summary: d.summary })), null, 2));
       else for (const d of ds) console.log(`${d.name.padEnd(28)} ${d.summary}`);
       return EXIT.ok;
     }
-    const root = values.out ?? join(projectRoot, 'rtl');
+    const root = values.out === undefined ? join(projectRoot, 'rtl') : values.check ? values.out : checkOutDir(values.out, '--out');
+    // The docs' generated sections belong to the project: only a full generation into its rtl/ touches them.
+    const withDocs = positionals.length === 0 && resolve(root) === resolve(projectRoot, 'rtl');
     const t0 = Date.now();
     const ds = await generateAll(positionals);
     if (values.check) {
-      const drift = [...driftAgainst(ds, root), ...(positionals.length === 0 ? docsDrift(projectRoot).map((f) => join(projectRoot, f)) : [])];
+      const drift = [...driftAgainst(ds, root), ...(withDocs ? docsDrift(projectRoot).map((f) => join(projectRoot, f)) : [])];
       if (values.json) console.log(JSON.stringify({ drift: drift.map((f) => relative(process.cwd(), f)) }, null, 2));
       else if (drift.length) console.log(`drift (run 'npm run generate' and commit):\n${drift.map((f) => `  ${relative(process.cwd(), f)}`).join('\n')}`);
       else console.log(`${ds.length} designs match ${relative(process.cwd(), root) || '.'}`);
       return drift.length ? EXIT.failed : EXIT.ok;
     }
-    const files = writeAll(ds, root, positionals.length === 0);
-    const docs = positionals.length === 0 ? writeDocs(projectRoot) : [];
+    const files = writeAll(ds, root, positionals.length === 0, { force: values.force === true });
+    const docs = withDocs ? writeDocs(projectRoot) : [];
     const secs = (Date.now() - t0) / 1000;
     if (values.json) {
       console.log(JSON.stringify({ out: root, seconds: secs, designs: ds.map((d) => ({ name: d.entry.name, top: d.verilog.top, modules: d.verilog.modules.length })) }, null, 2));

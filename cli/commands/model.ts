@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { Command } from '../command';
 import { EXIT, UsageError } from '../command';
 import { runCaseDir } from '../../model/index';
+import { checkOutDir } from '../io';
 
 const help = `tcast model: run the golden reference model of the tensor-casting primitives on a case directory
 
@@ -72,9 +73,9 @@ const command: Command = {
       }
     }
     if (caseDir === undefined) throw new UsageError("missing CASE_DIR: tcast model CASE_DIR [--out OUT_DIR]; see 'tcast model --help'");
-    const out = outDir ?? join(caseDir, 'out');
+    const out = checkOutDir(outDir ?? join(caseDir, 'out'), '--out');
     const written = runCaseDir(caseDir, out, { crossCheck });
-    console.log(`tcast model: wrote ${written.length} file${written.length === 1 ? '' : 's'} to ${out}: ${written.map((p) => p.slice(out.length + 1)).join(', ')}`);
+    console.log(`tcast model: wrote ${written.length} file${written.length === 1 ? '' : 's'} to ${outDir ?? join(caseDir, 'out')}: ${written.map((p) => p.slice(out.length + 1)).join(', ')}`);
     return EXIT.ok;
   },
 };

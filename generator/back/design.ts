@@ -2,7 +2,7 @@
  * From a module object to files: elaborate, emit, write one `<Module>.v` per
  * module plus `files.f` (children first) into a directory.
  */
-import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { elaborate } from '../hdl/elaborate';
 import type { Module } from '../hdl/module';
@@ -14,20 +14,22 @@ export function generate(top: Module): VerilogDesign {
 }
 
 /**
- * Writes a design to `dir` (created; stale .v files from an earlier run are
- * removed so the directory is exactly the design). Returns the paths written.
+ * Writes a design to `dir` (created; .v files an earlier run listed in its
+ * files.f and this design no longer has are removed). Returns the paths written.
  */
 export function writeDesign(d: VerilogDesign, dir: string): { files: string[]; filelist: string } {
   mkdirSync(dir, { recursive: true });
   const want = new Set(d.modules.map((m) => `${m.name}.v`));
-  for (const f of readdirSync(dir)) if (f.endsWith('.v') && !want.has(f)) rmSync(join(dir, f));
+  // Only files an earlier run wrote (listed in its files.f) are removed: never a file of the user's.
+  const filelist = join(dir, 'files.f');
+  const earlier = existsSync(filelist) ? readFileSync(filelist, 'utf8').split('\n').filter((f) => /^[A-Za-z_][A-Za-z0-9_$]*\.v$/.test(f)) : [];
+  for (const f of earlier) if (!want.has(f)) rmSync(join(dir, f), { force: true });
   const files: string[] = [];
   for (const m of d.modules) {
     const p = join(dir, `${m.name}.v`);
     writeFileSync(p, m.text);
     files.push(p);
   }
-  const filelist = join(dir, 'files.f');
   writeFileSync(filelist, d.modules.map((m) => `${m.name}.v`).join('\n') + '\n');
   return { files, filelist };
 }

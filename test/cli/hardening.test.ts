@@ -1,0 +1,409 @@
+/**
+ * The CLI as a hostile user meets it (issue 11): one test per class of fault,
+ * each running `tcast` as a subprocess in a temporary directory and asserting
+ * the exit code, the one-line message, and that nothing outside the requested
+ * outputs changed. docs/ERRORS.md lists the classes.
+ */
+import { execa, type Result } from 'execa';
+import {
+  chmodSync, cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, truncateSync,
+  utimesSync, writeFileSync,
+} from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { projectRoot } from '../../generator/hdl/source';
+import { encodeNpy } from '../../model/npy';
+import { checkCacheEntry } from '../../sim/build';
+import { buildTarget, type SimTarget } from '../../sim/vectors';
+
+const BIN = join(projectRoot, 'bin/tcast.js');
+const work = mkdtempSync(join(tmpdir(), 'tcast-hard-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+type Opts = { cwd?: string; env?: Record<string, string | undefined> };
+const tcast = (args: string[], o: Opts = {}): Promise<Result> =>
+  execa('node', [BIN, ...args], { cwd: o.cwd ?? work, reject: false, env: o.env ?? {}, stdin: 'ignore' }) as Promise<Result>;
+
+/** Every file and folder under dir with its size and modification time. */
+function snapshot(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (d: string) => {
+    for (const f of readdirSync(d)) {
+      const p = join(d, f);
+      const st = lstatSync(p);
+      out[p.slice(dir.length)] = st.isDirectory() ? 'dir' : `${st.size}:${st.mtimeMs}`;
+      if (st.isDirectory()) walk(p);
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+/** A fresh folder for one case. */
+let n = 0;
+const caseDir = (): string => {
+  const d = join(work, `c${n++}`);
+  mkdirSync(d);
+  return d;
+};
+
+/** Exit code `code`, one line on stderr matching `re`, no stack trace. */
+function expectError(r: Result, code: number, re: RegExp): void {
+  // Progress lines (stderr, a line per 10% off a terminal) are not part of the message.
+  const err = String(r.stderr).trim().split('\n').filter((l) => !/^simulating .*(\d+% |done in )/.test(l)).join('\n');
+  expect(r.exitCode, err).toBe(code);
+  expect(err.split('\n'), err).toHaveLength(1);
+  expect(err).toMatch(/^tcast( \w+)?: error: /);
+  expect(err).toMatch(re);
+  expect(err).not.toMatch(/internal error|\n\s+at /);
+}
+
+/** Runs a failing command and checks that it changed nothing in `dir`. */
+async function refuses(dir: string, args: string[], code: number, re: RegExp, o: Opts = {}): Promise<void> {
+  const before = snapshot(dir);
+  expectError(await tcast(args, { cwd: dir, ...o }), code, re);
+  expect(snapshot(dir)).toEqual(before);
+}
+
+const VECTORS = '# fill two, then drain\nenq_valid enq_bits deq_ready\n1 0x11 0\n1 0x22 0\n0 0 1\n0 0 1\n0 0 1\n';
+/** Checks `tcast sim` output for VECTORS (the columns that do not depend on the random initial state). */
+function expectQueueOutput(text: string): void {
+  const [head, ...rows] = text.trim().split('\n').map((l) => l.split(' '));
+  expect(head).toEqual(['enq_ready', 'deq_valid', 'deq_bits', 'count']);
+  expect(rows.map((r) => r[3])).toEqual(['0x0', '0x1', '0x2', '0x1', '0x0']);
+  expect(rows.map((r) => r[1])).toEqual(['0x0', '0x1', '0x1', '0x1', '0x0']);
+  expect(rows.slice(1, 4).map((r) => r[2])).toEqual(['0x11', '0x11', '0x22']);
+}
+
+/** The shipped queue the sim cases use, as the CLI builds it (same cache key). */
+const QUEUE = 'queue-d4-w8-reg';
+function queueTarget(): SimTarget {
+  const d = (JSON.parse(readFileSync(join(projectRoot, 'rtl', 'designs.json'), 'utf8')) as (SimTarget & { name: string; modules: string[] })[])
+    .find((x) => x.name === QUEUE)!;
+  return { top: d.top, files: d.modules.map((m) => join(projectRoot, 'rtl', QUEUE, `${m}.v`)), ports: d.ports, clock: d.clock, ...(d.reset ? { reset: d.reset } : {}) };
+}
+let queueEntry: string;
+beforeAll(async () => {
+  queueEntry = (await buildTarget(queueTarget())).dir;
+});
+
+/** A case directory for `tcast model`; `cfg` is case.json's text. */
+function modelCase(dir: string, cfg: object | string, arrays: { weight?: [Float32Array, number[]]; indices?: Int32Array | BigInt64Array; offsets?: Int32Array | BigInt64Array; grad?: [Float32Array, number[]] } = {}): string {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'case.json'), typeof cfg === 'string' ? cfg : JSON.stringify(cfg));
+  const [w, ws] = arrays.weight ?? [Float32Array.from([1, 2, 3, 4]), [2, 2]];
+  writeFileSync(join(dir, 'weight.npy'), encodeNpy(w, ws));
+  const idx = arrays.indices ?? Int32Array.from([0, 1]);
+  writeFileSync(join(dir, 'indices.npy'), encodeNpy(idx, [idx.length]));
+  const off = arrays.offsets ?? Int32Array.from([0]);
+  writeFileSync(join(dir, 'offsets.npy'), encodeNpy(off, [off.length]));
+  if (arrays.grad) writeFileSync(join(dir, 'grad_output.npy'), encodeNpy(arrays.grad[0], arrays.grad[1]));
+  return dir;
+}
+const SUM = { mode: 'sum', include_last_offset: false, padding_idx: null, optimizer: null };
+
+describe('1. data loss: generate removes only what tcast wrote', () => {
+  test('a foreign non-empty --out is refused and kept; --force writes beside it; pruning spares files tcast did not write', async () => {
+    const d = caseDir();
+    mkdirSync(join(d, 'g', 'important'), { recursive: true });
+    writeFileSync(join(d, 'g', 'important', 'f'), 'x');
+    await refuses(d, ['generate', '--out', 'g'], 2, /g is not empty and has no designs\.json written by tcast.*--force/);
+
+    const forced = await tcast(['generate', QUEUE, '--out', 'g', '--force'], { cwd: d });
+    expect(forced.exitCode, String(forced.stderr)).toBe(0);
+    expect(readFileSync(join(d, 'g', 'important', 'f'), 'utf8')).toBe('x');
+    // A later full generation prunes designs its own index lists, and only their files.
+    const index = JSON.parse(readFileSync(join(d, 'g', 'designs.json'), 'utf8')) as { name: string; modules: string[] }[];
+    index.push({ name: 'gone-design', modules: ['Gone'] });
+    writeFileSync(join(d, 'g', 'designs.json'), JSON.stringify(index));
+    mkdirSync(join(d, 'g', 'gone-design'));
+    for (const f of ['Gone.v', 'files.f', 'notes.txt']) writeFileSync(join(d, 'g', 'gone-design', f), f);
+    writeFileSync(join(d, 'g', QUEUE, 'mine.v'), 'module mine; endmodule\n');
+    const full = await tcast(['generate', '--out', 'g'], { cwd: d });
+    expect(full.exitCode, String(full.stderr)).toBe(0);
+    expect(readdirSync(join(d, 'g', 'gone-design'))).toEqual(['notes.txt']);
+    expect(existsSync(join(d, 'g', QUEUE, 'mine.v'))).toBe(true);
+    expect(readFileSync(join(d, 'g', 'important', 'f'), 'utf8')).toBe('x');
+    // Generating elsewhere leaves the project's docs alone.
+    expect((await execa('git', ['status', '--porcelain', 'docs', 'rtl'], { cwd: projectRoot })).stdout).toBe('');
+  });
+});
+
+describe('2. silent success: every requested output is written or an error', () => {
+  test('sim: --trace-fst into a missing folder or onto a directory, --out a directory, a duplicated column', async () => {
+    const d = caseDir();
+    writeFileSync(join(d, 'v.txt'), VECTORS);
+    mkdirSync(join(d, 'adir'));
+    writeFileSync(join(d, 'dup.txt'), 'enq_valid enq_valid deq_ready\n1 0 0\n');
+    await Promise.all([
+      refuses(d, ['sim', QUEUE, '--vectors', 'v.txt', '--trace-fst', 'nodir/w.fst'], 2, /--trace-fst nodir\/w\.fst: the folder nodir does not exist/),
+      refuses(d, ['sim', QUEUE, '--vectors', 'v.txt', '--trace-fst', 'adir'], 2, /--trace-fst adir is a directory/),
+      refuses(d, ['sim', QUEUE, '--vectors', 'v.txt', '--out', 'adir'], 2, /--out adir is a directory/),
+      refuses(d, ['sim', QUEUE, '--vectors', 'dup.txt'], 2, /dup\.txt:1: port 'enq_valid' is named twice/),
+      refuses(d, ['dma', '--len', '64', '--trace-fst', 'nodir/w.fst'], 2, /--trace-fst nodir\/w\.fst: the folder nodir does not exist/),
+    ]);
+  });
+
+  test('sim: a bad line halfway leaves neither --out nor --trace-fst; a good run writes both', async () => {
+    const d = caseDir();
+    writeFileSync(join(d, 'v.txt'), VECTORS);
+    writeFileSync(join(d, 'bad.txt'), `${VECTORS}0 0x100 1\n`);
+    await refuses(d, ['sim', QUEUE, '--vectors', 'bad.txt', '--out', 'o.txt', '--trace-fst', 'w.fst'], 2, /bad\.txt:8: value 0x100 does not fit port enq_bits \(8 bits\)/);
+    const ok = await tcast(['sim', QUEUE, '--vectors', 'v.txt', '--out', 'o.txt', '--trace-fst', 'w.fst'], { cwd: d });
+    expect(ok.exitCode, String(ok.stderr)).toBe(0);
+    expectQueueOutput(readFileSync(join(d, 'o.txt'), 'utf8'));
+    expect(readFileSync(join(d, 'w.fst')).length).toBeGreaterThan(100);
+    expect(readdirSync(d).sort()).toEqual(['bad.txt', 'o.txt', 'v.txt', 'w.fst']);
+  });
+});
+
+describe('3. the documented limits', () => {
+  test('dma: addresses past the address width and impossible lengths are bad input, before any build', async () => {
+    const d = caseDir();
+    await Promise.all([
+      refuses(d, ['dma', '--len', '64', '--src', '0x100000000'], 2, /--src 0x100000000 is beyond the design's 32-bit address space \(0\.\.0xffffffff\); use --addr-bits 64/),
+      refuses(d, ['dma', '--len', '64', '--dst', '0xfffffff0'], 2, /--dst 0xfffffff0 \+ --len 64 runs past the 32-bit address space/),
+      refuses(d, ['dma', '--len', '0x100000000'], 2, /--len = 0x100000000 is out of range; it must be in 0\.\.4294967295/),
+    ]);
+  });
+
+  test('dma: a 1 MiB copy and a 30000-cycle read latency complete (no fixed poll cap, watchdog from the timing)', async () => {
+    const big = await tcast(['dma', '--len', String(1 << 20), '--dst', '0x1000000', '--json']);
+    expect(big.exitCode, String(big.stderr)).toBe(0);
+    const lat = await tcast(['dma', '--len', '256', '--read-latency', '30000', '--json']);
+    expect(lat.exitCode, String(lat.stdout).slice(0, 400)).toBe(0);
+    expect((JSON.parse(String(lat.stdout)) as { cycles: number }).cycles).toBeGreaterThan(30000);
+  });
+});
+
+describe('4. build cache integrity', () => {
+  test('a truncated, emptied, overwritten or non-executable simulator is found out; an intact one passes', async () => {
+    const root = mkdtempSync(join(work, 'entries-'));
+    const copy = (name: string) => {
+      const dir = join(root, name);
+      cpSync(queueEntry, dir, { recursive: true });
+      return { dir, bin: join(dir, 'bin', readdirSync(join(dir, 'bin'))[0]!) };
+    };
+    expect(await checkCacheEntry(copy('intact').dir)).toHaveProperty('meta');
+    const t = copy('truncated');
+    truncateSync(t.bin, 1000);
+    const e = copy('empty');
+    truncateSync(e.bin, 0);
+    const g = copy('garbage');
+    const size = readFileSync(g.bin).length;
+    writeFileSync(g.bin, Buffer.alloc(size, 0x41));
+    chmodSync(g.bin, 0o755);
+    const x = copy('noexec');
+    chmodSync(x.bin, 0o644);
+    const m = copy('nometa');
+    rmSync(join(m.dir, 'meta.json'));
+    expect(await checkCacheEntry(t.dir)).toEqual({ bad: expect.stringMatching(/has 1000 bytes, the build recorded \d+/) });
+    expect(await checkCacheEntry(e.dir)).toEqual({ bad: expect.stringMatching(/has 0 bytes/) });
+    expect(await checkCacheEntry(g.dir)).toEqual({ bad: expect.stringMatching(/does not match the sha256/) });
+    expect(await checkCacheEntry(x.dir)).toEqual({ bad: expect.stringMatching(/not executable/) });
+    expect(await checkCacheEntry(m.dir)).toEqual({ bad: 'meta.json is missing' });
+    expect(await checkCacheEntry(join(root, 'absent'))).toBeUndefined();
+  });
+
+  test('sim rebuilds a damaged entry past a lock of a reused pid and sweeps a killed build; a live lock times out naming its path', async () => {
+    const cache = mkdtempSync(join(work, 'cache-'));
+    const key = queueEntry.split('/').pop()!;
+    cpSync(queueEntry, join(cache, key), { recursive: true });
+    const bin = join(cache, key, 'bin', readdirSync(join(cache, key, 'bin'))[0]!);
+    truncateSync(bin, 4096);
+    // A lock whose pid now belongs to another process (pid 1) and whose owner stopped touching it.
+    mkdirSync(join(cache, `${key}.lock`));
+    writeFileSync(join(cache, `${key}.lock`, 'owner'), JSON.stringify({ pid: 1, host: hostname(), started: Date.now() - 3_600_000 }));
+    const old = new Date(Date.now() - 120_000);
+    utimesSync(join(cache, `${key}.lock`, 'owner'), old, old);
+    // The build folder of a killed build.
+    const dead = (await execa('sh', ['-c', 'echo $$'])).stdout.trim();
+    mkdirSync(join(cache, `tmp-${key}-${dead}`, 'obj'), { recursive: true });
+    writeFileSync(join(cache, `tmp-${key}-${dead}`, 'owner.json'), JSON.stringify({ pid: Number(dead), host: hostname() }));
+
+    const d = caseDir();
+    writeFileSync(join(d, 'v.txt'), VECTORS);
+    const r = await tcast(['sim', QUEUE, '--vectors', 'v.txt'], { cwd: d, env: { TCAST_CACHE_DIR: cache } });
+    expect(r.exitCode, String(r.stderr)).toBe(0);
+    expectQueueOutput(String(r.stdout));
+    expect(readdirSync(cache).sort()).toEqual(['builds.log', key].sort());
+    expect(JSON.parse(readFileSync(join(cache, 'builds.log'), 'utf8'))).toMatchObject({ key, replaced: expect.stringMatching(/has 4096 bytes/) });
+
+    // A live holder: the build waits, says for what, and times out with the lock's path.
+    chmodSync(join(cache, key, 'bin', readdirSync(join(cache, key, 'bin'))[0]!), 0o644);
+    mkdirSync(join(cache, `${key}.lock`));
+    writeFileSync(join(cache, `${key}.lock`, 'owner'), JSON.stringify({ pid: process.pid, host: hostname(), started: Date.now(), what: 'building X' }));
+    const w = await tcast(['sim', QUEUE, '--vectors', 'v.txt'], { cwd: d, env: { TCAST_CACHE_DIR: cache, TCAST_LOCK_TIMEOUT_S: '1' } });
+    const lines = String(w.stderr).trim().split('\n');
+    expect(w.exitCode).toBe(2);
+    expect(lines[0]).toBe(`tcast sim: waiting for the build lock ${join(cache, `${key}.lock`)} (held by pid ${process.pid} on ${hostname()}, building X, since ${new Date(JSON.parse(readFileSync(join(cache, `${key}.lock`, 'owner'), 'utf8')).started).toISOString()})`);
+    expect(lines[1]).toMatch(new RegExp(`^tcast sim: error: timed out after 1 s waiting for the build lock ${join(cache, `${key}.lock`).replace(/[.]/g, '\\.')} \\(held by pid`));
+    expect(lines).toHaveLength(2);
+  });
+});
+
+/** Processes whose command line mentions `text` (Linux /proc). */
+function processesMentioning(text: string): number[] {
+  const pids: number[] = [];
+  for (const p of readdirSync('/proc')) {
+    if (!/^\d+$/.test(p)) continue;
+    try {
+      if (readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(text)) pids.push(Number(p));
+    } catch {
+      /* gone */
+    }
+  }
+  return pids;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('5. no processes or temporary files left behind', () => {
+  test.runIf(process.platform === 'linux')('SIGTERM to node during a build kills Verilator, make and the compiler, and removes the build folder and lock', async () => {
+    const cache = mkdtempSync(join(work, 'killed-'));
+    const d = caseDir();
+    writeFileSync(join(d, 'v.txt'), VECTORS);
+    const child = execa('node', [BIN, 'sim', QUEUE, '--vectors', 'v.txt', '--out', 'o.txt'], { cwd: d, reject: false, env: { TCAST_CACHE_DIR: cache } });
+    let building: number[] = [];
+    for (let i = 0; i < 300 && building.length === 0; i++) {
+      await sleep(100);
+      building = processesMentioning(`${cache}/tmp-`);
+    }
+    expect(building.length).toBeGreaterThan(0);
+    await sleep(300);
+    child.kill('SIGTERM');
+    const r = await child;
+    expect(r.exitCode).toBe(143);
+    let left = processesMentioning(cache);
+    for (let i = 0; i < 30 && left.length; i++) {
+      await sleep(100);
+      left = processesMentioning(cache);
+    }
+    expect(left).toEqual([]);
+    expect(readdirSync(cache).filter((f) => f.startsWith('tmp-') || f.endsWith('.lock'))).toEqual([]);
+    expect(readdirSync(d)).toEqual(['v.txt']);
+  });
+});
+
+describe('6. ordinary errors are one line with exit 2, never a stack trace', () => {
+  test('output paths that are files or under a file, malformed designs.json, case.json a directory, a misdirected cache, a closed pipe', async () => {
+    const d = caseDir();
+    writeFileSync(join(d, 'afile'), 'x');
+    writeFileSync(join(d, 'v.txt'), VECTORS);
+    mkdirSync(join(d, 'r1'));
+    writeFileSync(join(d, 'r1', 'designs.json'), '{');
+    mkdirSync(join(d, 'r2'));
+    writeFileSync(join(d, 'r2', 'designs.json'), '{"a": 1}');
+    mkdirSync(join(d, 'r3'));
+    writeFileSync(join(d, 'r3', 'designs.json'), '[1]');
+    mkdirSync(join(d, 'cj', 'case.json'), { recursive: true });
+    const good = modelCase(join(d, 'good'), SUM);
+    await Promise.all([
+      refuses(d, ['generate', '--out', 'afile'], 2, /--out afile is a file, not a directory/),
+      refuses(d, ['generate', '--out', 'afile/sub'], 2, /--out afile\/sub: .*afile is a file, not a directory/),
+      refuses(d, ['sim', QUEUE, '--vectors', 'v.txt', '--out', 'afile/o.txt'], 2, /--out afile\/o\.txt: afile is a file, not a folder/),
+      refuses(d, ['model', good, '--out', 'afile'], 2, /--out afile is a file, not a directory/),
+      refuses(d, ['check', '--rtl', 'r1'], 2, /r1\/designs\.json is not valid JSON .*run 'tcast generate --out r1'/),
+      refuses(d, ['check', '--rtl', 'r2'], 2, /r2\/designs\.json is not a tcast design index \(not a JSON array\)/),
+      refuses(d, ['sim', QUEUE, '--vectors', 'v.txt', '--rtl', 'r3'], 2, /r3\/designs\.json is not a tcast design index \(entry 0 is not an object\)/),
+      refuses(d, ['model', 'cj'], 2, /cj\/case\.json: not a file/),
+      refuses(d, ['sim', QUEUE, '--vectors', 'v.txt'], 2, /TCAST_CACHE_DIR=.*afile cannot hold the build cache \(a file is in the way\); set TCAST_CACHE_DIR to a writable directory/, {
+        env: { TCAST_CACHE_DIR: join(d, 'afile') },
+      }),
+    ]);
+    const pipe = await execa('bash', ['-c', `set -o pipefail; node ${BIN} generate --list | true`], { cwd: d, reject: false });
+    expectError(pipe as Result, 2, /^tcast generate: error: standard output was closed before all output was written \(EPIPE\)$/);
+  });
+
+  test('model: outputs too large to allocate are refused before any allocation', async () => {
+    const d = caseDir();
+    modelCase(join(d, 'big'), SUM, { weight: [new Float32Array(0), [0, 1_000_000_000]], indices: new Int32Array(0), offsets: new Int32Array(10) });
+    await refuses(d, ['model', 'big'], 2, /output\.npy would be \[10, 1000000000\] = 10000000000 floats \(37\.3 GiB\), more than one array can hold/);
+  });
+
+  test('a Verilog file that fails to build is exit 2 with the file and line', async () => {
+    const d = caseDir();
+    writeFileSync(join(d, 'v.txt'), VECTORS);
+    cpSync(join(projectRoot, 'rtl', QUEUE), join(d, 'rtl', QUEUE), { recursive: true });
+    const index = JSON.parse(readFileSync(join(projectRoot, 'rtl', 'designs.json'), 'utf8')) as { name: string }[];
+    writeFileSync(join(d, 'rtl', 'designs.json'), JSON.stringify(index.filter((e) => e.name === QUEUE)));
+    const v = join(d, 'rtl', QUEUE, readdirSync(join(d, 'rtl', QUEUE)).find((f) => f.endsWith('.v'))!);
+    writeFileSync(v, readFileSync(v, 'utf8').replace(/endmodule/, 'endmodule garbage ('));
+    const r = await tcast(['sim', QUEUE, '--vectors', 'v.txt', '--rtl', 'rtl'], { cwd: d });
+    expect(r.exitCode).toBe(2);
+    expect(String(r.stderr)).toMatch(new RegExp(`^tcast sim: error: Verilator build of '\\w+' failed: %Error: rtl/${QUEUE}/\\w+\\.v:\\d+:\\d+: syntax error`));
+    expect(String(r.stderr)).not.toMatch(/internal error/);
+  });
+});
+
+describe('7. values are checked', () => {
+  test('empty and malformed option values are errors, not 0', async () => {
+    const d = caseDir();
+    writeFileSync(join(d, 'v.txt'), VECTORS);
+    await Promise.all([
+      refuses(d, ['dma', '--len', ''], 2, /--len must be an integer in 0\.\.4294967295 \(decimal, or hex with 0x\), got ''/),
+      refuses(d, ['dma', '--len', '64', '--seed', '1e30'], 2, /--seed must be an integer/),
+      refuses(d, ['dma', '--len', '64', '--ready', ''], 2, /--ready must be a number in \(0, 1\], got ''/),
+      refuses(d, ['sim', QUEUE, '--vectors', 'v.txt', '--reset-cycles', ''], 2, /--reset-cycles must be an integer/),
+      refuses(d, ['sim', QUEUE, '--vectors', ''], 2, /--vectors is empty/),
+      refuses(d, ['demo', '--seed', ''], 2, /--seed must be an integer/),
+      refuses(d, ['demo', '--stall', ''], 2, /--stall must be a number in \[0, 1\), got ''/),
+      refuses(d, ['generate', '--out', ''], 2, /--out is empty; give a directory/),
+      refuses(d, ['check', '--rtl', ''], 2, /--rtl is empty/),
+    ]);
+  });
+
+  test('model: lr/eps not finite in binary32, eps <= 0, huge negative int64 offsets, empty tables', async () => {
+    const d = caseDir();
+    const grad: [Float32Array, number[]] = [Float32Array.from([1, 1]), [1, 2]];
+    const opt = (o: object) => ({ ...SUM, optimizer: o });
+    modelCase(join(d, 'lr'), opt({ kind: 'sgd', lr: 1e39 }), { grad });
+    modelCase(join(d, 'eps0'), opt({ kind: 'adagrad', lr: 0.1, eps: 0 }), { grad });
+    modelCase(join(d, 'eps-tiny'), opt({ kind: 'rowwise_adagrad', lr: 0.1, eps: 1e-50 }), { grad });
+    modelCase(join(d, 'off'), SUM, { offsets: BigInt64Array.from([0n, -9223372036854775807n]) });
+    modelCase(join(d, 'empty'), SUM, { weight: [new Float32Array(0), [0, 2]], indices: Int32Array.from([0]) });
+    modelCase(join(d, 'pad'), { ...SUM, padding_idx: 0 }, { weight: [new Float32Array(0), [0, 2]], indices: new Int32Array(0) });
+    await Promise.all([
+      refuses(d, ['model', 'lr'], 2, /optimizer lr = 1e\+39 is not finite in binary32 \(it rounds to Infinity\)/),
+      refuses(d, ['model', 'eps0'], 2, /optimizer "eps" is 0; it must be greater than 0 in binary32/),
+      refuses(d, ['model', 'eps-tiny'], 2, /optimizer "eps" is 1e-50; it must be greater than 0 in binary32 \(1e-50 rounds to 0\)/),
+      refuses(d, ['model', 'off'], 2, /offsets\[1\] = -9223372036854775807 is less than offsets\[0\] = 0: offsets must not decrease/),
+      refuses(d, ['model', 'empty'], 2, /indices\[0\] = 0 is out of range: the table has no rows, so no index is valid$/),
+      refuses(d, ['model', 'pad'], 2, /padding_idx = 0 is out of range for a weight with 0 rows \(valid: only null, as the table has no rows\)$/),
+    ]);
+  });
+});
+
+describe('8. version, symlinks, other users', () => {
+  test('--version; a symlink of any name runs the CLI', async () => {
+    const d = caseDir();
+    const v = await tcast(['--version'], { cwd: d });
+    expect(v.exitCode).toBe(0);
+    expect(v.stdout).toBe(`tcast ${(JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { version: string }).version}`);
+    symlinkSync(BIN, join(d, 'my-hdl-tool'));
+    const s = await execa(join(d, 'my-hdl-tool'), ['--version'], { cwd: d, reject: false });
+    expect(s.exitCode).toBe(0);
+    expect(s.stdout).toBe(v.stdout);
+  });
+
+  const isRoot = process.getuid?.() === 0 && existsSync('/usr/bin/setpriv');
+  test.runIf(isRoot)('a non-root user with a read-only checkout simulates through a cache in its home', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'tcast-user-'));
+    try {
+      const key = queueEntry.split('/').pop()!;
+      cpSync(queueEntry, join(home, '.cache', 'tcast', 'verilator', key), { recursive: true });
+      writeFileSync(join(home, 'v.txt'), VECTORS);
+      await execa('chown', ['-R', '65534:65534', home]);
+      chmodSync(home, 0o755);
+      const env = { HOME: home, PATH: process.env.PATH, TMPDIR: home };
+      const r = await execa('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'node', BIN, 'sim', QUEUE, '--vectors', 'v.txt', '--out', 'o.txt'], {
+        cwd: home, reject: false, env, extendEnv: false,
+      });
+      expect(r.exitCode, String(r.stderr)).toBe(0);
+      expectQueueOutput(readFileSync(join(home, 'o.txt'), 'utf8'));
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
+  });
+});

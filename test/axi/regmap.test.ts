@@ -49,7 +49,7 @@ class Demo extends Module {
 describe('RegisterMap', () => {
   test('declaration errors are BAD PARAMETER with the fix', () => {
     expect(() => registerMap('x', [{ name: 'A', offset: 0, access: 'RW', doc: '', fields: [{ name: 'P', bits: [7, 0], doc: '' }, { name: 'Q', bits: [8, 4], doc: '' }] }]))
-      .toThrow(/BAD PARAMETER: register map 'x', register A: field Q \(bits 8:4\) overlaps another field/);
+      .toThrow(/^BAD PARAMETER: register map 'x', register A: field Q \(bits 8:4\) overlaps another field @\[test\/axi\/regmap\.test\.ts:\d+\]$/);
     expect(() => registerMap('x', [{ name: 'A', offset: 0, access: 'RW', doc: '' }, { name: 'B', offset: 0, access: 'RW', doc: '' }]))
       .toThrow(/offset 0x0 is already A/);
     expect(() => registerMap('x', [{ name: 'A', offset: 2, access: 'RW', doc: '' }])).toThrow(/not a multiple of 4/);

@@ -86,8 +86,44 @@ class Features extends Module {
   }
 }
 
+/** A child whose logic has a named intermediate (`const mixed = ...`): every instance must name it alike. */
+class Mixer extends Module {
+  readonly io;
+  constructor() {
+    super({ reset: null });
+    this.io = this.ports({ a: In(UInt(8)), b: In(UInt(8)), y: Out(UInt(8)), z: Out(UInt(8)) });
+  }
+  protected build(): void {
+    const mixed = this.io.a.xor(this.io.b);
+    this.io.y.set(mixed.addWrap(1));
+    this.io.z.set(mixed.subWrap(1));
+  }
+}
+class TwoMixers extends Module {
+  readonly io;
+  constructor() {
+    super({ reset: null });
+    this.io = this.ports({ a: In(UInt(8)), y: Out(UInt(8)) });
+  }
+  protected build(): void {
+    const outs = [0, 1].map((i) => {
+      const m = instance(new Mixer(), `mixer_${i}`);
+      m.io.a.set(this.io.a);
+      m.io.b.set(i);
+      return m.io.y.xor(m.io.z);
+    });
+    this.io.y.set(outs[0]!.xor(outs[1]!));
+  }
+}
+
 describe('DSL features', () => {
   const design = generate(new Features());
+
+  test('instances built from the same lines name their intermediates alike and print as one module', () => {
+    const d = generate(new TwoMixers());
+    expect(d.modules.map((m) => m.name).sort()).toEqual(['Mixer', 'TwoMixers']);
+    expect(d.modules.find((m) => m.name === 'Mixer')!.text).toMatch(/wire \[7:0\] mixed = a \^ b;/);
+  });
 
   test('same parameters give one module, different parameters different names', () => {
     expect(design.modules.map((m) => m.name).sort()).toEqual(['Acc_w4', 'Acc_w8', 'Features', 'Plain', 'Plain_1']);

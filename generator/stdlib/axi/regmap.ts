@@ -21,7 +21,7 @@
 import { ElaborationError } from '../../hdl/errors';
 import { Value, cat, lit, mux } from '../../hdl/ir';
 import { Reg, Wire, when, type Hw } from '../../hdl/module';
-import { callerLoc, locToString } from '../../hdl/source';
+import { badParameter } from '../../hdl/params';
 import { UInt } from '../../hdl/types';
 import type { AxiLiteType } from './bundles';
 import { axiLiteRegisterSlave } from './lite';
@@ -59,7 +59,7 @@ export interface RegisterInfo { name: string; offset: number; access: Access; do
 /** Read values of RO fields: the whole register as one value, or per field. */
 export type ReadValues<N extends string> = { [K in N]?: Value | Record<string, Value> };
 
-const bad = (msg: string): ElaborationError => new ElaborationError('BAD PARAMETER', msg, undefined, locToString(callerLoc()));
+const bad = (msg: string): ElaborationError => badParameter(msg);
 
 export class RegisterMap<N extends string = string> {
   readonly registers: readonly RegisterInfo[];

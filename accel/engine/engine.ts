@@ -1,0 +1,811 @@
+/**
+ * TcastEngine: the tensor-casting gather-reduce engine (docs/ENGINE.md).
+ *
+ * One operation per START: the forward gather-reduce of docs/MODEL.md 2.2
+ * (mode sum), reading its operands from memory through an AXI4 master and
+ * writing the pooled output [B, dim] back:
+ *
+ *   offsets ─┐                                   ┌─────────── table rows ◄─┐
+ *   indices ─┤ AR (one master, IDs = reorder-buffer slots) ──► memory      │
+ *            │                                                             │
+ *   R ──► reorder buffer (slot per burst) ──► in-order beat queue ──┬─► offset beats ─► unpack ─┐
+ *                                                                   ├─► index beats ──► unpack ─┤
+ *                                                                   └─► row beats ─┐          sequencer
+ *                                                                                  │           (bags, lookups,
+ *   W ◄── writer (AW per output row, 4 KiB split, WSTRB) ◄── out queue ◄── reducer ◄┘           padding)
+ *                                                                   ▲                            │
+ *                                                          metadata queue ◄── row fetch ◄── token queue
+ *
+ * - Index and offset streams are prefetched ahead of the row fetch: their
+ *   reads are issued whenever their beat buffers have room reserved for the
+ *   whole burst (credits), so they never block the shared in-order drain.
+ * - The row fetch issues one burst per row (split only where the row crosses
+ *   a 4 KiB page), each burst in its own reorder-buffer slot (AXI ID); up to
+ *   `maxReads` bursts in flight, answered in any order, drained in issue order.
+ * - The reducer adds each bag's terms in written order, `lanes` Fp32Adds
+ *   wide: acc = +0; acc = fl(acc + W[idx[p], d]). A term waits while the
+ *   previous term of the same (bag slot, beat) is still in the adder
+ *   (the dependency stall); `bags` slots of accumulators let consecutive
+ *   bags overlap. Sums are never reassociated.
+ * - The writer issues one AW burst per output row (split at 4 KiB) and
+ *   streams the reducer's last-term results out with WSTRB masking the
+ *   bytes past dim on the row's last beat.
+ */
+import {
+  Bool, In, Module, Out, Reg, RegNext, UInt, Wire, Memory, cat, lit, mux, named, select, when, instance, bitsFor, log2Up, orAny,
+  type Value, type Signal,
+} from '../../generator';
+import { Queue } from '../../generator/stdlib/queue';
+import { Fp32Add } from '../../generator/stdlib/float/add';
+import { Fp32Mul } from '../../generator/stdlib/float/mul';
+import { Fp32Max } from '../../generator/stdlib/float/max';
+import { Fp32Div } from '../../generator/stdlib/float/div';
+import { Fp32FromUInt } from '../../generator/stdlib/float/convert';
+import { Axi4, AxiLite, BURST, resolveAxi4 } from '../../generator/stdlib/axi/bundles';
+import { ElaborationError } from '../../generator/hdl/errors';
+import { ENGINE_LITE_ADDR_BITS, ENGINE_OP, ENGINE_REGISTERS, addressOf, type EngineRegName } from './regs';
+
+export interface EngineOptions {
+  /** AXI4 data width in bits (128..1024); fp32 lanes = dataBits / 32. */
+  dataBits: number;
+  /** Byte address width, 32 or 64 (default 32). */
+  addrBits?: number;
+  /** Read bursts in flight: reorder-buffer slots, one AXI ID each; a power of two 2..256 (default 8). */
+  maxReads?: number;
+  /** Beats per read burst at most (index/offset bursts; rows longer than this are split); a power of two 1..256 (default 4). */
+  maxBurst?: number;
+  /** The largest dim (elements per row) supported (default 256). */
+  maxDim?: number;
+  /** Depth, in beats, of each of the index and offset beat buffers (>= maxBurst; default 2 x maxBurst). */
+  queueDepth?: number;
+  /** Fp32Add latency in cycles (default 3); the max units use the same latency. */
+  addLatency?: number;
+  /** Fp32Mul latency (the per-lookup scale) in cycles (default 3). */
+  mulLatency?: number;
+  /** Fp32Div latency (mean) in cycles (default 12). */
+  divLatency?: number;
+  /** Bag slots in the reducer's accumulator memory, a power of two (default 1). */
+  bags?: number;
+  /** Write bursts outstanding (AW issued, B not received) at most (default 8). */
+  maxWrites?: number;
+}
+
+const isPow2 = (n: number) => Number.isInteger(n) && n > 0 && (n & (n - 1)) === 0;
+const bad = (msg: string): never => { throw new ElaborationError('BAD WIDTH', msg); };
+/** v zero-extended or cut to w bits. */
+const fit = (v: Value, w: number): Value => (v.width === w ? v : v.width < w ? v.pad(w) : v.trunc(w));
+
+/** A fixed-layout record packed into a UInt (first field most significant). */
+class Packed<F extends Record<string, number>> {
+  readonly width: number;
+  private readonly lo: Record<string, number> = {};
+  constructor(readonly fields: F) {
+    let w = 0;
+    for (const k of Object.keys(fields).reverse()) { this.lo[k] = w; w += fields[k]!; }
+    this.width = w;
+  }
+  pack(v: { [K in keyof F]: Value }): Value {
+    return cat(...Object.keys(this.fields).map((k) => {
+      const x = v[k as keyof F];
+      const w = this.fields[k]!;
+      if (x.width === w) return x;
+      return x.width < w ? x.pad(w) : x.trunc(w);
+    }));
+  }
+  get<K extends keyof F & string>(bits: Value, k: K): Value {
+    return bits.bits(this.lo[k]! + this.fields[k]! - 1, this.lo[k]!);
+  }
+}
+
+export class TcastEngine extends Module {
+  readonly io;
+  readonly dataBits: number;
+  readonly addrBits: number;
+  readonly lanes: number;
+  readonly maxReads: number;
+  readonly maxBurst: number;
+  readonly maxDim: number;
+  readonly queueDepth: number;
+  readonly addLatency: number;
+  readonly mulLatency: number;
+  readonly divLatency: number;
+  readonly bags: number;
+  readonly maxWrites: number;
+
+  constructor(opts: EngineOptions) {
+    super({ clock: 'aclk', reset: { name: 'aresetn', activeLow: true } });
+    this.maxReads = opts.maxReads ?? 8;
+    this.maxBurst = opts.maxBurst ?? 4;
+    this.maxDim = opts.maxDim ?? 256;
+    this.queueDepth = opts.queueDepth ?? 2 * this.maxBurst;
+    this.addLatency = opts.addLatency ?? 3;
+    this.mulLatency = opts.mulLatency ?? 3;
+    this.divLatency = opts.divLatency ?? 12;
+    this.bags = opts.bags ?? 1;
+    this.maxWrites = opts.maxWrites ?? 8;
+    if (!isPow2(this.maxReads) || this.maxReads < 2 || this.maxReads > 256) bad(`maxReads must be a power of two in 2..256, got ${this.maxReads}`);
+    if (!isPow2(this.maxBurst) || this.maxBurst > 256) bad(`maxBurst must be a power of two in 1..256, got ${this.maxBurst}`);
+    if (!Number.isInteger(this.queueDepth) || this.queueDepth < Math.max(2, this.maxBurst)) bad(`queueDepth must be at least max(2, maxBurst) = ${Math.max(2, this.maxBurst)}, got ${this.queueDepth}`);
+    if (!Number.isInteger(this.addLatency) || this.addLatency < 1 || this.addLatency > 16) bad(`addLatency must be 1..16, got ${this.addLatency}`);
+    if (!Number.isInteger(this.mulLatency) || this.mulLatency < 1 || this.mulLatency > 16) bad(`mulLatency must be 1..16, got ${this.mulLatency}`);
+    if (!Number.isInteger(this.divLatency) || this.divLatency < 1 || this.divLatency > 32) bad(`divLatency must be 1..32, got ${this.divLatency}`);
+    if (!isPow2(this.bags) || this.bags > 64) bad(`bags must be a power of two in 1..64, got ${this.bags}`);
+    if (!Number.isInteger(this.maxWrites) || this.maxWrites < 1 || this.maxWrites > 255) bad(`maxWrites must be 1..255, got ${this.maxWrites}`);
+    if (opts.dataBits < 128 || opts.dataBits > 1024) bad(`dataBits must be 128..1024, got ${opts.dataBits}`);
+    const addrBits = opts.addrBits ?? 32;
+    if (addrBits !== 32 && addrBits !== 64) bad(`addrBits must be 32 or 64, got ${addrBits}`);
+    const a = resolveAxi4({ dataBits: opts.dataBits, addrBits, idBits: Math.log2(this.maxReads) });
+    this.dataBits = a.dataBits;
+    this.addrBits = a.addrBits;
+    this.lanes = a.dataBits / 32;
+    if (!Number.isInteger(this.maxDim) || this.maxDim < 1 || this.maxDim * 4 > 256 * (a.dataBits / 8)) bad(`maxDim must be 1..${64 * (a.dataBits / 8)} (a row is one AXI burst of at most 256 beats), got ${this.maxDim}`);
+    this.io = this.ports({
+      s_axi_lite: In(AxiLite({ addrBits: ENGINE_LITE_ADDR_BITS })),
+      m_axi: Out(Axi4({ dataBits: a.dataBits, addrBits: a.addrBits, idBits: a.idBits })),
+      irq: Out(Bool),
+    });
+  }
+
+  /** Beats of the longest row. */
+  get maxRowBeats(): number { return Math.ceil((this.maxDim * 4) / (this.dataBits / 8)); }
+
+  override get moduleName(): string {
+    return `TcastEngine_d${this.dataBits}_a${this.addrBits}_r${this.maxReads}_b${this.maxBurst}_q${this.queueDepth}_l${this.addLatency}_${this.mulLatency}_${this.divLatency}_g${this.bags}_w${this.maxWrites}_m${this.maxDim}`;
+  }
+
+  override get doc(): string {
+    return [
+      `Tensor-casting gather-reduce engine: ${this.dataBits}-bit AXI4 master (${this.lanes} fp32 lanes), ${this.addrBits}-bit addresses,`,
+      `${this.maxReads} read bursts in flight (reorder buffer ${this.maxReads} x ${this.maxBurst} beats), index/offset beat buffers of ${this.queueDepth},`,
+      `Fp32Add latency ${this.addLatency}, ${this.bags} bag slot(s) in the reducer, up to ${this.maxWrites} write bursts outstanding, dim up to ${this.maxDim}.`,
+      'Forward gather-reduce (sum) as docs/MODEL.md 2.2; AXI4-Lite registers (docs/ENGINE.md); irq = STATUS.DONE.',
+    ].join('\n');
+  }
+
+  protected build(): void {
+    const io = this.io;
+    const m = io.m_axi;
+    const W = this.dataBits;
+    const A = this.addrBits;
+    const BB = W / 8;
+    const lb = Math.log2(BB);
+    const L = this.lanes;
+    const K = this.maxReads;
+    const kb = Math.log2(K);
+    const MB = this.maxBurst;
+    const mbBits = Math.max(1, Math.log2(MB));
+    const robDepthBits = kb + Math.log2(MB);
+    const RBmax = this.maxRowBeats;
+    const jBits = Math.max(1, log2Up(RBmax));
+    const rbBits = bitsFor(RBmax); // a row's beat count 1..RBmax
+    const BL = bitsFor(256); // a burst's beat count 1..256
+    const G = this.bags;
+    const gBits = Math.max(1, log2Up(G));
+    const QD = this.queueDepth;
+    const LAT = this.addLatency;
+    const pw = 12 - lb; // word-address bits inside a 4 KiB page
+    const WA = A - lb; // word-address width
+
+    // ---------------------------------------------------------------- state and registers
+    const busy = Reg(Bool, { init: 0 });
+    const done = Reg(Bool, { init: 0 });
+    const err = Reg(Bool, { init: 0 });
+    const errResp = Reg(UInt(2), { init: 0 });
+    const errRead = Reg(Bool, { init: 0 });
+    const errWrite = Reg(Bool, { init: 0 });
+    const errAddr = Reg(UInt(64), { init: 0 });
+    const cycles = Reg(UInt(32), { init: 0 });
+    const rBeats = Reg(UInt(32), { init: 0 });
+    const wBeats = Reg(UInt(32), { init: 0 });
+    const stallIndex = Reg(UInt(32), { init: 0 });
+    const stallInflight = Reg(UInt(32), { init: 0 });
+    const stallDep = Reg(UInt(32), { init: 0 });
+    const stallWrite = Reg(UInt(32), { init: 0 });
+    const startIgnored = Reg(UInt(32), { init: 0 });
+
+    const regs = ENGINE_REGISTERS.build(io.s_axi_lite, {
+      STATUS: { BUSY: busy, DONE: done, ERROR: err },
+      ERROR: { RESP: errResp, READ: errRead, WRITE: errWrite },
+      ERR_ADDR_LO: errAddr.bits(31, 0),
+      ERR_ADDR_HI: errAddr.bits(63, 32),
+      CONFIG: { BEAT_BYTES: lit(BB, 16), MAX_READS: lit(K % 256, 8), BAGS: lit(G, 8) },
+      MAX_DIM: lit(this.maxDim, 32),
+      CYCLES: cycles,
+      R_BEATS: rBeats,
+      W_BEATS: wBeats,
+      STALL_INDEX: stallIndex,
+      STALL_INFLIGHT: stallInflight,
+      STALL_DEPENDENCY: stallDep,
+      STALL_WRITE: stallWrite,
+      START_IGNORED: startIgnored,
+    });
+    const rv = (name: EngineRegName): Value => regs.value(name);
+    const startReq = named(regs.wrote('CTRL', 'START').and(regs.field('CTRL', 'START')));
+    const start = named(startReq.and(busy.not()));
+    when(startReq.and(busy), () => startIgnored.set(startIgnored.addWrap(1)));
+    io.irq.set(done);
+
+    const idx64 = named(rv('OP').bit(Math.log2(ENGINE_OP.IDX64)));
+    const isMean = named(rv('OP').bit(Math.log2(ENGINE_OP.MEAN)));
+    const isMax = named(rv('OP').bit(Math.log2(ENGINE_OP.MAX)));
+    const pswEn = named(rv('OP').bit(Math.log2(ENGINE_OP.SCALES)));
+    const scalesA = addressOf(rv('SCALES_LO'), rv('SCALES_HI'), A);
+    const off64 = named(rv('OP').bit(Math.log2(ENGINE_OP.OFF64)));
+    const inclLast = named(rv('OP').bit(Math.log2(ENGINE_OP.INCLUDE_LAST)));
+    const padEn = named(rv('OP').bit(Math.log2(ENGINE_OP.PADDING)));
+    const numBags = rv('NUM_BAGS');
+    const numIdx = rv('NUM_INDICES');
+    const wordOf = (addr: Value): Value => addr.bits(A - 1, lb);
+    const tableA = addressOf(rv('TABLE_LO'), rv('TABLE_HI'), A);
+    const indicesA = addressOf(rv('INDICES_LO'), rv('INDICES_HI'), A);
+    const offsetsA = addressOf(rv('OFFSETS_LO'), rv('OFFSETS_HI'), A);
+    const outA = addressOf(rv('OUT_LO'), rv('OUT_HI'), A);
+
+    // Per-operation constants, latched at START.
+    const rowBeats = Reg(UInt(rbBits), { init: 1 });
+    const tailStrb = Reg(UInt(BB), { init: 0 });
+    const dimBytes = named(rv('DIM').trunc(16).zext(18).shl(2).trunc(18));
+    const beatsOfDim = named(dimBytes.zext(19).addWrap(BB - 1).shr(lb));
+    const tail = named(dimBytes.bits(lb - 1, 0));
+    const ones = lit((1n << BigInt(BB)) - 1n, BB);
+    const tailMask = named(mux(tail.eq(0), ones, ones.shr(lit(BB, lb + 1).subWrap(tail.zext(lb + 1)))));
+
+    // Stream lengths (in elements and in beats) latched at START.
+    const offCount = named(mux(numBags.eq(0), lit(0, 33), numBags.zext(33).addWrap(inclLast.zext(33))));
+    const beatsOfElems = (n: Value, wide: Value, name: string): Value =>
+      named(mux(wide, n.zext(36).shl(3).trunc(36), n.zext(36).shl(2).trunc(36)).addWrap(BB - 1).shr(lb).trunc(36 - lb), name);
+    const offBeatsTotal = beatsOfElems(offCount, off64, 'off_beats_total');
+    const idxBeatsTotal = beatsOfElems(numIdx.zext(33), idx64, 'idx_beats_total');
+    const pswBeatsTotal = beatsOfElems(mux(pswEn, numIdx.zext(33), lit(0, 33)), lit(0, 1), 'psw_beats_total');
+    const CW = 36 - lb;
+
+    // ---------------------------------------------------------------- 4 KiB-aware burst size
+    const burstBeats = (word: Value, left: Value, cap: number, name: string): Value => {
+      const toBound = lit(2 ** pw, pw + 1).subWrap(word.bits(pw - 1, 0).zext(pw + 1));
+      const w = Math.max(BL, pw + 1, left.width);
+      const byLen = mux(left.lt(cap), left.pad(w), lit(cap, w));
+      return named(mux(toBound.pad(w).lt(byLen), toBound.pad(w), byLen), name).trunc(BL);
+    };
+    const lenField = (beats: Value): Value => beats.subWrap(1).trunc(8);
+
+    // ---------------------------------------------------------------- reorder buffer bookkeeping
+    const KIND_OFF = 0, KIND_IDX = 1, KIND_ROW = 2, KIND_PSW = 3;
+    const slotsUsed = Reg(UInt(bitsFor(K)), { init: 0 });
+    const tailSlot = Reg(UInt(kb), { init: 0 });
+    const wrCnt = Array.from({ length: K }, (_, i) => Reg(UInt(BL), { init: 0, name: `rob_count_${i}` }));
+    const slotLen = Array.from({ length: K }, (_, i) => Reg(UInt(8), { init: 0, name: `rob_len_${i}` }));
+    const slotKind = Array.from({ length: K }, (_, i) => Reg(UInt(2), { init: 0, name: `rob_kind_${i}` }));
+
+    // ---------------------------------------------------------------- AR: offsets, indices, rows
+    const arValid = Reg(Bool, { init: 0 });
+    const arAddr = Reg(UInt(A), { init: 0 });
+    const arLen = Reg(UInt(8), { init: 0 });
+    const arId = Reg(UInt(kb), { init: 0 });
+    const arFree = named(arValid.not().or(m.arready));
+    const slotFree = named(slotsUsed.lt(K));
+    // `run`: busy and no error seen. After an error response the engine stops
+    // issuing, flushes every queue and waits for the bus to go quiet (below).
+    const run = named(busy.and(err.not()));
+    const canRead = named(run.and(arFree).and(slotFree));
+
+    // Offsets and indices: sequential streams, credit-limited by their beat buffers.
+    const offWord = Reg(UInt(WA), { init: 0 });
+    const offLeft = Reg(UInt(CW), { init: 0 });
+    const offRes = Reg(UInt(bitsFor(QD)), { init: 0 });
+    const idxWord = Reg(UInt(WA), { init: 0 });
+    const idxLeft = Reg(UInt(CW), { init: 0 });
+    const idxRes = Reg(UInt(bitsFor(QD)), { init: 0 });
+    const offBurst = burstBeats(offWord, offLeft, MB, 'off_burst');
+    const idxBurst = burstBeats(idxWord, idxLeft, MB, 'idx_burst');
+    const credit = (res: Value, beats: Value) => { const w = Math.max(res.width, BL) + 1; return fit(res, w).addWrap(fit(beats, w)).le(QD); };
+    const offGo = named(canRead.and(offLeft.ne(0)).and(credit(offRes, offBurst)));
+    const idxGo = named(canRead.and(offGo.not()).and(idxLeft.ne(0)).and(credit(idxRes, idxBurst)));
+    const pswWord = Reg(UInt(WA), { init: 0 });
+    const pswLeft = Reg(UInt(CW), { init: 0 });
+    const pswRes = Reg(UInt(bitsFor(QD)), { init: 0 });
+    const pswBurst = burstBeats(pswWord, pswLeft, MB, 'psw_burst');
+    const pswGo = named(canRead.and(offGo.not()).and(idxGo.not()).and(pswLeft.ne(0)).and(credit(pswRes, pswBurst)));
+    const sideGo = named(offGo.or(idxGo).or(pswGo));
+
+    // Rows: tokens from the sequencer (through the token queue).
+    const tok = new Packed({ empty: 1, first: 1, last: 1, slot: gBits, bag: 32, n: 32, scale: 32, row: 32 });
+    const meta = new Packed({ empty: 1, first: 1, last: 1, slot: gBits, bag: 32, n: 32, scale: 32 });
+    const tokQ = instance(new Queue(UInt(tok.width), { depth: 2 }));
+    const metaQ = instance(new Queue(UInt(meta.width), { depth: K + 2, storage: 'ram' }));
+    const th = tokQ.io.deq.bits;
+    const rowWord = Reg(UInt(WA), { init: 0 });
+    const rowLeft = Reg(UInt(rbBits), { init: 0 });
+    const tokRowAddr = named(tableA.addWrap(tok.get(th, 'row').zext(64).mulWrap(rv('ROW_STRIDE').zext(64)).trunc(A)));
+    const fromTok = named(rowLeft.eq(0));
+    const curRowWord = named(mux(fromTok, wordOf(tokRowAddr), rowWord));
+    const curRowLeft = named(mux(fromTok, rowBeats, rowLeft));
+    const rowBurst = burstBeats(curRowWord, curRowLeft, Math.min(MB, 256), 'row_burst');
+    const tokEmpty = named(tok.get(th, 'empty').bit(0));
+    const rowPending = named(rowLeft.ne(0).or(tokQ.io.deq.valid.and(tokEmpty.not())));
+    const rowMetaOk = named(rowLeft.ne(0).or(metaQ.io.enq.ready));
+    const rowGo = named(canRead.and(sideGo.not()).and(rowPending).and(rowMetaOk));
+    // An empty bag's token goes straight to the metadata queue (no row to read).
+    const emptyGo = named(run.and(rowLeft.eq(0)).and(tokQ.io.deq.valid).and(tokEmpty).and(metaQ.io.enq.ready));
+    tokQ.io.deq.ready.set(err.or(emptyGo).or(rowGo.and(fromTok)));
+    metaQ.io.enq.valid.set(emptyGo.or(rowGo.and(fromTok)));
+    metaQ.io.enq.bits.set(meta.pack({ empty: tok.get(th, 'empty'), first: tok.get(th, 'first'), last: tok.get(th, 'last'), slot: tok.get(th, 'slot'), bag: tok.get(th, 'bag'), n: tok.get(th, 'n'), scale: tok.get(th, 'scale') }));
+    when(busy.and(err.not()).and(arFree).and(slotFree.not()).and(rowPending), () => stallInflight.set(stallInflight.addWrap(1)));
+    when(busy.and(err.not()).and(arFree).and(slotFree).and(sideGo.not()).and(rowPending.not()).and(tokQ.io.deq.valid.not()), () => stallIndex.set(stallIndex.addWrap(1)));
+
+    const arGo = named(sideGo.or(rowGo));
+    const arBeats = named(mux(offGo, offBurst, mux(idxGo, idxBurst, mux(pswGo, pswBurst, rowBurst))));
+    const arWordSel = named(mux(offGo, offWord, mux(idxGo, idxWord, mux(pswGo, pswWord, curRowWord))));
+    const arKind = named(mux(offGo, lit(KIND_OFF, 2), mux(idxGo, lit(KIND_IDX, 2), mux(pswGo, lit(KIND_PSW, 2), lit(KIND_ROW, 2)))));
+    when(arValid.and(m.arready), () => arValid.set(0));
+    when(arGo, () => {
+      arValid.set(1);
+      arAddr.set(cat(arWordSel, lit(0, lb)));
+      arLen.set(lenField(arBeats));
+      arId.set(tailSlot);
+      tailSlot.set(tailSlot.addWrap(1));
+      for (let i = 0; i < K; i++) {
+        when(tailSlot.eq(i), () => {
+          slotLen[i]!.set(lenField(arBeats));
+          slotKind[i]!.set(arKind);
+        });
+      }
+    });
+    when(offGo, () => {
+      offWord.set(offWord.addWrap(offBurst.zext(WA)));
+      offLeft.set(offLeft.subWrap(offBurst.zext(CW)));
+    });
+    when(idxGo, () => {
+      idxWord.set(idxWord.addWrap(idxBurst.zext(WA)));
+      idxLeft.set(idxLeft.subWrap(idxBurst.zext(CW)));
+    });
+    when(pswGo, () => {
+      pswWord.set(pswWord.addWrap(pswBurst.zext(WA)));
+      pswLeft.set(pswLeft.subWrap(pswBurst.zext(CW)));
+    });
+    when(rowGo, () => {
+      rowWord.set(curRowWord.addWrap(rowBurst.zext(WA)));
+      rowLeft.set(curRowLeft.subWrap(rowBurst.trunc(rbBits)));
+    });
+    m.arvalid.set(arValid);
+    m.araddr.set(arAddr);
+    m.arlen.set(arLen);
+    m.arid.set(arId);
+    m.arsize.set(lit(lb, 3));
+    m.arburst.set(lit(BURST.INCR, 2));
+    m.arlock.set(0);
+    m.arcache.set(lit(0b0011, 4));
+    m.arprot.set(lit(0, 3));
+    m.arqos.set(lit(0, 4));
+
+    // ---------------------------------------------------------------- R -> reorder buffer -> in-order beat queue
+    const rob = Memory(K * MB, UInt(W));
+    // The byte address of each slot's burst (ERR_ADDR on a read error).
+    const slotAddr = Memory(K, UInt(A));
+    when(arGo, () => slotAddr.write(tailSlot, cat(arWordSel, lit(0, lb))));
+    // A 16-bit maximal-length LFSR (x^16 + x^14 + x^13 + x^11 + 1) paces the THROTTLE register's R/B back-pressure.
+    const lfsr = Reg(UInt(16), { init: 0xace1 });
+    lfsr.set(cat(lfsr.bits(14, 0), lfsr.bit(15).xor(lfsr.bit(13)).xor(lfsr.bit(12)).xor(lfsr.bit(10))));
+    const rReady = named(lfsr.bits(7, 0).ge(rv('THROTTLE').bits(7, 0)));
+    const bReady = named(lfsr.bits(15, 8).ge(rv('THROTTLE').bits(15, 8)));
+    m.rready.set(rReady);
+    const rFire = named(m.rvalid.and(rReady));
+    const rSlot = named(m.rid.trunc(kb));
+    const rCount = named(select(wrCnt, rSlot));
+    const robAddr = (slot: Value, beat: Value): Value => (MB === 1 ? slot : cat(slot, beat.trunc(mbBits)));
+    when(rFire, () => rob.write(robAddr(rSlot, rCount), m.rdata));
+    for (let i = 0; i < K; i++) {
+      when(rFire.and(rSlot.eq(i)), () => wrCnt[i]!.set(wrCnt[i]!.addWrap(1)));
+      when(arGo.and(tailSlot.eq(i)), () => wrCnt[i]!.set(0));
+    }
+    when(rFire, () => rBeats.set(rBeats.addWrap(1)));
+    void robDepthBits;
+
+    const beat = new Packed({ kind: 2, data: W });
+    const dataQ = instance(new Queue(UInt(beat.width), { depth: 4 }));
+    const headSlot = Reg(UInt(kb), { init: 0 });
+    const dBeat = Reg(UInt(mbBits), { init: 0 });
+    const rdPending = Reg(Bool, { init: 0 });
+    const rdKind = Reg(UInt(2), { init: 0 });
+    const pick = (regs: Signal[]): Value => select(regs, headSlot);
+    const headCount = named(pick(wrCnt));
+    const headLen = named(pick(slotLen));
+    const headKind = named(pick(slotKind));
+    const avail = named(slotsUsed.ne(0).and(dBeat.zext(BL).lt(headCount)));
+    const space = named(dataQ.io.count.zext(4).addWrap(rdPending.zext(4)).lt(4));
+    const drain = named(avail.and(space));
+    const robData = rob.read(robAddr(headSlot, dBeat), drain);
+    rdPending.set(drain);
+    when(drain, () => rdKind.set(headKind));
+    const slotDone = named(dBeat.zext(8).eq(headLen));
+    const freeSlot = named(drain.and(slotDone));
+    when(drain, () => {
+      when(slotDone, () => {
+        dBeat.set(0);
+        headSlot.set(headSlot.addWrap(1));
+      }).otherwise(() => dBeat.set(dBeat.addWrap(1)));
+    });
+    when(arGo.and(freeSlot.not()), () => slotsUsed.set(slotsUsed.addWrap(1)));
+    when(freeSlot.and(arGo.not()), () => slotsUsed.set(slotsUsed.subWrap(1)));
+    dataQ.io.enq.valid.set(rdPending);
+    dataQ.io.enq.bits.set(beat.pack({ kind: rdKind, data: robData }));
+
+    const dh = dataQ.io.deq.bits;
+    const dKind = named(beat.get(dh, 'kind'));
+    const dData = named(beat.get(dh, 'data'));
+    const offBeatQ = instance(new Queue(UInt(W), { depth: QD, storage: 'ram' }));
+    const idxBeatQ = instance(new Queue(UInt(W), { depth: QD, storage: 'ram' }));
+    offBeatQ.io.enq.valid.set(dataQ.io.deq.valid.and(dKind.eq(KIND_OFF)));
+    offBeatQ.io.enq.bits.set(dData);
+    idxBeatQ.io.enq.valid.set(dataQ.io.deq.valid.and(dKind.eq(KIND_IDX)));
+    idxBeatQ.io.enq.bits.set(dData);
+    const pswBeatQ = instance(new Queue(UInt(W), { depth: QD, storage: 'ram' }));
+    pswBeatQ.io.enq.valid.set(dataQ.io.deq.valid.and(dKind.eq(KIND_PSW)));
+    pswBeatQ.io.enq.bits.set(dData);
+    const rowBeatReady = Wire(Bool);
+    dataQ.io.deq.ready.set(mux(err, lit(1, 1), mux(dKind.eq(KIND_OFF), offBeatQ.io.enq.ready, mux(dKind.eq(KIND_IDX), idxBeatQ.io.enq.ready, mux(dKind.eq(KIND_PSW), pswBeatQ.io.enq.ready, rowBeatReady)))));
+
+    // ---------------------------------------------------------------- unpackers: beats -> 32-bit elements
+    const unpacker = (q: { io: { deq: { valid: Value; ready: Signal; bits: Value } } }, wide: Value, name: string) => {
+      const left = Reg(UInt(33), { init: 0, name: `${name}_left` });
+      const lane = Reg(UInt(log2Up(L)), { init: 0, name: `${name}_lane` });
+      const valid = named(q.io.deq.valid.and(left.ne(0)), `${name}_valid`);
+      const value = named(q.io.deq.bits.shr(cat(lane, lit(0, 5))).trunc(32), `${name}_value`);
+      const pop = Wire(Bool, { name: `${name}_pop` });
+      const step = mux(wide, lit(2, log2Up(L) + 1), lit(1, log2Up(L) + 1));
+      const nextLane = named(lane.zext(log2Up(L) + 1).addWrap(step), `${name}_next_lane`);
+      const beatDone = named(nextLane.eq(L).or(left.eq(1)), `${name}_beat_done`);
+      when(pop, () => {
+        left.set(left.subWrap(1));
+        lane.set(mux(beatDone, lit(0, log2Up(L)), nextLane.trunc(log2Up(L))));
+      });
+      q.io.deq.ready.set(err.or(pop.and(beatDone)));
+      return { left, lane, valid, value, pop };
+    };
+    const offU = unpacker(offBeatQ, off64, 'off_unpack');
+    const idxU = unpacker(idxBeatQ, idx64, 'idx_unpack');
+    const pswU = unpacker(pswBeatQ, lit(0, 1), 'psw_unpack');
+    when(offBeatQ.io.deq.ready.and(offBeatQ.io.deq.valid), () => offRes.set(offRes.subWrap(1)));
+    when(idxBeatQ.io.deq.ready.and(idxBeatQ.io.deq.valid), () => idxRes.set(idxRes.subWrap(1)));
+    when(offGo, () => offRes.set(offRes.addWrap(fit(offBurst, offRes.width)).subWrap(offBeatQ.io.deq.ready.and(offBeatQ.io.deq.valid).zext(offRes.width))));
+    when(pswBeatQ.io.deq.ready.and(pswBeatQ.io.deq.valid), () => pswRes.set(pswRes.subWrap(1)));
+    when(pswGo, () => pswRes.set(pswRes.addWrap(fit(pswBurst, pswRes.width)).subWrap(pswBeatQ.io.deq.ready.and(pswBeatQ.io.deq.valid).zext(pswRes.width))));
+    when(idxGo, () => idxRes.set(idxRes.addWrap(fit(idxBurst, idxRes.width)).subWrap(idxBeatQ.io.deq.ready.and(idxBeatQ.io.deq.valid).zext(idxRes.width))));
+
+    // ---------------------------------------------------------------- sequencer: bags and lookups -> tokens
+    const bagIdx = Reg(UInt(32), { init: 0 });
+    const haveStart = Reg(Bool, { init: 0 });
+    const inBag = Reg(Bool, { init: 0 });
+    const cur = Reg(UInt(32), { init: 0 });
+    const lookLeft = Reg(UInt(32), { init: 0 });
+    const heldValid = Reg(Bool, { init: 0 });
+    const heldRow = Reg(UInt(32), { init: 0 });
+    const heldFirst = Reg(Bool, { init: 0 });
+    const heldScale = Reg(UInt(32), { init: 0 });
+    const nCount = Reg(UInt(32), { init: 0 });
+    // No non-padding lookup of the current bag has been held yet.
+    const seenInBag = Reg(Bool, { init: 0 });
+    const seqSlot = Reg(UInt(gBits), { init: 0 });
+    const bagsLeft = named(bagIdx.ne(numBags));
+    const needStart = named(run.and(bagsLeft).and(haveStart.not()));
+    const lastBagNoEnd = named(bagIdx.addWrap(1).eq(numBags).and(inclLast.not()));
+    const needEnd = named(run.and(bagsLeft).and(haveStart).and(inBag.not()));
+    const endVal = named(mux(lastBagNoEnd, numIdx, offU.value));
+    const endOk = named(lastBagNoEnd.or(offU.valid));
+    const inLook = named(run.and(inBag).and(lookLeft.ne(0)));
+    const isPad = named(padEn.and(idxU.value.eq(rv('PADDING_IDX'))));
+    const lookGo = named(inLook.and(idxU.valid).and(pswEn.not().or(pswU.valid)).and(isPad.or(heldValid.not()).or(tokQ.io.enq.ready)));
+    const bagEnd = named(run.and(inBag).and(lookLeft.eq(0)).and(tokQ.io.enq.ready));
+    offU.pop.set(needStart.and(offU.valid).or(needEnd.and(lastBagNoEnd.not()).and(offU.valid)));
+    idxU.pop.set(lookGo);
+    pswU.pop.set(lookGo.and(pswEn));
+    when(needStart.and(offU.valid), () => {
+      cur.set(offU.value);
+      haveStart.set(1);
+    });
+    when(needEnd.and(endOk), () => {
+      lookLeft.set(endVal.subWrap(cur));
+      cur.set(endVal);
+      inBag.set(1);
+      heldValid.set(0);
+    });
+    const emitHeld = named(lookGo.and(isPad.not()).and(heldValid));
+    when(lookGo, () => {
+      lookLeft.set(lookLeft.subWrap(1));
+      when(isPad.not(), () => {
+        heldValid.set(1);
+        heldRow.set(idxU.value);
+        heldFirst.set(seenInBag.not());
+        heldScale.set(mux(pswEn, pswU.value, lit(0x3f800000, 32)));
+        nCount.set(nCount.addWrap(1));
+      });
+    });
+    when(needEnd.and(endOk), () => {
+      seenInBag.set(0);
+      nCount.set(0);
+    });
+    when(lookGo.and(isPad.not()), () => seenInBag.set(1));
+    when(bagEnd, () => {
+      inBag.set(0);
+      heldValid.set(0);
+      bagIdx.set(bagIdx.addWrap(1));
+      seqSlot.set(seqSlot.addWrap(G > 1 ? 1 : 0));
+    });
+    tokQ.io.enq.valid.set(emitHeld.or(bagEnd));
+    tokQ.io.enq.bits.set(tok.pack({
+      empty: bagEnd.and(heldValid.not()),
+      first: heldFirst,
+      last: bagEnd,
+      slot: seqSlot,
+      bag: bagIdx,
+      n: nCount,
+      scale: mux(heldValid, heldScale, lit(0x3f800000, 32)),
+      row: heldRow,
+    }));
+
+    // ---------------------------------------------------------------- reducer
+    // issue (term beat + its lookup's metadata) -> Fp32Mul by the scale (LM cycles)
+    // -> Fp32Add / Fp32Max with the accumulator (LAT cycles) -> accumulator, or
+    // for a bag's last term -> [mean: Fp32FromUInt(n), Fp32Div] -> out queue.
+    const mh = metaQ.io.deq.bits;
+    const mEmpty = named(meta.get(mh, 'empty').bit(0));
+    const mFirst = named(meta.get(mh, 'first').bit(0));
+    const mLast = named(meta.get(mh, 'last').bit(0));
+    const mSlot = named(meta.get(mh, 'slot'));
+    const mBag = named(meta.get(mh, 'bag'));
+    const mN = named(meta.get(mh, 'n'));
+    const mScale = named(meta.get(mh, 'scale'));
+    const LM = this.mulLatency;
+    const D = LM + LAT;
+    const rj = Reg(UInt(jBits), { init: 0 });
+    const accAddr = (slot: Value, j: Value): Value => (G > 1 ? cat(slot.trunc(log2Up(G)), j) : j);
+    const acc = Memory(G * 2 ** jBits, UInt(W));
+    const stage = (make: (i: number) => Signal): Signal[] => Array.from({ length: D }, (_, i) => make(i));
+    const pv = stage((i) => Reg(Bool, { init: 0, name: `red_valid_${i}` }));
+    const pSlot = stage((i) => Reg(UInt(gBits), { init: 0, name: `red_slot_${i}` }));
+    const pBeat = stage((i) => Reg(UInt(jBits), { init: 0, name: `red_beat_${i}` }));
+    const pLast = stage((i) => Reg(Bool, { init: 0, name: `red_last_${i}` }));
+    const pEnd = stage((i) => Reg(Bool, { init: 0, name: `red_row_end_${i}` }));
+    const pZero = stage((i) => Reg(Bool, { init: 0, name: `red_first_${i}` }));
+    const pN = stage((i) => Reg(UInt(32), { init: 0, name: `red_n_${i}` }));
+    // A first term (or an empty bag's zero) reads no accumulator. Otherwise the
+    // previous term of the same (slot, beat) must have left the adder before
+    // this one reaches it: issued more than LAT cycles ago.
+    const zeroA = named(mFirst.or(mEmpty));
+    const hazard = named(zeroA.not().and(orAny(...pv.slice(0, LAT).map((v, i) => v.and(pSlot[i]!.eq(mSlot)).and(pBeat[i]!.eq(rj))))));
+    const FL = 2 + this.divLatency; // mean's finishing pipeline
+    const OQ = D + FL + 4;
+    const outRes = Reg(UInt(bitsFor(OQ)), { init: 0 });
+    const outQ = instance(new Queue(UInt(W + 1), { depth: OQ, storage: 'ram' }));
+    const awBagQ = instance(new Queue(UInt(32), { depth: 4 }));
+    const rowBeatAvail = named(dataQ.io.deq.valid.and(dKind.eq(KIND_ROW)));
+    const isRowEnd = named(rj.zext(rbBits + 1).addWrap(1).eq(rowBeats.zext(rbBits + 1)));
+    const needAw = named(mLast.and(rj.eq(0)));
+    const redGo = named(run.and(metaQ.io.deq.valid).and(mEmpty.or(rowBeatAvail)).and(hazard.not())
+      .and(mLast.not().or(outRes.lt(OQ))).and(needAw.not().or(awBagQ.io.enq.ready)));
+    when(run.and(metaQ.io.deq.valid).and(mEmpty.or(rowBeatAvail)).and(hazard), () => stallDep.set(stallDep.addWrap(1)));
+    rowBeatReady.set(redGo.and(mEmpty.not()));
+    metaQ.io.deq.ready.set(err.or(redGo.and(isRowEnd)));
+    when(redGo, () => rj.set(mux(isRowEnd, lit(0, jBits), rj.addWrap(1))));
+    awBagQ.io.enq.valid.set(redGo.and(needAw));
+    awBagQ.io.enq.bits.set(mBag);
+    for (let i = 0; i < D; i++) {
+      pv[i]!.set(i === 0 ? redGo : pv[i - 1]!);
+      pSlot[i]!.set(i === 0 ? mSlot : pSlot[i - 1]!);
+      pBeat[i]!.set(i === 0 ? rj : pBeat[i - 1]!);
+      pLast[i]!.set(i === 0 ? mLast : pLast[i - 1]!);
+      pEnd[i]!.set(i === 0 ? isRowEnd : pEnd[i - 1]!);
+      pZero[i]!.set(i === 0 ? zeroA : pZero[i - 1]!);
+      pN[i]!.set(i === 0 ? mN : pN[i - 1]!);
+    }
+    const lane = (v: Value, i: number): Value => v.bits(32 * i + 31, 32 * i);
+    // Stage 1: term = fl(x * scale) (the scale is 1.0 without per-lookup scales: exact).
+    const muls = Array.from({ length: L }, (_, i) => {
+      const u = instance(new Fp32Mul({ stages: LM }), `lane_mul_${i}`);
+      u.io.in_valid.set(redGo);
+      u.io.a.set(mux(mEmpty, lit(0, 32), lane(dData, i)));
+      u.io.b.set(mScale);
+      return u;
+    });
+    // Stage 2: acc = fl(acc + term), or max: acc = term > acc ? term : acc (the first term as is).
+    const addV = pv[LM - 1]!;
+    const addZero = pZero[LM - 1]!;
+    const accRd = acc.readAsync(accAddr(pSlot[LM - 1]!, pBeat[LM - 1]!));
+    const results = muls.map((mu, i) => {
+      const ad = instance(new Fp32Add({ stages: LAT }), `lane_add_${i}`);
+      ad.io.in_valid.set(addV);
+      ad.io.a.set(mux(addZero, lit(0, 32), lane(accRd, i)));
+      ad.io.b.set(mu.io.y);
+      ad.io.sub.set(0);
+      const mx = instance(new Fp32Max({ stages: LAT }), `lane_max_${i}`);
+      mx.io.in_valid.set(addV);
+      mx.io.a.set(mux(addZero, mu.io.y, lane(accRd, i)));
+      mx.io.b.set(mu.io.y);
+      return mux(isMax, mx.io.y, ad.io.y);
+    });
+    const sum = named(cat(...results.reverse()));
+    const outV = pv[D - 1]!;
+    const outLast = pLast[D - 1]!;
+    when(outV.and(outLast.not()), () => acc.write(accAddr(pSlot[D - 1]!, pBeat[D - 1]!), sum));
+    // Mean: out = n > 0 ? fl(acc / fl(n)) : +0, one division per output element.
+    const finIn = named(outV.and(outLast).and(isMean));
+    const nConv = instance(new Fp32FromUInt({ width: 32, stages: 2 }));
+    nConv.io.in_valid.set(finIn);
+    nConv.io.a.set(pN[D - 1]!);
+    const d1Valid = RegNext(finIn, { init: 0 });
+    const d2Valid = RegNext(d1Valid, { init: 0 });
+    const d1 = RegNext(sum, { init: 0 });
+    const d2 = RegNext(d1, { init: 0 });
+    const zN = [RegNext(pN[D - 1]!.eq(0), { init: 0 })];
+    zN.push(RegNext(zN[0]!, { init: 0 }));
+    const endD = [RegNext(pEnd[D - 1]!, { init: 0 })];
+    endD.push(RegNext(endD[0]!, { init: 0 }));
+    const finV: Signal[] = [];
+    const finZ: Signal[] = [];
+    const finE: Signal[] = [];
+    for (let i = 0; i < this.divLatency; i++) {
+      finV.push(Reg(Bool, { init: 0, name: `fin_valid_${i}` }));
+      finZ.push(Reg(Bool, { init: 0, name: `fin_zero_${i}` }));
+      finE.push(Reg(Bool, { init: 0, name: `fin_end_${i}` }));
+      finV[i]!.set(i === 0 ? nConv.io.out_valid : finV[i - 1]!);
+      finZ[i]!.set(i === 0 ? zN[1]! : finZ[i - 1]!);
+      finE[i]!.set(i === 0 ? endD[1]! : finE[i - 1]!);
+    }
+    const quots = Array.from({ length: L }, (_, i) => {
+      const dv = instance(new Fp32Div({ stages: this.divLatency }), `lane_div_${i}`);
+      dv.io.in_valid.set(nConv.io.out_valid);
+      dv.io.a.set(lane(d2, i));
+      dv.io.b.set(nConv.io.y);
+      return dv.io.y;
+    });
+    const finLast = this.divLatency - 1;
+    const meanOut = named(mux(finZ[finLast]!, lit(0, W), cat(...quots.reverse())));
+    outQ.io.enq.valid.set(mux(isMean, finV[finLast]!, outV.and(outLast)));
+    outQ.io.enq.bits.set(mux(isMean, cat(finE[finLast]!, meanOut), cat(pEnd[D - 1]!, sum)));
+    const outPop = named(outQ.io.deq.valid.and(outQ.io.deq.ready));
+    const resUp = named(redGo.and(mLast));
+    when(resUp.and(outPop.not()), () => outRes.set(outRes.addWrap(1)));
+    when(outPop.and(resUp.not()), () => outRes.set(outRes.subWrap(1)));
+
+    // ---------------------------------------------------------------- writer: AW per output row, W with WSTRB
+    const awValid = Reg(Bool, { init: 0 });
+    const awAddr = Reg(UInt(A), { init: 0 });
+    const awLen = Reg(UInt(8), { init: 0 });
+    const bOut = Reg(UInt(bitsFor(this.maxWrites)), { init: 0 });
+    const lenQ = instance(new Queue(UInt(8), { depth: this.maxWrites, storage: this.maxWrites > 8 ? 'ram' : 'reg' }));
+    const owWord = Reg(UInt(WA), { init: 0 });
+    const owLeft = Reg(UInt(rbBits), { init: 0 });
+    const owFromQ = named(owLeft.eq(0));
+    const bagOutAddr = named(outA.addWrap(awBagQ.io.deq.bits.zext(64).mulWrap(rv('OUT_STRIDE').zext(64)).trunc(A)));
+    const curOwWord = named(mux(owFromQ, wordOf(bagOutAddr), owWord));
+    const curOwLeft = named(mux(owFromQ, rowBeats, owLeft));
+    const awBurst = burstBeats(curOwWord, curOwLeft, 256, 'aw_burst');
+    const awGo = named(busy.and(err.not()).and(owLeft.ne(0).or(awBagQ.io.deq.valid)).and(awValid.not().or(m.awready))
+      .and(bOut.lt(this.maxWrites)).and(lenQ.io.enq.ready));
+    awBagQ.io.deq.ready.set(err.or(awGo.and(owFromQ)));
+    when(awValid.and(m.awready), () => awValid.set(0));
+    when(awGo, () => {
+      awValid.set(1);
+      awAddr.set(cat(curOwWord, lit(0, lb)));
+      awLen.set(lenField(awBurst));
+      owWord.set(curOwWord.addWrap(awBurst.zext(WA)));
+      owLeft.set(curOwLeft.subWrap(awBurst.trunc(rbBits)));
+    });
+    lenQ.io.enq.valid.set(awGo);
+    // The byte address of each write burst awaiting B (ERR_ADDR on a write error; B comes in AW order, one ID).
+    const awAddrQ = instance(new Queue(UInt(A), { depth: this.maxWrites, storage: 'ram' }));
+    awAddrQ.io.enq.valid.set(awGo);
+    awAddrQ.io.enq.bits.set(cat(curOwWord, lit(0, lb)));
+    lenQ.io.enq.bits.set(lenField(awBurst));
+    m.awvalid.set(awValid);
+    m.awaddr.set(awAddr);
+    m.awlen.set(awLen);
+    m.awid.set(lit(0, kb));
+    m.awsize.set(lit(lb, 3));
+    m.awburst.set(lit(BURST.INCR, 2));
+    m.awlock.set(0);
+    m.awcache.set(lit(0b0011, 4));
+    m.awprot.set(lit(0, 3));
+    m.awqos.set(lit(0, 4));
+
+    const wValid = Reg(Bool, { init: 0 });
+    const wData = Reg(UInt(W), { init: 0 });
+    const wStrb = Reg(UInt(BB), { init: 0 });
+    const wLast = Reg(Bool, { init: 0 });
+    const wBeat = Reg(UInt(8), { init: 0 });
+    // After an error, announced bursts still get their W beats, with WSTRB = 0.
+    const wGo = named(lenQ.io.deq.valid.and(outQ.io.deq.valid.or(err)).and(wValid.not().or(m.wready)));
+    const burstEnd = named(wBeat.eq(lenQ.io.deq.bits));
+    lenQ.io.deq.ready.set(wGo.and(burstEnd));
+    outQ.io.deq.ready.set(err.or(wGo));
+    const ohEnd = named(outQ.io.deq.bits.bit(W));
+    when(wValid.and(m.wready), () => wValid.set(0));
+    when(wGo, () => {
+      wValid.set(1);
+      wData.set(outQ.io.deq.bits.trunc(W));
+      wStrb.set(mux(err, lit(0, BB), mux(ohEnd, tailStrb, ones)));
+      wLast.set(burstEnd);
+      wBeat.set(mux(burstEnd, lit(0, 8), wBeat.addWrap(1)));
+    });
+    when(wValid.and(m.wready), () => wBeats.set(wBeats.addWrap(1)));
+    when(wValid.and(m.wready.not()), () => stallWrite.set(stallWrite.addWrap(1)));
+    m.wvalid.set(wValid);
+    m.wdata.set(wData);
+    m.wstrb.set(wStrb);
+    m.wlast.set(wLast);
+
+    // ---------------------------------------------------------------- B, errors, start, completion
+    m.bready.set(bReady);
+    const bFire = named(m.bvalid.and(bReady));
+    when(awGo.and(bFire.not()), () => bOut.set(bOut.addWrap(1)));
+    when(bFire.and(awGo.not()), () => bOut.set(bOut.subWrap(1)));
+    awAddrQ.io.deq.ready.set(bFire);
+    const rErrAddr = slotAddr.readAsync(rSlot);
+    const rErr = named(rFire.and(m.rresp.ne(0)));
+    const bErr = named(bFire.and(m.bresp.ne(0)));
+    when(run.and(rErr.or(bErr)), () => {
+      err.set(1);
+      errResp.set(mux(rErr, m.rresp, m.bresp));
+      errRead.set(rErr);
+      errWrite.set(bErr);
+      errAddr.set(fit(mux(rErr, rErrAddr, awAddrQ.io.deq.bits), 64));
+    });
+    when(err, () => {
+      rowLeft.set(0);
+      owLeft.set(0);
+    });
+
+    when(busy, () => cycles.set(cycles.addWrap(1)));
+    when(start, () => {
+      busy.set(1);
+      done.set(0);
+      err.set(0);
+      errResp.set(0);
+      errRead.set(0);
+      errWrite.set(0);
+      errAddr.set(0);
+      cycles.set(0);
+      rBeats.set(0);
+      wBeats.set(0);
+      stallIndex.set(0);
+      stallInflight.set(0);
+      stallDep.set(0);
+      stallWrite.set(0);
+      rowBeats.set(fit(beatsOfDim, rbBits));
+      offRes.set(0);
+      idxRes.set(0);
+      pswRes.set(0);
+      outRes.set(0);
+      rj.set(0);
+      tailStrb.set(tailMask);
+      offWord.set(wordOf(offsetsA));
+      offLeft.set(offBeatsTotal);
+      idxWord.set(wordOf(indicesA));
+      idxLeft.set(idxBeatsTotal);
+      pswWord.set(wordOf(scalesA));
+      pswLeft.set(pswBeatsTotal);
+      pswU.left.set(mux(pswEn, numIdx.zext(33), lit(0, 33)));
+      pswU.lane.set(0);
+      offU.left.set(offCount);
+      offU.lane.set(0);
+      idxU.left.set(numIdx.zext(33));
+      idxU.lane.set(0);
+      bagIdx.set(0);
+      haveStart.set(0);
+      inBag.set(0);
+      heldValid.set(0);
+      seqSlot.set(0);
+    });
+    const quiet = named(
+      err.or(bagsLeft.not().and(inBag.not())).and(tokQ.io.deq.valid.not()).and(rowLeft.eq(0)).and(metaQ.io.deq.valid.not())
+        .and(arValid.not()).and(slotsUsed.eq(0)).and(rdPending.not()).and(dataQ.io.deq.valid.not())
+        .and(orAny(...pv).not()).and(outQ.io.deq.valid.not()).and(awBagQ.io.deq.valid.not()).and(owLeft.eq(0))
+        .and(awValid.not()).and(lenQ.io.deq.valid.not()).and(wValid.not()).and(bOut.eq(0))
+        .and(err.or(offLeft.eq(0).and(idxLeft.eq(0)).and(pswLeft.eq(0)))).and(offBeatQ.io.deq.valid.not()).and(idxBeatQ.io.deq.valid.not()).and(pswBeatQ.io.deq.valid.not())
+        .and(orAny(...finV).not()).and(d1Valid.not()).and(d2Valid.not()),
+    );
+    when(busy.and(start.not()).and(quiet), () => {
+      busy.set(0);
+      done.set(1);
+    });
+  }
+}

@@ -1,0 +1,88 @@
+/**
+ * The engine's AXI4-Lite registers, declared once (the DSL's RegisterMap): the
+ * register logic (accel/engine/engine.ts), the host's offsets and scripts
+ * (sim/engine.ts) and the table in docs/ENGINE.md (written by
+ * `npm run generate`) all come from here.
+ */
+import { cat, type Value } from '../../generator';
+import { registerMap } from '../../generator/stdlib/axi/regmap';
+
+export const ENGINE_REGISTERS = registerMap('engine', [
+  { name: 'CTRL', offset: 0x00, access: 'WO', doc: 'control', fields: [
+    { name: 'START', bits: 0, doc: 'write 1 to begin the programmed operation (ignored and counted in START_IGNORED while BUSY); clears DONE, ERROR and the counters' },
+  ] },
+  { name: 'STATUS', offset: 0x04, access: 'RO', doc: 'state of the engine', fields: [
+    { name: 'BUSY', bits: 0, doc: 'an operation is running' },
+    { name: 'DONE', bits: 1, doc: 'the last operation finished (also `irq`)' },
+    { name: 'ERROR', bits: 2, doc: 'it ended on an error response' },
+  ] },
+  { name: 'ERROR', offset: 0x08, access: 'RO', doc: 'the first error response of the last operation', fields: [
+    { name: 'RESP', bits: [1, 0], doc: 'its RESP (2 SLVERR, 3 DECERR)' },
+    { name: 'READ', bits: 8, doc: 'it came on R (a read)' },
+    { name: 'WRITE', bits: 9, doc: 'it came on B (a write)' },
+  ] },
+  { name: 'ERR_ADDR_LO', offset: 0x0c, access: 'RO', doc: 'byte address of the burst that failed, bits 31:0' },
+  { name: 'ERR_ADDR_HI', offset: 0x10, access: 'RO', doc: 'byte address of the burst that failed, bits 63:32' },
+  { name: 'CONFIG', offset: 0x14, access: 'RO', doc: 'the build parameters', fields: [
+    { name: 'BEAT_BYTES', bits: [15, 0], doc: 'bytes per beat' },
+    { name: 'MAX_READS', bits: [23, 16], doc: 'read bursts in flight (mod 256)' },
+    { name: 'BAGS', bits: [31, 24], doc: 'bags interleaved in the reducer' },
+  ] },
+  { name: 'MAX_DIM', offset: 0x18, access: 'RO', doc: 'the largest dim this configuration supports' },
+  { name: 'OP', offset: 0x20, access: 'RW', doc: 'the operation', fields: [
+    { name: 'IDX64', bits: 0, doc: 'indices are int64 (else int32)' },
+    { name: 'OFF64', bits: 1, doc: 'offsets are int64 (else int32)' },
+    { name: 'INCLUDE_LAST', bits: 2, doc: 'include_last_offset: NUM_BAGS + 1 offsets' },
+    { name: 'PADDING', bits: 3, doc: 'skip lookups of PADDING_IDX' },
+    { name: 'MEAN', bits: 4, doc: 'mode mean (one division per output element after the sum)' },
+    { name: 'MAX', bits: 5, doc: 'mode max (first maximal lookup wins); neither MEAN nor MAX: sum' },
+    { name: 'SCALES', bits: 6, doc: 'multiply each lookup by its scale (per_sample_weights; the casted backward\'s scale)' },
+  ] },
+  { name: 'DIM', offset: 0x24, access: 'RW', doc: 'elements per row (1..MAX_DIM)' },
+  { name: 'NUM_BAGS', offset: 0x28, access: 'RW', doc: 'B, the number of bags (output rows)' },
+  { name: 'NUM_INDICES', offset: 0x2c, access: 'RW', doc: 'N, the number of lookups (length of indices)' },
+  { name: 'PADDING_IDX', offset: 0x30, access: 'RW', doc: 'the padding row (normalised to 0..rows-1), used with OP.PADDING' },
+  { name: 'THROTTLE', offset: 0x34, access: 'RW', doc: 'bandwidth throttle (tests, benches): RREADY (BREADY) is low in cycles where the low (high) byte of a free-running 16-bit LFSR is below the level; 0 never throttles', fields: [
+    { name: 'R', bits: [7, 0], doc: 'R level' },
+    { name: 'B', bits: [15, 8], doc: 'B level' },
+  ] },
+  { name: 'TABLE_LO', offset: 0x40, access: 'RW', doc: 'table base byte address, bits 31:0 (beat-aligned)' },
+  { name: 'TABLE_HI', offset: 0x44, access: 'RW', doc: 'table base byte address, bits 63:32', note: 'ignored with 32-bit addresses' },
+  { name: 'ROW_STRIDE', offset: 0x48, access: 'RW', doc: 'bytes from one table row to the next (a multiple of the beat size)' },
+  { name: 'INDICES_LO', offset: 0x4c, access: 'RW', doc: 'indices base byte address, bits 31:0 (beat-aligned)' },
+  { name: 'INDICES_HI', offset: 0x50, access: 'RW', doc: 'indices base byte address, bits 63:32', note: 'ignored with 32-bit addresses' },
+  { name: 'OFFSETS_LO', offset: 0x54, access: 'RW', doc: 'offsets base byte address, bits 31:0 (beat-aligned)' },
+  { name: 'OFFSETS_HI', offset: 0x58, access: 'RW', doc: 'offsets base byte address, bits 63:32', note: 'ignored with 32-bit addresses' },
+  { name: 'OUT_LO', offset: 0x5c, access: 'RW', doc: 'output base byte address, bits 31:0 (beat-aligned)' },
+  { name: 'OUT_HI', offset: 0x60, access: 'RW', doc: 'output base byte address, bits 63:32', note: 'ignored with 32-bit addresses' },
+  { name: 'OUT_STRIDE', offset: 0x64, access: 'RW', doc: 'bytes from one output row to the next (a multiple of the beat size)' },
+  { name: 'SCALES_LO', offset: 0x68, access: 'RW', doc: 'per-lookup scales (fp32 [N]) base byte address, bits 31:0 (beat-aligned), read with OP.SCALES' },
+  { name: 'SCALES_HI', offset: 0x6c, access: 'RW', doc: 'per-lookup scales base byte address, bits 63:32', note: 'ignored with 32-bit addresses' },
+  { name: 'CYCLES', offset: 0x80, access: 'RO', doc: 'busy cycles of the last operation (START to DONE)' },
+  { name: 'R_BEATS', offset: 0x84, access: 'RO', doc: 'R beats accepted' },
+  { name: 'W_BEATS', offset: 0x88, access: 'RO', doc: 'W beats sent' },
+  { name: 'STALL_INDEX', offset: 0x8c, access: 'RO', doc: 'cycles the read port was free but the row fetch had no lookup (index starved)' },
+  { name: 'STALL_INFLIGHT', offset: 0x90, access: 'RO', doc: 'cycles a row read was ready but every reorder-buffer slot was in use (in-flight cap)' },
+  { name: 'STALL_DEPENDENCY', offset: 0x94, access: 'RO', doc: 'cycles the reducer held a term because the previous term of the same bag slot and beat was still in the adder' },
+  { name: 'STALL_WRITE', offset: 0x98, access: 'RO', doc: 'cycles W was valid and WREADY low (write back-pressure)' },
+  { name: 'START_IGNORED', offset: 0x9c, access: 'RO', doc: 'START writes ignored because the engine was busy (since reset)' },
+] as const);
+
+export type EngineRegName = Parameters<typeof ENGINE_REGISTERS.offset>[0];
+
+/** Byte offsets by name. */
+export const ENGINE_REGS = ENGINE_REGISTERS.offsets;
+const bit = (reg: 'STATUS' | 'OP', f: string) => Number(ENGINE_REGISTERS.fieldOf(reg, f).mask);
+export const ENGINE_STATUS = { BUSY: bit('STATUS', 'BUSY'), DONE: bit('STATUS', 'DONE'), ERROR: bit('STATUS', 'ERROR') } as const;
+export const ENGINE_OP = {
+  IDX64: bit('OP', 'IDX64'), OFF64: bit('OP', 'OFF64'), INCLUDE_LAST: bit('OP', 'INCLUDE_LAST'), PADDING: bit('OP', 'PADDING'),
+  MEAN: bit('OP', 'MEAN'), MAX: bit('OP', 'MAX'), SCALES: bit('OP', 'SCALES'),
+} as const;
+
+/** Lite address bits the map needs. */
+export const ENGINE_LITE_ADDR_BITS = 8;
+
+/** A 64-bit address from a LO/HI register pair, cut to `addrBits`. */
+export function addressOf(lo: Value, hi: Value, addrBits: number): Value {
+  return addrBits > 32 ? cat(hi, lo).trunc(addrBits) : lo.trunc(addrBits);
+}

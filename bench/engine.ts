@@ -1,0 +1,106 @@
+/**
+ * `npm run bench -- engine [--batch N] [--lookups L] [--rows R] [--dims 16,64,128] [--latencies 100,200]`
+ *
+ * The tensor-casting engine on the DLRM benchmark preset's table shape (one
+ * table of 1,000,000 rows, batch 2048, 100 lookups per bag, uniform indices) on
+ * the 512-bit bench configuration: the forward and the casted backward at each
+ * dim and memory read latency, then a sweep of the memory's cap on reads in
+ * flight. Each run reports cycles (START to DONE), R and W beats, bytes,
+ * R-channel utilisation (rBeats / cycles), the stall breakdown and simulated
+ * cycles per second. The table is not placed in the memory image (its rows
+ * read as the memory model's address hash: the figures do not depend on the
+ * values), so the 1,000,000-row table costs no memory. Correctness is the
+ * tests' job (test/engine). Writes bench/results/engine.json.
+ */
+import { parseArgs } from 'node:util';
+import type { Benchmark } from './run';
+import { generate } from '../generator';
+import { TcastEngine } from '../accel/engine/engine';
+import { ENGINE_BENCH_CONFIG } from '../designs/engine';
+import { targetOf } from '../sim/design';
+import { buildAxiTarget, describeResult, simulateAxi } from '../sim/axi';
+import { buildCounters } from '../sim/cache';
+import { castedBackwardCase, countersOf, forwardScenario, opPerf, shapeOf, type ForwardCase } from '../sim/engine';
+import { ENGINE_STATUS } from '../accel/engine/regs';
+import { castIndices, Rng } from '../model';
+
+const list = (s: string | undefined, d: number[]) => (s ? s.split(',').map(Number) : d);
+
+function workload(rows: number, batch: number, lookups: number, dim: number, seed: number): ForwardCase {
+  const rng = new Rng(seed);
+  const n = batch * lookups;
+  const indices = new Int32Array(n);
+  for (let i = 0; i < n; i++) indices[i] = rng.int(rows);
+  const offsets = Int32Array.from({ length: batch }, (_, b) => b * lookups);
+  // The table itself is never materialised (sparse layout): a zero-length stand-in.
+  return { weight: new Float32Array(0), rows, dim, indices, offsets, mode: 'sum' };
+}
+
+const bench: Benchmark = {
+  name: 'engine',
+  summary: 'tensor-casting engine: DLRM-shaped forward and casted backward on the 512-bit config (R utilisation, cycles, sim speed)',
+  async run(argv) {
+    const { values } = parseArgs({ args: argv, options: {
+      batch: { type: 'string' }, lookups: { type: 'string' }, rows: { type: 'string' }, dims: { type: 'string' }, latencies: { type: 'string' },
+    } });
+    const rows = Number(values.rows ?? 1_000_000);
+    const batch = Number(values.batch ?? 2048);
+    const lookups = Number(values.lookups ?? 100);
+    const dims = list(values.dims, [16, 64, 128]);
+    const latencies = list(values.latencies, [100, 200]);
+    const before = buildCounters();
+    const engine = new TcastEngine(ENGINE_BENCH_CONFIG);
+    const shape = shapeOf(engine);
+    const target = targetOf(generate(engine));
+    const t0 = Date.now();
+    const b = await buildAxiTarget(target);
+    console.log(`engine bench: ${target.top} ${b.cached ? 'found in the build cache' : `built in ${((Date.now() - t0) / 1000).toFixed(0)} s`}`);
+    const runs: Record<string, unknown>[] = [];
+    let peakRss = process.memoryUsage().rss;
+    const runOne = async (op: 'forward' | 'casted_backward', c: ForwardCase, readLatency: number, memoryMaxReads: number) => {
+      const s = forwardScenario(c, shape, { name: `${op}-d${c.dim}-l${readLatency}-r${memoryMaxReads}`, sparse: true, dump: false, maxCycles: 2_000_000_000,
+        profile: { readLatency, writeLatency: readLatency, maxReads: memoryMaxReads, maxWrites: 64, seed: 1 } });
+      s.scenario.watchdogCycles = 100_000;
+      s.scenario.maxCycles = 2_000_000_000;
+      const [r] = await simulateAxi(target, [s.scenario]);
+      peakRss = Math.max(peakRss, process.memoryUsage().rss);
+      if (r!.status !== 'ok') throw new Error(`engine bench ${s.scenario.name}: ${describeResult(r!)}`);
+      const k = countersOf(r!);
+      if (k.status !== ENGINE_STATUS.DONE) throw new Error(`engine bench ${s.scenario.name}: STATUS 0x${k.status.toString(16)}`);
+      const p = opPerf(op, c, s.layout, k, shape, r!.wallSeconds);
+      const run = {
+        op, dim: c.dim, dataBits: shape.dataBits, readLatency, memoryMaxReads, lookups: c.indices.length, bags: s.layout.numBags,
+        cycles: p.cycles, rBeats: p.rBeats, wBeats: p.wBeats, bytesRead: p.bytesRead, bytesWritten: p.bytesWritten,
+        rUtilisation: +p.rUtilisation.toFixed(4), streams: p.streams, stalls: p.stalls, simCyclesPerSecond: Math.round(p.simCyclesPerSecond),
+      };
+      runs.push(run);
+      console.log(`engine ${op} dim ${c.dim} latency ${readLatency} (memory cap ${memoryMaxReads} reads): ${p.cycles} cycles, R utilisation ${(100 * p.rUtilisation).toFixed(1)}%, ` +
+        `stalls index ${p.stalls.indexStarved} / in-flight ${p.stalls.inFlightCap} / reducer ${p.stalls.reducerDependency} / write ${p.stalls.writeBackPressure}; ${(p.simCyclesPerSecond / 1e6).toFixed(2)} M cycles/s`);
+    };
+    for (const dim of dims) {
+      const fwd = workload(rows, batch, lookups, dim, 7);
+      const casted = castIndices({ indices: fwd.indices, offsets: fwd.offsets, rows, mode: 'sum' });
+      const g = new Float32Array(batch * dim).fill(0.5);
+      const bwd = castedBackwardCase(casted, g, dim);
+      for (const lat of latencies) {
+        await runOne('forward', fwd, lat, 256);
+        await runOne('casted_backward', bwd, lat, 256);
+      }
+    }
+    // Reads in flight: the memory model's cap on outstanding read bursts, dim 64, the longest latency.
+    const sweepCase = workload(rows, Math.min(batch, 256), lookups, 64, 8);
+    for (const cap of [8, 16, 32, 64, 128]) await runOne('forward', sweepCase, latencies[latencies.length - 1]!, cap);
+    const after = buildCounters();
+    return {
+      workload: { preset: 'dlrm-benchmark (one table)', rows, batch, lookupsPerBag: lookups, indices: 'uniform' },
+      config: ENGINE_BENCH_CONFIG,
+      top: target.top,
+      targets: 'R utilisation >= 0.97 at dim 64 and >= 0.90 at dim 16; >= 1 M simulated cycles/s; peak RSS < 4 GiB',
+      runs,
+      peakRssBytes: peakRss,
+      verilatorBuilds: after.builds - before.builds,
+      build: { cached: b.cached, buildSeconds: b.buildSeconds },
+    };
+  },
+};
+export default bench;

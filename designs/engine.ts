@@ -1,0 +1,24 @@
+/** The tensor-casting engine (accel/engine/): the configurations shipped in rtl/ and used by the tests and the bench. */
+import { TcastEngine, type EngineOptions } from '../accel/engine/engine';
+import type { DesignEntry } from './registry';
+
+/** Named configurations (`tcast run --config NAME`); the first is the default. */
+export const ENGINE_CONFIGS: Record<string, EngineOptions> = {
+  'engine-d128': { dataBits: 128, addrBits: 32, maxReads: 32, maxBurst: 4, maxDim: 64, queueDepth: 16, addLatency: 3, bags: 1, maxWrites: 8 },
+};
+/**
+ * The benchmark configuration (bench/engine.ts, the demo): 512-bit data, 128 reads and 128 writes in flight (covers a
+ * 200-cycle latency at dim 64), rows up to 128 elements. Simulated only, not shipped in rtl/: its 16 lanes of
+ * fp32 units make a generic Yosys run take minutes, past the test suite's budget.
+ */
+export const ENGINE_BENCH_CONFIG: EngineOptions = { dataBits: 512, addrBits: 32, maxReads: 128, maxBurst: 8, maxDim: 128, queueDepth: 32, addLatency: 3, bags: 1, maxWrites: 128 };
+
+/** The configuration the test suite simulates (test/engine/). */
+export const ENGINE_TEST_CONFIG = 'engine-d128';
+
+const designs: DesignEntry[] = Object.entries(ENGINE_CONFIGS).map(([name, cfg]) => ({
+  name,
+  summary: `tensor-casting gather-reduce engine: ${cfg.dataBits}-bit AXI4, ${cfg.addrBits ?? 32}-bit addresses, ${cfg.maxReads} reads in flight, dim up to ${cfg.maxDim}`,
+  make: () => new TcastEngine(cfg),
+}));
+export default designs;

@@ -1,0 +1,14 @@
+Queue_d2_w132_reg.v
+Queue_d34_w100_ram.v
+Queue_d4_w130_reg.v
+Queue_d16_w128_ram.v
+Queue_d24_w129_ram.v
+Queue_d4_w32_reg.v
+Fp32Mul_s3.v
+Fp32Add_s3.v
+Fp32Max_s3.v
+Fp32FromUInt_w32_s2.v
+Fp32Div_s12.v
+Queue_d8_w8_reg.v
+Queue_d8_w32_ram.v
+TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64.v

@@ -136,8 +136,8 @@ function speedups(runs: ReportRun[]): { key: string; preset: string; dim: number
     const mb = modelCycles(g.base);
     out.push({
       key, preset: g.fused.preset ?? '-', dim: g.fused.dim, memory: g.fused.memory ?? 'independent',
-      skew: g.fused.lookups && g.fused.uniqueRows !== undefined ? round(g.fused.uniqueRows / g.fused.lookups) : undefined,
-      measured: round(g.base.cycles / g.fused.cycles), model: mf && mb ? round(mb / mf) : undefined,
+      skew: g.fused.lookups !== undefined && g.fused.lookups > 0 && g.fused.uniqueRows !== undefined ? round(g.fused.uniqueRows / g.fused.lookups) : undefined,
+      measured: round(g.base.cycles / g.fused.cycles), model: mf !== undefined && mb !== undefined && mf > 0 ? round(mb / mf) : undefined,
     });
   }
   return out;

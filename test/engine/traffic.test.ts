@@ -11,7 +11,7 @@ import { describe, expect, test } from 'vitest';
 import { simulateAxi } from '../../sim/axi';
 import { castedBackwardCase, forwardScenario, type ForwardCase } from '../../sim/engine';
 import { castIndices, Rng } from '../../model';
-import { traffic, type TrafficShape } from '../../model/traffic';
+import { predictCycles, traffic, type TrafficShape } from '../../model/traffic';
 import { engineTarget, makeCase, runArb, testShape } from './helpers';
 
 const target = engineTarget();
@@ -59,4 +59,43 @@ describe('traffic model against the engine counters', () => {
     });
     expect(rowsSeen).toBeGreaterThan(100);
   });
+
+  test('cycles follow the bandwidth bound with independent channels and with the shared (DRAM-like) bus', async () => {
+    const rng = new Rng(99);
+    const rows = 600, dim = 16, bags = 250, per = 12;
+    const indices = Int32Array.from({ length: bags * per }, () => rng.int(rows));
+    const c: ForwardCase = { weight: new Float32Array(rows * dim).map(() => rng.float()), rows, dim, indices, offsets: Int32Array.from({ length: bags }, (_, b) => b * per), mode: 'sum' };
+    const casted = castIndices({ ...c, mode: 'sum' });
+    const bc = castedBackwardCase(casted, new Float32Array(bags * dim).map(() => rng.float()), dim);
+    const base = { readLatency: 8, writeLatency: 8, maxReads: 64, maxWrites: 32 };
+    const modes = [
+      { name: 'independent', profile: base, mem: { mode: 'independent' as const } },
+      { name: 'shared', profile: { ...base, busBytes: beat }, mem: { mode: 'shared' as const } },
+      { name: 'shared-turn', profile: { ...base, busBytes: beat, turnaround: 4 }, mem: { mode: 'shared' as const, turnaround: 4 } },
+    ];
+    const jobs = modes.flatMap((m) => [
+      { m, kind: 'forward' as const, shape: shapeOf(c), s: forwardScenario(c, testShape, { name: `cf-${m.name}`, profile: m.profile, dump: false }) },
+      { m, kind: 'casted' as const, shape: { ...shapeOf(bc), u: casted.uniqueRows.length, n: c.indices.length }, s: forwardScenario(bc, testShape, { name: `cb-${m.name}`, profile: m.profile, dump: false }) },
+    ]);
+    const rs = await simulateAxi(target, jobs.map((j) => j.s.scenario));
+    const lines: string[] = [];
+    rs.forEach((r, i) => {
+      const j = jobs[i]!;
+      const k = r.counters.m_axi!;
+      const measured = k.lastW! - k.firstR! + 1;
+      const p = traffic(j.kind, j.shape);
+      expect({ read: k.r.beats * beat, written: k.w.beats * beat }).toEqual({ read: p.read, written: p.written });
+      // The model's bound with its estimate of one turnaround per write burst, and with the measured turnarounds.
+      const predicted = predictCycles(p, j.shape, j.m.mem);
+      const withMeasured = predictCycles(p, j.shape, { ...j.m.mem, turnaround: 0 }) + (j.m.mem.turnaround ?? 0) * (k.turnarounds ?? 0);
+      const line = `${j.kind} ${j.m.name}: ${measured} cycles (first R to last W), model ${predicted}, with the measured ${k.turnarounds ?? 0} turnarounds ${withMeasured}`;
+      lines.push(line);
+      expect(measured / withMeasured, line).toBeGreaterThan(0.97);
+      expect(measured / withMeasured, line).toBeLessThan(1.1);
+      // At least one read-to-write switch per written row when reads and writes interleave.
+      if (j.m.mem.turnaround !== undefined) expect(k.turnarounds!, line).toBeGreaterThanOrEqual(k.aw.beats);
+    });
+    console.log(lines.join('\n'));
+  });
 });
+

@@ -10,9 +10,26 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, rmdirSync, st
 import { join } from 'node:path';
 import { generate, writeDesign } from '../generator/back/design';
 import type { VerilogDesign } from '../generator/back/verilog';
+import { registerDriverTs, registerHeaderC } from '../generator/stdlib/axi/driver';
+import { registerMapsOf } from '../generator/stdlib/axi/regmap';
+import type { Module } from '../generator/hdl/module';
 import { loadDesigns, type DesignEntry } from './registry';
 
-export interface GeneratedDesign { entry: DesignEntry; verilog: VerilogDesign }
+/** A file generated beside the Verilog (a register driver, a C header, a FuseSoC core). */
+export interface ExtraFile { name: string; text: string }
+export interface GeneratedDesign { entry: DesignEntry; verilog: VerilogDesign; extras: ExtraFile[] }
+
+/**
+ * The files a design gets beside its Verilog, from its elaborated top module:
+ * for the RegisterMap its top serves, `<Top>.regs.ts` and `<Top>.h`.
+ */
+function extraFiles(top: Module, verilog: VerilogDesign): ExtraFile[] {
+  const maps = registerMapsOf(top);
+  if (maps.length > 1) throw userError(`${verilog.top} serves ${maps.length} register maps (${maps.map((m) => m.name).join(', ')}); drivers are generated for one map per top module`);
+  const out: ExtraFile[] = [];
+  for (const m of maps) out.push({ name: `${verilog.top}.regs.ts`, text: registerDriverTs(m, verilog.top) }, { name: `${verilog.top}.h`, text: registerHeaderC(m, verilog.top) });
+  return out;
+}
 
 function userError(message: string): Error {
   return Object.assign(new Error(message), { userFacing: true, exitCode: 2 });
@@ -20,13 +37,14 @@ function userError(message: string): Error {
 
 const DESIGN_NAME = /^[a-z0-9][a-z0-9-]*$/;
 const MODULE_NAME = /^[A-Za-z_][A-Za-z0-9_$]*$/;
+const EXTRA_NAME = /^[A-Za-z_][A-Za-z0-9_$.-]*\.(regs\.ts|h|core|sv)$/;
 
 /**
  * The entries of a designs.json that tcast wrote, or undefined when there is
  * none or it is not one of tcast's (malformed, or naming paths that are not
  * plain design and module names).
  */
-function ownIndex(path: string): { name: string; modules: string[] }[] | undefined {
+function ownIndex(path: string): { name: string; modules: string[]; extras?: string[] }[] | undefined {
   let raw: unknown;
   try {
     raw = JSON.parse(readFileSync(path, 'utf8'));
@@ -36,17 +54,18 @@ function ownIndex(path: string): { name: string; modules: string[] }[] | undefin
   if (!Array.isArray(raw)) return undefined;
   const ok = (raw as unknown[]).every((e: unknown): boolean => {
     if (typeof e !== 'object' || e === null) return false;
-    const { name, modules } = e as { name?: unknown; modules?: unknown };
+    const { name, modules, extras } = e as { name?: unknown; modules?: unknown; extras?: unknown };
     return typeof name === 'string' && DESIGN_NAME.test(name) &&
-      Array.isArray(modules) && modules.every((m: unknown) => typeof m === 'string' && MODULE_NAME.test(m));
+      Array.isArray(modules) && modules.every((m: unknown) => typeof m === 'string' && MODULE_NAME.test(m)) &&
+      (extras === undefined || (Array.isArray(extras) && extras.every((x: unknown) => typeof x === 'string' && EXTRA_NAME.test(x))));
   });
-  return ok ? (raw as { name: string; modules: string[] }[]) : undefined;
+  return ok ? (raw as { name: string; modules: string[]; extras?: string[] }[]) : undefined;
 }
 
-/** Removes the files tcast wrote for a design (its modules and files.f), then the folder if nothing else is in it. */
-function removeGenerated(dir: string, modules: string[]): void {
+/** Removes the files tcast wrote for a design (its modules, files.f and extras), then the folder if nothing else is in it. */
+function removeGenerated(dir: string, modules: string[], extras: string[] = []): void {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) return;
-  for (const f of [...modules.map((m) => `${m}.v`), 'files.f']) rmSync(join(dir, f), { force: true });
+  for (const f of [...modules.map((m) => `${m}.v`), 'files.f', ...extras]) rmSync(join(dir, f), { force: true });
   if (readdirSync(dir).length === 0) rmdirSync(dir);
 }
 
@@ -60,16 +79,21 @@ export async function generateAll(names?: string[]): Promise<GeneratedDesign[]> 
     throw err;
   }
   const chosen = names !== undefined && names.length > 0 ? all.filter((d) => names.includes(d.name)) : all;
-  return chosen.map((entry) => ({ entry, verilog: generate(entry.make()) }));
+  return chosen.map((entry) => {
+    const top = entry.make();
+    const verilog = generate(top);
+    return { entry, verilog, extras: extraFiles(top, verilog) };
+  });
 }
 
 /** The text of rtl/designs.json for a set of generated designs (merged into `keep`, an existing index, by name). */
 export function indexJson(ds: GeneratedDesign[], keep: { name: string }[] = []): string {
-  const fresh = ds.map(({ entry, verilog }) => ({
+  const fresh = ds.map(({ entry, verilog, extras }) => ({
     name: entry.name,
     summary: entry.summary,
     top: verilog.top,
     modules: verilog.modules.map((m) => m.name),
+    ...(extras.length ? { extras: extras.map((x) => x.name) } : {}),
     clock: verilog.clock ?? null,
     reset: verilog.reset ?? null,
     ports: verilog.ports,
@@ -95,10 +119,20 @@ export function writeAll(ds: GeneratedDesign[], root: string, prune: boolean, op
   }
   if (prune && previous) {
     const keep = new Set(ds.map((d) => d.entry.name));
-    for (const old of previous) if (!keep.has(old.name)) removeGenerated(join(root, old.name), old.modules);
+    for (const old of previous) if (!keep.has(old.name)) removeGenerated(join(root, old.name), old.modules, old.extras);
   }
   const written: string[] = [];
-  for (const d of ds) written.push(...writeDesign(d.verilog, join(root, d.entry.name)).files);
+  for (const d of ds) {
+    const dir = join(root, d.entry.name);
+    written.push(...writeDesign(d.verilog, dir).files);
+    // Extras an earlier run wrote and this one does not are removed (only names the index lists).
+    const before = previous?.find((p) => p.name === d.entry.name)?.extras ?? [];
+    for (const f of before) if (!d.extras.some((x) => x.name === f)) rmSync(join(dir, f), { force: true });
+    for (const x of d.extras) {
+      writeFileSync(join(dir, x.name), x.text);
+      written.push(join(dir, x.name));
+    }
+  }
   // Generating some designs updates their entries and keeps the others'.
   writeFileSync(indexPath, indexJson(ds, !prune && previous ? previous : []));
   return written;
@@ -108,13 +142,14 @@ export function writeAll(ds: GeneratedDesign[], root: string, prune: boolean, op
 export function driftAgainst(ds: GeneratedDesign[], root: string): string[] {
   const drift: string[] = [];
   const same = (path: string, text: string): boolean => existsSync(path) && readFileSync(path, 'utf8') === text;
-  for (const { entry, verilog } of ds) {
+  for (const { entry, verilog, extras } of ds) {
     const dir = join(root, entry.name);
+    for (const x of extras) if (!same(join(dir, x.name), x.text)) drift.push(join(dir, x.name));
     for (const m of verilog.modules) if (!same(join(dir, `${m.name}.v`), m.text)) drift.push(join(dir, `${m.name}.v`));
     const fl = verilog.modules.map((m) => `${m.name}.v`).join('\n') + '\n';
     if (!same(join(dir, 'files.f'), fl)) drift.push(join(dir, 'files.f'));
     if (existsSync(dir)) {
-      const want = new Set([...verilog.modules.map((m) => `${m.name}.v`), 'files.f']);
+      const want = new Set([...verilog.modules.map((m) => `${m.name}.v`), 'files.f', ...extras.map((x) => x.name)]);
       for (const f of readdirSync(dir)) if (!want.has(f)) drift.push(join(dir, f));
     }
   }

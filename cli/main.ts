@@ -2,7 +2,7 @@
  * `tcast`: the command-line front door. Subcommands are discovered from
  * cli/commands/*.ts (see cli/command.ts for the contract).
  */
-import { readFileSync, readdirSync, realpathSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, realpathSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { EXIT, isUserFacing, type Command } from './command';
@@ -48,7 +48,9 @@ function topHelp(cmds: Command[]): string {
 }
 
 export function version(): string {
-  return (JSON.parse(readFileSync(join(here, '..', 'package.json'), 'utf8')) as { version: string }).version;
+  // cli/ in the checkout; dist/cli/ in the installed package.
+  const pkg = [join(here, '..', 'package.json'), join(here, '..', '..', 'package.json')].find((p) => existsSync(p))!;
+  return (JSON.parse(readFileSync(pkg, 'utf8')) as { version: string }).version;
 }
 
 /** File-system errors that are about the user's paths or machine, not a bug in tcast. */

@@ -17,7 +17,7 @@ import { buildModel, type BuildResult } from './build';
 import { trackChild } from './proc';
 import { SimInputError } from './sources';
 import { renderTemplate, type TemplatePort } from '../testbench/render';
-import type { PortSpec, SimTarget } from './vectors';
+import { SimRunError, type PortSpec, type SimTarget } from './vectors';
 
 // ------------------------------------------------------------------ interfaces
 
@@ -492,7 +492,7 @@ export async function simulateAxi(target: SimTarget, scenarios: AxiScenario[], o
     let tail = '';
     let failed: Error | undefined;
     const timer = setTimeout(() => {
-      failed = new Error(`AXI simulation of '${target.top}' timed out after ${Math.round(timeoutMs / 1000)} s`);
+      failed = new SimRunError(`AXI simulation of '${target.top}' timed out after ${Math.round(timeoutMs / 1000)} s`, stderr);
       child.kill('SIGKILL');
     }, timeoutMs);
     timer.unref();
@@ -512,7 +512,7 @@ export async function simulateAxi(target: SimTarget, scenarios: AxiScenario[], o
       if (stderr.length < 65536) stderr += c;
     });
     child.stdin.on('error', () => {});
-    child.on('error', (e) => reject(e));
+    child.on('error', (e) => reject(new SimRunError(`cannot start the AXI simulation of '${target.top}': ${e.message}`, '')));
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       if (failed) return reject(failed);
@@ -520,12 +520,12 @@ export async function simulateAxi(target: SimTarget, scenarios: AxiScenario[], o
         const failedAssert = assertionFailure(target.top, stderr);
         if (failedAssert) return reject(failedAssert);
         const msg = stderr.trim().split('\n').find((l) => /error/i.test(l)) ?? stderr.trim().split('\n')[0] ?? '';
-        return reject(new Error(`AXI simulation of '${target.top}' ${signal ? `was killed by ${signal}` : `exited with code ${code}`}${msg ? `: ${msg.replace(/^tcast-harness: error: /, '')}` : ''}`));
+        return reject(new SimRunError(`AXI simulation of '${target.top}' ${signal ? `was killed by ${signal}` : `exited with code ${code}`}${msg ? `: ${msg.replace(/^tcast-harness: error: /, '')}` : ''}`, stderr));
       }
       resolve();
     });
     child.stdin.end(text);
   });
-  if (results.length !== scenarios.length) throw new Error(`AXI simulation of '${target.top}' ended after ${results.length} of ${scenarios.length} scenarios`);
+  if (results.length !== scenarios.length) throw new SimRunError(`AXI simulation of '${target.top}' ended after ${results.length} of ${scenarios.length} scenarios`, '');
   return results;
 }

@@ -20,7 +20,11 @@ const cleanups = new Set<() => void>();
 export function trackChild(child: ChildProcess, group = false): void {
   const t: Tracked = { child, group };
   children.add(t);
-  const forget = () => children.delete(t);
+  arm();
+  const forget = () => {
+    children.delete(t);
+    arm();
+  };
   child.once('exit', forget);
   child.once('error', forget);
 }
@@ -28,8 +32,10 @@ export function trackChild(child: ChildProcess, group = false): void {
 /** Registers a synchronous cleanup (remove a temporary file...); returns its remover. */
 export function onCleanup(fn: () => void): () => void {
   cleanups.add(fn);
+  arm();
   return () => {
     cleanups.delete(fn);
+    arm();
   };
 }
 
@@ -64,20 +70,36 @@ export function trackedChildren(): number {
 }
 
 const SIGNALS = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 } as const;
-let installed = false;
+let enabled = false;
+let listening = false;
+
+function onSignal(sig: NodeJS.Signals): void {
+  killChildren();
+  runCleanups();
+  process.exit(128 + SIGNALS[sig as keyof typeof SIGNALS]);
+}
 
 /**
- * On SIGINT/SIGTERM/SIGHUP: kill the children, run the cleanups, exit with
- * 128 + the signal number (as a shell reports a signal death).
+ * Listens to the signals only while there is something to clean up, so that
+ * otherwise (a long synchronous computation) a signal still ends the process
+ * at once, as by default.
+ */
+function arm(): void {
+  const want = enabled && (children.size > 0 || cleanups.size > 0);
+  if (want === listening) return;
+  listening = want;
+  for (const sig of Object.keys(SIGNALS)) {
+    if (want) process.on(sig, onSignal);
+    else process.off(sig, onSignal);
+  }
+}
+
+/**
+ * On SIGINT/SIGTERM/SIGHUP while a child or a cleanup is registered: kill the
+ * children, run the cleanups, exit with 128 + the signal number (as a shell
+ * reports a signal death).
  */
 export function exitOnSignals(): void {
-  if (installed) return;
-  installed = true;
-  for (const [sig, n] of Object.entries(SIGNALS)) {
-    process.on(sig, () => {
-      killChildren();
-      runCleanups();
-      process.exit(128 + n);
-    });
-  }
+  enabled = true;
+  arm();
 }

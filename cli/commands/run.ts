@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { Command } from '../command';
 import { EXIT, UsageError, parseOptions } from '../command';
 import { Progress } from '../progress';
+import { checkOutDir } from '../io';
 import { generate } from '../../generator';
 import { TcastEngine } from '../../accel/engine/engine';
 import { ENGINE_CONFIGS } from '../../designs/engine';
@@ -62,7 +63,7 @@ const command: Command = {
     const timingName = values.timing ?? 'dram';
     let profile;
     try { profile = timingPreset(timingName); } catch (e) { throw new UsageError((e as Error).message); }
-    const out = values.out ?? join(dir, 'out');
+    const out = checkOutDir(values.out ?? join(dir, 'out'), '--out');
 
     const c = loadCase(dir);
     const model = runCase(c, { crossCheck: false });

@@ -242,13 +242,18 @@ export function named(v: Value, name?: string): Signal {
   return s;
 }
 
+/** A source for connect(): the destination's shape with any Value at the leaves (a Vec element at a hardware index is a VecElem, its source a Signal). */
+export type Readable<T> = T extends Value ? Value : T extends readonly (infer E)[] ? readonly Readable<E>[] : { [K in keyof T]: Readable<T[K]> };
+
 /**
  * Bulk connection, `dst <- src`: each non-flipped leaf of dst is driven by the
  * matching leaf of src, and each flipped leaf of src by the matching leaf of
  * dst. `connect(fifo.io.enq, this.io.in)` drives enq.valid/bits from in and
  * in.ready from enq.ready.
  */
-export function connect<T>(dst: T, src: T, type?: HwType): void {
+export function connect<T>(dst: T, src: T, type?: HwType): void;
+export function connect<T>(dst: T, src: Readable<T>, type?: HwType): void;
+export function connect<T>(dst: T, src: T | Readable<T>, type?: HwType): void {
   const loc = callerLoc();
   const t = type ?? inferType(dst, loc);
   const d = leaves(t, dst);

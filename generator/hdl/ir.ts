@@ -76,7 +76,12 @@ export class Value {
     if (!Number.isInteger(width) || width < 1) {
       throw new ElaborationError('BAD WIDTH', `an expression (${op}) would have width ${width}; widths must be at least 1`, undefined, locToString(callerLoc()));
     }
-    if (op !== 'ref' && op !== 'lit' && op !== 'undef') {
+    if (quietOperand) {
+      // An operand's extension built for the node the same call builds next: never named, never located.
+      this.loc = undefined;
+      this.stack = undefined;
+      this.inner = true;
+    } else if (op !== 'ref' && op !== 'lit' && op !== 'undef') {
       const st = userStack();
       this.stack = st;
       this.loc = locOf(st);
@@ -131,7 +136,7 @@ export class Value {
   mul(b: ValueLike): Value {
     const [x, y] = sameKind(this, b);
     const w = x.width + y.width;
-    return new Value('mul', w, x.signed, [extendTo(x, w), extendTo(y, w)]);
+    return new Value('mul', w, x.signed, [operand(x, w), operand(y, w)]);
   }
   /** Wrapping multiply: width max(wa, wb). */
   mulWrap(b: ValueLike): Value { return this.mul(b).trunc(Math.max(this.width, toValue(b, this).width)).asKind(this.signed); }
@@ -161,7 +166,7 @@ export class Value {
     if (n.signed) throw typeErr('a shift amount must be a UInt');
     const w = this.width + 2 ** n.width - 1;
     if (n.width > 16) throw new ElaborationError('BAD WIDTH', `dynamic shl by a ${n.width}-bit amount would be ${w} bits wide; truncate the amount first`, undefined, locToString(callerLoc()));
-    return new Value('dshl', w, this.signed, [extendTo(this, w), n]);
+    return new Value('dshl', w, this.signed, [operand(this, w), n]);
   }
   /** Shift right (arithmetic for SInt); a static amount narrows the width. */
   shr(n: number | Value): Value {
@@ -296,6 +301,20 @@ function sameKind(a: Value, bl: ValueLike): [Value, Value] {
 }
 
 /** Extends by signedness to exactly w bits (w >= width). */
+/** Set while building an operand's extension (see operand()). */
+let quietOperand = false;
+
+/** extendTo for an operand of the node being built right after it. */
+function operand(v: Value, w: number): Value {
+  if (v.width === w) return v;
+  quietOperand = true;
+  try {
+    return extendTo(v, w);
+  } finally {
+    quietOperand = false;
+  }
+}
+
 export function extendTo(v: Value, w: number): Value {
   if (v.width === w) return v;
   if (v.op === 'lit') return lit(v.signed ? signedLitValue(v) : v.lit!, w, v.signed);
@@ -311,7 +330,7 @@ function arith(op: 'add' | 'sub', a: Value, bl: ValueLike, grow: boolean): Value
   const [x, y] = sameKind(a, bl);
   const m = Math.max(x.width, y.width);
   const w = grow ? m + 1 : m;
-  return new Value(op, w, x.signed, [extendTo(x, w), extendTo(y, w)]);
+  return new Value(op, w, x.signed, [operand(x, w), operand(y, w)]);
 }
 
 function bitwise(op: 'and' | 'or' | 'xor', a: Value, bl: ValueLike): Value {
@@ -333,7 +352,7 @@ function bitwise(op: 'and' | 'or' | 'xor', a: Value, bl: ValueLike): Value {
 function compare(op: 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge', a: Value, bl: ValueLike): Value {
   const [x, y] = sameKind(a, bl);
   const w = Math.max(x.width, y.width);
-  return new Value(op, 1, false, [extendTo(x, w), extendTo(y, w)], [x.signed ? 1 : 0]);
+  return new Value(op, 1, false, [operand(x, w), operand(y, w)], [x.signed ? 1 : 0]);
 }
 
 /** Concatenation, first argument in the most significant bits. */
@@ -359,7 +378,7 @@ export function mux(cond: ValueLike, a: ValueLike, b: ValueLike): Value {
   const w = Math.max(x.width, y.width);
   if (c.op === 'lit') return c.lit === 1n ? extendTo(x, w) : extendTo(y, w);
   if (x === y) return extendTo(x, w);
-  return new Value('mux', w, x.signed, [c.asUInt(), extendTo(x, w), extendTo(y, w)]);
+  return new Value('mux', w, x.signed, [c.asUInt(), operand(x, w), operand(y, w)]);
 }
 
 /** The first value whose condition holds, else `otherwise` (a priority mux). */

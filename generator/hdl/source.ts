@@ -70,6 +70,7 @@ export interface UserStack {
 const frameRe = /\(?((?:file:\/\/)?[^()\s]+?):(\d+):(\d+)\)?$/;
 const relCache = new Map<string, string | null>();
 
+/** The project-relative path of a frame's file, or null for the DSL core, node internals and node_modules. */
 function relFile(raw: string): string | null {
   let r = relCache.get(raw);
   if (r !== undefined) return r;
@@ -82,27 +83,63 @@ function relFile(raw: string): string | null {
 }
 
 const EMPTY: UserStack = { frames: [], key: '' };
+/** User frames kept per stack: enough for a value returned through a few helpers. */
+const USER_DEPTH = 8;
+const keepSites = (_e: Error, sites: NodeJS.CallSite[]): NodeJS.CallSite[] => sites;
+/** Generated position -> the TypeScript frame (source-mapped once per call site). */
+const mapped = new Map<string, UserFrame | null>();
+const probe = new Error('tcast');
+
+/**
+ * The TypeScript position of a call site: the runtime's own stack formatter
+ * (tsx's or vitest's, which apply the source maps) on that one site.
+ */
+function mapSite(cs: NodeJS.CallSite, format: typeof Error.prepareStackTrace): UserFrame | null {
+  let file = cs.getFileName() ?? '';
+  let line = cs.getLineNumber() ?? 0;
+  let column = cs.getColumnNumber() ?? 0;
+  if (format !== undefined) {
+    const text = String(format(probe, [cs]));
+    const m = frameRe.exec(text.slice(text.lastIndexOf('\n') + 1).trim());
+    if (m) { file = m[1]!; line = Number(m[2]); column = Number(m[3]); }
+  }
+  const rel = relFile(file);
+  return rel === null ? null : { file: rel, line, column, key: `${rel}:${line}:${column}` };
+}
 
 /** The frames outside the DSL core (node internals and node_modules skipped too). */
 export function userStack(): UserStack {
+  const format = Error.prepareStackTrace;
   const limit = Error.stackTraceLimit;
+  const holder: { stack?: unknown } = {};
+  Error.prepareStackTrace = keepSites as typeof Error.prepareStackTrace;
   // Deep enough that the DSL core's own frames (a Vec.at tree, a stdlib helper
   // inside a child's build) never push the user's frames out: two nodes of
   // one call must get the same key whatever depth inside the core built them.
   Error.stackTraceLimit = 40;
-  const stack = new Error().stack;
-  Error.stackTraceLimit = limit;
-  if (!stack) return EMPTY;
-  const lines = stack.split('\n');
+  try {
+    Error.captureStackTrace(holder, userStack);
+    void holder.stack;
+  } finally {
+    Error.prepareStackTrace = format;
+    Error.stackTraceLimit = limit;
+  }
+  const sites = holder.stack as NodeJS.CallSite[] | undefined;
+  if (!Array.isArray(sites)) return EMPTY;
   const frames: UserFrame[] = [];
-  for (let i = 1; i < lines.length; i++) {
-    const m = frameRe.exec(lines[i]!.trim());
-    if (!m) continue;
-    const file = relFile(m[1]!);
-    if (file === null) continue;
-    const line = Number(m[2]);
-    const column = Number(m[3]);
-    frames.push({ file, line, column, key: `${file}:${line}:${column}` });
+  for (const cs of sites) {
+    const raw = cs.getFileName();
+    if (raw === undefined || raw === null || relFile(raw) === null) continue;
+    const k = `${raw}:${cs.getLineNumber() ?? 0}:${cs.getColumnNumber() ?? 0}`;
+    let f = mapped.get(k);
+    if (f === undefined) {
+      f = mapSite(cs, format);
+      mapped.set(k, f);
+    }
+    if (f) {
+      // A fixed depth of user frames, so two values built by one call have the same key.
+      if (frames.push(f) === USER_DEPTH) break;
+    }
   }
   return { frames, key: frames.map((f) => f.key).join('|') };
 }
@@ -160,7 +197,8 @@ function sourceFile(file: string): ts.SourceFile | null {
   let sf = files.get(file);
   if (sf !== undefined) return sf;
   try {
-    sf = ts.createSourceFile(file, readFileSync(resolve(projectRoot, file), 'utf8'), ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
+    const text = readFileSync(resolve(projectRoot, file), 'utf8');
+    sf = ts.createSourceFile(file, text, { languageVersion: ts.ScriptTarget.Latest, jsDocParsingMode: ts.JSDocParsingMode.ParseNone }, true, ts.ScriptKind.TS);
   } catch {
     sf = null;
   }

@@ -348,7 +348,7 @@ describe('7. values are checked', () => {
       refuses(d, ['sim', QUEUE, '--vectors', 'v.txt', '--reset-cycles', ''], 2, /--reset-cycles must be an integer/),
       refuses(d, ['sim', QUEUE, '--vectors', ''], 2, /--vectors is empty/),
       refuses(d, ['demo', '--seed', ''], 2, /--seed must be an integer/),
-      refuses(d, ['demo', '--stall', ''], 2, /--stall must be a number in \[0, 1\), got ''/),
+      refuses(d, ['demo', '--timing', ''], 2, /--timing must be fast, dram or random\[:SEED\], got ''/),
       refuses(d, ['generate', '--out', ''], 2, /--out is empty; give a directory/),
       refuses(d, ['check', '--rtl', ''], 2, /--rtl is empty/),
     ]);

@@ -4,7 +4,7 @@
  */
 import { describe, expect, test } from 'vitest';
 import {
-  Banked, Bool, Bundle, ElaborationError, Enum, FSM, In, Memory, Module, Out, Reg, SInt, UInt, Vec, generate, unpack, when, type CheckName,
+  Banked, Bool, Bundle, ElaborationError, Enum, FSM, In, Memory, Module, Out, Reg, SInt, UInt, Vec, connect, generate, unpack, when, type CheckName,
 } from '../../generator';
 import { Decoupled, fork, join, foldPackets, Packet } from '../../generator/stdlib';
 
@@ -95,4 +95,27 @@ describe('stream combinators', () => {
   test('a fold that changes the accumulator width', () => refused(build((io) => {
     foldPackets(io.p, 0, (acc, d) => acc.add(d));
   }), 'BAD STRUCTURE', /fn returned UInt\(9\) but the accumulator is UInt\(1\)/));
+});
+
+describe('Vec.at shapes (elaboration)', () => {
+  test('connect(vec.at(i), src) writes every field of the element at i; a Vec of Vecs indexes twice', () => {
+    class V extends Module {
+      readonly io = this.ports({ i: In(UInt(2)), j: In(UInt(1)), x: In(UInt(4)), f: In(Bool), y: Out(UInt(4)), g: Out(Bool), z: Out(UInt(4)) });
+      protected build(): void {
+        const slots = Reg(Vec(3, Bundle({ x: UInt(4), f: Bool })), { init: 0 });
+        connect(slots.at(this.io.i), { x: this.io.x, f: this.io.f });
+        this.io.y.set(slots.at(this.io.i).x);
+        this.io.g.set(slots.at(this.io.i).f);
+        const grid = Reg(Vec(2, Vec(2, UInt(4))), { init: 0 });
+        grid.at(this.io.j).at(this.io.i.bit(0)).set(this.io.x);
+        this.io.z.set(grid.at(this.io.j).at(this.io.i.bit(0)));
+      }
+    }
+    const text = generate(new V()).modules[0]!.text;
+    for (const k of [0, 1, 2]) {
+      expect(text).toMatch(new RegExp(`slots_${k}_x <= x;`));
+      expect(text).toMatch(new RegExp(`slots_${k}_f <= f;`));
+    }
+    for (const a of [0, 1]) for (const b of [0, 1]) expect(text).toMatch(new RegExp(`grid_${a}_${b} <= x;`));
+  });
 });

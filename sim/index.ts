@@ -10,3 +10,7 @@ export {
 } from './vectors';
 export { lintVerilator, synthYosys, compileIcarus, inferMemories } from './checks';
 export { requireTool, ToolMissingError } from './tools';
+export {
+  runStreams, driver, monitor, streamPorts, Scoreboard, asReceived,
+  type Item, type ReceivedItem, type Driver, type Monitor, type Pattern, type RunStreamsOptions, type StreamsResult, type StreamPorts,
+} from './streams';

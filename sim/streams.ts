@@ -45,7 +45,7 @@ export function streamPorts(target: SimTarget, prefix: string): StreamPorts {
   const valid = find(`${prefix}_valid`);
   const ready = find(`${prefix}_ready`);
   if (!valid || !ready) {
-    const streams = target.ports.filter((p) => p.name.endsWith('_valid') && find(p.name.replace(/_valid$/, '_ready'))).map((p) => p.name.replace(/_valid$/, ''));
+    const streams = target.ports.filter((p) => p.name.endsWith('_valid') && find(p.name.replace(/_valid$/, '_ready')) !== undefined).map((p) => p.name.replace(/_valid$/, ''));
     throw fail(`'${target.top}' has no stream '${prefix}' (${prefix}_valid and ${prefix}_ready); its streams: ${streams.join(', ') || 'none'}`);
   }
   const data = target.ports.filter((p) => p.name.startsWith(`${prefix}_`) && p !== valid && p !== ready && p.dir === valid.dir);

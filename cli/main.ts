@@ -19,10 +19,12 @@ const here = dirname(fileURLToPath(import.meta.url));
  */
 async function loadCommands(only?: string): Promise<Command[]> {
   const dir = join(here, 'commands');
+  // .ts in the checkout, .js in the installed package (dist/cli/commands).
   const all = readdirSync(dir)
-    .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))
+    .filter((f) => /\.[jt]s$/.test(f) && !f.endsWith('.d.ts'))
     .sort();
-  const files = only !== undefined && all.includes(`${only}.ts`) ? [`${only}.ts`] : all;
+  const one = all.find((f) => only !== undefined && f.replace(/\.[jt]s$/, '') === only);
+  const files = one !== undefined ? [one] : all;
   const cmds: Command[] = [];
   for (const f of files) {
     const mod = (await import(pathToFileURL(join(dir, f)).href)) as { default?: Command };

@@ -33,7 +33,8 @@ for (const file of walk(dist)) {
   if (!file.endsWith('.js') && !file.endsWith('.d.ts')) continue;
   const text = readFileSync(file, 'utf8');
   const out = text.replace(spec, (all, head, q, s) => {
-    if (/\.(js|json|mjs|cjs)$/.test(s)) return all;
+    // With an extension already (or .ts: text of a generated file, tcast init's template) it is left alone.
+    if (/\.(js|json|mjs|cjs|ts)$/.test(s)) return all;
     const base = resolve(dirname(file), s);
     const ext = file.endsWith('.d.ts') ? '.d.ts' : '.js';
     let to;

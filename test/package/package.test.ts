@@ -27,17 +27,17 @@ const run = (cmd: string, args: string[], opts: ExecFileSyncOptions = {}): strin
  * dependencies as the repository's lockfile pins them (so `npm ci --offline`
  * takes them from the npm cache), plus `extra` packages of that lockfile.
  */
-export function userLockfile(name: string, tgz: string, extra: string[] = []): object {
+function userLockfile(name: string, tgz: string, dev: Record<string, string> = {}): object {
   const lock = JSON.parse(readFileSync(join(projectRoot, 'package-lock.json'), 'utf8')) as { packages: Record<string, { dev?: boolean }> };
   const packages: Record<string, object> = {
-    '': { name, dependencies: { tcast: `file:${tgz}` } },
+    '': { name, dependencies: { tcast: `file:${tgz}` }, ...(Object.keys(dev).length ? { devDependencies: dev } : {}) },
     'node_modules/tcast': { version: pkg.version, resolved: `file:${tgz}`, license: pkg.license, dependencies: pkg.dependencies, bin: pkg.bin, engines: pkg.engines },
   };
-  const wanted = new Set(extra);
+  // A dev tool (tsx) comes with its dependency tree as the repository pins it.
+  const wanted = (k: string): boolean => Object.keys(dev).length > 0 && /^node_modules\/(tsx|esbuild|@esbuild\/[^/]+|get-tsconfig|resolve-pkg-maps|fsevents)$/.test(k);
   for (const [k, v] of Object.entries(lock.packages)) {
     if (!k.startsWith('node_modules/')) continue;
-    if (v.dev !== true) packages[k] = v;
-    else if (wanted.has(k)) packages[k] = { ...v, dev: undefined };
+    if (v.dev !== true || wanted(k)) packages[k] = v;
   }
   return { name, lockfileVersion: 3, requires: true, packages };
 }
@@ -59,7 +59,10 @@ test('the installed package brings no TypeScript tooling and its CLI runs', () =
   expect(existsSync(join(user, 'node_modules', 'tsx'))).toBe(false);
   expect(existsSync(join(user, 'node_modules', 'typescript', 'bin'))).toBe(false); // ts-morph brings only its own bundled compiler
   expect(run(join(user, 'node_modules', '.bin', 'tcast'), ['--version'], { cwd: user }).trim()).toBe(`tcast ${pkg.version}`);
-  expect(run(join(user, 'node_modules', '.bin', 'tcast'), ['--help'], { cwd: user })).toMatch(/generate/);
+  expect(run(join(user, 'node_modules', '.bin', 'tcast'), ['--help'], { cwd: user })).toMatch(/\n\s+init\s+create a new project/);
+  // The commands and the shipped designs load from the compiled package.
+  const list = JSON.parse(run(join(user, 'node_modules', '.bin', 'tcast'), ['generate', '--list', '--json'], { cwd: user })) as { name: string }[];
+  expect(list.map((d) => d.name)).toContain('dma-d64-r4-b16');
 });
 
 const design = `import { Module, In, Out, UInt, Reg, when, generate } from 'tcast';
@@ -111,4 +114,18 @@ test("the user's project type-checks against the package's declarations", () => 
     "src/bad.ts: error TS2322: Type 'number' is not assignable to type 'string'.",
   ]);
   rmSync(join(user, 'src', 'bad.ts'));
+});
+
+test('tcast init makes a project whose own npm test passes after npm install', () => {
+  const proj = join(tmp, 'fresh');
+  const out = JSON.parse(run(join(user, 'node_modules', '.bin', 'tcast'), ['init', proj, '--tcast', `file:${tarball}`, '--json'], { cwd: tmp })) as { files: string[] };
+  expect(out.files.sort()).toEqual(['README.md', 'package.json', 'src/counter.ts', 'test/counter.test.ts', 'tsconfig.json']);
+  const made = JSON.parse(readFileSync(join(proj, 'package.json'), 'utf8')) as { devDependencies: Record<string, string> };
+  writeFileSync(join(proj, 'package-lock.json'), JSON.stringify(userLockfile('fresh', tarball, made.devDependencies), null, 2));
+  run('npm', ['ci', '--offline', '--no-audit', '--no-fund', '--silent'], { cwd: proj });
+  const log = run('npm', ['test'], { cwd: proj });
+  expect(log).toMatch(/# pass 1/);
+  expect(log).toMatch(/# fail 0/);
+  // A second init into the now non-empty folder is refused (exit 2, one line).
+  expect(() => run(join(user, 'node_modules', '.bin', 'tcast'), ['init', proj], { cwd: tmp })).toThrow(/not empty; give a new or empty folder/);
 });

@@ -7,8 +7,8 @@ import { writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from '../command';
 import { EXIT, UsageError, parseOptions } from '../command';
+import { checkOutDir, checkOutFile, stageFile } from '../io';
 import { Progress } from '../progress';
-import { checkOutDir } from '../io';
 import { generate } from '../../generator';
 import { TcastEngine } from '../../accel/engine/engine';
 import { ENGINE_CONFIGS } from '../../designs/engine';
@@ -63,7 +63,9 @@ const command: Command = {
     const timingName = values.timing ?? 'dram';
     let profile;
     try { profile = timingPreset(timingName); } catch (e) { throw new UsageError((e as Error).message); }
+    // Outputs are checked before any work, and the waveform is written whole or not at all (docs/ERRORS.md).
     const out = checkOutDir(values.out ?? join(dir, 'out'), '--out');
+    const trace = values['trace-fst'] === undefined ? undefined : stageFile(checkOutFile(values['trace-fst'], '--trace-fst'), '--trace-fst');
 
     const c = loadCase(dir);
     const model = runCase(c, { crossCheck: false });
@@ -94,7 +96,14 @@ const command: Command = {
     const ops = [{ op: 'forward' as const, c: fwd }, ...(bwd ? [{ op: 'casted_backward' as const, c: bwd }] : [])];
     const scen = ops.map((o, i) => forwardScenario(o.c, shape, { name: o.op, profile, base: 0x10000 + i * 0x1000, maxCycles: 1_000_000_000 }));
     for (const s of scen) s.scenario.watchdogCycles = 100_000;
-    const rs = await simulateAxi(target, scen.map((s) => s.scenario), values['trace-fst'] ? { traceFst: values['trace-fst'] } : {});
+    let rs;
+    try {
+      rs = await simulateAxi(target, scen.map((s) => s.scenario), trace ? { traceFst: trace.tmp } : {});
+      await trace?.commit(true);
+    } catch (e) {
+      trace?.abort();
+      throw e;
+    }
 
     const perf: OpPerf[] = [];
     const problems: string[] = [];

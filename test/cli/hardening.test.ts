@@ -142,6 +142,7 @@ describe('2. silent success: every requested output is written or an error', () 
       refuses(d, ['sim', QUEUE, '--vectors', 'v.txt', '--out', 'adir'], 2, /--out adir is a directory/),
       refuses(d, ['sim', QUEUE, '--vectors', 'dup.txt'], 2, /dup\.txt:1: port 'enq_valid' is named twice/),
       refuses(d, ['dma', '--len', '64', '--trace-fst', 'nodir/w.fst'], 2, /--trace-fst nodir\/w\.fst: the folder nodir does not exist/),
+      refuses(d, ['run', modelCase(join(work, 'run-case'), SUM), '--trace-fst', 'nodir/w.fst'], 2, /--trace-fst nodir\/w\.fst: the folder nodir does not exist/),
     ]);
   });
 
@@ -304,6 +305,7 @@ describe('6. ordinary errors are one line with exit 2, never a stack trace', () 
       refuses(d, ['generate', '--out', 'afile/sub'], 2, /--out afile\/sub: .*afile is a file, not a directory/),
       refuses(d, ['sim', QUEUE, '--vectors', 'v.txt', '--out', 'afile/o.txt'], 2, /--out afile\/o\.txt: afile is a file, not a folder/),
       refuses(d, ['model', good, '--out', 'afile'], 2, /--out afile is a file, not a directory/),
+      refuses(d, ['run', good, '--out', 'afile'], 2, /--out afile is a file, not a directory/),
       refuses(d, ['check', '--rtl', 'r1'], 2, /r1\/designs\.json is not valid JSON .*run 'tcast generate --out r1'/),
       refuses(d, ['check', '--rtl', 'r2'], 2, /r2\/designs\.json is not a tcast design index \(not a JSON array\)/),
       refuses(d, ['sim', QUEUE, '--vectors', 'v.txt', '--rtl', 'r3'], 2, /r3\/designs\.json is not a tcast design index \(entry 0 is not an object\)/),

@@ -103,13 +103,14 @@ describe('synthYosys', () => {
     expect(r.logicDepth).toBeGreaterThan(1);
   });
 
-  it('counts the latches of the latch fixture', async () => {
-    const r = await synthYosys(design('latch'));
-    expect(r.latches).toBe(4);
+  it.each([false, true])('counts the latches of the latch fixture (coarse grain: %s)', async (coarse) => {
+    const r = await synthYosys(design('latch'), { coarse });
+    // Fine grain: one $_DLATCH_ per bit; coarse grain: one 4-bit $dlatch cell.
+    expect(r.latches).toBe(coarse ? 1 : 4);
   });
 
-  it('fails check on a combinational loop', async () => {
-    const r = await synthYosys(design('comb_loop'));
+  it.each([false, true])('fails check on a combinational loop (coarse grain: %s)', async (coarse) => {
+    const r = await synthYosys(design('comb_loop'), { coarse });
     expect(r.ok).toBe(false);
     expect(r.problems.join('\n')).toMatch(/logic loop/);
   });

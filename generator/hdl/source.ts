@@ -200,13 +200,21 @@ type Site =
 const sites = new Map<string, Site>();
 const NONE: Site = { kind: 'none', path: [] };
 
-/** The deepest node starting at or spanning `pos`. */
+/**
+ * The deepest node starting at or spanning `pos`. A node's full range
+ * (`pos`..`end`, leading trivia included) is checked first: only the few
+ * nodes that contain `pos` pay for `getStart`, which rescans the trivia.
+ * `forEachChild` stops at the first child that returns a value, and children
+ * come in source order, so the walk also stops once past `pos`.
+ */
 function tokenAt(sf: ts.SourceFile, pos: number): ts.Node | undefined {
   let found: ts.Node | undefined;
-  const visit = (n: ts.Node): void => {
-    if (pos < n.getStart(sf) || pos >= n.getEnd()) return;
+  const visit = (n: ts.Node): true | undefined => {
+    if (n.pos > pos) return true;
+    if (pos >= n.end || pos < n.getStart(sf)) return undefined;
     found = n;
     ts.forEachChild(n, visit);
+    return true;
   };
   ts.forEachChild(sf, visit);
   return found;

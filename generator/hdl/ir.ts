@@ -81,6 +81,10 @@ export class Value {
       this.loc = undefined;
       this.stack = undefined;
       this.inner = true;
+    } else if (coreBuilding) {
+      // Built by elaborate() itself (the mux trees of when() blocks): no user line to name or locate it.
+      this.loc = undefined;
+      this.stack = undefined;
     } else if (op !== 'ref' && op !== 'lit' && op !== 'undef') {
       const st = userStack();
       this.stack = st;
@@ -303,6 +307,23 @@ function sameKind(a: Value, bl: ValueLike): [Value, Value] {
 /** Extends by signedness to exactly w bits (w >= width). */
 /** Set while building an operand's extension (see operand()). */
 let quietOperand = false;
+
+/**
+ * Set while elaborate() builds nodes of its own (see builtByCore): they skip
+ * the stack capture, the main cost of elaboration, since no user line made them.
+ */
+let coreBuilding = false;
+
+/** @internal Runs `f` (part of elaborate()) with the nodes it builds marked as the core's, unnamed and unlocated. */
+export function builtByCore<T>(f: () => T): T {
+  const saved = coreBuilding;
+  coreBuilding = true;
+  try {
+    return f();
+  } finally {
+    coreBuilding = saved;
+  }
+}
 
 /** extendTo for an operand of the node being built right after it. */
 function operand(v: Value, w: number): Value {

@@ -4,7 +4,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'rtl/**', '.cache/**', 'bench/results/**', 'test/lint/fixtures/**'] },
+  { ignores: ['node_modules/**', 'dist/**', 'docs/api/**', 'rtl/**/*.{v,f,json,h,core,sv}', '.cache/**', 'bench/results/**', 'test/lint/fixtures/**'] },
   ...tseslint.configs.recommended,
   {
     files: ['**/*.ts'],

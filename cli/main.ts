@@ -2,7 +2,7 @@
  * `tcast`: the command-line front door. Subcommands are discovered from
  * cli/commands/*.ts (see cli/command.ts for the contract).
  */
-import { readFileSync, readdirSync, realpathSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, realpathSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { EXIT, isUserFacing, type Command } from './command';
@@ -19,10 +19,12 @@ const here = dirname(fileURLToPath(import.meta.url));
  */
 async function loadCommands(only?: string): Promise<Command[]> {
   const dir = join(here, 'commands');
+  // .ts in the checkout, .js in the installed package (dist/cli/commands).
   const all = readdirSync(dir)
-    .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))
+    .filter((f) => /\.[jt]s$/.test(f) && !f.endsWith('.d.ts'))
     .sort();
-  const files = only !== undefined && all.includes(`${only}.ts`) ? [`${only}.ts`] : all;
+  const one = all.find((f) => only !== undefined && f.replace(/\.[jt]s$/, '') === only);
+  const files = one !== undefined ? [one] : all;
   const cmds: Command[] = [];
   for (const f of files) {
     const mod = (await import(pathToFileURL(join(dir, f)).href)) as { default?: Command };
@@ -48,7 +50,9 @@ function topHelp(cmds: Command[]): string {
 }
 
 export function version(): string {
-  return (JSON.parse(readFileSync(join(here, '..', 'package.json'), 'utf8')) as { version: string }).version;
+  // cli/ in the checkout; dist/cli/ in the installed package.
+  const pkg = [join(here, '..', 'package.json'), join(here, '..', '..', 'package.json')].find((p) => existsSync(p))!;
+  return (JSON.parse(readFileSync(pkg, 'utf8')) as { version: string }).version;
 }
 
 /** File-system errors that are about the user's paths or machine, not a bug in tcast. */

@@ -24,7 +24,8 @@ const here = dirname(fileURLToPath(import.meta.url));
 
 export async function loadDesigns(): Promise<DesignEntry[]> {
   const files = readdirSync(here)
-    .filter((f) => f.endsWith('.ts') && f !== 'registry.ts' && !f.endsWith('.d.ts'))
+    // .ts in the checkout, .js in the installed package (dist/designs).
+    .filter((f) => /\.[jt]s$/.test(f) && !f.endsWith('.d.ts') && !/^(registry|emit)\.[jt]s$/.test(f))
     .sort();
   const out: DesignEntry[] = [];
   for (const f of files) {

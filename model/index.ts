@@ -32,11 +32,15 @@ export {
 } from './batched';
 export {
   Rng, ZipfSampler, generateWorkload, preset, workloadStats, makeWeights, makeGradOutput, fillUniform,
-  PRESET_NAMES, DLRMV2_ROWS, DLRMV2_MULTI_HOT,
-  type Workload, type WorkloadSpec, type WorkloadStats, type Pooling, type Distribution, type PresetName, type PresetOptions,
+  PRESET_NAMES, DLRMV2_ROWS, DLRMV2_MULTI_HOT, PRODUCTION_REUSE, reuseCounts, reuseHistograms, reuseBin, reuseBinOf,
+  type Workload, type WorkloadSpec, type WorkloadStats, type Pooling, type Distribution, type PresetName, type PresetOptions, type ReuseHistogram,
 } from './workload';
 export { encodeNpy, decodeNpy, type NpyArray, type NpyData, type NpyDtype } from './npy';
 export {
   parseCaseJson, loadCase, runCase, writeCaseOutputs, runCaseDir, writeCaseDir, OUTPUT_FILES,
   type Case, type CaseConfig, type CaseResult, type RunOptions,
 } from './casedir';
+export {
+  traffic, trafficOps, predictCycles, rowCounts, rowCountText, rowBeats, streamBeats, TRAFFIC_PATHS, TRAFFIC_OPTIMIZERS,
+  type TrafficShape, type TrafficPath, type TrafficOptimizer, type OpTraffic, type PathTraffic, type MemoryModel,
+} from './traffic';

@@ -126,7 +126,26 @@ export type Pooling =
 export type Distribution =
   | { kind: 'uniform' }
   /** Zipf with this exponent over the rows; rank k maps to row (k-1)·a mod rows (a bijection, hot rows spread out). */
-  | { kind: 'zipf'; exponent: number };
+  | { kind: 'zipf'; exponent: number }
+  /**
+   * Lookups per row follow a reuse histogram (`reuseCounts`): the table's
+   * lookups are a shuffled multiset in which each used row appears its reuse
+   * count times (used row j is row (j·a) mod rows, a coprime to rows).
+   */
+  | { kind: 'reuse'; histogram: ReuseHistogram };
+
+/**
+ * A reuse histogram over power-of-two bins: bin 0 is (0,1], bin k is
+ * (2^(k-1), 2^k]; the last bin is everything above (generated as (2^(k-1), 2^k]).
+ */
+export interface ReuseHistogram {
+  /** Mean lookups per used row (N / U). */
+  meanReuse: number;
+  /** Of the used rows, the fraction in each bin. */
+  uniqueRowFraction: number[];
+  /** Of all lookups, the fraction landing on rows of each bin. */
+  lookupFraction: number[];
+}
 
 export interface WorkloadSpec {
   name?: string;
@@ -184,6 +203,13 @@ function checkSpec(spec: WorkloadSpec): void {
     throw bad(`pooling min = ${p.min} must be an integer in 0..L`);
   }
   if (spec.distribution.kind === 'zipf' && !(spec.distribution.exponent > 0)) throw bad('zipf exponent must be > 0');
+  if (spec.distribution.kind === 'reuse') {
+    const h = spec.distribution.histogram;
+    if (spec.dedup === true) throw bad('a reuse histogram cannot be combined with per-bag de-duplication (dedup would change the reuse counts)');
+    if (!(h.meanReuse >= 1)) throw bad(`reuse histogram: meanReuse ${h.meanReuse} must be at least 1`);
+    if (h.lookupFraction.length === 0 || h.lookupFraction.some((f) => !(f >= 0))) throw bad('reuse histogram: lookupFraction must be non-negative numbers');
+    if (h.uniqueRowFraction.length > h.lookupFraction.length || h.uniqueRowFraction.some((f) => !(f >= 0))) throw bad('reuse histogram: uniqueRowFraction must be non-negative numbers, no more bins than lookupFraction');
+  }
 }
 
 /** Generates a batch. Same spec (and seed) → same batch. */
@@ -217,9 +243,15 @@ export function generateWorkload(spec: WorkloadSpec): Workload {
     const dist = spec.distribution;
     const zipf = dist.kind === 'zipf' ? new ZipfSampler(rows, dist.exponent) : null;
     const mult = coprimeMultiplier(rows);
-    const draw = zipf
-      ? () => ((zipf.sample(rng) - 1) * mult) % rows
-      : () => rng.int(rows);
+    let tableLookups = 0;
+    for (let b = 0; b < B; b++) tableLookups += sizes[t * B + b]!;
+    const pool = dist.kind === 'reuse' ? reusePool(reuseCounts(dist.histogram, tableLookups), rows, mult, rng, t) : null;
+    let next = 0;
+    const draw = pool
+      ? () => pool[next++]!
+      : zipf
+        ? () => ((zipf.sample(rng) - 1) * mult) % rows
+        : () => rng.int(rows);
     for (let b = 0; b < B; b++) {
       offsets[t * B + b] = n;
       const L = sizes[t * B + b]!;
@@ -242,6 +274,108 @@ export function generateWorkload(spec: WorkloadSpec): Workload {
   }
   return { spec, tables: spec.tables, batchSize: B, indices: finalIndices, offsets, perSampleWeights: psw };
 }
+
+/** Lower (exclusive) and upper (inclusive) reuse count of bin k: (0,1], (1,2], (2,4], ... */
+export const reuseBin = (k: number): [number, number] => (k === 0 ? [0, 1] : [2 ** (k - 1), 2 ** k]);
+
+/** The bin of a reuse count r ≥ 1 (counts above the last bin go to the last bin). */
+export function reuseBinOf(r: number, bins: number): number {
+  const k = r <= 1 ? 0 : Math.ceil(Math.log2(r));
+  return Math.min(k, bins - 1);
+}
+
+/**
+ * The reuse count of every used row for `n` lookups following a histogram:
+ * lookups per bin L_k = round(q_k·n) (the largest bin takes the rounding
+ * remainder); rows per bin u_k = p_k·n/meanReuse rounded, clamped so that the
+ * mean count L_k/u_k lies inside the bin; a bin whose lookups cannot fill
+ * even one row at this n (L_k ≤ its lower edge) is folded into the bin below.
+ * Each bin's lookups are split evenly over its rows. Deterministic.
+ */
+export function reuseCounts(h: ReuseHistogram, n: number): Int32Array {
+  const K = h.lookupFraction.length;
+  const qs = h.lookupFraction.reduce((a, b) => a + b, 0);
+  const L = h.lookupFraction.map((q) => Math.round((q / qs) * n));
+  const diff = n - L.reduce((a, b) => a + b, 0);
+  let big = 0;
+  for (let k = 1; k < K; k++) if (L[k]! > L[big]!) big = k;
+  L[big] = L[big]! + diff;
+  for (let k = K - 1; k > 0; k--) if (L[k]! > 0 && L[k]! <= reuseBin(k)[0]) { L[k - 1] = L[k - 1]! + L[k]!; L[k] = 0; }
+  const uStar = n / h.meanReuse;
+  const counts: number[] = [];
+  for (let k = 0; k < K; k++) {
+    const lk = L[k]!;
+    if (lk === 0) continue;
+    const [lo, hi] = reuseBin(k);
+    const minU = Math.ceil(lk / hi);
+    const maxU = Math.floor(lk / (lo + 1));
+    const u = Math.max(minU, Math.min(maxU, Math.round((h.uniqueRowFraction[k] ?? 0) * uStar)));
+    const base = Math.floor(lk / u);
+    const extra = lk - base * u;
+    for (let i = 0; i < u; i++) counts.push(base + (i < extra ? 1 : 0));
+  }
+  return Int32Array.from(counts);
+}
+
+/** The shuffled lookups of a table: used row j (row (j·mult + t) mod rows) repeated counts[j] times. */
+function reusePool(counts: Int32Array, rows: number, mult: number, rng: Rng, t: number): Int32Array {
+  if (counts.length > rows) throw new ModelError(`workload: the reuse histogram needs ${counts.length} distinct rows but the table has ${rows}`, { array: 'workload' });
+  let n = 0;
+  for (const c of counts) n += c;
+  const pool = new Int32Array(n);
+  let p = 0;
+  for (let j = 0; j < counts.length; j++) {
+    const row = (j * mult + t) % rows;
+    for (let c = 0; c < counts[j]!; c++) pool[p++] = row;
+  }
+  for (let i = n - 1; i > 0; i--) {
+    const k = rng.int(i + 1);
+    const x = pool[i]!;
+    pool[i] = pool[k]!;
+    pool[k] = x;
+  }
+  return pool;
+}
+
+/** The measured reuse histograms of a workload (over all tables' (table, row) pairs), `bins` power-of-two bins. */
+export function reuseHistograms(w: Workload, bins: number): { uniqueRows: number; lookups: number; uniqueRowFraction: number[]; lookupFraction: number[] } {
+  const T = w.tables.length;
+  const B = w.batchSize;
+  const uCount = new Array<number>(bins).fill(0);
+  const lCount = new Array<number>(bins).fill(0);
+  let uniqueRows = 0;
+  for (let t = 0; t < T; t++) {
+    const count = new Map<number, number>();
+    for (let p = w.offsets[t * B]!; p < w.offsets[(t + 1) * B]!; p++) {
+      const r = w.indices[p]!;
+      count.set(r, (count.get(r) ?? 0) + 1);
+    }
+    for (const c of count.values()) {
+      const k = reuseBinOf(c, bins);
+      uCount[k]!++;
+      lCount[k] = lCount[k]! + c;
+      uniqueRows++;
+    }
+  }
+  const n = w.indices.length;
+  return {
+    uniqueRows, lookups: n,
+    uniqueRowFraction: uCount.map((c) => (uniqueRows ? c / uniqueRows : 0)),
+    lookupFraction: lCount.map((c) => (n ? c / n : 0)),
+  };
+}
+
+/**
+ * Meta's published reuse statistics of production-like embedding lookups
+ * (facebookresearch/dlrm_datasets, 2022 set: 788 tables, batch 131,072,
+ * 1.405 billion lookups and 110.3 million unique rows per batch): bins
+ * (0,1], (1,2], (2,4], ..., (16384,32768], above.
+ */
+export const PRODUCTION_REUSE: ReuseHistogram = {
+  meanReuse: 1405 / 110.3,
+  uniqueRowFraction: [0.342, 0.144, 0.149, 0.138, 0.112, 0.068, 0.029, 0.010, 0.004, 0.002, 0.001, 0.001, 0, 0, 0, 0, 0],
+  lookupFraction: [0.027, 0.023, 0.040, 0.068, 0.105, 0.120, 0.099, 0.070, 0.059, 0.054, 0.040, 0.072, 0.064, 0.047, 0.021, 0.017, 0.076],
+};
 
 /**
  * Fills a float32 array with uniform values in [-scale, scale), fast: an
@@ -286,15 +420,17 @@ export const DLRMV2_ROWS = [
 /** Its multi-hot sizes (lookups per sample per table). */
 export const DLRMV2_MULTI_HOT = [3, 2, 1, 2, 6, 1, 1, 1, 1, 7, 3, 8, 1, 6, 9, 5, 1, 1, 1, 12, 100, 27, 10, 3, 1, 1];
 
-export type PresetName = 'tiny' | 'small' | 'medium' | 'dlrm-benchmark' | 'mlperf-dlrmv2';
+export type PresetName = 'tiny' | 'small' | 'medium' | 'dlrm-benchmark' | 'mlperf-dlrmv2' | 'production-reuse';
 
-export const PRESET_NAMES: PresetName[] = ['tiny', 'small', 'medium', 'dlrm-benchmark', 'mlperf-dlrmv2'];
+export const PRESET_NAMES: PresetName[] = ['tiny', 'small', 'medium', 'dlrm-benchmark', 'mlperf-dlrmv2', 'production-reuse'];
 
 export interface PresetOptions {
   seed?: number;
   /** mlperf-dlrmv2: cap on rows per table (default 1,000,000; the 40M-row tables would need 20 GiB each). */
   rowCap?: number;
   batchSize?: number;
+  /** production-reuse: the table's dim [64]. */
+  dim?: number;
 }
 
 /**
@@ -306,6 +442,10 @@ export interface PresetOptions {
  *   rows, dim 64, 100 lookups per bag, batch 2048, uniform indices (1,638,400 lookups;
  *   no per-bag de-duplication, so exactly 100 per bag).
  * - mlperf-dlrmv2: MLPerf DLRMv2's 26 tables (rows capped at rowCap), its multi-hot sizes, dim 128, B 2048, uniform.
+ * - production-reuse: one 1,000,000-row table (dim 64 or `dim`), B 77,000, 13 lookups per bag
+ *   (1,001,000 lookups), indices following Meta's published reuse histograms (PRODUCTION_REUSE):
+ *   about 78,600 used rows, mean reuse 12.7. Below about 1,000,000 lookups the top bins cannot hold
+ *   a single row and fold into the bins below (see reuseCounts).
  */
 export function preset(name: PresetName, opts: PresetOptions = {}): WorkloadSpec {
   const seed = opts.seed ?? 1;
@@ -337,6 +477,11 @@ export function preset(name: PresetName, opts: PresetOptions = {}): WorkloadSpec
         pooling: { kind: 'per_table', sizes: DLRMV2_MULTI_HOT }, distribution: { kind: 'uniform' },
       };
     }
+    case 'production-reuse':
+      return {
+        name, seed, tables: [{ rows: 1_000_000, dim: opts.dim ?? 64 }], batchSize: opts.batchSize ?? 77_000,
+        pooling: { kind: 'fixed', L: 13 }, distribution: { kind: 'reuse', histogram: PRODUCTION_REUSE },
+      };
     default:
       throw new ModelError(`unknown workload preset ${JSON.stringify(name)}; known: ${PRESET_NAMES.join(', ')}`, { array: 'preset', value: name });
   }

@@ -113,6 +113,13 @@ export interface TimingProfile {
   /** Probability of an idle cycle where an R beat / B response could go [0]. */
   rGap?: number;
   bGap?: number;
+  /**
+   * DRAM-like shared bus: R and W beats share this many bytes per cycle (a beat costs the
+   * whole beat's bytes, as on the bus); 0 or absent: independent channels, each a beat per cycle.
+   */
+  busBytes?: number;
+  /** Shared bus: idle cycles at each switch from reads to writes [0]. */
+  turnaround?: number;
 }
 
 export type Resp = 'SLVERR' | 'DECERR';
@@ -195,6 +202,9 @@ export interface InterfaceCounters {
   lastR?: number;
   firstW?: number;
   lastW?: number;
+  /** Shared bus: read-to-write switches, and the idle cycles they cost. */
+  turnarounds?: number;
+  turnCycles?: number;
 }
 
 export type OpResult =
@@ -344,6 +354,14 @@ function scenarioText(s: AxiScenario, n: number, target: SimTarget): string {
   if (p.wReady !== undefined) set('wReady', prob(p.wReady, 'profile.wReady'));
   if (p.rGap !== undefined) set('rGap', prob(p.rGap, 'profile.rGap'));
   if (p.bGap !== undefined) set('bGap', prob(p.bGap, 'profile.bGap'));
+  if (p.busBytes !== undefined) {
+    if (!(Number.isFinite(p.busBytes) && p.busBytes >= 0)) throw new SimInputError(`profile.busBytes must be a non-negative number of bytes per cycle (0: independent channels), got ${p.busBytes}`);
+    set('busBytes', String(p.busBytes));
+  }
+  if (p.turnaround !== undefined) {
+    if (!(p.busBytes !== undefined && p.busBytes > 0)) throw new SimInputError('profile.turnaround needs the shared bus: give profile.busBytes > 0 too');
+    set('turnaround', int(p.turnaround, 'profile.turnaround'));
+  }
   for (const [k, v] of [['arReady', p.arReady], ['awReady', p.awReady], ['wReady', p.wReady]] as const) {
     if (v === 0) throw new SimInputError(`profile.${k} = 0 would never accept a transfer`);
   }
@@ -412,6 +430,7 @@ function parseCounters(fields: string[]): InterfaceCounters {
   const opt: [keyof InterfaceCounters, string][] = [
     ['readsBusy', 'reads_busy'], ['writesBusy', 'writes_busy'], ['reorders', 'reorders'], ['interleaves', 'interleaves'],
     ['peakReads', 'peak_reads'], ['peakWrites', 'peak_writes'], ['firstR', 'first_r'], ['lastR', 'last_r'], ['firstW', 'first_w'], ['lastW', 'last_w'],
+    ['turnarounds', 'turnarounds'], ['turnCycles', 'turn_cycles'],
   ];
   for (const [k, n] of opt) if (kv.has(n)) (out as unknown as Record<string, number>)[k] = kv.get(n)!;
   return out;

@@ -62,7 +62,7 @@ const command: Command = {
       console.log(JSON.stringify({ out: root, seconds: secs, designs: ds.map((d) => ({ name: d.entry.name, top: d.verilog.top, modules: d.verilog.modules.length })) }, null, 2));
     } else {
       for (const d of ds) console.log(`  ${d.entry.name.padEnd(28)} ${d.verilog.top} (${d.verilog.modules.length} module${d.verilog.modules.length > 1 ? 's' : ''})`);
-      console.log(`wrote ${files.length} Verilog files for ${ds.length} designs to ${relative(process.cwd(), root) || '.'} in ${secs.toFixed(1)} s`);
+      console.log(`wrote ${files.length} files for ${ds.length} designs to ${relative(process.cwd(), root) || '.'} in ${secs.toFixed(1)} s`);
       for (const f of docs) console.log(`updated the generated sections of ${f}`);
     }
     return EXIT.ok;

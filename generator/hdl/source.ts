@@ -19,8 +19,8 @@
  * frame after frame. A binding inside a loop (or inside a callback of
  * map/forEach/Array.from...) gets the iteration's index: `lane_3`.
  */
-import { readFileSync } from 'node:fs';
-import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ts } from 'ts-morph';
 import type { SourceLoc } from '../netlist/loc';
@@ -28,8 +28,26 @@ export { locToString, type SourceLoc } from '../netlist/loc';
 
 const coreDir = dirname(fileURLToPath(import.meta.url));
 
-/** The repository root: locators are relative to it so output is machine-independent. */
-export const projectRoot = resolve(coreDir, '..', '..');
+/** tcast's own root: the checkout, or the installed package (node_modules/tcast/dist). */
+const tcastRoot = resolve(coreDir, '..', '..');
+
+/** The nearest folder at or above `dir` that holds a package.json (else `dir`). */
+function packageRootOf(dir: string): string {
+  for (let d = resolve(dir); ; d = dirname(d)) {
+    if (existsSync(join(d, 'package.json'))) return d;
+    if (dirname(d) === d) return resolve(dir);
+  }
+}
+
+/**
+ * The project whose files the locators name, relative to it so output is
+ * machine-independent: tcast's checkout when it runs from there; installed
+ * (under node_modules), the user's project: $TCAST_PROJECT_ROOT, else the
+ * nearest folder with a package.json at or above the working directory.
+ */
+export const projectRoot = tcastRoot.split(sep).includes('node_modules')
+  ? resolve(process.env.TCAST_PROJECT_ROOT ?? packageRootOf(process.cwd()))
+  : tcastRoot;
 
 /** Library code: its helpers report their caller's line (see above). */
 const libraryPrefix = 'generator/stdlib/';

@@ -17,7 +17,7 @@ describe('tcast', () => {
   test('--help lists every command; each command has --help', async () => {
     const r = await tcast('--help');
     expect(r.exitCode).toBe(0);
-    for (const c of ['generate', 'check', 'sim', 'model', 'demo', 'dma', 'run']) {
+    for (const c of ['generate', 'check', 'sim', 'model', 'demo', 'dma', 'run', 'report']) {
       expect(r.stdout).toMatch(new RegExp(`\\n  ${c} `));
       const h = await tcast(c, '--help');
       expect(h.exitCode).toBe(0);

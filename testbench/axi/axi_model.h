@@ -105,6 +105,10 @@ struct AxiProfile {
     long long maxReads = 8, maxWrites = 8;
     bool reorder = false, interleave = false;
     double arReady = 1, awReady = 1, wReady = 1, rGap = 0, bGap = 0;
+    // DRAM-like shared bus: R and W beats share busBytes bytes per cycle (0: independent
+    // channels); turnaround idle cycles at each switch from reads to writes.
+    double busBytes = 0;
+    long long turnaround = 0;
     std::vector<AxiErrorRange> errors;
 
     int respFor(uint64_t lo, uint64_t hi, bool write) const {  // bytes [lo, hi)
@@ -424,6 +428,13 @@ public:
     bool lastRDone = true;
     // counters
     unsigned long long reorders = 0, interleaves = 0, peakReads = 0, peakWrites = 0, readBusy = 0, writeBusy = 0;
+    // shared-bus state: byte credit (may go negative when a held R beat fires), direction, turnaround
+    double credit = 0;
+    bool busWrite = false;     // the bus is turned to writes
+    long long turnLeft = 0;    // idle cycles left of a read-to-write turnaround
+    int runBeats = 0;          // beats in the current direction (switch after kBusBatch when the other waits)
+    static constexpr int kBusBatch = 16;
+    unsigned long long turnarounds = 0, turnCycles = 0;
     long long firstR = -1, lastR = -1, firstW = -1, lastW = -1;
     std::vector<uint32_t> words;
 
@@ -436,7 +447,9 @@ public:
         rCur = bCur = -1; lastRSeq = -1; lastRDone = true;
         reorders = interleaves = peakReads = peakWrites = readBusy = writeBusy = 0;
         firstR = lastR = firstW = lastW = -1;
+        credit = 0; busWrite = false; turnLeft = 0; runBeats = 0; turnarounds = turnCycles = 0;
     }
+    bool shared() const { return prof->busBytes > 0; }
 
     long long jitter(long long lat, long long jit) { return std::max(1LL, lat + static_cast<long long>(rng.below(static_cast<uint64_t>(jit) + 1))); }
 
@@ -474,12 +487,43 @@ public:
         arReadyNow = static_cast<long long>(reads.size()) < prof->maxReads && rng.chance(prof->arReady);
         awReadyNow = writesInFlight < prof->maxWrites && rng.chance(prof->awReady);
         wReadyNow = !wData.empty() && rng.chance(prof->wReady);
+        // Shared bus: a new R beat or a W beat needs a beat's worth of credit; when only one
+        // fits, the current direction keeps the bus for up to kBusBatch beats while the other
+        // waits; a switch from reads to writes first idles the bus for `turnaround` cycles.
+        bool allowR = true;
+        if (shared()) {
+            double db = p.dataBytes();
+            credit = std::min(credit + prof->busBytes, prof->busBytes + db);  // unused credit carries at most one beat
+            bool rWaits = false;
+            if (rCur < 0) for (auto& t : reads) if (t.readyAt <= now) { rWaits = true; break; }
+            bool wWaits = wReadyNow && (axi_get(p.wvalid) & 1);  // WVALID never waits for WREADY (AXI), so it is settled here
+            if (turnLeft > 0) {
+                turnLeft--; turnCycles++;
+                allowR = false; wReadyNow = false;
+                if (turnLeft == 0) { busWrite = true; runBeats = 0; }
+            } else {
+                bool both = credit >= 2 * db;
+                bool one = credit >= db;
+                // Credit for both: both go (a bus as wide as both channels), no turnaround.
+                bool wantW = wWaits && one && (both || (busWrite ? (runBeats < kBusBatch || !rWaits) : (!rWaits || runBeats >= kBusBatch)));
+                if (both) {
+                    wReadyNow = wWaits;
+                } else if (wantW && !busWrite && prof->turnaround > 0) {
+                    turnLeft = prof->turnaround; turnarounds++;
+                    allowR = false; wReadyNow = false;
+                } else {
+                    if (wantW && !busWrite) { busWrite = true; runBeats = 0; turnarounds++; }
+                    wReadyNow = wantW;
+                    allowR = one && (!wantW || both);
+                }
+            }
+        }
         axi_set(p.arready, arReadyNow);
         axi_set(p.awready, awReadyNow);
         axi_set(p.wready, wReadyNow);
         // R: hold the current beat, else maybe start one.
         bool freshR = false;
-        if (rCur < 0 && !rng.chance(prof->rGap)) {
+        if (rCur < 0 && allowR && !rng.chance(prof->rGap)) {
             int pickIdx = -1;
             if (!prof->interleave) {
                 for (size_t i = 0; i < reads.size(); i++) if (reads[i].beat > 0) { pickIdx = static_cast<int>(i); break; }
@@ -528,6 +572,11 @@ public:
         bool wF = wReadyNow && (axi_get(p.wvalid) & 1);
         bool rF = rCur >= 0 && (axi_get(p.rready) & 1);
         bool bF = bCur >= 0 && (axi_get(p.bready) & 1);
+        if (shared() && (rF || wF)) {
+            credit -= p.dataBytes() * ((rF ? 1 : 0) + (wF ? 1 : 0));
+            if (rF && busWrite) { busWrite = false; runBeats = 0; }
+            runBeats += (rF ? 1 : 0) + (wF ? 1 : 0);
+        }
         if (rF) {
             AxiReadTxn& t = reads[rCur];
             if (firstR < 0) firstR = now;

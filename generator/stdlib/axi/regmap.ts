@@ -20,7 +20,7 @@
  */
 import { ElaborationError } from '../../hdl/errors';
 import { Value, cat, lit, mux } from '../../hdl/ir';
-import { Reg, Wire, when, type Hw } from '../../hdl/module';
+import { Reg, Wire, currentModule, when, type Hw, type Module } from '../../hdl/module';
 import { badParameter } from '../../hdl/params';
 import { UInt } from '../../hdl/types';
 import type { AxiLiteType } from './bundles';
@@ -164,6 +164,8 @@ export class RegisterMap<N extends string = string> {
       if (!r.fields.some((f) => f.access === 'RO' || f.access === 'W1C')) throw bad(`register ${k} of map '${this.name}' is ${r.access}: the map holds its value, do not supply one`);
     }
     const file = new RegisterFile<N>(this);
+    const owner = currentModule();
+    builtMaps.set(owner, [...(builtMaps.get(owner) ?? []), this as RegisterMap]);
     const regValue = new Map<string, Value>();
     // The read mux is built once every register's value exists (below).
     const readData = Wire(UInt(this.dataBits), { name: `${this.name}_rdata` });
@@ -223,6 +225,14 @@ export class RegisterMap<N extends string = string> {
     readData.set(out);
     return file;
   }
+}
+
+/** The register maps each module's build() served (RegisterMap.build), for the generated drivers. */
+const builtMaps = new WeakMap<Module, RegisterMap[]>();
+
+/** The register maps a module serves (its own build(), not its children's): the generated drivers come from these. */
+export function registerMapsOf(m: Module): readonly RegisterMap[] {
+  return builtMaps.get(m) ?? [];
 }
 
 function storageName(r: RegisterInfo, f: FieldInfo): string {

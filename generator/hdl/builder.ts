@@ -14,7 +14,7 @@ import { buildHw, inferType, leaves, type Hw, type HwValue } from './hw';
 import type { Module } from './module';
 import { Signal, checkDrivable, fitTo } from './signal';
 import { VecElem } from './vec';
-import { bindingName, callerLoc, locToString, userStack, type SourceLoc } from './source';
+import { bindingName, callerLoc, locOf, locToString, userStack, type SourceLoc, type UserStack } from './source';
 import type { GroundType, HwType } from './types';
 
 // ---------------------------------------------------------------------------
@@ -122,9 +122,14 @@ export function switchOn(sel: Value, cases: (s: SwitchBuilder) => void): void {
 // ---------------------------------------------------------------------------
 // Instances, registers, wires
 
-/** The name of the binding that receives what is being built (with the iteration's index in a loop). */
-export function nameHere(m: Module): string | undefined {
-  const found = bindingName(userStack());
+/**
+ * The name of the binding that receives what is being built (with the
+ * iteration's index in a loop). `here` is the stack the caller already
+ * captured for its locator, if it did: capturing a stack is the main cost of
+ * elaboration, so each builder captures it once.
+ */
+export function nameHere(m: Module, here: UserStack = userStack()): string | undefined {
+  const found = bindingName(here);
   if (!found) return undefined;
   if (found.loopKey === undefined) return found.name;
   const n = m.loopCounters.get(found.loopKey) ?? 0;
@@ -134,12 +139,13 @@ export function nameHere(m: Module): string | undefined {
 
 /** Instantiates a child module in the module being built; returns it (its ports are ready to connect). */
 export function instance<M extends Module>(child: M, name?: string): M {
-  const loc = callerLoc();
+  const here = userStack();
+  const loc = locOf(here);
   const frame = currentFrame('instance()', loc);
   const parent = frame.module;
   if (child.parent) throw new ElaborationError('BAD STRUCTURE', `${child.moduleName} is already an instance in ${child.parent.instancePath}`, undefined, locToString(loc));
   child.parent = parent;
-  child.instanceName = name ? parent.ns.claim(name, loc, parent.instancePath) : parent.ns.fresh(nameHere(parent) ?? child.moduleName.toLowerCase(), loc);
+  child.instanceName = name ? parent.ns.claim(name, loc, parent.instancePath) : parent.ns.fresh(nameHere(parent, here) ?? child.moduleName.toLowerCase(), loc);
   parent.instances.push({ name: child.instanceName, module: child, loc });
   if (child.clocking && !parent.clocking) {
     throw new ElaborationError('REGISTER WITHOUT CLOCK', `instance ${child.instanceName} (${child.moduleName}) needs a clock but ${parent.moduleName} was declared without one (clock: null)`, child.instancePath, locToString(loc));
@@ -190,10 +196,11 @@ export function requireClocking(m: Module, what: string, base: string, withReset
 
 /** A register (clocked by the module's clock; reset to `init` when given). */
 export function Reg<T extends HwType>(type: T, opts: SignalOptions<T> = {}): Hw<T> {
-  const loc = callerLoc();
+  const here = userStack();
+  const loc = locOf(here);
   const frame = currentFrame('Reg()', loc);
   const m = frame.module;
-  const base = opts.name ?? nameHere(m) ?? 'reg';
+  const base = opts.name ?? nameHere(m, here) ?? 'reg';
   requireClocking(m, 'register', base, opts.init !== undefined, loc);
   const hw = buildHw(type, (leaf, path) => newSignal('reg', leaf, path, base, opts.name !== undefined, m, loc));
   if (opts.init !== undefined) applyInit(type, hw, opts.init, 'init', loc);
@@ -202,10 +209,11 @@ export function Reg<T extends HwType>(type: T, opts: SignalOptions<T> = {}): Hw<
 
 /** A register that takes `v` every cycle (or while `en`): one cycle of delay. */
 export function RegNext(v: Value, opts: { init?: ValueLike; en?: ValueLike; name?: string } = {}): Signal {
-  const loc = callerLoc();
+  const here = userStack();
+  const loc = locOf(here);
   const frame = currentFrame('RegNext()', loc);
   const m = frame.module;
-  const base = opts.name ?? nameHere(m) ?? 'regNext';
+  const base = opts.name ?? nameHere(m, here) ?? 'regNext';
   requireClocking(m, 'register', base, opts.init !== undefined, loc);
   const r = newSignal('reg', { kind: v.signed ? 'sint' : 'uint', width: v.width }, [], base, opts.name !== undefined, m, loc);
   if (opts.init !== undefined) r.init = fitTo(opts.init, r, loc);
@@ -224,9 +232,10 @@ export interface WireOptions<T extends HwType> {
 
 /** A combinational signal. */
 export function Wire<T extends HwType>(type: T, opts: WireOptions<T> = {}): Hw<T> {
-  const loc = callerLoc();
+  const here = userStack();
+  const loc = locOf(here);
   const m = currentFrame('Wire()', loc).module;
-  const base = opts.name ?? nameHere(m) ?? 'wire';
+  const base = opts.name ?? nameHere(m, here) ?? 'wire';
   const hw = buildHw(type, (leaf, path) => newSignal('wire', leaf, path, base, opts.name !== undefined, m, loc));
   if (opts.default !== undefined) applyInit(type, hw, opts.default, 'default', loc);
   return hw;
@@ -234,10 +243,11 @@ export function Wire<T extends HwType>(type: T, opts: WireOptions<T> = {}): Hw<T
 
 /** A named wire carrying `v`: names an intermediate value in the Verilog. */
 export function named(v: Value, name?: string): Signal {
-  const loc = callerLoc();
+  const here = userStack();
+  const loc = locOf(here);
   const frame = currentFrame('named()', loc);
   const m = frame.module;
-  const s = newSignal('wire', { kind: v.signed ? 'sint' : 'uint', width: v.width }, [], name ?? nameHere(m) ?? 'named', name !== undefined, m, loc);
+  const s = newSignal('wire', { kind: v.signed ? 'sint' : 'uint', width: v.width }, [], name ?? nameHere(m, here) ?? 'named', name !== undefined, m, loc);
   s.default = v;
   return s;
 }

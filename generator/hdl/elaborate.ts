@@ -13,7 +13,7 @@
  *  - the result is lowered to the plain-data netlist a back end reads.
  */
 import { ElaborationError } from './errors';
-import { Value, mux } from './ir';
+import { Value, builtByCore, mux } from './ir';
 import { Mem, Module, Signal, notInstantiated, type Stmt } from './module';
 import { locToString, type SourceLoc } from './source';
 import { verifStmts } from './verify';
@@ -42,14 +42,17 @@ export type Elaborated = Netlist;
 /** Builds the top module (and so its whole hierarchy), elaborates it and lowers it to the netlist. */
 export function elaborate(top: Module): Netlist {
   if (!top.isBuilt) top.runBuild();
-  const nets: ModuleNet[] = [];
-  const visit = (m: Module): void => {
-    for (const inst of m.instances) visit(inst.module);
-    nets.push(elaborateModule(m, nets));
-  };
-  visit(top);
-  checkCombLoops(nets);
-  return lower(nets);
+  // From here on, no user code runs: the nodes built are the core's own.
+  return builtByCore(() => {
+    const nets: ModuleNet[] = [];
+    const visit = (m: Module): void => {
+      for (const inst of m.instances) visit(inst.module);
+      nets.push(elaborateModule(m, nets));
+    };
+    visit(top);
+    checkCombLoops(nets);
+    return lower(nets);
+  });
 }
 
 // ---------------------------------------------------------------------------

@@ -35,7 +35,7 @@ export type ValueLike = Value | number | bigint | boolean;
 
 let nextId = 1;
 /** The non-leaf nodes built under each (build, stack): ranks a loop's iterations for `lane_3`. */
-const byStack = new Map<string, Value[]>();
+const byStack = new Map<UserStack, Map<number, Value[]>>();
 /** Values a build() handed to JavaScript (an `if` condition, `&&`, a dropped statement), by build id. */
 const suspects = new Map<number, { value: Value; dropped: Dropped }[]>();
 
@@ -81,12 +81,16 @@ export class Value {
       this.loc = undefined;
       this.stack = undefined;
       this.inner = true;
+    } else if (coreBuilding) {
+      // Built by elaborate() itself (the mux trees of when() blocks): no user line to name or locate it.
+      this.loc = undefined;
+      this.stack = undefined;
     } else if (op !== 'ref' && op !== 'lit' && op !== 'undef') {
       const st = userStack();
       this.stack = st;
       this.loc = locOf(st);
       this.ctx = currentBuildId();
-      for (const a of args) if (a.stack !== undefined && a.stack.key === st.key) a.inner = true;
+      for (const a of args) if (a.stack === st) a.inner = true;
       if (this.ctx !== 0) {
         const dropped = droppedAt(st);
         if (dropped) {
@@ -95,10 +99,11 @@ export class Value {
           else suspects.set(this.ctx, [{ value: this, dropped }]);
         }
       }
-      const k = `${this.ctx}|${st.key}`;
-      const list = byStack.get(k);
+      let perBuild = byStack.get(st);
+      if (perBuild === undefined) byStack.set(st, (perBuild = new Map()));
+      const list = perBuild.get(this.ctx);
       if (list) list.push(this);
-      else byStack.set(k, [this]);
+      else perBuild.set(this.ctx, [this]);
     } else {
       this.loc = undefined;
       this.stack = undefined;
@@ -111,7 +116,7 @@ export class Value {
     const found = bindingName(this.stack);
     if (!found) return undefined;
     if (found.loopKey === undefined) return found.name;
-    const peers = byStack.get(`${this.ctx}|${this.stack.key}`)!.filter((v) => !v.inner);
+    const peers = byStack.get(this.stack)!.get(this.ctx)!.filter((v) => !v.inner);
     return `${found.name}_${peers.indexOf(this)}`;
   }
 
@@ -303,6 +308,23 @@ function sameKind(a: Value, bl: ValueLike): [Value, Value] {
 /** Extends by signedness to exactly w bits (w >= width). */
 /** Set while building an operand's extension (see operand()). */
 let quietOperand = false;
+
+/**
+ * Set while elaborate() builds nodes of its own (see builtByCore): they skip
+ * the stack capture, the main cost of elaboration, since no user line made them.
+ */
+let coreBuilding = false;
+
+/** @internal Runs `f` (part of elaborate()) with the nodes it builds marked as the core's, unnamed and unlocated. */
+export function builtByCore<T>(f: () => T): T {
+  const saved = coreBuilding;
+  coreBuilding = true;
+  try {
+    return f();
+  } finally {
+    coreBuilding = saved;
+  }
+}
 
 /** extendTo for an operand of the node being built right after it. */
 function operand(v: Value, w: number): Value {

@@ -61,7 +61,10 @@ export interface UserFrame extends SourceLoc {
   readonly key: string;
 }
 
-/** The user frames of a stack, innermost first, and a key identifying the whole stack. */
+/**
+ * The user frames of a stack, innermost first, and a key identifying the whole
+ * stack. Interned: two captures with the same frames return the same object.
+ */
 export interface UserStack {
   readonly frames: readonly UserFrame[];
   readonly key: string;
@@ -83,11 +86,21 @@ function relFile(raw: string): string | null {
 }
 
 const EMPTY: UserStack = { frames: [], key: '' };
+
+/**
+ * The stacks seen so far, as a trie on their (interned) frames: a capture
+ * walks it with one identity lookup per frame instead of joining and hashing
+ * a new key string, and shares the UserStack of an earlier identical capture.
+ */
+interface StackTrie { readonly stack: UserStack; readonly next: Map<UserFrame, StackTrie> }
+const stackTrie: StackTrie = { stack: EMPTY, next: new Map() };
 /** User frames kept per stack: enough for a value returned through a few helpers. */
 const USER_DEPTH = 8;
 const keepSites = (_e: Error, sites: NodeJS.CallSite[]): NodeJS.CallSite[] => sites;
 /** Generated position -> the TypeScript frame (source-mapped once per call site). */
 const mapped = new Map<string, UserFrame | null>();
+/** TypeScript position -> its one UserFrame object (two generated positions may map to one). */
+const framesByKey = new Map<string, UserFrame>();
 const probe = new Error('tcast');
 
 /**
@@ -126,7 +139,8 @@ export function userStack(): UserStack {
   }
   const sites = holder.stack as NodeJS.CallSite[] | undefined;
   if (!Array.isArray(sites)) return EMPTY;
-  const frames: UserFrame[] = [];
+  let node = stackTrie;
+  let depth = 0;
   for (const cs of sites) {
     const raw = cs.getFileName();
     if (raw === undefined || raw === null || relFile(raw) === null) continue;
@@ -134,14 +148,26 @@ export function userStack(): UserStack {
     let f = mapped.get(k);
     if (f === undefined) {
       f = mapSite(cs, format);
+      if (f) {
+        const known = framesByKey.get(f.key);
+        if (known) f = known;
+        else framesByKey.set(f.key, f);
+      }
       mapped.set(k, f);
     }
     if (f) {
+      let child = node.next.get(f);
+      if (child === undefined) {
+        const up = node.stack;
+        child = { stack: { frames: [...up.frames, f], key: up.key === '' ? f.key : `${up.key}|${f.key}` }, next: new Map() };
+        node.next.set(f, child);
+      }
+      node = child;
       // A fixed depth of user frames, so two values built by one call have the same key.
-      if (frames.push(f) === USER_DEPTH) break;
+      if (++depth === USER_DEPTH) break;
     }
   }
-  return { frames, key: frames.map((f) => f.key).join('|') };
+  return node.stack;
 }
 
 // ---------------------------------------------------------------------------
@@ -218,13 +244,21 @@ type Site =
 const sites = new Map<string, Site>();
 const NONE: Site = { kind: 'none', path: [] };
 
-/** The deepest node starting at or spanning `pos`. */
+/**
+ * The deepest node starting at or spanning `pos`. A node's full range
+ * (`pos`..`end`, leading trivia included) is checked first: only the few
+ * nodes that contain `pos` pay for `getStart`, which rescans the trivia.
+ * `forEachChild` stops at the first child that returns a value, and children
+ * come in source order, so the walk also stops once past `pos`.
+ */
 function tokenAt(sf: ts.SourceFile, pos: number): ts.Node | undefined {
   let found: ts.Node | undefined;
-  const visit = (n: ts.Node): void => {
-    if (pos < n.getStart(sf) || pos >= n.getEnd()) return;
+  const visit = (n: ts.Node): true | undefined => {
+    if (n.pos > pos) return true;
+    if (pos >= n.end || pos < n.getStart(sf)) return undefined;
     found = n;
     ts.forEachChild(n, visit);
+    return true;
   };
   ts.forEachChild(sf, visit);
   return found;

@@ -20,8 +20,7 @@ import { ENGINE_BENCH_CONFIG } from '../designs/engine';
 import { targetOf } from '../sim/design';
 import { buildAxiTarget, describeResult, simulateAxi } from '../sim/axi';
 import { buildCounters } from '../sim/cache';
-import { castedBackwardCase, countersOf, forwardScenario, opPerf, shapeOf, type ForwardCase } from '../sim/engine';
-import { ENGINE_STATUS } from '../accel/engine/regs';
+import { castedBackwardCase, countersOf, endedClean, forwardScenario, opPerf, shapeOf, type ForwardCase } from '../sim/engine';
 import { castIndices, Rng } from '../model';
 
 const list = (s: string | undefined, d: number[]) => (s ? s.split(',').map(Number) : d);
@@ -66,7 +65,7 @@ const bench: Benchmark = {
       peakRss = Math.max(peakRss, process.memoryUsage().rss);
       if (r!.status !== 'ok') throw new Error(`engine bench ${s.scenario.name}: ${describeResult(r!)}`);
       const k = countersOf(r!);
-      if (k.status !== ENGINE_STATUS.DONE) throw new Error(`engine bench ${s.scenario.name}: STATUS 0x${k.status.toString(16)}`);
+      if (!endedClean(k)) throw new Error(`engine bench ${s.scenario.name}: STATUS 0x${k.status.toString(16)}`);
       const p = opPerf(op, c, s.layout, k, shape, r!.wallSeconds);
       const run = {
         op, dim: c.dim, dataBits: shape.dataBits, readLatency, memoryMaxReads, lookups: c.indices.length, bags: s.layout.numBags,

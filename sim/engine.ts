@@ -8,8 +8,15 @@
  * (ROW_STRIDE = ceil(dim * 4 / beat) * beat), indices, offsets, output rows
  * with the same stride. Padding bytes of the table are zeros; the output's
  * padding bytes are never written (the engine's WSTRB masks them).
+ *
+ * Offsets and fields come from the register driver that `npm run generate`
+ * writes from the engine's one register declaration (accel/engine/regs.ts),
+ * as sim/dma.ts does for the DMA: every configuration (the shipped
+ * rtl/engine-d128 one, the tests' and the bench's) has the same map, every
+ * register present, so the shipped build's driver serves them all.
  */
-import { ENGINE_OP, ENGINE_REGS, ENGINE_REGISTERS, ENGINE_STATUS, type EngineRegName } from '../accel/engine/regs';
+import { ENGINE_REGISTERS } from '../accel/engine/regs';
+import { OFFSETS as ENGINE_REGS, REGISTERS, decode, encode, type RegisterName as EngineRegName } from '../rtl/engine-d128/TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64.regs';
 import type { TcastEngine } from '../accel/engine/engine';
 import type { Mode } from '../model/bags';
 import type { CastedIndex } from '../model/casting';
@@ -115,14 +122,12 @@ export function layoutForward(c: ForwardCase, shape: EngineShape, opts: LayoutOp
   if (at >= 2 ** Math.min(shape.addrBits, 52)) throw new ModelError(`the case needs ${at} bytes of memory, more than ${shape.addrBits}-bit addresses reach`, { array: 'case' });
   const pad = c.paddingIdx ?? null;
   const padRow = pad === null ? 0 : pad < 0 ? c.rows + pad : pad;
-  let op = 0;
-  if (c.indices instanceof BigInt64Array) op |= ENGINE_OP.IDX64;
-  if (c.offsets instanceof BigInt64Array) op |= ENGINE_OP.OFF64;
-  if (c.includeLastOffset) op |= ENGINE_OP.INCLUDE_LAST;
-  if (pad !== null) op |= ENGINE_OP.PADDING;
-  if (c.mode === 'mean') op |= ENGINE_OP.MEAN;
-  if (c.mode === 'max') op |= ENGINE_OP.MAX;
-  if (c.perSampleWeights) op |= ENGINE_OP.SCALES;
+  const flag = (b: boolean | undefined) => (b ? 1 : 0);
+  const op = encode('OP', {
+    IDX64: flag(c.indices instanceof BigInt64Array), OFF64: flag(c.offsets instanceof BigInt64Array),
+    INCLUDE_LAST: flag(c.includeLastOffset), PADDING: flag(pad !== null),
+    MEAN: flag(c.mode === 'mean'), MAX: flag(c.mode === 'max'), SCALES: flag(!!c.perSampleWeights),
+  });
   const lo = (v: number) => v % 2 ** 32;
   const hi = (v: number) => Math.floor(v / 2 ** 32);
   return {
@@ -167,8 +172,8 @@ export const COUNTER_REGS = ['STATUS', 'ERROR', 'ERR_ADDR_LO', 'ERR_ADDR_HI', 'C
 /** Program the registers, START, wait until BUSY clears, read the counters back. */
 export function runScript(regs: [EngineRegName, number][], maxCycles = 5_000_000): LiteOp[] {
   const ops: LiteOp[] = regs.map(([name, v]) => ({ op: 'write', addr: ENGINE_REGS[name], data: v }));
-  ops.push({ op: 'write', addr: ENGINE_REGS.CTRL, data: 1 });
-  ops.push({ op: 'poll', addr: ENGINE_REGS.STATUS, mask: ENGINE_STATUS.BUSY, value: 0, maxCycles });
+  ops.push({ op: 'write', addr: ENGINE_REGS.CTRL, data: encode('CTRL', { START: 1 }) });
+  ops.push({ op: 'poll', addr: ENGINE_REGS.STATUS, mask: REGISTERS.STATUS.fields.BUSY.mask, value: 0, maxCycles });
   for (const r of COUNTER_REGS) ops.push({ op: 'read', addr: ENGINE_REGS[r] });
   return ops;
 }
@@ -192,6 +197,12 @@ export function countersOf(r: AxiResult): EngineCounters {
   const v = r.reads.slice(-COUNTER_REGS.length).map((x) => Number(x));
   const [status, error, alo, ahi, cycles, rBeats, wBeats, stallIndex, stallInflight, stallDependency, stallWrite, startIgnored] = v as number[] as [number, number, number, number, number, number, number, number, number, number, number, number];
   return { status, error, errAddr: (BigInt(ahi) << 32n) | BigInt(alo), cycles, rBeats, wBeats, stallIndex, stallInflight, stallDependency, stallWrite, startIgnored };
+}
+
+/** The operation ended cleanly: STATUS (decoded by the driver) is DONE, neither BUSY nor ERROR. */
+export function endedClean(k: EngineCounters): boolean {
+  const s = decode('STATUS', k.status);
+  return s.DONE === 1 && s.BUSY === 0 && s.ERROR === 0;
 }
 
 export interface ForwardScenario {

@@ -1,8 +1,9 @@
 /**
  * The engine's AXI4-Lite registers, declared once (the DSL's RegisterMap): the
- * register logic (accel/engine/engine.ts), the host's offsets and scripts
- * (sim/engine.ts) and the table in docs/ENGINE.md (written by
- * `npm run generate`) all come from here.
+ * register logic (accel/engine/engine.ts), the host driver generated from it
+ * (rtl/engine-d128/TcastEngine_*.regs.ts, which sim/engine.ts programs
+ * through) and the table in docs/ENGINE.md (written by `npm run generate`)
+ * all come from here.
  */
 import { cat, type Value } from '../../generator';
 import { registerMap } from '../../generator/stdlib/axi/regmap';

@@ -14,8 +14,7 @@ import { TcastEngine } from '../../accel/engine/engine';
 import { ENGINE_CONFIGS } from '../../designs/engine';
 import { targetOf } from '../../sim/design';
 import { buildAxiTarget, describeResult, simulateAxi } from '../../sim/axi';
-import { castedBackwardCase, countersOf, forwardScenario, opPerf, shapeOf, timingPreset, unsupported, type ForwardCase, type OpPerf } from '../../sim/engine';
-import { ENGINE_STATUS } from '../../accel/engine/regs';
+import { castedBackwardCase, countersOf, endedClean, forwardScenario, opPerf, shapeOf, timingPreset, unsupported, type ForwardCase, type OpPerf } from '../../sim/engine';
 import { castPrepared, firstBitDifference, loadCase, runCase, writeCaseOutputs, type CaseResult } from '../../model/index';
 import { prepareBags } from '../../model/bags';
 
@@ -112,7 +111,7 @@ const command: Command = {
       const o = ops[i]!;
       if (r.status !== 'ok') { problems.push(`${o.op}: ${describeResult(r)}`); return; }
       const k = countersOf(r);
-      if (k.status !== ENGINE_STATUS.DONE) problems.push(`${o.op}: STATUS 0x${k.status.toString(16)}, ERROR 0x${k.error.toString(16)} at 0x${k.errAddr.toString(16)}`);
+      if (!endedClean(k)) problems.push(`${o.op}: STATUS 0x${k.status.toString(16)}, ERROR 0x${k.error.toString(16)} at 0x${k.errAddr.toString(16)}`);
       outs.push(scen[i]!.decode(r));
       perf.push(opPerf(o.op, o.c, scen[i]!.layout, k, shape, r.wallSeconds));
     });

@@ -9,8 +9,7 @@ import { TcastEngine } from '../../accel/engine/engine';
 import { ENGINE_CONFIGS, ENGINE_TEST_CONFIG } from '../../designs/engine';
 import { targetOf } from '../../sim/design';
 import type { AxiResult, TimingProfile } from '../../sim/axi';
-import { countersOf, forwardScenario, shapeOf, type ForwardCase, type ForwardScenario } from '../../sim/engine';
-import { ENGINE_STATUS } from '../../accel/engine/regs';
+import { countersOf, endedClean, forwardScenario, shapeOf, type ForwardCase, type ForwardScenario } from '../../sim/engine';
 import { Rng, ZipfSampler, gatherReduce, firstBitDifference } from '../../model';
 import { profileArb } from '../axi/helpers';
 
@@ -122,7 +121,7 @@ export function runScenario(run: EngineRun, name: string, adjust?: (c: ForwardCa
 export function runProblem(c: ForwardCase, s: ForwardScenario, r: AxiResult, alone = true): string | undefined {
   if (r.status !== 'ok') return `status ${r.status}: ${r.violation?.message ?? r.failure ?? ''}`;
   const k = countersOf(r);
-  if (k.status !== ENGINE_STATUS.DONE) return `STATUS = 0x${k.status.toString(16)} (want DONE only), ERROR = 0x${k.error.toString(16)}`;
+  if (!endedClean(k)) return `STATUS = 0x${k.status.toString(16)} (want DONE only), ERROR = 0x${k.error.toString(16)}`;
   const m = r.counters.m_axi!;
   if (m.outstanding !== 0 || r.inFlight.length) return `transactions left open: ${r.inFlight.join('; ')}`;
   const want = gatherReduce({ ...c, mode: c.mode ?? 'sum' }).output;

@@ -302,19 +302,25 @@ export function reuseCounts(h: ReuseHistogram, n: number): Int32Array {
   L[big] = L[big]! + diff;
   for (let k = K - 1; k > 0; k--) if (L[k]! > 0 && L[k]! <= reuseBin(k)[0]) { L[k - 1] = L[k - 1]! + L[k]!; L[k] = 0; }
   const uStar = n / h.meanReuse;
-  const counts: number[] = [];
-  for (let k = 0; k < K; k++) {
+  // From the top bin down, so that lookups a bin cannot split into counts
+  // inside (lo, hi] carry to the bin below (odd L_k in (1,2], say).
+  const perBin: number[][] = [];
+  for (let k = K - 1; k >= 0; k--) {
     const lk = L[k]!;
+    perBin[k] = [];
     if (lk === 0) continue;
     const [lo, hi] = reuseBin(k);
     const minU = Math.ceil(lk / hi);
     const maxU = Math.floor(lk / (lo + 1));
-    const u = Math.max(minU, Math.min(maxU, Math.round((h.uniqueRowFraction[k] ?? 0) * uStar)));
-    const base = Math.floor(lk / u);
-    const extra = lk - base * u;
-    for (let i = 0; i < u; i++) counts.push(base + (i < extra ? 1 : 0));
+    const u = minU <= maxU ? Math.max(minU, Math.min(maxU, Math.round((h.uniqueRowFraction[k] ?? 0) * uStar))) : maxU;
+    const kept = minU <= maxU ? lk : Math.min(lk, u * hi);
+    if (kept < lk) L[k - 1] = L[k - 1]! + (lk - kept);
+    if (u === 0) continue;
+    const base = Math.floor(kept / u);
+    const extra = kept - base * u;
+    for (let i = 0; i < u; i++) perBin[k]!.push(base + (i < extra ? 1 : 0));
   }
-  return Int32Array.from(counts);
+  return Int32Array.from(perBin.flat());
 }
 
 /** The shuffled lookups of a table: used row j (row (j·mult + t) mod rows) repeated counts[j] times. */

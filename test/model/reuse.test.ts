@@ -5,7 +5,7 @@
  * published fraction or the published rounding (±0.0005, plus 0.0001).
  */
 import { describe, expect, test } from 'vitest';
-import { generateWorkload, preset, PRODUCTION_REUSE, reuseCounts, reuseHistograms, reuseBin, ModelError } from '../../model';
+import { generateWorkload, preset, PRODUCTION_REUSE, reuseCounts, reuseHistograms, reuseBin, reuseBinOf, ModelError } from '../../model';
 
 const BINS = PRODUCTION_REUSE.lookupFraction.length;
 const close = (got: number, want: number) => Math.abs(got - want) <= Math.max(0.03 * want, 0.0006);
@@ -32,7 +32,7 @@ describe('production-reuse preset', () => {
     expect(w.batchSize).toBe(77_000);
     expect(w.indices.length).toBe(13 * 77_000);
     for (let b = 0; b < 100; b++) expect(w.offsets[b + 1]! - w.offsets[b]!).toBe(13);
-    const small = { ...preset('production-reuse', { batchSize: 500 }) };
+    const small = preset('production-reuse', { batchSize: 500 });
     expect(Array.from(generateWorkload(small).indices)).toEqual(Array.from(generateWorkload(small).indices));
     expect(Array.from(generateWorkload({ ...small, seed: 2 }).indices)).not.toEqual(Array.from(generateWorkload(small).indices));
   });
@@ -48,7 +48,11 @@ describe('production-reuse preset', () => {
     for (const n of [1_001_000, 50_000, 1_000]) {
       const c = reuseCounts(PRODUCTION_REUSE, n);
       expect(c.reduce((a, b) => a + b, 0)).toBe(n);
-      expect(Math.max(...c)).toBeLessThanOrEqual(n);
+      // Counts come bin by bin, each inside (lo, hi] of its bin: every count is
+      // at least 1 and the bins of consecutive counts never go down.
+      const bins = Array.from(c, (r) => reuseBinOf(r, PRODUCTION_REUSE.lookupFraction.length));
+      expect(Math.min(...c)).toBeGreaterThanOrEqual(1);
+      expect(bins.every((k, i) => i === 0 || k >= bins[i - 1]!), `bins of n=${n} out of order`).toBe(true);
     }
     expect(() => generateWorkload({ ...preset('production-reuse', { batchSize: 100 }), tables: [{ rows: 10, dim: 4 }] })).toThrow(ModelError);
     expect(() => generateWorkload({ ...preset('production-reuse', { batchSize: 100 }), dedup: true })).toThrow(/de-duplication/);

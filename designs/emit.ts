@@ -9,7 +9,7 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { projectRoot } from '../generator/hdl/source';
-import { generate, writeDesign } from '../generator/back/design';
+import { filelistText, generate, writeDesign } from '../generator/back/design';
 import type { VerilogDesign } from '../generator/back/verilog';
 import { registerDriverTs, registerHeaderC } from '../generator/stdlib/axi/driver';
 import { registerMapsOf } from '../generator/stdlib/axi/regmap';
@@ -191,8 +191,7 @@ export function driftAgainst(ds: GeneratedDesign[], root: string): string[] {
     const dir = join(root, entry.name);
     for (const x of extras) if (!same(join(dir, x.name), x.text)) drift.push(join(dir, x.name));
     for (const m of verilog.modules) if (!same(join(dir, `${m.name}.v`), m.text)) drift.push(join(dir, `${m.name}.v`));
-    const fl = verilog.modules.map((m) => `${m.name}.v`).join('\n') + '\n';
-    if (!same(join(dir, 'files.f'), fl)) drift.push(join(dir, 'files.f'));
+    if (!same(join(dir, 'files.f'), filelistText(verilog))) drift.push(join(dir, 'files.f'));
     if (existsSync(dir)) {
       const want = new Set([...verilog.modules.map((m) => `${m.name}.v`), 'files.f', ...extras.map((x) => x.name)]);
       for (const f of readdirSync(dir)) if (!want.has(f)) drift.push(join(dir, f));

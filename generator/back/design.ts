@@ -30,6 +30,11 @@ export function writeDesign(d: VerilogDesign, dir: string): { files: string[]; f
     writeFileSync(p, m.text);
     files.push(p);
   }
-  writeFileSync(filelist, d.modules.map((m) => `${m.name}.v`).join('\n') + '\n');
+  writeFileSync(filelist, filelistText(d));
   return { files, filelist };
+}
+
+/** The text of a design's files.f: its modules' .v files, children first. */
+export function filelistText(d: VerilogDesign): string {
+  return d.modules.map((m) => `${m.name}.v`).join('\n') + '\n';
 }

@@ -243,11 +243,8 @@ function checkBlock(p: Printer, m: NetModule): string[] {
       sim.push(`${enabled(c)}$write("${c.message}"${args});${at(c.loc)}`);
       continue;
     }
-    if (c.kind === 'cover') {
-      formal.push(`${enabled(c)}cover (${cond(c.cond)});${tag}`);
-      continue;
-    }
     formal.push(`${enabled(c)}${c.kind} (${cond(c.cond)});${tag}`);
+    if (c.kind === 'cover') continue;
     const en = stripCast(c.en).op === 'lit' ? '' : `(${cond(c.en)}) && `;
     sim.push(`if (${en}!(${cond(c.cond)})) begin${tag}`, `  $display("tcast-assert: ${c.kind === 'assume' ? 'assumption' : 'assertion'} failed: ${c.message} @[${locToString(c.loc)}]");`, '  $finish;', 'end');
   }
@@ -260,7 +257,6 @@ function checkBlock(p: Printer, m: NetModule): string[] {
 }
 
 function emitModule(m: NetModule, nameOf: Map<NetModule, string>): string {
-  const net = m;
   const ns = new Namespace(m.names);
   const names = new Map<NetSignal, string>();
   for (const s of m.ports) names.set(s, s.name);
@@ -274,13 +270,13 @@ function emitModule(m: NetModule, nameOf: Map<NetModule, string>): string {
     }
   }
   const p = new Printer(names, ns);
-  for (const [, d] of net.comb) p.count(d.value);
-  for (const d of net.regs) { p.count(d.value); if (d.target.init) p.count(d.target.init); }
-  for (const mem of net.memories) {
+  for (const [, d] of m.comb) p.count(d.value);
+  for (const d of m.regs) { p.count(d.value); if (d.target.init) p.count(d.target.init); }
+  for (const mem of m.memories) {
     for (const w of mem.writes) { p.count(w.addr); p.count(w.data); p.count(w.en); }
     for (const r of mem.reads) { p.count(r.addr); p.count(r.en); }
   }
-  for (const c of net.checks) { p.count(c.cond); p.count(c.en); for (const a of c.args) p.count(a); }
+  for (const c of m.checks) { p.count(c.cond); p.count(c.en); for (const a of c.args) p.count(a); }
   // Signals used only as a register's own hold value are still declared and read.
   const lintOff = (s: NetSignal): boolean => !p.fullyRead(s);
 
@@ -288,15 +284,15 @@ function emitModule(m: NetModule, nameOf: Map<NetModule, string>): string {
   // Continuous assignments (wires, then child inputs, then outputs).
   const assigns: string[] = [];
   const combOrder = [
-    ...net.signals.filter((s) => s.kind === 'wire'),
+    ...m.signals.filter((s) => s.kind === 'wire'),
     ...childWires.map((c) => c.sig).filter((s) => s.kind === 'input'),
     ...m.ports.filter((s) => s.kind === 'output'),
   ];
   for (const s of combOrder) {
-    const d = net.comb.get(s)!;
+    const d = m.comb.get(s)!;
     assigns.push(`  assign ${names.get(s)} = ${p.expr(d.value, true)};${at(d.loc)}`);
   }
-  for (const mem of net.memories) for (const r of mem.reads) {
+  for (const mem of m.memories) for (const r of mem.reads) {
     if (!r.sync) assigns.push(`  assign ${names.get(r.data)} = ${mem.name}[${p.expr(r.addr, true)}];${at(r.loc)}`);
   }
 
@@ -304,8 +300,8 @@ function emitModule(m: NetModule, nameOf: Map<NetModule, string>): string {
   const clk = m.clocking?.clock ?? '';
   const rst = m.clocking?.reset;
   const always: string[] = [];
-  const withReset = net.regs.filter((d) => d.target.init !== undefined);
-  const noReset = net.regs.filter((d) => d.target.init === undefined);
+  const withReset = m.regs.filter((d) => d.target.init !== undefined);
+  const noReset = m.regs.filter((d) => d.target.init === undefined);
   if (withReset.length) {
     always.push(`  always @(posedge ${clk}) begin`);
     always.push(`    if (${rst!.activeLow ? '!' : ''}${rst!.name}) begin`);
@@ -323,7 +319,7 @@ function emitModule(m: NetModule, nameOf: Map<NetModule, string>): string {
     }
     always.push('  end');
   }
-  for (const mem of net.memories) {
+  for (const mem of m.memories) {
     for (const w of mem.writes) {
       always.push(`  always @(posedge ${clk}) begin`);
       const en = stripCast(w.en);
@@ -367,8 +363,8 @@ function emitModule(m: NetModule, nameOf: Map<NetModule, string>): string {
     if (lintOff(s)) decls.push('  /* verilator lint_off UNUSEDSIGNAL */', line, '  /* verilator lint_on UNUSEDSIGNAL */');
     else decls.push(line);
   };
-  for (const s of net.signals) declare(s, s.kind === 'reg' || s.kind === 'memread' ? 'reg' : 'wire', s.name, s.loc);
-  for (const mem of net.memories) decls.push(`  reg ${range(mem.width)}${mem.name} [0:${mem.depth - 1}];${at(mem.loc)}`);
+  for (const s of m.signals) declare(s, s.kind === 'reg' || s.kind === 'memread' ? 'reg' : 'wire', s.name, s.loc);
+  for (const mem of m.memories) decls.push(`  reg ${range(mem.width)}${mem.name} [0:${mem.depth - 1}];${at(mem.loc)}`);
   for (const c of childWires) {
     const line = `  wire ${range(c.sig.width)}${c.name};`;
     if (c.sig.kind === 'output' && lintOff(c.sig)) decls.push('  /* verilator lint_off UNUSEDSIGNAL */', line, '  /* verilator lint_on UNUSEDSIGNAL */');

@@ -18,8 +18,7 @@ export type CheckName =
   | 'LITERAL OVERFLOW'
   | 'TYPE MISMATCH'
   | 'CROSS MODULE REFERENCE'
-  | 'BAD STRUCTURE'
-  | 'BAD PARAMETER';
+  | 'BAD STRUCTURE';
 
 export class ElaborationError extends Error {
   readonly userFacing = true;

@@ -5,11 +5,9 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execa } from 'execa';
+import { tcast } from './tcast';
 import { describe, expect, test } from 'vitest';
-import { projectRoot } from '../../generator/hdl/source';
 
-const tcast = (...args: string[]) => execa('node', [join(projectRoot, 'bin/tcast.js'), ...args], { cwd: projectRoot, reject: false });
 const tmp = mkdtempSync(join(tmpdir(), 'tcast-cli-'));
 const file = (name: string, text: string): string => { const p = join(tmp, name); writeFileSync(p, text); return p; };
 

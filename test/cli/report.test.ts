@@ -6,13 +6,11 @@
  */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { execa } from 'execa';
+import { join } from 'node:path';
+import { tcast } from './tcast';
 import { describe, expect, test } from 'vitest';
 import { buildPlots, checkResultFile, modelCycles, renderReport, type ReportRun } from '../../cli/report';
 
-const projectRoot = resolve(__dirname, '../..');
-const tcast = (...args: string[]) => execa('node', [join(projectRoot, 'bin/tcast.js'), ...args], { cwd: projectRoot, reject: false });
 
 const engineRuns: ReportRun[] = [
   { op: 'forward', dim: 64, dataBits: 512, readLatency: 100, memoryMaxReads: 256, lookups: 20480, bags: 2048, cycles: 84000, rUtilisation: 0.981, bytesRead: 5300000, bytesWritten: 524288 },

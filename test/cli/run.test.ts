@@ -7,12 +7,11 @@
 import { mkdtempSync, readdirSync, readFileSync, existsSync, writeFileSync, copyFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execa } from 'execa';
+import { tcast } from './tcast';
 import { describe, expect, test } from 'vitest';
 import { projectRoot } from '../../generator/hdl/source';
 import { encodeNpy } from '../../model';
 
-const tcast = (...args: string[]) => execa('node', [join(projectRoot, 'bin/tcast.js'), ...args], { cwd: projectRoot, reject: false });
 const tmp = mkdtempSync(join(tmpdir(), 'tcast-run-'));
 const examples = join(projectRoot, 'examples/cases');
 

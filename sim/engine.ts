@@ -15,7 +15,6 @@
  * rtl/engine-d128 one, the tests' and the bench's) has the same map, every
  * register present, so the shipped build's driver serves them all.
  */
-import { ENGINE_REGISTERS } from '../accel/engine/regs';
 import { OFFSETS as ENGINE_REGS, REGISTERS, decode, encode, type RegisterName as EngineRegName } from '../rtl/engine-d128/TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64.regs';
 import type { TcastEngine } from '../accel/engine/engine';
 import type { Mode } from '../model/bags';
@@ -242,9 +241,6 @@ export function forwardScenario(c: ForwardCase, shape: EngineShape, opts: Layout
     },
   };
 }
-
-/** The register map as a Markdown table (docs/ENGINE.md). */
-export const registerMapMarkdown = (): string => ENGINE_REGISTERS.markdown();
 
 // ------------------------------------------------------------------ a case directory on the engine
 

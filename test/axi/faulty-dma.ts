@@ -69,6 +69,6 @@ export class FaultyDma extends Module {
     });
 
     // 3: every read burst is maxBurst beats long, wherever it starts.
-    when(fault.eq(DMA_FAULT.CROSS_4K), () => m.arlen.set(lit((this.opts.maxBurst ?? 16) - 1, 8)));
+    when(fault.eq(DMA_FAULT.CROSS_4K), () => m.arlen.set(lit(dma.maxBurst - 1, 8)));
   }
 }

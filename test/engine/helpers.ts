@@ -12,6 +12,7 @@ import type { AxiResult, TimingProfile } from '../../sim/axi';
 import { countersOf, endedClean, forwardScenario, shapeOf, type ForwardCase, type ForwardScenario } from '../../sim/engine';
 import { Rng, ZipfSampler, gatherReduce, firstBitDifference } from '../../model';
 import { profileArb } from '../axi/helpers';
+import { OFFSETS, encode } from '../../rtl/engine-d128/TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64.regs';
 
 export const testEngine = () => new TcastEngine(ENGINE_CONFIGS[ENGINE_TEST_CONFIG]!);
 export const engineTarget = () => targetOf(generate(testEngine()));
@@ -112,12 +113,11 @@ export function runScenario(run: EngineRun, name: string, adjust?: (c: ForwardCa
   const c0 = makeCase(run.spec);
   const c = adjust ? adjust(c0) : c0;
   const s = forwardScenario(c, testShape, { name, profile: run.profile, skew: run.skew, maxCycles: 2_000_000 });
-  if (run.throttle) s.scenario.script.unshift({ op: 'write', addr: 0x34, data: run.throttle.r | (run.throttle.b << 8) });
+  if (run.throttle) s.scenario.script.unshift({ op: 'write', addr: OFFSETS.THROTTLE, data: encode('THROTTLE', { R: run.throttle.r, B: run.throttle.b }) });
   return { c, s };
 }
 
-/** Why a run disagrees with the model or ended badly, or undefined. */
-/** `alone`: the run was this one operation, so the engine's R/W counters must equal the bus's. */
+/** Why a run disagrees with the model or ended badly, or undefined. `alone`: the run was this one operation, so the engine's R/W counters must equal the bus's. */
 export function runProblem(c: ForwardCase, s: ForwardScenario, r: AxiResult, alone = true): string | undefined {
   if (r.status !== 'ok') return `status ${r.status}: ${r.violation?.message ?? r.failure ?? ''}`;
   const k = countersOf(r);

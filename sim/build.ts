@@ -226,9 +226,6 @@ export async function checkCacheEntry(dir: string): Promise<{ meta: Meta } | { b
   return { meta };
 }
 
-/** Reasons entries were found damaged and rebuilt by this process (for tests and reports). */
-export const rebuiltEntries: { key: string; reason: string }[] = [];
-
 async function obtain(spec: BuildSpec, sources: VerilogSource[], key: string): Promise<BuildResult> {
   const root = cacheRoot();
   const dir = join(root, key);
@@ -244,7 +241,6 @@ async function obtain(spec: BuildSpec, sources: VerilogSource[], key: string): P
     await sweepDebris(root);
     // A damaged entry is set aside (so a process using it keeps its files) and rebuilt.
     if (again && 'bad' in again) {
-      rebuiltEntries.push({ key, reason: again.bad });
       const aside = `${dir}.bad-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
       await rename(dir, aside).catch((e: unknown) => { throw cacheWriteError(e, root); });
       await rm(aside, { recursive: true, force: true });

@@ -64,11 +64,6 @@ export function runCleanups(): void {
   cleanups.clear();
 }
 
-/** How many children are tracked (for tests). */
-export function trackedChildren(): number {
-  return children.size;
-}
-
 const SIGNALS = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 } as const;
 let enabled = false;
 let listening = false;

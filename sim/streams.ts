@@ -19,6 +19,7 @@
  */
 import type { Episode, PortSpec, SimOptions, SimTarget, StreamSpec, Value } from './vectors';
 import { simulate } from './vectors';
+import { SimInputError } from './sources';
 
 /** One transfer: its data ports by field name (`value`, `last`, ...). */
 export type Item = Record<string, Value>;
@@ -35,10 +36,6 @@ export interface StreamPorts {
   fields: string[];
 }
 
-function fail(msg: string): Error {
-  return Object.assign(new Error(msg), { userFacing: true, exitCode: 2 });
-}
-
 /** The stream of `target` whose ports start with `prefix_` (valid, ready and the data ports). */
 export function streamPorts(target: SimTarget, prefix: string): StreamPorts {
   const find = (n: string): PortSpec | undefined => target.ports.find((p) => p.name === n);
@@ -46,7 +43,7 @@ export function streamPorts(target: SimTarget, prefix: string): StreamPorts {
   const ready = find(`${prefix}_ready`);
   if (!valid || !ready) {
     const streams = target.ports.filter((p) => p.name.endsWith('_valid') && find(p.name.replace(/_valid$/, '_ready')) !== undefined).map((p) => p.name.replace(/_valid$/, ''));
-    throw fail(`'${target.top}' has no stream '${prefix}' (${prefix}_valid and ${prefix}_ready); its streams: ${streams.join(', ') || 'none'}`);
+    throw new SimInputError(`'${target.top}' has no stream '${prefix}' (${prefix}_valid and ${prefix}_ready); its streams: ${streams.join(', ') || 'none'}`);
   }
   const data = target.ports.filter((p) => p.name.startsWith(`${prefix}_`) && p !== valid && p !== ready && p.dir === valid.dir);
   const fields = data.map((p) => {
@@ -63,10 +60,10 @@ export type Pattern = 'always' | number | boolean[];
 function patternOf(p: Pattern, seed: number, what: string): boolean[] {
   if (p === 'always') return [true];
   if (Array.isArray(p)) {
-    if (!p.length || !p.some(Boolean)) throw fail(`${what}: the pattern never asserts; give at least one true`);
+    if (!p.length || !p.some(Boolean)) throw new SimInputError(`${what}: the pattern never asserts; give at least one true`);
     return p;
   }
-  if (!(p > 0 && p <= 1)) throw fail(`${what}: probability ${p} must be in (0, 1]`);
+  if (!(p > 0 && p <= 1)) throw new SimInputError(`${what}: probability ${p} must be in (0, 1]`);
   let s = (seed >>> 0) || 1;
   const out: boolean[] = [];
   for (let i = 0; i < 256; i++) {
@@ -83,9 +80,9 @@ export interface Monitor { ports: StreamPorts; accept: boolean[] }
 /** A source of `items` into the design's stream `prefix`; `offer` throttles valid (seeded by `seed`). */
 export function driver(target: SimTarget, prefix: string, items: Item[], opts: { offer?: Pattern; seed?: number } = {}): Driver {
   const ports = streamPorts(target, prefix);
-  if (ports.role !== 'source') throw fail(`stream '${prefix}' of '${target.top}' is an output: read it with monitor()`);
+  if (ports.role !== 'source') throw new SimInputError(`stream '${prefix}' of '${target.top}' is an output: read it with monitor()`);
   items.forEach((it, i) => {
-    for (const k of Object.keys(it)) if (!ports.fields.includes(k)) throw fail(`item ${i} for stream '${prefix}' has a field '${k}'; its fields: ${ports.fields.join(', ')}`);
+    for (const k of Object.keys(it)) if (!ports.fields.includes(k)) throw new SimInputError(`item ${i} for stream '${prefix}' has a field '${k}'; its fields: ${ports.fields.join(', ')}`);
   });
   return { ports, items, offer: patternOf(opts.offer ?? 'always', opts.seed ?? 1, `driver '${prefix}'`) };
 }
@@ -93,7 +90,7 @@ export function driver(target: SimTarget, prefix: string, items: Item[], opts: {
 /** A sink of the design's stream `prefix`; `accept` throttles ready (seeded by `seed`). */
 export function monitor(target: SimTarget, prefix: string, opts: { accept?: Pattern; seed?: number } = {}): Monitor {
   const ports = streamPorts(target, prefix);
-  if (ports.role !== 'sink') throw fail(`stream '${prefix}' of '${target.top}' is an input: feed it with driver()`);
+  if (ports.role !== 'sink') throw new SimInputError(`stream '${prefix}' of '${target.top}' is an input: feed it with driver()`);
   return { ports, accept: patternOf(opts.accept ?? 'always', (opts.seed ?? 1) + 0x9e37, `monitor '${prefix}'`) };
 }
 
@@ -125,7 +122,7 @@ export interface StreamsResult {
 export async function runStreams(target: SimTarget, opts: RunStreamsOptions): Promise<StreamsResult> {
   const drivers = opts.drivers ?? [];
   const monitors = opts.monitors ?? [];
-  if (!monitors.length && opts.until) throw fail('runStreams: until.items counts received items; give a monitor');
+  if (!monitors.length && opts.until) throw new SimInputError('runStreams: until.items counts received items; give a monitor');
   const quiet = opts.quiet ?? 32;
   const maxCycles = opts.maxCycles ?? 1_000_000;
   const total = drivers.reduce((a, d) => a + d.items.length, 0);
@@ -159,7 +156,7 @@ export async function runStreams(target: SimTarget, opts: RunStreamsOptions): Pr
     if (cycles >= maxCycles) {
       const sent = drivers.map((d) => `${d.ports.prefix} sent ${sentAt[d.ports.prefix]!.length}/${d.items.length}`);
       const recv = got.map((g) => `${g.m.ports.prefix} received ${g.t.length}`);
-      throw fail(`'${target.top}' did not ${opts.until ? `deliver ${opts.until.items} items` : 'drain'} within ${maxCycles} cycles (${[...sent, ...recv].join(', ')}): the design stalls, or raise maxCycles`);
+      throw new SimInputError(`'${target.top}' did not ${opts.until ? `deliver ${opts.until.items} items` : 'drain'} within ${maxCycles} cycles (${[...sent, ...recv].join(', ')}): the design stalls, or raise maxCycles`);
     }
   }
 }

@@ -3,11 +3,10 @@
  * `tcast model`) on the RTL engine in the AXI co-simulation and writes the same
  * .npy files, bit-identical with the golden model's, plus perf.json.
  */
-import { writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from '../command';
 import { EXIT, UsageError, parseOptions } from '../command';
-import { checkOutDir, checkOutFile, stageFile } from '../io';
+import { checkOutDir, checkOutFile, stageFile, writeFileAtomic } from '../io';
 import { Progress } from '../progress';
 import { generate } from '../../generator';
 import { TcastEngine } from '../../accel/engine/engine';
@@ -136,8 +135,7 @@ const command: Command = {
     }
     const written = writeCaseOutputs({ ...model, files }, out);
     const perfJson = { config: configName, dataBits: shape.dataBits, timing: timingName, profile, ops: perf };
-    mkdirSync(out, { recursive: true });
-    writeFileSync(join(out, 'perf.json'), JSON.stringify(perfJson, null, 2) + '\n');
+    writeFileAtomic(join(out, 'perf.json'), JSON.stringify(perfJson, null, 2) + '\n', 'perf.json');
     if (values.json) console.log(JSON.stringify(perfJson, null, 2));
     else {
       for (const p of perf) {

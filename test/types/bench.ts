@@ -38,7 +38,14 @@ export const MUTANTS = {
   fold: { module: 'StreamCombinatorsMutant', from: /first <= 1'b1;/, to: "first <= 1'b0;" },
 } as const;
 
+let design: VerilogDesign | undefined;
+/** The bench's Verilog, elaborated once per test process (the tests read it and simulate it). */
 export function typesDesign(): VerilogDesign {
+  design ??= buildDesign();
+  return design;
+}
+
+function buildDesign(): VerilogDesign {
   const d = generate(new SideBySide('TypesBench', {
     mem: new TypedMemories(), vec: new DynamicVec(), fsm: new EnumFsm(), str: new StreamCombinators(), axi: new Axi4Slice(AXI),
     mem_m: named(new TypedMemories(), 'TypedMemoriesMutant'), vec_m: named(new DynamicVec(), 'DynamicVecMutant'),

@@ -10,6 +10,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { projectRoot } from '../generator/hdl/source';
 import { onCleanup } from '../sim/proc';
 import { UsageError } from './command';
+import { fsReason } from '../sim/fs';
 
 // ------------------------------------------------------------------ option values
 
@@ -43,16 +44,6 @@ export function realOption(name: string, s: string | undefined, dflt: number, ok
 }
 
 // ------------------------------------------------------------------ output paths
-
-function fsReason(e: unknown): string {
-  const code = (e as NodeJS.ErrnoException).code;
-  const why: Record<string, string> = {
-    EACCES: 'permission denied', EPERM: 'permission denied', EROFS: 'read-only file system', ENOSPC: 'no space left on the device',
-    EISDIR: 'it is a directory', ENOTDIR: 'a part of the path is a file, not a directory', ENOENT: 'no such directory',
-    EEXIST: 'a file is in the way', ENAMETOOLONG: 'the name is too long', EDQUOT: 'disk quota exceeded', ELOOP: 'too many symbolic links',
-  };
-  return (code && why[code]) ?? (e as Error).message;
-}
 
 /** The nearest existing ancestor of p (p itself when it exists). */
 function existingAncestor(p: string): string {

@@ -24,6 +24,7 @@ import { homedir, hostname } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { onCleanup } from './proc';
+import { fsReason } from './fs';
 
 /** The repository root (the folder that holds sim/). */
 export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -40,12 +41,6 @@ export class CacheError extends Error {
 
 const FIX = 'set TCAST_CACHE_DIR to a writable directory';
 
-function why(e: unknown): string {
-  const code = (e as NodeJS.ErrnoException).code;
-  return code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EROFS' ? 'read-only file system'
-    : code === 'ENOTDIR' || code === 'EEXIST' ? 'a file is in the way' : code === 'ENOSPC' ? 'no space left' : (e as Error).message;
-}
-
 /** Creates dir (and parents) and checks it is a writable directory; returns the reason when it is not. */
 function usableDir(dir: string): string | undefined {
   try {
@@ -54,7 +49,7 @@ function usableDir(dir: string): string | undefined {
     accessSync(dir, constants.W_OK | constants.X_OK);
     return undefined;
   } catch (e) {
-    return why(e);
+    return fsReason(e);
   }
 }
 
@@ -91,7 +86,7 @@ export function cacheRoot(): string {
 export function cacheWriteError(e: unknown, root: string): Error {
   const code = (e as NodeJS.ErrnoException).code;
   if (code && ['EACCES', 'EPERM', 'EROFS', 'ENOSPC', 'EDQUOT', 'ENOTDIR'].includes(code)) {
-    return new CacheError(`cannot write to the build cache ${root} (${why(e)}); ${FIX}`);
+    return new CacheError(`cannot write to the build cache ${root} (${fsReason(e)}); ${FIX}`);
   }
   return e as Error;
 }

@@ -24,16 +24,16 @@ export interface Diagnostic {
 
 const TOOL_TIMEOUT_MS = 10 * 60_000;
 
+/** Runs a tool to completion (never rejects): exit code, stdout and stderr interleaved, whether the timeout killed it. */
+export async function execTool(cmd: string, args: string[], cwd: string | undefined, timeoutMs: number): Promise<{ code: number; log: string; timedOut: boolean }> {
+  const r = await execa(cmd, args, { reject: false, all: true, timeout: timeoutMs, stdin: 'ignore', ...(cwd !== undefined ? { cwd } : {}) });
+  return { code: r.exitCode ?? -1, log: r.all ?? '', timedOut: r.timedOut === true };
+}
+
 async function runTool(cmd: string, args: string[], cwd?: string) {
-  const r = await execa(cmd, args, {
-    reject: false,
-    all: true,
-    timeout: TOOL_TIMEOUT_MS,
-    stdin: 'ignore',
-    ...(cwd ? { cwd } : {}),
-  });
+  const r = await execTool(cmd, args, cwd, TOOL_TIMEOUT_MS);
   if (r.timedOut) throw new Error(`${cmd} timed out after ${TOOL_TIMEOUT_MS / 1000} s: ${cmd} ${args.join(' ')}`);
-  return { code: r.exitCode ?? -1, log: r.all ?? '' };
+  return { code: r.code, log: r.log };
 }
 
 // ---------------------------------------------------------------- Verilator

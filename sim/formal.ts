@@ -18,10 +18,10 @@
  * mid-size AXI design and Debian's boolector is too old for it, while ABC's
  * bmc3/pdr answered in seconds (docs/DSL.md, "Formal").
  */
-import { execa } from 'execa';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { execTool } from './checks';
 import { SimInputError } from './sources';
 import { requireTool } from './tools';
 import type { PortSpec } from './vectors';
@@ -126,11 +126,6 @@ export function formalWrapper(t: FormalTarget): string {
   return lines.join('\n');
 }
 
-async function run(cmd: string, args: string[], cwd: string, timeoutMs: number): Promise<{ code: number; log: string; timedOut: boolean }> {
-  const r = await execa(cmd, args, { cwd, reject: false, all: true, timeout: timeoutMs, stdin: 'ignore' });
-  return { code: r.exitCode ?? -1, log: r.all ?? '', timedOut: r.timedOut === true };
-}
-
 /** Runs the bounded model check (and the proof, with `prove`) of a design's assertions. */
 export async function formalCheck(t: FormalTarget, opts: FormalOptions): Promise<FormalResult> {
   if (!Number.isInteger(opts.depth) || opts.depth < 1 || opts.depth > 10_000) throw new SimInputError(`depth ${opts.depth} must be an integer in 1..10000`);
@@ -157,7 +152,7 @@ export async function formalCheck(t: FormalTarget, opts: FormalOptions): Promise
     if (asserts === 0) throw new SimInputError(`${t.top} has no assertions to check (add assert() in the DSL)`);
 
     // 2. Bounded model check.
-    const bmc = await run(abcTool.path, ['-c', `read_aiger model.aig; fold; bmc3 -F ${opts.depth}; write_cex -a cex.aiw`], dir, 30 * 60_000);
+    const bmc = await execTool(abcTool.path, ['-c', `read_aiger model.aig; fold; bmc3 -F ${opts.depth}; write_cex -a cex.aiw`], dir, 30 * 60_000);
     if (bmc.timedOut) throw new FormalToolError(`ABC's bmc3 timed out on ${t.top}`, bmc.log);
     const hit = /Output\s+(\d+)\s+of miter .* was asserted in frame\s+(\d+)/.exec(bmc.log);
     const clean = /No output asserted in\s+(\d+)\s+frames/.exec(bmc.log);
@@ -170,7 +165,7 @@ export async function formalCheck(t: FormalTarget, opts: FormalOptions): Promise
     } else if (opts.prove) {
       const p0 = Date.now();
       const secs = opts.proveSeconds ?? 60;
-      const pdr = await run(abcTool.path, ['-c', `read_aiger model.aig; fold; pdr -T ${secs}`], dir, (secs + 30) * 1000);
+      const pdr = await execTool(abcTool.path, ['-c', `read_aiger model.aig; fold; pdr -T ${secs}`], dir, (secs + 30) * 1000);
       const status = /Property proved/.test(pdr.log) ? 'proved' : /was asserted in frame/.test(pdr.log) ? 'refuted' : 'unknown';
       result.proof = { status, seconds: (Date.now() - p0) / 1000 };
     }
@@ -209,7 +204,7 @@ async function buildAig(t: FormalTarget, dir: string, files: string[], yosys: st
     'write_aiger -I -B -zinit -map model.aim model.aig',
   ];
   writeFileSync(join(dir, 'model.ys'), script.join('\n') + '\n');
-  const y = await run(yosys, ['-q', '-l', 'model.log', 'model.ys'], dir, 10 * 60_000);
+  const y = await execTool(yosys, ['-q', '-l', 'model.log', 'model.ys'], dir, 10 * 60_000);
   if (y.code !== 0) {
     const log = existsSync(join(dir, 'model.log')) ? readFileSync(join(dir, 'model.log'), 'utf8') : y.log;
     const err = log.split('\n').find((l) => /^ERROR:/.test(l)) ?? y.log.split('\n').find((l) => /ERROR/.test(l)) ?? `yosys exited with code ${y.code}`;
@@ -253,7 +248,7 @@ async function checkCovers(t: FormalTarget, dir: string, yosys: string, abc: str
     writeFileSync(join(sub, `${WRAPPER}.v`), formalWrapper(t));
     files.push(`${WRAPPER}.v`);
     await buildAig(t, sub, files, yosys);
-    const r = await run(abc, ['-c', `read_aiger model.aig; fold; bmc3 -F ${depth}`], sub, 30 * 60_000);
+    const r = await execTool(abc, ['-c', `read_aiger model.aig; fold; bmc3 -F ${depth}`], sub, 30 * 60_000);
     const hit = /was asserted in frame\s+(\d+)/.exec(r.log);
     if (!hit && !/No output asserted in/.test(r.log)) throw new FormalToolError(`ABC's bmc3 gave no verdict on cover '${c.message}' of ${t.top}`, r.log);
     out.push({ message: c.message, loc: c.loc, module: c.file.replace(/\.v$/, ''), reached: hit ? Number(hit[1]) : null });
@@ -265,7 +260,7 @@ async function checkCovers(t: FormalTarget, dir: string, yosys: string, abc: str
 async function replay(t: FormalTarget, dir: string, yosys: string, frame: number, vcd: string | undefined): Promise<FormalFailure> {
   const script = ['read_rtlil model.il', 'memory_map', `sim -clock ${t.clock} -r cex.aiw -map model.aim -vcd cex.vcd -n ${frame + 1}`];
   writeFileSync(join(dir, 'replay.ys'), script.join('\n') + '\n');
-  const r = await run(yosys, ['-l', 'replay.log', 'replay.ys'], dir, 10 * 60_000);
+  const r = await execTool(yosys, ['-l', 'replay.log', 'replay.ys'], dir, 10 * 60_000);
   const log = existsSync(join(dir, 'replay.log')) ? readFileSync(join(dir, 'replay.log'), 'utf8') : r.log;
   if (r.code !== 0) throw new FormalToolError(`yosys could not replay the counterexample of ${t.top}: ${log.split('\n').find((l) => l.startsWith('ERROR')) ?? r.code}`, log);
   let step = frame;

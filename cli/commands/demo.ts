@@ -4,7 +4,6 @@ import { intOption } from '../io';
 import { step } from '../progress';
 import { generateAll, writeAll } from '../../designs/emit';
 import { projectRoot } from '../../generator/hdl/source';
-import { generate } from '../../generator';
 import { TcastEngine } from '../../accel/engine/engine';
 import { ENGINE_CONFIGS } from '../../designs/engine';
 import { targetOf } from '../../sim/design';
@@ -56,7 +55,8 @@ const command: Command = {
 
     // 1. Generate rtl/.
     let end = step('generating the shipped designs into rtl/', quiet);
-    writeAll(await generateAll(), join(projectRoot, 'rtl'), true);
+    const designs = await generateAll();
+    writeAll(designs, join(projectRoot, 'rtl'), true);
     end();
 
     // 2. A DLRM-like batch; per table the forward and the casted backward, with the golden model's answers.
@@ -89,7 +89,7 @@ const command: Command = {
 
     // 3. The engine in Verilator.
     end = step(`building the engine (${CONFIG}) with Verilator (once, then cached)`, quiet);
-    const target = targetOf(generate(engine));
+    const target = targetOf(designs.find((d) => d.entry.name === CONFIG)!.verilog); // elaborated in step 1
     const built = await buildAxiTarget(target);
     end();
     end = step(`running ${ops.length} operations on the engine (AXI memory model '${values.timing}', protocol checker)`, quiet);

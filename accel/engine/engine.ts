@@ -44,6 +44,7 @@ import { Fp32FromUInt } from '../../generator/stdlib/float/convert';
 import { Axi4, AxiLite, BURST, resolveAxi4 } from '../../generator/stdlib/axi/bundles';
 import { ElaborationError } from '../../generator/hdl/errors';
 import { ENGINE_LITE_ADDR_BITS, ENGINE_OP, ENGINE_REGISTERS, addressOf, type EngineRegName } from './regs';
+import { UpdateUnit } from './update';
 
 export interface EngineOptions {
   /** AXI4 data width in bits (128..1024); fp32 lanes = dataBits / 32. */
@@ -240,6 +241,17 @@ export class TcastEngine extends Module {
     const indicesA = addressOf(rv('INDICES_LO'), rv('INDICES_HI'), A);
     const offsetsA = addressOf(rv('OFFSETS_LO'), rv('OFFSETS_HI'), A);
     const outA = addressOf(rv('OUT_LO'), rv('OUT_HI'), A);
+    // The row ids and the scatter-update (accel/engine/update.ts).
+    const rowsOn = named(rv('UPDATE').bit(0));
+    const opt = named(rv('UPDATE').bits(2, 1));
+    const optOn = named(opt.ne(0));
+    const keepGrad = named(rv('UPDATE').bit(3));
+    const unfused = named(rv('UPDATE').bit(4));
+    const gradRowsOut = named(rowsOn.and(unfused.not()).and(optOn.not().or(keepGrad)));
+    const ridA = addressOf(rv('ROW_IDS_LO'), rv('ROW_IDS_HI'), A);
+    const gradRowsA = addressOf(rv('GRAD_ROWS_LO'), rv('GRAD_ROWS_HI'), A);
+    const weightA = addressOf(rv('WEIGHT_LO'), rv('WEIGHT_HI'), A);
+    const stateA = addressOf(rv('STATE_LO'), rv('STATE_HI'), A);
 
     // Per-operation constants, latched at START.
     const rowBeats = Reg(UInt(rbBits), { init: 1 });
@@ -251,12 +263,13 @@ export class TcastEngine extends Module {
     const tailMask = named(mux(tail.eq(0), ones, ones.shr(lit(BB, lb + 1).subWrap(tail.zext(lb + 1)))));
 
     // Stream lengths (in elements and in beats) latched at START.
-    const offCount = named(mux(numBags.eq(0), lit(0, 33), numBags.zext(33).addWrap(inclLast.zext(33))));
+    const offCount = named(mux(numBags.eq(0).or(unfused), lit(0, 33), numBags.zext(33).addWrap(inclLast.zext(33))));
     const beatsOfElems = (n: Value, wide: Value, name: string): Value =>
       named(mux(wide, n.zext(36).shl(3).trunc(36), n.zext(36).shl(2).trunc(36)).addWrap(BB - 1).shr(lb).trunc(36 - lb), name);
     const offBeatsTotal = beatsOfElems(offCount, off64, 'off_beats_total');
     const idxBeatsTotal = beatsOfElems(numIdx.zext(33), idx64, 'idx_beats_total');
     const pswBeatsTotal = beatsOfElems(mux(pswEn, numIdx.zext(33), lit(0, 33)), lit(0, 1), 'psw_beats_total');
+    const ridBeatsTotal = beatsOfElems(mux(rowsOn, numBags.zext(33), lit(0, 33)), lit(1, 1), 'rid_beats_total');
     const CW = 36 - lb;
 
     // ---------------------------------------------------------------- 4 KiB-aware burst size
@@ -269,12 +282,12 @@ export class TcastEngine extends Module {
     const lenField = (beats: Value): Value => beats.subWrap(1).trunc(8);
 
     // ---------------------------------------------------------------- reorder buffer bookkeeping
-    const KIND_OFF = 0, KIND_IDX = 1, KIND_ROW = 2, KIND_PSW = 3;
+    const KIND_OFF = 0, KIND_IDX = 1, KIND_ROW = 2, KIND_PSW = 3, KIND_RID = 4, KIND_UPD = 5;
     const slotsUsed = Reg(UInt(bitsFor(K)), { init: 0 });
     const tailSlot = Reg(UInt(kb), { init: 0 });
     const wrCnt = Array.from({ length: K }, (_, i) => Reg(UInt(BL), { init: 0, name: `rob_count_${i}` }));
     const slotLen = Array.from({ length: K }, (_, i) => Reg(UInt(8), { init: 0, name: `rob_len_${i}` }));
-    const slotKind = Array.from({ length: K }, (_, i) => Reg(UInt(2), { init: 0, name: `rob_kind_${i}` }));
+    const slotKind = Array.from({ length: K }, (_, i) => Reg(UInt(3), { init: 0, name: `rob_kind_${i}` }));
 
     // ---------------------------------------------------------------- AR: offsets, indices, rows
     const arValid = Reg(Bool, { init: 0 });
@@ -305,37 +318,57 @@ export class TcastEngine extends Module {
     const pswRes = Reg(UInt(bitsFor(QD)), { init: 0 });
     const pswBurst = burstBeats(pswWord, pswLeft, MB, 'psw_burst');
     const pswGo = named(canRead.and(offGo.not()).and(idxGo.not()).and(pswLeft.ne(0)).and(credit(pswRes, pswBurst)));
-    const sideGo = named(offGo.or(idxGo).or(pswGo));
+    const ridWord = Reg(UInt(WA), { init: 0 });
+    const ridLeft = Reg(UInt(CW), { init: 0 });
+    const ridRes = Reg(UInt(bitsFor(QD)), { init: 0 });
+    const ridBurst = burstBeats(ridWord, ridLeft, MB, 'rid_burst');
+    const ridGo = named(canRead.and(offGo.not()).and(idxGo.not()).and(pswGo.not()).and(ridLeft.ne(0)).and(credit(ridRes, ridBurst)));
+    const sideGo = named(offGo.or(idxGo).or(pswGo).or(ridGo));
 
     // Rows: tokens from the sequencer (through the token queue).
-    const tok = new Packed({ empty: 1, first: 1, last: 1, slot: gBits, bag: 32, n: 32, scale: 32, row: 32 });
+    // fk: what the token fetches: 0 a gathered row (to the reducer); for the update unit: 1 gradient row u (unfused),
+    // 2 the weight row, 3 the optimizer state of the row.
+    const tok = new Packed({ fk: 2, empty: 1, first: 1, last: 1, slot: gBits, bag: 32, n: 32, scale: 32, row: 32 });
     const meta = new Packed({ empty: 1, first: 1, last: 1, slot: gBits, bag: 32, n: 32, scale: 32 });
     const tokQ = instance(new Queue(UInt(tok.width), { depth: 2 }));
     const metaQ = instance(new Queue(UInt(meta.width), { depth: K + 2, storage: 'ram' }));
     const th = tokQ.io.deq.bits;
     const rowWord = Reg(UInt(WA), { init: 0 });
     const rowLeft = Reg(UInt(rbBits), { init: 0 });
-    const tokRowAddr = named(tableA.addWrap(tok.get(th, 'row').zext(64).mulWrap(rv('ROW_STRIDE').zext(64)).trunc(A)));
+    const tokFk = named(tok.get(th, 'fk'));
+    const tokRow = tok.get(th, 'row');
+    const tokRowwiseState = named(tokFk.eq(3).and(opt.eq(3)));
+    const tokBase = named(mux(tokFk.eq(2), weightA, mux(tokFk.eq(3), stateA, tableA)));
+    const tokStride = named(mux(tokFk.bit(1), rv('WEIGHT_STRIDE'), rv('ROW_STRIDE')));
+    const tokRowAddr = named(mux(tokRowwiseState, stateA.addWrap(tokRow.zext(A + 2).shl(2).trunc(A)),
+      tokBase.addWrap(tokRow.zext(64).mulWrap(tokStride.zext(64)).trunc(A))));
     const fromTok = named(rowLeft.eq(0));
+    const rowFk = Reg(UInt(2), { init: 0 });
+    const curFk = named(mux(fromTok, tokFk, rowFk));
     const curRowWord = named(mux(fromTok, wordOf(tokRowAddr), rowWord));
-    const curRowLeft = named(mux(fromTok, rowBeats, rowLeft));
+    const curRowLeft = named(mux(fromTok, mux(tokRowwiseState, lit(1, rbBits), rowBeats), rowLeft));
     const rowBurst = burstBeats(curRowWord, curRowLeft, Math.min(MB, 256), 'row_burst');
     const tokEmpty = named(tok.get(th, 'empty').bit(0));
     const rowPending = named(rowLeft.ne(0).or(tokQ.io.deq.valid.and(tokEmpty.not())));
-    const rowMetaOk = named(rowLeft.ne(0).or(metaQ.io.enq.ready));
-    const rowGo = named(canRead.and(sideGo.not()).and(rowPending).and(rowMetaOk));
+    const rowMetaOk = named(rowLeft.ne(0).or(curFk.ne(0)).or(metaQ.io.enq.ready));
+    // Update-unit fetches land in the update beat buffer: room for the whole burst is reserved (credits), as for the index streams.
+    const UQD = 4 * RBmax;
+    const updRes = Reg(UInt(bitsFor(UQD)), { init: 0 });
+    const updCredit = named(curFk.eq(0).or(fit(updRes, bitsFor(UQD) + BL).addWrap(fit(rowBurst, bitsFor(UQD) + BL)).le(UQD)));
+    const rowGo = named(canRead.and(sideGo.not()).and(rowPending).and(rowMetaOk).and(updCredit));
     // An empty bag's token goes straight to the metadata queue (no row to read).
     const emptyGo = named(run.and(rowLeft.eq(0)).and(tokQ.io.deq.valid).and(tokEmpty).and(metaQ.io.enq.ready));
     tokQ.io.deq.ready.set(err.or(emptyGo).or(rowGo.and(fromTok)));
-    metaQ.io.enq.valid.set(emptyGo.or(rowGo.and(fromTok)));
+    metaQ.io.enq.valid.set(emptyGo.or(rowGo.and(fromTok).and(curFk.eq(0))));
     metaQ.io.enq.bits.set(meta.pack({ empty: tok.get(th, 'empty'), first: tok.get(th, 'first'), last: tok.get(th, 'last'), slot: tok.get(th, 'slot'), bag: tok.get(th, 'bag'), n: tok.get(th, 'n'), scale: tok.get(th, 'scale') }));
     when(busy.and(err.not()).and(arFree).and(slotFree.not()).and(rowPending), () => stallInflight.set(stallInflight.addWrap(1)));
     when(busy.and(err.not()).and(arFree).and(slotFree).and(sideGo.not()).and(rowPending.not()).and(tokQ.io.deq.valid.not()), () => stallIndex.set(stallIndex.addWrap(1)));
 
     const arGo = named(sideGo.or(rowGo));
-    const arBeats = named(mux(offGo, offBurst, mux(idxGo, idxBurst, mux(pswGo, pswBurst, rowBurst))));
-    const arWordSel = named(mux(offGo, offWord, mux(idxGo, idxWord, mux(pswGo, pswWord, curRowWord))));
-    const arKind = named(mux(offGo, lit(KIND_OFF, 2), mux(idxGo, lit(KIND_IDX, 2), mux(pswGo, lit(KIND_PSW, 2), lit(KIND_ROW, 2)))));
+    const arBeats = named(mux(offGo, offBurst, mux(idxGo, idxBurst, mux(pswGo, pswBurst, mux(ridGo, ridBurst, rowBurst)))));
+    const arWordSel = named(mux(offGo, offWord, mux(idxGo, idxWord, mux(pswGo, pswWord, mux(ridGo, ridWord, curRowWord)))));
+    const arKind = named(mux(offGo, lit(KIND_OFF, 3), mux(idxGo, lit(KIND_IDX, 3), mux(pswGo, lit(KIND_PSW, 3),
+      mux(ridGo, lit(KIND_RID, 3), mux(curFk.eq(0), lit(KIND_ROW, 3), lit(KIND_UPD, 3)))))));
     when(arValid.and(m.arready), () => arValid.set(0));
     when(arGo, () => {
       arValid.set(1);
@@ -362,7 +395,12 @@ export class TcastEngine extends Module {
       pswWord.set(pswWord.addWrap(pswBurst.zext(WA)));
       pswLeft.set(pswLeft.subWrap(pswBurst.zext(CW)));
     });
+    when(ridGo, () => {
+      ridWord.set(ridWord.addWrap(ridBurst.zext(WA)));
+      ridLeft.set(ridLeft.subWrap(ridBurst.zext(CW)));
+    });
     when(rowGo, () => {
+      rowFk.set(curFk);
       rowWord.set(curRowWord.addWrap(rowBurst.zext(WA)));
       rowLeft.set(curRowLeft.subWrap(rowBurst.trunc(rbBits)));
     });
@@ -400,12 +438,12 @@ export class TcastEngine extends Module {
     when(rFire, () => rBeats.set(rBeats.addWrap(1)));
     void robDepthBits;
 
-    const beat = new Packed({ kind: 2, data: W });
+    const beat = new Packed({ kind: 3, data: W });
     const dataQ = instance(new Queue(UInt(beat.width), { depth: 4 }));
     const headSlot = Reg(UInt(kb), { init: 0 });
     const dBeat = Reg(UInt(mbBits), { init: 0 });
     const rdPending = Reg(Bool, { init: 0 });
-    const rdKind = Reg(UInt(2), { init: 0 });
+    const rdKind = Reg(UInt(3), { init: 0 });
     const pick = (regs: Signal[]): Value => select(regs, headSlot);
     const headCount = named(pick(wrCnt));
     const headLen = named(pick(slotLen));
@@ -441,8 +479,15 @@ export class TcastEngine extends Module {
     const pswBeatQ = instance(new Queue(UInt(W), { depth: QD, storage: 'ram' }));
     pswBeatQ.io.enq.valid.set(dataQ.io.deq.valid.and(dKind.eq(KIND_PSW)));
     pswBeatQ.io.enq.bits.set(dData);
+    const ridBeatQ = instance(new Queue(UInt(W), { depth: QD, storage: 'ram' }));
+    ridBeatQ.io.enq.valid.set(dataQ.io.deq.valid.and(dKind.eq(KIND_RID)));
+    ridBeatQ.io.enq.bits.set(dData);
+    const updBeatQ = instance(new Queue(UInt(W), { depth: UQD, storage: 'ram' }));
+    updBeatQ.io.enq.valid.set(dataQ.io.deq.valid.and(dKind.eq(KIND_UPD)));
+    updBeatQ.io.enq.bits.set(dData);
     const rowBeatReady = Wire(Bool);
-    dataQ.io.deq.ready.set(mux(err, lit(1, 1), mux(dKind.eq(KIND_OFF), offBeatQ.io.enq.ready, mux(dKind.eq(KIND_IDX), idxBeatQ.io.enq.ready, mux(dKind.eq(KIND_PSW), pswBeatQ.io.enq.ready, rowBeatReady)))));
+    dataQ.io.deq.ready.set(mux(err, lit(1, 1), mux(dKind.eq(KIND_OFF), offBeatQ.io.enq.ready, mux(dKind.eq(KIND_IDX), idxBeatQ.io.enq.ready, mux(dKind.eq(KIND_PSW), pswBeatQ.io.enq.ready,
+      mux(dKind.eq(KIND_RID), ridBeatQ.io.enq.ready, mux(dKind.eq(KIND_UPD), updBeatQ.io.enq.ready, rowBeatReady)))))));
 
     // ---------------------------------------------------------------- unpackers: beats -> 32-bit elements
     const unpacker = (q: { io: { deq: { valid: Value; ready: Signal; bits: Value } } }, wide: Value, name: string) => {
@@ -464,6 +509,9 @@ export class TcastEngine extends Module {
     const offU = unpacker(offBeatQ, off64, 'off_unpack');
     const idxU = unpacker(idxBeatQ, idx64, 'idx_unpack');
     const pswU = unpacker(pswBeatQ, lit(0, 1), 'psw_unpack');
+    const ridU = unpacker(ridBeatQ, lit(1, 1), 'rid_unpack');
+    when(ridBeatQ.io.deq.ready.and(ridBeatQ.io.deq.valid), () => ridRes.set(ridRes.subWrap(1)));
+    when(ridGo, () => ridRes.set(ridRes.addWrap(fit(ridBurst, ridRes.width)).subWrap(ridBeatQ.io.deq.ready.and(ridBeatQ.io.deq.valid).zext(ridRes.width))));
     when(offBeatQ.io.deq.ready.and(offBeatQ.io.deq.valid), () => offRes.set(offRes.subWrap(1)));
     when(idxBeatQ.io.deq.ready.and(idxBeatQ.io.deq.valid), () => idxRes.set(idxRes.subWrap(1)));
     when(offGo, () => offRes.set(offRes.addWrap(fit(offBurst, offRes.width)).subWrap(offBeatQ.io.deq.ready.and(offBeatQ.io.deq.valid).zext(offRes.width))));
@@ -485,10 +533,14 @@ export class TcastEngine extends Module {
     // No non-padding lookup of the current bag has been held yet.
     const seenInBag = Reg(Bool, { init: 0 });
     const seqSlot = Reg(UInt(gBits), { init: 0 });
-    const bagsLeft = named(bagIdx.ne(numBags));
+    const bagsLeft = named(bagIdx.ne(numBags).and(unfused.not()));
+    // With UPDATE.ROWS, a bag (segment u) begins only after the row-id emitter has taken its row id
+    // and queued the update unit's fetches (weight, state) ahead of the segment's gathers.
+    const segEmitted = Reg(Bool, { init: 0 });
     const needStart = named(run.and(bagsLeft).and(haveStart.not()));
     const lastBagNoEnd = named(bagIdx.addWrap(1).eq(numBags).and(inclLast.not()));
-    const needEnd = named(run.and(bagsLeft).and(haveStart).and(inBag.not()));
+    const atBoundary = named(run.and(bagsLeft).and(haveStart).and(inBag.not()));
+    const needEnd = named(atBoundary.and(rowsOn.not().or(segEmitted)));
     const endVal = named(mux(lastBagNoEnd, numIdx, offU.value));
     const endOk = named(lastBagNoEnd.or(offU.valid));
     const inLook = named(run.and(inBag).and(lookLeft.ne(0)));
@@ -530,16 +582,45 @@ export class TcastEngine extends Module {
       bagIdx.set(bagIdx.addWrap(1));
       seqSlot.set(seqSlot.addWrap(G > 1 ? 1 : 0));
     });
-    tokQ.io.enq.valid.set(emitHeld.or(bagEnd));
+    // ---------------------------------------------------------------- row-id emitter (UPDATE.ROWS)
+    // Per segment u: take ROW_IDS[u] (to the update unit and/or the grad_rows packer), then queue the
+    // update unit's fetches: [gradient row u (unfused)], the weight row, [the state].
+    const emPh = Reg(UInt(2), { init: 0 });
+    const emRow = Reg(UInt(32), { init: 0 });
+    const updU = Reg(UInt(32), { init: 0 });
+    const ridUQ = instance(new Queue(UInt(32), { depth: 4 }));
+    const ridPQ = instance(new Queue(UInt(32), { depth: 4 }));
+    const emActive = named(rowsOn.and(run).and(mux(unfused, updU.ne(numBags), atBoundary.and(segEmitted.not()))));
+    const emTake = named(emActive.and(emPh.eq(0)).and(ridU.valid).and(optOn.not().or(ridUQ.io.enq.ready)).and(gradRowsOut.not().or(ridPQ.io.enq.ready)));
+    ridU.pop.set(emTake);
+    ridUQ.io.enq.valid.set(emTake.and(optOn));
+    ridUQ.io.enq.bits.set(ridU.value);
+    ridPQ.io.enq.valid.set(emTake.and(gradRowsOut));
+    ridPQ.io.enq.bits.set(ridU.value);
+    const emTok = named(emActive.and(emPh.ne(0)));
+    const emTokGo = named(emTok.and(tokQ.io.enq.ready));
+    const emLast = named(mux(emPh.eq(0), optOn.not(), mux(emPh.eq(2), opt.eq(1), emPh.eq(3))));
+    const emFinish = named(emTake.and(emLast).or(emTokGo.and(emLast)));
+    when(emTake.and(emLast.not()), () => emPh.set(mux(unfused, lit(1, 2), lit(2, 2))));
+    when(emTake, () => emRow.set(ridU.value));
+    when(emTokGo.and(emLast.not()), () => emPh.set(emPh.addWrap(1)));
+    when(emFinish, () => {
+      emPh.set(0);
+      when(unfused, () => updU.set(updU.addWrap(1))).otherwise(() => segEmitted.set(1));
+    });
+    when(needEnd.and(endOk), () => segEmitted.set(0));
+
+    tokQ.io.enq.valid.set(emitHeld.or(bagEnd).or(emTok));
     tokQ.io.enq.bits.set(tok.pack({
-      empty: bagEnd.and(heldValid.not()),
+      fk: mux(emTok, emPh, lit(0, 2)),
+      empty: bagEnd.and(heldValid.not()).and(emTok.not()),
       first: heldFirst,
       last: bagEnd,
       slot: seqSlot,
       bag: bagIdx,
       n: nCount,
       scale: mux(heldValid, heldScale, lit(0x3f800000, 32)),
-      row: heldRow,
+      row: mux(emTok, mux(emPh.eq(1), updU, emRow), heldRow),
     }));
 
     // ---------------------------------------------------------------- reducer
@@ -576,18 +657,20 @@ export class TcastEngine extends Module {
     const OQ = D + FL + 4;
     const outRes = Reg(UInt(bitsFor(OQ)), { init: 0 });
     const outQ = instance(new Queue(UInt(W + 1), { depth: OQ, storage: 'ram' }));
-    const awBagQ = instance(new Queue(UInt(32), { depth: 4 }));
+    // Write bursts to issue, in W order: {word address, beats, source (0 reducer, 1 update unit, 2 grad_rows packer)}.
+    const hdr = new Packed({ src: 2, beats: rbBits, word: WA });
+    const hq = instance(new Queue(UInt(hdr.width), { depth: 4 }));
     const rowBeatAvail = named(dataQ.io.deq.valid.and(dKind.eq(KIND_ROW)));
     const isRowEnd = named(rj.zext(rbBits + 1).addWrap(1).eq(rowBeats.zext(rbBits + 1)));
     const needAw = named(mLast.and(rj.eq(0)));
     const redGo = named(run.and(metaQ.io.deq.valid).and(mEmpty.or(rowBeatAvail)).and(hazard.not())
-      .and(mLast.not().or(outRes.lt(OQ))).and(needAw.not().or(awBagQ.io.enq.ready)));
+      .and(mLast.not().or(outRes.lt(OQ))).and(needAw.not().or(optOn).or(hq.io.enq.ready)));
     when(run.and(metaQ.io.deq.valid).and(mEmpty.or(rowBeatAvail)).and(hazard), () => stallDep.set(stallDep.addWrap(1)));
     rowBeatReady.set(redGo.and(mEmpty.not()));
     metaQ.io.deq.ready.set(err.or(redGo.and(isRowEnd)));
     when(redGo, () => rj.set(mux(isRowEnd, lit(0, jBits), rj.addWrap(1))));
-    awBagQ.io.enq.valid.set(redGo.and(needAw));
-    awBagQ.io.enq.bits.set(mBag);
+    const redHdr = named(redGo.and(needAw).and(optOn.not()));
+    const bagOutAddr = named(outA.addWrap(mBag.zext(64).mulWrap(rv('OUT_STRIDE').zext(64)).trunc(A)));
     for (let i = 0; i < D; i++) {
       pv[i]!.set(i === 0 ? redGo : pv[i - 1]!);
       pSlot[i]!.set(i === 0 ? mSlot : pSlot[i - 1]!);
@@ -666,22 +749,96 @@ export class TcastEngine extends Module {
     when(resUp.and(outPop.not()), () => outRes.set(outRes.addWrap(1)));
     when(outPop.and(resUp.not()), () => outRes.set(outRes.subWrap(1)));
 
+    // ---------------------------------------------------------------- update unit (accel/engine/update.ts)
+    const upd = instance(new UpdateUnit({
+      dataBits: W, addrBits: A, maxRowBeats: RBmax, mulLatency: LM, addLatency: LAT, divLatency: this.divLatency, sqrtLatency: this.divLatency,
+    }), 'update');
+    upd.io.start.set(start);
+    upd.io.flush.set(err);
+    upd.io.opt.set(opt);
+    upd.io.keepGrad.set(keepGrad);
+    upd.io.unfused.set(unfused);
+    upd.io.dim.set(rv('DIM').trunc(16));
+    upd.io.rowBeats.set(rowBeats);
+    upd.io.tailStrb.set(tailStrb);
+    upd.io.lr.set(rv('LR'));
+    upd.io.eps.set(rv('EPS'));
+    upd.io.weightBase.set(weightA);
+    upd.io.stateBase.set(stateA);
+    upd.io.rowStride.set(rv('WEIGHT_STRIDE'));
+    upd.io.outBase.set(outA);
+    upd.io.outStride.set(rv('OUT_STRIDE'));
+    upd.io.rid_valid.set(ridUQ.io.deq.valid);
+    upd.io.rid.set(ridUQ.io.deq.bits);
+    ridUQ.io.deq.ready.set(err.or(upd.io.rid_ready));
+    upd.io.upd_valid.set(updBeatQ.io.deq.valid);
+    upd.io.upd.set(updBeatQ.io.deq.bits);
+    updBeatQ.io.deq.ready.set(err.or(upd.io.upd_ready));
+    const updPop = named(updBeatQ.io.deq.valid.and(updBeatQ.io.deq.ready));
+    when(rowGo.and(curFk.ne(0)).and(updPop.not()), () => updRes.set(updRes.addWrap(fit(rowBurst, updRes.width))));
+    when(rowGo.and(curFk.ne(0)).and(updPop), () => updRes.set(updRes.addWrap(fit(rowBurst, updRes.width)).subWrap(1)));
+    when(rowGo.and(curFk.ne(0)).not().and(updPop), () => updRes.set(updRes.subWrap(1)));
+
+    // ---------------------------------------------------------------- grad_rows packer: row ids -> int64 beats
+    // L/2 ids per beat, each beat its own 1-beat burst at GRAD_ROWS + beat x BB (WSTRB covers the ids in it).
+    const PK = L / 2;
+    const pkb = Math.max(1, log2Up(PK));
+    const pk = new Packed({ strb: BB, data: W });
+    const pkQ = instance(new Queue(UInt(pk.width), { depth: 2 }));
+    const pkData = Reg(UInt(W), { init: 0 });
+    const pkStrb = Reg(UInt(BB), { init: 0 });
+    const pkN = Reg(UInt(pkb + 1), { init: 0 });
+    const pkSeen = Reg(UInt(32), { init: 0 });
+    const pkWord = Reg(UInt(WA), { init: 0 });
+    const pkSh = named(cat(pkN.trunc(pkb), lit(0, 6)));
+    const pkNextData = named(pkData.or(ridPQ.io.deq.bits.zext(W).shl(pkSh).trunc(W)));
+    const pkNextStrb = named(pkStrb.or(lit(0xff, BB).shl(cat(pkN.trunc(pkb), lit(0, 3))).trunc(BB)));
+    const pkFlush = named(pkN.addWrap(1).eq(PK).or(pkSeen.addWrap(1).eq(numBags)));
+    // The reducer's header goes first; then the update unit's; then the packer's.
+    const updHdrOk = named(redHdr.not().and(hq.io.enq.ready));
+    const pkHdrOk = named(updHdrOk.and(upd.io.hdr_valid.not()).and(pkQ.io.enq.ready));
+    const pkTake = named(run.and(ridPQ.io.deq.valid).and(pkFlush.not().or(pkHdrOk)));
+    ridPQ.io.deq.ready.set(err.or(pkTake));
+    upd.io.hdr_ready.set(updHdrOk);
+    const pkPush = named(pkTake.and(pkFlush));
+    pkQ.io.enq.valid.set(pkPush);
+    pkQ.io.enq.bits.set(pk.pack({ strb: pkNextStrb, data: pkNextData }));
+    when(pkTake, () => {
+      pkSeen.set(pkSeen.addWrap(1));
+      when(pkFlush, () => {
+        pkData.set(0);
+        pkStrb.set(0);
+        pkN.set(0);
+        pkWord.set(pkWord.addWrap(1));
+      }).otherwise(() => {
+        pkData.set(pkNextData);
+        pkStrb.set(pkNextStrb);
+        pkN.set(pkN.addWrap(1));
+      });
+    });
+    hq.io.enq.valid.set(redHdr.or(upd.io.hdr_valid.and(updHdrOk)).or(pkPush));
+    hq.io.enq.bits.set(mux(redHdr, hdr.pack({ src: lit(0, 2), beats: rowBeats, word: wordOf(bagOutAddr) }),
+      mux(upd.io.hdr_valid, hdr.pack({ src: lit(1, 2), beats: upd.io.hdr_beats, word: upd.io.hdr_word }),
+        hdr.pack({ src: lit(2, 2), beats: lit(1, rbBits), word: pkWord }))));
+
     // ---------------------------------------------------------------- writer: AW per output row, W with WSTRB
     const awValid = Reg(Bool, { init: 0 });
     const awAddr = Reg(UInt(A), { init: 0 });
     const awLen = Reg(UInt(8), { init: 0 });
     const bOut = Reg(UInt(bitsFor(this.maxWrites)), { init: 0 });
-    const lenQ = instance(new Queue(UInt(8), { depth: this.maxWrites, storage: this.maxWrites > 8 ? 'ram' : 'reg' }));
+    const lenQ = instance(new Queue(UInt(10), { depth: this.maxWrites, storage: this.maxWrites > 8 ? 'ram' : 'reg' }));
     const owWord = Reg(UInt(WA), { init: 0 });
     const owLeft = Reg(UInt(rbBits), { init: 0 });
     const owFromQ = named(owLeft.eq(0));
-    const bagOutAddr = named(outA.addWrap(awBagQ.io.deq.bits.zext(64).mulWrap(rv('OUT_STRIDE').zext(64)).trunc(A)));
-    const curOwWord = named(mux(owFromQ, wordOf(bagOutAddr), owWord));
-    const curOwLeft = named(mux(owFromQ, rowBeats, owLeft));
+    const hh = hq.io.deq.bits;
+    const owSrc = Reg(UInt(2), { init: 0 });
+    const curOwWord = named(mux(owFromQ, hdr.get(hh, 'word'), owWord));
+    const curOwLeft = named(mux(owFromQ, hdr.get(hh, 'beats'), owLeft));
+    const curOwSrc = named(mux(owFromQ, hdr.get(hh, 'src'), owSrc));
     const awBurst = burstBeats(curOwWord, curOwLeft, 256, 'aw_burst');
-    const awGo = named(busy.and(err.not()).and(owLeft.ne(0).or(awBagQ.io.deq.valid)).and(awValid.not().or(m.awready))
+    const awGo = named(busy.and(err.not()).and(owLeft.ne(0).or(hq.io.deq.valid)).and(awValid.not().or(m.awready))
       .and(bOut.lt(this.maxWrites)).and(lenQ.io.enq.ready));
-    awBagQ.io.deq.ready.set(err.or(awGo.and(owFromQ)));
+    hq.io.deq.ready.set(err.or(awGo.and(owFromQ)));
     when(awValid.and(m.awready), () => awValid.set(0));
     when(awGo, () => {
       awValid.set(1);
@@ -689,13 +846,14 @@ export class TcastEngine extends Module {
       awLen.set(lenField(awBurst));
       owWord.set(curOwWord.addWrap(awBurst.zext(WA)));
       owLeft.set(curOwLeft.subWrap(awBurst.trunc(rbBits)));
+      owSrc.set(curOwSrc);
     });
     lenQ.io.enq.valid.set(awGo);
     // The byte address of each write burst awaiting B (ERR_ADDR on a write error; B comes in AW order, one ID).
     const awAddrQ = instance(new Queue(UInt(A), { depth: this.maxWrites, storage: 'ram' }));
     awAddrQ.io.enq.valid.set(awGo);
     awAddrQ.io.enq.bits.set(cat(curOwWord, lit(0, lb)));
-    lenQ.io.enq.bits.set(lenField(awBurst));
+    lenQ.io.enq.bits.set(cat(curOwSrc, lenField(awBurst)));
     m.awvalid.set(awValid);
     m.awaddr.set(awAddr);
     m.awlen.set(awLen);
@@ -713,16 +871,24 @@ export class TcastEngine extends Module {
     const wLast = Reg(Bool, { init: 0 });
     const wBeat = Reg(UInt(8), { init: 0 });
     // After an error, announced bursts still get their W beats, with WSTRB = 0.
-    const wGo = named(lenQ.io.deq.valid.and(outQ.io.deq.valid.or(err)).and(wValid.not().or(m.wready)));
-    const burstEnd = named(wBeat.eq(lenQ.io.deq.bits));
+    // The W beats of each burst come from its source: the reducer's out queue (end of row: the tail WSTRB),
+    // the update unit or the grad_rows packer (their own WSTRB).
+    const wSrc = named(lenQ.io.deq.bits.bits(9, 8));
+    const srcValid = named(mux(wSrc.eq(0), outQ.io.deq.valid, mux(wSrc.eq(1), upd.io.wd_valid, pkQ.io.deq.valid)));
+    const wGo = named(lenQ.io.deq.valid.and(srcValid.or(err)).and(wValid.not().or(m.wready)));
+    const burstEnd = named(wBeat.eq(lenQ.io.deq.bits.bits(7, 0)));
     lenQ.io.deq.ready.set(wGo.and(burstEnd));
-    outQ.io.deq.ready.set(err.or(wGo));
+    outQ.io.deq.ready.set(err.or(mux(optOn, upd.io.grad_ready, wGo.and(wSrc.eq(0)))));
+    upd.io.grad_valid.set(optOn.and(outQ.io.deq.valid));
+    upd.io.grad.set(outQ.io.deq.bits.trunc(W));
+    upd.io.wd_ready.set(wGo.and(wSrc.eq(1)).and(err.not()));
+    pkQ.io.deq.ready.set(err.or(wGo.and(wSrc.eq(2))));
     const ohEnd = named(outQ.io.deq.bits.bit(W));
     when(wValid.and(m.wready), () => wValid.set(0));
     when(wGo, () => {
       wValid.set(1);
-      wData.set(outQ.io.deq.bits.trunc(W));
-      wStrb.set(mux(err, lit(0, BB), mux(ohEnd, tailStrb, ones)));
+      wData.set(mux(wSrc.eq(0), outQ.io.deq.bits.trunc(W), mux(wSrc.eq(1), upd.io.wd_data, pk.get(pkQ.io.deq.bits, 'data'))));
+      wStrb.set(mux(err, lit(0, BB), mux(wSrc.eq(0), mux(ohEnd, tailStrb, ones), mux(wSrc.eq(1), upd.io.wd_strb, pk.get(pkQ.io.deq.bits, 'strb')))));
       wLast.set(burstEnd);
       wBeat.set(mux(burstEnd, lit(0, 8), wBeat.addWrap(1)));
     });
@@ -785,6 +951,20 @@ export class TcastEngine extends Module {
       pswLeft.set(pswBeatsTotal);
       pswU.left.set(mux(pswEn, numIdx.zext(33), lit(0, 33)));
       pswU.lane.set(0);
+      ridWord.set(wordOf(ridA));
+      ridLeft.set(ridBeatsTotal);
+      ridRes.set(0);
+      ridU.left.set(mux(rowsOn, numBags.zext(33), lit(0, 33)));
+      ridU.lane.set(0);
+      updRes.set(0);
+      emPh.set(0);
+      updU.set(0);
+      segEmitted.set(0);
+      pkData.set(0);
+      pkStrb.set(0);
+      pkN.set(0);
+      pkSeen.set(0);
+      pkWord.set(wordOf(gradRowsA));
       offU.left.set(offCount);
       offU.lane.set(0);
       idxU.left.set(numIdx.zext(33));
@@ -798,10 +978,12 @@ export class TcastEngine extends Module {
     const quiet = named(
       err.or(bagsLeft.not().and(inBag.not())).and(tokQ.io.deq.valid.not()).and(rowLeft.eq(0)).and(metaQ.io.deq.valid.not())
         .and(arValid.not()).and(slotsUsed.eq(0)).and(rdPending.not()).and(dataQ.io.deq.valid.not())
-        .and(orAny(...pv).not()).and(outQ.io.deq.valid.not()).and(awBagQ.io.deq.valid.not()).and(owLeft.eq(0))
+        .and(orAny(...pv).not()).and(outQ.io.deq.valid.not()).and(hq.io.deq.valid.not()).and(owLeft.eq(0))
         .and(awValid.not()).and(lenQ.io.deq.valid.not()).and(wValid.not()).and(bOut.eq(0))
         .and(err.or(offLeft.eq(0).and(idxLeft.eq(0)).and(pswLeft.eq(0)))).and(offBeatQ.io.deq.valid.not()).and(idxBeatQ.io.deq.valid.not()).and(pswBeatQ.io.deq.valid.not())
-        .and(orAny(...finV).not()).and(d1Valid.not()).and(d2Valid.not()),
+        .and(orAny(...finV).not()).and(d1Valid.not()).and(d2Valid.not())
+        .and(err.or(ridLeft.eq(0))).and(ridBeatQ.io.deq.valid.not()).and(updBeatQ.io.deq.valid.not()).and(ridUQ.io.deq.valid.not()).and(ridPQ.io.deq.valid.not())
+        .and(pkQ.io.deq.valid.not()).and(err.or(emActive.not())).and(upd.io.idle),
     );
     when(busy.and(start.not()).and(quiet), () => {
       busy.set(0);

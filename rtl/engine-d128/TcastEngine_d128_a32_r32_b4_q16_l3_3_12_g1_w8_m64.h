@@ -280,6 +280,119 @@
 #define ENGINE_SCALES_HI_WIDTH 32u
 #define ENGINE_SCALES_HI_MASK 0xffffffffu
 
+/* UPDATE: the row ids and the scatter-update of the operation (docs/ENGINE.md, "Update") */
+#define ENGINE_UPDATE_OFFSET 0xa0u
+#define ENGINE_UPDATE_RESET 0x0u
+#define ENGINE_UPDATE_PRESENT 1
+/*   ROWS: read ROW_IDS (int64 [NUM_BAGS], strictly ascending): the table row of each output row (the casted backward's segments); output rows are written with GRAD_ROWS */
+#define ENGINE_UPDATE_ROWS_SHIFT 0u
+#define ENGINE_UPDATE_ROWS_WIDTH 1u
+#define ENGINE_UPDATE_ROWS_MASK 0x1u
+#define ENGINE_UPDATE_ROWS_RESET 0x0u
+/*   OPT: optimizer applied to each output row u at weight row ROW_IDS[u]: 0 none, 1 SGD, 2 Adagrad, 3 rowwise Adagrad (needs ROWS) */
+#define ENGINE_UPDATE_OPT_SHIFT 1u
+#define ENGINE_UPDATE_OPT_WIDTH 2u
+#define ENGINE_UPDATE_OPT_MASK 0x6u
+#define ENGINE_UPDATE_OPT_RESET 0x0u
+/*   KEEP_GRAD: with OPT: still write the output (gradient) rows to OUT and GRAD_ROWS */
+#define ENGINE_UPDATE_KEEP_GRAD_SHIFT 3u
+#define ENGINE_UPDATE_KEEP_GRAD_WIDTH 1u
+#define ENGINE_UPDATE_KEEP_GRAD_MASK 0x8u
+#define ENGINE_UPDATE_KEEP_GRAD_RESET 0x0u
+/*   UNFUSED: the unfused UPDATE: no gather; gradient row u is read from TABLE + u x ROW_STRIDE (u < NUM_BAGS) */
+#define ENGINE_UPDATE_UNFUSED_SHIFT 4u
+#define ENGINE_UPDATE_UNFUSED_WIDTH 1u
+#define ENGINE_UPDATE_UNFUSED_MASK 0x10u
+#define ENGINE_UPDATE_UNFUSED_RESET 0x0u
+
+/* LR: learning rate (fp32 bits) */
+#define ENGINE_LR_OFFSET 0xa4u
+#define ENGINE_LR_RESET 0x0u
+#define ENGINE_LR_PRESENT 1
+#define ENGINE_LR_SHIFT 0u
+#define ENGINE_LR_WIDTH 32u
+#define ENGINE_LR_MASK 0xffffffffu
+
+/* EPS: Adagrad epsilon (fp32 bits) */
+#define ENGINE_EPS_OFFSET 0xa8u
+#define ENGINE_EPS_RESET 0x0u
+#define ENGINE_EPS_PRESENT 1
+#define ENGINE_EPS_SHIFT 0u
+#define ENGINE_EPS_WIDTH 32u
+#define ENGINE_EPS_MASK 0xffffffffu
+
+/* ROW_IDS_LO: row ids (int64 [NUM_BAGS]) base byte address, bits 31:0 (beat-aligned), read with UPDATE.ROWS */
+#define ENGINE_ROW_IDS_LO_OFFSET 0xacu
+#define ENGINE_ROW_IDS_LO_RESET 0x0u
+#define ENGINE_ROW_IDS_LO_PRESENT 1
+#define ENGINE_ROW_IDS_LO_SHIFT 0u
+#define ENGINE_ROW_IDS_LO_WIDTH 32u
+#define ENGINE_ROW_IDS_LO_MASK 0xffffffffu
+
+/* ROW_IDS_HI: row ids base byte address, bits 63:32 (ignored with 32-bit addresses) */
+#define ENGINE_ROW_IDS_HI_OFFSET 0xb0u
+#define ENGINE_ROW_IDS_HI_RESET 0x0u
+#define ENGINE_ROW_IDS_HI_PRESENT 1
+#define ENGINE_ROW_IDS_HI_SHIFT 0u
+#define ENGINE_ROW_IDS_HI_WIDTH 32u
+#define ENGINE_ROW_IDS_HI_MASK 0xffffffffu
+
+/* GRAD_ROWS_LO: where the output rows' ids are written (int64 [NUM_BAGS], grad_rows), bits 31:0 (beat-aligned) */
+#define ENGINE_GRAD_ROWS_LO_OFFSET 0xb4u
+#define ENGINE_GRAD_ROWS_LO_RESET 0x0u
+#define ENGINE_GRAD_ROWS_LO_PRESENT 1
+#define ENGINE_GRAD_ROWS_LO_SHIFT 0u
+#define ENGINE_GRAD_ROWS_LO_WIDTH 32u
+#define ENGINE_GRAD_ROWS_LO_MASK 0xffffffffu
+
+/* GRAD_ROWS_HI: grad_rows base byte address, bits 63:32 (ignored with 32-bit addresses) */
+#define ENGINE_GRAD_ROWS_HI_OFFSET 0xb8u
+#define ENGINE_GRAD_ROWS_HI_RESET 0x0u
+#define ENGINE_GRAD_ROWS_HI_PRESENT 1
+#define ENGINE_GRAD_ROWS_HI_SHIFT 0u
+#define ENGINE_GRAD_ROWS_HI_WIDTH 32u
+#define ENGINE_GRAD_ROWS_HI_MASK 0xffffffffu
+
+/* WEIGHT_LO: the updated weight table [rows, dim] base byte address, bits 31:0 (beat-aligned) */
+#define ENGINE_WEIGHT_LO_OFFSET 0xbcu
+#define ENGINE_WEIGHT_LO_RESET 0x0u
+#define ENGINE_WEIGHT_LO_PRESENT 1
+#define ENGINE_WEIGHT_LO_SHIFT 0u
+#define ENGINE_WEIGHT_LO_WIDTH 32u
+#define ENGINE_WEIGHT_LO_MASK 0xffffffffu
+
+/* WEIGHT_HI: weight table base byte address, bits 63:32 (ignored with 32-bit addresses) */
+#define ENGINE_WEIGHT_HI_OFFSET 0xc0u
+#define ENGINE_WEIGHT_HI_RESET 0x0u
+#define ENGINE_WEIGHT_HI_PRESENT 1
+#define ENGINE_WEIGHT_HI_SHIFT 0u
+#define ENGINE_WEIGHT_HI_WIDTH 32u
+#define ENGINE_WEIGHT_HI_MASK 0xffffffffu
+
+/* WEIGHT_STRIDE: bytes from one weight row to the next, also the Adagrad state's (a multiple of the beat size) */
+#define ENGINE_WEIGHT_STRIDE_OFFSET 0xc4u
+#define ENGINE_WEIGHT_STRIDE_RESET 0x0u
+#define ENGINE_WEIGHT_STRIDE_PRESENT 1
+#define ENGINE_WEIGHT_STRIDE_SHIFT 0u
+#define ENGINE_WEIGHT_STRIDE_WIDTH 32u
+#define ENGINE_WEIGHT_STRIDE_MASK 0xffffffffu
+
+/* STATE_LO: optimizer state base byte address, bits 31:0 (beat-aligned): Adagrad [rows, dim] at WEIGHT_STRIDE, rowwise Adagrad fp32 [rows] */
+#define ENGINE_STATE_LO_OFFSET 0xc8u
+#define ENGINE_STATE_LO_RESET 0x0u
+#define ENGINE_STATE_LO_PRESENT 1
+#define ENGINE_STATE_LO_SHIFT 0u
+#define ENGINE_STATE_LO_WIDTH 32u
+#define ENGINE_STATE_LO_MASK 0xffffffffu
+
+/* STATE_HI: optimizer state base byte address, bits 63:32 (ignored with 32-bit addresses) */
+#define ENGINE_STATE_HI_OFFSET 0xccu
+#define ENGINE_STATE_HI_RESET 0x0u
+#define ENGINE_STATE_HI_PRESENT 1
+#define ENGINE_STATE_HI_SHIFT 0u
+#define ENGINE_STATE_HI_WIDTH 32u
+#define ENGINE_STATE_HI_MASK 0xffffffffu
+
 /* CYCLES: busy cycles of the last operation (START to DONE) */
 #define ENGINE_CYCLES_OFFSET 0x80u
 #define ENGINE_CYCLES_RESET 0x0u

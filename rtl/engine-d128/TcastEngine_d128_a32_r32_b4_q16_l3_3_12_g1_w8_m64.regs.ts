@@ -237,6 +237,108 @@ export const REGISTERS = {
       SCALES_HI: { shift: 0, width: 32, mask: 0xffffffff, access: 'RW', reset: 0x0 },
     },
   },
+  /** the row ids and the scatter-update of the operation (docs/ENGINE.md, "Update") */
+  UPDATE: {
+    offset: 0xa0, access: 'RW', reset: 0x0, present: true,
+    fields: {
+      /** read ROW_IDS (int64 [NUM_BAGS], strictly ascending): the table row of each output row (the casted backward's segments); output rows are written with GRAD_ROWS */
+      ROWS: { shift: 0, width: 1, mask: 0x1, access: 'RW', reset: 0x0 },
+      /** optimizer applied to each output row u at weight row ROW_IDS[u]: 0 none, 1 SGD, 2 Adagrad, 3 rowwise Adagrad (needs ROWS) */
+      OPT: { shift: 1, width: 2, mask: 0x6, access: 'RW', reset: 0x0 },
+      /** with OPT: still write the output (gradient) rows to OUT and GRAD_ROWS */
+      KEEP_GRAD: { shift: 3, width: 1, mask: 0x8, access: 'RW', reset: 0x0 },
+      /** the unfused UPDATE: no gather; gradient row u is read from TABLE + u x ROW_STRIDE (u < NUM_BAGS) */
+      UNFUSED: { shift: 4, width: 1, mask: 0x10, access: 'RW', reset: 0x0 },
+    },
+  },
+  /** learning rate (fp32 bits) */
+  LR: {
+    offset: 0xa4, access: 'RW', reset: 0x0, present: true,
+    fields: {
+      /** learning rate (fp32 bits) */
+      LR: { shift: 0, width: 32, mask: 0xffffffff, access: 'RW', reset: 0x0 },
+    },
+  },
+  /** Adagrad epsilon (fp32 bits) */
+  EPS: {
+    offset: 0xa8, access: 'RW', reset: 0x0, present: true,
+    fields: {
+      /** Adagrad epsilon (fp32 bits) */
+      EPS: { shift: 0, width: 32, mask: 0xffffffff, access: 'RW', reset: 0x0 },
+    },
+  },
+  /** row ids (int64 [NUM_BAGS]) base byte address, bits 31:0 (beat-aligned), read with UPDATE.ROWS */
+  ROW_IDS_LO: {
+    offset: 0xac, access: 'RW', reset: 0x0, present: true,
+    fields: {
+      /** row ids (int64 [NUM_BAGS]) base byte address, bits 31:0 (beat-aligned), read with UPDATE.ROWS */
+      ROW_IDS_LO: { shift: 0, width: 32, mask: 0xffffffff, access: 'RW', reset: 0x0 },
+    },
+  },
+  /** row ids base byte address, bits 63:32 (ignored with 32-bit addresses) */
+  ROW_IDS_HI: {
+    offset: 0xb0, access: 'RW', reset: 0x0, present: true,
+    fields: {
+      /** row ids base byte address, bits 63:32 */
+      ROW_IDS_HI: { shift: 0, width: 32, mask: 0xffffffff, access: 'RW', reset: 0x0 },
+    },
+  },
+  /** where the output rows' ids are written (int64 [NUM_BAGS], grad_rows), bits 31:0 (beat-aligned) */
+  GRAD_ROWS_LO: {
+    offset: 0xb4, access: 'RW', reset: 0x0, present: true,
+    fields: {
+      /** where the output rows' ids are written (int64 [NUM_BAGS], grad_rows), bits 31:0 (beat-aligned) */
+      GRAD_ROWS_LO: { shift: 0, width: 32, mask: 0xffffffff, access: 'RW', reset: 0x0 },
+    },
+  },
+  /** grad_rows base byte address, bits 63:32 (ignored with 32-bit addresses) */
+  GRAD_ROWS_HI: {
+    offset: 0xb8, access: 'RW', reset: 0x0, present: true,
+    fields: {
+      /** grad_rows base byte address, bits 63:32 */
+      GRAD_ROWS_HI: { shift: 0, width: 32, mask: 0xffffffff, access: 'RW', reset: 0x0 },
+    },
+  },
+  /** the updated weight table [rows, dim] base byte address, bits 31:0 (beat-aligned) */
+  WEIGHT_LO: {
+    offset: 0xbc, access: 'RW', reset: 0x0, present: true,
+    fields: {
+      /** the updated weight table [rows, dim] base byte address, bits 31:0 (beat-aligned) */
+      WEIGHT_LO: { shift: 0, width: 32, mask: 0xffffffff, access: 'RW', reset: 0x0 },
+    },
+  },
+  /** weight table base byte address, bits 63:32 (ignored with 32-bit addresses) */
+  WEIGHT_HI: {
+    offset: 0xc0, access: 'RW', reset: 0x0, present: true,
+    fields: {
+      /** weight table base byte address, bits 63:32 */
+      WEIGHT_HI: { shift: 0, width: 32, mask: 0xffffffff, access: 'RW', reset: 0x0 },
+    },
+  },
+  /** bytes from one weight row to the next, also the Adagrad state's (a multiple of the beat size) */
+  WEIGHT_STRIDE: {
+    offset: 0xc4, access: 'RW', reset: 0x0, present: true,
+    fields: {
+      /** bytes from one weight row to the next, also the Adagrad state's (a multiple of the beat size) */
+      WEIGHT_STRIDE: { shift: 0, width: 32, mask: 0xffffffff, access: 'RW', reset: 0x0 },
+    },
+  },
+  /** optimizer state base byte address, bits 31:0 (beat-aligned): Adagrad [rows, dim] at WEIGHT_STRIDE, rowwise Adagrad fp32 [rows] */
+  STATE_LO: {
+    offset: 0xc8, access: 'RW', reset: 0x0, present: true,
+    fields: {
+      /** optimizer state base byte address, bits 31:0 (beat-aligned): Adagrad [rows, dim] at WEIGHT_STRIDE, rowwise Adagrad fp32 [rows] */
+      STATE_LO: { shift: 0, width: 32, mask: 0xffffffff, access: 'RW', reset: 0x0 },
+    },
+  },
+  /** optimizer state base byte address, bits 63:32 (ignored with 32-bit addresses) */
+  STATE_HI: {
+    offset: 0xcc, access: 'RW', reset: 0x0, present: true,
+    fields: {
+      /** optimizer state base byte address, bits 63:32 */
+      STATE_HI: { shift: 0, width: 32, mask: 0xffffffff, access: 'RW', reset: 0x0 },
+    },
+  },
   /** busy cycles of the last operation (START to DONE) */
   CYCLES: {
     offset: 0x80, access: 'RO', reset: 0x0, present: true,
@@ -303,7 +405,7 @@ export const REGISTERS = {
   },
 } as const;
 /** Byte offset of each register. */
-export const OFFSETS = { CTRL: 0x0, STATUS: 0x4, ERROR: 0x8, ERR_ADDR_LO: 0xc, ERR_ADDR_HI: 0x10, CONFIG: 0x14, MAX_DIM: 0x18, OP: 0x20, DIM: 0x24, NUM_BAGS: 0x28, NUM_INDICES: 0x2c, PADDING_IDX: 0x30, THROTTLE: 0x34, TABLE_LO: 0x40, TABLE_HI: 0x44, ROW_STRIDE: 0x48, INDICES_LO: 0x4c, INDICES_HI: 0x50, OFFSETS_LO: 0x54, OFFSETS_HI: 0x58, OUT_LO: 0x5c, OUT_HI: 0x60, OUT_STRIDE: 0x64, SCALES_LO: 0x68, SCALES_HI: 0x6c, CYCLES: 0x80, R_BEATS: 0x84, W_BEATS: 0x88, STALL_INDEX: 0x8c, STALL_INFLIGHT: 0x90, STALL_DEPENDENCY: 0x94, STALL_WRITE: 0x98, START_IGNORED: 0x9c } as const;
+export const OFFSETS = { CTRL: 0x0, STATUS: 0x4, ERROR: 0x8, ERR_ADDR_LO: 0xc, ERR_ADDR_HI: 0x10, CONFIG: 0x14, MAX_DIM: 0x18, OP: 0x20, DIM: 0x24, NUM_BAGS: 0x28, NUM_INDICES: 0x2c, PADDING_IDX: 0x30, THROTTLE: 0x34, TABLE_LO: 0x40, TABLE_HI: 0x44, ROW_STRIDE: 0x48, INDICES_LO: 0x4c, INDICES_HI: 0x50, OFFSETS_LO: 0x54, OFFSETS_HI: 0x58, OUT_LO: 0x5c, OUT_HI: 0x60, OUT_STRIDE: 0x64, SCALES_LO: 0x68, SCALES_HI: 0x6c, UPDATE: 0xa0, LR: 0xa4, EPS: 0xa8, ROW_IDS_LO: 0xac, ROW_IDS_HI: 0xb0, GRAD_ROWS_LO: 0xb4, GRAD_ROWS_HI: 0xb8, WEIGHT_LO: 0xbc, WEIGHT_HI: 0xc0, WEIGHT_STRIDE: 0xc4, STATE_LO: 0xc8, STATE_HI: 0xcc, CYCLES: 0x80, R_BEATS: 0x84, W_BEATS: 0x88, STALL_INDEX: 0x8c, STALL_INFLIGHT: 0x90, STALL_DEPENDENCY: 0x94, STALL_WRITE: 0x98, START_IGNORED: 0x9c } as const;
 /** A register of the map. */
 export type RegisterName = keyof typeof REGISTERS;
 /** A register's fields as numbers (each right-aligned). */
@@ -603,6 +705,138 @@ export class TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64_Regs {
   /** SCALES_HI (0x6c, RW): per-lookup scales base byte address, bits 63:32 (ignored with 32-bit addresses) */
   async writeSCALES_HI(value: number): Promise<void> {
     await this.write('SCALES_HI', value);
+  }
+
+  /**
+   * UPDATE (0xa0, RW): the row ids and the scatter-update of the operation (docs/ENGINE.md, "Update")
+   * - ROWS (bit 0, RW): read ROW_IDS (int64 [NUM_BAGS], strictly ascending): the table row of each output row (the casted backward's segments); output rows are written with GRAD_ROWS
+   * - OPT (bits 2:1, RW): optimizer applied to each output row u at weight row ROW_IDS[u]: 0 none, 1 SGD, 2 Adagrad, 3 rowwise Adagrad (needs ROWS)
+   * - KEEP_GRAD (bit 3, RW): with OPT: still write the output (gradient) rows to OUT and GRAD_ROWS
+   * - UNFUSED (bit 4, RW): the unfused UPDATE: no gather; gradient row u is read from TABLE + u x ROW_STRIDE (u < NUM_BAGS)
+   */
+  async readUPDATE(): Promise<FieldsOf<'UPDATE'>> {
+    return decode('UPDATE', await this.read('UPDATE'));
+  }
+
+  /**
+   * UPDATE (0xa0, RW): the row ids and the scatter-update of the operation (docs/ENGINE.md, "Update")
+   * - ROWS (bit 0, RW): read ROW_IDS (int64 [NUM_BAGS], strictly ascending): the table row of each output row (the casted backward's segments); output rows are written with GRAD_ROWS
+   * - OPT (bits 2:1, RW): optimizer applied to each output row u at weight row ROW_IDS[u]: 0 none, 1 SGD, 2 Adagrad, 3 rowwise Adagrad (needs ROWS)
+   * - KEEP_GRAD (bit 3, RW): with OPT: still write the output (gradient) rows to OUT and GRAD_ROWS
+   * - UNFUSED (bit 4, RW): the unfused UPDATE: no gather; gradient row u is read from TABLE + u x ROW_STRIDE (u < NUM_BAGS)
+   */
+  async writeUPDATE(fields: Partial<FieldsOf<'UPDATE'>>): Promise<void> {
+    await this.write('UPDATE', encode('UPDATE', fields));
+  }
+
+  /** LR (0xa4, RW): learning rate (fp32 bits) */
+  async readLR(): Promise<number> {
+    return this.read('LR');
+  }
+
+  /** LR (0xa4, RW): learning rate (fp32 bits) */
+  async writeLR(value: number): Promise<void> {
+    await this.write('LR', value);
+  }
+
+  /** EPS (0xa8, RW): Adagrad epsilon (fp32 bits) */
+  async readEPS(): Promise<number> {
+    return this.read('EPS');
+  }
+
+  /** EPS (0xa8, RW): Adagrad epsilon (fp32 bits) */
+  async writeEPS(value: number): Promise<void> {
+    await this.write('EPS', value);
+  }
+
+  /** ROW_IDS_LO (0xac, RW): row ids (int64 [NUM_BAGS]) base byte address, bits 31:0 (beat-aligned), read with UPDATE.ROWS */
+  async readROW_IDS_LO(): Promise<number> {
+    return this.read('ROW_IDS_LO');
+  }
+
+  /** ROW_IDS_LO (0xac, RW): row ids (int64 [NUM_BAGS]) base byte address, bits 31:0 (beat-aligned), read with UPDATE.ROWS */
+  async writeROW_IDS_LO(value: number): Promise<void> {
+    await this.write('ROW_IDS_LO', value);
+  }
+
+  /** ROW_IDS_HI (0xb0, RW): row ids base byte address, bits 63:32 (ignored with 32-bit addresses) */
+  async readROW_IDS_HI(): Promise<number> {
+    return this.read('ROW_IDS_HI');
+  }
+
+  /** ROW_IDS_HI (0xb0, RW): row ids base byte address, bits 63:32 (ignored with 32-bit addresses) */
+  async writeROW_IDS_HI(value: number): Promise<void> {
+    await this.write('ROW_IDS_HI', value);
+  }
+
+  /** GRAD_ROWS_LO (0xb4, RW): where the output rows' ids are written (int64 [NUM_BAGS], grad_rows), bits 31:0 (beat-aligned) */
+  async readGRAD_ROWS_LO(): Promise<number> {
+    return this.read('GRAD_ROWS_LO');
+  }
+
+  /** GRAD_ROWS_LO (0xb4, RW): where the output rows' ids are written (int64 [NUM_BAGS], grad_rows), bits 31:0 (beat-aligned) */
+  async writeGRAD_ROWS_LO(value: number): Promise<void> {
+    await this.write('GRAD_ROWS_LO', value);
+  }
+
+  /** GRAD_ROWS_HI (0xb8, RW): grad_rows base byte address, bits 63:32 (ignored with 32-bit addresses) */
+  async readGRAD_ROWS_HI(): Promise<number> {
+    return this.read('GRAD_ROWS_HI');
+  }
+
+  /** GRAD_ROWS_HI (0xb8, RW): grad_rows base byte address, bits 63:32 (ignored with 32-bit addresses) */
+  async writeGRAD_ROWS_HI(value: number): Promise<void> {
+    await this.write('GRAD_ROWS_HI', value);
+  }
+
+  /** WEIGHT_LO (0xbc, RW): the updated weight table [rows, dim] base byte address, bits 31:0 (beat-aligned) */
+  async readWEIGHT_LO(): Promise<number> {
+    return this.read('WEIGHT_LO');
+  }
+
+  /** WEIGHT_LO (0xbc, RW): the updated weight table [rows, dim] base byte address, bits 31:0 (beat-aligned) */
+  async writeWEIGHT_LO(value: number): Promise<void> {
+    await this.write('WEIGHT_LO', value);
+  }
+
+  /** WEIGHT_HI (0xc0, RW): weight table base byte address, bits 63:32 (ignored with 32-bit addresses) */
+  async readWEIGHT_HI(): Promise<number> {
+    return this.read('WEIGHT_HI');
+  }
+
+  /** WEIGHT_HI (0xc0, RW): weight table base byte address, bits 63:32 (ignored with 32-bit addresses) */
+  async writeWEIGHT_HI(value: number): Promise<void> {
+    await this.write('WEIGHT_HI', value);
+  }
+
+  /** WEIGHT_STRIDE (0xc4, RW): bytes from one weight row to the next, also the Adagrad state's (a multiple of the beat size) */
+  async readWEIGHT_STRIDE(): Promise<number> {
+    return this.read('WEIGHT_STRIDE');
+  }
+
+  /** WEIGHT_STRIDE (0xc4, RW): bytes from one weight row to the next, also the Adagrad state's (a multiple of the beat size) */
+  async writeWEIGHT_STRIDE(value: number): Promise<void> {
+    await this.write('WEIGHT_STRIDE', value);
+  }
+
+  /** STATE_LO (0xc8, RW): optimizer state base byte address, bits 31:0 (beat-aligned): Adagrad [rows, dim] at WEIGHT_STRIDE, rowwise Adagrad fp32 [rows] */
+  async readSTATE_LO(): Promise<number> {
+    return this.read('STATE_LO');
+  }
+
+  /** STATE_LO (0xc8, RW): optimizer state base byte address, bits 31:0 (beat-aligned): Adagrad [rows, dim] at WEIGHT_STRIDE, rowwise Adagrad fp32 [rows] */
+  async writeSTATE_LO(value: number): Promise<void> {
+    await this.write('STATE_LO', value);
+  }
+
+  /** STATE_HI (0xcc, RW): optimizer state base byte address, bits 63:32 (ignored with 32-bit addresses) */
+  async readSTATE_HI(): Promise<number> {
+    return this.read('STATE_HI');
+  }
+
+  /** STATE_HI (0xcc, RW): optimizer state base byte address, bits 63:32 (ignored with 32-bit addresses) */
+  async writeSTATE_HI(value: number): Promise<void> {
+    await this.write('STATE_HI', value);
   }
 
   /** CYCLES (0x80, RO): busy cycles of the last operation (START to DONE) */

@@ -103,14 +103,17 @@ function op(name: string, beat: number, reads: Part[], writes: Part[], rowsRead:
  * row bursts read, `out` rows written. Offsets are read only when there is
  * at least one output row (as the engine does).
  */
-function gatherReduceOp(name: string, beat: number, dim: number, g: { idx: number; idxBytes: number; offs: number; offBytes: number; scales: boolean; gathered: number; out: number; rowsRead: { n: number; u: number }; rowsWritten: { n: number; u: number } }): OpTraffic {
+function gatherReduceOp(name: string, beat: number, dim: number, g: { idx: number; idxBytes: number; offs: number; offBytes: number; scales: boolean; gathered: number; out: number; rowIds?: boolean; rowsRead: { n: number; u: number }; rowsWritten: { n: number; u: number } }): OpTraffic {
   const rb = rowBeats(dim, beat);
+  // UPDATE.ROWS: the row id of each output row (int64) is read as a stream, and written out as grad_rows (1-beat bursts).
+  const ids = g.rowIds ? streamBeats(g.out * 8, beat) : 0;
   return op(name, beat, [
     { name: 'indices', beats: streamBeats(g.idx * g.idxBytes, beat) },
     { name: 'offsets', beats: g.out > 0 ? streamBeats(g.offs * g.offBytes, beat) : 0 },
     { name: 'scales', beats: g.scales ? streamBeats(g.idx * 4, beat) : 0 },
+    { name: 'row_ids', beats: ids },
     { name: 'rows', beats: g.gathered * rb },
-  ], [{ name: 'rows', beats: g.out * rb }], g.rowsRead, g.rowsWritten);
+  ], [{ name: 'rows', beats: g.out * rb }, { name: 'grad_rows', beats: ids }], g.rowsRead, g.rowsWritten);
 }
 
 /**
@@ -143,9 +146,10 @@ export function trafficOps(path: TrafficPath, s: TrafficShape): OpTraffic[] {
   const beat = s.beatBytes;
   const nIdx = s.indices ?? s.n;
   const scaled = (s.perSampleWeights ?? false) || s.mode === 'mean';
-  const castedBackward = () => gatherReduceOp('casted_backward', beat, s.dim, {
-    // The casted index: bagIds int32 [N], segOffsets int32 [U+1], scale fp32 [N] (psw or mean).
-    idx: s.n, idxBytes: 4, offs: s.u + 1, offBytes: 4, scales: scaled, gathered: s.n, out: s.u,
+  const castedBackward = (rowIds = true) => gatherReduceOp('casted_backward', beat, s.dim, {
+    // The casted index: bagIds int32 [N], segOffsets int32 [U+1], scale fp32 [N] (psw or mean); the row ids
+    // (uniqueRows, int64 [U]) read and written back as grad_rows.
+    idx: s.n, idxBytes: 4, offs: s.u + 1, offBytes: 4, scales: scaled, gathered: s.n, out: s.u, rowIds,
     rowsRead: { n: 1, u: 0 }, rowsWritten: { n: 0, u: 1 },
   });
   const optimizer = s.optimizer ?? 'none';
@@ -160,7 +164,8 @@ export function trafficOps(path: TrafficPath, s: TrafficShape): OpTraffic[] {
       return [castedBackward()];
     case 'casted-fused': {
       // The casted backward's rows go straight into the update: nothing of [U, dim] is written.
-      const b = castedBackward();
+      // Its row-id stream is the update's grad_rows read (counted in the update).
+      const b = castedBackward(false);
       const wb = rowBeats(s.dim, beat) * s.u;
       const back: OpTraffic = { ...b, written: b.written - wb * beat, wBeats: b.wBeats - wb, rowsWritten: { n: 0, u: 0 } };
       const up = updateOp('update', s, false);

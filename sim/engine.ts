@@ -33,6 +33,12 @@ export interface ForwardCase {
   paddingIdx?: number | null;
   mode?: Mode;
   perSampleWeights?: Float32Array | null;
+  /**
+   * UPDATE.ROWS: the table row of each output row (the casted backward's
+   * uniqueRows, strictly ascending), read as int64 and written back as
+   * grad_rows (int64 [B]) by the engine.
+   */
+  rowIds?: Int32Array | null;
 }
 
 /** What the host needs to know of a configuration. */
@@ -65,6 +71,9 @@ export interface ForwardLayout {
   scales: number;
   out: number;
   outBytes: number;
+  /** UPDATE.ROWS: where the row ids are read from and grad_rows written (0 without). */
+  rowIds: number;
+  gradRows: number;
   memory: { addr: number; bytes: Uint8Array }[];
   regs: [EngineRegName, number][];
 }
@@ -118,6 +127,10 @@ export function layoutForward(c: ForwardCase, shape: EngineShape, opts: LayoutOp
   const scales = c.perSampleWeights ? place(pswBytes.length, 4) : 0;
   const outBytes = numBags * rowStride;
   const out = place(outBytes, 3);
+  const ids = c.rowIds ? new Uint8Array(BigInt64Array.from(c.rowIds, (x) => BigInt(x)).buffer) : null;
+  if (c.rowIds && c.rowIds.length !== numBags) throw new ModelError(`rowIds holds ${c.rowIds.length} rows for ${numBags} output rows`, { array: 'rowIds', value: c.rowIds.length });
+  const rowIds = ids ? place(ids.length, 5) : 0;
+  const gradRows = ids ? place(ids.length, 6) : 0;
   if (at >= 2 ** Math.min(shape.addrBits, 52)) throw new ModelError(`the case needs ${at} bytes of memory, more than ${shape.addrBits}-bit addresses reach`, { array: 'case' });
   const pad = c.paddingIdx ?? null;
   const padRow = pad === null ? 0 : pad < 0 ? c.rows + pad : pad;
@@ -130,8 +143,9 @@ export function layoutForward(c: ForwardCase, shape: EngineShape, opts: LayoutOp
   const lo = (v: number) => v % 2 ** 32;
   const hi = (v: number) => Math.floor(v / 2 ** 32);
   return {
-    numBags, rowStride, table, indices, offsets, scales, out, outBytes,
+    numBags, rowStride, table, indices, offsets, scales, out, outBytes, rowIds, gradRows,
     memory: [
+      ...(ids ? [{ addr: rowIds, bytes: ids }, { addr: gradRows, bytes: guardBytes(ids.length) }] : []),
       ...(sparse ? [] : [{ addr: table, bytes: tableBytes }]),
       { addr: indices, bytes: idxBytes },
       { addr: offsets, bytes: offBytes },
@@ -144,6 +158,8 @@ export function layoutForward(c: ForwardCase, shape: EngineShape, opts: LayoutOp
       ['INDICES_LO', lo(indices)], ['INDICES_HI', hi(indices)], ['OFFSETS_LO', lo(offsets)], ['OFFSETS_HI', hi(offsets)],
       ['OUT_LO', lo(out)], ['OUT_HI', hi(out)], ['OUT_STRIDE', rowStride],
       ['SCALES_LO', lo(scales)], ['SCALES_HI', hi(scales)],
+      ['UPDATE', encode('UPDATE', { ROWS: ids ? 1 : 0, OPT: 0, KEEP_GRAD: 0, UNFUSED: 0 })],
+      ['ROW_IDS_LO', lo(rowIds)], ['ROW_IDS_HI', hi(rowIds)], ['GRAD_ROWS_LO', lo(gradRows)], ['GRAD_ROWS_HI', hi(gradRows)],
     ],
   };
 }
@@ -154,14 +170,14 @@ export function layoutForward(c: ForwardCase, shape: EngineShape, opts: LayoutOp
  * computed on the host (model/casting.ts): indices = bagIds, offsets =
  * segOffsets (U + 1, include_last_offset), per-lookup scales = the casted
  * scale (psw or fl(1 / fl(n_b)); none = 1). The output is grad_values [U, dim];
- * grad_rows is the casted index's uniqueRows.
+ * the engine reads the casted index's uniqueRows (int64) and writes them as grad_rows.
  */
 export function castedBackwardCase(casted: CastedIndex, g: Float32Array, dim: number): ForwardCase {
   if (casted.mode === 'max') throw new ModelError('the max-mode casted backward (argmax masking) is not implemented by the engine yet; use mode sum or mean', { array: 'case.json:mode', value: 'max' });
   return {
     weight: g, rows: casted.numBags, dim,
     indices: casted.bagIds, offsets: casted.segOffsets, includeLastOffset: true, paddingIdx: null,
-    mode: 'sum', perSampleWeights: casted.scale,
+    mode: 'sum', perSampleWeights: casted.scale, rowIds: casted.uniqueRows,
   };
 }
 
@@ -209,6 +225,8 @@ export interface ForwardScenario {
   layout: ForwardLayout;
   /** The output [B, dim] from the scenario's result. */
   decode(r: AxiResult): Float32Array;
+  /** grad_rows as the engine wrote them (with rowIds), else null. */
+  decodeGradRows(r: AxiResult): BigInt64Array | null;
   /** The first output byte outside [b, 0..dim) that the run changed, or -1. */
   guardBroken(r: AxiResult): number;
 }
@@ -223,7 +241,7 @@ export function forwardScenario(c: ForwardCase, shape: EngineShape, opts: Layout
       profile: opts.profile,
       memory: layout.memory,
       script: runScript(layout.regs, opts.maxCycles),
-      dump: opts.dump === false ? [] : [{ addr: layout.out, len: Math.max(layout.outBytes, 1) }],
+      dump: opts.dump === false ? [] : [{ addr: layout.out, len: Math.max(layout.outBytes, 1) }, ...(c.rowIds ? [{ addr: layout.gradRows, len: Math.max(1, c.rowIds.length * 8) }] : [])],
       watchdogCycles: 20_000,
     },
     decode: (r) => {
@@ -233,6 +251,7 @@ export function forwardScenario(c: ForwardCase, shape: EngineShape, opts: Layout
       for (let b = 0; b < layout.numBags; b++) bytes.set(d.subarray(b * layout.rowStride, b * layout.rowStride + c.dim * 4), b * c.dim * 4);
       return out;
     },
+    decodeGradRows: (r) => (c.rowIds && r.dumps[1] ? new BigInt64Array(r.dumps[1].slice(0, c.rowIds.length * 8).buffer) : null),
     guardBroken: (r) => {
       const d = r.dumps[0]!;
       const g = guardBytes(layout.outBytes);
@@ -270,7 +289,7 @@ export interface OpPerf {
   bytesRead: number;
   bytesWritten: number;
   /** Bytes read per stream (whole beats). */
-  streams: { rows: number; indices: number; offsets: number; scales: number };
+  streams: { rows: number; indices: number; offsets: number; scales: number; rowIds: number };
   /** Bytes of results (B x dim x 4 or U x dim x 4). */
   resultBytes: number;
   rUtilisation: number;
@@ -285,10 +304,11 @@ export function opPerf(op: OpPerf['op'], c: ForwardCase, l: ForwardLayout, k: En
   const indices = span(c.indices.byteLength);
   const offsets = c.offsets.length && l.numBags ? span(c.offsets.byteLength) : 0;
   const scales = c.perSampleWeights ? span(c.perSampleWeights.byteLength) : 0;
+  const rowIds = c.rowIds ? span(c.rowIds.length * 8) : 0;
   const bytesRead = k.rBeats * beat;
   return {
     op, cycles: k.cycles, rBeats: k.rBeats, wBeats: k.wBeats, bytesRead, bytesWritten: k.wBeats * beat,
-    streams: { rows: bytesRead - indices - offsets - scales, indices, offsets, scales },
+    streams: { rows: bytesRead - indices - offsets - scales - rowIds, indices, offsets, scales, rowIds },
     resultBytes: l.numBags * c.dim * 4,
     rUtilisation: k.cycles ? k.rBeats / k.cycles : 0,
     stalls: { indexStarved: k.stallIndex, inFlightCap: k.stallInflight, reducerDependency: k.stallDependency, writeBackPressure: k.stallWrite },

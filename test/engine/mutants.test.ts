@@ -38,7 +38,7 @@ export function mutantTarget() {
   wire mut_swap = mutant == 4'd${MUTANTS.swap} && heldValid && mut_second;
   always @(posedge aclk) if (lookGo && !isPad) mut_second <= heldValid && heldFirst && !mut_swap;
 endmodule`, 'swap (state)');
-  t = mutate(t, /assign tokQ_enq_bits = \{(.*), heldRow\};/, `assign tokQ_enq_bits = {$1, (emitHeld && mut_swap) ? idx_unpack_value : heldRow};`, 'swap (emit)');
+  t = mutate(t, /assign tokQ_enq_bits = \{(.*) : heldRow\};/, `assign tokQ_enq_bits = {$1 : ((emitHeld && mut_swap) ? idx_unpack_value : heldRow)};`, 'swap (emit)');
   t = mutate(t, /heldRow <= idx_unpack_value;/, `heldRow <= mut_swap ? heldRow : idx_unpack_value;`, 'swap (hold)');
   // 2: beat 0 of a burst answered out of order is never written to the reorder buffer.
   t = mutate(t, /if \(rFire\) begin\n(\s+)rob\[/, `if (rFire && !(mutant == 4'd${MUTANTS.beat} && rSlot != headSlot && rCount == 9'd0)) begin\n$1rob[`, 'beat');

@@ -1,0 +1,113 @@
+/**
+ * Training on the engine against the golden model (issue 10): random training
+ * cases (1-2 batches back to back; workloads of the forward property; SGD,
+ * Adagrad, rowwise Adagrad with random lr, eps and state) x random AXI timing
+ * profiles x the three paths (casted backward fused with the update; casted
+ * backward then the unfused UPDATE; the baseline's EXPAND, COALESCE, UPDATE):
+ * every forward output, the weight and the optimizer state after the last
+ * batch equal the model's bit for bit (NaN by class), over the whole table
+ * (rows not in a batch untouched, row padding never written); grad_rows and
+ * grad_values too where the path writes them. Then a multi-step test on hot
+ * rows and the kept mutants of the update unit. One Verilator build for the
+ * property (the engine's), one for the mutants (shared with mutants.test.ts).
+ * The seed is printed; TCAST_TRAIN_SEED=<seed> replays.
+ */
+import fc from 'fast-check';
+import { describe, expect, test } from 'vitest';
+import { simulateAxi, type TimingProfile } from '../../sim/axi';
+import { trainingScenario, TRAIN_PATHS, type TrainCase, type TrainPath } from '../../sim/train';
+import { engineTarget, testShape } from './helpers';
+import { profileArb } from '../axi/helpers';
+import { expectedTraining, makeTrainCase, trainProblem, trainSpecArb } from './train-helpers';
+import { MUTANTS, mutantTarget } from './mutant-target';
+import { Rng } from '../../model';
+
+const seed = Number(process.env.TCAST_TRAIN_SEED ?? Date.now() % 2 ** 31);
+const BATCH = 36; // cases per simulator process; each runs the three paths
+const RUNS = 2;
+
+describe('training on the engine', () => {
+  const target = engineTarget();
+  test(`fast-check: ${RUNS * BATCH * 3} training runs (3 paths x SGD/Adagrad/rowwise Adagrad x timing) equal the model bit for bit (seed ${seed})`, async () => {
+    console.log(`engine training property: seed ${seed} (replay: TCAST_TRAIN_SEED=${seed} npx vitest run test/engine/train.test.ts)`);
+    const totals: Record<string, number> = { runs: 0, sgd: 0, adagrad: 0, rowwise_adagrad: 0, twoBatches: 0, keepGrad: 0, lookups: 0 };
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.record({ spec: trainSpecArb(testShape.maxDim, 2), profile: profileArb, keepGrad: fc.boolean(), skew: fc.array(fc.integer({ min: 0, max: 4095 }), { minLength: 3, maxLength: 3 }) }), { minLength: BATCH, maxLength: BATCH }), async (cases) => {
+        const built = cases.flatMap((k, i) => {
+          const c = makeTrainCase(k.spec);
+          const want = expectedTraining(c);
+          return TRAIN_PATHS.map((path) => ({ k, c, want, path, s: trainingScenario(c, testShape, { path, keepGrad: k.keepGrad, name: `train-${i}-${path}`, profile: k.profile, skew: k.skew, maxCycles: 2_000_000 }) }));
+        });
+        const rs = await simulateAxi(target, built.map((b) => b.s.scenario));
+        rs.forEach((r, i) => {
+          const b = built[i]!;
+          const problem = trainProblem(b.c, b.s, r, b.want);
+          if (problem) throw new Error(`training run ${i} (${b.path}, ${b.c.optimizer.kind}) ${JSON.stringify(b.k)}: ${problem}`);
+          totals.runs!++;
+          totals[b.c.optimizer.kind]!++;
+          if (b.c.batches.length > 1) totals.twoBatches!++;
+          if (b.k.keepGrad && b.path === 'casted') totals.keepGrad!++;
+          totals.lookups! += b.c.batches.reduce((a, x) => a + x.indices.length, 0);
+        });
+      }),
+      { numRuns: RUNS, seed, endOnFailure: true },
+    );
+    console.log('engine training runs:', JSON.stringify(totals));
+    expect(totals.runs).toBe(RUNS * BATCH * 3);
+    for (const k of ['sgd', 'adagrad', 'rowwise_adagrad', 'twoBatches', 'keepGrad'] as const) expect(totals[k], k).toBeGreaterThan(5);
+  });
+
+  test('multi-step: 4 training steps back to back on 6 hot rows; each forward sees the weights the previous update wrote', async () => {
+    const built = TRAIN_PATHS.flatMap((path) => (['sgd', 'adagrad', 'rowwise_adagrad'] as const).map((kind) => {
+      const c = hotRowsCase(kind, 11);
+      return { c, path, want: expectedTraining(c), s: trainingScenario(c, testShape, { path, name: `steps-${path}-${kind}`, profile: { readLatency: 20, writeLatency: 30, reorder: true, maxWrites: 4, wReady: 0.3 } }) };
+    }));
+    const rs = await simulateAxi(target, built.map((b) => b.s.scenario));
+    rs.forEach((r, i) => expect(trainProblem(built[i]!.c, built[i]!.s, r, built[i]!.want), `${built[i]!.path} ${built[i]!.c.optimizer.kind}`).toBeUndefined());
+  });
+});
+
+/** Steps whose batches all look up rows 0..5 of a 9-row table, many times each. */
+function hotRowsCase(kind: 'sgd' | 'adagrad' | 'rowwise_adagrad', seed: number, dim = 37): TrainCase {
+  const rng = new Rng(seed);
+  const rows = 9;
+  const weight = new Float32Array(rows * dim).map(() => Math.fround(rng.float() * 2 - 1));
+  const batches = Array.from({ length: 4 }, () => {
+    const bags = 5;
+    const idx: number[] = [];
+    const offs: number[] = [];
+    for (let b = 0; b < bags; b++) { offs.push(idx.length); for (let k = 0; k < 4; k++) idx.push(rng.int(6)); }
+    return { indices: Int32Array.from(idx), offsets: Int32Array.from(offs), gradOutput: new Float32Array(bags * dim).map(() => Math.fround(rng.float() * 2 - 1)) };
+  });
+  const lr = 0.05, eps = 1e-6;
+  return { weight, rows, dim, optimizer: kind === 'sgd' ? { kind, lr } : { kind, lr, eps }, state: null, batches };
+}
+
+describe('training mutants', () => {
+  const target = mutantTarget();
+  const run = async (id: number, cases: { c: TrainCase; path: TrainPath; profile?: TimingProfile }[]) => {
+    const built = cases.map((x, i) => ({ ...x, want: expectedTraining(x.c), s: trainingScenario(x.c, testShape, { path: x.path, name: `mut-${id}-${i}`, profile: x.profile }) }));
+    for (const b of built) b.s.scenario.script.unshift({ op: 'poke', port: 'mutant', value: id });
+    const rs = await simulateAxi(target, built.map((b) => b.s.scenario));
+    return rs.map((r, i) => trainProblem(built[i]!.c, built[i]!.s, r, built[i]!.want));
+  };
+  test("mutant 'adagradOrder' (Adagrad updates the weight before the state) is caught", async () => {
+    const problems = await run(MUTANTS.adagradOrder, [{ c: hotRowsCase('adagrad', 3), path: 'casted' }, { c: hotRowsCase('adagrad', 4), path: 'baseline' }]);
+    expect(problems.every((p) => p !== undefined), String(problems)).toBe(true);
+  });
+  test("mutant 'rowSum' (rowwise Adagrad sums the squares out of order) is caught", async () => {
+    // Random rowwise cases (wide exponents: the three-term sums round differently in the other order).
+    const specs = fc.sample(trainSpecArb(testShape.maxDim, 1).map((s) => ({ ...s, kind: 'rowwise_adagrad' as const, batches: s.batches.map((b) => ({ ...b, dim: Math.max(3, b.dim), bags: Math.max(4, b.bags), maxBag: Math.max(4, b.maxBag) })) })), { numRuns: 16, seed: 5 });
+    const problems = await run(MUTANTS.rowSum, specs.map((s) => ({ c: makeTrainCase(s), path: 'casted' as const })));
+    expect(problems.some((p) => p !== undefined), String(problems)).toBe(true);
+  });
+  test("mutant 'stale' (DONE before the update's writes land: the next operation reads a stale row) is caught", async () => {
+    const slowW: TimingProfile = { readLatency: 1, writeLatency: 1, wReady: 0.05, maxWrites: 8 };
+    const problems = await run(MUTANTS.stale, TRAIN_PATHS.map((path) => ({ c: hotRowsCase('sgd', 5), path, profile: slowW })));
+    expect(problems.some((p) => p !== undefined), String(problems)).toBe(true);
+  });
+  test('the unmutated selection of the same build passes', async () => {
+    const problems = await run(0, TRAIN_PATHS.map((path) => ({ c: hotRowsCase('rowwise_adagrad', 9), path, profile: { readLatency: 1, writeLatency: 1, wReady: 0.05, maxWrites: 8 } })));
+    expect(problems).toEqual(problems.map(() => undefined));
+  });
+});

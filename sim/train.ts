@@ -92,7 +92,7 @@ export interface TrainResult {
   outputs: Float32Array[];
   weight: Float32Array;
   state: Float32Array | null;
-  /** The last batch's grad_rows and grad_values when the path writes them. */
+  /** The last batch's grad_rows and grad_values when the path writes them (casted: with keepGrad). */
   gradRows: BigInt64Array | null;
   gradValues: Float32Array | null;
   /** Counters of each operation, in order. */
@@ -254,7 +254,8 @@ export function trainingScenario(c: TrainCase, shape: EngineShape, o: TrainOptio
         ...addr('OUT', gradValues), OUT_STRIDE: rowStride,
       }) });
       ops.push(updateOp(gradValues, rowIds));
-      lastGrad = null;
+      // grad_rows of the baseline are the host's sorted unique rows (PyTorch's sort gives them).
+      lastGrad = { rows: rowIds, values: gradValues, u: U };
     }
   });
   if (at >= 2 ** Math.min(shape.addrBits, 52)) throw new ModelError(`the case needs ${at} bytes of memory, more than ${shape.addrBits}-bit addresses reach`, { array: 'case' });
@@ -278,7 +279,8 @@ export function trainingScenario(c: TrainCase, shape: EngineShape, o: TrainOptio
     ops, rowStride, weight, state, stateBytes, casted,
     decode: (r) => {
       const d = r.dumps;
-      const counters = ops.map((_, i) => countersOf({ ...r, reads: r.reads.slice(0, (i + 1) * COUNTER_REGS.length + countReadsBefore(i)) }));
+      // Each op's script yields its poll's value, then its counters.
+      const counters = ops.map((_, i) => countersOf({ ...r, reads: r.reads.slice(0, (i + 1) * (COUNTER_REGS.length + 1)) }));
       let guard = -1;
       const wg = guardBytes(c.rows * rowStride);
       for (let i = 0; i < c.rows * rowStride && guard < 0; i++) if (i % rowStride >= c.dim * 4 && d[0]![i] !== wg[i]) guard = i;
@@ -296,7 +298,24 @@ export function trainingScenario(c: TrainCase, shape: EngineShape, o: TrainOptio
   };
 }
 
-// Each op's script has one poll (which also yields a read value) before its counter reads.
-function countReadsBefore(i: number): number {
-  return i + 1;
+/** Performance figures of one training operation from its counters. */
+export interface TrainOpPerf {
+  batch: number;
+  op: TrainOp['op'];
+  cycles: number;
+  rBeats: number;
+  wBeats: number;
+  bytesRead: number;
+  bytesWritten: number;
+  rUtilisation: number;
+  stalls: { indexStarved: number; inFlightCap: number; reducerDependency: number; writeBackPressure: number };
+}
+
+export function trainOpPerf(op: TrainOp, k: EngineCounters, shape: EngineShape): TrainOpPerf {
+  const beat = shape.dataBits / 8;
+  return {
+    batch: op.batch, op: op.op, cycles: k.cycles, rBeats: k.rBeats, wBeats: k.wBeats, bytesRead: k.rBeats * beat, bytesWritten: k.wBeats * beat,
+    rUtilisation: k.cycles ? k.rBeats / k.cycles : 0,
+    stalls: { indexStarved: k.stallIndex, inFlightCap: k.stallInflight, reducerDependency: k.stallDependency, writeBackPressure: k.stallWrite },
+  };
 }

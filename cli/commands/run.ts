@@ -15,6 +15,7 @@ import { targetOf } from '../../sim/design';
 import { buildAxiTarget, describeResult, simulateAxi } from '../../sim/axi';
 import { castedBackwardCase, countersOf, endedClean, forwardScenario, opPerf, shapeOf, timingPreset, unsupported, type ForwardCase, type OpPerf } from '../../sim/engine';
 import { castPrepared, firstBitDifference, loadCase, runCase, writeCaseOutputs, type CaseResult } from '../../model/index';
+import { TRAIN_PATHS, trainOpPerf, trainUnsupported, trainingScenario, type TrainCase, type TrainOpPerf, type TrainPath } from '../../sim/train';
 import { prepareBags } from '../../model/bags';
 
 const configNames = Object.keys(ENGINE_CONFIGS);
@@ -22,14 +23,15 @@ const configNames = Object.keys(ENGINE_CONFIGS);
 const help = `tcast run: run a case directory on the RTL tensor-casting engine (Verilator, AXI memory model)
 
 Usage: tcast run CASE_DIR [--out OUT_DIR] [--config NAME] [--timing fast|dram|random[:SEED]]
-                 [--trace-fst FILE] [--json]
+                 [--path casted|casted-unfused|baseline] [--trace-fst FILE] [--json]
 
 CASE_DIR is a case directory as for 'tcast model' (docs/MODEL.md section 6).
 The engine computes the forward (output.npy: sum, mean, max; per_sample_weights;
 padding_idx; int32/int64; include_last_offset) and, with grad_output.npy, the
-casted backward (grad_values.npy, from the host's casted index, whose rows are
-grad_rows.npy). An optimizer runs in the golden model (said on stderr). Every
-engine output is checked against the golden model bit for bit (NaN by class)
+casted backward (grad_values.npy and grad_rows.npy, from the host's casted
+index) and, with an optimizer (SGD, Adagrad, rowwise Adagrad), the update
+(weight_updated.npy, optimizer_state_updated.npy) by the path --path selects.
+Every engine output is checked against the golden model bit for bit (NaN by class)
 and written exactly as 'tcast model' writes it; perf.json holds cycles, bytes
 per stream, R-channel utilisation, stalls and simulated cycles per second.
 
@@ -38,6 +40,9 @@ Options:
   --config NAME       engine configuration: ${configNames.join(', ')} (default ${configNames[0]})
   --timing T          memory timing: fast (latency 1), dram (latency 100 +0..20, reordering;
                       the default), random[:SEED] (a random profile)
+  --path P            the backward and update with an optimizer: casted (the casted backward fused
+                      with the update; the default), casted-unfused (casted backward, then UPDATE),
+                      baseline (EXPAND, COALESCE, UPDATE as PyTorch); all give the same bits
   --trace-fst FILE    write an FST waveform of the run (a separate traced build)
   --json              print perf.json on stdout
 
@@ -51,13 +56,15 @@ const command: Command = {
   help,
   async run(argv) {
     const { values, positionals } = parseOptions('run', argv, {
-      out: { type: 'string' }, config: { type: 'string' }, timing: { type: 'string' }, 'trace-fst': { type: 'string' }, json: { type: 'boolean' },
+      out: { type: 'string' }, config: { type: 'string' }, timing: { type: 'string' }, path: { type: 'string' }, 'trace-fst': { type: 'string' }, json: { type: 'boolean' },
     }, true);
     if (positionals.length !== 1) throw new UsageError("tcast run takes one CASE_DIR; see 'tcast run --help'");
     const dir = positionals[0]!;
     const configName = values.config ?? configNames[0]!;
     const cfg = Object.hasOwn(ENGINE_CONFIGS, configName) ? ENGINE_CONFIGS[configName] : undefined;
     if (cfg === undefined) throw new UsageError(`unknown --config '${configName}'; one of: ${configNames.join(', ')}`);
+    const path = (values.path ?? 'casted') as TrainPath;
+    if (!TRAIN_PATHS.includes(path)) throw new UsageError(`unknown --path '${values.path}'; one of: ${TRAIN_PATHS.join(', ')}`);
     const timingName = values.timing ?? 'dram';
     let profile;
     try { profile = timingPreset(timingName); } catch (e) { throw new UsageError((e as Error).message); }
@@ -67,6 +74,70 @@ const command: Command = {
 
     const c = loadCase(dir);
     const model = runCase(c, { crossCheck: false });
+    // A case with an optimizer: the whole training step (forward, backward, update) in one run on the engine.
+    const runTraining = async (): Promise<number> => {
+      const tc: TrainCase = {
+        weight: c.weight, rows: c.rows, dim: c.dim, optimizer: c.config.optimizer!, state: c.optimizerState,
+        batches: [{ indices: c.indices, offsets: c.offsets, includeLastOffset: c.config.includeLastOffset, paddingIdx: c.config.paddingIdx, mode: c.config.mode, perSampleWeights: c.perSampleWeights, gradOutput: c.gradOutput! }],
+      };
+      const why = trainUnsupported(tc, shape);
+      if (why) refuse(why);
+      const ts = trainingScenario(tc, shape, { path, keepGrad: true, name: `train-${path}`, profile, maxCycles: 1_000_000_000 });
+      const target = targetOf(generate(engine));
+      const progress = new Progress(`building ${configName} with Verilator`, 1);
+      const built = await buildAxiTarget(target);
+      progress.done(built.cached ? 'cached' : 'built');
+      let r;
+      try {
+        [r] = await simulateAxi(target, [ts.scenario], trace ? { traceFst: trace.tmp } : {});
+        await trace?.commit(true);
+      } catch (e) {
+        trace?.abort();
+        throw e;
+      }
+      if (r!.status !== 'ok') {
+        process.stderr.write(`tcast run: the engine run failed: ${describeResult(r!)}\n`);
+        return EXIT.failed;
+      }
+      const got = ts.decode(r!);
+      const problems: string[] = [];
+      got.counters.forEach((k, i) => { if (!endedClean(k)) problems.push(`${ts.ops[i]!.op}: STATUS 0x${k.status.toString(16)}, ERROR 0x${k.error.toString(16)} at 0x${k.errAddr.toString(16)}`); });
+      if (problems.length) {
+        process.stderr.write(`tcast run: the engine run failed:\n  ${problems.join('\n  ')}\n`);
+        return EXIT.failed;
+      }
+      const diff = (name: string, a: Float32Array | null, b: Float32Array | null) => {
+        if (!a || !b) return;
+        const d = firstBitDifference(a, b);
+        if (d >= 0) problems.push(`${name} differs from the model at element ${d}`);
+      };
+      diff('output.npy', got.outputs[0]!, model.output);
+      diff('grad_values.npy', got.gradValues, model.grad?.values ?? null);
+      diff('weight_updated.npy', got.weight, model.weightUpdated);
+      diff('optimizer_state_updated.npy', got.state, model.stateUpdated);
+      const rowsGot = got.gradRows ? Array.from(got.gradRows, Number) : [];
+      if (!model.grad || rowsGot.length !== model.grad.rows.length || rowsGot.some((x, j) => x !== model.grad!.rows[j])) problems.push('grad_rows.npy differs from the model');
+      if (problems.length) {
+        process.stderr.write(`tcast run: the engine disagrees with the golden model:\n  ${problems.join('\n  ')}\n`);
+        return EXIT.failed;
+      }
+      const files: CaseResult['files'] = { ...model.files };
+      files['output.npy'] = { data: got.outputs[0]!, shape: [model.numBags, c.dim] };
+      files['grad_rows.npy'] = { data: got.gradRows!, shape: [got.gradRows!.length] };
+      files['grad_values.npy'] = { data: got.gradValues!, shape: [got.gradRows!.length, c.dim] };
+      files['weight_updated.npy'] = { data: got.weight, shape: [c.rows, c.dim] };
+      if (got.state) files['optimizer_state_updated.npy'] = { data: got.state, shape: model.files['optimizer_state_updated.npy']!.shape };
+      const written = writeCaseOutputs({ ...model, files }, out);
+      const ops: TrainOpPerf[] = ts.ops.map((o, i) => trainOpPerf(o, got.counters[i]!, shape));
+      const perfJson = { config: configName, dataBits: shape.dataBits, timing: timingName, profile, path, optimizer: c.config.optimizer!.kind, ops, cycles: ops.reduce((a, p) => a + p.cycles, 0), simCyclesPerSecond: r!.wallSeconds > 0 ? r!.cycles / r!.wallSeconds : 0 };
+      writeFileAtomic(join(out, 'perf.json'), JSON.stringify(perfJson, null, 2) + '\n', 'perf.json');
+      if (values.json) console.log(JSON.stringify(perfJson, null, 2));
+      else {
+        for (const p of ops) console.log(`tcast run: ${p.op}: ${p.cycles} cycles, R utilisation ${(100 * p.rUtilisation).toFixed(1)}% (${p.rBeats} beats), W ${p.wBeats} beats, stalls: index ${p.stalls.indexStarved}, in-flight cap ${p.stalls.inFlightCap}, reducer ${p.stalls.reducerDependency}, write ${p.stalls.writeBackPressure}`);
+        console.log(`tcast run: ${c.config.optimizer!.kind} training step on the engine (path ${path}): equal to the golden model bit for bit; wrote ${written.length + 1} files to ${out}: ${[...written.map((p) => p.slice(out.length + 1)), 'perf.json'].join(', ')}`);
+      }
+      return EXIT.ok;
+    };
     const engine = new TcastEngine(cfg);
     const shape = shapeOf(engine);
     const fwd: ForwardCase = {
@@ -85,7 +156,8 @@ const command: Command = {
       bwd = castedBackwardCase(casted, c.gradOutput, c.dim);
       gradRows = casted.uniqueRows;
     }
-    if (c.config.optimizer) process.stderr.write(`tcast run: the ${c.config.optimizer.kind} optimizer runs in the golden model (the engine computes the forward and the casted backward)\n`);
+    if (values.path !== undefined && !(c.config.optimizer && c.gradOutput)) throw new UsageError(`${dir}: --path selects how the engine updates the weights; the case has no optimizer (or no grad_output.npy)`);
+    if (c.config.optimizer && c.gradOutput) return runTraining();
 
     const target = targetOf(generate(engine));
     const progress = new Progress(`building ${configName} with Verilator`, 1);
@@ -106,12 +178,14 @@ const command: Command = {
     const perf: OpPerf[] = [];
     const problems: string[] = [];
     const outs: Float32Array[] = [];
+    let engineRows: BigInt64Array | null = null;
     rs.forEach((r, i) => {
       const o = ops[i]!;
       if (r.status !== 'ok') { problems.push(`${o.op}: ${describeResult(r)}`); return; }
       const k = countersOf(r);
       if (!endedClean(k)) problems.push(`${o.op}: STATUS 0x${k.status.toString(16)}, ERROR 0x${k.error.toString(16)} at 0x${k.errAddr.toString(16)}`);
       outs.push(scen[i]!.decode(r));
+      if (o.op === 'casted_backward') engineRows = scen[i]!.decodeGradRows(r);
       perf.push(opPerf(o.op, o.c, scen[i]!.layout, k, shape, r.wallSeconds));
     });
     if (problems.length) {
@@ -125,8 +199,10 @@ const command: Command = {
     if (bwd && gradRows && model.grad) {
       const dv = firstBitDifference(outs[1]!, model.grad.values);
       if (dv >= 0) problems.push(`grad_values.npy differs from the model at element ${dv}`);
-      if (gradRows.length !== model.grad.rows.length || gradRows.some((x, j) => x !== model.grad!.rows[j])) problems.push('grad_rows differ from the model');
-      files['grad_rows.npy'] = { data: BigInt64Array.from(gradRows, (x) => BigInt(x)), shape: [gradRows.length] };
+      // grad_rows as the engine wrote them (it reads the casted index's row ids and writes them as int64).
+      const rowsGot = engineRows ? Array.from(engineRows as BigInt64Array, Number) : [];
+      if (rowsGot.length !== model.grad.rows.length || rowsGot.some((x, j) => x !== model.grad!.rows[j])) problems.push('grad_rows.npy differs from the model');
+      files['grad_rows.npy'] = { data: engineRows ?? new BigInt64Array(0), shape: [gradRows.length] };
       files['grad_values.npy'] = { data: outs[1]!, shape: [gradRows.length, c.dim] };
     }
     if (problems.length) {

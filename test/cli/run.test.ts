@@ -1,6 +1,7 @@
 /**
  * `tcast run`: on every example case directory in the repo, the engine's
- * .npy files equal `tcast model`'s byte for byte (same Verilator build as
+ * .npy files equal `tcast model`'s byte for byte, for a case with an optimizer by
+ * each of the three --path values (same Verilator build as
  * test/engine: the default configuration is the tested one); a case the
  * configuration cannot run is refused with exit 2 before any simulation.
  */
@@ -29,7 +30,14 @@ describe('tcast run', () => {
     expect(perf.ops[0]!.op).toBe('forward');
     expect(perf.ops[0]!.cycles).toBeGreaterThan(0);
     if ((JSON.parse(readFileSync(join(examples, name, 'case.json'), 'utf8')) as { optimizer: unknown }).optimizer !== null) {
-      expect(run.stderr).toMatch(/optimizer runs in the golden model/);
+      // The engine updates the weights itself, by each path, with the same bytes.
+      expect(files).toContain('weight_updated.npy');
+      for (const path of ['casted-unfused', 'baseline']) {
+        const out = join(tmp, `run-${name}-${path}`);
+        const r = await tcast('run', join(examples, name), '--out', out, '--timing', 'random:8', '--path', path);
+        expect(r.exitCode, r.stderr).toBe(0);
+        for (const f of files) expect(Buffer.compare(readFileSync(join(out, f)), readFileSync(join(tmp, `model-${name}`, f))), `${path} ${f}`).toBe(0);
+      }
     }
   });
 
@@ -52,5 +60,11 @@ describe('tcast run', () => {
     const b = await tcast('run', join(examples, 'max-forward'), '--config', 'nope');
     expect(b.exitCode).toBe(2);
     expect(b.stderr).toMatch(/unknown --config 'nope'/);
+    const c = await tcast('run', join(examples, 'sum-sgd'), '--path', 'sideways');
+    expect(c.exitCode).toBe(2);
+    expect(c.stderr).toMatch(/unknown --path 'sideways'/);
+    const d = await tcast('run', join(examples, 'max-forward'), '--path', 'baseline');
+    expect(d.exitCode).toBe(2);
+    expect(d.stderr).toMatch(/--path selects how the engine updates the weights/);
   });
 });

@@ -251,7 +251,7 @@ export function forwardScenario(c: ForwardCase, shape: EngineShape, opts: Layout
       for (let b = 0; b < layout.numBags; b++) bytes.set(d.subarray(b * layout.rowStride, b * layout.rowStride + c.dim * 4), b * c.dim * 4);
       return out;
     },
-    decodeGradRows: (r) => (c.rowIds && r.dumps[1] ? new BigInt64Array(r.dumps[1].slice(0, c.rowIds.length * 8).buffer) : null),
+    decodeGradRows: (r) => (c.rowIds && r.dumps[1] !== undefined ? new BigInt64Array(r.dumps[1].slice(0, c.rowIds.length * 8).buffer) : null),
     guardBroken: (r) => {
       const d = r.dumps[0]!;
       const g = guardBytes(layout.outBytes);

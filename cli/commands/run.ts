@@ -178,7 +178,7 @@ const command: Command = {
     const perf: OpPerf[] = [];
     const problems: string[] = [];
     const outs: Float32Array[] = [];
-    let engineRows: BigInt64Array | null = null;
+    let engineRows = null as BigInt64Array | null;
     rs.forEach((r, i) => {
       const o = ops[i]!;
       if (r.status !== 'ok') { problems.push(`${o.op}: ${describeResult(r)}`); return; }
@@ -200,7 +200,7 @@ const command: Command = {
       const dv = firstBitDifference(outs[1]!, model.grad.values);
       if (dv >= 0) problems.push(`grad_values.npy differs from the model at element ${dv}`);
       // grad_rows as the engine wrote them (it reads the casted index's row ids and writes them as int64).
-      const rowsGot = engineRows ? Array.from(engineRows as BigInt64Array, Number) : [];
+      const rowsGot = engineRows ? Array.from(engineRows, Number) : [];
       if (rowsGot.length !== model.grad.rows.length || rowsGot.some((x, j) => x !== model.grad!.rows[j])) problems.push('grad_rows.npy differs from the model');
       files['grad_rows.npy'] = { data: engineRows ?? new BigInt64Array(0), shape: [gradRows.length] };
       files['grad_values.npy'] = { data: outs[1]!, shape: [gradRows.length, c.dim] };

@@ -10,8 +10,10 @@ import { targetOf } from '../../sim/design';
 import { buildAxiTarget, describeResult, simulateAxi } from '../../sim/axi';
 import { castedBackwardCase, countersOf, endedClean, forwardScenario, opPerf, shapeOf, timingPreset, type ForwardCase, type OpPerf } from '../../sim/engine';
 import {
-  backwardCasted, castIndices, firstBitDifference, gatherReduce, generateWorkload, makeGradOutput, makeWeights, preset, workloadStats, PRESET_NAMES, type PresetName,
+  applyOptimizer, backwardCasted, castIndices, firstBitDifference, gatherReduce, generateWorkload, makeGradOutput, makeWeights, preset, predictCycles, traffic, workloadStats, PRESET_NAMES, type PresetName,
+  type OptimizerSpec, type TrafficShape,
 } from '../../model';
+import { trainingScenario, type TrainCase, type TrainPath } from '../../sim/train';
 
 const CONFIG = Object.keys(ENGINE_CONFIGS)[0]!;
 
@@ -25,8 +27,13 @@ The main job on the default engine (${CONFIG}) and a DLRM-like batch:
   3. builds the tensor-casting engine with Verilator (once, then cached) and
      runs every table's forward and casted backward on it through the AXI
      memory model and protocol checker;
-  4. checks every output against the golden model bit for bit and prints
-     cycles, R-channel utilisation and where the stalls went.
+  4. runs a whole training step per table (forward, casted backward fused
+     with a rowwise-Adagrad update) and the same step by PyTorch's baseline
+     path (EXPAND, COALESCE, UPDATE), on the same engine;
+  5. checks every output (forward, gradients, updated weights and optimizer
+     state) against the golden model bit for bit and prints cycles, R-channel
+     utilisation, where the stalls went, and the casted-vs-baseline cycles
+     beside the traffic model's bandwidth-bound prediction (docs/TRAFFIC.md).
 
 Options:
   --workload PRESET  tiny | small (default small: 4 tables of 1000 x 16, batch 64)
@@ -92,9 +99,21 @@ const command: Command = {
     const target = targetOf(designs.find((d) => d.entry.name === CONFIG)!.verilog); // elaborated in step 1
     const built = await buildAxiTarget(target);
     end();
-    end = step(`running ${ops.length} operations on the engine (AXI memory model '${values.timing}', protocol checker)`, quiet);
+    // The training step of each table, by the casted path (fused rowwise Adagrad) and by the baseline.
+    const opt: OptimizerSpec = { kind: 'rowwise_adagrad', lr: 0.01, eps: 1e-8 };
+    const trains = w.tables.flatMap((t, i) => {
+      const fwd = ops[2 * i]!.c;
+      const g = ops[2 * i + 1]!.c.weight;
+      const tc: TrainCase = { weight: fwd.weight, rows: t.rows, dim: t.dim, optimizer: opt, state: null, batches: [{ ...fwd, gradOutput: g }] };
+      const weight = Float32Array.from(fwd.weight);
+      const state = new Float32Array(t.rows);
+      applyOptimizer(opt, weight, state, t.rows, backwardCasted({ ...fwd, mode: 'sum', gradOutput: g }));
+      return (['casted', 'baseline'] as TrainPath[]).map((path) => ({ table: i, path, tc, weight, state, s: trainingScenario(tc, shape, { path, name: `table${i}-train-${path}`, profile }) }));
+    });
+    end = step(`running ${ops.length} operations and ${trains.length} training steps on the engine (AXI memory model '${values.timing}', protocol checker)`, quiet);
     const scen = ops.map((o, i) => forwardScenario(o.c, shape, { name: `table${o.table}-${o.op}`, profile, base: 0x10000 + i * 0x100000 }));
-    const rs = await simulateAxi(target, scen.map((s) => s.scenario));
+    const all = await simulateAxi(target, [...scen.map((s) => s.scenario), ...trains.map((t) => t.s.scenario)]);
+    const rs = all.slice(0, scen.length);
     end();
 
     // 4. Check and report.
@@ -109,6 +128,22 @@ const command: Command = {
       if (d >= 0) problems.push(`table ${o.table} ${o.op}: element ${d} differs from the golden model`);
       perf.push({ table: o.table, ...opPerf(o.op, o.c, scen[i]!.layout, k, shape, r.wallSeconds) });
     });
+    // Training: per path, the cycles of the backward + update (the forward is the same on both), and the traffic model's bound.
+    const train = { casted: { cycles: 0, predicted: 0 }, baseline: { cycles: 0, predicted: 0 } };
+    trains.forEach((t, j) => {
+      const r = all[scen.length + j]!;
+      if (r.status !== 'ok') { problems.push(`table ${t.table} training (${t.path}): ${describeResult(r)}`); return; }
+      const got = t.s.decode(r);
+      got.counters.forEach((k, i) => { if (!endedClean(k)) problems.push(`table ${t.table} training (${t.path}) ${t.s.ops[i]!.op}: STATUS 0x${k.status.toString(16)}`); });
+      if (firstBitDifference(got.weight, t.weight) >= 0) problems.push(`table ${t.table} training (${t.path}): weight_updated differs from the golden model`);
+      if (firstBitDifference(got.state!, t.state) >= 0) problems.push(`table ${t.table} training (${t.path}): optimizer state differs from the golden model`);
+      const c = t.s.casted[0]!;
+      const tb = t.tc.batches[0]!;
+      const shapeT: TrafficShape = { n: c.numLookups, indices: tb.indices.length, u: c.uniqueRows.length, bags: c.numBags, dim: t.tc.dim, beatBytes: shape.dataBits / 8, optimizer: 'rowwise_adagrad' };
+      const x = train[t.path as 'casted' | 'baseline'];
+      x.cycles += got.counters.slice(1).reduce((a, k) => a + k.cycles, 0);
+      x.predicted += predictCycles(traffic(t.path === 'casted' ? 'casted-fused' : 'baseline', shapeT), shapeT, { mode: 'independent' });
+    });
     const sum = (f: (p: OpPerf) => number, op: OpPerf['op']) => perf.filter((p) => p.op === op).reduce((a, p) => a + f(p), 0);
     const totals = (['forward', 'casted_backward'] as const).map((op) => ({
       op, cycles: sum((p) => p.cycles, op), rBeats: sum((p) => p.rBeats, op), wBeats: sum((p) => p.wBeats, op),
@@ -119,7 +154,7 @@ const command: Command = {
     }));
     const figures = {
       workload: name, seed, tables: w.tables.length, batchSize: B, lookups: stats.lookups, engine: target.top, config: CONFIG,
-      build: built.cached ? 'cached' : `${built.buildSeconds.toFixed(0)} s`, timing: values.timing, totals, perOp: perf, match: problems.length === 0, problems,
+      build: built.cached ? 'cached' : `${built.buildSeconds.toFixed(0)} s`, timing: values.timing, totals, perOp: perf, training: { optimizer: opt, ...train }, match: problems.length === 0, problems,
     };
     if (values.json) console.log(JSON.stringify(figures, null, 2));
     else {
@@ -130,8 +165,11 @@ const command: Command = {
         console.log(`  ${t.op.padEnd(15)} ${String(t.cycles).padStart(7)} cycles, R utilisation ${(100 * t.rBeats / Math.max(1, t.cycles)).toFixed(1)}% (${t.rBeats} R beats, ${t.wBeats} W beats); ` +
           `stall cycles: index starved ${s.indexStarved}, in-flight cap ${s.inFlightCap}, reducer dependency ${s.reducerDependency}, write back-pressure ${s.writeBackPressure}`);
       }
+      const ratio = (a: number, b: number) => (b > 0 ? a / b : 0).toFixed(2);
+      console.log(`  training step (rowwise Adagrad), backward + update: casted fused ${train.casted.cycles} cycles, baseline (expand, coalesce, update) ${train.baseline.cycles} cycles: ` +
+        `${ratio(train.baseline.cycles, train.casted.cycles)}x; traffic model (bandwidth bound, independent channels): ${train.casted.predicted} vs ${train.baseline.predicted} cycles, ${ratio(train.baseline.predicted, train.casted.predicted)}x`);
       console.log(problems.length === 0
-        ? `PASS: ${ops.length} operations (forward and casted backward of every table) equal the golden model bit for bit, with no AXI protocol violation`
+        ? `PASS: ${ops.length} operations (forward and casted backward of every table) and ${trains.length} training steps (forward, backward, rowwise-Adagrad update; casted and baseline) equal the golden model bit for bit, with no AXI protocol violation`
         : `FAIL:\n  ${problems.join('\n  ')}`);
     }
     return problems.length === 0 ? EXIT.ok : EXIT.failed;

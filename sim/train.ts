@@ -66,6 +66,12 @@ export interface TrainOptions {
   maxCycles?: number;
   /** Leave the forward out (benchmarks measure the backward and the update) [false]. */
   noForward?: boolean;
+  /**
+   * Benchmarks: leave the weight table and the state out of the memory image
+   * (they read as the memory model's address hash) and dump nothing; only the
+   * counters of the result mean anything [false].
+   */
+  sparse?: boolean;
 }
 
 /** One engine operation of the scenario. */
@@ -175,11 +181,11 @@ export function trainingScenario(c: TrainCase, shape: EngineShape, o: TrainOptio
   const eps32 = spec.kind === 'sgd' ? 0 : checkHyper('eps', spec.eps);
   const optCode = spec.kind === 'sgd' ? UPDATE_OPT.SGD : spec.kind === 'adagrad' ? UPDATE_OPT.ADAGRAD : UPDATE_OPT.ROWWISE_ADAGRAD;
   const stateLen = spec.kind === 'adagrad' ? c.rows * c.dim : spec.kind === 'rowwise_adagrad' ? c.rows : 0;
-  const state0 = c.state ?? new Float32Array(stateLen);
-  if (state0.length !== stateLen) throw new ModelError(`optimizer_state holds ${state0.length} floats, ${spec.kind} needs ${stateLen}`, { array: 'optimizer_state', value: state0.length });
-  const weight = place(c.rows * rowStride, rowsImage(c.weight, c.rows));
+  const state0 = c.state ?? new Float32Array(o.sparse ? 0 : stateLen);
+  if (!o.sparse && state0.length !== stateLen) throw new ModelError(`optimizer_state holds ${state0.length} floats, ${spec.kind} needs ${stateLen}`, { array: 'optimizer_state', value: state0.length });
+  const weight = place(c.rows * rowStride, o.sparse ? undefined : rowsImage(c.weight, c.rows));
   const stateBytes = spec.kind === 'adagrad' ? c.rows * rowStride : spec.kind === 'rowwise_adagrad' ? c.rows * 4 : 0;
-  const state = stateLen ? place(stateBytes, spec.kind === 'adagrad' ? rowsImage(state0, c.rows) : new Uint8Array(bytesOf(state0))) : 0;
+  const state = stateLen ? place(stateBytes, o.sparse ? undefined : spec.kind === 'adagrad' ? rowsImage(state0, c.rows) : new Uint8Array(bytesOf(state0))) : 0;
   const upd = { LR: f32bits(lr32), EPS: f32bits(eps32), WEIGHT_STRIDE: rowStride, ...addr('WEIGHT', weight), ...addr('STATE', state) };
   const flag = (b: boolean | undefined) => (b ? 1 : 0);
 
@@ -275,7 +281,7 @@ export function trainingScenario(c: TrainCase, shape: EngineShape, o: TrainOptio
     return out;
   };
   return {
-    scenario: { name: o.name, profile: o.profile, memory, script, dump, watchdogCycles: 100_000 },
+    scenario: { name: o.name, profile: o.profile, memory, script, dump: o.sparse ? [] : dump, watchdogCycles: 100_000 },
     ops, rowStride, weight, state, stateBytes, casted,
     decode: (r) => {
       const d = r.dumps;

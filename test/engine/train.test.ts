@@ -20,7 +20,7 @@ import { engineTarget, testShape } from './helpers';
 import { profileArb } from '../axi/helpers';
 import { expectedTraining, makeTrainCase, trainProblem, trainSpecArb } from './train-helpers';
 import { MUTANTS, mutantTarget } from './mutant-target';
-import { Rng } from '../../model';
+import { Rng, traffic, type TrafficPath } from '../../model';
 
 const seed = Number(process.env.TCAST_TRAIN_SEED ?? Date.now() % 2 ** 31);
 const BATCH = 36; // cases per simulator process; each runs the three paths
@@ -30,7 +30,7 @@ describe('training on the engine', () => {
   const target = engineTarget();
   test(`fast-check: ${RUNS * BATCH * 3} training runs (3 paths x SGD/Adagrad/rowwise Adagrad x timing) equal the model bit for bit (seed ${seed})`, async () => {
     console.log(`engine training property: seed ${seed} (replay: TCAST_TRAIN_SEED=${seed} npx vitest run test/engine/train.test.ts)`);
-    const totals: Record<string, number> = { runs: 0, sgd: 0, adagrad: 0, rowwise_adagrad: 0, twoBatches: 0, keepGrad: 0, lookups: 0 };
+    const totals: Record<string, number> = { runs: 0, trafficChecked: 0, sgd: 0, adagrad: 0, rowwise_adagrad: 0, twoBatches: 0, keepGrad: 0, lookups: 0 };
     await fc.assert(
       fc.asyncProperty(fc.array(fc.record({ spec: trainSpecArb(testShape.maxDim, 2), profile: profileArb, keepGrad: fc.boolean(), skew: fc.array(fc.integer({ min: 0, max: 4095 }), { minLength: 3, maxLength: 3 }) }), { minLength: BATCH, maxLength: BATCH }), async (cases) => {
         const built = cases.flatMap((k, i) => {
@@ -43,6 +43,23 @@ describe('training on the engine', () => {
           const b = built[i]!;
           const problem = trainProblem(b.c, b.s, r, b.want);
           if (problem) throw new Error(`training run ${i} (${b.path}, ${b.c.optimizer.kind}) ${JSON.stringify(b.k)}: ${problem}`);
+          // Bytes on the bus: each batch's backward and update equal the traffic model's exactly.
+          if (!(b.path === 'casted' && b.k.keepGrad)) {
+            const got = b.s.decode(r).counters;
+            const beat = testShape.dataBits / 8;
+            b.c.batches.forEach((x, bi) => {
+              const ci = b.s.casted[bi]!;
+              const ops = b.s.ops.map((o, j) => ({ o, k: got[j]! })).filter(({ o }) => o.batch === bi && o.op !== 'forward');
+              const t = traffic((b.path === 'casted' ? 'casted-fused' : b.path) as TrafficPath, {
+                n: ci.numLookups, u: ci.uniqueRows.length, bags: ci.numBags, dim: b.c.dim, beatBytes: beat, mode: x.mode ?? 'sum',
+                perSampleWeights: !!x.perSampleWeights && (x.mode ?? 'sum') === 'sum', optimizer: b.c.optimizer.kind,
+              });
+              const rd = ops.reduce((a, { k }) => a + k.rBeats * beat, 0);
+              const wr = ops.reduce((a, { k }) => a + k.wBeats * beat, 0);
+              if (rd !== t.read || wr !== t.written) throw new Error(`training run ${i} (${b.path}) batch ${bi}: bytes read ${rd} / written ${wr}, traffic model ${t.read} / ${t.written}`);
+            });
+            totals.trafficChecked!++;
+          }
           totals.runs!++;
           totals[b.c.optimizer.kind]!++;
           if (b.c.batches.length > 1) totals.twoBatches!++;

@@ -1,0 +1,128 @@
+/**
+ * `npm run bench -- training [--batch N] [--dims 16,64,128] [--presets dlrm-benchmark,mlperf-dlrmv2,production-reuse] [--tables T]`
+ *
+ * The training step's backward and rowwise-Adagrad update on the 512-bit
+ * bench configuration at read/write latency 100, by the three paths (the
+ * casted backward fused with the update; the casted backward then UPDATE;
+ * PyTorch's EXPAND, COALESCE, UPDATE), under both memory modes (independent
+ * R/W channels; one shared 64-byte-per-cycle bus), for the DLRM benchmark
+ * preset (uniform indices, 100 lookups per bag), an MLPerf-shaped preset
+ * (the DLRMv2 multi-hot sizes, Zipf 1.05 indices) and the production-reuse
+ * preset, at dims 16, 64 and 128, at a batch that simulates in minutes. Each
+ * run has its traffic-model prediction (model/traffic.ts) beside it: bytes and
+ * the bandwidth-bound cycles. The tables are not in the memory image (rows
+ * read as the memory model's address hash; the figures do not depend on the
+ * values; correctness is test/engine/train.test.ts's job). Writes
+ * bench/results/training.json.
+ */
+import { parseArgs } from 'node:util';
+import type { Benchmark } from './run';
+import { generate } from '../generator';
+import { TcastEngine } from '../accel/engine/engine';
+import { ENGINE_BENCH_CONFIG } from '../designs/engine';
+import { targetOf } from '../sim/design';
+import { buildAxiTarget, describeResult, simulateAxi, type TimingProfile } from '../sim/axi';
+import { endedClean, shapeOf } from '../sim/engine';
+import { trainingScenario, type TrainPath } from '../sim/train';
+import { generateWorkload, predictCycles, preset, traffic, type PresetName, type TrafficPath, type TrafficShape } from '../model';
+
+const PATHS: { path: TrainPath; name: TrafficPath }[] = [
+  { path: 'casted', name: 'casted-fused' }, { path: 'casted-unfused', name: 'casted-unfused' }, { path: 'baseline', name: 'baseline' },
+];
+
+const bench: Benchmark = {
+  name: 'training',
+  summary: 'training step (backward + rowwise-Adagrad update) by the casted fused, casted unfused and baseline paths, both memory modes, vs the traffic model',
+  async run(argv) {
+    const { values } = parseArgs({ args: argv, options: {
+      batch: { type: 'string' }, dims: { type: 'string' }, presets: { type: 'string' }, tables: { type: 'string' },
+    } });
+    const dims = (values.dims ?? '16,64,128').split(',').map(Number);
+    const presets = (values.presets ?? 'dlrm-benchmark,mlperf-dlrmv2,production-reuse').split(',') as PresetName[];
+    const maxTables = Number(values.tables ?? 2);
+    const engine = new TcastEngine(ENGINE_BENCH_CONFIG);
+    const shape = shapeOf(engine);
+    const beat = shape.dataBits / 8;
+    const target = targetOf(generate(engine));
+    const t0 = Date.now();
+    const b = await buildAxiTarget(target);
+    console.log(`training bench: ${target.top} ${b.cached ? 'found in the build cache' : `built in ${((Date.now() - t0) / 1000).toFixed(0)} s`}`);
+    const memories: { memory: 'independent' | 'shared'; profile: TimingProfile }[] = [
+      { memory: 'independent', profile: { readLatency: 100, writeLatency: 100, maxReads: 256, maxWrites: 64, seed: 1 } },
+      { memory: 'shared', profile: { readLatency: 100, writeLatency: 100, maxReads: 256, maxWrites: 64, seed: 1, busBytes: beat } },
+    ];
+    const runs: Record<string, unknown>[] = [];
+    for (const name of presets) {
+      for (const dim of dims) {
+        const batch = Number(values.batch ?? (name === 'dlrm-benchmark' ? 96 : name === 'production-reuse' ? 768 : 192));
+        const spec = preset(name, { seed: 1, batchSize: batch, dim, rowCap: 1_000_000 });
+        spec.tables = spec.tables.slice(0, maxTables).map((t) => ({ ...t, dim }));
+        if (name === 'mlperf-dlrmv2') spec.distribution = { kind: 'zipf', exponent: 1.05 };
+        if (spec.pooling.kind === 'per_table') spec.pooling = { ...spec.pooling, sizes: spec.pooling.sizes.slice(0, maxTables) };
+        const w = generateWorkload(spec);
+        for (const m of memories) {
+          for (const p of PATHS) {
+            const agg = { cycles: 0, rBeats: 0, wBeats: 0, modelRead: 0, modelWritten: 0, predicted: 0, lookups: 0, uniqueRows: 0, wall: 0, simCycles: 0 };
+            for (let t = 0; t < w.tables.length; t++) {
+              const tb = w.tables[t]!;
+              const lo = w.offsets[t * batch]!;
+              const hi = w.offsets[(t + 1) * batch]!;
+              const indices = w.indices.slice(lo, hi);
+              const offsets = Int32Array.from(w.offsets.subarray(t * batch, (t + 1) * batch + 1), (x) => x - lo);
+              const s = trainingScenario({
+                weight: new Float32Array(0), rows: tb.rows, dim, optimizer: { kind: 'rowwise_adagrad', lr: 0.01, eps: 1e-8 }, state: null,
+                batches: [{ indices, offsets, includeLastOffset: true, mode: 'sum', gradOutput: new Float32Array(batch * dim).fill(0.25) }],
+              }, shape, { path: p.path, noForward: true, sparse: true, profile: m.profile, maxCycles: 2_000_000_000, name: `${name}-d${dim}-${m.memory}-${p.path}-t${t}` });
+              s.scenario.maxCycles = 2_000_000_000;
+              const [r] = await simulateAxi(target, [s.scenario]);
+              if (r!.status !== 'ok') throw new Error(`training bench ${s.scenario.name}: ${describeResult(r!)}`);
+              const ks = s.decode({ ...r!, dumps: [] }).counters;
+              ks.forEach((k, i) => { if (!endedClean(k)) throw new Error(`training bench ${s.scenario.name} op ${s.ops[i]!.op}: STATUS 0x${k.status.toString(16)}`); });
+              const c = s.casted[0]!;
+              const ts: TrafficShape = { n: c.numLookups, indices: indices.length, u: c.uniqueRows.length, bags: c.numBags, dim, beatBytes: beat, optimizer: 'rowwise_adagrad', includeLastOffset: true };
+              const tr = traffic(p.name, ts);
+              agg.cycles += ks.reduce((a, k) => a + k.cycles, 0);
+              agg.rBeats += ks.reduce((a, k) => a + k.rBeats, 0);
+              agg.wBeats += ks.reduce((a, k) => a + k.wBeats, 0);
+              agg.modelRead += tr.read;
+              agg.modelWritten += tr.written;
+              agg.predicted += predictCycles(tr, ts, m.memory === 'independent' ? { mode: 'independent' } : { mode: 'shared', budget: beat });
+              agg.lookups += c.numLookups;
+              agg.uniqueRows += c.uniqueRows.length;
+              agg.wall += r!.wallSeconds;
+              agg.simCycles += r!.cycles;
+            }
+            const run = {
+              preset: name, dim, path: p.name, memory: m.memory, tables: w.tables.length, batch, lookups: agg.lookups, uniqueRows: agg.uniqueRows,
+              cycles: agg.cycles, bytesRead: agg.rBeats * beat, bytesWritten: agg.wBeats * beat,
+              modelBytesRead: agg.modelRead, modelBytesWritten: agg.modelWritten, modelCycles: agg.predicted,
+              cyclesOverModel: +(agg.cycles / Math.max(1, agg.predicted)).toFixed(3),
+              simCyclesPerSecond: Math.round(agg.simCycles / Math.max(1e-9, agg.wall)),
+            };
+            runs.push(run);
+            console.log(`training ${name} dim ${dim} ${m.memory} ${p.name}: ${run.cycles} cycles (model ${run.modelCycles}, x${run.cyclesOverModel}), ` +
+              `bytes read ${run.bytesRead} (model ${run.modelBytesRead}), written ${run.bytesWritten} (model ${run.modelBytesWritten}); N ${run.lookups}, U ${run.uniqueRows}`);
+          }
+        }
+      }
+    }
+    // Speed-ups: baseline cycles over casted-fused cycles, per preset, dim and memory mode.
+    const speedups = runs.filter((r) => r.path === 'baseline').map((base) => {
+      const fused = runs.find((r) => r.path === 'casted-fused' && r.preset === base.preset && r.dim === base.dim && r.memory === base.memory)!;
+      return {
+        preset: base.preset, dim: base.dim, memory: base.memory,
+        speedup: +((base.cycles as number) / (fused.cycles as number)).toFixed(3),
+        modelSpeedup: +((base.modelCycles as number) / (fused.modelCycles as number)).toFixed(3),
+      };
+    });
+    for (const s of speedups) console.log(`speed-up ${s.preset} dim ${s.dim} ${s.memory}: baseline / casted fused = ${s.speedup}x (traffic model ${s.modelSpeedup}x)`);
+    return {
+      config: ENGINE_BENCH_CONFIG, top: target.top, optimizer: 'rowwise_adagrad', readLatency: 100, writeLatency: 100,
+      memories: memories.map((m) => ({ memory: m.memory, profile: m.profile })),
+      targets: 'baseline / casted-fused cycles >= 1.9x (DLRM, independent), >= 2.2x (DLRM, shared), >= 2.6x (production-reuse, shared); measured bytes = the traffic model; cycles within 10% of it',
+      runs, speedups,
+      build: { cached: b.cached, buildSeconds: b.buildSeconds },
+    };
+  },
+};
+export default bench;

@@ -76,7 +76,7 @@ const bench: Benchmark = {
               s.scenario.maxCycles = 2_000_000_000;
               const [r] = await simulateAxi(target, [s.scenario]);
               if (r!.status !== 'ok') throw new Error(`training bench ${s.scenario.name}: ${describeResult(r!)}`);
-              const ks = s.decode({ ...r!, dumps: [] }).counters;
+              const ks = s.counters(r!);
               ks.forEach((k, i) => { if (!endedClean(k)) throw new Error(`training bench ${s.scenario.name} op ${s.ops[i]!.op}: STATUS 0x${k.status.toString(16)}`); });
               const c = s.casted[0]!;
               const ts: TrafficShape = { n: c.numLookups, indices: indices.length, u: c.uniqueRows.length, bags: c.numBags, dim, beatBytes: beat, optimizer: 'rowwise_adagrad', includeLastOffset: true };

@@ -91,6 +91,8 @@ export interface TrainScenario {
   /** The casted index of each batch. */
   casted: CastedIndex[];
   decode(r: AxiResult): TrainResult;
+  /** The counters of each operation, in order (all a sparse run gives). */
+  counters(r: AxiResult): EngineCounters[];
 }
 
 export interface TrainResult {
@@ -280,13 +282,15 @@ export function trainingScenario(c: TrainCase, shape: EngineShape, o: TrainOptio
     for (let r = 0; r < n; r++) ob.set(d.subarray(r * rowStride, r * rowStride + c.dim * 4), r * c.dim * 4);
     return out;
   };
+  // Each op's script yields its poll's value, then its counters.
+  const countersOfOps = (r: AxiResult) => ops.map((_, i) => countersOf({ ...r, reads: r.reads.slice(0, (i + 1) * (COUNTER_REGS.length + 1)) }));
   return {
+    counters: countersOfOps,
     scenario: { name: o.name, profile: o.profile, memory, script, dump: o.sparse ? [] : dump, watchdogCycles: 100_000 },
     ops, rowStride, weight, state, stateBytes, casted,
     decode: (r) => {
       const d = r.dumps;
-      // Each op's script yields its poll's value, then its counters.
-      const counters = ops.map((_, i) => countersOf({ ...r, reads: r.reads.slice(0, (i + 1) * (COUNTER_REGS.length + 1)) }));
+      const counters = countersOfOps(r);
       let guard = -1;
       const wg = guardBytes(c.rows * rowStride);
       for (let i = 0; i < c.rows * rowStride && guard < 0; i++) if (i % rowStride >= c.dim * 4 && d[0]![i] !== wg[i]) guard = i;

@@ -657,7 +657,7 @@ export class TcastEngine extends Module {
     const OQ = D + FL + 4;
     const outRes = Reg(UInt(bitsFor(OQ)), { init: 0 });
     const outQ = instance(new Queue(UInt(W + 1), { depth: OQ, storage: 'ram' }));
-    // Write bursts to issue, in W order: {word address, beats, source (0 reducer, 1 update unit, 2 grad_rows packer)}.
+    // Write bursts to issue, in W order: {word address, beats, source (0 reducer, 1 update unit's rows, 2 grad_rows packer, 3 update unit's state)}.
     const hdr = new Packed({ src: 2, beats: rbBits, word: WA });
     const hq = instance(new Queue(UInt(hdr.width), { depth: 4 }));
     const rowBeatAvail = named(dataQ.io.deq.valid.and(dKind.eq(KIND_ROW)));
@@ -818,7 +818,7 @@ export class TcastEngine extends Module {
     });
     hq.io.enq.valid.set(redHdr.or(upd.io.hdr_valid.and(updHdrOk)).or(pkPush));
     hq.io.enq.bits.set(mux(redHdr, hdr.pack({ src: lit(0, 2), beats: rowBeats, word: wordOf(bagOutAddr) }),
-      mux(upd.io.hdr_valid, hdr.pack({ src: lit(1, 2), beats: upd.io.hdr_beats, word: upd.io.hdr_word }),
+      mux(upd.io.hdr_valid, hdr.pack({ src: mux(upd.io.hdr_state, lit(3, 2), lit(1, 2)), beats: upd.io.hdr_beats, word: upd.io.hdr_word }),
         hdr.pack({ src: lit(2, 2), beats: lit(1, rbBits), word: pkWord }))));
 
     // ---------------------------------------------------------------- writer: AW per output row, W with WSTRB
@@ -874,7 +874,7 @@ export class TcastEngine extends Module {
     // The W beats of each burst come from its source: the reducer's out queue (end of row: the tail WSTRB),
     // the update unit or the grad_rows packer (their own WSTRB).
     const wSrc = named(lenQ.io.deq.bits.bits(9, 8));
-    const srcValid = named(mux(wSrc.eq(0), outQ.io.deq.valid, mux(wSrc.eq(1), upd.io.wd_valid, pkQ.io.deq.valid)));
+    const srcValid = named(mux(wSrc.eq(0), outQ.io.deq.valid, mux(wSrc.eq(1), upd.io.wd_valid, mux(wSrc.eq(3), upd.io.sd_valid, pkQ.io.deq.valid))));
     const wGo = named(lenQ.io.deq.valid.and(srcValid.or(err)).and(wValid.not().or(m.wready)));
     const burstEnd = named(wBeat.eq(lenQ.io.deq.bits.bits(7, 0)));
     lenQ.io.deq.ready.set(wGo.and(burstEnd));
@@ -882,13 +882,14 @@ export class TcastEngine extends Module {
     upd.io.grad_valid.set(optOn.and(outQ.io.deq.valid));
     upd.io.grad.set(outQ.io.deq.bits.trunc(W));
     upd.io.wd_ready.set(wGo.and(wSrc.eq(1)).and(err.not()));
+    upd.io.sd_ready.set(wGo.and(wSrc.eq(3)).and(err.not()));
     pkQ.io.deq.ready.set(err.or(wGo.and(wSrc.eq(2))));
     const ohEnd = named(outQ.io.deq.bits.bit(W));
     when(wValid.and(m.wready), () => wValid.set(0));
     when(wGo, () => {
       wValid.set(1);
-      wData.set(mux(wSrc.eq(0), outQ.io.deq.bits.trunc(W), mux(wSrc.eq(1), upd.io.wd_data, pk.get(pkQ.io.deq.bits, 'data'))));
-      wStrb.set(mux(err, lit(0, BB), mux(wSrc.eq(0), mux(ohEnd, tailStrb, ones), mux(wSrc.eq(1), upd.io.wd_strb, pk.get(pkQ.io.deq.bits, 'strb')))));
+      wData.set(mux(wSrc.eq(0), outQ.io.deq.bits.trunc(W), mux(wSrc.eq(1), upd.io.wd_data, mux(wSrc.eq(3), upd.io.sd_data, pk.get(pkQ.io.deq.bits, 'data')))));
+      wStrb.set(mux(err, lit(0, BB), mux(wSrc.eq(0), mux(ohEnd, tailStrb, ones), mux(wSrc.eq(1), upd.io.wd_strb, mux(wSrc.eq(3), upd.io.sd_strb, pk.get(pkQ.io.deq.bits, 'strb'))))));
       wLast.set(burstEnd);
       wBeat.set(mux(burstEnd, lit(0, 8), wBeat.addWrap(1)));
     });

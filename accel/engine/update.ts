@@ -1,32 +1,36 @@
 /**
- * UpdateUnit: the engine's scatter-update (docs/ENGINE.md, "Update"). For each
- * coalesced gradient row u (row id `rid`, gradient beats from the reducer when
- * fused with the casted backward, or from memory for the unfused UPDATE) it
- * takes the weight row and the optimizer state read by the engine's row fetch,
- * applies the optimizer of docs/MODEL.md 2.4 (model/optim.ts) bit for bit, and
- * hands the rows to write (the gradient row when asked, the weight row, the
- * state) to the engine's writer as bursts: a header (word address, beats) then
- * the beats with their WSTRB.
+ * UpdateUnit: the engine's scatter-update (docs/ENGINE.md, "Row ids, grad_rows
+ * and the scatter-update"). For each coalesced gradient row u (row id `rid`;
+ * gradient beats from the reducer when fused with the casted backward, or from
+ * memory for the unfused UPDATE) it takes the weight row and the optimizer
+ * state read by the engine's row fetch, applies the optimizer of
+ * docs/MODEL.md 2.4 (model/optim.ts) bit for bit, and hands the writer its
+ * bursts: a header (word address, beats, stream) then the beats with their
+ * WSTRB, on two streams (weight/gradient rows; state).
  *
- * One row at a time, in phases:
- *   LOAD   gradient beats -> gbuf; the update beats (unfused: gradient; weight; state) -> gbuf/wbuf/sbuf
- *   SUM    rowwise Adagrad: s = +0; for d in 0..dim-1: s = fl(s + fl(g[d] * g[d])), one element per cycle
- *          (a 1-stage Fp32Mul feeding a 1-stage Fp32Add whose result is the next add's operand)
- *   SCALAR rowwise Adagrad: m = fl(m + fl(s / fl(dim))); mult = fl(lr / fl(fl(sqrt(m)) + eps))
- *          (one Fp32Div, one Fp32Add, one Fp32Sqrt, one Fp32Add, one Fp32Div, in turn)
- *   ELEM   per beat, lanes wide, a fixed-latency pipeline:
+ * Rows flow in order through a ring of `rowSlots` row buffers (gradient,
+ * weight, state), several rows in flight:
+ *   LOAD    the gradient beats and the update beats ([unfused: gradient], weight, state) of one row at a time
+ *   SUM     rowwise Adagrad: s = +0; for d in 0..dim-1: s = fl(s + fl(g[d] * g[d])), in element order,
+ *           one element per cycle per chain (a 1-stage Fp32Mul into a 1-stage Fp32Add whose result is the
+ *           next add's operand); `chains` rows sum at once, row q on chain q mod chains
+ *   SCALAR  rowwise Adagrad, a fixed-latency pipeline, one row per cycle:
+ *           m = fl(m + fl(s / fl(dim))); mult = fl(lr / fl(fl(sqrt(m)) + eps))
+ *   ISSUE   per row: the headers (weight row, state), then its beats, lanes wide, into a fixed-latency pipeline:
  *            SGD      w = fl(w - fl(g * lr))
  *            rowwise  w = fl(w - fl(g * mult))
  *            Adagrad  m = fl(m + fl(g * g)); w = fl(w - fl(fl(lr * g) / fl(fl(sqrt(m)) + eps)))
- *   EMIT   [gradient row to OUT + u * OUT_STRIDE], weight row, [state: a row (Adagrad) or one fp32 (rowwise)]
+ *           whose results go to the output queues (room reserved at issue). With keepGrad the gradient
+ *           row is written first (to OUT + u * OUT_STRIDE), once the pipeline has drained.
  *
  * Multiplication is commutative in IEEE-754 (NaN compared by class), so
  * fl(g * lr) is the model's fl(lr * g).
  */
 import {
-  Bool, In, Module, Out, Reg, UInt, Memory, cat, lit, mux, named, when, instance, bitsFor, log2Up,
+  Bool, In, Module, Out, Reg, UInt, Memory, cat, lit, mux, named, when, instance, bitsFor, log2Up, orAny,
   type Value, type Signal,
 } from '../../generator';
+import { Queue } from '../../generator/stdlib/queue';
 import { Fp32Add } from '../../generator/stdlib/float/add';
 import { Fp32Mul } from '../../generator/stdlib/float/mul';
 import { Fp32Div } from '../../generator/stdlib/float/div';
@@ -45,10 +49,18 @@ export interface UpdateUnitOptions {
   addLatency: number;
   divLatency: number;
   sqrtLatency: number;
+  /** Rowwise sum chains (rows summing at once), a power of two [dataBits / 32]. */
+  chains?: number;
+  /** Row buffers in the ring, a power of two >= chains + 4 [the next power of two >= chains + 16]. */
+  rowSlots?: number;
 }
+
+const pow2AtLeast = (n: number) => 2 ** Math.ceil(Math.log2(n));
 
 export class UpdateUnit extends Module {
   readonly io;
+  readonly chains: number;
+  readonly rowSlots: number;
   constructor(readonly opts: UpdateUnitOptions) {
     super();
     const W = opts.dataBits;
@@ -56,10 +68,12 @@ export class UpdateUnit extends Module {
     const BB = W / 8;
     const WA = A - Math.log2(BB);
     const rbBits = bitsFor(opts.maxRowBeats);
+    this.chains = opts.chains ?? W / 32;
+    this.rowSlots = opts.rowSlots ?? pow2AtLeast(this.chains + 16);
     this.io = this.ports({
       /** An operation starts: the row counter goes to 0. */
       start: In(Bool),
-      /** An error ended the operation: drop the row in hand and accept (drop) every input. */
+      /** An error ended the operation: drop the rows in hand and accept (drop) every input. */
       flush: In(Bool),
       opt: In(UInt(2)),
       keepGrad: In(Bool),
@@ -77,19 +91,21 @@ export class UpdateUnit extends Module {
       rid_valid: In(Bool), rid_ready: Out(Bool), rid: In(UInt(32)),
       grad_valid: In(Bool), grad_ready: Out(Bool), grad: In(UInt(W)),
       upd_valid: In(Bool), upd_ready: Out(Bool), upd: In(UInt(W)),
-      hdr_valid: Out(Bool), hdr_ready: In(Bool), hdr_word: Out(UInt(WA)), hdr_beats: Out(UInt(rbBits)),
+      /** A burst to write: its word address, beats, and stream (0: wd, the weight and gradient rows; 1: sd, the state). */
+      hdr_valid: Out(Bool), hdr_ready: In(Bool), hdr_word: Out(UInt(WA)), hdr_beats: Out(UInt(rbBits)), hdr_state: Out(Bool),
       wd_valid: Out(Bool), wd_ready: In(Bool), wd_data: Out(UInt(W)), wd_strb: Out(UInt(BB)),
+      sd_valid: Out(Bool), sd_ready: In(Bool), sd_data: Out(UInt(W)), sd_strb: Out(UInt(BB)),
       idle: Out(Bool),
     });
   }
 
   override get moduleName(): string {
     const o = this.opts;
-    return `TcastUpdate_d${o.dataBits}_a${o.addrBits}_r${o.maxRowBeats}_l${o.mulLatency}_${o.addLatency}_${o.divLatency}_${o.sqrtLatency}`;
+    return `TcastUpdate_d${o.dataBits}_a${o.addrBits}_r${o.maxRowBeats}_l${o.mulLatency}_${o.addLatency}_${o.divLatency}_${o.sqrtLatency}_c${this.chains}_s${this.rowSlots}`;
   }
 
   override get doc(): string {
-    return 'Scatter-update of the tensor-casting engine: SGD, Adagrad, rowwise Adagrad (FBGEMM EXACT_ROWWISE_ADAGRAD) on one coalesced gradient row at a time (docs/MODEL.md 2.4).';
+    return 'Scatter-update of the tensor-casting engine: SGD, Adagrad, rowwise Adagrad (FBGEMM EXACT_ROWWISE_ADAGRAD) on the coalesced gradient rows, several rows in flight (docs/MODEL.md 2.4).';
   }
 
   protected build(): void {
@@ -105,250 +121,360 @@ export class UpdateUnit extends Module {
     const jBits = Math.max(1, log2Up(RB));
     const rbBits = bitsFor(RB);
     const kBits = bitsFor(3 * RB);
+    const NR = this.rowSlots;
+    const nb = Math.log2(NR);
+    const K = this.chains;
     const LM = o.mulLatency, LA = o.addLatency, LD = o.divLatency, LS = o.sqrtLatency;
     const lane = (v: Value, i: number): Value => v.bits(32 * i + 31, 32 * i);
     const pick32 = (v: Value, l: Value): Value => v.shr(cat(l, lit(0, 5))).trunc(32);
     const ones = lit((1n << BigInt(BB)) - 1n, BB);
-
-    const PH_LOAD = 0, PH_SUM = 1, PH_SCALAR = 2, PH_ELEM = 3, PH_EMIT = 4;
-    const ph = Reg(UInt(3), { init: PH_LOAD });
+    const at = (slot: Value, j: Value): Value => cat(slot, j);
+    /** v delayed by n cycles (a register chain; n = 0: v itself). */
+    const delay = (v: Value, n: number, name: string): Value => tap(v, n, name)(n);
+    /** A register chain of n stages on v: k -> v delayed by k cycles. */
+    function tap(v: Value, n: number, name: string): (k: number) => Value {
+      const xs: Value[] = [v];
+      for (let k = 0; k < n; k++) {
+        const r = Reg(UInt(v.width), { init: 0, name: `${name}_d${k + 1}` });
+        r.set(xs[k]!);
+        xs.push(r);
+      }
+      return (k) => {
+        if (k < 0 || k > n) throw new Error(`tap ${name}: stage ${k} is outside 0..${n}`);
+        return xs[k]!;
+      };
+    }
     const isSgd = named(io.opt.eq(1));
     const isAdagrad = named(io.opt.eq(2));
     const isRowwise = named(io.opt.eq(3));
     const rb = io.rowBeats;
+    const run = named(io.flush.not());
+
+    // ---------------------------------------------------------------- the ring of rows (in order)
+    // Pointers with one extra bit: ldPtr (rows loaded), sumPtr (rowwise sums started), scPtr (rowwise scalars
+    // done), dPtr (rows issued), freePtr (rows whose buffers are no longer read).
+    const P1 = nb + 1;
+    const ldPtr = Reg(UInt(P1), { init: 0 });
+    const sumPtr = Reg(UInt(P1), { init: 0 });
+    const scPtr = Reg(UInt(P1), { init: 0 });
+    const dPtr = Reg(UInt(P1), { init: 0 });
+    const freePtr = Reg(UInt(P1), { init: 0 });
+    const slotOf = (p: Value): Value => p.trunc(nb);
+    const depth = NR * 2 ** jBits;
+    const gbuf = Memory(depth, UInt(W));
+    const wbuf = Memory(depth, UInt(W));
+    const sbuf = Memory(depth, UInt(W));
+    const rowMem = Memory(NR, UInt(32));
+    const segMem = Memory(NR, UInt(32));
+    const mOldMem = Memory(NR, UInt(32));
+    const mNewMem = Memory(NR, UInt(32));
+    const multMem = Memory(NR, UInt(32));
 
     // ---------------------------------------------------------------- LOAD
-    const row = Reg(UInt(32), { init: 0 });
     const seg = Reg(UInt(32), { init: 0 });
+    const row = Reg(UInt(32), { init: 0 });
     const haveRid = Reg(Bool, { init: 0 });
     const gCnt = Reg(UInt(rbBits), { init: 0 });
     const kCnt = Reg(UInt(kBits), { init: 0 });
-    const gbuf = Memory(Math.max(2, RB), UInt(W));
-    const wbuf = Memory(Math.max(2, RB), UInt(W));
-    const sbuf = Memory(Math.max(2, RB), UInt(W));
-    const obuf = Memory(Math.max(2, RB), UInt(W));
-    const mbuf = Memory(Math.max(2, RB), UInt(W));
+    const lSlot = named(slotOf(ldPtr));
+    const ringFull = named(ldPtr.subWrap(freePtr).eq(NR));
     const stBeats = named(mux(isAdagrad, rb, mux(isRowwise, lit(1, rbBits), lit(0, rbBits))));
     const gFromUpd = named(mux(io.unfused, rb, lit(0, rbBits)));
     const updTotal = named(gFromUpd.zext(kBits).addWrap(rb.zext(kBits)).addWrap(stBeats.zext(kBits)));
-    const loading = named(ph.eq(PH_LOAD).and(io.flush.not()));
+    const loading = named(run.and(ringFull.not()));
     io.rid_ready.set(io.flush.or(loading.and(haveRid.not())));
     const gradTake = named(loading.and(io.unfused.not()).and(gCnt.lt(rb)));
     io.grad_ready.set(io.flush.or(gradTake));
-    const updTake = named(loading.and(kCnt.lt(updTotal)));
+    const updTake = named(loading.and(haveRid).and(kCnt.lt(updTotal)));
     io.upd_ready.set(io.flush.or(updTake));
     when(loading.and(haveRid.not()).and(io.rid_valid), () => {
       row.set(io.rid);
       haveRid.set(1);
     });
     when(gradTake.and(io.grad_valid), () => {
-      gbuf.write(gCnt.trunc(jBits), io.grad);
+      gbuf.write(at(lSlot, gCnt.trunc(jBits)), io.grad);
       gCnt.set(gCnt.addWrap(1));
     });
+    // The rowwise state: one fp32 at STATE + 4 * row, lane `stLane` of its beat.
+    const stateAddrOf = (r: Value): Value => io.stateBase.addWrap(r.zext(A + 2).shl(2).trunc(A));
     const kW = named(kCnt.subWrap(gFromUpd.zext(kBits))); // index past the unfused gradient beats
     when(updTake.and(io.upd_valid), () => {
       kCnt.set(kCnt.addWrap(1));
-      when(kCnt.lt(gFromUpd.zext(kBits)), () => gbuf.write(kCnt.trunc(jBits), io.upd))
-        .elseWhen(kW.lt(rb.zext(kBits)), () => wbuf.write(kW.trunc(jBits), io.upd))
-        .otherwise(() => sbuf.write(kW.subWrap(rb.zext(kBits)).trunc(jBits), io.upd));
+      when(kCnt.lt(gFromUpd.zext(kBits)), () => gbuf.write(at(lSlot, kCnt.trunc(jBits)), io.upd))
+        .elseWhen(kW.lt(rb.zext(kBits)), () => wbuf.write(at(lSlot, kW.trunc(jBits)), io.upd))
+        .otherwise(() => {
+          sbuf.write(at(lSlot, kW.subWrap(rb.zext(kBits)).trunc(jBits)), io.upd);
+          mOldMem.write(lSlot, pick32(io.upd, stateAddrOf(row).bits(lb - 1, 2)));
+        });
     });
     const loaded = named(loading.and(haveRid).and(io.unfused.or(gCnt.eq(rb))).and(kCnt.eq(updTotal)));
+    when(loaded, () => {
+      rowMem.write(lSlot, row);
+      segMem.write(lSlot, seg);
+      ldPtr.set(ldPtr.addWrap(1));
+      seg.set(seg.addWrap(1));
+      haveRid.set(0);
+      gCnt.set(0);
+      kCnt.set(0);
+    });
 
-    // The rowwise state: one fp32 at STATE + 4 * row, lane `stLane` of its beat.
-    const stateAddr = named(io.stateBase.addWrap(row.zext(A + 2).shl(2).trunc(A)));
-    const stLane = named(stateAddr.bits(lb - 1, 2));
-    const mOld = named(pick32(sbuf.readAsync(lit(0, jBits)), stLane));
-
-    // ---------------------------------------------------------------- SUM (rowwise): s = fl(s + fl(g*g)) in order
-    const dCnt = Reg(UInt(17), { init: 0 });
-    const sumOut = Reg(UInt(17), { init: 0 });
+    // ---------------------------------------------------------------- SUM (rowwise): `chains` rows at once
     const dimF = instance(new Fp32FromUInt({ width: 16, stages: 1 }), 'dim_to_fp32');
     dimF.io.in_valid.set(1);
     dimF.io.a.set(io.dim);
-    const gAt = named(gbuf.readAsync(dCnt.shr(lnb).trunc(jBits)));
-    const gElem = named(pick32(gAt, dCnt.trunc(lnb)));
-    const sMul = instance(new Fp32Mul({ stages: 1 }), 'sq_mul');
-    const sIssue = named(ph.eq(PH_SUM).and(dCnt.lt(io.dim.zext(17))));
-    sMul.io.in_valid.set(sIssue);
-    sMul.io.a.set(gElem);
-    sMul.io.b.set(gElem);
-    when(sIssue, () => dCnt.set(dCnt.addWrap(1)));
-    const sFirst = Reg(Bool, { init: 0 });
-    const sAdd = instance(new Fp32Add({ stages: 1 }), 'scalar_add');
-    const sDiv = instance(new Fp32Div({ stages: LD }), 'scalar_div');
-    const sSqrt = instance(new Fp32Sqrt({ stages: LS }), 'scalar_sqrt');
-    const step = Reg(UInt(3), { init: 0 });
-    const issued = Reg(Bool, { init: 0 });
-    const sv = Reg(UInt(32), { init: 0 });
-    const mNew = Reg(UInt(32), { init: 0 });
-    const mult = Reg(UInt(32), { init: 0 });
-    const inScalar = named(ph.eq(PH_SCALAR));
-    const scalarIssue = named(inScalar.and(issued.not()));
-    const sumAdd = named(ph.eq(PH_SUM).and(sMul.io.out_valid));
-    sAdd.io.in_valid.set(sumAdd.or(scalarIssue.and(step.eq(1).or(step.eq(3)))));
-    // step 1: m + q; step 3: sqrt + eps
-    sAdd.io.a.set(mux(ph.eq(PH_SUM), mux(sFirst, lit(0, 32), sAdd.io.y), mux(step.eq(1), mOld, sv)));
-    sAdd.io.b.set(mux(ph.eq(PH_SUM), sMul.io.y, mux(step.eq(1), sv, io.eps)));
-    sAdd.io.sub.set(0);
-    when(sumAdd, () => sFirst.set(0));
-    const lastSum = named(sAdd.io.out_valid.and(ph.eq(PH_SUM)).and(sumOut.addWrap(1).eq(io.dim.zext(17))));
-    when(sAdd.io.out_valid.and(ph.eq(PH_SUM)), () => sumOut.set(sumOut.addWrap(1)));
-    // step 0: s / fl(dim); step 4: lr / den
-    sDiv.io.in_valid.set(scalarIssue.and(step.eq(0).or(step.eq(4))));
-    sDiv.io.a.set(mux(step.eq(0), sv, io.lr));
-    sDiv.io.b.set(mux(step.eq(0), dimF.io.y, sv));
-    sSqrt.io.in_valid.set(scalarIssue.and(step.eq(2)));
-    sSqrt.io.a.set(sv);
-    when(scalarIssue, () => issued.set(1));
-    const stepDone = named(inScalar.and(issued).and(mux(step.eq(2), sSqrt.io.out_valid, mux(step.eq(1).or(step.eq(3)), sAdd.io.out_valid, sDiv.io.out_valid))));
-    const stepY = named(mux(step.eq(2), sSqrt.io.y, mux(step.eq(1).or(step.eq(3)), sAdd.io.y, sDiv.io.y)));
-
-    // ---------------------------------------------------------------- ELEM: the lane pipeline
-    const P = LM + 2 * LA + LS + LD + LA; // Adagrad's whole latency
-    const jIss = Reg(UInt(rbBits), { init: 0 });
-    const oCnt = Reg(UInt(rbBits), { init: 0 });
-    const eIssue = named(ph.eq(PH_ELEM).and(jIss.lt(rb)));
-    when(eIssue, () => jIss.set(jIss.addWrap(1)));
-    const dv: Signal[] = [];
-    const dj: Signal[] = [];
-    for (let k = 1; k <= P; k++) {
-      dv.push(Reg(Bool, { init: 0, name: `elem_valid_${k}` }));
-      dj.push(Reg(UInt(jBits), { init: 0, name: `elem_beat_${k}` }));
-      dv[k - 1]!.set(k === 1 ? eIssue : dv[k - 2]!);
-      dj[k - 1]!.set(k === 1 ? jIss.trunc(jBits) : dj[k - 2]!);
+    const cSel = named(sumPtr.trunc(Math.max(1, log2Up(K))));
+    const chainBusy: Signal[] = [];
+    const chainStart = named(run.and(isRowwise).and(sumPtr.ne(ldPtr)));
+    const dones: { v: Value; s: Value; slot: Value }[] = [];
+    const startOk: Value[] = [];
+    for (let c = 0; c < K; c++) {
+      const busy = Reg(Bool, { init: 0, name: `chain_busy_${c}` });
+      chainBusy.push(busy);
+      const cSlot = Reg(UInt(nb), { init: 0, name: `chain_slot_${c}` });
+      const d = Reg(UInt(17), { init: 0, name: `chain_d_${c}` });
+      const outN = Reg(UInt(17), { init: 0, name: `chain_out_${c}` });
+      const first = Reg(Bool, { init: 0, name: `chain_first_${c}` });
+      const mine = K === 1 ? lit(1, 1) : cSel.eq(c);
+      const go = named(chainStart.and(mine).and(busy.not()), `chain_go_${c}`);
+      startOk.push(go);
+      when(go, () => {
+        busy.set(1);
+        cSlot.set(slotOf(sumPtr));
+        d.set(0);
+        outN.set(0);
+        first.set(1);
+      });
+      const issue = named(busy.and(d.lt(io.dim.zext(17))), `chain_issue_${c}`);
+      const gAt = gbuf.readAsync(at(cSlot, d.shr(lnb).trunc(jBits)));
+      const g = named(pick32(gAt, d.trunc(lnb)), `chain_g_${c}`);
+      const mul = instance(new Fp32Mul({ stages: 1 }), `sq_mul_${c}`);
+      mul.io.in_valid.set(issue);
+      mul.io.a.set(g);
+      mul.io.b.set(g);
+      when(issue, () => d.set(d.addWrap(1)));
+      const add = instance(new Fp32Add({ stages: 1 }), `sq_add_${c}`);
+      add.io.in_valid.set(mul.io.out_valid.and(busy));
+      add.io.a.set(mux(first, lit(0, 32), add.io.y));
+      add.io.b.set(mul.io.y);
+      add.io.sub.set(0);
+      when(mul.io.out_valid.and(busy), () => first.set(0));
+      const fin = named(add.io.out_valid.and(busy).and(outN.addWrap(1).eq(io.dim.zext(17))), `chain_done_${c}`);
+      when(add.io.out_valid.and(busy), () => outN.set(outN.addWrap(1)));
+      when(fin, () => busy.set(0));
+      when(io.flush, () => busy.set(0));
+      dones.push({ v: fin, s: add.io.y, slot: cSlot });
     }
-    const vAt = (k: number): Value => (k === 0 ? eIssue : dv[k - 1]!);
-    const jAt = (k: number): Value => (k === 0 ? jIss.trunc(jBits) : dj[k - 1]!);
-    const gI = gbuf.readAsync(jAt(0));
-    const tA = LM; // addA issue
-    const tB = LM + LA; // addA result: SGD/rowwise weight, Adagrad state
+    when(orAny(...startOk), () => sumPtr.set(sumPtr.addWrap(1)));
+    // Chains start one per cycle at most and all take dim + 2 cycles: at most one finishes per cycle, in order.
+    const scIn = named(orAny(...dones.map((x) => x.v)).and(run));
+    const scS = named(dones.reduce<Value>((a, x) => mux(x.v, x.s, a), lit(0, 32)));
+    const scSlot = named(dones.reduce<Value>((a, x) => mux(x.v, x.slot, a), lit(0, nb)));
+
+    // ---------------------------------------------------------------- SCALAR (rowwise), fixed latency
+    const div1 = instance(new Fp32Div({ stages: LD }), 'scalar_div_dim');
+    div1.io.in_valid.set(scIn);
+    div1.io.a.set(scS);
+    div1.io.b.set(dimF.io.y);
+    const slot1 = delay(scSlot, LD, 'sc_slot_a');
+    const add1 = instance(new Fp32Add({ stages: LA }), 'scalar_add_m');
+    add1.io.in_valid.set(div1.io.out_valid);
+    add1.io.a.set(mOldMem.readAsync(slot1));
+    add1.io.b.set(div1.io.y);
+    add1.io.sub.set(0);
+    const slot2 = delay(slot1, LA, 'sc_slot_b');
+    when(add1.io.out_valid.and(run), () => mNewMem.write(slot2, add1.io.y));
+    const sq = instance(new Fp32Sqrt({ stages: LS }), 'scalar_sqrt');
+    sq.io.in_valid.set(add1.io.out_valid);
+    sq.io.a.set(add1.io.y);
+    const add2 = instance(new Fp32Add({ stages: LA }), 'scalar_add_eps');
+    add2.io.in_valid.set(sq.io.out_valid);
+    add2.io.a.set(sq.io.y);
+    add2.io.b.set(io.eps);
+    add2.io.sub.set(0);
+    const div2 = instance(new Fp32Div({ stages: LD }), 'scalar_div_lr');
+    div2.io.in_valid.set(add2.io.out_valid);
+    div2.io.a.set(io.lr);
+    div2.io.b.set(add2.io.y);
+    const slot3 = delay(slot2, LS + LA + LD, 'sc_slot_c');
+    when(div2.io.out_valid.and(run), () => {
+      multMem.write(slot3, div2.io.y);
+      scPtr.set(scPtr.addWrap(1));
+    });
+    const scBusy = named(orAny(scIn, div1.io.out_valid, add1.io.out_valid, sq.io.out_valid, add2.io.out_valid, div2.io.out_valid));
+
+    // ---------------------------------------------------------------- output queues (room reserved at issue)
+    const P = LM + 2 * LA + LS + LD + LA; // Adagrad's whole latency
+    const tB = LM + LA; // SGD / rowwise weight, Adagrad state
+    const OQ = P + RB + 4;
+    const outw = new PackedOut(BB, W);
+    const wQ = instance(new Queue(UInt(outw.width), { depth: OQ, storage: 'ram' }), 'wd_queue');
+    const sQ = instance(new Queue(UInt(outw.width), { depth: OQ, storage: 'ram' }), 'sd_queue');
+    const wRes = Reg(UInt(bitsFor(OQ)), { init: 0 });
+    const sRes = Reg(UInt(bitsFor(OQ)), { init: 0 });
+    const wPop = named(wQ.io.deq.valid.and(wQ.io.deq.ready));
+    const sPop = named(sQ.io.deq.valid.and(sQ.io.deq.ready));
+    io.wd_valid.set(wQ.io.deq.valid.and(run));
+    io.wd_data.set(outw.data(wQ.io.deq.bits));
+    io.wd_strb.set(outw.strb(wQ.io.deq.bits));
+    wQ.io.deq.ready.set(io.flush.or(io.wd_ready));
+    io.sd_valid.set(sQ.io.deq.valid.and(run));
+    io.sd_data.set(outw.data(sQ.io.deq.bits));
+    io.sd_strb.set(outw.strb(sQ.io.deq.bits));
+    sQ.io.deq.ready.set(io.flush.or(io.sd_ready));
+
+    // ---------------------------------------------------------------- ISSUE: rows in order
+    // dph: 0 next row, 1 keepGrad (header + the gradient beats), 2 weight header, 3 state header, 4 the beats.
+    const dph = Reg(UInt(3), { init: 0 });
+    const jIss = Reg(UInt(rbBits), { init: 0 });
+    const dSlot = named(slotOf(dPtr));
+    const dRow = named(rowMem.readAsync(dSlot));
+    const dSeg = named(segMem.readAsync(dSlot));
+    const dReady = named(run.and(mux(isRowwise, dPtr.ne(scPtr), dPtr.ne(ldPtr))));
+    // Pipeline beats in flight (issued, not yet in an output queue).
+    const inPipe = Reg(UInt(bitsFor(P + RB + 1)), { init: 0 });
+    const rowAddr = (base: Value, r: Value): Value => base.addWrap(r.zext(64).mulWrap(io.rowStride.zext(64)).trunc(A));
+    const dStateAddr = named(mux(isRowwise, stateAddrOf(dRow), rowAddr(io.stateBase, dRow)));
+    const hdrWord = named(mux(dph.eq(1), io.outBase.addWrap(dSeg.zext(64).mulWrap(io.outStride.zext(64)).trunc(A)),
+      mux(dph.eq(2), rowAddr(io.weightBase, dRow), dStateAddr)).bits(A - 1, lb));
+    const hdrSent = Reg(Bool, { init: 0 });
+    io.hdr_word.set(hdrWord);
+    io.hdr_beats.set(mux(dph.eq(3).and(isRowwise), lit(1, rbBits), rb));
+    io.hdr_state.set(dph.eq(3));
+    const hdrFire = named(io.hdr_valid.and(io.hdr_ready));
+    const stLane = named(dStateAddr.bits(lb - 1, 2));
+    const lastJ = named(jIss.addWrap(1).eq(rb));
+    // keepGrad: the gradient row straight from the buffer into the weight-stream queue, after the pipeline drained.
+    const replay = named(run.and(dph.eq(1)).and(hdrSent).and(wRes.lt(OQ)));
+    const replayData = gbuf.readAsync(at(dSlot, jIss.trunc(jBits)));
+    // The beats: room in the weight queue (and the state queue for Adagrad) reserved at issue.
+    const issue = named(run.and(dph.eq(4)).and(wRes.lt(OQ)).and(isAdagrad.not().or(sRes.lt(OQ))));
+    const rowState = named(dph.eq(3).and(isRowwise).and(hdrFire));
+    when(dph.eq(0).and(dReady), () => {
+      dph.set(mux(io.keepGrad, lit(1, 3), lit(2, 3)));
+      hdrSent.set(0);
+      jIss.set(0);
+    });
+    when(dph.eq(1).and(hdrSent.not()).and(inPipe.eq(0)).and(hdrFire), () => hdrSent.set(1));
+    when(replay, () => {
+      jIss.set(mux(lastJ, lit(0, rbBits), jIss.addWrap(1)));
+      when(lastJ, () => {
+        dph.set(2);
+        hdrSent.set(0);
+      });
+    });
+    when(dph.eq(2).and(hdrFire), () => dph.set(mux(isSgd, lit(4, 3), lit(3, 3))));
+    when(dph.eq(3).and(hdrFire), () => dph.set(4));
+    when(issue, () => {
+      jIss.set(mux(lastJ, lit(0, rbBits), jIss.addWrap(1)));
+      when(lastJ, () => {
+        dph.set(0);
+        dPtr.set(dPtr.addWrap(1));
+      });
+    });
+    // The keepGrad header waits for the pipeline to drain (its beats go into the same queue first).
+    const hdrBlocked = named(dph.eq(1).and(inPipe.ne(0)));
+    io.hdr_valid.set(run.and(dph.eq(1).or(dph.eq(2)).or(dph.eq(3))).and(hdrSent.not()).and(hdrBlocked.not()).and(dph.ne(3).or(isRowwise.not()).or(sRes.lt(OQ))));
+
+    // ---------------------------------------------------------------- the lane pipeline
+    const iSlot = dSlot;
+    const iJ = jIss.trunc(jBits);
+    const sl = tap(iSlot, P, 'pipe_slot');
+    const jj = tap(iJ, P, 'pipe_beat');
+    const vv = tap(issue, P, 'pipe_valid');
+    const ll = tap(lastJ.and(issue), P, 'pipe_last');
     const tM = 2 * LA + LS; // mulB issue (lr * g), so that it meets the denominator
-    const gM = gbuf.readAsync(jAt(tM));
-    const wA = wbuf.readAsync(jAt(tA));
-    const sA = sbuf.readAsync(jAt(tA));
     const tF = LM + 2 * LA + LS + LD; // addF issue
-    const wF = wbuf.readAsync(jAt(tF));
+    const gI = gbuf.readAsync(at(iSlot, iJ));
+    const mult = named(multMem.readAsync(iSlot));
+    const gM = gbuf.readAsync(at(sl(tM), jj(tM)));
+    const wA = wbuf.readAsync(at(sl(LM), jj(LM)));
+    const sA = sbuf.readAsync(at(sl(LM), jj(LM)));
+    const wF = wbuf.readAsync(at(sl(tF), jj(tF)));
     const lanesOut = Array.from({ length: L }, (_, i) => {
       const g = lane(gI, i);
       const mulA = instance(new Fp32Mul({ stages: LM }), `upd_mul_a_${i}`);
-      mulA.io.in_valid.set(vAt(0));
+      mulA.io.in_valid.set(vv(0));
       mulA.io.a.set(g);
       mulA.io.b.set(mux(isAdagrad, g, mux(isSgd, io.lr, mult)));
       const addA = instance(new Fp32Add({ stages: LA }), `upd_add_a_${i}`);
-      addA.io.in_valid.set(vAt(tA));
+      addA.io.in_valid.set(vv(LM));
       addA.io.a.set(mux(isAdagrad, lane(sA, i), lane(wA, i)));
       addA.io.b.set(mulA.io.y);
       addA.io.sub.set(isAdagrad.not());
-      const sq = instance(new Fp32Sqrt({ stages: LS }), `upd_sqrt_${i}`);
-      sq.io.in_valid.set(vAt(tB).and(isAdagrad));
-      sq.io.a.set(addA.io.y);
+      const sqr = instance(new Fp32Sqrt({ stages: LS }), `upd_sqrt_${i}`);
+      sqr.io.in_valid.set(vv(tB).and(isAdagrad));
+      sqr.io.a.set(addA.io.y);
       const addE = instance(new Fp32Add({ stages: LA }), `upd_add_eps_${i}`);
-      addE.io.in_valid.set(vAt(tB + LS).and(isAdagrad));
-      addE.io.a.set(sq.io.y);
+      addE.io.in_valid.set(vv(tB + LS).and(isAdagrad));
+      addE.io.a.set(sqr.io.y);
       addE.io.b.set(io.eps);
       addE.io.sub.set(0);
       const mulB = instance(new Fp32Mul({ stages: LM }), `upd_mul_lr_${i}`);
-      mulB.io.in_valid.set(vAt(tM).and(isAdagrad));
+      mulB.io.in_valid.set(vv(tM).and(isAdagrad));
       mulB.io.a.set(io.lr);
       mulB.io.b.set(lane(gM, i));
-      const dv_ = instance(new Fp32Div({ stages: LD }), `upd_div_${i}`);
-      dv_.io.in_valid.set(vAt(tB + LS + LA).and(isAdagrad));
-      dv_.io.a.set(mulB.io.y);
-      dv_.io.b.set(addE.io.y);
+      const dv = instance(new Fp32Div({ stages: LD }), `upd_div_${i}`);
+      dv.io.in_valid.set(vv(tB + LS + LA).and(isAdagrad));
+      dv.io.a.set(mulB.io.y);
+      dv.io.b.set(addE.io.y);
       const addF = instance(new Fp32Add({ stages: LA }), `upd_add_w_${i}`);
-      addF.io.in_valid.set(vAt(tF).and(isAdagrad));
+      addF.io.in_valid.set(vv(tF).and(isAdagrad));
       addF.io.a.set(lane(wF, i));
-      addF.io.b.set(dv_.io.y);
+      addF.io.b.set(dv.io.y);
       addF.io.sub.set(1);
       return { first: addA.io.y, last: addF.io.y };
     });
     const firstOut = named(cat(...lanesOut.map((x) => x.first).reverse()));
     const lastOut = named(cat(...lanesOut.map((x) => x.last).reverse()));
-    const inElem = named(ph.eq(PH_ELEM));
+    const strbAt = (k: number) => mux(ll(k), io.tailStrb, ones);
     // SGD / rowwise: the weight at tB. Adagrad: the state at tB, the weight at P.
-    when(inElem.and(vAt(tB)), () => {
-      when(isAdagrad, () => mbuf.write(jAt(tB), firstOut)).otherwise(() => obuf.write(jAt(tB), firstOut));
-    });
-    when(inElem.and(vAt(P)).and(isAdagrad), () => obuf.write(jAt(P), lastOut));
-    const outNow = named(inElem.and(mux(isAdagrad, vAt(P), vAt(tB))));
-    when(outNow, () => oCnt.set(oCnt.addWrap(1)));
-    const elemDone = named(inElem.and(outNow).and(oCnt.addWrap(1).eq(rb)));
+    const wOutV = named(run.and(mux(isAdagrad, vv(P), vv(tB))));
+    const wOutData = named(mux(replay, replayData, mux(isAdagrad, lastOut, firstOut)));
+    const wOutStrb = named(mux(replay, mux(lastJ, io.tailStrb, ones), mux(isAdagrad, strbAt(P), strbAt(tB))));
+    wQ.io.enq.valid.set(wOutV.or(replay));
+    wQ.io.enq.bits.set(outw.pack(wOutStrb, wOutData));
+    const sOutV = named(run.and(isAdagrad).and(vv(tB)));
+    sQ.io.enq.valid.set(sOutV.or(rowState.and(run)));
+    sQ.io.enq.bits.set(mux(rowState,
+      outw.pack(lit(0xf, BB).shl(cat(stLane, lit(0, 2))).trunc(BB), mNewMem.readAsync(dSlot).zext(W).shl(cat(stLane, lit(0, 5))).trunc(W)),
+      outw.pack(strbAt(tB), firstOut)));
+    // Reservations: +1 at issue (and replay, and the rowwise state beat), -1 when the writer takes a beat.
+    const wUp = named(issue.or(replay));
+    const sUp = named(issue.and(isAdagrad).or(rowState));
+    when(wUp.and(wPop.not()), () => wRes.set(wRes.addWrap(1)));
+    when(wPop.and(wUp.not()), () => wRes.set(wRes.subWrap(1)));
+    when(sUp.and(sPop.not()), () => sRes.set(sRes.addWrap(1)));
+    when(sPop.and(sUp.not()), () => sRes.set(sRes.subWrap(1)));
+    const pipeOut = named(wOutV);
+    when(issue.and(pipeOut.not()), () => inPipe.set(inPipe.addWrap(1)));
+    when(pipeOut.and(issue.not()), () => inPipe.set(inPipe.subWrap(1)));
+    // A row's buffers are free once its last beat has read them (Adagrad: at tF; others: at LM).
+    const freeV = named(mux(isAdagrad, ll(tF), ll(LM)));
+    when(freeV.and(run), () => freePtr.set(freePtr.addWrap(1)));
+    // keepGrad without the pipeline: the replay's row is freed when the weight beats pass (same rule).
 
-    // ---------------------------------------------------------------- EMIT: [gradient], weight, [state]
-    const eb = Reg(UInt(2), { init: 0 }); // 0 gradient, 1 weight, 2 state
-    const hdrSent = Reg(Bool, { init: 0 });
-    const eBeat = Reg(UInt(rbBits), { init: 0 });
-    const wantBurst = named(mux(eb.eq(0), io.keepGrad, mux(eb.eq(1), lit(1, 1), isSgd.not())));
-    const rowState = named(eb.eq(2).and(isRowwise));
-    const burstBeats = named(mux(rowState, lit(1, rbBits), rb));
-    const byteAddr = named(mux(eb.eq(0), io.outBase.addWrap(seg.zext(64).mulWrap(io.outStride.zext(64)).trunc(A)),
-      mux(eb.eq(1), io.weightBase.addWrap(row.zext(64).mulWrap(io.rowStride.zext(64)).trunc(A)),
-        mux(isRowwise, stateAddr, io.stateBase.addWrap(row.zext(64).mulWrap(io.rowStride.zext(64)).trunc(A))))));
-    const emitting = named(ph.eq(PH_EMIT).and(io.flush.not()));
-    io.hdr_valid.set(emitting.and(wantBurst).and(hdrSent.not()));
-    io.hdr_word.set(byteAddr.bits(A - 1, lb));
-    io.hdr_beats.set(burstBeats);
-    when(io.hdr_valid.and(io.hdr_ready), () => hdrSent.set(1));
-    const eAddr = eBeat.trunc(jBits);
-    const rowData = named(mux(eb.eq(0), gbuf.readAsync(eAddr), mux(eb.eq(1), obuf.readAsync(eAddr), mbuf.readAsync(eAddr))));
-    const lastBeat = named(eBeat.addWrap(1).eq(burstBeats));
-    io.wd_valid.set(emitting.and(wantBurst).and(hdrSent));
-    io.wd_data.set(mux(rowState, mNew.zext(W).shl(cat(stLane, lit(0, 5))).trunc(W), rowData));
-    io.wd_strb.set(mux(rowState, lit(0xf, BB).shl(cat(stLane, lit(0, 2))).trunc(BB), mux(lastBeat, io.tailStrb, ones)));
-    const wdFire = named(io.wd_valid.and(io.wd_ready));
-    when(wdFire, () => eBeat.set(mux(lastBeat, lit(0, rbBits), eBeat.addWrap(1))));
-    const burstDone = named(emitting.and(wantBurst.not().or(wdFire.and(lastBeat))));
-    when(burstDone, () => {
-      hdrSent.set(0);
-      eb.set(eb.addWrap(1));
-    });
-    const rowDone = named(burstDone.and(eb.eq(2)));
-
-    // ---------------------------------------------------------------- phase changes
-    when(loaded, () => {
-      ph.set(mux(isRowwise, lit(PH_SUM, 3), lit(PH_ELEM, 3)));
-      dCnt.set(0);
-      sumOut.set(0);
-      sFirst.set(1);
-      jIss.set(0);
-      oCnt.set(0);
-    });
-    when(lastSum, () => {
-      ph.set(PH_SCALAR);
-      sv.set(sAdd.io.y);
-      step.set(0);
-      issued.set(0);
-    });
-    when(stepDone, () => {
-      sv.set(stepY);
-      issued.set(0);
-      step.set(step.addWrap(1));
-      when(step.eq(1), () => mNew.set(stepY));
-      when(step.eq(4), () => {
-        mult.set(stepY);
-        ph.set(PH_ELEM);
-      });
-    });
-    when(elemDone, () => {
-      ph.set(PH_EMIT);
-      eb.set(0);
-      hdrSent.set(0);
-      eBeat.set(0);
-    });
-    when(rowDone, () => {
-      ph.set(PH_LOAD);
-      haveRid.set(0);
-      gCnt.set(0);
-      kCnt.set(0);
-      seg.set(seg.addWrap(1));
-    });
+    // ---------------------------------------------------------------- start, flush, idle
     when(io.start.or(io.flush), () => {
-      ph.set(PH_LOAD);
+      for (const p of [ldPtr, sumPtr, scPtr, dPtr, freePtr]) p.set(0);
       haveRid.set(0);
       gCnt.set(0);
       kCnt.set(0);
+      dph.set(0);
+      inPipe.set(0);
+      wRes.set(0);
+      sRes.set(0);
     });
     when(io.start, () => seg.set(0));
-    io.idle.set(ph.eq(PH_LOAD).and(haveRid.not()).and(gCnt.eq(0)).and(kCnt.eq(0)).and(dv.reduce<Value>((a, v) => a.or(v), lit(0, 1)).not()));
+    io.idle.set(ldPtr.eq(freePtr).and(dPtr.eq(ldPtr)).and(haveRid.not()).and(gCnt.eq(0)).and(kCnt.eq(0)).and(dph.eq(0))
+      .and(orAny(...chainBusy).not()).and(scBusy.not()).and(inPipe.eq(0)).and(vv(P).not()).and(wQ.io.deq.valid.not()).and(sQ.io.deq.valid.not()));
   }
+}
+
+/** An output beat: {WSTRB, data}. */
+class PackedOut {
+  readonly width: number;
+  constructor(readonly bb: number, readonly w: number) { this.width = bb + w; }
+  pack(strb: Value, data: Value): Value { return cat(strb, data); }
+  strb(v: Value): Value { return v.bits(this.bb + this.w - 1, this.w); }
+  data(v: Value): Value { return v.bits(this.w - 1, 0); }
 }

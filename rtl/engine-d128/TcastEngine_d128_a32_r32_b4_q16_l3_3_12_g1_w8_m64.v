@@ -553,12 +553,12 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
   wire srcValid; // @[accel/engine/engine.ts:877]
   wire wGo; // @[accel/engine/engine.ts:878]
   wire burstEnd; // @[accel/engine/engine.ts:879]
-  wire ohEnd; // @[accel/engine/engine.ts:886]
-  wire bFire; // @[accel/engine/engine.ts:904]
-  wire [31:0] rErrAddr; // @[accel/engine/engine.ts:908]
-  wire rErr; // @[accel/engine/engine.ts:909]
-  wire bErr; // @[accel/engine/engine.ts:910]
-  wire quiet; // @[accel/engine/engine.ts:978]
+  wire ohEnd; // @[accel/engine/engine.ts:887]
+  wire bFire; // @[accel/engine/engine.ts:905]
+  wire [31:0] rErrAddr; // @[accel/engine/engine.ts:909]
+  wire rErr; // @[accel/engine/engine.ts:910]
+  wire bErr; // @[accel/engine/engine.ts:911]
+  wire quiet; // @[accel/engine/engine.ts:979]
   reg [127:0] rob [0:127]; // @[accel/engine/engine.ts:419]
   reg [31:0] slotAddr [0:31]; // @[accel/engine/engine.ts:421]
   reg [127:0] acc [0:15]; // @[accel/engine/engine.ts:642]
@@ -832,10 +832,15 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
   wire update_hdr_ready;
   wire [27:0] update_hdr_word;
   wire [4:0] update_hdr_beats;
+  wire update_hdr_state;
   wire update_wd_valid;
   wire update_wd_ready;
   wire [127:0] update_wd_data;
   wire [15:0] update_wd_strb;
+  wire update_sd_valid;
+  wire update_sd_ready;
+  wire [127:0] update_sd_data;
+  wire [15:0] update_sd_strb;
   wire update_idle;
   wire pkQ_enq_valid;
   wire pkQ_enq_ready;
@@ -1537,7 +1542,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .out_valid(lane_div_3_out_valid),
     .y(lane_div_3_y)
   );
-  TcastUpdate_d128_a32_r16_l3_3_12_12 update ( // @[accel/engine/engine.ts:753]
+  TcastUpdate_d128_a32_r16_l3_3_12_12_c4_s32 update ( // @[accel/engine/engine.ts:753]
     .clock(aclk),
     .reset(!aresetn),
     .start(update_start),
@@ -1568,10 +1573,15 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .hdr_ready(update_hdr_ready),
     .hdr_word(update_hdr_word),
     .hdr_beats(update_hdr_beats),
+    .hdr_state(update_hdr_state),
     .wd_valid(update_wd_valid),
     .wd_ready(update_wd_ready),
     .wd_data(update_wd_data),
     .wd_strb(update_wd_strb),
+    .sd_valid(update_sd_valid),
+    .sd_ready(update_sd_ready),
+    .sd_data(update_sd_data),
+    .sd_strb(update_sd_strb),
     .idle(update_idle)
   );
   Queue_d2_w144_reg pkQ ( // @[accel/engine/engine.ts:787]
@@ -1758,14 +1768,14 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
   assign aw_burst = (toBound_5 < byLen_5) ? toBound_5 : byLen_5; // @[accel/engine/engine.ts:280]
   assign awGo = ((((busy & ~err) & ((owLeft != 5'h0) | hq_deq_valid)) & (~awValid | m_axi_awready)) & (bOut < 4'h8)) & lenQ_enq_ready; // @[accel/engine/engine.ts:839]
   assign wSrc = lenQ_deq_bits[9:8]; // @[accel/engine/engine.ts:876]
-  assign srcValid = (wSrc == 2'h0) ? outQ_deq_valid : ((wSrc == 2'h1) ? update_wd_valid : pkQ_deq_valid); // @[accel/engine/engine.ts:877]
+  assign srcValid = (wSrc == 2'h0) ? outQ_deq_valid : ((wSrc == 2'h1) ? update_wd_valid : ((wSrc == 2'h3) ? update_sd_valid : pkQ_deq_valid)); // @[accel/engine/engine.ts:877]
   assign wGo = (lenQ_deq_valid & (srcValid | err)) & (~wValid | m_axi_wready); // @[accel/engine/engine.ts:878]
   assign burstEnd = wBeat == lenQ_deq_bits[7:0]; // @[accel/engine/engine.ts:879]
-  assign ohEnd = outQ_deq_bits[128]; // @[accel/engine/engine.ts:886]
-  assign bFire = m_axi_bvalid & bReady; // @[accel/engine/engine.ts:904]
-  assign rErr = rFire & (m_axi_rresp != 2'h0); // @[accel/engine/engine.ts:909]
-  assign bErr = bFire & (m_axi_bresp != 2'h0); // @[accel/engine/engine.ts:910]
-  assign quiet = ((((((((((((((((((((((((((((((err | (~bagsLeft & ~inBag)) & ~tokQ_deq_valid) & (rowLeft == 5'h0)) & ~metaQ_deq_valid) & ~arValid) & (slotsUsed == 6'h0)) & ~rdPending) & ~dataQ_deq_valid) & ~(((((red_valid_0 | red_valid_1) | red_valid_2) | red_valid_3) | red_valid_4) | red_valid_5)) & ~outQ_deq_valid) & ~hq_deq_valid) & (owLeft == 5'h0)) & ~awValid) & ~lenQ_deq_valid) & ~wValid) & (bOut == 4'h0)) & (err | (((offLeft == 32'h0) & (idxLeft == 32'h0)) & (pswLeft == 32'h0)))) & ~offBeatQ_deq_valid) & ~idxBeatQ_deq_valid) & ~pswBeatQ_deq_valid) & ~(((((((((((fin_valid_0 | fin_valid_1) | fin_valid_2) | fin_valid_3) | fin_valid_4) | fin_valid_5) | fin_valid_6) | fin_valid_7) | fin_valid_8) | fin_valid_9) | fin_valid_10) | fin_valid_11)) & ~d1Valid) & ~d2Valid) & (err | (ridLeft == 32'h0))) & ~ridBeatQ_deq_valid) & ~updBeatQ_deq_valid) & ~ridUQ_deq_valid) & ~ridPQ_deq_valid) & ~pkQ_deq_valid) & (err | ~emActive)) & update_idle; // @[accel/engine/engine.ts:978]
+  assign ohEnd = outQ_deq_bits[128]; // @[accel/engine/engine.ts:887]
+  assign bFire = m_axi_bvalid & bReady; // @[accel/engine/engine.ts:905]
+  assign rErr = rFire & (m_axi_rresp != 2'h0); // @[accel/engine/engine.ts:910]
+  assign bErr = bFire & (m_axi_bresp != 2'h0); // @[accel/engine/engine.ts:911]
+  assign quiet = ((((((((((((((((((((((((((((((err | (~bagsLeft & ~inBag)) & ~tokQ_deq_valid) & (rowLeft == 5'h0)) & ~metaQ_deq_valid) & ~arValid) & (slotsUsed == 6'h0)) & ~rdPending) & ~dataQ_deq_valid) & ~(((((red_valid_0 | red_valid_1) | red_valid_2) | red_valid_3) | red_valid_4) | red_valid_5)) & ~outQ_deq_valid) & ~hq_deq_valid) & (owLeft == 5'h0)) & ~awValid) & ~lenQ_deq_valid) & ~wValid) & (bOut == 4'h0)) & (err | (((offLeft == 32'h0) & (idxLeft == 32'h0)) & (pswLeft == 32'h0)))) & ~offBeatQ_deq_valid) & ~idxBeatQ_deq_valid) & ~pswBeatQ_deq_valid) & ~(((((((((((fin_valid_0 | fin_valid_1) | fin_valid_2) | fin_valid_3) | fin_valid_4) | fin_valid_5) | fin_valid_6) | fin_valid_7) | fin_valid_8) | fin_valid_9) | fin_valid_10) | fin_valid_11)) & ~d1Valid) & ~d2Valid) & (err | (ridLeft == 32'h0))) & ~ridBeatQ_deq_valid) & ~updBeatQ_deq_valid) & ~ridUQ_deq_valid) & ~ridPQ_deq_valid) & ~pkQ_deq_valid) & (err | ~emActive)) & update_idle; // @[accel/engine/engine.ts:979]
   assign tokQ_enq_valid = (emitHeld | bagEnd) | emTok; // @[accel/engine/engine.ts:613]
   assign tokQ_enq_bits = {emTok ? emPh : 2'h0, (bagEnd & ~heldValid) & ~emTok, heldFirst, bagEnd, seqSlot, bagIdx, nCount, heldValid ? heldScale : 32'h3f800000, emTok ? ((emPh == 2'h1) ? updU : emRow) : heldRow}; // @[accel/engine/engine.ts:614]
   assign tokQ_deq_ready = (err | emptyGo) | (rowGo & fromTok); // @[accel/engine/engine.ts:361]
@@ -1800,7 +1810,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
   assign outQ_enq_bits = isMean ? {fin_end_11, meanOut} : {red_row_end_5, sum}; // @[accel/engine/engine.ts:746]
   assign outQ_deq_ready = err | (optOn ? update_grad_ready : (wGo & (wSrc == 2'h0))); // @[accel/engine/engine.ts:881]
   assign hq_enq_valid = (redHdr | (update_hdr_valid & updHdrOk)) | pkPush; // @[accel/engine/engine.ts:819]
-  assign hq_enq_bits = redHdr ? {2'h0, rowBeats, bagOutAddr[31:4]} : (update_hdr_valid ? {2'h1, update_hdr_beats, update_hdr_word} : {2'h2, 5'h1, pkWord}); // @[accel/engine/engine.ts:820]
+  assign hq_enq_bits = redHdr ? {2'h0, rowBeats, bagOutAddr[31:4]} : (update_hdr_valid ? {update_hdr_state ? 2'h3 : 2'h1, update_hdr_beats, update_hdr_word} : {2'h2, 5'h1, pkWord}); // @[accel/engine/engine.ts:820]
   assign hq_deq_ready = err | (awGo & owFromQ); // @[accel/engine/engine.ts:841]
   assign lane_mul_0_in_valid = redGo; // @[accel/engine/engine.ts:687]
   assign lane_mul_0_a = mEmpty ? 32'h0 : dData[31:0]; // @[accel/engine/engine.ts:688]
@@ -1879,15 +1889,16 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
   assign update_upd = updBeatQ_deq_bits; // @[accel/engine/engine.ts:775]
   assign update_hdr_ready = updHdrOk; // @[accel/engine/engine.ts:802]
   assign update_wd_ready = (wGo & (wSrc == 2'h1)) & ~err; // @[accel/engine/engine.ts:884]
+  assign update_sd_ready = (wGo & (wSrc == 2'h3)) & ~err; // @[accel/engine/engine.ts:885]
   assign pkQ_enq_valid = pkPush; // @[accel/engine/engine.ts:804]
   assign pkQ_enq_bits = {pkNextStrb, pkNextData}; // @[accel/engine/engine.ts:805]
-  assign pkQ_deq_ready = err | (wGo & (wSrc == 2'h2)); // @[accel/engine/engine.ts:885]
+  assign pkQ_deq_ready = err | (wGo & (wSrc == 2'h2)); // @[accel/engine/engine.ts:886]
   assign lenQ_enq_valid = awGo; // @[accel/engine/engine.ts:851]
   assign lenQ_enq_bits = {curOwSrc, _T_35[7:0]}; // @[accel/engine/engine.ts:856]
   assign lenQ_deq_ready = wGo & burstEnd; // @[accel/engine/engine.ts:880]
   assign awAddrQ_enq_valid = awGo; // @[accel/engine/engine.ts:854]
   assign awAddrQ_enq_bits = {curOwWord, 4'h0}; // @[accel/engine/engine.ts:855]
-  assign awAddrQ_deq_ready = bFire; // @[accel/engine/engine.ts:907]
+  assign awAddrQ_deq_ready = bFire; // @[accel/engine/engine.ts:908]
   assign s_axi_lite_awready = wfire; // @[accel/engine/engine.ts:207]
   assign s_axi_lite_wready = wfire; // @[accel/engine/engine.ts:207]
   assign s_axi_lite_bresp = 2'h0; // @[accel/engine/engine.ts:207]
@@ -1906,11 +1917,11 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
   assign m_axi_awprot = 3'h0; // @[accel/engine/engine.ts:865]
   assign m_axi_awqos = 4'h0; // @[accel/engine/engine.ts:866]
   assign m_axi_awvalid = awValid; // @[accel/engine/engine.ts:857]
-  assign m_axi_wdata = wData; // @[accel/engine/engine.ts:898]
-  assign m_axi_wstrb = wStrb; // @[accel/engine/engine.ts:899]
-  assign m_axi_wlast = wLast; // @[accel/engine/engine.ts:900]
-  assign m_axi_wvalid = wValid; // @[accel/engine/engine.ts:897]
-  assign m_axi_bready = bReady; // @[accel/engine/engine.ts:903]
+  assign m_axi_wdata = wData; // @[accel/engine/engine.ts:899]
+  assign m_axi_wstrb = wStrb; // @[accel/engine/engine.ts:900]
+  assign m_axi_wlast = wLast; // @[accel/engine/engine.ts:901]
+  assign m_axi_wvalid = wValid; // @[accel/engine/engine.ts:898]
+  assign m_axi_bready = bReady; // @[accel/engine/engine.ts:904]
   assign m_axi_arid = arId; // @[accel/engine/engine.ts:410]
   assign m_axi_araddr = arAddr; // @[accel/engine/engine.ts:408]
   assign m_axi_arlen = arLen; // @[accel/engine/engine.ts:409]
@@ -1923,7 +1934,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
   assign m_axi_arvalid = arValid; // @[accel/engine/engine.ts:407]
   assign m_axi_rready = rReady; // @[accel/engine/engine.ts:428]
   assign irq = done; // @[accel/engine/engine.ts:227]
-  assign rErrAddr = slotAddr[rSlot]; // @[accel/engine/engine.ts:908]
+  assign rErrAddr = slotAddr[rSlot]; // @[accel/engine/engine.ts:909]
   assign accRd = acc[red_beat_2]; // @[accel/engine/engine.ts:695]
 
   always @(posedge aclk) begin
@@ -2236,101 +2247,101 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
       wBeat <= 8'h0; // @[accel/engine/engine.ts:872]
     end else begin
       if (_T_36) begin
-        busy <= 1'b0; // @[accel/engine/engine.ts:989]
+        busy <= 1'b0; // @[accel/engine/engine.ts:990]
       end else begin
         if (start) begin
-          busy <= 1'b1; // @[accel/engine/engine.ts:925]
+          busy <= 1'b1; // @[accel/engine/engine.ts:926]
         end
       end
       if (_T_36) begin
-        done <= 1'b1; // @[accel/engine/engine.ts:990]
+        done <= 1'b1; // @[accel/engine/engine.ts:991]
       end else begin
         if (start) begin
-          done <= 1'b0; // @[accel/engine/engine.ts:926]
+          done <= 1'b0; // @[accel/engine/engine.ts:927]
         end
       end
       if (start) begin
-        err <= 1'b0; // @[accel/engine/engine.ts:927]
+        err <= 1'b0; // @[accel/engine/engine.ts:928]
       end else begin
         if (_T_37) begin
-          err <= 1'b1; // @[accel/engine/engine.ts:912]
+          err <= 1'b1; // @[accel/engine/engine.ts:913]
         end
       end
       if (start) begin
-        errResp <= 2'h0; // @[accel/engine/engine.ts:928]
+        errResp <= 2'h0; // @[accel/engine/engine.ts:929]
       end else begin
         if (_T_37) begin
-          errResp <= rErr ? m_axi_rresp : m_axi_bresp; // @[accel/engine/engine.ts:913]
+          errResp <= rErr ? m_axi_rresp : m_axi_bresp; // @[accel/engine/engine.ts:914]
         end
       end
       if (start) begin
-        errRead <= 1'b0; // @[accel/engine/engine.ts:929]
+        errRead <= 1'b0; // @[accel/engine/engine.ts:930]
       end else begin
         if (_T_37) begin
-          errRead <= rErr; // @[accel/engine/engine.ts:914]
+          errRead <= rErr; // @[accel/engine/engine.ts:915]
         end
       end
       if (start) begin
-        errWrite <= 1'b0; // @[accel/engine/engine.ts:930]
+        errWrite <= 1'b0; // @[accel/engine/engine.ts:931]
       end else begin
         if (_T_37) begin
-          errWrite <= bErr; // @[accel/engine/engine.ts:915]
+          errWrite <= bErr; // @[accel/engine/engine.ts:916]
         end
       end
       if (start) begin
-        errAddr <= 64'h0; // @[accel/engine/engine.ts:931]
+        errAddr <= 64'h0; // @[accel/engine/engine.ts:932]
       end else begin
         if (_T_37) begin
-          errAddr <= {32'h0, rErr ? rErrAddr : awAddrQ_deq_bits}; // @[accel/engine/engine.ts:916]
+          errAddr <= {32'h0, rErr ? rErrAddr : awAddrQ_deq_bits}; // @[accel/engine/engine.ts:917]
         end
       end
       if (start) begin
-        cycles <= 32'h0; // @[accel/engine/engine.ts:932]
+        cycles <= 32'h0; // @[accel/engine/engine.ts:933]
       end else begin
         if (busy) begin
-          cycles <= cycles + 32'h1; // @[accel/engine/engine.ts:923]
+          cycles <= cycles + 32'h1; // @[accel/engine/engine.ts:924]
         end
       end
       if (start) begin
-        rBeats <= 32'h0; // @[accel/engine/engine.ts:933]
+        rBeats <= 32'h0; // @[accel/engine/engine.ts:934]
       end else begin
         if (rFire) begin
           rBeats <= rBeats + 32'h1; // @[accel/engine/engine.ts:438]
         end
       end
       if (start) begin
-        wBeats <= 32'h0; // @[accel/engine/engine.ts:934]
+        wBeats <= 32'h0; // @[accel/engine/engine.ts:935]
       end else begin
         if (wValid & m_axi_wready) begin
-          wBeats <= wBeats + 32'h1; // @[accel/engine/engine.ts:895]
+          wBeats <= wBeats + 32'h1; // @[accel/engine/engine.ts:896]
         end
       end
       if (start) begin
-        stallIndex <= 32'h0; // @[accel/engine/engine.ts:935]
+        stallIndex <= 32'h0; // @[accel/engine/engine.ts:936]
       end else begin
         if ((((((busy & ~err) & arFree) & slotFree) & ~sideGo) & ~rowPending) & ~tokQ_deq_valid) begin
           stallIndex <= stallIndex + 32'h1; // @[accel/engine/engine.ts:365]
         end
       end
       if (start) begin
-        stallInflight <= 32'h0; // @[accel/engine/engine.ts:936]
+        stallInflight <= 32'h0; // @[accel/engine/engine.ts:937]
       end else begin
         if ((((busy & ~err) & arFree) & ~slotFree) & rowPending) begin
           stallInflight <= stallInflight + 32'h1; // @[accel/engine/engine.ts:364]
         end
       end
       if (start) begin
-        stallDep <= 32'h0; // @[accel/engine/engine.ts:937]
+        stallDep <= 32'h0; // @[accel/engine/engine.ts:938]
       end else begin
         if (((run & metaQ_deq_valid) & (mEmpty | rowBeatAvail)) & hazard) begin
           stallDep <= stallDep + 32'h1; // @[accel/engine/engine.ts:668]
         end
       end
       if (start) begin
-        stallWrite <= 32'h0; // @[accel/engine/engine.ts:938]
+        stallWrite <= 32'h0; // @[accel/engine/engine.ts:939]
       end else begin
         if (wValid & ~m_axi_wready) begin
-          stallWrite <= stallWrite + 32'h1; // @[accel/engine/engine.ts:896]
+          stallWrite <= stallWrite + 32'h1; // @[accel/engine/engine.ts:897]
         end
       end
       if (startReq & busy) begin
@@ -2474,10 +2485,10 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
         state_hi <= written_52 | (state_hi & ~strobed_36); // @[accel/engine/engine.ts:207]
       end
       if (start) begin
-        rowBeats <= beatsOfDim[4:0]; // @[accel/engine/engine.ts:939]
+        rowBeats <= beatsOfDim[4:0]; // @[accel/engine/engine.ts:940]
       end
       if (start) begin
-        tailStrb <= tailMask; // @[accel/engine/engine.ts:945]
+        tailStrb <= tailMask; // @[accel/engine/engine.ts:946]
       end
       if (freeSlot & ~arGo) begin
         slotsUsed <= slotsUsed - 6'h1; // @[accel/engine/engine.ts:466]
@@ -3050,21 +3061,21 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
         arId <= tailSlot; // @[accel/engine/engine.ts:377]
       end
       if (start) begin
-        offWord <= offsets_lo[31:4]; // @[accel/engine/engine.ts:946]
+        offWord <= offsets_lo[31:4]; // @[accel/engine/engine.ts:947]
       end else begin
         if (offGo) begin
           offWord <= offWord + {19'h0, offBurst}; // @[accel/engine/engine.ts:387]
         end
       end
       if (start) begin
-        offLeft <= off_beats_total; // @[accel/engine/engine.ts:947]
+        offLeft <= off_beats_total; // @[accel/engine/engine.ts:948]
       end else begin
         if (offGo) begin
           offLeft <= offLeft - {23'h0, offBurst}; // @[accel/engine/engine.ts:388]
         end
       end
       if (start) begin
-        offRes <= 5'h0; // @[accel/engine/engine.ts:940]
+        offRes <= 5'h0; // @[accel/engine/engine.ts:941]
       end else begin
         if (offGo) begin
           offRes <= (offRes + off_burst[4:0]) - {4'h0, offBeatQ_deq_ready & offBeatQ_deq_valid}; // @[accel/engine/engine.ts:517]
@@ -3075,21 +3086,21 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
         end
       end
       if (start) begin
-        idxWord <= indices_lo[31:4]; // @[accel/engine/engine.ts:948]
+        idxWord <= indices_lo[31:4]; // @[accel/engine/engine.ts:949]
       end else begin
         if (idxGo) begin
           idxWord <= idxWord + {19'h0, idxBurst}; // @[accel/engine/engine.ts:391]
         end
       end
       if (start) begin
-        idxLeft <= idx_beats_total; // @[accel/engine/engine.ts:949]
+        idxLeft <= idx_beats_total; // @[accel/engine/engine.ts:950]
       end else begin
         if (idxGo) begin
           idxLeft <= idxLeft - {23'h0, idxBurst}; // @[accel/engine/engine.ts:392]
         end
       end
       if (start) begin
-        idxRes <= 5'h0; // @[accel/engine/engine.ts:941]
+        idxRes <= 5'h0; // @[accel/engine/engine.ts:942]
       end else begin
         if (idxGo) begin
           idxRes <= (idxRes + idx_burst[4:0]) - {4'h0, idxBeatQ_deq_ready & idxBeatQ_deq_valid}; // @[accel/engine/engine.ts:520]
@@ -3100,21 +3111,21 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
         end
       end
       if (start) begin
-        pswWord <= scales_lo[31:4]; // @[accel/engine/engine.ts:950]
+        pswWord <= scales_lo[31:4]; // @[accel/engine/engine.ts:951]
       end else begin
         if (pswGo) begin
           pswWord <= pswWord + {19'h0, pswBurst}; // @[accel/engine/engine.ts:395]
         end
       end
       if (start) begin
-        pswLeft <= psw_beats_total; // @[accel/engine/engine.ts:951]
+        pswLeft <= psw_beats_total; // @[accel/engine/engine.ts:952]
       end else begin
         if (pswGo) begin
           pswLeft <= pswLeft - {23'h0, pswBurst}; // @[accel/engine/engine.ts:396]
         end
       end
       if (start) begin
-        pswRes <= 5'h0; // @[accel/engine/engine.ts:942]
+        pswRes <= 5'h0; // @[accel/engine/engine.ts:943]
       end else begin
         if (pswGo) begin
           pswRes <= (pswRes + psw_burst[4:0]) - {4'h0, pswBeatQ_deq_ready & pswBeatQ_deq_valid}; // @[accel/engine/engine.ts:519]
@@ -3125,21 +3136,21 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
         end
       end
       if (start) begin
-        ridWord <= row_ids_lo[31:4]; // @[accel/engine/engine.ts:954]
+        ridWord <= row_ids_lo[31:4]; // @[accel/engine/engine.ts:955]
       end else begin
         if (ridGo) begin
           ridWord <= ridWord + {19'h0, ridBurst}; // @[accel/engine/engine.ts:399]
         end
       end
       if (start) begin
-        ridLeft <= rid_beats_total; // @[accel/engine/engine.ts:955]
+        ridLeft <= rid_beats_total; // @[accel/engine/engine.ts:956]
       end else begin
         if (ridGo) begin
           ridLeft <= ridLeft - {23'h0, ridBurst}; // @[accel/engine/engine.ts:400]
         end
       end
       if (start) begin
-        ridRes <= 5'h0; // @[accel/engine/engine.ts:956]
+        ridRes <= 5'h0; // @[accel/engine/engine.ts:957]
       end else begin
         if (ridGo) begin
           ridRes <= (ridRes + rid_burst[4:0]) - {4'h0, ridBeatQ_deq_ready & ridBeatQ_deq_valid}; // @[accel/engine/engine.ts:514]
@@ -3153,7 +3164,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
         rowWord <= curRowWord + {19'h0, row_burst}; // @[accel/engine/engine.ts:404]
       end
       if (err) begin
-        rowLeft <= 5'h0; // @[accel/engine/engine.ts:919]
+        rowLeft <= 5'h0; // @[accel/engine/engine.ts:920]
       end else begin
         if (rowGo) begin
           rowLeft <= curRowLeft - row_burst[4:0]; // @[accel/engine/engine.ts:405]
@@ -3163,7 +3174,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
         rowFk <= curFk; // @[accel/engine/engine.ts:403]
       end
       if (start) begin
-        updRes <= 7'h0; // @[accel/engine/engine.ts:959]
+        updRes <= 7'h0; // @[accel/engine/engine.ts:960]
       end else begin
         if (~(rowGo & (curFk != 2'h0)) & updPop) begin
           updRes <= updRes - 7'h1; // @[accel/engine/engine.ts:780]
@@ -3191,77 +3202,77 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
         rdKind <= headKind; // @[accel/engine/engine.ts:456]
       end
       if (start) begin
-        off_unpack_left <= offCount; // @[accel/engine/engine.ts:968]
+        off_unpack_left <= offCount; // @[accel/engine/engine.ts:969]
       end else begin
         if (off_unpack_pop) begin
           off_unpack_left <= off_unpack_left - 33'h1; // @[accel/engine/engine.ts:503]
         end
       end
       if (start) begin
-        off_unpack_lane <= 2'h0; // @[accel/engine/engine.ts:969]
+        off_unpack_lane <= 2'h0; // @[accel/engine/engine.ts:970]
       end else begin
         if (off_unpack_pop) begin
           off_unpack_lane <= off_unpack_beat_done ? 2'h0 : off_unpack_next_lane[1:0]; // @[accel/engine/engine.ts:504]
         end
       end
       if (start) begin
-        idx_unpack_left <= {1'h0, num_indices}; // @[accel/engine/engine.ts:970]
+        idx_unpack_left <= {1'h0, num_indices}; // @[accel/engine/engine.ts:971]
       end else begin
         if (idx_unpack_pop) begin
           idx_unpack_left <= idx_unpack_left - 33'h1; // @[accel/engine/engine.ts:503]
         end
       end
       if (start) begin
-        idx_unpack_lane <= 2'h0; // @[accel/engine/engine.ts:971]
+        idx_unpack_lane <= 2'h0; // @[accel/engine/engine.ts:972]
       end else begin
         if (idx_unpack_pop) begin
           idx_unpack_lane <= idx_unpack_beat_done ? 2'h0 : idx_unpack_next_lane[1:0]; // @[accel/engine/engine.ts:504]
         end
       end
       if (start) begin
-        psw_unpack_left <= pswEn ? {1'h0, num_indices} : 33'h0; // @[accel/engine/engine.ts:952]
+        psw_unpack_left <= pswEn ? {1'h0, num_indices} : 33'h0; // @[accel/engine/engine.ts:953]
       end else begin
         if (psw_unpack_pop) begin
           psw_unpack_left <= psw_unpack_left - 33'h1; // @[accel/engine/engine.ts:503]
         end
       end
       if (start) begin
-        psw_unpack_lane <= 2'h0; // @[accel/engine/engine.ts:953]
+        psw_unpack_lane <= 2'h0; // @[accel/engine/engine.ts:954]
       end else begin
         if (psw_unpack_pop) begin
           psw_unpack_lane <= psw_unpack_beat_done ? 2'h0 : psw_unpack_next_lane[1:0]; // @[accel/engine/engine.ts:504]
         end
       end
       if (start) begin
-        rid_unpack_left <= rowsOn ? {1'h0, num_bags} : 33'h0; // @[accel/engine/engine.ts:957]
+        rid_unpack_left <= rowsOn ? {1'h0, num_bags} : 33'h0; // @[accel/engine/engine.ts:958]
       end else begin
         if (rid_unpack_pop) begin
           rid_unpack_left <= rid_unpack_left - 33'h1; // @[accel/engine/engine.ts:503]
         end
       end
       if (start) begin
-        rid_unpack_lane <= 2'h0; // @[accel/engine/engine.ts:958]
+        rid_unpack_lane <= 2'h0; // @[accel/engine/engine.ts:959]
       end else begin
         if (rid_unpack_pop) begin
           rid_unpack_lane <= rid_unpack_beat_done ? 2'h0 : rid_unpack_next_lane[1:0]; // @[accel/engine/engine.ts:504]
         end
       end
       if (start) begin
-        bagIdx <= 32'h0; // @[accel/engine/engine.ts:972]
+        bagIdx <= 32'h0; // @[accel/engine/engine.ts:973]
       end else begin
         if (bagEnd) begin
           bagIdx <= bagIdx + 32'h1; // @[accel/engine/engine.ts:582]
         end
       end
       if (start) begin
-        haveStart <= 1'b0; // @[accel/engine/engine.ts:973]
+        haveStart <= 1'b0; // @[accel/engine/engine.ts:974]
       end else begin
         if (_T_104) begin
           haveStart <= 1'b1; // @[accel/engine/engine.ts:555]
         end
       end
       if (start) begin
-        inBag <= 1'b0; // @[accel/engine/engine.ts:974]
+        inBag <= 1'b0; // @[accel/engine/engine.ts:975]
       end else begin
         if (bagEnd) begin
           inBag <= 1'b0; // @[accel/engine/engine.ts:580]
@@ -3318,14 +3329,14 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
         end
       end
       if (start) begin
-        seqSlot <= 1'b0; // @[accel/engine/engine.ts:976]
+        seqSlot <= 1'b0; // @[accel/engine/engine.ts:977]
       end else begin
         if (bagEnd) begin
           seqSlot <= seqSlot + 1'b0; // @[accel/engine/engine.ts:583]
         end
       end
       if (start) begin
-        segEmitted <= 1'b0; // @[accel/engine/engine.ts:962]
+        segEmitted <= 1'b0; // @[accel/engine/engine.ts:963]
       end else begin
         if (needEnd & endOk) begin
           segEmitted <= 1'b0; // @[accel/engine/engine.ts:611]
@@ -3338,7 +3349,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
         end
       end
       if (start) begin
-        emPh <= 2'h0; // @[accel/engine/engine.ts:960]
+        emPh <= 2'h0; // @[accel/engine/engine.ts:961]
       end else begin
         if (emFinish) begin
           emPh <= 2'h0; // @[accel/engine/engine.ts:608]
@@ -3356,7 +3367,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
         emRow <= rid_unpack_value; // @[accel/engine/engine.ts:605]
       end
       if (start) begin
-        updU <= 32'h0; // @[accel/engine/engine.ts:961]
+        updU <= 32'h0; // @[accel/engine/engine.ts:962]
       end else begin
         if (emFinish) begin
           if (unfused) begin
@@ -3365,7 +3376,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
         end
       end
       if (start) begin
-        rj <= 4'h0; // @[accel/engine/engine.ts:944]
+        rj <= 4'h0; // @[accel/engine/engine.ts:945]
       end else begin
         if (redGo) begin
           rj <= isRowEnd ? 4'h0 : (rj + 4'h1); // @[accel/engine/engine.ts:671]
@@ -3408,7 +3419,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
       red_n_4 <= red_n_3; // @[accel/engine/engine.ts:681]
       red_n_5 <= red_n_4; // @[accel/engine/engine.ts:681]
       if (start) begin
-        outRes <= 5'h0; // @[accel/engine/engine.ts:943]
+        outRes <= 5'h0; // @[accel/engine/engine.ts:944]
       end else begin
         if (outPop & ~resUp) begin
           outRes <= outRes - 5'h1; // @[accel/engine/engine.ts:750]
@@ -3463,35 +3474,35 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
       fin_zero_11 <= fin_zero_10; // @[accel/engine/engine.ts:733]
       fin_end_11 <= fin_end_10; // @[accel/engine/engine.ts:734]
       if (start) begin
-        pkData <= 128'h0; // @[accel/engine/engine.ts:963]
+        pkData <= 128'h0; // @[accel/engine/engine.ts:964]
       end else begin
         if (pkTake) begin
           pkData <= pkFlush ? 128'h0 : pkNextData;
         end
       end
       if (start) begin
-        pkStrb <= 16'h0; // @[accel/engine/engine.ts:964]
+        pkStrb <= 16'h0; // @[accel/engine/engine.ts:965]
       end else begin
         if (pkTake) begin
           pkStrb <= pkFlush ? 16'h0 : pkNextStrb;
         end
       end
       if (start) begin
-        pkN <= 2'h0; // @[accel/engine/engine.ts:965]
+        pkN <= 2'h0; // @[accel/engine/engine.ts:966]
       end else begin
         if (pkTake) begin
           pkN <= pkFlush ? 2'h0 : (pkN + 2'h1);
         end
       end
       if (start) begin
-        pkSeen <= 32'h0; // @[accel/engine/engine.ts:966]
+        pkSeen <= 32'h0; // @[accel/engine/engine.ts:967]
       end else begin
         if (pkTake) begin
           pkSeen <= pkSeen + 32'h1; // @[accel/engine/engine.ts:807]
         end
       end
       if (start) begin
-        pkWord <= grad_rows_lo[31:4]; // @[accel/engine/engine.ts:967]
+        pkWord <= grad_rows_lo[31:4]; // @[accel/engine/engine.ts:968]
       end else begin
         if (pkTake) begin
           if (pkFlush) begin
@@ -3513,17 +3524,17 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
         awLen <= _T_109[7:0]; // @[accel/engine/engine.ts:846]
       end
       if (bFire & ~awGo) begin
-        bOut <= bOut - 4'h1; // @[accel/engine/engine.ts:906]
+        bOut <= bOut - 4'h1; // @[accel/engine/engine.ts:907]
       end else begin
         if (awGo & ~bFire) begin
-          bOut <= bOut + 4'h1; // @[accel/engine/engine.ts:905]
+          bOut <= bOut + 4'h1; // @[accel/engine/engine.ts:906]
         end
       end
       if (awGo) begin
         owWord <= curOwWord + {19'h0, aw_burst}; // @[accel/engine/engine.ts:847]
       end
       if (err) begin
-        owLeft <= 5'h0; // @[accel/engine/engine.ts:920]
+        owLeft <= 5'h0; // @[accel/engine/engine.ts:921]
       end else begin
         if (awGo) begin
           owLeft <= curOwLeft - aw_burst[4:0]; // @[accel/engine/engine.ts:848]
@@ -3533,23 +3544,23 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
         owSrc <= curOwSrc; // @[accel/engine/engine.ts:849]
       end
       if (wGo) begin
-        wValid <= 1'b1; // @[accel/engine/engine.ts:889]
+        wValid <= 1'b1; // @[accel/engine/engine.ts:890]
       end else begin
         if (wValid & m_axi_wready) begin
-          wValid <= 1'b0; // @[accel/engine/engine.ts:887]
+          wValid <= 1'b0; // @[accel/engine/engine.ts:888]
         end
       end
       if (wGo) begin
-        wData <= (wSrc == 2'h0) ? outQ_deq_bits[127:0] : ((wSrc == 2'h1) ? update_wd_data : pkQ_deq_bits[127:0]); // @[accel/engine/engine.ts:890]
+        wData <= (wSrc == 2'h0) ? outQ_deq_bits[127:0] : ((wSrc == 2'h1) ? update_wd_data : ((wSrc == 2'h3) ? update_sd_data : pkQ_deq_bits[127:0])); // @[accel/engine/engine.ts:891]
       end
       if (wGo) begin
-        wStrb <= err ? 16'h0 : ((wSrc == 2'h0) ? (ohEnd ? tailStrb : 16'hffff) : ((wSrc == 2'h1) ? update_wd_strb : pkQ_deq_bits[143:128])); // @[accel/engine/engine.ts:891]
+        wStrb <= err ? 16'h0 : ((wSrc == 2'h0) ? (ohEnd ? tailStrb : 16'hffff) : ((wSrc == 2'h1) ? update_wd_strb : ((wSrc == 2'h3) ? update_sd_strb : pkQ_deq_bits[143:128]))); // @[accel/engine/engine.ts:892]
       end
       if (wGo) begin
-        wLast <= burstEnd; // @[accel/engine/engine.ts:892]
+        wLast <= burstEnd; // @[accel/engine/engine.ts:893]
       end
       if (wGo) begin
-        wBeat <= burstEnd ? 8'h0 : (wBeat + 8'h1); // @[accel/engine/engine.ts:893]
+        wBeat <= burstEnd ? 8'h0 : (wBeat + 8'h1); // @[accel/engine/engine.ts:894]
       end
     end
   end

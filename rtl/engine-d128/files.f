@@ -15,7 +15,8 @@ Fp32FromUInt_w16_s1.v
 Fp32Mul_s1.v
 Fp32Add_s1.v
 Fp32Sqrt_s12.v
-TcastUpdate_d128_a32_r16_l3_3_12_12.v
+Queue_d56_w144_ram.v
+TcastUpdate_d128_a32_r16_l3_3_12_12_c4_s32.v
 Queue_d2_w144_reg.v
 Queue_d8_w10_reg.v
 Queue_d8_w32_ram.v

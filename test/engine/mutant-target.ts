@@ -39,8 +39,8 @@ endmodule`, 'swap (state)');
   const maxMod = d.modules.find((m) => m.name.startsWith('Fp32Max'))!;
   let mt = mutate(maxMod.text, /(module \w+ \(\n)/, '$1  input  wire [3:0] mutant,\n', 'maxtie (port)');
   mt = mutate(mt, /assign b_gt_a = (.*);( \/\/.*)/, `assign b_gt_a = ($1) | (mutant == 4'd${MUTANTS.maxtie} && !(a[30:0] > 31'h7f800000) && !(b[30:0] > 31'h7f800000) && (a == b || (a[30:0] == 31'h0 && b[30:0] == 31'h0)));$2`, 'maxtie (compare)');
-  // 6 stale: DONE does not wait for the writes to land (the writer's bursts and B), so the next operation
-  // can read a row before the update's write of it is in memory.
+  // 6 stale: DONE does not wait for the writes to land (the update unit's queued beats, the writer's bursts
+  // and B), so the next operation can read a row before the update's write of it is in memory.
   t = mutate(t, /& ~hq_deq_valid\) & \(owLeft == (\S+)\)\) & ~awValid\) & ~lenQ_deq_valid\) & ~wValid\) & \(bOut == (\S+)\)\)/,
     `& ~(hq_deq_valid & ~mut_stale)) & ((owLeft == $1) | mut_stale)) & ~(awValid & ~mut_stale)) & ~(lenQ_deq_valid & ~mut_stale)) & ~(wValid & ~mut_stale)) & ((bOut == $2) | mut_stale))`, 'stale');
   t = mutate(t, /\nendmodule/, `\n  wire mut_stale = mutant == 4'd${MUTANTS.stale};\nendmodule`, 'stale (wire)');
@@ -54,9 +54,11 @@ endmodule`, 'swap (state)');
   always @(posedge clock) begin mut_old_$1[0] <= upd_add_a_$1_a; for (mut_k_$1 = 1; mut_k_$1 < ${cfgAddLatency()}; mut_k_$1 = mut_k_$1 + 1) mut_old_$1[mut_k_$1] <= mut_old_$1[mut_k_$1 - 1]; end
   assign upd_sqrt_$1_a = (mutant == 4'd${MUTANTS.adagradOrder}) ? mut_old_$1[${cfgAddLatency() - 1}] : upd_add_a_$2_y;`, 'adagradOrder');
   // 5 rowSum: rowwise Adagrad sums the squares out of order (elements 1 and 2 swapped: (g0² + g2²) + g1²).
-  ut = mutate(ut, /assign gbuf_rd0 = gbuf\[dCnt\[(\d+):(\d+)\]\];/, `wire [16:0] mut_d = (mutant == 4'd${MUTANTS.rowSum} && dim >= 16'd3 && (dCnt == 17'd1 || dCnt == 17'd2)) ? (dCnt ^ 17'd3) : dCnt;
-  assign gbuf_rd0 = gbuf[mut_d[$1:$2]];`, 'rowSum (beat)');
-  ut = mutate(ut, /gAt >> \{dCnt\[(\d+):0\], 5'h0\}/, `gAt >> {mut_d[$1:0], 5'h0}`, 'rowSum (lane)');
+  ut = mutate(ut, /assign gAt_(\d+) = gbuf\[\{chain_slot_\1, chain_d_\1\[(\d+):(\d+)\]\}\];/g, `wire [16:0] mut_d_$1 = (mutant == 4'd${MUTANTS.rowSum} && dim >= 16'd3 && (chain_d_$1 == 17'd1 || chain_d_$1 == 17'd2)) ? (chain_d_$1 ^ 17'd3) : chain_d_$1;
+  assign gAt_$1 = gbuf[{chain_slot_$1, mut_d_$1[$2:$3]}];`, 'rowSum (beat)');
+  ut = mutate(ut, /gAt_(\d+) >> \{chain_d_\1\[(\d+):0\], 5'h0\}/g, `gAt_$1 >> {mut_d_$1[$2:0], 5'h0}`, 'rowSum (lane)');
+  // 6 stale (in the update unit): idle while its output queues still hold beats the writer has not taken.
+  ut = mutate(ut, /& ~wd_queue_deq_valid\) & ~sd_queue_deq_valid;/, `& (~wd_queue_deq_valid | mutant == 4'd${MUTANTS.stale})) & (~sd_queue_deq_valid | mutant == 4'd${MUTANTS.stale});`, 'stale (update idle)');
   d.modules = d.modules.map((m) => (m === top ? { ...m, text: t } : m === maxMod ? { ...m, text: mt } : m === updMod ? { ...m, text: ut } : m));
   d.ports = [...d.ports, { name: 'mutant', dir: 'input', width: 4 }];
   return targetOf(d);

@@ -181,41 +181,47 @@ export class UpdateUnit extends Module {
     const stBeats = named(mux(isAdagrad, rb, mux(isRowwise, lit(1, rbBits), lit(0, rbBits))));
     const gFromUpd = named(mux(io.unfused, rb, lit(0, rbBits)));
     const updTotal = named(gFromUpd.zext(kBits).addWrap(rb.zext(kBits)).addWrap(stBeats.zext(kBits)));
-    const loading = named(run.and(ringFull.not()));
-    io.rid_ready.set(io.flush.or(loading.and(haveRid.not())));
-    const gradTake = named(loading.and(io.unfused.not()).and(gCnt.lt(rb)));
+    // A row is complete (its id and every beat in its slot); in that cycle the next row's id and first
+    // beats are taken already, into the next slot (no bubble between rows).
+    const loaded = named(run.and(haveRid).and(io.unfused.or(gCnt.eq(rb))).and(kCnt.eq(updTotal)));
+    const nextFree = named(ldPtr.addWrap(1).subWrap(freePtr).lt(NR));
+    const canLoad = named(run.and(mux(loaded, nextFree, ringFull.not())));
+    const eSlot = named(mux(loaded, slotOf(ldPtr.addWrap(1)), lSlot));
+    const gEff = named(mux(loaded, lit(0, rbBits), gCnt));
+    const kEff = named(mux(loaded, lit(0, kBits), kCnt));
+    io.rid_ready.set(io.flush.or(run.and(haveRid.not().or(loaded))));
+    const gradTake = named(canLoad.and(io.unfused.not()).and(gEff.lt(rb)));
     io.grad_ready.set(io.flush.or(gradTake));
-    const updTake = named(loading.and(haveRid).and(kCnt.lt(updTotal)));
+    const kW = named(kEff.subWrap(gFromUpd.zext(kBits))); // index past the unfused gradient beats
+    const stateBeat = named(kEff.ge(gFromUpd.zext(kBits)).and(kW.ge(rb.zext(kBits))));
+    // A state beat needs the row's id (its lane); it never comes first in a row.
+    const updTake = named(canLoad.and(kEff.lt(updTotal)).and(stateBeat.not().or(haveRid.and(loaded.not()))));
     io.upd_ready.set(io.flush.or(updTake));
-    when(loading.and(haveRid.not()).and(io.rid_valid), () => {
-      row.set(io.rid);
-      haveRid.set(1);
-    });
-    when(gradTake.and(io.grad_valid), () => {
-      gbuf.write(at(lSlot, gCnt.trunc(jBits)), io.grad);
-      gCnt.set(gCnt.addWrap(1));
-    });
+    const gradFire = named(gradTake.and(io.grad_valid));
+    const updFire = named(updTake.and(io.upd_valid));
+    when(gradFire, () => gbuf.write(at(eSlot, gEff.trunc(jBits)), io.grad));
     // The rowwise state: one fp32 at STATE + 4 * row, lane `stLane` of its beat.
     const stateAddrOf = (r: Value): Value => io.stateBase.addWrap(r.zext(A + 2).shl(2).trunc(A));
-    const kW = named(kCnt.subWrap(gFromUpd.zext(kBits))); // index past the unfused gradient beats
-    when(updTake.and(io.upd_valid), () => {
-      kCnt.set(kCnt.addWrap(1));
-      when(kCnt.lt(gFromUpd.zext(kBits)), () => gbuf.write(at(lSlot, kCnt.trunc(jBits)), io.upd))
-        .elseWhen(kW.lt(rb.zext(kBits)), () => wbuf.write(at(lSlot, kW.trunc(jBits)), io.upd))
+    when(updFire, () => {
+      when(kEff.lt(gFromUpd.zext(kBits)), () => gbuf.write(at(eSlot, kEff.trunc(jBits)), io.upd))
+        .elseWhen(stateBeat.not(), () => wbuf.write(at(eSlot, kW.trunc(jBits)), io.upd))
         .otherwise(() => {
-          sbuf.write(at(lSlot, kW.subWrap(rb.zext(kBits)).trunc(jBits)), io.upd);
-          mOldMem.write(lSlot, pick32(io.upd, stateAddrOf(row).bits(lb - 1, 2)));
+          sbuf.write(at(eSlot, kW.subWrap(rb.zext(kBits)).trunc(jBits)), io.upd);
+          mOldMem.write(eSlot, pick32(io.upd, stateAddrOf(row).bits(lb - 1, 2)));
         });
     });
-    const loaded = named(loading.and(haveRid).and(io.unfused.or(gCnt.eq(rb))).and(kCnt.eq(updTotal)));
+    gCnt.set(gEff.addWrap(gradFire.zext(rbBits)));
+    kCnt.set(kEff.addWrap(updFire.zext(kBits)));
     when(loaded, () => {
       rowMem.write(lSlot, row);
       segMem.write(lSlot, seg);
       ldPtr.set(ldPtr.addWrap(1));
       seg.set(seg.addWrap(1));
       haveRid.set(0);
-      gCnt.set(0);
-      kCnt.set(0);
+    });
+    when(io.rid_ready.and(io.rid_valid).and(run), () => {
+      row.set(io.rid);
+      haveRid.set(1);
     });
 
     // ---------------------------------------------------------------- SUM (rowwise): `chains` rows at once
@@ -323,57 +329,66 @@ export class UpdateUnit extends Module {
     sQ.io.deq.ready.set(io.flush.or(io.sd_ready));
 
     // ---------------------------------------------------------------- ISSUE: rows in order
-    // dph: 0 next row, 1 keepGrad (header + the gradient beats), 2 weight header, 3 state header, 4 the beats.
-    const dph = Reg(UInt(3), { init: 0 });
-    const jIss = Reg(UInt(rbBits), { init: 0 });
-    const dSlot = named(slotOf(dPtr));
-    const dRow = named(rowMem.readAsync(dSlot));
-    const dSeg = named(segMem.readAsync(dSlot));
-    const dReady = named(run.and(mux(isRowwise, dPtr.ne(scPtr), dPtr.ne(ldPtr))));
+    // Headers run up to one row ahead of the beats: hPtr (rows whose headers are pushed), dPtr (rows issued).
+    // hph: 0 next row, 1 keepGrad (header, then the gradient beats), 2 weight header, 3 state header.
+    const hPtr = Reg(UInt(P1), { init: 0 });
+    const hph = Reg(UInt(2), { init: 0 });
+    const hSlot = named(slotOf(hPtr));
+    const hRow = named(rowMem.readAsync(hSlot));
+    const hSeg = named(segMem.readAsync(hSlot));
+    const readyAt = (p: Value): Value => mux(isRowwise, p.ne(scPtr), p.ne(ldPtr));
     // Pipeline beats in flight (issued, not yet in an output queue).
     const inPipe = Reg(UInt(bitsFor(P + RB + 1)), { init: 0 });
     const rowAddr = (base: Value, r: Value): Value => base.addWrap(r.zext(64).mulWrap(io.rowStride.zext(64)).trunc(A));
-    const dStateAddr = named(mux(isRowwise, stateAddrOf(dRow), rowAddr(io.stateBase, dRow)));
-    const hdrWord = named(mux(dph.eq(1), io.outBase.addWrap(dSeg.zext(64).mulWrap(io.outStride.zext(64)).trunc(A)),
-      mux(dph.eq(2), rowAddr(io.weightBase, dRow), dStateAddr)).bits(A - 1, lb));
+    const hStateAddr = named(mux(isRowwise, stateAddrOf(hRow), rowAddr(io.stateBase, hRow)));
+    const stLane = named(hStateAddr.bits(lb - 1, 2));
     const hdrSent = Reg(Bool, { init: 0 });
-    io.hdr_word.set(hdrWord);
-    io.hdr_beats.set(mux(dph.eq(3).and(isRowwise), lit(1, rbBits), rb));
-    io.hdr_state.set(dph.eq(3));
+    const rIdx = Reg(UInt(rbBits), { init: 0 });
+    // A row may start its headers when ready, at most one row ahead; with keepGrad only once everything
+    // before it is out of the pipeline (its gradient beats go into the weight-stream queue first).
+    const hStartOk = (p: Value): Value => run.and(readyAt(p)).and(p.subWrap(dPtr).lt(2))
+      .and(io.keepGrad.not().or(p.eq(dPtr).and(inPipe.eq(0))));
+    io.hdr_word.set(named(mux(hph.eq(1), io.outBase.addWrap(hSeg.zext(64).mulWrap(io.outStride.zext(64)).trunc(A)),
+      mux(hph.eq(2), rowAddr(io.weightBase, hRow), hStateAddr)).bits(A - 1, lb)));
+    io.hdr_beats.set(mux(hph.eq(3).and(isRowwise), lit(1, rbBits), rb));
+    io.hdr_state.set(hph.eq(3));
+    io.hdr_valid.set(run.and(hph.ne(0)).and(hdrSent.not()).and(hph.ne(3).or(isRowwise.not()).or(sRes.lt(OQ))));
     const hdrFire = named(io.hdr_valid.and(io.hdr_ready));
-    const stLane = named(dStateAddr.bits(lb - 1, 2));
-    const lastJ = named(jIss.addWrap(1).eq(rb));
-    // keepGrad: the gradient row straight from the buffer into the weight-stream queue, after the pipeline drained.
-    const replay = named(run.and(dph.eq(1)).and(hdrSent).and(wRes.lt(OQ)));
-    const replayData = gbuf.readAsync(at(dSlot, jIss.trunc(jBits)));
-    // The beats: room in the weight queue (and the state queue for Adagrad) reserved at issue.
-    const issue = named(run.and(dph.eq(4)).and(wRes.lt(OQ)).and(isAdagrad.not().or(sRes.lt(OQ))));
-    const rowState = named(dph.eq(3).and(isRowwise).and(hdrFire));
-    when(dph.eq(0).and(dReady), () => {
-      dph.set(mux(io.keepGrad, lit(1, 3), lit(2, 3)));
+    const replay = named(run.and(hph.eq(1)).and(hdrSent).and(wRes.lt(OQ)));
+    const replayLast = named(rIdx.addWrap(1).eq(rb));
+    const replayData = gbuf.readAsync(at(hSlot, rIdx.trunc(jBits)));
+    const rowState = named(hph.eq(3).and(isRowwise).and(hdrFire));
+    const hDone = named(hdrFire.and(hph.eq(3).or(hph.eq(2).and(isSgd))));
+    const hNext = named(hPtr.addWrap(1));
+    const firstPh = named(mux(io.keepGrad, lit(1, 2), lit(2, 2)));
+    when(hph.eq(0).and(hStartOk(hPtr)), () => {
+      hph.set(firstPh);
       hdrSent.set(0);
-      jIss.set(0);
+      rIdx.set(0);
     });
-    when(dph.eq(1).and(hdrSent.not()).and(inPipe.eq(0)).and(hdrFire), () => hdrSent.set(1));
+    when(hph.eq(1).and(hdrFire), () => hdrSent.set(1));
     when(replay, () => {
-      jIss.set(mux(lastJ, lit(0, rbBits), jIss.addWrap(1)));
-      when(lastJ, () => {
-        dph.set(2);
+      rIdx.set(mux(replayLast, lit(0, rbBits), rIdx.addWrap(1)));
+      when(replayLast, () => {
+        hph.set(2);
         hdrSent.set(0);
       });
     });
-    when(dph.eq(2).and(hdrFire), () => dph.set(mux(isSgd, lit(4, 3), lit(3, 3))));
-    when(dph.eq(3).and(hdrFire), () => dph.set(4));
+    when(hph.eq(2).and(hdrFire).and(isSgd.not()), () => hph.set(3));
+    when(hDone, () => {
+      hPtr.set(hNext);
+      // Straight on to the next row when it may start (its readiness and the one-row lead).
+      hph.set(mux(run.and(readyAt(hNext)).and(hNext.subWrap(dPtr).lt(2)).and(io.keepGrad.not()), firstPh, lit(0, 2)));
+    });
+    // The beats: room in the weight queue (and the state queue for Adagrad) reserved at issue.
+    const jIss = Reg(UInt(rbBits), { init: 0 });
+    const dSlot = named(slotOf(dPtr));
+    const issue = named(run.and(dPtr.ne(hPtr)).and(wRes.lt(OQ)).and(isAdagrad.not().or(sRes.lt(OQ))));
+    const lastJ = named(jIss.addWrap(1).eq(rb));
     when(issue, () => {
       jIss.set(mux(lastJ, lit(0, rbBits), jIss.addWrap(1)));
-      when(lastJ, () => {
-        dph.set(0);
-        dPtr.set(dPtr.addWrap(1));
-      });
+      when(lastJ, () => dPtr.set(dPtr.addWrap(1)));
     });
-    // The keepGrad header waits for the pipeline to drain (its beats go into the same queue first).
-    const hdrBlocked = named(dph.eq(1).and(inPipe.ne(0)));
-    io.hdr_valid.set(run.and(dph.eq(1).or(dph.eq(2)).or(dph.eq(3))).and(hdrSent.not()).and(hdrBlocked.not()).and(dph.ne(3).or(isRowwise.not()).or(sRes.lt(OQ))));
 
     // ---------------------------------------------------------------- the lane pipeline
     const iSlot = dSlot;
@@ -430,13 +445,13 @@ export class UpdateUnit extends Module {
     // SGD / rowwise: the weight at tB. Adagrad: the state at tB, the weight at P.
     const wOutV = named(run.and(mux(isAdagrad, vv(P), vv(tB))));
     const wOutData = named(mux(replay, replayData, mux(isAdagrad, lastOut, firstOut)));
-    const wOutStrb = named(mux(replay, mux(lastJ, io.tailStrb, ones), mux(isAdagrad, strbAt(P), strbAt(tB))));
+    const wOutStrb = named(mux(replay, mux(replayLast, io.tailStrb, ones), mux(isAdagrad, strbAt(P), strbAt(tB))));
     wQ.io.enq.valid.set(wOutV.or(replay));
     wQ.io.enq.bits.set(outw.pack(wOutStrb, wOutData));
     const sOutV = named(run.and(isAdagrad).and(vv(tB)));
     sQ.io.enq.valid.set(sOutV.or(rowState.and(run)));
     sQ.io.enq.bits.set(mux(rowState,
-      outw.pack(lit(0xf, BB).shl(cat(stLane, lit(0, 2))).trunc(BB), mNewMem.readAsync(dSlot).zext(W).shl(cat(stLane, lit(0, 5))).trunc(W)),
+      outw.pack(lit(0xf, BB).shl(cat(stLane, lit(0, 2))).trunc(BB), mNewMem.readAsync(hSlot).zext(W).shl(cat(stLane, lit(0, 5))).trunc(W)),
       outw.pack(strbAt(tB), firstOut)));
     // Reservations: +1 at issue (and replay, and the rowwise state beat), -1 when the writer takes a beat.
     const wUp = named(issue.or(replay));
@@ -455,17 +470,18 @@ export class UpdateUnit extends Module {
 
     // ---------------------------------------------------------------- start, flush, idle
     when(io.start.or(io.flush), () => {
-      for (const p of [ldPtr, sumPtr, scPtr, dPtr, freePtr]) p.set(0);
+      for (const p of [ldPtr, sumPtr, scPtr, hPtr, dPtr, freePtr]) p.set(0);
       haveRid.set(0);
       gCnt.set(0);
       kCnt.set(0);
-      dph.set(0);
+      hph.set(0);
+      jIss.set(0);
       inPipe.set(0);
       wRes.set(0);
       sRes.set(0);
     });
     when(io.start, () => seg.set(0));
-    io.idle.set(ldPtr.eq(freePtr).and(dPtr.eq(ldPtr)).and(haveRid.not()).and(gCnt.eq(0)).and(kCnt.eq(0)).and(dph.eq(0))
+    io.idle.set(ldPtr.eq(freePtr).and(dPtr.eq(ldPtr)).and(haveRid.not()).and(gCnt.eq(0)).and(kCnt.eq(0)).and(hph.eq(0))
       .and(orAny(...chainBusy).not()).and(scBusy.not()).and(inPipe.eq(0)).and(vv(P).not()).and(wQ.io.deq.valid.not()).and(sQ.io.deq.valid.not()));
   }
 }

@@ -61,56 +61,63 @@ module TcastUpdate_d128_a32_r16_l3_3_12_12_c4_s32 (
   wire [4:0] stBeats; // @[accel/engine/update.ts:181]
   wire [4:0] gFromUpd; // @[accel/engine/update.ts:182]
   wire [5:0] updTotal; // @[accel/engine/update.ts:183]
-  wire loading; // @[accel/engine/update.ts:184]
-  wire gradTake; // @[accel/engine/update.ts:186]
-  wire updTake; // @[accel/engine/update.ts:188]
-  wire [5:0] kW; // @[accel/engine/update.ts:200]
-  wire loaded; // @[accel/engine/update.ts:210]
-  wire [1:0] cSel; // @[accel/engine/update.ts:225]
-  wire chainStart; // @[accel/engine/update.ts:227]
-  reg chain_busy_0; // @[accel/engine/update.ts:231]
-  reg [4:0] chain_slot_0; // @[accel/engine/update.ts:233]
-  reg [16:0] chain_d_0; // @[accel/engine/update.ts:234]
-  reg [16:0] chain_out_0; // @[accel/engine/update.ts:235]
-  reg chain_first_0; // @[accel/engine/update.ts:236]
-  wire chain_go_0; // @[accel/engine/update.ts:238]
-  wire chain_issue_0; // @[accel/engine/update.ts:247]
-  wire [127:0] gAt_0; // @[accel/engine/update.ts:248]
-  wire [31:0] chain_g_0; // @[accel/engine/update.ts:249]
-  wire chain_done_0; // @[accel/engine/update.ts:261]
-  reg chain_busy_1; // @[accel/engine/update.ts:231]
-  reg [4:0] chain_slot_1; // @[accel/engine/update.ts:233]
-  reg [16:0] chain_d_1; // @[accel/engine/update.ts:234]
-  reg [16:0] chain_out_1; // @[accel/engine/update.ts:235]
-  reg chain_first_1; // @[accel/engine/update.ts:236]
-  wire chain_go_1; // @[accel/engine/update.ts:238]
-  wire chain_issue_1; // @[accel/engine/update.ts:247]
-  wire [127:0] gAt_1; // @[accel/engine/update.ts:248]
-  wire [31:0] chain_g_1; // @[accel/engine/update.ts:249]
-  wire chain_done_1; // @[accel/engine/update.ts:261]
-  reg chain_busy_2; // @[accel/engine/update.ts:231]
-  reg [4:0] chain_slot_2; // @[accel/engine/update.ts:233]
-  reg [16:0] chain_d_2; // @[accel/engine/update.ts:234]
-  reg [16:0] chain_out_2; // @[accel/engine/update.ts:235]
-  reg chain_first_2; // @[accel/engine/update.ts:236]
-  wire chain_go_2; // @[accel/engine/update.ts:238]
-  wire chain_issue_2; // @[accel/engine/update.ts:247]
-  wire [127:0] gAt_2; // @[accel/engine/update.ts:248]
-  wire [31:0] chain_g_2; // @[accel/engine/update.ts:249]
-  wire chain_done_2; // @[accel/engine/update.ts:261]
-  reg chain_busy_3; // @[accel/engine/update.ts:231]
-  reg [4:0] chain_slot_3; // @[accel/engine/update.ts:233]
-  reg [16:0] chain_d_3; // @[accel/engine/update.ts:234]
-  reg [16:0] chain_out_3; // @[accel/engine/update.ts:235]
-  reg chain_first_3; // @[accel/engine/update.ts:236]
-  wire chain_go_3; // @[accel/engine/update.ts:238]
-  wire chain_issue_3; // @[accel/engine/update.ts:247]
-  wire [127:0] gAt_3; // @[accel/engine/update.ts:248]
-  wire [31:0] chain_g_3; // @[accel/engine/update.ts:249]
-  wire chain_done_3; // @[accel/engine/update.ts:261]
-  wire scIn; // @[accel/engine/update.ts:269]
-  wire [31:0] scS; // @[accel/engine/update.ts:270]
-  wire [4:0] scSlot; // @[accel/engine/update.ts:271]
+  wire loaded; // @[accel/engine/update.ts:186]
+  wire nextFree; // @[accel/engine/update.ts:187]
+  wire canLoad; // @[accel/engine/update.ts:188]
+  wire [4:0] eSlot; // @[accel/engine/update.ts:189]
+  wire [4:0] gEff; // @[accel/engine/update.ts:190]
+  wire [5:0] kEff; // @[accel/engine/update.ts:191]
+  wire gradTake; // @[accel/engine/update.ts:193]
+  wire [5:0] kW; // @[accel/engine/update.ts:195]
+  wire stateBeat; // @[accel/engine/update.ts:196]
+  wire updTake; // @[accel/engine/update.ts:198]
+  wire gradFire; // @[accel/engine/update.ts:200]
+  wire updFire; // @[accel/engine/update.ts:201]
+  wire [1:0] cSel; // @[accel/engine/update.ts:231]
+  wire chainStart; // @[accel/engine/update.ts:233]
+  reg chain_busy_0; // @[accel/engine/update.ts:237]
+  reg [4:0] chain_slot_0; // @[accel/engine/update.ts:239]
+  reg [16:0] chain_d_0; // @[accel/engine/update.ts:240]
+  reg [16:0] chain_out_0; // @[accel/engine/update.ts:241]
+  reg chain_first_0; // @[accel/engine/update.ts:242]
+  wire chain_go_0; // @[accel/engine/update.ts:244]
+  wire chain_issue_0; // @[accel/engine/update.ts:253]
+  wire [127:0] gAt_0; // @[accel/engine/update.ts:254]
+  wire [31:0] chain_g_0; // @[accel/engine/update.ts:255]
+  wire chain_done_0; // @[accel/engine/update.ts:267]
+  reg chain_busy_1; // @[accel/engine/update.ts:237]
+  reg [4:0] chain_slot_1; // @[accel/engine/update.ts:239]
+  reg [16:0] chain_d_1; // @[accel/engine/update.ts:240]
+  reg [16:0] chain_out_1; // @[accel/engine/update.ts:241]
+  reg chain_first_1; // @[accel/engine/update.ts:242]
+  wire chain_go_1; // @[accel/engine/update.ts:244]
+  wire chain_issue_1; // @[accel/engine/update.ts:253]
+  wire [127:0] gAt_1; // @[accel/engine/update.ts:254]
+  wire [31:0] chain_g_1; // @[accel/engine/update.ts:255]
+  wire chain_done_1; // @[accel/engine/update.ts:267]
+  reg chain_busy_2; // @[accel/engine/update.ts:237]
+  reg [4:0] chain_slot_2; // @[accel/engine/update.ts:239]
+  reg [16:0] chain_d_2; // @[accel/engine/update.ts:240]
+  reg [16:0] chain_out_2; // @[accel/engine/update.ts:241]
+  reg chain_first_2; // @[accel/engine/update.ts:242]
+  wire chain_go_2; // @[accel/engine/update.ts:244]
+  wire chain_issue_2; // @[accel/engine/update.ts:253]
+  wire [127:0] gAt_2; // @[accel/engine/update.ts:254]
+  wire [31:0] chain_g_2; // @[accel/engine/update.ts:255]
+  wire chain_done_2; // @[accel/engine/update.ts:267]
+  reg chain_busy_3; // @[accel/engine/update.ts:237]
+  reg [4:0] chain_slot_3; // @[accel/engine/update.ts:239]
+  reg [16:0] chain_d_3; // @[accel/engine/update.ts:240]
+  reg [16:0] chain_out_3; // @[accel/engine/update.ts:241]
+  reg chain_first_3; // @[accel/engine/update.ts:242]
+  wire chain_go_3; // @[accel/engine/update.ts:244]
+  wire chain_issue_3; // @[accel/engine/update.ts:253]
+  wire [127:0] gAt_3; // @[accel/engine/update.ts:254]
+  wire [31:0] chain_g_3; // @[accel/engine/update.ts:255]
+  wire chain_done_3; // @[accel/engine/update.ts:267]
+  wire scIn; // @[accel/engine/update.ts:275]
+  wire [31:0] scS; // @[accel/engine/update.ts:276]
+  wire [4:0] scSlot; // @[accel/engine/update.ts:277]
   reg [4:0] sc_slot_a_d1; // @[accel/engine/update.ts:138]
   reg [4:0] sc_slot_a_d2; // @[accel/engine/update.ts:138]
   reg [4:0] sc_slot_a_d3; // @[accel/engine/update.ts:138]
@@ -123,7 +130,7 @@ module TcastUpdate_d128_a32_r16_l3_3_12_12_c4_s32 (
   reg [4:0] sc_slot_a_d10; // @[accel/engine/update.ts:138]
   reg [4:0] sc_slot_a_d11; // @[accel/engine/update.ts:138]
   reg [4:0] sc_slot_a_d12; // @[accel/engine/update.ts:138]
-  wire [31:0] mOldMem_rd0; // @[accel/engine/update.ts:281]
+  wire [31:0] mOldMem_rd0; // @[accel/engine/update.ts:287]
   reg [4:0] sc_slot_b_d1; // @[accel/engine/update.ts:138]
   reg [4:0] sc_slot_b_d2; // @[accel/engine/update.ts:138]
   reg [4:0] sc_slot_b_d3; // @[accel/engine/update.ts:138]
@@ -154,31 +161,36 @@ module TcastUpdate_d128_a32_r16_l3_3_12_12_c4_s32 (
   reg [4:0] sc_slot_c_d25; // @[accel/engine/update.ts:138]
   reg [4:0] sc_slot_c_d26; // @[accel/engine/update.ts:138]
   reg [4:0] sc_slot_c_d27; // @[accel/engine/update.ts:138]
-  wire scBusy; // @[accel/engine/update.ts:303]
-  reg [5:0] wRes; // @[accel/engine/update.ts:312]
-  reg [5:0] sRes; // @[accel/engine/update.ts:313]
-  wire wPop; // @[accel/engine/update.ts:314]
-  wire sPop; // @[accel/engine/update.ts:315]
-  reg [2:0] dph; // @[accel/engine/update.ts:327]
-  reg [4:0] jIss; // @[accel/engine/update.ts:328]
-  wire [4:0] dSlot; // @[accel/engine/update.ts:329]
-  wire [31:0] rowMem_rd0; // @[accel/engine/update.ts:330]
-  wire [31:0] dRow; // @[accel/engine/update.ts:330]
-  wire [31:0] segMem_rd0; // @[accel/engine/update.ts:331]
-  wire [31:0] dSeg; // @[accel/engine/update.ts:331]
-  wire dReady; // @[accel/engine/update.ts:332]
-  reg [5:0] inPipe; // @[accel/engine/update.ts:334]
-  wire [31:0] dStateAddr; // @[accel/engine/update.ts:336]
-  wire [27:0] hdrWord; // @[accel/engine/update.ts:337]
-  reg hdrSent; // @[accel/engine/update.ts:339]
-  wire hdrFire; // @[accel/engine/update.ts:343]
+  wire scBusy; // @[accel/engine/update.ts:309]
+  reg [5:0] wRes; // @[accel/engine/update.ts:318]
+  reg [5:0] sRes; // @[accel/engine/update.ts:319]
+  wire wPop; // @[accel/engine/update.ts:320]
+  wire sPop; // @[accel/engine/update.ts:321]
+  reg [5:0] hPtr; // @[accel/engine/update.ts:334]
+  reg [1:0] hph; // @[accel/engine/update.ts:335]
+  wire [4:0] hSlot; // @[accel/engine/update.ts:336]
+  wire [31:0] rowMem_rd0; // @[accel/engine/update.ts:337]
+  wire [31:0] hRow; // @[accel/engine/update.ts:337]
+  wire [31:0] segMem_rd0; // @[accel/engine/update.ts:338]
+  wire [31:0] hSeg; // @[accel/engine/update.ts:338]
+  reg [5:0] inPipe; // @[accel/engine/update.ts:341]
+  wire [31:0] hStateAddr; // @[accel/engine/update.ts:343]
   wire [1:0] stLane; // @[accel/engine/update.ts:344]
-  wire lastJ; // @[accel/engine/update.ts:345]
-  wire replay; // @[accel/engine/update.ts:347]
-  wire [127:0] replayData; // @[accel/engine/update.ts:348]
-  wire issue; // @[accel/engine/update.ts:350]
-  wire rowState; // @[accel/engine/update.ts:351]
-  wire hdrBlocked; // @[accel/engine/update.ts:375]
+  reg hdrSent; // @[accel/engine/update.ts:345]
+  reg [4:0] rIdx; // @[accel/engine/update.ts:346]
+  wire [27:0] named; // @[accel/engine/update.ts:351]
+  wire hdrFire; // @[accel/engine/update.ts:356]
+  wire replay; // @[accel/engine/update.ts:357]
+  wire replayLast; // @[accel/engine/update.ts:358]
+  wire [127:0] replayData; // @[accel/engine/update.ts:359]
+  wire rowState; // @[accel/engine/update.ts:360]
+  wire hDone; // @[accel/engine/update.ts:361]
+  wire [5:0] hNext; // @[accel/engine/update.ts:362]
+  wire [1:0] firstPh; // @[accel/engine/update.ts:363]
+  reg [4:0] jIss; // @[accel/engine/update.ts:384]
+  wire [4:0] dSlot; // @[accel/engine/update.ts:385]
+  wire issue; // @[accel/engine/update.ts:386]
+  wire lastJ; // @[accel/engine/update.ts:387]
   reg [4:0] pipe_slot_d1; // @[accel/engine/update.ts:138]
   reg [4:0] pipe_slot_d2; // @[accel/engine/update.ts:138]
   reg [4:0] pipe_slot_d3; // @[accel/engine/update.ts:138]
@@ -317,24 +329,24 @@ module TcastUpdate_d128_a32_r16_l3_3_12_12_c4_s32 (
   reg pipe_last_d34; // @[accel/engine/update.ts:138]
   reg pipe_last_d35; // @[accel/engine/update.ts:138]
   reg pipe_last_d36; // @[accel/engine/update.ts:138]
-  wire [127:0] gI; // @[accel/engine/update.ts:387]
-  wire [31:0] multMem_rd0; // @[accel/engine/update.ts:388]
-  wire [31:0] mult; // @[accel/engine/update.ts:388]
-  wire [127:0] gM; // @[accel/engine/update.ts:389]
-  wire [127:0] wA; // @[accel/engine/update.ts:390]
-  wire [127:0] sA; // @[accel/engine/update.ts:391]
-  wire [127:0] wF; // @[accel/engine/update.ts:392]
-  wire [127:0] firstOut; // @[accel/engine/update.ts:427]
-  wire [127:0] lastOut; // @[accel/engine/update.ts:428]
-  wire wOutV; // @[accel/engine/update.ts:431]
-  wire [127:0] wOutData; // @[accel/engine/update.ts:432]
-  wire [15:0] wOutStrb; // @[accel/engine/update.ts:433]
-  wire sOutV; // @[accel/engine/update.ts:436]
-  wire [31:0] mNewMem_rd0; // @[accel/engine/update.ts:439]
-  wire wUp; // @[accel/engine/update.ts:442]
-  wire sUp; // @[accel/engine/update.ts:443]
-  wire pipeOut; // @[accel/engine/update.ts:448]
-  wire freeV; // @[accel/engine/update.ts:452]
+  wire [127:0] gI; // @[accel/engine/update.ts:402]
+  wire [31:0] multMem_rd0; // @[accel/engine/update.ts:403]
+  wire [31:0] mult; // @[accel/engine/update.ts:403]
+  wire [127:0] gM; // @[accel/engine/update.ts:404]
+  wire [127:0] wA; // @[accel/engine/update.ts:405]
+  wire [127:0] sA; // @[accel/engine/update.ts:406]
+  wire [127:0] wF; // @[accel/engine/update.ts:407]
+  wire [127:0] firstOut; // @[accel/engine/update.ts:442]
+  wire [127:0] lastOut; // @[accel/engine/update.ts:443]
+  wire wOutV; // @[accel/engine/update.ts:446]
+  wire [127:0] wOutData; // @[accel/engine/update.ts:447]
+  wire [15:0] wOutStrb; // @[accel/engine/update.ts:448]
+  wire sOutV; // @[accel/engine/update.ts:451]
+  wire [31:0] mNewMem_rd0; // @[accel/engine/update.ts:454]
+  wire wUp; // @[accel/engine/update.ts:457]
+  wire sUp; // @[accel/engine/update.ts:458]
+  wire pipeOut; // @[accel/engine/update.ts:463]
+  wire freeV; // @[accel/engine/update.ts:467]
   reg [127:0] gbuf [0:511]; // @[accel/engine/update.ts:164]
   reg [127:0] wbuf [0:511]; // @[accel/engine/update.ts:165]
   reg [127:0] sbuf [0:511]; // @[accel/engine/update.ts:166]
@@ -645,73 +657,72 @@ module TcastUpdate_d128_a32_r16_l3_3_12_12_c4_s32 (
   wire upd_add_w_3_out_valid;
   /* verilator lint_on UNUSEDSIGNAL */
   wire [31:0] upd_add_w_3_y;
+  /* verilator lint_off UNUSEDSIGNAL */
+  wire [5:0] _T = ldPtr + 6'h1;
+  /* verilator lint_on UNUSEDSIGNAL */
   wire mine_0 = cSel == 2'h0;
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [127:0] _T = gAt_0 >> {chain_d_0[1:0], 5'h0};
+  wire [127:0] _T_1 = gAt_0 >> {chain_d_0[1:0], 5'h0};
   /* verilator lint_on UNUSEDSIGNAL */
   wire mine_1 = cSel == 2'h1;
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [127:0] _T_1 = gAt_1 >> {chain_d_1[1:0], 5'h0};
+  wire [127:0] _T_2 = gAt_1 >> {chain_d_1[1:0], 5'h0};
   /* verilator lint_on UNUSEDSIGNAL */
   wire mine_2 = cSel == 2'h2;
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [127:0] _T_2 = gAt_2 >> {chain_d_2[1:0], 5'h0};
+  wire [127:0] _T_3 = gAt_2 >> {chain_d_2[1:0], 5'h0};
   /* verilator lint_on UNUSEDSIGNAL */
   wire mine_3 = cSel == 2'h3;
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [127:0] _T_3 = gAt_3 >> {chain_d_3[1:0], 5'h0};
+  wire [127:0] _T_4 = gAt_3 >> {chain_d_3[1:0], 5'h0};
   /* verilator lint_on UNUSEDSIGNAL */
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [35:0] _T_4 = {{2'h0, dRow}, 2'h0};
+  wire [35:0] _T_5 = {{2'h0, hRow}, 2'h0};
   /* verilator lint_on UNUSEDSIGNAL */
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [127:0] _T_5 = {64'h0, {32'h0, dRow}} * {64'h0, {32'h0, rowStride}};
+  wire [127:0] _T_6 = {64'h0, {32'h0, hRow}} * {64'h0, {32'h0, rowStride}};
   /* verilator lint_on UNUSEDSIGNAL */
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [127:0] _T_6 = {64'h0, {32'h0, dSeg}} * {64'h0, {32'h0, outStride}};
+  wire [127:0] _T_7 = {64'h0, {32'h0, hSeg}} * {64'h0, {32'h0, outStride}};
   /* verilator lint_on UNUSEDSIGNAL */
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [127:0] _T_7 = {64'h0, {32'h0, dRow}} * {64'h0, {32'h0, rowStride}};
+  wire [127:0] _T_8 = {64'h0, {32'h0, hRow}} * {64'h0, {32'h0, rowStride}};
   /* verilator lint_on UNUSEDSIGNAL */
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [31:0] _T_8 = (dph == 3'h1) ? (outBase + _T_6[31:0]) : ((dph == 3'h2) ? (weightBase + _T_7[31:0]) : dStateAddr);
+  wire [31:0] _T_9 = (hph == 2'h1) ? (outBase + _T_7[31:0]) : ((hph == 2'h2) ? (weightBase + _T_8[31:0]) : hStateAddr);
   /* verilator lint_on UNUSEDSIGNAL */
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [30:0] _T_9 = 31'hf << {stLane, 2'h0};
+  wire [30:0] _T_10 = 31'hf << {stLane, 2'h0};
   /* verilator lint_on UNUSEDSIGNAL */
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [254:0] _T_10 = {127'h0, {96'h0, mNewMem_rd0}} << {stLane, 5'h0};
+  wire [254:0] _T_11 = {127'h0, {96'h0, mNewMem_rd0}} << {stLane, 5'h0};
   /* verilator lint_on UNUSEDSIGNAL */
   wire [31:0] g_0 = gI[31:0];
   wire [31:0] g_1 = gI[63:32];
   wire [31:0] g_2 = gI[95:64];
   wire [31:0] g_3 = gI[127:96];
   wire [3:0] iJ = jIss[3:0];
-  wire _T_11 = start | flush;
-  wire _T_12 = scalar_div_lr_out_valid & run;
-  wire _T_13 = (loading & ~haveRid) & rid_valid;
-  wire _T_14 = gradTake & grad_valid;
-  wire _T_15 = updTake & upd_valid;
-  wire _T_16 = (dph == 3'h0) & dReady;
-  wire [2:0] _T_17 = _T_16 ? (keepGrad ? 3'h1 : 3'h2) : dph;
-  wire [2:0] _T_18 = ((dph == 3'h3) & hdrFire) ? 3'h4 : (((dph == 3'h2) & hdrFire) ? (isSgd ? 3'h4 : 3'h3) : (replay ? (lastJ ? 3'h2 : _T_17) : _T_17));
-  wire _T_19 = ((((dph == 3'h1) & ~hdrSent) & (inPipe == 6'h0)) & hdrFire) ? 1'b1 : (_T_16 ? 1'b0 : hdrSent);
-  wire _T_20 = kCnt < {1'h0, gFromUpd};
-  wire _T_21 = kW < {1'h0, rowBeats};
+  wire _T_12 = start | flush;
+  wire _T_13 = scalar_div_lr_out_valid & run;
+  wire _T_14 = (rid_ready & rid_valid) & run;
+  wire _T_15 = (hph == 2'h0) & (((run & (isRowwise ? (hPtr != scPtr) : (hPtr != ldPtr))) & ((hPtr - dPtr) < 6'h2)) & (~keepGrad | ((hPtr == dPtr) & (inPipe == 6'h0))));
+  wire [1:0] _T_16 = _T_15 ? firstPh : hph;
+  wire _T_17 = ((hph == 2'h1) & hdrFire) ? 1'b1 : (_T_15 ? 1'b0 : hdrSent);
+  wire _T_18 = kEff < {1'h0, gFromUpd};
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [5:0] _T_22 = kW - {1'h0, rowBeats};
+  wire [5:0] _T_19 = kW - {1'h0, rowBeats};
   /* verilator lint_on UNUSEDSIGNAL */
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [35:0] _T_23 = {{2'h0, row}, 2'h0};
+  wire [35:0] _T_20 = {{2'h0, row}, 2'h0};
   /* verilator lint_on UNUSEDSIGNAL */
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [31:0] _T_24 = stateBase + _T_23[31:0];
+  wire [31:0] _T_21 = stateBase + _T_20[31:0];
   /* verilator lint_on UNUSEDSIGNAL */
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [127:0] _T_25 = upd >> {_T_24[3:2], 5'h0};
+  wire [127:0] _T_22 = upd >> {_T_21[3:2], 5'h0};
   /* verilator lint_on UNUSEDSIGNAL */
 
-  Fp32FromUInt_w16_s1 dim_to_fp32 ( // @[accel/engine/update.ts:222]
+  Fp32FromUInt_w16_s1 dim_to_fp32 ( // @[accel/engine/update.ts:228]
     .clock(clock),
     .reset(reset),
     .in_valid(dim_to_fp32_in_valid),
@@ -719,7 +730,7 @@ module TcastUpdate_d128_a32_r16_l3_3_12_12_c4_s32 (
     .out_valid(dim_to_fp32_out_valid),
     .y(dim_to_fp32_y)
   );
-  Fp32Mul_s1 sq_mul_0 ( // @[accel/engine/update.ts:250]
+  Fp32Mul_s1 sq_mul_0 ( // @[accel/engine/update.ts:256]
     .clock(clock),
     .reset(reset),
     .in_valid(sq_mul_0_in_valid),
@@ -728,7 +739,7 @@ module TcastUpdate_d128_a32_r16_l3_3_12_12_c4_s32 (
     .out_valid(sq_mul_0_out_valid),
     .y(sq_mul_0_y)
   );
-  Fp32Add_s1 sq_add_0 ( // @[accel/engine/update.ts:255]
+  Fp32Add_s1 sq_add_0 ( // @[accel/engine/update.ts:261]
     .clock(clock),
     .reset(reset),
     .in_valid(sq_add_0_in_valid),
@@ -738,7 +749,7 @@ module TcastUpdate_d128_a32_r16_l3_3_12_12_c4_s32 (
     .out_valid(sq_add_0_out_valid),
     .y(sq_add_0_y)
   );
-  Fp32Mul_s1 sq_mul_1 ( // @[accel/engine/update.ts:250]
+  Fp32Mul_s1 sq_mul_1 ( // @[accel/engine/update.ts:256]
     .clock(clock),
     .reset(reset),
     .in_valid(sq_mul_1_in_valid),
@@ -747,7 +758,7 @@ module TcastUpdate_d128_a32_r16_l3_3_12_12_c4_s32 (
     .out_valid(sq_mul_1_out_valid),
     .y(sq_mul_1_y)
   );
-  Fp32Add_s1 sq_add_1 ( // @[accel/engine/update.ts:255]
+  Fp32Add_s1 sq_add_1 ( // @[accel/engine/update.ts:261]
     .clock(clock),
     .reset(reset),
     .in_valid(sq_add_1_in_valid),
@@ -757,7 +768,7 @@ module TcastUpdate_d128_a32_r16_l3_3_12_12_c4_s32 (
     .out_valid(sq_add_1_out_valid),
     .y(sq_add_1_y)
   );
-  Fp32Mul_s1 sq_mul_2 ( // @[accel/engine/update.ts:250]
+  Fp32Mul_s1 sq_mul_2 ( // @[accel/engine/update.ts:256]
     .clock(clock),
     .reset(reset),
     .in_valid(sq_mul_2_in_valid),
@@ -766,7 +777,7 @@ module TcastUpdate_d128_a32_r16_l3_3_12_12_c4_s32 (
     .out_valid(sq_mul_2_out_valid),
     .y(sq_mul_2_y)
   );
-  Fp32Add_s1 sq_add_2 ( // @[accel/engine/update.ts:255]
+  Fp32Add_s1 sq_add_2 ( // @[accel/engine/update.ts:261]
     .clock(clock),
     .reset(reset),
     .in_valid(sq_add_2_in_valid),
@@ -776,7 +787,7 @@ module TcastUpdate_d128_a32_r16_l3_3_12_12_c4_s32 (
     .out_valid(sq_add_2_out_valid),
     .y(sq_add_2_y)
   );
-  Fp32Mul_s1 sq_mul_3 ( // @[accel/engine/update.ts:250]
+  Fp32Mul_s1 sq_mul_3 ( // @[accel/engine/update.ts:256]
     .clock(clock),
     .reset(reset),
     .in_valid(sq_mul_3_in_valid),
@@ -785,7 +796,7 @@ module TcastUpdate_d128_a32_r16_l3_3_12_12_c4_s32 (
     .out_valid(sq_mul_3_out_valid),
     .y(sq_mul_3_y)
   );
-  Fp32Add_s1 sq_add_3 ( // @[accel/engine/update.ts:255]
+  Fp32Add_s1 sq_add_3 ( // @[accel/engine/update.ts:261]
     .clock(clock),
     .reset(reset),
     .in_valid(sq_add_3_in_valid),
@@ -795,7 +806,7 @@ module TcastUpdate_d128_a32_r16_l3_3_12_12_c4_s32 (
     .out_valid(sq_add_3_out_valid),
     .y(sq_add_3_y)
   );
-  Fp32Div_s12 scalar_div_dim ( // @[accel/engine/update.ts:274]
+  Fp32Div_s12 scalar_div_dim ( // @[accel/engine/update.ts:280]
     .clock(clock),
     .reset(reset),
     .in_valid(scalar_div_dim_in_valid),
@@ -804,7 +815,7 @@ module TcastUpdate_d128_a32_r16_l3_3_12_12_c4_s32 (
     .out_valid(scalar_div_dim_out_valid),
     .y(scalar_div_dim_y)
   );
-  Fp32Add_s3 scalar_add_m ( // @[accel/engine/update.ts:279]
+  Fp32Add_s3 scalar_add_m ( // @[accel/engine/update.ts:285]
     .clock(clock),
     .reset(reset),
     .in_valid(scalar_add_m_in_valid),
@@ -814,7 +825,7 @@ module TcastUpdate_d128_a32_r16_l3_3_12_12_c4_s32 (
     .out_valid(scalar_add_m_out_valid),
     .y(scalar_add_m_y)
   );
-  Fp32Sqrt_s12 scalar_sqrt ( // @[accel/engine/update.ts:286]
+  Fp32Sqrt_s12 scalar_sqrt ( // @[accel/engine/update.ts:292]
     .clock(clock),
     .reset(reset),
     .in_valid(scalar_sqrt_in_valid),
@@ -822,7 +833,7 @@ module TcastUpdate_d128_a32_r16_l3_3_12_12_c4_s32 (
     .out_valid(scalar_sqrt_out_valid),
     .y(scalar_sqrt_y)
   );
-  Fp32Add_s3 scalar_add_eps ( // @[accel/engine/update.ts:289]
+  Fp32Add_s3 scalar_add_eps ( // @[accel/engine/update.ts:295]
     .clock(clock),
     .reset(reset),
     .in_valid(scalar_add_eps_in_valid),
@@ -832,7 +843,7 @@ module TcastUpdate_d128_a32_r16_l3_3_12_12_c4_s32 (
     .out_valid(scalar_add_eps_out_valid),
     .y(scalar_add_eps_y)
   );
-  Fp32Div_s12 scalar_div_lr ( // @[accel/engine/update.ts:294]
+  Fp32Div_s12 scalar_div_lr ( // @[accel/engine/update.ts:300]
     .clock(clock),
     .reset(reset),
     .in_valid(scalar_div_lr_in_valid),
@@ -841,7 +852,7 @@ module TcastUpdate_d128_a32_r16_l3_3_12_12_c4_s32 (
     .out_valid(scalar_div_lr_out_valid),
     .y(scalar_div_lr_y)
   );
-  Queue_d56_w144_ram wd_queue ( // @[accel/engine/update.ts:310]
+  Queue_d56_w144_ram wd_queue ( // @[accel/engine/update.ts:316]
     .clock(clock),
     .reset(reset),
     .enq_valid(wd_queue_enq_valid),
@@ -852,7 +863,7 @@ module TcastUpdate_d128_a32_r16_l3_3_12_12_c4_s32 (
     .deq_bits(wd_queue_deq_bits),
     .count(wd_queue_count)
   );
-  Queue_d56_w144_ram sd_queue ( // @[accel/engine/update.ts:311]
+  Queue_d56_w144_ram sd_queue ( // @[accel/engine/update.ts:317]
     .clock(clock),
     .reset(reset),
     .enq_valid(sd_queue_enq_valid),
@@ -863,7 +874,7 @@ module TcastUpdate_d128_a32_r16_l3_3_12_12_c4_s32 (
     .deq_bits(sd_queue_deq_bits),
     .count(sd_queue_count)
   );
-  Fp32Mul_s3 upd_mul_a_0 ( // @[accel/engine/update.ts:395]
+  Fp32Mul_s3 upd_mul_a_0 ( // @[accel/engine/update.ts:410]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_mul_a_0_in_valid),
@@ -872,7 +883,7 @@ module TcastUpdate_d128_a32_r16_l3_3_12_12_c4_s32 (
     .out_valid(upd_mul_a_0_out_valid),
     .y(upd_mul_a_0_y)
   );
-  Fp32Add_s3 upd_add_a_0 ( // @[accel/engine/update.ts:399]
+  Fp32Add_s3 upd_add_a_0 ( // @[accel/engine/update.ts:414]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_add_a_0_in_valid),
@@ -882,7 +893,7 @@ module TcastUpdate_d128_a32_r16_l3_3_12_12_c4_s32 (
     .out_valid(upd_add_a_0_out_valid),
     .y(upd_add_a_0_y)
   );
-  Fp32Sqrt_s12 upd_sqrt_0 ( // @[accel/engine/update.ts:404]
+  Fp32Sqrt_s12 upd_sqrt_0 ( // @[accel/engine/update.ts:419]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_sqrt_0_in_valid),
@@ -890,7 +901,7 @@ module TcastUpdate_d128_a32_r16_l3_3_12_12_c4_s32 (
     .out_valid(upd_sqrt_0_out_valid),
     .y(upd_sqrt_0_y)
   );
-  Fp32Add_s3 upd_add_eps_0 ( // @[accel/engine/update.ts:407]
+  Fp32Add_s3 upd_add_eps_0 ( // @[accel/engine/update.ts:422]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_add_eps_0_in_valid),
@@ -900,7 +911,7 @@ module TcastUpdate_d128_a32_r16_l3_3_12_12_c4_s32 (
     .out_valid(upd_add_eps_0_out_valid),
     .y(upd_add_eps_0_y)
   );
-  Fp32Mul_s3 upd_mul_lr_0 ( // @[accel/engine/update.ts:412]
+  Fp32Mul_s3 upd_mul_lr_0 ( // @[accel/engine/update.ts:427]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_mul_lr_0_in_valid),
@@ -909,7 +920,7 @@ module TcastUpdate_d128_a32_r16_l3_3_12_12_c4_s32 (
     .out_valid(upd_mul_lr_0_out_valid),
     .y(upd_mul_lr_0_y)
   );
-  Fp32Div_s12 upd_div_0 ( // @[accel/engine/update.ts:416]
+  Fp32Div_s12 upd_div_0 ( // @[accel/engine/update.ts:431]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_div_0_in_valid),
@@ -918,7 +929,7 @@ module TcastUpdate_d128_a32_r16_l3_3_12_12_c4_s32 (
     .out_valid(upd_div_0_out_valid),
     .y(upd_div_0_y)
   );
-  Fp32Add_s3 upd_add_w_0 ( // @[accel/engine/update.ts:420]
+  Fp32Add_s3 upd_add_w_0 ( // @[accel/engine/update.ts:435]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_add_w_0_in_valid),
@@ -928,7 +939,7 @@ module TcastUpdate_d128_a32_r16_l3_3_12_12_c4_s32 (
     .out_valid(upd_add_w_0_out_valid),
     .y(upd_add_w_0_y)
   );
-  Fp32Mul_s3 upd_mul_a_1 ( // @[accel/engine/update.ts:395]
+  Fp32Mul_s3 upd_mul_a_1 ( // @[accel/engine/update.ts:410]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_mul_a_1_in_valid),
@@ -937,7 +948,7 @@ module TcastUpdate_d128_a32_r16_l3_3_12_12_c4_s32 (
     .out_valid(upd_mul_a_1_out_valid),
     .y(upd_mul_a_1_y)
   );
-  Fp32Add_s3 upd_add_a_1 ( // @[accel/engine/update.ts:399]
+  Fp32Add_s3 upd_add_a_1 ( // @[accel/engine/update.ts:414]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_add_a_1_in_valid),
@@ -947,7 +958,7 @@ module TcastUpdate_d128_a32_r16_l3_3_12_12_c4_s32 (
     .out_valid(upd_add_a_1_out_valid),
     .y(upd_add_a_1_y)
   );
-  Fp32Sqrt_s12 upd_sqrt_1 ( // @[accel/engine/update.ts:404]
+  Fp32Sqrt_s12 upd_sqrt_1 ( // @[accel/engine/update.ts:419]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_sqrt_1_in_valid),
@@ -955,7 +966,7 @@ module TcastUpdate_d128_a32_r16_l3_3_12_12_c4_s32 (
     .out_valid(upd_sqrt_1_out_valid),
     .y(upd_sqrt_1_y)
   );
-  Fp32Add_s3 upd_add_eps_1 ( // @[accel/engine/update.ts:407]
+  Fp32Add_s3 upd_add_eps_1 ( // @[accel/engine/update.ts:422]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_add_eps_1_in_valid),
@@ -965,7 +976,7 @@ module TcastUpdate_d128_a32_r16_l3_3_12_12_c4_s32 (
     .out_valid(upd_add_eps_1_out_valid),
     .y(upd_add_eps_1_y)
   );
-  Fp32Mul_s3 upd_mul_lr_1 ( // @[accel/engine/update.ts:412]
+  Fp32Mul_s3 upd_mul_lr_1 ( // @[accel/engine/update.ts:427]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_mul_lr_1_in_valid),
@@ -974,7 +985,7 @@ module TcastUpdate_d128_a32_r16_l3_3_12_12_c4_s32 (
     .out_valid(upd_mul_lr_1_out_valid),
     .y(upd_mul_lr_1_y)
   );
-  Fp32Div_s12 upd_div_1 ( // @[accel/engine/update.ts:416]
+  Fp32Div_s12 upd_div_1 ( // @[accel/engine/update.ts:431]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_div_1_in_valid),
@@ -983,7 +994,7 @@ module TcastUpdate_d128_a32_r16_l3_3_12_12_c4_s32 (
     .out_valid(upd_div_1_out_valid),
     .y(upd_div_1_y)
   );
-  Fp32Add_s3 upd_add_w_1 ( // @[accel/engine/update.ts:420]
+  Fp32Add_s3 upd_add_w_1 ( // @[accel/engine/update.ts:435]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_add_w_1_in_valid),
@@ -993,7 +1004,7 @@ module TcastUpdate_d128_a32_r16_l3_3_12_12_c4_s32 (
     .out_valid(upd_add_w_1_out_valid),
     .y(upd_add_w_1_y)
   );
-  Fp32Mul_s3 upd_mul_a_2 ( // @[accel/engine/update.ts:395]
+  Fp32Mul_s3 upd_mul_a_2 ( // @[accel/engine/update.ts:410]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_mul_a_2_in_valid),
@@ -1002,7 +1013,7 @@ module TcastUpdate_d128_a32_r16_l3_3_12_12_c4_s32 (
     .out_valid(upd_mul_a_2_out_valid),
     .y(upd_mul_a_2_y)
   );
-  Fp32Add_s3 upd_add_a_2 ( // @[accel/engine/update.ts:399]
+  Fp32Add_s3 upd_add_a_2 ( // @[accel/engine/update.ts:414]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_add_a_2_in_valid),
@@ -1012,7 +1023,7 @@ module TcastUpdate_d128_a32_r16_l3_3_12_12_c4_s32 (
     .out_valid(upd_add_a_2_out_valid),
     .y(upd_add_a_2_y)
   );
-  Fp32Sqrt_s12 upd_sqrt_2 ( // @[accel/engine/update.ts:404]
+  Fp32Sqrt_s12 upd_sqrt_2 ( // @[accel/engine/update.ts:419]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_sqrt_2_in_valid),
@@ -1020,7 +1031,7 @@ module TcastUpdate_d128_a32_r16_l3_3_12_12_c4_s32 (
     .out_valid(upd_sqrt_2_out_valid),
     .y(upd_sqrt_2_y)
   );
-  Fp32Add_s3 upd_add_eps_2 ( // @[accel/engine/update.ts:407]
+  Fp32Add_s3 upd_add_eps_2 ( // @[accel/engine/update.ts:422]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_add_eps_2_in_valid),
@@ -1030,7 +1041,7 @@ module TcastUpdate_d128_a32_r16_l3_3_12_12_c4_s32 (
     .out_valid(upd_add_eps_2_out_valid),
     .y(upd_add_eps_2_y)
   );
-  Fp32Mul_s3 upd_mul_lr_2 ( // @[accel/engine/update.ts:412]
+  Fp32Mul_s3 upd_mul_lr_2 ( // @[accel/engine/update.ts:427]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_mul_lr_2_in_valid),
@@ -1039,7 +1050,7 @@ module TcastUpdate_d128_a32_r16_l3_3_12_12_c4_s32 (
     .out_valid(upd_mul_lr_2_out_valid),
     .y(upd_mul_lr_2_y)
   );
-  Fp32Div_s12 upd_div_2 ( // @[accel/engine/update.ts:416]
+  Fp32Div_s12 upd_div_2 ( // @[accel/engine/update.ts:431]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_div_2_in_valid),
@@ -1048,7 +1059,7 @@ module TcastUpdate_d128_a32_r16_l3_3_12_12_c4_s32 (
     .out_valid(upd_div_2_out_valid),
     .y(upd_div_2_y)
   );
-  Fp32Add_s3 upd_add_w_2 ( // @[accel/engine/update.ts:420]
+  Fp32Add_s3 upd_add_w_2 ( // @[accel/engine/update.ts:435]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_add_w_2_in_valid),
@@ -1058,7 +1069,7 @@ module TcastUpdate_d128_a32_r16_l3_3_12_12_c4_s32 (
     .out_valid(upd_add_w_2_out_valid),
     .y(upd_add_w_2_y)
   );
-  Fp32Mul_s3 upd_mul_a_3 ( // @[accel/engine/update.ts:395]
+  Fp32Mul_s3 upd_mul_a_3 ( // @[accel/engine/update.ts:410]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_mul_a_3_in_valid),
@@ -1067,7 +1078,7 @@ module TcastUpdate_d128_a32_r16_l3_3_12_12_c4_s32 (
     .out_valid(upd_mul_a_3_out_valid),
     .y(upd_mul_a_3_y)
   );
-  Fp32Add_s3 upd_add_a_3 ( // @[accel/engine/update.ts:399]
+  Fp32Add_s3 upd_add_a_3 ( // @[accel/engine/update.ts:414]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_add_a_3_in_valid),
@@ -1077,7 +1088,7 @@ module TcastUpdate_d128_a32_r16_l3_3_12_12_c4_s32 (
     .out_valid(upd_add_a_3_out_valid),
     .y(upd_add_a_3_y)
   );
-  Fp32Sqrt_s12 upd_sqrt_3 ( // @[accel/engine/update.ts:404]
+  Fp32Sqrt_s12 upd_sqrt_3 ( // @[accel/engine/update.ts:419]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_sqrt_3_in_valid),
@@ -1085,7 +1096,7 @@ module TcastUpdate_d128_a32_r16_l3_3_12_12_c4_s32 (
     .out_valid(upd_sqrt_3_out_valid),
     .y(upd_sqrt_3_y)
   );
-  Fp32Add_s3 upd_add_eps_3 ( // @[accel/engine/update.ts:407]
+  Fp32Add_s3 upd_add_eps_3 ( // @[accel/engine/update.ts:422]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_add_eps_3_in_valid),
@@ -1095,7 +1106,7 @@ module TcastUpdate_d128_a32_r16_l3_3_12_12_c4_s32 (
     .out_valid(upd_add_eps_3_out_valid),
     .y(upd_add_eps_3_y)
   );
-  Fp32Mul_s3 upd_mul_lr_3 ( // @[accel/engine/update.ts:412]
+  Fp32Mul_s3 upd_mul_lr_3 ( // @[accel/engine/update.ts:427]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_mul_lr_3_in_valid),
@@ -1104,7 +1115,7 @@ module TcastUpdate_d128_a32_r16_l3_3_12_12_c4_s32 (
     .out_valid(upd_mul_lr_3_out_valid),
     .y(upd_mul_lr_3_y)
   );
-  Fp32Div_s12 upd_div_3 ( // @[accel/engine/update.ts:416]
+  Fp32Div_s12 upd_div_3 ( // @[accel/engine/update.ts:431]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_div_3_in_valid),
@@ -1113,7 +1124,7 @@ module TcastUpdate_d128_a32_r16_l3_3_12_12_c4_s32 (
     .out_valid(upd_div_3_out_valid),
     .y(upd_div_3_y)
   );
-  Fp32Add_s3 upd_add_w_3 ( // @[accel/engine/update.ts:420]
+  Fp32Add_s3 upd_add_w_3 ( // @[accel/engine/update.ts:435]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_add_w_3_in_valid),
@@ -1133,232 +1144,242 @@ module TcastUpdate_d128_a32_r16_l3_3_12_12_c4_s32 (
   assign stBeats = isAdagrad ? rowBeats : (isRowwise ? 5'h1 : 5'h0); // @[accel/engine/update.ts:181]
   assign gFromUpd = unfused ? rowBeats : 5'h0; // @[accel/engine/update.ts:182]
   assign updTotal = ({1'h0, gFromUpd} + {1'h0, rowBeats}) + {1'h0, stBeats}; // @[accel/engine/update.ts:183]
-  assign loading = run & ~ringFull; // @[accel/engine/update.ts:184]
-  assign gradTake = (loading & ~unfused) & (gCnt < rowBeats); // @[accel/engine/update.ts:186]
-  assign updTake = (loading & haveRid) & (kCnt < updTotal); // @[accel/engine/update.ts:188]
-  assign kW = kCnt - {1'h0, gFromUpd}; // @[accel/engine/update.ts:200]
-  assign loaded = ((loading & haveRid) & (unfused | (gCnt == rowBeats))) & (kCnt == updTotal); // @[accel/engine/update.ts:210]
-  assign cSel = sumPtr[1:0]; // @[accel/engine/update.ts:225]
-  assign chainStart = (run & isRowwise) & (sumPtr != ldPtr); // @[accel/engine/update.ts:227]
-  assign chain_go_0 = (chainStart & mine_0) & ~chain_busy_0; // @[accel/engine/update.ts:238]
-  assign chain_issue_0 = chain_busy_0 & (chain_d_0 < {1'h0, dim}); // @[accel/engine/update.ts:247]
-  assign chain_g_0 = _T[31:0]; // @[accel/engine/update.ts:249]
-  assign chain_done_0 = (sq_add_0_out_valid & chain_busy_0) & ((chain_out_0 + 17'h1) == {1'h0, dim}); // @[accel/engine/update.ts:261]
-  assign chain_go_1 = (chainStart & mine_1) & ~chain_busy_1; // @[accel/engine/update.ts:238]
-  assign chain_issue_1 = chain_busy_1 & (chain_d_1 < {1'h0, dim}); // @[accel/engine/update.ts:247]
-  assign chain_g_1 = _T_1[31:0]; // @[accel/engine/update.ts:249]
-  assign chain_done_1 = (sq_add_1_out_valid & chain_busy_1) & ((chain_out_1 + 17'h1) == {1'h0, dim}); // @[accel/engine/update.ts:261]
-  assign chain_go_2 = (chainStart & mine_2) & ~chain_busy_2; // @[accel/engine/update.ts:238]
-  assign chain_issue_2 = chain_busy_2 & (chain_d_2 < {1'h0, dim}); // @[accel/engine/update.ts:247]
-  assign chain_g_2 = _T_2[31:0]; // @[accel/engine/update.ts:249]
-  assign chain_done_2 = (sq_add_2_out_valid & chain_busy_2) & ((chain_out_2 + 17'h1) == {1'h0, dim}); // @[accel/engine/update.ts:261]
-  assign chain_go_3 = (chainStart & mine_3) & ~chain_busy_3; // @[accel/engine/update.ts:238]
-  assign chain_issue_3 = chain_busy_3 & (chain_d_3 < {1'h0, dim}); // @[accel/engine/update.ts:247]
-  assign chain_g_3 = _T_3[31:0]; // @[accel/engine/update.ts:249]
-  assign chain_done_3 = (sq_add_3_out_valid & chain_busy_3) & ((chain_out_3 + 17'h1) == {1'h0, dim}); // @[accel/engine/update.ts:261]
-  assign scIn = (((chain_done_0 | chain_done_1) | chain_done_2) | chain_done_3) & run; // @[accel/engine/update.ts:269]
-  assign scS = chain_done_3 ? sq_add_3_y : (chain_done_2 ? sq_add_2_y : (chain_done_1 ? sq_add_1_y : (chain_done_0 ? sq_add_0_y : 32'h0))); // @[accel/engine/update.ts:270]
-  assign scSlot = chain_done_3 ? chain_slot_3 : (chain_done_2 ? chain_slot_2 : (chain_done_1 ? chain_slot_1 : (chain_done_0 ? chain_slot_0 : 5'h0))); // @[accel/engine/update.ts:271]
-  assign scBusy = ((((scIn | scalar_div_dim_out_valid) | scalar_add_m_out_valid) | scalar_sqrt_out_valid) | scalar_add_eps_out_valid) | scalar_div_lr_out_valid; // @[accel/engine/update.ts:303]
-  assign wPop = wd_queue_deq_valid & wd_queue_deq_ready; // @[accel/engine/update.ts:314]
-  assign sPop = sd_queue_deq_valid & sd_queue_deq_ready; // @[accel/engine/update.ts:315]
-  assign dSlot = dPtr[4:0]; // @[accel/engine/update.ts:329]
-  assign dRow = rowMem_rd0; // @[accel/engine/update.ts:330]
-  assign dSeg = segMem_rd0; // @[accel/engine/update.ts:331]
-  assign dReady = run & (isRowwise ? (dPtr != scPtr) : (dPtr != ldPtr)); // @[accel/engine/update.ts:332]
-  assign dStateAddr = isRowwise ? (stateBase + _T_4[31:0]) : (stateBase + _T_5[31:0]); // @[accel/engine/update.ts:336]
-  assign hdrWord = _T_8[31:4]; // @[accel/engine/update.ts:337]
-  assign hdrFire = hdr_valid & hdr_ready; // @[accel/engine/update.ts:343]
-  assign stLane = dStateAddr[3:2]; // @[accel/engine/update.ts:344]
-  assign lastJ = (jIss + 5'h1) == rowBeats; // @[accel/engine/update.ts:345]
-  assign replay = ((run & (dph == 3'h1)) & hdrSent) & (wRes < 6'h38); // @[accel/engine/update.ts:347]
-  assign issue = ((run & (dph == 3'h4)) & (wRes < 6'h38)) & (~isAdagrad | (sRes < 6'h38)); // @[accel/engine/update.ts:350]
-  assign rowState = ((dph == 3'h3) & isRowwise) & hdrFire; // @[accel/engine/update.ts:351]
-  assign hdrBlocked = (dph == 3'h1) & (inPipe != 6'h0); // @[accel/engine/update.ts:375]
-  assign mult = multMem_rd0; // @[accel/engine/update.ts:388]
-  assign firstOut = {upd_add_a_3_y, upd_add_a_2_y, upd_add_a_1_y, upd_add_a_0_y}; // @[accel/engine/update.ts:427]
-  assign lastOut = {upd_add_w_3_y, upd_add_w_2_y, upd_add_w_1_y, upd_add_w_0_y}; // @[accel/engine/update.ts:428]
-  assign wOutV = run & (isAdagrad ? pipe_valid_d36 : pipe_valid_d6); // @[accel/engine/update.ts:431]
-  assign wOutData = replay ? replayData : (isAdagrad ? lastOut : firstOut); // @[accel/engine/update.ts:432]
-  assign wOutStrb = replay ? (lastJ ? tailStrb : 16'hffff) : (isAdagrad ? (pipe_last_d36 ? tailStrb : 16'hffff) : (pipe_last_d6 ? tailStrb : 16'hffff)); // @[accel/engine/update.ts:433]
-  assign sOutV = (run & isAdagrad) & pipe_valid_d6; // @[accel/engine/update.ts:436]
-  assign wUp = issue | replay; // @[accel/engine/update.ts:442]
-  assign sUp = (issue & isAdagrad) | rowState; // @[accel/engine/update.ts:443]
-  assign pipeOut = wOutV; // @[accel/engine/update.ts:448]
-  assign freeV = isAdagrad ? pipe_last_d33 : pipe_last_d3; // @[accel/engine/update.ts:452]
-  assign dim_to_fp32_in_valid = 1'b1; // @[accel/engine/update.ts:223]
-  assign dim_to_fp32_a = dim; // @[accel/engine/update.ts:224]
-  assign sq_mul_0_in_valid = chain_issue_0; // @[accel/engine/update.ts:251]
-  assign sq_mul_0_a = chain_g_0; // @[accel/engine/update.ts:252]
-  assign sq_mul_0_b = chain_g_0; // @[accel/engine/update.ts:253]
-  assign sq_add_0_in_valid = sq_mul_0_out_valid & chain_busy_0; // @[accel/engine/update.ts:256]
-  assign sq_add_0_a = chain_first_0 ? 32'h0 : sq_add_0_y; // @[accel/engine/update.ts:257]
-  assign sq_add_0_b = sq_mul_0_y; // @[accel/engine/update.ts:258]
-  assign sq_add_0_sub = 1'b0; // @[accel/engine/update.ts:259]
-  assign sq_mul_1_in_valid = chain_issue_1; // @[accel/engine/update.ts:251]
-  assign sq_mul_1_a = chain_g_1; // @[accel/engine/update.ts:252]
-  assign sq_mul_1_b = chain_g_1; // @[accel/engine/update.ts:253]
-  assign sq_add_1_in_valid = sq_mul_1_out_valid & chain_busy_1; // @[accel/engine/update.ts:256]
-  assign sq_add_1_a = chain_first_1 ? 32'h0 : sq_add_1_y; // @[accel/engine/update.ts:257]
-  assign sq_add_1_b = sq_mul_1_y; // @[accel/engine/update.ts:258]
-  assign sq_add_1_sub = 1'b0; // @[accel/engine/update.ts:259]
-  assign sq_mul_2_in_valid = chain_issue_2; // @[accel/engine/update.ts:251]
-  assign sq_mul_2_a = chain_g_2; // @[accel/engine/update.ts:252]
-  assign sq_mul_2_b = chain_g_2; // @[accel/engine/update.ts:253]
-  assign sq_add_2_in_valid = sq_mul_2_out_valid & chain_busy_2; // @[accel/engine/update.ts:256]
-  assign sq_add_2_a = chain_first_2 ? 32'h0 : sq_add_2_y; // @[accel/engine/update.ts:257]
-  assign sq_add_2_b = sq_mul_2_y; // @[accel/engine/update.ts:258]
-  assign sq_add_2_sub = 1'b0; // @[accel/engine/update.ts:259]
-  assign sq_mul_3_in_valid = chain_issue_3; // @[accel/engine/update.ts:251]
-  assign sq_mul_3_a = chain_g_3; // @[accel/engine/update.ts:252]
-  assign sq_mul_3_b = chain_g_3; // @[accel/engine/update.ts:253]
-  assign sq_add_3_in_valid = sq_mul_3_out_valid & chain_busy_3; // @[accel/engine/update.ts:256]
-  assign sq_add_3_a = chain_first_3 ? 32'h0 : sq_add_3_y; // @[accel/engine/update.ts:257]
-  assign sq_add_3_b = sq_mul_3_y; // @[accel/engine/update.ts:258]
-  assign sq_add_3_sub = 1'b0; // @[accel/engine/update.ts:259]
-  assign scalar_div_dim_in_valid = scIn; // @[accel/engine/update.ts:275]
-  assign scalar_div_dim_a = scS; // @[accel/engine/update.ts:276]
-  assign scalar_div_dim_b = dim_to_fp32_y; // @[accel/engine/update.ts:277]
-  assign scalar_add_m_in_valid = scalar_div_dim_out_valid; // @[accel/engine/update.ts:280]
-  assign scalar_add_m_a = mOldMem_rd0; // @[accel/engine/update.ts:281]
-  assign scalar_add_m_b = scalar_div_dim_y; // @[accel/engine/update.ts:282]
-  assign scalar_add_m_sub = 1'b0; // @[accel/engine/update.ts:283]
-  assign scalar_sqrt_in_valid = scalar_add_m_out_valid; // @[accel/engine/update.ts:287]
-  assign scalar_sqrt_a = scalar_add_m_y; // @[accel/engine/update.ts:288]
-  assign scalar_add_eps_in_valid = scalar_sqrt_out_valid; // @[accel/engine/update.ts:290]
-  assign scalar_add_eps_a = scalar_sqrt_y; // @[accel/engine/update.ts:291]
-  assign scalar_add_eps_b = eps; // @[accel/engine/update.ts:292]
-  assign scalar_add_eps_sub = 1'b0; // @[accel/engine/update.ts:293]
-  assign scalar_div_lr_in_valid = scalar_add_eps_out_valid; // @[accel/engine/update.ts:295]
-  assign scalar_div_lr_a = lr; // @[accel/engine/update.ts:296]
-  assign scalar_div_lr_b = scalar_add_eps_y; // @[accel/engine/update.ts:297]
-  assign wd_queue_enq_valid = wOutV | replay; // @[accel/engine/update.ts:434]
-  assign wd_queue_enq_bits = {wOutStrb, wOutData}; // @[accel/engine/update.ts:435]
-  assign wd_queue_deq_ready = flush | wd_ready; // @[accel/engine/update.ts:319]
-  assign sd_queue_enq_valid = sOutV | (rowState & run); // @[accel/engine/update.ts:437]
-  assign sd_queue_enq_bits = rowState ? {_T_9[15:0], _T_10[127:0]} : {pipe_last_d6 ? tailStrb : 16'hffff, firstOut}; // @[accel/engine/update.ts:438]
-  assign sd_queue_deq_ready = flush | sd_ready; // @[accel/engine/update.ts:323]
-  assign upd_mul_a_0_in_valid = issue; // @[accel/engine/update.ts:396]
-  assign upd_mul_a_0_a = g_0; // @[accel/engine/update.ts:397]
-  assign upd_mul_a_0_b = isAdagrad ? g_0 : (isSgd ? lr : mult); // @[accel/engine/update.ts:398]
-  assign upd_add_a_0_in_valid = pipe_valid_d3; // @[accel/engine/update.ts:400]
-  assign upd_add_a_0_a = isAdagrad ? sA[31:0] : wA[31:0]; // @[accel/engine/update.ts:401]
-  assign upd_add_a_0_b = upd_mul_a_0_y; // @[accel/engine/update.ts:402]
-  assign upd_add_a_0_sub = ~isAdagrad; // @[accel/engine/update.ts:403]
-  assign upd_sqrt_0_in_valid = pipe_valid_d6 & isAdagrad; // @[accel/engine/update.ts:405]
-  assign upd_sqrt_0_a = upd_add_a_0_y; // @[accel/engine/update.ts:406]
-  assign upd_add_eps_0_in_valid = pipe_valid_d18 & isAdagrad; // @[accel/engine/update.ts:408]
-  assign upd_add_eps_0_a = upd_sqrt_0_y; // @[accel/engine/update.ts:409]
-  assign upd_add_eps_0_b = eps; // @[accel/engine/update.ts:410]
-  assign upd_add_eps_0_sub = 1'b0; // @[accel/engine/update.ts:411]
-  assign upd_mul_lr_0_in_valid = pipe_valid_d18 & isAdagrad; // @[accel/engine/update.ts:413]
-  assign upd_mul_lr_0_a = lr; // @[accel/engine/update.ts:414]
-  assign upd_mul_lr_0_b = gM[31:0]; // @[accel/engine/update.ts:415]
-  assign upd_div_0_in_valid = pipe_valid_d21 & isAdagrad; // @[accel/engine/update.ts:417]
-  assign upd_div_0_a = upd_mul_lr_0_y; // @[accel/engine/update.ts:418]
-  assign upd_div_0_b = upd_add_eps_0_y; // @[accel/engine/update.ts:419]
-  assign upd_add_w_0_in_valid = pipe_valid_d33 & isAdagrad; // @[accel/engine/update.ts:421]
-  assign upd_add_w_0_a = wF[31:0]; // @[accel/engine/update.ts:422]
-  assign upd_add_w_0_b = upd_div_0_y; // @[accel/engine/update.ts:423]
-  assign upd_add_w_0_sub = 1'b1; // @[accel/engine/update.ts:424]
-  assign upd_mul_a_1_in_valid = issue; // @[accel/engine/update.ts:396]
-  assign upd_mul_a_1_a = g_1; // @[accel/engine/update.ts:397]
-  assign upd_mul_a_1_b = isAdagrad ? g_1 : (isSgd ? lr : mult); // @[accel/engine/update.ts:398]
-  assign upd_add_a_1_in_valid = pipe_valid_d3; // @[accel/engine/update.ts:400]
-  assign upd_add_a_1_a = isAdagrad ? sA[63:32] : wA[63:32]; // @[accel/engine/update.ts:401]
-  assign upd_add_a_1_b = upd_mul_a_1_y; // @[accel/engine/update.ts:402]
-  assign upd_add_a_1_sub = ~isAdagrad; // @[accel/engine/update.ts:403]
-  assign upd_sqrt_1_in_valid = pipe_valid_d6 & isAdagrad; // @[accel/engine/update.ts:405]
-  assign upd_sqrt_1_a = upd_add_a_1_y; // @[accel/engine/update.ts:406]
-  assign upd_add_eps_1_in_valid = pipe_valid_d18 & isAdagrad; // @[accel/engine/update.ts:408]
-  assign upd_add_eps_1_a = upd_sqrt_1_y; // @[accel/engine/update.ts:409]
-  assign upd_add_eps_1_b = eps; // @[accel/engine/update.ts:410]
-  assign upd_add_eps_1_sub = 1'b0; // @[accel/engine/update.ts:411]
-  assign upd_mul_lr_1_in_valid = pipe_valid_d18 & isAdagrad; // @[accel/engine/update.ts:413]
-  assign upd_mul_lr_1_a = lr; // @[accel/engine/update.ts:414]
-  assign upd_mul_lr_1_b = gM[63:32]; // @[accel/engine/update.ts:415]
-  assign upd_div_1_in_valid = pipe_valid_d21 & isAdagrad; // @[accel/engine/update.ts:417]
-  assign upd_div_1_a = upd_mul_lr_1_y; // @[accel/engine/update.ts:418]
-  assign upd_div_1_b = upd_add_eps_1_y; // @[accel/engine/update.ts:419]
-  assign upd_add_w_1_in_valid = pipe_valid_d33 & isAdagrad; // @[accel/engine/update.ts:421]
-  assign upd_add_w_1_a = wF[63:32]; // @[accel/engine/update.ts:422]
-  assign upd_add_w_1_b = upd_div_1_y; // @[accel/engine/update.ts:423]
-  assign upd_add_w_1_sub = 1'b1; // @[accel/engine/update.ts:424]
-  assign upd_mul_a_2_in_valid = issue; // @[accel/engine/update.ts:396]
-  assign upd_mul_a_2_a = g_2; // @[accel/engine/update.ts:397]
-  assign upd_mul_a_2_b = isAdagrad ? g_2 : (isSgd ? lr : mult); // @[accel/engine/update.ts:398]
-  assign upd_add_a_2_in_valid = pipe_valid_d3; // @[accel/engine/update.ts:400]
-  assign upd_add_a_2_a = isAdagrad ? sA[95:64] : wA[95:64]; // @[accel/engine/update.ts:401]
-  assign upd_add_a_2_b = upd_mul_a_2_y; // @[accel/engine/update.ts:402]
-  assign upd_add_a_2_sub = ~isAdagrad; // @[accel/engine/update.ts:403]
-  assign upd_sqrt_2_in_valid = pipe_valid_d6 & isAdagrad; // @[accel/engine/update.ts:405]
-  assign upd_sqrt_2_a = upd_add_a_2_y; // @[accel/engine/update.ts:406]
-  assign upd_add_eps_2_in_valid = pipe_valid_d18 & isAdagrad; // @[accel/engine/update.ts:408]
-  assign upd_add_eps_2_a = upd_sqrt_2_y; // @[accel/engine/update.ts:409]
-  assign upd_add_eps_2_b = eps; // @[accel/engine/update.ts:410]
-  assign upd_add_eps_2_sub = 1'b0; // @[accel/engine/update.ts:411]
-  assign upd_mul_lr_2_in_valid = pipe_valid_d18 & isAdagrad; // @[accel/engine/update.ts:413]
-  assign upd_mul_lr_2_a = lr; // @[accel/engine/update.ts:414]
-  assign upd_mul_lr_2_b = gM[95:64]; // @[accel/engine/update.ts:415]
-  assign upd_div_2_in_valid = pipe_valid_d21 & isAdagrad; // @[accel/engine/update.ts:417]
-  assign upd_div_2_a = upd_mul_lr_2_y; // @[accel/engine/update.ts:418]
-  assign upd_div_2_b = upd_add_eps_2_y; // @[accel/engine/update.ts:419]
-  assign upd_add_w_2_in_valid = pipe_valid_d33 & isAdagrad; // @[accel/engine/update.ts:421]
-  assign upd_add_w_2_a = wF[95:64]; // @[accel/engine/update.ts:422]
-  assign upd_add_w_2_b = upd_div_2_y; // @[accel/engine/update.ts:423]
-  assign upd_add_w_2_sub = 1'b1; // @[accel/engine/update.ts:424]
-  assign upd_mul_a_3_in_valid = issue; // @[accel/engine/update.ts:396]
-  assign upd_mul_a_3_a = g_3; // @[accel/engine/update.ts:397]
-  assign upd_mul_a_3_b = isAdagrad ? g_3 : (isSgd ? lr : mult); // @[accel/engine/update.ts:398]
-  assign upd_add_a_3_in_valid = pipe_valid_d3; // @[accel/engine/update.ts:400]
-  assign upd_add_a_3_a = isAdagrad ? sA[127:96] : wA[127:96]; // @[accel/engine/update.ts:401]
-  assign upd_add_a_3_b = upd_mul_a_3_y; // @[accel/engine/update.ts:402]
-  assign upd_add_a_3_sub = ~isAdagrad; // @[accel/engine/update.ts:403]
-  assign upd_sqrt_3_in_valid = pipe_valid_d6 & isAdagrad; // @[accel/engine/update.ts:405]
-  assign upd_sqrt_3_a = upd_add_a_3_y; // @[accel/engine/update.ts:406]
-  assign upd_add_eps_3_in_valid = pipe_valid_d18 & isAdagrad; // @[accel/engine/update.ts:408]
-  assign upd_add_eps_3_a = upd_sqrt_3_y; // @[accel/engine/update.ts:409]
-  assign upd_add_eps_3_b = eps; // @[accel/engine/update.ts:410]
-  assign upd_add_eps_3_sub = 1'b0; // @[accel/engine/update.ts:411]
-  assign upd_mul_lr_3_in_valid = pipe_valid_d18 & isAdagrad; // @[accel/engine/update.ts:413]
-  assign upd_mul_lr_3_a = lr; // @[accel/engine/update.ts:414]
-  assign upd_mul_lr_3_b = gM[127:96]; // @[accel/engine/update.ts:415]
-  assign upd_div_3_in_valid = pipe_valid_d21 & isAdagrad; // @[accel/engine/update.ts:417]
-  assign upd_div_3_a = upd_mul_lr_3_y; // @[accel/engine/update.ts:418]
-  assign upd_div_3_b = upd_add_eps_3_y; // @[accel/engine/update.ts:419]
-  assign upd_add_w_3_in_valid = pipe_valid_d33 & isAdagrad; // @[accel/engine/update.ts:421]
-  assign upd_add_w_3_a = wF[127:96]; // @[accel/engine/update.ts:422]
-  assign upd_add_w_3_b = upd_div_3_y; // @[accel/engine/update.ts:423]
-  assign upd_add_w_3_sub = 1'b1; // @[accel/engine/update.ts:424]
-  assign rid_ready = flush | (loading & ~haveRid); // @[accel/engine/update.ts:185]
-  assign grad_ready = flush | gradTake; // @[accel/engine/update.ts:187]
-  assign upd_ready = flush | updTake; // @[accel/engine/update.ts:189]
-  assign hdr_valid = (((run & (((dph == 3'h1) | (dph == 3'h2)) | (dph == 3'h3))) & ~hdrSent) & ~hdrBlocked) & (((dph != 3'h3) | ~isRowwise) | (sRes < 6'h38)); // @[accel/engine/update.ts:376]
-  assign hdr_word = hdrWord; // @[accel/engine/update.ts:340]
-  assign hdr_beats = ((dph == 3'h3) & isRowwise) ? 5'h1 : rowBeats; // @[accel/engine/update.ts:341]
-  assign hdr_state = dph == 3'h3; // @[accel/engine/update.ts:342]
-  assign wd_valid = wd_queue_deq_valid & run; // @[accel/engine/update.ts:316]
-  assign wd_data = wd_queue_deq_bits[127:0]; // @[accel/engine/update.ts:317]
-  assign wd_strb = wd_queue_deq_bits[143:128]; // @[accel/engine/update.ts:318]
-  assign sd_valid = sd_queue_deq_valid & run; // @[accel/engine/update.ts:320]
-  assign sd_data = sd_queue_deq_bits[127:0]; // @[accel/engine/update.ts:321]
-  assign sd_strb = sd_queue_deq_bits[143:128]; // @[accel/engine/update.ts:322]
-  assign idle = (((((((((((ldPtr == freePtr) & (dPtr == ldPtr)) & ~haveRid) & (gCnt == 5'h0)) & (kCnt == 6'h0)) & (dph == 3'h0)) & ~(((chain_busy_0 | chain_busy_1) | chain_busy_2) | chain_busy_3)) & ~scBusy) & (inPipe == 6'h0)) & ~pipe_valid_d36) & ~wd_queue_deq_valid) & ~sd_queue_deq_valid; // @[accel/engine/update.ts:468]
-  assign gAt_0 = gbuf[{chain_slot_0, chain_d_0[5:2]}]; // @[accel/engine/update.ts:248]
-  assign gAt_1 = gbuf[{chain_slot_1, chain_d_1[5:2]}]; // @[accel/engine/update.ts:248]
-  assign gAt_2 = gbuf[{chain_slot_2, chain_d_2[5:2]}]; // @[accel/engine/update.ts:248]
-  assign gAt_3 = gbuf[{chain_slot_3, chain_d_3[5:2]}]; // @[accel/engine/update.ts:248]
-  assign replayData = gbuf[{dSlot, jIss[3:0]}]; // @[accel/engine/update.ts:348]
-  assign gI = gbuf[{dSlot, iJ}]; // @[accel/engine/update.ts:387]
-  assign gM = gbuf[{pipe_slot_d18, pipe_beat_d18}]; // @[accel/engine/update.ts:389]
-  assign wA = wbuf[{pipe_slot_d3, pipe_beat_d3}]; // @[accel/engine/update.ts:390]
-  assign wF = wbuf[{pipe_slot_d33, pipe_beat_d33}]; // @[accel/engine/update.ts:392]
-  assign sA = sbuf[{pipe_slot_d3, pipe_beat_d3}]; // @[accel/engine/update.ts:391]
-  assign rowMem_rd0 = rowMem[dSlot]; // @[accel/engine/update.ts:330]
-  assign segMem_rd0 = segMem[dSlot]; // @[accel/engine/update.ts:331]
-  assign mOldMem_rd0 = mOldMem[sc_slot_a_d12]; // @[accel/engine/update.ts:281]
-  assign mNewMem_rd0 = mNewMem[dSlot]; // @[accel/engine/update.ts:439]
-  assign multMem_rd0 = multMem[dSlot]; // @[accel/engine/update.ts:388]
+  assign loaded = ((run & haveRid) & (unfused | (gCnt == rowBeats))) & (kCnt == updTotal); // @[accel/engine/update.ts:186]
+  assign nextFree = ((ldPtr + 6'h1) - freePtr) < 6'h20; // @[accel/engine/update.ts:187]
+  assign canLoad = run & (loaded ? nextFree : ~ringFull); // @[accel/engine/update.ts:188]
+  assign eSlot = loaded ? _T[4:0] : lSlot; // @[accel/engine/update.ts:189]
+  assign gEff = loaded ? 5'h0 : gCnt; // @[accel/engine/update.ts:190]
+  assign kEff = loaded ? 6'h0 : kCnt; // @[accel/engine/update.ts:191]
+  assign gradTake = (canLoad & ~unfused) & (gEff < rowBeats); // @[accel/engine/update.ts:193]
+  assign kW = kEff - {1'h0, gFromUpd}; // @[accel/engine/update.ts:195]
+  assign stateBeat = (kEff >= {1'h0, gFromUpd}) & (kW >= {1'h0, rowBeats}); // @[accel/engine/update.ts:196]
+  assign updTake = (canLoad & (kEff < updTotal)) & (~stateBeat | (haveRid & ~loaded)); // @[accel/engine/update.ts:198]
+  assign gradFire = gradTake & grad_valid; // @[accel/engine/update.ts:200]
+  assign updFire = updTake & upd_valid; // @[accel/engine/update.ts:201]
+  assign cSel = sumPtr[1:0]; // @[accel/engine/update.ts:231]
+  assign chainStart = (run & isRowwise) & (sumPtr != ldPtr); // @[accel/engine/update.ts:233]
+  assign chain_go_0 = (chainStart & mine_0) & ~chain_busy_0; // @[accel/engine/update.ts:244]
+  assign chain_issue_0 = chain_busy_0 & (chain_d_0 < {1'h0, dim}); // @[accel/engine/update.ts:253]
+  assign chain_g_0 = _T_1[31:0]; // @[accel/engine/update.ts:255]
+  assign chain_done_0 = (sq_add_0_out_valid & chain_busy_0) & ((chain_out_0 + 17'h1) == {1'h0, dim}); // @[accel/engine/update.ts:267]
+  assign chain_go_1 = (chainStart & mine_1) & ~chain_busy_1; // @[accel/engine/update.ts:244]
+  assign chain_issue_1 = chain_busy_1 & (chain_d_1 < {1'h0, dim}); // @[accel/engine/update.ts:253]
+  assign chain_g_1 = _T_2[31:0]; // @[accel/engine/update.ts:255]
+  assign chain_done_1 = (sq_add_1_out_valid & chain_busy_1) & ((chain_out_1 + 17'h1) == {1'h0, dim}); // @[accel/engine/update.ts:267]
+  assign chain_go_2 = (chainStart & mine_2) & ~chain_busy_2; // @[accel/engine/update.ts:244]
+  assign chain_issue_2 = chain_busy_2 & (chain_d_2 < {1'h0, dim}); // @[accel/engine/update.ts:253]
+  assign chain_g_2 = _T_3[31:0]; // @[accel/engine/update.ts:255]
+  assign chain_done_2 = (sq_add_2_out_valid & chain_busy_2) & ((chain_out_2 + 17'h1) == {1'h0, dim}); // @[accel/engine/update.ts:267]
+  assign chain_go_3 = (chainStart & mine_3) & ~chain_busy_3; // @[accel/engine/update.ts:244]
+  assign chain_issue_3 = chain_busy_3 & (chain_d_3 < {1'h0, dim}); // @[accel/engine/update.ts:253]
+  assign chain_g_3 = _T_4[31:0]; // @[accel/engine/update.ts:255]
+  assign chain_done_3 = (sq_add_3_out_valid & chain_busy_3) & ((chain_out_3 + 17'h1) == {1'h0, dim}); // @[accel/engine/update.ts:267]
+  assign scIn = (((chain_done_0 | chain_done_1) | chain_done_2) | chain_done_3) & run; // @[accel/engine/update.ts:275]
+  assign scS = chain_done_3 ? sq_add_3_y : (chain_done_2 ? sq_add_2_y : (chain_done_1 ? sq_add_1_y : (chain_done_0 ? sq_add_0_y : 32'h0))); // @[accel/engine/update.ts:276]
+  assign scSlot = chain_done_3 ? chain_slot_3 : (chain_done_2 ? chain_slot_2 : (chain_done_1 ? chain_slot_1 : (chain_done_0 ? chain_slot_0 : 5'h0))); // @[accel/engine/update.ts:277]
+  assign scBusy = ((((scIn | scalar_div_dim_out_valid) | scalar_add_m_out_valid) | scalar_sqrt_out_valid) | scalar_add_eps_out_valid) | scalar_div_lr_out_valid; // @[accel/engine/update.ts:309]
+  assign wPop = wd_queue_deq_valid & wd_queue_deq_ready; // @[accel/engine/update.ts:320]
+  assign sPop = sd_queue_deq_valid & sd_queue_deq_ready; // @[accel/engine/update.ts:321]
+  assign hSlot = hPtr[4:0]; // @[accel/engine/update.ts:336]
+  assign hRow = rowMem_rd0; // @[accel/engine/update.ts:337]
+  assign hSeg = segMem_rd0; // @[accel/engine/update.ts:338]
+  assign hStateAddr = isRowwise ? (stateBase + _T_5[31:0]) : (stateBase + _T_6[31:0]); // @[accel/engine/update.ts:343]
+  assign stLane = hStateAddr[3:2]; // @[accel/engine/update.ts:344]
+  assign named = _T_9[31:4]; // @[accel/engine/update.ts:351]
+  assign hdrFire = hdr_valid & hdr_ready; // @[accel/engine/update.ts:356]
+  assign replay = ((run & (hph == 2'h1)) & hdrSent) & (wRes < 6'h38); // @[accel/engine/update.ts:357]
+  assign replayLast = (rIdx + 5'h1) == rowBeats; // @[accel/engine/update.ts:358]
+  assign rowState = ((hph == 2'h3) & isRowwise) & hdrFire; // @[accel/engine/update.ts:360]
+  assign hDone = hdrFire & ((hph == 2'h3) | ((hph == 2'h2) & isSgd)); // @[accel/engine/update.ts:361]
+  assign hNext = hPtr + 6'h1; // @[accel/engine/update.ts:362]
+  assign firstPh = keepGrad ? 2'h1 : 2'h2; // @[accel/engine/update.ts:363]
+  assign dSlot = dPtr[4:0]; // @[accel/engine/update.ts:385]
+  assign issue = ((run & (dPtr != hPtr)) & (wRes < 6'h38)) & (~isAdagrad | (sRes < 6'h38)); // @[accel/engine/update.ts:386]
+  assign lastJ = (jIss + 5'h1) == rowBeats; // @[accel/engine/update.ts:387]
+  assign mult = multMem_rd0; // @[accel/engine/update.ts:403]
+  assign firstOut = {upd_add_a_3_y, upd_add_a_2_y, upd_add_a_1_y, upd_add_a_0_y}; // @[accel/engine/update.ts:442]
+  assign lastOut = {upd_add_w_3_y, upd_add_w_2_y, upd_add_w_1_y, upd_add_w_0_y}; // @[accel/engine/update.ts:443]
+  assign wOutV = run & (isAdagrad ? pipe_valid_d36 : pipe_valid_d6); // @[accel/engine/update.ts:446]
+  assign wOutData = replay ? replayData : (isAdagrad ? lastOut : firstOut); // @[accel/engine/update.ts:447]
+  assign wOutStrb = replay ? (replayLast ? tailStrb : 16'hffff) : (isAdagrad ? (pipe_last_d36 ? tailStrb : 16'hffff) : (pipe_last_d6 ? tailStrb : 16'hffff)); // @[accel/engine/update.ts:448]
+  assign sOutV = (run & isAdagrad) & pipe_valid_d6; // @[accel/engine/update.ts:451]
+  assign wUp = issue | replay; // @[accel/engine/update.ts:457]
+  assign sUp = (issue & isAdagrad) | rowState; // @[accel/engine/update.ts:458]
+  assign pipeOut = wOutV; // @[accel/engine/update.ts:463]
+  assign freeV = isAdagrad ? pipe_last_d33 : pipe_last_d3; // @[accel/engine/update.ts:467]
+  assign dim_to_fp32_in_valid = 1'b1; // @[accel/engine/update.ts:229]
+  assign dim_to_fp32_a = dim; // @[accel/engine/update.ts:230]
+  assign sq_mul_0_in_valid = chain_issue_0; // @[accel/engine/update.ts:257]
+  assign sq_mul_0_a = chain_g_0; // @[accel/engine/update.ts:258]
+  assign sq_mul_0_b = chain_g_0; // @[accel/engine/update.ts:259]
+  assign sq_add_0_in_valid = sq_mul_0_out_valid & chain_busy_0; // @[accel/engine/update.ts:262]
+  assign sq_add_0_a = chain_first_0 ? 32'h0 : sq_add_0_y; // @[accel/engine/update.ts:263]
+  assign sq_add_0_b = sq_mul_0_y; // @[accel/engine/update.ts:264]
+  assign sq_add_0_sub = 1'b0; // @[accel/engine/update.ts:265]
+  assign sq_mul_1_in_valid = chain_issue_1; // @[accel/engine/update.ts:257]
+  assign sq_mul_1_a = chain_g_1; // @[accel/engine/update.ts:258]
+  assign sq_mul_1_b = chain_g_1; // @[accel/engine/update.ts:259]
+  assign sq_add_1_in_valid = sq_mul_1_out_valid & chain_busy_1; // @[accel/engine/update.ts:262]
+  assign sq_add_1_a = chain_first_1 ? 32'h0 : sq_add_1_y; // @[accel/engine/update.ts:263]
+  assign sq_add_1_b = sq_mul_1_y; // @[accel/engine/update.ts:264]
+  assign sq_add_1_sub = 1'b0; // @[accel/engine/update.ts:265]
+  assign sq_mul_2_in_valid = chain_issue_2; // @[accel/engine/update.ts:257]
+  assign sq_mul_2_a = chain_g_2; // @[accel/engine/update.ts:258]
+  assign sq_mul_2_b = chain_g_2; // @[accel/engine/update.ts:259]
+  assign sq_add_2_in_valid = sq_mul_2_out_valid & chain_busy_2; // @[accel/engine/update.ts:262]
+  assign sq_add_2_a = chain_first_2 ? 32'h0 : sq_add_2_y; // @[accel/engine/update.ts:263]
+  assign sq_add_2_b = sq_mul_2_y; // @[accel/engine/update.ts:264]
+  assign sq_add_2_sub = 1'b0; // @[accel/engine/update.ts:265]
+  assign sq_mul_3_in_valid = chain_issue_3; // @[accel/engine/update.ts:257]
+  assign sq_mul_3_a = chain_g_3; // @[accel/engine/update.ts:258]
+  assign sq_mul_3_b = chain_g_3; // @[accel/engine/update.ts:259]
+  assign sq_add_3_in_valid = sq_mul_3_out_valid & chain_busy_3; // @[accel/engine/update.ts:262]
+  assign sq_add_3_a = chain_first_3 ? 32'h0 : sq_add_3_y; // @[accel/engine/update.ts:263]
+  assign sq_add_3_b = sq_mul_3_y; // @[accel/engine/update.ts:264]
+  assign sq_add_3_sub = 1'b0; // @[accel/engine/update.ts:265]
+  assign scalar_div_dim_in_valid = scIn; // @[accel/engine/update.ts:281]
+  assign scalar_div_dim_a = scS; // @[accel/engine/update.ts:282]
+  assign scalar_div_dim_b = dim_to_fp32_y; // @[accel/engine/update.ts:283]
+  assign scalar_add_m_in_valid = scalar_div_dim_out_valid; // @[accel/engine/update.ts:286]
+  assign scalar_add_m_a = mOldMem_rd0; // @[accel/engine/update.ts:287]
+  assign scalar_add_m_b = scalar_div_dim_y; // @[accel/engine/update.ts:288]
+  assign scalar_add_m_sub = 1'b0; // @[accel/engine/update.ts:289]
+  assign scalar_sqrt_in_valid = scalar_add_m_out_valid; // @[accel/engine/update.ts:293]
+  assign scalar_sqrt_a = scalar_add_m_y; // @[accel/engine/update.ts:294]
+  assign scalar_add_eps_in_valid = scalar_sqrt_out_valid; // @[accel/engine/update.ts:296]
+  assign scalar_add_eps_a = scalar_sqrt_y; // @[accel/engine/update.ts:297]
+  assign scalar_add_eps_b = eps; // @[accel/engine/update.ts:298]
+  assign scalar_add_eps_sub = 1'b0; // @[accel/engine/update.ts:299]
+  assign scalar_div_lr_in_valid = scalar_add_eps_out_valid; // @[accel/engine/update.ts:301]
+  assign scalar_div_lr_a = lr; // @[accel/engine/update.ts:302]
+  assign scalar_div_lr_b = scalar_add_eps_y; // @[accel/engine/update.ts:303]
+  assign wd_queue_enq_valid = wOutV | replay; // @[accel/engine/update.ts:449]
+  assign wd_queue_enq_bits = {wOutStrb, wOutData}; // @[accel/engine/update.ts:450]
+  assign wd_queue_deq_ready = flush | wd_ready; // @[accel/engine/update.ts:325]
+  assign sd_queue_enq_valid = sOutV | (rowState & run); // @[accel/engine/update.ts:452]
+  assign sd_queue_enq_bits = rowState ? {_T_10[15:0], _T_11[127:0]} : {pipe_last_d6 ? tailStrb : 16'hffff, firstOut}; // @[accel/engine/update.ts:453]
+  assign sd_queue_deq_ready = flush | sd_ready; // @[accel/engine/update.ts:329]
+  assign upd_mul_a_0_in_valid = issue; // @[accel/engine/update.ts:411]
+  assign upd_mul_a_0_a = g_0; // @[accel/engine/update.ts:412]
+  assign upd_mul_a_0_b = isAdagrad ? g_0 : (isSgd ? lr : mult); // @[accel/engine/update.ts:413]
+  assign upd_add_a_0_in_valid = pipe_valid_d3; // @[accel/engine/update.ts:415]
+  assign upd_add_a_0_a = isAdagrad ? sA[31:0] : wA[31:0]; // @[accel/engine/update.ts:416]
+  assign upd_add_a_0_b = upd_mul_a_0_y; // @[accel/engine/update.ts:417]
+  assign upd_add_a_0_sub = ~isAdagrad; // @[accel/engine/update.ts:418]
+  assign upd_sqrt_0_in_valid = pipe_valid_d6 & isAdagrad; // @[accel/engine/update.ts:420]
+  assign upd_sqrt_0_a = upd_add_a_0_y; // @[accel/engine/update.ts:421]
+  assign upd_add_eps_0_in_valid = pipe_valid_d18 & isAdagrad; // @[accel/engine/update.ts:423]
+  assign upd_add_eps_0_a = upd_sqrt_0_y; // @[accel/engine/update.ts:424]
+  assign upd_add_eps_0_b = eps; // @[accel/engine/update.ts:425]
+  assign upd_add_eps_0_sub = 1'b0; // @[accel/engine/update.ts:426]
+  assign upd_mul_lr_0_in_valid = pipe_valid_d18 & isAdagrad; // @[accel/engine/update.ts:428]
+  assign upd_mul_lr_0_a = lr; // @[accel/engine/update.ts:429]
+  assign upd_mul_lr_0_b = gM[31:0]; // @[accel/engine/update.ts:430]
+  assign upd_div_0_in_valid = pipe_valid_d21 & isAdagrad; // @[accel/engine/update.ts:432]
+  assign upd_div_0_a = upd_mul_lr_0_y; // @[accel/engine/update.ts:433]
+  assign upd_div_0_b = upd_add_eps_0_y; // @[accel/engine/update.ts:434]
+  assign upd_add_w_0_in_valid = pipe_valid_d33 & isAdagrad; // @[accel/engine/update.ts:436]
+  assign upd_add_w_0_a = wF[31:0]; // @[accel/engine/update.ts:437]
+  assign upd_add_w_0_b = upd_div_0_y; // @[accel/engine/update.ts:438]
+  assign upd_add_w_0_sub = 1'b1; // @[accel/engine/update.ts:439]
+  assign upd_mul_a_1_in_valid = issue; // @[accel/engine/update.ts:411]
+  assign upd_mul_a_1_a = g_1; // @[accel/engine/update.ts:412]
+  assign upd_mul_a_1_b = isAdagrad ? g_1 : (isSgd ? lr : mult); // @[accel/engine/update.ts:413]
+  assign upd_add_a_1_in_valid = pipe_valid_d3; // @[accel/engine/update.ts:415]
+  assign upd_add_a_1_a = isAdagrad ? sA[63:32] : wA[63:32]; // @[accel/engine/update.ts:416]
+  assign upd_add_a_1_b = upd_mul_a_1_y; // @[accel/engine/update.ts:417]
+  assign upd_add_a_1_sub = ~isAdagrad; // @[accel/engine/update.ts:418]
+  assign upd_sqrt_1_in_valid = pipe_valid_d6 & isAdagrad; // @[accel/engine/update.ts:420]
+  assign upd_sqrt_1_a = upd_add_a_1_y; // @[accel/engine/update.ts:421]
+  assign upd_add_eps_1_in_valid = pipe_valid_d18 & isAdagrad; // @[accel/engine/update.ts:423]
+  assign upd_add_eps_1_a = upd_sqrt_1_y; // @[accel/engine/update.ts:424]
+  assign upd_add_eps_1_b = eps; // @[accel/engine/update.ts:425]
+  assign upd_add_eps_1_sub = 1'b0; // @[accel/engine/update.ts:426]
+  assign upd_mul_lr_1_in_valid = pipe_valid_d18 & isAdagrad; // @[accel/engine/update.ts:428]
+  assign upd_mul_lr_1_a = lr; // @[accel/engine/update.ts:429]
+  assign upd_mul_lr_1_b = gM[63:32]; // @[accel/engine/update.ts:430]
+  assign upd_div_1_in_valid = pipe_valid_d21 & isAdagrad; // @[accel/engine/update.ts:432]
+  assign upd_div_1_a = upd_mul_lr_1_y; // @[accel/engine/update.ts:433]
+  assign upd_div_1_b = upd_add_eps_1_y; // @[accel/engine/update.ts:434]
+  assign upd_add_w_1_in_valid = pipe_valid_d33 & isAdagrad; // @[accel/engine/update.ts:436]
+  assign upd_add_w_1_a = wF[63:32]; // @[accel/engine/update.ts:437]
+  assign upd_add_w_1_b = upd_div_1_y; // @[accel/engine/update.ts:438]
+  assign upd_add_w_1_sub = 1'b1; // @[accel/engine/update.ts:439]
+  assign upd_mul_a_2_in_valid = issue; // @[accel/engine/update.ts:411]
+  assign upd_mul_a_2_a = g_2; // @[accel/engine/update.ts:412]
+  assign upd_mul_a_2_b = isAdagrad ? g_2 : (isSgd ? lr : mult); // @[accel/engine/update.ts:413]
+  assign upd_add_a_2_in_valid = pipe_valid_d3; // @[accel/engine/update.ts:415]
+  assign upd_add_a_2_a = isAdagrad ? sA[95:64] : wA[95:64]; // @[accel/engine/update.ts:416]
+  assign upd_add_a_2_b = upd_mul_a_2_y; // @[accel/engine/update.ts:417]
+  assign upd_add_a_2_sub = ~isAdagrad; // @[accel/engine/update.ts:418]
+  assign upd_sqrt_2_in_valid = pipe_valid_d6 & isAdagrad; // @[accel/engine/update.ts:420]
+  assign upd_sqrt_2_a = upd_add_a_2_y; // @[accel/engine/update.ts:421]
+  assign upd_add_eps_2_in_valid = pipe_valid_d18 & isAdagrad; // @[accel/engine/update.ts:423]
+  assign upd_add_eps_2_a = upd_sqrt_2_y; // @[accel/engine/update.ts:424]
+  assign upd_add_eps_2_b = eps; // @[accel/engine/update.ts:425]
+  assign upd_add_eps_2_sub = 1'b0; // @[accel/engine/update.ts:426]
+  assign upd_mul_lr_2_in_valid = pipe_valid_d18 & isAdagrad; // @[accel/engine/update.ts:428]
+  assign upd_mul_lr_2_a = lr; // @[accel/engine/update.ts:429]
+  assign upd_mul_lr_2_b = gM[95:64]; // @[accel/engine/update.ts:430]
+  assign upd_div_2_in_valid = pipe_valid_d21 & isAdagrad; // @[accel/engine/update.ts:432]
+  assign upd_div_2_a = upd_mul_lr_2_y; // @[accel/engine/update.ts:433]
+  assign upd_div_2_b = upd_add_eps_2_y; // @[accel/engine/update.ts:434]
+  assign upd_add_w_2_in_valid = pipe_valid_d33 & isAdagrad; // @[accel/engine/update.ts:436]
+  assign upd_add_w_2_a = wF[95:64]; // @[accel/engine/update.ts:437]
+  assign upd_add_w_2_b = upd_div_2_y; // @[accel/engine/update.ts:438]
+  assign upd_add_w_2_sub = 1'b1; // @[accel/engine/update.ts:439]
+  assign upd_mul_a_3_in_valid = issue; // @[accel/engine/update.ts:411]
+  assign upd_mul_a_3_a = g_3; // @[accel/engine/update.ts:412]
+  assign upd_mul_a_3_b = isAdagrad ? g_3 : (isSgd ? lr : mult); // @[accel/engine/update.ts:413]
+  assign upd_add_a_3_in_valid = pipe_valid_d3; // @[accel/engine/update.ts:415]
+  assign upd_add_a_3_a = isAdagrad ? sA[127:96] : wA[127:96]; // @[accel/engine/update.ts:416]
+  assign upd_add_a_3_b = upd_mul_a_3_y; // @[accel/engine/update.ts:417]
+  assign upd_add_a_3_sub = ~isAdagrad; // @[accel/engine/update.ts:418]
+  assign upd_sqrt_3_in_valid = pipe_valid_d6 & isAdagrad; // @[accel/engine/update.ts:420]
+  assign upd_sqrt_3_a = upd_add_a_3_y; // @[accel/engine/update.ts:421]
+  assign upd_add_eps_3_in_valid = pipe_valid_d18 & isAdagrad; // @[accel/engine/update.ts:423]
+  assign upd_add_eps_3_a = upd_sqrt_3_y; // @[accel/engine/update.ts:424]
+  assign upd_add_eps_3_b = eps; // @[accel/engine/update.ts:425]
+  assign upd_add_eps_3_sub = 1'b0; // @[accel/engine/update.ts:426]
+  assign upd_mul_lr_3_in_valid = pipe_valid_d18 & isAdagrad; // @[accel/engine/update.ts:428]
+  assign upd_mul_lr_3_a = lr; // @[accel/engine/update.ts:429]
+  assign upd_mul_lr_3_b = gM[127:96]; // @[accel/engine/update.ts:430]
+  assign upd_div_3_in_valid = pipe_valid_d21 & isAdagrad; // @[accel/engine/update.ts:432]
+  assign upd_div_3_a = upd_mul_lr_3_y; // @[accel/engine/update.ts:433]
+  assign upd_div_3_b = upd_add_eps_3_y; // @[accel/engine/update.ts:434]
+  assign upd_add_w_3_in_valid = pipe_valid_d33 & isAdagrad; // @[accel/engine/update.ts:436]
+  assign upd_add_w_3_a = wF[127:96]; // @[accel/engine/update.ts:437]
+  assign upd_add_w_3_b = upd_div_3_y; // @[accel/engine/update.ts:438]
+  assign upd_add_w_3_sub = 1'b1; // @[accel/engine/update.ts:439]
+  assign rid_ready = flush | (run & (~haveRid | loaded)); // @[accel/engine/update.ts:192]
+  assign grad_ready = flush | gradTake; // @[accel/engine/update.ts:194]
+  assign upd_ready = flush | updTake; // @[accel/engine/update.ts:199]
+  assign hdr_valid = ((run & (hph != 2'h0)) & ~hdrSent) & (((hph != 2'h3) | ~isRowwise) | (sRes < 6'h38)); // @[accel/engine/update.ts:355]
+  assign hdr_word = named; // @[accel/engine/update.ts:351]
+  assign hdr_beats = ((hph == 2'h3) & isRowwise) ? 5'h1 : rowBeats; // @[accel/engine/update.ts:353]
+  assign hdr_state = hph == 2'h3; // @[accel/engine/update.ts:354]
+  assign wd_valid = wd_queue_deq_valid & run; // @[accel/engine/update.ts:322]
+  assign wd_data = wd_queue_deq_bits[127:0]; // @[accel/engine/update.ts:323]
+  assign wd_strb = wd_queue_deq_bits[143:128]; // @[accel/engine/update.ts:324]
+  assign sd_valid = sd_queue_deq_valid & run; // @[accel/engine/update.ts:326]
+  assign sd_data = sd_queue_deq_bits[127:0]; // @[accel/engine/update.ts:327]
+  assign sd_strb = sd_queue_deq_bits[143:128]; // @[accel/engine/update.ts:328]
+  assign idle = (((((((((((ldPtr == freePtr) & (dPtr == ldPtr)) & ~haveRid) & (gCnt == 5'h0)) & (kCnt == 6'h0)) & (hph == 2'h0)) & ~(((chain_busy_0 | chain_busy_1) | chain_busy_2) | chain_busy_3)) & ~scBusy) & (inPipe == 6'h0)) & ~pipe_valid_d36) & ~wd_queue_deq_valid) & ~sd_queue_deq_valid; // @[accel/engine/update.ts:484]
+  assign gAt_0 = gbuf[{chain_slot_0, chain_d_0[5:2]}]; // @[accel/engine/update.ts:254]
+  assign gAt_1 = gbuf[{chain_slot_1, chain_d_1[5:2]}]; // @[accel/engine/update.ts:254]
+  assign gAt_2 = gbuf[{chain_slot_2, chain_d_2[5:2]}]; // @[accel/engine/update.ts:254]
+  assign gAt_3 = gbuf[{chain_slot_3, chain_d_3[5:2]}]; // @[accel/engine/update.ts:254]
+  assign replayData = gbuf[{hSlot, rIdx[3:0]}]; // @[accel/engine/update.ts:359]
+  assign gI = gbuf[{dSlot, iJ}]; // @[accel/engine/update.ts:402]
+  assign gM = gbuf[{pipe_slot_d18, pipe_beat_d18}]; // @[accel/engine/update.ts:404]
+  assign wA = wbuf[{pipe_slot_d3, pipe_beat_d3}]; // @[accel/engine/update.ts:405]
+  assign wF = wbuf[{pipe_slot_d33, pipe_beat_d33}]; // @[accel/engine/update.ts:407]
+  assign sA = sbuf[{pipe_slot_d3, pipe_beat_d3}]; // @[accel/engine/update.ts:406]
+  assign rowMem_rd0 = rowMem[hSlot]; // @[accel/engine/update.ts:337]
+  assign segMem_rd0 = segMem[hSlot]; // @[accel/engine/update.ts:338]
+  assign mOldMem_rd0 = mOldMem[sc_slot_a_d12]; // @[accel/engine/update.ts:287]
+  assign mNewMem_rd0 = mNewMem[hSlot]; // @[accel/engine/update.ts:454]
+  assign multMem_rd0 = multMem[dSlot]; // @[accel/engine/update.ts:403]
 
   always @(posedge clock) begin
     if (reset) begin
@@ -1372,26 +1393,26 @@ module TcastUpdate_d128_a32_r16_l3_3_12_12_c4_s32 (
       haveRid <= 1'b0; // @[accel/engine/update.ts:176]
       gCnt <= 5'h0; // @[accel/engine/update.ts:177]
       kCnt <= 6'h0; // @[accel/engine/update.ts:178]
-      chain_busy_0 <= 1'b0; // @[accel/engine/update.ts:231]
-      chain_slot_0 <= 5'h0; // @[accel/engine/update.ts:233]
-      chain_d_0 <= 17'h0; // @[accel/engine/update.ts:234]
-      chain_out_0 <= 17'h0; // @[accel/engine/update.ts:235]
-      chain_first_0 <= 1'b0; // @[accel/engine/update.ts:236]
-      chain_busy_1 <= 1'b0; // @[accel/engine/update.ts:231]
-      chain_slot_1 <= 5'h0; // @[accel/engine/update.ts:233]
-      chain_d_1 <= 17'h0; // @[accel/engine/update.ts:234]
-      chain_out_1 <= 17'h0; // @[accel/engine/update.ts:235]
-      chain_first_1 <= 1'b0; // @[accel/engine/update.ts:236]
-      chain_busy_2 <= 1'b0; // @[accel/engine/update.ts:231]
-      chain_slot_2 <= 5'h0; // @[accel/engine/update.ts:233]
-      chain_d_2 <= 17'h0; // @[accel/engine/update.ts:234]
-      chain_out_2 <= 17'h0; // @[accel/engine/update.ts:235]
-      chain_first_2 <= 1'b0; // @[accel/engine/update.ts:236]
-      chain_busy_3 <= 1'b0; // @[accel/engine/update.ts:231]
-      chain_slot_3 <= 5'h0; // @[accel/engine/update.ts:233]
-      chain_d_3 <= 17'h0; // @[accel/engine/update.ts:234]
-      chain_out_3 <= 17'h0; // @[accel/engine/update.ts:235]
-      chain_first_3 <= 1'b0; // @[accel/engine/update.ts:236]
+      chain_busy_0 <= 1'b0; // @[accel/engine/update.ts:237]
+      chain_slot_0 <= 5'h0; // @[accel/engine/update.ts:239]
+      chain_d_0 <= 17'h0; // @[accel/engine/update.ts:240]
+      chain_out_0 <= 17'h0; // @[accel/engine/update.ts:241]
+      chain_first_0 <= 1'b0; // @[accel/engine/update.ts:242]
+      chain_busy_1 <= 1'b0; // @[accel/engine/update.ts:237]
+      chain_slot_1 <= 5'h0; // @[accel/engine/update.ts:239]
+      chain_d_1 <= 17'h0; // @[accel/engine/update.ts:240]
+      chain_out_1 <= 17'h0; // @[accel/engine/update.ts:241]
+      chain_first_1 <= 1'b0; // @[accel/engine/update.ts:242]
+      chain_busy_2 <= 1'b0; // @[accel/engine/update.ts:237]
+      chain_slot_2 <= 5'h0; // @[accel/engine/update.ts:239]
+      chain_d_2 <= 17'h0; // @[accel/engine/update.ts:240]
+      chain_out_2 <= 17'h0; // @[accel/engine/update.ts:241]
+      chain_first_2 <= 1'b0; // @[accel/engine/update.ts:242]
+      chain_busy_3 <= 1'b0; // @[accel/engine/update.ts:237]
+      chain_slot_3 <= 5'h0; // @[accel/engine/update.ts:239]
+      chain_d_3 <= 17'h0; // @[accel/engine/update.ts:240]
+      chain_out_3 <= 17'h0; // @[accel/engine/update.ts:241]
+      chain_first_3 <= 1'b0; // @[accel/engine/update.ts:242]
       sc_slot_a_d1 <= 5'h0; // @[accel/engine/update.ts:138]
       sc_slot_a_d2 <= 5'h0; // @[accel/engine/update.ts:138]
       sc_slot_a_d3 <= 5'h0; // @[accel/engine/update.ts:138]
@@ -1434,12 +1455,14 @@ module TcastUpdate_d128_a32_r16_l3_3_12_12_c4_s32 (
       sc_slot_c_d25 <= 5'h0; // @[accel/engine/update.ts:138]
       sc_slot_c_d26 <= 5'h0; // @[accel/engine/update.ts:138]
       sc_slot_c_d27 <= 5'h0; // @[accel/engine/update.ts:138]
-      wRes <= 6'h0; // @[accel/engine/update.ts:312]
-      sRes <= 6'h0; // @[accel/engine/update.ts:313]
-      dph <= 3'h0; // @[accel/engine/update.ts:327]
-      jIss <= 5'h0; // @[accel/engine/update.ts:328]
-      inPipe <= 6'h0; // @[accel/engine/update.ts:334]
-      hdrSent <= 1'b0; // @[accel/engine/update.ts:339]
+      wRes <= 6'h0; // @[accel/engine/update.ts:318]
+      sRes <= 6'h0; // @[accel/engine/update.ts:319]
+      hPtr <= 6'h0; // @[accel/engine/update.ts:334]
+      hph <= 2'h0; // @[accel/engine/update.ts:335]
+      inPipe <= 6'h0; // @[accel/engine/update.ts:341]
+      hdrSent <= 1'b0; // @[accel/engine/update.ts:345]
+      rIdx <= 5'h0; // @[accel/engine/update.ts:346]
+      jIss <= 5'h0; // @[accel/engine/update.ts:384]
       pipe_slot_d1 <= 5'h0; // @[accel/engine/update.ts:138]
       pipe_slot_d2 <= 5'h0; // @[accel/engine/update.ts:138]
       pipe_slot_d3 <= 5'h0; // @[accel/engine/update.ts:138]
@@ -1579,224 +1602,204 @@ module TcastUpdate_d128_a32_r16_l3_3_12_12_c4_s32 (
       pipe_last_d35 <= 1'b0; // @[accel/engine/update.ts:138]
       pipe_last_d36 <= 1'b0; // @[accel/engine/update.ts:138]
     end else begin
-      if (_T_11) begin
-        ldPtr <= 6'h0; // @[accel/engine/update.ts:458]
+      if (_T_12) begin
+        ldPtr <= 6'h0; // @[accel/engine/update.ts:473]
       end else begin
         if (loaded) begin
-          ldPtr <= ldPtr + 6'h1; // @[accel/engine/update.ts:214]
+          ldPtr <= ldPtr + 6'h1; // @[accel/engine/update.ts:218]
         end
       end
-      if (_T_11) begin
-        sumPtr <= 6'h0; // @[accel/engine/update.ts:458]
+      if (_T_12) begin
+        sumPtr <= 6'h0; // @[accel/engine/update.ts:473]
       end else begin
         if (((chain_go_0 | chain_go_1) | chain_go_2) | chain_go_3) begin
-          sumPtr <= sumPtr + 6'h1; // @[accel/engine/update.ts:267]
+          sumPtr <= sumPtr + 6'h1; // @[accel/engine/update.ts:273]
         end
       end
-      if (_T_11) begin
-        scPtr <= 6'h0; // @[accel/engine/update.ts:458]
+      if (_T_12) begin
+        scPtr <= 6'h0; // @[accel/engine/update.ts:473]
       end else begin
-        if (_T_12) begin
-          scPtr <= scPtr + 6'h1; // @[accel/engine/update.ts:301]
+        if (_T_13) begin
+          scPtr <= scPtr + 6'h1; // @[accel/engine/update.ts:307]
         end
       end
-      if (_T_11) begin
-        dPtr <= 6'h0; // @[accel/engine/update.ts:458]
+      if (_T_12) begin
+        dPtr <= 6'h0; // @[accel/engine/update.ts:473]
       end else begin
         if (issue) begin
           if (lastJ) begin
-            dPtr <= dPtr + 6'h1; // @[accel/engine/update.ts:371]
+            dPtr <= dPtr + 6'h1; // @[accel/engine/update.ts:390]
           end
         end
       end
-      if (_T_11) begin
-        freePtr <= 6'h0; // @[accel/engine/update.ts:458]
+      if (_T_12) begin
+        freePtr <= 6'h0; // @[accel/engine/update.ts:473]
       end else begin
         if (freeV & run) begin
-          freePtr <= freePtr + 6'h1; // @[accel/engine/update.ts:453]
+          freePtr <= freePtr + 6'h1; // @[accel/engine/update.ts:468]
         end
       end
       if (start) begin
-        seg <= 32'h0; // @[accel/engine/update.ts:467]
+        seg <= 32'h0; // @[accel/engine/update.ts:483]
       end else begin
         if (loaded) begin
-          seg <= seg + 32'h1; // @[accel/engine/update.ts:215]
+          seg <= seg + 32'h1; // @[accel/engine/update.ts:219]
         end
       end
-      if (_T_13) begin
-        row <= rid; // @[accel/engine/update.ts:191]
+      if (_T_14) begin
+        row <= rid; // @[accel/engine/update.ts:223]
       end
-      if (_T_11) begin
-        haveRid <= 1'b0; // @[accel/engine/update.ts:459]
+      if (_T_12) begin
+        haveRid <= 1'b0; // @[accel/engine/update.ts:474]
       end else begin
-        if (loaded) begin
-          haveRid <= 1'b0; // @[accel/engine/update.ts:216]
+        if (_T_14) begin
+          haveRid <= 1'b1; // @[accel/engine/update.ts:224]
         end else begin
-          if (_T_13) begin
-            haveRid <= 1'b1; // @[accel/engine/update.ts:192]
+          if (loaded) begin
+            haveRid <= 1'b0; // @[accel/engine/update.ts:220]
           end
         end
       end
-      if (_T_11) begin
-        gCnt <= 5'h0; // @[accel/engine/update.ts:460]
-      end else begin
-        if (loaded) begin
-          gCnt <= 5'h0; // @[accel/engine/update.ts:217]
-        end else begin
-          if (_T_14) begin
-            gCnt <= gCnt + 5'h1; // @[accel/engine/update.ts:196]
-          end
-        end
-      end
-      if (_T_11) begin
-        kCnt <= 6'h0; // @[accel/engine/update.ts:461]
-      end else begin
-        if (loaded) begin
-          kCnt <= 6'h0; // @[accel/engine/update.ts:218]
-        end else begin
-          if (_T_15) begin
-            kCnt <= kCnt + 6'h1; // @[accel/engine/update.ts:202]
-          end
-        end
-      end
+      gCnt <= _T_12 ? 5'h0 : (gEff + {4'h0, gradFire});
+      kCnt <= _T_12 ? 6'h0 : (kEff + {5'h0, updFire});
       if (flush) begin
-        chain_busy_0 <= 1'b0; // @[accel/engine/update.ts:264]
+        chain_busy_0 <= 1'b0; // @[accel/engine/update.ts:270]
       end else begin
         if (chain_done_0) begin
-          chain_busy_0 <= 1'b0; // @[accel/engine/update.ts:263]
+          chain_busy_0 <= 1'b0; // @[accel/engine/update.ts:269]
         end else begin
           if (chain_go_0) begin
-            chain_busy_0 <= 1'b1; // @[accel/engine/update.ts:241]
+            chain_busy_0 <= 1'b1; // @[accel/engine/update.ts:247]
           end
         end
       end
       if (chain_go_0) begin
-        chain_slot_0 <= sumPtr[4:0]; // @[accel/engine/update.ts:242]
+        chain_slot_0 <= sumPtr[4:0]; // @[accel/engine/update.ts:248]
       end
       if (chain_issue_0) begin
-        chain_d_0 <= chain_d_0 + 17'h1; // @[accel/engine/update.ts:254]
+        chain_d_0 <= chain_d_0 + 17'h1; // @[accel/engine/update.ts:260]
       end else begin
         if (chain_go_0) begin
-          chain_d_0 <= 17'h0; // @[accel/engine/update.ts:243]
+          chain_d_0 <= 17'h0; // @[accel/engine/update.ts:249]
         end
       end
       if (sq_add_0_out_valid & chain_busy_0) begin
-        chain_out_0 <= chain_out_0 + 17'h1; // @[accel/engine/update.ts:262]
+        chain_out_0 <= chain_out_0 + 17'h1; // @[accel/engine/update.ts:268]
       end else begin
         if (chain_go_0) begin
-          chain_out_0 <= 17'h0; // @[accel/engine/update.ts:244]
+          chain_out_0 <= 17'h0; // @[accel/engine/update.ts:250]
         end
       end
       if (sq_mul_0_out_valid & chain_busy_0) begin
-        chain_first_0 <= 1'b0; // @[accel/engine/update.ts:260]
+        chain_first_0 <= 1'b0; // @[accel/engine/update.ts:266]
       end else begin
         if (chain_go_0) begin
-          chain_first_0 <= 1'b1; // @[accel/engine/update.ts:245]
+          chain_first_0 <= 1'b1; // @[accel/engine/update.ts:251]
         end
       end
       if (flush) begin
-        chain_busy_1 <= 1'b0; // @[accel/engine/update.ts:264]
+        chain_busy_1 <= 1'b0; // @[accel/engine/update.ts:270]
       end else begin
         if (chain_done_1) begin
-          chain_busy_1 <= 1'b0; // @[accel/engine/update.ts:263]
+          chain_busy_1 <= 1'b0; // @[accel/engine/update.ts:269]
         end else begin
           if (chain_go_1) begin
-            chain_busy_1 <= 1'b1; // @[accel/engine/update.ts:241]
+            chain_busy_1 <= 1'b1; // @[accel/engine/update.ts:247]
           end
         end
       end
       if (chain_go_1) begin
-        chain_slot_1 <= sumPtr[4:0]; // @[accel/engine/update.ts:242]
+        chain_slot_1 <= sumPtr[4:0]; // @[accel/engine/update.ts:248]
       end
       if (chain_issue_1) begin
-        chain_d_1 <= chain_d_1 + 17'h1; // @[accel/engine/update.ts:254]
+        chain_d_1 <= chain_d_1 + 17'h1; // @[accel/engine/update.ts:260]
       end else begin
         if (chain_go_1) begin
-          chain_d_1 <= 17'h0; // @[accel/engine/update.ts:243]
+          chain_d_1 <= 17'h0; // @[accel/engine/update.ts:249]
         end
       end
       if (sq_add_1_out_valid & chain_busy_1) begin
-        chain_out_1 <= chain_out_1 + 17'h1; // @[accel/engine/update.ts:262]
+        chain_out_1 <= chain_out_1 + 17'h1; // @[accel/engine/update.ts:268]
       end else begin
         if (chain_go_1) begin
-          chain_out_1 <= 17'h0; // @[accel/engine/update.ts:244]
+          chain_out_1 <= 17'h0; // @[accel/engine/update.ts:250]
         end
       end
       if (sq_mul_1_out_valid & chain_busy_1) begin
-        chain_first_1 <= 1'b0; // @[accel/engine/update.ts:260]
+        chain_first_1 <= 1'b0; // @[accel/engine/update.ts:266]
       end else begin
         if (chain_go_1) begin
-          chain_first_1 <= 1'b1; // @[accel/engine/update.ts:245]
+          chain_first_1 <= 1'b1; // @[accel/engine/update.ts:251]
         end
       end
       if (flush) begin
-        chain_busy_2 <= 1'b0; // @[accel/engine/update.ts:264]
+        chain_busy_2 <= 1'b0; // @[accel/engine/update.ts:270]
       end else begin
         if (chain_done_2) begin
-          chain_busy_2 <= 1'b0; // @[accel/engine/update.ts:263]
+          chain_busy_2 <= 1'b0; // @[accel/engine/update.ts:269]
         end else begin
           if (chain_go_2) begin
-            chain_busy_2 <= 1'b1; // @[accel/engine/update.ts:241]
+            chain_busy_2 <= 1'b1; // @[accel/engine/update.ts:247]
           end
         end
       end
       if (chain_go_2) begin
-        chain_slot_2 <= sumPtr[4:0]; // @[accel/engine/update.ts:242]
+        chain_slot_2 <= sumPtr[4:0]; // @[accel/engine/update.ts:248]
       end
       if (chain_issue_2) begin
-        chain_d_2 <= chain_d_2 + 17'h1; // @[accel/engine/update.ts:254]
+        chain_d_2 <= chain_d_2 + 17'h1; // @[accel/engine/update.ts:260]
       end else begin
         if (chain_go_2) begin
-          chain_d_2 <= 17'h0; // @[accel/engine/update.ts:243]
+          chain_d_2 <= 17'h0; // @[accel/engine/update.ts:249]
         end
       end
       if (sq_add_2_out_valid & chain_busy_2) begin
-        chain_out_2 <= chain_out_2 + 17'h1; // @[accel/engine/update.ts:262]
+        chain_out_2 <= chain_out_2 + 17'h1; // @[accel/engine/update.ts:268]
       end else begin
         if (chain_go_2) begin
-          chain_out_2 <= 17'h0; // @[accel/engine/update.ts:244]
+          chain_out_2 <= 17'h0; // @[accel/engine/update.ts:250]
         end
       end
       if (sq_mul_2_out_valid & chain_busy_2) begin
-        chain_first_2 <= 1'b0; // @[accel/engine/update.ts:260]
+        chain_first_2 <= 1'b0; // @[accel/engine/update.ts:266]
       end else begin
         if (chain_go_2) begin
-          chain_first_2 <= 1'b1; // @[accel/engine/update.ts:245]
+          chain_first_2 <= 1'b1; // @[accel/engine/update.ts:251]
         end
       end
       if (flush) begin
-        chain_busy_3 <= 1'b0; // @[accel/engine/update.ts:264]
+        chain_busy_3 <= 1'b0; // @[accel/engine/update.ts:270]
       end else begin
         if (chain_done_3) begin
-          chain_busy_3 <= 1'b0; // @[accel/engine/update.ts:263]
+          chain_busy_3 <= 1'b0; // @[accel/engine/update.ts:269]
         end else begin
           if (chain_go_3) begin
-            chain_busy_3 <= 1'b1; // @[accel/engine/update.ts:241]
+            chain_busy_3 <= 1'b1; // @[accel/engine/update.ts:247]
           end
         end
       end
       if (chain_go_3) begin
-        chain_slot_3 <= sumPtr[4:0]; // @[accel/engine/update.ts:242]
+        chain_slot_3 <= sumPtr[4:0]; // @[accel/engine/update.ts:248]
       end
       if (chain_issue_3) begin
-        chain_d_3 <= chain_d_3 + 17'h1; // @[accel/engine/update.ts:254]
+        chain_d_3 <= chain_d_3 + 17'h1; // @[accel/engine/update.ts:260]
       end else begin
         if (chain_go_3) begin
-          chain_d_3 <= 17'h0; // @[accel/engine/update.ts:243]
+          chain_d_3 <= 17'h0; // @[accel/engine/update.ts:249]
         end
       end
       if (sq_add_3_out_valid & chain_busy_3) begin
-        chain_out_3 <= chain_out_3 + 17'h1; // @[accel/engine/update.ts:262]
+        chain_out_3 <= chain_out_3 + 17'h1; // @[accel/engine/update.ts:268]
       end else begin
         if (chain_go_3) begin
-          chain_out_3 <= 17'h0; // @[accel/engine/update.ts:244]
+          chain_out_3 <= 17'h0; // @[accel/engine/update.ts:250]
         end
       end
       if (sq_mul_3_out_valid & chain_busy_3) begin
-        chain_first_3 <= 1'b0; // @[accel/engine/update.ts:260]
+        chain_first_3 <= 1'b0; // @[accel/engine/update.ts:266]
       end else begin
         if (chain_go_3) begin
-          chain_first_3 <= 1'b1; // @[accel/engine/update.ts:245]
+          chain_first_3 <= 1'b1; // @[accel/engine/update.ts:251]
         end
       end
       sc_slot_a_d1 <= scSlot; // @[accel/engine/update.ts:139]
@@ -1841,52 +1844,62 @@ module TcastUpdate_d128_a32_r16_l3_3_12_12_c4_s32 (
       sc_slot_c_d25 <= sc_slot_c_d24; // @[accel/engine/update.ts:139]
       sc_slot_c_d26 <= sc_slot_c_d25; // @[accel/engine/update.ts:139]
       sc_slot_c_d27 <= sc_slot_c_d26; // @[accel/engine/update.ts:139]
-      if (_T_11) begin
-        wRes <= 6'h0; // @[accel/engine/update.ts:464]
+      if (_T_12) begin
+        wRes <= 6'h0; // @[accel/engine/update.ts:480]
       end else begin
         if (wPop & ~wUp) begin
-          wRes <= wRes - 6'h1; // @[accel/engine/update.ts:445]
+          wRes <= wRes - 6'h1; // @[accel/engine/update.ts:460]
         end else begin
           if (wUp & ~wPop) begin
-            wRes <= wRes + 6'h1; // @[accel/engine/update.ts:444]
+            wRes <= wRes + 6'h1; // @[accel/engine/update.ts:459]
           end
         end
       end
-      if (_T_11) begin
-        sRes <= 6'h0; // @[accel/engine/update.ts:465]
+      if (_T_12) begin
+        sRes <= 6'h0; // @[accel/engine/update.ts:481]
       end else begin
         if (sPop & ~sUp) begin
-          sRes <= sRes - 6'h1; // @[accel/engine/update.ts:447]
+          sRes <= sRes - 6'h1; // @[accel/engine/update.ts:462]
         end else begin
           if (sUp & ~sPop) begin
-            sRes <= sRes + 6'h1; // @[accel/engine/update.ts:446]
+            sRes <= sRes + 6'h1; // @[accel/engine/update.ts:461]
           end
         end
       end
-      dph <= _T_11 ? 3'h0 : (issue ? (lastJ ? 3'h0 : _T_18) : _T_18);
-      if (issue) begin
-        jIss <= lastJ ? 5'h0 : (jIss + 5'h1); // @[accel/engine/update.ts:368]
+      if (_T_12) begin
+        hPtr <= 6'h0; // @[accel/engine/update.ts:473]
       end else begin
-        if (replay) begin
-          jIss <= lastJ ? 5'h0 : (jIss + 5'h1); // @[accel/engine/update.ts:359]
-        end else begin
-          if (_T_16) begin
-            jIss <= 5'h0; // @[accel/engine/update.ts:355]
-          end
+        if (hDone) begin
+          hPtr <= hNext; // @[accel/engine/update.ts:379]
         end
       end
-      if (_T_11) begin
-        inPipe <= 6'h0; // @[accel/engine/update.ts:463]
+      hph <= _T_12 ? 2'h0 : (hDone ? ((((run & (isRowwise ? (hNext != scPtr) : (hNext != ldPtr))) & ((hNext - dPtr) < 6'h2)) & ~keepGrad) ? firstPh : 2'h0) : ((((hph == 2'h2) & hdrFire) & ~isSgd) ? 2'h3 : (replay ? (replayLast ? 2'h2 : _T_16) : _T_16)));
+      if (_T_12) begin
+        inPipe <= 6'h0; // @[accel/engine/update.ts:479]
       end else begin
         if (pipeOut & ~issue) begin
-          inPipe <= inPipe - 6'h1; // @[accel/engine/update.ts:450]
+          inPipe <= inPipe - 6'h1; // @[accel/engine/update.ts:465]
         end else begin
           if (issue & ~pipeOut) begin
-            inPipe <= inPipe + 6'h1; // @[accel/engine/update.ts:449]
+            inPipe <= inPipe + 6'h1; // @[accel/engine/update.ts:464]
           end
         end
       end
-      hdrSent <= replay ? (lastJ ? 1'b0 : _T_19) : _T_19;
+      hdrSent <= replay ? (replayLast ? 1'b0 : _T_17) : _T_17;
+      if (replay) begin
+        rIdx <= replayLast ? 5'h0 : (rIdx + 5'h1); // @[accel/engine/update.ts:371]
+      end else begin
+        if (_T_15) begin
+          rIdx <= 5'h0; // @[accel/engine/update.ts:367]
+        end
+      end
+      if (_T_12) begin
+        jIss <= 5'h0; // @[accel/engine/update.ts:478]
+      end else begin
+        if (issue) begin
+          jIss <= lastJ ? 5'h0 : (jIss + 5'h1); // @[accel/engine/update.ts:389]
+        end
+      end
       pipe_slot_d1 <= dSlot; // @[accel/engine/update.ts:139]
       pipe_slot_d2 <= pipe_slot_d1; // @[accel/engine/update.ts:139]
       pipe_slot_d3 <= pipe_slot_d2; // @[accel/engine/update.ts:139]
@@ -2028,48 +2041,48 @@ module TcastUpdate_d128_a32_r16_l3_3_12_12_c4_s32 (
     end
   end
   always @(posedge clock) begin
-    if (_T_14) begin
-      gbuf[{lSlot, gCnt[3:0]}] <= grad; // @[accel/engine/update.ts:195]
+    if (gradFire) begin
+      gbuf[{eSlot, gEff[3:0]}] <= grad; // @[accel/engine/update.ts:202]
     end
   end
   always @(posedge clock) begin
-    if (_T_15 & _T_20) begin
-      gbuf[{lSlot, kCnt[3:0]}] <= upd; // @[accel/engine/update.ts:203]
+    if (updFire & _T_18) begin
+      gbuf[{eSlot, kEff[3:0]}] <= upd; // @[accel/engine/update.ts:206]
     end
   end
   always @(posedge clock) begin
-    if ((_T_15 & ~_T_20) & _T_21) begin
-      wbuf[{lSlot, kW[3:0]}] <= upd; // @[accel/engine/update.ts:204]
+    if ((updFire & ~_T_18) & ~stateBeat) begin
+      wbuf[{eSlot, kW[3:0]}] <= upd; // @[accel/engine/update.ts:207]
     end
   end
   always @(posedge clock) begin
-    if ((_T_15 & ~_T_20) & ~_T_21) begin
-      sbuf[{lSlot, _T_22[3:0]}] <= upd; // @[accel/engine/update.ts:206]
-    end
-  end
-  always @(posedge clock) begin
-    if (loaded) begin
-      rowMem[lSlot] <= row; // @[accel/engine/update.ts:212]
+    if ((updFire & ~_T_18) & stateBeat) begin
+      sbuf[{eSlot, _T_19[3:0]}] <= upd; // @[accel/engine/update.ts:209]
     end
   end
   always @(posedge clock) begin
     if (loaded) begin
-      segMem[lSlot] <= seg; // @[accel/engine/update.ts:213]
+      rowMem[lSlot] <= row; // @[accel/engine/update.ts:216]
     end
   end
   always @(posedge clock) begin
-    if ((_T_15 & ~_T_20) & ~_T_21) begin
-      mOldMem[lSlot] <= _T_25[31:0]; // @[accel/engine/update.ts:207]
+    if (loaded) begin
+      segMem[lSlot] <= seg; // @[accel/engine/update.ts:217]
+    end
+  end
+  always @(posedge clock) begin
+    if ((updFire & ~_T_18) & stateBeat) begin
+      mOldMem[eSlot] <= _T_22[31:0]; // @[accel/engine/update.ts:210]
     end
   end
   always @(posedge clock) begin
     if (scalar_add_m_out_valid & run) begin
-      mNewMem[sc_slot_b_d3] <= scalar_add_m_y; // @[accel/engine/update.ts:285]
+      mNewMem[sc_slot_b_d3] <= scalar_add_m_y; // @[accel/engine/update.ts:291]
     end
   end
   always @(posedge clock) begin
-    if (_T_12) begin
-      multMem[sc_slot_c_d27] <= scalar_div_lr_y; // @[accel/engine/update.ts:300]
+    if (_T_13) begin
+      multMem[sc_slot_c_d27] <= scalar_div_lr_y; // @[accel/engine/update.ts:306]
     end
   end
 endmodule

@@ -58,7 +58,7 @@ const bench: Benchmark = {
     let peakRss = process.memoryUsage().rss;
     const runOne = async (op: 'forward' | 'casted_backward', c: ForwardCase, readLatency: number, memoryMaxReads: number) => {
       const s = forwardScenario(c, shape, { name: `${op}-d${c.dim}-l${readLatency}-r${memoryMaxReads}`, sparse: true, dump: false, maxCycles: 2_000_000_000,
-        profile: { readLatency, writeLatency: readLatency, maxReads: memoryMaxReads, maxWrites: 64, seed: 1 } });
+        profile: { readLatency, writeLatency: readLatency, maxReads: memoryMaxReads, maxWrites: 256, seed: 1 } });
       s.scenario.watchdogCycles = 100_000;
       s.scenario.maxCycles = 2_000_000_000;
       const [r] = await simulateAxi(target, [s.scenario]);

@@ -7,11 +7,12 @@ export const ENGINE_CONFIGS: Record<string, EngineOptions> = {
   'engine-d128': { dataBits: 128, addrBits: 32, maxReads: 32, maxBurst: 4, maxDim: 64, queueDepth: 16, addLatency: 3, bags: 1, maxWrites: 8 },
 };
 /**
- * The benchmark configuration (bench/engine.ts, the demo): 512-bit data, 128 reads and 128 writes in flight (covers a
- * 200-cycle latency at dim 64), rows up to 128 elements. Simulated only, not shipped in rtl/: its 16 lanes of
- * fp32 units make a generic Yosys run take minutes, past the test suite's budget.
+ * The benchmark configuration (bench/engine.ts, the demo): 512-bit data, 256 reads and 256 writes in flight (a
+ * 200-cycle latency at one beat per row, dim 16), rows up to 128 elements, 8 bags interleaved in the reducer with
+ * token queues of 128 lookups (the DLRM preset's bags are 100 lookups). Simulated only, not shipped in rtl/: its 16
+ * lanes of fp32 units make a generic Yosys run take minutes, past the test suite's budget.
  */
-export const ENGINE_BENCH_CONFIG: EngineOptions = { dataBits: 512, addrBits: 32, maxReads: 128, maxBurst: 8, maxDim: 128, queueDepth: 32, addLatency: 3, bags: 1, maxWrites: 128 };
+export const ENGINE_BENCH_CONFIG: EngineOptions = { dataBits: 512, addrBits: 32, maxReads: 256, maxBurst: 8, maxDim: 128, queueDepth: 32, addLatency: 3, bags: 8, tokenDepth: 128, maxWrites: 256 };
 
 /** The configuration the test suite simulates (test/engine/). */
 export const ENGINE_TEST_CONFIG = 'engine-d128';

@@ -32,7 +32,7 @@
  *   bytes past dim on the row's last beat.
  */
 import {
-  Bool, In, Module, Out, Reg, RegNext, UInt, Wire, Memory, cat, lit, mux, named, select, when, instance, bitsFor, log2Up, orAny,
+  Bool, In, Module, Out, Reg, RegNext, UInt, Wire, Memory, cat, lit, mux, named, when, instance, bitsFor, log2Up, orAny,
   type Value, type Signal,
 } from '../../generator';
 import { Queue } from '../../generator/stdlib/queue';
@@ -282,9 +282,13 @@ export class TcastEngine extends Module {
     const KIND_OFF = 0, KIND_IDX = 1, KIND_ROW = 2, KIND_PSW = 3;
     const slotsUsed = Reg(UInt(bitsFor(K)), { init: 0 });
     const tailSlot = Reg(UInt(kb), { init: 0 });
-    const wrCnt = Array.from({ length: K }, (_, i) => Reg(UInt(BL), { init: 0, name: `rob_count_${i}` }));
-    const slotLen = Array.from({ length: K }, (_, i) => Reg(UInt(8), { init: 0, name: `rob_len_${i}` }));
-    const slotKind = Array.from({ length: K }, (_, i) => Reg(UInt(2), { init: 0, name: `rob_kind_${i}` }));
+    // Per slot (memories, one write port each, so K = 256 costs no K-way logic): the burst's AXI length and
+    // stream kind, written when the slot is given out; the beats received so far = rob_rcv - rob_base (mod 2^BL):
+    // rob_rcv counts the slot's R beats, rob_base takes rob_rcv's value when the slot is given out.
+    const slotLen = Memory(K, UInt(8));
+    const slotKind = Memory(K, UInt(2));
+    const robRcv = Memory(K, UInt(BL));
+    const robBase = Memory(K, UInt(BL));
 
     // ---------------------------------------------------------------- AR: offsets, indices, rows
     const arValid = Reg(Bool, { init: 0 });
@@ -353,12 +357,9 @@ export class TcastEngine extends Module {
       arLen.set(lenField(arBeats));
       arId.set(tailSlot);
       tailSlot.set(tailSlot.addWrap(1));
-      for (let i = 0; i < K; i++) {
-        when(tailSlot.eq(i), () => {
-          slotLen[i]!.set(lenField(arBeats));
-          slotKind[i]!.set(arKind);
-        });
-      }
+      slotLen.write(tailSlot, lenField(arBeats));
+      slotKind.write(tailSlot, arKind);
+      robBase.write(tailSlot, robRcv.readAsync(tailSlot));
     });
     when(offGo, () => {
       offWord.set(offWord.addWrap(offBurst.zext(WA)));
@@ -400,13 +401,11 @@ export class TcastEngine extends Module {
     m.rready.set(rReady);
     const rFire = named(m.rvalid.and(rReady));
     const rSlot = named(m.rid.trunc(kb));
-    const rCount = named(select(wrCnt, rSlot));
+    const rRcv = named(robRcv.readAsync(rSlot));
+    const rCount = named(rRcv.subWrap(robBase.readAsync(rSlot)));
     const robAddr = (slot: Value, beat: Value): Value => (MB === 1 ? slot : cat(slot, beat.trunc(mbBits)));
     when(rFire, () => rob.write(robAddr(rSlot, rCount), m.rdata));
-    for (let i = 0; i < K; i++) {
-      when(rFire.and(rSlot.eq(i)), () => wrCnt[i]!.set(wrCnt[i]!.addWrap(1)));
-      when(arGo.and(tailSlot.eq(i)), () => wrCnt[i]!.set(0));
-    }
+    when(rFire, () => robRcv.write(rSlot, rRcv.addWrap(1)));
     when(rFire, () => rBeats.set(rBeats.addWrap(1)));
     void robDepthBits;
 
@@ -416,10 +415,9 @@ export class TcastEngine extends Module {
     const dBeat = Reg(UInt(mbBits), { init: 0 });
     const rdPending = Reg(Bool, { init: 0 });
     const rdKind = Reg(UInt(2), { init: 0 });
-    const pick = (regs: Signal[]): Value => select(regs, headSlot);
-    const headCount = named(pick(wrCnt));
-    const headLen = named(pick(slotLen));
-    const headKind = named(pick(slotKind));
+    const headCount = named(robRcv.readAsync(headSlot).subWrap(robBase.readAsync(headSlot)));
+    const headLen = named(slotLen.readAsync(headSlot));
+    const headKind = named(slotKind.readAsync(headSlot));
     const avail = named(slotsUsed.ne(0).and(dBeat.zext(BL).lt(headCount)));
     const space = named(dataQ.io.count.zext(4).addWrap(rdPending.zext(4)).lt(4));
     const drain = named(avail.and(space));

@@ -145,368 +145,284 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
   wire [31:0] psw_beats_total; // @[accel/engine/engine.ts:266]
   reg [5:0] slotsUsed; // @[accel/engine/engine.ts:283]
   reg [4:0] tailSlot; // @[accel/engine/engine.ts:284]
-  reg [8:0] rob_count_0; // @[accel/engine/engine.ts:285]
-  reg [8:0] rob_count_1; // @[accel/engine/engine.ts:285]
-  reg [8:0] rob_count_2; // @[accel/engine/engine.ts:285]
-  reg [8:0] rob_count_3; // @[accel/engine/engine.ts:285]
-  reg [8:0] rob_count_4; // @[accel/engine/engine.ts:285]
-  reg [8:0] rob_count_5; // @[accel/engine/engine.ts:285]
-  reg [8:0] rob_count_6; // @[accel/engine/engine.ts:285]
-  reg [8:0] rob_count_7; // @[accel/engine/engine.ts:285]
-  reg [8:0] rob_count_8; // @[accel/engine/engine.ts:285]
-  reg [8:0] rob_count_9; // @[accel/engine/engine.ts:285]
-  reg [8:0] rob_count_10; // @[accel/engine/engine.ts:285]
-  reg [8:0] rob_count_11; // @[accel/engine/engine.ts:285]
-  reg [8:0] rob_count_12; // @[accel/engine/engine.ts:285]
-  reg [8:0] rob_count_13; // @[accel/engine/engine.ts:285]
-  reg [8:0] rob_count_14; // @[accel/engine/engine.ts:285]
-  reg [8:0] rob_count_15; // @[accel/engine/engine.ts:285]
-  reg [8:0] rob_count_16; // @[accel/engine/engine.ts:285]
-  reg [8:0] rob_count_17; // @[accel/engine/engine.ts:285]
-  reg [8:0] rob_count_18; // @[accel/engine/engine.ts:285]
-  reg [8:0] rob_count_19; // @[accel/engine/engine.ts:285]
-  reg [8:0] rob_count_20; // @[accel/engine/engine.ts:285]
-  reg [8:0] rob_count_21; // @[accel/engine/engine.ts:285]
-  reg [8:0] rob_count_22; // @[accel/engine/engine.ts:285]
-  reg [8:0] rob_count_23; // @[accel/engine/engine.ts:285]
-  reg [8:0] rob_count_24; // @[accel/engine/engine.ts:285]
-  reg [8:0] rob_count_25; // @[accel/engine/engine.ts:285]
-  reg [8:0] rob_count_26; // @[accel/engine/engine.ts:285]
-  reg [8:0] rob_count_27; // @[accel/engine/engine.ts:285]
-  reg [8:0] rob_count_28; // @[accel/engine/engine.ts:285]
-  reg [8:0] rob_count_29; // @[accel/engine/engine.ts:285]
-  reg [8:0] rob_count_30; // @[accel/engine/engine.ts:285]
-  reg [8:0] rob_count_31; // @[accel/engine/engine.ts:285]
-  reg [7:0] rob_len_0; // @[accel/engine/engine.ts:286]
-  reg [7:0] rob_len_1; // @[accel/engine/engine.ts:286]
-  reg [7:0] rob_len_2; // @[accel/engine/engine.ts:286]
-  reg [7:0] rob_len_3; // @[accel/engine/engine.ts:286]
-  reg [7:0] rob_len_4; // @[accel/engine/engine.ts:286]
-  reg [7:0] rob_len_5; // @[accel/engine/engine.ts:286]
-  reg [7:0] rob_len_6; // @[accel/engine/engine.ts:286]
-  reg [7:0] rob_len_7; // @[accel/engine/engine.ts:286]
-  reg [7:0] rob_len_8; // @[accel/engine/engine.ts:286]
-  reg [7:0] rob_len_9; // @[accel/engine/engine.ts:286]
-  reg [7:0] rob_len_10; // @[accel/engine/engine.ts:286]
-  reg [7:0] rob_len_11; // @[accel/engine/engine.ts:286]
-  reg [7:0] rob_len_12; // @[accel/engine/engine.ts:286]
-  reg [7:0] rob_len_13; // @[accel/engine/engine.ts:286]
-  reg [7:0] rob_len_14; // @[accel/engine/engine.ts:286]
-  reg [7:0] rob_len_15; // @[accel/engine/engine.ts:286]
-  reg [7:0] rob_len_16; // @[accel/engine/engine.ts:286]
-  reg [7:0] rob_len_17; // @[accel/engine/engine.ts:286]
-  reg [7:0] rob_len_18; // @[accel/engine/engine.ts:286]
-  reg [7:0] rob_len_19; // @[accel/engine/engine.ts:286]
-  reg [7:0] rob_len_20; // @[accel/engine/engine.ts:286]
-  reg [7:0] rob_len_21; // @[accel/engine/engine.ts:286]
-  reg [7:0] rob_len_22; // @[accel/engine/engine.ts:286]
-  reg [7:0] rob_len_23; // @[accel/engine/engine.ts:286]
-  reg [7:0] rob_len_24; // @[accel/engine/engine.ts:286]
-  reg [7:0] rob_len_25; // @[accel/engine/engine.ts:286]
-  reg [7:0] rob_len_26; // @[accel/engine/engine.ts:286]
-  reg [7:0] rob_len_27; // @[accel/engine/engine.ts:286]
-  reg [7:0] rob_len_28; // @[accel/engine/engine.ts:286]
-  reg [7:0] rob_len_29; // @[accel/engine/engine.ts:286]
-  reg [7:0] rob_len_30; // @[accel/engine/engine.ts:286]
-  reg [7:0] rob_len_31; // @[accel/engine/engine.ts:286]
-  reg [1:0] rob_kind_0; // @[accel/engine/engine.ts:287]
-  reg [1:0] rob_kind_1; // @[accel/engine/engine.ts:287]
-  reg [1:0] rob_kind_2; // @[accel/engine/engine.ts:287]
-  reg [1:0] rob_kind_3; // @[accel/engine/engine.ts:287]
-  reg [1:0] rob_kind_4; // @[accel/engine/engine.ts:287]
-  reg [1:0] rob_kind_5; // @[accel/engine/engine.ts:287]
-  reg [1:0] rob_kind_6; // @[accel/engine/engine.ts:287]
-  reg [1:0] rob_kind_7; // @[accel/engine/engine.ts:287]
-  reg [1:0] rob_kind_8; // @[accel/engine/engine.ts:287]
-  reg [1:0] rob_kind_9; // @[accel/engine/engine.ts:287]
-  reg [1:0] rob_kind_10; // @[accel/engine/engine.ts:287]
-  reg [1:0] rob_kind_11; // @[accel/engine/engine.ts:287]
-  reg [1:0] rob_kind_12; // @[accel/engine/engine.ts:287]
-  reg [1:0] rob_kind_13; // @[accel/engine/engine.ts:287]
-  reg [1:0] rob_kind_14; // @[accel/engine/engine.ts:287]
-  reg [1:0] rob_kind_15; // @[accel/engine/engine.ts:287]
-  reg [1:0] rob_kind_16; // @[accel/engine/engine.ts:287]
-  reg [1:0] rob_kind_17; // @[accel/engine/engine.ts:287]
-  reg [1:0] rob_kind_18; // @[accel/engine/engine.ts:287]
-  reg [1:0] rob_kind_19; // @[accel/engine/engine.ts:287]
-  reg [1:0] rob_kind_20; // @[accel/engine/engine.ts:287]
-  reg [1:0] rob_kind_21; // @[accel/engine/engine.ts:287]
-  reg [1:0] rob_kind_22; // @[accel/engine/engine.ts:287]
-  reg [1:0] rob_kind_23; // @[accel/engine/engine.ts:287]
-  reg [1:0] rob_kind_24; // @[accel/engine/engine.ts:287]
-  reg [1:0] rob_kind_25; // @[accel/engine/engine.ts:287]
-  reg [1:0] rob_kind_26; // @[accel/engine/engine.ts:287]
-  reg [1:0] rob_kind_27; // @[accel/engine/engine.ts:287]
-  reg [1:0] rob_kind_28; // @[accel/engine/engine.ts:287]
-  reg [1:0] rob_kind_29; // @[accel/engine/engine.ts:287]
-  reg [1:0] rob_kind_30; // @[accel/engine/engine.ts:287]
-  reg [1:0] rob_kind_31; // @[accel/engine/engine.ts:287]
-  reg arValid; // @[accel/engine/engine.ts:290]
-  reg [31:0] arAddr; // @[accel/engine/engine.ts:291]
-  reg [7:0] arLen; // @[accel/engine/engine.ts:292]
-  reg [4:0] arId; // @[accel/engine/engine.ts:293]
-  wire arFree; // @[accel/engine/engine.ts:294]
-  wire slotFree; // @[accel/engine/engine.ts:295]
-  wire run; // @[accel/engine/engine.ts:298]
-  wire canRead; // @[accel/engine/engine.ts:299]
-  reg [27:0] offWord; // @[accel/engine/engine.ts:302]
-  reg [31:0] offLeft; // @[accel/engine/engine.ts:303]
-  reg [4:0] offRes; // @[accel/engine/engine.ts:304]
-  reg [27:0] idxWord; // @[accel/engine/engine.ts:305]
-  reg [31:0] idxLeft; // @[accel/engine/engine.ts:306]
-  reg [4:0] idxRes; // @[accel/engine/engine.ts:307]
+  reg arValid; // @[accel/engine/engine.ts:294]
+  reg [31:0] arAddr; // @[accel/engine/engine.ts:295]
+  reg [7:0] arLen; // @[accel/engine/engine.ts:296]
+  reg [4:0] arId; // @[accel/engine/engine.ts:297]
+  wire arFree; // @[accel/engine/engine.ts:298]
+  wire slotFree; // @[accel/engine/engine.ts:299]
+  wire run; // @[accel/engine/engine.ts:302]
+  wire canRead; // @[accel/engine/engine.ts:303]
+  reg [27:0] offWord; // @[accel/engine/engine.ts:306]
+  reg [31:0] offLeft; // @[accel/engine/engine.ts:307]
+  reg [4:0] offRes; // @[accel/engine/engine.ts:308]
+  reg [27:0] idxWord; // @[accel/engine/engine.ts:309]
+  reg [31:0] idxLeft; // @[accel/engine/engine.ts:310]
+  reg [4:0] idxRes; // @[accel/engine/engine.ts:311]
   /* verilator lint_off UNUSEDSIGNAL */
   wire [31:0] off_burst; // @[accel/engine/engine.ts:277]
   /* verilator lint_on UNUSEDSIGNAL */
   /* verilator lint_off UNUSEDSIGNAL */
   wire [31:0] idx_burst; // @[accel/engine/engine.ts:277]
   /* verilator lint_on UNUSEDSIGNAL */
-  wire offGo; // @[accel/engine/engine.ts:311]
-  wire idxGo; // @[accel/engine/engine.ts:312]
-  reg [27:0] pswWord; // @[accel/engine/engine.ts:313]
-  reg [31:0] pswLeft; // @[accel/engine/engine.ts:314]
-  reg [4:0] pswRes; // @[accel/engine/engine.ts:315]
+  wire offGo; // @[accel/engine/engine.ts:315]
+  wire idxGo; // @[accel/engine/engine.ts:316]
+  reg [27:0] pswWord; // @[accel/engine/engine.ts:317]
+  reg [31:0] pswLeft; // @[accel/engine/engine.ts:318]
+  reg [4:0] pswRes; // @[accel/engine/engine.ts:319]
   /* verilator lint_off UNUSEDSIGNAL */
   wire [31:0] psw_burst; // @[accel/engine/engine.ts:277]
   /* verilator lint_on UNUSEDSIGNAL */
-  wire pswGo; // @[accel/engine/engine.ts:317]
-  wire sideGo; // @[accel/engine/engine.ts:318]
+  wire pswGo; // @[accel/engine/engine.ts:321]
+  wire sideGo; // @[accel/engine/engine.ts:322]
   wire tok_enq_valid; // @[accel/engine/interleave.ts:35]
   wire [131:0] tokQ_enq_bits; // @[accel/engine/interleave.ts:37]
   wire tok_deq_ready; // @[accel/engine/interleave.ts:43]
-  reg [27:0] rowWord; // @[accel/engine/engine.ts:326]
-  reg [4:0] rowLeft; // @[accel/engine/engine.ts:327]
+  reg [27:0] rowWord; // @[accel/engine/engine.ts:330]
+  reg [4:0] rowLeft; // @[accel/engine/engine.ts:331]
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [31:0] tokRowAddr; // @[accel/engine/engine.ts:328]
+  wire [31:0] tokRowAddr; // @[accel/engine/engine.ts:332]
   /* verilator lint_on UNUSEDSIGNAL */
-  wire fromTok; // @[accel/engine/engine.ts:329]
-  wire [27:0] curRowWord; // @[accel/engine/engine.ts:330]
-  wire [4:0] curRowLeft; // @[accel/engine/engine.ts:331]
+  wire fromTok; // @[accel/engine/engine.ts:333]
+  wire [27:0] curRowWord; // @[accel/engine/engine.ts:334]
+  wire [4:0] curRowLeft; // @[accel/engine/engine.ts:335]
   wire [8:0] row_burst; // @[accel/engine/engine.ts:277]
-  wire tokEmpty; // @[accel/engine/engine.ts:333]
-  wire rowPending; // @[accel/engine/engine.ts:334]
-  wire rowMetaOk; // @[accel/engine/engine.ts:335]
-  wire rowGo; // @[accel/engine/engine.ts:336]
-  wire emptyGo; // @[accel/engine/engine.ts:338]
-  wire arGo; // @[accel/engine/engine.ts:345]
-  wire [8:0] arBeats; // @[accel/engine/engine.ts:346]
-  wire [27:0] arWordSel; // @[accel/engine/engine.ts:347]
-  wire [1:0] arKind; // @[accel/engine/engine.ts:348]
-  reg [15:0] lfsr; // @[accel/engine/engine.ts:396]
-  wire rReady; // @[accel/engine/engine.ts:398]
-  wire bReady; // @[accel/engine/engine.ts:399]
-  wire rFire; // @[accel/engine/engine.ts:401]
-  wire [4:0] rSlot; // @[accel/engine/engine.ts:402]
+  wire tokEmpty; // @[accel/engine/engine.ts:337]
+  wire rowPending; // @[accel/engine/engine.ts:338]
+  wire rowMetaOk; // @[accel/engine/engine.ts:339]
+  wire rowGo; // @[accel/engine/engine.ts:340]
+  wire emptyGo; // @[accel/engine/engine.ts:342]
+  wire arGo; // @[accel/engine/engine.ts:349]
+  wire [8:0] arBeats; // @[accel/engine/engine.ts:350]
+  wire [27:0] arWordSel; // @[accel/engine/engine.ts:351]
+  wire [1:0] arKind; // @[accel/engine/engine.ts:352]
+  wire [8:0] robRcv_rd0; // @[accel/engine/engine.ts:362]
+  reg [15:0] lfsr; // @[accel/engine/engine.ts:397]
+  wire rReady; // @[accel/engine/engine.ts:399]
+  wire bReady; // @[accel/engine/engine.ts:400]
+  wire rFire; // @[accel/engine/engine.ts:402]
+  wire [4:0] rSlot; // @[accel/engine/engine.ts:403]
+  wire [8:0] robRcv_rd1; // @[accel/engine/engine.ts:404]
+  wire [8:0] rRcv; // @[accel/engine/engine.ts:404]
+  wire [8:0] robBase_rd0; // @[accel/engine/engine.ts:405]
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [8:0] rCount; // @[accel/engine/engine.ts:403]
+  wire [8:0] rCount; // @[accel/engine/engine.ts:405]
   /* verilator lint_on UNUSEDSIGNAL */
-  reg [4:0] headSlot; // @[accel/engine/engine.ts:415]
-  reg [1:0] dBeat; // @[accel/engine/engine.ts:416]
-  reg rdPending; // @[accel/engine/engine.ts:417]
-  reg [1:0] rdKind; // @[accel/engine/engine.ts:418]
-  wire [8:0] headCount; // @[accel/engine/engine.ts:420]
-  wire [7:0] headLen; // @[accel/engine/engine.ts:421]
-  wire [1:0] headKind; // @[accel/engine/engine.ts:422]
-  wire avail; // @[accel/engine/engine.ts:423]
-  wire space; // @[accel/engine/engine.ts:424]
-  wire drain; // @[accel/engine/engine.ts:425]
-  reg [127:0] robData; // @[accel/engine/engine.ts:426]
-  wire slotDone; // @[accel/engine/engine.ts:429]
-  wire freeSlot; // @[accel/engine/engine.ts:430]
-  wire [1:0] dKind; // @[accel/engine/engine.ts:443]
-  wire [127:0] dData; // @[accel/engine/engine.ts:444]
-  wire rowBeatReady; // @[accel/engine/engine.ts:454]
-  reg [32:0] off_unpack_left; // @[accel/engine/engine.ts:459]
-  reg [1:0] off_unpack_lane; // @[accel/engine/engine.ts:460]
-  wire off_unpack_valid; // @[accel/engine/engine.ts:461]
-  wire [31:0] off_unpack_value; // @[accel/engine/engine.ts:462]
-  wire off_unpack_pop; // @[accel/engine/engine.ts:463]
-  wire [2:0] off_unpack_next_lane; // @[accel/engine/engine.ts:465]
-  wire off_unpack_beat_done; // @[accel/engine/engine.ts:466]
-  reg [32:0] idx_unpack_left; // @[accel/engine/engine.ts:459]
-  reg [1:0] idx_unpack_lane; // @[accel/engine/engine.ts:460]
-  wire idx_unpack_valid; // @[accel/engine/engine.ts:461]
-  wire [31:0] idx_unpack_value; // @[accel/engine/engine.ts:462]
-  wire idx_unpack_pop; // @[accel/engine/engine.ts:463]
-  wire [2:0] idx_unpack_next_lane; // @[accel/engine/engine.ts:465]
-  wire idx_unpack_beat_done; // @[accel/engine/engine.ts:466]
-  reg [32:0] psw_unpack_left; // @[accel/engine/engine.ts:459]
-  reg [1:0] psw_unpack_lane; // @[accel/engine/engine.ts:460]
-  wire psw_unpack_valid; // @[accel/engine/engine.ts:461]
-  wire [31:0] psw_unpack_value; // @[accel/engine/engine.ts:462]
-  wire psw_unpack_pop; // @[accel/engine/engine.ts:463]
-  wire [2:0] psw_unpack_next_lane; // @[accel/engine/engine.ts:465]
-  wire psw_unpack_beat_done; // @[accel/engine/engine.ts:466]
-  reg [31:0] bagIdx; // @[accel/engine/engine.ts:492]
-  reg haveStart; // @[accel/engine/engine.ts:493]
-  reg inBag; // @[accel/engine/engine.ts:494]
-  reg [31:0] cur; // @[accel/engine/engine.ts:495]
-  reg [31:0] lookLeft; // @[accel/engine/engine.ts:496]
-  reg heldValid; // @[accel/engine/engine.ts:497]
-  reg [31:0] heldRow; // @[accel/engine/engine.ts:498]
-  reg heldFirst; // @[accel/engine/engine.ts:499]
-  reg heldLast; // @[accel/engine/engine.ts:500]
-  reg heldEmpty; // @[accel/engine/engine.ts:501]
-  reg [31:0] heldScale; // @[accel/engine/engine.ts:502]
-  reg heldSlot; // @[accel/engine/engine.ts:503]
-  reg [31:0] heldBag; // @[accel/engine/engine.ts:504]
-  reg [31:0] heldN; // @[accel/engine/engine.ts:505]
-  reg [31:0] nCount; // @[accel/engine/engine.ts:506]
-  reg seenInBag; // @[accel/engine/engine.ts:508]
-  reg seqSlot; // @[accel/engine/engine.ts:509]
-  wire bagsLeft; // @[accel/engine/engine.ts:510]
-  wire needStart; // @[accel/engine/engine.ts:511]
-  wire lastBagNoEnd; // @[accel/engine/engine.ts:512]
-  wire [31:0] endVal; // @[accel/engine/engine.ts:513]
-  wire endOk; // @[accel/engine/engine.ts:514]
-  wire entry; // @[accel/engine/engine.ts:516]
-  wire eInBag; // @[accel/engine/engine.ts:517]
-  wire [31:0] eLeft; // @[accel/engine/engine.ts:518]
-  wire eSeen; // @[accel/engine/engine.ts:519]
-  wire [31:0] eN; // @[accel/engine/engine.ts:520]
-  wire finalIdx; // @[accel/engine/engine.ts:521]
-  wire isPad; // @[accel/engine/engine.ts:522]
-  wire lookReady; // @[accel/engine/engine.ts:523]
-  wire wantNonPad; // @[accel/engine/engine.ts:524]
-  wire emitHeld; // @[accel/engine/engine.ts:526]
-  wire heldFree; // @[accel/engine/engine.ts:527]
-  wire padKeeps; // @[accel/engine/engine.ts:529]
-  wire lookGo; // @[accel/engine/engine.ts:530]
-  wire emptyEnd; // @[accel/engine/engine.ts:531]
-  wire bagEnd; // @[accel/engine/engine.ts:532]
-  wire holdEmpty; // @[accel/engine/engine.ts:533]
-  wire holdLook; // @[accel/engine/engine.ts:534]
-  wire mEmpty; // @[accel/engine/engine.ts:592]
-  wire mFirst; // @[accel/engine/engine.ts:593]
-  wire mLast; // @[accel/engine/engine.ts:594]
-  wire mSlot; // @[accel/engine/engine.ts:595]
-  wire [31:0] mBag; // @[accel/engine/engine.ts:596]
-  wire [31:0] mN; // @[accel/engine/engine.ts:597]
-  wire [31:0] mScale; // @[accel/engine/engine.ts:598]
-  reg [3:0] rj; // @[accel/engine/engine.ts:601]
-  reg red_valid_0; // @[accel/engine/engine.ts:605]
-  reg red_valid_1; // @[accel/engine/engine.ts:605]
-  reg red_valid_2; // @[accel/engine/engine.ts:605]
-  reg red_valid_3; // @[accel/engine/engine.ts:605]
-  reg red_valid_4; // @[accel/engine/engine.ts:605]
-  reg red_valid_5; // @[accel/engine/engine.ts:605]
-  reg red_slot_0; // @[accel/engine/engine.ts:606]
-  reg red_slot_1; // @[accel/engine/engine.ts:606]
-  reg red_slot_2; // @[accel/engine/engine.ts:606]
-  reg [3:0] red_beat_0; // @[accel/engine/engine.ts:607]
-  reg [3:0] red_beat_1; // @[accel/engine/engine.ts:607]
-  reg [3:0] red_beat_2; // @[accel/engine/engine.ts:607]
-  reg [3:0] red_beat_3; // @[accel/engine/engine.ts:607]
-  reg [3:0] red_beat_4; // @[accel/engine/engine.ts:607]
-  reg [3:0] red_beat_5; // @[accel/engine/engine.ts:607]
-  reg red_last_0; // @[accel/engine/engine.ts:608]
-  reg red_last_1; // @[accel/engine/engine.ts:608]
-  reg red_last_2; // @[accel/engine/engine.ts:608]
-  reg red_last_3; // @[accel/engine/engine.ts:608]
-  reg red_last_4; // @[accel/engine/engine.ts:608]
-  reg red_last_5; // @[accel/engine/engine.ts:608]
-  reg red_row_end_0; // @[accel/engine/engine.ts:609]
-  reg red_row_end_1; // @[accel/engine/engine.ts:609]
-  reg red_row_end_2; // @[accel/engine/engine.ts:609]
-  reg red_row_end_3; // @[accel/engine/engine.ts:609]
-  reg red_row_end_4; // @[accel/engine/engine.ts:609]
-  reg red_row_end_5; // @[accel/engine/engine.ts:609]
-  reg red_first_0; // @[accel/engine/engine.ts:610]
-  reg red_first_1; // @[accel/engine/engine.ts:610]
-  reg red_first_2; // @[accel/engine/engine.ts:610]
-  reg [31:0] red_n_0; // @[accel/engine/engine.ts:611]
-  reg [31:0] red_n_1; // @[accel/engine/engine.ts:611]
-  reg [31:0] red_n_2; // @[accel/engine/engine.ts:611]
-  reg [31:0] red_n_3; // @[accel/engine/engine.ts:611]
-  reg [31:0] red_n_4; // @[accel/engine/engine.ts:611]
-  reg [31:0] red_n_5; // @[accel/engine/engine.ts:611]
-  wire zeroA; // @[accel/engine/engine.ts:615]
-  wire hazard; // @[accel/engine/engine.ts:616]
-  reg [4:0] outRes; // @[accel/engine/engine.ts:619]
-  wire rowBeatAvail; // @[accel/engine/engine.ts:622]
-  wire isRowEnd; // @[accel/engine/engine.ts:623]
-  wire needAw; // @[accel/engine/engine.ts:624]
-  wire redGo; // @[accel/engine/engine.ts:625]
-  wire [127:0] accRd; // @[accel/engine/engine.ts:654]
-  wire [127:0] sum; // @[accel/engine/engine.ts:667]
-  wire finIn; // @[accel/engine/engine.ts:672]
-  reg d1Valid; // @[accel/engine/engine.ts:676]
-  reg d2Valid; // @[accel/engine/engine.ts:677]
-  reg [127:0] d1; // @[accel/engine/engine.ts:678]
-  reg [127:0] d2; // @[accel/engine/engine.ts:679]
-  reg zN_0; // @[accel/engine/engine.ts:680]
-  reg regNext; // @[accel/engine/engine.ts:681]
-  reg endD_0; // @[accel/engine/engine.ts:682]
-  reg regNext_1; // @[accel/engine/engine.ts:683]
-  reg fin_valid_0; // @[accel/engine/engine.ts:688]
-  reg fin_zero_0; // @[accel/engine/engine.ts:689]
-  reg fin_end_0; // @[accel/engine/engine.ts:690]
-  reg fin_valid_1; // @[accel/engine/engine.ts:688]
-  reg fin_zero_1; // @[accel/engine/engine.ts:689]
-  reg fin_end_1; // @[accel/engine/engine.ts:690]
-  reg fin_valid_2; // @[accel/engine/engine.ts:688]
-  reg fin_zero_2; // @[accel/engine/engine.ts:689]
-  reg fin_end_2; // @[accel/engine/engine.ts:690]
-  reg fin_valid_3; // @[accel/engine/engine.ts:688]
-  reg fin_zero_3; // @[accel/engine/engine.ts:689]
-  reg fin_end_3; // @[accel/engine/engine.ts:690]
-  reg fin_valid_4; // @[accel/engine/engine.ts:688]
-  reg fin_zero_4; // @[accel/engine/engine.ts:689]
-  reg fin_end_4; // @[accel/engine/engine.ts:690]
-  reg fin_valid_5; // @[accel/engine/engine.ts:688]
-  reg fin_zero_5; // @[accel/engine/engine.ts:689]
-  reg fin_end_5; // @[accel/engine/engine.ts:690]
-  reg fin_valid_6; // @[accel/engine/engine.ts:688]
-  reg fin_zero_6; // @[accel/engine/engine.ts:689]
-  reg fin_end_6; // @[accel/engine/engine.ts:690]
-  reg fin_valid_7; // @[accel/engine/engine.ts:688]
-  reg fin_zero_7; // @[accel/engine/engine.ts:689]
-  reg fin_end_7; // @[accel/engine/engine.ts:690]
-  reg fin_valid_8; // @[accel/engine/engine.ts:688]
-  reg fin_zero_8; // @[accel/engine/engine.ts:689]
-  reg fin_end_8; // @[accel/engine/engine.ts:690]
-  reg fin_valid_9; // @[accel/engine/engine.ts:688]
-  reg fin_zero_9; // @[accel/engine/engine.ts:689]
-  reg fin_end_9; // @[accel/engine/engine.ts:690]
-  reg fin_valid_10; // @[accel/engine/engine.ts:688]
-  reg fin_zero_10; // @[accel/engine/engine.ts:689]
-  reg fin_end_10; // @[accel/engine/engine.ts:690]
-  reg fin_valid_11; // @[accel/engine/engine.ts:688]
-  reg fin_zero_11; // @[accel/engine/engine.ts:689]
-  reg fin_end_11; // @[accel/engine/engine.ts:690]
-  wire [127:0] meanOut; // @[accel/engine/engine.ts:703]
-  wire outPop; // @[accel/engine/engine.ts:706]
-  wire resUp; // @[accel/engine/engine.ts:707]
-  reg awValid; // @[accel/engine/engine.ts:712]
-  reg [31:0] awAddr; // @[accel/engine/engine.ts:713]
-  reg [7:0] awLen; // @[accel/engine/engine.ts:714]
-  reg [3:0] bOut; // @[accel/engine/engine.ts:715]
-  reg [27:0] owWord; // @[accel/engine/engine.ts:717]
-  reg [4:0] owLeft; // @[accel/engine/engine.ts:718]
-  wire owFromQ; // @[accel/engine/engine.ts:719]
+  reg [4:0] headSlot; // @[accel/engine/engine.ts:414]
+  reg [1:0] dBeat; // @[accel/engine/engine.ts:415]
+  reg rdPending; // @[accel/engine/engine.ts:416]
+  reg [1:0] rdKind; // @[accel/engine/engine.ts:417]
+  wire [8:0] robRcv_rd2; // @[accel/engine/engine.ts:418]
+  wire [8:0] robBase_rd1; // @[accel/engine/engine.ts:418]
+  wire [8:0] headCount; // @[accel/engine/engine.ts:418]
+  wire [7:0] slotLen_rd0; // @[accel/engine/engine.ts:419]
+  wire [7:0] headLen; // @[accel/engine/engine.ts:419]
+  wire [1:0] slotKind_rd0; // @[accel/engine/engine.ts:420]
+  wire [1:0] headKind; // @[accel/engine/engine.ts:420]
+  wire avail; // @[accel/engine/engine.ts:421]
+  wire space; // @[accel/engine/engine.ts:422]
+  wire drain; // @[accel/engine/engine.ts:423]
+  reg [127:0] robData; // @[accel/engine/engine.ts:424]
+  wire slotDone; // @[accel/engine/engine.ts:427]
+  wire freeSlot; // @[accel/engine/engine.ts:428]
+  wire [1:0] dKind; // @[accel/engine/engine.ts:441]
+  wire [127:0] dData; // @[accel/engine/engine.ts:442]
+  wire rowBeatReady; // @[accel/engine/engine.ts:452]
+  reg [32:0] off_unpack_left; // @[accel/engine/engine.ts:457]
+  reg [1:0] off_unpack_lane; // @[accel/engine/engine.ts:458]
+  wire off_unpack_valid; // @[accel/engine/engine.ts:459]
+  wire [31:0] off_unpack_value; // @[accel/engine/engine.ts:460]
+  wire off_unpack_pop; // @[accel/engine/engine.ts:461]
+  wire [2:0] off_unpack_next_lane; // @[accel/engine/engine.ts:463]
+  wire off_unpack_beat_done; // @[accel/engine/engine.ts:464]
+  reg [32:0] idx_unpack_left; // @[accel/engine/engine.ts:457]
+  reg [1:0] idx_unpack_lane; // @[accel/engine/engine.ts:458]
+  wire idx_unpack_valid; // @[accel/engine/engine.ts:459]
+  wire [31:0] idx_unpack_value; // @[accel/engine/engine.ts:460]
+  wire idx_unpack_pop; // @[accel/engine/engine.ts:461]
+  wire [2:0] idx_unpack_next_lane; // @[accel/engine/engine.ts:463]
+  wire idx_unpack_beat_done; // @[accel/engine/engine.ts:464]
+  reg [32:0] psw_unpack_left; // @[accel/engine/engine.ts:457]
+  reg [1:0] psw_unpack_lane; // @[accel/engine/engine.ts:458]
+  wire psw_unpack_valid; // @[accel/engine/engine.ts:459]
+  wire [31:0] psw_unpack_value; // @[accel/engine/engine.ts:460]
+  wire psw_unpack_pop; // @[accel/engine/engine.ts:461]
+  wire [2:0] psw_unpack_next_lane; // @[accel/engine/engine.ts:463]
+  wire psw_unpack_beat_done; // @[accel/engine/engine.ts:464]
+  reg [31:0] bagIdx; // @[accel/engine/engine.ts:490]
+  reg haveStart; // @[accel/engine/engine.ts:491]
+  reg inBag; // @[accel/engine/engine.ts:492]
+  reg [31:0] cur; // @[accel/engine/engine.ts:493]
+  reg [31:0] lookLeft; // @[accel/engine/engine.ts:494]
+  reg heldValid; // @[accel/engine/engine.ts:495]
+  reg [31:0] heldRow; // @[accel/engine/engine.ts:496]
+  reg heldFirst; // @[accel/engine/engine.ts:497]
+  reg heldLast; // @[accel/engine/engine.ts:498]
+  reg heldEmpty; // @[accel/engine/engine.ts:499]
+  reg [31:0] heldScale; // @[accel/engine/engine.ts:500]
+  reg heldSlot; // @[accel/engine/engine.ts:501]
+  reg [31:0] heldBag; // @[accel/engine/engine.ts:502]
+  reg [31:0] heldN; // @[accel/engine/engine.ts:503]
+  reg [31:0] nCount; // @[accel/engine/engine.ts:504]
+  reg seenInBag; // @[accel/engine/engine.ts:506]
+  reg seqSlot; // @[accel/engine/engine.ts:507]
+  wire bagsLeft; // @[accel/engine/engine.ts:508]
+  wire needStart; // @[accel/engine/engine.ts:509]
+  wire lastBagNoEnd; // @[accel/engine/engine.ts:510]
+  wire [31:0] endVal; // @[accel/engine/engine.ts:511]
+  wire endOk; // @[accel/engine/engine.ts:512]
+  wire entry; // @[accel/engine/engine.ts:514]
+  wire eInBag; // @[accel/engine/engine.ts:515]
+  wire [31:0] eLeft; // @[accel/engine/engine.ts:516]
+  wire eSeen; // @[accel/engine/engine.ts:517]
+  wire [31:0] eN; // @[accel/engine/engine.ts:518]
+  wire finalIdx; // @[accel/engine/engine.ts:519]
+  wire isPad; // @[accel/engine/engine.ts:520]
+  wire lookReady; // @[accel/engine/engine.ts:521]
+  wire wantNonPad; // @[accel/engine/engine.ts:522]
+  wire emitHeld; // @[accel/engine/engine.ts:524]
+  wire heldFree; // @[accel/engine/engine.ts:525]
+  wire padKeeps; // @[accel/engine/engine.ts:527]
+  wire lookGo; // @[accel/engine/engine.ts:528]
+  wire emptyEnd; // @[accel/engine/engine.ts:529]
+  wire bagEnd; // @[accel/engine/engine.ts:530]
+  wire holdEmpty; // @[accel/engine/engine.ts:531]
+  wire holdLook; // @[accel/engine/engine.ts:532]
+  wire mEmpty; // @[accel/engine/engine.ts:590]
+  wire mFirst; // @[accel/engine/engine.ts:591]
+  wire mLast; // @[accel/engine/engine.ts:592]
+  wire mSlot; // @[accel/engine/engine.ts:593]
+  wire [31:0] mBag; // @[accel/engine/engine.ts:594]
+  wire [31:0] mN; // @[accel/engine/engine.ts:595]
+  wire [31:0] mScale; // @[accel/engine/engine.ts:596]
+  reg [3:0] rj; // @[accel/engine/engine.ts:599]
+  reg red_valid_0; // @[accel/engine/engine.ts:603]
+  reg red_valid_1; // @[accel/engine/engine.ts:603]
+  reg red_valid_2; // @[accel/engine/engine.ts:603]
+  reg red_valid_3; // @[accel/engine/engine.ts:603]
+  reg red_valid_4; // @[accel/engine/engine.ts:603]
+  reg red_valid_5; // @[accel/engine/engine.ts:603]
+  reg red_slot_0; // @[accel/engine/engine.ts:604]
+  reg red_slot_1; // @[accel/engine/engine.ts:604]
+  reg red_slot_2; // @[accel/engine/engine.ts:604]
+  reg [3:0] red_beat_0; // @[accel/engine/engine.ts:605]
+  reg [3:0] red_beat_1; // @[accel/engine/engine.ts:605]
+  reg [3:0] red_beat_2; // @[accel/engine/engine.ts:605]
+  reg [3:0] red_beat_3; // @[accel/engine/engine.ts:605]
+  reg [3:0] red_beat_4; // @[accel/engine/engine.ts:605]
+  reg [3:0] red_beat_5; // @[accel/engine/engine.ts:605]
+  reg red_last_0; // @[accel/engine/engine.ts:606]
+  reg red_last_1; // @[accel/engine/engine.ts:606]
+  reg red_last_2; // @[accel/engine/engine.ts:606]
+  reg red_last_3; // @[accel/engine/engine.ts:606]
+  reg red_last_4; // @[accel/engine/engine.ts:606]
+  reg red_last_5; // @[accel/engine/engine.ts:606]
+  reg red_row_end_0; // @[accel/engine/engine.ts:607]
+  reg red_row_end_1; // @[accel/engine/engine.ts:607]
+  reg red_row_end_2; // @[accel/engine/engine.ts:607]
+  reg red_row_end_3; // @[accel/engine/engine.ts:607]
+  reg red_row_end_4; // @[accel/engine/engine.ts:607]
+  reg red_row_end_5; // @[accel/engine/engine.ts:607]
+  reg red_first_0; // @[accel/engine/engine.ts:608]
+  reg red_first_1; // @[accel/engine/engine.ts:608]
+  reg red_first_2; // @[accel/engine/engine.ts:608]
+  reg [31:0] red_n_0; // @[accel/engine/engine.ts:609]
+  reg [31:0] red_n_1; // @[accel/engine/engine.ts:609]
+  reg [31:0] red_n_2; // @[accel/engine/engine.ts:609]
+  reg [31:0] red_n_3; // @[accel/engine/engine.ts:609]
+  reg [31:0] red_n_4; // @[accel/engine/engine.ts:609]
+  reg [31:0] red_n_5; // @[accel/engine/engine.ts:609]
+  wire zeroA; // @[accel/engine/engine.ts:613]
+  wire hazard; // @[accel/engine/engine.ts:614]
+  reg [4:0] outRes; // @[accel/engine/engine.ts:617]
+  wire rowBeatAvail; // @[accel/engine/engine.ts:620]
+  wire isRowEnd; // @[accel/engine/engine.ts:621]
+  wire needAw; // @[accel/engine/engine.ts:622]
+  wire redGo; // @[accel/engine/engine.ts:623]
+  wire [127:0] accRd; // @[accel/engine/engine.ts:652]
+  wire [127:0] sum; // @[accel/engine/engine.ts:665]
+  wire finIn; // @[accel/engine/engine.ts:670]
+  reg d1Valid; // @[accel/engine/engine.ts:674]
+  reg d2Valid; // @[accel/engine/engine.ts:675]
+  reg [127:0] d1; // @[accel/engine/engine.ts:676]
+  reg [127:0] d2; // @[accel/engine/engine.ts:677]
+  reg zN_0; // @[accel/engine/engine.ts:678]
+  reg regNext; // @[accel/engine/engine.ts:679]
+  reg endD_0; // @[accel/engine/engine.ts:680]
+  reg regNext_1; // @[accel/engine/engine.ts:681]
+  reg fin_valid_0; // @[accel/engine/engine.ts:686]
+  reg fin_zero_0; // @[accel/engine/engine.ts:687]
+  reg fin_end_0; // @[accel/engine/engine.ts:688]
+  reg fin_valid_1; // @[accel/engine/engine.ts:686]
+  reg fin_zero_1; // @[accel/engine/engine.ts:687]
+  reg fin_end_1; // @[accel/engine/engine.ts:688]
+  reg fin_valid_2; // @[accel/engine/engine.ts:686]
+  reg fin_zero_2; // @[accel/engine/engine.ts:687]
+  reg fin_end_2; // @[accel/engine/engine.ts:688]
+  reg fin_valid_3; // @[accel/engine/engine.ts:686]
+  reg fin_zero_3; // @[accel/engine/engine.ts:687]
+  reg fin_end_3; // @[accel/engine/engine.ts:688]
+  reg fin_valid_4; // @[accel/engine/engine.ts:686]
+  reg fin_zero_4; // @[accel/engine/engine.ts:687]
+  reg fin_end_4; // @[accel/engine/engine.ts:688]
+  reg fin_valid_5; // @[accel/engine/engine.ts:686]
+  reg fin_zero_5; // @[accel/engine/engine.ts:687]
+  reg fin_end_5; // @[accel/engine/engine.ts:688]
+  reg fin_valid_6; // @[accel/engine/engine.ts:686]
+  reg fin_zero_6; // @[accel/engine/engine.ts:687]
+  reg fin_end_6; // @[accel/engine/engine.ts:688]
+  reg fin_valid_7; // @[accel/engine/engine.ts:686]
+  reg fin_zero_7; // @[accel/engine/engine.ts:687]
+  reg fin_end_7; // @[accel/engine/engine.ts:688]
+  reg fin_valid_8; // @[accel/engine/engine.ts:686]
+  reg fin_zero_8; // @[accel/engine/engine.ts:687]
+  reg fin_end_8; // @[accel/engine/engine.ts:688]
+  reg fin_valid_9; // @[accel/engine/engine.ts:686]
+  reg fin_zero_9; // @[accel/engine/engine.ts:687]
+  reg fin_end_9; // @[accel/engine/engine.ts:688]
+  reg fin_valid_10; // @[accel/engine/engine.ts:686]
+  reg fin_zero_10; // @[accel/engine/engine.ts:687]
+  reg fin_end_10; // @[accel/engine/engine.ts:688]
+  reg fin_valid_11; // @[accel/engine/engine.ts:686]
+  reg fin_zero_11; // @[accel/engine/engine.ts:687]
+  reg fin_end_11; // @[accel/engine/engine.ts:688]
+  wire [127:0] meanOut; // @[accel/engine/engine.ts:701]
+  wire outPop; // @[accel/engine/engine.ts:704]
+  wire resUp; // @[accel/engine/engine.ts:705]
+  reg awValid; // @[accel/engine/engine.ts:710]
+  reg [31:0] awAddr; // @[accel/engine/engine.ts:711]
+  reg [7:0] awLen; // @[accel/engine/engine.ts:712]
+  reg [3:0] bOut; // @[accel/engine/engine.ts:713]
+  reg [27:0] owWord; // @[accel/engine/engine.ts:715]
+  reg [4:0] owLeft; // @[accel/engine/engine.ts:716]
+  wire owFromQ; // @[accel/engine/engine.ts:717]
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [31:0] bagOutAddr; // @[accel/engine/engine.ts:720]
+  wire [31:0] bagOutAddr; // @[accel/engine/engine.ts:718]
   /* verilator lint_on UNUSEDSIGNAL */
-  wire [27:0] curOwWord; // @[accel/engine/engine.ts:721]
-  wire [4:0] curOwLeft; // @[accel/engine/engine.ts:722]
+  wire [27:0] curOwWord; // @[accel/engine/engine.ts:719]
+  wire [4:0] curOwLeft; // @[accel/engine/engine.ts:720]
   wire [8:0] aw_burst; // @[accel/engine/engine.ts:277]
-  wire awGo; // @[accel/engine/engine.ts:724]
-  reg wValid; // @[accel/engine/engine.ts:752]
-  reg [127:0] wData; // @[accel/engine/engine.ts:753]
-  reg [15:0] wStrb; // @[accel/engine/engine.ts:754]
-  reg wLast; // @[accel/engine/engine.ts:755]
-  reg [7:0] wBeat; // @[accel/engine/engine.ts:756]
-  wire wGo; // @[accel/engine/engine.ts:758]
-  wire burstEnd; // @[accel/engine/engine.ts:759]
-  wire ohEnd; // @[accel/engine/engine.ts:762]
-  wire bFire; // @[accel/engine/engine.ts:780]
-  wire [31:0] rErrAddr; // @[accel/engine/engine.ts:784]
-  wire rErr; // @[accel/engine/engine.ts:785]
-  wire bErr; // @[accel/engine/engine.ts:786]
-  wire quiet; // @[accel/engine/engine.ts:840]
-  reg [127:0] rob [0:127]; // @[accel/engine/engine.ts:391]
-  reg [31:0] slotAddr [0:31]; // @[accel/engine/engine.ts:393]
-  reg [127:0] acc [0:15]; // @[accel/engine/engine.ts:603]
+  wire awGo; // @[accel/engine/engine.ts:722]
+  reg wValid; // @[accel/engine/engine.ts:750]
+  reg [127:0] wData; // @[accel/engine/engine.ts:751]
+  reg [15:0] wStrb; // @[accel/engine/engine.ts:752]
+  reg wLast; // @[accel/engine/engine.ts:753]
+  reg [7:0] wBeat; // @[accel/engine/engine.ts:754]
+  wire wGo; // @[accel/engine/engine.ts:756]
+  wire burstEnd; // @[accel/engine/engine.ts:757]
+  wire ohEnd; // @[accel/engine/engine.ts:760]
+  wire bFire; // @[accel/engine/engine.ts:778]
+  wire [31:0] rErrAddr; // @[accel/engine/engine.ts:782]
+  wire rErr; // @[accel/engine/engine.ts:783]
+  wire bErr; // @[accel/engine/engine.ts:784]
+  wire quiet; // @[accel/engine/engine.ts:838]
+  reg [7:0] slotLen [0:31]; // @[accel/engine/engine.ts:288]
+  reg [1:0] slotKind [0:31]; // @[accel/engine/engine.ts:289]
+  reg [8:0] robRcv [0:31]; // @[accel/engine/engine.ts:290]
+  reg [8:0] robBase [0:31]; // @[accel/engine/engine.ts:291]
+  reg [127:0] rob [0:127]; // @[accel/engine/engine.ts:392]
+  reg [31:0] slotAddr [0:31]; // @[accel/engine/engine.ts:394]
+  reg [127:0] acc [0:15]; // @[accel/engine/engine.ts:601]
   wire tok_q_0_enq_valid;
   wire tok_q_0_enq_ready;
   wire [131:0] tok_q_0_enq_bits;
@@ -900,141 +816,16 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
   wire hit_24 = wfire & (lite2_index == 6'h1b);
   wire [31:0] strobed_24 = {s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0]};
   wire [31:0] written_37 = s_axi_lite_wdata & strobed_24;
-  wire _T_29 = tailSlot == 5'h0;
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [8:0] _T_30 = arBeats - 9'h1;
+  wire [8:0] _T_29 = arBeats - 9'h1;
   /* verilator lint_on UNUSEDSIGNAL */
-  wire _T_31 = tailSlot == 5'h1;
+  wire _T_30 = needStart & off_unpack_valid;
+  wire _T_31 = holdLook | holdEmpty;
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [8:0] _T_32 = arBeats - 9'h1;
-  /* verilator lint_on UNUSEDSIGNAL */
-  wire _T_33 = tailSlot == 5'h2;
-  /* verilator lint_off UNUSEDSIGNAL */
-  wire [8:0] _T_34 = arBeats - 9'h1;
-  /* verilator lint_on UNUSEDSIGNAL */
-  wire _T_35 = tailSlot == 5'h3;
-  /* verilator lint_off UNUSEDSIGNAL */
-  wire [8:0] _T_36 = arBeats - 9'h1;
-  /* verilator lint_on UNUSEDSIGNAL */
-  wire _T_37 = tailSlot == 5'h4;
-  /* verilator lint_off UNUSEDSIGNAL */
-  wire [8:0] _T_38 = arBeats - 9'h1;
-  /* verilator lint_on UNUSEDSIGNAL */
-  wire _T_39 = tailSlot == 5'h5;
-  /* verilator lint_off UNUSEDSIGNAL */
-  wire [8:0] _T_40 = arBeats - 9'h1;
-  /* verilator lint_on UNUSEDSIGNAL */
-  wire _T_41 = tailSlot == 5'h6;
-  /* verilator lint_off UNUSEDSIGNAL */
-  wire [8:0] _T_42 = arBeats - 9'h1;
-  /* verilator lint_on UNUSEDSIGNAL */
-  wire _T_43 = tailSlot == 5'h7;
-  /* verilator lint_off UNUSEDSIGNAL */
-  wire [8:0] _T_44 = arBeats - 9'h1;
-  /* verilator lint_on UNUSEDSIGNAL */
-  wire _T_45 = tailSlot == 5'h8;
-  /* verilator lint_off UNUSEDSIGNAL */
-  wire [8:0] _T_46 = arBeats - 9'h1;
-  /* verilator lint_on UNUSEDSIGNAL */
-  wire _T_47 = tailSlot == 5'h9;
-  /* verilator lint_off UNUSEDSIGNAL */
-  wire [8:0] _T_48 = arBeats - 9'h1;
-  /* verilator lint_on UNUSEDSIGNAL */
-  wire _T_49 = tailSlot == 5'ha;
-  /* verilator lint_off UNUSEDSIGNAL */
-  wire [8:0] _T_50 = arBeats - 9'h1;
-  /* verilator lint_on UNUSEDSIGNAL */
-  wire _T_51 = tailSlot == 5'hb;
-  /* verilator lint_off UNUSEDSIGNAL */
-  wire [8:0] _T_52 = arBeats - 9'h1;
-  /* verilator lint_on UNUSEDSIGNAL */
-  wire _T_53 = tailSlot == 5'hc;
-  /* verilator lint_off UNUSEDSIGNAL */
-  wire [8:0] _T_54 = arBeats - 9'h1;
-  /* verilator lint_on UNUSEDSIGNAL */
-  wire _T_55 = tailSlot == 5'hd;
-  /* verilator lint_off UNUSEDSIGNAL */
-  wire [8:0] _T_56 = arBeats - 9'h1;
-  /* verilator lint_on UNUSEDSIGNAL */
-  wire _T_57 = tailSlot == 5'he;
-  /* verilator lint_off UNUSEDSIGNAL */
-  wire [8:0] _T_58 = arBeats - 9'h1;
-  /* verilator lint_on UNUSEDSIGNAL */
-  wire _T_59 = tailSlot == 5'hf;
-  /* verilator lint_off UNUSEDSIGNAL */
-  wire [8:0] _T_60 = arBeats - 9'h1;
-  /* verilator lint_on UNUSEDSIGNAL */
-  wire _T_61 = tailSlot == 5'h10;
-  /* verilator lint_off UNUSEDSIGNAL */
-  wire [8:0] _T_62 = arBeats - 9'h1;
-  /* verilator lint_on UNUSEDSIGNAL */
-  wire _T_63 = tailSlot == 5'h11;
-  /* verilator lint_off UNUSEDSIGNAL */
-  wire [8:0] _T_64 = arBeats - 9'h1;
-  /* verilator lint_on UNUSEDSIGNAL */
-  wire _T_65 = tailSlot == 5'h12;
-  /* verilator lint_off UNUSEDSIGNAL */
-  wire [8:0] _T_66 = arBeats - 9'h1;
-  /* verilator lint_on UNUSEDSIGNAL */
-  wire _T_67 = tailSlot == 5'h13;
-  /* verilator lint_off UNUSEDSIGNAL */
-  wire [8:0] _T_68 = arBeats - 9'h1;
-  /* verilator lint_on UNUSEDSIGNAL */
-  wire _T_69 = tailSlot == 5'h14;
-  /* verilator lint_off UNUSEDSIGNAL */
-  wire [8:0] _T_70 = arBeats - 9'h1;
-  /* verilator lint_on UNUSEDSIGNAL */
-  wire _T_71 = tailSlot == 5'h15;
-  /* verilator lint_off UNUSEDSIGNAL */
-  wire [8:0] _T_72 = arBeats - 9'h1;
-  /* verilator lint_on UNUSEDSIGNAL */
-  wire _T_73 = tailSlot == 5'h16;
-  /* verilator lint_off UNUSEDSIGNAL */
-  wire [8:0] _T_74 = arBeats - 9'h1;
-  /* verilator lint_on UNUSEDSIGNAL */
-  wire _T_75 = tailSlot == 5'h17;
-  /* verilator lint_off UNUSEDSIGNAL */
-  wire [8:0] _T_76 = arBeats - 9'h1;
-  /* verilator lint_on UNUSEDSIGNAL */
-  wire _T_77 = tailSlot == 5'h18;
-  /* verilator lint_off UNUSEDSIGNAL */
-  wire [8:0] _T_78 = arBeats - 9'h1;
-  /* verilator lint_on UNUSEDSIGNAL */
-  wire _T_79 = tailSlot == 5'h19;
-  /* verilator lint_off UNUSEDSIGNAL */
-  wire [8:0] _T_80 = arBeats - 9'h1;
-  /* verilator lint_on UNUSEDSIGNAL */
-  wire _T_81 = tailSlot == 5'h1a;
-  /* verilator lint_off UNUSEDSIGNAL */
-  wire [8:0] _T_82 = arBeats - 9'h1;
-  /* verilator lint_on UNUSEDSIGNAL */
-  wire _T_83 = tailSlot == 5'h1b;
-  /* verilator lint_off UNUSEDSIGNAL */
-  wire [8:0] _T_84 = arBeats - 9'h1;
-  /* verilator lint_on UNUSEDSIGNAL */
-  wire _T_85 = tailSlot == 5'h1c;
-  /* verilator lint_off UNUSEDSIGNAL */
-  wire [8:0] _T_86 = arBeats - 9'h1;
-  /* verilator lint_on UNUSEDSIGNAL */
-  wire _T_87 = tailSlot == 5'h1d;
-  /* verilator lint_off UNUSEDSIGNAL */
-  wire [8:0] _T_88 = arBeats - 9'h1;
-  /* verilator lint_on UNUSEDSIGNAL */
-  wire _T_89 = tailSlot == 5'h1e;
-  /* verilator lint_off UNUSEDSIGNAL */
-  wire [8:0] _T_90 = arBeats - 9'h1;
-  /* verilator lint_on UNUSEDSIGNAL */
-  wire _T_91 = tailSlot == 5'h1f;
-  /* verilator lint_off UNUSEDSIGNAL */
-  wire [8:0] _T_92 = arBeats - 9'h1;
+  wire [8:0] _T_32 = aw_burst - 9'h1;
   /* verilator lint_on UNUSEDSIGNAL */
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [8:0] _T_93 = arBeats - 9'h1;
-  /* verilator lint_on UNUSEDSIGNAL */
-  wire _T_94 = needStart & off_unpack_valid;
-  wire _T_95 = holdLook | holdEmpty;
-  /* verilator lint_off UNUSEDSIGNAL */
-  wire [8:0] _T_96 = aw_burst - 9'h1;
+  wire [8:0] _T_33 = arBeats - 9'h1;
   /* verilator lint_on UNUSEDSIGNAL */
 
   Queue_d2_w132_reg tok_q_0 ( // @[accel/engine/interleave.ts:34]
@@ -1048,7 +839,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .deq_bits(tok_q_0_deq_bits),
     .count(tok_q_0_count)
   );
-  Queue_d34_w100_ram metaQ ( // @[accel/engine/engine.ts:324]
+  Queue_d34_w100_ram metaQ ( // @[accel/engine/engine.ts:328]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(metaQ_enq_valid),
@@ -1059,7 +850,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .deq_bits(metaQ_deq_bits),
     .count(metaQ_count)
   );
-  Queue_d4_w130_reg dataQ ( // @[accel/engine/engine.ts:414]
+  Queue_d4_w130_reg dataQ ( // @[accel/engine/engine.ts:413]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(dataQ_enq_valid),
@@ -1070,7 +861,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .deq_bits(dataQ_deq_bits),
     .count(dataQ_count)
   );
-  Queue_d16_w128_ram offBeatQ ( // @[accel/engine/engine.ts:445]
+  Queue_d16_w128_ram offBeatQ ( // @[accel/engine/engine.ts:443]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(offBeatQ_enq_valid),
@@ -1081,7 +872,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .deq_bits(offBeatQ_deq_bits),
     .count(offBeatQ_count)
   );
-  Queue_d16_w128_ram idxBeatQ ( // @[accel/engine/engine.ts:446]
+  Queue_d16_w128_ram idxBeatQ ( // @[accel/engine/engine.ts:444]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(idxBeatQ_enq_valid),
@@ -1092,7 +883,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .deq_bits(idxBeatQ_deq_bits),
     .count(idxBeatQ_count)
   );
-  Queue_d16_w128_ram pswBeatQ ( // @[accel/engine/engine.ts:451]
+  Queue_d16_w128_ram pswBeatQ ( // @[accel/engine/engine.ts:449]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(pswBeatQ_enq_valid),
@@ -1103,7 +894,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .deq_bits(pswBeatQ_deq_bits),
     .count(pswBeatQ_count)
   );
-  Queue_d24_w129_ram outQ ( // @[accel/engine/engine.ts:620]
+  Queue_d24_w129_ram outQ ( // @[accel/engine/engine.ts:618]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(outQ_enq_valid),
@@ -1114,7 +905,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .deq_bits(outQ_deq_bits),
     .count(outQ_count)
   );
-  Queue_d4_w32_reg awBagQ ( // @[accel/engine/engine.ts:621]
+  Queue_d4_w32_reg awBagQ ( // @[accel/engine/engine.ts:619]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(awBagQ_enq_valid),
@@ -1125,7 +916,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .deq_bits(awBagQ_deq_bits),
     .count(awBagQ_count)
   );
-  Fp32Mul_s3 lane_mul_0 ( // @[accel/engine/engine.ts:645]
+  Fp32Mul_s3 lane_mul_0 ( // @[accel/engine/engine.ts:643]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_mul_0_in_valid),
@@ -1134,7 +925,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .out_valid(lane_mul_0_out_valid),
     .y(lane_mul_0_y)
   );
-  Fp32Mul_s3 lane_mul_1 ( // @[accel/engine/engine.ts:645]
+  Fp32Mul_s3 lane_mul_1 ( // @[accel/engine/engine.ts:643]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_mul_1_in_valid),
@@ -1143,7 +934,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .out_valid(lane_mul_1_out_valid),
     .y(lane_mul_1_y)
   );
-  Fp32Mul_s3 lane_mul_2 ( // @[accel/engine/engine.ts:645]
+  Fp32Mul_s3 lane_mul_2 ( // @[accel/engine/engine.ts:643]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_mul_2_in_valid),
@@ -1152,7 +943,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .out_valid(lane_mul_2_out_valid),
     .y(lane_mul_2_y)
   );
-  Fp32Mul_s3 lane_mul_3 ( // @[accel/engine/engine.ts:645]
+  Fp32Mul_s3 lane_mul_3 ( // @[accel/engine/engine.ts:643]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_mul_3_in_valid),
@@ -1161,7 +952,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .out_valid(lane_mul_3_out_valid),
     .y(lane_mul_3_y)
   );
-  Fp32Add_s3 lane_add_0 ( // @[accel/engine/engine.ts:656]
+  Fp32Add_s3 lane_add_0 ( // @[accel/engine/engine.ts:654]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_add_0_in_valid),
@@ -1171,7 +962,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .out_valid(lane_add_0_out_valid),
     .y(lane_add_0_y)
   );
-  Fp32Max_s3 lane_max_0 ( // @[accel/engine/engine.ts:661]
+  Fp32Max_s3 lane_max_0 ( // @[accel/engine/engine.ts:659]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_max_0_in_valid),
@@ -1181,7 +972,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .y(lane_max_0_y),
     .b_wins(lane_max_0_b_wins)
   );
-  Fp32Add_s3 lane_add_1 ( // @[accel/engine/engine.ts:656]
+  Fp32Add_s3 lane_add_1 ( // @[accel/engine/engine.ts:654]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_add_1_in_valid),
@@ -1191,7 +982,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .out_valid(lane_add_1_out_valid),
     .y(lane_add_1_y)
   );
-  Fp32Max_s3 lane_max_1 ( // @[accel/engine/engine.ts:661]
+  Fp32Max_s3 lane_max_1 ( // @[accel/engine/engine.ts:659]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_max_1_in_valid),
@@ -1201,7 +992,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .y(lane_max_1_y),
     .b_wins(lane_max_1_b_wins)
   );
-  Fp32Add_s3 lane_add_2 ( // @[accel/engine/engine.ts:656]
+  Fp32Add_s3 lane_add_2 ( // @[accel/engine/engine.ts:654]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_add_2_in_valid),
@@ -1211,7 +1002,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .out_valid(lane_add_2_out_valid),
     .y(lane_add_2_y)
   );
-  Fp32Max_s3 lane_max_2 ( // @[accel/engine/engine.ts:661]
+  Fp32Max_s3 lane_max_2 ( // @[accel/engine/engine.ts:659]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_max_2_in_valid),
@@ -1221,7 +1012,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .y(lane_max_2_y),
     .b_wins(lane_max_2_b_wins)
   );
-  Fp32Add_s3 lane_add_3 ( // @[accel/engine/engine.ts:656]
+  Fp32Add_s3 lane_add_3 ( // @[accel/engine/engine.ts:654]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_add_3_in_valid),
@@ -1231,7 +1022,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .out_valid(lane_add_3_out_valid),
     .y(lane_add_3_y)
   );
-  Fp32Max_s3 lane_max_3 ( // @[accel/engine/engine.ts:661]
+  Fp32Max_s3 lane_max_3 ( // @[accel/engine/engine.ts:659]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_max_3_in_valid),
@@ -1241,7 +1032,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .y(lane_max_3_y),
     .b_wins(lane_max_3_b_wins)
   );
-  Fp32FromUInt_w32_s2 nConv ( // @[accel/engine/engine.ts:673]
+  Fp32FromUInt_w32_s2 nConv ( // @[accel/engine/engine.ts:671]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(nConv_in_valid),
@@ -1249,7 +1040,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .out_valid(nConv_out_valid),
     .y(nConv_y)
   );
-  Fp32Div_s12 lane_div_0 ( // @[accel/engine/engine.ts:696]
+  Fp32Div_s12 lane_div_0 ( // @[accel/engine/engine.ts:694]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_div_0_in_valid),
@@ -1258,7 +1049,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .out_valid(lane_div_0_out_valid),
     .y(lane_div_0_y)
   );
-  Fp32Div_s12 lane_div_1 ( // @[accel/engine/engine.ts:696]
+  Fp32Div_s12 lane_div_1 ( // @[accel/engine/engine.ts:694]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_div_1_in_valid),
@@ -1267,7 +1058,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .out_valid(lane_div_1_out_valid),
     .y(lane_div_1_y)
   );
-  Fp32Div_s12 lane_div_2 ( // @[accel/engine/engine.ts:696]
+  Fp32Div_s12 lane_div_2 ( // @[accel/engine/engine.ts:694]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_div_2_in_valid),
@@ -1276,7 +1067,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .out_valid(lane_div_2_out_valid),
     .y(lane_div_2_y)
   );
-  Fp32Div_s12 lane_div_3 ( // @[accel/engine/engine.ts:696]
+  Fp32Div_s12 lane_div_3 ( // @[accel/engine/engine.ts:694]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_div_3_in_valid),
@@ -1285,7 +1076,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .out_valid(lane_div_3_out_valid),
     .y(lane_div_3_y)
   );
-  Queue_d8_w8_reg lenQ ( // @[accel/engine/engine.ts:716]
+  Queue_d8_w8_reg lenQ ( // @[accel/engine/engine.ts:714]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(lenQ_enq_valid),
@@ -1296,7 +1087,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .deq_bits(lenQ_deq_bits),
     .count(lenQ_count)
   );
-  Queue_d8_w32_ram awAddrQ ( // @[accel/engine/engine.ts:737]
+  Queue_d8_w32_ram awAddrQ ( // @[accel/engine/engine.ts:735]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(awAddrQ_enq_valid),
@@ -1328,202 +1119,203 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
   assign off_beats_total = _T_11[35:4]; // @[accel/engine/engine.ts:266]
   assign idx_beats_total = _T_15[35:4]; // @[accel/engine/engine.ts:266]
   assign psw_beats_total = _T_17[35:4]; // @[accel/engine/engine.ts:266]
-  assign arFree = ~arValid | m_axi_arready; // @[accel/engine/engine.ts:294]
-  assign slotFree = slotsUsed < 6'h20; // @[accel/engine/engine.ts:295]
-  assign run = busy & ~err; // @[accel/engine/engine.ts:298]
-  assign canRead = (run & arFree) & slotFree; // @[accel/engine/engine.ts:299]
+  assign arFree = ~arValid | m_axi_arready; // @[accel/engine/engine.ts:298]
+  assign slotFree = slotsUsed < 6'h20; // @[accel/engine/engine.ts:299]
+  assign run = busy & ~err; // @[accel/engine/engine.ts:302]
+  assign canRead = (run & arFree) & slotFree; // @[accel/engine/engine.ts:303]
   assign off_burst = ({23'h0, toBound} < byLen) ? {23'h0, toBound} : byLen; // @[accel/engine/engine.ts:277]
   assign idx_burst = ({23'h0, toBound_1} < byLen_1) ? {23'h0, toBound_1} : byLen_1; // @[accel/engine/engine.ts:277]
-  assign offGo = (canRead & (offLeft != 32'h0)) & (({5'h0, offRes} + {1'h0, offBurst}) <= 10'h10); // @[accel/engine/engine.ts:311]
-  assign idxGo = ((canRead & ~offGo) & (idxLeft != 32'h0)) & (({5'h0, idxRes} + {1'h0, idxBurst}) <= 10'h10); // @[accel/engine/engine.ts:312]
+  assign offGo = (canRead & (offLeft != 32'h0)) & (({5'h0, offRes} + {1'h0, offBurst}) <= 10'h10); // @[accel/engine/engine.ts:315]
+  assign idxGo = ((canRead & ~offGo) & (idxLeft != 32'h0)) & (({5'h0, idxRes} + {1'h0, idxBurst}) <= 10'h10); // @[accel/engine/engine.ts:316]
   assign psw_burst = ({23'h0, toBound_2} < byLen_2) ? {23'h0, toBound_2} : byLen_2; // @[accel/engine/engine.ts:277]
-  assign pswGo = (((canRead & ~offGo) & ~idxGo) & (pswLeft != 32'h0)) & (({5'h0, pswRes} + {1'h0, pswBurst}) <= 10'h10); // @[accel/engine/engine.ts:317]
-  assign sideGo = (offGo | idxGo) | pswGo; // @[accel/engine/engine.ts:318]
-  assign tok_enq_valid = emitHeld; // @[accel/engine/engine.ts:574]
-  assign tokQ_enq_bits = {heldEmpty, heldFirst, heldLast, heldSlot, heldBag, heldN, heldScale, heldRow}; // @[accel/engine/engine.ts:576]
-  assign tok_deq_ready = emptyGo | (rowGo & fromTok); // @[accel/engine/engine.ts:339]
-  assign tokRowAddr = table_lo + _T_18[31:0]; // @[accel/engine/engine.ts:328]
-  assign fromTok = rowLeft == 5'h0; // @[accel/engine/engine.ts:329]
-  assign curRowWord = fromTok ? tokRowAddr[31:4] : rowWord; // @[accel/engine/engine.ts:330]
-  assign curRowLeft = fromTok ? rowBeats : rowLeft; // @[accel/engine/engine.ts:331]
+  assign pswGo = (((canRead & ~offGo) & ~idxGo) & (pswLeft != 32'h0)) & (({5'h0, pswRes} + {1'h0, pswBurst}) <= 10'h10); // @[accel/engine/engine.ts:321]
+  assign sideGo = (offGo | idxGo) | pswGo; // @[accel/engine/engine.ts:322]
+  assign tok_enq_valid = emitHeld; // @[accel/engine/engine.ts:572]
+  assign tokQ_enq_bits = {heldEmpty, heldFirst, heldLast, heldSlot, heldBag, heldN, heldScale, heldRow}; // @[accel/engine/engine.ts:574]
+  assign tok_deq_ready = emptyGo | (rowGo & fromTok); // @[accel/engine/engine.ts:343]
+  assign tokRowAddr = table_lo + _T_18[31:0]; // @[accel/engine/engine.ts:332]
+  assign fromTok = rowLeft == 5'h0; // @[accel/engine/engine.ts:333]
+  assign curRowWord = fromTok ? tokRowAddr[31:4] : rowWord; // @[accel/engine/engine.ts:334]
+  assign curRowLeft = fromTok ? rowBeats : rowLeft; // @[accel/engine/engine.ts:335]
   assign row_burst = (toBound_3 < byLen_3) ? toBound_3 : byLen_3; // @[accel/engine/engine.ts:277]
-  assign tokEmpty = tok_q_0_deq_bits[131]; // @[accel/engine/engine.ts:333]
-  assign rowPending = (rowLeft != 5'h0) | (tok_q_0_deq_valid & ~tokEmpty); // @[accel/engine/engine.ts:334]
-  assign rowMetaOk = (rowLeft != 5'h0) | metaQ_enq_ready; // @[accel/engine/engine.ts:335]
-  assign rowGo = ((canRead & ~sideGo) & rowPending) & rowMetaOk; // @[accel/engine/engine.ts:336]
-  assign emptyGo = (((run & (rowLeft == 5'h0)) & tok_q_0_deq_valid) & tokEmpty) & metaQ_enq_ready; // @[accel/engine/engine.ts:338]
-  assign arGo = sideGo | rowGo; // @[accel/engine/engine.ts:345]
-  assign arBeats = offGo ? offBurst : (idxGo ? idxBurst : (pswGo ? pswBurst : row_burst)); // @[accel/engine/engine.ts:346]
-  assign arWordSel = offGo ? offWord : (idxGo ? idxWord : (pswGo ? pswWord : curRowWord)); // @[accel/engine/engine.ts:347]
-  assign arKind = offGo ? 2'h0 : (idxGo ? 2'h1 : (pswGo ? 2'h3 : 2'h2)); // @[accel/engine/engine.ts:348]
-  assign rReady = lfsr[7:0] >= _T_19[7:0]; // @[accel/engine/engine.ts:398]
-  assign bReady = lfsr[15:8] >= _T_20[15:8]; // @[accel/engine/engine.ts:399]
-  assign rFire = m_axi_rvalid & rReady; // @[accel/engine/engine.ts:401]
-  assign rSlot = m_axi_rid; // @[accel/engine/engine.ts:402]
-  assign rCount = (rSlot == 5'h0) ? rob_count_0 : ((rSlot == 5'h1) ? rob_count_1 : ((rSlot == 5'h2) ? rob_count_2 : ((rSlot == 5'h3) ? rob_count_3 : ((rSlot == 5'h4) ? rob_count_4 : ((rSlot == 5'h5) ? rob_count_5 : ((rSlot == 5'h6) ? rob_count_6 : ((rSlot == 5'h7) ? rob_count_7 : ((rSlot == 5'h8) ? rob_count_8 : ((rSlot == 5'h9) ? rob_count_9 : ((rSlot == 5'ha) ? rob_count_10 : ((rSlot == 5'hb) ? rob_count_11 : ((rSlot == 5'hc) ? rob_count_12 : ((rSlot == 5'hd) ? rob_count_13 : ((rSlot == 5'he) ? rob_count_14 : ((rSlot == 5'hf) ? rob_count_15 : ((rSlot == 5'h10) ? rob_count_16 : ((rSlot == 5'h11) ? rob_count_17 : ((rSlot == 5'h12) ? rob_count_18 : ((rSlot == 5'h13) ? rob_count_19 : ((rSlot == 5'h14) ? rob_count_20 : ((rSlot == 5'h15) ? rob_count_21 : ((rSlot == 5'h16) ? rob_count_22 : ((rSlot == 5'h17) ? rob_count_23 : ((rSlot == 5'h18) ? rob_count_24 : ((rSlot == 5'h19) ? rob_count_25 : ((rSlot == 5'h1a) ? rob_count_26 : ((rSlot == 5'h1b) ? rob_count_27 : ((rSlot == 5'h1c) ? rob_count_28 : ((rSlot == 5'h1d) ? rob_count_29 : ((rSlot == 5'h1e) ? rob_count_30 : rob_count_31)))))))))))))))))))))))))))))); // @[accel/engine/engine.ts:403]
-  assign headCount = (headSlot == 5'h0) ? rob_count_0 : ((headSlot == 5'h1) ? rob_count_1 : ((headSlot == 5'h2) ? rob_count_2 : ((headSlot == 5'h3) ? rob_count_3 : ((headSlot == 5'h4) ? rob_count_4 : ((headSlot == 5'h5) ? rob_count_5 : ((headSlot == 5'h6) ? rob_count_6 : ((headSlot == 5'h7) ? rob_count_7 : ((headSlot == 5'h8) ? rob_count_8 : ((headSlot == 5'h9) ? rob_count_9 : ((headSlot == 5'ha) ? rob_count_10 : ((headSlot == 5'hb) ? rob_count_11 : ((headSlot == 5'hc) ? rob_count_12 : ((headSlot == 5'hd) ? rob_count_13 : ((headSlot == 5'he) ? rob_count_14 : ((headSlot == 5'hf) ? rob_count_15 : ((headSlot == 5'h10) ? rob_count_16 : ((headSlot == 5'h11) ? rob_count_17 : ((headSlot == 5'h12) ? rob_count_18 : ((headSlot == 5'h13) ? rob_count_19 : ((headSlot == 5'h14) ? rob_count_20 : ((headSlot == 5'h15) ? rob_count_21 : ((headSlot == 5'h16) ? rob_count_22 : ((headSlot == 5'h17) ? rob_count_23 : ((headSlot == 5'h18) ? rob_count_24 : ((headSlot == 5'h19) ? rob_count_25 : ((headSlot == 5'h1a) ? rob_count_26 : ((headSlot == 5'h1b) ? rob_count_27 : ((headSlot == 5'h1c) ? rob_count_28 : ((headSlot == 5'h1d) ? rob_count_29 : ((headSlot == 5'h1e) ? rob_count_30 : rob_count_31)))))))))))))))))))))))))))))); // @[accel/engine/engine.ts:420]
-  assign headLen = (headSlot == 5'h0) ? rob_len_0 : ((headSlot == 5'h1) ? rob_len_1 : ((headSlot == 5'h2) ? rob_len_2 : ((headSlot == 5'h3) ? rob_len_3 : ((headSlot == 5'h4) ? rob_len_4 : ((headSlot == 5'h5) ? rob_len_5 : ((headSlot == 5'h6) ? rob_len_6 : ((headSlot == 5'h7) ? rob_len_7 : ((headSlot == 5'h8) ? rob_len_8 : ((headSlot == 5'h9) ? rob_len_9 : ((headSlot == 5'ha) ? rob_len_10 : ((headSlot == 5'hb) ? rob_len_11 : ((headSlot == 5'hc) ? rob_len_12 : ((headSlot == 5'hd) ? rob_len_13 : ((headSlot == 5'he) ? rob_len_14 : ((headSlot == 5'hf) ? rob_len_15 : ((headSlot == 5'h10) ? rob_len_16 : ((headSlot == 5'h11) ? rob_len_17 : ((headSlot == 5'h12) ? rob_len_18 : ((headSlot == 5'h13) ? rob_len_19 : ((headSlot == 5'h14) ? rob_len_20 : ((headSlot == 5'h15) ? rob_len_21 : ((headSlot == 5'h16) ? rob_len_22 : ((headSlot == 5'h17) ? rob_len_23 : ((headSlot == 5'h18) ? rob_len_24 : ((headSlot == 5'h19) ? rob_len_25 : ((headSlot == 5'h1a) ? rob_len_26 : ((headSlot == 5'h1b) ? rob_len_27 : ((headSlot == 5'h1c) ? rob_len_28 : ((headSlot == 5'h1d) ? rob_len_29 : ((headSlot == 5'h1e) ? rob_len_30 : rob_len_31)))))))))))))))))))))))))))))); // @[accel/engine/engine.ts:421]
-  assign headKind = (headSlot == 5'h0) ? rob_kind_0 : ((headSlot == 5'h1) ? rob_kind_1 : ((headSlot == 5'h2) ? rob_kind_2 : ((headSlot == 5'h3) ? rob_kind_3 : ((headSlot == 5'h4) ? rob_kind_4 : ((headSlot == 5'h5) ? rob_kind_5 : ((headSlot == 5'h6) ? rob_kind_6 : ((headSlot == 5'h7) ? rob_kind_7 : ((headSlot == 5'h8) ? rob_kind_8 : ((headSlot == 5'h9) ? rob_kind_9 : ((headSlot == 5'ha) ? rob_kind_10 : ((headSlot == 5'hb) ? rob_kind_11 : ((headSlot == 5'hc) ? rob_kind_12 : ((headSlot == 5'hd) ? rob_kind_13 : ((headSlot == 5'he) ? rob_kind_14 : ((headSlot == 5'hf) ? rob_kind_15 : ((headSlot == 5'h10) ? rob_kind_16 : ((headSlot == 5'h11) ? rob_kind_17 : ((headSlot == 5'h12) ? rob_kind_18 : ((headSlot == 5'h13) ? rob_kind_19 : ((headSlot == 5'h14) ? rob_kind_20 : ((headSlot == 5'h15) ? rob_kind_21 : ((headSlot == 5'h16) ? rob_kind_22 : ((headSlot == 5'h17) ? rob_kind_23 : ((headSlot == 5'h18) ? rob_kind_24 : ((headSlot == 5'h19) ? rob_kind_25 : ((headSlot == 5'h1a) ? rob_kind_26 : ((headSlot == 5'h1b) ? rob_kind_27 : ((headSlot == 5'h1c) ? rob_kind_28 : ((headSlot == 5'h1d) ? rob_kind_29 : ((headSlot == 5'h1e) ? rob_kind_30 : rob_kind_31)))))))))))))))))))))))))))))); // @[accel/engine/engine.ts:422]
-  assign avail = (slotsUsed != 6'h0) & ({7'h0, dBeat} < headCount); // @[accel/engine/engine.ts:423]
-  assign space = ({1'h0, dataQ_count} + {3'h0, rdPending}) < 4'h4; // @[accel/engine/engine.ts:424]
-  assign drain = avail & space; // @[accel/engine/engine.ts:425]
-  assign slotDone = {6'h0, dBeat} == headLen; // @[accel/engine/engine.ts:429]
-  assign freeSlot = drain & slotDone; // @[accel/engine/engine.ts:430]
-  assign dKind = dataQ_deq_bits[129:128]; // @[accel/engine/engine.ts:443]
-  assign dData = dataQ_deq_bits[127:0]; // @[accel/engine/engine.ts:444]
-  assign rowBeatReady = redGo & ~mEmpty; // @[accel/engine/engine.ts:628]
-  assign off_unpack_valid = offBeatQ_deq_valid & (off_unpack_left != 33'h0); // @[accel/engine/engine.ts:461]
-  assign off_unpack_value = _T_21[31:0]; // @[accel/engine/engine.ts:462]
-  assign off_unpack_pop = (needStart & off_unpack_valid) | (entry & ~lastBagNoEnd); // @[accel/engine/engine.ts:535]
-  assign off_unpack_next_lane = {1'h0, off_unpack_lane} + step; // @[accel/engine/engine.ts:465]
-  assign off_unpack_beat_done = (off_unpack_next_lane == 3'h4) | (off_unpack_left == 33'h1); // @[accel/engine/engine.ts:466]
-  assign idx_unpack_valid = idxBeatQ_deq_valid & (idx_unpack_left != 33'h0); // @[accel/engine/engine.ts:461]
-  assign idx_unpack_value = _T_22[31:0]; // @[accel/engine/engine.ts:462]
-  assign idx_unpack_pop = lookGo; // @[accel/engine/engine.ts:536]
-  assign idx_unpack_next_lane = {1'h0, idx_unpack_lane} + step_1; // @[accel/engine/engine.ts:465]
-  assign idx_unpack_beat_done = (idx_unpack_next_lane == 3'h4) | (idx_unpack_left == 33'h1); // @[accel/engine/engine.ts:466]
-  assign psw_unpack_valid = pswBeatQ_deq_valid & (psw_unpack_left != 33'h0); // @[accel/engine/engine.ts:461]
-  assign psw_unpack_value = _T_23[31:0]; // @[accel/engine/engine.ts:462]
-  assign psw_unpack_pop = lookGo & pswEn; // @[accel/engine/engine.ts:537]
-  assign psw_unpack_next_lane = {1'h0, psw_unpack_lane} + 3'h1; // @[accel/engine/engine.ts:465]
-  assign psw_unpack_beat_done = (psw_unpack_next_lane == 3'h4) | (psw_unpack_left == 33'h1); // @[accel/engine/engine.ts:466]
-  assign bagsLeft = bagIdx != num_bags; // @[accel/engine/engine.ts:510]
-  assign needStart = (run & bagsLeft) & ~haveStart; // @[accel/engine/engine.ts:511]
-  assign lastBagNoEnd = ((bagIdx + 32'h1) == num_bags) & ~inclLast; // @[accel/engine/engine.ts:512]
-  assign endVal = lastBagNoEnd ? num_indices : off_unpack_value; // @[accel/engine/engine.ts:513]
-  assign endOk = lastBagNoEnd | off_unpack_valid; // @[accel/engine/engine.ts:514]
-  assign entry = (((run & bagsLeft) & haveStart) & ~inBag) & endOk; // @[accel/engine/engine.ts:516]
-  assign eInBag = inBag | entry; // @[accel/engine/engine.ts:517]
-  assign eLeft = inBag ? lookLeft : (endVal - cur); // @[accel/engine/engine.ts:518]
-  assign eSeen = inBag & seenInBag; // @[accel/engine/engine.ts:519]
-  assign eN = inBag ? nCount : 32'h0; // @[accel/engine/engine.ts:520]
-  assign finalIdx = eLeft == 32'h1; // @[accel/engine/engine.ts:521]
-  assign isPad = padEn & (idx_unpack_value == padding_idx); // @[accel/engine/engine.ts:522]
-  assign lookReady = (((run & eInBag) & (eLeft != 32'h0)) & idx_unpack_valid) & (~pswEn | psw_unpack_valid); // @[accel/engine/engine.ts:523]
-  assign wantNonPad = lookReady & ~isPad; // @[accel/engine/engine.ts:524]
-  assign emitHeld = ((run & heldValid) & (heldLast | wantNonPad)) & tok_q_0_enq_ready; // @[accel/engine/engine.ts:526]
-  assign heldFree = ~heldValid | emitHeld; // @[accel/engine/engine.ts:527]
-  assign padKeeps = isPad & ~(finalIdx & ~eSeen); // @[accel/engine/engine.ts:529]
-  assign lookGo = lookReady & (padKeeps | heldFree); // @[accel/engine/engine.ts:530]
-  assign emptyEnd = ((run & eInBag) & (eLeft == 32'h0)) & heldFree; // @[accel/engine/engine.ts:531]
-  assign bagEnd = (lookGo & finalIdx) | emptyEnd; // @[accel/engine/engine.ts:532]
-  assign holdEmpty = emptyEnd | (((lookGo & isPad) & finalIdx) & ~eSeen); // @[accel/engine/engine.ts:533]
-  assign holdLook = lookGo & ~isPad; // @[accel/engine/engine.ts:534]
-  assign mEmpty = metaQ_deq_bits[99]; // @[accel/engine/engine.ts:592]
-  assign mFirst = metaQ_deq_bits[98]; // @[accel/engine/engine.ts:593]
-  assign mLast = metaQ_deq_bits[97]; // @[accel/engine/engine.ts:594]
-  assign mSlot = metaQ_deq_bits[96]; // @[accel/engine/engine.ts:595]
-  assign mBag = metaQ_deq_bits[95:64]; // @[accel/engine/engine.ts:596]
-  assign mN = metaQ_deq_bits[63:32]; // @[accel/engine/engine.ts:597]
-  assign mScale = metaQ_deq_bits[31:0]; // @[accel/engine/engine.ts:598]
-  assign zeroA = mFirst | mEmpty; // @[accel/engine/engine.ts:615]
-  assign hazard = ~zeroA & ((((red_valid_0 & (red_slot_0 == mSlot)) & (red_beat_0 == rj)) | ((red_valid_1 & (red_slot_1 == mSlot)) & (red_beat_1 == rj))) | ((red_valid_2 & (red_slot_2 == mSlot)) & (red_beat_2 == rj))); // @[accel/engine/engine.ts:616]
-  assign rowBeatAvail = dataQ_deq_valid & (dKind == 2'h2); // @[accel/engine/engine.ts:622]
-  assign isRowEnd = ({2'h0, rj} + 6'h1) == {1'h0, rowBeats}; // @[accel/engine/engine.ts:623]
-  assign needAw = mLast & (rj == 4'h0); // @[accel/engine/engine.ts:624]
-  assign redGo = ((((run & metaQ_deq_valid) & (mEmpty | rowBeatAvail)) & ~hazard) & (~mLast | (outRes < 5'h18))) & (~needAw | awBagQ_enq_ready); // @[accel/engine/engine.ts:625]
-  assign sum = {results, results_1, results_2, results_3}; // @[accel/engine/engine.ts:667]
-  assign finIn = (red_valid_5 & red_last_5) & isMean; // @[accel/engine/engine.ts:672]
-  assign meanOut = fin_zero_11 ? 128'h0 : {lane_div_3_y, lane_div_2_y, lane_div_1_y, lane_div_0_y}; // @[accel/engine/engine.ts:703]
-  assign outPop = outQ_deq_valid & outQ_deq_ready; // @[accel/engine/engine.ts:706]
-  assign resUp = redGo & mLast; // @[accel/engine/engine.ts:707]
-  assign owFromQ = owLeft == 5'h0; // @[accel/engine/engine.ts:719]
-  assign bagOutAddr = out_lo + _T_24[31:0]; // @[accel/engine/engine.ts:720]
-  assign curOwWord = owFromQ ? bagOutAddr[31:4] : owWord; // @[accel/engine/engine.ts:721]
-  assign curOwLeft = owFromQ ? rowBeats : owLeft; // @[accel/engine/engine.ts:722]
+  assign tokEmpty = tok_q_0_deq_bits[131]; // @[accel/engine/engine.ts:337]
+  assign rowPending = (rowLeft != 5'h0) | (tok_q_0_deq_valid & ~tokEmpty); // @[accel/engine/engine.ts:338]
+  assign rowMetaOk = (rowLeft != 5'h0) | metaQ_enq_ready; // @[accel/engine/engine.ts:339]
+  assign rowGo = ((canRead & ~sideGo) & rowPending) & rowMetaOk; // @[accel/engine/engine.ts:340]
+  assign emptyGo = (((run & (rowLeft == 5'h0)) & tok_q_0_deq_valid) & tokEmpty) & metaQ_enq_ready; // @[accel/engine/engine.ts:342]
+  assign arGo = sideGo | rowGo; // @[accel/engine/engine.ts:349]
+  assign arBeats = offGo ? offBurst : (idxGo ? idxBurst : (pswGo ? pswBurst : row_burst)); // @[accel/engine/engine.ts:350]
+  assign arWordSel = offGo ? offWord : (idxGo ? idxWord : (pswGo ? pswWord : curRowWord)); // @[accel/engine/engine.ts:351]
+  assign arKind = offGo ? 2'h0 : (idxGo ? 2'h1 : (pswGo ? 2'h3 : 2'h2)); // @[accel/engine/engine.ts:352]
+  assign rReady = lfsr[7:0] >= _T_19[7:0]; // @[accel/engine/engine.ts:399]
+  assign bReady = lfsr[15:8] >= _T_20[15:8]; // @[accel/engine/engine.ts:400]
+  assign rFire = m_axi_rvalid & rReady; // @[accel/engine/engine.ts:402]
+  assign rSlot = m_axi_rid; // @[accel/engine/engine.ts:403]
+  assign rRcv = robRcv_rd1; // @[accel/engine/engine.ts:404]
+  assign rCount = rRcv - robBase_rd0; // @[accel/engine/engine.ts:405]
+  assign headCount = robRcv_rd2 - robBase_rd1; // @[accel/engine/engine.ts:418]
+  assign headLen = slotLen_rd0; // @[accel/engine/engine.ts:419]
+  assign headKind = slotKind_rd0; // @[accel/engine/engine.ts:420]
+  assign avail = (slotsUsed != 6'h0) & ({7'h0, dBeat} < headCount); // @[accel/engine/engine.ts:421]
+  assign space = ({1'h0, dataQ_count} + {3'h0, rdPending}) < 4'h4; // @[accel/engine/engine.ts:422]
+  assign drain = avail & space; // @[accel/engine/engine.ts:423]
+  assign slotDone = {6'h0, dBeat} == headLen; // @[accel/engine/engine.ts:427]
+  assign freeSlot = drain & slotDone; // @[accel/engine/engine.ts:428]
+  assign dKind = dataQ_deq_bits[129:128]; // @[accel/engine/engine.ts:441]
+  assign dData = dataQ_deq_bits[127:0]; // @[accel/engine/engine.ts:442]
+  assign rowBeatReady = redGo & ~mEmpty; // @[accel/engine/engine.ts:626]
+  assign off_unpack_valid = offBeatQ_deq_valid & (off_unpack_left != 33'h0); // @[accel/engine/engine.ts:459]
+  assign off_unpack_value = _T_21[31:0]; // @[accel/engine/engine.ts:460]
+  assign off_unpack_pop = (needStart & off_unpack_valid) | (entry & ~lastBagNoEnd); // @[accel/engine/engine.ts:533]
+  assign off_unpack_next_lane = {1'h0, off_unpack_lane} + step; // @[accel/engine/engine.ts:463]
+  assign off_unpack_beat_done = (off_unpack_next_lane == 3'h4) | (off_unpack_left == 33'h1); // @[accel/engine/engine.ts:464]
+  assign idx_unpack_valid = idxBeatQ_deq_valid & (idx_unpack_left != 33'h0); // @[accel/engine/engine.ts:459]
+  assign idx_unpack_value = _T_22[31:0]; // @[accel/engine/engine.ts:460]
+  assign idx_unpack_pop = lookGo; // @[accel/engine/engine.ts:534]
+  assign idx_unpack_next_lane = {1'h0, idx_unpack_lane} + step_1; // @[accel/engine/engine.ts:463]
+  assign idx_unpack_beat_done = (idx_unpack_next_lane == 3'h4) | (idx_unpack_left == 33'h1); // @[accel/engine/engine.ts:464]
+  assign psw_unpack_valid = pswBeatQ_deq_valid & (psw_unpack_left != 33'h0); // @[accel/engine/engine.ts:459]
+  assign psw_unpack_value = _T_23[31:0]; // @[accel/engine/engine.ts:460]
+  assign psw_unpack_pop = lookGo & pswEn; // @[accel/engine/engine.ts:535]
+  assign psw_unpack_next_lane = {1'h0, psw_unpack_lane} + 3'h1; // @[accel/engine/engine.ts:463]
+  assign psw_unpack_beat_done = (psw_unpack_next_lane == 3'h4) | (psw_unpack_left == 33'h1); // @[accel/engine/engine.ts:464]
+  assign bagsLeft = bagIdx != num_bags; // @[accel/engine/engine.ts:508]
+  assign needStart = (run & bagsLeft) & ~haveStart; // @[accel/engine/engine.ts:509]
+  assign lastBagNoEnd = ((bagIdx + 32'h1) == num_bags) & ~inclLast; // @[accel/engine/engine.ts:510]
+  assign endVal = lastBagNoEnd ? num_indices : off_unpack_value; // @[accel/engine/engine.ts:511]
+  assign endOk = lastBagNoEnd | off_unpack_valid; // @[accel/engine/engine.ts:512]
+  assign entry = (((run & bagsLeft) & haveStart) & ~inBag) & endOk; // @[accel/engine/engine.ts:514]
+  assign eInBag = inBag | entry; // @[accel/engine/engine.ts:515]
+  assign eLeft = inBag ? lookLeft : (endVal - cur); // @[accel/engine/engine.ts:516]
+  assign eSeen = inBag & seenInBag; // @[accel/engine/engine.ts:517]
+  assign eN = inBag ? nCount : 32'h0; // @[accel/engine/engine.ts:518]
+  assign finalIdx = eLeft == 32'h1; // @[accel/engine/engine.ts:519]
+  assign isPad = padEn & (idx_unpack_value == padding_idx); // @[accel/engine/engine.ts:520]
+  assign lookReady = (((run & eInBag) & (eLeft != 32'h0)) & idx_unpack_valid) & (~pswEn | psw_unpack_valid); // @[accel/engine/engine.ts:521]
+  assign wantNonPad = lookReady & ~isPad; // @[accel/engine/engine.ts:522]
+  assign emitHeld = ((run & heldValid) & (heldLast | wantNonPad)) & tok_q_0_enq_ready; // @[accel/engine/engine.ts:524]
+  assign heldFree = ~heldValid | emitHeld; // @[accel/engine/engine.ts:525]
+  assign padKeeps = isPad & ~(finalIdx & ~eSeen); // @[accel/engine/engine.ts:527]
+  assign lookGo = lookReady & (padKeeps | heldFree); // @[accel/engine/engine.ts:528]
+  assign emptyEnd = ((run & eInBag) & (eLeft == 32'h0)) & heldFree; // @[accel/engine/engine.ts:529]
+  assign bagEnd = (lookGo & finalIdx) | emptyEnd; // @[accel/engine/engine.ts:530]
+  assign holdEmpty = emptyEnd | (((lookGo & isPad) & finalIdx) & ~eSeen); // @[accel/engine/engine.ts:531]
+  assign holdLook = lookGo & ~isPad; // @[accel/engine/engine.ts:532]
+  assign mEmpty = metaQ_deq_bits[99]; // @[accel/engine/engine.ts:590]
+  assign mFirst = metaQ_deq_bits[98]; // @[accel/engine/engine.ts:591]
+  assign mLast = metaQ_deq_bits[97]; // @[accel/engine/engine.ts:592]
+  assign mSlot = metaQ_deq_bits[96]; // @[accel/engine/engine.ts:593]
+  assign mBag = metaQ_deq_bits[95:64]; // @[accel/engine/engine.ts:594]
+  assign mN = metaQ_deq_bits[63:32]; // @[accel/engine/engine.ts:595]
+  assign mScale = metaQ_deq_bits[31:0]; // @[accel/engine/engine.ts:596]
+  assign zeroA = mFirst | mEmpty; // @[accel/engine/engine.ts:613]
+  assign hazard = ~zeroA & ((((red_valid_0 & (red_slot_0 == mSlot)) & (red_beat_0 == rj)) | ((red_valid_1 & (red_slot_1 == mSlot)) & (red_beat_1 == rj))) | ((red_valid_2 & (red_slot_2 == mSlot)) & (red_beat_2 == rj))); // @[accel/engine/engine.ts:614]
+  assign rowBeatAvail = dataQ_deq_valid & (dKind == 2'h2); // @[accel/engine/engine.ts:620]
+  assign isRowEnd = ({2'h0, rj} + 6'h1) == {1'h0, rowBeats}; // @[accel/engine/engine.ts:621]
+  assign needAw = mLast & (rj == 4'h0); // @[accel/engine/engine.ts:622]
+  assign redGo = ((((run & metaQ_deq_valid) & (mEmpty | rowBeatAvail)) & ~hazard) & (~mLast | (outRes < 5'h18))) & (~needAw | awBagQ_enq_ready); // @[accel/engine/engine.ts:623]
+  assign sum = {results, results_1, results_2, results_3}; // @[accel/engine/engine.ts:665]
+  assign finIn = (red_valid_5 & red_last_5) & isMean; // @[accel/engine/engine.ts:670]
+  assign meanOut = fin_zero_11 ? 128'h0 : {lane_div_3_y, lane_div_2_y, lane_div_1_y, lane_div_0_y}; // @[accel/engine/engine.ts:701]
+  assign outPop = outQ_deq_valid & outQ_deq_ready; // @[accel/engine/engine.ts:704]
+  assign resUp = redGo & mLast; // @[accel/engine/engine.ts:705]
+  assign owFromQ = owLeft == 5'h0; // @[accel/engine/engine.ts:717]
+  assign bagOutAddr = out_lo + _T_24[31:0]; // @[accel/engine/engine.ts:718]
+  assign curOwWord = owFromQ ? bagOutAddr[31:4] : owWord; // @[accel/engine/engine.ts:719]
+  assign curOwLeft = owFromQ ? rowBeats : owLeft; // @[accel/engine/engine.ts:720]
   assign aw_burst = (toBound_4 < byLen_4) ? toBound_4 : byLen_4; // @[accel/engine/engine.ts:277]
-  assign awGo = ((((busy & ~err) & ((owLeft != 5'h0) | awBagQ_deq_valid)) & (~awValid | m_axi_awready)) & (bOut < 4'h8)) & lenQ_enq_ready; // @[accel/engine/engine.ts:724]
-  assign wGo = (lenQ_deq_valid & (outQ_deq_valid | err)) & (~wValid | m_axi_wready); // @[accel/engine/engine.ts:758]
-  assign burstEnd = wBeat == lenQ_deq_bits; // @[accel/engine/engine.ts:759]
-  assign ohEnd = outQ_deq_bits[128]; // @[accel/engine/engine.ts:762]
-  assign bFire = m_axi_bvalid & bReady; // @[accel/engine/engine.ts:780]
-  assign rErr = rFire & (m_axi_rresp != 2'h0); // @[accel/engine/engine.ts:785]
-  assign bErr = bFire & (m_axi_bresp != 2'h0); // @[accel/engine/engine.ts:786]
-  assign quiet = ((((((((((((((((((((((err | ((~bagsLeft & ~inBag) & ~heldValid)) & empty) & (rowLeft == 5'h0)) & ~metaQ_deq_valid) & ~arValid) & (slotsUsed == 6'h0)) & ~rdPending) & ~dataQ_deq_valid) & ~(((((red_valid_0 | red_valid_1) | red_valid_2) | red_valid_3) | red_valid_4) | red_valid_5)) & ~outQ_deq_valid) & ~awBagQ_deq_valid) & (owLeft == 5'h0)) & ~awValid) & ~lenQ_deq_valid) & ~wValid) & (bOut == 4'h0)) & (err | (((offLeft == 32'h0) & (idxLeft == 32'h0)) & (pswLeft == 32'h0)))) & ~offBeatQ_deq_valid) & ~idxBeatQ_deq_valid) & ~pswBeatQ_deq_valid) & ~(((((((((((fin_valid_0 | fin_valid_1) | fin_valid_2) | fin_valid_3) | fin_valid_4) | fin_valid_5) | fin_valid_6) | fin_valid_7) | fin_valid_8) | fin_valid_9) | fin_valid_10) | fin_valid_11)) & ~d1Valid) & ~d2Valid; // @[accel/engine/engine.ts:840]
+  assign awGo = ((((busy & ~err) & ((owLeft != 5'h0) | awBagQ_deq_valid)) & (~awValid | m_axi_awready)) & (bOut < 4'h8)) & lenQ_enq_ready; // @[accel/engine/engine.ts:722]
+  assign wGo = (lenQ_deq_valid & (outQ_deq_valid | err)) & (~wValid | m_axi_wready); // @[accel/engine/engine.ts:756]
+  assign burstEnd = wBeat == lenQ_deq_bits; // @[accel/engine/engine.ts:757]
+  assign ohEnd = outQ_deq_bits[128]; // @[accel/engine/engine.ts:760]
+  assign bFire = m_axi_bvalid & bReady; // @[accel/engine/engine.ts:778]
+  assign rErr = rFire & (m_axi_rresp != 2'h0); // @[accel/engine/engine.ts:783]
+  assign bErr = bFire & (m_axi_bresp != 2'h0); // @[accel/engine/engine.ts:784]
+  assign quiet = ((((((((((((((((((((((err | ((~bagsLeft & ~inBag) & ~heldValid)) & empty) & (rowLeft == 5'h0)) & ~metaQ_deq_valid) & ~arValid) & (slotsUsed == 6'h0)) & ~rdPending) & ~dataQ_deq_valid) & ~(((((red_valid_0 | red_valid_1) | red_valid_2) | red_valid_3) | red_valid_4) | red_valid_5)) & ~outQ_deq_valid) & ~awBagQ_deq_valid) & (owLeft == 5'h0)) & ~awValid) & ~lenQ_deq_valid) & ~wValid) & (bOut == 4'h0)) & (err | (((offLeft == 32'h0) & (idxLeft == 32'h0)) & (pswLeft == 32'h0)))) & ~offBeatQ_deq_valid) & ~idxBeatQ_deq_valid) & ~pswBeatQ_deq_valid) & ~(((((((((((fin_valid_0 | fin_valid_1) | fin_valid_2) | fin_valid_3) | fin_valid_4) | fin_valid_5) | fin_valid_6) | fin_valid_7) | fin_valid_8) | fin_valid_9) | fin_valid_10) | fin_valid_11)) & ~d1Valid) & ~d2Valid; // @[accel/engine/engine.ts:838]
   assign tok_q_0_enq_valid = tok_enq_valid; // @[accel/engine/interleave.ts:39]
   assign tok_q_0_enq_bits = tokQ_enq_bits; // @[accel/engine/interleave.ts:40]
   assign tok_q_0_deq_ready = err | tok_deq_ready; // @[accel/engine/interleave.ts:47]
-  assign metaQ_enq_valid = emptyGo | (rowGo & fromTok); // @[accel/engine/engine.ts:340]
-  assign metaQ_enq_bits = {tok_q_0_deq_bits[131], tok_q_0_deq_bits[130], tok_q_0_deq_bits[129], tok_q_0_deq_bits[128], tok_q_0_deq_bits[127:96], tok_q_0_deq_bits[95:64], tok_q_0_deq_bits[63:32]}; // @[accel/engine/engine.ts:341]
-  assign metaQ_deq_ready = err | (redGo & isRowEnd); // @[accel/engine/engine.ts:629]
-  assign dataQ_enq_valid = rdPending; // @[accel/engine/engine.ts:439]
-  assign dataQ_enq_bits = {rdKind, robData}; // @[accel/engine/engine.ts:440]
-  assign dataQ_deq_ready = err ? 1'b1 : ((dKind == 2'h0) ? offBeatQ_enq_ready : ((dKind == 2'h1) ? idxBeatQ_enq_ready : ((dKind == 2'h3) ? pswBeatQ_enq_ready : rowBeatReady))); // @[accel/engine/engine.ts:455]
-  assign offBeatQ_enq_valid = dataQ_deq_valid & (dKind == 2'h0); // @[accel/engine/engine.ts:447]
-  assign offBeatQ_enq_bits = dData; // @[accel/engine/engine.ts:448]
-  assign offBeatQ_deq_ready = err | (off_unpack_pop & off_unpack_beat_done); // @[accel/engine/engine.ts:471]
-  assign idxBeatQ_enq_valid = dataQ_deq_valid & (dKind == 2'h1); // @[accel/engine/engine.ts:449]
-  assign idxBeatQ_enq_bits = dData; // @[accel/engine/engine.ts:450]
-  assign idxBeatQ_deq_ready = err | (idx_unpack_pop & idx_unpack_beat_done); // @[accel/engine/engine.ts:471]
-  assign pswBeatQ_enq_valid = dataQ_deq_valid & (dKind == 2'h3); // @[accel/engine/engine.ts:452]
-  assign pswBeatQ_enq_bits = dData; // @[accel/engine/engine.ts:453]
-  assign pswBeatQ_deq_ready = err | (psw_unpack_pop & psw_unpack_beat_done); // @[accel/engine/engine.ts:471]
-  assign outQ_enq_valid = isMean ? fin_valid_11 : (red_valid_5 & red_last_5); // @[accel/engine/engine.ts:704]
-  assign outQ_enq_bits = isMean ? {fin_end_11, meanOut} : {red_row_end_5, sum}; // @[accel/engine/engine.ts:705]
-  assign outQ_deq_ready = err | wGo; // @[accel/engine/engine.ts:761]
-  assign awBagQ_enq_valid = redGo & needAw; // @[accel/engine/engine.ts:631]
-  assign awBagQ_enq_bits = mBag; // @[accel/engine/engine.ts:632]
-  assign awBagQ_deq_ready = err | (awGo & owFromQ); // @[accel/engine/engine.ts:726]
-  assign lane_mul_0_in_valid = redGo; // @[accel/engine/engine.ts:646]
-  assign lane_mul_0_a = mEmpty ? 32'h0 : dData[31:0]; // @[accel/engine/engine.ts:647]
-  assign lane_mul_0_b = mScale; // @[accel/engine/engine.ts:648]
-  assign lane_mul_1_in_valid = redGo; // @[accel/engine/engine.ts:646]
-  assign lane_mul_1_a = mEmpty ? 32'h0 : dData[63:32]; // @[accel/engine/engine.ts:647]
-  assign lane_mul_1_b = mScale; // @[accel/engine/engine.ts:648]
-  assign lane_mul_2_in_valid = redGo; // @[accel/engine/engine.ts:646]
-  assign lane_mul_2_a = mEmpty ? 32'h0 : dData[95:64]; // @[accel/engine/engine.ts:647]
-  assign lane_mul_2_b = mScale; // @[accel/engine/engine.ts:648]
-  assign lane_mul_3_in_valid = redGo; // @[accel/engine/engine.ts:646]
-  assign lane_mul_3_a = mEmpty ? 32'h0 : dData[127:96]; // @[accel/engine/engine.ts:647]
-  assign lane_mul_3_b = mScale; // @[accel/engine/engine.ts:648]
-  assign lane_add_0_in_valid = red_valid_2; // @[accel/engine/engine.ts:657]
-  assign lane_add_0_a = red_first_2 ? 32'h0 : accRd[31:0]; // @[accel/engine/engine.ts:658]
-  assign lane_add_0_b = lane_mul_0_y; // @[accel/engine/engine.ts:659]
-  assign lane_add_0_sub = 1'b0; // @[accel/engine/engine.ts:660]
-  assign lane_max_0_in_valid = red_valid_2; // @[accel/engine/engine.ts:662]
-  assign lane_max_0_a = red_first_2 ? lane_mul_0_y : accRd[31:0]; // @[accel/engine/engine.ts:663]
-  assign lane_max_0_b = lane_mul_0_y; // @[accel/engine/engine.ts:664]
-  assign lane_add_1_in_valid = red_valid_2; // @[accel/engine/engine.ts:657]
-  assign lane_add_1_a = red_first_2 ? 32'h0 : accRd[63:32]; // @[accel/engine/engine.ts:658]
-  assign lane_add_1_b = lane_mul_1_y; // @[accel/engine/engine.ts:659]
-  assign lane_add_1_sub = 1'b0; // @[accel/engine/engine.ts:660]
-  assign lane_max_1_in_valid = red_valid_2; // @[accel/engine/engine.ts:662]
-  assign lane_max_1_a = red_first_2 ? lane_mul_1_y : accRd[63:32]; // @[accel/engine/engine.ts:663]
-  assign lane_max_1_b = lane_mul_1_y; // @[accel/engine/engine.ts:664]
-  assign lane_add_2_in_valid = red_valid_2; // @[accel/engine/engine.ts:657]
-  assign lane_add_2_a = red_first_2 ? 32'h0 : accRd[95:64]; // @[accel/engine/engine.ts:658]
-  assign lane_add_2_b = lane_mul_2_y; // @[accel/engine/engine.ts:659]
-  assign lane_add_2_sub = 1'b0; // @[accel/engine/engine.ts:660]
-  assign lane_max_2_in_valid = red_valid_2; // @[accel/engine/engine.ts:662]
-  assign lane_max_2_a = red_first_2 ? lane_mul_2_y : accRd[95:64]; // @[accel/engine/engine.ts:663]
-  assign lane_max_2_b = lane_mul_2_y; // @[accel/engine/engine.ts:664]
-  assign lane_add_3_in_valid = red_valid_2; // @[accel/engine/engine.ts:657]
-  assign lane_add_3_a = red_first_2 ? 32'h0 : accRd[127:96]; // @[accel/engine/engine.ts:658]
-  assign lane_add_3_b = lane_mul_3_y; // @[accel/engine/engine.ts:659]
-  assign lane_add_3_sub = 1'b0; // @[accel/engine/engine.ts:660]
-  assign lane_max_3_in_valid = red_valid_2; // @[accel/engine/engine.ts:662]
-  assign lane_max_3_a = red_first_2 ? lane_mul_3_y : accRd[127:96]; // @[accel/engine/engine.ts:663]
-  assign lane_max_3_b = lane_mul_3_y; // @[accel/engine/engine.ts:664]
-  assign nConv_in_valid = finIn; // @[accel/engine/engine.ts:674]
-  assign nConv_a = red_n_5; // @[accel/engine/engine.ts:675]
-  assign lane_div_0_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:697]
-  assign lane_div_0_a = d2[31:0]; // @[accel/engine/engine.ts:698]
-  assign lane_div_0_b = nConv_y; // @[accel/engine/engine.ts:699]
-  assign lane_div_1_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:697]
-  assign lane_div_1_a = d2[63:32]; // @[accel/engine/engine.ts:698]
-  assign lane_div_1_b = nConv_y; // @[accel/engine/engine.ts:699]
-  assign lane_div_2_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:697]
-  assign lane_div_2_a = d2[95:64]; // @[accel/engine/engine.ts:698]
-  assign lane_div_2_b = nConv_y; // @[accel/engine/engine.ts:699]
-  assign lane_div_3_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:697]
-  assign lane_div_3_a = d2[127:96]; // @[accel/engine/engine.ts:698]
-  assign lane_div_3_b = nConv_y; // @[accel/engine/engine.ts:699]
-  assign lenQ_enq_valid = awGo; // @[accel/engine/engine.ts:735]
-  assign lenQ_enq_bits = _T_25[7:0]; // @[accel/engine/engine.ts:740]
-  assign lenQ_deq_ready = wGo & burstEnd; // @[accel/engine/engine.ts:760]
-  assign awAddrQ_enq_valid = awGo; // @[accel/engine/engine.ts:738]
-  assign awAddrQ_enq_bits = {curOwWord, 4'h0}; // @[accel/engine/engine.ts:739]
-  assign awAddrQ_deq_ready = bFire; // @[accel/engine/engine.ts:783]
+  assign metaQ_enq_valid = emptyGo | (rowGo & fromTok); // @[accel/engine/engine.ts:344]
+  assign metaQ_enq_bits = {tok_q_0_deq_bits[131], tok_q_0_deq_bits[130], tok_q_0_deq_bits[129], tok_q_0_deq_bits[128], tok_q_0_deq_bits[127:96], tok_q_0_deq_bits[95:64], tok_q_0_deq_bits[63:32]}; // @[accel/engine/engine.ts:345]
+  assign metaQ_deq_ready = err | (redGo & isRowEnd); // @[accel/engine/engine.ts:627]
+  assign dataQ_enq_valid = rdPending; // @[accel/engine/engine.ts:437]
+  assign dataQ_enq_bits = {rdKind, robData}; // @[accel/engine/engine.ts:438]
+  assign dataQ_deq_ready = err ? 1'b1 : ((dKind == 2'h0) ? offBeatQ_enq_ready : ((dKind == 2'h1) ? idxBeatQ_enq_ready : ((dKind == 2'h3) ? pswBeatQ_enq_ready : rowBeatReady))); // @[accel/engine/engine.ts:453]
+  assign offBeatQ_enq_valid = dataQ_deq_valid & (dKind == 2'h0); // @[accel/engine/engine.ts:445]
+  assign offBeatQ_enq_bits = dData; // @[accel/engine/engine.ts:446]
+  assign offBeatQ_deq_ready = err | (off_unpack_pop & off_unpack_beat_done); // @[accel/engine/engine.ts:469]
+  assign idxBeatQ_enq_valid = dataQ_deq_valid & (dKind == 2'h1); // @[accel/engine/engine.ts:447]
+  assign idxBeatQ_enq_bits = dData; // @[accel/engine/engine.ts:448]
+  assign idxBeatQ_deq_ready = err | (idx_unpack_pop & idx_unpack_beat_done); // @[accel/engine/engine.ts:469]
+  assign pswBeatQ_enq_valid = dataQ_deq_valid & (dKind == 2'h3); // @[accel/engine/engine.ts:450]
+  assign pswBeatQ_enq_bits = dData; // @[accel/engine/engine.ts:451]
+  assign pswBeatQ_deq_ready = err | (psw_unpack_pop & psw_unpack_beat_done); // @[accel/engine/engine.ts:469]
+  assign outQ_enq_valid = isMean ? fin_valid_11 : (red_valid_5 & red_last_5); // @[accel/engine/engine.ts:702]
+  assign outQ_enq_bits = isMean ? {fin_end_11, meanOut} : {red_row_end_5, sum}; // @[accel/engine/engine.ts:703]
+  assign outQ_deq_ready = err | wGo; // @[accel/engine/engine.ts:759]
+  assign awBagQ_enq_valid = redGo & needAw; // @[accel/engine/engine.ts:629]
+  assign awBagQ_enq_bits = mBag; // @[accel/engine/engine.ts:630]
+  assign awBagQ_deq_ready = err | (awGo & owFromQ); // @[accel/engine/engine.ts:724]
+  assign lane_mul_0_in_valid = redGo; // @[accel/engine/engine.ts:644]
+  assign lane_mul_0_a = mEmpty ? 32'h0 : dData[31:0]; // @[accel/engine/engine.ts:645]
+  assign lane_mul_0_b = mScale; // @[accel/engine/engine.ts:646]
+  assign lane_mul_1_in_valid = redGo; // @[accel/engine/engine.ts:644]
+  assign lane_mul_1_a = mEmpty ? 32'h0 : dData[63:32]; // @[accel/engine/engine.ts:645]
+  assign lane_mul_1_b = mScale; // @[accel/engine/engine.ts:646]
+  assign lane_mul_2_in_valid = redGo; // @[accel/engine/engine.ts:644]
+  assign lane_mul_2_a = mEmpty ? 32'h0 : dData[95:64]; // @[accel/engine/engine.ts:645]
+  assign lane_mul_2_b = mScale; // @[accel/engine/engine.ts:646]
+  assign lane_mul_3_in_valid = redGo; // @[accel/engine/engine.ts:644]
+  assign lane_mul_3_a = mEmpty ? 32'h0 : dData[127:96]; // @[accel/engine/engine.ts:645]
+  assign lane_mul_3_b = mScale; // @[accel/engine/engine.ts:646]
+  assign lane_add_0_in_valid = red_valid_2; // @[accel/engine/engine.ts:655]
+  assign lane_add_0_a = red_first_2 ? 32'h0 : accRd[31:0]; // @[accel/engine/engine.ts:656]
+  assign lane_add_0_b = lane_mul_0_y; // @[accel/engine/engine.ts:657]
+  assign lane_add_0_sub = 1'b0; // @[accel/engine/engine.ts:658]
+  assign lane_max_0_in_valid = red_valid_2; // @[accel/engine/engine.ts:660]
+  assign lane_max_0_a = red_first_2 ? lane_mul_0_y : accRd[31:0]; // @[accel/engine/engine.ts:661]
+  assign lane_max_0_b = lane_mul_0_y; // @[accel/engine/engine.ts:662]
+  assign lane_add_1_in_valid = red_valid_2; // @[accel/engine/engine.ts:655]
+  assign lane_add_1_a = red_first_2 ? 32'h0 : accRd[63:32]; // @[accel/engine/engine.ts:656]
+  assign lane_add_1_b = lane_mul_1_y; // @[accel/engine/engine.ts:657]
+  assign lane_add_1_sub = 1'b0; // @[accel/engine/engine.ts:658]
+  assign lane_max_1_in_valid = red_valid_2; // @[accel/engine/engine.ts:660]
+  assign lane_max_1_a = red_first_2 ? lane_mul_1_y : accRd[63:32]; // @[accel/engine/engine.ts:661]
+  assign lane_max_1_b = lane_mul_1_y; // @[accel/engine/engine.ts:662]
+  assign lane_add_2_in_valid = red_valid_2; // @[accel/engine/engine.ts:655]
+  assign lane_add_2_a = red_first_2 ? 32'h0 : accRd[95:64]; // @[accel/engine/engine.ts:656]
+  assign lane_add_2_b = lane_mul_2_y; // @[accel/engine/engine.ts:657]
+  assign lane_add_2_sub = 1'b0; // @[accel/engine/engine.ts:658]
+  assign lane_max_2_in_valid = red_valid_2; // @[accel/engine/engine.ts:660]
+  assign lane_max_2_a = red_first_2 ? lane_mul_2_y : accRd[95:64]; // @[accel/engine/engine.ts:661]
+  assign lane_max_2_b = lane_mul_2_y; // @[accel/engine/engine.ts:662]
+  assign lane_add_3_in_valid = red_valid_2; // @[accel/engine/engine.ts:655]
+  assign lane_add_3_a = red_first_2 ? 32'h0 : accRd[127:96]; // @[accel/engine/engine.ts:656]
+  assign lane_add_3_b = lane_mul_3_y; // @[accel/engine/engine.ts:657]
+  assign lane_add_3_sub = 1'b0; // @[accel/engine/engine.ts:658]
+  assign lane_max_3_in_valid = red_valid_2; // @[accel/engine/engine.ts:660]
+  assign lane_max_3_a = red_first_2 ? lane_mul_3_y : accRd[127:96]; // @[accel/engine/engine.ts:661]
+  assign lane_max_3_b = lane_mul_3_y; // @[accel/engine/engine.ts:662]
+  assign nConv_in_valid = finIn; // @[accel/engine/engine.ts:672]
+  assign nConv_a = red_n_5; // @[accel/engine/engine.ts:673]
+  assign lane_div_0_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:695]
+  assign lane_div_0_a = d2[31:0]; // @[accel/engine/engine.ts:696]
+  assign lane_div_0_b = nConv_y; // @[accel/engine/engine.ts:697]
+  assign lane_div_1_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:695]
+  assign lane_div_1_a = d2[63:32]; // @[accel/engine/engine.ts:696]
+  assign lane_div_1_b = nConv_y; // @[accel/engine/engine.ts:697]
+  assign lane_div_2_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:695]
+  assign lane_div_2_a = d2[95:64]; // @[accel/engine/engine.ts:696]
+  assign lane_div_2_b = nConv_y; // @[accel/engine/engine.ts:697]
+  assign lane_div_3_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:695]
+  assign lane_div_3_a = d2[127:96]; // @[accel/engine/engine.ts:696]
+  assign lane_div_3_b = nConv_y; // @[accel/engine/engine.ts:697]
+  assign lenQ_enq_valid = awGo; // @[accel/engine/engine.ts:733]
+  assign lenQ_enq_bits = _T_25[7:0]; // @[accel/engine/engine.ts:738]
+  assign lenQ_deq_ready = wGo & burstEnd; // @[accel/engine/engine.ts:758]
+  assign awAddrQ_enq_valid = awGo; // @[accel/engine/engine.ts:736]
+  assign awAddrQ_enq_bits = {curOwWord, 4'h0}; // @[accel/engine/engine.ts:737]
+  assign awAddrQ_deq_ready = bFire; // @[accel/engine/engine.ts:781]
   assign s_axi_lite_awready = wfire; // @[accel/engine/engine.ts:216]
   assign s_axi_lite_wready = wfire; // @[accel/engine/engine.ts:216]
   assign s_axi_lite_bresp = 2'h0; // @[accel/engine/engine.ts:216]
@@ -1532,35 +1324,42 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
   assign s_axi_lite_rdata = rdata; // @[accel/engine/engine.ts:216]
   assign s_axi_lite_rresp = 2'h0; // @[accel/engine/engine.ts:216]
   assign s_axi_lite_rvalid = rvalid; // @[accel/engine/engine.ts:216]
-  assign m_axi_awid = 5'h0; // @[accel/engine/engine.ts:744]
-  assign m_axi_awaddr = awAddr; // @[accel/engine/engine.ts:742]
-  assign m_axi_awlen = awLen; // @[accel/engine/engine.ts:743]
-  assign m_axi_awsize = 3'h4; // @[accel/engine/engine.ts:745]
-  assign m_axi_awburst = 2'h1; // @[accel/engine/engine.ts:746]
-  assign m_axi_awlock = 1'b0; // @[accel/engine/engine.ts:747]
-  assign m_axi_awcache = 4'h3; // @[accel/engine/engine.ts:748]
-  assign m_axi_awprot = 3'h0; // @[accel/engine/engine.ts:749]
-  assign m_axi_awqos = 4'h0; // @[accel/engine/engine.ts:750]
-  assign m_axi_awvalid = awValid; // @[accel/engine/engine.ts:741]
-  assign m_axi_wdata = wData; // @[accel/engine/engine.ts:774]
-  assign m_axi_wstrb = wStrb; // @[accel/engine/engine.ts:775]
-  assign m_axi_wlast = wLast; // @[accel/engine/engine.ts:776]
-  assign m_axi_wvalid = wValid; // @[accel/engine/engine.ts:773]
-  assign m_axi_bready = bReady; // @[accel/engine/engine.ts:779]
-  assign m_axi_arid = arId; // @[accel/engine/engine.ts:382]
-  assign m_axi_araddr = arAddr; // @[accel/engine/engine.ts:380]
-  assign m_axi_arlen = arLen; // @[accel/engine/engine.ts:381]
-  assign m_axi_arsize = 3'h4; // @[accel/engine/engine.ts:383]
-  assign m_axi_arburst = 2'h1; // @[accel/engine/engine.ts:384]
-  assign m_axi_arlock = 1'b0; // @[accel/engine/engine.ts:385]
-  assign m_axi_arcache = 4'h3; // @[accel/engine/engine.ts:386]
-  assign m_axi_arprot = 3'h0; // @[accel/engine/engine.ts:387]
-  assign m_axi_arqos = 4'h0; // @[accel/engine/engine.ts:388]
-  assign m_axi_arvalid = arValid; // @[accel/engine/engine.ts:379]
-  assign m_axi_rready = rReady; // @[accel/engine/engine.ts:400]
+  assign m_axi_awid = 5'h0; // @[accel/engine/engine.ts:742]
+  assign m_axi_awaddr = awAddr; // @[accel/engine/engine.ts:740]
+  assign m_axi_awlen = awLen; // @[accel/engine/engine.ts:741]
+  assign m_axi_awsize = 3'h4; // @[accel/engine/engine.ts:743]
+  assign m_axi_awburst = 2'h1; // @[accel/engine/engine.ts:744]
+  assign m_axi_awlock = 1'b0; // @[accel/engine/engine.ts:745]
+  assign m_axi_awcache = 4'h3; // @[accel/engine/engine.ts:746]
+  assign m_axi_awprot = 3'h0; // @[accel/engine/engine.ts:747]
+  assign m_axi_awqos = 4'h0; // @[accel/engine/engine.ts:748]
+  assign m_axi_awvalid = awValid; // @[accel/engine/engine.ts:739]
+  assign m_axi_wdata = wData; // @[accel/engine/engine.ts:772]
+  assign m_axi_wstrb = wStrb; // @[accel/engine/engine.ts:773]
+  assign m_axi_wlast = wLast; // @[accel/engine/engine.ts:774]
+  assign m_axi_wvalid = wValid; // @[accel/engine/engine.ts:771]
+  assign m_axi_bready = bReady; // @[accel/engine/engine.ts:777]
+  assign m_axi_arid = arId; // @[accel/engine/engine.ts:383]
+  assign m_axi_araddr = arAddr; // @[accel/engine/engine.ts:381]
+  assign m_axi_arlen = arLen; // @[accel/engine/engine.ts:382]
+  assign m_axi_arsize = 3'h4; // @[accel/engine/engine.ts:384]
+  assign m_axi_arburst = 2'h1; // @[accel/engine/engine.ts:385]
+  assign m_axi_arlock = 1'b0; // @[accel/engine/engine.ts:386]
+  assign m_axi_arcache = 4'h3; // @[accel/engine/engine.ts:387]
+  assign m_axi_arprot = 3'h0; // @[accel/engine/engine.ts:388]
+  assign m_axi_arqos = 4'h0; // @[accel/engine/engine.ts:389]
+  assign m_axi_arvalid = arValid; // @[accel/engine/engine.ts:380]
+  assign m_axi_rready = rReady; // @[accel/engine/engine.ts:401]
   assign irq = done; // @[accel/engine/engine.ts:236]
-  assign rErrAddr = slotAddr[rSlot]; // @[accel/engine/engine.ts:784]
-  assign accRd = acc[red_beat_2]; // @[accel/engine/engine.ts:654]
+  assign slotLen_rd0 = slotLen[headSlot]; // @[accel/engine/engine.ts:419]
+  assign slotKind_rd0 = slotKind[headSlot]; // @[accel/engine/engine.ts:420]
+  assign robRcv_rd0 = robRcv[tailSlot]; // @[accel/engine/engine.ts:362]
+  assign robRcv_rd1 = robRcv[rSlot]; // @[accel/engine/engine.ts:404]
+  assign robRcv_rd2 = robRcv[headSlot]; // @[accel/engine/engine.ts:418]
+  assign robBase_rd0 = robBase[rSlot]; // @[accel/engine/engine.ts:405]
+  assign robBase_rd1 = robBase[headSlot]; // @[accel/engine/engine.ts:418]
+  assign rErrAddr = slotAddr[rSlot]; // @[accel/engine/engine.ts:782]
+  assign accRd = acc[red_beat_2]; // @[accel/engine/engine.ts:652]
 
   always @(posedge aclk) begin
     if (!aresetn) begin
@@ -1611,335 +1410,239 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
       tailStrb <= 16'h0; // @[accel/engine/engine.ts:256]
       slotsUsed <= 6'h0; // @[accel/engine/engine.ts:283]
       tailSlot <= 5'h0; // @[accel/engine/engine.ts:284]
-      rob_count_0 <= 9'h0; // @[accel/engine/engine.ts:285]
-      rob_count_1 <= 9'h0; // @[accel/engine/engine.ts:285]
-      rob_count_2 <= 9'h0; // @[accel/engine/engine.ts:285]
-      rob_count_3 <= 9'h0; // @[accel/engine/engine.ts:285]
-      rob_count_4 <= 9'h0; // @[accel/engine/engine.ts:285]
-      rob_count_5 <= 9'h0; // @[accel/engine/engine.ts:285]
-      rob_count_6 <= 9'h0; // @[accel/engine/engine.ts:285]
-      rob_count_7 <= 9'h0; // @[accel/engine/engine.ts:285]
-      rob_count_8 <= 9'h0; // @[accel/engine/engine.ts:285]
-      rob_count_9 <= 9'h0; // @[accel/engine/engine.ts:285]
-      rob_count_10 <= 9'h0; // @[accel/engine/engine.ts:285]
-      rob_count_11 <= 9'h0; // @[accel/engine/engine.ts:285]
-      rob_count_12 <= 9'h0; // @[accel/engine/engine.ts:285]
-      rob_count_13 <= 9'h0; // @[accel/engine/engine.ts:285]
-      rob_count_14 <= 9'h0; // @[accel/engine/engine.ts:285]
-      rob_count_15 <= 9'h0; // @[accel/engine/engine.ts:285]
-      rob_count_16 <= 9'h0; // @[accel/engine/engine.ts:285]
-      rob_count_17 <= 9'h0; // @[accel/engine/engine.ts:285]
-      rob_count_18 <= 9'h0; // @[accel/engine/engine.ts:285]
-      rob_count_19 <= 9'h0; // @[accel/engine/engine.ts:285]
-      rob_count_20 <= 9'h0; // @[accel/engine/engine.ts:285]
-      rob_count_21 <= 9'h0; // @[accel/engine/engine.ts:285]
-      rob_count_22 <= 9'h0; // @[accel/engine/engine.ts:285]
-      rob_count_23 <= 9'h0; // @[accel/engine/engine.ts:285]
-      rob_count_24 <= 9'h0; // @[accel/engine/engine.ts:285]
-      rob_count_25 <= 9'h0; // @[accel/engine/engine.ts:285]
-      rob_count_26 <= 9'h0; // @[accel/engine/engine.ts:285]
-      rob_count_27 <= 9'h0; // @[accel/engine/engine.ts:285]
-      rob_count_28 <= 9'h0; // @[accel/engine/engine.ts:285]
-      rob_count_29 <= 9'h0; // @[accel/engine/engine.ts:285]
-      rob_count_30 <= 9'h0; // @[accel/engine/engine.ts:285]
-      rob_count_31 <= 9'h0; // @[accel/engine/engine.ts:285]
-      rob_len_0 <= 8'h0; // @[accel/engine/engine.ts:286]
-      rob_len_1 <= 8'h0; // @[accel/engine/engine.ts:286]
-      rob_len_2 <= 8'h0; // @[accel/engine/engine.ts:286]
-      rob_len_3 <= 8'h0; // @[accel/engine/engine.ts:286]
-      rob_len_4 <= 8'h0; // @[accel/engine/engine.ts:286]
-      rob_len_5 <= 8'h0; // @[accel/engine/engine.ts:286]
-      rob_len_6 <= 8'h0; // @[accel/engine/engine.ts:286]
-      rob_len_7 <= 8'h0; // @[accel/engine/engine.ts:286]
-      rob_len_8 <= 8'h0; // @[accel/engine/engine.ts:286]
-      rob_len_9 <= 8'h0; // @[accel/engine/engine.ts:286]
-      rob_len_10 <= 8'h0; // @[accel/engine/engine.ts:286]
-      rob_len_11 <= 8'h0; // @[accel/engine/engine.ts:286]
-      rob_len_12 <= 8'h0; // @[accel/engine/engine.ts:286]
-      rob_len_13 <= 8'h0; // @[accel/engine/engine.ts:286]
-      rob_len_14 <= 8'h0; // @[accel/engine/engine.ts:286]
-      rob_len_15 <= 8'h0; // @[accel/engine/engine.ts:286]
-      rob_len_16 <= 8'h0; // @[accel/engine/engine.ts:286]
-      rob_len_17 <= 8'h0; // @[accel/engine/engine.ts:286]
-      rob_len_18 <= 8'h0; // @[accel/engine/engine.ts:286]
-      rob_len_19 <= 8'h0; // @[accel/engine/engine.ts:286]
-      rob_len_20 <= 8'h0; // @[accel/engine/engine.ts:286]
-      rob_len_21 <= 8'h0; // @[accel/engine/engine.ts:286]
-      rob_len_22 <= 8'h0; // @[accel/engine/engine.ts:286]
-      rob_len_23 <= 8'h0; // @[accel/engine/engine.ts:286]
-      rob_len_24 <= 8'h0; // @[accel/engine/engine.ts:286]
-      rob_len_25 <= 8'h0; // @[accel/engine/engine.ts:286]
-      rob_len_26 <= 8'h0; // @[accel/engine/engine.ts:286]
-      rob_len_27 <= 8'h0; // @[accel/engine/engine.ts:286]
-      rob_len_28 <= 8'h0; // @[accel/engine/engine.ts:286]
-      rob_len_29 <= 8'h0; // @[accel/engine/engine.ts:286]
-      rob_len_30 <= 8'h0; // @[accel/engine/engine.ts:286]
-      rob_len_31 <= 8'h0; // @[accel/engine/engine.ts:286]
-      rob_kind_0 <= 2'h0; // @[accel/engine/engine.ts:287]
-      rob_kind_1 <= 2'h0; // @[accel/engine/engine.ts:287]
-      rob_kind_2 <= 2'h0; // @[accel/engine/engine.ts:287]
-      rob_kind_3 <= 2'h0; // @[accel/engine/engine.ts:287]
-      rob_kind_4 <= 2'h0; // @[accel/engine/engine.ts:287]
-      rob_kind_5 <= 2'h0; // @[accel/engine/engine.ts:287]
-      rob_kind_6 <= 2'h0; // @[accel/engine/engine.ts:287]
-      rob_kind_7 <= 2'h0; // @[accel/engine/engine.ts:287]
-      rob_kind_8 <= 2'h0; // @[accel/engine/engine.ts:287]
-      rob_kind_9 <= 2'h0; // @[accel/engine/engine.ts:287]
-      rob_kind_10 <= 2'h0; // @[accel/engine/engine.ts:287]
-      rob_kind_11 <= 2'h0; // @[accel/engine/engine.ts:287]
-      rob_kind_12 <= 2'h0; // @[accel/engine/engine.ts:287]
-      rob_kind_13 <= 2'h0; // @[accel/engine/engine.ts:287]
-      rob_kind_14 <= 2'h0; // @[accel/engine/engine.ts:287]
-      rob_kind_15 <= 2'h0; // @[accel/engine/engine.ts:287]
-      rob_kind_16 <= 2'h0; // @[accel/engine/engine.ts:287]
-      rob_kind_17 <= 2'h0; // @[accel/engine/engine.ts:287]
-      rob_kind_18 <= 2'h0; // @[accel/engine/engine.ts:287]
-      rob_kind_19 <= 2'h0; // @[accel/engine/engine.ts:287]
-      rob_kind_20 <= 2'h0; // @[accel/engine/engine.ts:287]
-      rob_kind_21 <= 2'h0; // @[accel/engine/engine.ts:287]
-      rob_kind_22 <= 2'h0; // @[accel/engine/engine.ts:287]
-      rob_kind_23 <= 2'h0; // @[accel/engine/engine.ts:287]
-      rob_kind_24 <= 2'h0; // @[accel/engine/engine.ts:287]
-      rob_kind_25 <= 2'h0; // @[accel/engine/engine.ts:287]
-      rob_kind_26 <= 2'h0; // @[accel/engine/engine.ts:287]
-      rob_kind_27 <= 2'h0; // @[accel/engine/engine.ts:287]
-      rob_kind_28 <= 2'h0; // @[accel/engine/engine.ts:287]
-      rob_kind_29 <= 2'h0; // @[accel/engine/engine.ts:287]
-      rob_kind_30 <= 2'h0; // @[accel/engine/engine.ts:287]
-      rob_kind_31 <= 2'h0; // @[accel/engine/engine.ts:287]
-      arValid <= 1'b0; // @[accel/engine/engine.ts:290]
-      arAddr <= 32'h0; // @[accel/engine/engine.ts:291]
-      arLen <= 8'h0; // @[accel/engine/engine.ts:292]
-      arId <= 5'h0; // @[accel/engine/engine.ts:293]
-      offWord <= 28'h0; // @[accel/engine/engine.ts:302]
-      offLeft <= 32'h0; // @[accel/engine/engine.ts:303]
-      offRes <= 5'h0; // @[accel/engine/engine.ts:304]
-      idxWord <= 28'h0; // @[accel/engine/engine.ts:305]
-      idxLeft <= 32'h0; // @[accel/engine/engine.ts:306]
-      idxRes <= 5'h0; // @[accel/engine/engine.ts:307]
-      pswWord <= 28'h0; // @[accel/engine/engine.ts:313]
-      pswLeft <= 32'h0; // @[accel/engine/engine.ts:314]
-      pswRes <= 5'h0; // @[accel/engine/engine.ts:315]
-      rowWord <= 28'h0; // @[accel/engine/engine.ts:326]
-      rowLeft <= 5'h0; // @[accel/engine/engine.ts:327]
-      lfsr <= 16'hace1; // @[accel/engine/engine.ts:396]
-      headSlot <= 5'h0; // @[accel/engine/engine.ts:415]
-      dBeat <= 2'h0; // @[accel/engine/engine.ts:416]
-      rdPending <= 1'b0; // @[accel/engine/engine.ts:417]
-      rdKind <= 2'h0; // @[accel/engine/engine.ts:418]
-      off_unpack_left <= 33'h0; // @[accel/engine/engine.ts:459]
-      off_unpack_lane <= 2'h0; // @[accel/engine/engine.ts:460]
-      idx_unpack_left <= 33'h0; // @[accel/engine/engine.ts:459]
-      idx_unpack_lane <= 2'h0; // @[accel/engine/engine.ts:460]
-      psw_unpack_left <= 33'h0; // @[accel/engine/engine.ts:459]
-      psw_unpack_lane <= 2'h0; // @[accel/engine/engine.ts:460]
-      bagIdx <= 32'h0; // @[accel/engine/engine.ts:492]
-      haveStart <= 1'b0; // @[accel/engine/engine.ts:493]
-      inBag <= 1'b0; // @[accel/engine/engine.ts:494]
-      cur <= 32'h0; // @[accel/engine/engine.ts:495]
-      lookLeft <= 32'h0; // @[accel/engine/engine.ts:496]
-      heldValid <= 1'b0; // @[accel/engine/engine.ts:497]
-      heldRow <= 32'h0; // @[accel/engine/engine.ts:498]
-      heldFirst <= 1'b0; // @[accel/engine/engine.ts:499]
-      heldLast <= 1'b0; // @[accel/engine/engine.ts:500]
-      heldEmpty <= 1'b0; // @[accel/engine/engine.ts:501]
-      heldScale <= 32'h0; // @[accel/engine/engine.ts:502]
-      heldSlot <= 1'b0; // @[accel/engine/engine.ts:503]
-      heldBag <= 32'h0; // @[accel/engine/engine.ts:504]
-      heldN <= 32'h0; // @[accel/engine/engine.ts:505]
-      nCount <= 32'h0; // @[accel/engine/engine.ts:506]
-      seenInBag <= 1'b0; // @[accel/engine/engine.ts:508]
-      seqSlot <= 1'b0; // @[accel/engine/engine.ts:509]
-      rj <= 4'h0; // @[accel/engine/engine.ts:601]
-      red_valid_0 <= 1'b0; // @[accel/engine/engine.ts:605]
-      red_valid_1 <= 1'b0; // @[accel/engine/engine.ts:605]
-      red_valid_2 <= 1'b0; // @[accel/engine/engine.ts:605]
-      red_valid_3 <= 1'b0; // @[accel/engine/engine.ts:605]
-      red_valid_4 <= 1'b0; // @[accel/engine/engine.ts:605]
-      red_valid_5 <= 1'b0; // @[accel/engine/engine.ts:605]
-      red_slot_0 <= 1'b0; // @[accel/engine/engine.ts:606]
-      red_slot_1 <= 1'b0; // @[accel/engine/engine.ts:606]
-      red_slot_2 <= 1'b0; // @[accel/engine/engine.ts:606]
-      red_beat_0 <= 4'h0; // @[accel/engine/engine.ts:607]
-      red_beat_1 <= 4'h0; // @[accel/engine/engine.ts:607]
-      red_beat_2 <= 4'h0; // @[accel/engine/engine.ts:607]
-      red_beat_3 <= 4'h0; // @[accel/engine/engine.ts:607]
-      red_beat_4 <= 4'h0; // @[accel/engine/engine.ts:607]
-      red_beat_5 <= 4'h0; // @[accel/engine/engine.ts:607]
-      red_last_0 <= 1'b0; // @[accel/engine/engine.ts:608]
-      red_last_1 <= 1'b0; // @[accel/engine/engine.ts:608]
-      red_last_2 <= 1'b0; // @[accel/engine/engine.ts:608]
-      red_last_3 <= 1'b0; // @[accel/engine/engine.ts:608]
-      red_last_4 <= 1'b0; // @[accel/engine/engine.ts:608]
-      red_last_5 <= 1'b0; // @[accel/engine/engine.ts:608]
-      red_row_end_0 <= 1'b0; // @[accel/engine/engine.ts:609]
-      red_row_end_1 <= 1'b0; // @[accel/engine/engine.ts:609]
-      red_row_end_2 <= 1'b0; // @[accel/engine/engine.ts:609]
-      red_row_end_3 <= 1'b0; // @[accel/engine/engine.ts:609]
-      red_row_end_4 <= 1'b0; // @[accel/engine/engine.ts:609]
-      red_row_end_5 <= 1'b0; // @[accel/engine/engine.ts:609]
-      red_first_0 <= 1'b0; // @[accel/engine/engine.ts:610]
-      red_first_1 <= 1'b0; // @[accel/engine/engine.ts:610]
-      red_first_2 <= 1'b0; // @[accel/engine/engine.ts:610]
-      red_n_0 <= 32'h0; // @[accel/engine/engine.ts:611]
-      red_n_1 <= 32'h0; // @[accel/engine/engine.ts:611]
-      red_n_2 <= 32'h0; // @[accel/engine/engine.ts:611]
-      red_n_3 <= 32'h0; // @[accel/engine/engine.ts:611]
-      red_n_4 <= 32'h0; // @[accel/engine/engine.ts:611]
-      red_n_5 <= 32'h0; // @[accel/engine/engine.ts:611]
-      outRes <= 5'h0; // @[accel/engine/engine.ts:619]
-      d1Valid <= 1'b0; // @[accel/engine/engine.ts:676]
-      d2Valid <= 1'b0; // @[accel/engine/engine.ts:677]
-      d1 <= 128'h0; // @[accel/engine/engine.ts:678]
-      d2 <= 128'h0; // @[accel/engine/engine.ts:679]
-      zN_0 <= 1'b0; // @[accel/engine/engine.ts:680]
-      regNext <= 1'b0; // @[accel/engine/engine.ts:681]
-      endD_0 <= 1'b0; // @[accel/engine/engine.ts:682]
-      regNext_1 <= 1'b0; // @[accel/engine/engine.ts:683]
-      fin_valid_0 <= 1'b0; // @[accel/engine/engine.ts:688]
-      fin_zero_0 <= 1'b0; // @[accel/engine/engine.ts:689]
-      fin_end_0 <= 1'b0; // @[accel/engine/engine.ts:690]
-      fin_valid_1 <= 1'b0; // @[accel/engine/engine.ts:688]
-      fin_zero_1 <= 1'b0; // @[accel/engine/engine.ts:689]
-      fin_end_1 <= 1'b0; // @[accel/engine/engine.ts:690]
-      fin_valid_2 <= 1'b0; // @[accel/engine/engine.ts:688]
-      fin_zero_2 <= 1'b0; // @[accel/engine/engine.ts:689]
-      fin_end_2 <= 1'b0; // @[accel/engine/engine.ts:690]
-      fin_valid_3 <= 1'b0; // @[accel/engine/engine.ts:688]
-      fin_zero_3 <= 1'b0; // @[accel/engine/engine.ts:689]
-      fin_end_3 <= 1'b0; // @[accel/engine/engine.ts:690]
-      fin_valid_4 <= 1'b0; // @[accel/engine/engine.ts:688]
-      fin_zero_4 <= 1'b0; // @[accel/engine/engine.ts:689]
-      fin_end_4 <= 1'b0; // @[accel/engine/engine.ts:690]
-      fin_valid_5 <= 1'b0; // @[accel/engine/engine.ts:688]
-      fin_zero_5 <= 1'b0; // @[accel/engine/engine.ts:689]
-      fin_end_5 <= 1'b0; // @[accel/engine/engine.ts:690]
-      fin_valid_6 <= 1'b0; // @[accel/engine/engine.ts:688]
-      fin_zero_6 <= 1'b0; // @[accel/engine/engine.ts:689]
-      fin_end_6 <= 1'b0; // @[accel/engine/engine.ts:690]
-      fin_valid_7 <= 1'b0; // @[accel/engine/engine.ts:688]
-      fin_zero_7 <= 1'b0; // @[accel/engine/engine.ts:689]
-      fin_end_7 <= 1'b0; // @[accel/engine/engine.ts:690]
-      fin_valid_8 <= 1'b0; // @[accel/engine/engine.ts:688]
-      fin_zero_8 <= 1'b0; // @[accel/engine/engine.ts:689]
-      fin_end_8 <= 1'b0; // @[accel/engine/engine.ts:690]
-      fin_valid_9 <= 1'b0; // @[accel/engine/engine.ts:688]
-      fin_zero_9 <= 1'b0; // @[accel/engine/engine.ts:689]
-      fin_end_9 <= 1'b0; // @[accel/engine/engine.ts:690]
-      fin_valid_10 <= 1'b0; // @[accel/engine/engine.ts:688]
-      fin_zero_10 <= 1'b0; // @[accel/engine/engine.ts:689]
-      fin_end_10 <= 1'b0; // @[accel/engine/engine.ts:690]
-      fin_valid_11 <= 1'b0; // @[accel/engine/engine.ts:688]
-      fin_zero_11 <= 1'b0; // @[accel/engine/engine.ts:689]
-      fin_end_11 <= 1'b0; // @[accel/engine/engine.ts:690]
-      awValid <= 1'b0; // @[accel/engine/engine.ts:712]
-      awAddr <= 32'h0; // @[accel/engine/engine.ts:713]
-      awLen <= 8'h0; // @[accel/engine/engine.ts:714]
-      bOut <= 4'h0; // @[accel/engine/engine.ts:715]
-      owWord <= 28'h0; // @[accel/engine/engine.ts:717]
-      owLeft <= 5'h0; // @[accel/engine/engine.ts:718]
-      wValid <= 1'b0; // @[accel/engine/engine.ts:752]
-      wData <= 128'h0; // @[accel/engine/engine.ts:753]
-      wStrb <= 16'h0; // @[accel/engine/engine.ts:754]
-      wLast <= 1'b0; // @[accel/engine/engine.ts:755]
-      wBeat <= 8'h0; // @[accel/engine/engine.ts:756]
+      arValid <= 1'b0; // @[accel/engine/engine.ts:294]
+      arAddr <= 32'h0; // @[accel/engine/engine.ts:295]
+      arLen <= 8'h0; // @[accel/engine/engine.ts:296]
+      arId <= 5'h0; // @[accel/engine/engine.ts:297]
+      offWord <= 28'h0; // @[accel/engine/engine.ts:306]
+      offLeft <= 32'h0; // @[accel/engine/engine.ts:307]
+      offRes <= 5'h0; // @[accel/engine/engine.ts:308]
+      idxWord <= 28'h0; // @[accel/engine/engine.ts:309]
+      idxLeft <= 32'h0; // @[accel/engine/engine.ts:310]
+      idxRes <= 5'h0; // @[accel/engine/engine.ts:311]
+      pswWord <= 28'h0; // @[accel/engine/engine.ts:317]
+      pswLeft <= 32'h0; // @[accel/engine/engine.ts:318]
+      pswRes <= 5'h0; // @[accel/engine/engine.ts:319]
+      rowWord <= 28'h0; // @[accel/engine/engine.ts:330]
+      rowLeft <= 5'h0; // @[accel/engine/engine.ts:331]
+      lfsr <= 16'hace1; // @[accel/engine/engine.ts:397]
+      headSlot <= 5'h0; // @[accel/engine/engine.ts:414]
+      dBeat <= 2'h0; // @[accel/engine/engine.ts:415]
+      rdPending <= 1'b0; // @[accel/engine/engine.ts:416]
+      rdKind <= 2'h0; // @[accel/engine/engine.ts:417]
+      off_unpack_left <= 33'h0; // @[accel/engine/engine.ts:457]
+      off_unpack_lane <= 2'h0; // @[accel/engine/engine.ts:458]
+      idx_unpack_left <= 33'h0; // @[accel/engine/engine.ts:457]
+      idx_unpack_lane <= 2'h0; // @[accel/engine/engine.ts:458]
+      psw_unpack_left <= 33'h0; // @[accel/engine/engine.ts:457]
+      psw_unpack_lane <= 2'h0; // @[accel/engine/engine.ts:458]
+      bagIdx <= 32'h0; // @[accel/engine/engine.ts:490]
+      haveStart <= 1'b0; // @[accel/engine/engine.ts:491]
+      inBag <= 1'b0; // @[accel/engine/engine.ts:492]
+      cur <= 32'h0; // @[accel/engine/engine.ts:493]
+      lookLeft <= 32'h0; // @[accel/engine/engine.ts:494]
+      heldValid <= 1'b0; // @[accel/engine/engine.ts:495]
+      heldRow <= 32'h0; // @[accel/engine/engine.ts:496]
+      heldFirst <= 1'b0; // @[accel/engine/engine.ts:497]
+      heldLast <= 1'b0; // @[accel/engine/engine.ts:498]
+      heldEmpty <= 1'b0; // @[accel/engine/engine.ts:499]
+      heldScale <= 32'h0; // @[accel/engine/engine.ts:500]
+      heldSlot <= 1'b0; // @[accel/engine/engine.ts:501]
+      heldBag <= 32'h0; // @[accel/engine/engine.ts:502]
+      heldN <= 32'h0; // @[accel/engine/engine.ts:503]
+      nCount <= 32'h0; // @[accel/engine/engine.ts:504]
+      seenInBag <= 1'b0; // @[accel/engine/engine.ts:506]
+      seqSlot <= 1'b0; // @[accel/engine/engine.ts:507]
+      rj <= 4'h0; // @[accel/engine/engine.ts:599]
+      red_valid_0 <= 1'b0; // @[accel/engine/engine.ts:603]
+      red_valid_1 <= 1'b0; // @[accel/engine/engine.ts:603]
+      red_valid_2 <= 1'b0; // @[accel/engine/engine.ts:603]
+      red_valid_3 <= 1'b0; // @[accel/engine/engine.ts:603]
+      red_valid_4 <= 1'b0; // @[accel/engine/engine.ts:603]
+      red_valid_5 <= 1'b0; // @[accel/engine/engine.ts:603]
+      red_slot_0 <= 1'b0; // @[accel/engine/engine.ts:604]
+      red_slot_1 <= 1'b0; // @[accel/engine/engine.ts:604]
+      red_slot_2 <= 1'b0; // @[accel/engine/engine.ts:604]
+      red_beat_0 <= 4'h0; // @[accel/engine/engine.ts:605]
+      red_beat_1 <= 4'h0; // @[accel/engine/engine.ts:605]
+      red_beat_2 <= 4'h0; // @[accel/engine/engine.ts:605]
+      red_beat_3 <= 4'h0; // @[accel/engine/engine.ts:605]
+      red_beat_4 <= 4'h0; // @[accel/engine/engine.ts:605]
+      red_beat_5 <= 4'h0; // @[accel/engine/engine.ts:605]
+      red_last_0 <= 1'b0; // @[accel/engine/engine.ts:606]
+      red_last_1 <= 1'b0; // @[accel/engine/engine.ts:606]
+      red_last_2 <= 1'b0; // @[accel/engine/engine.ts:606]
+      red_last_3 <= 1'b0; // @[accel/engine/engine.ts:606]
+      red_last_4 <= 1'b0; // @[accel/engine/engine.ts:606]
+      red_last_5 <= 1'b0; // @[accel/engine/engine.ts:606]
+      red_row_end_0 <= 1'b0; // @[accel/engine/engine.ts:607]
+      red_row_end_1 <= 1'b0; // @[accel/engine/engine.ts:607]
+      red_row_end_2 <= 1'b0; // @[accel/engine/engine.ts:607]
+      red_row_end_3 <= 1'b0; // @[accel/engine/engine.ts:607]
+      red_row_end_4 <= 1'b0; // @[accel/engine/engine.ts:607]
+      red_row_end_5 <= 1'b0; // @[accel/engine/engine.ts:607]
+      red_first_0 <= 1'b0; // @[accel/engine/engine.ts:608]
+      red_first_1 <= 1'b0; // @[accel/engine/engine.ts:608]
+      red_first_2 <= 1'b0; // @[accel/engine/engine.ts:608]
+      red_n_0 <= 32'h0; // @[accel/engine/engine.ts:609]
+      red_n_1 <= 32'h0; // @[accel/engine/engine.ts:609]
+      red_n_2 <= 32'h0; // @[accel/engine/engine.ts:609]
+      red_n_3 <= 32'h0; // @[accel/engine/engine.ts:609]
+      red_n_4 <= 32'h0; // @[accel/engine/engine.ts:609]
+      red_n_5 <= 32'h0; // @[accel/engine/engine.ts:609]
+      outRes <= 5'h0; // @[accel/engine/engine.ts:617]
+      d1Valid <= 1'b0; // @[accel/engine/engine.ts:674]
+      d2Valid <= 1'b0; // @[accel/engine/engine.ts:675]
+      d1 <= 128'h0; // @[accel/engine/engine.ts:676]
+      d2 <= 128'h0; // @[accel/engine/engine.ts:677]
+      zN_0 <= 1'b0; // @[accel/engine/engine.ts:678]
+      regNext <= 1'b0; // @[accel/engine/engine.ts:679]
+      endD_0 <= 1'b0; // @[accel/engine/engine.ts:680]
+      regNext_1 <= 1'b0; // @[accel/engine/engine.ts:681]
+      fin_valid_0 <= 1'b0; // @[accel/engine/engine.ts:686]
+      fin_zero_0 <= 1'b0; // @[accel/engine/engine.ts:687]
+      fin_end_0 <= 1'b0; // @[accel/engine/engine.ts:688]
+      fin_valid_1 <= 1'b0; // @[accel/engine/engine.ts:686]
+      fin_zero_1 <= 1'b0; // @[accel/engine/engine.ts:687]
+      fin_end_1 <= 1'b0; // @[accel/engine/engine.ts:688]
+      fin_valid_2 <= 1'b0; // @[accel/engine/engine.ts:686]
+      fin_zero_2 <= 1'b0; // @[accel/engine/engine.ts:687]
+      fin_end_2 <= 1'b0; // @[accel/engine/engine.ts:688]
+      fin_valid_3 <= 1'b0; // @[accel/engine/engine.ts:686]
+      fin_zero_3 <= 1'b0; // @[accel/engine/engine.ts:687]
+      fin_end_3 <= 1'b0; // @[accel/engine/engine.ts:688]
+      fin_valid_4 <= 1'b0; // @[accel/engine/engine.ts:686]
+      fin_zero_4 <= 1'b0; // @[accel/engine/engine.ts:687]
+      fin_end_4 <= 1'b0; // @[accel/engine/engine.ts:688]
+      fin_valid_5 <= 1'b0; // @[accel/engine/engine.ts:686]
+      fin_zero_5 <= 1'b0; // @[accel/engine/engine.ts:687]
+      fin_end_5 <= 1'b0; // @[accel/engine/engine.ts:688]
+      fin_valid_6 <= 1'b0; // @[accel/engine/engine.ts:686]
+      fin_zero_6 <= 1'b0; // @[accel/engine/engine.ts:687]
+      fin_end_6 <= 1'b0; // @[accel/engine/engine.ts:688]
+      fin_valid_7 <= 1'b0; // @[accel/engine/engine.ts:686]
+      fin_zero_7 <= 1'b0; // @[accel/engine/engine.ts:687]
+      fin_end_7 <= 1'b0; // @[accel/engine/engine.ts:688]
+      fin_valid_8 <= 1'b0; // @[accel/engine/engine.ts:686]
+      fin_zero_8 <= 1'b0; // @[accel/engine/engine.ts:687]
+      fin_end_8 <= 1'b0; // @[accel/engine/engine.ts:688]
+      fin_valid_9 <= 1'b0; // @[accel/engine/engine.ts:686]
+      fin_zero_9 <= 1'b0; // @[accel/engine/engine.ts:687]
+      fin_end_9 <= 1'b0; // @[accel/engine/engine.ts:688]
+      fin_valid_10 <= 1'b0; // @[accel/engine/engine.ts:686]
+      fin_zero_10 <= 1'b0; // @[accel/engine/engine.ts:687]
+      fin_end_10 <= 1'b0; // @[accel/engine/engine.ts:688]
+      fin_valid_11 <= 1'b0; // @[accel/engine/engine.ts:686]
+      fin_zero_11 <= 1'b0; // @[accel/engine/engine.ts:687]
+      fin_end_11 <= 1'b0; // @[accel/engine/engine.ts:688]
+      awValid <= 1'b0; // @[accel/engine/engine.ts:710]
+      awAddr <= 32'h0; // @[accel/engine/engine.ts:711]
+      awLen <= 8'h0; // @[accel/engine/engine.ts:712]
+      bOut <= 4'h0; // @[accel/engine/engine.ts:713]
+      owWord <= 28'h0; // @[accel/engine/engine.ts:715]
+      owLeft <= 5'h0; // @[accel/engine/engine.ts:716]
+      wValid <= 1'b0; // @[accel/engine/engine.ts:750]
+      wData <= 128'h0; // @[accel/engine/engine.ts:751]
+      wStrb <= 16'h0; // @[accel/engine/engine.ts:752]
+      wLast <= 1'b0; // @[accel/engine/engine.ts:753]
+      wBeat <= 8'h0; // @[accel/engine/engine.ts:754]
     end else begin
       if (_T_26) begin
-        busy <= 1'b0; // @[accel/engine/engine.ts:849]
+        busy <= 1'b0; // @[accel/engine/engine.ts:847]
       end else begin
         if (start) begin
-          busy <= 1'b1; // @[accel/engine/engine.ts:801]
+          busy <= 1'b1; // @[accel/engine/engine.ts:799]
         end
       end
       if (_T_26) begin
-        done <= 1'b1; // @[accel/engine/engine.ts:850]
+        done <= 1'b1; // @[accel/engine/engine.ts:848]
       end else begin
         if (start) begin
-          done <= 1'b0; // @[accel/engine/engine.ts:802]
+          done <= 1'b0; // @[accel/engine/engine.ts:800]
         end
       end
       if (start) begin
-        err <= 1'b0; // @[accel/engine/engine.ts:803]
+        err <= 1'b0; // @[accel/engine/engine.ts:801]
       end else begin
         if (_T_27) begin
-          err <= 1'b1; // @[accel/engine/engine.ts:788]
+          err <= 1'b1; // @[accel/engine/engine.ts:786]
         end
       end
       if (start) begin
-        errResp <= 2'h0; // @[accel/engine/engine.ts:804]
+        errResp <= 2'h0; // @[accel/engine/engine.ts:802]
       end else begin
         if (_T_27) begin
-          errResp <= rErr ? m_axi_rresp : m_axi_bresp; // @[accel/engine/engine.ts:789]
+          errResp <= rErr ? m_axi_rresp : m_axi_bresp; // @[accel/engine/engine.ts:787]
         end
       end
       if (start) begin
-        errRead <= 1'b0; // @[accel/engine/engine.ts:805]
+        errRead <= 1'b0; // @[accel/engine/engine.ts:803]
       end else begin
         if (_T_27) begin
-          errRead <= rErr; // @[accel/engine/engine.ts:790]
+          errRead <= rErr; // @[accel/engine/engine.ts:788]
         end
       end
       if (start) begin
-        errWrite <= 1'b0; // @[accel/engine/engine.ts:806]
+        errWrite <= 1'b0; // @[accel/engine/engine.ts:804]
       end else begin
         if (_T_27) begin
-          errWrite <= bErr; // @[accel/engine/engine.ts:791]
+          errWrite <= bErr; // @[accel/engine/engine.ts:789]
         end
       end
       if (start) begin
-        errAddr <= 64'h0; // @[accel/engine/engine.ts:807]
+        errAddr <= 64'h0; // @[accel/engine/engine.ts:805]
       end else begin
         if (_T_27) begin
-          errAddr <= {32'h0, rErr ? rErrAddr : awAddrQ_deq_bits}; // @[accel/engine/engine.ts:792]
+          errAddr <= {32'h0, rErr ? rErrAddr : awAddrQ_deq_bits}; // @[accel/engine/engine.ts:790]
         end
       end
       if (start) begin
-        cycles <= 32'h0; // @[accel/engine/engine.ts:808]
+        cycles <= 32'h0; // @[accel/engine/engine.ts:806]
       end else begin
         if (busy) begin
-          cycles <= cycles + 32'h1; // @[accel/engine/engine.ts:799]
+          cycles <= cycles + 32'h1; // @[accel/engine/engine.ts:797]
         end
       end
       if (start) begin
-        rBeats <= 32'h0; // @[accel/engine/engine.ts:809]
+        rBeats <= 32'h0; // @[accel/engine/engine.ts:807]
       end else begin
         if (rFire) begin
-          rBeats <= rBeats + 32'h1; // @[accel/engine/engine.ts:410]
+          rBeats <= rBeats + 32'h1; // @[accel/engine/engine.ts:409]
         end
       end
       if (start) begin
-        wBeats <= 32'h0; // @[accel/engine/engine.ts:810]
+        wBeats <= 32'h0; // @[accel/engine/engine.ts:808]
       end else begin
         if (wValid & m_axi_wready) begin
-          wBeats <= wBeats + 32'h1; // @[accel/engine/engine.ts:771]
+          wBeats <= wBeats + 32'h1; // @[accel/engine/engine.ts:769]
         end
       end
       if (start) begin
-        stallIndex <= 32'h0; // @[accel/engine/engine.ts:811]
+        stallIndex <= 32'h0; // @[accel/engine/engine.ts:809]
       end else begin
         if ((((((busy & ~err) & arFree) & slotFree) & ~sideGo) & ~rowPending) & ~tok_q_0_deq_valid) begin
-          stallIndex <= stallIndex + 32'h1; // @[accel/engine/engine.ts:343]
+          stallIndex <= stallIndex + 32'h1; // @[accel/engine/engine.ts:347]
         end
       end
       if (start) begin
-        stallInflight <= 32'h0; // @[accel/engine/engine.ts:812]
+        stallInflight <= 32'h0; // @[accel/engine/engine.ts:810]
       end else begin
         if ((((busy & ~err) & arFree) & ~slotFree) & rowPending) begin
-          stallInflight <= stallInflight + 32'h1; // @[accel/engine/engine.ts:342]
+          stallInflight <= stallInflight + 32'h1; // @[accel/engine/engine.ts:346]
         end
       end
       if (start) begin
-        stallDep <= 32'h0; // @[accel/engine/engine.ts:813]
+        stallDep <= 32'h0; // @[accel/engine/engine.ts:811]
       end else begin
         if (((run & metaQ_deq_valid) & (mEmpty | rowBeatAvail)) & hazard) begin
-          stallDep <= stallDep + 32'h1; // @[accel/engine/engine.ts:627]
+          stallDep <= stallDep + 32'h1; // @[accel/engine/engine.ts:625]
         end
       end
       if (start) begin
-        stallWrite <= 32'h0; // @[accel/engine/engine.ts:814]
+        stallWrite <= 32'h0; // @[accel/engine/engine.ts:812]
       end else begin
         if (wValid & ~m_axi_wready) begin
-          stallWrite <= stallWrite + 32'h1; // @[accel/engine/engine.ts:772]
+          stallWrite <= stallWrite + 32'h1; // @[accel/engine/engine.ts:770]
         end
       end
       if (startReq & busy) begin
@@ -2038,991 +1741,467 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
         scales_hi <= written_37 | (scales_hi & ~strobed_24); // @[accel/engine/engine.ts:216]
       end
       if (start) begin
-        rowBeats <= beatsOfDim[4:0]; // @[accel/engine/engine.ts:815]
+        rowBeats <= beatsOfDim[4:0]; // @[accel/engine/engine.ts:813]
       end
       if (start) begin
-        tailStrb <= tailMask; // @[accel/engine/engine.ts:821]
+        tailStrb <= tailMask; // @[accel/engine/engine.ts:819]
       end
       if (freeSlot & ~arGo) begin
-        slotsUsed <= slotsUsed - 6'h1; // @[accel/engine/engine.ts:438]
+        slotsUsed <= slotsUsed - 6'h1; // @[accel/engine/engine.ts:436]
       end else begin
         if (arGo & ~freeSlot) begin
-          slotsUsed <= slotsUsed + 6'h1; // @[accel/engine/engine.ts:437]
+          slotsUsed <= slotsUsed + 6'h1; // @[accel/engine/engine.ts:435]
         end
       end
       if (arGo) begin
-        tailSlot <= tailSlot + 5'h1; // @[accel/engine/engine.ts:355]
+        tailSlot <= tailSlot + 5'h1; // @[accel/engine/engine.ts:359]
       end
-      if (arGo & (tailSlot == 5'h0)) begin
-        rob_count_0 <= 9'h0; // @[accel/engine/engine.ts:408]
-      end else begin
-        if (rFire & (rSlot == 5'h0)) begin
-          rob_count_0 <= rob_count_0 + 9'h1; // @[accel/engine/engine.ts:407]
-        end
-      end
-      if (arGo & (tailSlot == 5'h1)) begin
-        rob_count_1 <= 9'h0; // @[accel/engine/engine.ts:408]
-      end else begin
-        if (rFire & (rSlot == 5'h1)) begin
-          rob_count_1 <= rob_count_1 + 9'h1; // @[accel/engine/engine.ts:407]
-        end
-      end
-      if (arGo & (tailSlot == 5'h2)) begin
-        rob_count_2 <= 9'h0; // @[accel/engine/engine.ts:408]
-      end else begin
-        if (rFire & (rSlot == 5'h2)) begin
-          rob_count_2 <= rob_count_2 + 9'h1; // @[accel/engine/engine.ts:407]
-        end
-      end
-      if (arGo & (tailSlot == 5'h3)) begin
-        rob_count_3 <= 9'h0; // @[accel/engine/engine.ts:408]
-      end else begin
-        if (rFire & (rSlot == 5'h3)) begin
-          rob_count_3 <= rob_count_3 + 9'h1; // @[accel/engine/engine.ts:407]
-        end
-      end
-      if (arGo & (tailSlot == 5'h4)) begin
-        rob_count_4 <= 9'h0; // @[accel/engine/engine.ts:408]
-      end else begin
-        if (rFire & (rSlot == 5'h4)) begin
-          rob_count_4 <= rob_count_4 + 9'h1; // @[accel/engine/engine.ts:407]
-        end
-      end
-      if (arGo & (tailSlot == 5'h5)) begin
-        rob_count_5 <= 9'h0; // @[accel/engine/engine.ts:408]
-      end else begin
-        if (rFire & (rSlot == 5'h5)) begin
-          rob_count_5 <= rob_count_5 + 9'h1; // @[accel/engine/engine.ts:407]
-        end
-      end
-      if (arGo & (tailSlot == 5'h6)) begin
-        rob_count_6 <= 9'h0; // @[accel/engine/engine.ts:408]
-      end else begin
-        if (rFire & (rSlot == 5'h6)) begin
-          rob_count_6 <= rob_count_6 + 9'h1; // @[accel/engine/engine.ts:407]
-        end
-      end
-      if (arGo & (tailSlot == 5'h7)) begin
-        rob_count_7 <= 9'h0; // @[accel/engine/engine.ts:408]
-      end else begin
-        if (rFire & (rSlot == 5'h7)) begin
-          rob_count_7 <= rob_count_7 + 9'h1; // @[accel/engine/engine.ts:407]
-        end
-      end
-      if (arGo & (tailSlot == 5'h8)) begin
-        rob_count_8 <= 9'h0; // @[accel/engine/engine.ts:408]
-      end else begin
-        if (rFire & (rSlot == 5'h8)) begin
-          rob_count_8 <= rob_count_8 + 9'h1; // @[accel/engine/engine.ts:407]
-        end
-      end
-      if (arGo & (tailSlot == 5'h9)) begin
-        rob_count_9 <= 9'h0; // @[accel/engine/engine.ts:408]
-      end else begin
-        if (rFire & (rSlot == 5'h9)) begin
-          rob_count_9 <= rob_count_9 + 9'h1; // @[accel/engine/engine.ts:407]
-        end
-      end
-      if (arGo & (tailSlot == 5'ha)) begin
-        rob_count_10 <= 9'h0; // @[accel/engine/engine.ts:408]
-      end else begin
-        if (rFire & (rSlot == 5'ha)) begin
-          rob_count_10 <= rob_count_10 + 9'h1; // @[accel/engine/engine.ts:407]
-        end
-      end
-      if (arGo & (tailSlot == 5'hb)) begin
-        rob_count_11 <= 9'h0; // @[accel/engine/engine.ts:408]
-      end else begin
-        if (rFire & (rSlot == 5'hb)) begin
-          rob_count_11 <= rob_count_11 + 9'h1; // @[accel/engine/engine.ts:407]
-        end
-      end
-      if (arGo & (tailSlot == 5'hc)) begin
-        rob_count_12 <= 9'h0; // @[accel/engine/engine.ts:408]
-      end else begin
-        if (rFire & (rSlot == 5'hc)) begin
-          rob_count_12 <= rob_count_12 + 9'h1; // @[accel/engine/engine.ts:407]
-        end
-      end
-      if (arGo & (tailSlot == 5'hd)) begin
-        rob_count_13 <= 9'h0; // @[accel/engine/engine.ts:408]
-      end else begin
-        if (rFire & (rSlot == 5'hd)) begin
-          rob_count_13 <= rob_count_13 + 9'h1; // @[accel/engine/engine.ts:407]
-        end
-      end
-      if (arGo & (tailSlot == 5'he)) begin
-        rob_count_14 <= 9'h0; // @[accel/engine/engine.ts:408]
-      end else begin
-        if (rFire & (rSlot == 5'he)) begin
-          rob_count_14 <= rob_count_14 + 9'h1; // @[accel/engine/engine.ts:407]
-        end
-      end
-      if (arGo & (tailSlot == 5'hf)) begin
-        rob_count_15 <= 9'h0; // @[accel/engine/engine.ts:408]
-      end else begin
-        if (rFire & (rSlot == 5'hf)) begin
-          rob_count_15 <= rob_count_15 + 9'h1; // @[accel/engine/engine.ts:407]
-        end
-      end
-      if (arGo & (tailSlot == 5'h10)) begin
-        rob_count_16 <= 9'h0; // @[accel/engine/engine.ts:408]
-      end else begin
-        if (rFire & (rSlot == 5'h10)) begin
-          rob_count_16 <= rob_count_16 + 9'h1; // @[accel/engine/engine.ts:407]
-        end
-      end
-      if (arGo & (tailSlot == 5'h11)) begin
-        rob_count_17 <= 9'h0; // @[accel/engine/engine.ts:408]
-      end else begin
-        if (rFire & (rSlot == 5'h11)) begin
-          rob_count_17 <= rob_count_17 + 9'h1; // @[accel/engine/engine.ts:407]
-        end
-      end
-      if (arGo & (tailSlot == 5'h12)) begin
-        rob_count_18 <= 9'h0; // @[accel/engine/engine.ts:408]
-      end else begin
-        if (rFire & (rSlot == 5'h12)) begin
-          rob_count_18 <= rob_count_18 + 9'h1; // @[accel/engine/engine.ts:407]
-        end
-      end
-      if (arGo & (tailSlot == 5'h13)) begin
-        rob_count_19 <= 9'h0; // @[accel/engine/engine.ts:408]
-      end else begin
-        if (rFire & (rSlot == 5'h13)) begin
-          rob_count_19 <= rob_count_19 + 9'h1; // @[accel/engine/engine.ts:407]
-        end
-      end
-      if (arGo & (tailSlot == 5'h14)) begin
-        rob_count_20 <= 9'h0; // @[accel/engine/engine.ts:408]
-      end else begin
-        if (rFire & (rSlot == 5'h14)) begin
-          rob_count_20 <= rob_count_20 + 9'h1; // @[accel/engine/engine.ts:407]
-        end
-      end
-      if (arGo & (tailSlot == 5'h15)) begin
-        rob_count_21 <= 9'h0; // @[accel/engine/engine.ts:408]
-      end else begin
-        if (rFire & (rSlot == 5'h15)) begin
-          rob_count_21 <= rob_count_21 + 9'h1; // @[accel/engine/engine.ts:407]
-        end
-      end
-      if (arGo & (tailSlot == 5'h16)) begin
-        rob_count_22 <= 9'h0; // @[accel/engine/engine.ts:408]
-      end else begin
-        if (rFire & (rSlot == 5'h16)) begin
-          rob_count_22 <= rob_count_22 + 9'h1; // @[accel/engine/engine.ts:407]
-        end
-      end
-      if (arGo & (tailSlot == 5'h17)) begin
-        rob_count_23 <= 9'h0; // @[accel/engine/engine.ts:408]
-      end else begin
-        if (rFire & (rSlot == 5'h17)) begin
-          rob_count_23 <= rob_count_23 + 9'h1; // @[accel/engine/engine.ts:407]
-        end
-      end
-      if (arGo & (tailSlot == 5'h18)) begin
-        rob_count_24 <= 9'h0; // @[accel/engine/engine.ts:408]
-      end else begin
-        if (rFire & (rSlot == 5'h18)) begin
-          rob_count_24 <= rob_count_24 + 9'h1; // @[accel/engine/engine.ts:407]
-        end
-      end
-      if (arGo & (tailSlot == 5'h19)) begin
-        rob_count_25 <= 9'h0; // @[accel/engine/engine.ts:408]
-      end else begin
-        if (rFire & (rSlot == 5'h19)) begin
-          rob_count_25 <= rob_count_25 + 9'h1; // @[accel/engine/engine.ts:407]
-        end
-      end
-      if (arGo & (tailSlot == 5'h1a)) begin
-        rob_count_26 <= 9'h0; // @[accel/engine/engine.ts:408]
-      end else begin
-        if (rFire & (rSlot == 5'h1a)) begin
-          rob_count_26 <= rob_count_26 + 9'h1; // @[accel/engine/engine.ts:407]
-        end
-      end
-      if (arGo & (tailSlot == 5'h1b)) begin
-        rob_count_27 <= 9'h0; // @[accel/engine/engine.ts:408]
-      end else begin
-        if (rFire & (rSlot == 5'h1b)) begin
-          rob_count_27 <= rob_count_27 + 9'h1; // @[accel/engine/engine.ts:407]
-        end
-      end
-      if (arGo & (tailSlot == 5'h1c)) begin
-        rob_count_28 <= 9'h0; // @[accel/engine/engine.ts:408]
-      end else begin
-        if (rFire & (rSlot == 5'h1c)) begin
-          rob_count_28 <= rob_count_28 + 9'h1; // @[accel/engine/engine.ts:407]
-        end
-      end
-      if (arGo & (tailSlot == 5'h1d)) begin
-        rob_count_29 <= 9'h0; // @[accel/engine/engine.ts:408]
-      end else begin
-        if (rFire & (rSlot == 5'h1d)) begin
-          rob_count_29 <= rob_count_29 + 9'h1; // @[accel/engine/engine.ts:407]
-        end
-      end
-      if (arGo & (tailSlot == 5'h1e)) begin
-        rob_count_30 <= 9'h0; // @[accel/engine/engine.ts:408]
-      end else begin
-        if (rFire & (rSlot == 5'h1e)) begin
-          rob_count_30 <= rob_count_30 + 9'h1; // @[accel/engine/engine.ts:407]
-        end
-      end
-      if (arGo & (tailSlot == 5'h1f)) begin
-        rob_count_31 <= 9'h0; // @[accel/engine/engine.ts:408]
-      end else begin
-        if (rFire & (rSlot == 5'h1f)) begin
-          rob_count_31 <= rob_count_31 + 9'h1; // @[accel/engine/engine.ts:407]
-        end
-      end
-      if (arGo) begin
-        if (_T_29) begin
-          rob_len_0 <= _T_30[7:0]; // @[accel/engine/engine.ts:358]
-        end
-      end
-      if (arGo) begin
-        if (_T_31) begin
-          rob_len_1 <= _T_32[7:0]; // @[accel/engine/engine.ts:358]
-        end
-      end
-      if (arGo) begin
-        if (_T_33) begin
-          rob_len_2 <= _T_34[7:0]; // @[accel/engine/engine.ts:358]
-        end
-      end
-      if (arGo) begin
-        if (_T_35) begin
-          rob_len_3 <= _T_36[7:0]; // @[accel/engine/engine.ts:358]
-        end
-      end
-      if (arGo) begin
-        if (_T_37) begin
-          rob_len_4 <= _T_38[7:0]; // @[accel/engine/engine.ts:358]
-        end
-      end
-      if (arGo) begin
-        if (_T_39) begin
-          rob_len_5 <= _T_40[7:0]; // @[accel/engine/engine.ts:358]
-        end
-      end
-      if (arGo) begin
-        if (_T_41) begin
-          rob_len_6 <= _T_42[7:0]; // @[accel/engine/engine.ts:358]
-        end
-      end
-      if (arGo) begin
-        if (_T_43) begin
-          rob_len_7 <= _T_44[7:0]; // @[accel/engine/engine.ts:358]
-        end
-      end
-      if (arGo) begin
-        if (_T_45) begin
-          rob_len_8 <= _T_46[7:0]; // @[accel/engine/engine.ts:358]
-        end
-      end
-      if (arGo) begin
-        if (_T_47) begin
-          rob_len_9 <= _T_48[7:0]; // @[accel/engine/engine.ts:358]
-        end
-      end
-      if (arGo) begin
-        if (_T_49) begin
-          rob_len_10 <= _T_50[7:0]; // @[accel/engine/engine.ts:358]
-        end
-      end
-      if (arGo) begin
-        if (_T_51) begin
-          rob_len_11 <= _T_52[7:0]; // @[accel/engine/engine.ts:358]
-        end
-      end
-      if (arGo) begin
-        if (_T_53) begin
-          rob_len_12 <= _T_54[7:0]; // @[accel/engine/engine.ts:358]
-        end
-      end
-      if (arGo) begin
-        if (_T_55) begin
-          rob_len_13 <= _T_56[7:0]; // @[accel/engine/engine.ts:358]
-        end
-      end
-      if (arGo) begin
-        if (_T_57) begin
-          rob_len_14 <= _T_58[7:0]; // @[accel/engine/engine.ts:358]
-        end
-      end
-      if (arGo) begin
-        if (_T_59) begin
-          rob_len_15 <= _T_60[7:0]; // @[accel/engine/engine.ts:358]
-        end
-      end
-      if (arGo) begin
-        if (_T_61) begin
-          rob_len_16 <= _T_62[7:0]; // @[accel/engine/engine.ts:358]
-        end
-      end
-      if (arGo) begin
-        if (_T_63) begin
-          rob_len_17 <= _T_64[7:0]; // @[accel/engine/engine.ts:358]
-        end
-      end
-      if (arGo) begin
-        if (_T_65) begin
-          rob_len_18 <= _T_66[7:0]; // @[accel/engine/engine.ts:358]
-        end
-      end
-      if (arGo) begin
-        if (_T_67) begin
-          rob_len_19 <= _T_68[7:0]; // @[accel/engine/engine.ts:358]
-        end
-      end
-      if (arGo) begin
-        if (_T_69) begin
-          rob_len_20 <= _T_70[7:0]; // @[accel/engine/engine.ts:358]
-        end
-      end
-      if (arGo) begin
-        if (_T_71) begin
-          rob_len_21 <= _T_72[7:0]; // @[accel/engine/engine.ts:358]
-        end
-      end
-      if (arGo) begin
-        if (_T_73) begin
-          rob_len_22 <= _T_74[7:0]; // @[accel/engine/engine.ts:358]
-        end
-      end
-      if (arGo) begin
-        if (_T_75) begin
-          rob_len_23 <= _T_76[7:0]; // @[accel/engine/engine.ts:358]
-        end
-      end
-      if (arGo) begin
-        if (_T_77) begin
-          rob_len_24 <= _T_78[7:0]; // @[accel/engine/engine.ts:358]
-        end
-      end
-      if (arGo) begin
-        if (_T_79) begin
-          rob_len_25 <= _T_80[7:0]; // @[accel/engine/engine.ts:358]
-        end
-      end
-      if (arGo) begin
-        if (_T_81) begin
-          rob_len_26 <= _T_82[7:0]; // @[accel/engine/engine.ts:358]
-        end
-      end
-      if (arGo) begin
-        if (_T_83) begin
-          rob_len_27 <= _T_84[7:0]; // @[accel/engine/engine.ts:358]
-        end
-      end
-      if (arGo) begin
-        if (_T_85) begin
-          rob_len_28 <= _T_86[7:0]; // @[accel/engine/engine.ts:358]
-        end
-      end
-      if (arGo) begin
-        if (_T_87) begin
-          rob_len_29 <= _T_88[7:0]; // @[accel/engine/engine.ts:358]
-        end
-      end
-      if (arGo) begin
-        if (_T_89) begin
-          rob_len_30 <= _T_90[7:0]; // @[accel/engine/engine.ts:358]
-        end
-      end
-      if (arGo) begin
-        if (_T_91) begin
-          rob_len_31 <= _T_92[7:0]; // @[accel/engine/engine.ts:358]
-        end
-      end
-      if (arGo) begin
-        if (_T_29) begin
-          rob_kind_0 <= arKind; // @[accel/engine/engine.ts:359]
-        end
-      end
-      if (arGo) begin
-        if (_T_31) begin
-          rob_kind_1 <= arKind; // @[accel/engine/engine.ts:359]
-        end
-      end
-      if (arGo) begin
-        if (_T_33) begin
-          rob_kind_2 <= arKind; // @[accel/engine/engine.ts:359]
-        end
-      end
-      if (arGo) begin
-        if (_T_35) begin
-          rob_kind_3 <= arKind; // @[accel/engine/engine.ts:359]
-        end
-      end
-      if (arGo) begin
-        if (_T_37) begin
-          rob_kind_4 <= arKind; // @[accel/engine/engine.ts:359]
-        end
-      end
-      if (arGo) begin
-        if (_T_39) begin
-          rob_kind_5 <= arKind; // @[accel/engine/engine.ts:359]
-        end
-      end
-      if (arGo) begin
-        if (_T_41) begin
-          rob_kind_6 <= arKind; // @[accel/engine/engine.ts:359]
-        end
-      end
-      if (arGo) begin
-        if (_T_43) begin
-          rob_kind_7 <= arKind; // @[accel/engine/engine.ts:359]
-        end
-      end
-      if (arGo) begin
-        if (_T_45) begin
-          rob_kind_8 <= arKind; // @[accel/engine/engine.ts:359]
-        end
-      end
-      if (arGo) begin
-        if (_T_47) begin
-          rob_kind_9 <= arKind; // @[accel/engine/engine.ts:359]
-        end
-      end
-      if (arGo) begin
-        if (_T_49) begin
-          rob_kind_10 <= arKind; // @[accel/engine/engine.ts:359]
-        end
-      end
-      if (arGo) begin
-        if (_T_51) begin
-          rob_kind_11 <= arKind; // @[accel/engine/engine.ts:359]
-        end
-      end
-      if (arGo) begin
-        if (_T_53) begin
-          rob_kind_12 <= arKind; // @[accel/engine/engine.ts:359]
-        end
-      end
-      if (arGo) begin
-        if (_T_55) begin
-          rob_kind_13 <= arKind; // @[accel/engine/engine.ts:359]
-        end
-      end
-      if (arGo) begin
-        if (_T_57) begin
-          rob_kind_14 <= arKind; // @[accel/engine/engine.ts:359]
-        end
-      end
-      if (arGo) begin
-        if (_T_59) begin
-          rob_kind_15 <= arKind; // @[accel/engine/engine.ts:359]
-        end
-      end
-      if (arGo) begin
-        if (_T_61) begin
-          rob_kind_16 <= arKind; // @[accel/engine/engine.ts:359]
-        end
-      end
-      if (arGo) begin
-        if (_T_63) begin
-          rob_kind_17 <= arKind; // @[accel/engine/engine.ts:359]
-        end
-      end
-      if (arGo) begin
-        if (_T_65) begin
-          rob_kind_18 <= arKind; // @[accel/engine/engine.ts:359]
-        end
-      end
-      if (arGo) begin
-        if (_T_67) begin
-          rob_kind_19 <= arKind; // @[accel/engine/engine.ts:359]
-        end
-      end
-      if (arGo) begin
-        if (_T_69) begin
-          rob_kind_20 <= arKind; // @[accel/engine/engine.ts:359]
-        end
-      end
-      if (arGo) begin
-        if (_T_71) begin
-          rob_kind_21 <= arKind; // @[accel/engine/engine.ts:359]
-        end
-      end
-      if (arGo) begin
-        if (_T_73) begin
-          rob_kind_22 <= arKind; // @[accel/engine/engine.ts:359]
-        end
-      end
-      if (arGo) begin
-        if (_T_75) begin
-          rob_kind_23 <= arKind; // @[accel/engine/engine.ts:359]
-        end
-      end
-      if (arGo) begin
-        if (_T_77) begin
-          rob_kind_24 <= arKind; // @[accel/engine/engine.ts:359]
-        end
-      end
-      if (arGo) begin
-        if (_T_79) begin
-          rob_kind_25 <= arKind; // @[accel/engine/engine.ts:359]
-        end
-      end
-      if (arGo) begin
-        if (_T_81) begin
-          rob_kind_26 <= arKind; // @[accel/engine/engine.ts:359]
-        end
-      end
-      if (arGo) begin
-        if (_T_83) begin
-          rob_kind_27 <= arKind; // @[accel/engine/engine.ts:359]
-        end
-      end
-      if (arGo) begin
-        if (_T_85) begin
-          rob_kind_28 <= arKind; // @[accel/engine/engine.ts:359]
-        end
-      end
-      if (arGo) begin
-        if (_T_87) begin
-          rob_kind_29 <= arKind; // @[accel/engine/engine.ts:359]
-        end
-      end
-      if (arGo) begin
-        if (_T_89) begin
-          rob_kind_30 <= arKind; // @[accel/engine/engine.ts:359]
-        end
-      end
-      if (arGo) begin
-        if (_T_91) begin
-          rob_kind_31 <= arKind; // @[accel/engine/engine.ts:359]
-        end
-      end
       if (arGo) begin
-        arValid <= 1'b1; // @[accel/engine/engine.ts:351]
+        arValid <= 1'b1; // @[accel/engine/engine.ts:355]
       end else begin
         if (arValid & m_axi_arready) begin
-          arValid <= 1'b0; // @[accel/engine/engine.ts:349]
+          arValid <= 1'b0; // @[accel/engine/engine.ts:353]
         end
       end
       if (arGo) begin
-        arAddr <= {arWordSel, 4'h0}; // @[accel/engine/engine.ts:352]
+        arAddr <= {arWordSel, 4'h0}; // @[accel/engine/engine.ts:356]
       end
       if (arGo) begin
-        arLen <= _T_93[7:0]; // @[accel/engine/engine.ts:353]
+        arLen <= _T_29[7:0]; // @[accel/engine/engine.ts:357]
       end
       if (arGo) begin
-        arId <= tailSlot; // @[accel/engine/engine.ts:354]
+        arId <= tailSlot; // @[accel/engine/engine.ts:358]
       end
       if (start) begin
-        offWord <= offsets_lo[31:4]; // @[accel/engine/engine.ts:822]
+        offWord <= offsets_lo[31:4]; // @[accel/engine/engine.ts:820]
       end else begin
         if (offGo) begin
-          offWord <= offWord + {19'h0, offBurst}; // @[accel/engine/engine.ts:364]
+          offWord <= offWord + {19'h0, offBurst}; // @[accel/engine/engine.ts:365]
         end
       end
       if (start) begin
-        offLeft <= off_beats_total; // @[accel/engine/engine.ts:823]
+        offLeft <= off_beats_total; // @[accel/engine/engine.ts:821]
       end else begin
         if (offGo) begin
-          offLeft <= offLeft - {23'h0, offBurst}; // @[accel/engine/engine.ts:365]
+          offLeft <= offLeft - {23'h0, offBurst}; // @[accel/engine/engine.ts:366]
         end
       end
       if (start) begin
-        offRes <= 5'h0; // @[accel/engine/engine.ts:816]
+        offRes <= 5'h0; // @[accel/engine/engine.ts:814]
       end else begin
         if (offGo) begin
-          offRes <= (offRes + off_burst[4:0]) - {4'h0, offBeatQ_deq_ready & offBeatQ_deq_valid}; // @[accel/engine/engine.ts:479]
+          offRes <= (offRes + off_burst[4:0]) - {4'h0, offBeatQ_deq_ready & offBeatQ_deq_valid}; // @[accel/engine/engine.ts:477]
         end else begin
           if (offBeatQ_deq_ready & offBeatQ_deq_valid) begin
-            offRes <= offRes - 5'h1; // @[accel/engine/engine.ts:477]
+            offRes <= offRes - 5'h1; // @[accel/engine/engine.ts:475]
           end
         end
       end
       if (start) begin
-        idxWord <= indices_lo[31:4]; // @[accel/engine/engine.ts:824]
+        idxWord <= indices_lo[31:4]; // @[accel/engine/engine.ts:822]
       end else begin
         if (idxGo) begin
-          idxWord <= idxWord + {19'h0, idxBurst}; // @[accel/engine/engine.ts:368]
+          idxWord <= idxWord + {19'h0, idxBurst}; // @[accel/engine/engine.ts:369]
         end
       end
       if (start) begin
-        idxLeft <= idx_beats_total; // @[accel/engine/engine.ts:825]
+        idxLeft <= idx_beats_total; // @[accel/engine/engine.ts:823]
       end else begin
         if (idxGo) begin
-          idxLeft <= idxLeft - {23'h0, idxBurst}; // @[accel/engine/engine.ts:369]
+          idxLeft <= idxLeft - {23'h0, idxBurst}; // @[accel/engine/engine.ts:370]
         end
       end
       if (start) begin
-        idxRes <= 5'h0; // @[accel/engine/engine.ts:817]
+        idxRes <= 5'h0; // @[accel/engine/engine.ts:815]
       end else begin
         if (idxGo) begin
-          idxRes <= (idxRes + idx_burst[4:0]) - {4'h0, idxBeatQ_deq_ready & idxBeatQ_deq_valid}; // @[accel/engine/engine.ts:482]
+          idxRes <= (idxRes + idx_burst[4:0]) - {4'h0, idxBeatQ_deq_ready & idxBeatQ_deq_valid}; // @[accel/engine/engine.ts:480]
         end else begin
           if (idxBeatQ_deq_ready & idxBeatQ_deq_valid) begin
-            idxRes <= idxRes - 5'h1; // @[accel/engine/engine.ts:478]
+            idxRes <= idxRes - 5'h1; // @[accel/engine/engine.ts:476]
           end
         end
       end
       if (start) begin
-        pswWord <= scales_lo[31:4]; // @[accel/engine/engine.ts:826]
+        pswWord <= scales_lo[31:4]; // @[accel/engine/engine.ts:824]
       end else begin
         if (pswGo) begin
-          pswWord <= pswWord + {19'h0, pswBurst}; // @[accel/engine/engine.ts:372]
+          pswWord <= pswWord + {19'h0, pswBurst}; // @[accel/engine/engine.ts:373]
         end
       end
       if (start) begin
-        pswLeft <= psw_beats_total; // @[accel/engine/engine.ts:827]
+        pswLeft <= psw_beats_total; // @[accel/engine/engine.ts:825]
       end else begin
         if (pswGo) begin
-          pswLeft <= pswLeft - {23'h0, pswBurst}; // @[accel/engine/engine.ts:373]
+          pswLeft <= pswLeft - {23'h0, pswBurst}; // @[accel/engine/engine.ts:374]
         end
       end
       if (start) begin
-        pswRes <= 5'h0; // @[accel/engine/engine.ts:818]
+        pswRes <= 5'h0; // @[accel/engine/engine.ts:816]
       end else begin
         if (pswGo) begin
-          pswRes <= (pswRes + psw_burst[4:0]) - {4'h0, pswBeatQ_deq_ready & pswBeatQ_deq_valid}; // @[accel/engine/engine.ts:481]
+          pswRes <= (pswRes + psw_burst[4:0]) - {4'h0, pswBeatQ_deq_ready & pswBeatQ_deq_valid}; // @[accel/engine/engine.ts:479]
         end else begin
           if (pswBeatQ_deq_ready & pswBeatQ_deq_valid) begin
-            pswRes <= pswRes - 5'h1; // @[accel/engine/engine.ts:480]
+            pswRes <= pswRes - 5'h1; // @[accel/engine/engine.ts:478]
           end
         end
       end
       if (rowGo) begin
-        rowWord <= curRowWord + {19'h0, row_burst}; // @[accel/engine/engine.ts:376]
+        rowWord <= curRowWord + {19'h0, row_burst}; // @[accel/engine/engine.ts:377]
       end
       if (err) begin
-        rowLeft <= 5'h0; // @[accel/engine/engine.ts:795]
+        rowLeft <= 5'h0; // @[accel/engine/engine.ts:793]
       end else begin
         if (rowGo) begin
-          rowLeft <= curRowLeft - row_burst[4:0]; // @[accel/engine/engine.ts:377]
+          rowLeft <= curRowLeft - row_burst[4:0]; // @[accel/engine/engine.ts:378]
         end
       end
-      lfsr <= {lfsr[14:0], ((lfsr[15] ^ lfsr[13]) ^ lfsr[12]) ^ lfsr[10]}; // @[accel/engine/engine.ts:397]
+      lfsr <= {lfsr[14:0], ((lfsr[15] ^ lfsr[13]) ^ lfsr[12]) ^ lfsr[10]}; // @[accel/engine/engine.ts:398]
       if (drain) begin
         if (slotDone) begin
-          headSlot <= headSlot + 5'h1; // @[accel/engine/engine.ts:434]
+          headSlot <= headSlot + 5'h1; // @[accel/engine/engine.ts:432]
         end
       end
       if (drain) begin
         dBeat <= slotDone ? 2'h0 : (dBeat + 2'h1);
       end
-      rdPending <= drain; // @[accel/engine/engine.ts:427]
+      rdPending <= drain; // @[accel/engine/engine.ts:425]
       if (drain) begin
-        rdKind <= headKind; // @[accel/engine/engine.ts:428]
+        rdKind <= headKind; // @[accel/engine/engine.ts:426]
       end
       if (start) begin
-        off_unpack_left <= offCount; // @[accel/engine/engine.ts:830]
+        off_unpack_left <= offCount; // @[accel/engine/engine.ts:828]
       end else begin
         if (off_unpack_pop) begin
-          off_unpack_left <= off_unpack_left - 33'h1; // @[accel/engine/engine.ts:468]
+          off_unpack_left <= off_unpack_left - 33'h1; // @[accel/engine/engine.ts:466]
         end
       end
       if (start) begin
-        off_unpack_lane <= 2'h0; // @[accel/engine/engine.ts:831]
+        off_unpack_lane <= 2'h0; // @[accel/engine/engine.ts:829]
       end else begin
         if (off_unpack_pop) begin
-          off_unpack_lane <= off_unpack_beat_done ? 2'h0 : off_unpack_next_lane[1:0]; // @[accel/engine/engine.ts:469]
+          off_unpack_lane <= off_unpack_beat_done ? 2'h0 : off_unpack_next_lane[1:0]; // @[accel/engine/engine.ts:467]
         end
       end
       if (start) begin
-        idx_unpack_left <= {1'h0, num_indices}; // @[accel/engine/engine.ts:832]
+        idx_unpack_left <= {1'h0, num_indices}; // @[accel/engine/engine.ts:830]
       end else begin
         if (idx_unpack_pop) begin
-          idx_unpack_left <= idx_unpack_left - 33'h1; // @[accel/engine/engine.ts:468]
+          idx_unpack_left <= idx_unpack_left - 33'h1; // @[accel/engine/engine.ts:466]
         end
       end
       if (start) begin
-        idx_unpack_lane <= 2'h0; // @[accel/engine/engine.ts:833]
+        idx_unpack_lane <= 2'h0; // @[accel/engine/engine.ts:831]
       end else begin
         if (idx_unpack_pop) begin
-          idx_unpack_lane <= idx_unpack_beat_done ? 2'h0 : idx_unpack_next_lane[1:0]; // @[accel/engine/engine.ts:469]
+          idx_unpack_lane <= idx_unpack_beat_done ? 2'h0 : idx_unpack_next_lane[1:0]; // @[accel/engine/engine.ts:467]
         end
       end
       if (start) begin
-        psw_unpack_left <= pswEn ? {1'h0, num_indices} : 33'h0; // @[accel/engine/engine.ts:828]
+        psw_unpack_left <= pswEn ? {1'h0, num_indices} : 33'h0; // @[accel/engine/engine.ts:826]
       end else begin
         if (psw_unpack_pop) begin
-          psw_unpack_left <= psw_unpack_left - 33'h1; // @[accel/engine/engine.ts:468]
+          psw_unpack_left <= psw_unpack_left - 33'h1; // @[accel/engine/engine.ts:466]
         end
       end
       if (start) begin
-        psw_unpack_lane <= 2'h0; // @[accel/engine/engine.ts:829]
+        psw_unpack_lane <= 2'h0; // @[accel/engine/engine.ts:827]
       end else begin
         if (psw_unpack_pop) begin
-          psw_unpack_lane <= psw_unpack_beat_done ? 2'h0 : psw_unpack_next_lane[1:0]; // @[accel/engine/engine.ts:469]
+          psw_unpack_lane <= psw_unpack_beat_done ? 2'h0 : psw_unpack_next_lane[1:0]; // @[accel/engine/engine.ts:467]
         end
       end
       if (start) begin
-        bagIdx <= 32'h0; // @[accel/engine/engine.ts:834]
+        bagIdx <= 32'h0; // @[accel/engine/engine.ts:832]
       end else begin
         if (bagEnd) begin
-          bagIdx <= bagIdx + 32'h1; // @[accel/engine/engine.ts:570]
+          bagIdx <= bagIdx + 32'h1; // @[accel/engine/engine.ts:568]
         end
       end
       if (start) begin
-        haveStart <= 1'b0; // @[accel/engine/engine.ts:835]
+        haveStart <= 1'b0; // @[accel/engine/engine.ts:833]
       end else begin
-        if (_T_94) begin
-          haveStart <= 1'b1; // @[accel/engine/engine.ts:540]
+        if (_T_30) begin
+          haveStart <= 1'b1; // @[accel/engine/engine.ts:538]
         end
       end
       if (start) begin
-        inBag <= 1'b0; // @[accel/engine/engine.ts:836]
+        inBag <= 1'b0; // @[accel/engine/engine.ts:834]
       end else begin
         if (bagEnd) begin
-          inBag <= 1'b0; // @[accel/engine/engine.ts:569]
+          inBag <= 1'b0; // @[accel/engine/engine.ts:567]
         end else begin
           if (entry) begin
-            inBag <= 1'b1; // @[accel/engine/engine.ts:544]
+            inBag <= 1'b1; // @[accel/engine/engine.ts:542]
           end
         end
       end
       if (entry) begin
-        cur <= endVal; // @[accel/engine/engine.ts:543]
+        cur <= endVal; // @[accel/engine/engine.ts:541]
       end else begin
-        if (_T_94) begin
-          cur <= off_unpack_value; // @[accel/engine/engine.ts:539]
+        if (_T_30) begin
+          cur <= off_unpack_value; // @[accel/engine/engine.ts:537]
         end
       end
       if (lookGo) begin
-        lookLeft <= eLeft - 32'h1; // @[accel/engine/engine.ts:549]
+        lookLeft <= eLeft - 32'h1; // @[accel/engine/engine.ts:547]
       end else begin
         if (entry) begin
-          lookLeft <= eLeft; // @[accel/engine/engine.ts:545]
+          lookLeft <= eLeft; // @[accel/engine/engine.ts:543]
         end
       end
       if (start) begin
-        heldValid <= 1'b0; // @[accel/engine/engine.ts:837]
+        heldValid <= 1'b0; // @[accel/engine/engine.ts:835]
       end else begin
         if (err) begin
-          heldValid <= 1'b0; // @[accel/engine/engine.ts:573]
+          heldValid <= 1'b0; // @[accel/engine/engine.ts:571]
         end else begin
-          if (_T_95) begin
-            heldValid <= 1'b1; // @[accel/engine/engine.ts:556]
+          if (_T_31) begin
+            heldValid <= 1'b1; // @[accel/engine/engine.ts:554]
           end else begin
             if (emitHeld) begin
-              heldValid <= 1'b0; // @[accel/engine/engine.ts:554]
+              heldValid <= 1'b0; // @[accel/engine/engine.ts:552]
             end
           end
         end
       end
-      if (_T_95) begin
-        heldRow <= holdLook ? idx_unpack_value : 32'h0; // @[accel/engine/engine.ts:557]
+      if (_T_31) begin
+        heldRow <= holdLook ? idx_unpack_value : 32'h0; // @[accel/engine/engine.ts:555]
       end
-      if (_T_95) begin
-        heldFirst <= ~eSeen; // @[accel/engine/engine.ts:558]
+      if (_T_31) begin
+        heldFirst <= ~eSeen; // @[accel/engine/engine.ts:556]
       end
       if (((lookGo & isPad) & finalIdx) & eSeen) begin
-        heldLast <= 1'b1; // @[accel/engine/engine.ts:567]
+        heldLast <= 1'b1; // @[accel/engine/engine.ts:565]
       end else begin
-        if (_T_95) begin
-          heldLast <= finalIdx | holdEmpty; // @[accel/engine/engine.ts:559]
+        if (_T_31) begin
+          heldLast <= finalIdx | holdEmpty; // @[accel/engine/engine.ts:557]
         end
       end
-      if (_T_95) begin
-        heldEmpty <= holdEmpty; // @[accel/engine/engine.ts:560]
+      if (_T_31) begin
+        heldEmpty <= holdEmpty; // @[accel/engine/engine.ts:558]
       end
-      if (_T_95) begin
-        heldScale <= (holdLook & pswEn) ? psw_unpack_value : 32'h3f800000; // @[accel/engine/engine.ts:561]
+      if (_T_31) begin
+        heldScale <= (holdLook & pswEn) ? psw_unpack_value : 32'h3f800000; // @[accel/engine/engine.ts:559]
       end
-      if (_T_95) begin
-        heldSlot <= seqSlot; // @[accel/engine/engine.ts:562]
+      if (_T_31) begin
+        heldSlot <= seqSlot; // @[accel/engine/engine.ts:560]
       end
-      if (_T_95) begin
-        heldBag <= bagIdx; // @[accel/engine/engine.ts:563]
+      if (_T_31) begin
+        heldBag <= bagIdx; // @[accel/engine/engine.ts:561]
       end
-      if (_T_95) begin
-        heldN <= holdLook ? (eN + 32'h1) : 32'h0; // @[accel/engine/engine.ts:564]
+      if (_T_31) begin
+        heldN <= holdLook ? (eN + 32'h1) : 32'h0; // @[accel/engine/engine.ts:562]
       end
       if (holdLook) begin
-        nCount <= eN + 32'h1; // @[accel/engine/engine.ts:552]
+        nCount <= eN + 32'h1; // @[accel/engine/engine.ts:550]
       end else begin
         if (entry) begin
-          nCount <= 32'h0; // @[accel/engine/engine.ts:547]
+          nCount <= 32'h0; // @[accel/engine/engine.ts:545]
         end
       end
       if (holdLook) begin
-        seenInBag <= 1'b1; // @[accel/engine/engine.ts:551]
+        seenInBag <= 1'b1; // @[accel/engine/engine.ts:549]
       end else begin
         if (entry) begin
-          seenInBag <= 1'b0; // @[accel/engine/engine.ts:546]
+          seenInBag <= 1'b0; // @[accel/engine/engine.ts:544]
         end
       end
       if (start) begin
-        seqSlot <= 1'b0; // @[accel/engine/engine.ts:838]
+        seqSlot <= 1'b0; // @[accel/engine/engine.ts:836]
       end else begin
         if (bagEnd) begin
-          seqSlot <= seqSlot + 1'b0; // @[accel/engine/engine.ts:571]
+          seqSlot <= seqSlot + 1'b0; // @[accel/engine/engine.ts:569]
         end
       end
       if (start) begin
-        rj <= 4'h0; // @[accel/engine/engine.ts:820]
+        rj <= 4'h0; // @[accel/engine/engine.ts:818]
       end else begin
         if (redGo) begin
-          rj <= isRowEnd ? 4'h0 : (rj + 4'h1); // @[accel/engine/engine.ts:630]
+          rj <= isRowEnd ? 4'h0 : (rj + 4'h1); // @[accel/engine/engine.ts:628]
         end
       end
-      red_valid_0 <= redGo; // @[accel/engine/engine.ts:634]
-      red_valid_1 <= red_valid_0; // @[accel/engine/engine.ts:634]
-      red_valid_2 <= red_valid_1; // @[accel/engine/engine.ts:634]
-      red_valid_3 <= red_valid_2; // @[accel/engine/engine.ts:634]
-      red_valid_4 <= red_valid_3; // @[accel/engine/engine.ts:634]
-      red_valid_5 <= red_valid_4; // @[accel/engine/engine.ts:634]
-      red_slot_0 <= mSlot; // @[accel/engine/engine.ts:635]
-      red_slot_1 <= red_slot_0; // @[accel/engine/engine.ts:635]
-      red_slot_2 <= red_slot_1; // @[accel/engine/engine.ts:635]
-      red_beat_0 <= rj; // @[accel/engine/engine.ts:636]
-      red_beat_1 <= red_beat_0; // @[accel/engine/engine.ts:636]
-      red_beat_2 <= red_beat_1; // @[accel/engine/engine.ts:636]
-      red_beat_3 <= red_beat_2; // @[accel/engine/engine.ts:636]
-      red_beat_4 <= red_beat_3; // @[accel/engine/engine.ts:636]
-      red_beat_5 <= red_beat_4; // @[accel/engine/engine.ts:636]
-      red_last_0 <= mLast; // @[accel/engine/engine.ts:637]
-      red_last_1 <= red_last_0; // @[accel/engine/engine.ts:637]
-      red_last_2 <= red_last_1; // @[accel/engine/engine.ts:637]
-      red_last_3 <= red_last_2; // @[accel/engine/engine.ts:637]
-      red_last_4 <= red_last_3; // @[accel/engine/engine.ts:637]
-      red_last_5 <= red_last_4; // @[accel/engine/engine.ts:637]
-      red_row_end_0 <= isRowEnd; // @[accel/engine/engine.ts:638]
-      red_row_end_1 <= red_row_end_0; // @[accel/engine/engine.ts:638]
-      red_row_end_2 <= red_row_end_1; // @[accel/engine/engine.ts:638]
-      red_row_end_3 <= red_row_end_2; // @[accel/engine/engine.ts:638]
-      red_row_end_4 <= red_row_end_3; // @[accel/engine/engine.ts:638]
-      red_row_end_5 <= red_row_end_4; // @[accel/engine/engine.ts:638]
-      red_first_0 <= zeroA; // @[accel/engine/engine.ts:639]
-      red_first_1 <= red_first_0; // @[accel/engine/engine.ts:639]
-      red_first_2 <= red_first_1; // @[accel/engine/engine.ts:639]
-      red_n_0 <= mN; // @[accel/engine/engine.ts:640]
-      red_n_1 <= red_n_0; // @[accel/engine/engine.ts:640]
-      red_n_2 <= red_n_1; // @[accel/engine/engine.ts:640]
-      red_n_3 <= red_n_2; // @[accel/engine/engine.ts:640]
-      red_n_4 <= red_n_3; // @[accel/engine/engine.ts:640]
-      red_n_5 <= red_n_4; // @[accel/engine/engine.ts:640]
+      red_valid_0 <= redGo; // @[accel/engine/engine.ts:632]
+      red_valid_1 <= red_valid_0; // @[accel/engine/engine.ts:632]
+      red_valid_2 <= red_valid_1; // @[accel/engine/engine.ts:632]
+      red_valid_3 <= red_valid_2; // @[accel/engine/engine.ts:632]
+      red_valid_4 <= red_valid_3; // @[accel/engine/engine.ts:632]
+      red_valid_5 <= red_valid_4; // @[accel/engine/engine.ts:632]
+      red_slot_0 <= mSlot; // @[accel/engine/engine.ts:633]
+      red_slot_1 <= red_slot_0; // @[accel/engine/engine.ts:633]
+      red_slot_2 <= red_slot_1; // @[accel/engine/engine.ts:633]
+      red_beat_0 <= rj; // @[accel/engine/engine.ts:634]
+      red_beat_1 <= red_beat_0; // @[accel/engine/engine.ts:634]
+      red_beat_2 <= red_beat_1; // @[accel/engine/engine.ts:634]
+      red_beat_3 <= red_beat_2; // @[accel/engine/engine.ts:634]
+      red_beat_4 <= red_beat_3; // @[accel/engine/engine.ts:634]
+      red_beat_5 <= red_beat_4; // @[accel/engine/engine.ts:634]
+      red_last_0 <= mLast; // @[accel/engine/engine.ts:635]
+      red_last_1 <= red_last_0; // @[accel/engine/engine.ts:635]
+      red_last_2 <= red_last_1; // @[accel/engine/engine.ts:635]
+      red_last_3 <= red_last_2; // @[accel/engine/engine.ts:635]
+      red_last_4 <= red_last_3; // @[accel/engine/engine.ts:635]
+      red_last_5 <= red_last_4; // @[accel/engine/engine.ts:635]
+      red_row_end_0 <= isRowEnd; // @[accel/engine/engine.ts:636]
+      red_row_end_1 <= red_row_end_0; // @[accel/engine/engine.ts:636]
+      red_row_end_2 <= red_row_end_1; // @[accel/engine/engine.ts:636]
+      red_row_end_3 <= red_row_end_2; // @[accel/engine/engine.ts:636]
+      red_row_end_4 <= red_row_end_3; // @[accel/engine/engine.ts:636]
+      red_row_end_5 <= red_row_end_4; // @[accel/engine/engine.ts:636]
+      red_first_0 <= zeroA; // @[accel/engine/engine.ts:637]
+      red_first_1 <= red_first_0; // @[accel/engine/engine.ts:637]
+      red_first_2 <= red_first_1; // @[accel/engine/engine.ts:637]
+      red_n_0 <= mN; // @[accel/engine/engine.ts:638]
+      red_n_1 <= red_n_0; // @[accel/engine/engine.ts:638]
+      red_n_2 <= red_n_1; // @[accel/engine/engine.ts:638]
+      red_n_3 <= red_n_2; // @[accel/engine/engine.ts:638]
+      red_n_4 <= red_n_3; // @[accel/engine/engine.ts:638]
+      red_n_5 <= red_n_4; // @[accel/engine/engine.ts:638]
       if (start) begin
-        outRes <= 5'h0; // @[accel/engine/engine.ts:819]
+        outRes <= 5'h0; // @[accel/engine/engine.ts:817]
       end else begin
         if (outPop & ~resUp) begin
-          outRes <= outRes - 5'h1; // @[accel/engine/engine.ts:709]
+          outRes <= outRes - 5'h1; // @[accel/engine/engine.ts:707]
         end else begin
           if (resUp & ~outPop) begin
-            outRes <= outRes + 5'h1; // @[accel/engine/engine.ts:708]
+            outRes <= outRes + 5'h1; // @[accel/engine/engine.ts:706]
           end
         end
       end
-      d1Valid <= finIn; // @[accel/engine/engine.ts:676]
-      d2Valid <= d1Valid; // @[accel/engine/engine.ts:677]
-      d1 <= sum; // @[accel/engine/engine.ts:678]
-      d2 <= d1; // @[accel/engine/engine.ts:679]
-      zN_0 <= red_n_5 == 32'h0; // @[accel/engine/engine.ts:680]
-      regNext <= zN_0; // @[accel/engine/engine.ts:681]
-      endD_0 <= red_row_end_5; // @[accel/engine/engine.ts:682]
-      regNext_1 <= endD_0; // @[accel/engine/engine.ts:683]
-      fin_valid_0 <= nConv_out_valid; // @[accel/engine/engine.ts:691]
-      fin_zero_0 <= regNext; // @[accel/engine/engine.ts:692]
-      fin_end_0 <= regNext_1; // @[accel/engine/engine.ts:693]
-      fin_valid_1 <= fin_valid_0; // @[accel/engine/engine.ts:691]
-      fin_zero_1 <= fin_zero_0; // @[accel/engine/engine.ts:692]
-      fin_end_1 <= fin_end_0; // @[accel/engine/engine.ts:693]
-      fin_valid_2 <= fin_valid_1; // @[accel/engine/engine.ts:691]
-      fin_zero_2 <= fin_zero_1; // @[accel/engine/engine.ts:692]
-      fin_end_2 <= fin_end_1; // @[accel/engine/engine.ts:693]
-      fin_valid_3 <= fin_valid_2; // @[accel/engine/engine.ts:691]
-      fin_zero_3 <= fin_zero_2; // @[accel/engine/engine.ts:692]
-      fin_end_3 <= fin_end_2; // @[accel/engine/engine.ts:693]
-      fin_valid_4 <= fin_valid_3; // @[accel/engine/engine.ts:691]
-      fin_zero_4 <= fin_zero_3; // @[accel/engine/engine.ts:692]
-      fin_end_4 <= fin_end_3; // @[accel/engine/engine.ts:693]
-      fin_valid_5 <= fin_valid_4; // @[accel/engine/engine.ts:691]
-      fin_zero_5 <= fin_zero_4; // @[accel/engine/engine.ts:692]
-      fin_end_5 <= fin_end_4; // @[accel/engine/engine.ts:693]
-      fin_valid_6 <= fin_valid_5; // @[accel/engine/engine.ts:691]
-      fin_zero_6 <= fin_zero_5; // @[accel/engine/engine.ts:692]
-      fin_end_6 <= fin_end_5; // @[accel/engine/engine.ts:693]
-      fin_valid_7 <= fin_valid_6; // @[accel/engine/engine.ts:691]
-      fin_zero_7 <= fin_zero_6; // @[accel/engine/engine.ts:692]
-      fin_end_7 <= fin_end_6; // @[accel/engine/engine.ts:693]
-      fin_valid_8 <= fin_valid_7; // @[accel/engine/engine.ts:691]
-      fin_zero_8 <= fin_zero_7; // @[accel/engine/engine.ts:692]
-      fin_end_8 <= fin_end_7; // @[accel/engine/engine.ts:693]
-      fin_valid_9 <= fin_valid_8; // @[accel/engine/engine.ts:691]
-      fin_zero_9 <= fin_zero_8; // @[accel/engine/engine.ts:692]
-      fin_end_9 <= fin_end_8; // @[accel/engine/engine.ts:693]
-      fin_valid_10 <= fin_valid_9; // @[accel/engine/engine.ts:691]
-      fin_zero_10 <= fin_zero_9; // @[accel/engine/engine.ts:692]
-      fin_end_10 <= fin_end_9; // @[accel/engine/engine.ts:693]
-      fin_valid_11 <= fin_valid_10; // @[accel/engine/engine.ts:691]
-      fin_zero_11 <= fin_zero_10; // @[accel/engine/engine.ts:692]
-      fin_end_11 <= fin_end_10; // @[accel/engine/engine.ts:693]
+      d1Valid <= finIn; // @[accel/engine/engine.ts:674]
+      d2Valid <= d1Valid; // @[accel/engine/engine.ts:675]
+      d1 <= sum; // @[accel/engine/engine.ts:676]
+      d2 <= d1; // @[accel/engine/engine.ts:677]
+      zN_0 <= red_n_5 == 32'h0; // @[accel/engine/engine.ts:678]
+      regNext <= zN_0; // @[accel/engine/engine.ts:679]
+      endD_0 <= red_row_end_5; // @[accel/engine/engine.ts:680]
+      regNext_1 <= endD_0; // @[accel/engine/engine.ts:681]
+      fin_valid_0 <= nConv_out_valid; // @[accel/engine/engine.ts:689]
+      fin_zero_0 <= regNext; // @[accel/engine/engine.ts:690]
+      fin_end_0 <= regNext_1; // @[accel/engine/engine.ts:691]
+      fin_valid_1 <= fin_valid_0; // @[accel/engine/engine.ts:689]
+      fin_zero_1 <= fin_zero_0; // @[accel/engine/engine.ts:690]
+      fin_end_1 <= fin_end_0; // @[accel/engine/engine.ts:691]
+      fin_valid_2 <= fin_valid_1; // @[accel/engine/engine.ts:689]
+      fin_zero_2 <= fin_zero_1; // @[accel/engine/engine.ts:690]
+      fin_end_2 <= fin_end_1; // @[accel/engine/engine.ts:691]
+      fin_valid_3 <= fin_valid_2; // @[accel/engine/engine.ts:689]
+      fin_zero_3 <= fin_zero_2; // @[accel/engine/engine.ts:690]
+      fin_end_3 <= fin_end_2; // @[accel/engine/engine.ts:691]
+      fin_valid_4 <= fin_valid_3; // @[accel/engine/engine.ts:689]
+      fin_zero_4 <= fin_zero_3; // @[accel/engine/engine.ts:690]
+      fin_end_4 <= fin_end_3; // @[accel/engine/engine.ts:691]
+      fin_valid_5 <= fin_valid_4; // @[accel/engine/engine.ts:689]
+      fin_zero_5 <= fin_zero_4; // @[accel/engine/engine.ts:690]
+      fin_end_5 <= fin_end_4; // @[accel/engine/engine.ts:691]
+      fin_valid_6 <= fin_valid_5; // @[accel/engine/engine.ts:689]
+      fin_zero_6 <= fin_zero_5; // @[accel/engine/engine.ts:690]
+      fin_end_6 <= fin_end_5; // @[accel/engine/engine.ts:691]
+      fin_valid_7 <= fin_valid_6; // @[accel/engine/engine.ts:689]
+      fin_zero_7 <= fin_zero_6; // @[accel/engine/engine.ts:690]
+      fin_end_7 <= fin_end_6; // @[accel/engine/engine.ts:691]
+      fin_valid_8 <= fin_valid_7; // @[accel/engine/engine.ts:689]
+      fin_zero_8 <= fin_zero_7; // @[accel/engine/engine.ts:690]
+      fin_end_8 <= fin_end_7; // @[accel/engine/engine.ts:691]
+      fin_valid_9 <= fin_valid_8; // @[accel/engine/engine.ts:689]
+      fin_zero_9 <= fin_zero_8; // @[accel/engine/engine.ts:690]
+      fin_end_9 <= fin_end_8; // @[accel/engine/engine.ts:691]
+      fin_valid_10 <= fin_valid_9; // @[accel/engine/engine.ts:689]
+      fin_zero_10 <= fin_zero_9; // @[accel/engine/engine.ts:690]
+      fin_end_10 <= fin_end_9; // @[accel/engine/engine.ts:691]
+      fin_valid_11 <= fin_valid_10; // @[accel/engine/engine.ts:689]
+      fin_zero_11 <= fin_zero_10; // @[accel/engine/engine.ts:690]
+      fin_end_11 <= fin_end_10; // @[accel/engine/engine.ts:691]
       if (awGo) begin
-        awValid <= 1'b1; // @[accel/engine/engine.ts:729]
+        awValid <= 1'b1; // @[accel/engine/engine.ts:727]
       end else begin
         if (awValid & m_axi_awready) begin
-          awValid <= 1'b0; // @[accel/engine/engine.ts:727]
+          awValid <= 1'b0; // @[accel/engine/engine.ts:725]
         end
       end
       if (awGo) begin
-        awAddr <= {curOwWord, 4'h0}; // @[accel/engine/engine.ts:730]
+        awAddr <= {curOwWord, 4'h0}; // @[accel/engine/engine.ts:728]
       end
       if (awGo) begin
-        awLen <= _T_96[7:0]; // @[accel/engine/engine.ts:731]
+        awLen <= _T_32[7:0]; // @[accel/engine/engine.ts:729]
       end
       if (bFire & ~awGo) begin
-        bOut <= bOut - 4'h1; // @[accel/engine/engine.ts:782]
+        bOut <= bOut - 4'h1; // @[accel/engine/engine.ts:780]
       end else begin
         if (awGo & ~bFire) begin
-          bOut <= bOut + 4'h1; // @[accel/engine/engine.ts:781]
+          bOut <= bOut + 4'h1; // @[accel/engine/engine.ts:779]
         end
       end
       if (awGo) begin
-        owWord <= curOwWord + {19'h0, aw_burst}; // @[accel/engine/engine.ts:732]
+        owWord <= curOwWord + {19'h0, aw_burst}; // @[accel/engine/engine.ts:730]
       end
       if (err) begin
-        owLeft <= 5'h0; // @[accel/engine/engine.ts:796]
+        owLeft <= 5'h0; // @[accel/engine/engine.ts:794]
       end else begin
         if (awGo) begin
-          owLeft <= curOwLeft - aw_burst[4:0]; // @[accel/engine/engine.ts:733]
+          owLeft <= curOwLeft - aw_burst[4:0]; // @[accel/engine/engine.ts:731]
         end
       end
       if (wGo) begin
-        wValid <= 1'b1; // @[accel/engine/engine.ts:765]
+        wValid <= 1'b1; // @[accel/engine/engine.ts:763]
       end else begin
         if (wValid & m_axi_wready) begin
-          wValid <= 1'b0; // @[accel/engine/engine.ts:763]
+          wValid <= 1'b0; // @[accel/engine/engine.ts:761]
         end
       end
       if (wGo) begin
-        wData <= outQ_deq_bits[127:0]; // @[accel/engine/engine.ts:766]
+        wData <= outQ_deq_bits[127:0]; // @[accel/engine/engine.ts:764]
       end
       if (wGo) begin
-        wStrb <= err ? 16'h0 : (ohEnd ? tailStrb : 16'hffff); // @[accel/engine/engine.ts:767]
+        wStrb <= err ? 16'h0 : (ohEnd ? tailStrb : 16'hffff); // @[accel/engine/engine.ts:765]
       end
       if (wGo) begin
-        wLast <= burstEnd; // @[accel/engine/engine.ts:768]
+        wLast <= burstEnd; // @[accel/engine/engine.ts:766]
       end
       if (wGo) begin
-        wBeat <= burstEnd ? 8'h0 : (wBeat + 8'h1); // @[accel/engine/engine.ts:769]
+        wBeat <= burstEnd ? 8'h0 : (wBeat + 8'h1); // @[accel/engine/engine.ts:767]
       end
-    end
-  end
-  always @(posedge aclk) begin
-    if (rFire) begin
-      rob[{rSlot, rCount[1:0]}] <= m_axi_rdata; // @[accel/engine/engine.ts:405]
-    end
-  end
-  always @(posedge aclk) begin
-    if (drain) begin
-      robData <= rob[{headSlot, dBeat}]; // @[accel/engine/engine.ts:426]
     end
   end
   always @(posedge aclk) begin
     if (arGo) begin
-      slotAddr[tailSlot] <= {arWordSel, 4'h0}; // @[accel/engine/engine.ts:394]
+      slotLen[tailSlot] <= _T_33[7:0]; // @[accel/engine/engine.ts:360]
+    end
+  end
+  always @(posedge aclk) begin
+    if (arGo) begin
+      slotKind[tailSlot] <= arKind; // @[accel/engine/engine.ts:361]
+    end
+  end
+  always @(posedge aclk) begin
+    if (rFire) begin
+      robRcv[rSlot] <= rRcv + 9'h1; // @[accel/engine/engine.ts:408]
+    end
+  end
+  always @(posedge aclk) begin
+    if (arGo) begin
+      robBase[tailSlot] <= robRcv_rd0; // @[accel/engine/engine.ts:362]
+    end
+  end
+  always @(posedge aclk) begin
+    if (rFire) begin
+      rob[{rSlot, rCount[1:0]}] <= m_axi_rdata; // @[accel/engine/engine.ts:407]
+    end
+  end
+  always @(posedge aclk) begin
+    if (drain) begin
+      robData <= rob[{headSlot, dBeat}]; // @[accel/engine/engine.ts:424]
+    end
+  end
+  always @(posedge aclk) begin
+    if (arGo) begin
+      slotAddr[tailSlot] <= {arWordSel, 4'h0}; // @[accel/engine/engine.ts:395]
     end
   end
   always @(posedge aclk) begin
     if (red_valid_5 & ~red_last_5) begin
-      acc[red_beat_5] <= sum; // @[accel/engine/engine.ts:670]
+      acc[red_beat_5] <= sum; // @[accel/engine/engine.ts:668]
     end
   end
 endmodule

@@ -5,11 +5,11 @@
  */
 import fc from 'fast-check';
 import { generate } from '../../generator';
-import { TcastEngine } from '../../accel/engine/engine';
+import { TcastEngine, type EngineOptions } from '../../accel/engine/engine';
 import { ENGINE_CONFIGS, ENGINE_TEST_CONFIG } from '../../designs/engine';
 import { targetOf } from '../../sim/design';
 import type { AxiResult, TimingProfile } from '../../sim/axi';
-import { countersOf, endedClean, forwardScenario, shapeOf, type ForwardCase, type ForwardScenario } from '../../sim/engine';
+import { countersOf, endedClean, forwardScenario, shapeOf, type EngineShape, type ForwardCase, type ForwardScenario } from '../../sim/engine';
 import { Rng, ZipfSampler, gatherReduce, firstBitDifference } from '../../model';
 import { profileArb } from '../axi/helpers';
 import { OFFSETS, encode } from '../../rtl/engine-d128/TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64.regs';
@@ -17,6 +17,15 @@ import { OFFSETS, encode } from '../../rtl/engine-d128/TcastEngine_d128_a32_r32_
 export const testEngine = () => new TcastEngine(ENGINE_CONFIGS[ENGINE_TEST_CONFIG]!);
 export const engineTarget = () => targetOf(generate(testEngine()));
 export const testShape = shapeOf(testEngine());
+
+/** A shipped configuration under test: its shape and its target (one Verilator build, shared by every scenario). */
+export interface ConfigUnderTest { name: string; shape: EngineShape; target: () => ReturnType<typeof targetOf> }
+export function configUnderTest(name: string): ConfigUnderTest {
+  const cfg = ENGINE_CONFIGS[name] as EngineOptions | undefined;
+  if (cfg === undefined) throw new Error(`no engine configuration '${name}' in designs/engine.ts`);
+  let t: ReturnType<typeof targetOf> | undefined;
+  return { name, shape: shapeOf(new TcastEngine(cfg)), target: () => (t ??= targetOf(generate(new TcastEngine(cfg)))) };
+}
 
 export interface WorkloadSpec {
   rows: number;
@@ -109,10 +118,10 @@ export const runArb = (maxDim: number): fc.Arbitrary<EngineRun> => fc.record({
   skew: fc.array(fc.integer({ min: 0, max: 4095 }), { minLength: 4, maxLength: 4 }),
 });
 
-export function runScenario(run: EngineRun, name: string, adjust?: (c: ForwardCase) => ForwardCase): { c: ForwardCase; s: ForwardScenario } {
+export function runScenario(run: EngineRun, name: string, adjust?: (c: ForwardCase) => ForwardCase, shape: EngineShape = testShape): { c: ForwardCase; s: ForwardScenario } {
   const c0 = makeCase(run.spec);
   const c = adjust ? adjust(c0) : c0;
-  const s = forwardScenario(c, testShape, { name, profile: run.profile, skew: run.skew, maxCycles: 2_000_000 });
+  const s = forwardScenario(c, shape, { name, profile: run.profile, skew: run.skew, maxCycles: 2_000_000 });
   if (run.throttle) s.scenario.script.unshift({ op: 'write', addr: OFFSETS.THROTTLE, data: encode('THROTTLE', { R: run.throttle.r, B: run.throttle.b }) });
   return { c, s };
 }

@@ -44,6 +44,7 @@ import { Fp32FromUInt } from '../../generator/stdlib/float/convert';
 import { Axi4, AxiLite, BURST, resolveAxi4 } from '../../generator/stdlib/axi/bundles';
 import { ElaborationError } from '../../generator/hdl/errors';
 import { slotQueues } from './interleave';
+import { columnSlice } from './slice';
 import { ENGINE_LITE_ADDR_BITS, ENGINE_OP, ENGINE_REGISTERS, addressOf, type EngineRegName } from './regs';
 
 export interface EngineOptions {
@@ -75,6 +76,12 @@ export interface EngineOptions {
   tokenDepth?: number;
   /** Write bursts outstanding (AW issued, B not received) at most (default 8). */
   maxWrites?: number;
+  /**
+   * Column slice of a multi-channel engine (accel/engine/channels.ts): this core is channel `channel` of
+   * `channels` (a power of two, default 1) and handles beats [c·k, c·k + k) of every row, k = ceil(row beats / channels).
+   */
+  channel?: number;
+  channels?: number;
 }
 
 const isPow2 = (n: number) => Number.isInteger(n) && n > 0 && (n & (n - 1)) === 0;
@@ -119,6 +126,8 @@ export class TcastEngine extends Module {
   readonly bags: number;
   readonly tokenDepth: number;
   readonly maxWrites: number;
+  readonly channel: number;
+  readonly channels: number;
 
   constructor(opts: EngineOptions) {
     super({ clock: 'aclk', reset: { name: 'aresetn', activeLow: true } });
@@ -131,6 +140,10 @@ export class TcastEngine extends Module {
     this.divLatency = opts.divLatency ?? 12;
     this.bags = opts.bags ?? 1;
     this.tokenDepth = opts.tokenDepth ?? 2;
+    this.channels = opts.channels ?? 1;
+    this.channel = opts.channel ?? 0;
+    if (!isPow2(this.channels) || this.channels > 16) bad(`channels must be a power of two in 1..16, got ${this.channels}`);
+    if (!Number.isInteger(this.channel) || this.channel < 0 || this.channel >= this.channels) bad(`channel must be 0..${this.channels - 1}, got ${this.channel}`);
     this.maxWrites = opts.maxWrites ?? 8;
     if (!isPow2(this.maxReads) || this.maxReads < 2 || this.maxReads > 256) bad(`maxReads must be a power of two in 2..256, got ${this.maxReads}`);
     if (!isPow2(this.maxBurst) || this.maxBurst > 256) bad(`maxBurst must be a power of two in 1..256, got ${this.maxBurst}`);
@@ -160,7 +173,7 @@ export class TcastEngine extends Module {
   get maxRowBeats(): number { return Math.ceil((this.maxDim * 4) / (this.dataBits / 8)); }
 
   override get moduleName(): string {
-    return `TcastEngine_d${this.dataBits}_a${this.addrBits}_r${this.maxReads}_b${this.maxBurst}_q${this.queueDepth}_l${this.addLatency}_${this.mulLatency}_${this.divLatency}_g${this.bags}${this.tokenDepth === 2 ? '' : `t${this.tokenDepth}`}_w${this.maxWrites}_m${this.maxDim}`;
+    return `TcastEngine_d${this.dataBits}_a${this.addrBits}_r${this.maxReads}_b${this.maxBurst}_q${this.queueDepth}_l${this.addLatency}_${this.mulLatency}_${this.divLatency}_g${this.bags}${this.tokenDepth === 2 ? '' : `t${this.tokenDepth}`}_w${this.maxWrites}_m${this.maxDim}${this.channels > 1 ? `_c${this.channel}of${this.channels}` : ''}`;
   }
 
   override get doc(): string {
@@ -246,19 +259,22 @@ export class TcastEngine extends Module {
     const numBags = rv('NUM_BAGS');
     const numIdx = rv('NUM_INDICES');
     const wordOf = (addr: Value): Value => addr.bits(A - 1, lb);
-    const tableA = addressOf(rv('TABLE_LO'), rv('TABLE_HI'), A);
     const indicesA = addressOf(rv('INDICES_LO'), rv('INDICES_HI'), A);
     const offsetsA = addressOf(rv('OFFSETS_LO'), rv('OFFSETS_HI'), A);
-    const outA = addressOf(rv('OUT_LO'), rv('OUT_HI'), A);
 
     // Per-operation constants, latched at START.
     const rowBeats = Reg(UInt(rbBits), { init: 1 });
     const tailStrb = Reg(UInt(BB), { init: 0 });
     const dimBytes = named(rv('DIM').trunc(16).zext(18).shl(2).trunc(18));
-    const beatsOfDim = named(dimBytes.zext(19).addWrap(BB - 1).shr(lb));
     const tail = named(dimBytes.bits(lb - 1, 0));
     const ones = lit((1n << BigInt(BB)) - 1n, BB);
     const tailMask = named(mux(tail.eq(0), ones, ones.shr(lit(BB, lb + 1).subWrap(tail.zext(lb + 1)))));
+    // This channel's column slice: beats [sliceFirst, sliceFirst + beatsOfDim) of every row (all of them with one channel).
+    const slice = columnSlice(named(dimBytes.zext(19).addWrap(BB - 1).shr(lb), 'row_beats_all'), this.channel, this.channels);
+    const beatsOfDim = slice.beats;
+    const sliceBytes = fit(slice.first.shl(lb), A);
+    const tableA = this.channels > 1 ? named(addressOf(rv('TABLE_LO'), rv('TABLE_HI'), A).addWrap(sliceBytes), 'table_base') : addressOf(rv('TABLE_LO'), rv('TABLE_HI'), A);
+    const outA = this.channels > 1 ? named(addressOf(rv('OUT_LO'), rv('OUT_HI'), A).addWrap(sliceBytes), 'out_base') : addressOf(rv('OUT_LO'), rv('OUT_HI'), A);
 
     // Stream lengths (in elements and in beats) latched at START.
     const offCount = named(mux(numBags.eq(0), lit(0, 33), numBags.zext(33).addWrap(inclLast.zext(33))));
@@ -652,12 +668,12 @@ export class TcastEngine extends Module {
     const accRd = acc.readAsync(accAddr(pSlot[LM - 1]!, pBeat[LM - 1]!));
     const results = muls.map((mu, i) => {
       const ad = instance(new Fp32Add({ stages: LAT }), `lane_add_${i}`);
-      ad.io.in_valid.set(addV);
+      ad.io.in_valid.set(addV.and(isMax.not())); // the unit of the other mode idles (its registers hold)
       ad.io.a.set(mux(addZero, lit(0, 32), lane(accRd, i)));
       ad.io.b.set(mu.io.y);
       ad.io.sub.set(0);
       const mx = instance(new Fp32Max({ stages: LAT }), `lane_max_${i}`);
-      mx.io.in_valid.set(addV);
+      mx.io.in_valid.set(addV.and(isMax));
       mx.io.a.set(mux(addZero, mu.io.y, lane(accRd, i)));
       mx.io.b.set(mu.io.y);
       return mux(isMax, mx.io.y, ad.io.y);
@@ -811,12 +827,17 @@ export class TcastEngine extends Module {
       stallDep.set(0);
       stallWrite.set(0);
       rowBeats.set(fit(beatsOfDim, rbBits));
+      // A channel without columns (dim smaller than the channels' beats) is done at once.
+      if (this.channels > 1) {
+        busy.set(slice.none.not());
+        done.set(slice.none);
+      }
       offRes.set(0);
       idxRes.set(0);
       pswRes.set(0);
       outRes.set(0);
       rj.set(0);
-      tailStrb.set(tailMask);
+      tailStrb.set(this.channels > 1 ? mux(slice.hasTail, tailMask, ones) : tailMask);
       offWord.set(wordOf(offsetsA));
       offLeft.set(offBeatsTotal);
       idxWord.set(wordOf(indicesA));

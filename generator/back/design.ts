@@ -16,8 +16,10 @@ export function generate(top: Module): VerilogDesign {
 /**
  * Writes a design to `dir` (created; .v files an earlier run listed in its
  * files.f and this design no longer has are removed). Returns the paths written.
+ * `alsoListed` are files the caller writes beside the Verilog that belong in
+ * files.f after it (an SV wrapper and its interfaces).
  */
-export function writeDesign(d: VerilogDesign, dir: string): { files: string[]; filelist: string } {
+export function writeDesign(d: VerilogDesign, dir: string, alsoListed: string[] = []): { files: string[]; filelist: string } {
   mkdirSync(dir, { recursive: true });
   const want = new Set(d.modules.map((m) => `${m.name}.v`));
   // Only files an earlier run wrote (listed in its files.f) are removed: never a file of the user's.
@@ -30,11 +32,11 @@ export function writeDesign(d: VerilogDesign, dir: string): { files: string[]; f
     writeFileSync(p, m.text);
     files.push(p);
   }
-  writeFileSync(filelist, filelistText(d));
+  writeFileSync(filelist, filelistText(d, alsoListed));
   return { files, filelist };
 }
 
-/** The text of a design's files.f: its modules' .v files, children first. */
-export function filelistText(d: VerilogDesign): string {
-  return d.modules.map((m) => `${m.name}.v`).join('\n') + '\n';
+/** The text of a design's files.f: its modules' .v files, children first, then `alsoListed`. */
+export function filelistText(d: VerilogDesign, alsoListed: string[] = []): string {
+  return [...d.modules.map((m) => `${m.name}.v`), ...alsoListed].join('\n') + '\n';
 }

@@ -6,10 +6,10 @@
  * previous index lists them, and a folder with no index of its own is never
  * written into without `force` (nothing of its own is ever removed).
  */
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, rmdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { projectRoot } from '../generator/hdl/source';
-import { filelistText, generate, writeDesign } from '../generator/back/design';
+import { filelistText, generate, writeDesign, writeIfChanged } from '../generator/back/design';
 import type { VerilogDesign } from '../generator/back/verilog';
 import { registerDriverTs, registerHeaderC } from '../generator/stdlib/axi/driver';
 import { registerMapsOf } from '../generator/stdlib/axi/regmap';
@@ -190,12 +190,12 @@ export function writeAll(ds: GeneratedDesign[], root: string, prune: boolean, op
     const before = previous?.find((p) => p.name === d.entry.name)?.extras ?? [];
     for (const f of before) if (!d.extras.some((x) => x.name === f)) rmSync(join(dir, f), { force: true });
     for (const x of d.extras) {
-      writeFileSync(join(dir, x.name), x.text);
+      writeIfChanged(join(dir, x.name), x.text);
       written.push(join(dir, x.name));
     }
   }
   // Generating some designs updates their entries and keeps the others'.
-  writeFileSync(indexPath, indexJson(ds, !prune && previous ? previous : []));
+  writeIfChanged(indexPath, indexJson(ds, !prune && previous ? previous : []));
   return written;
 }
 

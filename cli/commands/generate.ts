@@ -5,6 +5,7 @@ import { driftAgainst, generateAll, svFilesOf, writeAll, type GeneratedDesign } 
 import { loadDesigns } from '../../designs/registry';
 import { projectRoot } from '../../generator/hdl/source';
 import { docsDrift, writeDocs } from '../gendocs';
+import { step } from '../progress';
 
 const help = `Usage: tcast generate [DESIGN...] [--out DIR] [--force] [--sv-wrapper] [--check] [--list] [--json]
 
@@ -59,7 +60,9 @@ const command: Command = {
     // The docs' generated sections belong to the project: only a full generation into its rtl/ touches them.
     const withDocs = positionals.length === 0 && resolve(root) === resolve(projectRoot, 'rtl');
     const t0 = Date.now();
+    const end = step(`elaborating ${positionals.length ? positionals.join(', ') : 'the shipped designs'}`, values.json === true);
     const ds = await generateAll(positionals, { svWrapper: values['sv-wrapper'] === true });
+    end();
     if (values.check) {
       const drift = [...driftAgainst(ds, root), ...(withDocs ? docsDrift(projectRoot).map((f) => join(projectRoot, f)) : [])];
       if (values.json) console.log(JSON.stringify({ drift: drift.map((f) => relative(process.cwd(), f)) }, null, 2));

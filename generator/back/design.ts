@@ -29,11 +29,25 @@ export function writeDesign(d: VerilogDesign, dir: string, alsoListed: string[] 
   const files: string[] = [];
   for (const m of d.modules) {
     const p = join(dir, `${m.name}.v`);
-    writeFileSync(p, m.text);
+    writeIfChanged(p, m.text);
     files.push(p);
   }
-  writeFileSync(filelist, filelistText(d, alsoListed));
+  writeIfChanged(filelist, filelistText(d, alsoListed));
   return { files, filelist };
+}
+
+/**
+ * Writes `text` to `path` unless the file already holds exactly that: an
+ * unchanged tree is left untouched (no mtime churn, and a reader of rtl/ never
+ * sees a file truncated mid-rewrite when `tcast demo` regenerates it).
+ */
+export function writeIfChanged(path: string, text: string): void {
+  try {
+    if (readFileSync(path, 'utf8') === text) return;
+  } catch {
+    // missing or unreadable: write it
+  }
+  writeFileSync(path, text);
 }
 
 /** The text of a design's files.f: its modules' .v files, children first, then `alsoListed`. */

@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { EXIT, isUserFacing, type Command } from './command';
 import { fsReason } from './io';
-import { clearProgress } from './progress';
+import { clearProgress, progressNote } from './progress';
 import { reportLockWaits } from '../sim/cache';
 import { exitOnSignals, killChildren, runCleanups } from '../sim/proc';
 
@@ -136,7 +136,7 @@ export async function main(argv: string[]): Promise<number> {
 export function runCli(argv = process.argv.slice(2)): void {
   exitOnSignals();
   const cmd = argv[0] && !argv[0].startsWith('-') ? `tcast ${argv[0]}` : 'tcast';
-  reportLockWaits((m) => process.stderr.write(`${cmd}: ${m}\n`));
+  reportLockWaits((m) => progressNote(`${cmd}: ${m}`));
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {
     killChildren();
     runCleanups();

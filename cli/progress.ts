@@ -37,6 +37,11 @@ export function clearProgress(): void {
   if (midLine) write('\n');
 }
 
+/** A line of its own on stderr (a lock wait, say), after a half-written progress line; a ticking step goes on below it. */
+export function progressNote(line: string): void {
+  write(`${midLine ? '\n' : ''}${line}\n`);
+}
+
 export class Progress {
   private last = -1;
   private readonly start = Date.now();

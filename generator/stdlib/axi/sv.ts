@@ -15,12 +15,15 @@
  * (Module.portDecls: each `ports({...})` key with its type and the port
  * signals it became) and the AXI tag Axi4()/AxiLite() put on their types
  * (axiBundleInfo); never from the Verilog text. Every port of the Verilog top
- * is connected exactly once, or generation fails.
+ * is connected exactly once, or generation fails. Only a `ports()` key whose
+ * type is an Axi4()/AxiLite() bundle becomes an interface; an AXI bundle
+ * inside a Vec or another bundle, or a hand-written look-alike, stays flat.
  */
 import type { Module, PortDecl } from '../../hdl/module';
 import type { VerilogDesign } from '../../back/verilog';
 import { locToString } from '../../hdl/source';
 import type { FieldSpec, HwType } from '../../hdl/types';
+import { ElaborationError } from '../../hdl/errors';
 import { Axi4, AxiLite, axiBundleInfo, type AxiBundleInfo } from './bundles';
 
 /** A file of the wrapper: its name (beside the Verilog) and text. */
@@ -180,7 +183,9 @@ export function svWrapper(top: Module, verilog: VerilogDesign): SvFile[] | undef
   });
   if (axi.length === 0) return undefined;
   const name = svWrapperName(verilog.top);
-  if (verilog.modules.some((m) => m.name === name)) throw new Error(`${verilog.top}: the design already has a module named ${name}; the SV wrapper needs that name`);
+  if (verilog.modules.some((m) => m.name === name)) {
+    throw new ElaborationError('NAME COLLISION', `the design already has a module named ${name}, the name of ${verilog.top}'s SV wrapper; rename that module (moduleName)`, undefined, locToString(top.declLoc));
+  }
   const portNames = new Map(verilog.ports.map((p) => [p.name, p]));
   // Every AXI field's Verilog port, with the interface it belongs to.
   const member = new Map<string, { bundle: (typeof axi)[number]; field: string }>();

@@ -23,7 +23,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { parse } from 'yaml';
 import { generateAll, writeAll, type GeneratedDesign } from '../../designs/emit';
-import { AXI4_SIGNALS, AXI_LITE_SIGNALS } from '../../generator/stdlib/axi/bundles';
+import { AXI4_SIGNALS, AXI_LITE_SIGNALS, AxiLite } from '../../generator/stdlib/axi/bundles';
+import { svWrapper } from '../../generator/stdlib/axi/sv';
+import { In, Module, Out, UInt, generate, instance } from '../../generator';
 import { lintVerilator, synthYosys } from '../../sim/checks';
 import { simulate, type PortSpec, type SimTarget } from '../../sim/vectors';
 
@@ -269,5 +271,40 @@ describe('axi4-slice-d32 through its wrapper', () => {
     expect(new Set(r!.outputs.m_axi_awaddr!.map(String)).size).toBeGreaterThan(10);
     expect(r!.outputs.m_axi_awvalid!.filter((v) => v === 1n).length).toBeGreaterThan(10);
     expect(shown('m_axi_awaddr', 'mut_')).not.toEqual(shown('m_axi_awaddr', 'ref_'));
+  });
+});
+
+describe("a user's module", () => {
+  class Inverter extends Module {
+    readonly io = this.ports({ a: In(UInt(1)), b: Out(UInt(1)) });
+    constructor(readonly name: string) { super({ clock: null }); }
+    override get moduleName() { return this.name; }
+    protected build(): void { this.io.b.set(this.io.a.not()); }
+  }
+  class LiteTop extends Module {
+    readonly io = this.ports({ regs: In(AxiLite({ addrBits: 4 })), busy: Out(UInt(1)) });
+    constructor(readonly child: string) { super({ clock: null }); }
+    override get moduleName() { return 'LiteTop'; }
+    protected build(): void {
+      const inv = instance(new Inverter(this.child));
+      inv.io.a.set(this.io.regs.awvalid);
+      this.io.busy.set(inv.io.b);
+      const r = this.io.regs as unknown as Record<string, { set(v: number): void }>;
+      for (const f of ['awready', 'wready', 'bresp', 'bvalid', 'arready', 'rdata', 'rresp', 'rvalid']) r[f]!.set(0);
+    }
+  }
+
+  test('gets the wrapper (no clock: none in the wrapper); a child already named <Top>_sv is a NAME COLLISION', () => {
+    const top = new LiteTop('Inv');
+    const v = generate(top);
+    const files = svWrapper(top, v)!;
+    expect(files.map((f) => f.name)).toEqual(['tcast_axi4_lite_if.sv', 'LiteTop_sv.sv']);
+    const text = files[1]!.text;
+    expect(text).toMatch(/^ {2}tcast_axi4_lite_if\.slave regs, \/\/ @\[test\/rtl\/sv-wrapper\.test\.ts:\d+\]$/m);
+    expect(text).toContain('//   regs  tcast_axi4_lite_if #(.ADDR_WIDTH(4), .DATA_WIDTH(32)), modport slave');
+    expect(text).not.toMatch(/clock/);
+    expect(portMapProblems(text, 'LiteTop', v.ports)).toEqual([]);
+    const clash = new LiteTop('LiteTop_sv');
+    expect(() => svWrapper(clash, generate(clash))).toThrow(/NAME COLLISION: the design already has a module named LiteTop_sv/);
   });
 });

@@ -16,7 +16,7 @@ import { frames, type Stmt } from './builder';
 import { buildHw, type Hw } from './hw';
 import type { Mem } from './memory';
 import { Signal } from './signal';
-import { Value, discardedError, takeSuspects } from './ir';
+import { Value, discardedError, endBuildGroups, takeSuspects } from './ir';
 import { callerLoc, currentBuildId, definitionLoc, enterBuild, exitBuild, isLibraryFile, locToString, type SourceLoc } from './source';
 import type { HwType } from './types';
 import { Namespace } from '../netlist/names';
@@ -160,6 +160,7 @@ export abstract class Module {
       this.build();
       this.checkDiscarded(currentBuildId());
     } finally {
+      endBuildGroups(currentBuildId());
       exitBuild();
       frames.pop();
     }

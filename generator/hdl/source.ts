@@ -97,11 +97,33 @@ const stackTrie: StackTrie = { stack: EMPTY, next: new Map() };
 /** User frames kept per stack: enough for a value returned through a few helpers. */
 const USER_DEPTH = 8;
 const keepSites = (_e: Error, sites: NodeJS.CallSite[]): NodeJS.CallSite[] => sites;
-/** Generated position -> the TypeScript frame (source-mapped once per call site). */
-const mapped = new Map<string, UserFrame | null>();
+/**
+ * Per script (the runtime's file name of a frame): its frames by position in
+ * the generated code, each source-mapped once; null for a script outside the
+ * user's code (the DSL core, node internals, node_modules), whose frames are
+ * skipped without asking for their position.
+ */
+const scripts = new Map<string, Map<number, UserFrame | null> | null>();
 /** TypeScript position -> its one UserFrame object (two generated positions may map to one). */
 const framesByKey = new Map<string, UserFrame>();
 const probe = new Error('tcast');
+/** A call site's character offset in its script (V8's CallSite.getPosition; its line and column elsewhere). */
+const positionOf: (cs: NodeJS.CallSite) => number = hasGetPosition()
+  ? (cs) => (cs as unknown as { getPosition(): number }).getPosition()
+  : (cs) => (cs.getLineNumber() ?? 0) * 0x100000 + (cs.getColumnNumber() ?? 0);
+
+function hasGetPosition(): boolean {
+  const format = Error.prepareStackTrace;
+  const holder: { stack?: unknown } = {};
+  Error.prepareStackTrace = keepSites as typeof Error.prepareStackTrace;
+  try {
+    Error.captureStackTrace(holder);
+    const sites = holder.stack as unknown;
+    return Array.isArray(sites) && typeof (sites[0] as { getPosition?: unknown } | undefined)?.getPosition === 'function';
+  } finally {
+    Error.prepareStackTrace = format;
+  }
+}
 
 /**
  * The TypeScript position of a call site: the runtime's own stack formatter
@@ -117,7 +139,13 @@ function mapSite(cs: NodeJS.CallSite, format: typeof Error.prepareStackTrace): U
     if (m) { file = m[1]!; line = Number(m[2]); column = Number(m[3]); }
   }
   const rel = relFile(file);
-  return rel === null ? null : { file: rel, line, column, key: `${rel}:${line}:${column}` };
+  if (rel === null) return null;
+  const key = `${rel}:${line}:${column}`;
+  const known = framesByKey.get(key);
+  if (known) return known;
+  const f: UserFrame = { file: rel, line, column, key };
+  framesByKey.set(key, f);
+  return f;
 }
 
 /** The frames outside the DSL core (node internals and node_modules skipped too). */
@@ -143,17 +171,18 @@ export function userStack(): UserStack {
   let depth = 0;
   for (const cs of sites) {
     const raw = cs.getFileName();
-    if (raw === undefined || raw === null || relFile(raw) === null) continue;
-    const k = `${raw}:${cs.getLineNumber() ?? 0}:${cs.getColumnNumber() ?? 0}`;
-    let f = mapped.get(k);
+    if (raw === undefined || raw === null) continue;
+    let byPos = scripts.get(raw);
+    if (byPos === undefined) {
+      byPos = relFile(raw) === null ? null : new Map();
+      scripts.set(raw, byPos);
+    }
+    if (byPos === null) continue;
+    const pos = positionOf(cs);
+    let f = byPos.get(pos);
     if (f === undefined) {
       f = mapSite(cs, format);
-      if (f) {
-        const known = framesByKey.get(f.key);
-        if (known) f = known;
-        else framesByKey.set(f.key, f);
-      }
-      mapped.set(k, f);
+      byPos.set(pos, f);
     }
     if (f) {
       let child = node.next.get(f);
@@ -413,6 +442,14 @@ export interface FoundName {
  * value is an operand of something else.
  */
 export function bindingName(s: UserStack): FoundName | undefined {
+  let r = namesByStack.get(s);
+  if (r === undefined) namesByStack.set(s, (r = findName(s) ?? null));
+  return r ?? undefined;
+}
+/** bindingName per (interned) stack: the syntax tree and the frames never change. */
+const namesByStack = new Map<UserStack, FoundName | null>();
+
+function findName(s: UserStack): FoundName | undefined {
   let suffix: readonly Seg[] = [];
   for (const f of s.frames) {
     const site = analyse(f);
@@ -443,6 +480,13 @@ export interface Dropped {
 }
 
 export function droppedAt(s: UserStack): Dropped | undefined {
+  let r = droppedByStack.get(s);
+  if (r === undefined) droppedByStack.set(s, (r = findDropped(s) ?? null));
+  return r ?? undefined;
+}
+const droppedByStack = new Map<UserStack, Dropped | null>();
+
+function findDropped(s: UserStack): Dropped | undefined {
   for (const f of s.frames) {
     const site = analyse(f);
     if (site.kind === 'return') continue;

@@ -15,7 +15,7 @@
 import { ElaborationError } from './errors';
 import { Value, builtByCore, mux } from './ir';
 import { Mem, Module, Signal, notInstantiated, type Stmt } from './module';
-import { locToString, type SourceLoc } from './source';
+import { locToString, saveNameTables, type SourceLoc } from './source';
 import { verifStmts } from './verify';
 import { lower } from './lower';
 import type { Netlist } from '../netlist/netlist';
@@ -41,20 +41,24 @@ export type Elaborated = Netlist;
 
 /** Builds the top module (and so its whole hierarchy), elaborates it and lowers it to the netlist. */
 export function elaborate(top: Module): Netlist {
-  if (!top.isBuilt) top.runBuild();
-  // From here on, no user code runs: the nodes built are the core's own.
-  return builtByCore(() => {
-    const nets: ModuleNet[] = [];
-    const visit = (m: Module): void => {
-      // An instance that reuses an earlier one's definition has nothing of its own to elaborate.
-      if (m.definition) return;
-      for (const inst of m.instances) visit(inst.module);
-      nets.push(elaborateModule(m, nets));
-    };
-    visit(top);
-    checkCombLoops(nets);
-    return lower(nets);
-  });
+  try {
+    if (!top.isBuilt) top.runBuild();
+    // From here on, no user code runs: the nodes built are the core's own.
+    return builtByCore(() => {
+      const nets: ModuleNet[] = [];
+      const visit = (m: Module): void => {
+        // An instance that reuses an earlier one's definition has nothing of its own to elaborate.
+        if (m.definition) return;
+        for (const inst of m.instances) visit(inst.module);
+        nets.push(elaborateModule(m, nets));
+      };
+      visit(top);
+      checkCombLoops(nets);
+      return lower(nets);
+    });
+  } finally {
+    saveNameTables();
+  }
 }
 
 // ---------------------------------------------------------------------------

@@ -147,6 +147,7 @@ export function baselineArrays(c: CastedIndex): { bagOf: Int32Array; scaleOf: Fl
 
 /** Why the engine cannot train this case (one line), or undefined. */
 export function trainUnsupported(c: TrainCase, shape: EngineShape): string | undefined {
+  if ((shape.channels ?? 1) > 1) return `the update runs on single-channel configurations (this one has ${shape.channels} channels: rowwise Adagrad needs whole rows); use engine-d128 or engine-d512`;
   for (const b of c.batches) {
     const why = unsupported({ ...b, weight: c.weight, rows: c.rows, dim: c.dim }, shape);
     if (why) return why;

@@ -7,10 +7,9 @@ import { join } from 'node:path';
 import type { Command } from '../command';
 import { EXIT, UsageError, parseOptions } from '../command';
 import { checkOutDir, checkOutFile, stageFile, writeFileAtomic } from '../io';
-import { Progress } from '../progress';
+import { step } from '../progress';
 import { generate } from '../../generator';
-import { TcastEngine } from '../../accel/engine/engine';
-import { ENGINE_CONFIGS } from '../../designs/engine';
+import { ENGINE_CONFIGS, makeEngine } from '../../designs/engine';
 import { targetOf } from '../../sim/design';
 import { buildAxiTarget, describeResult, simulateAxi } from '../../sim/axi';
 import { castedBackwardCase, countersOf, endedClean, forwardScenario, opPerf, shapeOf, timingPreset, unsupported, type ForwardCase, type OpPerf } from '../../sim/engine';
@@ -80,13 +79,15 @@ const command: Command = {
         weight: c.weight, rows: c.rows, dim: c.dim, optimizer: c.config.optimizer!, state: c.optimizerState,
         batches: [{ indices: c.indices, offsets: c.offsets, includeLastOffset: c.config.includeLastOffset, paddingIdx: c.config.paddingIdx, mode: c.config.mode, perSampleWeights: c.perSampleWeights, gradOutput: c.gradOutput! }],
       };
-      const why = trainUnsupported(tc, shape);
-      if (why) refuse(why);
+      const whyNot = trainUnsupported(tc, shape);
+      if (whyNot) refuse(whyNot);
       const ts = trainingScenario(tc, shape, { path, keepGrad: true, name: `train-${path}`, profile, maxCycles: 1_000_000_000 });
       const target = targetOf(generate(engine));
-      const progress = new Progress(`building ${configName} with Verilator`, 1);
-      const built = await buildAxiTarget(target);
-      progress.done(built.cached ? 'cached' : 'built');
+      const quiet = values.json === true;
+      let end = step(`building ${configName} with Verilator${trace ? ' (traced)' : ''}`, quiet);
+      const built = await buildAxiTarget(target, trace !== undefined);
+      end(built.cached ? 'cached' : 'built');
+      end = step(`running the training step (path ${path}: ${ts.ops.map((o) => o.op.replaceAll('_', ' ')).join(', ')}) on the engine`, quiet);
       let r;
       try {
         [r] = await simulateAxi(target, [ts.scenario], trace ? { traceFst: trace.tmp } : {});
@@ -95,17 +96,20 @@ const command: Command = {
         trace?.abort();
         throw e;
       }
-      if (r!.status !== 'ok') {
-        process.stderr.write(`tcast run: the engine run failed: ${describeResult(r!)}\n`);
+      end();
+      const problems: string[] = [];
+      const failed = (what: string): number => {
+        process.stderr.write(`tcast run: ${what}:\n  ${problems.join('\n  ')}\n`);
+        if (values.json) console.log(JSON.stringify({ config: configName, ok: false, error: what, problems }, null, 2));
         return EXIT.failed;
+      };
+      if (r!.status !== 'ok') {
+        problems.push(describeResult(r!));
+        return failed('the engine run failed');
       }
       const got = ts.decode(r!);
-      const problems: string[] = [];
       got.counters.forEach((k, i) => { if (!endedClean(k)) problems.push(`${ts.ops[i]!.op}: STATUS 0x${k.status.toString(16)}, ERROR 0x${k.error.toString(16)} at 0x${k.errAddr.toString(16)}`); });
-      if (problems.length) {
-        process.stderr.write(`tcast run: the engine run failed:\n  ${problems.join('\n  ')}\n`);
-        return EXIT.failed;
-      }
+      if (problems.length) return failed('the engine run failed');
       const diff = (name: string, a: Float32Array | null, b: Float32Array | null) => {
         if (!a || !b) return;
         const d = firstBitDifference(a, b);
@@ -117,10 +121,7 @@ const command: Command = {
       diff('optimizer_state_updated.npy', got.state, model.stateUpdated);
       const rowsGot = got.gradRows ? Array.from(got.gradRows, Number) : [];
       if (!model.grad || rowsGot.length !== model.grad.rows.length || rowsGot.some((x, j) => x !== model.grad!.rows[j])) problems.push('grad_rows.npy differs from the model');
-      if (problems.length) {
-        process.stderr.write(`tcast run: the engine disagrees with the golden model:\n  ${problems.join('\n  ')}\n`);
-        return EXIT.failed;
-      }
+      if (problems.length) return failed('the engine disagrees with the golden model');
       const files: CaseResult['files'] = { ...model.files };
       files['output.npy'] = { data: got.outputs[0]!, shape: [model.numBags, c.dim] };
       files['grad_rows.npy'] = { data: got.gradRows!, shape: [got.gradRows!.length] };
@@ -138,7 +139,7 @@ const command: Command = {
       }
       return EXIT.ok;
     };
-    const engine = new TcastEngine(cfg);
+    const engine = makeEngine(cfg);
     const shape = shapeOf(engine);
     const fwd: ForwardCase = {
       weight: c.weight, rows: c.rows, dim: c.dim, indices: c.indices, offsets: c.offsets,
@@ -160,12 +161,14 @@ const command: Command = {
     if (c.config.optimizer && c.gradOutput) return runTraining();
 
     const target = targetOf(generate(engine));
-    const progress = new Progress(`building ${configName} with Verilator`, 1);
-    const built = await buildAxiTarget(target);
-    progress.done(built.cached ? 'cached' : 'built');
+    const quiet = values.json === true;
+    let end = step(`building ${configName} with Verilator${trace ? ' (traced)' : ''}`, quiet);
+    const built = await buildAxiTarget(target, trace !== undefined);
+    end(built.cached ? 'cached' : 'built');
     const ops = [{ op: 'forward' as const, c: fwd }, ...(bwd ? [{ op: 'casted_backward' as const, c: bwd }] : [])];
     const scen = ops.map((o, i) => forwardScenario(o.c, shape, { name: o.op, profile, base: 0x10000 + i * 0x1000, maxCycles: 1_000_000_000 }));
     for (const s of scen) s.scenario.watchdogCycles = 100_000;
+    end = step(`running ${ops.map((o) => o.op.replace('_', ' ')).join(' and ')} on the engine`, quiet);
     let rs;
     try {
       rs = await simulateAxi(target, scen.map((s) => s.scenario), trace ? { traceFst: trace.tmp } : {});
@@ -174,6 +177,7 @@ const command: Command = {
       trace?.abort();
       throw e;
     }
+    end();
 
     const perf: OpPerf[] = [];
     const problems: string[] = [];
@@ -188,10 +192,12 @@ const command: Command = {
       if (o.op === 'casted_backward') engineRows = scen[i]!.decodeGradRows(r);
       perf.push(opPerf(o.op, o.c, scen[i]!.layout, k, shape, r.wallSeconds));
     });
-    if (problems.length) {
-      process.stderr.write(`tcast run: the engine run failed:\n  ${problems.join('\n  ')}\n`);
+    const failed = (what: string): number => {
+      process.stderr.write(`tcast run: ${what}:\n  ${problems.join('\n  ')}\n`);
+      if (values.json) console.log(JSON.stringify({ config: configName, ok: false, error: what, problems }, null, 2));
       return EXIT.failed;
-    }
+    };
+    if (problems.length) return failed('the engine run failed');
     const files: CaseResult['files'] = { ...model.files };
     const dOut = firstBitDifference(outs[0]!, model.output);
     if (dOut >= 0) problems.push(`output.npy differs from the model at element ${dOut}`);
@@ -205,10 +211,7 @@ const command: Command = {
       files['grad_rows.npy'] = { data: engineRows ?? new BigInt64Array(0), shape: [gradRows.length] };
       files['grad_values.npy'] = { data: outs[1]!, shape: [gradRows.length, c.dim] };
     }
-    if (problems.length) {
-      process.stderr.write(`tcast run: the engine disagrees with the golden model:\n  ${problems.join('\n  ')}\n`);
-      return EXIT.failed;
-    }
+    if (problems.length) return failed('the engine disagrees with the golden model');
     const written = writeCaseOutputs({ ...model, files }, out);
     const perfJson = { config: configName, dataBits: shape.dataBits, timing: timingName, profile, ops: perf };
     writeFileAtomic(join(out, 'perf.json'), JSON.stringify(perfJson, null, 2) + '\n', 'perf.json');

@@ -383,8 +383,9 @@ export class TcastEngine extends Module {
     const tokEmpty = named(tok.get(th, 'empty').bit(0));
     const rowPending = named(rowLeft.ne(0).or(tokQ.deq.valid.and(tokEmpty.not())));
     const rowMetaOk = named(rowLeft.ne(0).or(curFk.ne(0)).or(metaQ.io.enq.ready));
-    // Update-unit fetches land in the update beat buffer: room for the whole burst is reserved (credits), as for the index streams.
-    const UQD = 4 * RBmax;
+    // Update-unit fetches land in the update beat buffer: room for the whole burst is reserved (credits), as for the
+    // index streams. Deep enough for as many beats in flight as the reorder buffer has slots (the memory's latency).
+    const UQD = Math.max(4 * RBmax, 2 * K);
     const updRes = Reg(UInt(bitsFor(UQD)), { init: 0 });
     const updCredit = named(curFk.eq(0).or(fit(updRes, bitsFor(UQD) + BL).addWrap(fit(rowBurst, bitsFor(UQD) + BL)).le(UQD)));
     const rowGo = named(canRead.and(sideGo.not()).and(rowPending).and(rowMetaOk).and(updCredit));
@@ -647,7 +648,9 @@ export class TcastEngine extends Module {
     const emPh = Reg(UInt(2), { init: 0 });
     const emRow = Reg(UInt(32), { init: 0 });
     const updU = Reg(UInt(32), { init: 0 });
-    const ridUQ = instance(new Queue(UInt(32), { depth: 4 }));
+    // The update unit takes a segment's row id when its beats arrive, a memory latency after the emitter: room for
+    // as many segments as reads in flight.
+    const ridUQ = instance(new Queue(UInt(32), { depth: Math.max(4, K), storage: K > 4 ? 'ram' : 'reg' }));
     const ridPQ = instance(new Queue(UInt(32), { depth: 4 }));
     const emActive = named(rowsOn.and(run).and(mux(unfused, updU.ne(numBags), atBoundary.and(segEmitted.not()))));
     const emTake = named(emActive.and(emPh.eq(0)).and(ridU.valid).and(optOn.not().or(ridUQ.io.enq.ready)).and(gradRowsOut.not().or(ridPQ.io.enq.ready)));

@@ -225,278 +225,278 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
   wire tokEmpty; // @[accel/engine/engine.ts:383]
   wire rowPending; // @[accel/engine/engine.ts:384]
   wire rowMetaOk; // @[accel/engine/engine.ts:385]
-  reg [6:0] updRes; // @[accel/engine/engine.ts:388]
-  wire updCredit; // @[accel/engine/engine.ts:389]
-  wire rowGo; // @[accel/engine/engine.ts:390]
-  wire emptyGo; // @[accel/engine/engine.ts:392]
-  wire arGo; // @[accel/engine/engine.ts:399]
-  wire [8:0] arBeats; // @[accel/engine/engine.ts:400]
-  wire [27:0] arWordSel; // @[accel/engine/engine.ts:401]
-  wire [2:0] arKind; // @[accel/engine/engine.ts:402]
-  wire [8:0] robRcv_rd0; // @[accel/engine/engine.ts:413]
-  reg [15:0] lfsr; // @[accel/engine/engine.ts:453]
-  wire rReady; // @[accel/engine/engine.ts:455]
-  wire bReady; // @[accel/engine/engine.ts:456]
-  wire rFire; // @[accel/engine/engine.ts:458]
-  wire [4:0] rSlot; // @[accel/engine/engine.ts:459]
-  wire [8:0] robRcv_rd1; // @[accel/engine/engine.ts:460]
-  wire [8:0] rRcv; // @[accel/engine/engine.ts:460]
-  wire [8:0] robBase_rd0; // @[accel/engine/engine.ts:461]
+  reg [6:0] updRes; // @[accel/engine/engine.ts:389]
+  wire updCredit; // @[accel/engine/engine.ts:390]
+  wire rowGo; // @[accel/engine/engine.ts:391]
+  wire emptyGo; // @[accel/engine/engine.ts:393]
+  wire arGo; // @[accel/engine/engine.ts:400]
+  wire [8:0] arBeats; // @[accel/engine/engine.ts:401]
+  wire [27:0] arWordSel; // @[accel/engine/engine.ts:402]
+  wire [2:0] arKind; // @[accel/engine/engine.ts:403]
+  wire [8:0] robRcv_rd0; // @[accel/engine/engine.ts:414]
+  reg [15:0] lfsr; // @[accel/engine/engine.ts:454]
+  wire rReady; // @[accel/engine/engine.ts:456]
+  wire bReady; // @[accel/engine/engine.ts:457]
+  wire rFire; // @[accel/engine/engine.ts:459]
+  wire [4:0] rSlot; // @[accel/engine/engine.ts:460]
+  wire [8:0] robRcv_rd1; // @[accel/engine/engine.ts:461]
+  wire [8:0] rRcv; // @[accel/engine/engine.ts:461]
+  wire [8:0] robBase_rd0; // @[accel/engine/engine.ts:462]
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [8:0] rCount; // @[accel/engine/engine.ts:461]
+  wire [8:0] rCount; // @[accel/engine/engine.ts:462]
   /* verilator lint_on UNUSEDSIGNAL */
-  reg [4:0] headSlot; // @[accel/engine/engine.ts:470]
-  reg [1:0] dBeat; // @[accel/engine/engine.ts:471]
-  reg rdPending; // @[accel/engine/engine.ts:472]
-  reg [2:0] rdKind; // @[accel/engine/engine.ts:473]
-  wire [8:0] robRcv_rd2; // @[accel/engine/engine.ts:474]
-  wire [8:0] robBase_rd1; // @[accel/engine/engine.ts:474]
-  wire [8:0] headCount; // @[accel/engine/engine.ts:474]
-  wire [7:0] slotLen_rd0; // @[accel/engine/engine.ts:475]
-  wire [7:0] headLen; // @[accel/engine/engine.ts:475]
-  wire [2:0] slotKind_rd0; // @[accel/engine/engine.ts:476]
-  wire [2:0] headKind; // @[accel/engine/engine.ts:476]
-  wire avail; // @[accel/engine/engine.ts:477]
-  wire space; // @[accel/engine/engine.ts:478]
-  wire drain; // @[accel/engine/engine.ts:479]
-  reg [127:0] robData; // @[accel/engine/engine.ts:480]
-  wire slotDone; // @[accel/engine/engine.ts:483]
-  wire freeSlot; // @[accel/engine/engine.ts:484]
-  wire [2:0] dKind; // @[accel/engine/engine.ts:497]
-  wire [127:0] dData; // @[accel/engine/engine.ts:498]
-  wire rowBeatReady; // @[accel/engine/engine.ts:514]
-  reg [32:0] off_unpack_left; // @[accel/engine/engine.ts:520]
-  reg [1:0] off_unpack_lane; // @[accel/engine/engine.ts:521]
-  wire off_unpack_valid; // @[accel/engine/engine.ts:522]
-  wire [31:0] off_unpack_value; // @[accel/engine/engine.ts:523]
-  wire off_unpack_pop; // @[accel/engine/engine.ts:524]
-  wire [2:0] off_unpack_next_lane; // @[accel/engine/engine.ts:526]
-  wire off_unpack_beat_done; // @[accel/engine/engine.ts:527]
-  reg [32:0] idx_unpack_left; // @[accel/engine/engine.ts:520]
-  reg [1:0] idx_unpack_lane; // @[accel/engine/engine.ts:521]
-  wire idx_unpack_valid; // @[accel/engine/engine.ts:522]
-  wire [31:0] idx_unpack_value; // @[accel/engine/engine.ts:523]
-  wire idx_unpack_pop; // @[accel/engine/engine.ts:524]
-  wire [2:0] idx_unpack_next_lane; // @[accel/engine/engine.ts:526]
-  wire idx_unpack_beat_done; // @[accel/engine/engine.ts:527]
-  reg [32:0] psw_unpack_left; // @[accel/engine/engine.ts:520]
-  reg [1:0] psw_unpack_lane; // @[accel/engine/engine.ts:521]
-  wire psw_unpack_valid; // @[accel/engine/engine.ts:522]
-  wire [31:0] psw_unpack_value; // @[accel/engine/engine.ts:523]
-  wire psw_unpack_pop; // @[accel/engine/engine.ts:524]
-  wire [2:0] psw_unpack_next_lane; // @[accel/engine/engine.ts:526]
-  wire psw_unpack_beat_done; // @[accel/engine/engine.ts:527]
-  reg [32:0] rid_unpack_left; // @[accel/engine/engine.ts:520]
-  reg [1:0] rid_unpack_lane; // @[accel/engine/engine.ts:521]
-  wire rid_unpack_valid; // @[accel/engine/engine.ts:522]
-  wire [31:0] rid_unpack_value; // @[accel/engine/engine.ts:523]
-  wire rid_unpack_pop; // @[accel/engine/engine.ts:524]
-  wire [2:0] rid_unpack_next_lane; // @[accel/engine/engine.ts:526]
-  wire rid_unpack_beat_done; // @[accel/engine/engine.ts:527]
-  reg [31:0] bagIdx; // @[accel/engine/engine.ts:556]
-  reg haveStart; // @[accel/engine/engine.ts:557]
-  reg inBag; // @[accel/engine/engine.ts:558]
-  reg [31:0] cur; // @[accel/engine/engine.ts:559]
-  reg [31:0] lookLeft; // @[accel/engine/engine.ts:560]
-  reg heldValid; // @[accel/engine/engine.ts:561]
-  reg [31:0] heldRow; // @[accel/engine/engine.ts:562]
-  reg heldFirst; // @[accel/engine/engine.ts:563]
-  reg heldLast; // @[accel/engine/engine.ts:564]
-  reg heldEmpty; // @[accel/engine/engine.ts:565]
-  reg [31:0] heldScale; // @[accel/engine/engine.ts:566]
-  reg heldSlot; // @[accel/engine/engine.ts:567]
-  reg [31:0] heldBag; // @[accel/engine/engine.ts:568]
-  reg [31:0] heldN; // @[accel/engine/engine.ts:569]
-  reg [31:0] nCount; // @[accel/engine/engine.ts:570]
-  reg seenInBag; // @[accel/engine/engine.ts:572]
-  reg seqSlot; // @[accel/engine/engine.ts:573]
-  wire bagsLeft; // @[accel/engine/engine.ts:574]
-  reg segEmitted; // @[accel/engine/engine.ts:577]
-  wire needStart; // @[accel/engine/engine.ts:578]
-  wire lastBagNoEnd; // @[accel/engine/engine.ts:579]
-  wire [31:0] endVal; // @[accel/engine/engine.ts:580]
-  wire endOk; // @[accel/engine/engine.ts:581]
-  wire atBoundary; // @[accel/engine/engine.ts:583]
-  wire entry; // @[accel/engine/engine.ts:584]
-  wire eInBag; // @[accel/engine/engine.ts:585]
-  wire [31:0] eLeft; // @[accel/engine/engine.ts:586]
-  wire eSeen; // @[accel/engine/engine.ts:587]
-  wire [31:0] eN; // @[accel/engine/engine.ts:588]
-  wire finalIdx; // @[accel/engine/engine.ts:589]
-  wire isPad; // @[accel/engine/engine.ts:590]
-  wire lookReady; // @[accel/engine/engine.ts:591]
-  wire wantNonPad; // @[accel/engine/engine.ts:592]
-  wire emitHeld; // @[accel/engine/engine.ts:594]
-  wire heldFree; // @[accel/engine/engine.ts:595]
-  wire padKeeps; // @[accel/engine/engine.ts:597]
-  wire lookGo; // @[accel/engine/engine.ts:598]
-  wire emptyEnd; // @[accel/engine/engine.ts:599]
-  wire bagEnd; // @[accel/engine/engine.ts:600]
-  wire holdEmpty; // @[accel/engine/engine.ts:601]
-  wire holdLook; // @[accel/engine/engine.ts:602]
-  reg [1:0] emPh; // @[accel/engine/engine.ts:647]
-  reg [31:0] emRow; // @[accel/engine/engine.ts:648]
-  reg [31:0] updU; // @[accel/engine/engine.ts:649]
-  wire emActive; // @[accel/engine/engine.ts:652]
-  wire emTake; // @[accel/engine/engine.ts:653]
-  wire emTok; // @[accel/engine/engine.ts:659]
-  wire emTokGo; // @[accel/engine/engine.ts:660]
-  wire emLast; // @[accel/engine/engine.ts:661]
-  wire emFinish; // @[accel/engine/engine.ts:662]
-  wire mEmpty; // @[accel/engine/engine.ts:691]
-  wire mFirst; // @[accel/engine/engine.ts:692]
-  wire mLast; // @[accel/engine/engine.ts:693]
-  wire mSlot; // @[accel/engine/engine.ts:694]
-  wire [31:0] mBag; // @[accel/engine/engine.ts:695]
-  wire [31:0] mN; // @[accel/engine/engine.ts:696]
-  wire [31:0] mScale; // @[accel/engine/engine.ts:697]
-  reg [3:0] rj; // @[accel/engine/engine.ts:700]
-  reg red_valid_0; // @[accel/engine/engine.ts:704]
-  reg red_valid_1; // @[accel/engine/engine.ts:704]
-  reg red_valid_2; // @[accel/engine/engine.ts:704]
-  reg red_valid_3; // @[accel/engine/engine.ts:704]
-  reg red_valid_4; // @[accel/engine/engine.ts:704]
-  reg red_valid_5; // @[accel/engine/engine.ts:704]
-  reg red_slot_0; // @[accel/engine/engine.ts:705]
-  reg red_slot_1; // @[accel/engine/engine.ts:705]
-  reg red_slot_2; // @[accel/engine/engine.ts:705]
-  reg [3:0] red_beat_0; // @[accel/engine/engine.ts:706]
-  reg [3:0] red_beat_1; // @[accel/engine/engine.ts:706]
-  reg [3:0] red_beat_2; // @[accel/engine/engine.ts:706]
-  reg [3:0] red_beat_3; // @[accel/engine/engine.ts:706]
-  reg [3:0] red_beat_4; // @[accel/engine/engine.ts:706]
-  reg [3:0] red_beat_5; // @[accel/engine/engine.ts:706]
-  reg red_last_0; // @[accel/engine/engine.ts:707]
-  reg red_last_1; // @[accel/engine/engine.ts:707]
-  reg red_last_2; // @[accel/engine/engine.ts:707]
-  reg red_last_3; // @[accel/engine/engine.ts:707]
-  reg red_last_4; // @[accel/engine/engine.ts:707]
-  reg red_last_5; // @[accel/engine/engine.ts:707]
-  reg red_row_end_0; // @[accel/engine/engine.ts:708]
-  reg red_row_end_1; // @[accel/engine/engine.ts:708]
-  reg red_row_end_2; // @[accel/engine/engine.ts:708]
-  reg red_row_end_3; // @[accel/engine/engine.ts:708]
-  reg red_row_end_4; // @[accel/engine/engine.ts:708]
-  reg red_row_end_5; // @[accel/engine/engine.ts:708]
-  reg red_first_0; // @[accel/engine/engine.ts:709]
-  reg red_first_1; // @[accel/engine/engine.ts:709]
-  reg red_first_2; // @[accel/engine/engine.ts:709]
-  reg [31:0] red_n_0; // @[accel/engine/engine.ts:710]
-  reg [31:0] red_n_1; // @[accel/engine/engine.ts:710]
-  reg [31:0] red_n_2; // @[accel/engine/engine.ts:710]
-  reg [31:0] red_n_3; // @[accel/engine/engine.ts:710]
-  reg [31:0] red_n_4; // @[accel/engine/engine.ts:710]
-  reg [31:0] red_n_5; // @[accel/engine/engine.ts:710]
-  wire zeroA; // @[accel/engine/engine.ts:714]
-  wire hazard; // @[accel/engine/engine.ts:715]
-  reg [4:0] outRes; // @[accel/engine/engine.ts:718]
-  wire rowBeatAvail; // @[accel/engine/engine.ts:723]
-  wire isRowEnd; // @[accel/engine/engine.ts:724]
-  wire needAw; // @[accel/engine/engine.ts:725]
-  wire redGo; // @[accel/engine/engine.ts:726]
-  wire redHdr; // @[accel/engine/engine.ts:732]
+  reg [4:0] headSlot; // @[accel/engine/engine.ts:471]
+  reg [1:0] dBeat; // @[accel/engine/engine.ts:472]
+  reg rdPending; // @[accel/engine/engine.ts:473]
+  reg [2:0] rdKind; // @[accel/engine/engine.ts:474]
+  wire [8:0] robRcv_rd2; // @[accel/engine/engine.ts:475]
+  wire [8:0] robBase_rd1; // @[accel/engine/engine.ts:475]
+  wire [8:0] headCount; // @[accel/engine/engine.ts:475]
+  wire [7:0] slotLen_rd0; // @[accel/engine/engine.ts:476]
+  wire [7:0] headLen; // @[accel/engine/engine.ts:476]
+  wire [2:0] slotKind_rd0; // @[accel/engine/engine.ts:477]
+  wire [2:0] headKind; // @[accel/engine/engine.ts:477]
+  wire avail; // @[accel/engine/engine.ts:478]
+  wire space; // @[accel/engine/engine.ts:479]
+  wire drain; // @[accel/engine/engine.ts:480]
+  reg [127:0] robData; // @[accel/engine/engine.ts:481]
+  wire slotDone; // @[accel/engine/engine.ts:484]
+  wire freeSlot; // @[accel/engine/engine.ts:485]
+  wire [2:0] dKind; // @[accel/engine/engine.ts:498]
+  wire [127:0] dData; // @[accel/engine/engine.ts:499]
+  wire rowBeatReady; // @[accel/engine/engine.ts:515]
+  reg [32:0] off_unpack_left; // @[accel/engine/engine.ts:521]
+  reg [1:0] off_unpack_lane; // @[accel/engine/engine.ts:522]
+  wire off_unpack_valid; // @[accel/engine/engine.ts:523]
+  wire [31:0] off_unpack_value; // @[accel/engine/engine.ts:524]
+  wire off_unpack_pop; // @[accel/engine/engine.ts:525]
+  wire [2:0] off_unpack_next_lane; // @[accel/engine/engine.ts:527]
+  wire off_unpack_beat_done; // @[accel/engine/engine.ts:528]
+  reg [32:0] idx_unpack_left; // @[accel/engine/engine.ts:521]
+  reg [1:0] idx_unpack_lane; // @[accel/engine/engine.ts:522]
+  wire idx_unpack_valid; // @[accel/engine/engine.ts:523]
+  wire [31:0] idx_unpack_value; // @[accel/engine/engine.ts:524]
+  wire idx_unpack_pop; // @[accel/engine/engine.ts:525]
+  wire [2:0] idx_unpack_next_lane; // @[accel/engine/engine.ts:527]
+  wire idx_unpack_beat_done; // @[accel/engine/engine.ts:528]
+  reg [32:0] psw_unpack_left; // @[accel/engine/engine.ts:521]
+  reg [1:0] psw_unpack_lane; // @[accel/engine/engine.ts:522]
+  wire psw_unpack_valid; // @[accel/engine/engine.ts:523]
+  wire [31:0] psw_unpack_value; // @[accel/engine/engine.ts:524]
+  wire psw_unpack_pop; // @[accel/engine/engine.ts:525]
+  wire [2:0] psw_unpack_next_lane; // @[accel/engine/engine.ts:527]
+  wire psw_unpack_beat_done; // @[accel/engine/engine.ts:528]
+  reg [32:0] rid_unpack_left; // @[accel/engine/engine.ts:521]
+  reg [1:0] rid_unpack_lane; // @[accel/engine/engine.ts:522]
+  wire rid_unpack_valid; // @[accel/engine/engine.ts:523]
+  wire [31:0] rid_unpack_value; // @[accel/engine/engine.ts:524]
+  wire rid_unpack_pop; // @[accel/engine/engine.ts:525]
+  wire [2:0] rid_unpack_next_lane; // @[accel/engine/engine.ts:527]
+  wire rid_unpack_beat_done; // @[accel/engine/engine.ts:528]
+  reg [31:0] bagIdx; // @[accel/engine/engine.ts:557]
+  reg haveStart; // @[accel/engine/engine.ts:558]
+  reg inBag; // @[accel/engine/engine.ts:559]
+  reg [31:0] cur; // @[accel/engine/engine.ts:560]
+  reg [31:0] lookLeft; // @[accel/engine/engine.ts:561]
+  reg heldValid; // @[accel/engine/engine.ts:562]
+  reg [31:0] heldRow; // @[accel/engine/engine.ts:563]
+  reg heldFirst; // @[accel/engine/engine.ts:564]
+  reg heldLast; // @[accel/engine/engine.ts:565]
+  reg heldEmpty; // @[accel/engine/engine.ts:566]
+  reg [31:0] heldScale; // @[accel/engine/engine.ts:567]
+  reg heldSlot; // @[accel/engine/engine.ts:568]
+  reg [31:0] heldBag; // @[accel/engine/engine.ts:569]
+  reg [31:0] heldN; // @[accel/engine/engine.ts:570]
+  reg [31:0] nCount; // @[accel/engine/engine.ts:571]
+  reg seenInBag; // @[accel/engine/engine.ts:573]
+  reg seqSlot; // @[accel/engine/engine.ts:574]
+  wire bagsLeft; // @[accel/engine/engine.ts:575]
+  reg segEmitted; // @[accel/engine/engine.ts:578]
+  wire needStart; // @[accel/engine/engine.ts:579]
+  wire lastBagNoEnd; // @[accel/engine/engine.ts:580]
+  wire [31:0] endVal; // @[accel/engine/engine.ts:581]
+  wire endOk; // @[accel/engine/engine.ts:582]
+  wire atBoundary; // @[accel/engine/engine.ts:584]
+  wire entry; // @[accel/engine/engine.ts:585]
+  wire eInBag; // @[accel/engine/engine.ts:586]
+  wire [31:0] eLeft; // @[accel/engine/engine.ts:587]
+  wire eSeen; // @[accel/engine/engine.ts:588]
+  wire [31:0] eN; // @[accel/engine/engine.ts:589]
+  wire finalIdx; // @[accel/engine/engine.ts:590]
+  wire isPad; // @[accel/engine/engine.ts:591]
+  wire lookReady; // @[accel/engine/engine.ts:592]
+  wire wantNonPad; // @[accel/engine/engine.ts:593]
+  wire emitHeld; // @[accel/engine/engine.ts:595]
+  wire heldFree; // @[accel/engine/engine.ts:596]
+  wire padKeeps; // @[accel/engine/engine.ts:598]
+  wire lookGo; // @[accel/engine/engine.ts:599]
+  wire emptyEnd; // @[accel/engine/engine.ts:600]
+  wire bagEnd; // @[accel/engine/engine.ts:601]
+  wire holdEmpty; // @[accel/engine/engine.ts:602]
+  wire holdLook; // @[accel/engine/engine.ts:603]
+  reg [1:0] emPh; // @[accel/engine/engine.ts:648]
+  reg [31:0] emRow; // @[accel/engine/engine.ts:649]
+  reg [31:0] updU; // @[accel/engine/engine.ts:650]
+  wire emActive; // @[accel/engine/engine.ts:655]
+  wire emTake; // @[accel/engine/engine.ts:656]
+  wire emTok; // @[accel/engine/engine.ts:662]
+  wire emTokGo; // @[accel/engine/engine.ts:663]
+  wire emLast; // @[accel/engine/engine.ts:664]
+  wire emFinish; // @[accel/engine/engine.ts:665]
+  wire mEmpty; // @[accel/engine/engine.ts:694]
+  wire mFirst; // @[accel/engine/engine.ts:695]
+  wire mLast; // @[accel/engine/engine.ts:696]
+  wire mSlot; // @[accel/engine/engine.ts:697]
+  wire [31:0] mBag; // @[accel/engine/engine.ts:698]
+  wire [31:0] mN; // @[accel/engine/engine.ts:699]
+  wire [31:0] mScale; // @[accel/engine/engine.ts:700]
+  reg [3:0] rj; // @[accel/engine/engine.ts:703]
+  reg red_valid_0; // @[accel/engine/engine.ts:707]
+  reg red_valid_1; // @[accel/engine/engine.ts:707]
+  reg red_valid_2; // @[accel/engine/engine.ts:707]
+  reg red_valid_3; // @[accel/engine/engine.ts:707]
+  reg red_valid_4; // @[accel/engine/engine.ts:707]
+  reg red_valid_5; // @[accel/engine/engine.ts:707]
+  reg red_slot_0; // @[accel/engine/engine.ts:708]
+  reg red_slot_1; // @[accel/engine/engine.ts:708]
+  reg red_slot_2; // @[accel/engine/engine.ts:708]
+  reg [3:0] red_beat_0; // @[accel/engine/engine.ts:709]
+  reg [3:0] red_beat_1; // @[accel/engine/engine.ts:709]
+  reg [3:0] red_beat_2; // @[accel/engine/engine.ts:709]
+  reg [3:0] red_beat_3; // @[accel/engine/engine.ts:709]
+  reg [3:0] red_beat_4; // @[accel/engine/engine.ts:709]
+  reg [3:0] red_beat_5; // @[accel/engine/engine.ts:709]
+  reg red_last_0; // @[accel/engine/engine.ts:710]
+  reg red_last_1; // @[accel/engine/engine.ts:710]
+  reg red_last_2; // @[accel/engine/engine.ts:710]
+  reg red_last_3; // @[accel/engine/engine.ts:710]
+  reg red_last_4; // @[accel/engine/engine.ts:710]
+  reg red_last_5; // @[accel/engine/engine.ts:710]
+  reg red_row_end_0; // @[accel/engine/engine.ts:711]
+  reg red_row_end_1; // @[accel/engine/engine.ts:711]
+  reg red_row_end_2; // @[accel/engine/engine.ts:711]
+  reg red_row_end_3; // @[accel/engine/engine.ts:711]
+  reg red_row_end_4; // @[accel/engine/engine.ts:711]
+  reg red_row_end_5; // @[accel/engine/engine.ts:711]
+  reg red_first_0; // @[accel/engine/engine.ts:712]
+  reg red_first_1; // @[accel/engine/engine.ts:712]
+  reg red_first_2; // @[accel/engine/engine.ts:712]
+  reg [31:0] red_n_0; // @[accel/engine/engine.ts:713]
+  reg [31:0] red_n_1; // @[accel/engine/engine.ts:713]
+  reg [31:0] red_n_2; // @[accel/engine/engine.ts:713]
+  reg [31:0] red_n_3; // @[accel/engine/engine.ts:713]
+  reg [31:0] red_n_4; // @[accel/engine/engine.ts:713]
+  reg [31:0] red_n_5; // @[accel/engine/engine.ts:713]
+  wire zeroA; // @[accel/engine/engine.ts:717]
+  wire hazard; // @[accel/engine/engine.ts:718]
+  reg [4:0] outRes; // @[accel/engine/engine.ts:721]
+  wire rowBeatAvail; // @[accel/engine/engine.ts:726]
+  wire isRowEnd; // @[accel/engine/engine.ts:727]
+  wire needAw; // @[accel/engine/engine.ts:728]
+  wire redGo; // @[accel/engine/engine.ts:729]
+  wire redHdr; // @[accel/engine/engine.ts:735]
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [31:0] bagOutAddr; // @[accel/engine/engine.ts:733]
+  wire [31:0] bagOutAddr; // @[accel/engine/engine.ts:736]
   /* verilator lint_on UNUSEDSIGNAL */
-  wire [127:0] accRd; // @[accel/engine/engine.ts:755]
-  wire [127:0] sum; // @[accel/engine/engine.ts:768]
-  wire finIn; // @[accel/engine/engine.ts:773]
-  reg d1Valid; // @[accel/engine/engine.ts:777]
-  reg d2Valid; // @[accel/engine/engine.ts:778]
-  reg [127:0] d1; // @[accel/engine/engine.ts:779]
-  reg [127:0] d2; // @[accel/engine/engine.ts:780]
-  reg zN_0; // @[accel/engine/engine.ts:781]
-  reg regNext; // @[accel/engine/engine.ts:782]
-  reg endD_0; // @[accel/engine/engine.ts:783]
-  reg regNext_1; // @[accel/engine/engine.ts:784]
-  reg fin_valid_0; // @[accel/engine/engine.ts:789]
-  reg fin_zero_0; // @[accel/engine/engine.ts:790]
-  reg fin_end_0; // @[accel/engine/engine.ts:791]
-  reg fin_valid_1; // @[accel/engine/engine.ts:789]
-  reg fin_zero_1; // @[accel/engine/engine.ts:790]
-  reg fin_end_1; // @[accel/engine/engine.ts:791]
-  reg fin_valid_2; // @[accel/engine/engine.ts:789]
-  reg fin_zero_2; // @[accel/engine/engine.ts:790]
-  reg fin_end_2; // @[accel/engine/engine.ts:791]
-  reg fin_valid_3; // @[accel/engine/engine.ts:789]
-  reg fin_zero_3; // @[accel/engine/engine.ts:790]
-  reg fin_end_3; // @[accel/engine/engine.ts:791]
-  reg fin_valid_4; // @[accel/engine/engine.ts:789]
-  reg fin_zero_4; // @[accel/engine/engine.ts:790]
-  reg fin_end_4; // @[accel/engine/engine.ts:791]
-  reg fin_valid_5; // @[accel/engine/engine.ts:789]
-  reg fin_zero_5; // @[accel/engine/engine.ts:790]
-  reg fin_end_5; // @[accel/engine/engine.ts:791]
-  reg fin_valid_6; // @[accel/engine/engine.ts:789]
-  reg fin_zero_6; // @[accel/engine/engine.ts:790]
-  reg fin_end_6; // @[accel/engine/engine.ts:791]
-  reg fin_valid_7; // @[accel/engine/engine.ts:789]
-  reg fin_zero_7; // @[accel/engine/engine.ts:790]
-  reg fin_end_7; // @[accel/engine/engine.ts:791]
-  reg fin_valid_8; // @[accel/engine/engine.ts:789]
-  reg fin_zero_8; // @[accel/engine/engine.ts:790]
-  reg fin_end_8; // @[accel/engine/engine.ts:791]
-  reg fin_valid_9; // @[accel/engine/engine.ts:789]
-  reg fin_zero_9; // @[accel/engine/engine.ts:790]
-  reg fin_end_9; // @[accel/engine/engine.ts:791]
-  reg fin_valid_10; // @[accel/engine/engine.ts:789]
-  reg fin_zero_10; // @[accel/engine/engine.ts:790]
-  reg fin_end_10; // @[accel/engine/engine.ts:791]
-  reg fin_valid_11; // @[accel/engine/engine.ts:789]
-  reg fin_zero_11; // @[accel/engine/engine.ts:790]
-  reg fin_end_11; // @[accel/engine/engine.ts:791]
-  wire [127:0] meanOut; // @[accel/engine/engine.ts:804]
-  wire outPop; // @[accel/engine/engine.ts:807]
-  wire resUp; // @[accel/engine/engine.ts:808]
-  wire updPop; // @[accel/engine/engine.ts:837]
-  reg [127:0] pkData; // @[accel/engine/engine.ts:848]
-  reg [15:0] pkStrb; // @[accel/engine/engine.ts:849]
-  reg [1:0] pkN; // @[accel/engine/engine.ts:850]
-  reg [31:0] pkSeen; // @[accel/engine/engine.ts:851]
-  reg [27:0] pkWord; // @[accel/engine/engine.ts:852]
-  wire [6:0] pkSh; // @[accel/engine/engine.ts:853]
-  wire [127:0] pkNextData; // @[accel/engine/engine.ts:854]
-  wire [15:0] pkNextStrb; // @[accel/engine/engine.ts:855]
-  wire pkFlush; // @[accel/engine/engine.ts:856]
-  wire updHdrOk; // @[accel/engine/engine.ts:858]
-  wire pkHdrOk; // @[accel/engine/engine.ts:859]
-  wire pkTake; // @[accel/engine/engine.ts:860]
-  wire pkPush; // @[accel/engine/engine.ts:863]
-  reg awValid; // @[accel/engine/engine.ts:885]
-  reg [31:0] awAddr; // @[accel/engine/engine.ts:886]
-  reg [7:0] awLen; // @[accel/engine/engine.ts:887]
-  reg [3:0] bOut; // @[accel/engine/engine.ts:888]
-  reg [27:0] owWord; // @[accel/engine/engine.ts:890]
-  reg [4:0] owLeft; // @[accel/engine/engine.ts:891]
-  wire owFromQ; // @[accel/engine/engine.ts:892]
-  reg [1:0] owSrc; // @[accel/engine/engine.ts:894]
-  wire [27:0] curOwWord; // @[accel/engine/engine.ts:895]
-  wire [4:0] curOwLeft; // @[accel/engine/engine.ts:896]
-  wire [1:0] curOwSrc; // @[accel/engine/engine.ts:897]
+  wire [127:0] accRd; // @[accel/engine/engine.ts:758]
+  wire [127:0] sum; // @[accel/engine/engine.ts:771]
+  wire finIn; // @[accel/engine/engine.ts:776]
+  reg d1Valid; // @[accel/engine/engine.ts:780]
+  reg d2Valid; // @[accel/engine/engine.ts:781]
+  reg [127:0] d1; // @[accel/engine/engine.ts:782]
+  reg [127:0] d2; // @[accel/engine/engine.ts:783]
+  reg zN_0; // @[accel/engine/engine.ts:784]
+  reg regNext; // @[accel/engine/engine.ts:785]
+  reg endD_0; // @[accel/engine/engine.ts:786]
+  reg regNext_1; // @[accel/engine/engine.ts:787]
+  reg fin_valid_0; // @[accel/engine/engine.ts:792]
+  reg fin_zero_0; // @[accel/engine/engine.ts:793]
+  reg fin_end_0; // @[accel/engine/engine.ts:794]
+  reg fin_valid_1; // @[accel/engine/engine.ts:792]
+  reg fin_zero_1; // @[accel/engine/engine.ts:793]
+  reg fin_end_1; // @[accel/engine/engine.ts:794]
+  reg fin_valid_2; // @[accel/engine/engine.ts:792]
+  reg fin_zero_2; // @[accel/engine/engine.ts:793]
+  reg fin_end_2; // @[accel/engine/engine.ts:794]
+  reg fin_valid_3; // @[accel/engine/engine.ts:792]
+  reg fin_zero_3; // @[accel/engine/engine.ts:793]
+  reg fin_end_3; // @[accel/engine/engine.ts:794]
+  reg fin_valid_4; // @[accel/engine/engine.ts:792]
+  reg fin_zero_4; // @[accel/engine/engine.ts:793]
+  reg fin_end_4; // @[accel/engine/engine.ts:794]
+  reg fin_valid_5; // @[accel/engine/engine.ts:792]
+  reg fin_zero_5; // @[accel/engine/engine.ts:793]
+  reg fin_end_5; // @[accel/engine/engine.ts:794]
+  reg fin_valid_6; // @[accel/engine/engine.ts:792]
+  reg fin_zero_6; // @[accel/engine/engine.ts:793]
+  reg fin_end_6; // @[accel/engine/engine.ts:794]
+  reg fin_valid_7; // @[accel/engine/engine.ts:792]
+  reg fin_zero_7; // @[accel/engine/engine.ts:793]
+  reg fin_end_7; // @[accel/engine/engine.ts:794]
+  reg fin_valid_8; // @[accel/engine/engine.ts:792]
+  reg fin_zero_8; // @[accel/engine/engine.ts:793]
+  reg fin_end_8; // @[accel/engine/engine.ts:794]
+  reg fin_valid_9; // @[accel/engine/engine.ts:792]
+  reg fin_zero_9; // @[accel/engine/engine.ts:793]
+  reg fin_end_9; // @[accel/engine/engine.ts:794]
+  reg fin_valid_10; // @[accel/engine/engine.ts:792]
+  reg fin_zero_10; // @[accel/engine/engine.ts:793]
+  reg fin_end_10; // @[accel/engine/engine.ts:794]
+  reg fin_valid_11; // @[accel/engine/engine.ts:792]
+  reg fin_zero_11; // @[accel/engine/engine.ts:793]
+  reg fin_end_11; // @[accel/engine/engine.ts:794]
+  wire [127:0] meanOut; // @[accel/engine/engine.ts:807]
+  wire outPop; // @[accel/engine/engine.ts:810]
+  wire resUp; // @[accel/engine/engine.ts:811]
+  wire updPop; // @[accel/engine/engine.ts:840]
+  reg [127:0] pkData; // @[accel/engine/engine.ts:851]
+  reg [15:0] pkStrb; // @[accel/engine/engine.ts:852]
+  reg [1:0] pkN; // @[accel/engine/engine.ts:853]
+  reg [31:0] pkSeen; // @[accel/engine/engine.ts:854]
+  reg [27:0] pkWord; // @[accel/engine/engine.ts:855]
+  wire [6:0] pkSh; // @[accel/engine/engine.ts:856]
+  wire [127:0] pkNextData; // @[accel/engine/engine.ts:857]
+  wire [15:0] pkNextStrb; // @[accel/engine/engine.ts:858]
+  wire pkFlush; // @[accel/engine/engine.ts:859]
+  wire updHdrOk; // @[accel/engine/engine.ts:861]
+  wire pkHdrOk; // @[accel/engine/engine.ts:862]
+  wire pkTake; // @[accel/engine/engine.ts:863]
+  wire pkPush; // @[accel/engine/engine.ts:866]
+  reg awValid; // @[accel/engine/engine.ts:888]
+  reg [31:0] awAddr; // @[accel/engine/engine.ts:889]
+  reg [7:0] awLen; // @[accel/engine/engine.ts:890]
+  reg [3:0] bOut; // @[accel/engine/engine.ts:891]
+  reg [27:0] owWord; // @[accel/engine/engine.ts:893]
+  reg [4:0] owLeft; // @[accel/engine/engine.ts:894]
+  wire owFromQ; // @[accel/engine/engine.ts:895]
+  reg [1:0] owSrc; // @[accel/engine/engine.ts:897]
+  wire [27:0] curOwWord; // @[accel/engine/engine.ts:898]
+  wire [4:0] curOwLeft; // @[accel/engine/engine.ts:899]
+  wire [1:0] curOwSrc; // @[accel/engine/engine.ts:900]
   wire [8:0] aw_burst; // @[accel/engine/engine.ts:308]
-  wire awGo; // @[accel/engine/engine.ts:899]
-  reg wValid; // @[accel/engine/engine.ts:928]
-  reg [127:0] wData; // @[accel/engine/engine.ts:929]
-  reg [15:0] wStrb; // @[accel/engine/engine.ts:930]
-  reg wLast; // @[accel/engine/engine.ts:931]
-  reg [7:0] wBeat; // @[accel/engine/engine.ts:932]
-  wire [1:0] wSrc; // @[accel/engine/engine.ts:936]
-  wire srcValid; // @[accel/engine/engine.ts:937]
-  wire wGo; // @[accel/engine/engine.ts:938]
-  wire burstEnd; // @[accel/engine/engine.ts:939]
-  wire ohEnd; // @[accel/engine/engine.ts:947]
-  wire bFire; // @[accel/engine/engine.ts:965]
-  wire [31:0] rErrAddr; // @[accel/engine/engine.ts:969]
-  wire rErr; // @[accel/engine/engine.ts:970]
-  wire bErr; // @[accel/engine/engine.ts:971]
-  wire quiet; // @[accel/engine/engine.ts:1044]
+  wire awGo; // @[accel/engine/engine.ts:902]
+  reg wValid; // @[accel/engine/engine.ts:931]
+  reg [127:0] wData; // @[accel/engine/engine.ts:932]
+  reg [15:0] wStrb; // @[accel/engine/engine.ts:933]
+  reg wLast; // @[accel/engine/engine.ts:934]
+  reg [7:0] wBeat; // @[accel/engine/engine.ts:935]
+  wire [1:0] wSrc; // @[accel/engine/engine.ts:939]
+  wire srcValid; // @[accel/engine/engine.ts:940]
+  wire wGo; // @[accel/engine/engine.ts:941]
+  wire burstEnd; // @[accel/engine/engine.ts:942]
+  wire ohEnd; // @[accel/engine/engine.ts:950]
+  wire bFire; // @[accel/engine/engine.ts:968]
+  wire [31:0] rErrAddr; // @[accel/engine/engine.ts:972]
+  wire rErr; // @[accel/engine/engine.ts:973]
+  wire bErr; // @[accel/engine/engine.ts:974]
+  wire quiet; // @[accel/engine/engine.ts:1047]
   reg [7:0] slotLen [0:31]; // @[accel/engine/engine.ts:319]
   reg [2:0] slotKind [0:31]; // @[accel/engine/engine.ts:320]
   reg [8:0] robRcv [0:31]; // @[accel/engine/engine.ts:321]
   reg [8:0] robBase [0:31]; // @[accel/engine/engine.ts:322]
-  reg [127:0] rob [0:127]; // @[accel/engine/engine.ts:448]
-  reg [31:0] slotAddr [0:31]; // @[accel/engine/engine.ts:450]
-  reg [127:0] acc [0:15]; // @[accel/engine/engine.ts:702]
+  reg [127:0] rob [0:127]; // @[accel/engine/engine.ts:449]
+  reg [31:0] slotAddr [0:31]; // @[accel/engine/engine.ts:451]
+  reg [127:0] acc [0:15]; // @[accel/engine/engine.ts:705]
   wire tok_q_0_enq_valid;
   wire tok_q_0_enq_ready;
   wire [133:0] tok_q_0_enq_bits;
@@ -576,7 +576,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
   wire ridUQ_deq_ready;
   wire [31:0] ridUQ_deq_bits;
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [2:0] ridUQ_count;
+  wire [5:0] ridUQ_count;
   /* verilator lint_on UNUSEDSIGNAL */
   wire ridPQ_enq_valid;
   wire ridPQ_enq_ready;
@@ -1080,7 +1080,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .deq_bits(metaQ_deq_bits),
     .count(metaQ_count)
   );
-  Queue_d4_w131_reg dataQ ( // @[accel/engine/engine.ts:469]
+  Queue_d4_w131_reg dataQ ( // @[accel/engine/engine.ts:470]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(dataQ_enq_valid),
@@ -1091,7 +1091,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .deq_bits(dataQ_deq_bits),
     .count(dataQ_count)
   );
-  Queue_d16_w128_ram offBeatQ ( // @[accel/engine/engine.ts:499]
+  Queue_d16_w128_ram offBeatQ ( // @[accel/engine/engine.ts:500]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(offBeatQ_enq_valid),
@@ -1102,7 +1102,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .deq_bits(offBeatQ_deq_bits),
     .count(offBeatQ_count)
   );
-  Queue_d16_w128_ram idxBeatQ ( // @[accel/engine/engine.ts:500]
+  Queue_d16_w128_ram idxBeatQ ( // @[accel/engine/engine.ts:501]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(idxBeatQ_enq_valid),
@@ -1113,7 +1113,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .deq_bits(idxBeatQ_deq_bits),
     .count(idxBeatQ_count)
   );
-  Queue_d16_w128_ram pswBeatQ ( // @[accel/engine/engine.ts:505]
+  Queue_d16_w128_ram pswBeatQ ( // @[accel/engine/engine.ts:506]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(pswBeatQ_enq_valid),
@@ -1124,7 +1124,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .deq_bits(pswBeatQ_deq_bits),
     .count(pswBeatQ_count)
   );
-  Queue_d16_w128_ram ridBeatQ ( // @[accel/engine/engine.ts:508]
+  Queue_d16_w128_ram ridBeatQ ( // @[accel/engine/engine.ts:509]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(ridBeatQ_enq_valid),
@@ -1135,7 +1135,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .deq_bits(ridBeatQ_deq_bits),
     .count(ridBeatQ_count)
   );
-  Queue_d64_w128_ram updBeatQ ( // @[accel/engine/engine.ts:511]
+  Queue_d64_w128_ram updBeatQ ( // @[accel/engine/engine.ts:512]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(updBeatQ_enq_valid),
@@ -1146,7 +1146,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .deq_bits(updBeatQ_deq_bits),
     .count(updBeatQ_count)
   );
-  Queue_d4_w32_reg ridUQ ( // @[accel/engine/engine.ts:650]
+  Queue_d32_w32_ram ridUQ ( // @[accel/engine/engine.ts:653]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(ridUQ_enq_valid),
@@ -1157,7 +1157,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .deq_bits(ridUQ_deq_bits),
     .count(ridUQ_count)
   );
-  Queue_d4_w32_reg ridPQ ( // @[accel/engine/engine.ts:651]
+  Queue_d4_w32_reg ridPQ ( // @[accel/engine/engine.ts:654]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(ridPQ_enq_valid),
@@ -1168,7 +1168,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .deq_bits(ridPQ_deq_bits),
     .count(ridPQ_count)
   );
-  Queue_d24_w129_ram outQ ( // @[accel/engine/engine.ts:719]
+  Queue_d24_w129_ram outQ ( // @[accel/engine/engine.ts:722]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(outQ_enq_valid),
@@ -1179,7 +1179,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .deq_bits(outQ_deq_bits),
     .count(outQ_count)
   );
-  Queue_d4_w35_reg hq ( // @[accel/engine/engine.ts:722]
+  Queue_d4_w35_reg hq ( // @[accel/engine/engine.ts:725]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(hq_enq_valid),
@@ -1190,7 +1190,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .deq_bits(hq_deq_bits),
     .count(hq_count)
   );
-  Fp32Mul_s3 lane_mul_0 ( // @[accel/engine/engine.ts:746]
+  Fp32Mul_s3 lane_mul_0 ( // @[accel/engine/engine.ts:749]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_mul_0_in_valid),
@@ -1199,7 +1199,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .out_valid(lane_mul_0_out_valid),
     .y(lane_mul_0_y)
   );
-  Fp32Mul_s3 lane_mul_1 ( // @[accel/engine/engine.ts:746]
+  Fp32Mul_s3 lane_mul_1 ( // @[accel/engine/engine.ts:749]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_mul_1_in_valid),
@@ -1208,7 +1208,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .out_valid(lane_mul_1_out_valid),
     .y(lane_mul_1_y)
   );
-  Fp32Mul_s3 lane_mul_2 ( // @[accel/engine/engine.ts:746]
+  Fp32Mul_s3 lane_mul_2 ( // @[accel/engine/engine.ts:749]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_mul_2_in_valid),
@@ -1217,7 +1217,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .out_valid(lane_mul_2_out_valid),
     .y(lane_mul_2_y)
   );
-  Fp32Mul_s3 lane_mul_3 ( // @[accel/engine/engine.ts:746]
+  Fp32Mul_s3 lane_mul_3 ( // @[accel/engine/engine.ts:749]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_mul_3_in_valid),
@@ -1226,7 +1226,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .out_valid(lane_mul_3_out_valid),
     .y(lane_mul_3_y)
   );
-  Fp32Add_s3 lane_add_0 ( // @[accel/engine/engine.ts:757]
+  Fp32Add_s3 lane_add_0 ( // @[accel/engine/engine.ts:760]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_add_0_in_valid),
@@ -1236,7 +1236,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .out_valid(lane_add_0_out_valid),
     .y(lane_add_0_y)
   );
-  Fp32Max_s3 lane_max_0 ( // @[accel/engine/engine.ts:762]
+  Fp32Max_s3 lane_max_0 ( // @[accel/engine/engine.ts:765]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_max_0_in_valid),
@@ -1246,7 +1246,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .y(lane_max_0_y),
     .b_wins(lane_max_0_b_wins)
   );
-  Fp32Add_s3 lane_add_1 ( // @[accel/engine/engine.ts:757]
+  Fp32Add_s3 lane_add_1 ( // @[accel/engine/engine.ts:760]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_add_1_in_valid),
@@ -1256,7 +1256,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .out_valid(lane_add_1_out_valid),
     .y(lane_add_1_y)
   );
-  Fp32Max_s3 lane_max_1 ( // @[accel/engine/engine.ts:762]
+  Fp32Max_s3 lane_max_1 ( // @[accel/engine/engine.ts:765]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_max_1_in_valid),
@@ -1266,7 +1266,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .y(lane_max_1_y),
     .b_wins(lane_max_1_b_wins)
   );
-  Fp32Add_s3 lane_add_2 ( // @[accel/engine/engine.ts:757]
+  Fp32Add_s3 lane_add_2 ( // @[accel/engine/engine.ts:760]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_add_2_in_valid),
@@ -1276,7 +1276,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .out_valid(lane_add_2_out_valid),
     .y(lane_add_2_y)
   );
-  Fp32Max_s3 lane_max_2 ( // @[accel/engine/engine.ts:762]
+  Fp32Max_s3 lane_max_2 ( // @[accel/engine/engine.ts:765]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_max_2_in_valid),
@@ -1286,7 +1286,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .y(lane_max_2_y),
     .b_wins(lane_max_2_b_wins)
   );
-  Fp32Add_s3 lane_add_3 ( // @[accel/engine/engine.ts:757]
+  Fp32Add_s3 lane_add_3 ( // @[accel/engine/engine.ts:760]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_add_3_in_valid),
@@ -1296,7 +1296,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .out_valid(lane_add_3_out_valid),
     .y(lane_add_3_y)
   );
-  Fp32Max_s3 lane_max_3 ( // @[accel/engine/engine.ts:762]
+  Fp32Max_s3 lane_max_3 ( // @[accel/engine/engine.ts:765]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_max_3_in_valid),
@@ -1306,7 +1306,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .y(lane_max_3_y),
     .b_wins(lane_max_3_b_wins)
   );
-  Fp32FromUInt_w32_s2 nConv ( // @[accel/engine/engine.ts:774]
+  Fp32FromUInt_w32_s2 nConv ( // @[accel/engine/engine.ts:777]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(nConv_in_valid),
@@ -1314,7 +1314,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .out_valid(nConv_out_valid),
     .y(nConv_y)
   );
-  Fp32Div_s12 lane_div_0 ( // @[accel/engine/engine.ts:797]
+  Fp32Div_s12 lane_div_0 ( // @[accel/engine/engine.ts:800]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_div_0_in_valid),
@@ -1323,7 +1323,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .out_valid(lane_div_0_out_valid),
     .y(lane_div_0_y)
   );
-  Fp32Div_s12 lane_div_1 ( // @[accel/engine/engine.ts:797]
+  Fp32Div_s12 lane_div_1 ( // @[accel/engine/engine.ts:800]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_div_1_in_valid),
@@ -1332,7 +1332,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .out_valid(lane_div_1_out_valid),
     .y(lane_div_1_y)
   );
-  Fp32Div_s12 lane_div_2 ( // @[accel/engine/engine.ts:797]
+  Fp32Div_s12 lane_div_2 ( // @[accel/engine/engine.ts:800]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_div_2_in_valid),
@@ -1341,7 +1341,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .out_valid(lane_div_2_out_valid),
     .y(lane_div_2_y)
   );
-  Fp32Div_s12 lane_div_3 ( // @[accel/engine/engine.ts:797]
+  Fp32Div_s12 lane_div_3 ( // @[accel/engine/engine.ts:800]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_div_3_in_valid),
@@ -1350,7 +1350,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .out_valid(lane_div_3_out_valid),
     .y(lane_div_3_y)
   );
-  TcastUpdate_d128_a32_r16_l3_3_12_12_c4_s32 update ( // @[accel/engine/engine.ts:813]
+  TcastUpdate_d128_a32_r16_l3_3_12_12_c4_s32 update ( // @[accel/engine/engine.ts:816]
     .clock(aclk),
     .reset(!aresetn),
     .start(update_start),
@@ -1392,7 +1392,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .sd_strb(update_sd_strb),
     .idle(update_idle)
   );
-  Queue_d2_w144_reg pkQ ( // @[accel/engine/engine.ts:847]
+  Queue_d2_w144_reg pkQ ( // @[accel/engine/engine.ts:850]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(pkQ_enq_valid),
@@ -1403,7 +1403,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .deq_bits(pkQ_deq_bits),
     .count(pkQ_count)
   );
-  Queue_d8_w10_reg lenQ ( // @[accel/engine/engine.ts:889]
+  Queue_d8_w10_reg lenQ ( // @[accel/engine/engine.ts:892]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(lenQ_enq_valid),
@@ -1414,7 +1414,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .deq_bits(lenQ_deq_bits),
     .count(lenQ_count)
   );
-  Queue_d8_w32_ram awAddrQ ( // @[accel/engine/engine.ts:913]
+  Queue_d8_w32_ram awAddrQ ( // @[accel/engine/engine.ts:916]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(awAddrQ_enq_valid),
@@ -1466,9 +1466,9 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
   assign rid_burst = ({23'h0, toBound_3} < byLen_3) ? {23'h0, toBound_3} : byLen_3; // @[accel/engine/engine.ts:308]
   assign ridGo = ((((canRead & ~offGo) & ~idxGo) & ~pswGo) & (ridLeft != 32'h0)) & (({5'h0, ridRes} + {1'h0, ridBurst}) <= 10'h10); // @[accel/engine/engine.ts:357]
   assign sideGo = ((offGo | idxGo) | pswGo) | ridGo; // @[accel/engine/engine.ts:358]
-  assign tok_enq_valid = emitHeld | emTok; // @[accel/engine/engine.ts:672]
-  assign tokQ_enq_bits = {emTok ? emPh : 2'h0, heldEmpty & ~emTok, heldFirst, heldLast, heldSlot, heldBag, heldN, heldScale, emTok ? ((emPh == 2'h1) ? updU : emRow) : heldRow}; // @[accel/engine/engine.ts:674]
-  assign tok_deq_ready = emptyGo | (rowGo & fromTok); // @[accel/engine/engine.ts:393]
+  assign tok_enq_valid = emitHeld | emTok; // @[accel/engine/engine.ts:675]
+  assign tokQ_enq_bits = {emTok ? emPh : 2'h0, heldEmpty & ~emTok, heldFirst, heldLast, heldSlot, heldBag, heldN, heldScale, emTok ? ((emPh == 2'h1) ? updU : emRow) : heldRow}; // @[accel/engine/engine.ts:677]
+  assign tok_deq_ready = emptyGo | (rowGo & fromTok); // @[accel/engine/engine.ts:394]
   assign tokFk = tok_q_0_deq_bits[133:132]; // @[accel/engine/engine.ts:370]
   assign tokRowwiseState = (tokFk == 2'h3) & (opt == 2'h3); // @[accel/engine/engine.ts:372]
   assign tokBase = (tokFk == 2'h2) ? weight_lo : ((tokFk == 2'h3) ? state_lo : table_lo); // @[accel/engine/engine.ts:373]
@@ -1482,246 +1482,246 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
   assign tokEmpty = tok_q_0_deq_bits[131]; // @[accel/engine/engine.ts:383]
   assign rowPending = (rowLeft != 5'h0) | (tok_q_0_deq_valid & ~tokEmpty); // @[accel/engine/engine.ts:384]
   assign rowMetaOk = ((rowLeft != 5'h0) | (curFk != 2'h0)) | metaQ_enq_ready; // @[accel/engine/engine.ts:385]
-  assign updCredit = (curFk == 2'h0) | (({9'h0, updRes} + {7'h0, row_burst}) <= 16'h40); // @[accel/engine/engine.ts:389]
-  assign rowGo = (((canRead & ~sideGo) & rowPending) & rowMetaOk) & updCredit; // @[accel/engine/engine.ts:390]
-  assign emptyGo = (((run & (rowLeft == 5'h0)) & tok_q_0_deq_valid) & tokEmpty) & metaQ_enq_ready; // @[accel/engine/engine.ts:392]
-  assign arGo = sideGo | rowGo; // @[accel/engine/engine.ts:399]
-  assign arBeats = offGo ? offBurst : (idxGo ? idxBurst : (pswGo ? pswBurst : (ridGo ? ridBurst : row_burst))); // @[accel/engine/engine.ts:400]
-  assign arWordSel = offGo ? offWord : (idxGo ? idxWord : (pswGo ? pswWord : (ridGo ? ridWord : curRowWord))); // @[accel/engine/engine.ts:401]
-  assign arKind = offGo ? 3'h0 : (idxGo ? 3'h1 : (pswGo ? 3'h3 : (ridGo ? 3'h4 : ((curFk == 2'h0) ? 3'h2 : 3'h5)))); // @[accel/engine/engine.ts:402]
-  assign rReady = lfsr[7:0] >= _T_26[7:0]; // @[accel/engine/engine.ts:455]
-  assign bReady = lfsr[15:8] >= _T_27[15:8]; // @[accel/engine/engine.ts:456]
-  assign rFire = m_axi_rvalid & rReady; // @[accel/engine/engine.ts:458]
-  assign rSlot = m_axi_rid; // @[accel/engine/engine.ts:459]
-  assign rRcv = robRcv_rd1; // @[accel/engine/engine.ts:460]
-  assign rCount = rRcv - robBase_rd0; // @[accel/engine/engine.ts:461]
-  assign headCount = robRcv_rd2 - robBase_rd1; // @[accel/engine/engine.ts:474]
-  assign headLen = slotLen_rd0; // @[accel/engine/engine.ts:475]
-  assign headKind = slotKind_rd0; // @[accel/engine/engine.ts:476]
-  assign avail = (slotsUsed != 6'h0) & ({7'h0, dBeat} < headCount); // @[accel/engine/engine.ts:477]
-  assign space = ({1'h0, dataQ_count} + {3'h0, rdPending}) < 4'h4; // @[accel/engine/engine.ts:478]
-  assign drain = avail & space; // @[accel/engine/engine.ts:479]
-  assign slotDone = {6'h0, dBeat} == headLen; // @[accel/engine/engine.ts:483]
-  assign freeSlot = drain & slotDone; // @[accel/engine/engine.ts:484]
-  assign dKind = dataQ_deq_bits[130:128]; // @[accel/engine/engine.ts:497]
-  assign dData = dataQ_deq_bits[127:0]; // @[accel/engine/engine.ts:498]
-  assign rowBeatReady = redGo & ~mEmpty; // @[accel/engine/engine.ts:729]
-  assign off_unpack_valid = offBeatQ_deq_valid & (off_unpack_left != 33'h0); // @[accel/engine/engine.ts:522]
-  assign off_unpack_value = _T_28[31:0]; // @[accel/engine/engine.ts:523]
-  assign off_unpack_pop = (needStart & off_unpack_valid) | (entry & ~lastBagNoEnd); // @[accel/engine/engine.ts:603]
-  assign off_unpack_next_lane = {1'h0, off_unpack_lane} + step; // @[accel/engine/engine.ts:526]
-  assign off_unpack_beat_done = (off_unpack_next_lane == 3'h4) | (off_unpack_left == 33'h1); // @[accel/engine/engine.ts:527]
-  assign idx_unpack_valid = idxBeatQ_deq_valid & (idx_unpack_left != 33'h0); // @[accel/engine/engine.ts:522]
-  assign idx_unpack_value = _T_29[31:0]; // @[accel/engine/engine.ts:523]
-  assign idx_unpack_pop = lookGo; // @[accel/engine/engine.ts:604]
-  assign idx_unpack_next_lane = {1'h0, idx_unpack_lane} + step_1; // @[accel/engine/engine.ts:526]
-  assign idx_unpack_beat_done = (idx_unpack_next_lane == 3'h4) | (idx_unpack_left == 33'h1); // @[accel/engine/engine.ts:527]
-  assign psw_unpack_valid = pswBeatQ_deq_valid & (psw_unpack_left != 33'h0); // @[accel/engine/engine.ts:522]
-  assign psw_unpack_value = _T_30[31:0]; // @[accel/engine/engine.ts:523]
-  assign psw_unpack_pop = lookGo & pswEn; // @[accel/engine/engine.ts:605]
-  assign psw_unpack_next_lane = {1'h0, psw_unpack_lane} + 3'h1; // @[accel/engine/engine.ts:526]
-  assign psw_unpack_beat_done = (psw_unpack_next_lane == 3'h4) | (psw_unpack_left == 33'h1); // @[accel/engine/engine.ts:527]
-  assign rid_unpack_valid = ridBeatQ_deq_valid & (rid_unpack_left != 33'h0); // @[accel/engine/engine.ts:522]
-  assign rid_unpack_value = _T_31[31:0]; // @[accel/engine/engine.ts:523]
-  assign rid_unpack_pop = emTake; // @[accel/engine/engine.ts:654]
-  assign rid_unpack_next_lane = {1'h0, rid_unpack_lane} + 3'h2; // @[accel/engine/engine.ts:526]
-  assign rid_unpack_beat_done = (rid_unpack_next_lane == 3'h4) | (rid_unpack_left == 33'h1); // @[accel/engine/engine.ts:527]
-  assign bagsLeft = (bagIdx != num_bags) & ~unfused; // @[accel/engine/engine.ts:574]
-  assign needStart = (run & bagsLeft) & ~haveStart; // @[accel/engine/engine.ts:578]
-  assign lastBagNoEnd = ((bagIdx + 32'h1) == num_bags) & ~inclLast; // @[accel/engine/engine.ts:579]
-  assign endVal = lastBagNoEnd ? num_indices : off_unpack_value; // @[accel/engine/engine.ts:580]
-  assign endOk = lastBagNoEnd | off_unpack_valid; // @[accel/engine/engine.ts:581]
-  assign atBoundary = ((run & bagsLeft) & haveStart) & ~inBag; // @[accel/engine/engine.ts:583]
-  assign entry = (atBoundary & endOk) & (~rowsOn | segEmitted); // @[accel/engine/engine.ts:584]
-  assign eInBag = inBag | entry; // @[accel/engine/engine.ts:585]
-  assign eLeft = inBag ? lookLeft : (endVal - cur); // @[accel/engine/engine.ts:586]
-  assign eSeen = inBag & seenInBag; // @[accel/engine/engine.ts:587]
-  assign eN = inBag ? nCount : 32'h0; // @[accel/engine/engine.ts:588]
-  assign finalIdx = eLeft == 32'h1; // @[accel/engine/engine.ts:589]
-  assign isPad = padEn & (idx_unpack_value == padding_idx); // @[accel/engine/engine.ts:590]
-  assign lookReady = (((run & eInBag) & (eLeft != 32'h0)) & idx_unpack_valid) & (~pswEn | psw_unpack_valid); // @[accel/engine/engine.ts:591]
-  assign wantNonPad = lookReady & ~isPad; // @[accel/engine/engine.ts:592]
-  assign emitHeld = ((run & heldValid) & (heldLast | wantNonPad)) & tok_q_0_enq_ready; // @[accel/engine/engine.ts:594]
-  assign heldFree = ~heldValid | emitHeld; // @[accel/engine/engine.ts:595]
-  assign padKeeps = isPad & ~(finalIdx & ~eSeen); // @[accel/engine/engine.ts:597]
-  assign lookGo = lookReady & (padKeeps | heldFree); // @[accel/engine/engine.ts:598]
-  assign emptyEnd = ((run & eInBag) & (eLeft == 32'h0)) & heldFree; // @[accel/engine/engine.ts:599]
-  assign bagEnd = (lookGo & finalIdx) | emptyEnd; // @[accel/engine/engine.ts:600]
-  assign holdEmpty = emptyEnd | (((lookGo & isPad) & finalIdx) & ~eSeen); // @[accel/engine/engine.ts:601]
-  assign holdLook = lookGo & ~isPad; // @[accel/engine/engine.ts:602]
-  assign emActive = (rowsOn & run) & (unfused ? (updU != num_bags) : (atBoundary & ~segEmitted)); // @[accel/engine/engine.ts:652]
-  assign emTake = (((emActive & (emPh == 2'h0)) & rid_unpack_valid) & (~optOn | ridUQ_enq_ready)) & (~gradRowsOut | ridPQ_enq_ready); // @[accel/engine/engine.ts:653]
-  assign emTok = (emActive & (emPh != 2'h0)) & ~heldValid; // @[accel/engine/engine.ts:659]
-  assign emTokGo = emTok & tok_q_0_enq_ready; // @[accel/engine/engine.ts:660]
-  assign emLast = (emPh == 2'h0) ? ~optOn : ((emPh == 2'h2) ? (opt == 2'h1) : (emPh == 2'h3)); // @[accel/engine/engine.ts:661]
-  assign emFinish = (emTake & emLast) | (emTokGo & emLast); // @[accel/engine/engine.ts:662]
-  assign mEmpty = metaQ_deq_bits[99]; // @[accel/engine/engine.ts:691]
-  assign mFirst = metaQ_deq_bits[98]; // @[accel/engine/engine.ts:692]
-  assign mLast = metaQ_deq_bits[97]; // @[accel/engine/engine.ts:693]
-  assign mSlot = metaQ_deq_bits[96]; // @[accel/engine/engine.ts:694]
-  assign mBag = metaQ_deq_bits[95:64]; // @[accel/engine/engine.ts:695]
-  assign mN = metaQ_deq_bits[63:32]; // @[accel/engine/engine.ts:696]
-  assign mScale = metaQ_deq_bits[31:0]; // @[accel/engine/engine.ts:697]
-  assign zeroA = mFirst | mEmpty; // @[accel/engine/engine.ts:714]
-  assign hazard = ~zeroA & ((((red_valid_0 & (red_slot_0 == mSlot)) & (red_beat_0 == rj)) | ((red_valid_1 & (red_slot_1 == mSlot)) & (red_beat_1 == rj))) | ((red_valid_2 & (red_slot_2 == mSlot)) & (red_beat_2 == rj))); // @[accel/engine/engine.ts:715]
-  assign rowBeatAvail = dataQ_deq_valid & (dKind == 3'h2); // @[accel/engine/engine.ts:723]
-  assign isRowEnd = ({2'h0, rj} + 6'h1) == {1'h0, rowBeats}; // @[accel/engine/engine.ts:724]
-  assign needAw = mLast & (rj == 4'h0); // @[accel/engine/engine.ts:725]
-  assign redGo = ((((run & metaQ_deq_valid) & (mEmpty | rowBeatAvail)) & ~hazard) & (~mLast | (outRes < 5'h18))) & ((~needAw | optOn) | hq_enq_ready); // @[accel/engine/engine.ts:726]
-  assign redHdr = (redGo & needAw) & ~optOn; // @[accel/engine/engine.ts:732]
-  assign bagOutAddr = out_lo + _T_32[31:0]; // @[accel/engine/engine.ts:733]
-  assign sum = {results, results_1, results_2, results_3}; // @[accel/engine/engine.ts:768]
-  assign finIn = (red_valid_5 & red_last_5) & isMean; // @[accel/engine/engine.ts:773]
-  assign meanOut = fin_zero_11 ? 128'h0 : {lane_div_3_y, lane_div_2_y, lane_div_1_y, lane_div_0_y}; // @[accel/engine/engine.ts:804]
-  assign outPop = outQ_deq_valid & outQ_deq_ready; // @[accel/engine/engine.ts:807]
-  assign resUp = redGo & mLast; // @[accel/engine/engine.ts:808]
-  assign updPop = updBeatQ_deq_valid & updBeatQ_deq_ready; // @[accel/engine/engine.ts:837]
-  assign pkSh = {pkN[0], 6'h0}; // @[accel/engine/engine.ts:853]
-  assign pkNextData = pkData | _T_33[127:0]; // @[accel/engine/engine.ts:854]
-  assign pkNextStrb = pkStrb | _T_34[15:0]; // @[accel/engine/engine.ts:855]
-  assign pkFlush = ((pkN + 2'h1) == 2'h2) | ((pkSeen + 32'h1) == num_bags); // @[accel/engine/engine.ts:856]
-  assign updHdrOk = ~redHdr & hq_enq_ready; // @[accel/engine/engine.ts:858]
-  assign pkHdrOk = (updHdrOk & ~update_hdr_valid) & pkQ_enq_ready; // @[accel/engine/engine.ts:859]
-  assign pkTake = (run & ridPQ_deq_valid) & (~pkFlush | pkHdrOk); // @[accel/engine/engine.ts:860]
-  assign pkPush = pkTake & pkFlush; // @[accel/engine/engine.ts:863]
-  assign owFromQ = owLeft == 5'h0; // @[accel/engine/engine.ts:892]
-  assign curOwWord = owFromQ ? hq_deq_bits[27:0] : owWord; // @[accel/engine/engine.ts:895]
-  assign curOwLeft = owFromQ ? hq_deq_bits[32:28] : owLeft; // @[accel/engine/engine.ts:896]
-  assign curOwSrc = owFromQ ? hq_deq_bits[34:33] : owSrc; // @[accel/engine/engine.ts:897]
+  assign updCredit = (curFk == 2'h0) | (({9'h0, updRes} + {7'h0, row_burst}) <= 16'h40); // @[accel/engine/engine.ts:390]
+  assign rowGo = (((canRead & ~sideGo) & rowPending) & rowMetaOk) & updCredit; // @[accel/engine/engine.ts:391]
+  assign emptyGo = (((run & (rowLeft == 5'h0)) & tok_q_0_deq_valid) & tokEmpty) & metaQ_enq_ready; // @[accel/engine/engine.ts:393]
+  assign arGo = sideGo | rowGo; // @[accel/engine/engine.ts:400]
+  assign arBeats = offGo ? offBurst : (idxGo ? idxBurst : (pswGo ? pswBurst : (ridGo ? ridBurst : row_burst))); // @[accel/engine/engine.ts:401]
+  assign arWordSel = offGo ? offWord : (idxGo ? idxWord : (pswGo ? pswWord : (ridGo ? ridWord : curRowWord))); // @[accel/engine/engine.ts:402]
+  assign arKind = offGo ? 3'h0 : (idxGo ? 3'h1 : (pswGo ? 3'h3 : (ridGo ? 3'h4 : ((curFk == 2'h0) ? 3'h2 : 3'h5)))); // @[accel/engine/engine.ts:403]
+  assign rReady = lfsr[7:0] >= _T_26[7:0]; // @[accel/engine/engine.ts:456]
+  assign bReady = lfsr[15:8] >= _T_27[15:8]; // @[accel/engine/engine.ts:457]
+  assign rFire = m_axi_rvalid & rReady; // @[accel/engine/engine.ts:459]
+  assign rSlot = m_axi_rid; // @[accel/engine/engine.ts:460]
+  assign rRcv = robRcv_rd1; // @[accel/engine/engine.ts:461]
+  assign rCount = rRcv - robBase_rd0; // @[accel/engine/engine.ts:462]
+  assign headCount = robRcv_rd2 - robBase_rd1; // @[accel/engine/engine.ts:475]
+  assign headLen = slotLen_rd0; // @[accel/engine/engine.ts:476]
+  assign headKind = slotKind_rd0; // @[accel/engine/engine.ts:477]
+  assign avail = (slotsUsed != 6'h0) & ({7'h0, dBeat} < headCount); // @[accel/engine/engine.ts:478]
+  assign space = ({1'h0, dataQ_count} + {3'h0, rdPending}) < 4'h4; // @[accel/engine/engine.ts:479]
+  assign drain = avail & space; // @[accel/engine/engine.ts:480]
+  assign slotDone = {6'h0, dBeat} == headLen; // @[accel/engine/engine.ts:484]
+  assign freeSlot = drain & slotDone; // @[accel/engine/engine.ts:485]
+  assign dKind = dataQ_deq_bits[130:128]; // @[accel/engine/engine.ts:498]
+  assign dData = dataQ_deq_bits[127:0]; // @[accel/engine/engine.ts:499]
+  assign rowBeatReady = redGo & ~mEmpty; // @[accel/engine/engine.ts:732]
+  assign off_unpack_valid = offBeatQ_deq_valid & (off_unpack_left != 33'h0); // @[accel/engine/engine.ts:523]
+  assign off_unpack_value = _T_28[31:0]; // @[accel/engine/engine.ts:524]
+  assign off_unpack_pop = (needStart & off_unpack_valid) | (entry & ~lastBagNoEnd); // @[accel/engine/engine.ts:604]
+  assign off_unpack_next_lane = {1'h0, off_unpack_lane} + step; // @[accel/engine/engine.ts:527]
+  assign off_unpack_beat_done = (off_unpack_next_lane == 3'h4) | (off_unpack_left == 33'h1); // @[accel/engine/engine.ts:528]
+  assign idx_unpack_valid = idxBeatQ_deq_valid & (idx_unpack_left != 33'h0); // @[accel/engine/engine.ts:523]
+  assign idx_unpack_value = _T_29[31:0]; // @[accel/engine/engine.ts:524]
+  assign idx_unpack_pop = lookGo; // @[accel/engine/engine.ts:605]
+  assign idx_unpack_next_lane = {1'h0, idx_unpack_lane} + step_1; // @[accel/engine/engine.ts:527]
+  assign idx_unpack_beat_done = (idx_unpack_next_lane == 3'h4) | (idx_unpack_left == 33'h1); // @[accel/engine/engine.ts:528]
+  assign psw_unpack_valid = pswBeatQ_deq_valid & (psw_unpack_left != 33'h0); // @[accel/engine/engine.ts:523]
+  assign psw_unpack_value = _T_30[31:0]; // @[accel/engine/engine.ts:524]
+  assign psw_unpack_pop = lookGo & pswEn; // @[accel/engine/engine.ts:606]
+  assign psw_unpack_next_lane = {1'h0, psw_unpack_lane} + 3'h1; // @[accel/engine/engine.ts:527]
+  assign psw_unpack_beat_done = (psw_unpack_next_lane == 3'h4) | (psw_unpack_left == 33'h1); // @[accel/engine/engine.ts:528]
+  assign rid_unpack_valid = ridBeatQ_deq_valid & (rid_unpack_left != 33'h0); // @[accel/engine/engine.ts:523]
+  assign rid_unpack_value = _T_31[31:0]; // @[accel/engine/engine.ts:524]
+  assign rid_unpack_pop = emTake; // @[accel/engine/engine.ts:657]
+  assign rid_unpack_next_lane = {1'h0, rid_unpack_lane} + 3'h2; // @[accel/engine/engine.ts:527]
+  assign rid_unpack_beat_done = (rid_unpack_next_lane == 3'h4) | (rid_unpack_left == 33'h1); // @[accel/engine/engine.ts:528]
+  assign bagsLeft = (bagIdx != num_bags) & ~unfused; // @[accel/engine/engine.ts:575]
+  assign needStart = (run & bagsLeft) & ~haveStart; // @[accel/engine/engine.ts:579]
+  assign lastBagNoEnd = ((bagIdx + 32'h1) == num_bags) & ~inclLast; // @[accel/engine/engine.ts:580]
+  assign endVal = lastBagNoEnd ? num_indices : off_unpack_value; // @[accel/engine/engine.ts:581]
+  assign endOk = lastBagNoEnd | off_unpack_valid; // @[accel/engine/engine.ts:582]
+  assign atBoundary = ((run & bagsLeft) & haveStart) & ~inBag; // @[accel/engine/engine.ts:584]
+  assign entry = (atBoundary & endOk) & (~rowsOn | segEmitted); // @[accel/engine/engine.ts:585]
+  assign eInBag = inBag | entry; // @[accel/engine/engine.ts:586]
+  assign eLeft = inBag ? lookLeft : (endVal - cur); // @[accel/engine/engine.ts:587]
+  assign eSeen = inBag & seenInBag; // @[accel/engine/engine.ts:588]
+  assign eN = inBag ? nCount : 32'h0; // @[accel/engine/engine.ts:589]
+  assign finalIdx = eLeft == 32'h1; // @[accel/engine/engine.ts:590]
+  assign isPad = padEn & (idx_unpack_value == padding_idx); // @[accel/engine/engine.ts:591]
+  assign lookReady = (((run & eInBag) & (eLeft != 32'h0)) & idx_unpack_valid) & (~pswEn | psw_unpack_valid); // @[accel/engine/engine.ts:592]
+  assign wantNonPad = lookReady & ~isPad; // @[accel/engine/engine.ts:593]
+  assign emitHeld = ((run & heldValid) & (heldLast | wantNonPad)) & tok_q_0_enq_ready; // @[accel/engine/engine.ts:595]
+  assign heldFree = ~heldValid | emitHeld; // @[accel/engine/engine.ts:596]
+  assign padKeeps = isPad & ~(finalIdx & ~eSeen); // @[accel/engine/engine.ts:598]
+  assign lookGo = lookReady & (padKeeps | heldFree); // @[accel/engine/engine.ts:599]
+  assign emptyEnd = ((run & eInBag) & (eLeft == 32'h0)) & heldFree; // @[accel/engine/engine.ts:600]
+  assign bagEnd = (lookGo & finalIdx) | emptyEnd; // @[accel/engine/engine.ts:601]
+  assign holdEmpty = emptyEnd | (((lookGo & isPad) & finalIdx) & ~eSeen); // @[accel/engine/engine.ts:602]
+  assign holdLook = lookGo & ~isPad; // @[accel/engine/engine.ts:603]
+  assign emActive = (rowsOn & run) & (unfused ? (updU != num_bags) : (atBoundary & ~segEmitted)); // @[accel/engine/engine.ts:655]
+  assign emTake = (((emActive & (emPh == 2'h0)) & rid_unpack_valid) & (~optOn | ridUQ_enq_ready)) & (~gradRowsOut | ridPQ_enq_ready); // @[accel/engine/engine.ts:656]
+  assign emTok = (emActive & (emPh != 2'h0)) & ~heldValid; // @[accel/engine/engine.ts:662]
+  assign emTokGo = emTok & tok_q_0_enq_ready; // @[accel/engine/engine.ts:663]
+  assign emLast = (emPh == 2'h0) ? ~optOn : ((emPh == 2'h2) ? (opt == 2'h1) : (emPh == 2'h3)); // @[accel/engine/engine.ts:664]
+  assign emFinish = (emTake & emLast) | (emTokGo & emLast); // @[accel/engine/engine.ts:665]
+  assign mEmpty = metaQ_deq_bits[99]; // @[accel/engine/engine.ts:694]
+  assign mFirst = metaQ_deq_bits[98]; // @[accel/engine/engine.ts:695]
+  assign mLast = metaQ_deq_bits[97]; // @[accel/engine/engine.ts:696]
+  assign mSlot = metaQ_deq_bits[96]; // @[accel/engine/engine.ts:697]
+  assign mBag = metaQ_deq_bits[95:64]; // @[accel/engine/engine.ts:698]
+  assign mN = metaQ_deq_bits[63:32]; // @[accel/engine/engine.ts:699]
+  assign mScale = metaQ_deq_bits[31:0]; // @[accel/engine/engine.ts:700]
+  assign zeroA = mFirst | mEmpty; // @[accel/engine/engine.ts:717]
+  assign hazard = ~zeroA & ((((red_valid_0 & (red_slot_0 == mSlot)) & (red_beat_0 == rj)) | ((red_valid_1 & (red_slot_1 == mSlot)) & (red_beat_1 == rj))) | ((red_valid_2 & (red_slot_2 == mSlot)) & (red_beat_2 == rj))); // @[accel/engine/engine.ts:718]
+  assign rowBeatAvail = dataQ_deq_valid & (dKind == 3'h2); // @[accel/engine/engine.ts:726]
+  assign isRowEnd = ({2'h0, rj} + 6'h1) == {1'h0, rowBeats}; // @[accel/engine/engine.ts:727]
+  assign needAw = mLast & (rj == 4'h0); // @[accel/engine/engine.ts:728]
+  assign redGo = ((((run & metaQ_deq_valid) & (mEmpty | rowBeatAvail)) & ~hazard) & (~mLast | (outRes < 5'h18))) & ((~needAw | optOn) | hq_enq_ready); // @[accel/engine/engine.ts:729]
+  assign redHdr = (redGo & needAw) & ~optOn; // @[accel/engine/engine.ts:735]
+  assign bagOutAddr = out_lo + _T_32[31:0]; // @[accel/engine/engine.ts:736]
+  assign sum = {results, results_1, results_2, results_3}; // @[accel/engine/engine.ts:771]
+  assign finIn = (red_valid_5 & red_last_5) & isMean; // @[accel/engine/engine.ts:776]
+  assign meanOut = fin_zero_11 ? 128'h0 : {lane_div_3_y, lane_div_2_y, lane_div_1_y, lane_div_0_y}; // @[accel/engine/engine.ts:807]
+  assign outPop = outQ_deq_valid & outQ_deq_ready; // @[accel/engine/engine.ts:810]
+  assign resUp = redGo & mLast; // @[accel/engine/engine.ts:811]
+  assign updPop = updBeatQ_deq_valid & updBeatQ_deq_ready; // @[accel/engine/engine.ts:840]
+  assign pkSh = {pkN[0], 6'h0}; // @[accel/engine/engine.ts:856]
+  assign pkNextData = pkData | _T_33[127:0]; // @[accel/engine/engine.ts:857]
+  assign pkNextStrb = pkStrb | _T_34[15:0]; // @[accel/engine/engine.ts:858]
+  assign pkFlush = ((pkN + 2'h1) == 2'h2) | ((pkSeen + 32'h1) == num_bags); // @[accel/engine/engine.ts:859]
+  assign updHdrOk = ~redHdr & hq_enq_ready; // @[accel/engine/engine.ts:861]
+  assign pkHdrOk = (updHdrOk & ~update_hdr_valid) & pkQ_enq_ready; // @[accel/engine/engine.ts:862]
+  assign pkTake = (run & ridPQ_deq_valid) & (~pkFlush | pkHdrOk); // @[accel/engine/engine.ts:863]
+  assign pkPush = pkTake & pkFlush; // @[accel/engine/engine.ts:866]
+  assign owFromQ = owLeft == 5'h0; // @[accel/engine/engine.ts:895]
+  assign curOwWord = owFromQ ? hq_deq_bits[27:0] : owWord; // @[accel/engine/engine.ts:898]
+  assign curOwLeft = owFromQ ? hq_deq_bits[32:28] : owLeft; // @[accel/engine/engine.ts:899]
+  assign curOwSrc = owFromQ ? hq_deq_bits[34:33] : owSrc; // @[accel/engine/engine.ts:900]
   assign aw_burst = (toBound_5 < byLen_5) ? toBound_5 : byLen_5; // @[accel/engine/engine.ts:308]
-  assign awGo = ((((busy & ~err) & ((owLeft != 5'h0) | hq_deq_valid)) & (~awValid | m_axi_awready)) & (bOut < 4'h8)) & lenQ_enq_ready; // @[accel/engine/engine.ts:899]
-  assign wSrc = lenQ_deq_bits[9:8]; // @[accel/engine/engine.ts:936]
-  assign srcValid = (wSrc == 2'h0) ? outQ_deq_valid : ((wSrc == 2'h1) ? update_wd_valid : ((wSrc == 2'h3) ? update_sd_valid : pkQ_deq_valid)); // @[accel/engine/engine.ts:937]
-  assign wGo = (lenQ_deq_valid & (srcValid | err)) & (~wValid | m_axi_wready); // @[accel/engine/engine.ts:938]
-  assign burstEnd = wBeat == lenQ_deq_bits[7:0]; // @[accel/engine/engine.ts:939]
-  assign ohEnd = outQ_deq_bits[128]; // @[accel/engine/engine.ts:947]
-  assign bFire = m_axi_bvalid & bReady; // @[accel/engine/engine.ts:965]
-  assign rErr = rFire & (m_axi_rresp != 2'h0); // @[accel/engine/engine.ts:970]
-  assign bErr = bFire & (m_axi_bresp != 2'h0); // @[accel/engine/engine.ts:971]
-  assign quiet = ((((((((((((((((((((((((((((((err | ((~bagsLeft & ~inBag) & ~heldValid)) & empty) & (rowLeft == 5'h0)) & ~metaQ_deq_valid) & ~arValid) & (slotsUsed == 6'h0)) & ~rdPending) & ~dataQ_deq_valid) & ~(((((red_valid_0 | red_valid_1) | red_valid_2) | red_valid_3) | red_valid_4) | red_valid_5)) & ~outQ_deq_valid) & ~hq_deq_valid) & (owLeft == 5'h0)) & ~awValid) & ~lenQ_deq_valid) & ~wValid) & (bOut == 4'h0)) & (err | (((offLeft == 32'h0) & (idxLeft == 32'h0)) & (pswLeft == 32'h0)))) & ~offBeatQ_deq_valid) & ~idxBeatQ_deq_valid) & ~pswBeatQ_deq_valid) & ~(((((((((((fin_valid_0 | fin_valid_1) | fin_valid_2) | fin_valid_3) | fin_valid_4) | fin_valid_5) | fin_valid_6) | fin_valid_7) | fin_valid_8) | fin_valid_9) | fin_valid_10) | fin_valid_11)) & ~d1Valid) & ~d2Valid) & (err | (ridLeft == 32'h0))) & ~ridBeatQ_deq_valid) & ~updBeatQ_deq_valid) & ~ridUQ_deq_valid) & ~ridPQ_deq_valid) & ~pkQ_deq_valid) & (err | ~emActive)) & update_idle; // @[accel/engine/engine.ts:1044]
+  assign awGo = ((((busy & ~err) & ((owLeft != 5'h0) | hq_deq_valid)) & (~awValid | m_axi_awready)) & (bOut < 4'h8)) & lenQ_enq_ready; // @[accel/engine/engine.ts:902]
+  assign wSrc = lenQ_deq_bits[9:8]; // @[accel/engine/engine.ts:939]
+  assign srcValid = (wSrc == 2'h0) ? outQ_deq_valid : ((wSrc == 2'h1) ? update_wd_valid : ((wSrc == 2'h3) ? update_sd_valid : pkQ_deq_valid)); // @[accel/engine/engine.ts:940]
+  assign wGo = (lenQ_deq_valid & (srcValid | err)) & (~wValid | m_axi_wready); // @[accel/engine/engine.ts:941]
+  assign burstEnd = wBeat == lenQ_deq_bits[7:0]; // @[accel/engine/engine.ts:942]
+  assign ohEnd = outQ_deq_bits[128]; // @[accel/engine/engine.ts:950]
+  assign bFire = m_axi_bvalid & bReady; // @[accel/engine/engine.ts:968]
+  assign rErr = rFire & (m_axi_rresp != 2'h0); // @[accel/engine/engine.ts:973]
+  assign bErr = bFire & (m_axi_bresp != 2'h0); // @[accel/engine/engine.ts:974]
+  assign quiet = ((((((((((((((((((((((((((((((err | ((~bagsLeft & ~inBag) & ~heldValid)) & empty) & (rowLeft == 5'h0)) & ~metaQ_deq_valid) & ~arValid) & (slotsUsed == 6'h0)) & ~rdPending) & ~dataQ_deq_valid) & ~(((((red_valid_0 | red_valid_1) | red_valid_2) | red_valid_3) | red_valid_4) | red_valid_5)) & ~outQ_deq_valid) & ~hq_deq_valid) & (owLeft == 5'h0)) & ~awValid) & ~lenQ_deq_valid) & ~wValid) & (bOut == 4'h0)) & (err | (((offLeft == 32'h0) & (idxLeft == 32'h0)) & (pswLeft == 32'h0)))) & ~offBeatQ_deq_valid) & ~idxBeatQ_deq_valid) & ~pswBeatQ_deq_valid) & ~(((((((((((fin_valid_0 | fin_valid_1) | fin_valid_2) | fin_valid_3) | fin_valid_4) | fin_valid_5) | fin_valid_6) | fin_valid_7) | fin_valid_8) | fin_valid_9) | fin_valid_10) | fin_valid_11)) & ~d1Valid) & ~d2Valid) & (err | (ridLeft == 32'h0))) & ~ridBeatQ_deq_valid) & ~updBeatQ_deq_valid) & ~ridUQ_deq_valid) & ~ridPQ_deq_valid) & ~pkQ_deq_valid) & (err | ~emActive)) & update_idle; // @[accel/engine/engine.ts:1047]
   assign tok_q_0_enq_valid = tok_enq_valid; // @[accel/engine/interleave.ts:39]
   assign tok_q_0_enq_bits = tokQ_enq_bits; // @[accel/engine/interleave.ts:40]
   assign tok_q_0_deq_ready = err | tok_deq_ready; // @[accel/engine/interleave.ts:47]
-  assign metaQ_enq_valid = emptyGo | ((rowGo & fromTok) & (curFk == 2'h0)); // @[accel/engine/engine.ts:394]
-  assign metaQ_enq_bits = {tok_q_0_deq_bits[131], tok_q_0_deq_bits[130], tok_q_0_deq_bits[129], tok_q_0_deq_bits[128], tok_q_0_deq_bits[127:96], tok_q_0_deq_bits[95:64], tok_q_0_deq_bits[63:32]}; // @[accel/engine/engine.ts:395]
-  assign metaQ_deq_ready = err | (redGo & isRowEnd); // @[accel/engine/engine.ts:730]
-  assign dataQ_enq_valid = rdPending; // @[accel/engine/engine.ts:493]
-  assign dataQ_enq_bits = {rdKind, robData}; // @[accel/engine/engine.ts:494]
-  assign dataQ_deq_ready = err ? 1'b1 : ((dKind == 3'h0) ? offBeatQ_enq_ready : ((dKind == 3'h1) ? idxBeatQ_enq_ready : ((dKind == 3'h3) ? pswBeatQ_enq_ready : ((dKind == 3'h4) ? ridBeatQ_enq_ready : ((dKind == 3'h5) ? updBeatQ_enq_ready : rowBeatReady))))); // @[accel/engine/engine.ts:515]
-  assign offBeatQ_enq_valid = dataQ_deq_valid & (dKind == 3'h0); // @[accel/engine/engine.ts:501]
-  assign offBeatQ_enq_bits = dData; // @[accel/engine/engine.ts:502]
-  assign offBeatQ_deq_ready = err | (off_unpack_pop & off_unpack_beat_done); // @[accel/engine/engine.ts:532]
-  assign idxBeatQ_enq_valid = dataQ_deq_valid & (dKind == 3'h1); // @[accel/engine/engine.ts:503]
-  assign idxBeatQ_enq_bits = dData; // @[accel/engine/engine.ts:504]
-  assign idxBeatQ_deq_ready = err | (idx_unpack_pop & idx_unpack_beat_done); // @[accel/engine/engine.ts:532]
-  assign pswBeatQ_enq_valid = dataQ_deq_valid & (dKind == 3'h3); // @[accel/engine/engine.ts:506]
-  assign pswBeatQ_enq_bits = dData; // @[accel/engine/engine.ts:507]
-  assign pswBeatQ_deq_ready = err | (psw_unpack_pop & psw_unpack_beat_done); // @[accel/engine/engine.ts:532]
-  assign ridBeatQ_enq_valid = dataQ_deq_valid & (dKind == 3'h4); // @[accel/engine/engine.ts:509]
-  assign ridBeatQ_enq_bits = dData; // @[accel/engine/engine.ts:510]
-  assign ridBeatQ_deq_ready = err | (rid_unpack_pop & rid_unpack_beat_done); // @[accel/engine/engine.ts:532]
-  assign updBeatQ_enq_valid = dataQ_deq_valid & (dKind == 3'h5); // @[accel/engine/engine.ts:512]
-  assign updBeatQ_enq_bits = dData; // @[accel/engine/engine.ts:513]
-  assign updBeatQ_deq_ready = err | update_upd_ready; // @[accel/engine/engine.ts:836]
-  assign ridUQ_enq_valid = emTake & optOn; // @[accel/engine/engine.ts:655]
-  assign ridUQ_enq_bits = rid_unpack_value; // @[accel/engine/engine.ts:656]
-  assign ridUQ_deq_ready = err | update_rid_ready; // @[accel/engine/engine.ts:833]
-  assign ridPQ_enq_valid = emTake & gradRowsOut; // @[accel/engine/engine.ts:657]
-  assign ridPQ_enq_bits = rid_unpack_value; // @[accel/engine/engine.ts:658]
-  assign ridPQ_deq_ready = err | pkTake; // @[accel/engine/engine.ts:861]
-  assign outQ_enq_valid = isMean ? fin_valid_11 : (red_valid_5 & red_last_5); // @[accel/engine/engine.ts:805]
-  assign outQ_enq_bits = isMean ? {fin_end_11, meanOut} : {red_row_end_5, sum}; // @[accel/engine/engine.ts:806]
-  assign outQ_deq_ready = err | (optOn ? update_grad_ready : (wGo & (wSrc == 2'h0))); // @[accel/engine/engine.ts:941]
-  assign hq_enq_valid = (redHdr | (update_hdr_valid & updHdrOk)) | pkPush; // @[accel/engine/engine.ts:879]
-  assign hq_enq_bits = redHdr ? {2'h0, rowBeats, bagOutAddr[31:4]} : (update_hdr_valid ? {update_hdr_state ? 2'h3 : 2'h1, update_hdr_beats, update_hdr_word} : {2'h2, 5'h1, pkWord}); // @[accel/engine/engine.ts:880]
-  assign hq_deq_ready = err | (awGo & owFromQ); // @[accel/engine/engine.ts:901]
-  assign lane_mul_0_in_valid = redGo; // @[accel/engine/engine.ts:747]
-  assign lane_mul_0_a = mEmpty ? 32'h0 : dData[31:0]; // @[accel/engine/engine.ts:748]
-  assign lane_mul_0_b = mScale; // @[accel/engine/engine.ts:749]
-  assign lane_mul_1_in_valid = redGo; // @[accel/engine/engine.ts:747]
-  assign lane_mul_1_a = mEmpty ? 32'h0 : dData[63:32]; // @[accel/engine/engine.ts:748]
-  assign lane_mul_1_b = mScale; // @[accel/engine/engine.ts:749]
-  assign lane_mul_2_in_valid = redGo; // @[accel/engine/engine.ts:747]
-  assign lane_mul_2_a = mEmpty ? 32'h0 : dData[95:64]; // @[accel/engine/engine.ts:748]
-  assign lane_mul_2_b = mScale; // @[accel/engine/engine.ts:749]
-  assign lane_mul_3_in_valid = redGo; // @[accel/engine/engine.ts:747]
-  assign lane_mul_3_a = mEmpty ? 32'h0 : dData[127:96]; // @[accel/engine/engine.ts:748]
-  assign lane_mul_3_b = mScale; // @[accel/engine/engine.ts:749]
-  assign lane_add_0_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:758]
-  assign lane_add_0_a = red_first_2 ? 32'h0 : accRd[31:0]; // @[accel/engine/engine.ts:759]
-  assign lane_add_0_b = lane_mul_0_y; // @[accel/engine/engine.ts:760]
-  assign lane_add_0_sub = 1'b0; // @[accel/engine/engine.ts:761]
-  assign lane_max_0_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:763]
-  assign lane_max_0_a = red_first_2 ? lane_mul_0_y : accRd[31:0]; // @[accel/engine/engine.ts:764]
-  assign lane_max_0_b = lane_mul_0_y; // @[accel/engine/engine.ts:765]
-  assign lane_add_1_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:758]
-  assign lane_add_1_a = red_first_2 ? 32'h0 : accRd[63:32]; // @[accel/engine/engine.ts:759]
-  assign lane_add_1_b = lane_mul_1_y; // @[accel/engine/engine.ts:760]
-  assign lane_add_1_sub = 1'b0; // @[accel/engine/engine.ts:761]
-  assign lane_max_1_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:763]
-  assign lane_max_1_a = red_first_2 ? lane_mul_1_y : accRd[63:32]; // @[accel/engine/engine.ts:764]
-  assign lane_max_1_b = lane_mul_1_y; // @[accel/engine/engine.ts:765]
-  assign lane_add_2_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:758]
-  assign lane_add_2_a = red_first_2 ? 32'h0 : accRd[95:64]; // @[accel/engine/engine.ts:759]
-  assign lane_add_2_b = lane_mul_2_y; // @[accel/engine/engine.ts:760]
-  assign lane_add_2_sub = 1'b0; // @[accel/engine/engine.ts:761]
-  assign lane_max_2_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:763]
-  assign lane_max_2_a = red_first_2 ? lane_mul_2_y : accRd[95:64]; // @[accel/engine/engine.ts:764]
-  assign lane_max_2_b = lane_mul_2_y; // @[accel/engine/engine.ts:765]
-  assign lane_add_3_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:758]
-  assign lane_add_3_a = red_first_2 ? 32'h0 : accRd[127:96]; // @[accel/engine/engine.ts:759]
-  assign lane_add_3_b = lane_mul_3_y; // @[accel/engine/engine.ts:760]
-  assign lane_add_3_sub = 1'b0; // @[accel/engine/engine.ts:761]
-  assign lane_max_3_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:763]
-  assign lane_max_3_a = red_first_2 ? lane_mul_3_y : accRd[127:96]; // @[accel/engine/engine.ts:764]
-  assign lane_max_3_b = lane_mul_3_y; // @[accel/engine/engine.ts:765]
-  assign nConv_in_valid = finIn; // @[accel/engine/engine.ts:775]
-  assign nConv_a = red_n_5; // @[accel/engine/engine.ts:776]
-  assign lane_div_0_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:798]
-  assign lane_div_0_a = d2[31:0]; // @[accel/engine/engine.ts:799]
-  assign lane_div_0_b = nConv_y; // @[accel/engine/engine.ts:800]
-  assign lane_div_1_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:798]
-  assign lane_div_1_a = d2[63:32]; // @[accel/engine/engine.ts:799]
-  assign lane_div_1_b = nConv_y; // @[accel/engine/engine.ts:800]
-  assign lane_div_2_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:798]
-  assign lane_div_2_a = d2[95:64]; // @[accel/engine/engine.ts:799]
-  assign lane_div_2_b = nConv_y; // @[accel/engine/engine.ts:800]
-  assign lane_div_3_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:798]
-  assign lane_div_3_a = d2[127:96]; // @[accel/engine/engine.ts:799]
-  assign lane_div_3_b = nConv_y; // @[accel/engine/engine.ts:800]
-  assign update_start = start; // @[accel/engine/engine.ts:816]
-  assign update_flush = err; // @[accel/engine/engine.ts:817]
-  assign update_opt_1 = opt; // @[accel/engine/engine.ts:818]
-  assign update_keepGrad = keepGrad; // @[accel/engine/engine.ts:819]
-  assign update_unfused_1 = unfused; // @[accel/engine/engine.ts:820]
-  assign update_dim = dim[15:0]; // @[accel/engine/engine.ts:821]
-  assign update_rowBeats = rowBeats; // @[accel/engine/engine.ts:822]
-  assign update_tailStrb = tailStrb; // @[accel/engine/engine.ts:823]
-  assign update_lr = lr; // @[accel/engine/engine.ts:824]
-  assign update_eps = eps; // @[accel/engine/engine.ts:825]
-  assign update_weightBase = weight_lo; // @[accel/engine/engine.ts:826]
-  assign update_stateBase = state_lo; // @[accel/engine/engine.ts:827]
-  assign update_rowStride = weight_stride; // @[accel/engine/engine.ts:828]
-  assign update_outBase = out_lo; // @[accel/engine/engine.ts:829]
-  assign update_outStride = out_stride; // @[accel/engine/engine.ts:830]
-  assign update_rid_valid = ridUQ_deq_valid; // @[accel/engine/engine.ts:831]
-  assign update_rid = ridUQ_deq_bits; // @[accel/engine/engine.ts:832]
-  assign update_grad_valid = optOn & outQ_deq_valid; // @[accel/engine/engine.ts:942]
-  assign update_grad = outQ_deq_bits[127:0]; // @[accel/engine/engine.ts:943]
-  assign update_upd_valid = updBeatQ_deq_valid; // @[accel/engine/engine.ts:834]
-  assign update_upd = updBeatQ_deq_bits; // @[accel/engine/engine.ts:835]
-  assign update_hdr_ready = updHdrOk; // @[accel/engine/engine.ts:862]
-  assign update_wd_ready = (wGo & (wSrc == 2'h1)) & ~err; // @[accel/engine/engine.ts:944]
-  assign update_sd_ready = (wGo & (wSrc == 2'h3)) & ~err; // @[accel/engine/engine.ts:945]
-  assign pkQ_enq_valid = pkPush; // @[accel/engine/engine.ts:864]
-  assign pkQ_enq_bits = {pkNextStrb, pkNextData}; // @[accel/engine/engine.ts:865]
-  assign pkQ_deq_ready = err | (wGo & (wSrc == 2'h2)); // @[accel/engine/engine.ts:946]
-  assign lenQ_enq_valid = awGo; // @[accel/engine/engine.ts:911]
-  assign lenQ_enq_bits = {curOwSrc, _T_35[7:0]}; // @[accel/engine/engine.ts:916]
-  assign lenQ_deq_ready = wGo & burstEnd; // @[accel/engine/engine.ts:940]
-  assign awAddrQ_enq_valid = awGo; // @[accel/engine/engine.ts:914]
-  assign awAddrQ_enq_bits = {curOwWord, 4'h0}; // @[accel/engine/engine.ts:915]
-  assign awAddrQ_deq_ready = bFire; // @[accel/engine/engine.ts:968]
+  assign metaQ_enq_valid = emptyGo | ((rowGo & fromTok) & (curFk == 2'h0)); // @[accel/engine/engine.ts:395]
+  assign metaQ_enq_bits = {tok_q_0_deq_bits[131], tok_q_0_deq_bits[130], tok_q_0_deq_bits[129], tok_q_0_deq_bits[128], tok_q_0_deq_bits[127:96], tok_q_0_deq_bits[95:64], tok_q_0_deq_bits[63:32]}; // @[accel/engine/engine.ts:396]
+  assign metaQ_deq_ready = err | (redGo & isRowEnd); // @[accel/engine/engine.ts:733]
+  assign dataQ_enq_valid = rdPending; // @[accel/engine/engine.ts:494]
+  assign dataQ_enq_bits = {rdKind, robData}; // @[accel/engine/engine.ts:495]
+  assign dataQ_deq_ready = err ? 1'b1 : ((dKind == 3'h0) ? offBeatQ_enq_ready : ((dKind == 3'h1) ? idxBeatQ_enq_ready : ((dKind == 3'h3) ? pswBeatQ_enq_ready : ((dKind == 3'h4) ? ridBeatQ_enq_ready : ((dKind == 3'h5) ? updBeatQ_enq_ready : rowBeatReady))))); // @[accel/engine/engine.ts:516]
+  assign offBeatQ_enq_valid = dataQ_deq_valid & (dKind == 3'h0); // @[accel/engine/engine.ts:502]
+  assign offBeatQ_enq_bits = dData; // @[accel/engine/engine.ts:503]
+  assign offBeatQ_deq_ready = err | (off_unpack_pop & off_unpack_beat_done); // @[accel/engine/engine.ts:533]
+  assign idxBeatQ_enq_valid = dataQ_deq_valid & (dKind == 3'h1); // @[accel/engine/engine.ts:504]
+  assign idxBeatQ_enq_bits = dData; // @[accel/engine/engine.ts:505]
+  assign idxBeatQ_deq_ready = err | (idx_unpack_pop & idx_unpack_beat_done); // @[accel/engine/engine.ts:533]
+  assign pswBeatQ_enq_valid = dataQ_deq_valid & (dKind == 3'h3); // @[accel/engine/engine.ts:507]
+  assign pswBeatQ_enq_bits = dData; // @[accel/engine/engine.ts:508]
+  assign pswBeatQ_deq_ready = err | (psw_unpack_pop & psw_unpack_beat_done); // @[accel/engine/engine.ts:533]
+  assign ridBeatQ_enq_valid = dataQ_deq_valid & (dKind == 3'h4); // @[accel/engine/engine.ts:510]
+  assign ridBeatQ_enq_bits = dData; // @[accel/engine/engine.ts:511]
+  assign ridBeatQ_deq_ready = err | (rid_unpack_pop & rid_unpack_beat_done); // @[accel/engine/engine.ts:533]
+  assign updBeatQ_enq_valid = dataQ_deq_valid & (dKind == 3'h5); // @[accel/engine/engine.ts:513]
+  assign updBeatQ_enq_bits = dData; // @[accel/engine/engine.ts:514]
+  assign updBeatQ_deq_ready = err | update_upd_ready; // @[accel/engine/engine.ts:839]
+  assign ridUQ_enq_valid = emTake & optOn; // @[accel/engine/engine.ts:658]
+  assign ridUQ_enq_bits = rid_unpack_value; // @[accel/engine/engine.ts:659]
+  assign ridUQ_deq_ready = err | update_rid_ready; // @[accel/engine/engine.ts:836]
+  assign ridPQ_enq_valid = emTake & gradRowsOut; // @[accel/engine/engine.ts:660]
+  assign ridPQ_enq_bits = rid_unpack_value; // @[accel/engine/engine.ts:661]
+  assign ridPQ_deq_ready = err | pkTake; // @[accel/engine/engine.ts:864]
+  assign outQ_enq_valid = isMean ? fin_valid_11 : (red_valid_5 & red_last_5); // @[accel/engine/engine.ts:808]
+  assign outQ_enq_bits = isMean ? {fin_end_11, meanOut} : {red_row_end_5, sum}; // @[accel/engine/engine.ts:809]
+  assign outQ_deq_ready = err | (optOn ? update_grad_ready : (wGo & (wSrc == 2'h0))); // @[accel/engine/engine.ts:944]
+  assign hq_enq_valid = (redHdr | (update_hdr_valid & updHdrOk)) | pkPush; // @[accel/engine/engine.ts:882]
+  assign hq_enq_bits = redHdr ? {2'h0, rowBeats, bagOutAddr[31:4]} : (update_hdr_valid ? {update_hdr_state ? 2'h3 : 2'h1, update_hdr_beats, update_hdr_word} : {2'h2, 5'h1, pkWord}); // @[accel/engine/engine.ts:883]
+  assign hq_deq_ready = err | (awGo & owFromQ); // @[accel/engine/engine.ts:904]
+  assign lane_mul_0_in_valid = redGo; // @[accel/engine/engine.ts:750]
+  assign lane_mul_0_a = mEmpty ? 32'h0 : dData[31:0]; // @[accel/engine/engine.ts:751]
+  assign lane_mul_0_b = mScale; // @[accel/engine/engine.ts:752]
+  assign lane_mul_1_in_valid = redGo; // @[accel/engine/engine.ts:750]
+  assign lane_mul_1_a = mEmpty ? 32'h0 : dData[63:32]; // @[accel/engine/engine.ts:751]
+  assign lane_mul_1_b = mScale; // @[accel/engine/engine.ts:752]
+  assign lane_mul_2_in_valid = redGo; // @[accel/engine/engine.ts:750]
+  assign lane_mul_2_a = mEmpty ? 32'h0 : dData[95:64]; // @[accel/engine/engine.ts:751]
+  assign lane_mul_2_b = mScale; // @[accel/engine/engine.ts:752]
+  assign lane_mul_3_in_valid = redGo; // @[accel/engine/engine.ts:750]
+  assign lane_mul_3_a = mEmpty ? 32'h0 : dData[127:96]; // @[accel/engine/engine.ts:751]
+  assign lane_mul_3_b = mScale; // @[accel/engine/engine.ts:752]
+  assign lane_add_0_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:761]
+  assign lane_add_0_a = red_first_2 ? 32'h0 : accRd[31:0]; // @[accel/engine/engine.ts:762]
+  assign lane_add_0_b = lane_mul_0_y; // @[accel/engine/engine.ts:763]
+  assign lane_add_0_sub = 1'b0; // @[accel/engine/engine.ts:764]
+  assign lane_max_0_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:766]
+  assign lane_max_0_a = red_first_2 ? lane_mul_0_y : accRd[31:0]; // @[accel/engine/engine.ts:767]
+  assign lane_max_0_b = lane_mul_0_y; // @[accel/engine/engine.ts:768]
+  assign lane_add_1_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:761]
+  assign lane_add_1_a = red_first_2 ? 32'h0 : accRd[63:32]; // @[accel/engine/engine.ts:762]
+  assign lane_add_1_b = lane_mul_1_y; // @[accel/engine/engine.ts:763]
+  assign lane_add_1_sub = 1'b0; // @[accel/engine/engine.ts:764]
+  assign lane_max_1_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:766]
+  assign lane_max_1_a = red_first_2 ? lane_mul_1_y : accRd[63:32]; // @[accel/engine/engine.ts:767]
+  assign lane_max_1_b = lane_mul_1_y; // @[accel/engine/engine.ts:768]
+  assign lane_add_2_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:761]
+  assign lane_add_2_a = red_first_2 ? 32'h0 : accRd[95:64]; // @[accel/engine/engine.ts:762]
+  assign lane_add_2_b = lane_mul_2_y; // @[accel/engine/engine.ts:763]
+  assign lane_add_2_sub = 1'b0; // @[accel/engine/engine.ts:764]
+  assign lane_max_2_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:766]
+  assign lane_max_2_a = red_first_2 ? lane_mul_2_y : accRd[95:64]; // @[accel/engine/engine.ts:767]
+  assign lane_max_2_b = lane_mul_2_y; // @[accel/engine/engine.ts:768]
+  assign lane_add_3_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:761]
+  assign lane_add_3_a = red_first_2 ? 32'h0 : accRd[127:96]; // @[accel/engine/engine.ts:762]
+  assign lane_add_3_b = lane_mul_3_y; // @[accel/engine/engine.ts:763]
+  assign lane_add_3_sub = 1'b0; // @[accel/engine/engine.ts:764]
+  assign lane_max_3_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:766]
+  assign lane_max_3_a = red_first_2 ? lane_mul_3_y : accRd[127:96]; // @[accel/engine/engine.ts:767]
+  assign lane_max_3_b = lane_mul_3_y; // @[accel/engine/engine.ts:768]
+  assign nConv_in_valid = finIn; // @[accel/engine/engine.ts:778]
+  assign nConv_a = red_n_5; // @[accel/engine/engine.ts:779]
+  assign lane_div_0_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:801]
+  assign lane_div_0_a = d2[31:0]; // @[accel/engine/engine.ts:802]
+  assign lane_div_0_b = nConv_y; // @[accel/engine/engine.ts:803]
+  assign lane_div_1_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:801]
+  assign lane_div_1_a = d2[63:32]; // @[accel/engine/engine.ts:802]
+  assign lane_div_1_b = nConv_y; // @[accel/engine/engine.ts:803]
+  assign lane_div_2_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:801]
+  assign lane_div_2_a = d2[95:64]; // @[accel/engine/engine.ts:802]
+  assign lane_div_2_b = nConv_y; // @[accel/engine/engine.ts:803]
+  assign lane_div_3_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:801]
+  assign lane_div_3_a = d2[127:96]; // @[accel/engine/engine.ts:802]
+  assign lane_div_3_b = nConv_y; // @[accel/engine/engine.ts:803]
+  assign update_start = start; // @[accel/engine/engine.ts:819]
+  assign update_flush = err; // @[accel/engine/engine.ts:820]
+  assign update_opt_1 = opt; // @[accel/engine/engine.ts:821]
+  assign update_keepGrad = keepGrad; // @[accel/engine/engine.ts:822]
+  assign update_unfused_1 = unfused; // @[accel/engine/engine.ts:823]
+  assign update_dim = dim[15:0]; // @[accel/engine/engine.ts:824]
+  assign update_rowBeats = rowBeats; // @[accel/engine/engine.ts:825]
+  assign update_tailStrb = tailStrb; // @[accel/engine/engine.ts:826]
+  assign update_lr = lr; // @[accel/engine/engine.ts:827]
+  assign update_eps = eps; // @[accel/engine/engine.ts:828]
+  assign update_weightBase = weight_lo; // @[accel/engine/engine.ts:829]
+  assign update_stateBase = state_lo; // @[accel/engine/engine.ts:830]
+  assign update_rowStride = weight_stride; // @[accel/engine/engine.ts:831]
+  assign update_outBase = out_lo; // @[accel/engine/engine.ts:832]
+  assign update_outStride = out_stride; // @[accel/engine/engine.ts:833]
+  assign update_rid_valid = ridUQ_deq_valid; // @[accel/engine/engine.ts:834]
+  assign update_rid = ridUQ_deq_bits; // @[accel/engine/engine.ts:835]
+  assign update_grad_valid = optOn & outQ_deq_valid; // @[accel/engine/engine.ts:945]
+  assign update_grad = outQ_deq_bits[127:0]; // @[accel/engine/engine.ts:946]
+  assign update_upd_valid = updBeatQ_deq_valid; // @[accel/engine/engine.ts:837]
+  assign update_upd = updBeatQ_deq_bits; // @[accel/engine/engine.ts:838]
+  assign update_hdr_ready = updHdrOk; // @[accel/engine/engine.ts:865]
+  assign update_wd_ready = (wGo & (wSrc == 2'h1)) & ~err; // @[accel/engine/engine.ts:947]
+  assign update_sd_ready = (wGo & (wSrc == 2'h3)) & ~err; // @[accel/engine/engine.ts:948]
+  assign pkQ_enq_valid = pkPush; // @[accel/engine/engine.ts:867]
+  assign pkQ_enq_bits = {pkNextStrb, pkNextData}; // @[accel/engine/engine.ts:868]
+  assign pkQ_deq_ready = err | (wGo & (wSrc == 2'h2)); // @[accel/engine/engine.ts:949]
+  assign lenQ_enq_valid = awGo; // @[accel/engine/engine.ts:914]
+  assign lenQ_enq_bits = {curOwSrc, _T_35[7:0]}; // @[accel/engine/engine.ts:919]
+  assign lenQ_deq_ready = wGo & burstEnd; // @[accel/engine/engine.ts:943]
+  assign awAddrQ_enq_valid = awGo; // @[accel/engine/engine.ts:917]
+  assign awAddrQ_enq_bits = {curOwWord, 4'h0}; // @[accel/engine/engine.ts:918]
+  assign awAddrQ_deq_ready = bFire; // @[accel/engine/engine.ts:971]
   assign s_axi_lite_awready = wfire; // @[accel/engine/engine.ts:230]
   assign s_axi_lite_wready = wfire; // @[accel/engine/engine.ts:230]
   assign s_axi_lite_bresp = 2'h0; // @[accel/engine/engine.ts:230]
@@ -1730,42 +1730,42 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
   assign s_axi_lite_rdata = rdata; // @[accel/engine/engine.ts:230]
   assign s_axi_lite_rresp = 2'h0; // @[accel/engine/engine.ts:230]
   assign s_axi_lite_rvalid = rvalid; // @[accel/engine/engine.ts:230]
-  assign m_axi_awid = 5'h0; // @[accel/engine/engine.ts:920]
-  assign m_axi_awaddr = awAddr; // @[accel/engine/engine.ts:918]
-  assign m_axi_awlen = awLen; // @[accel/engine/engine.ts:919]
-  assign m_axi_awsize = 3'h4; // @[accel/engine/engine.ts:921]
-  assign m_axi_awburst = 2'h1; // @[accel/engine/engine.ts:922]
-  assign m_axi_awlock = 1'b0; // @[accel/engine/engine.ts:923]
-  assign m_axi_awcache = 4'h3; // @[accel/engine/engine.ts:924]
-  assign m_axi_awprot = 3'h0; // @[accel/engine/engine.ts:925]
-  assign m_axi_awqos = 4'h0; // @[accel/engine/engine.ts:926]
-  assign m_axi_awvalid = awValid; // @[accel/engine/engine.ts:917]
-  assign m_axi_wdata = wData; // @[accel/engine/engine.ts:959]
-  assign m_axi_wstrb = wStrb; // @[accel/engine/engine.ts:960]
-  assign m_axi_wlast = wLast; // @[accel/engine/engine.ts:961]
-  assign m_axi_wvalid = wValid; // @[accel/engine/engine.ts:958]
-  assign m_axi_bready = bReady; // @[accel/engine/engine.ts:964]
-  assign m_axi_arid = arId; // @[accel/engine/engine.ts:439]
-  assign m_axi_araddr = arAddr; // @[accel/engine/engine.ts:437]
-  assign m_axi_arlen = arLen; // @[accel/engine/engine.ts:438]
-  assign m_axi_arsize = 3'h4; // @[accel/engine/engine.ts:440]
-  assign m_axi_arburst = 2'h1; // @[accel/engine/engine.ts:441]
-  assign m_axi_arlock = 1'b0; // @[accel/engine/engine.ts:442]
-  assign m_axi_arcache = 4'h3; // @[accel/engine/engine.ts:443]
-  assign m_axi_arprot = 3'h0; // @[accel/engine/engine.ts:444]
-  assign m_axi_arqos = 4'h0; // @[accel/engine/engine.ts:445]
-  assign m_axi_arvalid = arValid; // @[accel/engine/engine.ts:436]
-  assign m_axi_rready = rReady; // @[accel/engine/engine.ts:457]
+  assign m_axi_awid = 5'h0; // @[accel/engine/engine.ts:923]
+  assign m_axi_awaddr = awAddr; // @[accel/engine/engine.ts:921]
+  assign m_axi_awlen = awLen; // @[accel/engine/engine.ts:922]
+  assign m_axi_awsize = 3'h4; // @[accel/engine/engine.ts:924]
+  assign m_axi_awburst = 2'h1; // @[accel/engine/engine.ts:925]
+  assign m_axi_awlock = 1'b0; // @[accel/engine/engine.ts:926]
+  assign m_axi_awcache = 4'h3; // @[accel/engine/engine.ts:927]
+  assign m_axi_awprot = 3'h0; // @[accel/engine/engine.ts:928]
+  assign m_axi_awqos = 4'h0; // @[accel/engine/engine.ts:929]
+  assign m_axi_awvalid = awValid; // @[accel/engine/engine.ts:920]
+  assign m_axi_wdata = wData; // @[accel/engine/engine.ts:962]
+  assign m_axi_wstrb = wStrb; // @[accel/engine/engine.ts:963]
+  assign m_axi_wlast = wLast; // @[accel/engine/engine.ts:964]
+  assign m_axi_wvalid = wValid; // @[accel/engine/engine.ts:961]
+  assign m_axi_bready = bReady; // @[accel/engine/engine.ts:967]
+  assign m_axi_arid = arId; // @[accel/engine/engine.ts:440]
+  assign m_axi_araddr = arAddr; // @[accel/engine/engine.ts:438]
+  assign m_axi_arlen = arLen; // @[accel/engine/engine.ts:439]
+  assign m_axi_arsize = 3'h4; // @[accel/engine/engine.ts:441]
+  assign m_axi_arburst = 2'h1; // @[accel/engine/engine.ts:442]
+  assign m_axi_arlock = 1'b0; // @[accel/engine/engine.ts:443]
+  assign m_axi_arcache = 4'h3; // @[accel/engine/engine.ts:444]
+  assign m_axi_arprot = 3'h0; // @[accel/engine/engine.ts:445]
+  assign m_axi_arqos = 4'h0; // @[accel/engine/engine.ts:446]
+  assign m_axi_arvalid = arValid; // @[accel/engine/engine.ts:437]
+  assign m_axi_rready = rReady; // @[accel/engine/engine.ts:458]
   assign irq = done; // @[accel/engine/engine.ts:250]
-  assign slotLen_rd0 = slotLen[headSlot]; // @[accel/engine/engine.ts:475]
-  assign slotKind_rd0 = slotKind[headSlot]; // @[accel/engine/engine.ts:476]
-  assign robRcv_rd0 = robRcv[tailSlot]; // @[accel/engine/engine.ts:413]
-  assign robRcv_rd1 = robRcv[rSlot]; // @[accel/engine/engine.ts:460]
-  assign robRcv_rd2 = robRcv[headSlot]; // @[accel/engine/engine.ts:474]
-  assign robBase_rd0 = robBase[rSlot]; // @[accel/engine/engine.ts:461]
-  assign robBase_rd1 = robBase[headSlot]; // @[accel/engine/engine.ts:474]
-  assign rErrAddr = slotAddr[rSlot]; // @[accel/engine/engine.ts:969]
-  assign accRd = acc[red_beat_2]; // @[accel/engine/engine.ts:755]
+  assign slotLen_rd0 = slotLen[headSlot]; // @[accel/engine/engine.ts:476]
+  assign slotKind_rd0 = slotKind[headSlot]; // @[accel/engine/engine.ts:477]
+  assign robRcv_rd0 = robRcv[tailSlot]; // @[accel/engine/engine.ts:414]
+  assign robRcv_rd1 = robRcv[rSlot]; // @[accel/engine/engine.ts:461]
+  assign robRcv_rd2 = robRcv[headSlot]; // @[accel/engine/engine.ts:475]
+  assign robBase_rd0 = robBase[rSlot]; // @[accel/engine/engine.ts:462]
+  assign robBase_rd1 = robBase[headSlot]; // @[accel/engine/engine.ts:475]
+  assign rErrAddr = slotAddr[rSlot]; // @[accel/engine/engine.ts:972]
+  assign accRd = acc[red_beat_2]; // @[accel/engine/engine.ts:758]
 
   always @(posedge aclk) begin
     if (!aresetn) begin
@@ -1850,237 +1850,237 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
       rowWord <= 28'h0; // @[accel/engine/engine.ts:368]
       rowLeft <= 5'h0; // @[accel/engine/engine.ts:369]
       rowFk <= 2'h0; // @[accel/engine/engine.ts:378]
-      updRes <= 7'h0; // @[accel/engine/engine.ts:388]
-      lfsr <= 16'hace1; // @[accel/engine/engine.ts:453]
-      headSlot <= 5'h0; // @[accel/engine/engine.ts:470]
-      dBeat <= 2'h0; // @[accel/engine/engine.ts:471]
-      rdPending <= 1'b0; // @[accel/engine/engine.ts:472]
-      rdKind <= 3'h0; // @[accel/engine/engine.ts:473]
-      off_unpack_left <= 33'h0; // @[accel/engine/engine.ts:520]
-      off_unpack_lane <= 2'h0; // @[accel/engine/engine.ts:521]
-      idx_unpack_left <= 33'h0; // @[accel/engine/engine.ts:520]
-      idx_unpack_lane <= 2'h0; // @[accel/engine/engine.ts:521]
-      psw_unpack_left <= 33'h0; // @[accel/engine/engine.ts:520]
-      psw_unpack_lane <= 2'h0; // @[accel/engine/engine.ts:521]
-      rid_unpack_left <= 33'h0; // @[accel/engine/engine.ts:520]
-      rid_unpack_lane <= 2'h0; // @[accel/engine/engine.ts:521]
-      bagIdx <= 32'h0; // @[accel/engine/engine.ts:556]
-      haveStart <= 1'b0; // @[accel/engine/engine.ts:557]
-      inBag <= 1'b0; // @[accel/engine/engine.ts:558]
-      cur <= 32'h0; // @[accel/engine/engine.ts:559]
-      lookLeft <= 32'h0; // @[accel/engine/engine.ts:560]
-      heldValid <= 1'b0; // @[accel/engine/engine.ts:561]
-      heldRow <= 32'h0; // @[accel/engine/engine.ts:562]
-      heldFirst <= 1'b0; // @[accel/engine/engine.ts:563]
-      heldLast <= 1'b0; // @[accel/engine/engine.ts:564]
-      heldEmpty <= 1'b0; // @[accel/engine/engine.ts:565]
-      heldScale <= 32'h0; // @[accel/engine/engine.ts:566]
-      heldSlot <= 1'b0; // @[accel/engine/engine.ts:567]
-      heldBag <= 32'h0; // @[accel/engine/engine.ts:568]
-      heldN <= 32'h0; // @[accel/engine/engine.ts:569]
-      nCount <= 32'h0; // @[accel/engine/engine.ts:570]
-      seenInBag <= 1'b0; // @[accel/engine/engine.ts:572]
-      seqSlot <= 1'b0; // @[accel/engine/engine.ts:573]
-      segEmitted <= 1'b0; // @[accel/engine/engine.ts:577]
-      emPh <= 2'h0; // @[accel/engine/engine.ts:647]
-      emRow <= 32'h0; // @[accel/engine/engine.ts:648]
-      updU <= 32'h0; // @[accel/engine/engine.ts:649]
-      rj <= 4'h0; // @[accel/engine/engine.ts:700]
-      red_valid_0 <= 1'b0; // @[accel/engine/engine.ts:704]
-      red_valid_1 <= 1'b0; // @[accel/engine/engine.ts:704]
-      red_valid_2 <= 1'b0; // @[accel/engine/engine.ts:704]
-      red_valid_3 <= 1'b0; // @[accel/engine/engine.ts:704]
-      red_valid_4 <= 1'b0; // @[accel/engine/engine.ts:704]
-      red_valid_5 <= 1'b0; // @[accel/engine/engine.ts:704]
-      red_slot_0 <= 1'b0; // @[accel/engine/engine.ts:705]
-      red_slot_1 <= 1'b0; // @[accel/engine/engine.ts:705]
-      red_slot_2 <= 1'b0; // @[accel/engine/engine.ts:705]
-      red_beat_0 <= 4'h0; // @[accel/engine/engine.ts:706]
-      red_beat_1 <= 4'h0; // @[accel/engine/engine.ts:706]
-      red_beat_2 <= 4'h0; // @[accel/engine/engine.ts:706]
-      red_beat_3 <= 4'h0; // @[accel/engine/engine.ts:706]
-      red_beat_4 <= 4'h0; // @[accel/engine/engine.ts:706]
-      red_beat_5 <= 4'h0; // @[accel/engine/engine.ts:706]
-      red_last_0 <= 1'b0; // @[accel/engine/engine.ts:707]
-      red_last_1 <= 1'b0; // @[accel/engine/engine.ts:707]
-      red_last_2 <= 1'b0; // @[accel/engine/engine.ts:707]
-      red_last_3 <= 1'b0; // @[accel/engine/engine.ts:707]
-      red_last_4 <= 1'b0; // @[accel/engine/engine.ts:707]
-      red_last_5 <= 1'b0; // @[accel/engine/engine.ts:707]
-      red_row_end_0 <= 1'b0; // @[accel/engine/engine.ts:708]
-      red_row_end_1 <= 1'b0; // @[accel/engine/engine.ts:708]
-      red_row_end_2 <= 1'b0; // @[accel/engine/engine.ts:708]
-      red_row_end_3 <= 1'b0; // @[accel/engine/engine.ts:708]
-      red_row_end_4 <= 1'b0; // @[accel/engine/engine.ts:708]
-      red_row_end_5 <= 1'b0; // @[accel/engine/engine.ts:708]
-      red_first_0 <= 1'b0; // @[accel/engine/engine.ts:709]
-      red_first_1 <= 1'b0; // @[accel/engine/engine.ts:709]
-      red_first_2 <= 1'b0; // @[accel/engine/engine.ts:709]
-      red_n_0 <= 32'h0; // @[accel/engine/engine.ts:710]
-      red_n_1 <= 32'h0; // @[accel/engine/engine.ts:710]
-      red_n_2 <= 32'h0; // @[accel/engine/engine.ts:710]
-      red_n_3 <= 32'h0; // @[accel/engine/engine.ts:710]
-      red_n_4 <= 32'h0; // @[accel/engine/engine.ts:710]
-      red_n_5 <= 32'h0; // @[accel/engine/engine.ts:710]
-      outRes <= 5'h0; // @[accel/engine/engine.ts:718]
-      d1Valid <= 1'b0; // @[accel/engine/engine.ts:777]
-      d2Valid <= 1'b0; // @[accel/engine/engine.ts:778]
-      d1 <= 128'h0; // @[accel/engine/engine.ts:779]
-      d2 <= 128'h0; // @[accel/engine/engine.ts:780]
-      zN_0 <= 1'b0; // @[accel/engine/engine.ts:781]
-      regNext <= 1'b0; // @[accel/engine/engine.ts:782]
-      endD_0 <= 1'b0; // @[accel/engine/engine.ts:783]
-      regNext_1 <= 1'b0; // @[accel/engine/engine.ts:784]
-      fin_valid_0 <= 1'b0; // @[accel/engine/engine.ts:789]
-      fin_zero_0 <= 1'b0; // @[accel/engine/engine.ts:790]
-      fin_end_0 <= 1'b0; // @[accel/engine/engine.ts:791]
-      fin_valid_1 <= 1'b0; // @[accel/engine/engine.ts:789]
-      fin_zero_1 <= 1'b0; // @[accel/engine/engine.ts:790]
-      fin_end_1 <= 1'b0; // @[accel/engine/engine.ts:791]
-      fin_valid_2 <= 1'b0; // @[accel/engine/engine.ts:789]
-      fin_zero_2 <= 1'b0; // @[accel/engine/engine.ts:790]
-      fin_end_2 <= 1'b0; // @[accel/engine/engine.ts:791]
-      fin_valid_3 <= 1'b0; // @[accel/engine/engine.ts:789]
-      fin_zero_3 <= 1'b0; // @[accel/engine/engine.ts:790]
-      fin_end_3 <= 1'b0; // @[accel/engine/engine.ts:791]
-      fin_valid_4 <= 1'b0; // @[accel/engine/engine.ts:789]
-      fin_zero_4 <= 1'b0; // @[accel/engine/engine.ts:790]
-      fin_end_4 <= 1'b0; // @[accel/engine/engine.ts:791]
-      fin_valid_5 <= 1'b0; // @[accel/engine/engine.ts:789]
-      fin_zero_5 <= 1'b0; // @[accel/engine/engine.ts:790]
-      fin_end_5 <= 1'b0; // @[accel/engine/engine.ts:791]
-      fin_valid_6 <= 1'b0; // @[accel/engine/engine.ts:789]
-      fin_zero_6 <= 1'b0; // @[accel/engine/engine.ts:790]
-      fin_end_6 <= 1'b0; // @[accel/engine/engine.ts:791]
-      fin_valid_7 <= 1'b0; // @[accel/engine/engine.ts:789]
-      fin_zero_7 <= 1'b0; // @[accel/engine/engine.ts:790]
-      fin_end_7 <= 1'b0; // @[accel/engine/engine.ts:791]
-      fin_valid_8 <= 1'b0; // @[accel/engine/engine.ts:789]
-      fin_zero_8 <= 1'b0; // @[accel/engine/engine.ts:790]
-      fin_end_8 <= 1'b0; // @[accel/engine/engine.ts:791]
-      fin_valid_9 <= 1'b0; // @[accel/engine/engine.ts:789]
-      fin_zero_9 <= 1'b0; // @[accel/engine/engine.ts:790]
-      fin_end_9 <= 1'b0; // @[accel/engine/engine.ts:791]
-      fin_valid_10 <= 1'b0; // @[accel/engine/engine.ts:789]
-      fin_zero_10 <= 1'b0; // @[accel/engine/engine.ts:790]
-      fin_end_10 <= 1'b0; // @[accel/engine/engine.ts:791]
-      fin_valid_11 <= 1'b0; // @[accel/engine/engine.ts:789]
-      fin_zero_11 <= 1'b0; // @[accel/engine/engine.ts:790]
-      fin_end_11 <= 1'b0; // @[accel/engine/engine.ts:791]
-      pkData <= 128'h0; // @[accel/engine/engine.ts:848]
-      pkStrb <= 16'h0; // @[accel/engine/engine.ts:849]
-      pkN <= 2'h0; // @[accel/engine/engine.ts:850]
-      pkSeen <= 32'h0; // @[accel/engine/engine.ts:851]
-      pkWord <= 28'h0; // @[accel/engine/engine.ts:852]
-      awValid <= 1'b0; // @[accel/engine/engine.ts:885]
-      awAddr <= 32'h0; // @[accel/engine/engine.ts:886]
-      awLen <= 8'h0; // @[accel/engine/engine.ts:887]
-      bOut <= 4'h0; // @[accel/engine/engine.ts:888]
-      owWord <= 28'h0; // @[accel/engine/engine.ts:890]
-      owLeft <= 5'h0; // @[accel/engine/engine.ts:891]
-      owSrc <= 2'h0; // @[accel/engine/engine.ts:894]
-      wValid <= 1'b0; // @[accel/engine/engine.ts:928]
-      wData <= 128'h0; // @[accel/engine/engine.ts:929]
-      wStrb <= 16'h0; // @[accel/engine/engine.ts:930]
-      wLast <= 1'b0; // @[accel/engine/engine.ts:931]
-      wBeat <= 8'h0; // @[accel/engine/engine.ts:932]
+      updRes <= 7'h0; // @[accel/engine/engine.ts:389]
+      lfsr <= 16'hace1; // @[accel/engine/engine.ts:454]
+      headSlot <= 5'h0; // @[accel/engine/engine.ts:471]
+      dBeat <= 2'h0; // @[accel/engine/engine.ts:472]
+      rdPending <= 1'b0; // @[accel/engine/engine.ts:473]
+      rdKind <= 3'h0; // @[accel/engine/engine.ts:474]
+      off_unpack_left <= 33'h0; // @[accel/engine/engine.ts:521]
+      off_unpack_lane <= 2'h0; // @[accel/engine/engine.ts:522]
+      idx_unpack_left <= 33'h0; // @[accel/engine/engine.ts:521]
+      idx_unpack_lane <= 2'h0; // @[accel/engine/engine.ts:522]
+      psw_unpack_left <= 33'h0; // @[accel/engine/engine.ts:521]
+      psw_unpack_lane <= 2'h0; // @[accel/engine/engine.ts:522]
+      rid_unpack_left <= 33'h0; // @[accel/engine/engine.ts:521]
+      rid_unpack_lane <= 2'h0; // @[accel/engine/engine.ts:522]
+      bagIdx <= 32'h0; // @[accel/engine/engine.ts:557]
+      haveStart <= 1'b0; // @[accel/engine/engine.ts:558]
+      inBag <= 1'b0; // @[accel/engine/engine.ts:559]
+      cur <= 32'h0; // @[accel/engine/engine.ts:560]
+      lookLeft <= 32'h0; // @[accel/engine/engine.ts:561]
+      heldValid <= 1'b0; // @[accel/engine/engine.ts:562]
+      heldRow <= 32'h0; // @[accel/engine/engine.ts:563]
+      heldFirst <= 1'b0; // @[accel/engine/engine.ts:564]
+      heldLast <= 1'b0; // @[accel/engine/engine.ts:565]
+      heldEmpty <= 1'b0; // @[accel/engine/engine.ts:566]
+      heldScale <= 32'h0; // @[accel/engine/engine.ts:567]
+      heldSlot <= 1'b0; // @[accel/engine/engine.ts:568]
+      heldBag <= 32'h0; // @[accel/engine/engine.ts:569]
+      heldN <= 32'h0; // @[accel/engine/engine.ts:570]
+      nCount <= 32'h0; // @[accel/engine/engine.ts:571]
+      seenInBag <= 1'b0; // @[accel/engine/engine.ts:573]
+      seqSlot <= 1'b0; // @[accel/engine/engine.ts:574]
+      segEmitted <= 1'b0; // @[accel/engine/engine.ts:578]
+      emPh <= 2'h0; // @[accel/engine/engine.ts:648]
+      emRow <= 32'h0; // @[accel/engine/engine.ts:649]
+      updU <= 32'h0; // @[accel/engine/engine.ts:650]
+      rj <= 4'h0; // @[accel/engine/engine.ts:703]
+      red_valid_0 <= 1'b0; // @[accel/engine/engine.ts:707]
+      red_valid_1 <= 1'b0; // @[accel/engine/engine.ts:707]
+      red_valid_2 <= 1'b0; // @[accel/engine/engine.ts:707]
+      red_valid_3 <= 1'b0; // @[accel/engine/engine.ts:707]
+      red_valid_4 <= 1'b0; // @[accel/engine/engine.ts:707]
+      red_valid_5 <= 1'b0; // @[accel/engine/engine.ts:707]
+      red_slot_0 <= 1'b0; // @[accel/engine/engine.ts:708]
+      red_slot_1 <= 1'b0; // @[accel/engine/engine.ts:708]
+      red_slot_2 <= 1'b0; // @[accel/engine/engine.ts:708]
+      red_beat_0 <= 4'h0; // @[accel/engine/engine.ts:709]
+      red_beat_1 <= 4'h0; // @[accel/engine/engine.ts:709]
+      red_beat_2 <= 4'h0; // @[accel/engine/engine.ts:709]
+      red_beat_3 <= 4'h0; // @[accel/engine/engine.ts:709]
+      red_beat_4 <= 4'h0; // @[accel/engine/engine.ts:709]
+      red_beat_5 <= 4'h0; // @[accel/engine/engine.ts:709]
+      red_last_0 <= 1'b0; // @[accel/engine/engine.ts:710]
+      red_last_1 <= 1'b0; // @[accel/engine/engine.ts:710]
+      red_last_2 <= 1'b0; // @[accel/engine/engine.ts:710]
+      red_last_3 <= 1'b0; // @[accel/engine/engine.ts:710]
+      red_last_4 <= 1'b0; // @[accel/engine/engine.ts:710]
+      red_last_5 <= 1'b0; // @[accel/engine/engine.ts:710]
+      red_row_end_0 <= 1'b0; // @[accel/engine/engine.ts:711]
+      red_row_end_1 <= 1'b0; // @[accel/engine/engine.ts:711]
+      red_row_end_2 <= 1'b0; // @[accel/engine/engine.ts:711]
+      red_row_end_3 <= 1'b0; // @[accel/engine/engine.ts:711]
+      red_row_end_4 <= 1'b0; // @[accel/engine/engine.ts:711]
+      red_row_end_5 <= 1'b0; // @[accel/engine/engine.ts:711]
+      red_first_0 <= 1'b0; // @[accel/engine/engine.ts:712]
+      red_first_1 <= 1'b0; // @[accel/engine/engine.ts:712]
+      red_first_2 <= 1'b0; // @[accel/engine/engine.ts:712]
+      red_n_0 <= 32'h0; // @[accel/engine/engine.ts:713]
+      red_n_1 <= 32'h0; // @[accel/engine/engine.ts:713]
+      red_n_2 <= 32'h0; // @[accel/engine/engine.ts:713]
+      red_n_3 <= 32'h0; // @[accel/engine/engine.ts:713]
+      red_n_4 <= 32'h0; // @[accel/engine/engine.ts:713]
+      red_n_5 <= 32'h0; // @[accel/engine/engine.ts:713]
+      outRes <= 5'h0; // @[accel/engine/engine.ts:721]
+      d1Valid <= 1'b0; // @[accel/engine/engine.ts:780]
+      d2Valid <= 1'b0; // @[accel/engine/engine.ts:781]
+      d1 <= 128'h0; // @[accel/engine/engine.ts:782]
+      d2 <= 128'h0; // @[accel/engine/engine.ts:783]
+      zN_0 <= 1'b0; // @[accel/engine/engine.ts:784]
+      regNext <= 1'b0; // @[accel/engine/engine.ts:785]
+      endD_0 <= 1'b0; // @[accel/engine/engine.ts:786]
+      regNext_1 <= 1'b0; // @[accel/engine/engine.ts:787]
+      fin_valid_0 <= 1'b0; // @[accel/engine/engine.ts:792]
+      fin_zero_0 <= 1'b0; // @[accel/engine/engine.ts:793]
+      fin_end_0 <= 1'b0; // @[accel/engine/engine.ts:794]
+      fin_valid_1 <= 1'b0; // @[accel/engine/engine.ts:792]
+      fin_zero_1 <= 1'b0; // @[accel/engine/engine.ts:793]
+      fin_end_1 <= 1'b0; // @[accel/engine/engine.ts:794]
+      fin_valid_2 <= 1'b0; // @[accel/engine/engine.ts:792]
+      fin_zero_2 <= 1'b0; // @[accel/engine/engine.ts:793]
+      fin_end_2 <= 1'b0; // @[accel/engine/engine.ts:794]
+      fin_valid_3 <= 1'b0; // @[accel/engine/engine.ts:792]
+      fin_zero_3 <= 1'b0; // @[accel/engine/engine.ts:793]
+      fin_end_3 <= 1'b0; // @[accel/engine/engine.ts:794]
+      fin_valid_4 <= 1'b0; // @[accel/engine/engine.ts:792]
+      fin_zero_4 <= 1'b0; // @[accel/engine/engine.ts:793]
+      fin_end_4 <= 1'b0; // @[accel/engine/engine.ts:794]
+      fin_valid_5 <= 1'b0; // @[accel/engine/engine.ts:792]
+      fin_zero_5 <= 1'b0; // @[accel/engine/engine.ts:793]
+      fin_end_5 <= 1'b0; // @[accel/engine/engine.ts:794]
+      fin_valid_6 <= 1'b0; // @[accel/engine/engine.ts:792]
+      fin_zero_6 <= 1'b0; // @[accel/engine/engine.ts:793]
+      fin_end_6 <= 1'b0; // @[accel/engine/engine.ts:794]
+      fin_valid_7 <= 1'b0; // @[accel/engine/engine.ts:792]
+      fin_zero_7 <= 1'b0; // @[accel/engine/engine.ts:793]
+      fin_end_7 <= 1'b0; // @[accel/engine/engine.ts:794]
+      fin_valid_8 <= 1'b0; // @[accel/engine/engine.ts:792]
+      fin_zero_8 <= 1'b0; // @[accel/engine/engine.ts:793]
+      fin_end_8 <= 1'b0; // @[accel/engine/engine.ts:794]
+      fin_valid_9 <= 1'b0; // @[accel/engine/engine.ts:792]
+      fin_zero_9 <= 1'b0; // @[accel/engine/engine.ts:793]
+      fin_end_9 <= 1'b0; // @[accel/engine/engine.ts:794]
+      fin_valid_10 <= 1'b0; // @[accel/engine/engine.ts:792]
+      fin_zero_10 <= 1'b0; // @[accel/engine/engine.ts:793]
+      fin_end_10 <= 1'b0; // @[accel/engine/engine.ts:794]
+      fin_valid_11 <= 1'b0; // @[accel/engine/engine.ts:792]
+      fin_zero_11 <= 1'b0; // @[accel/engine/engine.ts:793]
+      fin_end_11 <= 1'b0; // @[accel/engine/engine.ts:794]
+      pkData <= 128'h0; // @[accel/engine/engine.ts:851]
+      pkStrb <= 16'h0; // @[accel/engine/engine.ts:852]
+      pkN <= 2'h0; // @[accel/engine/engine.ts:853]
+      pkSeen <= 32'h0; // @[accel/engine/engine.ts:854]
+      pkWord <= 28'h0; // @[accel/engine/engine.ts:855]
+      awValid <= 1'b0; // @[accel/engine/engine.ts:888]
+      awAddr <= 32'h0; // @[accel/engine/engine.ts:889]
+      awLen <= 8'h0; // @[accel/engine/engine.ts:890]
+      bOut <= 4'h0; // @[accel/engine/engine.ts:891]
+      owWord <= 28'h0; // @[accel/engine/engine.ts:893]
+      owLeft <= 5'h0; // @[accel/engine/engine.ts:894]
+      owSrc <= 2'h0; // @[accel/engine/engine.ts:897]
+      wValid <= 1'b0; // @[accel/engine/engine.ts:931]
+      wData <= 128'h0; // @[accel/engine/engine.ts:932]
+      wStrb <= 16'h0; // @[accel/engine/engine.ts:933]
+      wLast <= 1'b0; // @[accel/engine/engine.ts:934]
+      wBeat <= 8'h0; // @[accel/engine/engine.ts:935]
     end else begin
       if (_T_36) begin
-        busy <= 1'b0; // @[accel/engine/engine.ts:1055]
+        busy <= 1'b0; // @[accel/engine/engine.ts:1058]
       end else begin
         if (start) begin
-          busy <= 1'b1; // @[accel/engine/engine.ts:986]
+          busy <= 1'b1; // @[accel/engine/engine.ts:989]
         end
       end
       if (_T_36) begin
-        done <= 1'b1; // @[accel/engine/engine.ts:1056]
+        done <= 1'b1; // @[accel/engine/engine.ts:1059]
       end else begin
         if (start) begin
-          done <= 1'b0; // @[accel/engine/engine.ts:987]
+          done <= 1'b0; // @[accel/engine/engine.ts:990]
         end
       end
       if (start) begin
-        err <= 1'b0; // @[accel/engine/engine.ts:988]
+        err <= 1'b0; // @[accel/engine/engine.ts:991]
       end else begin
         if (_T_37) begin
-          err <= 1'b1; // @[accel/engine/engine.ts:973]
+          err <= 1'b1; // @[accel/engine/engine.ts:976]
         end
       end
       if (start) begin
-        errResp <= 2'h0; // @[accel/engine/engine.ts:989]
+        errResp <= 2'h0; // @[accel/engine/engine.ts:992]
       end else begin
         if (_T_37) begin
-          errResp <= rErr ? m_axi_rresp : m_axi_bresp; // @[accel/engine/engine.ts:974]
+          errResp <= rErr ? m_axi_rresp : m_axi_bresp; // @[accel/engine/engine.ts:977]
         end
       end
       if (start) begin
-        errRead <= 1'b0; // @[accel/engine/engine.ts:990]
+        errRead <= 1'b0; // @[accel/engine/engine.ts:993]
       end else begin
         if (_T_37) begin
-          errRead <= rErr; // @[accel/engine/engine.ts:975]
+          errRead <= rErr; // @[accel/engine/engine.ts:978]
         end
       end
       if (start) begin
-        errWrite <= 1'b0; // @[accel/engine/engine.ts:991]
+        errWrite <= 1'b0; // @[accel/engine/engine.ts:994]
       end else begin
         if (_T_37) begin
-          errWrite <= bErr; // @[accel/engine/engine.ts:976]
+          errWrite <= bErr; // @[accel/engine/engine.ts:979]
         end
       end
       if (start) begin
-        errAddr <= 64'h0; // @[accel/engine/engine.ts:992]
+        errAddr <= 64'h0; // @[accel/engine/engine.ts:995]
       end else begin
         if (_T_37) begin
-          errAddr <= {32'h0, rErr ? rErrAddr : awAddrQ_deq_bits}; // @[accel/engine/engine.ts:977]
+          errAddr <= {32'h0, rErr ? rErrAddr : awAddrQ_deq_bits}; // @[accel/engine/engine.ts:980]
         end
       end
       if (start) begin
-        cycles <= 32'h0; // @[accel/engine/engine.ts:993]
+        cycles <= 32'h0; // @[accel/engine/engine.ts:996]
       end else begin
         if (busy) begin
-          cycles <= cycles + 32'h1; // @[accel/engine/engine.ts:984]
+          cycles <= cycles + 32'h1; // @[accel/engine/engine.ts:987]
         end
       end
       if (start) begin
-        rBeats <= 32'h0; // @[accel/engine/engine.ts:994]
+        rBeats <= 32'h0; // @[accel/engine/engine.ts:997]
       end else begin
         if (rFire) begin
-          rBeats <= rBeats + 32'h1; // @[accel/engine/engine.ts:465]
+          rBeats <= rBeats + 32'h1; // @[accel/engine/engine.ts:466]
         end
       end
       if (start) begin
-        wBeats <= 32'h0; // @[accel/engine/engine.ts:995]
+        wBeats <= 32'h0; // @[accel/engine/engine.ts:998]
       end else begin
         if (wValid & m_axi_wready) begin
-          wBeats <= wBeats + 32'h1; // @[accel/engine/engine.ts:956]
+          wBeats <= wBeats + 32'h1; // @[accel/engine/engine.ts:959]
         end
       end
       if (start) begin
-        stallIndex <= 32'h0; // @[accel/engine/engine.ts:996]
+        stallIndex <= 32'h0; // @[accel/engine/engine.ts:999]
       end else begin
         if ((((((busy & ~err) & arFree) & slotFree) & ~sideGo) & ~rowPending) & ~tok_q_0_deq_valid) begin
-          stallIndex <= stallIndex + 32'h1; // @[accel/engine/engine.ts:397]
+          stallIndex <= stallIndex + 32'h1; // @[accel/engine/engine.ts:398]
         end
       end
       if (start) begin
-        stallInflight <= 32'h0; // @[accel/engine/engine.ts:997]
+        stallInflight <= 32'h0; // @[accel/engine/engine.ts:1000]
       end else begin
         if ((((busy & ~err) & arFree) & ~slotFree) & rowPending) begin
-          stallInflight <= stallInflight + 32'h1; // @[accel/engine/engine.ts:396]
+          stallInflight <= stallInflight + 32'h1; // @[accel/engine/engine.ts:397]
         end
       end
       if (start) begin
-        stallDep <= 32'h0; // @[accel/engine/engine.ts:998]
+        stallDep <= 32'h0; // @[accel/engine/engine.ts:1001]
       end else begin
         if (((run & metaQ_deq_valid) & (mEmpty | rowBeatAvail)) & hazard) begin
-          stallDep <= stallDep + 32'h1; // @[accel/engine/engine.ts:728]
+          stallDep <= stallDep + 32'h1; // @[accel/engine/engine.ts:731]
         end
       end
       if (start) begin
-        stallWrite <= 32'h0; // @[accel/engine/engine.ts:999]
+        stallWrite <= 32'h0; // @[accel/engine/engine.ts:1002]
       end else begin
         if (wValid & ~m_axi_wready) begin
-          stallWrite <= stallWrite + 32'h1; // @[accel/engine/engine.ts:957]
+          stallWrite <= stallWrite + 32'h1; // @[accel/engine/engine.ts:960]
         end
       end
       if (startReq & busy) begin
@@ -2224,604 +2224,604 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
         state_hi <= written_52 | (state_hi & ~strobed_36); // @[accel/engine/engine.ts:230]
       end
       if (start) begin
-        rowBeats <= row_beats_all[4:0]; // @[accel/engine/engine.ts:1000]
+        rowBeats <= row_beats_all[4:0]; // @[accel/engine/engine.ts:1003]
       end
       if (start) begin
-        tailStrb <= tailMask; // @[accel/engine/engine.ts:1011]
+        tailStrb <= tailMask; // @[accel/engine/engine.ts:1014]
       end
       if (freeSlot & ~arGo) begin
-        slotsUsed <= slotsUsed - 6'h1; // @[accel/engine/engine.ts:492]
+        slotsUsed <= slotsUsed - 6'h1; // @[accel/engine/engine.ts:493]
       end else begin
         if (arGo & ~freeSlot) begin
-          slotsUsed <= slotsUsed + 6'h1; // @[accel/engine/engine.ts:491]
+          slotsUsed <= slotsUsed + 6'h1; // @[accel/engine/engine.ts:492]
         end
       end
       if (arGo) begin
-        tailSlot <= tailSlot + 5'h1; // @[accel/engine/engine.ts:410]
+        tailSlot <= tailSlot + 5'h1; // @[accel/engine/engine.ts:411]
       end
       if (arGo) begin
-        arValid <= 1'b1; // @[accel/engine/engine.ts:406]
+        arValid <= 1'b1; // @[accel/engine/engine.ts:407]
       end else begin
         if (arValid & m_axi_arready) begin
-          arValid <= 1'b0; // @[accel/engine/engine.ts:404]
+          arValid <= 1'b0; // @[accel/engine/engine.ts:405]
         end
       end
       if (arGo) begin
-        arAddr <= {arWordSel, 4'h0}; // @[accel/engine/engine.ts:407]
+        arAddr <= {arWordSel, 4'h0}; // @[accel/engine/engine.ts:408]
       end
       if (arGo) begin
-        arLen <= _T_39[7:0]; // @[accel/engine/engine.ts:408]
+        arLen <= _T_39[7:0]; // @[accel/engine/engine.ts:409]
       end
       if (arGo) begin
-        arId <= tailSlot; // @[accel/engine/engine.ts:409]
+        arId <= tailSlot; // @[accel/engine/engine.ts:410]
       end
       if (start) begin
-        offWord <= offsets_lo[31:4]; // @[accel/engine/engine.ts:1012]
+        offWord <= offsets_lo[31:4]; // @[accel/engine/engine.ts:1015]
       end else begin
         if (offGo) begin
-          offWord <= offWord + {19'h0, offBurst}; // @[accel/engine/engine.ts:416]
+          offWord <= offWord + {19'h0, offBurst}; // @[accel/engine/engine.ts:417]
         end
       end
       if (start) begin
-        offLeft <= off_beats_total; // @[accel/engine/engine.ts:1013]
+        offLeft <= off_beats_total; // @[accel/engine/engine.ts:1016]
       end else begin
         if (offGo) begin
-          offLeft <= offLeft - {23'h0, offBurst}; // @[accel/engine/engine.ts:417]
+          offLeft <= offLeft - {23'h0, offBurst}; // @[accel/engine/engine.ts:418]
         end
       end
       if (start) begin
-        offRes <= 5'h0; // @[accel/engine/engine.ts:1006]
+        offRes <= 5'h0; // @[accel/engine/engine.ts:1009]
       end else begin
         if (offGo) begin
-          offRes <= (offRes + off_burst[4:0]) - {4'h0, offBeatQ_deq_ready & offBeatQ_deq_valid}; // @[accel/engine/engine.ts:543]
+          offRes <= (offRes + off_burst[4:0]) - {4'h0, offBeatQ_deq_ready & offBeatQ_deq_valid}; // @[accel/engine/engine.ts:544]
         end else begin
           if (offBeatQ_deq_ready & offBeatQ_deq_valid) begin
-            offRes <= offRes - 5'h1; // @[accel/engine/engine.ts:541]
+            offRes <= offRes - 5'h1; // @[accel/engine/engine.ts:542]
           end
         end
       end
       if (start) begin
-        idxWord <= indices_lo[31:4]; // @[accel/engine/engine.ts:1014]
+        idxWord <= indices_lo[31:4]; // @[accel/engine/engine.ts:1017]
       end else begin
         if (idxGo) begin
-          idxWord <= idxWord + {19'h0, idxBurst}; // @[accel/engine/engine.ts:420]
+          idxWord <= idxWord + {19'h0, idxBurst}; // @[accel/engine/engine.ts:421]
         end
       end
       if (start) begin
-        idxLeft <= idx_beats_total; // @[accel/engine/engine.ts:1015]
+        idxLeft <= idx_beats_total; // @[accel/engine/engine.ts:1018]
       end else begin
         if (idxGo) begin
-          idxLeft <= idxLeft - {23'h0, idxBurst}; // @[accel/engine/engine.ts:421]
+          idxLeft <= idxLeft - {23'h0, idxBurst}; // @[accel/engine/engine.ts:422]
         end
       end
       if (start) begin
-        idxRes <= 5'h0; // @[accel/engine/engine.ts:1007]
+        idxRes <= 5'h0; // @[accel/engine/engine.ts:1010]
       end else begin
         if (idxGo) begin
-          idxRes <= (idxRes + idx_burst[4:0]) - {4'h0, idxBeatQ_deq_ready & idxBeatQ_deq_valid}; // @[accel/engine/engine.ts:546]
+          idxRes <= (idxRes + idx_burst[4:0]) - {4'h0, idxBeatQ_deq_ready & idxBeatQ_deq_valid}; // @[accel/engine/engine.ts:547]
         end else begin
           if (idxBeatQ_deq_ready & idxBeatQ_deq_valid) begin
-            idxRes <= idxRes - 5'h1; // @[accel/engine/engine.ts:542]
+            idxRes <= idxRes - 5'h1; // @[accel/engine/engine.ts:543]
           end
         end
       end
       if (start) begin
-        pswWord <= scales_lo[31:4]; // @[accel/engine/engine.ts:1016]
+        pswWord <= scales_lo[31:4]; // @[accel/engine/engine.ts:1019]
       end else begin
         if (pswGo) begin
-          pswWord <= pswWord + {19'h0, pswBurst}; // @[accel/engine/engine.ts:424]
+          pswWord <= pswWord + {19'h0, pswBurst}; // @[accel/engine/engine.ts:425]
         end
       end
       if (start) begin
-        pswLeft <= psw_beats_total; // @[accel/engine/engine.ts:1017]
+        pswLeft <= psw_beats_total; // @[accel/engine/engine.ts:1020]
       end else begin
         if (pswGo) begin
-          pswLeft <= pswLeft - {23'h0, pswBurst}; // @[accel/engine/engine.ts:425]
+          pswLeft <= pswLeft - {23'h0, pswBurst}; // @[accel/engine/engine.ts:426]
         end
       end
       if (start) begin
-        pswRes <= 5'h0; // @[accel/engine/engine.ts:1008]
+        pswRes <= 5'h0; // @[accel/engine/engine.ts:1011]
       end else begin
         if (pswGo) begin
-          pswRes <= (pswRes + psw_burst[4:0]) - {4'h0, pswBeatQ_deq_ready & pswBeatQ_deq_valid}; // @[accel/engine/engine.ts:545]
+          pswRes <= (pswRes + psw_burst[4:0]) - {4'h0, pswBeatQ_deq_ready & pswBeatQ_deq_valid}; // @[accel/engine/engine.ts:546]
         end else begin
           if (pswBeatQ_deq_ready & pswBeatQ_deq_valid) begin
-            pswRes <= pswRes - 5'h1; // @[accel/engine/engine.ts:544]
+            pswRes <= pswRes - 5'h1; // @[accel/engine/engine.ts:545]
           end
         end
       end
       if (start) begin
-        ridWord <= row_ids_lo[31:4]; // @[accel/engine/engine.ts:1020]
+        ridWord <= row_ids_lo[31:4]; // @[accel/engine/engine.ts:1023]
       end else begin
         if (ridGo) begin
-          ridWord <= ridWord + {19'h0, ridBurst}; // @[accel/engine/engine.ts:428]
+          ridWord <= ridWord + {19'h0, ridBurst}; // @[accel/engine/engine.ts:429]
         end
       end
       if (start) begin
-        ridLeft <= rid_beats_total; // @[accel/engine/engine.ts:1021]
+        ridLeft <= rid_beats_total; // @[accel/engine/engine.ts:1024]
       end else begin
         if (ridGo) begin
-          ridLeft <= ridLeft - {23'h0, ridBurst}; // @[accel/engine/engine.ts:429]
+          ridLeft <= ridLeft - {23'h0, ridBurst}; // @[accel/engine/engine.ts:430]
         end
       end
       if (start) begin
-        ridRes <= 5'h0; // @[accel/engine/engine.ts:1022]
+        ridRes <= 5'h0; // @[accel/engine/engine.ts:1025]
       end else begin
         if (ridGo) begin
-          ridRes <= (ridRes + rid_burst[4:0]) - {4'h0, ridBeatQ_deq_ready & ridBeatQ_deq_valid}; // @[accel/engine/engine.ts:540]
+          ridRes <= (ridRes + rid_burst[4:0]) - {4'h0, ridBeatQ_deq_ready & ridBeatQ_deq_valid}; // @[accel/engine/engine.ts:541]
         end else begin
           if (ridBeatQ_deq_ready & ridBeatQ_deq_valid) begin
-            ridRes <= ridRes - 5'h1; // @[accel/engine/engine.ts:539]
+            ridRes <= ridRes - 5'h1; // @[accel/engine/engine.ts:540]
           end
         end
       end
       if (rowGo) begin
-        rowWord <= curRowWord + {19'h0, row_burst}; // @[accel/engine/engine.ts:433]
+        rowWord <= curRowWord + {19'h0, row_burst}; // @[accel/engine/engine.ts:434]
       end
       if (err) begin
-        rowLeft <= 5'h0; // @[accel/engine/engine.ts:980]
+        rowLeft <= 5'h0; // @[accel/engine/engine.ts:983]
       end else begin
         if (rowGo) begin
-          rowLeft <= curRowLeft - row_burst[4:0]; // @[accel/engine/engine.ts:434]
+          rowLeft <= curRowLeft - row_burst[4:0]; // @[accel/engine/engine.ts:435]
         end
       end
       if (rowGo) begin
-        rowFk <= curFk; // @[accel/engine/engine.ts:432]
+        rowFk <= curFk; // @[accel/engine/engine.ts:433]
       end
       if (start) begin
-        updRes <= 7'h0; // @[accel/engine/engine.ts:1025]
+        updRes <= 7'h0; // @[accel/engine/engine.ts:1028]
       end else begin
         if (~(rowGo & (curFk != 2'h0)) & updPop) begin
-          updRes <= updRes - 7'h1; // @[accel/engine/engine.ts:840]
+          updRes <= updRes - 7'h1; // @[accel/engine/engine.ts:843]
         end else begin
           if ((rowGo & (curFk != 2'h0)) & updPop) begin
-            updRes <= (updRes + row_burst[6:0]) - 7'h1; // @[accel/engine/engine.ts:839]
+            updRes <= (updRes + row_burst[6:0]) - 7'h1; // @[accel/engine/engine.ts:842]
           end else begin
             if ((rowGo & (curFk != 2'h0)) & ~updPop) begin
-              updRes <= updRes + row_burst[6:0]; // @[accel/engine/engine.ts:838]
+              updRes <= updRes + row_burst[6:0]; // @[accel/engine/engine.ts:841]
             end
           end
         end
       end
-      lfsr <= {lfsr[14:0], ((lfsr[15] ^ lfsr[13]) ^ lfsr[12]) ^ lfsr[10]}; // @[accel/engine/engine.ts:454]
+      lfsr <= {lfsr[14:0], ((lfsr[15] ^ lfsr[13]) ^ lfsr[12]) ^ lfsr[10]}; // @[accel/engine/engine.ts:455]
       if (drain) begin
         if (slotDone) begin
-          headSlot <= headSlot + 5'h1; // @[accel/engine/engine.ts:488]
+          headSlot <= headSlot + 5'h1; // @[accel/engine/engine.ts:489]
         end
       end
       if (drain) begin
         dBeat <= slotDone ? 2'h0 : (dBeat + 2'h1);
       end
-      rdPending <= drain; // @[accel/engine/engine.ts:481]
+      rdPending <= drain; // @[accel/engine/engine.ts:482]
       if (drain) begin
-        rdKind <= headKind; // @[accel/engine/engine.ts:482]
+        rdKind <= headKind; // @[accel/engine/engine.ts:483]
       end
       if (start) begin
-        off_unpack_left <= offCount; // @[accel/engine/engine.ts:1034]
+        off_unpack_left <= offCount; // @[accel/engine/engine.ts:1037]
       end else begin
         if (off_unpack_pop) begin
-          off_unpack_left <= off_unpack_left - 33'h1; // @[accel/engine/engine.ts:529]
+          off_unpack_left <= off_unpack_left - 33'h1; // @[accel/engine/engine.ts:530]
         end
       end
       if (start) begin
-        off_unpack_lane <= 2'h0; // @[accel/engine/engine.ts:1035]
+        off_unpack_lane <= 2'h0; // @[accel/engine/engine.ts:1038]
       end else begin
         if (off_unpack_pop) begin
-          off_unpack_lane <= off_unpack_beat_done ? 2'h0 : off_unpack_next_lane[1:0]; // @[accel/engine/engine.ts:530]
+          off_unpack_lane <= off_unpack_beat_done ? 2'h0 : off_unpack_next_lane[1:0]; // @[accel/engine/engine.ts:531]
         end
       end
       if (start) begin
-        idx_unpack_left <= {1'h0, num_indices}; // @[accel/engine/engine.ts:1036]
+        idx_unpack_left <= {1'h0, num_indices}; // @[accel/engine/engine.ts:1039]
       end else begin
         if (idx_unpack_pop) begin
-          idx_unpack_left <= idx_unpack_left - 33'h1; // @[accel/engine/engine.ts:529]
+          idx_unpack_left <= idx_unpack_left - 33'h1; // @[accel/engine/engine.ts:530]
         end
       end
       if (start) begin
-        idx_unpack_lane <= 2'h0; // @[accel/engine/engine.ts:1037]
+        idx_unpack_lane <= 2'h0; // @[accel/engine/engine.ts:1040]
       end else begin
         if (idx_unpack_pop) begin
-          idx_unpack_lane <= idx_unpack_beat_done ? 2'h0 : idx_unpack_next_lane[1:0]; // @[accel/engine/engine.ts:530]
+          idx_unpack_lane <= idx_unpack_beat_done ? 2'h0 : idx_unpack_next_lane[1:0]; // @[accel/engine/engine.ts:531]
         end
       end
       if (start) begin
-        psw_unpack_left <= pswEn ? {1'h0, num_indices} : 33'h0; // @[accel/engine/engine.ts:1018]
+        psw_unpack_left <= pswEn ? {1'h0, num_indices} : 33'h0; // @[accel/engine/engine.ts:1021]
       end else begin
         if (psw_unpack_pop) begin
-          psw_unpack_left <= psw_unpack_left - 33'h1; // @[accel/engine/engine.ts:529]
+          psw_unpack_left <= psw_unpack_left - 33'h1; // @[accel/engine/engine.ts:530]
         end
       end
       if (start) begin
-        psw_unpack_lane <= 2'h0; // @[accel/engine/engine.ts:1019]
+        psw_unpack_lane <= 2'h0; // @[accel/engine/engine.ts:1022]
       end else begin
         if (psw_unpack_pop) begin
-          psw_unpack_lane <= psw_unpack_beat_done ? 2'h0 : psw_unpack_next_lane[1:0]; // @[accel/engine/engine.ts:530]
+          psw_unpack_lane <= psw_unpack_beat_done ? 2'h0 : psw_unpack_next_lane[1:0]; // @[accel/engine/engine.ts:531]
         end
       end
       if (start) begin
-        rid_unpack_left <= rowsOn ? {1'h0, num_bags} : 33'h0; // @[accel/engine/engine.ts:1023]
+        rid_unpack_left <= rowsOn ? {1'h0, num_bags} : 33'h0; // @[accel/engine/engine.ts:1026]
       end else begin
         if (rid_unpack_pop) begin
-          rid_unpack_left <= rid_unpack_left - 33'h1; // @[accel/engine/engine.ts:529]
+          rid_unpack_left <= rid_unpack_left - 33'h1; // @[accel/engine/engine.ts:530]
         end
       end
       if (start) begin
-        rid_unpack_lane <= 2'h0; // @[accel/engine/engine.ts:1024]
+        rid_unpack_lane <= 2'h0; // @[accel/engine/engine.ts:1027]
       end else begin
         if (rid_unpack_pop) begin
-          rid_unpack_lane <= rid_unpack_beat_done ? 2'h0 : rid_unpack_next_lane[1:0]; // @[accel/engine/engine.ts:530]
+          rid_unpack_lane <= rid_unpack_beat_done ? 2'h0 : rid_unpack_next_lane[1:0]; // @[accel/engine/engine.ts:531]
         end
       end
       if (start) begin
-        bagIdx <= 32'h0; // @[accel/engine/engine.ts:1038]
+        bagIdx <= 32'h0; // @[accel/engine/engine.ts:1041]
       end else begin
         if (bagEnd) begin
-          bagIdx <= bagIdx + 32'h1; // @[accel/engine/engine.ts:638]
+          bagIdx <= bagIdx + 32'h1; // @[accel/engine/engine.ts:639]
         end
       end
       if (start) begin
-        haveStart <= 1'b0; // @[accel/engine/engine.ts:1039]
+        haveStart <= 1'b0; // @[accel/engine/engine.ts:1042]
       end else begin
         if (_T_40) begin
-          haveStart <= 1'b1; // @[accel/engine/engine.ts:608]
+          haveStart <= 1'b1; // @[accel/engine/engine.ts:609]
         end
       end
       if (start) begin
-        inBag <= 1'b0; // @[accel/engine/engine.ts:1040]
+        inBag <= 1'b0; // @[accel/engine/engine.ts:1043]
       end else begin
         if (bagEnd) begin
-          inBag <= 1'b0; // @[accel/engine/engine.ts:637]
+          inBag <= 1'b0; // @[accel/engine/engine.ts:638]
         end else begin
           if (entry) begin
-            inBag <= 1'b1; // @[accel/engine/engine.ts:612]
+            inBag <= 1'b1; // @[accel/engine/engine.ts:613]
           end
         end
       end
       if (entry) begin
-        cur <= endVal; // @[accel/engine/engine.ts:611]
+        cur <= endVal; // @[accel/engine/engine.ts:612]
       end else begin
         if (_T_40) begin
-          cur <= off_unpack_value; // @[accel/engine/engine.ts:607]
+          cur <= off_unpack_value; // @[accel/engine/engine.ts:608]
         end
       end
       if (lookGo) begin
-        lookLeft <= eLeft - 32'h1; // @[accel/engine/engine.ts:617]
+        lookLeft <= eLeft - 32'h1; // @[accel/engine/engine.ts:618]
       end else begin
         if (entry) begin
-          lookLeft <= eLeft; // @[accel/engine/engine.ts:613]
+          lookLeft <= eLeft; // @[accel/engine/engine.ts:614]
         end
       end
       if (start) begin
-        heldValid <= 1'b0; // @[accel/engine/engine.ts:1041]
+        heldValid <= 1'b0; // @[accel/engine/engine.ts:1044]
       end else begin
         if (err) begin
-          heldValid <= 1'b0; // @[accel/engine/engine.ts:641]
+          heldValid <= 1'b0; // @[accel/engine/engine.ts:642]
         end else begin
           if (_T_41) begin
-            heldValid <= 1'b1; // @[accel/engine/engine.ts:624]
+            heldValid <= 1'b1; // @[accel/engine/engine.ts:625]
           end else begin
             if (emitHeld) begin
-              heldValid <= 1'b0; // @[accel/engine/engine.ts:622]
+              heldValid <= 1'b0; // @[accel/engine/engine.ts:623]
             end
           end
         end
       end
       if (_T_41) begin
-        heldRow <= holdLook ? idx_unpack_value : 32'h0; // @[accel/engine/engine.ts:625]
+        heldRow <= holdLook ? idx_unpack_value : 32'h0; // @[accel/engine/engine.ts:626]
       end
       if (_T_41) begin
-        heldFirst <= ~eSeen; // @[accel/engine/engine.ts:626]
+        heldFirst <= ~eSeen; // @[accel/engine/engine.ts:627]
       end
       if (((lookGo & isPad) & finalIdx) & eSeen) begin
-        heldLast <= 1'b1; // @[accel/engine/engine.ts:635]
+        heldLast <= 1'b1; // @[accel/engine/engine.ts:636]
       end else begin
         if (_T_41) begin
-          heldLast <= finalIdx | holdEmpty; // @[accel/engine/engine.ts:627]
+          heldLast <= finalIdx | holdEmpty; // @[accel/engine/engine.ts:628]
         end
       end
       if (_T_41) begin
-        heldEmpty <= holdEmpty; // @[accel/engine/engine.ts:628]
+        heldEmpty <= holdEmpty; // @[accel/engine/engine.ts:629]
       end
       if (_T_41) begin
-        heldScale <= (holdLook & pswEn) ? psw_unpack_value : 32'h3f800000; // @[accel/engine/engine.ts:629]
+        heldScale <= (holdLook & pswEn) ? psw_unpack_value : 32'h3f800000; // @[accel/engine/engine.ts:630]
       end
       if (_T_41) begin
-        heldSlot <= seqSlot; // @[accel/engine/engine.ts:630]
+        heldSlot <= seqSlot; // @[accel/engine/engine.ts:631]
       end
       if (_T_41) begin
-        heldBag <= bagIdx; // @[accel/engine/engine.ts:631]
+        heldBag <= bagIdx; // @[accel/engine/engine.ts:632]
       end
       if (_T_41) begin
-        heldN <= holdLook ? (eN + 32'h1) : 32'h0; // @[accel/engine/engine.ts:632]
+        heldN <= holdLook ? (eN + 32'h1) : 32'h0; // @[accel/engine/engine.ts:633]
       end
       if (holdLook) begin
-        nCount <= eN + 32'h1; // @[accel/engine/engine.ts:620]
+        nCount <= eN + 32'h1; // @[accel/engine/engine.ts:621]
       end else begin
         if (entry) begin
-          nCount <= 32'h0; // @[accel/engine/engine.ts:615]
+          nCount <= 32'h0; // @[accel/engine/engine.ts:616]
         end
       end
       if (holdLook) begin
-        seenInBag <= 1'b1; // @[accel/engine/engine.ts:619]
+        seenInBag <= 1'b1; // @[accel/engine/engine.ts:620]
       end else begin
         if (entry) begin
-          seenInBag <= 1'b0; // @[accel/engine/engine.ts:614]
+          seenInBag <= 1'b0; // @[accel/engine/engine.ts:615]
         end
       end
       if (start) begin
-        seqSlot <= 1'b0; // @[accel/engine/engine.ts:1042]
+        seqSlot <= 1'b0; // @[accel/engine/engine.ts:1045]
       end else begin
         if (bagEnd) begin
-          seqSlot <= seqSlot + 1'b0; // @[accel/engine/engine.ts:639]
+          seqSlot <= seqSlot + 1'b0; // @[accel/engine/engine.ts:640]
         end
       end
       if (start) begin
-        segEmitted <= 1'b0; // @[accel/engine/engine.ts:1028]
+        segEmitted <= 1'b0; // @[accel/engine/engine.ts:1031]
       end else begin
         if (entry) begin
-          segEmitted <= 1'b0; // @[accel/engine/engine.ts:670]
+          segEmitted <= 1'b0; // @[accel/engine/engine.ts:673]
         end else begin
           if (emFinish) begin
             if (!(unfused)) begin
-              segEmitted <= 1'b1; // @[accel/engine/engine.ts:668]
+              segEmitted <= 1'b1; // @[accel/engine/engine.ts:671]
             end
           end
         end
       end
       if (start) begin
-        emPh <= 2'h0; // @[accel/engine/engine.ts:1026]
+        emPh <= 2'h0; // @[accel/engine/engine.ts:1029]
       end else begin
         if (emFinish) begin
-          emPh <= 2'h0; // @[accel/engine/engine.ts:667]
+          emPh <= 2'h0; // @[accel/engine/engine.ts:670]
         end else begin
           if (emTokGo & ~emLast) begin
-            emPh <= emPh + 2'h1; // @[accel/engine/engine.ts:665]
+            emPh <= emPh + 2'h1; // @[accel/engine/engine.ts:668]
           end else begin
             if (emTake & ~emLast) begin
-              emPh <= unfused ? 2'h1 : 2'h2; // @[accel/engine/engine.ts:663]
+              emPh <= unfused ? 2'h1 : 2'h2; // @[accel/engine/engine.ts:666]
             end
           end
         end
       end
       if (emTake) begin
-        emRow <= rid_unpack_value; // @[accel/engine/engine.ts:664]
+        emRow <= rid_unpack_value; // @[accel/engine/engine.ts:667]
       end
       if (start) begin
-        updU <= 32'h0; // @[accel/engine/engine.ts:1027]
+        updU <= 32'h0; // @[accel/engine/engine.ts:1030]
       end else begin
         if (emFinish) begin
           if (unfused) begin
-            updU <= updU + 32'h1; // @[accel/engine/engine.ts:668]
+            updU <= updU + 32'h1; // @[accel/engine/engine.ts:671]
           end
         end
       end
       if (start) begin
-        rj <= 4'h0; // @[accel/engine/engine.ts:1010]
+        rj <= 4'h0; // @[accel/engine/engine.ts:1013]
       end else begin
         if (redGo) begin
-          rj <= isRowEnd ? 4'h0 : (rj + 4'h1); // @[accel/engine/engine.ts:731]
+          rj <= isRowEnd ? 4'h0 : (rj + 4'h1); // @[accel/engine/engine.ts:734]
         end
       end
-      red_valid_0 <= redGo; // @[accel/engine/engine.ts:735]
-      red_valid_1 <= red_valid_0; // @[accel/engine/engine.ts:735]
-      red_valid_2 <= red_valid_1; // @[accel/engine/engine.ts:735]
-      red_valid_3 <= red_valid_2; // @[accel/engine/engine.ts:735]
-      red_valid_4 <= red_valid_3; // @[accel/engine/engine.ts:735]
-      red_valid_5 <= red_valid_4; // @[accel/engine/engine.ts:735]
-      red_slot_0 <= mSlot; // @[accel/engine/engine.ts:736]
-      red_slot_1 <= red_slot_0; // @[accel/engine/engine.ts:736]
-      red_slot_2 <= red_slot_1; // @[accel/engine/engine.ts:736]
-      red_beat_0 <= rj; // @[accel/engine/engine.ts:737]
-      red_beat_1 <= red_beat_0; // @[accel/engine/engine.ts:737]
-      red_beat_2 <= red_beat_1; // @[accel/engine/engine.ts:737]
-      red_beat_3 <= red_beat_2; // @[accel/engine/engine.ts:737]
-      red_beat_4 <= red_beat_3; // @[accel/engine/engine.ts:737]
-      red_beat_5 <= red_beat_4; // @[accel/engine/engine.ts:737]
-      red_last_0 <= mLast; // @[accel/engine/engine.ts:738]
-      red_last_1 <= red_last_0; // @[accel/engine/engine.ts:738]
-      red_last_2 <= red_last_1; // @[accel/engine/engine.ts:738]
-      red_last_3 <= red_last_2; // @[accel/engine/engine.ts:738]
-      red_last_4 <= red_last_3; // @[accel/engine/engine.ts:738]
-      red_last_5 <= red_last_4; // @[accel/engine/engine.ts:738]
-      red_row_end_0 <= isRowEnd; // @[accel/engine/engine.ts:739]
-      red_row_end_1 <= red_row_end_0; // @[accel/engine/engine.ts:739]
-      red_row_end_2 <= red_row_end_1; // @[accel/engine/engine.ts:739]
-      red_row_end_3 <= red_row_end_2; // @[accel/engine/engine.ts:739]
-      red_row_end_4 <= red_row_end_3; // @[accel/engine/engine.ts:739]
-      red_row_end_5 <= red_row_end_4; // @[accel/engine/engine.ts:739]
-      red_first_0 <= zeroA; // @[accel/engine/engine.ts:740]
-      red_first_1 <= red_first_0; // @[accel/engine/engine.ts:740]
-      red_first_2 <= red_first_1; // @[accel/engine/engine.ts:740]
-      red_n_0 <= mN; // @[accel/engine/engine.ts:741]
-      red_n_1 <= red_n_0; // @[accel/engine/engine.ts:741]
-      red_n_2 <= red_n_1; // @[accel/engine/engine.ts:741]
-      red_n_3 <= red_n_2; // @[accel/engine/engine.ts:741]
-      red_n_4 <= red_n_3; // @[accel/engine/engine.ts:741]
-      red_n_5 <= red_n_4; // @[accel/engine/engine.ts:741]
+      red_valid_0 <= redGo; // @[accel/engine/engine.ts:738]
+      red_valid_1 <= red_valid_0; // @[accel/engine/engine.ts:738]
+      red_valid_2 <= red_valid_1; // @[accel/engine/engine.ts:738]
+      red_valid_3 <= red_valid_2; // @[accel/engine/engine.ts:738]
+      red_valid_4 <= red_valid_3; // @[accel/engine/engine.ts:738]
+      red_valid_5 <= red_valid_4; // @[accel/engine/engine.ts:738]
+      red_slot_0 <= mSlot; // @[accel/engine/engine.ts:739]
+      red_slot_1 <= red_slot_0; // @[accel/engine/engine.ts:739]
+      red_slot_2 <= red_slot_1; // @[accel/engine/engine.ts:739]
+      red_beat_0 <= rj; // @[accel/engine/engine.ts:740]
+      red_beat_1 <= red_beat_0; // @[accel/engine/engine.ts:740]
+      red_beat_2 <= red_beat_1; // @[accel/engine/engine.ts:740]
+      red_beat_3 <= red_beat_2; // @[accel/engine/engine.ts:740]
+      red_beat_4 <= red_beat_3; // @[accel/engine/engine.ts:740]
+      red_beat_5 <= red_beat_4; // @[accel/engine/engine.ts:740]
+      red_last_0 <= mLast; // @[accel/engine/engine.ts:741]
+      red_last_1 <= red_last_0; // @[accel/engine/engine.ts:741]
+      red_last_2 <= red_last_1; // @[accel/engine/engine.ts:741]
+      red_last_3 <= red_last_2; // @[accel/engine/engine.ts:741]
+      red_last_4 <= red_last_3; // @[accel/engine/engine.ts:741]
+      red_last_5 <= red_last_4; // @[accel/engine/engine.ts:741]
+      red_row_end_0 <= isRowEnd; // @[accel/engine/engine.ts:742]
+      red_row_end_1 <= red_row_end_0; // @[accel/engine/engine.ts:742]
+      red_row_end_2 <= red_row_end_1; // @[accel/engine/engine.ts:742]
+      red_row_end_3 <= red_row_end_2; // @[accel/engine/engine.ts:742]
+      red_row_end_4 <= red_row_end_3; // @[accel/engine/engine.ts:742]
+      red_row_end_5 <= red_row_end_4; // @[accel/engine/engine.ts:742]
+      red_first_0 <= zeroA; // @[accel/engine/engine.ts:743]
+      red_first_1 <= red_first_0; // @[accel/engine/engine.ts:743]
+      red_first_2 <= red_first_1; // @[accel/engine/engine.ts:743]
+      red_n_0 <= mN; // @[accel/engine/engine.ts:744]
+      red_n_1 <= red_n_0; // @[accel/engine/engine.ts:744]
+      red_n_2 <= red_n_1; // @[accel/engine/engine.ts:744]
+      red_n_3 <= red_n_2; // @[accel/engine/engine.ts:744]
+      red_n_4 <= red_n_3; // @[accel/engine/engine.ts:744]
+      red_n_5 <= red_n_4; // @[accel/engine/engine.ts:744]
       if (start) begin
-        outRes <= 5'h0; // @[accel/engine/engine.ts:1009]
+        outRes <= 5'h0; // @[accel/engine/engine.ts:1012]
       end else begin
         if (outPop & ~resUp) begin
-          outRes <= outRes - 5'h1; // @[accel/engine/engine.ts:810]
+          outRes <= outRes - 5'h1; // @[accel/engine/engine.ts:813]
         end else begin
           if (resUp & ~outPop) begin
-            outRes <= outRes + 5'h1; // @[accel/engine/engine.ts:809]
+            outRes <= outRes + 5'h1; // @[accel/engine/engine.ts:812]
           end
         end
       end
-      d1Valid <= finIn; // @[accel/engine/engine.ts:777]
-      d2Valid <= d1Valid; // @[accel/engine/engine.ts:778]
-      d1 <= sum; // @[accel/engine/engine.ts:779]
-      d2 <= d1; // @[accel/engine/engine.ts:780]
-      zN_0 <= red_n_5 == 32'h0; // @[accel/engine/engine.ts:781]
-      regNext <= zN_0; // @[accel/engine/engine.ts:782]
-      endD_0 <= red_row_end_5; // @[accel/engine/engine.ts:783]
-      regNext_1 <= endD_0; // @[accel/engine/engine.ts:784]
-      fin_valid_0 <= nConv_out_valid; // @[accel/engine/engine.ts:792]
-      fin_zero_0 <= regNext; // @[accel/engine/engine.ts:793]
-      fin_end_0 <= regNext_1; // @[accel/engine/engine.ts:794]
-      fin_valid_1 <= fin_valid_0; // @[accel/engine/engine.ts:792]
-      fin_zero_1 <= fin_zero_0; // @[accel/engine/engine.ts:793]
-      fin_end_1 <= fin_end_0; // @[accel/engine/engine.ts:794]
-      fin_valid_2 <= fin_valid_1; // @[accel/engine/engine.ts:792]
-      fin_zero_2 <= fin_zero_1; // @[accel/engine/engine.ts:793]
-      fin_end_2 <= fin_end_1; // @[accel/engine/engine.ts:794]
-      fin_valid_3 <= fin_valid_2; // @[accel/engine/engine.ts:792]
-      fin_zero_3 <= fin_zero_2; // @[accel/engine/engine.ts:793]
-      fin_end_3 <= fin_end_2; // @[accel/engine/engine.ts:794]
-      fin_valid_4 <= fin_valid_3; // @[accel/engine/engine.ts:792]
-      fin_zero_4 <= fin_zero_3; // @[accel/engine/engine.ts:793]
-      fin_end_4 <= fin_end_3; // @[accel/engine/engine.ts:794]
-      fin_valid_5 <= fin_valid_4; // @[accel/engine/engine.ts:792]
-      fin_zero_5 <= fin_zero_4; // @[accel/engine/engine.ts:793]
-      fin_end_5 <= fin_end_4; // @[accel/engine/engine.ts:794]
-      fin_valid_6 <= fin_valid_5; // @[accel/engine/engine.ts:792]
-      fin_zero_6 <= fin_zero_5; // @[accel/engine/engine.ts:793]
-      fin_end_6 <= fin_end_5; // @[accel/engine/engine.ts:794]
-      fin_valid_7 <= fin_valid_6; // @[accel/engine/engine.ts:792]
-      fin_zero_7 <= fin_zero_6; // @[accel/engine/engine.ts:793]
-      fin_end_7 <= fin_end_6; // @[accel/engine/engine.ts:794]
-      fin_valid_8 <= fin_valid_7; // @[accel/engine/engine.ts:792]
-      fin_zero_8 <= fin_zero_7; // @[accel/engine/engine.ts:793]
-      fin_end_8 <= fin_end_7; // @[accel/engine/engine.ts:794]
-      fin_valid_9 <= fin_valid_8; // @[accel/engine/engine.ts:792]
-      fin_zero_9 <= fin_zero_8; // @[accel/engine/engine.ts:793]
-      fin_end_9 <= fin_end_8; // @[accel/engine/engine.ts:794]
-      fin_valid_10 <= fin_valid_9; // @[accel/engine/engine.ts:792]
-      fin_zero_10 <= fin_zero_9; // @[accel/engine/engine.ts:793]
-      fin_end_10 <= fin_end_9; // @[accel/engine/engine.ts:794]
-      fin_valid_11 <= fin_valid_10; // @[accel/engine/engine.ts:792]
-      fin_zero_11 <= fin_zero_10; // @[accel/engine/engine.ts:793]
-      fin_end_11 <= fin_end_10; // @[accel/engine/engine.ts:794]
+      d1Valid <= finIn; // @[accel/engine/engine.ts:780]
+      d2Valid <= d1Valid; // @[accel/engine/engine.ts:781]
+      d1 <= sum; // @[accel/engine/engine.ts:782]
+      d2 <= d1; // @[accel/engine/engine.ts:783]
+      zN_0 <= red_n_5 == 32'h0; // @[accel/engine/engine.ts:784]
+      regNext <= zN_0; // @[accel/engine/engine.ts:785]
+      endD_0 <= red_row_end_5; // @[accel/engine/engine.ts:786]
+      regNext_1 <= endD_0; // @[accel/engine/engine.ts:787]
+      fin_valid_0 <= nConv_out_valid; // @[accel/engine/engine.ts:795]
+      fin_zero_0 <= regNext; // @[accel/engine/engine.ts:796]
+      fin_end_0 <= regNext_1; // @[accel/engine/engine.ts:797]
+      fin_valid_1 <= fin_valid_0; // @[accel/engine/engine.ts:795]
+      fin_zero_1 <= fin_zero_0; // @[accel/engine/engine.ts:796]
+      fin_end_1 <= fin_end_0; // @[accel/engine/engine.ts:797]
+      fin_valid_2 <= fin_valid_1; // @[accel/engine/engine.ts:795]
+      fin_zero_2 <= fin_zero_1; // @[accel/engine/engine.ts:796]
+      fin_end_2 <= fin_end_1; // @[accel/engine/engine.ts:797]
+      fin_valid_3 <= fin_valid_2; // @[accel/engine/engine.ts:795]
+      fin_zero_3 <= fin_zero_2; // @[accel/engine/engine.ts:796]
+      fin_end_3 <= fin_end_2; // @[accel/engine/engine.ts:797]
+      fin_valid_4 <= fin_valid_3; // @[accel/engine/engine.ts:795]
+      fin_zero_4 <= fin_zero_3; // @[accel/engine/engine.ts:796]
+      fin_end_4 <= fin_end_3; // @[accel/engine/engine.ts:797]
+      fin_valid_5 <= fin_valid_4; // @[accel/engine/engine.ts:795]
+      fin_zero_5 <= fin_zero_4; // @[accel/engine/engine.ts:796]
+      fin_end_5 <= fin_end_4; // @[accel/engine/engine.ts:797]
+      fin_valid_6 <= fin_valid_5; // @[accel/engine/engine.ts:795]
+      fin_zero_6 <= fin_zero_5; // @[accel/engine/engine.ts:796]
+      fin_end_6 <= fin_end_5; // @[accel/engine/engine.ts:797]
+      fin_valid_7 <= fin_valid_6; // @[accel/engine/engine.ts:795]
+      fin_zero_7 <= fin_zero_6; // @[accel/engine/engine.ts:796]
+      fin_end_7 <= fin_end_6; // @[accel/engine/engine.ts:797]
+      fin_valid_8 <= fin_valid_7; // @[accel/engine/engine.ts:795]
+      fin_zero_8 <= fin_zero_7; // @[accel/engine/engine.ts:796]
+      fin_end_8 <= fin_end_7; // @[accel/engine/engine.ts:797]
+      fin_valid_9 <= fin_valid_8; // @[accel/engine/engine.ts:795]
+      fin_zero_9 <= fin_zero_8; // @[accel/engine/engine.ts:796]
+      fin_end_9 <= fin_end_8; // @[accel/engine/engine.ts:797]
+      fin_valid_10 <= fin_valid_9; // @[accel/engine/engine.ts:795]
+      fin_zero_10 <= fin_zero_9; // @[accel/engine/engine.ts:796]
+      fin_end_10 <= fin_end_9; // @[accel/engine/engine.ts:797]
+      fin_valid_11 <= fin_valid_10; // @[accel/engine/engine.ts:795]
+      fin_zero_11 <= fin_zero_10; // @[accel/engine/engine.ts:796]
+      fin_end_11 <= fin_end_10; // @[accel/engine/engine.ts:797]
       if (start) begin
-        pkData <= 128'h0; // @[accel/engine/engine.ts:1029]
+        pkData <= 128'h0; // @[accel/engine/engine.ts:1032]
       end else begin
         if (pkTake) begin
           pkData <= pkFlush ? 128'h0 : pkNextData;
         end
       end
       if (start) begin
-        pkStrb <= 16'h0; // @[accel/engine/engine.ts:1030]
+        pkStrb <= 16'h0; // @[accel/engine/engine.ts:1033]
       end else begin
         if (pkTake) begin
           pkStrb <= pkFlush ? 16'h0 : pkNextStrb;
         end
       end
       if (start) begin
-        pkN <= 2'h0; // @[accel/engine/engine.ts:1031]
+        pkN <= 2'h0; // @[accel/engine/engine.ts:1034]
       end else begin
         if (pkTake) begin
           pkN <= pkFlush ? 2'h0 : (pkN + 2'h1);
         end
       end
       if (start) begin
-        pkSeen <= 32'h0; // @[accel/engine/engine.ts:1032]
+        pkSeen <= 32'h0; // @[accel/engine/engine.ts:1035]
       end else begin
         if (pkTake) begin
-          pkSeen <= pkSeen + 32'h1; // @[accel/engine/engine.ts:867]
+          pkSeen <= pkSeen + 32'h1; // @[accel/engine/engine.ts:870]
         end
       end
       if (start) begin
-        pkWord <= grad_rows_lo[31:4]; // @[accel/engine/engine.ts:1033]
+        pkWord <= grad_rows_lo[31:4]; // @[accel/engine/engine.ts:1036]
       end else begin
         if (pkTake) begin
           if (pkFlush) begin
-            pkWord <= pkWord + 28'h1; // @[accel/engine/engine.ts:872]
+            pkWord <= pkWord + 28'h1; // @[accel/engine/engine.ts:875]
           end
         end
       end
       if (awGo) begin
-        awValid <= 1'b1; // @[accel/engine/engine.ts:904]
+        awValid <= 1'b1; // @[accel/engine/engine.ts:907]
       end else begin
         if (awValid & m_axi_awready) begin
-          awValid <= 1'b0; // @[accel/engine/engine.ts:902]
+          awValid <= 1'b0; // @[accel/engine/engine.ts:905]
         end
       end
       if (awGo) begin
-        awAddr <= {curOwWord, 4'h0}; // @[accel/engine/engine.ts:905]
+        awAddr <= {curOwWord, 4'h0}; // @[accel/engine/engine.ts:908]
       end
       if (awGo) begin
-        awLen <= _T_42[7:0]; // @[accel/engine/engine.ts:906]
+        awLen <= _T_42[7:0]; // @[accel/engine/engine.ts:909]
       end
       if (bFire & ~awGo) begin
-        bOut <= bOut - 4'h1; // @[accel/engine/engine.ts:967]
+        bOut <= bOut - 4'h1; // @[accel/engine/engine.ts:970]
       end else begin
         if (awGo & ~bFire) begin
-          bOut <= bOut + 4'h1; // @[accel/engine/engine.ts:966]
+          bOut <= bOut + 4'h1; // @[accel/engine/engine.ts:969]
         end
       end
       if (awGo) begin
-        owWord <= curOwWord + {19'h0, aw_burst}; // @[accel/engine/engine.ts:907]
+        owWord <= curOwWord + {19'h0, aw_burst}; // @[accel/engine/engine.ts:910]
       end
       if (err) begin
-        owLeft <= 5'h0; // @[accel/engine/engine.ts:981]
+        owLeft <= 5'h0; // @[accel/engine/engine.ts:984]
       end else begin
         if (awGo) begin
-          owLeft <= curOwLeft - aw_burst[4:0]; // @[accel/engine/engine.ts:908]
+          owLeft <= curOwLeft - aw_burst[4:0]; // @[accel/engine/engine.ts:911]
         end
       end
       if (awGo) begin
-        owSrc <= curOwSrc; // @[accel/engine/engine.ts:909]
+        owSrc <= curOwSrc; // @[accel/engine/engine.ts:912]
       end
       if (wGo) begin
-        wValid <= 1'b1; // @[accel/engine/engine.ts:950]
+        wValid <= 1'b1; // @[accel/engine/engine.ts:953]
       end else begin
         if (wValid & m_axi_wready) begin
-          wValid <= 1'b0; // @[accel/engine/engine.ts:948]
+          wValid <= 1'b0; // @[accel/engine/engine.ts:951]
         end
       end
       if (wGo) begin
-        wData <= (wSrc == 2'h0) ? outQ_deq_bits[127:0] : ((wSrc == 2'h1) ? update_wd_data : ((wSrc == 2'h3) ? update_sd_data : pkQ_deq_bits[127:0])); // @[accel/engine/engine.ts:951]
+        wData <= (wSrc == 2'h0) ? outQ_deq_bits[127:0] : ((wSrc == 2'h1) ? update_wd_data : ((wSrc == 2'h3) ? update_sd_data : pkQ_deq_bits[127:0])); // @[accel/engine/engine.ts:954]
       end
       if (wGo) begin
-        wStrb <= err ? 16'h0 : ((wSrc == 2'h0) ? (ohEnd ? tailStrb : 16'hffff) : ((wSrc == 2'h1) ? update_wd_strb : ((wSrc == 2'h3) ? update_sd_strb : pkQ_deq_bits[143:128]))); // @[accel/engine/engine.ts:952]
+        wStrb <= err ? 16'h0 : ((wSrc == 2'h0) ? (ohEnd ? tailStrb : 16'hffff) : ((wSrc == 2'h1) ? update_wd_strb : ((wSrc == 2'h3) ? update_sd_strb : pkQ_deq_bits[143:128]))); // @[accel/engine/engine.ts:955]
       end
       if (wGo) begin
-        wLast <= burstEnd; // @[accel/engine/engine.ts:953]
+        wLast <= burstEnd; // @[accel/engine/engine.ts:956]
       end
       if (wGo) begin
-        wBeat <= burstEnd ? 8'h0 : (wBeat + 8'h1); // @[accel/engine/engine.ts:954]
+        wBeat <= burstEnd ? 8'h0 : (wBeat + 8'h1); // @[accel/engine/engine.ts:957]
       end
     end
   end
   always @(posedge aclk) begin
     if (arGo) begin
-      slotLen[tailSlot] <= _T_43[7:0]; // @[accel/engine/engine.ts:411]
+      slotLen[tailSlot] <= _T_43[7:0]; // @[accel/engine/engine.ts:412]
     end
   end
   always @(posedge aclk) begin
     if (arGo) begin
-      slotKind[tailSlot] <= arKind; // @[accel/engine/engine.ts:412]
+      slotKind[tailSlot] <= arKind; // @[accel/engine/engine.ts:413]
     end
   end
   always @(posedge aclk) begin
     if (rFire) begin
-      robRcv[rSlot] <= rRcv + 9'h1; // @[accel/engine/engine.ts:464]
+      robRcv[rSlot] <= rRcv + 9'h1; // @[accel/engine/engine.ts:465]
     end
   end
   always @(posedge aclk) begin
     if (arGo) begin
-      robBase[tailSlot] <= robRcv_rd0; // @[accel/engine/engine.ts:413]
+      robBase[tailSlot] <= robRcv_rd0; // @[accel/engine/engine.ts:414]
     end
   end
   always @(posedge aclk) begin
     if (rFire) begin
-      rob[{rSlot, rCount[1:0]}] <= m_axi_rdata; // @[accel/engine/engine.ts:463]
+      rob[{rSlot, rCount[1:0]}] <= m_axi_rdata; // @[accel/engine/engine.ts:464]
     end
   end
   always @(posedge aclk) begin
     if (drain) begin
-      robData <= rob[{headSlot, dBeat}]; // @[accel/engine/engine.ts:480]
+      robData <= rob[{headSlot, dBeat}]; // @[accel/engine/engine.ts:481]
     end
   end
   always @(posedge aclk) begin
     if (arGo) begin
-      slotAddr[tailSlot] <= {arWordSel, 4'h0}; // @[accel/engine/engine.ts:451]
+      slotAddr[tailSlot] <= {arWordSel, 4'h0}; // @[accel/engine/engine.ts:452]
     end
   end
   always @(posedge aclk) begin
     if (red_valid_5 & ~red_last_5) begin
-      acc[red_beat_5] <= sum; // @[accel/engine/engine.ts:771]
+      acc[red_beat_5] <= sum; // @[accel/engine/engine.ts:774]
     end
   end
 endmodule

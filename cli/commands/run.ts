@@ -9,8 +9,7 @@ import { EXIT, UsageError, parseOptions } from '../command';
 import { checkOutDir, checkOutFile, stageFile, writeFileAtomic } from '../io';
 import { step } from '../progress';
 import { generate } from '../../generator';
-import { TcastEngine } from '../../accel/engine/engine';
-import { ENGINE_CONFIGS } from '../../designs/engine';
+import { ENGINE_CONFIGS, makeEngine } from '../../designs/engine';
 import { targetOf } from '../../sim/design';
 import { buildAxiTarget, describeResult, simulateAxi } from '../../sim/axi';
 import { castedBackwardCase, countersOf, endedClean, forwardScenario, opPerf, shapeOf, timingPreset, unsupported, type ForwardCase, type OpPerf } from '../../sim/engine';
@@ -67,7 +66,7 @@ const command: Command = {
 
     const c = loadCase(dir);
     const model = runCase(c, { crossCheck: false });
-    const engine = new TcastEngine(cfg);
+    const engine = makeEngine(cfg);
     const shape = shapeOf(engine);
     const fwd: ForwardCase = {
       weight: c.weight, rows: c.rows, dim: c.dim, indices: c.indices, offsets: c.offsets,

@@ -13,7 +13,7 @@ function floats(n: number, rng: Rng, scale = 1): Float32Array {
   return Float32Array.from({ length: n }, () => Math.fround((rng.float() * 2 - 1) * scale));
 }
 
-function makeCase(name: string, opts: { rows: number; dim: number; bags: number[]; mode: Case['config']['mode']; pad?: number | null; psw?: boolean; grad?: boolean; includeLast?: boolean; int64?: boolean; optimizer?: Case['config']['optimizer']; seed: number }): [string, Case] {
+function makeCase(name: string, opts: { rows: number; dim: number; bags: number[]; mode: Case['config']['mode']; pad?: number | null; psw?: boolean; grad?: boolean; includeLast?: boolean; int64?: boolean; optimizer?: Case['config']['optimizer']; argmax?: boolean; seed: number }): [string, Case] {
   const rng = new Rng(opts.seed);
   const idx: number[] = [];
   const starts: number[] = [];
@@ -25,7 +25,7 @@ function makeCase(name: string, opts: { rows: number; dim: number; bags: number[
   if (opts.pad !== undefined && opts.pad !== null) for (let i = 0; i < idx.length; i += 4) idx[i] = opts.pad < 0 ? opts.rows + opts.pad : opts.pad;
   const B = opts.bags.length;
   return [name, {
-    config: { mode: opts.mode, includeLastOffset: opts.includeLast ?? false, paddingIdx: opts.pad ?? null, optimizer: opts.optimizer ?? null },
+    config: { mode: opts.mode, includeLastOffset: opts.includeLast ?? false, paddingIdx: opts.pad ?? null, optimizer: opts.optimizer ?? null, ...(opts.argmax ? { argmax: true } : {}) },
     rows: opts.rows, dim: opts.dim,
     weight: floats(opts.rows * opts.dim, rng),
     indices: opts.int64 ? BigInt64Array.from(idx, BigInt) : Int32Array.from(idx),
@@ -40,6 +40,8 @@ const cases = [
   makeCase('sum-psw-backward', { rows: 50, dim: 17, bags: [3, 0, 7, 1, 12, 5], mode: 'sum', psw: true, grad: true, seed: 1 }),
   makeCase('mean-padding-int64', { rows: 30, dim: 8, bags: [4, 4, 0, 9, 2, 6, 1], mode: 'mean', pad: 2, grad: true, includeLast: true, int64: true, seed: 2 }),
   makeCase('max-forward', { rows: 20, dim: 3, bags: [5, 1, 0, 8, 3], mode: 'max', seed: 3 }),
+  // Max mode with the argmax output and the masked casted backward; few rows, so bags repeat rows (ties: the first wins); padding makes an all-padding bag (-1).
+  makeCase('max-argmax-backward', { rows: 8, dim: 6, bags: [1, 5, 0, 9, 3, 6, 2], mode: 'max', pad: 5, argmax: true, grad: true, seed: 5 }),
   makeCase('sum-sgd', { rows: 40, dim: 32, bags: [10, 10, 10, 10], mode: 'sum', grad: true, optimizer: { kind: 'sgd', lr: 0.1 }, seed: 4 }),
 ];
 for (const [name, c] of cases) writeCaseDir(join(here, 'cases', name), c);

@@ -5,13 +5,16 @@
  *   {"mode": "sum"|"mean"|"max", "include_last_offset": bool, "padding_idx": int|null,
  *    "optimizer": null | {"kind": "sgd", "lr": x}
  *                      | {"kind": "adagrad", "lr": x, "eps": y}
- *                      | {"kind": "rowwise_adagrad", "lr": x, "eps": y}}
+ *                      | {"kind": "rowwise_adagrad", "lr": x, "eps": y},
+ *    "argmax": bool (optional, max mode: also write argmax.npy)}
  * and .npy files: weight.npy (float32 [rows, dim]), indices.npy (int32|int64 [N]),
  * offsets.npy (int32|int64 [B] or [B+1]), optional per_sample_weights.npy
  * (float32 [N]), grad_output.npy (float32 [B, dim]), optimizer_state.npy
  * (float32 [rows, dim] for adagrad, [rows] for rowwise_adagrad; zeros when absent).
  *
- * Running a case writes output.npy (float32 [B, dim]); with a grad_output,
+ * Running a case writes output.npy (float32 [B, dim]); with "argmax": true,
+ * argmax.npy (int32 [B, dim]: the lookup position that supplied each element,
+ * -1 for an empty bag); with a grad_output,
  * grad_rows.npy (int64 [U], strictly ascending) and grad_values.npy (float32
  * [U, dim]); with an optimizer, weight_updated.npy, and for adagrad and
  * rowwise_adagrad optimizer_state_updated.npy. All outputs are computed and
@@ -34,6 +37,8 @@ export interface CaseConfig {
   includeLastOffset: boolean;
   paddingIdx: number | null;
   optimizer: OptimizerSpec | null;
+  /** Max mode: also write argmax.npy, the forward's argmax positions [B, dim] int32 (default false). */
+  argmax?: boolean;
 }
 
 export interface Case {
@@ -61,10 +66,10 @@ export interface CaseResult {
 
 /** Every file name `runCase` may write. */
 export const OUTPUT_FILES = [
-  'output.npy', 'grad_rows.npy', 'grad_values.npy', 'weight_updated.npy', 'optimizer_state_updated.npy',
+  'output.npy', 'argmax.npy', 'grad_rows.npy', 'grad_values.npy', 'weight_updated.npy', 'optimizer_state_updated.npy',
 ] as const;
 
-const CASE_KEYS = ['mode', 'include_last_offset', 'padding_idx', 'optimizer'];
+const CASE_KEYS = ['mode', 'include_last_offset', 'padding_idx', 'optimizer', 'argmax'];
 
 function jsonError(what: string, key: string, value?: unknown): ModelError {
   return new ModelError(`case.json: ${what}`, { array: `case.json:${key}`, value });
@@ -95,7 +100,10 @@ export function parseCaseJson(text: string): CaseConfig {
   if (pad !== null && !(typeof pad === 'number' && Number.isInteger(pad))) {
     throw jsonError(`"padding_idx" is ${JSON.stringify(pad)}; use an integer row (negative counts from the end) or null`, 'padding_idx', pad);
   }
-  return { mode: mode as Mode, includeLastOffset: ilo, paddingIdx: pad as number | null, optimizer: parseOptimizer(o.optimizer ?? null) };
+  const argmax = o.argmax ?? false;
+  if (typeof argmax !== 'boolean') throw jsonError(`"argmax" is ${JSON.stringify(argmax)}; use true or false`, 'argmax', argmax);
+  if (argmax && mode !== 'max') throw jsonError(`"argmax": true needs "mode": "max" (the argmax positions exist in max mode only), got "${mode}"`, 'argmax', argmax);
+  return { mode: mode as Mode, includeLastOffset: ilo, paddingIdx: pad as number | null, optimizer: parseOptimizer(o.optimizer ?? null), ...(argmax ? { argmax } : {}) };
 }
 
 function parseOptimizer(v: unknown): OptimizerSpec | null {
@@ -253,6 +261,7 @@ export function runCase(c: Case, opts: RunOptions = {}): CaseResult {
   const fwd = gatherReducePrepared(c.weight, dim, bags, config.mode);
   const B = bags.numBags;
   const files: CaseResult['files'] = { 'output.npy': { data: fwd.output, shape: [B, dim] } };
+  if (config.argmax && fwd.argmaxPos) files['argmax.npy'] = { data: fwd.argmaxPos, shape: [B, dim] };
   let grad: CoalescedGrad | null = null;
   let weightUpdated: Float32Array | null = null;
   let stateUpdated: Float32Array | null = null;
@@ -333,6 +342,7 @@ export function writeCaseDir(dir: string, c: Case): void {
   const cfg = c.config;
   const json = {
     mode: cfg.mode, include_last_offset: cfg.includeLastOffset, padding_idx: cfg.paddingIdx, optimizer: cfg.optimizer,
+    ...(cfg.argmax ? { argmax: true } : {}),
   };
   writeFileSync(join(dir, 'case.json'), JSON.stringify(json, null, 2) + '\n');
   const B = c.offsets.length - (cfg.includeLastOffset ? 1 : 0);

@@ -38,6 +38,8 @@ export const ENGINE_REGISTERS = registerMap('engine', [
     { name: 'MEAN', bits: 4, doc: 'mode mean (one division per output element after the sum)' },
     { name: 'MAX', bits: 5, doc: 'mode max (first maximal lookup wins); neither MEAN nor MAX: sum' },
     { name: 'SCALES', bits: 6, doc: 'multiply each lookup by its scale (per_sample_weights; the casted backward\'s scale)' },
+    { name: 'ARGMAX', bits: 7, doc: 'with MAX: also write the argmax positions (int32 [NUM_BAGS, DIM]: the position in indices of the lookup that supplied each element, the first maximal one; -1 for an empty or all-padding bag) at ARGMAX, rows ARGMAX_STRIDE apart' },
+    { name: 'MASK', bits: 8, doc: 'the max-mode casted backward: the SCALES stream holds each lookup\'s position (int32 [N]) instead of a scale, and a lookup of row r adds to element d only where the argmax row r (int32 at ARGMAX + r × ARGMAX_STRIDE) holds its position; use with mode sum and without SCALES' },
   ] },
   { name: 'DIM', offset: 0x24, access: 'RW', doc: 'elements per row (1..MAX_DIM)' },
   { name: 'NUM_BAGS', offset: 0x28, access: 'RW', doc: 'B, the number of bags (output rows)' },
@@ -67,6 +69,9 @@ export const ENGINE_REGISTERS = registerMap('engine', [
   { name: 'STALL_DEPENDENCY', offset: 0x94, access: 'RO', doc: 'cycles the reducer held a term because the previous term of the same bag slot and beat was still in the adder' },
   { name: 'STALL_WRITE', offset: 0x98, access: 'RO', doc: 'cycles W was valid and WREADY low (write back-pressure)' },
   { name: 'START_IGNORED', offset: 0x9c, access: 'RO', doc: 'START writes ignored because the engine was busy (since reset)' },
+  { name: 'ARGMAX_LO', offset: 0xc0, access: 'RW', doc: 'argmax positions (int32 rows) base byte address, bits 31:0 (beat-aligned): written with OP.ARGMAX, read with OP.MASK' },
+  { name: 'ARGMAX_HI', offset: 0xc4, access: 'RW', doc: 'argmax positions base byte address, bits 63:32', note: 'ignored with 32-bit addresses' },
+  { name: 'ARGMAX_STRIDE', offset: 0xc8, access: 'RW', doc: 'bytes from one argmax row to the next (a multiple of the beat size)' },
 ] as const);
 
 export type EngineRegName = Parameters<typeof ENGINE_REGISTERS.offset>[0];
@@ -77,7 +82,7 @@ const bit = (reg: 'STATUS' | 'OP', f: string) => Number(ENGINE_REGISTERS.fieldOf
 export const ENGINE_STATUS = { BUSY: bit('STATUS', 'BUSY'), DONE: bit('STATUS', 'DONE'), ERROR: bit('STATUS', 'ERROR') } as const;
 export const ENGINE_OP = {
   IDX64: bit('OP', 'IDX64'), OFF64: bit('OP', 'OFF64'), INCLUDE_LAST: bit('OP', 'INCLUDE_LAST'), PADDING: bit('OP', 'PADDING'),
-  MEAN: bit('OP', 'MEAN'), MAX: bit('OP', 'MAX'), SCALES: bit('OP', 'SCALES'),
+  MEAN: bit('OP', 'MEAN'), MAX: bit('OP', 'MAX'), SCALES: bit('OP', 'SCALES'), ARGMAX: bit('OP', 'ARGMAX'), MASK: bit('OP', 'MASK'),
 } as const;
 
 /** Lite address bits the map needs. */

@@ -13,7 +13,7 @@ import { TcastEngine } from '../../accel/engine/engine';
 import { ENGINE_CONFIGS } from '../../designs/engine';
 import { targetOf } from '../../sim/design';
 import { buildAxiTarget, describeResult, simulateAxi } from '../../sim/axi';
-import { castedBackwardCase, countersOf, endedClean, forwardScenario, opPerf, shapeOf, timingPreset, unsupported, type ForwardCase, type OpPerf } from '../../sim/engine';
+import { castedBackwardCase, chainScenarios, countersOf, endedClean, forwardScenario, opPerf, shapeOf, timingPreset, unsupported, type ForwardCase, type OpPerf } from '../../sim/engine';
 import { castPrepared, firstBitDifference, loadCase, runCase, writeCaseOutputs, type CaseResult } from '../../model/index';
 import { prepareBags } from '../../model/bags';
 
@@ -26,9 +26,10 @@ Usage: tcast run CASE_DIR [--out OUT_DIR] [--config NAME] [--timing fast|dram|ra
 
 CASE_DIR is a case directory as for 'tcast model' (docs/MODEL.md section 6).
 The engine computes the forward (output.npy: sum, mean, max; per_sample_weights;
-padding_idx; int32/int64; include_last_offset) and, with grad_output.npy, the
-casted backward (grad_values.npy, from the host's casted index, whose rows are
-grad_rows.npy). An optimizer runs in the golden model (said on stderr). Every
+padding_idx; int32/int64; include_last_offset; argmax.npy when case.json asks)
+and, with grad_output.npy, the casted backward (grad_values.npy, from the host's
+casted index, whose rows are grad_rows.npy; in max mode masked by the argmax
+that the engine's forward wrote), both in one simulation with one memory. An optimizer runs in the golden model (said on stderr). Every
 engine output is checked against the golden model bit for bit (NaN by class)
 and written exactly as 'tcast model' writes it; perf.json holds cycles, bytes
 per stream, R-channel utilisation, stalls and simulated cycles per second.
@@ -69,21 +70,26 @@ const command: Command = {
     const model = runCase(c, { crossCheck: false });
     const engine = new TcastEngine(cfg);
     const shape = shapeOf(engine);
+    const isMax = c.config.mode === 'max';
     const fwd: ForwardCase = {
       weight: c.weight, rows: c.rows, dim: c.dim, indices: c.indices, offsets: c.offsets,
       includeLastOffset: c.config.includeLastOffset, paddingIdx: c.config.paddingIdx, mode: c.config.mode, perSampleWeights: c.perSampleWeights,
+      // The max-mode backward reads the argmax that the forward writes.
+      argmax: isMax && (!!c.config.argmax || !!c.gradOutput),
     };
     const refuse = (why: string) => { throw new UsageError(`${dir}: configuration ${configName} cannot run this case: ${why}`); };
     const why = unsupported(fwd, shape);
     if (why) refuse(why);
+    const fwdS = forwardScenario(fwd, shape, { name: 'forward', profile, base: 0x10000, maxCycles: 1_000_000_000 });
     let bwd: ForwardCase | null = null;
     let gradRows: Int32Array | null = null;
     if (c.gradOutput) {
-      if (c.config.mode === 'max') refuse('the max-mode casted backward (argmax masking) is not implemented by the engine yet');
       const bags = prepareBags({ indices: c.indices, offsets: c.offsets, includeLastOffset: c.config.includeLastOffset, paddingIdx: c.config.paddingIdx, perSampleWeights: c.perSampleWeights }, c.rows, c.config.mode);
       const casted = castPrepared(bags, c.config.mode);
-      bwd = castedBackwardCase(casted, c.gradOutput, c.dim);
+      bwd = castedBackwardCase(casted, c.gradOutput, c.dim, { argmaxAt: fwdS.layout.argmax });
       gradRows = casted.uniqueRows;
+      const whyB = unsupported(bwd, shape);
+      if (whyB) refuse(`its casted backward: ${whyB}`);
     }
     if (c.config.optimizer) process.stderr.write(`tcast run: the ${c.config.optimizer.kind} optimizer runs in the golden model (the engine computes the forward and the casted backward)\n`);
 
@@ -92,11 +98,13 @@ const command: Command = {
     const built = await buildAxiTarget(target);
     progress.done(built.cached ? 'cached' : 'built');
     const ops = [{ op: 'forward' as const, c: fwd }, ...(bwd ? [{ op: 'casted_backward' as const, c: bwd }] : [])];
-    const scen = ops.map((o, i) => forwardScenario(o.c, shape, { name: o.op, profile, base: 0x10000 + i * 0x1000, maxCycles: 1_000_000_000 }));
-    for (const s of scen) s.scenario.watchdogCycles = 100_000;
+    const scen = [fwdS, ...(bwd ? [forwardScenario(bwd, shape, { name: 'casted_backward', profile, base: fwdS.layout.end + 0x1000, maxCycles: 1_000_000_000 })] : [])];
+    // One scenario, one memory: the backward may read what the forward wrote (the argmax).
+    const chain = chainScenarios(scen, { name: ops.map((o) => o.op).join('+'), profile, watchdogCycles: 100_000 });
     let rs;
     try {
-      rs = await simulateAxi(target, scen.map((s) => s.scenario), trace ? { traceFst: trace.tmp } : {});
+      const [whole] = await simulateAxi(target, [chain.scenario], trace ? { traceFst: trace.tmp } : {});
+      rs = whole!.status === 'ok' ? chain.split(whole!) : [whole!];
       await trace?.commit(true);
     } catch (e) {
       trace?.abort();
@@ -122,6 +130,13 @@ const command: Command = {
     const dOut = firstBitDifference(outs[0]!, model.output);
     if (dOut >= 0) problems.push(`output.npy differs from the model at element ${dOut}`);
     files['output.npy'] = { data: outs[0]!, shape: [model.numBags, c.dim] };
+    const argmaxOut = scen[0]!.decodeArgmax(rs[0]!);
+    const argWant = Object.hasOwn(model.files, 'argmax.npy') ? model.files['argmax.npy']! : null;
+    if (argWant !== null && argmaxOut !== null) {
+      const j = argmaxOut.findIndex((x, k) => x !== (argWant.data as Int32Array)[k]);
+      if (j >= 0) problems.push(`argmax.npy differs from the model at element ${j}`);
+      files['argmax.npy'] = { data: argmaxOut, shape: argWant.shape };
+    }
     if (bwd && gradRows && model.grad) {
       const dv = firstBitDifference(outs[1]!, model.grad.values);
       if (dv >= 0) problems.push(`grad_values.npy differs from the model at element ${dv}`);

@@ -136,6 +136,16 @@
 #define ENGINE_OP_SCALES_WIDTH 1u
 #define ENGINE_OP_SCALES_MASK 0x40u
 #define ENGINE_OP_SCALES_RESET 0x0u
+/*   ARGMAX: with MAX: also write the argmax positions (int32 [NUM_BAGS, DIM]: the position in indices of the lookup that supplied each element, the first maximal one; -1 for an empty or all-padding bag) at ARGMAX, rows ARGMAX_STRIDE apart */
+#define ENGINE_OP_ARGMAX_SHIFT 7u
+#define ENGINE_OP_ARGMAX_WIDTH 1u
+#define ENGINE_OP_ARGMAX_MASK 0x80u
+#define ENGINE_OP_ARGMAX_RESET 0x0u
+/*   MASK: the max-mode casted backward: the SCALES stream holds each lookup's position (int32 [N]) instead of a scale, and a lookup of row r adds to element d only where the argmax row r (int32 at ARGMAX + r × ARGMAX_STRIDE) holds its position; use with mode sum and without SCALES */
+#define ENGINE_OP_MASK_SHIFT 8u
+#define ENGINE_OP_MASK_WIDTH 1u
+#define ENGINE_OP_MASK_MASK 0x100u
+#define ENGINE_OP_MASK_RESET 0x0u
 
 /* DIM: elements per row (1..MAX_DIM) */
 #define ENGINE_DIM_OFFSET 0x24u
@@ -343,5 +353,29 @@
 #define ENGINE_START_IGNORED_SHIFT 0u
 #define ENGINE_START_IGNORED_WIDTH 32u
 #define ENGINE_START_IGNORED_MASK 0xffffffffu
+
+/* ARGMAX_LO: argmax positions (int32 rows) base byte address, bits 31:0 (beat-aligned): written with OP.ARGMAX, read with OP.MASK */
+#define ENGINE_ARGMAX_LO_OFFSET 0xc0u
+#define ENGINE_ARGMAX_LO_RESET 0x0u
+#define ENGINE_ARGMAX_LO_PRESENT 1
+#define ENGINE_ARGMAX_LO_SHIFT 0u
+#define ENGINE_ARGMAX_LO_WIDTH 32u
+#define ENGINE_ARGMAX_LO_MASK 0xffffffffu
+
+/* ARGMAX_HI: argmax positions base byte address, bits 63:32 (ignored with 32-bit addresses) */
+#define ENGINE_ARGMAX_HI_OFFSET 0xc4u
+#define ENGINE_ARGMAX_HI_RESET 0x0u
+#define ENGINE_ARGMAX_HI_PRESENT 1
+#define ENGINE_ARGMAX_HI_SHIFT 0u
+#define ENGINE_ARGMAX_HI_WIDTH 32u
+#define ENGINE_ARGMAX_HI_MASK 0xffffffffu
+
+/* ARGMAX_STRIDE: bytes from one argmax row to the next (a multiple of the beat size) */
+#define ENGINE_ARGMAX_STRIDE_OFFSET 0xc8u
+#define ENGINE_ARGMAX_STRIDE_RESET 0x0u
+#define ENGINE_ARGMAX_STRIDE_PRESENT 1
+#define ENGINE_ARGMAX_STRIDE_SHIFT 0u
+#define ENGINE_ARGMAX_STRIDE_WIDTH 32u
+#define ENGINE_ARGMAX_STRIDE_MASK 0xffffffffu
 
 #endif /* TCASTENGINE_D128_A32_R32_B4_Q16_L3_3_12_G1_W8_M64_H */

@@ -97,6 +97,10 @@ export const REGISTERS = {
       MAX: { shift: 5, width: 1, mask: 0x20, access: 'RW', reset: 0x0 },
       /** multiply each lookup by its scale (per_sample_weights; the casted backward's scale) */
       SCALES: { shift: 6, width: 1, mask: 0x40, access: 'RW', reset: 0x0 },
+      /** with MAX: also write the argmax positions (int32 [NUM_BAGS, DIM]: the position in indices of the lookup that supplied each element, the first maximal one; -1 for an empty or all-padding bag) at ARGMAX, rows ARGMAX_STRIDE apart */
+      ARGMAX: { shift: 7, width: 1, mask: 0x80, access: 'RW', reset: 0x0 },
+      /** the max-mode casted backward: the SCALES stream holds each lookup's position (int32 [N]) instead of a scale, and a lookup of row r adds to element d only where the argmax row r (int32 at ARGMAX + r × ARGMAX_STRIDE) holds its position; use with mode sum and without SCALES */
+      MASK: { shift: 8, width: 1, mask: 0x100, access: 'RW', reset: 0x0 },
     },
   },
   /** elements per row (1..MAX_DIM) */
@@ -301,9 +305,33 @@ export const REGISTERS = {
       START_IGNORED: { shift: 0, width: 32, mask: 0xffffffff, access: 'RO', reset: 0x0 },
     },
   },
+  /** argmax positions (int32 rows) base byte address, bits 31:0 (beat-aligned): written with OP.ARGMAX, read with OP.MASK */
+  ARGMAX_LO: {
+    offset: 0xc0, access: 'RW', reset: 0x0, present: true,
+    fields: {
+      /** argmax positions (int32 rows) base byte address, bits 31:0 (beat-aligned): written with OP.ARGMAX, read with OP.MASK */
+      ARGMAX_LO: { shift: 0, width: 32, mask: 0xffffffff, access: 'RW', reset: 0x0 },
+    },
+  },
+  /** argmax positions base byte address, bits 63:32 (ignored with 32-bit addresses) */
+  ARGMAX_HI: {
+    offset: 0xc4, access: 'RW', reset: 0x0, present: true,
+    fields: {
+      /** argmax positions base byte address, bits 63:32 */
+      ARGMAX_HI: { shift: 0, width: 32, mask: 0xffffffff, access: 'RW', reset: 0x0 },
+    },
+  },
+  /** bytes from one argmax row to the next (a multiple of the beat size) */
+  ARGMAX_STRIDE: {
+    offset: 0xc8, access: 'RW', reset: 0x0, present: true,
+    fields: {
+      /** bytes from one argmax row to the next (a multiple of the beat size) */
+      ARGMAX_STRIDE: { shift: 0, width: 32, mask: 0xffffffff, access: 'RW', reset: 0x0 },
+    },
+  },
 } as const;
 /** Byte offset of each register. */
-export const OFFSETS = { CTRL: 0x0, STATUS: 0x4, ERROR: 0x8, ERR_ADDR_LO: 0xc, ERR_ADDR_HI: 0x10, CONFIG: 0x14, MAX_DIM: 0x18, OP: 0x20, DIM: 0x24, NUM_BAGS: 0x28, NUM_INDICES: 0x2c, PADDING_IDX: 0x30, THROTTLE: 0x34, TABLE_LO: 0x40, TABLE_HI: 0x44, ROW_STRIDE: 0x48, INDICES_LO: 0x4c, INDICES_HI: 0x50, OFFSETS_LO: 0x54, OFFSETS_HI: 0x58, OUT_LO: 0x5c, OUT_HI: 0x60, OUT_STRIDE: 0x64, SCALES_LO: 0x68, SCALES_HI: 0x6c, CYCLES: 0x80, R_BEATS: 0x84, W_BEATS: 0x88, STALL_INDEX: 0x8c, STALL_INFLIGHT: 0x90, STALL_DEPENDENCY: 0x94, STALL_WRITE: 0x98, START_IGNORED: 0x9c } as const;
+export const OFFSETS = { CTRL: 0x0, STATUS: 0x4, ERROR: 0x8, ERR_ADDR_LO: 0xc, ERR_ADDR_HI: 0x10, CONFIG: 0x14, MAX_DIM: 0x18, OP: 0x20, DIM: 0x24, NUM_BAGS: 0x28, NUM_INDICES: 0x2c, PADDING_IDX: 0x30, THROTTLE: 0x34, TABLE_LO: 0x40, TABLE_HI: 0x44, ROW_STRIDE: 0x48, INDICES_LO: 0x4c, INDICES_HI: 0x50, OFFSETS_LO: 0x54, OFFSETS_HI: 0x58, OUT_LO: 0x5c, OUT_HI: 0x60, OUT_STRIDE: 0x64, SCALES_LO: 0x68, SCALES_HI: 0x6c, CYCLES: 0x80, R_BEATS: 0x84, W_BEATS: 0x88, STALL_INDEX: 0x8c, STALL_INFLIGHT: 0x90, STALL_DEPENDENCY: 0x94, STALL_WRITE: 0x98, START_IGNORED: 0x9c, ARGMAX_LO: 0xc0, ARGMAX_HI: 0xc4, ARGMAX_STRIDE: 0xc8 } as const;
 /** A register of the map. */
 export type RegisterName = keyof typeof REGISTERS;
 /** A register's fields as numbers (each right-aligned). */
@@ -408,6 +436,8 @@ export class TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64_Regs {
    * - MEAN (bit 4, RW): mode mean (one division per output element after the sum)
    * - MAX (bit 5, RW): mode max (first maximal lookup wins); neither MEAN nor MAX: sum
    * - SCALES (bit 6, RW): multiply each lookup by its scale (per_sample_weights; the casted backward's scale)
+   * - ARGMAX (bit 7, RW): with MAX: also write the argmax positions (int32 [NUM_BAGS, DIM]: the position in indices of the lookup that supplied each element, the first maximal one; -1 for an empty or all-padding bag) at ARGMAX, rows ARGMAX_STRIDE apart
+   * - MASK (bit 8, RW): the max-mode casted backward: the SCALES stream holds each lookup's position (int32 [N]) instead of a scale, and a lookup of row r adds to element d only where the argmax row r (int32 at ARGMAX + r × ARGMAX_STRIDE) holds its position; use with mode sum and without SCALES
    */
   async readOP(): Promise<FieldsOf<'OP'>> {
     return decode('OP', await this.read('OP'));
@@ -422,6 +452,8 @@ export class TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64_Regs {
    * - MEAN (bit 4, RW): mode mean (one division per output element after the sum)
    * - MAX (bit 5, RW): mode max (first maximal lookup wins); neither MEAN nor MAX: sum
    * - SCALES (bit 6, RW): multiply each lookup by its scale (per_sample_weights; the casted backward's scale)
+   * - ARGMAX (bit 7, RW): with MAX: also write the argmax positions (int32 [NUM_BAGS, DIM]: the position in indices of the lookup that supplied each element, the first maximal one; -1 for an empty or all-padding bag) at ARGMAX, rows ARGMAX_STRIDE apart
+   * - MASK (bit 8, RW): the max-mode casted backward: the SCALES stream holds each lookup's position (int32 [N]) instead of a scale, and a lookup of row r adds to element d only where the argmax row r (int32 at ARGMAX + r × ARGMAX_STRIDE) holds its position; use with mode sum and without SCALES
    */
   async writeOP(fields: Partial<FieldsOf<'OP'>>): Promise<void> {
     await this.write('OP', encode('OP', fields));
@@ -643,5 +675,35 @@ export class TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64_Regs {
   /** START_IGNORED (0x9c, RO): START writes ignored because the engine was busy (since reset) */
   async readSTART_IGNORED(): Promise<number> {
     return this.read('START_IGNORED');
+  }
+
+  /** ARGMAX_LO (0xc0, RW): argmax positions (int32 rows) base byte address, bits 31:0 (beat-aligned): written with OP.ARGMAX, read with OP.MASK */
+  async readARGMAX_LO(): Promise<number> {
+    return this.read('ARGMAX_LO');
+  }
+
+  /** ARGMAX_LO (0xc0, RW): argmax positions (int32 rows) base byte address, bits 31:0 (beat-aligned): written with OP.ARGMAX, read with OP.MASK */
+  async writeARGMAX_LO(value: number): Promise<void> {
+    await this.write('ARGMAX_LO', value);
+  }
+
+  /** ARGMAX_HI (0xc4, RW): argmax positions base byte address, bits 63:32 (ignored with 32-bit addresses) */
+  async readARGMAX_HI(): Promise<number> {
+    return this.read('ARGMAX_HI');
+  }
+
+  /** ARGMAX_HI (0xc4, RW): argmax positions base byte address, bits 63:32 (ignored with 32-bit addresses) */
+  async writeARGMAX_HI(value: number): Promise<void> {
+    await this.write('ARGMAX_HI', value);
+  }
+
+  /** ARGMAX_STRIDE (0xc8, RW): bytes from one argmax row to the next (a multiple of the beat size) */
+  async readARGMAX_STRIDE(): Promise<number> {
+    return this.read('ARGMAX_STRIDE');
+  }
+
+  /** ARGMAX_STRIDE (0xc8, RW): bytes from one argmax row to the next (a multiple of the beat size) */
+  async writeARGMAX_STRIDE(value: number): Promise<void> {
+    await this.write('ARGMAX_STRIDE', value);
   }
 }

@@ -87,7 +87,7 @@ describe('engine directed workloads', () => {
   test('NaN, infinities, -0 and subnormals in tables and weights; the largest dim; a long batch', async () => {
     const cases: ForwardCase[] = [];
     for (const mode of ['sum', 'mean', 'max'] as const) {
-      const c = makeCase({ rows: 16, dim: testShape.maxDim, bags: 20, maxBag: 12, zipf: true, idx64: false, off64: true, includeLast: true, pad: -1, padRate: 0.2, specials: true, mode, psw: mode === 'sum', seed: 5 });
+      const c = makeCase({ rows: 16, dim: testShape.maxDim, bags: 20, maxBag: 12, zipf: true, idx64: false, off64: true, includeLast: true, pad: -1, padRate: 0.2, specials: true, mode, psw: mode === 'sum', argmax: true, seed: 5 });
       // Force every special into the table.
       const sp = [NaN, Infinity, -Infinity, -0, 1e-45, -3e-39, 0];
       for (let i = 0; i < c.weight.length; i += 5) c.weight[i] = sp[(i / 5) % sp.length]!;

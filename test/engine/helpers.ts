@@ -32,6 +32,8 @@ export interface WorkloadSpec {
   specials: boolean;
   mode: 'sum' | 'mean' | 'max';
   psw: boolean;
+  /** Max mode: also write the argmax positions. */
+  argmax?: boolean;
   seed: number;
 }
 
@@ -72,7 +74,7 @@ export function makeCase(s: WorkloadSpec): ForwardCase {
     perSampleWeights = new Float32Array(idx.length);
     for (let i = 0; i < idx.length; i++) perSampleWeights[i] = value(rng, s.specials);
   }
-  return { weight, rows: s.rows, dim: s.dim, indices, offsets, includeLastOffset: s.includeLast, paddingIdx: s.pad, mode: s.mode, perSampleWeights };
+  return { weight, rows: s.rows, dim: s.dim, indices, offsets, includeLastOffset: s.includeLast, paddingIdx: s.pad, mode: s.mode, perSampleWeights, argmax: s.mode === 'max' && !!s.argmax };
 }
 
 export function workloadArb(maxDim: number): fc.Arbitrary<WorkloadSpec> {
@@ -90,6 +92,7 @@ export function workloadArb(maxDim: number): fc.Arbitrary<WorkloadSpec> {
     specials: fc.boolean(),
     mode: fc.constantFrom('sum', 'sum', 'mean', 'max'),
     psw: fc.boolean(),
+    argmax: fc.boolean(),
     seed: fc.integer({ min: 1, max: 2 ** 31 - 1 }),
   }).map((s) => ({ ...s, pad: s.pad === null ? null : Math.max(-s.rows, Math.min(s.rows - 1, s.pad)) }));
 }
@@ -117,17 +120,27 @@ export function runScenario(run: EngineRun, name: string, adjust?: (c: ForwardCa
   return { c, s };
 }
 
-/** Why a run disagrees with the model or ended badly, or undefined. `alone`: the run was this one operation, so the engine's R/W counters must equal the bus's. */
-export function runProblem(c: ForwardCase, s: ForwardScenario, r: AxiResult, alone = true): string | undefined {
+/**
+ * Why a run disagrees with the model or ended badly, or undefined. `alone`: the run was this one operation, so the engine's R/W counters must equal the bus's.
+ * `expected`: the model's output when it is not the forward of `c` (the masked backward).
+ */
+export function runProblem(c: ForwardCase, s: ForwardScenario, r: AxiResult, alone = true, expected?: Float32Array): string | undefined {
   if (r.status !== 'ok') return `status ${r.status}: ${r.violation?.message ?? r.failure ?? ''}`;
   const k = countersOf(r);
   if (!endedClean(k)) return `STATUS = 0x${k.status.toString(16)} (want DONE only), ERROR = 0x${k.error.toString(16)}`;
   const m = r.counters.m_axi!;
   if (m.outstanding !== 0 || r.inFlight.length) return `transactions left open: ${r.inFlight.join('; ')}`;
-  const want = gatherReduce({ ...c, mode: c.mode ?? 'sum' }).output;
+  const model = expected ? null : gatherReduce({ ...c, mode: c.mode ?? 'sum' });
+  const want = expected ?? model!.output;
   const got = s.decode(r);
   const i = firstBitDifference(got, want);
   if (i >= 0) return `output[${Math.floor(i / c.dim)}, ${i % c.dim}] = ${got[i]} (0x${new Uint32Array(got.buffer)[i]!.toString(16)}), model ${want[i]} (0x${new Uint32Array(want.buffer)[i]!.toString(16)})`;
+  const am = s.decodeArgmax(r);
+  if (am) {
+    const wantAm = model!.argmaxPos!;
+    const j = am.findIndex((x, k) => x !== wantAm[k]);
+    if (j >= 0) return `argmax[${Math.floor(j / c.dim)}, ${j % c.dim}] = ${am[j]}, model ${wantAm[j]}`;
+  }
   const g = s.guardBroken(r);
   if (g >= 0) return `output byte ${g} (row padding, past dim) was written`;
   if (alone && (k.wBeats !== m.w.beats || k.rBeats !== m.r.beats)) return `counters R ${k.rBeats} W ${k.wBeats} vs the bus's ${m.r.beats} / ${m.w.beats}`;

@@ -88,6 +88,21 @@ describe('tcast model CASE_DIR', () => {
     expect(Array.from(read(join(dir, 'out', 'output.npy')).data as Float32Array)).toEqual([2, 3, 0, 0]);
   });
 
+  it('max mode with "argmax": true writes argmax.npy (int32 [B, dim], the first maximal lookup, -1 for an all-padding bag)', async () => {
+    const dir = caseDir({
+      weight: Float32Array.from([1, 7, 3, 7, 3, 0]),
+      indices: BigInt64Array.from([0n, 2n, 1n, 1n, 2n]), offsets: BigInt64Array.from([0n, 3n, 4n]),
+      gradOutput: null, config: { mode: 'max', paddingIdx: 1, optimizer: null, argmax: true },
+    });
+    const r = await tcast('model', dir);
+    expect(r.code, r.err).toBe(0);
+    const am = read(join(dir, 'out', 'argmax.npy'));
+    expect(am).toMatchObject({ dtype: 'int32', shape: [3, 2] });
+    // bag0 = rows 0, 2 (1 is padding): [max(1, 3), max(7, 0)] from positions [1, 0]; bag1 = padding only; bag2 = row 2
+    expect(Array.from(am.data as Int32Array)).toEqual([1, 0, -1, -1, 4, 4]);
+    expect(Array.from(read(join(dir, 'out', 'output.npy')).data as Float32Array)).toEqual([3, 7, 0, 0, 3, 0]);
+  });
+
   const badCases: [string, (dir: string) => void, RegExp][] = [
     ['missing weight.npy', (d) => rmSync(join(d, 'weight.npy')), /weight\.npy: missing/],
     ['bad JSON', (d) => writeFileSync(join(d, 'case.json'), '{"mode": "sum",'), /case\.json: not valid JSON/],
@@ -103,6 +118,8 @@ describe('tcast model CASE_DIR', () => {
     ['bags disagree with grad_output', (d) => writeFileSync(join(d, 'offsets.npy'), encodeNpy(Int32Array.from([0, 1, 2]), [3])), /grad_output\.npy: shape \[2, 2\], expected \[3, 2\]/],
     ['not an npy file', (d) => writeFileSync(join(d, 'offsets.npy'), 'hello'), /offsets\.npy: not a NumPy \.npy file/],
     ['optimizer without grad', (d) => rmSync(join(d, 'grad_output.npy')), /grad_output\.npy: missing; case\.json has an optimizer \(sgd\)/],
+    ['argmax outside max mode', (d) => writeFileSync(join(d, 'case.json'), JSON.stringify({ mode: 'sum', argmax: true })), /"argmax": true needs "mode": "max"/],
+    ['argmax not a boolean', (d) => writeFileSync(join(d, 'case.json'), JSON.stringify({ mode: 'max', argmax: 1 })), /"argmax" is 1; use true or false/],
     ['state for sgd', (d) => writeFileSync(join(d, 'optimizer_state.npy'), encodeNpy(new Float32Array(3), [3])), /sgd has no state/],
   ];
 

@@ -11,16 +11,21 @@
  *            burst is still in the reorder buffer (reordering)
  *   3 maxtie: max mode lets a later equal value win (in the Fp32Max lanes;
  *            visible in the pooled values as -0 then +0 giving +0)
+ *   4 recip: the mean multiplies by 1/n: every lane divider computes
+ *            fl(a × fl(1 ÷ n)) instead of fl(a ÷ n) (a wrapper around the real
+ *            divider: a shorter Fp32Div for fl(1 ÷ n), then the design's
+ *            Fp32Mul, with the same latency)
  */
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { generate } from '../../generator';
+import { Fp32Div } from '../../generator/stdlib/float/div';
 import { targetOf } from '../../sim/design';
 import { simulateAxi } from '../../sim/axi';
 import { runArb, runProblem, runScenario, testEngine, testShape, type EngineRun } from './helpers';
 import type { ForwardCase } from '../../sim/engine';
 
-const MUTANTS = { swap: 1, beat: 2, maxtie: 3 } as const;
+const MUTANTS = { swap: 1, beat: 2, maxtie: 3, recip: 4 } as const;
 
 function mutate(text: string, from: RegExp, to: string, what: string): string {
   if (!from.test(text)) throw new Error(`mutant '${what}': the pattern ${from} is not in the engine's Verilog any more; update the mutant`);
@@ -47,7 +52,45 @@ endmodule`, 'swap (state)');
   const maxMod = d.modules.find((m) => m.name.startsWith('Fp32Max'))!;
   let mt = mutate(maxMod.text, /(module \w+ \(\n)/, '$1  input  wire [3:0] mutant,\n', 'maxtie (port)');
   mt = mutate(mt, /assign b_gt_a = (.*);( \/\/.*)/, `assign b_gt_a = ($1) | (mutant == 4'd${MUTANTS.maxtie} && !(a[30:0] > 31'h7f800000) && !(b[30:0] > 31'h7f800000) && (a == b || (a[30:0] == 31'h0 && b[30:0] == 31'h0)));$2`, 'maxtie (compare)');
-  d.modules = d.modules.map((m) => (m === top ? { ...m, text: t } : m === maxMod ? { ...m, text: mt } : m));
+  // 4: the lane dividers become fl(a × fl(1 ÷ b)) under the mutant.
+  t = mutate(t, /(Fp32Div_\w+ lane_div_\d+ \( \/\/ .*\n)/g, '$1    .mutant(mutant),\n', 'recip (connect)');
+  const divMod = d.modules.find((m) => m.name.startsWith('Fp32Div'))!;
+  const mulMod = d.modules.find((m) => m.name.startsWith('Fp32Mul'))!;
+  const divStages = Number(/_s(\d+)$/.exec(divMod.name)![1]);
+  const mulStages = Number(/_s(\d+)$/.exec(mulMod.name)![1]);
+  const recip = generate(new Fp32Div({ stages: divStages - mulStages }));
+  const recipMod = recip.modules.find((m) => m.name === recip.top)!;
+  const exact = `${divMod.name}_exact`;
+  const wrapper = `module ${divMod.name} (
+  input  wire clock,
+  input  wire reset,
+  input  wire [3:0] mutant,
+  input  wire in_valid,
+  input  wire [31:0] a,
+  input  wire [31:0] b,
+  output wire out_valid,
+  output wire [31:0] y
+);
+  wire [31:0] q;
+  wire [31:0] r;
+  wire [31:0] prod;
+  wire unused_valid;
+  wire unused_mul_valid;
+  reg [31:0] a_d [0:${divStages - mulStages - 1}];
+  integer i;
+  always @(posedge clock) begin
+    a_d[0] <= a;
+    for (i = 1; i < ${divStages - mulStages}; i = i + 1) a_d[i] <= a_d[i - 1];
+  end
+  ${exact} exact (.clock(clock), .reset(reset), .in_valid(in_valid), .a(a), .b(b), .out_valid(out_valid), .y(q));
+  ${recipMod.name} reciprocal (.clock(clock), .reset(reset), .in_valid(in_valid), .a(32'h3f800000), .b(b), .out_valid(unused_valid), .y(r));
+  ${mulMod.name} times (.clock(clock), .reset(reset), .in_valid(1'b1), .a(a_d[${divStages - mulStages - 1}]), .b(r), .out_valid(unused_mul_valid), .y(prod));
+  assign y = mutant == 4'd${MUTANTS.recip} ? prod : q;
+endmodule
+`;
+  const exactText = mutate(divMod.text, new RegExp(`module ${divMod.name} \\(`), `module ${exact} (`, 'recip (rename)');
+  d.modules = d.modules.map((m) => (m === top ? { ...m, text: t } : m === maxMod ? { ...m, text: mt } : m === divMod ? { ...m, text: exactText + wrapper } : m));
+  if (!d.modules.some((m) => m.name === recipMod.name)) d.modules.push(recipMod);
   d.ports = [...d.ports, { name: 'mutant', dir: 'input', width: 4 }];
   return targetOf(d);
 }
@@ -57,6 +100,9 @@ function zeroTies(c: ForwardCase): ForwardCase {
   const w = c.weight.map((_, i) => [-0, 0, -1][(i * 7 + (i >> 3)) % 3]!);
   return { ...c, weight: w, mode: 'max', perSampleWeights: null };
 }
+
+/** Mode mean (the recip mutant changes nothing else). */
+const meanOnly = (c: ForwardCase): ForwardCase => ({ ...c, mode: 'mean', perSampleWeights: null, argmax: false });
 
 describe('engine mutants', () => {
   const target = mutantTarget();
@@ -69,7 +115,7 @@ describe('engine mutants', () => {
         profile: id === MUTANTS.beat ? { ...r.profile, reorder: true, maxReads: 8, readJitter: 30 } : r.profile,
       }));
       const runs = fc.sample(arb, { numRuns: 24, seed: 42 + id });
-      const built = runs.map((run, i) => runScenario(run, `${name}-${i}`, id === MUTANTS.maxtie ? zeroTies : undefined));
+      const built = runs.map((run, i) => runScenario(run, `${name}-${i}`, id === MUTANTS.maxtie ? zeroTies : id === MUTANTS.recip ? meanOnly : undefined));
       for (const b of built) b.s.scenario.script.unshift({ op: 'poke', port: 'mutant', value: id });
       const rs = await simulateAxi(target, built.map((b) => b.s.scenario));
       const problems = rs.map((r, i) => runProblem(built[i]!.c, built[i]!.s, r)).filter((p) => p !== undefined);

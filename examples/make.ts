@@ -5,7 +5,7 @@
  */
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { writeCaseDir, Rng, type Case } from '../model/index';
+import { writeBatchedCaseDir, writeCaseDir, Rng, type Case } from '../model/index';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -45,4 +45,27 @@ const cases = [
   makeCase('sum-sgd', { rows: 40, dim: 32, bags: [10, 10, 10, 10], mode: 'sum', grad: true, optimizer: { kind: 'sgd', lr: 0.1 }, seed: 4 }),
 ];
 for (const [name, c] of cases) writeCaseDir(join(here, 'cases', name), c);
-console.log(`wrote ${cases.length} example cases to examples/cases/`);
+
+/** A batched case (TBE layout): tables of different dims, B bags per table (some empty), per-sample weights, a gradient. */
+function makeBatched(dir: string, opts: { tables: { rows: number; dim: number }[]; batch: number; maxBag: number; seed: number }): void {
+  const rng = new Rng(opts.seed);
+  const idx: number[] = [];
+  const offs: number[] = [];
+  for (const t of opts.tables) {
+    for (let b = 0; b < opts.batch; b++) {
+      offs.push(idx.length);
+      const n = rng.int(opts.maxBag + 1);
+      for (let k = 0; k < n; k++) idx.push(rng.int(t.rows));
+    }
+  }
+  offs.push(idx.length);
+  writeBatchedCaseDir(join(here, 'cases', dir), {
+    mode: 'sum', tables: opts.tables,
+    weights: opts.tables.map((t) => floats(t.rows * t.dim, rng)),
+    indices: Int32Array.from(idx), offsets: BigInt64Array.from(offs, BigInt),
+    perSampleWeights: floats(idx.length, rng, 2),
+    gradOutput: floats(opts.batch * opts.tables.reduce((a, t) => a + t.dim, 0), rng),
+  });
+}
+makeBatched('tbe-sum-psw-backward', { tables: [{ rows: 30, dim: 8 }, { rows: 12, dim: 3 }, { rows: 50, dim: 17 }], batch: 5, maxBag: 6, seed: 6 });
+console.log(`wrote ${cases.length + 1} example cases to examples/cases/`);

@@ -84,8 +84,10 @@ export interface ForwardLayout {
   regs: [EngineRegName, number][];
 }
 
-const bytesOf = (a: ArrayBufferView): Uint8Array => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
-const roundUp = (n: number, m: number) => Math.ceil(n / m) * m;
+/** The bytes of a typed array (no copy). */
+export const bytesOf = (a: ArrayBufferView): Uint8Array => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+/** n rounded up to a multiple of m. */
+export const roundUp = (n: number, m: number) => Math.ceil(n / m) * m;
 
 /** The output region's content before the run: bytes the engine must overwrite, or (row padding) leave alone. */
 export function guardBytes(len: number): Uint8Array {
@@ -183,7 +185,7 @@ export function layoutForward(c: ForwardCase, shape: EngineShape, opts: LayoutOp
       ['INDICES_LO', lo(indices)], ['INDICES_HI', hi(indices)], ['OFFSETS_LO', lo(offsets)], ['OFFSETS_HI', hi(offsets)],
       ['OUT_LO', lo(out)], ['OUT_HI', hi(out)], ['OUT_STRIDE', rowStride],
       ['SCALES_LO', lo(scales)], ['SCALES_HI', hi(scales)],
-      ['ARGMAX_LO', lo(argmax)], ['ARGMAX_HI', hi(argmax)], ['ARGMAX_STRIDE', rowStride],
+      ['ARGMAX_LO', lo(argmax)], ['ARGMAX_HI', hi(argmax)], ['ARGMAX_STRIDE', rowStride], ['NUM_TABLES', 0],
     ],
   };
 }
@@ -262,7 +264,7 @@ export interface ForwardScenario {
 }
 
 /** Rows of `dim` 32-bit values, `stride` bytes apart in `d`, packed into `out`. */
-function unpadRows<T extends Float32Array | Int32Array>(d: Uint8Array, out: T, stride: number, dim: number): T {
+export function unpadRows<T extends Float32Array | Int32Array>(d: Uint8Array, out: T, stride: number, dim: number): T {
   const bytes = new Uint8Array(out.buffer);
   for (let b = 0; b * dim < out.length; b++) bytes.set(d.subarray(b * stride, b * stride + dim * 4), b * dim * 4);
   return out;
@@ -301,7 +303,7 @@ export function forwardScenario(c: ForwardCase, shape: EngineShape, opts: Layout
  * view of the result (its reads, dumps and share of the wall time; the bus
  * counters are the whole scenario's).
  */
-export function chainScenarios(parts: ForwardScenario[], opts: { name?: string; profile?: TimingProfile; watchdogCycles?: number } = {}): { scenario: AxiScenario; split(r: AxiResult): AxiResult[] } {
+export function chainScenarios(parts: { scenario: AxiScenario }[], opts: { name?: string; profile?: TimingProfile; watchdogCycles?: number } = {}): { scenario: AxiScenario; split(r: AxiResult): AxiResult[] } {
   const scenario: AxiScenario = {
     name: opts.name, profile: opts.profile,
     memory: parts.flatMap((p) => p.scenario.memory ?? []),
@@ -355,7 +357,7 @@ export interface OpPerf {
   bytesRead: number;
   bytesWritten: number;
   /** Bytes read per stream (whole beats): rows (with the masked backward also the argmax rows), indices, offsets, scales (or positions). */
-  streams: { rows: number; indices: number; offsets: number; scales: number };
+  streams: { rows: number; indices: number; offsets: number; scales: number; descriptors?: number };
   /** Bytes of results (B x dim x 4 or U x dim x 4). */
   resultBytes: number;
   rUtilisation: number;

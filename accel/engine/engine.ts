@@ -47,6 +47,7 @@ import { Axi4, AxiLite, BURST, resolveAxi4 } from '../../generator/stdlib/axi/bu
 import { ElaborationError } from '../../generator/hdl/errors';
 import { ENGINE_LITE_ADDR_BITS, ENGINE_OP, ENGINE_REGISTERS, addressOf, type EngineRegName } from './regs';
 import { argmaxWord, maskedLane } from './argmax';
+import { DESC_BYTES, descriptorLoader } from './descriptor';
 
 export interface EngineOptions {
   /** AXI4 data width in bits (128..1024); fp32 lanes = dataBits / 32. */
@@ -206,6 +207,9 @@ export class TcastEngine extends Module {
     const stallDep = Reg(UInt(32), { init: 0 });
     const stallWrite = Reg(UInt(32), { init: 0 });
     const startIgnored = Reg(UInt(32), { init: 0 });
+    // Batched tables: NUM_TABLES > 0 at START runs the descriptors one by one (accel/engine/descriptor.ts).
+    const batched = Reg(Bool, { init: 0 });
+    const tableAt = Reg(UInt(32), { init: 0 });
 
     const regs = ENGINE_REGISTERS.build(io.s_axi_lite, {
       STATUS: { BUSY: busy, DONE: done, ERROR: err },
@@ -222,50 +226,61 @@ export class TcastEngine extends Module {
       STALL_DEPENDENCY: stallDep,
       STALL_WRITE: stallWrite,
       START_IGNORED: startIgnored,
+      TABLE_AT: tableAt,
     });
     const rv = (name: EngineRegName): Value => regs.value(name);
     const startReq = named(regs.wrote('CTRL', 'START').and(regs.field('CTRL', 'START')));
     const start = named(startReq.and(busy.not()));
     when(startReq.and(busy), () => startIgnored.set(startIgnored.addWrap(1)));
     io.irq.set(done);
+    // The descriptor's beats (from the R path below) fill the shadow registers; p(): the operation's registers.
+    const DESC_BEATS = DESC_BYTES / BB;
+    const dbBits = bitsFor(DESC_BEATS);
+    const descFire = Wire(Bool);
+    const descBeat = Wire(UInt(W));
+    const descIdx = Reg(UInt(dbBits), { init: 0 });
+    const p = descriptorLoader({ lanes: L, batched: mux(start, rv('NUM_TABLES').ne(0), batched), rv, fire: descFire, index: descIdx, beat: descBeat });
 
-    const idx64 = named(rv('OP').bit(Math.log2(ENGINE_OP.IDX64)));
-    const isMean = named(rv('OP').bit(Math.log2(ENGINE_OP.MEAN)));
-    const isMax = named(rv('OP').bit(Math.log2(ENGINE_OP.MAX)));
-    const pswEn = named(rv('OP').bit(Math.log2(ENGINE_OP.SCALES)));
+    const idx64 = named(p('OP').bit(Math.log2(ENGINE_OP.IDX64)));
+    const isMean = named(p('OP').bit(Math.log2(ENGINE_OP.MEAN)));
+    const isMax = named(p('OP').bit(Math.log2(ENGINE_OP.MAX)));
+    const pswEn = named(p('OP').bit(Math.log2(ENGINE_OP.SCALES)));
     // Max mode: write the argmax positions (forward), or mask the terms by them (casted backward; the SCALES stream holds positions).
-    const argEn = named(isMax.and(rv('OP').bit(Math.log2(ENGINE_OP.ARGMAX))));
-    const maskEn = named(rv('OP').bit(Math.log2(ENGINE_OP.MASK)));
+    const argEn = named(isMax.and(p('OP').bit(Math.log2(ENGINE_OP.ARGMAX))));
+    const maskEn = named(p('OP').bit(Math.log2(ENGINE_OP.MASK)));
     const sideEn = named(pswEn.or(maskEn));
-    const argA = addressOf(rv('ARGMAX_LO'), rv('ARGMAX_HI'), A);
-    const scalesA = addressOf(rv('SCALES_LO'), rv('SCALES_HI'), A);
-    const off64 = named(rv('OP').bit(Math.log2(ENGINE_OP.OFF64)));
-    const inclLast = named(rv('OP').bit(Math.log2(ENGINE_OP.INCLUDE_LAST)));
-    const padEn = named(rv('OP').bit(Math.log2(ENGINE_OP.PADDING)));
-    const numBags = rv('NUM_BAGS');
-    const numIdx = rv('NUM_INDICES');
+    const argA = addressOf(p('ARGMAX_LO'), p('ARGMAX_HI'), A);
+    const scalesA = addressOf(p('SCALES_LO'), p('SCALES_HI'), A);
+    const off64 = named(p('OP').bit(Math.log2(ENGINE_OP.OFF64)));
+    const inclLast = named(p('OP').bit(Math.log2(ENGINE_OP.INCLUDE_LAST)));
+    const padEn = named(p('OP').bit(Math.log2(ENGINE_OP.PADDING)));
+    const numBags = p('NUM_BAGS');
+    const numIdx = p('NUM_INDICES');
     const wordOf = (addr: Value): Value => addr.bits(A - 1, lb);
-    const tableA = addressOf(rv('TABLE_LO'), rv('TABLE_HI'), A);
-    const indicesA = addressOf(rv('INDICES_LO'), rv('INDICES_HI'), A);
-    const offsetsA = addressOf(rv('OFFSETS_LO'), rv('OFFSETS_HI'), A);
-    const outA = addressOf(rv('OUT_LO'), rv('OUT_HI'), A);
+    const tableA = addressOf(p('TABLE_LO'), p('TABLE_HI'), A);
+    const indicesA = addressOf(p('INDICES_LO'), p('INDICES_HI'), A);
+    const offsetsA = addressOf(p('OFFSETS_LO'), p('OFFSETS_HI'), A);
+    const outA = addressOf(p('OUT_LO'), p('OUT_HI'), A);
 
     // Per-operation constants, latched at START.
     const rowBeats = Reg(UInt(rbBits), { init: 1 });
     const tailStrb = Reg(UInt(BB), { init: 0 });
-    const dimBytes = named(rv('DIM').trunc(16).zext(18).shl(2).trunc(18));
+    const dimBytes = named(p('DIM').trunc(16).zext(18).shl(2).trunc(18));
     const beatsOfDim = named(dimBytes.zext(19).addWrap(BB - 1).shr(lb));
     const tail = named(dimBytes.bits(lb - 1, 0));
     const ones = lit((1n << BigInt(BB)) - 1n, BB);
     const tailMask = named(mux(tail.eq(0), ones, ones.shr(lit(BB, lb + 1).subWrap(tail.zext(lb + 1)))));
 
-    // Stream lengths (in elements and in beats) latched at START.
+    // Stream lengths (in elements and in beats) latched at START. A stream may start at any element of a
+    // beat (4-byte aligned; 8 for int64): its first beat is read whole and unpacked from that lane.
     const offCount = named(mux(numBags.eq(0), lit(0, 33), numBags.zext(33).addWrap(inclLast.zext(33))));
-    const beatsOfElems = (n: Value, wide: Value, name: string): Value =>
-      named(mux(wide, n.zext(36).shl(3).trunc(36), n.zext(36).shl(2).trunc(36)).addWrap(BB - 1).shr(lb).trunc(36 - lb), name);
-    const offBeatsTotal = beatsOfElems(offCount, off64, 'off_beats_total');
-    const idxBeatsTotal = beatsOfElems(numIdx.zext(33), idx64, 'idx_beats_total');
-    const pswBeatsTotal = beatsOfElems(mux(sideEn, numIdx.zext(33), lit(0, 33)), lit(0, 1), 'psw_beats_total');
+    const beatsOfElems = (n: Value, wide: Value, base: Value, name: string): Value =>
+      named(mux(n.eq(0), lit(0, 36 - lb), mux(wide, n.zext(36).shl(3).trunc(36), n.zext(36).shl(2).trunc(36))
+        .addWrap(base.bits(lb - 1, 0).zext(36)).addWrap(BB - 1).shr(lb).trunc(36 - lb)), name);
+    const firstLane = (base: Value): Value => base.bits(lb - 1, 2);
+    const offBeatsTotal = beatsOfElems(offCount, off64, offsetsA, 'off_beats_total');
+    const idxBeatsTotal = beatsOfElems(numIdx.zext(33), idx64, indicesA, 'idx_beats_total');
+    const pswBeatsTotal = beatsOfElems(mux(sideEn, numIdx.zext(33), lit(0, 33)), lit(0, 1), scalesA, 'psw_beats_total');
     const CW = 36 - lb;
 
     // ---------------------------------------------------------------- 4 KiB-aware burst size
@@ -278,7 +293,7 @@ export class TcastEngine extends Module {
     const lenField = (beats: Value): Value => beats.subWrap(1).trunc(8);
 
     // ---------------------------------------------------------------- reorder buffer bookkeeping
-    const KIND_OFF = 0, KIND_IDX = 1, KIND_ROW = 2, KIND_PSW = 3, KIND_ARG = 4;
+    const KIND_OFF = 0, KIND_IDX = 1, KIND_ROW = 2, KIND_PSW = 3, KIND_ARG = 4, KIND_DESC = 5;
     const KB = 3; // kind bits
     const slotsUsed = Reg(UInt(bitsFor(K)), { init: 0 });
     const tailSlot = Reg(UInt(kb), { init: 0 });
@@ -315,7 +330,16 @@ export class TcastEngine extends Module {
     const pswRes = Reg(UInt(bitsFor(QD)), { init: 0 });
     const pswBurst = burstBeats(pswWord, pswLeft, MB, 'psw_burst');
     const pswGo = named(canRead.and(offGo.not()).and(idxGo.not()).and(pswLeft.ne(0)).and(credit(pswRes, pswBurst)));
-    const sideGo = named(offGo.or(idxGo).or(pswGo));
+    // Batched tables: a descriptor (DESC_BEATS beats) is read between the tables' operations.
+    const descWord = Reg(UInt(WA), { init: 0 });
+    const descLeft = Reg(UInt(dbBits), { init: 0 });
+    const descBurst = burstBeats(descWord, descLeft, MB, 'desc_burst');
+    const descGo = named(canRead.and(offGo.not()).and(idxGo.not()).and(pswGo.not()).and(descLeft.ne(0)));
+    when(descGo, () => {
+      descWord.set(descWord.addWrap(descBurst.zext(WA)));
+      descLeft.set(descLeft.subWrap(descBurst.trunc(dbBits)));
+    });
+    const sideGo = named(offGo.or(idxGo).or(pswGo).or(descGo));
 
     // Rows: tokens from the sequencer (through the token queue).
     const tok = new Packed({ empty: 1, first: 1, last: 1, slot: gBits, bag: 32, n: 32, scale: 32, pos: 32, row: 32 });
@@ -331,7 +355,7 @@ export class TcastEngine extends Module {
     const argDone = Reg(Bool, { init: 0 });
     const rowIsArg = Reg(Bool, { init: 0 });
     const argNext = named(maskEn.and(tokEmpty.not()).and(argDone.not()));
-    const tokRowAddr = named(mux(argNext, argA, tableA).addWrap(tok.get(th, 'row').zext(64).mulWrap(mux(argNext, rv('ARGMAX_STRIDE'), rv('ROW_STRIDE')).zext(64)).trunc(A)));
+    const tokRowAddr = named(mux(argNext, argA, tableA).addWrap(tok.get(th, 'row').zext(64).mulWrap(mux(argNext, p('ARGMAX_STRIDE'), p('ROW_STRIDE')).zext(64)).trunc(A)));
     const curRowWord = named(mux(fromTok, wordOf(tokRowAddr), rowWord));
     const curRowLeft = named(mux(fromTok, rowBeats, rowLeft));
     const rowBurst = burstBeats(curRowWord, curRowLeft, Math.min(MB, 256), 'row_burst');
@@ -353,9 +377,9 @@ export class TcastEngine extends Module {
     when(busy.and(err.not()).and(arFree).and(slotFree).and(sideGo.not()).and(rowPending.not()).and(tokQ.io.deq.valid.not()), () => stallIndex.set(stallIndex.addWrap(1)));
 
     const arGo = named(sideGo.or(rowGo));
-    const arBeats = named(mux(offGo, offBurst, mux(idxGo, idxBurst, mux(pswGo, pswBurst, rowBurst))));
-    const arWordSel = named(mux(offGo, offWord, mux(idxGo, idxWord, mux(pswGo, pswWord, curRowWord))));
-    const arKind = named(mux(offGo, lit(KIND_OFF, KB), mux(idxGo, lit(KIND_IDX, KB), mux(pswGo, lit(KIND_PSW, KB), mux(curIsArg, lit(KIND_ARG, KB), lit(KIND_ROW, KB))))));
+    const arBeats = named(mux(offGo, offBurst, mux(idxGo, idxBurst, mux(pswGo, pswBurst, mux(descGo, descBurst, rowBurst)))));
+    const arWordSel = named(mux(offGo, offWord, mux(idxGo, idxWord, mux(pswGo, pswWord, mux(descGo, descWord, curRowWord)))));
+    const arKind = named(mux(offGo, lit(KIND_OFF, KB), mux(idxGo, lit(KIND_IDX, KB), mux(pswGo, lit(KIND_PSW, KB), mux(descGo, lit(KIND_DESC, KB), mux(curIsArg, lit(KIND_ARG, KB), lit(KIND_ROW, KB)))))));
     when(arValid.and(m.arready), () => arValid.set(0));
     when(arGo, () => {
       arValid.set(1);
@@ -467,7 +491,12 @@ export class TcastEngine extends Module {
     argBeatQ.io.enq.bits.set(dData);
     const rowBeatReady = Wire(Bool);
     dataQ.io.deq.ready.set(mux(err, lit(1, 1), mux(dKind.eq(KIND_OFF), offBeatQ.io.enq.ready, mux(dKind.eq(KIND_IDX), idxBeatQ.io.enq.ready,
-      mux(dKind.eq(KIND_PSW), pswBeatQ.io.enq.ready, mux(dKind.eq(KIND_ARG), argBeatQ.io.enq.ready, rowBeatReady))))));
+      mux(dKind.eq(KIND_PSW), pswBeatQ.io.enq.ready, mux(dKind.eq(KIND_ARG), argBeatQ.io.enq.ready, mux(dKind.eq(KIND_DESC), lit(1, 1), rowBeatReady)))))));
+    descFire.set(run.and(dataQ.io.deq.valid).and(dKind.eq(KIND_DESC)));
+    descBeat.set(dData);
+    when(descFire, () => descIdx.set(descIdx.addWrap(1)));
+    // The whole descriptor is in the shadow registers: its operation starts in the next cycle.
+    const descLoaded = RegNext(descFire.and(descIdx.eq(DESC_BEATS - 1)), { init: 0 });
 
     // ---------------------------------------------------------------- unpackers: beats -> 32-bit elements
     const unpacker = (q: { io: { deq: { valid: Value; ready: Signal; bits: Value } } }, wide: Value, name: string) => {
@@ -519,7 +548,7 @@ export class TcastEngine extends Module {
     const endVal = named(mux(lastBagNoEnd, numIdx, offU.value));
     const endOk = named(lastBagNoEnd.or(offU.valid));
     const inLook = named(run.and(inBag).and(lookLeft.ne(0)));
-    const isPad = named(padEn.and(idxU.value.eq(rv('PADDING_IDX'))));
+    const isPad = named(padEn.and(idxU.value.eq(p('PADDING_IDX'))));
     const lookGo = named(inLook.and(idxU.valid).and(sideEn.not().or(pswU.valid)).and(isPad.or(heldValid.not()).or(tokQ.io.enq.ready)));
     const bagEnd = named(run.and(inBag).and(lookLeft.eq(0)).and(tokQ.io.enq.ready));
     offU.pop.set(needStart.and(offU.valid).or(needEnd.and(lastBagNoEnd.not()).and(offU.valid)));
@@ -731,7 +760,7 @@ export class TcastEngine extends Module {
     const owArg = Reg(Bool, { init: 0 });
     const owSrc = Reg(Bool, { init: 0 });
     const curOwSrc = named(mux(owFromQ, owArg, owSrc));
-    const bagOutAddr = named(mux(owArg, argA, outA).addWrap(awBagQ.io.deq.bits.zext(64).mulWrap(mux(owArg, rv('ARGMAX_STRIDE'), rv('OUT_STRIDE')).zext(64)).trunc(A)));
+    const bagOutAddr = named(mux(owArg, argA, outA).addWrap(awBagQ.io.deq.bits.zext(64).mulWrap(mux(owArg, p('ARGMAX_STRIDE'), p('OUT_STRIDE')).zext(64)).trunc(A)));
     const curOwWord = named(mux(owFromQ, wordOf(bagOutAddr), owWord));
     const curOwLeft = named(mux(owFromQ, rowBeats, owLeft));
     const awBurst = burstBeats(curOwWord, curOwLeft, 256, 'aw_burst');
@@ -811,6 +840,7 @@ export class TcastEngine extends Module {
       errAddr.set(fit(mux(rErr, rErrAddr, awAddrQ.io.deq.bits), 64));
     });
     when(err, () => {
+      descLeft.set(0);
       rowLeft.set(0);
       owLeft.set(0);
       owArg.set(0);
@@ -818,6 +848,9 @@ export class TcastEngine extends Module {
     });
 
     when(busy, () => cycles.set(cycles.addWrap(1)));
+    // One operation: at START (registers), or after each descriptor is loaded (batched tables).
+    const opRun = Reg(Bool, { init: 0 });
+    const opStart = named(start.and(rv('NUM_TABLES').eq(0)).or(descLoaded.and(err.not())));
     when(start, () => {
       busy.set(1);
       done.set(0);
@@ -833,6 +866,14 @@ export class TcastEngine extends Module {
       stallInflight.set(0);
       stallDep.set(0);
       stallWrite.set(0);
+      batched.set(rv('NUM_TABLES').ne(0));
+      tableAt.set(0);
+      descWord.set(wordOf(addressOf(rv('TABLES_LO'), rv('TABLES_HI'), A)));
+      descLeft.set(mux(rv('NUM_TABLES').ne(0), lit(DESC_BEATS, dbBits), lit(0, dbBits)));
+      descIdx.set(0);
+    });
+    when(opStart, () => {
+      opRun.set(1);
       rowBeats.set(fit(beatsOfDim, rbBits));
       offRes.set(0);
       idxRes.set(0);
@@ -850,11 +891,11 @@ export class TcastEngine extends Module {
       pswWord.set(wordOf(scalesA));
       pswLeft.set(pswBeatsTotal);
       pswU.left.set(mux(sideEn, numIdx.zext(33), lit(0, 33)));
-      pswU.lane.set(0);
+      pswU.lane.set(firstLane(scalesA));
       offU.left.set(offCount);
-      offU.lane.set(0);
+      offU.lane.set(firstLane(offsetsA));
       idxU.left.set(numIdx.zext(33));
-      idxU.lane.set(0);
+      idxU.lane.set(firstLane(indicesA));
       bagIdx.set(0);
       haveStart.set(0);
       inBag.set(0);
@@ -866,12 +907,23 @@ export class TcastEngine extends Module {
         .and(arValid.not()).and(slotsUsed.eq(0)).and(rdPending.not()).and(dataQ.io.deq.valid.not())
         .and(orAny(...pv).not()).and(outQ.io.deq.valid.not()).and(awBagQ.io.deq.valid.not()).and(owLeft.eq(0))
         .and(awValid.not()).and(lenQ.io.deq.valid.not()).and(wValid.not()).and(bOut.eq(0))
-        .and(err.or(offLeft.eq(0).and(idxLeft.eq(0)).and(pswLeft.eq(0)))).and(offBeatQ.io.deq.valid.not()).and(idxBeatQ.io.deq.valid.not()).and(pswBeatQ.io.deq.valid.not())
+        .and(err.or(offLeft.eq(0).and(idxLeft.eq(0)).and(pswLeft.eq(0)).and(descLeft.eq(0)))).and(offBeatQ.io.deq.valid.not()).and(idxBeatQ.io.deq.valid.not()).and(pswBeatQ.io.deq.valid.not())
         .and(orAny(...finV).not()).and(d1Valid.not()).and(d2Valid.not()).and(argQ.io.deq.valid.not()).and(argBeatQ.io.deq.valid.not()).and(owArg.not()),
     );
-    when(busy.and(start.not()).and(quiet), () => {
+    // The last table (or the only operation) ends the START; an error ends it wherever it came.
+    const lastTable = named(batched.not().or(tableAt.zext(33).addWrap(1).ge(rv('NUM_TABLES').zext(33))));
+    const finish = named(busy.and(start.not()).and(quiet).and(err.or(opRun.and(lastTable))));
+    const nextTable = named(busy.and(quiet).and(err.not()).and(opRun).and(lastTable.not()));
+    when(nextTable, () => {
+      opRun.set(0);
+      tableAt.set(tableAt.addWrap(1));
+      descLeft.set(DESC_BEATS);
+      descIdx.set(0);
+    });
+    when(finish, () => {
       busy.set(0);
       done.set(1);
+      opRun.set(0);
     });
   }
 }

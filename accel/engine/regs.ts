@@ -52,14 +52,14 @@ export const ENGINE_REGISTERS = registerMap('engine', [
   { name: 'TABLE_LO', offset: 0x40, access: 'RW', doc: 'table base byte address, bits 31:0 (beat-aligned)' },
   { name: 'TABLE_HI', offset: 0x44, access: 'RW', doc: 'table base byte address, bits 63:32', note: 'ignored with 32-bit addresses' },
   { name: 'ROW_STRIDE', offset: 0x48, access: 'RW', doc: 'bytes from one table row to the next (a multiple of the beat size)' },
-  { name: 'INDICES_LO', offset: 0x4c, access: 'RW', doc: 'indices base byte address, bits 31:0 (beat-aligned)' },
+  { name: 'INDICES_LO', offset: 0x4c, access: 'RW', doc: 'indices base byte address, bits 31:0 (any element: 4-byte aligned, 8 for int64)' },
   { name: 'INDICES_HI', offset: 0x50, access: 'RW', doc: 'indices base byte address, bits 63:32', note: 'ignored with 32-bit addresses' },
-  { name: 'OFFSETS_LO', offset: 0x54, access: 'RW', doc: 'offsets base byte address, bits 31:0 (beat-aligned)' },
+  { name: 'OFFSETS_LO', offset: 0x54, access: 'RW', doc: 'offsets base byte address, bits 31:0 (any element: 4-byte aligned, 8 for int64)' },
   { name: 'OFFSETS_HI', offset: 0x58, access: 'RW', doc: 'offsets base byte address, bits 63:32', note: 'ignored with 32-bit addresses' },
   { name: 'OUT_LO', offset: 0x5c, access: 'RW', doc: 'output base byte address, bits 31:0 (beat-aligned)' },
   { name: 'OUT_HI', offset: 0x60, access: 'RW', doc: 'output base byte address, bits 63:32', note: 'ignored with 32-bit addresses' },
   { name: 'OUT_STRIDE', offset: 0x64, access: 'RW', doc: 'bytes from one output row to the next (a multiple of the beat size)' },
-  { name: 'SCALES_LO', offset: 0x68, access: 'RW', doc: 'per-lookup scales (fp32 [N]) base byte address, bits 31:0 (beat-aligned), read with OP.SCALES' },
+  { name: 'SCALES_LO', offset: 0x68, access: 'RW', doc: 'per-lookup scales (fp32 [N]) base byte address, bits 31:0 (4-byte aligned), read with OP.SCALES or OP.MASK' },
   { name: 'SCALES_HI', offset: 0x6c, access: 'RW', doc: 'per-lookup scales base byte address, bits 63:32', note: 'ignored with 32-bit addresses' },
   { name: 'CYCLES', offset: 0x80, access: 'RO', doc: 'busy cycles of the last operation (START to DONE)' },
   { name: 'R_BEATS', offset: 0x84, access: 'RO', doc: 'R beats accepted' },
@@ -72,6 +72,10 @@ export const ENGINE_REGISTERS = registerMap('engine', [
   { name: 'ARGMAX_LO', offset: 0xc0, access: 'RW', doc: 'argmax positions (int32 rows) base byte address, bits 31:0 (beat-aligned): written with OP.ARGMAX, read with OP.MASK' },
   { name: 'ARGMAX_HI', offset: 0xc4, access: 'RW', doc: 'argmax positions base byte address, bits 63:32', note: 'ignored with 32-bit addresses' },
   { name: 'ARGMAX_STRIDE', offset: 0xc8, access: 'RW', doc: 'bytes from one argmax row to the next (a multiple of the beat size)' },
+  { name: 'TABLES_LO', offset: 0xd0, access: 'RW', doc: 'batched tables: the descriptor list\'s base byte address, bits 31:0 (beat-aligned; descriptor t at TABLES + 128·t, docs/ENGINE.md)' },
+  { name: 'TABLES_HI', offset: 0xd4, access: 'RW', doc: 'the descriptor list\'s base byte address, bits 63:32', note: 'ignored with 32-bit addresses' },
+  { name: 'NUM_TABLES', offset: 0xd8, access: 'RW', doc: 'batched tables: 0 runs the operation of the registers; T > 0 runs the T descriptors\' operations one after the other (the registers OP .. ARGMAX_STRIDE are then unused)' },
+  { name: 'TABLE_AT', offset: 0xdc, access: 'RO', doc: 'batched tables: the descriptor being run, or the last one run (where an error stopped the batch)' },
 ] as const);
 
 export type EngineRegName = Parameters<typeof ENGINE_REGISTERS.offset>[0];

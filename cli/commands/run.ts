@@ -12,9 +12,12 @@ import { generate } from '../../generator';
 import { TcastEngine } from '../../accel/engine/engine';
 import { ENGINE_CONFIGS } from '../../designs/engine';
 import { targetOf } from '../../sim/design';
-import { buildAxiTarget, describeResult, simulateAxi } from '../../sim/axi';
-import { castedBackwardCase, chainScenarios, countersOf, endedClean, forwardScenario, opPerf, shapeOf, timingPreset, unsupported, type ForwardCase, type OpPerf } from '../../sim/engine';
-import { castPrepared, firstBitDifference, loadCase, runCase, writeCaseOutputs, type CaseResult } from '../../model/index';
+import { buildAxiTarget, describeResult, simulateAxi, type AxiResult, type TimingProfile } from '../../sim/axi';
+import { castedBackwardCase, chainScenarios, countersOf, endedClean, forwardScenario, opPerf, shapeOf, timingPreset, unsupported, type EngineShape, type ForwardCase, type OpPerf } from '../../sim/engine';
+import { batchedBackwardScenario, batchedForwardScenario, batchedPerf } from '../../sim/batched';
+import {
+  castBatchedPrepared, castPrepared, firstBitDifference, isBatchedCaseDir, loadBatchedCase, loadCase, runBatchedCase, runCase, writeCaseOutputs, type CaseResult,
+} from '../../model/index';
 import { prepareBags } from '../../model/bags';
 
 const configNames = Object.keys(ENGINE_CONFIGS);
@@ -66,10 +69,12 @@ const command: Command = {
     const out = checkOutDir(values.out ?? join(dir, 'out'), '--out');
     const trace = values['trace-fst'] === undefined ? undefined : stageFile(checkOutFile(values['trace-fst'], '--trace-fst'), '--trace-fst');
 
-    const c = loadCase(dir);
-    const model = runCase(c, { crossCheck: false });
     const engine = new TcastEngine(cfg);
     const shape = shapeOf(engine);
+    const ctx: RunContext = { dir, configName, engine, shape, profile, timingName, out, trace, json: !!values.json };
+    if (isBatchedCaseDir(dir)) return runBatched(ctx);
+    const c = loadCase(dir);
+    const model = runCase(c, { crossCheck: false });
     const isMax = c.config.mode === 'max';
     const fwd: ForwardCase = {
       weight: c.weight, rows: c.rows, dim: c.dim, indices: c.indices, offsets: c.offsets,
@@ -93,39 +98,20 @@ const command: Command = {
     }
     if (c.config.optimizer) process.stderr.write(`tcast run: the ${c.config.optimizer.kind} optimizer runs in the golden model (the engine computes the forward and the casted backward)\n`);
 
-    const target = targetOf(generate(engine));
-    const progress = new Progress(`building ${configName} with Verilator`, 1);
-    const built = await buildAxiTarget(target);
-    progress.done(built.cached ? 'cached' : 'built');
     const ops = [{ op: 'forward' as const, c: fwd }, ...(bwd ? [{ op: 'casted_backward' as const, c: bwd }] : [])];
     const scen = [fwdS, ...(bwd ? [forwardScenario(bwd, shape, { name: 'casted_backward', profile, base: fwdS.layout.end + 0x1000, maxCycles: 1_000_000_000 })] : [])];
     // One scenario, one memory: the backward may read what the forward wrote (the argmax).
     const chain = chainScenarios(scen, { name: ops.map((o) => o.op).join('+'), profile, watchdogCycles: 100_000 });
-    let rs;
-    try {
-      const [whole] = await simulateAxi(target, [chain.scenario], trace ? { traceFst: trace.tmp } : {});
-      rs = whole!.status === 'ok' ? chain.split(whole!) : [whole!];
-      await trace?.commit(true);
-    } catch (e) {
-      trace?.abort();
-      throw e;
-    }
+    const rs = await simulateChain(ctx, chain);
 
-    const perf: OpPerf[] = [];
-    const problems: string[] = [];
-    const outs: Float32Array[] = [];
-    rs.forEach((r, i) => {
-      const o = ops[i]!;
-      if (r.status !== 'ok') { problems.push(`${o.op}: ${describeResult(r)}`); return; }
-      const k = countersOf(r);
-      if (!endedClean(k)) problems.push(`${o.op}: STATUS 0x${k.status.toString(16)}, ERROR 0x${k.error.toString(16)} at 0x${k.errAddr.toString(16)}`);
-      outs.push(scen[i]!.decode(r));
-      perf.push(opPerf(o.op, o.c, scen[i]!.layout, k, shape, r.wallSeconds));
-    });
-    if (problems.length) {
-      process.stderr.write(`tcast run: the engine run failed:\n  ${problems.join('\n  ')}\n`);
+    const failed = runFailures(rs, ops.map((o) => o.op));
+    if (failed.length) {
+      process.stderr.write(`tcast run: the engine run failed:\n  ${failed.join('\n  ')}\n`);
       return EXIT.failed;
     }
+    const problems: string[] = [];
+    const outs = rs.map((r, i) => scen[i]!.decode(r));
+    const perf = rs.map((r, i) => opPerf(ops[i]!.op, ops[i]!.c, scen[i]!.layout, countersOf(r), shape, r.wallSeconds));
     const files: CaseResult['files'] = { ...model.files };
     const dOut = firstBitDifference(outs[0]!, model.output);
     if (dOut >= 0) problems.push(`output.npy differs from the model at element ${dOut}`);
@@ -148,17 +134,107 @@ const command: Command = {
       process.stderr.write(`tcast run: the engine disagrees with the golden model:\n  ${problems.join('\n  ')}\n`);
       return EXIT.failed;
     }
-    const written = writeCaseOutputs({ ...model, files }, out);
-    const perfJson = { config: configName, dataBits: shape.dataBits, timing: timingName, profile, ops: perf };
-    writeFileAtomic(join(out, 'perf.json'), JSON.stringify(perfJson, null, 2) + '\n', 'perf.json');
-    if (values.json) console.log(JSON.stringify(perfJson, null, 2));
-    else {
-      for (const p of perf) {
-        console.log(`tcast run: ${p.op}: ${p.cycles} cycles, R utilisation ${(100 * p.rUtilisation).toFixed(1)}% (${p.rBeats} beats), W ${p.wBeats} beats, stalls: index ${p.stalls.indexStarved}, in-flight cap ${p.stalls.inFlightCap}, reducer ${p.stalls.reducerDependency}, write ${p.stalls.writeBackPressure}; ${(p.simCyclesPerSecond / 1e6).toFixed(2)} M cycles/s`);
-      }
-      console.log(`tcast run: equal to the golden model bit for bit; wrote ${written.length + 1} files to ${out}: ${[...written.map((p) => p.slice(out.length + 1)), 'perf.json'].join(', ')}`);
-    }
-    return EXIT.ok;
+    return writeResults(ctx, files, perf);
   },
 };
 export default command;
+
+interface RunContext {
+  dir: string;
+  configName: string;
+  engine: TcastEngine;
+  shape: EngineShape;
+  profile: TimingProfile;
+  timingName: string;
+  out: string;
+  trace: ReturnType<typeof stageFile> | undefined;
+  json: boolean;
+}
+
+/** Builds the configuration (progress on a TTY) and runs the chained operations in one scenario; one result per operation, or the whole run's failure. */
+async function simulateChain(ctx: RunContext, chain: ReturnType<typeof chainScenarios>): Promise<AxiResult[]> {
+  const target = targetOf(generate(ctx.engine));
+  const progress = new Progress(`building ${ctx.configName} with Verilator`, 1);
+  const built = await buildAxiTarget(target);
+  progress.done(built.cached ? 'cached' : 'built');
+  try {
+    const [whole] = await simulateAxi(target, [chain.scenario], ctx.trace ? { traceFst: ctx.trace.tmp } : {});
+    await ctx.trace?.commit(true);
+    return whole!.status === 'ok' ? chain.split(whole!) : [whole!];
+  } catch (e) {
+    ctx.trace?.abort();
+    throw e;
+  }
+}
+
+/** Writes the .npy files and perf.json, and says what ran. */
+function writeResults(ctx: RunContext, files: CaseResult['files'], perf: OpPerf[]): number {
+  const { out } = ctx;
+  const written = writeCaseOutputs({ files }, out);
+  const perfJson = { config: ctx.configName, dataBits: ctx.shape.dataBits, timing: ctx.timingName, profile: ctx.profile, ops: perf };
+  writeFileAtomic(join(out, 'perf.json'), JSON.stringify(perfJson, null, 2) + '\n', 'perf.json');
+  if (ctx.json) console.log(JSON.stringify(perfJson, null, 2));
+  else {
+    for (const p of perf) {
+      console.log(`tcast run: ${p.op}: ${p.cycles} cycles, R utilisation ${(100 * p.rUtilisation).toFixed(1)}% (${p.rBeats} beats), W ${p.wBeats} beats, stalls: index ${p.stalls.indexStarved}, in-flight cap ${p.stalls.inFlightCap}, reducer ${p.stalls.reducerDependency}, write ${p.stalls.writeBackPressure}; ${(p.simCyclesPerSecond / 1e6).toFixed(2)} M cycles/s`);
+    }
+    console.log(`tcast run: equal to the golden model bit for bit; wrote ${written.length + 1} files to ${out}: ${[...written.map((p) => p.slice(out.length + 1)), 'perf.json'].join(', ')}`);
+  }
+  return EXIT.ok;
+}
+
+/** The failures of a run's operations (the bus, or STATUS), or none. */
+function runFailures(rs: AxiResult[], names: string[]): string[] {
+  const problems: string[] = [];
+  rs.forEach((r, i) => {
+    if (r.status !== 'ok') { problems.push(`${names[i]}: ${describeResult(r)}`); return; }
+    const k = countersOf(r);
+    if (!endedClean(k)) problems.push(`${names[i]}: STATUS 0x${k.status.toString(16)}, ERROR 0x${k.error.toString(16)} at 0x${k.errAddr.toString(16)}`);
+  });
+  return problems;
+}
+
+/** A batched case (TBE layout): one START runs every table's descriptor, forward then casted backward, in one scenario. */
+async function runBatched(ctx: RunContext): Promise<number> {
+  const c = loadBatchedCase(ctx.dir);
+  const model = runBatchedCase(c, { crossCheck: false });
+  const bb = model.bags;
+  const wide = bb.tables.findIndex((t) => t.dim > ctx.shape.maxDim);
+  if (wide >= 0) throw new UsageError(`${ctx.dir}: configuration ${ctx.configName} cannot run this case: table ${wide}'s dim ${bb.tables[wide]!.dim} is larger than this configuration's largest dim ${ctx.shape.maxDim}; use a configuration with a larger maxDim`);
+  const fwd = batchedForwardScenario({ bags: bb, weights: c.weights, indices: c.indices, offsets: c.offsets }, ctx.shape, { name: 'forward', profile: ctx.profile, maxCycles: 1_000_000_000 });
+  const casted = c.gradOutput ? castBatchedPrepared(bb) : null;
+  const bwd = casted ? batchedBackwardScenario({ bags: bb, casted, gradOutput: c.gradOutput! }, ctx.shape, { name: 'casted_backward', profile: ctx.profile, base: fwd.end + 0x1000, maxCycles: 1_000_000_000 }) : null;
+  const parts = [fwd, ...(bwd ? [bwd] : [])];
+  const names = ['forward', ...(bwd ? ['casted_backward'] : [])];
+  const rs = await simulateChain(ctx, chainScenarios(parts, { name: names.join('+'), profile: ctx.profile, watchdogCycles: 100_000 }));
+  const failed = runFailures(rs, names);
+  if (failed.length) {
+    process.stderr.write(`tcast run: the engine run failed:\n  ${failed.join('\n  ')}\n`);
+    return EXIT.failed;
+  }
+  const problems: string[] = [];
+  const files: CaseResult['files'] = { ...model.files };
+  const [output] = fwd.decode(rs[0]!);
+  const d = firstBitDifference(output!, model.output);
+  if (d >= 0) problems.push(`output.npy differs from the model at element ${d}`);
+  files['output.npy'] = { data: output!, shape: [bb.batchSize, bb.totalDim] };
+  const perf = [batchedPerf('forward', fwd, countersOf(rs[0]!), ctx.shape, bb.batchSize * bb.totalDim * 4, rs[0]!.wallSeconds)];
+  if (bwd && casted && model.grads) {
+    const values = bwd.decode(rs[1]!);
+    values.forEach((v, t) => {
+      const want = model.grads![t]!;
+      const rows = casted.uniqueRows.subarray(casted.tableSeg[t]!, casted.tableSeg[t + 1]!).map((r) => r - bb.rowOff[t]!);
+      if (rows.length !== want.rows.length || rows.some((x, j) => x !== want.rows[j])) problems.push(`grad_rows_${t}.npy differs from the model`);
+      const dv = firstBitDifference(v, want.values);
+      if (dv >= 0) problems.push(`grad_values_${t}.npy differs from the model at element ${dv}`);
+      files[`grad_rows_${t}.npy`] = { data: BigInt64Array.from(rows, (x) => BigInt(x)), shape: [rows.length] };
+      files[`grad_values_${t}.npy`] = { data: v, shape: [rows.length, bb.tables[t]!.dim] };
+    });
+    perf.push(batchedPerf('casted_backward', bwd, countersOf(rs[1]!), ctx.shape, values.reduce((a, v) => a + v.byteLength, 0), rs[1]!.wallSeconds));
+  }
+  if (problems.length) {
+    process.stderr.write(`tcast run: the engine disagrees with the golden model:\n  ${problems.join('\n  ')}\n`);
+    return EXIT.failed;
+  }
+  return writeResults(ctx, files, perf);
+}

@@ -218,7 +218,7 @@
 #define ENGINE_ROW_STRIDE_WIDTH 32u
 #define ENGINE_ROW_STRIDE_MASK 0xffffffffu
 
-/* INDICES_LO: indices base byte address, bits 31:0 (beat-aligned) */
+/* INDICES_LO: indices base byte address, bits 31:0 (any element: 4-byte aligned, 8 for int64) */
 #define ENGINE_INDICES_LO_OFFSET 0x4cu
 #define ENGINE_INDICES_LO_RESET 0x0u
 #define ENGINE_INDICES_LO_PRESENT 1
@@ -234,7 +234,7 @@
 #define ENGINE_INDICES_HI_WIDTH 32u
 #define ENGINE_INDICES_HI_MASK 0xffffffffu
 
-/* OFFSETS_LO: offsets base byte address, bits 31:0 (beat-aligned) */
+/* OFFSETS_LO: offsets base byte address, bits 31:0 (any element: 4-byte aligned, 8 for int64) */
 #define ENGINE_OFFSETS_LO_OFFSET 0x54u
 #define ENGINE_OFFSETS_LO_RESET 0x0u
 #define ENGINE_OFFSETS_LO_PRESENT 1
@@ -274,7 +274,7 @@
 #define ENGINE_OUT_STRIDE_WIDTH 32u
 #define ENGINE_OUT_STRIDE_MASK 0xffffffffu
 
-/* SCALES_LO: per-lookup scales (fp32 [N]) base byte address, bits 31:0 (beat-aligned), read with OP.SCALES */
+/* SCALES_LO: per-lookup scales (fp32 [N]) base byte address, bits 31:0 (4-byte aligned), read with OP.SCALES or OP.MASK */
 #define ENGINE_SCALES_LO_OFFSET 0x68u
 #define ENGINE_SCALES_LO_RESET 0x0u
 #define ENGINE_SCALES_LO_PRESENT 1
@@ -377,5 +377,37 @@
 #define ENGINE_ARGMAX_STRIDE_SHIFT 0u
 #define ENGINE_ARGMAX_STRIDE_WIDTH 32u
 #define ENGINE_ARGMAX_STRIDE_MASK 0xffffffffu
+
+/* TABLES_LO: batched tables: the descriptor list's base byte address, bits 31:0 (beat-aligned; descriptor t at TABLES + 128·t, docs/ENGINE.md) */
+#define ENGINE_TABLES_LO_OFFSET 0xd0u
+#define ENGINE_TABLES_LO_RESET 0x0u
+#define ENGINE_TABLES_LO_PRESENT 1
+#define ENGINE_TABLES_LO_SHIFT 0u
+#define ENGINE_TABLES_LO_WIDTH 32u
+#define ENGINE_TABLES_LO_MASK 0xffffffffu
+
+/* TABLES_HI: the descriptor list's base byte address, bits 63:32 (ignored with 32-bit addresses) */
+#define ENGINE_TABLES_HI_OFFSET 0xd4u
+#define ENGINE_TABLES_HI_RESET 0x0u
+#define ENGINE_TABLES_HI_PRESENT 1
+#define ENGINE_TABLES_HI_SHIFT 0u
+#define ENGINE_TABLES_HI_WIDTH 32u
+#define ENGINE_TABLES_HI_MASK 0xffffffffu
+
+/* NUM_TABLES: batched tables: 0 runs the operation of the registers; T > 0 runs the T descriptors' operations one after the other (the registers OP .. ARGMAX_STRIDE are then unused) */
+#define ENGINE_NUM_TABLES_OFFSET 0xd8u
+#define ENGINE_NUM_TABLES_RESET 0x0u
+#define ENGINE_NUM_TABLES_PRESENT 1
+#define ENGINE_NUM_TABLES_SHIFT 0u
+#define ENGINE_NUM_TABLES_WIDTH 32u
+#define ENGINE_NUM_TABLES_MASK 0xffffffffu
+
+/* TABLE_AT: batched tables: the descriptor being run, or the last one run (where an error stopped the batch) */
+#define ENGINE_TABLE_AT_OFFSET 0xdcu
+#define ENGINE_TABLE_AT_RESET 0x0u
+#define ENGINE_TABLE_AT_PRESENT 1
+#define ENGINE_TABLE_AT_SHIFT 0u
+#define ENGINE_TABLE_AT_WIDTH 32u
+#define ENGINE_TABLE_AT_MASK 0xffffffffu
 
 #endif /* TCASTENGINE_D128_A32_R32_B4_Q16_L3_3_12_G1_W8_M64_H */

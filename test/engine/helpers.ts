@@ -38,7 +38,7 @@ export interface WorkloadSpec {
 }
 
 /** A binary32 value with a wide exponent; with `specials`, sometimes NaN, ±inf, ±0 or a subnormal. */
-function value(rng: Rng, specials: boolean): number {
+export function value(rng: Rng, specials: boolean): number {
   if (specials && rng.int(40) === 0) {
     const k = rng.int(7);
     return [NaN, Infinity, -Infinity, -0, 0, 1.4e-45 * (1 + rng.int(1000)), -1e-40][k]!;

@@ -46,20 +46,41 @@ export interface BatchedScenario {
   guardBroken(r: AxiResult): number;
 }
 
-interface Placer { place(len: number): number; end(): number }
+interface Placer {
+  /** The address of a new region of `len` bytes (beat-aligned, after a skew). */
+  place(len: number): number;
+  /** A new region holding `a` (0 and nothing placed for null). */
+  put(a: ArrayBufferView | null): number;
+  /** The memory image so far. */
+  regions: { addr: number; bytes: Uint8Array }[];
+  end(): number;
+}
 
 function placer(base: number, beat: number, skew: number[] = []): Placer {
   let at = base;
   let i = 0;
-  return {
-    place: (len) => {
-      at = roundUp(at + (skew[i++ % Math.max(skew.length, 1)] ?? 0), beat);
-      const a = at;
-      at = roundUp(at + Math.max(len, 1), beat) + beat;
-      return a;
-    },
-    end: () => at,
+  const regions: { addr: number; bytes: Uint8Array }[] = [];
+  const place = (len: number) => {
+    at = roundUp(at + (skew[i++ % Math.max(skew.length, 1)] ?? 0), beat);
+    const a = at;
+    at = roundUp(at + Math.max(len, 1), beat) + beat;
+    return a;
   };
+  return {
+    place, regions, end: () => at,
+    put: (a) => {
+      if (!a) return 0;
+      const addr = place(a.byteLength);
+      regions.push({ addr, bytes: bytesOf(a) });
+      return addr;
+    },
+  };
+}
+
+/** Each table's columns in a [B, Σ colBytes] region: colBytes[t] = dim_t·4 rounded up to a beat, colOff[t] its start, stride the row. */
+function columns(bb: BatchedBags, beat: number): { colOff: number[]; stride: number } {
+  const colBytes = bb.tables.map((t) => roundUp(t.dim * 4, beat));
+  return { colOff: colBytes.map((_, i) => colBytes.slice(0, i).reduce((a, b) => a + b, 0)), stride: colBytes.reduce((a, b) => a + b, 0) };
 }
 
 type Words = Partial<Record<DescriptorWord, number | bigint>>;
@@ -84,13 +105,13 @@ function checkShape(bb: BatchedBags, shape: EngineShape): void {
   });
 }
 
-function finish(regions: { addr: number; bytes: Uint8Array }[], descs: Uint8Array[], p: Placer, shape: EngineShape, name: string | undefined, profile: TimingProfile | undefined, dumps: { addr: number; len: number }[], maxCycles?: number): AxiScenario {
+function finish(descs: Uint8Array[], p: Placer, shape: EngineShape, name: string | undefined, profile: TimingProfile | undefined, dumps: { addr: number; len: number }[], maxCycles?: number): AxiScenario {
   const list = new Uint8Array(descs.length * DESC_BYTES);
   descs.forEach((d, t) => list.set(d, t * DESC_BYTES));
-  const tables = p.place(list.length);
+  const tables = p.put(list);
   if (p.end() >= 2 ** Math.min(shape.addrBits, 52)) throw new ModelError(`the batch needs ${p.end()} bytes of memory, more than ${shape.addrBits}-bit addresses reach`, { array: 'case' });
   const regs: [EngineRegName, number][] = [['NUM_TABLES', descs.length], ['TABLES_LO', tables % 2 ** 32], ['TABLES_HI', Math.floor(tables / 2 ** 32)]];
-  return { name, profile, memory: [...regions, { addr: tables, bytes: list }], script: runScript(regs, maxCycles), dump: dumps, watchdogCycles: 20_000 };
+  return { name, profile, memory: p.regions, script: runScript(regs, maxCycles), dump: dumps, watchdogCycles: 20_000 };
 }
 
 const elemBytes = (a: IndexArray) => (a instanceof BigInt64Array ? 8 : 4);
@@ -105,31 +126,22 @@ export function batchedForwardScenario(c: BatchedEngineCase, shape: EngineShape,
   const B = bb.batchSize;
   const T = bb.tables.length;
   const p = placer(opts.base ?? 0x10000, beat, opts.skew);
-  const regions: { addr: number; bytes: Uint8Array }[] = [];
   const tableAt = bb.tables.map((t, i) => {
     const stride = roundUp(t.dim * 4, beat);
     const img = new Uint8Array(t.rows * stride);
     const wb = bytesOf(c.weights[i]!);
     for (let r = 0; r < t.rows; r++) img.set(wb.subarray(r * t.dim * 4, (r + 1) * t.dim * 4), r * stride);
-    const a = p.place(img.length);
-    regions.push({ addr: a, bytes: img });
-    return { a, stride };
+    return { a: p.put(img), stride };
   });
   const ie = elemBytes(c.indices);
   const oe = elemBytes(c.offsets);
-  const indices = p.place(c.indices.byteLength);
-  regions.push({ addr: indices, bytes: bytesOf(c.indices) });
-  const offsets = p.place(c.offsets.byteLength);
-  regions.push({ addr: offsets, bytes: bytesOf(c.offsets) });
+  const indices = p.put(c.indices);
+  const offsets = p.put(c.offsets);
   const psw = bb.perSampleWeights;
-  const scales = psw ? p.place(psw.byteLength) : 0;
-  if (psw) regions.push({ addr: scales, bytes: bytesOf(psw) });
-  const colBytes = bb.tables.map((t) => roundUp(t.dim * 4, beat));
-  const colOff = colBytes.map((_, i) => colBytes.slice(0, i).reduce((a, b) => a + b, 0));
-  const outStride = colBytes.reduce((a, b) => a + b, 0);
+  const scales = p.put(psw);
+  const { colOff, stride: outStride } = columns(bb, beat);
   const outBytes = B * outStride;
-  const out = p.place(outBytes);
-  regions.push({ addr: out, bytes: guardBytes(outBytes) });
+  const out = p.put(guardBytes(outBytes));
   const descs = bb.tables.map((t, i) => {
     const start = bb.offsets[i * B]!;
     const n = bb.offsets[(i + 1) * B]! - start;
@@ -140,7 +152,7 @@ export function batchedForwardScenario(c: BatchedEngineCase, shape: EngineShape,
       ...addr('OUT', out + colOff[i]!), ...addr('SCALES', scales + start * 4),
     });
   });
-  const scenario = finish(regions, descs, p, shape, opts.name, opts.profile, [{ addr: out, len: Math.max(outBytes, 1) }], opts.maxCycles);
+  const scenario = finish(descs, p, shape, opts.name, opts.profile, [{ addr: out, len: Math.max(outBytes, 1) }], opts.maxCycles);
   const span = (n: number) => roundUp(n, beat);
   return {
     scenario,
@@ -182,29 +194,20 @@ export function batchedBackwardScenario(c: { bags: BatchedBags; casted: BatchedC
   const B = bb.batchSize;
   const T = bb.tables.length;
   const p = placer(opts.base ?? 0x10000, beat, opts.skew);
-  const regions: { addr: number; bytes: Uint8Array }[] = [];
-  const colBytes = bb.tables.map((t) => roundUp(t.dim * 4, beat));
-  const colOff = colBytes.map((_, i) => colBytes.slice(0, i).reduce((a, b) => a + b, 0));
-  const gs = colBytes.reduce((a, b) => a + b, 0);
+  const { colOff, stride: gs } = columns(bb, beat);
   const gImg = new Uint8Array(B * gs);
   const gb = bytesOf(c.gradOutput);
   for (let b = 0; b < B; b++) bb.tables.forEach((t, i) => gImg.set(gb.subarray((b * bb.totalDim + bb.dimOff[i]!) * 4, (b * bb.totalDim + bb.dimOff[i]! + t.dim) * 4), b * gs + colOff[i]!));
-  const g = p.place(gImg.length);
-  regions.push({ addr: g, bytes: gImg });
-  const bagIds = p.place(casted.bagIds.byteLength);
-  regions.push({ addr: bagIds, bytes: bytesOf(casted.bagIds) });
-  const segs = p.place(casted.segOffsets.byteLength);
-  regions.push({ addr: segs, bytes: bytesOf(casted.segOffsets) });
+  const g = p.put(gImg);
+  const bagIds = p.put(casted.bagIds);
+  const segs = p.put(casted.segOffsets);
   const scale = casted.scale;
-  const scales = scale ? p.place(scale.byteLength) : 0;
-  if (scale) regions.push({ addr: scales, bytes: bytesOf(scale) });
+  const scales = p.put(scale);
   const seg = casted.tableSeg;
   const outs = bb.tables.map((t, i) => {
     const u = seg[i + 1]! - seg[i]!;
     const stride = roundUp(t.dim * 4, beat);
-    const a = p.place(u * stride);
-    regions.push({ addr: a, bytes: guardBytes(u * stride) });
-    return { a, stride, u };
+    return { a: p.put(guardBytes(u * stride)), stride, u };
   });
   const descs = bb.tables.map((t, i) => {
     const k0 = casted.segOffsets[seg[i]!]!;
@@ -216,7 +219,7 @@ export function batchedBackwardScenario(c: { bags: BatchedBags; casted: BatchedC
       ...addr('OFFSETS', segs + seg[i]! * 4), ...addr('OUT', outs[i]!.a), ...addr('SCALES', scales + k0 * 4),
     });
   });
-  const scenario = finish(regions, descs, p, shape, opts.name, opts.profile, outs.map((o) => ({ addr: o.a, len: Math.max(o.u * o.stride, 1) })), opts.maxCycles);
+  const scenario = finish(descs, p, shape, opts.name, opts.profile, outs.map((o) => ({ addr: o.a, len: Math.max(o.u * o.stride, 1) })), opts.maxCycles);
   const span = (a0: number, a1: number) => (a1 > a0 ? roundUp(a1 - Math.floor(a0 / beat) * beat, beat) : 0);
   return {
     scenario,

@@ -11,13 +11,9 @@
  */
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { simulateAxi, type AxiResult } from '../../sim/axi';
-import { engineTarget, makeCase, runArb, runProblem, runScenario, testShape, value, type EngineRun } from './helpers';
-import {
-  castIndices, backwardCasted, gatherReduce, Rng, prepareBatched, castBatchedPrepared, gatherReduceBatchedPrepared, castedGatherReduceBatched, firstBitDifference,
-} from '../../model';
-import { castedBackwardCase, countersOf, endedClean, forwardScenario } from '../../sim/engine';
-import { batchedBackwardScenario, batchedForwardScenario, type BatchedScenario } from '../../sim/batched';
+import { simulateAxi } from '../../sim/axi';
+import { backwardRun, batchedArb, batchedRuns, engineTarget, runArb, runProblem, runScenario, testShape, type EngineRun } from './helpers';
+import { countersOf } from '../../sim/engine';
 
 const target = engineTarget();
 const BATCH = 40;
@@ -77,24 +73,13 @@ describe('engine casted backward', () => {
     await fc.assert(
       fc.asyncProperty(fc.array(runArb(testShape.maxDim), { minLength: BATCH, maxLength: BATCH }), async (runs: EngineRun[]) => {
         const built = runs.map((run, i) => {
-          const mode = run.spec.mode;
-          modes[mode]++;
-          const c = makeCase(run.spec);
-          const rng = new Rng(run.spec.seed ^ 0x5bd1e995);
-          const g = new Float32Array(c.offsets.length * c.dim).map(() => Math.fround((rng.float() * 2 - 1) * 2 ** (rng.int(30) - 15)));
-          const numBags = c.includeLastOffset ? Math.max(0, c.offsets.length - 1) : c.offsets.length;
-          const grad = g.subarray(0, numBags * c.dim);
-          const casted = castIndices({ ...c, mode });
-          const want = backwardCasted({ ...c, mode, gradOutput: grad });
-          const argmaxPos = mode === 'max' ? gatherReduce({ ...c, mode }).argmaxPos : null;
-          const bc = castedBackwardCase(casted, grad, c.dim, { argmaxPos });
-          const s = forwardScenario(bc, testShape, { name: `bwd-${i}`, profile: run.profile, skew: run.skew, maxCycles: 2_000_000 });
-          return { bc, s, casted, want };
+          modes[run.spec.mode]++;
+          return backwardRun(run, `bwd-${i}`);
         });
         const rs = await simulateAxi(target, built.map((b) => b.s.scenario));
         rs.forEach((r, i) => {
-          const { bc, s, casted, want } = built[i]!;
-          const problem = runProblem(bc, s, r, true, want.values);
+          const { casted, want } = built[i]!;
+          const problem = built[i]!.problem(r);
           if (problem) throw new Error(`backward run ${i} ${JSON.stringify(runs[i])}: grad_values: ${problem}`);
           expect(Array.from(casted.uniqueRows)).toEqual(Array.from(want.rows));
         });
@@ -105,84 +90,14 @@ describe('engine casted backward', () => {
   });
 });
 
-interface BatchedSpec {
-  tables: { rows: number; dim: number }[];
-  batch: number;
-  maxBag: number;
-  idx64: boolean;
-  off64: boolean;
-  mode: 'sum' | 'mean';
-  psw: boolean;
-  specials: boolean;
-  seed: number;
-}
-
-const batchedArb = (maxDim: number) => fc.record({
-  spec: fc.record({
-    tables: fc.array(fc.record({ rows: fc.integer({ min: 1, max: 60 }), dim: fc.oneof(fc.constantFrom(1, 3, 17, maxDim), fc.integer({ min: 1, max: maxDim })) }), { minLength: 1, maxLength: 4 }),
-    batch: fc.oneof({ weight: 1, arbitrary: fc.constant(0) }, { weight: 6, arbitrary: fc.integer({ min: 1, max: 12 }) }),
-    maxBag: fc.integer({ min: 0, max: 8 }),
-    idx64: fc.boolean(),
-    off64: fc.boolean(),
-    mode: fc.constantFrom('sum' as const, 'mean' as const),
-    psw: fc.boolean(),
-    specials: fc.boolean(),
-    seed: fc.integer({ min: 1, max: 2 ** 31 - 1 }),
-  }),
-  profile: runArb(testShape.maxDim).map((r) => r.profile),
-  skew: fc.array(fc.integer({ min: 0, max: 4095 }), { minLength: 6, maxLength: 6 }),
-});
-
-/** A TBE batch (table-major indices, offsets [T·B+1], empty bags), its weights and an output gradient. */
-function makeBatched(s: BatchedSpec) {
-  const rng = new Rng(s.seed);
-  const B = s.batch;
-  const idx: number[] = [];
-  const offs: number[] = [];
-  for (const t of s.tables) {
-    for (let b = 0; b < B; b++) {
-      offs.push(idx.length);
-      const n = rng.int(4) === 0 ? 0 : rng.int(s.maxBag + 1);
-      for (let k = 0; k < n; k++) idx.push(rng.int(t.rows));
-    }
-  }
-  offs.push(idx.length);
-  const weights = s.tables.map((t) => Float32Array.from({ length: t.rows * t.dim }, () => value(rng, s.specials)));
-  const indices = s.idx64 ? BigInt64Array.from(idx, BigInt) : Int32Array.from(idx);
-  const offsets = s.off64 ? BigInt64Array.from(offs, BigInt) : Int32Array.from(offs);
-  const perSampleWeights = s.psw && s.mode === 'sum' ? Float32Array.from(idx, () => value(rng, s.specials)) : null;
-  const bags = prepareBatched({ tables: s.tables, batchSize: B, indices, offsets, perSampleWeights, mode: s.mode });
-  const g = Float32Array.from({ length: B * bags.totalDim }, () => value(rng, s.specials));
-  return { bags, weights, indices, offsets, g };
-}
-
-/** Why a batched run is wrong or ended badly, or undefined. */
-function batchedProblem(s: BatchedScenario, r: AxiResult, want: Float32Array[]): string | undefined {
-  if (r.status !== 'ok') return `status ${r.status}: ${r.violation?.message ?? r.failure ?? ''}`;
-  const k = countersOf(r);
-  if (!endedClean(k)) return `STATUS = 0x${k.status.toString(16)}, ERROR = 0x${k.error.toString(16)}`;
-  const m = r.counters.m_axi!;
-  if (m.outstanding !== 0 || r.inFlight.length) return `transactions left open: ${r.inFlight.join('; ')}`;
-  const got = s.decode(r);
-  for (const [t, w] of want.entries()) {
-    const i = firstBitDifference(got[t]!, w);
-    if (i >= 0) return `result ${t} element ${i} = ${got[t]![i]}, model ${w[i]}`;
-  }
-  const gb = s.guardBroken(r);
-  if (gb >= 0) return `output byte ${gb} (row padding) was written`;
-  if (k.wBeats !== m.w.beats || k.rBeats !== m.r.beats) return `counters R ${k.rBeats} W ${k.wBeats} vs the bus's ${m.r.beats} / ${m.w.beats}`;
-  return undefined;
-}
-
 describe('engine batched tables (TBE descriptors, one START)', () => {
   test(`fast-check: ${2 * BATCH} batched forwards and ${2 * BATCH} batched casted backwards equal the model bit for bit (seed ${seed})`, async () => {
     const totals = { runs: 0, cycles: 0, rBeats: 0, tables: 0, mean: 0, psw: 0, idx64: 0, emptyBatch: 0, unalignedTables: 0 };
     await fc.assert(
       fc.asyncProperty(fc.array(batchedArb(testShape.maxDim), { minLength: BATCH / 2, maxLength: BATCH / 2 }), async (runs) => {
         const built = runs.flatMap((run, i) => {
-          const c = makeBatched(run.spec);
-          const casted = castBatchedPrepared(c.bags);
-          const opts = { profile: run.profile, skew: run.skew, maxCycles: 2_000_000 };
+          const pair = batchedRuns(run, i);
+          const c = pair[0]!.c;
           totals.runs++;
           totals.tables += run.spec.tables.length;
           if (run.spec.mode === 'mean') totals.mean++;
@@ -190,17 +105,14 @@ describe('engine batched tables (TBE descriptors, one START)', () => {
           if (run.spec.idx64) totals.idx64++;
           if (run.spec.batch === 0) totals.emptyBatch++;
           if (c.bags.tables.some((_, t) => (c.bags.offsets[t * run.spec.batch]! * (run.spec.idx64 ? 8 : 4)) % (testShape.dataBits / 8) !== 0)) totals.unalignedTables++;
-          return [
-            { s: batchedForwardScenario(c, testShape, { ...opts, name: `tbe-fwd-${i}` }), want: [gatherReduceBatchedPrepared(c.bags, c.weights)], run },
-            { s: batchedBackwardScenario({ bags: c.bags, casted, gradOutput: c.g }, testShape, { ...opts, name: `tbe-bwd-${i}` }), want: castedGatherReduceBatched(c.bags, casted, c.g).map((x) => x.values), run },
-          ];
+          return pair;
         });
         const rs = await simulateAxi(target, built.map((b) => b.s.scenario));
         rs.forEach((r, i) => {
           totals.cycles += countersOf(r).cycles;
           totals.rBeats += countersOf(r).rBeats;
-          const problem = batchedProblem(built[i]!.s, r, built[i]!.want);
-          if (problem) throw new Error(`${built[i]!.s.scenario.name} ${JSON.stringify(built[i]!.run.spec)}: ${problem}`);
+          const problem = built[i]!.problem(r);
+          if (problem) throw new Error(`${built[i]!.s.scenario.name} ${JSON.stringify(runs[i >> 1]!.spec)}: ${problem}`);
         });
       }),
       { numRuns: 4, seed: seed + 2, endOnFailure: true },

@@ -22,6 +22,7 @@ import { buildAxiTarget, describeResult, simulateAxi } from '../sim/axi';
 import { buildCounters } from '../sim/cache';
 import { castedBackwardCase, countersOf, endedClean, forwardScenario, opPerf, shapeOf, type ForwardCase } from '../sim/engine';
 import { castIndices, Rng } from '../model';
+import { step } from '../cli/progress';
 
 const list = (s: string | undefined, d: number[]) => (s ? s.split(',').map(Number) : d);
 
@@ -52,7 +53,9 @@ const bench: Benchmark = {
     const shape = shapeOf(engine);
     const target = targetOf(generate(engine));
     const t0 = Date.now();
+    const end = step(`building ${target.top} with Verilator`);
     const b = await buildAxiTarget(target);
+    end(b.cached ? 'cached' : 'built');
     console.log(`engine bench: ${target.top} ${b.cached ? 'found in the build cache' : `built in ${((Date.now() - t0) / 1000).toFixed(0)} s`}`);
     const runs: Record<string, unknown>[] = [];
     let peakRss = process.memoryUsage().rss;
@@ -61,7 +64,9 @@ const bench: Benchmark = {
         profile: { readLatency, writeLatency: readLatency, maxReads: memoryMaxReads, maxWrites: 64, seed: 1 } });
       s.scenario.watchdogCycles = 100_000;
       s.scenario.maxCycles = 2_000_000_000;
+      const done = step(`simulating ${s.scenario.name}`);
       const [r] = await simulateAxi(target, [s.scenario]);
+      done();
       peakRss = Math.max(peakRss, process.memoryUsage().rss);
       if (r!.status !== 'ok') throw new Error(`engine bench ${s.scenario.name}: ${describeResult(r!)}`);
       const k = countersOf(r!);

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { Command } from '../command';
 import { EXIT, UsageError, parseOptions } from '../command';
 import { checkOutDir, checkOutFile, stageFile, writeFileAtomic } from '../io';
-import { Progress } from '../progress';
+import { step } from '../progress';
 import { generate } from '../../generator';
 import { TcastEngine } from '../../accel/engine/engine';
 import { ENGINE_CONFIGS } from '../../designs/engine';
@@ -102,13 +102,10 @@ const command: Command = {
     const scen = [fwdS, ...(bwd ? [forwardScenario(bwd, shape, { name: 'casted_backward', profile, base: fwdS.layout.end + 0x1000, maxCycles: 1_000_000_000 })] : [])];
     // One scenario, one memory: the backward may read what the forward wrote (the argmax).
     const chain = chainScenarios(scen, { name: ops.map((o) => o.op).join('+'), profile, watchdogCycles: 100_000 });
-    const rs = await simulateChain(ctx, chain);
+    const rs = await simulateChain(ctx, chain, ops.map((o) => o.op));
 
     const failed = runFailures(rs, ops.map((o) => o.op));
-    if (failed.length) {
-      process.stderr.write(`tcast run: the engine run failed:\n  ${failed.join('\n  ')}\n`);
-      return EXIT.failed;
-    }
+    if (failed.length) return reportFailure(ctx, 'the engine run failed', failed);
     const problems: string[] = [];
     const outs = rs.map((r, i) => scen[i]!.decode(r));
     const perf = rs.map((r, i) => opPerf(ops[i]!.op, ops[i]!.c, scen[i]!.layout, countersOf(r), shape, r.wallSeconds));
@@ -130,10 +127,7 @@ const command: Command = {
       files['grad_rows.npy'] = { data: BigInt64Array.from(gradRows, (x) => BigInt(x)), shape: [gradRows.length] };
       files['grad_values.npy'] = { data: outs[1]!, shape: [gradRows.length, c.dim] };
     }
-    if (problems.length) {
-      process.stderr.write(`tcast run: the engine disagrees with the golden model:\n  ${problems.join('\n  ')}\n`);
-      return EXIT.failed;
-    }
+    if (problems.length) return reportFailure(ctx, 'the engine disagrees with the golden model', problems);
     return writeResults(ctx, files, perf);
   },
 };
@@ -152,19 +146,30 @@ interface RunContext {
 }
 
 /** Builds the configuration (progress on a TTY) and runs the chained operations in one scenario; one result per operation, or the whole run's failure. */
-async function simulateChain(ctx: RunContext, chain: ReturnType<typeof chainScenarios>): Promise<AxiResult[]> {
+async function simulateChain(ctx: RunContext, chain: ReturnType<typeof chainScenarios>, names: string[]): Promise<AxiResult[]> {
   const target = targetOf(generate(ctx.engine));
-  const progress = new Progress(`building ${ctx.configName} with Verilator`, 1);
-  const built = await buildAxiTarget(target);
-  progress.done(built.cached ? 'cached' : 'built');
+  let end = step(`building ${ctx.configName} with Verilator${ctx.trace ? ' (traced)' : ''}`, ctx.json);
+  const built = await buildAxiTarget(target, ctx.trace !== undefined);
+  end(built.cached ? 'cached' : 'built');
+  end = step(`running ${names.map((o) => o.replace('_', ' ')).join(' and ')} on the engine`, ctx.json);
+  let rs: AxiResult[];
   try {
     const [whole] = await simulateAxi(target, [chain.scenario], ctx.trace ? { traceFst: ctx.trace.tmp } : {});
     await ctx.trace?.commit(true);
-    return whole!.status === 'ok' ? chain.split(whole!) : [whole!];
+    rs = whole!.status === 'ok' ? chain.split(whole!) : [whole!];
   } catch (e) {
     ctx.trace?.abort();
     throw e;
   }
+  end();
+  return rs;
+}
+
+/** A failed run: the problems on stderr (and as JSON with --json); exit 1. */
+function reportFailure(ctx: RunContext, what: string, problems: string[]): number {
+  process.stderr.write(`tcast run: ${what}:\n  ${problems.join('\n  ')}\n`);
+  if (ctx.json) console.log(JSON.stringify({ config: ctx.configName, ok: false, error: what, problems }, null, 2));
+  return EXIT.failed;
 }
 
 /** Writes the .npy files and perf.json, and says what ran. */
@@ -206,12 +211,9 @@ async function runBatched(ctx: RunContext): Promise<number> {
   const bwd = casted ? batchedBackwardScenario({ bags: bb, casted, gradOutput: c.gradOutput! }, ctx.shape, { name: 'casted_backward', profile: ctx.profile, base: fwd.end + 0x1000, maxCycles: 1_000_000_000 }) : null;
   const parts = [fwd, ...(bwd ? [bwd] : [])];
   const names = ['forward', ...(bwd ? ['casted_backward'] : [])];
-  const rs = await simulateChain(ctx, chainScenarios(parts, { name: names.join('+'), profile: ctx.profile, watchdogCycles: 100_000 }));
+  const rs = await simulateChain(ctx, chainScenarios(parts, { name: names.join('+'), profile: ctx.profile, watchdogCycles: 100_000 }), names);
   const failed = runFailures(rs, names);
-  if (failed.length) {
-    process.stderr.write(`tcast run: the engine run failed:\n  ${failed.join('\n  ')}\n`);
-    return EXIT.failed;
-  }
+  if (failed.length) return reportFailure(ctx, 'the engine run failed', failed);
   const problems: string[] = [];
   const files: CaseResult['files'] = { ...model.files };
   const [output] = fwd.decode(rs[0]!);
@@ -232,9 +234,6 @@ async function runBatched(ctx: RunContext): Promise<number> {
     });
     perf.push(batchedPerf('casted_backward', bwd, countersOf(rs[1]!), ctx.shape, values.reduce((a, v) => a + v.byteLength, 0), rs[1]!.wallSeconds));
   }
-  if (problems.length) {
-    process.stderr.write(`tcast run: the engine disagrees with the golden model:\n  ${problems.join('\n  ')}\n`);
-    return EXIT.failed;
-  }
+  if (problems.length) return reportFailure(ctx, 'the engine disagrees with the golden model', problems);
   return writeResults(ctx, files, perf);
 }

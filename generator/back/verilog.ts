@@ -345,7 +345,7 @@ function emitModule(m: NetModule, nameOf: Map<NetModule, string>): string {
   const insts: string[] = [];
   for (const inst of m.instances) {
     const c = inst.module;
-    const cn = nameOf.get(c)!;
+    const cn = nameOf.get(c.definition ?? c)!;
     const conns: string[] = [];
     if (c.usesClock && c.clocking) conns.push(`.${c.clocking.clock}(${clk})`);
     if (c.usesReset && c.clocking?.reset) {

@@ -15,7 +15,7 @@
 import { ElaborationError } from './errors';
 import { Value, builtByCore, mux } from './ir';
 import { Mem, Module, Signal, notInstantiated, type Stmt } from './module';
-import { locToString, type SourceLoc } from './source';
+import { locToString, saveNameTables, type SourceLoc } from './source';
 import { verifStmts } from './verify';
 import { lower } from './lower';
 import type { Netlist } from '../netlist/netlist';
@@ -41,18 +41,24 @@ export type Elaborated = Netlist;
 
 /** Builds the top module (and so its whole hierarchy), elaborates it and lowers it to the netlist. */
 export function elaborate(top: Module): Netlist {
-  if (!top.isBuilt) top.runBuild();
-  // From here on, no user code runs: the nodes built are the core's own.
-  return builtByCore(() => {
-    const nets: ModuleNet[] = [];
-    const visit = (m: Module): void => {
-      for (const inst of m.instances) visit(inst.module);
-      nets.push(elaborateModule(m, nets));
-    };
-    visit(top);
-    checkCombLoops(nets);
-    return lower(nets);
-  });
+  try {
+    if (!top.isBuilt) top.runBuild();
+    // From here on, no user code runs: the nodes built are the core's own.
+    return builtByCore(() => {
+      const nets: ModuleNet[] = [];
+      const visit = (m: Module): void => {
+        // An instance that reuses an earlier one's definition has nothing of its own to elaborate.
+        if (m.definition) return;
+        for (const inst of m.instances) visit(inst.module);
+        nets.push(elaborateModule(m, nets));
+      };
+      visit(top);
+      checkCombLoops(nets);
+      return lower(nets);
+    });
+  } finally {
+    saveNameTables();
+  }
 }
 
 // ---------------------------------------------------------------------------
@@ -212,7 +218,7 @@ function elaborateModule(m: Module, done: ModuleNet[]): ModuleNet {
   const live = m.signals.filter((s) => liveSet.has(s));
   const mems = m.mems.filter((x) => liveMems.has(x));
 
-  const childNets = m.instances.map((i) => done.find((n) => n.module === i.module)!);
+  const childNets = m.instances.map((i) => done.find((n) => n.module === (i.module.definition ?? i.module))!);
   const usesClock = regs.size > 0 || mems.length > 0 || verifs.length > 0 || childNets.some((n) => n.usesClock);
   const usesReset = [...regs.keys()].some((r) => r.init !== undefined) || (verifs.length > 0 && !!m.clocking?.reset) || childNets.some((n) => n.usesReset);
   return { module: m, comb, regs, assignLocs, mems, live, usesClock, usesReset };
@@ -234,6 +240,41 @@ function checkCombLoops(nets: ModuleNet[]): void {
     for (const [s, d] of n.comb) deps.set(s, { refs: refsOf(d.value, new Set()), loc: d.loc });
     for (const mem of n.mems) for (const r of mem.reads) if (!r.sync) deps.set(r.data, { refs: refsOf(r.addr, new Set()), loc: r.loc });
   }
+  // An instance that reuses a definition has no drivers of its own: each of
+  // its outputs depends on the inputs its definition's same output reaches
+  // combinationally (through the definition's logic and its children).
+  const reached = new Map<Module, Map<Signal, Set<number>>>();
+  const inputsReached = (d: Module, out: Signal): Set<number> => {
+    let perOut = reached.get(d);
+    if (!perOut) reached.set(d, (perOut = new Map()));
+    let r = perOut.get(out);
+    if (r) return r;
+    r = new Set();
+    perOut.set(out, r);
+    const seen = new Set<Signal>();
+    const todo = [out];
+    while (todo.length) {
+      const s = todo.pop()!;
+      if (seen.has(s)) continue;
+      seen.add(s);
+      if (s.owner === d && s.kind === 'input') { r.add(d.portSignals.indexOf(s)); continue; }
+      if (s.owner.definition) reuseDeps(s.owner);
+      for (const x of deps.get(s)?.refs ?? []) todo.push(x);
+    }
+    return r;
+  };
+  const reusedDone = new Set<Module>();
+  const reuseDeps = (m: Module): void => {
+    if (reusedDone.has(m)) return;
+    reusedDone.add(m);
+    const d = m.definition!;
+    d.portSignals.forEach((p, i) => {
+      if (p.kind !== 'output') return;
+      const refs = new Set([...inputsReached(d, p)].map((k) => m.portSignals[k]!));
+      deps.set(m.portSignals[i]!, { refs, loc: deps.get(p)?.loc });
+    });
+  };
+  for (const n of nets) for (const i of n.module.instances) if (i.module.definition) reuseDeps(i.module);
   const state = new Map<Signal, 1 | 2>();
   const path: Signal[] = [];
   const dfs = (s: Signal): void => {

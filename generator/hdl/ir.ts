@@ -34,8 +34,19 @@ export type Op =
 export type ValueLike = Value | number | bigint | boolean;
 
 let nextId = 1;
-/** The non-leaf nodes built under each (build, stack): ranks a loop's iterations for `lane_3`. */
-const byStack = new Map<UserStack, Map<number, Value[]>>();
+/**
+ * The non-leaf nodes one build() built at one stack: ranks a loop's iterations
+ * for `lane_3`. The ranks (of the nodes not marked inner) are computed once,
+ * when the first name is asked for, and again only if the group changed.
+ */
+interface StackGroup { readonly values: Value[]; ranks: Map<Value, number> | undefined }
+/** The groups of each build() running (by build id), by stack; a build's entry is dropped when it ends. */
+const groups = new Map<number, Map<UserStack, StackGroup>>();
+
+/** @internal Called when a build() ends: its nodes keep their groups, the lookup table goes. */
+export function endBuildGroups(ctx: number): void {
+  groups.delete(ctx);
+}
 /** Values a build() handed to JavaScript (an `if` condition, `&&`, a dropped statement), by build id. */
 const suspects = new Map<number, { value: Value; dropped: Dropped }[]>();
 
@@ -60,9 +71,19 @@ export class Value {
   /** The user frames that built it (for its name). */
   private readonly stack: UserStack | undefined;
   private readonly ctx: number = 0;
+  /** The nodes the same build() built at the same stack (see StackGroup). */
+  private readonly group: StackGroup | undefined;
   /** Built by the same call as a later node that reads it (an operand's extension, say): never named. */
+  private isInner = false;
   /** @internal */
-  inner = false;
+  get inner(): boolean {
+    return this.isInner;
+  }
+  set inner(v: boolean) {
+    if (v === this.isInner) return;
+    this.isInner = v;
+    if (this.group) this.group.ranks = undefined;
+  }
   constructor(
     readonly op: Op,
     readonly width: number,
@@ -80,7 +101,7 @@ export class Value {
       // An operand's extension built for the node the same call builds next: never named, never located.
       this.loc = undefined;
       this.stack = undefined;
-      this.inner = true;
+      this.isInner = true;
     } else if (coreBuilding) {
       // Built by elaborate() itself (the mux trees of when() blocks): no user line to name or locate it.
       this.loc = undefined;
@@ -99,11 +120,13 @@ export class Value {
           else suspects.set(this.ctx, [{ value: this, dropped }]);
         }
       }
-      let perBuild = byStack.get(st);
-      if (perBuild === undefined) byStack.set(st, (perBuild = new Map()));
-      const list = perBuild.get(this.ctx);
-      if (list) list.push(this);
-      else perBuild.set(this.ctx, [this]);
+      let perBuild = groups.get(this.ctx);
+      if (perBuild === undefined) groups.set(this.ctx, (perBuild = new Map()));
+      let group = perBuild.get(st);
+      if (group === undefined) perBuild.set(st, (group = { values: [], ranks: undefined }));
+      group.values.push(this);
+      group.ranks = undefined;
+      this.group = group;
     } else {
       this.loc = undefined;
       this.stack = undefined;
@@ -116,8 +139,12 @@ export class Value {
     const found = bindingName(this.stack);
     if (!found) return undefined;
     if (found.loopKey === undefined) return found.name;
-    const peers = byStack.get(this.stack)!.get(this.ctx)!.filter((v) => !v.inner);
-    return `${found.name}_${peers.indexOf(this)}`;
+    const g = this.group!;
+    if (g.ranks === undefined) {
+      g.ranks = new Map();
+      for (const v of g.values) if (!v.inner) g.ranks.set(v, g.ranks.size);
+    }
+    return `${found.name}_${g.ranks.get(this)!}`;
   }
 
   /** Refuses to become a JavaScript number, string or boolean-by-comparison (`x > 3`, `x + 1`, `${x}`). */

@@ -59,6 +59,12 @@ export function lower(nets: readonly ModuleNet[]): Netlist {
     reads: m.reads.map((r) => ({ addr: expr(r.addr), en: expr(r.en), sync: r.sync, data: sig(r.data), loc: r.loc })),
   });
 
+  /** An instance that reuses a definition: the definition's body, its own ports (in the same order) and path. */
+  const instanceOf = (c: Module): NetModule => {
+    if (!c.definition) return mods.get(c)!;
+    const def = mods.get(c.definition)!;
+    return { ...def, path: c.instancePath, ports: c.portSignals.map(sig), definition: def };
+  };
   const modules: NetModule[] = [];
   for (const net of nets) {
     const m = net.module;
@@ -85,7 +91,7 @@ export function lower(nets: readonly ModuleNet[]): Netlist {
       ports: m.portSignals.map(sig),
       signals: net.live.map(sig),
       memories: net.mems.map(memory),
-      instances: m.instances.map((i) => ({ name: i.name, module: mods.get(i.module)!, loc: i.loc })),
+      instances: m.instances.map((i) => ({ name: i.name, module: instanceOf(i.module), loc: i.loc })),
       comb,
       regs,
       checks: verifStmts(m).map((v) => ({ kind: v.kind, cond: expr(v.cond), en: expr(v.en), message: v.message, args: v.args.map(expr), loc: v.loc })),

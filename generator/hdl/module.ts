@@ -16,7 +16,7 @@ import { frames, type Stmt } from './builder';
 import { buildHw, type Hw } from './hw';
 import type { Mem } from './memory';
 import { Signal } from './signal';
-import { Value, discardedError, takeSuspects } from './ir';
+import { Value, discardedError, endBuildGroups, takeSuspects } from './ir';
 import { callerLoc, currentBuildId, definitionLoc, enterBuild, exitBuild, isLibraryFile, locToString, type SourceLoc } from './source';
 import type { HwType } from './types';
 import { Namespace } from '../netlist/names';
@@ -40,6 +40,20 @@ export function In<T extends HwType>(type: T): PortSpec<T> { return { dir: 'inpu
 /** An output port (a bundle's flipped fields become inputs). */
 export function Out<T extends HwType>(type: T): PortSpec<T> { return { dir: 'output', type }; }
 
+/**
+ * One entry of a module's `ports({...})` call as written: the key, its
+ * direction and type (a bundle stays a bundle), where it was declared, and
+ * the flattened port signals it became (with their path in the type). Back
+ * ends that print ports grouped (an SV interface per AXI bundle) read it.
+ */
+export interface PortDecl {
+  readonly name: string;
+  readonly dir: 'input' | 'output';
+  readonly type: HwType;
+  readonly loc: SourceLoc | undefined;
+  readonly leaves: readonly { readonly path: readonly string[]; readonly signal: Signal }[];
+}
+
 export interface ResetSpec { name: string; activeLow: boolean }
 export interface Clocking { clock: string; reset: ResetSpec | null }
 export interface ModuleOptions {
@@ -55,6 +69,14 @@ export interface ModuleOptions {
 
 export interface Instance { name: string; module: Module; loc: SourceLoc | undefined }
 
+/** The definitions built so far in each design (by its top): per class, per definitionKey, the first instance. */
+const definitions = new WeakMap<Module, Map<object, Map<string, Module>>>();
+function definitionsOf(top: Module): Map<object, Map<string, Module>> {
+  let d = definitions.get(top);
+  if (!d) definitions.set(top, (d = new Map()));
+  return d;
+}
+
 export abstract class Module {
   /** Filled in when the module is instantiated or elaborated. */
   parent?: Module;
@@ -63,12 +85,19 @@ export abstract class Module {
   readonly ns = new Namespace();
   readonly signals: Signal[] = [];
   readonly portSignals: Signal[] = [];
+  /** The `ports({...})` declarations, in order (see PortDecl). */
+  readonly portDecls: PortDecl[] = [];
   readonly mems: Mem[] = [];
   readonly instances: Instance[] = [];
   readonly stmts: Stmt[] = [];
   readonly declLoc: SourceLoc | undefined;
   /** @internal Iterations seen per binding site inside a loop (for `lane_3`). */
   readonly loopCounters = new Map<string, number>();
+  /**
+   * @internal The instance whose elaboration this one reuses (same class and
+   * definitionKey, built earlier in the same design); its build() did not run.
+   */
+  definition: Module | undefined;
   private built = false;
   get isBuilt(): boolean {
     return this.built;
@@ -107,14 +136,17 @@ export abstract class Module {
     const loc = callerLoc();
     const out: Record<string, unknown> = {};
     for (const [key, p] of Object.entries(spec)) {
+      const leaves: { path: string[]; signal: Signal }[] = [];
       out[key] = buildHw(p.type, (leaf, path, flipped) => {
         const name = [key, ...path].join('_');
         const out = (p.dir === 'output') !== flipped;
         const sig = new Signal(name, out ? 'output' : 'input', leaf, this, loc);
         this.ns.claim(name, loc, this.moduleName);
         this.portSignals.push(sig);
+        leaves.push({ path, signal: sig });
         return sig;
       });
+      this.portDecls.push({ name: key, dir: p.dir, type: p.type, loc, leaves });
     }
     return out as { [K in keyof P]: Hw<P[K]['type']> };
   }
@@ -145,23 +177,79 @@ export abstract class Module {
     if (bad) throw discardedError(bad.dropped, this.instancePath);
   }
 
+  /**
+   * The key of this module's definition, for reuse; undefined (the default):
+   * every instance builds. Two instances of the same class with the same key
+   * in one design must build the same hardware: the first builds, the later
+   * ones reuse its elaboration (their build() does not run) and instantiate
+   * the same Verilog module, which is what printing them would give anyway
+   * (identical modules print once). A block whose hardware depends only on its
+   * constructor's options returns them here, every default applied; a block
+   * that runs code it was handed (a callback) must not.
+   */
+  protected get definitionKey(): string | undefined {
+    return undefined;
+  }
+
   /** Describes the module's logic. Called once, by instance() or elaborate(). */
   protected abstract build(): void;
 
-  /** @internal Runs build() with this module as the target of the DSL's free functions. */
+  /** The top of the design this module is in (itself when not instantiated). */
+  private topModule(): Module {
+    let m = this.parent;
+    if (!m) return this;
+    while (m.parent) m = m.parent;
+    return m;
+  }
+
+  /** Refuses to reuse `first` if what the two instances show outside differs: the key misses an option. */
+  private reuse(first: Module, key: string): void {
+    const port = (p: Signal): string => `${p.kind} ${p.signed ? 'SInt' : 'UInt'}(${p.width}) ${p.name}`;
+    const shape = (m: Module): string[] => [
+      `module ${m.moduleName}`,
+      `doc ${m.doc ?? ''}`,
+      `clocking ${JSON.stringify(m.clocking)}`,
+      ...m.portSignals.map(port),
+    ];
+    const a = shape(first);
+    const b = shape(this);
+    const i = a.findIndex((x, k) => x !== b[k]);
+    if (i >= 0 || a.length !== b.length) {
+      const k = i >= 0 ? i : Math.min(a.length, b.length);
+      throw new ElaborationError(
+        'BAD STRUCTURE',
+        `two ${this.constructor.name} instances have the same definitionKey '${key}' but differ (${a[k] ?? 'nothing'} vs ${b[k] ?? 'nothing'}); the key must include every option that changes the hardware`,
+        this.instancePath,
+        locToString(callerLoc()),
+      );
+    }
+    this.definition = first;
+  }
+
+  /** @internal Runs build() with this module as the target of the DSL's free functions (or reuses an identical definition). */
   runBuild(): void {
     if (this.built) {
       throw new ElaborationError('BAD STRUCTURE', `${this.moduleName} was already instantiated; create a new object for each instance`, undefined, locToString(callerLoc()));
     }
     this.built = true;
+    const key = this.definitionKey;
+    const byClass = key === undefined ? undefined : definitionsOf(this.topModule());
+    const first = key === undefined ? undefined : byClass?.get(this.constructor)?.get(key);
+    if (first && key !== undefined) return this.reuse(first, key);
     frames.push({ module: this, block: this.stmts, conds: [] });
     enterBuild(this.declLoc !== undefined && isLibraryFile(this.declLoc.file));
     try {
       this.build();
       this.checkDiscarded(currentBuildId());
     } finally {
+      endBuildGroups(currentBuildId());
       exitBuild();
       frames.pop();
+    }
+    if (byClass && key !== undefined) {
+      let same = byClass.get(this.constructor);
+      if (!same) byClass.set(this.constructor, (same = new Map()));
+      same.set(key, this);
     }
   }
 }

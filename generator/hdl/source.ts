@@ -11,18 +11,23 @@
  * does. A library block's own build() keeps its own lines, so its Verilog is
  * the same whoever instantiates it.
  *
- * Names. The source file is parsed once with ts-morph (syntax only, no type
- * checking) and the call at each frame is looked up in the syntax tree: the
+ * Names. The source file is parsed with ts-morph (syntax only, no type
+ * checking; at most once per process, and not at all when the file's name
+ * table is in the on-disk cache, see below) and the call at each frame is
+ * looked up in the syntax tree: the
  * value is named after the binding that receives it (`const`/`let`, a class
  * field, `this.x = `, an object property, an array element, a destructuring
  * pattern); a value that a function returns is named at its caller's binding,
  * frame after frame. A binding inside a loop (or inside a callback of
  * map/forEach/Array.from...) gets the iteration's index: `lane_3`.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ts } from 'ts-morph';
+import type { ts as TSNS } from 'ts-morph';
 import type { SourceLoc } from '../netlist/loc';
 export { locToString, type SourceLoc } from '../netlist/loc';
 
@@ -97,11 +102,33 @@ const stackTrie: StackTrie = { stack: EMPTY, next: new Map() };
 /** User frames kept per stack: enough for a value returned through a few helpers. */
 const USER_DEPTH = 8;
 const keepSites = (_e: Error, sites: NodeJS.CallSite[]): NodeJS.CallSite[] => sites;
-/** Generated position -> the TypeScript frame (source-mapped once per call site). */
-const mapped = new Map<string, UserFrame | null>();
+/**
+ * Per script (the runtime's file name of a frame): its frames by position in
+ * the generated code, each source-mapped once; null for a script outside the
+ * user's code (the DSL core, node internals, node_modules), whose frames are
+ * skipped without asking for their position.
+ */
+const scripts = new Map<string, Map<number, UserFrame | null> | null>();
 /** TypeScript position -> its one UserFrame object (two generated positions may map to one). */
 const framesByKey = new Map<string, UserFrame>();
 const probe = new Error('tcast');
+/** A call site's character offset in its script (V8's CallSite.getPosition; its line and column elsewhere). */
+const positionOf: (cs: NodeJS.CallSite) => number = hasGetPosition()
+  ? (cs) => (cs as unknown as { getPosition(): number }).getPosition()
+  : (cs) => (cs.getLineNumber() ?? 0) * 0x100000 + (cs.getColumnNumber() ?? 0);
+
+function hasGetPosition(): boolean {
+  const format = Error.prepareStackTrace;
+  const holder: { stack?: unknown } = {};
+  Error.prepareStackTrace = keepSites as typeof Error.prepareStackTrace;
+  try {
+    Error.captureStackTrace(holder);
+    const sites = holder.stack as unknown;
+    return Array.isArray(sites) && typeof (sites[0] as { getPosition?: unknown } | undefined)?.getPosition === 'function';
+  } finally {
+    Error.prepareStackTrace = format;
+  }
+}
 
 /**
  * The TypeScript position of a call site: the runtime's own stack formatter
@@ -117,7 +144,13 @@ function mapSite(cs: NodeJS.CallSite, format: typeof Error.prepareStackTrace): U
     if (m) { file = m[1]!; line = Number(m[2]); column = Number(m[3]); }
   }
   const rel = relFile(file);
-  return rel === null ? null : { file: rel, line, column, key: `${rel}:${line}:${column}` };
+  if (rel === null) return null;
+  const key = `${rel}:${line}:${column}`;
+  const known = framesByKey.get(key);
+  if (known) return known;
+  const f: UserFrame = { file: rel, line, column, key };
+  framesByKey.set(key, f);
+  return f;
 }
 
 /** The frames outside the DSL core (node internals and node_modules skipped too). */
@@ -143,17 +176,18 @@ export function userStack(): UserStack {
   let depth = 0;
   for (const cs of sites) {
     const raw = cs.getFileName();
-    if (raw === undefined || raw === null || relFile(raw) === null) continue;
-    const k = `${raw}:${cs.getLineNumber() ?? 0}:${cs.getColumnNumber() ?? 0}`;
-    let f = mapped.get(k);
+    if (raw === undefined || raw === null) continue;
+    let byPos = scripts.get(raw);
+    if (byPos === undefined) {
+      byPos = relFile(raw) === null ? null : new Map();
+      scripts.set(raw, byPos);
+    }
+    if (byPos === null) continue;
+    const pos = positionOf(cs);
+    let f = byPos.get(pos);
     if (f === undefined) {
       f = mapSite(cs, format);
-      if (f) {
-        const known = framesByKey.get(f.key);
-        if (known) f = known;
-        else framesByKey.set(f.key, f);
-      }
-      mapped.set(k, f);
+      byPos.set(pos, f);
     }
     if (f) {
       let child = node.next.get(f);
@@ -216,33 +250,144 @@ export function definitionLoc(): SourceLoc | undefined {
 // ---------------------------------------------------------------------------
 // Names from the syntax tree
 
-// ts-morph's own TypeScript compiler API: a syntax-only parse, no program, no type checking.
-const files = new Map<string, ts.SourceFile | null>();
+/**
+ * ts-morph's own TypeScript compiler API (a syntax-only parse: no program, no
+ * type checking), loaded on first need: a run whose name tables are all in
+ * the cache (below) never loads TypeScript.
+ */
+let ts: typeof TSNS;
+const requireHere = createRequire(import.meta.url);
 
-function sourceFile(file: string): ts.SourceFile | null {
-  let sf = files.get(file);
-  if (sf !== undefined) return sf;
+function parse(file: string, text: string): TSNS.SourceFile | null {
   try {
-    const text = readFileSync(resolve(projectRoot, file), 'utf8');
-    sf = ts.createSourceFile(file, text, { languageVersion: ts.ScriptTarget.Latest, jsDocParsingMode: ts.JSDocParsingMode.ParseNone }, true, ts.ScriptKind.TS);
+    ts ??= (requireHere('ts-morph') as typeof import('ts-morph')).ts;
+    return ts.createSourceFile(file, text, { languageVersion: ts.ScriptTarget.Latest, jsDocParsingMode: ts.JSDocParsingMode.ParseNone }, true, ts.ScriptKind.TS);
   } catch {
-    sf = null;
+    return null;
   }
-  files.set(file, sf);
-  return sf;
 }
 
 type Seg = string | number;
-/** What happens to the value a call at a site produces. */
-type Site =
-  | { kind: 'bind'; name: string; path: readonly Seg[]; loop: boolean; key: string }
-  | { kind: 'pattern'; pattern: ts.BindingPattern; path: readonly Seg[]; loop: boolean; key: string }
+/** A destructuring pattern as plain data: an object pattern's (key, target) pairs, an array pattern's targets (null: a hole). */
+type Pattern = { readonly obj: readonly (readonly [string | null, string | Pattern])[] } | { readonly arr: readonly (string | Pattern | null)[] };
+/** What happens to the value a call at a site produces (plain data: the cached form). */
+type SiteData =
+  | { kind: 'bind'; name: string; path: readonly Seg[]; loop: boolean }
+  | { kind: 'pattern'; pattern: Pattern; path: readonly Seg[]; loop: boolean }
   | { kind: 'return'; path: readonly Seg[] }
   | { kind: 'dropped'; how: string; text: string; path: readonly Seg[] }
   | { kind: 'none'; path: readonly Seg[] };
+/** A site with the key of its frame (a binding in a loop counts its iterations per key). */
+type Site = SiteData & { readonly key: string };
+
+// ---------------------------------------------------------------------------
+// The name-table cache. Analysing a call site needs the file's syntax tree;
+// parsing (and loading TypeScript to do it) is most of the cost of a first
+// elaboration. So the result for each call position is kept on disk, in a
+// table per source text: its file is named by a SHA-256 of this analyser's own
+// code, the parser's version and the file's text, so a table never outlives
+// what produced it. Positions missing from a table (a new call) are analysed
+// from a parse and added. A table that cannot be read or written is ignored.
+
+interface NameTable {
+  readonly text: string;
+  /** The table's file name (hex SHA-256), or null when the disk cache is off. */
+  readonly hash: string | null;
+  /** `line:column` -> the site there. */
+  readonly sites: Map<string, SiteData>;
+  /** Entries added since the table was read. */
+  added: number;
+  tree?: TSNS.SourceFile | null;
+}
+
+const tables = new Map<string, NameTable | null>();
+
+/** Where the tables live: $TCAST_CACHE_DIR/names, else the checkout's .cache/names, else ~/.cache/tcast/names. */
+function nameCacheDir(): string {
+  const env = process.env.TCAST_CACHE_DIR;
+  if (env) return join(env, 'names');
+  if (!tcastRoot.split(sep).includes('node_modules')) return join(tcastRoot, '.cache', 'names');
+  return join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'tcast', 'names');
+}
+
+/** The version of the package whose file `file` is (its nearest package.json). */
+function packageVersion(file: string): string {
+  for (let d = dirname(file); dirname(d) !== d; d = dirname(d)) {
+    const p = join(d, 'package.json');
+    if (existsSync(p)) {
+      const j = JSON.parse(readFileSync(p, 'utf8')) as { name?: string; version?: string };
+      return `${j.name}@${j.version}`;
+    }
+  }
+  throw new Error(`no package.json above ${file}`);
+}
+
+/** What the tables depend on besides the source text: this file's code and the parser's version (null: cache off). */
+const analyserVersion = ((): string | null => {
+  try {
+    const morph = requireHere.resolve('ts-morph');
+    const common = createRequire(morph).resolve('@ts-morph/common');
+    return createHash('sha256').update(readFileSync(fileURLToPath(import.meta.url))).update(packageVersion(morph)).update(packageVersion(common)).digest('hex');
+  } catch {
+    return null;
+  }
+})();
+
+function tableOf(file: string): NameTable | null {
+  let t = tables.get(file);
+  if (t !== undefined) return t;
+  t = null;
+  try {
+    const text = readFileSync(resolve(projectRoot, file), 'utf8');
+    const hash = analyserVersion === null ? null : createHash('sha256').update(analyserVersion).update('\0').update(text).digest('hex');
+    t = { text, hash, sites: new Map(), added: 0 };
+    if (hash !== null) {
+      try {
+        const saved = JSON.parse(readFileSync(join(nameCacheDir(), `${hash}.json`), 'utf8')) as { sites?: Record<string, SiteData> };
+        for (const [k, v] of Object.entries(saved.sites ?? {})) t.sites.set(k, v);
+      } catch {
+        // No table yet (or an unreadable one): it is built as sites are analysed.
+      }
+    }
+  } catch {
+    t = null;
+  }
+  tables.set(file, t);
+  return t;
+}
+
+/**
+ * @internal Writes the tables that gained entries (called when an elaboration
+ * ends). Each is merged with what another process may have written meanwhile,
+ * written to a temporary file and renamed into place.
+ */
+export function saveNameTables(): void {
+  let dir: string | undefined;
+  for (const t of tables.values()) {
+    if (!t || t.hash === null || t.added === 0) continue;
+    t.added = 0;
+    try {
+      dir ??= nameCacheDir();
+      mkdirSync(dir, { recursive: true });
+      const path = join(dir, `${t.hash}.json`);
+      const out: Record<string, SiteData> = {};
+      try {
+        Object.assign(out, (JSON.parse(readFileSync(path, 'utf8')) as { sites?: Record<string, SiteData> }).sites);
+      } catch {
+        // Nothing written yet.
+      }
+      for (const [k, v] of t.sites) out[k] = v;
+      const tmp = `${path}.${process.pid}-${randomBytes(6).toString('hex')}.tmp`;
+      writeFileSync(tmp, JSON.stringify({ sites: out }));
+      renameSync(tmp, path);
+    } catch {
+      // A cache that cannot be written only costs a parse next time.
+    }
+  }
+}
 
 const sites = new Map<string, Site>();
-const NONE: Site = { kind: 'none', path: [] };
+const NONE: SiteData = { kind: 'none', path: [] };
 
 /**
  * The deepest node starting at or spanning `pos`. A node's full range
@@ -251,9 +396,9 @@ const NONE: Site = { kind: 'none', path: [] };
  * `forEachChild` stops at the first child that returns a value, and children
  * come in source order, so the walk also stops once past `pos`.
  */
-function tokenAt(sf: ts.SourceFile, pos: number): ts.Node | undefined {
-  let found: ts.Node | undefined;
-  const visit = (n: ts.Node): true | undefined => {
+function tokenAt(sf: TSNS.SourceFile, pos: number): TSNS.Node | undefined {
+  let found: TSNS.Node | undefined;
+  const visit = (n: TSNS.Node): true | undefined => {
     if (n.pos > pos) return true;
     if (pos >= n.end || pos < n.getStart(sf)) return undefined;
     found = n;
@@ -265,7 +410,7 @@ function tokenAt(sf: ts.SourceFile, pos: number): ts.Node | undefined {
 }
 
 /** The call expression whose callee is at (line, column), as V8 reports a call frame's position. */
-function callAt(sf: ts.SourceFile, line: number, column: number): ts.Node | undefined {
+function callAt(sf: TSNS.SourceFile, line: number, column: number): TSNS.Node | undefined {
   let pos: number;
   try {
     pos = sf.getPositionOfLineAndCharacter(line - 1, column - 1);
@@ -275,7 +420,7 @@ function callAt(sf: ts.SourceFile, line: number, column: number): ts.Node | unde
   const tok = tokenAt(sf, pos);
   if (!tok) return undefined;
   if (ts.isNewExpression(tok) && tok.getStart(sf) === pos) return tok;
-  let n: ts.Node = tok;
+  let n: TSNS.Node = tok;
   if (n.parent !== undefined && ts.isPropertyAccessExpression(n.parent) && n.parent.name === n) n = n.parent;
   const c = n.parent;
   if (c !== undefined && (ts.isCallExpression(c) || ts.isNewExpression(c)) && c.expression === n) return c;
@@ -285,12 +430,12 @@ function callAt(sf: ts.SourceFile, line: number, column: number): ts.Node | unde
 const loopCallbacks = new Set(['map', 'forEach', 'flatMap', 'from', 'reduce', 'filter', 'every', 'some', 'fromEntries']);
 
 /** Whether a binding runs once per iteration of a loop (up to its enclosing function). */
-function inLoop(n: ts.Node): boolean {
-  for (let p: ts.Node | undefined = n.parent; p !== undefined; p = p.parent) {
+function inLoop(n: TSNS.Node): boolean {
+  for (let p: TSNS.Node | undefined = n.parent; p !== undefined; p = p.parent) {
     if (ts.isForStatement(p) || ts.isForOfStatement(p) || ts.isForInStatement(p) || ts.isWhileStatement(p) || ts.isDoStatement(p)) return true;
     if (ts.isArrowFunction(p) || ts.isFunctionExpression(p)) {
       const call = p.parent;
-      if (call !== undefined && ts.isCallExpression(call) && call.arguments.includes(p as ts.Expression)) {
+      if (call !== undefined && ts.isCallExpression(call) && call.arguments.includes(p as TSNS.Expression)) {
         const callee = call.expression;
         const name = ts.isPropertyAccessExpression(callee) ? callee.name.text : ts.isIdentifier(callee) ? callee.text : '';
         return loopCallbacks.has(name);
@@ -305,22 +450,32 @@ function inLoop(n: ts.Node): boolean {
 function analyse(f: UserFrame): Site {
   let s = sites.get(f.key);
   if (s) return s;
-  s = NONE;
-  const sf = sourceFile(f.file);
-  const call = sf ? callAt(sf, f.line, f.column) : undefined;
-  if (call) s = classify(call, f.key);
+  const t = tableOf(f.file);
+  const at = `${f.line}:${f.column}`;
+  let d = t?.sites.get(at);
+  if (d === undefined) {
+    d = NONE;
+    if (t) {
+      if (t.tree === undefined) t.tree = parse(f.file, t.text);
+      const call = t.tree ? callAt(t.tree, f.line, f.column) : undefined;
+      if (call) d = classify(call);
+      t.sites.set(at, d);
+      t.added++;
+    }
+  }
+  s = { ...d, key: f.key };
   sites.set(f.key, s);
   return s;
 }
 
-function nameText(n: ts.Node): string | undefined {
+function nameText(n: TSNS.Node): string | undefined {
   if (ts.isIdentifier(n) || ts.isPrivateIdentifier(n)) return n.text.replace(/^#/, '');
   if (ts.isStringLiteral(n) || ts.isNumericLiteral(n)) return n.text;
   return undefined;
 }
 
-function classify(call: ts.Node, key: string): Site {
-  let cur: ts.Node = call;
+function classify(call: TSNS.Node): SiteData {
+  let cur: TSNS.Node = call;
   let path: Seg[] = [];
   for (;;) {
     const p = cur.parent;
@@ -344,22 +499,22 @@ function classify(call: ts.Node, key: string): Site {
       continue;
     }
     if (ts.isArrayLiteralExpression(p)) {
-      path = [p.elements.indexOf(cur as ts.Expression), ...path];
+      path = [p.elements.indexOf(cur as TSNS.Expression), ...path];
       cur = p;
       continue;
     }
     if (ts.isVariableDeclaration(p) && p.initializer === cur) {
-      if (ts.isIdentifier(p.name)) return { kind: 'bind', name: p.name.text, path, loop: inLoop(p), key };
-      return { kind: 'pattern', pattern: p.name, path, loop: inLoop(p), key };
+      if (ts.isIdentifier(p.name)) return { kind: 'bind', name: p.name.text, path, loop: inLoop(p) };
+      return { kind: 'pattern', pattern: patternData(p.name), path, loop: inLoop(p) };
     }
     if ((ts.isPropertyDeclaration(p) || ts.isParameter(p)) && p.initializer === cur) {
       const k = nameText(p.name);
-      return k === undefined ? { kind: 'none', path } : { kind: 'bind', name: k, path, loop: inLoop(p), key };
+      return k === undefined ? { kind: 'none', path } : { kind: 'bind', name: k, path, loop: inLoop(p) };
     }
     if (ts.isBinaryExpression(p) && p.right === cur && p.operatorToken.kind === ts.SyntaxKind.EqualsToken) {
       const l = p.left;
       const k = ts.isIdentifier(l) ? l.text : ts.isPropertyAccessExpression(l) ? nameText(l.name) : undefined;
-      return k === undefined ? { kind: 'none', path } : { kind: 'bind', name: k, path, loop: inLoop(p), key };
+      return k === undefined ? { kind: 'none', path } : { kind: 'bind', name: k, path, loop: inLoop(p) };
     }
     if (ts.isReturnStatement(p)) return { kind: 'return', path };
     if (ts.isArrowFunction(p) && p.body === cur) return { kind: 'return', path };
@@ -368,7 +523,7 @@ function classify(call: ts.Node, key: string): Site {
 }
 
 /** How JavaScript, not hardware, consumes an expression `cur` in `p` (the JS-`if` trap), if it does. */
-function droppedBy(p: ts.Node, cur: ts.Node): string | undefined {
+function droppedBy(p: TSNS.Node, cur: TSNS.Node): string | undefined {
   if (ts.isIfStatement(p) && p.expression === cur) return 'an if condition';
   if ((ts.isWhileStatement(p) || ts.isDoStatement(p)) && p.expression === cur) return 'a loop condition';
   if (ts.isForStatement(p) && p.condition === cur) return 'a loop condition';
@@ -385,19 +540,22 @@ function droppedBy(p: ts.Node, cur: ts.Node): string | undefined {
 }
 
 /** Resolves a value path against a destructuring pattern: `const { a, b: [x, y] } = f()`. */
-function throughPattern(pattern: ts.BindingPattern, path: readonly Seg[]): { name: string; rest: readonly Seg[] } | undefined {
+function throughPattern(pattern: Pattern, path: readonly Seg[]): { name: string; rest: readonly Seg[] } | undefined {
   const [head, ...rest] = path;
   if (head === undefined) return undefined;
-  let el: ts.BindingElement | undefined;
-  if (ts.isObjectBindingPattern(pattern)) {
-    el = pattern.elements.find((e) => (e.propertyName ? nameText(e.propertyName) : nameText(e.name)) === String(head));
-  } else if (typeof head === 'number') {
-    const e = pattern.elements[head];
-    el = e !== undefined && ts.isBindingElement(e) ? e : undefined;
-  }
-  if (!el) return undefined;
-  if (ts.isIdentifier(el.name)) return { name: el.name.text, rest };
-  return throughPattern(el.name, rest);
+  let el: string | Pattern | null | undefined;
+  if ('obj' in pattern) el = pattern.obj.find(([k]) => k === String(head))?.[1];
+  else if (typeof head === 'number') el = pattern.arr[head];
+  if (el === undefined || el === null) return undefined;
+  if (typeof el === 'string') return { name: el, rest };
+  return throughPattern(el, rest);
+}
+
+/** A destructuring pattern as plain data (see Pattern): what throughPattern needs of it. */
+function patternData(p: TSNS.BindingPattern): Pattern {
+  const target = (e: TSNS.BindingElement): string | Pattern => (ts.isIdentifier(e.name) ? e.name.text : patternData(e.name));
+  if (ts.isObjectBindingPattern(p)) return { obj: p.elements.map((e) => [(e.propertyName ? nameText(e.propertyName) : nameText(e.name)) ?? null, target(e)] as const) };
+  return { arr: p.elements.map((e) => (ts.isBindingElement(e) ? target(e) : null)) };
 }
 
 /** A name found for a stack: the base name, and the binding site when it is in a loop. */
@@ -413,6 +571,14 @@ export interface FoundName {
  * value is an operand of something else.
  */
 export function bindingName(s: UserStack): FoundName | undefined {
+  let r = namesByStack.get(s);
+  if (r === undefined) namesByStack.set(s, (r = findName(s) ?? null));
+  return r ?? undefined;
+}
+/** bindingName per (interned) stack: the syntax tree and the frames never change. */
+const namesByStack = new Map<UserStack, FoundName | null>();
+
+function findName(s: UserStack): FoundName | undefined {
   let suffix: readonly Seg[] = [];
   for (const f of s.frames) {
     const site = analyse(f);
@@ -443,6 +609,13 @@ export interface Dropped {
 }
 
 export function droppedAt(s: UserStack): Dropped | undefined {
+  let r = droppedByStack.get(s);
+  if (r === undefined) droppedByStack.set(s, (r = findDropped(s) ?? null));
+  return r ?? undefined;
+}
+const droppedByStack = new Map<UserStack, Dropped | null>();
+
+function findDropped(s: UserStack): Dropped | undefined {
   for (const f of s.frames) {
     const site = analyse(f);
     if (site.kind === 'return') continue;

@@ -138,11 +138,18 @@ export interface NetModule {
   readonly checks: readonly NetCheck[];
   /** Every identifier the module's source already uses (a back end's temporaries avoid them). */
   readonly names: readonly string[];
+  /**
+   * Set on an instance that reuses the elaboration of an earlier one (same
+   * class and `definitionKey`): everything but `path` and `ports` is that
+   * module's (shared), its ports are its own in the same order, and a back end
+   * prints the definition once. Such an instance is not in `Netlist.modules`.
+   */
+  readonly definition?: NetModule;
 }
 
 export interface Netlist {
   readonly top: NetModule;
-  /** Every module instance, children before parents (the top last). */
+  /** Every module instance elaborated, children before parents (the top last); an instance that reuses a definition is reached only through its parent's `instances`. */
   readonly modules: readonly NetModule[];
 }
 

@@ -60,4 +60,8 @@ export class Fp32Max extends Module {
     this.io.y.set(out.y as Value);
     this.io.b_wins.set(out.b_wins as Value);
   }
+  /** Its hardware depends only on its options: equal instances share one elaboration (see Module.definitionKey). */
+  protected override get definitionKey(): string {
+    return String(this.stages);
+  }
 }

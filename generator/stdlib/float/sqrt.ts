@@ -114,4 +114,8 @@ export class Fp32Sqrt extends Module {
     this.io.out_valid.set(valid);
     this.io.y.set(out.y as Value);
   }
+  /** Its hardware depends only on its options: equal instances share one elaboration (see Module.definitionKey). */
+  protected override get definitionKey(): string {
+    return String(this.stages);
+  }
 }

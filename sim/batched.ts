@@ -256,7 +256,7 @@ export function batchedPerf(op: OpPerf['op'], s: BatchedScenario, k: EngineCount
     op, cycles: k.cycles, rBeats: k.rBeats, wBeats: k.wBeats, bytesRead, bytesWritten: k.wBeats * beat,
     streams: { rows: bytesRead - indices - offsets - scales - descriptors, indices, offsets, scales, descriptors },
     resultBytes,
-    rUtilisation: k.cycles ? k.rBeats / k.cycles : 0,
+    rUtilisation: k.cycles ? k.rBeats / (k.cycles * (shape.channels ?? 1)) : 0,
     stalls: { indexStarved: k.stallIndex, inFlightCap: k.stallInflight, reducerDependency: k.stallDependency, writeBackPressure: k.stallWrite },
     simCyclesPerSecond: wallSeconds > 0 ? k.cycles / wallSeconds : 0,
   };

@@ -9,8 +9,7 @@ import { EXIT, UsageError, parseOptions } from '../command';
 import { checkOutDir, checkOutFile, stageFile, writeFileAtomic } from '../io';
 import { step } from '../progress';
 import { generate } from '../../generator';
-import { TcastEngine } from '../../accel/engine/engine';
-import { ENGINE_CONFIGS } from '../../designs/engine';
+import { ENGINE_CONFIGS, makeEngine } from '../../designs/engine';
 import { targetOf } from '../../sim/design';
 import { buildAxiTarget, describeResult, simulateAxi, type AxiResult, type TimingProfile } from '../../sim/axi';
 import { castedBackwardCase, chainScenarios, countersOf, endedClean, forwardScenario, opPerf, shapeOf, timingPreset, unsupported, type EngineShape, type ForwardCase, type OpPerf } from '../../sim/engine';
@@ -69,7 +68,7 @@ const command: Command = {
     const out = checkOutDir(values.out ?? join(dir, 'out'), '--out');
     const trace = values['trace-fst'] === undefined ? undefined : stageFile(checkOutFile(values['trace-fst'], '--trace-fst'), '--trace-fst');
 
-    const engine = new TcastEngine(cfg);
+    const engine = makeEngine(cfg);
     const shape = shapeOf(engine);
     const ctx: RunContext = { dir, configName, engine, shape, profile, timingName, out, trace, json: !!values.json };
     if (isBatchedCaseDir(dir)) return runBatched(ctx);
@@ -136,7 +135,7 @@ export default command;
 interface RunContext {
   dir: string;
   configName: string;
-  engine: TcastEngine;
+  engine: ReturnType<typeof makeEngine>;
   shape: EngineShape;
   profile: TimingProfile;
   timingName: string;

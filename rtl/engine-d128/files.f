@@ -1,12 +1,13 @@
-Queue_d2_w134_reg.v
-Queue_d34_w100_ram.v
+Queue_d2_w166_reg.v
+Queue_d34_w132_ram.v
 Queue_d4_w131_reg.v
 Queue_d16_w128_ram.v
 Queue_d64_w128_ram.v
 Queue_d32_w32_ram.v
 Queue_d4_w32_reg.v
 Queue_d24_w129_ram.v
-Queue_d4_w35_reg.v
+Queue_d4_w36_reg.v
+Queue_d40_w129_ram.v
 Fp32Mul_s3.v
 Fp32Add_s3.v
 Fp32Max_s3.v
@@ -19,6 +20,6 @@ Fp32Sqrt_s12.v
 Queue_d56_w144_ram.v
 TcastUpdate_d128_a32_r16_l3_3_12_12_c4_s32.v
 Queue_d2_w144_reg.v
-Queue_d8_w10_reg.v
+Queue_d8_w11_reg.v
 Queue_d8_w32_ram.v
 TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64.v

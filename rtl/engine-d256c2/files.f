@@ -1,13 +1,14 @@
-Queue_d32_w135_ram.v
-RRArbiter_n4_w135.v
-Queue_d66_w101_ram.v
+Queue_d32_w167_ram.v
+RRArbiter_n4_w167.v
+Queue_d66_w133_ram.v
 Queue_d4_w259_reg.v
 Queue_d16_w256_ram.v
 Queue_d128_w256_ram.v
 Queue_d64_w32_ram.v
 Queue_d4_w32_reg.v
 Queue_d24_w257_ram.v
-Queue_d4_w34_reg.v
+Queue_d4_w35_reg.v
+Queue_d40_w257_ram.v
 Fp32Mul_s3.v
 Fp32Add_s3.v
 Fp32Max_s3.v
@@ -20,7 +21,7 @@ Fp32Sqrt_s12.v
 Queue_d56_w288_ram.v
 TcastUpdate_d256_a32_r16_l3_3_12_12_c8_s32.v
 Queue_d2_w288_reg.v
-Queue_d32_w10_ram.v
+Queue_d32_w11_ram.v
 Queue_d32_w32_ram.v
 TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_c0of2.v
 TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_c1of2.v

@@ -2,22 +2,26 @@
  * The engine with its kept mutants (one Verilator build for all of them): the
  * mutations are made in the printed Verilog (never hooks in the library), each
  * gated by an extra `mutant` input port; a scenario selects one with the
- * harness's `poke`. The forward mutants are documented in mutants.test.ts, the
- * training ones in train.test.ts.
+ * harness's `poke`. The forward and backward mutants are documented in
+ * mutants.test.ts, the training ones in train.test.ts.
  */
 import { generate } from '../../generator';
+import { Fp32Div } from '../../generator/stdlib/float/div';
 import { targetOf } from '../../sim/design';
 import { testEngine } from './helpers';
 
-export const MUTANTS = { swap: 1, beat: 2, maxtie: 3, adagradOrder: 4, rowSum: 5, stale: 6 } as const;
+/** The test configuration's Fp32Add latency (the adagradOrder mutant delays by it). */
+const cfgAddLatency = () => testEngine().addLatency;
+
+export const MUTANTS = { swap: 1, beat: 2, maxtie: 3, recip: 4 } as const;
+export const MUTANTS_LATER = { nomask: 5, lane0: 6, argtie: 7 } as const;
+/** The training mutants (test/engine/train.test.ts). */
+export const MUTANTS_TRAIN = { adagradOrder: 8, rowSum: 9, stale: 10 } as const;
 
 function mutate(text: string, from: RegExp, to: string, what: string): string {
   if (!from.test(text)) throw new Error(`mutant '${what}': the pattern ${from} is not in the engine's Verilog any more; update the mutant`);
   return text.replace(from, to);
 }
-
-/** The test configuration's Fp32Add latency (the adagradOrder mutant delays by it). */
-const cfgAddLatency = () => testEngine().addLatency;
 
 export function mutantTarget() {
   const d = generate(testEngine());
@@ -38,29 +42,74 @@ endmodule`, 'swap (state)');
   t = mutate(t, /(Fp32Max_\w+ lane_max_\d+ \( \/\/ .*\n)/g, '$1    .mutant(mutant),\n', 'maxtie (connect)');
   const maxMod = d.modules.find((m) => m.name.startsWith('Fp32Max'))!;
   let mt = mutate(maxMod.text, /(module \w+ \(\n)/, '$1  input  wire [3:0] mutant,\n', 'maxtie (port)');
+  // 7: b_wins (the argmax's choice, not the value's) also where b equals a bit for bit.
+  mt = mutate(mt, /(s1_cmp_b_wins <= )b_gt_a;/, `$1b_gt_a | (mutant == 4'd${MUTANTS_LATER.argtie} && a == b);`, 'argtie');
   mt = mutate(mt, /assign b_gt_a = (.*);( \/\/.*)/, `assign b_gt_a = ($1) | (mutant == 4'd${MUTANTS.maxtie} && !(a[30:0] > 31'h7f800000) && !(b[30:0] > 31'h7f800000) && (a == b || (a[30:0] == 31'h0 && b[30:0] == 31'h0)));$2`, 'maxtie (compare)');
-  // 6 stale: DONE does not wait for the writes to land (the update unit's queued beats, the writer's bursts
+  // 5: the mask of the max-mode backward never masks.
+  t = mutate(t, /\(maskEn & \((argBeatQ_deq_bits\[\d+:\d+\]) != mPos\)\)/g, `(maskEn & ($1 != mPos) & mutant != 4'd${MUTANTS_LATER.nomask})`, 'nomask');
+  // 6: the index stream's first lane is 0 wherever its base lies.
+  t = mutate(t, /(idx_unpack_lane <= )(_T_\d+\[\d+:\d+\]);/, `$1mutant == 4'd${MUTANTS_LATER.lane0} ? 2'h0 : $2;`, 'lane0');
+  // 4: the lane dividers become fl(a × fl(1 ÷ b)) under the mutant.
+  t = mutate(t, /(Fp32Div_\w+ lane_div_\d+ \( \/\/ .*\n)/g, '$1    .mutant(mutant),\n', 'recip (connect)');
+  const divMod = d.modules.find((m) => m.name.startsWith('Fp32Div'))!;
+  const mulMod = d.modules.find((m) => m.name.startsWith('Fp32Mul'))!;
+  const divStages = Number(/_s(\d+)$/.exec(divMod.name)![1]);
+  const mulStages = Number(/_s(\d+)$/.exec(mulMod.name)![1]);
+  const recip = generate(new Fp32Div({ stages: divStages - mulStages }));
+  const recipMod = recip.modules.find((m) => m.name === recip.top)!;
+  const exact = `${divMod.name}_exact`;
+  const wrapper = `module ${divMod.name} (
+  input  wire clock,
+  input  wire reset,
+  input  wire [3:0] mutant,
+  input  wire in_valid,
+  input  wire [31:0] a,
+  input  wire [31:0] b,
+  output wire out_valid,
+  output wire [31:0] y
+);
+  wire [31:0] q;
+  wire [31:0] r;
+  wire [31:0] prod;
+  wire unused_valid;
+  wire unused_mul_valid;
+  reg [31:0] a_d [0:${divStages - mulStages - 1}];
+  integer i;
+  always @(posedge clock) begin
+    a_d[0] <= a;
+    for (i = 1; i < ${divStages - mulStages}; i = i + 1) a_d[i] <= a_d[i - 1];
+  end
+  ${exact} exact (.clock(clock), .reset(reset), .in_valid(in_valid), .a(a), .b(b), .out_valid(out_valid), .y(q));
+  ${recipMod.name} reciprocal (.clock(clock), .reset(reset), .in_valid(in_valid), .a(32'h3f800000), .b(b), .out_valid(unused_valid), .y(r));
+  ${mulMod.name} times (.clock(clock), .reset(reset), .in_valid(1'b1), .a(a_d[${divStages - mulStages - 1}]), .b(r), .out_valid(unused_mul_valid), .y(prod));
+  assign y = mutant == 4'd${MUTANTS.recip} ? prod : q;
+endmodule
+`;
+  const exactText = mutate(divMod.text, new RegExp(`module ${divMod.name} \\(`), `module ${exact} (`, 'recip (rename)');
+  // 10 stale: DONE does not wait for the writes to land (the update unit's queued beats, the writer's bursts
   // and B), so the next operation can read a row before the update's write of it is in memory.
-  t = mutate(t, /& ~hq_deq_valid\) & \(owLeft == (\S+)\)\) & ~awValid\) & ~lenQ_deq_valid\) & ~wValid\) & \(bOut == (\S+)\)\)/,
-    `& ~(hq_deq_valid & ~mut_stale)) & ((owLeft == $1) | mut_stale)) & ~(awValid & ~mut_stale)) & ~(lenQ_deq_valid & ~mut_stale)) & ~(wValid & ~mut_stale)) & ((bOut == $2) | mut_stale))`, 'stale');
-  t = mutate(t, /\nendmodule/, `\n  wire mut_stale = mutant == 4'd${MUTANTS.stale};\nendmodule`, 'stale (wire)');
+  t = mutate(t, /& ~awBagQ_deq_valid\) & \(owLeft == (\S+)\)\) & ~awValid\) & ~lenQ_deq_valid\) & ~wValid\) & \(bOut == (\S+)\)\)/,
+    `& ~(awBagQ_deq_valid & ~mut_stale)) & ((owLeft == $1) | mut_stale)) & ~(awValid & ~mut_stale)) & ~(lenQ_deq_valid & ~mut_stale)) & ~(wValid & ~mut_stale)) & ((bOut == $2) | mut_stale))`, 'stale');
+  t = mutate(t, /\nendmodule/, `\n  wire mut_stale = mutant == 4'd${MUTANTS_TRAIN.stale};\nendmodule`, 'stale (wire)');
   t = mutate(t, /(TcastUpdate_\w+ update \( \/\/ .*\n)/, '$1    .mutant(mutant),\n', 'update (connect)');
   const updMod = d.modules.find((m) => m.name.startsWith('TcastUpdate'))!;
   let ut = mutate(updMod.text, /(module \w+ \(\n)/, '$1  input  wire [3:0] mutant,\n', 'update (port)');
-  // 4 adagradOrder: Adagrad updates the weight before the state: the weight's sqrt takes the old state
+  // 8 adagradOrder: Adagrad updates the weight before the state: the weight's sqrt takes the old state
   // (addA's state operand, delayed as long as the add) instead of the new one.
   ut = mutate(ut, /assign upd_sqrt_(\d+)_a = upd_add_a_(\d+)_y;/g, `reg [31:0] mut_old_$1 [0:${cfgAddLatency() - 1}];
   integer mut_k_$1;
   always @(posedge clock) begin mut_old_$1[0] <= upd_add_a_$1_a; for (mut_k_$1 = 1; mut_k_$1 < ${cfgAddLatency()}; mut_k_$1 = mut_k_$1 + 1) mut_old_$1[mut_k_$1] <= mut_old_$1[mut_k_$1 - 1]; end
-  assign upd_sqrt_$1_a = (mutant == 4'd${MUTANTS.adagradOrder}) ? mut_old_$1[${cfgAddLatency() - 1}] : upd_add_a_$2_y;`, 'adagradOrder');
-  // 5 rowSum: rowwise Adagrad sums the squares out of order (elements 1 and 2 swapped: (g0² + g2²) + g1²).
-  ut = mutate(ut, /assign gAt_(\d+) = gbuf\[\{chain_slot_\1, chain_d_\1\[(\d+):(\d+)\]\}\];/g, `wire [16:0] mut_d_$1 = (mutant == 4'd${MUTANTS.rowSum} && dim >= 16'd3 && (chain_d_$1 == 17'd1 || chain_d_$1 == 17'd2)) ? (chain_d_$1 ^ 17'd3) : chain_d_$1;
+  assign upd_sqrt_$1_a = (mutant == 4'd${MUTANTS_TRAIN.adagradOrder}) ? mut_old_$1[${cfgAddLatency() - 1}] : upd_add_a_$2_y;`, 'adagradOrder');
+  // 9 rowSum: rowwise Adagrad sums the squares out of order (elements 1 and 2 swapped: (g0² + g2²) + g1²).
+  ut = mutate(ut, /assign gAt_(\d+) = gbuf\[\{chain_slot_\1, chain_d_\1\[(\d+):(\d+)\]\}\];/g, `wire [16:0] mut_d_$1 = (mutant == 4'd${MUTANTS_TRAIN.rowSum} && dim >= 16'd3 && (chain_d_$1 == 17'd1 || chain_d_$1 == 17'd2)) ? (chain_d_$1 ^ 17'd3) : chain_d_$1;
   assign gAt_$1 = gbuf[{chain_slot_$1, mut_d_$1[$2:$3]}];`, 'rowSum (beat)');
   ut = mutate(ut, /gAt_(\d+) >> \{chain_d_\1\[(\d+):0\], 5'h0\}/g, `gAt_$1 >> {mut_d_$1[$2:0], 5'h0}`, 'rowSum (lane)');
-  // 6 stale (in the update unit): idle while its output queues still hold beats the writer has not taken.
-  ut = mutate(ut, /& ~wd_queue_deq_valid\) & ~sd_queue_deq_valid;/, `& (~wd_queue_deq_valid | mutant == 4'd${MUTANTS.stale})) & (~sd_queue_deq_valid | mutant == 4'd${MUTANTS.stale});`, 'stale (update idle)');
-  d.modules = d.modules.map((m) => (m === top ? { ...m, text: t } : m === maxMod ? { ...m, text: mt } : m === updMod ? { ...m, text: ut } : m));
+  // 10 stale (in the update unit): idle while its output queues still hold beats the writer has not taken.
+  ut = mutate(ut, /& ~wd_queue_deq_valid\) & ~sd_queue_deq_valid;/, `& (~wd_queue_deq_valid | mutant == 4'd${MUTANTS_TRAIN.stale})) & (~sd_queue_deq_valid | mutant == 4'd${MUTANTS_TRAIN.stale});`, 'stale (update idle)');
+  // The recip wrapper gives every Fp32Div a mutant port: the update unit's dividers get it too.
+  ut = ut.replace(new RegExp(`(${divMod.name} \\w+ \\( \\/\\/ .*\\n)`, 'g'), '$1    .mutant(mutant),\n');
+  d.modules = d.modules.map((m) => (m === top ? { ...m, text: t } : m === maxMod ? { ...m, text: mt } : m === divMod ? { ...m, text: exactText + wrapper } : m === updMod ? { ...m, text: ut } : m));
+  if (!d.modules.some((m) => m.name === recipMod.name)) d.modules.push(recipMod);
   d.ports = [...d.ports, { name: 'mutant', dir: 'input', width: 4 }];
   return targetOf(d);
 }
-

@@ -19,7 +19,7 @@ import { trainingScenario, TRAIN_PATHS, type TrainCase, type TrainPath } from '.
 import { engineTarget, testShape } from './helpers';
 import { profileArb } from '../axi/helpers';
 import { expectedTraining, makeTrainCase, trainProblem, trainSpecArb } from './train-helpers';
-import { MUTANTS, mutantTarget } from './mutant-target';
+import { MUTANTS_TRAIN, mutantTarget } from './mutant-target';
 import { Rng, traffic, type TrafficPath } from '../../model';
 
 const seed = Number(process.env.TCAST_TRAIN_SEED ?? Date.now() % 2 ** 31);
@@ -109,18 +109,19 @@ describe('training mutants', () => {
     return rs.map((r, i) => trainProblem(built[i]!.c, built[i]!.s, r, built[i]!.want));
   };
   test("mutant 'adagradOrder' (Adagrad updates the weight before the state) is caught", async () => {
-    const problems = await run(MUTANTS.adagradOrder, [{ c: hotRowsCase('adagrad', 3), path: 'casted' }, { c: hotRowsCase('adagrad', 4), path: 'baseline' }]);
+    const problems = await run(MUTANTS_TRAIN.adagradOrder, [{ c: hotRowsCase('adagrad', 3), path: 'casted' }, { c: hotRowsCase('adagrad', 4), path: 'baseline' }]);
     expect(problems.every((p) => p !== undefined), String(problems)).toBe(true);
   });
   test("mutant 'rowSum' (rowwise Adagrad sums the squares out of order) is caught", async () => {
     // Random rowwise cases (wide exponents: the three-term sums round differently in the other order).
-    const specs = fc.sample(trainSpecArb(testShape.maxDim, 1).map((s) => ({ ...s, kind: 'rowwise_adagrad' as const, batches: s.batches.map((b) => ({ ...b, dim: Math.max(3, b.dim), bags: Math.max(4, b.bags), maxBag: Math.max(4, b.maxBag) })) })), { numRuns: 16, seed: 5 });
-    const problems = await run(MUTANTS.rowSum, specs.map((s) => ({ c: makeTrainCase(s), path: 'casted' as const })));
+    const specs = fc.sample(trainSpecArb(testShape.maxDim, 1).map((s) => ({ ...s, kind: 'rowwise_adagrad' as const, batches: s.batches.map((b) => ({ ...b, dim: Math.max(3, b.dim), bags: Math.max(4, b.bags), maxBag: Math.max(4, b.maxBag) })) })), { numRuns: 40, seed: 5 });
+    const cases = [...specs.map((s) => ({ c: { ...makeTrainCase(s), state: null }, path: 'casted' as const })), ...[1, 2, 3, 4, 5, 6].map((k) => ({ c: hotRowsCase('rowwise_adagrad', 20 + k, 3 + 7 * k), path: 'casted-unfused' as const }))];
+    const problems = await run(MUTANTS_TRAIN.rowSum, cases);
     expect(problems.some((p) => p !== undefined), String(problems)).toBe(true);
   });
   test("mutant 'stale' (DONE before the update's writes land: the next operation reads a stale row) is caught", async () => {
     const slowW: TimingProfile = { readLatency: 1, writeLatency: 1, wReady: 0.05, maxWrites: 8 };
-    const problems = await run(MUTANTS.stale, TRAIN_PATHS.map((path) => ({ c: hotRowsCase('sgd', 5), path, profile: slowW })));
+    const problems = await run(MUTANTS_TRAIN.stale, TRAIN_PATHS.map((path) => ({ c: hotRowsCase('sgd', 5), path, profile: slowW })));
     expect(problems.some((p) => p !== undefined), String(problems)).toBe(true);
   });
   test('the unmutated selection of the same build passes', async () => {

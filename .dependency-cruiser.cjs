@@ -72,10 +72,10 @@ module.exports = {
     },
     {
       name: 'no-circular-layers',
-      comment: 'bench/ and cli/ are the top; neither imports the other',
+      comment: 'bench/ and cli/ are the top; neither imports the other (but the bench shows its progress with the CLI\'s helper, a leaf module)',
       severity: 'error',
       from: { path: '^bench/' },
-      to: { path: '^cli/' },
+      to: { path: '^cli/', pathNot: '^cli/progress\\.ts$' },
     },
   ],
   options: {

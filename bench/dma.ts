@@ -17,6 +17,7 @@ import { DMA_BENCH_CONFIGS } from '../designs/dma';
 import { targetOf } from '../sim/design';
 import { assertAxiOk, buildAxiTarget, simulateAxi, type AxiResult, type AxiScenario } from '../sim/axi';
 import { buildCounters } from '../sim/cache';
+import { step } from '../cli/progress';
 
 const SRC = 0x100_0000;
 const DST = 0x400_0000;
@@ -63,14 +64,18 @@ const bench: Benchmark = {
     const before = buildCounters();
     for (const cfg of DMA_BENCH_CONFIGS) {
       const target = targetOf(generate(new AxiDma(cfg)));
+      const end = step(`building ${target.top} with Verilator`);
       const b = await buildAxiTarget(target);
+      end(b.cached ? 'cached' : 'built');
       const beatBytes = cfg.dataBits / 8;
       const sweep = [1, 2, 4, 8, 16];
+      const running = step(`simulating ${cfg.dataBits}-bit copies (${2 + sweep.length} scenarios)`);
       const rs = await simulateAxi(target, [
         scenario('aligned', bytes, latency, 16),
         scenario('unaligned', bytes - 77, latency, 16, 5, 61),
         ...sweep.map((k) => scenario(`reads-in-flight-${k}`, Math.min(bytes, 256 * 1024), latency, k)),
       ]);
+      running();
       const main = figures(rs[0]!, bytes, beatBytes);
       const unaligned = figures(rs[1]!, bytes - 77, beatBytes);
       // The target is on the R channel while the copy streams; end to end adds the latency of the first read and the last write.

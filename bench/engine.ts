@@ -1,9 +1,9 @@
 /**
- * `npm run bench -- engine [--batch N] [--lookups L] [--rows R] [--dims 16,64,128] [--latencies 100,200]`
+ * `npm run bench -- engine [--config NAME] [--batch N] [--lookups L] [--rows R] [--dims 16,64,128] [--latencies 100,200] [--sweep 8,16,32,64,128]`
  *
  * The tensor-casting engine on the DLRM benchmark preset's table shape (one
  * table of 1,000,000 rows, batch 2048, 100 lookups per bag, uniform indices) on
- * the 512-bit bench configuration: the forward and the casted backward at each
+ * the 512-bit bench configuration (or a shipped one, `--config engine-d256c2`): the forward and the casted backward at each
  * dim and memory read latency, then a sweep of the memory's cap on reads in
  * flight. Each run reports cycles (START to DONE), R and W beats, bytes,
  * R-channel utilisation (rBeats / cycles), the stall breakdown and simulated
@@ -15,13 +15,13 @@
 import { parseArgs } from 'node:util';
 import type { Benchmark } from './run';
 import { generate } from '../generator';
-import { TcastEngine } from '../accel/engine/engine';
-import { ENGINE_BENCH_CONFIG } from '../designs/engine';
+import { ENGINE_BENCH_CONFIG, ENGINE_CONFIGS, makeEngine } from '../designs/engine';
 import { targetOf } from '../sim/design';
 import { buildAxiTarget, describeResult, simulateAxi } from '../sim/axi';
 import { buildCounters } from '../sim/cache';
 import { castedBackwardCase, countersOf, endedClean, forwardScenario, opPerf, shapeOf, type ForwardCase } from '../sim/engine';
 import { castIndices, Rng } from '../model';
+import { step } from '../cli/progress';
 
 const list = (s: string | undefined, d: number[]) => (s ? s.split(',').map(Number) : d);
 
@@ -41,34 +41,43 @@ const bench: Benchmark = {
   async run(argv) {
     const { values } = parseArgs({ args: argv, options: {
       batch: { type: 'string' }, lookups: { type: 'string' }, rows: { type: 'string' }, dims: { type: 'string' }, latencies: { type: 'string' },
+      config: { type: 'string' }, sweep: { type: 'string' },
     } });
+    const configName = values.config;
+    if (configName !== undefined && !Object.hasOwn(ENGINE_CONFIGS, configName)) throw new Error(`unknown --config '${configName}'; one of: ${Object.keys(ENGINE_CONFIGS).join(', ')}`);
+    const config = configName === undefined ? ENGINE_BENCH_CONFIG : ENGINE_CONFIGS[configName]!;
+    const channels = config.channels ?? 1;
     const rows = Number(values.rows ?? 1_000_000);
     const batch = Number(values.batch ?? 2048);
     const lookups = Number(values.lookups ?? 100);
     const dims = list(values.dims, [16, 64, 128]);
     const latencies = list(values.latencies, [100, 200]);
     const before = buildCounters();
-    const engine = new TcastEngine(ENGINE_BENCH_CONFIG);
+    const engine = makeEngine(config);
     const shape = shapeOf(engine);
     const target = targetOf(generate(engine));
     const t0 = Date.now();
+    const end = step(`building ${target.top} with Verilator`);
     const b = await buildAxiTarget(target);
+    end(b.cached ? 'cached' : 'built');
     console.log(`engine bench: ${target.top} ${b.cached ? 'found in the build cache' : `built in ${((Date.now() - t0) / 1000).toFixed(0)} s`}`);
     const runs: Record<string, unknown>[] = [];
     let peakRss = process.memoryUsage().rss;
     const runOne = async (op: 'forward' | 'casted_backward', c: ForwardCase, readLatency: number, memoryMaxReads: number) => {
       const s = forwardScenario(c, shape, { name: `${op}-d${c.dim}-l${readLatency}-r${memoryMaxReads}`, sparse: true, dump: false, maxCycles: 2_000_000_000,
-        profile: { readLatency, writeLatency: readLatency, maxReads: memoryMaxReads, maxWrites: 64, seed: 1 } });
+        profile: { readLatency, writeLatency: readLatency, maxReads: memoryMaxReads, maxWrites: 256, seed: 1 } });
       s.scenario.watchdogCycles = 100_000;
       s.scenario.maxCycles = 2_000_000_000;
+      const done = step(`simulating ${s.scenario.name}`);
       const [r] = await simulateAxi(target, [s.scenario]);
+      done();
       peakRss = Math.max(peakRss, process.memoryUsage().rss);
       if (r!.status !== 'ok') throw new Error(`engine bench ${s.scenario.name}: ${describeResult(r!)}`);
       const k = countersOf(r!);
       if (!endedClean(k)) throw new Error(`engine bench ${s.scenario.name}: STATUS 0x${k.status.toString(16)}`);
       const p = opPerf(op, c, s.layout, k, shape, r!.wallSeconds);
       const run = {
-        op, dim: c.dim, dataBits: shape.dataBits, readLatency, memoryMaxReads, lookups: c.indices.length, bags: s.layout.numBags,
+        op, dim: c.dim, dataBits: shape.dataBits, channels, readLatency, memoryMaxReads, lookups: c.indices.length, bags: s.layout.numBags,
         cycles: p.cycles, rBeats: p.rBeats, wBeats: p.wBeats, bytesRead: p.bytesRead, bytesWritten: p.bytesWritten,
         rUtilisation: +p.rUtilisation.toFixed(4), streams: p.streams, stalls: p.stalls, simCyclesPerSecond: Math.round(p.simCyclesPerSecond),
       };
@@ -88,11 +97,12 @@ const bench: Benchmark = {
     }
     // Reads in flight: the memory model's cap on outstanding read bursts, dim 64, the longest latency.
     const sweepCase = workload(rows, Math.min(batch, 256), lookups, 64, 8);
-    for (const cap of [8, 16, 32, 64, 128]) await runOne('forward', sweepCase, latencies[latencies.length - 1]!, cap);
+    for (const cap of list(values.sweep, [8, 16, 32, 64, 128])) await runOne('forward', sweepCase, latencies[latencies.length - 1]!, cap);
     const after = buildCounters();
     return {
       workload: { preset: 'dlrm-benchmark (one table)', rows, batch, lookupsPerBag: lookups, indices: 'uniform' },
-      config: ENGINE_BENCH_CONFIG,
+      configName: configName ?? 'bench (engine-d512)',
+      config,
       top: target.top,
       targets: 'R utilisation >= 0.97 at dim 64 and >= 0.90 at dim 16; >= 1 M simulated cycles/s; peak RSS < 4 GiB',
       runs,

@@ -5,7 +5,7 @@
  * 1. Co-simulation: each shipped unit (designs/fp32.ts, the builds
  *    `npm test` caches) runs N class-covering random vectors (default 10
  *    million) through Verilator, bit-exact against Math.fround of the exact
- *    operation, with a progress line on stderr.
+ *    operation, with a progress bar on a terminal (cli/progress.ts).
  * 2. Synthesis: for each unit and a few latency settings, the Yosys generic
  *    `synth` cell count, flip-flops and logic depth (`ltp -noff` after
  *    flattening), plus check/latch verdicts.
@@ -18,6 +18,7 @@ import { generate } from '../generator/back/design';
 import type { Module } from '../generator/hdl/module';
 import { Fp32Add, Fp32Div, Fp32FromUInt, Fp32Max, Fp32Mul, Fp32Sqrt } from '../generator/stdlib/float';
 import { synthYosys } from '../sim/checks';
+import { Progress, step } from '../cli/progress';
 import { UnitSim, randomVectors, type Mismatch, type UnitKind } from '../sim/fp32';
 
 const KINDS: UnitKind[] = ['add', 'mul', 'div', 'sqrt', 'max', 'u2f'];
@@ -79,6 +80,7 @@ async function simulateUnit(kind: UnitKind, n: number, seed: number): Promise<Si
   const t0 = performance.now();
   let vectors = 0, failures = 0, validErrors = 0;
   const mismatches: Mismatch[] = [];
+  const bar = new Progress(`fp32 ${kind.padEnd(4)}`, n);
   try {
     for (let done = 0, batch = 0; done < n; done += BATCH, batch++) {
       const count = Math.min(BATCH, n - done);
@@ -87,7 +89,7 @@ async function simulateUnit(kind: UnitKind, n: number, seed: number): Promise<Si
         onProgress: (k) => {
           const all = done + k;
           const rate = all / ((performance.now() - t0) / 1000);
-          process.stderr.write(`\rfp32 ${kind.padEnd(4)} ${all.toLocaleString('en-US')}/${n.toLocaleString('en-US')} vectors, ${failures} mismatches, ${Math.round(rate / 1000)}k vectors/s   `);
+          bar.update(all, `${failures} mismatches, ${Math.round(rate / 1000)}k vectors/s`);
         },
       });
       vectors += r.count;
@@ -99,19 +101,21 @@ async function simulateUnit(kind: UnitKind, n: number, seed: number): Promise<Si
     await sim.close();
   }
   const seconds = (performance.now() - t0) / 1000;
-  process.stderr.write(`\rfp32 ${kind.padEnd(4)} ${vectors.toLocaleString('en-US')} vectors, ${failures} mismatches, ${seconds.toFixed(1)} s${' '.repeat(20)}\n`);
+  bar.done();
+  console.log(`fp32 ${kind.padEnd(4)} ${vectors.toLocaleString('en-US')} vectors, ${failures} mismatches, ${seconds.toFixed(1)} s`);
   return { unit: kind, design: DESIGN[kind], latency, vectors, failures, validErrors, mismatches, seconds: +seconds.toFixed(2), vectorsPerSecond: Math.round(vectors / seconds), pass: failures === 0 && validErrors === 0 };
 }
 
 async function synthUnit(kind: UnitKind, stages: number): Promise<SynthFigures> {
   const d = generate(MAKE[kind](stages));
-  process.stderr.write(`fp32 synth ${d.top}...`);
+  const end = step(`fp32 synth ${d.top}`);
   const t0 = performance.now();
   const r = await synthYosys({ top: d.top, sources: d.modules.map((m) => ({ name: `${m.name}.v`, text: m.text })) });
   const seconds = (performance.now() - t0) / 1000;
   if (r.errors.length) throw new Error(`yosys failed on ${d.top}: ${r.errors.join('; ')}`);
   const flipFlops = Object.entries(r.cellTypes).filter(([t]) => /DFF/.test(t)).reduce((a, [, c]) => a + c, 0);
-  process.stderr.write(` ${r.cells} cells, depth ${r.logicDepth}\n`);
+  end();
+  console.log(`fp32 synth ${d.top}: ${r.cells} cells, depth ${r.logicDepth}`);
   return { unit: kind, module: d.top, stages, cells: r.cells, flipFlops, logicDepth: r.logicDepth, latches: r.latches, checkOk: r.ok, seconds: +seconds.toFixed(2) };
 }
 

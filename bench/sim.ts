@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Benchmark } from './run';
 import { projectRoot } from '../generator/hdl/source';
+import { step } from '../cli/progress';
 
 const LIMIT_MIB = 300;
 
@@ -76,11 +77,15 @@ const bench: Benchmark = {
     try {
       const vec = join(dir, 'v.txt');
       const out = join(dir, 'o.txt');
+      let end = step(`writing ${cycles.toLocaleString('en-US')} cycles of vectors`);
       await writeVectors(vec, cycles);
+      end();
       const bin = join(projectRoot, 'bin', 'tcast.js');
       // Warm the build cache so that the timed run only simulates.
+      end = step(`building ${design} with Verilator`);
       await writeVectors(join(dir, 'w.txt'), 10);
       await execa('node', [bin, 'sim', design, '--vectors', join(dir, 'w.txt')]);
+      end();
 
       const t0 = performance.now();
       const child = execa('node', [bin, 'sim', design, '--vectors', vec, '--out', out], { stderr: 'inherit' });

@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { EXIT, isUserFacing, type Command } from './command';
 import { fsReason } from './io';
+import { clearProgress, progressNote } from './progress';
 import { reportLockWaits } from '../sim/cache';
 import { exitOnSignals, killChildren, runCleanups } from '../sim/proc';
 
@@ -70,10 +71,33 @@ function environmentMessage(e: unknown): string | undefined {
   return undefined;
 }
 
+/** Whether anything was written to standard output (a `--json` error document is printed only on a clean stdout). */
+let wroteStdout = false;
+let watching = false;
+function watchStdout(): void {
+  if (watching) return;
+  watching = true;
+  const write = process.stdout.write.bind(process.stdout);
+  process.stdout.write = ((...args: Parameters<typeof write>) => {
+    wroteStdout = true;
+    return write(...args);
+  }) as typeof process.stdout.write;
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
+  // With --json, standard output is one JSON document: the results, or the error.
+  const json = argv.includes('--json');
+  if (json) watchStdout();
+  /** The one-line error on stderr; with --json, also as the JSON document on stdout. */
+  const fail = (code: number, message: string): number => {
+    clearProgress();
+    console.error(`tcast ${name}: error: ${message}`);
+    if (json && !wroteStdout) console.log(JSON.stringify({ error: { command: name, message, exitCode: code } }, null, 2));
+    return code;
+  };
   if (name === '--version' || name === '-V') {
-    console.log(`tcast ${version()}`);
+    console.log(json ? JSON.stringify({ version: version() }) : `tcast ${version()}`);
     return EXIT.ok;
   }
   const cmds = await loadCommands(name && /^[a-z][a-z0-9-]*$/.test(name) ? name : undefined);
@@ -84,6 +108,7 @@ export async function main(argv: string[]): Promise<number> {
   const cmd = cmds.find((c) => c.name === name);
   if (!cmd) {
     console.error(`tcast: unknown command '${name}'. Run 'tcast --help' for the list.`);
+    if (json) console.log(JSON.stringify({ error: { command: name, message: `unknown command '${name}'`, exitCode: EXIT.usage } }, null, 2));
     return EXIT.usage;
   }
   if (rest.includes('--help') || rest.includes('-h')) {
@@ -93,17 +118,13 @@ export async function main(argv: string[]): Promise<number> {
   try {
     return await cmd.run(rest);
   } catch (e) {
-    if (isUserFacing(e)) {
-      console.error(`tcast ${name}: error: ${e.message}`);
-      return e.exitCode ?? EXIT.usage;
-    }
+    if (isUserFacing(e)) return fail(e.exitCode ?? EXIT.usage, e.message);
     const env = environmentMessage(e);
-    if (env) {
-      console.error(`tcast ${name}: error: ${env}`);
-      return EXIT.usage;
-    }
+    if (env) return fail(EXIT.usage, env);
+    clearProgress();
     console.error(`tcast ${name}: internal error (please report):`);
     console.error(e instanceof Error ? e.stack : String(e));
+    if (json && !wroteStdout) console.log(JSON.stringify({ error: { command: name, message: `internal error: ${e instanceof Error ? e.message : String(e)}`, exitCode: EXIT.internal } }, null, 2));
     return EXIT.internal;
   }
 }
@@ -115,7 +136,7 @@ export async function main(argv: string[]): Promise<number> {
 export function runCli(argv = process.argv.slice(2)): void {
   exitOnSignals();
   const cmd = argv[0] && !argv[0].startsWith('-') ? `tcast ${argv[0]}` : 'tcast';
-  reportLockWaits((m) => process.stderr.write(`${cmd}: ${m}\n`));
+  reportLockWaits((m) => progressNote(`${cmd}: ${m}`));
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {
     killChildren();
     runCleanups();

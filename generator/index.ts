@@ -11,7 +11,7 @@ export {
   Module, Signal, Mem, In, Out, Reg, RegNext, Wire, named, when, switchOn, instance, connect, pack, unpack,
   currentModule, leaves, forEachLeaf, inferType,
 } from './hdl/module';
-export type { Hw, HwValue, PortSpec, ModuleOptions, ResetSpec, Clocking } from './hdl/module';
+export type { Hw, HwValue, PortSpec, PortDecl, ModuleOptions, ResetSpec, Clocking } from './hdl/module';
 export { Memory, Banked, BankedMemory, TypedMemory } from './hdl/typed-memory';
 export type { MemData, MemMask, MemoryOptions } from './hdl/typed-memory';
 export { HwVec, VecElem } from './hdl/vec';

@@ -40,8 +40,10 @@ export interface EngineShape {
   dataBits: number;
   addrBits: number;
   maxDim: number;
+  /** Memory channels (AXI4 masters); a beat is dataBits wide on each [1]. */
+  channels?: number;
 }
-export const shapeOf = (e: TcastEngine): EngineShape => ({ dataBits: e.dataBits, addrBits: e.addrBits, maxDim: e.maxDim });
+export const shapeOf = (e: Pick<TcastEngine, 'dataBits' | 'addrBits' | 'maxDim' | 'channels'>): EngineShape => ({ dataBits: e.dataBits, addrBits: e.addrBits, maxDim: e.maxDim, channels: e.channels });
 
 export interface LayoutOptions {
   /** First byte of the image [0x10000]. */
@@ -290,7 +292,7 @@ export function opPerf(op: OpPerf['op'], c: ForwardCase, l: ForwardLayout, k: En
     op, cycles: k.cycles, rBeats: k.rBeats, wBeats: k.wBeats, bytesRead, bytesWritten: k.wBeats * beat,
     streams: { rows: bytesRead - indices - offsets - scales, indices, offsets, scales },
     resultBytes: l.numBags * c.dim * 4,
-    rUtilisation: k.cycles ? k.rBeats / k.cycles : 0,
+    rUtilisation: k.cycles ? k.rBeats / (k.cycles * (shape.channels ?? 1)) : 0,
     stalls: { indexStarved: k.stallIndex, inFlightCap: k.stallInflight, reducerDependency: k.stallDependency, writeBackPressure: k.stallWrite },
     simCyclesPerSecond: wallSeconds > 0 ? k.cycles / wallSeconds : 0,
   };

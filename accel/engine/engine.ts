@@ -32,7 +32,7 @@
  *   bytes past dim on the row's last beat.
  */
 import {
-  Bool, In, Module, Out, Reg, RegNext, UInt, Wire, Memory, cat, lit, mux, named, select, when, instance, bitsFor, log2Up, orAny,
+  Bool, In, Module, Out, Reg, RegNext, UInt, Wire, Memory, cat, lit, mux, named, when, instance, bitsFor, log2Up, orAny,
   type Value, type Signal,
 } from '../../generator';
 import { Queue } from '../../generator/stdlib/queue';
@@ -43,6 +43,8 @@ import { Fp32Div } from '../../generator/stdlib/float/div';
 import { Fp32FromUInt } from '../../generator/stdlib/float/convert';
 import { Axi4, AxiLite, BURST, resolveAxi4 } from '../../generator/stdlib/axi/bundles';
 import { ElaborationError } from '../../generator/hdl/errors';
+import { slotQueues } from './interleave';
+import { columnSlice } from './slice';
 import { ENGINE_LITE_ADDR_BITS, ENGINE_OP, ENGINE_REGISTERS, addressOf, type EngineRegName } from './regs';
 
 export interface EngineOptions {
@@ -64,10 +66,22 @@ export interface EngineOptions {
   mulLatency?: number;
   /** Fp32Div latency (mean) in cycles (default 12). */
   divLatency?: number;
-  /** Bag slots in the reducer's accumulator memory, a power of two (default 1). */
+  /**
+   * Bags interleaved in the reducer, a power of two (default 1): bag slots in the
+   * accumulator memory, each with its own token queue; the row fetch takes the
+   * slots' lookups round robin (accel/engine/interleave.ts).
+   */
   bags?: number;
+  /** Lookups each bag slot's token queue holds (default 2; a bag longer than this is interleaved only partly). */
+  tokenDepth?: number;
   /** Write bursts outstanding (AW issued, B not received) at most (default 8). */
   maxWrites?: number;
+  /**
+   * Column slice of a multi-channel engine (accel/engine/channels.ts): this core is channel `channel` of
+   * `channels` (a power of two, default 1) and handles beats [c·k, c·k + k) of every row, k = ceil(row beats / channels).
+   */
+  channel?: number;
+  channels?: number;
 }
 
 const isPow2 = (n: number) => Number.isInteger(n) && n > 0 && (n & (n - 1)) === 0;
@@ -110,7 +124,10 @@ export class TcastEngine extends Module {
   readonly mulLatency: number;
   readonly divLatency: number;
   readonly bags: number;
+  readonly tokenDepth: number;
   readonly maxWrites: number;
+  readonly channel: number;
+  readonly channels: number;
 
   constructor(opts: EngineOptions) {
     super({ clock: 'aclk', reset: { name: 'aresetn', activeLow: true } });
@@ -122,6 +139,11 @@ export class TcastEngine extends Module {
     this.mulLatency = opts.mulLatency ?? 3;
     this.divLatency = opts.divLatency ?? 12;
     this.bags = opts.bags ?? 1;
+    this.tokenDepth = opts.tokenDepth ?? 2;
+    this.channels = opts.channels ?? 1;
+    this.channel = opts.channel ?? 0;
+    if (!isPow2(this.channels) || this.channels > 16) bad(`channels must be a power of two in 1..16, got ${this.channels}`);
+    if (!Number.isInteger(this.channel) || this.channel < 0 || this.channel >= this.channels) bad(`channel must be 0..${this.channels - 1}, got ${this.channel}`);
     this.maxWrites = opts.maxWrites ?? 8;
     if (!isPow2(this.maxReads) || this.maxReads < 2 || this.maxReads > 256) bad(`maxReads must be a power of two in 2..256, got ${this.maxReads}`);
     if (!isPow2(this.maxBurst) || this.maxBurst > 256) bad(`maxBurst must be a power of two in 1..256, got ${this.maxBurst}`);
@@ -130,7 +152,8 @@ export class TcastEngine extends Module {
     if (!Number.isInteger(this.mulLatency) || this.mulLatency < 1 || this.mulLatency > 16) bad(`mulLatency must be 1..16, got ${this.mulLatency}`);
     if (!Number.isInteger(this.divLatency) || this.divLatency < 1 || this.divLatency > 32) bad(`divLatency must be 1..32, got ${this.divLatency}`);
     if (!isPow2(this.bags) || this.bags > 64) bad(`bags must be a power of two in 1..64, got ${this.bags}`);
-    if (!Number.isInteger(this.maxWrites) || this.maxWrites < 1 || this.maxWrites > 255) bad(`maxWrites must be 1..255, got ${this.maxWrites}`);
+    if (!Number.isInteger(this.tokenDepth) || this.tokenDepth < 2 || this.tokenDepth > 4096) bad(`tokenDepth must be 2..4096, got ${this.tokenDepth}`);
+    if (!Number.isInteger(this.maxWrites) || this.maxWrites < 1 || this.maxWrites > 256) bad(`maxWrites must be 1..256, got ${this.maxWrites}`);
     if (opts.dataBits < 128 || opts.dataBits > 1024) bad(`dataBits must be 128..1024, got ${opts.dataBits}`);
     const addrBits = opts.addrBits ?? 32;
     if (addrBits !== 32 && addrBits !== 64) bad(`addrBits must be 32 or 64, got ${addrBits}`);
@@ -150,14 +173,14 @@ export class TcastEngine extends Module {
   get maxRowBeats(): number { return Math.ceil((this.maxDim * 4) / (this.dataBits / 8)); }
 
   override get moduleName(): string {
-    return `TcastEngine_d${this.dataBits}_a${this.addrBits}_r${this.maxReads}_b${this.maxBurst}_q${this.queueDepth}_l${this.addLatency}_${this.mulLatency}_${this.divLatency}_g${this.bags}_w${this.maxWrites}_m${this.maxDim}`;
+    return `TcastEngine_d${this.dataBits}_a${this.addrBits}_r${this.maxReads}_b${this.maxBurst}_q${this.queueDepth}_l${this.addLatency}_${this.mulLatency}_${this.divLatency}_g${this.bags}${this.tokenDepth === 2 ? '' : `t${this.tokenDepth}`}_w${this.maxWrites}_m${this.maxDim}${this.channels > 1 ? `_c${this.channel}of${this.channels}` : ''}`;
   }
 
   override get doc(): string {
     return [
       `Tensor-casting gather-reduce engine: ${this.dataBits}-bit AXI4 master (${this.lanes} fp32 lanes), ${this.addrBits}-bit addresses,`,
       `${this.maxReads} read bursts in flight (reorder buffer ${this.maxReads} x ${this.maxBurst} beats), index/offset beat buffers of ${this.queueDepth},`,
-      `Fp32Add latency ${this.addLatency}, ${this.bags} bag slot(s) in the reducer, up to ${this.maxWrites} write bursts outstanding, dim up to ${this.maxDim}.`,
+      `Fp32Add latency ${this.addLatency}, ${this.bags} bag slot(s) interleaved in the reducer (token queues of ${this.tokenDepth}), up to ${this.maxWrites} write bursts outstanding, dim up to ${this.maxDim}.`,
       'Forward gather-reduce (sum) as docs/MODEL.md 2.2; AXI4-Lite registers (docs/ENGINE.md); irq = STATUS.DONE.',
     ].join('\n');
   }
@@ -236,19 +259,22 @@ export class TcastEngine extends Module {
     const numBags = rv('NUM_BAGS');
     const numIdx = rv('NUM_INDICES');
     const wordOf = (addr: Value): Value => addr.bits(A - 1, lb);
-    const tableA = addressOf(rv('TABLE_LO'), rv('TABLE_HI'), A);
     const indicesA = addressOf(rv('INDICES_LO'), rv('INDICES_HI'), A);
     const offsetsA = addressOf(rv('OFFSETS_LO'), rv('OFFSETS_HI'), A);
-    const outA = addressOf(rv('OUT_LO'), rv('OUT_HI'), A);
 
     // Per-operation constants, latched at START.
     const rowBeats = Reg(UInt(rbBits), { init: 1 });
     const tailStrb = Reg(UInt(BB), { init: 0 });
     const dimBytes = named(rv('DIM').trunc(16).zext(18).shl(2).trunc(18));
-    const beatsOfDim = named(dimBytes.zext(19).addWrap(BB - 1).shr(lb));
     const tail = named(dimBytes.bits(lb - 1, 0));
     const ones = lit((1n << BigInt(BB)) - 1n, BB);
     const tailMask = named(mux(tail.eq(0), ones, ones.shr(lit(BB, lb + 1).subWrap(tail.zext(lb + 1)))));
+    // This channel's column slice: beats [sliceFirst, sliceFirst + beatsOfDim) of every row (all of them with one channel).
+    const slice = columnSlice(named(dimBytes.zext(19).addWrap(BB - 1).shr(lb), 'row_beats_all'), this.channel, this.channels);
+    const beatsOfDim = slice.beats;
+    const sliceBytes = fit(slice.first.shl(lb), A);
+    const tableA = this.channels > 1 ? named(addressOf(rv('TABLE_LO'), rv('TABLE_HI'), A).addWrap(sliceBytes), 'table_base') : addressOf(rv('TABLE_LO'), rv('TABLE_HI'), A);
+    const outA = this.channels > 1 ? named(addressOf(rv('OUT_LO'), rv('OUT_HI'), A).addWrap(sliceBytes), 'out_base') : addressOf(rv('OUT_LO'), rv('OUT_HI'), A);
 
     // Stream lengths (in elements and in beats) latched at START.
     const offCount = named(mux(numBags.eq(0), lit(0, 33), numBags.zext(33).addWrap(inclLast.zext(33))));
@@ -272,9 +298,13 @@ export class TcastEngine extends Module {
     const KIND_OFF = 0, KIND_IDX = 1, KIND_ROW = 2, KIND_PSW = 3;
     const slotsUsed = Reg(UInt(bitsFor(K)), { init: 0 });
     const tailSlot = Reg(UInt(kb), { init: 0 });
-    const wrCnt = Array.from({ length: K }, (_, i) => Reg(UInt(BL), { init: 0, name: `rob_count_${i}` }));
-    const slotLen = Array.from({ length: K }, (_, i) => Reg(UInt(8), { init: 0, name: `rob_len_${i}` }));
-    const slotKind = Array.from({ length: K }, (_, i) => Reg(UInt(2), { init: 0, name: `rob_kind_${i}` }));
+    // Per slot (memories, one write port each, so K = 256 costs no K-way logic): the burst's AXI length and
+    // stream kind, written when the slot is given out; the beats received so far = rob_rcv - rob_base (mod 2^BL):
+    // rob_rcv counts the slot's R beats, rob_base takes rob_rcv's value when the slot is given out.
+    const slotLen = Memory(K, UInt(8));
+    const slotKind = Memory(K, UInt(2));
+    const robRcv = Memory(K, UInt(BL));
+    const robBase = Memory(K, UInt(BL));
 
     // ---------------------------------------------------------------- AR: offsets, indices, rows
     const arValid = Reg(Bool, { init: 0 });
@@ -310,9 +340,9 @@ export class TcastEngine extends Module {
     // Rows: tokens from the sequencer (through the token queue).
     const tok = new Packed({ empty: 1, first: 1, last: 1, slot: gBits, bag: 32, n: 32, scale: 32, row: 32 });
     const meta = new Packed({ empty: 1, first: 1, last: 1, slot: gBits, bag: 32, n: 32, scale: 32 });
-    const tokQ = instance(new Queue(UInt(tok.width), { depth: 2 }));
+    const tokQ = slotQueues(tok.width, G, this.tokenDepth, err);
     const metaQ = instance(new Queue(UInt(meta.width), { depth: K + 2, storage: 'ram' }));
-    const th = tokQ.io.deq.bits;
+    const th = tokQ.deq.bits;
     const rowWord = Reg(UInt(WA), { init: 0 });
     const rowLeft = Reg(UInt(rbBits), { init: 0 });
     const tokRowAddr = named(tableA.addWrap(tok.get(th, 'row').zext(64).mulWrap(rv('ROW_STRIDE').zext(64)).trunc(A)));
@@ -321,16 +351,16 @@ export class TcastEngine extends Module {
     const curRowLeft = named(mux(fromTok, rowBeats, rowLeft));
     const rowBurst = burstBeats(curRowWord, curRowLeft, Math.min(MB, 256), 'row_burst');
     const tokEmpty = named(tok.get(th, 'empty').bit(0));
-    const rowPending = named(rowLeft.ne(0).or(tokQ.io.deq.valid.and(tokEmpty.not())));
+    const rowPending = named(rowLeft.ne(0).or(tokQ.deq.valid.and(tokEmpty.not())));
     const rowMetaOk = named(rowLeft.ne(0).or(metaQ.io.enq.ready));
     const rowGo = named(canRead.and(sideGo.not()).and(rowPending).and(rowMetaOk));
     // An empty bag's token goes straight to the metadata queue (no row to read).
-    const emptyGo = named(run.and(rowLeft.eq(0)).and(tokQ.io.deq.valid).and(tokEmpty).and(metaQ.io.enq.ready));
-    tokQ.io.deq.ready.set(err.or(emptyGo).or(rowGo.and(fromTok)));
+    const emptyGo = named(run.and(rowLeft.eq(0)).and(tokQ.deq.valid).and(tokEmpty).and(metaQ.io.enq.ready));
+    tokQ.deq.ready.set(emptyGo.or(rowGo.and(fromTok)));
     metaQ.io.enq.valid.set(emptyGo.or(rowGo.and(fromTok)));
     metaQ.io.enq.bits.set(meta.pack({ empty: tok.get(th, 'empty'), first: tok.get(th, 'first'), last: tok.get(th, 'last'), slot: tok.get(th, 'slot'), bag: tok.get(th, 'bag'), n: tok.get(th, 'n'), scale: tok.get(th, 'scale') }));
     when(busy.and(err.not()).and(arFree).and(slotFree.not()).and(rowPending), () => stallInflight.set(stallInflight.addWrap(1)));
-    when(busy.and(err.not()).and(arFree).and(slotFree).and(sideGo.not()).and(rowPending.not()).and(tokQ.io.deq.valid.not()), () => stallIndex.set(stallIndex.addWrap(1)));
+    when(busy.and(err.not()).and(arFree).and(slotFree).and(sideGo.not()).and(rowPending.not()).and(tokQ.deq.valid.not()), () => stallIndex.set(stallIndex.addWrap(1)));
 
     const arGo = named(sideGo.or(rowGo));
     const arBeats = named(mux(offGo, offBurst, mux(idxGo, idxBurst, mux(pswGo, pswBurst, rowBurst))));
@@ -343,12 +373,9 @@ export class TcastEngine extends Module {
       arLen.set(lenField(arBeats));
       arId.set(tailSlot);
       tailSlot.set(tailSlot.addWrap(1));
-      for (let i = 0; i < K; i++) {
-        when(tailSlot.eq(i), () => {
-          slotLen[i]!.set(lenField(arBeats));
-          slotKind[i]!.set(arKind);
-        });
-      }
+      slotLen.write(tailSlot, lenField(arBeats));
+      slotKind.write(tailSlot, arKind);
+      robBase.write(tailSlot, robRcv.readAsync(tailSlot));
     });
     when(offGo, () => {
       offWord.set(offWord.addWrap(offBurst.zext(WA)));
@@ -390,13 +417,11 @@ export class TcastEngine extends Module {
     m.rready.set(rReady);
     const rFire = named(m.rvalid.and(rReady));
     const rSlot = named(m.rid.trunc(kb));
-    const rCount = named(select(wrCnt, rSlot));
+    const rRcv = named(robRcv.readAsync(rSlot));
+    const rCount = named(rRcv.subWrap(robBase.readAsync(rSlot)));
     const robAddr = (slot: Value, beat: Value): Value => (MB === 1 ? slot : cat(slot, beat.trunc(mbBits)));
     when(rFire, () => rob.write(robAddr(rSlot, rCount), m.rdata));
-    for (let i = 0; i < K; i++) {
-      when(rFire.and(rSlot.eq(i)), () => wrCnt[i]!.set(wrCnt[i]!.addWrap(1)));
-      when(arGo.and(tailSlot.eq(i)), () => wrCnt[i]!.set(0));
-    }
+    when(rFire, () => robRcv.write(rSlot, rRcv.addWrap(1)));
     when(rFire, () => rBeats.set(rBeats.addWrap(1)));
     void robDepthBits;
 
@@ -406,10 +431,9 @@ export class TcastEngine extends Module {
     const dBeat = Reg(UInt(mbBits), { init: 0 });
     const rdPending = Reg(Bool, { init: 0 });
     const rdKind = Reg(UInt(2), { init: 0 });
-    const pick = (regs: Signal[]): Value => select(regs, headSlot);
-    const headCount = named(pick(wrCnt));
-    const headLen = named(pick(slotLen));
-    const headKind = named(pick(slotKind));
+    const headCount = named(robRcv.readAsync(headSlot).subWrap(robBase.readAsync(headSlot)));
+    const headLen = named(slotLen.readAsync(headSlot));
+    const headKind = named(slotKind.readAsync(headSlot));
     const avail = named(slotsUsed.ne(0).and(dBeat.zext(BL).lt(headCount)));
     const space = named(dataQ.io.count.zext(4).addWrap(rdPending.zext(4)).lt(4));
     const drain = named(avail.and(space));
@@ -472,6 +496,13 @@ export class TcastEngine extends Module {
     when(idxGo, () => idxRes.set(idxRes.addWrap(fit(idxBurst, idxRes.width)).subWrap(idxBeatQ.io.deq.ready.and(idxBeatQ.io.deq.valid).zext(idxRes.width))));
 
     // ---------------------------------------------------------------- sequencer: bags and lookups -> tokens
+    // One step per cycle: a bag's end offset is read in the same cycle as its
+    // first lookup, so a one-lookup bag (the casted backward's usual segment)
+    // takes one cycle. A non-padding lookup is held one step, until it is
+    // known whether it is its bag's last: the next non-padding lookup of the
+    // bag emits it (not last); the bag's end marks it last (`heldLast`) and it
+    // is emitted in the next step. An empty or all-padding bag holds an
+    // `empty` token. The held token goes to its bag slot's token queue.
     const bagIdx = Reg(UInt(32), { init: 0 });
     const haveStart = Reg(Bool, { init: 0 });
     const inBag = Reg(Bool, { init: 0 });
@@ -480,65 +511,90 @@ export class TcastEngine extends Module {
     const heldValid = Reg(Bool, { init: 0 });
     const heldRow = Reg(UInt(32), { init: 0 });
     const heldFirst = Reg(Bool, { init: 0 });
+    const heldLast = Reg(Bool, { init: 0 });
+    const heldEmpty = Reg(Bool, { init: 0 });
     const heldScale = Reg(UInt(32), { init: 0 });
+    const heldSlot = Reg(UInt(gBits), { init: 0 });
+    const heldBag = Reg(UInt(32), { init: 0 });
+    const heldN = Reg(UInt(32), { init: 0 });
     const nCount = Reg(UInt(32), { init: 0 });
-    // No non-padding lookup of the current bag has been held yet.
+    // A non-padding lookup of the current bag has been held.
     const seenInBag = Reg(Bool, { init: 0 });
     const seqSlot = Reg(UInt(gBits), { init: 0 });
     const bagsLeft = named(bagIdx.ne(numBags));
     const needStart = named(run.and(bagsLeft).and(haveStart.not()));
     const lastBagNoEnd = named(bagIdx.addWrap(1).eq(numBags).and(inclLast.not()));
-    const needEnd = named(run.and(bagsLeft).and(haveStart).and(inBag.not()));
     const endVal = named(mux(lastBagNoEnd, numIdx, offU.value));
     const endOk = named(lastBagNoEnd.or(offU.valid));
-    const inLook = named(run.and(inBag).and(lookLeft.ne(0)));
+    // entry: this cycle learns the bag's end (and may take its first lookup too).
+    const entry = named(run.and(bagsLeft).and(haveStart).and(inBag.not()).and(endOk));
+    const eInBag = named(inBag.or(entry));
+    const eLeft = named(mux(inBag, lookLeft, endVal.subWrap(cur)));
+    const eSeen = named(inBag.and(seenInBag));
+    const eN = named(mux(inBag, nCount, lit(0, 32)));
+    const finalIdx = named(eLeft.eq(1));
     const isPad = named(padEn.and(idxU.value.eq(rv('PADDING_IDX'))));
-    const lookGo = named(inLook.and(idxU.valid).and(pswEn.not().or(pswU.valid)).and(isPad.or(heldValid.not()).or(tokQ.io.enq.ready)));
-    const bagEnd = named(run.and(inBag).and(lookLeft.eq(0)).and(tokQ.io.enq.ready));
-    offU.pop.set(needStart.and(offU.valid).or(needEnd.and(lastBagNoEnd.not()).and(offU.valid)));
+    const lookReady = named(run.and(eInBag).and(eLeft.ne(0)).and(idxU.valid).and(pswEn.not().or(pswU.valid)));
+    const wantNonPad = named(lookReady.and(isPad.not()));
+    // The held token leaves when it is known to be its bag's last, or when the next non-padding lookup of its bag comes.
+    const emitHeld = named(run.and(heldValid).and(heldLast.or(wantNonPad)).and(tokQ.enq.ready));
+    const heldFree = named(heldValid.not().or(emitHeld));
+    // A padding lookup needs the hold only when it ends a bag with nothing held (the bag's empty token).
+    const padKeeps = named(isPad.and(finalIdx.and(eSeen.not()).not()));
+    const lookGo = named(lookReady.and(padKeeps.or(heldFree)));
+    const emptyEnd = named(run.and(eInBag).and(eLeft.eq(0)).and(heldFree));
+    const bagEnd = named(lookGo.and(finalIdx).or(emptyEnd));
+    const holdEmpty = named(emptyEnd.or(lookGo.and(isPad).and(finalIdx).and(eSeen.not())));
+    const holdLook = named(lookGo.and(isPad.not()));
+    offU.pop.set(needStart.and(offU.valid).or(entry.and(lastBagNoEnd.not())));
     idxU.pop.set(lookGo);
     pswU.pop.set(lookGo.and(pswEn));
     when(needStart.and(offU.valid), () => {
       cur.set(offU.value);
       haveStart.set(1);
     });
-    when(needEnd.and(endOk), () => {
-      lookLeft.set(endVal.subWrap(cur));
+    when(entry, () => {
       cur.set(endVal);
       inBag.set(1);
-      heldValid.set(0);
-    });
-    const emitHeld = named(lookGo.and(isPad.not()).and(heldValid));
-    when(lookGo, () => {
-      lookLeft.set(lookLeft.subWrap(1));
-      when(isPad.not(), () => {
-        heldValid.set(1);
-        heldRow.set(idxU.value);
-        heldFirst.set(seenInBag.not());
-        heldScale.set(mux(pswEn, pswU.value, lit(0x3f800000, 32)));
-        nCount.set(nCount.addWrap(1));
-      });
-    });
-    when(needEnd.and(endOk), () => {
+      lookLeft.set(eLeft);
       seenInBag.set(0);
       nCount.set(0);
     });
-    when(lookGo.and(isPad.not()), () => seenInBag.set(1));
+    when(lookGo, () => lookLeft.set(eLeft.subWrap(1)));
+    when(holdLook, () => {
+      seenInBag.set(1);
+      nCount.set(eN.addWrap(1));
+    });
+    when(emitHeld, () => heldValid.set(0));
+    when(holdLook.or(holdEmpty), () => {
+      heldValid.set(1);
+      heldRow.set(mux(holdLook, idxU.value, lit(0, 32)));
+      heldFirst.set(eSeen.not());
+      heldLast.set(finalIdx.or(holdEmpty));
+      heldEmpty.set(holdEmpty);
+      heldScale.set(mux(holdLook.and(pswEn), pswU.value, lit(0x3f800000, 32)));
+      heldSlot.set(seqSlot);
+      heldBag.set(bagIdx);
+      heldN.set(mux(holdLook, eN.addWrap(1), lit(0, 32)));
+    });
+    // A bag ending on padding after a held lookup: that lookup is its last.
+    when(lookGo.and(isPad).and(finalIdx).and(eSeen), () => heldLast.set(1));
     when(bagEnd, () => {
       inBag.set(0);
-      heldValid.set(0);
       bagIdx.set(bagIdx.addWrap(1));
       seqSlot.set(seqSlot.addWrap(G > 1 ? 1 : 0));
     });
-    tokQ.io.enq.valid.set(emitHeld.or(bagEnd));
-    tokQ.io.enq.bits.set(tok.pack({
-      empty: bagEnd.and(heldValid.not()),
+    when(err, () => heldValid.set(0));
+    tokQ.enq.valid.set(emitHeld);
+    tokQ.enq.slot.set(heldSlot);
+    tokQ.enq.bits.set(tok.pack({
+      empty: heldEmpty,
       first: heldFirst,
-      last: bagEnd,
-      slot: seqSlot,
-      bag: bagIdx,
-      n: nCount,
-      scale: mux(heldValid, heldScale, lit(0x3f800000, 32)),
+      last: heldLast,
+      slot: heldSlot,
+      bag: heldBag,
+      n: heldN,
+      scale: heldScale,
       row: heldRow,
     }));
 
@@ -612,12 +668,12 @@ export class TcastEngine extends Module {
     const accRd = acc.readAsync(accAddr(pSlot[LM - 1]!, pBeat[LM - 1]!));
     const results = muls.map((mu, i) => {
       const ad = instance(new Fp32Add({ stages: LAT }), `lane_add_${i}`);
-      ad.io.in_valid.set(addV);
+      ad.io.in_valid.set(addV.and(isMax.not())); // the unit of the other mode idles (its registers hold)
       ad.io.a.set(mux(addZero, lit(0, 32), lane(accRd, i)));
       ad.io.b.set(mu.io.y);
       ad.io.sub.set(0);
       const mx = instance(new Fp32Max({ stages: LAT }), `lane_max_${i}`);
-      mx.io.in_valid.set(addV);
+      mx.io.in_valid.set(addV.and(isMax));
       mx.io.a.set(mux(addZero, mu.io.y, lane(accRd, i)));
       mx.io.b.set(mu.io.y);
       return mux(isMax, mx.io.y, ad.io.y);
@@ -771,12 +827,17 @@ export class TcastEngine extends Module {
       stallDep.set(0);
       stallWrite.set(0);
       rowBeats.set(fit(beatsOfDim, rbBits));
+      // A channel without columns (dim smaller than the channels' beats) is done at once.
+      if (this.channels > 1) {
+        busy.set(slice.none.not());
+        done.set(slice.none);
+      }
       offRes.set(0);
       idxRes.set(0);
       pswRes.set(0);
       outRes.set(0);
       rj.set(0);
-      tailStrb.set(tailMask);
+      tailStrb.set(this.channels > 1 ? mux(slice.hasTail, tailMask, ones) : tailMask);
       offWord.set(wordOf(offsetsA));
       offLeft.set(offBeatsTotal);
       idxWord.set(wordOf(indicesA));
@@ -796,7 +857,7 @@ export class TcastEngine extends Module {
       seqSlot.set(0);
     });
     const quiet = named(
-      err.or(bagsLeft.not().and(inBag.not())).and(tokQ.io.deq.valid.not()).and(rowLeft.eq(0)).and(metaQ.io.deq.valid.not())
+      err.or(bagsLeft.not().and(inBag.not()).and(heldValid.not())).and(tokQ.empty).and(rowLeft.eq(0)).and(metaQ.io.deq.valid.not())
         .and(arValid.not()).and(slotsUsed.eq(0)).and(rdPending.not()).and(dataQ.io.deq.valid.not())
         .and(orAny(...pv).not()).and(outQ.io.deq.valid.not()).and(awBagQ.io.deq.valid.not()).and(owLeft.eq(0))
         .and(awValid.not()).and(lenQ.io.deq.valid.not()).and(wValid.not()).and(bOut.eq(0))

@@ -4,8 +4,7 @@ import { intOption } from '../io';
 import { step } from '../progress';
 import { generateAll, writeAll } from '../../designs/emit';
 import { projectRoot } from '../../generator/hdl/source';
-import { TcastEngine } from '../../accel/engine/engine';
-import { ENGINE_CONFIGS } from '../../designs/engine';
+import { ENGINE_CONFIGS, makeEngine } from '../../designs/engine';
 import { targetOf } from '../../sim/design';
 import { buildAxiTarget, describeResult, simulateAxi } from '../../sim/axi';
 import { castedBackwardCase, countersOf, endedClean, forwardScenario, opPerf, shapeOf, timingPreset, type ForwardCase, type OpPerf } from '../../sim/engine';
@@ -67,7 +66,7 @@ const command: Command = {
     const gAll = makeGradOutput(w, seed + 1);
     const B = w.batchSize;
     const D = w.tables.reduce((a, t) => a + t.dim, 0);
-    const engine = new TcastEngine(ENGINE_CONFIGS[CONFIG]!);
+    const engine = makeEngine(ENGINE_CONFIGS[CONFIG]!);
     const shape = shapeOf(engine);
     type Op = { table: number; op: OpPerf['op']; c: ForwardCase; want: Float32Array };
     const ops: Op[] = [];

@@ -11,7 +11,8 @@ import { generate } from '../../generator';
 import { AxiDma } from '../../accel/dma/dma';
 import { copyScript } from '../../sim/dma';
 import { targetOf } from '../../sim/design';
-import { describeResult, simulateAxi, type TimingProfile } from '../../sim/axi';
+import { buildAxiTarget, describeResult, simulateAxi, type TimingProfile } from '../../sim/axi';
+import { step } from '../progress';
 
 const help = `tcast dma: run one copy of the DMA engine against the AXI memory model and protocol checker
 
@@ -126,6 +127,11 @@ const command: Command = {
     const budget = cycleBudget({ len, dataBits, maxBurst, ...profile, ready, gap });
     const target = targetOf(generate(dma));
     const staged = trace ? stageFile(trace, '--trace-fst') : undefined;
+    const quiet = values.json === true;
+    let end = step(`building ${target.top} with Verilator${trace ? ' (traced)' : ''}`, quiet);
+    const built = await buildAxiTarget(target, trace !== undefined);
+    end(built.cached ? 'cached' : 'built');
+    end = step(`copying ${len} bytes through the AXI memory model`, quiet);
     let r;
     try {
       [r] = await simulateAxi(
@@ -142,6 +148,7 @@ const command: Command = {
       staged?.abort();
       throw e;
     }
+    end();
     const res = r!;
     const [status, error] = res.reads.slice(-2);
     const exact = res.status === 'ok' && res.compares[0] === -1 && status === 2n && error === 0n;

@@ -2,6 +2,7 @@ import { relative } from 'node:path';
 import { EXIT, UsageError, parseOptions, type Command } from '../command';
 import { generateAll } from '../../designs/emit';
 import { formalCheck, formalTargetOf, type FormalResult } from '../../sim/formal';
+import { step } from '../progress';
 
 const help = `Usage: tcast formal DESIGN [--depth N] [--prove] [--vcd FILE] [--json]
 
@@ -39,7 +40,9 @@ const command: Command = {
     if (!Number.isFinite(secs) || secs <= 0) throw new UsageError(`--timeout ${values.timeout} must be a positive number of seconds`);
     const [d] = await generateAll([name]);
     const vcd = values.vcd ?? `${name}-cex.vcd`;
+    const end = step(`checking ${name}'s assertions with Yosys + ABC (depth ${depth}${values.prove ? ', then an unbounded proof' : ''})`, values.json === true);
     const r = await formalCheck(formalTargetOf(d!.verilog), { depth, prove: values.prove === true, proveSeconds: secs, vcd });
+    end(r.status);
     if (values.json) console.log(JSON.stringify({ design: name, ...r }, null, 2));
     else console.log(report(name, r));
     return r.status === 'pass' ? EXIT.ok : EXIT.failed;

@@ -1,12 +1,13 @@
 import { join, relative, resolve } from 'node:path';
 import { EXIT, UsageError, parseOptions, type Command } from '../command';
 import { checkOutDir } from '../io';
-import { driftAgainst, generateAll, writeAll } from '../../designs/emit';
+import { driftAgainst, generateAll, svFilesOf, writeAll, type GeneratedDesign } from '../../designs/emit';
 import { loadDesigns } from '../../designs/registry';
 import { projectRoot } from '../../generator/hdl/source';
 import { docsDrift, writeDocs } from '../gendocs';
+import { step } from '../progress';
 
-const help = `Usage: tcast generate [DESIGN...] [--out DIR] [--force] [--check] [--list] [--json]
+const help = `Usage: tcast generate [DESIGN...] [--out DIR] [--force] [--sv-wrapper] [--check] [--list] [--json]
 
 Elaborates the shipped designs (designs/*.ts) and writes their
 Verilog: DIR/<design>/<Module>.v, DIR/<design>/files.f and DIR/designs.json.
@@ -21,11 +22,21 @@ Options:
   --out DIR   where to write (default: rtl/ in the project)
   --force     write into a non-empty DIR that tcast did not create (beside
               its files; none of them is removed)
+  --sv-wrapper  also write, for each design with AXI4 / AXI4-Lite ports (the
+              DMA, the engine, the AXI slice), a SystemVerilog wrapper
+              <Top>_sv.sv whose ports are SV interfaces (tcast_axi4_if.sv,
+              tcast_axi4_lite_if.sv, beside it; modports master/slave,
+              parameterised widths), listed in files.f, designs.json and the
+              .core (target sv). rtl/ ships without them; with --check, DIR
+              is compared with the wrappers included
   --check     write nothing; exit 1 if DIR (or a generated doc section) differs from what the generators produce
   --list      list the designs and exit
   --json      print a JSON summary instead of text
 
 Exit codes: 0 ok, 1 --check found drift, 2 bad input or an elaboration error.`;
+
+/** The wrapper's file name when one was generated (the last of the design's .sv files), else null. */
+const svWrapperOf = (d: GeneratedDesign): string | null => svFilesOf(d.extras).at(-1) ?? null;
 
 const command: Command = {
   name: 'generate',
@@ -34,9 +45,11 @@ const command: Command = {
   async run(argv) {
     const { values, positionals } = parseOptions('generate', argv, {
       out: { type: 'string' }, force: { type: 'boolean' }, check: { type: 'boolean' }, list: { type: 'boolean' }, json: { type: 'boolean' },
+      'sv-wrapper': { type: 'boolean' },
     }, true);
     if (values.check && values.out !== undefined && values.out.trim() === '') throw new UsageError('--out is empty; give a directory');
     if (values.list && positionals.length) throw new UsageError(`--list takes no DESIGN (got ${positionals.join(' ')})`);
+    if (values.list && values['sv-wrapper']) throw new UsageError('--list writes nothing; drop --sv-wrapper');
     if (values.list) {
       const ds = await loadDesigns();
       if (values.json) console.log(JSON.stringify(ds.map((d) => ({ name: d.name, summary: d.summary })), null, 2));
@@ -47,7 +60,9 @@ const command: Command = {
     // The docs' generated sections belong to the project: only a full generation into its rtl/ touches them.
     const withDocs = positionals.length === 0 && resolve(root) === resolve(projectRoot, 'rtl');
     const t0 = Date.now();
-    const ds = await generateAll(positionals);
+    const end = step(`elaborating ${positionals.length ? positionals.join(', ') : 'the shipped designs'}`, values.json === true);
+    const ds = await generateAll(positionals, { svWrapper: values['sv-wrapper'] === true });
+    end();
     if (values.check) {
       const drift = [...driftAgainst(ds, root), ...(withDocs ? docsDrift(projectRoot).map((f) => join(projectRoot, f)) : [])];
       if (values.json) console.log(JSON.stringify({ drift: drift.map((f) => relative(process.cwd(), f)) }, null, 2));
@@ -59,9 +74,15 @@ const command: Command = {
     const docs = withDocs ? writeDocs(projectRoot) : [];
     const secs = (Date.now() - t0) / 1000;
     if (values.json) {
-      console.log(JSON.stringify({ out: root, seconds: secs, designs: ds.map((d) => ({ name: d.entry.name, top: d.verilog.top, modules: d.verilog.modules.length })) }, null, 2));
+      console.log(JSON.stringify({
+        out: root, seconds: secs, files: files.length, docs,
+        designs: ds.map((d) => ({ name: d.entry.name, top: d.verilog.top, modules: d.verilog.modules.length, svWrapper: svWrapperOf(d) })),
+      }, null, 2));
     } else {
-      for (const d of ds) console.log(`  ${d.entry.name.padEnd(28)} ${d.verilog.top} (${d.verilog.modules.length} module${d.verilog.modules.length > 1 ? 's' : ''})`);
+      for (const d of ds) {
+        const sv = svWrapperOf(d);
+        console.log(`  ${d.entry.name.padEnd(28)} ${d.verilog.top} (${d.verilog.modules.length} module${d.verilog.modules.length > 1 ? 's' : ''}${sv ? `; SV wrapper ${sv}` : ''})`);
+      }
       console.log(`wrote ${files.length} files for ${ds.length} designs to ${relative(process.cwd(), root) || '.'} in ${secs.toFixed(1)} s`);
       for (const f of docs) console.log(`updated the generated sections of ${f}`);
     }

@@ -7,10 +7,11 @@ import type { Command } from '../command';
 import { EXIT, UsageError } from '../command';
 import { runCaseDir } from '../../model/index';
 import { checkOutDir } from '../io';
+import { step } from '../progress';
 
 const help = `tcast model: run the golden reference model of the tensor-casting primitives on a case directory
 
-Usage: tcast model CASE_DIR [--out OUT_DIR] [--no-cross-check]
+Usage: tcast model CASE_DIR [--out OUT_DIR] [--no-cross-check] [--json]
 
 CASE_DIR holds
   case.json               {"mode": "sum"|"mean"|"max", "include_last_offset": bool,
@@ -41,6 +42,7 @@ Options:
   --out OUT_DIR       where to write the outputs (created if needed)
   --no-cross-check    skip the internal check that the casted backward equals
                       the expand-coalesce backward bit for bit
+  --json              print {"caseDir", "out", "files": [...]} (the files written)
 
 Exit codes: 0 ok; 2 bad case directory or option (the message names the file,
 the array, the position and the value); 70 internal error (a bug in tcast).`;
@@ -53,6 +55,7 @@ const command: Command = {
     let caseDir: string | undefined;
     let outDir: string | undefined;
     let crossCheck = true;
+    let json = false;
     for (let i = 0; i < argv.length; i++) {
       const a = argv[i]!;
       if (a === '--out') {
@@ -64,6 +67,8 @@ const command: Command = {
         if (!outDir) throw new UsageError('--out needs a directory: tcast model CASE_DIR --out OUT_DIR');
       } else if (a === '--no-cross-check') {
         crossCheck = false;
+      } else if (a === '--json') {
+        json = true;
       } else if (a.startsWith('-')) {
         throw new UsageError(`unknown option '${a}'; see 'tcast model --help'`);
       } else if (caseDir === undefined) {
@@ -74,7 +79,13 @@ const command: Command = {
     }
     if (caseDir === undefined) throw new UsageError("missing CASE_DIR: tcast model CASE_DIR [--out OUT_DIR]; see 'tcast model --help'");
     const out = checkOutDir(outDir ?? join(caseDir, 'out'), '--out');
+    const end = step(`running the golden model on ${caseDir}`, json);
     const written = runCaseDir(caseDir, out, { crossCheck });
+    end();
+    if (json) {
+      console.log(JSON.stringify({ caseDir, out, files: written.map((p) => p.slice(out.length + 1)) }, null, 2));
+      return EXIT.ok;
+    }
     console.log(`tcast model: wrote ${written.length} file${written.length === 1 ? '' : 's'} to ${outDir ?? join(caseDir, 'out')}: ${written.map((p) => p.slice(out.length + 1)).join(', ')}`);
     return EXIT.ok;
   },

@@ -7,10 +7,9 @@ import { join } from 'node:path';
 import type { Command } from '../command';
 import { EXIT, UsageError, parseOptions } from '../command';
 import { checkOutDir, checkOutFile, stageFile, writeFileAtomic } from '../io';
-import { Progress } from '../progress';
+import { step } from '../progress';
 import { generate } from '../../generator';
-import { TcastEngine } from '../../accel/engine/engine';
-import { ENGINE_CONFIGS } from '../../designs/engine';
+import { ENGINE_CONFIGS, makeEngine } from '../../designs/engine';
 import { targetOf } from '../../sim/design';
 import { buildAxiTarget, describeResult, simulateAxi } from '../../sim/axi';
 import { castedBackwardCase, countersOf, endedClean, forwardScenario, opPerf, shapeOf, timingPreset, unsupported, type ForwardCase, type OpPerf } from '../../sim/engine';
@@ -67,7 +66,7 @@ const command: Command = {
 
     const c = loadCase(dir);
     const model = runCase(c, { crossCheck: false });
-    const engine = new TcastEngine(cfg);
+    const engine = makeEngine(cfg);
     const shape = shapeOf(engine);
     const fwd: ForwardCase = {
       weight: c.weight, rows: c.rows, dim: c.dim, indices: c.indices, offsets: c.offsets,
@@ -88,12 +87,14 @@ const command: Command = {
     if (c.config.optimizer) process.stderr.write(`tcast run: the ${c.config.optimizer.kind} optimizer runs in the golden model (the engine computes the forward and the casted backward)\n`);
 
     const target = targetOf(generate(engine));
-    const progress = new Progress(`building ${configName} with Verilator`, 1);
-    const built = await buildAxiTarget(target);
-    progress.done(built.cached ? 'cached' : 'built');
+    const quiet = values.json === true;
+    let end = step(`building ${configName} with Verilator${trace ? ' (traced)' : ''}`, quiet);
+    const built = await buildAxiTarget(target, trace !== undefined);
+    end(built.cached ? 'cached' : 'built');
     const ops = [{ op: 'forward' as const, c: fwd }, ...(bwd ? [{ op: 'casted_backward' as const, c: bwd }] : [])];
     const scen = ops.map((o, i) => forwardScenario(o.c, shape, { name: o.op, profile, base: 0x10000 + i * 0x1000, maxCycles: 1_000_000_000 }));
     for (const s of scen) s.scenario.watchdogCycles = 100_000;
+    end = step(`running ${ops.map((o) => o.op.replace('_', ' ')).join(' and ')} on the engine`, quiet);
     let rs;
     try {
       rs = await simulateAxi(target, scen.map((s) => s.scenario), trace ? { traceFst: trace.tmp } : {});
@@ -102,6 +103,7 @@ const command: Command = {
       trace?.abort();
       throw e;
     }
+    end();
 
     const perf: OpPerf[] = [];
     const problems: string[] = [];
@@ -114,10 +116,12 @@ const command: Command = {
       outs.push(scen[i]!.decode(r));
       perf.push(opPerf(o.op, o.c, scen[i]!.layout, k, shape, r.wallSeconds));
     });
-    if (problems.length) {
-      process.stderr.write(`tcast run: the engine run failed:\n  ${problems.join('\n  ')}\n`);
+    const failed = (what: string): number => {
+      process.stderr.write(`tcast run: ${what}:\n  ${problems.join('\n  ')}\n`);
+      if (values.json) console.log(JSON.stringify({ config: configName, ok: false, error: what, problems }, null, 2));
       return EXIT.failed;
-    }
+    };
+    if (problems.length) return failed('the engine run failed');
     const files: CaseResult['files'] = { ...model.files };
     const dOut = firstBitDifference(outs[0]!, model.output);
     if (dOut >= 0) problems.push(`output.npy differs from the model at element ${dOut}`);
@@ -129,10 +133,7 @@ const command: Command = {
       files['grad_rows.npy'] = { data: BigInt64Array.from(gradRows, (x) => BigInt(x)), shape: [gradRows.length] };
       files['grad_values.npy'] = { data: outs[1]!, shape: [gradRows.length, c.dim] };
     }
-    if (problems.length) {
-      process.stderr.write(`tcast run: the engine disagrees with the golden model:\n  ${problems.join('\n  ')}\n`);
-      return EXIT.failed;
-    }
+    if (problems.length) return failed('the engine disagrees with the golden model');
     const written = writeCaseOutputs({ ...model, files }, out);
     const perfJson = { config: configName, dataBits: shape.dataBits, timing: timingName, profile, ops: perf };
     writeFileAtomic(join(out, 'perf.json'), JSON.stringify(perfJson, null, 2) + '\n', 'perf.json');

@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { EXIT, UsageError, parseOptions, type Command } from '../command';
 import { checkOutFile, intOption, readDesignIndex, stageFile, type StagedFile } from '../io';
-import { Progress } from '../progress';
+import { Progress, step } from '../progress';
 import { projectRoot } from '../../generator/hdl/source';
-import { MAX_EPISODE_CYCLES, openStream, type PortSpec, type SimStream, type SimTarget } from '../../sim/vectors';
+import { MAX_EPISODE_CYCLES, buildTarget, openStream, type PortSpec, type SimStream, type SimTarget } from '../../sim/vectors';
 
 const help = `Usage: tcast sim DESIGN --vectors FILE [--out FILE] [--trace-fst FILE] [--reset-cycles N] [--rtl DIR] [--json]
 
@@ -36,6 +36,8 @@ Options:
   --reset-cycles N   cycles of reset before cycle 0 (default 2)
   --rtl DIR          the generated tree that holds DESIGN (default: rtl/)
   --json             print {"design": ..., "ports": [...], "cycles": [[...], ...]} instead
+                     (with --out, that goes to the file, and standard output gets
+                     {"design", "cycles", "out", "traceFst"})
 
 Every output is checked before the simulation starts and written whole or
 not at all (a bad line halfway through leaves no --out or --trace-fst file).
@@ -161,6 +163,10 @@ const command: Command = {
       ...(d.reset ? { reset: d.reset } : {}),
     };
 
+    const end = step(`building ${name} with Verilator${tracePath ? ' (traced)' : ''}`, values.json === true);
+    const built = await buildTarget(target, tracePath !== undefined);
+    end(built.cached ? 'cached' : 'built');
+
     const staged: StagedFile[] = [];
     const outFile = outPath ? stageFile(outPath, '--out') : undefined;
     const traceFile = tracePath ? stageFile(tracePath, '--trace-fst') : undefined;
@@ -205,6 +211,7 @@ const command: Command = {
       throw e;
     }
     bar.done(`${cycles} cycles`);
+    if (values.json && outPath) console.log(JSON.stringify({ design: name, cycles, out: outPath, traceFst: tracePath ?? null }, null, 2));
     return EXIT.ok;
   },
 };

@@ -16,8 +16,10 @@ export function generate(top: Module): VerilogDesign {
 /**
  * Writes a design to `dir` (created; .v files an earlier run listed in its
  * files.f and this design no longer has are removed). Returns the paths written.
+ * `alsoListed` are files the caller writes beside the Verilog that belong in
+ * files.f after it (an SV wrapper and its interfaces).
  */
-export function writeDesign(d: VerilogDesign, dir: string): { files: string[]; filelist: string } {
+export function writeDesign(d: VerilogDesign, dir: string, alsoListed: string[] = []): { files: string[]; filelist: string } {
   mkdirSync(dir, { recursive: true });
   const want = new Set(d.modules.map((m) => `${m.name}.v`));
   // Only files an earlier run wrote (listed in its files.f) are removed: never a file of the user's.
@@ -27,14 +29,28 @@ export function writeDesign(d: VerilogDesign, dir: string): { files: string[]; f
   const files: string[] = [];
   for (const m of d.modules) {
     const p = join(dir, `${m.name}.v`);
-    writeFileSync(p, m.text);
+    writeIfChanged(p, m.text);
     files.push(p);
   }
-  writeFileSync(filelist, filelistText(d));
+  writeIfChanged(filelist, filelistText(d, alsoListed));
   return { files, filelist };
 }
 
-/** The text of a design's files.f: its modules' .v files, children first. */
-export function filelistText(d: VerilogDesign): string {
-  return d.modules.map((m) => `${m.name}.v`).join('\n') + '\n';
+/**
+ * Writes `text` to `path` unless the file already holds exactly that: an
+ * unchanged tree is left untouched (no mtime churn, and a reader of rtl/ never
+ * sees a file truncated mid-rewrite when `tcast demo` regenerates it).
+ */
+export function writeIfChanged(path: string, text: string): void {
+  try {
+    if (readFileSync(path, 'utf8') === text) return;
+  } catch {
+    // missing or unreadable: write it
+  }
+  writeFileSync(path, text);
+}
+
+/** The text of a design's files.f: its modules' .v files, children first, then `alsoListed`. */
+export function filelistText(d: VerilogDesign, alsoListed: string[] = []): string {
+  return [...d.modules.map((m) => `${m.name}.v`), ...alsoListed].join('\n') + '\n';
 }

@@ -40,6 +40,20 @@ export function In<T extends HwType>(type: T): PortSpec<T> { return { dir: 'inpu
 /** An output port (a bundle's flipped fields become inputs). */
 export function Out<T extends HwType>(type: T): PortSpec<T> { return { dir: 'output', type }; }
 
+/**
+ * One entry of a module's `ports({...})` call as written: the key, its
+ * direction and type (a bundle stays a bundle), where it was declared, and
+ * the flattened port signals it became (with their path in the type). Back
+ * ends that print ports grouped (an SV interface per AXI bundle) read it.
+ */
+export interface PortDecl {
+  readonly name: string;
+  readonly dir: 'input' | 'output';
+  readonly type: HwType;
+  readonly loc: SourceLoc | undefined;
+  readonly leaves: readonly { readonly path: readonly string[]; readonly signal: Signal }[];
+}
+
 export interface ResetSpec { name: string; activeLow: boolean }
 export interface Clocking { clock: string; reset: ResetSpec | null }
 export interface ModuleOptions {
@@ -71,6 +85,8 @@ export abstract class Module {
   readonly ns = new Namespace();
   readonly signals: Signal[] = [];
   readonly portSignals: Signal[] = [];
+  /** The `ports({...})` declarations, in order (see PortDecl). */
+  readonly portDecls: PortDecl[] = [];
   readonly mems: Mem[] = [];
   readonly instances: Instance[] = [];
   readonly stmts: Stmt[] = [];
@@ -120,14 +136,17 @@ export abstract class Module {
     const loc = callerLoc();
     const out: Record<string, unknown> = {};
     for (const [key, p] of Object.entries(spec)) {
+      const leaves: { path: string[]; signal: Signal }[] = [];
       out[key] = buildHw(p.type, (leaf, path, flipped) => {
         const name = [key, ...path].join('_');
         const out = (p.dir === 'output') !== flipped;
         const sig = new Signal(name, out ? 'output' : 'input', leaf, this, loc);
         this.ns.claim(name, loc, this.moduleName);
         this.portSignals.push(sig);
+        leaves.push({ path, signal: sig });
         return sig;
       });
+      this.portDecls.push({ name: key, dir: p.dir, type: p.type, loc, leaves });
     }
     return out as { [K in keyof P]: Hw<P[K]['type']> };
   }

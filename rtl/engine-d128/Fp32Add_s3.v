@@ -37,16 +37,16 @@ module Fp32Add_s3 (
   wire [23:0] sig_big; // @[generator/stdlib/float/add.ts:52]
   wire [23:0] sig_small; // @[generator/stdlib/float/add.ts:53]
   wire [26:0] m_small; // @[generator/stdlib/float/add.ts:63]
-  reg s1_align_nan; // @[generator/stdlib/float/pipeline.ts:94]
-  reg s1_align_inf; // @[generator/stdlib/float/pipeline.ts:94]
-  reg s1_align_inf_sign; // @[generator/stdlib/float/pipeline.ts:94]
-  reg s1_align_zero_sign; // @[generator/stdlib/float/pipeline.ts:94]
-  reg s1_align_eff_sub; // @[generator/stdlib/float/pipeline.ts:94]
-  reg s1_align_sign; // @[generator/stdlib/float/pipeline.ts:94]
-  reg [7:0] s1_align_e_big; // @[generator/stdlib/float/pipeline.ts:94]
-  reg [23:0] s1_align_sig_big; // @[generator/stdlib/float/pipeline.ts:94]
-  reg [26:0] s1_align_m_small; // @[generator/stdlib/float/pipeline.ts:94]
-  reg s1_valid; // @[generator/stdlib/float/pipeline.ts:121]
+  reg s1_align_nan; // @[generator/stdlib/float/pipeline.ts:96]
+  reg s1_align_inf; // @[generator/stdlib/float/pipeline.ts:96]
+  reg s1_align_inf_sign; // @[generator/stdlib/float/pipeline.ts:96]
+  reg s1_align_zero_sign; // @[generator/stdlib/float/pipeline.ts:96]
+  reg s1_align_eff_sub; // @[generator/stdlib/float/pipeline.ts:96]
+  reg s1_align_sign; // @[generator/stdlib/float/pipeline.ts:96]
+  reg [7:0] s1_align_e_big; // @[generator/stdlib/float/pipeline.ts:96]
+  reg [23:0] s1_align_sig_big; // @[generator/stdlib/float/pipeline.ts:96]
+  reg [26:0] s1_align_m_small; // @[generator/stdlib/float/pipeline.ts:96]
+  reg s1_valid; // @[generator/stdlib/float/pipeline.ts:123]
   wire [27:0] sum; // @[generator/stdlib/float/add.ts:73]
   wire sum_zero; // @[generator/stdlib/float/add.ts:74]
   /* verilator lint_off UNUSEDSIGNAL */
@@ -60,15 +60,15 @@ module Fp32Add_s3 (
   wire [4:0] n_lshift; // @[generator/stdlib/float/common.ts:151]
   wire [10:0] n_e_full; // @[generator/stdlib/float/common.ts:155]
   wire [10:0] n_e; // @[generator/stdlib/float/common.ts:156]
-  reg s2_nlz_nan; // @[generator/stdlib/float/pipeline.ts:94]
-  reg s2_nlz_inf; // @[generator/stdlib/float/pipeline.ts:94]
-  reg s2_nlz_zero; // @[generator/stdlib/float/pipeline.ts:94]
-  reg s2_nlz_inf_sign; // @[generator/stdlib/float/pipeline.ts:94]
-  reg s2_nlz_sign; // @[generator/stdlib/float/pipeline.ts:94]
-  reg [27:0] s2_nlz_m; // @[generator/stdlib/float/pipeline.ts:94]
-  reg [4:0] s2_nlz_ls; // @[generator/stdlib/float/pipeline.ts:94]
-  reg [10:0] s2_nlz_e; // @[generator/stdlib/float/pipeline.ts:94]
-  reg s2_valid; // @[generator/stdlib/float/pipeline.ts:121]
+  reg s2_nlz_nan; // @[generator/stdlib/float/pipeline.ts:96]
+  reg s2_nlz_inf; // @[generator/stdlib/float/pipeline.ts:96]
+  reg s2_nlz_zero; // @[generator/stdlib/float/pipeline.ts:96]
+  reg s2_nlz_inf_sign; // @[generator/stdlib/float/pipeline.ts:96]
+  reg s2_nlz_sign; // @[generator/stdlib/float/pipeline.ts:96]
+  reg [27:0] s2_nlz_m; // @[generator/stdlib/float/pipeline.ts:96]
+  reg [4:0] s2_nlz_ls; // @[generator/stdlib/float/pipeline.ts:96]
+  reg [10:0] s2_nlz_e; // @[generator/stdlib/float/pipeline.ts:96]
+  reg s2_valid; // @[generator/stdlib/float/pipeline.ts:123]
   /* verilator lint_off UNUSEDSIGNAL */
   wire [58:0] n_m_shl; // @[generator/stdlib/float/common.ts:167]
   /* verilator lint_on UNUSEDSIGNAL */
@@ -78,8 +78,8 @@ module Fp32Add_s3 (
   wire [34:0] r_mag; // @[generator/stdlib/float/common.ts:199]
   wire r_overflow; // @[generator/stdlib/float/common.ts:200]
   wire [31:0] r_rounded; // @[generator/stdlib/float/common.ts:201]
-  reg [31:0] s3_round_y; // @[generator/stdlib/float/pipeline.ts:94]
-  reg s3_valid; // @[generator/stdlib/float/pipeline.ts:121]
+  reg [31:0] s3_round_y; // @[generator/stdlib/float/pipeline.ts:96]
+  reg s3_valid; // @[generator/stdlib/float/pipeline.ts:123]
   wire [7:0] exp = a[30:23];
   wire [22:0] frac = a[22:0];
   wire [7:0] exp_1 = b[30:23];
@@ -225,33 +225,69 @@ module Fp32Add_s3 (
 
   always @(posedge clock) begin
     if (reset) begin
-      s1_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:121]
-      s2_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:121]
-      s3_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:121]
+      s1_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:123]
+      s2_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:123]
+      s3_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:123]
     end else begin
-      s1_valid <= in_valid; // @[generator/stdlib/float/pipeline.ts:121]
-      s2_valid <= s1_valid; // @[generator/stdlib/float/pipeline.ts:121]
-      s3_valid <= s2_valid; // @[generator/stdlib/float/pipeline.ts:121]
+      s1_valid <= in_valid; // @[generator/stdlib/float/pipeline.ts:123]
+      s2_valid <= s1_valid; // @[generator/stdlib/float/pipeline.ts:123]
+      s3_valid <= s2_valid; // @[generator/stdlib/float/pipeline.ts:123]
     end
   end
   always @(posedge clock) begin
-    s1_align_nan <= res_nan; // @[generator/stdlib/float/pipeline.ts:94]
-    s1_align_inf <= res_inf; // @[generator/stdlib/float/pipeline.ts:94]
-    s1_align_inf_sign <= x_inf_sign_0; // @[generator/stdlib/float/pipeline.ts:94]
-    s1_align_zero_sign <= x_zero_sign_0; // @[generator/stdlib/float/pipeline.ts:94]
-    s1_align_eff_sub <= eff_sub; // @[generator/stdlib/float/pipeline.ts:94]
-    s1_align_sign <= big_sign; // @[generator/stdlib/float/pipeline.ts:94]
-    s1_align_e_big <= e_big; // @[generator/stdlib/float/pipeline.ts:94]
-    s1_align_sig_big <= sig_big; // @[generator/stdlib/float/pipeline.ts:94]
-    s1_align_m_small <= m_small; // @[generator/stdlib/float/pipeline.ts:94]
-    s2_nlz_nan <= s1_align_nan; // @[generator/stdlib/float/pipeline.ts:94]
-    s2_nlz_inf <= s1_align_inf; // @[generator/stdlib/float/pipeline.ts:94]
-    s2_nlz_zero <= sum_zero; // @[generator/stdlib/float/pipeline.ts:94]
-    s2_nlz_inf_sign <= s1_align_inf_sign; // @[generator/stdlib/float/pipeline.ts:94]
-    s2_nlz_sign <= x_sign_0; // @[generator/stdlib/float/pipeline.ts:94]
-    s2_nlz_m <= sum; // @[generator/stdlib/float/pipeline.ts:94]
-    s2_nlz_ls <= n_lshift; // @[generator/stdlib/float/pipeline.ts:94]
-    s2_nlz_e <= n_e; // @[generator/stdlib/float/pipeline.ts:94]
-    s3_round_y <= x_y_0; // @[generator/stdlib/float/pipeline.ts:94]
+    if (in_valid) begin
+      s1_align_nan <= res_nan; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (in_valid) begin
+      s1_align_inf <= res_inf; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (in_valid) begin
+      s1_align_inf_sign <= x_inf_sign_0; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (in_valid) begin
+      s1_align_zero_sign <= x_zero_sign_0; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (in_valid) begin
+      s1_align_eff_sub <= eff_sub; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (in_valid) begin
+      s1_align_sign <= big_sign; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (in_valid) begin
+      s1_align_e_big <= e_big; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (in_valid) begin
+      s1_align_sig_big <= sig_big; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (in_valid) begin
+      s1_align_m_small <= m_small; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s1_valid) begin
+      s2_nlz_nan <= s1_align_nan; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s1_valid) begin
+      s2_nlz_inf <= s1_align_inf; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s1_valid) begin
+      s2_nlz_zero <= sum_zero; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s1_valid) begin
+      s2_nlz_inf_sign <= s1_align_inf_sign; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s1_valid) begin
+      s2_nlz_sign <= x_sign_0; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s1_valid) begin
+      s2_nlz_m <= sum; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s1_valid) begin
+      s2_nlz_ls <= n_lshift; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s1_valid) begin
+      s2_nlz_e <= n_e; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s2_valid) begin
+      s3_round_y <= x_y_0; // @[generator/stdlib/float/pipeline.ts:96]
+    end
   end
 endmodule

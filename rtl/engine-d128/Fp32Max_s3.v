@@ -13,15 +13,15 @@ module Fp32Max_s3 (
   output wire b_wins
 );
   wire b_gt_a; // @[generator/stdlib/float/max.ts:32]
-  reg [31:0] s1_cmp_y; // @[generator/stdlib/float/pipeline.ts:94]
-  reg s1_cmp_b_wins; // @[generator/stdlib/float/pipeline.ts:94]
-  reg s1_valid; // @[generator/stdlib/float/pipeline.ts:121]
-  reg [31:0] s2_cmp_y; // @[generator/stdlib/float/pipeline.ts:94]
-  reg s2_cmp_b_wins; // @[generator/stdlib/float/pipeline.ts:94]
-  reg s2_valid; // @[generator/stdlib/float/pipeline.ts:121]
-  reg [31:0] s3_cmp_y; // @[generator/stdlib/float/pipeline.ts:94]
-  reg s3_cmp_b_wins; // @[generator/stdlib/float/pipeline.ts:94]
-  reg s3_valid; // @[generator/stdlib/float/pipeline.ts:121]
+  reg [31:0] s1_cmp_y; // @[generator/stdlib/float/pipeline.ts:96]
+  reg s1_cmp_b_wins; // @[generator/stdlib/float/pipeline.ts:96]
+  reg s1_valid; // @[generator/stdlib/float/pipeline.ts:123]
+  reg [31:0] s2_cmp_y; // @[generator/stdlib/float/pipeline.ts:96]
+  reg s2_cmp_b_wins; // @[generator/stdlib/float/pipeline.ts:96]
+  reg s2_valid; // @[generator/stdlib/float/pipeline.ts:123]
+  reg [31:0] s3_cmp_y; // @[generator/stdlib/float/pipeline.ts:96]
+  reg s3_cmp_b_wins; // @[generator/stdlib/float/pipeline.ts:96]
+  reg s3_valid; // @[generator/stdlib/float/pipeline.ts:123]
   wire [30:0] ma = a[30:0];
   wire [30:0] mb = b[30:0];
   wire nan = (ma > 31'h7f800000) | (mb > 31'h7f800000);
@@ -40,21 +40,33 @@ module Fp32Max_s3 (
 
   always @(posedge clock) begin
     if (reset) begin
-      s1_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:121]
-      s2_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:121]
-      s3_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:121]
+      s1_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:123]
+      s2_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:123]
+      s3_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:123]
     end else begin
-      s1_valid <= in_valid; // @[generator/stdlib/float/pipeline.ts:121]
-      s2_valid <= s1_valid; // @[generator/stdlib/float/pipeline.ts:121]
-      s3_valid <= s2_valid; // @[generator/stdlib/float/pipeline.ts:121]
+      s1_valid <= in_valid; // @[generator/stdlib/float/pipeline.ts:123]
+      s2_valid <= s1_valid; // @[generator/stdlib/float/pipeline.ts:123]
+      s3_valid <= s2_valid; // @[generator/stdlib/float/pipeline.ts:123]
     end
   end
   always @(posedge clock) begin
-    s1_cmp_y <= x_y_0; // @[generator/stdlib/float/pipeline.ts:94]
-    s1_cmp_b_wins <= b_gt_a; // @[generator/stdlib/float/pipeline.ts:94]
-    s2_cmp_y <= s1_cmp_y; // @[generator/stdlib/float/pipeline.ts:94]
-    s2_cmp_b_wins <= s1_cmp_b_wins; // @[generator/stdlib/float/pipeline.ts:94]
-    s3_cmp_y <= s2_cmp_y; // @[generator/stdlib/float/pipeline.ts:94]
-    s3_cmp_b_wins <= s2_cmp_b_wins; // @[generator/stdlib/float/pipeline.ts:94]
+    if (in_valid) begin
+      s1_cmp_y <= x_y_0; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (in_valid) begin
+      s1_cmp_b_wins <= b_gt_a; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s1_valid) begin
+      s2_cmp_y <= s1_cmp_y; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s1_valid) begin
+      s2_cmp_b_wins <= s1_cmp_b_wins; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s2_valid) begin
+      s3_cmp_y <= s2_cmp_y; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s2_valid) begin
+      s3_cmp_b_wins <= s2_cmp_b_wins; // @[generator/stdlib/float/pipeline.ts:96]
+    end
   end
 endmodule

@@ -36,16 +36,16 @@ module Fp32Mul_s3 (
   wire [29:0] pp1; // @[generator/stdlib/float/mul.ts:54]
   wire [29:0] pp2; // @[generator/stdlib/float/mul.ts:54]
   wire [29:0] pp3; // @[generator/stdlib/float/mul.ts:54]
-  reg s1_pp_nan; // @[generator/stdlib/float/pipeline.ts:94]
-  reg s1_pp_inf; // @[generator/stdlib/float/pipeline.ts:94]
-  reg s1_pp_zero; // @[generator/stdlib/float/pipeline.ts:94]
-  reg s1_pp_sign; // @[generator/stdlib/float/pipeline.ts:94]
-  reg [10:0] s1_pp_E; // @[generator/stdlib/float/pipeline.ts:94]
-  reg [29:0] s1_pp_pp0; // @[generator/stdlib/float/pipeline.ts:94]
-  reg [29:0] s1_pp_pp1; // @[generator/stdlib/float/pipeline.ts:94]
-  reg [29:0] s1_pp_pp2; // @[generator/stdlib/float/pipeline.ts:94]
-  reg [29:0] s1_pp_pp3; // @[generator/stdlib/float/pipeline.ts:94]
-  reg s1_valid; // @[generator/stdlib/float/pipeline.ts:121]
+  reg s1_pp_nan; // @[generator/stdlib/float/pipeline.ts:96]
+  reg s1_pp_inf; // @[generator/stdlib/float/pipeline.ts:96]
+  reg s1_pp_zero; // @[generator/stdlib/float/pipeline.ts:96]
+  reg s1_pp_sign; // @[generator/stdlib/float/pipeline.ts:96]
+  reg [10:0] s1_pp_E; // @[generator/stdlib/float/pipeline.ts:96]
+  reg [29:0] s1_pp_pp0; // @[generator/stdlib/float/pipeline.ts:96]
+  reg [29:0] s1_pp_pp1; // @[generator/stdlib/float/pipeline.ts:96]
+  reg [29:0] s1_pp_pp2; // @[generator/stdlib/float/pipeline.ts:96]
+  reg [29:0] s1_pp_pp3; // @[generator/stdlib/float/pipeline.ts:96]
+  reg s1_valid; // @[generator/stdlib/float/pipeline.ts:123]
   wire [35:0] ps_lo; // @[generator/stdlib/float/mul.ts:65]
   wire [35:0] ps_hi; // @[generator/stdlib/float/mul.ts:66]
   wire [47:0] prod; // @[generator/stdlib/float/mul.ts:75]
@@ -64,16 +64,16 @@ module Fp32Mul_s3 (
   wire [11:0] n_e_full; // @[generator/stdlib/float/common.ts:155]
   /* verilator lint_on UNUSEDSIGNAL */
   wire [10:0] n_e; // @[generator/stdlib/float/common.ts:156]
-  reg s2_nlz_nan; // @[generator/stdlib/float/pipeline.ts:94]
-  reg s2_nlz_inf; // @[generator/stdlib/float/pipeline.ts:94]
-  reg s2_nlz_zero; // @[generator/stdlib/float/pipeline.ts:94]
-  reg s2_nlz_sign; // @[generator/stdlib/float/pipeline.ts:94]
-  reg [47:0] s2_nlz_m; // @[generator/stdlib/float/pipeline.ts:94]
-  reg [5:0] s2_nlz_ls; // @[generator/stdlib/float/pipeline.ts:94]
-  reg [11:0] s2_nlz_rs; // @[generator/stdlib/float/pipeline.ts:94]
-  reg s2_nlz_under; // @[generator/stdlib/float/pipeline.ts:94]
-  reg [10:0] s2_nlz_e; // @[generator/stdlib/float/pipeline.ts:94]
-  reg s2_valid; // @[generator/stdlib/float/pipeline.ts:121]
+  reg s2_nlz_nan; // @[generator/stdlib/float/pipeline.ts:96]
+  reg s2_nlz_inf; // @[generator/stdlib/float/pipeline.ts:96]
+  reg s2_nlz_zero; // @[generator/stdlib/float/pipeline.ts:96]
+  reg s2_nlz_sign; // @[generator/stdlib/float/pipeline.ts:96]
+  reg [47:0] s2_nlz_m; // @[generator/stdlib/float/pipeline.ts:96]
+  reg [5:0] s2_nlz_ls; // @[generator/stdlib/float/pipeline.ts:96]
+  reg [11:0] s2_nlz_rs; // @[generator/stdlib/float/pipeline.ts:96]
+  reg s2_nlz_under; // @[generator/stdlib/float/pipeline.ts:96]
+  reg [10:0] s2_nlz_e; // @[generator/stdlib/float/pipeline.ts:96]
+  reg s2_valid; // @[generator/stdlib/float/pipeline.ts:123]
   /* verilator lint_off UNUSEDSIGNAL */
   wire [110:0] n_m_shl; // @[generator/stdlib/float/common.ts:167]
   /* verilator lint_on UNUSEDSIGNAL */
@@ -83,8 +83,8 @@ module Fp32Mul_s3 (
   wire [34:0] r_mag; // @[generator/stdlib/float/common.ts:199]
   wire r_overflow; // @[generator/stdlib/float/common.ts:200]
   wire [31:0] r_rounded; // @[generator/stdlib/float/common.ts:201]
-  reg [31:0] s3_round_y; // @[generator/stdlib/float/pipeline.ts:94]
-  reg s3_valid; // @[generator/stdlib/float/pipeline.ts:121]
+  reg [31:0] s3_round_y; // @[generator/stdlib/float/pipeline.ts:96]
+  reg s3_valid; // @[generator/stdlib/float/pipeline.ts:123]
   wire [7:0] exp = a[30:23];
   wire [22:0] frac = a[22:0];
   wire [7:0] exp_1 = b[30:23];
@@ -308,34 +308,72 @@ module Fp32Mul_s3 (
 
   always @(posedge clock) begin
     if (reset) begin
-      s1_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:121]
-      s2_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:121]
-      s3_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:121]
+      s1_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:123]
+      s2_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:123]
+      s3_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:123]
     end else begin
-      s1_valid <= in_valid; // @[generator/stdlib/float/pipeline.ts:121]
-      s2_valid <= s1_valid; // @[generator/stdlib/float/pipeline.ts:121]
-      s3_valid <= s2_valid; // @[generator/stdlib/float/pipeline.ts:121]
+      s1_valid <= in_valid; // @[generator/stdlib/float/pipeline.ts:123]
+      s2_valid <= s1_valid; // @[generator/stdlib/float/pipeline.ts:123]
+      s3_valid <= s2_valid; // @[generator/stdlib/float/pipeline.ts:123]
     end
   end
   always @(posedge clock) begin
-    s1_pp_nan <= res_nan; // @[generator/stdlib/float/pipeline.ts:94]
-    s1_pp_inf <= res_inf; // @[generator/stdlib/float/pipeline.ts:94]
-    s1_pp_zero <= res_zero; // @[generator/stdlib/float/pipeline.ts:94]
-    s1_pp_sign <= res_sign; // @[generator/stdlib/float/pipeline.ts:94]
-    s1_pp_E <= prod_E; // @[generator/stdlib/float/pipeline.ts:94]
-    s1_pp_pp0 <= pp0; // @[generator/stdlib/float/pipeline.ts:94]
-    s1_pp_pp1 <= pp1; // @[generator/stdlib/float/pipeline.ts:94]
-    s1_pp_pp2 <= pp2; // @[generator/stdlib/float/pipeline.ts:94]
-    s1_pp_pp3 <= pp3; // @[generator/stdlib/float/pipeline.ts:94]
-    s2_nlz_nan <= s1_pp_nan; // @[generator/stdlib/float/pipeline.ts:94]
-    s2_nlz_inf <= s1_pp_inf; // @[generator/stdlib/float/pipeline.ts:94]
-    s2_nlz_zero <= s1_pp_zero; // @[generator/stdlib/float/pipeline.ts:94]
-    s2_nlz_sign <= s1_pp_sign; // @[generator/stdlib/float/pipeline.ts:94]
-    s2_nlz_m <= prod; // @[generator/stdlib/float/pipeline.ts:94]
-    s2_nlz_ls <= n_lshift; // @[generator/stdlib/float/pipeline.ts:94]
-    s2_nlz_rs <= n_rshift; // @[generator/stdlib/float/pipeline.ts:94]
-    s2_nlz_under <= n_under; // @[generator/stdlib/float/pipeline.ts:94]
-    s2_nlz_e <= n_e; // @[generator/stdlib/float/pipeline.ts:94]
-    s3_round_y <= x_y_0; // @[generator/stdlib/float/pipeline.ts:94]
+    if (in_valid) begin
+      s1_pp_nan <= res_nan; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (in_valid) begin
+      s1_pp_inf <= res_inf; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (in_valid) begin
+      s1_pp_zero <= res_zero; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (in_valid) begin
+      s1_pp_sign <= res_sign; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (in_valid) begin
+      s1_pp_E <= prod_E; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (in_valid) begin
+      s1_pp_pp0 <= pp0; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (in_valid) begin
+      s1_pp_pp1 <= pp1; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (in_valid) begin
+      s1_pp_pp2 <= pp2; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (in_valid) begin
+      s1_pp_pp3 <= pp3; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s1_valid) begin
+      s2_nlz_nan <= s1_pp_nan; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s1_valid) begin
+      s2_nlz_inf <= s1_pp_inf; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s1_valid) begin
+      s2_nlz_zero <= s1_pp_zero; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s1_valid) begin
+      s2_nlz_sign <= s1_pp_sign; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s1_valid) begin
+      s2_nlz_m <= prod; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s1_valid) begin
+      s2_nlz_ls <= n_lshift; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s1_valid) begin
+      s2_nlz_rs <= n_rshift; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s1_valid) begin
+      s2_nlz_under <= n_under; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s1_valid) begin
+      s2_nlz_e <= n_e; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s2_valid) begin
+      s3_round_y <= x_y_0; // @[generator/stdlib/float/pipeline.ts:96]
+    end
   end
 endmodule

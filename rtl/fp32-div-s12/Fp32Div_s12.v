@@ -53,15 +53,15 @@ module Fp32Div_s12 (
   /* verilator lint_off UNUSEDSIGNAL */
   wire [24:0] q0_rem; // @[generator/stdlib/float/div.ts:44]
   /* verilator lint_on UNUSEDSIGNAL */
-  reg s1_q0_nan; // @[generator/stdlib/float/pipeline.ts:94]
-  reg s1_q0_inf; // @[generator/stdlib/float/pipeline.ts:94]
-  reg s1_q0_zero; // @[generator/stdlib/float/pipeline.ts:94]
-  reg s1_q0_sign; // @[generator/stdlib/float/pipeline.ts:94]
-  reg [10:0] s1_q0_E; // @[generator/stdlib/float/pipeline.ts:94]
-  reg [23:0] s1_q0_y; // @[generator/stdlib/float/pipeline.ts:94]
-  reg [24:0] s1_q0_r; // @[generator/stdlib/float/pipeline.ts:94]
-  reg s1_q0_q; // @[generator/stdlib/float/pipeline.ts:94]
-  reg s1_valid; // @[generator/stdlib/float/pipeline.ts:121]
+  reg s1_q0_nan; // @[generator/stdlib/float/pipeline.ts:96]
+  reg s1_q0_inf; // @[generator/stdlib/float/pipeline.ts:96]
+  reg s1_q0_zero; // @[generator/stdlib/float/pipeline.ts:96]
+  reg s1_q0_sign; // @[generator/stdlib/float/pipeline.ts:96]
+  reg [10:0] s1_q0_E; // @[generator/stdlib/float/pipeline.ts:96]
+  reg [23:0] s1_q0_y; // @[generator/stdlib/float/pipeline.ts:96]
+  reg [24:0] s1_q0_r; // @[generator/stdlib/float/pipeline.ts:96]
+  reg s1_q0_q; // @[generator/stdlib/float/pipeline.ts:96]
+  reg s1_valid; // @[generator/stdlib/float/pipeline.ts:123]
   wire q1_bit; // @[generator/stdlib/float/div.ts:43]
   /* verilator lint_off UNUSEDSIGNAL */
   wire [24:0] q1_rem; // @[generator/stdlib/float/div.ts:44]
@@ -74,15 +74,15 @@ module Fp32Div_s12 (
   /* verilator lint_off UNUSEDSIGNAL */
   wire [24:0] q3_rem; // @[generator/stdlib/float/div.ts:44]
   /* verilator lint_on UNUSEDSIGNAL */
-  reg s2_q3_nan; // @[generator/stdlib/float/pipeline.ts:94]
-  reg s2_q3_inf; // @[generator/stdlib/float/pipeline.ts:94]
-  reg s2_q3_zero; // @[generator/stdlib/float/pipeline.ts:94]
-  reg s2_q3_sign; // @[generator/stdlib/float/pipeline.ts:94]
-  reg [10:0] s2_q3_E; // @[generator/stdlib/float/pipeline.ts:94]
-  reg [23:0] s2_q3_y; // @[generator/stdlib/float/pipeline.ts:94]
-  reg [24:0] s2_q3_r; // @[generator/stdlib/float/pipeline.ts:94]
-  reg [3:0] s2_q3_q; // @[generator/stdlib/float/pipeline.ts:94]
-  reg s2_valid; // @[generator/stdlib/float/pipeline.ts:121]
+  reg s2_q3_nan; // @[generator/stdlib/float/pipeline.ts:96]
+  reg s2_q3_inf; // @[generator/stdlib/float/pipeline.ts:96]
+  reg s2_q3_zero; // @[generator/stdlib/float/pipeline.ts:96]
+  reg s2_q3_sign; // @[generator/stdlib/float/pipeline.ts:96]
+  reg [10:0] s2_q3_E; // @[generator/stdlib/float/pipeline.ts:96]
+  reg [23:0] s2_q3_y; // @[generator/stdlib/float/pipeline.ts:96]
+  reg [24:0] s2_q3_r; // @[generator/stdlib/float/pipeline.ts:96]
+  reg [3:0] s2_q3_q; // @[generator/stdlib/float/pipeline.ts:96]
+  reg s2_valid; // @[generator/stdlib/float/pipeline.ts:123]
   wire q4_bit; // @[generator/stdlib/float/div.ts:43]
   /* verilator lint_off UNUSEDSIGNAL */
   wire [24:0] q4_rem; // @[generator/stdlib/float/div.ts:44]
@@ -95,15 +95,15 @@ module Fp32Div_s12 (
   /* verilator lint_off UNUSEDSIGNAL */
   wire [24:0] q6_rem; // @[generator/stdlib/float/div.ts:44]
   /* verilator lint_on UNUSEDSIGNAL */
-  reg s3_q6_nan; // @[generator/stdlib/float/pipeline.ts:94]
-  reg s3_q6_inf; // @[generator/stdlib/float/pipeline.ts:94]
-  reg s3_q6_zero; // @[generator/stdlib/float/pipeline.ts:94]
-  reg s3_q6_sign; // @[generator/stdlib/float/pipeline.ts:94]
-  reg [10:0] s3_q6_E; // @[generator/stdlib/float/pipeline.ts:94]
-  reg [23:0] s3_q6_y; // @[generator/stdlib/float/pipeline.ts:94]
-  reg [24:0] s3_q6_r; // @[generator/stdlib/float/pipeline.ts:94]
-  reg [6:0] s3_q6_q; // @[generator/stdlib/float/pipeline.ts:94]
-  reg s3_valid; // @[generator/stdlib/float/pipeline.ts:121]
+  reg s3_q6_nan; // @[generator/stdlib/float/pipeline.ts:96]
+  reg s3_q6_inf; // @[generator/stdlib/float/pipeline.ts:96]
+  reg s3_q6_zero; // @[generator/stdlib/float/pipeline.ts:96]
+  reg s3_q6_sign; // @[generator/stdlib/float/pipeline.ts:96]
+  reg [10:0] s3_q6_E; // @[generator/stdlib/float/pipeline.ts:96]
+  reg [23:0] s3_q6_y; // @[generator/stdlib/float/pipeline.ts:96]
+  reg [24:0] s3_q6_r; // @[generator/stdlib/float/pipeline.ts:96]
+  reg [6:0] s3_q6_q; // @[generator/stdlib/float/pipeline.ts:96]
+  reg s3_valid; // @[generator/stdlib/float/pipeline.ts:123]
   wire q7_bit; // @[generator/stdlib/float/div.ts:43]
   /* verilator lint_off UNUSEDSIGNAL */
   wire [24:0] q7_rem; // @[generator/stdlib/float/div.ts:44]
@@ -116,15 +116,15 @@ module Fp32Div_s12 (
   /* verilator lint_off UNUSEDSIGNAL */
   wire [24:0] q9_rem; // @[generator/stdlib/float/div.ts:44]
   /* verilator lint_on UNUSEDSIGNAL */
-  reg s4_q9_nan; // @[generator/stdlib/float/pipeline.ts:94]
-  reg s4_q9_inf; // @[generator/stdlib/float/pipeline.ts:94]
-  reg s4_q9_zero; // @[generator/stdlib/float/pipeline.ts:94]
-  reg s4_q9_sign; // @[generator/stdlib/float/pipeline.ts:94]
-  reg [10:0] s4_q9_E; // @[generator/stdlib/float/pipeline.ts:94]
-  reg [23:0] s4_q9_y; // @[generator/stdlib/float/pipeline.ts:94]
-  reg [24:0] s4_q9_r; // @[generator/stdlib/float/pipeline.ts:94]
-  reg [9:0] s4_q9_q; // @[generator/stdlib/float/pipeline.ts:94]
-  reg s4_valid; // @[generator/stdlib/float/pipeline.ts:121]
+  reg s4_q9_nan; // @[generator/stdlib/float/pipeline.ts:96]
+  reg s4_q9_inf; // @[generator/stdlib/float/pipeline.ts:96]
+  reg s4_q9_zero; // @[generator/stdlib/float/pipeline.ts:96]
+  reg s4_q9_sign; // @[generator/stdlib/float/pipeline.ts:96]
+  reg [10:0] s4_q9_E; // @[generator/stdlib/float/pipeline.ts:96]
+  reg [23:0] s4_q9_y; // @[generator/stdlib/float/pipeline.ts:96]
+  reg [24:0] s4_q9_r; // @[generator/stdlib/float/pipeline.ts:96]
+  reg [9:0] s4_q9_q; // @[generator/stdlib/float/pipeline.ts:96]
+  reg s4_valid; // @[generator/stdlib/float/pipeline.ts:123]
   wire q10_bit; // @[generator/stdlib/float/div.ts:43]
   /* verilator lint_off UNUSEDSIGNAL */
   wire [24:0] q10_rem; // @[generator/stdlib/float/div.ts:44]
@@ -137,15 +137,15 @@ module Fp32Div_s12 (
   /* verilator lint_off UNUSEDSIGNAL */
   wire [24:0] q12_rem; // @[generator/stdlib/float/div.ts:44]
   /* verilator lint_on UNUSEDSIGNAL */
-  reg s5_q12_nan; // @[generator/stdlib/float/pipeline.ts:94]
-  reg s5_q12_inf; // @[generator/stdlib/float/pipeline.ts:94]
-  reg s5_q12_zero; // @[generator/stdlib/float/pipeline.ts:94]
-  reg s5_q12_sign; // @[generator/stdlib/float/pipeline.ts:94]
-  reg [10:0] s5_q12_E; // @[generator/stdlib/float/pipeline.ts:94]
-  reg [23:0] s5_q12_y; // @[generator/stdlib/float/pipeline.ts:94]
-  reg [24:0] s5_q12_r; // @[generator/stdlib/float/pipeline.ts:94]
-  reg [12:0] s5_q12_q; // @[generator/stdlib/float/pipeline.ts:94]
-  reg s5_valid; // @[generator/stdlib/float/pipeline.ts:121]
+  reg s5_q12_nan; // @[generator/stdlib/float/pipeline.ts:96]
+  reg s5_q12_inf; // @[generator/stdlib/float/pipeline.ts:96]
+  reg s5_q12_zero; // @[generator/stdlib/float/pipeline.ts:96]
+  reg s5_q12_sign; // @[generator/stdlib/float/pipeline.ts:96]
+  reg [10:0] s5_q12_E; // @[generator/stdlib/float/pipeline.ts:96]
+  reg [23:0] s5_q12_y; // @[generator/stdlib/float/pipeline.ts:96]
+  reg [24:0] s5_q12_r; // @[generator/stdlib/float/pipeline.ts:96]
+  reg [12:0] s5_q12_q; // @[generator/stdlib/float/pipeline.ts:96]
+  reg s5_valid; // @[generator/stdlib/float/pipeline.ts:123]
   wire q13_bit; // @[generator/stdlib/float/div.ts:43]
   /* verilator lint_off UNUSEDSIGNAL */
   wire [24:0] q13_rem; // @[generator/stdlib/float/div.ts:44]
@@ -158,15 +158,15 @@ module Fp32Div_s12 (
   /* verilator lint_off UNUSEDSIGNAL */
   wire [24:0] q15_rem; // @[generator/stdlib/float/div.ts:44]
   /* verilator lint_on UNUSEDSIGNAL */
-  reg s6_q15_nan; // @[generator/stdlib/float/pipeline.ts:94]
-  reg s6_q15_inf; // @[generator/stdlib/float/pipeline.ts:94]
-  reg s6_q15_zero; // @[generator/stdlib/float/pipeline.ts:94]
-  reg s6_q15_sign; // @[generator/stdlib/float/pipeline.ts:94]
-  reg [10:0] s6_q15_E; // @[generator/stdlib/float/pipeline.ts:94]
-  reg [23:0] s6_q15_y; // @[generator/stdlib/float/pipeline.ts:94]
-  reg [24:0] s6_q15_r; // @[generator/stdlib/float/pipeline.ts:94]
-  reg [15:0] s6_q15_q; // @[generator/stdlib/float/pipeline.ts:94]
-  reg s6_valid; // @[generator/stdlib/float/pipeline.ts:121]
+  reg s6_q15_nan; // @[generator/stdlib/float/pipeline.ts:96]
+  reg s6_q15_inf; // @[generator/stdlib/float/pipeline.ts:96]
+  reg s6_q15_zero; // @[generator/stdlib/float/pipeline.ts:96]
+  reg s6_q15_sign; // @[generator/stdlib/float/pipeline.ts:96]
+  reg [10:0] s6_q15_E; // @[generator/stdlib/float/pipeline.ts:96]
+  reg [23:0] s6_q15_y; // @[generator/stdlib/float/pipeline.ts:96]
+  reg [24:0] s6_q15_r; // @[generator/stdlib/float/pipeline.ts:96]
+  reg [15:0] s6_q15_q; // @[generator/stdlib/float/pipeline.ts:96]
+  reg s6_valid; // @[generator/stdlib/float/pipeline.ts:123]
   wire q16_bit; // @[generator/stdlib/float/div.ts:43]
   /* verilator lint_off UNUSEDSIGNAL */
   wire [24:0] q16_rem; // @[generator/stdlib/float/div.ts:44]
@@ -179,15 +179,15 @@ module Fp32Div_s12 (
   /* verilator lint_off UNUSEDSIGNAL */
   wire [24:0] q18_rem; // @[generator/stdlib/float/div.ts:44]
   /* verilator lint_on UNUSEDSIGNAL */
-  reg s7_q18_nan; // @[generator/stdlib/float/pipeline.ts:94]
-  reg s7_q18_inf; // @[generator/stdlib/float/pipeline.ts:94]
-  reg s7_q18_zero; // @[generator/stdlib/float/pipeline.ts:94]
-  reg s7_q18_sign; // @[generator/stdlib/float/pipeline.ts:94]
-  reg [10:0] s7_q18_E; // @[generator/stdlib/float/pipeline.ts:94]
-  reg [23:0] s7_q18_y; // @[generator/stdlib/float/pipeline.ts:94]
-  reg [24:0] s7_q18_r; // @[generator/stdlib/float/pipeline.ts:94]
-  reg [18:0] s7_q18_q; // @[generator/stdlib/float/pipeline.ts:94]
-  reg s7_valid; // @[generator/stdlib/float/pipeline.ts:121]
+  reg s7_q18_nan; // @[generator/stdlib/float/pipeline.ts:96]
+  reg s7_q18_inf; // @[generator/stdlib/float/pipeline.ts:96]
+  reg s7_q18_zero; // @[generator/stdlib/float/pipeline.ts:96]
+  reg s7_q18_sign; // @[generator/stdlib/float/pipeline.ts:96]
+  reg [10:0] s7_q18_E; // @[generator/stdlib/float/pipeline.ts:96]
+  reg [23:0] s7_q18_y; // @[generator/stdlib/float/pipeline.ts:96]
+  reg [24:0] s7_q18_r; // @[generator/stdlib/float/pipeline.ts:96]
+  reg [18:0] s7_q18_q; // @[generator/stdlib/float/pipeline.ts:96]
+  reg s7_valid; // @[generator/stdlib/float/pipeline.ts:123]
   wire q19_bit; // @[generator/stdlib/float/div.ts:43]
   /* verilator lint_off UNUSEDSIGNAL */
   wire [24:0] q19_rem; // @[generator/stdlib/float/div.ts:44]
@@ -200,15 +200,15 @@ module Fp32Div_s12 (
   /* verilator lint_off UNUSEDSIGNAL */
   wire [24:0] q21_rem; // @[generator/stdlib/float/div.ts:44]
   /* verilator lint_on UNUSEDSIGNAL */
-  reg s8_q21_nan; // @[generator/stdlib/float/pipeline.ts:94]
-  reg s8_q21_inf; // @[generator/stdlib/float/pipeline.ts:94]
-  reg s8_q21_zero; // @[generator/stdlib/float/pipeline.ts:94]
-  reg s8_q21_sign; // @[generator/stdlib/float/pipeline.ts:94]
-  reg [10:0] s8_q21_E; // @[generator/stdlib/float/pipeline.ts:94]
-  reg [23:0] s8_q21_y; // @[generator/stdlib/float/pipeline.ts:94]
-  reg [24:0] s8_q21_r; // @[generator/stdlib/float/pipeline.ts:94]
-  reg [21:0] s8_q21_q; // @[generator/stdlib/float/pipeline.ts:94]
-  reg s8_valid; // @[generator/stdlib/float/pipeline.ts:121]
+  reg s8_q21_nan; // @[generator/stdlib/float/pipeline.ts:96]
+  reg s8_q21_inf; // @[generator/stdlib/float/pipeline.ts:96]
+  reg s8_q21_zero; // @[generator/stdlib/float/pipeline.ts:96]
+  reg s8_q21_sign; // @[generator/stdlib/float/pipeline.ts:96]
+  reg [10:0] s8_q21_E; // @[generator/stdlib/float/pipeline.ts:96]
+  reg [23:0] s8_q21_y; // @[generator/stdlib/float/pipeline.ts:96]
+  reg [24:0] s8_q21_r; // @[generator/stdlib/float/pipeline.ts:96]
+  reg [21:0] s8_q21_q; // @[generator/stdlib/float/pipeline.ts:96]
+  reg s8_valid; // @[generator/stdlib/float/pipeline.ts:123]
   wire q22_bit; // @[generator/stdlib/float/div.ts:43]
   /* verilator lint_off UNUSEDSIGNAL */
   wire [24:0] q22_rem; // @[generator/stdlib/float/div.ts:44]
@@ -221,15 +221,15 @@ module Fp32Div_s12 (
   /* verilator lint_off UNUSEDSIGNAL */
   wire [24:0] q24_rem; // @[generator/stdlib/float/div.ts:44]
   /* verilator lint_on UNUSEDSIGNAL */
-  reg s9_q24_nan; // @[generator/stdlib/float/pipeline.ts:94]
-  reg s9_q24_inf; // @[generator/stdlib/float/pipeline.ts:94]
-  reg s9_q24_zero; // @[generator/stdlib/float/pipeline.ts:94]
-  reg s9_q24_sign; // @[generator/stdlib/float/pipeline.ts:94]
-  reg [10:0] s9_q24_E; // @[generator/stdlib/float/pipeline.ts:94]
-  reg [23:0] s9_q24_y; // @[generator/stdlib/float/pipeline.ts:94]
-  reg [24:0] s9_q24_r; // @[generator/stdlib/float/pipeline.ts:94]
-  reg [24:0] s9_q24_q; // @[generator/stdlib/float/pipeline.ts:94]
-  reg s9_valid; // @[generator/stdlib/float/pipeline.ts:121]
+  reg s9_q24_nan; // @[generator/stdlib/float/pipeline.ts:96]
+  reg s9_q24_inf; // @[generator/stdlib/float/pipeline.ts:96]
+  reg s9_q24_zero; // @[generator/stdlib/float/pipeline.ts:96]
+  reg s9_q24_sign; // @[generator/stdlib/float/pipeline.ts:96]
+  reg [10:0] s9_q24_E; // @[generator/stdlib/float/pipeline.ts:96]
+  reg [23:0] s9_q24_y; // @[generator/stdlib/float/pipeline.ts:96]
+  reg [24:0] s9_q24_r; // @[generator/stdlib/float/pipeline.ts:96]
+  reg [24:0] s9_q24_q; // @[generator/stdlib/float/pipeline.ts:96]
+  reg s9_valid; // @[generator/stdlib/float/pipeline.ts:123]
   wire q25_bit; // @[generator/stdlib/float/div.ts:43]
   /* verilator lint_off UNUSEDSIGNAL */
   wire [24:0] q25_rem; // @[generator/stdlib/float/div.ts:44]
@@ -248,22 +248,22 @@ module Fp32Div_s12 (
   wire [10:0] n_e; // @[generator/stdlib/float/common.ts:156]
   wire [25:0] n_m_norm; // @[generator/stdlib/float/common.ts:175]
   wire n_sticky; // @[generator/stdlib/float/common.ts:175]
-  reg s10_nsh_nan; // @[generator/stdlib/float/pipeline.ts:94]
-  reg s10_nsh_inf; // @[generator/stdlib/float/pipeline.ts:94]
-  reg s10_nsh_zero; // @[generator/stdlib/float/pipeline.ts:94]
-  reg s10_nsh_sign; // @[generator/stdlib/float/pipeline.ts:94]
-  reg [10:0] s10_nsh_e; // @[generator/stdlib/float/pipeline.ts:94]
-  reg [25:0] s10_nsh_m; // @[generator/stdlib/float/pipeline.ts:94]
-  reg s10_nsh_sticky; // @[generator/stdlib/float/pipeline.ts:94]
-  reg s10_valid; // @[generator/stdlib/float/pipeline.ts:121]
+  reg s10_nsh_nan; // @[generator/stdlib/float/pipeline.ts:96]
+  reg s10_nsh_inf; // @[generator/stdlib/float/pipeline.ts:96]
+  reg s10_nsh_zero; // @[generator/stdlib/float/pipeline.ts:96]
+  reg s10_nsh_sign; // @[generator/stdlib/float/pipeline.ts:96]
+  reg [10:0] s10_nsh_e; // @[generator/stdlib/float/pipeline.ts:96]
+  reg [25:0] s10_nsh_m; // @[generator/stdlib/float/pipeline.ts:96]
+  reg s10_nsh_sticky; // @[generator/stdlib/float/pipeline.ts:96]
+  reg s10_valid; // @[generator/stdlib/float/pipeline.ts:123]
   wire r_round_up; // @[generator/stdlib/float/common.ts:195]
   wire [34:0] r_mag; // @[generator/stdlib/float/common.ts:199]
   wire r_overflow; // @[generator/stdlib/float/common.ts:200]
   wire [31:0] r_rounded; // @[generator/stdlib/float/common.ts:201]
-  reg [31:0] s11_round_y; // @[generator/stdlib/float/pipeline.ts:94]
-  reg s11_valid; // @[generator/stdlib/float/pipeline.ts:121]
-  reg [31:0] s12_round_y; // @[generator/stdlib/float/pipeline.ts:94]
-  reg s12_valid; // @[generator/stdlib/float/pipeline.ts:121]
+  reg [31:0] s11_round_y; // @[generator/stdlib/float/pipeline.ts:96]
+  reg s11_valid; // @[generator/stdlib/float/pipeline.ts:123]
+  reg [31:0] s12_round_y; // @[generator/stdlib/float/pipeline.ts:96]
+  reg s12_valid; // @[generator/stdlib/float/pipeline.ts:123]
   wire [7:0] exp = a[30:23];
   wire [22:0] frac = a[22:0];
   wire [7:0] exp_1 = b[30:23];
@@ -571,114 +571,276 @@ module Fp32Div_s12 (
 
   always @(posedge clock) begin
     if (reset) begin
-      s1_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:121]
-      s2_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:121]
-      s3_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:121]
-      s4_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:121]
-      s5_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:121]
-      s6_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:121]
-      s7_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:121]
-      s8_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:121]
-      s9_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:121]
-      s10_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:121]
-      s11_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:121]
-      s12_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:121]
+      s1_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:123]
+      s2_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:123]
+      s3_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:123]
+      s4_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:123]
+      s5_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:123]
+      s6_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:123]
+      s7_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:123]
+      s8_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:123]
+      s9_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:123]
+      s10_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:123]
+      s11_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:123]
+      s12_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:123]
     end else begin
-      s1_valid <= in_valid; // @[generator/stdlib/float/pipeline.ts:121]
-      s2_valid <= s1_valid; // @[generator/stdlib/float/pipeline.ts:121]
-      s3_valid <= s2_valid; // @[generator/stdlib/float/pipeline.ts:121]
-      s4_valid <= s3_valid; // @[generator/stdlib/float/pipeline.ts:121]
-      s5_valid <= s4_valid; // @[generator/stdlib/float/pipeline.ts:121]
-      s6_valid <= s5_valid; // @[generator/stdlib/float/pipeline.ts:121]
-      s7_valid <= s6_valid; // @[generator/stdlib/float/pipeline.ts:121]
-      s8_valid <= s7_valid; // @[generator/stdlib/float/pipeline.ts:121]
-      s9_valid <= s8_valid; // @[generator/stdlib/float/pipeline.ts:121]
-      s10_valid <= s9_valid; // @[generator/stdlib/float/pipeline.ts:121]
-      s11_valid <= s10_valid; // @[generator/stdlib/float/pipeline.ts:121]
-      s12_valid <= s11_valid; // @[generator/stdlib/float/pipeline.ts:121]
+      s1_valid <= in_valid; // @[generator/stdlib/float/pipeline.ts:123]
+      s2_valid <= s1_valid; // @[generator/stdlib/float/pipeline.ts:123]
+      s3_valid <= s2_valid; // @[generator/stdlib/float/pipeline.ts:123]
+      s4_valid <= s3_valid; // @[generator/stdlib/float/pipeline.ts:123]
+      s5_valid <= s4_valid; // @[generator/stdlib/float/pipeline.ts:123]
+      s6_valid <= s5_valid; // @[generator/stdlib/float/pipeline.ts:123]
+      s7_valid <= s6_valid; // @[generator/stdlib/float/pipeline.ts:123]
+      s8_valid <= s7_valid; // @[generator/stdlib/float/pipeline.ts:123]
+      s9_valid <= s8_valid; // @[generator/stdlib/float/pipeline.ts:123]
+      s10_valid <= s9_valid; // @[generator/stdlib/float/pipeline.ts:123]
+      s11_valid <= s10_valid; // @[generator/stdlib/float/pipeline.ts:123]
+      s12_valid <= s11_valid; // @[generator/stdlib/float/pipeline.ts:123]
     end
   end
   always @(posedge clock) begin
-    s1_q0_nan <= res_nan; // @[generator/stdlib/float/pipeline.ts:94]
-    s1_q0_inf <= res_inf; // @[generator/stdlib/float/pipeline.ts:94]
-    s1_q0_zero <= res_zero; // @[generator/stdlib/float/pipeline.ts:94]
-    s1_q0_sign <= res_sign; // @[generator/stdlib/float/pipeline.ts:94]
-    s1_q0_E <= quot_E; // @[generator/stdlib/float/pipeline.ts:94]
-    s1_q0_y <= nb_m; // @[generator/stdlib/float/pipeline.ts:94]
-    s1_q0_r <= next_17; // @[generator/stdlib/float/pipeline.ts:94]
-    s1_q0_q <= q0_bit; // @[generator/stdlib/float/pipeline.ts:94]
-    s2_q3_nan <= s1_q0_nan; // @[generator/stdlib/float/pipeline.ts:94]
-    s2_q3_inf <= s1_q0_inf; // @[generator/stdlib/float/pipeline.ts:94]
-    s2_q3_zero <= s1_q0_zero; // @[generator/stdlib/float/pipeline.ts:94]
-    s2_q3_sign <= s1_q0_sign; // @[generator/stdlib/float/pipeline.ts:94]
-    s2_q3_E <= s1_q0_E; // @[generator/stdlib/float/pipeline.ts:94]
-    s2_q3_y <= s1_q0_y; // @[generator/stdlib/float/pipeline.ts:94]
-    s2_q3_r <= next_18; // @[generator/stdlib/float/pipeline.ts:94]
-    s2_q3_q <= q_1; // @[generator/stdlib/float/pipeline.ts:94]
-    s3_q6_nan <= s2_q3_nan; // @[generator/stdlib/float/pipeline.ts:94]
-    s3_q6_inf <= s2_q3_inf; // @[generator/stdlib/float/pipeline.ts:94]
-    s3_q6_zero <= s2_q3_zero; // @[generator/stdlib/float/pipeline.ts:94]
-    s3_q6_sign <= s2_q3_sign; // @[generator/stdlib/float/pipeline.ts:94]
-    s3_q6_E <= s2_q3_E; // @[generator/stdlib/float/pipeline.ts:94]
-    s3_q6_y <= s2_q3_y; // @[generator/stdlib/float/pipeline.ts:94]
-    s3_q6_r <= next_19; // @[generator/stdlib/float/pipeline.ts:94]
-    s3_q6_q <= q_2; // @[generator/stdlib/float/pipeline.ts:94]
-    s4_q9_nan <= s3_q6_nan; // @[generator/stdlib/float/pipeline.ts:94]
-    s4_q9_inf <= s3_q6_inf; // @[generator/stdlib/float/pipeline.ts:94]
-    s4_q9_zero <= s3_q6_zero; // @[generator/stdlib/float/pipeline.ts:94]
-    s4_q9_sign <= s3_q6_sign; // @[generator/stdlib/float/pipeline.ts:94]
-    s4_q9_E <= s3_q6_E; // @[generator/stdlib/float/pipeline.ts:94]
-    s4_q9_y <= s3_q6_y; // @[generator/stdlib/float/pipeline.ts:94]
-    s4_q9_r <= next_20; // @[generator/stdlib/float/pipeline.ts:94]
-    s4_q9_q <= q_3; // @[generator/stdlib/float/pipeline.ts:94]
-    s5_q12_nan <= s4_q9_nan; // @[generator/stdlib/float/pipeline.ts:94]
-    s5_q12_inf <= s4_q9_inf; // @[generator/stdlib/float/pipeline.ts:94]
-    s5_q12_zero <= s4_q9_zero; // @[generator/stdlib/float/pipeline.ts:94]
-    s5_q12_sign <= s4_q9_sign; // @[generator/stdlib/float/pipeline.ts:94]
-    s5_q12_E <= s4_q9_E; // @[generator/stdlib/float/pipeline.ts:94]
-    s5_q12_y <= s4_q9_y; // @[generator/stdlib/float/pipeline.ts:94]
-    s5_q12_r <= next_21; // @[generator/stdlib/float/pipeline.ts:94]
-    s5_q12_q <= q_4; // @[generator/stdlib/float/pipeline.ts:94]
-    s6_q15_nan <= s5_q12_nan; // @[generator/stdlib/float/pipeline.ts:94]
-    s6_q15_inf <= s5_q12_inf; // @[generator/stdlib/float/pipeline.ts:94]
-    s6_q15_zero <= s5_q12_zero; // @[generator/stdlib/float/pipeline.ts:94]
-    s6_q15_sign <= s5_q12_sign; // @[generator/stdlib/float/pipeline.ts:94]
-    s6_q15_E <= s5_q12_E; // @[generator/stdlib/float/pipeline.ts:94]
-    s6_q15_y <= s5_q12_y; // @[generator/stdlib/float/pipeline.ts:94]
-    s6_q15_r <= next_22; // @[generator/stdlib/float/pipeline.ts:94]
-    s6_q15_q <= q_5; // @[generator/stdlib/float/pipeline.ts:94]
-    s7_q18_nan <= s6_q15_nan; // @[generator/stdlib/float/pipeline.ts:94]
-    s7_q18_inf <= s6_q15_inf; // @[generator/stdlib/float/pipeline.ts:94]
-    s7_q18_zero <= s6_q15_zero; // @[generator/stdlib/float/pipeline.ts:94]
-    s7_q18_sign <= s6_q15_sign; // @[generator/stdlib/float/pipeline.ts:94]
-    s7_q18_E <= s6_q15_E; // @[generator/stdlib/float/pipeline.ts:94]
-    s7_q18_y <= s6_q15_y; // @[generator/stdlib/float/pipeline.ts:94]
-    s7_q18_r <= next_23; // @[generator/stdlib/float/pipeline.ts:94]
-    s7_q18_q <= q_6; // @[generator/stdlib/float/pipeline.ts:94]
-    s8_q21_nan <= s7_q18_nan; // @[generator/stdlib/float/pipeline.ts:94]
-    s8_q21_inf <= s7_q18_inf; // @[generator/stdlib/float/pipeline.ts:94]
-    s8_q21_zero <= s7_q18_zero; // @[generator/stdlib/float/pipeline.ts:94]
-    s8_q21_sign <= s7_q18_sign; // @[generator/stdlib/float/pipeline.ts:94]
-    s8_q21_E <= s7_q18_E; // @[generator/stdlib/float/pipeline.ts:94]
-    s8_q21_y <= s7_q18_y; // @[generator/stdlib/float/pipeline.ts:94]
-    s8_q21_r <= next_24; // @[generator/stdlib/float/pipeline.ts:94]
-    s8_q21_q <= q_7; // @[generator/stdlib/float/pipeline.ts:94]
-    s9_q24_nan <= s8_q21_nan; // @[generator/stdlib/float/pipeline.ts:94]
-    s9_q24_inf <= s8_q21_inf; // @[generator/stdlib/float/pipeline.ts:94]
-    s9_q24_zero <= s8_q21_zero; // @[generator/stdlib/float/pipeline.ts:94]
-    s9_q24_sign <= s8_q21_sign; // @[generator/stdlib/float/pipeline.ts:94]
-    s9_q24_E <= s8_q21_E; // @[generator/stdlib/float/pipeline.ts:94]
-    s9_q24_y <= s8_q21_y; // @[generator/stdlib/float/pipeline.ts:94]
-    s9_q24_r <= next_25; // @[generator/stdlib/float/pipeline.ts:94]
-    s9_q24_q <= q_8; // @[generator/stdlib/float/pipeline.ts:94]
-    s10_nsh_nan <= s9_q24_nan; // @[generator/stdlib/float/pipeline.ts:94]
-    s10_nsh_inf <= s9_q24_inf; // @[generator/stdlib/float/pipeline.ts:94]
-    s10_nsh_zero <= s9_q24_zero; // @[generator/stdlib/float/pipeline.ts:94]
-    s10_nsh_sign <= s9_q24_sign; // @[generator/stdlib/float/pipeline.ts:94]
-    s10_nsh_e <= n_e; // @[generator/stdlib/float/pipeline.ts:94]
-    s10_nsh_m <= n_m_norm; // @[generator/stdlib/float/pipeline.ts:94]
-    s10_nsh_sticky <= n_sticky; // @[generator/stdlib/float/pipeline.ts:94]
-    s11_round_y <= x_y_0; // @[generator/stdlib/float/pipeline.ts:94]
-    s12_round_y <= s11_round_y; // @[generator/stdlib/float/pipeline.ts:94]
+    if (in_valid) begin
+      s1_q0_nan <= res_nan; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (in_valid) begin
+      s1_q0_inf <= res_inf; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (in_valid) begin
+      s1_q0_zero <= res_zero; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (in_valid) begin
+      s1_q0_sign <= res_sign; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (in_valid) begin
+      s1_q0_E <= quot_E; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (in_valid) begin
+      s1_q0_y <= nb_m; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (in_valid) begin
+      s1_q0_r <= next_17; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (in_valid) begin
+      s1_q0_q <= q0_bit; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s1_valid) begin
+      s2_q3_nan <= s1_q0_nan; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s1_valid) begin
+      s2_q3_inf <= s1_q0_inf; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s1_valid) begin
+      s2_q3_zero <= s1_q0_zero; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s1_valid) begin
+      s2_q3_sign <= s1_q0_sign; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s1_valid) begin
+      s2_q3_E <= s1_q0_E; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s1_valid) begin
+      s2_q3_y <= s1_q0_y; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s1_valid) begin
+      s2_q3_r <= next_18; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s1_valid) begin
+      s2_q3_q <= q_1; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s2_valid) begin
+      s3_q6_nan <= s2_q3_nan; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s2_valid) begin
+      s3_q6_inf <= s2_q3_inf; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s2_valid) begin
+      s3_q6_zero <= s2_q3_zero; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s2_valid) begin
+      s3_q6_sign <= s2_q3_sign; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s2_valid) begin
+      s3_q6_E <= s2_q3_E; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s2_valid) begin
+      s3_q6_y <= s2_q3_y; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s2_valid) begin
+      s3_q6_r <= next_19; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s2_valid) begin
+      s3_q6_q <= q_2; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s3_valid) begin
+      s4_q9_nan <= s3_q6_nan; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s3_valid) begin
+      s4_q9_inf <= s3_q6_inf; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s3_valid) begin
+      s4_q9_zero <= s3_q6_zero; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s3_valid) begin
+      s4_q9_sign <= s3_q6_sign; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s3_valid) begin
+      s4_q9_E <= s3_q6_E; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s3_valid) begin
+      s4_q9_y <= s3_q6_y; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s3_valid) begin
+      s4_q9_r <= next_20; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s3_valid) begin
+      s4_q9_q <= q_3; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s4_valid) begin
+      s5_q12_nan <= s4_q9_nan; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s4_valid) begin
+      s5_q12_inf <= s4_q9_inf; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s4_valid) begin
+      s5_q12_zero <= s4_q9_zero; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s4_valid) begin
+      s5_q12_sign <= s4_q9_sign; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s4_valid) begin
+      s5_q12_E <= s4_q9_E; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s4_valid) begin
+      s5_q12_y <= s4_q9_y; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s4_valid) begin
+      s5_q12_r <= next_21; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s4_valid) begin
+      s5_q12_q <= q_4; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s5_valid) begin
+      s6_q15_nan <= s5_q12_nan; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s5_valid) begin
+      s6_q15_inf <= s5_q12_inf; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s5_valid) begin
+      s6_q15_zero <= s5_q12_zero; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s5_valid) begin
+      s6_q15_sign <= s5_q12_sign; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s5_valid) begin
+      s6_q15_E <= s5_q12_E; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s5_valid) begin
+      s6_q15_y <= s5_q12_y; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s5_valid) begin
+      s6_q15_r <= next_22; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s5_valid) begin
+      s6_q15_q <= q_5; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s6_valid) begin
+      s7_q18_nan <= s6_q15_nan; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s6_valid) begin
+      s7_q18_inf <= s6_q15_inf; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s6_valid) begin
+      s7_q18_zero <= s6_q15_zero; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s6_valid) begin
+      s7_q18_sign <= s6_q15_sign; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s6_valid) begin
+      s7_q18_E <= s6_q15_E; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s6_valid) begin
+      s7_q18_y <= s6_q15_y; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s6_valid) begin
+      s7_q18_r <= next_23; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s6_valid) begin
+      s7_q18_q <= q_6; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s7_valid) begin
+      s8_q21_nan <= s7_q18_nan; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s7_valid) begin
+      s8_q21_inf <= s7_q18_inf; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s7_valid) begin
+      s8_q21_zero <= s7_q18_zero; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s7_valid) begin
+      s8_q21_sign <= s7_q18_sign; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s7_valid) begin
+      s8_q21_E <= s7_q18_E; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s7_valid) begin
+      s8_q21_y <= s7_q18_y; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s7_valid) begin
+      s8_q21_r <= next_24; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s7_valid) begin
+      s8_q21_q <= q_7; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s8_valid) begin
+      s9_q24_nan <= s8_q21_nan; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s8_valid) begin
+      s9_q24_inf <= s8_q21_inf; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s8_valid) begin
+      s9_q24_zero <= s8_q21_zero; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s8_valid) begin
+      s9_q24_sign <= s8_q21_sign; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s8_valid) begin
+      s9_q24_E <= s8_q21_E; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s8_valid) begin
+      s9_q24_y <= s8_q21_y; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s8_valid) begin
+      s9_q24_r <= next_25; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s8_valid) begin
+      s9_q24_q <= q_8; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s9_valid) begin
+      s10_nsh_nan <= s9_q24_nan; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s9_valid) begin
+      s10_nsh_inf <= s9_q24_inf; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s9_valid) begin
+      s10_nsh_zero <= s9_q24_zero; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s9_valid) begin
+      s10_nsh_sign <= s9_q24_sign; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s9_valid) begin
+      s10_nsh_e <= n_e; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s9_valid) begin
+      s10_nsh_m <= n_m_norm; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s9_valid) begin
+      s10_nsh_sticky <= n_sticky; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s10_valid) begin
+      s11_round_y <= x_y_0; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s11_valid) begin
+      s12_round_y <= s11_round_y; // @[generator/stdlib/float/pipeline.ts:96]
+    end
   end
 endmodule

@@ -36,26 +36,26 @@ module Fp32Mul_s4 (
   wire [29:0] pp1; // @[generator/stdlib/float/mul.ts:54]
   wire [29:0] pp2; // @[generator/stdlib/float/mul.ts:54]
   wire [29:0] pp3; // @[generator/stdlib/float/mul.ts:54]
-  reg s1_pp_nan; // @[generator/stdlib/float/pipeline.ts:94]
-  reg s1_pp_inf; // @[generator/stdlib/float/pipeline.ts:94]
-  reg s1_pp_zero; // @[generator/stdlib/float/pipeline.ts:94]
-  reg s1_pp_sign; // @[generator/stdlib/float/pipeline.ts:94]
-  reg [10:0] s1_pp_E; // @[generator/stdlib/float/pipeline.ts:94]
-  reg [29:0] s1_pp_pp0; // @[generator/stdlib/float/pipeline.ts:94]
-  reg [29:0] s1_pp_pp1; // @[generator/stdlib/float/pipeline.ts:94]
-  reg [29:0] s1_pp_pp2; // @[generator/stdlib/float/pipeline.ts:94]
-  reg [29:0] s1_pp_pp3; // @[generator/stdlib/float/pipeline.ts:94]
-  reg s1_valid; // @[generator/stdlib/float/pipeline.ts:121]
+  reg s1_pp_nan; // @[generator/stdlib/float/pipeline.ts:96]
+  reg s1_pp_inf; // @[generator/stdlib/float/pipeline.ts:96]
+  reg s1_pp_zero; // @[generator/stdlib/float/pipeline.ts:96]
+  reg s1_pp_sign; // @[generator/stdlib/float/pipeline.ts:96]
+  reg [10:0] s1_pp_E; // @[generator/stdlib/float/pipeline.ts:96]
+  reg [29:0] s1_pp_pp0; // @[generator/stdlib/float/pipeline.ts:96]
+  reg [29:0] s1_pp_pp1; // @[generator/stdlib/float/pipeline.ts:96]
+  reg [29:0] s1_pp_pp2; // @[generator/stdlib/float/pipeline.ts:96]
+  reg [29:0] s1_pp_pp3; // @[generator/stdlib/float/pipeline.ts:96]
+  reg s1_valid; // @[generator/stdlib/float/pipeline.ts:123]
   wire [35:0] ps_lo; // @[generator/stdlib/float/mul.ts:65]
   wire [35:0] ps_hi; // @[generator/stdlib/float/mul.ts:66]
   wire [47:0] prod; // @[generator/stdlib/float/mul.ts:75]
-  reg s2_psum2_nan; // @[generator/stdlib/float/pipeline.ts:94]
-  reg s2_psum2_inf; // @[generator/stdlib/float/pipeline.ts:94]
-  reg s2_psum2_zero; // @[generator/stdlib/float/pipeline.ts:94]
-  reg s2_psum2_sign; // @[generator/stdlib/float/pipeline.ts:94]
-  reg [10:0] s2_psum2_E; // @[generator/stdlib/float/pipeline.ts:94]
-  reg [47:0] s2_psum2_m; // @[generator/stdlib/float/pipeline.ts:94]
-  reg s2_valid; // @[generator/stdlib/float/pipeline.ts:121]
+  reg s2_psum2_nan; // @[generator/stdlib/float/pipeline.ts:96]
+  reg s2_psum2_inf; // @[generator/stdlib/float/pipeline.ts:96]
+  reg s2_psum2_zero; // @[generator/stdlib/float/pipeline.ts:96]
+  reg s2_psum2_sign; // @[generator/stdlib/float/pipeline.ts:96]
+  reg [10:0] s2_psum2_E; // @[generator/stdlib/float/pipeline.ts:96]
+  reg [47:0] s2_psum2_m; // @[generator/stdlib/float/pipeline.ts:96]
+  reg s2_valid; // @[generator/stdlib/float/pipeline.ts:123]
   /* verilator lint_off UNUSEDSIGNAL */
   wire [63:0] lzcIn; // @[generator/stdlib/float/common.ts:76]
   /* verilator lint_on UNUSEDSIGNAL */
@@ -76,20 +76,20 @@ module Fp32Mul_s4 (
   /* verilator lint_on UNUSEDSIGNAL */
   wire [47:0] n_m_norm; // @[generator/stdlib/float/common.ts:175]
   wire n_sticky; // @[generator/stdlib/float/common.ts:175]
-  reg s3_nsh_nan; // @[generator/stdlib/float/pipeline.ts:94]
-  reg s3_nsh_inf; // @[generator/stdlib/float/pipeline.ts:94]
-  reg s3_nsh_zero; // @[generator/stdlib/float/pipeline.ts:94]
-  reg s3_nsh_sign; // @[generator/stdlib/float/pipeline.ts:94]
-  reg [10:0] s3_nsh_e; // @[generator/stdlib/float/pipeline.ts:94]
-  reg [47:0] s3_nsh_m; // @[generator/stdlib/float/pipeline.ts:94]
-  reg s3_nsh_sticky; // @[generator/stdlib/float/pipeline.ts:94]
-  reg s3_valid; // @[generator/stdlib/float/pipeline.ts:121]
+  reg s3_nsh_nan; // @[generator/stdlib/float/pipeline.ts:96]
+  reg s3_nsh_inf; // @[generator/stdlib/float/pipeline.ts:96]
+  reg s3_nsh_zero; // @[generator/stdlib/float/pipeline.ts:96]
+  reg s3_nsh_sign; // @[generator/stdlib/float/pipeline.ts:96]
+  reg [10:0] s3_nsh_e; // @[generator/stdlib/float/pipeline.ts:96]
+  reg [47:0] s3_nsh_m; // @[generator/stdlib/float/pipeline.ts:96]
+  reg s3_nsh_sticky; // @[generator/stdlib/float/pipeline.ts:96]
+  reg s3_valid; // @[generator/stdlib/float/pipeline.ts:123]
   wire r_round_up; // @[generator/stdlib/float/common.ts:195]
   wire [34:0] r_mag; // @[generator/stdlib/float/common.ts:199]
   wire r_overflow; // @[generator/stdlib/float/common.ts:200]
   wire [31:0] r_rounded; // @[generator/stdlib/float/common.ts:201]
-  reg [31:0] s4_round_y; // @[generator/stdlib/float/pipeline.ts:94]
-  reg s4_valid; // @[generator/stdlib/float/pipeline.ts:121]
+  reg [31:0] s4_round_y; // @[generator/stdlib/float/pipeline.ts:96]
+  reg s4_valid; // @[generator/stdlib/float/pipeline.ts:123]
   wire [7:0] exp = a[30:23];
   wire [22:0] frac = a[22:0];
   wire [7:0] exp_1 = b[30:23];
@@ -313,40 +313,86 @@ module Fp32Mul_s4 (
 
   always @(posedge clock) begin
     if (reset) begin
-      s1_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:121]
-      s2_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:121]
-      s3_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:121]
-      s4_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:121]
+      s1_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:123]
+      s2_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:123]
+      s3_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:123]
+      s4_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:123]
     end else begin
-      s1_valid <= in_valid; // @[generator/stdlib/float/pipeline.ts:121]
-      s2_valid <= s1_valid; // @[generator/stdlib/float/pipeline.ts:121]
-      s3_valid <= s2_valid; // @[generator/stdlib/float/pipeline.ts:121]
-      s4_valid <= s3_valid; // @[generator/stdlib/float/pipeline.ts:121]
+      s1_valid <= in_valid; // @[generator/stdlib/float/pipeline.ts:123]
+      s2_valid <= s1_valid; // @[generator/stdlib/float/pipeline.ts:123]
+      s3_valid <= s2_valid; // @[generator/stdlib/float/pipeline.ts:123]
+      s4_valid <= s3_valid; // @[generator/stdlib/float/pipeline.ts:123]
     end
   end
   always @(posedge clock) begin
-    s1_pp_nan <= res_nan; // @[generator/stdlib/float/pipeline.ts:94]
-    s1_pp_inf <= res_inf; // @[generator/stdlib/float/pipeline.ts:94]
-    s1_pp_zero <= res_zero; // @[generator/stdlib/float/pipeline.ts:94]
-    s1_pp_sign <= res_sign; // @[generator/stdlib/float/pipeline.ts:94]
-    s1_pp_E <= prod_E; // @[generator/stdlib/float/pipeline.ts:94]
-    s1_pp_pp0 <= pp0; // @[generator/stdlib/float/pipeline.ts:94]
-    s1_pp_pp1 <= pp1; // @[generator/stdlib/float/pipeline.ts:94]
-    s1_pp_pp2 <= pp2; // @[generator/stdlib/float/pipeline.ts:94]
-    s1_pp_pp3 <= pp3; // @[generator/stdlib/float/pipeline.ts:94]
-    s2_psum2_nan <= s1_pp_nan; // @[generator/stdlib/float/pipeline.ts:94]
-    s2_psum2_inf <= s1_pp_inf; // @[generator/stdlib/float/pipeline.ts:94]
-    s2_psum2_zero <= s1_pp_zero; // @[generator/stdlib/float/pipeline.ts:94]
-    s2_psum2_sign <= s1_pp_sign; // @[generator/stdlib/float/pipeline.ts:94]
-    s2_psum2_E <= s1_pp_E; // @[generator/stdlib/float/pipeline.ts:94]
-    s2_psum2_m <= prod; // @[generator/stdlib/float/pipeline.ts:94]
-    s3_nsh_nan <= s2_psum2_nan; // @[generator/stdlib/float/pipeline.ts:94]
-    s3_nsh_inf <= s2_psum2_inf; // @[generator/stdlib/float/pipeline.ts:94]
-    s3_nsh_zero <= s2_psum2_zero; // @[generator/stdlib/float/pipeline.ts:94]
-    s3_nsh_sign <= s2_psum2_sign; // @[generator/stdlib/float/pipeline.ts:94]
-    s3_nsh_e <= n_e; // @[generator/stdlib/float/pipeline.ts:94]
-    s3_nsh_m <= n_m_norm; // @[generator/stdlib/float/pipeline.ts:94]
-    s3_nsh_sticky <= n_sticky; // @[generator/stdlib/float/pipeline.ts:94]
-    s4_round_y <= x_y_0; // @[generator/stdlib/float/pipeline.ts:94]
+    if (in_valid) begin
+      s1_pp_nan <= res_nan; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (in_valid) begin
+      s1_pp_inf <= res_inf; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (in_valid) begin
+      s1_pp_zero <= res_zero; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (in_valid) begin
+      s1_pp_sign <= res_sign; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (in_valid) begin
+      s1_pp_E <= prod_E; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (in_valid) begin
+      s1_pp_pp0 <= pp0; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (in_valid) begin
+      s1_pp_pp1 <= pp1; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (in_valid) begin
+      s1_pp_pp2 <= pp2; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (in_valid) begin
+      s1_pp_pp3 <= pp3; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s1_valid) begin
+      s2_psum2_nan <= s1_pp_nan; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s1_valid) begin
+      s2_psum2_inf <= s1_pp_inf; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s1_valid) begin
+      s2_psum2_zero <= s1_pp_zero; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s1_valid) begin
+      s2_psum2_sign <= s1_pp_sign; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s1_valid) begin
+      s2_psum2_E <= s1_pp_E; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s1_valid) begin
+      s2_psum2_m <= prod; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s2_valid) begin
+      s3_nsh_nan <= s2_psum2_nan; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s2_valid) begin
+      s3_nsh_inf <= s2_psum2_inf; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s2_valid) begin
+      s3_nsh_zero <= s2_psum2_zero; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s2_valid) begin
+      s3_nsh_sign <= s2_psum2_sign; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s2_valid) begin
+      s3_nsh_e <= n_e; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s2_valid) begin
+      s3_nsh_m <= n_m_norm; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s2_valid) begin
+      s3_nsh_sticky <= n_sticky; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s3_valid) begin
+      s4_round_y <= x_y_0; // @[generator/stdlib/float/pipeline.ts:96]
+    end
   end
 endmodule

@@ -40,15 +40,15 @@ module Fp32Sqrt_s12 (
   wire [2:0] r0_rem; // @[generator/stdlib/float/sqrt.ts:51]
   wire r1_bit; // @[generator/stdlib/float/sqrt.ts:50]
   wire [4:0] r1_rem; // @[generator/stdlib/float/sqrt.ts:51]
-  reg s1_r1_nan; // @[generator/stdlib/float/pipeline.ts:94]
-  reg s1_r1_inf; // @[generator/stdlib/float/pipeline.ts:94]
-  reg s1_r1_zero; // @[generator/stdlib/float/pipeline.ts:94]
-  reg s1_r1_sign; // @[generator/stdlib/float/pipeline.ts:94]
-  reg [10:0] s1_r1_E; // @[generator/stdlib/float/pipeline.ts:94]
-  reg [20:0] s1_r1_mrest; // @[generator/stdlib/float/pipeline.ts:94]
-  reg [4:0] s1_r1_rem; // @[generator/stdlib/float/pipeline.ts:94]
-  reg [1:0] s1_r1_root; // @[generator/stdlib/float/pipeline.ts:94]
-  reg s1_valid; // @[generator/stdlib/float/pipeline.ts:121]
+  reg s1_r1_nan; // @[generator/stdlib/float/pipeline.ts:96]
+  reg s1_r1_inf; // @[generator/stdlib/float/pipeline.ts:96]
+  reg s1_r1_zero; // @[generator/stdlib/float/pipeline.ts:96]
+  reg s1_r1_sign; // @[generator/stdlib/float/pipeline.ts:96]
+  reg [10:0] s1_r1_E; // @[generator/stdlib/float/pipeline.ts:96]
+  reg [20:0] s1_r1_mrest; // @[generator/stdlib/float/pipeline.ts:96]
+  reg [4:0] s1_r1_rem; // @[generator/stdlib/float/pipeline.ts:96]
+  reg [1:0] s1_r1_root; // @[generator/stdlib/float/pipeline.ts:96]
+  reg s1_valid; // @[generator/stdlib/float/pipeline.ts:123]
   wire r2_bit; // @[generator/stdlib/float/sqrt.ts:50]
   wire [6:0] r2_rem; // @[generator/stdlib/float/sqrt.ts:51]
   wire r3_bit; // @[generator/stdlib/float/sqrt.ts:50]
@@ -57,134 +57,134 @@ module Fp32Sqrt_s12 (
   wire [10:0] r4_rem; // @[generator/stdlib/float/sqrt.ts:51]
   wire r5_bit; // @[generator/stdlib/float/sqrt.ts:50]
   wire [12:0] r5_rem; // @[generator/stdlib/float/sqrt.ts:51]
-  reg s2_r5_nan; // @[generator/stdlib/float/pipeline.ts:94]
-  reg s2_r5_inf; // @[generator/stdlib/float/pipeline.ts:94]
-  reg s2_r5_zero; // @[generator/stdlib/float/pipeline.ts:94]
-  reg s2_r5_sign; // @[generator/stdlib/float/pipeline.ts:94]
-  reg [10:0] s2_r5_E; // @[generator/stdlib/float/pipeline.ts:94]
-  reg [12:0] s2_r5_mrest; // @[generator/stdlib/float/pipeline.ts:94]
-  reg [12:0] s2_r5_rem; // @[generator/stdlib/float/pipeline.ts:94]
-  reg [5:0] s2_r5_root; // @[generator/stdlib/float/pipeline.ts:94]
-  reg s2_valid; // @[generator/stdlib/float/pipeline.ts:121]
+  reg s2_r5_nan; // @[generator/stdlib/float/pipeline.ts:96]
+  reg s2_r5_inf; // @[generator/stdlib/float/pipeline.ts:96]
+  reg s2_r5_zero; // @[generator/stdlib/float/pipeline.ts:96]
+  reg s2_r5_sign; // @[generator/stdlib/float/pipeline.ts:96]
+  reg [10:0] s2_r5_E; // @[generator/stdlib/float/pipeline.ts:96]
+  reg [12:0] s2_r5_mrest; // @[generator/stdlib/float/pipeline.ts:96]
+  reg [12:0] s2_r5_rem; // @[generator/stdlib/float/pipeline.ts:96]
+  reg [5:0] s2_r5_root; // @[generator/stdlib/float/pipeline.ts:96]
+  reg s2_valid; // @[generator/stdlib/float/pipeline.ts:123]
   wire r6_bit; // @[generator/stdlib/float/sqrt.ts:50]
   wire [14:0] r6_rem; // @[generator/stdlib/float/sqrt.ts:51]
   wire r7_bit; // @[generator/stdlib/float/sqrt.ts:50]
   wire [16:0] r7_rem; // @[generator/stdlib/float/sqrt.ts:51]
   wire r8_bit; // @[generator/stdlib/float/sqrt.ts:50]
   wire [18:0] r8_rem; // @[generator/stdlib/float/sqrt.ts:51]
-  reg s3_r8_nan; // @[generator/stdlib/float/pipeline.ts:94]
-  reg s3_r8_inf; // @[generator/stdlib/float/pipeline.ts:94]
-  reg s3_r8_zero; // @[generator/stdlib/float/pipeline.ts:94]
-  reg s3_r8_sign; // @[generator/stdlib/float/pipeline.ts:94]
-  reg [10:0] s3_r8_E; // @[generator/stdlib/float/pipeline.ts:94]
-  reg [6:0] s3_r8_mrest; // @[generator/stdlib/float/pipeline.ts:94]
-  reg [18:0] s3_r8_rem; // @[generator/stdlib/float/pipeline.ts:94]
-  reg [8:0] s3_r8_root; // @[generator/stdlib/float/pipeline.ts:94]
-  reg s3_valid; // @[generator/stdlib/float/pipeline.ts:121]
+  reg s3_r8_nan; // @[generator/stdlib/float/pipeline.ts:96]
+  reg s3_r8_inf; // @[generator/stdlib/float/pipeline.ts:96]
+  reg s3_r8_zero; // @[generator/stdlib/float/pipeline.ts:96]
+  reg s3_r8_sign; // @[generator/stdlib/float/pipeline.ts:96]
+  reg [10:0] s3_r8_E; // @[generator/stdlib/float/pipeline.ts:96]
+  reg [6:0] s3_r8_mrest; // @[generator/stdlib/float/pipeline.ts:96]
+  reg [18:0] s3_r8_rem; // @[generator/stdlib/float/pipeline.ts:96]
+  reg [8:0] s3_r8_root; // @[generator/stdlib/float/pipeline.ts:96]
+  reg s3_valid; // @[generator/stdlib/float/pipeline.ts:123]
   wire r9_bit; // @[generator/stdlib/float/sqrt.ts:50]
   wire [20:0] r9_rem; // @[generator/stdlib/float/sqrt.ts:51]
   wire r10_bit; // @[generator/stdlib/float/sqrt.ts:50]
   wire [22:0] r10_rem; // @[generator/stdlib/float/sqrt.ts:51]
-  reg s4_r10_nan; // @[generator/stdlib/float/pipeline.ts:94]
-  reg s4_r10_inf; // @[generator/stdlib/float/pipeline.ts:94]
-  reg s4_r10_zero; // @[generator/stdlib/float/pipeline.ts:94]
-  reg s4_r10_sign; // @[generator/stdlib/float/pipeline.ts:94]
-  reg [10:0] s4_r10_E; // @[generator/stdlib/float/pipeline.ts:94]
-  reg [2:0] s4_r10_mrest; // @[generator/stdlib/float/pipeline.ts:94]
-  reg [22:0] s4_r10_rem; // @[generator/stdlib/float/pipeline.ts:94]
-  reg [10:0] s4_r10_root; // @[generator/stdlib/float/pipeline.ts:94]
-  reg s4_valid; // @[generator/stdlib/float/pipeline.ts:121]
+  reg s4_r10_nan; // @[generator/stdlib/float/pipeline.ts:96]
+  reg s4_r10_inf; // @[generator/stdlib/float/pipeline.ts:96]
+  reg s4_r10_zero; // @[generator/stdlib/float/pipeline.ts:96]
+  reg s4_r10_sign; // @[generator/stdlib/float/pipeline.ts:96]
+  reg [10:0] s4_r10_E; // @[generator/stdlib/float/pipeline.ts:96]
+  reg [2:0] s4_r10_mrest; // @[generator/stdlib/float/pipeline.ts:96]
+  reg [22:0] s4_r10_rem; // @[generator/stdlib/float/pipeline.ts:96]
+  reg [10:0] s4_r10_root; // @[generator/stdlib/float/pipeline.ts:96]
+  reg s4_valid; // @[generator/stdlib/float/pipeline.ts:123]
   wire r11_bit; // @[generator/stdlib/float/sqrt.ts:50]
   wire [24:0] r11_rem; // @[generator/stdlib/float/sqrt.ts:51]
   wire r12_bit; // @[generator/stdlib/float/sqrt.ts:50]
   wire [26:0] r12_rem; // @[generator/stdlib/float/sqrt.ts:51]
-  reg s5_r12_nan; // @[generator/stdlib/float/pipeline.ts:94]
-  reg s5_r12_inf; // @[generator/stdlib/float/pipeline.ts:94]
-  reg s5_r12_zero; // @[generator/stdlib/float/pipeline.ts:94]
-  reg s5_r12_sign; // @[generator/stdlib/float/pipeline.ts:94]
-  reg [10:0] s5_r12_E; // @[generator/stdlib/float/pipeline.ts:94]
-  reg [26:0] s5_r12_rem; // @[generator/stdlib/float/pipeline.ts:94]
-  reg [12:0] s5_r12_root; // @[generator/stdlib/float/pipeline.ts:94]
-  reg s5_valid; // @[generator/stdlib/float/pipeline.ts:121]
+  reg s5_r12_nan; // @[generator/stdlib/float/pipeline.ts:96]
+  reg s5_r12_inf; // @[generator/stdlib/float/pipeline.ts:96]
+  reg s5_r12_zero; // @[generator/stdlib/float/pipeline.ts:96]
+  reg s5_r12_sign; // @[generator/stdlib/float/pipeline.ts:96]
+  reg [10:0] s5_r12_E; // @[generator/stdlib/float/pipeline.ts:96]
+  reg [26:0] s5_r12_rem; // @[generator/stdlib/float/pipeline.ts:96]
+  reg [12:0] s5_r12_root; // @[generator/stdlib/float/pipeline.ts:96]
+  reg s5_valid; // @[generator/stdlib/float/pipeline.ts:123]
   wire r13_bit; // @[generator/stdlib/float/sqrt.ts:50]
   wire [26:0] r13_rem; // @[generator/stdlib/float/sqrt.ts:51]
   wire r14_bit; // @[generator/stdlib/float/sqrt.ts:50]
   wire [26:0] r14_rem; // @[generator/stdlib/float/sqrt.ts:51]
-  reg s6_r14_nan; // @[generator/stdlib/float/pipeline.ts:94]
-  reg s6_r14_inf; // @[generator/stdlib/float/pipeline.ts:94]
-  reg s6_r14_zero; // @[generator/stdlib/float/pipeline.ts:94]
-  reg s6_r14_sign; // @[generator/stdlib/float/pipeline.ts:94]
-  reg [10:0] s6_r14_E; // @[generator/stdlib/float/pipeline.ts:94]
-  reg [26:0] s6_r14_rem; // @[generator/stdlib/float/pipeline.ts:94]
-  reg [14:0] s6_r14_root; // @[generator/stdlib/float/pipeline.ts:94]
-  reg s6_valid; // @[generator/stdlib/float/pipeline.ts:121]
+  reg s6_r14_nan; // @[generator/stdlib/float/pipeline.ts:96]
+  reg s6_r14_inf; // @[generator/stdlib/float/pipeline.ts:96]
+  reg s6_r14_zero; // @[generator/stdlib/float/pipeline.ts:96]
+  reg s6_r14_sign; // @[generator/stdlib/float/pipeline.ts:96]
+  reg [10:0] s6_r14_E; // @[generator/stdlib/float/pipeline.ts:96]
+  reg [26:0] s6_r14_rem; // @[generator/stdlib/float/pipeline.ts:96]
+  reg [14:0] s6_r14_root; // @[generator/stdlib/float/pipeline.ts:96]
+  reg s6_valid; // @[generator/stdlib/float/pipeline.ts:123]
   wire r15_bit; // @[generator/stdlib/float/sqrt.ts:50]
   wire [26:0] r15_rem; // @[generator/stdlib/float/sqrt.ts:51]
   wire r16_bit; // @[generator/stdlib/float/sqrt.ts:50]
   wire [26:0] r16_rem; // @[generator/stdlib/float/sqrt.ts:51]
-  reg s7_r16_nan; // @[generator/stdlib/float/pipeline.ts:94]
-  reg s7_r16_inf; // @[generator/stdlib/float/pipeline.ts:94]
-  reg s7_r16_zero; // @[generator/stdlib/float/pipeline.ts:94]
-  reg s7_r16_sign; // @[generator/stdlib/float/pipeline.ts:94]
-  reg [10:0] s7_r16_E; // @[generator/stdlib/float/pipeline.ts:94]
-  reg [26:0] s7_r16_rem; // @[generator/stdlib/float/pipeline.ts:94]
-  reg [16:0] s7_r16_root; // @[generator/stdlib/float/pipeline.ts:94]
-  reg s7_valid; // @[generator/stdlib/float/pipeline.ts:121]
+  reg s7_r16_nan; // @[generator/stdlib/float/pipeline.ts:96]
+  reg s7_r16_inf; // @[generator/stdlib/float/pipeline.ts:96]
+  reg s7_r16_zero; // @[generator/stdlib/float/pipeline.ts:96]
+  reg s7_r16_sign; // @[generator/stdlib/float/pipeline.ts:96]
+  reg [10:0] s7_r16_E; // @[generator/stdlib/float/pipeline.ts:96]
+  reg [26:0] s7_r16_rem; // @[generator/stdlib/float/pipeline.ts:96]
+  reg [16:0] s7_r16_root; // @[generator/stdlib/float/pipeline.ts:96]
+  reg s7_valid; // @[generator/stdlib/float/pipeline.ts:123]
   wire r17_bit; // @[generator/stdlib/float/sqrt.ts:50]
   wire [26:0] r17_rem; // @[generator/stdlib/float/sqrt.ts:51]
   wire r18_bit; // @[generator/stdlib/float/sqrt.ts:50]
   wire [26:0] r18_rem; // @[generator/stdlib/float/sqrt.ts:51]
-  reg s8_r18_nan; // @[generator/stdlib/float/pipeline.ts:94]
-  reg s8_r18_inf; // @[generator/stdlib/float/pipeline.ts:94]
-  reg s8_r18_zero; // @[generator/stdlib/float/pipeline.ts:94]
-  reg s8_r18_sign; // @[generator/stdlib/float/pipeline.ts:94]
-  reg [10:0] s8_r18_E; // @[generator/stdlib/float/pipeline.ts:94]
-  reg [26:0] s8_r18_rem; // @[generator/stdlib/float/pipeline.ts:94]
-  reg [18:0] s8_r18_root; // @[generator/stdlib/float/pipeline.ts:94]
-  reg s8_valid; // @[generator/stdlib/float/pipeline.ts:121]
+  reg s8_r18_nan; // @[generator/stdlib/float/pipeline.ts:96]
+  reg s8_r18_inf; // @[generator/stdlib/float/pipeline.ts:96]
+  reg s8_r18_zero; // @[generator/stdlib/float/pipeline.ts:96]
+  reg s8_r18_sign; // @[generator/stdlib/float/pipeline.ts:96]
+  reg [10:0] s8_r18_E; // @[generator/stdlib/float/pipeline.ts:96]
+  reg [26:0] s8_r18_rem; // @[generator/stdlib/float/pipeline.ts:96]
+  reg [18:0] s8_r18_root; // @[generator/stdlib/float/pipeline.ts:96]
+  reg s8_valid; // @[generator/stdlib/float/pipeline.ts:123]
   wire r19_bit; // @[generator/stdlib/float/sqrt.ts:50]
   wire [26:0] r19_rem; // @[generator/stdlib/float/sqrt.ts:51]
   wire r20_bit; // @[generator/stdlib/float/sqrt.ts:50]
   wire [26:0] r20_rem; // @[generator/stdlib/float/sqrt.ts:51]
-  reg s9_r20_nan; // @[generator/stdlib/float/pipeline.ts:94]
-  reg s9_r20_inf; // @[generator/stdlib/float/pipeline.ts:94]
-  reg s9_r20_zero; // @[generator/stdlib/float/pipeline.ts:94]
-  reg s9_r20_sign; // @[generator/stdlib/float/pipeline.ts:94]
-  reg [10:0] s9_r20_E; // @[generator/stdlib/float/pipeline.ts:94]
-  reg [26:0] s9_r20_rem; // @[generator/stdlib/float/pipeline.ts:94]
-  reg [20:0] s9_r20_root; // @[generator/stdlib/float/pipeline.ts:94]
-  reg s9_valid; // @[generator/stdlib/float/pipeline.ts:121]
+  reg s9_r20_nan; // @[generator/stdlib/float/pipeline.ts:96]
+  reg s9_r20_inf; // @[generator/stdlib/float/pipeline.ts:96]
+  reg s9_r20_zero; // @[generator/stdlib/float/pipeline.ts:96]
+  reg s9_r20_sign; // @[generator/stdlib/float/pipeline.ts:96]
+  reg [10:0] s9_r20_E; // @[generator/stdlib/float/pipeline.ts:96]
+  reg [26:0] s9_r20_rem; // @[generator/stdlib/float/pipeline.ts:96]
+  reg [20:0] s9_r20_root; // @[generator/stdlib/float/pipeline.ts:96]
+  reg s9_valid; // @[generator/stdlib/float/pipeline.ts:123]
   wire r21_bit; // @[generator/stdlib/float/sqrt.ts:50]
   wire [26:0] r21_rem; // @[generator/stdlib/float/sqrt.ts:51]
   wire r22_bit; // @[generator/stdlib/float/sqrt.ts:50]
   wire [26:0] r22_rem; // @[generator/stdlib/float/sqrt.ts:51]
-  reg s10_r22_nan; // @[generator/stdlib/float/pipeline.ts:94]
-  reg s10_r22_inf; // @[generator/stdlib/float/pipeline.ts:94]
-  reg s10_r22_zero; // @[generator/stdlib/float/pipeline.ts:94]
-  reg s10_r22_sign; // @[generator/stdlib/float/pipeline.ts:94]
-  reg [10:0] s10_r22_E; // @[generator/stdlib/float/pipeline.ts:94]
-  reg [26:0] s10_r22_rem; // @[generator/stdlib/float/pipeline.ts:94]
-  reg [22:0] s10_r22_root; // @[generator/stdlib/float/pipeline.ts:94]
-  reg s10_valid; // @[generator/stdlib/float/pipeline.ts:121]
+  reg s10_r22_nan; // @[generator/stdlib/float/pipeline.ts:96]
+  reg s10_r22_inf; // @[generator/stdlib/float/pipeline.ts:96]
+  reg s10_r22_zero; // @[generator/stdlib/float/pipeline.ts:96]
+  reg s10_r22_sign; // @[generator/stdlib/float/pipeline.ts:96]
+  reg [10:0] s10_r22_E; // @[generator/stdlib/float/pipeline.ts:96]
+  reg [26:0] s10_r22_rem; // @[generator/stdlib/float/pipeline.ts:96]
+  reg [22:0] s10_r22_root; // @[generator/stdlib/float/pipeline.ts:96]
+  reg s10_valid; // @[generator/stdlib/float/pipeline.ts:123]
   wire r23_bit; // @[generator/stdlib/float/sqrt.ts:50]
   wire [26:0] r23_rem; // @[generator/stdlib/float/sqrt.ts:51]
   wire r24_bit; // @[generator/stdlib/float/sqrt.ts:50]
   wire [26:0] r24_rem; // @[generator/stdlib/float/sqrt.ts:51]
-  reg s11_r24_nan; // @[generator/stdlib/float/pipeline.ts:94]
-  reg s11_r24_inf; // @[generator/stdlib/float/pipeline.ts:94]
-  reg s11_r24_zero; // @[generator/stdlib/float/pipeline.ts:94]
-  reg s11_r24_sign; // @[generator/stdlib/float/pipeline.ts:94]
-  reg [10:0] s11_r24_E; // @[generator/stdlib/float/pipeline.ts:94]
-  reg [26:0] s11_r24_rem; // @[generator/stdlib/float/pipeline.ts:94]
-  reg [24:0] s11_r24_root; // @[generator/stdlib/float/pipeline.ts:94]
-  reg s11_valid; // @[generator/stdlib/float/pipeline.ts:121]
+  reg s11_r24_nan; // @[generator/stdlib/float/pipeline.ts:96]
+  reg s11_r24_inf; // @[generator/stdlib/float/pipeline.ts:96]
+  reg s11_r24_zero; // @[generator/stdlib/float/pipeline.ts:96]
+  reg s11_r24_sign; // @[generator/stdlib/float/pipeline.ts:96]
+  reg [10:0] s11_r24_E; // @[generator/stdlib/float/pipeline.ts:96]
+  reg [26:0] s11_r24_rem; // @[generator/stdlib/float/pipeline.ts:96]
+  reg [24:0] s11_r24_root; // @[generator/stdlib/float/pipeline.ts:96]
+  reg s11_valid; // @[generator/stdlib/float/pipeline.ts:123]
   wire rem_nonzero; // @[generator/stdlib/float/sqrt.ts:86]
   wire r_round_up; // @[generator/stdlib/float/common.ts:195]
   wire [34:0] r_mag; // @[generator/stdlib/float/common.ts:199]
   wire r_overflow; // @[generator/stdlib/float/common.ts:200]
   wire [31:0] r_rounded; // @[generator/stdlib/float/common.ts:201]
-  reg [31:0] s12_round_y; // @[generator/stdlib/float/pipeline.ts:94]
-  reg s12_valid; // @[generator/stdlib/float/pipeline.ts:121]
+  reg [31:0] s12_round_y; // @[generator/stdlib/float/pipeline.ts:96]
+  reg s12_valid; // @[generator/stdlib/float/pipeline.ts:123]
   wire [7:0] exp = a[30:23];
   wire [22:0] frac = a[22:0];
   wire hi_zero = ~lzcIn[31];
@@ -476,115 +476,279 @@ module Fp32Sqrt_s12 (
 
   always @(posedge clock) begin
     if (reset) begin
-      s1_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:121]
-      s2_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:121]
-      s3_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:121]
-      s4_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:121]
-      s5_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:121]
-      s6_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:121]
-      s7_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:121]
-      s8_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:121]
-      s9_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:121]
-      s10_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:121]
-      s11_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:121]
-      s12_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:121]
+      s1_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:123]
+      s2_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:123]
+      s3_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:123]
+      s4_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:123]
+      s5_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:123]
+      s6_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:123]
+      s7_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:123]
+      s8_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:123]
+      s9_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:123]
+      s10_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:123]
+      s11_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:123]
+      s12_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:123]
     end else begin
-      s1_valid <= in_valid; // @[generator/stdlib/float/pipeline.ts:121]
-      s2_valid <= s1_valid; // @[generator/stdlib/float/pipeline.ts:121]
-      s3_valid <= s2_valid; // @[generator/stdlib/float/pipeline.ts:121]
-      s4_valid <= s3_valid; // @[generator/stdlib/float/pipeline.ts:121]
-      s5_valid <= s4_valid; // @[generator/stdlib/float/pipeline.ts:121]
-      s6_valid <= s5_valid; // @[generator/stdlib/float/pipeline.ts:121]
-      s7_valid <= s6_valid; // @[generator/stdlib/float/pipeline.ts:121]
-      s8_valid <= s7_valid; // @[generator/stdlib/float/pipeline.ts:121]
-      s9_valid <= s8_valid; // @[generator/stdlib/float/pipeline.ts:121]
-      s10_valid <= s9_valid; // @[generator/stdlib/float/pipeline.ts:121]
-      s11_valid <= s10_valid; // @[generator/stdlib/float/pipeline.ts:121]
-      s12_valid <= s11_valid; // @[generator/stdlib/float/pipeline.ts:121]
+      s1_valid <= in_valid; // @[generator/stdlib/float/pipeline.ts:123]
+      s2_valid <= s1_valid; // @[generator/stdlib/float/pipeline.ts:123]
+      s3_valid <= s2_valid; // @[generator/stdlib/float/pipeline.ts:123]
+      s4_valid <= s3_valid; // @[generator/stdlib/float/pipeline.ts:123]
+      s5_valid <= s4_valid; // @[generator/stdlib/float/pipeline.ts:123]
+      s6_valid <= s5_valid; // @[generator/stdlib/float/pipeline.ts:123]
+      s7_valid <= s6_valid; // @[generator/stdlib/float/pipeline.ts:123]
+      s8_valid <= s7_valid; // @[generator/stdlib/float/pipeline.ts:123]
+      s9_valid <= s8_valid; // @[generator/stdlib/float/pipeline.ts:123]
+      s10_valid <= s9_valid; // @[generator/stdlib/float/pipeline.ts:123]
+      s11_valid <= s10_valid; // @[generator/stdlib/float/pipeline.ts:123]
+      s12_valid <= s11_valid; // @[generator/stdlib/float/pipeline.ts:123]
     end
   end
   always @(posedge clock) begin
-    s1_r1_nan <= res_nan; // @[generator/stdlib/float/pipeline.ts:94]
-    s1_r1_inf <= res_inf; // @[generator/stdlib/float/pipeline.ts:94]
-    s1_r1_zero <= a_is_zero; // @[generator/stdlib/float/pipeline.ts:94]
-    s1_r1_sign <= A_sign; // @[generator/stdlib/float/pipeline.ts:94]
-    s1_r1_E <= root_E; // @[generator/stdlib/float/pipeline.ts:94]
-    s1_r1_mrest <= mrest_1; // @[generator/stdlib/float/pipeline.ts:94]
-    s1_r1_rem <= r1_rem; // @[generator/stdlib/float/pipeline.ts:94]
-    s1_r1_root <= x_root_0; // @[generator/stdlib/float/pipeline.ts:94]
-    s2_r5_nan <= s1_r1_nan; // @[generator/stdlib/float/pipeline.ts:94]
-    s2_r5_inf <= s1_r1_inf; // @[generator/stdlib/float/pipeline.ts:94]
-    s2_r5_zero <= s1_r1_zero; // @[generator/stdlib/float/pipeline.ts:94]
-    s2_r5_sign <= s1_r1_sign; // @[generator/stdlib/float/pipeline.ts:94]
-    s2_r5_E <= s1_r1_E; // @[generator/stdlib/float/pipeline.ts:94]
-    s2_r5_mrest <= mrest_2; // @[generator/stdlib/float/pipeline.ts:94]
-    s2_r5_rem <= r5_rem; // @[generator/stdlib/float/pipeline.ts:94]
-    s2_r5_root <= x_root_1; // @[generator/stdlib/float/pipeline.ts:94]
-    s3_r8_nan <= s2_r5_nan; // @[generator/stdlib/float/pipeline.ts:94]
-    s3_r8_inf <= s2_r5_inf; // @[generator/stdlib/float/pipeline.ts:94]
-    s3_r8_zero <= s2_r5_zero; // @[generator/stdlib/float/pipeline.ts:94]
-    s3_r8_sign <= s2_r5_sign; // @[generator/stdlib/float/pipeline.ts:94]
-    s3_r8_E <= s2_r5_E; // @[generator/stdlib/float/pipeline.ts:94]
-    s3_r8_mrest <= mrest_3; // @[generator/stdlib/float/pipeline.ts:94]
-    s3_r8_rem <= r8_rem; // @[generator/stdlib/float/pipeline.ts:94]
-    s3_r8_root <= x_root_2; // @[generator/stdlib/float/pipeline.ts:94]
-    s4_r10_nan <= s3_r8_nan; // @[generator/stdlib/float/pipeline.ts:94]
-    s4_r10_inf <= s3_r8_inf; // @[generator/stdlib/float/pipeline.ts:94]
-    s4_r10_zero <= s3_r8_zero; // @[generator/stdlib/float/pipeline.ts:94]
-    s4_r10_sign <= s3_r8_sign; // @[generator/stdlib/float/pipeline.ts:94]
-    s4_r10_E <= s3_r8_E; // @[generator/stdlib/float/pipeline.ts:94]
-    s4_r10_mrest <= mrest_4; // @[generator/stdlib/float/pipeline.ts:94]
-    s4_r10_rem <= r10_rem; // @[generator/stdlib/float/pipeline.ts:94]
-    s4_r10_root <= x_root_3; // @[generator/stdlib/float/pipeline.ts:94]
-    s5_r12_nan <= s4_r10_nan; // @[generator/stdlib/float/pipeline.ts:94]
-    s5_r12_inf <= s4_r10_inf; // @[generator/stdlib/float/pipeline.ts:94]
-    s5_r12_zero <= s4_r10_zero; // @[generator/stdlib/float/pipeline.ts:94]
-    s5_r12_sign <= s4_r10_sign; // @[generator/stdlib/float/pipeline.ts:94]
-    s5_r12_E <= s4_r10_E; // @[generator/stdlib/float/pipeline.ts:94]
-    s5_r12_rem <= r12_rem; // @[generator/stdlib/float/pipeline.ts:94]
-    s5_r12_root <= x_root_4; // @[generator/stdlib/float/pipeline.ts:94]
-    s6_r14_nan <= s5_r12_nan; // @[generator/stdlib/float/pipeline.ts:94]
-    s6_r14_inf <= s5_r12_inf; // @[generator/stdlib/float/pipeline.ts:94]
-    s6_r14_zero <= s5_r12_zero; // @[generator/stdlib/float/pipeline.ts:94]
-    s6_r14_sign <= s5_r12_sign; // @[generator/stdlib/float/pipeline.ts:94]
-    s6_r14_E <= s5_r12_E; // @[generator/stdlib/float/pipeline.ts:94]
-    s6_r14_rem <= r14_rem; // @[generator/stdlib/float/pipeline.ts:94]
-    s6_r14_root <= x_root_5; // @[generator/stdlib/float/pipeline.ts:94]
-    s7_r16_nan <= s6_r14_nan; // @[generator/stdlib/float/pipeline.ts:94]
-    s7_r16_inf <= s6_r14_inf; // @[generator/stdlib/float/pipeline.ts:94]
-    s7_r16_zero <= s6_r14_zero; // @[generator/stdlib/float/pipeline.ts:94]
-    s7_r16_sign <= s6_r14_sign; // @[generator/stdlib/float/pipeline.ts:94]
-    s7_r16_E <= s6_r14_E; // @[generator/stdlib/float/pipeline.ts:94]
-    s7_r16_rem <= r16_rem; // @[generator/stdlib/float/pipeline.ts:94]
-    s7_r16_root <= x_root_6; // @[generator/stdlib/float/pipeline.ts:94]
-    s8_r18_nan <= s7_r16_nan; // @[generator/stdlib/float/pipeline.ts:94]
-    s8_r18_inf <= s7_r16_inf; // @[generator/stdlib/float/pipeline.ts:94]
-    s8_r18_zero <= s7_r16_zero; // @[generator/stdlib/float/pipeline.ts:94]
-    s8_r18_sign <= s7_r16_sign; // @[generator/stdlib/float/pipeline.ts:94]
-    s8_r18_E <= s7_r16_E; // @[generator/stdlib/float/pipeline.ts:94]
-    s8_r18_rem <= r18_rem; // @[generator/stdlib/float/pipeline.ts:94]
-    s8_r18_root <= x_root_7; // @[generator/stdlib/float/pipeline.ts:94]
-    s9_r20_nan <= s8_r18_nan; // @[generator/stdlib/float/pipeline.ts:94]
-    s9_r20_inf <= s8_r18_inf; // @[generator/stdlib/float/pipeline.ts:94]
-    s9_r20_zero <= s8_r18_zero; // @[generator/stdlib/float/pipeline.ts:94]
-    s9_r20_sign <= s8_r18_sign; // @[generator/stdlib/float/pipeline.ts:94]
-    s9_r20_E <= s8_r18_E; // @[generator/stdlib/float/pipeline.ts:94]
-    s9_r20_rem <= r20_rem; // @[generator/stdlib/float/pipeline.ts:94]
-    s9_r20_root <= x_root_8; // @[generator/stdlib/float/pipeline.ts:94]
-    s10_r22_nan <= s9_r20_nan; // @[generator/stdlib/float/pipeline.ts:94]
-    s10_r22_inf <= s9_r20_inf; // @[generator/stdlib/float/pipeline.ts:94]
-    s10_r22_zero <= s9_r20_zero; // @[generator/stdlib/float/pipeline.ts:94]
-    s10_r22_sign <= s9_r20_sign; // @[generator/stdlib/float/pipeline.ts:94]
-    s10_r22_E <= s9_r20_E; // @[generator/stdlib/float/pipeline.ts:94]
-    s10_r22_rem <= r22_rem; // @[generator/stdlib/float/pipeline.ts:94]
-    s10_r22_root <= x_root_9; // @[generator/stdlib/float/pipeline.ts:94]
-    s11_r24_nan <= s10_r22_nan; // @[generator/stdlib/float/pipeline.ts:94]
-    s11_r24_inf <= s10_r22_inf; // @[generator/stdlib/float/pipeline.ts:94]
-    s11_r24_zero <= s10_r22_zero; // @[generator/stdlib/float/pipeline.ts:94]
-    s11_r24_sign <= s10_r22_sign; // @[generator/stdlib/float/pipeline.ts:94]
-    s11_r24_E <= s10_r22_E; // @[generator/stdlib/float/pipeline.ts:94]
-    s11_r24_rem <= r24_rem; // @[generator/stdlib/float/pipeline.ts:94]
-    s11_r24_root <= x_root_10; // @[generator/stdlib/float/pipeline.ts:94]
-    s12_round_y <= x_y_0; // @[generator/stdlib/float/pipeline.ts:94]
+    if (in_valid) begin
+      s1_r1_nan <= res_nan; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (in_valid) begin
+      s1_r1_inf <= res_inf; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (in_valid) begin
+      s1_r1_zero <= a_is_zero; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (in_valid) begin
+      s1_r1_sign <= A_sign; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (in_valid) begin
+      s1_r1_E <= root_E; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (in_valid) begin
+      s1_r1_mrest <= mrest_1; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (in_valid) begin
+      s1_r1_rem <= r1_rem; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (in_valid) begin
+      s1_r1_root <= x_root_0; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s1_valid) begin
+      s2_r5_nan <= s1_r1_nan; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s1_valid) begin
+      s2_r5_inf <= s1_r1_inf; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s1_valid) begin
+      s2_r5_zero <= s1_r1_zero; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s1_valid) begin
+      s2_r5_sign <= s1_r1_sign; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s1_valid) begin
+      s2_r5_E <= s1_r1_E; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s1_valid) begin
+      s2_r5_mrest <= mrest_2; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s1_valid) begin
+      s2_r5_rem <= r5_rem; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s1_valid) begin
+      s2_r5_root <= x_root_1; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s2_valid) begin
+      s3_r8_nan <= s2_r5_nan; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s2_valid) begin
+      s3_r8_inf <= s2_r5_inf; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s2_valid) begin
+      s3_r8_zero <= s2_r5_zero; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s2_valid) begin
+      s3_r8_sign <= s2_r5_sign; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s2_valid) begin
+      s3_r8_E <= s2_r5_E; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s2_valid) begin
+      s3_r8_mrest <= mrest_3; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s2_valid) begin
+      s3_r8_rem <= r8_rem; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s2_valid) begin
+      s3_r8_root <= x_root_2; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s3_valid) begin
+      s4_r10_nan <= s3_r8_nan; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s3_valid) begin
+      s4_r10_inf <= s3_r8_inf; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s3_valid) begin
+      s4_r10_zero <= s3_r8_zero; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s3_valid) begin
+      s4_r10_sign <= s3_r8_sign; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s3_valid) begin
+      s4_r10_E <= s3_r8_E; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s3_valid) begin
+      s4_r10_mrest <= mrest_4; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s3_valid) begin
+      s4_r10_rem <= r10_rem; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s3_valid) begin
+      s4_r10_root <= x_root_3; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s4_valid) begin
+      s5_r12_nan <= s4_r10_nan; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s4_valid) begin
+      s5_r12_inf <= s4_r10_inf; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s4_valid) begin
+      s5_r12_zero <= s4_r10_zero; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s4_valid) begin
+      s5_r12_sign <= s4_r10_sign; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s4_valid) begin
+      s5_r12_E <= s4_r10_E; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s4_valid) begin
+      s5_r12_rem <= r12_rem; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s4_valid) begin
+      s5_r12_root <= x_root_4; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s5_valid) begin
+      s6_r14_nan <= s5_r12_nan; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s5_valid) begin
+      s6_r14_inf <= s5_r12_inf; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s5_valid) begin
+      s6_r14_zero <= s5_r12_zero; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s5_valid) begin
+      s6_r14_sign <= s5_r12_sign; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s5_valid) begin
+      s6_r14_E <= s5_r12_E; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s5_valid) begin
+      s6_r14_rem <= r14_rem; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s5_valid) begin
+      s6_r14_root <= x_root_5; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s6_valid) begin
+      s7_r16_nan <= s6_r14_nan; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s6_valid) begin
+      s7_r16_inf <= s6_r14_inf; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s6_valid) begin
+      s7_r16_zero <= s6_r14_zero; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s6_valid) begin
+      s7_r16_sign <= s6_r14_sign; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s6_valid) begin
+      s7_r16_E <= s6_r14_E; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s6_valid) begin
+      s7_r16_rem <= r16_rem; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s6_valid) begin
+      s7_r16_root <= x_root_6; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s7_valid) begin
+      s8_r18_nan <= s7_r16_nan; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s7_valid) begin
+      s8_r18_inf <= s7_r16_inf; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s7_valid) begin
+      s8_r18_zero <= s7_r16_zero; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s7_valid) begin
+      s8_r18_sign <= s7_r16_sign; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s7_valid) begin
+      s8_r18_E <= s7_r16_E; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s7_valid) begin
+      s8_r18_rem <= r18_rem; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s7_valid) begin
+      s8_r18_root <= x_root_7; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s8_valid) begin
+      s9_r20_nan <= s8_r18_nan; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s8_valid) begin
+      s9_r20_inf <= s8_r18_inf; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s8_valid) begin
+      s9_r20_zero <= s8_r18_zero; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s8_valid) begin
+      s9_r20_sign <= s8_r18_sign; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s8_valid) begin
+      s9_r20_E <= s8_r18_E; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s8_valid) begin
+      s9_r20_rem <= r20_rem; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s8_valid) begin
+      s9_r20_root <= x_root_8; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s9_valid) begin
+      s10_r22_nan <= s9_r20_nan; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s9_valid) begin
+      s10_r22_inf <= s9_r20_inf; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s9_valid) begin
+      s10_r22_zero <= s9_r20_zero; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s9_valid) begin
+      s10_r22_sign <= s9_r20_sign; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s9_valid) begin
+      s10_r22_E <= s9_r20_E; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s9_valid) begin
+      s10_r22_rem <= r22_rem; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s9_valid) begin
+      s10_r22_root <= x_root_9; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s10_valid) begin
+      s11_r24_nan <= s10_r22_nan; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s10_valid) begin
+      s11_r24_inf <= s10_r22_inf; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s10_valid) begin
+      s11_r24_zero <= s10_r22_zero; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s10_valid) begin
+      s11_r24_sign <= s10_r22_sign; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s10_valid) begin
+      s11_r24_E <= s10_r22_E; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s10_valid) begin
+      s11_r24_rem <= r24_rem; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s10_valid) begin
+      s11_r24_root <= x_root_10; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s11_valid) begin
+      s12_round_y <= x_y_0; // @[generator/stdlib/float/pipeline.ts:96]
+    end
   end
 endmodule

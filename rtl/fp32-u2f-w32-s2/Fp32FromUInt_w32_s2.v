@@ -29,17 +29,17 @@ module Fp32FromUInt_w32_s2 (
   /* verilator lint_on UNUSEDSIGNAL */
   wire [31:0] n_m_norm; // @[generator/stdlib/float/common.ts:175]
   wire n_sticky; // @[generator/stdlib/float/common.ts:175]
-  reg s1_nsh_zero; // @[generator/stdlib/float/pipeline.ts:94]
-  reg [10:0] s1_nsh_e; // @[generator/stdlib/float/pipeline.ts:94]
-  reg [31:0] s1_nsh_m; // @[generator/stdlib/float/pipeline.ts:94]
-  reg s1_nsh_sticky; // @[generator/stdlib/float/pipeline.ts:94]
-  reg s1_valid; // @[generator/stdlib/float/pipeline.ts:121]
+  reg s1_nsh_zero; // @[generator/stdlib/float/pipeline.ts:96]
+  reg [10:0] s1_nsh_e; // @[generator/stdlib/float/pipeline.ts:96]
+  reg [31:0] s1_nsh_m; // @[generator/stdlib/float/pipeline.ts:96]
+  reg s1_nsh_sticky; // @[generator/stdlib/float/pipeline.ts:96]
+  reg s1_valid; // @[generator/stdlib/float/pipeline.ts:123]
   wire r_round_up; // @[generator/stdlib/float/common.ts:195]
   wire [34:0] r_mag; // @[generator/stdlib/float/common.ts:199]
   wire r_overflow; // @[generator/stdlib/float/common.ts:200]
   wire [31:0] r_rounded; // @[generator/stdlib/float/common.ts:201]
-  reg [31:0] s2_round_y; // @[generator/stdlib/float/pipeline.ts:94]
-  reg s2_valid; // @[generator/stdlib/float/pipeline.ts:121]
+  reg [31:0] s2_round_y; // @[generator/stdlib/float/pipeline.ts:96]
+  reg s2_valid; // @[generator/stdlib/float/pipeline.ts:123]
   wire hi_zero = ~lzcIn[31];
   wire lo_zero = ~lzcIn[30];
   wire zero = hi_zero & lo_zero;
@@ -139,18 +139,28 @@ module Fp32FromUInt_w32_s2 (
 
   always @(posedge clock) begin
     if (reset) begin
-      s1_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:121]
-      s2_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:121]
+      s1_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:123]
+      s2_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:123]
     end else begin
-      s1_valid <= in_valid; // @[generator/stdlib/float/pipeline.ts:121]
-      s2_valid <= s1_valid; // @[generator/stdlib/float/pipeline.ts:121]
+      s1_valid <= in_valid; // @[generator/stdlib/float/pipeline.ts:123]
+      s2_valid <= s1_valid; // @[generator/stdlib/float/pipeline.ts:123]
     end
   end
   always @(posedge clock) begin
-    s1_nsh_zero <= is_zero; // @[generator/stdlib/float/pipeline.ts:94]
-    s1_nsh_e <= n_e; // @[generator/stdlib/float/pipeline.ts:94]
-    s1_nsh_m <= n_m_norm; // @[generator/stdlib/float/pipeline.ts:94]
-    s1_nsh_sticky <= n_sticky; // @[generator/stdlib/float/pipeline.ts:94]
-    s2_round_y <= s1_nsh_zero ? {1'b0, 31'h0} : r_rounded; // @[generator/stdlib/float/pipeline.ts:94]
+    if (in_valid) begin
+      s1_nsh_zero <= is_zero; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (in_valid) begin
+      s1_nsh_e <= n_e; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (in_valid) begin
+      s1_nsh_m <= n_m_norm; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (in_valid) begin
+      s1_nsh_sticky <= n_sticky; // @[generator/stdlib/float/pipeline.ts:96]
+    end
+    if (s1_valid) begin
+      s2_round_y <= s1_nsh_zero ? {1'b0, 31'h0} : r_rounded; // @[generator/stdlib/float/pipeline.ts:96]
+    end
   end
 endmodule

@@ -12,15 +12,17 @@ const tmp = mkdtempSync(join(tmpdir(), 'tcast-cli-'));
 const file = (name: string, text: string): string => { const p = join(tmp, name); writeFileSync(p, text); return p; };
 
 describe('tcast', () => {
-  test('--help lists every command; each command has --help', async () => {
+  test('--help lists every command; each command has --help, documenting --json', async () => {
     const r = await tcast('--help');
     expect(r.exitCode).toBe(0);
-    for (const c of ['generate', 'check', 'sim', 'model', 'demo', 'dma', 'run', 'report']) {
-      expect(r.stdout).toMatch(new RegExp(`\\n  ${c} `));
+    const listed = [...r.stdout.matchAll(/^ {2}([a-z][a-z0-9-]*) {2}/gm)].map((m) => m[1]!);
+    expect(listed).toEqual(expect.arrayContaining(['generate', 'check', 'sim', 'model', 'demo', 'dma', 'formal', 'run', 'report', 'init']));
+    for (const c of listed) {
       const h = await tcast(c, '--help');
       expect(h.exitCode).toBe(0);
       expect(h.stdout).toContain(`Usage: tcast ${c} `);
       expect(h.stdout).toMatch(/Exit codes/);
+      expect(h.stdout, c).toMatch(/ --json /);
     }
   });
 

@@ -5,35 +5,50 @@
  * include_last_offset, padding_idx, NaN/inf/-0/subnormals) x random AXI
  * timing profiles (latency, jitter, reordering, interleaving, in-flight caps,
  * READY stalls, R/B back-pressure from the THROTTLE register). Bit for bit
- * (NaN by class), 0 protocol violations, nothing left open. One Verilator
- * build; each batch of runs is one harness process. The fast-check seed is
- * printed; TCAST_ENGINE_SEED=<seed> replays a failing run.
+ * (NaN by class), 0 protocol violations, nothing left open. Every shipped
+ * configuration (designs/engine.ts: the 128-bit one without interleaving, the
+ * 512-bit one with 8 bags interleaved), one Verilator build each; each batch
+ * of runs is one harness process; the 512-bit build runs fewer batches (its
+ * simulation is slower). The fast-check seed is printed;
+ * TCAST_ENGINE_SEED=<seed> replays a failing run.
  */
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { simulateAxi } from '../../sim/axi';
-import { engineTarget, makeCase, runArb, runProblem, runScenario, testShape, type EngineRun } from './helpers';
+import { busOf, configUnderTest, makeCase, runArb, runProblem, runScenario, type EngineRun } from './helpers';
+import { ENGINE_CONFIGS } from '../../designs/engine';
 import { castIndices, backwardCasted, firstBitDifference, Rng } from '../../model';
 import { castedBackwardCase, forwardScenario } from '../../sim/engine';
 
-const target = engineTarget();
 const BATCH = 40;
-const RUNS = 8;
+/** Batches of forward runs (and of casted backwards) per shipped configuration: 8 x 40 + 2 x 40 + 2 x 40 = 480 forward runs per npm test. */
+const PLAN: Record<string, { forward: number; backward: number }> = {
+  'engine-d128': { forward: 8, backward: 2 }, 'engine-d512': { forward: 2, backward: 1 }, 'engine-d256c2': { forward: 2, backward: 1 },
+};
 const seed = Number(process.env.TCAST_ENGINE_SEED ?? Date.now() % 2 ** 31);
 
+test('every shipped configuration has a test plan', () => expect(Object.keys(PLAN).sort()).toEqual(Object.keys(ENGINE_CONFIGS).sort()));
+
+describe.each(Object.keys(ENGINE_CONFIGS))('%s', (name) => {
+const { shape: testShape, target: targetOf } = configUnderTest(name);
+const RUNS = PLAN[name]?.forward ?? 1;
+const BWD = PLAN[name]?.backward ?? 1;
 describe('engine forward through the AXI memory model', () => {
   test(`fast-check: ${RUNS * BATCH} random workloads x timing profiles equal the model bit for bit (seed ${seed})`, async () => {
-    console.log(`engine forward property: seed ${seed} (replay: TCAST_ENGINE_SEED=${seed} npx vitest run test/engine/forward.test.ts)`);
-    const totals = { sum: 0, mean: 0, max: 0, psw: 0, idx64: 0, includeLast: 0, padding: 0, runs: 0, lookups: 0, bags: 0, reorders: 0, interleaves: 0, rStall: 0, bStall: 0, arStall: 0, wStall: 0, cross4k: 0 };
+    const target = targetOf();
+    console.log(`engine forward property (${name}): seed ${seed} (replay: TCAST_ENGINE_SEED=${seed} npx vitest run test/engine/forward.test.ts)`);
+    const totals = { allChannels: 0, sum: 0, mean: 0, max: 0, psw: 0, idx64: 0, includeLast: 0, padding: 0, runs: 0, lookups: 0, bags: 0, reorders: 0, interleaves: 0, rStall: 0, bStall: 0, arStall: 0, wStall: 0, cross4k: 0 };
     await fc.assert(
       fc.asyncProperty(fc.array(runArb(testShape.maxDim), { minLength: BATCH, maxLength: BATCH }), async (runs: EngineRun[]) => {
-        const built = runs.map((run, i) => runScenario(run, `run-${i}`));
+        const built = runs.map((run, i) => runScenario(run, `run-${i}`, undefined, testShape));
         const rs = await simulateAxi(target, built.map((b) => b.s.scenario));
         rs.forEach((r, i) => {
           const { c, s } = built[i]!;
           const problem = runProblem(c, s, r);
           if (problem) throw new Error(`run ${i} ${JSON.stringify(runs[i])}: ${problem}`);
-          const m = r.counters.m_axi!;
+          const m = busOf(r);
+          // Every memory channel moved data (rows of more than one beat per channel).
+          if (Object.entries(r.counters).filter(([k]) => k.startsWith('m_axi')).every(([, b]) => b.r.beats > 0 && b.w.beats > 0)) totals.allChannels++;
           totals.runs++;
           totals[c.mode ?? 'sum']++;
           if (c.perSampleWeights) totals.psw++;
@@ -42,19 +57,19 @@ describe('engine forward through the AXI memory model', () => {
           if (c.paddingIdx !== null && c.paddingIdx !== undefined) totals.padding++;
           totals.lookups += c.indices.length;
           totals.bags += s.layout.numBags;
-          totals.reorders += m.reorders ?? 0;
-          totals.interleaves += m.interleaves ?? 0;
-          totals.rStall += m.r.stall;
-          totals.bStall += m.b.stall;
-          totals.arStall += m.ar.stall;
-          totals.wStall += m.w.stall;
+          totals.reorders += m.reorders;
+          totals.interleaves += m.interleaves;
+          totals.rStall += m.rStall;
+          totals.bStall += m.bStall;
+          totals.arStall += m.arStall;
+          totals.wStall += m.wStall;
           const l = s.layout;
           for (let row = 0; row < c.rows; row++) if ((l.table + row * l.rowStride) >> 12 !== (l.table + (row + 1) * l.rowStride - 1) >> 12) { totals.cross4k++; break; }
         });
       }),
       { numRuns: RUNS, seed, endOnFailure: true },
     );
-    console.log('engine forward runs:', JSON.stringify(totals));
+    console.log(`engine forward runs (${name}):`, JSON.stringify(totals));
     expect(totals.runs).toBe(RUNS * BATCH);
     for (const k of ['sum', 'mean', 'max', 'psw', 'idx64', 'includeLast', 'padding'] as const) expect(totals[k], k).toBeGreaterThan(10);
     expect(totals.reorders).toBeGreaterThan(0);
@@ -64,11 +79,13 @@ describe('engine forward through the AXI memory model', () => {
     expect(totals.arStall).toBeGreaterThan(0);
     expect(totals.wStall).toBeGreaterThan(0);
     expect(totals.cross4k).toBeGreaterThan(0);
+    expect(totals.allChannels, 'runs in which every channel read and wrote').toBeGreaterThan(10);
   });
 });
 
 describe('engine casted backward', () => {
-  test(`fast-check: ${2 * BATCH} casted backwards (sum, sum + psw, mean) equal the model's grad_rows and grad_values bit for bit (seed ${seed})`, async () => {
+  test(`fast-check: ${BWD * BATCH} casted backwards (sum, sum + psw, mean) equal the model's grad_rows and grad_values bit for bit (seed ${seed})`, async () => {
+    const target = targetOf();
     await fc.assert(
       fc.asyncProperty(fc.array(runArb(testShape.maxDim), { minLength: BATCH, maxLength: BATCH }), async (runs: EngineRun[]) => {
         const built = runs.map((run, i) => {
@@ -94,7 +111,8 @@ describe('engine casted backward', () => {
           if (d >= 0) throw new Error(`backward run ${i}: grad_values differ from the model's at ${d}`);
         });
       }),
-      { numRuns: 2, seed: seed + 1, endOnFailure: true },
+      { numRuns: BWD, seed: seed + 1, endOnFailure: true },
     );
   });
+});
 });

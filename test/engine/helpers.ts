@@ -5,11 +5,11 @@
  */
 import fc from 'fast-check';
 import { generate } from '../../generator';
-import { TcastEngine } from '../../accel/engine/engine';
-import { ENGINE_CONFIGS, ENGINE_TEST_CONFIG } from '../../designs/engine';
+import { TcastEngine, type EngineOptions } from '../../accel/engine/engine';
+import { ENGINE_CONFIGS, ENGINE_TEST_CONFIG, makeEngine } from '../../designs/engine';
 import { targetOf } from '../../sim/design';
 import type { AxiResult, TimingProfile } from '../../sim/axi';
-import { countersOf, endedClean, forwardScenario, shapeOf, type ForwardCase, type ForwardScenario } from '../../sim/engine';
+import { countersOf, endedClean, forwardScenario, shapeOf, type EngineShape, type ForwardCase, type ForwardScenario } from '../../sim/engine';
 import { Rng, ZipfSampler, gatherReduce, firstBitDifference } from '../../model';
 import { profileArb } from '../axi/helpers';
 import { OFFSETS, encode } from '../../rtl/engine-d128/TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64.regs';
@@ -17,6 +17,26 @@ import { OFFSETS, encode } from '../../rtl/engine-d128/TcastEngine_d128_a32_r32_
 export const testEngine = () => new TcastEngine(ENGINE_CONFIGS[ENGINE_TEST_CONFIG]!);
 export const engineTarget = () => targetOf(generate(testEngine()));
 export const testShape = shapeOf(testEngine());
+
+/** A shipped configuration under test: its shape and its target (one Verilator build, shared by every scenario). */
+export interface ConfigUnderTest { name: string; shape: EngineShape; target: () => ReturnType<typeof targetOf> }
+export function configUnderTest(name: string): ConfigUnderTest {
+  const cfg = ENGINE_CONFIGS[name] as EngineOptions | undefined;
+  if (cfg === undefined) throw new Error(`no engine configuration '${name}' in designs/engine.ts`);
+  let t: ReturnType<typeof targetOf> | undefined;
+  return { name, shape: shapeOf(makeEngine(cfg)), target: () => (t ??= targetOf(generate(makeEngine(cfg)))) };
+}
+
+/** The AXI4 masters' bus counters of a run added up (one master, or one per memory channel). */
+export function busOf(r: AxiResult): { outstanding: number; rBeats: number; wBeats: number; reorders: number; interleaves: number; rStall: number; bStall: number; arStall: number; wStall: number } {
+  const ms = Object.entries(r.counters).filter(([k]) => /^m_axi(_\d+)?$/.test(k)).map(([, m]) => m);
+  const sum = (f: (m: (typeof ms)[number]) => number) => ms.reduce((a, m) => a + f(m), 0);
+  return {
+    outstanding: sum((m) => m.outstanding), rBeats: sum((m) => m.r.beats), wBeats: sum((m) => m.w.beats),
+    reorders: sum((m) => m.reorders ?? 0), interleaves: sum((m) => m.interleaves ?? 0),
+    rStall: sum((m) => m.r.stall), bStall: sum((m) => m.b.stall), arStall: sum((m) => m.ar.stall), wStall: sum((m) => m.w.stall),
+  };
+}
 
 export interface WorkloadSpec {
   rows: number;
@@ -109,10 +129,10 @@ export const runArb = (maxDim: number): fc.Arbitrary<EngineRun> => fc.record({
   skew: fc.array(fc.integer({ min: 0, max: 4095 }), { minLength: 4, maxLength: 4 }),
 });
 
-export function runScenario(run: EngineRun, name: string, adjust?: (c: ForwardCase) => ForwardCase): { c: ForwardCase; s: ForwardScenario } {
+export function runScenario(run: EngineRun, name: string, adjust?: (c: ForwardCase) => ForwardCase, shape: EngineShape = testShape): { c: ForwardCase; s: ForwardScenario } {
   const c0 = makeCase(run.spec);
   const c = adjust ? adjust(c0) : c0;
-  const s = forwardScenario(c, testShape, { name, profile: run.profile, skew: run.skew, maxCycles: 2_000_000 });
+  const s = forwardScenario(c, shape, { name, profile: run.profile, skew: run.skew, maxCycles: 2_000_000 });
   if (run.throttle) s.scenario.script.unshift({ op: 'write', addr: OFFSETS.THROTTLE, data: encode('THROTTLE', { R: run.throttle.r, B: run.throttle.b }) });
   return { c, s };
 }
@@ -122,7 +142,7 @@ export function runProblem(c: ForwardCase, s: ForwardScenario, r: AxiResult, alo
   if (r.status !== 'ok') return `status ${r.status}: ${r.violation?.message ?? r.failure ?? ''}`;
   const k = countersOf(r);
   if (!endedClean(k)) return `STATUS = 0x${k.status.toString(16)} (want DONE only), ERROR = 0x${k.error.toString(16)}`;
-  const m = r.counters.m_axi!;
+  const m = busOf(r);
   if (m.outstanding !== 0 || r.inFlight.length) return `transactions left open: ${r.inFlight.join('; ')}`;
   const want = gatherReduce({ ...c, mode: c.mode ?? 'sum' }).output;
   const got = s.decode(r);
@@ -130,6 +150,6 @@ export function runProblem(c: ForwardCase, s: ForwardScenario, r: AxiResult, alo
   if (i >= 0) return `output[${Math.floor(i / c.dim)}, ${i % c.dim}] = ${got[i]} (0x${new Uint32Array(got.buffer)[i]!.toString(16)}), model ${want[i]} (0x${new Uint32Array(want.buffer)[i]!.toString(16)})`;
   const g = s.guardBroken(r);
   if (g >= 0) return `output byte ${g} (row padding, past dim) was written`;
-  if (alone && (k.wBeats !== m.w.beats || k.rBeats !== m.r.beats)) return `counters R ${k.rBeats} W ${k.wBeats} vs the bus's ${m.r.beats} / ${m.w.beats}`;
+  if (alone && (k.wBeats !== m.wBeats || k.rBeats !== m.rBeats)) return `counters R ${k.rBeats} W ${k.wBeats} vs the bus's ${m.rBeats} / ${m.wBeats}`;
   return undefined;
 }

@@ -32,14 +32,14 @@ export function mutantTarget() {
   const top = d.modules.find((m) => m.name === d.top)!;
   let t = top.text;
   t = mutate(t, /(module \w+ \(\n)/, '$1  input  wire [3:0] mutant,\n', 'port');
-  // 1: a bag's second and third terms swapped: while the held lookup is the bag's second, an arriving lookup is emitted before it.
+  // 1: a bag's second and third terms swapped: while the held lookup is the bag's second (not its last), an arriving lookup is emitted before it.
   t = mutate(t, /\nendmodule/, `
   reg mut_second;
-  wire mut_swap = mutant == 4'd${MUTANTS.swap} && heldValid && mut_second;
-  always @(posedge aclk) if (lookGo && !isPad) mut_second <= heldValid && heldFirst && !mut_swap;
+  wire mut_swap = mutant == 4'd${MUTANTS.swap} && heldValid && mut_second && !heldLast;
+  always @(posedge aclk) if (lookGo && !isPad) mut_second <= heldValid && heldFirst && !heldLast && !mut_swap;
 endmodule`, 'swap (state)');
   t = mutate(t, /assign tokQ_enq_bits = \{(.*), heldRow\};/, `assign tokQ_enq_bits = {$1, (emitHeld && mut_swap) ? idx_unpack_value : heldRow};`, 'swap (emit)');
-  t = mutate(t, /heldRow <= idx_unpack_value;/, `heldRow <= mut_swap ? heldRow : idx_unpack_value;`, 'swap (hold)');
+  t = mutate(t, /heldRow <= holdLook \? idx_unpack_value : 32'h0;/, `heldRow <= holdLook ? (mut_swap ? heldRow : idx_unpack_value) : 32'h0;`, 'swap (hold)');
   // 2: beat 0 of a burst answered out of order is never written to the reorder buffer.
   t = mutate(t, /if \(rFire\) begin\n(\s+)rob\[/, `if (rFire && !(mutant == 4'd${MUTANTS.beat} && rSlot != headSlot && rCount == 9'd0)) begin\n$1rob[`, 'beat');
   // 3: in every Fp32Max lane, b also wins when it equals a (IEEE equality: same bits, or both zeros).

@@ -70,11 +70,11 @@ static inline void axi_set_words(AxiSig s, const uint32_t* w) { if (s.idx >= 0) 
 
 class AxiMemory {
     std::unordered_map<uint64_t, std::unique_ptr<std::array<uint8_t, 4096>>> m_pages;
+public:
     static uint8_t fresh(uint64_t a) {  // content of never-written bytes: an address hash, not zeros
         uint64_t z = a * 0x9E3779B97F4A7C15ull;
         return static_cast<uint8_t>((z ^ (z >> 29)) >> 24);
     }
-public:
     void clear() { m_pages.clear(); }
     uint8_t* page(uint64_t addr, bool create) {
         uint64_t key = addr >> 12;
@@ -177,7 +177,7 @@ struct AxiChanCheck {
     const char* chan = "";
     std::vector<std::pair<const char*, AxiSig>> fields;
     AxiSig valid, ready;
-    std::vector<std::vector<uint32_t>> prev;
+    std::vector<std::vector<uint32_t>> prev, cur;  // payloads: of the last cycle VALID waited (prev), of this cycle (cur)
     bool prevValid = false, prevReady = false, primed = false;
     // counters
     unsigned long long beats = 0, validCycles = 0, stallCycles = 0;
@@ -189,12 +189,20 @@ struct AxiChanCheck {
         if (val) validCycles++;
         if (val && !rdy) stallCycles++;
         if (val && rdy) beats++;
-        std::vector<std::vector<uint32_t>> cur(fields.size());
-        for (size_t i = 0; i < fields.size(); i++) {
-            cur[i].assign(tc_words(std::max(1, axi_width(fields[i].second))), 0);
-            axi_get_words(fields[i].second, cur[i].data());
+        // The payload is needed only to compare with a waiting one, or to keep while VALID waits
+        // (read into buffers sized once: no allocation per cycle).
+        bool waited = primed && prevValid && !prevReady, waits = val && !rdy;
+        if (cur.size() != fields.size() || prev.size() != fields.size()) {
+            cur.assign(fields.size(), {});
+            prev.assign(fields.size(), {});
+            for (size_t i = 0; i < fields.size(); i++) {
+                cur[i].assign(tc_words(std::max(1, axi_width(fields[i].second))), 0);
+                prev[i] = cur[i];
+            }
         }
-        if (primed && prevValid && !prevReady) {
+        if (waited || waits)
+            for (size_t i = 0; i < fields.size(); i++) axi_get_words(fields[i].second, cur[i].data());
+        if (waited) {
             if (!val) {
                 v = {true, cycle, iface, chan, std::string(chan) + "valid", "A3.2.1",
                      std::string("VALID deasserted before the handshake: ") + chan + "valid was high with " + chan +
@@ -208,7 +216,7 @@ struct AxiChanCheck {
                     return false;
                 }
         }
-        prev.swap(cur);
+        if (waits) prev.swap(cur);
         prevValid = val;
         prevReady = rdy;
         primed = true;
@@ -366,7 +374,7 @@ public:
             if (last != (n == bu.len))
                 return fail(v, cycle, "r", "rlast", "A3.2.2",
                             std::string(last ? "RLAST asserted early" : "RLAST missing") + " on beat " + std::to_string(n + 1) + " of a " + std::to_string(bu.len + 1) + "-beat read (RID 0x" + axi_hex(id) + ")");
-            if (last) { it->second.pop_front(); n = 0; if (it->second.empty()) readsById.erase(it); }
+            if (last) { it->second.pop_front(); n = 0; }  // an empty queue stays (no allocation per burst)
             else n++;
         }
         if (bF) {
@@ -436,9 +444,10 @@ public:
     static constexpr int kBusBatch = 16;
     unsigned long long turnarounds = 0, turnCycles = 0;
     long long firstR = -1, lastR = -1, firstW = -1, lastW = -1;
-    std::vector<uint32_t> words;
+    std::vector<uint32_t> words, wWords, sWords;  // R beat, W beat and WSTRB buffers (no allocation per beat)
 
-    AxiSlaveModel(const AxiPortMap& pm, AxiMemory* m) : p(pm), mem(m), words(tc_words(pm.dataBits) + 2, 0) {}
+    AxiSlaveModel(const AxiPortMap& pm, AxiMemory* m)
+        : p(pm), mem(m), words(tc_words(pm.dataBits) + 2, 0), wWords(tc_words(pm.dataBits) + 2, 0), sWords(tc_words(pm.dataBits / 8) + 2, 0) {}
 
     void reset(const AxiProfile* pr, uint64_t salt) {
         prof = pr;
@@ -474,9 +483,9 @@ public:
         int db = p.dataBytes();
         uint64_t base = beatAddr & ~static_cast<uint64_t>(db - 1);
         std::fill(words.begin(), words.end(), 0);
-        uint8_t* pg = mem->page(base, false);
+        uint8_t* pg = mem->page(base, false);  // a beat never crosses a page (beats are aligned, at most 128 bytes)
         for (int i = 0; i < db; i++) {
-            uint8_t byte = pg ? pg[(base + i) & 4095] : mem->read(base + i);
+            uint8_t byte = pg ? pg[(base + i) & 4095] : AxiMemory::fresh(base + i);
             words[i / 4] |= static_cast<uint32_t>(byte) << (8 * (i % 4));
         }
         axi_set_words(p.rdata, words.data());
@@ -603,7 +612,9 @@ public:
             if (resp) {
                 if (!t.resp) t.resp = resp;
             } else {
-                std::vector<uint32_t> d(tc_words(p.dataBits), 0), s(tc_words(db), 0);
+                std::vector<uint32_t>& d = wWords;
+                std::vector<uint32_t>& s = sWords;
+                std::fill(s.begin(), s.end(), 0);
                 axi_get_words(p.wdata, d.data());
                 if (p.wstrb.present()) axi_get_words(p.wstrb, s.data());
                 else std::fill(s.begin(), s.end(), 0xffffffffu);

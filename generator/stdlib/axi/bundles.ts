@@ -60,10 +60,32 @@ export const MAX_INCR_BEATS = 256;
 /** No burst may cross a 4 KiB boundary (A3.4.1). */
 export const BOUNDARY_BYTES = 4096;
 
+/**
+ * What an AXI bundle type is, recorded by Axi4() and AxiLite() on the type
+ * object they return: lets a back end that sees a module's port declarations
+ * (Module.portDecls) print such a port as an AXI interface
+ * (`tcast generate --sv-wrapper`, ./sv.ts).
+ */
+export type AxiBundleInfo =
+  | { kind: 'axi4'; dataBits: number; addrBits: number; idBits: number }
+  | { kind: 'axi4-lite'; dataBits: number; addrBits: number };
+
+const axiInfo = new WeakMap<object, AxiBundleInfo>();
+
+/** The AXI protocol and widths of a bundle type made by Axi4() or AxiLite(); undefined for any other type. */
+export function axiBundleInfo(t: object): AxiBundleInfo | undefined {
+  return axiInfo.get(t);
+}
+
+function tagged<T extends object>(t: T, info: AxiBundleInfo): T {
+  axiInfo.set(t, info);
+  return t;
+}
+
 /** The AXI4 bundle type, fields in the AMBA order (AW, W, B, AR, R). */
 export function Axi4(p: Axi4Params) {
   const a = resolveAxi4(p);
-  return Bundle({
+  return tagged(Bundle({
     awid: UInt(a.idBits), awaddr: UInt(a.addrBits), awlen: UInt(8), awsize: UInt(3), awburst: UInt(2),
     awlock: Bool, awcache: UInt(4), awprot: UInt(3), awqos: UInt(4), awvalid: Bool, awready: Flip(Bool),
     wdata: UInt(a.dataBits), wstrb: UInt(a.beatBytes), wlast: Bool, wvalid: Bool, wready: Flip(Bool),
@@ -71,7 +93,7 @@ export function Axi4(p: Axi4Params) {
     arid: UInt(a.idBits), araddr: UInt(a.addrBits), arlen: UInt(8), arsize: UInt(3), arburst: UInt(2),
     arlock: Bool, arcache: UInt(4), arprot: UInt(3), arqos: UInt(4), arvalid: Bool, arready: Flip(Bool),
     rid: Flip(UInt(a.idBits)), rdata: Flip(UInt(a.dataBits)), rresp: Flip(UInt(2)), rlast: Flip(Bool), rvalid: Flip(Bool), rready: Bool,
-  });
+  }), { kind: 'axi4', dataBits: a.dataBits, addrBits: a.addrBits, idBits: a.idBits });
 }
 export type Axi4Type = ReturnType<typeof Axi4>;
 
@@ -88,13 +110,13 @@ export function AxiLite(p: AxiLiteParams = {}) {
   const addrBits = p.addrBits ?? 12;
   if (dataBits !== 32 && dataBits !== 64) throw badParameter(`AXI4-Lite data width must be 32 or 64 bits, got ${dataBits}`);
   if (!Number.isInteger(addrBits) || addrBits < 3 || addrBits > 64) throw badParameter(`AXI4-Lite address width must be 3..64 bits, got ${addrBits}`);
-  return Bundle({
+  return tagged(Bundle({
     awaddr: UInt(addrBits), awprot: UInt(3), awvalid: Bool, awready: Flip(Bool),
     wdata: UInt(dataBits), wstrb: UInt(dataBits / 8), wvalid: Bool, wready: Flip(Bool),
     bresp: Flip(UInt(2)), bvalid: Flip(Bool), bready: Bool,
     araddr: UInt(addrBits), arprot: UInt(3), arvalid: Bool, arready: Flip(Bool),
     rdata: Flip(UInt(dataBits)), rresp: Flip(UInt(2)), rvalid: Flip(Bool), rready: Bool,
-  });
+  }), { kind: 'axi4-lite', dataBits, addrBits });
 }
 export type AxiLiteType = ReturnType<typeof AxiLite>;
 

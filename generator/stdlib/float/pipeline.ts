@@ -8,8 +8,10 @@
  * outputs, the others at the step boundaries that minimise the heaviest
  * segment of the steps' estimated delays (their `weight`s). So changing `stages` only moves
  * registers; the logic is the same code. Latency = stages cycles, a new
- * operation every cycle. Data registers have no reset; the valid bit that
- * travels with them is reset to 0.
+ * operation every cycle. Data registers have no reset and load only with a
+ * valid operation (a clock enable: an idle unit's registers hold, and a
+ * cycle-based simulator skips their logic); the valid bit that travels with
+ * them is reset to 0. Outputs are meaningful only while `valid` is 1.
  */
 import { badParameter } from '../../hdl/params';
 import type { Value } from '../../hdl/ir';
@@ -86,12 +88,12 @@ export function segmentWeight(weights: readonly number[], stages: number): numbe
   return worst;
 }
 
-function registerAll(x: Bus, rank: number, where: string): Bus {
+function registerAll(x: Bus, rank: number, where: string, en: Value): Bus {
   const out: Bus = {};
   for (const [k, v] of Object.entries(x)) {
     if (v === undefined) continue;
     // Constants need no register.
-    out[k] = v.op === 'lit' ? v : RegNext(v, { name: `s${rank}_${where}_${k}` });
+    out[k] = v.op === 'lit' ? v : RegNext(v, { name: `s${rank}_${where}_${k}`, en });
   }
   return out;
 }
@@ -117,7 +119,7 @@ export function pipeline(valid: Value, input: Bus, steps: readonly Step[], stage
     while (rank < cuts.length && cuts[rank] === boundary) {
       rank++;
       const where = boundary === 0 ? 'in' : steps[boundary - 1]!.name;
-      x = registerAll(x, rank, where);
+      x = registerAll(x, rank, where, v);
       v = RegNext(v, { init: 0, name: `s${rank}_valid` });
     }
   };

@@ -1,0 +1,17 @@
+Queue_d32_w133_ram.v
+RRArbiter_n4_w133.v
+Queue_d66_w101_ram.v
+Queue_d4_w258_reg.v
+Queue_d16_w256_ram.v
+Queue_d24_w257_ram.v
+Queue_d4_w32_reg.v
+Fp32Mul_s3.v
+Fp32Add_s3.v
+Fp32Max_s3.v
+Fp32FromUInt_w32_s2.v
+Fp32Div_s12.v
+Queue_d32_w8_ram.v
+Queue_d32_w32_ram.v
+TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_c0of2.v
+TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_c1of2.v
+TcastEngine_x2_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128.v

@@ -1,0 +1,15 @@
+Queue_d128_w134_ram.v
+RRArbiter_n8_w134.v
+Queue_d258_w102_ram.v
+Queue_d4_w514_reg.v
+Queue_d32_w512_ram.v
+Queue_d24_w513_ram.v
+Queue_d4_w32_reg.v
+Fp32Mul_s3.v
+Fp32Add_s3.v
+Fp32Max_s3.v
+Fp32FromUInt_w32_s2.v
+Fp32Div_s12.v
+Queue_d256_w8_ram.v
+Queue_d256_w32_ram.v
+TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128_w256_m128.v

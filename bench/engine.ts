@@ -13,6 +13,7 @@
  * tests' job (test/engine). Writes bench/results/engine.json.
  */
 import { parseArgs } from 'node:util';
+import { loadavg } from 'node:os';
 import type { Benchmark } from './run';
 import { generate } from '../generator';
 import { ENGINE_BENCH_CONFIG, ENGINE_CONFIGS, makeEngine } from '../designs/engine';
@@ -75,15 +76,16 @@ const bench: Benchmark = {
       if (r!.status !== 'ok') throw new Error(`engine bench ${s.scenario.name}: ${describeResult(r!)}`);
       const k = countersOf(r!);
       if (!endedClean(k)) throw new Error(`engine bench ${s.scenario.name}: STATUS 0x${k.status.toString(16)}`);
-      const p = opPerf(op, c, s.layout, k, shape, r!.wallSeconds);
+      const p = opPerf(op, c, s.layout, k, shape, r!.wallSeconds, r!.cpuSeconds);
       const run = {
         op, dim: c.dim, dataBits: shape.dataBits, channels, readLatency, memoryMaxReads, lookups: c.indices.length, bags: s.layout.numBags,
         cycles: p.cycles, rBeats: p.rBeats, wBeats: p.wBeats, bytesRead: p.bytesRead, bytesWritten: p.bytesWritten,
         rUtilisation: +p.rUtilisation.toFixed(4), streams: p.streams, stalls: p.stalls, simCyclesPerSecond: Math.round(p.simCyclesPerSecond),
+        simCyclesPerCpuSecond: Math.round(p.simCyclesPerCpuSecond ?? 0), loadAverage: +loadavg()[0]!.toFixed(1),
       };
       runs.push(run);
       console.log(`engine ${op} dim ${c.dim} latency ${readLatency} (memory cap ${memoryMaxReads} reads): ${p.cycles} cycles, R utilisation ${(100 * p.rUtilisation).toFixed(1)}%, ` +
-        `stalls index ${p.stalls.indexStarved} / in-flight ${p.stalls.inFlightCap} / reducer ${p.stalls.reducerDependency} / write ${p.stalls.writeBackPressure}; ${(p.simCyclesPerSecond / 1e6).toFixed(2)} M cycles/s`);
+        `stalls index ${p.stalls.indexStarved} / in-flight ${p.stalls.inFlightCap} / reducer ${p.stalls.reducerDependency} / write ${p.stalls.writeBackPressure}; ${(p.simCyclesPerSecond / 1e6).toFixed(2)} M cycles/s (${((p.simCyclesPerCpuSecond ?? 0) / 1e6).toFixed(2)} M per CPU second, load ${loadavg()[0]!.toFixed(1)})`);
     };
     for (const dim of dims) {
       const fwd = workload(rows, batch, lookups, dim, 7);

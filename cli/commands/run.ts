@@ -114,7 +114,7 @@ const command: Command = {
       const k = countersOf(r);
       if (!endedClean(k)) problems.push(`${o.op}: STATUS 0x${k.status.toString(16)}, ERROR 0x${k.error.toString(16)} at 0x${k.errAddr.toString(16)}`);
       outs.push(scen[i]!.decode(r));
-      perf.push(opPerf(o.op, o.c, scen[i]!.layout, k, shape, r.wallSeconds));
+      perf.push(opPerf(o.op, o.c, scen[i]!.layout, k, shape, r.wallSeconds, r.cpuSeconds));
     });
     const failed = (what: string): number => {
       process.stderr.write(`tcast run: ${what}:\n  ${problems.join('\n  ')}\n`);

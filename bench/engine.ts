@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- engine [--config NAME] [--batch N] [--lookups L] [--rows R] [--dims 16,64,128] [--latencies 100,200] [--sweep 8,16,32,64,128]`
+ * `npm run bench -- engine [--config NAME] [--batch N] [--lookups L] [--rows R] [--dims 16,64,128] [--latencies 100,200] [--sweep 8,16,32,64,128|none]`
  *
  * The tensor-casting engine on the DLRM benchmark preset's table shape (one
  * table of 1,000,000 rows, batch 2048, 100 lookups per bag, uniform indices) on
@@ -99,7 +99,7 @@ const bench: Benchmark = {
     }
     // Reads in flight: the memory model's cap on outstanding read bursts, dim 64, the longest latency.
     const sweepCase = workload(rows, Math.min(batch, 256), lookups, 64, 8);
-    for (const cap of list(values.sweep, [8, 16, 32, 64, 128])) await runOne('forward', sweepCase, latencies[latencies.length - 1]!, cap);
+    for (const cap of values.sweep === 'none' ? [] : list(values.sweep, [8, 16, 32, 64, 128])) await runOne('forward', sweepCase, latencies[latencies.length - 1]!, cap);
     const after = buildCounters();
     return {
       workload: { preset: 'dlrm-benchmark (one table)', rows, batch, lookupsPerBag: lookups, indices: 'uniform' },

@@ -8,6 +8,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DMA_REGISTERS } from '../accel/dma/regs';
 import { ENGINE_REGISTERS } from '../accel/engine/regs';
+import { ENGINE_DESCRIPTOR } from '../accel/engine/descriptor';
 
 export interface DocSection {
   /** Path relative to the project root. */
@@ -19,6 +20,7 @@ export interface DocSection {
 export const DOC_SECTIONS: DocSection[] = [
   { file: 'docs/AXI.md', id: 'dma-registers', text: () => DMA_REGISTERS.markdown() },
   { file: 'docs/ENGINE.md', id: 'engine-registers', text: () => ENGINE_REGISTERS.markdown() },
+  { file: 'docs/ENGINE.md', id: 'engine-descriptor', text: () => ENGINE_DESCRIPTOR.markdown() },
 ];
 
 const begin = (id: string) => `<!-- generated:${id} (npm run generate; from the declaration, do not edit) -->`;

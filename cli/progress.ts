@@ -59,11 +59,11 @@ export class Progress {
       if (pct === this.last && !note) return;
       const w = 30;
       const fill = Math.round(frac * w);
-      write(`\r${this.label} [${'#'.repeat(fill)}${'.'.repeat(w - fill)}] ${pct}% ${this.eta(frac)}${note ? ` ${note}` : ''}\x1b[K`);
+      write(`\r${this.label} [${'#'.repeat(fill)}${'.'.repeat(w - fill)}] ${[`${pct}%`, this.eta(frac), note].filter(Boolean).join(' ')}\x1b[K`);
     } else {
       const step = Math.floor(pct / 10);
       if (step === Math.floor(this.last / 10)) return;
-      write(`${this.label}: ${pct}% ${this.eta(frac)}${note ? ` ${note}` : ''}\n`);
+      write(`${this.label}: ${[`${pct}%`, this.eta(frac), note].filter(Boolean).join(' ')}\n`);
     }
     this.last = pct;
   }

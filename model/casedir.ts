@@ -5,20 +5,23 @@
  *   {"mode": "sum"|"mean"|"max", "include_last_offset": bool, "padding_idx": int|null,
  *    "optimizer": null | {"kind": "sgd", "lr": x}
  *                      | {"kind": "adagrad", "lr": x, "eps": y}
- *                      | {"kind": "rowwise_adagrad", "lr": x, "eps": y}}
+ *                      | {"kind": "rowwise_adagrad", "lr": x, "eps": y},
+ *    "argmax": bool (optional, max mode: also write argmax.npy)}
  * and .npy files: weight.npy (float32 [rows, dim]), indices.npy (int32|int64 [N]),
  * offsets.npy (int32|int64 [B] or [B+1]), optional per_sample_weights.npy
  * (float32 [N]), grad_output.npy (float32 [B, dim]), optimizer_state.npy
  * (float32 [rows, dim] for adagrad, [rows] for rowwise_adagrad; zeros when absent).
  *
- * Running a case writes output.npy (float32 [B, dim]); with a grad_output,
+ * Running a case writes output.npy (float32 [B, dim]); with "argmax": true,
+ * argmax.npy (int32 [B, dim]: the lookup position that supplied each element,
+ * -1 for an empty bag); with a grad_output,
  * grad_rows.npy (int64 [U], strictly ascending) and grad_values.npy (float32
  * [U, dim]); with an optimizer, weight_updated.npy, and for adagrad and
  * rowwise_adagrad optimizer_state_updated.npy. All outputs are computed and
  * encoded before the first file is written, so a bad case leaves no outputs.
  */
 import { constants as bufferConstants } from 'node:buffer';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MODES, prepareBags, type Mode } from './bags';
 import { castedGatherReduce, expandCoalescePrepared, type CoalescedGrad } from './backward';
@@ -34,6 +37,10 @@ export interface CaseConfig {
   includeLastOffset: boolean;
   paddingIdx: number | null;
   optimizer: OptimizerSpec | null;
+  /** Max mode: also write argmax.npy, the forward's argmax positions [B, dim] int32 (default false). */
+  argmax?: boolean;
+  /** A batched case (TBE layout, model/batchcase.ts): the number of tables T. */
+  tables?: number;
 }
 
 export interface Case {
@@ -61,10 +68,10 @@ export interface CaseResult {
 
 /** Every file name `runCase` may write. */
 export const OUTPUT_FILES = [
-  'output.npy', 'grad_rows.npy', 'grad_values.npy', 'weight_updated.npy', 'optimizer_state_updated.npy',
+  'output.npy', 'argmax.npy', 'grad_rows.npy', 'grad_values.npy', 'weight_updated.npy', 'optimizer_state_updated.npy',
 ] as const;
 
-const CASE_KEYS = ['mode', 'include_last_offset', 'padding_idx', 'optimizer'];
+const CASE_KEYS = ['mode', 'include_last_offset', 'padding_idx', 'optimizer', 'argmax', 'tables'];
 
 function jsonError(what: string, key: string, value?: unknown): ModelError {
   return new ModelError(`case.json: ${what}`, { array: `case.json:${key}`, value });
@@ -95,7 +102,20 @@ export function parseCaseJson(text: string): CaseConfig {
   if (pad !== null && !(typeof pad === 'number' && Number.isInteger(pad))) {
     throw jsonError(`"padding_idx" is ${JSON.stringify(pad)}; use an integer row (negative counts from the end) or null`, 'padding_idx', pad);
   }
-  return { mode: mode as Mode, includeLastOffset: ilo, paddingIdx: pad as number | null, optimizer: parseOptimizer(o.optimizer ?? null) };
+  const argmax = o.argmax ?? false;
+  if (typeof argmax !== 'boolean') throw jsonError(`"argmax" is ${JSON.stringify(argmax)}; use true or false`, 'argmax', argmax);
+  if (argmax && mode !== 'max') throw jsonError(`"argmax": true needs "mode": "max" (the argmax positions exist in max mode only), got "${mode}"`, 'argmax', argmax);
+  const cfg: CaseConfig = { mode: mode as Mode, includeLastOffset: ilo, paddingIdx: pad as number | null, optimizer: parseOptimizer(o.optimizer ?? null), ...(argmax ? { argmax } : {}) };
+  if (o.tables === undefined) return cfg;
+  // A batched case (docs/MODEL.md 6): FBGEMM's TBE, so sum or mean, offsets [T·B+1], no padding_idx, no argmax.
+  const T = o.tables;
+  if (typeof T !== 'number' || !Number.isInteger(T) || T < 1 || T > 4096) throw jsonError(`"tables" is ${JSON.stringify(T)}; use the number of tables, 1..4096 (weight_0.npy .. weight_{T-1}.npy)`, 'tables', T);
+  if (mode !== 'sum' && mode !== 'mean') throw jsonError(`a batched case ("tables") pools with "sum" or "mean" (as FBGEMM's TBE), not "${mode}"`, 'mode', mode);
+  if (o.include_last_offset === false) throw jsonError('a batched case has offsets [T·B+1] (include_last_offset is always true); drop "include_last_offset" or set it to true', 'include_last_offset', false);
+  if (pad !== null) throw jsonError('a batched case has no padding_idx (as FBGEMM\'s TBE); set "padding_idx" to null', 'padding_idx', pad);
+  if (cfg.optimizer) throw jsonError('a batched case takes no optimizer; run the tables as separate cases to update them', 'optimizer');
+  if (argmax) throw jsonError('a batched case has no max mode, so no argmax', 'argmax', argmax);
+  return { ...cfg, includeLastOffset: true, tables: T };
 }
 
 function parseOptimizer(v: unknown): OptimizerSpec | null {
@@ -133,7 +153,8 @@ function parseOptimizer(v: unknown): OptimizerSpec | null {
   return { kind: kind as 'adagrad' | 'rowwise_adagrad', lr: num('lr'), eps: num('eps') };
 }
 
-function readNpyFile(dir: string, name: string, required: boolean): NpyArray | null {
+/** Reads `name` in `dir` as .npy (null when absent and not required). */
+export function readNpyFile(dir: string, name: string, required: boolean): NpyArray | null {
   const path = join(dir, name);
   if (!existsSync(path)) {
     if (required) throw new ModelError(`${path}: missing; a case directory needs weight.npy, indices.npy and offsets.npy (see docs/MODEL.md)`, { array: name });
@@ -143,7 +164,8 @@ function readNpyFile(dir: string, name: string, required: boolean): NpyArray | n
   return decodeNpy(readFileSync(path), path);
 }
 
-function expect(arr: NpyArray, path: string, dtypes: string[], rank: number, shapeWanted?: (number | null)[]): void {
+/** Checks an .npy array's dtype, rank and (null: any) shape, naming the file. */
+export function expectNpy(arr: NpyArray, path: string, dtypes: string[], rank: number, shapeWanted?: (number | null)[]): void {
   if (!dtypes.includes(arr.dtype)) {
     throw new ModelError(`${path}: dtype ${arr.dtype}, expected ${dtypes.join(' or ')}; convert with .astype(np.${dtypes[0]})`, { array: path, value: arr.dtype });
   }
@@ -161,8 +183,8 @@ function expect(arr: NpyArray, path: string, dtypes: string[], rank: number, sha
   }
 }
 
-/** Loads and checks a case directory (shapes and dtypes; values are checked when run). */
-export function loadCase(dir: string): Case {
+/** Reads and checks a case directory's case.json. */
+export function readCaseConfig(dir: string): CaseConfig {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
     throw new ModelError(`${dir}: no such case directory; give a directory with case.json and the .npy inputs`, { array: dir });
   }
@@ -176,21 +198,28 @@ export function loadCase(dir: string): Case {
     if (e instanceof ModelError) throw new ModelError(e.message.replace(/^case\.json:/, `${cjPath}:`), { array: e.array ?? 'case.json', value: e.value });
     throw e;
   }
+  return config;
+}
+
+/** Loads and checks a case directory (shapes and dtypes; values are checked when run). */
+export function loadCase(dir: string): Case {
+  const config = readCaseConfig(dir);
+  if (config.tables !== undefined) throw new ModelError(`${join(dir, 'case.json')}: a batched case ("tables": ${config.tables}); load it with loadBatchedCase (model/batchcase.ts)`, { array: 'case.json' });
   const p = (n: string) => join(dir, n);
   const weight = readNpyFile(dir, 'weight.npy', true)!;
-  expect(weight, p('weight.npy'), ['float32'], 2);
+  expectNpy(weight, p('weight.npy'), ['float32'], 2);
   const [rows, dim] = weight.shape as [number, number];
   if (dim < 1) throw new ModelError(`${p('weight.npy')}: shape ${shapeText(weight.shape)} has embedding dimension 0`, { array: 'weight.npy' });
   const indices = readNpyFile(dir, 'indices.npy', true)!;
-  expect(indices, p('indices.npy'), ['int64', 'int32'], 1);
+  expectNpy(indices, p('indices.npy'), ['int64', 'int32'], 1);
   const offsets = readNpyFile(dir, 'offsets.npy', true)!;
-  expect(offsets, p('offsets.npy'), ['int64', 'int32'], 1);
+  expectNpy(offsets, p('offsets.npy'), ['int64', 'int32'], 1);
   const n = indices.shape[0]!;
   const numBags = offsets.shape[0]! - (config.includeLastOffset ? 1 : 0);
   const psw = readNpyFile(dir, 'per_sample_weights.npy', false);
-  if (psw) expect(psw, p('per_sample_weights.npy'), ['float32'], 1, [n]);
+  if (psw) expectNpy(psw, p('per_sample_weights.npy'), ['float32'], 1, [n]);
   const grad = readNpyFile(dir, 'grad_output.npy', false);
-  if (grad) expect(grad, p('grad_output.npy'), ['float32'], 2, [Math.max(0, numBags), dim]);
+  if (grad) expectNpy(grad, p('grad_output.npy'), ['float32'], 2, [Math.max(0, numBags), dim]);
   const state = readNpyFile(dir, 'optimizer_state.npy', false);
   const opt = config.optimizer;
   if (opt && !grad) {
@@ -202,8 +231,8 @@ export function loadCase(dir: string): Case {
         array: 'optimizer_state.npy',
       });
     }
-    if (opt.kind === 'adagrad') expect(state, p('optimizer_state.npy'), ['float32'], 2, [rows, dim]);
-    else expect(state, p('optimizer_state.npy'), ['float32'], 1, [rows]);
+    if (opt.kind === 'adagrad') expectNpy(state, p('optimizer_state.npy'), ['float32'], 2, [rows, dim]);
+    else expectNpy(state, p('optimizer_state.npy'), ['float32'], 1, [rows]);
   }
   return {
     config, rows, dim,
@@ -253,6 +282,7 @@ export function runCase(c: Case, opts: RunOptions = {}): CaseResult {
   const fwd = gatherReducePrepared(c.weight, dim, bags, config.mode);
   const B = bags.numBags;
   const files: CaseResult['files'] = { 'output.npy': { data: fwd.output, shape: [B, dim] } };
+  if (config.argmax && fwd.argmaxPos) files['argmax.npy'] = { data: fwd.argmaxPos, shape: [B, dim] };
   let grad: CoalescedGrad | null = null;
   let weightUpdated: Float32Array | null = null;
   let stateUpdated: Float32Array | null = null;
@@ -291,7 +321,7 @@ export function runCase(c: Case, opts: RunOptions = {}): CaseResult {
  * encoded first, written under temporary names, then renamed; outputs of an
  * earlier run that this result does not produce are removed. Returns the paths.
  */
-export function writeCaseOutputs(result: CaseResult, outDir: string): string[] {
+export function writeCaseOutputs(result: Pick<CaseResult, 'files'>, outDir: string): string[] {
   const encoded = Object.entries(result.files).map(([name, f]) => [name, encodeNpy(f.data, f.shape)] as const);
   const tmp: string[] = [];
   try {
@@ -319,6 +349,10 @@ export function writeCaseOutputs(result: CaseResult, outDir: string): string[] {
   for (const name of OUTPUT_FILES) {
     if (!(name in result.files)) rmSync(join(outDir, name), { force: true });
   }
+  // A batched case's per-table gradients.
+  for (const name of readdirSync(outDir)) {
+    if (/^grad_(rows|values)_\d+\.npy$/.test(name) && !(name in result.files)) rmSync(join(outDir, name), { force: true });
+  }
   return written;
 }
 
@@ -333,6 +367,7 @@ export function writeCaseDir(dir: string, c: Case): void {
   const cfg = c.config;
   const json = {
     mode: cfg.mode, include_last_offset: cfg.includeLastOffset, padding_idx: cfg.paddingIdx, optimizer: cfg.optimizer,
+    ...(cfg.argmax ? { argmax: true } : {}),
   };
   writeFileSync(join(dir, 'case.json'), JSON.stringify(json, null, 2) + '\n');
   const B = c.offsets.length - (cfg.includeLastOffset ? 1 : 0);

@@ -38,8 +38,13 @@ export {
 export { encodeNpy, decodeNpy, type NpyArray, type NpyData, type NpyDtype } from './npy';
 export {
   parseCaseJson, loadCase, runCase, writeCaseOutputs, runCaseDir, writeCaseDir, OUTPUT_FILES,
+  readCaseConfig, readNpyFile, expectNpy,
   type Case, type CaseConfig, type CaseResult, type RunOptions,
 } from './casedir';
+export {
+  isBatchedCaseDir, loadBatchedCase, runBatchedCase, writeBatchedCaseDir,
+  type BatchedCase, type BatchedCaseResult,
+} from './batchcase';
 export {
   traffic, trafficOps, predictCycles, rowCounts, rowCountText, rowBeats, streamBeats, TRAFFIC_PATHS, TRAFFIC_OPTIMIZERS,
   type TrafficShape, type TrafficPath, type TrafficOptimizer, type OpTraffic, type PathTraffic, type MemoryModel,

@@ -33,6 +33,16 @@ export interface ForwardCase {
   paddingIdx?: number | null;
   mode?: Mode;
   perSampleWeights?: Float32Array | null;
+  /** Max mode: also write the argmax positions [B, dim] int32 (OP.ARGMAX). */
+  argmax?: boolean;
+  /**
+   * The max-mode casted backward (OP.MASK): the forward's argmax [bags, dim]
+   * (bags = the rows of `weight`, the gradient) and each lookup's position [N];
+   * a lookup adds to element d only where argmax[row, d] is its position.
+   * `argmaxAt` instead of `argmax`: the argmax rows are already in memory there
+   * (written by the forward of the same scenario, rows the same stride apart).
+   */
+  mask?: { argmax?: Int32Array; argmaxAt?: number; positions: Int32Array } | null;
 }
 
 /** What the host needs to know of a configuration. */
@@ -67,12 +77,19 @@ export interface ForwardLayout {
   scales: number;
   out: number;
   outBytes: number;
+  /** The argmax region (OP.ARGMAX: written, B rows; OP.MASK: read, one row per gradient row), rows rowStride apart; 0 if none. */
+  argmax: number;
+  argmaxBytes: number;
+  /** The first byte after the case's regions (where another operation's may start). */
+  end: number;
   memory: { addr: number; bytes: Uint8Array }[];
   regs: [EngineRegName, number][];
 }
 
-const bytesOf = (a: ArrayBufferView): Uint8Array => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
-const roundUp = (n: number, m: number) => Math.ceil(n / m) * m;
+/** The bytes of a typed array (no copy). */
+export const bytesOf = (a: ArrayBufferView): Uint8Array => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+/** n rounded up to a multiple of m. */
+export const roundUp = (n: number, m: number) => Math.ceil(n / m) * m;
 
 /** The output region's content before the run: bytes the engine must overwrite, or (row padding) leave alone. */
 export function guardBytes(len: number): Uint8Array {
@@ -85,6 +102,13 @@ export function guardBytes(len: number): Uint8Array {
 export function unsupported(c: ForwardCase, shape: EngineShape): string | undefined {
   if (c.dim > shape.maxDim) return `dim ${c.dim} is larger than this configuration's largest dim ${shape.maxDim}; use a configuration with a larger maxDim`;
   if (c.perSampleWeights && (c.mode ?? 'sum') !== 'sum') return `per_sample_weights need mode 'sum' (as PyTorch), got '${c.mode}'`;
+  if (c.argmax && c.mode !== 'max') return `the argmax output needs mode 'max', got '${c.mode ?? 'sum'}'`;
+  if (c.mask) {
+    if ((c.mode ?? 'sum') !== 'sum' || c.perSampleWeights) return 'the masked (max-mode) casted backward runs as a sum without per-lookup scales';
+    if (c.mask.positions.length !== c.indices.length) return `the masked backward needs one position per lookup: ${c.mask.positions.length} positions for ${c.indices.length} lookups`;
+    if (!c.mask.argmax === (c.mask.argmaxAt === undefined)) return 'the masked backward needs either the argmax array or the address of the argmax rows';
+    if (c.mask.argmax && c.mask.argmax.length !== c.rows * c.dim) return `the masked backward's argmax holds ${c.mask.argmax.length} values, [rows, dim] = [${c.rows}, ${c.dim}] needs ${c.rows * c.dim}`;
+  }
   const n = c.indices.length;
   if (n >= 2 ** 32) return `${n} indices is more than the engine's 32-bit NUM_INDICES`;
   return undefined;
@@ -116,10 +140,25 @@ export function layoutForward(c: ForwardCase, shape: EngineShape, opts: LayoutOp
   const indices = place(idxBytes.length, 1);
   const offBytes = bytesOf(c.offsets);
   const offsets = place(offBytes.length, 2);
-  const pswBytes = c.perSampleWeights ? bytesOf(c.perSampleWeights) : new Uint8Array(0);
-  const scales = c.perSampleWeights ? place(pswBytes.length, 4) : 0;
+  // The SCALES stream: per_sample_weights, or with OP.MASK the lookups' positions.
+  const side = c.mask ? c.mask.positions : c.perSampleWeights;
+  const pswBytes = side ? bytesOf(side) : new Uint8Array(0);
+  const scales = side ? place(pswBytes.length, 4) : 0;
   const outBytes = numBags * rowStride;
   const out = place(outBytes, 3);
+  let argmaxBytes = 0;
+  let argmaxImage: Uint8Array | null = null;
+  if (c.argmax) {
+    argmaxBytes = numBags * rowStride;
+    argmaxImage = sparse ? null : guardBytes(argmaxBytes);
+  } else if (c.mask?.argmax) {
+    argmaxBytes = c.rows * rowStride;
+    argmaxImage = new Uint8Array(argmaxBytes);
+    const ab = bytesOf(c.mask.argmax);
+    for (let r = 0; r < c.rows; r++) argmaxImage.set(ab.subarray(r * c.dim * 4, (r + 1) * c.dim * 4), r * rowStride);
+  }
+  const argmax = c.mask?.argmaxAt ?? (argmaxBytes ? place(argmaxBytes, 5) : 0);
+  const end = at;
   if (at >= 2 ** Math.min(shape.addrBits, 52)) throw new ModelError(`the case needs ${at} bytes of memory, more than ${shape.addrBits}-bit addresses reach`, { array: 'case' });
   const pad = c.paddingIdx ?? null;
   const padRow = pad === null ? 0 : pad < 0 ? c.rows + pad : pad;
@@ -128,17 +167,19 @@ export function layoutForward(c: ForwardCase, shape: EngineShape, opts: LayoutOp
     IDX64: flag(c.indices instanceof BigInt64Array), OFF64: flag(c.offsets instanceof BigInt64Array),
     INCLUDE_LAST: flag(c.includeLastOffset), PADDING: flag(pad !== null),
     MEAN: flag(c.mode === 'mean'), MAX: flag(c.mode === 'max'), SCALES: flag(!!c.perSampleWeights),
+    ARGMAX: flag(c.argmax), MASK: flag(!!c.mask),
   });
   const lo = (v: number) => v % 2 ** 32;
   const hi = (v: number) => Math.floor(v / 2 ** 32);
   return {
-    numBags, rowStride, table, indices, offsets, scales, out, outBytes,
+    numBags, rowStride, table, indices, offsets, scales, out, outBytes, argmax, argmaxBytes, end,
     memory: [
       ...(sparse ? [] : [{ addr: table, bytes: tableBytes }]),
       { addr: indices, bytes: idxBytes },
       { addr: offsets, bytes: offBytes },
       ...(sparse ? [] : [{ addr: out, bytes: guardBytes(outBytes) }]),
-      ...(c.perSampleWeights ? [{ addr: scales, bytes: pswBytes }] : []),
+      ...(side ? [{ addr: scales, bytes: pswBytes }] : []),
+      ...(argmaxImage ? [{ addr: argmax, bytes: argmaxImage }] : []),
     ],
     regs: [
       ['OP', op], ['DIM', c.dim], ['NUM_BAGS', numBags], ['NUM_INDICES', c.indices.length], ['PADDING_IDX', padRow],
@@ -146,6 +187,7 @@ export function layoutForward(c: ForwardCase, shape: EngineShape, opts: LayoutOp
       ['INDICES_LO', lo(indices)], ['INDICES_HI', hi(indices)], ['OFFSETS_LO', lo(offsets)], ['OFFSETS_HI', hi(offsets)],
       ['OUT_LO', lo(out)], ['OUT_HI', hi(out)], ['OUT_STRIDE', rowStride],
       ['SCALES_LO', lo(scales)], ['SCALES_HI', hi(scales)],
+      ['ARGMAX_LO', lo(argmax)], ['ARGMAX_HI', hi(argmax)], ['ARGMAX_STRIDE', rowStride], ['NUM_TABLES', 0],
     ],
   };
 }
@@ -156,15 +198,21 @@ export function layoutForward(c: ForwardCase, shape: EngineShape, opts: LayoutOp
  * computed on the host (model/casting.ts): indices = bagIds, offsets =
  * segOffsets (U + 1, include_last_offset), per-lookup scales = the casted
  * scale (psw or fl(1 / fl(n_b)); none = 1). The output is grad_values [U, dim];
- * grad_rows is the casted index's uniqueRows.
+ * grad_rows is the casted index's uniqueRows. Max mode (OP.MASK): the SCALES
+ * stream carries the casted index's positions and the engine reads the
+ * forward's argmax rows, given as an array or as the address where the
+ * forward of the same scenario wrote them.
  */
-export function castedBackwardCase(casted: CastedIndex, g: Float32Array, dim: number): ForwardCase {
-  if (casted.mode === 'max') throw new ModelError('the max-mode casted backward (argmax masking) is not implemented by the engine yet; use mode sum or mean', { array: 'case.json:mode', value: 'max' });
-  return {
+export function castedBackwardCase(casted: CastedIndex, g: Float32Array, dim: number, argmax: { argmaxPos?: Int32Array | null; argmaxAt?: number } = {}): ForwardCase {
+  const c: ForwardCase = {
     weight: g, rows: casted.numBags, dim,
     indices: casted.bagIds, offsets: casted.segOffsets, includeLastOffset: true, paddingIdx: null,
     mode: 'sum', perSampleWeights: casted.scale,
   };
+  if (casted.mode !== 'max') return c;
+  if (argmax.argmaxPos) return { ...c, perSampleWeights: null, mask: { argmax: argmax.argmaxPos, positions: casted.positions } };
+  if (argmax.argmaxAt !== undefined) return { ...c, perSampleWeights: null, mask: { argmaxAt: argmax.argmaxAt, positions: casted.positions } };
+  throw new ModelError('the max-mode casted backward needs the forward\'s argmax positions (an array or their address)', { array: 'argmaxPos' });
 }
 
 /** The counters read back after an operation, in this order. */
@@ -211,8 +259,17 @@ export interface ForwardScenario {
   layout: ForwardLayout;
   /** The output [B, dim] from the scenario's result. */
   decode(r: AxiResult): Float32Array;
+  /** The argmax positions [B, dim] (a case with `argmax`), else null. */
+  decodeArgmax(r: AxiResult): Int32Array | null;
   /** The first output byte outside [b, 0..dim) that the run changed, or -1. */
   guardBroken(r: AxiResult): number;
+}
+
+/** Rows of `dim` 32-bit values, `stride` bytes apart in `d`, packed into `out`. */
+export function unpadRows<T extends Float32Array | Int32Array>(d: Uint8Array, out: T, stride: number, dim: number): T {
+  const bytes = new Uint8Array(out.buffer);
+  for (let b = 0; b * dim < out.length; b++) bytes.set(d.subarray(b * stride, b * stride + dim * 4), b * dim * 4);
+  return out;
 }
 
 /** A complete scenario for one forward operation. */
@@ -225,23 +282,53 @@ export function forwardScenario(c: ForwardCase, shape: EngineShape, opts: Layout
       profile: opts.profile,
       memory: layout.memory,
       script: runScript(layout.regs, opts.maxCycles),
-      dump: opts.dump === false ? [] : [{ addr: layout.out, len: Math.max(layout.outBytes, 1) }],
+      dump: opts.dump === false ? [] : [{ addr: layout.out, len: Math.max(layout.outBytes, 1) }, ...(c.argmax ? [{ addr: layout.argmax, len: Math.max(layout.argmaxBytes, 1) }] : [])],
       watchdogCycles: 20_000,
     },
-    decode: (r) => {
-      const d = r.dumps[0]!;
-      const out = new Float32Array(layout.numBags * c.dim);
-      const bytes = new Uint8Array(out.buffer);
-      for (let b = 0; b < layout.numBags; b++) bytes.set(d.subarray(b * layout.rowStride, b * layout.rowStride + c.dim * 4), b * c.dim * 4);
-      return out;
-    },
+    decode: (r) => unpadRows(r.dumps[0]!, new Float32Array(layout.numBags * c.dim), layout.rowStride, c.dim),
+    decodeArgmax: (r) => (c.argmax ? unpadRows(r.dumps[1]!, new Int32Array(layout.numBags * c.dim), layout.rowStride, c.dim) : null),
     guardBroken: (r) => {
-      const d = r.dumps[0]!;
       const g = guardBytes(layout.outBytes);
-      for (let i = 0; i < layout.outBytes; i++) if (i % layout.rowStride >= c.dim * 4 && d[i] !== g[i]) return i;
+      for (const d of r.dumps.slice(0, c.argmax ? 2 : 1)) {
+        for (let i = 0; i < layout.outBytes; i++) if (i % layout.rowStride >= c.dim * 4 && d[i] !== g[i]) return i;
+      }
       return -1;
     },
   };
+}
+
+/**
+ * Several operations one after the other in one scenario (one memory image):
+ * the max-mode forward writing its argmax, then the masked casted backward
+ * reading it (`mask.argmaxAt`). Lay each part out from the previous one's
+ * `layout.end` so that their regions are disjoint. `split` gives each part's
+ * view of the result (its reads, dumps and share of the wall time; the bus
+ * counters are the whole scenario's).
+ */
+export function chainScenarios(parts: { scenario: AxiScenario }[], opts: { name?: string; profile?: TimingProfile; watchdogCycles?: number } = {}): { scenario: AxiScenario; split(r: AxiResult): AxiResult[] } {
+  const scenario: AxiScenario = {
+    name: opts.name, profile: opts.profile,
+    memory: parts.flatMap((p) => p.scenario.memory ?? []),
+    script: parts.flatMap((p) => p.scenario.script),
+    dump: parts.flatMap((p) => p.scenario.dump ?? []),
+    watchdogCycles: opts.watchdogCycles ?? Math.max(...parts.map((p) => p.scenario.watchdogCycles ?? 0)),
+  };
+  const split = (r: AxiResult): AxiResult[] => {
+    let nr = 0;
+    let nd = 0;
+    const views = parts.map((p) => {
+      const reads = p.scenario.script.filter((o) => o.op === 'read' || o.op === 'poll').length;
+      const dumps = (p.scenario.dump ?? []).length;
+      const v: AxiResult = { ...r, reads: r.reads.slice(nr, nr + reads), dumps: r.dumps.slice(nd, nd + dumps) };
+      nr += reads;
+      nd += dumps;
+      return v;
+    });
+    const cycles = views.map((v) => (v.reads.length >= COUNTER_REGS.length ? countersOf(v).cycles : 0));
+    const total = cycles.reduce((a, b) => a + b, 0);
+    return views.map((v, i) => ({ ...v, wallSeconds: total ? (r.wallSeconds * cycles[i]!) / total : 0 }));
+  };
+  return { scenario, split };
 }
 
 // ------------------------------------------------------------------ a case directory on the engine
@@ -271,8 +358,8 @@ export interface OpPerf {
   wBeats: number;
   bytesRead: number;
   bytesWritten: number;
-  /** Bytes read per stream (whole beats). */
-  streams: { rows: number; indices: number; offsets: number; scales: number };
+  /** Bytes read per stream (whole beats): rows (with the masked backward also the argmax rows), indices, offsets, scales (or positions). */
+  streams: { rows: number; indices: number; offsets: number; scales: number; descriptors?: number };
   /** Bytes of results (B x dim x 4 or U x dim x 4). */
   resultBytes: number;
   rUtilisation: number;
@@ -288,7 +375,8 @@ export function opPerf(op: OpPerf['op'], c: ForwardCase, l: ForwardLayout, k: En
   const span = (n: number) => Math.ceil(n / beat) * beat;
   const indices = span(c.indices.byteLength);
   const offsets = c.offsets.length && l.numBags ? span(c.offsets.byteLength) : 0;
-  const scales = c.perSampleWeights ? span(c.perSampleWeights.byteLength) : 0;
+  const side = c.mask ? c.mask.positions : c.perSampleWeights;
+  const scales = side ? span(side.byteLength) : 0;
   const bytesRead = k.rBeats * beat;
   return {
     op, cycles: k.cycles, rBeats: k.rBeats, wBeats: k.wBeats, bytesRead, bytesWritten: k.wBeats * beat,

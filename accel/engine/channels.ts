@@ -19,6 +19,8 @@ const COMBINE: Partial<Record<EngineRegName, Combine>> = {
   STATUS: 'status', CYCLES: 'max',
   R_BEATS: 'sum', W_BEATS: 'sum', STALL_INDEX: 'sum', STALL_INFLIGHT: 'sum', STALL_DEPENDENCY: 'sum', STALL_WRITE: 'sum',
   ERROR: 'firstNonZero', ERR_ADDR_LO: 'firstNonZero', ERR_ADDR_HI: 'firstNonZero',
+  // Batched tables: each channel reads the descriptors itself; the furthest table any channel reached.
+  TABLE_AT: 'max',
 };
 
 /**

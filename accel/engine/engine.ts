@@ -2,8 +2,10 @@
  * TcastEngine: the tensor-casting gather-reduce engine (docs/ENGINE.md).
  *
  * One operation per START: the forward gather-reduce of docs/MODEL.md 2.2
- * (mode sum), reading its operands from memory through an AXI4 master and
- * writing the pooled output [B, dim] back:
+ * (modes sum, mean, max with its argmax positions; the casted backward is the
+ * same operation over the casted index, in max mode masked by the argmax),
+ * reading its operands from memory through an AXI4 master and writing the
+ * pooled output [B, dim] back:
  *
  *   offsets ─┐                                   ┌─────────── table rows ◄─┐
  *   indices ─┤ AR (one master, IDs = reorder-buffer slots) ──► memory      │
@@ -46,6 +48,8 @@ import { ElaborationError } from '../../generator/hdl/errors';
 import { slotQueues } from './interleave';
 import { columnSlice } from './slice';
 import { ENGINE_LITE_ADDR_BITS, ENGINE_OP, ENGINE_REGISTERS, addressOf, type EngineRegName } from './regs';
+import { argmaxWord, maskedLane } from './argmax';
+import { DESC_BYTES, descriptorLoader } from './descriptor';
 
 export interface EngineOptions {
   /** AXI4 data width in bits (128..1024); fp32 lanes = dataBits / 32. */
@@ -181,7 +185,8 @@ export class TcastEngine extends Module {
       `Tensor-casting gather-reduce engine: ${this.dataBits}-bit AXI4 master (${this.lanes} fp32 lanes), ${this.addrBits}-bit addresses,`,
       `${this.maxReads} read bursts in flight (reorder buffer ${this.maxReads} x ${this.maxBurst} beats), index/offset beat buffers of ${this.queueDepth},`,
       `Fp32Add latency ${this.addLatency}, ${this.bags} bag slot(s) interleaved in the reducer (token queues of ${this.tokenDepth}), up to ${this.maxWrites} write bursts outstanding, dim up to ${this.maxDim}.`,
-      'Forward gather-reduce (sum) as docs/MODEL.md 2.2; AXI4-Lite registers (docs/ENGINE.md); irq = STATUS.DONE.',
+      'Forward gather-reduce (sum, mean, max with argmax) as docs/MODEL.md 2.2, masked by an argmax for the max-mode casted backward (2.3);',
+      'batched tables from a descriptor list; AXI4-Lite registers (docs/ENGINE.md); irq = STATUS.DONE.',
     ].join('\n');
   }
 
@@ -225,6 +230,9 @@ export class TcastEngine extends Module {
     const stallDep = Reg(UInt(32), { init: 0 });
     const stallWrite = Reg(UInt(32), { init: 0 });
     const startIgnored = Reg(UInt(32), { init: 0 });
+    // Batched tables: NUM_TABLES > 0 at START runs the descriptors one by one (accel/engine/descriptor.ts).
+    const batched = Reg(Bool, { init: 0 });
+    const tableAt = Reg(UInt(32), { init: 0 });
 
     const regs = ENGINE_REGISTERS.build(io.s_axi_lite, {
       STATUS: { BUSY: busy, DONE: done, ERROR: err },
@@ -241,31 +249,43 @@ export class TcastEngine extends Module {
       STALL_DEPENDENCY: stallDep,
       STALL_WRITE: stallWrite,
       START_IGNORED: startIgnored,
+      TABLE_AT: tableAt,
     });
     const rv = (name: EngineRegName): Value => regs.value(name);
     const startReq = named(regs.wrote('CTRL', 'START').and(regs.field('CTRL', 'START')));
     const start = named(startReq.and(busy.not()));
     when(startReq.and(busy), () => startIgnored.set(startIgnored.addWrap(1)));
     io.irq.set(done);
+    // The descriptor's beats (from the R path below) fill the shadow registers; p(): the operation's registers.
+    const DESC_BEATS = DESC_BYTES / BB;
+    const dbBits = bitsFor(DESC_BEATS);
+    const descFire = Wire(Bool);
+    const descBeat = Wire(UInt(W));
+    const descIdx = Reg(UInt(dbBits), { init: 0 });
+    const p = descriptorLoader({ lanes: L, batched: mux(start, rv('NUM_TABLES').ne(0), batched), rv, fire: descFire, index: descIdx, beat: descBeat });
 
-    const idx64 = named(rv('OP').bit(Math.log2(ENGINE_OP.IDX64)));
-    const isMean = named(rv('OP').bit(Math.log2(ENGINE_OP.MEAN)));
-    const isMax = named(rv('OP').bit(Math.log2(ENGINE_OP.MAX)));
-    const pswEn = named(rv('OP').bit(Math.log2(ENGINE_OP.SCALES)));
-    const scalesA = addressOf(rv('SCALES_LO'), rv('SCALES_HI'), A);
-    const off64 = named(rv('OP').bit(Math.log2(ENGINE_OP.OFF64)));
-    const inclLast = named(rv('OP').bit(Math.log2(ENGINE_OP.INCLUDE_LAST)));
-    const padEn = named(rv('OP').bit(Math.log2(ENGINE_OP.PADDING)));
-    const numBags = rv('NUM_BAGS');
-    const numIdx = rv('NUM_INDICES');
+    const idx64 = named(p('OP').bit(Math.log2(ENGINE_OP.IDX64)));
+    const isMean = named(p('OP').bit(Math.log2(ENGINE_OP.MEAN)));
+    const isMax = named(p('OP').bit(Math.log2(ENGINE_OP.MAX)));
+    const pswEn = named(p('OP').bit(Math.log2(ENGINE_OP.SCALES)));
+    // Max mode: write the argmax positions (forward), or mask the terms by them (casted backward; the SCALES stream holds positions).
+    const argEn = named(isMax.and(p('OP').bit(Math.log2(ENGINE_OP.ARGMAX))));
+    const maskEn = named(p('OP').bit(Math.log2(ENGINE_OP.MASK)));
+    const sideEn = named(pswEn.or(maskEn));
+    const scalesA = addressOf(p('SCALES_LO'), p('SCALES_HI'), A);
+    const off64 = named(p('OP').bit(Math.log2(ENGINE_OP.OFF64)));
+    const inclLast = named(p('OP').bit(Math.log2(ENGINE_OP.INCLUDE_LAST)));
+    const padEn = named(p('OP').bit(Math.log2(ENGINE_OP.PADDING)));
+    const numBags = p('NUM_BAGS');
+    const numIdx = p('NUM_INDICES');
     const wordOf = (addr: Value): Value => addr.bits(A - 1, lb);
-    const indicesA = addressOf(rv('INDICES_LO'), rv('INDICES_HI'), A);
-    const offsetsA = addressOf(rv('OFFSETS_LO'), rv('OFFSETS_HI'), A);
+    const indicesA = addressOf(p('INDICES_LO'), p('INDICES_HI'), A);
+    const offsetsA = addressOf(p('OFFSETS_LO'), p('OFFSETS_HI'), A);
 
     // Per-operation constants, latched at START.
     const rowBeats = Reg(UInt(rbBits), { init: 1 });
     const tailStrb = Reg(UInt(BB), { init: 0 });
-    const dimBytes = named(rv('DIM').trunc(16).zext(18).shl(2).trunc(18));
+    const dimBytes = named(p('DIM').trunc(16).zext(18).shl(2).trunc(18));
     const tail = named(dimBytes.bits(lb - 1, 0));
     const ones = lit((1n << BigInt(BB)) - 1n, BB);
     const tailMask = named(mux(tail.eq(0), ones, ones.shr(lit(BB, lb + 1).subWrap(tail.zext(lb + 1)))));
@@ -273,16 +293,23 @@ export class TcastEngine extends Module {
     const slice = columnSlice(named(dimBytes.zext(19).addWrap(BB - 1).shr(lb), 'row_beats_all'), this.channel, this.channels);
     const beatsOfDim = slice.beats;
     const sliceBytes = fit(slice.first.shl(lb), A);
-    const tableA = this.channels > 1 ? named(addressOf(rv('TABLE_LO'), rv('TABLE_HI'), A).addWrap(sliceBytes), 'table_base') : addressOf(rv('TABLE_LO'), rv('TABLE_HI'), A);
-    const outA = this.channels > 1 ? named(addressOf(rv('OUT_LO'), rv('OUT_HI'), A).addWrap(sliceBytes), 'out_base') : addressOf(rv('OUT_LO'), rv('OUT_HI'), A);
+    const tableA = this.channels > 1 ? named(addressOf(p('TABLE_LO'), p('TABLE_HI'), A).addWrap(sliceBytes), 'table_base') : addressOf(p('TABLE_LO'), p('TABLE_HI'), A);
+    const outA = this.channels > 1 ? named(addressOf(p('OUT_LO'), p('OUT_HI'), A).addWrap(sliceBytes), 'out_base') : addressOf(p('OUT_LO'), p('OUT_HI'), A);
+    // The argmax rows have the output rows' geometry (int32 per element): the same column slice.
+    const argA = this.channels > 1 ? named(addressOf(p('ARGMAX_LO'), p('ARGMAX_HI'), A).addWrap(sliceBytes), 'argmax_base') : addressOf(p('ARGMAX_LO'), p('ARGMAX_HI'), A);
+    // A channel without columns in this operation (dim smaller than the channels' beats) skips it.
+    const sliceNone = this.channels > 1 ? slice.none : lit(0, 1);
 
-    // Stream lengths (in elements and in beats) latched at START.
+    // Stream lengths (in elements and in beats) latched at START. A stream may start at any element of a
+    // beat (4-byte aligned; 8 for int64): its first beat is read whole and unpacked from that lane.
     const offCount = named(mux(numBags.eq(0), lit(0, 33), numBags.zext(33).addWrap(inclLast.zext(33))));
-    const beatsOfElems = (n: Value, wide: Value, name: string): Value =>
-      named(mux(wide, n.zext(36).shl(3).trunc(36), n.zext(36).shl(2).trunc(36)).addWrap(BB - 1).shr(lb).trunc(36 - lb), name);
-    const offBeatsTotal = beatsOfElems(offCount, off64, 'off_beats_total');
-    const idxBeatsTotal = beatsOfElems(numIdx.zext(33), idx64, 'idx_beats_total');
-    const pswBeatsTotal = beatsOfElems(mux(pswEn, numIdx.zext(33), lit(0, 33)), lit(0, 1), 'psw_beats_total');
+    const beatsOfElems = (n: Value, wide: Value, base: Value, name: string): Value =>
+      named(mux(n.eq(0), lit(0, 36 - lb), mux(wide, n.zext(36).shl(3).trunc(36), n.zext(36).shl(2).trunc(36))
+        .addWrap(base.bits(lb - 1, 0).zext(36)).addWrap(BB - 1).shr(lb).trunc(36 - lb)), name);
+    const firstLane = (base: Value): Value => base.bits(lb - 1, 2);
+    const offBeatsTotal = beatsOfElems(offCount, off64, offsetsA, 'off_beats_total');
+    const idxBeatsTotal = beatsOfElems(numIdx.zext(33), idx64, indicesA, 'idx_beats_total');
+    const pswBeatsTotal = beatsOfElems(mux(sideEn, numIdx.zext(33), lit(0, 33)), lit(0, 1), scalesA, 'psw_beats_total');
     const CW = 36 - lb;
 
     // ---------------------------------------------------------------- 4 KiB-aware burst size
@@ -295,14 +322,15 @@ export class TcastEngine extends Module {
     const lenField = (beats: Value): Value => beats.subWrap(1).trunc(8);
 
     // ---------------------------------------------------------------- reorder buffer bookkeeping
-    const KIND_OFF = 0, KIND_IDX = 1, KIND_ROW = 2, KIND_PSW = 3;
+    const KIND_OFF = 0, KIND_IDX = 1, KIND_ROW = 2, KIND_PSW = 3, KIND_ARG = 4, KIND_DESC = 5;
+    const KB = 3; // kind bits
     const slotsUsed = Reg(UInt(bitsFor(K)), { init: 0 });
     const tailSlot = Reg(UInt(kb), { init: 0 });
     // Per slot (memories, one write port each, so K = 256 costs no K-way logic): the burst's AXI length and
     // stream kind, written when the slot is given out; the beats received so far = rob_rcv - rob_base (mod 2^BL):
     // rob_rcv counts the slot's R beats, rob_base takes rob_rcv's value when the slot is given out.
     const slotLen = Memory(K, UInt(8));
-    const slotKind = Memory(K, UInt(2));
+    const slotKind = Memory(K, UInt(KB));
     const robRcv = Memory(K, UInt(BL));
     const robBase = Memory(K, UInt(BL));
 
@@ -335,37 +363,56 @@ export class TcastEngine extends Module {
     const pswRes = Reg(UInt(bitsFor(QD)), { init: 0 });
     const pswBurst = burstBeats(pswWord, pswLeft, MB, 'psw_burst');
     const pswGo = named(canRead.and(offGo.not()).and(idxGo.not()).and(pswLeft.ne(0)).and(credit(pswRes, pswBurst)));
-    const sideGo = named(offGo.or(idxGo).or(pswGo));
+    // Batched tables: a descriptor (DESC_BEATS beats) is read between the tables' operations.
+    const descWord = Reg(UInt(WA), { init: 0 });
+    const descLeft = Reg(UInt(dbBits), { init: 0 });
+    const descBurst = burstBeats(descWord, descLeft, MB, 'desc_burst');
+    const descGo = named(canRead.and(offGo.not()).and(idxGo.not()).and(pswGo.not()).and(descLeft.ne(0)));
+    when(descGo, () => {
+      descWord.set(descWord.addWrap(descBurst.zext(WA)));
+      descLeft.set(descLeft.subWrap(descBurst.trunc(dbBits)));
+    });
+    const sideGo = named(offGo.or(idxGo).or(pswGo).or(descGo));
 
     // Rows: tokens from the sequencer (through the token queue).
-    const tok = new Packed({ empty: 1, first: 1, last: 1, slot: gBits, bag: 32, n: 32, scale: 32, row: 32 });
-    const meta = new Packed({ empty: 1, first: 1, last: 1, slot: gBits, bag: 32, n: 32, scale: 32 });
+    const tok = new Packed({ empty: 1, first: 1, last: 1, slot: gBits, bag: 32, n: 32, scale: 32, pos: 32, row: 32 });
+    const meta = new Packed({ empty: 1, first: 1, last: 1, slot: gBits, bag: 32, n: 32, scale: 32, pos: 32 });
     const tokQ = slotQueues(tok.width, G, this.tokenDepth, err);
     const metaQ = instance(new Queue(UInt(meta.width), { depth: K + 2, storage: 'ram' }));
     const th = tokQ.deq.bits;
     const rowWord = Reg(UInt(WA), { init: 0 });
     const rowLeft = Reg(UInt(rbBits), { init: 0 });
-    const tokRowAddr = named(tableA.addWrap(tok.get(th, 'row').zext(64).mulWrap(rv('ROW_STRIDE').zext(64)).trunc(A)));
     const fromTok = named(rowLeft.eq(0));
+    const tokEmpty = named(tok.get(th, 'empty').bit(0));
+    // OP.MASK: each lookup's argmax row (KIND_ARG) is read before its row; argDone: the head token's argmax row is issued.
+    const argDone = Reg(Bool, { init: 0 });
+    const rowIsArg = Reg(Bool, { init: 0 });
+    const argNext = named(maskEn.and(tokEmpty.not()).and(argDone.not()));
+    const tokRowAddr = named(mux(argNext, argA, tableA).addWrap(tok.get(th, 'row').zext(64).mulWrap(mux(argNext, p('ARGMAX_STRIDE'), p('ROW_STRIDE')).zext(64)).trunc(A)));
     const curRowWord = named(mux(fromTok, wordOf(tokRowAddr), rowWord));
     const curRowLeft = named(mux(fromTok, rowBeats, rowLeft));
     const rowBurst = burstBeats(curRowWord, curRowLeft, Math.min(MB, 256), 'row_burst');
-    const tokEmpty = named(tok.get(th, 'empty').bit(0));
     const rowPending = named(rowLeft.ne(0).or(tokQ.deq.valid.and(tokEmpty.not())));
     const rowMetaOk = named(rowLeft.ne(0).or(metaQ.io.enq.ready));
     const rowGo = named(canRead.and(sideGo.not()).and(rowPending).and(rowMetaOk));
     // An empty bag's token goes straight to the metadata queue (no row to read).
     const emptyGo = named(run.and(rowLeft.eq(0)).and(tokQ.deq.valid).and(tokEmpty).and(metaQ.io.enq.ready));
-    tokQ.deq.ready.set(emptyGo.or(rowGo.and(fromTok)));
-    metaQ.io.enq.valid.set(emptyGo.or(rowGo.and(fromTok)));
-    metaQ.io.enq.bits.set(meta.pack({ empty: tok.get(th, 'empty'), first: tok.get(th, 'first'), last: tok.get(th, 'last'), slot: tok.get(th, 'slot'), bag: tok.get(th, 'bag'), n: tok.get(th, 'n'), scale: tok.get(th, 'scale') }));
+    const rowTake = named(rowGo.and(fromTok).and(argNext.not()));
+    tokQ.deq.ready.set(emptyGo.or(rowTake));
+    metaQ.io.enq.valid.set(emptyGo.or(rowTake));
+    const curIsArg = named(mux(fromTok, argNext, rowIsArg));
+    when(rowGo.and(fromTok), () => {
+      rowIsArg.set(argNext);
+      argDone.set(argNext);
+    });
+    metaQ.io.enq.bits.set(meta.pack({ empty: tok.get(th, 'empty'), first: tok.get(th, 'first'), last: tok.get(th, 'last'), slot: tok.get(th, 'slot'), bag: tok.get(th, 'bag'), n: tok.get(th, 'n'), scale: tok.get(th, 'scale'), pos: tok.get(th, 'pos') }));
     when(busy.and(err.not()).and(arFree).and(slotFree.not()).and(rowPending), () => stallInflight.set(stallInflight.addWrap(1)));
     when(busy.and(err.not()).and(arFree).and(slotFree).and(sideGo.not()).and(rowPending.not()).and(tokQ.deq.valid.not()), () => stallIndex.set(stallIndex.addWrap(1)));
 
     const arGo = named(sideGo.or(rowGo));
-    const arBeats = named(mux(offGo, offBurst, mux(idxGo, idxBurst, mux(pswGo, pswBurst, rowBurst))));
-    const arWordSel = named(mux(offGo, offWord, mux(idxGo, idxWord, mux(pswGo, pswWord, curRowWord))));
-    const arKind = named(mux(offGo, lit(KIND_OFF, 2), mux(idxGo, lit(KIND_IDX, 2), mux(pswGo, lit(KIND_PSW, 2), lit(KIND_ROW, 2)))));
+    const arBeats = named(mux(offGo, offBurst, mux(idxGo, idxBurst, mux(pswGo, pswBurst, mux(descGo, descBurst, rowBurst)))));
+    const arWordSel = named(mux(offGo, offWord, mux(idxGo, idxWord, mux(pswGo, pswWord, mux(descGo, descWord, curRowWord)))));
+    const arKind = named(mux(offGo, lit(KIND_OFF, KB), mux(idxGo, lit(KIND_IDX, KB), mux(pswGo, lit(KIND_PSW, KB), mux(descGo, lit(KIND_DESC, KB), mux(curIsArg, lit(KIND_ARG, KB), lit(KIND_ROW, KB)))))));
     when(arValid.and(m.arready), () => arValid.set(0));
     when(arGo, () => {
       arValid.set(1);
@@ -425,12 +472,12 @@ export class TcastEngine extends Module {
     when(rFire, () => rBeats.set(rBeats.addWrap(1)));
     void robDepthBits;
 
-    const beat = new Packed({ kind: 2, data: W });
+    const beat = new Packed({ kind: KB, data: W });
     const dataQ = instance(new Queue(UInt(beat.width), { depth: 4 }));
     const headSlot = Reg(UInt(kb), { init: 0 });
     const dBeat = Reg(UInt(mbBits), { init: 0 });
     const rdPending = Reg(Bool, { init: 0 });
-    const rdKind = Reg(UInt(2), { init: 0 });
+    const rdKind = Reg(UInt(KB), { init: 0 });
     const headCount = named(robRcv.readAsync(headSlot).subWrap(robBase.readAsync(headSlot)));
     const headLen = named(slotLen.readAsync(headSlot));
     const headKind = named(slotKind.readAsync(headSlot));
@@ -465,8 +512,18 @@ export class TcastEngine extends Module {
     const pswBeatQ = instance(new Queue(UInt(W), { depth: QD, storage: 'ram' }));
     pswBeatQ.io.enq.valid.set(dataQ.io.deq.valid.and(dKind.eq(KIND_PSW)));
     pswBeatQ.io.enq.bits.set(dData);
+    // OP.MASK: a lookup's argmax row beats arrive just before its row beats; the buffer holds a whole row.
+    const argBeatQ = instance(new Queue(UInt(W), { depth: Math.max(2, RBmax), storage: 'ram' }));
+    argBeatQ.io.enq.valid.set(dataQ.io.deq.valid.and(dKind.eq(KIND_ARG)));
+    argBeatQ.io.enq.bits.set(dData);
     const rowBeatReady = Wire(Bool);
-    dataQ.io.deq.ready.set(mux(err, lit(1, 1), mux(dKind.eq(KIND_OFF), offBeatQ.io.enq.ready, mux(dKind.eq(KIND_IDX), idxBeatQ.io.enq.ready, mux(dKind.eq(KIND_PSW), pswBeatQ.io.enq.ready, rowBeatReady)))));
+    dataQ.io.deq.ready.set(mux(err, lit(1, 1), mux(dKind.eq(KIND_OFF), offBeatQ.io.enq.ready, mux(dKind.eq(KIND_IDX), idxBeatQ.io.enq.ready,
+      mux(dKind.eq(KIND_PSW), pswBeatQ.io.enq.ready, mux(dKind.eq(KIND_ARG), argBeatQ.io.enq.ready, mux(dKind.eq(KIND_DESC), lit(1, 1), rowBeatReady)))))));
+    descFire.set(run.and(dataQ.io.deq.valid).and(dKind.eq(KIND_DESC)));
+    descBeat.set(dData);
+    when(descFire, () => descIdx.set(descIdx.addWrap(1)));
+    // The whole descriptor is in the shadow registers: its operation starts in the next cycle.
+    const descLoaded = RegNext(descFire.and(descIdx.eq(DESC_BEATS - 1)), { init: 0 });
 
     // ---------------------------------------------------------------- unpackers: beats -> 32-bit elements
     const unpacker = (q: { io: { deq: { valid: Value; ready: Signal; bits: Value } } }, wide: Value, name: string) => {
@@ -517,6 +574,8 @@ export class TcastEngine extends Module {
     const heldSlot = Reg(UInt(gBits), { init: 0 });
     const heldBag = Reg(UInt(32), { init: 0 });
     const heldN = Reg(UInt(32), { init: 0 });
+    // The lookup's position in indices (the forward's argmax), or with OP.MASK the position read from the SCALES stream.
+    const heldPos = Reg(UInt(32), { init: 0 });
     const nCount = Reg(UInt(32), { init: 0 });
     // A non-padding lookup of the current bag has been held.
     const seenInBag = Reg(Bool, { init: 0 });
@@ -533,8 +592,8 @@ export class TcastEngine extends Module {
     const eSeen = named(inBag.and(seenInBag));
     const eN = named(mux(inBag, nCount, lit(0, 32)));
     const finalIdx = named(eLeft.eq(1));
-    const isPad = named(padEn.and(idxU.value.eq(rv('PADDING_IDX'))));
-    const lookReady = named(run.and(eInBag).and(eLeft.ne(0)).and(idxU.valid).and(pswEn.not().or(pswU.valid)));
+    const isPad = named(padEn.and(idxU.value.eq(p('PADDING_IDX'))));
+    const lookReady = named(run.and(eInBag).and(eLeft.ne(0)).and(idxU.valid).and(sideEn.not().or(pswU.valid)));
     const wantNonPad = named(lookReady.and(isPad.not()));
     // The held token leaves when it is known to be its bag's last, or when the next non-padding lookup of its bag comes.
     const emitHeld = named(run.and(heldValid).and(heldLast.or(wantNonPad)).and(tokQ.enq.ready));
@@ -548,7 +607,7 @@ export class TcastEngine extends Module {
     const holdLook = named(lookGo.and(isPad.not()));
     offU.pop.set(needStart.and(offU.valid).or(entry.and(lastBagNoEnd.not())));
     idxU.pop.set(lookGo);
-    pswU.pop.set(lookGo.and(pswEn));
+    pswU.pop.set(lookGo.and(sideEn));
     when(needStart.and(offU.valid), () => {
       cur.set(offU.value);
       haveStart.set(1);
@@ -573,6 +632,7 @@ export class TcastEngine extends Module {
       heldLast.set(finalIdx.or(holdEmpty));
       heldEmpty.set(holdEmpty);
       heldScale.set(mux(holdLook.and(pswEn), pswU.value, lit(0x3f800000, 32)));
+      heldPos.set(mux(maskEn, pswU.value, mux(inBag, cur, endVal).subWrap(eLeft)));
       heldSlot.set(seqSlot);
       heldBag.set(bagIdx);
       heldN.set(mux(holdLook, eN.addWrap(1), lit(0, 32)));
@@ -595,6 +655,7 @@ export class TcastEngine extends Module {
       bag: heldBag,
       n: heldN,
       scale: heldScale,
+      pos: heldPos,
       row: heldRow,
     }));
 
@@ -610,6 +671,7 @@ export class TcastEngine extends Module {
     const mBag = named(meta.get(mh, 'bag'));
     const mN = named(meta.get(mh, 'n'));
     const mScale = named(meta.get(mh, 'scale'));
+    const mPos = named(meta.get(mh, 'pos'));
     const LM = this.mulLatency;
     const D = LM + LAT;
     const rj = Reg(UInt(jBits), { init: 0 });
@@ -623,6 +685,8 @@ export class TcastEngine extends Module {
     const pEnd = stage((i) => Reg(Bool, { init: 0, name: `red_row_end_${i}` }));
     const pZero = stage((i) => Reg(Bool, { init: 0, name: `red_first_${i}` }));
     const pN = stage((i) => Reg(UInt(32), { init: 0, name: `red_n_${i}` }));
+    const pPos = stage((i) => Reg(UInt(32), { init: 0, name: `red_pos_${i}` }));
+    const pEmpty = stage((i) => Reg(Bool, { init: 0, name: `red_empty_${i}` }));
     // A first term (or an empty bag's zero) reads no accumulator. Otherwise the
     // previous term of the same (slot, beat) must have left the adder before
     // this one reaches it: issued more than LAT cycles ago.
@@ -633,13 +697,18 @@ export class TcastEngine extends Module {
     const outRes = Reg(UInt(bitsFor(OQ)), { init: 0 });
     const outQ = instance(new Queue(UInt(W + 1), { depth: OQ, storage: 'ram' }));
     const awBagQ = instance(new Queue(UInt(32), { depth: 4 }));
-    const rowBeatAvail = named(dataQ.io.deq.valid.and(dKind.eq(KIND_ROW)));
+    const rowBeatAvail = named(dataQ.io.deq.valid.and(dKind.eq(KIND_ROW)).and(maskEn.not().or(argBeatQ.io.deq.valid)));
     const isRowEnd = named(rj.zext(rbBits + 1).addWrap(1).eq(rowBeats.zext(rbBits + 1)));
     const needAw = named(mLast.and(rj.eq(0)));
+    // The argmax rows' queue (OP.ARGMAX): the writer sends a bag's output row, then its argmax row.
+    const AQ = RBmax + OQ;
+    const argRes = Reg(UInt(bitsFor(AQ)), { init: 0 });
+    const argQ = instance(new Queue(UInt(W + 1), { depth: AQ, storage: 'ram' }));
     const redGo = named(run.and(metaQ.io.deq.valid).and(mEmpty.or(rowBeatAvail)).and(hazard.not())
-      .and(mLast.not().or(outRes.lt(OQ))).and(needAw.not().or(awBagQ.io.enq.ready)));
+      .and(mLast.not().or(outRes.lt(OQ))).and(mLast.not().or(argEn.not()).or(argRes.lt(AQ))).and(needAw.not().or(awBagQ.io.enq.ready)));
     when(run.and(metaQ.io.deq.valid).and(mEmpty.or(rowBeatAvail)).and(hazard), () => stallDep.set(stallDep.addWrap(1)));
     rowBeatReady.set(redGo.and(mEmpty.not()));
+    argBeatQ.io.deq.ready.set(err.or(redGo.and(mEmpty.not()).and(maskEn)));
     metaQ.io.deq.ready.set(err.or(redGo.and(isRowEnd)));
     when(redGo, () => rj.set(mux(isRowEnd, lit(0, jBits), rj.addWrap(1))));
     awBagQ.io.enq.valid.set(redGo.and(needAw));
@@ -652,13 +721,15 @@ export class TcastEngine extends Module {
       pEnd[i]!.set(i === 0 ? isRowEnd : pEnd[i - 1]!);
       pZero[i]!.set(i === 0 ? zeroA : pZero[i - 1]!);
       pN[i]!.set(i === 0 ? mN : pN[i - 1]!);
+      pPos[i]!.set(i === 0 ? mPos : pPos[i - 1]!);
+      pEmpty[i]!.set(i === 0 ? mEmpty : pEmpty[i - 1]!);
     }
     const lane = (v: Value, i: number): Value => v.bits(32 * i + 31, 32 * i);
     // Stage 1: term = fl(x * scale) (the scale is 1.0 without per-lookup scales: exact).
     const muls = Array.from({ length: L }, (_, i) => {
       const u = instance(new Fp32Mul({ stages: LM }), `lane_mul_${i}`);
       u.io.in_valid.set(redGo);
-      u.io.a.set(mux(mEmpty, lit(0, 32), lane(dData, i)));
+      u.io.a.set(mux(mEmpty, lit(0, 32), maskedLane({ data: dData, argBeat: argBeatQ.io.deq.bits, pos: mPos, on: maskEn, i })));
       u.io.b.set(mScale);
       return u;
     });
@@ -666,6 +737,7 @@ export class TcastEngine extends Module {
     const addV = pv[LM - 1]!;
     const addZero = pZero[LM - 1]!;
     const accRd = acc.readAsync(accAddr(pSlot[LM - 1]!, pBeat[LM - 1]!));
+    const wins: Value[] = [];
     const results = muls.map((mu, i) => {
       const ad = instance(new Fp32Add({ stages: LAT }), `lane_add_${i}`);
       ad.io.in_valid.set(addV.and(isMax.not())); // the unit of the other mode idles (its registers hold)
@@ -676,12 +748,23 @@ export class TcastEngine extends Module {
       mx.io.in_valid.set(addV.and(isMax));
       mx.io.a.set(mux(addZero, mu.io.y, lane(accRd, i)));
       mx.io.b.set(mu.io.y);
+      wins.push(mx.io.b_wins);
       return mux(isMax, mx.io.y, ad.io.y);
     });
     const sum = named(cat(...results.reverse()));
     const outV = pv[D - 1]!;
     const outLast = pLast[D - 1]!;
     when(outV.and(outLast.not()), () => acc.write(accAddr(pSlot[D - 1]!, pBeat[D - 1]!), sum));
+    // Max mode: the argmax positions beside the accumulator (read where the max's result leaves the pipeline).
+    const argMem = Memory(G * 2 ** jBits, UInt(W));
+    const argNow = argmaxWord({ lanes: L, old: argMem.readAsync(accAddr(pSlot[D - 1]!, pBeat[D - 1]!)), pos: pPos[D - 1]!, first: pZero[D - 1]!, empty: pEmpty[D - 1]!, wins });
+    when(outV.and(outLast.not()).and(argEn), () => argMem.write(accAddr(pSlot[D - 1]!, pBeat[D - 1]!), argNow));
+    argQ.io.enq.valid.set(outV.and(outLast).and(argEn));
+    argQ.io.enq.bits.set(cat(pEnd[D - 1]!, argNow));
+    const argPop = named(argQ.io.deq.valid.and(argQ.io.deq.ready));
+    const argUp = named(redGo.and(mLast).and(argEn));
+    when(argUp.and(argPop.not()), () => argRes.set(argRes.addWrap(1)));
+    when(argPop.and(argUp.not()), () => argRes.set(argRes.subWrap(1)));
     // Mean: out = n > 0 ? fl(acc / fl(n)) : +0, one division per output element.
     const finIn = named(outV.and(outLast).and(isMean));
     const nConv = instance(new Fp32FromUInt({ width: 32, stages: 2 }));
@@ -727,17 +810,24 @@ export class TcastEngine extends Module {
     const awAddr = Reg(UInt(A), { init: 0 });
     const awLen = Reg(UInt(8), { init: 0 });
     const bOut = Reg(UInt(bitsFor(this.maxWrites)), { init: 0 });
-    const lenQ = instance(new Queue(UInt(8), { depth: this.maxWrites, storage: this.maxWrites > 8 ? 'ram' : 'reg' }));
+    // Per burst: its length and its source (1: the argmax queue).
+    const lenQ = instance(new Queue(UInt(9), { depth: this.maxWrites, storage: this.maxWrites > 8 ? 'ram' : 'reg' }));
     const owWord = Reg(UInt(WA), { init: 0 });
     const owLeft = Reg(UInt(rbBits), { init: 0 });
     const owFromQ = named(owLeft.eq(0));
-    const bagOutAddr = named(outA.addWrap(awBagQ.io.deq.bits.zext(64).mulWrap(rv('OUT_STRIDE').zext(64)).trunc(A)));
+    // OP.ARGMAX: each bag's argmax row follows its output row (owArg: the head bag's output row is issued).
+    const owArg = Reg(Bool, { init: 0 });
+    const owSrc = Reg(Bool, { init: 0 });
+    const curOwSrc = named(mux(owFromQ, owArg, owSrc));
+    const bagOutAddr = named(mux(owArg, argA, outA).addWrap(awBagQ.io.deq.bits.zext(64).mulWrap(mux(owArg, p('ARGMAX_STRIDE'), p('OUT_STRIDE')).zext(64)).trunc(A)));
     const curOwWord = named(mux(owFromQ, wordOf(bagOutAddr), owWord));
     const curOwLeft = named(mux(owFromQ, rowBeats, owLeft));
     const awBurst = burstBeats(curOwWord, curOwLeft, 256, 'aw_burst');
     const awGo = named(busy.and(err.not()).and(owLeft.ne(0).or(awBagQ.io.deq.valid)).and(awValid.not().or(m.awready))
       .and(bOut.lt(this.maxWrites)).and(lenQ.io.enq.ready));
-    awBagQ.io.deq.ready.set(err.or(awGo.and(owFromQ)));
+    awBagQ.io.deq.ready.set(err.or(awGo.and(owFromQ).and(argEn.not().or(owArg))));
+    when(awGo.and(owFromQ).and(argEn), () => owArg.set(owArg.not()));
+    when(awGo, () => owSrc.set(curOwSrc));
     when(awValid.and(m.awready), () => awValid.set(0));
     when(awGo, () => {
       awValid.set(1);
@@ -751,7 +841,7 @@ export class TcastEngine extends Module {
     const awAddrQ = instance(new Queue(UInt(A), { depth: this.maxWrites, storage: 'ram' }));
     awAddrQ.io.enq.valid.set(awGo);
     awAddrQ.io.enq.bits.set(cat(curOwWord, lit(0, lb)));
-    lenQ.io.enq.bits.set(lenField(awBurst));
+    lenQ.io.enq.bits.set(cat(curOwSrc, lenField(awBurst)));
     m.awvalid.set(awValid);
     m.awaddr.set(awAddr);
     m.awlen.set(awLen);
@@ -769,15 +859,18 @@ export class TcastEngine extends Module {
     const wLast = Reg(Bool, { init: 0 });
     const wBeat = Reg(UInt(8), { init: 0 });
     // After an error, announced bursts still get their W beats, with WSTRB = 0.
-    const wGo = named(lenQ.io.deq.valid.and(outQ.io.deq.valid.or(err)).and(wValid.not().or(m.wready)));
-    const burstEnd = named(wBeat.eq(lenQ.io.deq.bits));
+    const wSrc = named(lenQ.io.deq.bits.bit(8));
+    const wHead = named(mux(wSrc, argQ.io.deq.bits, outQ.io.deq.bits));
+    const wGo = named(lenQ.io.deq.valid.and(mux(wSrc, argQ.io.deq.valid, outQ.io.deq.valid).or(err)).and(wValid.not().or(m.wready)));
+    const burstEnd = named(wBeat.eq(lenQ.io.deq.bits.bits(7, 0)));
     lenQ.io.deq.ready.set(wGo.and(burstEnd));
-    outQ.io.deq.ready.set(err.or(wGo));
-    const ohEnd = named(outQ.io.deq.bits.bit(W));
+    outQ.io.deq.ready.set(err.or(wGo.and(wSrc.not())));
+    argQ.io.deq.ready.set(err.or(wGo.and(wSrc)));
+    const ohEnd = named(wHead.bit(W));
     when(wValid.and(m.wready), () => wValid.set(0));
     when(wGo, () => {
       wValid.set(1);
-      wData.set(outQ.io.deq.bits.trunc(W));
+      wData.set(wHead.trunc(W));
       wStrb.set(mux(err, lit(0, BB), mux(ohEnd, tailStrb, ones)));
       wLast.set(burstEnd);
       wBeat.set(mux(burstEnd, lit(0, 8), wBeat.addWrap(1)));
@@ -806,11 +899,18 @@ export class TcastEngine extends Module {
       errAddr.set(fit(mux(rErr, rErrAddr, awAddrQ.io.deq.bits), 64));
     });
     when(err, () => {
+      descLeft.set(0);
       rowLeft.set(0);
       owLeft.set(0);
+      owArg.set(0);
+      argDone.set(0);
     });
 
     when(busy, () => cycles.set(cycles.addWrap(1)));
+    // One operation: at START (registers), or after each descriptor is loaded (batched tables).
+    const opRun = Reg(Bool, { init: 0 });
+    const opStart = named(start.and(rv('NUM_TABLES').eq(0)).or(descLoaded.and(err.not())).and(sliceNone.not()));
+    const skipTable = named(descLoaded.and(err.not()).and(sliceNone));
     when(start, () => {
       busy.set(1);
       done.set(0);
@@ -826,16 +926,28 @@ export class TcastEngine extends Module {
       stallInflight.set(0);
       stallDep.set(0);
       stallWrite.set(0);
-      rowBeats.set(fit(beatsOfDim, rbBits));
+      batched.set(rv('NUM_TABLES').ne(0));
+      opRun.set(0);
       // A channel without columns (dim smaller than the channels' beats) is done at once.
       if (this.channels > 1) {
-        busy.set(slice.none.not());
-        done.set(slice.none);
+        busy.set(rv('NUM_TABLES').ne(0).or(slice.none.not()));
+        done.set(rv('NUM_TABLES').eq(0).and(slice.none));
       }
+      tableAt.set(0);
+      descWord.set(wordOf(addressOf(rv('TABLES_LO'), rv('TABLES_HI'), A)));
+      descLeft.set(mux(rv('NUM_TABLES').ne(0), lit(DESC_BEATS, dbBits), lit(0, dbBits)));
+      descIdx.set(0);
+    });
+    when(opStart, () => {
+      opRun.set(1);
+      rowBeats.set(fit(beatsOfDim, rbBits));
       offRes.set(0);
       idxRes.set(0);
       pswRes.set(0);
       outRes.set(0);
+      argRes.set(0);
+      owArg.set(0);
+      argDone.set(0);
       rj.set(0);
       tailStrb.set(this.channels > 1 ? mux(slice.hasTail, tailMask, ones) : tailMask);
       offWord.set(wordOf(offsetsA));
@@ -844,12 +956,12 @@ export class TcastEngine extends Module {
       idxLeft.set(idxBeatsTotal);
       pswWord.set(wordOf(scalesA));
       pswLeft.set(pswBeatsTotal);
-      pswU.left.set(mux(pswEn, numIdx.zext(33), lit(0, 33)));
-      pswU.lane.set(0);
+      pswU.left.set(mux(sideEn, numIdx.zext(33), lit(0, 33)));
+      pswU.lane.set(firstLane(scalesA));
       offU.left.set(offCount);
-      offU.lane.set(0);
+      offU.lane.set(firstLane(offsetsA));
       idxU.left.set(numIdx.zext(33));
-      idxU.lane.set(0);
+      idxU.lane.set(firstLane(indicesA));
       bagIdx.set(0);
       haveStart.set(0);
       inBag.set(0);
@@ -861,12 +973,23 @@ export class TcastEngine extends Module {
         .and(arValid.not()).and(slotsUsed.eq(0)).and(rdPending.not()).and(dataQ.io.deq.valid.not())
         .and(orAny(...pv).not()).and(outQ.io.deq.valid.not()).and(awBagQ.io.deq.valid.not()).and(owLeft.eq(0))
         .and(awValid.not()).and(lenQ.io.deq.valid.not()).and(wValid.not()).and(bOut.eq(0))
-        .and(err.or(offLeft.eq(0).and(idxLeft.eq(0)).and(pswLeft.eq(0)))).and(offBeatQ.io.deq.valid.not()).and(idxBeatQ.io.deq.valid.not()).and(pswBeatQ.io.deq.valid.not())
-        .and(orAny(...finV).not()).and(d1Valid.not()).and(d2Valid.not()),
+        .and(err.or(offLeft.eq(0).and(idxLeft.eq(0)).and(pswLeft.eq(0)).and(descLeft.eq(0)))).and(offBeatQ.io.deq.valid.not()).and(idxBeatQ.io.deq.valid.not()).and(pswBeatQ.io.deq.valid.not())
+        .and(orAny(...finV).not()).and(d1Valid.not()).and(d2Valid.not()).and(argQ.io.deq.valid.not()).and(argBeatQ.io.deq.valid.not()).and(owArg.not()),
     );
-    when(busy.and(start.not()).and(quiet), () => {
+    // The last table (or the only operation) ends the START; an error ends it wherever it came.
+    const lastTable = named(batched.not().or(tableAt.zext(33).addWrap(1).ge(rv('NUM_TABLES').zext(33))));
+    const finish = named(busy.and(start.not()).and(quiet.and(err.or(opRun.and(lastTable))).or(skipTable.and(lastTable))));
+    const nextTable = named(busy.and(err.not()).and(quiet.and(opRun).or(skipTable)).and(lastTable.not()));
+    when(nextTable, () => {
+      opRun.set(0);
+      tableAt.set(tableAt.addWrap(1));
+      descLeft.set(DESC_BEATS);
+      descIdx.set(0);
+    });
+    when(finish, () => {
       busy.set(0);
       done.set(1);
+      opRun.set(0);
     });
   }
 }

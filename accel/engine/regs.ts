@@ -38,6 +38,8 @@ export const ENGINE_REGISTERS = registerMap('engine', [
     { name: 'MEAN', bits: 4, doc: 'mode mean (one division per output element after the sum)' },
     { name: 'MAX', bits: 5, doc: 'mode max (first maximal lookup wins); neither MEAN nor MAX: sum' },
     { name: 'SCALES', bits: 6, doc: 'multiply each lookup by its scale (per_sample_weights; the casted backward\'s scale)' },
+    { name: 'ARGMAX', bits: 7, doc: 'with MAX: also write the argmax positions (int32 [NUM_BAGS, DIM]: the position in indices of the lookup that supplied each element, the first maximal one; -1 for an empty or all-padding bag) at ARGMAX, rows ARGMAX_STRIDE apart' },
+    { name: 'MASK', bits: 8, doc: 'the max-mode casted backward: the SCALES stream holds each lookup\'s position (int32 [N]) instead of a scale, and a lookup of row r adds to element d only where the argmax row r (int32 at ARGMAX + r × ARGMAX_STRIDE) holds its position; use with mode sum and without SCALES' },
   ] },
   { name: 'DIM', offset: 0x24, access: 'RW', doc: 'elements per row (1..MAX_DIM)' },
   { name: 'NUM_BAGS', offset: 0x28, access: 'RW', doc: 'B, the number of bags (output rows)' },
@@ -50,14 +52,14 @@ export const ENGINE_REGISTERS = registerMap('engine', [
   { name: 'TABLE_LO', offset: 0x40, access: 'RW', doc: 'table base byte address, bits 31:0 (beat-aligned)' },
   { name: 'TABLE_HI', offset: 0x44, access: 'RW', doc: 'table base byte address, bits 63:32', note: 'ignored with 32-bit addresses' },
   { name: 'ROW_STRIDE', offset: 0x48, access: 'RW', doc: 'bytes from one table row to the next (a multiple of the beat size)' },
-  { name: 'INDICES_LO', offset: 0x4c, access: 'RW', doc: 'indices base byte address, bits 31:0 (beat-aligned)' },
+  { name: 'INDICES_LO', offset: 0x4c, access: 'RW', doc: 'indices base byte address, bits 31:0 (any element: 4-byte aligned, 8 for int64)' },
   { name: 'INDICES_HI', offset: 0x50, access: 'RW', doc: 'indices base byte address, bits 63:32', note: 'ignored with 32-bit addresses' },
-  { name: 'OFFSETS_LO', offset: 0x54, access: 'RW', doc: 'offsets base byte address, bits 31:0 (beat-aligned)' },
+  { name: 'OFFSETS_LO', offset: 0x54, access: 'RW', doc: 'offsets base byte address, bits 31:0 (any element: 4-byte aligned, 8 for int64)' },
   { name: 'OFFSETS_HI', offset: 0x58, access: 'RW', doc: 'offsets base byte address, bits 63:32', note: 'ignored with 32-bit addresses' },
   { name: 'OUT_LO', offset: 0x5c, access: 'RW', doc: 'output base byte address, bits 31:0 (beat-aligned)' },
   { name: 'OUT_HI', offset: 0x60, access: 'RW', doc: 'output base byte address, bits 63:32', note: 'ignored with 32-bit addresses' },
   { name: 'OUT_STRIDE', offset: 0x64, access: 'RW', doc: 'bytes from one output row to the next (a multiple of the beat size)' },
-  { name: 'SCALES_LO', offset: 0x68, access: 'RW', doc: 'per-lookup scales (fp32 [N]) base byte address, bits 31:0 (beat-aligned), read with OP.SCALES' },
+  { name: 'SCALES_LO', offset: 0x68, access: 'RW', doc: 'per-lookup scales (fp32 [N]) base byte address, bits 31:0 (4-byte aligned), read with OP.SCALES or OP.MASK' },
   { name: 'SCALES_HI', offset: 0x6c, access: 'RW', doc: 'per-lookup scales base byte address, bits 63:32', note: 'ignored with 32-bit addresses' },
   { name: 'CYCLES', offset: 0x80, access: 'RO', doc: 'busy cycles of the last operation (START to DONE)' },
   { name: 'R_BEATS', offset: 0x84, access: 'RO', doc: 'R beats accepted' },
@@ -67,6 +69,13 @@ export const ENGINE_REGISTERS = registerMap('engine', [
   { name: 'STALL_DEPENDENCY', offset: 0x94, access: 'RO', doc: 'cycles the reducer held a term because the previous term of the same bag slot and beat was still in the adder' },
   { name: 'STALL_WRITE', offset: 0x98, access: 'RO', doc: 'cycles W was valid and WREADY low (write back-pressure)' },
   { name: 'START_IGNORED', offset: 0x9c, access: 'RO', doc: 'START writes ignored because the engine was busy (since reset)' },
+  { name: 'ARGMAX_LO', offset: 0xc0, access: 'RW', doc: 'argmax positions (int32 rows) base byte address, bits 31:0 (beat-aligned): written with OP.ARGMAX, read with OP.MASK' },
+  { name: 'ARGMAX_HI', offset: 0xc4, access: 'RW', doc: 'argmax positions base byte address, bits 63:32', note: 'ignored with 32-bit addresses' },
+  { name: 'ARGMAX_STRIDE', offset: 0xc8, access: 'RW', doc: 'bytes from one argmax row to the next (a multiple of the beat size)' },
+  { name: 'TABLES_LO', offset: 0xd0, access: 'RW', doc: 'batched tables: the descriptor list\'s base byte address, bits 31:0 (beat-aligned; descriptor t at TABLES + 128·t, docs/ENGINE.md)' },
+  { name: 'TABLES_HI', offset: 0xd4, access: 'RW', doc: 'the descriptor list\'s base byte address, bits 63:32', note: 'ignored with 32-bit addresses' },
+  { name: 'NUM_TABLES', offset: 0xd8, access: 'RW', doc: 'batched tables: 0 runs the operation of the registers; T > 0 runs the T descriptors\' operations one after the other (the registers OP .. ARGMAX_STRIDE are then unused)' },
+  { name: 'TABLE_AT', offset: 0xdc, access: 'RO', doc: 'batched tables: the descriptor being run, or the last one run (where an error stopped the batch)' },
 ] as const);
 
 export type EngineRegName = Parameters<typeof ENGINE_REGISTERS.offset>[0];
@@ -77,7 +86,7 @@ const bit = (reg: 'STATUS' | 'OP', f: string) => Number(ENGINE_REGISTERS.fieldOf
 export const ENGINE_STATUS = { BUSY: bit('STATUS', 'BUSY'), DONE: bit('STATUS', 'DONE'), ERROR: bit('STATUS', 'ERROR') } as const;
 export const ENGINE_OP = {
   IDX64: bit('OP', 'IDX64'), OFF64: bit('OP', 'OFF64'), INCLUDE_LAST: bit('OP', 'INCLUDE_LAST'), PADDING: bit('OP', 'PADDING'),
-  MEAN: bit('OP', 'MEAN'), MAX: bit('OP', 'MAX'), SCALES: bit('OP', 'SCALES'),
+  MEAN: bit('OP', 'MEAN'), MAX: bit('OP', 'MAX'), SCALES: bit('OP', 'SCALES'), ARGMAX: bit('OP', 'ARGMAX'), MASK: bit('OP', 'MASK'),
 } as const;
 
 /** Lite address bits the map needs. */

@@ -35,6 +35,7 @@ const command: Command = {
     const results = [];
     let failed = 0;
     for (const [i, d] of chosen.entries()) {
+      bar.update(i, d.name);
       const files = d.modules.map((m) => join(root, d.name, `${m}.v`));
       const lint = await lintVerilator({ top: d.top, files });
       const syn = await synthYosys({ top: d.top, files });

@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import type { Command } from '../command';
 import { EXIT, UsageError } from '../command';
-import { runCaseDir } from '../../model/index';
+import { isBatchedCaseDir, loadBatchedCase, runBatchedCase, runCaseDir, writeCaseOutputs } from '../../model/index';
 import { checkOutDir } from '../io';
 import { step } from '../progress';
 
@@ -34,6 +34,11 @@ Writes into OUT_DIR (default CASE_DIR/out):
   weight_updated.npy           float32 [rows, dim]    with an optimizer
   optimizer_state_updated.npy  the state's shape      with adagrad or rowwise_adagrad
 
+A batched case (FBGEMM's TBE / TorchRec KJT layout) has "tables": T in
+case.json (mode sum or mean, no padding_idx, no optimizer), weight_0.npy ..
+weight_<T-1>.npy (float32 [rows_t, dim_t]), offsets.npy [T·B+1] and grad_output
+[B, ΣD]; it writes output.npy [B, ΣD] and per table grad_rows_<t>.npy and
+grad_values_<t>.npy (docs/MODEL.md section 6).
 Files are .npy as np.save writes them (versions 1.0/2.0, little-endian, C order).
 Nothing is written unless the whole case runs. The fp32 order of operations is
 specified in docs/MODEL.md.
@@ -80,7 +85,9 @@ const command: Command = {
     if (caseDir === undefined) throw new UsageError("missing CASE_DIR: tcast model CASE_DIR [--out OUT_DIR]; see 'tcast model --help'");
     const out = checkOutDir(outDir ?? join(caseDir, 'out'), '--out');
     const end = step(`running the golden model on ${caseDir}`, json);
-    const written = runCaseDir(caseDir, out, { crossCheck });
+    const written = isBatchedCaseDir(caseDir)
+      ? writeCaseOutputs(runBatchedCase(loadBatchedCase(caseDir), { crossCheck }), out)
+      : runCaseDir(caseDir, out, { crossCheck });
     end();
     if (json) {
       console.log(JSON.stringify({ caseDir, out, files: written.map((p) => p.slice(out.length + 1)) }, null, 2));

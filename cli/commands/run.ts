@@ -11,9 +11,12 @@ import { step } from '../progress';
 import { generate } from '../../generator';
 import { ENGINE_CONFIGS, makeEngine } from '../../designs/engine';
 import { targetOf } from '../../sim/design';
-import { buildAxiTarget, describeResult, simulateAxi } from '../../sim/axi';
-import { castedBackwardCase, countersOf, endedClean, forwardScenario, opPerf, shapeOf, timingPreset, unsupported, type ForwardCase, type OpPerf } from '../../sim/engine';
-import { castPrepared, firstBitDifference, loadCase, runCase, writeCaseOutputs, type CaseResult } from '../../model/index';
+import { buildAxiTarget, describeResult, simulateAxi, type AxiResult, type TimingProfile } from '../../sim/axi';
+import { castedBackwardCase, chainScenarios, countersOf, endedClean, forwardScenario, opPerf, shapeOf, timingPreset, unsupported, type EngineShape, type ForwardCase, type OpPerf } from '../../sim/engine';
+import { batchedBackwardScenario, batchedForwardScenario, batchedPerf } from '../../sim/batched';
+import {
+  castBatchedPrepared, castPrepared, firstBitDifference, isBatchedCaseDir, loadBatchedCase, loadCase, runBatchedCase, runCase, writeCaseOutputs, type CaseResult,
+} from '../../model/index';
 import { prepareBags } from '../../model/bags';
 
 const configNames = Object.keys(ENGINE_CONFIGS);
@@ -25,9 +28,10 @@ Usage: tcast run CASE_DIR [--out OUT_DIR] [--config NAME] [--timing fast|dram|ra
 
 CASE_DIR is a case directory as for 'tcast model' (docs/MODEL.md section 6).
 The engine computes the forward (output.npy: sum, mean, max; per_sample_weights;
-padding_idx; int32/int64; include_last_offset) and, with grad_output.npy, the
-casted backward (grad_values.npy, from the host's casted index, whose rows are
-grad_rows.npy). An optimizer runs in the golden model (said on stderr). Every
+padding_idx; int32/int64; include_last_offset; argmax.npy when case.json asks)
+and, with grad_output.npy, the casted backward (grad_values.npy, from the host's
+casted index, whose rows are grad_rows.npy; in max mode masked by the argmax
+that the engine's forward wrote), both in one simulation with one memory. An optimizer runs in the golden model (said on stderr). Every
 engine output is checked against the golden model bit for bit (NaN by class)
 and written exactly as 'tcast model' writes it; perf.json holds cycles, bytes
 per stream, R-channel utilisation, stalls and simulated cycles per second.
@@ -64,68 +68,57 @@ const command: Command = {
     const out = checkOutDir(values.out ?? join(dir, 'out'), '--out');
     const trace = values['trace-fst'] === undefined ? undefined : stageFile(checkOutFile(values['trace-fst'], '--trace-fst'), '--trace-fst');
 
-    const c = loadCase(dir);
-    const model = runCase(c, { crossCheck: false });
     const engine = makeEngine(cfg);
     const shape = shapeOf(engine);
+    const ctx: RunContext = { dir, configName, engine, shape, profile, timingName, out, trace, json: !!values.json };
+    if (isBatchedCaseDir(dir)) return runBatched(ctx);
+    const c = loadCase(dir);
+    const model = runCase(c, { crossCheck: false });
+    const isMax = c.config.mode === 'max';
     const fwd: ForwardCase = {
       weight: c.weight, rows: c.rows, dim: c.dim, indices: c.indices, offsets: c.offsets,
       includeLastOffset: c.config.includeLastOffset, paddingIdx: c.config.paddingIdx, mode: c.config.mode, perSampleWeights: c.perSampleWeights,
+      // The max-mode backward reads the argmax that the forward writes.
+      argmax: isMax && (!!c.config.argmax || !!c.gradOutput),
     };
     const refuse = (why: string) => { throw new UsageError(`${dir}: configuration ${configName} cannot run this case: ${why}`); };
     const why = unsupported(fwd, shape);
     if (why) refuse(why);
+    const fwdS = forwardScenario(fwd, shape, { name: 'forward', profile, base: 0x10000, maxCycles: 1_000_000_000 });
     let bwd: ForwardCase | null = null;
     let gradRows: Int32Array | null = null;
     if (c.gradOutput) {
-      if (c.config.mode === 'max') refuse('the max-mode casted backward (argmax masking) is not implemented by the engine yet');
       const bags = prepareBags({ indices: c.indices, offsets: c.offsets, includeLastOffset: c.config.includeLastOffset, paddingIdx: c.config.paddingIdx, perSampleWeights: c.perSampleWeights }, c.rows, c.config.mode);
       const casted = castPrepared(bags, c.config.mode);
-      bwd = castedBackwardCase(casted, c.gradOutput, c.dim);
+      bwd = castedBackwardCase(casted, c.gradOutput, c.dim, { argmaxAt: fwdS.layout.argmax });
       gradRows = casted.uniqueRows;
+      const whyB = unsupported(bwd, shape);
+      if (whyB) refuse(`its casted backward: ${whyB}`);
     }
     if (c.config.optimizer) process.stderr.write(`tcast run: the ${c.config.optimizer.kind} optimizer runs in the golden model (the engine computes the forward and the casted backward)\n`);
 
-    const target = targetOf(generate(engine));
-    const quiet = values.json === true;
-    let end = step(`building ${configName} with Verilator${trace ? ' (traced)' : ''}`, quiet);
-    const built = await buildAxiTarget(target, trace !== undefined);
-    end(built.cached ? 'cached' : 'built');
     const ops = [{ op: 'forward' as const, c: fwd }, ...(bwd ? [{ op: 'casted_backward' as const, c: bwd }] : [])];
-    const scen = ops.map((o, i) => forwardScenario(o.c, shape, { name: o.op, profile, base: 0x10000 + i * 0x1000, maxCycles: 1_000_000_000 }));
-    for (const s of scen) s.scenario.watchdogCycles = 100_000;
-    end = step(`running ${ops.map((o) => o.op.replace('_', ' ')).join(' and ')} on the engine`, quiet);
-    let rs;
-    try {
-      rs = await simulateAxi(target, scen.map((s) => s.scenario), trace ? { traceFst: trace.tmp } : {});
-      await trace?.commit(true);
-    } catch (e) {
-      trace?.abort();
-      throw e;
-    }
-    end();
+    const scen = [fwdS, ...(bwd ? [forwardScenario(bwd, shape, { name: 'casted_backward', profile, base: fwdS.layout.end + 0x1000, maxCycles: 1_000_000_000 })] : [])];
+    // One scenario, one memory: the backward may read what the forward wrote (the argmax).
+    const chain = chainScenarios(scen, { name: ops.map((o) => o.op).join('+'), profile, watchdogCycles: 100_000 });
+    const rs = await simulateChain(ctx, chain, ops.map((o) => o.op));
 
-    const perf: OpPerf[] = [];
+    const failed = runFailures(rs, ops.map((o) => o.op));
+    if (failed.length) return reportFailure(ctx, 'the engine run failed', failed);
     const problems: string[] = [];
-    const outs: Float32Array[] = [];
-    rs.forEach((r, i) => {
-      const o = ops[i]!;
-      if (r.status !== 'ok') { problems.push(`${o.op}: ${describeResult(r)}`); return; }
-      const k = countersOf(r);
-      if (!endedClean(k)) problems.push(`${o.op}: STATUS 0x${k.status.toString(16)}, ERROR 0x${k.error.toString(16)} at 0x${k.errAddr.toString(16)}`);
-      outs.push(scen[i]!.decode(r));
-      perf.push(opPerf(o.op, o.c, scen[i]!.layout, k, shape, r.wallSeconds, r.cpuSeconds));
-    });
-    const failed = (what: string): number => {
-      process.stderr.write(`tcast run: ${what}:\n  ${problems.join('\n  ')}\n`);
-      if (values.json) console.log(JSON.stringify({ config: configName, ok: false, error: what, problems }, null, 2));
-      return EXIT.failed;
-    };
-    if (problems.length) return failed('the engine run failed');
+    const outs = rs.map((r, i) => scen[i]!.decode(r));
+    const perf = rs.map((r, i) => opPerf(ops[i]!.op, ops[i]!.c, scen[i]!.layout, countersOf(r), shape, r.wallSeconds, r.cpuSeconds));
     const files: CaseResult['files'] = { ...model.files };
     const dOut = firstBitDifference(outs[0]!, model.output);
     if (dOut >= 0) problems.push(`output.npy differs from the model at element ${dOut}`);
     files['output.npy'] = { data: outs[0]!, shape: [model.numBags, c.dim] };
+    const argmaxOut = scen[0]!.decodeArgmax(rs[0]!);
+    const argWant = Object.hasOwn(model.files, 'argmax.npy') ? model.files['argmax.npy']! : null;
+    if (argWant !== null && argmaxOut !== null) {
+      const j = argmaxOut.findIndex((x, k) => x !== (argWant.data as Int32Array)[k]);
+      if (j >= 0) problems.push(`argmax.npy differs from the model at element ${j}`);
+      files['argmax.npy'] = { data: argmaxOut, shape: argWant.shape };
+    }
     if (bwd && gradRows && model.grad) {
       const dv = firstBitDifference(outs[1]!, model.grad.values);
       if (dv >= 0) problems.push(`grad_values.npy differs from the model at element ${dv}`);
@@ -133,18 +126,113 @@ const command: Command = {
       files['grad_rows.npy'] = { data: BigInt64Array.from(gradRows, (x) => BigInt(x)), shape: [gradRows.length] };
       files['grad_values.npy'] = { data: outs[1]!, shape: [gradRows.length, c.dim] };
     }
-    if (problems.length) return failed('the engine disagrees with the golden model');
-    const written = writeCaseOutputs({ ...model, files }, out);
-    const perfJson = { config: configName, dataBits: shape.dataBits, timing: timingName, profile, ops: perf };
-    writeFileAtomic(join(out, 'perf.json'), JSON.stringify(perfJson, null, 2) + '\n', 'perf.json');
-    if (values.json) console.log(JSON.stringify(perfJson, null, 2));
-    else {
-      for (const p of perf) {
-        console.log(`tcast run: ${p.op}: ${p.cycles} cycles, R utilisation ${(100 * p.rUtilisation).toFixed(1)}% (${p.rBeats} beats), W ${p.wBeats} beats, stalls: index ${p.stalls.indexStarved}, in-flight cap ${p.stalls.inFlightCap}, reducer ${p.stalls.reducerDependency}, write ${p.stalls.writeBackPressure}; ${(p.simCyclesPerSecond / 1e6).toFixed(2)} M cycles/s`);
-      }
-      console.log(`tcast run: equal to the golden model bit for bit; wrote ${written.length + 1} files to ${out}: ${[...written.map((p) => p.slice(out.length + 1)), 'perf.json'].join(', ')}`);
-    }
-    return EXIT.ok;
+    if (problems.length) return reportFailure(ctx, 'the engine disagrees with the golden model', problems);
+    return writeResults(ctx, files, perf);
   },
 };
 export default command;
+
+interface RunContext {
+  dir: string;
+  configName: string;
+  engine: ReturnType<typeof makeEngine>;
+  shape: EngineShape;
+  profile: TimingProfile;
+  timingName: string;
+  out: string;
+  trace: ReturnType<typeof stageFile> | undefined;
+  json: boolean;
+}
+
+/** Builds the configuration (progress on a TTY) and runs the chained operations in one scenario; one result per operation, or the whole run's failure. */
+async function simulateChain(ctx: RunContext, chain: ReturnType<typeof chainScenarios>, names: string[]): Promise<AxiResult[]> {
+  const target = targetOf(generate(ctx.engine));
+  let end = step(`building ${ctx.configName} with Verilator${ctx.trace ? ' (traced)' : ''}`, ctx.json);
+  const built = await buildAxiTarget(target, ctx.trace !== undefined);
+  end(built.cached ? 'cached' : 'built');
+  end = step(`running ${names.map((o) => o.replace('_', ' ')).join(' and ')} on the engine`, ctx.json);
+  let rs: AxiResult[];
+  try {
+    const [whole] = await simulateAxi(target, [chain.scenario], ctx.trace ? { traceFst: ctx.trace.tmp } : {});
+    await ctx.trace?.commit(true);
+    rs = whole!.status === 'ok' ? chain.split(whole!) : [whole!];
+  } catch (e) {
+    ctx.trace?.abort();
+    throw e;
+  }
+  end();
+  return rs;
+}
+
+/** A failed run: the problems on stderr (and as JSON with --json); exit 1. */
+function reportFailure(ctx: RunContext, what: string, problems: string[]): number {
+  process.stderr.write(`tcast run: ${what}:\n  ${problems.join('\n  ')}\n`);
+  if (ctx.json) console.log(JSON.stringify({ config: ctx.configName, ok: false, error: what, problems }, null, 2));
+  return EXIT.failed;
+}
+
+/** Writes the .npy files and perf.json, and says what ran. */
+function writeResults(ctx: RunContext, files: CaseResult['files'], perf: OpPerf[]): number {
+  const { out } = ctx;
+  const written = writeCaseOutputs({ files }, out);
+  const perfJson = { config: ctx.configName, dataBits: ctx.shape.dataBits, timing: ctx.timingName, profile: ctx.profile, ops: perf };
+  writeFileAtomic(join(out, 'perf.json'), JSON.stringify(perfJson, null, 2) + '\n', 'perf.json');
+  if (ctx.json) console.log(JSON.stringify(perfJson, null, 2));
+  else {
+    for (const p of perf) {
+      console.log(`tcast run: ${p.op}: ${p.cycles} cycles, R utilisation ${(100 * p.rUtilisation).toFixed(1)}% (${p.rBeats} beats), W ${p.wBeats} beats, stalls: index ${p.stalls.indexStarved}, in-flight cap ${p.stalls.inFlightCap}, reducer ${p.stalls.reducerDependency}, write ${p.stalls.writeBackPressure}; ${(p.simCyclesPerSecond / 1e6).toFixed(2)} M cycles/s`);
+    }
+    console.log(`tcast run: equal to the golden model bit for bit; wrote ${written.length + 1} files to ${out}: ${[...written.map((p) => p.slice(out.length + 1)), 'perf.json'].join(', ')}`);
+  }
+  return EXIT.ok;
+}
+
+/** The failures of a run's operations (the bus, or STATUS), or none. */
+function runFailures(rs: AxiResult[], names: string[]): string[] {
+  const problems: string[] = [];
+  rs.forEach((r, i) => {
+    if (r.status !== 'ok') { problems.push(`${names[i]}: ${describeResult(r)}`); return; }
+    const k = countersOf(r);
+    if (!endedClean(k)) problems.push(`${names[i]}: STATUS 0x${k.status.toString(16)}, ERROR 0x${k.error.toString(16)} at 0x${k.errAddr.toString(16)}`);
+  });
+  return problems;
+}
+
+/** A batched case (TBE layout): one START runs every table's descriptor, forward then casted backward, in one scenario. */
+async function runBatched(ctx: RunContext): Promise<number> {
+  const c = loadBatchedCase(ctx.dir);
+  const model = runBatchedCase(c, { crossCheck: false });
+  const bb = model.bags;
+  const wide = bb.tables.findIndex((t) => t.dim > ctx.shape.maxDim);
+  if (wide >= 0) throw new UsageError(`${ctx.dir}: configuration ${ctx.configName} cannot run this case: table ${wide}'s dim ${bb.tables[wide]!.dim} is larger than this configuration's largest dim ${ctx.shape.maxDim}; use a configuration with a larger maxDim`);
+  const fwd = batchedForwardScenario({ bags: bb, weights: c.weights, indices: c.indices, offsets: c.offsets }, ctx.shape, { name: 'forward', profile: ctx.profile, maxCycles: 1_000_000_000 });
+  const casted = c.gradOutput ? castBatchedPrepared(bb) : null;
+  const bwd = casted ? batchedBackwardScenario({ bags: bb, casted, gradOutput: c.gradOutput! }, ctx.shape, { name: 'casted_backward', profile: ctx.profile, base: fwd.end + 0x1000, maxCycles: 1_000_000_000 }) : null;
+  const parts = [fwd, ...(bwd ? [bwd] : [])];
+  const names = ['forward', ...(bwd ? ['casted_backward'] : [])];
+  const rs = await simulateChain(ctx, chainScenarios(parts, { name: names.join('+'), profile: ctx.profile, watchdogCycles: 100_000 }), names);
+  const failed = runFailures(rs, names);
+  if (failed.length) return reportFailure(ctx, 'the engine run failed', failed);
+  const problems: string[] = [];
+  const files: CaseResult['files'] = { ...model.files };
+  const [output] = fwd.decode(rs[0]!);
+  const d = firstBitDifference(output!, model.output);
+  if (d >= 0) problems.push(`output.npy differs from the model at element ${d}`);
+  files['output.npy'] = { data: output!, shape: [bb.batchSize, bb.totalDim] };
+  const perf = [batchedPerf('forward', fwd, countersOf(rs[0]!), ctx.shape, bb.batchSize * bb.totalDim * 4, rs[0]!.wallSeconds)];
+  if (bwd && casted && model.grads) {
+    const values = bwd.decode(rs[1]!);
+    values.forEach((v, t) => {
+      const want = model.grads![t]!;
+      const rows = casted.uniqueRows.subarray(casted.tableSeg[t]!, casted.tableSeg[t + 1]!).map((r) => r - bb.rowOff[t]!);
+      if (rows.length !== want.rows.length || rows.some((x, j) => x !== want.rows[j])) problems.push(`grad_rows_${t}.npy differs from the model`);
+      const dv = firstBitDifference(v, want.values);
+      if (dv >= 0) problems.push(`grad_values_${t}.npy differs from the model at element ${dv}`);
+      files[`grad_rows_${t}.npy`] = { data: BigInt64Array.from(rows, (x) => BigInt(x)), shape: [rows.length] };
+      files[`grad_values_${t}.npy`] = { data: v, shape: [rows.length, bb.tables[t]!.dim] };
+    });
+    perf.push(batchedPerf('casted_backward', bwd, countersOf(rs[1]!), ctx.shape, values.reduce((a, v) => a + v.byteLength, 0), rs[1]!.wallSeconds));
+  }
+  if (problems.length) return reportFailure(ctx, 'the engine disagrees with the golden model', problems);
+  return writeResults(ctx, files, perf);
+}

@@ -136,6 +136,16 @@
 #define ENGINE_OP_SCALES_WIDTH 1u
 #define ENGINE_OP_SCALES_MASK 0x40u
 #define ENGINE_OP_SCALES_RESET 0x0u
+/*   ARGMAX: with MAX: also write the argmax positions (int32 [NUM_BAGS, DIM]: the position in indices of the lookup that supplied each element, the first maximal one; -1 for an empty or all-padding bag) at ARGMAX, rows ARGMAX_STRIDE apart */
+#define ENGINE_OP_ARGMAX_SHIFT 7u
+#define ENGINE_OP_ARGMAX_WIDTH 1u
+#define ENGINE_OP_ARGMAX_MASK 0x80u
+#define ENGINE_OP_ARGMAX_RESET 0x0u
+/*   MASK: the max-mode casted backward: the SCALES stream holds each lookup's position (int32 [N]) instead of a scale, and a lookup of row r adds to element d only where the argmax row r (int32 at ARGMAX + r × ARGMAX_STRIDE) holds its position; use with mode sum and without SCALES */
+#define ENGINE_OP_MASK_SHIFT 8u
+#define ENGINE_OP_MASK_WIDTH 1u
+#define ENGINE_OP_MASK_MASK 0x100u
+#define ENGINE_OP_MASK_RESET 0x0u
 
 /* DIM: elements per row (1..MAX_DIM) */
 #define ENGINE_DIM_OFFSET 0x24u
@@ -208,7 +218,7 @@
 #define ENGINE_ROW_STRIDE_WIDTH 32u
 #define ENGINE_ROW_STRIDE_MASK 0xffffffffu
 
-/* INDICES_LO: indices base byte address, bits 31:0 (beat-aligned) */
+/* INDICES_LO: indices base byte address, bits 31:0 (any element: 4-byte aligned, 8 for int64) */
 #define ENGINE_INDICES_LO_OFFSET 0x4cu
 #define ENGINE_INDICES_LO_RESET 0x0u
 #define ENGINE_INDICES_LO_PRESENT 1
@@ -224,7 +234,7 @@
 #define ENGINE_INDICES_HI_WIDTH 32u
 #define ENGINE_INDICES_HI_MASK 0xffffffffu
 
-/* OFFSETS_LO: offsets base byte address, bits 31:0 (beat-aligned) */
+/* OFFSETS_LO: offsets base byte address, bits 31:0 (any element: 4-byte aligned, 8 for int64) */
 #define ENGINE_OFFSETS_LO_OFFSET 0x54u
 #define ENGINE_OFFSETS_LO_RESET 0x0u
 #define ENGINE_OFFSETS_LO_PRESENT 1
@@ -264,7 +274,7 @@
 #define ENGINE_OUT_STRIDE_WIDTH 32u
 #define ENGINE_OUT_STRIDE_MASK 0xffffffffu
 
-/* SCALES_LO: per-lookup scales (fp32 [N]) base byte address, bits 31:0 (beat-aligned), read with OP.SCALES */
+/* SCALES_LO: per-lookup scales (fp32 [N]) base byte address, bits 31:0 (4-byte aligned), read with OP.SCALES or OP.MASK */
 #define ENGINE_SCALES_LO_OFFSET 0x68u
 #define ENGINE_SCALES_LO_RESET 0x0u
 #define ENGINE_SCALES_LO_PRESENT 1
@@ -343,5 +353,61 @@
 #define ENGINE_START_IGNORED_SHIFT 0u
 #define ENGINE_START_IGNORED_WIDTH 32u
 #define ENGINE_START_IGNORED_MASK 0xffffffffu
+
+/* ARGMAX_LO: argmax positions (int32 rows) base byte address, bits 31:0 (beat-aligned): written with OP.ARGMAX, read with OP.MASK */
+#define ENGINE_ARGMAX_LO_OFFSET 0xc0u
+#define ENGINE_ARGMAX_LO_RESET 0x0u
+#define ENGINE_ARGMAX_LO_PRESENT 1
+#define ENGINE_ARGMAX_LO_SHIFT 0u
+#define ENGINE_ARGMAX_LO_WIDTH 32u
+#define ENGINE_ARGMAX_LO_MASK 0xffffffffu
+
+/* ARGMAX_HI: argmax positions base byte address, bits 63:32 (ignored with 32-bit addresses) */
+#define ENGINE_ARGMAX_HI_OFFSET 0xc4u
+#define ENGINE_ARGMAX_HI_RESET 0x0u
+#define ENGINE_ARGMAX_HI_PRESENT 1
+#define ENGINE_ARGMAX_HI_SHIFT 0u
+#define ENGINE_ARGMAX_HI_WIDTH 32u
+#define ENGINE_ARGMAX_HI_MASK 0xffffffffu
+
+/* ARGMAX_STRIDE: bytes from one argmax row to the next (a multiple of the beat size) */
+#define ENGINE_ARGMAX_STRIDE_OFFSET 0xc8u
+#define ENGINE_ARGMAX_STRIDE_RESET 0x0u
+#define ENGINE_ARGMAX_STRIDE_PRESENT 1
+#define ENGINE_ARGMAX_STRIDE_SHIFT 0u
+#define ENGINE_ARGMAX_STRIDE_WIDTH 32u
+#define ENGINE_ARGMAX_STRIDE_MASK 0xffffffffu
+
+/* TABLES_LO: batched tables: the descriptor list's base byte address, bits 31:0 (beat-aligned; descriptor t at TABLES + 128·t, docs/ENGINE.md) */
+#define ENGINE_TABLES_LO_OFFSET 0xd0u
+#define ENGINE_TABLES_LO_RESET 0x0u
+#define ENGINE_TABLES_LO_PRESENT 1
+#define ENGINE_TABLES_LO_SHIFT 0u
+#define ENGINE_TABLES_LO_WIDTH 32u
+#define ENGINE_TABLES_LO_MASK 0xffffffffu
+
+/* TABLES_HI: the descriptor list's base byte address, bits 63:32 (ignored with 32-bit addresses) */
+#define ENGINE_TABLES_HI_OFFSET 0xd4u
+#define ENGINE_TABLES_HI_RESET 0x0u
+#define ENGINE_TABLES_HI_PRESENT 1
+#define ENGINE_TABLES_HI_SHIFT 0u
+#define ENGINE_TABLES_HI_WIDTH 32u
+#define ENGINE_TABLES_HI_MASK 0xffffffffu
+
+/* NUM_TABLES: batched tables: 0 runs the operation of the registers; T > 0 runs the T descriptors' operations one after the other (the registers OP .. ARGMAX_STRIDE are then unused) */
+#define ENGINE_NUM_TABLES_OFFSET 0xd8u
+#define ENGINE_NUM_TABLES_RESET 0x0u
+#define ENGINE_NUM_TABLES_PRESENT 1
+#define ENGINE_NUM_TABLES_SHIFT 0u
+#define ENGINE_NUM_TABLES_WIDTH 32u
+#define ENGINE_NUM_TABLES_MASK 0xffffffffu
+
+/* TABLE_AT: batched tables: the descriptor being run, or the last one run (where an error stopped the batch) */
+#define ENGINE_TABLE_AT_OFFSET 0xdcu
+#define ENGINE_TABLE_AT_RESET 0x0u
+#define ENGINE_TABLE_AT_PRESENT 1
+#define ENGINE_TABLE_AT_SHIFT 0u
+#define ENGINE_TABLE_AT_WIDTH 32u
+#define ENGINE_TABLE_AT_MASK 0xffffffffu
 
 #endif /* TCASTENGINE_D128_A32_R32_B4_Q16_L3_3_12_G1_W8_M64_H */

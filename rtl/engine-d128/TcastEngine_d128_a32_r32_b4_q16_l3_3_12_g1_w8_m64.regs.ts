@@ -97,6 +97,10 @@ export const REGISTERS = {
       MAX: { shift: 5, width: 1, mask: 0x20, access: 'RW', reset: 0x0 },
       /** multiply each lookup by its scale (per_sample_weights; the casted backward's scale) */
       SCALES: { shift: 6, width: 1, mask: 0x40, access: 'RW', reset: 0x0 },
+      /** with MAX: also write the argmax positions (int32 [NUM_BAGS, DIM]: the position in indices of the lookup that supplied each element, the first maximal one; -1 for an empty or all-padding bag) at ARGMAX, rows ARGMAX_STRIDE apart */
+      ARGMAX: { shift: 7, width: 1, mask: 0x80, access: 'RW', reset: 0x0 },
+      /** the max-mode casted backward: the SCALES stream holds each lookup's position (int32 [N]) instead of a scale, and a lookup of row r adds to element d only where the argmax row r (int32 at ARGMAX + r × ARGMAX_STRIDE) holds its position; use with mode sum and without SCALES */
+      MASK: { shift: 8, width: 1, mask: 0x100, access: 'RW', reset: 0x0 },
     },
   },
   /** elements per row (1..MAX_DIM) */
@@ -165,11 +169,11 @@ export const REGISTERS = {
       ROW_STRIDE: { shift: 0, width: 32, mask: 0xffffffff, access: 'RW', reset: 0x0 },
     },
   },
-  /** indices base byte address, bits 31:0 (beat-aligned) */
+  /** indices base byte address, bits 31:0 (any element: 4-byte aligned, 8 for int64) */
   INDICES_LO: {
     offset: 0x4c, access: 'RW', reset: 0x0, present: true,
     fields: {
-      /** indices base byte address, bits 31:0 (beat-aligned) */
+      /** indices base byte address, bits 31:0 (any element: 4-byte aligned, 8 for int64) */
       INDICES_LO: { shift: 0, width: 32, mask: 0xffffffff, access: 'RW', reset: 0x0 },
     },
   },
@@ -181,11 +185,11 @@ export const REGISTERS = {
       INDICES_HI: { shift: 0, width: 32, mask: 0xffffffff, access: 'RW', reset: 0x0 },
     },
   },
-  /** offsets base byte address, bits 31:0 (beat-aligned) */
+  /** offsets base byte address, bits 31:0 (any element: 4-byte aligned, 8 for int64) */
   OFFSETS_LO: {
     offset: 0x54, access: 'RW', reset: 0x0, present: true,
     fields: {
-      /** offsets base byte address, bits 31:0 (beat-aligned) */
+      /** offsets base byte address, bits 31:0 (any element: 4-byte aligned, 8 for int64) */
       OFFSETS_LO: { shift: 0, width: 32, mask: 0xffffffff, access: 'RW', reset: 0x0 },
     },
   },
@@ -221,11 +225,11 @@ export const REGISTERS = {
       OUT_STRIDE: { shift: 0, width: 32, mask: 0xffffffff, access: 'RW', reset: 0x0 },
     },
   },
-  /** per-lookup scales (fp32 [N]) base byte address, bits 31:0 (beat-aligned), read with OP.SCALES */
+  /** per-lookup scales (fp32 [N]) base byte address, bits 31:0 (4-byte aligned), read with OP.SCALES or OP.MASK */
   SCALES_LO: {
     offset: 0x68, access: 'RW', reset: 0x0, present: true,
     fields: {
-      /** per-lookup scales (fp32 [N]) base byte address, bits 31:0 (beat-aligned), read with OP.SCALES */
+      /** per-lookup scales (fp32 [N]) base byte address, bits 31:0 (4-byte aligned), read with OP.SCALES or OP.MASK */
       SCALES_LO: { shift: 0, width: 32, mask: 0xffffffff, access: 'RW', reset: 0x0 },
     },
   },
@@ -301,9 +305,65 @@ export const REGISTERS = {
       START_IGNORED: { shift: 0, width: 32, mask: 0xffffffff, access: 'RO', reset: 0x0 },
     },
   },
+  /** argmax positions (int32 rows) base byte address, bits 31:0 (beat-aligned): written with OP.ARGMAX, read with OP.MASK */
+  ARGMAX_LO: {
+    offset: 0xc0, access: 'RW', reset: 0x0, present: true,
+    fields: {
+      /** argmax positions (int32 rows) base byte address, bits 31:0 (beat-aligned): written with OP.ARGMAX, read with OP.MASK */
+      ARGMAX_LO: { shift: 0, width: 32, mask: 0xffffffff, access: 'RW', reset: 0x0 },
+    },
+  },
+  /** argmax positions base byte address, bits 63:32 (ignored with 32-bit addresses) */
+  ARGMAX_HI: {
+    offset: 0xc4, access: 'RW', reset: 0x0, present: true,
+    fields: {
+      /** argmax positions base byte address, bits 63:32 */
+      ARGMAX_HI: { shift: 0, width: 32, mask: 0xffffffff, access: 'RW', reset: 0x0 },
+    },
+  },
+  /** bytes from one argmax row to the next (a multiple of the beat size) */
+  ARGMAX_STRIDE: {
+    offset: 0xc8, access: 'RW', reset: 0x0, present: true,
+    fields: {
+      /** bytes from one argmax row to the next (a multiple of the beat size) */
+      ARGMAX_STRIDE: { shift: 0, width: 32, mask: 0xffffffff, access: 'RW', reset: 0x0 },
+    },
+  },
+  /** batched tables: the descriptor list's base byte address, bits 31:0 (beat-aligned; descriptor t at TABLES + 128·t, docs/ENGINE.md) */
+  TABLES_LO: {
+    offset: 0xd0, access: 'RW', reset: 0x0, present: true,
+    fields: {
+      /** batched tables: the descriptor list's base byte address, bits 31:0 (beat-aligned; descriptor t at TABLES + 128·t, docs/ENGINE.md) */
+      TABLES_LO: { shift: 0, width: 32, mask: 0xffffffff, access: 'RW', reset: 0x0 },
+    },
+  },
+  /** the descriptor list's base byte address, bits 63:32 (ignored with 32-bit addresses) */
+  TABLES_HI: {
+    offset: 0xd4, access: 'RW', reset: 0x0, present: true,
+    fields: {
+      /** the descriptor list's base byte address, bits 63:32 */
+      TABLES_HI: { shift: 0, width: 32, mask: 0xffffffff, access: 'RW', reset: 0x0 },
+    },
+  },
+  /** batched tables: 0 runs the operation of the registers; T > 0 runs the T descriptors' operations one after the other (the registers OP .. ARGMAX_STRIDE are then unused) */
+  NUM_TABLES: {
+    offset: 0xd8, access: 'RW', reset: 0x0, present: true,
+    fields: {
+      /** batched tables: 0 runs the operation of the registers; T > 0 runs the T descriptors' operations one after the other (the registers OP .. ARGMAX_STRIDE are then unused) */
+      NUM_TABLES: { shift: 0, width: 32, mask: 0xffffffff, access: 'RW', reset: 0x0 },
+    },
+  },
+  /** batched tables: the descriptor being run, or the last one run (where an error stopped the batch) */
+  TABLE_AT: {
+    offset: 0xdc, access: 'RO', reset: 0x0, present: true,
+    fields: {
+      /** batched tables: the descriptor being run, or the last one run (where an error stopped the batch) */
+      TABLE_AT: { shift: 0, width: 32, mask: 0xffffffff, access: 'RO', reset: 0x0 },
+    },
+  },
 } as const;
 /** Byte offset of each register. */
-export const OFFSETS = { CTRL: 0x0, STATUS: 0x4, ERROR: 0x8, ERR_ADDR_LO: 0xc, ERR_ADDR_HI: 0x10, CONFIG: 0x14, MAX_DIM: 0x18, OP: 0x20, DIM: 0x24, NUM_BAGS: 0x28, NUM_INDICES: 0x2c, PADDING_IDX: 0x30, THROTTLE: 0x34, TABLE_LO: 0x40, TABLE_HI: 0x44, ROW_STRIDE: 0x48, INDICES_LO: 0x4c, INDICES_HI: 0x50, OFFSETS_LO: 0x54, OFFSETS_HI: 0x58, OUT_LO: 0x5c, OUT_HI: 0x60, OUT_STRIDE: 0x64, SCALES_LO: 0x68, SCALES_HI: 0x6c, CYCLES: 0x80, R_BEATS: 0x84, W_BEATS: 0x88, STALL_INDEX: 0x8c, STALL_INFLIGHT: 0x90, STALL_DEPENDENCY: 0x94, STALL_WRITE: 0x98, START_IGNORED: 0x9c } as const;
+export const OFFSETS = { CTRL: 0x0, STATUS: 0x4, ERROR: 0x8, ERR_ADDR_LO: 0xc, ERR_ADDR_HI: 0x10, CONFIG: 0x14, MAX_DIM: 0x18, OP: 0x20, DIM: 0x24, NUM_BAGS: 0x28, NUM_INDICES: 0x2c, PADDING_IDX: 0x30, THROTTLE: 0x34, TABLE_LO: 0x40, TABLE_HI: 0x44, ROW_STRIDE: 0x48, INDICES_LO: 0x4c, INDICES_HI: 0x50, OFFSETS_LO: 0x54, OFFSETS_HI: 0x58, OUT_LO: 0x5c, OUT_HI: 0x60, OUT_STRIDE: 0x64, SCALES_LO: 0x68, SCALES_HI: 0x6c, CYCLES: 0x80, R_BEATS: 0x84, W_BEATS: 0x88, STALL_INDEX: 0x8c, STALL_INFLIGHT: 0x90, STALL_DEPENDENCY: 0x94, STALL_WRITE: 0x98, START_IGNORED: 0x9c, ARGMAX_LO: 0xc0, ARGMAX_HI: 0xc4, ARGMAX_STRIDE: 0xc8, TABLES_LO: 0xd0, TABLES_HI: 0xd4, NUM_TABLES: 0xd8, TABLE_AT: 0xdc } as const;
 /** A register of the map. */
 export type RegisterName = keyof typeof REGISTERS;
 /** A register's fields as numbers (each right-aligned). */
@@ -408,6 +468,8 @@ export class TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64_Regs {
    * - MEAN (bit 4, RW): mode mean (one division per output element after the sum)
    * - MAX (bit 5, RW): mode max (first maximal lookup wins); neither MEAN nor MAX: sum
    * - SCALES (bit 6, RW): multiply each lookup by its scale (per_sample_weights; the casted backward's scale)
+   * - ARGMAX (bit 7, RW): with MAX: also write the argmax positions (int32 [NUM_BAGS, DIM]: the position in indices of the lookup that supplied each element, the first maximal one; -1 for an empty or all-padding bag) at ARGMAX, rows ARGMAX_STRIDE apart
+   * - MASK (bit 8, RW): the max-mode casted backward: the SCALES stream holds each lookup's position (int32 [N]) instead of a scale, and a lookup of row r adds to element d only where the argmax row r (int32 at ARGMAX + r × ARGMAX_STRIDE) holds its position; use with mode sum and without SCALES
    */
   async readOP(): Promise<FieldsOf<'OP'>> {
     return decode('OP', await this.read('OP'));
@@ -422,6 +484,8 @@ export class TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64_Regs {
    * - MEAN (bit 4, RW): mode mean (one division per output element after the sum)
    * - MAX (bit 5, RW): mode max (first maximal lookup wins); neither MEAN nor MAX: sum
    * - SCALES (bit 6, RW): multiply each lookup by its scale (per_sample_weights; the casted backward's scale)
+   * - ARGMAX (bit 7, RW): with MAX: also write the argmax positions (int32 [NUM_BAGS, DIM]: the position in indices of the lookup that supplied each element, the first maximal one; -1 for an empty or all-padding bag) at ARGMAX, rows ARGMAX_STRIDE apart
+   * - MASK (bit 8, RW): the max-mode casted backward: the SCALES stream holds each lookup's position (int32 [N]) instead of a scale, and a lookup of row r adds to element d only where the argmax row r (int32 at ARGMAX + r × ARGMAX_STRIDE) holds its position; use with mode sum and without SCALES
    */
   async writeOP(fields: Partial<FieldsOf<'OP'>>): Promise<void> {
     await this.write('OP', encode('OP', fields));
@@ -515,12 +579,12 @@ export class TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64_Regs {
     await this.write('ROW_STRIDE', value);
   }
 
-  /** INDICES_LO (0x4c, RW): indices base byte address, bits 31:0 (beat-aligned) */
+  /** INDICES_LO (0x4c, RW): indices base byte address, bits 31:0 (any element: 4-byte aligned, 8 for int64) */
   async readINDICES_LO(): Promise<number> {
     return this.read('INDICES_LO');
   }
 
-  /** INDICES_LO (0x4c, RW): indices base byte address, bits 31:0 (beat-aligned) */
+  /** INDICES_LO (0x4c, RW): indices base byte address, bits 31:0 (any element: 4-byte aligned, 8 for int64) */
   async writeINDICES_LO(value: number): Promise<void> {
     await this.write('INDICES_LO', value);
   }
@@ -535,12 +599,12 @@ export class TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64_Regs {
     await this.write('INDICES_HI', value);
   }
 
-  /** OFFSETS_LO (0x54, RW): offsets base byte address, bits 31:0 (beat-aligned) */
+  /** OFFSETS_LO (0x54, RW): offsets base byte address, bits 31:0 (any element: 4-byte aligned, 8 for int64) */
   async readOFFSETS_LO(): Promise<number> {
     return this.read('OFFSETS_LO');
   }
 
-  /** OFFSETS_LO (0x54, RW): offsets base byte address, bits 31:0 (beat-aligned) */
+  /** OFFSETS_LO (0x54, RW): offsets base byte address, bits 31:0 (any element: 4-byte aligned, 8 for int64) */
   async writeOFFSETS_LO(value: number): Promise<void> {
     await this.write('OFFSETS_LO', value);
   }
@@ -585,12 +649,12 @@ export class TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64_Regs {
     await this.write('OUT_STRIDE', value);
   }
 
-  /** SCALES_LO (0x68, RW): per-lookup scales (fp32 [N]) base byte address, bits 31:0 (beat-aligned), read with OP.SCALES */
+  /** SCALES_LO (0x68, RW): per-lookup scales (fp32 [N]) base byte address, bits 31:0 (4-byte aligned), read with OP.SCALES or OP.MASK */
   async readSCALES_LO(): Promise<number> {
     return this.read('SCALES_LO');
   }
 
-  /** SCALES_LO (0x68, RW): per-lookup scales (fp32 [N]) base byte address, bits 31:0 (beat-aligned), read with OP.SCALES */
+  /** SCALES_LO (0x68, RW): per-lookup scales (fp32 [N]) base byte address, bits 31:0 (4-byte aligned), read with OP.SCALES or OP.MASK */
   async writeSCALES_LO(value: number): Promise<void> {
     await this.write('SCALES_LO', value);
   }
@@ -643,5 +707,70 @@ export class TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64_Regs {
   /** START_IGNORED (0x9c, RO): START writes ignored because the engine was busy (since reset) */
   async readSTART_IGNORED(): Promise<number> {
     return this.read('START_IGNORED');
+  }
+
+  /** ARGMAX_LO (0xc0, RW): argmax positions (int32 rows) base byte address, bits 31:0 (beat-aligned): written with OP.ARGMAX, read with OP.MASK */
+  async readARGMAX_LO(): Promise<number> {
+    return this.read('ARGMAX_LO');
+  }
+
+  /** ARGMAX_LO (0xc0, RW): argmax positions (int32 rows) base byte address, bits 31:0 (beat-aligned): written with OP.ARGMAX, read with OP.MASK */
+  async writeARGMAX_LO(value: number): Promise<void> {
+    await this.write('ARGMAX_LO', value);
+  }
+
+  /** ARGMAX_HI (0xc4, RW): argmax positions base byte address, bits 63:32 (ignored with 32-bit addresses) */
+  async readARGMAX_HI(): Promise<number> {
+    return this.read('ARGMAX_HI');
+  }
+
+  /** ARGMAX_HI (0xc4, RW): argmax positions base byte address, bits 63:32 (ignored with 32-bit addresses) */
+  async writeARGMAX_HI(value: number): Promise<void> {
+    await this.write('ARGMAX_HI', value);
+  }
+
+  /** ARGMAX_STRIDE (0xc8, RW): bytes from one argmax row to the next (a multiple of the beat size) */
+  async readARGMAX_STRIDE(): Promise<number> {
+    return this.read('ARGMAX_STRIDE');
+  }
+
+  /** ARGMAX_STRIDE (0xc8, RW): bytes from one argmax row to the next (a multiple of the beat size) */
+  async writeARGMAX_STRIDE(value: number): Promise<void> {
+    await this.write('ARGMAX_STRIDE', value);
+  }
+
+  /** TABLES_LO (0xd0, RW): batched tables: the descriptor list's base byte address, bits 31:0 (beat-aligned; descriptor t at TABLES + 128·t, docs/ENGINE.md) */
+  async readTABLES_LO(): Promise<number> {
+    return this.read('TABLES_LO');
+  }
+
+  /** TABLES_LO (0xd0, RW): batched tables: the descriptor list's base byte address, bits 31:0 (beat-aligned; descriptor t at TABLES + 128·t, docs/ENGINE.md) */
+  async writeTABLES_LO(value: number): Promise<void> {
+    await this.write('TABLES_LO', value);
+  }
+
+  /** TABLES_HI (0xd4, RW): the descriptor list's base byte address, bits 63:32 (ignored with 32-bit addresses) */
+  async readTABLES_HI(): Promise<number> {
+    return this.read('TABLES_HI');
+  }
+
+  /** TABLES_HI (0xd4, RW): the descriptor list's base byte address, bits 63:32 (ignored with 32-bit addresses) */
+  async writeTABLES_HI(value: number): Promise<void> {
+    await this.write('TABLES_HI', value);
+  }
+
+  /** NUM_TABLES (0xd8, RW): batched tables: 0 runs the operation of the registers; T > 0 runs the T descriptors' operations one after the other (the registers OP .. ARGMAX_STRIDE are then unused) */
+  async readNUM_TABLES(): Promise<number> {
+    return this.read('NUM_TABLES');
+  }
+
+  /** NUM_TABLES (0xd8, RW): batched tables: 0 runs the operation of the registers; T > 0 runs the T descriptors' operations one after the other (the registers OP .. ARGMAX_STRIDE are then unused) */
+  async writeNUM_TABLES(value: number): Promise<void> {
+    await this.write('NUM_TABLES', value);
+  }
+
+  /** TABLE_AT (0xdc, RO): batched tables: the descriptor being run, or the last one run (where an error stopped the batch) */
+  async readTABLE_AT(): Promise<number> {
+    return this.read('TABLE_AT');
   }
 }

@@ -7,8 +7,11 @@
  */
 import { describe, expect, test } from 'vitest';
 import { simulateAxi, type AxiResult, type AxiScenario } from '../../sim/axi';
-import { countersOf, forwardScenario, runScript, type ForwardCase } from '../../sim/engine';
+import { castedBackwardCase, countersOf, forwardScenario, runScript, type ForwardCase } from '../../sim/engine';
+import { batchedForwardScenario } from '../../sim/batched';
 import { ENGINE_REGS, ENGINE_STATUS } from '../../accel/engine/regs';
+import { DESC_BYTES } from '../../accel/engine/descriptor';
+import { backwardCasted, castIndices, gatherReduce, gatherReduceBatchedPrepared, firstBitDifference, prepareBatched, Rng } from '../../model';
 import { engineTarget, makeCase, runProblem, testShape } from './helpers';
 
 const target = engineTarget();
@@ -87,7 +90,7 @@ describe('engine directed workloads', () => {
   test('NaN, infinities, -0 and subnormals in tables and weights; the largest dim; a long batch', async () => {
     const cases: ForwardCase[] = [];
     for (const mode of ['sum', 'mean', 'max'] as const) {
-      const c = makeCase({ rows: 16, dim: testShape.maxDim, bags: 20, maxBag: 12, zipf: true, idx64: false, off64: true, includeLast: true, pad: -1, padRate: 0.2, specials: true, mode, psw: mode === 'sum', seed: 5 });
+      const c = makeCase({ rows: 16, dim: testShape.maxDim, bags: 20, maxBag: 12, zipf: true, idx64: false, off64: true, includeLast: true, pad: -1, padRate: 0.2, specials: true, mode, psw: mode === 'sum', argmax: true, seed: 5 });
       // Force every special into the table.
       const sp = [NaN, Infinity, -Infinity, -0, 1e-45, -3e-39, 0];
       for (let i = 0; i < c.weight.length; i += 5) c.weight[i] = sp[(i / 5) % sp.length]!;
@@ -97,5 +100,73 @@ describe('engine directed workloads', () => {
     const built = cases.map((c, i) => ({ c, s: forwardScenario(c, testShape, { name: `directed-${i}`, profile: { readLatency: 40, readJitter: 20, reorder: true, interleave: true } }) }));
     const rs = await simulateAxi(target, built.map((b) => b.s.scenario));
     rs.forEach((r, i) => expect(runProblem(built[i]!.c, built[i]!.s, r), `directed-${i}`).toBeUndefined());
+  });
+});
+
+describe('engine directed: gradients with specials, the largest batch, a failing descriptor', () => {
+  test('NaN, infinities, -0 and subnormals in grad_output: casted backward sum, sum + per_sample_weights, mean and max (masked) equal the model', async () => {
+    const sp = [NaN, Infinity, -Infinity, -0, 0, 1e-45, -3e-39, 1.5e-40];
+    const built = (['sum', 'sum', 'mean', 'max'] as const).map((mode, i) => {
+      const c = makeCase({ rows: 12, dim: 17, bags: 16, maxBag: 10, zipf: true, idx64: i % 2 === 1, off64: false, includeLast: true, pad: i === 3 ? 2 : null, padRate: 0.2, specials: true, mode, psw: i === 1, seed: 40 + i });
+      const rng = new Rng(77 + i);
+      const B = c.offsets.length - 1;
+      const g = Float32Array.from({ length: B * c.dim }, (_, k) => (k % 3 === 0 ? sp[rng.int(sp.length)]! : Math.fround((rng.float() * 2 - 1) * 2 ** (rng.int(60) - 30))));
+      const want = backwardCasted({ ...c, mode, gradOutput: g });
+      const bc = castedBackwardCase(castIndices({ ...c, mode }), g, c.dim, { argmaxPos: mode === 'max' ? gatherReduce({ ...c, mode }).argmaxPos : null });
+      return { bc, want, s: forwardScenario(bc, testShape, { name: `grad-specials-${mode}-${i}`, profile: { readLatency: 30, readJitter: 20, reorder: true, interleave: true } }) };
+    });
+    const rs = await simulateAxi(target, built.map((b) => b.s.scenario));
+    rs.forEach((r, i) => expect(runProblem(built[i]!.bc, built[i]!.s, r, true, built[i]!.want.values), built[i]!.s.scenario.name).toBeUndefined());
+    // The specials did reach the results.
+    const all = built.flatMap((b) => Array.from(b.want.values));
+    expect(all.some((x) => Number.isNaN(x))).toBe(true);
+    expect(all.some((x) => x === Infinity || x === -Infinity)).toBe(true);
+  });
+
+  test('the largest batch that simulates quickly: 4096 bags at the largest dim, max mode with its argmax', async () => {
+    const c = { ...makeCase({ rows: 500, dim: testShape.maxDim, bags: 4096, maxBag: 3, zipf: true, idx64: false, off64: false, includeLast: false, pad: 7, padRate: 0.1, specials: false, mode: 'max', psw: false, seed: 8 }), argmax: true };
+    const s = forwardScenario(c, testShape, { name: 'largest-batch', profile: { readLatency: 20, readJitter: 10, reorder: true, maxReads: 32 }, maxCycles: 5_000_000 });
+    s.scenario.watchdogCycles = 50_000;
+    const [r] = await simulateAxi(target, [s.scenario]);
+    expect(s.layout.numBags).toBe(4096);
+    expect(runProblem(c, s, r!)).toBeUndefined();
+  });
+
+  test('a batch whose second descriptor read fails: ERROR, ERR_ADDR, TABLE_AT = 1, nothing open; the next START is clean', async () => {
+    const tables = [{ rows: 20, dim: 5 }, { rows: 9, dim: 17 }, { rows: 30, dim: 2 }];
+    const B = 6;
+    const rng = new Rng(3);
+    const idx: number[] = [];
+    const offs: number[] = [];
+    for (const t of tables) for (let b = 0; b < B; b++) { offs.push(idx.length); for (let k = rng.int(5); k > 0; k--) idx.push(rng.int(t.rows)); }
+    offs.push(idx.length);
+    const indices = Int32Array.from(idx);
+    const offsets = Int32Array.from(offs);
+    const bags = prepareBatched({ tables, batchSize: B, indices, offsets, mode: 'sum' });
+    const weights = tables.map((t) => Float32Array.from({ length: t.rows * t.dim }, () => rng.float()));
+    const s = batchedForwardScenario({ bags, weights, indices, offsets }, testShape, { name: 'desc-slverr', profile: { readLatency: 10, reorder: true } });
+    const mem = s.scenario.memory!;
+    const list = Number(mem[mem.length - 1]!.addr);
+    const scenario = { ...s.scenario, errors: [{ lo: list + DESC_BYTES, hi: list + DESC_BYTES + 4, resp: 'SLVERR' as const, dir: 'r' as const }], watchdogCycles: 5000 };
+    // The rerun: the same batch with the descriptor list moved past the error range.
+    const moved = list + 4 * DESC_BYTES;
+    scenario.memory = [...mem, { addr: moved, bytes: mem[mem.length - 1]!.bytes }];
+    scenario.script = [...s.scenario.script, { op: 'read', addr: ENGINE_REGS.TABLE_AT },
+      ...runScript([['TABLES_LO', moved]]).map((o) => o), { op: 'read', addr: ENGINE_REGS.TABLE_AT }];
+    const [r] = await simulateAxi(target, [scenario]);
+    expect(r!.status, r!.failure ?? r!.violation?.message).toBe('ok');
+    const n = (r!.reads.length - 2) / 2;
+    const first = countersOf({ ...r!, reads: r!.reads.slice(0, n) });
+    expect(first.status).toBe(ENGINE_STATUS.DONE | ENGINE_STATUS.ERROR);
+    expect(first.error).toBe(0x100 | 2);
+    expect(Number(first.errAddr)).toBe(list + DESC_BYTES);
+    expect(Number(r!.reads[n]!)).toBe(1);
+    const second = countersOf({ ...r!, reads: r!.reads.slice(n + 1, 2 * n + 1) });
+    expect(second.status).toBe(ENGINE_STATUS.DONE);
+    expect(Number(r!.reads[2 * n + 1]!)).toBe(2);
+    expect(r!.counters.m_axi!.outstanding).toBe(0);
+    expect(r!.inFlight).toEqual([]);
+    const got = s.decode(r!)[0]!;
+    expect(firstBitDifference(got, gatherReduceBatchedPrepared(bags, weights))).toBe(-1);
   });
 });

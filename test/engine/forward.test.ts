@@ -15,15 +15,14 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { simulateAxi } from '../../sim/axi';
-import { busOf, configUnderTest, makeCase, runArb, runProblem, runScenario, type EngineRun } from './helpers';
+import { backwardRun, batchedArb, batchedRuns, busOf, configUnderTest, runArb, runProblem, runScenario, type EngineRun } from './helpers';
 import { ENGINE_CONFIGS } from '../../designs/engine';
-import { castIndices, backwardCasted, firstBitDifference, Rng } from '../../model';
-import { castedBackwardCase, forwardScenario } from '../../sim/engine';
+import { countersOf } from '../../sim/engine';
 
 const BATCH = 40;
 /** Batches of forward runs (and of casted backwards) per shipped configuration: 8 x 40 + 2 x 40 + 2 x 40 = 480 forward runs per npm test. */
-const PLAN: Record<string, { forward: number; backward: number }> = {
-  'engine-d128': { forward: 8, backward: 2 }, 'engine-d512': { forward: 2, backward: 1 }, 'engine-d256c2': { forward: 2, backward: 1 },
+const PLAN: Record<string, { forward: number; backward: number; batched: number }> = {
+  'engine-d128': { forward: 8, backward: 2, batched: 4 }, 'engine-d512': { forward: 2, backward: 1, batched: 1 }, 'engine-d256c2': { forward: 2, backward: 1, batched: 1 },
 };
 const seed = Number(process.env.TCAST_ENGINE_SEED ?? Date.now() % 2 ** 31);
 
@@ -33,11 +32,12 @@ describe.each(Object.keys(ENGINE_CONFIGS))('%s', (name) => {
 const { shape: testShape, target: targetOf } = configUnderTest(name);
 const RUNS = PLAN[name]?.forward ?? 1;
 const BWD = PLAN[name]?.backward ?? 1;
+const TBE = PLAN[name]?.batched ?? 1;
 describe('engine forward through the AXI memory model', () => {
   test(`fast-check: ${RUNS * BATCH} random workloads x timing profiles equal the model bit for bit (seed ${seed})`, async () => {
     const target = targetOf();
     console.log(`engine forward property (${name}): seed ${seed} (replay: TCAST_ENGINE_SEED=${seed} npx vitest run test/engine/forward.test.ts)`);
-    const totals = { allChannels: 0, sum: 0, mean: 0, max: 0, psw: 0, idx64: 0, includeLast: 0, padding: 0, runs: 0, lookups: 0, bags: 0, reorders: 0, interleaves: 0, rStall: 0, bStall: 0, arStall: 0, wStall: 0, cross4k: 0 };
+    const totals = { allChannels: 0, sum: 0, mean: 0, max: 0, argmax: 0, psw: 0, idx64: 0, includeLast: 0, padding: 0, runs: 0, lookups: 0, bags: 0, reorders: 0, interleaves: 0, rStall: 0, bStall: 0, arStall: 0, wStall: 0, cross4k: 0 };
     await fc.assert(
       fc.asyncProperty(fc.array(runArb(testShape.maxDim), { minLength: BATCH, maxLength: BATCH }), async (runs: EngineRun[]) => {
         const built = runs.map((run, i) => runScenario(run, `run-${i}`, undefined, testShape));
@@ -52,6 +52,7 @@ describe('engine forward through the AXI memory model', () => {
           totals.runs++;
           totals[c.mode ?? 'sum']++;
           if (c.perSampleWeights) totals.psw++;
+          if (c.argmax) totals.argmax++;
           if (c.indices instanceof BigInt64Array) totals.idx64++;
           if (c.includeLastOffset) totals.includeLast++;
           if (c.paddingIdx !== null && c.paddingIdx !== undefined) totals.padding++;
@@ -72,6 +73,7 @@ describe('engine forward through the AXI memory model', () => {
     console.log(`engine forward runs (${name}):`, JSON.stringify(totals));
     expect(totals.runs).toBe(RUNS * BATCH);
     for (const k of ['sum', 'mean', 'max', 'psw', 'idx64', 'includeLast', 'padding'] as const) expect(totals[k], k).toBeGreaterThan(10);
+    expect(totals.argmax, 'max runs with the argmax output').toBeGreaterThan(2 * RUNS);
     expect(totals.reorders).toBeGreaterThan(0);
     expect(totals.interleaves).toBeGreaterThan(0);
     expect(totals.rStall).toBeGreaterThan(0);
@@ -84,35 +86,61 @@ describe('engine forward through the AXI memory model', () => {
 });
 
 describe('engine casted backward', () => {
-  test(`fast-check: ${BWD * BATCH} casted backwards (sum, sum + psw, mean) equal the model's grad_rows and grad_values bit for bit (seed ${seed})`, async () => {
+  test(`fast-check: ${BWD * BATCH} casted backwards (sum, sum + psw, mean, max masked by the argmax) equal the model's grad_rows and grad_values bit for bit (seed ${seed})`, async () => {
     const target = targetOf();
+    const modes = { sum: 0, mean: 0, max: 0 };
     await fc.assert(
       fc.asyncProperty(fc.array(runArb(testShape.maxDim), { minLength: BATCH, maxLength: BATCH }), async (runs: EngineRun[]) => {
         const built = runs.map((run, i) => {
-          const mode = run.spec.mode === 'max' ? 'mean' : run.spec.mode;
-          const c = makeCase({ ...run.spec, mode });
-          const rng = new Rng(run.spec.seed ^ 0x5bd1e995);
-          const g = new Float32Array(c.offsets.length * c.dim).map(() => Math.fround((rng.float() * 2 - 1) * 2 ** (rng.int(30) - 15)));
-          const numBags = c.includeLastOffset ? Math.max(0, c.offsets.length - 1) : c.offsets.length;
-          const grad = g.subarray(0, numBags * c.dim);
-          const casted = castIndices({ ...c, mode });
-          const want = backwardCasted({ ...c, mode, gradOutput: grad });
-          const bc = castedBackwardCase(casted, grad, c.dim);
-          const s = forwardScenario(bc, testShape, { name: `bwd-${i}`, profile: run.profile, skew: run.skew, maxCycles: 2_000_000 });
-          return { bc, s, casted, want };
+          modes[run.spec.mode]++;
+          return backwardRun(run, `bwd-${i}`, testShape);
         });
         const rs = await simulateAxi(target, built.map((b) => b.s.scenario));
         rs.forEach((r, i) => {
-          const { bc, s, casted, want } = built[i]!;
-          const problem = runProblem(bc, s, r);
-          if (problem) throw new Error(`backward run ${i} ${JSON.stringify(runs[i])}: ${problem}`);
+          const { casted, want } = built[i]!;
+          const problem = built[i]!.problem(r);
+          if (problem) throw new Error(`backward run ${i} ${JSON.stringify(runs[i])}: grad_values: ${problem}`);
           expect(Array.from(casted.uniqueRows)).toEqual(Array.from(want.rows));
-          const d = firstBitDifference(s.decode(r), want.values);
-          if (d >= 0) throw new Error(`backward run ${i}: grad_values differ from the model's at ${d}`);
         });
       }),
       { numRuns: BWD, seed: seed + 1, endOnFailure: true },
     );
+    expect(modes.max, 'max-mode backwards').toBeGreaterThan(BWD * 3);
+  });
+});
+
+describe('engine batched tables (TBE descriptors, one START)', () => {
+  test(`fast-check: ${TBE * BATCH / 2} batched forwards and as many batched casted backwards equal the model bit for bit (seed ${seed})`, async () => {
+    const target = targetOf();
+    const totals = { runs: 0, cycles: 0, rBeats: 0, tables: 0, mean: 0, psw: 0, idx64: 0, emptyBatch: 0, unalignedTables: 0 };
+    await fc.assert(
+      fc.asyncProperty(fc.array(batchedArb(testShape.maxDim), { minLength: BATCH / 2, maxLength: BATCH / 2 }), async (runs) => {
+        const built = runs.flatMap((run, i) => {
+          const pair = batchedRuns(run, i, testShape);
+          const c = pair[0]!.c;
+          totals.runs++;
+          totals.tables += run.spec.tables.length;
+          if (run.spec.mode === 'mean') totals.mean++;
+          if (c.bags.perSampleWeights) totals.psw++;
+          if (run.spec.idx64) totals.idx64++;
+          if (run.spec.batch === 0) totals.emptyBatch++;
+          if (c.bags.tables.some((_, t) => (c.bags.offsets[t * run.spec.batch]! * (run.spec.idx64 ? 8 : 4)) % (testShape.dataBits / 8) !== 0)) totals.unalignedTables++;
+          return pair;
+        });
+        const rs = await simulateAxi(target, built.map((b) => b.s.scenario));
+        rs.forEach((r, i) => {
+          totals.cycles += countersOf(r).cycles;
+          totals.rBeats += countersOf(r).rBeats;
+          const problem = built[i]!.problem(r);
+          if (problem) throw new Error(`${built[i]!.s.scenario.name} ${JSON.stringify(runs[i >> 1]!.spec)}: ${problem}`);
+        });
+      }),
+      { numRuns: TBE, seed: seed + 2, endOnFailure: true },
+    );
+    console.log(`engine batched runs (${name}):`, JSON.stringify(totals));
+    expect(totals.runs).toBe(TBE * BATCH / 2);
+    for (const k of ['mean', 'psw', 'idx64', 'unalignedTables'] as const) expect(totals[k], k).toBeGreaterThan(TBE - 1);
+    expect(totals.tables).toBeGreaterThan(TBE * BATCH / 2);
   });
 });
 });

@@ -8,9 +8,12 @@ import { generate } from '../../generator';
 import { TcastEngine, type EngineOptions } from '../../accel/engine/engine';
 import { ENGINE_CONFIGS, ENGINE_TEST_CONFIG, makeEngine } from '../../designs/engine';
 import { targetOf } from '../../sim/design';
-import type { AxiResult, TimingProfile } from '../../sim/axi';
-import { countersOf, endedClean, forwardScenario, shapeOf, type EngineShape, type ForwardCase, type ForwardScenario } from '../../sim/engine';
-import { Rng, ZipfSampler, gatherReduce, firstBitDifference } from '../../model';
+import type { AxiResult, AxiScenario, TimingProfile } from '../../sim/axi';
+import { castedBackwardCase, countersOf, endedClean, forwardScenario, shapeOf, type EngineShape, type ForwardCase, type ForwardScenario } from '../../sim/engine';
+import { batchedBackwardScenario, batchedForwardScenario, type BatchedScenario } from '../../sim/batched';
+import {
+  Rng, ZipfSampler, gatherReduce, firstBitDifference, castIndices, backwardCasted, prepareBatched, castBatchedPrepared, gatherReduceBatchedPrepared, castedGatherReduceBatched,
+} from '../../model';
 import { profileArb } from '../axi/helpers';
 import { OFFSETS, encode } from '../../rtl/engine-d128/TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64.regs';
 
@@ -52,11 +55,13 @@ export interface WorkloadSpec {
   specials: boolean;
   mode: 'sum' | 'mean' | 'max';
   psw: boolean;
+  /** Max mode: also write the argmax positions. */
+  argmax?: boolean;
   seed: number;
 }
 
 /** A binary32 value with a wide exponent; with `specials`, sometimes NaN, ±inf, ±0 or a subnormal. */
-function value(rng: Rng, specials: boolean): number {
+export function value(rng: Rng, specials: boolean): number {
   if (specials && rng.int(40) === 0) {
     const k = rng.int(7);
     return [NaN, Infinity, -Infinity, -0, 0, 1.4e-45 * (1 + rng.int(1000)), -1e-40][k]!;
@@ -92,7 +97,7 @@ export function makeCase(s: WorkloadSpec): ForwardCase {
     perSampleWeights = new Float32Array(idx.length);
     for (let i = 0; i < idx.length; i++) perSampleWeights[i] = value(rng, s.specials);
   }
-  return { weight, rows: s.rows, dim: s.dim, indices, offsets, includeLastOffset: s.includeLast, paddingIdx: s.pad, mode: s.mode, perSampleWeights };
+  return { weight, rows: s.rows, dim: s.dim, indices, offsets, includeLastOffset: s.includeLast, paddingIdx: s.pad, mode: s.mode, perSampleWeights, argmax: s.mode === 'max' && !!s.argmax };
 }
 
 export function workloadArb(maxDim: number): fc.Arbitrary<WorkloadSpec> {
@@ -110,6 +115,7 @@ export function workloadArb(maxDim: number): fc.Arbitrary<WorkloadSpec> {
     specials: fc.boolean(),
     mode: fc.constantFrom('sum', 'sum', 'mean', 'max'),
     psw: fc.boolean(),
+    argmax: fc.boolean(),
     seed: fc.integer({ min: 1, max: 2 ** 31 - 1 }),
   }).map((s) => ({ ...s, pad: s.pad === null ? null : Math.max(-s.rows, Math.min(s.rows - 1, s.pad)) }));
 }
@@ -137,19 +143,137 @@ export function runScenario(run: EngineRun, name: string, adjust?: (c: ForwardCa
   return { c, s };
 }
 
-/** Why a run disagrees with the model or ended badly, or undefined. `alone`: the run was this one operation, so the engine's R/W counters must equal the bus's. */
-export function runProblem(c: ForwardCase, s: ForwardScenario, r: AxiResult, alone = true): string | undefined {
+/**
+ * Why a run disagrees with the model or ended badly, or undefined. `alone`: the run was this one operation, so the engine's R/W counters must equal the bus's.
+ * `expected`: the model's output when it is not the forward of `c` (the masked backward).
+ */
+export function runProblem(c: ForwardCase, s: ForwardScenario, r: AxiResult, alone = true, expected?: Float32Array): string | undefined {
   if (r.status !== 'ok') return `status ${r.status}: ${r.violation?.message ?? r.failure ?? ''}`;
   const k = countersOf(r);
   if (!endedClean(k)) return `STATUS = 0x${k.status.toString(16)} (want DONE only), ERROR = 0x${k.error.toString(16)}`;
   const m = busOf(r);
   if (m.outstanding !== 0 || r.inFlight.length) return `transactions left open: ${r.inFlight.join('; ')}`;
-  const want = gatherReduce({ ...c, mode: c.mode ?? 'sum' }).output;
+  const model = expected ? null : gatherReduce({ ...c, mode: c.mode ?? 'sum' });
+  const want = expected ?? model!.output;
   const got = s.decode(r);
   const i = firstBitDifference(got, want);
   if (i >= 0) return `output[${Math.floor(i / c.dim)}, ${i % c.dim}] = ${got[i]} (0x${new Uint32Array(got.buffer)[i]!.toString(16)}), model ${want[i]} (0x${new Uint32Array(want.buffer)[i]!.toString(16)})`;
+  const am = s.decodeArgmax(r);
+  if (am) {
+    const wantAm = model!.argmaxPos!;
+    const j = am.findIndex((x, k) => x !== wantAm[k]);
+    if (j >= 0) return `argmax[${Math.floor(j / c.dim)}, ${j % c.dim}] = ${am[j]}, model ${wantAm[j]}`;
+  }
   const g = s.guardBroken(r);
   if (g >= 0) return `output byte ${g} (row padding, past dim) was written`;
   if (alone && (k.wBeats !== m.wBeats || k.rBeats !== m.rBeats)) return `counters R ${k.rBeats} W ${k.wBeats} vs the bus's ${m.rBeats} / ${m.wBeats}`;
   return undefined;
+}
+
+export interface BatchedSpec {
+  tables: { rows: number; dim: number }[];
+  batch: number;
+  maxBag: number;
+  idx64: boolean;
+  off64: boolean;
+  mode: 'sum' | 'mean';
+  psw: boolean;
+  specials: boolean;
+  seed: number;
+}
+
+export const batchedArb = (maxDim: number) => fc.record({
+  spec: fc.record({
+    tables: fc.array(fc.record({ rows: fc.integer({ min: 1, max: 60 }), dim: fc.oneof(fc.constantFrom(1, 3, 17, maxDim), fc.integer({ min: 1, max: maxDim })) }), { minLength: 1, maxLength: 4 }),
+    batch: fc.oneof({ weight: 1, arbitrary: fc.constant(0) }, { weight: 6, arbitrary: fc.integer({ min: 1, max: 12 }) }),
+    maxBag: fc.integer({ min: 0, max: 8 }),
+    idx64: fc.boolean(),
+    off64: fc.boolean(),
+    mode: fc.constantFrom('sum' as const, 'mean' as const),
+    psw: fc.boolean(),
+    specials: fc.boolean(),
+    seed: fc.integer({ min: 1, max: 2 ** 31 - 1 }),
+  }),
+  profile: runArb(testShape.maxDim).map((r) => r.profile),
+  skew: fc.array(fc.integer({ min: 0, max: 4095 }), { minLength: 6, maxLength: 6 }),
+});
+
+/** A TBE batch (table-major indices, offsets [T·B+1], empty bags), its weights and an output gradient. */
+export function makeBatched(s: BatchedSpec) {
+  const rng = new Rng(s.seed);
+  const B = s.batch;
+  const idx: number[] = [];
+  const offs: number[] = [];
+  for (const t of s.tables) {
+    for (let b = 0; b < B; b++) {
+      offs.push(idx.length);
+      const n = rng.int(4) === 0 ? 0 : rng.int(s.maxBag + 1);
+      for (let k = 0; k < n; k++) idx.push(rng.int(t.rows));
+    }
+  }
+  offs.push(idx.length);
+  const weights = s.tables.map((t) => Float32Array.from({ length: t.rows * t.dim }, () => value(rng, s.specials)));
+  const indices = s.idx64 ? BigInt64Array.from(idx, BigInt) : Int32Array.from(idx);
+  const offsets = s.off64 ? BigInt64Array.from(offs, BigInt) : Int32Array.from(offs);
+  const perSampleWeights = s.psw && s.mode === 'sum' ? Float32Array.from(idx, () => value(rng, s.specials)) : null;
+  const bags = prepareBatched({ tables: s.tables, batchSize: B, indices, offsets, perSampleWeights, mode: s.mode });
+  const g = Float32Array.from({ length: B * bags.totalDim }, () => value(rng, s.specials));
+  return { bags, weights, indices, offsets, g };
+}
+
+/** Why a batched run is wrong or ended badly, or undefined. */
+export function batchedProblem(s: BatchedScenario, r: AxiResult, want: Float32Array[]): string | undefined {
+  if (r.status !== 'ok') return `status ${r.status}: ${r.violation?.message ?? r.failure ?? ''}`;
+  const k = countersOf(r);
+  if (!endedClean(k)) return `STATUS = 0x${k.status.toString(16)}, ERROR = 0x${k.error.toString(16)}`;
+  const m = busOf(r);
+  if (m.outstanding !== 0 || r.inFlight.length) return `transactions left open: ${r.inFlight.join('; ')}`;
+  const got = s.decode(r);
+  for (const [t, w] of want.entries()) {
+    const i = firstBitDifference(got[t]!, w);
+    if (i >= 0) return `result ${t} element ${i} = ${got[t]![i]}, model ${w[i]}`;
+  }
+  const gb = s.guardBroken(r);
+  if (gb >= 0) return `output byte ${gb} (row padding) was written`;
+  if (k.wBeats !== m.wBeats || k.rBeats !== m.rBeats) return `counters R ${k.rBeats} W ${k.wBeats} vs the bus's ${m.rBeats} / ${m.wBeats}`;
+  return undefined;
+}
+
+/** A scenario with its own check against the model. */
+export interface CheckedRun<C> {
+  c: C;
+  s: { scenario: AxiScenario };
+  /** Why the run is wrong or ended badly, or undefined. */
+  problem(r: AxiResult): string | undefined;
+}
+
+/** The casted backward of a random workload in its own mode (max: masked by the model's argmax), with a gradient of wide exponents. */
+export function backwardRun(run: EngineRun, name: string, shape: EngineShape = testShape) {
+  const mode = run.spec.mode;
+  const c = makeCase(run.spec);
+  const rng = new Rng(run.spec.seed ^ 0x5bd1e995);
+  const g = new Float32Array(c.offsets.length * c.dim).map(() => Math.fround((rng.float() * 2 - 1) * 2 ** (rng.int(30) - 15)));
+  const numBags = c.includeLastOffset ? Math.max(0, c.offsets.length - 1) : c.offsets.length;
+  const grad = g.subarray(0, numBags * c.dim);
+  const casted = castIndices({ ...c, mode });
+  const want = backwardCasted({ ...c, mode, gradOutput: grad });
+  const argmaxPos = mode === 'max' ? gatherReduce({ ...c, mode }).argmaxPos : null;
+  const bc = castedBackwardCase(casted, grad, c.dim, { argmaxPos });
+  const s = forwardScenario(bc, shape, { name, profile: run.profile, skew: run.skew, maxCycles: 2_000_000 });
+  return { c: bc, s, casted, want, problem: (r: AxiResult) => runProblem(bc, s, r, true, want.values) };
+}
+
+/** A random TBE batch's forward and casted backward, each one START over its descriptors. */
+export function batchedRuns(run: { spec: BatchedSpec; profile: TimingProfile; skew: number[] }, i: number, shape: EngineShape = testShape): CheckedRun<ReturnType<typeof makeBatched>>[] {
+  const c = makeBatched(run.spec);
+  const casted = castBatchedPrepared(c.bags);
+  const opts = { profile: run.profile, skew: run.skew, maxCycles: 2_000_000 };
+  const fwd = batchedForwardScenario(c, shape, { ...opts, name: `tbe-fwd-${i}` });
+  const bwd = batchedBackwardScenario({ bags: c.bags, casted, gradOutput: c.g }, shape, { ...opts, name: `tbe-bwd-${i}` });
+  const wantF = [gatherReduceBatchedPrepared(c.bags, c.weights)];
+  const wantB = castedGatherReduceBatched(c.bags, casted, c.g).map((x) => x.values);
+  return [
+    { c, s: fwd, problem: (r) => batchedProblem(fwd, r, wantF) },
+    { c, s: bwd, problem: (r) => batchedProblem(bwd, r, wantB) },
+  ];
 }

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../cli/main';
-import { decodeNpy, encodeNpy, writeCaseDir, type Case } from '../../model/index';
+import { decodeNpy, encodeNpy, writeBatchedCaseDir, writeCaseDir, type Case } from '../../model/index';
 
 const root = mkdtempSync(join(tmpdir(), 'tcast-model-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -88,6 +88,66 @@ describe('tcast model CASE_DIR', () => {
     expect(Array.from(read(join(dir, 'out', 'output.npy')).data as Float32Array)).toEqual([2, 3, 0, 0]);
   });
 
+  it('max mode with "argmax": true writes argmax.npy (int32 [B, dim], the first maximal lookup, -1 for an all-padding bag)', async () => {
+    const dir = caseDir({
+      weight: Float32Array.from([1, 7, 3, 7, 3, 0]),
+      indices: BigInt64Array.from([0n, 2n, 1n, 1n, 2n]), offsets: BigInt64Array.from([0n, 3n, 4n]),
+      gradOutput: null, config: { mode: 'max', paddingIdx: 1, optimizer: null, argmax: true },
+    });
+    const r = await tcast('model', dir);
+    expect(r.code, r.err).toBe(0);
+    const am = read(join(dir, 'out', 'argmax.npy'));
+    expect(am).toMatchObject({ dtype: 'int32', shape: [3, 2] });
+    // bag0 = rows 0, 2 (1 is padding): [max(1, 3), max(7, 0)] from positions [1, 0]; bag1 = padding only; bag2 = row 2
+    expect(Array.from(am.data as Int32Array)).toEqual([1, 0, -1, -1, 4, 4]);
+    expect(Array.from(read(join(dir, 'out', 'output.npy')).data as Float32Array)).toEqual([3, 7, 0, 0, 3, 0]);
+  });
+
+  it('a batched case ("tables": T, TBE layout) writes output [B, ΣD] and per-table gradients; stale ones go', async () => {
+    const dir = join(root, `c${k++}`);
+    const base = {
+      mode: 'sum' as const, tables: [{ rows: 3, dim: 2 }, { rows: 2, dim: 1 }],
+      weights: [Float32Array.from([1, 2, 3, 4, 5, 6]), Float32Array.from([10, 20])],
+      // B = 2: table 0 bags [0, 2], [1]; table 1 bags [], [1, 1]
+      indices: Int32Array.from([0, 2, 1, 1, 1]), offsets: BigInt64Array.from([0n, 2n, 3n, 3n, 5n]),
+      perSampleWeights: null, gradOutput: Float32Array.from([1, 2, 3, 4, 5, 6]),
+    };
+    writeBatchedCaseDir(dir, base);
+    const r = await tcast('model', dir);
+    expect(r.code, r.err).toBe(0);
+    expect(Array.from(read(join(dir, 'out', 'output.npy')).data as Float32Array)).toEqual([6, 8, 0, 3, 4, 40]);
+    expect(Array.from(read(join(dir, 'out', 'grad_rows_0.npy')).data as BigInt64Array)).toEqual([0n, 1n, 2n]);
+    expect(Array.from(read(join(dir, 'out', 'grad_values_0.npy')).data as Float32Array)).toEqual([1, 2, 4, 5, 1, 2]);
+    expect(Array.from(read(join(dir, 'out', 'grad_rows_1.npy')).data as BigInt64Array)).toEqual([1n]);
+    expect(Array.from(read(join(dir, 'out', 'grad_values_1.npy')).data as Float32Array)).toEqual([12]);
+    writeBatchedCaseDir(dir, { ...base, tables: [{ rows: 3, dim: 2 }], weights: [base.weights[0]!], offsets: BigInt64Array.from([0n, 2n, 5n]), indices: Int32Array.from([0, 2, 1, 1, 1]), gradOutput: null });
+    rmSync(join(dir, 'weight_1.npy'));
+    rmSync(join(dir, 'grad_output.npy'));
+    expect((await tcast('model', dir)).code).toBe(0);
+    expect(readdirSync(join(dir, 'out')).sort()).toEqual(['output.npy']);
+  });
+
+  it('batched cases: max mode, padding, an optimizer, a missing weight file, offsets not T·B+1 are one-line errors', async () => {
+    const cases: [Record<string, unknown>, string | null, RegExp][] = [
+      [{ mode: 'max', tables: 1 }, null, /pools with "sum" or "mean"/],
+      [{ mode: 'sum', tables: 1, padding_idx: 0 }, null, /no padding_idx/],
+      [{ mode: 'sum', tables: 1, optimizer: { kind: 'sgd', lr: 1 } }, null, /takes no optimizer/],
+      [{ mode: 'sum', tables: 0 }, null, /"tables" is 0/],
+      [{ mode: 'sum', tables: 2 }, null, /weight_1\.npy: missing/],
+      [{ mode: 'sum', tables: 1 }, 'offsets', /length 2 is not T·B\+1|offsets/],
+    ];
+    for (const [json, breakIt, re] of cases) {
+      const dir = join(root, `c${k++}`);
+      writeBatchedCaseDir(dir, { mode: 'sum', tables: [{ rows: 2, dim: 1 }], weights: [Float32Array.from([1, 2])], indices: Int32Array.from([0, 1]), offsets: Int32Array.from([0, 1, 2]), perSampleWeights: null, gradOutput: null });
+      writeFileSync(join(dir, 'case.json'), JSON.stringify(json));
+      if (breakIt === 'offsets') writeFileSync(join(dir, 'offsets.npy'), encodeNpy(Int32Array.from([0, 3]), [2]));
+      const r = await tcast('model', dir);
+      expect(r.code, JSON.stringify(json)).toBe(2);
+      expect(r.err.split('\n')).toHaveLength(1);
+      expect(r.err).toMatch(re);
+    }
+  });
+
   const badCases: [string, (dir: string) => void, RegExp][] = [
     ['missing weight.npy', (d) => rmSync(join(d, 'weight.npy')), /weight\.npy: missing/],
     ['bad JSON', (d) => writeFileSync(join(d, 'case.json'), '{"mode": "sum",'), /case\.json: not valid JSON/],
@@ -103,6 +163,8 @@ describe('tcast model CASE_DIR', () => {
     ['bags disagree with grad_output', (d) => writeFileSync(join(d, 'offsets.npy'), encodeNpy(Int32Array.from([0, 1, 2]), [3])), /grad_output\.npy: shape \[2, 2\], expected \[3, 2\]/],
     ['not an npy file', (d) => writeFileSync(join(d, 'offsets.npy'), 'hello'), /offsets\.npy: not a NumPy \.npy file/],
     ['optimizer without grad', (d) => rmSync(join(d, 'grad_output.npy')), /grad_output\.npy: missing; case\.json has an optimizer \(sgd\)/],
+    ['argmax outside max mode', (d) => writeFileSync(join(d, 'case.json'), JSON.stringify({ mode: 'sum', argmax: true })), /"argmax": true needs "mode": "max"/],
+    ['argmax not a boolean', (d) => writeFileSync(join(d, 'case.json'), JSON.stringify({ mode: 'max', argmax: 1 })), /"argmax" is 1; use true or false/],
     ['state for sgd', (d) => writeFileSync(join(d, 'optimizer_state.npy'), encodeNpy(new Float32Array(3), [3])), /sgd has no state/],
   ];
 

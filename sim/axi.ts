@@ -222,6 +222,8 @@ export interface AxiResult {
   cycles: number;
   /** Wall time of the scenario's cycle loop, in seconds. */
   wallSeconds: number;
+  /** CPU time of the harness process during the cycle loop, in seconds (independent of the machine's load). */
+  cpuSeconds?: number;
   violation?: AxiViolation;
   /** Why a watchdog/timeout/script stop happened. */
   failure?: string;
@@ -497,6 +499,7 @@ export async function simulateAxi(target: SimTarget, scenarios: AxiScenario[], o
         cur.status = f[0] as AxiResult['status'];
         cur.cycles = Number(f[1]);
         cur.wallSeconds = Number(f[2]) / 1e6;
+        if (f[3] !== undefined) cur.cpuSeconds = Number(f[3]) / 1e6;
         results.push(cur);
         cur = undefined;
         break;

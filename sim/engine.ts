@@ -365,10 +365,12 @@ export interface OpPerf {
   rUtilisation: number;
   stalls: { indexStarved: number; inFlightCap: number; reducerDependency: number; writeBackPressure: number };
   simCyclesPerSecond: number;
+  /** Simulated cycles per second of the harness's CPU time (the figure under load), when the harness reports it. */
+  simCyclesPerCpuSecond?: number;
 }
 
 /** Performance figures of one operation from its counters and layout. */
-export function opPerf(op: OpPerf['op'], c: ForwardCase, l: ForwardLayout, k: EngineCounters, shape: EngineShape, wallSeconds: number): OpPerf {
+export function opPerf(op: OpPerf['op'], c: ForwardCase, l: ForwardLayout, k: EngineCounters, shape: EngineShape, wallSeconds: number, cpuSeconds?: number): OpPerf {
   const beat = shape.dataBits / 8;
   const span = (n: number) => Math.ceil(n / beat) * beat;
   const indices = span(c.indices.byteLength);
@@ -383,5 +385,6 @@ export function opPerf(op: OpPerf['op'], c: ForwardCase, l: ForwardLayout, k: En
     rUtilisation: k.cycles ? k.rBeats / (k.cycles * (shape.channels ?? 1)) : 0,
     stalls: { indexStarved: k.stallIndex, inFlightCap: k.stallInflight, reducerDependency: k.stallDependency, writeBackPressure: k.stallWrite },
     simCyclesPerSecond: wallSeconds > 0 ? k.cycles / wallSeconds : 0,
+    ...(cpuSeconds !== undefined && cpuSeconds > 0 ? { simCyclesPerCpuSecond: k.cycles / cpuSeconds } : {}),
   };
 }

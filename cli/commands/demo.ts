@@ -106,7 +106,7 @@ const command: Command = {
       if (!endedClean(k)) problems.push(`table ${o.table} ${o.op}: STATUS 0x${k.status.toString(16)}`);
       const d = firstBitDifference(scen[i]!.decode(r), o.want);
       if (d >= 0) problems.push(`table ${o.table} ${o.op}: element ${d} differs from the golden model`);
-      perf.push({ table: o.table, ...opPerf(o.op, o.c, scen[i]!.layout, k, shape, r.wallSeconds) });
+      perf.push({ table: o.table, ...opPerf(o.op, o.c, scen[i]!.layout, k, shape, r.wallSeconds, r.cpuSeconds) });
     });
     const sum = (f: (p: OpPerf) => number, op: OpPerf['op']) => perf.filter((p) => p.op === op).reduce((a, p) => a + f(p), 0);
     const totals = (['forward', 'casted_backward'] as const).map((op) => ({

@@ -107,7 +107,7 @@ const command: Command = {
     if (failed.length) return reportFailure(ctx, 'the engine run failed', failed);
     const problems: string[] = [];
     const outs = rs.map((r, i) => scen[i]!.decode(r));
-    const perf = rs.map((r, i) => opPerf(ops[i]!.op, ops[i]!.c, scen[i]!.layout, countersOf(r), shape, r.wallSeconds));
+    const perf = rs.map((r, i) => opPerf(ops[i]!.op, ops[i]!.c, scen[i]!.layout, countersOf(r), shape, r.wallSeconds, r.cpuSeconds));
     const files: CaseResult['files'] = { ...model.files };
     const dOut = firstBitDifference(outs[0]!, model.output);
     if (dOut >= 0) problems.push(`output.npy differs from the model at element ${dOut}`);

@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- engine [--config NAME] [--batch N] [--lookups L] [--rows R] [--dims 16,64,128] [--latencies 100,200] [--sweep 8,16,32,64,128]`
+ * `npm run bench -- engine [--config NAME] [--batch N] [--lookups L] [--rows R] [--dims 16,64,128] [--latencies 100,200] [--sweep 8,16,32,64,128|none]`
  *
  * The tensor-casting engine on the DLRM benchmark preset's table shape (one
  * table of 1,000,000 rows, batch 2048, 100 lookups per bag, uniform indices) on
@@ -13,6 +13,7 @@
  * tests' job (test/engine). Writes bench/results/engine.json.
  */
 import { parseArgs } from 'node:util';
+import { loadavg } from 'node:os';
 import type { Benchmark } from './run';
 import { generate } from '../generator';
 import { ENGINE_BENCH_CONFIG, ENGINE_CONFIGS, makeEngine } from '../designs/engine';
@@ -75,15 +76,16 @@ const bench: Benchmark = {
       if (r!.status !== 'ok') throw new Error(`engine bench ${s.scenario.name}: ${describeResult(r!)}`);
       const k = countersOf(r!);
       if (!endedClean(k)) throw new Error(`engine bench ${s.scenario.name}: STATUS 0x${k.status.toString(16)}`);
-      const p = opPerf(op, c, s.layout, k, shape, r!.wallSeconds);
+      const p = opPerf(op, c, s.layout, k, shape, r!.wallSeconds, r!.cpuSeconds);
       const run = {
         op, dim: c.dim, dataBits: shape.dataBits, channels, readLatency, memoryMaxReads, lookups: c.indices.length, bags: s.layout.numBags,
         cycles: p.cycles, rBeats: p.rBeats, wBeats: p.wBeats, bytesRead: p.bytesRead, bytesWritten: p.bytesWritten,
         rUtilisation: +p.rUtilisation.toFixed(4), streams: p.streams, stalls: p.stalls, simCyclesPerSecond: Math.round(p.simCyclesPerSecond),
+        simCyclesPerCpuSecond: Math.round(p.simCyclesPerCpuSecond ?? 0), loadAverage: +loadavg()[0]!.toFixed(1),
       };
       runs.push(run);
       console.log(`engine ${op} dim ${c.dim} latency ${readLatency} (memory cap ${memoryMaxReads} reads): ${p.cycles} cycles, R utilisation ${(100 * p.rUtilisation).toFixed(1)}%, ` +
-        `stalls index ${p.stalls.indexStarved} / in-flight ${p.stalls.inFlightCap} / reducer ${p.stalls.reducerDependency} / write ${p.stalls.writeBackPressure}; ${(p.simCyclesPerSecond / 1e6).toFixed(2)} M cycles/s`);
+        `stalls index ${p.stalls.indexStarved} / in-flight ${p.stalls.inFlightCap} / reducer ${p.stalls.reducerDependency} / write ${p.stalls.writeBackPressure}; ${(p.simCyclesPerSecond / 1e6).toFixed(2)} M cycles/s (${((p.simCyclesPerCpuSecond ?? 0) / 1e6).toFixed(2)} M per CPU second, load ${loadavg()[0]!.toFixed(1)})`);
     };
     for (const dim of dims) {
       const fwd = workload(rows, batch, lookups, dim, 7);
@@ -97,7 +99,7 @@ const bench: Benchmark = {
     }
     // Reads in flight: the memory model's cap on outstanding read bursts, dim 64, the longest latency.
     const sweepCase = workload(rows, Math.min(batch, 256), lookups, 64, 8);
-    for (const cap of list(values.sweep, [8, 16, 32, 64, 128])) await runOne('forward', sweepCase, latencies[latencies.length - 1]!, cap);
+    for (const cap of values.sweep === 'none' ? [] : list(values.sweep, [8, 16, 32, 64, 128])) await runOne('forward', sweepCase, latencies[latencies.length - 1]!, cap);
     const after = buildCounters();
     return {
       workload: { preset: 'dlrm-benchmark (one table)', rows, batch, lookupsPerBag: lookups, indices: 'uniform' },

@@ -125,7 +125,7 @@ const command: Command = {
       if (!endedClean(k)) problems.push(`table ${o.table} ${o.op}: STATUS 0x${k.status.toString(16)}`);
       const d = firstBitDifference(scen[i]!.decode(r), o.want);
       if (d >= 0) problems.push(`table ${o.table} ${o.op}: element ${d} differs from the golden model`);
-      perf.push({ table: o.table, ...opPerf(o.op, o.c, scen[i]!.layout, k, shape, r.wallSeconds) });
+      perf.push({ table: o.table, ...opPerf(o.op, o.c, scen[i]!.layout, k, shape, r.wallSeconds, r.cpuSeconds) });
     });
     // Training: per path, the cycles of the backward + update (the forward is the same on both), and the traffic model's bound.
     const train = { casted: { cycles: 0, predicted: 0 }, baseline: { cycles: 0, predicted: 0 } };

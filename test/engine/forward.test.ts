@@ -73,7 +73,8 @@ describe('engine forward through the AXI memory model', () => {
     console.log(`engine forward runs (${name}):`, JSON.stringify(totals));
     expect(totals.runs).toBe(RUNS * BATCH);
     for (const k of ['sum', 'mean', 'max', 'psw', 'idx64', 'includeLast', 'padding'] as const) expect(totals[k], k).toBeGreaterThan(10);
-    expect(totals.argmax, 'max runs with the argmax output').toBeGreaterThan(2 * RUNS);
+    // About 1 run in 8 (max mode 1 in 4, argmax 1 in 2): the floor stays far below the mean (P(fail) < 0.1% at 80 runs).
+    expect(totals.argmax, 'max runs with the argmax output').toBeGreaterThan(Math.floor((RUNS * BATCH) / 64));
     expect(totals.reorders).toBeGreaterThan(0);
     expect(totals.interleaves).toBeGreaterThan(0);
     expect(totals.rStall).toBeGreaterThan(0);
@@ -107,7 +108,8 @@ describe('engine casted backward', () => {
       }),
       { numRuns: BWD, seed: seed + 1, endOnFailure: true },
     );
-    expect(modes.max, 'max-mode backwards').toBeGreaterThan(BWD * 3);
+    // Max mode is 1 run in 4: the floor stays far below the mean (P(fail) ~ 0.1% at 40 runs).
+    expect(modes.max, 'max-mode backwards').toBeGreaterThan(Math.floor((BWD * BATCH) / 16));
   });
 });
 

@@ -13,6 +13,5 @@ Fp32FromUInt_w32_s2.v
 Fp32Div_s12.v
 Queue_d32_w9_ram.v
 Queue_d32_w32_ram.v
-TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_c0of2.v
-TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_c1of2.v
+TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2.v
 TcastEngine_x2_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128.v

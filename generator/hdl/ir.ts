@@ -19,7 +19,7 @@
  *   trunc(w)          w (explicit: the only way to drop high bits besides bits())
  */
 import { ElaborationError } from './errors';
-import { bindingName, callerLoc, currentBuildId, droppedAt, locOf, locToString, userStack, type Dropped, type SourceLoc, type UserStack } from './source';
+import { bindingName, callerLoc, currentBuildId, droppedAt, locOf, locToString, sharedUserStack, userStack, type Dropped, type SourceLoc, type UserStack } from './source';
 import { bitsFor, log2Up } from './types';
 
 export type Op =
@@ -107,7 +107,7 @@ export class Value {
       this.loc = undefined;
       this.stack = undefined;
     } else if (op !== 'ref' && op !== 'lit' && op !== 'undef') {
-      const st = userStack();
+      const st = helperStack ?? userStack();
       this.stack = st;
       this.loc = locOf(st);
       this.ctx = currentBuildId();
@@ -353,6 +353,26 @@ export function builtByCore<T>(f: () => T): T {
   }
 }
 
+/**
+ * The user stack of the call into a core helper that builds several nodes
+ * (select, priorityMux, a Vec read tree...) and runs no user code: every node
+ * it builds would capture these same user frames, so they share one capture.
+ */
+let helperStack: UserStack | undefined;
+
+/** @internal Runs a core helper (see helperStack); nested helpers share the outermost one's stack. */
+export function oneCall<T>(f: () => T): T {
+  if (helperStack !== undefined || quietOperand || coreBuilding) return f();
+  // The nodes are built a few frames deeper than this; the margin keeps them
+  // well inside the frames a capture keeps, else each node captures its own.
+  helperStack = sharedUserStack(12);
+  try {
+    return f();
+  } finally {
+    helperStack = undefined;
+  }
+}
+
 /** extendTo for an operand of the node being built right after it. */
 function operand(v: Value, w: number): Value {
   if (v.width === w) return v;
@@ -432,30 +452,36 @@ export function mux(cond: ValueLike, a: ValueLike, b: ValueLike): Value {
 
 /** The first value whose condition holds, else `otherwise` (a priority mux). */
 export function priorityMux(cases: readonly (readonly [ValueLike, ValueLike])[], otherwise: ValueLike): Value {
-  let acc = toValue(otherwise);
-  for (let i = cases.length - 1; i >= 0; i--) acc = mux(cases[i]![0], cases[i]![1], acc);
-  return acc;
+  return oneCall(() => {
+    let acc = toValue(otherwise);
+    for (let i = cases.length - 1; i >= 0; i--) acc = mux(cases[i]![0], cases[i]![1], acc);
+    return acc;
+  });
 }
 
 /** Reads element `idx` of a list of values (0 past the end). */
 export function select(vals: readonly Value[], idx: Value): Value {
   if (vals.length === 0) throw new ElaborationError('BAD WIDTH', 'select() from an empty list', undefined, locToString(callerLoc()));
   if (vals.length === 1) return vals[0]!;
-  let acc = vals[vals.length - 1]!;
-  for (let i = vals.length - 2; i >= 0; i--) acc = mux(idx.eq(i), vals[i]!, acc);
-  return acc;
+  return oneCall(() => {
+    let acc = vals[vals.length - 1]!;
+    for (let i = vals.length - 2; i >= 0; i--) acc = mux(idx.eq(i), vals[i]!, acc);
+    return acc;
+  });
 }
 
 /** A one-bit value that is 1 when all/any of the values are 1. */
-export function andAll(...vs: ValueLike[]): Value { return vs.map((v) => toValue(v)).reduce((a, b) => a.and(b)); }
-export function orAny(...vs: ValueLike[]): Value { return vs.map((v) => toValue(v)).reduce((a, b) => a.or(b)); }
+export function andAll(...vs: ValueLike[]): Value { return oneCall(() => vs.map((v) => toValue(v)).reduce((a, b) => a.and(b))); }
+export function orAny(...vs: ValueLike[]): Value { return oneCall(() => vs.map((v) => toValue(v)).reduce((a, b) => a.or(b))); }
 
 /** Index (UInt of log2Up(width) bits) of the lowest set bit of v; 0 when v is 0. */
 export function priorityEncode(v: Value): Value {
-  const w = log2Up(v.width);
-  let acc = lit(0, w);
-  for (let i = v.width - 1; i >= 0; i--) acc = mux(v.bit(i), lit(i, w), acc);
-  return acc;
+  return oneCall(() => {
+    const w = log2Up(v.width);
+    let acc = lit(0, w);
+    for (let i = v.width - 1; i >= 0; i--) acc = mux(v.bit(i), lit(i, w), acc);
+    return acc;
+  });
 }
 
 export { bitsFor, log2Up };

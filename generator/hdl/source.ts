@@ -153,6 +153,22 @@ function mapSite(cs: NodeJS.CallSite, format: typeof Error.prepareStackTrace): U
   return f;
 }
 
+/** Raw frames a capture keeps (see userStack). */
+const STACK_LIMIT = 40;
+/** Raw frames captured by the last userStack() (its depth below the caller, up to STACK_LIMIT). */
+let lastRawDepth = 0;
+
+/**
+ * The user stack of the caller's caller, if it would be the same for
+ * anything the caller builds at most `extra` frames deeper (no user code
+ * running in between): the stack is well inside the raw-frame limit.
+ * Undefined when it is not.
+ */
+export function sharedUserStack(extra: number): UserStack | undefined {
+  const s = userStack();
+  return lastRawDepth + extra < STACK_LIMIT ? s : undefined;
+}
+
 /** The frames outside the DSL core (node internals and node_modules skipped too). */
 export function userStack(): UserStack {
   const format = Error.prepareStackTrace;
@@ -162,7 +178,7 @@ export function userStack(): UserStack {
   // Deep enough that the DSL core's own frames (a Vec.at tree, a stdlib helper
   // inside a child's build) never push the user's frames out: two nodes of
   // one call must get the same key whatever depth inside the core built them.
-  Error.stackTraceLimit = 40;
+  Error.stackTraceLimit = STACK_LIMIT;
   try {
     Error.captureStackTrace(holder, userStack);
     void holder.stack;
@@ -171,6 +187,7 @@ export function userStack(): UserStack {
     Error.stackTraceLimit = limit;
   }
   const sites = holder.stack as NodeJS.CallSite[] | undefined;
+  lastRawDepth = Array.isArray(sites) ? sites.length : STACK_LIMIT;
   if (!Array.isArray(sites)) return EMPTY;
   let node = stackTrie;
   let depth = 0;

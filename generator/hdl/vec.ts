@@ -11,7 +11,7 @@
  * nothing. With a number, `at()` is the plain Array method.
  */
 import { ElaborationError } from './errors';
-import { Value, mux, type ValueLike } from './ir';
+import { Value, mux, oneCall, type ValueLike } from './ir';
 import { when } from './builder';
 import { Signal } from './signal';
 import { callerLoc, locToString } from './source';
@@ -36,7 +36,7 @@ export class HwVec<T> extends Array<T> {
     }
     if (i.signed) throw new ElaborationError('TYPE MISMATCH', 'a Vec index must be a UInt; convert it with asUInt()', undefined, locToString(callerLoc()));
     if (this.length === 0) throw new ElaborationError('BAD STRUCTURE', 'Vec.at() on an empty Vec', undefined, locToString(callerLoc()));
-    return dynamic([...this], i) as Dyn<T>;
+    return oneCall(() => dynamic([...this], i)) as Dyn<T>;
   }
 }
 

@@ -203,6 +203,11 @@ export class Queue<T extends HwType> extends Module {
     count.set(count.add(doEnq).sub(doDeq).trunc(cw));
     this.io.count.set(count);
   }
+
+  /** Its hardware depends only on the payload type and the options: equal queues share one elaboration (see Module.definitionKey). */
+  protected override get definitionKey(): string {
+    return `${typeToString(this.payload)} d${this.depth} ${this.storage}${this.pipe ? ' pipe' : ''}${this.flow ? ' flow' : ''}`;
+  }
 }
 
 type Port<T extends HwType> = { valid: Signal; ready: Signal; bits: Hw<T> };

@@ -4,7 +4,8 @@
  * build() again, and print as the same Verilog module a fresh build prints.
  */
 import { describe, expect, test } from 'vitest';
-import { ElaborationError, In, Module, Out, UInt, cat, generate, instance, type Hw } from '../../generator';
+import { Bundle, ElaborationError, In, Module, Out, SInt, UInt, Wire, cat, connect, generate, instance, type Hw, type HwType } from '../../generator';
+import { Queue } from '../../generator/stdlib';
 import { Fp32Add } from '../../generator/stdlib/float';
 
 /** Fp32Add counting its build() runs (a subclass: its own class, so its own definitions). */
@@ -66,6 +67,27 @@ describe('definition reuse', () => {
     generate(new Lanes([3, 3]));
     generate(new Lanes([3, 3]));
     expect(addBuilds).toBe(2);
+  });
+
+  test('Queue: the payload type and every option are in the key', () => {
+    const payloads: HwType[] = [UInt(8), UInt(8), SInt(8), Bundle({ a: UInt(4), b: UInt(4) }), UInt(8)];
+    const opts = [{ depth: 4 }, { depth: 4 }, { depth: 4 }, { depth: 4 }, { depth: 4, flow: true }];
+    class Queues extends Module {
+      readonly io = this.ports({ y: Out(UInt(8)) });
+      protected build(): void {
+        const counts = payloads.map((t, i) => {
+          const q = instance(new Queue(t, opts[i]!));
+          q.io.enq.valid.set(0);
+          connect(q.io.enq.bits, Wire(t, { default: 0 }) as never);
+          q.io.deq.ready.set(1);
+          return q.io.count;
+        });
+        this.io.y.set(cat(...counts).trunc(8));
+      }
+    }
+    const v = generate(new Queues());
+    // UInt(8) twice: one module; SInt(8) and the bundle (both named b8) and the flow queue: their own.
+    expect(v.modules.map((m) => m.name)).toEqual(['Queue_d4_w8_reg', 'Queue_d4_b8_reg', 'Queue_d4_b8_reg_1', 'Queue_d4_w8_reg_flow', 'Queues']);
   });
 
   test('a key that misses an option is refused, not silently reused', () => {

@@ -7,7 +7,7 @@
  * single-channel ones bit for bit. (TensorDIMM splits embedding vectors
  * across ranks the same way.)
  */
-import { Bool, In, Module, Out, Reg, UInt, andAll, cat, connect, instance, lit, mux, named, orAny, when, type Value } from '../../generator';
+import { Bool, In, Module, Out, Reg, UInt, andAll, cat, connect, instance, lit, mux, named, orAny, when, type Signal, type Value } from '../../generator';
 import { Axi4, AxiLite } from '../../generator/stdlib/axi/bundles';
 import { ElaborationError } from '../../generator/hdl/errors';
 import { TcastEngine, type EngineOptions } from './engine';
@@ -47,7 +47,7 @@ export class TcastEngineChannels extends Module {
     const C = opts.channels;
     if (!Number.isInteger(C) || C < 2 || C > 16 || (C & (C - 1)) !== 0) throw new ElaborationError('BAD WIDTH', `channels must be a power of two in 2..16 for a multi-channel engine, got ${C}`);
     this.channels = C;
-    this.cores = Array.from({ length: C }, (_, c) => new TcastEngine({ ...opts, channel: c, channels: C }));
+    this.cores = Array.from({ length: C }, () => new TcastEngine({ ...opts, channels: C }));
     const core = this.cores[0]!;
     this.dataBits = core.dataBits;
     this.addrBits = core.addrBits;
@@ -62,14 +62,14 @@ export class TcastEngineChannels extends Module {
   }
 
   override get moduleName(): string {
-    return this.cores[0]!.moduleName.replace(/^TcastEngine_/, `TcastEngine_x${this.channels}_`).replace(/_c0of\d+$/, '');
+    return this.cores[0]!.moduleName.replace(/^TcastEngine_/, `TcastEngine_x${this.channels}_`).replace(/_x\d+$/, '');
   }
 
   override get doc(): string {
     const core = this.cores[0]!;
     return [
       `Tensor-casting gather-reduce engine of ${this.channels} memory channels (m_axi_0..m_axi_${this.channels - 1}), each a ${core.dataBits}-bit`,
-      `column-slice core (${core.moduleName.replace(/_c0of\d+$/, '')}); one AXI4-Lite register map; irq = every channel DONE.`,
+      `column-slice core (${core.moduleName}, channel_id = 0..${this.channels - 1}); one AXI4-Lite register map; irq = every channel DONE.`,
     ].join('\n');
   }
 
@@ -78,7 +78,10 @@ export class TcastEngineChannels extends Module {
     const s = this.io.s_axi_lite;
     const io = this.io as unknown as Record<string, TcastEngine['io']['m_axi']>;
     const cores = this.cores.map((core, c) => instance(core, `channel_${c}`));
-    cores.forEach((core, c) => connect(io[`m_axi_${c}`]!, core.io.m_axi));
+    cores.forEach((core, c) => {
+      connect(io[`m_axi_${c}`]!, core.io.m_axi);
+      (core.io as unknown as { channel_id: Signal }).channel_id.set(lit(c, 4));
+    });
     this.io.irq.set(andAll(...cores.map((core) => core.io.irq)));
     const lites = cores.map((core) => core.io.s_axi_lite);
     const worst = (a: Value, b: Value): Value => mux(a.ge(b), a, b);

@@ -82,10 +82,10 @@ export interface EngineOptions {
   /** Write bursts outstanding (AW issued, B not received) at most (default 8). */
   maxWrites?: number;
   /**
-   * Column slice of a multi-channel engine (accel/engine/channels.ts): this core is channel `channel` of
-   * `channels` (a power of two, default 1) and handles beats [c·k, c·k + k) of every row, k = ceil(row beats / channels).
+   * Column-slice core of a multi-channel engine (accel/engine/channels.ts) of `channels` channels (a power of two,
+   * default 1): with more than one, an input `channel_id` (c) selects beats [c·k, c·k + k) of every row,
+   * k = ceil(row beats / channels); every channel is the same module.
    */
-  channel?: number;
   channels?: number;
 }
 
@@ -131,7 +131,6 @@ export class TcastEngine extends Module {
   readonly bags: number;
   readonly tokenDepth: number;
   readonly maxWrites: number;
-  readonly channel: number;
   readonly channels: number;
 
   constructor(opts: EngineOptions) {
@@ -146,9 +145,7 @@ export class TcastEngine extends Module {
     this.bags = opts.bags ?? 1;
     this.tokenDepth = opts.tokenDepth ?? 2;
     this.channels = opts.channels ?? 1;
-    this.channel = opts.channel ?? 0;
     if (!isPow2(this.channels) || this.channels > 16) bad(`channels must be a power of two in 1..16, got ${this.channels}`);
-    if (!Number.isInteger(this.channel) || this.channel < 0 || this.channel >= this.channels) bad(`channel must be 0..${this.channels - 1}, got ${this.channel}`);
     this.maxWrites = opts.maxWrites ?? 8;
     if (!isPow2(this.maxReads) || this.maxReads < 2 || this.maxReads > 256) bad(`maxReads must be a power of two in 2..256, got ${this.maxReads}`);
     if (!isPow2(this.maxBurst) || this.maxBurst > 256) bad(`maxBurst must be a power of two in 1..256, got ${this.maxBurst}`);
@@ -171,14 +168,20 @@ export class TcastEngine extends Module {
       s_axi_lite: In(AxiLite({ addrBits: ENGINE_LITE_ADDR_BITS })),
       m_axi: Out(Axi4({ dataBits: a.dataBits, addrBits: a.addrBits, idBits: a.idBits })),
       irq: Out(Bool),
+      ...(this.channels > 1 ? { channel_id: In(UInt(4)) } : {}),
     });
+  }
+
+  /** Its hardware depends only on its options: equal instances (a multi-channel engine's channels) share one elaboration. */
+  protected override get definitionKey(): string {
+    return this.moduleName;
   }
 
   /** Beats of the longest row. */
   get maxRowBeats(): number { return Math.ceil((this.maxDim * 4) / (this.dataBits / 8)); }
 
   override get moduleName(): string {
-    return `TcastEngine_d${this.dataBits}_a${this.addrBits}_r${this.maxReads}_b${this.maxBurst}_q${this.queueDepth}_l${this.addLatency}_${this.mulLatency}_${this.divLatency}_g${this.bags}${this.tokenDepth === 2 ? '' : `t${this.tokenDepth}`}_w${this.maxWrites}_m${this.maxDim}${this.channels > 1 ? `_c${this.channel}of${this.channels}` : ''}`;
+    return `TcastEngine_d${this.dataBits}_a${this.addrBits}_r${this.maxReads}_b${this.maxBurst}_q${this.queueDepth}_l${this.addLatency}_${this.mulLatency}_${this.divLatency}_g${this.bags}${this.tokenDepth === 2 ? '' : `t${this.tokenDepth}`}_w${this.maxWrites}_m${this.maxDim}${this.channels > 1 ? `_x${this.channels}` : ''}`;
   }
 
   override get doc(): string {
@@ -287,7 +290,8 @@ export class TcastEngine extends Module {
     // refuses it otherwise: rowwise Adagrad needs a whole row). Batched tables leave UPDATE at 0.
     const opt = named(this.channels > 1 ? lit(0, 2) : rv('UPDATE').bits(2, 1));
     const optOn = named(opt.ne(0));
-    const rowsOn = named(rv('UPDATE').bit(0).and(this.channel === 0 ? lit(1, 1) : optOn));
+    const channel0 = this.channels > 1 ? (this.io as unknown as { channel_id: Value }).channel_id.eq(0) : lit(1, 1);
+    const rowsOn = named(rv('UPDATE').bit(0).and(channel0.or(optOn)));
     const keepGrad = named(rv('UPDATE').bit(3));
     const unfused = named(rv('UPDATE').bit(4).and(optOn));
     const gradRowsOut = named(rowsOn.and(unfused.not()).and(optOn.not().or(keepGrad)));
@@ -304,7 +308,8 @@ export class TcastEngine extends Module {
     const ones = lit((1n << BigInt(BB)) - 1n, BB);
     const tailMask = named(mux(tail.eq(0), ones, ones.shr(lit(BB, lb + 1).subWrap(tail.zext(lb + 1)))));
     // This channel's column slice: beats [sliceFirst, sliceFirst + beatsOfDim) of every row (all of them with one channel).
-    const slice = columnSlice(named(dimBytes.zext(19).addWrap(BB - 1).shr(lb), 'row_beats_all'), this.channel, this.channels);
+    const channelId = this.channels > 1 ? (this.io as unknown as { channel_id: Value }).channel_id : lit(0, 1);
+    const slice = columnSlice(named(dimBytes.zext(19).addWrap(BB - 1).shr(lb), 'row_beats_all'), channelId, this.channels);
     const beatsOfDim = slice.beats;
     const sliceBytes = fit(slice.first.shl(lb), A);
     const tableA = this.channels > 1 ? named(addressOf(p('TABLE_LO'), p('TABLE_HI'), A).addWrap(sliceBytes), 'table_base') : addressOf(p('TABLE_LO'), p('TABLE_HI'), A);

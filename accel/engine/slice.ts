@@ -17,13 +17,13 @@ export interface ColumnSlice {
   hasTail: Value;
 }
 
-/** Channel `c` of `C` (a power of two): its slice of a row of `rowBeats` beats. */
-export function columnSlice(rowBeats: Value, c: number, C: number): ColumnSlice {
+/** Channel `c` (a value: the channel_id input) of `C` (a power of two): its slice of a row of `rowBeats` beats. */
+export function columnSlice(rowBeats: Value, c: Value, C: number): ColumnSlice {
   if (C === 1) return { beats: rowBeats, first: lit(0, 1), none: lit(0, 1), hasTail: lit(1, 1) };
   const w = rowBeats.width + Math.log2(C) + 1;
   const all = rowBeats.zext(w);
   const per = named(all.addWrap(C - 1).shr(Math.log2(C)), 'slice_beats_max');
-  const first = named(per.mulWrap(lit(c, w)), 'slice_first');
+  const first = named(per.mulWrap(c.zext(w)), 'slice_first');
   const none = named(all.le(first), 'slice_none');
   const left = all.subWrap(first);
   return {

@@ -313,11 +313,20 @@ export function minWidth(v: bigint, signed: boolean): number {
 /** Converts a JS number/bool to a literal shaped like `like` (same signedness, at least its width if it fits). */
 export function toValue(x: ValueLike, like?: Value): Value {
   if (x instanceof Value) return x;
+  if (typeof x !== 'boolean' && typeof x !== 'number' && typeof x !== 'bigint') throw notValueLike(x);
   const signed = like?.signed ?? false;
   const v = typeof x === 'boolean' ? (x ? 1n : 0n) : typeof x === 'number' ? BigInt(checkInt(x)) : x;
   const need = minWidth(v, signed);
   if (need === Infinity) throw new ElaborationError('LITERAL OVERFLOW', `negative literal ${v} used with a UInt; use S(${v}) with an SInt`, undefined, locToString(callerLoc()));
   return lit(v, Math.max(need, like?.width ?? 1), signed);
+}
+/** The error for an operand that is neither a hardware value of this copy of tcast nor an integer literal. */
+function notValueLike(x: unknown): ElaborationError {
+  const o = x as { width?: unknown; args?: unknown } | null;
+  if (typeof o === 'object' && o !== null && typeof o.width === 'number' && Array.isArray(o.args)) {
+    return typeErr('this hardware value was built by another copy of tcast (the design was loaded twice, e.g. once as CommonJS and once as an ES module); import tcast once: make the design an ES module (.mts, or "type": "module" in its package.json) and import it from one place');
+  }
+  return typeErr(`expected a hardware value or an integer literal, got ${o === null ? 'null' : typeof x}`);
 }
 function checkInt(x: number): number {
   if (!Number.isInteger(x)) throw new ElaborationError('LITERAL OVERFLOW', `literal ${x} is not an integer`, undefined, locToString(callerLoc()));

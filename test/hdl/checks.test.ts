@@ -277,4 +277,25 @@ describe('elaboration checks', () => {
     }
     expectCheck(() => new M(), 'TYPE MISMATCH', undefined, 'mix');
   });
+
+  test('TYPE MISMATCH for an operand that is not a value of this tcast (another copy of the DSL, a string): never printed as `undefined`', () => {
+    // A value built by a second copy of tcast (a design loaded as CommonJS and as an ES module) is not an instance of
+    // this copy's Value: it looked like a literal and printed as `undefined ^ undefined`.
+    const foreign = { width: 8, signed: false, args: [], op: 'input' };
+    class Foreign extends Module {
+      readonly io = this.ports({ a: In(UInt(8)), y: Out(UInt(8)) });
+      protected build(): void {
+        this.io.y.set(this.io.a.xor(foreign as never)); // @mark:foreign
+      }
+    }
+    const e = expectCheck(() => new Foreign(), 'TYPE MISMATCH', undefined, 'foreign');
+    expect(e.message).toMatch(/another copy of tcast.*import tcast once/);
+    class Str extends Module {
+      readonly io = this.ports({ a: In(UInt(8)), y: Out(UInt(8)) });
+      protected build(): void {
+        this.io.y.set('a' as never); // @mark:str
+      }
+    }
+    expect(expectCheck(() => new Str(), 'TYPE MISMATCH', undefined, 'str').message).toMatch(/expected a hardware value or an integer literal, got string/);
+  });
 });

@@ -48,6 +48,8 @@ export interface OpTraffic {
   /** R beats and W beats. */
   rBeats: number;
   wBeats: number;
+  /** Write bursts (AW): one per row written (weight, gradient, Adagrad state), one per beat of grad_rows and per rowwise state value. */
+  wBursts: number;
   /** Read bytes per stream. */
   streams: Record<string, number>;
   /** Rows of dim values read and written (the unit of the row-count statements). */
@@ -88,13 +90,15 @@ export const rowBeats = (dim: number, beatBytes: number) => ceilDiv(dim * 4, bea
 /** Beats of a sequential stream of `bytes` bytes starting on a beat boundary (0 for an empty array). */
 export const streamBeats = (bytes: number, beatBytes: number) => ceilDiv(bytes, beatBytes);
 
-interface Part { name: string; beats: number }
+/** A stream of an operation: its beats and, for a write, its bursts (AW). */
+interface Part { name: string; beats: number; bursts?: number }
 function op(name: string, beat: number, reads: Part[], writes: Part[], rowsRead: { n: number; u: number }, rowsWritten: { n: number; u: number }): OpTraffic {
   const rBeats = reads.reduce((a, p) => a + p.beats, 0);
   const wBeats = writes.reduce((a, p) => a + p.beats, 0);
+  const wBursts = writes.reduce((a, p) => a + (p.bursts ?? 0), 0);
   const streams: Record<string, number> = {};
   for (const p of reads) streams[p.name] = (streams[p.name] ?? 0) + p.beats * beat;
-  return { op: name, read: rBeats * beat, written: wBeats * beat, rBeats, wBeats, streams, rowsRead, rowsWritten };
+  return { op: name, read: rBeats * beat, written: wBeats * beat, rBeats, wBeats, wBursts, streams, rowsRead, rowsWritten };
 }
 
 /**
@@ -113,7 +117,7 @@ function gatherReduceOp(name: string, beat: number, dim: number, g: { idx: numbe
     { name: 'scales', beats: g.scales ? streamBeats(g.idx * 4, beat) : 0 },
     { name: 'row_ids', beats: ids },
     { name: 'rows', beats: g.gathered * rb },
-  ], [{ name: 'rows', beats: g.out * rb }, { name: 'grad_rows', beats: ids }], g.rowsRead, g.rowsWritten);
+  ], [{ name: 'rows', beats: g.out * rb, bursts: g.out }, { name: 'grad_rows', beats: ids, bursts: ids }], g.rowsRead, g.rowsWritten);
 }
 
 /**
@@ -135,8 +139,8 @@ function updateOp(name: string, s: TrafficShape, gradFromMemory: boolean, readRo
     { name: 'weight', beats: s.u * rb },
     { name: 'state', beats: s.u * stateBeats },
   ], [
-    { name: 'weight', beats: s.u * rb },
-    { name: 'state', beats: s.u * stateBeats },
+    { name: 'weight', beats: s.u * rb, bursts: s.u },
+    { name: 'state', beats: s.u * stateBeats, bursts: stateBeats > 0 ? s.u : 0 },
   ], { n: 0, u: s.u * (gradFromMemory ? 2 : 1) + stateRows }, { n: 0, u: s.u + stateRows });
 }
 
@@ -167,11 +171,11 @@ export function trafficOps(path: TrafficPath, s: TrafficShape): OpTraffic[] {
       // Its row-id stream is the update's grad_rows read (counted in the update).
       const b = castedBackward(false);
       const wb = rowBeats(s.dim, beat) * s.u;
-      const back: OpTraffic = { ...b, written: b.written - wb * beat, wBeats: b.wBeats - wb, rowsWritten: { n: 0, u: 0 } };
+      const back: OpTraffic = { ...b, written: b.written - wb * beat, wBeats: b.wBeats - wb, wBursts: b.wBursts - s.u, rowsWritten: { n: 0, u: 0 } };
       const up = updateOp('update', s, false);
       return [{
         op: 'casted_backward_fused_update',
-        read: back.read + up.read, written: back.written + up.written, rBeats: back.rBeats + up.rBeats, wBeats: back.wBeats + up.wBeats,
+        read: back.read + up.read, written: back.written + up.written, rBeats: back.rBeats + up.rBeats, wBeats: back.wBeats + up.wBeats, wBursts: back.wBursts + up.wBursts,
         streams: mergeStreams(back.streams, up.streams),
         rowsRead: { n: 1, u: up.rowsRead.u }, rowsWritten: { n: 0, u: up.rowsWritten.u },
       }];
@@ -233,18 +237,12 @@ export function predictCycles(p: PathTraffic, s: TrafficShape, m: MemoryModel): 
     else {
       const budget = m.budget ?? s.beatBytes;
       if (!(budget > 0)) throw new ModelError(`memory budget must be positive, got ${budget}`, { array: 'budget', value: budget });
-      const writeBursts = writeBurstsOf(o, s);
-      cycles += Math.ceil((o.read + o.written) / budget) + (m.turnaround ?? 0) * (o.rBeats > 0 ? writeBursts : 0);
+      cycles += Math.ceil((o.read + o.written) / budget) + (m.turnaround ?? 0) * (o.rBeats > 0 ? o.wBursts : 0);
     }
   }
   return cycles;
 }
 
-/** Write bursts of an operation: one per written row (the engine writes each row as one burst). */
-function writeBurstsOf(o: OpTraffic, s: TrafficShape): number {
-  const rb = rowBeats(s.dim, s.beatBytes);
-  return Math.ceil(o.wBeats / rb);
-}
 
 /**
  * The row counts of the paths in the limit of a large dim (index streams

@@ -38,7 +38,7 @@ describe('shared (DRAM-like) memory mode', () => {
     const turn = rs[3]!.counters.m_axi!;
     console.log('DMA copy of', LEN, 'bytes, cycles:', JSON.stringify(cyc), 'turnarounds', turn.turnarounds, 'turn cycles', turn.turnCycles);
     // The traffic model's bound for the same bytes.
-    const copy: OpTraffic = { op: 'copy', read: LEN, written: LEN, rBeats: LEN / beat, wBeats: LEN / beat, streams: {}, rowsRead: { n: 0, u: 0 }, rowsWritten: { n: 0, u: 0 } };
+    const copy: OpTraffic = { op: 'copy', read: LEN, written: LEN, rBeats: LEN / beat, wBeats: LEN / beat, wBursts: LEN / beat, streams: {}, rowsRead: { n: 0, u: 0 }, rowsWritten: { n: 0, u: 0 } };
     const p = { path: 'forward' as const, ops: [copy], read: LEN, written: LEN, rBeats: LEN / beat, wBeats: LEN / beat, rowsRead: copy.rowsRead, rowsWritten: copy.rowsWritten };
     const shape = { n: 0, u: 0, bags: 0, dim: 1, beatBytes: beat };
     const within = (got: number, want: number, tol: number) => {

@@ -15,13 +15,17 @@ describe('traffic model', () => {
     expect(f.rBeats).toBe(26 + 3 + 26 + 500);
     expect(f.wBeats).toBe(50);
     expect(f.read).toBe(555 * 16);
-    expect(f.ops[0]!.streams).toEqual({ indices: 26 * 16, offsets: 3 * 16, scales: 26 * 16, rows: 500 * 16 });
+    // The forward reads no row ids (only the casted backward does).
+    expect(f.ops[0]!.streams).toEqual({ indices: 26 * 16, offsets: 3 * 16, scales: 26 * 16, row_ids: 0, rows: 500 * 16 });
   });
 
   test('casted backward by hand: bagIds int32 [N], segOffsets [U+1], scales only with psw or mean', () => {
     const sum = traffic('casted', base);
-    expect(sum.rBeats).toBe(25 + Math.ceil(41 * 4 / 16) + 500);
-    expect(sum.wBeats).toBe(40 * 5);
+    // bagIds 25 beats, segOffsets 41×4 B, the row ids (uniqueRows int64 [U]: 40×8 = 320 B = 20 beats), rows 100×5;
+    // written: the U gradient rows and grad_rows (int64, the same 20 beats).
+    expect(sum.rBeats).toBe(25 + Math.ceil(41 * 4 / 16) + 20 + 500);
+    expect(sum.wBeats).toBe(40 * 5 + 20);
+    expect(sum.ops[0]!.streams.row_ids).toBe(20 * 16);
     const mean = traffic('casted', { ...base, mode: 'mean' });
     expect(mean.rBeats - sum.rBeats).toBe(25);
   });
@@ -63,8 +67,10 @@ describe('traffic model', () => {
       const s = { ...base, optimizer };
       const f = traffic('casted-fused', s);
       const u = traffic('casted-unfused', s);
-      expect(u.written - f.written).toBe(40 * 5 * 16);
-      expect(u.read - f.read).toBe(40 * 5 * 16);
+      // Plus grad_rows (40 × int64 = 320 B): the unfused backward writes them and reads the row ids as a stream;
+      // the fused path hands its row ids straight to the update.
+      expect(u.written - f.written).toBe(40 * 5 * 16 + 320);
+      expect(u.read - f.read).toBe(40 * 5 * 16 + 320);
     }
   });
 
@@ -84,7 +90,9 @@ describe('traffic model', () => {
     expect(ind).toBe(Math.max(p.rBeats, p.wBeats));
     expect(predictCycles(p, base, { mode: 'shared' })).toBe(p.rBeats + p.wBeats);
     expect(predictCycles(p, base, { mode: 'shared', budget: 32 })).toBe(Math.ceil((p.rBeats + p.wBeats) / 2));
-    expect(predictCycles(p, base, { mode: 'shared', turnaround: 3 })).toBe(p.rBeats + p.wBeats + 3 * 40);
+    // A turnaround per write burst: 40 gradient rows, and grad_rows in 1-beat bursts (40 int64 = 20 beats).
+    expect(p.ops[0]!.wBursts).toBe(40 + 20);
+    expect(predictCycles(p, base, { mode: 'shared', turnaround: 3 })).toBe(p.rBeats + p.wBeats + 3 * (40 + 20));
   });
 
   test('baseline operations: expand writes N rows, coalesce reads them back', () => {

@@ -3,6 +3,7 @@ import { EXIT, UsageError, parseOptions, type Command } from '../command';
 import { generateAll } from '../../designs/emit';
 import { formalCheck, formalTargetOf, type FormalResult } from '../../sim/formal';
 import { step } from '../progress';
+import { intOption, realOption } from '../io';
 
 const help = `Usage: tcast formal DESIGN [--depth N] [--prove] [--vcd FILE] [--json]
 
@@ -34,10 +35,8 @@ const command: Command = {
     }, true);
     if (positionals.length !== 1) throw new UsageError("name one design (see 'tcast generate --list')");
     const name = positionals[0]!;
-    const depth = Number(values.depth);
-    if (!Number.isInteger(depth) || depth < 1) throw new UsageError(`--depth ${values.depth} must be a positive integer`);
-    const secs = Number(values.timeout);
-    if (!Number.isFinite(secs) || secs <= 0) throw new UsageError(`--timeout ${values.timeout} must be a positive number of seconds`);
+    const depth = intOption('--depth', values.depth, 20, 1, 100_000);
+    const secs = realOption('--timeout', values.timeout, 60, (v) => v > 0, 'of seconds greater than 0');
     const [d] = await generateAll([name]);
     const vcd = values.vcd ?? `${name}-cex.vcd`;
     const end = step(`checking ${name}'s assertions with Yosys + ABC (depth ${depth}${values.prove ? ', then an unbounded proof' : ''})`, values.json === true);

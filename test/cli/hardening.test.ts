@@ -353,6 +353,8 @@ describe('7. values are checked', () => {
       refuses(d, ['demo', '--timing', ''], 2, /--timing must be fast, dram or random\[:SEED\], got ''/),
       refuses(d, ['generate', '--out', ''], 2, /--out is empty; give a directory/),
       refuses(d, ['check', '--rtl', ''], 2, /--rtl is empty/),
+      refuses(d, ['formal', 'queue-d1-w8-reg', '--depth', '1e3'], 2, /--depth must be an integer in 1\.\.100000/),
+      refuses(d, ['formal', 'queue-d1-w8-reg', '--timeout', ''], 2, /--timeout must be a number of seconds greater than 0, got ''/),
     ]);
   });
 

@@ -5,7 +5,7 @@
  * own messages; a missing tool throws ToolMissingError.
  */
 import { execa } from 'execa';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { includeDirs, withVerilogFiles, type VerilogInput } from './sources';
 import { requireTool } from './tools';
 
@@ -22,7 +22,24 @@ export interface Diagnostic {
   text: string;
 }
 
-const TOOL_TIMEOUT_MS = 10 * 60_000;
+/** A lint/synthesis/compile tool that did not finish within its time limit (TCAST_TOOL_TIMEOUT_S). */
+export class ToolTimeoutError extends Error {
+  readonly userFacing = true;
+  readonly exitCode = 1;
+  constructor(message: string) {
+    super(message);
+    this.name = 'ToolTimeoutError';
+  }
+}
+
+/** The time limit of one tool run: $TCAST_TOOL_TIMEOUT_S seconds, else 10 minutes. */
+function toolTimeoutMs(): number {
+  const env = process.env.TCAST_TOOL_TIMEOUT_S;
+  if (env === undefined || env.trim() === '') return 10 * 60_000;
+  const s = Number(env);
+  if (!Number.isFinite(s) || s <= 0) throw new ToolTimeoutError(`TCAST_TOOL_TIMEOUT_S must be a positive number of seconds, got '${env}'`);
+  return s * 1000;
+}
 
 /** Runs a tool to completion (never rejects): exit code, stdout and stderr interleaved, whether the timeout killed it. */
 export async function execTool(cmd: string, args: string[], cwd: string | undefined, timeoutMs: number): Promise<{ code: number; log: string; timedOut: boolean }> {
@@ -31,8 +48,9 @@ export async function execTool(cmd: string, args: string[], cwd: string | undefi
 }
 
 async function runTool(cmd: string, args: string[], cwd?: string) {
-  const r = await execTool(cmd, args, cwd, TOOL_TIMEOUT_MS);
-  if (r.timedOut) throw new Error(`${cmd} timed out after ${TOOL_TIMEOUT_MS / 1000} s: ${cmd} ${args.join(' ')}`);
+  const ms = toolTimeoutMs();
+  const r = await execTool(cmd, args, cwd, ms);
+  if (r.timedOut) throw new ToolTimeoutError(`${basename(cmd)} did not finish within ${ms / 1000} s (${cmd} ${args.join(' ')}); a large design may need longer: set TCAST_TOOL_TIMEOUT_S=SECONDS`);
   return { code: r.code, log: r.log };
 }
 

@@ -355,6 +355,9 @@ describe('7. values are checked', () => {
       refuses(d, ['check', '--rtl', ''], 2, /--rtl is empty/),
       refuses(d, ['formal', 'queue-d1-w8-reg', '--depth', '1e3'], 2, /--depth must be an integer in 1\.\.100000/),
       refuses(d, ['formal', 'queue-d1-w8-reg', '--timeout', ''], 2, /--timeout must be a number of seconds greater than 0, got ''/),
+      // A tool past its time limit is the check's failure with the way to raise the limit, not an internal error.
+      refuses(d, ['check', 'fp32-add-s3'], 1, /(verilator|yosys|iverilog) did not finish within 0\.001 s \(.*\); a large design may need longer: set TCAST_TOOL_TIMEOUT_S=SECONDS$/, { env: { TCAST_TOOL_TIMEOUT_S: '0.001' } }),
+      refuses(d, ['check', 'fp32-add-s3'], 1, /TCAST_TOOL_TIMEOUT_S must be a positive number of seconds, got 'x'/, { env: { TCAST_TOOL_TIMEOUT_S: 'x' } }),
     ]);
   });
 

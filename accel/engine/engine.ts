@@ -48,6 +48,7 @@ import { ElaborationError } from '../../generator/hdl/errors';
 import { slotQueues } from './interleave';
 import { columnSlice } from './slice';
 import { UpdateUnit } from './update';
+import { Packed, fit } from './packed';
 import { ENGINE_LITE_ADDR_BITS, ENGINE_OP, ENGINE_REGISTERS, addressOf, type EngineRegName } from './regs';
 import { argmaxWord, maskedLane } from './argmax';
 import { DESC_BYTES, descriptorLoader } from './descriptor';
@@ -92,29 +93,7 @@ export interface EngineOptions {
 const isPow2 = (n: number) => Number.isInteger(n) && n > 0 && (n & (n - 1)) === 0;
 const bad = (msg: string): never => { throw new ElaborationError('BAD WIDTH', msg); };
 /** v zero-extended or cut to w bits. */
-const fit = (v: Value, w: number): Value => (v.width === w ? v : v.width < w ? v.pad(w) : v.trunc(w));
 
-/** A fixed-layout record packed into a UInt (first field most significant). */
-class Packed<F extends Record<string, number>> {
-  readonly width: number;
-  private readonly lo: Record<string, number> = {};
-  constructor(readonly fields: F) {
-    let w = 0;
-    for (const k of Object.keys(fields).reverse()) { this.lo[k] = w; w += fields[k]!; }
-    this.width = w;
-  }
-  pack(v: { [K in keyof F]: Value }): Value {
-    return cat(...Object.keys(this.fields).map((k) => {
-      const x = v[k as keyof F];
-      const w = this.fields[k]!;
-      if (x.width === w) return x;
-      return x.width < w ? x.pad(w) : x.trunc(w);
-    }));
-  }
-  get<K extends keyof F & string>(bits: Value, k: K): Value {
-    return bits.bits(this.lo[k]! + this.fields[k]! - 1, this.lo[k]!);
-  }
-}
 
 export class TcastEngine extends Module {
   readonly io;

@@ -36,6 +36,7 @@ import { Fp32Mul } from '../../generator/stdlib/float/mul';
 import { Fp32Div } from '../../generator/stdlib/float/div';
 import { Fp32Sqrt } from '../../generator/stdlib/float/sqrt';
 import { Fp32FromUInt } from '../../generator/stdlib/float/convert';
+import { Packed } from './packed';
 
 /** The UPDATE.OPT encodings. */
 export const UPDATE_OPT = { NONE: 0, SGD: 1, ADAGRAD: 2, ROWWISE_ADAGRAD: 3 } as const;
@@ -312,7 +313,7 @@ export class UpdateUnit extends Module {
     const P = LM + 2 * LA + LS + LD + LA; // Adagrad's whole latency
     const tB = LM + LA; // SGD / rowwise weight, Adagrad state
     const OQ = P + RB + 4;
-    const outw = new PackedOut(BB, W);
+    const outw = new Packed({ strb: BB, data: W });
     const wQ = instance(new Queue(UInt(outw.width), { depth: OQ, storage: 'ram' }), 'wd_queue');
     const sQ = instance(new Queue(UInt(outw.width), { depth: OQ, storage: 'ram' }), 'sd_queue');
     const wRes = Reg(UInt(bitsFor(OQ)), { init: 0 });
@@ -320,12 +321,12 @@ export class UpdateUnit extends Module {
     const wPop = named(wQ.io.deq.valid.and(wQ.io.deq.ready));
     const sPop = named(sQ.io.deq.valid.and(sQ.io.deq.ready));
     io.wd_valid.set(wQ.io.deq.valid.and(run));
-    io.wd_data.set(outw.data(wQ.io.deq.bits));
-    io.wd_strb.set(outw.strb(wQ.io.deq.bits));
+    io.wd_data.set(outw.get(wQ.io.deq.bits, 'data'));
+    io.wd_strb.set(outw.get(wQ.io.deq.bits, 'strb'));
     wQ.io.deq.ready.set(io.flush.or(io.wd_ready));
     io.sd_valid.set(sQ.io.deq.valid.and(run));
-    io.sd_data.set(outw.data(sQ.io.deq.bits));
-    io.sd_strb.set(outw.strb(sQ.io.deq.bits));
+    io.sd_data.set(outw.get(sQ.io.deq.bits, 'data'));
+    io.sd_strb.set(outw.get(sQ.io.deq.bits, 'strb'));
     sQ.io.deq.ready.set(io.flush.or(io.sd_ready));
 
     // ---------------------------------------------------------------- ISSUE: rows in order
@@ -447,12 +448,12 @@ export class UpdateUnit extends Module {
     const wOutData = named(mux(replay, replayData, mux(isAdagrad, lastOut, firstOut)));
     const wOutStrb = named(mux(replay, mux(replayLast, io.tailStrb, ones), mux(isAdagrad, strbAt(P), strbAt(tB))));
     wQ.io.enq.valid.set(wOutV.or(replay));
-    wQ.io.enq.bits.set(outw.pack(wOutStrb, wOutData));
+    wQ.io.enq.bits.set(outw.pack({ strb: wOutStrb, data: wOutData }));
     const sOutV = named(run.and(isAdagrad).and(vv(tB)));
     sQ.io.enq.valid.set(sOutV.or(rowState.and(run)));
     sQ.io.enq.bits.set(mux(rowState,
-      outw.pack(lit(0xf, BB).shl(cat(stLane, lit(0, 2))).trunc(BB), mNewMem.readAsync(hSlot).zext(W).shl(cat(stLane, lit(0, 5))).trunc(W)),
-      outw.pack(strbAt(tB), firstOut)));
+      outw.pack({ strb: lit(0xf, BB).shl(cat(stLane, lit(0, 2))).trunc(BB), data: mNewMem.readAsync(hSlot).zext(W).shl(cat(stLane, lit(0, 5))).trunc(W) }),
+      outw.pack({ strb: strbAt(tB), data: firstOut })));
     // Reservations: +1 at issue (and replay, and the rowwise state beat), -1 when the writer takes a beat.
     const wUp = named(issue.or(replay));
     const sUp = named(issue.and(isAdagrad).or(rowState));
@@ -486,11 +487,3 @@ export class UpdateUnit extends Module {
   }
 }
 
-/** An output beat: {WSTRB, data}. */
-class PackedOut {
-  readonly width: number;
-  constructor(readonly bb: number, readonly w: number) { this.width = bb + w; }
-  pack(strb: Value, data: Value): Value { return cat(strb, data); }
-  strb(v: Value): Value { return v.bits(this.bb + this.w - 1, this.w); }
-  data(v: Value): Value { return v.bits(this.w - 1, 0); }
-}

@@ -8,19 +8,21 @@
  * across ranks the same way.)
  */
 import { Bool, In, Module, Out, Reg, UInt, andAll, cat, connect, instance, lit, mux, named, orAny, when, type Signal, type Value } from '../../generator';
-import { Axi4, AxiLite } from '../../generator/stdlib/axi/bundles';
+import { Axi4, AxiLite, RESP } from '../../generator/stdlib/axi/bundles';
 import { ElaborationError } from '../../generator/hdl/errors';
 import { TcastEngine, type EngineOptions } from './engine';
 import { ENGINE_LITE_ADDR_BITS, ENGINE_REGISTERS, type EngineRegName } from './regs';
 
 /** How the top combines a register read from the channels' values (by register; core 0's value otherwise). */
-type Combine = 'status' | 'max' | 'sum' | 'firstNonZero' | 'first';
+type Combine = 'status' | 'max' | 'sum' | 'failing' | 'tableAt' | 'first';
 const COMBINE: Partial<Record<EngineRegName, Combine>> = {
   STATUS: 'status', CYCLES: 'max',
   R_BEATS: 'sum', W_BEATS: 'sum', STALL_INDEX: 'sum', STALL_INFLIGHT: 'sum', STALL_DEPENDENCY: 'sum', STALL_WRITE: 'sum',
-  ERROR: 'firstNonZero', ERR_ADDR_LO: 'firstNonZero', ERR_ADDR_HI: 'firstNonZero',
-  // Batched tables: each channel reads the descriptors itself; the furthest table any channel reached.
-  TABLE_AT: 'max',
+  // The channel whose bus answered with the operation's first error (the others were stopped by it).
+  ERROR: 'failing', ERR_ADDR_LO: 'failing', ERR_ADDR_HI: 'failing',
+  // Batched tables: each channel reads the descriptors itself; the furthest table any channel reached,
+  // or after an error the failing channel's table.
+  TABLE_AT: 'tableAt',
 };
 
 /**
@@ -31,8 +33,11 @@ const COMBINE: Partial<Record<EngineRegName, Combine>> = {
  * when every channel answered it, with the worst BRESP) and combines a read:
  * STATUS's BUSY and ERROR are the OR and DONE the AND of the channels';
  * CYCLES the largest; R_BEATS, W_BEATS and the stall counters the sums;
- * ERROR and ERR_ADDR the first channel's non-zero value; any other register
- * channel 0's (all hold the same value). `irq` is every channel's DONE.
+ * ERROR and ERR_ADDR those of the channel whose bus gave the operation's
+ * first error response (an error in one channel ends the operation in all:
+ * the others' later responses are marked SLVERR, so each drains and stops);
+ * TABLE_AT the largest, or the failing channel's after an error; any other
+ * register channel 0's (all hold the same value). `irq` is every channel's DONE.
  */
 export class TcastEngineChannels extends Module {
   readonly io;
@@ -82,7 +87,35 @@ export class TcastEngineChannels extends Module {
       connect(io[`m_axi_${c}`]!, core.io.m_axi);
       (core.io as unknown as { channel_id: Signal }).channel_id.set(lit(c, 4));
     });
-    this.io.irq.set(andAll(...cores.map((core) => core.io.irq)));
+    const irq = named(andAll(...cores.map((core) => core.io.irq)), 'all_done');
+    this.io.irq.set(irq);
+
+    // An error ends the operation in every channel. The first error response (R or B, RESP != OKAY) on any
+    // channel's bus is latched (its channel: the one whose ERROR and ERR_ADDR the top reports); every other
+    // channel still running gets its responses from then on marked SLVERR, so it takes its own error path
+    // (stops issuing, drains what is in flight, DONE with ERROR) at its next R or B beat. A channel that is
+    // running always has a response to come (or it finishes on its own), so none waits forever.
+    const masters = cores.map((_, c) => io[`m_axi_${c}`]!);
+    const errResp = masters.map((m, c) =>
+      named(m.rvalid.and(m.rready).and(m.rresp.ne(0)).or(m.bvalid.and(m.bready).and(m.bresp.ne(0))), `error_resp_${c}`));
+    const errSeen = Reg(Bool, { init: 0 });
+    const errChan = Reg(UInt(Math.log2(C)), { init: 0 });
+    // A new operation: the AND of the channels' DONE falls (START clears DONE; only START does).
+    const allDoneWas = Reg(Bool, { init: 0 });
+    allDoneWas.set(irq);
+    when(allDoneWas.and(irq.not()), () => errSeen.set(0));
+    when(orAny(...errResp).and(errSeen.not()), () => {
+      errSeen.set(1);
+      errChan.set(errResp.slice(0, -1).reduceRight<Value>((a, e, c) => mux(e, lit(c, errChan.width), a), lit(C - 1, errChan.width)));
+    });
+    cores.forEach((core, c) => {
+      const abort = Reg(Bool, { init: 0, name: `abort_${c}` });
+      const others = orAny(...errResp.filter((_, k) => k !== c));
+      when(others.and(core.io.irq.not()), () => abort.set(1));
+      when(core.io.irq, () => abort.set(0));
+      core.io.m_axi.rresp.set(mux(abort, lit(RESP.SLVERR, 2), masters[c]!.rresp));
+      core.io.m_axi.bresp.set(mux(abort, lit(RESP.SLVERR, 2), masters[c]!.bresp));
+    });
     const lites = cores.map((core) => core.io.s_axi_lite);
     const worst = (a: Value, b: Value): Value => mux(a.ge(b), a, b);
 
@@ -164,6 +197,8 @@ export class TcastEngineChannels extends Module {
     const rAll = named(andAll(...rGot), 'r_all');
     const bit = (v: Value, mask: bigint): Value => v.and(lit(mask, 32)).ne(0);
     const st = (f: 'BUSY' | 'DONE' | 'ERROR'): bigint => ENGINE_REGISTERS.fieldOf('STATUS', f).mask;
+    const largest = rData.slice(1).reduce<Value>((a, d) => mux(d.gt(a), d, a), rData[0]!);
+    const failing = rData.slice(0, -1).reduceRight<Value>((a, d, c) => mux(errChan.eq(c), d, a), rData[C - 1]!);
     const combined: Record<Combine, Value> = {
       status: cat(
         lit(0, 29),
@@ -171,9 +206,10 @@ export class TcastEngineChannels extends Module {
         andAll(...rData.map((d) => bit(d, st('DONE')))),
         orAny(...rData.map((d) => bit(d, st('BUSY')))),
       ),
-      max: rData.slice(1).reduce<Value>((a, d) => mux(d.gt(a), d, a), rData[0]!),
+      max: largest,
       sum: rData.slice(1).reduce<Value>((a, d) => a.addWrap(d), rData[0]!),
-      firstNonZero: rData.slice(0, -1).reduceRight<Value>((a, d) => mux(d.ne(0), d, a), rData[C - 1]!),
+      failing,
+      tableAt: mux(errSeen, failing, largest),
       first: rData[0]!,
     };
     let out: Value = combined.first;

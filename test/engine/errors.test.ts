@@ -2,19 +2,21 @@
  * Directed engine tests on the test configuration's build: SLVERR/DECERR on an
  * index read, a row read and a write end the operation with ERROR and the
  * failing burst's address, nothing left open, and the next operation is
- * clean; START while busy is ignored and counted; NaN, infinities, -0 and
+ * clean (also on engine-d256c2: an error in one channel stops both); START while busy is ignored and counted; NaN, infinities, -0 and
  * subnormals; the largest dim and a long batch.
  */
 import { describe, expect, test } from 'vitest';
 import { simulateAxi, type AxiResult, type AxiScenario } from '../../sim/axi';
-import { castedBackwardCase, countersOf, forwardScenario, runScript, type ForwardCase } from '../../sim/engine';
+import { castedBackwardCase, countersOf, forwardScenario, runScript, type ForwardCase, type ForwardScenario } from '../../sim/engine';
 import { batchedForwardScenario } from '../../sim/batched';
 import { ENGINE_REGS, ENGINE_STATUS } from '../../accel/engine/regs';
 import { DESC_BYTES } from '../../accel/engine/descriptor';
 import { backwardCasted, castIndices, gatherReduce, gatherReduceBatchedPrepared, firstBitDifference, prepareBatched, Rng } from '../../model';
-import { engineTarget, makeCase, runProblem, testShape } from './helpers';
+import { configUnderTest, engineTarget, makeCase, runProblem, testShape } from './helpers';
 
 const target = engineTarget();
+// The 2-channel configuration: the build forward.test.ts also uses (one Verilator build, shared through the cache).
+const twoChannels = configUnderTest('engine-d256c2');
 
 const baseCase = (): ForwardCase => makeCase({
   rows: 40, dim: 17, bags: 12, maxBag: 9, zipf: false, idx64: false, off64: false, includeLast: false,
@@ -71,6 +73,49 @@ describe('engine error responses', () => {
       expect(r.inFlight).toEqual([]);
       // The second operation is clean and correct.
       expect(runProblem(c, clean, r, false), x.scenario.name).toBeUndefined();
+    });
+  });
+
+  test('engine-d256c2: an error in one channel ends the operation in both (the other stops early), reports the failing channel\'s address; nothing open; the next operation is clean', async () => {
+    const shape = twoChannels.shape;
+    // dim 17 on 256-bit beats: 3 beats a row; channel 0 takes beats 0-1, channel 1 beat 2.
+    const c = makeCase({ rows: 300, dim: 17, bags: 120, maxBag: 12, zipf: false, idx64: false, off64: false, includeLast: false,
+      pad: null, padRate: 0, specials: false, mode: 'sum', psw: false, seed: 21 });
+    const row = (c.indices as Int32Array)[3]!;
+    const clean = forwardScenario(c, shape, { base: 0x400000 });
+    const make = (name: string, at: (l: ForwardScenario['layout']) => { lo: number; resp: 'SLVERR' | 'DECERR'; dir: 'r' | 'w' }) => {
+      const s = forwardScenario(c, shape, { name, profile: { reorder: true, readLatency: 20, readJitter: 10, writeLatency: 5 } });
+      const e = at(s.layout);
+      const scenario: AxiScenario = {
+        ...s.scenario, errors: [{ ...e, hi: e.lo + 1 }], watchdogCycles: 5000,
+        script: [...s.scenario.script, ...runScript(clean.layout.regs)],
+        memory: [...s.scenario.memory!, ...clean.scenario.memory!], dump: [...clean.scenario.dump!],
+      };
+      return { scenario, addr: e.lo, error: (e.dir === 'r' ? 0x100 : 0x200) | (e.resp === 'SLVERR' ? 2 : 3) };
+    };
+    const cases = [
+      // A row read of channel 1 (its beat 2 of the row): channel 0 must stop too.
+      make('c2-row-slverr-channel1', (l) => ({ lo: l.table + row * l.rowStride + 64, resp: 'SLVERR', dir: 'r' })),
+      // A write of channel 0 (output row 2's beats 0-1): channel 1 must stop too.
+      make('c2-write-decerr-channel0', (l) => ({ lo: l.out + 2 * l.rowStride, resp: 'DECERR', dir: 'w' })),
+    ];
+    const rs = await simulateAxi(twoChannels.target(), cases.map((x) => x.scenario));
+    rs.forEach((r, i) => {
+      const x = cases[i]!;
+      const name = x.scenario.name;
+      expect(r.status, `${name}: ${r.failure ?? r.violation?.message ?? ''}`).toBe('ok');
+      const n = r.reads.length / 2;
+      const failed = countersOf({ ...r, reads: r.reads.slice(0, n) });
+      expect(failed.status, name).toBe(ENGINE_STATUS.DONE | ENGINE_STATUS.ERROR);
+      expect(failed.error, name).toBe(x.error);
+      expect(Number(failed.errAddr), name).toBe(x.addr);
+      // Both channels stopped: the failing operation read far less than the clean one (a channel running on reads
+      // two thirds of every row by itself).
+      const second = countersOf({ ...r, reads: r.reads.slice(n) });
+      expect(failed.rBeats, name).toBeLessThan(second.rBeats / 3);
+      expect(r.counters.m_axi_0!.outstanding + r.counters.m_axi_1!.outstanding, name).toBe(0);
+      expect(r.inFlight, name).toEqual([]);
+      expect(runProblem(c, clean, r, false), name).toBeUndefined();
     });
   });
 

@@ -9,7 +9,10 @@
  * kind, with the if/else structure of the source's whens. A signal of which
  * some bits are never read gets a lint_off UNUSEDSIGNAL around its own
  * declaration only (inputs a block ignores by design, unread status outputs of
- * a child); no warning is switched off for the whole file.
+ * a child); no warning is switched off for the whole file. Gated registers
+ * (RegNext's `gated`) get the logic only they read printed inside their
+ * clocked block under the enable, as the block's local variables
+ * (docs/DSL.md, "Gated next-state logic").
  */
 import { ElaborationError } from '../hdl/errors';
 import { Namespace, VERILOG_KEYWORDS, litValue, locToString, type Expr, type ExprNode, type NetModule, type NetSignal, type Netlist, type SourceLoc } from '../netlist';
@@ -85,6 +88,8 @@ class Printer {
   readonly read = new Map<Expr, boolean[]>();
   /** Enum members printed by name: one localparam each, declared atop the module. */
   readonly params = new Map<string, { name: string; line: string; enumName: string; lit: bigint }>();
+  /** While printing a gated register group: its logic (temps of these nodes become the block's local variables). */
+  block: { nodes: ReadonlySet<Expr>; decls: string[]; stmts: string[] } | undefined;
   constructor(readonly names: Map<NetSignal, string>, readonly ns: Namespace) {}
 
   /** Counts the uses of v and records which of its bits are read (lo..hi; all by default). */
@@ -118,6 +123,12 @@ class Printer {
     if (t) return t;
     const rhs = this.expr(v, true, true);
     t = this.ns.fresh(v.op === 'ref' ? '_T' : v.name ?? '_T');
+    if (this.block?.nodes.has(v)) {
+      this.block.decls.push(...local(`reg ${range(v.width)}${t};${at(v.loc)}`, this.fullyRead(v)));
+      this.block.stmts.push(`${t} = ${rhs};`);
+      this.temps.set(v, t);
+      return t;
+    }
     const line = `  wire ${range(v.width)}${t} = ${rhs};`;
     // A temporary read only in part (the low half of a product, say) is
     // declared at full width so the expression keeps its exact width.
@@ -206,6 +217,133 @@ function stripCast(v: Expr): Expr {
   return v;
 }
 
+/** A local variable's declaration, with lint_off UNUSEDSIGNAL around it when some of its bits are never read. */
+function local(decl: string, fullyRead: boolean): string[] {
+  return fullyRead ? [decl] : ['/* verilator lint_off UNUSEDSIGNAL */', decl, '/* verilator lint_on UNUSEDSIGNAL */'];
+}
+
+/**
+ * Gated registers (NetSignal.gated, no reset, driver `en ? next : self`)
+ * grouped by enable, each group with its logic: the expression nodes and
+ * wires that only the group's next values read (transitively), found as the
+ * largest such set by removing, until none is left, every node some reader
+ * outside the set (or the enable) reads. Groups with no logic of their own
+ * are left out (printed as usual).
+ */
+interface GatedGroup { en: Expr; regs: { target: NetSignal; next: Expr; loc: SourceLoc | undefined }[]; nodes: Set<Expr>; wires: NetSignal[] }
+function gatedGroups(m: NetModule): GatedGroup[] {
+  const byEn = new Map<Expr, GatedGroup>();
+  for (const d of m.regs) {
+    const v = d.value;
+    if (!d.target.gated || d.target.init !== undefined || v.op !== 'mux' || v.args[2] !== d.target || v.args[1] === d.target) continue;
+    const en = v.args[0]!;
+    let g = byEn.get(en);
+    if (!g) byEn.set(en, (g = { en, regs: [], nodes: new Set(), wires: [] }));
+    g.regs.push({ target: d.target, next: v.args[1]!, loc: d.branchLocs.get(v.args[1]!) ?? d.loc });
+  }
+  if (byEn.size === 0) return [];
+  // Who reads what: expression nodes read their args, a wire reads its driver; everything else is a root.
+  const wireDriver = new Map<NetSignal, Expr>();
+  for (const s of m.signals) if (s.kind === 'wire') wireDriver.set(s, m.comb.get(s)!.value);
+  const readers = new Map<Expr, Set<unknown>>();
+  const seen = new Set<Expr>();
+  const read = (x: Expr, by: unknown): void => {
+    let r = readers.get(x);
+    if (!r) readers.set(x, (r = new Set()));
+    r.add(by);
+    if (seen.has(x)) return;
+    seen.add(x);
+    if (x.op === 'ref') {
+      const w = wireDriver.get(x);
+      if (w) read(w, x);
+      return;
+    }
+    for (const a of x.args) read(a, x);
+  };
+  const OUTSIDE = {};
+  for (const [t, d] of m.comb) if (t.kind !== 'wire') read(d.value, OUTSIDE);
+  for (const d of m.regs) { read(d.value, d.target); if (d.target.init) read(d.target.init, OUTSIDE); }
+  for (const mem of m.memories) {
+    for (const w of mem.writes) { read(w.addr, OUTSIDE); read(w.data, OUTSIDE); read(w.en, OUTSIDE); }
+    for (const r of mem.reads) { read(r.addr, OUTSIDE); read(r.en, OUTSIDE); }
+  }
+  for (const c of m.checks) { read(c.cond, OUTSIDE); read(c.en, OUTSIDE); for (const a of c.args) read(a, OUTSIDE); }
+  const out: GatedGroup[] = [];
+  for (const g of byEn.values()) {
+    const roots = new Set<unknown>(g.regs.map((r) => r.next));
+    const cand = new Set<Expr>();
+    const walk = (x: Expr): void => {
+      if (cand.has(x) || x === g.en || x.op === 'lit') return;
+      if (x.op === 'ref' && !wireDriver.has(x)) return;
+      cand.add(x);
+      if (x.op === 'ref') walk(wireDriver.get(x)!);
+      else for (const a of x.args) walk(a);
+    };
+    for (const r of g.regs) walk(r.next);
+    // The next values themselves are read by the group's muxes (inside) and possibly by others (outside).
+    const mux = new Set<unknown>(m.regs.filter((d) => g.regs.some((r) => r.target === d.target)).map((d) => d.value));
+    for (let changed = true; changed;) {
+      changed = false;
+      for (const x of cand) {
+        for (const r of readers.get(x) ?? []) {
+          const inside = cand.has(r as Expr) || (roots.has(x) && mux.has(r) && (r as Expr).args[0] !== x);
+          if (!inside) { cand.delete(x); changed = true; break; }
+        }
+      }
+    }
+    const wires = m.signals.filter((s) => cand.has(s));
+    if ([...cand].some((x) => x.op !== 'ref' && x.op !== 'cast' && x.op !== 'slice')) out.push({ ...g, nodes: cand, wires });
+  }
+  return out;
+}
+
+/**
+ * A gated group's clocked block: a named block whose local variables are the
+ * group's logic (its wires under their names, shared nodes as temps), all
+ * assigned in dependency order under the enable, then the registers.
+ */
+function gatedBlock(p: Printer, m: NetModule, g: GatedGroup, clk: string): string[] {
+  const en = p.expr(g.en, true);
+  const block = { nodes: g.nodes, decls: [] as string[], stmts: [] as string[] };
+  p.block = block;
+  const done = new Set<Expr>();
+  const isWire = (x: Expr): x is NetSignal => x.op === 'ref' && g.nodes.has(x);
+  // The group's wires x reads through its other nodes, each assigned (after its own) before x is printed.
+  const deps = (x: Expr, seen = new Set<Expr>()): void => {
+    for (const a of x.op === 'ref' ? [] : x.args) {
+      if (seen.has(a) || !g.nodes.has(a)) continue;
+      seen.add(a);
+      if (isWire(a)) wire(a);
+      else deps(a, seen);
+    }
+  };
+  const wire = (w: NetSignal): void => {
+    if (done.has(w)) return;
+    done.add(w);
+    const d = m.comb.get(w)!;
+    if (g.nodes.has(d.value) && !isWire(d.value)) deps(d.value);
+    else if (isWire(d.value)) wire(d.value);
+    block.decls.push(...local(`reg ${range(w.width)}${p.names.get(w)!};${at(w.loc)}`, p.fullyRead(w)));
+    block.stmts.push(`${p.names.get(w)!} = ${p.expr(d.value, true)};${at(d.loc)}`);
+  };
+  const regs: string[] = [];
+  for (const r of g.regs) {
+    if (isWire(r.next)) wire(r.next);
+    else deps(r.next);
+    regs.push(`${r.target.name} <= ${p.expr(r.next, true)};${at(r.loc)}`);
+  }
+  p.block = undefined;
+  const name = p.ns.fresh(`${g.regs[0]!.target.name}_logic`);
+  return [
+    `  always @(posedge ${clk}) begin : ${name}`,
+    ...block.decls.map((l) => `    ${l}`),
+    `    if (${en}) begin`,
+    ...[...block.stmts, ...regs].map((l) => `      ${l}`),
+    '    end',
+    '  end',
+  ];
+}
+
 function regStmts(p: Printer, r: NetSignal, v: Expr, ind: string, lhs: string, locs: ReadonlyMap<Expr, SourceLoc>): string[] {
   if (v === r) return [];
   const selfLeaf = (x: Expr): boolean => x === r || (x.op === 'mux' && !p.temps.has(x) && (p.uses.get(x) ?? 0) <= 1 && (selfLeaf(x.args[1]!) || selfLeaf(x.args[2]!)));
@@ -279,6 +417,9 @@ function emitModule(m: NetModule, nameOf: Map<NetModule, string>): string {
   for (const c of m.checks) { p.count(c.cond); p.count(c.en); for (const a of c.args) p.count(a); }
   // Signals used only as a register's own hold value are still declared and read.
   const lintOff = (s: NetSignal): boolean => !p.fullyRead(s);
+  const gated = gatedGroups(m);
+  const localWires = new Set(gated.flatMap((g) => g.wires));
+  const gatedRegs = new Set(gated.flatMap((g) => g.regs.map((r) => r.target)));
 
   const body: string[] = [];
   // Continuous assignments (wires, then child inputs, then outputs).
@@ -289,6 +430,7 @@ function emitModule(m: NetModule, nameOf: Map<NetModule, string>): string {
     ...m.ports.filter((s) => s.kind === 'output'),
   ];
   for (const s of combOrder) {
+    if (localWires.has(s)) continue;
     const d = m.comb.get(s)!;
     assigns.push(`  assign ${names.get(s)} = ${p.expr(d.value, true)};${at(d.loc)}`);
   }
@@ -301,7 +443,7 @@ function emitModule(m: NetModule, nameOf: Map<NetModule, string>): string {
   const rst = m.clocking?.reset;
   const always: string[] = [];
   const withReset = m.regs.filter((d) => d.target.init !== undefined);
-  const noReset = m.regs.filter((d) => d.target.init === undefined);
+  const noReset = m.regs.filter((d) => d.target.init === undefined && !gatedRegs.has(d.target));
   if (withReset.length) {
     always.push(`  always @(posedge ${clk}) begin`);
     always.push(`    if (${rst!.activeLow ? '!' : ''}${rst!.name}) begin`);
@@ -319,6 +461,7 @@ function emitModule(m: NetModule, nameOf: Map<NetModule, string>): string {
     }
     always.push('  end');
   }
+  for (const g of gated) always.push(...gatedBlock(p, m, g, clk));
   for (const mem of m.memories) {
     for (const w of mem.writes) {
       always.push(`  always @(posedge ${clk}) begin`);
@@ -363,7 +506,7 @@ function emitModule(m: NetModule, nameOf: Map<NetModule, string>): string {
     if (lintOff(s)) decls.push('  /* verilator lint_off UNUSEDSIGNAL */', line, '  /* verilator lint_on UNUSEDSIGNAL */');
     else decls.push(line);
   };
-  for (const s of m.signals) declare(s, s.kind === 'reg' || s.kind === 'memread' ? 'reg' : 'wire', s.name, s.loc);
+  for (const s of m.signals) if (!localWires.has(s)) declare(s, s.kind === 'reg' || s.kind === 'memread' ? 'reg' : 'wire', s.name, s.loc);
   for (const mem of m.memories) decls.push(`  reg ${range(mem.width)}${mem.name} [0:${mem.depth - 1}];${at(mem.loc)}`);
   for (const c of childWires) {
     const line = `  wire ${range(c.sig.width)}${c.name};`;

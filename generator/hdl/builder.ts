@@ -207,8 +207,15 @@ export function Reg<T extends HwType>(type: T, opts: SignalOptions<T> = {}): Hw<
   return hw;
 }
 
-/** A register that takes `v` every cycle (or while `en`): one cycle of delay. */
-export function RegNext(v: Value, opts: { init?: ValueLike; en?: ValueLike; name?: string } = {}): Signal {
+/**
+ * A register that takes `v` every cycle (or while `en`): one cycle of delay.
+ * `gated` (with `en`): the logic that only this register (and others of the
+ * same enable) reads is evaluated only while `en` holds; the Verilog back end
+ * prints it inside the register's clocked block, under the enable, as local
+ * variables of that block (docs/DSL.md, "Gated next-state logic"). Same
+ * hardware; a cycle-based simulator skips the logic in idle cycles.
+ */
+export function RegNext(v: Value, opts: { init?: ValueLike; en?: ValueLike; name?: string; gated?: boolean } = {}): Signal {
   const here = userStack();
   const loc = locOf(here);
   const frame = currentFrame('RegNext()', loc);
@@ -218,6 +225,10 @@ export function RegNext(v: Value, opts: { init?: ValueLike; en?: ValueLike; name
   const r = newSignal('reg', { kind: v.signed ? 'sint' : 'uint', width: v.width }, [], base, opts.name !== undefined, m, loc);
   if (opts.init !== undefined) r.init = fitTo(opts.init, r, loc);
   const en = opts.en === undefined ? undefined : asCond(opts.en, loc);
+  if (opts.gated === true) {
+    if (!en) throw new ElaborationError('BAD STRUCTURE', `RegNext '${base}': gated needs an enable (en): the logic is evaluated only while en holds`, m.instancePath, locToString(loc));
+    r.gated = true;
+  }
   const stmt: ConnectStmt = { kind: 'connect', target: r, value: v, loc };
   if (en) frame.block.push({ kind: 'when', cond: en, then: [stmt], else: [], loc });
   else frame.block.push(stmt);

@@ -26,6 +26,7 @@ export function lower(nets: readonly ModuleNet[]): Netlist {
       n = out;
       sigs.set(s, n);
       if (s.init) out.init = expr(s.init);
+      if (s.gated) out.gated = true;
     }
     return n;
   };

@@ -17,6 +17,8 @@ export type { SignalKind };
 export class Signal extends Value {
   /** Reset value of a register (undefined: a register without reset). */
   init?: Value;
+  /** A register whose next-state logic may be evaluated only while its enable holds (RegNext's `gated`). */
+  gated?: boolean;
   /** Value a wire or output takes on paths where it is not assigned. */
   default?: Value;
   /** For memread/memcomb signals: the memory port that drives them. */

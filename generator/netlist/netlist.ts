@@ -52,6 +52,13 @@ export interface NetSignal {
   readonly loc: SourceLoc | undefined;
   /** Reset value of a register with a reset. */
   readonly init?: Expr;
+  /**
+   * A register with an enable (RegNext's `gated`) whose next-state logic a back
+   * end may evaluate only while the enable holds: the Verilog back end prints
+   * the logic only it reads inside the register's clocked block, under its
+   * enable, so a cycle-based simulator skips it in idle cycles.
+   */
+  readonly gated?: boolean;
 }
 
 export type Expr = ExprNode | NetSignal;

@@ -12,208 +12,306 @@ module Fp32Add_s1 (
   output wire out_valid,
   output wire [31:0] y
 );
-  wire a_exp_zero; // @[generator/stdlib/float/common.ts:51]
-  wire a_exp_ones; // @[generator/stdlib/float/common.ts:52]
-  wire a_frac_zero; // @[generator/stdlib/float/common.ts:53]
-  wire a_is_inf; // @[generator/stdlib/float/common.ts:60]
-  wire a_is_nan; // @[generator/stdlib/float/common.ts:61]
-  wire [23:0] a_sig; // @[generator/stdlib/float/common.ts:62]
-  wire [7:0] a_eff; // @[generator/stdlib/float/common.ts:63]
-  wire b_exp_zero; // @[generator/stdlib/float/common.ts:51]
-  wire b_exp_ones; // @[generator/stdlib/float/common.ts:52]
-  wire b_frac_zero; // @[generator/stdlib/float/common.ts:53]
-  wire b_is_inf; // @[generator/stdlib/float/common.ts:60]
-  wire b_is_nan; // @[generator/stdlib/float/common.ts:61]
-  wire [23:0] b_sig; // @[generator/stdlib/float/common.ts:62]
-  wire [7:0] b_eff; // @[generator/stdlib/float/common.ts:63]
-  wire b_sign_eff; // @[generator/stdlib/float/add.ts:39]
-  wire swap; // @[generator/stdlib/float/add.ts:41]
-  wire eff_sub; // @[generator/stdlib/float/add.ts:42]
-  wire res_nan; // @[generator/stdlib/float/add.ts:44]
-  wire res_inf; // @[generator/stdlib/float/add.ts:45]
-  wire big_sign; // @[generator/stdlib/float/add.ts:49]
-  wire [7:0] e_big; // @[generator/stdlib/float/add.ts:50]
-  wire [7:0] exp_diff; // @[generator/stdlib/float/add.ts:51]
-  wire [23:0] sig_big; // @[generator/stdlib/float/add.ts:52]
-  wire [23:0] sig_small; // @[generator/stdlib/float/add.ts:53]
-  wire [26:0] m_small; // @[generator/stdlib/float/add.ts:63]
-  wire [27:0] sum; // @[generator/stdlib/float/add.ts:73]
-  wire sum_zero; // @[generator/stdlib/float/add.ts:74]
-  /* verilator lint_off UNUSEDSIGNAL */
-  wire [31:0] lzcIn; // @[generator/stdlib/float/common.ts:76]
-  /* verilator lint_on UNUSEDSIGNAL */
-  wire [4:0] n_lz; // @[generator/stdlib/float/common.ts:145]
-  wire [10:0] n_E_m1; // @[generator/stdlib/float/common.ts:146]
-  /* verilator lint_off UNUSEDSIGNAL */
-  wire [10:0] n_lshift_full; // @[generator/stdlib/float/common.ts:150]
-  /* verilator lint_on UNUSEDSIGNAL */
-  wire [4:0] n_lshift; // @[generator/stdlib/float/common.ts:151]
-  wire [10:0] n_e_full; // @[generator/stdlib/float/common.ts:155]
-  wire [10:0] n_e; // @[generator/stdlib/float/common.ts:156]
-  /* verilator lint_off UNUSEDSIGNAL */
-  wire [58:0] n_m_shl; // @[generator/stdlib/float/common.ts:167]
-  /* verilator lint_on UNUSEDSIGNAL */
-  wire [27:0] n_m_norm; // @[generator/stdlib/float/common.ts:175]
-  wire n_sticky; // @[generator/stdlib/float/common.ts:175]
-  wire r_round_up; // @[generator/stdlib/float/common.ts:195]
-  wire [34:0] r_mag; // @[generator/stdlib/float/common.ts:199]
-  wire r_overflow; // @[generator/stdlib/float/common.ts:200]
-  wire [31:0] r_rounded; // @[generator/stdlib/float/common.ts:201]
-  reg [31:0] s1_round_y; // @[generator/stdlib/float/pipeline.ts:96]
-  reg s1_valid; // @[generator/stdlib/float/pipeline.ts:123]
-  wire [7:0] exp = a[30:23];
-  wire [22:0] frac = a[22:0];
-  wire [7:0] exp_1 = b[30:23];
-  wire [22:0] frac_1 = b[22:0];
-  wire B_sign = b[31];
-  wire A_sign = a[31];
-  wire big = |exp_diff[7:5];
-  wire [4:0] low = exp_diff[4:0];
-  wire [4:0] a_1 = (big | (low > 5'h1b)) ? 5'h1b : low;
-  wire [53:0] wide = {{sig_small, 3'h0}, 27'h0} >> a_1;
-  wire [26:0] r_out = wide[53:27];
-  wire r_sticky = |wide[26:0];
-  wire [26:0] big_1 = {sig_big, 3'h0};
-  wire hi_zero = ~lzcIn[31];
-  wire lo_zero = ~lzcIn[30];
-  wire zero = hi_zero & lo_zero;
-  wire hi_zero_1 = ~lzcIn[29];
-  wire lo_zero_1 = ~lzcIn[28];
-  wire zero_1 = hi_zero_1 & lo_zero_1;
-  wire zero_2 = zero & zero_1;
-  wire hi_zero_2 = ~lzcIn[27];
-  wire lo_zero_2 = ~lzcIn[26];
-  wire zero_3 = hi_zero_2 & lo_zero_2;
-  wire hi_zero_3 = ~lzcIn[25];
-  wire lo_zero_3 = ~lzcIn[24];
-  wire zero_4 = hi_zero_3 & lo_zero_3;
-  wire zero_5 = zero_3 & zero_4;
-  wire zero_6 = zero_2 & zero_5;
-  wire hi_zero_4 = ~lzcIn[23];
-  wire lo_zero_4 = ~lzcIn[22];
-  wire zero_7 = hi_zero_4 & lo_zero_4;
-  wire hi_zero_5 = ~lzcIn[21];
-  wire lo_zero_5 = ~lzcIn[20];
-  wire zero_8 = hi_zero_5 & lo_zero_5;
-  wire zero_9 = zero_7 & zero_8;
-  wire hi_zero_6 = ~lzcIn[19];
-  wire lo_zero_6 = ~lzcIn[18];
-  wire zero_10 = hi_zero_6 & lo_zero_6;
-  wire hi_zero_7 = ~lzcIn[17];
-  wire lo_zero_7 = ~lzcIn[16];
-  wire zero_11 = hi_zero_7 & lo_zero_7;
-  wire zero_12 = zero_10 & zero_11;
-  wire zero_13 = zero_9 & zero_12;
-  wire zero_14 = zero_6 & zero_13;
-  wire hi_zero_8 = ~lzcIn[15];
-  wire lo_zero_8 = ~lzcIn[14];
-  wire zero_15 = hi_zero_8 & lo_zero_8;
-  wire hi_zero_9 = ~lzcIn[13];
-  wire lo_zero_9 = ~lzcIn[12];
-  wire zero_16 = hi_zero_9 & lo_zero_9;
-  wire zero_17 = zero_15 & zero_16;
-  wire hi_zero_10 = ~lzcIn[11];
-  wire lo_zero_10 = ~lzcIn[10];
-  wire zero_18 = hi_zero_10 & lo_zero_10;
-  wire hi_zero_11 = ~lzcIn[9];
-  wire lo_zero_11 = ~lzcIn[8];
-  wire zero_19 = hi_zero_11 & lo_zero_11;
-  wire zero_20 = zero_18 & zero_19;
-  wire zero_21 = zero_17 & zero_20;
-  wire hi_zero_12 = ~lzcIn[7];
-  wire lo_zero_12 = ~lzcIn[6];
-  wire zero_22 = hi_zero_12 & lo_zero_12;
-  wire hi_zero_13 = ~lzcIn[5];
-  wire lo_zero_13 = ~lzcIn[4];
-  wire zero_23 = hi_zero_13 & lo_zero_13;
-  wire zero_24 = zero_22 & zero_23;
-  wire hi_zero_14 = ~lzcIn[3];
-  wire lo_zero_14 = ~lzcIn[2];
-  wire zero_25 = hi_zero_14 & lo_zero_14;
-  wire hi_zero_15 = ~lzcIn[1];
-  wire [1:0] count = {zero_25, zero_25 ? hi_zero_15 : hi_zero_14};
-  wire [1:0] count_1 = {zero_22, zero_22 ? hi_zero_13 : hi_zero_12};
-  wire [2:0] count_2 = {zero_24, zero_24 ? count : count_1};
-  wire [1:0] count_3 = {zero_18, zero_18 ? hi_zero_11 : hi_zero_10};
-  wire [1:0] count_4 = {zero_15, zero_15 ? hi_zero_9 : hi_zero_8};
-  wire [2:0] count_5 = {zero_17, zero_17 ? count_3 : count_4};
-  wire [3:0] count_6 = {zero_21, zero_21 ? count_2 : count_5};
-  wire [1:0] count_7 = {zero_10, zero_10 ? hi_zero_7 : hi_zero_6};
-  wire [1:0] count_8 = {zero_7, zero_7 ? hi_zero_5 : hi_zero_4};
-  wire [2:0] count_9 = {zero_9, zero_9 ? count_7 : count_8};
-  wire [1:0] count_10 = {zero_3, zero_3 ? hi_zero_3 : hi_zero_2};
-  wire [1:0] count_11 = {zero, zero ? hi_zero_1 : hi_zero};
-  wire [2:0] count_12 = {zero_2, zero_2 ? count_10 : count_11};
-  wire [3:0] count_13 = {zero_6, zero_6 ? count_9 : count_12};
-  wire [4:0] count_14 = {zero_14, zero_14 ? count_6 : count_13};
-  wire [9:0] x_E_0 = {2'h0, e_big} + 10'h1;
-  wire [10:0] Ew = {{1{x_E_0[9]}}, x_E_0};
-  wire [10:0] lzS = {6'h0, n_lz};
-  wire [27:0] left = n_m_shl[27:0];
-  wire guard = n_m_norm[3];
-  wire st = n_sticky | (|n_m_norm[2:0]);
-  wire [33:0] base = {n_e - 11'h1, 23'h0};
-  wire [23:0] kept = n_m_norm[27:4];
-  wire x_zero_sign_0 = A_sign & b_sign_eff;
-  wire x_sign_0 = sum_zero ? x_zero_sign_0 : big_sign;
-  wire x_inf_sign_0 = a_is_inf ? A_sign : b_sign_eff;
-  wire _T = res_inf ? x_inf_sign_0 : x_sign_0;
-  wire [31:0] x_y_0 = res_nan ? 32'h7fc00000 : (res_inf ? {_T, 31'h7f800000} : (sum_zero ? {_T, 31'h0} : r_rounded));
+  reg [31:0] s1_round_y; // @[generator/stdlib/float/pipeline.ts:98]
+  reg s1_valid; // @[generator/stdlib/float/pipeline.ts:125]
 
-  assign a_exp_zero = exp == 8'h0; // @[generator/stdlib/float/common.ts:51]
-  assign a_exp_ones = exp == 8'hff; // @[generator/stdlib/float/common.ts:52]
-  assign a_frac_zero = frac == 23'h0; // @[generator/stdlib/float/common.ts:53]
-  assign a_is_inf = a_exp_ones & a_frac_zero; // @[generator/stdlib/float/common.ts:60]
-  assign a_is_nan = a_exp_ones & ~a_frac_zero; // @[generator/stdlib/float/common.ts:61]
-  assign a_sig = {~a_exp_zero, frac}; // @[generator/stdlib/float/common.ts:62]
-  assign a_eff = a_exp_zero ? 8'h1 : exp; // @[generator/stdlib/float/common.ts:63]
-  assign b_exp_zero = exp_1 == 8'h0; // @[generator/stdlib/float/common.ts:51]
-  assign b_exp_ones = exp_1 == 8'hff; // @[generator/stdlib/float/common.ts:52]
-  assign b_frac_zero = frac_1 == 23'h0; // @[generator/stdlib/float/common.ts:53]
-  assign b_is_inf = b_exp_ones & b_frac_zero; // @[generator/stdlib/float/common.ts:60]
-  assign b_is_nan = b_exp_ones & ~b_frac_zero; // @[generator/stdlib/float/common.ts:61]
-  assign b_sig = {~b_exp_zero, frac_1}; // @[generator/stdlib/float/common.ts:62]
-  assign b_eff = b_exp_zero ? 8'h1 : exp_1; // @[generator/stdlib/float/common.ts:63]
-  assign b_sign_eff = B_sign ^ sub; // @[generator/stdlib/float/add.ts:39]
-  assign swap = b[30:0] > a[30:0]; // @[generator/stdlib/float/add.ts:41]
-  assign eff_sub = A_sign ^ b_sign_eff; // @[generator/stdlib/float/add.ts:42]
-  assign res_nan = (a_is_nan | b_is_nan) | ((a_is_inf & b_is_inf) & eff_sub); // @[generator/stdlib/float/add.ts:44]
-  assign res_inf = a_is_inf | b_is_inf; // @[generator/stdlib/float/add.ts:45]
-  assign big_sign = swap ? b_sign_eff : A_sign; // @[generator/stdlib/float/add.ts:49]
-  assign e_big = swap ? b_eff : a_eff; // @[generator/stdlib/float/add.ts:50]
-  assign exp_diff = swap ? (b_eff - a_eff) : (a_eff - b_eff); // @[generator/stdlib/float/add.ts:51]
-  assign sig_big = swap ? b_sig : a_sig; // @[generator/stdlib/float/add.ts:52]
-  assign sig_small = swap ? a_sig : b_sig; // @[generator/stdlib/float/add.ts:53]
-  assign m_small = r_out | {26'h0, r_sticky}; // @[generator/stdlib/float/add.ts:63]
-  assign sum = eff_sub ? ({1'h0, big_1} - {1'h0, m_small}) : ({1'h0, big_1} + {1'h0, m_small}); // @[generator/stdlib/float/add.ts:73]
-  assign sum_zero = sum == 28'h0; // @[generator/stdlib/float/add.ts:74]
-  assign lzcIn = {sum, 4'h0}; // @[generator/stdlib/float/common.ts:76]
-  assign n_lz = count_14; // @[generator/stdlib/float/common.ts:145]
-  assign n_E_m1 = Ew - 11'h1; // @[generator/stdlib/float/common.ts:146]
-  assign n_lshift_full = ($signed(lzS) < $signed(n_E_m1)) ? lzS : n_E_m1; // @[generator/stdlib/float/common.ts:150]
-  assign n_lshift = n_lshift_full[4:0]; // @[generator/stdlib/float/common.ts:151]
-  assign n_e_full = Ew - {6'h0, n_lshift}; // @[generator/stdlib/float/common.ts:155]
-  assign n_e = n_e_full; // @[generator/stdlib/float/common.ts:156]
-  assign n_m_shl = {31'h0, sum} << n_lshift; // @[generator/stdlib/float/common.ts:167]
-  assign n_m_norm = left; // @[generator/stdlib/float/common.ts:175]
-  assign n_sticky = 1'b0; // @[generator/stdlib/float/common.ts:175]
-  assign r_round_up = guard & (st | n_m_norm[4]); // @[generator/stdlib/float/common.ts:195]
-  assign r_mag = ({1'h0, base} + {1'h0, {10'h0, kept}}) + {34'h0, r_round_up}; // @[generator/stdlib/float/common.ts:199]
-  assign r_overflow = r_mag[34:23] >= 12'hff; // @[generator/stdlib/float/common.ts:200]
-  assign r_rounded = {x_sign_0, r_overflow ? 31'h7f800000 : r_mag[30:0]}; // @[generator/stdlib/float/common.ts:201]
   assign out_valid = s1_valid; // @[generator/stdlib/float/add.ts:120]
   assign y = s1_round_y; // @[generator/stdlib/float/add.ts:121]
 
   always @(posedge clock) begin
     if (reset) begin
-      s1_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:123]
+      s1_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:125]
     end else begin
-      s1_valid <= in_valid; // @[generator/stdlib/float/pipeline.ts:123]
+      s1_valid <= in_valid; // @[generator/stdlib/float/pipeline.ts:125]
     end
   end
-  always @(posedge clock) begin
+  always @(posedge clock) begin : s1_round_y_logic
+    reg a_exp_ones; // @[generator/stdlib/float/common.ts:52]
+    reg [7:0] exp; // @[generator/stdlib/float/common.ts:49]
+    reg a_frac_zero; // @[generator/stdlib/float/common.ts:53]
+    reg [22:0] frac; // @[generator/stdlib/float/common.ts:50]
+    reg a_is_nan; // @[generator/stdlib/float/common.ts:61]
+    reg b_exp_ones; // @[generator/stdlib/float/common.ts:52]
+    reg [7:0] exp_1; // @[generator/stdlib/float/common.ts:49]
+    reg b_frac_zero; // @[generator/stdlib/float/common.ts:53]
+    reg [22:0] frac_1; // @[generator/stdlib/float/common.ts:50]
+    reg b_is_nan; // @[generator/stdlib/float/common.ts:61]
+    reg a_is_inf; // @[generator/stdlib/float/common.ts:60]
+    reg b_is_inf; // @[generator/stdlib/float/common.ts:60]
+    reg b_sign_eff; // @[generator/stdlib/float/add.ts:39]
+    reg B_sign; // @[generator/stdlib/float/common.ts:55]
+    reg eff_sub; // @[generator/stdlib/float/add.ts:42]
+    reg A_sign; // @[generator/stdlib/float/common.ts:55]
+    reg res_nan; // @[generator/stdlib/float/add.ts:44]
+    reg res_inf; // @[generator/stdlib/float/add.ts:45]
+    reg swap; // @[generator/stdlib/float/add.ts:41]
+    reg b_exp_zero; // @[generator/stdlib/float/common.ts:51]
+    reg [23:0] b_sig; // @[generator/stdlib/float/common.ts:62]
+    reg a_exp_zero; // @[generator/stdlib/float/common.ts:51]
+    reg [23:0] a_sig; // @[generator/stdlib/float/common.ts:62]
+    reg [23:0] sig_big; // @[generator/stdlib/float/add.ts:52]
+    reg [23:0] sig_small; // @[generator/stdlib/float/add.ts:53]
+    reg [7:0] b_eff; // @[generator/stdlib/float/common.ts:63]
+    reg [7:0] a_eff; // @[generator/stdlib/float/common.ts:63]
+    reg [7:0] exp_diff; // @[generator/stdlib/float/add.ts:51]
+    reg [26:0] m_small; // @[generator/stdlib/float/add.ts:63]
+    reg big; // @[generator/stdlib/float/common.ts:100]
+    reg [4:0] low; // @[generator/stdlib/float/common.ts:101]
+    reg [4:0] a_1; // @[generator/stdlib/float/common.ts:102]
+    reg [53:0] wide; // @[generator/stdlib/float/common.ts:103]
+    reg [26:0] r_out; // @[generator/stdlib/float/common.ts:104]
+    reg r_sticky; // @[generator/stdlib/float/common.ts:104]
+    reg [27:0] sum; // @[generator/stdlib/float/add.ts:73]
+    reg [26:0] big_1; // @[generator/stdlib/float/add.ts:72]
+    reg sum_zero; // @[generator/stdlib/float/add.ts:74]
+    reg big_sign; // @[generator/stdlib/float/add.ts:49]
+    reg [7:0] e_big; // @[generator/stdlib/float/add.ts:50]
+    /* verilator lint_off UNUSEDSIGNAL */
+    reg [31:0] lzcIn; // @[generator/stdlib/float/common.ts:76]
+    /* verilator lint_on UNUSEDSIGNAL */
+    reg [4:0] n_lz; // @[generator/stdlib/float/common.ts:145]
+    reg hi_zero; // @[generator/stdlib/float/common.ts:79]
+    reg lo_zero; // @[generator/stdlib/float/common.ts:79]
+    reg zero; // @[generator/stdlib/float/common.ts:83]
+    reg hi_zero_1; // @[generator/stdlib/float/common.ts:79]
+    reg lo_zero_1; // @[generator/stdlib/float/common.ts:79]
+    reg zero_1; // @[generator/stdlib/float/common.ts:83]
+    reg zero_2; // @[generator/stdlib/float/common.ts:83]
+    reg hi_zero_2; // @[generator/stdlib/float/common.ts:79]
+    reg lo_zero_2; // @[generator/stdlib/float/common.ts:79]
+    reg zero_3; // @[generator/stdlib/float/common.ts:83]
+    reg hi_zero_3; // @[generator/stdlib/float/common.ts:79]
+    reg lo_zero_3; // @[generator/stdlib/float/common.ts:79]
+    reg zero_4; // @[generator/stdlib/float/common.ts:83]
+    reg zero_5; // @[generator/stdlib/float/common.ts:83]
+    reg zero_6; // @[generator/stdlib/float/common.ts:83]
+    reg hi_zero_4; // @[generator/stdlib/float/common.ts:79]
+    reg lo_zero_4; // @[generator/stdlib/float/common.ts:79]
+    reg zero_7; // @[generator/stdlib/float/common.ts:83]
+    reg hi_zero_5; // @[generator/stdlib/float/common.ts:79]
+    reg lo_zero_5; // @[generator/stdlib/float/common.ts:79]
+    reg zero_8; // @[generator/stdlib/float/common.ts:83]
+    reg zero_9; // @[generator/stdlib/float/common.ts:83]
+    reg hi_zero_6; // @[generator/stdlib/float/common.ts:79]
+    reg lo_zero_6; // @[generator/stdlib/float/common.ts:79]
+    reg zero_10; // @[generator/stdlib/float/common.ts:83]
+    reg hi_zero_7; // @[generator/stdlib/float/common.ts:79]
+    reg lo_zero_7; // @[generator/stdlib/float/common.ts:79]
+    reg zero_11; // @[generator/stdlib/float/common.ts:83]
+    reg zero_12; // @[generator/stdlib/float/common.ts:83]
+    reg zero_13; // @[generator/stdlib/float/common.ts:83]
+    reg zero_14; // @[generator/stdlib/float/common.ts:83]
+    reg hi_zero_8; // @[generator/stdlib/float/common.ts:79]
+    reg lo_zero_8; // @[generator/stdlib/float/common.ts:79]
+    reg zero_15; // @[generator/stdlib/float/common.ts:83]
+    reg hi_zero_9; // @[generator/stdlib/float/common.ts:79]
+    reg lo_zero_9; // @[generator/stdlib/float/common.ts:79]
+    reg zero_16; // @[generator/stdlib/float/common.ts:83]
+    reg zero_17; // @[generator/stdlib/float/common.ts:83]
+    reg hi_zero_10; // @[generator/stdlib/float/common.ts:79]
+    reg lo_zero_10; // @[generator/stdlib/float/common.ts:79]
+    reg zero_18; // @[generator/stdlib/float/common.ts:83]
+    reg hi_zero_11; // @[generator/stdlib/float/common.ts:79]
+    reg lo_zero_11; // @[generator/stdlib/float/common.ts:79]
+    reg zero_19; // @[generator/stdlib/float/common.ts:83]
+    reg zero_20; // @[generator/stdlib/float/common.ts:83]
+    reg zero_21; // @[generator/stdlib/float/common.ts:83]
+    reg hi_zero_12; // @[generator/stdlib/float/common.ts:79]
+    reg lo_zero_12; // @[generator/stdlib/float/common.ts:79]
+    reg zero_22; // @[generator/stdlib/float/common.ts:83]
+    reg hi_zero_13; // @[generator/stdlib/float/common.ts:79]
+    reg lo_zero_13; // @[generator/stdlib/float/common.ts:79]
+    reg zero_23; // @[generator/stdlib/float/common.ts:83]
+    reg zero_24; // @[generator/stdlib/float/common.ts:83]
+    reg hi_zero_14; // @[generator/stdlib/float/common.ts:79]
+    reg lo_zero_14; // @[generator/stdlib/float/common.ts:79]
+    reg zero_25; // @[generator/stdlib/float/common.ts:83]
+    reg hi_zero_15; // @[generator/stdlib/float/common.ts:79]
+    reg [1:0] count; // @[generator/stdlib/float/common.ts:84]
+    reg [1:0] count_1; // @[generator/stdlib/float/common.ts:84]
+    reg [2:0] count_2; // @[generator/stdlib/float/common.ts:84]
+    reg [1:0] count_3; // @[generator/stdlib/float/common.ts:84]
+    reg [1:0] count_4; // @[generator/stdlib/float/common.ts:84]
+    reg [2:0] count_5; // @[generator/stdlib/float/common.ts:84]
+    reg [3:0] count_6; // @[generator/stdlib/float/common.ts:84]
+    reg [1:0] count_7; // @[generator/stdlib/float/common.ts:84]
+    reg [1:0] count_8; // @[generator/stdlib/float/common.ts:84]
+    reg [2:0] count_9; // @[generator/stdlib/float/common.ts:84]
+    reg [1:0] count_10; // @[generator/stdlib/float/common.ts:84]
+    reg [1:0] count_11; // @[generator/stdlib/float/common.ts:84]
+    reg [2:0] count_12; // @[generator/stdlib/float/common.ts:84]
+    reg [3:0] count_13; // @[generator/stdlib/float/common.ts:84]
+    reg [4:0] count_14; // @[generator/stdlib/float/common.ts:84]
+    reg [10:0] n_E_m1; // @[generator/stdlib/float/common.ts:146]
+    reg [9:0] x_E_0; // @[generator/stdlib/float/add.ts:82]
+    reg [10:0] Ew; // @[generator/stdlib/float/common.ts:69]
+    /* verilator lint_off UNUSEDSIGNAL */
+    reg [10:0] n_lshift_full; // @[generator/stdlib/float/common.ts:150]
+    /* verilator lint_on UNUSEDSIGNAL */
+    reg [10:0] lzS; // @[generator/stdlib/float/common.ts:149]
+    reg [4:0] n_lshift; // @[generator/stdlib/float/common.ts:151]
+    reg [10:0] n_e_full; // @[generator/stdlib/float/common.ts:155]
+    reg [10:0] n_e; // @[generator/stdlib/float/common.ts:156]
+    /* verilator lint_off UNUSEDSIGNAL */
+    reg [58:0] n_m_shl; // @[generator/stdlib/float/common.ts:167]
+    /* verilator lint_on UNUSEDSIGNAL */
+    reg [27:0] n_m_norm; // @[generator/stdlib/float/common.ts:175]
+    reg [27:0] left; // @[generator/stdlib/float/common.ts:167]
+    reg n_sticky; // @[generator/stdlib/float/common.ts:175]
+    reg r_round_up; // @[generator/stdlib/float/common.ts:195]
+    reg guard; // @[generator/stdlib/float/common.ts:193]
+    reg st; // @[generator/stdlib/float/common.ts:194]
+    reg [34:0] r_mag; // @[generator/stdlib/float/common.ts:199]
+    reg [33:0] base; // @[generator/stdlib/float/common.ts:198]
+    reg [23:0] kept; // @[generator/stdlib/float/common.ts:192]
+    reg r_overflow; // @[generator/stdlib/float/common.ts:200]
+    reg [31:0] r_rounded; // @[generator/stdlib/float/common.ts:201]
+    reg x_zero_sign_0; // @[generator/stdlib/float/add.ts:47]
+    reg x_sign_0; // @[generator/stdlib/float/add.ts:80]
+    reg x_inf_sign_0; // @[generator/stdlib/float/add.ts:46]
+    reg _T; // @[generator/stdlib/float/add.ts:89]
+    reg [31:0] x_y_0; // @[generator/stdlib/float/common.ts:224]
     if (in_valid) begin
-      s1_round_y <= x_y_0; // @[generator/stdlib/float/pipeline.ts:96]
+      exp = a[30:23];
+      a_exp_ones = exp == 8'hff; // @[generator/stdlib/float/common.ts:52]
+      frac = a[22:0];
+      a_frac_zero = frac == 23'h0; // @[generator/stdlib/float/common.ts:53]
+      a_is_nan = a_exp_ones & ~a_frac_zero; // @[generator/stdlib/float/common.ts:61]
+      exp_1 = b[30:23];
+      b_exp_ones = exp_1 == 8'hff; // @[generator/stdlib/float/common.ts:52]
+      frac_1 = b[22:0];
+      b_frac_zero = frac_1 == 23'h0; // @[generator/stdlib/float/common.ts:53]
+      b_is_nan = b_exp_ones & ~b_frac_zero; // @[generator/stdlib/float/common.ts:61]
+      a_is_inf = a_exp_ones & a_frac_zero; // @[generator/stdlib/float/common.ts:60]
+      b_is_inf = b_exp_ones & b_frac_zero; // @[generator/stdlib/float/common.ts:60]
+      B_sign = b[31];
+      b_sign_eff = B_sign ^ sub; // @[generator/stdlib/float/add.ts:39]
+      A_sign = a[31];
+      eff_sub = A_sign ^ b_sign_eff; // @[generator/stdlib/float/add.ts:42]
+      res_nan = (a_is_nan | b_is_nan) | ((a_is_inf & b_is_inf) & eff_sub); // @[generator/stdlib/float/add.ts:44]
+      res_inf = a_is_inf | b_is_inf; // @[generator/stdlib/float/add.ts:45]
+      swap = b[30:0] > a[30:0]; // @[generator/stdlib/float/add.ts:41]
+      b_exp_zero = exp_1 == 8'h0; // @[generator/stdlib/float/common.ts:51]
+      b_sig = {~b_exp_zero, frac_1}; // @[generator/stdlib/float/common.ts:62]
+      a_exp_zero = exp == 8'h0; // @[generator/stdlib/float/common.ts:51]
+      a_sig = {~a_exp_zero, frac}; // @[generator/stdlib/float/common.ts:62]
+      sig_big = swap ? b_sig : a_sig; // @[generator/stdlib/float/add.ts:52]
+      sig_small = swap ? a_sig : b_sig; // @[generator/stdlib/float/add.ts:53]
+      b_eff = b_exp_zero ? 8'h1 : exp_1; // @[generator/stdlib/float/common.ts:63]
+      a_eff = a_exp_zero ? 8'h1 : exp; // @[generator/stdlib/float/common.ts:63]
+      exp_diff = swap ? (b_eff - a_eff) : (a_eff - b_eff); // @[generator/stdlib/float/add.ts:51]
+      big = |exp_diff[7:5];
+      low = exp_diff[4:0];
+      a_1 = (big | (low > 5'h1b)) ? 5'h1b : low;
+      wide = {{sig_small, 3'h0}, 27'h0} >> a_1;
+      r_out = wide[53:27];
+      r_sticky = |wide[26:0];
+      m_small = r_out | {26'h0, r_sticky}; // @[generator/stdlib/float/add.ts:63]
+      big_1 = {sig_big, 3'h0};
+      sum = eff_sub ? ({1'h0, big_1} - {1'h0, m_small}) : ({1'h0, big_1} + {1'h0, m_small}); // @[generator/stdlib/float/add.ts:73]
+      sum_zero = sum == 28'h0; // @[generator/stdlib/float/add.ts:74]
+      big_sign = swap ? b_sign_eff : A_sign; // @[generator/stdlib/float/add.ts:49]
+      e_big = swap ? b_eff : a_eff; // @[generator/stdlib/float/add.ts:50]
+      lzcIn = {sum, 4'h0}; // @[generator/stdlib/float/common.ts:76]
+      hi_zero = ~lzcIn[31];
+      lo_zero = ~lzcIn[30];
+      zero = hi_zero & lo_zero;
+      hi_zero_1 = ~lzcIn[29];
+      lo_zero_1 = ~lzcIn[28];
+      zero_1 = hi_zero_1 & lo_zero_1;
+      zero_2 = zero & zero_1;
+      hi_zero_2 = ~lzcIn[27];
+      lo_zero_2 = ~lzcIn[26];
+      zero_3 = hi_zero_2 & lo_zero_2;
+      hi_zero_3 = ~lzcIn[25];
+      lo_zero_3 = ~lzcIn[24];
+      zero_4 = hi_zero_3 & lo_zero_3;
+      zero_5 = zero_3 & zero_4;
+      zero_6 = zero_2 & zero_5;
+      hi_zero_4 = ~lzcIn[23];
+      lo_zero_4 = ~lzcIn[22];
+      zero_7 = hi_zero_4 & lo_zero_4;
+      hi_zero_5 = ~lzcIn[21];
+      lo_zero_5 = ~lzcIn[20];
+      zero_8 = hi_zero_5 & lo_zero_5;
+      zero_9 = zero_7 & zero_8;
+      hi_zero_6 = ~lzcIn[19];
+      lo_zero_6 = ~lzcIn[18];
+      zero_10 = hi_zero_6 & lo_zero_6;
+      hi_zero_7 = ~lzcIn[17];
+      lo_zero_7 = ~lzcIn[16];
+      zero_11 = hi_zero_7 & lo_zero_7;
+      zero_12 = zero_10 & zero_11;
+      zero_13 = zero_9 & zero_12;
+      zero_14 = zero_6 & zero_13;
+      hi_zero_8 = ~lzcIn[15];
+      lo_zero_8 = ~lzcIn[14];
+      zero_15 = hi_zero_8 & lo_zero_8;
+      hi_zero_9 = ~lzcIn[13];
+      lo_zero_9 = ~lzcIn[12];
+      zero_16 = hi_zero_9 & lo_zero_9;
+      zero_17 = zero_15 & zero_16;
+      hi_zero_10 = ~lzcIn[11];
+      lo_zero_10 = ~lzcIn[10];
+      zero_18 = hi_zero_10 & lo_zero_10;
+      hi_zero_11 = ~lzcIn[9];
+      lo_zero_11 = ~lzcIn[8];
+      zero_19 = hi_zero_11 & lo_zero_11;
+      zero_20 = zero_18 & zero_19;
+      zero_21 = zero_17 & zero_20;
+      hi_zero_12 = ~lzcIn[7];
+      lo_zero_12 = ~lzcIn[6];
+      zero_22 = hi_zero_12 & lo_zero_12;
+      hi_zero_13 = ~lzcIn[5];
+      lo_zero_13 = ~lzcIn[4];
+      zero_23 = hi_zero_13 & lo_zero_13;
+      zero_24 = zero_22 & zero_23;
+      hi_zero_14 = ~lzcIn[3];
+      lo_zero_14 = ~lzcIn[2];
+      zero_25 = hi_zero_14 & lo_zero_14;
+      hi_zero_15 = ~lzcIn[1];
+      count = {zero_25, zero_25 ? hi_zero_15 : hi_zero_14};
+      count_1 = {zero_22, zero_22 ? hi_zero_13 : hi_zero_12};
+      count_2 = {zero_24, zero_24 ? count : count_1};
+      count_3 = {zero_18, zero_18 ? hi_zero_11 : hi_zero_10};
+      count_4 = {zero_15, zero_15 ? hi_zero_9 : hi_zero_8};
+      count_5 = {zero_17, zero_17 ? count_3 : count_4};
+      count_6 = {zero_21, zero_21 ? count_2 : count_5};
+      count_7 = {zero_10, zero_10 ? hi_zero_7 : hi_zero_6};
+      count_8 = {zero_7, zero_7 ? hi_zero_5 : hi_zero_4};
+      count_9 = {zero_9, zero_9 ? count_7 : count_8};
+      count_10 = {zero_3, zero_3 ? hi_zero_3 : hi_zero_2};
+      count_11 = {zero, zero ? hi_zero_1 : hi_zero};
+      count_12 = {zero_2, zero_2 ? count_10 : count_11};
+      count_13 = {zero_6, zero_6 ? count_9 : count_12};
+      count_14 = {zero_14, zero_14 ? count_6 : count_13};
+      n_lz = count_14; // @[generator/stdlib/float/common.ts:145]
+      x_E_0 = {2'h0, e_big} + 10'h1;
+      Ew = {{1{x_E_0[9]}}, x_E_0};
+      n_E_m1 = Ew - 11'h1; // @[generator/stdlib/float/common.ts:146]
+      lzS = {6'h0, n_lz};
+      n_lshift_full = ($signed(lzS) < $signed(n_E_m1)) ? lzS : n_E_m1; // @[generator/stdlib/float/common.ts:150]
+      n_lshift = n_lshift_full[4:0]; // @[generator/stdlib/float/common.ts:151]
+      n_e_full = Ew - {6'h0, n_lshift}; // @[generator/stdlib/float/common.ts:155]
+      n_e = n_e_full; // @[generator/stdlib/float/common.ts:156]
+      n_m_shl = {31'h0, sum} << n_lshift; // @[generator/stdlib/float/common.ts:167]
+      left = n_m_shl[27:0];
+      n_m_norm = left; // @[generator/stdlib/float/common.ts:175]
+      n_sticky = 1'b0; // @[generator/stdlib/float/common.ts:175]
+      guard = n_m_norm[3];
+      st = n_sticky | (|n_m_norm[2:0]);
+      r_round_up = guard & (st | n_m_norm[4]); // @[generator/stdlib/float/common.ts:195]
+      base = {n_e - 11'h1, 23'h0};
+      kept = n_m_norm[27:4];
+      r_mag = ({1'h0, base} + {1'h0, {10'h0, kept}}) + {34'h0, r_round_up}; // @[generator/stdlib/float/common.ts:199]
+      r_overflow = r_mag[34:23] >= 12'hff; // @[generator/stdlib/float/common.ts:200]
+      x_zero_sign_0 = A_sign & b_sign_eff;
+      x_sign_0 = sum_zero ? x_zero_sign_0 : big_sign;
+      r_rounded = {x_sign_0, r_overflow ? 31'h7f800000 : r_mag[30:0]}; // @[generator/stdlib/float/common.ts:201]
+      x_inf_sign_0 = a_is_inf ? A_sign : b_sign_eff;
+      _T = res_inf ? x_inf_sign_0 : x_sign_0;
+      x_y_0 = res_nan ? 32'h7fc00000 : (res_inf ? {_T, 31'h7f800000} : (sum_zero ? {_T, 31'h0} : r_rounded));
+      s1_round_y <= x_y_0; // @[generator/stdlib/float/pipeline.ts:98]
     end
   end
 endmodule

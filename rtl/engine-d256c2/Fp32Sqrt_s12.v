@@ -11,744 +11,811 @@ module Fp32Sqrt_s12 (
   output wire out_valid,
   output wire [31:0] y
 );
-  wire a_exp_zero; // @[generator/stdlib/float/common.ts:51]
-  wire a_exp_ones; // @[generator/stdlib/float/common.ts:52]
-  wire a_frac_zero; // @[generator/stdlib/float/common.ts:53]
-  wire a_is_zero; // @[generator/stdlib/float/common.ts:58]
-  wire a_is_inf; // @[generator/stdlib/float/common.ts:60]
-  wire a_is_nan; // @[generator/stdlib/float/common.ts:61]
-  wire [23:0] a_sig; // @[generator/stdlib/float/common.ts:62]
-  wire [7:0] a_eff; // @[generator/stdlib/float/common.ts:63]
-  /* verilator lint_off UNUSEDSIGNAL */
-  wire [31:0] lzcIn; // @[generator/stdlib/float/common.ts:76]
-  /* verilator lint_on UNUSEDSIGNAL */
-  wire [4:0] na_lz; // @[generator/stdlib/float/div.ts:29]
-  /* verilator lint_off UNUSEDSIGNAL */
-  wire [54:0] na_shl; // @[generator/stdlib/float/div.ts:30]
-  /* verilator lint_on UNUSEDSIGNAL */
-  wire [23:0] na_m; // @[generator/stdlib/float/div.ts:30]
-  wire [10:0] e_norm; // @[generator/stdlib/float/sqrt.ts:65]
-  wire e_even; // @[generator/stdlib/float/sqrt.ts:66]
-  /* verilator lint_off UNUSEDSIGNAL */
-  wire [10:0] e_half2; // @[generator/stdlib/float/sqrt.ts:67]
-  /* verilator lint_on UNUSEDSIGNAL */
-  wire [10:0] root_E; // @[generator/stdlib/float/sqrt.ts:68]
-  wire [24:0] radicand; // @[generator/stdlib/float/sqrt.ts:69]
-  wire res_nan; // @[generator/stdlib/float/sqrt.ts:71]
-  wire res_inf; // @[generator/stdlib/float/sqrt.ts:72]
-  wire r0_bit; // @[generator/stdlib/float/sqrt.ts:50]
-  wire [2:0] r0_rem; // @[generator/stdlib/float/sqrt.ts:51]
-  wire r1_bit; // @[generator/stdlib/float/sqrt.ts:50]
-  wire [4:0] r1_rem; // @[generator/stdlib/float/sqrt.ts:51]
-  reg s1_r1_nan; // @[generator/stdlib/float/pipeline.ts:96]
-  reg s1_r1_inf; // @[generator/stdlib/float/pipeline.ts:96]
-  reg s1_r1_zero; // @[generator/stdlib/float/pipeline.ts:96]
-  reg s1_r1_sign; // @[generator/stdlib/float/pipeline.ts:96]
-  reg [10:0] s1_r1_E; // @[generator/stdlib/float/pipeline.ts:96]
-  reg [20:0] s1_r1_mrest; // @[generator/stdlib/float/pipeline.ts:96]
-  reg [4:0] s1_r1_rem; // @[generator/stdlib/float/pipeline.ts:96]
-  reg [1:0] s1_r1_root; // @[generator/stdlib/float/pipeline.ts:96]
-  reg s1_valid; // @[generator/stdlib/float/pipeline.ts:123]
-  wire r2_bit; // @[generator/stdlib/float/sqrt.ts:50]
-  wire [6:0] r2_rem; // @[generator/stdlib/float/sqrt.ts:51]
-  wire r3_bit; // @[generator/stdlib/float/sqrt.ts:50]
-  wire [8:0] r3_rem; // @[generator/stdlib/float/sqrt.ts:51]
-  wire r4_bit; // @[generator/stdlib/float/sqrt.ts:50]
-  wire [10:0] r4_rem; // @[generator/stdlib/float/sqrt.ts:51]
-  wire r5_bit; // @[generator/stdlib/float/sqrt.ts:50]
-  wire [12:0] r5_rem; // @[generator/stdlib/float/sqrt.ts:51]
-  reg s2_r5_nan; // @[generator/stdlib/float/pipeline.ts:96]
-  reg s2_r5_inf; // @[generator/stdlib/float/pipeline.ts:96]
-  reg s2_r5_zero; // @[generator/stdlib/float/pipeline.ts:96]
-  reg s2_r5_sign; // @[generator/stdlib/float/pipeline.ts:96]
-  reg [10:0] s2_r5_E; // @[generator/stdlib/float/pipeline.ts:96]
-  reg [12:0] s2_r5_mrest; // @[generator/stdlib/float/pipeline.ts:96]
-  reg [12:0] s2_r5_rem; // @[generator/stdlib/float/pipeline.ts:96]
-  reg [5:0] s2_r5_root; // @[generator/stdlib/float/pipeline.ts:96]
-  reg s2_valid; // @[generator/stdlib/float/pipeline.ts:123]
-  wire r6_bit; // @[generator/stdlib/float/sqrt.ts:50]
-  wire [14:0] r6_rem; // @[generator/stdlib/float/sqrt.ts:51]
-  wire r7_bit; // @[generator/stdlib/float/sqrt.ts:50]
-  wire [16:0] r7_rem; // @[generator/stdlib/float/sqrt.ts:51]
-  wire r8_bit; // @[generator/stdlib/float/sqrt.ts:50]
-  wire [18:0] r8_rem; // @[generator/stdlib/float/sqrt.ts:51]
-  reg s3_r8_nan; // @[generator/stdlib/float/pipeline.ts:96]
-  reg s3_r8_inf; // @[generator/stdlib/float/pipeline.ts:96]
-  reg s3_r8_zero; // @[generator/stdlib/float/pipeline.ts:96]
-  reg s3_r8_sign; // @[generator/stdlib/float/pipeline.ts:96]
-  reg [10:0] s3_r8_E; // @[generator/stdlib/float/pipeline.ts:96]
-  reg [6:0] s3_r8_mrest; // @[generator/stdlib/float/pipeline.ts:96]
-  reg [18:0] s3_r8_rem; // @[generator/stdlib/float/pipeline.ts:96]
-  reg [8:0] s3_r8_root; // @[generator/stdlib/float/pipeline.ts:96]
-  reg s3_valid; // @[generator/stdlib/float/pipeline.ts:123]
-  wire r9_bit; // @[generator/stdlib/float/sqrt.ts:50]
-  wire [20:0] r9_rem; // @[generator/stdlib/float/sqrt.ts:51]
-  wire r10_bit; // @[generator/stdlib/float/sqrt.ts:50]
-  wire [22:0] r10_rem; // @[generator/stdlib/float/sqrt.ts:51]
-  reg s4_r10_nan; // @[generator/stdlib/float/pipeline.ts:96]
-  reg s4_r10_inf; // @[generator/stdlib/float/pipeline.ts:96]
-  reg s4_r10_zero; // @[generator/stdlib/float/pipeline.ts:96]
-  reg s4_r10_sign; // @[generator/stdlib/float/pipeline.ts:96]
-  reg [10:0] s4_r10_E; // @[generator/stdlib/float/pipeline.ts:96]
-  reg [2:0] s4_r10_mrest; // @[generator/stdlib/float/pipeline.ts:96]
-  reg [22:0] s4_r10_rem; // @[generator/stdlib/float/pipeline.ts:96]
-  reg [10:0] s4_r10_root; // @[generator/stdlib/float/pipeline.ts:96]
-  reg s4_valid; // @[generator/stdlib/float/pipeline.ts:123]
-  wire r11_bit; // @[generator/stdlib/float/sqrt.ts:50]
-  wire [24:0] r11_rem; // @[generator/stdlib/float/sqrt.ts:51]
-  wire r12_bit; // @[generator/stdlib/float/sqrt.ts:50]
-  wire [26:0] r12_rem; // @[generator/stdlib/float/sqrt.ts:51]
-  reg s5_r12_nan; // @[generator/stdlib/float/pipeline.ts:96]
-  reg s5_r12_inf; // @[generator/stdlib/float/pipeline.ts:96]
-  reg s5_r12_zero; // @[generator/stdlib/float/pipeline.ts:96]
-  reg s5_r12_sign; // @[generator/stdlib/float/pipeline.ts:96]
-  reg [10:0] s5_r12_E; // @[generator/stdlib/float/pipeline.ts:96]
-  reg [26:0] s5_r12_rem; // @[generator/stdlib/float/pipeline.ts:96]
-  reg [12:0] s5_r12_root; // @[generator/stdlib/float/pipeline.ts:96]
-  reg s5_valid; // @[generator/stdlib/float/pipeline.ts:123]
-  wire r13_bit; // @[generator/stdlib/float/sqrt.ts:50]
-  wire [26:0] r13_rem; // @[generator/stdlib/float/sqrt.ts:51]
-  wire r14_bit; // @[generator/stdlib/float/sqrt.ts:50]
-  wire [26:0] r14_rem; // @[generator/stdlib/float/sqrt.ts:51]
-  reg s6_r14_nan; // @[generator/stdlib/float/pipeline.ts:96]
-  reg s6_r14_inf; // @[generator/stdlib/float/pipeline.ts:96]
-  reg s6_r14_zero; // @[generator/stdlib/float/pipeline.ts:96]
-  reg s6_r14_sign; // @[generator/stdlib/float/pipeline.ts:96]
-  reg [10:0] s6_r14_E; // @[generator/stdlib/float/pipeline.ts:96]
-  reg [26:0] s6_r14_rem; // @[generator/stdlib/float/pipeline.ts:96]
-  reg [14:0] s6_r14_root; // @[generator/stdlib/float/pipeline.ts:96]
-  reg s6_valid; // @[generator/stdlib/float/pipeline.ts:123]
-  wire r15_bit; // @[generator/stdlib/float/sqrt.ts:50]
-  wire [26:0] r15_rem; // @[generator/stdlib/float/sqrt.ts:51]
-  wire r16_bit; // @[generator/stdlib/float/sqrt.ts:50]
-  wire [26:0] r16_rem; // @[generator/stdlib/float/sqrt.ts:51]
-  reg s7_r16_nan; // @[generator/stdlib/float/pipeline.ts:96]
-  reg s7_r16_inf; // @[generator/stdlib/float/pipeline.ts:96]
-  reg s7_r16_zero; // @[generator/stdlib/float/pipeline.ts:96]
-  reg s7_r16_sign; // @[generator/stdlib/float/pipeline.ts:96]
-  reg [10:0] s7_r16_E; // @[generator/stdlib/float/pipeline.ts:96]
-  reg [26:0] s7_r16_rem; // @[generator/stdlib/float/pipeline.ts:96]
-  reg [16:0] s7_r16_root; // @[generator/stdlib/float/pipeline.ts:96]
-  reg s7_valid; // @[generator/stdlib/float/pipeline.ts:123]
-  wire r17_bit; // @[generator/stdlib/float/sqrt.ts:50]
-  wire [26:0] r17_rem; // @[generator/stdlib/float/sqrt.ts:51]
-  wire r18_bit; // @[generator/stdlib/float/sqrt.ts:50]
-  wire [26:0] r18_rem; // @[generator/stdlib/float/sqrt.ts:51]
-  reg s8_r18_nan; // @[generator/stdlib/float/pipeline.ts:96]
-  reg s8_r18_inf; // @[generator/stdlib/float/pipeline.ts:96]
-  reg s8_r18_zero; // @[generator/stdlib/float/pipeline.ts:96]
-  reg s8_r18_sign; // @[generator/stdlib/float/pipeline.ts:96]
-  reg [10:0] s8_r18_E; // @[generator/stdlib/float/pipeline.ts:96]
-  reg [26:0] s8_r18_rem; // @[generator/stdlib/float/pipeline.ts:96]
-  reg [18:0] s8_r18_root; // @[generator/stdlib/float/pipeline.ts:96]
-  reg s8_valid; // @[generator/stdlib/float/pipeline.ts:123]
-  wire r19_bit; // @[generator/stdlib/float/sqrt.ts:50]
-  wire [26:0] r19_rem; // @[generator/stdlib/float/sqrt.ts:51]
-  wire r20_bit; // @[generator/stdlib/float/sqrt.ts:50]
-  wire [26:0] r20_rem; // @[generator/stdlib/float/sqrt.ts:51]
-  reg s9_r20_nan; // @[generator/stdlib/float/pipeline.ts:96]
-  reg s9_r20_inf; // @[generator/stdlib/float/pipeline.ts:96]
-  reg s9_r20_zero; // @[generator/stdlib/float/pipeline.ts:96]
-  reg s9_r20_sign; // @[generator/stdlib/float/pipeline.ts:96]
-  reg [10:0] s9_r20_E; // @[generator/stdlib/float/pipeline.ts:96]
-  reg [26:0] s9_r20_rem; // @[generator/stdlib/float/pipeline.ts:96]
-  reg [20:0] s9_r20_root; // @[generator/stdlib/float/pipeline.ts:96]
-  reg s9_valid; // @[generator/stdlib/float/pipeline.ts:123]
-  wire r21_bit; // @[generator/stdlib/float/sqrt.ts:50]
-  wire [26:0] r21_rem; // @[generator/stdlib/float/sqrt.ts:51]
-  wire r22_bit; // @[generator/stdlib/float/sqrt.ts:50]
-  wire [26:0] r22_rem; // @[generator/stdlib/float/sqrt.ts:51]
-  reg s10_r22_nan; // @[generator/stdlib/float/pipeline.ts:96]
-  reg s10_r22_inf; // @[generator/stdlib/float/pipeline.ts:96]
-  reg s10_r22_zero; // @[generator/stdlib/float/pipeline.ts:96]
-  reg s10_r22_sign; // @[generator/stdlib/float/pipeline.ts:96]
-  reg [10:0] s10_r22_E; // @[generator/stdlib/float/pipeline.ts:96]
-  reg [26:0] s10_r22_rem; // @[generator/stdlib/float/pipeline.ts:96]
-  reg [22:0] s10_r22_root; // @[generator/stdlib/float/pipeline.ts:96]
-  reg s10_valid; // @[generator/stdlib/float/pipeline.ts:123]
-  wire r23_bit; // @[generator/stdlib/float/sqrt.ts:50]
-  wire [26:0] r23_rem; // @[generator/stdlib/float/sqrt.ts:51]
-  wire r24_bit; // @[generator/stdlib/float/sqrt.ts:50]
-  wire [26:0] r24_rem; // @[generator/stdlib/float/sqrt.ts:51]
-  reg s11_r24_nan; // @[generator/stdlib/float/pipeline.ts:96]
-  reg s11_r24_inf; // @[generator/stdlib/float/pipeline.ts:96]
-  reg s11_r24_zero; // @[generator/stdlib/float/pipeline.ts:96]
-  reg s11_r24_sign; // @[generator/stdlib/float/pipeline.ts:96]
-  reg [10:0] s11_r24_E; // @[generator/stdlib/float/pipeline.ts:96]
-  reg [26:0] s11_r24_rem; // @[generator/stdlib/float/pipeline.ts:96]
-  reg [24:0] s11_r24_root; // @[generator/stdlib/float/pipeline.ts:96]
-  reg s11_valid; // @[generator/stdlib/float/pipeline.ts:123]
-  wire rem_nonzero; // @[generator/stdlib/float/sqrt.ts:86]
-  wire r_round_up; // @[generator/stdlib/float/common.ts:195]
-  wire [34:0] r_mag; // @[generator/stdlib/float/common.ts:199]
-  wire r_overflow; // @[generator/stdlib/float/common.ts:200]
-  wire [31:0] r_rounded; // @[generator/stdlib/float/common.ts:201]
-  reg [31:0] s12_round_y; // @[generator/stdlib/float/pipeline.ts:96]
-  reg s12_valid; // @[generator/stdlib/float/pipeline.ts:123]
-  wire [7:0] exp = a[30:23];
-  wire [22:0] frac = a[22:0];
-  wire hi_zero = ~lzcIn[31];
-  wire lo_zero = ~lzcIn[30];
-  wire zero = hi_zero & lo_zero;
-  wire hi_zero_1 = ~lzcIn[29];
-  wire lo_zero_1 = ~lzcIn[28];
-  wire zero_1 = hi_zero_1 & lo_zero_1;
-  wire zero_2 = zero & zero_1;
-  wire hi_zero_2 = ~lzcIn[27];
-  wire lo_zero_2 = ~lzcIn[26];
-  wire zero_3 = hi_zero_2 & lo_zero_2;
-  wire hi_zero_3 = ~lzcIn[25];
-  wire lo_zero_3 = ~lzcIn[24];
-  wire zero_4 = hi_zero_3 & lo_zero_3;
-  wire zero_5 = zero_3 & zero_4;
-  wire zero_6 = zero_2 & zero_5;
-  wire hi_zero_4 = ~lzcIn[23];
-  wire lo_zero_4 = ~lzcIn[22];
-  wire zero_7 = hi_zero_4 & lo_zero_4;
-  wire hi_zero_5 = ~lzcIn[21];
-  wire lo_zero_5 = ~lzcIn[20];
-  wire zero_8 = hi_zero_5 & lo_zero_5;
-  wire zero_9 = zero_7 & zero_8;
-  wire hi_zero_6 = ~lzcIn[19];
-  wire lo_zero_6 = ~lzcIn[18];
-  wire zero_10 = hi_zero_6 & lo_zero_6;
-  wire hi_zero_7 = ~lzcIn[17];
-  wire lo_zero_7 = ~lzcIn[16];
-  wire zero_11 = hi_zero_7 & lo_zero_7;
-  wire zero_12 = zero_10 & zero_11;
-  wire zero_13 = zero_9 & zero_12;
-  wire zero_14 = zero_6 & zero_13;
-  wire hi_zero_8 = ~lzcIn[15];
-  wire lo_zero_8 = ~lzcIn[14];
-  wire zero_15 = hi_zero_8 & lo_zero_8;
-  wire hi_zero_9 = ~lzcIn[13];
-  wire lo_zero_9 = ~lzcIn[12];
-  wire zero_16 = hi_zero_9 & lo_zero_9;
-  wire zero_17 = zero_15 & zero_16;
-  wire hi_zero_10 = ~lzcIn[11];
-  wire lo_zero_10 = ~lzcIn[10];
-  wire zero_18 = hi_zero_10 & lo_zero_10;
-  wire hi_zero_11 = ~lzcIn[9];
-  wire lo_zero_11 = ~lzcIn[8];
-  wire zero_19 = hi_zero_11 & lo_zero_11;
-  wire zero_20 = zero_18 & zero_19;
-  wire zero_21 = zero_17 & zero_20;
-  wire hi_zero_12 = ~lzcIn[7];
-  wire lo_zero_12 = ~lzcIn[6];
-  wire zero_22 = hi_zero_12 & lo_zero_12;
-  wire hi_zero_13 = ~lzcIn[5];
-  wire lo_zero_13 = ~lzcIn[4];
-  wire zero_23 = hi_zero_13 & lo_zero_13;
-  wire zero_24 = zero_22 & zero_23;
-  wire hi_zero_14 = ~lzcIn[3];
-  wire lo_zero_14 = ~lzcIn[2];
-  wire zero_25 = hi_zero_14 & lo_zero_14;
-  wire hi_zero_15 = ~lzcIn[1];
-  wire [1:0] count = {zero_25, zero_25 ? hi_zero_15 : hi_zero_14};
-  wire [1:0] count_1 = {zero_22, zero_22 ? hi_zero_13 : hi_zero_12};
-  wire [2:0] count_2 = {zero_24, zero_24 ? count : count_1};
-  wire [1:0] count_3 = {zero_18, zero_18 ? hi_zero_11 : hi_zero_10};
-  wire [1:0] count_4 = {zero_15, zero_15 ? hi_zero_9 : hi_zero_8};
-  wire [2:0] count_5 = {zero_17, zero_17 ? count_3 : count_4};
-  wire [3:0] count_6 = {zero_21, zero_21 ? count_2 : count_5};
-  wire [1:0] count_7 = {zero_10, zero_10 ? hi_zero_7 : hi_zero_6};
-  wire [1:0] count_8 = {zero_7, zero_7 ? hi_zero_5 : hi_zero_4};
-  wire [2:0] count_9 = {zero_9, zero_9 ? count_7 : count_8};
-  wire [1:0] count_10 = {zero_3, zero_3 ? hi_zero_3 : hi_zero_2};
-  wire [1:0] count_11 = {zero, zero ? hi_zero_1 : hi_zero};
-  wire [2:0] count_12 = {zero_2, zero_2 ? count_10 : count_11};
-  wire [3:0] count_13 = {zero_6, zero_6 ? count_9 : count_12};
-  wire [4:0] count_14 = {zero_14, zero_14 ? count_6 : count_13};
-  /* verilator lint_off UNUSEDSIGNAL */
-  wire [9:0] _T = e_half2[10:1];
-  /* verilator lint_on UNUSEDSIGNAL */
-  wire A_sign = a[31];
-  wire [1:0] pair = radicand[24:23];
-  wire [2:0] _T_1 = {1'b0, pair};
-  wire [1:0] pair_1 = radicand[22:21];
-  wire [4:0] _T_2 = {r0_rem, pair_1};
-  wire [4:0] trial = {2'h0, {r0_bit, 2'h1}};
-  wire [1:0] pair_2 = s1_r1_mrest[20:19];
-  wire [6:0] _T_3 = {s1_r1_rem, pair_2};
-  wire [6:0] trial_1 = {3'h0, {s1_r1_root, 2'h1}};
-  wire [1:0] pair_3 = s1_r1_mrest[18:17];
-  wire [8:0] _T_4 = {r2_rem, pair_3};
-  wire [2:0] _T_5 = {s1_r1_root, r2_bit};
-  wire [8:0] trial_2 = {4'h0, {_T_5, 2'h1}};
-  wire [1:0] pair_4 = s1_r1_mrest[16:15];
-  wire [10:0] _T_6 = {r3_rem, pair_4};
-  wire [3:0] _T_7 = {_T_5, r3_bit};
-  wire [10:0] trial_3 = {5'h0, {_T_7, 2'h1}};
-  wire [1:0] pair_5 = s1_r1_mrest[14:13];
-  wire [12:0] _T_8 = {r4_rem, pair_5};
-  wire [4:0] _T_9 = {_T_7, r4_bit};
-  wire [12:0] trial_4 = {6'h0, {_T_9, 2'h1}};
-  wire [1:0] pair_6 = s2_r5_mrest[12:11];
-  wire [14:0] _T_10 = {s2_r5_rem, pair_6};
-  wire [14:0] trial_5 = {7'h0, {s2_r5_root, 2'h1}};
-  wire [1:0] pair_7 = s2_r5_mrest[10:9];
-  wire [16:0] _T_11 = {r6_rem, pair_7};
-  wire [6:0] _T_12 = {s2_r5_root, r6_bit};
-  wire [16:0] trial_6 = {8'h0, {_T_12, 2'h1}};
-  wire [1:0] pair_8 = s2_r5_mrest[8:7];
-  wire [18:0] _T_13 = {r7_rem, pair_8};
-  wire [7:0] _T_14 = {_T_12, r7_bit};
-  wire [18:0] trial_7 = {9'h0, {_T_14, 2'h1}};
-  wire [1:0] pair_9 = s3_r8_mrest[6:5];
-  wire [20:0] _T_15 = {s3_r8_rem, pair_9};
-  wire [20:0] trial_8 = {10'h0, {s3_r8_root, 2'h1}};
-  wire [1:0] pair_10 = s3_r8_mrest[4:3];
-  wire [22:0] _T_16 = {r9_rem, pair_10};
-  wire [9:0] _T_17 = {s3_r8_root, r9_bit};
-  wire [22:0] trial_9 = {11'h0, {_T_17, 2'h1}};
-  wire [1:0] pair_11 = s4_r10_mrest[2:1];
-  wire [24:0] _T_18 = {s4_r10_rem, pair_11};
-  wire [24:0] trial_10 = {12'h0, {s4_r10_root, 2'h1}};
-  wire mrest = s4_r10_mrest[0];
-  wire [1:0] pair_12 = {mrest, 1'b0};
-  wire [26:0] _T_19 = {r11_rem, pair_12};
-  wire [11:0] _T_20 = {s4_r10_root, r11_bit};
-  wire [26:0] trial_11 = {13'h0, {_T_20, 2'h1}};
-  /* verilator lint_off UNUSEDSIGNAL */
-  wire [28:0] _T_21 = {s5_r12_rem, 2'h0};
-  /* verilator lint_on UNUSEDSIGNAL */
-  wire [26:0] shifted = _T_21[26:0];
-  wire [26:0] trial_12 = {12'h0, {s5_r12_root, 2'h1}};
-  /* verilator lint_off UNUSEDSIGNAL */
-  wire [28:0] _T_22 = {r13_rem, 2'h0};
-  /* verilator lint_on UNUSEDSIGNAL */
-  wire [26:0] shifted_1 = _T_22[26:0];
-  wire [13:0] _T_23 = {s5_r12_root, r13_bit};
-  wire [26:0] trial_13 = {11'h0, {_T_23, 2'h1}};
-  /* verilator lint_off UNUSEDSIGNAL */
-  wire [28:0] _T_24 = {s6_r14_rem, 2'h0};
-  /* verilator lint_on UNUSEDSIGNAL */
-  wire [26:0] shifted_2 = _T_24[26:0];
-  wire [26:0] trial_14 = {10'h0, {s6_r14_root, 2'h1}};
-  /* verilator lint_off UNUSEDSIGNAL */
-  wire [28:0] _T_25 = {r15_rem, 2'h0};
-  /* verilator lint_on UNUSEDSIGNAL */
-  wire [26:0] shifted_3 = _T_25[26:0];
-  wire [15:0] _T_26 = {s6_r14_root, r15_bit};
-  wire [26:0] trial_15 = {9'h0, {_T_26, 2'h1}};
-  /* verilator lint_off UNUSEDSIGNAL */
-  wire [28:0] _T_27 = {s7_r16_rem, 2'h0};
-  /* verilator lint_on UNUSEDSIGNAL */
-  wire [26:0] shifted_4 = _T_27[26:0];
-  wire [26:0] trial_16 = {8'h0, {s7_r16_root, 2'h1}};
-  /* verilator lint_off UNUSEDSIGNAL */
-  wire [28:0] _T_28 = {r17_rem, 2'h0};
-  /* verilator lint_on UNUSEDSIGNAL */
-  wire [26:0] shifted_5 = _T_28[26:0];
-  wire [17:0] _T_29 = {s7_r16_root, r17_bit};
-  wire [26:0] trial_17 = {7'h0, {_T_29, 2'h1}};
-  /* verilator lint_off UNUSEDSIGNAL */
-  wire [28:0] _T_30 = {s8_r18_rem, 2'h0};
-  /* verilator lint_on UNUSEDSIGNAL */
-  wire [26:0] shifted_6 = _T_30[26:0];
-  wire [26:0] trial_18 = {6'h0, {s8_r18_root, 2'h1}};
-  /* verilator lint_off UNUSEDSIGNAL */
-  wire [28:0] _T_31 = {r19_rem, 2'h0};
-  /* verilator lint_on UNUSEDSIGNAL */
-  wire [26:0] shifted_7 = _T_31[26:0];
-  wire [19:0] _T_32 = {s8_r18_root, r19_bit};
-  wire [26:0] trial_19 = {5'h0, {_T_32, 2'h1}};
-  /* verilator lint_off UNUSEDSIGNAL */
-  wire [28:0] _T_33 = {s9_r20_rem, 2'h0};
-  /* verilator lint_on UNUSEDSIGNAL */
-  wire [26:0] shifted_8 = _T_33[26:0];
-  wire [26:0] trial_20 = {4'h0, {s9_r20_root, 2'h1}};
-  /* verilator lint_off UNUSEDSIGNAL */
-  wire [28:0] _T_34 = {r21_rem, 2'h0};
-  /* verilator lint_on UNUSEDSIGNAL */
-  wire [26:0] shifted_9 = _T_34[26:0];
-  wire [21:0] _T_35 = {s9_r20_root, r21_bit};
-  wire [26:0] trial_21 = {3'h0, {_T_35, 2'h1}};
-  /* verilator lint_off UNUSEDSIGNAL */
-  wire [28:0] _T_36 = {s10_r22_rem, 2'h0};
-  /* verilator lint_on UNUSEDSIGNAL */
-  wire [26:0] shifted_10 = _T_36[26:0];
-  wire [26:0] trial_22 = {2'h0, {s10_r22_root, 2'h1}};
-  /* verilator lint_off UNUSEDSIGNAL */
-  wire [28:0] _T_37 = {r23_rem, 2'h0};
-  /* verilator lint_on UNUSEDSIGNAL */
-  wire [26:0] shifted_11 = _T_37[26:0];
-  wire [23:0] _T_38 = {s10_r22_root, r23_bit};
-  wire [26:0] trial_23 = {1'h0, {_T_38, 2'h1}};
-  wire [25:0] _T_39 = {s11_r24_root, 1'b0};
-  wire guard = _T_39[1];
-  wire st = rem_nonzero | _T_39[0];
-  wire [33:0] base = {s11_r24_E - 11'h1, 23'h0};
-  wire [23:0] kept = _T_39[25:2];
-  wire [20:0] mrest_1 = radicand[20:0];
-  wire [1:0] x_root_0 = {r0_bit, r1_bit};
-  wire [12:0] mrest_2 = s1_r1_mrest[12:0];
-  wire [5:0] x_root_1 = {_T_9, r5_bit};
-  wire [6:0] mrest_3 = s2_r5_mrest[6:0];
-  wire [8:0] x_root_2 = {_T_14, r8_bit};
-  wire [2:0] mrest_4 = s3_r8_mrest[2:0];
-  wire [10:0] x_root_3 = {_T_17, r10_bit};
-  wire [12:0] x_root_4 = {_T_20, r12_bit};
-  wire [14:0] x_root_5 = {_T_23, r14_bit};
-  wire [16:0] x_root_6 = {_T_26, r16_bit};
-  wire [18:0] x_root_7 = {_T_29, r18_bit};
-  wire [20:0] x_root_8 = {_T_32, r20_bit};
-  wire [22:0] x_root_9 = {_T_35, r22_bit};
-  wire [24:0] x_root_10 = {_T_38, r24_bit};
-  wire [31:0] x_y_0 = s11_r24_nan ? 32'h7fc00000 : (s11_r24_inf ? {s11_r24_sign, 31'h7f800000} : (s11_r24_zero ? {s11_r24_sign, 31'h0} : r_rounded));
+  reg s1_r1_nan; // @[generator/stdlib/float/pipeline.ts:98]
+  reg s1_r1_inf; // @[generator/stdlib/float/pipeline.ts:98]
+  reg s1_r1_zero; // @[generator/stdlib/float/pipeline.ts:98]
+  reg s1_r1_sign; // @[generator/stdlib/float/pipeline.ts:98]
+  reg [10:0] s1_r1_E; // @[generator/stdlib/float/pipeline.ts:98]
+  reg [20:0] s1_r1_mrest; // @[generator/stdlib/float/pipeline.ts:98]
+  reg [4:0] s1_r1_rem; // @[generator/stdlib/float/pipeline.ts:98]
+  reg [1:0] s1_r1_root; // @[generator/stdlib/float/pipeline.ts:98]
+  reg s1_valid; // @[generator/stdlib/float/pipeline.ts:125]
+  reg s2_r5_nan; // @[generator/stdlib/float/pipeline.ts:98]
+  reg s2_r5_inf; // @[generator/stdlib/float/pipeline.ts:98]
+  reg s2_r5_zero; // @[generator/stdlib/float/pipeline.ts:98]
+  reg s2_r5_sign; // @[generator/stdlib/float/pipeline.ts:98]
+  reg [10:0] s2_r5_E; // @[generator/stdlib/float/pipeline.ts:98]
+  reg [12:0] s2_r5_mrest; // @[generator/stdlib/float/pipeline.ts:98]
+  reg [12:0] s2_r5_rem; // @[generator/stdlib/float/pipeline.ts:98]
+  reg [5:0] s2_r5_root; // @[generator/stdlib/float/pipeline.ts:98]
+  reg s2_valid; // @[generator/stdlib/float/pipeline.ts:125]
+  reg s3_r8_nan; // @[generator/stdlib/float/pipeline.ts:98]
+  reg s3_r8_inf; // @[generator/stdlib/float/pipeline.ts:98]
+  reg s3_r8_zero; // @[generator/stdlib/float/pipeline.ts:98]
+  reg s3_r8_sign; // @[generator/stdlib/float/pipeline.ts:98]
+  reg [10:0] s3_r8_E; // @[generator/stdlib/float/pipeline.ts:98]
+  reg [6:0] s3_r8_mrest; // @[generator/stdlib/float/pipeline.ts:98]
+  reg [18:0] s3_r8_rem; // @[generator/stdlib/float/pipeline.ts:98]
+  reg [8:0] s3_r8_root; // @[generator/stdlib/float/pipeline.ts:98]
+  reg s3_valid; // @[generator/stdlib/float/pipeline.ts:125]
+  reg s4_r10_nan; // @[generator/stdlib/float/pipeline.ts:98]
+  reg s4_r10_inf; // @[generator/stdlib/float/pipeline.ts:98]
+  reg s4_r10_zero; // @[generator/stdlib/float/pipeline.ts:98]
+  reg s4_r10_sign; // @[generator/stdlib/float/pipeline.ts:98]
+  reg [10:0] s4_r10_E; // @[generator/stdlib/float/pipeline.ts:98]
+  reg [2:0] s4_r10_mrest; // @[generator/stdlib/float/pipeline.ts:98]
+  reg [22:0] s4_r10_rem; // @[generator/stdlib/float/pipeline.ts:98]
+  reg [10:0] s4_r10_root; // @[generator/stdlib/float/pipeline.ts:98]
+  reg s4_valid; // @[generator/stdlib/float/pipeline.ts:125]
+  reg s5_r12_nan; // @[generator/stdlib/float/pipeline.ts:98]
+  reg s5_r12_inf; // @[generator/stdlib/float/pipeline.ts:98]
+  reg s5_r12_zero; // @[generator/stdlib/float/pipeline.ts:98]
+  reg s5_r12_sign; // @[generator/stdlib/float/pipeline.ts:98]
+  reg [10:0] s5_r12_E; // @[generator/stdlib/float/pipeline.ts:98]
+  reg [26:0] s5_r12_rem; // @[generator/stdlib/float/pipeline.ts:98]
+  reg [12:0] s5_r12_root; // @[generator/stdlib/float/pipeline.ts:98]
+  reg s5_valid; // @[generator/stdlib/float/pipeline.ts:125]
+  reg s6_r14_nan; // @[generator/stdlib/float/pipeline.ts:98]
+  reg s6_r14_inf; // @[generator/stdlib/float/pipeline.ts:98]
+  reg s6_r14_zero; // @[generator/stdlib/float/pipeline.ts:98]
+  reg s6_r14_sign; // @[generator/stdlib/float/pipeline.ts:98]
+  reg [10:0] s6_r14_E; // @[generator/stdlib/float/pipeline.ts:98]
+  reg [26:0] s6_r14_rem; // @[generator/stdlib/float/pipeline.ts:98]
+  reg [14:0] s6_r14_root; // @[generator/stdlib/float/pipeline.ts:98]
+  reg s6_valid; // @[generator/stdlib/float/pipeline.ts:125]
+  reg s7_r16_nan; // @[generator/stdlib/float/pipeline.ts:98]
+  reg s7_r16_inf; // @[generator/stdlib/float/pipeline.ts:98]
+  reg s7_r16_zero; // @[generator/stdlib/float/pipeline.ts:98]
+  reg s7_r16_sign; // @[generator/stdlib/float/pipeline.ts:98]
+  reg [10:0] s7_r16_E; // @[generator/stdlib/float/pipeline.ts:98]
+  reg [26:0] s7_r16_rem; // @[generator/stdlib/float/pipeline.ts:98]
+  reg [16:0] s7_r16_root; // @[generator/stdlib/float/pipeline.ts:98]
+  reg s7_valid; // @[generator/stdlib/float/pipeline.ts:125]
+  reg s8_r18_nan; // @[generator/stdlib/float/pipeline.ts:98]
+  reg s8_r18_inf; // @[generator/stdlib/float/pipeline.ts:98]
+  reg s8_r18_zero; // @[generator/stdlib/float/pipeline.ts:98]
+  reg s8_r18_sign; // @[generator/stdlib/float/pipeline.ts:98]
+  reg [10:0] s8_r18_E; // @[generator/stdlib/float/pipeline.ts:98]
+  reg [26:0] s8_r18_rem; // @[generator/stdlib/float/pipeline.ts:98]
+  reg [18:0] s8_r18_root; // @[generator/stdlib/float/pipeline.ts:98]
+  reg s8_valid; // @[generator/stdlib/float/pipeline.ts:125]
+  reg s9_r20_nan; // @[generator/stdlib/float/pipeline.ts:98]
+  reg s9_r20_inf; // @[generator/stdlib/float/pipeline.ts:98]
+  reg s9_r20_zero; // @[generator/stdlib/float/pipeline.ts:98]
+  reg s9_r20_sign; // @[generator/stdlib/float/pipeline.ts:98]
+  reg [10:0] s9_r20_E; // @[generator/stdlib/float/pipeline.ts:98]
+  reg [26:0] s9_r20_rem; // @[generator/stdlib/float/pipeline.ts:98]
+  reg [20:0] s9_r20_root; // @[generator/stdlib/float/pipeline.ts:98]
+  reg s9_valid; // @[generator/stdlib/float/pipeline.ts:125]
+  reg s10_r22_nan; // @[generator/stdlib/float/pipeline.ts:98]
+  reg s10_r22_inf; // @[generator/stdlib/float/pipeline.ts:98]
+  reg s10_r22_zero; // @[generator/stdlib/float/pipeline.ts:98]
+  reg s10_r22_sign; // @[generator/stdlib/float/pipeline.ts:98]
+  reg [10:0] s10_r22_E; // @[generator/stdlib/float/pipeline.ts:98]
+  reg [26:0] s10_r22_rem; // @[generator/stdlib/float/pipeline.ts:98]
+  reg [22:0] s10_r22_root; // @[generator/stdlib/float/pipeline.ts:98]
+  reg s10_valid; // @[generator/stdlib/float/pipeline.ts:125]
+  reg s11_r24_nan; // @[generator/stdlib/float/pipeline.ts:98]
+  reg s11_r24_inf; // @[generator/stdlib/float/pipeline.ts:98]
+  reg s11_r24_zero; // @[generator/stdlib/float/pipeline.ts:98]
+  reg s11_r24_sign; // @[generator/stdlib/float/pipeline.ts:98]
+  reg [10:0] s11_r24_E; // @[generator/stdlib/float/pipeline.ts:98]
+  reg [26:0] s11_r24_rem; // @[generator/stdlib/float/pipeline.ts:98]
+  reg [24:0] s11_r24_root; // @[generator/stdlib/float/pipeline.ts:98]
+  reg s11_valid; // @[generator/stdlib/float/pipeline.ts:125]
+  reg [31:0] s12_round_y; // @[generator/stdlib/float/pipeline.ts:98]
+  reg s12_valid; // @[generator/stdlib/float/pipeline.ts:125]
 
-  assign a_exp_zero = exp == 8'h0; // @[generator/stdlib/float/common.ts:51]
-  assign a_exp_ones = exp == 8'hff; // @[generator/stdlib/float/common.ts:52]
-  assign a_frac_zero = frac == 23'h0; // @[generator/stdlib/float/common.ts:53]
-  assign a_is_zero = a_exp_zero & a_frac_zero; // @[generator/stdlib/float/common.ts:58]
-  assign a_is_inf = a_exp_ones & a_frac_zero; // @[generator/stdlib/float/common.ts:60]
-  assign a_is_nan = a_exp_ones & ~a_frac_zero; // @[generator/stdlib/float/common.ts:61]
-  assign a_sig = {~a_exp_zero, frac}; // @[generator/stdlib/float/common.ts:62]
-  assign a_eff = a_exp_zero ? 8'h1 : exp; // @[generator/stdlib/float/common.ts:63]
-  assign lzcIn = {a_sig, 8'h0}; // @[generator/stdlib/float/common.ts:76]
-  assign na_lz = count_14; // @[generator/stdlib/float/div.ts:29]
-  assign na_shl = {31'h0, a_sig} << na_lz; // @[generator/stdlib/float/div.ts:30]
-  assign na_m = na_shl[23:0]; // @[generator/stdlib/float/div.ts:30]
-  assign e_norm = {3'h0, a_eff} - {6'h0, na_lz}; // @[generator/stdlib/float/sqrt.ts:65]
-  assign e_even = ~e_norm[0]; // @[generator/stdlib/float/sqrt.ts:66]
-  assign e_half2 = e_norm - (e_even ? 11'hb0 : 11'haf); // @[generator/stdlib/float/sqrt.ts:67]
-  assign root_E = {{1{_T[9]}}, _T} + 11'h97; // @[generator/stdlib/float/sqrt.ts:68]
-  assign radicand = e_even ? {na_m, 1'b0} : {1'b0, na_m}; // @[generator/stdlib/float/sqrt.ts:69]
-  assign res_nan = a_is_nan | (A_sign & ~a_is_zero); // @[generator/stdlib/float/sqrt.ts:71]
-  assign res_inf = a_is_inf & ~A_sign; // @[generator/stdlib/float/sqrt.ts:72]
-  assign r0_bit = _T_1 >= 3'h1; // @[generator/stdlib/float/sqrt.ts:50]
-  assign r0_rem = r0_bit ? (_T_1 - 3'h1) : _T_1; // @[generator/stdlib/float/sqrt.ts:51]
-  assign r1_bit = _T_2 >= trial; // @[generator/stdlib/float/sqrt.ts:50]
-  assign r1_rem = r1_bit ? (_T_2 - trial) : _T_2; // @[generator/stdlib/float/sqrt.ts:51]
-  assign r2_bit = _T_3 >= trial_1; // @[generator/stdlib/float/sqrt.ts:50]
-  assign r2_rem = r2_bit ? (_T_3 - trial_1) : _T_3; // @[generator/stdlib/float/sqrt.ts:51]
-  assign r3_bit = _T_4 >= trial_2; // @[generator/stdlib/float/sqrt.ts:50]
-  assign r3_rem = r3_bit ? (_T_4 - trial_2) : _T_4; // @[generator/stdlib/float/sqrt.ts:51]
-  assign r4_bit = _T_6 >= trial_3; // @[generator/stdlib/float/sqrt.ts:50]
-  assign r4_rem = r4_bit ? (_T_6 - trial_3) : _T_6; // @[generator/stdlib/float/sqrt.ts:51]
-  assign r5_bit = _T_8 >= trial_4; // @[generator/stdlib/float/sqrt.ts:50]
-  assign r5_rem = r5_bit ? (_T_8 - trial_4) : _T_8; // @[generator/stdlib/float/sqrt.ts:51]
-  assign r6_bit = _T_10 >= trial_5; // @[generator/stdlib/float/sqrt.ts:50]
-  assign r6_rem = r6_bit ? (_T_10 - trial_5) : _T_10; // @[generator/stdlib/float/sqrt.ts:51]
-  assign r7_bit = _T_11 >= trial_6; // @[generator/stdlib/float/sqrt.ts:50]
-  assign r7_rem = r7_bit ? (_T_11 - trial_6) : _T_11; // @[generator/stdlib/float/sqrt.ts:51]
-  assign r8_bit = _T_13 >= trial_7; // @[generator/stdlib/float/sqrt.ts:50]
-  assign r8_rem = r8_bit ? (_T_13 - trial_7) : _T_13; // @[generator/stdlib/float/sqrt.ts:51]
-  assign r9_bit = _T_15 >= trial_8; // @[generator/stdlib/float/sqrt.ts:50]
-  assign r9_rem = r9_bit ? (_T_15 - trial_8) : _T_15; // @[generator/stdlib/float/sqrt.ts:51]
-  assign r10_bit = _T_16 >= trial_9; // @[generator/stdlib/float/sqrt.ts:50]
-  assign r10_rem = r10_bit ? (_T_16 - trial_9) : _T_16; // @[generator/stdlib/float/sqrt.ts:51]
-  assign r11_bit = _T_18 >= trial_10; // @[generator/stdlib/float/sqrt.ts:50]
-  assign r11_rem = r11_bit ? (_T_18 - trial_10) : _T_18; // @[generator/stdlib/float/sqrt.ts:51]
-  assign r12_bit = _T_19 >= trial_11; // @[generator/stdlib/float/sqrt.ts:50]
-  assign r12_rem = r12_bit ? (_T_19 - trial_11) : _T_19; // @[generator/stdlib/float/sqrt.ts:51]
-  assign r13_bit = shifted >= trial_12; // @[generator/stdlib/float/sqrt.ts:50]
-  assign r13_rem = r13_bit ? (shifted - trial_12) : shifted; // @[generator/stdlib/float/sqrt.ts:51]
-  assign r14_bit = shifted_1 >= trial_13; // @[generator/stdlib/float/sqrt.ts:50]
-  assign r14_rem = r14_bit ? (shifted_1 - trial_13) : shifted_1; // @[generator/stdlib/float/sqrt.ts:51]
-  assign r15_bit = shifted_2 >= trial_14; // @[generator/stdlib/float/sqrt.ts:50]
-  assign r15_rem = r15_bit ? (shifted_2 - trial_14) : shifted_2; // @[generator/stdlib/float/sqrt.ts:51]
-  assign r16_bit = shifted_3 >= trial_15; // @[generator/stdlib/float/sqrt.ts:50]
-  assign r16_rem = r16_bit ? (shifted_3 - trial_15) : shifted_3; // @[generator/stdlib/float/sqrt.ts:51]
-  assign r17_bit = shifted_4 >= trial_16; // @[generator/stdlib/float/sqrt.ts:50]
-  assign r17_rem = r17_bit ? (shifted_4 - trial_16) : shifted_4; // @[generator/stdlib/float/sqrt.ts:51]
-  assign r18_bit = shifted_5 >= trial_17; // @[generator/stdlib/float/sqrt.ts:50]
-  assign r18_rem = r18_bit ? (shifted_5 - trial_17) : shifted_5; // @[generator/stdlib/float/sqrt.ts:51]
-  assign r19_bit = shifted_6 >= trial_18; // @[generator/stdlib/float/sqrt.ts:50]
-  assign r19_rem = r19_bit ? (shifted_6 - trial_18) : shifted_6; // @[generator/stdlib/float/sqrt.ts:51]
-  assign r20_bit = shifted_7 >= trial_19; // @[generator/stdlib/float/sqrt.ts:50]
-  assign r20_rem = r20_bit ? (shifted_7 - trial_19) : shifted_7; // @[generator/stdlib/float/sqrt.ts:51]
-  assign r21_bit = shifted_8 >= trial_20; // @[generator/stdlib/float/sqrt.ts:50]
-  assign r21_rem = r21_bit ? (shifted_8 - trial_20) : shifted_8; // @[generator/stdlib/float/sqrt.ts:51]
-  assign r22_bit = shifted_9 >= trial_21; // @[generator/stdlib/float/sqrt.ts:50]
-  assign r22_rem = r22_bit ? (shifted_9 - trial_21) : shifted_9; // @[generator/stdlib/float/sqrt.ts:51]
-  assign r23_bit = shifted_10 >= trial_22; // @[generator/stdlib/float/sqrt.ts:50]
-  assign r23_rem = r23_bit ? (shifted_10 - trial_22) : shifted_10; // @[generator/stdlib/float/sqrt.ts:51]
-  assign r24_bit = shifted_11 >= trial_23; // @[generator/stdlib/float/sqrt.ts:50]
-  assign r24_rem = r24_bit ? (shifted_11 - trial_23) : shifted_11; // @[generator/stdlib/float/sqrt.ts:51]
-  assign rem_nonzero = s11_r24_rem != 27'h0; // @[generator/stdlib/float/sqrt.ts:86]
-  assign r_round_up = guard & (st | _T_39[2]); // @[generator/stdlib/float/common.ts:195]
-  assign r_mag = ({1'h0, base} + {1'h0, {10'h0, kept}}) + {34'h0, r_round_up}; // @[generator/stdlib/float/common.ts:199]
-  assign r_overflow = r_mag[34:23] >= 12'hff; // @[generator/stdlib/float/common.ts:200]
-  assign r_rounded = {s11_r24_sign, r_overflow ? 31'h7f800000 : r_mag[30:0]}; // @[generator/stdlib/float/common.ts:201]
   assign out_valid = s12_valid; // @[generator/stdlib/float/sqrt.ts:114]
   assign y = s12_round_y; // @[generator/stdlib/float/sqrt.ts:115]
 
   always @(posedge clock) begin
     if (reset) begin
-      s1_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:123]
-      s2_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:123]
-      s3_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:123]
-      s4_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:123]
-      s5_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:123]
-      s6_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:123]
-      s7_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:123]
-      s8_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:123]
-      s9_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:123]
-      s10_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:123]
-      s11_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:123]
-      s12_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:123]
+      s1_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:125]
+      s2_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:125]
+      s3_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:125]
+      s4_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:125]
+      s5_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:125]
+      s6_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:125]
+      s7_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:125]
+      s8_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:125]
+      s9_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:125]
+      s10_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:125]
+      s11_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:125]
+      s12_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:125]
     end else begin
-      s1_valid <= in_valid; // @[generator/stdlib/float/pipeline.ts:123]
-      s2_valid <= s1_valid; // @[generator/stdlib/float/pipeline.ts:123]
-      s3_valid <= s2_valid; // @[generator/stdlib/float/pipeline.ts:123]
-      s4_valid <= s3_valid; // @[generator/stdlib/float/pipeline.ts:123]
-      s5_valid <= s4_valid; // @[generator/stdlib/float/pipeline.ts:123]
-      s6_valid <= s5_valid; // @[generator/stdlib/float/pipeline.ts:123]
-      s7_valid <= s6_valid; // @[generator/stdlib/float/pipeline.ts:123]
-      s8_valid <= s7_valid; // @[generator/stdlib/float/pipeline.ts:123]
-      s9_valid <= s8_valid; // @[generator/stdlib/float/pipeline.ts:123]
-      s10_valid <= s9_valid; // @[generator/stdlib/float/pipeline.ts:123]
-      s11_valid <= s10_valid; // @[generator/stdlib/float/pipeline.ts:123]
-      s12_valid <= s11_valid; // @[generator/stdlib/float/pipeline.ts:123]
+      s1_valid <= in_valid; // @[generator/stdlib/float/pipeline.ts:125]
+      s2_valid <= s1_valid; // @[generator/stdlib/float/pipeline.ts:125]
+      s3_valid <= s2_valid; // @[generator/stdlib/float/pipeline.ts:125]
+      s4_valid <= s3_valid; // @[generator/stdlib/float/pipeline.ts:125]
+      s5_valid <= s4_valid; // @[generator/stdlib/float/pipeline.ts:125]
+      s6_valid <= s5_valid; // @[generator/stdlib/float/pipeline.ts:125]
+      s7_valid <= s6_valid; // @[generator/stdlib/float/pipeline.ts:125]
+      s8_valid <= s7_valid; // @[generator/stdlib/float/pipeline.ts:125]
+      s9_valid <= s8_valid; // @[generator/stdlib/float/pipeline.ts:125]
+      s10_valid <= s9_valid; // @[generator/stdlib/float/pipeline.ts:125]
+      s11_valid <= s10_valid; // @[generator/stdlib/float/pipeline.ts:125]
+      s12_valid <= s11_valid; // @[generator/stdlib/float/pipeline.ts:125]
     end
   end
-  always @(posedge clock) begin
+  always @(posedge clock) begin : s1_r1_nan_logic
+    reg a_exp_ones; // @[generator/stdlib/float/common.ts:52]
+    reg [7:0] exp; // @[generator/stdlib/float/common.ts:49]
+    reg a_frac_zero; // @[generator/stdlib/float/common.ts:53]
+    reg [22:0] frac; // @[generator/stdlib/float/common.ts:50]
+    reg a_is_nan; // @[generator/stdlib/float/common.ts:61]
+    reg a_exp_zero; // @[generator/stdlib/float/common.ts:51]
+    reg a_is_zero; // @[generator/stdlib/float/common.ts:58]
+    reg res_nan; // @[generator/stdlib/float/sqrt.ts:71]
+    reg A_sign; // @[generator/stdlib/float/common.ts:55]
+    reg a_is_inf; // @[generator/stdlib/float/common.ts:60]
+    reg res_inf; // @[generator/stdlib/float/sqrt.ts:72]
+    reg [7:0] a_eff; // @[generator/stdlib/float/common.ts:63]
+    reg [23:0] a_sig; // @[generator/stdlib/float/common.ts:62]
+    /* verilator lint_off UNUSEDSIGNAL */
+    reg [31:0] lzcIn; // @[generator/stdlib/float/common.ts:76]
+    /* verilator lint_on UNUSEDSIGNAL */
+    reg [4:0] na_lz; // @[generator/stdlib/float/div.ts:29]
+    reg hi_zero; // @[generator/stdlib/float/common.ts:79]
+    reg lo_zero; // @[generator/stdlib/float/common.ts:79]
+    reg zero; // @[generator/stdlib/float/common.ts:83]
+    reg hi_zero_1; // @[generator/stdlib/float/common.ts:79]
+    reg lo_zero_1; // @[generator/stdlib/float/common.ts:79]
+    reg zero_1; // @[generator/stdlib/float/common.ts:83]
+    reg zero_2; // @[generator/stdlib/float/common.ts:83]
+    reg hi_zero_2; // @[generator/stdlib/float/common.ts:79]
+    reg lo_zero_2; // @[generator/stdlib/float/common.ts:79]
+    reg zero_3; // @[generator/stdlib/float/common.ts:83]
+    reg hi_zero_3; // @[generator/stdlib/float/common.ts:79]
+    reg lo_zero_3; // @[generator/stdlib/float/common.ts:79]
+    reg zero_4; // @[generator/stdlib/float/common.ts:83]
+    reg zero_5; // @[generator/stdlib/float/common.ts:83]
+    reg zero_6; // @[generator/stdlib/float/common.ts:83]
+    reg hi_zero_4; // @[generator/stdlib/float/common.ts:79]
+    reg lo_zero_4; // @[generator/stdlib/float/common.ts:79]
+    reg zero_7; // @[generator/stdlib/float/common.ts:83]
+    reg hi_zero_5; // @[generator/stdlib/float/common.ts:79]
+    reg lo_zero_5; // @[generator/stdlib/float/common.ts:79]
+    reg zero_8; // @[generator/stdlib/float/common.ts:83]
+    reg zero_9; // @[generator/stdlib/float/common.ts:83]
+    reg hi_zero_6; // @[generator/stdlib/float/common.ts:79]
+    reg lo_zero_6; // @[generator/stdlib/float/common.ts:79]
+    reg zero_10; // @[generator/stdlib/float/common.ts:83]
+    reg hi_zero_7; // @[generator/stdlib/float/common.ts:79]
+    reg lo_zero_7; // @[generator/stdlib/float/common.ts:79]
+    reg zero_11; // @[generator/stdlib/float/common.ts:83]
+    reg zero_12; // @[generator/stdlib/float/common.ts:83]
+    reg zero_13; // @[generator/stdlib/float/common.ts:83]
+    reg zero_14; // @[generator/stdlib/float/common.ts:83]
+    reg hi_zero_8; // @[generator/stdlib/float/common.ts:79]
+    reg lo_zero_8; // @[generator/stdlib/float/common.ts:79]
+    reg zero_15; // @[generator/stdlib/float/common.ts:83]
+    reg hi_zero_9; // @[generator/stdlib/float/common.ts:79]
+    reg lo_zero_9; // @[generator/stdlib/float/common.ts:79]
+    reg zero_16; // @[generator/stdlib/float/common.ts:83]
+    reg zero_17; // @[generator/stdlib/float/common.ts:83]
+    reg hi_zero_10; // @[generator/stdlib/float/common.ts:79]
+    reg lo_zero_10; // @[generator/stdlib/float/common.ts:79]
+    reg zero_18; // @[generator/stdlib/float/common.ts:83]
+    reg hi_zero_11; // @[generator/stdlib/float/common.ts:79]
+    reg lo_zero_11; // @[generator/stdlib/float/common.ts:79]
+    reg zero_19; // @[generator/stdlib/float/common.ts:83]
+    reg zero_20; // @[generator/stdlib/float/common.ts:83]
+    reg zero_21; // @[generator/stdlib/float/common.ts:83]
+    reg hi_zero_12; // @[generator/stdlib/float/common.ts:79]
+    reg lo_zero_12; // @[generator/stdlib/float/common.ts:79]
+    reg zero_22; // @[generator/stdlib/float/common.ts:83]
+    reg hi_zero_13; // @[generator/stdlib/float/common.ts:79]
+    reg lo_zero_13; // @[generator/stdlib/float/common.ts:79]
+    reg zero_23; // @[generator/stdlib/float/common.ts:83]
+    reg zero_24; // @[generator/stdlib/float/common.ts:83]
+    reg hi_zero_14; // @[generator/stdlib/float/common.ts:79]
+    reg lo_zero_14; // @[generator/stdlib/float/common.ts:79]
+    reg zero_25; // @[generator/stdlib/float/common.ts:83]
+    reg hi_zero_15; // @[generator/stdlib/float/common.ts:79]
+    reg [1:0] count; // @[generator/stdlib/float/common.ts:84]
+    reg [1:0] count_1; // @[generator/stdlib/float/common.ts:84]
+    reg [2:0] count_2; // @[generator/stdlib/float/common.ts:84]
+    reg [1:0] count_3; // @[generator/stdlib/float/common.ts:84]
+    reg [1:0] count_4; // @[generator/stdlib/float/common.ts:84]
+    reg [2:0] count_5; // @[generator/stdlib/float/common.ts:84]
+    reg [3:0] count_6; // @[generator/stdlib/float/common.ts:84]
+    reg [1:0] count_7; // @[generator/stdlib/float/common.ts:84]
+    reg [1:0] count_8; // @[generator/stdlib/float/common.ts:84]
+    reg [2:0] count_9; // @[generator/stdlib/float/common.ts:84]
+    reg [1:0] count_10; // @[generator/stdlib/float/common.ts:84]
+    reg [1:0] count_11; // @[generator/stdlib/float/common.ts:84]
+    reg [2:0] count_12; // @[generator/stdlib/float/common.ts:84]
+    reg [3:0] count_13; // @[generator/stdlib/float/common.ts:84]
+    reg [4:0] count_14; // @[generator/stdlib/float/common.ts:84]
+    reg [10:0] e_norm; // @[generator/stdlib/float/sqrt.ts:65]
+    reg e_even; // @[generator/stdlib/float/sqrt.ts:66]
+    /* verilator lint_off UNUSEDSIGNAL */
+    reg [10:0] e_half2; // @[generator/stdlib/float/sqrt.ts:67]
+    /* verilator lint_on UNUSEDSIGNAL */
+    reg [10:0] root_E; // @[generator/stdlib/float/sqrt.ts:68]
+    /* verilator lint_off UNUSEDSIGNAL */
+    reg [9:0] _T; // @[generator/stdlib/float/sqrt.ts:68]
+    /* verilator lint_on UNUSEDSIGNAL */
+    /* verilator lint_off UNUSEDSIGNAL */
+    reg [54:0] na_shl; // @[generator/stdlib/float/div.ts:30]
+    /* verilator lint_on UNUSEDSIGNAL */
+    reg [23:0] na_m; // @[generator/stdlib/float/div.ts:30]
+    reg [24:0] radicand; // @[generator/stdlib/float/sqrt.ts:69]
+    reg [20:0] mrest; // @[generator/stdlib/float/sqrt.ts:43]
+    reg r0_bit; // @[generator/stdlib/float/sqrt.ts:50]
+    reg [1:0] pair; // @[generator/stdlib/float/sqrt.ts:42]
+    reg [2:0] _T_1; // @[generator/stdlib/float/sqrt.ts:48]
+    reg [2:0] r0_rem; // @[generator/stdlib/float/sqrt.ts:51]
+    reg r1_bit; // @[generator/stdlib/float/sqrt.ts:50]
+    reg [1:0] pair_1; // @[generator/stdlib/float/sqrt.ts:42]
+    reg [4:0] _T_2; // @[generator/stdlib/float/sqrt.ts:48]
+    reg [4:0] trial; // @[generator/stdlib/float/sqrt.ts:49]
+    reg [4:0] r1_rem; // @[generator/stdlib/float/sqrt.ts:51]
+    reg [1:0] x_root_0; // @[generator/stdlib/float/sqrt.ts:52]
     if (in_valid) begin
-      s1_r1_nan <= res_nan; // @[generator/stdlib/float/pipeline.ts:96]
+      exp = a[30:23];
+      a_exp_ones = exp == 8'hff; // @[generator/stdlib/float/common.ts:52]
+      frac = a[22:0];
+      a_frac_zero = frac == 23'h0; // @[generator/stdlib/float/common.ts:53]
+      a_is_nan = a_exp_ones & ~a_frac_zero; // @[generator/stdlib/float/common.ts:61]
+      a_exp_zero = exp == 8'h0; // @[generator/stdlib/float/common.ts:51]
+      a_is_zero = a_exp_zero & a_frac_zero; // @[generator/stdlib/float/common.ts:58]
+      A_sign = a[31];
+      res_nan = a_is_nan | (A_sign & ~a_is_zero); // @[generator/stdlib/float/sqrt.ts:71]
+      a_is_inf = a_exp_ones & a_frac_zero; // @[generator/stdlib/float/common.ts:60]
+      res_inf = a_is_inf & ~A_sign; // @[generator/stdlib/float/sqrt.ts:72]
+      a_eff = a_exp_zero ? 8'h1 : exp; // @[generator/stdlib/float/common.ts:63]
+      a_sig = {~a_exp_zero, frac}; // @[generator/stdlib/float/common.ts:62]
+      lzcIn = {a_sig, 8'h0}; // @[generator/stdlib/float/common.ts:76]
+      hi_zero = ~lzcIn[31];
+      lo_zero = ~lzcIn[30];
+      zero = hi_zero & lo_zero;
+      hi_zero_1 = ~lzcIn[29];
+      lo_zero_1 = ~lzcIn[28];
+      zero_1 = hi_zero_1 & lo_zero_1;
+      zero_2 = zero & zero_1;
+      hi_zero_2 = ~lzcIn[27];
+      lo_zero_2 = ~lzcIn[26];
+      zero_3 = hi_zero_2 & lo_zero_2;
+      hi_zero_3 = ~lzcIn[25];
+      lo_zero_3 = ~lzcIn[24];
+      zero_4 = hi_zero_3 & lo_zero_3;
+      zero_5 = zero_3 & zero_4;
+      zero_6 = zero_2 & zero_5;
+      hi_zero_4 = ~lzcIn[23];
+      lo_zero_4 = ~lzcIn[22];
+      zero_7 = hi_zero_4 & lo_zero_4;
+      hi_zero_5 = ~lzcIn[21];
+      lo_zero_5 = ~lzcIn[20];
+      zero_8 = hi_zero_5 & lo_zero_5;
+      zero_9 = zero_7 & zero_8;
+      hi_zero_6 = ~lzcIn[19];
+      lo_zero_6 = ~lzcIn[18];
+      zero_10 = hi_zero_6 & lo_zero_6;
+      hi_zero_7 = ~lzcIn[17];
+      lo_zero_7 = ~lzcIn[16];
+      zero_11 = hi_zero_7 & lo_zero_7;
+      zero_12 = zero_10 & zero_11;
+      zero_13 = zero_9 & zero_12;
+      zero_14 = zero_6 & zero_13;
+      hi_zero_8 = ~lzcIn[15];
+      lo_zero_8 = ~lzcIn[14];
+      zero_15 = hi_zero_8 & lo_zero_8;
+      hi_zero_9 = ~lzcIn[13];
+      lo_zero_9 = ~lzcIn[12];
+      zero_16 = hi_zero_9 & lo_zero_9;
+      zero_17 = zero_15 & zero_16;
+      hi_zero_10 = ~lzcIn[11];
+      lo_zero_10 = ~lzcIn[10];
+      zero_18 = hi_zero_10 & lo_zero_10;
+      hi_zero_11 = ~lzcIn[9];
+      lo_zero_11 = ~lzcIn[8];
+      zero_19 = hi_zero_11 & lo_zero_11;
+      zero_20 = zero_18 & zero_19;
+      zero_21 = zero_17 & zero_20;
+      hi_zero_12 = ~lzcIn[7];
+      lo_zero_12 = ~lzcIn[6];
+      zero_22 = hi_zero_12 & lo_zero_12;
+      hi_zero_13 = ~lzcIn[5];
+      lo_zero_13 = ~lzcIn[4];
+      zero_23 = hi_zero_13 & lo_zero_13;
+      zero_24 = zero_22 & zero_23;
+      hi_zero_14 = ~lzcIn[3];
+      lo_zero_14 = ~lzcIn[2];
+      zero_25 = hi_zero_14 & lo_zero_14;
+      hi_zero_15 = ~lzcIn[1];
+      count = {zero_25, zero_25 ? hi_zero_15 : hi_zero_14};
+      count_1 = {zero_22, zero_22 ? hi_zero_13 : hi_zero_12};
+      count_2 = {zero_24, zero_24 ? count : count_1};
+      count_3 = {zero_18, zero_18 ? hi_zero_11 : hi_zero_10};
+      count_4 = {zero_15, zero_15 ? hi_zero_9 : hi_zero_8};
+      count_5 = {zero_17, zero_17 ? count_3 : count_4};
+      count_6 = {zero_21, zero_21 ? count_2 : count_5};
+      count_7 = {zero_10, zero_10 ? hi_zero_7 : hi_zero_6};
+      count_8 = {zero_7, zero_7 ? hi_zero_5 : hi_zero_4};
+      count_9 = {zero_9, zero_9 ? count_7 : count_8};
+      count_10 = {zero_3, zero_3 ? hi_zero_3 : hi_zero_2};
+      count_11 = {zero, zero ? hi_zero_1 : hi_zero};
+      count_12 = {zero_2, zero_2 ? count_10 : count_11};
+      count_13 = {zero_6, zero_6 ? count_9 : count_12};
+      count_14 = {zero_14, zero_14 ? count_6 : count_13};
+      na_lz = count_14; // @[generator/stdlib/float/div.ts:29]
+      e_norm = {3'h0, a_eff} - {6'h0, na_lz}; // @[generator/stdlib/float/sqrt.ts:65]
+      e_even = ~e_norm[0]; // @[generator/stdlib/float/sqrt.ts:66]
+      e_half2 = e_norm - (e_even ? 11'hb0 : 11'haf); // @[generator/stdlib/float/sqrt.ts:67]
+      _T = e_half2[10:1];
+      root_E = {{1{_T[9]}}, _T} + 11'h97; // @[generator/stdlib/float/sqrt.ts:68]
+      na_shl = {31'h0, a_sig} << na_lz; // @[generator/stdlib/float/div.ts:30]
+      na_m = na_shl[23:0]; // @[generator/stdlib/float/div.ts:30]
+      radicand = e_even ? {na_m, 1'b0} : {1'b0, na_m}; // @[generator/stdlib/float/sqrt.ts:69]
+      mrest = radicand[20:0];
+      pair = radicand[24:23];
+      _T_1 = {1'b0, pair};
+      r0_bit = _T_1 >= 3'h1; // @[generator/stdlib/float/sqrt.ts:50]
+      r0_rem = r0_bit ? (_T_1 - 3'h1) : _T_1; // @[generator/stdlib/float/sqrt.ts:51]
+      pair_1 = radicand[22:21];
+      _T_2 = {r0_rem, pair_1};
+      trial = {2'h0, {r0_bit, 2'h1}};
+      r1_bit = _T_2 >= trial; // @[generator/stdlib/float/sqrt.ts:50]
+      r1_rem = r1_bit ? (_T_2 - trial) : _T_2; // @[generator/stdlib/float/sqrt.ts:51]
+      x_root_0 = {r0_bit, r1_bit};
+      s1_r1_nan <= res_nan; // @[generator/stdlib/float/pipeline.ts:98]
+      s1_r1_inf <= res_inf; // @[generator/stdlib/float/pipeline.ts:98]
+      s1_r1_zero <= a_is_zero; // @[generator/stdlib/float/pipeline.ts:98]
+      s1_r1_sign <= A_sign; // @[generator/stdlib/float/pipeline.ts:98]
+      s1_r1_E <= root_E; // @[generator/stdlib/float/pipeline.ts:98]
+      s1_r1_mrest <= mrest; // @[generator/stdlib/float/pipeline.ts:98]
+      s1_r1_rem <= r1_rem; // @[generator/stdlib/float/pipeline.ts:98]
+      s1_r1_root <= x_root_0; // @[generator/stdlib/float/pipeline.ts:98]
     end
-    if (in_valid) begin
-      s1_r1_inf <= res_inf; // @[generator/stdlib/float/pipeline.ts:96]
-    end
-    if (in_valid) begin
-      s1_r1_zero <= a_is_zero; // @[generator/stdlib/float/pipeline.ts:96]
-    end
-    if (in_valid) begin
-      s1_r1_sign <= A_sign; // @[generator/stdlib/float/pipeline.ts:96]
-    end
-    if (in_valid) begin
-      s1_r1_E <= root_E; // @[generator/stdlib/float/pipeline.ts:96]
-    end
-    if (in_valid) begin
-      s1_r1_mrest <= mrest_1; // @[generator/stdlib/float/pipeline.ts:96]
-    end
-    if (in_valid) begin
-      s1_r1_rem <= r1_rem; // @[generator/stdlib/float/pipeline.ts:96]
-    end
-    if (in_valid) begin
-      s1_r1_root <= x_root_0; // @[generator/stdlib/float/pipeline.ts:96]
-    end
+  end
+  always @(posedge clock) begin : s2_r5_nan_logic
+    reg [12:0] mrest_1; // @[generator/stdlib/float/sqrt.ts:43]
+    reg r2_bit; // @[generator/stdlib/float/sqrt.ts:50]
+    reg [1:0] pair_2; // @[generator/stdlib/float/sqrt.ts:42]
+    reg [6:0] _T_3; // @[generator/stdlib/float/sqrt.ts:48]
+    reg [6:0] trial_1; // @[generator/stdlib/float/sqrt.ts:49]
+    reg [6:0] r2_rem; // @[generator/stdlib/float/sqrt.ts:51]
+    reg r3_bit; // @[generator/stdlib/float/sqrt.ts:50]
+    reg [1:0] pair_3; // @[generator/stdlib/float/sqrt.ts:42]
+    reg [8:0] _T_4; // @[generator/stdlib/float/sqrt.ts:48]
+    reg [2:0] _T_5; // @[generator/stdlib/float/sqrt.ts:52]
+    reg [8:0] trial_2; // @[generator/stdlib/float/sqrt.ts:49]
+    reg [8:0] r3_rem; // @[generator/stdlib/float/sqrt.ts:51]
+    reg r4_bit; // @[generator/stdlib/float/sqrt.ts:50]
+    reg [1:0] pair_4; // @[generator/stdlib/float/sqrt.ts:42]
+    reg [10:0] _T_6; // @[generator/stdlib/float/sqrt.ts:48]
+    reg [3:0] _T_7; // @[generator/stdlib/float/sqrt.ts:52]
+    reg [10:0] trial_3; // @[generator/stdlib/float/sqrt.ts:49]
+    reg [10:0] r4_rem; // @[generator/stdlib/float/sqrt.ts:51]
+    reg r5_bit; // @[generator/stdlib/float/sqrt.ts:50]
+    reg [1:0] pair_5; // @[generator/stdlib/float/sqrt.ts:42]
+    reg [12:0] _T_8; // @[generator/stdlib/float/sqrt.ts:48]
+    reg [4:0] _T_9; // @[generator/stdlib/float/sqrt.ts:52]
+    reg [12:0] trial_4; // @[generator/stdlib/float/sqrt.ts:49]
+    reg [12:0] r5_rem; // @[generator/stdlib/float/sqrt.ts:51]
+    reg [5:0] x_root_1; // @[generator/stdlib/float/sqrt.ts:52]
     if (s1_valid) begin
-      s2_r5_nan <= s1_r1_nan; // @[generator/stdlib/float/pipeline.ts:96]
+      mrest_1 = s1_r1_mrest[12:0];
+      pair_2 = s1_r1_mrest[20:19];
+      _T_3 = {s1_r1_rem, pair_2};
+      trial_1 = {3'h0, {s1_r1_root, 2'h1}};
+      r2_bit = _T_3 >= trial_1; // @[generator/stdlib/float/sqrt.ts:50]
+      r2_rem = r2_bit ? (_T_3 - trial_1) : _T_3; // @[generator/stdlib/float/sqrt.ts:51]
+      pair_3 = s1_r1_mrest[18:17];
+      _T_4 = {r2_rem, pair_3};
+      _T_5 = {s1_r1_root, r2_bit};
+      trial_2 = {4'h0, {_T_5, 2'h1}};
+      r3_bit = _T_4 >= trial_2; // @[generator/stdlib/float/sqrt.ts:50]
+      r3_rem = r3_bit ? (_T_4 - trial_2) : _T_4; // @[generator/stdlib/float/sqrt.ts:51]
+      pair_4 = s1_r1_mrest[16:15];
+      _T_6 = {r3_rem, pair_4};
+      _T_7 = {_T_5, r3_bit};
+      trial_3 = {5'h0, {_T_7, 2'h1}};
+      r4_bit = _T_6 >= trial_3; // @[generator/stdlib/float/sqrt.ts:50]
+      r4_rem = r4_bit ? (_T_6 - trial_3) : _T_6; // @[generator/stdlib/float/sqrt.ts:51]
+      pair_5 = s1_r1_mrest[14:13];
+      _T_8 = {r4_rem, pair_5};
+      _T_9 = {_T_7, r4_bit};
+      trial_4 = {6'h0, {_T_9, 2'h1}};
+      r5_bit = _T_8 >= trial_4; // @[generator/stdlib/float/sqrt.ts:50]
+      r5_rem = r5_bit ? (_T_8 - trial_4) : _T_8; // @[generator/stdlib/float/sqrt.ts:51]
+      x_root_1 = {_T_9, r5_bit};
+      s2_r5_nan <= s1_r1_nan; // @[generator/stdlib/float/pipeline.ts:98]
+      s2_r5_inf <= s1_r1_inf; // @[generator/stdlib/float/pipeline.ts:98]
+      s2_r5_zero <= s1_r1_zero; // @[generator/stdlib/float/pipeline.ts:98]
+      s2_r5_sign <= s1_r1_sign; // @[generator/stdlib/float/pipeline.ts:98]
+      s2_r5_E <= s1_r1_E; // @[generator/stdlib/float/pipeline.ts:98]
+      s2_r5_mrest <= mrest_1; // @[generator/stdlib/float/pipeline.ts:98]
+      s2_r5_rem <= r5_rem; // @[generator/stdlib/float/pipeline.ts:98]
+      s2_r5_root <= x_root_1; // @[generator/stdlib/float/pipeline.ts:98]
     end
-    if (s1_valid) begin
-      s2_r5_inf <= s1_r1_inf; // @[generator/stdlib/float/pipeline.ts:96]
-    end
-    if (s1_valid) begin
-      s2_r5_zero <= s1_r1_zero; // @[generator/stdlib/float/pipeline.ts:96]
-    end
-    if (s1_valid) begin
-      s2_r5_sign <= s1_r1_sign; // @[generator/stdlib/float/pipeline.ts:96]
-    end
-    if (s1_valid) begin
-      s2_r5_E <= s1_r1_E; // @[generator/stdlib/float/pipeline.ts:96]
-    end
-    if (s1_valid) begin
-      s2_r5_mrest <= mrest_2; // @[generator/stdlib/float/pipeline.ts:96]
-    end
-    if (s1_valid) begin
-      s2_r5_rem <= r5_rem; // @[generator/stdlib/float/pipeline.ts:96]
-    end
-    if (s1_valid) begin
-      s2_r5_root <= x_root_1; // @[generator/stdlib/float/pipeline.ts:96]
-    end
+  end
+  always @(posedge clock) begin : s3_r8_nan_logic
+    reg [6:0] mrest_2; // @[generator/stdlib/float/sqrt.ts:43]
+    reg r6_bit; // @[generator/stdlib/float/sqrt.ts:50]
+    reg [1:0] pair_6; // @[generator/stdlib/float/sqrt.ts:42]
+    reg [14:0] _T_10; // @[generator/stdlib/float/sqrt.ts:48]
+    reg [14:0] trial_5; // @[generator/stdlib/float/sqrt.ts:49]
+    reg [14:0] r6_rem; // @[generator/stdlib/float/sqrt.ts:51]
+    reg r7_bit; // @[generator/stdlib/float/sqrt.ts:50]
+    reg [1:0] pair_7; // @[generator/stdlib/float/sqrt.ts:42]
+    reg [16:0] _T_11; // @[generator/stdlib/float/sqrt.ts:48]
+    reg [6:0] _T_12; // @[generator/stdlib/float/sqrt.ts:52]
+    reg [16:0] trial_6; // @[generator/stdlib/float/sqrt.ts:49]
+    reg [16:0] r7_rem; // @[generator/stdlib/float/sqrt.ts:51]
+    reg r8_bit; // @[generator/stdlib/float/sqrt.ts:50]
+    reg [1:0] pair_8; // @[generator/stdlib/float/sqrt.ts:42]
+    reg [18:0] _T_13; // @[generator/stdlib/float/sqrt.ts:48]
+    reg [7:0] _T_14; // @[generator/stdlib/float/sqrt.ts:52]
+    reg [18:0] trial_7; // @[generator/stdlib/float/sqrt.ts:49]
+    reg [18:0] r8_rem; // @[generator/stdlib/float/sqrt.ts:51]
+    reg [8:0] x_root_2; // @[generator/stdlib/float/sqrt.ts:52]
     if (s2_valid) begin
-      s3_r8_nan <= s2_r5_nan; // @[generator/stdlib/float/pipeline.ts:96]
+      mrest_2 = s2_r5_mrest[6:0];
+      pair_6 = s2_r5_mrest[12:11];
+      _T_10 = {s2_r5_rem, pair_6};
+      trial_5 = {7'h0, {s2_r5_root, 2'h1}};
+      r6_bit = _T_10 >= trial_5; // @[generator/stdlib/float/sqrt.ts:50]
+      r6_rem = r6_bit ? (_T_10 - trial_5) : _T_10; // @[generator/stdlib/float/sqrt.ts:51]
+      pair_7 = s2_r5_mrest[10:9];
+      _T_11 = {r6_rem, pair_7};
+      _T_12 = {s2_r5_root, r6_bit};
+      trial_6 = {8'h0, {_T_12, 2'h1}};
+      r7_bit = _T_11 >= trial_6; // @[generator/stdlib/float/sqrt.ts:50]
+      r7_rem = r7_bit ? (_T_11 - trial_6) : _T_11; // @[generator/stdlib/float/sqrt.ts:51]
+      pair_8 = s2_r5_mrest[8:7];
+      _T_13 = {r7_rem, pair_8};
+      _T_14 = {_T_12, r7_bit};
+      trial_7 = {9'h0, {_T_14, 2'h1}};
+      r8_bit = _T_13 >= trial_7; // @[generator/stdlib/float/sqrt.ts:50]
+      r8_rem = r8_bit ? (_T_13 - trial_7) : _T_13; // @[generator/stdlib/float/sqrt.ts:51]
+      x_root_2 = {_T_14, r8_bit};
+      s3_r8_nan <= s2_r5_nan; // @[generator/stdlib/float/pipeline.ts:98]
+      s3_r8_inf <= s2_r5_inf; // @[generator/stdlib/float/pipeline.ts:98]
+      s3_r8_zero <= s2_r5_zero; // @[generator/stdlib/float/pipeline.ts:98]
+      s3_r8_sign <= s2_r5_sign; // @[generator/stdlib/float/pipeline.ts:98]
+      s3_r8_E <= s2_r5_E; // @[generator/stdlib/float/pipeline.ts:98]
+      s3_r8_mrest <= mrest_2; // @[generator/stdlib/float/pipeline.ts:98]
+      s3_r8_rem <= r8_rem; // @[generator/stdlib/float/pipeline.ts:98]
+      s3_r8_root <= x_root_2; // @[generator/stdlib/float/pipeline.ts:98]
     end
-    if (s2_valid) begin
-      s3_r8_inf <= s2_r5_inf; // @[generator/stdlib/float/pipeline.ts:96]
-    end
-    if (s2_valid) begin
-      s3_r8_zero <= s2_r5_zero; // @[generator/stdlib/float/pipeline.ts:96]
-    end
-    if (s2_valid) begin
-      s3_r8_sign <= s2_r5_sign; // @[generator/stdlib/float/pipeline.ts:96]
-    end
-    if (s2_valid) begin
-      s3_r8_E <= s2_r5_E; // @[generator/stdlib/float/pipeline.ts:96]
-    end
-    if (s2_valid) begin
-      s3_r8_mrest <= mrest_3; // @[generator/stdlib/float/pipeline.ts:96]
-    end
-    if (s2_valid) begin
-      s3_r8_rem <= r8_rem; // @[generator/stdlib/float/pipeline.ts:96]
-    end
-    if (s2_valid) begin
-      s3_r8_root <= x_root_2; // @[generator/stdlib/float/pipeline.ts:96]
-    end
+  end
+  always @(posedge clock) begin : s4_r10_nan_logic
+    reg [2:0] mrest_3; // @[generator/stdlib/float/sqrt.ts:43]
+    reg r9_bit; // @[generator/stdlib/float/sqrt.ts:50]
+    reg [1:0] pair_9; // @[generator/stdlib/float/sqrt.ts:42]
+    reg [20:0] _T_15; // @[generator/stdlib/float/sqrt.ts:48]
+    reg [20:0] trial_8; // @[generator/stdlib/float/sqrt.ts:49]
+    reg [20:0] r9_rem; // @[generator/stdlib/float/sqrt.ts:51]
+    reg r10_bit; // @[generator/stdlib/float/sqrt.ts:50]
+    reg [1:0] pair_10; // @[generator/stdlib/float/sqrt.ts:42]
+    reg [22:0] _T_16; // @[generator/stdlib/float/sqrt.ts:48]
+    reg [9:0] _T_17; // @[generator/stdlib/float/sqrt.ts:52]
+    reg [22:0] trial_9; // @[generator/stdlib/float/sqrt.ts:49]
+    reg [22:0] r10_rem; // @[generator/stdlib/float/sqrt.ts:51]
+    reg [10:0] x_root_3; // @[generator/stdlib/float/sqrt.ts:52]
     if (s3_valid) begin
-      s4_r10_nan <= s3_r8_nan; // @[generator/stdlib/float/pipeline.ts:96]
+      mrest_3 = s3_r8_mrest[2:0];
+      pair_9 = s3_r8_mrest[6:5];
+      _T_15 = {s3_r8_rem, pair_9};
+      trial_8 = {10'h0, {s3_r8_root, 2'h1}};
+      r9_bit = _T_15 >= trial_8; // @[generator/stdlib/float/sqrt.ts:50]
+      r9_rem = r9_bit ? (_T_15 - trial_8) : _T_15; // @[generator/stdlib/float/sqrt.ts:51]
+      pair_10 = s3_r8_mrest[4:3];
+      _T_16 = {r9_rem, pair_10};
+      _T_17 = {s3_r8_root, r9_bit};
+      trial_9 = {11'h0, {_T_17, 2'h1}};
+      r10_bit = _T_16 >= trial_9; // @[generator/stdlib/float/sqrt.ts:50]
+      r10_rem = r10_bit ? (_T_16 - trial_9) : _T_16; // @[generator/stdlib/float/sqrt.ts:51]
+      x_root_3 = {_T_17, r10_bit};
+      s4_r10_nan <= s3_r8_nan; // @[generator/stdlib/float/pipeline.ts:98]
+      s4_r10_inf <= s3_r8_inf; // @[generator/stdlib/float/pipeline.ts:98]
+      s4_r10_zero <= s3_r8_zero; // @[generator/stdlib/float/pipeline.ts:98]
+      s4_r10_sign <= s3_r8_sign; // @[generator/stdlib/float/pipeline.ts:98]
+      s4_r10_E <= s3_r8_E; // @[generator/stdlib/float/pipeline.ts:98]
+      s4_r10_mrest <= mrest_3; // @[generator/stdlib/float/pipeline.ts:98]
+      s4_r10_rem <= r10_rem; // @[generator/stdlib/float/pipeline.ts:98]
+      s4_r10_root <= x_root_3; // @[generator/stdlib/float/pipeline.ts:98]
     end
-    if (s3_valid) begin
-      s4_r10_inf <= s3_r8_inf; // @[generator/stdlib/float/pipeline.ts:96]
-    end
-    if (s3_valid) begin
-      s4_r10_zero <= s3_r8_zero; // @[generator/stdlib/float/pipeline.ts:96]
-    end
-    if (s3_valid) begin
-      s4_r10_sign <= s3_r8_sign; // @[generator/stdlib/float/pipeline.ts:96]
-    end
-    if (s3_valid) begin
-      s4_r10_E <= s3_r8_E; // @[generator/stdlib/float/pipeline.ts:96]
-    end
-    if (s3_valid) begin
-      s4_r10_mrest <= mrest_4; // @[generator/stdlib/float/pipeline.ts:96]
-    end
-    if (s3_valid) begin
-      s4_r10_rem <= r10_rem; // @[generator/stdlib/float/pipeline.ts:96]
-    end
-    if (s3_valid) begin
-      s4_r10_root <= x_root_3; // @[generator/stdlib/float/pipeline.ts:96]
-    end
+  end
+  always @(posedge clock) begin : s5_r12_nan_logic
+    reg r11_bit; // @[generator/stdlib/float/sqrt.ts:50]
+    reg [1:0] pair_11; // @[generator/stdlib/float/sqrt.ts:42]
+    reg [24:0] _T_18; // @[generator/stdlib/float/sqrt.ts:48]
+    reg [24:0] trial_10; // @[generator/stdlib/float/sqrt.ts:49]
+    reg [24:0] r11_rem; // @[generator/stdlib/float/sqrt.ts:51]
+    reg r12_bit; // @[generator/stdlib/float/sqrt.ts:50]
+    reg mrest_4; // @[generator/stdlib/float/sqrt.ts:43]
+    reg [1:0] pair_12; // @[generator/stdlib/float/sqrt.ts:44]
+    reg [26:0] _T_19; // @[generator/stdlib/float/sqrt.ts:48]
+    reg [11:0] _T_20; // @[generator/stdlib/float/sqrt.ts:52]
+    reg [26:0] trial_11; // @[generator/stdlib/float/sqrt.ts:49]
+    reg [26:0] r12_rem; // @[generator/stdlib/float/sqrt.ts:51]
+    reg [12:0] x_root_4; // @[generator/stdlib/float/sqrt.ts:52]
     if (s4_valid) begin
-      s5_r12_nan <= s4_r10_nan; // @[generator/stdlib/float/pipeline.ts:96]
+      pair_11 = s4_r10_mrest[2:1];
+      _T_18 = {s4_r10_rem, pair_11};
+      trial_10 = {12'h0, {s4_r10_root, 2'h1}};
+      r11_bit = _T_18 >= trial_10; // @[generator/stdlib/float/sqrt.ts:50]
+      r11_rem = r11_bit ? (_T_18 - trial_10) : _T_18; // @[generator/stdlib/float/sqrt.ts:51]
+      mrest_4 = s4_r10_mrest[0];
+      pair_12 = {mrest_4, 1'b0};
+      _T_19 = {r11_rem, pair_12};
+      _T_20 = {s4_r10_root, r11_bit};
+      trial_11 = {13'h0, {_T_20, 2'h1}};
+      r12_bit = _T_19 >= trial_11; // @[generator/stdlib/float/sqrt.ts:50]
+      r12_rem = r12_bit ? (_T_19 - trial_11) : _T_19; // @[generator/stdlib/float/sqrt.ts:51]
+      x_root_4 = {_T_20, r12_bit};
+      s5_r12_nan <= s4_r10_nan; // @[generator/stdlib/float/pipeline.ts:98]
+      s5_r12_inf <= s4_r10_inf; // @[generator/stdlib/float/pipeline.ts:98]
+      s5_r12_zero <= s4_r10_zero; // @[generator/stdlib/float/pipeline.ts:98]
+      s5_r12_sign <= s4_r10_sign; // @[generator/stdlib/float/pipeline.ts:98]
+      s5_r12_E <= s4_r10_E; // @[generator/stdlib/float/pipeline.ts:98]
+      s5_r12_rem <= r12_rem; // @[generator/stdlib/float/pipeline.ts:98]
+      s5_r12_root <= x_root_4; // @[generator/stdlib/float/pipeline.ts:98]
     end
-    if (s4_valid) begin
-      s5_r12_inf <= s4_r10_inf; // @[generator/stdlib/float/pipeline.ts:96]
-    end
-    if (s4_valid) begin
-      s5_r12_zero <= s4_r10_zero; // @[generator/stdlib/float/pipeline.ts:96]
-    end
-    if (s4_valid) begin
-      s5_r12_sign <= s4_r10_sign; // @[generator/stdlib/float/pipeline.ts:96]
-    end
-    if (s4_valid) begin
-      s5_r12_E <= s4_r10_E; // @[generator/stdlib/float/pipeline.ts:96]
-    end
-    if (s4_valid) begin
-      s5_r12_rem <= r12_rem; // @[generator/stdlib/float/pipeline.ts:96]
-    end
-    if (s4_valid) begin
-      s5_r12_root <= x_root_4; // @[generator/stdlib/float/pipeline.ts:96]
-    end
+  end
+  always @(posedge clock) begin : s6_r14_nan_logic
+    reg r13_bit; // @[generator/stdlib/float/sqrt.ts:50]
+    /* verilator lint_off UNUSEDSIGNAL */
+    reg [28:0] _T_21; // @[generator/stdlib/float/sqrt.ts:48]
+    /* verilator lint_on UNUSEDSIGNAL */
+    reg [26:0] shifted; // @[generator/stdlib/float/sqrt.ts:48]
+    reg [26:0] trial_12; // @[generator/stdlib/float/sqrt.ts:49]
+    reg [26:0] r13_rem; // @[generator/stdlib/float/sqrt.ts:51]
+    reg r14_bit; // @[generator/stdlib/float/sqrt.ts:50]
+    /* verilator lint_off UNUSEDSIGNAL */
+    reg [28:0] _T_22; // @[generator/stdlib/float/sqrt.ts:48]
+    /* verilator lint_on UNUSEDSIGNAL */
+    reg [26:0] shifted_1; // @[generator/stdlib/float/sqrt.ts:48]
+    reg [13:0] _T_23; // @[generator/stdlib/float/sqrt.ts:52]
+    reg [26:0] trial_13; // @[generator/stdlib/float/sqrt.ts:49]
+    reg [26:0] r14_rem; // @[generator/stdlib/float/sqrt.ts:51]
+    reg [14:0] x_root_5; // @[generator/stdlib/float/sqrt.ts:52]
     if (s5_valid) begin
-      s6_r14_nan <= s5_r12_nan; // @[generator/stdlib/float/pipeline.ts:96]
+      _T_21 = {s5_r12_rem, 2'h0};
+      shifted = _T_21[26:0];
+      trial_12 = {12'h0, {s5_r12_root, 2'h1}};
+      r13_bit = shifted >= trial_12; // @[generator/stdlib/float/sqrt.ts:50]
+      r13_rem = r13_bit ? (shifted - trial_12) : shifted; // @[generator/stdlib/float/sqrt.ts:51]
+      _T_22 = {r13_rem, 2'h0};
+      shifted_1 = _T_22[26:0];
+      _T_23 = {s5_r12_root, r13_bit};
+      trial_13 = {11'h0, {_T_23, 2'h1}};
+      r14_bit = shifted_1 >= trial_13; // @[generator/stdlib/float/sqrt.ts:50]
+      r14_rem = r14_bit ? (shifted_1 - trial_13) : shifted_1; // @[generator/stdlib/float/sqrt.ts:51]
+      x_root_5 = {_T_23, r14_bit};
+      s6_r14_nan <= s5_r12_nan; // @[generator/stdlib/float/pipeline.ts:98]
+      s6_r14_inf <= s5_r12_inf; // @[generator/stdlib/float/pipeline.ts:98]
+      s6_r14_zero <= s5_r12_zero; // @[generator/stdlib/float/pipeline.ts:98]
+      s6_r14_sign <= s5_r12_sign; // @[generator/stdlib/float/pipeline.ts:98]
+      s6_r14_E <= s5_r12_E; // @[generator/stdlib/float/pipeline.ts:98]
+      s6_r14_rem <= r14_rem; // @[generator/stdlib/float/pipeline.ts:98]
+      s6_r14_root <= x_root_5; // @[generator/stdlib/float/pipeline.ts:98]
     end
-    if (s5_valid) begin
-      s6_r14_inf <= s5_r12_inf; // @[generator/stdlib/float/pipeline.ts:96]
-    end
-    if (s5_valid) begin
-      s6_r14_zero <= s5_r12_zero; // @[generator/stdlib/float/pipeline.ts:96]
-    end
-    if (s5_valid) begin
-      s6_r14_sign <= s5_r12_sign; // @[generator/stdlib/float/pipeline.ts:96]
-    end
-    if (s5_valid) begin
-      s6_r14_E <= s5_r12_E; // @[generator/stdlib/float/pipeline.ts:96]
-    end
-    if (s5_valid) begin
-      s6_r14_rem <= r14_rem; // @[generator/stdlib/float/pipeline.ts:96]
-    end
-    if (s5_valid) begin
-      s6_r14_root <= x_root_5; // @[generator/stdlib/float/pipeline.ts:96]
-    end
+  end
+  always @(posedge clock) begin : s7_r16_nan_logic
+    reg r15_bit; // @[generator/stdlib/float/sqrt.ts:50]
+    /* verilator lint_off UNUSEDSIGNAL */
+    reg [28:0] _T_24; // @[generator/stdlib/float/sqrt.ts:48]
+    /* verilator lint_on UNUSEDSIGNAL */
+    reg [26:0] shifted_2; // @[generator/stdlib/float/sqrt.ts:48]
+    reg [26:0] trial_14; // @[generator/stdlib/float/sqrt.ts:49]
+    reg [26:0] r15_rem; // @[generator/stdlib/float/sqrt.ts:51]
+    reg r16_bit; // @[generator/stdlib/float/sqrt.ts:50]
+    /* verilator lint_off UNUSEDSIGNAL */
+    reg [28:0] _T_25; // @[generator/stdlib/float/sqrt.ts:48]
+    /* verilator lint_on UNUSEDSIGNAL */
+    reg [26:0] shifted_3; // @[generator/stdlib/float/sqrt.ts:48]
+    reg [15:0] _T_26; // @[generator/stdlib/float/sqrt.ts:52]
+    reg [26:0] trial_15; // @[generator/stdlib/float/sqrt.ts:49]
+    reg [26:0] r16_rem; // @[generator/stdlib/float/sqrt.ts:51]
+    reg [16:0] x_root_6; // @[generator/stdlib/float/sqrt.ts:52]
     if (s6_valid) begin
-      s7_r16_nan <= s6_r14_nan; // @[generator/stdlib/float/pipeline.ts:96]
+      _T_24 = {s6_r14_rem, 2'h0};
+      shifted_2 = _T_24[26:0];
+      trial_14 = {10'h0, {s6_r14_root, 2'h1}};
+      r15_bit = shifted_2 >= trial_14; // @[generator/stdlib/float/sqrt.ts:50]
+      r15_rem = r15_bit ? (shifted_2 - trial_14) : shifted_2; // @[generator/stdlib/float/sqrt.ts:51]
+      _T_25 = {r15_rem, 2'h0};
+      shifted_3 = _T_25[26:0];
+      _T_26 = {s6_r14_root, r15_bit};
+      trial_15 = {9'h0, {_T_26, 2'h1}};
+      r16_bit = shifted_3 >= trial_15; // @[generator/stdlib/float/sqrt.ts:50]
+      r16_rem = r16_bit ? (shifted_3 - trial_15) : shifted_3; // @[generator/stdlib/float/sqrt.ts:51]
+      x_root_6 = {_T_26, r16_bit};
+      s7_r16_nan <= s6_r14_nan; // @[generator/stdlib/float/pipeline.ts:98]
+      s7_r16_inf <= s6_r14_inf; // @[generator/stdlib/float/pipeline.ts:98]
+      s7_r16_zero <= s6_r14_zero; // @[generator/stdlib/float/pipeline.ts:98]
+      s7_r16_sign <= s6_r14_sign; // @[generator/stdlib/float/pipeline.ts:98]
+      s7_r16_E <= s6_r14_E; // @[generator/stdlib/float/pipeline.ts:98]
+      s7_r16_rem <= r16_rem; // @[generator/stdlib/float/pipeline.ts:98]
+      s7_r16_root <= x_root_6; // @[generator/stdlib/float/pipeline.ts:98]
     end
-    if (s6_valid) begin
-      s7_r16_inf <= s6_r14_inf; // @[generator/stdlib/float/pipeline.ts:96]
-    end
-    if (s6_valid) begin
-      s7_r16_zero <= s6_r14_zero; // @[generator/stdlib/float/pipeline.ts:96]
-    end
-    if (s6_valid) begin
-      s7_r16_sign <= s6_r14_sign; // @[generator/stdlib/float/pipeline.ts:96]
-    end
-    if (s6_valid) begin
-      s7_r16_E <= s6_r14_E; // @[generator/stdlib/float/pipeline.ts:96]
-    end
-    if (s6_valid) begin
-      s7_r16_rem <= r16_rem; // @[generator/stdlib/float/pipeline.ts:96]
-    end
-    if (s6_valid) begin
-      s7_r16_root <= x_root_6; // @[generator/stdlib/float/pipeline.ts:96]
-    end
+  end
+  always @(posedge clock) begin : s8_r18_nan_logic
+    reg r17_bit; // @[generator/stdlib/float/sqrt.ts:50]
+    /* verilator lint_off UNUSEDSIGNAL */
+    reg [28:0] _T_27; // @[generator/stdlib/float/sqrt.ts:48]
+    /* verilator lint_on UNUSEDSIGNAL */
+    reg [26:0] shifted_4; // @[generator/stdlib/float/sqrt.ts:48]
+    reg [26:0] trial_16; // @[generator/stdlib/float/sqrt.ts:49]
+    reg [26:0] r17_rem; // @[generator/stdlib/float/sqrt.ts:51]
+    reg r18_bit; // @[generator/stdlib/float/sqrt.ts:50]
+    /* verilator lint_off UNUSEDSIGNAL */
+    reg [28:0] _T_28; // @[generator/stdlib/float/sqrt.ts:48]
+    /* verilator lint_on UNUSEDSIGNAL */
+    reg [26:0] shifted_5; // @[generator/stdlib/float/sqrt.ts:48]
+    reg [17:0] _T_29; // @[generator/stdlib/float/sqrt.ts:52]
+    reg [26:0] trial_17; // @[generator/stdlib/float/sqrt.ts:49]
+    reg [26:0] r18_rem; // @[generator/stdlib/float/sqrt.ts:51]
+    reg [18:0] x_root_7; // @[generator/stdlib/float/sqrt.ts:52]
     if (s7_valid) begin
-      s8_r18_nan <= s7_r16_nan; // @[generator/stdlib/float/pipeline.ts:96]
+      _T_27 = {s7_r16_rem, 2'h0};
+      shifted_4 = _T_27[26:0];
+      trial_16 = {8'h0, {s7_r16_root, 2'h1}};
+      r17_bit = shifted_4 >= trial_16; // @[generator/stdlib/float/sqrt.ts:50]
+      r17_rem = r17_bit ? (shifted_4 - trial_16) : shifted_4; // @[generator/stdlib/float/sqrt.ts:51]
+      _T_28 = {r17_rem, 2'h0};
+      shifted_5 = _T_28[26:0];
+      _T_29 = {s7_r16_root, r17_bit};
+      trial_17 = {7'h0, {_T_29, 2'h1}};
+      r18_bit = shifted_5 >= trial_17; // @[generator/stdlib/float/sqrt.ts:50]
+      r18_rem = r18_bit ? (shifted_5 - trial_17) : shifted_5; // @[generator/stdlib/float/sqrt.ts:51]
+      x_root_7 = {_T_29, r18_bit};
+      s8_r18_nan <= s7_r16_nan; // @[generator/stdlib/float/pipeline.ts:98]
+      s8_r18_inf <= s7_r16_inf; // @[generator/stdlib/float/pipeline.ts:98]
+      s8_r18_zero <= s7_r16_zero; // @[generator/stdlib/float/pipeline.ts:98]
+      s8_r18_sign <= s7_r16_sign; // @[generator/stdlib/float/pipeline.ts:98]
+      s8_r18_E <= s7_r16_E; // @[generator/stdlib/float/pipeline.ts:98]
+      s8_r18_rem <= r18_rem; // @[generator/stdlib/float/pipeline.ts:98]
+      s8_r18_root <= x_root_7; // @[generator/stdlib/float/pipeline.ts:98]
     end
-    if (s7_valid) begin
-      s8_r18_inf <= s7_r16_inf; // @[generator/stdlib/float/pipeline.ts:96]
-    end
-    if (s7_valid) begin
-      s8_r18_zero <= s7_r16_zero; // @[generator/stdlib/float/pipeline.ts:96]
-    end
-    if (s7_valid) begin
-      s8_r18_sign <= s7_r16_sign; // @[generator/stdlib/float/pipeline.ts:96]
-    end
-    if (s7_valid) begin
-      s8_r18_E <= s7_r16_E; // @[generator/stdlib/float/pipeline.ts:96]
-    end
-    if (s7_valid) begin
-      s8_r18_rem <= r18_rem; // @[generator/stdlib/float/pipeline.ts:96]
-    end
-    if (s7_valid) begin
-      s8_r18_root <= x_root_7; // @[generator/stdlib/float/pipeline.ts:96]
-    end
+  end
+  always @(posedge clock) begin : s9_r20_nan_logic
+    reg r19_bit; // @[generator/stdlib/float/sqrt.ts:50]
+    /* verilator lint_off UNUSEDSIGNAL */
+    reg [28:0] _T_30; // @[generator/stdlib/float/sqrt.ts:48]
+    /* verilator lint_on UNUSEDSIGNAL */
+    reg [26:0] shifted_6; // @[generator/stdlib/float/sqrt.ts:48]
+    reg [26:0] trial_18; // @[generator/stdlib/float/sqrt.ts:49]
+    reg [26:0] r19_rem; // @[generator/stdlib/float/sqrt.ts:51]
+    reg r20_bit; // @[generator/stdlib/float/sqrt.ts:50]
+    /* verilator lint_off UNUSEDSIGNAL */
+    reg [28:0] _T_31; // @[generator/stdlib/float/sqrt.ts:48]
+    /* verilator lint_on UNUSEDSIGNAL */
+    reg [26:0] shifted_7; // @[generator/stdlib/float/sqrt.ts:48]
+    reg [19:0] _T_32; // @[generator/stdlib/float/sqrt.ts:52]
+    reg [26:0] trial_19; // @[generator/stdlib/float/sqrt.ts:49]
+    reg [26:0] r20_rem; // @[generator/stdlib/float/sqrt.ts:51]
+    reg [20:0] x_root_8; // @[generator/stdlib/float/sqrt.ts:52]
     if (s8_valid) begin
-      s9_r20_nan <= s8_r18_nan; // @[generator/stdlib/float/pipeline.ts:96]
+      _T_30 = {s8_r18_rem, 2'h0};
+      shifted_6 = _T_30[26:0];
+      trial_18 = {6'h0, {s8_r18_root, 2'h1}};
+      r19_bit = shifted_6 >= trial_18; // @[generator/stdlib/float/sqrt.ts:50]
+      r19_rem = r19_bit ? (shifted_6 - trial_18) : shifted_6; // @[generator/stdlib/float/sqrt.ts:51]
+      _T_31 = {r19_rem, 2'h0};
+      shifted_7 = _T_31[26:0];
+      _T_32 = {s8_r18_root, r19_bit};
+      trial_19 = {5'h0, {_T_32, 2'h1}};
+      r20_bit = shifted_7 >= trial_19; // @[generator/stdlib/float/sqrt.ts:50]
+      r20_rem = r20_bit ? (shifted_7 - trial_19) : shifted_7; // @[generator/stdlib/float/sqrt.ts:51]
+      x_root_8 = {_T_32, r20_bit};
+      s9_r20_nan <= s8_r18_nan; // @[generator/stdlib/float/pipeline.ts:98]
+      s9_r20_inf <= s8_r18_inf; // @[generator/stdlib/float/pipeline.ts:98]
+      s9_r20_zero <= s8_r18_zero; // @[generator/stdlib/float/pipeline.ts:98]
+      s9_r20_sign <= s8_r18_sign; // @[generator/stdlib/float/pipeline.ts:98]
+      s9_r20_E <= s8_r18_E; // @[generator/stdlib/float/pipeline.ts:98]
+      s9_r20_rem <= r20_rem; // @[generator/stdlib/float/pipeline.ts:98]
+      s9_r20_root <= x_root_8; // @[generator/stdlib/float/pipeline.ts:98]
     end
-    if (s8_valid) begin
-      s9_r20_inf <= s8_r18_inf; // @[generator/stdlib/float/pipeline.ts:96]
-    end
-    if (s8_valid) begin
-      s9_r20_zero <= s8_r18_zero; // @[generator/stdlib/float/pipeline.ts:96]
-    end
-    if (s8_valid) begin
-      s9_r20_sign <= s8_r18_sign; // @[generator/stdlib/float/pipeline.ts:96]
-    end
-    if (s8_valid) begin
-      s9_r20_E <= s8_r18_E; // @[generator/stdlib/float/pipeline.ts:96]
-    end
-    if (s8_valid) begin
-      s9_r20_rem <= r20_rem; // @[generator/stdlib/float/pipeline.ts:96]
-    end
-    if (s8_valid) begin
-      s9_r20_root <= x_root_8; // @[generator/stdlib/float/pipeline.ts:96]
-    end
+  end
+  always @(posedge clock) begin : s10_r22_nan_logic
+    reg r21_bit; // @[generator/stdlib/float/sqrt.ts:50]
+    /* verilator lint_off UNUSEDSIGNAL */
+    reg [28:0] _T_33; // @[generator/stdlib/float/sqrt.ts:48]
+    /* verilator lint_on UNUSEDSIGNAL */
+    reg [26:0] shifted_8; // @[generator/stdlib/float/sqrt.ts:48]
+    reg [26:0] trial_20; // @[generator/stdlib/float/sqrt.ts:49]
+    reg [26:0] r21_rem; // @[generator/stdlib/float/sqrt.ts:51]
+    reg r22_bit; // @[generator/stdlib/float/sqrt.ts:50]
+    /* verilator lint_off UNUSEDSIGNAL */
+    reg [28:0] _T_34; // @[generator/stdlib/float/sqrt.ts:48]
+    /* verilator lint_on UNUSEDSIGNAL */
+    reg [26:0] shifted_9; // @[generator/stdlib/float/sqrt.ts:48]
+    reg [21:0] _T_35; // @[generator/stdlib/float/sqrt.ts:52]
+    reg [26:0] trial_21; // @[generator/stdlib/float/sqrt.ts:49]
+    reg [26:0] r22_rem; // @[generator/stdlib/float/sqrt.ts:51]
+    reg [22:0] x_root_9; // @[generator/stdlib/float/sqrt.ts:52]
     if (s9_valid) begin
-      s10_r22_nan <= s9_r20_nan; // @[generator/stdlib/float/pipeline.ts:96]
+      _T_33 = {s9_r20_rem, 2'h0};
+      shifted_8 = _T_33[26:0];
+      trial_20 = {4'h0, {s9_r20_root, 2'h1}};
+      r21_bit = shifted_8 >= trial_20; // @[generator/stdlib/float/sqrt.ts:50]
+      r21_rem = r21_bit ? (shifted_8 - trial_20) : shifted_8; // @[generator/stdlib/float/sqrt.ts:51]
+      _T_34 = {r21_rem, 2'h0};
+      shifted_9 = _T_34[26:0];
+      _T_35 = {s9_r20_root, r21_bit};
+      trial_21 = {3'h0, {_T_35, 2'h1}};
+      r22_bit = shifted_9 >= trial_21; // @[generator/stdlib/float/sqrt.ts:50]
+      r22_rem = r22_bit ? (shifted_9 - trial_21) : shifted_9; // @[generator/stdlib/float/sqrt.ts:51]
+      x_root_9 = {_T_35, r22_bit};
+      s10_r22_nan <= s9_r20_nan; // @[generator/stdlib/float/pipeline.ts:98]
+      s10_r22_inf <= s9_r20_inf; // @[generator/stdlib/float/pipeline.ts:98]
+      s10_r22_zero <= s9_r20_zero; // @[generator/stdlib/float/pipeline.ts:98]
+      s10_r22_sign <= s9_r20_sign; // @[generator/stdlib/float/pipeline.ts:98]
+      s10_r22_E <= s9_r20_E; // @[generator/stdlib/float/pipeline.ts:98]
+      s10_r22_rem <= r22_rem; // @[generator/stdlib/float/pipeline.ts:98]
+      s10_r22_root <= x_root_9; // @[generator/stdlib/float/pipeline.ts:98]
     end
-    if (s9_valid) begin
-      s10_r22_inf <= s9_r20_inf; // @[generator/stdlib/float/pipeline.ts:96]
-    end
-    if (s9_valid) begin
-      s10_r22_zero <= s9_r20_zero; // @[generator/stdlib/float/pipeline.ts:96]
-    end
-    if (s9_valid) begin
-      s10_r22_sign <= s9_r20_sign; // @[generator/stdlib/float/pipeline.ts:96]
-    end
-    if (s9_valid) begin
-      s10_r22_E <= s9_r20_E; // @[generator/stdlib/float/pipeline.ts:96]
-    end
-    if (s9_valid) begin
-      s10_r22_rem <= r22_rem; // @[generator/stdlib/float/pipeline.ts:96]
-    end
-    if (s9_valid) begin
-      s10_r22_root <= x_root_9; // @[generator/stdlib/float/pipeline.ts:96]
-    end
+  end
+  always @(posedge clock) begin : s11_r24_nan_logic
+    reg r23_bit; // @[generator/stdlib/float/sqrt.ts:50]
+    /* verilator lint_off UNUSEDSIGNAL */
+    reg [28:0] _T_36; // @[generator/stdlib/float/sqrt.ts:48]
+    /* verilator lint_on UNUSEDSIGNAL */
+    reg [26:0] shifted_10; // @[generator/stdlib/float/sqrt.ts:48]
+    reg [26:0] trial_22; // @[generator/stdlib/float/sqrt.ts:49]
+    reg [26:0] r23_rem; // @[generator/stdlib/float/sqrt.ts:51]
+    reg r24_bit; // @[generator/stdlib/float/sqrt.ts:50]
+    /* verilator lint_off UNUSEDSIGNAL */
+    reg [28:0] _T_37; // @[generator/stdlib/float/sqrt.ts:48]
+    /* verilator lint_on UNUSEDSIGNAL */
+    reg [26:0] shifted_11; // @[generator/stdlib/float/sqrt.ts:48]
+    reg [23:0] _T_38; // @[generator/stdlib/float/sqrt.ts:52]
+    reg [26:0] trial_23; // @[generator/stdlib/float/sqrt.ts:49]
+    reg [26:0] r24_rem; // @[generator/stdlib/float/sqrt.ts:51]
+    reg [24:0] x_root_10; // @[generator/stdlib/float/sqrt.ts:52]
     if (s10_valid) begin
-      s11_r24_nan <= s10_r22_nan; // @[generator/stdlib/float/pipeline.ts:96]
+      _T_36 = {s10_r22_rem, 2'h0};
+      shifted_10 = _T_36[26:0];
+      trial_22 = {2'h0, {s10_r22_root, 2'h1}};
+      r23_bit = shifted_10 >= trial_22; // @[generator/stdlib/float/sqrt.ts:50]
+      r23_rem = r23_bit ? (shifted_10 - trial_22) : shifted_10; // @[generator/stdlib/float/sqrt.ts:51]
+      _T_37 = {r23_rem, 2'h0};
+      shifted_11 = _T_37[26:0];
+      _T_38 = {s10_r22_root, r23_bit};
+      trial_23 = {1'h0, {_T_38, 2'h1}};
+      r24_bit = shifted_11 >= trial_23; // @[generator/stdlib/float/sqrt.ts:50]
+      r24_rem = r24_bit ? (shifted_11 - trial_23) : shifted_11; // @[generator/stdlib/float/sqrt.ts:51]
+      x_root_10 = {_T_38, r24_bit};
+      s11_r24_nan <= s10_r22_nan; // @[generator/stdlib/float/pipeline.ts:98]
+      s11_r24_inf <= s10_r22_inf; // @[generator/stdlib/float/pipeline.ts:98]
+      s11_r24_zero <= s10_r22_zero; // @[generator/stdlib/float/pipeline.ts:98]
+      s11_r24_sign <= s10_r22_sign; // @[generator/stdlib/float/pipeline.ts:98]
+      s11_r24_E <= s10_r22_E; // @[generator/stdlib/float/pipeline.ts:98]
+      s11_r24_rem <= r24_rem; // @[generator/stdlib/float/pipeline.ts:98]
+      s11_r24_root <= x_root_10; // @[generator/stdlib/float/pipeline.ts:98]
     end
-    if (s10_valid) begin
-      s11_r24_inf <= s10_r22_inf; // @[generator/stdlib/float/pipeline.ts:96]
-    end
-    if (s10_valid) begin
-      s11_r24_zero <= s10_r22_zero; // @[generator/stdlib/float/pipeline.ts:96]
-    end
-    if (s10_valid) begin
-      s11_r24_sign <= s10_r22_sign; // @[generator/stdlib/float/pipeline.ts:96]
-    end
-    if (s10_valid) begin
-      s11_r24_E <= s10_r22_E; // @[generator/stdlib/float/pipeline.ts:96]
-    end
-    if (s10_valid) begin
-      s11_r24_rem <= r24_rem; // @[generator/stdlib/float/pipeline.ts:96]
-    end
-    if (s10_valid) begin
-      s11_r24_root <= x_root_10; // @[generator/stdlib/float/pipeline.ts:96]
-    end
+  end
+  always @(posedge clock) begin : s12_round_y_logic
+    reg rem_nonzero; // @[generator/stdlib/float/sqrt.ts:86]
+    reg r_round_up; // @[generator/stdlib/float/common.ts:195]
+    reg [25:0] _T_39; // @[generator/stdlib/float/sqrt.ts:86]
+    reg guard; // @[generator/stdlib/float/common.ts:193]
+    reg st; // @[generator/stdlib/float/common.ts:194]
+    reg [34:0] r_mag; // @[generator/stdlib/float/common.ts:199]
+    reg [33:0] base; // @[generator/stdlib/float/common.ts:198]
+    reg [23:0] kept; // @[generator/stdlib/float/common.ts:192]
+    reg r_overflow; // @[generator/stdlib/float/common.ts:200]
+    reg [31:0] r_rounded; // @[generator/stdlib/float/common.ts:201]
+    reg [31:0] x_y_0; // @[generator/stdlib/float/common.ts:224]
     if (s11_valid) begin
-      s12_round_y <= x_y_0; // @[generator/stdlib/float/pipeline.ts:96]
+      rem_nonzero = s11_r24_rem != 27'h0; // @[generator/stdlib/float/sqrt.ts:86]
+      _T_39 = {s11_r24_root, 1'b0};
+      guard = _T_39[1];
+      st = rem_nonzero | _T_39[0];
+      r_round_up = guard & (st | _T_39[2]); // @[generator/stdlib/float/common.ts:195]
+      base = {s11_r24_E - 11'h1, 23'h0};
+      kept = _T_39[25:2];
+      r_mag = ({1'h0, base} + {1'h0, {10'h0, kept}}) + {34'h0, r_round_up}; // @[generator/stdlib/float/common.ts:199]
+      r_overflow = r_mag[34:23] >= 12'hff; // @[generator/stdlib/float/common.ts:200]
+      r_rounded = {s11_r24_sign, r_overflow ? 31'h7f800000 : r_mag[30:0]}; // @[generator/stdlib/float/common.ts:201]
+      x_y_0 = s11_r24_nan ? 32'h7fc00000 : (s11_r24_inf ? {s11_r24_sign, 31'h7f800000} : (s11_r24_zero ? {s11_r24_sign, 31'h0} : r_rounded));
+      s12_round_y <= x_y_0; // @[generator/stdlib/float/pipeline.ts:98]
     end
   end
 endmodule

@@ -12,835 +12,925 @@ module Fp32Div_s12 (
   output wire out_valid,
   output wire [31:0] y
 );
-  wire a_exp_zero; // @[generator/stdlib/float/common.ts:51]
-  wire a_exp_ones; // @[generator/stdlib/float/common.ts:52]
-  wire a_frac_zero; // @[generator/stdlib/float/common.ts:53]
-  wire a_is_zero; // @[generator/stdlib/float/common.ts:58]
-  wire a_is_inf; // @[generator/stdlib/float/common.ts:60]
-  wire a_is_nan; // @[generator/stdlib/float/common.ts:61]
-  wire [23:0] a_sig; // @[generator/stdlib/float/common.ts:62]
-  wire [7:0] a_eff; // @[generator/stdlib/float/common.ts:63]
-  wire b_exp_zero; // @[generator/stdlib/float/common.ts:51]
-  wire b_exp_ones; // @[generator/stdlib/float/common.ts:52]
-  wire b_frac_zero; // @[generator/stdlib/float/common.ts:53]
-  wire b_is_zero; // @[generator/stdlib/float/common.ts:58]
-  wire b_is_inf; // @[generator/stdlib/float/common.ts:60]
-  wire b_is_nan; // @[generator/stdlib/float/common.ts:61]
-  wire [23:0] b_sig; // @[generator/stdlib/float/common.ts:62]
-  wire [7:0] b_eff; // @[generator/stdlib/float/common.ts:63]
-  wire res_nan; // @[generator/stdlib/float/div.ts:58]
-  /* verilator lint_off UNUSEDSIGNAL */
-  wire [31:0] lzcIn; // @[generator/stdlib/float/common.ts:76]
-  /* verilator lint_on UNUSEDSIGNAL */
-  wire [4:0] na_lz; // @[generator/stdlib/float/div.ts:29]
-  /* verilator lint_off UNUSEDSIGNAL */
-  wire [54:0] na_shl; // @[generator/stdlib/float/div.ts:30]
-  /* verilator lint_on UNUSEDSIGNAL */
-  wire [23:0] na_m; // @[generator/stdlib/float/div.ts:30]
-  /* verilator lint_off UNUSEDSIGNAL */
-  wire [31:0] lzcIn_1; // @[generator/stdlib/float/common.ts:76]
-  /* verilator lint_on UNUSEDSIGNAL */
-  wire [4:0] nb_lz; // @[generator/stdlib/float/div.ts:29]
-  /* verilator lint_off UNUSEDSIGNAL */
-  wire [54:0] nb_shl; // @[generator/stdlib/float/div.ts:30]
-  /* verilator lint_on UNUSEDSIGNAL */
-  wire [23:0] nb_m; // @[generator/stdlib/float/div.ts:30]
-  wire res_inf; // @[generator/stdlib/float/div.ts:66]
-  wire res_zero; // @[generator/stdlib/float/div.ts:67]
-  wire res_sign; // @[generator/stdlib/float/div.ts:68]
-  wire [10:0] quot_E; // @[generator/stdlib/float/div.ts:69]
-  wire q0_bit; // @[generator/stdlib/float/div.ts:43]
-  /* verilator lint_off UNUSEDSIGNAL */
-  wire [24:0] q0_rem; // @[generator/stdlib/float/div.ts:44]
-  /* verilator lint_on UNUSEDSIGNAL */
-  reg s1_q0_nan; // @[generator/stdlib/float/pipeline.ts:96]
-  reg s1_q0_inf; // @[generator/stdlib/float/pipeline.ts:96]
-  reg s1_q0_zero; // @[generator/stdlib/float/pipeline.ts:96]
-  reg s1_q0_sign; // @[generator/stdlib/float/pipeline.ts:96]
-  reg [10:0] s1_q0_E; // @[generator/stdlib/float/pipeline.ts:96]
-  reg [23:0] s1_q0_y; // @[generator/stdlib/float/pipeline.ts:96]
-  reg [24:0] s1_q0_r; // @[generator/stdlib/float/pipeline.ts:96]
-  reg s1_q0_q; // @[generator/stdlib/float/pipeline.ts:96]
-  reg s1_valid; // @[generator/stdlib/float/pipeline.ts:123]
-  wire q1_bit; // @[generator/stdlib/float/div.ts:43]
-  /* verilator lint_off UNUSEDSIGNAL */
-  wire [24:0] q1_rem; // @[generator/stdlib/float/div.ts:44]
-  /* verilator lint_on UNUSEDSIGNAL */
-  wire q2_bit; // @[generator/stdlib/float/div.ts:43]
-  /* verilator lint_off UNUSEDSIGNAL */
-  wire [24:0] q2_rem; // @[generator/stdlib/float/div.ts:44]
-  /* verilator lint_on UNUSEDSIGNAL */
-  wire q3_bit; // @[generator/stdlib/float/div.ts:43]
-  /* verilator lint_off UNUSEDSIGNAL */
-  wire [24:0] q3_rem; // @[generator/stdlib/float/div.ts:44]
-  /* verilator lint_on UNUSEDSIGNAL */
-  reg s2_q3_nan; // @[generator/stdlib/float/pipeline.ts:96]
-  reg s2_q3_inf; // @[generator/stdlib/float/pipeline.ts:96]
-  reg s2_q3_zero; // @[generator/stdlib/float/pipeline.ts:96]
-  reg s2_q3_sign; // @[generator/stdlib/float/pipeline.ts:96]
-  reg [10:0] s2_q3_E; // @[generator/stdlib/float/pipeline.ts:96]
-  reg [23:0] s2_q3_y; // @[generator/stdlib/float/pipeline.ts:96]
-  reg [24:0] s2_q3_r; // @[generator/stdlib/float/pipeline.ts:96]
-  reg [3:0] s2_q3_q; // @[generator/stdlib/float/pipeline.ts:96]
-  reg s2_valid; // @[generator/stdlib/float/pipeline.ts:123]
-  wire q4_bit; // @[generator/stdlib/float/div.ts:43]
-  /* verilator lint_off UNUSEDSIGNAL */
-  wire [24:0] q4_rem; // @[generator/stdlib/float/div.ts:44]
-  /* verilator lint_on UNUSEDSIGNAL */
-  wire q5_bit; // @[generator/stdlib/float/div.ts:43]
-  /* verilator lint_off UNUSEDSIGNAL */
-  wire [24:0] q5_rem; // @[generator/stdlib/float/div.ts:44]
-  /* verilator lint_on UNUSEDSIGNAL */
-  wire q6_bit; // @[generator/stdlib/float/div.ts:43]
-  /* verilator lint_off UNUSEDSIGNAL */
-  wire [24:0] q6_rem; // @[generator/stdlib/float/div.ts:44]
-  /* verilator lint_on UNUSEDSIGNAL */
-  reg s3_q6_nan; // @[generator/stdlib/float/pipeline.ts:96]
-  reg s3_q6_inf; // @[generator/stdlib/float/pipeline.ts:96]
-  reg s3_q6_zero; // @[generator/stdlib/float/pipeline.ts:96]
-  reg s3_q6_sign; // @[generator/stdlib/float/pipeline.ts:96]
-  reg [10:0] s3_q6_E; // @[generator/stdlib/float/pipeline.ts:96]
-  reg [23:0] s3_q6_y; // @[generator/stdlib/float/pipeline.ts:96]
-  reg [24:0] s3_q6_r; // @[generator/stdlib/float/pipeline.ts:96]
-  reg [6:0] s3_q6_q; // @[generator/stdlib/float/pipeline.ts:96]
-  reg s3_valid; // @[generator/stdlib/float/pipeline.ts:123]
-  wire q7_bit; // @[generator/stdlib/float/div.ts:43]
-  /* verilator lint_off UNUSEDSIGNAL */
-  wire [24:0] q7_rem; // @[generator/stdlib/float/div.ts:44]
-  /* verilator lint_on UNUSEDSIGNAL */
-  wire q8_bit; // @[generator/stdlib/float/div.ts:43]
-  /* verilator lint_off UNUSEDSIGNAL */
-  wire [24:0] q8_rem; // @[generator/stdlib/float/div.ts:44]
-  /* verilator lint_on UNUSEDSIGNAL */
-  wire q9_bit; // @[generator/stdlib/float/div.ts:43]
-  /* verilator lint_off UNUSEDSIGNAL */
-  wire [24:0] q9_rem; // @[generator/stdlib/float/div.ts:44]
-  /* verilator lint_on UNUSEDSIGNAL */
-  reg s4_q9_nan; // @[generator/stdlib/float/pipeline.ts:96]
-  reg s4_q9_inf; // @[generator/stdlib/float/pipeline.ts:96]
-  reg s4_q9_zero; // @[generator/stdlib/float/pipeline.ts:96]
-  reg s4_q9_sign; // @[generator/stdlib/float/pipeline.ts:96]
-  reg [10:0] s4_q9_E; // @[generator/stdlib/float/pipeline.ts:96]
-  reg [23:0] s4_q9_y; // @[generator/stdlib/float/pipeline.ts:96]
-  reg [24:0] s4_q9_r; // @[generator/stdlib/float/pipeline.ts:96]
-  reg [9:0] s4_q9_q; // @[generator/stdlib/float/pipeline.ts:96]
-  reg s4_valid; // @[generator/stdlib/float/pipeline.ts:123]
-  wire q10_bit; // @[generator/stdlib/float/div.ts:43]
-  /* verilator lint_off UNUSEDSIGNAL */
-  wire [24:0] q10_rem; // @[generator/stdlib/float/div.ts:44]
-  /* verilator lint_on UNUSEDSIGNAL */
-  wire q11_bit; // @[generator/stdlib/float/div.ts:43]
-  /* verilator lint_off UNUSEDSIGNAL */
-  wire [24:0] q11_rem; // @[generator/stdlib/float/div.ts:44]
-  /* verilator lint_on UNUSEDSIGNAL */
-  wire q12_bit; // @[generator/stdlib/float/div.ts:43]
-  /* verilator lint_off UNUSEDSIGNAL */
-  wire [24:0] q12_rem; // @[generator/stdlib/float/div.ts:44]
-  /* verilator lint_on UNUSEDSIGNAL */
-  reg s5_q12_nan; // @[generator/stdlib/float/pipeline.ts:96]
-  reg s5_q12_inf; // @[generator/stdlib/float/pipeline.ts:96]
-  reg s5_q12_zero; // @[generator/stdlib/float/pipeline.ts:96]
-  reg s5_q12_sign; // @[generator/stdlib/float/pipeline.ts:96]
-  reg [10:0] s5_q12_E; // @[generator/stdlib/float/pipeline.ts:96]
-  reg [23:0] s5_q12_y; // @[generator/stdlib/float/pipeline.ts:96]
-  reg [24:0] s5_q12_r; // @[generator/stdlib/float/pipeline.ts:96]
-  reg [12:0] s5_q12_q; // @[generator/stdlib/float/pipeline.ts:96]
-  reg s5_valid; // @[generator/stdlib/float/pipeline.ts:123]
-  wire q13_bit; // @[generator/stdlib/float/div.ts:43]
-  /* verilator lint_off UNUSEDSIGNAL */
-  wire [24:0] q13_rem; // @[generator/stdlib/float/div.ts:44]
-  /* verilator lint_on UNUSEDSIGNAL */
-  wire q14_bit; // @[generator/stdlib/float/div.ts:43]
-  /* verilator lint_off UNUSEDSIGNAL */
-  wire [24:0] q14_rem; // @[generator/stdlib/float/div.ts:44]
-  /* verilator lint_on UNUSEDSIGNAL */
-  wire q15_bit; // @[generator/stdlib/float/div.ts:43]
-  /* verilator lint_off UNUSEDSIGNAL */
-  wire [24:0] q15_rem; // @[generator/stdlib/float/div.ts:44]
-  /* verilator lint_on UNUSEDSIGNAL */
-  reg s6_q15_nan; // @[generator/stdlib/float/pipeline.ts:96]
-  reg s6_q15_inf; // @[generator/stdlib/float/pipeline.ts:96]
-  reg s6_q15_zero; // @[generator/stdlib/float/pipeline.ts:96]
-  reg s6_q15_sign; // @[generator/stdlib/float/pipeline.ts:96]
-  reg [10:0] s6_q15_E; // @[generator/stdlib/float/pipeline.ts:96]
-  reg [23:0] s6_q15_y; // @[generator/stdlib/float/pipeline.ts:96]
-  reg [24:0] s6_q15_r; // @[generator/stdlib/float/pipeline.ts:96]
-  reg [15:0] s6_q15_q; // @[generator/stdlib/float/pipeline.ts:96]
-  reg s6_valid; // @[generator/stdlib/float/pipeline.ts:123]
-  wire q16_bit; // @[generator/stdlib/float/div.ts:43]
-  /* verilator lint_off UNUSEDSIGNAL */
-  wire [24:0] q16_rem; // @[generator/stdlib/float/div.ts:44]
-  /* verilator lint_on UNUSEDSIGNAL */
-  wire q17_bit; // @[generator/stdlib/float/div.ts:43]
-  /* verilator lint_off UNUSEDSIGNAL */
-  wire [24:0] q17_rem; // @[generator/stdlib/float/div.ts:44]
-  /* verilator lint_on UNUSEDSIGNAL */
-  wire q18_bit; // @[generator/stdlib/float/div.ts:43]
-  /* verilator lint_off UNUSEDSIGNAL */
-  wire [24:0] q18_rem; // @[generator/stdlib/float/div.ts:44]
-  /* verilator lint_on UNUSEDSIGNAL */
-  reg s7_q18_nan; // @[generator/stdlib/float/pipeline.ts:96]
-  reg s7_q18_inf; // @[generator/stdlib/float/pipeline.ts:96]
-  reg s7_q18_zero; // @[generator/stdlib/float/pipeline.ts:96]
-  reg s7_q18_sign; // @[generator/stdlib/float/pipeline.ts:96]
-  reg [10:0] s7_q18_E; // @[generator/stdlib/float/pipeline.ts:96]
-  reg [23:0] s7_q18_y; // @[generator/stdlib/float/pipeline.ts:96]
-  reg [24:0] s7_q18_r; // @[generator/stdlib/float/pipeline.ts:96]
-  reg [18:0] s7_q18_q; // @[generator/stdlib/float/pipeline.ts:96]
-  reg s7_valid; // @[generator/stdlib/float/pipeline.ts:123]
-  wire q19_bit; // @[generator/stdlib/float/div.ts:43]
-  /* verilator lint_off UNUSEDSIGNAL */
-  wire [24:0] q19_rem; // @[generator/stdlib/float/div.ts:44]
-  /* verilator lint_on UNUSEDSIGNAL */
-  wire q20_bit; // @[generator/stdlib/float/div.ts:43]
-  /* verilator lint_off UNUSEDSIGNAL */
-  wire [24:0] q20_rem; // @[generator/stdlib/float/div.ts:44]
-  /* verilator lint_on UNUSEDSIGNAL */
-  wire q21_bit; // @[generator/stdlib/float/div.ts:43]
-  /* verilator lint_off UNUSEDSIGNAL */
-  wire [24:0] q21_rem; // @[generator/stdlib/float/div.ts:44]
-  /* verilator lint_on UNUSEDSIGNAL */
-  reg s8_q21_nan; // @[generator/stdlib/float/pipeline.ts:96]
-  reg s8_q21_inf; // @[generator/stdlib/float/pipeline.ts:96]
-  reg s8_q21_zero; // @[generator/stdlib/float/pipeline.ts:96]
-  reg s8_q21_sign; // @[generator/stdlib/float/pipeline.ts:96]
-  reg [10:0] s8_q21_E; // @[generator/stdlib/float/pipeline.ts:96]
-  reg [23:0] s8_q21_y; // @[generator/stdlib/float/pipeline.ts:96]
-  reg [24:0] s8_q21_r; // @[generator/stdlib/float/pipeline.ts:96]
-  reg [21:0] s8_q21_q; // @[generator/stdlib/float/pipeline.ts:96]
-  reg s8_valid; // @[generator/stdlib/float/pipeline.ts:123]
-  wire q22_bit; // @[generator/stdlib/float/div.ts:43]
-  /* verilator lint_off UNUSEDSIGNAL */
-  wire [24:0] q22_rem; // @[generator/stdlib/float/div.ts:44]
-  /* verilator lint_on UNUSEDSIGNAL */
-  wire q23_bit; // @[generator/stdlib/float/div.ts:43]
-  /* verilator lint_off UNUSEDSIGNAL */
-  wire [24:0] q23_rem; // @[generator/stdlib/float/div.ts:44]
-  /* verilator lint_on UNUSEDSIGNAL */
-  wire q24_bit; // @[generator/stdlib/float/div.ts:43]
-  /* verilator lint_off UNUSEDSIGNAL */
-  wire [24:0] q24_rem; // @[generator/stdlib/float/div.ts:44]
-  /* verilator lint_on UNUSEDSIGNAL */
-  reg s9_q24_nan; // @[generator/stdlib/float/pipeline.ts:96]
-  reg s9_q24_inf; // @[generator/stdlib/float/pipeline.ts:96]
-  reg s9_q24_zero; // @[generator/stdlib/float/pipeline.ts:96]
-  reg s9_q24_sign; // @[generator/stdlib/float/pipeline.ts:96]
-  reg [10:0] s9_q24_E; // @[generator/stdlib/float/pipeline.ts:96]
-  reg [23:0] s9_q24_y; // @[generator/stdlib/float/pipeline.ts:96]
-  reg [24:0] s9_q24_r; // @[generator/stdlib/float/pipeline.ts:96]
-  reg [24:0] s9_q24_q; // @[generator/stdlib/float/pipeline.ts:96]
-  reg s9_valid; // @[generator/stdlib/float/pipeline.ts:123]
-  wire q25_bit; // @[generator/stdlib/float/div.ts:43]
-  /* verilator lint_off UNUSEDSIGNAL */
-  wire [24:0] q25_rem; // @[generator/stdlib/float/div.ts:44]
-  /* verilator lint_on UNUSEDSIGNAL */
-  wire rem_nonzero; // @[generator/stdlib/float/div.ts:79]
-  wire [11:0] n_E_m1; // @[generator/stdlib/float/common.ts:146]
-  wire n_under; // @[generator/stdlib/float/common.ts:147]
-  /* verilator lint_off UNUSEDSIGNAL */
-  wire [11:0] n_lshift_full; // @[generator/stdlib/float/common.ts:150]
-  /* verilator lint_on UNUSEDSIGNAL */
-  wire n_lshift; // @[generator/stdlib/float/common.ts:151]
-  wire [11:0] n_rshift; // @[generator/stdlib/float/common.ts:154]
-  /* verilator lint_off UNUSEDSIGNAL */
-  wire [11:0] n_e_full; // @[generator/stdlib/float/common.ts:155]
-  /* verilator lint_on UNUSEDSIGNAL */
-  wire [10:0] n_e; // @[generator/stdlib/float/common.ts:156]
-  wire [25:0] n_m_norm; // @[generator/stdlib/float/common.ts:175]
-  wire n_sticky; // @[generator/stdlib/float/common.ts:175]
-  reg s10_nsh_nan; // @[generator/stdlib/float/pipeline.ts:96]
-  reg s10_nsh_inf; // @[generator/stdlib/float/pipeline.ts:96]
-  reg s10_nsh_zero; // @[generator/stdlib/float/pipeline.ts:96]
-  reg s10_nsh_sign; // @[generator/stdlib/float/pipeline.ts:96]
-  reg [10:0] s10_nsh_e; // @[generator/stdlib/float/pipeline.ts:96]
-  reg [25:0] s10_nsh_m; // @[generator/stdlib/float/pipeline.ts:96]
-  reg s10_nsh_sticky; // @[generator/stdlib/float/pipeline.ts:96]
-  reg s10_valid; // @[generator/stdlib/float/pipeline.ts:123]
-  wire r_round_up; // @[generator/stdlib/float/common.ts:195]
-  wire [34:0] r_mag; // @[generator/stdlib/float/common.ts:199]
-  wire r_overflow; // @[generator/stdlib/float/common.ts:200]
-  wire [31:0] r_rounded; // @[generator/stdlib/float/common.ts:201]
-  reg [31:0] s11_round_y; // @[generator/stdlib/float/pipeline.ts:96]
-  reg s11_valid; // @[generator/stdlib/float/pipeline.ts:123]
-  reg [31:0] s12_round_y; // @[generator/stdlib/float/pipeline.ts:96]
-  reg s12_valid; // @[generator/stdlib/float/pipeline.ts:123]
-  wire [7:0] exp = a[30:23];
-  wire [22:0] frac = a[22:0];
-  wire [7:0] exp_1 = b[30:23];
-  wire [22:0] frac_1 = b[22:0];
-  wire hi_zero = ~lzcIn[31];
-  wire lo_zero = ~lzcIn[30];
-  wire zero = hi_zero & lo_zero;
-  wire hi_zero_1 = ~lzcIn[29];
-  wire lo_zero_1 = ~lzcIn[28];
-  wire zero_1 = hi_zero_1 & lo_zero_1;
-  wire zero_2 = zero & zero_1;
-  wire hi_zero_2 = ~lzcIn[27];
-  wire lo_zero_2 = ~lzcIn[26];
-  wire zero_3 = hi_zero_2 & lo_zero_2;
-  wire hi_zero_3 = ~lzcIn[25];
-  wire lo_zero_3 = ~lzcIn[24];
-  wire zero_4 = hi_zero_3 & lo_zero_3;
-  wire zero_5 = zero_3 & zero_4;
-  wire zero_6 = zero_2 & zero_5;
-  wire hi_zero_4 = ~lzcIn[23];
-  wire lo_zero_4 = ~lzcIn[22];
-  wire zero_7 = hi_zero_4 & lo_zero_4;
-  wire hi_zero_5 = ~lzcIn[21];
-  wire lo_zero_5 = ~lzcIn[20];
-  wire zero_8 = hi_zero_5 & lo_zero_5;
-  wire zero_9 = zero_7 & zero_8;
-  wire hi_zero_6 = ~lzcIn[19];
-  wire lo_zero_6 = ~lzcIn[18];
-  wire zero_10 = hi_zero_6 & lo_zero_6;
-  wire hi_zero_7 = ~lzcIn[17];
-  wire lo_zero_7 = ~lzcIn[16];
-  wire zero_11 = hi_zero_7 & lo_zero_7;
-  wire zero_12 = zero_10 & zero_11;
-  wire zero_13 = zero_9 & zero_12;
-  wire zero_14 = zero_6 & zero_13;
-  wire hi_zero_8 = ~lzcIn[15];
-  wire lo_zero_8 = ~lzcIn[14];
-  wire zero_15 = hi_zero_8 & lo_zero_8;
-  wire hi_zero_9 = ~lzcIn[13];
-  wire lo_zero_9 = ~lzcIn[12];
-  wire zero_16 = hi_zero_9 & lo_zero_9;
-  wire zero_17 = zero_15 & zero_16;
-  wire hi_zero_10 = ~lzcIn[11];
-  wire lo_zero_10 = ~lzcIn[10];
-  wire zero_18 = hi_zero_10 & lo_zero_10;
-  wire hi_zero_11 = ~lzcIn[9];
-  wire lo_zero_11 = ~lzcIn[8];
-  wire zero_19 = hi_zero_11 & lo_zero_11;
-  wire zero_20 = zero_18 & zero_19;
-  wire zero_21 = zero_17 & zero_20;
-  wire hi_zero_12 = ~lzcIn[7];
-  wire lo_zero_12 = ~lzcIn[6];
-  wire zero_22 = hi_zero_12 & lo_zero_12;
-  wire hi_zero_13 = ~lzcIn[5];
-  wire lo_zero_13 = ~lzcIn[4];
-  wire zero_23 = hi_zero_13 & lo_zero_13;
-  wire zero_24 = zero_22 & zero_23;
-  wire hi_zero_14 = ~lzcIn[3];
-  wire lo_zero_14 = ~lzcIn[2];
-  wire zero_25 = hi_zero_14 & lo_zero_14;
-  wire hi_zero_15 = ~lzcIn[1];
-  wire [1:0] count = {zero_25, zero_25 ? hi_zero_15 : hi_zero_14};
-  wire [1:0] count_1 = {zero_22, zero_22 ? hi_zero_13 : hi_zero_12};
-  wire [2:0] count_2 = {zero_24, zero_24 ? count : count_1};
-  wire [1:0] count_3 = {zero_18, zero_18 ? hi_zero_11 : hi_zero_10};
-  wire [1:0] count_4 = {zero_15, zero_15 ? hi_zero_9 : hi_zero_8};
-  wire [2:0] count_5 = {zero_17, zero_17 ? count_3 : count_4};
-  wire [3:0] count_6 = {zero_21, zero_21 ? count_2 : count_5};
-  wire [1:0] count_7 = {zero_10, zero_10 ? hi_zero_7 : hi_zero_6};
-  wire [1:0] count_8 = {zero_7, zero_7 ? hi_zero_5 : hi_zero_4};
-  wire [2:0] count_9 = {zero_9, zero_9 ? count_7 : count_8};
-  wire [1:0] count_10 = {zero_3, zero_3 ? hi_zero_3 : hi_zero_2};
-  wire [1:0] count_11 = {zero, zero ? hi_zero_1 : hi_zero};
-  wire [2:0] count_12 = {zero_2, zero_2 ? count_10 : count_11};
-  wire [3:0] count_13 = {zero_6, zero_6 ? count_9 : count_12};
-  wire [4:0] count_14 = {zero_14, zero_14 ? count_6 : count_13};
-  wire hi_zero_16 = ~lzcIn_1[31];
-  wire lo_zero_15 = ~lzcIn_1[30];
-  wire zero_26 = hi_zero_16 & lo_zero_15;
-  wire hi_zero_17 = ~lzcIn_1[29];
-  wire lo_zero_16 = ~lzcIn_1[28];
-  wire zero_27 = hi_zero_17 & lo_zero_16;
-  wire zero_28 = zero_26 & zero_27;
-  wire hi_zero_18 = ~lzcIn_1[27];
-  wire lo_zero_17 = ~lzcIn_1[26];
-  wire zero_29 = hi_zero_18 & lo_zero_17;
-  wire hi_zero_19 = ~lzcIn_1[25];
-  wire lo_zero_18 = ~lzcIn_1[24];
-  wire zero_30 = hi_zero_19 & lo_zero_18;
-  wire zero_31 = zero_29 & zero_30;
-  wire zero_32 = zero_28 & zero_31;
-  wire hi_zero_20 = ~lzcIn_1[23];
-  wire lo_zero_19 = ~lzcIn_1[22];
-  wire zero_33 = hi_zero_20 & lo_zero_19;
-  wire hi_zero_21 = ~lzcIn_1[21];
-  wire lo_zero_20 = ~lzcIn_1[20];
-  wire zero_34 = hi_zero_21 & lo_zero_20;
-  wire zero_35 = zero_33 & zero_34;
-  wire hi_zero_22 = ~lzcIn_1[19];
-  wire lo_zero_21 = ~lzcIn_1[18];
-  wire zero_36 = hi_zero_22 & lo_zero_21;
-  wire hi_zero_23 = ~lzcIn_1[17];
-  wire lo_zero_22 = ~lzcIn_1[16];
-  wire zero_37 = hi_zero_23 & lo_zero_22;
-  wire zero_38 = zero_36 & zero_37;
-  wire zero_39 = zero_35 & zero_38;
-  wire zero_40 = zero_32 & zero_39;
-  wire hi_zero_24 = ~lzcIn_1[15];
-  wire lo_zero_23 = ~lzcIn_1[14];
-  wire zero_41 = hi_zero_24 & lo_zero_23;
-  wire hi_zero_25 = ~lzcIn_1[13];
-  wire lo_zero_24 = ~lzcIn_1[12];
-  wire zero_42 = hi_zero_25 & lo_zero_24;
-  wire zero_43 = zero_41 & zero_42;
-  wire hi_zero_26 = ~lzcIn_1[11];
-  wire lo_zero_25 = ~lzcIn_1[10];
-  wire zero_44 = hi_zero_26 & lo_zero_25;
-  wire hi_zero_27 = ~lzcIn_1[9];
-  wire lo_zero_26 = ~lzcIn_1[8];
-  wire zero_45 = hi_zero_27 & lo_zero_26;
-  wire zero_46 = zero_44 & zero_45;
-  wire zero_47 = zero_43 & zero_46;
-  wire hi_zero_28 = ~lzcIn_1[7];
-  wire lo_zero_27 = ~lzcIn_1[6];
-  wire zero_48 = hi_zero_28 & lo_zero_27;
-  wire hi_zero_29 = ~lzcIn_1[5];
-  wire lo_zero_28 = ~lzcIn_1[4];
-  wire zero_49 = hi_zero_29 & lo_zero_28;
-  wire zero_50 = zero_48 & zero_49;
-  wire hi_zero_30 = ~lzcIn_1[3];
-  wire lo_zero_29 = ~lzcIn_1[2];
-  wire zero_51 = hi_zero_30 & lo_zero_29;
-  wire hi_zero_31 = ~lzcIn_1[1];
-  wire [1:0] count_15 = {zero_51, zero_51 ? hi_zero_31 : hi_zero_30};
-  wire [1:0] count_16 = {zero_48, zero_48 ? hi_zero_29 : hi_zero_28};
-  wire [2:0] count_17 = {zero_50, zero_50 ? count_15 : count_16};
-  wire [1:0] count_18 = {zero_44, zero_44 ? hi_zero_27 : hi_zero_26};
-  wire [1:0] count_19 = {zero_41, zero_41 ? hi_zero_25 : hi_zero_24};
-  wire [2:0] count_20 = {zero_43, zero_43 ? count_18 : count_19};
-  wire [3:0] count_21 = {zero_47, zero_47 ? count_17 : count_20};
-  wire [1:0] count_22 = {zero_36, zero_36 ? hi_zero_23 : hi_zero_22};
-  wire [1:0] count_23 = {zero_33, zero_33 ? hi_zero_21 : hi_zero_20};
-  wire [2:0] count_24 = {zero_35, zero_35 ? count_22 : count_23};
-  wire [1:0] count_25 = {zero_29, zero_29 ? hi_zero_19 : hi_zero_18};
-  wire [1:0] count_26 = {zero_26, zero_26 ? hi_zero_17 : hi_zero_16};
-  wire [2:0] count_27 = {zero_28, zero_28 ? count_25 : count_26};
-  wire [3:0] count_28 = {zero_32, zero_32 ? count_24 : count_27};
-  wire [4:0] count_29 = {zero_40, zero_40 ? count_21 : count_28};
-  wire A_sign = a[31];
-  wire B_sign = b[31];
-  wire [10:0] ea = {3'h0, a_eff} - {6'h0, na_lz};
-  wire [10:0] eb = {3'h0, b_eff} - {6'h0, nb_lz};
-  wire [24:0] x_r_0 = {1'h0, na_m};
-  wire [24:0] next = {q1_rem[23:0], 1'b0};
-  wire [24:0] next_1 = {q2_rem[23:0], 1'b0};
-  wire [24:0] next_2 = {q4_rem[23:0], 1'b0};
-  wire [24:0] next_3 = {q5_rem[23:0], 1'b0};
-  wire [24:0] next_4 = {q7_rem[23:0], 1'b0};
-  wire [24:0] next_5 = {q8_rem[23:0], 1'b0};
-  wire [24:0] next_6 = {q10_rem[23:0], 1'b0};
-  wire [24:0] next_7 = {q11_rem[23:0], 1'b0};
-  wire [24:0] next_8 = {q13_rem[23:0], 1'b0};
-  wire [24:0] next_9 = {q14_rem[23:0], 1'b0};
-  wire [24:0] next_10 = {q16_rem[23:0], 1'b0};
-  wire [24:0] next_11 = {q17_rem[23:0], 1'b0};
-  wire [24:0] next_12 = {q19_rem[23:0], 1'b0};
-  wire [24:0] next_13 = {q20_rem[23:0], 1'b0};
-  wire [24:0] next_14 = {q22_rem[23:0], 1'b0};
-  wire [24:0] next_15 = {q23_rem[23:0], 1'b0};
-  wire [24:0] next_16 = {q25_rem[23:0], 1'b0};
-  wire [11:0] Ew = {{1{s9_q24_E[10]}}, s9_q24_E};
-  wire [25:0] q = {s9_q24_q, q25_bit};
-  wire lz = ~q[25];
-  wire [11:0] lzS = {11'h0, lz};
-  wire [11:0] rsFull = 12'h1 - Ew;
-  wire big = |n_rshift[11:5];
-  wire [4:0] low = n_rshift[4:0];
-  wire [4:0] a_1 = (big | (low > 5'h1a)) ? 5'h1a : low;
-  wire [51:0] wide = {q, 26'h0} >> a_1;
-  wire [25:0] r_out = wide[51:26];
-  wire [25:0] left = n_lshift ? {q[24:0], 1'b0} : q;
-  wire [25:0] mo = n_under ? r_out : left;
-  wire r_sticky = |wide[25:0];
-  wire st = rem_nonzero | (n_under & r_sticky);
-  wire guard = s10_nsh_m[1];
-  wire st_1 = s10_nsh_sticky | s10_nsh_m[0];
-  wire [33:0] base = {s10_nsh_e - 11'h1, 23'h0};
-  wire [23:0] kept = s10_nsh_m[25:2];
-  wire [24:0] next_17 = {q0_rem[23:0], 1'b0};
-  wire [24:0] next_18 = {q3_rem[23:0], 1'b0};
-  wire [3:0] q_1 = {{{s1_q0_q, q1_bit}, q2_bit}, q3_bit};
-  wire [24:0] next_19 = {q6_rem[23:0], 1'b0};
-  wire [6:0] q_2 = {{{s2_q3_q, q4_bit}, q5_bit}, q6_bit};
-  wire [24:0] next_20 = {q9_rem[23:0], 1'b0};
-  wire [9:0] q_3 = {{{s3_q6_q, q7_bit}, q8_bit}, q9_bit};
-  wire [24:0] next_21 = {q12_rem[23:0], 1'b0};
-  wire [12:0] q_4 = {{{s4_q9_q, q10_bit}, q11_bit}, q12_bit};
-  wire [24:0] next_22 = {q15_rem[23:0], 1'b0};
-  wire [15:0] q_5 = {{{s5_q12_q, q13_bit}, q14_bit}, q15_bit};
-  wire [24:0] next_23 = {q18_rem[23:0], 1'b0};
-  wire [18:0] q_6 = {{{s6_q15_q, q16_bit}, q17_bit}, q18_bit};
-  wire [24:0] next_24 = {q21_rem[23:0], 1'b0};
-  wire [21:0] q_7 = {{{s7_q18_q, q19_bit}, q20_bit}, q21_bit};
-  wire [24:0] next_25 = {q24_rem[23:0], 1'b0};
-  wire [24:0] q_8 = {{{s8_q21_q, q22_bit}, q23_bit}, q24_bit};
-  wire [31:0] x_y_0 = s10_nsh_nan ? 32'h7fc00000 : (s10_nsh_inf ? {s10_nsh_sign, 31'h7f800000} : (s10_nsh_zero ? {s10_nsh_sign, 31'h0} : r_rounded));
+  reg s1_q0_nan; // @[generator/stdlib/float/pipeline.ts:98]
+  reg s1_q0_inf; // @[generator/stdlib/float/pipeline.ts:98]
+  reg s1_q0_zero; // @[generator/stdlib/float/pipeline.ts:98]
+  reg s1_q0_sign; // @[generator/stdlib/float/pipeline.ts:98]
+  reg [10:0] s1_q0_E; // @[generator/stdlib/float/pipeline.ts:98]
+  reg [23:0] s1_q0_y; // @[generator/stdlib/float/pipeline.ts:98]
+  reg [24:0] s1_q0_r; // @[generator/stdlib/float/pipeline.ts:98]
+  reg s1_q0_q; // @[generator/stdlib/float/pipeline.ts:98]
+  reg s1_valid; // @[generator/stdlib/float/pipeline.ts:125]
+  reg s2_q3_nan; // @[generator/stdlib/float/pipeline.ts:98]
+  reg s2_q3_inf; // @[generator/stdlib/float/pipeline.ts:98]
+  reg s2_q3_zero; // @[generator/stdlib/float/pipeline.ts:98]
+  reg s2_q3_sign; // @[generator/stdlib/float/pipeline.ts:98]
+  reg [10:0] s2_q3_E; // @[generator/stdlib/float/pipeline.ts:98]
+  reg [23:0] s2_q3_y; // @[generator/stdlib/float/pipeline.ts:98]
+  reg [24:0] s2_q3_r; // @[generator/stdlib/float/pipeline.ts:98]
+  reg [3:0] s2_q3_q; // @[generator/stdlib/float/pipeline.ts:98]
+  reg s2_valid; // @[generator/stdlib/float/pipeline.ts:125]
+  reg s3_q6_nan; // @[generator/stdlib/float/pipeline.ts:98]
+  reg s3_q6_inf; // @[generator/stdlib/float/pipeline.ts:98]
+  reg s3_q6_zero; // @[generator/stdlib/float/pipeline.ts:98]
+  reg s3_q6_sign; // @[generator/stdlib/float/pipeline.ts:98]
+  reg [10:0] s3_q6_E; // @[generator/stdlib/float/pipeline.ts:98]
+  reg [23:0] s3_q6_y; // @[generator/stdlib/float/pipeline.ts:98]
+  reg [24:0] s3_q6_r; // @[generator/stdlib/float/pipeline.ts:98]
+  reg [6:0] s3_q6_q; // @[generator/stdlib/float/pipeline.ts:98]
+  reg s3_valid; // @[generator/stdlib/float/pipeline.ts:125]
+  reg s4_q9_nan; // @[generator/stdlib/float/pipeline.ts:98]
+  reg s4_q9_inf; // @[generator/stdlib/float/pipeline.ts:98]
+  reg s4_q9_zero; // @[generator/stdlib/float/pipeline.ts:98]
+  reg s4_q9_sign; // @[generator/stdlib/float/pipeline.ts:98]
+  reg [10:0] s4_q9_E; // @[generator/stdlib/float/pipeline.ts:98]
+  reg [23:0] s4_q9_y; // @[generator/stdlib/float/pipeline.ts:98]
+  reg [24:0] s4_q9_r; // @[generator/stdlib/float/pipeline.ts:98]
+  reg [9:0] s4_q9_q; // @[generator/stdlib/float/pipeline.ts:98]
+  reg s4_valid; // @[generator/stdlib/float/pipeline.ts:125]
+  reg s5_q12_nan; // @[generator/stdlib/float/pipeline.ts:98]
+  reg s5_q12_inf; // @[generator/stdlib/float/pipeline.ts:98]
+  reg s5_q12_zero; // @[generator/stdlib/float/pipeline.ts:98]
+  reg s5_q12_sign; // @[generator/stdlib/float/pipeline.ts:98]
+  reg [10:0] s5_q12_E; // @[generator/stdlib/float/pipeline.ts:98]
+  reg [23:0] s5_q12_y; // @[generator/stdlib/float/pipeline.ts:98]
+  reg [24:0] s5_q12_r; // @[generator/stdlib/float/pipeline.ts:98]
+  reg [12:0] s5_q12_q; // @[generator/stdlib/float/pipeline.ts:98]
+  reg s5_valid; // @[generator/stdlib/float/pipeline.ts:125]
+  reg s6_q15_nan; // @[generator/stdlib/float/pipeline.ts:98]
+  reg s6_q15_inf; // @[generator/stdlib/float/pipeline.ts:98]
+  reg s6_q15_zero; // @[generator/stdlib/float/pipeline.ts:98]
+  reg s6_q15_sign; // @[generator/stdlib/float/pipeline.ts:98]
+  reg [10:0] s6_q15_E; // @[generator/stdlib/float/pipeline.ts:98]
+  reg [23:0] s6_q15_y; // @[generator/stdlib/float/pipeline.ts:98]
+  reg [24:0] s6_q15_r; // @[generator/stdlib/float/pipeline.ts:98]
+  reg [15:0] s6_q15_q; // @[generator/stdlib/float/pipeline.ts:98]
+  reg s6_valid; // @[generator/stdlib/float/pipeline.ts:125]
+  reg s7_q18_nan; // @[generator/stdlib/float/pipeline.ts:98]
+  reg s7_q18_inf; // @[generator/stdlib/float/pipeline.ts:98]
+  reg s7_q18_zero; // @[generator/stdlib/float/pipeline.ts:98]
+  reg s7_q18_sign; // @[generator/stdlib/float/pipeline.ts:98]
+  reg [10:0] s7_q18_E; // @[generator/stdlib/float/pipeline.ts:98]
+  reg [23:0] s7_q18_y; // @[generator/stdlib/float/pipeline.ts:98]
+  reg [24:0] s7_q18_r; // @[generator/stdlib/float/pipeline.ts:98]
+  reg [18:0] s7_q18_q; // @[generator/stdlib/float/pipeline.ts:98]
+  reg s7_valid; // @[generator/stdlib/float/pipeline.ts:125]
+  reg s8_q21_nan; // @[generator/stdlib/float/pipeline.ts:98]
+  reg s8_q21_inf; // @[generator/stdlib/float/pipeline.ts:98]
+  reg s8_q21_zero; // @[generator/stdlib/float/pipeline.ts:98]
+  reg s8_q21_sign; // @[generator/stdlib/float/pipeline.ts:98]
+  reg [10:0] s8_q21_E; // @[generator/stdlib/float/pipeline.ts:98]
+  reg [23:0] s8_q21_y; // @[generator/stdlib/float/pipeline.ts:98]
+  reg [24:0] s8_q21_r; // @[generator/stdlib/float/pipeline.ts:98]
+  reg [21:0] s8_q21_q; // @[generator/stdlib/float/pipeline.ts:98]
+  reg s8_valid; // @[generator/stdlib/float/pipeline.ts:125]
+  reg s9_q24_nan; // @[generator/stdlib/float/pipeline.ts:98]
+  reg s9_q24_inf; // @[generator/stdlib/float/pipeline.ts:98]
+  reg s9_q24_zero; // @[generator/stdlib/float/pipeline.ts:98]
+  reg s9_q24_sign; // @[generator/stdlib/float/pipeline.ts:98]
+  reg [10:0] s9_q24_E; // @[generator/stdlib/float/pipeline.ts:98]
+  reg [23:0] s9_q24_y; // @[generator/stdlib/float/pipeline.ts:98]
+  reg [24:0] s9_q24_r; // @[generator/stdlib/float/pipeline.ts:98]
+  reg [24:0] s9_q24_q; // @[generator/stdlib/float/pipeline.ts:98]
+  reg s9_valid; // @[generator/stdlib/float/pipeline.ts:125]
+  reg s10_nsh_nan; // @[generator/stdlib/float/pipeline.ts:98]
+  reg s10_nsh_inf; // @[generator/stdlib/float/pipeline.ts:98]
+  reg s10_nsh_zero; // @[generator/stdlib/float/pipeline.ts:98]
+  reg s10_nsh_sign; // @[generator/stdlib/float/pipeline.ts:98]
+  reg [10:0] s10_nsh_e; // @[generator/stdlib/float/pipeline.ts:98]
+  reg [25:0] s10_nsh_m; // @[generator/stdlib/float/pipeline.ts:98]
+  reg s10_nsh_sticky; // @[generator/stdlib/float/pipeline.ts:98]
+  reg s10_valid; // @[generator/stdlib/float/pipeline.ts:125]
+  reg [31:0] s11_round_y; // @[generator/stdlib/float/pipeline.ts:98]
+  reg s11_valid; // @[generator/stdlib/float/pipeline.ts:125]
+  reg [31:0] s12_round_y; // @[generator/stdlib/float/pipeline.ts:98]
+  reg s12_valid; // @[generator/stdlib/float/pipeline.ts:125]
 
-  assign a_exp_zero = exp == 8'h0; // @[generator/stdlib/float/common.ts:51]
-  assign a_exp_ones = exp == 8'hff; // @[generator/stdlib/float/common.ts:52]
-  assign a_frac_zero = frac == 23'h0; // @[generator/stdlib/float/common.ts:53]
-  assign a_is_zero = a_exp_zero & a_frac_zero; // @[generator/stdlib/float/common.ts:58]
-  assign a_is_inf = a_exp_ones & a_frac_zero; // @[generator/stdlib/float/common.ts:60]
-  assign a_is_nan = a_exp_ones & ~a_frac_zero; // @[generator/stdlib/float/common.ts:61]
-  assign a_sig = {~a_exp_zero, frac}; // @[generator/stdlib/float/common.ts:62]
-  assign a_eff = a_exp_zero ? 8'h1 : exp; // @[generator/stdlib/float/common.ts:63]
-  assign b_exp_zero = exp_1 == 8'h0; // @[generator/stdlib/float/common.ts:51]
-  assign b_exp_ones = exp_1 == 8'hff; // @[generator/stdlib/float/common.ts:52]
-  assign b_frac_zero = frac_1 == 23'h0; // @[generator/stdlib/float/common.ts:53]
-  assign b_is_zero = b_exp_zero & b_frac_zero; // @[generator/stdlib/float/common.ts:58]
-  assign b_is_inf = b_exp_ones & b_frac_zero; // @[generator/stdlib/float/common.ts:60]
-  assign b_is_nan = b_exp_ones & ~b_frac_zero; // @[generator/stdlib/float/common.ts:61]
-  assign b_sig = {~b_exp_zero, frac_1}; // @[generator/stdlib/float/common.ts:62]
-  assign b_eff = b_exp_zero ? 8'h1 : exp_1; // @[generator/stdlib/float/common.ts:63]
-  assign res_nan = ((a_is_nan | b_is_nan) | (a_is_zero & b_is_zero)) | (a_is_inf & b_is_inf); // @[generator/stdlib/float/div.ts:58]
-  assign lzcIn = {a_sig, 8'h0}; // @[generator/stdlib/float/common.ts:76]
-  assign na_lz = count_14; // @[generator/stdlib/float/div.ts:29]
-  assign na_shl = {31'h0, a_sig} << na_lz; // @[generator/stdlib/float/div.ts:30]
-  assign na_m = na_shl[23:0]; // @[generator/stdlib/float/div.ts:30]
-  assign lzcIn_1 = {b_sig, 8'h0}; // @[generator/stdlib/float/common.ts:76]
-  assign nb_lz = count_29; // @[generator/stdlib/float/div.ts:29]
-  assign nb_shl = {31'h0, b_sig} << nb_lz; // @[generator/stdlib/float/div.ts:30]
-  assign nb_m = nb_shl[23:0]; // @[generator/stdlib/float/div.ts:30]
-  assign res_inf = a_is_inf | b_is_zero; // @[generator/stdlib/float/div.ts:66]
-  assign res_zero = a_is_zero | b_is_inf; // @[generator/stdlib/float/div.ts:67]
-  assign res_sign = A_sign ^ B_sign; // @[generator/stdlib/float/div.ts:68]
-  assign quot_E = (ea - eb) + 11'h7f; // @[generator/stdlib/float/div.ts:69]
-  assign q0_bit = x_r_0 >= {1'h0, nb_m}; // @[generator/stdlib/float/div.ts:43]
-  assign q0_rem = q0_bit ? (x_r_0 - {1'h0, nb_m}) : x_r_0; // @[generator/stdlib/float/div.ts:44]
-  assign q1_bit = s1_q0_r >= {1'h0, s1_q0_y}; // @[generator/stdlib/float/div.ts:43]
-  assign q1_rem = q1_bit ? (s1_q0_r - {1'h0, s1_q0_y}) : s1_q0_r; // @[generator/stdlib/float/div.ts:44]
-  assign q2_bit = next >= {1'h0, s1_q0_y}; // @[generator/stdlib/float/div.ts:43]
-  assign q2_rem = q2_bit ? (next - {1'h0, s1_q0_y}) : next; // @[generator/stdlib/float/div.ts:44]
-  assign q3_bit = next_1 >= {1'h0, s1_q0_y}; // @[generator/stdlib/float/div.ts:43]
-  assign q3_rem = q3_bit ? (next_1 - {1'h0, s1_q0_y}) : next_1; // @[generator/stdlib/float/div.ts:44]
-  assign q4_bit = s2_q3_r >= {1'h0, s2_q3_y}; // @[generator/stdlib/float/div.ts:43]
-  assign q4_rem = q4_bit ? (s2_q3_r - {1'h0, s2_q3_y}) : s2_q3_r; // @[generator/stdlib/float/div.ts:44]
-  assign q5_bit = next_2 >= {1'h0, s2_q3_y}; // @[generator/stdlib/float/div.ts:43]
-  assign q5_rem = q5_bit ? (next_2 - {1'h0, s2_q3_y}) : next_2; // @[generator/stdlib/float/div.ts:44]
-  assign q6_bit = next_3 >= {1'h0, s2_q3_y}; // @[generator/stdlib/float/div.ts:43]
-  assign q6_rem = q6_bit ? (next_3 - {1'h0, s2_q3_y}) : next_3; // @[generator/stdlib/float/div.ts:44]
-  assign q7_bit = s3_q6_r >= {1'h0, s3_q6_y}; // @[generator/stdlib/float/div.ts:43]
-  assign q7_rem = q7_bit ? (s3_q6_r - {1'h0, s3_q6_y}) : s3_q6_r; // @[generator/stdlib/float/div.ts:44]
-  assign q8_bit = next_4 >= {1'h0, s3_q6_y}; // @[generator/stdlib/float/div.ts:43]
-  assign q8_rem = q8_bit ? (next_4 - {1'h0, s3_q6_y}) : next_4; // @[generator/stdlib/float/div.ts:44]
-  assign q9_bit = next_5 >= {1'h0, s3_q6_y}; // @[generator/stdlib/float/div.ts:43]
-  assign q9_rem = q9_bit ? (next_5 - {1'h0, s3_q6_y}) : next_5; // @[generator/stdlib/float/div.ts:44]
-  assign q10_bit = s4_q9_r >= {1'h0, s4_q9_y}; // @[generator/stdlib/float/div.ts:43]
-  assign q10_rem = q10_bit ? (s4_q9_r - {1'h0, s4_q9_y}) : s4_q9_r; // @[generator/stdlib/float/div.ts:44]
-  assign q11_bit = next_6 >= {1'h0, s4_q9_y}; // @[generator/stdlib/float/div.ts:43]
-  assign q11_rem = q11_bit ? (next_6 - {1'h0, s4_q9_y}) : next_6; // @[generator/stdlib/float/div.ts:44]
-  assign q12_bit = next_7 >= {1'h0, s4_q9_y}; // @[generator/stdlib/float/div.ts:43]
-  assign q12_rem = q12_bit ? (next_7 - {1'h0, s4_q9_y}) : next_7; // @[generator/stdlib/float/div.ts:44]
-  assign q13_bit = s5_q12_r >= {1'h0, s5_q12_y}; // @[generator/stdlib/float/div.ts:43]
-  assign q13_rem = q13_bit ? (s5_q12_r - {1'h0, s5_q12_y}) : s5_q12_r; // @[generator/stdlib/float/div.ts:44]
-  assign q14_bit = next_8 >= {1'h0, s5_q12_y}; // @[generator/stdlib/float/div.ts:43]
-  assign q14_rem = q14_bit ? (next_8 - {1'h0, s5_q12_y}) : next_8; // @[generator/stdlib/float/div.ts:44]
-  assign q15_bit = next_9 >= {1'h0, s5_q12_y}; // @[generator/stdlib/float/div.ts:43]
-  assign q15_rem = q15_bit ? (next_9 - {1'h0, s5_q12_y}) : next_9; // @[generator/stdlib/float/div.ts:44]
-  assign q16_bit = s6_q15_r >= {1'h0, s6_q15_y}; // @[generator/stdlib/float/div.ts:43]
-  assign q16_rem = q16_bit ? (s6_q15_r - {1'h0, s6_q15_y}) : s6_q15_r; // @[generator/stdlib/float/div.ts:44]
-  assign q17_bit = next_10 >= {1'h0, s6_q15_y}; // @[generator/stdlib/float/div.ts:43]
-  assign q17_rem = q17_bit ? (next_10 - {1'h0, s6_q15_y}) : next_10; // @[generator/stdlib/float/div.ts:44]
-  assign q18_bit = next_11 >= {1'h0, s6_q15_y}; // @[generator/stdlib/float/div.ts:43]
-  assign q18_rem = q18_bit ? (next_11 - {1'h0, s6_q15_y}) : next_11; // @[generator/stdlib/float/div.ts:44]
-  assign q19_bit = s7_q18_r >= {1'h0, s7_q18_y}; // @[generator/stdlib/float/div.ts:43]
-  assign q19_rem = q19_bit ? (s7_q18_r - {1'h0, s7_q18_y}) : s7_q18_r; // @[generator/stdlib/float/div.ts:44]
-  assign q20_bit = next_12 >= {1'h0, s7_q18_y}; // @[generator/stdlib/float/div.ts:43]
-  assign q20_rem = q20_bit ? (next_12 - {1'h0, s7_q18_y}) : next_12; // @[generator/stdlib/float/div.ts:44]
-  assign q21_bit = next_13 >= {1'h0, s7_q18_y}; // @[generator/stdlib/float/div.ts:43]
-  assign q21_rem = q21_bit ? (next_13 - {1'h0, s7_q18_y}) : next_13; // @[generator/stdlib/float/div.ts:44]
-  assign q22_bit = s8_q21_r >= {1'h0, s8_q21_y}; // @[generator/stdlib/float/div.ts:43]
-  assign q22_rem = q22_bit ? (s8_q21_r - {1'h0, s8_q21_y}) : s8_q21_r; // @[generator/stdlib/float/div.ts:44]
-  assign q23_bit = next_14 >= {1'h0, s8_q21_y}; // @[generator/stdlib/float/div.ts:43]
-  assign q23_rem = q23_bit ? (next_14 - {1'h0, s8_q21_y}) : next_14; // @[generator/stdlib/float/div.ts:44]
-  assign q24_bit = next_15 >= {1'h0, s8_q21_y}; // @[generator/stdlib/float/div.ts:43]
-  assign q24_rem = q24_bit ? (next_15 - {1'h0, s8_q21_y}) : next_15; // @[generator/stdlib/float/div.ts:44]
-  assign q25_bit = s9_q24_r >= {1'h0, s9_q24_y}; // @[generator/stdlib/float/div.ts:43]
-  assign q25_rem = q25_bit ? (s9_q24_r - {1'h0, s9_q24_y}) : s9_q24_r; // @[generator/stdlib/float/div.ts:44]
-  assign rem_nonzero = next_16 != 25'h0; // @[generator/stdlib/float/div.ts:79]
-  assign n_E_m1 = Ew - 12'h1; // @[generator/stdlib/float/common.ts:146]
-  assign n_under = $signed(Ew) < $signed(12'h1); // @[generator/stdlib/float/common.ts:147]
-  assign n_lshift_full = n_under ? 12'h0 : (($signed(lzS) < $signed(n_E_m1)) ? lzS : n_E_m1); // @[generator/stdlib/float/common.ts:150]
-  assign n_lshift = n_lshift_full[0]; // @[generator/stdlib/float/common.ts:151]
-  assign n_rshift = n_under ? rsFull : 12'h0; // @[generator/stdlib/float/common.ts:154]
-  assign n_e_full = n_under ? 12'h1 : (Ew - {11'h0, n_lshift}); // @[generator/stdlib/float/common.ts:155]
-  assign n_e = n_e_full[10:0]; // @[generator/stdlib/float/common.ts:156]
-  assign n_m_norm = mo; // @[generator/stdlib/float/common.ts:175]
-  assign n_sticky = st; // @[generator/stdlib/float/common.ts:175]
-  assign r_round_up = guard & (st_1 | s10_nsh_m[2]); // @[generator/stdlib/float/common.ts:195]
-  assign r_mag = ({1'h0, base} + {1'h0, {10'h0, kept}}) + {34'h0, r_round_up}; // @[generator/stdlib/float/common.ts:199]
-  assign r_overflow = r_mag[34:23] >= 12'hff; // @[generator/stdlib/float/common.ts:200]
-  assign r_rounded = {s10_nsh_sign, r_overflow ? 31'h7f800000 : r_mag[30:0]}; // @[generator/stdlib/float/common.ts:201]
   assign out_valid = s12_valid; // @[generator/stdlib/float/div.ts:107]
   assign y = s12_round_y; // @[generator/stdlib/float/div.ts:108]
 
   always @(posedge clock) begin
     if (reset) begin
-      s1_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:123]
-      s2_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:123]
-      s3_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:123]
-      s4_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:123]
-      s5_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:123]
-      s6_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:123]
-      s7_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:123]
-      s8_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:123]
-      s9_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:123]
-      s10_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:123]
-      s11_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:123]
-      s12_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:123]
+      s1_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:125]
+      s2_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:125]
+      s3_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:125]
+      s4_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:125]
+      s5_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:125]
+      s6_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:125]
+      s7_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:125]
+      s8_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:125]
+      s9_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:125]
+      s10_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:125]
+      s11_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:125]
+      s12_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:125]
     end else begin
-      s1_valid <= in_valid; // @[generator/stdlib/float/pipeline.ts:123]
-      s2_valid <= s1_valid; // @[generator/stdlib/float/pipeline.ts:123]
-      s3_valid <= s2_valid; // @[generator/stdlib/float/pipeline.ts:123]
-      s4_valid <= s3_valid; // @[generator/stdlib/float/pipeline.ts:123]
-      s5_valid <= s4_valid; // @[generator/stdlib/float/pipeline.ts:123]
-      s6_valid <= s5_valid; // @[generator/stdlib/float/pipeline.ts:123]
-      s7_valid <= s6_valid; // @[generator/stdlib/float/pipeline.ts:123]
-      s8_valid <= s7_valid; // @[generator/stdlib/float/pipeline.ts:123]
-      s9_valid <= s8_valid; // @[generator/stdlib/float/pipeline.ts:123]
-      s10_valid <= s9_valid; // @[generator/stdlib/float/pipeline.ts:123]
-      s11_valid <= s10_valid; // @[generator/stdlib/float/pipeline.ts:123]
-      s12_valid <= s11_valid; // @[generator/stdlib/float/pipeline.ts:123]
+      s1_valid <= in_valid; // @[generator/stdlib/float/pipeline.ts:125]
+      s2_valid <= s1_valid; // @[generator/stdlib/float/pipeline.ts:125]
+      s3_valid <= s2_valid; // @[generator/stdlib/float/pipeline.ts:125]
+      s4_valid <= s3_valid; // @[generator/stdlib/float/pipeline.ts:125]
+      s5_valid <= s4_valid; // @[generator/stdlib/float/pipeline.ts:125]
+      s6_valid <= s5_valid; // @[generator/stdlib/float/pipeline.ts:125]
+      s7_valid <= s6_valid; // @[generator/stdlib/float/pipeline.ts:125]
+      s8_valid <= s7_valid; // @[generator/stdlib/float/pipeline.ts:125]
+      s9_valid <= s8_valid; // @[generator/stdlib/float/pipeline.ts:125]
+      s10_valid <= s9_valid; // @[generator/stdlib/float/pipeline.ts:125]
+      s11_valid <= s10_valid; // @[generator/stdlib/float/pipeline.ts:125]
+      s12_valid <= s11_valid; // @[generator/stdlib/float/pipeline.ts:125]
     end
   end
   always @(posedge clock) begin
-    if (in_valid) begin
-      s1_q0_nan <= res_nan; // @[generator/stdlib/float/pipeline.ts:96]
-    end
-    if (in_valid) begin
-      s1_q0_inf <= res_inf; // @[generator/stdlib/float/pipeline.ts:96]
-    end
-    if (in_valid) begin
-      s1_q0_zero <= res_zero; // @[generator/stdlib/float/pipeline.ts:96]
-    end
-    if (in_valid) begin
-      s1_q0_sign <= res_sign; // @[generator/stdlib/float/pipeline.ts:96]
-    end
-    if (in_valid) begin
-      s1_q0_E <= quot_E; // @[generator/stdlib/float/pipeline.ts:96]
-    end
-    if (in_valid) begin
-      s1_q0_y <= nb_m; // @[generator/stdlib/float/pipeline.ts:96]
-    end
-    if (in_valid) begin
-      s1_q0_r <= next_17; // @[generator/stdlib/float/pipeline.ts:96]
-    end
-    if (in_valid) begin
-      s1_q0_q <= q0_bit; // @[generator/stdlib/float/pipeline.ts:96]
-    end
-    if (s1_valid) begin
-      s2_q3_nan <= s1_q0_nan; // @[generator/stdlib/float/pipeline.ts:96]
-    end
-    if (s1_valid) begin
-      s2_q3_inf <= s1_q0_inf; // @[generator/stdlib/float/pipeline.ts:96]
-    end
-    if (s1_valid) begin
-      s2_q3_zero <= s1_q0_zero; // @[generator/stdlib/float/pipeline.ts:96]
-    end
-    if (s1_valid) begin
-      s2_q3_sign <= s1_q0_sign; // @[generator/stdlib/float/pipeline.ts:96]
-    end
-    if (s1_valid) begin
-      s2_q3_E <= s1_q0_E; // @[generator/stdlib/float/pipeline.ts:96]
-    end
-    if (s1_valid) begin
-      s2_q3_y <= s1_q0_y; // @[generator/stdlib/float/pipeline.ts:96]
-    end
-    if (s1_valid) begin
-      s2_q3_r <= next_18; // @[generator/stdlib/float/pipeline.ts:96]
-    end
-    if (s1_valid) begin
-      s2_q3_q <= q_1; // @[generator/stdlib/float/pipeline.ts:96]
-    end
-    if (s2_valid) begin
-      s3_q6_nan <= s2_q3_nan; // @[generator/stdlib/float/pipeline.ts:96]
-    end
-    if (s2_valid) begin
-      s3_q6_inf <= s2_q3_inf; // @[generator/stdlib/float/pipeline.ts:96]
-    end
-    if (s2_valid) begin
-      s3_q6_zero <= s2_q3_zero; // @[generator/stdlib/float/pipeline.ts:96]
-    end
-    if (s2_valid) begin
-      s3_q6_sign <= s2_q3_sign; // @[generator/stdlib/float/pipeline.ts:96]
-    end
-    if (s2_valid) begin
-      s3_q6_E <= s2_q3_E; // @[generator/stdlib/float/pipeline.ts:96]
-    end
-    if (s2_valid) begin
-      s3_q6_y <= s2_q3_y; // @[generator/stdlib/float/pipeline.ts:96]
-    end
-    if (s2_valid) begin
-      s3_q6_r <= next_19; // @[generator/stdlib/float/pipeline.ts:96]
-    end
-    if (s2_valid) begin
-      s3_q6_q <= q_2; // @[generator/stdlib/float/pipeline.ts:96]
-    end
-    if (s3_valid) begin
-      s4_q9_nan <= s3_q6_nan; // @[generator/stdlib/float/pipeline.ts:96]
-    end
-    if (s3_valid) begin
-      s4_q9_inf <= s3_q6_inf; // @[generator/stdlib/float/pipeline.ts:96]
-    end
-    if (s3_valid) begin
-      s4_q9_zero <= s3_q6_zero; // @[generator/stdlib/float/pipeline.ts:96]
-    end
-    if (s3_valid) begin
-      s4_q9_sign <= s3_q6_sign; // @[generator/stdlib/float/pipeline.ts:96]
-    end
-    if (s3_valid) begin
-      s4_q9_E <= s3_q6_E; // @[generator/stdlib/float/pipeline.ts:96]
-    end
-    if (s3_valid) begin
-      s4_q9_y <= s3_q6_y; // @[generator/stdlib/float/pipeline.ts:96]
-    end
-    if (s3_valid) begin
-      s4_q9_r <= next_20; // @[generator/stdlib/float/pipeline.ts:96]
-    end
-    if (s3_valid) begin
-      s4_q9_q <= q_3; // @[generator/stdlib/float/pipeline.ts:96]
-    end
-    if (s4_valid) begin
-      s5_q12_nan <= s4_q9_nan; // @[generator/stdlib/float/pipeline.ts:96]
-    end
-    if (s4_valid) begin
-      s5_q12_inf <= s4_q9_inf; // @[generator/stdlib/float/pipeline.ts:96]
-    end
-    if (s4_valid) begin
-      s5_q12_zero <= s4_q9_zero; // @[generator/stdlib/float/pipeline.ts:96]
-    end
-    if (s4_valid) begin
-      s5_q12_sign <= s4_q9_sign; // @[generator/stdlib/float/pipeline.ts:96]
-    end
-    if (s4_valid) begin
-      s5_q12_E <= s4_q9_E; // @[generator/stdlib/float/pipeline.ts:96]
-    end
-    if (s4_valid) begin
-      s5_q12_y <= s4_q9_y; // @[generator/stdlib/float/pipeline.ts:96]
-    end
-    if (s4_valid) begin
-      s5_q12_r <= next_21; // @[generator/stdlib/float/pipeline.ts:96]
-    end
-    if (s4_valid) begin
-      s5_q12_q <= q_4; // @[generator/stdlib/float/pipeline.ts:96]
-    end
-    if (s5_valid) begin
-      s6_q15_nan <= s5_q12_nan; // @[generator/stdlib/float/pipeline.ts:96]
-    end
-    if (s5_valid) begin
-      s6_q15_inf <= s5_q12_inf; // @[generator/stdlib/float/pipeline.ts:96]
-    end
-    if (s5_valid) begin
-      s6_q15_zero <= s5_q12_zero; // @[generator/stdlib/float/pipeline.ts:96]
-    end
-    if (s5_valid) begin
-      s6_q15_sign <= s5_q12_sign; // @[generator/stdlib/float/pipeline.ts:96]
-    end
-    if (s5_valid) begin
-      s6_q15_E <= s5_q12_E; // @[generator/stdlib/float/pipeline.ts:96]
-    end
-    if (s5_valid) begin
-      s6_q15_y <= s5_q12_y; // @[generator/stdlib/float/pipeline.ts:96]
-    end
-    if (s5_valid) begin
-      s6_q15_r <= next_22; // @[generator/stdlib/float/pipeline.ts:96]
-    end
-    if (s5_valid) begin
-      s6_q15_q <= q_5; // @[generator/stdlib/float/pipeline.ts:96]
-    end
-    if (s6_valid) begin
-      s7_q18_nan <= s6_q15_nan; // @[generator/stdlib/float/pipeline.ts:96]
-    end
-    if (s6_valid) begin
-      s7_q18_inf <= s6_q15_inf; // @[generator/stdlib/float/pipeline.ts:96]
-    end
-    if (s6_valid) begin
-      s7_q18_zero <= s6_q15_zero; // @[generator/stdlib/float/pipeline.ts:96]
-    end
-    if (s6_valid) begin
-      s7_q18_sign <= s6_q15_sign; // @[generator/stdlib/float/pipeline.ts:96]
-    end
-    if (s6_valid) begin
-      s7_q18_E <= s6_q15_E; // @[generator/stdlib/float/pipeline.ts:96]
-    end
-    if (s6_valid) begin
-      s7_q18_y <= s6_q15_y; // @[generator/stdlib/float/pipeline.ts:96]
-    end
-    if (s6_valid) begin
-      s7_q18_r <= next_23; // @[generator/stdlib/float/pipeline.ts:96]
-    end
-    if (s6_valid) begin
-      s7_q18_q <= q_6; // @[generator/stdlib/float/pipeline.ts:96]
-    end
-    if (s7_valid) begin
-      s8_q21_nan <= s7_q18_nan; // @[generator/stdlib/float/pipeline.ts:96]
-    end
-    if (s7_valid) begin
-      s8_q21_inf <= s7_q18_inf; // @[generator/stdlib/float/pipeline.ts:96]
-    end
-    if (s7_valid) begin
-      s8_q21_zero <= s7_q18_zero; // @[generator/stdlib/float/pipeline.ts:96]
-    end
-    if (s7_valid) begin
-      s8_q21_sign <= s7_q18_sign; // @[generator/stdlib/float/pipeline.ts:96]
-    end
-    if (s7_valid) begin
-      s8_q21_E <= s7_q18_E; // @[generator/stdlib/float/pipeline.ts:96]
-    end
-    if (s7_valid) begin
-      s8_q21_y <= s7_q18_y; // @[generator/stdlib/float/pipeline.ts:96]
-    end
-    if (s7_valid) begin
-      s8_q21_r <= next_24; // @[generator/stdlib/float/pipeline.ts:96]
-    end
-    if (s7_valid) begin
-      s8_q21_q <= q_7; // @[generator/stdlib/float/pipeline.ts:96]
-    end
-    if (s8_valid) begin
-      s9_q24_nan <= s8_q21_nan; // @[generator/stdlib/float/pipeline.ts:96]
-    end
-    if (s8_valid) begin
-      s9_q24_inf <= s8_q21_inf; // @[generator/stdlib/float/pipeline.ts:96]
-    end
-    if (s8_valid) begin
-      s9_q24_zero <= s8_q21_zero; // @[generator/stdlib/float/pipeline.ts:96]
-    end
-    if (s8_valid) begin
-      s9_q24_sign <= s8_q21_sign; // @[generator/stdlib/float/pipeline.ts:96]
-    end
-    if (s8_valid) begin
-      s9_q24_E <= s8_q21_E; // @[generator/stdlib/float/pipeline.ts:96]
-    end
-    if (s8_valid) begin
-      s9_q24_y <= s8_q21_y; // @[generator/stdlib/float/pipeline.ts:96]
-    end
-    if (s8_valid) begin
-      s9_q24_r <= next_25; // @[generator/stdlib/float/pipeline.ts:96]
-    end
-    if (s8_valid) begin
-      s9_q24_q <= q_8; // @[generator/stdlib/float/pipeline.ts:96]
-    end
-    if (s9_valid) begin
-      s10_nsh_nan <= s9_q24_nan; // @[generator/stdlib/float/pipeline.ts:96]
-    end
-    if (s9_valid) begin
-      s10_nsh_inf <= s9_q24_inf; // @[generator/stdlib/float/pipeline.ts:96]
-    end
-    if (s9_valid) begin
-      s10_nsh_zero <= s9_q24_zero; // @[generator/stdlib/float/pipeline.ts:96]
-    end
-    if (s9_valid) begin
-      s10_nsh_sign <= s9_q24_sign; // @[generator/stdlib/float/pipeline.ts:96]
-    end
-    if (s9_valid) begin
-      s10_nsh_e <= n_e; // @[generator/stdlib/float/pipeline.ts:96]
-    end
-    if (s9_valid) begin
-      s10_nsh_m <= n_m_norm; // @[generator/stdlib/float/pipeline.ts:96]
-    end
-    if (s9_valid) begin
-      s10_nsh_sticky <= n_sticky; // @[generator/stdlib/float/pipeline.ts:96]
-    end
-    if (s10_valid) begin
-      s11_round_y <= x_y_0; // @[generator/stdlib/float/pipeline.ts:96]
-    end
     if (s11_valid) begin
-      s12_round_y <= s11_round_y; // @[generator/stdlib/float/pipeline.ts:96]
+      s12_round_y <= s11_round_y; // @[generator/stdlib/float/pipeline.ts:98]
+    end
+  end
+  always @(posedge clock) begin : s1_q0_nan_logic
+    reg a_exp_ones; // @[generator/stdlib/float/common.ts:52]
+    reg [7:0] exp; // @[generator/stdlib/float/common.ts:49]
+    reg a_frac_zero; // @[generator/stdlib/float/common.ts:53]
+    reg [22:0] frac; // @[generator/stdlib/float/common.ts:50]
+    reg a_is_nan; // @[generator/stdlib/float/common.ts:61]
+    reg b_exp_ones; // @[generator/stdlib/float/common.ts:52]
+    reg [7:0] exp_1; // @[generator/stdlib/float/common.ts:49]
+    reg b_frac_zero; // @[generator/stdlib/float/common.ts:53]
+    reg [22:0] frac_1; // @[generator/stdlib/float/common.ts:50]
+    reg b_is_nan; // @[generator/stdlib/float/common.ts:61]
+    reg a_exp_zero; // @[generator/stdlib/float/common.ts:51]
+    reg a_is_zero; // @[generator/stdlib/float/common.ts:58]
+    reg b_exp_zero; // @[generator/stdlib/float/common.ts:51]
+    reg b_is_zero; // @[generator/stdlib/float/common.ts:58]
+    reg a_is_inf; // @[generator/stdlib/float/common.ts:60]
+    reg b_is_inf; // @[generator/stdlib/float/common.ts:60]
+    reg res_nan; // @[generator/stdlib/float/div.ts:58]
+    reg res_inf; // @[generator/stdlib/float/div.ts:66]
+    reg res_zero; // @[generator/stdlib/float/div.ts:67]
+    reg res_sign; // @[generator/stdlib/float/div.ts:68]
+    reg A_sign; // @[generator/stdlib/float/common.ts:55]
+    reg B_sign; // @[generator/stdlib/float/common.ts:55]
+    reg [7:0] a_eff; // @[generator/stdlib/float/common.ts:63]
+    reg [23:0] a_sig; // @[generator/stdlib/float/common.ts:62]
+    /* verilator lint_off UNUSEDSIGNAL */
+    reg [31:0] lzcIn; // @[generator/stdlib/float/common.ts:76]
+    /* verilator lint_on UNUSEDSIGNAL */
+    reg [4:0] na_lz; // @[generator/stdlib/float/div.ts:29]
+    reg hi_zero; // @[generator/stdlib/float/common.ts:79]
+    reg lo_zero; // @[generator/stdlib/float/common.ts:79]
+    reg zero; // @[generator/stdlib/float/common.ts:83]
+    reg hi_zero_1; // @[generator/stdlib/float/common.ts:79]
+    reg lo_zero_1; // @[generator/stdlib/float/common.ts:79]
+    reg zero_1; // @[generator/stdlib/float/common.ts:83]
+    reg zero_2; // @[generator/stdlib/float/common.ts:83]
+    reg hi_zero_2; // @[generator/stdlib/float/common.ts:79]
+    reg lo_zero_2; // @[generator/stdlib/float/common.ts:79]
+    reg zero_3; // @[generator/stdlib/float/common.ts:83]
+    reg hi_zero_3; // @[generator/stdlib/float/common.ts:79]
+    reg lo_zero_3; // @[generator/stdlib/float/common.ts:79]
+    reg zero_4; // @[generator/stdlib/float/common.ts:83]
+    reg zero_5; // @[generator/stdlib/float/common.ts:83]
+    reg zero_6; // @[generator/stdlib/float/common.ts:83]
+    reg hi_zero_4; // @[generator/stdlib/float/common.ts:79]
+    reg lo_zero_4; // @[generator/stdlib/float/common.ts:79]
+    reg zero_7; // @[generator/stdlib/float/common.ts:83]
+    reg hi_zero_5; // @[generator/stdlib/float/common.ts:79]
+    reg lo_zero_5; // @[generator/stdlib/float/common.ts:79]
+    reg zero_8; // @[generator/stdlib/float/common.ts:83]
+    reg zero_9; // @[generator/stdlib/float/common.ts:83]
+    reg hi_zero_6; // @[generator/stdlib/float/common.ts:79]
+    reg lo_zero_6; // @[generator/stdlib/float/common.ts:79]
+    reg zero_10; // @[generator/stdlib/float/common.ts:83]
+    reg hi_zero_7; // @[generator/stdlib/float/common.ts:79]
+    reg lo_zero_7; // @[generator/stdlib/float/common.ts:79]
+    reg zero_11; // @[generator/stdlib/float/common.ts:83]
+    reg zero_12; // @[generator/stdlib/float/common.ts:83]
+    reg zero_13; // @[generator/stdlib/float/common.ts:83]
+    reg zero_14; // @[generator/stdlib/float/common.ts:83]
+    reg hi_zero_8; // @[generator/stdlib/float/common.ts:79]
+    reg lo_zero_8; // @[generator/stdlib/float/common.ts:79]
+    reg zero_15; // @[generator/stdlib/float/common.ts:83]
+    reg hi_zero_9; // @[generator/stdlib/float/common.ts:79]
+    reg lo_zero_9; // @[generator/stdlib/float/common.ts:79]
+    reg zero_16; // @[generator/stdlib/float/common.ts:83]
+    reg zero_17; // @[generator/stdlib/float/common.ts:83]
+    reg hi_zero_10; // @[generator/stdlib/float/common.ts:79]
+    reg lo_zero_10; // @[generator/stdlib/float/common.ts:79]
+    reg zero_18; // @[generator/stdlib/float/common.ts:83]
+    reg hi_zero_11; // @[generator/stdlib/float/common.ts:79]
+    reg lo_zero_11; // @[generator/stdlib/float/common.ts:79]
+    reg zero_19; // @[generator/stdlib/float/common.ts:83]
+    reg zero_20; // @[generator/stdlib/float/common.ts:83]
+    reg zero_21; // @[generator/stdlib/float/common.ts:83]
+    reg hi_zero_12; // @[generator/stdlib/float/common.ts:79]
+    reg lo_zero_12; // @[generator/stdlib/float/common.ts:79]
+    reg zero_22; // @[generator/stdlib/float/common.ts:83]
+    reg hi_zero_13; // @[generator/stdlib/float/common.ts:79]
+    reg lo_zero_13; // @[generator/stdlib/float/common.ts:79]
+    reg zero_23; // @[generator/stdlib/float/common.ts:83]
+    reg zero_24; // @[generator/stdlib/float/common.ts:83]
+    reg hi_zero_14; // @[generator/stdlib/float/common.ts:79]
+    reg lo_zero_14; // @[generator/stdlib/float/common.ts:79]
+    reg zero_25; // @[generator/stdlib/float/common.ts:83]
+    reg hi_zero_15; // @[generator/stdlib/float/common.ts:79]
+    reg [1:0] count; // @[generator/stdlib/float/common.ts:84]
+    reg [1:0] count_1; // @[generator/stdlib/float/common.ts:84]
+    reg [2:0] count_2; // @[generator/stdlib/float/common.ts:84]
+    reg [1:0] count_3; // @[generator/stdlib/float/common.ts:84]
+    reg [1:0] count_4; // @[generator/stdlib/float/common.ts:84]
+    reg [2:0] count_5; // @[generator/stdlib/float/common.ts:84]
+    reg [3:0] count_6; // @[generator/stdlib/float/common.ts:84]
+    reg [1:0] count_7; // @[generator/stdlib/float/common.ts:84]
+    reg [1:0] count_8; // @[generator/stdlib/float/common.ts:84]
+    reg [2:0] count_9; // @[generator/stdlib/float/common.ts:84]
+    reg [1:0] count_10; // @[generator/stdlib/float/common.ts:84]
+    reg [1:0] count_11; // @[generator/stdlib/float/common.ts:84]
+    reg [2:0] count_12; // @[generator/stdlib/float/common.ts:84]
+    reg [3:0] count_13; // @[generator/stdlib/float/common.ts:84]
+    reg [4:0] count_14; // @[generator/stdlib/float/common.ts:84]
+    reg [7:0] b_eff; // @[generator/stdlib/float/common.ts:63]
+    reg [23:0] b_sig; // @[generator/stdlib/float/common.ts:62]
+    /* verilator lint_off UNUSEDSIGNAL */
+    reg [31:0] lzcIn_1; // @[generator/stdlib/float/common.ts:76]
+    /* verilator lint_on UNUSEDSIGNAL */
+    reg [4:0] nb_lz; // @[generator/stdlib/float/div.ts:29]
+    reg hi_zero_16; // @[generator/stdlib/float/common.ts:79]
+    reg lo_zero_15; // @[generator/stdlib/float/common.ts:79]
+    reg zero_26; // @[generator/stdlib/float/common.ts:83]
+    reg hi_zero_17; // @[generator/stdlib/float/common.ts:79]
+    reg lo_zero_16; // @[generator/stdlib/float/common.ts:79]
+    reg zero_27; // @[generator/stdlib/float/common.ts:83]
+    reg zero_28; // @[generator/stdlib/float/common.ts:83]
+    reg hi_zero_18; // @[generator/stdlib/float/common.ts:79]
+    reg lo_zero_17; // @[generator/stdlib/float/common.ts:79]
+    reg zero_29; // @[generator/stdlib/float/common.ts:83]
+    reg hi_zero_19; // @[generator/stdlib/float/common.ts:79]
+    reg lo_zero_18; // @[generator/stdlib/float/common.ts:79]
+    reg zero_30; // @[generator/stdlib/float/common.ts:83]
+    reg zero_31; // @[generator/stdlib/float/common.ts:83]
+    reg zero_32; // @[generator/stdlib/float/common.ts:83]
+    reg hi_zero_20; // @[generator/stdlib/float/common.ts:79]
+    reg lo_zero_19; // @[generator/stdlib/float/common.ts:79]
+    reg zero_33; // @[generator/stdlib/float/common.ts:83]
+    reg hi_zero_21; // @[generator/stdlib/float/common.ts:79]
+    reg lo_zero_20; // @[generator/stdlib/float/common.ts:79]
+    reg zero_34; // @[generator/stdlib/float/common.ts:83]
+    reg zero_35; // @[generator/stdlib/float/common.ts:83]
+    reg hi_zero_22; // @[generator/stdlib/float/common.ts:79]
+    reg lo_zero_21; // @[generator/stdlib/float/common.ts:79]
+    reg zero_36; // @[generator/stdlib/float/common.ts:83]
+    reg hi_zero_23; // @[generator/stdlib/float/common.ts:79]
+    reg lo_zero_22; // @[generator/stdlib/float/common.ts:79]
+    reg zero_37; // @[generator/stdlib/float/common.ts:83]
+    reg zero_38; // @[generator/stdlib/float/common.ts:83]
+    reg zero_39; // @[generator/stdlib/float/common.ts:83]
+    reg zero_40; // @[generator/stdlib/float/common.ts:83]
+    reg hi_zero_24; // @[generator/stdlib/float/common.ts:79]
+    reg lo_zero_23; // @[generator/stdlib/float/common.ts:79]
+    reg zero_41; // @[generator/stdlib/float/common.ts:83]
+    reg hi_zero_25; // @[generator/stdlib/float/common.ts:79]
+    reg lo_zero_24; // @[generator/stdlib/float/common.ts:79]
+    reg zero_42; // @[generator/stdlib/float/common.ts:83]
+    reg zero_43; // @[generator/stdlib/float/common.ts:83]
+    reg hi_zero_26; // @[generator/stdlib/float/common.ts:79]
+    reg lo_zero_25; // @[generator/stdlib/float/common.ts:79]
+    reg zero_44; // @[generator/stdlib/float/common.ts:83]
+    reg hi_zero_27; // @[generator/stdlib/float/common.ts:79]
+    reg lo_zero_26; // @[generator/stdlib/float/common.ts:79]
+    reg zero_45; // @[generator/stdlib/float/common.ts:83]
+    reg zero_46; // @[generator/stdlib/float/common.ts:83]
+    reg zero_47; // @[generator/stdlib/float/common.ts:83]
+    reg hi_zero_28; // @[generator/stdlib/float/common.ts:79]
+    reg lo_zero_27; // @[generator/stdlib/float/common.ts:79]
+    reg zero_48; // @[generator/stdlib/float/common.ts:83]
+    reg hi_zero_29; // @[generator/stdlib/float/common.ts:79]
+    reg lo_zero_28; // @[generator/stdlib/float/common.ts:79]
+    reg zero_49; // @[generator/stdlib/float/common.ts:83]
+    reg zero_50; // @[generator/stdlib/float/common.ts:83]
+    reg hi_zero_30; // @[generator/stdlib/float/common.ts:79]
+    reg lo_zero_29; // @[generator/stdlib/float/common.ts:79]
+    reg zero_51; // @[generator/stdlib/float/common.ts:83]
+    reg hi_zero_31; // @[generator/stdlib/float/common.ts:79]
+    reg [1:0] count_15; // @[generator/stdlib/float/common.ts:84]
+    reg [1:0] count_16; // @[generator/stdlib/float/common.ts:84]
+    reg [2:0] count_17; // @[generator/stdlib/float/common.ts:84]
+    reg [1:0] count_18; // @[generator/stdlib/float/common.ts:84]
+    reg [1:0] count_19; // @[generator/stdlib/float/common.ts:84]
+    reg [2:0] count_20; // @[generator/stdlib/float/common.ts:84]
+    reg [3:0] count_21; // @[generator/stdlib/float/common.ts:84]
+    reg [1:0] count_22; // @[generator/stdlib/float/common.ts:84]
+    reg [1:0] count_23; // @[generator/stdlib/float/common.ts:84]
+    reg [2:0] count_24; // @[generator/stdlib/float/common.ts:84]
+    reg [1:0] count_25; // @[generator/stdlib/float/common.ts:84]
+    reg [1:0] count_26; // @[generator/stdlib/float/common.ts:84]
+    reg [2:0] count_27; // @[generator/stdlib/float/common.ts:84]
+    reg [3:0] count_28; // @[generator/stdlib/float/common.ts:84]
+    reg [4:0] count_29; // @[generator/stdlib/float/common.ts:84]
+    reg [10:0] quot_E; // @[generator/stdlib/float/div.ts:69]
+    reg [10:0] ea; // @[generator/stdlib/float/div.ts:62]
+    reg [10:0] eb; // @[generator/stdlib/float/div.ts:63]
+    /* verilator lint_off UNUSEDSIGNAL */
+    reg [54:0] nb_shl; // @[generator/stdlib/float/div.ts:30]
+    /* verilator lint_on UNUSEDSIGNAL */
+    reg [23:0] nb_m; // @[generator/stdlib/float/div.ts:30]
+    /* verilator lint_off UNUSEDSIGNAL */
+    reg [54:0] na_shl; // @[generator/stdlib/float/div.ts:30]
+    /* verilator lint_on UNUSEDSIGNAL */
+    reg [23:0] na_m; // @[generator/stdlib/float/div.ts:30]
+    reg q0_bit; // @[generator/stdlib/float/div.ts:43]
+    reg [24:0] x_r_0; // @[generator/stdlib/float/div.ts:70]
+    /* verilator lint_off UNUSEDSIGNAL */
+    reg [24:0] q0_rem; // @[generator/stdlib/float/div.ts:44]
+    /* verilator lint_on UNUSEDSIGNAL */
+    reg [24:0] next; // @[generator/stdlib/float/div.ts:46]
+    if (in_valid) begin
+      exp = a[30:23];
+      a_exp_ones = exp == 8'hff; // @[generator/stdlib/float/common.ts:52]
+      frac = a[22:0];
+      a_frac_zero = frac == 23'h0; // @[generator/stdlib/float/common.ts:53]
+      a_is_nan = a_exp_ones & ~a_frac_zero; // @[generator/stdlib/float/common.ts:61]
+      exp_1 = b[30:23];
+      b_exp_ones = exp_1 == 8'hff; // @[generator/stdlib/float/common.ts:52]
+      frac_1 = b[22:0];
+      b_frac_zero = frac_1 == 23'h0; // @[generator/stdlib/float/common.ts:53]
+      b_is_nan = b_exp_ones & ~b_frac_zero; // @[generator/stdlib/float/common.ts:61]
+      a_exp_zero = exp == 8'h0; // @[generator/stdlib/float/common.ts:51]
+      a_is_zero = a_exp_zero & a_frac_zero; // @[generator/stdlib/float/common.ts:58]
+      b_exp_zero = exp_1 == 8'h0; // @[generator/stdlib/float/common.ts:51]
+      b_is_zero = b_exp_zero & b_frac_zero; // @[generator/stdlib/float/common.ts:58]
+      a_is_inf = a_exp_ones & a_frac_zero; // @[generator/stdlib/float/common.ts:60]
+      b_is_inf = b_exp_ones & b_frac_zero; // @[generator/stdlib/float/common.ts:60]
+      res_nan = ((a_is_nan | b_is_nan) | (a_is_zero & b_is_zero)) | (a_is_inf & b_is_inf); // @[generator/stdlib/float/div.ts:58]
+      res_inf = a_is_inf | b_is_zero; // @[generator/stdlib/float/div.ts:66]
+      res_zero = a_is_zero | b_is_inf; // @[generator/stdlib/float/div.ts:67]
+      A_sign = a[31];
+      B_sign = b[31];
+      res_sign = A_sign ^ B_sign; // @[generator/stdlib/float/div.ts:68]
+      a_eff = a_exp_zero ? 8'h1 : exp; // @[generator/stdlib/float/common.ts:63]
+      a_sig = {~a_exp_zero, frac}; // @[generator/stdlib/float/common.ts:62]
+      lzcIn = {a_sig, 8'h0}; // @[generator/stdlib/float/common.ts:76]
+      hi_zero = ~lzcIn[31];
+      lo_zero = ~lzcIn[30];
+      zero = hi_zero & lo_zero;
+      hi_zero_1 = ~lzcIn[29];
+      lo_zero_1 = ~lzcIn[28];
+      zero_1 = hi_zero_1 & lo_zero_1;
+      zero_2 = zero & zero_1;
+      hi_zero_2 = ~lzcIn[27];
+      lo_zero_2 = ~lzcIn[26];
+      zero_3 = hi_zero_2 & lo_zero_2;
+      hi_zero_3 = ~lzcIn[25];
+      lo_zero_3 = ~lzcIn[24];
+      zero_4 = hi_zero_3 & lo_zero_3;
+      zero_5 = zero_3 & zero_4;
+      zero_6 = zero_2 & zero_5;
+      hi_zero_4 = ~lzcIn[23];
+      lo_zero_4 = ~lzcIn[22];
+      zero_7 = hi_zero_4 & lo_zero_4;
+      hi_zero_5 = ~lzcIn[21];
+      lo_zero_5 = ~lzcIn[20];
+      zero_8 = hi_zero_5 & lo_zero_5;
+      zero_9 = zero_7 & zero_8;
+      hi_zero_6 = ~lzcIn[19];
+      lo_zero_6 = ~lzcIn[18];
+      zero_10 = hi_zero_6 & lo_zero_6;
+      hi_zero_7 = ~lzcIn[17];
+      lo_zero_7 = ~lzcIn[16];
+      zero_11 = hi_zero_7 & lo_zero_7;
+      zero_12 = zero_10 & zero_11;
+      zero_13 = zero_9 & zero_12;
+      zero_14 = zero_6 & zero_13;
+      hi_zero_8 = ~lzcIn[15];
+      lo_zero_8 = ~lzcIn[14];
+      zero_15 = hi_zero_8 & lo_zero_8;
+      hi_zero_9 = ~lzcIn[13];
+      lo_zero_9 = ~lzcIn[12];
+      zero_16 = hi_zero_9 & lo_zero_9;
+      zero_17 = zero_15 & zero_16;
+      hi_zero_10 = ~lzcIn[11];
+      lo_zero_10 = ~lzcIn[10];
+      zero_18 = hi_zero_10 & lo_zero_10;
+      hi_zero_11 = ~lzcIn[9];
+      lo_zero_11 = ~lzcIn[8];
+      zero_19 = hi_zero_11 & lo_zero_11;
+      zero_20 = zero_18 & zero_19;
+      zero_21 = zero_17 & zero_20;
+      hi_zero_12 = ~lzcIn[7];
+      lo_zero_12 = ~lzcIn[6];
+      zero_22 = hi_zero_12 & lo_zero_12;
+      hi_zero_13 = ~lzcIn[5];
+      lo_zero_13 = ~lzcIn[4];
+      zero_23 = hi_zero_13 & lo_zero_13;
+      zero_24 = zero_22 & zero_23;
+      hi_zero_14 = ~lzcIn[3];
+      lo_zero_14 = ~lzcIn[2];
+      zero_25 = hi_zero_14 & lo_zero_14;
+      hi_zero_15 = ~lzcIn[1];
+      count = {zero_25, zero_25 ? hi_zero_15 : hi_zero_14};
+      count_1 = {zero_22, zero_22 ? hi_zero_13 : hi_zero_12};
+      count_2 = {zero_24, zero_24 ? count : count_1};
+      count_3 = {zero_18, zero_18 ? hi_zero_11 : hi_zero_10};
+      count_4 = {zero_15, zero_15 ? hi_zero_9 : hi_zero_8};
+      count_5 = {zero_17, zero_17 ? count_3 : count_4};
+      count_6 = {zero_21, zero_21 ? count_2 : count_5};
+      count_7 = {zero_10, zero_10 ? hi_zero_7 : hi_zero_6};
+      count_8 = {zero_7, zero_7 ? hi_zero_5 : hi_zero_4};
+      count_9 = {zero_9, zero_9 ? count_7 : count_8};
+      count_10 = {zero_3, zero_3 ? hi_zero_3 : hi_zero_2};
+      count_11 = {zero, zero ? hi_zero_1 : hi_zero};
+      count_12 = {zero_2, zero_2 ? count_10 : count_11};
+      count_13 = {zero_6, zero_6 ? count_9 : count_12};
+      count_14 = {zero_14, zero_14 ? count_6 : count_13};
+      na_lz = count_14; // @[generator/stdlib/float/div.ts:29]
+      b_eff = b_exp_zero ? 8'h1 : exp_1; // @[generator/stdlib/float/common.ts:63]
+      b_sig = {~b_exp_zero, frac_1}; // @[generator/stdlib/float/common.ts:62]
+      lzcIn_1 = {b_sig, 8'h0}; // @[generator/stdlib/float/common.ts:76]
+      hi_zero_16 = ~lzcIn_1[31];
+      lo_zero_15 = ~lzcIn_1[30];
+      zero_26 = hi_zero_16 & lo_zero_15;
+      hi_zero_17 = ~lzcIn_1[29];
+      lo_zero_16 = ~lzcIn_1[28];
+      zero_27 = hi_zero_17 & lo_zero_16;
+      zero_28 = zero_26 & zero_27;
+      hi_zero_18 = ~lzcIn_1[27];
+      lo_zero_17 = ~lzcIn_1[26];
+      zero_29 = hi_zero_18 & lo_zero_17;
+      hi_zero_19 = ~lzcIn_1[25];
+      lo_zero_18 = ~lzcIn_1[24];
+      zero_30 = hi_zero_19 & lo_zero_18;
+      zero_31 = zero_29 & zero_30;
+      zero_32 = zero_28 & zero_31;
+      hi_zero_20 = ~lzcIn_1[23];
+      lo_zero_19 = ~lzcIn_1[22];
+      zero_33 = hi_zero_20 & lo_zero_19;
+      hi_zero_21 = ~lzcIn_1[21];
+      lo_zero_20 = ~lzcIn_1[20];
+      zero_34 = hi_zero_21 & lo_zero_20;
+      zero_35 = zero_33 & zero_34;
+      hi_zero_22 = ~lzcIn_1[19];
+      lo_zero_21 = ~lzcIn_1[18];
+      zero_36 = hi_zero_22 & lo_zero_21;
+      hi_zero_23 = ~lzcIn_1[17];
+      lo_zero_22 = ~lzcIn_1[16];
+      zero_37 = hi_zero_23 & lo_zero_22;
+      zero_38 = zero_36 & zero_37;
+      zero_39 = zero_35 & zero_38;
+      zero_40 = zero_32 & zero_39;
+      hi_zero_24 = ~lzcIn_1[15];
+      lo_zero_23 = ~lzcIn_1[14];
+      zero_41 = hi_zero_24 & lo_zero_23;
+      hi_zero_25 = ~lzcIn_1[13];
+      lo_zero_24 = ~lzcIn_1[12];
+      zero_42 = hi_zero_25 & lo_zero_24;
+      zero_43 = zero_41 & zero_42;
+      hi_zero_26 = ~lzcIn_1[11];
+      lo_zero_25 = ~lzcIn_1[10];
+      zero_44 = hi_zero_26 & lo_zero_25;
+      hi_zero_27 = ~lzcIn_1[9];
+      lo_zero_26 = ~lzcIn_1[8];
+      zero_45 = hi_zero_27 & lo_zero_26;
+      zero_46 = zero_44 & zero_45;
+      zero_47 = zero_43 & zero_46;
+      hi_zero_28 = ~lzcIn_1[7];
+      lo_zero_27 = ~lzcIn_1[6];
+      zero_48 = hi_zero_28 & lo_zero_27;
+      hi_zero_29 = ~lzcIn_1[5];
+      lo_zero_28 = ~lzcIn_1[4];
+      zero_49 = hi_zero_29 & lo_zero_28;
+      zero_50 = zero_48 & zero_49;
+      hi_zero_30 = ~lzcIn_1[3];
+      lo_zero_29 = ~lzcIn_1[2];
+      zero_51 = hi_zero_30 & lo_zero_29;
+      hi_zero_31 = ~lzcIn_1[1];
+      count_15 = {zero_51, zero_51 ? hi_zero_31 : hi_zero_30};
+      count_16 = {zero_48, zero_48 ? hi_zero_29 : hi_zero_28};
+      count_17 = {zero_50, zero_50 ? count_15 : count_16};
+      count_18 = {zero_44, zero_44 ? hi_zero_27 : hi_zero_26};
+      count_19 = {zero_41, zero_41 ? hi_zero_25 : hi_zero_24};
+      count_20 = {zero_43, zero_43 ? count_18 : count_19};
+      count_21 = {zero_47, zero_47 ? count_17 : count_20};
+      count_22 = {zero_36, zero_36 ? hi_zero_23 : hi_zero_22};
+      count_23 = {zero_33, zero_33 ? hi_zero_21 : hi_zero_20};
+      count_24 = {zero_35, zero_35 ? count_22 : count_23};
+      count_25 = {zero_29, zero_29 ? hi_zero_19 : hi_zero_18};
+      count_26 = {zero_26, zero_26 ? hi_zero_17 : hi_zero_16};
+      count_27 = {zero_28, zero_28 ? count_25 : count_26};
+      count_28 = {zero_32, zero_32 ? count_24 : count_27};
+      count_29 = {zero_40, zero_40 ? count_21 : count_28};
+      nb_lz = count_29; // @[generator/stdlib/float/div.ts:29]
+      ea = {3'h0, a_eff} - {6'h0, na_lz};
+      eb = {3'h0, b_eff} - {6'h0, nb_lz};
+      quot_E = (ea - eb) + 11'h7f; // @[generator/stdlib/float/div.ts:69]
+      nb_shl = {31'h0, b_sig} << nb_lz; // @[generator/stdlib/float/div.ts:30]
+      nb_m = nb_shl[23:0]; // @[generator/stdlib/float/div.ts:30]
+      na_shl = {31'h0, a_sig} << na_lz; // @[generator/stdlib/float/div.ts:30]
+      na_m = na_shl[23:0]; // @[generator/stdlib/float/div.ts:30]
+      x_r_0 = {1'h0, na_m};
+      q0_bit = x_r_0 >= {1'h0, nb_m}; // @[generator/stdlib/float/div.ts:43]
+      q0_rem = q0_bit ? (x_r_0 - {1'h0, nb_m}) : x_r_0; // @[generator/stdlib/float/div.ts:44]
+      next = {q0_rem[23:0], 1'b0};
+      s1_q0_nan <= res_nan; // @[generator/stdlib/float/pipeline.ts:98]
+      s1_q0_inf <= res_inf; // @[generator/stdlib/float/pipeline.ts:98]
+      s1_q0_zero <= res_zero; // @[generator/stdlib/float/pipeline.ts:98]
+      s1_q0_sign <= res_sign; // @[generator/stdlib/float/pipeline.ts:98]
+      s1_q0_E <= quot_E; // @[generator/stdlib/float/pipeline.ts:98]
+      s1_q0_y <= nb_m; // @[generator/stdlib/float/pipeline.ts:98]
+      s1_q0_r <= next; // @[generator/stdlib/float/pipeline.ts:98]
+      s1_q0_q <= q0_bit; // @[generator/stdlib/float/pipeline.ts:98]
+    end
+  end
+  always @(posedge clock) begin : s2_q3_nan_logic
+    reg q1_bit; // @[generator/stdlib/float/div.ts:43]
+    /* verilator lint_off UNUSEDSIGNAL */
+    reg [24:0] q1_rem; // @[generator/stdlib/float/div.ts:44]
+    /* verilator lint_on UNUSEDSIGNAL */
+    reg q2_bit; // @[generator/stdlib/float/div.ts:43]
+    reg [24:0] next_1; // @[generator/stdlib/float/div.ts:46]
+    /* verilator lint_off UNUSEDSIGNAL */
+    reg [24:0] q2_rem; // @[generator/stdlib/float/div.ts:44]
+    /* verilator lint_on UNUSEDSIGNAL */
+    reg q3_bit; // @[generator/stdlib/float/div.ts:43]
+    reg [24:0] next_2; // @[generator/stdlib/float/div.ts:46]
+    /* verilator lint_off UNUSEDSIGNAL */
+    reg [24:0] q3_rem; // @[generator/stdlib/float/div.ts:44]
+    /* verilator lint_on UNUSEDSIGNAL */
+    reg [24:0] next_3; // @[generator/stdlib/float/div.ts:46]
+    reg [3:0] q; // @[generator/stdlib/float/div.ts:47]
+    if (s1_valid) begin
+      q1_bit = s1_q0_r >= {1'h0, s1_q0_y}; // @[generator/stdlib/float/div.ts:43]
+      q1_rem = q1_bit ? (s1_q0_r - {1'h0, s1_q0_y}) : s1_q0_r; // @[generator/stdlib/float/div.ts:44]
+      next_1 = {q1_rem[23:0], 1'b0};
+      q2_bit = next_1 >= {1'h0, s1_q0_y}; // @[generator/stdlib/float/div.ts:43]
+      q2_rem = q2_bit ? (next_1 - {1'h0, s1_q0_y}) : next_1; // @[generator/stdlib/float/div.ts:44]
+      next_2 = {q2_rem[23:0], 1'b0};
+      q3_bit = next_2 >= {1'h0, s1_q0_y}; // @[generator/stdlib/float/div.ts:43]
+      q3_rem = q3_bit ? (next_2 - {1'h0, s1_q0_y}) : next_2; // @[generator/stdlib/float/div.ts:44]
+      next_3 = {q3_rem[23:0], 1'b0};
+      q = {{{s1_q0_q, q1_bit}, q2_bit}, q3_bit};
+      s2_q3_nan <= s1_q0_nan; // @[generator/stdlib/float/pipeline.ts:98]
+      s2_q3_inf <= s1_q0_inf; // @[generator/stdlib/float/pipeline.ts:98]
+      s2_q3_zero <= s1_q0_zero; // @[generator/stdlib/float/pipeline.ts:98]
+      s2_q3_sign <= s1_q0_sign; // @[generator/stdlib/float/pipeline.ts:98]
+      s2_q3_E <= s1_q0_E; // @[generator/stdlib/float/pipeline.ts:98]
+      s2_q3_y <= s1_q0_y; // @[generator/stdlib/float/pipeline.ts:98]
+      s2_q3_r <= next_3; // @[generator/stdlib/float/pipeline.ts:98]
+      s2_q3_q <= q; // @[generator/stdlib/float/pipeline.ts:98]
+    end
+  end
+  always @(posedge clock) begin : s3_q6_nan_logic
+    reg q4_bit; // @[generator/stdlib/float/div.ts:43]
+    /* verilator lint_off UNUSEDSIGNAL */
+    reg [24:0] q4_rem; // @[generator/stdlib/float/div.ts:44]
+    /* verilator lint_on UNUSEDSIGNAL */
+    reg q5_bit; // @[generator/stdlib/float/div.ts:43]
+    reg [24:0] next_4; // @[generator/stdlib/float/div.ts:46]
+    /* verilator lint_off UNUSEDSIGNAL */
+    reg [24:0] q5_rem; // @[generator/stdlib/float/div.ts:44]
+    /* verilator lint_on UNUSEDSIGNAL */
+    reg q6_bit; // @[generator/stdlib/float/div.ts:43]
+    reg [24:0] next_5; // @[generator/stdlib/float/div.ts:46]
+    /* verilator lint_off UNUSEDSIGNAL */
+    reg [24:0] q6_rem; // @[generator/stdlib/float/div.ts:44]
+    /* verilator lint_on UNUSEDSIGNAL */
+    reg [24:0] next_6; // @[generator/stdlib/float/div.ts:46]
+    reg [6:0] q_1; // @[generator/stdlib/float/div.ts:47]
+    if (s2_valid) begin
+      q4_bit = s2_q3_r >= {1'h0, s2_q3_y}; // @[generator/stdlib/float/div.ts:43]
+      q4_rem = q4_bit ? (s2_q3_r - {1'h0, s2_q3_y}) : s2_q3_r; // @[generator/stdlib/float/div.ts:44]
+      next_4 = {q4_rem[23:0], 1'b0};
+      q5_bit = next_4 >= {1'h0, s2_q3_y}; // @[generator/stdlib/float/div.ts:43]
+      q5_rem = q5_bit ? (next_4 - {1'h0, s2_q3_y}) : next_4; // @[generator/stdlib/float/div.ts:44]
+      next_5 = {q5_rem[23:0], 1'b0};
+      q6_bit = next_5 >= {1'h0, s2_q3_y}; // @[generator/stdlib/float/div.ts:43]
+      q6_rem = q6_bit ? (next_5 - {1'h0, s2_q3_y}) : next_5; // @[generator/stdlib/float/div.ts:44]
+      next_6 = {q6_rem[23:0], 1'b0};
+      q_1 = {{{s2_q3_q, q4_bit}, q5_bit}, q6_bit};
+      s3_q6_nan <= s2_q3_nan; // @[generator/stdlib/float/pipeline.ts:98]
+      s3_q6_inf <= s2_q3_inf; // @[generator/stdlib/float/pipeline.ts:98]
+      s3_q6_zero <= s2_q3_zero; // @[generator/stdlib/float/pipeline.ts:98]
+      s3_q6_sign <= s2_q3_sign; // @[generator/stdlib/float/pipeline.ts:98]
+      s3_q6_E <= s2_q3_E; // @[generator/stdlib/float/pipeline.ts:98]
+      s3_q6_y <= s2_q3_y; // @[generator/stdlib/float/pipeline.ts:98]
+      s3_q6_r <= next_6; // @[generator/stdlib/float/pipeline.ts:98]
+      s3_q6_q <= q_1; // @[generator/stdlib/float/pipeline.ts:98]
+    end
+  end
+  always @(posedge clock) begin : s4_q9_nan_logic
+    reg q7_bit; // @[generator/stdlib/float/div.ts:43]
+    /* verilator lint_off UNUSEDSIGNAL */
+    reg [24:0] q7_rem; // @[generator/stdlib/float/div.ts:44]
+    /* verilator lint_on UNUSEDSIGNAL */
+    reg q8_bit; // @[generator/stdlib/float/div.ts:43]
+    reg [24:0] next_7; // @[generator/stdlib/float/div.ts:46]
+    /* verilator lint_off UNUSEDSIGNAL */
+    reg [24:0] q8_rem; // @[generator/stdlib/float/div.ts:44]
+    /* verilator lint_on UNUSEDSIGNAL */
+    reg q9_bit; // @[generator/stdlib/float/div.ts:43]
+    reg [24:0] next_8; // @[generator/stdlib/float/div.ts:46]
+    /* verilator lint_off UNUSEDSIGNAL */
+    reg [24:0] q9_rem; // @[generator/stdlib/float/div.ts:44]
+    /* verilator lint_on UNUSEDSIGNAL */
+    reg [24:0] next_9; // @[generator/stdlib/float/div.ts:46]
+    reg [9:0] q_2; // @[generator/stdlib/float/div.ts:47]
+    if (s3_valid) begin
+      q7_bit = s3_q6_r >= {1'h0, s3_q6_y}; // @[generator/stdlib/float/div.ts:43]
+      q7_rem = q7_bit ? (s3_q6_r - {1'h0, s3_q6_y}) : s3_q6_r; // @[generator/stdlib/float/div.ts:44]
+      next_7 = {q7_rem[23:0], 1'b0};
+      q8_bit = next_7 >= {1'h0, s3_q6_y}; // @[generator/stdlib/float/div.ts:43]
+      q8_rem = q8_bit ? (next_7 - {1'h0, s3_q6_y}) : next_7; // @[generator/stdlib/float/div.ts:44]
+      next_8 = {q8_rem[23:0], 1'b0};
+      q9_bit = next_8 >= {1'h0, s3_q6_y}; // @[generator/stdlib/float/div.ts:43]
+      q9_rem = q9_bit ? (next_8 - {1'h0, s3_q6_y}) : next_8; // @[generator/stdlib/float/div.ts:44]
+      next_9 = {q9_rem[23:0], 1'b0};
+      q_2 = {{{s3_q6_q, q7_bit}, q8_bit}, q9_bit};
+      s4_q9_nan <= s3_q6_nan; // @[generator/stdlib/float/pipeline.ts:98]
+      s4_q9_inf <= s3_q6_inf; // @[generator/stdlib/float/pipeline.ts:98]
+      s4_q9_zero <= s3_q6_zero; // @[generator/stdlib/float/pipeline.ts:98]
+      s4_q9_sign <= s3_q6_sign; // @[generator/stdlib/float/pipeline.ts:98]
+      s4_q9_E <= s3_q6_E; // @[generator/stdlib/float/pipeline.ts:98]
+      s4_q9_y <= s3_q6_y; // @[generator/stdlib/float/pipeline.ts:98]
+      s4_q9_r <= next_9; // @[generator/stdlib/float/pipeline.ts:98]
+      s4_q9_q <= q_2; // @[generator/stdlib/float/pipeline.ts:98]
+    end
+  end
+  always @(posedge clock) begin : s5_q12_nan_logic
+    reg q10_bit; // @[generator/stdlib/float/div.ts:43]
+    /* verilator lint_off UNUSEDSIGNAL */
+    reg [24:0] q10_rem; // @[generator/stdlib/float/div.ts:44]
+    /* verilator lint_on UNUSEDSIGNAL */
+    reg q11_bit; // @[generator/stdlib/float/div.ts:43]
+    reg [24:0] next_10; // @[generator/stdlib/float/div.ts:46]
+    /* verilator lint_off UNUSEDSIGNAL */
+    reg [24:0] q11_rem; // @[generator/stdlib/float/div.ts:44]
+    /* verilator lint_on UNUSEDSIGNAL */
+    reg q12_bit; // @[generator/stdlib/float/div.ts:43]
+    reg [24:0] next_11; // @[generator/stdlib/float/div.ts:46]
+    /* verilator lint_off UNUSEDSIGNAL */
+    reg [24:0] q12_rem; // @[generator/stdlib/float/div.ts:44]
+    /* verilator lint_on UNUSEDSIGNAL */
+    reg [24:0] next_12; // @[generator/stdlib/float/div.ts:46]
+    reg [12:0] q_3; // @[generator/stdlib/float/div.ts:47]
+    if (s4_valid) begin
+      q10_bit = s4_q9_r >= {1'h0, s4_q9_y}; // @[generator/stdlib/float/div.ts:43]
+      q10_rem = q10_bit ? (s4_q9_r - {1'h0, s4_q9_y}) : s4_q9_r; // @[generator/stdlib/float/div.ts:44]
+      next_10 = {q10_rem[23:0], 1'b0};
+      q11_bit = next_10 >= {1'h0, s4_q9_y}; // @[generator/stdlib/float/div.ts:43]
+      q11_rem = q11_bit ? (next_10 - {1'h0, s4_q9_y}) : next_10; // @[generator/stdlib/float/div.ts:44]
+      next_11 = {q11_rem[23:0], 1'b0};
+      q12_bit = next_11 >= {1'h0, s4_q9_y}; // @[generator/stdlib/float/div.ts:43]
+      q12_rem = q12_bit ? (next_11 - {1'h0, s4_q9_y}) : next_11; // @[generator/stdlib/float/div.ts:44]
+      next_12 = {q12_rem[23:0], 1'b0};
+      q_3 = {{{s4_q9_q, q10_bit}, q11_bit}, q12_bit};
+      s5_q12_nan <= s4_q9_nan; // @[generator/stdlib/float/pipeline.ts:98]
+      s5_q12_inf <= s4_q9_inf; // @[generator/stdlib/float/pipeline.ts:98]
+      s5_q12_zero <= s4_q9_zero; // @[generator/stdlib/float/pipeline.ts:98]
+      s5_q12_sign <= s4_q9_sign; // @[generator/stdlib/float/pipeline.ts:98]
+      s5_q12_E <= s4_q9_E; // @[generator/stdlib/float/pipeline.ts:98]
+      s5_q12_y <= s4_q9_y; // @[generator/stdlib/float/pipeline.ts:98]
+      s5_q12_r <= next_12; // @[generator/stdlib/float/pipeline.ts:98]
+      s5_q12_q <= q_3; // @[generator/stdlib/float/pipeline.ts:98]
+    end
+  end
+  always @(posedge clock) begin : s6_q15_nan_logic
+    reg q13_bit; // @[generator/stdlib/float/div.ts:43]
+    /* verilator lint_off UNUSEDSIGNAL */
+    reg [24:0] q13_rem; // @[generator/stdlib/float/div.ts:44]
+    /* verilator lint_on UNUSEDSIGNAL */
+    reg q14_bit; // @[generator/stdlib/float/div.ts:43]
+    reg [24:0] next_13; // @[generator/stdlib/float/div.ts:46]
+    /* verilator lint_off UNUSEDSIGNAL */
+    reg [24:0] q14_rem; // @[generator/stdlib/float/div.ts:44]
+    /* verilator lint_on UNUSEDSIGNAL */
+    reg q15_bit; // @[generator/stdlib/float/div.ts:43]
+    reg [24:0] next_14; // @[generator/stdlib/float/div.ts:46]
+    /* verilator lint_off UNUSEDSIGNAL */
+    reg [24:0] q15_rem; // @[generator/stdlib/float/div.ts:44]
+    /* verilator lint_on UNUSEDSIGNAL */
+    reg [24:0] next_15; // @[generator/stdlib/float/div.ts:46]
+    reg [15:0] q_4; // @[generator/stdlib/float/div.ts:47]
+    if (s5_valid) begin
+      q13_bit = s5_q12_r >= {1'h0, s5_q12_y}; // @[generator/stdlib/float/div.ts:43]
+      q13_rem = q13_bit ? (s5_q12_r - {1'h0, s5_q12_y}) : s5_q12_r; // @[generator/stdlib/float/div.ts:44]
+      next_13 = {q13_rem[23:0], 1'b0};
+      q14_bit = next_13 >= {1'h0, s5_q12_y}; // @[generator/stdlib/float/div.ts:43]
+      q14_rem = q14_bit ? (next_13 - {1'h0, s5_q12_y}) : next_13; // @[generator/stdlib/float/div.ts:44]
+      next_14 = {q14_rem[23:0], 1'b0};
+      q15_bit = next_14 >= {1'h0, s5_q12_y}; // @[generator/stdlib/float/div.ts:43]
+      q15_rem = q15_bit ? (next_14 - {1'h0, s5_q12_y}) : next_14; // @[generator/stdlib/float/div.ts:44]
+      next_15 = {q15_rem[23:0], 1'b0};
+      q_4 = {{{s5_q12_q, q13_bit}, q14_bit}, q15_bit};
+      s6_q15_nan <= s5_q12_nan; // @[generator/stdlib/float/pipeline.ts:98]
+      s6_q15_inf <= s5_q12_inf; // @[generator/stdlib/float/pipeline.ts:98]
+      s6_q15_zero <= s5_q12_zero; // @[generator/stdlib/float/pipeline.ts:98]
+      s6_q15_sign <= s5_q12_sign; // @[generator/stdlib/float/pipeline.ts:98]
+      s6_q15_E <= s5_q12_E; // @[generator/stdlib/float/pipeline.ts:98]
+      s6_q15_y <= s5_q12_y; // @[generator/stdlib/float/pipeline.ts:98]
+      s6_q15_r <= next_15; // @[generator/stdlib/float/pipeline.ts:98]
+      s6_q15_q <= q_4; // @[generator/stdlib/float/pipeline.ts:98]
+    end
+  end
+  always @(posedge clock) begin : s7_q18_nan_logic
+    reg q16_bit; // @[generator/stdlib/float/div.ts:43]
+    /* verilator lint_off UNUSEDSIGNAL */
+    reg [24:0] q16_rem; // @[generator/stdlib/float/div.ts:44]
+    /* verilator lint_on UNUSEDSIGNAL */
+    reg q17_bit; // @[generator/stdlib/float/div.ts:43]
+    reg [24:0] next_16; // @[generator/stdlib/float/div.ts:46]
+    /* verilator lint_off UNUSEDSIGNAL */
+    reg [24:0] q17_rem; // @[generator/stdlib/float/div.ts:44]
+    /* verilator lint_on UNUSEDSIGNAL */
+    reg q18_bit; // @[generator/stdlib/float/div.ts:43]
+    reg [24:0] next_17; // @[generator/stdlib/float/div.ts:46]
+    /* verilator lint_off UNUSEDSIGNAL */
+    reg [24:0] q18_rem; // @[generator/stdlib/float/div.ts:44]
+    /* verilator lint_on UNUSEDSIGNAL */
+    reg [24:0] next_18; // @[generator/stdlib/float/div.ts:46]
+    reg [18:0] q_5; // @[generator/stdlib/float/div.ts:47]
+    if (s6_valid) begin
+      q16_bit = s6_q15_r >= {1'h0, s6_q15_y}; // @[generator/stdlib/float/div.ts:43]
+      q16_rem = q16_bit ? (s6_q15_r - {1'h0, s6_q15_y}) : s6_q15_r; // @[generator/stdlib/float/div.ts:44]
+      next_16 = {q16_rem[23:0], 1'b0};
+      q17_bit = next_16 >= {1'h0, s6_q15_y}; // @[generator/stdlib/float/div.ts:43]
+      q17_rem = q17_bit ? (next_16 - {1'h0, s6_q15_y}) : next_16; // @[generator/stdlib/float/div.ts:44]
+      next_17 = {q17_rem[23:0], 1'b0};
+      q18_bit = next_17 >= {1'h0, s6_q15_y}; // @[generator/stdlib/float/div.ts:43]
+      q18_rem = q18_bit ? (next_17 - {1'h0, s6_q15_y}) : next_17; // @[generator/stdlib/float/div.ts:44]
+      next_18 = {q18_rem[23:0], 1'b0};
+      q_5 = {{{s6_q15_q, q16_bit}, q17_bit}, q18_bit};
+      s7_q18_nan <= s6_q15_nan; // @[generator/stdlib/float/pipeline.ts:98]
+      s7_q18_inf <= s6_q15_inf; // @[generator/stdlib/float/pipeline.ts:98]
+      s7_q18_zero <= s6_q15_zero; // @[generator/stdlib/float/pipeline.ts:98]
+      s7_q18_sign <= s6_q15_sign; // @[generator/stdlib/float/pipeline.ts:98]
+      s7_q18_E <= s6_q15_E; // @[generator/stdlib/float/pipeline.ts:98]
+      s7_q18_y <= s6_q15_y; // @[generator/stdlib/float/pipeline.ts:98]
+      s7_q18_r <= next_18; // @[generator/stdlib/float/pipeline.ts:98]
+      s7_q18_q <= q_5; // @[generator/stdlib/float/pipeline.ts:98]
+    end
+  end
+  always @(posedge clock) begin : s8_q21_nan_logic
+    reg q19_bit; // @[generator/stdlib/float/div.ts:43]
+    /* verilator lint_off UNUSEDSIGNAL */
+    reg [24:0] q19_rem; // @[generator/stdlib/float/div.ts:44]
+    /* verilator lint_on UNUSEDSIGNAL */
+    reg q20_bit; // @[generator/stdlib/float/div.ts:43]
+    reg [24:0] next_19; // @[generator/stdlib/float/div.ts:46]
+    /* verilator lint_off UNUSEDSIGNAL */
+    reg [24:0] q20_rem; // @[generator/stdlib/float/div.ts:44]
+    /* verilator lint_on UNUSEDSIGNAL */
+    reg q21_bit; // @[generator/stdlib/float/div.ts:43]
+    reg [24:0] next_20; // @[generator/stdlib/float/div.ts:46]
+    /* verilator lint_off UNUSEDSIGNAL */
+    reg [24:0] q21_rem; // @[generator/stdlib/float/div.ts:44]
+    /* verilator lint_on UNUSEDSIGNAL */
+    reg [24:0] next_21; // @[generator/stdlib/float/div.ts:46]
+    reg [21:0] q_6; // @[generator/stdlib/float/div.ts:47]
+    if (s7_valid) begin
+      q19_bit = s7_q18_r >= {1'h0, s7_q18_y}; // @[generator/stdlib/float/div.ts:43]
+      q19_rem = q19_bit ? (s7_q18_r - {1'h0, s7_q18_y}) : s7_q18_r; // @[generator/stdlib/float/div.ts:44]
+      next_19 = {q19_rem[23:0], 1'b0};
+      q20_bit = next_19 >= {1'h0, s7_q18_y}; // @[generator/stdlib/float/div.ts:43]
+      q20_rem = q20_bit ? (next_19 - {1'h0, s7_q18_y}) : next_19; // @[generator/stdlib/float/div.ts:44]
+      next_20 = {q20_rem[23:0], 1'b0};
+      q21_bit = next_20 >= {1'h0, s7_q18_y}; // @[generator/stdlib/float/div.ts:43]
+      q21_rem = q21_bit ? (next_20 - {1'h0, s7_q18_y}) : next_20; // @[generator/stdlib/float/div.ts:44]
+      next_21 = {q21_rem[23:0], 1'b0};
+      q_6 = {{{s7_q18_q, q19_bit}, q20_bit}, q21_bit};
+      s8_q21_nan <= s7_q18_nan; // @[generator/stdlib/float/pipeline.ts:98]
+      s8_q21_inf <= s7_q18_inf; // @[generator/stdlib/float/pipeline.ts:98]
+      s8_q21_zero <= s7_q18_zero; // @[generator/stdlib/float/pipeline.ts:98]
+      s8_q21_sign <= s7_q18_sign; // @[generator/stdlib/float/pipeline.ts:98]
+      s8_q21_E <= s7_q18_E; // @[generator/stdlib/float/pipeline.ts:98]
+      s8_q21_y <= s7_q18_y; // @[generator/stdlib/float/pipeline.ts:98]
+      s8_q21_r <= next_21; // @[generator/stdlib/float/pipeline.ts:98]
+      s8_q21_q <= q_6; // @[generator/stdlib/float/pipeline.ts:98]
+    end
+  end
+  always @(posedge clock) begin : s9_q24_nan_logic
+    reg q22_bit; // @[generator/stdlib/float/div.ts:43]
+    /* verilator lint_off UNUSEDSIGNAL */
+    reg [24:0] q22_rem; // @[generator/stdlib/float/div.ts:44]
+    /* verilator lint_on UNUSEDSIGNAL */
+    reg q23_bit; // @[generator/stdlib/float/div.ts:43]
+    reg [24:0] next_22; // @[generator/stdlib/float/div.ts:46]
+    /* verilator lint_off UNUSEDSIGNAL */
+    reg [24:0] q23_rem; // @[generator/stdlib/float/div.ts:44]
+    /* verilator lint_on UNUSEDSIGNAL */
+    reg q24_bit; // @[generator/stdlib/float/div.ts:43]
+    reg [24:0] next_23; // @[generator/stdlib/float/div.ts:46]
+    /* verilator lint_off UNUSEDSIGNAL */
+    reg [24:0] q24_rem; // @[generator/stdlib/float/div.ts:44]
+    /* verilator lint_on UNUSEDSIGNAL */
+    reg [24:0] next_24; // @[generator/stdlib/float/div.ts:46]
+    reg [24:0] q_7; // @[generator/stdlib/float/div.ts:47]
+    if (s8_valid) begin
+      q22_bit = s8_q21_r >= {1'h0, s8_q21_y}; // @[generator/stdlib/float/div.ts:43]
+      q22_rem = q22_bit ? (s8_q21_r - {1'h0, s8_q21_y}) : s8_q21_r; // @[generator/stdlib/float/div.ts:44]
+      next_22 = {q22_rem[23:0], 1'b0};
+      q23_bit = next_22 >= {1'h0, s8_q21_y}; // @[generator/stdlib/float/div.ts:43]
+      q23_rem = q23_bit ? (next_22 - {1'h0, s8_q21_y}) : next_22; // @[generator/stdlib/float/div.ts:44]
+      next_23 = {q23_rem[23:0], 1'b0};
+      q24_bit = next_23 >= {1'h0, s8_q21_y}; // @[generator/stdlib/float/div.ts:43]
+      q24_rem = q24_bit ? (next_23 - {1'h0, s8_q21_y}) : next_23; // @[generator/stdlib/float/div.ts:44]
+      next_24 = {q24_rem[23:0], 1'b0};
+      q_7 = {{{s8_q21_q, q22_bit}, q23_bit}, q24_bit};
+      s9_q24_nan <= s8_q21_nan; // @[generator/stdlib/float/pipeline.ts:98]
+      s9_q24_inf <= s8_q21_inf; // @[generator/stdlib/float/pipeline.ts:98]
+      s9_q24_zero <= s8_q21_zero; // @[generator/stdlib/float/pipeline.ts:98]
+      s9_q24_sign <= s8_q21_sign; // @[generator/stdlib/float/pipeline.ts:98]
+      s9_q24_E <= s8_q21_E; // @[generator/stdlib/float/pipeline.ts:98]
+      s9_q24_y <= s8_q21_y; // @[generator/stdlib/float/pipeline.ts:98]
+      s9_q24_r <= next_24; // @[generator/stdlib/float/pipeline.ts:98]
+      s9_q24_q <= q_7; // @[generator/stdlib/float/pipeline.ts:98]
+    end
+  end
+  always @(posedge clock) begin : s10_nsh_nan_logic
+    reg n_under; // @[generator/stdlib/float/common.ts:147]
+    reg [11:0] Ew; // @[generator/stdlib/float/common.ts:69]
+    reg q25_bit; // @[generator/stdlib/float/div.ts:43]
+    reg [11:0] n_E_m1; // @[generator/stdlib/float/common.ts:146]
+    /* verilator lint_off UNUSEDSIGNAL */
+    reg [11:0] n_lshift_full; // @[generator/stdlib/float/common.ts:150]
+    /* verilator lint_on UNUSEDSIGNAL */
+    reg [25:0] q_8; // @[generator/stdlib/float/div.ts:47]
+    reg lz; // @[generator/stdlib/float/common.ts:145]
+    reg [11:0] lzS; // @[generator/stdlib/float/common.ts:149]
+    reg n_lshift; // @[generator/stdlib/float/common.ts:151]
+    /* verilator lint_off UNUSEDSIGNAL */
+    reg [11:0] n_e_full; // @[generator/stdlib/float/common.ts:155]
+    /* verilator lint_on UNUSEDSIGNAL */
+    reg [10:0] n_e; // @[generator/stdlib/float/common.ts:156]
+    reg [11:0] n_rshift; // @[generator/stdlib/float/common.ts:154]
+    reg [11:0] rsFull; // @[generator/stdlib/float/common.ts:153]
+    reg [25:0] n_m_norm; // @[generator/stdlib/float/common.ts:175]
+    reg big; // @[generator/stdlib/float/common.ts:100]
+    reg [4:0] low; // @[generator/stdlib/float/common.ts:101]
+    reg [4:0] a_1; // @[generator/stdlib/float/common.ts:102]
+    reg [51:0] wide; // @[generator/stdlib/float/common.ts:103]
+    reg [25:0] r_out; // @[generator/stdlib/float/common.ts:104]
+    reg [25:0] left; // @[generator/stdlib/float/common.ts:167]
+    reg [25:0] mo; // @[generator/stdlib/float/common.ts:172]
+    /* verilator lint_off UNUSEDSIGNAL */
+    reg [24:0] q25_rem; // @[generator/stdlib/float/div.ts:44]
+    /* verilator lint_on UNUSEDSIGNAL */
+    reg rem_nonzero; // @[generator/stdlib/float/div.ts:79]
+    reg [24:0] next_25; // @[generator/stdlib/float/div.ts:46]
+    reg n_sticky; // @[generator/stdlib/float/common.ts:175]
+    reg r_sticky; // @[generator/stdlib/float/common.ts:104]
+    reg st; // @[generator/stdlib/float/common.ts:173]
+    if (s9_valid) begin
+      Ew = {{1{s9_q24_E[10]}}, s9_q24_E};
+      n_under = $signed(Ew) < $signed(12'h1); // @[generator/stdlib/float/common.ts:147]
+      q25_bit = s9_q24_r >= {1'h0, s9_q24_y}; // @[generator/stdlib/float/div.ts:43]
+      n_E_m1 = Ew - 12'h1; // @[generator/stdlib/float/common.ts:146]
+      q_8 = {s9_q24_q, q25_bit};
+      lz = ~q_8[25];
+      lzS = {11'h0, lz};
+      n_lshift_full = n_under ? 12'h0 : (($signed(lzS) < $signed(n_E_m1)) ? lzS : n_E_m1); // @[generator/stdlib/float/common.ts:150]
+      n_lshift = n_lshift_full[0]; // @[generator/stdlib/float/common.ts:151]
+      n_e_full = n_under ? 12'h1 : (Ew - {11'h0, n_lshift}); // @[generator/stdlib/float/common.ts:155]
+      n_e = n_e_full[10:0]; // @[generator/stdlib/float/common.ts:156]
+      rsFull = 12'h1 - Ew;
+      n_rshift = n_under ? rsFull : 12'h0; // @[generator/stdlib/float/common.ts:154]
+      big = |n_rshift[11:5];
+      low = n_rshift[4:0];
+      a_1 = (big | (low > 5'h1a)) ? 5'h1a : low;
+      wide = {q_8, 26'h0} >> a_1;
+      r_out = wide[51:26];
+      left = n_lshift ? {q_8[24:0], 1'b0} : q_8;
+      mo = n_under ? r_out : left;
+      n_m_norm = mo; // @[generator/stdlib/float/common.ts:175]
+      q25_rem = q25_bit ? (s9_q24_r - {1'h0, s9_q24_y}) : s9_q24_r; // @[generator/stdlib/float/div.ts:44]
+      next_25 = {q25_rem[23:0], 1'b0};
+      rem_nonzero = next_25 != 25'h0; // @[generator/stdlib/float/div.ts:79]
+      r_sticky = |wide[25:0];
+      st = rem_nonzero | (n_under & r_sticky);
+      n_sticky = st; // @[generator/stdlib/float/common.ts:175]
+      s10_nsh_nan <= s9_q24_nan; // @[generator/stdlib/float/pipeline.ts:98]
+      s10_nsh_inf <= s9_q24_inf; // @[generator/stdlib/float/pipeline.ts:98]
+      s10_nsh_zero <= s9_q24_zero; // @[generator/stdlib/float/pipeline.ts:98]
+      s10_nsh_sign <= s9_q24_sign; // @[generator/stdlib/float/pipeline.ts:98]
+      s10_nsh_e <= n_e; // @[generator/stdlib/float/pipeline.ts:98]
+      s10_nsh_m <= n_m_norm; // @[generator/stdlib/float/pipeline.ts:98]
+      s10_nsh_sticky <= n_sticky; // @[generator/stdlib/float/pipeline.ts:98]
+    end
+  end
+  always @(posedge clock) begin : s11_round_y_logic
+    reg r_round_up; // @[generator/stdlib/float/common.ts:195]
+    reg guard; // @[generator/stdlib/float/common.ts:193]
+    reg st_1; // @[generator/stdlib/float/common.ts:194]
+    reg [34:0] r_mag; // @[generator/stdlib/float/common.ts:199]
+    reg [33:0] base; // @[generator/stdlib/float/common.ts:198]
+    reg [23:0] kept; // @[generator/stdlib/float/common.ts:192]
+    reg r_overflow; // @[generator/stdlib/float/common.ts:200]
+    reg [31:0] r_rounded; // @[generator/stdlib/float/common.ts:201]
+    reg [31:0] x_y_0; // @[generator/stdlib/float/common.ts:224]
+    if (s10_valid) begin
+      guard = s10_nsh_m[1];
+      st_1 = s10_nsh_sticky | s10_nsh_m[0];
+      r_round_up = guard & (st_1 | s10_nsh_m[2]); // @[generator/stdlib/float/common.ts:195]
+      base = {s10_nsh_e - 11'h1, 23'h0};
+      kept = s10_nsh_m[25:2];
+      r_mag = ({1'h0, base} + {1'h0, {10'h0, kept}}) + {34'h0, r_round_up}; // @[generator/stdlib/float/common.ts:199]
+      r_overflow = r_mag[34:23] >= 12'hff; // @[generator/stdlib/float/common.ts:200]
+      r_rounded = {s10_nsh_sign, r_overflow ? 31'h7f800000 : r_mag[30:0]}; // @[generator/stdlib/float/common.ts:201]
+      x_y_0 = s10_nsh_nan ? 32'h7fc00000 : (s10_nsh_inf ? {s10_nsh_sign, 31'h7f800000} : (s10_nsh_zero ? {s10_nsh_sign, 31'h0} : r_rounded));
+      s11_round_y <= x_y_0; // @[generator/stdlib/float/pipeline.ts:98]
     end
   end
 endmodule

@@ -10,157 +10,231 @@ module Fp32FromUInt_w32_s2 (
   output wire out_valid,
   output wire [31:0] y
 );
-  wire is_zero; // @[generator/stdlib/float/convert.ts:31]
-  /* verilator lint_off UNUSEDSIGNAL */
-  wire [31:0] lzcIn; // @[generator/stdlib/float/common.ts:76]
-  /* verilator lint_on UNUSEDSIGNAL */
-  wire [4:0] n_lz; // @[generator/stdlib/float/common.ts:145]
-  wire [11:0] n_E_m1; // @[generator/stdlib/float/common.ts:146]
-  /* verilator lint_off UNUSEDSIGNAL */
-  wire [11:0] n_lshift_full; // @[generator/stdlib/float/common.ts:150]
-  /* verilator lint_on UNUSEDSIGNAL */
-  wire [4:0] n_lshift; // @[generator/stdlib/float/common.ts:151]
-  /* verilator lint_off UNUSEDSIGNAL */
-  wire [11:0] n_e_full; // @[generator/stdlib/float/common.ts:155]
-  /* verilator lint_on UNUSEDSIGNAL */
-  wire [10:0] n_e; // @[generator/stdlib/float/common.ts:156]
-  /* verilator lint_off UNUSEDSIGNAL */
-  wire [62:0] n_m_shl; // @[generator/stdlib/float/common.ts:167]
-  /* verilator lint_on UNUSEDSIGNAL */
-  wire [31:0] n_m_norm; // @[generator/stdlib/float/common.ts:175]
-  wire n_sticky; // @[generator/stdlib/float/common.ts:175]
-  reg s1_nsh_zero; // @[generator/stdlib/float/pipeline.ts:96]
-  reg [10:0] s1_nsh_e; // @[generator/stdlib/float/pipeline.ts:96]
-  reg [31:0] s1_nsh_m; // @[generator/stdlib/float/pipeline.ts:96]
-  reg s1_nsh_sticky; // @[generator/stdlib/float/pipeline.ts:96]
-  reg s1_valid; // @[generator/stdlib/float/pipeline.ts:123]
-  wire r_round_up; // @[generator/stdlib/float/common.ts:195]
-  wire [34:0] r_mag; // @[generator/stdlib/float/common.ts:199]
-  wire r_overflow; // @[generator/stdlib/float/common.ts:200]
-  wire [31:0] r_rounded; // @[generator/stdlib/float/common.ts:201]
-  reg [31:0] s2_round_y; // @[generator/stdlib/float/pipeline.ts:96]
-  reg s2_valid; // @[generator/stdlib/float/pipeline.ts:123]
-  wire hi_zero = ~lzcIn[31];
-  wire lo_zero = ~lzcIn[30];
-  wire zero = hi_zero & lo_zero;
-  wire hi_zero_1 = ~lzcIn[29];
-  wire lo_zero_1 = ~lzcIn[28];
-  wire zero_1 = hi_zero_1 & lo_zero_1;
-  wire zero_2 = zero & zero_1;
-  wire hi_zero_2 = ~lzcIn[27];
-  wire lo_zero_2 = ~lzcIn[26];
-  wire zero_3 = hi_zero_2 & lo_zero_2;
-  wire hi_zero_3 = ~lzcIn[25];
-  wire lo_zero_3 = ~lzcIn[24];
-  wire zero_4 = hi_zero_3 & lo_zero_3;
-  wire zero_5 = zero_3 & zero_4;
-  wire zero_6 = zero_2 & zero_5;
-  wire hi_zero_4 = ~lzcIn[23];
-  wire lo_zero_4 = ~lzcIn[22];
-  wire zero_7 = hi_zero_4 & lo_zero_4;
-  wire hi_zero_5 = ~lzcIn[21];
-  wire lo_zero_5 = ~lzcIn[20];
-  wire zero_8 = hi_zero_5 & lo_zero_5;
-  wire zero_9 = zero_7 & zero_8;
-  wire hi_zero_6 = ~lzcIn[19];
-  wire lo_zero_6 = ~lzcIn[18];
-  wire zero_10 = hi_zero_6 & lo_zero_6;
-  wire hi_zero_7 = ~lzcIn[17];
-  wire lo_zero_7 = ~lzcIn[16];
-  wire zero_11 = hi_zero_7 & lo_zero_7;
-  wire zero_12 = zero_10 & zero_11;
-  wire zero_13 = zero_9 & zero_12;
-  wire zero_14 = zero_6 & zero_13;
-  wire hi_zero_8 = ~lzcIn[15];
-  wire lo_zero_8 = ~lzcIn[14];
-  wire zero_15 = hi_zero_8 & lo_zero_8;
-  wire hi_zero_9 = ~lzcIn[13];
-  wire lo_zero_9 = ~lzcIn[12];
-  wire zero_16 = hi_zero_9 & lo_zero_9;
-  wire zero_17 = zero_15 & zero_16;
-  wire hi_zero_10 = ~lzcIn[11];
-  wire lo_zero_10 = ~lzcIn[10];
-  wire zero_18 = hi_zero_10 & lo_zero_10;
-  wire hi_zero_11 = ~lzcIn[9];
-  wire lo_zero_11 = ~lzcIn[8];
-  wire zero_19 = hi_zero_11 & lo_zero_11;
-  wire zero_20 = zero_18 & zero_19;
-  wire zero_21 = zero_17 & zero_20;
-  wire hi_zero_12 = ~lzcIn[7];
-  wire lo_zero_12 = ~lzcIn[6];
-  wire zero_22 = hi_zero_12 & lo_zero_12;
-  wire hi_zero_13 = ~lzcIn[5];
-  wire lo_zero_13 = ~lzcIn[4];
-  wire zero_23 = hi_zero_13 & lo_zero_13;
-  wire zero_24 = zero_22 & zero_23;
-  wire hi_zero_14 = ~lzcIn[3];
-  wire lo_zero_14 = ~lzcIn[2];
-  wire zero_25 = hi_zero_14 & lo_zero_14;
-  wire hi_zero_15 = ~lzcIn[1];
-  wire [1:0] count = {zero_25, zero_25 ? hi_zero_15 : hi_zero_14};
-  wire [1:0] count_1 = {zero_22, zero_22 ? hi_zero_13 : hi_zero_12};
-  wire [2:0] count_2 = {zero_24, zero_24 ? count : count_1};
-  wire [1:0] count_3 = {zero_18, zero_18 ? hi_zero_11 : hi_zero_10};
-  wire [1:0] count_4 = {zero_15, zero_15 ? hi_zero_9 : hi_zero_8};
-  wire [2:0] count_5 = {zero_17, zero_17 ? count_3 : count_4};
-  wire [3:0] count_6 = {zero_21, zero_21 ? count_2 : count_5};
-  wire [1:0] count_7 = {zero_10, zero_10 ? hi_zero_7 : hi_zero_6};
-  wire [1:0] count_8 = {zero_7, zero_7 ? hi_zero_5 : hi_zero_4};
-  wire [2:0] count_9 = {zero_9, zero_9 ? count_7 : count_8};
-  wire [1:0] count_10 = {zero_3, zero_3 ? hi_zero_3 : hi_zero_2};
-  wire [1:0] count_11 = {zero, zero ? hi_zero_1 : hi_zero};
-  wire [2:0] count_12 = {zero_2, zero_2 ? count_10 : count_11};
-  wire [3:0] count_13 = {zero_6, zero_6 ? count_9 : count_12};
-  wire [4:0] count_14 = {zero_14, zero_14 ? count_6 : count_13};
-  wire [11:0] lzS = {7'h0, n_lz};
-  wire [31:0] left = n_m_shl[31:0];
-  wire guard = s1_nsh_m[7];
-  wire st = s1_nsh_sticky | (|s1_nsh_m[6:0]);
-  wire [33:0] base = {s1_nsh_e - 11'h1, 23'h0};
-  wire [23:0] kept = s1_nsh_m[31:8];
+  reg s1_nsh_zero; // @[generator/stdlib/float/pipeline.ts:98]
+  reg [10:0] s1_nsh_e; // @[generator/stdlib/float/pipeline.ts:98]
+  reg [31:0] s1_nsh_m; // @[generator/stdlib/float/pipeline.ts:98]
+  reg s1_nsh_sticky; // @[generator/stdlib/float/pipeline.ts:98]
+  reg s1_valid; // @[generator/stdlib/float/pipeline.ts:125]
+  reg [31:0] s2_round_y; // @[generator/stdlib/float/pipeline.ts:98]
+  reg s2_valid; // @[generator/stdlib/float/pipeline.ts:125]
 
-  assign is_zero = a == 32'h0; // @[generator/stdlib/float/convert.ts:31]
-  assign lzcIn = a; // @[generator/stdlib/float/common.ts:76]
-  assign n_lz = count_14; // @[generator/stdlib/float/common.ts:145]
-  assign n_E_m1 = 12'h9e - 12'h1; // @[generator/stdlib/float/common.ts:146]
-  assign n_lshift_full = ($signed(lzS) < $signed(n_E_m1)) ? lzS : n_E_m1; // @[generator/stdlib/float/common.ts:150]
-  assign n_lshift = n_lshift_full[4:0]; // @[generator/stdlib/float/common.ts:151]
-  assign n_e_full = 12'h9e - {7'h0, n_lshift}; // @[generator/stdlib/float/common.ts:155]
-  assign n_e = n_e_full[10:0]; // @[generator/stdlib/float/common.ts:156]
-  assign n_m_shl = {31'h0, a} << n_lshift; // @[generator/stdlib/float/common.ts:167]
-  assign n_m_norm = left; // @[generator/stdlib/float/common.ts:175]
-  assign n_sticky = 1'b0; // @[generator/stdlib/float/common.ts:175]
-  assign r_round_up = guard & (st | s1_nsh_m[8]); // @[generator/stdlib/float/common.ts:195]
-  assign r_mag = ({1'h0, base} + {1'h0, {10'h0, kept}}) + {34'h0, r_round_up}; // @[generator/stdlib/float/common.ts:199]
-  assign r_overflow = r_mag[34:23] >= 12'hff; // @[generator/stdlib/float/common.ts:200]
-  assign r_rounded = {1'b0, r_overflow ? 31'h7f800000 : r_mag[30:0]}; // @[generator/stdlib/float/common.ts:201]
   assign out_valid = s2_valid; // @[generator/stdlib/float/convert.ts:62]
   assign y = s2_round_y; // @[generator/stdlib/float/convert.ts:63]
 
   always @(posedge clock) begin
     if (reset) begin
-      s1_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:123]
-      s2_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:123]
+      s1_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:125]
+      s2_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:125]
     end else begin
-      s1_valid <= in_valid; // @[generator/stdlib/float/pipeline.ts:123]
-      s2_valid <= s1_valid; // @[generator/stdlib/float/pipeline.ts:123]
+      s1_valid <= in_valid; // @[generator/stdlib/float/pipeline.ts:125]
+      s2_valid <= s1_valid; // @[generator/stdlib/float/pipeline.ts:125]
     end
   end
-  always @(posedge clock) begin
+  always @(posedge clock) begin : s1_nsh_zero_logic
+    reg is_zero; // @[generator/stdlib/float/convert.ts:31]
+    /* verilator lint_off UNUSEDSIGNAL */
+    reg [31:0] lzcIn; // @[generator/stdlib/float/common.ts:76]
+    /* verilator lint_on UNUSEDSIGNAL */
+    reg [4:0] n_lz; // @[generator/stdlib/float/common.ts:145]
+    reg hi_zero; // @[generator/stdlib/float/common.ts:79]
+    reg lo_zero; // @[generator/stdlib/float/common.ts:79]
+    reg zero; // @[generator/stdlib/float/common.ts:83]
+    reg hi_zero_1; // @[generator/stdlib/float/common.ts:79]
+    reg lo_zero_1; // @[generator/stdlib/float/common.ts:79]
+    reg zero_1; // @[generator/stdlib/float/common.ts:83]
+    reg zero_2; // @[generator/stdlib/float/common.ts:83]
+    reg hi_zero_2; // @[generator/stdlib/float/common.ts:79]
+    reg lo_zero_2; // @[generator/stdlib/float/common.ts:79]
+    reg zero_3; // @[generator/stdlib/float/common.ts:83]
+    reg hi_zero_3; // @[generator/stdlib/float/common.ts:79]
+    reg lo_zero_3; // @[generator/stdlib/float/common.ts:79]
+    reg zero_4; // @[generator/stdlib/float/common.ts:83]
+    reg zero_5; // @[generator/stdlib/float/common.ts:83]
+    reg zero_6; // @[generator/stdlib/float/common.ts:83]
+    reg hi_zero_4; // @[generator/stdlib/float/common.ts:79]
+    reg lo_zero_4; // @[generator/stdlib/float/common.ts:79]
+    reg zero_7; // @[generator/stdlib/float/common.ts:83]
+    reg hi_zero_5; // @[generator/stdlib/float/common.ts:79]
+    reg lo_zero_5; // @[generator/stdlib/float/common.ts:79]
+    reg zero_8; // @[generator/stdlib/float/common.ts:83]
+    reg zero_9; // @[generator/stdlib/float/common.ts:83]
+    reg hi_zero_6; // @[generator/stdlib/float/common.ts:79]
+    reg lo_zero_6; // @[generator/stdlib/float/common.ts:79]
+    reg zero_10; // @[generator/stdlib/float/common.ts:83]
+    reg hi_zero_7; // @[generator/stdlib/float/common.ts:79]
+    reg lo_zero_7; // @[generator/stdlib/float/common.ts:79]
+    reg zero_11; // @[generator/stdlib/float/common.ts:83]
+    reg zero_12; // @[generator/stdlib/float/common.ts:83]
+    reg zero_13; // @[generator/stdlib/float/common.ts:83]
+    reg zero_14; // @[generator/stdlib/float/common.ts:83]
+    reg hi_zero_8; // @[generator/stdlib/float/common.ts:79]
+    reg lo_zero_8; // @[generator/stdlib/float/common.ts:79]
+    reg zero_15; // @[generator/stdlib/float/common.ts:83]
+    reg hi_zero_9; // @[generator/stdlib/float/common.ts:79]
+    reg lo_zero_9; // @[generator/stdlib/float/common.ts:79]
+    reg zero_16; // @[generator/stdlib/float/common.ts:83]
+    reg zero_17; // @[generator/stdlib/float/common.ts:83]
+    reg hi_zero_10; // @[generator/stdlib/float/common.ts:79]
+    reg lo_zero_10; // @[generator/stdlib/float/common.ts:79]
+    reg zero_18; // @[generator/stdlib/float/common.ts:83]
+    reg hi_zero_11; // @[generator/stdlib/float/common.ts:79]
+    reg lo_zero_11; // @[generator/stdlib/float/common.ts:79]
+    reg zero_19; // @[generator/stdlib/float/common.ts:83]
+    reg zero_20; // @[generator/stdlib/float/common.ts:83]
+    reg zero_21; // @[generator/stdlib/float/common.ts:83]
+    reg hi_zero_12; // @[generator/stdlib/float/common.ts:79]
+    reg lo_zero_12; // @[generator/stdlib/float/common.ts:79]
+    reg zero_22; // @[generator/stdlib/float/common.ts:83]
+    reg hi_zero_13; // @[generator/stdlib/float/common.ts:79]
+    reg lo_zero_13; // @[generator/stdlib/float/common.ts:79]
+    reg zero_23; // @[generator/stdlib/float/common.ts:83]
+    reg zero_24; // @[generator/stdlib/float/common.ts:83]
+    reg hi_zero_14; // @[generator/stdlib/float/common.ts:79]
+    reg lo_zero_14; // @[generator/stdlib/float/common.ts:79]
+    reg zero_25; // @[generator/stdlib/float/common.ts:83]
+    reg hi_zero_15; // @[generator/stdlib/float/common.ts:79]
+    reg [1:0] count; // @[generator/stdlib/float/common.ts:84]
+    reg [1:0] count_1; // @[generator/stdlib/float/common.ts:84]
+    reg [2:0] count_2; // @[generator/stdlib/float/common.ts:84]
+    reg [1:0] count_3; // @[generator/stdlib/float/common.ts:84]
+    reg [1:0] count_4; // @[generator/stdlib/float/common.ts:84]
+    reg [2:0] count_5; // @[generator/stdlib/float/common.ts:84]
+    reg [3:0] count_6; // @[generator/stdlib/float/common.ts:84]
+    reg [1:0] count_7; // @[generator/stdlib/float/common.ts:84]
+    reg [1:0] count_8; // @[generator/stdlib/float/common.ts:84]
+    reg [2:0] count_9; // @[generator/stdlib/float/common.ts:84]
+    reg [1:0] count_10; // @[generator/stdlib/float/common.ts:84]
+    reg [1:0] count_11; // @[generator/stdlib/float/common.ts:84]
+    reg [2:0] count_12; // @[generator/stdlib/float/common.ts:84]
+    reg [3:0] count_13; // @[generator/stdlib/float/common.ts:84]
+    reg [4:0] count_14; // @[generator/stdlib/float/common.ts:84]
+    reg [11:0] n_E_m1; // @[generator/stdlib/float/common.ts:146]
+    /* verilator lint_off UNUSEDSIGNAL */
+    reg [11:0] n_lshift_full; // @[generator/stdlib/float/common.ts:150]
+    /* verilator lint_on UNUSEDSIGNAL */
+    reg [11:0] lzS; // @[generator/stdlib/float/common.ts:149]
+    reg [4:0] n_lshift; // @[generator/stdlib/float/common.ts:151]
+    /* verilator lint_off UNUSEDSIGNAL */
+    reg [11:0] n_e_full; // @[generator/stdlib/float/common.ts:155]
+    /* verilator lint_on UNUSEDSIGNAL */
+    reg [10:0] n_e; // @[generator/stdlib/float/common.ts:156]
+    /* verilator lint_off UNUSEDSIGNAL */
+    reg [62:0] n_m_shl; // @[generator/stdlib/float/common.ts:167]
+    /* verilator lint_on UNUSEDSIGNAL */
+    reg [31:0] n_m_norm; // @[generator/stdlib/float/common.ts:175]
+    reg [31:0] left; // @[generator/stdlib/float/common.ts:167]
+    reg n_sticky; // @[generator/stdlib/float/common.ts:175]
     if (in_valid) begin
-      s1_nsh_zero <= is_zero; // @[generator/stdlib/float/pipeline.ts:96]
+      is_zero = a == 32'h0; // @[generator/stdlib/float/convert.ts:31]
+      lzcIn = a; // @[generator/stdlib/float/common.ts:76]
+      hi_zero = ~lzcIn[31];
+      lo_zero = ~lzcIn[30];
+      zero = hi_zero & lo_zero;
+      hi_zero_1 = ~lzcIn[29];
+      lo_zero_1 = ~lzcIn[28];
+      zero_1 = hi_zero_1 & lo_zero_1;
+      zero_2 = zero & zero_1;
+      hi_zero_2 = ~lzcIn[27];
+      lo_zero_2 = ~lzcIn[26];
+      zero_3 = hi_zero_2 & lo_zero_2;
+      hi_zero_3 = ~lzcIn[25];
+      lo_zero_3 = ~lzcIn[24];
+      zero_4 = hi_zero_3 & lo_zero_3;
+      zero_5 = zero_3 & zero_4;
+      zero_6 = zero_2 & zero_5;
+      hi_zero_4 = ~lzcIn[23];
+      lo_zero_4 = ~lzcIn[22];
+      zero_7 = hi_zero_4 & lo_zero_4;
+      hi_zero_5 = ~lzcIn[21];
+      lo_zero_5 = ~lzcIn[20];
+      zero_8 = hi_zero_5 & lo_zero_5;
+      zero_9 = zero_7 & zero_8;
+      hi_zero_6 = ~lzcIn[19];
+      lo_zero_6 = ~lzcIn[18];
+      zero_10 = hi_zero_6 & lo_zero_6;
+      hi_zero_7 = ~lzcIn[17];
+      lo_zero_7 = ~lzcIn[16];
+      zero_11 = hi_zero_7 & lo_zero_7;
+      zero_12 = zero_10 & zero_11;
+      zero_13 = zero_9 & zero_12;
+      zero_14 = zero_6 & zero_13;
+      hi_zero_8 = ~lzcIn[15];
+      lo_zero_8 = ~lzcIn[14];
+      zero_15 = hi_zero_8 & lo_zero_8;
+      hi_zero_9 = ~lzcIn[13];
+      lo_zero_9 = ~lzcIn[12];
+      zero_16 = hi_zero_9 & lo_zero_9;
+      zero_17 = zero_15 & zero_16;
+      hi_zero_10 = ~lzcIn[11];
+      lo_zero_10 = ~lzcIn[10];
+      zero_18 = hi_zero_10 & lo_zero_10;
+      hi_zero_11 = ~lzcIn[9];
+      lo_zero_11 = ~lzcIn[8];
+      zero_19 = hi_zero_11 & lo_zero_11;
+      zero_20 = zero_18 & zero_19;
+      zero_21 = zero_17 & zero_20;
+      hi_zero_12 = ~lzcIn[7];
+      lo_zero_12 = ~lzcIn[6];
+      zero_22 = hi_zero_12 & lo_zero_12;
+      hi_zero_13 = ~lzcIn[5];
+      lo_zero_13 = ~lzcIn[4];
+      zero_23 = hi_zero_13 & lo_zero_13;
+      zero_24 = zero_22 & zero_23;
+      hi_zero_14 = ~lzcIn[3];
+      lo_zero_14 = ~lzcIn[2];
+      zero_25 = hi_zero_14 & lo_zero_14;
+      hi_zero_15 = ~lzcIn[1];
+      count = {zero_25, zero_25 ? hi_zero_15 : hi_zero_14};
+      count_1 = {zero_22, zero_22 ? hi_zero_13 : hi_zero_12};
+      count_2 = {zero_24, zero_24 ? count : count_1};
+      count_3 = {zero_18, zero_18 ? hi_zero_11 : hi_zero_10};
+      count_4 = {zero_15, zero_15 ? hi_zero_9 : hi_zero_8};
+      count_5 = {zero_17, zero_17 ? count_3 : count_4};
+      count_6 = {zero_21, zero_21 ? count_2 : count_5};
+      count_7 = {zero_10, zero_10 ? hi_zero_7 : hi_zero_6};
+      count_8 = {zero_7, zero_7 ? hi_zero_5 : hi_zero_4};
+      count_9 = {zero_9, zero_9 ? count_7 : count_8};
+      count_10 = {zero_3, zero_3 ? hi_zero_3 : hi_zero_2};
+      count_11 = {zero, zero ? hi_zero_1 : hi_zero};
+      count_12 = {zero_2, zero_2 ? count_10 : count_11};
+      count_13 = {zero_6, zero_6 ? count_9 : count_12};
+      count_14 = {zero_14, zero_14 ? count_6 : count_13};
+      n_lz = count_14; // @[generator/stdlib/float/common.ts:145]
+      n_E_m1 = 12'h9e - 12'h1; // @[generator/stdlib/float/common.ts:146]
+      lzS = {7'h0, n_lz};
+      n_lshift_full = ($signed(lzS) < $signed(n_E_m1)) ? lzS : n_E_m1; // @[generator/stdlib/float/common.ts:150]
+      n_lshift = n_lshift_full[4:0]; // @[generator/stdlib/float/common.ts:151]
+      n_e_full = 12'h9e - {7'h0, n_lshift}; // @[generator/stdlib/float/common.ts:155]
+      n_e = n_e_full[10:0]; // @[generator/stdlib/float/common.ts:156]
+      n_m_shl = {31'h0, a} << n_lshift; // @[generator/stdlib/float/common.ts:167]
+      left = n_m_shl[31:0];
+      n_m_norm = left; // @[generator/stdlib/float/common.ts:175]
+      n_sticky = 1'b0; // @[generator/stdlib/float/common.ts:175]
+      s1_nsh_zero <= is_zero; // @[generator/stdlib/float/pipeline.ts:98]
+      s1_nsh_e <= n_e; // @[generator/stdlib/float/pipeline.ts:98]
+      s1_nsh_m <= n_m_norm; // @[generator/stdlib/float/pipeline.ts:98]
+      s1_nsh_sticky <= n_sticky; // @[generator/stdlib/float/pipeline.ts:98]
     end
-    if (in_valid) begin
-      s1_nsh_e <= n_e; // @[generator/stdlib/float/pipeline.ts:96]
-    end
-    if (in_valid) begin
-      s1_nsh_m <= n_m_norm; // @[generator/stdlib/float/pipeline.ts:96]
-    end
-    if (in_valid) begin
-      s1_nsh_sticky <= n_sticky; // @[generator/stdlib/float/pipeline.ts:96]
-    end
+  end
+  always @(posedge clock) begin : s2_round_y_logic
+    reg r_round_up; // @[generator/stdlib/float/common.ts:195]
+    reg guard; // @[generator/stdlib/float/common.ts:193]
+    reg st; // @[generator/stdlib/float/common.ts:194]
+    reg [34:0] r_mag; // @[generator/stdlib/float/common.ts:199]
+    reg [33:0] base; // @[generator/stdlib/float/common.ts:198]
+    reg [23:0] kept; // @[generator/stdlib/float/common.ts:192]
+    reg r_overflow; // @[generator/stdlib/float/common.ts:200]
+    reg [31:0] r_rounded; // @[generator/stdlib/float/common.ts:201]
     if (s1_valid) begin
-      s2_round_y <= s1_nsh_zero ? {1'b0, 31'h0} : r_rounded; // @[generator/stdlib/float/pipeline.ts:96]
+      guard = s1_nsh_m[7];
+      st = s1_nsh_sticky | (|s1_nsh_m[6:0]);
+      r_round_up = guard & (st | s1_nsh_m[8]); // @[generator/stdlib/float/common.ts:195]
+      base = {s1_nsh_e - 11'h1, 23'h0};
+      kept = s1_nsh_m[31:8];
+      r_mag = ({1'h0, base} + {1'h0, {10'h0, kept}}) + {34'h0, r_round_up}; // @[generator/stdlib/float/common.ts:199]
+      r_overflow = r_mag[34:23] >= 12'hff; // @[generator/stdlib/float/common.ts:200]
+      r_rounded = {1'b0, r_overflow ? 31'h7f800000 : r_mag[30:0]}; // @[generator/stdlib/float/common.ts:201]
+      s2_round_y <= s1_nsh_zero ? {1'b0, 31'h0} : r_rounded; // @[generator/stdlib/float/pipeline.ts:98]
     end
   end
 endmodule

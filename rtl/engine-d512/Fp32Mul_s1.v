@@ -11,291 +11,464 @@ module Fp32Mul_s1 (
   output wire out_valid,
   output wire [31:0] y
 );
-  wire a_exp_zero; // @[generator/stdlib/float/common.ts:51]
-  wire a_exp_ones; // @[generator/stdlib/float/common.ts:52]
-  wire a_frac_zero; // @[generator/stdlib/float/common.ts:53]
-  wire a_is_zero; // @[generator/stdlib/float/common.ts:58]
-  wire a_is_inf; // @[generator/stdlib/float/common.ts:60]
-  wire a_is_nan; // @[generator/stdlib/float/common.ts:61]
-  wire [23:0] a_sig; // @[generator/stdlib/float/common.ts:62]
-  wire [7:0] a_eff; // @[generator/stdlib/float/common.ts:63]
-  wire b_exp_zero; // @[generator/stdlib/float/common.ts:51]
-  wire b_exp_ones; // @[generator/stdlib/float/common.ts:52]
-  wire b_frac_zero; // @[generator/stdlib/float/common.ts:53]
-  wire b_is_zero; // @[generator/stdlib/float/common.ts:58]
-  wire b_is_inf; // @[generator/stdlib/float/common.ts:60]
-  wire b_is_nan; // @[generator/stdlib/float/common.ts:61]
-  wire [23:0] b_sig; // @[generator/stdlib/float/common.ts:62]
-  wire [7:0] b_eff; // @[generator/stdlib/float/common.ts:63]
-  wire res_nan; // @[generator/stdlib/float/mul.ts:34]
-  wire [10:0] prod_E; // @[generator/stdlib/float/mul.ts:36]
-  wire res_inf; // @[generator/stdlib/float/mul.ts:39]
-  wire res_zero; // @[generator/stdlib/float/mul.ts:40]
-  wire res_sign; // @[generator/stdlib/float/mul.ts:41]
-  wire [29:0] pp0; // @[generator/stdlib/float/mul.ts:54]
-  wire [29:0] pp1; // @[generator/stdlib/float/mul.ts:54]
-  wire [29:0] pp2; // @[generator/stdlib/float/mul.ts:54]
-  wire [29:0] pp3; // @[generator/stdlib/float/mul.ts:54]
-  wire [35:0] ps_lo; // @[generator/stdlib/float/mul.ts:65]
-  wire [35:0] ps_hi; // @[generator/stdlib/float/mul.ts:66]
-  wire [47:0] prod; // @[generator/stdlib/float/mul.ts:75]
-  /* verilator lint_off UNUSEDSIGNAL */
-  wire [63:0] lzcIn; // @[generator/stdlib/float/common.ts:76]
-  /* verilator lint_on UNUSEDSIGNAL */
-  wire [5:0] n_lz; // @[generator/stdlib/float/common.ts:145]
-  wire [11:0] n_E_m1; // @[generator/stdlib/float/common.ts:146]
-  wire n_under; // @[generator/stdlib/float/common.ts:147]
-  /* verilator lint_off UNUSEDSIGNAL */
-  wire [11:0] n_lshift_full; // @[generator/stdlib/float/common.ts:150]
-  /* verilator lint_on UNUSEDSIGNAL */
-  wire [5:0] n_lshift; // @[generator/stdlib/float/common.ts:151]
-  wire [11:0] n_rshift; // @[generator/stdlib/float/common.ts:154]
-  /* verilator lint_off UNUSEDSIGNAL */
-  wire [11:0] n_e_full; // @[generator/stdlib/float/common.ts:155]
-  /* verilator lint_on UNUSEDSIGNAL */
-  wire [10:0] n_e; // @[generator/stdlib/float/common.ts:156]
-  /* verilator lint_off UNUSEDSIGNAL */
-  wire [110:0] n_m_shl; // @[generator/stdlib/float/common.ts:167]
-  /* verilator lint_on UNUSEDSIGNAL */
-  wire [47:0] n_m_norm; // @[generator/stdlib/float/common.ts:175]
-  wire n_sticky; // @[generator/stdlib/float/common.ts:175]
-  wire r_round_up; // @[generator/stdlib/float/common.ts:195]
-  wire [34:0] r_mag; // @[generator/stdlib/float/common.ts:199]
-  wire r_overflow; // @[generator/stdlib/float/common.ts:200]
-  wire [31:0] r_rounded; // @[generator/stdlib/float/common.ts:201]
-  reg [31:0] s1_round_y; // @[generator/stdlib/float/pipeline.ts:96]
-  reg s1_valid; // @[generator/stdlib/float/pipeline.ts:123]
-  wire [7:0] exp = a[30:23];
-  wire [22:0] frac = a[22:0];
-  wire [7:0] exp_1 = b[30:23];
-  wire [22:0] frac_1 = b[22:0];
-  wire A_sign = a[31];
-  wire B_sign = b[31];
-  wire hi_zero = ~lzcIn[63];
-  wire lo_zero = ~lzcIn[62];
-  wire zero = hi_zero & lo_zero;
-  wire hi_zero_1 = ~lzcIn[61];
-  wire lo_zero_1 = ~lzcIn[60];
-  wire zero_1 = hi_zero_1 & lo_zero_1;
-  wire zero_2 = zero & zero_1;
-  wire hi_zero_2 = ~lzcIn[59];
-  wire lo_zero_2 = ~lzcIn[58];
-  wire zero_3 = hi_zero_2 & lo_zero_2;
-  wire hi_zero_3 = ~lzcIn[57];
-  wire lo_zero_3 = ~lzcIn[56];
-  wire zero_4 = hi_zero_3 & lo_zero_3;
-  wire zero_5 = zero_3 & zero_4;
-  wire zero_6 = zero_2 & zero_5;
-  wire hi_zero_4 = ~lzcIn[55];
-  wire lo_zero_4 = ~lzcIn[54];
-  wire zero_7 = hi_zero_4 & lo_zero_4;
-  wire hi_zero_5 = ~lzcIn[53];
-  wire lo_zero_5 = ~lzcIn[52];
-  wire zero_8 = hi_zero_5 & lo_zero_5;
-  wire zero_9 = zero_7 & zero_8;
-  wire hi_zero_6 = ~lzcIn[51];
-  wire lo_zero_6 = ~lzcIn[50];
-  wire zero_10 = hi_zero_6 & lo_zero_6;
-  wire hi_zero_7 = ~lzcIn[49];
-  wire lo_zero_7 = ~lzcIn[48];
-  wire zero_11 = hi_zero_7 & lo_zero_7;
-  wire zero_12 = zero_10 & zero_11;
-  wire zero_13 = zero_9 & zero_12;
-  wire zero_14 = zero_6 & zero_13;
-  wire hi_zero_8 = ~lzcIn[47];
-  wire lo_zero_8 = ~lzcIn[46];
-  wire zero_15 = hi_zero_8 & lo_zero_8;
-  wire hi_zero_9 = ~lzcIn[45];
-  wire lo_zero_9 = ~lzcIn[44];
-  wire zero_16 = hi_zero_9 & lo_zero_9;
-  wire zero_17 = zero_15 & zero_16;
-  wire hi_zero_10 = ~lzcIn[43];
-  wire lo_zero_10 = ~lzcIn[42];
-  wire zero_18 = hi_zero_10 & lo_zero_10;
-  wire hi_zero_11 = ~lzcIn[41];
-  wire lo_zero_11 = ~lzcIn[40];
-  wire zero_19 = hi_zero_11 & lo_zero_11;
-  wire zero_20 = zero_18 & zero_19;
-  wire zero_21 = zero_17 & zero_20;
-  wire hi_zero_12 = ~lzcIn[39];
-  wire lo_zero_12 = ~lzcIn[38];
-  wire zero_22 = hi_zero_12 & lo_zero_12;
-  wire hi_zero_13 = ~lzcIn[37];
-  wire lo_zero_13 = ~lzcIn[36];
-  wire zero_23 = hi_zero_13 & lo_zero_13;
-  wire zero_24 = zero_22 & zero_23;
-  wire hi_zero_14 = ~lzcIn[35];
-  wire lo_zero_14 = ~lzcIn[34];
-  wire zero_25 = hi_zero_14 & lo_zero_14;
-  wire hi_zero_15 = ~lzcIn[33];
-  wire lo_zero_15 = ~lzcIn[32];
-  wire zero_26 = hi_zero_15 & lo_zero_15;
-  wire zero_27 = zero_25 & zero_26;
-  wire zero_28 = zero_24 & zero_27;
-  wire zero_29 = zero_21 & zero_28;
-  wire zero_30 = zero_14 & zero_29;
-  wire hi_zero_16 = ~lzcIn[31];
-  wire lo_zero_16 = ~lzcIn[30];
-  wire zero_31 = hi_zero_16 & lo_zero_16;
-  wire hi_zero_17 = ~lzcIn[29];
-  wire lo_zero_17 = ~lzcIn[28];
-  wire zero_32 = hi_zero_17 & lo_zero_17;
-  wire zero_33 = zero_31 & zero_32;
-  wire hi_zero_18 = ~lzcIn[27];
-  wire lo_zero_18 = ~lzcIn[26];
-  wire zero_34 = hi_zero_18 & lo_zero_18;
-  wire hi_zero_19 = ~lzcIn[25];
-  wire lo_zero_19 = ~lzcIn[24];
-  wire zero_35 = hi_zero_19 & lo_zero_19;
-  wire zero_36 = zero_34 & zero_35;
-  wire zero_37 = zero_33 & zero_36;
-  wire hi_zero_20 = ~lzcIn[23];
-  wire lo_zero_20 = ~lzcIn[22];
-  wire zero_38 = hi_zero_20 & lo_zero_20;
-  wire hi_zero_21 = ~lzcIn[21];
-  wire lo_zero_21 = ~lzcIn[20];
-  wire zero_39 = hi_zero_21 & lo_zero_21;
-  wire zero_40 = zero_38 & zero_39;
-  wire hi_zero_22 = ~lzcIn[19];
-  wire lo_zero_22 = ~lzcIn[18];
-  wire zero_41 = hi_zero_22 & lo_zero_22;
-  wire hi_zero_23 = ~lzcIn[17];
-  wire lo_zero_23 = ~lzcIn[16];
-  wire zero_42 = hi_zero_23 & lo_zero_23;
-  wire zero_43 = zero_41 & zero_42;
-  wire zero_44 = zero_40 & zero_43;
-  wire zero_45 = zero_37 & zero_44;
-  wire hi_zero_24 = ~lzcIn[15];
-  wire lo_zero_24 = ~lzcIn[14];
-  wire zero_46 = hi_zero_24 & lo_zero_24;
-  wire hi_zero_25 = ~lzcIn[13];
-  wire lo_zero_25 = ~lzcIn[12];
-  wire zero_47 = hi_zero_25 & lo_zero_25;
-  wire zero_48 = zero_46 & zero_47;
-  wire hi_zero_26 = ~lzcIn[11];
-  wire lo_zero_26 = ~lzcIn[10];
-  wire zero_49 = hi_zero_26 & lo_zero_26;
-  wire hi_zero_27 = ~lzcIn[9];
-  wire lo_zero_27 = ~lzcIn[8];
-  wire zero_50 = hi_zero_27 & lo_zero_27;
-  wire zero_51 = zero_49 & zero_50;
-  wire zero_52 = zero_48 & zero_51;
-  wire hi_zero_28 = ~lzcIn[7];
-  wire lo_zero_28 = ~lzcIn[6];
-  wire zero_53 = hi_zero_28 & lo_zero_28;
-  wire hi_zero_29 = ~lzcIn[5];
-  wire lo_zero_29 = ~lzcIn[4];
-  wire zero_54 = hi_zero_29 & lo_zero_29;
-  wire zero_55 = zero_53 & zero_54;
-  wire hi_zero_30 = ~lzcIn[3];
-  wire lo_zero_30 = ~lzcIn[2];
-  wire zero_56 = hi_zero_30 & lo_zero_30;
-  wire hi_zero_31 = ~lzcIn[1];
-  wire [1:0] count = {zero_56, zero_56 ? hi_zero_31 : hi_zero_30};
-  wire [1:0] count_1 = {zero_53, zero_53 ? hi_zero_29 : hi_zero_28};
-  wire [2:0] count_2 = {zero_55, zero_55 ? count : count_1};
-  wire [1:0] count_3 = {zero_49, zero_49 ? hi_zero_27 : hi_zero_26};
-  wire [1:0] count_4 = {zero_46, zero_46 ? hi_zero_25 : hi_zero_24};
-  wire [2:0] count_5 = {zero_48, zero_48 ? count_3 : count_4};
-  wire [3:0] count_6 = {zero_52, zero_52 ? count_2 : count_5};
-  wire [1:0] count_7 = {zero_41, zero_41 ? hi_zero_23 : hi_zero_22};
-  wire [1:0] count_8 = {zero_38, zero_38 ? hi_zero_21 : hi_zero_20};
-  wire [2:0] count_9 = {zero_40, zero_40 ? count_7 : count_8};
-  wire [1:0] count_10 = {zero_34, zero_34 ? hi_zero_19 : hi_zero_18};
-  wire [1:0] count_11 = {zero_31, zero_31 ? hi_zero_17 : hi_zero_16};
-  wire [2:0] count_12 = {zero_33, zero_33 ? count_10 : count_11};
-  wire [3:0] count_13 = {zero_37, zero_37 ? count_9 : count_12};
-  wire [4:0] count_14 = {zero_45, zero_45 ? count_6 : count_13};
-  wire [1:0] count_15 = {zero_25, zero_25 ? hi_zero_15 : hi_zero_14};
-  wire [1:0] count_16 = {zero_22, zero_22 ? hi_zero_13 : hi_zero_12};
-  wire [2:0] count_17 = {zero_24, zero_24 ? count_15 : count_16};
-  wire [1:0] count_18 = {zero_18, zero_18 ? hi_zero_11 : hi_zero_10};
-  wire [1:0] count_19 = {zero_15, zero_15 ? hi_zero_9 : hi_zero_8};
-  wire [2:0] count_20 = {zero_17, zero_17 ? count_18 : count_19};
-  wire [3:0] count_21 = {zero_21, zero_21 ? count_17 : count_20};
-  wire [1:0] count_22 = {zero_10, zero_10 ? hi_zero_7 : hi_zero_6};
-  wire [1:0] count_23 = {zero_7, zero_7 ? hi_zero_5 : hi_zero_4};
-  wire [2:0] count_24 = {zero_9, zero_9 ? count_22 : count_23};
-  wire [1:0] count_25 = {zero_3, zero_3 ? hi_zero_3 : hi_zero_2};
-  wire [1:0] count_26 = {zero, zero ? hi_zero_1 : hi_zero};
-  wire [2:0] count_27 = {zero_2, zero_2 ? count_25 : count_26};
-  wire [3:0] count_28 = {zero_6, zero_6 ? count_24 : count_27};
-  wire [4:0] count_29 = {zero_14, zero_14 ? count_21 : count_28};
-  wire [5:0] count_30 = {zero_30, zero_30 ? count_14 : count_29};
-  wire [11:0] Ew = {{1{prod_E[10]}}, prod_E};
-  wire [11:0] lzS = {6'h0, n_lz};
-  wire [11:0] rsFull = 12'h1 - Ew;
-  wire big = |n_rshift[11:6];
-  wire [5:0] low = n_rshift[5:0];
-  wire [5:0] a_1 = (big | (low > 6'h30)) ? 6'h30 : low;
-  wire [95:0] wide = {prod, 48'h0} >> a_1;
-  wire [47:0] r_out = wide[95:48];
-  wire [47:0] left = n_m_shl[47:0];
-  wire [47:0] mo = n_under ? r_out : left;
-  wire r_sticky = |wide[47:0];
-  wire guard = n_m_norm[23];
-  wire st = n_sticky | (|n_m_norm[22:0]);
-  wire [33:0] base = {n_e - 11'h1, 23'h0};
-  wire [23:0] kept = n_m_norm[47:24];
-  wire [31:0] x_y_0 = res_nan ? 32'h7fc00000 : (res_inf ? {res_sign, 31'h7f800000} : (res_zero ? {res_sign, 31'h0} : r_rounded));
+  reg [31:0] s1_round_y; // @[generator/stdlib/float/pipeline.ts:98]
+  reg s1_valid; // @[generator/stdlib/float/pipeline.ts:125]
 
-  assign a_exp_zero = exp == 8'h0; // @[generator/stdlib/float/common.ts:51]
-  assign a_exp_ones = exp == 8'hff; // @[generator/stdlib/float/common.ts:52]
-  assign a_frac_zero = frac == 23'h0; // @[generator/stdlib/float/common.ts:53]
-  assign a_is_zero = a_exp_zero & a_frac_zero; // @[generator/stdlib/float/common.ts:58]
-  assign a_is_inf = a_exp_ones & a_frac_zero; // @[generator/stdlib/float/common.ts:60]
-  assign a_is_nan = a_exp_ones & ~a_frac_zero; // @[generator/stdlib/float/common.ts:61]
-  assign a_sig = {~a_exp_zero, frac}; // @[generator/stdlib/float/common.ts:62]
-  assign a_eff = a_exp_zero ? 8'h1 : exp; // @[generator/stdlib/float/common.ts:63]
-  assign b_exp_zero = exp_1 == 8'h0; // @[generator/stdlib/float/common.ts:51]
-  assign b_exp_ones = exp_1 == 8'hff; // @[generator/stdlib/float/common.ts:52]
-  assign b_frac_zero = frac_1 == 23'h0; // @[generator/stdlib/float/common.ts:53]
-  assign b_is_zero = b_exp_zero & b_frac_zero; // @[generator/stdlib/float/common.ts:58]
-  assign b_is_inf = b_exp_ones & b_frac_zero; // @[generator/stdlib/float/common.ts:60]
-  assign b_is_nan = b_exp_ones & ~b_frac_zero; // @[generator/stdlib/float/common.ts:61]
-  assign b_sig = {~b_exp_zero, frac_1}; // @[generator/stdlib/float/common.ts:62]
-  assign b_eff = b_exp_zero ? 8'h1 : exp_1; // @[generator/stdlib/float/common.ts:63]
-  assign res_nan = ((a_is_nan | b_is_nan) | (a_is_zero & b_is_inf)) | (a_is_inf & b_is_zero); // @[generator/stdlib/float/mul.ts:34]
-  assign prod_E = ({3'h0, a_eff} + {3'h0, b_eff}) - 11'h7e; // @[generator/stdlib/float/mul.ts:36]
-  assign res_inf = a_is_inf | b_is_inf; // @[generator/stdlib/float/mul.ts:39]
-  assign res_zero = a_is_zero | b_is_zero; // @[generator/stdlib/float/mul.ts:40]
-  assign res_sign = A_sign ^ B_sign; // @[generator/stdlib/float/mul.ts:41]
-  assign pp0 = {6'h0, a_sig} * {24'h0, b_sig[5:0]}; // @[generator/stdlib/float/mul.ts:54]
-  assign pp1 = {6'h0, a_sig} * {24'h0, b_sig[11:6]}; // @[generator/stdlib/float/mul.ts:54]
-  assign pp2 = {6'h0, a_sig} * {24'h0, b_sig[17:12]}; // @[generator/stdlib/float/mul.ts:54]
-  assign pp3 = {6'h0, a_sig} * {24'h0, b_sig[23:18]}; // @[generator/stdlib/float/mul.ts:54]
-  assign ps_lo = {pp1, 6'h0} + {6'h0, pp0}; // @[generator/stdlib/float/mul.ts:65]
-  assign ps_hi = {pp3, 6'h0} + {6'h0, pp2}; // @[generator/stdlib/float/mul.ts:66]
-  assign prod = {ps_hi, 12'h0} + {12'h0, ps_lo}; // @[generator/stdlib/float/mul.ts:75]
-  assign lzcIn = {prod, 16'h0}; // @[generator/stdlib/float/common.ts:76]
-  assign n_lz = count_30; // @[generator/stdlib/float/common.ts:145]
-  assign n_E_m1 = Ew - 12'h1; // @[generator/stdlib/float/common.ts:146]
-  assign n_under = $signed(Ew) < $signed(12'h1); // @[generator/stdlib/float/common.ts:147]
-  assign n_lshift_full = n_under ? 12'h0 : (($signed(lzS) < $signed(n_E_m1)) ? lzS : n_E_m1); // @[generator/stdlib/float/common.ts:150]
-  assign n_lshift = n_lshift_full[5:0]; // @[generator/stdlib/float/common.ts:151]
-  assign n_rshift = n_under ? rsFull : 12'h0; // @[generator/stdlib/float/common.ts:154]
-  assign n_e_full = n_under ? 12'h1 : (Ew - {6'h0, n_lshift}); // @[generator/stdlib/float/common.ts:155]
-  assign n_e = n_e_full[10:0]; // @[generator/stdlib/float/common.ts:156]
-  assign n_m_shl = {63'h0, prod} << n_lshift; // @[generator/stdlib/float/common.ts:167]
-  assign n_m_norm = mo; // @[generator/stdlib/float/common.ts:175]
-  assign n_sticky = n_under & r_sticky; // @[generator/stdlib/float/common.ts:175]
-  assign r_round_up = guard & (st | n_m_norm[24]); // @[generator/stdlib/float/common.ts:195]
-  assign r_mag = ({1'h0, base} + {1'h0, {10'h0, kept}}) + {34'h0, r_round_up}; // @[generator/stdlib/float/common.ts:199]
-  assign r_overflow = r_mag[34:23] >= 12'hff; // @[generator/stdlib/float/common.ts:200]
-  assign r_rounded = {res_sign, r_overflow ? 31'h7f800000 : r_mag[30:0]}; // @[generator/stdlib/float/common.ts:201]
   assign out_valid = s1_valid; // @[generator/stdlib/float/mul.ts:104]
   assign y = s1_round_y; // @[generator/stdlib/float/mul.ts:105]
 
   always @(posedge clock) begin
     if (reset) begin
-      s1_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:123]
+      s1_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:125]
     end else begin
-      s1_valid <= in_valid; // @[generator/stdlib/float/pipeline.ts:123]
+      s1_valid <= in_valid; // @[generator/stdlib/float/pipeline.ts:125]
     end
   end
-  always @(posedge clock) begin
+  always @(posedge clock) begin : s1_round_y_logic
+    reg a_exp_ones; // @[generator/stdlib/float/common.ts:52]
+    reg [7:0] exp; // @[generator/stdlib/float/common.ts:49]
+    reg a_frac_zero; // @[generator/stdlib/float/common.ts:53]
+    reg [22:0] frac; // @[generator/stdlib/float/common.ts:50]
+    reg a_is_nan; // @[generator/stdlib/float/common.ts:61]
+    reg b_exp_ones; // @[generator/stdlib/float/common.ts:52]
+    reg [7:0] exp_1; // @[generator/stdlib/float/common.ts:49]
+    reg b_frac_zero; // @[generator/stdlib/float/common.ts:53]
+    reg [22:0] frac_1; // @[generator/stdlib/float/common.ts:50]
+    reg b_is_nan; // @[generator/stdlib/float/common.ts:61]
+    reg a_exp_zero; // @[generator/stdlib/float/common.ts:51]
+    reg a_is_zero; // @[generator/stdlib/float/common.ts:58]
+    reg b_is_inf; // @[generator/stdlib/float/common.ts:60]
+    reg a_is_inf; // @[generator/stdlib/float/common.ts:60]
+    reg b_exp_zero; // @[generator/stdlib/float/common.ts:51]
+    reg b_is_zero; // @[generator/stdlib/float/common.ts:58]
+    reg res_nan; // @[generator/stdlib/float/mul.ts:34]
+    reg res_inf; // @[generator/stdlib/float/mul.ts:39]
+    reg res_sign; // @[generator/stdlib/float/mul.ts:41]
+    reg A_sign; // @[generator/stdlib/float/common.ts:55]
+    reg B_sign; // @[generator/stdlib/float/common.ts:55]
+    reg res_zero; // @[generator/stdlib/float/mul.ts:40]
+    reg [7:0] a_eff; // @[generator/stdlib/float/common.ts:63]
+    reg [7:0] b_eff; // @[generator/stdlib/float/common.ts:63]
+    reg [10:0] prod_E; // @[generator/stdlib/float/mul.ts:36]
+    reg n_under; // @[generator/stdlib/float/common.ts:147]
+    reg [11:0] Ew; // @[generator/stdlib/float/common.ts:69]
+    reg [23:0] a_sig; // @[generator/stdlib/float/common.ts:62]
+    reg [23:0] b_sig; // @[generator/stdlib/float/common.ts:62]
+    reg [29:0] pp3; // @[generator/stdlib/float/mul.ts:54]
+    reg [29:0] pp2; // @[generator/stdlib/float/mul.ts:54]
+    reg [35:0] ps_hi; // @[generator/stdlib/float/mul.ts:66]
+    reg [29:0] pp1; // @[generator/stdlib/float/mul.ts:54]
+    reg [29:0] pp0; // @[generator/stdlib/float/mul.ts:54]
+    reg [35:0] ps_lo; // @[generator/stdlib/float/mul.ts:65]
+    reg [47:0] prod; // @[generator/stdlib/float/mul.ts:75]
+    /* verilator lint_off UNUSEDSIGNAL */
+    reg [63:0] lzcIn; // @[generator/stdlib/float/common.ts:76]
+    /* verilator lint_on UNUSEDSIGNAL */
+    reg [5:0] n_lz; // @[generator/stdlib/float/common.ts:145]
+    reg hi_zero; // @[generator/stdlib/float/common.ts:79]
+    reg lo_zero; // @[generator/stdlib/float/common.ts:79]
+    reg zero; // @[generator/stdlib/float/common.ts:83]
+    reg hi_zero_1; // @[generator/stdlib/float/common.ts:79]
+    reg lo_zero_1; // @[generator/stdlib/float/common.ts:79]
+    reg zero_1; // @[generator/stdlib/float/common.ts:83]
+    reg zero_2; // @[generator/stdlib/float/common.ts:83]
+    reg hi_zero_2; // @[generator/stdlib/float/common.ts:79]
+    reg lo_zero_2; // @[generator/stdlib/float/common.ts:79]
+    reg zero_3; // @[generator/stdlib/float/common.ts:83]
+    reg hi_zero_3; // @[generator/stdlib/float/common.ts:79]
+    reg lo_zero_3; // @[generator/stdlib/float/common.ts:79]
+    reg zero_4; // @[generator/stdlib/float/common.ts:83]
+    reg zero_5; // @[generator/stdlib/float/common.ts:83]
+    reg zero_6; // @[generator/stdlib/float/common.ts:83]
+    reg hi_zero_4; // @[generator/stdlib/float/common.ts:79]
+    reg lo_zero_4; // @[generator/stdlib/float/common.ts:79]
+    reg zero_7; // @[generator/stdlib/float/common.ts:83]
+    reg hi_zero_5; // @[generator/stdlib/float/common.ts:79]
+    reg lo_zero_5; // @[generator/stdlib/float/common.ts:79]
+    reg zero_8; // @[generator/stdlib/float/common.ts:83]
+    reg zero_9; // @[generator/stdlib/float/common.ts:83]
+    reg hi_zero_6; // @[generator/stdlib/float/common.ts:79]
+    reg lo_zero_6; // @[generator/stdlib/float/common.ts:79]
+    reg zero_10; // @[generator/stdlib/float/common.ts:83]
+    reg hi_zero_7; // @[generator/stdlib/float/common.ts:79]
+    reg lo_zero_7; // @[generator/stdlib/float/common.ts:79]
+    reg zero_11; // @[generator/stdlib/float/common.ts:83]
+    reg zero_12; // @[generator/stdlib/float/common.ts:83]
+    reg zero_13; // @[generator/stdlib/float/common.ts:83]
+    reg zero_14; // @[generator/stdlib/float/common.ts:83]
+    reg hi_zero_8; // @[generator/stdlib/float/common.ts:79]
+    reg lo_zero_8; // @[generator/stdlib/float/common.ts:79]
+    reg zero_15; // @[generator/stdlib/float/common.ts:83]
+    reg hi_zero_9; // @[generator/stdlib/float/common.ts:79]
+    reg lo_zero_9; // @[generator/stdlib/float/common.ts:79]
+    reg zero_16; // @[generator/stdlib/float/common.ts:83]
+    reg zero_17; // @[generator/stdlib/float/common.ts:83]
+    reg hi_zero_10; // @[generator/stdlib/float/common.ts:79]
+    reg lo_zero_10; // @[generator/stdlib/float/common.ts:79]
+    reg zero_18; // @[generator/stdlib/float/common.ts:83]
+    reg hi_zero_11; // @[generator/stdlib/float/common.ts:79]
+    reg lo_zero_11; // @[generator/stdlib/float/common.ts:79]
+    reg zero_19; // @[generator/stdlib/float/common.ts:83]
+    reg zero_20; // @[generator/stdlib/float/common.ts:83]
+    reg zero_21; // @[generator/stdlib/float/common.ts:83]
+    reg hi_zero_12; // @[generator/stdlib/float/common.ts:79]
+    reg lo_zero_12; // @[generator/stdlib/float/common.ts:79]
+    reg zero_22; // @[generator/stdlib/float/common.ts:83]
+    reg hi_zero_13; // @[generator/stdlib/float/common.ts:79]
+    reg lo_zero_13; // @[generator/stdlib/float/common.ts:79]
+    reg zero_23; // @[generator/stdlib/float/common.ts:83]
+    reg zero_24; // @[generator/stdlib/float/common.ts:83]
+    reg hi_zero_14; // @[generator/stdlib/float/common.ts:79]
+    reg lo_zero_14; // @[generator/stdlib/float/common.ts:79]
+    reg zero_25; // @[generator/stdlib/float/common.ts:83]
+    reg hi_zero_15; // @[generator/stdlib/float/common.ts:79]
+    reg lo_zero_15; // @[generator/stdlib/float/common.ts:79]
+    reg zero_26; // @[generator/stdlib/float/common.ts:83]
+    reg zero_27; // @[generator/stdlib/float/common.ts:83]
+    reg zero_28; // @[generator/stdlib/float/common.ts:83]
+    reg zero_29; // @[generator/stdlib/float/common.ts:83]
+    reg zero_30; // @[generator/stdlib/float/common.ts:83]
+    reg hi_zero_16; // @[generator/stdlib/float/common.ts:79]
+    reg lo_zero_16; // @[generator/stdlib/float/common.ts:79]
+    reg zero_31; // @[generator/stdlib/float/common.ts:83]
+    reg hi_zero_17; // @[generator/stdlib/float/common.ts:79]
+    reg lo_zero_17; // @[generator/stdlib/float/common.ts:79]
+    reg zero_32; // @[generator/stdlib/float/common.ts:83]
+    reg zero_33; // @[generator/stdlib/float/common.ts:83]
+    reg hi_zero_18; // @[generator/stdlib/float/common.ts:79]
+    reg lo_zero_18; // @[generator/stdlib/float/common.ts:79]
+    reg zero_34; // @[generator/stdlib/float/common.ts:83]
+    reg hi_zero_19; // @[generator/stdlib/float/common.ts:79]
+    reg lo_zero_19; // @[generator/stdlib/float/common.ts:79]
+    reg zero_35; // @[generator/stdlib/float/common.ts:83]
+    reg zero_36; // @[generator/stdlib/float/common.ts:83]
+    reg zero_37; // @[generator/stdlib/float/common.ts:83]
+    reg hi_zero_20; // @[generator/stdlib/float/common.ts:79]
+    reg lo_zero_20; // @[generator/stdlib/float/common.ts:79]
+    reg zero_38; // @[generator/stdlib/float/common.ts:83]
+    reg hi_zero_21; // @[generator/stdlib/float/common.ts:79]
+    reg lo_zero_21; // @[generator/stdlib/float/common.ts:79]
+    reg zero_39; // @[generator/stdlib/float/common.ts:83]
+    reg zero_40; // @[generator/stdlib/float/common.ts:83]
+    reg hi_zero_22; // @[generator/stdlib/float/common.ts:79]
+    reg lo_zero_22; // @[generator/stdlib/float/common.ts:79]
+    reg zero_41; // @[generator/stdlib/float/common.ts:83]
+    reg hi_zero_23; // @[generator/stdlib/float/common.ts:79]
+    reg lo_zero_23; // @[generator/stdlib/float/common.ts:79]
+    reg zero_42; // @[generator/stdlib/float/common.ts:83]
+    reg zero_43; // @[generator/stdlib/float/common.ts:83]
+    reg zero_44; // @[generator/stdlib/float/common.ts:83]
+    reg zero_45; // @[generator/stdlib/float/common.ts:83]
+    reg hi_zero_24; // @[generator/stdlib/float/common.ts:79]
+    reg lo_zero_24; // @[generator/stdlib/float/common.ts:79]
+    reg zero_46; // @[generator/stdlib/float/common.ts:83]
+    reg hi_zero_25; // @[generator/stdlib/float/common.ts:79]
+    reg lo_zero_25; // @[generator/stdlib/float/common.ts:79]
+    reg zero_47; // @[generator/stdlib/float/common.ts:83]
+    reg zero_48; // @[generator/stdlib/float/common.ts:83]
+    reg hi_zero_26; // @[generator/stdlib/float/common.ts:79]
+    reg lo_zero_26; // @[generator/stdlib/float/common.ts:79]
+    reg zero_49; // @[generator/stdlib/float/common.ts:83]
+    reg hi_zero_27; // @[generator/stdlib/float/common.ts:79]
+    reg lo_zero_27; // @[generator/stdlib/float/common.ts:79]
+    reg zero_50; // @[generator/stdlib/float/common.ts:83]
+    reg zero_51; // @[generator/stdlib/float/common.ts:83]
+    reg zero_52; // @[generator/stdlib/float/common.ts:83]
+    reg hi_zero_28; // @[generator/stdlib/float/common.ts:79]
+    reg lo_zero_28; // @[generator/stdlib/float/common.ts:79]
+    reg zero_53; // @[generator/stdlib/float/common.ts:83]
+    reg hi_zero_29; // @[generator/stdlib/float/common.ts:79]
+    reg lo_zero_29; // @[generator/stdlib/float/common.ts:79]
+    reg zero_54; // @[generator/stdlib/float/common.ts:83]
+    reg zero_55; // @[generator/stdlib/float/common.ts:83]
+    reg hi_zero_30; // @[generator/stdlib/float/common.ts:79]
+    reg lo_zero_30; // @[generator/stdlib/float/common.ts:79]
+    reg zero_56; // @[generator/stdlib/float/common.ts:83]
+    reg hi_zero_31; // @[generator/stdlib/float/common.ts:79]
+    reg [1:0] count; // @[generator/stdlib/float/common.ts:84]
+    reg [1:0] count_1; // @[generator/stdlib/float/common.ts:84]
+    reg [2:0] count_2; // @[generator/stdlib/float/common.ts:84]
+    reg [1:0] count_3; // @[generator/stdlib/float/common.ts:84]
+    reg [1:0] count_4; // @[generator/stdlib/float/common.ts:84]
+    reg [2:0] count_5; // @[generator/stdlib/float/common.ts:84]
+    reg [3:0] count_6; // @[generator/stdlib/float/common.ts:84]
+    reg [1:0] count_7; // @[generator/stdlib/float/common.ts:84]
+    reg [1:0] count_8; // @[generator/stdlib/float/common.ts:84]
+    reg [2:0] count_9; // @[generator/stdlib/float/common.ts:84]
+    reg [1:0] count_10; // @[generator/stdlib/float/common.ts:84]
+    reg [1:0] count_11; // @[generator/stdlib/float/common.ts:84]
+    reg [2:0] count_12; // @[generator/stdlib/float/common.ts:84]
+    reg [3:0] count_13; // @[generator/stdlib/float/common.ts:84]
+    reg [4:0] count_14; // @[generator/stdlib/float/common.ts:84]
+    reg [1:0] count_15; // @[generator/stdlib/float/common.ts:84]
+    reg [1:0] count_16; // @[generator/stdlib/float/common.ts:84]
+    reg [2:0] count_17; // @[generator/stdlib/float/common.ts:84]
+    reg [1:0] count_18; // @[generator/stdlib/float/common.ts:84]
+    reg [1:0] count_19; // @[generator/stdlib/float/common.ts:84]
+    reg [2:0] count_20; // @[generator/stdlib/float/common.ts:84]
+    reg [3:0] count_21; // @[generator/stdlib/float/common.ts:84]
+    reg [1:0] count_22; // @[generator/stdlib/float/common.ts:84]
+    reg [1:0] count_23; // @[generator/stdlib/float/common.ts:84]
+    reg [2:0] count_24; // @[generator/stdlib/float/common.ts:84]
+    reg [1:0] count_25; // @[generator/stdlib/float/common.ts:84]
+    reg [1:0] count_26; // @[generator/stdlib/float/common.ts:84]
+    reg [2:0] count_27; // @[generator/stdlib/float/common.ts:84]
+    reg [3:0] count_28; // @[generator/stdlib/float/common.ts:84]
+    reg [4:0] count_29; // @[generator/stdlib/float/common.ts:84]
+    reg [5:0] count_30; // @[generator/stdlib/float/common.ts:84]
+    reg [11:0] n_E_m1; // @[generator/stdlib/float/common.ts:146]
+    /* verilator lint_off UNUSEDSIGNAL */
+    reg [11:0] n_lshift_full; // @[generator/stdlib/float/common.ts:150]
+    /* verilator lint_on UNUSEDSIGNAL */
+    reg [11:0] lzS; // @[generator/stdlib/float/common.ts:149]
+    reg [5:0] n_lshift; // @[generator/stdlib/float/common.ts:151]
+    /* verilator lint_off UNUSEDSIGNAL */
+    reg [11:0] n_e_full; // @[generator/stdlib/float/common.ts:155]
+    /* verilator lint_on UNUSEDSIGNAL */
+    reg [10:0] n_e; // @[generator/stdlib/float/common.ts:156]
+    reg [11:0] n_rshift; // @[generator/stdlib/float/common.ts:154]
+    reg [11:0] rsFull; // @[generator/stdlib/float/common.ts:153]
+    /* verilator lint_off UNUSEDSIGNAL */
+    reg [110:0] n_m_shl; // @[generator/stdlib/float/common.ts:167]
+    /* verilator lint_on UNUSEDSIGNAL */
+    reg [47:0] n_m_norm; // @[generator/stdlib/float/common.ts:175]
+    reg big; // @[generator/stdlib/float/common.ts:100]
+    reg [5:0] low; // @[generator/stdlib/float/common.ts:101]
+    reg [5:0] a_1; // @[generator/stdlib/float/common.ts:102]
+    reg [95:0] wide; // @[generator/stdlib/float/common.ts:103]
+    reg [47:0] r_out; // @[generator/stdlib/float/common.ts:104]
+    reg [47:0] left; // @[generator/stdlib/float/common.ts:167]
+    reg [47:0] mo; // @[generator/stdlib/float/common.ts:172]
+    reg n_sticky; // @[generator/stdlib/float/common.ts:175]
+    reg r_sticky; // @[generator/stdlib/float/common.ts:104]
+    reg r_round_up; // @[generator/stdlib/float/common.ts:195]
+    reg guard; // @[generator/stdlib/float/common.ts:193]
+    reg st; // @[generator/stdlib/float/common.ts:194]
+    reg [34:0] r_mag; // @[generator/stdlib/float/common.ts:199]
+    reg [33:0] base; // @[generator/stdlib/float/common.ts:198]
+    reg [23:0] kept; // @[generator/stdlib/float/common.ts:192]
+    reg r_overflow; // @[generator/stdlib/float/common.ts:200]
+    reg [31:0] r_rounded; // @[generator/stdlib/float/common.ts:201]
+    reg [31:0] x_y_0; // @[generator/stdlib/float/common.ts:224]
     if (in_valid) begin
-      s1_round_y <= x_y_0; // @[generator/stdlib/float/pipeline.ts:96]
+      exp = a[30:23];
+      a_exp_ones = exp == 8'hff; // @[generator/stdlib/float/common.ts:52]
+      frac = a[22:0];
+      a_frac_zero = frac == 23'h0; // @[generator/stdlib/float/common.ts:53]
+      a_is_nan = a_exp_ones & ~a_frac_zero; // @[generator/stdlib/float/common.ts:61]
+      exp_1 = b[30:23];
+      b_exp_ones = exp_1 == 8'hff; // @[generator/stdlib/float/common.ts:52]
+      frac_1 = b[22:0];
+      b_frac_zero = frac_1 == 23'h0; // @[generator/stdlib/float/common.ts:53]
+      b_is_nan = b_exp_ones & ~b_frac_zero; // @[generator/stdlib/float/common.ts:61]
+      a_exp_zero = exp == 8'h0; // @[generator/stdlib/float/common.ts:51]
+      a_is_zero = a_exp_zero & a_frac_zero; // @[generator/stdlib/float/common.ts:58]
+      b_is_inf = b_exp_ones & b_frac_zero; // @[generator/stdlib/float/common.ts:60]
+      a_is_inf = a_exp_ones & a_frac_zero; // @[generator/stdlib/float/common.ts:60]
+      b_exp_zero = exp_1 == 8'h0; // @[generator/stdlib/float/common.ts:51]
+      b_is_zero = b_exp_zero & b_frac_zero; // @[generator/stdlib/float/common.ts:58]
+      res_nan = ((a_is_nan | b_is_nan) | (a_is_zero & b_is_inf)) | (a_is_inf & b_is_zero); // @[generator/stdlib/float/mul.ts:34]
+      res_inf = a_is_inf | b_is_inf; // @[generator/stdlib/float/mul.ts:39]
+      A_sign = a[31];
+      B_sign = b[31];
+      res_sign = A_sign ^ B_sign; // @[generator/stdlib/float/mul.ts:41]
+      res_zero = a_is_zero | b_is_zero; // @[generator/stdlib/float/mul.ts:40]
+      a_eff = a_exp_zero ? 8'h1 : exp; // @[generator/stdlib/float/common.ts:63]
+      b_eff = b_exp_zero ? 8'h1 : exp_1; // @[generator/stdlib/float/common.ts:63]
+      prod_E = ({3'h0, a_eff} + {3'h0, b_eff}) - 11'h7e; // @[generator/stdlib/float/mul.ts:36]
+      Ew = {{1{prod_E[10]}}, prod_E};
+      n_under = $signed(Ew) < $signed(12'h1); // @[generator/stdlib/float/common.ts:147]
+      a_sig = {~a_exp_zero, frac}; // @[generator/stdlib/float/common.ts:62]
+      b_sig = {~b_exp_zero, frac_1}; // @[generator/stdlib/float/common.ts:62]
+      pp3 = {6'h0, a_sig} * {24'h0, b_sig[23:18]}; // @[generator/stdlib/float/mul.ts:54]
+      pp2 = {6'h0, a_sig} * {24'h0, b_sig[17:12]}; // @[generator/stdlib/float/mul.ts:54]
+      ps_hi = {pp3, 6'h0} + {6'h0, pp2}; // @[generator/stdlib/float/mul.ts:66]
+      pp1 = {6'h0, a_sig} * {24'h0, b_sig[11:6]}; // @[generator/stdlib/float/mul.ts:54]
+      pp0 = {6'h0, a_sig} * {24'h0, b_sig[5:0]}; // @[generator/stdlib/float/mul.ts:54]
+      ps_lo = {pp1, 6'h0} + {6'h0, pp0}; // @[generator/stdlib/float/mul.ts:65]
+      prod = {ps_hi, 12'h0} + {12'h0, ps_lo}; // @[generator/stdlib/float/mul.ts:75]
+      lzcIn = {prod, 16'h0}; // @[generator/stdlib/float/common.ts:76]
+      hi_zero = ~lzcIn[63];
+      lo_zero = ~lzcIn[62];
+      zero = hi_zero & lo_zero;
+      hi_zero_1 = ~lzcIn[61];
+      lo_zero_1 = ~lzcIn[60];
+      zero_1 = hi_zero_1 & lo_zero_1;
+      zero_2 = zero & zero_1;
+      hi_zero_2 = ~lzcIn[59];
+      lo_zero_2 = ~lzcIn[58];
+      zero_3 = hi_zero_2 & lo_zero_2;
+      hi_zero_3 = ~lzcIn[57];
+      lo_zero_3 = ~lzcIn[56];
+      zero_4 = hi_zero_3 & lo_zero_3;
+      zero_5 = zero_3 & zero_4;
+      zero_6 = zero_2 & zero_5;
+      hi_zero_4 = ~lzcIn[55];
+      lo_zero_4 = ~lzcIn[54];
+      zero_7 = hi_zero_4 & lo_zero_4;
+      hi_zero_5 = ~lzcIn[53];
+      lo_zero_5 = ~lzcIn[52];
+      zero_8 = hi_zero_5 & lo_zero_5;
+      zero_9 = zero_7 & zero_8;
+      hi_zero_6 = ~lzcIn[51];
+      lo_zero_6 = ~lzcIn[50];
+      zero_10 = hi_zero_6 & lo_zero_6;
+      hi_zero_7 = ~lzcIn[49];
+      lo_zero_7 = ~lzcIn[48];
+      zero_11 = hi_zero_7 & lo_zero_7;
+      zero_12 = zero_10 & zero_11;
+      zero_13 = zero_9 & zero_12;
+      zero_14 = zero_6 & zero_13;
+      hi_zero_8 = ~lzcIn[47];
+      lo_zero_8 = ~lzcIn[46];
+      zero_15 = hi_zero_8 & lo_zero_8;
+      hi_zero_9 = ~lzcIn[45];
+      lo_zero_9 = ~lzcIn[44];
+      zero_16 = hi_zero_9 & lo_zero_9;
+      zero_17 = zero_15 & zero_16;
+      hi_zero_10 = ~lzcIn[43];
+      lo_zero_10 = ~lzcIn[42];
+      zero_18 = hi_zero_10 & lo_zero_10;
+      hi_zero_11 = ~lzcIn[41];
+      lo_zero_11 = ~lzcIn[40];
+      zero_19 = hi_zero_11 & lo_zero_11;
+      zero_20 = zero_18 & zero_19;
+      zero_21 = zero_17 & zero_20;
+      hi_zero_12 = ~lzcIn[39];
+      lo_zero_12 = ~lzcIn[38];
+      zero_22 = hi_zero_12 & lo_zero_12;
+      hi_zero_13 = ~lzcIn[37];
+      lo_zero_13 = ~lzcIn[36];
+      zero_23 = hi_zero_13 & lo_zero_13;
+      zero_24 = zero_22 & zero_23;
+      hi_zero_14 = ~lzcIn[35];
+      lo_zero_14 = ~lzcIn[34];
+      zero_25 = hi_zero_14 & lo_zero_14;
+      hi_zero_15 = ~lzcIn[33];
+      lo_zero_15 = ~lzcIn[32];
+      zero_26 = hi_zero_15 & lo_zero_15;
+      zero_27 = zero_25 & zero_26;
+      zero_28 = zero_24 & zero_27;
+      zero_29 = zero_21 & zero_28;
+      zero_30 = zero_14 & zero_29;
+      hi_zero_16 = ~lzcIn[31];
+      lo_zero_16 = ~lzcIn[30];
+      zero_31 = hi_zero_16 & lo_zero_16;
+      hi_zero_17 = ~lzcIn[29];
+      lo_zero_17 = ~lzcIn[28];
+      zero_32 = hi_zero_17 & lo_zero_17;
+      zero_33 = zero_31 & zero_32;
+      hi_zero_18 = ~lzcIn[27];
+      lo_zero_18 = ~lzcIn[26];
+      zero_34 = hi_zero_18 & lo_zero_18;
+      hi_zero_19 = ~lzcIn[25];
+      lo_zero_19 = ~lzcIn[24];
+      zero_35 = hi_zero_19 & lo_zero_19;
+      zero_36 = zero_34 & zero_35;
+      zero_37 = zero_33 & zero_36;
+      hi_zero_20 = ~lzcIn[23];
+      lo_zero_20 = ~lzcIn[22];
+      zero_38 = hi_zero_20 & lo_zero_20;
+      hi_zero_21 = ~lzcIn[21];
+      lo_zero_21 = ~lzcIn[20];
+      zero_39 = hi_zero_21 & lo_zero_21;
+      zero_40 = zero_38 & zero_39;
+      hi_zero_22 = ~lzcIn[19];
+      lo_zero_22 = ~lzcIn[18];
+      zero_41 = hi_zero_22 & lo_zero_22;
+      hi_zero_23 = ~lzcIn[17];
+      lo_zero_23 = ~lzcIn[16];
+      zero_42 = hi_zero_23 & lo_zero_23;
+      zero_43 = zero_41 & zero_42;
+      zero_44 = zero_40 & zero_43;
+      zero_45 = zero_37 & zero_44;
+      hi_zero_24 = ~lzcIn[15];
+      lo_zero_24 = ~lzcIn[14];
+      zero_46 = hi_zero_24 & lo_zero_24;
+      hi_zero_25 = ~lzcIn[13];
+      lo_zero_25 = ~lzcIn[12];
+      zero_47 = hi_zero_25 & lo_zero_25;
+      zero_48 = zero_46 & zero_47;
+      hi_zero_26 = ~lzcIn[11];
+      lo_zero_26 = ~lzcIn[10];
+      zero_49 = hi_zero_26 & lo_zero_26;
+      hi_zero_27 = ~lzcIn[9];
+      lo_zero_27 = ~lzcIn[8];
+      zero_50 = hi_zero_27 & lo_zero_27;
+      zero_51 = zero_49 & zero_50;
+      zero_52 = zero_48 & zero_51;
+      hi_zero_28 = ~lzcIn[7];
+      lo_zero_28 = ~lzcIn[6];
+      zero_53 = hi_zero_28 & lo_zero_28;
+      hi_zero_29 = ~lzcIn[5];
+      lo_zero_29 = ~lzcIn[4];
+      zero_54 = hi_zero_29 & lo_zero_29;
+      zero_55 = zero_53 & zero_54;
+      hi_zero_30 = ~lzcIn[3];
+      lo_zero_30 = ~lzcIn[2];
+      zero_56 = hi_zero_30 & lo_zero_30;
+      hi_zero_31 = ~lzcIn[1];
+      count = {zero_56, zero_56 ? hi_zero_31 : hi_zero_30};
+      count_1 = {zero_53, zero_53 ? hi_zero_29 : hi_zero_28};
+      count_2 = {zero_55, zero_55 ? count : count_1};
+      count_3 = {zero_49, zero_49 ? hi_zero_27 : hi_zero_26};
+      count_4 = {zero_46, zero_46 ? hi_zero_25 : hi_zero_24};
+      count_5 = {zero_48, zero_48 ? count_3 : count_4};
+      count_6 = {zero_52, zero_52 ? count_2 : count_5};
+      count_7 = {zero_41, zero_41 ? hi_zero_23 : hi_zero_22};
+      count_8 = {zero_38, zero_38 ? hi_zero_21 : hi_zero_20};
+      count_9 = {zero_40, zero_40 ? count_7 : count_8};
+      count_10 = {zero_34, zero_34 ? hi_zero_19 : hi_zero_18};
+      count_11 = {zero_31, zero_31 ? hi_zero_17 : hi_zero_16};
+      count_12 = {zero_33, zero_33 ? count_10 : count_11};
+      count_13 = {zero_37, zero_37 ? count_9 : count_12};
+      count_14 = {zero_45, zero_45 ? count_6 : count_13};
+      count_15 = {zero_25, zero_25 ? hi_zero_15 : hi_zero_14};
+      count_16 = {zero_22, zero_22 ? hi_zero_13 : hi_zero_12};
+      count_17 = {zero_24, zero_24 ? count_15 : count_16};
+      count_18 = {zero_18, zero_18 ? hi_zero_11 : hi_zero_10};
+      count_19 = {zero_15, zero_15 ? hi_zero_9 : hi_zero_8};
+      count_20 = {zero_17, zero_17 ? count_18 : count_19};
+      count_21 = {zero_21, zero_21 ? count_17 : count_20};
+      count_22 = {zero_10, zero_10 ? hi_zero_7 : hi_zero_6};
+      count_23 = {zero_7, zero_7 ? hi_zero_5 : hi_zero_4};
+      count_24 = {zero_9, zero_9 ? count_22 : count_23};
+      count_25 = {zero_3, zero_3 ? hi_zero_3 : hi_zero_2};
+      count_26 = {zero, zero ? hi_zero_1 : hi_zero};
+      count_27 = {zero_2, zero_2 ? count_25 : count_26};
+      count_28 = {zero_6, zero_6 ? count_24 : count_27};
+      count_29 = {zero_14, zero_14 ? count_21 : count_28};
+      count_30 = {zero_30, zero_30 ? count_14 : count_29};
+      n_lz = count_30; // @[generator/stdlib/float/common.ts:145]
+      n_E_m1 = Ew - 12'h1; // @[generator/stdlib/float/common.ts:146]
+      lzS = {6'h0, n_lz};
+      n_lshift_full = n_under ? 12'h0 : (($signed(lzS) < $signed(n_E_m1)) ? lzS : n_E_m1); // @[generator/stdlib/float/common.ts:150]
+      n_lshift = n_lshift_full[5:0]; // @[generator/stdlib/float/common.ts:151]
+      n_e_full = n_under ? 12'h1 : (Ew - {6'h0, n_lshift}); // @[generator/stdlib/float/common.ts:155]
+      n_e = n_e_full[10:0]; // @[generator/stdlib/float/common.ts:156]
+      rsFull = 12'h1 - Ew;
+      n_rshift = n_under ? rsFull : 12'h0; // @[generator/stdlib/float/common.ts:154]
+      n_m_shl = {63'h0, prod} << n_lshift; // @[generator/stdlib/float/common.ts:167]
+      big = |n_rshift[11:6];
+      low = n_rshift[5:0];
+      a_1 = (big | (low > 6'h30)) ? 6'h30 : low;
+      wide = {prod, 48'h0} >> a_1;
+      r_out = wide[95:48];
+      left = n_m_shl[47:0];
+      mo = n_under ? r_out : left;
+      n_m_norm = mo; // @[generator/stdlib/float/common.ts:175]
+      r_sticky = |wide[47:0];
+      n_sticky = n_under & r_sticky; // @[generator/stdlib/float/common.ts:175]
+      guard = n_m_norm[23];
+      st = n_sticky | (|n_m_norm[22:0]);
+      r_round_up = guard & (st | n_m_norm[24]); // @[generator/stdlib/float/common.ts:195]
+      base = {n_e - 11'h1, 23'h0};
+      kept = n_m_norm[47:24];
+      r_mag = ({1'h0, base} + {1'h0, {10'h0, kept}}) + {34'h0, r_round_up}; // @[generator/stdlib/float/common.ts:199]
+      r_overflow = r_mag[34:23] >= 12'hff; // @[generator/stdlib/float/common.ts:200]
+      r_rounded = {res_sign, r_overflow ? 31'h7f800000 : r_mag[30:0]}; // @[generator/stdlib/float/common.ts:201]
+      x_y_0 = res_nan ? 32'h7fc00000 : (res_inf ? {res_sign, 31'h7f800000} : (res_zero ? {res_sign, 31'h0} : r_rounded));
+      s1_round_y <= x_y_0; // @[generator/stdlib/float/pipeline.ts:98]
     end
   end
 endmodule

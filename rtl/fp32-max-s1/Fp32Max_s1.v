@@ -12,39 +12,47 @@ module Fp32Max_s1 (
   output wire [31:0] y,
   output wire b_wins
 );
-  wire b_gt_a; // @[generator/stdlib/float/max.ts:32]
-  reg [31:0] s1_cmp_y; // @[generator/stdlib/float/pipeline.ts:96]
-  reg s1_cmp_b_wins; // @[generator/stdlib/float/pipeline.ts:96]
-  reg s1_valid; // @[generator/stdlib/float/pipeline.ts:123]
-  wire [30:0] ma = a[30:0];
-  wire [30:0] mb = b[30:0];
-  wire nan = (ma > 31'h7f800000) | (mb > 31'h7f800000);
-  wire bothZero = (ma == 31'h0) & (mb == 31'h0);
-  wire sa = a[31];
-  wire sb = b[31];
-  wire magLt = mb < ma;
-  wire magGt = mb > ma;
-  wire gt = (sa != sb) ? sa : (sa ? magLt : magGt);
-  wire [31:0] x_y_0 = b_gt_a ? b : a;
+  reg [31:0] s1_cmp_y; // @[generator/stdlib/float/pipeline.ts:98]
+  reg s1_cmp_b_wins; // @[generator/stdlib/float/pipeline.ts:98]
+  reg s1_valid; // @[generator/stdlib/float/pipeline.ts:125]
 
-  assign b_gt_a = (~nan & ~bothZero) & gt; // @[generator/stdlib/float/max.ts:32]
   assign out_valid = s1_valid; // @[generator/stdlib/float/max.ts:59]
   assign y = s1_cmp_y; // @[generator/stdlib/float/max.ts:60]
   assign b_wins = s1_cmp_b_wins; // @[generator/stdlib/float/max.ts:61]
 
   always @(posedge clock) begin
     if (reset) begin
-      s1_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:123]
+      s1_valid <= 1'b0; // @[generator/stdlib/float/pipeline.ts:125]
     end else begin
-      s1_valid <= in_valid; // @[generator/stdlib/float/pipeline.ts:123]
+      s1_valid <= in_valid; // @[generator/stdlib/float/pipeline.ts:125]
     end
   end
-  always @(posedge clock) begin
+  always @(posedge clock) begin : s1_cmp_y_logic
+    reg b_gt_a; // @[generator/stdlib/float/max.ts:32]
+    reg [30:0] ma; // @[generator/stdlib/float/common.ts:231]
+    reg [30:0] mb; // @[generator/stdlib/float/common.ts:232]
+    reg nan; // @[generator/stdlib/float/common.ts:233]
+    reg bothZero; // @[generator/stdlib/float/common.ts:234]
+    reg sa; // @[generator/stdlib/float/common.ts:229]
+    reg sb; // @[generator/stdlib/float/common.ts:230]
+    reg magLt; // @[generator/stdlib/float/common.ts:236]
+    reg magGt; // @[generator/stdlib/float/common.ts:235]
+    reg gt; // @[generator/stdlib/float/common.ts:238]
+    reg [31:0] x_y_0; // @[generator/stdlib/float/max.ts:33]
     if (in_valid) begin
-      s1_cmp_y <= x_y_0; // @[generator/stdlib/float/pipeline.ts:96]
-    end
-    if (in_valid) begin
-      s1_cmp_b_wins <= b_gt_a; // @[generator/stdlib/float/pipeline.ts:96]
+      ma = a[30:0];
+      mb = b[30:0];
+      nan = (ma > 31'h7f800000) | (mb > 31'h7f800000);
+      bothZero = (ma == 31'h0) & (mb == 31'h0);
+      sa = a[31];
+      sb = b[31];
+      magLt = mb < ma;
+      magGt = mb > ma;
+      gt = (sa != sb) ? sa : (sa ? magLt : magGt);
+      b_gt_a = (~nan & ~bothZero) & gt; // @[generator/stdlib/float/max.ts:32]
+      x_y_0 = b_gt_a ? b : a;
+      s1_cmp_y <= x_y_0; // @[generator/stdlib/float/pipeline.ts:98]
+      s1_cmp_b_wins <= b_gt_a; // @[generator/stdlib/float/pipeline.ts:98]
     end
   end
 endmodule

@@ -44,7 +44,7 @@ endmodule`, 'swap (state)');
   let mt = mutate(maxMod.text, /(module \w+ \(\n)/, '$1  input  wire [3:0] mutant,\n', 'maxtie (port)');
   // 7: b_wins (the argmax's choice, not the value's) also where b equals a bit for bit.
   mt = mutate(mt, /(s1_cmp_b_wins <= )b_gt_a;/, `$1b_gt_a | (mutant == 4'd${MUTANTS_LATER.argtie} && a == b);`, 'argtie');
-  mt = mutate(mt, /assign b_gt_a = (.*);( \/\/.*)/, `assign b_gt_a = ($1) | (mutant == 4'd${MUTANTS.maxtie} && !(a[30:0] > 31'h7f800000) && !(b[30:0] > 31'h7f800000) && (a == b || (a[30:0] == 31'h0 && b[30:0] == 31'h0)));$2`, 'maxtie (compare)');
+  mt = mutate(mt, /( )b_gt_a = (.*);( \/\/.*)/, `$1b_gt_a = ($2) | (mutant == 4'd${MUTANTS.maxtie} && !(a[30:0] > 31'h7f800000) && !(b[30:0] > 31'h7f800000) && (a == b || (a[30:0] == 31'h0 && b[30:0] == 31'h0)));$3`, 'maxtie (compare)');
   // 5: the mask of the max-mode backward never masks.
   t = mutate(t, /\(maskEn & \((argBeatQ_deq_bits\[\d+:\d+\]) != mPos\)\)/g, `(maskEn & ($1 != mPos) & mutant != 4'd${MUTANTS_LATER.nomask})`, 'nomask');
   // 6: the index stream's first lane is 0 wherever its base lies.

@@ -1,8 +1,9 @@
 /**
  * DSL features end to end: module deduplication and stable names, a
  * synchronous-read memory, switchOn, Vec registers with dynamic indexing,
- * RegNext with enable, registers without reset, a child with an active-low
- * reset under an active-high parent, and the build cache across processes.
+ * RegNext with enable (and gated), registers without reset, a child with an
+ * active-low reset under an active-high parent, and the build cache across
+ * processes.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,12 +11,12 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, test } from 'vitest';
 import {
-  Bool, In, Memory, Module, Out, Reg, RegNext, UInt, Vec, Wire, generate, instance, select, switchOn, when,
+  Bool, In, Memory, Module, Out, Reg, RegNext, UInt, Vec, Wire, cat, generate, instance, select, switchOn, when,
 } from '../../generator';
 import { projectRoot } from '../../generator/hdl/source';
 import { targetOf } from '../../sim/design';
 import { simulate } from '../../sim/vectors';
-import { inferMemories } from '../../sim/checks';
+import { inferMemories, lintVerilator } from '../../sim/checks';
 
 class Acc extends Module {
   readonly io;
@@ -49,6 +50,7 @@ class Features extends Module {
       op: In(UInt(2)), addr: In(UInt(3)), data: In(UInt(8)),
       rd: Out(UInt(8)), state: Out(UInt(2)), pick: Out(UInt(8)), delayed: Out(UInt(8)),
       acc8a: Out(UInt(8)), acc8b: Out(UInt(8)), acc4: Out(UInt(4)), p1: Out(UInt(4)), p2: Out(UInt(4)),
+      gated: Out(UInt(8)), mixedOut: Out(UInt(8)),
     });
   }
   protected build(): void {
@@ -72,6 +74,13 @@ class Features extends Module {
     // RegNext with an enable, no reset.
     const held = Wire(UInt(8), { default: data });
     this.io.delayed.set(RegNext(held, { en: op.eq(0) }));
+    // A gated RegNext: the logic only it reads (scaled, rotated) is evaluated under its enable, inside its block;
+    // `mixed` is also read by an output, so it stays a module-level wire.
+    const mixed = data.xor(addr.zext(8));
+    const scaled = mixed.addWrap(0x35);
+    const rotated = cat(scaled.bits(3, 0), scaled.bits(7, 4));
+    this.io.gated.set(RegNext(rotated.addWrap(mixed), { en: op.eq(3), gated: true }));
+    this.io.mixedOut.set(mixed);
     // Children: two identical (one Verilog module), one different; active-low reset.
     const a = instance(new Acc(8));
     const b = instance(new Acc(8));
@@ -147,9 +156,9 @@ describe('DSL features', () => {
     const ops = Array.from({ length: N }, () => rnd(4));
     const addrs = Array.from({ length: N }, () => rnd(8));
     const datas = Array.from({ length: N }, () => rnd(256));
-    const [r] = await simulate(targetOf(design), [{ cycles: N, drive: { op: ops, addr: addrs, data: datas }, watch: ['rd', 'state', 'pick', 'delayed', 'acc8a', 'acc8b', 'acc4', 'p1', 'p2'] }]);
+    const [r] = await simulate(targetOf(design), [{ cycles: N, drive: { op: ops, addr: addrs, data: datas }, watch: ['rd', 'state', 'pick', 'delayed', 'acc8a', 'acc8b', 'acc4', 'p1', 'p2', 'gated'] }]);
     const mem = new Array<number | undefined>(8).fill(undefined);
-    let rd: number | undefined, state = 0, delayed: number | undefined, a8 = 0, a4 = 0;
+    let rd: number | undefined, state = 0, delayed: number | undefined, gated: number | undefined, a8 = 0, a4 = 0;
     const regs = [0, 0, 0, 0];
     for (let t = 0; t < N; t++) {
       const [op, addr, data] = [ops[t]!, addrs[t]!, datas[t]!];
@@ -158,6 +167,7 @@ describe('DSL features', () => {
       expect(out('state'), `state at ${t}`).toBe(state);
       expect(out('pick'), `pick at ${t}`).toBe(regs[addr & 3]);
       if (delayed !== undefined) expect(out('delayed'), `delayed at ${t}`).toBe(delayed);
+      if (gated !== undefined) expect(out('gated'), `gated at ${t}`).toBe(gated);
       expect([out('acc8a'), out('acc8b'), out('acc4')]).toEqual([a8, a8, a4]);
       expect([out('p1'), out('p2')]).toEqual([(data & 15) ^ 1, (data & 15) ^ 2]);
       // Clock edge: read-first memory, then the state updates.
@@ -166,8 +176,40 @@ describe('DSL features', () => {
       state = state === 0 ? (op === 2 ? 1 : 0) : state === 1 ? (op === 3 ? 2 : 1) : 0;
       if (op === 3) regs[addr & 3] = data;
       if (op === 0) delayed = data;
+      if (op === 3) {
+        const mixed = data ^ addr;
+        const scaled = (mixed + 0x35) & 255;
+        gated = ((((scaled & 15) << 4) | (scaled >> 4)) + mixed) & 255;
+      }
       if (op === 2) a4 = (a4 + (data & 15)) & 15;
     }
+  });
+
+  test('a gated RegNext prints the logic only it reads inside its clocked block, under the enable; shared logic stays outside; lint-clean', async () => {
+    const text = design.modules.find((m) => m.name === 'Features')!.text;
+    const block = /always @\(posedge clock\) begin : (\w+)_logic\n([\s\S]*?)\n  end\n/.exec(text);
+    expect(block, text).not.toBeNull();
+    const body = block![2]!;
+    // Its own logic: locals, assigned under the enable, then the register.
+    expect(body).toMatch(/^    reg \[7:0\] scaled;/m);
+    expect(body).toMatch(/^    reg \[7:0\] rotated;/m);
+    expect(body).toMatch(/if \(op == 2'h3\) begin\n\s+scaled = mixed \+ 8'h35;[\s\S]*rotated = [\s\S]*<= rotated \+ mixed;/);
+    // The shared value stays a module-level wire, computed every cycle.
+    expect(text).toMatch(/^  wire \[7:0\] mixed = data \^ \{5'h0, addr\};/m);
+    expect(body).not.toMatch(/mixed =/);
+    expect(text).not.toMatch(/wire \[7:0\] (scaled|rotated)/);
+    const lint = await lintVerilator({ top: design.top, sources: design.modules.map((m) => ({ name: `${m.name}.v`, text: m.text })) });
+    expect([...lint.warnings, ...lint.errors]).toEqual([]);
+    expect(lint.clean).toBe(true);
+  });
+
+  test('gated without an enable is refused with the register and the fix', () => {
+    class Bad extends Module {
+      readonly io;
+      constructor() { super(); this.io = this.ports({ x: In(UInt(4)), y: Out(UInt(4)) }); }
+      protected build(): void { this.io.y.set(RegNext(this.io.x, { gated: true })); }
+    }
+    expect(() => generate(new Bad())).toThrow(/gated needs an enable \(en\)/);
   });
 
   test('a second process does not rebuild an unchanged Verilator model', async () => {

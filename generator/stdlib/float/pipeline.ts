@@ -9,9 +9,11 @@
  * segment of the steps' estimated delays (their `weight`s). So changing `stages` only moves
  * registers; the logic is the same code. Latency = stages cycles, a new
  * operation every cycle. Data registers have no reset and load only with a
- * valid operation (a clock enable: an idle unit's registers hold, and a
- * cycle-based simulator skips their logic); the valid bit that travels with
- * them is reset to 0. Outputs are meaningful only while `valid` is 1.
+ * valid operation (a clock enable: an idle unit's registers hold) and are
+ * `gated`: the logic between two ranks is printed inside the next rank's
+ * clocked block, under its enable, so a cycle-based simulator evaluates it
+ * only for a valid operation; the valid bit that travels with them is reset
+ * to 0. Outputs are meaningful only while `valid` is 1.
  */
 import { badParameter } from '../../hdl/params';
 import type { Value } from '../../hdl/ir';
@@ -93,7 +95,7 @@ function registerAll(x: Bus, rank: number, where: string, en: Value): Bus {
   for (const [k, v] of Object.entries(x)) {
     if (v === undefined) continue;
     // Constants need no register.
-    out[k] = v.op === 'lit' ? v : RegNext(v, { name: `s${rank}_${where}_${k}`, en });
+    out[k] = v.op === 'lit' ? v : RegNext(v, { name: `s${rank}_${where}_${k}`, en, gated: true });
   }
   return out;
 }

@@ -119,13 +119,13 @@ export async function lintVerilator(input: VerilogInput): Promise<LintResult> {
 export interface SynthResult {
   /** Yosys ran and `check` found no problems (see problems). */
   ok: boolean;
-  /** Total cells of the flattened top after `synth`. */
+  /** Total cells of the flattened top after `synth` (hierarchical: of the top through its hierarchy, `stat -top`). */
   cells: number;
   /** Cell count per cell type, e.g. { "$_AND_": 5, "$_DFF_P_": 8 }. */
   cellTypes: Record<string, number>;
   /** Latch cells ($dlatch, $adlatch, $dlatchsr and the $_DLATCH*_ gate cells; after a coarse synthesis a multi-bit latch is one cell). */
   latches: number;
-  /** Longest combinational path in cells, from `ltp -noff` on the flattened design. */
+  /** Longest combinational path in cells, from `ltp -noff` on the flattened design (0 with `hierarchical`: not flattened). */
   logicDepth: number;
   /** Problems `check` reported (logic loops, multiple drivers, undriven wires...). */
   problems: string[];
@@ -136,7 +136,11 @@ export interface SynthResult {
 
 const MARK = 'TCAST-MARK';
 
-/** The cell table of the `=== top ===` section of a `stat` printout. */
+/**
+ * The cell table of the `=== top ===` section of a `stat` printout (`top`
+ * 'design hierarchy': the totals `stat -top` prints, each module's cells
+ * times its instances).
+ */
 export function parseStat(section: string, top: string): { cells: number; cellTypes: Record<string, number> } {
   const lines = section.split('\n');
   const start = lines.findIndex((l) => l.trim() === `=== ${top} ===` || l.trim() === `=== \\${top} ===`);
@@ -207,6 +211,30 @@ export interface SynthOptions {
    * cells. Default false: the full generic `synth`.
    */
   coarse?: boolean;
+  /**
+   * Cell counts of a large design in minutes: each module synthesised once
+   * (Yosys' generic flow, `synth -run :fine` then its fine steps without
+   * `memory_map`: a memory stays one `$mem_v2` cell, as a RAM macro, instead
+   * of becoming flip-flops and read multiplexers), `check` on every module,
+   * and the cells counted through the hierarchy (`stat -top`: each module's
+   * cells times its instances), never flattened: no logic depth (0).
+   * Latches show as in the full flow ($_DLATCH_ cells).
+   */
+  hierarchical?: boolean;
+}
+
+/** The hierarchical flow's script after reading the sources (see SynthOptions.hierarchical). */
+export function hierarchicalSynthScript(top: string): string[] {
+  return [
+    `synth -top ${top} -run :fine`,
+    // synth's fine steps but memory_map.
+    'opt -fast -full', 'opt -full', 'techmap', 'opt -fast', 'abc -fast', 'opt -fast',
+    'hierarchy -check',
+    `log ${MARK}-CHECK`,
+    'check',
+    `log ${MARK}-STAT`,
+    `stat -top ${top}`,
+  ];
 }
 
 /**
@@ -222,20 +250,22 @@ export async function synthYosys(input: VerilogInput, opts: SynthOptions = {}): 
     const { code, log } = await runYosys(
       [
         ...readVerilogCmds(paths, input),
-        opts.coarse === true ? `synth -top ${input.top} -run :fine` : `synth -top ${input.top}`,
-        `log ${MARK}-CHECK`,
-        'check',
-        'flatten',
-        `log ${MARK}-LTP`,
-        'ltp -noff',
-        `log ${MARK}-STAT`,
-        'stat',
+        ...(opts.hierarchical === true ? hierarchicalSynthScript(input.top) : [
+          opts.coarse === true ? `synth -top ${input.top} -run :fine` : `synth -top ${input.top}`,
+          `log ${MARK}-CHECK`,
+          'check',
+          'flatten',
+          `log ${MARK}-LTP`,
+          'ltp -noff',
+          `log ${MARK}-STAT`,
+          'stat',
+        ]),
       ],
       workDir,
     );
     const errors = yosysErrors(log);
     if (code !== 0 && errors.length === 0) errors.push(`yosys exited with code ${code}`);
-    const checkSection = afterMark(log, 'CHECK').split(`${MARK}-LTP`)[0] ?? '';
+    const checkSection = afterMark(log, 'CHECK').split(new RegExp(`${MARK}-(LTP|STAT)`))[0] ?? '';
     const problems = checkSection
       .split('\n')
       .filter((l) => /^Warning:/.test(l))
@@ -246,7 +276,10 @@ export async function synthYosys(input: VerilogInput, opts: SynthOptions = {}): 
       for (let i = problems.length; i < nProblems; i++) problems.push('(problem reported by check; see log)');
     }
     const depthM = /Longest topological path in \S+ \(length=(\d+)\)/.exec(afterMark(log, 'LTP'));
-    const { cells, cellTypes } = parseStat(afterMark(log, 'STAT'), input.top);
+    const statText = afterMark(log, 'STAT');
+    // `stat -top` prints the hierarchy's totals only when the top has children.
+    const hier = opts.hierarchical === true ? parseStat(statText, 'design hierarchy') : undefined;
+    const { cells, cellTypes } = hier && hier.cells > 0 ? hier : parseStat(statText, input.top);
     const latches = Object.entries(cellTypes)
       .filter(([t]) => isLatch(t))
       .reduce((a, [, n]) => a + n, 0);

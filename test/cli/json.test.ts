@@ -55,6 +55,8 @@ describe.concurrent('every command prints one JSON document with --json', () => 
   test('check', async () => {
     const r = await json(0, 'check', 'queue-d1-w8-reg', '--json');
     expect(r).toEqual([expect.objectContaining({ design: 'queue-d1-w8-reg', ok: true })]);
+    const h = await json(0, 'check', 'queue-d1-w8-reg', '--hierarchical', '--json') as { synth: { flow: string; cells: number; logicDepth: null } }[];
+    expect(h[0]!.synth).toEqual(expect.objectContaining({ flow: 'hierarchical', cells: (r as { synth: { cells: number } }[])[0]!.synth.cells, logicDepth: null }));
   });
 
   test('sim (the outputs to a file, the summary on stdout)', async () => {

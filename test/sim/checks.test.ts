@@ -115,6 +115,39 @@ describe('synthYosys', () => {
     expect(r.problems.join('\n')).toMatch(/logic loop/);
   });
 
+  it('hierarchical: each module once, cells counted through the hierarchy, equal to the flattened full flow without memories; a memory stays one $mem_v2; latches and loops still found', async () => {
+    const child = `module child (input wire clock, input wire [7:0] a, input wire [7:0] b, output reg [7:0] q);
+  always @(posedge clock) q <= (a * b) ^ (a + b);
+endmodule
+`;
+    const parent = `module parent (input wire clock, input wire [7:0] x, output wire [7:0] y);
+  wire [7:0] q0;
+  wire [7:0] q1;
+  wire [7:0] q2;
+  child c0 (.clock(clock), .a(x), .b(8'h3), .q(q0));
+  child c1 (.clock(clock), .a(q0), .b(x), .q(q1));
+  child c2 (.clock(clock), .a(q1), .b(q0), .q(q2));
+  assign y = q2;
+endmodule
+`;
+    const tree = { top: 'parent', sources: [{ name: 'child.v', text: child }, { name: 'parent.v', text: parent }] };
+    const [flat, hier, one] = await Promise.all([
+      synthYosys(tree), synthYosys(tree, { hierarchical: true }), synthYosys({ top: 'child', sources: tree.sources.slice(0, 1) }, { hierarchical: true }),
+    ]);
+    expect(hier.ok && flat.ok && one.ok).toBe(true);
+    expect(hier.cells).toBe(3 * one.cells);
+    expect(hier.cells).toBe(flat.cells);
+    expect(hier.cellTypes).toEqual(flat.cellTypes);
+    expect(hier.logicDepth).toBe(0);
+    const fifo = await synthYosys(design('ram_fifo'), { hierarchical: true });
+    expect(fifo.ok).toBe(true);
+    expect(fifo.cellTypes.$mem_v2).toBe(1);
+    expect((await synthYosys(design('latch'), { hierarchical: true })).latches).toBe(4);
+    const loop = await synthYosys(design('comb_loop'), { hierarchical: true });
+    expect(loop.ok).toBe(false);
+    expect(loop.problems.join('\n')).toMatch(/logic loop/);
+  });
+
   it('fails with Yosys’ message on a syntax error', async () => {
     const r = await synthYosys(design('syntax_error'));
     expect(r.ok).toBe(false);

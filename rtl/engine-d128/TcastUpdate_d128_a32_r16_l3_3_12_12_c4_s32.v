@@ -21,6 +21,7 @@ module TcastUpdate_d128_a32_r16_l3_3_12_12_c4_s32 (
   input  wire rid_valid,
   output wire rid_ready,
   input  wire [31:0] rid,
+  input  wire [31:0] rid_seg,
   input  wire grad_valid,
   output wire grad_ready,
   input  wire [127:0] grad,
@@ -42,319 +43,319 @@ module TcastUpdate_d128_a32_r16_l3_3_12_12_c4_s32 (
   output wire [15:0] sd_strb,
   output wire idle
 );
-  wire isSgd; // @[accel/engine/update.ts:148]
-  wire isAdagrad; // @[accel/engine/update.ts:149]
-  wire isRowwise; // @[accel/engine/update.ts:150]
-  wire run; // @[accel/engine/update.ts:152]
-  reg [5:0] ldPtr; // @[accel/engine/update.ts:158]
-  reg [5:0] sumPtr; // @[accel/engine/update.ts:159]
-  reg [5:0] scPtr; // @[accel/engine/update.ts:160]
-  reg [5:0] dPtr; // @[accel/engine/update.ts:161]
-  reg [5:0] freePtr; // @[accel/engine/update.ts:162]
-  reg [31:0] seg; // @[accel/engine/update.ts:175]
-  reg [31:0] row; // @[accel/engine/update.ts:176]
-  reg haveRid; // @[accel/engine/update.ts:177]
-  reg [4:0] gCnt; // @[accel/engine/update.ts:178]
-  reg [5:0] kCnt; // @[accel/engine/update.ts:179]
-  wire [4:0] lSlot; // @[accel/engine/update.ts:180]
-  wire ringFull; // @[accel/engine/update.ts:181]
-  wire [4:0] stBeats; // @[accel/engine/update.ts:182]
-  wire [4:0] gFromUpd; // @[accel/engine/update.ts:183]
-  wire [5:0] updTotal; // @[accel/engine/update.ts:184]
-  wire loaded; // @[accel/engine/update.ts:187]
-  wire nextFree; // @[accel/engine/update.ts:188]
-  wire canLoad; // @[accel/engine/update.ts:189]
-  wire [4:0] eSlot; // @[accel/engine/update.ts:190]
-  wire [4:0] gEff; // @[accel/engine/update.ts:191]
-  wire [5:0] kEff; // @[accel/engine/update.ts:192]
-  wire gradTake; // @[accel/engine/update.ts:194]
-  wire [5:0] kW; // @[accel/engine/update.ts:196]
-  wire stateBeat; // @[accel/engine/update.ts:197]
-  wire updTake; // @[accel/engine/update.ts:199]
-  wire gradFire; // @[accel/engine/update.ts:201]
-  wire updFire; // @[accel/engine/update.ts:202]
-  wire [1:0] cSel; // @[accel/engine/update.ts:232]
-  wire chainStart; // @[accel/engine/update.ts:234]
-  reg chain_busy_0; // @[accel/engine/update.ts:238]
-  reg [4:0] chain_slot_0; // @[accel/engine/update.ts:240]
-  reg [16:0] chain_d_0; // @[accel/engine/update.ts:241]
-  reg [16:0] chain_out_0; // @[accel/engine/update.ts:242]
-  reg chain_first_0; // @[accel/engine/update.ts:243]
-  wire chain_go_0; // @[accel/engine/update.ts:245]
-  wire chain_issue_0; // @[accel/engine/update.ts:254]
-  wire [127:0] gAt_0; // @[accel/engine/update.ts:255]
-  wire [31:0] chain_g_0; // @[accel/engine/update.ts:256]
-  wire chain_done_0; // @[accel/engine/update.ts:268]
-  reg chain_busy_1; // @[accel/engine/update.ts:238]
-  reg [4:0] chain_slot_1; // @[accel/engine/update.ts:240]
-  reg [16:0] chain_d_1; // @[accel/engine/update.ts:241]
-  reg [16:0] chain_out_1; // @[accel/engine/update.ts:242]
-  reg chain_first_1; // @[accel/engine/update.ts:243]
-  wire chain_go_1; // @[accel/engine/update.ts:245]
-  wire chain_issue_1; // @[accel/engine/update.ts:254]
-  wire [127:0] gAt_1; // @[accel/engine/update.ts:255]
-  wire [31:0] chain_g_1; // @[accel/engine/update.ts:256]
-  wire chain_done_1; // @[accel/engine/update.ts:268]
-  reg chain_busy_2; // @[accel/engine/update.ts:238]
-  reg [4:0] chain_slot_2; // @[accel/engine/update.ts:240]
-  reg [16:0] chain_d_2; // @[accel/engine/update.ts:241]
-  reg [16:0] chain_out_2; // @[accel/engine/update.ts:242]
-  reg chain_first_2; // @[accel/engine/update.ts:243]
-  wire chain_go_2; // @[accel/engine/update.ts:245]
-  wire chain_issue_2; // @[accel/engine/update.ts:254]
-  wire [127:0] gAt_2; // @[accel/engine/update.ts:255]
-  wire [31:0] chain_g_2; // @[accel/engine/update.ts:256]
-  wire chain_done_2; // @[accel/engine/update.ts:268]
-  reg chain_busy_3; // @[accel/engine/update.ts:238]
-  reg [4:0] chain_slot_3; // @[accel/engine/update.ts:240]
-  reg [16:0] chain_d_3; // @[accel/engine/update.ts:241]
-  reg [16:0] chain_out_3; // @[accel/engine/update.ts:242]
-  reg chain_first_3; // @[accel/engine/update.ts:243]
-  wire chain_go_3; // @[accel/engine/update.ts:245]
-  wire chain_issue_3; // @[accel/engine/update.ts:254]
-  wire [127:0] gAt_3; // @[accel/engine/update.ts:255]
-  wire [31:0] chain_g_3; // @[accel/engine/update.ts:256]
-  wire chain_done_3; // @[accel/engine/update.ts:268]
-  wire scIn; // @[accel/engine/update.ts:276]
-  wire [31:0] scS; // @[accel/engine/update.ts:277]
-  wire [4:0] scSlot; // @[accel/engine/update.ts:278]
-  reg [4:0] sc_slot_a_d1; // @[accel/engine/update.ts:139]
-  reg [4:0] sc_slot_a_d2; // @[accel/engine/update.ts:139]
-  reg [4:0] sc_slot_a_d3; // @[accel/engine/update.ts:139]
-  reg [4:0] sc_slot_a_d4; // @[accel/engine/update.ts:139]
-  reg [4:0] sc_slot_a_d5; // @[accel/engine/update.ts:139]
-  reg [4:0] sc_slot_a_d6; // @[accel/engine/update.ts:139]
-  reg [4:0] sc_slot_a_d7; // @[accel/engine/update.ts:139]
-  reg [4:0] sc_slot_a_d8; // @[accel/engine/update.ts:139]
-  reg [4:0] sc_slot_a_d9; // @[accel/engine/update.ts:139]
-  reg [4:0] sc_slot_a_d10; // @[accel/engine/update.ts:139]
-  reg [4:0] sc_slot_a_d11; // @[accel/engine/update.ts:139]
-  reg [4:0] sc_slot_a_d12; // @[accel/engine/update.ts:139]
-  wire [31:0] mOldMem_rd0; // @[accel/engine/update.ts:288]
-  reg [4:0] sc_slot_b_d1; // @[accel/engine/update.ts:139]
-  reg [4:0] sc_slot_b_d2; // @[accel/engine/update.ts:139]
-  reg [4:0] sc_slot_b_d3; // @[accel/engine/update.ts:139]
-  reg [4:0] sc_slot_c_d1; // @[accel/engine/update.ts:139]
-  reg [4:0] sc_slot_c_d2; // @[accel/engine/update.ts:139]
-  reg [4:0] sc_slot_c_d3; // @[accel/engine/update.ts:139]
-  reg [4:0] sc_slot_c_d4; // @[accel/engine/update.ts:139]
-  reg [4:0] sc_slot_c_d5; // @[accel/engine/update.ts:139]
-  reg [4:0] sc_slot_c_d6; // @[accel/engine/update.ts:139]
-  reg [4:0] sc_slot_c_d7; // @[accel/engine/update.ts:139]
-  reg [4:0] sc_slot_c_d8; // @[accel/engine/update.ts:139]
-  reg [4:0] sc_slot_c_d9; // @[accel/engine/update.ts:139]
-  reg [4:0] sc_slot_c_d10; // @[accel/engine/update.ts:139]
-  reg [4:0] sc_slot_c_d11; // @[accel/engine/update.ts:139]
-  reg [4:0] sc_slot_c_d12; // @[accel/engine/update.ts:139]
-  reg [4:0] sc_slot_c_d13; // @[accel/engine/update.ts:139]
-  reg [4:0] sc_slot_c_d14; // @[accel/engine/update.ts:139]
-  reg [4:0] sc_slot_c_d15; // @[accel/engine/update.ts:139]
-  reg [4:0] sc_slot_c_d16; // @[accel/engine/update.ts:139]
-  reg [4:0] sc_slot_c_d17; // @[accel/engine/update.ts:139]
-  reg [4:0] sc_slot_c_d18; // @[accel/engine/update.ts:139]
-  reg [4:0] sc_slot_c_d19; // @[accel/engine/update.ts:139]
-  reg [4:0] sc_slot_c_d20; // @[accel/engine/update.ts:139]
-  reg [4:0] sc_slot_c_d21; // @[accel/engine/update.ts:139]
-  reg [4:0] sc_slot_c_d22; // @[accel/engine/update.ts:139]
-  reg [4:0] sc_slot_c_d23; // @[accel/engine/update.ts:139]
-  reg [4:0] sc_slot_c_d24; // @[accel/engine/update.ts:139]
-  reg [4:0] sc_slot_c_d25; // @[accel/engine/update.ts:139]
-  reg [4:0] sc_slot_c_d26; // @[accel/engine/update.ts:139]
-  reg [4:0] sc_slot_c_d27; // @[accel/engine/update.ts:139]
-  wire scBusy; // @[accel/engine/update.ts:310]
-  reg [5:0] wRes; // @[accel/engine/update.ts:319]
-  reg [5:0] sRes; // @[accel/engine/update.ts:320]
-  wire wPop; // @[accel/engine/update.ts:321]
-  wire sPop; // @[accel/engine/update.ts:322]
-  reg [5:0] hPtr; // @[accel/engine/update.ts:335]
-  reg [1:0] hph; // @[accel/engine/update.ts:336]
-  wire [4:0] hSlot; // @[accel/engine/update.ts:337]
-  wire [31:0] rowMem_rd0; // @[accel/engine/update.ts:338]
-  wire [31:0] hRow; // @[accel/engine/update.ts:338]
-  wire [31:0] segMem_rd0; // @[accel/engine/update.ts:339]
-  wire [31:0] hSeg; // @[accel/engine/update.ts:339]
-  reg [5:0] inPipe; // @[accel/engine/update.ts:342]
-  wire [31:0] hStateAddr; // @[accel/engine/update.ts:344]
-  wire [1:0] stLane; // @[accel/engine/update.ts:345]
-  reg hdrSent; // @[accel/engine/update.ts:346]
-  reg [4:0] rIdx; // @[accel/engine/update.ts:347]
-  wire [27:0] named; // @[accel/engine/update.ts:352]
-  wire hdrFire; // @[accel/engine/update.ts:357]
-  wire replay; // @[accel/engine/update.ts:358]
-  wire replayLast; // @[accel/engine/update.ts:359]
-  wire [127:0] replayData; // @[accel/engine/update.ts:360]
-  wire rowState; // @[accel/engine/update.ts:361]
-  wire hDone; // @[accel/engine/update.ts:362]
-  wire [5:0] hNext; // @[accel/engine/update.ts:363]
-  wire [1:0] firstPh; // @[accel/engine/update.ts:364]
-  reg [4:0] jIss; // @[accel/engine/update.ts:385]
-  wire [4:0] dSlot; // @[accel/engine/update.ts:386]
-  wire issue; // @[accel/engine/update.ts:387]
-  wire lastJ; // @[accel/engine/update.ts:388]
-  reg [4:0] pipe_slot_d1; // @[accel/engine/update.ts:139]
-  reg [4:0] pipe_slot_d2; // @[accel/engine/update.ts:139]
-  reg [4:0] pipe_slot_d3; // @[accel/engine/update.ts:139]
-  reg [4:0] pipe_slot_d4; // @[accel/engine/update.ts:139]
-  reg [4:0] pipe_slot_d5; // @[accel/engine/update.ts:139]
-  reg [4:0] pipe_slot_d6; // @[accel/engine/update.ts:139]
-  reg [4:0] pipe_slot_d7; // @[accel/engine/update.ts:139]
-  reg [4:0] pipe_slot_d8; // @[accel/engine/update.ts:139]
-  reg [4:0] pipe_slot_d9; // @[accel/engine/update.ts:139]
-  reg [4:0] pipe_slot_d10; // @[accel/engine/update.ts:139]
-  reg [4:0] pipe_slot_d11; // @[accel/engine/update.ts:139]
-  reg [4:0] pipe_slot_d12; // @[accel/engine/update.ts:139]
-  reg [4:0] pipe_slot_d13; // @[accel/engine/update.ts:139]
-  reg [4:0] pipe_slot_d14; // @[accel/engine/update.ts:139]
-  reg [4:0] pipe_slot_d15; // @[accel/engine/update.ts:139]
-  reg [4:0] pipe_slot_d16; // @[accel/engine/update.ts:139]
-  reg [4:0] pipe_slot_d17; // @[accel/engine/update.ts:139]
-  reg [4:0] pipe_slot_d18; // @[accel/engine/update.ts:139]
-  reg [4:0] pipe_slot_d19; // @[accel/engine/update.ts:139]
-  reg [4:0] pipe_slot_d20; // @[accel/engine/update.ts:139]
-  reg [4:0] pipe_slot_d21; // @[accel/engine/update.ts:139]
-  reg [4:0] pipe_slot_d22; // @[accel/engine/update.ts:139]
-  reg [4:0] pipe_slot_d23; // @[accel/engine/update.ts:139]
-  reg [4:0] pipe_slot_d24; // @[accel/engine/update.ts:139]
-  reg [4:0] pipe_slot_d25; // @[accel/engine/update.ts:139]
-  reg [4:0] pipe_slot_d26; // @[accel/engine/update.ts:139]
-  reg [4:0] pipe_slot_d27; // @[accel/engine/update.ts:139]
-  reg [4:0] pipe_slot_d28; // @[accel/engine/update.ts:139]
-  reg [4:0] pipe_slot_d29; // @[accel/engine/update.ts:139]
-  reg [4:0] pipe_slot_d30; // @[accel/engine/update.ts:139]
-  reg [4:0] pipe_slot_d31; // @[accel/engine/update.ts:139]
-  reg [4:0] pipe_slot_d32; // @[accel/engine/update.ts:139]
-  reg [4:0] pipe_slot_d33; // @[accel/engine/update.ts:139]
-  reg [3:0] pipe_beat_d1; // @[accel/engine/update.ts:139]
-  reg [3:0] pipe_beat_d2; // @[accel/engine/update.ts:139]
-  reg [3:0] pipe_beat_d3; // @[accel/engine/update.ts:139]
-  reg [3:0] pipe_beat_d4; // @[accel/engine/update.ts:139]
-  reg [3:0] pipe_beat_d5; // @[accel/engine/update.ts:139]
-  reg [3:0] pipe_beat_d6; // @[accel/engine/update.ts:139]
-  reg [3:0] pipe_beat_d7; // @[accel/engine/update.ts:139]
-  reg [3:0] pipe_beat_d8; // @[accel/engine/update.ts:139]
-  reg [3:0] pipe_beat_d9; // @[accel/engine/update.ts:139]
-  reg [3:0] pipe_beat_d10; // @[accel/engine/update.ts:139]
-  reg [3:0] pipe_beat_d11; // @[accel/engine/update.ts:139]
-  reg [3:0] pipe_beat_d12; // @[accel/engine/update.ts:139]
-  reg [3:0] pipe_beat_d13; // @[accel/engine/update.ts:139]
-  reg [3:0] pipe_beat_d14; // @[accel/engine/update.ts:139]
-  reg [3:0] pipe_beat_d15; // @[accel/engine/update.ts:139]
-  reg [3:0] pipe_beat_d16; // @[accel/engine/update.ts:139]
-  reg [3:0] pipe_beat_d17; // @[accel/engine/update.ts:139]
-  reg [3:0] pipe_beat_d18; // @[accel/engine/update.ts:139]
-  reg [3:0] pipe_beat_d19; // @[accel/engine/update.ts:139]
-  reg [3:0] pipe_beat_d20; // @[accel/engine/update.ts:139]
-  reg [3:0] pipe_beat_d21; // @[accel/engine/update.ts:139]
-  reg [3:0] pipe_beat_d22; // @[accel/engine/update.ts:139]
-  reg [3:0] pipe_beat_d23; // @[accel/engine/update.ts:139]
-  reg [3:0] pipe_beat_d24; // @[accel/engine/update.ts:139]
-  reg [3:0] pipe_beat_d25; // @[accel/engine/update.ts:139]
-  reg [3:0] pipe_beat_d26; // @[accel/engine/update.ts:139]
-  reg [3:0] pipe_beat_d27; // @[accel/engine/update.ts:139]
-  reg [3:0] pipe_beat_d28; // @[accel/engine/update.ts:139]
-  reg [3:0] pipe_beat_d29; // @[accel/engine/update.ts:139]
-  reg [3:0] pipe_beat_d30; // @[accel/engine/update.ts:139]
-  reg [3:0] pipe_beat_d31; // @[accel/engine/update.ts:139]
-  reg [3:0] pipe_beat_d32; // @[accel/engine/update.ts:139]
-  reg [3:0] pipe_beat_d33; // @[accel/engine/update.ts:139]
-  reg pipe_valid_d1; // @[accel/engine/update.ts:139]
-  reg pipe_valid_d2; // @[accel/engine/update.ts:139]
-  reg pipe_valid_d3; // @[accel/engine/update.ts:139]
-  reg pipe_valid_d4; // @[accel/engine/update.ts:139]
-  reg pipe_valid_d5; // @[accel/engine/update.ts:139]
-  reg pipe_valid_d6; // @[accel/engine/update.ts:139]
-  reg pipe_valid_d7; // @[accel/engine/update.ts:139]
-  reg pipe_valid_d8; // @[accel/engine/update.ts:139]
-  reg pipe_valid_d9; // @[accel/engine/update.ts:139]
-  reg pipe_valid_d10; // @[accel/engine/update.ts:139]
-  reg pipe_valid_d11; // @[accel/engine/update.ts:139]
-  reg pipe_valid_d12; // @[accel/engine/update.ts:139]
-  reg pipe_valid_d13; // @[accel/engine/update.ts:139]
-  reg pipe_valid_d14; // @[accel/engine/update.ts:139]
-  reg pipe_valid_d15; // @[accel/engine/update.ts:139]
-  reg pipe_valid_d16; // @[accel/engine/update.ts:139]
-  reg pipe_valid_d17; // @[accel/engine/update.ts:139]
-  reg pipe_valid_d18; // @[accel/engine/update.ts:139]
-  reg pipe_valid_d19; // @[accel/engine/update.ts:139]
-  reg pipe_valid_d20; // @[accel/engine/update.ts:139]
-  reg pipe_valid_d21; // @[accel/engine/update.ts:139]
-  reg pipe_valid_d22; // @[accel/engine/update.ts:139]
-  reg pipe_valid_d23; // @[accel/engine/update.ts:139]
-  reg pipe_valid_d24; // @[accel/engine/update.ts:139]
-  reg pipe_valid_d25; // @[accel/engine/update.ts:139]
-  reg pipe_valid_d26; // @[accel/engine/update.ts:139]
-  reg pipe_valid_d27; // @[accel/engine/update.ts:139]
-  reg pipe_valid_d28; // @[accel/engine/update.ts:139]
-  reg pipe_valid_d29; // @[accel/engine/update.ts:139]
-  reg pipe_valid_d30; // @[accel/engine/update.ts:139]
-  reg pipe_valid_d31; // @[accel/engine/update.ts:139]
-  reg pipe_valid_d32; // @[accel/engine/update.ts:139]
-  reg pipe_valid_d33; // @[accel/engine/update.ts:139]
-  reg pipe_valid_d34; // @[accel/engine/update.ts:139]
-  reg pipe_valid_d35; // @[accel/engine/update.ts:139]
-  reg pipe_valid_d36; // @[accel/engine/update.ts:139]
-  reg pipe_last_d1; // @[accel/engine/update.ts:139]
-  reg pipe_last_d2; // @[accel/engine/update.ts:139]
-  reg pipe_last_d3; // @[accel/engine/update.ts:139]
-  reg pipe_last_d4; // @[accel/engine/update.ts:139]
-  reg pipe_last_d5; // @[accel/engine/update.ts:139]
-  reg pipe_last_d6; // @[accel/engine/update.ts:139]
-  reg pipe_last_d7; // @[accel/engine/update.ts:139]
-  reg pipe_last_d8; // @[accel/engine/update.ts:139]
-  reg pipe_last_d9; // @[accel/engine/update.ts:139]
-  reg pipe_last_d10; // @[accel/engine/update.ts:139]
-  reg pipe_last_d11; // @[accel/engine/update.ts:139]
-  reg pipe_last_d12; // @[accel/engine/update.ts:139]
-  reg pipe_last_d13; // @[accel/engine/update.ts:139]
-  reg pipe_last_d14; // @[accel/engine/update.ts:139]
-  reg pipe_last_d15; // @[accel/engine/update.ts:139]
-  reg pipe_last_d16; // @[accel/engine/update.ts:139]
-  reg pipe_last_d17; // @[accel/engine/update.ts:139]
-  reg pipe_last_d18; // @[accel/engine/update.ts:139]
-  reg pipe_last_d19; // @[accel/engine/update.ts:139]
-  reg pipe_last_d20; // @[accel/engine/update.ts:139]
-  reg pipe_last_d21; // @[accel/engine/update.ts:139]
-  reg pipe_last_d22; // @[accel/engine/update.ts:139]
-  reg pipe_last_d23; // @[accel/engine/update.ts:139]
-  reg pipe_last_d24; // @[accel/engine/update.ts:139]
-  reg pipe_last_d25; // @[accel/engine/update.ts:139]
-  reg pipe_last_d26; // @[accel/engine/update.ts:139]
-  reg pipe_last_d27; // @[accel/engine/update.ts:139]
-  reg pipe_last_d28; // @[accel/engine/update.ts:139]
-  reg pipe_last_d29; // @[accel/engine/update.ts:139]
-  reg pipe_last_d30; // @[accel/engine/update.ts:139]
-  reg pipe_last_d31; // @[accel/engine/update.ts:139]
-  reg pipe_last_d32; // @[accel/engine/update.ts:139]
-  reg pipe_last_d33; // @[accel/engine/update.ts:139]
-  reg pipe_last_d34; // @[accel/engine/update.ts:139]
-  reg pipe_last_d35; // @[accel/engine/update.ts:139]
-  reg pipe_last_d36; // @[accel/engine/update.ts:139]
-  wire [127:0] gI; // @[accel/engine/update.ts:403]
-  wire [31:0] multMem_rd0; // @[accel/engine/update.ts:404]
-  wire [31:0] mult; // @[accel/engine/update.ts:404]
-  wire [127:0] gM; // @[accel/engine/update.ts:405]
-  wire [127:0] wA; // @[accel/engine/update.ts:406]
-  wire [127:0] sA; // @[accel/engine/update.ts:407]
-  wire [127:0] wF; // @[accel/engine/update.ts:408]
-  wire [127:0] firstOut; // @[accel/engine/update.ts:443]
-  wire [127:0] lastOut; // @[accel/engine/update.ts:444]
-  wire wOutV; // @[accel/engine/update.ts:447]
-  wire [127:0] wOutData; // @[accel/engine/update.ts:448]
-  wire [15:0] wOutStrb; // @[accel/engine/update.ts:449]
-  wire sOutV; // @[accel/engine/update.ts:452]
-  wire [31:0] mNewMem_rd0; // @[accel/engine/update.ts:455]
-  wire wUp; // @[accel/engine/update.ts:458]
-  wire sUp; // @[accel/engine/update.ts:459]
-  wire pipeOut; // @[accel/engine/update.ts:464]
-  wire freeV; // @[accel/engine/update.ts:468]
-  reg [127:0] gbuf [0:511]; // @[accel/engine/update.ts:165]
-  reg [127:0] wbuf [0:511]; // @[accel/engine/update.ts:166]
-  reg [127:0] sbuf [0:511]; // @[accel/engine/update.ts:167]
-  reg [31:0] rowMem [0:31]; // @[accel/engine/update.ts:168]
-  reg [31:0] segMem [0:31]; // @[accel/engine/update.ts:169]
-  reg [31:0] mOldMem [0:31]; // @[accel/engine/update.ts:170]
-  reg [31:0] mNewMem [0:31]; // @[accel/engine/update.ts:171]
-  reg [31:0] multMem [0:31]; // @[accel/engine/update.ts:172]
+  wire isSgd; // @[accel/engine/update.ts:149]
+  wire isAdagrad; // @[accel/engine/update.ts:150]
+  wire isRowwise; // @[accel/engine/update.ts:151]
+  wire run; // @[accel/engine/update.ts:153]
+  reg [5:0] ldPtr; // @[accel/engine/update.ts:159]
+  reg [5:0] sumPtr; // @[accel/engine/update.ts:160]
+  reg [5:0] scPtr; // @[accel/engine/update.ts:161]
+  reg [5:0] dPtr; // @[accel/engine/update.ts:162]
+  reg [5:0] freePtr; // @[accel/engine/update.ts:163]
+  reg [31:0] seg; // @[accel/engine/update.ts:176]
+  reg [31:0] row; // @[accel/engine/update.ts:177]
+  reg haveRid; // @[accel/engine/update.ts:178]
+  reg [4:0] gCnt; // @[accel/engine/update.ts:179]
+  reg [5:0] kCnt; // @[accel/engine/update.ts:180]
+  wire [4:0] lSlot; // @[accel/engine/update.ts:181]
+  wire ringFull; // @[accel/engine/update.ts:182]
+  wire [4:0] stBeats; // @[accel/engine/update.ts:183]
+  wire [4:0] gFromUpd; // @[accel/engine/update.ts:184]
+  wire [5:0] updTotal; // @[accel/engine/update.ts:185]
+  wire loaded; // @[accel/engine/update.ts:188]
+  wire nextFree; // @[accel/engine/update.ts:189]
+  wire canLoad; // @[accel/engine/update.ts:190]
+  wire [4:0] eSlot; // @[accel/engine/update.ts:191]
+  wire [4:0] gEff; // @[accel/engine/update.ts:192]
+  wire [5:0] kEff; // @[accel/engine/update.ts:193]
+  wire gradTake; // @[accel/engine/update.ts:195]
+  wire [5:0] kW; // @[accel/engine/update.ts:197]
+  wire stateBeat; // @[accel/engine/update.ts:198]
+  wire updTake; // @[accel/engine/update.ts:200]
+  wire gradFire; // @[accel/engine/update.ts:202]
+  wire updFire; // @[accel/engine/update.ts:203]
+  wire [1:0] cSel; // @[accel/engine/update.ts:233]
+  wire chainStart; // @[accel/engine/update.ts:235]
+  reg chain_busy_0; // @[accel/engine/update.ts:239]
+  reg [4:0] chain_slot_0; // @[accel/engine/update.ts:241]
+  reg [16:0] chain_d_0; // @[accel/engine/update.ts:242]
+  reg [16:0] chain_out_0; // @[accel/engine/update.ts:243]
+  reg chain_first_0; // @[accel/engine/update.ts:244]
+  wire chain_go_0; // @[accel/engine/update.ts:246]
+  wire chain_issue_0; // @[accel/engine/update.ts:255]
+  wire [127:0] gAt_0; // @[accel/engine/update.ts:256]
+  wire [31:0] chain_g_0; // @[accel/engine/update.ts:257]
+  wire chain_done_0; // @[accel/engine/update.ts:269]
+  reg chain_busy_1; // @[accel/engine/update.ts:239]
+  reg [4:0] chain_slot_1; // @[accel/engine/update.ts:241]
+  reg [16:0] chain_d_1; // @[accel/engine/update.ts:242]
+  reg [16:0] chain_out_1; // @[accel/engine/update.ts:243]
+  reg chain_first_1; // @[accel/engine/update.ts:244]
+  wire chain_go_1; // @[accel/engine/update.ts:246]
+  wire chain_issue_1; // @[accel/engine/update.ts:255]
+  wire [127:0] gAt_1; // @[accel/engine/update.ts:256]
+  wire [31:0] chain_g_1; // @[accel/engine/update.ts:257]
+  wire chain_done_1; // @[accel/engine/update.ts:269]
+  reg chain_busy_2; // @[accel/engine/update.ts:239]
+  reg [4:0] chain_slot_2; // @[accel/engine/update.ts:241]
+  reg [16:0] chain_d_2; // @[accel/engine/update.ts:242]
+  reg [16:0] chain_out_2; // @[accel/engine/update.ts:243]
+  reg chain_first_2; // @[accel/engine/update.ts:244]
+  wire chain_go_2; // @[accel/engine/update.ts:246]
+  wire chain_issue_2; // @[accel/engine/update.ts:255]
+  wire [127:0] gAt_2; // @[accel/engine/update.ts:256]
+  wire [31:0] chain_g_2; // @[accel/engine/update.ts:257]
+  wire chain_done_2; // @[accel/engine/update.ts:269]
+  reg chain_busy_3; // @[accel/engine/update.ts:239]
+  reg [4:0] chain_slot_3; // @[accel/engine/update.ts:241]
+  reg [16:0] chain_d_3; // @[accel/engine/update.ts:242]
+  reg [16:0] chain_out_3; // @[accel/engine/update.ts:243]
+  reg chain_first_3; // @[accel/engine/update.ts:244]
+  wire chain_go_3; // @[accel/engine/update.ts:246]
+  wire chain_issue_3; // @[accel/engine/update.ts:255]
+  wire [127:0] gAt_3; // @[accel/engine/update.ts:256]
+  wire [31:0] chain_g_3; // @[accel/engine/update.ts:257]
+  wire chain_done_3; // @[accel/engine/update.ts:269]
+  wire scIn; // @[accel/engine/update.ts:277]
+  wire [31:0] scS; // @[accel/engine/update.ts:278]
+  wire [4:0] scSlot; // @[accel/engine/update.ts:279]
+  reg [4:0] sc_slot_a_d1; // @[accel/engine/update.ts:140]
+  reg [4:0] sc_slot_a_d2; // @[accel/engine/update.ts:140]
+  reg [4:0] sc_slot_a_d3; // @[accel/engine/update.ts:140]
+  reg [4:0] sc_slot_a_d4; // @[accel/engine/update.ts:140]
+  reg [4:0] sc_slot_a_d5; // @[accel/engine/update.ts:140]
+  reg [4:0] sc_slot_a_d6; // @[accel/engine/update.ts:140]
+  reg [4:0] sc_slot_a_d7; // @[accel/engine/update.ts:140]
+  reg [4:0] sc_slot_a_d8; // @[accel/engine/update.ts:140]
+  reg [4:0] sc_slot_a_d9; // @[accel/engine/update.ts:140]
+  reg [4:0] sc_slot_a_d10; // @[accel/engine/update.ts:140]
+  reg [4:0] sc_slot_a_d11; // @[accel/engine/update.ts:140]
+  reg [4:0] sc_slot_a_d12; // @[accel/engine/update.ts:140]
+  wire [31:0] mOldMem_rd0; // @[accel/engine/update.ts:289]
+  reg [4:0] sc_slot_b_d1; // @[accel/engine/update.ts:140]
+  reg [4:0] sc_slot_b_d2; // @[accel/engine/update.ts:140]
+  reg [4:0] sc_slot_b_d3; // @[accel/engine/update.ts:140]
+  reg [4:0] sc_slot_c_d1; // @[accel/engine/update.ts:140]
+  reg [4:0] sc_slot_c_d2; // @[accel/engine/update.ts:140]
+  reg [4:0] sc_slot_c_d3; // @[accel/engine/update.ts:140]
+  reg [4:0] sc_slot_c_d4; // @[accel/engine/update.ts:140]
+  reg [4:0] sc_slot_c_d5; // @[accel/engine/update.ts:140]
+  reg [4:0] sc_slot_c_d6; // @[accel/engine/update.ts:140]
+  reg [4:0] sc_slot_c_d7; // @[accel/engine/update.ts:140]
+  reg [4:0] sc_slot_c_d8; // @[accel/engine/update.ts:140]
+  reg [4:0] sc_slot_c_d9; // @[accel/engine/update.ts:140]
+  reg [4:0] sc_slot_c_d10; // @[accel/engine/update.ts:140]
+  reg [4:0] sc_slot_c_d11; // @[accel/engine/update.ts:140]
+  reg [4:0] sc_slot_c_d12; // @[accel/engine/update.ts:140]
+  reg [4:0] sc_slot_c_d13; // @[accel/engine/update.ts:140]
+  reg [4:0] sc_slot_c_d14; // @[accel/engine/update.ts:140]
+  reg [4:0] sc_slot_c_d15; // @[accel/engine/update.ts:140]
+  reg [4:0] sc_slot_c_d16; // @[accel/engine/update.ts:140]
+  reg [4:0] sc_slot_c_d17; // @[accel/engine/update.ts:140]
+  reg [4:0] sc_slot_c_d18; // @[accel/engine/update.ts:140]
+  reg [4:0] sc_slot_c_d19; // @[accel/engine/update.ts:140]
+  reg [4:0] sc_slot_c_d20; // @[accel/engine/update.ts:140]
+  reg [4:0] sc_slot_c_d21; // @[accel/engine/update.ts:140]
+  reg [4:0] sc_slot_c_d22; // @[accel/engine/update.ts:140]
+  reg [4:0] sc_slot_c_d23; // @[accel/engine/update.ts:140]
+  reg [4:0] sc_slot_c_d24; // @[accel/engine/update.ts:140]
+  reg [4:0] sc_slot_c_d25; // @[accel/engine/update.ts:140]
+  reg [4:0] sc_slot_c_d26; // @[accel/engine/update.ts:140]
+  reg [4:0] sc_slot_c_d27; // @[accel/engine/update.ts:140]
+  wire scBusy; // @[accel/engine/update.ts:311]
+  reg [5:0] wRes; // @[accel/engine/update.ts:320]
+  reg [5:0] sRes; // @[accel/engine/update.ts:321]
+  wire wPop; // @[accel/engine/update.ts:322]
+  wire sPop; // @[accel/engine/update.ts:323]
+  reg [5:0] hPtr; // @[accel/engine/update.ts:336]
+  reg [1:0] hph; // @[accel/engine/update.ts:337]
+  wire [4:0] hSlot; // @[accel/engine/update.ts:338]
+  wire [31:0] rowMem_rd0; // @[accel/engine/update.ts:339]
+  wire [31:0] hRow; // @[accel/engine/update.ts:339]
+  wire [31:0] segMem_rd0; // @[accel/engine/update.ts:340]
+  wire [31:0] hSeg; // @[accel/engine/update.ts:340]
+  reg [5:0] inPipe; // @[accel/engine/update.ts:343]
+  wire [31:0] hStateAddr; // @[accel/engine/update.ts:345]
+  wire [1:0] stLane; // @[accel/engine/update.ts:346]
+  reg hdrSent; // @[accel/engine/update.ts:347]
+  reg [4:0] rIdx; // @[accel/engine/update.ts:348]
+  wire [27:0] named; // @[accel/engine/update.ts:353]
+  wire hdrFire; // @[accel/engine/update.ts:358]
+  wire replay; // @[accel/engine/update.ts:359]
+  wire replayLast; // @[accel/engine/update.ts:360]
+  wire [127:0] replayData; // @[accel/engine/update.ts:361]
+  wire rowState; // @[accel/engine/update.ts:362]
+  wire hDone; // @[accel/engine/update.ts:363]
+  wire [5:0] hNext; // @[accel/engine/update.ts:364]
+  wire [1:0] firstPh; // @[accel/engine/update.ts:365]
+  reg [4:0] jIss; // @[accel/engine/update.ts:386]
+  wire [4:0] dSlot; // @[accel/engine/update.ts:387]
+  wire issue; // @[accel/engine/update.ts:388]
+  wire lastJ; // @[accel/engine/update.ts:389]
+  reg [4:0] pipe_slot_d1; // @[accel/engine/update.ts:140]
+  reg [4:0] pipe_slot_d2; // @[accel/engine/update.ts:140]
+  reg [4:0] pipe_slot_d3; // @[accel/engine/update.ts:140]
+  reg [4:0] pipe_slot_d4; // @[accel/engine/update.ts:140]
+  reg [4:0] pipe_slot_d5; // @[accel/engine/update.ts:140]
+  reg [4:0] pipe_slot_d6; // @[accel/engine/update.ts:140]
+  reg [4:0] pipe_slot_d7; // @[accel/engine/update.ts:140]
+  reg [4:0] pipe_slot_d8; // @[accel/engine/update.ts:140]
+  reg [4:0] pipe_slot_d9; // @[accel/engine/update.ts:140]
+  reg [4:0] pipe_slot_d10; // @[accel/engine/update.ts:140]
+  reg [4:0] pipe_slot_d11; // @[accel/engine/update.ts:140]
+  reg [4:0] pipe_slot_d12; // @[accel/engine/update.ts:140]
+  reg [4:0] pipe_slot_d13; // @[accel/engine/update.ts:140]
+  reg [4:0] pipe_slot_d14; // @[accel/engine/update.ts:140]
+  reg [4:0] pipe_slot_d15; // @[accel/engine/update.ts:140]
+  reg [4:0] pipe_slot_d16; // @[accel/engine/update.ts:140]
+  reg [4:0] pipe_slot_d17; // @[accel/engine/update.ts:140]
+  reg [4:0] pipe_slot_d18; // @[accel/engine/update.ts:140]
+  reg [4:0] pipe_slot_d19; // @[accel/engine/update.ts:140]
+  reg [4:0] pipe_slot_d20; // @[accel/engine/update.ts:140]
+  reg [4:0] pipe_slot_d21; // @[accel/engine/update.ts:140]
+  reg [4:0] pipe_slot_d22; // @[accel/engine/update.ts:140]
+  reg [4:0] pipe_slot_d23; // @[accel/engine/update.ts:140]
+  reg [4:0] pipe_slot_d24; // @[accel/engine/update.ts:140]
+  reg [4:0] pipe_slot_d25; // @[accel/engine/update.ts:140]
+  reg [4:0] pipe_slot_d26; // @[accel/engine/update.ts:140]
+  reg [4:0] pipe_slot_d27; // @[accel/engine/update.ts:140]
+  reg [4:0] pipe_slot_d28; // @[accel/engine/update.ts:140]
+  reg [4:0] pipe_slot_d29; // @[accel/engine/update.ts:140]
+  reg [4:0] pipe_slot_d30; // @[accel/engine/update.ts:140]
+  reg [4:0] pipe_slot_d31; // @[accel/engine/update.ts:140]
+  reg [4:0] pipe_slot_d32; // @[accel/engine/update.ts:140]
+  reg [4:0] pipe_slot_d33; // @[accel/engine/update.ts:140]
+  reg [3:0] pipe_beat_d1; // @[accel/engine/update.ts:140]
+  reg [3:0] pipe_beat_d2; // @[accel/engine/update.ts:140]
+  reg [3:0] pipe_beat_d3; // @[accel/engine/update.ts:140]
+  reg [3:0] pipe_beat_d4; // @[accel/engine/update.ts:140]
+  reg [3:0] pipe_beat_d5; // @[accel/engine/update.ts:140]
+  reg [3:0] pipe_beat_d6; // @[accel/engine/update.ts:140]
+  reg [3:0] pipe_beat_d7; // @[accel/engine/update.ts:140]
+  reg [3:0] pipe_beat_d8; // @[accel/engine/update.ts:140]
+  reg [3:0] pipe_beat_d9; // @[accel/engine/update.ts:140]
+  reg [3:0] pipe_beat_d10; // @[accel/engine/update.ts:140]
+  reg [3:0] pipe_beat_d11; // @[accel/engine/update.ts:140]
+  reg [3:0] pipe_beat_d12; // @[accel/engine/update.ts:140]
+  reg [3:0] pipe_beat_d13; // @[accel/engine/update.ts:140]
+  reg [3:0] pipe_beat_d14; // @[accel/engine/update.ts:140]
+  reg [3:0] pipe_beat_d15; // @[accel/engine/update.ts:140]
+  reg [3:0] pipe_beat_d16; // @[accel/engine/update.ts:140]
+  reg [3:0] pipe_beat_d17; // @[accel/engine/update.ts:140]
+  reg [3:0] pipe_beat_d18; // @[accel/engine/update.ts:140]
+  reg [3:0] pipe_beat_d19; // @[accel/engine/update.ts:140]
+  reg [3:0] pipe_beat_d20; // @[accel/engine/update.ts:140]
+  reg [3:0] pipe_beat_d21; // @[accel/engine/update.ts:140]
+  reg [3:0] pipe_beat_d22; // @[accel/engine/update.ts:140]
+  reg [3:0] pipe_beat_d23; // @[accel/engine/update.ts:140]
+  reg [3:0] pipe_beat_d24; // @[accel/engine/update.ts:140]
+  reg [3:0] pipe_beat_d25; // @[accel/engine/update.ts:140]
+  reg [3:0] pipe_beat_d26; // @[accel/engine/update.ts:140]
+  reg [3:0] pipe_beat_d27; // @[accel/engine/update.ts:140]
+  reg [3:0] pipe_beat_d28; // @[accel/engine/update.ts:140]
+  reg [3:0] pipe_beat_d29; // @[accel/engine/update.ts:140]
+  reg [3:0] pipe_beat_d30; // @[accel/engine/update.ts:140]
+  reg [3:0] pipe_beat_d31; // @[accel/engine/update.ts:140]
+  reg [3:0] pipe_beat_d32; // @[accel/engine/update.ts:140]
+  reg [3:0] pipe_beat_d33; // @[accel/engine/update.ts:140]
+  reg pipe_valid_d1; // @[accel/engine/update.ts:140]
+  reg pipe_valid_d2; // @[accel/engine/update.ts:140]
+  reg pipe_valid_d3; // @[accel/engine/update.ts:140]
+  reg pipe_valid_d4; // @[accel/engine/update.ts:140]
+  reg pipe_valid_d5; // @[accel/engine/update.ts:140]
+  reg pipe_valid_d6; // @[accel/engine/update.ts:140]
+  reg pipe_valid_d7; // @[accel/engine/update.ts:140]
+  reg pipe_valid_d8; // @[accel/engine/update.ts:140]
+  reg pipe_valid_d9; // @[accel/engine/update.ts:140]
+  reg pipe_valid_d10; // @[accel/engine/update.ts:140]
+  reg pipe_valid_d11; // @[accel/engine/update.ts:140]
+  reg pipe_valid_d12; // @[accel/engine/update.ts:140]
+  reg pipe_valid_d13; // @[accel/engine/update.ts:140]
+  reg pipe_valid_d14; // @[accel/engine/update.ts:140]
+  reg pipe_valid_d15; // @[accel/engine/update.ts:140]
+  reg pipe_valid_d16; // @[accel/engine/update.ts:140]
+  reg pipe_valid_d17; // @[accel/engine/update.ts:140]
+  reg pipe_valid_d18; // @[accel/engine/update.ts:140]
+  reg pipe_valid_d19; // @[accel/engine/update.ts:140]
+  reg pipe_valid_d20; // @[accel/engine/update.ts:140]
+  reg pipe_valid_d21; // @[accel/engine/update.ts:140]
+  reg pipe_valid_d22; // @[accel/engine/update.ts:140]
+  reg pipe_valid_d23; // @[accel/engine/update.ts:140]
+  reg pipe_valid_d24; // @[accel/engine/update.ts:140]
+  reg pipe_valid_d25; // @[accel/engine/update.ts:140]
+  reg pipe_valid_d26; // @[accel/engine/update.ts:140]
+  reg pipe_valid_d27; // @[accel/engine/update.ts:140]
+  reg pipe_valid_d28; // @[accel/engine/update.ts:140]
+  reg pipe_valid_d29; // @[accel/engine/update.ts:140]
+  reg pipe_valid_d30; // @[accel/engine/update.ts:140]
+  reg pipe_valid_d31; // @[accel/engine/update.ts:140]
+  reg pipe_valid_d32; // @[accel/engine/update.ts:140]
+  reg pipe_valid_d33; // @[accel/engine/update.ts:140]
+  reg pipe_valid_d34; // @[accel/engine/update.ts:140]
+  reg pipe_valid_d35; // @[accel/engine/update.ts:140]
+  reg pipe_valid_d36; // @[accel/engine/update.ts:140]
+  reg pipe_last_d1; // @[accel/engine/update.ts:140]
+  reg pipe_last_d2; // @[accel/engine/update.ts:140]
+  reg pipe_last_d3; // @[accel/engine/update.ts:140]
+  reg pipe_last_d4; // @[accel/engine/update.ts:140]
+  reg pipe_last_d5; // @[accel/engine/update.ts:140]
+  reg pipe_last_d6; // @[accel/engine/update.ts:140]
+  reg pipe_last_d7; // @[accel/engine/update.ts:140]
+  reg pipe_last_d8; // @[accel/engine/update.ts:140]
+  reg pipe_last_d9; // @[accel/engine/update.ts:140]
+  reg pipe_last_d10; // @[accel/engine/update.ts:140]
+  reg pipe_last_d11; // @[accel/engine/update.ts:140]
+  reg pipe_last_d12; // @[accel/engine/update.ts:140]
+  reg pipe_last_d13; // @[accel/engine/update.ts:140]
+  reg pipe_last_d14; // @[accel/engine/update.ts:140]
+  reg pipe_last_d15; // @[accel/engine/update.ts:140]
+  reg pipe_last_d16; // @[accel/engine/update.ts:140]
+  reg pipe_last_d17; // @[accel/engine/update.ts:140]
+  reg pipe_last_d18; // @[accel/engine/update.ts:140]
+  reg pipe_last_d19; // @[accel/engine/update.ts:140]
+  reg pipe_last_d20; // @[accel/engine/update.ts:140]
+  reg pipe_last_d21; // @[accel/engine/update.ts:140]
+  reg pipe_last_d22; // @[accel/engine/update.ts:140]
+  reg pipe_last_d23; // @[accel/engine/update.ts:140]
+  reg pipe_last_d24; // @[accel/engine/update.ts:140]
+  reg pipe_last_d25; // @[accel/engine/update.ts:140]
+  reg pipe_last_d26; // @[accel/engine/update.ts:140]
+  reg pipe_last_d27; // @[accel/engine/update.ts:140]
+  reg pipe_last_d28; // @[accel/engine/update.ts:140]
+  reg pipe_last_d29; // @[accel/engine/update.ts:140]
+  reg pipe_last_d30; // @[accel/engine/update.ts:140]
+  reg pipe_last_d31; // @[accel/engine/update.ts:140]
+  reg pipe_last_d32; // @[accel/engine/update.ts:140]
+  reg pipe_last_d33; // @[accel/engine/update.ts:140]
+  reg pipe_last_d34; // @[accel/engine/update.ts:140]
+  reg pipe_last_d35; // @[accel/engine/update.ts:140]
+  reg pipe_last_d36; // @[accel/engine/update.ts:140]
+  wire [127:0] gI; // @[accel/engine/update.ts:404]
+  wire [31:0] multMem_rd0; // @[accel/engine/update.ts:405]
+  wire [31:0] mult; // @[accel/engine/update.ts:405]
+  wire [127:0] gM; // @[accel/engine/update.ts:406]
+  wire [127:0] wA; // @[accel/engine/update.ts:407]
+  wire [127:0] sA; // @[accel/engine/update.ts:408]
+  wire [127:0] wF; // @[accel/engine/update.ts:409]
+  wire [127:0] firstOut; // @[accel/engine/update.ts:444]
+  wire [127:0] lastOut; // @[accel/engine/update.ts:445]
+  wire wOutV; // @[accel/engine/update.ts:448]
+  wire [127:0] wOutData; // @[accel/engine/update.ts:449]
+  wire [15:0] wOutStrb; // @[accel/engine/update.ts:450]
+  wire sOutV; // @[accel/engine/update.ts:453]
+  wire [31:0] mNewMem_rd0; // @[accel/engine/update.ts:456]
+  wire wUp; // @[accel/engine/update.ts:459]
+  wire sUp; // @[accel/engine/update.ts:460]
+  wire pipeOut; // @[accel/engine/update.ts:465]
+  wire freeV; // @[accel/engine/update.ts:469]
+  reg [127:0] gbuf [0:511]; // @[accel/engine/update.ts:166]
+  reg [127:0] wbuf [0:511]; // @[accel/engine/update.ts:167]
+  reg [127:0] sbuf [0:511]; // @[accel/engine/update.ts:168]
+  reg [31:0] rowMem [0:31]; // @[accel/engine/update.ts:169]
+  reg [31:0] segMem [0:31]; // @[accel/engine/update.ts:170]
+  reg [31:0] mOldMem [0:31]; // @[accel/engine/update.ts:171]
+  reg [31:0] mNewMem [0:31]; // @[accel/engine/update.ts:172]
+  reg [31:0] multMem [0:31]; // @[accel/engine/update.ts:173]
   wire dim_to_fp32_in_valid;
   wire [15:0] dim_to_fp32_a;
   /* verilator lint_off UNUSEDSIGNAL */
@@ -722,7 +723,7 @@ module TcastUpdate_d128_a32_r16_l3_3_12_12_c4_s32 (
   wire [127:0] _T_22 = upd >> {_T_21[3:2], 5'h0};
   /* verilator lint_on UNUSEDSIGNAL */
 
-  Fp32FromUInt_w16_s1 dim_to_fp32 ( // @[accel/engine/update.ts:229]
+  Fp32FromUInt_w16_s1 dim_to_fp32 ( // @[accel/engine/update.ts:230]
     .clock(clock),
     .reset(reset),
     .in_valid(dim_to_fp32_in_valid),
@@ -730,7 +731,7 @@ module TcastUpdate_d128_a32_r16_l3_3_12_12_c4_s32 (
     .out_valid(dim_to_fp32_out_valid),
     .y(dim_to_fp32_y)
   );
-  Fp32Mul_s1 sq_mul_0 ( // @[accel/engine/update.ts:257]
+  Fp32Mul_s1 sq_mul_0 ( // @[accel/engine/update.ts:258]
     .clock(clock),
     .reset(reset),
     .in_valid(sq_mul_0_in_valid),
@@ -739,7 +740,7 @@ module TcastUpdate_d128_a32_r16_l3_3_12_12_c4_s32 (
     .out_valid(sq_mul_0_out_valid),
     .y(sq_mul_0_y)
   );
-  Fp32Add_s1 sq_add_0 ( // @[accel/engine/update.ts:262]
+  Fp32Add_s1 sq_add_0 ( // @[accel/engine/update.ts:263]
     .clock(clock),
     .reset(reset),
     .in_valid(sq_add_0_in_valid),
@@ -749,7 +750,7 @@ module TcastUpdate_d128_a32_r16_l3_3_12_12_c4_s32 (
     .out_valid(sq_add_0_out_valid),
     .y(sq_add_0_y)
   );
-  Fp32Mul_s1 sq_mul_1 ( // @[accel/engine/update.ts:257]
+  Fp32Mul_s1 sq_mul_1 ( // @[accel/engine/update.ts:258]
     .clock(clock),
     .reset(reset),
     .in_valid(sq_mul_1_in_valid),
@@ -758,7 +759,7 @@ module TcastUpdate_d128_a32_r16_l3_3_12_12_c4_s32 (
     .out_valid(sq_mul_1_out_valid),
     .y(sq_mul_1_y)
   );
-  Fp32Add_s1 sq_add_1 ( // @[accel/engine/update.ts:262]
+  Fp32Add_s1 sq_add_1 ( // @[accel/engine/update.ts:263]
     .clock(clock),
     .reset(reset),
     .in_valid(sq_add_1_in_valid),
@@ -768,7 +769,7 @@ module TcastUpdate_d128_a32_r16_l3_3_12_12_c4_s32 (
     .out_valid(sq_add_1_out_valid),
     .y(sq_add_1_y)
   );
-  Fp32Mul_s1 sq_mul_2 ( // @[accel/engine/update.ts:257]
+  Fp32Mul_s1 sq_mul_2 ( // @[accel/engine/update.ts:258]
     .clock(clock),
     .reset(reset),
     .in_valid(sq_mul_2_in_valid),
@@ -777,7 +778,7 @@ module TcastUpdate_d128_a32_r16_l3_3_12_12_c4_s32 (
     .out_valid(sq_mul_2_out_valid),
     .y(sq_mul_2_y)
   );
-  Fp32Add_s1 sq_add_2 ( // @[accel/engine/update.ts:262]
+  Fp32Add_s1 sq_add_2 ( // @[accel/engine/update.ts:263]
     .clock(clock),
     .reset(reset),
     .in_valid(sq_add_2_in_valid),
@@ -787,7 +788,7 @@ module TcastUpdate_d128_a32_r16_l3_3_12_12_c4_s32 (
     .out_valid(sq_add_2_out_valid),
     .y(sq_add_2_y)
   );
-  Fp32Mul_s1 sq_mul_3 ( // @[accel/engine/update.ts:257]
+  Fp32Mul_s1 sq_mul_3 ( // @[accel/engine/update.ts:258]
     .clock(clock),
     .reset(reset),
     .in_valid(sq_mul_3_in_valid),
@@ -796,7 +797,7 @@ module TcastUpdate_d128_a32_r16_l3_3_12_12_c4_s32 (
     .out_valid(sq_mul_3_out_valid),
     .y(sq_mul_3_y)
   );
-  Fp32Add_s1 sq_add_3 ( // @[accel/engine/update.ts:262]
+  Fp32Add_s1 sq_add_3 ( // @[accel/engine/update.ts:263]
     .clock(clock),
     .reset(reset),
     .in_valid(sq_add_3_in_valid),
@@ -806,7 +807,7 @@ module TcastUpdate_d128_a32_r16_l3_3_12_12_c4_s32 (
     .out_valid(sq_add_3_out_valid),
     .y(sq_add_3_y)
   );
-  Fp32Div_s12 scalar_div_dim ( // @[accel/engine/update.ts:281]
+  Fp32Div_s12 scalar_div_dim ( // @[accel/engine/update.ts:282]
     .clock(clock),
     .reset(reset),
     .in_valid(scalar_div_dim_in_valid),
@@ -815,7 +816,7 @@ module TcastUpdate_d128_a32_r16_l3_3_12_12_c4_s32 (
     .out_valid(scalar_div_dim_out_valid),
     .y(scalar_div_dim_y)
   );
-  Fp32Add_s3 scalar_add_m ( // @[accel/engine/update.ts:286]
+  Fp32Add_s3 scalar_add_m ( // @[accel/engine/update.ts:287]
     .clock(clock),
     .reset(reset),
     .in_valid(scalar_add_m_in_valid),
@@ -825,7 +826,7 @@ module TcastUpdate_d128_a32_r16_l3_3_12_12_c4_s32 (
     .out_valid(scalar_add_m_out_valid),
     .y(scalar_add_m_y)
   );
-  Fp32Sqrt_s12 scalar_sqrt ( // @[accel/engine/update.ts:293]
+  Fp32Sqrt_s12 scalar_sqrt ( // @[accel/engine/update.ts:294]
     .clock(clock),
     .reset(reset),
     .in_valid(scalar_sqrt_in_valid),
@@ -833,7 +834,7 @@ module TcastUpdate_d128_a32_r16_l3_3_12_12_c4_s32 (
     .out_valid(scalar_sqrt_out_valid),
     .y(scalar_sqrt_y)
   );
-  Fp32Add_s3 scalar_add_eps ( // @[accel/engine/update.ts:296]
+  Fp32Add_s3 scalar_add_eps ( // @[accel/engine/update.ts:297]
     .clock(clock),
     .reset(reset),
     .in_valid(scalar_add_eps_in_valid),
@@ -843,7 +844,7 @@ module TcastUpdate_d128_a32_r16_l3_3_12_12_c4_s32 (
     .out_valid(scalar_add_eps_out_valid),
     .y(scalar_add_eps_y)
   );
-  Fp32Div_s12 scalar_div_lr ( // @[accel/engine/update.ts:301]
+  Fp32Div_s12 scalar_div_lr ( // @[accel/engine/update.ts:302]
     .clock(clock),
     .reset(reset),
     .in_valid(scalar_div_lr_in_valid),
@@ -852,7 +853,7 @@ module TcastUpdate_d128_a32_r16_l3_3_12_12_c4_s32 (
     .out_valid(scalar_div_lr_out_valid),
     .y(scalar_div_lr_y)
   );
-  Queue_d56_w144_ram wd_queue ( // @[accel/engine/update.ts:317]
+  Queue_d56_w144_ram wd_queue ( // @[accel/engine/update.ts:318]
     .clock(clock),
     .reset(reset),
     .enq_valid(wd_queue_enq_valid),
@@ -863,7 +864,7 @@ module TcastUpdate_d128_a32_r16_l3_3_12_12_c4_s32 (
     .deq_bits(wd_queue_deq_bits),
     .count(wd_queue_count)
   );
-  Queue_d56_w144_ram sd_queue ( // @[accel/engine/update.ts:318]
+  Queue_d56_w144_ram sd_queue ( // @[accel/engine/update.ts:319]
     .clock(clock),
     .reset(reset),
     .enq_valid(sd_queue_enq_valid),
@@ -874,7 +875,7 @@ module TcastUpdate_d128_a32_r16_l3_3_12_12_c4_s32 (
     .deq_bits(sd_queue_deq_bits),
     .count(sd_queue_count)
   );
-  Fp32Mul_s3 upd_mul_a_0 ( // @[accel/engine/update.ts:411]
+  Fp32Mul_s3 upd_mul_a_0 ( // @[accel/engine/update.ts:412]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_mul_a_0_in_valid),
@@ -883,7 +884,7 @@ module TcastUpdate_d128_a32_r16_l3_3_12_12_c4_s32 (
     .out_valid(upd_mul_a_0_out_valid),
     .y(upd_mul_a_0_y)
   );
-  Fp32Add_s3 upd_add_a_0 ( // @[accel/engine/update.ts:415]
+  Fp32Add_s3 upd_add_a_0 ( // @[accel/engine/update.ts:416]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_add_a_0_in_valid),
@@ -893,7 +894,7 @@ module TcastUpdate_d128_a32_r16_l3_3_12_12_c4_s32 (
     .out_valid(upd_add_a_0_out_valid),
     .y(upd_add_a_0_y)
   );
-  Fp32Sqrt_s12 upd_sqrt_0 ( // @[accel/engine/update.ts:420]
+  Fp32Sqrt_s12 upd_sqrt_0 ( // @[accel/engine/update.ts:421]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_sqrt_0_in_valid),
@@ -901,7 +902,7 @@ module TcastUpdate_d128_a32_r16_l3_3_12_12_c4_s32 (
     .out_valid(upd_sqrt_0_out_valid),
     .y(upd_sqrt_0_y)
   );
-  Fp32Add_s3 upd_add_eps_0 ( // @[accel/engine/update.ts:423]
+  Fp32Add_s3 upd_add_eps_0 ( // @[accel/engine/update.ts:424]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_add_eps_0_in_valid),
@@ -911,7 +912,7 @@ module TcastUpdate_d128_a32_r16_l3_3_12_12_c4_s32 (
     .out_valid(upd_add_eps_0_out_valid),
     .y(upd_add_eps_0_y)
   );
-  Fp32Mul_s3 upd_mul_lr_0 ( // @[accel/engine/update.ts:428]
+  Fp32Mul_s3 upd_mul_lr_0 ( // @[accel/engine/update.ts:429]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_mul_lr_0_in_valid),
@@ -920,7 +921,7 @@ module TcastUpdate_d128_a32_r16_l3_3_12_12_c4_s32 (
     .out_valid(upd_mul_lr_0_out_valid),
     .y(upd_mul_lr_0_y)
   );
-  Fp32Div_s12 upd_div_0 ( // @[accel/engine/update.ts:432]
+  Fp32Div_s12 upd_div_0 ( // @[accel/engine/update.ts:433]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_div_0_in_valid),
@@ -929,7 +930,7 @@ module TcastUpdate_d128_a32_r16_l3_3_12_12_c4_s32 (
     .out_valid(upd_div_0_out_valid),
     .y(upd_div_0_y)
   );
-  Fp32Add_s3 upd_add_w_0 ( // @[accel/engine/update.ts:436]
+  Fp32Add_s3 upd_add_w_0 ( // @[accel/engine/update.ts:437]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_add_w_0_in_valid),
@@ -939,7 +940,7 @@ module TcastUpdate_d128_a32_r16_l3_3_12_12_c4_s32 (
     .out_valid(upd_add_w_0_out_valid),
     .y(upd_add_w_0_y)
   );
-  Fp32Mul_s3 upd_mul_a_1 ( // @[accel/engine/update.ts:411]
+  Fp32Mul_s3 upd_mul_a_1 ( // @[accel/engine/update.ts:412]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_mul_a_1_in_valid),
@@ -948,7 +949,7 @@ module TcastUpdate_d128_a32_r16_l3_3_12_12_c4_s32 (
     .out_valid(upd_mul_a_1_out_valid),
     .y(upd_mul_a_1_y)
   );
-  Fp32Add_s3 upd_add_a_1 ( // @[accel/engine/update.ts:415]
+  Fp32Add_s3 upd_add_a_1 ( // @[accel/engine/update.ts:416]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_add_a_1_in_valid),
@@ -958,7 +959,7 @@ module TcastUpdate_d128_a32_r16_l3_3_12_12_c4_s32 (
     .out_valid(upd_add_a_1_out_valid),
     .y(upd_add_a_1_y)
   );
-  Fp32Sqrt_s12 upd_sqrt_1 ( // @[accel/engine/update.ts:420]
+  Fp32Sqrt_s12 upd_sqrt_1 ( // @[accel/engine/update.ts:421]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_sqrt_1_in_valid),
@@ -966,7 +967,7 @@ module TcastUpdate_d128_a32_r16_l3_3_12_12_c4_s32 (
     .out_valid(upd_sqrt_1_out_valid),
     .y(upd_sqrt_1_y)
   );
-  Fp32Add_s3 upd_add_eps_1 ( // @[accel/engine/update.ts:423]
+  Fp32Add_s3 upd_add_eps_1 ( // @[accel/engine/update.ts:424]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_add_eps_1_in_valid),
@@ -976,7 +977,7 @@ module TcastUpdate_d128_a32_r16_l3_3_12_12_c4_s32 (
     .out_valid(upd_add_eps_1_out_valid),
     .y(upd_add_eps_1_y)
   );
-  Fp32Mul_s3 upd_mul_lr_1 ( // @[accel/engine/update.ts:428]
+  Fp32Mul_s3 upd_mul_lr_1 ( // @[accel/engine/update.ts:429]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_mul_lr_1_in_valid),
@@ -985,7 +986,7 @@ module TcastUpdate_d128_a32_r16_l3_3_12_12_c4_s32 (
     .out_valid(upd_mul_lr_1_out_valid),
     .y(upd_mul_lr_1_y)
   );
-  Fp32Div_s12 upd_div_1 ( // @[accel/engine/update.ts:432]
+  Fp32Div_s12 upd_div_1 ( // @[accel/engine/update.ts:433]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_div_1_in_valid),
@@ -994,7 +995,7 @@ module TcastUpdate_d128_a32_r16_l3_3_12_12_c4_s32 (
     .out_valid(upd_div_1_out_valid),
     .y(upd_div_1_y)
   );
-  Fp32Add_s3 upd_add_w_1 ( // @[accel/engine/update.ts:436]
+  Fp32Add_s3 upd_add_w_1 ( // @[accel/engine/update.ts:437]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_add_w_1_in_valid),
@@ -1004,7 +1005,7 @@ module TcastUpdate_d128_a32_r16_l3_3_12_12_c4_s32 (
     .out_valid(upd_add_w_1_out_valid),
     .y(upd_add_w_1_y)
   );
-  Fp32Mul_s3 upd_mul_a_2 ( // @[accel/engine/update.ts:411]
+  Fp32Mul_s3 upd_mul_a_2 ( // @[accel/engine/update.ts:412]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_mul_a_2_in_valid),
@@ -1013,7 +1014,7 @@ module TcastUpdate_d128_a32_r16_l3_3_12_12_c4_s32 (
     .out_valid(upd_mul_a_2_out_valid),
     .y(upd_mul_a_2_y)
   );
-  Fp32Add_s3 upd_add_a_2 ( // @[accel/engine/update.ts:415]
+  Fp32Add_s3 upd_add_a_2 ( // @[accel/engine/update.ts:416]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_add_a_2_in_valid),
@@ -1023,7 +1024,7 @@ module TcastUpdate_d128_a32_r16_l3_3_12_12_c4_s32 (
     .out_valid(upd_add_a_2_out_valid),
     .y(upd_add_a_2_y)
   );
-  Fp32Sqrt_s12 upd_sqrt_2 ( // @[accel/engine/update.ts:420]
+  Fp32Sqrt_s12 upd_sqrt_2 ( // @[accel/engine/update.ts:421]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_sqrt_2_in_valid),
@@ -1031,7 +1032,7 @@ module TcastUpdate_d128_a32_r16_l3_3_12_12_c4_s32 (
     .out_valid(upd_sqrt_2_out_valid),
     .y(upd_sqrt_2_y)
   );
-  Fp32Add_s3 upd_add_eps_2 ( // @[accel/engine/update.ts:423]
+  Fp32Add_s3 upd_add_eps_2 ( // @[accel/engine/update.ts:424]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_add_eps_2_in_valid),
@@ -1041,7 +1042,7 @@ module TcastUpdate_d128_a32_r16_l3_3_12_12_c4_s32 (
     .out_valid(upd_add_eps_2_out_valid),
     .y(upd_add_eps_2_y)
   );
-  Fp32Mul_s3 upd_mul_lr_2 ( // @[accel/engine/update.ts:428]
+  Fp32Mul_s3 upd_mul_lr_2 ( // @[accel/engine/update.ts:429]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_mul_lr_2_in_valid),
@@ -1050,7 +1051,7 @@ module TcastUpdate_d128_a32_r16_l3_3_12_12_c4_s32 (
     .out_valid(upd_mul_lr_2_out_valid),
     .y(upd_mul_lr_2_y)
   );
-  Fp32Div_s12 upd_div_2 ( // @[accel/engine/update.ts:432]
+  Fp32Div_s12 upd_div_2 ( // @[accel/engine/update.ts:433]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_div_2_in_valid),
@@ -1059,7 +1060,7 @@ module TcastUpdate_d128_a32_r16_l3_3_12_12_c4_s32 (
     .out_valid(upd_div_2_out_valid),
     .y(upd_div_2_y)
   );
-  Fp32Add_s3 upd_add_w_2 ( // @[accel/engine/update.ts:436]
+  Fp32Add_s3 upd_add_w_2 ( // @[accel/engine/update.ts:437]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_add_w_2_in_valid),
@@ -1069,7 +1070,7 @@ module TcastUpdate_d128_a32_r16_l3_3_12_12_c4_s32 (
     .out_valid(upd_add_w_2_out_valid),
     .y(upd_add_w_2_y)
   );
-  Fp32Mul_s3 upd_mul_a_3 ( // @[accel/engine/update.ts:411]
+  Fp32Mul_s3 upd_mul_a_3 ( // @[accel/engine/update.ts:412]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_mul_a_3_in_valid),
@@ -1078,7 +1079,7 @@ module TcastUpdate_d128_a32_r16_l3_3_12_12_c4_s32 (
     .out_valid(upd_mul_a_3_out_valid),
     .y(upd_mul_a_3_y)
   );
-  Fp32Add_s3 upd_add_a_3 ( // @[accel/engine/update.ts:415]
+  Fp32Add_s3 upd_add_a_3 ( // @[accel/engine/update.ts:416]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_add_a_3_in_valid),
@@ -1088,7 +1089,7 @@ module TcastUpdate_d128_a32_r16_l3_3_12_12_c4_s32 (
     .out_valid(upd_add_a_3_out_valid),
     .y(upd_add_a_3_y)
   );
-  Fp32Sqrt_s12 upd_sqrt_3 ( // @[accel/engine/update.ts:420]
+  Fp32Sqrt_s12 upd_sqrt_3 ( // @[accel/engine/update.ts:421]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_sqrt_3_in_valid),
@@ -1096,7 +1097,7 @@ module TcastUpdate_d128_a32_r16_l3_3_12_12_c4_s32 (
     .out_valid(upd_sqrt_3_out_valid),
     .y(upd_sqrt_3_y)
   );
-  Fp32Add_s3 upd_add_eps_3 ( // @[accel/engine/update.ts:423]
+  Fp32Add_s3 upd_add_eps_3 ( // @[accel/engine/update.ts:424]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_add_eps_3_in_valid),
@@ -1106,7 +1107,7 @@ module TcastUpdate_d128_a32_r16_l3_3_12_12_c4_s32 (
     .out_valid(upd_add_eps_3_out_valid),
     .y(upd_add_eps_3_y)
   );
-  Fp32Mul_s3 upd_mul_lr_3 ( // @[accel/engine/update.ts:428]
+  Fp32Mul_s3 upd_mul_lr_3 ( // @[accel/engine/update.ts:429]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_mul_lr_3_in_valid),
@@ -1115,7 +1116,7 @@ module TcastUpdate_d128_a32_r16_l3_3_12_12_c4_s32 (
     .out_valid(upd_mul_lr_3_out_valid),
     .y(upd_mul_lr_3_y)
   );
-  Fp32Div_s12 upd_div_3 ( // @[accel/engine/update.ts:432]
+  Fp32Div_s12 upd_div_3 ( // @[accel/engine/update.ts:433]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_div_3_in_valid),
@@ -1124,7 +1125,7 @@ module TcastUpdate_d128_a32_r16_l3_3_12_12_c4_s32 (
     .out_valid(upd_div_3_out_valid),
     .y(upd_div_3_y)
   );
-  Fp32Add_s3 upd_add_w_3 ( // @[accel/engine/update.ts:436]
+  Fp32Add_s3 upd_add_w_3 ( // @[accel/engine/update.ts:437]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_add_w_3_in_valid),
@@ -1135,525 +1136,521 @@ module TcastUpdate_d128_a32_r16_l3_3_12_12_c4_s32 (
     .y(upd_add_w_3_y)
   );
 
-  assign isSgd = opt == 2'h1; // @[accel/engine/update.ts:148]
-  assign isAdagrad = opt == 2'h2; // @[accel/engine/update.ts:149]
-  assign isRowwise = opt == 2'h3; // @[accel/engine/update.ts:150]
-  assign run = ~flush; // @[accel/engine/update.ts:152]
-  assign lSlot = ldPtr[4:0]; // @[accel/engine/update.ts:180]
-  assign ringFull = (ldPtr - freePtr) == 6'h20; // @[accel/engine/update.ts:181]
-  assign stBeats = isAdagrad ? rowBeats : (isRowwise ? 5'h1 : 5'h0); // @[accel/engine/update.ts:182]
-  assign gFromUpd = unfused ? rowBeats : 5'h0; // @[accel/engine/update.ts:183]
-  assign updTotal = ({1'h0, gFromUpd} + {1'h0, rowBeats}) + {1'h0, stBeats}; // @[accel/engine/update.ts:184]
-  assign loaded = ((run & haveRid) & (unfused | (gCnt == rowBeats))) & (kCnt == updTotal); // @[accel/engine/update.ts:187]
-  assign nextFree = ((ldPtr + 6'h1) - freePtr) < 6'h20; // @[accel/engine/update.ts:188]
-  assign canLoad = run & (loaded ? nextFree : ~ringFull); // @[accel/engine/update.ts:189]
-  assign eSlot = loaded ? _T[4:0] : lSlot; // @[accel/engine/update.ts:190]
-  assign gEff = loaded ? 5'h0 : gCnt; // @[accel/engine/update.ts:191]
-  assign kEff = loaded ? 6'h0 : kCnt; // @[accel/engine/update.ts:192]
-  assign gradTake = (canLoad & ~unfused) & (gEff < rowBeats); // @[accel/engine/update.ts:194]
-  assign kW = kEff - {1'h0, gFromUpd}; // @[accel/engine/update.ts:196]
-  assign stateBeat = (kEff >= {1'h0, gFromUpd}) & (kW >= {1'h0, rowBeats}); // @[accel/engine/update.ts:197]
-  assign updTake = (canLoad & (kEff < updTotal)) & (~stateBeat | (haveRid & ~loaded)); // @[accel/engine/update.ts:199]
-  assign gradFire = gradTake & grad_valid; // @[accel/engine/update.ts:201]
-  assign updFire = updTake & upd_valid; // @[accel/engine/update.ts:202]
-  assign cSel = sumPtr[1:0]; // @[accel/engine/update.ts:232]
-  assign chainStart = (run & isRowwise) & (sumPtr != ldPtr); // @[accel/engine/update.ts:234]
-  assign chain_go_0 = (chainStart & mine_0) & ~chain_busy_0; // @[accel/engine/update.ts:245]
-  assign chain_issue_0 = chain_busy_0 & (chain_d_0 < {1'h0, dim}); // @[accel/engine/update.ts:254]
-  assign chain_g_0 = _T_1[31:0]; // @[accel/engine/update.ts:256]
-  assign chain_done_0 = (sq_add_0_out_valid & chain_busy_0) & ((chain_out_0 + 17'h1) == {1'h0, dim}); // @[accel/engine/update.ts:268]
-  assign chain_go_1 = (chainStart & mine_1) & ~chain_busy_1; // @[accel/engine/update.ts:245]
-  assign chain_issue_1 = chain_busy_1 & (chain_d_1 < {1'h0, dim}); // @[accel/engine/update.ts:254]
-  assign chain_g_1 = _T_2[31:0]; // @[accel/engine/update.ts:256]
-  assign chain_done_1 = (sq_add_1_out_valid & chain_busy_1) & ((chain_out_1 + 17'h1) == {1'h0, dim}); // @[accel/engine/update.ts:268]
-  assign chain_go_2 = (chainStart & mine_2) & ~chain_busy_2; // @[accel/engine/update.ts:245]
-  assign chain_issue_2 = chain_busy_2 & (chain_d_2 < {1'h0, dim}); // @[accel/engine/update.ts:254]
-  assign chain_g_2 = _T_3[31:0]; // @[accel/engine/update.ts:256]
-  assign chain_done_2 = (sq_add_2_out_valid & chain_busy_2) & ((chain_out_2 + 17'h1) == {1'h0, dim}); // @[accel/engine/update.ts:268]
-  assign chain_go_3 = (chainStart & mine_3) & ~chain_busy_3; // @[accel/engine/update.ts:245]
-  assign chain_issue_3 = chain_busy_3 & (chain_d_3 < {1'h0, dim}); // @[accel/engine/update.ts:254]
-  assign chain_g_3 = _T_4[31:0]; // @[accel/engine/update.ts:256]
-  assign chain_done_3 = (sq_add_3_out_valid & chain_busy_3) & ((chain_out_3 + 17'h1) == {1'h0, dim}); // @[accel/engine/update.ts:268]
-  assign scIn = (((chain_done_0 | chain_done_1) | chain_done_2) | chain_done_3) & run; // @[accel/engine/update.ts:276]
-  assign scS = chain_done_3 ? sq_add_3_y : (chain_done_2 ? sq_add_2_y : (chain_done_1 ? sq_add_1_y : (chain_done_0 ? sq_add_0_y : 32'h0))); // @[accel/engine/update.ts:277]
-  assign scSlot = chain_done_3 ? chain_slot_3 : (chain_done_2 ? chain_slot_2 : (chain_done_1 ? chain_slot_1 : (chain_done_0 ? chain_slot_0 : 5'h0))); // @[accel/engine/update.ts:278]
-  assign scBusy = ((((scIn | scalar_div_dim_out_valid) | scalar_add_m_out_valid) | scalar_sqrt_out_valid) | scalar_add_eps_out_valid) | scalar_div_lr_out_valid; // @[accel/engine/update.ts:310]
-  assign wPop = wd_queue_deq_valid & wd_queue_deq_ready; // @[accel/engine/update.ts:321]
-  assign sPop = sd_queue_deq_valid & sd_queue_deq_ready; // @[accel/engine/update.ts:322]
-  assign hSlot = hPtr[4:0]; // @[accel/engine/update.ts:337]
-  assign hRow = rowMem_rd0; // @[accel/engine/update.ts:338]
-  assign hSeg = segMem_rd0; // @[accel/engine/update.ts:339]
-  assign hStateAddr = isRowwise ? (stateBase + _T_5[31:0]) : (stateBase + _T_6[31:0]); // @[accel/engine/update.ts:344]
-  assign stLane = hStateAddr[3:2]; // @[accel/engine/update.ts:345]
-  assign named = _T_9[31:4]; // @[accel/engine/update.ts:352]
-  assign hdrFire = hdr_valid & hdr_ready; // @[accel/engine/update.ts:357]
-  assign replay = ((run & (hph == 2'h1)) & hdrSent) & (wRes < 6'h38); // @[accel/engine/update.ts:358]
-  assign replayLast = (rIdx + 5'h1) == rowBeats; // @[accel/engine/update.ts:359]
-  assign rowState = ((hph == 2'h3) & isRowwise) & hdrFire; // @[accel/engine/update.ts:361]
-  assign hDone = hdrFire & ((hph == 2'h3) | ((hph == 2'h2) & isSgd)); // @[accel/engine/update.ts:362]
-  assign hNext = hPtr + 6'h1; // @[accel/engine/update.ts:363]
-  assign firstPh = keepGrad ? 2'h1 : 2'h2; // @[accel/engine/update.ts:364]
-  assign dSlot = dPtr[4:0]; // @[accel/engine/update.ts:386]
-  assign issue = ((run & (dPtr != hPtr)) & (wRes < 6'h38)) & (~isAdagrad | (sRes < 6'h38)); // @[accel/engine/update.ts:387]
-  assign lastJ = (jIss + 5'h1) == rowBeats; // @[accel/engine/update.ts:388]
-  assign mult = multMem_rd0; // @[accel/engine/update.ts:404]
-  assign firstOut = {upd_add_a_3_y, upd_add_a_2_y, upd_add_a_1_y, upd_add_a_0_y}; // @[accel/engine/update.ts:443]
-  assign lastOut = {upd_add_w_3_y, upd_add_w_2_y, upd_add_w_1_y, upd_add_w_0_y}; // @[accel/engine/update.ts:444]
-  assign wOutV = run & (isAdagrad ? pipe_valid_d36 : pipe_valid_d6); // @[accel/engine/update.ts:447]
-  assign wOutData = replay ? replayData : (isAdagrad ? lastOut : firstOut); // @[accel/engine/update.ts:448]
-  assign wOutStrb = replay ? (replayLast ? tailStrb : 16'hffff) : (isAdagrad ? (pipe_last_d36 ? tailStrb : 16'hffff) : (pipe_last_d6 ? tailStrb : 16'hffff)); // @[accel/engine/update.ts:449]
-  assign sOutV = (run & isAdagrad) & pipe_valid_d6; // @[accel/engine/update.ts:452]
-  assign wUp = issue | replay; // @[accel/engine/update.ts:458]
-  assign sUp = (issue & isAdagrad) | rowState; // @[accel/engine/update.ts:459]
-  assign pipeOut = wOutV; // @[accel/engine/update.ts:464]
-  assign freeV = isAdagrad ? pipe_last_d33 : pipe_last_d3; // @[accel/engine/update.ts:468]
-  assign dim_to_fp32_in_valid = 1'b1; // @[accel/engine/update.ts:230]
-  assign dim_to_fp32_a = dim; // @[accel/engine/update.ts:231]
-  assign sq_mul_0_in_valid = chain_issue_0; // @[accel/engine/update.ts:258]
-  assign sq_mul_0_a = chain_g_0; // @[accel/engine/update.ts:259]
-  assign sq_mul_0_b = chain_g_0; // @[accel/engine/update.ts:260]
-  assign sq_add_0_in_valid = sq_mul_0_out_valid & chain_busy_0; // @[accel/engine/update.ts:263]
-  assign sq_add_0_a = chain_first_0 ? 32'h0 : sq_add_0_y; // @[accel/engine/update.ts:264]
-  assign sq_add_0_b = sq_mul_0_y; // @[accel/engine/update.ts:265]
-  assign sq_add_0_sub = 1'b0; // @[accel/engine/update.ts:266]
-  assign sq_mul_1_in_valid = chain_issue_1; // @[accel/engine/update.ts:258]
-  assign sq_mul_1_a = chain_g_1; // @[accel/engine/update.ts:259]
-  assign sq_mul_1_b = chain_g_1; // @[accel/engine/update.ts:260]
-  assign sq_add_1_in_valid = sq_mul_1_out_valid & chain_busy_1; // @[accel/engine/update.ts:263]
-  assign sq_add_1_a = chain_first_1 ? 32'h0 : sq_add_1_y; // @[accel/engine/update.ts:264]
-  assign sq_add_1_b = sq_mul_1_y; // @[accel/engine/update.ts:265]
-  assign sq_add_1_sub = 1'b0; // @[accel/engine/update.ts:266]
-  assign sq_mul_2_in_valid = chain_issue_2; // @[accel/engine/update.ts:258]
-  assign sq_mul_2_a = chain_g_2; // @[accel/engine/update.ts:259]
-  assign sq_mul_2_b = chain_g_2; // @[accel/engine/update.ts:260]
-  assign sq_add_2_in_valid = sq_mul_2_out_valid & chain_busy_2; // @[accel/engine/update.ts:263]
-  assign sq_add_2_a = chain_first_2 ? 32'h0 : sq_add_2_y; // @[accel/engine/update.ts:264]
-  assign sq_add_2_b = sq_mul_2_y; // @[accel/engine/update.ts:265]
-  assign sq_add_2_sub = 1'b0; // @[accel/engine/update.ts:266]
-  assign sq_mul_3_in_valid = chain_issue_3; // @[accel/engine/update.ts:258]
-  assign sq_mul_3_a = chain_g_3; // @[accel/engine/update.ts:259]
-  assign sq_mul_3_b = chain_g_3; // @[accel/engine/update.ts:260]
-  assign sq_add_3_in_valid = sq_mul_3_out_valid & chain_busy_3; // @[accel/engine/update.ts:263]
-  assign sq_add_3_a = chain_first_3 ? 32'h0 : sq_add_3_y; // @[accel/engine/update.ts:264]
-  assign sq_add_3_b = sq_mul_3_y; // @[accel/engine/update.ts:265]
-  assign sq_add_3_sub = 1'b0; // @[accel/engine/update.ts:266]
-  assign scalar_div_dim_in_valid = scIn; // @[accel/engine/update.ts:282]
-  assign scalar_div_dim_a = scS; // @[accel/engine/update.ts:283]
-  assign scalar_div_dim_b = dim_to_fp32_y; // @[accel/engine/update.ts:284]
-  assign scalar_add_m_in_valid = scalar_div_dim_out_valid; // @[accel/engine/update.ts:287]
-  assign scalar_add_m_a = mOldMem_rd0; // @[accel/engine/update.ts:288]
-  assign scalar_add_m_b = scalar_div_dim_y; // @[accel/engine/update.ts:289]
-  assign scalar_add_m_sub = 1'b0; // @[accel/engine/update.ts:290]
-  assign scalar_sqrt_in_valid = scalar_add_m_out_valid; // @[accel/engine/update.ts:294]
-  assign scalar_sqrt_a = scalar_add_m_y; // @[accel/engine/update.ts:295]
-  assign scalar_add_eps_in_valid = scalar_sqrt_out_valid; // @[accel/engine/update.ts:297]
-  assign scalar_add_eps_a = scalar_sqrt_y; // @[accel/engine/update.ts:298]
-  assign scalar_add_eps_b = eps; // @[accel/engine/update.ts:299]
-  assign scalar_add_eps_sub = 1'b0; // @[accel/engine/update.ts:300]
-  assign scalar_div_lr_in_valid = scalar_add_eps_out_valid; // @[accel/engine/update.ts:302]
-  assign scalar_div_lr_a = lr; // @[accel/engine/update.ts:303]
-  assign scalar_div_lr_b = scalar_add_eps_y; // @[accel/engine/update.ts:304]
-  assign wd_queue_enq_valid = wOutV | replay; // @[accel/engine/update.ts:450]
-  assign wd_queue_enq_bits = {wOutStrb, wOutData}; // @[accel/engine/update.ts:451]
-  assign wd_queue_deq_ready = flush | wd_ready; // @[accel/engine/update.ts:326]
-  assign sd_queue_enq_valid = sOutV | (rowState & run); // @[accel/engine/update.ts:453]
-  assign sd_queue_enq_bits = rowState ? {_T_10[15:0], _T_11[127:0]} : {pipe_last_d6 ? tailStrb : 16'hffff, firstOut}; // @[accel/engine/update.ts:454]
-  assign sd_queue_deq_ready = flush | sd_ready; // @[accel/engine/update.ts:330]
-  assign upd_mul_a_0_in_valid = issue; // @[accel/engine/update.ts:412]
-  assign upd_mul_a_0_a = g_0; // @[accel/engine/update.ts:413]
-  assign upd_mul_a_0_b = isAdagrad ? g_0 : (isSgd ? lr : mult); // @[accel/engine/update.ts:414]
-  assign upd_add_a_0_in_valid = pipe_valid_d3; // @[accel/engine/update.ts:416]
-  assign upd_add_a_0_a = isAdagrad ? sA[31:0] : wA[31:0]; // @[accel/engine/update.ts:417]
-  assign upd_add_a_0_b = upd_mul_a_0_y; // @[accel/engine/update.ts:418]
-  assign upd_add_a_0_sub = ~isAdagrad; // @[accel/engine/update.ts:419]
-  assign upd_sqrt_0_in_valid = pipe_valid_d6 & isAdagrad; // @[accel/engine/update.ts:421]
-  assign upd_sqrt_0_a = upd_add_a_0_y; // @[accel/engine/update.ts:422]
-  assign upd_add_eps_0_in_valid = pipe_valid_d18 & isAdagrad; // @[accel/engine/update.ts:424]
-  assign upd_add_eps_0_a = upd_sqrt_0_y; // @[accel/engine/update.ts:425]
-  assign upd_add_eps_0_b = eps; // @[accel/engine/update.ts:426]
-  assign upd_add_eps_0_sub = 1'b0; // @[accel/engine/update.ts:427]
-  assign upd_mul_lr_0_in_valid = pipe_valid_d18 & isAdagrad; // @[accel/engine/update.ts:429]
-  assign upd_mul_lr_0_a = lr; // @[accel/engine/update.ts:430]
-  assign upd_mul_lr_0_b = gM[31:0]; // @[accel/engine/update.ts:431]
-  assign upd_div_0_in_valid = pipe_valid_d21 & isAdagrad; // @[accel/engine/update.ts:433]
-  assign upd_div_0_a = upd_mul_lr_0_y; // @[accel/engine/update.ts:434]
-  assign upd_div_0_b = upd_add_eps_0_y; // @[accel/engine/update.ts:435]
-  assign upd_add_w_0_in_valid = pipe_valid_d33 & isAdagrad; // @[accel/engine/update.ts:437]
-  assign upd_add_w_0_a = wF[31:0]; // @[accel/engine/update.ts:438]
-  assign upd_add_w_0_b = upd_div_0_y; // @[accel/engine/update.ts:439]
-  assign upd_add_w_0_sub = 1'b1; // @[accel/engine/update.ts:440]
-  assign upd_mul_a_1_in_valid = issue; // @[accel/engine/update.ts:412]
-  assign upd_mul_a_1_a = g_1; // @[accel/engine/update.ts:413]
-  assign upd_mul_a_1_b = isAdagrad ? g_1 : (isSgd ? lr : mult); // @[accel/engine/update.ts:414]
-  assign upd_add_a_1_in_valid = pipe_valid_d3; // @[accel/engine/update.ts:416]
-  assign upd_add_a_1_a = isAdagrad ? sA[63:32] : wA[63:32]; // @[accel/engine/update.ts:417]
-  assign upd_add_a_1_b = upd_mul_a_1_y; // @[accel/engine/update.ts:418]
-  assign upd_add_a_1_sub = ~isAdagrad; // @[accel/engine/update.ts:419]
-  assign upd_sqrt_1_in_valid = pipe_valid_d6 & isAdagrad; // @[accel/engine/update.ts:421]
-  assign upd_sqrt_1_a = upd_add_a_1_y; // @[accel/engine/update.ts:422]
-  assign upd_add_eps_1_in_valid = pipe_valid_d18 & isAdagrad; // @[accel/engine/update.ts:424]
-  assign upd_add_eps_1_a = upd_sqrt_1_y; // @[accel/engine/update.ts:425]
-  assign upd_add_eps_1_b = eps; // @[accel/engine/update.ts:426]
-  assign upd_add_eps_1_sub = 1'b0; // @[accel/engine/update.ts:427]
-  assign upd_mul_lr_1_in_valid = pipe_valid_d18 & isAdagrad; // @[accel/engine/update.ts:429]
-  assign upd_mul_lr_1_a = lr; // @[accel/engine/update.ts:430]
-  assign upd_mul_lr_1_b = gM[63:32]; // @[accel/engine/update.ts:431]
-  assign upd_div_1_in_valid = pipe_valid_d21 & isAdagrad; // @[accel/engine/update.ts:433]
-  assign upd_div_1_a = upd_mul_lr_1_y; // @[accel/engine/update.ts:434]
-  assign upd_div_1_b = upd_add_eps_1_y; // @[accel/engine/update.ts:435]
-  assign upd_add_w_1_in_valid = pipe_valid_d33 & isAdagrad; // @[accel/engine/update.ts:437]
-  assign upd_add_w_1_a = wF[63:32]; // @[accel/engine/update.ts:438]
-  assign upd_add_w_1_b = upd_div_1_y; // @[accel/engine/update.ts:439]
-  assign upd_add_w_1_sub = 1'b1; // @[accel/engine/update.ts:440]
-  assign upd_mul_a_2_in_valid = issue; // @[accel/engine/update.ts:412]
-  assign upd_mul_a_2_a = g_2; // @[accel/engine/update.ts:413]
-  assign upd_mul_a_2_b = isAdagrad ? g_2 : (isSgd ? lr : mult); // @[accel/engine/update.ts:414]
-  assign upd_add_a_2_in_valid = pipe_valid_d3; // @[accel/engine/update.ts:416]
-  assign upd_add_a_2_a = isAdagrad ? sA[95:64] : wA[95:64]; // @[accel/engine/update.ts:417]
-  assign upd_add_a_2_b = upd_mul_a_2_y; // @[accel/engine/update.ts:418]
-  assign upd_add_a_2_sub = ~isAdagrad; // @[accel/engine/update.ts:419]
-  assign upd_sqrt_2_in_valid = pipe_valid_d6 & isAdagrad; // @[accel/engine/update.ts:421]
-  assign upd_sqrt_2_a = upd_add_a_2_y; // @[accel/engine/update.ts:422]
-  assign upd_add_eps_2_in_valid = pipe_valid_d18 & isAdagrad; // @[accel/engine/update.ts:424]
-  assign upd_add_eps_2_a = upd_sqrt_2_y; // @[accel/engine/update.ts:425]
-  assign upd_add_eps_2_b = eps; // @[accel/engine/update.ts:426]
-  assign upd_add_eps_2_sub = 1'b0; // @[accel/engine/update.ts:427]
-  assign upd_mul_lr_2_in_valid = pipe_valid_d18 & isAdagrad; // @[accel/engine/update.ts:429]
-  assign upd_mul_lr_2_a = lr; // @[accel/engine/update.ts:430]
-  assign upd_mul_lr_2_b = gM[95:64]; // @[accel/engine/update.ts:431]
-  assign upd_div_2_in_valid = pipe_valid_d21 & isAdagrad; // @[accel/engine/update.ts:433]
-  assign upd_div_2_a = upd_mul_lr_2_y; // @[accel/engine/update.ts:434]
-  assign upd_div_2_b = upd_add_eps_2_y; // @[accel/engine/update.ts:435]
-  assign upd_add_w_2_in_valid = pipe_valid_d33 & isAdagrad; // @[accel/engine/update.ts:437]
-  assign upd_add_w_2_a = wF[95:64]; // @[accel/engine/update.ts:438]
-  assign upd_add_w_2_b = upd_div_2_y; // @[accel/engine/update.ts:439]
-  assign upd_add_w_2_sub = 1'b1; // @[accel/engine/update.ts:440]
-  assign upd_mul_a_3_in_valid = issue; // @[accel/engine/update.ts:412]
-  assign upd_mul_a_3_a = g_3; // @[accel/engine/update.ts:413]
-  assign upd_mul_a_3_b = isAdagrad ? g_3 : (isSgd ? lr : mult); // @[accel/engine/update.ts:414]
-  assign upd_add_a_3_in_valid = pipe_valid_d3; // @[accel/engine/update.ts:416]
-  assign upd_add_a_3_a = isAdagrad ? sA[127:96] : wA[127:96]; // @[accel/engine/update.ts:417]
-  assign upd_add_a_3_b = upd_mul_a_3_y; // @[accel/engine/update.ts:418]
-  assign upd_add_a_3_sub = ~isAdagrad; // @[accel/engine/update.ts:419]
-  assign upd_sqrt_3_in_valid = pipe_valid_d6 & isAdagrad; // @[accel/engine/update.ts:421]
-  assign upd_sqrt_3_a = upd_add_a_3_y; // @[accel/engine/update.ts:422]
-  assign upd_add_eps_3_in_valid = pipe_valid_d18 & isAdagrad; // @[accel/engine/update.ts:424]
-  assign upd_add_eps_3_a = upd_sqrt_3_y; // @[accel/engine/update.ts:425]
-  assign upd_add_eps_3_b = eps; // @[accel/engine/update.ts:426]
-  assign upd_add_eps_3_sub = 1'b0; // @[accel/engine/update.ts:427]
-  assign upd_mul_lr_3_in_valid = pipe_valid_d18 & isAdagrad; // @[accel/engine/update.ts:429]
-  assign upd_mul_lr_3_a = lr; // @[accel/engine/update.ts:430]
-  assign upd_mul_lr_3_b = gM[127:96]; // @[accel/engine/update.ts:431]
-  assign upd_div_3_in_valid = pipe_valid_d21 & isAdagrad; // @[accel/engine/update.ts:433]
-  assign upd_div_3_a = upd_mul_lr_3_y; // @[accel/engine/update.ts:434]
-  assign upd_div_3_b = upd_add_eps_3_y; // @[accel/engine/update.ts:435]
-  assign upd_add_w_3_in_valid = pipe_valid_d33 & isAdagrad; // @[accel/engine/update.ts:437]
-  assign upd_add_w_3_a = wF[127:96]; // @[accel/engine/update.ts:438]
-  assign upd_add_w_3_b = upd_div_3_y; // @[accel/engine/update.ts:439]
-  assign upd_add_w_3_sub = 1'b1; // @[accel/engine/update.ts:440]
-  assign rid_ready = flush | (run & (~haveRid | loaded)); // @[accel/engine/update.ts:193]
-  assign grad_ready = flush | gradTake; // @[accel/engine/update.ts:195]
-  assign upd_ready = flush | updTake; // @[accel/engine/update.ts:200]
-  assign hdr_valid = ((run & (hph != 2'h0)) & ~hdrSent) & (((hph != 2'h3) | ~isRowwise) | (sRes < 6'h38)); // @[accel/engine/update.ts:356]
-  assign hdr_word = named; // @[accel/engine/update.ts:352]
-  assign hdr_beats = ((hph == 2'h3) & isRowwise) ? 5'h1 : rowBeats; // @[accel/engine/update.ts:354]
-  assign hdr_state = hph == 2'h3; // @[accel/engine/update.ts:355]
-  assign wd_valid = wd_queue_deq_valid & run; // @[accel/engine/update.ts:323]
-  assign wd_data = wd_queue_deq_bits[127:0]; // @[accel/engine/update.ts:324]
-  assign wd_strb = wd_queue_deq_bits[143:128]; // @[accel/engine/update.ts:325]
-  assign sd_valid = sd_queue_deq_valid & run; // @[accel/engine/update.ts:327]
-  assign sd_data = sd_queue_deq_bits[127:0]; // @[accel/engine/update.ts:328]
-  assign sd_strb = sd_queue_deq_bits[143:128]; // @[accel/engine/update.ts:329]
+  assign isSgd = opt == 2'h1; // @[accel/engine/update.ts:149]
+  assign isAdagrad = opt == 2'h2; // @[accel/engine/update.ts:150]
+  assign isRowwise = opt == 2'h3; // @[accel/engine/update.ts:151]
+  assign run = ~flush; // @[accel/engine/update.ts:153]
+  assign lSlot = ldPtr[4:0]; // @[accel/engine/update.ts:181]
+  assign ringFull = (ldPtr - freePtr) == 6'h20; // @[accel/engine/update.ts:182]
+  assign stBeats = isAdagrad ? rowBeats : (isRowwise ? 5'h1 : 5'h0); // @[accel/engine/update.ts:183]
+  assign gFromUpd = unfused ? rowBeats : 5'h0; // @[accel/engine/update.ts:184]
+  assign updTotal = ({1'h0, gFromUpd} + {1'h0, rowBeats}) + {1'h0, stBeats}; // @[accel/engine/update.ts:185]
+  assign loaded = ((run & haveRid) & (unfused | (gCnt == rowBeats))) & (kCnt == updTotal); // @[accel/engine/update.ts:188]
+  assign nextFree = ((ldPtr + 6'h1) - freePtr) < 6'h20; // @[accel/engine/update.ts:189]
+  assign canLoad = run & (loaded ? nextFree : ~ringFull); // @[accel/engine/update.ts:190]
+  assign eSlot = loaded ? _T[4:0] : lSlot; // @[accel/engine/update.ts:191]
+  assign gEff = loaded ? 5'h0 : gCnt; // @[accel/engine/update.ts:192]
+  assign kEff = loaded ? 6'h0 : kCnt; // @[accel/engine/update.ts:193]
+  assign gradTake = (canLoad & ~unfused) & (gEff < rowBeats); // @[accel/engine/update.ts:195]
+  assign kW = kEff - {1'h0, gFromUpd}; // @[accel/engine/update.ts:197]
+  assign stateBeat = (kEff >= {1'h0, gFromUpd}) & (kW >= {1'h0, rowBeats}); // @[accel/engine/update.ts:198]
+  assign updTake = (canLoad & (kEff < updTotal)) & (~stateBeat | (haveRid & ~loaded)); // @[accel/engine/update.ts:200]
+  assign gradFire = gradTake & grad_valid; // @[accel/engine/update.ts:202]
+  assign updFire = updTake & upd_valid; // @[accel/engine/update.ts:203]
+  assign cSel = sumPtr[1:0]; // @[accel/engine/update.ts:233]
+  assign chainStart = (run & isRowwise) & (sumPtr != ldPtr); // @[accel/engine/update.ts:235]
+  assign chain_go_0 = (chainStart & mine_0) & ~chain_busy_0; // @[accel/engine/update.ts:246]
+  assign chain_issue_0 = chain_busy_0 & (chain_d_0 < {1'h0, dim}); // @[accel/engine/update.ts:255]
+  assign chain_g_0 = _T_1[31:0]; // @[accel/engine/update.ts:257]
+  assign chain_done_0 = (sq_add_0_out_valid & chain_busy_0) & ((chain_out_0 + 17'h1) == {1'h0, dim}); // @[accel/engine/update.ts:269]
+  assign chain_go_1 = (chainStart & mine_1) & ~chain_busy_1; // @[accel/engine/update.ts:246]
+  assign chain_issue_1 = chain_busy_1 & (chain_d_1 < {1'h0, dim}); // @[accel/engine/update.ts:255]
+  assign chain_g_1 = _T_2[31:0]; // @[accel/engine/update.ts:257]
+  assign chain_done_1 = (sq_add_1_out_valid & chain_busy_1) & ((chain_out_1 + 17'h1) == {1'h0, dim}); // @[accel/engine/update.ts:269]
+  assign chain_go_2 = (chainStart & mine_2) & ~chain_busy_2; // @[accel/engine/update.ts:246]
+  assign chain_issue_2 = chain_busy_2 & (chain_d_2 < {1'h0, dim}); // @[accel/engine/update.ts:255]
+  assign chain_g_2 = _T_3[31:0]; // @[accel/engine/update.ts:257]
+  assign chain_done_2 = (sq_add_2_out_valid & chain_busy_2) & ((chain_out_2 + 17'h1) == {1'h0, dim}); // @[accel/engine/update.ts:269]
+  assign chain_go_3 = (chainStart & mine_3) & ~chain_busy_3; // @[accel/engine/update.ts:246]
+  assign chain_issue_3 = chain_busy_3 & (chain_d_3 < {1'h0, dim}); // @[accel/engine/update.ts:255]
+  assign chain_g_3 = _T_4[31:0]; // @[accel/engine/update.ts:257]
+  assign chain_done_3 = (sq_add_3_out_valid & chain_busy_3) & ((chain_out_3 + 17'h1) == {1'h0, dim}); // @[accel/engine/update.ts:269]
+  assign scIn = (((chain_done_0 | chain_done_1) | chain_done_2) | chain_done_3) & run; // @[accel/engine/update.ts:277]
+  assign scS = chain_done_3 ? sq_add_3_y : (chain_done_2 ? sq_add_2_y : (chain_done_1 ? sq_add_1_y : (chain_done_0 ? sq_add_0_y : 32'h0))); // @[accel/engine/update.ts:278]
+  assign scSlot = chain_done_3 ? chain_slot_3 : (chain_done_2 ? chain_slot_2 : (chain_done_1 ? chain_slot_1 : (chain_done_0 ? chain_slot_0 : 5'h0))); // @[accel/engine/update.ts:279]
+  assign scBusy = ((((scIn | scalar_div_dim_out_valid) | scalar_add_m_out_valid) | scalar_sqrt_out_valid) | scalar_add_eps_out_valid) | scalar_div_lr_out_valid; // @[accel/engine/update.ts:311]
+  assign wPop = wd_queue_deq_valid & wd_queue_deq_ready; // @[accel/engine/update.ts:322]
+  assign sPop = sd_queue_deq_valid & sd_queue_deq_ready; // @[accel/engine/update.ts:323]
+  assign hSlot = hPtr[4:0]; // @[accel/engine/update.ts:338]
+  assign hRow = rowMem_rd0; // @[accel/engine/update.ts:339]
+  assign hSeg = segMem_rd0; // @[accel/engine/update.ts:340]
+  assign hStateAddr = isRowwise ? (stateBase + _T_5[31:0]) : (stateBase + _T_6[31:0]); // @[accel/engine/update.ts:345]
+  assign stLane = hStateAddr[3:2]; // @[accel/engine/update.ts:346]
+  assign named = _T_9[31:4]; // @[accel/engine/update.ts:353]
+  assign hdrFire = hdr_valid & hdr_ready; // @[accel/engine/update.ts:358]
+  assign replay = ((run & (hph == 2'h1)) & hdrSent) & (wRes < 6'h38); // @[accel/engine/update.ts:359]
+  assign replayLast = (rIdx + 5'h1) == rowBeats; // @[accel/engine/update.ts:360]
+  assign rowState = ((hph == 2'h3) & isRowwise) & hdrFire; // @[accel/engine/update.ts:362]
+  assign hDone = hdrFire & ((hph == 2'h3) | ((hph == 2'h2) & isSgd)); // @[accel/engine/update.ts:363]
+  assign hNext = hPtr + 6'h1; // @[accel/engine/update.ts:364]
+  assign firstPh = keepGrad ? 2'h1 : 2'h2; // @[accel/engine/update.ts:365]
+  assign dSlot = dPtr[4:0]; // @[accel/engine/update.ts:387]
+  assign issue = ((run & (dPtr != hPtr)) & (wRes < 6'h38)) & (~isAdagrad | (sRes < 6'h38)); // @[accel/engine/update.ts:388]
+  assign lastJ = (jIss + 5'h1) == rowBeats; // @[accel/engine/update.ts:389]
+  assign mult = multMem_rd0; // @[accel/engine/update.ts:405]
+  assign firstOut = {upd_add_a_3_y, upd_add_a_2_y, upd_add_a_1_y, upd_add_a_0_y}; // @[accel/engine/update.ts:444]
+  assign lastOut = {upd_add_w_3_y, upd_add_w_2_y, upd_add_w_1_y, upd_add_w_0_y}; // @[accel/engine/update.ts:445]
+  assign wOutV = run & (isAdagrad ? pipe_valid_d36 : pipe_valid_d6); // @[accel/engine/update.ts:448]
+  assign wOutData = replay ? replayData : (isAdagrad ? lastOut : firstOut); // @[accel/engine/update.ts:449]
+  assign wOutStrb = replay ? (replayLast ? tailStrb : 16'hffff) : (isAdagrad ? (pipe_last_d36 ? tailStrb : 16'hffff) : (pipe_last_d6 ? tailStrb : 16'hffff)); // @[accel/engine/update.ts:450]
+  assign sOutV = (run & isAdagrad) & pipe_valid_d6; // @[accel/engine/update.ts:453]
+  assign wUp = issue | replay; // @[accel/engine/update.ts:459]
+  assign sUp = (issue & isAdagrad) | rowState; // @[accel/engine/update.ts:460]
+  assign pipeOut = wOutV; // @[accel/engine/update.ts:465]
+  assign freeV = isAdagrad ? pipe_last_d33 : pipe_last_d3; // @[accel/engine/update.ts:469]
+  assign dim_to_fp32_in_valid = 1'b1; // @[accel/engine/update.ts:231]
+  assign dim_to_fp32_a = dim; // @[accel/engine/update.ts:232]
+  assign sq_mul_0_in_valid = chain_issue_0; // @[accel/engine/update.ts:259]
+  assign sq_mul_0_a = chain_g_0; // @[accel/engine/update.ts:260]
+  assign sq_mul_0_b = chain_g_0; // @[accel/engine/update.ts:261]
+  assign sq_add_0_in_valid = sq_mul_0_out_valid & chain_busy_0; // @[accel/engine/update.ts:264]
+  assign sq_add_0_a = chain_first_0 ? 32'h0 : sq_add_0_y; // @[accel/engine/update.ts:265]
+  assign sq_add_0_b = sq_mul_0_y; // @[accel/engine/update.ts:266]
+  assign sq_add_0_sub = 1'b0; // @[accel/engine/update.ts:267]
+  assign sq_mul_1_in_valid = chain_issue_1; // @[accel/engine/update.ts:259]
+  assign sq_mul_1_a = chain_g_1; // @[accel/engine/update.ts:260]
+  assign sq_mul_1_b = chain_g_1; // @[accel/engine/update.ts:261]
+  assign sq_add_1_in_valid = sq_mul_1_out_valid & chain_busy_1; // @[accel/engine/update.ts:264]
+  assign sq_add_1_a = chain_first_1 ? 32'h0 : sq_add_1_y; // @[accel/engine/update.ts:265]
+  assign sq_add_1_b = sq_mul_1_y; // @[accel/engine/update.ts:266]
+  assign sq_add_1_sub = 1'b0; // @[accel/engine/update.ts:267]
+  assign sq_mul_2_in_valid = chain_issue_2; // @[accel/engine/update.ts:259]
+  assign sq_mul_2_a = chain_g_2; // @[accel/engine/update.ts:260]
+  assign sq_mul_2_b = chain_g_2; // @[accel/engine/update.ts:261]
+  assign sq_add_2_in_valid = sq_mul_2_out_valid & chain_busy_2; // @[accel/engine/update.ts:264]
+  assign sq_add_2_a = chain_first_2 ? 32'h0 : sq_add_2_y; // @[accel/engine/update.ts:265]
+  assign sq_add_2_b = sq_mul_2_y; // @[accel/engine/update.ts:266]
+  assign sq_add_2_sub = 1'b0; // @[accel/engine/update.ts:267]
+  assign sq_mul_3_in_valid = chain_issue_3; // @[accel/engine/update.ts:259]
+  assign sq_mul_3_a = chain_g_3; // @[accel/engine/update.ts:260]
+  assign sq_mul_3_b = chain_g_3; // @[accel/engine/update.ts:261]
+  assign sq_add_3_in_valid = sq_mul_3_out_valid & chain_busy_3; // @[accel/engine/update.ts:264]
+  assign sq_add_3_a = chain_first_3 ? 32'h0 : sq_add_3_y; // @[accel/engine/update.ts:265]
+  assign sq_add_3_b = sq_mul_3_y; // @[accel/engine/update.ts:266]
+  assign sq_add_3_sub = 1'b0; // @[accel/engine/update.ts:267]
+  assign scalar_div_dim_in_valid = scIn; // @[accel/engine/update.ts:283]
+  assign scalar_div_dim_a = scS; // @[accel/engine/update.ts:284]
+  assign scalar_div_dim_b = dim_to_fp32_y; // @[accel/engine/update.ts:285]
+  assign scalar_add_m_in_valid = scalar_div_dim_out_valid; // @[accel/engine/update.ts:288]
+  assign scalar_add_m_a = mOldMem_rd0; // @[accel/engine/update.ts:289]
+  assign scalar_add_m_b = scalar_div_dim_y; // @[accel/engine/update.ts:290]
+  assign scalar_add_m_sub = 1'b0; // @[accel/engine/update.ts:291]
+  assign scalar_sqrt_in_valid = scalar_add_m_out_valid; // @[accel/engine/update.ts:295]
+  assign scalar_sqrt_a = scalar_add_m_y; // @[accel/engine/update.ts:296]
+  assign scalar_add_eps_in_valid = scalar_sqrt_out_valid; // @[accel/engine/update.ts:298]
+  assign scalar_add_eps_a = scalar_sqrt_y; // @[accel/engine/update.ts:299]
+  assign scalar_add_eps_b = eps; // @[accel/engine/update.ts:300]
+  assign scalar_add_eps_sub = 1'b0; // @[accel/engine/update.ts:301]
+  assign scalar_div_lr_in_valid = scalar_add_eps_out_valid; // @[accel/engine/update.ts:303]
+  assign scalar_div_lr_a = lr; // @[accel/engine/update.ts:304]
+  assign scalar_div_lr_b = scalar_add_eps_y; // @[accel/engine/update.ts:305]
+  assign wd_queue_enq_valid = wOutV | replay; // @[accel/engine/update.ts:451]
+  assign wd_queue_enq_bits = {wOutStrb, wOutData}; // @[accel/engine/update.ts:452]
+  assign wd_queue_deq_ready = flush | wd_ready; // @[accel/engine/update.ts:327]
+  assign sd_queue_enq_valid = sOutV | (rowState & run); // @[accel/engine/update.ts:454]
+  assign sd_queue_enq_bits = rowState ? {_T_10[15:0], _T_11[127:0]} : {pipe_last_d6 ? tailStrb : 16'hffff, firstOut}; // @[accel/engine/update.ts:455]
+  assign sd_queue_deq_ready = flush | sd_ready; // @[accel/engine/update.ts:331]
+  assign upd_mul_a_0_in_valid = issue; // @[accel/engine/update.ts:413]
+  assign upd_mul_a_0_a = g_0; // @[accel/engine/update.ts:414]
+  assign upd_mul_a_0_b = isAdagrad ? g_0 : (isSgd ? lr : mult); // @[accel/engine/update.ts:415]
+  assign upd_add_a_0_in_valid = pipe_valid_d3; // @[accel/engine/update.ts:417]
+  assign upd_add_a_0_a = isAdagrad ? sA[31:0] : wA[31:0]; // @[accel/engine/update.ts:418]
+  assign upd_add_a_0_b = upd_mul_a_0_y; // @[accel/engine/update.ts:419]
+  assign upd_add_a_0_sub = ~isAdagrad; // @[accel/engine/update.ts:420]
+  assign upd_sqrt_0_in_valid = pipe_valid_d6 & isAdagrad; // @[accel/engine/update.ts:422]
+  assign upd_sqrt_0_a = upd_add_a_0_y; // @[accel/engine/update.ts:423]
+  assign upd_add_eps_0_in_valid = pipe_valid_d18 & isAdagrad; // @[accel/engine/update.ts:425]
+  assign upd_add_eps_0_a = upd_sqrt_0_y; // @[accel/engine/update.ts:426]
+  assign upd_add_eps_0_b = eps; // @[accel/engine/update.ts:427]
+  assign upd_add_eps_0_sub = 1'b0; // @[accel/engine/update.ts:428]
+  assign upd_mul_lr_0_in_valid = pipe_valid_d18 & isAdagrad; // @[accel/engine/update.ts:430]
+  assign upd_mul_lr_0_a = lr; // @[accel/engine/update.ts:431]
+  assign upd_mul_lr_0_b = gM[31:0]; // @[accel/engine/update.ts:432]
+  assign upd_div_0_in_valid = pipe_valid_d21 & isAdagrad; // @[accel/engine/update.ts:434]
+  assign upd_div_0_a = upd_mul_lr_0_y; // @[accel/engine/update.ts:435]
+  assign upd_div_0_b = upd_add_eps_0_y; // @[accel/engine/update.ts:436]
+  assign upd_add_w_0_in_valid = pipe_valid_d33 & isAdagrad; // @[accel/engine/update.ts:438]
+  assign upd_add_w_0_a = wF[31:0]; // @[accel/engine/update.ts:439]
+  assign upd_add_w_0_b = upd_div_0_y; // @[accel/engine/update.ts:440]
+  assign upd_add_w_0_sub = 1'b1; // @[accel/engine/update.ts:441]
+  assign upd_mul_a_1_in_valid = issue; // @[accel/engine/update.ts:413]
+  assign upd_mul_a_1_a = g_1; // @[accel/engine/update.ts:414]
+  assign upd_mul_a_1_b = isAdagrad ? g_1 : (isSgd ? lr : mult); // @[accel/engine/update.ts:415]
+  assign upd_add_a_1_in_valid = pipe_valid_d3; // @[accel/engine/update.ts:417]
+  assign upd_add_a_1_a = isAdagrad ? sA[63:32] : wA[63:32]; // @[accel/engine/update.ts:418]
+  assign upd_add_a_1_b = upd_mul_a_1_y; // @[accel/engine/update.ts:419]
+  assign upd_add_a_1_sub = ~isAdagrad; // @[accel/engine/update.ts:420]
+  assign upd_sqrt_1_in_valid = pipe_valid_d6 & isAdagrad; // @[accel/engine/update.ts:422]
+  assign upd_sqrt_1_a = upd_add_a_1_y; // @[accel/engine/update.ts:423]
+  assign upd_add_eps_1_in_valid = pipe_valid_d18 & isAdagrad; // @[accel/engine/update.ts:425]
+  assign upd_add_eps_1_a = upd_sqrt_1_y; // @[accel/engine/update.ts:426]
+  assign upd_add_eps_1_b = eps; // @[accel/engine/update.ts:427]
+  assign upd_add_eps_1_sub = 1'b0; // @[accel/engine/update.ts:428]
+  assign upd_mul_lr_1_in_valid = pipe_valid_d18 & isAdagrad; // @[accel/engine/update.ts:430]
+  assign upd_mul_lr_1_a = lr; // @[accel/engine/update.ts:431]
+  assign upd_mul_lr_1_b = gM[63:32]; // @[accel/engine/update.ts:432]
+  assign upd_div_1_in_valid = pipe_valid_d21 & isAdagrad; // @[accel/engine/update.ts:434]
+  assign upd_div_1_a = upd_mul_lr_1_y; // @[accel/engine/update.ts:435]
+  assign upd_div_1_b = upd_add_eps_1_y; // @[accel/engine/update.ts:436]
+  assign upd_add_w_1_in_valid = pipe_valid_d33 & isAdagrad; // @[accel/engine/update.ts:438]
+  assign upd_add_w_1_a = wF[63:32]; // @[accel/engine/update.ts:439]
+  assign upd_add_w_1_b = upd_div_1_y; // @[accel/engine/update.ts:440]
+  assign upd_add_w_1_sub = 1'b1; // @[accel/engine/update.ts:441]
+  assign upd_mul_a_2_in_valid = issue; // @[accel/engine/update.ts:413]
+  assign upd_mul_a_2_a = g_2; // @[accel/engine/update.ts:414]
+  assign upd_mul_a_2_b = isAdagrad ? g_2 : (isSgd ? lr : mult); // @[accel/engine/update.ts:415]
+  assign upd_add_a_2_in_valid = pipe_valid_d3; // @[accel/engine/update.ts:417]
+  assign upd_add_a_2_a = isAdagrad ? sA[95:64] : wA[95:64]; // @[accel/engine/update.ts:418]
+  assign upd_add_a_2_b = upd_mul_a_2_y; // @[accel/engine/update.ts:419]
+  assign upd_add_a_2_sub = ~isAdagrad; // @[accel/engine/update.ts:420]
+  assign upd_sqrt_2_in_valid = pipe_valid_d6 & isAdagrad; // @[accel/engine/update.ts:422]
+  assign upd_sqrt_2_a = upd_add_a_2_y; // @[accel/engine/update.ts:423]
+  assign upd_add_eps_2_in_valid = pipe_valid_d18 & isAdagrad; // @[accel/engine/update.ts:425]
+  assign upd_add_eps_2_a = upd_sqrt_2_y; // @[accel/engine/update.ts:426]
+  assign upd_add_eps_2_b = eps; // @[accel/engine/update.ts:427]
+  assign upd_add_eps_2_sub = 1'b0; // @[accel/engine/update.ts:428]
+  assign upd_mul_lr_2_in_valid = pipe_valid_d18 & isAdagrad; // @[accel/engine/update.ts:430]
+  assign upd_mul_lr_2_a = lr; // @[accel/engine/update.ts:431]
+  assign upd_mul_lr_2_b = gM[95:64]; // @[accel/engine/update.ts:432]
+  assign upd_div_2_in_valid = pipe_valid_d21 & isAdagrad; // @[accel/engine/update.ts:434]
+  assign upd_div_2_a = upd_mul_lr_2_y; // @[accel/engine/update.ts:435]
+  assign upd_div_2_b = upd_add_eps_2_y; // @[accel/engine/update.ts:436]
+  assign upd_add_w_2_in_valid = pipe_valid_d33 & isAdagrad; // @[accel/engine/update.ts:438]
+  assign upd_add_w_2_a = wF[95:64]; // @[accel/engine/update.ts:439]
+  assign upd_add_w_2_b = upd_div_2_y; // @[accel/engine/update.ts:440]
+  assign upd_add_w_2_sub = 1'b1; // @[accel/engine/update.ts:441]
+  assign upd_mul_a_3_in_valid = issue; // @[accel/engine/update.ts:413]
+  assign upd_mul_a_3_a = g_3; // @[accel/engine/update.ts:414]
+  assign upd_mul_a_3_b = isAdagrad ? g_3 : (isSgd ? lr : mult); // @[accel/engine/update.ts:415]
+  assign upd_add_a_3_in_valid = pipe_valid_d3; // @[accel/engine/update.ts:417]
+  assign upd_add_a_3_a = isAdagrad ? sA[127:96] : wA[127:96]; // @[accel/engine/update.ts:418]
+  assign upd_add_a_3_b = upd_mul_a_3_y; // @[accel/engine/update.ts:419]
+  assign upd_add_a_3_sub = ~isAdagrad; // @[accel/engine/update.ts:420]
+  assign upd_sqrt_3_in_valid = pipe_valid_d6 & isAdagrad; // @[accel/engine/update.ts:422]
+  assign upd_sqrt_3_a = upd_add_a_3_y; // @[accel/engine/update.ts:423]
+  assign upd_add_eps_3_in_valid = pipe_valid_d18 & isAdagrad; // @[accel/engine/update.ts:425]
+  assign upd_add_eps_3_a = upd_sqrt_3_y; // @[accel/engine/update.ts:426]
+  assign upd_add_eps_3_b = eps; // @[accel/engine/update.ts:427]
+  assign upd_add_eps_3_sub = 1'b0; // @[accel/engine/update.ts:428]
+  assign upd_mul_lr_3_in_valid = pipe_valid_d18 & isAdagrad; // @[accel/engine/update.ts:430]
+  assign upd_mul_lr_3_a = lr; // @[accel/engine/update.ts:431]
+  assign upd_mul_lr_3_b = gM[127:96]; // @[accel/engine/update.ts:432]
+  assign upd_div_3_in_valid = pipe_valid_d21 & isAdagrad; // @[accel/engine/update.ts:434]
+  assign upd_div_3_a = upd_mul_lr_3_y; // @[accel/engine/update.ts:435]
+  assign upd_div_3_b = upd_add_eps_3_y; // @[accel/engine/update.ts:436]
+  assign upd_add_w_3_in_valid = pipe_valid_d33 & isAdagrad; // @[accel/engine/update.ts:438]
+  assign upd_add_w_3_a = wF[127:96]; // @[accel/engine/update.ts:439]
+  assign upd_add_w_3_b = upd_div_3_y; // @[accel/engine/update.ts:440]
+  assign upd_add_w_3_sub = 1'b1; // @[accel/engine/update.ts:441]
+  assign rid_ready = flush | (run & (~haveRid | loaded)); // @[accel/engine/update.ts:194]
+  assign grad_ready = flush | gradTake; // @[accel/engine/update.ts:196]
+  assign upd_ready = flush | updTake; // @[accel/engine/update.ts:201]
+  assign hdr_valid = ((run & (hph != 2'h0)) & ~hdrSent) & (((hph != 2'h3) | ~isRowwise) | (sRes < 6'h38)); // @[accel/engine/update.ts:357]
+  assign hdr_word = named; // @[accel/engine/update.ts:353]
+  assign hdr_beats = ((hph == 2'h3) & isRowwise) ? 5'h1 : rowBeats; // @[accel/engine/update.ts:355]
+  assign hdr_state = hph == 2'h3; // @[accel/engine/update.ts:356]
+  assign wd_valid = wd_queue_deq_valid & run; // @[accel/engine/update.ts:324]
+  assign wd_data = wd_queue_deq_bits[127:0]; // @[accel/engine/update.ts:325]
+  assign wd_strb = wd_queue_deq_bits[143:128]; // @[accel/engine/update.ts:326]
+  assign sd_valid = sd_queue_deq_valid & run; // @[accel/engine/update.ts:328]
+  assign sd_data = sd_queue_deq_bits[127:0]; // @[accel/engine/update.ts:329]
+  assign sd_strb = sd_queue_deq_bits[143:128]; // @[accel/engine/update.ts:330]
   assign idle = (((((((((((ldPtr == freePtr) & (dPtr == ldPtr)) & ~haveRid) & (gCnt == 5'h0)) & (kCnt == 6'h0)) & (hph == 2'h0)) & ~(((chain_busy_0 | chain_busy_1) | chain_busy_2) | chain_busy_3)) & ~scBusy) & (inPipe == 6'h0)) & ~pipe_valid_d36) & ~wd_queue_deq_valid) & ~sd_queue_deq_valid; // @[accel/engine/update.ts:485]
-  assign gAt_0 = gbuf[{chain_slot_0, chain_d_0[5:2]}]; // @[accel/engine/update.ts:255]
-  assign gAt_1 = gbuf[{chain_slot_1, chain_d_1[5:2]}]; // @[accel/engine/update.ts:255]
-  assign gAt_2 = gbuf[{chain_slot_2, chain_d_2[5:2]}]; // @[accel/engine/update.ts:255]
-  assign gAt_3 = gbuf[{chain_slot_3, chain_d_3[5:2]}]; // @[accel/engine/update.ts:255]
-  assign replayData = gbuf[{hSlot, rIdx[3:0]}]; // @[accel/engine/update.ts:360]
-  assign gI = gbuf[{dSlot, iJ}]; // @[accel/engine/update.ts:403]
-  assign gM = gbuf[{pipe_slot_d18, pipe_beat_d18}]; // @[accel/engine/update.ts:405]
-  assign wA = wbuf[{pipe_slot_d3, pipe_beat_d3}]; // @[accel/engine/update.ts:406]
-  assign wF = wbuf[{pipe_slot_d33, pipe_beat_d33}]; // @[accel/engine/update.ts:408]
-  assign sA = sbuf[{pipe_slot_d3, pipe_beat_d3}]; // @[accel/engine/update.ts:407]
-  assign rowMem_rd0 = rowMem[hSlot]; // @[accel/engine/update.ts:338]
-  assign segMem_rd0 = segMem[hSlot]; // @[accel/engine/update.ts:339]
-  assign mOldMem_rd0 = mOldMem[sc_slot_a_d12]; // @[accel/engine/update.ts:288]
-  assign mNewMem_rd0 = mNewMem[hSlot]; // @[accel/engine/update.ts:455]
-  assign multMem_rd0 = multMem[dSlot]; // @[accel/engine/update.ts:404]
+  assign gAt_0 = gbuf[{chain_slot_0, chain_d_0[5:2]}]; // @[accel/engine/update.ts:256]
+  assign gAt_1 = gbuf[{chain_slot_1, chain_d_1[5:2]}]; // @[accel/engine/update.ts:256]
+  assign gAt_2 = gbuf[{chain_slot_2, chain_d_2[5:2]}]; // @[accel/engine/update.ts:256]
+  assign gAt_3 = gbuf[{chain_slot_3, chain_d_3[5:2]}]; // @[accel/engine/update.ts:256]
+  assign replayData = gbuf[{hSlot, rIdx[3:0]}]; // @[accel/engine/update.ts:361]
+  assign gI = gbuf[{dSlot, iJ}]; // @[accel/engine/update.ts:404]
+  assign gM = gbuf[{pipe_slot_d18, pipe_beat_d18}]; // @[accel/engine/update.ts:406]
+  assign wA = wbuf[{pipe_slot_d3, pipe_beat_d3}]; // @[accel/engine/update.ts:407]
+  assign wF = wbuf[{pipe_slot_d33, pipe_beat_d33}]; // @[accel/engine/update.ts:409]
+  assign sA = sbuf[{pipe_slot_d3, pipe_beat_d3}]; // @[accel/engine/update.ts:408]
+  assign rowMem_rd0 = rowMem[hSlot]; // @[accel/engine/update.ts:339]
+  assign segMem_rd0 = segMem[hSlot]; // @[accel/engine/update.ts:340]
+  assign mOldMem_rd0 = mOldMem[sc_slot_a_d12]; // @[accel/engine/update.ts:289]
+  assign mNewMem_rd0 = mNewMem[hSlot]; // @[accel/engine/update.ts:456]
+  assign multMem_rd0 = multMem[dSlot]; // @[accel/engine/update.ts:405]
 
   always @(posedge clock) begin
     if (reset) begin
-      ldPtr <= 6'h0; // @[accel/engine/update.ts:158]
-      sumPtr <= 6'h0; // @[accel/engine/update.ts:159]
-      scPtr <= 6'h0; // @[accel/engine/update.ts:160]
-      dPtr <= 6'h0; // @[accel/engine/update.ts:161]
-      freePtr <= 6'h0; // @[accel/engine/update.ts:162]
-      seg <= 32'h0; // @[accel/engine/update.ts:175]
-      row <= 32'h0; // @[accel/engine/update.ts:176]
-      haveRid <= 1'b0; // @[accel/engine/update.ts:177]
-      gCnt <= 5'h0; // @[accel/engine/update.ts:178]
-      kCnt <= 6'h0; // @[accel/engine/update.ts:179]
-      chain_busy_0 <= 1'b0; // @[accel/engine/update.ts:238]
-      chain_slot_0 <= 5'h0; // @[accel/engine/update.ts:240]
-      chain_d_0 <= 17'h0; // @[accel/engine/update.ts:241]
-      chain_out_0 <= 17'h0; // @[accel/engine/update.ts:242]
-      chain_first_0 <= 1'b0; // @[accel/engine/update.ts:243]
-      chain_busy_1 <= 1'b0; // @[accel/engine/update.ts:238]
-      chain_slot_1 <= 5'h0; // @[accel/engine/update.ts:240]
-      chain_d_1 <= 17'h0; // @[accel/engine/update.ts:241]
-      chain_out_1 <= 17'h0; // @[accel/engine/update.ts:242]
-      chain_first_1 <= 1'b0; // @[accel/engine/update.ts:243]
-      chain_busy_2 <= 1'b0; // @[accel/engine/update.ts:238]
-      chain_slot_2 <= 5'h0; // @[accel/engine/update.ts:240]
-      chain_d_2 <= 17'h0; // @[accel/engine/update.ts:241]
-      chain_out_2 <= 17'h0; // @[accel/engine/update.ts:242]
-      chain_first_2 <= 1'b0; // @[accel/engine/update.ts:243]
-      chain_busy_3 <= 1'b0; // @[accel/engine/update.ts:238]
-      chain_slot_3 <= 5'h0; // @[accel/engine/update.ts:240]
-      chain_d_3 <= 17'h0; // @[accel/engine/update.ts:241]
-      chain_out_3 <= 17'h0; // @[accel/engine/update.ts:242]
-      chain_first_3 <= 1'b0; // @[accel/engine/update.ts:243]
-      sc_slot_a_d1 <= 5'h0; // @[accel/engine/update.ts:139]
-      sc_slot_a_d2 <= 5'h0; // @[accel/engine/update.ts:139]
-      sc_slot_a_d3 <= 5'h0; // @[accel/engine/update.ts:139]
-      sc_slot_a_d4 <= 5'h0; // @[accel/engine/update.ts:139]
-      sc_slot_a_d5 <= 5'h0; // @[accel/engine/update.ts:139]
-      sc_slot_a_d6 <= 5'h0; // @[accel/engine/update.ts:139]
-      sc_slot_a_d7 <= 5'h0; // @[accel/engine/update.ts:139]
-      sc_slot_a_d8 <= 5'h0; // @[accel/engine/update.ts:139]
-      sc_slot_a_d9 <= 5'h0; // @[accel/engine/update.ts:139]
-      sc_slot_a_d10 <= 5'h0; // @[accel/engine/update.ts:139]
-      sc_slot_a_d11 <= 5'h0; // @[accel/engine/update.ts:139]
-      sc_slot_a_d12 <= 5'h0; // @[accel/engine/update.ts:139]
-      sc_slot_b_d1 <= 5'h0; // @[accel/engine/update.ts:139]
-      sc_slot_b_d2 <= 5'h0; // @[accel/engine/update.ts:139]
-      sc_slot_b_d3 <= 5'h0; // @[accel/engine/update.ts:139]
-      sc_slot_c_d1 <= 5'h0; // @[accel/engine/update.ts:139]
-      sc_slot_c_d2 <= 5'h0; // @[accel/engine/update.ts:139]
-      sc_slot_c_d3 <= 5'h0; // @[accel/engine/update.ts:139]
-      sc_slot_c_d4 <= 5'h0; // @[accel/engine/update.ts:139]
-      sc_slot_c_d5 <= 5'h0; // @[accel/engine/update.ts:139]
-      sc_slot_c_d6 <= 5'h0; // @[accel/engine/update.ts:139]
-      sc_slot_c_d7 <= 5'h0; // @[accel/engine/update.ts:139]
-      sc_slot_c_d8 <= 5'h0; // @[accel/engine/update.ts:139]
-      sc_slot_c_d9 <= 5'h0; // @[accel/engine/update.ts:139]
-      sc_slot_c_d10 <= 5'h0; // @[accel/engine/update.ts:139]
-      sc_slot_c_d11 <= 5'h0; // @[accel/engine/update.ts:139]
-      sc_slot_c_d12 <= 5'h0; // @[accel/engine/update.ts:139]
-      sc_slot_c_d13 <= 5'h0; // @[accel/engine/update.ts:139]
-      sc_slot_c_d14 <= 5'h0; // @[accel/engine/update.ts:139]
-      sc_slot_c_d15 <= 5'h0; // @[accel/engine/update.ts:139]
-      sc_slot_c_d16 <= 5'h0; // @[accel/engine/update.ts:139]
-      sc_slot_c_d17 <= 5'h0; // @[accel/engine/update.ts:139]
-      sc_slot_c_d18 <= 5'h0; // @[accel/engine/update.ts:139]
-      sc_slot_c_d19 <= 5'h0; // @[accel/engine/update.ts:139]
-      sc_slot_c_d20 <= 5'h0; // @[accel/engine/update.ts:139]
-      sc_slot_c_d21 <= 5'h0; // @[accel/engine/update.ts:139]
-      sc_slot_c_d22 <= 5'h0; // @[accel/engine/update.ts:139]
-      sc_slot_c_d23 <= 5'h0; // @[accel/engine/update.ts:139]
-      sc_slot_c_d24 <= 5'h0; // @[accel/engine/update.ts:139]
-      sc_slot_c_d25 <= 5'h0; // @[accel/engine/update.ts:139]
-      sc_slot_c_d26 <= 5'h0; // @[accel/engine/update.ts:139]
-      sc_slot_c_d27 <= 5'h0; // @[accel/engine/update.ts:139]
-      wRes <= 6'h0; // @[accel/engine/update.ts:319]
-      sRes <= 6'h0; // @[accel/engine/update.ts:320]
-      hPtr <= 6'h0; // @[accel/engine/update.ts:335]
-      hph <= 2'h0; // @[accel/engine/update.ts:336]
-      inPipe <= 6'h0; // @[accel/engine/update.ts:342]
-      hdrSent <= 1'b0; // @[accel/engine/update.ts:346]
-      rIdx <= 5'h0; // @[accel/engine/update.ts:347]
-      jIss <= 5'h0; // @[accel/engine/update.ts:385]
-      pipe_slot_d1 <= 5'h0; // @[accel/engine/update.ts:139]
-      pipe_slot_d2 <= 5'h0; // @[accel/engine/update.ts:139]
-      pipe_slot_d3 <= 5'h0; // @[accel/engine/update.ts:139]
-      pipe_slot_d4 <= 5'h0; // @[accel/engine/update.ts:139]
-      pipe_slot_d5 <= 5'h0; // @[accel/engine/update.ts:139]
-      pipe_slot_d6 <= 5'h0; // @[accel/engine/update.ts:139]
-      pipe_slot_d7 <= 5'h0; // @[accel/engine/update.ts:139]
-      pipe_slot_d8 <= 5'h0; // @[accel/engine/update.ts:139]
-      pipe_slot_d9 <= 5'h0; // @[accel/engine/update.ts:139]
-      pipe_slot_d10 <= 5'h0; // @[accel/engine/update.ts:139]
-      pipe_slot_d11 <= 5'h0; // @[accel/engine/update.ts:139]
-      pipe_slot_d12 <= 5'h0; // @[accel/engine/update.ts:139]
-      pipe_slot_d13 <= 5'h0; // @[accel/engine/update.ts:139]
-      pipe_slot_d14 <= 5'h0; // @[accel/engine/update.ts:139]
-      pipe_slot_d15 <= 5'h0; // @[accel/engine/update.ts:139]
-      pipe_slot_d16 <= 5'h0; // @[accel/engine/update.ts:139]
-      pipe_slot_d17 <= 5'h0; // @[accel/engine/update.ts:139]
-      pipe_slot_d18 <= 5'h0; // @[accel/engine/update.ts:139]
-      pipe_slot_d19 <= 5'h0; // @[accel/engine/update.ts:139]
-      pipe_slot_d20 <= 5'h0; // @[accel/engine/update.ts:139]
-      pipe_slot_d21 <= 5'h0; // @[accel/engine/update.ts:139]
-      pipe_slot_d22 <= 5'h0; // @[accel/engine/update.ts:139]
-      pipe_slot_d23 <= 5'h0; // @[accel/engine/update.ts:139]
-      pipe_slot_d24 <= 5'h0; // @[accel/engine/update.ts:139]
-      pipe_slot_d25 <= 5'h0; // @[accel/engine/update.ts:139]
-      pipe_slot_d26 <= 5'h0; // @[accel/engine/update.ts:139]
-      pipe_slot_d27 <= 5'h0; // @[accel/engine/update.ts:139]
-      pipe_slot_d28 <= 5'h0; // @[accel/engine/update.ts:139]
-      pipe_slot_d29 <= 5'h0; // @[accel/engine/update.ts:139]
-      pipe_slot_d30 <= 5'h0; // @[accel/engine/update.ts:139]
-      pipe_slot_d31 <= 5'h0; // @[accel/engine/update.ts:139]
-      pipe_slot_d32 <= 5'h0; // @[accel/engine/update.ts:139]
-      pipe_slot_d33 <= 5'h0; // @[accel/engine/update.ts:139]
-      pipe_beat_d1 <= 4'h0; // @[accel/engine/update.ts:139]
-      pipe_beat_d2 <= 4'h0; // @[accel/engine/update.ts:139]
-      pipe_beat_d3 <= 4'h0; // @[accel/engine/update.ts:139]
-      pipe_beat_d4 <= 4'h0; // @[accel/engine/update.ts:139]
-      pipe_beat_d5 <= 4'h0; // @[accel/engine/update.ts:139]
-      pipe_beat_d6 <= 4'h0; // @[accel/engine/update.ts:139]
-      pipe_beat_d7 <= 4'h0; // @[accel/engine/update.ts:139]
-      pipe_beat_d8 <= 4'h0; // @[accel/engine/update.ts:139]
-      pipe_beat_d9 <= 4'h0; // @[accel/engine/update.ts:139]
-      pipe_beat_d10 <= 4'h0; // @[accel/engine/update.ts:139]
-      pipe_beat_d11 <= 4'h0; // @[accel/engine/update.ts:139]
-      pipe_beat_d12 <= 4'h0; // @[accel/engine/update.ts:139]
-      pipe_beat_d13 <= 4'h0; // @[accel/engine/update.ts:139]
-      pipe_beat_d14 <= 4'h0; // @[accel/engine/update.ts:139]
-      pipe_beat_d15 <= 4'h0; // @[accel/engine/update.ts:139]
-      pipe_beat_d16 <= 4'h0; // @[accel/engine/update.ts:139]
-      pipe_beat_d17 <= 4'h0; // @[accel/engine/update.ts:139]
-      pipe_beat_d18 <= 4'h0; // @[accel/engine/update.ts:139]
-      pipe_beat_d19 <= 4'h0; // @[accel/engine/update.ts:139]
-      pipe_beat_d20 <= 4'h0; // @[accel/engine/update.ts:139]
-      pipe_beat_d21 <= 4'h0; // @[accel/engine/update.ts:139]
-      pipe_beat_d22 <= 4'h0; // @[accel/engine/update.ts:139]
-      pipe_beat_d23 <= 4'h0; // @[accel/engine/update.ts:139]
-      pipe_beat_d24 <= 4'h0; // @[accel/engine/update.ts:139]
-      pipe_beat_d25 <= 4'h0; // @[accel/engine/update.ts:139]
-      pipe_beat_d26 <= 4'h0; // @[accel/engine/update.ts:139]
-      pipe_beat_d27 <= 4'h0; // @[accel/engine/update.ts:139]
-      pipe_beat_d28 <= 4'h0; // @[accel/engine/update.ts:139]
-      pipe_beat_d29 <= 4'h0; // @[accel/engine/update.ts:139]
-      pipe_beat_d30 <= 4'h0; // @[accel/engine/update.ts:139]
-      pipe_beat_d31 <= 4'h0; // @[accel/engine/update.ts:139]
-      pipe_beat_d32 <= 4'h0; // @[accel/engine/update.ts:139]
-      pipe_beat_d33 <= 4'h0; // @[accel/engine/update.ts:139]
-      pipe_valid_d1 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_valid_d2 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_valid_d3 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_valid_d4 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_valid_d5 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_valid_d6 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_valid_d7 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_valid_d8 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_valid_d9 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_valid_d10 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_valid_d11 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_valid_d12 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_valid_d13 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_valid_d14 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_valid_d15 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_valid_d16 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_valid_d17 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_valid_d18 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_valid_d19 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_valid_d20 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_valid_d21 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_valid_d22 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_valid_d23 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_valid_d24 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_valid_d25 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_valid_d26 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_valid_d27 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_valid_d28 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_valid_d29 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_valid_d30 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_valid_d31 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_valid_d32 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_valid_d33 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_valid_d34 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_valid_d35 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_valid_d36 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_last_d1 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_last_d2 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_last_d3 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_last_d4 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_last_d5 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_last_d6 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_last_d7 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_last_d8 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_last_d9 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_last_d10 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_last_d11 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_last_d12 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_last_d13 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_last_d14 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_last_d15 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_last_d16 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_last_d17 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_last_d18 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_last_d19 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_last_d20 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_last_d21 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_last_d22 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_last_d23 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_last_d24 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_last_d25 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_last_d26 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_last_d27 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_last_d28 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_last_d29 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_last_d30 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_last_d31 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_last_d32 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_last_d33 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_last_d34 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_last_d35 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_last_d36 <= 1'b0; // @[accel/engine/update.ts:139]
+      ldPtr <= 6'h0; // @[accel/engine/update.ts:159]
+      sumPtr <= 6'h0; // @[accel/engine/update.ts:160]
+      scPtr <= 6'h0; // @[accel/engine/update.ts:161]
+      dPtr <= 6'h0; // @[accel/engine/update.ts:162]
+      freePtr <= 6'h0; // @[accel/engine/update.ts:163]
+      seg <= 32'h0; // @[accel/engine/update.ts:176]
+      row <= 32'h0; // @[accel/engine/update.ts:177]
+      haveRid <= 1'b0; // @[accel/engine/update.ts:178]
+      gCnt <= 5'h0; // @[accel/engine/update.ts:179]
+      kCnt <= 6'h0; // @[accel/engine/update.ts:180]
+      chain_busy_0 <= 1'b0; // @[accel/engine/update.ts:239]
+      chain_slot_0 <= 5'h0; // @[accel/engine/update.ts:241]
+      chain_d_0 <= 17'h0; // @[accel/engine/update.ts:242]
+      chain_out_0 <= 17'h0; // @[accel/engine/update.ts:243]
+      chain_first_0 <= 1'b0; // @[accel/engine/update.ts:244]
+      chain_busy_1 <= 1'b0; // @[accel/engine/update.ts:239]
+      chain_slot_1 <= 5'h0; // @[accel/engine/update.ts:241]
+      chain_d_1 <= 17'h0; // @[accel/engine/update.ts:242]
+      chain_out_1 <= 17'h0; // @[accel/engine/update.ts:243]
+      chain_first_1 <= 1'b0; // @[accel/engine/update.ts:244]
+      chain_busy_2 <= 1'b0; // @[accel/engine/update.ts:239]
+      chain_slot_2 <= 5'h0; // @[accel/engine/update.ts:241]
+      chain_d_2 <= 17'h0; // @[accel/engine/update.ts:242]
+      chain_out_2 <= 17'h0; // @[accel/engine/update.ts:243]
+      chain_first_2 <= 1'b0; // @[accel/engine/update.ts:244]
+      chain_busy_3 <= 1'b0; // @[accel/engine/update.ts:239]
+      chain_slot_3 <= 5'h0; // @[accel/engine/update.ts:241]
+      chain_d_3 <= 17'h0; // @[accel/engine/update.ts:242]
+      chain_out_3 <= 17'h0; // @[accel/engine/update.ts:243]
+      chain_first_3 <= 1'b0; // @[accel/engine/update.ts:244]
+      sc_slot_a_d1 <= 5'h0; // @[accel/engine/update.ts:140]
+      sc_slot_a_d2 <= 5'h0; // @[accel/engine/update.ts:140]
+      sc_slot_a_d3 <= 5'h0; // @[accel/engine/update.ts:140]
+      sc_slot_a_d4 <= 5'h0; // @[accel/engine/update.ts:140]
+      sc_slot_a_d5 <= 5'h0; // @[accel/engine/update.ts:140]
+      sc_slot_a_d6 <= 5'h0; // @[accel/engine/update.ts:140]
+      sc_slot_a_d7 <= 5'h0; // @[accel/engine/update.ts:140]
+      sc_slot_a_d8 <= 5'h0; // @[accel/engine/update.ts:140]
+      sc_slot_a_d9 <= 5'h0; // @[accel/engine/update.ts:140]
+      sc_slot_a_d10 <= 5'h0; // @[accel/engine/update.ts:140]
+      sc_slot_a_d11 <= 5'h0; // @[accel/engine/update.ts:140]
+      sc_slot_a_d12 <= 5'h0; // @[accel/engine/update.ts:140]
+      sc_slot_b_d1 <= 5'h0; // @[accel/engine/update.ts:140]
+      sc_slot_b_d2 <= 5'h0; // @[accel/engine/update.ts:140]
+      sc_slot_b_d3 <= 5'h0; // @[accel/engine/update.ts:140]
+      sc_slot_c_d1 <= 5'h0; // @[accel/engine/update.ts:140]
+      sc_slot_c_d2 <= 5'h0; // @[accel/engine/update.ts:140]
+      sc_slot_c_d3 <= 5'h0; // @[accel/engine/update.ts:140]
+      sc_slot_c_d4 <= 5'h0; // @[accel/engine/update.ts:140]
+      sc_slot_c_d5 <= 5'h0; // @[accel/engine/update.ts:140]
+      sc_slot_c_d6 <= 5'h0; // @[accel/engine/update.ts:140]
+      sc_slot_c_d7 <= 5'h0; // @[accel/engine/update.ts:140]
+      sc_slot_c_d8 <= 5'h0; // @[accel/engine/update.ts:140]
+      sc_slot_c_d9 <= 5'h0; // @[accel/engine/update.ts:140]
+      sc_slot_c_d10 <= 5'h0; // @[accel/engine/update.ts:140]
+      sc_slot_c_d11 <= 5'h0; // @[accel/engine/update.ts:140]
+      sc_slot_c_d12 <= 5'h0; // @[accel/engine/update.ts:140]
+      sc_slot_c_d13 <= 5'h0; // @[accel/engine/update.ts:140]
+      sc_slot_c_d14 <= 5'h0; // @[accel/engine/update.ts:140]
+      sc_slot_c_d15 <= 5'h0; // @[accel/engine/update.ts:140]
+      sc_slot_c_d16 <= 5'h0; // @[accel/engine/update.ts:140]
+      sc_slot_c_d17 <= 5'h0; // @[accel/engine/update.ts:140]
+      sc_slot_c_d18 <= 5'h0; // @[accel/engine/update.ts:140]
+      sc_slot_c_d19 <= 5'h0; // @[accel/engine/update.ts:140]
+      sc_slot_c_d20 <= 5'h0; // @[accel/engine/update.ts:140]
+      sc_slot_c_d21 <= 5'h0; // @[accel/engine/update.ts:140]
+      sc_slot_c_d22 <= 5'h0; // @[accel/engine/update.ts:140]
+      sc_slot_c_d23 <= 5'h0; // @[accel/engine/update.ts:140]
+      sc_slot_c_d24 <= 5'h0; // @[accel/engine/update.ts:140]
+      sc_slot_c_d25 <= 5'h0; // @[accel/engine/update.ts:140]
+      sc_slot_c_d26 <= 5'h0; // @[accel/engine/update.ts:140]
+      sc_slot_c_d27 <= 5'h0; // @[accel/engine/update.ts:140]
+      wRes <= 6'h0; // @[accel/engine/update.ts:320]
+      sRes <= 6'h0; // @[accel/engine/update.ts:321]
+      hPtr <= 6'h0; // @[accel/engine/update.ts:336]
+      hph <= 2'h0; // @[accel/engine/update.ts:337]
+      inPipe <= 6'h0; // @[accel/engine/update.ts:343]
+      hdrSent <= 1'b0; // @[accel/engine/update.ts:347]
+      rIdx <= 5'h0; // @[accel/engine/update.ts:348]
+      jIss <= 5'h0; // @[accel/engine/update.ts:386]
+      pipe_slot_d1 <= 5'h0; // @[accel/engine/update.ts:140]
+      pipe_slot_d2 <= 5'h0; // @[accel/engine/update.ts:140]
+      pipe_slot_d3 <= 5'h0; // @[accel/engine/update.ts:140]
+      pipe_slot_d4 <= 5'h0; // @[accel/engine/update.ts:140]
+      pipe_slot_d5 <= 5'h0; // @[accel/engine/update.ts:140]
+      pipe_slot_d6 <= 5'h0; // @[accel/engine/update.ts:140]
+      pipe_slot_d7 <= 5'h0; // @[accel/engine/update.ts:140]
+      pipe_slot_d8 <= 5'h0; // @[accel/engine/update.ts:140]
+      pipe_slot_d9 <= 5'h0; // @[accel/engine/update.ts:140]
+      pipe_slot_d10 <= 5'h0; // @[accel/engine/update.ts:140]
+      pipe_slot_d11 <= 5'h0; // @[accel/engine/update.ts:140]
+      pipe_slot_d12 <= 5'h0; // @[accel/engine/update.ts:140]
+      pipe_slot_d13 <= 5'h0; // @[accel/engine/update.ts:140]
+      pipe_slot_d14 <= 5'h0; // @[accel/engine/update.ts:140]
+      pipe_slot_d15 <= 5'h0; // @[accel/engine/update.ts:140]
+      pipe_slot_d16 <= 5'h0; // @[accel/engine/update.ts:140]
+      pipe_slot_d17 <= 5'h0; // @[accel/engine/update.ts:140]
+      pipe_slot_d18 <= 5'h0; // @[accel/engine/update.ts:140]
+      pipe_slot_d19 <= 5'h0; // @[accel/engine/update.ts:140]
+      pipe_slot_d20 <= 5'h0; // @[accel/engine/update.ts:140]
+      pipe_slot_d21 <= 5'h0; // @[accel/engine/update.ts:140]
+      pipe_slot_d22 <= 5'h0; // @[accel/engine/update.ts:140]
+      pipe_slot_d23 <= 5'h0; // @[accel/engine/update.ts:140]
+      pipe_slot_d24 <= 5'h0; // @[accel/engine/update.ts:140]
+      pipe_slot_d25 <= 5'h0; // @[accel/engine/update.ts:140]
+      pipe_slot_d26 <= 5'h0; // @[accel/engine/update.ts:140]
+      pipe_slot_d27 <= 5'h0; // @[accel/engine/update.ts:140]
+      pipe_slot_d28 <= 5'h0; // @[accel/engine/update.ts:140]
+      pipe_slot_d29 <= 5'h0; // @[accel/engine/update.ts:140]
+      pipe_slot_d30 <= 5'h0; // @[accel/engine/update.ts:140]
+      pipe_slot_d31 <= 5'h0; // @[accel/engine/update.ts:140]
+      pipe_slot_d32 <= 5'h0; // @[accel/engine/update.ts:140]
+      pipe_slot_d33 <= 5'h0; // @[accel/engine/update.ts:140]
+      pipe_beat_d1 <= 4'h0; // @[accel/engine/update.ts:140]
+      pipe_beat_d2 <= 4'h0; // @[accel/engine/update.ts:140]
+      pipe_beat_d3 <= 4'h0; // @[accel/engine/update.ts:140]
+      pipe_beat_d4 <= 4'h0; // @[accel/engine/update.ts:140]
+      pipe_beat_d5 <= 4'h0; // @[accel/engine/update.ts:140]
+      pipe_beat_d6 <= 4'h0; // @[accel/engine/update.ts:140]
+      pipe_beat_d7 <= 4'h0; // @[accel/engine/update.ts:140]
+      pipe_beat_d8 <= 4'h0; // @[accel/engine/update.ts:140]
+      pipe_beat_d9 <= 4'h0; // @[accel/engine/update.ts:140]
+      pipe_beat_d10 <= 4'h0; // @[accel/engine/update.ts:140]
+      pipe_beat_d11 <= 4'h0; // @[accel/engine/update.ts:140]
+      pipe_beat_d12 <= 4'h0; // @[accel/engine/update.ts:140]
+      pipe_beat_d13 <= 4'h0; // @[accel/engine/update.ts:140]
+      pipe_beat_d14 <= 4'h0; // @[accel/engine/update.ts:140]
+      pipe_beat_d15 <= 4'h0; // @[accel/engine/update.ts:140]
+      pipe_beat_d16 <= 4'h0; // @[accel/engine/update.ts:140]
+      pipe_beat_d17 <= 4'h0; // @[accel/engine/update.ts:140]
+      pipe_beat_d18 <= 4'h0; // @[accel/engine/update.ts:140]
+      pipe_beat_d19 <= 4'h0; // @[accel/engine/update.ts:140]
+      pipe_beat_d20 <= 4'h0; // @[accel/engine/update.ts:140]
+      pipe_beat_d21 <= 4'h0; // @[accel/engine/update.ts:140]
+      pipe_beat_d22 <= 4'h0; // @[accel/engine/update.ts:140]
+      pipe_beat_d23 <= 4'h0; // @[accel/engine/update.ts:140]
+      pipe_beat_d24 <= 4'h0; // @[accel/engine/update.ts:140]
+      pipe_beat_d25 <= 4'h0; // @[accel/engine/update.ts:140]
+      pipe_beat_d26 <= 4'h0; // @[accel/engine/update.ts:140]
+      pipe_beat_d27 <= 4'h0; // @[accel/engine/update.ts:140]
+      pipe_beat_d28 <= 4'h0; // @[accel/engine/update.ts:140]
+      pipe_beat_d29 <= 4'h0; // @[accel/engine/update.ts:140]
+      pipe_beat_d30 <= 4'h0; // @[accel/engine/update.ts:140]
+      pipe_beat_d31 <= 4'h0; // @[accel/engine/update.ts:140]
+      pipe_beat_d32 <= 4'h0; // @[accel/engine/update.ts:140]
+      pipe_beat_d33 <= 4'h0; // @[accel/engine/update.ts:140]
+      pipe_valid_d1 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_valid_d2 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_valid_d3 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_valid_d4 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_valid_d5 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_valid_d6 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_valid_d7 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_valid_d8 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_valid_d9 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_valid_d10 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_valid_d11 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_valid_d12 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_valid_d13 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_valid_d14 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_valid_d15 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_valid_d16 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_valid_d17 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_valid_d18 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_valid_d19 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_valid_d20 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_valid_d21 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_valid_d22 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_valid_d23 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_valid_d24 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_valid_d25 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_valid_d26 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_valid_d27 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_valid_d28 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_valid_d29 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_valid_d30 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_valid_d31 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_valid_d32 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_valid_d33 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_valid_d34 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_valid_d35 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_valid_d36 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_last_d1 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_last_d2 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_last_d3 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_last_d4 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_last_d5 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_last_d6 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_last_d7 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_last_d8 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_last_d9 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_last_d10 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_last_d11 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_last_d12 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_last_d13 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_last_d14 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_last_d15 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_last_d16 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_last_d17 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_last_d18 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_last_d19 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_last_d20 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_last_d21 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_last_d22 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_last_d23 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_last_d24 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_last_d25 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_last_d26 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_last_d27 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_last_d28 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_last_d29 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_last_d30 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_last_d31 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_last_d32 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_last_d33 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_last_d34 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_last_d35 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_last_d36 <= 1'b0; // @[accel/engine/update.ts:140]
     end else begin
       if (_T_12) begin
-        ldPtr <= 6'h0; // @[accel/engine/update.ts:474]
+        ldPtr <= 6'h0; // @[accel/engine/update.ts:475]
       end else begin
         if (loaded) begin
-          ldPtr <= ldPtr + 6'h1; // @[accel/engine/update.ts:219]
+          ldPtr <= ldPtr + 6'h1; // @[accel/engine/update.ts:220]
         end
       end
       if (_T_12) begin
-        sumPtr <= 6'h0; // @[accel/engine/update.ts:474]
+        sumPtr <= 6'h0; // @[accel/engine/update.ts:475]
       end else begin
         if (((chain_go_0 | chain_go_1) | chain_go_2) | chain_go_3) begin
-          sumPtr <= sumPtr + 6'h1; // @[accel/engine/update.ts:274]
+          sumPtr <= sumPtr + 6'h1; // @[accel/engine/update.ts:275]
         end
       end
       if (_T_12) begin
-        scPtr <= 6'h0; // @[accel/engine/update.ts:474]
+        scPtr <= 6'h0; // @[accel/engine/update.ts:475]
       end else begin
         if (_T_13) begin
-          scPtr <= scPtr + 6'h1; // @[accel/engine/update.ts:308]
+          scPtr <= scPtr + 6'h1; // @[accel/engine/update.ts:309]
         end
       end
       if (_T_12) begin
-        dPtr <= 6'h0; // @[accel/engine/update.ts:474]
+        dPtr <= 6'h0; // @[accel/engine/update.ts:475]
       end else begin
         if (issue) begin
           if (lastJ) begin
-            dPtr <= dPtr + 6'h1; // @[accel/engine/update.ts:391]
+            dPtr <= dPtr + 6'h1; // @[accel/engine/update.ts:392]
           end
         end
       end
       if (_T_12) begin
-        freePtr <= 6'h0; // @[accel/engine/update.ts:474]
+        freePtr <= 6'h0; // @[accel/engine/update.ts:475]
       end else begin
         if (freeV & run) begin
-          freePtr <= freePtr + 6'h1; // @[accel/engine/update.ts:469]
+          freePtr <= freePtr + 6'h1; // @[accel/engine/update.ts:470]
         end
       end
-      if (start) begin
-        seg <= 32'h0; // @[accel/engine/update.ts:484]
-      end else begin
-        if (loaded) begin
-          seg <= seg + 32'h1; // @[accel/engine/update.ts:220]
-        end
+      if (_T_14) begin
+        seg <= rid_seg; // @[accel/engine/update.ts:225]
       end
       if (_T_14) begin
         row <= rid; // @[accel/engine/update.ts:224]
       end
       if (_T_12) begin
-        haveRid <= 1'b0; // @[accel/engine/update.ts:475]
+        haveRid <= 1'b0; // @[accel/engine/update.ts:476]
       end else begin
         if (_T_14) begin
-          haveRid <= 1'b1; // @[accel/engine/update.ts:225]
+          haveRid <= 1'b1; // @[accel/engine/update.ts:226]
         end else begin
           if (loaded) begin
             haveRid <= 1'b0; // @[accel/engine/update.ts:221]
@@ -1663,426 +1660,426 @@ module TcastUpdate_d128_a32_r16_l3_3_12_12_c4_s32 (
       gCnt <= _T_12 ? 5'h0 : (gEff + {4'h0, gradFire});
       kCnt <= _T_12 ? 6'h0 : (kEff + {5'h0, updFire});
       if (flush) begin
-        chain_busy_0 <= 1'b0; // @[accel/engine/update.ts:271]
+        chain_busy_0 <= 1'b0; // @[accel/engine/update.ts:272]
       end else begin
         if (chain_done_0) begin
-          chain_busy_0 <= 1'b0; // @[accel/engine/update.ts:270]
+          chain_busy_0 <= 1'b0; // @[accel/engine/update.ts:271]
         end else begin
           if (chain_go_0) begin
-            chain_busy_0 <= 1'b1; // @[accel/engine/update.ts:248]
+            chain_busy_0 <= 1'b1; // @[accel/engine/update.ts:249]
           end
         end
       end
       if (chain_go_0) begin
-        chain_slot_0 <= sumPtr[4:0]; // @[accel/engine/update.ts:249]
+        chain_slot_0 <= sumPtr[4:0]; // @[accel/engine/update.ts:250]
       end
       if (chain_issue_0) begin
-        chain_d_0 <= chain_d_0 + 17'h1; // @[accel/engine/update.ts:261]
+        chain_d_0 <= chain_d_0 + 17'h1; // @[accel/engine/update.ts:262]
       end else begin
         if (chain_go_0) begin
-          chain_d_0 <= 17'h0; // @[accel/engine/update.ts:250]
+          chain_d_0 <= 17'h0; // @[accel/engine/update.ts:251]
         end
       end
       if (sq_add_0_out_valid & chain_busy_0) begin
-        chain_out_0 <= chain_out_0 + 17'h1; // @[accel/engine/update.ts:269]
+        chain_out_0 <= chain_out_0 + 17'h1; // @[accel/engine/update.ts:270]
       end else begin
         if (chain_go_0) begin
-          chain_out_0 <= 17'h0; // @[accel/engine/update.ts:251]
+          chain_out_0 <= 17'h0; // @[accel/engine/update.ts:252]
         end
       end
       if (sq_mul_0_out_valid & chain_busy_0) begin
-        chain_first_0 <= 1'b0; // @[accel/engine/update.ts:267]
+        chain_first_0 <= 1'b0; // @[accel/engine/update.ts:268]
       end else begin
         if (chain_go_0) begin
-          chain_first_0 <= 1'b1; // @[accel/engine/update.ts:252]
+          chain_first_0 <= 1'b1; // @[accel/engine/update.ts:253]
         end
       end
       if (flush) begin
-        chain_busy_1 <= 1'b0; // @[accel/engine/update.ts:271]
+        chain_busy_1 <= 1'b0; // @[accel/engine/update.ts:272]
       end else begin
         if (chain_done_1) begin
-          chain_busy_1 <= 1'b0; // @[accel/engine/update.ts:270]
+          chain_busy_1 <= 1'b0; // @[accel/engine/update.ts:271]
         end else begin
           if (chain_go_1) begin
-            chain_busy_1 <= 1'b1; // @[accel/engine/update.ts:248]
+            chain_busy_1 <= 1'b1; // @[accel/engine/update.ts:249]
           end
         end
       end
       if (chain_go_1) begin
-        chain_slot_1 <= sumPtr[4:0]; // @[accel/engine/update.ts:249]
+        chain_slot_1 <= sumPtr[4:0]; // @[accel/engine/update.ts:250]
       end
       if (chain_issue_1) begin
-        chain_d_1 <= chain_d_1 + 17'h1; // @[accel/engine/update.ts:261]
+        chain_d_1 <= chain_d_1 + 17'h1; // @[accel/engine/update.ts:262]
       end else begin
         if (chain_go_1) begin
-          chain_d_1 <= 17'h0; // @[accel/engine/update.ts:250]
+          chain_d_1 <= 17'h0; // @[accel/engine/update.ts:251]
         end
       end
       if (sq_add_1_out_valid & chain_busy_1) begin
-        chain_out_1 <= chain_out_1 + 17'h1; // @[accel/engine/update.ts:269]
+        chain_out_1 <= chain_out_1 + 17'h1; // @[accel/engine/update.ts:270]
       end else begin
         if (chain_go_1) begin
-          chain_out_1 <= 17'h0; // @[accel/engine/update.ts:251]
+          chain_out_1 <= 17'h0; // @[accel/engine/update.ts:252]
         end
       end
       if (sq_mul_1_out_valid & chain_busy_1) begin
-        chain_first_1 <= 1'b0; // @[accel/engine/update.ts:267]
+        chain_first_1 <= 1'b0; // @[accel/engine/update.ts:268]
       end else begin
         if (chain_go_1) begin
-          chain_first_1 <= 1'b1; // @[accel/engine/update.ts:252]
+          chain_first_1 <= 1'b1; // @[accel/engine/update.ts:253]
         end
       end
       if (flush) begin
-        chain_busy_2 <= 1'b0; // @[accel/engine/update.ts:271]
+        chain_busy_2 <= 1'b0; // @[accel/engine/update.ts:272]
       end else begin
         if (chain_done_2) begin
-          chain_busy_2 <= 1'b0; // @[accel/engine/update.ts:270]
+          chain_busy_2 <= 1'b0; // @[accel/engine/update.ts:271]
         end else begin
           if (chain_go_2) begin
-            chain_busy_2 <= 1'b1; // @[accel/engine/update.ts:248]
+            chain_busy_2 <= 1'b1; // @[accel/engine/update.ts:249]
           end
         end
       end
       if (chain_go_2) begin
-        chain_slot_2 <= sumPtr[4:0]; // @[accel/engine/update.ts:249]
+        chain_slot_2 <= sumPtr[4:0]; // @[accel/engine/update.ts:250]
       end
       if (chain_issue_2) begin
-        chain_d_2 <= chain_d_2 + 17'h1; // @[accel/engine/update.ts:261]
+        chain_d_2 <= chain_d_2 + 17'h1; // @[accel/engine/update.ts:262]
       end else begin
         if (chain_go_2) begin
-          chain_d_2 <= 17'h0; // @[accel/engine/update.ts:250]
+          chain_d_2 <= 17'h0; // @[accel/engine/update.ts:251]
         end
       end
       if (sq_add_2_out_valid & chain_busy_2) begin
-        chain_out_2 <= chain_out_2 + 17'h1; // @[accel/engine/update.ts:269]
+        chain_out_2 <= chain_out_2 + 17'h1; // @[accel/engine/update.ts:270]
       end else begin
         if (chain_go_2) begin
-          chain_out_2 <= 17'h0; // @[accel/engine/update.ts:251]
+          chain_out_2 <= 17'h0; // @[accel/engine/update.ts:252]
         end
       end
       if (sq_mul_2_out_valid & chain_busy_2) begin
-        chain_first_2 <= 1'b0; // @[accel/engine/update.ts:267]
+        chain_first_2 <= 1'b0; // @[accel/engine/update.ts:268]
       end else begin
         if (chain_go_2) begin
-          chain_first_2 <= 1'b1; // @[accel/engine/update.ts:252]
+          chain_first_2 <= 1'b1; // @[accel/engine/update.ts:253]
         end
       end
       if (flush) begin
-        chain_busy_3 <= 1'b0; // @[accel/engine/update.ts:271]
+        chain_busy_3 <= 1'b0; // @[accel/engine/update.ts:272]
       end else begin
         if (chain_done_3) begin
-          chain_busy_3 <= 1'b0; // @[accel/engine/update.ts:270]
+          chain_busy_3 <= 1'b0; // @[accel/engine/update.ts:271]
         end else begin
           if (chain_go_3) begin
-            chain_busy_3 <= 1'b1; // @[accel/engine/update.ts:248]
+            chain_busy_3 <= 1'b1; // @[accel/engine/update.ts:249]
           end
         end
       end
       if (chain_go_3) begin
-        chain_slot_3 <= sumPtr[4:0]; // @[accel/engine/update.ts:249]
+        chain_slot_3 <= sumPtr[4:0]; // @[accel/engine/update.ts:250]
       end
       if (chain_issue_3) begin
-        chain_d_3 <= chain_d_3 + 17'h1; // @[accel/engine/update.ts:261]
+        chain_d_3 <= chain_d_3 + 17'h1; // @[accel/engine/update.ts:262]
       end else begin
         if (chain_go_3) begin
-          chain_d_3 <= 17'h0; // @[accel/engine/update.ts:250]
+          chain_d_3 <= 17'h0; // @[accel/engine/update.ts:251]
         end
       end
       if (sq_add_3_out_valid & chain_busy_3) begin
-        chain_out_3 <= chain_out_3 + 17'h1; // @[accel/engine/update.ts:269]
+        chain_out_3 <= chain_out_3 + 17'h1; // @[accel/engine/update.ts:270]
       end else begin
         if (chain_go_3) begin
-          chain_out_3 <= 17'h0; // @[accel/engine/update.ts:251]
+          chain_out_3 <= 17'h0; // @[accel/engine/update.ts:252]
         end
       end
       if (sq_mul_3_out_valid & chain_busy_3) begin
-        chain_first_3 <= 1'b0; // @[accel/engine/update.ts:267]
+        chain_first_3 <= 1'b0; // @[accel/engine/update.ts:268]
       end else begin
         if (chain_go_3) begin
-          chain_first_3 <= 1'b1; // @[accel/engine/update.ts:252]
+          chain_first_3 <= 1'b1; // @[accel/engine/update.ts:253]
         end
       end
-      sc_slot_a_d1 <= scSlot; // @[accel/engine/update.ts:140]
-      sc_slot_a_d2 <= sc_slot_a_d1; // @[accel/engine/update.ts:140]
-      sc_slot_a_d3 <= sc_slot_a_d2; // @[accel/engine/update.ts:140]
-      sc_slot_a_d4 <= sc_slot_a_d3; // @[accel/engine/update.ts:140]
-      sc_slot_a_d5 <= sc_slot_a_d4; // @[accel/engine/update.ts:140]
-      sc_slot_a_d6 <= sc_slot_a_d5; // @[accel/engine/update.ts:140]
-      sc_slot_a_d7 <= sc_slot_a_d6; // @[accel/engine/update.ts:140]
-      sc_slot_a_d8 <= sc_slot_a_d7; // @[accel/engine/update.ts:140]
-      sc_slot_a_d9 <= sc_slot_a_d8; // @[accel/engine/update.ts:140]
-      sc_slot_a_d10 <= sc_slot_a_d9; // @[accel/engine/update.ts:140]
-      sc_slot_a_d11 <= sc_slot_a_d10; // @[accel/engine/update.ts:140]
-      sc_slot_a_d12 <= sc_slot_a_d11; // @[accel/engine/update.ts:140]
-      sc_slot_b_d1 <= sc_slot_a_d12; // @[accel/engine/update.ts:140]
-      sc_slot_b_d2 <= sc_slot_b_d1; // @[accel/engine/update.ts:140]
-      sc_slot_b_d3 <= sc_slot_b_d2; // @[accel/engine/update.ts:140]
-      sc_slot_c_d1 <= sc_slot_b_d3; // @[accel/engine/update.ts:140]
-      sc_slot_c_d2 <= sc_slot_c_d1; // @[accel/engine/update.ts:140]
-      sc_slot_c_d3 <= sc_slot_c_d2; // @[accel/engine/update.ts:140]
-      sc_slot_c_d4 <= sc_slot_c_d3; // @[accel/engine/update.ts:140]
-      sc_slot_c_d5 <= sc_slot_c_d4; // @[accel/engine/update.ts:140]
-      sc_slot_c_d6 <= sc_slot_c_d5; // @[accel/engine/update.ts:140]
-      sc_slot_c_d7 <= sc_slot_c_d6; // @[accel/engine/update.ts:140]
-      sc_slot_c_d8 <= sc_slot_c_d7; // @[accel/engine/update.ts:140]
-      sc_slot_c_d9 <= sc_slot_c_d8; // @[accel/engine/update.ts:140]
-      sc_slot_c_d10 <= sc_slot_c_d9; // @[accel/engine/update.ts:140]
-      sc_slot_c_d11 <= sc_slot_c_d10; // @[accel/engine/update.ts:140]
-      sc_slot_c_d12 <= sc_slot_c_d11; // @[accel/engine/update.ts:140]
-      sc_slot_c_d13 <= sc_slot_c_d12; // @[accel/engine/update.ts:140]
-      sc_slot_c_d14 <= sc_slot_c_d13; // @[accel/engine/update.ts:140]
-      sc_slot_c_d15 <= sc_slot_c_d14; // @[accel/engine/update.ts:140]
-      sc_slot_c_d16 <= sc_slot_c_d15; // @[accel/engine/update.ts:140]
-      sc_slot_c_d17 <= sc_slot_c_d16; // @[accel/engine/update.ts:140]
-      sc_slot_c_d18 <= sc_slot_c_d17; // @[accel/engine/update.ts:140]
-      sc_slot_c_d19 <= sc_slot_c_d18; // @[accel/engine/update.ts:140]
-      sc_slot_c_d20 <= sc_slot_c_d19; // @[accel/engine/update.ts:140]
-      sc_slot_c_d21 <= sc_slot_c_d20; // @[accel/engine/update.ts:140]
-      sc_slot_c_d22 <= sc_slot_c_d21; // @[accel/engine/update.ts:140]
-      sc_slot_c_d23 <= sc_slot_c_d22; // @[accel/engine/update.ts:140]
-      sc_slot_c_d24 <= sc_slot_c_d23; // @[accel/engine/update.ts:140]
-      sc_slot_c_d25 <= sc_slot_c_d24; // @[accel/engine/update.ts:140]
-      sc_slot_c_d26 <= sc_slot_c_d25; // @[accel/engine/update.ts:140]
-      sc_slot_c_d27 <= sc_slot_c_d26; // @[accel/engine/update.ts:140]
+      sc_slot_a_d1 <= scSlot; // @[accel/engine/update.ts:141]
+      sc_slot_a_d2 <= sc_slot_a_d1; // @[accel/engine/update.ts:141]
+      sc_slot_a_d3 <= sc_slot_a_d2; // @[accel/engine/update.ts:141]
+      sc_slot_a_d4 <= sc_slot_a_d3; // @[accel/engine/update.ts:141]
+      sc_slot_a_d5 <= sc_slot_a_d4; // @[accel/engine/update.ts:141]
+      sc_slot_a_d6 <= sc_slot_a_d5; // @[accel/engine/update.ts:141]
+      sc_slot_a_d7 <= sc_slot_a_d6; // @[accel/engine/update.ts:141]
+      sc_slot_a_d8 <= sc_slot_a_d7; // @[accel/engine/update.ts:141]
+      sc_slot_a_d9 <= sc_slot_a_d8; // @[accel/engine/update.ts:141]
+      sc_slot_a_d10 <= sc_slot_a_d9; // @[accel/engine/update.ts:141]
+      sc_slot_a_d11 <= sc_slot_a_d10; // @[accel/engine/update.ts:141]
+      sc_slot_a_d12 <= sc_slot_a_d11; // @[accel/engine/update.ts:141]
+      sc_slot_b_d1 <= sc_slot_a_d12; // @[accel/engine/update.ts:141]
+      sc_slot_b_d2 <= sc_slot_b_d1; // @[accel/engine/update.ts:141]
+      sc_slot_b_d3 <= sc_slot_b_d2; // @[accel/engine/update.ts:141]
+      sc_slot_c_d1 <= sc_slot_b_d3; // @[accel/engine/update.ts:141]
+      sc_slot_c_d2 <= sc_slot_c_d1; // @[accel/engine/update.ts:141]
+      sc_slot_c_d3 <= sc_slot_c_d2; // @[accel/engine/update.ts:141]
+      sc_slot_c_d4 <= sc_slot_c_d3; // @[accel/engine/update.ts:141]
+      sc_slot_c_d5 <= sc_slot_c_d4; // @[accel/engine/update.ts:141]
+      sc_slot_c_d6 <= sc_slot_c_d5; // @[accel/engine/update.ts:141]
+      sc_slot_c_d7 <= sc_slot_c_d6; // @[accel/engine/update.ts:141]
+      sc_slot_c_d8 <= sc_slot_c_d7; // @[accel/engine/update.ts:141]
+      sc_slot_c_d9 <= sc_slot_c_d8; // @[accel/engine/update.ts:141]
+      sc_slot_c_d10 <= sc_slot_c_d9; // @[accel/engine/update.ts:141]
+      sc_slot_c_d11 <= sc_slot_c_d10; // @[accel/engine/update.ts:141]
+      sc_slot_c_d12 <= sc_slot_c_d11; // @[accel/engine/update.ts:141]
+      sc_slot_c_d13 <= sc_slot_c_d12; // @[accel/engine/update.ts:141]
+      sc_slot_c_d14 <= sc_slot_c_d13; // @[accel/engine/update.ts:141]
+      sc_slot_c_d15 <= sc_slot_c_d14; // @[accel/engine/update.ts:141]
+      sc_slot_c_d16 <= sc_slot_c_d15; // @[accel/engine/update.ts:141]
+      sc_slot_c_d17 <= sc_slot_c_d16; // @[accel/engine/update.ts:141]
+      sc_slot_c_d18 <= sc_slot_c_d17; // @[accel/engine/update.ts:141]
+      sc_slot_c_d19 <= sc_slot_c_d18; // @[accel/engine/update.ts:141]
+      sc_slot_c_d20 <= sc_slot_c_d19; // @[accel/engine/update.ts:141]
+      sc_slot_c_d21 <= sc_slot_c_d20; // @[accel/engine/update.ts:141]
+      sc_slot_c_d22 <= sc_slot_c_d21; // @[accel/engine/update.ts:141]
+      sc_slot_c_d23 <= sc_slot_c_d22; // @[accel/engine/update.ts:141]
+      sc_slot_c_d24 <= sc_slot_c_d23; // @[accel/engine/update.ts:141]
+      sc_slot_c_d25 <= sc_slot_c_d24; // @[accel/engine/update.ts:141]
+      sc_slot_c_d26 <= sc_slot_c_d25; // @[accel/engine/update.ts:141]
+      sc_slot_c_d27 <= sc_slot_c_d26; // @[accel/engine/update.ts:141]
       if (_T_12) begin
-        wRes <= 6'h0; // @[accel/engine/update.ts:481]
+        wRes <= 6'h0; // @[accel/engine/update.ts:482]
       end else begin
         if (wPop & ~wUp) begin
-          wRes <= wRes - 6'h1; // @[accel/engine/update.ts:461]
+          wRes <= wRes - 6'h1; // @[accel/engine/update.ts:462]
         end else begin
           if (wUp & ~wPop) begin
-            wRes <= wRes + 6'h1; // @[accel/engine/update.ts:460]
+            wRes <= wRes + 6'h1; // @[accel/engine/update.ts:461]
           end
         end
       end
       if (_T_12) begin
-        sRes <= 6'h0; // @[accel/engine/update.ts:482]
+        sRes <= 6'h0; // @[accel/engine/update.ts:483]
       end else begin
         if (sPop & ~sUp) begin
-          sRes <= sRes - 6'h1; // @[accel/engine/update.ts:463]
+          sRes <= sRes - 6'h1; // @[accel/engine/update.ts:464]
         end else begin
           if (sUp & ~sPop) begin
-            sRes <= sRes + 6'h1; // @[accel/engine/update.ts:462]
+            sRes <= sRes + 6'h1; // @[accel/engine/update.ts:463]
           end
         end
       end
       if (_T_12) begin
-        hPtr <= 6'h0; // @[accel/engine/update.ts:474]
+        hPtr <= 6'h0; // @[accel/engine/update.ts:475]
       end else begin
         if (hDone) begin
-          hPtr <= hNext; // @[accel/engine/update.ts:380]
+          hPtr <= hNext; // @[accel/engine/update.ts:381]
         end
       end
       hph <= _T_12 ? 2'h0 : (hDone ? ((((run & (isRowwise ? (hNext != scPtr) : (hNext != ldPtr))) & ((hNext - dPtr) < 6'h2)) & ~keepGrad) ? firstPh : 2'h0) : ((((hph == 2'h2) & hdrFire) & ~isSgd) ? 2'h3 : (replay ? (replayLast ? 2'h2 : _T_16) : _T_16)));
       if (_T_12) begin
-        inPipe <= 6'h0; // @[accel/engine/update.ts:480]
+        inPipe <= 6'h0; // @[accel/engine/update.ts:481]
       end else begin
         if (pipeOut & ~issue) begin
-          inPipe <= inPipe - 6'h1; // @[accel/engine/update.ts:466]
+          inPipe <= inPipe - 6'h1; // @[accel/engine/update.ts:467]
         end else begin
           if (issue & ~pipeOut) begin
-            inPipe <= inPipe + 6'h1; // @[accel/engine/update.ts:465]
+            inPipe <= inPipe + 6'h1; // @[accel/engine/update.ts:466]
           end
         end
       end
       hdrSent <= replay ? (replayLast ? 1'b0 : _T_17) : _T_17;
       if (replay) begin
-        rIdx <= replayLast ? 5'h0 : (rIdx + 5'h1); // @[accel/engine/update.ts:372]
+        rIdx <= replayLast ? 5'h0 : (rIdx + 5'h1); // @[accel/engine/update.ts:373]
       end else begin
         if (_T_15) begin
-          rIdx <= 5'h0; // @[accel/engine/update.ts:368]
+          rIdx <= 5'h0; // @[accel/engine/update.ts:369]
         end
       end
       if (_T_12) begin
-        jIss <= 5'h0; // @[accel/engine/update.ts:479]
+        jIss <= 5'h0; // @[accel/engine/update.ts:480]
       end else begin
         if (issue) begin
-          jIss <= lastJ ? 5'h0 : (jIss + 5'h1); // @[accel/engine/update.ts:390]
+          jIss <= lastJ ? 5'h0 : (jIss + 5'h1); // @[accel/engine/update.ts:391]
         end
       end
-      pipe_slot_d1 <= dSlot; // @[accel/engine/update.ts:140]
-      pipe_slot_d2 <= pipe_slot_d1; // @[accel/engine/update.ts:140]
-      pipe_slot_d3 <= pipe_slot_d2; // @[accel/engine/update.ts:140]
-      pipe_slot_d4 <= pipe_slot_d3; // @[accel/engine/update.ts:140]
-      pipe_slot_d5 <= pipe_slot_d4; // @[accel/engine/update.ts:140]
-      pipe_slot_d6 <= pipe_slot_d5; // @[accel/engine/update.ts:140]
-      pipe_slot_d7 <= pipe_slot_d6; // @[accel/engine/update.ts:140]
-      pipe_slot_d8 <= pipe_slot_d7; // @[accel/engine/update.ts:140]
-      pipe_slot_d9 <= pipe_slot_d8; // @[accel/engine/update.ts:140]
-      pipe_slot_d10 <= pipe_slot_d9; // @[accel/engine/update.ts:140]
-      pipe_slot_d11 <= pipe_slot_d10; // @[accel/engine/update.ts:140]
-      pipe_slot_d12 <= pipe_slot_d11; // @[accel/engine/update.ts:140]
-      pipe_slot_d13 <= pipe_slot_d12; // @[accel/engine/update.ts:140]
-      pipe_slot_d14 <= pipe_slot_d13; // @[accel/engine/update.ts:140]
-      pipe_slot_d15 <= pipe_slot_d14; // @[accel/engine/update.ts:140]
-      pipe_slot_d16 <= pipe_slot_d15; // @[accel/engine/update.ts:140]
-      pipe_slot_d17 <= pipe_slot_d16; // @[accel/engine/update.ts:140]
-      pipe_slot_d18 <= pipe_slot_d17; // @[accel/engine/update.ts:140]
-      pipe_slot_d19 <= pipe_slot_d18; // @[accel/engine/update.ts:140]
-      pipe_slot_d20 <= pipe_slot_d19; // @[accel/engine/update.ts:140]
-      pipe_slot_d21 <= pipe_slot_d20; // @[accel/engine/update.ts:140]
-      pipe_slot_d22 <= pipe_slot_d21; // @[accel/engine/update.ts:140]
-      pipe_slot_d23 <= pipe_slot_d22; // @[accel/engine/update.ts:140]
-      pipe_slot_d24 <= pipe_slot_d23; // @[accel/engine/update.ts:140]
-      pipe_slot_d25 <= pipe_slot_d24; // @[accel/engine/update.ts:140]
-      pipe_slot_d26 <= pipe_slot_d25; // @[accel/engine/update.ts:140]
-      pipe_slot_d27 <= pipe_slot_d26; // @[accel/engine/update.ts:140]
-      pipe_slot_d28 <= pipe_slot_d27; // @[accel/engine/update.ts:140]
-      pipe_slot_d29 <= pipe_slot_d28; // @[accel/engine/update.ts:140]
-      pipe_slot_d30 <= pipe_slot_d29; // @[accel/engine/update.ts:140]
-      pipe_slot_d31 <= pipe_slot_d30; // @[accel/engine/update.ts:140]
-      pipe_slot_d32 <= pipe_slot_d31; // @[accel/engine/update.ts:140]
-      pipe_slot_d33 <= pipe_slot_d32; // @[accel/engine/update.ts:140]
-      pipe_beat_d1 <= iJ; // @[accel/engine/update.ts:140]
-      pipe_beat_d2 <= pipe_beat_d1; // @[accel/engine/update.ts:140]
-      pipe_beat_d3 <= pipe_beat_d2; // @[accel/engine/update.ts:140]
-      pipe_beat_d4 <= pipe_beat_d3; // @[accel/engine/update.ts:140]
-      pipe_beat_d5 <= pipe_beat_d4; // @[accel/engine/update.ts:140]
-      pipe_beat_d6 <= pipe_beat_d5; // @[accel/engine/update.ts:140]
-      pipe_beat_d7 <= pipe_beat_d6; // @[accel/engine/update.ts:140]
-      pipe_beat_d8 <= pipe_beat_d7; // @[accel/engine/update.ts:140]
-      pipe_beat_d9 <= pipe_beat_d8; // @[accel/engine/update.ts:140]
-      pipe_beat_d10 <= pipe_beat_d9; // @[accel/engine/update.ts:140]
-      pipe_beat_d11 <= pipe_beat_d10; // @[accel/engine/update.ts:140]
-      pipe_beat_d12 <= pipe_beat_d11; // @[accel/engine/update.ts:140]
-      pipe_beat_d13 <= pipe_beat_d12; // @[accel/engine/update.ts:140]
-      pipe_beat_d14 <= pipe_beat_d13; // @[accel/engine/update.ts:140]
-      pipe_beat_d15 <= pipe_beat_d14; // @[accel/engine/update.ts:140]
-      pipe_beat_d16 <= pipe_beat_d15; // @[accel/engine/update.ts:140]
-      pipe_beat_d17 <= pipe_beat_d16; // @[accel/engine/update.ts:140]
-      pipe_beat_d18 <= pipe_beat_d17; // @[accel/engine/update.ts:140]
-      pipe_beat_d19 <= pipe_beat_d18; // @[accel/engine/update.ts:140]
-      pipe_beat_d20 <= pipe_beat_d19; // @[accel/engine/update.ts:140]
-      pipe_beat_d21 <= pipe_beat_d20; // @[accel/engine/update.ts:140]
-      pipe_beat_d22 <= pipe_beat_d21; // @[accel/engine/update.ts:140]
-      pipe_beat_d23 <= pipe_beat_d22; // @[accel/engine/update.ts:140]
-      pipe_beat_d24 <= pipe_beat_d23; // @[accel/engine/update.ts:140]
-      pipe_beat_d25 <= pipe_beat_d24; // @[accel/engine/update.ts:140]
-      pipe_beat_d26 <= pipe_beat_d25; // @[accel/engine/update.ts:140]
-      pipe_beat_d27 <= pipe_beat_d26; // @[accel/engine/update.ts:140]
-      pipe_beat_d28 <= pipe_beat_d27; // @[accel/engine/update.ts:140]
-      pipe_beat_d29 <= pipe_beat_d28; // @[accel/engine/update.ts:140]
-      pipe_beat_d30 <= pipe_beat_d29; // @[accel/engine/update.ts:140]
-      pipe_beat_d31 <= pipe_beat_d30; // @[accel/engine/update.ts:140]
-      pipe_beat_d32 <= pipe_beat_d31; // @[accel/engine/update.ts:140]
-      pipe_beat_d33 <= pipe_beat_d32; // @[accel/engine/update.ts:140]
-      pipe_valid_d1 <= issue; // @[accel/engine/update.ts:140]
-      pipe_valid_d2 <= pipe_valid_d1; // @[accel/engine/update.ts:140]
-      pipe_valid_d3 <= pipe_valid_d2; // @[accel/engine/update.ts:140]
-      pipe_valid_d4 <= pipe_valid_d3; // @[accel/engine/update.ts:140]
-      pipe_valid_d5 <= pipe_valid_d4; // @[accel/engine/update.ts:140]
-      pipe_valid_d6 <= pipe_valid_d5; // @[accel/engine/update.ts:140]
-      pipe_valid_d7 <= pipe_valid_d6; // @[accel/engine/update.ts:140]
-      pipe_valid_d8 <= pipe_valid_d7; // @[accel/engine/update.ts:140]
-      pipe_valid_d9 <= pipe_valid_d8; // @[accel/engine/update.ts:140]
-      pipe_valid_d10 <= pipe_valid_d9; // @[accel/engine/update.ts:140]
-      pipe_valid_d11 <= pipe_valid_d10; // @[accel/engine/update.ts:140]
-      pipe_valid_d12 <= pipe_valid_d11; // @[accel/engine/update.ts:140]
-      pipe_valid_d13 <= pipe_valid_d12; // @[accel/engine/update.ts:140]
-      pipe_valid_d14 <= pipe_valid_d13; // @[accel/engine/update.ts:140]
-      pipe_valid_d15 <= pipe_valid_d14; // @[accel/engine/update.ts:140]
-      pipe_valid_d16 <= pipe_valid_d15; // @[accel/engine/update.ts:140]
-      pipe_valid_d17 <= pipe_valid_d16; // @[accel/engine/update.ts:140]
-      pipe_valid_d18 <= pipe_valid_d17; // @[accel/engine/update.ts:140]
-      pipe_valid_d19 <= pipe_valid_d18; // @[accel/engine/update.ts:140]
-      pipe_valid_d20 <= pipe_valid_d19; // @[accel/engine/update.ts:140]
-      pipe_valid_d21 <= pipe_valid_d20; // @[accel/engine/update.ts:140]
-      pipe_valid_d22 <= pipe_valid_d21; // @[accel/engine/update.ts:140]
-      pipe_valid_d23 <= pipe_valid_d22; // @[accel/engine/update.ts:140]
-      pipe_valid_d24 <= pipe_valid_d23; // @[accel/engine/update.ts:140]
-      pipe_valid_d25 <= pipe_valid_d24; // @[accel/engine/update.ts:140]
-      pipe_valid_d26 <= pipe_valid_d25; // @[accel/engine/update.ts:140]
-      pipe_valid_d27 <= pipe_valid_d26; // @[accel/engine/update.ts:140]
-      pipe_valid_d28 <= pipe_valid_d27; // @[accel/engine/update.ts:140]
-      pipe_valid_d29 <= pipe_valid_d28; // @[accel/engine/update.ts:140]
-      pipe_valid_d30 <= pipe_valid_d29; // @[accel/engine/update.ts:140]
-      pipe_valid_d31 <= pipe_valid_d30; // @[accel/engine/update.ts:140]
-      pipe_valid_d32 <= pipe_valid_d31; // @[accel/engine/update.ts:140]
-      pipe_valid_d33 <= pipe_valid_d32; // @[accel/engine/update.ts:140]
-      pipe_valid_d34 <= pipe_valid_d33; // @[accel/engine/update.ts:140]
-      pipe_valid_d35 <= pipe_valid_d34; // @[accel/engine/update.ts:140]
-      pipe_valid_d36 <= pipe_valid_d35; // @[accel/engine/update.ts:140]
-      pipe_last_d1 <= lastJ & issue; // @[accel/engine/update.ts:140]
-      pipe_last_d2 <= pipe_last_d1; // @[accel/engine/update.ts:140]
-      pipe_last_d3 <= pipe_last_d2; // @[accel/engine/update.ts:140]
-      pipe_last_d4 <= pipe_last_d3; // @[accel/engine/update.ts:140]
-      pipe_last_d5 <= pipe_last_d4; // @[accel/engine/update.ts:140]
-      pipe_last_d6 <= pipe_last_d5; // @[accel/engine/update.ts:140]
-      pipe_last_d7 <= pipe_last_d6; // @[accel/engine/update.ts:140]
-      pipe_last_d8 <= pipe_last_d7; // @[accel/engine/update.ts:140]
-      pipe_last_d9 <= pipe_last_d8; // @[accel/engine/update.ts:140]
-      pipe_last_d10 <= pipe_last_d9; // @[accel/engine/update.ts:140]
-      pipe_last_d11 <= pipe_last_d10; // @[accel/engine/update.ts:140]
-      pipe_last_d12 <= pipe_last_d11; // @[accel/engine/update.ts:140]
-      pipe_last_d13 <= pipe_last_d12; // @[accel/engine/update.ts:140]
-      pipe_last_d14 <= pipe_last_d13; // @[accel/engine/update.ts:140]
-      pipe_last_d15 <= pipe_last_d14; // @[accel/engine/update.ts:140]
-      pipe_last_d16 <= pipe_last_d15; // @[accel/engine/update.ts:140]
-      pipe_last_d17 <= pipe_last_d16; // @[accel/engine/update.ts:140]
-      pipe_last_d18 <= pipe_last_d17; // @[accel/engine/update.ts:140]
-      pipe_last_d19 <= pipe_last_d18; // @[accel/engine/update.ts:140]
-      pipe_last_d20 <= pipe_last_d19; // @[accel/engine/update.ts:140]
-      pipe_last_d21 <= pipe_last_d20; // @[accel/engine/update.ts:140]
-      pipe_last_d22 <= pipe_last_d21; // @[accel/engine/update.ts:140]
-      pipe_last_d23 <= pipe_last_d22; // @[accel/engine/update.ts:140]
-      pipe_last_d24 <= pipe_last_d23; // @[accel/engine/update.ts:140]
-      pipe_last_d25 <= pipe_last_d24; // @[accel/engine/update.ts:140]
-      pipe_last_d26 <= pipe_last_d25; // @[accel/engine/update.ts:140]
-      pipe_last_d27 <= pipe_last_d26; // @[accel/engine/update.ts:140]
-      pipe_last_d28 <= pipe_last_d27; // @[accel/engine/update.ts:140]
-      pipe_last_d29 <= pipe_last_d28; // @[accel/engine/update.ts:140]
-      pipe_last_d30 <= pipe_last_d29; // @[accel/engine/update.ts:140]
-      pipe_last_d31 <= pipe_last_d30; // @[accel/engine/update.ts:140]
-      pipe_last_d32 <= pipe_last_d31; // @[accel/engine/update.ts:140]
-      pipe_last_d33 <= pipe_last_d32; // @[accel/engine/update.ts:140]
-      pipe_last_d34 <= pipe_last_d33; // @[accel/engine/update.ts:140]
-      pipe_last_d35 <= pipe_last_d34; // @[accel/engine/update.ts:140]
-      pipe_last_d36 <= pipe_last_d35; // @[accel/engine/update.ts:140]
+      pipe_slot_d1 <= dSlot; // @[accel/engine/update.ts:141]
+      pipe_slot_d2 <= pipe_slot_d1; // @[accel/engine/update.ts:141]
+      pipe_slot_d3 <= pipe_slot_d2; // @[accel/engine/update.ts:141]
+      pipe_slot_d4 <= pipe_slot_d3; // @[accel/engine/update.ts:141]
+      pipe_slot_d5 <= pipe_slot_d4; // @[accel/engine/update.ts:141]
+      pipe_slot_d6 <= pipe_slot_d5; // @[accel/engine/update.ts:141]
+      pipe_slot_d7 <= pipe_slot_d6; // @[accel/engine/update.ts:141]
+      pipe_slot_d8 <= pipe_slot_d7; // @[accel/engine/update.ts:141]
+      pipe_slot_d9 <= pipe_slot_d8; // @[accel/engine/update.ts:141]
+      pipe_slot_d10 <= pipe_slot_d9; // @[accel/engine/update.ts:141]
+      pipe_slot_d11 <= pipe_slot_d10; // @[accel/engine/update.ts:141]
+      pipe_slot_d12 <= pipe_slot_d11; // @[accel/engine/update.ts:141]
+      pipe_slot_d13 <= pipe_slot_d12; // @[accel/engine/update.ts:141]
+      pipe_slot_d14 <= pipe_slot_d13; // @[accel/engine/update.ts:141]
+      pipe_slot_d15 <= pipe_slot_d14; // @[accel/engine/update.ts:141]
+      pipe_slot_d16 <= pipe_slot_d15; // @[accel/engine/update.ts:141]
+      pipe_slot_d17 <= pipe_slot_d16; // @[accel/engine/update.ts:141]
+      pipe_slot_d18 <= pipe_slot_d17; // @[accel/engine/update.ts:141]
+      pipe_slot_d19 <= pipe_slot_d18; // @[accel/engine/update.ts:141]
+      pipe_slot_d20 <= pipe_slot_d19; // @[accel/engine/update.ts:141]
+      pipe_slot_d21 <= pipe_slot_d20; // @[accel/engine/update.ts:141]
+      pipe_slot_d22 <= pipe_slot_d21; // @[accel/engine/update.ts:141]
+      pipe_slot_d23 <= pipe_slot_d22; // @[accel/engine/update.ts:141]
+      pipe_slot_d24 <= pipe_slot_d23; // @[accel/engine/update.ts:141]
+      pipe_slot_d25 <= pipe_slot_d24; // @[accel/engine/update.ts:141]
+      pipe_slot_d26 <= pipe_slot_d25; // @[accel/engine/update.ts:141]
+      pipe_slot_d27 <= pipe_slot_d26; // @[accel/engine/update.ts:141]
+      pipe_slot_d28 <= pipe_slot_d27; // @[accel/engine/update.ts:141]
+      pipe_slot_d29 <= pipe_slot_d28; // @[accel/engine/update.ts:141]
+      pipe_slot_d30 <= pipe_slot_d29; // @[accel/engine/update.ts:141]
+      pipe_slot_d31 <= pipe_slot_d30; // @[accel/engine/update.ts:141]
+      pipe_slot_d32 <= pipe_slot_d31; // @[accel/engine/update.ts:141]
+      pipe_slot_d33 <= pipe_slot_d32; // @[accel/engine/update.ts:141]
+      pipe_beat_d1 <= iJ; // @[accel/engine/update.ts:141]
+      pipe_beat_d2 <= pipe_beat_d1; // @[accel/engine/update.ts:141]
+      pipe_beat_d3 <= pipe_beat_d2; // @[accel/engine/update.ts:141]
+      pipe_beat_d4 <= pipe_beat_d3; // @[accel/engine/update.ts:141]
+      pipe_beat_d5 <= pipe_beat_d4; // @[accel/engine/update.ts:141]
+      pipe_beat_d6 <= pipe_beat_d5; // @[accel/engine/update.ts:141]
+      pipe_beat_d7 <= pipe_beat_d6; // @[accel/engine/update.ts:141]
+      pipe_beat_d8 <= pipe_beat_d7; // @[accel/engine/update.ts:141]
+      pipe_beat_d9 <= pipe_beat_d8; // @[accel/engine/update.ts:141]
+      pipe_beat_d10 <= pipe_beat_d9; // @[accel/engine/update.ts:141]
+      pipe_beat_d11 <= pipe_beat_d10; // @[accel/engine/update.ts:141]
+      pipe_beat_d12 <= pipe_beat_d11; // @[accel/engine/update.ts:141]
+      pipe_beat_d13 <= pipe_beat_d12; // @[accel/engine/update.ts:141]
+      pipe_beat_d14 <= pipe_beat_d13; // @[accel/engine/update.ts:141]
+      pipe_beat_d15 <= pipe_beat_d14; // @[accel/engine/update.ts:141]
+      pipe_beat_d16 <= pipe_beat_d15; // @[accel/engine/update.ts:141]
+      pipe_beat_d17 <= pipe_beat_d16; // @[accel/engine/update.ts:141]
+      pipe_beat_d18 <= pipe_beat_d17; // @[accel/engine/update.ts:141]
+      pipe_beat_d19 <= pipe_beat_d18; // @[accel/engine/update.ts:141]
+      pipe_beat_d20 <= pipe_beat_d19; // @[accel/engine/update.ts:141]
+      pipe_beat_d21 <= pipe_beat_d20; // @[accel/engine/update.ts:141]
+      pipe_beat_d22 <= pipe_beat_d21; // @[accel/engine/update.ts:141]
+      pipe_beat_d23 <= pipe_beat_d22; // @[accel/engine/update.ts:141]
+      pipe_beat_d24 <= pipe_beat_d23; // @[accel/engine/update.ts:141]
+      pipe_beat_d25 <= pipe_beat_d24; // @[accel/engine/update.ts:141]
+      pipe_beat_d26 <= pipe_beat_d25; // @[accel/engine/update.ts:141]
+      pipe_beat_d27 <= pipe_beat_d26; // @[accel/engine/update.ts:141]
+      pipe_beat_d28 <= pipe_beat_d27; // @[accel/engine/update.ts:141]
+      pipe_beat_d29 <= pipe_beat_d28; // @[accel/engine/update.ts:141]
+      pipe_beat_d30 <= pipe_beat_d29; // @[accel/engine/update.ts:141]
+      pipe_beat_d31 <= pipe_beat_d30; // @[accel/engine/update.ts:141]
+      pipe_beat_d32 <= pipe_beat_d31; // @[accel/engine/update.ts:141]
+      pipe_beat_d33 <= pipe_beat_d32; // @[accel/engine/update.ts:141]
+      pipe_valid_d1 <= issue; // @[accel/engine/update.ts:141]
+      pipe_valid_d2 <= pipe_valid_d1; // @[accel/engine/update.ts:141]
+      pipe_valid_d3 <= pipe_valid_d2; // @[accel/engine/update.ts:141]
+      pipe_valid_d4 <= pipe_valid_d3; // @[accel/engine/update.ts:141]
+      pipe_valid_d5 <= pipe_valid_d4; // @[accel/engine/update.ts:141]
+      pipe_valid_d6 <= pipe_valid_d5; // @[accel/engine/update.ts:141]
+      pipe_valid_d7 <= pipe_valid_d6; // @[accel/engine/update.ts:141]
+      pipe_valid_d8 <= pipe_valid_d7; // @[accel/engine/update.ts:141]
+      pipe_valid_d9 <= pipe_valid_d8; // @[accel/engine/update.ts:141]
+      pipe_valid_d10 <= pipe_valid_d9; // @[accel/engine/update.ts:141]
+      pipe_valid_d11 <= pipe_valid_d10; // @[accel/engine/update.ts:141]
+      pipe_valid_d12 <= pipe_valid_d11; // @[accel/engine/update.ts:141]
+      pipe_valid_d13 <= pipe_valid_d12; // @[accel/engine/update.ts:141]
+      pipe_valid_d14 <= pipe_valid_d13; // @[accel/engine/update.ts:141]
+      pipe_valid_d15 <= pipe_valid_d14; // @[accel/engine/update.ts:141]
+      pipe_valid_d16 <= pipe_valid_d15; // @[accel/engine/update.ts:141]
+      pipe_valid_d17 <= pipe_valid_d16; // @[accel/engine/update.ts:141]
+      pipe_valid_d18 <= pipe_valid_d17; // @[accel/engine/update.ts:141]
+      pipe_valid_d19 <= pipe_valid_d18; // @[accel/engine/update.ts:141]
+      pipe_valid_d20 <= pipe_valid_d19; // @[accel/engine/update.ts:141]
+      pipe_valid_d21 <= pipe_valid_d20; // @[accel/engine/update.ts:141]
+      pipe_valid_d22 <= pipe_valid_d21; // @[accel/engine/update.ts:141]
+      pipe_valid_d23 <= pipe_valid_d22; // @[accel/engine/update.ts:141]
+      pipe_valid_d24 <= pipe_valid_d23; // @[accel/engine/update.ts:141]
+      pipe_valid_d25 <= pipe_valid_d24; // @[accel/engine/update.ts:141]
+      pipe_valid_d26 <= pipe_valid_d25; // @[accel/engine/update.ts:141]
+      pipe_valid_d27 <= pipe_valid_d26; // @[accel/engine/update.ts:141]
+      pipe_valid_d28 <= pipe_valid_d27; // @[accel/engine/update.ts:141]
+      pipe_valid_d29 <= pipe_valid_d28; // @[accel/engine/update.ts:141]
+      pipe_valid_d30 <= pipe_valid_d29; // @[accel/engine/update.ts:141]
+      pipe_valid_d31 <= pipe_valid_d30; // @[accel/engine/update.ts:141]
+      pipe_valid_d32 <= pipe_valid_d31; // @[accel/engine/update.ts:141]
+      pipe_valid_d33 <= pipe_valid_d32; // @[accel/engine/update.ts:141]
+      pipe_valid_d34 <= pipe_valid_d33; // @[accel/engine/update.ts:141]
+      pipe_valid_d35 <= pipe_valid_d34; // @[accel/engine/update.ts:141]
+      pipe_valid_d36 <= pipe_valid_d35; // @[accel/engine/update.ts:141]
+      pipe_last_d1 <= lastJ & issue; // @[accel/engine/update.ts:141]
+      pipe_last_d2 <= pipe_last_d1; // @[accel/engine/update.ts:141]
+      pipe_last_d3 <= pipe_last_d2; // @[accel/engine/update.ts:141]
+      pipe_last_d4 <= pipe_last_d3; // @[accel/engine/update.ts:141]
+      pipe_last_d5 <= pipe_last_d4; // @[accel/engine/update.ts:141]
+      pipe_last_d6 <= pipe_last_d5; // @[accel/engine/update.ts:141]
+      pipe_last_d7 <= pipe_last_d6; // @[accel/engine/update.ts:141]
+      pipe_last_d8 <= pipe_last_d7; // @[accel/engine/update.ts:141]
+      pipe_last_d9 <= pipe_last_d8; // @[accel/engine/update.ts:141]
+      pipe_last_d10 <= pipe_last_d9; // @[accel/engine/update.ts:141]
+      pipe_last_d11 <= pipe_last_d10; // @[accel/engine/update.ts:141]
+      pipe_last_d12 <= pipe_last_d11; // @[accel/engine/update.ts:141]
+      pipe_last_d13 <= pipe_last_d12; // @[accel/engine/update.ts:141]
+      pipe_last_d14 <= pipe_last_d13; // @[accel/engine/update.ts:141]
+      pipe_last_d15 <= pipe_last_d14; // @[accel/engine/update.ts:141]
+      pipe_last_d16 <= pipe_last_d15; // @[accel/engine/update.ts:141]
+      pipe_last_d17 <= pipe_last_d16; // @[accel/engine/update.ts:141]
+      pipe_last_d18 <= pipe_last_d17; // @[accel/engine/update.ts:141]
+      pipe_last_d19 <= pipe_last_d18; // @[accel/engine/update.ts:141]
+      pipe_last_d20 <= pipe_last_d19; // @[accel/engine/update.ts:141]
+      pipe_last_d21 <= pipe_last_d20; // @[accel/engine/update.ts:141]
+      pipe_last_d22 <= pipe_last_d21; // @[accel/engine/update.ts:141]
+      pipe_last_d23 <= pipe_last_d22; // @[accel/engine/update.ts:141]
+      pipe_last_d24 <= pipe_last_d23; // @[accel/engine/update.ts:141]
+      pipe_last_d25 <= pipe_last_d24; // @[accel/engine/update.ts:141]
+      pipe_last_d26 <= pipe_last_d25; // @[accel/engine/update.ts:141]
+      pipe_last_d27 <= pipe_last_d26; // @[accel/engine/update.ts:141]
+      pipe_last_d28 <= pipe_last_d27; // @[accel/engine/update.ts:141]
+      pipe_last_d29 <= pipe_last_d28; // @[accel/engine/update.ts:141]
+      pipe_last_d30 <= pipe_last_d29; // @[accel/engine/update.ts:141]
+      pipe_last_d31 <= pipe_last_d30; // @[accel/engine/update.ts:141]
+      pipe_last_d32 <= pipe_last_d31; // @[accel/engine/update.ts:141]
+      pipe_last_d33 <= pipe_last_d32; // @[accel/engine/update.ts:141]
+      pipe_last_d34 <= pipe_last_d33; // @[accel/engine/update.ts:141]
+      pipe_last_d35 <= pipe_last_d34; // @[accel/engine/update.ts:141]
+      pipe_last_d36 <= pipe_last_d35; // @[accel/engine/update.ts:141]
     end
   end
   always @(posedge clock) begin
     if (gradFire) begin
-      gbuf[{eSlot, gEff[3:0]}] <= grad; // @[accel/engine/update.ts:203]
+      gbuf[{eSlot, gEff[3:0]}] <= grad; // @[accel/engine/update.ts:204]
     end
   end
   always @(posedge clock) begin
     if (updFire & _T_18) begin
-      gbuf[{eSlot, kEff[3:0]}] <= upd; // @[accel/engine/update.ts:207]
+      gbuf[{eSlot, kEff[3:0]}] <= upd; // @[accel/engine/update.ts:208]
     end
   end
   always @(posedge clock) begin
     if ((updFire & ~_T_18) & ~stateBeat) begin
-      wbuf[{eSlot, kW[3:0]}] <= upd; // @[accel/engine/update.ts:208]
+      wbuf[{eSlot, kW[3:0]}] <= upd; // @[accel/engine/update.ts:209]
     end
   end
   always @(posedge clock) begin
     if ((updFire & ~_T_18) & stateBeat) begin
-      sbuf[{eSlot, _T_19[3:0]}] <= upd; // @[accel/engine/update.ts:210]
+      sbuf[{eSlot, _T_19[3:0]}] <= upd; // @[accel/engine/update.ts:211]
     end
   end
   always @(posedge clock) begin
     if (loaded) begin
-      rowMem[lSlot] <= row; // @[accel/engine/update.ts:217]
+      rowMem[lSlot] <= row; // @[accel/engine/update.ts:218]
     end
   end
   always @(posedge clock) begin
     if (loaded) begin
-      segMem[lSlot] <= seg; // @[accel/engine/update.ts:218]
+      segMem[lSlot] <= seg; // @[accel/engine/update.ts:219]
     end
   end
   always @(posedge clock) begin
     if ((updFire & ~_T_18) & stateBeat) begin
-      mOldMem[eSlot] <= _T_22[31:0]; // @[accel/engine/update.ts:211]
+      mOldMem[eSlot] <= _T_22[31:0]; // @[accel/engine/update.ts:212]
     end
   end
   always @(posedge clock) begin
     if (scalar_add_m_out_valid & run) begin
-      mNewMem[sc_slot_b_d3] <= scalar_add_m_y; // @[accel/engine/update.ts:292]
+      mNewMem[sc_slot_b_d3] <= scalar_add_m_y; // @[accel/engine/update.ts:293]
     end
   end
   always @(posedge clock) begin
     if (_T_13) begin
-      multMem[sc_slot_c_d27] <= scalar_div_lr_y; // @[accel/engine/update.ts:307]
+      multMem[sc_slot_c_d27] <= scalar_div_lr_y; // @[accel/engine/update.ts:308]
     end
   end
 endmodule

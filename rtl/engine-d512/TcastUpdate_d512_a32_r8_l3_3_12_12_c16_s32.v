@@ -21,6 +21,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
   input  wire rid_valid,
   output wire rid_ready,
   input  wire [31:0] rid,
+  input  wire [31:0] rid_seg,
   input  wire grad_valid,
   output wire grad_ready,
   input  wire [511:0] grad,
@@ -42,439 +43,439 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
   output wire [63:0] sd_strb,
   output wire idle
 );
-  wire isSgd; // @[accel/engine/update.ts:148]
-  wire isAdagrad; // @[accel/engine/update.ts:149]
-  wire isRowwise; // @[accel/engine/update.ts:150]
-  wire run; // @[accel/engine/update.ts:152]
-  reg [5:0] ldPtr; // @[accel/engine/update.ts:158]
-  reg [5:0] sumPtr; // @[accel/engine/update.ts:159]
-  reg [5:0] scPtr; // @[accel/engine/update.ts:160]
-  reg [5:0] dPtr; // @[accel/engine/update.ts:161]
-  reg [5:0] freePtr; // @[accel/engine/update.ts:162]
-  reg [31:0] seg; // @[accel/engine/update.ts:175]
-  reg [31:0] row; // @[accel/engine/update.ts:176]
-  reg haveRid; // @[accel/engine/update.ts:177]
-  reg [3:0] gCnt; // @[accel/engine/update.ts:178]
-  reg [4:0] kCnt; // @[accel/engine/update.ts:179]
-  wire [4:0] lSlot; // @[accel/engine/update.ts:180]
-  wire ringFull; // @[accel/engine/update.ts:181]
-  wire [3:0] stBeats; // @[accel/engine/update.ts:182]
-  wire [3:0] gFromUpd; // @[accel/engine/update.ts:183]
-  wire [4:0] updTotal; // @[accel/engine/update.ts:184]
-  wire loaded; // @[accel/engine/update.ts:187]
-  wire nextFree; // @[accel/engine/update.ts:188]
-  wire canLoad; // @[accel/engine/update.ts:189]
-  wire [4:0] eSlot; // @[accel/engine/update.ts:190]
-  wire [3:0] gEff; // @[accel/engine/update.ts:191]
-  wire [4:0] kEff; // @[accel/engine/update.ts:192]
-  wire gradTake; // @[accel/engine/update.ts:194]
-  wire [4:0] kW; // @[accel/engine/update.ts:196]
-  wire stateBeat; // @[accel/engine/update.ts:197]
-  wire updTake; // @[accel/engine/update.ts:199]
-  wire gradFire; // @[accel/engine/update.ts:201]
-  wire updFire; // @[accel/engine/update.ts:202]
-  wire [3:0] cSel; // @[accel/engine/update.ts:232]
-  wire chainStart; // @[accel/engine/update.ts:234]
-  reg chain_busy_0; // @[accel/engine/update.ts:238]
-  reg [4:0] chain_slot_0; // @[accel/engine/update.ts:240]
-  reg [16:0] chain_d_0; // @[accel/engine/update.ts:241]
-  reg [16:0] chain_out_0; // @[accel/engine/update.ts:242]
-  reg chain_first_0; // @[accel/engine/update.ts:243]
-  wire chain_go_0; // @[accel/engine/update.ts:245]
-  wire chain_issue_0; // @[accel/engine/update.ts:254]
-  wire [511:0] gAt_0; // @[accel/engine/update.ts:255]
-  wire [31:0] chain_g_0; // @[accel/engine/update.ts:256]
-  wire chain_done_0; // @[accel/engine/update.ts:268]
-  reg chain_busy_1; // @[accel/engine/update.ts:238]
-  reg [4:0] chain_slot_1; // @[accel/engine/update.ts:240]
-  reg [16:0] chain_d_1; // @[accel/engine/update.ts:241]
-  reg [16:0] chain_out_1; // @[accel/engine/update.ts:242]
-  reg chain_first_1; // @[accel/engine/update.ts:243]
-  wire chain_go_1; // @[accel/engine/update.ts:245]
-  wire chain_issue_1; // @[accel/engine/update.ts:254]
-  wire [511:0] gAt_1; // @[accel/engine/update.ts:255]
-  wire [31:0] chain_g_1; // @[accel/engine/update.ts:256]
-  wire chain_done_1; // @[accel/engine/update.ts:268]
-  reg chain_busy_2; // @[accel/engine/update.ts:238]
-  reg [4:0] chain_slot_2; // @[accel/engine/update.ts:240]
-  reg [16:0] chain_d_2; // @[accel/engine/update.ts:241]
-  reg [16:0] chain_out_2; // @[accel/engine/update.ts:242]
-  reg chain_first_2; // @[accel/engine/update.ts:243]
-  wire chain_go_2; // @[accel/engine/update.ts:245]
-  wire chain_issue_2; // @[accel/engine/update.ts:254]
-  wire [511:0] gAt_2; // @[accel/engine/update.ts:255]
-  wire [31:0] chain_g_2; // @[accel/engine/update.ts:256]
-  wire chain_done_2; // @[accel/engine/update.ts:268]
-  reg chain_busy_3; // @[accel/engine/update.ts:238]
-  reg [4:0] chain_slot_3; // @[accel/engine/update.ts:240]
-  reg [16:0] chain_d_3; // @[accel/engine/update.ts:241]
-  reg [16:0] chain_out_3; // @[accel/engine/update.ts:242]
-  reg chain_first_3; // @[accel/engine/update.ts:243]
-  wire chain_go_3; // @[accel/engine/update.ts:245]
-  wire chain_issue_3; // @[accel/engine/update.ts:254]
-  wire [511:0] gAt_3; // @[accel/engine/update.ts:255]
-  wire [31:0] chain_g_3; // @[accel/engine/update.ts:256]
-  wire chain_done_3; // @[accel/engine/update.ts:268]
-  reg chain_busy_4; // @[accel/engine/update.ts:238]
-  reg [4:0] chain_slot_4; // @[accel/engine/update.ts:240]
-  reg [16:0] chain_d_4; // @[accel/engine/update.ts:241]
-  reg [16:0] chain_out_4; // @[accel/engine/update.ts:242]
-  reg chain_first_4; // @[accel/engine/update.ts:243]
-  wire chain_go_4; // @[accel/engine/update.ts:245]
-  wire chain_issue_4; // @[accel/engine/update.ts:254]
-  wire [511:0] gAt_4; // @[accel/engine/update.ts:255]
-  wire [31:0] chain_g_4; // @[accel/engine/update.ts:256]
-  wire chain_done_4; // @[accel/engine/update.ts:268]
-  reg chain_busy_5; // @[accel/engine/update.ts:238]
-  reg [4:0] chain_slot_5; // @[accel/engine/update.ts:240]
-  reg [16:0] chain_d_5; // @[accel/engine/update.ts:241]
-  reg [16:0] chain_out_5; // @[accel/engine/update.ts:242]
-  reg chain_first_5; // @[accel/engine/update.ts:243]
-  wire chain_go_5; // @[accel/engine/update.ts:245]
-  wire chain_issue_5; // @[accel/engine/update.ts:254]
-  wire [511:0] gAt_5; // @[accel/engine/update.ts:255]
-  wire [31:0] chain_g_5; // @[accel/engine/update.ts:256]
-  wire chain_done_5; // @[accel/engine/update.ts:268]
-  reg chain_busy_6; // @[accel/engine/update.ts:238]
-  reg [4:0] chain_slot_6; // @[accel/engine/update.ts:240]
-  reg [16:0] chain_d_6; // @[accel/engine/update.ts:241]
-  reg [16:0] chain_out_6; // @[accel/engine/update.ts:242]
-  reg chain_first_6; // @[accel/engine/update.ts:243]
-  wire chain_go_6; // @[accel/engine/update.ts:245]
-  wire chain_issue_6; // @[accel/engine/update.ts:254]
-  wire [511:0] gAt_6; // @[accel/engine/update.ts:255]
-  wire [31:0] chain_g_6; // @[accel/engine/update.ts:256]
-  wire chain_done_6; // @[accel/engine/update.ts:268]
-  reg chain_busy_7; // @[accel/engine/update.ts:238]
-  reg [4:0] chain_slot_7; // @[accel/engine/update.ts:240]
-  reg [16:0] chain_d_7; // @[accel/engine/update.ts:241]
-  reg [16:0] chain_out_7; // @[accel/engine/update.ts:242]
-  reg chain_first_7; // @[accel/engine/update.ts:243]
-  wire chain_go_7; // @[accel/engine/update.ts:245]
-  wire chain_issue_7; // @[accel/engine/update.ts:254]
-  wire [511:0] gAt_7; // @[accel/engine/update.ts:255]
-  wire [31:0] chain_g_7; // @[accel/engine/update.ts:256]
-  wire chain_done_7; // @[accel/engine/update.ts:268]
-  reg chain_busy_8; // @[accel/engine/update.ts:238]
-  reg [4:0] chain_slot_8; // @[accel/engine/update.ts:240]
-  reg [16:0] chain_d_8; // @[accel/engine/update.ts:241]
-  reg [16:0] chain_out_8; // @[accel/engine/update.ts:242]
-  reg chain_first_8; // @[accel/engine/update.ts:243]
-  wire chain_go_8; // @[accel/engine/update.ts:245]
-  wire chain_issue_8; // @[accel/engine/update.ts:254]
-  wire [511:0] gAt_8; // @[accel/engine/update.ts:255]
-  wire [31:0] chain_g_8; // @[accel/engine/update.ts:256]
-  wire chain_done_8; // @[accel/engine/update.ts:268]
-  reg chain_busy_9; // @[accel/engine/update.ts:238]
-  reg [4:0] chain_slot_9; // @[accel/engine/update.ts:240]
-  reg [16:0] chain_d_9; // @[accel/engine/update.ts:241]
-  reg [16:0] chain_out_9; // @[accel/engine/update.ts:242]
-  reg chain_first_9; // @[accel/engine/update.ts:243]
-  wire chain_go_9; // @[accel/engine/update.ts:245]
-  wire chain_issue_9; // @[accel/engine/update.ts:254]
-  wire [511:0] gAt_9; // @[accel/engine/update.ts:255]
-  wire [31:0] chain_g_9; // @[accel/engine/update.ts:256]
-  wire chain_done_9; // @[accel/engine/update.ts:268]
-  reg chain_busy_10; // @[accel/engine/update.ts:238]
-  reg [4:0] chain_slot_10; // @[accel/engine/update.ts:240]
-  reg [16:0] chain_d_10; // @[accel/engine/update.ts:241]
-  reg [16:0] chain_out_10; // @[accel/engine/update.ts:242]
-  reg chain_first_10; // @[accel/engine/update.ts:243]
-  wire chain_go_10; // @[accel/engine/update.ts:245]
-  wire chain_issue_10; // @[accel/engine/update.ts:254]
-  wire [511:0] gAt_10; // @[accel/engine/update.ts:255]
-  wire [31:0] chain_g_10; // @[accel/engine/update.ts:256]
-  wire chain_done_10; // @[accel/engine/update.ts:268]
-  reg chain_busy_11; // @[accel/engine/update.ts:238]
-  reg [4:0] chain_slot_11; // @[accel/engine/update.ts:240]
-  reg [16:0] chain_d_11; // @[accel/engine/update.ts:241]
-  reg [16:0] chain_out_11; // @[accel/engine/update.ts:242]
-  reg chain_first_11; // @[accel/engine/update.ts:243]
-  wire chain_go_11; // @[accel/engine/update.ts:245]
-  wire chain_issue_11; // @[accel/engine/update.ts:254]
-  wire [511:0] gAt_11; // @[accel/engine/update.ts:255]
-  wire [31:0] chain_g_11; // @[accel/engine/update.ts:256]
-  wire chain_done_11; // @[accel/engine/update.ts:268]
-  reg chain_busy_12; // @[accel/engine/update.ts:238]
-  reg [4:0] chain_slot_12; // @[accel/engine/update.ts:240]
-  reg [16:0] chain_d_12; // @[accel/engine/update.ts:241]
-  reg [16:0] chain_out_12; // @[accel/engine/update.ts:242]
-  reg chain_first_12; // @[accel/engine/update.ts:243]
-  wire chain_go_12; // @[accel/engine/update.ts:245]
-  wire chain_issue_12; // @[accel/engine/update.ts:254]
-  wire [511:0] gAt_12; // @[accel/engine/update.ts:255]
-  wire [31:0] chain_g_12; // @[accel/engine/update.ts:256]
-  wire chain_done_12; // @[accel/engine/update.ts:268]
-  reg chain_busy_13; // @[accel/engine/update.ts:238]
-  reg [4:0] chain_slot_13; // @[accel/engine/update.ts:240]
-  reg [16:0] chain_d_13; // @[accel/engine/update.ts:241]
-  reg [16:0] chain_out_13; // @[accel/engine/update.ts:242]
-  reg chain_first_13; // @[accel/engine/update.ts:243]
-  wire chain_go_13; // @[accel/engine/update.ts:245]
-  wire chain_issue_13; // @[accel/engine/update.ts:254]
-  wire [511:0] gAt_13; // @[accel/engine/update.ts:255]
-  wire [31:0] chain_g_13; // @[accel/engine/update.ts:256]
-  wire chain_done_13; // @[accel/engine/update.ts:268]
-  reg chain_busy_14; // @[accel/engine/update.ts:238]
-  reg [4:0] chain_slot_14; // @[accel/engine/update.ts:240]
-  reg [16:0] chain_d_14; // @[accel/engine/update.ts:241]
-  reg [16:0] chain_out_14; // @[accel/engine/update.ts:242]
-  reg chain_first_14; // @[accel/engine/update.ts:243]
-  wire chain_go_14; // @[accel/engine/update.ts:245]
-  wire chain_issue_14; // @[accel/engine/update.ts:254]
-  wire [511:0] gAt_14; // @[accel/engine/update.ts:255]
-  wire [31:0] chain_g_14; // @[accel/engine/update.ts:256]
-  wire chain_done_14; // @[accel/engine/update.ts:268]
-  reg chain_busy_15; // @[accel/engine/update.ts:238]
-  reg [4:0] chain_slot_15; // @[accel/engine/update.ts:240]
-  reg [16:0] chain_d_15; // @[accel/engine/update.ts:241]
-  reg [16:0] chain_out_15; // @[accel/engine/update.ts:242]
-  reg chain_first_15; // @[accel/engine/update.ts:243]
-  wire chain_go_15; // @[accel/engine/update.ts:245]
-  wire chain_issue_15; // @[accel/engine/update.ts:254]
-  wire [511:0] gAt_15; // @[accel/engine/update.ts:255]
-  wire [31:0] chain_g_15; // @[accel/engine/update.ts:256]
-  wire chain_done_15; // @[accel/engine/update.ts:268]
-  wire scIn; // @[accel/engine/update.ts:276]
-  wire [31:0] scS; // @[accel/engine/update.ts:277]
-  wire [4:0] scSlot; // @[accel/engine/update.ts:278]
-  reg [4:0] sc_slot_a_d1; // @[accel/engine/update.ts:139]
-  reg [4:0] sc_slot_a_d2; // @[accel/engine/update.ts:139]
-  reg [4:0] sc_slot_a_d3; // @[accel/engine/update.ts:139]
-  reg [4:0] sc_slot_a_d4; // @[accel/engine/update.ts:139]
-  reg [4:0] sc_slot_a_d5; // @[accel/engine/update.ts:139]
-  reg [4:0] sc_slot_a_d6; // @[accel/engine/update.ts:139]
-  reg [4:0] sc_slot_a_d7; // @[accel/engine/update.ts:139]
-  reg [4:0] sc_slot_a_d8; // @[accel/engine/update.ts:139]
-  reg [4:0] sc_slot_a_d9; // @[accel/engine/update.ts:139]
-  reg [4:0] sc_slot_a_d10; // @[accel/engine/update.ts:139]
-  reg [4:0] sc_slot_a_d11; // @[accel/engine/update.ts:139]
-  reg [4:0] sc_slot_a_d12; // @[accel/engine/update.ts:139]
-  wire [31:0] mOldMem_rd0; // @[accel/engine/update.ts:288]
-  reg [4:0] sc_slot_b_d1; // @[accel/engine/update.ts:139]
-  reg [4:0] sc_slot_b_d2; // @[accel/engine/update.ts:139]
-  reg [4:0] sc_slot_b_d3; // @[accel/engine/update.ts:139]
-  reg [4:0] sc_slot_c_d1; // @[accel/engine/update.ts:139]
-  reg [4:0] sc_slot_c_d2; // @[accel/engine/update.ts:139]
-  reg [4:0] sc_slot_c_d3; // @[accel/engine/update.ts:139]
-  reg [4:0] sc_slot_c_d4; // @[accel/engine/update.ts:139]
-  reg [4:0] sc_slot_c_d5; // @[accel/engine/update.ts:139]
-  reg [4:0] sc_slot_c_d6; // @[accel/engine/update.ts:139]
-  reg [4:0] sc_slot_c_d7; // @[accel/engine/update.ts:139]
-  reg [4:0] sc_slot_c_d8; // @[accel/engine/update.ts:139]
-  reg [4:0] sc_slot_c_d9; // @[accel/engine/update.ts:139]
-  reg [4:0] sc_slot_c_d10; // @[accel/engine/update.ts:139]
-  reg [4:0] sc_slot_c_d11; // @[accel/engine/update.ts:139]
-  reg [4:0] sc_slot_c_d12; // @[accel/engine/update.ts:139]
-  reg [4:0] sc_slot_c_d13; // @[accel/engine/update.ts:139]
-  reg [4:0] sc_slot_c_d14; // @[accel/engine/update.ts:139]
-  reg [4:0] sc_slot_c_d15; // @[accel/engine/update.ts:139]
-  reg [4:0] sc_slot_c_d16; // @[accel/engine/update.ts:139]
-  reg [4:0] sc_slot_c_d17; // @[accel/engine/update.ts:139]
-  reg [4:0] sc_slot_c_d18; // @[accel/engine/update.ts:139]
-  reg [4:0] sc_slot_c_d19; // @[accel/engine/update.ts:139]
-  reg [4:0] sc_slot_c_d20; // @[accel/engine/update.ts:139]
-  reg [4:0] sc_slot_c_d21; // @[accel/engine/update.ts:139]
-  reg [4:0] sc_slot_c_d22; // @[accel/engine/update.ts:139]
-  reg [4:0] sc_slot_c_d23; // @[accel/engine/update.ts:139]
-  reg [4:0] sc_slot_c_d24; // @[accel/engine/update.ts:139]
-  reg [4:0] sc_slot_c_d25; // @[accel/engine/update.ts:139]
-  reg [4:0] sc_slot_c_d26; // @[accel/engine/update.ts:139]
-  reg [4:0] sc_slot_c_d27; // @[accel/engine/update.ts:139]
-  wire scBusy; // @[accel/engine/update.ts:310]
-  reg [5:0] wRes; // @[accel/engine/update.ts:319]
-  reg [5:0] sRes; // @[accel/engine/update.ts:320]
-  wire wPop; // @[accel/engine/update.ts:321]
-  wire sPop; // @[accel/engine/update.ts:322]
-  reg [5:0] hPtr; // @[accel/engine/update.ts:335]
-  reg [1:0] hph; // @[accel/engine/update.ts:336]
-  wire [4:0] hSlot; // @[accel/engine/update.ts:337]
-  wire [31:0] rowMem_rd0; // @[accel/engine/update.ts:338]
-  wire [31:0] hRow; // @[accel/engine/update.ts:338]
-  wire [31:0] segMem_rd0; // @[accel/engine/update.ts:339]
-  wire [31:0] hSeg; // @[accel/engine/update.ts:339]
-  reg [5:0] inPipe; // @[accel/engine/update.ts:342]
-  wire [31:0] hStateAddr; // @[accel/engine/update.ts:344]
-  wire [3:0] stLane; // @[accel/engine/update.ts:345]
-  reg hdrSent; // @[accel/engine/update.ts:346]
-  reg [3:0] rIdx; // @[accel/engine/update.ts:347]
-  wire [25:0] named; // @[accel/engine/update.ts:352]
-  wire hdrFire; // @[accel/engine/update.ts:357]
-  wire replay; // @[accel/engine/update.ts:358]
-  wire replayLast; // @[accel/engine/update.ts:359]
-  wire [511:0] replayData; // @[accel/engine/update.ts:360]
-  wire rowState; // @[accel/engine/update.ts:361]
-  wire hDone; // @[accel/engine/update.ts:362]
-  wire [5:0] hNext; // @[accel/engine/update.ts:363]
-  wire [1:0] firstPh; // @[accel/engine/update.ts:364]
-  reg [3:0] jIss; // @[accel/engine/update.ts:385]
-  wire [4:0] dSlot; // @[accel/engine/update.ts:386]
-  wire issue; // @[accel/engine/update.ts:387]
-  wire lastJ; // @[accel/engine/update.ts:388]
-  reg [4:0] pipe_slot_d1; // @[accel/engine/update.ts:139]
-  reg [4:0] pipe_slot_d2; // @[accel/engine/update.ts:139]
-  reg [4:0] pipe_slot_d3; // @[accel/engine/update.ts:139]
-  reg [4:0] pipe_slot_d4; // @[accel/engine/update.ts:139]
-  reg [4:0] pipe_slot_d5; // @[accel/engine/update.ts:139]
-  reg [4:0] pipe_slot_d6; // @[accel/engine/update.ts:139]
-  reg [4:0] pipe_slot_d7; // @[accel/engine/update.ts:139]
-  reg [4:0] pipe_slot_d8; // @[accel/engine/update.ts:139]
-  reg [4:0] pipe_slot_d9; // @[accel/engine/update.ts:139]
-  reg [4:0] pipe_slot_d10; // @[accel/engine/update.ts:139]
-  reg [4:0] pipe_slot_d11; // @[accel/engine/update.ts:139]
-  reg [4:0] pipe_slot_d12; // @[accel/engine/update.ts:139]
-  reg [4:0] pipe_slot_d13; // @[accel/engine/update.ts:139]
-  reg [4:0] pipe_slot_d14; // @[accel/engine/update.ts:139]
-  reg [4:0] pipe_slot_d15; // @[accel/engine/update.ts:139]
-  reg [4:0] pipe_slot_d16; // @[accel/engine/update.ts:139]
-  reg [4:0] pipe_slot_d17; // @[accel/engine/update.ts:139]
-  reg [4:0] pipe_slot_d18; // @[accel/engine/update.ts:139]
-  reg [4:0] pipe_slot_d19; // @[accel/engine/update.ts:139]
-  reg [4:0] pipe_slot_d20; // @[accel/engine/update.ts:139]
-  reg [4:0] pipe_slot_d21; // @[accel/engine/update.ts:139]
-  reg [4:0] pipe_slot_d22; // @[accel/engine/update.ts:139]
-  reg [4:0] pipe_slot_d23; // @[accel/engine/update.ts:139]
-  reg [4:0] pipe_slot_d24; // @[accel/engine/update.ts:139]
-  reg [4:0] pipe_slot_d25; // @[accel/engine/update.ts:139]
-  reg [4:0] pipe_slot_d26; // @[accel/engine/update.ts:139]
-  reg [4:0] pipe_slot_d27; // @[accel/engine/update.ts:139]
-  reg [4:0] pipe_slot_d28; // @[accel/engine/update.ts:139]
-  reg [4:0] pipe_slot_d29; // @[accel/engine/update.ts:139]
-  reg [4:0] pipe_slot_d30; // @[accel/engine/update.ts:139]
-  reg [4:0] pipe_slot_d31; // @[accel/engine/update.ts:139]
-  reg [4:0] pipe_slot_d32; // @[accel/engine/update.ts:139]
-  reg [4:0] pipe_slot_d33; // @[accel/engine/update.ts:139]
-  reg [2:0] pipe_beat_d1; // @[accel/engine/update.ts:139]
-  reg [2:0] pipe_beat_d2; // @[accel/engine/update.ts:139]
-  reg [2:0] pipe_beat_d3; // @[accel/engine/update.ts:139]
-  reg [2:0] pipe_beat_d4; // @[accel/engine/update.ts:139]
-  reg [2:0] pipe_beat_d5; // @[accel/engine/update.ts:139]
-  reg [2:0] pipe_beat_d6; // @[accel/engine/update.ts:139]
-  reg [2:0] pipe_beat_d7; // @[accel/engine/update.ts:139]
-  reg [2:0] pipe_beat_d8; // @[accel/engine/update.ts:139]
-  reg [2:0] pipe_beat_d9; // @[accel/engine/update.ts:139]
-  reg [2:0] pipe_beat_d10; // @[accel/engine/update.ts:139]
-  reg [2:0] pipe_beat_d11; // @[accel/engine/update.ts:139]
-  reg [2:0] pipe_beat_d12; // @[accel/engine/update.ts:139]
-  reg [2:0] pipe_beat_d13; // @[accel/engine/update.ts:139]
-  reg [2:0] pipe_beat_d14; // @[accel/engine/update.ts:139]
-  reg [2:0] pipe_beat_d15; // @[accel/engine/update.ts:139]
-  reg [2:0] pipe_beat_d16; // @[accel/engine/update.ts:139]
-  reg [2:0] pipe_beat_d17; // @[accel/engine/update.ts:139]
-  reg [2:0] pipe_beat_d18; // @[accel/engine/update.ts:139]
-  reg [2:0] pipe_beat_d19; // @[accel/engine/update.ts:139]
-  reg [2:0] pipe_beat_d20; // @[accel/engine/update.ts:139]
-  reg [2:0] pipe_beat_d21; // @[accel/engine/update.ts:139]
-  reg [2:0] pipe_beat_d22; // @[accel/engine/update.ts:139]
-  reg [2:0] pipe_beat_d23; // @[accel/engine/update.ts:139]
-  reg [2:0] pipe_beat_d24; // @[accel/engine/update.ts:139]
-  reg [2:0] pipe_beat_d25; // @[accel/engine/update.ts:139]
-  reg [2:0] pipe_beat_d26; // @[accel/engine/update.ts:139]
-  reg [2:0] pipe_beat_d27; // @[accel/engine/update.ts:139]
-  reg [2:0] pipe_beat_d28; // @[accel/engine/update.ts:139]
-  reg [2:0] pipe_beat_d29; // @[accel/engine/update.ts:139]
-  reg [2:0] pipe_beat_d30; // @[accel/engine/update.ts:139]
-  reg [2:0] pipe_beat_d31; // @[accel/engine/update.ts:139]
-  reg [2:0] pipe_beat_d32; // @[accel/engine/update.ts:139]
-  reg [2:0] pipe_beat_d33; // @[accel/engine/update.ts:139]
-  reg pipe_valid_d1; // @[accel/engine/update.ts:139]
-  reg pipe_valid_d2; // @[accel/engine/update.ts:139]
-  reg pipe_valid_d3; // @[accel/engine/update.ts:139]
-  reg pipe_valid_d4; // @[accel/engine/update.ts:139]
-  reg pipe_valid_d5; // @[accel/engine/update.ts:139]
-  reg pipe_valid_d6; // @[accel/engine/update.ts:139]
-  reg pipe_valid_d7; // @[accel/engine/update.ts:139]
-  reg pipe_valid_d8; // @[accel/engine/update.ts:139]
-  reg pipe_valid_d9; // @[accel/engine/update.ts:139]
-  reg pipe_valid_d10; // @[accel/engine/update.ts:139]
-  reg pipe_valid_d11; // @[accel/engine/update.ts:139]
-  reg pipe_valid_d12; // @[accel/engine/update.ts:139]
-  reg pipe_valid_d13; // @[accel/engine/update.ts:139]
-  reg pipe_valid_d14; // @[accel/engine/update.ts:139]
-  reg pipe_valid_d15; // @[accel/engine/update.ts:139]
-  reg pipe_valid_d16; // @[accel/engine/update.ts:139]
-  reg pipe_valid_d17; // @[accel/engine/update.ts:139]
-  reg pipe_valid_d18; // @[accel/engine/update.ts:139]
-  reg pipe_valid_d19; // @[accel/engine/update.ts:139]
-  reg pipe_valid_d20; // @[accel/engine/update.ts:139]
-  reg pipe_valid_d21; // @[accel/engine/update.ts:139]
-  reg pipe_valid_d22; // @[accel/engine/update.ts:139]
-  reg pipe_valid_d23; // @[accel/engine/update.ts:139]
-  reg pipe_valid_d24; // @[accel/engine/update.ts:139]
-  reg pipe_valid_d25; // @[accel/engine/update.ts:139]
-  reg pipe_valid_d26; // @[accel/engine/update.ts:139]
-  reg pipe_valid_d27; // @[accel/engine/update.ts:139]
-  reg pipe_valid_d28; // @[accel/engine/update.ts:139]
-  reg pipe_valid_d29; // @[accel/engine/update.ts:139]
-  reg pipe_valid_d30; // @[accel/engine/update.ts:139]
-  reg pipe_valid_d31; // @[accel/engine/update.ts:139]
-  reg pipe_valid_d32; // @[accel/engine/update.ts:139]
-  reg pipe_valid_d33; // @[accel/engine/update.ts:139]
-  reg pipe_valid_d34; // @[accel/engine/update.ts:139]
-  reg pipe_valid_d35; // @[accel/engine/update.ts:139]
-  reg pipe_valid_d36; // @[accel/engine/update.ts:139]
-  reg pipe_last_d1; // @[accel/engine/update.ts:139]
-  reg pipe_last_d2; // @[accel/engine/update.ts:139]
-  reg pipe_last_d3; // @[accel/engine/update.ts:139]
-  reg pipe_last_d4; // @[accel/engine/update.ts:139]
-  reg pipe_last_d5; // @[accel/engine/update.ts:139]
-  reg pipe_last_d6; // @[accel/engine/update.ts:139]
-  reg pipe_last_d7; // @[accel/engine/update.ts:139]
-  reg pipe_last_d8; // @[accel/engine/update.ts:139]
-  reg pipe_last_d9; // @[accel/engine/update.ts:139]
-  reg pipe_last_d10; // @[accel/engine/update.ts:139]
-  reg pipe_last_d11; // @[accel/engine/update.ts:139]
-  reg pipe_last_d12; // @[accel/engine/update.ts:139]
-  reg pipe_last_d13; // @[accel/engine/update.ts:139]
-  reg pipe_last_d14; // @[accel/engine/update.ts:139]
-  reg pipe_last_d15; // @[accel/engine/update.ts:139]
-  reg pipe_last_d16; // @[accel/engine/update.ts:139]
-  reg pipe_last_d17; // @[accel/engine/update.ts:139]
-  reg pipe_last_d18; // @[accel/engine/update.ts:139]
-  reg pipe_last_d19; // @[accel/engine/update.ts:139]
-  reg pipe_last_d20; // @[accel/engine/update.ts:139]
-  reg pipe_last_d21; // @[accel/engine/update.ts:139]
-  reg pipe_last_d22; // @[accel/engine/update.ts:139]
-  reg pipe_last_d23; // @[accel/engine/update.ts:139]
-  reg pipe_last_d24; // @[accel/engine/update.ts:139]
-  reg pipe_last_d25; // @[accel/engine/update.ts:139]
-  reg pipe_last_d26; // @[accel/engine/update.ts:139]
-  reg pipe_last_d27; // @[accel/engine/update.ts:139]
-  reg pipe_last_d28; // @[accel/engine/update.ts:139]
-  reg pipe_last_d29; // @[accel/engine/update.ts:139]
-  reg pipe_last_d30; // @[accel/engine/update.ts:139]
-  reg pipe_last_d31; // @[accel/engine/update.ts:139]
-  reg pipe_last_d32; // @[accel/engine/update.ts:139]
-  reg pipe_last_d33; // @[accel/engine/update.ts:139]
-  reg pipe_last_d34; // @[accel/engine/update.ts:139]
-  reg pipe_last_d35; // @[accel/engine/update.ts:139]
-  reg pipe_last_d36; // @[accel/engine/update.ts:139]
-  wire [511:0] gI; // @[accel/engine/update.ts:403]
-  wire [31:0] multMem_rd0; // @[accel/engine/update.ts:404]
-  wire [31:0] mult; // @[accel/engine/update.ts:404]
-  wire [511:0] gM; // @[accel/engine/update.ts:405]
-  wire [511:0] wA; // @[accel/engine/update.ts:406]
-  wire [511:0] sA; // @[accel/engine/update.ts:407]
-  wire [511:0] wF; // @[accel/engine/update.ts:408]
-  wire [511:0] firstOut; // @[accel/engine/update.ts:443]
-  wire [511:0] lastOut; // @[accel/engine/update.ts:444]
-  wire wOutV; // @[accel/engine/update.ts:447]
-  wire [511:0] wOutData; // @[accel/engine/update.ts:448]
-  wire [63:0] wOutStrb; // @[accel/engine/update.ts:449]
-  wire sOutV; // @[accel/engine/update.ts:452]
-  wire [31:0] mNewMem_rd0; // @[accel/engine/update.ts:455]
-  wire wUp; // @[accel/engine/update.ts:458]
-  wire sUp; // @[accel/engine/update.ts:459]
-  wire pipeOut; // @[accel/engine/update.ts:464]
-  wire freeV; // @[accel/engine/update.ts:468]
-  reg [511:0] gbuf [0:255]; // @[accel/engine/update.ts:165]
-  reg [511:0] wbuf [0:255]; // @[accel/engine/update.ts:166]
-  reg [511:0] sbuf [0:255]; // @[accel/engine/update.ts:167]
-  reg [31:0] rowMem [0:31]; // @[accel/engine/update.ts:168]
-  reg [31:0] segMem [0:31]; // @[accel/engine/update.ts:169]
-  reg [31:0] mOldMem [0:31]; // @[accel/engine/update.ts:170]
-  reg [31:0] mNewMem [0:31]; // @[accel/engine/update.ts:171]
-  reg [31:0] multMem [0:31]; // @[accel/engine/update.ts:172]
+  wire isSgd; // @[accel/engine/update.ts:149]
+  wire isAdagrad; // @[accel/engine/update.ts:150]
+  wire isRowwise; // @[accel/engine/update.ts:151]
+  wire run; // @[accel/engine/update.ts:153]
+  reg [5:0] ldPtr; // @[accel/engine/update.ts:159]
+  reg [5:0] sumPtr; // @[accel/engine/update.ts:160]
+  reg [5:0] scPtr; // @[accel/engine/update.ts:161]
+  reg [5:0] dPtr; // @[accel/engine/update.ts:162]
+  reg [5:0] freePtr; // @[accel/engine/update.ts:163]
+  reg [31:0] seg; // @[accel/engine/update.ts:176]
+  reg [31:0] row; // @[accel/engine/update.ts:177]
+  reg haveRid; // @[accel/engine/update.ts:178]
+  reg [3:0] gCnt; // @[accel/engine/update.ts:179]
+  reg [4:0] kCnt; // @[accel/engine/update.ts:180]
+  wire [4:0] lSlot; // @[accel/engine/update.ts:181]
+  wire ringFull; // @[accel/engine/update.ts:182]
+  wire [3:0] stBeats; // @[accel/engine/update.ts:183]
+  wire [3:0] gFromUpd; // @[accel/engine/update.ts:184]
+  wire [4:0] updTotal; // @[accel/engine/update.ts:185]
+  wire loaded; // @[accel/engine/update.ts:188]
+  wire nextFree; // @[accel/engine/update.ts:189]
+  wire canLoad; // @[accel/engine/update.ts:190]
+  wire [4:0] eSlot; // @[accel/engine/update.ts:191]
+  wire [3:0] gEff; // @[accel/engine/update.ts:192]
+  wire [4:0] kEff; // @[accel/engine/update.ts:193]
+  wire gradTake; // @[accel/engine/update.ts:195]
+  wire [4:0] kW; // @[accel/engine/update.ts:197]
+  wire stateBeat; // @[accel/engine/update.ts:198]
+  wire updTake; // @[accel/engine/update.ts:200]
+  wire gradFire; // @[accel/engine/update.ts:202]
+  wire updFire; // @[accel/engine/update.ts:203]
+  wire [3:0] cSel; // @[accel/engine/update.ts:233]
+  wire chainStart; // @[accel/engine/update.ts:235]
+  reg chain_busy_0; // @[accel/engine/update.ts:239]
+  reg [4:0] chain_slot_0; // @[accel/engine/update.ts:241]
+  reg [16:0] chain_d_0; // @[accel/engine/update.ts:242]
+  reg [16:0] chain_out_0; // @[accel/engine/update.ts:243]
+  reg chain_first_0; // @[accel/engine/update.ts:244]
+  wire chain_go_0; // @[accel/engine/update.ts:246]
+  wire chain_issue_0; // @[accel/engine/update.ts:255]
+  wire [511:0] gAt_0; // @[accel/engine/update.ts:256]
+  wire [31:0] chain_g_0; // @[accel/engine/update.ts:257]
+  wire chain_done_0; // @[accel/engine/update.ts:269]
+  reg chain_busy_1; // @[accel/engine/update.ts:239]
+  reg [4:0] chain_slot_1; // @[accel/engine/update.ts:241]
+  reg [16:0] chain_d_1; // @[accel/engine/update.ts:242]
+  reg [16:0] chain_out_1; // @[accel/engine/update.ts:243]
+  reg chain_first_1; // @[accel/engine/update.ts:244]
+  wire chain_go_1; // @[accel/engine/update.ts:246]
+  wire chain_issue_1; // @[accel/engine/update.ts:255]
+  wire [511:0] gAt_1; // @[accel/engine/update.ts:256]
+  wire [31:0] chain_g_1; // @[accel/engine/update.ts:257]
+  wire chain_done_1; // @[accel/engine/update.ts:269]
+  reg chain_busy_2; // @[accel/engine/update.ts:239]
+  reg [4:0] chain_slot_2; // @[accel/engine/update.ts:241]
+  reg [16:0] chain_d_2; // @[accel/engine/update.ts:242]
+  reg [16:0] chain_out_2; // @[accel/engine/update.ts:243]
+  reg chain_first_2; // @[accel/engine/update.ts:244]
+  wire chain_go_2; // @[accel/engine/update.ts:246]
+  wire chain_issue_2; // @[accel/engine/update.ts:255]
+  wire [511:0] gAt_2; // @[accel/engine/update.ts:256]
+  wire [31:0] chain_g_2; // @[accel/engine/update.ts:257]
+  wire chain_done_2; // @[accel/engine/update.ts:269]
+  reg chain_busy_3; // @[accel/engine/update.ts:239]
+  reg [4:0] chain_slot_3; // @[accel/engine/update.ts:241]
+  reg [16:0] chain_d_3; // @[accel/engine/update.ts:242]
+  reg [16:0] chain_out_3; // @[accel/engine/update.ts:243]
+  reg chain_first_3; // @[accel/engine/update.ts:244]
+  wire chain_go_3; // @[accel/engine/update.ts:246]
+  wire chain_issue_3; // @[accel/engine/update.ts:255]
+  wire [511:0] gAt_3; // @[accel/engine/update.ts:256]
+  wire [31:0] chain_g_3; // @[accel/engine/update.ts:257]
+  wire chain_done_3; // @[accel/engine/update.ts:269]
+  reg chain_busy_4; // @[accel/engine/update.ts:239]
+  reg [4:0] chain_slot_4; // @[accel/engine/update.ts:241]
+  reg [16:0] chain_d_4; // @[accel/engine/update.ts:242]
+  reg [16:0] chain_out_4; // @[accel/engine/update.ts:243]
+  reg chain_first_4; // @[accel/engine/update.ts:244]
+  wire chain_go_4; // @[accel/engine/update.ts:246]
+  wire chain_issue_4; // @[accel/engine/update.ts:255]
+  wire [511:0] gAt_4; // @[accel/engine/update.ts:256]
+  wire [31:0] chain_g_4; // @[accel/engine/update.ts:257]
+  wire chain_done_4; // @[accel/engine/update.ts:269]
+  reg chain_busy_5; // @[accel/engine/update.ts:239]
+  reg [4:0] chain_slot_5; // @[accel/engine/update.ts:241]
+  reg [16:0] chain_d_5; // @[accel/engine/update.ts:242]
+  reg [16:0] chain_out_5; // @[accel/engine/update.ts:243]
+  reg chain_first_5; // @[accel/engine/update.ts:244]
+  wire chain_go_5; // @[accel/engine/update.ts:246]
+  wire chain_issue_5; // @[accel/engine/update.ts:255]
+  wire [511:0] gAt_5; // @[accel/engine/update.ts:256]
+  wire [31:0] chain_g_5; // @[accel/engine/update.ts:257]
+  wire chain_done_5; // @[accel/engine/update.ts:269]
+  reg chain_busy_6; // @[accel/engine/update.ts:239]
+  reg [4:0] chain_slot_6; // @[accel/engine/update.ts:241]
+  reg [16:0] chain_d_6; // @[accel/engine/update.ts:242]
+  reg [16:0] chain_out_6; // @[accel/engine/update.ts:243]
+  reg chain_first_6; // @[accel/engine/update.ts:244]
+  wire chain_go_6; // @[accel/engine/update.ts:246]
+  wire chain_issue_6; // @[accel/engine/update.ts:255]
+  wire [511:0] gAt_6; // @[accel/engine/update.ts:256]
+  wire [31:0] chain_g_6; // @[accel/engine/update.ts:257]
+  wire chain_done_6; // @[accel/engine/update.ts:269]
+  reg chain_busy_7; // @[accel/engine/update.ts:239]
+  reg [4:0] chain_slot_7; // @[accel/engine/update.ts:241]
+  reg [16:0] chain_d_7; // @[accel/engine/update.ts:242]
+  reg [16:0] chain_out_7; // @[accel/engine/update.ts:243]
+  reg chain_first_7; // @[accel/engine/update.ts:244]
+  wire chain_go_7; // @[accel/engine/update.ts:246]
+  wire chain_issue_7; // @[accel/engine/update.ts:255]
+  wire [511:0] gAt_7; // @[accel/engine/update.ts:256]
+  wire [31:0] chain_g_7; // @[accel/engine/update.ts:257]
+  wire chain_done_7; // @[accel/engine/update.ts:269]
+  reg chain_busy_8; // @[accel/engine/update.ts:239]
+  reg [4:0] chain_slot_8; // @[accel/engine/update.ts:241]
+  reg [16:0] chain_d_8; // @[accel/engine/update.ts:242]
+  reg [16:0] chain_out_8; // @[accel/engine/update.ts:243]
+  reg chain_first_8; // @[accel/engine/update.ts:244]
+  wire chain_go_8; // @[accel/engine/update.ts:246]
+  wire chain_issue_8; // @[accel/engine/update.ts:255]
+  wire [511:0] gAt_8; // @[accel/engine/update.ts:256]
+  wire [31:0] chain_g_8; // @[accel/engine/update.ts:257]
+  wire chain_done_8; // @[accel/engine/update.ts:269]
+  reg chain_busy_9; // @[accel/engine/update.ts:239]
+  reg [4:0] chain_slot_9; // @[accel/engine/update.ts:241]
+  reg [16:0] chain_d_9; // @[accel/engine/update.ts:242]
+  reg [16:0] chain_out_9; // @[accel/engine/update.ts:243]
+  reg chain_first_9; // @[accel/engine/update.ts:244]
+  wire chain_go_9; // @[accel/engine/update.ts:246]
+  wire chain_issue_9; // @[accel/engine/update.ts:255]
+  wire [511:0] gAt_9; // @[accel/engine/update.ts:256]
+  wire [31:0] chain_g_9; // @[accel/engine/update.ts:257]
+  wire chain_done_9; // @[accel/engine/update.ts:269]
+  reg chain_busy_10; // @[accel/engine/update.ts:239]
+  reg [4:0] chain_slot_10; // @[accel/engine/update.ts:241]
+  reg [16:0] chain_d_10; // @[accel/engine/update.ts:242]
+  reg [16:0] chain_out_10; // @[accel/engine/update.ts:243]
+  reg chain_first_10; // @[accel/engine/update.ts:244]
+  wire chain_go_10; // @[accel/engine/update.ts:246]
+  wire chain_issue_10; // @[accel/engine/update.ts:255]
+  wire [511:0] gAt_10; // @[accel/engine/update.ts:256]
+  wire [31:0] chain_g_10; // @[accel/engine/update.ts:257]
+  wire chain_done_10; // @[accel/engine/update.ts:269]
+  reg chain_busy_11; // @[accel/engine/update.ts:239]
+  reg [4:0] chain_slot_11; // @[accel/engine/update.ts:241]
+  reg [16:0] chain_d_11; // @[accel/engine/update.ts:242]
+  reg [16:0] chain_out_11; // @[accel/engine/update.ts:243]
+  reg chain_first_11; // @[accel/engine/update.ts:244]
+  wire chain_go_11; // @[accel/engine/update.ts:246]
+  wire chain_issue_11; // @[accel/engine/update.ts:255]
+  wire [511:0] gAt_11; // @[accel/engine/update.ts:256]
+  wire [31:0] chain_g_11; // @[accel/engine/update.ts:257]
+  wire chain_done_11; // @[accel/engine/update.ts:269]
+  reg chain_busy_12; // @[accel/engine/update.ts:239]
+  reg [4:0] chain_slot_12; // @[accel/engine/update.ts:241]
+  reg [16:0] chain_d_12; // @[accel/engine/update.ts:242]
+  reg [16:0] chain_out_12; // @[accel/engine/update.ts:243]
+  reg chain_first_12; // @[accel/engine/update.ts:244]
+  wire chain_go_12; // @[accel/engine/update.ts:246]
+  wire chain_issue_12; // @[accel/engine/update.ts:255]
+  wire [511:0] gAt_12; // @[accel/engine/update.ts:256]
+  wire [31:0] chain_g_12; // @[accel/engine/update.ts:257]
+  wire chain_done_12; // @[accel/engine/update.ts:269]
+  reg chain_busy_13; // @[accel/engine/update.ts:239]
+  reg [4:0] chain_slot_13; // @[accel/engine/update.ts:241]
+  reg [16:0] chain_d_13; // @[accel/engine/update.ts:242]
+  reg [16:0] chain_out_13; // @[accel/engine/update.ts:243]
+  reg chain_first_13; // @[accel/engine/update.ts:244]
+  wire chain_go_13; // @[accel/engine/update.ts:246]
+  wire chain_issue_13; // @[accel/engine/update.ts:255]
+  wire [511:0] gAt_13; // @[accel/engine/update.ts:256]
+  wire [31:0] chain_g_13; // @[accel/engine/update.ts:257]
+  wire chain_done_13; // @[accel/engine/update.ts:269]
+  reg chain_busy_14; // @[accel/engine/update.ts:239]
+  reg [4:0] chain_slot_14; // @[accel/engine/update.ts:241]
+  reg [16:0] chain_d_14; // @[accel/engine/update.ts:242]
+  reg [16:0] chain_out_14; // @[accel/engine/update.ts:243]
+  reg chain_first_14; // @[accel/engine/update.ts:244]
+  wire chain_go_14; // @[accel/engine/update.ts:246]
+  wire chain_issue_14; // @[accel/engine/update.ts:255]
+  wire [511:0] gAt_14; // @[accel/engine/update.ts:256]
+  wire [31:0] chain_g_14; // @[accel/engine/update.ts:257]
+  wire chain_done_14; // @[accel/engine/update.ts:269]
+  reg chain_busy_15; // @[accel/engine/update.ts:239]
+  reg [4:0] chain_slot_15; // @[accel/engine/update.ts:241]
+  reg [16:0] chain_d_15; // @[accel/engine/update.ts:242]
+  reg [16:0] chain_out_15; // @[accel/engine/update.ts:243]
+  reg chain_first_15; // @[accel/engine/update.ts:244]
+  wire chain_go_15; // @[accel/engine/update.ts:246]
+  wire chain_issue_15; // @[accel/engine/update.ts:255]
+  wire [511:0] gAt_15; // @[accel/engine/update.ts:256]
+  wire [31:0] chain_g_15; // @[accel/engine/update.ts:257]
+  wire chain_done_15; // @[accel/engine/update.ts:269]
+  wire scIn; // @[accel/engine/update.ts:277]
+  wire [31:0] scS; // @[accel/engine/update.ts:278]
+  wire [4:0] scSlot; // @[accel/engine/update.ts:279]
+  reg [4:0] sc_slot_a_d1; // @[accel/engine/update.ts:140]
+  reg [4:0] sc_slot_a_d2; // @[accel/engine/update.ts:140]
+  reg [4:0] sc_slot_a_d3; // @[accel/engine/update.ts:140]
+  reg [4:0] sc_slot_a_d4; // @[accel/engine/update.ts:140]
+  reg [4:0] sc_slot_a_d5; // @[accel/engine/update.ts:140]
+  reg [4:0] sc_slot_a_d6; // @[accel/engine/update.ts:140]
+  reg [4:0] sc_slot_a_d7; // @[accel/engine/update.ts:140]
+  reg [4:0] sc_slot_a_d8; // @[accel/engine/update.ts:140]
+  reg [4:0] sc_slot_a_d9; // @[accel/engine/update.ts:140]
+  reg [4:0] sc_slot_a_d10; // @[accel/engine/update.ts:140]
+  reg [4:0] sc_slot_a_d11; // @[accel/engine/update.ts:140]
+  reg [4:0] sc_slot_a_d12; // @[accel/engine/update.ts:140]
+  wire [31:0] mOldMem_rd0; // @[accel/engine/update.ts:289]
+  reg [4:0] sc_slot_b_d1; // @[accel/engine/update.ts:140]
+  reg [4:0] sc_slot_b_d2; // @[accel/engine/update.ts:140]
+  reg [4:0] sc_slot_b_d3; // @[accel/engine/update.ts:140]
+  reg [4:0] sc_slot_c_d1; // @[accel/engine/update.ts:140]
+  reg [4:0] sc_slot_c_d2; // @[accel/engine/update.ts:140]
+  reg [4:0] sc_slot_c_d3; // @[accel/engine/update.ts:140]
+  reg [4:0] sc_slot_c_d4; // @[accel/engine/update.ts:140]
+  reg [4:0] sc_slot_c_d5; // @[accel/engine/update.ts:140]
+  reg [4:0] sc_slot_c_d6; // @[accel/engine/update.ts:140]
+  reg [4:0] sc_slot_c_d7; // @[accel/engine/update.ts:140]
+  reg [4:0] sc_slot_c_d8; // @[accel/engine/update.ts:140]
+  reg [4:0] sc_slot_c_d9; // @[accel/engine/update.ts:140]
+  reg [4:0] sc_slot_c_d10; // @[accel/engine/update.ts:140]
+  reg [4:0] sc_slot_c_d11; // @[accel/engine/update.ts:140]
+  reg [4:0] sc_slot_c_d12; // @[accel/engine/update.ts:140]
+  reg [4:0] sc_slot_c_d13; // @[accel/engine/update.ts:140]
+  reg [4:0] sc_slot_c_d14; // @[accel/engine/update.ts:140]
+  reg [4:0] sc_slot_c_d15; // @[accel/engine/update.ts:140]
+  reg [4:0] sc_slot_c_d16; // @[accel/engine/update.ts:140]
+  reg [4:0] sc_slot_c_d17; // @[accel/engine/update.ts:140]
+  reg [4:0] sc_slot_c_d18; // @[accel/engine/update.ts:140]
+  reg [4:0] sc_slot_c_d19; // @[accel/engine/update.ts:140]
+  reg [4:0] sc_slot_c_d20; // @[accel/engine/update.ts:140]
+  reg [4:0] sc_slot_c_d21; // @[accel/engine/update.ts:140]
+  reg [4:0] sc_slot_c_d22; // @[accel/engine/update.ts:140]
+  reg [4:0] sc_slot_c_d23; // @[accel/engine/update.ts:140]
+  reg [4:0] sc_slot_c_d24; // @[accel/engine/update.ts:140]
+  reg [4:0] sc_slot_c_d25; // @[accel/engine/update.ts:140]
+  reg [4:0] sc_slot_c_d26; // @[accel/engine/update.ts:140]
+  reg [4:0] sc_slot_c_d27; // @[accel/engine/update.ts:140]
+  wire scBusy; // @[accel/engine/update.ts:311]
+  reg [5:0] wRes; // @[accel/engine/update.ts:320]
+  reg [5:0] sRes; // @[accel/engine/update.ts:321]
+  wire wPop; // @[accel/engine/update.ts:322]
+  wire sPop; // @[accel/engine/update.ts:323]
+  reg [5:0] hPtr; // @[accel/engine/update.ts:336]
+  reg [1:0] hph; // @[accel/engine/update.ts:337]
+  wire [4:0] hSlot; // @[accel/engine/update.ts:338]
+  wire [31:0] rowMem_rd0; // @[accel/engine/update.ts:339]
+  wire [31:0] hRow; // @[accel/engine/update.ts:339]
+  wire [31:0] segMem_rd0; // @[accel/engine/update.ts:340]
+  wire [31:0] hSeg; // @[accel/engine/update.ts:340]
+  reg [5:0] inPipe; // @[accel/engine/update.ts:343]
+  wire [31:0] hStateAddr; // @[accel/engine/update.ts:345]
+  wire [3:0] stLane; // @[accel/engine/update.ts:346]
+  reg hdrSent; // @[accel/engine/update.ts:347]
+  reg [3:0] rIdx; // @[accel/engine/update.ts:348]
+  wire [25:0] named; // @[accel/engine/update.ts:353]
+  wire hdrFire; // @[accel/engine/update.ts:358]
+  wire replay; // @[accel/engine/update.ts:359]
+  wire replayLast; // @[accel/engine/update.ts:360]
+  wire [511:0] replayData; // @[accel/engine/update.ts:361]
+  wire rowState; // @[accel/engine/update.ts:362]
+  wire hDone; // @[accel/engine/update.ts:363]
+  wire [5:0] hNext; // @[accel/engine/update.ts:364]
+  wire [1:0] firstPh; // @[accel/engine/update.ts:365]
+  reg [3:0] jIss; // @[accel/engine/update.ts:386]
+  wire [4:0] dSlot; // @[accel/engine/update.ts:387]
+  wire issue; // @[accel/engine/update.ts:388]
+  wire lastJ; // @[accel/engine/update.ts:389]
+  reg [4:0] pipe_slot_d1; // @[accel/engine/update.ts:140]
+  reg [4:0] pipe_slot_d2; // @[accel/engine/update.ts:140]
+  reg [4:0] pipe_slot_d3; // @[accel/engine/update.ts:140]
+  reg [4:0] pipe_slot_d4; // @[accel/engine/update.ts:140]
+  reg [4:0] pipe_slot_d5; // @[accel/engine/update.ts:140]
+  reg [4:0] pipe_slot_d6; // @[accel/engine/update.ts:140]
+  reg [4:0] pipe_slot_d7; // @[accel/engine/update.ts:140]
+  reg [4:0] pipe_slot_d8; // @[accel/engine/update.ts:140]
+  reg [4:0] pipe_slot_d9; // @[accel/engine/update.ts:140]
+  reg [4:0] pipe_slot_d10; // @[accel/engine/update.ts:140]
+  reg [4:0] pipe_slot_d11; // @[accel/engine/update.ts:140]
+  reg [4:0] pipe_slot_d12; // @[accel/engine/update.ts:140]
+  reg [4:0] pipe_slot_d13; // @[accel/engine/update.ts:140]
+  reg [4:0] pipe_slot_d14; // @[accel/engine/update.ts:140]
+  reg [4:0] pipe_slot_d15; // @[accel/engine/update.ts:140]
+  reg [4:0] pipe_slot_d16; // @[accel/engine/update.ts:140]
+  reg [4:0] pipe_slot_d17; // @[accel/engine/update.ts:140]
+  reg [4:0] pipe_slot_d18; // @[accel/engine/update.ts:140]
+  reg [4:0] pipe_slot_d19; // @[accel/engine/update.ts:140]
+  reg [4:0] pipe_slot_d20; // @[accel/engine/update.ts:140]
+  reg [4:0] pipe_slot_d21; // @[accel/engine/update.ts:140]
+  reg [4:0] pipe_slot_d22; // @[accel/engine/update.ts:140]
+  reg [4:0] pipe_slot_d23; // @[accel/engine/update.ts:140]
+  reg [4:0] pipe_slot_d24; // @[accel/engine/update.ts:140]
+  reg [4:0] pipe_slot_d25; // @[accel/engine/update.ts:140]
+  reg [4:0] pipe_slot_d26; // @[accel/engine/update.ts:140]
+  reg [4:0] pipe_slot_d27; // @[accel/engine/update.ts:140]
+  reg [4:0] pipe_slot_d28; // @[accel/engine/update.ts:140]
+  reg [4:0] pipe_slot_d29; // @[accel/engine/update.ts:140]
+  reg [4:0] pipe_slot_d30; // @[accel/engine/update.ts:140]
+  reg [4:0] pipe_slot_d31; // @[accel/engine/update.ts:140]
+  reg [4:0] pipe_slot_d32; // @[accel/engine/update.ts:140]
+  reg [4:0] pipe_slot_d33; // @[accel/engine/update.ts:140]
+  reg [2:0] pipe_beat_d1; // @[accel/engine/update.ts:140]
+  reg [2:0] pipe_beat_d2; // @[accel/engine/update.ts:140]
+  reg [2:0] pipe_beat_d3; // @[accel/engine/update.ts:140]
+  reg [2:0] pipe_beat_d4; // @[accel/engine/update.ts:140]
+  reg [2:0] pipe_beat_d5; // @[accel/engine/update.ts:140]
+  reg [2:0] pipe_beat_d6; // @[accel/engine/update.ts:140]
+  reg [2:0] pipe_beat_d7; // @[accel/engine/update.ts:140]
+  reg [2:0] pipe_beat_d8; // @[accel/engine/update.ts:140]
+  reg [2:0] pipe_beat_d9; // @[accel/engine/update.ts:140]
+  reg [2:0] pipe_beat_d10; // @[accel/engine/update.ts:140]
+  reg [2:0] pipe_beat_d11; // @[accel/engine/update.ts:140]
+  reg [2:0] pipe_beat_d12; // @[accel/engine/update.ts:140]
+  reg [2:0] pipe_beat_d13; // @[accel/engine/update.ts:140]
+  reg [2:0] pipe_beat_d14; // @[accel/engine/update.ts:140]
+  reg [2:0] pipe_beat_d15; // @[accel/engine/update.ts:140]
+  reg [2:0] pipe_beat_d16; // @[accel/engine/update.ts:140]
+  reg [2:0] pipe_beat_d17; // @[accel/engine/update.ts:140]
+  reg [2:0] pipe_beat_d18; // @[accel/engine/update.ts:140]
+  reg [2:0] pipe_beat_d19; // @[accel/engine/update.ts:140]
+  reg [2:0] pipe_beat_d20; // @[accel/engine/update.ts:140]
+  reg [2:0] pipe_beat_d21; // @[accel/engine/update.ts:140]
+  reg [2:0] pipe_beat_d22; // @[accel/engine/update.ts:140]
+  reg [2:0] pipe_beat_d23; // @[accel/engine/update.ts:140]
+  reg [2:0] pipe_beat_d24; // @[accel/engine/update.ts:140]
+  reg [2:0] pipe_beat_d25; // @[accel/engine/update.ts:140]
+  reg [2:0] pipe_beat_d26; // @[accel/engine/update.ts:140]
+  reg [2:0] pipe_beat_d27; // @[accel/engine/update.ts:140]
+  reg [2:0] pipe_beat_d28; // @[accel/engine/update.ts:140]
+  reg [2:0] pipe_beat_d29; // @[accel/engine/update.ts:140]
+  reg [2:0] pipe_beat_d30; // @[accel/engine/update.ts:140]
+  reg [2:0] pipe_beat_d31; // @[accel/engine/update.ts:140]
+  reg [2:0] pipe_beat_d32; // @[accel/engine/update.ts:140]
+  reg [2:0] pipe_beat_d33; // @[accel/engine/update.ts:140]
+  reg pipe_valid_d1; // @[accel/engine/update.ts:140]
+  reg pipe_valid_d2; // @[accel/engine/update.ts:140]
+  reg pipe_valid_d3; // @[accel/engine/update.ts:140]
+  reg pipe_valid_d4; // @[accel/engine/update.ts:140]
+  reg pipe_valid_d5; // @[accel/engine/update.ts:140]
+  reg pipe_valid_d6; // @[accel/engine/update.ts:140]
+  reg pipe_valid_d7; // @[accel/engine/update.ts:140]
+  reg pipe_valid_d8; // @[accel/engine/update.ts:140]
+  reg pipe_valid_d9; // @[accel/engine/update.ts:140]
+  reg pipe_valid_d10; // @[accel/engine/update.ts:140]
+  reg pipe_valid_d11; // @[accel/engine/update.ts:140]
+  reg pipe_valid_d12; // @[accel/engine/update.ts:140]
+  reg pipe_valid_d13; // @[accel/engine/update.ts:140]
+  reg pipe_valid_d14; // @[accel/engine/update.ts:140]
+  reg pipe_valid_d15; // @[accel/engine/update.ts:140]
+  reg pipe_valid_d16; // @[accel/engine/update.ts:140]
+  reg pipe_valid_d17; // @[accel/engine/update.ts:140]
+  reg pipe_valid_d18; // @[accel/engine/update.ts:140]
+  reg pipe_valid_d19; // @[accel/engine/update.ts:140]
+  reg pipe_valid_d20; // @[accel/engine/update.ts:140]
+  reg pipe_valid_d21; // @[accel/engine/update.ts:140]
+  reg pipe_valid_d22; // @[accel/engine/update.ts:140]
+  reg pipe_valid_d23; // @[accel/engine/update.ts:140]
+  reg pipe_valid_d24; // @[accel/engine/update.ts:140]
+  reg pipe_valid_d25; // @[accel/engine/update.ts:140]
+  reg pipe_valid_d26; // @[accel/engine/update.ts:140]
+  reg pipe_valid_d27; // @[accel/engine/update.ts:140]
+  reg pipe_valid_d28; // @[accel/engine/update.ts:140]
+  reg pipe_valid_d29; // @[accel/engine/update.ts:140]
+  reg pipe_valid_d30; // @[accel/engine/update.ts:140]
+  reg pipe_valid_d31; // @[accel/engine/update.ts:140]
+  reg pipe_valid_d32; // @[accel/engine/update.ts:140]
+  reg pipe_valid_d33; // @[accel/engine/update.ts:140]
+  reg pipe_valid_d34; // @[accel/engine/update.ts:140]
+  reg pipe_valid_d35; // @[accel/engine/update.ts:140]
+  reg pipe_valid_d36; // @[accel/engine/update.ts:140]
+  reg pipe_last_d1; // @[accel/engine/update.ts:140]
+  reg pipe_last_d2; // @[accel/engine/update.ts:140]
+  reg pipe_last_d3; // @[accel/engine/update.ts:140]
+  reg pipe_last_d4; // @[accel/engine/update.ts:140]
+  reg pipe_last_d5; // @[accel/engine/update.ts:140]
+  reg pipe_last_d6; // @[accel/engine/update.ts:140]
+  reg pipe_last_d7; // @[accel/engine/update.ts:140]
+  reg pipe_last_d8; // @[accel/engine/update.ts:140]
+  reg pipe_last_d9; // @[accel/engine/update.ts:140]
+  reg pipe_last_d10; // @[accel/engine/update.ts:140]
+  reg pipe_last_d11; // @[accel/engine/update.ts:140]
+  reg pipe_last_d12; // @[accel/engine/update.ts:140]
+  reg pipe_last_d13; // @[accel/engine/update.ts:140]
+  reg pipe_last_d14; // @[accel/engine/update.ts:140]
+  reg pipe_last_d15; // @[accel/engine/update.ts:140]
+  reg pipe_last_d16; // @[accel/engine/update.ts:140]
+  reg pipe_last_d17; // @[accel/engine/update.ts:140]
+  reg pipe_last_d18; // @[accel/engine/update.ts:140]
+  reg pipe_last_d19; // @[accel/engine/update.ts:140]
+  reg pipe_last_d20; // @[accel/engine/update.ts:140]
+  reg pipe_last_d21; // @[accel/engine/update.ts:140]
+  reg pipe_last_d22; // @[accel/engine/update.ts:140]
+  reg pipe_last_d23; // @[accel/engine/update.ts:140]
+  reg pipe_last_d24; // @[accel/engine/update.ts:140]
+  reg pipe_last_d25; // @[accel/engine/update.ts:140]
+  reg pipe_last_d26; // @[accel/engine/update.ts:140]
+  reg pipe_last_d27; // @[accel/engine/update.ts:140]
+  reg pipe_last_d28; // @[accel/engine/update.ts:140]
+  reg pipe_last_d29; // @[accel/engine/update.ts:140]
+  reg pipe_last_d30; // @[accel/engine/update.ts:140]
+  reg pipe_last_d31; // @[accel/engine/update.ts:140]
+  reg pipe_last_d32; // @[accel/engine/update.ts:140]
+  reg pipe_last_d33; // @[accel/engine/update.ts:140]
+  reg pipe_last_d34; // @[accel/engine/update.ts:140]
+  reg pipe_last_d35; // @[accel/engine/update.ts:140]
+  reg pipe_last_d36; // @[accel/engine/update.ts:140]
+  wire [511:0] gI; // @[accel/engine/update.ts:404]
+  wire [31:0] multMem_rd0; // @[accel/engine/update.ts:405]
+  wire [31:0] mult; // @[accel/engine/update.ts:405]
+  wire [511:0] gM; // @[accel/engine/update.ts:406]
+  wire [511:0] wA; // @[accel/engine/update.ts:407]
+  wire [511:0] sA; // @[accel/engine/update.ts:408]
+  wire [511:0] wF; // @[accel/engine/update.ts:409]
+  wire [511:0] firstOut; // @[accel/engine/update.ts:444]
+  wire [511:0] lastOut; // @[accel/engine/update.ts:445]
+  wire wOutV; // @[accel/engine/update.ts:448]
+  wire [511:0] wOutData; // @[accel/engine/update.ts:449]
+  wire [63:0] wOutStrb; // @[accel/engine/update.ts:450]
+  wire sOutV; // @[accel/engine/update.ts:453]
+  wire [31:0] mNewMem_rd0; // @[accel/engine/update.ts:456]
+  wire wUp; // @[accel/engine/update.ts:459]
+  wire sUp; // @[accel/engine/update.ts:460]
+  wire pipeOut; // @[accel/engine/update.ts:465]
+  wire freeV; // @[accel/engine/update.ts:469]
+  reg [511:0] gbuf [0:255]; // @[accel/engine/update.ts:166]
+  reg [511:0] wbuf [0:255]; // @[accel/engine/update.ts:167]
+  reg [511:0] sbuf [0:255]; // @[accel/engine/update.ts:168]
+  reg [31:0] rowMem [0:31]; // @[accel/engine/update.ts:169]
+  reg [31:0] segMem [0:31]; // @[accel/engine/update.ts:170]
+  reg [31:0] mOldMem [0:31]; // @[accel/engine/update.ts:171]
+  reg [31:0] mNewMem [0:31]; // @[accel/engine/update.ts:172]
+  reg [31:0] multMem [0:31]; // @[accel/engine/update.ts:173]
   wire dim_to_fp32_in_valid;
   wire [15:0] dim_to_fp32_a;
   /* verilator lint_off UNUSEDSIGNAL */
@@ -1646,7 +1647,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
   wire [511:0] _T_34 = upd >> {_T_33[5:2], 5'h0};
   /* verilator lint_on UNUSEDSIGNAL */
 
-  Fp32FromUInt_w16_s1 dim_to_fp32 ( // @[accel/engine/update.ts:229]
+  Fp32FromUInt_w16_s1 dim_to_fp32 ( // @[accel/engine/update.ts:230]
     .clock(clock),
     .reset(reset),
     .in_valid(dim_to_fp32_in_valid),
@@ -1654,7 +1655,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(dim_to_fp32_out_valid),
     .y(dim_to_fp32_y)
   );
-  Fp32Mul_s1 sq_mul_0 ( // @[accel/engine/update.ts:257]
+  Fp32Mul_s1 sq_mul_0 ( // @[accel/engine/update.ts:258]
     .clock(clock),
     .reset(reset),
     .in_valid(sq_mul_0_in_valid),
@@ -1663,7 +1664,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(sq_mul_0_out_valid),
     .y(sq_mul_0_y)
   );
-  Fp32Add_s1 sq_add_0 ( // @[accel/engine/update.ts:262]
+  Fp32Add_s1 sq_add_0 ( // @[accel/engine/update.ts:263]
     .clock(clock),
     .reset(reset),
     .in_valid(sq_add_0_in_valid),
@@ -1673,7 +1674,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(sq_add_0_out_valid),
     .y(sq_add_0_y)
   );
-  Fp32Mul_s1 sq_mul_1 ( // @[accel/engine/update.ts:257]
+  Fp32Mul_s1 sq_mul_1 ( // @[accel/engine/update.ts:258]
     .clock(clock),
     .reset(reset),
     .in_valid(sq_mul_1_in_valid),
@@ -1682,7 +1683,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(sq_mul_1_out_valid),
     .y(sq_mul_1_y)
   );
-  Fp32Add_s1 sq_add_1 ( // @[accel/engine/update.ts:262]
+  Fp32Add_s1 sq_add_1 ( // @[accel/engine/update.ts:263]
     .clock(clock),
     .reset(reset),
     .in_valid(sq_add_1_in_valid),
@@ -1692,7 +1693,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(sq_add_1_out_valid),
     .y(sq_add_1_y)
   );
-  Fp32Mul_s1 sq_mul_2 ( // @[accel/engine/update.ts:257]
+  Fp32Mul_s1 sq_mul_2 ( // @[accel/engine/update.ts:258]
     .clock(clock),
     .reset(reset),
     .in_valid(sq_mul_2_in_valid),
@@ -1701,7 +1702,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(sq_mul_2_out_valid),
     .y(sq_mul_2_y)
   );
-  Fp32Add_s1 sq_add_2 ( // @[accel/engine/update.ts:262]
+  Fp32Add_s1 sq_add_2 ( // @[accel/engine/update.ts:263]
     .clock(clock),
     .reset(reset),
     .in_valid(sq_add_2_in_valid),
@@ -1711,7 +1712,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(sq_add_2_out_valid),
     .y(sq_add_2_y)
   );
-  Fp32Mul_s1 sq_mul_3 ( // @[accel/engine/update.ts:257]
+  Fp32Mul_s1 sq_mul_3 ( // @[accel/engine/update.ts:258]
     .clock(clock),
     .reset(reset),
     .in_valid(sq_mul_3_in_valid),
@@ -1720,7 +1721,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(sq_mul_3_out_valid),
     .y(sq_mul_3_y)
   );
-  Fp32Add_s1 sq_add_3 ( // @[accel/engine/update.ts:262]
+  Fp32Add_s1 sq_add_3 ( // @[accel/engine/update.ts:263]
     .clock(clock),
     .reset(reset),
     .in_valid(sq_add_3_in_valid),
@@ -1730,7 +1731,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(sq_add_3_out_valid),
     .y(sq_add_3_y)
   );
-  Fp32Mul_s1 sq_mul_4 ( // @[accel/engine/update.ts:257]
+  Fp32Mul_s1 sq_mul_4 ( // @[accel/engine/update.ts:258]
     .clock(clock),
     .reset(reset),
     .in_valid(sq_mul_4_in_valid),
@@ -1739,7 +1740,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(sq_mul_4_out_valid),
     .y(sq_mul_4_y)
   );
-  Fp32Add_s1 sq_add_4 ( // @[accel/engine/update.ts:262]
+  Fp32Add_s1 sq_add_4 ( // @[accel/engine/update.ts:263]
     .clock(clock),
     .reset(reset),
     .in_valid(sq_add_4_in_valid),
@@ -1749,7 +1750,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(sq_add_4_out_valid),
     .y(sq_add_4_y)
   );
-  Fp32Mul_s1 sq_mul_5 ( // @[accel/engine/update.ts:257]
+  Fp32Mul_s1 sq_mul_5 ( // @[accel/engine/update.ts:258]
     .clock(clock),
     .reset(reset),
     .in_valid(sq_mul_5_in_valid),
@@ -1758,7 +1759,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(sq_mul_5_out_valid),
     .y(sq_mul_5_y)
   );
-  Fp32Add_s1 sq_add_5 ( // @[accel/engine/update.ts:262]
+  Fp32Add_s1 sq_add_5 ( // @[accel/engine/update.ts:263]
     .clock(clock),
     .reset(reset),
     .in_valid(sq_add_5_in_valid),
@@ -1768,7 +1769,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(sq_add_5_out_valid),
     .y(sq_add_5_y)
   );
-  Fp32Mul_s1 sq_mul_6 ( // @[accel/engine/update.ts:257]
+  Fp32Mul_s1 sq_mul_6 ( // @[accel/engine/update.ts:258]
     .clock(clock),
     .reset(reset),
     .in_valid(sq_mul_6_in_valid),
@@ -1777,7 +1778,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(sq_mul_6_out_valid),
     .y(sq_mul_6_y)
   );
-  Fp32Add_s1 sq_add_6 ( // @[accel/engine/update.ts:262]
+  Fp32Add_s1 sq_add_6 ( // @[accel/engine/update.ts:263]
     .clock(clock),
     .reset(reset),
     .in_valid(sq_add_6_in_valid),
@@ -1787,7 +1788,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(sq_add_6_out_valid),
     .y(sq_add_6_y)
   );
-  Fp32Mul_s1 sq_mul_7 ( // @[accel/engine/update.ts:257]
+  Fp32Mul_s1 sq_mul_7 ( // @[accel/engine/update.ts:258]
     .clock(clock),
     .reset(reset),
     .in_valid(sq_mul_7_in_valid),
@@ -1796,7 +1797,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(sq_mul_7_out_valid),
     .y(sq_mul_7_y)
   );
-  Fp32Add_s1 sq_add_7 ( // @[accel/engine/update.ts:262]
+  Fp32Add_s1 sq_add_7 ( // @[accel/engine/update.ts:263]
     .clock(clock),
     .reset(reset),
     .in_valid(sq_add_7_in_valid),
@@ -1806,7 +1807,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(sq_add_7_out_valid),
     .y(sq_add_7_y)
   );
-  Fp32Mul_s1 sq_mul_8 ( // @[accel/engine/update.ts:257]
+  Fp32Mul_s1 sq_mul_8 ( // @[accel/engine/update.ts:258]
     .clock(clock),
     .reset(reset),
     .in_valid(sq_mul_8_in_valid),
@@ -1815,7 +1816,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(sq_mul_8_out_valid),
     .y(sq_mul_8_y)
   );
-  Fp32Add_s1 sq_add_8 ( // @[accel/engine/update.ts:262]
+  Fp32Add_s1 sq_add_8 ( // @[accel/engine/update.ts:263]
     .clock(clock),
     .reset(reset),
     .in_valid(sq_add_8_in_valid),
@@ -1825,7 +1826,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(sq_add_8_out_valid),
     .y(sq_add_8_y)
   );
-  Fp32Mul_s1 sq_mul_9 ( // @[accel/engine/update.ts:257]
+  Fp32Mul_s1 sq_mul_9 ( // @[accel/engine/update.ts:258]
     .clock(clock),
     .reset(reset),
     .in_valid(sq_mul_9_in_valid),
@@ -1834,7 +1835,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(sq_mul_9_out_valid),
     .y(sq_mul_9_y)
   );
-  Fp32Add_s1 sq_add_9 ( // @[accel/engine/update.ts:262]
+  Fp32Add_s1 sq_add_9 ( // @[accel/engine/update.ts:263]
     .clock(clock),
     .reset(reset),
     .in_valid(sq_add_9_in_valid),
@@ -1844,7 +1845,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(sq_add_9_out_valid),
     .y(sq_add_9_y)
   );
-  Fp32Mul_s1 sq_mul_10 ( // @[accel/engine/update.ts:257]
+  Fp32Mul_s1 sq_mul_10 ( // @[accel/engine/update.ts:258]
     .clock(clock),
     .reset(reset),
     .in_valid(sq_mul_10_in_valid),
@@ -1853,7 +1854,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(sq_mul_10_out_valid),
     .y(sq_mul_10_y)
   );
-  Fp32Add_s1 sq_add_10 ( // @[accel/engine/update.ts:262]
+  Fp32Add_s1 sq_add_10 ( // @[accel/engine/update.ts:263]
     .clock(clock),
     .reset(reset),
     .in_valid(sq_add_10_in_valid),
@@ -1863,7 +1864,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(sq_add_10_out_valid),
     .y(sq_add_10_y)
   );
-  Fp32Mul_s1 sq_mul_11 ( // @[accel/engine/update.ts:257]
+  Fp32Mul_s1 sq_mul_11 ( // @[accel/engine/update.ts:258]
     .clock(clock),
     .reset(reset),
     .in_valid(sq_mul_11_in_valid),
@@ -1872,7 +1873,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(sq_mul_11_out_valid),
     .y(sq_mul_11_y)
   );
-  Fp32Add_s1 sq_add_11 ( // @[accel/engine/update.ts:262]
+  Fp32Add_s1 sq_add_11 ( // @[accel/engine/update.ts:263]
     .clock(clock),
     .reset(reset),
     .in_valid(sq_add_11_in_valid),
@@ -1882,7 +1883,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(sq_add_11_out_valid),
     .y(sq_add_11_y)
   );
-  Fp32Mul_s1 sq_mul_12 ( // @[accel/engine/update.ts:257]
+  Fp32Mul_s1 sq_mul_12 ( // @[accel/engine/update.ts:258]
     .clock(clock),
     .reset(reset),
     .in_valid(sq_mul_12_in_valid),
@@ -1891,7 +1892,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(sq_mul_12_out_valid),
     .y(sq_mul_12_y)
   );
-  Fp32Add_s1 sq_add_12 ( // @[accel/engine/update.ts:262]
+  Fp32Add_s1 sq_add_12 ( // @[accel/engine/update.ts:263]
     .clock(clock),
     .reset(reset),
     .in_valid(sq_add_12_in_valid),
@@ -1901,7 +1902,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(sq_add_12_out_valid),
     .y(sq_add_12_y)
   );
-  Fp32Mul_s1 sq_mul_13 ( // @[accel/engine/update.ts:257]
+  Fp32Mul_s1 sq_mul_13 ( // @[accel/engine/update.ts:258]
     .clock(clock),
     .reset(reset),
     .in_valid(sq_mul_13_in_valid),
@@ -1910,7 +1911,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(sq_mul_13_out_valid),
     .y(sq_mul_13_y)
   );
-  Fp32Add_s1 sq_add_13 ( // @[accel/engine/update.ts:262]
+  Fp32Add_s1 sq_add_13 ( // @[accel/engine/update.ts:263]
     .clock(clock),
     .reset(reset),
     .in_valid(sq_add_13_in_valid),
@@ -1920,7 +1921,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(sq_add_13_out_valid),
     .y(sq_add_13_y)
   );
-  Fp32Mul_s1 sq_mul_14 ( // @[accel/engine/update.ts:257]
+  Fp32Mul_s1 sq_mul_14 ( // @[accel/engine/update.ts:258]
     .clock(clock),
     .reset(reset),
     .in_valid(sq_mul_14_in_valid),
@@ -1929,7 +1930,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(sq_mul_14_out_valid),
     .y(sq_mul_14_y)
   );
-  Fp32Add_s1 sq_add_14 ( // @[accel/engine/update.ts:262]
+  Fp32Add_s1 sq_add_14 ( // @[accel/engine/update.ts:263]
     .clock(clock),
     .reset(reset),
     .in_valid(sq_add_14_in_valid),
@@ -1939,7 +1940,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(sq_add_14_out_valid),
     .y(sq_add_14_y)
   );
-  Fp32Mul_s1 sq_mul_15 ( // @[accel/engine/update.ts:257]
+  Fp32Mul_s1 sq_mul_15 ( // @[accel/engine/update.ts:258]
     .clock(clock),
     .reset(reset),
     .in_valid(sq_mul_15_in_valid),
@@ -1948,7 +1949,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(sq_mul_15_out_valid),
     .y(sq_mul_15_y)
   );
-  Fp32Add_s1 sq_add_15 ( // @[accel/engine/update.ts:262]
+  Fp32Add_s1 sq_add_15 ( // @[accel/engine/update.ts:263]
     .clock(clock),
     .reset(reset),
     .in_valid(sq_add_15_in_valid),
@@ -1958,7 +1959,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(sq_add_15_out_valid),
     .y(sq_add_15_y)
   );
-  Fp32Div_s12 scalar_div_dim ( // @[accel/engine/update.ts:281]
+  Fp32Div_s12 scalar_div_dim ( // @[accel/engine/update.ts:282]
     .clock(clock),
     .reset(reset),
     .in_valid(scalar_div_dim_in_valid),
@@ -1967,7 +1968,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(scalar_div_dim_out_valid),
     .y(scalar_div_dim_y)
   );
-  Fp32Add_s3 scalar_add_m ( // @[accel/engine/update.ts:286]
+  Fp32Add_s3 scalar_add_m ( // @[accel/engine/update.ts:287]
     .clock(clock),
     .reset(reset),
     .in_valid(scalar_add_m_in_valid),
@@ -1977,7 +1978,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(scalar_add_m_out_valid),
     .y(scalar_add_m_y)
   );
-  Fp32Sqrt_s12 scalar_sqrt ( // @[accel/engine/update.ts:293]
+  Fp32Sqrt_s12 scalar_sqrt ( // @[accel/engine/update.ts:294]
     .clock(clock),
     .reset(reset),
     .in_valid(scalar_sqrt_in_valid),
@@ -1985,7 +1986,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(scalar_sqrt_out_valid),
     .y(scalar_sqrt_y)
   );
-  Fp32Add_s3 scalar_add_eps ( // @[accel/engine/update.ts:296]
+  Fp32Add_s3 scalar_add_eps ( // @[accel/engine/update.ts:297]
     .clock(clock),
     .reset(reset),
     .in_valid(scalar_add_eps_in_valid),
@@ -1995,7 +1996,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(scalar_add_eps_out_valid),
     .y(scalar_add_eps_y)
   );
-  Fp32Div_s12 scalar_div_lr ( // @[accel/engine/update.ts:301]
+  Fp32Div_s12 scalar_div_lr ( // @[accel/engine/update.ts:302]
     .clock(clock),
     .reset(reset),
     .in_valid(scalar_div_lr_in_valid),
@@ -2004,7 +2005,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(scalar_div_lr_out_valid),
     .y(scalar_div_lr_y)
   );
-  Queue_d48_w576_ram wd_queue ( // @[accel/engine/update.ts:317]
+  Queue_d48_w576_ram wd_queue ( // @[accel/engine/update.ts:318]
     .clock(clock),
     .reset(reset),
     .enq_valid(wd_queue_enq_valid),
@@ -2015,7 +2016,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .deq_bits(wd_queue_deq_bits),
     .count(wd_queue_count)
   );
-  Queue_d48_w576_ram sd_queue ( // @[accel/engine/update.ts:318]
+  Queue_d48_w576_ram sd_queue ( // @[accel/engine/update.ts:319]
     .clock(clock),
     .reset(reset),
     .enq_valid(sd_queue_enq_valid),
@@ -2026,7 +2027,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .deq_bits(sd_queue_deq_bits),
     .count(sd_queue_count)
   );
-  Fp32Mul_s3 upd_mul_a_0 ( // @[accel/engine/update.ts:411]
+  Fp32Mul_s3 upd_mul_a_0 ( // @[accel/engine/update.ts:412]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_mul_a_0_in_valid),
@@ -2035,7 +2036,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(upd_mul_a_0_out_valid),
     .y(upd_mul_a_0_y)
   );
-  Fp32Add_s3 upd_add_a_0 ( // @[accel/engine/update.ts:415]
+  Fp32Add_s3 upd_add_a_0 ( // @[accel/engine/update.ts:416]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_add_a_0_in_valid),
@@ -2045,7 +2046,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(upd_add_a_0_out_valid),
     .y(upd_add_a_0_y)
   );
-  Fp32Sqrt_s12 upd_sqrt_0 ( // @[accel/engine/update.ts:420]
+  Fp32Sqrt_s12 upd_sqrt_0 ( // @[accel/engine/update.ts:421]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_sqrt_0_in_valid),
@@ -2053,7 +2054,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(upd_sqrt_0_out_valid),
     .y(upd_sqrt_0_y)
   );
-  Fp32Add_s3 upd_add_eps_0 ( // @[accel/engine/update.ts:423]
+  Fp32Add_s3 upd_add_eps_0 ( // @[accel/engine/update.ts:424]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_add_eps_0_in_valid),
@@ -2063,7 +2064,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(upd_add_eps_0_out_valid),
     .y(upd_add_eps_0_y)
   );
-  Fp32Mul_s3 upd_mul_lr_0 ( // @[accel/engine/update.ts:428]
+  Fp32Mul_s3 upd_mul_lr_0 ( // @[accel/engine/update.ts:429]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_mul_lr_0_in_valid),
@@ -2072,7 +2073,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(upd_mul_lr_0_out_valid),
     .y(upd_mul_lr_0_y)
   );
-  Fp32Div_s12 upd_div_0 ( // @[accel/engine/update.ts:432]
+  Fp32Div_s12 upd_div_0 ( // @[accel/engine/update.ts:433]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_div_0_in_valid),
@@ -2081,7 +2082,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(upd_div_0_out_valid),
     .y(upd_div_0_y)
   );
-  Fp32Add_s3 upd_add_w_0 ( // @[accel/engine/update.ts:436]
+  Fp32Add_s3 upd_add_w_0 ( // @[accel/engine/update.ts:437]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_add_w_0_in_valid),
@@ -2091,7 +2092,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(upd_add_w_0_out_valid),
     .y(upd_add_w_0_y)
   );
-  Fp32Mul_s3 upd_mul_a_1 ( // @[accel/engine/update.ts:411]
+  Fp32Mul_s3 upd_mul_a_1 ( // @[accel/engine/update.ts:412]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_mul_a_1_in_valid),
@@ -2100,7 +2101,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(upd_mul_a_1_out_valid),
     .y(upd_mul_a_1_y)
   );
-  Fp32Add_s3 upd_add_a_1 ( // @[accel/engine/update.ts:415]
+  Fp32Add_s3 upd_add_a_1 ( // @[accel/engine/update.ts:416]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_add_a_1_in_valid),
@@ -2110,7 +2111,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(upd_add_a_1_out_valid),
     .y(upd_add_a_1_y)
   );
-  Fp32Sqrt_s12 upd_sqrt_1 ( // @[accel/engine/update.ts:420]
+  Fp32Sqrt_s12 upd_sqrt_1 ( // @[accel/engine/update.ts:421]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_sqrt_1_in_valid),
@@ -2118,7 +2119,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(upd_sqrt_1_out_valid),
     .y(upd_sqrt_1_y)
   );
-  Fp32Add_s3 upd_add_eps_1 ( // @[accel/engine/update.ts:423]
+  Fp32Add_s3 upd_add_eps_1 ( // @[accel/engine/update.ts:424]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_add_eps_1_in_valid),
@@ -2128,7 +2129,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(upd_add_eps_1_out_valid),
     .y(upd_add_eps_1_y)
   );
-  Fp32Mul_s3 upd_mul_lr_1 ( // @[accel/engine/update.ts:428]
+  Fp32Mul_s3 upd_mul_lr_1 ( // @[accel/engine/update.ts:429]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_mul_lr_1_in_valid),
@@ -2137,7 +2138,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(upd_mul_lr_1_out_valid),
     .y(upd_mul_lr_1_y)
   );
-  Fp32Div_s12 upd_div_1 ( // @[accel/engine/update.ts:432]
+  Fp32Div_s12 upd_div_1 ( // @[accel/engine/update.ts:433]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_div_1_in_valid),
@@ -2146,7 +2147,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(upd_div_1_out_valid),
     .y(upd_div_1_y)
   );
-  Fp32Add_s3 upd_add_w_1 ( // @[accel/engine/update.ts:436]
+  Fp32Add_s3 upd_add_w_1 ( // @[accel/engine/update.ts:437]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_add_w_1_in_valid),
@@ -2156,7 +2157,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(upd_add_w_1_out_valid),
     .y(upd_add_w_1_y)
   );
-  Fp32Mul_s3 upd_mul_a_2 ( // @[accel/engine/update.ts:411]
+  Fp32Mul_s3 upd_mul_a_2 ( // @[accel/engine/update.ts:412]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_mul_a_2_in_valid),
@@ -2165,7 +2166,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(upd_mul_a_2_out_valid),
     .y(upd_mul_a_2_y)
   );
-  Fp32Add_s3 upd_add_a_2 ( // @[accel/engine/update.ts:415]
+  Fp32Add_s3 upd_add_a_2 ( // @[accel/engine/update.ts:416]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_add_a_2_in_valid),
@@ -2175,7 +2176,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(upd_add_a_2_out_valid),
     .y(upd_add_a_2_y)
   );
-  Fp32Sqrt_s12 upd_sqrt_2 ( // @[accel/engine/update.ts:420]
+  Fp32Sqrt_s12 upd_sqrt_2 ( // @[accel/engine/update.ts:421]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_sqrt_2_in_valid),
@@ -2183,7 +2184,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(upd_sqrt_2_out_valid),
     .y(upd_sqrt_2_y)
   );
-  Fp32Add_s3 upd_add_eps_2 ( // @[accel/engine/update.ts:423]
+  Fp32Add_s3 upd_add_eps_2 ( // @[accel/engine/update.ts:424]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_add_eps_2_in_valid),
@@ -2193,7 +2194,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(upd_add_eps_2_out_valid),
     .y(upd_add_eps_2_y)
   );
-  Fp32Mul_s3 upd_mul_lr_2 ( // @[accel/engine/update.ts:428]
+  Fp32Mul_s3 upd_mul_lr_2 ( // @[accel/engine/update.ts:429]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_mul_lr_2_in_valid),
@@ -2202,7 +2203,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(upd_mul_lr_2_out_valid),
     .y(upd_mul_lr_2_y)
   );
-  Fp32Div_s12 upd_div_2 ( // @[accel/engine/update.ts:432]
+  Fp32Div_s12 upd_div_2 ( // @[accel/engine/update.ts:433]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_div_2_in_valid),
@@ -2211,7 +2212,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(upd_div_2_out_valid),
     .y(upd_div_2_y)
   );
-  Fp32Add_s3 upd_add_w_2 ( // @[accel/engine/update.ts:436]
+  Fp32Add_s3 upd_add_w_2 ( // @[accel/engine/update.ts:437]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_add_w_2_in_valid),
@@ -2221,7 +2222,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(upd_add_w_2_out_valid),
     .y(upd_add_w_2_y)
   );
-  Fp32Mul_s3 upd_mul_a_3 ( // @[accel/engine/update.ts:411]
+  Fp32Mul_s3 upd_mul_a_3 ( // @[accel/engine/update.ts:412]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_mul_a_3_in_valid),
@@ -2230,7 +2231,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(upd_mul_a_3_out_valid),
     .y(upd_mul_a_3_y)
   );
-  Fp32Add_s3 upd_add_a_3 ( // @[accel/engine/update.ts:415]
+  Fp32Add_s3 upd_add_a_3 ( // @[accel/engine/update.ts:416]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_add_a_3_in_valid),
@@ -2240,7 +2241,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(upd_add_a_3_out_valid),
     .y(upd_add_a_3_y)
   );
-  Fp32Sqrt_s12 upd_sqrt_3 ( // @[accel/engine/update.ts:420]
+  Fp32Sqrt_s12 upd_sqrt_3 ( // @[accel/engine/update.ts:421]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_sqrt_3_in_valid),
@@ -2248,7 +2249,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(upd_sqrt_3_out_valid),
     .y(upd_sqrt_3_y)
   );
-  Fp32Add_s3 upd_add_eps_3 ( // @[accel/engine/update.ts:423]
+  Fp32Add_s3 upd_add_eps_3 ( // @[accel/engine/update.ts:424]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_add_eps_3_in_valid),
@@ -2258,7 +2259,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(upd_add_eps_3_out_valid),
     .y(upd_add_eps_3_y)
   );
-  Fp32Mul_s3 upd_mul_lr_3 ( // @[accel/engine/update.ts:428]
+  Fp32Mul_s3 upd_mul_lr_3 ( // @[accel/engine/update.ts:429]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_mul_lr_3_in_valid),
@@ -2267,7 +2268,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(upd_mul_lr_3_out_valid),
     .y(upd_mul_lr_3_y)
   );
-  Fp32Div_s12 upd_div_3 ( // @[accel/engine/update.ts:432]
+  Fp32Div_s12 upd_div_3 ( // @[accel/engine/update.ts:433]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_div_3_in_valid),
@@ -2276,7 +2277,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(upd_div_3_out_valid),
     .y(upd_div_3_y)
   );
-  Fp32Add_s3 upd_add_w_3 ( // @[accel/engine/update.ts:436]
+  Fp32Add_s3 upd_add_w_3 ( // @[accel/engine/update.ts:437]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_add_w_3_in_valid),
@@ -2286,7 +2287,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(upd_add_w_3_out_valid),
     .y(upd_add_w_3_y)
   );
-  Fp32Mul_s3 upd_mul_a_4 ( // @[accel/engine/update.ts:411]
+  Fp32Mul_s3 upd_mul_a_4 ( // @[accel/engine/update.ts:412]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_mul_a_4_in_valid),
@@ -2295,7 +2296,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(upd_mul_a_4_out_valid),
     .y(upd_mul_a_4_y)
   );
-  Fp32Add_s3 upd_add_a_4 ( // @[accel/engine/update.ts:415]
+  Fp32Add_s3 upd_add_a_4 ( // @[accel/engine/update.ts:416]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_add_a_4_in_valid),
@@ -2305,7 +2306,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(upd_add_a_4_out_valid),
     .y(upd_add_a_4_y)
   );
-  Fp32Sqrt_s12 upd_sqrt_4 ( // @[accel/engine/update.ts:420]
+  Fp32Sqrt_s12 upd_sqrt_4 ( // @[accel/engine/update.ts:421]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_sqrt_4_in_valid),
@@ -2313,7 +2314,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(upd_sqrt_4_out_valid),
     .y(upd_sqrt_4_y)
   );
-  Fp32Add_s3 upd_add_eps_4 ( // @[accel/engine/update.ts:423]
+  Fp32Add_s3 upd_add_eps_4 ( // @[accel/engine/update.ts:424]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_add_eps_4_in_valid),
@@ -2323,7 +2324,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(upd_add_eps_4_out_valid),
     .y(upd_add_eps_4_y)
   );
-  Fp32Mul_s3 upd_mul_lr_4 ( // @[accel/engine/update.ts:428]
+  Fp32Mul_s3 upd_mul_lr_4 ( // @[accel/engine/update.ts:429]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_mul_lr_4_in_valid),
@@ -2332,7 +2333,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(upd_mul_lr_4_out_valid),
     .y(upd_mul_lr_4_y)
   );
-  Fp32Div_s12 upd_div_4 ( // @[accel/engine/update.ts:432]
+  Fp32Div_s12 upd_div_4 ( // @[accel/engine/update.ts:433]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_div_4_in_valid),
@@ -2341,7 +2342,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(upd_div_4_out_valid),
     .y(upd_div_4_y)
   );
-  Fp32Add_s3 upd_add_w_4 ( // @[accel/engine/update.ts:436]
+  Fp32Add_s3 upd_add_w_4 ( // @[accel/engine/update.ts:437]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_add_w_4_in_valid),
@@ -2351,7 +2352,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(upd_add_w_4_out_valid),
     .y(upd_add_w_4_y)
   );
-  Fp32Mul_s3 upd_mul_a_5 ( // @[accel/engine/update.ts:411]
+  Fp32Mul_s3 upd_mul_a_5 ( // @[accel/engine/update.ts:412]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_mul_a_5_in_valid),
@@ -2360,7 +2361,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(upd_mul_a_5_out_valid),
     .y(upd_mul_a_5_y)
   );
-  Fp32Add_s3 upd_add_a_5 ( // @[accel/engine/update.ts:415]
+  Fp32Add_s3 upd_add_a_5 ( // @[accel/engine/update.ts:416]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_add_a_5_in_valid),
@@ -2370,7 +2371,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(upd_add_a_5_out_valid),
     .y(upd_add_a_5_y)
   );
-  Fp32Sqrt_s12 upd_sqrt_5 ( // @[accel/engine/update.ts:420]
+  Fp32Sqrt_s12 upd_sqrt_5 ( // @[accel/engine/update.ts:421]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_sqrt_5_in_valid),
@@ -2378,7 +2379,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(upd_sqrt_5_out_valid),
     .y(upd_sqrt_5_y)
   );
-  Fp32Add_s3 upd_add_eps_5 ( // @[accel/engine/update.ts:423]
+  Fp32Add_s3 upd_add_eps_5 ( // @[accel/engine/update.ts:424]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_add_eps_5_in_valid),
@@ -2388,7 +2389,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(upd_add_eps_5_out_valid),
     .y(upd_add_eps_5_y)
   );
-  Fp32Mul_s3 upd_mul_lr_5 ( // @[accel/engine/update.ts:428]
+  Fp32Mul_s3 upd_mul_lr_5 ( // @[accel/engine/update.ts:429]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_mul_lr_5_in_valid),
@@ -2397,7 +2398,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(upd_mul_lr_5_out_valid),
     .y(upd_mul_lr_5_y)
   );
-  Fp32Div_s12 upd_div_5 ( // @[accel/engine/update.ts:432]
+  Fp32Div_s12 upd_div_5 ( // @[accel/engine/update.ts:433]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_div_5_in_valid),
@@ -2406,7 +2407,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(upd_div_5_out_valid),
     .y(upd_div_5_y)
   );
-  Fp32Add_s3 upd_add_w_5 ( // @[accel/engine/update.ts:436]
+  Fp32Add_s3 upd_add_w_5 ( // @[accel/engine/update.ts:437]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_add_w_5_in_valid),
@@ -2416,7 +2417,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(upd_add_w_5_out_valid),
     .y(upd_add_w_5_y)
   );
-  Fp32Mul_s3 upd_mul_a_6 ( // @[accel/engine/update.ts:411]
+  Fp32Mul_s3 upd_mul_a_6 ( // @[accel/engine/update.ts:412]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_mul_a_6_in_valid),
@@ -2425,7 +2426,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(upd_mul_a_6_out_valid),
     .y(upd_mul_a_6_y)
   );
-  Fp32Add_s3 upd_add_a_6 ( // @[accel/engine/update.ts:415]
+  Fp32Add_s3 upd_add_a_6 ( // @[accel/engine/update.ts:416]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_add_a_6_in_valid),
@@ -2435,7 +2436,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(upd_add_a_6_out_valid),
     .y(upd_add_a_6_y)
   );
-  Fp32Sqrt_s12 upd_sqrt_6 ( // @[accel/engine/update.ts:420]
+  Fp32Sqrt_s12 upd_sqrt_6 ( // @[accel/engine/update.ts:421]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_sqrt_6_in_valid),
@@ -2443,7 +2444,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(upd_sqrt_6_out_valid),
     .y(upd_sqrt_6_y)
   );
-  Fp32Add_s3 upd_add_eps_6 ( // @[accel/engine/update.ts:423]
+  Fp32Add_s3 upd_add_eps_6 ( // @[accel/engine/update.ts:424]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_add_eps_6_in_valid),
@@ -2453,7 +2454,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(upd_add_eps_6_out_valid),
     .y(upd_add_eps_6_y)
   );
-  Fp32Mul_s3 upd_mul_lr_6 ( // @[accel/engine/update.ts:428]
+  Fp32Mul_s3 upd_mul_lr_6 ( // @[accel/engine/update.ts:429]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_mul_lr_6_in_valid),
@@ -2462,7 +2463,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(upd_mul_lr_6_out_valid),
     .y(upd_mul_lr_6_y)
   );
-  Fp32Div_s12 upd_div_6 ( // @[accel/engine/update.ts:432]
+  Fp32Div_s12 upd_div_6 ( // @[accel/engine/update.ts:433]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_div_6_in_valid),
@@ -2471,7 +2472,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(upd_div_6_out_valid),
     .y(upd_div_6_y)
   );
-  Fp32Add_s3 upd_add_w_6 ( // @[accel/engine/update.ts:436]
+  Fp32Add_s3 upd_add_w_6 ( // @[accel/engine/update.ts:437]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_add_w_6_in_valid),
@@ -2481,7 +2482,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(upd_add_w_6_out_valid),
     .y(upd_add_w_6_y)
   );
-  Fp32Mul_s3 upd_mul_a_7 ( // @[accel/engine/update.ts:411]
+  Fp32Mul_s3 upd_mul_a_7 ( // @[accel/engine/update.ts:412]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_mul_a_7_in_valid),
@@ -2490,7 +2491,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(upd_mul_a_7_out_valid),
     .y(upd_mul_a_7_y)
   );
-  Fp32Add_s3 upd_add_a_7 ( // @[accel/engine/update.ts:415]
+  Fp32Add_s3 upd_add_a_7 ( // @[accel/engine/update.ts:416]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_add_a_7_in_valid),
@@ -2500,7 +2501,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(upd_add_a_7_out_valid),
     .y(upd_add_a_7_y)
   );
-  Fp32Sqrt_s12 upd_sqrt_7 ( // @[accel/engine/update.ts:420]
+  Fp32Sqrt_s12 upd_sqrt_7 ( // @[accel/engine/update.ts:421]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_sqrt_7_in_valid),
@@ -2508,7 +2509,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(upd_sqrt_7_out_valid),
     .y(upd_sqrt_7_y)
   );
-  Fp32Add_s3 upd_add_eps_7 ( // @[accel/engine/update.ts:423]
+  Fp32Add_s3 upd_add_eps_7 ( // @[accel/engine/update.ts:424]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_add_eps_7_in_valid),
@@ -2518,7 +2519,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(upd_add_eps_7_out_valid),
     .y(upd_add_eps_7_y)
   );
-  Fp32Mul_s3 upd_mul_lr_7 ( // @[accel/engine/update.ts:428]
+  Fp32Mul_s3 upd_mul_lr_7 ( // @[accel/engine/update.ts:429]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_mul_lr_7_in_valid),
@@ -2527,7 +2528,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(upd_mul_lr_7_out_valid),
     .y(upd_mul_lr_7_y)
   );
-  Fp32Div_s12 upd_div_7 ( // @[accel/engine/update.ts:432]
+  Fp32Div_s12 upd_div_7 ( // @[accel/engine/update.ts:433]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_div_7_in_valid),
@@ -2536,7 +2537,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(upd_div_7_out_valid),
     .y(upd_div_7_y)
   );
-  Fp32Add_s3 upd_add_w_7 ( // @[accel/engine/update.ts:436]
+  Fp32Add_s3 upd_add_w_7 ( // @[accel/engine/update.ts:437]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_add_w_7_in_valid),
@@ -2546,7 +2547,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(upd_add_w_7_out_valid),
     .y(upd_add_w_7_y)
   );
-  Fp32Mul_s3 upd_mul_a_8 ( // @[accel/engine/update.ts:411]
+  Fp32Mul_s3 upd_mul_a_8 ( // @[accel/engine/update.ts:412]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_mul_a_8_in_valid),
@@ -2555,7 +2556,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(upd_mul_a_8_out_valid),
     .y(upd_mul_a_8_y)
   );
-  Fp32Add_s3 upd_add_a_8 ( // @[accel/engine/update.ts:415]
+  Fp32Add_s3 upd_add_a_8 ( // @[accel/engine/update.ts:416]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_add_a_8_in_valid),
@@ -2565,7 +2566,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(upd_add_a_8_out_valid),
     .y(upd_add_a_8_y)
   );
-  Fp32Sqrt_s12 upd_sqrt_8 ( // @[accel/engine/update.ts:420]
+  Fp32Sqrt_s12 upd_sqrt_8 ( // @[accel/engine/update.ts:421]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_sqrt_8_in_valid),
@@ -2573,7 +2574,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(upd_sqrt_8_out_valid),
     .y(upd_sqrt_8_y)
   );
-  Fp32Add_s3 upd_add_eps_8 ( // @[accel/engine/update.ts:423]
+  Fp32Add_s3 upd_add_eps_8 ( // @[accel/engine/update.ts:424]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_add_eps_8_in_valid),
@@ -2583,7 +2584,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(upd_add_eps_8_out_valid),
     .y(upd_add_eps_8_y)
   );
-  Fp32Mul_s3 upd_mul_lr_8 ( // @[accel/engine/update.ts:428]
+  Fp32Mul_s3 upd_mul_lr_8 ( // @[accel/engine/update.ts:429]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_mul_lr_8_in_valid),
@@ -2592,7 +2593,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(upd_mul_lr_8_out_valid),
     .y(upd_mul_lr_8_y)
   );
-  Fp32Div_s12 upd_div_8 ( // @[accel/engine/update.ts:432]
+  Fp32Div_s12 upd_div_8 ( // @[accel/engine/update.ts:433]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_div_8_in_valid),
@@ -2601,7 +2602,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(upd_div_8_out_valid),
     .y(upd_div_8_y)
   );
-  Fp32Add_s3 upd_add_w_8 ( // @[accel/engine/update.ts:436]
+  Fp32Add_s3 upd_add_w_8 ( // @[accel/engine/update.ts:437]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_add_w_8_in_valid),
@@ -2611,7 +2612,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(upd_add_w_8_out_valid),
     .y(upd_add_w_8_y)
   );
-  Fp32Mul_s3 upd_mul_a_9 ( // @[accel/engine/update.ts:411]
+  Fp32Mul_s3 upd_mul_a_9 ( // @[accel/engine/update.ts:412]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_mul_a_9_in_valid),
@@ -2620,7 +2621,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(upd_mul_a_9_out_valid),
     .y(upd_mul_a_9_y)
   );
-  Fp32Add_s3 upd_add_a_9 ( // @[accel/engine/update.ts:415]
+  Fp32Add_s3 upd_add_a_9 ( // @[accel/engine/update.ts:416]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_add_a_9_in_valid),
@@ -2630,7 +2631,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(upd_add_a_9_out_valid),
     .y(upd_add_a_9_y)
   );
-  Fp32Sqrt_s12 upd_sqrt_9 ( // @[accel/engine/update.ts:420]
+  Fp32Sqrt_s12 upd_sqrt_9 ( // @[accel/engine/update.ts:421]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_sqrt_9_in_valid),
@@ -2638,7 +2639,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(upd_sqrt_9_out_valid),
     .y(upd_sqrt_9_y)
   );
-  Fp32Add_s3 upd_add_eps_9 ( // @[accel/engine/update.ts:423]
+  Fp32Add_s3 upd_add_eps_9 ( // @[accel/engine/update.ts:424]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_add_eps_9_in_valid),
@@ -2648,7 +2649,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(upd_add_eps_9_out_valid),
     .y(upd_add_eps_9_y)
   );
-  Fp32Mul_s3 upd_mul_lr_9 ( // @[accel/engine/update.ts:428]
+  Fp32Mul_s3 upd_mul_lr_9 ( // @[accel/engine/update.ts:429]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_mul_lr_9_in_valid),
@@ -2657,7 +2658,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(upd_mul_lr_9_out_valid),
     .y(upd_mul_lr_9_y)
   );
-  Fp32Div_s12 upd_div_9 ( // @[accel/engine/update.ts:432]
+  Fp32Div_s12 upd_div_9 ( // @[accel/engine/update.ts:433]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_div_9_in_valid),
@@ -2666,7 +2667,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(upd_div_9_out_valid),
     .y(upd_div_9_y)
   );
-  Fp32Add_s3 upd_add_w_9 ( // @[accel/engine/update.ts:436]
+  Fp32Add_s3 upd_add_w_9 ( // @[accel/engine/update.ts:437]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_add_w_9_in_valid),
@@ -2676,7 +2677,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(upd_add_w_9_out_valid),
     .y(upd_add_w_9_y)
   );
-  Fp32Mul_s3 upd_mul_a_10 ( // @[accel/engine/update.ts:411]
+  Fp32Mul_s3 upd_mul_a_10 ( // @[accel/engine/update.ts:412]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_mul_a_10_in_valid),
@@ -2685,7 +2686,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(upd_mul_a_10_out_valid),
     .y(upd_mul_a_10_y)
   );
-  Fp32Add_s3 upd_add_a_10 ( // @[accel/engine/update.ts:415]
+  Fp32Add_s3 upd_add_a_10 ( // @[accel/engine/update.ts:416]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_add_a_10_in_valid),
@@ -2695,7 +2696,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(upd_add_a_10_out_valid),
     .y(upd_add_a_10_y)
   );
-  Fp32Sqrt_s12 upd_sqrt_10 ( // @[accel/engine/update.ts:420]
+  Fp32Sqrt_s12 upd_sqrt_10 ( // @[accel/engine/update.ts:421]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_sqrt_10_in_valid),
@@ -2703,7 +2704,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(upd_sqrt_10_out_valid),
     .y(upd_sqrt_10_y)
   );
-  Fp32Add_s3 upd_add_eps_10 ( // @[accel/engine/update.ts:423]
+  Fp32Add_s3 upd_add_eps_10 ( // @[accel/engine/update.ts:424]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_add_eps_10_in_valid),
@@ -2713,7 +2714,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(upd_add_eps_10_out_valid),
     .y(upd_add_eps_10_y)
   );
-  Fp32Mul_s3 upd_mul_lr_10 ( // @[accel/engine/update.ts:428]
+  Fp32Mul_s3 upd_mul_lr_10 ( // @[accel/engine/update.ts:429]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_mul_lr_10_in_valid),
@@ -2722,7 +2723,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(upd_mul_lr_10_out_valid),
     .y(upd_mul_lr_10_y)
   );
-  Fp32Div_s12 upd_div_10 ( // @[accel/engine/update.ts:432]
+  Fp32Div_s12 upd_div_10 ( // @[accel/engine/update.ts:433]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_div_10_in_valid),
@@ -2731,7 +2732,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(upd_div_10_out_valid),
     .y(upd_div_10_y)
   );
-  Fp32Add_s3 upd_add_w_10 ( // @[accel/engine/update.ts:436]
+  Fp32Add_s3 upd_add_w_10 ( // @[accel/engine/update.ts:437]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_add_w_10_in_valid),
@@ -2741,7 +2742,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(upd_add_w_10_out_valid),
     .y(upd_add_w_10_y)
   );
-  Fp32Mul_s3 upd_mul_a_11 ( // @[accel/engine/update.ts:411]
+  Fp32Mul_s3 upd_mul_a_11 ( // @[accel/engine/update.ts:412]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_mul_a_11_in_valid),
@@ -2750,7 +2751,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(upd_mul_a_11_out_valid),
     .y(upd_mul_a_11_y)
   );
-  Fp32Add_s3 upd_add_a_11 ( // @[accel/engine/update.ts:415]
+  Fp32Add_s3 upd_add_a_11 ( // @[accel/engine/update.ts:416]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_add_a_11_in_valid),
@@ -2760,7 +2761,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(upd_add_a_11_out_valid),
     .y(upd_add_a_11_y)
   );
-  Fp32Sqrt_s12 upd_sqrt_11 ( // @[accel/engine/update.ts:420]
+  Fp32Sqrt_s12 upd_sqrt_11 ( // @[accel/engine/update.ts:421]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_sqrt_11_in_valid),
@@ -2768,7 +2769,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(upd_sqrt_11_out_valid),
     .y(upd_sqrt_11_y)
   );
-  Fp32Add_s3 upd_add_eps_11 ( // @[accel/engine/update.ts:423]
+  Fp32Add_s3 upd_add_eps_11 ( // @[accel/engine/update.ts:424]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_add_eps_11_in_valid),
@@ -2778,7 +2779,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(upd_add_eps_11_out_valid),
     .y(upd_add_eps_11_y)
   );
-  Fp32Mul_s3 upd_mul_lr_11 ( // @[accel/engine/update.ts:428]
+  Fp32Mul_s3 upd_mul_lr_11 ( // @[accel/engine/update.ts:429]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_mul_lr_11_in_valid),
@@ -2787,7 +2788,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(upd_mul_lr_11_out_valid),
     .y(upd_mul_lr_11_y)
   );
-  Fp32Div_s12 upd_div_11 ( // @[accel/engine/update.ts:432]
+  Fp32Div_s12 upd_div_11 ( // @[accel/engine/update.ts:433]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_div_11_in_valid),
@@ -2796,7 +2797,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(upd_div_11_out_valid),
     .y(upd_div_11_y)
   );
-  Fp32Add_s3 upd_add_w_11 ( // @[accel/engine/update.ts:436]
+  Fp32Add_s3 upd_add_w_11 ( // @[accel/engine/update.ts:437]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_add_w_11_in_valid),
@@ -2806,7 +2807,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(upd_add_w_11_out_valid),
     .y(upd_add_w_11_y)
   );
-  Fp32Mul_s3 upd_mul_a_12 ( // @[accel/engine/update.ts:411]
+  Fp32Mul_s3 upd_mul_a_12 ( // @[accel/engine/update.ts:412]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_mul_a_12_in_valid),
@@ -2815,7 +2816,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(upd_mul_a_12_out_valid),
     .y(upd_mul_a_12_y)
   );
-  Fp32Add_s3 upd_add_a_12 ( // @[accel/engine/update.ts:415]
+  Fp32Add_s3 upd_add_a_12 ( // @[accel/engine/update.ts:416]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_add_a_12_in_valid),
@@ -2825,7 +2826,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(upd_add_a_12_out_valid),
     .y(upd_add_a_12_y)
   );
-  Fp32Sqrt_s12 upd_sqrt_12 ( // @[accel/engine/update.ts:420]
+  Fp32Sqrt_s12 upd_sqrt_12 ( // @[accel/engine/update.ts:421]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_sqrt_12_in_valid),
@@ -2833,7 +2834,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(upd_sqrt_12_out_valid),
     .y(upd_sqrt_12_y)
   );
-  Fp32Add_s3 upd_add_eps_12 ( // @[accel/engine/update.ts:423]
+  Fp32Add_s3 upd_add_eps_12 ( // @[accel/engine/update.ts:424]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_add_eps_12_in_valid),
@@ -2843,7 +2844,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(upd_add_eps_12_out_valid),
     .y(upd_add_eps_12_y)
   );
-  Fp32Mul_s3 upd_mul_lr_12 ( // @[accel/engine/update.ts:428]
+  Fp32Mul_s3 upd_mul_lr_12 ( // @[accel/engine/update.ts:429]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_mul_lr_12_in_valid),
@@ -2852,7 +2853,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(upd_mul_lr_12_out_valid),
     .y(upd_mul_lr_12_y)
   );
-  Fp32Div_s12 upd_div_12 ( // @[accel/engine/update.ts:432]
+  Fp32Div_s12 upd_div_12 ( // @[accel/engine/update.ts:433]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_div_12_in_valid),
@@ -2861,7 +2862,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(upd_div_12_out_valid),
     .y(upd_div_12_y)
   );
-  Fp32Add_s3 upd_add_w_12 ( // @[accel/engine/update.ts:436]
+  Fp32Add_s3 upd_add_w_12 ( // @[accel/engine/update.ts:437]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_add_w_12_in_valid),
@@ -2871,7 +2872,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(upd_add_w_12_out_valid),
     .y(upd_add_w_12_y)
   );
-  Fp32Mul_s3 upd_mul_a_13 ( // @[accel/engine/update.ts:411]
+  Fp32Mul_s3 upd_mul_a_13 ( // @[accel/engine/update.ts:412]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_mul_a_13_in_valid),
@@ -2880,7 +2881,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(upd_mul_a_13_out_valid),
     .y(upd_mul_a_13_y)
   );
-  Fp32Add_s3 upd_add_a_13 ( // @[accel/engine/update.ts:415]
+  Fp32Add_s3 upd_add_a_13 ( // @[accel/engine/update.ts:416]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_add_a_13_in_valid),
@@ -2890,7 +2891,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(upd_add_a_13_out_valid),
     .y(upd_add_a_13_y)
   );
-  Fp32Sqrt_s12 upd_sqrt_13 ( // @[accel/engine/update.ts:420]
+  Fp32Sqrt_s12 upd_sqrt_13 ( // @[accel/engine/update.ts:421]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_sqrt_13_in_valid),
@@ -2898,7 +2899,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(upd_sqrt_13_out_valid),
     .y(upd_sqrt_13_y)
   );
-  Fp32Add_s3 upd_add_eps_13 ( // @[accel/engine/update.ts:423]
+  Fp32Add_s3 upd_add_eps_13 ( // @[accel/engine/update.ts:424]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_add_eps_13_in_valid),
@@ -2908,7 +2909,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(upd_add_eps_13_out_valid),
     .y(upd_add_eps_13_y)
   );
-  Fp32Mul_s3 upd_mul_lr_13 ( // @[accel/engine/update.ts:428]
+  Fp32Mul_s3 upd_mul_lr_13 ( // @[accel/engine/update.ts:429]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_mul_lr_13_in_valid),
@@ -2917,7 +2918,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(upd_mul_lr_13_out_valid),
     .y(upd_mul_lr_13_y)
   );
-  Fp32Div_s12 upd_div_13 ( // @[accel/engine/update.ts:432]
+  Fp32Div_s12 upd_div_13 ( // @[accel/engine/update.ts:433]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_div_13_in_valid),
@@ -2926,7 +2927,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(upd_div_13_out_valid),
     .y(upd_div_13_y)
   );
-  Fp32Add_s3 upd_add_w_13 ( // @[accel/engine/update.ts:436]
+  Fp32Add_s3 upd_add_w_13 ( // @[accel/engine/update.ts:437]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_add_w_13_in_valid),
@@ -2936,7 +2937,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(upd_add_w_13_out_valid),
     .y(upd_add_w_13_y)
   );
-  Fp32Mul_s3 upd_mul_a_14 ( // @[accel/engine/update.ts:411]
+  Fp32Mul_s3 upd_mul_a_14 ( // @[accel/engine/update.ts:412]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_mul_a_14_in_valid),
@@ -2945,7 +2946,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(upd_mul_a_14_out_valid),
     .y(upd_mul_a_14_y)
   );
-  Fp32Add_s3 upd_add_a_14 ( // @[accel/engine/update.ts:415]
+  Fp32Add_s3 upd_add_a_14 ( // @[accel/engine/update.ts:416]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_add_a_14_in_valid),
@@ -2955,7 +2956,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(upd_add_a_14_out_valid),
     .y(upd_add_a_14_y)
   );
-  Fp32Sqrt_s12 upd_sqrt_14 ( // @[accel/engine/update.ts:420]
+  Fp32Sqrt_s12 upd_sqrt_14 ( // @[accel/engine/update.ts:421]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_sqrt_14_in_valid),
@@ -2963,7 +2964,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(upd_sqrt_14_out_valid),
     .y(upd_sqrt_14_y)
   );
-  Fp32Add_s3 upd_add_eps_14 ( // @[accel/engine/update.ts:423]
+  Fp32Add_s3 upd_add_eps_14 ( // @[accel/engine/update.ts:424]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_add_eps_14_in_valid),
@@ -2973,7 +2974,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(upd_add_eps_14_out_valid),
     .y(upd_add_eps_14_y)
   );
-  Fp32Mul_s3 upd_mul_lr_14 ( // @[accel/engine/update.ts:428]
+  Fp32Mul_s3 upd_mul_lr_14 ( // @[accel/engine/update.ts:429]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_mul_lr_14_in_valid),
@@ -2982,7 +2983,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(upd_mul_lr_14_out_valid),
     .y(upd_mul_lr_14_y)
   );
-  Fp32Div_s12 upd_div_14 ( // @[accel/engine/update.ts:432]
+  Fp32Div_s12 upd_div_14 ( // @[accel/engine/update.ts:433]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_div_14_in_valid),
@@ -2991,7 +2992,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(upd_div_14_out_valid),
     .y(upd_div_14_y)
   );
-  Fp32Add_s3 upd_add_w_14 ( // @[accel/engine/update.ts:436]
+  Fp32Add_s3 upd_add_w_14 ( // @[accel/engine/update.ts:437]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_add_w_14_in_valid),
@@ -3001,7 +3002,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(upd_add_w_14_out_valid),
     .y(upd_add_w_14_y)
   );
-  Fp32Mul_s3 upd_mul_a_15 ( // @[accel/engine/update.ts:411]
+  Fp32Mul_s3 upd_mul_a_15 ( // @[accel/engine/update.ts:412]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_mul_a_15_in_valid),
@@ -3010,7 +3011,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(upd_mul_a_15_out_valid),
     .y(upd_mul_a_15_y)
   );
-  Fp32Add_s3 upd_add_a_15 ( // @[accel/engine/update.ts:415]
+  Fp32Add_s3 upd_add_a_15 ( // @[accel/engine/update.ts:416]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_add_a_15_in_valid),
@@ -3020,7 +3021,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(upd_add_a_15_out_valid),
     .y(upd_add_a_15_y)
   );
-  Fp32Sqrt_s12 upd_sqrt_15 ( // @[accel/engine/update.ts:420]
+  Fp32Sqrt_s12 upd_sqrt_15 ( // @[accel/engine/update.ts:421]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_sqrt_15_in_valid),
@@ -3028,7 +3029,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(upd_sqrt_15_out_valid),
     .y(upd_sqrt_15_y)
   );
-  Fp32Add_s3 upd_add_eps_15 ( // @[accel/engine/update.ts:423]
+  Fp32Add_s3 upd_add_eps_15 ( // @[accel/engine/update.ts:424]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_add_eps_15_in_valid),
@@ -3038,7 +3039,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(upd_add_eps_15_out_valid),
     .y(upd_add_eps_15_y)
   );
-  Fp32Mul_s3 upd_mul_lr_15 ( // @[accel/engine/update.ts:428]
+  Fp32Mul_s3 upd_mul_lr_15 ( // @[accel/engine/update.ts:429]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_mul_lr_15_in_valid),
@@ -3047,7 +3048,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(upd_mul_lr_15_out_valid),
     .y(upd_mul_lr_15_y)
   );
-  Fp32Div_s12 upd_div_15 ( // @[accel/engine/update.ts:432]
+  Fp32Div_s12 upd_div_15 ( // @[accel/engine/update.ts:433]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_div_15_in_valid),
@@ -3056,7 +3057,7 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .out_valid(upd_div_15_out_valid),
     .y(upd_div_15_y)
   );
-  Fp32Add_s3 upd_add_w_15 ( // @[accel/engine/update.ts:436]
+  Fp32Add_s3 upd_add_w_15 ( // @[accel/engine/update.ts:437]
     .clock(clock),
     .reset(reset),
     .in_valid(upd_add_w_15_in_valid),
@@ -3067,1005 +3068,1001 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
     .y(upd_add_w_15_y)
   );
 
-  assign isSgd = opt == 2'h1; // @[accel/engine/update.ts:148]
-  assign isAdagrad = opt == 2'h2; // @[accel/engine/update.ts:149]
-  assign isRowwise = opt == 2'h3; // @[accel/engine/update.ts:150]
-  assign run = ~flush; // @[accel/engine/update.ts:152]
-  assign lSlot = ldPtr[4:0]; // @[accel/engine/update.ts:180]
-  assign ringFull = (ldPtr - freePtr) == 6'h20; // @[accel/engine/update.ts:181]
-  assign stBeats = isAdagrad ? rowBeats : (isRowwise ? 4'h1 : 4'h0); // @[accel/engine/update.ts:182]
-  assign gFromUpd = unfused ? rowBeats : 4'h0; // @[accel/engine/update.ts:183]
-  assign updTotal = ({1'h0, gFromUpd} + {1'h0, rowBeats}) + {1'h0, stBeats}; // @[accel/engine/update.ts:184]
-  assign loaded = ((run & haveRid) & (unfused | (gCnt == rowBeats))) & (kCnt == updTotal); // @[accel/engine/update.ts:187]
-  assign nextFree = ((ldPtr + 6'h1) - freePtr) < 6'h20; // @[accel/engine/update.ts:188]
-  assign canLoad = run & (loaded ? nextFree : ~ringFull); // @[accel/engine/update.ts:189]
-  assign eSlot = loaded ? _T[4:0] : lSlot; // @[accel/engine/update.ts:190]
-  assign gEff = loaded ? 4'h0 : gCnt; // @[accel/engine/update.ts:191]
-  assign kEff = loaded ? 5'h0 : kCnt; // @[accel/engine/update.ts:192]
-  assign gradTake = (canLoad & ~unfused) & (gEff < rowBeats); // @[accel/engine/update.ts:194]
-  assign kW = kEff - {1'h0, gFromUpd}; // @[accel/engine/update.ts:196]
-  assign stateBeat = (kEff >= {1'h0, gFromUpd}) & (kW >= {1'h0, rowBeats}); // @[accel/engine/update.ts:197]
-  assign updTake = (canLoad & (kEff < updTotal)) & (~stateBeat | (haveRid & ~loaded)); // @[accel/engine/update.ts:199]
-  assign gradFire = gradTake & grad_valid; // @[accel/engine/update.ts:201]
-  assign updFire = updTake & upd_valid; // @[accel/engine/update.ts:202]
-  assign cSel = sumPtr[3:0]; // @[accel/engine/update.ts:232]
-  assign chainStart = (run & isRowwise) & (sumPtr != ldPtr); // @[accel/engine/update.ts:234]
-  assign chain_go_0 = (chainStart & mine_0) & ~chain_busy_0; // @[accel/engine/update.ts:245]
-  assign chain_issue_0 = chain_busy_0 & (chain_d_0 < {1'h0, dim}); // @[accel/engine/update.ts:254]
-  assign chain_g_0 = _T_1[31:0]; // @[accel/engine/update.ts:256]
-  assign chain_done_0 = (sq_add_0_out_valid & chain_busy_0) & ((chain_out_0 + 17'h1) == {1'h0, dim}); // @[accel/engine/update.ts:268]
-  assign chain_go_1 = (chainStart & mine_1) & ~chain_busy_1; // @[accel/engine/update.ts:245]
-  assign chain_issue_1 = chain_busy_1 & (chain_d_1 < {1'h0, dim}); // @[accel/engine/update.ts:254]
-  assign chain_g_1 = _T_2[31:0]; // @[accel/engine/update.ts:256]
-  assign chain_done_1 = (sq_add_1_out_valid & chain_busy_1) & ((chain_out_1 + 17'h1) == {1'h0, dim}); // @[accel/engine/update.ts:268]
-  assign chain_go_2 = (chainStart & mine_2) & ~chain_busy_2; // @[accel/engine/update.ts:245]
-  assign chain_issue_2 = chain_busy_2 & (chain_d_2 < {1'h0, dim}); // @[accel/engine/update.ts:254]
-  assign chain_g_2 = _T_3[31:0]; // @[accel/engine/update.ts:256]
-  assign chain_done_2 = (sq_add_2_out_valid & chain_busy_2) & ((chain_out_2 + 17'h1) == {1'h0, dim}); // @[accel/engine/update.ts:268]
-  assign chain_go_3 = (chainStart & mine_3) & ~chain_busy_3; // @[accel/engine/update.ts:245]
-  assign chain_issue_3 = chain_busy_3 & (chain_d_3 < {1'h0, dim}); // @[accel/engine/update.ts:254]
-  assign chain_g_3 = _T_4[31:0]; // @[accel/engine/update.ts:256]
-  assign chain_done_3 = (sq_add_3_out_valid & chain_busy_3) & ((chain_out_3 + 17'h1) == {1'h0, dim}); // @[accel/engine/update.ts:268]
-  assign chain_go_4 = (chainStart & mine_4) & ~chain_busy_4; // @[accel/engine/update.ts:245]
-  assign chain_issue_4 = chain_busy_4 & (chain_d_4 < {1'h0, dim}); // @[accel/engine/update.ts:254]
-  assign chain_g_4 = _T_5[31:0]; // @[accel/engine/update.ts:256]
-  assign chain_done_4 = (sq_add_4_out_valid & chain_busy_4) & ((chain_out_4 + 17'h1) == {1'h0, dim}); // @[accel/engine/update.ts:268]
-  assign chain_go_5 = (chainStart & mine_5) & ~chain_busy_5; // @[accel/engine/update.ts:245]
-  assign chain_issue_5 = chain_busy_5 & (chain_d_5 < {1'h0, dim}); // @[accel/engine/update.ts:254]
-  assign chain_g_5 = _T_6[31:0]; // @[accel/engine/update.ts:256]
-  assign chain_done_5 = (sq_add_5_out_valid & chain_busy_5) & ((chain_out_5 + 17'h1) == {1'h0, dim}); // @[accel/engine/update.ts:268]
-  assign chain_go_6 = (chainStart & mine_6) & ~chain_busy_6; // @[accel/engine/update.ts:245]
-  assign chain_issue_6 = chain_busy_6 & (chain_d_6 < {1'h0, dim}); // @[accel/engine/update.ts:254]
-  assign chain_g_6 = _T_7[31:0]; // @[accel/engine/update.ts:256]
-  assign chain_done_6 = (sq_add_6_out_valid & chain_busy_6) & ((chain_out_6 + 17'h1) == {1'h0, dim}); // @[accel/engine/update.ts:268]
-  assign chain_go_7 = (chainStart & mine_7) & ~chain_busy_7; // @[accel/engine/update.ts:245]
-  assign chain_issue_7 = chain_busy_7 & (chain_d_7 < {1'h0, dim}); // @[accel/engine/update.ts:254]
-  assign chain_g_7 = _T_8[31:0]; // @[accel/engine/update.ts:256]
-  assign chain_done_7 = (sq_add_7_out_valid & chain_busy_7) & ((chain_out_7 + 17'h1) == {1'h0, dim}); // @[accel/engine/update.ts:268]
-  assign chain_go_8 = (chainStart & mine_8) & ~chain_busy_8; // @[accel/engine/update.ts:245]
-  assign chain_issue_8 = chain_busy_8 & (chain_d_8 < {1'h0, dim}); // @[accel/engine/update.ts:254]
-  assign chain_g_8 = _T_9[31:0]; // @[accel/engine/update.ts:256]
-  assign chain_done_8 = (sq_add_8_out_valid & chain_busy_8) & ((chain_out_8 + 17'h1) == {1'h0, dim}); // @[accel/engine/update.ts:268]
-  assign chain_go_9 = (chainStart & mine_9) & ~chain_busy_9; // @[accel/engine/update.ts:245]
-  assign chain_issue_9 = chain_busy_9 & (chain_d_9 < {1'h0, dim}); // @[accel/engine/update.ts:254]
-  assign chain_g_9 = _T_10[31:0]; // @[accel/engine/update.ts:256]
-  assign chain_done_9 = (sq_add_9_out_valid & chain_busy_9) & ((chain_out_9 + 17'h1) == {1'h0, dim}); // @[accel/engine/update.ts:268]
-  assign chain_go_10 = (chainStart & mine_10) & ~chain_busy_10; // @[accel/engine/update.ts:245]
-  assign chain_issue_10 = chain_busy_10 & (chain_d_10 < {1'h0, dim}); // @[accel/engine/update.ts:254]
-  assign chain_g_10 = _T_11[31:0]; // @[accel/engine/update.ts:256]
-  assign chain_done_10 = (sq_add_10_out_valid & chain_busy_10) & ((chain_out_10 + 17'h1) == {1'h0, dim}); // @[accel/engine/update.ts:268]
-  assign chain_go_11 = (chainStart & mine_11) & ~chain_busy_11; // @[accel/engine/update.ts:245]
-  assign chain_issue_11 = chain_busy_11 & (chain_d_11 < {1'h0, dim}); // @[accel/engine/update.ts:254]
-  assign chain_g_11 = _T_12[31:0]; // @[accel/engine/update.ts:256]
-  assign chain_done_11 = (sq_add_11_out_valid & chain_busy_11) & ((chain_out_11 + 17'h1) == {1'h0, dim}); // @[accel/engine/update.ts:268]
-  assign chain_go_12 = (chainStart & mine_12) & ~chain_busy_12; // @[accel/engine/update.ts:245]
-  assign chain_issue_12 = chain_busy_12 & (chain_d_12 < {1'h0, dim}); // @[accel/engine/update.ts:254]
-  assign chain_g_12 = _T_13[31:0]; // @[accel/engine/update.ts:256]
-  assign chain_done_12 = (sq_add_12_out_valid & chain_busy_12) & ((chain_out_12 + 17'h1) == {1'h0, dim}); // @[accel/engine/update.ts:268]
-  assign chain_go_13 = (chainStart & mine_13) & ~chain_busy_13; // @[accel/engine/update.ts:245]
-  assign chain_issue_13 = chain_busy_13 & (chain_d_13 < {1'h0, dim}); // @[accel/engine/update.ts:254]
-  assign chain_g_13 = _T_14[31:0]; // @[accel/engine/update.ts:256]
-  assign chain_done_13 = (sq_add_13_out_valid & chain_busy_13) & ((chain_out_13 + 17'h1) == {1'h0, dim}); // @[accel/engine/update.ts:268]
-  assign chain_go_14 = (chainStart & mine_14) & ~chain_busy_14; // @[accel/engine/update.ts:245]
-  assign chain_issue_14 = chain_busy_14 & (chain_d_14 < {1'h0, dim}); // @[accel/engine/update.ts:254]
-  assign chain_g_14 = _T_15[31:0]; // @[accel/engine/update.ts:256]
-  assign chain_done_14 = (sq_add_14_out_valid & chain_busy_14) & ((chain_out_14 + 17'h1) == {1'h0, dim}); // @[accel/engine/update.ts:268]
-  assign chain_go_15 = (chainStart & mine_15) & ~chain_busy_15; // @[accel/engine/update.ts:245]
-  assign chain_issue_15 = chain_busy_15 & (chain_d_15 < {1'h0, dim}); // @[accel/engine/update.ts:254]
-  assign chain_g_15 = _T_16[31:0]; // @[accel/engine/update.ts:256]
-  assign chain_done_15 = (sq_add_15_out_valid & chain_busy_15) & ((chain_out_15 + 17'h1) == {1'h0, dim}); // @[accel/engine/update.ts:268]
-  assign scIn = (((((((((((((((chain_done_0 | chain_done_1) | chain_done_2) | chain_done_3) | chain_done_4) | chain_done_5) | chain_done_6) | chain_done_7) | chain_done_8) | chain_done_9) | chain_done_10) | chain_done_11) | chain_done_12) | chain_done_13) | chain_done_14) | chain_done_15) & run; // @[accel/engine/update.ts:276]
-  assign scS = chain_done_15 ? sq_add_15_y : (chain_done_14 ? sq_add_14_y : (chain_done_13 ? sq_add_13_y : (chain_done_12 ? sq_add_12_y : (chain_done_11 ? sq_add_11_y : (chain_done_10 ? sq_add_10_y : (chain_done_9 ? sq_add_9_y : (chain_done_8 ? sq_add_8_y : (chain_done_7 ? sq_add_7_y : (chain_done_6 ? sq_add_6_y : (chain_done_5 ? sq_add_5_y : (chain_done_4 ? sq_add_4_y : (chain_done_3 ? sq_add_3_y : (chain_done_2 ? sq_add_2_y : (chain_done_1 ? sq_add_1_y : (chain_done_0 ? sq_add_0_y : 32'h0))))))))))))))); // @[accel/engine/update.ts:277]
-  assign scSlot = chain_done_15 ? chain_slot_15 : (chain_done_14 ? chain_slot_14 : (chain_done_13 ? chain_slot_13 : (chain_done_12 ? chain_slot_12 : (chain_done_11 ? chain_slot_11 : (chain_done_10 ? chain_slot_10 : (chain_done_9 ? chain_slot_9 : (chain_done_8 ? chain_slot_8 : (chain_done_7 ? chain_slot_7 : (chain_done_6 ? chain_slot_6 : (chain_done_5 ? chain_slot_5 : (chain_done_4 ? chain_slot_4 : (chain_done_3 ? chain_slot_3 : (chain_done_2 ? chain_slot_2 : (chain_done_1 ? chain_slot_1 : (chain_done_0 ? chain_slot_0 : 5'h0))))))))))))))); // @[accel/engine/update.ts:278]
-  assign scBusy = ((((scIn | scalar_div_dim_out_valid) | scalar_add_m_out_valid) | scalar_sqrt_out_valid) | scalar_add_eps_out_valid) | scalar_div_lr_out_valid; // @[accel/engine/update.ts:310]
-  assign wPop = wd_queue_deq_valid & wd_queue_deq_ready; // @[accel/engine/update.ts:321]
-  assign sPop = sd_queue_deq_valid & sd_queue_deq_ready; // @[accel/engine/update.ts:322]
-  assign hSlot = hPtr[4:0]; // @[accel/engine/update.ts:337]
-  assign hRow = rowMem_rd0; // @[accel/engine/update.ts:338]
-  assign hSeg = segMem_rd0; // @[accel/engine/update.ts:339]
-  assign hStateAddr = isRowwise ? (stateBase + _T_17[31:0]) : (stateBase + _T_18[31:0]); // @[accel/engine/update.ts:344]
-  assign stLane = hStateAddr[5:2]; // @[accel/engine/update.ts:345]
-  assign named = _T_21[31:6]; // @[accel/engine/update.ts:352]
-  assign hdrFire = hdr_valid & hdr_ready; // @[accel/engine/update.ts:357]
-  assign replay = ((run & (hph == 2'h1)) & hdrSent) & (wRes < 6'h30); // @[accel/engine/update.ts:358]
-  assign replayLast = (rIdx + 4'h1) == rowBeats; // @[accel/engine/update.ts:359]
-  assign rowState = ((hph == 2'h3) & isRowwise) & hdrFire; // @[accel/engine/update.ts:361]
-  assign hDone = hdrFire & ((hph == 2'h3) | ((hph == 2'h2) & isSgd)); // @[accel/engine/update.ts:362]
-  assign hNext = hPtr + 6'h1; // @[accel/engine/update.ts:363]
-  assign firstPh = keepGrad ? 2'h1 : 2'h2; // @[accel/engine/update.ts:364]
-  assign dSlot = dPtr[4:0]; // @[accel/engine/update.ts:386]
-  assign issue = ((run & (dPtr != hPtr)) & (wRes < 6'h30)) & (~isAdagrad | (sRes < 6'h30)); // @[accel/engine/update.ts:387]
-  assign lastJ = (jIss + 4'h1) == rowBeats; // @[accel/engine/update.ts:388]
-  assign mult = multMem_rd0; // @[accel/engine/update.ts:404]
-  assign firstOut = {upd_add_a_15_y, upd_add_a_14_y, upd_add_a_13_y, upd_add_a_12_y, upd_add_a_11_y, upd_add_a_10_y, upd_add_a_9_y, upd_add_a_8_y, upd_add_a_7_y, upd_add_a_6_y, upd_add_a_5_y, upd_add_a_4_y, upd_add_a_3_y, upd_add_a_2_y, upd_add_a_1_y, upd_add_a_0_y}; // @[accel/engine/update.ts:443]
-  assign lastOut = {upd_add_w_15_y, upd_add_w_14_y, upd_add_w_13_y, upd_add_w_12_y, upd_add_w_11_y, upd_add_w_10_y, upd_add_w_9_y, upd_add_w_8_y, upd_add_w_7_y, upd_add_w_6_y, upd_add_w_5_y, upd_add_w_4_y, upd_add_w_3_y, upd_add_w_2_y, upd_add_w_1_y, upd_add_w_0_y}; // @[accel/engine/update.ts:444]
-  assign wOutV = run & (isAdagrad ? pipe_valid_d36 : pipe_valid_d6); // @[accel/engine/update.ts:447]
-  assign wOutData = replay ? replayData : (isAdagrad ? lastOut : firstOut); // @[accel/engine/update.ts:448]
-  assign wOutStrb = replay ? (replayLast ? tailStrb : 64'hffffffffffffffff) : (isAdagrad ? (pipe_last_d36 ? tailStrb : 64'hffffffffffffffff) : (pipe_last_d6 ? tailStrb : 64'hffffffffffffffff)); // @[accel/engine/update.ts:449]
-  assign sOutV = (run & isAdagrad) & pipe_valid_d6; // @[accel/engine/update.ts:452]
-  assign wUp = issue | replay; // @[accel/engine/update.ts:458]
-  assign sUp = (issue & isAdagrad) | rowState; // @[accel/engine/update.ts:459]
-  assign pipeOut = wOutV; // @[accel/engine/update.ts:464]
-  assign freeV = isAdagrad ? pipe_last_d33 : pipe_last_d3; // @[accel/engine/update.ts:468]
-  assign dim_to_fp32_in_valid = 1'b1; // @[accel/engine/update.ts:230]
-  assign dim_to_fp32_a = dim; // @[accel/engine/update.ts:231]
-  assign sq_mul_0_in_valid = chain_issue_0; // @[accel/engine/update.ts:258]
-  assign sq_mul_0_a = chain_g_0; // @[accel/engine/update.ts:259]
-  assign sq_mul_0_b = chain_g_0; // @[accel/engine/update.ts:260]
-  assign sq_add_0_in_valid = sq_mul_0_out_valid & chain_busy_0; // @[accel/engine/update.ts:263]
-  assign sq_add_0_a = chain_first_0 ? 32'h0 : sq_add_0_y; // @[accel/engine/update.ts:264]
-  assign sq_add_0_b = sq_mul_0_y; // @[accel/engine/update.ts:265]
-  assign sq_add_0_sub = 1'b0; // @[accel/engine/update.ts:266]
-  assign sq_mul_1_in_valid = chain_issue_1; // @[accel/engine/update.ts:258]
-  assign sq_mul_1_a = chain_g_1; // @[accel/engine/update.ts:259]
-  assign sq_mul_1_b = chain_g_1; // @[accel/engine/update.ts:260]
-  assign sq_add_1_in_valid = sq_mul_1_out_valid & chain_busy_1; // @[accel/engine/update.ts:263]
-  assign sq_add_1_a = chain_first_1 ? 32'h0 : sq_add_1_y; // @[accel/engine/update.ts:264]
-  assign sq_add_1_b = sq_mul_1_y; // @[accel/engine/update.ts:265]
-  assign sq_add_1_sub = 1'b0; // @[accel/engine/update.ts:266]
-  assign sq_mul_2_in_valid = chain_issue_2; // @[accel/engine/update.ts:258]
-  assign sq_mul_2_a = chain_g_2; // @[accel/engine/update.ts:259]
-  assign sq_mul_2_b = chain_g_2; // @[accel/engine/update.ts:260]
-  assign sq_add_2_in_valid = sq_mul_2_out_valid & chain_busy_2; // @[accel/engine/update.ts:263]
-  assign sq_add_2_a = chain_first_2 ? 32'h0 : sq_add_2_y; // @[accel/engine/update.ts:264]
-  assign sq_add_2_b = sq_mul_2_y; // @[accel/engine/update.ts:265]
-  assign sq_add_2_sub = 1'b0; // @[accel/engine/update.ts:266]
-  assign sq_mul_3_in_valid = chain_issue_3; // @[accel/engine/update.ts:258]
-  assign sq_mul_3_a = chain_g_3; // @[accel/engine/update.ts:259]
-  assign sq_mul_3_b = chain_g_3; // @[accel/engine/update.ts:260]
-  assign sq_add_3_in_valid = sq_mul_3_out_valid & chain_busy_3; // @[accel/engine/update.ts:263]
-  assign sq_add_3_a = chain_first_3 ? 32'h0 : sq_add_3_y; // @[accel/engine/update.ts:264]
-  assign sq_add_3_b = sq_mul_3_y; // @[accel/engine/update.ts:265]
-  assign sq_add_3_sub = 1'b0; // @[accel/engine/update.ts:266]
-  assign sq_mul_4_in_valid = chain_issue_4; // @[accel/engine/update.ts:258]
-  assign sq_mul_4_a = chain_g_4; // @[accel/engine/update.ts:259]
-  assign sq_mul_4_b = chain_g_4; // @[accel/engine/update.ts:260]
-  assign sq_add_4_in_valid = sq_mul_4_out_valid & chain_busy_4; // @[accel/engine/update.ts:263]
-  assign sq_add_4_a = chain_first_4 ? 32'h0 : sq_add_4_y; // @[accel/engine/update.ts:264]
-  assign sq_add_4_b = sq_mul_4_y; // @[accel/engine/update.ts:265]
-  assign sq_add_4_sub = 1'b0; // @[accel/engine/update.ts:266]
-  assign sq_mul_5_in_valid = chain_issue_5; // @[accel/engine/update.ts:258]
-  assign sq_mul_5_a = chain_g_5; // @[accel/engine/update.ts:259]
-  assign sq_mul_5_b = chain_g_5; // @[accel/engine/update.ts:260]
-  assign sq_add_5_in_valid = sq_mul_5_out_valid & chain_busy_5; // @[accel/engine/update.ts:263]
-  assign sq_add_5_a = chain_first_5 ? 32'h0 : sq_add_5_y; // @[accel/engine/update.ts:264]
-  assign sq_add_5_b = sq_mul_5_y; // @[accel/engine/update.ts:265]
-  assign sq_add_5_sub = 1'b0; // @[accel/engine/update.ts:266]
-  assign sq_mul_6_in_valid = chain_issue_6; // @[accel/engine/update.ts:258]
-  assign sq_mul_6_a = chain_g_6; // @[accel/engine/update.ts:259]
-  assign sq_mul_6_b = chain_g_6; // @[accel/engine/update.ts:260]
-  assign sq_add_6_in_valid = sq_mul_6_out_valid & chain_busy_6; // @[accel/engine/update.ts:263]
-  assign sq_add_6_a = chain_first_6 ? 32'h0 : sq_add_6_y; // @[accel/engine/update.ts:264]
-  assign sq_add_6_b = sq_mul_6_y; // @[accel/engine/update.ts:265]
-  assign sq_add_6_sub = 1'b0; // @[accel/engine/update.ts:266]
-  assign sq_mul_7_in_valid = chain_issue_7; // @[accel/engine/update.ts:258]
-  assign sq_mul_7_a = chain_g_7; // @[accel/engine/update.ts:259]
-  assign sq_mul_7_b = chain_g_7; // @[accel/engine/update.ts:260]
-  assign sq_add_7_in_valid = sq_mul_7_out_valid & chain_busy_7; // @[accel/engine/update.ts:263]
-  assign sq_add_7_a = chain_first_7 ? 32'h0 : sq_add_7_y; // @[accel/engine/update.ts:264]
-  assign sq_add_7_b = sq_mul_7_y; // @[accel/engine/update.ts:265]
-  assign sq_add_7_sub = 1'b0; // @[accel/engine/update.ts:266]
-  assign sq_mul_8_in_valid = chain_issue_8; // @[accel/engine/update.ts:258]
-  assign sq_mul_8_a = chain_g_8; // @[accel/engine/update.ts:259]
-  assign sq_mul_8_b = chain_g_8; // @[accel/engine/update.ts:260]
-  assign sq_add_8_in_valid = sq_mul_8_out_valid & chain_busy_8; // @[accel/engine/update.ts:263]
-  assign sq_add_8_a = chain_first_8 ? 32'h0 : sq_add_8_y; // @[accel/engine/update.ts:264]
-  assign sq_add_8_b = sq_mul_8_y; // @[accel/engine/update.ts:265]
-  assign sq_add_8_sub = 1'b0; // @[accel/engine/update.ts:266]
-  assign sq_mul_9_in_valid = chain_issue_9; // @[accel/engine/update.ts:258]
-  assign sq_mul_9_a = chain_g_9; // @[accel/engine/update.ts:259]
-  assign sq_mul_9_b = chain_g_9; // @[accel/engine/update.ts:260]
-  assign sq_add_9_in_valid = sq_mul_9_out_valid & chain_busy_9; // @[accel/engine/update.ts:263]
-  assign sq_add_9_a = chain_first_9 ? 32'h0 : sq_add_9_y; // @[accel/engine/update.ts:264]
-  assign sq_add_9_b = sq_mul_9_y; // @[accel/engine/update.ts:265]
-  assign sq_add_9_sub = 1'b0; // @[accel/engine/update.ts:266]
-  assign sq_mul_10_in_valid = chain_issue_10; // @[accel/engine/update.ts:258]
-  assign sq_mul_10_a = chain_g_10; // @[accel/engine/update.ts:259]
-  assign sq_mul_10_b = chain_g_10; // @[accel/engine/update.ts:260]
-  assign sq_add_10_in_valid = sq_mul_10_out_valid & chain_busy_10; // @[accel/engine/update.ts:263]
-  assign sq_add_10_a = chain_first_10 ? 32'h0 : sq_add_10_y; // @[accel/engine/update.ts:264]
-  assign sq_add_10_b = sq_mul_10_y; // @[accel/engine/update.ts:265]
-  assign sq_add_10_sub = 1'b0; // @[accel/engine/update.ts:266]
-  assign sq_mul_11_in_valid = chain_issue_11; // @[accel/engine/update.ts:258]
-  assign sq_mul_11_a = chain_g_11; // @[accel/engine/update.ts:259]
-  assign sq_mul_11_b = chain_g_11; // @[accel/engine/update.ts:260]
-  assign sq_add_11_in_valid = sq_mul_11_out_valid & chain_busy_11; // @[accel/engine/update.ts:263]
-  assign sq_add_11_a = chain_first_11 ? 32'h0 : sq_add_11_y; // @[accel/engine/update.ts:264]
-  assign sq_add_11_b = sq_mul_11_y; // @[accel/engine/update.ts:265]
-  assign sq_add_11_sub = 1'b0; // @[accel/engine/update.ts:266]
-  assign sq_mul_12_in_valid = chain_issue_12; // @[accel/engine/update.ts:258]
-  assign sq_mul_12_a = chain_g_12; // @[accel/engine/update.ts:259]
-  assign sq_mul_12_b = chain_g_12; // @[accel/engine/update.ts:260]
-  assign sq_add_12_in_valid = sq_mul_12_out_valid & chain_busy_12; // @[accel/engine/update.ts:263]
-  assign sq_add_12_a = chain_first_12 ? 32'h0 : sq_add_12_y; // @[accel/engine/update.ts:264]
-  assign sq_add_12_b = sq_mul_12_y; // @[accel/engine/update.ts:265]
-  assign sq_add_12_sub = 1'b0; // @[accel/engine/update.ts:266]
-  assign sq_mul_13_in_valid = chain_issue_13; // @[accel/engine/update.ts:258]
-  assign sq_mul_13_a = chain_g_13; // @[accel/engine/update.ts:259]
-  assign sq_mul_13_b = chain_g_13; // @[accel/engine/update.ts:260]
-  assign sq_add_13_in_valid = sq_mul_13_out_valid & chain_busy_13; // @[accel/engine/update.ts:263]
-  assign sq_add_13_a = chain_first_13 ? 32'h0 : sq_add_13_y; // @[accel/engine/update.ts:264]
-  assign sq_add_13_b = sq_mul_13_y; // @[accel/engine/update.ts:265]
-  assign sq_add_13_sub = 1'b0; // @[accel/engine/update.ts:266]
-  assign sq_mul_14_in_valid = chain_issue_14; // @[accel/engine/update.ts:258]
-  assign sq_mul_14_a = chain_g_14; // @[accel/engine/update.ts:259]
-  assign sq_mul_14_b = chain_g_14; // @[accel/engine/update.ts:260]
-  assign sq_add_14_in_valid = sq_mul_14_out_valid & chain_busy_14; // @[accel/engine/update.ts:263]
-  assign sq_add_14_a = chain_first_14 ? 32'h0 : sq_add_14_y; // @[accel/engine/update.ts:264]
-  assign sq_add_14_b = sq_mul_14_y; // @[accel/engine/update.ts:265]
-  assign sq_add_14_sub = 1'b0; // @[accel/engine/update.ts:266]
-  assign sq_mul_15_in_valid = chain_issue_15; // @[accel/engine/update.ts:258]
-  assign sq_mul_15_a = chain_g_15; // @[accel/engine/update.ts:259]
-  assign sq_mul_15_b = chain_g_15; // @[accel/engine/update.ts:260]
-  assign sq_add_15_in_valid = sq_mul_15_out_valid & chain_busy_15; // @[accel/engine/update.ts:263]
-  assign sq_add_15_a = chain_first_15 ? 32'h0 : sq_add_15_y; // @[accel/engine/update.ts:264]
-  assign sq_add_15_b = sq_mul_15_y; // @[accel/engine/update.ts:265]
-  assign sq_add_15_sub = 1'b0; // @[accel/engine/update.ts:266]
-  assign scalar_div_dim_in_valid = scIn; // @[accel/engine/update.ts:282]
-  assign scalar_div_dim_a = scS; // @[accel/engine/update.ts:283]
-  assign scalar_div_dim_b = dim_to_fp32_y; // @[accel/engine/update.ts:284]
-  assign scalar_add_m_in_valid = scalar_div_dim_out_valid; // @[accel/engine/update.ts:287]
-  assign scalar_add_m_a = mOldMem_rd0; // @[accel/engine/update.ts:288]
-  assign scalar_add_m_b = scalar_div_dim_y; // @[accel/engine/update.ts:289]
-  assign scalar_add_m_sub = 1'b0; // @[accel/engine/update.ts:290]
-  assign scalar_sqrt_in_valid = scalar_add_m_out_valid; // @[accel/engine/update.ts:294]
-  assign scalar_sqrt_a = scalar_add_m_y; // @[accel/engine/update.ts:295]
-  assign scalar_add_eps_in_valid = scalar_sqrt_out_valid; // @[accel/engine/update.ts:297]
-  assign scalar_add_eps_a = scalar_sqrt_y; // @[accel/engine/update.ts:298]
-  assign scalar_add_eps_b = eps; // @[accel/engine/update.ts:299]
-  assign scalar_add_eps_sub = 1'b0; // @[accel/engine/update.ts:300]
-  assign scalar_div_lr_in_valid = scalar_add_eps_out_valid; // @[accel/engine/update.ts:302]
-  assign scalar_div_lr_a = lr; // @[accel/engine/update.ts:303]
-  assign scalar_div_lr_b = scalar_add_eps_y; // @[accel/engine/update.ts:304]
-  assign wd_queue_enq_valid = wOutV | replay; // @[accel/engine/update.ts:450]
-  assign wd_queue_enq_bits = {wOutStrb, wOutData}; // @[accel/engine/update.ts:451]
-  assign wd_queue_deq_ready = flush | wd_ready; // @[accel/engine/update.ts:326]
-  assign sd_queue_enq_valid = sOutV | (rowState & run); // @[accel/engine/update.ts:453]
-  assign sd_queue_enq_bits = rowState ? {_T_22[63:0], _T_23[511:0]} : {pipe_last_d6 ? tailStrb : 64'hffffffffffffffff, firstOut}; // @[accel/engine/update.ts:454]
-  assign sd_queue_deq_ready = flush | sd_ready; // @[accel/engine/update.ts:330]
-  assign upd_mul_a_0_in_valid = issue; // @[accel/engine/update.ts:412]
-  assign upd_mul_a_0_a = g_0; // @[accel/engine/update.ts:413]
-  assign upd_mul_a_0_b = isAdagrad ? g_0 : (isSgd ? lr : mult); // @[accel/engine/update.ts:414]
-  assign upd_add_a_0_in_valid = pipe_valid_d3; // @[accel/engine/update.ts:416]
-  assign upd_add_a_0_a = isAdagrad ? sA[31:0] : wA[31:0]; // @[accel/engine/update.ts:417]
-  assign upd_add_a_0_b = upd_mul_a_0_y; // @[accel/engine/update.ts:418]
-  assign upd_add_a_0_sub = ~isAdagrad; // @[accel/engine/update.ts:419]
-  assign upd_sqrt_0_in_valid = pipe_valid_d6 & isAdagrad; // @[accel/engine/update.ts:421]
-  assign upd_sqrt_0_a = upd_add_a_0_y; // @[accel/engine/update.ts:422]
-  assign upd_add_eps_0_in_valid = pipe_valid_d18 & isAdagrad; // @[accel/engine/update.ts:424]
-  assign upd_add_eps_0_a = upd_sqrt_0_y; // @[accel/engine/update.ts:425]
-  assign upd_add_eps_0_b = eps; // @[accel/engine/update.ts:426]
-  assign upd_add_eps_0_sub = 1'b0; // @[accel/engine/update.ts:427]
-  assign upd_mul_lr_0_in_valid = pipe_valid_d18 & isAdagrad; // @[accel/engine/update.ts:429]
-  assign upd_mul_lr_0_a = lr; // @[accel/engine/update.ts:430]
-  assign upd_mul_lr_0_b = gM[31:0]; // @[accel/engine/update.ts:431]
-  assign upd_div_0_in_valid = pipe_valid_d21 & isAdagrad; // @[accel/engine/update.ts:433]
-  assign upd_div_0_a = upd_mul_lr_0_y; // @[accel/engine/update.ts:434]
-  assign upd_div_0_b = upd_add_eps_0_y; // @[accel/engine/update.ts:435]
-  assign upd_add_w_0_in_valid = pipe_valid_d33 & isAdagrad; // @[accel/engine/update.ts:437]
-  assign upd_add_w_0_a = wF[31:0]; // @[accel/engine/update.ts:438]
-  assign upd_add_w_0_b = upd_div_0_y; // @[accel/engine/update.ts:439]
-  assign upd_add_w_0_sub = 1'b1; // @[accel/engine/update.ts:440]
-  assign upd_mul_a_1_in_valid = issue; // @[accel/engine/update.ts:412]
-  assign upd_mul_a_1_a = g_1; // @[accel/engine/update.ts:413]
-  assign upd_mul_a_1_b = isAdagrad ? g_1 : (isSgd ? lr : mult); // @[accel/engine/update.ts:414]
-  assign upd_add_a_1_in_valid = pipe_valid_d3; // @[accel/engine/update.ts:416]
-  assign upd_add_a_1_a = isAdagrad ? sA[63:32] : wA[63:32]; // @[accel/engine/update.ts:417]
-  assign upd_add_a_1_b = upd_mul_a_1_y; // @[accel/engine/update.ts:418]
-  assign upd_add_a_1_sub = ~isAdagrad; // @[accel/engine/update.ts:419]
-  assign upd_sqrt_1_in_valid = pipe_valid_d6 & isAdagrad; // @[accel/engine/update.ts:421]
-  assign upd_sqrt_1_a = upd_add_a_1_y; // @[accel/engine/update.ts:422]
-  assign upd_add_eps_1_in_valid = pipe_valid_d18 & isAdagrad; // @[accel/engine/update.ts:424]
-  assign upd_add_eps_1_a = upd_sqrt_1_y; // @[accel/engine/update.ts:425]
-  assign upd_add_eps_1_b = eps; // @[accel/engine/update.ts:426]
-  assign upd_add_eps_1_sub = 1'b0; // @[accel/engine/update.ts:427]
-  assign upd_mul_lr_1_in_valid = pipe_valid_d18 & isAdagrad; // @[accel/engine/update.ts:429]
-  assign upd_mul_lr_1_a = lr; // @[accel/engine/update.ts:430]
-  assign upd_mul_lr_1_b = gM[63:32]; // @[accel/engine/update.ts:431]
-  assign upd_div_1_in_valid = pipe_valid_d21 & isAdagrad; // @[accel/engine/update.ts:433]
-  assign upd_div_1_a = upd_mul_lr_1_y; // @[accel/engine/update.ts:434]
-  assign upd_div_1_b = upd_add_eps_1_y; // @[accel/engine/update.ts:435]
-  assign upd_add_w_1_in_valid = pipe_valid_d33 & isAdagrad; // @[accel/engine/update.ts:437]
-  assign upd_add_w_1_a = wF[63:32]; // @[accel/engine/update.ts:438]
-  assign upd_add_w_1_b = upd_div_1_y; // @[accel/engine/update.ts:439]
-  assign upd_add_w_1_sub = 1'b1; // @[accel/engine/update.ts:440]
-  assign upd_mul_a_2_in_valid = issue; // @[accel/engine/update.ts:412]
-  assign upd_mul_a_2_a = g_2; // @[accel/engine/update.ts:413]
-  assign upd_mul_a_2_b = isAdagrad ? g_2 : (isSgd ? lr : mult); // @[accel/engine/update.ts:414]
-  assign upd_add_a_2_in_valid = pipe_valid_d3; // @[accel/engine/update.ts:416]
-  assign upd_add_a_2_a = isAdagrad ? sA[95:64] : wA[95:64]; // @[accel/engine/update.ts:417]
-  assign upd_add_a_2_b = upd_mul_a_2_y; // @[accel/engine/update.ts:418]
-  assign upd_add_a_2_sub = ~isAdagrad; // @[accel/engine/update.ts:419]
-  assign upd_sqrt_2_in_valid = pipe_valid_d6 & isAdagrad; // @[accel/engine/update.ts:421]
-  assign upd_sqrt_2_a = upd_add_a_2_y; // @[accel/engine/update.ts:422]
-  assign upd_add_eps_2_in_valid = pipe_valid_d18 & isAdagrad; // @[accel/engine/update.ts:424]
-  assign upd_add_eps_2_a = upd_sqrt_2_y; // @[accel/engine/update.ts:425]
-  assign upd_add_eps_2_b = eps; // @[accel/engine/update.ts:426]
-  assign upd_add_eps_2_sub = 1'b0; // @[accel/engine/update.ts:427]
-  assign upd_mul_lr_2_in_valid = pipe_valid_d18 & isAdagrad; // @[accel/engine/update.ts:429]
-  assign upd_mul_lr_2_a = lr; // @[accel/engine/update.ts:430]
-  assign upd_mul_lr_2_b = gM[95:64]; // @[accel/engine/update.ts:431]
-  assign upd_div_2_in_valid = pipe_valid_d21 & isAdagrad; // @[accel/engine/update.ts:433]
-  assign upd_div_2_a = upd_mul_lr_2_y; // @[accel/engine/update.ts:434]
-  assign upd_div_2_b = upd_add_eps_2_y; // @[accel/engine/update.ts:435]
-  assign upd_add_w_2_in_valid = pipe_valid_d33 & isAdagrad; // @[accel/engine/update.ts:437]
-  assign upd_add_w_2_a = wF[95:64]; // @[accel/engine/update.ts:438]
-  assign upd_add_w_2_b = upd_div_2_y; // @[accel/engine/update.ts:439]
-  assign upd_add_w_2_sub = 1'b1; // @[accel/engine/update.ts:440]
-  assign upd_mul_a_3_in_valid = issue; // @[accel/engine/update.ts:412]
-  assign upd_mul_a_3_a = g_3; // @[accel/engine/update.ts:413]
-  assign upd_mul_a_3_b = isAdagrad ? g_3 : (isSgd ? lr : mult); // @[accel/engine/update.ts:414]
-  assign upd_add_a_3_in_valid = pipe_valid_d3; // @[accel/engine/update.ts:416]
-  assign upd_add_a_3_a = isAdagrad ? sA[127:96] : wA[127:96]; // @[accel/engine/update.ts:417]
-  assign upd_add_a_3_b = upd_mul_a_3_y; // @[accel/engine/update.ts:418]
-  assign upd_add_a_3_sub = ~isAdagrad; // @[accel/engine/update.ts:419]
-  assign upd_sqrt_3_in_valid = pipe_valid_d6 & isAdagrad; // @[accel/engine/update.ts:421]
-  assign upd_sqrt_3_a = upd_add_a_3_y; // @[accel/engine/update.ts:422]
-  assign upd_add_eps_3_in_valid = pipe_valid_d18 & isAdagrad; // @[accel/engine/update.ts:424]
-  assign upd_add_eps_3_a = upd_sqrt_3_y; // @[accel/engine/update.ts:425]
-  assign upd_add_eps_3_b = eps; // @[accel/engine/update.ts:426]
-  assign upd_add_eps_3_sub = 1'b0; // @[accel/engine/update.ts:427]
-  assign upd_mul_lr_3_in_valid = pipe_valid_d18 & isAdagrad; // @[accel/engine/update.ts:429]
-  assign upd_mul_lr_3_a = lr; // @[accel/engine/update.ts:430]
-  assign upd_mul_lr_3_b = gM[127:96]; // @[accel/engine/update.ts:431]
-  assign upd_div_3_in_valid = pipe_valid_d21 & isAdagrad; // @[accel/engine/update.ts:433]
-  assign upd_div_3_a = upd_mul_lr_3_y; // @[accel/engine/update.ts:434]
-  assign upd_div_3_b = upd_add_eps_3_y; // @[accel/engine/update.ts:435]
-  assign upd_add_w_3_in_valid = pipe_valid_d33 & isAdagrad; // @[accel/engine/update.ts:437]
-  assign upd_add_w_3_a = wF[127:96]; // @[accel/engine/update.ts:438]
-  assign upd_add_w_3_b = upd_div_3_y; // @[accel/engine/update.ts:439]
-  assign upd_add_w_3_sub = 1'b1; // @[accel/engine/update.ts:440]
-  assign upd_mul_a_4_in_valid = issue; // @[accel/engine/update.ts:412]
-  assign upd_mul_a_4_a = g_4; // @[accel/engine/update.ts:413]
-  assign upd_mul_a_4_b = isAdagrad ? g_4 : (isSgd ? lr : mult); // @[accel/engine/update.ts:414]
-  assign upd_add_a_4_in_valid = pipe_valid_d3; // @[accel/engine/update.ts:416]
-  assign upd_add_a_4_a = isAdagrad ? sA[159:128] : wA[159:128]; // @[accel/engine/update.ts:417]
-  assign upd_add_a_4_b = upd_mul_a_4_y; // @[accel/engine/update.ts:418]
-  assign upd_add_a_4_sub = ~isAdagrad; // @[accel/engine/update.ts:419]
-  assign upd_sqrt_4_in_valid = pipe_valid_d6 & isAdagrad; // @[accel/engine/update.ts:421]
-  assign upd_sqrt_4_a = upd_add_a_4_y; // @[accel/engine/update.ts:422]
-  assign upd_add_eps_4_in_valid = pipe_valid_d18 & isAdagrad; // @[accel/engine/update.ts:424]
-  assign upd_add_eps_4_a = upd_sqrt_4_y; // @[accel/engine/update.ts:425]
-  assign upd_add_eps_4_b = eps; // @[accel/engine/update.ts:426]
-  assign upd_add_eps_4_sub = 1'b0; // @[accel/engine/update.ts:427]
-  assign upd_mul_lr_4_in_valid = pipe_valid_d18 & isAdagrad; // @[accel/engine/update.ts:429]
-  assign upd_mul_lr_4_a = lr; // @[accel/engine/update.ts:430]
-  assign upd_mul_lr_4_b = gM[159:128]; // @[accel/engine/update.ts:431]
-  assign upd_div_4_in_valid = pipe_valid_d21 & isAdagrad; // @[accel/engine/update.ts:433]
-  assign upd_div_4_a = upd_mul_lr_4_y; // @[accel/engine/update.ts:434]
-  assign upd_div_4_b = upd_add_eps_4_y; // @[accel/engine/update.ts:435]
-  assign upd_add_w_4_in_valid = pipe_valid_d33 & isAdagrad; // @[accel/engine/update.ts:437]
-  assign upd_add_w_4_a = wF[159:128]; // @[accel/engine/update.ts:438]
-  assign upd_add_w_4_b = upd_div_4_y; // @[accel/engine/update.ts:439]
-  assign upd_add_w_4_sub = 1'b1; // @[accel/engine/update.ts:440]
-  assign upd_mul_a_5_in_valid = issue; // @[accel/engine/update.ts:412]
-  assign upd_mul_a_5_a = g_5; // @[accel/engine/update.ts:413]
-  assign upd_mul_a_5_b = isAdagrad ? g_5 : (isSgd ? lr : mult); // @[accel/engine/update.ts:414]
-  assign upd_add_a_5_in_valid = pipe_valid_d3; // @[accel/engine/update.ts:416]
-  assign upd_add_a_5_a = isAdagrad ? sA[191:160] : wA[191:160]; // @[accel/engine/update.ts:417]
-  assign upd_add_a_5_b = upd_mul_a_5_y; // @[accel/engine/update.ts:418]
-  assign upd_add_a_5_sub = ~isAdagrad; // @[accel/engine/update.ts:419]
-  assign upd_sqrt_5_in_valid = pipe_valid_d6 & isAdagrad; // @[accel/engine/update.ts:421]
-  assign upd_sqrt_5_a = upd_add_a_5_y; // @[accel/engine/update.ts:422]
-  assign upd_add_eps_5_in_valid = pipe_valid_d18 & isAdagrad; // @[accel/engine/update.ts:424]
-  assign upd_add_eps_5_a = upd_sqrt_5_y; // @[accel/engine/update.ts:425]
-  assign upd_add_eps_5_b = eps; // @[accel/engine/update.ts:426]
-  assign upd_add_eps_5_sub = 1'b0; // @[accel/engine/update.ts:427]
-  assign upd_mul_lr_5_in_valid = pipe_valid_d18 & isAdagrad; // @[accel/engine/update.ts:429]
-  assign upd_mul_lr_5_a = lr; // @[accel/engine/update.ts:430]
-  assign upd_mul_lr_5_b = gM[191:160]; // @[accel/engine/update.ts:431]
-  assign upd_div_5_in_valid = pipe_valid_d21 & isAdagrad; // @[accel/engine/update.ts:433]
-  assign upd_div_5_a = upd_mul_lr_5_y; // @[accel/engine/update.ts:434]
-  assign upd_div_5_b = upd_add_eps_5_y; // @[accel/engine/update.ts:435]
-  assign upd_add_w_5_in_valid = pipe_valid_d33 & isAdagrad; // @[accel/engine/update.ts:437]
-  assign upd_add_w_5_a = wF[191:160]; // @[accel/engine/update.ts:438]
-  assign upd_add_w_5_b = upd_div_5_y; // @[accel/engine/update.ts:439]
-  assign upd_add_w_5_sub = 1'b1; // @[accel/engine/update.ts:440]
-  assign upd_mul_a_6_in_valid = issue; // @[accel/engine/update.ts:412]
-  assign upd_mul_a_6_a = g_6; // @[accel/engine/update.ts:413]
-  assign upd_mul_a_6_b = isAdagrad ? g_6 : (isSgd ? lr : mult); // @[accel/engine/update.ts:414]
-  assign upd_add_a_6_in_valid = pipe_valid_d3; // @[accel/engine/update.ts:416]
-  assign upd_add_a_6_a = isAdagrad ? sA[223:192] : wA[223:192]; // @[accel/engine/update.ts:417]
-  assign upd_add_a_6_b = upd_mul_a_6_y; // @[accel/engine/update.ts:418]
-  assign upd_add_a_6_sub = ~isAdagrad; // @[accel/engine/update.ts:419]
-  assign upd_sqrt_6_in_valid = pipe_valid_d6 & isAdagrad; // @[accel/engine/update.ts:421]
-  assign upd_sqrt_6_a = upd_add_a_6_y; // @[accel/engine/update.ts:422]
-  assign upd_add_eps_6_in_valid = pipe_valid_d18 & isAdagrad; // @[accel/engine/update.ts:424]
-  assign upd_add_eps_6_a = upd_sqrt_6_y; // @[accel/engine/update.ts:425]
-  assign upd_add_eps_6_b = eps; // @[accel/engine/update.ts:426]
-  assign upd_add_eps_6_sub = 1'b0; // @[accel/engine/update.ts:427]
-  assign upd_mul_lr_6_in_valid = pipe_valid_d18 & isAdagrad; // @[accel/engine/update.ts:429]
-  assign upd_mul_lr_6_a = lr; // @[accel/engine/update.ts:430]
-  assign upd_mul_lr_6_b = gM[223:192]; // @[accel/engine/update.ts:431]
-  assign upd_div_6_in_valid = pipe_valid_d21 & isAdagrad; // @[accel/engine/update.ts:433]
-  assign upd_div_6_a = upd_mul_lr_6_y; // @[accel/engine/update.ts:434]
-  assign upd_div_6_b = upd_add_eps_6_y; // @[accel/engine/update.ts:435]
-  assign upd_add_w_6_in_valid = pipe_valid_d33 & isAdagrad; // @[accel/engine/update.ts:437]
-  assign upd_add_w_6_a = wF[223:192]; // @[accel/engine/update.ts:438]
-  assign upd_add_w_6_b = upd_div_6_y; // @[accel/engine/update.ts:439]
-  assign upd_add_w_6_sub = 1'b1; // @[accel/engine/update.ts:440]
-  assign upd_mul_a_7_in_valid = issue; // @[accel/engine/update.ts:412]
-  assign upd_mul_a_7_a = g_7; // @[accel/engine/update.ts:413]
-  assign upd_mul_a_7_b = isAdagrad ? g_7 : (isSgd ? lr : mult); // @[accel/engine/update.ts:414]
-  assign upd_add_a_7_in_valid = pipe_valid_d3; // @[accel/engine/update.ts:416]
-  assign upd_add_a_7_a = isAdagrad ? sA[255:224] : wA[255:224]; // @[accel/engine/update.ts:417]
-  assign upd_add_a_7_b = upd_mul_a_7_y; // @[accel/engine/update.ts:418]
-  assign upd_add_a_7_sub = ~isAdagrad; // @[accel/engine/update.ts:419]
-  assign upd_sqrt_7_in_valid = pipe_valid_d6 & isAdagrad; // @[accel/engine/update.ts:421]
-  assign upd_sqrt_7_a = upd_add_a_7_y; // @[accel/engine/update.ts:422]
-  assign upd_add_eps_7_in_valid = pipe_valid_d18 & isAdagrad; // @[accel/engine/update.ts:424]
-  assign upd_add_eps_7_a = upd_sqrt_7_y; // @[accel/engine/update.ts:425]
-  assign upd_add_eps_7_b = eps; // @[accel/engine/update.ts:426]
-  assign upd_add_eps_7_sub = 1'b0; // @[accel/engine/update.ts:427]
-  assign upd_mul_lr_7_in_valid = pipe_valid_d18 & isAdagrad; // @[accel/engine/update.ts:429]
-  assign upd_mul_lr_7_a = lr; // @[accel/engine/update.ts:430]
-  assign upd_mul_lr_7_b = gM[255:224]; // @[accel/engine/update.ts:431]
-  assign upd_div_7_in_valid = pipe_valid_d21 & isAdagrad; // @[accel/engine/update.ts:433]
-  assign upd_div_7_a = upd_mul_lr_7_y; // @[accel/engine/update.ts:434]
-  assign upd_div_7_b = upd_add_eps_7_y; // @[accel/engine/update.ts:435]
-  assign upd_add_w_7_in_valid = pipe_valid_d33 & isAdagrad; // @[accel/engine/update.ts:437]
-  assign upd_add_w_7_a = wF[255:224]; // @[accel/engine/update.ts:438]
-  assign upd_add_w_7_b = upd_div_7_y; // @[accel/engine/update.ts:439]
-  assign upd_add_w_7_sub = 1'b1; // @[accel/engine/update.ts:440]
-  assign upd_mul_a_8_in_valid = issue; // @[accel/engine/update.ts:412]
-  assign upd_mul_a_8_a = g_8; // @[accel/engine/update.ts:413]
-  assign upd_mul_a_8_b = isAdagrad ? g_8 : (isSgd ? lr : mult); // @[accel/engine/update.ts:414]
-  assign upd_add_a_8_in_valid = pipe_valid_d3; // @[accel/engine/update.ts:416]
-  assign upd_add_a_8_a = isAdagrad ? sA[287:256] : wA[287:256]; // @[accel/engine/update.ts:417]
-  assign upd_add_a_8_b = upd_mul_a_8_y; // @[accel/engine/update.ts:418]
-  assign upd_add_a_8_sub = ~isAdagrad; // @[accel/engine/update.ts:419]
-  assign upd_sqrt_8_in_valid = pipe_valid_d6 & isAdagrad; // @[accel/engine/update.ts:421]
-  assign upd_sqrt_8_a = upd_add_a_8_y; // @[accel/engine/update.ts:422]
-  assign upd_add_eps_8_in_valid = pipe_valid_d18 & isAdagrad; // @[accel/engine/update.ts:424]
-  assign upd_add_eps_8_a = upd_sqrt_8_y; // @[accel/engine/update.ts:425]
-  assign upd_add_eps_8_b = eps; // @[accel/engine/update.ts:426]
-  assign upd_add_eps_8_sub = 1'b0; // @[accel/engine/update.ts:427]
-  assign upd_mul_lr_8_in_valid = pipe_valid_d18 & isAdagrad; // @[accel/engine/update.ts:429]
-  assign upd_mul_lr_8_a = lr; // @[accel/engine/update.ts:430]
-  assign upd_mul_lr_8_b = gM[287:256]; // @[accel/engine/update.ts:431]
-  assign upd_div_8_in_valid = pipe_valid_d21 & isAdagrad; // @[accel/engine/update.ts:433]
-  assign upd_div_8_a = upd_mul_lr_8_y; // @[accel/engine/update.ts:434]
-  assign upd_div_8_b = upd_add_eps_8_y; // @[accel/engine/update.ts:435]
-  assign upd_add_w_8_in_valid = pipe_valid_d33 & isAdagrad; // @[accel/engine/update.ts:437]
-  assign upd_add_w_8_a = wF[287:256]; // @[accel/engine/update.ts:438]
-  assign upd_add_w_8_b = upd_div_8_y; // @[accel/engine/update.ts:439]
-  assign upd_add_w_8_sub = 1'b1; // @[accel/engine/update.ts:440]
-  assign upd_mul_a_9_in_valid = issue; // @[accel/engine/update.ts:412]
-  assign upd_mul_a_9_a = g_9; // @[accel/engine/update.ts:413]
-  assign upd_mul_a_9_b = isAdagrad ? g_9 : (isSgd ? lr : mult); // @[accel/engine/update.ts:414]
-  assign upd_add_a_9_in_valid = pipe_valid_d3; // @[accel/engine/update.ts:416]
-  assign upd_add_a_9_a = isAdagrad ? sA[319:288] : wA[319:288]; // @[accel/engine/update.ts:417]
-  assign upd_add_a_9_b = upd_mul_a_9_y; // @[accel/engine/update.ts:418]
-  assign upd_add_a_9_sub = ~isAdagrad; // @[accel/engine/update.ts:419]
-  assign upd_sqrt_9_in_valid = pipe_valid_d6 & isAdagrad; // @[accel/engine/update.ts:421]
-  assign upd_sqrt_9_a = upd_add_a_9_y; // @[accel/engine/update.ts:422]
-  assign upd_add_eps_9_in_valid = pipe_valid_d18 & isAdagrad; // @[accel/engine/update.ts:424]
-  assign upd_add_eps_9_a = upd_sqrt_9_y; // @[accel/engine/update.ts:425]
-  assign upd_add_eps_9_b = eps; // @[accel/engine/update.ts:426]
-  assign upd_add_eps_9_sub = 1'b0; // @[accel/engine/update.ts:427]
-  assign upd_mul_lr_9_in_valid = pipe_valid_d18 & isAdagrad; // @[accel/engine/update.ts:429]
-  assign upd_mul_lr_9_a = lr; // @[accel/engine/update.ts:430]
-  assign upd_mul_lr_9_b = gM[319:288]; // @[accel/engine/update.ts:431]
-  assign upd_div_9_in_valid = pipe_valid_d21 & isAdagrad; // @[accel/engine/update.ts:433]
-  assign upd_div_9_a = upd_mul_lr_9_y; // @[accel/engine/update.ts:434]
-  assign upd_div_9_b = upd_add_eps_9_y; // @[accel/engine/update.ts:435]
-  assign upd_add_w_9_in_valid = pipe_valid_d33 & isAdagrad; // @[accel/engine/update.ts:437]
-  assign upd_add_w_9_a = wF[319:288]; // @[accel/engine/update.ts:438]
-  assign upd_add_w_9_b = upd_div_9_y; // @[accel/engine/update.ts:439]
-  assign upd_add_w_9_sub = 1'b1; // @[accel/engine/update.ts:440]
-  assign upd_mul_a_10_in_valid = issue; // @[accel/engine/update.ts:412]
-  assign upd_mul_a_10_a = g_10; // @[accel/engine/update.ts:413]
-  assign upd_mul_a_10_b = isAdagrad ? g_10 : (isSgd ? lr : mult); // @[accel/engine/update.ts:414]
-  assign upd_add_a_10_in_valid = pipe_valid_d3; // @[accel/engine/update.ts:416]
-  assign upd_add_a_10_a = isAdagrad ? sA[351:320] : wA[351:320]; // @[accel/engine/update.ts:417]
-  assign upd_add_a_10_b = upd_mul_a_10_y; // @[accel/engine/update.ts:418]
-  assign upd_add_a_10_sub = ~isAdagrad; // @[accel/engine/update.ts:419]
-  assign upd_sqrt_10_in_valid = pipe_valid_d6 & isAdagrad; // @[accel/engine/update.ts:421]
-  assign upd_sqrt_10_a = upd_add_a_10_y; // @[accel/engine/update.ts:422]
-  assign upd_add_eps_10_in_valid = pipe_valid_d18 & isAdagrad; // @[accel/engine/update.ts:424]
-  assign upd_add_eps_10_a = upd_sqrt_10_y; // @[accel/engine/update.ts:425]
-  assign upd_add_eps_10_b = eps; // @[accel/engine/update.ts:426]
-  assign upd_add_eps_10_sub = 1'b0; // @[accel/engine/update.ts:427]
-  assign upd_mul_lr_10_in_valid = pipe_valid_d18 & isAdagrad; // @[accel/engine/update.ts:429]
-  assign upd_mul_lr_10_a = lr; // @[accel/engine/update.ts:430]
-  assign upd_mul_lr_10_b = gM[351:320]; // @[accel/engine/update.ts:431]
-  assign upd_div_10_in_valid = pipe_valid_d21 & isAdagrad; // @[accel/engine/update.ts:433]
-  assign upd_div_10_a = upd_mul_lr_10_y; // @[accel/engine/update.ts:434]
-  assign upd_div_10_b = upd_add_eps_10_y; // @[accel/engine/update.ts:435]
-  assign upd_add_w_10_in_valid = pipe_valid_d33 & isAdagrad; // @[accel/engine/update.ts:437]
-  assign upd_add_w_10_a = wF[351:320]; // @[accel/engine/update.ts:438]
-  assign upd_add_w_10_b = upd_div_10_y; // @[accel/engine/update.ts:439]
-  assign upd_add_w_10_sub = 1'b1; // @[accel/engine/update.ts:440]
-  assign upd_mul_a_11_in_valid = issue; // @[accel/engine/update.ts:412]
-  assign upd_mul_a_11_a = g_11; // @[accel/engine/update.ts:413]
-  assign upd_mul_a_11_b = isAdagrad ? g_11 : (isSgd ? lr : mult); // @[accel/engine/update.ts:414]
-  assign upd_add_a_11_in_valid = pipe_valid_d3; // @[accel/engine/update.ts:416]
-  assign upd_add_a_11_a = isAdagrad ? sA[383:352] : wA[383:352]; // @[accel/engine/update.ts:417]
-  assign upd_add_a_11_b = upd_mul_a_11_y; // @[accel/engine/update.ts:418]
-  assign upd_add_a_11_sub = ~isAdagrad; // @[accel/engine/update.ts:419]
-  assign upd_sqrt_11_in_valid = pipe_valid_d6 & isAdagrad; // @[accel/engine/update.ts:421]
-  assign upd_sqrt_11_a = upd_add_a_11_y; // @[accel/engine/update.ts:422]
-  assign upd_add_eps_11_in_valid = pipe_valid_d18 & isAdagrad; // @[accel/engine/update.ts:424]
-  assign upd_add_eps_11_a = upd_sqrt_11_y; // @[accel/engine/update.ts:425]
-  assign upd_add_eps_11_b = eps; // @[accel/engine/update.ts:426]
-  assign upd_add_eps_11_sub = 1'b0; // @[accel/engine/update.ts:427]
-  assign upd_mul_lr_11_in_valid = pipe_valid_d18 & isAdagrad; // @[accel/engine/update.ts:429]
-  assign upd_mul_lr_11_a = lr; // @[accel/engine/update.ts:430]
-  assign upd_mul_lr_11_b = gM[383:352]; // @[accel/engine/update.ts:431]
-  assign upd_div_11_in_valid = pipe_valid_d21 & isAdagrad; // @[accel/engine/update.ts:433]
-  assign upd_div_11_a = upd_mul_lr_11_y; // @[accel/engine/update.ts:434]
-  assign upd_div_11_b = upd_add_eps_11_y; // @[accel/engine/update.ts:435]
-  assign upd_add_w_11_in_valid = pipe_valid_d33 & isAdagrad; // @[accel/engine/update.ts:437]
-  assign upd_add_w_11_a = wF[383:352]; // @[accel/engine/update.ts:438]
-  assign upd_add_w_11_b = upd_div_11_y; // @[accel/engine/update.ts:439]
-  assign upd_add_w_11_sub = 1'b1; // @[accel/engine/update.ts:440]
-  assign upd_mul_a_12_in_valid = issue; // @[accel/engine/update.ts:412]
-  assign upd_mul_a_12_a = g_12; // @[accel/engine/update.ts:413]
-  assign upd_mul_a_12_b = isAdagrad ? g_12 : (isSgd ? lr : mult); // @[accel/engine/update.ts:414]
-  assign upd_add_a_12_in_valid = pipe_valid_d3; // @[accel/engine/update.ts:416]
-  assign upd_add_a_12_a = isAdagrad ? sA[415:384] : wA[415:384]; // @[accel/engine/update.ts:417]
-  assign upd_add_a_12_b = upd_mul_a_12_y; // @[accel/engine/update.ts:418]
-  assign upd_add_a_12_sub = ~isAdagrad; // @[accel/engine/update.ts:419]
-  assign upd_sqrt_12_in_valid = pipe_valid_d6 & isAdagrad; // @[accel/engine/update.ts:421]
-  assign upd_sqrt_12_a = upd_add_a_12_y; // @[accel/engine/update.ts:422]
-  assign upd_add_eps_12_in_valid = pipe_valid_d18 & isAdagrad; // @[accel/engine/update.ts:424]
-  assign upd_add_eps_12_a = upd_sqrt_12_y; // @[accel/engine/update.ts:425]
-  assign upd_add_eps_12_b = eps; // @[accel/engine/update.ts:426]
-  assign upd_add_eps_12_sub = 1'b0; // @[accel/engine/update.ts:427]
-  assign upd_mul_lr_12_in_valid = pipe_valid_d18 & isAdagrad; // @[accel/engine/update.ts:429]
-  assign upd_mul_lr_12_a = lr; // @[accel/engine/update.ts:430]
-  assign upd_mul_lr_12_b = gM[415:384]; // @[accel/engine/update.ts:431]
-  assign upd_div_12_in_valid = pipe_valid_d21 & isAdagrad; // @[accel/engine/update.ts:433]
-  assign upd_div_12_a = upd_mul_lr_12_y; // @[accel/engine/update.ts:434]
-  assign upd_div_12_b = upd_add_eps_12_y; // @[accel/engine/update.ts:435]
-  assign upd_add_w_12_in_valid = pipe_valid_d33 & isAdagrad; // @[accel/engine/update.ts:437]
-  assign upd_add_w_12_a = wF[415:384]; // @[accel/engine/update.ts:438]
-  assign upd_add_w_12_b = upd_div_12_y; // @[accel/engine/update.ts:439]
-  assign upd_add_w_12_sub = 1'b1; // @[accel/engine/update.ts:440]
-  assign upd_mul_a_13_in_valid = issue; // @[accel/engine/update.ts:412]
-  assign upd_mul_a_13_a = g_13; // @[accel/engine/update.ts:413]
-  assign upd_mul_a_13_b = isAdagrad ? g_13 : (isSgd ? lr : mult); // @[accel/engine/update.ts:414]
-  assign upd_add_a_13_in_valid = pipe_valid_d3; // @[accel/engine/update.ts:416]
-  assign upd_add_a_13_a = isAdagrad ? sA[447:416] : wA[447:416]; // @[accel/engine/update.ts:417]
-  assign upd_add_a_13_b = upd_mul_a_13_y; // @[accel/engine/update.ts:418]
-  assign upd_add_a_13_sub = ~isAdagrad; // @[accel/engine/update.ts:419]
-  assign upd_sqrt_13_in_valid = pipe_valid_d6 & isAdagrad; // @[accel/engine/update.ts:421]
-  assign upd_sqrt_13_a = upd_add_a_13_y; // @[accel/engine/update.ts:422]
-  assign upd_add_eps_13_in_valid = pipe_valid_d18 & isAdagrad; // @[accel/engine/update.ts:424]
-  assign upd_add_eps_13_a = upd_sqrt_13_y; // @[accel/engine/update.ts:425]
-  assign upd_add_eps_13_b = eps; // @[accel/engine/update.ts:426]
-  assign upd_add_eps_13_sub = 1'b0; // @[accel/engine/update.ts:427]
-  assign upd_mul_lr_13_in_valid = pipe_valid_d18 & isAdagrad; // @[accel/engine/update.ts:429]
-  assign upd_mul_lr_13_a = lr; // @[accel/engine/update.ts:430]
-  assign upd_mul_lr_13_b = gM[447:416]; // @[accel/engine/update.ts:431]
-  assign upd_div_13_in_valid = pipe_valid_d21 & isAdagrad; // @[accel/engine/update.ts:433]
-  assign upd_div_13_a = upd_mul_lr_13_y; // @[accel/engine/update.ts:434]
-  assign upd_div_13_b = upd_add_eps_13_y; // @[accel/engine/update.ts:435]
-  assign upd_add_w_13_in_valid = pipe_valid_d33 & isAdagrad; // @[accel/engine/update.ts:437]
-  assign upd_add_w_13_a = wF[447:416]; // @[accel/engine/update.ts:438]
-  assign upd_add_w_13_b = upd_div_13_y; // @[accel/engine/update.ts:439]
-  assign upd_add_w_13_sub = 1'b1; // @[accel/engine/update.ts:440]
-  assign upd_mul_a_14_in_valid = issue; // @[accel/engine/update.ts:412]
-  assign upd_mul_a_14_a = g_14; // @[accel/engine/update.ts:413]
-  assign upd_mul_a_14_b = isAdagrad ? g_14 : (isSgd ? lr : mult); // @[accel/engine/update.ts:414]
-  assign upd_add_a_14_in_valid = pipe_valid_d3; // @[accel/engine/update.ts:416]
-  assign upd_add_a_14_a = isAdagrad ? sA[479:448] : wA[479:448]; // @[accel/engine/update.ts:417]
-  assign upd_add_a_14_b = upd_mul_a_14_y; // @[accel/engine/update.ts:418]
-  assign upd_add_a_14_sub = ~isAdagrad; // @[accel/engine/update.ts:419]
-  assign upd_sqrt_14_in_valid = pipe_valid_d6 & isAdagrad; // @[accel/engine/update.ts:421]
-  assign upd_sqrt_14_a = upd_add_a_14_y; // @[accel/engine/update.ts:422]
-  assign upd_add_eps_14_in_valid = pipe_valid_d18 & isAdagrad; // @[accel/engine/update.ts:424]
-  assign upd_add_eps_14_a = upd_sqrt_14_y; // @[accel/engine/update.ts:425]
-  assign upd_add_eps_14_b = eps; // @[accel/engine/update.ts:426]
-  assign upd_add_eps_14_sub = 1'b0; // @[accel/engine/update.ts:427]
-  assign upd_mul_lr_14_in_valid = pipe_valid_d18 & isAdagrad; // @[accel/engine/update.ts:429]
-  assign upd_mul_lr_14_a = lr; // @[accel/engine/update.ts:430]
-  assign upd_mul_lr_14_b = gM[479:448]; // @[accel/engine/update.ts:431]
-  assign upd_div_14_in_valid = pipe_valid_d21 & isAdagrad; // @[accel/engine/update.ts:433]
-  assign upd_div_14_a = upd_mul_lr_14_y; // @[accel/engine/update.ts:434]
-  assign upd_div_14_b = upd_add_eps_14_y; // @[accel/engine/update.ts:435]
-  assign upd_add_w_14_in_valid = pipe_valid_d33 & isAdagrad; // @[accel/engine/update.ts:437]
-  assign upd_add_w_14_a = wF[479:448]; // @[accel/engine/update.ts:438]
-  assign upd_add_w_14_b = upd_div_14_y; // @[accel/engine/update.ts:439]
-  assign upd_add_w_14_sub = 1'b1; // @[accel/engine/update.ts:440]
-  assign upd_mul_a_15_in_valid = issue; // @[accel/engine/update.ts:412]
-  assign upd_mul_a_15_a = g_15; // @[accel/engine/update.ts:413]
-  assign upd_mul_a_15_b = isAdagrad ? g_15 : (isSgd ? lr : mult); // @[accel/engine/update.ts:414]
-  assign upd_add_a_15_in_valid = pipe_valid_d3; // @[accel/engine/update.ts:416]
-  assign upd_add_a_15_a = isAdagrad ? sA[511:480] : wA[511:480]; // @[accel/engine/update.ts:417]
-  assign upd_add_a_15_b = upd_mul_a_15_y; // @[accel/engine/update.ts:418]
-  assign upd_add_a_15_sub = ~isAdagrad; // @[accel/engine/update.ts:419]
-  assign upd_sqrt_15_in_valid = pipe_valid_d6 & isAdagrad; // @[accel/engine/update.ts:421]
-  assign upd_sqrt_15_a = upd_add_a_15_y; // @[accel/engine/update.ts:422]
-  assign upd_add_eps_15_in_valid = pipe_valid_d18 & isAdagrad; // @[accel/engine/update.ts:424]
-  assign upd_add_eps_15_a = upd_sqrt_15_y; // @[accel/engine/update.ts:425]
-  assign upd_add_eps_15_b = eps; // @[accel/engine/update.ts:426]
-  assign upd_add_eps_15_sub = 1'b0; // @[accel/engine/update.ts:427]
-  assign upd_mul_lr_15_in_valid = pipe_valid_d18 & isAdagrad; // @[accel/engine/update.ts:429]
-  assign upd_mul_lr_15_a = lr; // @[accel/engine/update.ts:430]
-  assign upd_mul_lr_15_b = gM[511:480]; // @[accel/engine/update.ts:431]
-  assign upd_div_15_in_valid = pipe_valid_d21 & isAdagrad; // @[accel/engine/update.ts:433]
-  assign upd_div_15_a = upd_mul_lr_15_y; // @[accel/engine/update.ts:434]
-  assign upd_div_15_b = upd_add_eps_15_y; // @[accel/engine/update.ts:435]
-  assign upd_add_w_15_in_valid = pipe_valid_d33 & isAdagrad; // @[accel/engine/update.ts:437]
-  assign upd_add_w_15_a = wF[511:480]; // @[accel/engine/update.ts:438]
-  assign upd_add_w_15_b = upd_div_15_y; // @[accel/engine/update.ts:439]
-  assign upd_add_w_15_sub = 1'b1; // @[accel/engine/update.ts:440]
-  assign rid_ready = flush | (run & (~haveRid | loaded)); // @[accel/engine/update.ts:193]
-  assign grad_ready = flush | gradTake; // @[accel/engine/update.ts:195]
-  assign upd_ready = flush | updTake; // @[accel/engine/update.ts:200]
-  assign hdr_valid = ((run & (hph != 2'h0)) & ~hdrSent) & (((hph != 2'h3) | ~isRowwise) | (sRes < 6'h30)); // @[accel/engine/update.ts:356]
-  assign hdr_word = named; // @[accel/engine/update.ts:352]
-  assign hdr_beats = ((hph == 2'h3) & isRowwise) ? 4'h1 : rowBeats; // @[accel/engine/update.ts:354]
-  assign hdr_state = hph == 2'h3; // @[accel/engine/update.ts:355]
-  assign wd_valid = wd_queue_deq_valid & run; // @[accel/engine/update.ts:323]
-  assign wd_data = wd_queue_deq_bits[511:0]; // @[accel/engine/update.ts:324]
-  assign wd_strb = wd_queue_deq_bits[575:512]; // @[accel/engine/update.ts:325]
-  assign sd_valid = sd_queue_deq_valid & run; // @[accel/engine/update.ts:327]
-  assign sd_data = sd_queue_deq_bits[511:0]; // @[accel/engine/update.ts:328]
-  assign sd_strb = sd_queue_deq_bits[575:512]; // @[accel/engine/update.ts:329]
+  assign isSgd = opt == 2'h1; // @[accel/engine/update.ts:149]
+  assign isAdagrad = opt == 2'h2; // @[accel/engine/update.ts:150]
+  assign isRowwise = opt == 2'h3; // @[accel/engine/update.ts:151]
+  assign run = ~flush; // @[accel/engine/update.ts:153]
+  assign lSlot = ldPtr[4:0]; // @[accel/engine/update.ts:181]
+  assign ringFull = (ldPtr - freePtr) == 6'h20; // @[accel/engine/update.ts:182]
+  assign stBeats = isAdagrad ? rowBeats : (isRowwise ? 4'h1 : 4'h0); // @[accel/engine/update.ts:183]
+  assign gFromUpd = unfused ? rowBeats : 4'h0; // @[accel/engine/update.ts:184]
+  assign updTotal = ({1'h0, gFromUpd} + {1'h0, rowBeats}) + {1'h0, stBeats}; // @[accel/engine/update.ts:185]
+  assign loaded = ((run & haveRid) & (unfused | (gCnt == rowBeats))) & (kCnt == updTotal); // @[accel/engine/update.ts:188]
+  assign nextFree = ((ldPtr + 6'h1) - freePtr) < 6'h20; // @[accel/engine/update.ts:189]
+  assign canLoad = run & (loaded ? nextFree : ~ringFull); // @[accel/engine/update.ts:190]
+  assign eSlot = loaded ? _T[4:0] : lSlot; // @[accel/engine/update.ts:191]
+  assign gEff = loaded ? 4'h0 : gCnt; // @[accel/engine/update.ts:192]
+  assign kEff = loaded ? 5'h0 : kCnt; // @[accel/engine/update.ts:193]
+  assign gradTake = (canLoad & ~unfused) & (gEff < rowBeats); // @[accel/engine/update.ts:195]
+  assign kW = kEff - {1'h0, gFromUpd}; // @[accel/engine/update.ts:197]
+  assign stateBeat = (kEff >= {1'h0, gFromUpd}) & (kW >= {1'h0, rowBeats}); // @[accel/engine/update.ts:198]
+  assign updTake = (canLoad & (kEff < updTotal)) & (~stateBeat | (haveRid & ~loaded)); // @[accel/engine/update.ts:200]
+  assign gradFire = gradTake & grad_valid; // @[accel/engine/update.ts:202]
+  assign updFire = updTake & upd_valid; // @[accel/engine/update.ts:203]
+  assign cSel = sumPtr[3:0]; // @[accel/engine/update.ts:233]
+  assign chainStart = (run & isRowwise) & (sumPtr != ldPtr); // @[accel/engine/update.ts:235]
+  assign chain_go_0 = (chainStart & mine_0) & ~chain_busy_0; // @[accel/engine/update.ts:246]
+  assign chain_issue_0 = chain_busy_0 & (chain_d_0 < {1'h0, dim}); // @[accel/engine/update.ts:255]
+  assign chain_g_0 = _T_1[31:0]; // @[accel/engine/update.ts:257]
+  assign chain_done_0 = (sq_add_0_out_valid & chain_busy_0) & ((chain_out_0 + 17'h1) == {1'h0, dim}); // @[accel/engine/update.ts:269]
+  assign chain_go_1 = (chainStart & mine_1) & ~chain_busy_1; // @[accel/engine/update.ts:246]
+  assign chain_issue_1 = chain_busy_1 & (chain_d_1 < {1'h0, dim}); // @[accel/engine/update.ts:255]
+  assign chain_g_1 = _T_2[31:0]; // @[accel/engine/update.ts:257]
+  assign chain_done_1 = (sq_add_1_out_valid & chain_busy_1) & ((chain_out_1 + 17'h1) == {1'h0, dim}); // @[accel/engine/update.ts:269]
+  assign chain_go_2 = (chainStart & mine_2) & ~chain_busy_2; // @[accel/engine/update.ts:246]
+  assign chain_issue_2 = chain_busy_2 & (chain_d_2 < {1'h0, dim}); // @[accel/engine/update.ts:255]
+  assign chain_g_2 = _T_3[31:0]; // @[accel/engine/update.ts:257]
+  assign chain_done_2 = (sq_add_2_out_valid & chain_busy_2) & ((chain_out_2 + 17'h1) == {1'h0, dim}); // @[accel/engine/update.ts:269]
+  assign chain_go_3 = (chainStart & mine_3) & ~chain_busy_3; // @[accel/engine/update.ts:246]
+  assign chain_issue_3 = chain_busy_3 & (chain_d_3 < {1'h0, dim}); // @[accel/engine/update.ts:255]
+  assign chain_g_3 = _T_4[31:0]; // @[accel/engine/update.ts:257]
+  assign chain_done_3 = (sq_add_3_out_valid & chain_busy_3) & ((chain_out_3 + 17'h1) == {1'h0, dim}); // @[accel/engine/update.ts:269]
+  assign chain_go_4 = (chainStart & mine_4) & ~chain_busy_4; // @[accel/engine/update.ts:246]
+  assign chain_issue_4 = chain_busy_4 & (chain_d_4 < {1'h0, dim}); // @[accel/engine/update.ts:255]
+  assign chain_g_4 = _T_5[31:0]; // @[accel/engine/update.ts:257]
+  assign chain_done_4 = (sq_add_4_out_valid & chain_busy_4) & ((chain_out_4 + 17'h1) == {1'h0, dim}); // @[accel/engine/update.ts:269]
+  assign chain_go_5 = (chainStart & mine_5) & ~chain_busy_5; // @[accel/engine/update.ts:246]
+  assign chain_issue_5 = chain_busy_5 & (chain_d_5 < {1'h0, dim}); // @[accel/engine/update.ts:255]
+  assign chain_g_5 = _T_6[31:0]; // @[accel/engine/update.ts:257]
+  assign chain_done_5 = (sq_add_5_out_valid & chain_busy_5) & ((chain_out_5 + 17'h1) == {1'h0, dim}); // @[accel/engine/update.ts:269]
+  assign chain_go_6 = (chainStart & mine_6) & ~chain_busy_6; // @[accel/engine/update.ts:246]
+  assign chain_issue_6 = chain_busy_6 & (chain_d_6 < {1'h0, dim}); // @[accel/engine/update.ts:255]
+  assign chain_g_6 = _T_7[31:0]; // @[accel/engine/update.ts:257]
+  assign chain_done_6 = (sq_add_6_out_valid & chain_busy_6) & ((chain_out_6 + 17'h1) == {1'h0, dim}); // @[accel/engine/update.ts:269]
+  assign chain_go_7 = (chainStart & mine_7) & ~chain_busy_7; // @[accel/engine/update.ts:246]
+  assign chain_issue_7 = chain_busy_7 & (chain_d_7 < {1'h0, dim}); // @[accel/engine/update.ts:255]
+  assign chain_g_7 = _T_8[31:0]; // @[accel/engine/update.ts:257]
+  assign chain_done_7 = (sq_add_7_out_valid & chain_busy_7) & ((chain_out_7 + 17'h1) == {1'h0, dim}); // @[accel/engine/update.ts:269]
+  assign chain_go_8 = (chainStart & mine_8) & ~chain_busy_8; // @[accel/engine/update.ts:246]
+  assign chain_issue_8 = chain_busy_8 & (chain_d_8 < {1'h0, dim}); // @[accel/engine/update.ts:255]
+  assign chain_g_8 = _T_9[31:0]; // @[accel/engine/update.ts:257]
+  assign chain_done_8 = (sq_add_8_out_valid & chain_busy_8) & ((chain_out_8 + 17'h1) == {1'h0, dim}); // @[accel/engine/update.ts:269]
+  assign chain_go_9 = (chainStart & mine_9) & ~chain_busy_9; // @[accel/engine/update.ts:246]
+  assign chain_issue_9 = chain_busy_9 & (chain_d_9 < {1'h0, dim}); // @[accel/engine/update.ts:255]
+  assign chain_g_9 = _T_10[31:0]; // @[accel/engine/update.ts:257]
+  assign chain_done_9 = (sq_add_9_out_valid & chain_busy_9) & ((chain_out_9 + 17'h1) == {1'h0, dim}); // @[accel/engine/update.ts:269]
+  assign chain_go_10 = (chainStart & mine_10) & ~chain_busy_10; // @[accel/engine/update.ts:246]
+  assign chain_issue_10 = chain_busy_10 & (chain_d_10 < {1'h0, dim}); // @[accel/engine/update.ts:255]
+  assign chain_g_10 = _T_11[31:0]; // @[accel/engine/update.ts:257]
+  assign chain_done_10 = (sq_add_10_out_valid & chain_busy_10) & ((chain_out_10 + 17'h1) == {1'h0, dim}); // @[accel/engine/update.ts:269]
+  assign chain_go_11 = (chainStart & mine_11) & ~chain_busy_11; // @[accel/engine/update.ts:246]
+  assign chain_issue_11 = chain_busy_11 & (chain_d_11 < {1'h0, dim}); // @[accel/engine/update.ts:255]
+  assign chain_g_11 = _T_12[31:0]; // @[accel/engine/update.ts:257]
+  assign chain_done_11 = (sq_add_11_out_valid & chain_busy_11) & ((chain_out_11 + 17'h1) == {1'h0, dim}); // @[accel/engine/update.ts:269]
+  assign chain_go_12 = (chainStart & mine_12) & ~chain_busy_12; // @[accel/engine/update.ts:246]
+  assign chain_issue_12 = chain_busy_12 & (chain_d_12 < {1'h0, dim}); // @[accel/engine/update.ts:255]
+  assign chain_g_12 = _T_13[31:0]; // @[accel/engine/update.ts:257]
+  assign chain_done_12 = (sq_add_12_out_valid & chain_busy_12) & ((chain_out_12 + 17'h1) == {1'h0, dim}); // @[accel/engine/update.ts:269]
+  assign chain_go_13 = (chainStart & mine_13) & ~chain_busy_13; // @[accel/engine/update.ts:246]
+  assign chain_issue_13 = chain_busy_13 & (chain_d_13 < {1'h0, dim}); // @[accel/engine/update.ts:255]
+  assign chain_g_13 = _T_14[31:0]; // @[accel/engine/update.ts:257]
+  assign chain_done_13 = (sq_add_13_out_valid & chain_busy_13) & ((chain_out_13 + 17'h1) == {1'h0, dim}); // @[accel/engine/update.ts:269]
+  assign chain_go_14 = (chainStart & mine_14) & ~chain_busy_14; // @[accel/engine/update.ts:246]
+  assign chain_issue_14 = chain_busy_14 & (chain_d_14 < {1'h0, dim}); // @[accel/engine/update.ts:255]
+  assign chain_g_14 = _T_15[31:0]; // @[accel/engine/update.ts:257]
+  assign chain_done_14 = (sq_add_14_out_valid & chain_busy_14) & ((chain_out_14 + 17'h1) == {1'h0, dim}); // @[accel/engine/update.ts:269]
+  assign chain_go_15 = (chainStart & mine_15) & ~chain_busy_15; // @[accel/engine/update.ts:246]
+  assign chain_issue_15 = chain_busy_15 & (chain_d_15 < {1'h0, dim}); // @[accel/engine/update.ts:255]
+  assign chain_g_15 = _T_16[31:0]; // @[accel/engine/update.ts:257]
+  assign chain_done_15 = (sq_add_15_out_valid & chain_busy_15) & ((chain_out_15 + 17'h1) == {1'h0, dim}); // @[accel/engine/update.ts:269]
+  assign scIn = (((((((((((((((chain_done_0 | chain_done_1) | chain_done_2) | chain_done_3) | chain_done_4) | chain_done_5) | chain_done_6) | chain_done_7) | chain_done_8) | chain_done_9) | chain_done_10) | chain_done_11) | chain_done_12) | chain_done_13) | chain_done_14) | chain_done_15) & run; // @[accel/engine/update.ts:277]
+  assign scS = chain_done_15 ? sq_add_15_y : (chain_done_14 ? sq_add_14_y : (chain_done_13 ? sq_add_13_y : (chain_done_12 ? sq_add_12_y : (chain_done_11 ? sq_add_11_y : (chain_done_10 ? sq_add_10_y : (chain_done_9 ? sq_add_9_y : (chain_done_8 ? sq_add_8_y : (chain_done_7 ? sq_add_7_y : (chain_done_6 ? sq_add_6_y : (chain_done_5 ? sq_add_5_y : (chain_done_4 ? sq_add_4_y : (chain_done_3 ? sq_add_3_y : (chain_done_2 ? sq_add_2_y : (chain_done_1 ? sq_add_1_y : (chain_done_0 ? sq_add_0_y : 32'h0))))))))))))))); // @[accel/engine/update.ts:278]
+  assign scSlot = chain_done_15 ? chain_slot_15 : (chain_done_14 ? chain_slot_14 : (chain_done_13 ? chain_slot_13 : (chain_done_12 ? chain_slot_12 : (chain_done_11 ? chain_slot_11 : (chain_done_10 ? chain_slot_10 : (chain_done_9 ? chain_slot_9 : (chain_done_8 ? chain_slot_8 : (chain_done_7 ? chain_slot_7 : (chain_done_6 ? chain_slot_6 : (chain_done_5 ? chain_slot_5 : (chain_done_4 ? chain_slot_4 : (chain_done_3 ? chain_slot_3 : (chain_done_2 ? chain_slot_2 : (chain_done_1 ? chain_slot_1 : (chain_done_0 ? chain_slot_0 : 5'h0))))))))))))))); // @[accel/engine/update.ts:279]
+  assign scBusy = ((((scIn | scalar_div_dim_out_valid) | scalar_add_m_out_valid) | scalar_sqrt_out_valid) | scalar_add_eps_out_valid) | scalar_div_lr_out_valid; // @[accel/engine/update.ts:311]
+  assign wPop = wd_queue_deq_valid & wd_queue_deq_ready; // @[accel/engine/update.ts:322]
+  assign sPop = sd_queue_deq_valid & sd_queue_deq_ready; // @[accel/engine/update.ts:323]
+  assign hSlot = hPtr[4:0]; // @[accel/engine/update.ts:338]
+  assign hRow = rowMem_rd0; // @[accel/engine/update.ts:339]
+  assign hSeg = segMem_rd0; // @[accel/engine/update.ts:340]
+  assign hStateAddr = isRowwise ? (stateBase + _T_17[31:0]) : (stateBase + _T_18[31:0]); // @[accel/engine/update.ts:345]
+  assign stLane = hStateAddr[5:2]; // @[accel/engine/update.ts:346]
+  assign named = _T_21[31:6]; // @[accel/engine/update.ts:353]
+  assign hdrFire = hdr_valid & hdr_ready; // @[accel/engine/update.ts:358]
+  assign replay = ((run & (hph == 2'h1)) & hdrSent) & (wRes < 6'h30); // @[accel/engine/update.ts:359]
+  assign replayLast = (rIdx + 4'h1) == rowBeats; // @[accel/engine/update.ts:360]
+  assign rowState = ((hph == 2'h3) & isRowwise) & hdrFire; // @[accel/engine/update.ts:362]
+  assign hDone = hdrFire & ((hph == 2'h3) | ((hph == 2'h2) & isSgd)); // @[accel/engine/update.ts:363]
+  assign hNext = hPtr + 6'h1; // @[accel/engine/update.ts:364]
+  assign firstPh = keepGrad ? 2'h1 : 2'h2; // @[accel/engine/update.ts:365]
+  assign dSlot = dPtr[4:0]; // @[accel/engine/update.ts:387]
+  assign issue = ((run & (dPtr != hPtr)) & (wRes < 6'h30)) & (~isAdagrad | (sRes < 6'h30)); // @[accel/engine/update.ts:388]
+  assign lastJ = (jIss + 4'h1) == rowBeats; // @[accel/engine/update.ts:389]
+  assign mult = multMem_rd0; // @[accel/engine/update.ts:405]
+  assign firstOut = {upd_add_a_15_y, upd_add_a_14_y, upd_add_a_13_y, upd_add_a_12_y, upd_add_a_11_y, upd_add_a_10_y, upd_add_a_9_y, upd_add_a_8_y, upd_add_a_7_y, upd_add_a_6_y, upd_add_a_5_y, upd_add_a_4_y, upd_add_a_3_y, upd_add_a_2_y, upd_add_a_1_y, upd_add_a_0_y}; // @[accel/engine/update.ts:444]
+  assign lastOut = {upd_add_w_15_y, upd_add_w_14_y, upd_add_w_13_y, upd_add_w_12_y, upd_add_w_11_y, upd_add_w_10_y, upd_add_w_9_y, upd_add_w_8_y, upd_add_w_7_y, upd_add_w_6_y, upd_add_w_5_y, upd_add_w_4_y, upd_add_w_3_y, upd_add_w_2_y, upd_add_w_1_y, upd_add_w_0_y}; // @[accel/engine/update.ts:445]
+  assign wOutV = run & (isAdagrad ? pipe_valid_d36 : pipe_valid_d6); // @[accel/engine/update.ts:448]
+  assign wOutData = replay ? replayData : (isAdagrad ? lastOut : firstOut); // @[accel/engine/update.ts:449]
+  assign wOutStrb = replay ? (replayLast ? tailStrb : 64'hffffffffffffffff) : (isAdagrad ? (pipe_last_d36 ? tailStrb : 64'hffffffffffffffff) : (pipe_last_d6 ? tailStrb : 64'hffffffffffffffff)); // @[accel/engine/update.ts:450]
+  assign sOutV = (run & isAdagrad) & pipe_valid_d6; // @[accel/engine/update.ts:453]
+  assign wUp = issue | replay; // @[accel/engine/update.ts:459]
+  assign sUp = (issue & isAdagrad) | rowState; // @[accel/engine/update.ts:460]
+  assign pipeOut = wOutV; // @[accel/engine/update.ts:465]
+  assign freeV = isAdagrad ? pipe_last_d33 : pipe_last_d3; // @[accel/engine/update.ts:469]
+  assign dim_to_fp32_in_valid = 1'b1; // @[accel/engine/update.ts:231]
+  assign dim_to_fp32_a = dim; // @[accel/engine/update.ts:232]
+  assign sq_mul_0_in_valid = chain_issue_0; // @[accel/engine/update.ts:259]
+  assign sq_mul_0_a = chain_g_0; // @[accel/engine/update.ts:260]
+  assign sq_mul_0_b = chain_g_0; // @[accel/engine/update.ts:261]
+  assign sq_add_0_in_valid = sq_mul_0_out_valid & chain_busy_0; // @[accel/engine/update.ts:264]
+  assign sq_add_0_a = chain_first_0 ? 32'h0 : sq_add_0_y; // @[accel/engine/update.ts:265]
+  assign sq_add_0_b = sq_mul_0_y; // @[accel/engine/update.ts:266]
+  assign sq_add_0_sub = 1'b0; // @[accel/engine/update.ts:267]
+  assign sq_mul_1_in_valid = chain_issue_1; // @[accel/engine/update.ts:259]
+  assign sq_mul_1_a = chain_g_1; // @[accel/engine/update.ts:260]
+  assign sq_mul_1_b = chain_g_1; // @[accel/engine/update.ts:261]
+  assign sq_add_1_in_valid = sq_mul_1_out_valid & chain_busy_1; // @[accel/engine/update.ts:264]
+  assign sq_add_1_a = chain_first_1 ? 32'h0 : sq_add_1_y; // @[accel/engine/update.ts:265]
+  assign sq_add_1_b = sq_mul_1_y; // @[accel/engine/update.ts:266]
+  assign sq_add_1_sub = 1'b0; // @[accel/engine/update.ts:267]
+  assign sq_mul_2_in_valid = chain_issue_2; // @[accel/engine/update.ts:259]
+  assign sq_mul_2_a = chain_g_2; // @[accel/engine/update.ts:260]
+  assign sq_mul_2_b = chain_g_2; // @[accel/engine/update.ts:261]
+  assign sq_add_2_in_valid = sq_mul_2_out_valid & chain_busy_2; // @[accel/engine/update.ts:264]
+  assign sq_add_2_a = chain_first_2 ? 32'h0 : sq_add_2_y; // @[accel/engine/update.ts:265]
+  assign sq_add_2_b = sq_mul_2_y; // @[accel/engine/update.ts:266]
+  assign sq_add_2_sub = 1'b0; // @[accel/engine/update.ts:267]
+  assign sq_mul_3_in_valid = chain_issue_3; // @[accel/engine/update.ts:259]
+  assign sq_mul_3_a = chain_g_3; // @[accel/engine/update.ts:260]
+  assign sq_mul_3_b = chain_g_3; // @[accel/engine/update.ts:261]
+  assign sq_add_3_in_valid = sq_mul_3_out_valid & chain_busy_3; // @[accel/engine/update.ts:264]
+  assign sq_add_3_a = chain_first_3 ? 32'h0 : sq_add_3_y; // @[accel/engine/update.ts:265]
+  assign sq_add_3_b = sq_mul_3_y; // @[accel/engine/update.ts:266]
+  assign sq_add_3_sub = 1'b0; // @[accel/engine/update.ts:267]
+  assign sq_mul_4_in_valid = chain_issue_4; // @[accel/engine/update.ts:259]
+  assign sq_mul_4_a = chain_g_4; // @[accel/engine/update.ts:260]
+  assign sq_mul_4_b = chain_g_4; // @[accel/engine/update.ts:261]
+  assign sq_add_4_in_valid = sq_mul_4_out_valid & chain_busy_4; // @[accel/engine/update.ts:264]
+  assign sq_add_4_a = chain_first_4 ? 32'h0 : sq_add_4_y; // @[accel/engine/update.ts:265]
+  assign sq_add_4_b = sq_mul_4_y; // @[accel/engine/update.ts:266]
+  assign sq_add_4_sub = 1'b0; // @[accel/engine/update.ts:267]
+  assign sq_mul_5_in_valid = chain_issue_5; // @[accel/engine/update.ts:259]
+  assign sq_mul_5_a = chain_g_5; // @[accel/engine/update.ts:260]
+  assign sq_mul_5_b = chain_g_5; // @[accel/engine/update.ts:261]
+  assign sq_add_5_in_valid = sq_mul_5_out_valid & chain_busy_5; // @[accel/engine/update.ts:264]
+  assign sq_add_5_a = chain_first_5 ? 32'h0 : sq_add_5_y; // @[accel/engine/update.ts:265]
+  assign sq_add_5_b = sq_mul_5_y; // @[accel/engine/update.ts:266]
+  assign sq_add_5_sub = 1'b0; // @[accel/engine/update.ts:267]
+  assign sq_mul_6_in_valid = chain_issue_6; // @[accel/engine/update.ts:259]
+  assign sq_mul_6_a = chain_g_6; // @[accel/engine/update.ts:260]
+  assign sq_mul_6_b = chain_g_6; // @[accel/engine/update.ts:261]
+  assign sq_add_6_in_valid = sq_mul_6_out_valid & chain_busy_6; // @[accel/engine/update.ts:264]
+  assign sq_add_6_a = chain_first_6 ? 32'h0 : sq_add_6_y; // @[accel/engine/update.ts:265]
+  assign sq_add_6_b = sq_mul_6_y; // @[accel/engine/update.ts:266]
+  assign sq_add_6_sub = 1'b0; // @[accel/engine/update.ts:267]
+  assign sq_mul_7_in_valid = chain_issue_7; // @[accel/engine/update.ts:259]
+  assign sq_mul_7_a = chain_g_7; // @[accel/engine/update.ts:260]
+  assign sq_mul_7_b = chain_g_7; // @[accel/engine/update.ts:261]
+  assign sq_add_7_in_valid = sq_mul_7_out_valid & chain_busy_7; // @[accel/engine/update.ts:264]
+  assign sq_add_7_a = chain_first_7 ? 32'h0 : sq_add_7_y; // @[accel/engine/update.ts:265]
+  assign sq_add_7_b = sq_mul_7_y; // @[accel/engine/update.ts:266]
+  assign sq_add_7_sub = 1'b0; // @[accel/engine/update.ts:267]
+  assign sq_mul_8_in_valid = chain_issue_8; // @[accel/engine/update.ts:259]
+  assign sq_mul_8_a = chain_g_8; // @[accel/engine/update.ts:260]
+  assign sq_mul_8_b = chain_g_8; // @[accel/engine/update.ts:261]
+  assign sq_add_8_in_valid = sq_mul_8_out_valid & chain_busy_8; // @[accel/engine/update.ts:264]
+  assign sq_add_8_a = chain_first_8 ? 32'h0 : sq_add_8_y; // @[accel/engine/update.ts:265]
+  assign sq_add_8_b = sq_mul_8_y; // @[accel/engine/update.ts:266]
+  assign sq_add_8_sub = 1'b0; // @[accel/engine/update.ts:267]
+  assign sq_mul_9_in_valid = chain_issue_9; // @[accel/engine/update.ts:259]
+  assign sq_mul_9_a = chain_g_9; // @[accel/engine/update.ts:260]
+  assign sq_mul_9_b = chain_g_9; // @[accel/engine/update.ts:261]
+  assign sq_add_9_in_valid = sq_mul_9_out_valid & chain_busy_9; // @[accel/engine/update.ts:264]
+  assign sq_add_9_a = chain_first_9 ? 32'h0 : sq_add_9_y; // @[accel/engine/update.ts:265]
+  assign sq_add_9_b = sq_mul_9_y; // @[accel/engine/update.ts:266]
+  assign sq_add_9_sub = 1'b0; // @[accel/engine/update.ts:267]
+  assign sq_mul_10_in_valid = chain_issue_10; // @[accel/engine/update.ts:259]
+  assign sq_mul_10_a = chain_g_10; // @[accel/engine/update.ts:260]
+  assign sq_mul_10_b = chain_g_10; // @[accel/engine/update.ts:261]
+  assign sq_add_10_in_valid = sq_mul_10_out_valid & chain_busy_10; // @[accel/engine/update.ts:264]
+  assign sq_add_10_a = chain_first_10 ? 32'h0 : sq_add_10_y; // @[accel/engine/update.ts:265]
+  assign sq_add_10_b = sq_mul_10_y; // @[accel/engine/update.ts:266]
+  assign sq_add_10_sub = 1'b0; // @[accel/engine/update.ts:267]
+  assign sq_mul_11_in_valid = chain_issue_11; // @[accel/engine/update.ts:259]
+  assign sq_mul_11_a = chain_g_11; // @[accel/engine/update.ts:260]
+  assign sq_mul_11_b = chain_g_11; // @[accel/engine/update.ts:261]
+  assign sq_add_11_in_valid = sq_mul_11_out_valid & chain_busy_11; // @[accel/engine/update.ts:264]
+  assign sq_add_11_a = chain_first_11 ? 32'h0 : sq_add_11_y; // @[accel/engine/update.ts:265]
+  assign sq_add_11_b = sq_mul_11_y; // @[accel/engine/update.ts:266]
+  assign sq_add_11_sub = 1'b0; // @[accel/engine/update.ts:267]
+  assign sq_mul_12_in_valid = chain_issue_12; // @[accel/engine/update.ts:259]
+  assign sq_mul_12_a = chain_g_12; // @[accel/engine/update.ts:260]
+  assign sq_mul_12_b = chain_g_12; // @[accel/engine/update.ts:261]
+  assign sq_add_12_in_valid = sq_mul_12_out_valid & chain_busy_12; // @[accel/engine/update.ts:264]
+  assign sq_add_12_a = chain_first_12 ? 32'h0 : sq_add_12_y; // @[accel/engine/update.ts:265]
+  assign sq_add_12_b = sq_mul_12_y; // @[accel/engine/update.ts:266]
+  assign sq_add_12_sub = 1'b0; // @[accel/engine/update.ts:267]
+  assign sq_mul_13_in_valid = chain_issue_13; // @[accel/engine/update.ts:259]
+  assign sq_mul_13_a = chain_g_13; // @[accel/engine/update.ts:260]
+  assign sq_mul_13_b = chain_g_13; // @[accel/engine/update.ts:261]
+  assign sq_add_13_in_valid = sq_mul_13_out_valid & chain_busy_13; // @[accel/engine/update.ts:264]
+  assign sq_add_13_a = chain_first_13 ? 32'h0 : sq_add_13_y; // @[accel/engine/update.ts:265]
+  assign sq_add_13_b = sq_mul_13_y; // @[accel/engine/update.ts:266]
+  assign sq_add_13_sub = 1'b0; // @[accel/engine/update.ts:267]
+  assign sq_mul_14_in_valid = chain_issue_14; // @[accel/engine/update.ts:259]
+  assign sq_mul_14_a = chain_g_14; // @[accel/engine/update.ts:260]
+  assign sq_mul_14_b = chain_g_14; // @[accel/engine/update.ts:261]
+  assign sq_add_14_in_valid = sq_mul_14_out_valid & chain_busy_14; // @[accel/engine/update.ts:264]
+  assign sq_add_14_a = chain_first_14 ? 32'h0 : sq_add_14_y; // @[accel/engine/update.ts:265]
+  assign sq_add_14_b = sq_mul_14_y; // @[accel/engine/update.ts:266]
+  assign sq_add_14_sub = 1'b0; // @[accel/engine/update.ts:267]
+  assign sq_mul_15_in_valid = chain_issue_15; // @[accel/engine/update.ts:259]
+  assign sq_mul_15_a = chain_g_15; // @[accel/engine/update.ts:260]
+  assign sq_mul_15_b = chain_g_15; // @[accel/engine/update.ts:261]
+  assign sq_add_15_in_valid = sq_mul_15_out_valid & chain_busy_15; // @[accel/engine/update.ts:264]
+  assign sq_add_15_a = chain_first_15 ? 32'h0 : sq_add_15_y; // @[accel/engine/update.ts:265]
+  assign sq_add_15_b = sq_mul_15_y; // @[accel/engine/update.ts:266]
+  assign sq_add_15_sub = 1'b0; // @[accel/engine/update.ts:267]
+  assign scalar_div_dim_in_valid = scIn; // @[accel/engine/update.ts:283]
+  assign scalar_div_dim_a = scS; // @[accel/engine/update.ts:284]
+  assign scalar_div_dim_b = dim_to_fp32_y; // @[accel/engine/update.ts:285]
+  assign scalar_add_m_in_valid = scalar_div_dim_out_valid; // @[accel/engine/update.ts:288]
+  assign scalar_add_m_a = mOldMem_rd0; // @[accel/engine/update.ts:289]
+  assign scalar_add_m_b = scalar_div_dim_y; // @[accel/engine/update.ts:290]
+  assign scalar_add_m_sub = 1'b0; // @[accel/engine/update.ts:291]
+  assign scalar_sqrt_in_valid = scalar_add_m_out_valid; // @[accel/engine/update.ts:295]
+  assign scalar_sqrt_a = scalar_add_m_y; // @[accel/engine/update.ts:296]
+  assign scalar_add_eps_in_valid = scalar_sqrt_out_valid; // @[accel/engine/update.ts:298]
+  assign scalar_add_eps_a = scalar_sqrt_y; // @[accel/engine/update.ts:299]
+  assign scalar_add_eps_b = eps; // @[accel/engine/update.ts:300]
+  assign scalar_add_eps_sub = 1'b0; // @[accel/engine/update.ts:301]
+  assign scalar_div_lr_in_valid = scalar_add_eps_out_valid; // @[accel/engine/update.ts:303]
+  assign scalar_div_lr_a = lr; // @[accel/engine/update.ts:304]
+  assign scalar_div_lr_b = scalar_add_eps_y; // @[accel/engine/update.ts:305]
+  assign wd_queue_enq_valid = wOutV | replay; // @[accel/engine/update.ts:451]
+  assign wd_queue_enq_bits = {wOutStrb, wOutData}; // @[accel/engine/update.ts:452]
+  assign wd_queue_deq_ready = flush | wd_ready; // @[accel/engine/update.ts:327]
+  assign sd_queue_enq_valid = sOutV | (rowState & run); // @[accel/engine/update.ts:454]
+  assign sd_queue_enq_bits = rowState ? {_T_22[63:0], _T_23[511:0]} : {pipe_last_d6 ? tailStrb : 64'hffffffffffffffff, firstOut}; // @[accel/engine/update.ts:455]
+  assign sd_queue_deq_ready = flush | sd_ready; // @[accel/engine/update.ts:331]
+  assign upd_mul_a_0_in_valid = issue; // @[accel/engine/update.ts:413]
+  assign upd_mul_a_0_a = g_0; // @[accel/engine/update.ts:414]
+  assign upd_mul_a_0_b = isAdagrad ? g_0 : (isSgd ? lr : mult); // @[accel/engine/update.ts:415]
+  assign upd_add_a_0_in_valid = pipe_valid_d3; // @[accel/engine/update.ts:417]
+  assign upd_add_a_0_a = isAdagrad ? sA[31:0] : wA[31:0]; // @[accel/engine/update.ts:418]
+  assign upd_add_a_0_b = upd_mul_a_0_y; // @[accel/engine/update.ts:419]
+  assign upd_add_a_0_sub = ~isAdagrad; // @[accel/engine/update.ts:420]
+  assign upd_sqrt_0_in_valid = pipe_valid_d6 & isAdagrad; // @[accel/engine/update.ts:422]
+  assign upd_sqrt_0_a = upd_add_a_0_y; // @[accel/engine/update.ts:423]
+  assign upd_add_eps_0_in_valid = pipe_valid_d18 & isAdagrad; // @[accel/engine/update.ts:425]
+  assign upd_add_eps_0_a = upd_sqrt_0_y; // @[accel/engine/update.ts:426]
+  assign upd_add_eps_0_b = eps; // @[accel/engine/update.ts:427]
+  assign upd_add_eps_0_sub = 1'b0; // @[accel/engine/update.ts:428]
+  assign upd_mul_lr_0_in_valid = pipe_valid_d18 & isAdagrad; // @[accel/engine/update.ts:430]
+  assign upd_mul_lr_0_a = lr; // @[accel/engine/update.ts:431]
+  assign upd_mul_lr_0_b = gM[31:0]; // @[accel/engine/update.ts:432]
+  assign upd_div_0_in_valid = pipe_valid_d21 & isAdagrad; // @[accel/engine/update.ts:434]
+  assign upd_div_0_a = upd_mul_lr_0_y; // @[accel/engine/update.ts:435]
+  assign upd_div_0_b = upd_add_eps_0_y; // @[accel/engine/update.ts:436]
+  assign upd_add_w_0_in_valid = pipe_valid_d33 & isAdagrad; // @[accel/engine/update.ts:438]
+  assign upd_add_w_0_a = wF[31:0]; // @[accel/engine/update.ts:439]
+  assign upd_add_w_0_b = upd_div_0_y; // @[accel/engine/update.ts:440]
+  assign upd_add_w_0_sub = 1'b1; // @[accel/engine/update.ts:441]
+  assign upd_mul_a_1_in_valid = issue; // @[accel/engine/update.ts:413]
+  assign upd_mul_a_1_a = g_1; // @[accel/engine/update.ts:414]
+  assign upd_mul_a_1_b = isAdagrad ? g_1 : (isSgd ? lr : mult); // @[accel/engine/update.ts:415]
+  assign upd_add_a_1_in_valid = pipe_valid_d3; // @[accel/engine/update.ts:417]
+  assign upd_add_a_1_a = isAdagrad ? sA[63:32] : wA[63:32]; // @[accel/engine/update.ts:418]
+  assign upd_add_a_1_b = upd_mul_a_1_y; // @[accel/engine/update.ts:419]
+  assign upd_add_a_1_sub = ~isAdagrad; // @[accel/engine/update.ts:420]
+  assign upd_sqrt_1_in_valid = pipe_valid_d6 & isAdagrad; // @[accel/engine/update.ts:422]
+  assign upd_sqrt_1_a = upd_add_a_1_y; // @[accel/engine/update.ts:423]
+  assign upd_add_eps_1_in_valid = pipe_valid_d18 & isAdagrad; // @[accel/engine/update.ts:425]
+  assign upd_add_eps_1_a = upd_sqrt_1_y; // @[accel/engine/update.ts:426]
+  assign upd_add_eps_1_b = eps; // @[accel/engine/update.ts:427]
+  assign upd_add_eps_1_sub = 1'b0; // @[accel/engine/update.ts:428]
+  assign upd_mul_lr_1_in_valid = pipe_valid_d18 & isAdagrad; // @[accel/engine/update.ts:430]
+  assign upd_mul_lr_1_a = lr; // @[accel/engine/update.ts:431]
+  assign upd_mul_lr_1_b = gM[63:32]; // @[accel/engine/update.ts:432]
+  assign upd_div_1_in_valid = pipe_valid_d21 & isAdagrad; // @[accel/engine/update.ts:434]
+  assign upd_div_1_a = upd_mul_lr_1_y; // @[accel/engine/update.ts:435]
+  assign upd_div_1_b = upd_add_eps_1_y; // @[accel/engine/update.ts:436]
+  assign upd_add_w_1_in_valid = pipe_valid_d33 & isAdagrad; // @[accel/engine/update.ts:438]
+  assign upd_add_w_1_a = wF[63:32]; // @[accel/engine/update.ts:439]
+  assign upd_add_w_1_b = upd_div_1_y; // @[accel/engine/update.ts:440]
+  assign upd_add_w_1_sub = 1'b1; // @[accel/engine/update.ts:441]
+  assign upd_mul_a_2_in_valid = issue; // @[accel/engine/update.ts:413]
+  assign upd_mul_a_2_a = g_2; // @[accel/engine/update.ts:414]
+  assign upd_mul_a_2_b = isAdagrad ? g_2 : (isSgd ? lr : mult); // @[accel/engine/update.ts:415]
+  assign upd_add_a_2_in_valid = pipe_valid_d3; // @[accel/engine/update.ts:417]
+  assign upd_add_a_2_a = isAdagrad ? sA[95:64] : wA[95:64]; // @[accel/engine/update.ts:418]
+  assign upd_add_a_2_b = upd_mul_a_2_y; // @[accel/engine/update.ts:419]
+  assign upd_add_a_2_sub = ~isAdagrad; // @[accel/engine/update.ts:420]
+  assign upd_sqrt_2_in_valid = pipe_valid_d6 & isAdagrad; // @[accel/engine/update.ts:422]
+  assign upd_sqrt_2_a = upd_add_a_2_y; // @[accel/engine/update.ts:423]
+  assign upd_add_eps_2_in_valid = pipe_valid_d18 & isAdagrad; // @[accel/engine/update.ts:425]
+  assign upd_add_eps_2_a = upd_sqrt_2_y; // @[accel/engine/update.ts:426]
+  assign upd_add_eps_2_b = eps; // @[accel/engine/update.ts:427]
+  assign upd_add_eps_2_sub = 1'b0; // @[accel/engine/update.ts:428]
+  assign upd_mul_lr_2_in_valid = pipe_valid_d18 & isAdagrad; // @[accel/engine/update.ts:430]
+  assign upd_mul_lr_2_a = lr; // @[accel/engine/update.ts:431]
+  assign upd_mul_lr_2_b = gM[95:64]; // @[accel/engine/update.ts:432]
+  assign upd_div_2_in_valid = pipe_valid_d21 & isAdagrad; // @[accel/engine/update.ts:434]
+  assign upd_div_2_a = upd_mul_lr_2_y; // @[accel/engine/update.ts:435]
+  assign upd_div_2_b = upd_add_eps_2_y; // @[accel/engine/update.ts:436]
+  assign upd_add_w_2_in_valid = pipe_valid_d33 & isAdagrad; // @[accel/engine/update.ts:438]
+  assign upd_add_w_2_a = wF[95:64]; // @[accel/engine/update.ts:439]
+  assign upd_add_w_2_b = upd_div_2_y; // @[accel/engine/update.ts:440]
+  assign upd_add_w_2_sub = 1'b1; // @[accel/engine/update.ts:441]
+  assign upd_mul_a_3_in_valid = issue; // @[accel/engine/update.ts:413]
+  assign upd_mul_a_3_a = g_3; // @[accel/engine/update.ts:414]
+  assign upd_mul_a_3_b = isAdagrad ? g_3 : (isSgd ? lr : mult); // @[accel/engine/update.ts:415]
+  assign upd_add_a_3_in_valid = pipe_valid_d3; // @[accel/engine/update.ts:417]
+  assign upd_add_a_3_a = isAdagrad ? sA[127:96] : wA[127:96]; // @[accel/engine/update.ts:418]
+  assign upd_add_a_3_b = upd_mul_a_3_y; // @[accel/engine/update.ts:419]
+  assign upd_add_a_3_sub = ~isAdagrad; // @[accel/engine/update.ts:420]
+  assign upd_sqrt_3_in_valid = pipe_valid_d6 & isAdagrad; // @[accel/engine/update.ts:422]
+  assign upd_sqrt_3_a = upd_add_a_3_y; // @[accel/engine/update.ts:423]
+  assign upd_add_eps_3_in_valid = pipe_valid_d18 & isAdagrad; // @[accel/engine/update.ts:425]
+  assign upd_add_eps_3_a = upd_sqrt_3_y; // @[accel/engine/update.ts:426]
+  assign upd_add_eps_3_b = eps; // @[accel/engine/update.ts:427]
+  assign upd_add_eps_3_sub = 1'b0; // @[accel/engine/update.ts:428]
+  assign upd_mul_lr_3_in_valid = pipe_valid_d18 & isAdagrad; // @[accel/engine/update.ts:430]
+  assign upd_mul_lr_3_a = lr; // @[accel/engine/update.ts:431]
+  assign upd_mul_lr_3_b = gM[127:96]; // @[accel/engine/update.ts:432]
+  assign upd_div_3_in_valid = pipe_valid_d21 & isAdagrad; // @[accel/engine/update.ts:434]
+  assign upd_div_3_a = upd_mul_lr_3_y; // @[accel/engine/update.ts:435]
+  assign upd_div_3_b = upd_add_eps_3_y; // @[accel/engine/update.ts:436]
+  assign upd_add_w_3_in_valid = pipe_valid_d33 & isAdagrad; // @[accel/engine/update.ts:438]
+  assign upd_add_w_3_a = wF[127:96]; // @[accel/engine/update.ts:439]
+  assign upd_add_w_3_b = upd_div_3_y; // @[accel/engine/update.ts:440]
+  assign upd_add_w_3_sub = 1'b1; // @[accel/engine/update.ts:441]
+  assign upd_mul_a_4_in_valid = issue; // @[accel/engine/update.ts:413]
+  assign upd_mul_a_4_a = g_4; // @[accel/engine/update.ts:414]
+  assign upd_mul_a_4_b = isAdagrad ? g_4 : (isSgd ? lr : mult); // @[accel/engine/update.ts:415]
+  assign upd_add_a_4_in_valid = pipe_valid_d3; // @[accel/engine/update.ts:417]
+  assign upd_add_a_4_a = isAdagrad ? sA[159:128] : wA[159:128]; // @[accel/engine/update.ts:418]
+  assign upd_add_a_4_b = upd_mul_a_4_y; // @[accel/engine/update.ts:419]
+  assign upd_add_a_4_sub = ~isAdagrad; // @[accel/engine/update.ts:420]
+  assign upd_sqrt_4_in_valid = pipe_valid_d6 & isAdagrad; // @[accel/engine/update.ts:422]
+  assign upd_sqrt_4_a = upd_add_a_4_y; // @[accel/engine/update.ts:423]
+  assign upd_add_eps_4_in_valid = pipe_valid_d18 & isAdagrad; // @[accel/engine/update.ts:425]
+  assign upd_add_eps_4_a = upd_sqrt_4_y; // @[accel/engine/update.ts:426]
+  assign upd_add_eps_4_b = eps; // @[accel/engine/update.ts:427]
+  assign upd_add_eps_4_sub = 1'b0; // @[accel/engine/update.ts:428]
+  assign upd_mul_lr_4_in_valid = pipe_valid_d18 & isAdagrad; // @[accel/engine/update.ts:430]
+  assign upd_mul_lr_4_a = lr; // @[accel/engine/update.ts:431]
+  assign upd_mul_lr_4_b = gM[159:128]; // @[accel/engine/update.ts:432]
+  assign upd_div_4_in_valid = pipe_valid_d21 & isAdagrad; // @[accel/engine/update.ts:434]
+  assign upd_div_4_a = upd_mul_lr_4_y; // @[accel/engine/update.ts:435]
+  assign upd_div_4_b = upd_add_eps_4_y; // @[accel/engine/update.ts:436]
+  assign upd_add_w_4_in_valid = pipe_valid_d33 & isAdagrad; // @[accel/engine/update.ts:438]
+  assign upd_add_w_4_a = wF[159:128]; // @[accel/engine/update.ts:439]
+  assign upd_add_w_4_b = upd_div_4_y; // @[accel/engine/update.ts:440]
+  assign upd_add_w_4_sub = 1'b1; // @[accel/engine/update.ts:441]
+  assign upd_mul_a_5_in_valid = issue; // @[accel/engine/update.ts:413]
+  assign upd_mul_a_5_a = g_5; // @[accel/engine/update.ts:414]
+  assign upd_mul_a_5_b = isAdagrad ? g_5 : (isSgd ? lr : mult); // @[accel/engine/update.ts:415]
+  assign upd_add_a_5_in_valid = pipe_valid_d3; // @[accel/engine/update.ts:417]
+  assign upd_add_a_5_a = isAdagrad ? sA[191:160] : wA[191:160]; // @[accel/engine/update.ts:418]
+  assign upd_add_a_5_b = upd_mul_a_5_y; // @[accel/engine/update.ts:419]
+  assign upd_add_a_5_sub = ~isAdagrad; // @[accel/engine/update.ts:420]
+  assign upd_sqrt_5_in_valid = pipe_valid_d6 & isAdagrad; // @[accel/engine/update.ts:422]
+  assign upd_sqrt_5_a = upd_add_a_5_y; // @[accel/engine/update.ts:423]
+  assign upd_add_eps_5_in_valid = pipe_valid_d18 & isAdagrad; // @[accel/engine/update.ts:425]
+  assign upd_add_eps_5_a = upd_sqrt_5_y; // @[accel/engine/update.ts:426]
+  assign upd_add_eps_5_b = eps; // @[accel/engine/update.ts:427]
+  assign upd_add_eps_5_sub = 1'b0; // @[accel/engine/update.ts:428]
+  assign upd_mul_lr_5_in_valid = pipe_valid_d18 & isAdagrad; // @[accel/engine/update.ts:430]
+  assign upd_mul_lr_5_a = lr; // @[accel/engine/update.ts:431]
+  assign upd_mul_lr_5_b = gM[191:160]; // @[accel/engine/update.ts:432]
+  assign upd_div_5_in_valid = pipe_valid_d21 & isAdagrad; // @[accel/engine/update.ts:434]
+  assign upd_div_5_a = upd_mul_lr_5_y; // @[accel/engine/update.ts:435]
+  assign upd_div_5_b = upd_add_eps_5_y; // @[accel/engine/update.ts:436]
+  assign upd_add_w_5_in_valid = pipe_valid_d33 & isAdagrad; // @[accel/engine/update.ts:438]
+  assign upd_add_w_5_a = wF[191:160]; // @[accel/engine/update.ts:439]
+  assign upd_add_w_5_b = upd_div_5_y; // @[accel/engine/update.ts:440]
+  assign upd_add_w_5_sub = 1'b1; // @[accel/engine/update.ts:441]
+  assign upd_mul_a_6_in_valid = issue; // @[accel/engine/update.ts:413]
+  assign upd_mul_a_6_a = g_6; // @[accel/engine/update.ts:414]
+  assign upd_mul_a_6_b = isAdagrad ? g_6 : (isSgd ? lr : mult); // @[accel/engine/update.ts:415]
+  assign upd_add_a_6_in_valid = pipe_valid_d3; // @[accel/engine/update.ts:417]
+  assign upd_add_a_6_a = isAdagrad ? sA[223:192] : wA[223:192]; // @[accel/engine/update.ts:418]
+  assign upd_add_a_6_b = upd_mul_a_6_y; // @[accel/engine/update.ts:419]
+  assign upd_add_a_6_sub = ~isAdagrad; // @[accel/engine/update.ts:420]
+  assign upd_sqrt_6_in_valid = pipe_valid_d6 & isAdagrad; // @[accel/engine/update.ts:422]
+  assign upd_sqrt_6_a = upd_add_a_6_y; // @[accel/engine/update.ts:423]
+  assign upd_add_eps_6_in_valid = pipe_valid_d18 & isAdagrad; // @[accel/engine/update.ts:425]
+  assign upd_add_eps_6_a = upd_sqrt_6_y; // @[accel/engine/update.ts:426]
+  assign upd_add_eps_6_b = eps; // @[accel/engine/update.ts:427]
+  assign upd_add_eps_6_sub = 1'b0; // @[accel/engine/update.ts:428]
+  assign upd_mul_lr_6_in_valid = pipe_valid_d18 & isAdagrad; // @[accel/engine/update.ts:430]
+  assign upd_mul_lr_6_a = lr; // @[accel/engine/update.ts:431]
+  assign upd_mul_lr_6_b = gM[223:192]; // @[accel/engine/update.ts:432]
+  assign upd_div_6_in_valid = pipe_valid_d21 & isAdagrad; // @[accel/engine/update.ts:434]
+  assign upd_div_6_a = upd_mul_lr_6_y; // @[accel/engine/update.ts:435]
+  assign upd_div_6_b = upd_add_eps_6_y; // @[accel/engine/update.ts:436]
+  assign upd_add_w_6_in_valid = pipe_valid_d33 & isAdagrad; // @[accel/engine/update.ts:438]
+  assign upd_add_w_6_a = wF[223:192]; // @[accel/engine/update.ts:439]
+  assign upd_add_w_6_b = upd_div_6_y; // @[accel/engine/update.ts:440]
+  assign upd_add_w_6_sub = 1'b1; // @[accel/engine/update.ts:441]
+  assign upd_mul_a_7_in_valid = issue; // @[accel/engine/update.ts:413]
+  assign upd_mul_a_7_a = g_7; // @[accel/engine/update.ts:414]
+  assign upd_mul_a_7_b = isAdagrad ? g_7 : (isSgd ? lr : mult); // @[accel/engine/update.ts:415]
+  assign upd_add_a_7_in_valid = pipe_valid_d3; // @[accel/engine/update.ts:417]
+  assign upd_add_a_7_a = isAdagrad ? sA[255:224] : wA[255:224]; // @[accel/engine/update.ts:418]
+  assign upd_add_a_7_b = upd_mul_a_7_y; // @[accel/engine/update.ts:419]
+  assign upd_add_a_7_sub = ~isAdagrad; // @[accel/engine/update.ts:420]
+  assign upd_sqrt_7_in_valid = pipe_valid_d6 & isAdagrad; // @[accel/engine/update.ts:422]
+  assign upd_sqrt_7_a = upd_add_a_7_y; // @[accel/engine/update.ts:423]
+  assign upd_add_eps_7_in_valid = pipe_valid_d18 & isAdagrad; // @[accel/engine/update.ts:425]
+  assign upd_add_eps_7_a = upd_sqrt_7_y; // @[accel/engine/update.ts:426]
+  assign upd_add_eps_7_b = eps; // @[accel/engine/update.ts:427]
+  assign upd_add_eps_7_sub = 1'b0; // @[accel/engine/update.ts:428]
+  assign upd_mul_lr_7_in_valid = pipe_valid_d18 & isAdagrad; // @[accel/engine/update.ts:430]
+  assign upd_mul_lr_7_a = lr; // @[accel/engine/update.ts:431]
+  assign upd_mul_lr_7_b = gM[255:224]; // @[accel/engine/update.ts:432]
+  assign upd_div_7_in_valid = pipe_valid_d21 & isAdagrad; // @[accel/engine/update.ts:434]
+  assign upd_div_7_a = upd_mul_lr_7_y; // @[accel/engine/update.ts:435]
+  assign upd_div_7_b = upd_add_eps_7_y; // @[accel/engine/update.ts:436]
+  assign upd_add_w_7_in_valid = pipe_valid_d33 & isAdagrad; // @[accel/engine/update.ts:438]
+  assign upd_add_w_7_a = wF[255:224]; // @[accel/engine/update.ts:439]
+  assign upd_add_w_7_b = upd_div_7_y; // @[accel/engine/update.ts:440]
+  assign upd_add_w_7_sub = 1'b1; // @[accel/engine/update.ts:441]
+  assign upd_mul_a_8_in_valid = issue; // @[accel/engine/update.ts:413]
+  assign upd_mul_a_8_a = g_8; // @[accel/engine/update.ts:414]
+  assign upd_mul_a_8_b = isAdagrad ? g_8 : (isSgd ? lr : mult); // @[accel/engine/update.ts:415]
+  assign upd_add_a_8_in_valid = pipe_valid_d3; // @[accel/engine/update.ts:417]
+  assign upd_add_a_8_a = isAdagrad ? sA[287:256] : wA[287:256]; // @[accel/engine/update.ts:418]
+  assign upd_add_a_8_b = upd_mul_a_8_y; // @[accel/engine/update.ts:419]
+  assign upd_add_a_8_sub = ~isAdagrad; // @[accel/engine/update.ts:420]
+  assign upd_sqrt_8_in_valid = pipe_valid_d6 & isAdagrad; // @[accel/engine/update.ts:422]
+  assign upd_sqrt_8_a = upd_add_a_8_y; // @[accel/engine/update.ts:423]
+  assign upd_add_eps_8_in_valid = pipe_valid_d18 & isAdagrad; // @[accel/engine/update.ts:425]
+  assign upd_add_eps_8_a = upd_sqrt_8_y; // @[accel/engine/update.ts:426]
+  assign upd_add_eps_8_b = eps; // @[accel/engine/update.ts:427]
+  assign upd_add_eps_8_sub = 1'b0; // @[accel/engine/update.ts:428]
+  assign upd_mul_lr_8_in_valid = pipe_valid_d18 & isAdagrad; // @[accel/engine/update.ts:430]
+  assign upd_mul_lr_8_a = lr; // @[accel/engine/update.ts:431]
+  assign upd_mul_lr_8_b = gM[287:256]; // @[accel/engine/update.ts:432]
+  assign upd_div_8_in_valid = pipe_valid_d21 & isAdagrad; // @[accel/engine/update.ts:434]
+  assign upd_div_8_a = upd_mul_lr_8_y; // @[accel/engine/update.ts:435]
+  assign upd_div_8_b = upd_add_eps_8_y; // @[accel/engine/update.ts:436]
+  assign upd_add_w_8_in_valid = pipe_valid_d33 & isAdagrad; // @[accel/engine/update.ts:438]
+  assign upd_add_w_8_a = wF[287:256]; // @[accel/engine/update.ts:439]
+  assign upd_add_w_8_b = upd_div_8_y; // @[accel/engine/update.ts:440]
+  assign upd_add_w_8_sub = 1'b1; // @[accel/engine/update.ts:441]
+  assign upd_mul_a_9_in_valid = issue; // @[accel/engine/update.ts:413]
+  assign upd_mul_a_9_a = g_9; // @[accel/engine/update.ts:414]
+  assign upd_mul_a_9_b = isAdagrad ? g_9 : (isSgd ? lr : mult); // @[accel/engine/update.ts:415]
+  assign upd_add_a_9_in_valid = pipe_valid_d3; // @[accel/engine/update.ts:417]
+  assign upd_add_a_9_a = isAdagrad ? sA[319:288] : wA[319:288]; // @[accel/engine/update.ts:418]
+  assign upd_add_a_9_b = upd_mul_a_9_y; // @[accel/engine/update.ts:419]
+  assign upd_add_a_9_sub = ~isAdagrad; // @[accel/engine/update.ts:420]
+  assign upd_sqrt_9_in_valid = pipe_valid_d6 & isAdagrad; // @[accel/engine/update.ts:422]
+  assign upd_sqrt_9_a = upd_add_a_9_y; // @[accel/engine/update.ts:423]
+  assign upd_add_eps_9_in_valid = pipe_valid_d18 & isAdagrad; // @[accel/engine/update.ts:425]
+  assign upd_add_eps_9_a = upd_sqrt_9_y; // @[accel/engine/update.ts:426]
+  assign upd_add_eps_9_b = eps; // @[accel/engine/update.ts:427]
+  assign upd_add_eps_9_sub = 1'b0; // @[accel/engine/update.ts:428]
+  assign upd_mul_lr_9_in_valid = pipe_valid_d18 & isAdagrad; // @[accel/engine/update.ts:430]
+  assign upd_mul_lr_9_a = lr; // @[accel/engine/update.ts:431]
+  assign upd_mul_lr_9_b = gM[319:288]; // @[accel/engine/update.ts:432]
+  assign upd_div_9_in_valid = pipe_valid_d21 & isAdagrad; // @[accel/engine/update.ts:434]
+  assign upd_div_9_a = upd_mul_lr_9_y; // @[accel/engine/update.ts:435]
+  assign upd_div_9_b = upd_add_eps_9_y; // @[accel/engine/update.ts:436]
+  assign upd_add_w_9_in_valid = pipe_valid_d33 & isAdagrad; // @[accel/engine/update.ts:438]
+  assign upd_add_w_9_a = wF[319:288]; // @[accel/engine/update.ts:439]
+  assign upd_add_w_9_b = upd_div_9_y; // @[accel/engine/update.ts:440]
+  assign upd_add_w_9_sub = 1'b1; // @[accel/engine/update.ts:441]
+  assign upd_mul_a_10_in_valid = issue; // @[accel/engine/update.ts:413]
+  assign upd_mul_a_10_a = g_10; // @[accel/engine/update.ts:414]
+  assign upd_mul_a_10_b = isAdagrad ? g_10 : (isSgd ? lr : mult); // @[accel/engine/update.ts:415]
+  assign upd_add_a_10_in_valid = pipe_valid_d3; // @[accel/engine/update.ts:417]
+  assign upd_add_a_10_a = isAdagrad ? sA[351:320] : wA[351:320]; // @[accel/engine/update.ts:418]
+  assign upd_add_a_10_b = upd_mul_a_10_y; // @[accel/engine/update.ts:419]
+  assign upd_add_a_10_sub = ~isAdagrad; // @[accel/engine/update.ts:420]
+  assign upd_sqrt_10_in_valid = pipe_valid_d6 & isAdagrad; // @[accel/engine/update.ts:422]
+  assign upd_sqrt_10_a = upd_add_a_10_y; // @[accel/engine/update.ts:423]
+  assign upd_add_eps_10_in_valid = pipe_valid_d18 & isAdagrad; // @[accel/engine/update.ts:425]
+  assign upd_add_eps_10_a = upd_sqrt_10_y; // @[accel/engine/update.ts:426]
+  assign upd_add_eps_10_b = eps; // @[accel/engine/update.ts:427]
+  assign upd_add_eps_10_sub = 1'b0; // @[accel/engine/update.ts:428]
+  assign upd_mul_lr_10_in_valid = pipe_valid_d18 & isAdagrad; // @[accel/engine/update.ts:430]
+  assign upd_mul_lr_10_a = lr; // @[accel/engine/update.ts:431]
+  assign upd_mul_lr_10_b = gM[351:320]; // @[accel/engine/update.ts:432]
+  assign upd_div_10_in_valid = pipe_valid_d21 & isAdagrad; // @[accel/engine/update.ts:434]
+  assign upd_div_10_a = upd_mul_lr_10_y; // @[accel/engine/update.ts:435]
+  assign upd_div_10_b = upd_add_eps_10_y; // @[accel/engine/update.ts:436]
+  assign upd_add_w_10_in_valid = pipe_valid_d33 & isAdagrad; // @[accel/engine/update.ts:438]
+  assign upd_add_w_10_a = wF[351:320]; // @[accel/engine/update.ts:439]
+  assign upd_add_w_10_b = upd_div_10_y; // @[accel/engine/update.ts:440]
+  assign upd_add_w_10_sub = 1'b1; // @[accel/engine/update.ts:441]
+  assign upd_mul_a_11_in_valid = issue; // @[accel/engine/update.ts:413]
+  assign upd_mul_a_11_a = g_11; // @[accel/engine/update.ts:414]
+  assign upd_mul_a_11_b = isAdagrad ? g_11 : (isSgd ? lr : mult); // @[accel/engine/update.ts:415]
+  assign upd_add_a_11_in_valid = pipe_valid_d3; // @[accel/engine/update.ts:417]
+  assign upd_add_a_11_a = isAdagrad ? sA[383:352] : wA[383:352]; // @[accel/engine/update.ts:418]
+  assign upd_add_a_11_b = upd_mul_a_11_y; // @[accel/engine/update.ts:419]
+  assign upd_add_a_11_sub = ~isAdagrad; // @[accel/engine/update.ts:420]
+  assign upd_sqrt_11_in_valid = pipe_valid_d6 & isAdagrad; // @[accel/engine/update.ts:422]
+  assign upd_sqrt_11_a = upd_add_a_11_y; // @[accel/engine/update.ts:423]
+  assign upd_add_eps_11_in_valid = pipe_valid_d18 & isAdagrad; // @[accel/engine/update.ts:425]
+  assign upd_add_eps_11_a = upd_sqrt_11_y; // @[accel/engine/update.ts:426]
+  assign upd_add_eps_11_b = eps; // @[accel/engine/update.ts:427]
+  assign upd_add_eps_11_sub = 1'b0; // @[accel/engine/update.ts:428]
+  assign upd_mul_lr_11_in_valid = pipe_valid_d18 & isAdagrad; // @[accel/engine/update.ts:430]
+  assign upd_mul_lr_11_a = lr; // @[accel/engine/update.ts:431]
+  assign upd_mul_lr_11_b = gM[383:352]; // @[accel/engine/update.ts:432]
+  assign upd_div_11_in_valid = pipe_valid_d21 & isAdagrad; // @[accel/engine/update.ts:434]
+  assign upd_div_11_a = upd_mul_lr_11_y; // @[accel/engine/update.ts:435]
+  assign upd_div_11_b = upd_add_eps_11_y; // @[accel/engine/update.ts:436]
+  assign upd_add_w_11_in_valid = pipe_valid_d33 & isAdagrad; // @[accel/engine/update.ts:438]
+  assign upd_add_w_11_a = wF[383:352]; // @[accel/engine/update.ts:439]
+  assign upd_add_w_11_b = upd_div_11_y; // @[accel/engine/update.ts:440]
+  assign upd_add_w_11_sub = 1'b1; // @[accel/engine/update.ts:441]
+  assign upd_mul_a_12_in_valid = issue; // @[accel/engine/update.ts:413]
+  assign upd_mul_a_12_a = g_12; // @[accel/engine/update.ts:414]
+  assign upd_mul_a_12_b = isAdagrad ? g_12 : (isSgd ? lr : mult); // @[accel/engine/update.ts:415]
+  assign upd_add_a_12_in_valid = pipe_valid_d3; // @[accel/engine/update.ts:417]
+  assign upd_add_a_12_a = isAdagrad ? sA[415:384] : wA[415:384]; // @[accel/engine/update.ts:418]
+  assign upd_add_a_12_b = upd_mul_a_12_y; // @[accel/engine/update.ts:419]
+  assign upd_add_a_12_sub = ~isAdagrad; // @[accel/engine/update.ts:420]
+  assign upd_sqrt_12_in_valid = pipe_valid_d6 & isAdagrad; // @[accel/engine/update.ts:422]
+  assign upd_sqrt_12_a = upd_add_a_12_y; // @[accel/engine/update.ts:423]
+  assign upd_add_eps_12_in_valid = pipe_valid_d18 & isAdagrad; // @[accel/engine/update.ts:425]
+  assign upd_add_eps_12_a = upd_sqrt_12_y; // @[accel/engine/update.ts:426]
+  assign upd_add_eps_12_b = eps; // @[accel/engine/update.ts:427]
+  assign upd_add_eps_12_sub = 1'b0; // @[accel/engine/update.ts:428]
+  assign upd_mul_lr_12_in_valid = pipe_valid_d18 & isAdagrad; // @[accel/engine/update.ts:430]
+  assign upd_mul_lr_12_a = lr; // @[accel/engine/update.ts:431]
+  assign upd_mul_lr_12_b = gM[415:384]; // @[accel/engine/update.ts:432]
+  assign upd_div_12_in_valid = pipe_valid_d21 & isAdagrad; // @[accel/engine/update.ts:434]
+  assign upd_div_12_a = upd_mul_lr_12_y; // @[accel/engine/update.ts:435]
+  assign upd_div_12_b = upd_add_eps_12_y; // @[accel/engine/update.ts:436]
+  assign upd_add_w_12_in_valid = pipe_valid_d33 & isAdagrad; // @[accel/engine/update.ts:438]
+  assign upd_add_w_12_a = wF[415:384]; // @[accel/engine/update.ts:439]
+  assign upd_add_w_12_b = upd_div_12_y; // @[accel/engine/update.ts:440]
+  assign upd_add_w_12_sub = 1'b1; // @[accel/engine/update.ts:441]
+  assign upd_mul_a_13_in_valid = issue; // @[accel/engine/update.ts:413]
+  assign upd_mul_a_13_a = g_13; // @[accel/engine/update.ts:414]
+  assign upd_mul_a_13_b = isAdagrad ? g_13 : (isSgd ? lr : mult); // @[accel/engine/update.ts:415]
+  assign upd_add_a_13_in_valid = pipe_valid_d3; // @[accel/engine/update.ts:417]
+  assign upd_add_a_13_a = isAdagrad ? sA[447:416] : wA[447:416]; // @[accel/engine/update.ts:418]
+  assign upd_add_a_13_b = upd_mul_a_13_y; // @[accel/engine/update.ts:419]
+  assign upd_add_a_13_sub = ~isAdagrad; // @[accel/engine/update.ts:420]
+  assign upd_sqrt_13_in_valid = pipe_valid_d6 & isAdagrad; // @[accel/engine/update.ts:422]
+  assign upd_sqrt_13_a = upd_add_a_13_y; // @[accel/engine/update.ts:423]
+  assign upd_add_eps_13_in_valid = pipe_valid_d18 & isAdagrad; // @[accel/engine/update.ts:425]
+  assign upd_add_eps_13_a = upd_sqrt_13_y; // @[accel/engine/update.ts:426]
+  assign upd_add_eps_13_b = eps; // @[accel/engine/update.ts:427]
+  assign upd_add_eps_13_sub = 1'b0; // @[accel/engine/update.ts:428]
+  assign upd_mul_lr_13_in_valid = pipe_valid_d18 & isAdagrad; // @[accel/engine/update.ts:430]
+  assign upd_mul_lr_13_a = lr; // @[accel/engine/update.ts:431]
+  assign upd_mul_lr_13_b = gM[447:416]; // @[accel/engine/update.ts:432]
+  assign upd_div_13_in_valid = pipe_valid_d21 & isAdagrad; // @[accel/engine/update.ts:434]
+  assign upd_div_13_a = upd_mul_lr_13_y; // @[accel/engine/update.ts:435]
+  assign upd_div_13_b = upd_add_eps_13_y; // @[accel/engine/update.ts:436]
+  assign upd_add_w_13_in_valid = pipe_valid_d33 & isAdagrad; // @[accel/engine/update.ts:438]
+  assign upd_add_w_13_a = wF[447:416]; // @[accel/engine/update.ts:439]
+  assign upd_add_w_13_b = upd_div_13_y; // @[accel/engine/update.ts:440]
+  assign upd_add_w_13_sub = 1'b1; // @[accel/engine/update.ts:441]
+  assign upd_mul_a_14_in_valid = issue; // @[accel/engine/update.ts:413]
+  assign upd_mul_a_14_a = g_14; // @[accel/engine/update.ts:414]
+  assign upd_mul_a_14_b = isAdagrad ? g_14 : (isSgd ? lr : mult); // @[accel/engine/update.ts:415]
+  assign upd_add_a_14_in_valid = pipe_valid_d3; // @[accel/engine/update.ts:417]
+  assign upd_add_a_14_a = isAdagrad ? sA[479:448] : wA[479:448]; // @[accel/engine/update.ts:418]
+  assign upd_add_a_14_b = upd_mul_a_14_y; // @[accel/engine/update.ts:419]
+  assign upd_add_a_14_sub = ~isAdagrad; // @[accel/engine/update.ts:420]
+  assign upd_sqrt_14_in_valid = pipe_valid_d6 & isAdagrad; // @[accel/engine/update.ts:422]
+  assign upd_sqrt_14_a = upd_add_a_14_y; // @[accel/engine/update.ts:423]
+  assign upd_add_eps_14_in_valid = pipe_valid_d18 & isAdagrad; // @[accel/engine/update.ts:425]
+  assign upd_add_eps_14_a = upd_sqrt_14_y; // @[accel/engine/update.ts:426]
+  assign upd_add_eps_14_b = eps; // @[accel/engine/update.ts:427]
+  assign upd_add_eps_14_sub = 1'b0; // @[accel/engine/update.ts:428]
+  assign upd_mul_lr_14_in_valid = pipe_valid_d18 & isAdagrad; // @[accel/engine/update.ts:430]
+  assign upd_mul_lr_14_a = lr; // @[accel/engine/update.ts:431]
+  assign upd_mul_lr_14_b = gM[479:448]; // @[accel/engine/update.ts:432]
+  assign upd_div_14_in_valid = pipe_valid_d21 & isAdagrad; // @[accel/engine/update.ts:434]
+  assign upd_div_14_a = upd_mul_lr_14_y; // @[accel/engine/update.ts:435]
+  assign upd_div_14_b = upd_add_eps_14_y; // @[accel/engine/update.ts:436]
+  assign upd_add_w_14_in_valid = pipe_valid_d33 & isAdagrad; // @[accel/engine/update.ts:438]
+  assign upd_add_w_14_a = wF[479:448]; // @[accel/engine/update.ts:439]
+  assign upd_add_w_14_b = upd_div_14_y; // @[accel/engine/update.ts:440]
+  assign upd_add_w_14_sub = 1'b1; // @[accel/engine/update.ts:441]
+  assign upd_mul_a_15_in_valid = issue; // @[accel/engine/update.ts:413]
+  assign upd_mul_a_15_a = g_15; // @[accel/engine/update.ts:414]
+  assign upd_mul_a_15_b = isAdagrad ? g_15 : (isSgd ? lr : mult); // @[accel/engine/update.ts:415]
+  assign upd_add_a_15_in_valid = pipe_valid_d3; // @[accel/engine/update.ts:417]
+  assign upd_add_a_15_a = isAdagrad ? sA[511:480] : wA[511:480]; // @[accel/engine/update.ts:418]
+  assign upd_add_a_15_b = upd_mul_a_15_y; // @[accel/engine/update.ts:419]
+  assign upd_add_a_15_sub = ~isAdagrad; // @[accel/engine/update.ts:420]
+  assign upd_sqrt_15_in_valid = pipe_valid_d6 & isAdagrad; // @[accel/engine/update.ts:422]
+  assign upd_sqrt_15_a = upd_add_a_15_y; // @[accel/engine/update.ts:423]
+  assign upd_add_eps_15_in_valid = pipe_valid_d18 & isAdagrad; // @[accel/engine/update.ts:425]
+  assign upd_add_eps_15_a = upd_sqrt_15_y; // @[accel/engine/update.ts:426]
+  assign upd_add_eps_15_b = eps; // @[accel/engine/update.ts:427]
+  assign upd_add_eps_15_sub = 1'b0; // @[accel/engine/update.ts:428]
+  assign upd_mul_lr_15_in_valid = pipe_valid_d18 & isAdagrad; // @[accel/engine/update.ts:430]
+  assign upd_mul_lr_15_a = lr; // @[accel/engine/update.ts:431]
+  assign upd_mul_lr_15_b = gM[511:480]; // @[accel/engine/update.ts:432]
+  assign upd_div_15_in_valid = pipe_valid_d21 & isAdagrad; // @[accel/engine/update.ts:434]
+  assign upd_div_15_a = upd_mul_lr_15_y; // @[accel/engine/update.ts:435]
+  assign upd_div_15_b = upd_add_eps_15_y; // @[accel/engine/update.ts:436]
+  assign upd_add_w_15_in_valid = pipe_valid_d33 & isAdagrad; // @[accel/engine/update.ts:438]
+  assign upd_add_w_15_a = wF[511:480]; // @[accel/engine/update.ts:439]
+  assign upd_add_w_15_b = upd_div_15_y; // @[accel/engine/update.ts:440]
+  assign upd_add_w_15_sub = 1'b1; // @[accel/engine/update.ts:441]
+  assign rid_ready = flush | (run & (~haveRid | loaded)); // @[accel/engine/update.ts:194]
+  assign grad_ready = flush | gradTake; // @[accel/engine/update.ts:196]
+  assign upd_ready = flush | updTake; // @[accel/engine/update.ts:201]
+  assign hdr_valid = ((run & (hph != 2'h0)) & ~hdrSent) & (((hph != 2'h3) | ~isRowwise) | (sRes < 6'h30)); // @[accel/engine/update.ts:357]
+  assign hdr_word = named; // @[accel/engine/update.ts:353]
+  assign hdr_beats = ((hph == 2'h3) & isRowwise) ? 4'h1 : rowBeats; // @[accel/engine/update.ts:355]
+  assign hdr_state = hph == 2'h3; // @[accel/engine/update.ts:356]
+  assign wd_valid = wd_queue_deq_valid & run; // @[accel/engine/update.ts:324]
+  assign wd_data = wd_queue_deq_bits[511:0]; // @[accel/engine/update.ts:325]
+  assign wd_strb = wd_queue_deq_bits[575:512]; // @[accel/engine/update.ts:326]
+  assign sd_valid = sd_queue_deq_valid & run; // @[accel/engine/update.ts:328]
+  assign sd_data = sd_queue_deq_bits[511:0]; // @[accel/engine/update.ts:329]
+  assign sd_strb = sd_queue_deq_bits[575:512]; // @[accel/engine/update.ts:330]
   assign idle = (((((((((((ldPtr == freePtr) & (dPtr == ldPtr)) & ~haveRid) & (gCnt == 4'h0)) & (kCnt == 5'h0)) & (hph == 2'h0)) & ~(((((((((((((((chain_busy_0 | chain_busy_1) | chain_busy_2) | chain_busy_3) | chain_busy_4) | chain_busy_5) | chain_busy_6) | chain_busy_7) | chain_busy_8) | chain_busy_9) | chain_busy_10) | chain_busy_11) | chain_busy_12) | chain_busy_13) | chain_busy_14) | chain_busy_15)) & ~scBusy) & (inPipe == 6'h0)) & ~pipe_valid_d36) & ~wd_queue_deq_valid) & ~sd_queue_deq_valid; // @[accel/engine/update.ts:485]
-  assign gAt_0 = gbuf[{chain_slot_0, chain_d_0[6:4]}]; // @[accel/engine/update.ts:255]
-  assign gAt_1 = gbuf[{chain_slot_1, chain_d_1[6:4]}]; // @[accel/engine/update.ts:255]
-  assign gAt_2 = gbuf[{chain_slot_2, chain_d_2[6:4]}]; // @[accel/engine/update.ts:255]
-  assign gAt_3 = gbuf[{chain_slot_3, chain_d_3[6:4]}]; // @[accel/engine/update.ts:255]
-  assign gAt_4 = gbuf[{chain_slot_4, chain_d_4[6:4]}]; // @[accel/engine/update.ts:255]
-  assign gAt_5 = gbuf[{chain_slot_5, chain_d_5[6:4]}]; // @[accel/engine/update.ts:255]
-  assign gAt_6 = gbuf[{chain_slot_6, chain_d_6[6:4]}]; // @[accel/engine/update.ts:255]
-  assign gAt_7 = gbuf[{chain_slot_7, chain_d_7[6:4]}]; // @[accel/engine/update.ts:255]
-  assign gAt_8 = gbuf[{chain_slot_8, chain_d_8[6:4]}]; // @[accel/engine/update.ts:255]
-  assign gAt_9 = gbuf[{chain_slot_9, chain_d_9[6:4]}]; // @[accel/engine/update.ts:255]
-  assign gAt_10 = gbuf[{chain_slot_10, chain_d_10[6:4]}]; // @[accel/engine/update.ts:255]
-  assign gAt_11 = gbuf[{chain_slot_11, chain_d_11[6:4]}]; // @[accel/engine/update.ts:255]
-  assign gAt_12 = gbuf[{chain_slot_12, chain_d_12[6:4]}]; // @[accel/engine/update.ts:255]
-  assign gAt_13 = gbuf[{chain_slot_13, chain_d_13[6:4]}]; // @[accel/engine/update.ts:255]
-  assign gAt_14 = gbuf[{chain_slot_14, chain_d_14[6:4]}]; // @[accel/engine/update.ts:255]
-  assign gAt_15 = gbuf[{chain_slot_15, chain_d_15[6:4]}]; // @[accel/engine/update.ts:255]
-  assign replayData = gbuf[{hSlot, rIdx[2:0]}]; // @[accel/engine/update.ts:360]
-  assign gI = gbuf[{dSlot, iJ}]; // @[accel/engine/update.ts:403]
-  assign gM = gbuf[{pipe_slot_d18, pipe_beat_d18}]; // @[accel/engine/update.ts:405]
-  assign wA = wbuf[{pipe_slot_d3, pipe_beat_d3}]; // @[accel/engine/update.ts:406]
-  assign wF = wbuf[{pipe_slot_d33, pipe_beat_d33}]; // @[accel/engine/update.ts:408]
-  assign sA = sbuf[{pipe_slot_d3, pipe_beat_d3}]; // @[accel/engine/update.ts:407]
-  assign rowMem_rd0 = rowMem[hSlot]; // @[accel/engine/update.ts:338]
-  assign segMem_rd0 = segMem[hSlot]; // @[accel/engine/update.ts:339]
-  assign mOldMem_rd0 = mOldMem[sc_slot_a_d12]; // @[accel/engine/update.ts:288]
-  assign mNewMem_rd0 = mNewMem[hSlot]; // @[accel/engine/update.ts:455]
-  assign multMem_rd0 = multMem[dSlot]; // @[accel/engine/update.ts:404]
+  assign gAt_0 = gbuf[{chain_slot_0, chain_d_0[6:4]}]; // @[accel/engine/update.ts:256]
+  assign gAt_1 = gbuf[{chain_slot_1, chain_d_1[6:4]}]; // @[accel/engine/update.ts:256]
+  assign gAt_2 = gbuf[{chain_slot_2, chain_d_2[6:4]}]; // @[accel/engine/update.ts:256]
+  assign gAt_3 = gbuf[{chain_slot_3, chain_d_3[6:4]}]; // @[accel/engine/update.ts:256]
+  assign gAt_4 = gbuf[{chain_slot_4, chain_d_4[6:4]}]; // @[accel/engine/update.ts:256]
+  assign gAt_5 = gbuf[{chain_slot_5, chain_d_5[6:4]}]; // @[accel/engine/update.ts:256]
+  assign gAt_6 = gbuf[{chain_slot_6, chain_d_6[6:4]}]; // @[accel/engine/update.ts:256]
+  assign gAt_7 = gbuf[{chain_slot_7, chain_d_7[6:4]}]; // @[accel/engine/update.ts:256]
+  assign gAt_8 = gbuf[{chain_slot_8, chain_d_8[6:4]}]; // @[accel/engine/update.ts:256]
+  assign gAt_9 = gbuf[{chain_slot_9, chain_d_9[6:4]}]; // @[accel/engine/update.ts:256]
+  assign gAt_10 = gbuf[{chain_slot_10, chain_d_10[6:4]}]; // @[accel/engine/update.ts:256]
+  assign gAt_11 = gbuf[{chain_slot_11, chain_d_11[6:4]}]; // @[accel/engine/update.ts:256]
+  assign gAt_12 = gbuf[{chain_slot_12, chain_d_12[6:4]}]; // @[accel/engine/update.ts:256]
+  assign gAt_13 = gbuf[{chain_slot_13, chain_d_13[6:4]}]; // @[accel/engine/update.ts:256]
+  assign gAt_14 = gbuf[{chain_slot_14, chain_d_14[6:4]}]; // @[accel/engine/update.ts:256]
+  assign gAt_15 = gbuf[{chain_slot_15, chain_d_15[6:4]}]; // @[accel/engine/update.ts:256]
+  assign replayData = gbuf[{hSlot, rIdx[2:0]}]; // @[accel/engine/update.ts:361]
+  assign gI = gbuf[{dSlot, iJ}]; // @[accel/engine/update.ts:404]
+  assign gM = gbuf[{pipe_slot_d18, pipe_beat_d18}]; // @[accel/engine/update.ts:406]
+  assign wA = wbuf[{pipe_slot_d3, pipe_beat_d3}]; // @[accel/engine/update.ts:407]
+  assign wF = wbuf[{pipe_slot_d33, pipe_beat_d33}]; // @[accel/engine/update.ts:409]
+  assign sA = sbuf[{pipe_slot_d3, pipe_beat_d3}]; // @[accel/engine/update.ts:408]
+  assign rowMem_rd0 = rowMem[hSlot]; // @[accel/engine/update.ts:339]
+  assign segMem_rd0 = segMem[hSlot]; // @[accel/engine/update.ts:340]
+  assign mOldMem_rd0 = mOldMem[sc_slot_a_d12]; // @[accel/engine/update.ts:289]
+  assign mNewMem_rd0 = mNewMem[hSlot]; // @[accel/engine/update.ts:456]
+  assign multMem_rd0 = multMem[dSlot]; // @[accel/engine/update.ts:405]
 
   always @(posedge clock) begin
     if (reset) begin
-      ldPtr <= 6'h0; // @[accel/engine/update.ts:158]
-      sumPtr <= 6'h0; // @[accel/engine/update.ts:159]
-      scPtr <= 6'h0; // @[accel/engine/update.ts:160]
-      dPtr <= 6'h0; // @[accel/engine/update.ts:161]
-      freePtr <= 6'h0; // @[accel/engine/update.ts:162]
-      seg <= 32'h0; // @[accel/engine/update.ts:175]
-      row <= 32'h0; // @[accel/engine/update.ts:176]
-      haveRid <= 1'b0; // @[accel/engine/update.ts:177]
-      gCnt <= 4'h0; // @[accel/engine/update.ts:178]
-      kCnt <= 5'h0; // @[accel/engine/update.ts:179]
-      chain_busy_0 <= 1'b0; // @[accel/engine/update.ts:238]
-      chain_slot_0 <= 5'h0; // @[accel/engine/update.ts:240]
-      chain_d_0 <= 17'h0; // @[accel/engine/update.ts:241]
-      chain_out_0 <= 17'h0; // @[accel/engine/update.ts:242]
-      chain_first_0 <= 1'b0; // @[accel/engine/update.ts:243]
-      chain_busy_1 <= 1'b0; // @[accel/engine/update.ts:238]
-      chain_slot_1 <= 5'h0; // @[accel/engine/update.ts:240]
-      chain_d_1 <= 17'h0; // @[accel/engine/update.ts:241]
-      chain_out_1 <= 17'h0; // @[accel/engine/update.ts:242]
-      chain_first_1 <= 1'b0; // @[accel/engine/update.ts:243]
-      chain_busy_2 <= 1'b0; // @[accel/engine/update.ts:238]
-      chain_slot_2 <= 5'h0; // @[accel/engine/update.ts:240]
-      chain_d_2 <= 17'h0; // @[accel/engine/update.ts:241]
-      chain_out_2 <= 17'h0; // @[accel/engine/update.ts:242]
-      chain_first_2 <= 1'b0; // @[accel/engine/update.ts:243]
-      chain_busy_3 <= 1'b0; // @[accel/engine/update.ts:238]
-      chain_slot_3 <= 5'h0; // @[accel/engine/update.ts:240]
-      chain_d_3 <= 17'h0; // @[accel/engine/update.ts:241]
-      chain_out_3 <= 17'h0; // @[accel/engine/update.ts:242]
-      chain_first_3 <= 1'b0; // @[accel/engine/update.ts:243]
-      chain_busy_4 <= 1'b0; // @[accel/engine/update.ts:238]
-      chain_slot_4 <= 5'h0; // @[accel/engine/update.ts:240]
-      chain_d_4 <= 17'h0; // @[accel/engine/update.ts:241]
-      chain_out_4 <= 17'h0; // @[accel/engine/update.ts:242]
-      chain_first_4 <= 1'b0; // @[accel/engine/update.ts:243]
-      chain_busy_5 <= 1'b0; // @[accel/engine/update.ts:238]
-      chain_slot_5 <= 5'h0; // @[accel/engine/update.ts:240]
-      chain_d_5 <= 17'h0; // @[accel/engine/update.ts:241]
-      chain_out_5 <= 17'h0; // @[accel/engine/update.ts:242]
-      chain_first_5 <= 1'b0; // @[accel/engine/update.ts:243]
-      chain_busy_6 <= 1'b0; // @[accel/engine/update.ts:238]
-      chain_slot_6 <= 5'h0; // @[accel/engine/update.ts:240]
-      chain_d_6 <= 17'h0; // @[accel/engine/update.ts:241]
-      chain_out_6 <= 17'h0; // @[accel/engine/update.ts:242]
-      chain_first_6 <= 1'b0; // @[accel/engine/update.ts:243]
-      chain_busy_7 <= 1'b0; // @[accel/engine/update.ts:238]
-      chain_slot_7 <= 5'h0; // @[accel/engine/update.ts:240]
-      chain_d_7 <= 17'h0; // @[accel/engine/update.ts:241]
-      chain_out_7 <= 17'h0; // @[accel/engine/update.ts:242]
-      chain_first_7 <= 1'b0; // @[accel/engine/update.ts:243]
-      chain_busy_8 <= 1'b0; // @[accel/engine/update.ts:238]
-      chain_slot_8 <= 5'h0; // @[accel/engine/update.ts:240]
-      chain_d_8 <= 17'h0; // @[accel/engine/update.ts:241]
-      chain_out_8 <= 17'h0; // @[accel/engine/update.ts:242]
-      chain_first_8 <= 1'b0; // @[accel/engine/update.ts:243]
-      chain_busy_9 <= 1'b0; // @[accel/engine/update.ts:238]
-      chain_slot_9 <= 5'h0; // @[accel/engine/update.ts:240]
-      chain_d_9 <= 17'h0; // @[accel/engine/update.ts:241]
-      chain_out_9 <= 17'h0; // @[accel/engine/update.ts:242]
-      chain_first_9 <= 1'b0; // @[accel/engine/update.ts:243]
-      chain_busy_10 <= 1'b0; // @[accel/engine/update.ts:238]
-      chain_slot_10 <= 5'h0; // @[accel/engine/update.ts:240]
-      chain_d_10 <= 17'h0; // @[accel/engine/update.ts:241]
-      chain_out_10 <= 17'h0; // @[accel/engine/update.ts:242]
-      chain_first_10 <= 1'b0; // @[accel/engine/update.ts:243]
-      chain_busy_11 <= 1'b0; // @[accel/engine/update.ts:238]
-      chain_slot_11 <= 5'h0; // @[accel/engine/update.ts:240]
-      chain_d_11 <= 17'h0; // @[accel/engine/update.ts:241]
-      chain_out_11 <= 17'h0; // @[accel/engine/update.ts:242]
-      chain_first_11 <= 1'b0; // @[accel/engine/update.ts:243]
-      chain_busy_12 <= 1'b0; // @[accel/engine/update.ts:238]
-      chain_slot_12 <= 5'h0; // @[accel/engine/update.ts:240]
-      chain_d_12 <= 17'h0; // @[accel/engine/update.ts:241]
-      chain_out_12 <= 17'h0; // @[accel/engine/update.ts:242]
-      chain_first_12 <= 1'b0; // @[accel/engine/update.ts:243]
-      chain_busy_13 <= 1'b0; // @[accel/engine/update.ts:238]
-      chain_slot_13 <= 5'h0; // @[accel/engine/update.ts:240]
-      chain_d_13 <= 17'h0; // @[accel/engine/update.ts:241]
-      chain_out_13 <= 17'h0; // @[accel/engine/update.ts:242]
-      chain_first_13 <= 1'b0; // @[accel/engine/update.ts:243]
-      chain_busy_14 <= 1'b0; // @[accel/engine/update.ts:238]
-      chain_slot_14 <= 5'h0; // @[accel/engine/update.ts:240]
-      chain_d_14 <= 17'h0; // @[accel/engine/update.ts:241]
-      chain_out_14 <= 17'h0; // @[accel/engine/update.ts:242]
-      chain_first_14 <= 1'b0; // @[accel/engine/update.ts:243]
-      chain_busy_15 <= 1'b0; // @[accel/engine/update.ts:238]
-      chain_slot_15 <= 5'h0; // @[accel/engine/update.ts:240]
-      chain_d_15 <= 17'h0; // @[accel/engine/update.ts:241]
-      chain_out_15 <= 17'h0; // @[accel/engine/update.ts:242]
-      chain_first_15 <= 1'b0; // @[accel/engine/update.ts:243]
-      sc_slot_a_d1 <= 5'h0; // @[accel/engine/update.ts:139]
-      sc_slot_a_d2 <= 5'h0; // @[accel/engine/update.ts:139]
-      sc_slot_a_d3 <= 5'h0; // @[accel/engine/update.ts:139]
-      sc_slot_a_d4 <= 5'h0; // @[accel/engine/update.ts:139]
-      sc_slot_a_d5 <= 5'h0; // @[accel/engine/update.ts:139]
-      sc_slot_a_d6 <= 5'h0; // @[accel/engine/update.ts:139]
-      sc_slot_a_d7 <= 5'h0; // @[accel/engine/update.ts:139]
-      sc_slot_a_d8 <= 5'h0; // @[accel/engine/update.ts:139]
-      sc_slot_a_d9 <= 5'h0; // @[accel/engine/update.ts:139]
-      sc_slot_a_d10 <= 5'h0; // @[accel/engine/update.ts:139]
-      sc_slot_a_d11 <= 5'h0; // @[accel/engine/update.ts:139]
-      sc_slot_a_d12 <= 5'h0; // @[accel/engine/update.ts:139]
-      sc_slot_b_d1 <= 5'h0; // @[accel/engine/update.ts:139]
-      sc_slot_b_d2 <= 5'h0; // @[accel/engine/update.ts:139]
-      sc_slot_b_d3 <= 5'h0; // @[accel/engine/update.ts:139]
-      sc_slot_c_d1 <= 5'h0; // @[accel/engine/update.ts:139]
-      sc_slot_c_d2 <= 5'h0; // @[accel/engine/update.ts:139]
-      sc_slot_c_d3 <= 5'h0; // @[accel/engine/update.ts:139]
-      sc_slot_c_d4 <= 5'h0; // @[accel/engine/update.ts:139]
-      sc_slot_c_d5 <= 5'h0; // @[accel/engine/update.ts:139]
-      sc_slot_c_d6 <= 5'h0; // @[accel/engine/update.ts:139]
-      sc_slot_c_d7 <= 5'h0; // @[accel/engine/update.ts:139]
-      sc_slot_c_d8 <= 5'h0; // @[accel/engine/update.ts:139]
-      sc_slot_c_d9 <= 5'h0; // @[accel/engine/update.ts:139]
-      sc_slot_c_d10 <= 5'h0; // @[accel/engine/update.ts:139]
-      sc_slot_c_d11 <= 5'h0; // @[accel/engine/update.ts:139]
-      sc_slot_c_d12 <= 5'h0; // @[accel/engine/update.ts:139]
-      sc_slot_c_d13 <= 5'h0; // @[accel/engine/update.ts:139]
-      sc_slot_c_d14 <= 5'h0; // @[accel/engine/update.ts:139]
-      sc_slot_c_d15 <= 5'h0; // @[accel/engine/update.ts:139]
-      sc_slot_c_d16 <= 5'h0; // @[accel/engine/update.ts:139]
-      sc_slot_c_d17 <= 5'h0; // @[accel/engine/update.ts:139]
-      sc_slot_c_d18 <= 5'h0; // @[accel/engine/update.ts:139]
-      sc_slot_c_d19 <= 5'h0; // @[accel/engine/update.ts:139]
-      sc_slot_c_d20 <= 5'h0; // @[accel/engine/update.ts:139]
-      sc_slot_c_d21 <= 5'h0; // @[accel/engine/update.ts:139]
-      sc_slot_c_d22 <= 5'h0; // @[accel/engine/update.ts:139]
-      sc_slot_c_d23 <= 5'h0; // @[accel/engine/update.ts:139]
-      sc_slot_c_d24 <= 5'h0; // @[accel/engine/update.ts:139]
-      sc_slot_c_d25 <= 5'h0; // @[accel/engine/update.ts:139]
-      sc_slot_c_d26 <= 5'h0; // @[accel/engine/update.ts:139]
-      sc_slot_c_d27 <= 5'h0; // @[accel/engine/update.ts:139]
-      wRes <= 6'h0; // @[accel/engine/update.ts:319]
-      sRes <= 6'h0; // @[accel/engine/update.ts:320]
-      hPtr <= 6'h0; // @[accel/engine/update.ts:335]
-      hph <= 2'h0; // @[accel/engine/update.ts:336]
-      inPipe <= 6'h0; // @[accel/engine/update.ts:342]
-      hdrSent <= 1'b0; // @[accel/engine/update.ts:346]
-      rIdx <= 4'h0; // @[accel/engine/update.ts:347]
-      jIss <= 4'h0; // @[accel/engine/update.ts:385]
-      pipe_slot_d1 <= 5'h0; // @[accel/engine/update.ts:139]
-      pipe_slot_d2 <= 5'h0; // @[accel/engine/update.ts:139]
-      pipe_slot_d3 <= 5'h0; // @[accel/engine/update.ts:139]
-      pipe_slot_d4 <= 5'h0; // @[accel/engine/update.ts:139]
-      pipe_slot_d5 <= 5'h0; // @[accel/engine/update.ts:139]
-      pipe_slot_d6 <= 5'h0; // @[accel/engine/update.ts:139]
-      pipe_slot_d7 <= 5'h0; // @[accel/engine/update.ts:139]
-      pipe_slot_d8 <= 5'h0; // @[accel/engine/update.ts:139]
-      pipe_slot_d9 <= 5'h0; // @[accel/engine/update.ts:139]
-      pipe_slot_d10 <= 5'h0; // @[accel/engine/update.ts:139]
-      pipe_slot_d11 <= 5'h0; // @[accel/engine/update.ts:139]
-      pipe_slot_d12 <= 5'h0; // @[accel/engine/update.ts:139]
-      pipe_slot_d13 <= 5'h0; // @[accel/engine/update.ts:139]
-      pipe_slot_d14 <= 5'h0; // @[accel/engine/update.ts:139]
-      pipe_slot_d15 <= 5'h0; // @[accel/engine/update.ts:139]
-      pipe_slot_d16 <= 5'h0; // @[accel/engine/update.ts:139]
-      pipe_slot_d17 <= 5'h0; // @[accel/engine/update.ts:139]
-      pipe_slot_d18 <= 5'h0; // @[accel/engine/update.ts:139]
-      pipe_slot_d19 <= 5'h0; // @[accel/engine/update.ts:139]
-      pipe_slot_d20 <= 5'h0; // @[accel/engine/update.ts:139]
-      pipe_slot_d21 <= 5'h0; // @[accel/engine/update.ts:139]
-      pipe_slot_d22 <= 5'h0; // @[accel/engine/update.ts:139]
-      pipe_slot_d23 <= 5'h0; // @[accel/engine/update.ts:139]
-      pipe_slot_d24 <= 5'h0; // @[accel/engine/update.ts:139]
-      pipe_slot_d25 <= 5'h0; // @[accel/engine/update.ts:139]
-      pipe_slot_d26 <= 5'h0; // @[accel/engine/update.ts:139]
-      pipe_slot_d27 <= 5'h0; // @[accel/engine/update.ts:139]
-      pipe_slot_d28 <= 5'h0; // @[accel/engine/update.ts:139]
-      pipe_slot_d29 <= 5'h0; // @[accel/engine/update.ts:139]
-      pipe_slot_d30 <= 5'h0; // @[accel/engine/update.ts:139]
-      pipe_slot_d31 <= 5'h0; // @[accel/engine/update.ts:139]
-      pipe_slot_d32 <= 5'h0; // @[accel/engine/update.ts:139]
-      pipe_slot_d33 <= 5'h0; // @[accel/engine/update.ts:139]
-      pipe_beat_d1 <= 3'h0; // @[accel/engine/update.ts:139]
-      pipe_beat_d2 <= 3'h0; // @[accel/engine/update.ts:139]
-      pipe_beat_d3 <= 3'h0; // @[accel/engine/update.ts:139]
-      pipe_beat_d4 <= 3'h0; // @[accel/engine/update.ts:139]
-      pipe_beat_d5 <= 3'h0; // @[accel/engine/update.ts:139]
-      pipe_beat_d6 <= 3'h0; // @[accel/engine/update.ts:139]
-      pipe_beat_d7 <= 3'h0; // @[accel/engine/update.ts:139]
-      pipe_beat_d8 <= 3'h0; // @[accel/engine/update.ts:139]
-      pipe_beat_d9 <= 3'h0; // @[accel/engine/update.ts:139]
-      pipe_beat_d10 <= 3'h0; // @[accel/engine/update.ts:139]
-      pipe_beat_d11 <= 3'h0; // @[accel/engine/update.ts:139]
-      pipe_beat_d12 <= 3'h0; // @[accel/engine/update.ts:139]
-      pipe_beat_d13 <= 3'h0; // @[accel/engine/update.ts:139]
-      pipe_beat_d14 <= 3'h0; // @[accel/engine/update.ts:139]
-      pipe_beat_d15 <= 3'h0; // @[accel/engine/update.ts:139]
-      pipe_beat_d16 <= 3'h0; // @[accel/engine/update.ts:139]
-      pipe_beat_d17 <= 3'h0; // @[accel/engine/update.ts:139]
-      pipe_beat_d18 <= 3'h0; // @[accel/engine/update.ts:139]
-      pipe_beat_d19 <= 3'h0; // @[accel/engine/update.ts:139]
-      pipe_beat_d20 <= 3'h0; // @[accel/engine/update.ts:139]
-      pipe_beat_d21 <= 3'h0; // @[accel/engine/update.ts:139]
-      pipe_beat_d22 <= 3'h0; // @[accel/engine/update.ts:139]
-      pipe_beat_d23 <= 3'h0; // @[accel/engine/update.ts:139]
-      pipe_beat_d24 <= 3'h0; // @[accel/engine/update.ts:139]
-      pipe_beat_d25 <= 3'h0; // @[accel/engine/update.ts:139]
-      pipe_beat_d26 <= 3'h0; // @[accel/engine/update.ts:139]
-      pipe_beat_d27 <= 3'h0; // @[accel/engine/update.ts:139]
-      pipe_beat_d28 <= 3'h0; // @[accel/engine/update.ts:139]
-      pipe_beat_d29 <= 3'h0; // @[accel/engine/update.ts:139]
-      pipe_beat_d30 <= 3'h0; // @[accel/engine/update.ts:139]
-      pipe_beat_d31 <= 3'h0; // @[accel/engine/update.ts:139]
-      pipe_beat_d32 <= 3'h0; // @[accel/engine/update.ts:139]
-      pipe_beat_d33 <= 3'h0; // @[accel/engine/update.ts:139]
-      pipe_valid_d1 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_valid_d2 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_valid_d3 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_valid_d4 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_valid_d5 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_valid_d6 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_valid_d7 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_valid_d8 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_valid_d9 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_valid_d10 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_valid_d11 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_valid_d12 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_valid_d13 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_valid_d14 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_valid_d15 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_valid_d16 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_valid_d17 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_valid_d18 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_valid_d19 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_valid_d20 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_valid_d21 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_valid_d22 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_valid_d23 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_valid_d24 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_valid_d25 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_valid_d26 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_valid_d27 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_valid_d28 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_valid_d29 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_valid_d30 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_valid_d31 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_valid_d32 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_valid_d33 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_valid_d34 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_valid_d35 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_valid_d36 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_last_d1 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_last_d2 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_last_d3 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_last_d4 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_last_d5 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_last_d6 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_last_d7 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_last_d8 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_last_d9 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_last_d10 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_last_d11 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_last_d12 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_last_d13 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_last_d14 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_last_d15 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_last_d16 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_last_d17 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_last_d18 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_last_d19 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_last_d20 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_last_d21 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_last_d22 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_last_d23 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_last_d24 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_last_d25 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_last_d26 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_last_d27 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_last_d28 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_last_d29 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_last_d30 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_last_d31 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_last_d32 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_last_d33 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_last_d34 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_last_d35 <= 1'b0; // @[accel/engine/update.ts:139]
-      pipe_last_d36 <= 1'b0; // @[accel/engine/update.ts:139]
+      ldPtr <= 6'h0; // @[accel/engine/update.ts:159]
+      sumPtr <= 6'h0; // @[accel/engine/update.ts:160]
+      scPtr <= 6'h0; // @[accel/engine/update.ts:161]
+      dPtr <= 6'h0; // @[accel/engine/update.ts:162]
+      freePtr <= 6'h0; // @[accel/engine/update.ts:163]
+      seg <= 32'h0; // @[accel/engine/update.ts:176]
+      row <= 32'h0; // @[accel/engine/update.ts:177]
+      haveRid <= 1'b0; // @[accel/engine/update.ts:178]
+      gCnt <= 4'h0; // @[accel/engine/update.ts:179]
+      kCnt <= 5'h0; // @[accel/engine/update.ts:180]
+      chain_busy_0 <= 1'b0; // @[accel/engine/update.ts:239]
+      chain_slot_0 <= 5'h0; // @[accel/engine/update.ts:241]
+      chain_d_0 <= 17'h0; // @[accel/engine/update.ts:242]
+      chain_out_0 <= 17'h0; // @[accel/engine/update.ts:243]
+      chain_first_0 <= 1'b0; // @[accel/engine/update.ts:244]
+      chain_busy_1 <= 1'b0; // @[accel/engine/update.ts:239]
+      chain_slot_1 <= 5'h0; // @[accel/engine/update.ts:241]
+      chain_d_1 <= 17'h0; // @[accel/engine/update.ts:242]
+      chain_out_1 <= 17'h0; // @[accel/engine/update.ts:243]
+      chain_first_1 <= 1'b0; // @[accel/engine/update.ts:244]
+      chain_busy_2 <= 1'b0; // @[accel/engine/update.ts:239]
+      chain_slot_2 <= 5'h0; // @[accel/engine/update.ts:241]
+      chain_d_2 <= 17'h0; // @[accel/engine/update.ts:242]
+      chain_out_2 <= 17'h0; // @[accel/engine/update.ts:243]
+      chain_first_2 <= 1'b0; // @[accel/engine/update.ts:244]
+      chain_busy_3 <= 1'b0; // @[accel/engine/update.ts:239]
+      chain_slot_3 <= 5'h0; // @[accel/engine/update.ts:241]
+      chain_d_3 <= 17'h0; // @[accel/engine/update.ts:242]
+      chain_out_3 <= 17'h0; // @[accel/engine/update.ts:243]
+      chain_first_3 <= 1'b0; // @[accel/engine/update.ts:244]
+      chain_busy_4 <= 1'b0; // @[accel/engine/update.ts:239]
+      chain_slot_4 <= 5'h0; // @[accel/engine/update.ts:241]
+      chain_d_4 <= 17'h0; // @[accel/engine/update.ts:242]
+      chain_out_4 <= 17'h0; // @[accel/engine/update.ts:243]
+      chain_first_4 <= 1'b0; // @[accel/engine/update.ts:244]
+      chain_busy_5 <= 1'b0; // @[accel/engine/update.ts:239]
+      chain_slot_5 <= 5'h0; // @[accel/engine/update.ts:241]
+      chain_d_5 <= 17'h0; // @[accel/engine/update.ts:242]
+      chain_out_5 <= 17'h0; // @[accel/engine/update.ts:243]
+      chain_first_5 <= 1'b0; // @[accel/engine/update.ts:244]
+      chain_busy_6 <= 1'b0; // @[accel/engine/update.ts:239]
+      chain_slot_6 <= 5'h0; // @[accel/engine/update.ts:241]
+      chain_d_6 <= 17'h0; // @[accel/engine/update.ts:242]
+      chain_out_6 <= 17'h0; // @[accel/engine/update.ts:243]
+      chain_first_6 <= 1'b0; // @[accel/engine/update.ts:244]
+      chain_busy_7 <= 1'b0; // @[accel/engine/update.ts:239]
+      chain_slot_7 <= 5'h0; // @[accel/engine/update.ts:241]
+      chain_d_7 <= 17'h0; // @[accel/engine/update.ts:242]
+      chain_out_7 <= 17'h0; // @[accel/engine/update.ts:243]
+      chain_first_7 <= 1'b0; // @[accel/engine/update.ts:244]
+      chain_busy_8 <= 1'b0; // @[accel/engine/update.ts:239]
+      chain_slot_8 <= 5'h0; // @[accel/engine/update.ts:241]
+      chain_d_8 <= 17'h0; // @[accel/engine/update.ts:242]
+      chain_out_8 <= 17'h0; // @[accel/engine/update.ts:243]
+      chain_first_8 <= 1'b0; // @[accel/engine/update.ts:244]
+      chain_busy_9 <= 1'b0; // @[accel/engine/update.ts:239]
+      chain_slot_9 <= 5'h0; // @[accel/engine/update.ts:241]
+      chain_d_9 <= 17'h0; // @[accel/engine/update.ts:242]
+      chain_out_9 <= 17'h0; // @[accel/engine/update.ts:243]
+      chain_first_9 <= 1'b0; // @[accel/engine/update.ts:244]
+      chain_busy_10 <= 1'b0; // @[accel/engine/update.ts:239]
+      chain_slot_10 <= 5'h0; // @[accel/engine/update.ts:241]
+      chain_d_10 <= 17'h0; // @[accel/engine/update.ts:242]
+      chain_out_10 <= 17'h0; // @[accel/engine/update.ts:243]
+      chain_first_10 <= 1'b0; // @[accel/engine/update.ts:244]
+      chain_busy_11 <= 1'b0; // @[accel/engine/update.ts:239]
+      chain_slot_11 <= 5'h0; // @[accel/engine/update.ts:241]
+      chain_d_11 <= 17'h0; // @[accel/engine/update.ts:242]
+      chain_out_11 <= 17'h0; // @[accel/engine/update.ts:243]
+      chain_first_11 <= 1'b0; // @[accel/engine/update.ts:244]
+      chain_busy_12 <= 1'b0; // @[accel/engine/update.ts:239]
+      chain_slot_12 <= 5'h0; // @[accel/engine/update.ts:241]
+      chain_d_12 <= 17'h0; // @[accel/engine/update.ts:242]
+      chain_out_12 <= 17'h0; // @[accel/engine/update.ts:243]
+      chain_first_12 <= 1'b0; // @[accel/engine/update.ts:244]
+      chain_busy_13 <= 1'b0; // @[accel/engine/update.ts:239]
+      chain_slot_13 <= 5'h0; // @[accel/engine/update.ts:241]
+      chain_d_13 <= 17'h0; // @[accel/engine/update.ts:242]
+      chain_out_13 <= 17'h0; // @[accel/engine/update.ts:243]
+      chain_first_13 <= 1'b0; // @[accel/engine/update.ts:244]
+      chain_busy_14 <= 1'b0; // @[accel/engine/update.ts:239]
+      chain_slot_14 <= 5'h0; // @[accel/engine/update.ts:241]
+      chain_d_14 <= 17'h0; // @[accel/engine/update.ts:242]
+      chain_out_14 <= 17'h0; // @[accel/engine/update.ts:243]
+      chain_first_14 <= 1'b0; // @[accel/engine/update.ts:244]
+      chain_busy_15 <= 1'b0; // @[accel/engine/update.ts:239]
+      chain_slot_15 <= 5'h0; // @[accel/engine/update.ts:241]
+      chain_d_15 <= 17'h0; // @[accel/engine/update.ts:242]
+      chain_out_15 <= 17'h0; // @[accel/engine/update.ts:243]
+      chain_first_15 <= 1'b0; // @[accel/engine/update.ts:244]
+      sc_slot_a_d1 <= 5'h0; // @[accel/engine/update.ts:140]
+      sc_slot_a_d2 <= 5'h0; // @[accel/engine/update.ts:140]
+      sc_slot_a_d3 <= 5'h0; // @[accel/engine/update.ts:140]
+      sc_slot_a_d4 <= 5'h0; // @[accel/engine/update.ts:140]
+      sc_slot_a_d5 <= 5'h0; // @[accel/engine/update.ts:140]
+      sc_slot_a_d6 <= 5'h0; // @[accel/engine/update.ts:140]
+      sc_slot_a_d7 <= 5'h0; // @[accel/engine/update.ts:140]
+      sc_slot_a_d8 <= 5'h0; // @[accel/engine/update.ts:140]
+      sc_slot_a_d9 <= 5'h0; // @[accel/engine/update.ts:140]
+      sc_slot_a_d10 <= 5'h0; // @[accel/engine/update.ts:140]
+      sc_slot_a_d11 <= 5'h0; // @[accel/engine/update.ts:140]
+      sc_slot_a_d12 <= 5'h0; // @[accel/engine/update.ts:140]
+      sc_slot_b_d1 <= 5'h0; // @[accel/engine/update.ts:140]
+      sc_slot_b_d2 <= 5'h0; // @[accel/engine/update.ts:140]
+      sc_slot_b_d3 <= 5'h0; // @[accel/engine/update.ts:140]
+      sc_slot_c_d1 <= 5'h0; // @[accel/engine/update.ts:140]
+      sc_slot_c_d2 <= 5'h0; // @[accel/engine/update.ts:140]
+      sc_slot_c_d3 <= 5'h0; // @[accel/engine/update.ts:140]
+      sc_slot_c_d4 <= 5'h0; // @[accel/engine/update.ts:140]
+      sc_slot_c_d5 <= 5'h0; // @[accel/engine/update.ts:140]
+      sc_slot_c_d6 <= 5'h0; // @[accel/engine/update.ts:140]
+      sc_slot_c_d7 <= 5'h0; // @[accel/engine/update.ts:140]
+      sc_slot_c_d8 <= 5'h0; // @[accel/engine/update.ts:140]
+      sc_slot_c_d9 <= 5'h0; // @[accel/engine/update.ts:140]
+      sc_slot_c_d10 <= 5'h0; // @[accel/engine/update.ts:140]
+      sc_slot_c_d11 <= 5'h0; // @[accel/engine/update.ts:140]
+      sc_slot_c_d12 <= 5'h0; // @[accel/engine/update.ts:140]
+      sc_slot_c_d13 <= 5'h0; // @[accel/engine/update.ts:140]
+      sc_slot_c_d14 <= 5'h0; // @[accel/engine/update.ts:140]
+      sc_slot_c_d15 <= 5'h0; // @[accel/engine/update.ts:140]
+      sc_slot_c_d16 <= 5'h0; // @[accel/engine/update.ts:140]
+      sc_slot_c_d17 <= 5'h0; // @[accel/engine/update.ts:140]
+      sc_slot_c_d18 <= 5'h0; // @[accel/engine/update.ts:140]
+      sc_slot_c_d19 <= 5'h0; // @[accel/engine/update.ts:140]
+      sc_slot_c_d20 <= 5'h0; // @[accel/engine/update.ts:140]
+      sc_slot_c_d21 <= 5'h0; // @[accel/engine/update.ts:140]
+      sc_slot_c_d22 <= 5'h0; // @[accel/engine/update.ts:140]
+      sc_slot_c_d23 <= 5'h0; // @[accel/engine/update.ts:140]
+      sc_slot_c_d24 <= 5'h0; // @[accel/engine/update.ts:140]
+      sc_slot_c_d25 <= 5'h0; // @[accel/engine/update.ts:140]
+      sc_slot_c_d26 <= 5'h0; // @[accel/engine/update.ts:140]
+      sc_slot_c_d27 <= 5'h0; // @[accel/engine/update.ts:140]
+      wRes <= 6'h0; // @[accel/engine/update.ts:320]
+      sRes <= 6'h0; // @[accel/engine/update.ts:321]
+      hPtr <= 6'h0; // @[accel/engine/update.ts:336]
+      hph <= 2'h0; // @[accel/engine/update.ts:337]
+      inPipe <= 6'h0; // @[accel/engine/update.ts:343]
+      hdrSent <= 1'b0; // @[accel/engine/update.ts:347]
+      rIdx <= 4'h0; // @[accel/engine/update.ts:348]
+      jIss <= 4'h0; // @[accel/engine/update.ts:386]
+      pipe_slot_d1 <= 5'h0; // @[accel/engine/update.ts:140]
+      pipe_slot_d2 <= 5'h0; // @[accel/engine/update.ts:140]
+      pipe_slot_d3 <= 5'h0; // @[accel/engine/update.ts:140]
+      pipe_slot_d4 <= 5'h0; // @[accel/engine/update.ts:140]
+      pipe_slot_d5 <= 5'h0; // @[accel/engine/update.ts:140]
+      pipe_slot_d6 <= 5'h0; // @[accel/engine/update.ts:140]
+      pipe_slot_d7 <= 5'h0; // @[accel/engine/update.ts:140]
+      pipe_slot_d8 <= 5'h0; // @[accel/engine/update.ts:140]
+      pipe_slot_d9 <= 5'h0; // @[accel/engine/update.ts:140]
+      pipe_slot_d10 <= 5'h0; // @[accel/engine/update.ts:140]
+      pipe_slot_d11 <= 5'h0; // @[accel/engine/update.ts:140]
+      pipe_slot_d12 <= 5'h0; // @[accel/engine/update.ts:140]
+      pipe_slot_d13 <= 5'h0; // @[accel/engine/update.ts:140]
+      pipe_slot_d14 <= 5'h0; // @[accel/engine/update.ts:140]
+      pipe_slot_d15 <= 5'h0; // @[accel/engine/update.ts:140]
+      pipe_slot_d16 <= 5'h0; // @[accel/engine/update.ts:140]
+      pipe_slot_d17 <= 5'h0; // @[accel/engine/update.ts:140]
+      pipe_slot_d18 <= 5'h0; // @[accel/engine/update.ts:140]
+      pipe_slot_d19 <= 5'h0; // @[accel/engine/update.ts:140]
+      pipe_slot_d20 <= 5'h0; // @[accel/engine/update.ts:140]
+      pipe_slot_d21 <= 5'h0; // @[accel/engine/update.ts:140]
+      pipe_slot_d22 <= 5'h0; // @[accel/engine/update.ts:140]
+      pipe_slot_d23 <= 5'h0; // @[accel/engine/update.ts:140]
+      pipe_slot_d24 <= 5'h0; // @[accel/engine/update.ts:140]
+      pipe_slot_d25 <= 5'h0; // @[accel/engine/update.ts:140]
+      pipe_slot_d26 <= 5'h0; // @[accel/engine/update.ts:140]
+      pipe_slot_d27 <= 5'h0; // @[accel/engine/update.ts:140]
+      pipe_slot_d28 <= 5'h0; // @[accel/engine/update.ts:140]
+      pipe_slot_d29 <= 5'h0; // @[accel/engine/update.ts:140]
+      pipe_slot_d30 <= 5'h0; // @[accel/engine/update.ts:140]
+      pipe_slot_d31 <= 5'h0; // @[accel/engine/update.ts:140]
+      pipe_slot_d32 <= 5'h0; // @[accel/engine/update.ts:140]
+      pipe_slot_d33 <= 5'h0; // @[accel/engine/update.ts:140]
+      pipe_beat_d1 <= 3'h0; // @[accel/engine/update.ts:140]
+      pipe_beat_d2 <= 3'h0; // @[accel/engine/update.ts:140]
+      pipe_beat_d3 <= 3'h0; // @[accel/engine/update.ts:140]
+      pipe_beat_d4 <= 3'h0; // @[accel/engine/update.ts:140]
+      pipe_beat_d5 <= 3'h0; // @[accel/engine/update.ts:140]
+      pipe_beat_d6 <= 3'h0; // @[accel/engine/update.ts:140]
+      pipe_beat_d7 <= 3'h0; // @[accel/engine/update.ts:140]
+      pipe_beat_d8 <= 3'h0; // @[accel/engine/update.ts:140]
+      pipe_beat_d9 <= 3'h0; // @[accel/engine/update.ts:140]
+      pipe_beat_d10 <= 3'h0; // @[accel/engine/update.ts:140]
+      pipe_beat_d11 <= 3'h0; // @[accel/engine/update.ts:140]
+      pipe_beat_d12 <= 3'h0; // @[accel/engine/update.ts:140]
+      pipe_beat_d13 <= 3'h0; // @[accel/engine/update.ts:140]
+      pipe_beat_d14 <= 3'h0; // @[accel/engine/update.ts:140]
+      pipe_beat_d15 <= 3'h0; // @[accel/engine/update.ts:140]
+      pipe_beat_d16 <= 3'h0; // @[accel/engine/update.ts:140]
+      pipe_beat_d17 <= 3'h0; // @[accel/engine/update.ts:140]
+      pipe_beat_d18 <= 3'h0; // @[accel/engine/update.ts:140]
+      pipe_beat_d19 <= 3'h0; // @[accel/engine/update.ts:140]
+      pipe_beat_d20 <= 3'h0; // @[accel/engine/update.ts:140]
+      pipe_beat_d21 <= 3'h0; // @[accel/engine/update.ts:140]
+      pipe_beat_d22 <= 3'h0; // @[accel/engine/update.ts:140]
+      pipe_beat_d23 <= 3'h0; // @[accel/engine/update.ts:140]
+      pipe_beat_d24 <= 3'h0; // @[accel/engine/update.ts:140]
+      pipe_beat_d25 <= 3'h0; // @[accel/engine/update.ts:140]
+      pipe_beat_d26 <= 3'h0; // @[accel/engine/update.ts:140]
+      pipe_beat_d27 <= 3'h0; // @[accel/engine/update.ts:140]
+      pipe_beat_d28 <= 3'h0; // @[accel/engine/update.ts:140]
+      pipe_beat_d29 <= 3'h0; // @[accel/engine/update.ts:140]
+      pipe_beat_d30 <= 3'h0; // @[accel/engine/update.ts:140]
+      pipe_beat_d31 <= 3'h0; // @[accel/engine/update.ts:140]
+      pipe_beat_d32 <= 3'h0; // @[accel/engine/update.ts:140]
+      pipe_beat_d33 <= 3'h0; // @[accel/engine/update.ts:140]
+      pipe_valid_d1 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_valid_d2 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_valid_d3 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_valid_d4 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_valid_d5 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_valid_d6 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_valid_d7 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_valid_d8 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_valid_d9 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_valid_d10 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_valid_d11 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_valid_d12 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_valid_d13 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_valid_d14 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_valid_d15 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_valid_d16 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_valid_d17 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_valid_d18 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_valid_d19 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_valid_d20 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_valid_d21 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_valid_d22 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_valid_d23 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_valid_d24 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_valid_d25 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_valid_d26 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_valid_d27 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_valid_d28 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_valid_d29 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_valid_d30 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_valid_d31 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_valid_d32 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_valid_d33 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_valid_d34 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_valid_d35 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_valid_d36 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_last_d1 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_last_d2 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_last_d3 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_last_d4 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_last_d5 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_last_d6 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_last_d7 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_last_d8 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_last_d9 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_last_d10 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_last_d11 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_last_d12 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_last_d13 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_last_d14 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_last_d15 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_last_d16 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_last_d17 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_last_d18 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_last_d19 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_last_d20 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_last_d21 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_last_d22 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_last_d23 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_last_d24 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_last_d25 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_last_d26 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_last_d27 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_last_d28 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_last_d29 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_last_d30 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_last_d31 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_last_d32 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_last_d33 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_last_d34 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_last_d35 <= 1'b0; // @[accel/engine/update.ts:140]
+      pipe_last_d36 <= 1'b0; // @[accel/engine/update.ts:140]
     end else begin
       if (_T_24) begin
-        ldPtr <= 6'h0; // @[accel/engine/update.ts:474]
+        ldPtr <= 6'h0; // @[accel/engine/update.ts:475]
       end else begin
         if (loaded) begin
-          ldPtr <= ldPtr + 6'h1; // @[accel/engine/update.ts:219]
+          ldPtr <= ldPtr + 6'h1; // @[accel/engine/update.ts:220]
         end
       end
       if (_T_24) begin
-        sumPtr <= 6'h0; // @[accel/engine/update.ts:474]
+        sumPtr <= 6'h0; // @[accel/engine/update.ts:475]
       end else begin
         if (((((((((((((((chain_go_0 | chain_go_1) | chain_go_2) | chain_go_3) | chain_go_4) | chain_go_5) | chain_go_6) | chain_go_7) | chain_go_8) | chain_go_9) | chain_go_10) | chain_go_11) | chain_go_12) | chain_go_13) | chain_go_14) | chain_go_15) begin
-          sumPtr <= sumPtr + 6'h1; // @[accel/engine/update.ts:274]
+          sumPtr <= sumPtr + 6'h1; // @[accel/engine/update.ts:275]
         end
       end
       if (_T_24) begin
-        scPtr <= 6'h0; // @[accel/engine/update.ts:474]
+        scPtr <= 6'h0; // @[accel/engine/update.ts:475]
       end else begin
         if (_T_25) begin
-          scPtr <= scPtr + 6'h1; // @[accel/engine/update.ts:308]
+          scPtr <= scPtr + 6'h1; // @[accel/engine/update.ts:309]
         end
       end
       if (_T_24) begin
-        dPtr <= 6'h0; // @[accel/engine/update.ts:474]
+        dPtr <= 6'h0; // @[accel/engine/update.ts:475]
       end else begin
         if (issue) begin
           if (lastJ) begin
-            dPtr <= dPtr + 6'h1; // @[accel/engine/update.ts:391]
+            dPtr <= dPtr + 6'h1; // @[accel/engine/update.ts:392]
           end
         end
       end
       if (_T_24) begin
-        freePtr <= 6'h0; // @[accel/engine/update.ts:474]
+        freePtr <= 6'h0; // @[accel/engine/update.ts:475]
       end else begin
         if (freeV & run) begin
-          freePtr <= freePtr + 6'h1; // @[accel/engine/update.ts:469]
+          freePtr <= freePtr + 6'h1; // @[accel/engine/update.ts:470]
         end
       end
-      if (start) begin
-        seg <= 32'h0; // @[accel/engine/update.ts:484]
-      end else begin
-        if (loaded) begin
-          seg <= seg + 32'h1; // @[accel/engine/update.ts:220]
-        end
+      if (_T_26) begin
+        seg <= rid_seg; // @[accel/engine/update.ts:225]
       end
       if (_T_26) begin
         row <= rid; // @[accel/engine/update.ts:224]
       end
       if (_T_24) begin
-        haveRid <= 1'b0; // @[accel/engine/update.ts:475]
+        haveRid <= 1'b0; // @[accel/engine/update.ts:476]
       end else begin
         if (_T_26) begin
-          haveRid <= 1'b1; // @[accel/engine/update.ts:225]
+          haveRid <= 1'b1; // @[accel/engine/update.ts:226]
         end else begin
           if (loaded) begin
             haveRid <= 1'b0; // @[accel/engine/update.ts:221]
@@ -4075,846 +4072,846 @@ module TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 (
       gCnt <= _T_24 ? 4'h0 : (gEff + {3'h0, gradFire});
       kCnt <= _T_24 ? 5'h0 : (kEff + {4'h0, updFire});
       if (flush) begin
-        chain_busy_0 <= 1'b0; // @[accel/engine/update.ts:271]
+        chain_busy_0 <= 1'b0; // @[accel/engine/update.ts:272]
       end else begin
         if (chain_done_0) begin
-          chain_busy_0 <= 1'b0; // @[accel/engine/update.ts:270]
+          chain_busy_0 <= 1'b0; // @[accel/engine/update.ts:271]
         end else begin
           if (chain_go_0) begin
-            chain_busy_0 <= 1'b1; // @[accel/engine/update.ts:248]
+            chain_busy_0 <= 1'b1; // @[accel/engine/update.ts:249]
           end
         end
       end
       if (chain_go_0) begin
-        chain_slot_0 <= sumPtr[4:0]; // @[accel/engine/update.ts:249]
+        chain_slot_0 <= sumPtr[4:0]; // @[accel/engine/update.ts:250]
       end
       if (chain_issue_0) begin
-        chain_d_0 <= chain_d_0 + 17'h1; // @[accel/engine/update.ts:261]
+        chain_d_0 <= chain_d_0 + 17'h1; // @[accel/engine/update.ts:262]
       end else begin
         if (chain_go_0) begin
-          chain_d_0 <= 17'h0; // @[accel/engine/update.ts:250]
+          chain_d_0 <= 17'h0; // @[accel/engine/update.ts:251]
         end
       end
       if (sq_add_0_out_valid & chain_busy_0) begin
-        chain_out_0 <= chain_out_0 + 17'h1; // @[accel/engine/update.ts:269]
+        chain_out_0 <= chain_out_0 + 17'h1; // @[accel/engine/update.ts:270]
       end else begin
         if (chain_go_0) begin
-          chain_out_0 <= 17'h0; // @[accel/engine/update.ts:251]
+          chain_out_0 <= 17'h0; // @[accel/engine/update.ts:252]
         end
       end
       if (sq_mul_0_out_valid & chain_busy_0) begin
-        chain_first_0 <= 1'b0; // @[accel/engine/update.ts:267]
+        chain_first_0 <= 1'b0; // @[accel/engine/update.ts:268]
       end else begin
         if (chain_go_0) begin
-          chain_first_0 <= 1'b1; // @[accel/engine/update.ts:252]
+          chain_first_0 <= 1'b1; // @[accel/engine/update.ts:253]
         end
       end
       if (flush) begin
-        chain_busy_1 <= 1'b0; // @[accel/engine/update.ts:271]
+        chain_busy_1 <= 1'b0; // @[accel/engine/update.ts:272]
       end else begin
         if (chain_done_1) begin
-          chain_busy_1 <= 1'b0; // @[accel/engine/update.ts:270]
+          chain_busy_1 <= 1'b0; // @[accel/engine/update.ts:271]
         end else begin
           if (chain_go_1) begin
-            chain_busy_1 <= 1'b1; // @[accel/engine/update.ts:248]
+            chain_busy_1 <= 1'b1; // @[accel/engine/update.ts:249]
           end
         end
       end
       if (chain_go_1) begin
-        chain_slot_1 <= sumPtr[4:0]; // @[accel/engine/update.ts:249]
+        chain_slot_1 <= sumPtr[4:0]; // @[accel/engine/update.ts:250]
       end
       if (chain_issue_1) begin
-        chain_d_1 <= chain_d_1 + 17'h1; // @[accel/engine/update.ts:261]
+        chain_d_1 <= chain_d_1 + 17'h1; // @[accel/engine/update.ts:262]
       end else begin
         if (chain_go_1) begin
-          chain_d_1 <= 17'h0; // @[accel/engine/update.ts:250]
+          chain_d_1 <= 17'h0; // @[accel/engine/update.ts:251]
         end
       end
       if (sq_add_1_out_valid & chain_busy_1) begin
-        chain_out_1 <= chain_out_1 + 17'h1; // @[accel/engine/update.ts:269]
+        chain_out_1 <= chain_out_1 + 17'h1; // @[accel/engine/update.ts:270]
       end else begin
         if (chain_go_1) begin
-          chain_out_1 <= 17'h0; // @[accel/engine/update.ts:251]
+          chain_out_1 <= 17'h0; // @[accel/engine/update.ts:252]
         end
       end
       if (sq_mul_1_out_valid & chain_busy_1) begin
-        chain_first_1 <= 1'b0; // @[accel/engine/update.ts:267]
+        chain_first_1 <= 1'b0; // @[accel/engine/update.ts:268]
       end else begin
         if (chain_go_1) begin
-          chain_first_1 <= 1'b1; // @[accel/engine/update.ts:252]
+          chain_first_1 <= 1'b1; // @[accel/engine/update.ts:253]
         end
       end
       if (flush) begin
-        chain_busy_2 <= 1'b0; // @[accel/engine/update.ts:271]
+        chain_busy_2 <= 1'b0; // @[accel/engine/update.ts:272]
       end else begin
         if (chain_done_2) begin
-          chain_busy_2 <= 1'b0; // @[accel/engine/update.ts:270]
+          chain_busy_2 <= 1'b0; // @[accel/engine/update.ts:271]
         end else begin
           if (chain_go_2) begin
-            chain_busy_2 <= 1'b1; // @[accel/engine/update.ts:248]
+            chain_busy_2 <= 1'b1; // @[accel/engine/update.ts:249]
           end
         end
       end
       if (chain_go_2) begin
-        chain_slot_2 <= sumPtr[4:0]; // @[accel/engine/update.ts:249]
+        chain_slot_2 <= sumPtr[4:0]; // @[accel/engine/update.ts:250]
       end
       if (chain_issue_2) begin
-        chain_d_2 <= chain_d_2 + 17'h1; // @[accel/engine/update.ts:261]
+        chain_d_2 <= chain_d_2 + 17'h1; // @[accel/engine/update.ts:262]
       end else begin
         if (chain_go_2) begin
-          chain_d_2 <= 17'h0; // @[accel/engine/update.ts:250]
+          chain_d_2 <= 17'h0; // @[accel/engine/update.ts:251]
         end
       end
       if (sq_add_2_out_valid & chain_busy_2) begin
-        chain_out_2 <= chain_out_2 + 17'h1; // @[accel/engine/update.ts:269]
+        chain_out_2 <= chain_out_2 + 17'h1; // @[accel/engine/update.ts:270]
       end else begin
         if (chain_go_2) begin
-          chain_out_2 <= 17'h0; // @[accel/engine/update.ts:251]
+          chain_out_2 <= 17'h0; // @[accel/engine/update.ts:252]
         end
       end
       if (sq_mul_2_out_valid & chain_busy_2) begin
-        chain_first_2 <= 1'b0; // @[accel/engine/update.ts:267]
+        chain_first_2 <= 1'b0; // @[accel/engine/update.ts:268]
       end else begin
         if (chain_go_2) begin
-          chain_first_2 <= 1'b1; // @[accel/engine/update.ts:252]
+          chain_first_2 <= 1'b1; // @[accel/engine/update.ts:253]
         end
       end
       if (flush) begin
-        chain_busy_3 <= 1'b0; // @[accel/engine/update.ts:271]
+        chain_busy_3 <= 1'b0; // @[accel/engine/update.ts:272]
       end else begin
         if (chain_done_3) begin
-          chain_busy_3 <= 1'b0; // @[accel/engine/update.ts:270]
+          chain_busy_3 <= 1'b0; // @[accel/engine/update.ts:271]
         end else begin
           if (chain_go_3) begin
-            chain_busy_3 <= 1'b1; // @[accel/engine/update.ts:248]
+            chain_busy_3 <= 1'b1; // @[accel/engine/update.ts:249]
           end
         end
       end
       if (chain_go_3) begin
-        chain_slot_3 <= sumPtr[4:0]; // @[accel/engine/update.ts:249]
+        chain_slot_3 <= sumPtr[4:0]; // @[accel/engine/update.ts:250]
       end
       if (chain_issue_3) begin
-        chain_d_3 <= chain_d_3 + 17'h1; // @[accel/engine/update.ts:261]
+        chain_d_3 <= chain_d_3 + 17'h1; // @[accel/engine/update.ts:262]
       end else begin
         if (chain_go_3) begin
-          chain_d_3 <= 17'h0; // @[accel/engine/update.ts:250]
+          chain_d_3 <= 17'h0; // @[accel/engine/update.ts:251]
         end
       end
       if (sq_add_3_out_valid & chain_busy_3) begin
-        chain_out_3 <= chain_out_3 + 17'h1; // @[accel/engine/update.ts:269]
+        chain_out_3 <= chain_out_3 + 17'h1; // @[accel/engine/update.ts:270]
       end else begin
         if (chain_go_3) begin
-          chain_out_3 <= 17'h0; // @[accel/engine/update.ts:251]
+          chain_out_3 <= 17'h0; // @[accel/engine/update.ts:252]
         end
       end
       if (sq_mul_3_out_valid & chain_busy_3) begin
-        chain_first_3 <= 1'b0; // @[accel/engine/update.ts:267]
+        chain_first_3 <= 1'b0; // @[accel/engine/update.ts:268]
       end else begin
         if (chain_go_3) begin
-          chain_first_3 <= 1'b1; // @[accel/engine/update.ts:252]
+          chain_first_3 <= 1'b1; // @[accel/engine/update.ts:253]
         end
       end
       if (flush) begin
-        chain_busy_4 <= 1'b0; // @[accel/engine/update.ts:271]
+        chain_busy_4 <= 1'b0; // @[accel/engine/update.ts:272]
       end else begin
         if (chain_done_4) begin
-          chain_busy_4 <= 1'b0; // @[accel/engine/update.ts:270]
+          chain_busy_4 <= 1'b0; // @[accel/engine/update.ts:271]
         end else begin
           if (chain_go_4) begin
-            chain_busy_4 <= 1'b1; // @[accel/engine/update.ts:248]
+            chain_busy_4 <= 1'b1; // @[accel/engine/update.ts:249]
           end
         end
       end
       if (chain_go_4) begin
-        chain_slot_4 <= sumPtr[4:0]; // @[accel/engine/update.ts:249]
+        chain_slot_4 <= sumPtr[4:0]; // @[accel/engine/update.ts:250]
       end
       if (chain_issue_4) begin
-        chain_d_4 <= chain_d_4 + 17'h1; // @[accel/engine/update.ts:261]
+        chain_d_4 <= chain_d_4 + 17'h1; // @[accel/engine/update.ts:262]
       end else begin
         if (chain_go_4) begin
-          chain_d_4 <= 17'h0; // @[accel/engine/update.ts:250]
+          chain_d_4 <= 17'h0; // @[accel/engine/update.ts:251]
         end
       end
       if (sq_add_4_out_valid & chain_busy_4) begin
-        chain_out_4 <= chain_out_4 + 17'h1; // @[accel/engine/update.ts:269]
+        chain_out_4 <= chain_out_4 + 17'h1; // @[accel/engine/update.ts:270]
       end else begin
         if (chain_go_4) begin
-          chain_out_4 <= 17'h0; // @[accel/engine/update.ts:251]
+          chain_out_4 <= 17'h0; // @[accel/engine/update.ts:252]
         end
       end
       if (sq_mul_4_out_valid & chain_busy_4) begin
-        chain_first_4 <= 1'b0; // @[accel/engine/update.ts:267]
+        chain_first_4 <= 1'b0; // @[accel/engine/update.ts:268]
       end else begin
         if (chain_go_4) begin
-          chain_first_4 <= 1'b1; // @[accel/engine/update.ts:252]
+          chain_first_4 <= 1'b1; // @[accel/engine/update.ts:253]
         end
       end
       if (flush) begin
-        chain_busy_5 <= 1'b0; // @[accel/engine/update.ts:271]
+        chain_busy_5 <= 1'b0; // @[accel/engine/update.ts:272]
       end else begin
         if (chain_done_5) begin
-          chain_busy_5 <= 1'b0; // @[accel/engine/update.ts:270]
+          chain_busy_5 <= 1'b0; // @[accel/engine/update.ts:271]
         end else begin
           if (chain_go_5) begin
-            chain_busy_5 <= 1'b1; // @[accel/engine/update.ts:248]
+            chain_busy_5 <= 1'b1; // @[accel/engine/update.ts:249]
           end
         end
       end
       if (chain_go_5) begin
-        chain_slot_5 <= sumPtr[4:0]; // @[accel/engine/update.ts:249]
+        chain_slot_5 <= sumPtr[4:0]; // @[accel/engine/update.ts:250]
       end
       if (chain_issue_5) begin
-        chain_d_5 <= chain_d_5 + 17'h1; // @[accel/engine/update.ts:261]
+        chain_d_5 <= chain_d_5 + 17'h1; // @[accel/engine/update.ts:262]
       end else begin
         if (chain_go_5) begin
-          chain_d_5 <= 17'h0; // @[accel/engine/update.ts:250]
+          chain_d_5 <= 17'h0; // @[accel/engine/update.ts:251]
         end
       end
       if (sq_add_5_out_valid & chain_busy_5) begin
-        chain_out_5 <= chain_out_5 + 17'h1; // @[accel/engine/update.ts:269]
+        chain_out_5 <= chain_out_5 + 17'h1; // @[accel/engine/update.ts:270]
       end else begin
         if (chain_go_5) begin
-          chain_out_5 <= 17'h0; // @[accel/engine/update.ts:251]
+          chain_out_5 <= 17'h0; // @[accel/engine/update.ts:252]
         end
       end
       if (sq_mul_5_out_valid & chain_busy_5) begin
-        chain_first_5 <= 1'b0; // @[accel/engine/update.ts:267]
+        chain_first_5 <= 1'b0; // @[accel/engine/update.ts:268]
       end else begin
         if (chain_go_5) begin
-          chain_first_5 <= 1'b1; // @[accel/engine/update.ts:252]
+          chain_first_5 <= 1'b1; // @[accel/engine/update.ts:253]
         end
       end
       if (flush) begin
-        chain_busy_6 <= 1'b0; // @[accel/engine/update.ts:271]
+        chain_busy_6 <= 1'b0; // @[accel/engine/update.ts:272]
       end else begin
         if (chain_done_6) begin
-          chain_busy_6 <= 1'b0; // @[accel/engine/update.ts:270]
+          chain_busy_6 <= 1'b0; // @[accel/engine/update.ts:271]
         end else begin
           if (chain_go_6) begin
-            chain_busy_6 <= 1'b1; // @[accel/engine/update.ts:248]
+            chain_busy_6 <= 1'b1; // @[accel/engine/update.ts:249]
           end
         end
       end
       if (chain_go_6) begin
-        chain_slot_6 <= sumPtr[4:0]; // @[accel/engine/update.ts:249]
+        chain_slot_6 <= sumPtr[4:0]; // @[accel/engine/update.ts:250]
       end
       if (chain_issue_6) begin
-        chain_d_6 <= chain_d_6 + 17'h1; // @[accel/engine/update.ts:261]
+        chain_d_6 <= chain_d_6 + 17'h1; // @[accel/engine/update.ts:262]
       end else begin
         if (chain_go_6) begin
-          chain_d_6 <= 17'h0; // @[accel/engine/update.ts:250]
+          chain_d_6 <= 17'h0; // @[accel/engine/update.ts:251]
         end
       end
       if (sq_add_6_out_valid & chain_busy_6) begin
-        chain_out_6 <= chain_out_6 + 17'h1; // @[accel/engine/update.ts:269]
+        chain_out_6 <= chain_out_6 + 17'h1; // @[accel/engine/update.ts:270]
       end else begin
         if (chain_go_6) begin
-          chain_out_6 <= 17'h0; // @[accel/engine/update.ts:251]
+          chain_out_6 <= 17'h0; // @[accel/engine/update.ts:252]
         end
       end
       if (sq_mul_6_out_valid & chain_busy_6) begin
-        chain_first_6 <= 1'b0; // @[accel/engine/update.ts:267]
+        chain_first_6 <= 1'b0; // @[accel/engine/update.ts:268]
       end else begin
         if (chain_go_6) begin
-          chain_first_6 <= 1'b1; // @[accel/engine/update.ts:252]
+          chain_first_6 <= 1'b1; // @[accel/engine/update.ts:253]
         end
       end
       if (flush) begin
-        chain_busy_7 <= 1'b0; // @[accel/engine/update.ts:271]
+        chain_busy_7 <= 1'b0; // @[accel/engine/update.ts:272]
       end else begin
         if (chain_done_7) begin
-          chain_busy_7 <= 1'b0; // @[accel/engine/update.ts:270]
+          chain_busy_7 <= 1'b0; // @[accel/engine/update.ts:271]
         end else begin
           if (chain_go_7) begin
-            chain_busy_7 <= 1'b1; // @[accel/engine/update.ts:248]
+            chain_busy_7 <= 1'b1; // @[accel/engine/update.ts:249]
           end
         end
       end
       if (chain_go_7) begin
-        chain_slot_7 <= sumPtr[4:0]; // @[accel/engine/update.ts:249]
+        chain_slot_7 <= sumPtr[4:0]; // @[accel/engine/update.ts:250]
       end
       if (chain_issue_7) begin
-        chain_d_7 <= chain_d_7 + 17'h1; // @[accel/engine/update.ts:261]
+        chain_d_7 <= chain_d_7 + 17'h1; // @[accel/engine/update.ts:262]
       end else begin
         if (chain_go_7) begin
-          chain_d_7 <= 17'h0; // @[accel/engine/update.ts:250]
+          chain_d_7 <= 17'h0; // @[accel/engine/update.ts:251]
         end
       end
       if (sq_add_7_out_valid & chain_busy_7) begin
-        chain_out_7 <= chain_out_7 + 17'h1; // @[accel/engine/update.ts:269]
+        chain_out_7 <= chain_out_7 + 17'h1; // @[accel/engine/update.ts:270]
       end else begin
         if (chain_go_7) begin
-          chain_out_7 <= 17'h0; // @[accel/engine/update.ts:251]
+          chain_out_7 <= 17'h0; // @[accel/engine/update.ts:252]
         end
       end
       if (sq_mul_7_out_valid & chain_busy_7) begin
-        chain_first_7 <= 1'b0; // @[accel/engine/update.ts:267]
+        chain_first_7 <= 1'b0; // @[accel/engine/update.ts:268]
       end else begin
         if (chain_go_7) begin
-          chain_first_7 <= 1'b1; // @[accel/engine/update.ts:252]
+          chain_first_7 <= 1'b1; // @[accel/engine/update.ts:253]
         end
       end
       if (flush) begin
-        chain_busy_8 <= 1'b0; // @[accel/engine/update.ts:271]
+        chain_busy_8 <= 1'b0; // @[accel/engine/update.ts:272]
       end else begin
         if (chain_done_8) begin
-          chain_busy_8 <= 1'b0; // @[accel/engine/update.ts:270]
+          chain_busy_8 <= 1'b0; // @[accel/engine/update.ts:271]
         end else begin
           if (chain_go_8) begin
-            chain_busy_8 <= 1'b1; // @[accel/engine/update.ts:248]
+            chain_busy_8 <= 1'b1; // @[accel/engine/update.ts:249]
           end
         end
       end
       if (chain_go_8) begin
-        chain_slot_8 <= sumPtr[4:0]; // @[accel/engine/update.ts:249]
+        chain_slot_8 <= sumPtr[4:0]; // @[accel/engine/update.ts:250]
       end
       if (chain_issue_8) begin
-        chain_d_8 <= chain_d_8 + 17'h1; // @[accel/engine/update.ts:261]
+        chain_d_8 <= chain_d_8 + 17'h1; // @[accel/engine/update.ts:262]
       end else begin
         if (chain_go_8) begin
-          chain_d_8 <= 17'h0; // @[accel/engine/update.ts:250]
+          chain_d_8 <= 17'h0; // @[accel/engine/update.ts:251]
         end
       end
       if (sq_add_8_out_valid & chain_busy_8) begin
-        chain_out_8 <= chain_out_8 + 17'h1; // @[accel/engine/update.ts:269]
+        chain_out_8 <= chain_out_8 + 17'h1; // @[accel/engine/update.ts:270]
       end else begin
         if (chain_go_8) begin
-          chain_out_8 <= 17'h0; // @[accel/engine/update.ts:251]
+          chain_out_8 <= 17'h0; // @[accel/engine/update.ts:252]
         end
       end
       if (sq_mul_8_out_valid & chain_busy_8) begin
-        chain_first_8 <= 1'b0; // @[accel/engine/update.ts:267]
+        chain_first_8 <= 1'b0; // @[accel/engine/update.ts:268]
       end else begin
         if (chain_go_8) begin
-          chain_first_8 <= 1'b1; // @[accel/engine/update.ts:252]
+          chain_first_8 <= 1'b1; // @[accel/engine/update.ts:253]
         end
       end
       if (flush) begin
-        chain_busy_9 <= 1'b0; // @[accel/engine/update.ts:271]
+        chain_busy_9 <= 1'b0; // @[accel/engine/update.ts:272]
       end else begin
         if (chain_done_9) begin
-          chain_busy_9 <= 1'b0; // @[accel/engine/update.ts:270]
+          chain_busy_9 <= 1'b0; // @[accel/engine/update.ts:271]
         end else begin
           if (chain_go_9) begin
-            chain_busy_9 <= 1'b1; // @[accel/engine/update.ts:248]
+            chain_busy_9 <= 1'b1; // @[accel/engine/update.ts:249]
           end
         end
       end
       if (chain_go_9) begin
-        chain_slot_9 <= sumPtr[4:0]; // @[accel/engine/update.ts:249]
+        chain_slot_9 <= sumPtr[4:0]; // @[accel/engine/update.ts:250]
       end
       if (chain_issue_9) begin
-        chain_d_9 <= chain_d_9 + 17'h1; // @[accel/engine/update.ts:261]
+        chain_d_9 <= chain_d_9 + 17'h1; // @[accel/engine/update.ts:262]
       end else begin
         if (chain_go_9) begin
-          chain_d_9 <= 17'h0; // @[accel/engine/update.ts:250]
+          chain_d_9 <= 17'h0; // @[accel/engine/update.ts:251]
         end
       end
       if (sq_add_9_out_valid & chain_busy_9) begin
-        chain_out_9 <= chain_out_9 + 17'h1; // @[accel/engine/update.ts:269]
+        chain_out_9 <= chain_out_9 + 17'h1; // @[accel/engine/update.ts:270]
       end else begin
         if (chain_go_9) begin
-          chain_out_9 <= 17'h0; // @[accel/engine/update.ts:251]
+          chain_out_9 <= 17'h0; // @[accel/engine/update.ts:252]
         end
       end
       if (sq_mul_9_out_valid & chain_busy_9) begin
-        chain_first_9 <= 1'b0; // @[accel/engine/update.ts:267]
+        chain_first_9 <= 1'b0; // @[accel/engine/update.ts:268]
       end else begin
         if (chain_go_9) begin
-          chain_first_9 <= 1'b1; // @[accel/engine/update.ts:252]
+          chain_first_9 <= 1'b1; // @[accel/engine/update.ts:253]
         end
       end
       if (flush) begin
-        chain_busy_10 <= 1'b0; // @[accel/engine/update.ts:271]
+        chain_busy_10 <= 1'b0; // @[accel/engine/update.ts:272]
       end else begin
         if (chain_done_10) begin
-          chain_busy_10 <= 1'b0; // @[accel/engine/update.ts:270]
+          chain_busy_10 <= 1'b0; // @[accel/engine/update.ts:271]
         end else begin
           if (chain_go_10) begin
-            chain_busy_10 <= 1'b1; // @[accel/engine/update.ts:248]
+            chain_busy_10 <= 1'b1; // @[accel/engine/update.ts:249]
           end
         end
       end
       if (chain_go_10) begin
-        chain_slot_10 <= sumPtr[4:0]; // @[accel/engine/update.ts:249]
+        chain_slot_10 <= sumPtr[4:0]; // @[accel/engine/update.ts:250]
       end
       if (chain_issue_10) begin
-        chain_d_10 <= chain_d_10 + 17'h1; // @[accel/engine/update.ts:261]
+        chain_d_10 <= chain_d_10 + 17'h1; // @[accel/engine/update.ts:262]
       end else begin
         if (chain_go_10) begin
-          chain_d_10 <= 17'h0; // @[accel/engine/update.ts:250]
+          chain_d_10 <= 17'h0; // @[accel/engine/update.ts:251]
         end
       end
       if (sq_add_10_out_valid & chain_busy_10) begin
-        chain_out_10 <= chain_out_10 + 17'h1; // @[accel/engine/update.ts:269]
+        chain_out_10 <= chain_out_10 + 17'h1; // @[accel/engine/update.ts:270]
       end else begin
         if (chain_go_10) begin
-          chain_out_10 <= 17'h0; // @[accel/engine/update.ts:251]
+          chain_out_10 <= 17'h0; // @[accel/engine/update.ts:252]
         end
       end
       if (sq_mul_10_out_valid & chain_busy_10) begin
-        chain_first_10 <= 1'b0; // @[accel/engine/update.ts:267]
+        chain_first_10 <= 1'b0; // @[accel/engine/update.ts:268]
       end else begin
         if (chain_go_10) begin
-          chain_first_10 <= 1'b1; // @[accel/engine/update.ts:252]
+          chain_first_10 <= 1'b1; // @[accel/engine/update.ts:253]
         end
       end
       if (flush) begin
-        chain_busy_11 <= 1'b0; // @[accel/engine/update.ts:271]
+        chain_busy_11 <= 1'b0; // @[accel/engine/update.ts:272]
       end else begin
         if (chain_done_11) begin
-          chain_busy_11 <= 1'b0; // @[accel/engine/update.ts:270]
+          chain_busy_11 <= 1'b0; // @[accel/engine/update.ts:271]
         end else begin
           if (chain_go_11) begin
-            chain_busy_11 <= 1'b1; // @[accel/engine/update.ts:248]
+            chain_busy_11 <= 1'b1; // @[accel/engine/update.ts:249]
           end
         end
       end
       if (chain_go_11) begin
-        chain_slot_11 <= sumPtr[4:0]; // @[accel/engine/update.ts:249]
+        chain_slot_11 <= sumPtr[4:0]; // @[accel/engine/update.ts:250]
       end
       if (chain_issue_11) begin
-        chain_d_11 <= chain_d_11 + 17'h1; // @[accel/engine/update.ts:261]
+        chain_d_11 <= chain_d_11 + 17'h1; // @[accel/engine/update.ts:262]
       end else begin
         if (chain_go_11) begin
-          chain_d_11 <= 17'h0; // @[accel/engine/update.ts:250]
+          chain_d_11 <= 17'h0; // @[accel/engine/update.ts:251]
         end
       end
       if (sq_add_11_out_valid & chain_busy_11) begin
-        chain_out_11 <= chain_out_11 + 17'h1; // @[accel/engine/update.ts:269]
+        chain_out_11 <= chain_out_11 + 17'h1; // @[accel/engine/update.ts:270]
       end else begin
         if (chain_go_11) begin
-          chain_out_11 <= 17'h0; // @[accel/engine/update.ts:251]
+          chain_out_11 <= 17'h0; // @[accel/engine/update.ts:252]
         end
       end
       if (sq_mul_11_out_valid & chain_busy_11) begin
-        chain_first_11 <= 1'b0; // @[accel/engine/update.ts:267]
+        chain_first_11 <= 1'b0; // @[accel/engine/update.ts:268]
       end else begin
         if (chain_go_11) begin
-          chain_first_11 <= 1'b1; // @[accel/engine/update.ts:252]
+          chain_first_11 <= 1'b1; // @[accel/engine/update.ts:253]
         end
       end
       if (flush) begin
-        chain_busy_12 <= 1'b0; // @[accel/engine/update.ts:271]
+        chain_busy_12 <= 1'b0; // @[accel/engine/update.ts:272]
       end else begin
         if (chain_done_12) begin
-          chain_busy_12 <= 1'b0; // @[accel/engine/update.ts:270]
+          chain_busy_12 <= 1'b0; // @[accel/engine/update.ts:271]
         end else begin
           if (chain_go_12) begin
-            chain_busy_12 <= 1'b1; // @[accel/engine/update.ts:248]
+            chain_busy_12 <= 1'b1; // @[accel/engine/update.ts:249]
           end
         end
       end
       if (chain_go_12) begin
-        chain_slot_12 <= sumPtr[4:0]; // @[accel/engine/update.ts:249]
+        chain_slot_12 <= sumPtr[4:0]; // @[accel/engine/update.ts:250]
       end
       if (chain_issue_12) begin
-        chain_d_12 <= chain_d_12 + 17'h1; // @[accel/engine/update.ts:261]
+        chain_d_12 <= chain_d_12 + 17'h1; // @[accel/engine/update.ts:262]
       end else begin
         if (chain_go_12) begin
-          chain_d_12 <= 17'h0; // @[accel/engine/update.ts:250]
+          chain_d_12 <= 17'h0; // @[accel/engine/update.ts:251]
         end
       end
       if (sq_add_12_out_valid & chain_busy_12) begin
-        chain_out_12 <= chain_out_12 + 17'h1; // @[accel/engine/update.ts:269]
+        chain_out_12 <= chain_out_12 + 17'h1; // @[accel/engine/update.ts:270]
       end else begin
         if (chain_go_12) begin
-          chain_out_12 <= 17'h0; // @[accel/engine/update.ts:251]
+          chain_out_12 <= 17'h0; // @[accel/engine/update.ts:252]
         end
       end
       if (sq_mul_12_out_valid & chain_busy_12) begin
-        chain_first_12 <= 1'b0; // @[accel/engine/update.ts:267]
+        chain_first_12 <= 1'b0; // @[accel/engine/update.ts:268]
       end else begin
         if (chain_go_12) begin
-          chain_first_12 <= 1'b1; // @[accel/engine/update.ts:252]
+          chain_first_12 <= 1'b1; // @[accel/engine/update.ts:253]
         end
       end
       if (flush) begin
-        chain_busy_13 <= 1'b0; // @[accel/engine/update.ts:271]
+        chain_busy_13 <= 1'b0; // @[accel/engine/update.ts:272]
       end else begin
         if (chain_done_13) begin
-          chain_busy_13 <= 1'b0; // @[accel/engine/update.ts:270]
+          chain_busy_13 <= 1'b0; // @[accel/engine/update.ts:271]
         end else begin
           if (chain_go_13) begin
-            chain_busy_13 <= 1'b1; // @[accel/engine/update.ts:248]
+            chain_busy_13 <= 1'b1; // @[accel/engine/update.ts:249]
           end
         end
       end
       if (chain_go_13) begin
-        chain_slot_13 <= sumPtr[4:0]; // @[accel/engine/update.ts:249]
+        chain_slot_13 <= sumPtr[4:0]; // @[accel/engine/update.ts:250]
       end
       if (chain_issue_13) begin
-        chain_d_13 <= chain_d_13 + 17'h1; // @[accel/engine/update.ts:261]
+        chain_d_13 <= chain_d_13 + 17'h1; // @[accel/engine/update.ts:262]
       end else begin
         if (chain_go_13) begin
-          chain_d_13 <= 17'h0; // @[accel/engine/update.ts:250]
+          chain_d_13 <= 17'h0; // @[accel/engine/update.ts:251]
         end
       end
       if (sq_add_13_out_valid & chain_busy_13) begin
-        chain_out_13 <= chain_out_13 + 17'h1; // @[accel/engine/update.ts:269]
+        chain_out_13 <= chain_out_13 + 17'h1; // @[accel/engine/update.ts:270]
       end else begin
         if (chain_go_13) begin
-          chain_out_13 <= 17'h0; // @[accel/engine/update.ts:251]
+          chain_out_13 <= 17'h0; // @[accel/engine/update.ts:252]
         end
       end
       if (sq_mul_13_out_valid & chain_busy_13) begin
-        chain_first_13 <= 1'b0; // @[accel/engine/update.ts:267]
+        chain_first_13 <= 1'b0; // @[accel/engine/update.ts:268]
       end else begin
         if (chain_go_13) begin
-          chain_first_13 <= 1'b1; // @[accel/engine/update.ts:252]
+          chain_first_13 <= 1'b1; // @[accel/engine/update.ts:253]
         end
       end
       if (flush) begin
-        chain_busy_14 <= 1'b0; // @[accel/engine/update.ts:271]
+        chain_busy_14 <= 1'b0; // @[accel/engine/update.ts:272]
       end else begin
         if (chain_done_14) begin
-          chain_busy_14 <= 1'b0; // @[accel/engine/update.ts:270]
+          chain_busy_14 <= 1'b0; // @[accel/engine/update.ts:271]
         end else begin
           if (chain_go_14) begin
-            chain_busy_14 <= 1'b1; // @[accel/engine/update.ts:248]
+            chain_busy_14 <= 1'b1; // @[accel/engine/update.ts:249]
           end
         end
       end
       if (chain_go_14) begin
-        chain_slot_14 <= sumPtr[4:0]; // @[accel/engine/update.ts:249]
+        chain_slot_14 <= sumPtr[4:0]; // @[accel/engine/update.ts:250]
       end
       if (chain_issue_14) begin
-        chain_d_14 <= chain_d_14 + 17'h1; // @[accel/engine/update.ts:261]
+        chain_d_14 <= chain_d_14 + 17'h1; // @[accel/engine/update.ts:262]
       end else begin
         if (chain_go_14) begin
-          chain_d_14 <= 17'h0; // @[accel/engine/update.ts:250]
+          chain_d_14 <= 17'h0; // @[accel/engine/update.ts:251]
         end
       end
       if (sq_add_14_out_valid & chain_busy_14) begin
-        chain_out_14 <= chain_out_14 + 17'h1; // @[accel/engine/update.ts:269]
+        chain_out_14 <= chain_out_14 + 17'h1; // @[accel/engine/update.ts:270]
       end else begin
         if (chain_go_14) begin
-          chain_out_14 <= 17'h0; // @[accel/engine/update.ts:251]
+          chain_out_14 <= 17'h0; // @[accel/engine/update.ts:252]
         end
       end
       if (sq_mul_14_out_valid & chain_busy_14) begin
-        chain_first_14 <= 1'b0; // @[accel/engine/update.ts:267]
+        chain_first_14 <= 1'b0; // @[accel/engine/update.ts:268]
       end else begin
         if (chain_go_14) begin
-          chain_first_14 <= 1'b1; // @[accel/engine/update.ts:252]
+          chain_first_14 <= 1'b1; // @[accel/engine/update.ts:253]
         end
       end
       if (flush) begin
-        chain_busy_15 <= 1'b0; // @[accel/engine/update.ts:271]
+        chain_busy_15 <= 1'b0; // @[accel/engine/update.ts:272]
       end else begin
         if (chain_done_15) begin
-          chain_busy_15 <= 1'b0; // @[accel/engine/update.ts:270]
+          chain_busy_15 <= 1'b0; // @[accel/engine/update.ts:271]
         end else begin
           if (chain_go_15) begin
-            chain_busy_15 <= 1'b1; // @[accel/engine/update.ts:248]
+            chain_busy_15 <= 1'b1; // @[accel/engine/update.ts:249]
           end
         end
       end
       if (chain_go_15) begin
-        chain_slot_15 <= sumPtr[4:0]; // @[accel/engine/update.ts:249]
+        chain_slot_15 <= sumPtr[4:0]; // @[accel/engine/update.ts:250]
       end
       if (chain_issue_15) begin
-        chain_d_15 <= chain_d_15 + 17'h1; // @[accel/engine/update.ts:261]
+        chain_d_15 <= chain_d_15 + 17'h1; // @[accel/engine/update.ts:262]
       end else begin
         if (chain_go_15) begin
-          chain_d_15 <= 17'h0; // @[accel/engine/update.ts:250]
+          chain_d_15 <= 17'h0; // @[accel/engine/update.ts:251]
         end
       end
       if (sq_add_15_out_valid & chain_busy_15) begin
-        chain_out_15 <= chain_out_15 + 17'h1; // @[accel/engine/update.ts:269]
+        chain_out_15 <= chain_out_15 + 17'h1; // @[accel/engine/update.ts:270]
       end else begin
         if (chain_go_15) begin
-          chain_out_15 <= 17'h0; // @[accel/engine/update.ts:251]
+          chain_out_15 <= 17'h0; // @[accel/engine/update.ts:252]
         end
       end
       if (sq_mul_15_out_valid & chain_busy_15) begin
-        chain_first_15 <= 1'b0; // @[accel/engine/update.ts:267]
+        chain_first_15 <= 1'b0; // @[accel/engine/update.ts:268]
       end else begin
         if (chain_go_15) begin
-          chain_first_15 <= 1'b1; // @[accel/engine/update.ts:252]
+          chain_first_15 <= 1'b1; // @[accel/engine/update.ts:253]
         end
       end
-      sc_slot_a_d1 <= scSlot; // @[accel/engine/update.ts:140]
-      sc_slot_a_d2 <= sc_slot_a_d1; // @[accel/engine/update.ts:140]
-      sc_slot_a_d3 <= sc_slot_a_d2; // @[accel/engine/update.ts:140]
-      sc_slot_a_d4 <= sc_slot_a_d3; // @[accel/engine/update.ts:140]
-      sc_slot_a_d5 <= sc_slot_a_d4; // @[accel/engine/update.ts:140]
-      sc_slot_a_d6 <= sc_slot_a_d5; // @[accel/engine/update.ts:140]
-      sc_slot_a_d7 <= sc_slot_a_d6; // @[accel/engine/update.ts:140]
-      sc_slot_a_d8 <= sc_slot_a_d7; // @[accel/engine/update.ts:140]
-      sc_slot_a_d9 <= sc_slot_a_d8; // @[accel/engine/update.ts:140]
-      sc_slot_a_d10 <= sc_slot_a_d9; // @[accel/engine/update.ts:140]
-      sc_slot_a_d11 <= sc_slot_a_d10; // @[accel/engine/update.ts:140]
-      sc_slot_a_d12 <= sc_slot_a_d11; // @[accel/engine/update.ts:140]
-      sc_slot_b_d1 <= sc_slot_a_d12; // @[accel/engine/update.ts:140]
-      sc_slot_b_d2 <= sc_slot_b_d1; // @[accel/engine/update.ts:140]
-      sc_slot_b_d3 <= sc_slot_b_d2; // @[accel/engine/update.ts:140]
-      sc_slot_c_d1 <= sc_slot_b_d3; // @[accel/engine/update.ts:140]
-      sc_slot_c_d2 <= sc_slot_c_d1; // @[accel/engine/update.ts:140]
-      sc_slot_c_d3 <= sc_slot_c_d2; // @[accel/engine/update.ts:140]
-      sc_slot_c_d4 <= sc_slot_c_d3; // @[accel/engine/update.ts:140]
-      sc_slot_c_d5 <= sc_slot_c_d4; // @[accel/engine/update.ts:140]
-      sc_slot_c_d6 <= sc_slot_c_d5; // @[accel/engine/update.ts:140]
-      sc_slot_c_d7 <= sc_slot_c_d6; // @[accel/engine/update.ts:140]
-      sc_slot_c_d8 <= sc_slot_c_d7; // @[accel/engine/update.ts:140]
-      sc_slot_c_d9 <= sc_slot_c_d8; // @[accel/engine/update.ts:140]
-      sc_slot_c_d10 <= sc_slot_c_d9; // @[accel/engine/update.ts:140]
-      sc_slot_c_d11 <= sc_slot_c_d10; // @[accel/engine/update.ts:140]
-      sc_slot_c_d12 <= sc_slot_c_d11; // @[accel/engine/update.ts:140]
-      sc_slot_c_d13 <= sc_slot_c_d12; // @[accel/engine/update.ts:140]
-      sc_slot_c_d14 <= sc_slot_c_d13; // @[accel/engine/update.ts:140]
-      sc_slot_c_d15 <= sc_slot_c_d14; // @[accel/engine/update.ts:140]
-      sc_slot_c_d16 <= sc_slot_c_d15; // @[accel/engine/update.ts:140]
-      sc_slot_c_d17 <= sc_slot_c_d16; // @[accel/engine/update.ts:140]
-      sc_slot_c_d18 <= sc_slot_c_d17; // @[accel/engine/update.ts:140]
-      sc_slot_c_d19 <= sc_slot_c_d18; // @[accel/engine/update.ts:140]
-      sc_slot_c_d20 <= sc_slot_c_d19; // @[accel/engine/update.ts:140]
-      sc_slot_c_d21 <= sc_slot_c_d20; // @[accel/engine/update.ts:140]
-      sc_slot_c_d22 <= sc_slot_c_d21; // @[accel/engine/update.ts:140]
-      sc_slot_c_d23 <= sc_slot_c_d22; // @[accel/engine/update.ts:140]
-      sc_slot_c_d24 <= sc_slot_c_d23; // @[accel/engine/update.ts:140]
-      sc_slot_c_d25 <= sc_slot_c_d24; // @[accel/engine/update.ts:140]
-      sc_slot_c_d26 <= sc_slot_c_d25; // @[accel/engine/update.ts:140]
-      sc_slot_c_d27 <= sc_slot_c_d26; // @[accel/engine/update.ts:140]
+      sc_slot_a_d1 <= scSlot; // @[accel/engine/update.ts:141]
+      sc_slot_a_d2 <= sc_slot_a_d1; // @[accel/engine/update.ts:141]
+      sc_slot_a_d3 <= sc_slot_a_d2; // @[accel/engine/update.ts:141]
+      sc_slot_a_d4 <= sc_slot_a_d3; // @[accel/engine/update.ts:141]
+      sc_slot_a_d5 <= sc_slot_a_d4; // @[accel/engine/update.ts:141]
+      sc_slot_a_d6 <= sc_slot_a_d5; // @[accel/engine/update.ts:141]
+      sc_slot_a_d7 <= sc_slot_a_d6; // @[accel/engine/update.ts:141]
+      sc_slot_a_d8 <= sc_slot_a_d7; // @[accel/engine/update.ts:141]
+      sc_slot_a_d9 <= sc_slot_a_d8; // @[accel/engine/update.ts:141]
+      sc_slot_a_d10 <= sc_slot_a_d9; // @[accel/engine/update.ts:141]
+      sc_slot_a_d11 <= sc_slot_a_d10; // @[accel/engine/update.ts:141]
+      sc_slot_a_d12 <= sc_slot_a_d11; // @[accel/engine/update.ts:141]
+      sc_slot_b_d1 <= sc_slot_a_d12; // @[accel/engine/update.ts:141]
+      sc_slot_b_d2 <= sc_slot_b_d1; // @[accel/engine/update.ts:141]
+      sc_slot_b_d3 <= sc_slot_b_d2; // @[accel/engine/update.ts:141]
+      sc_slot_c_d1 <= sc_slot_b_d3; // @[accel/engine/update.ts:141]
+      sc_slot_c_d2 <= sc_slot_c_d1; // @[accel/engine/update.ts:141]
+      sc_slot_c_d3 <= sc_slot_c_d2; // @[accel/engine/update.ts:141]
+      sc_slot_c_d4 <= sc_slot_c_d3; // @[accel/engine/update.ts:141]
+      sc_slot_c_d5 <= sc_slot_c_d4; // @[accel/engine/update.ts:141]
+      sc_slot_c_d6 <= sc_slot_c_d5; // @[accel/engine/update.ts:141]
+      sc_slot_c_d7 <= sc_slot_c_d6; // @[accel/engine/update.ts:141]
+      sc_slot_c_d8 <= sc_slot_c_d7; // @[accel/engine/update.ts:141]
+      sc_slot_c_d9 <= sc_slot_c_d8; // @[accel/engine/update.ts:141]
+      sc_slot_c_d10 <= sc_slot_c_d9; // @[accel/engine/update.ts:141]
+      sc_slot_c_d11 <= sc_slot_c_d10; // @[accel/engine/update.ts:141]
+      sc_slot_c_d12 <= sc_slot_c_d11; // @[accel/engine/update.ts:141]
+      sc_slot_c_d13 <= sc_slot_c_d12; // @[accel/engine/update.ts:141]
+      sc_slot_c_d14 <= sc_slot_c_d13; // @[accel/engine/update.ts:141]
+      sc_slot_c_d15 <= sc_slot_c_d14; // @[accel/engine/update.ts:141]
+      sc_slot_c_d16 <= sc_slot_c_d15; // @[accel/engine/update.ts:141]
+      sc_slot_c_d17 <= sc_slot_c_d16; // @[accel/engine/update.ts:141]
+      sc_slot_c_d18 <= sc_slot_c_d17; // @[accel/engine/update.ts:141]
+      sc_slot_c_d19 <= sc_slot_c_d18; // @[accel/engine/update.ts:141]
+      sc_slot_c_d20 <= sc_slot_c_d19; // @[accel/engine/update.ts:141]
+      sc_slot_c_d21 <= sc_slot_c_d20; // @[accel/engine/update.ts:141]
+      sc_slot_c_d22 <= sc_slot_c_d21; // @[accel/engine/update.ts:141]
+      sc_slot_c_d23 <= sc_slot_c_d22; // @[accel/engine/update.ts:141]
+      sc_slot_c_d24 <= sc_slot_c_d23; // @[accel/engine/update.ts:141]
+      sc_slot_c_d25 <= sc_slot_c_d24; // @[accel/engine/update.ts:141]
+      sc_slot_c_d26 <= sc_slot_c_d25; // @[accel/engine/update.ts:141]
+      sc_slot_c_d27 <= sc_slot_c_d26; // @[accel/engine/update.ts:141]
       if (_T_24) begin
-        wRes <= 6'h0; // @[accel/engine/update.ts:481]
+        wRes <= 6'h0; // @[accel/engine/update.ts:482]
       end else begin
         if (wPop & ~wUp) begin
-          wRes <= wRes - 6'h1; // @[accel/engine/update.ts:461]
+          wRes <= wRes - 6'h1; // @[accel/engine/update.ts:462]
         end else begin
           if (wUp & ~wPop) begin
-            wRes <= wRes + 6'h1; // @[accel/engine/update.ts:460]
+            wRes <= wRes + 6'h1; // @[accel/engine/update.ts:461]
           end
         end
       end
       if (_T_24) begin
-        sRes <= 6'h0; // @[accel/engine/update.ts:482]
+        sRes <= 6'h0; // @[accel/engine/update.ts:483]
       end else begin
         if (sPop & ~sUp) begin
-          sRes <= sRes - 6'h1; // @[accel/engine/update.ts:463]
+          sRes <= sRes - 6'h1; // @[accel/engine/update.ts:464]
         end else begin
           if (sUp & ~sPop) begin
-            sRes <= sRes + 6'h1; // @[accel/engine/update.ts:462]
+            sRes <= sRes + 6'h1; // @[accel/engine/update.ts:463]
           end
         end
       end
       if (_T_24) begin
-        hPtr <= 6'h0; // @[accel/engine/update.ts:474]
+        hPtr <= 6'h0; // @[accel/engine/update.ts:475]
       end else begin
         if (hDone) begin
-          hPtr <= hNext; // @[accel/engine/update.ts:380]
+          hPtr <= hNext; // @[accel/engine/update.ts:381]
         end
       end
       hph <= _T_24 ? 2'h0 : (hDone ? ((((run & (isRowwise ? (hNext != scPtr) : (hNext != ldPtr))) & ((hNext - dPtr) < 6'h2)) & ~keepGrad) ? firstPh : 2'h0) : ((((hph == 2'h2) & hdrFire) & ~isSgd) ? 2'h3 : (replay ? (replayLast ? 2'h2 : _T_28) : _T_28)));
       if (_T_24) begin
-        inPipe <= 6'h0; // @[accel/engine/update.ts:480]
+        inPipe <= 6'h0; // @[accel/engine/update.ts:481]
       end else begin
         if (pipeOut & ~issue) begin
-          inPipe <= inPipe - 6'h1; // @[accel/engine/update.ts:466]
+          inPipe <= inPipe - 6'h1; // @[accel/engine/update.ts:467]
         end else begin
           if (issue & ~pipeOut) begin
-            inPipe <= inPipe + 6'h1; // @[accel/engine/update.ts:465]
+            inPipe <= inPipe + 6'h1; // @[accel/engine/update.ts:466]
           end
         end
       end
       hdrSent <= replay ? (replayLast ? 1'b0 : _T_29) : _T_29;
       if (replay) begin
-        rIdx <= replayLast ? 4'h0 : (rIdx + 4'h1); // @[accel/engine/update.ts:372]
+        rIdx <= replayLast ? 4'h0 : (rIdx + 4'h1); // @[accel/engine/update.ts:373]
       end else begin
         if (_T_27) begin
-          rIdx <= 4'h0; // @[accel/engine/update.ts:368]
+          rIdx <= 4'h0; // @[accel/engine/update.ts:369]
         end
       end
       if (_T_24) begin
-        jIss <= 4'h0; // @[accel/engine/update.ts:479]
+        jIss <= 4'h0; // @[accel/engine/update.ts:480]
       end else begin
         if (issue) begin
-          jIss <= lastJ ? 4'h0 : (jIss + 4'h1); // @[accel/engine/update.ts:390]
+          jIss <= lastJ ? 4'h0 : (jIss + 4'h1); // @[accel/engine/update.ts:391]
         end
       end
-      pipe_slot_d1 <= dSlot; // @[accel/engine/update.ts:140]
-      pipe_slot_d2 <= pipe_slot_d1; // @[accel/engine/update.ts:140]
-      pipe_slot_d3 <= pipe_slot_d2; // @[accel/engine/update.ts:140]
-      pipe_slot_d4 <= pipe_slot_d3; // @[accel/engine/update.ts:140]
-      pipe_slot_d5 <= pipe_slot_d4; // @[accel/engine/update.ts:140]
-      pipe_slot_d6 <= pipe_slot_d5; // @[accel/engine/update.ts:140]
-      pipe_slot_d7 <= pipe_slot_d6; // @[accel/engine/update.ts:140]
-      pipe_slot_d8 <= pipe_slot_d7; // @[accel/engine/update.ts:140]
-      pipe_slot_d9 <= pipe_slot_d8; // @[accel/engine/update.ts:140]
-      pipe_slot_d10 <= pipe_slot_d9; // @[accel/engine/update.ts:140]
-      pipe_slot_d11 <= pipe_slot_d10; // @[accel/engine/update.ts:140]
-      pipe_slot_d12 <= pipe_slot_d11; // @[accel/engine/update.ts:140]
-      pipe_slot_d13 <= pipe_slot_d12; // @[accel/engine/update.ts:140]
-      pipe_slot_d14 <= pipe_slot_d13; // @[accel/engine/update.ts:140]
-      pipe_slot_d15 <= pipe_slot_d14; // @[accel/engine/update.ts:140]
-      pipe_slot_d16 <= pipe_slot_d15; // @[accel/engine/update.ts:140]
-      pipe_slot_d17 <= pipe_slot_d16; // @[accel/engine/update.ts:140]
-      pipe_slot_d18 <= pipe_slot_d17; // @[accel/engine/update.ts:140]
-      pipe_slot_d19 <= pipe_slot_d18; // @[accel/engine/update.ts:140]
-      pipe_slot_d20 <= pipe_slot_d19; // @[accel/engine/update.ts:140]
-      pipe_slot_d21 <= pipe_slot_d20; // @[accel/engine/update.ts:140]
-      pipe_slot_d22 <= pipe_slot_d21; // @[accel/engine/update.ts:140]
-      pipe_slot_d23 <= pipe_slot_d22; // @[accel/engine/update.ts:140]
-      pipe_slot_d24 <= pipe_slot_d23; // @[accel/engine/update.ts:140]
-      pipe_slot_d25 <= pipe_slot_d24; // @[accel/engine/update.ts:140]
-      pipe_slot_d26 <= pipe_slot_d25; // @[accel/engine/update.ts:140]
-      pipe_slot_d27 <= pipe_slot_d26; // @[accel/engine/update.ts:140]
-      pipe_slot_d28 <= pipe_slot_d27; // @[accel/engine/update.ts:140]
-      pipe_slot_d29 <= pipe_slot_d28; // @[accel/engine/update.ts:140]
-      pipe_slot_d30 <= pipe_slot_d29; // @[accel/engine/update.ts:140]
-      pipe_slot_d31 <= pipe_slot_d30; // @[accel/engine/update.ts:140]
-      pipe_slot_d32 <= pipe_slot_d31; // @[accel/engine/update.ts:140]
-      pipe_slot_d33 <= pipe_slot_d32; // @[accel/engine/update.ts:140]
-      pipe_beat_d1 <= iJ; // @[accel/engine/update.ts:140]
-      pipe_beat_d2 <= pipe_beat_d1; // @[accel/engine/update.ts:140]
-      pipe_beat_d3 <= pipe_beat_d2; // @[accel/engine/update.ts:140]
-      pipe_beat_d4 <= pipe_beat_d3; // @[accel/engine/update.ts:140]
-      pipe_beat_d5 <= pipe_beat_d4; // @[accel/engine/update.ts:140]
-      pipe_beat_d6 <= pipe_beat_d5; // @[accel/engine/update.ts:140]
-      pipe_beat_d7 <= pipe_beat_d6; // @[accel/engine/update.ts:140]
-      pipe_beat_d8 <= pipe_beat_d7; // @[accel/engine/update.ts:140]
-      pipe_beat_d9 <= pipe_beat_d8; // @[accel/engine/update.ts:140]
-      pipe_beat_d10 <= pipe_beat_d9; // @[accel/engine/update.ts:140]
-      pipe_beat_d11 <= pipe_beat_d10; // @[accel/engine/update.ts:140]
-      pipe_beat_d12 <= pipe_beat_d11; // @[accel/engine/update.ts:140]
-      pipe_beat_d13 <= pipe_beat_d12; // @[accel/engine/update.ts:140]
-      pipe_beat_d14 <= pipe_beat_d13; // @[accel/engine/update.ts:140]
-      pipe_beat_d15 <= pipe_beat_d14; // @[accel/engine/update.ts:140]
-      pipe_beat_d16 <= pipe_beat_d15; // @[accel/engine/update.ts:140]
-      pipe_beat_d17 <= pipe_beat_d16; // @[accel/engine/update.ts:140]
-      pipe_beat_d18 <= pipe_beat_d17; // @[accel/engine/update.ts:140]
-      pipe_beat_d19 <= pipe_beat_d18; // @[accel/engine/update.ts:140]
-      pipe_beat_d20 <= pipe_beat_d19; // @[accel/engine/update.ts:140]
-      pipe_beat_d21 <= pipe_beat_d20; // @[accel/engine/update.ts:140]
-      pipe_beat_d22 <= pipe_beat_d21; // @[accel/engine/update.ts:140]
-      pipe_beat_d23 <= pipe_beat_d22; // @[accel/engine/update.ts:140]
-      pipe_beat_d24 <= pipe_beat_d23; // @[accel/engine/update.ts:140]
-      pipe_beat_d25 <= pipe_beat_d24; // @[accel/engine/update.ts:140]
-      pipe_beat_d26 <= pipe_beat_d25; // @[accel/engine/update.ts:140]
-      pipe_beat_d27 <= pipe_beat_d26; // @[accel/engine/update.ts:140]
-      pipe_beat_d28 <= pipe_beat_d27; // @[accel/engine/update.ts:140]
-      pipe_beat_d29 <= pipe_beat_d28; // @[accel/engine/update.ts:140]
-      pipe_beat_d30 <= pipe_beat_d29; // @[accel/engine/update.ts:140]
-      pipe_beat_d31 <= pipe_beat_d30; // @[accel/engine/update.ts:140]
-      pipe_beat_d32 <= pipe_beat_d31; // @[accel/engine/update.ts:140]
-      pipe_beat_d33 <= pipe_beat_d32; // @[accel/engine/update.ts:140]
-      pipe_valid_d1 <= issue; // @[accel/engine/update.ts:140]
-      pipe_valid_d2 <= pipe_valid_d1; // @[accel/engine/update.ts:140]
-      pipe_valid_d3 <= pipe_valid_d2; // @[accel/engine/update.ts:140]
-      pipe_valid_d4 <= pipe_valid_d3; // @[accel/engine/update.ts:140]
-      pipe_valid_d5 <= pipe_valid_d4; // @[accel/engine/update.ts:140]
-      pipe_valid_d6 <= pipe_valid_d5; // @[accel/engine/update.ts:140]
-      pipe_valid_d7 <= pipe_valid_d6; // @[accel/engine/update.ts:140]
-      pipe_valid_d8 <= pipe_valid_d7; // @[accel/engine/update.ts:140]
-      pipe_valid_d9 <= pipe_valid_d8; // @[accel/engine/update.ts:140]
-      pipe_valid_d10 <= pipe_valid_d9; // @[accel/engine/update.ts:140]
-      pipe_valid_d11 <= pipe_valid_d10; // @[accel/engine/update.ts:140]
-      pipe_valid_d12 <= pipe_valid_d11; // @[accel/engine/update.ts:140]
-      pipe_valid_d13 <= pipe_valid_d12; // @[accel/engine/update.ts:140]
-      pipe_valid_d14 <= pipe_valid_d13; // @[accel/engine/update.ts:140]
-      pipe_valid_d15 <= pipe_valid_d14; // @[accel/engine/update.ts:140]
-      pipe_valid_d16 <= pipe_valid_d15; // @[accel/engine/update.ts:140]
-      pipe_valid_d17 <= pipe_valid_d16; // @[accel/engine/update.ts:140]
-      pipe_valid_d18 <= pipe_valid_d17; // @[accel/engine/update.ts:140]
-      pipe_valid_d19 <= pipe_valid_d18; // @[accel/engine/update.ts:140]
-      pipe_valid_d20 <= pipe_valid_d19; // @[accel/engine/update.ts:140]
-      pipe_valid_d21 <= pipe_valid_d20; // @[accel/engine/update.ts:140]
-      pipe_valid_d22 <= pipe_valid_d21; // @[accel/engine/update.ts:140]
-      pipe_valid_d23 <= pipe_valid_d22; // @[accel/engine/update.ts:140]
-      pipe_valid_d24 <= pipe_valid_d23; // @[accel/engine/update.ts:140]
-      pipe_valid_d25 <= pipe_valid_d24; // @[accel/engine/update.ts:140]
-      pipe_valid_d26 <= pipe_valid_d25; // @[accel/engine/update.ts:140]
-      pipe_valid_d27 <= pipe_valid_d26; // @[accel/engine/update.ts:140]
-      pipe_valid_d28 <= pipe_valid_d27; // @[accel/engine/update.ts:140]
-      pipe_valid_d29 <= pipe_valid_d28; // @[accel/engine/update.ts:140]
-      pipe_valid_d30 <= pipe_valid_d29; // @[accel/engine/update.ts:140]
-      pipe_valid_d31 <= pipe_valid_d30; // @[accel/engine/update.ts:140]
-      pipe_valid_d32 <= pipe_valid_d31; // @[accel/engine/update.ts:140]
-      pipe_valid_d33 <= pipe_valid_d32; // @[accel/engine/update.ts:140]
-      pipe_valid_d34 <= pipe_valid_d33; // @[accel/engine/update.ts:140]
-      pipe_valid_d35 <= pipe_valid_d34; // @[accel/engine/update.ts:140]
-      pipe_valid_d36 <= pipe_valid_d35; // @[accel/engine/update.ts:140]
-      pipe_last_d1 <= lastJ & issue; // @[accel/engine/update.ts:140]
-      pipe_last_d2 <= pipe_last_d1; // @[accel/engine/update.ts:140]
-      pipe_last_d3 <= pipe_last_d2; // @[accel/engine/update.ts:140]
-      pipe_last_d4 <= pipe_last_d3; // @[accel/engine/update.ts:140]
-      pipe_last_d5 <= pipe_last_d4; // @[accel/engine/update.ts:140]
-      pipe_last_d6 <= pipe_last_d5; // @[accel/engine/update.ts:140]
-      pipe_last_d7 <= pipe_last_d6; // @[accel/engine/update.ts:140]
-      pipe_last_d8 <= pipe_last_d7; // @[accel/engine/update.ts:140]
-      pipe_last_d9 <= pipe_last_d8; // @[accel/engine/update.ts:140]
-      pipe_last_d10 <= pipe_last_d9; // @[accel/engine/update.ts:140]
-      pipe_last_d11 <= pipe_last_d10; // @[accel/engine/update.ts:140]
-      pipe_last_d12 <= pipe_last_d11; // @[accel/engine/update.ts:140]
-      pipe_last_d13 <= pipe_last_d12; // @[accel/engine/update.ts:140]
-      pipe_last_d14 <= pipe_last_d13; // @[accel/engine/update.ts:140]
-      pipe_last_d15 <= pipe_last_d14; // @[accel/engine/update.ts:140]
-      pipe_last_d16 <= pipe_last_d15; // @[accel/engine/update.ts:140]
-      pipe_last_d17 <= pipe_last_d16; // @[accel/engine/update.ts:140]
-      pipe_last_d18 <= pipe_last_d17; // @[accel/engine/update.ts:140]
-      pipe_last_d19 <= pipe_last_d18; // @[accel/engine/update.ts:140]
-      pipe_last_d20 <= pipe_last_d19; // @[accel/engine/update.ts:140]
-      pipe_last_d21 <= pipe_last_d20; // @[accel/engine/update.ts:140]
-      pipe_last_d22 <= pipe_last_d21; // @[accel/engine/update.ts:140]
-      pipe_last_d23 <= pipe_last_d22; // @[accel/engine/update.ts:140]
-      pipe_last_d24 <= pipe_last_d23; // @[accel/engine/update.ts:140]
-      pipe_last_d25 <= pipe_last_d24; // @[accel/engine/update.ts:140]
-      pipe_last_d26 <= pipe_last_d25; // @[accel/engine/update.ts:140]
-      pipe_last_d27 <= pipe_last_d26; // @[accel/engine/update.ts:140]
-      pipe_last_d28 <= pipe_last_d27; // @[accel/engine/update.ts:140]
-      pipe_last_d29 <= pipe_last_d28; // @[accel/engine/update.ts:140]
-      pipe_last_d30 <= pipe_last_d29; // @[accel/engine/update.ts:140]
-      pipe_last_d31 <= pipe_last_d30; // @[accel/engine/update.ts:140]
-      pipe_last_d32 <= pipe_last_d31; // @[accel/engine/update.ts:140]
-      pipe_last_d33 <= pipe_last_d32; // @[accel/engine/update.ts:140]
-      pipe_last_d34 <= pipe_last_d33; // @[accel/engine/update.ts:140]
-      pipe_last_d35 <= pipe_last_d34; // @[accel/engine/update.ts:140]
-      pipe_last_d36 <= pipe_last_d35; // @[accel/engine/update.ts:140]
+      pipe_slot_d1 <= dSlot; // @[accel/engine/update.ts:141]
+      pipe_slot_d2 <= pipe_slot_d1; // @[accel/engine/update.ts:141]
+      pipe_slot_d3 <= pipe_slot_d2; // @[accel/engine/update.ts:141]
+      pipe_slot_d4 <= pipe_slot_d3; // @[accel/engine/update.ts:141]
+      pipe_slot_d5 <= pipe_slot_d4; // @[accel/engine/update.ts:141]
+      pipe_slot_d6 <= pipe_slot_d5; // @[accel/engine/update.ts:141]
+      pipe_slot_d7 <= pipe_slot_d6; // @[accel/engine/update.ts:141]
+      pipe_slot_d8 <= pipe_slot_d7; // @[accel/engine/update.ts:141]
+      pipe_slot_d9 <= pipe_slot_d8; // @[accel/engine/update.ts:141]
+      pipe_slot_d10 <= pipe_slot_d9; // @[accel/engine/update.ts:141]
+      pipe_slot_d11 <= pipe_slot_d10; // @[accel/engine/update.ts:141]
+      pipe_slot_d12 <= pipe_slot_d11; // @[accel/engine/update.ts:141]
+      pipe_slot_d13 <= pipe_slot_d12; // @[accel/engine/update.ts:141]
+      pipe_slot_d14 <= pipe_slot_d13; // @[accel/engine/update.ts:141]
+      pipe_slot_d15 <= pipe_slot_d14; // @[accel/engine/update.ts:141]
+      pipe_slot_d16 <= pipe_slot_d15; // @[accel/engine/update.ts:141]
+      pipe_slot_d17 <= pipe_slot_d16; // @[accel/engine/update.ts:141]
+      pipe_slot_d18 <= pipe_slot_d17; // @[accel/engine/update.ts:141]
+      pipe_slot_d19 <= pipe_slot_d18; // @[accel/engine/update.ts:141]
+      pipe_slot_d20 <= pipe_slot_d19; // @[accel/engine/update.ts:141]
+      pipe_slot_d21 <= pipe_slot_d20; // @[accel/engine/update.ts:141]
+      pipe_slot_d22 <= pipe_slot_d21; // @[accel/engine/update.ts:141]
+      pipe_slot_d23 <= pipe_slot_d22; // @[accel/engine/update.ts:141]
+      pipe_slot_d24 <= pipe_slot_d23; // @[accel/engine/update.ts:141]
+      pipe_slot_d25 <= pipe_slot_d24; // @[accel/engine/update.ts:141]
+      pipe_slot_d26 <= pipe_slot_d25; // @[accel/engine/update.ts:141]
+      pipe_slot_d27 <= pipe_slot_d26; // @[accel/engine/update.ts:141]
+      pipe_slot_d28 <= pipe_slot_d27; // @[accel/engine/update.ts:141]
+      pipe_slot_d29 <= pipe_slot_d28; // @[accel/engine/update.ts:141]
+      pipe_slot_d30 <= pipe_slot_d29; // @[accel/engine/update.ts:141]
+      pipe_slot_d31 <= pipe_slot_d30; // @[accel/engine/update.ts:141]
+      pipe_slot_d32 <= pipe_slot_d31; // @[accel/engine/update.ts:141]
+      pipe_slot_d33 <= pipe_slot_d32; // @[accel/engine/update.ts:141]
+      pipe_beat_d1 <= iJ; // @[accel/engine/update.ts:141]
+      pipe_beat_d2 <= pipe_beat_d1; // @[accel/engine/update.ts:141]
+      pipe_beat_d3 <= pipe_beat_d2; // @[accel/engine/update.ts:141]
+      pipe_beat_d4 <= pipe_beat_d3; // @[accel/engine/update.ts:141]
+      pipe_beat_d5 <= pipe_beat_d4; // @[accel/engine/update.ts:141]
+      pipe_beat_d6 <= pipe_beat_d5; // @[accel/engine/update.ts:141]
+      pipe_beat_d7 <= pipe_beat_d6; // @[accel/engine/update.ts:141]
+      pipe_beat_d8 <= pipe_beat_d7; // @[accel/engine/update.ts:141]
+      pipe_beat_d9 <= pipe_beat_d8; // @[accel/engine/update.ts:141]
+      pipe_beat_d10 <= pipe_beat_d9; // @[accel/engine/update.ts:141]
+      pipe_beat_d11 <= pipe_beat_d10; // @[accel/engine/update.ts:141]
+      pipe_beat_d12 <= pipe_beat_d11; // @[accel/engine/update.ts:141]
+      pipe_beat_d13 <= pipe_beat_d12; // @[accel/engine/update.ts:141]
+      pipe_beat_d14 <= pipe_beat_d13; // @[accel/engine/update.ts:141]
+      pipe_beat_d15 <= pipe_beat_d14; // @[accel/engine/update.ts:141]
+      pipe_beat_d16 <= pipe_beat_d15; // @[accel/engine/update.ts:141]
+      pipe_beat_d17 <= pipe_beat_d16; // @[accel/engine/update.ts:141]
+      pipe_beat_d18 <= pipe_beat_d17; // @[accel/engine/update.ts:141]
+      pipe_beat_d19 <= pipe_beat_d18; // @[accel/engine/update.ts:141]
+      pipe_beat_d20 <= pipe_beat_d19; // @[accel/engine/update.ts:141]
+      pipe_beat_d21 <= pipe_beat_d20; // @[accel/engine/update.ts:141]
+      pipe_beat_d22 <= pipe_beat_d21; // @[accel/engine/update.ts:141]
+      pipe_beat_d23 <= pipe_beat_d22; // @[accel/engine/update.ts:141]
+      pipe_beat_d24 <= pipe_beat_d23; // @[accel/engine/update.ts:141]
+      pipe_beat_d25 <= pipe_beat_d24; // @[accel/engine/update.ts:141]
+      pipe_beat_d26 <= pipe_beat_d25; // @[accel/engine/update.ts:141]
+      pipe_beat_d27 <= pipe_beat_d26; // @[accel/engine/update.ts:141]
+      pipe_beat_d28 <= pipe_beat_d27; // @[accel/engine/update.ts:141]
+      pipe_beat_d29 <= pipe_beat_d28; // @[accel/engine/update.ts:141]
+      pipe_beat_d30 <= pipe_beat_d29; // @[accel/engine/update.ts:141]
+      pipe_beat_d31 <= pipe_beat_d30; // @[accel/engine/update.ts:141]
+      pipe_beat_d32 <= pipe_beat_d31; // @[accel/engine/update.ts:141]
+      pipe_beat_d33 <= pipe_beat_d32; // @[accel/engine/update.ts:141]
+      pipe_valid_d1 <= issue; // @[accel/engine/update.ts:141]
+      pipe_valid_d2 <= pipe_valid_d1; // @[accel/engine/update.ts:141]
+      pipe_valid_d3 <= pipe_valid_d2; // @[accel/engine/update.ts:141]
+      pipe_valid_d4 <= pipe_valid_d3; // @[accel/engine/update.ts:141]
+      pipe_valid_d5 <= pipe_valid_d4; // @[accel/engine/update.ts:141]
+      pipe_valid_d6 <= pipe_valid_d5; // @[accel/engine/update.ts:141]
+      pipe_valid_d7 <= pipe_valid_d6; // @[accel/engine/update.ts:141]
+      pipe_valid_d8 <= pipe_valid_d7; // @[accel/engine/update.ts:141]
+      pipe_valid_d9 <= pipe_valid_d8; // @[accel/engine/update.ts:141]
+      pipe_valid_d10 <= pipe_valid_d9; // @[accel/engine/update.ts:141]
+      pipe_valid_d11 <= pipe_valid_d10; // @[accel/engine/update.ts:141]
+      pipe_valid_d12 <= pipe_valid_d11; // @[accel/engine/update.ts:141]
+      pipe_valid_d13 <= pipe_valid_d12; // @[accel/engine/update.ts:141]
+      pipe_valid_d14 <= pipe_valid_d13; // @[accel/engine/update.ts:141]
+      pipe_valid_d15 <= pipe_valid_d14; // @[accel/engine/update.ts:141]
+      pipe_valid_d16 <= pipe_valid_d15; // @[accel/engine/update.ts:141]
+      pipe_valid_d17 <= pipe_valid_d16; // @[accel/engine/update.ts:141]
+      pipe_valid_d18 <= pipe_valid_d17; // @[accel/engine/update.ts:141]
+      pipe_valid_d19 <= pipe_valid_d18; // @[accel/engine/update.ts:141]
+      pipe_valid_d20 <= pipe_valid_d19; // @[accel/engine/update.ts:141]
+      pipe_valid_d21 <= pipe_valid_d20; // @[accel/engine/update.ts:141]
+      pipe_valid_d22 <= pipe_valid_d21; // @[accel/engine/update.ts:141]
+      pipe_valid_d23 <= pipe_valid_d22; // @[accel/engine/update.ts:141]
+      pipe_valid_d24 <= pipe_valid_d23; // @[accel/engine/update.ts:141]
+      pipe_valid_d25 <= pipe_valid_d24; // @[accel/engine/update.ts:141]
+      pipe_valid_d26 <= pipe_valid_d25; // @[accel/engine/update.ts:141]
+      pipe_valid_d27 <= pipe_valid_d26; // @[accel/engine/update.ts:141]
+      pipe_valid_d28 <= pipe_valid_d27; // @[accel/engine/update.ts:141]
+      pipe_valid_d29 <= pipe_valid_d28; // @[accel/engine/update.ts:141]
+      pipe_valid_d30 <= pipe_valid_d29; // @[accel/engine/update.ts:141]
+      pipe_valid_d31 <= pipe_valid_d30; // @[accel/engine/update.ts:141]
+      pipe_valid_d32 <= pipe_valid_d31; // @[accel/engine/update.ts:141]
+      pipe_valid_d33 <= pipe_valid_d32; // @[accel/engine/update.ts:141]
+      pipe_valid_d34 <= pipe_valid_d33; // @[accel/engine/update.ts:141]
+      pipe_valid_d35 <= pipe_valid_d34; // @[accel/engine/update.ts:141]
+      pipe_valid_d36 <= pipe_valid_d35; // @[accel/engine/update.ts:141]
+      pipe_last_d1 <= lastJ & issue; // @[accel/engine/update.ts:141]
+      pipe_last_d2 <= pipe_last_d1; // @[accel/engine/update.ts:141]
+      pipe_last_d3 <= pipe_last_d2; // @[accel/engine/update.ts:141]
+      pipe_last_d4 <= pipe_last_d3; // @[accel/engine/update.ts:141]
+      pipe_last_d5 <= pipe_last_d4; // @[accel/engine/update.ts:141]
+      pipe_last_d6 <= pipe_last_d5; // @[accel/engine/update.ts:141]
+      pipe_last_d7 <= pipe_last_d6; // @[accel/engine/update.ts:141]
+      pipe_last_d8 <= pipe_last_d7; // @[accel/engine/update.ts:141]
+      pipe_last_d9 <= pipe_last_d8; // @[accel/engine/update.ts:141]
+      pipe_last_d10 <= pipe_last_d9; // @[accel/engine/update.ts:141]
+      pipe_last_d11 <= pipe_last_d10; // @[accel/engine/update.ts:141]
+      pipe_last_d12 <= pipe_last_d11; // @[accel/engine/update.ts:141]
+      pipe_last_d13 <= pipe_last_d12; // @[accel/engine/update.ts:141]
+      pipe_last_d14 <= pipe_last_d13; // @[accel/engine/update.ts:141]
+      pipe_last_d15 <= pipe_last_d14; // @[accel/engine/update.ts:141]
+      pipe_last_d16 <= pipe_last_d15; // @[accel/engine/update.ts:141]
+      pipe_last_d17 <= pipe_last_d16; // @[accel/engine/update.ts:141]
+      pipe_last_d18 <= pipe_last_d17; // @[accel/engine/update.ts:141]
+      pipe_last_d19 <= pipe_last_d18; // @[accel/engine/update.ts:141]
+      pipe_last_d20 <= pipe_last_d19; // @[accel/engine/update.ts:141]
+      pipe_last_d21 <= pipe_last_d20; // @[accel/engine/update.ts:141]
+      pipe_last_d22 <= pipe_last_d21; // @[accel/engine/update.ts:141]
+      pipe_last_d23 <= pipe_last_d22; // @[accel/engine/update.ts:141]
+      pipe_last_d24 <= pipe_last_d23; // @[accel/engine/update.ts:141]
+      pipe_last_d25 <= pipe_last_d24; // @[accel/engine/update.ts:141]
+      pipe_last_d26 <= pipe_last_d25; // @[accel/engine/update.ts:141]
+      pipe_last_d27 <= pipe_last_d26; // @[accel/engine/update.ts:141]
+      pipe_last_d28 <= pipe_last_d27; // @[accel/engine/update.ts:141]
+      pipe_last_d29 <= pipe_last_d28; // @[accel/engine/update.ts:141]
+      pipe_last_d30 <= pipe_last_d29; // @[accel/engine/update.ts:141]
+      pipe_last_d31 <= pipe_last_d30; // @[accel/engine/update.ts:141]
+      pipe_last_d32 <= pipe_last_d31; // @[accel/engine/update.ts:141]
+      pipe_last_d33 <= pipe_last_d32; // @[accel/engine/update.ts:141]
+      pipe_last_d34 <= pipe_last_d33; // @[accel/engine/update.ts:141]
+      pipe_last_d35 <= pipe_last_d34; // @[accel/engine/update.ts:141]
+      pipe_last_d36 <= pipe_last_d35; // @[accel/engine/update.ts:141]
     end
   end
   always @(posedge clock) begin
     if (gradFire) begin
-      gbuf[{eSlot, gEff[2:0]}] <= grad; // @[accel/engine/update.ts:203]
+      gbuf[{eSlot, gEff[2:0]}] <= grad; // @[accel/engine/update.ts:204]
     end
   end
   always @(posedge clock) begin
     if (updFire & _T_30) begin
-      gbuf[{eSlot, kEff[2:0]}] <= upd; // @[accel/engine/update.ts:207]
+      gbuf[{eSlot, kEff[2:0]}] <= upd; // @[accel/engine/update.ts:208]
     end
   end
   always @(posedge clock) begin
     if ((updFire & ~_T_30) & ~stateBeat) begin
-      wbuf[{eSlot, kW[2:0]}] <= upd; // @[accel/engine/update.ts:208]
+      wbuf[{eSlot, kW[2:0]}] <= upd; // @[accel/engine/update.ts:209]
     end
   end
   always @(posedge clock) begin
     if ((updFire & ~_T_30) & stateBeat) begin
-      sbuf[{eSlot, _T_31[2:0]}] <= upd; // @[accel/engine/update.ts:210]
+      sbuf[{eSlot, _T_31[2:0]}] <= upd; // @[accel/engine/update.ts:211]
     end
   end
   always @(posedge clock) begin
     if (loaded) begin
-      rowMem[lSlot] <= row; // @[accel/engine/update.ts:217]
+      rowMem[lSlot] <= row; // @[accel/engine/update.ts:218]
     end
   end
   always @(posedge clock) begin
     if (loaded) begin
-      segMem[lSlot] <= seg; // @[accel/engine/update.ts:218]
+      segMem[lSlot] <= seg; // @[accel/engine/update.ts:219]
     end
   end
   always @(posedge clock) begin
     if ((updFire & ~_T_30) & stateBeat) begin
-      mOldMem[eSlot] <= _T_34[31:0]; // @[accel/engine/update.ts:211]
+      mOldMem[eSlot] <= _T_34[31:0]; // @[accel/engine/update.ts:212]
     end
   end
   always @(posedge clock) begin
     if (scalar_add_m_out_valid & run) begin
-      mNewMem[sc_slot_b_d3] <= scalar_add_m_y; // @[accel/engine/update.ts:292]
+      mNewMem[sc_slot_b_d3] <= scalar_add_m_y; // @[accel/engine/update.ts:293]
     end
   end
   always @(posedge clock) begin
     if (_T_25) begin
-      multMem[sc_slot_c_d27] <= scalar_div_lr_y; // @[accel/engine/update.ts:307]
+      multMem[sc_slot_c_d27] <= scalar_div_lr_y; // @[accel/engine/update.ts:308]
     end
   end
 endmodule

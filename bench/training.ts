@@ -48,8 +48,8 @@ const bench: Benchmark = {
     const b = await buildAxiTarget(target);
     console.log(`training bench: ${target.top} ${b.cached ? 'found in the build cache' : `built in ${((Date.now() - t0) / 1000).toFixed(0)} s`}`);
     const memories: { memory: 'independent' | 'shared'; profile: TimingProfile }[] = [
-      { memory: 'independent', profile: { readLatency: 100, writeLatency: 100, maxReads: 256, maxWrites: 64, seed: 1 } },
-      { memory: 'shared', profile: { readLatency: 100, writeLatency: 100, maxReads: 256, maxWrites: 64, seed: 1, busBytes: beat } },
+      { memory: 'independent', profile: { readLatency: 100, writeLatency: 100, maxReads: 256, maxWrites: 256, seed: 1 } },
+      { memory: 'shared', profile: { readLatency: 100, writeLatency: 100, maxReads: 256, maxWrites: 256, seed: 1, busBytes: beat } },
     ];
     const runs: Record<string, unknown>[] = [];
     for (const name of presets) {

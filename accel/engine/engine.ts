@@ -642,7 +642,8 @@ export class TcastEngine extends Module {
     const bagsLeft = named(bagIdx.ne(numBags).and(unfused.not()));
     // With UPDATE.ROWS a bag (segment u) begins when its row id ROW_IDS[u] is there: taken at its entry, to the
     // grad_rows packer (ridPQ) and, fused with an optimizer, on the segment's last token to the update unit.
-    const ridPQ = instance(new Queue(UInt(32), { depth: 4 }));
+    // Deep enough that the sequencer does not wait while the writer serves the reducer's rows before the packer's beats.
+    const ridPQ = instance(new Queue(UInt(32), { depth: Math.max(4, Math.min(K, 64)), storage: K > 4 ? 'ram' : 'reg' }));
     const segRid = Reg(UInt(32), { init: 0 });
     const heldRid = Reg(UInt(32), { init: 0 });
     const needStart = named(run.and(bagsLeft).and(haveStart.not()));
@@ -714,33 +715,30 @@ export class TcastEngine extends Module {
     when(err, () => heldValid.set(0));
     // ---------------------------------------------------------------- row-id emitter (UPDATE.ROWS)
     // The fused path takes each segment's row id at its entry (above). The unfused UPDATE has no bags: per row u
-    // the emitter takes ROW_IDS[u] (to the update unit) and queues the update unit's fetches in slot queue 0:
-    // gradient row u, the weight row, [the state].
+    // the emitter takes ROW_IDS[u] (to the update unit) as it queues the fetch of gradient row u, then the weight
+    // row, [the state], in slot queue 0: one token per cycle, one cycle per burst.
     when(entry.and(rowsOn), () => segRid.set(ridU.value));
     const emPh = Reg(UInt(2), { init: 0 });
     const emRow = Reg(UInt(32), { init: 0 });
     const updU = Reg(UInt(32), { init: 0 });
     const emActive = named(rowsOn.and(run).and(unfused).and(updU.ne(numBags)));
-    const emTake = named(emActive.and(emPh.eq(0)).and(ridU.valid).and(ridUQ.io.enq.ready));
+    const emTok = named(emActive.and(emPh.ne(0).or(ridU.valid.and(ridUQ.io.enq.ready))));
+    const emTokGo = named(emTok.and(tokQ.enq.ready));
+    const emTake = named(emTokGo.and(emPh.eq(0)));
     ridU.pop.set(mux(unfused, emTake, entry.and(rowsOn)));
     ridUQ.io.enq.valid.set(mux(unfused, emTake, segOut));
     ridUQ.io.enq.bits.set(mux(unfused, rid.pack({ seg: updU, row: ridU.value }), rid.pack({ seg: tok.get(th, 'bag'), row: tok.get(th, 'rid') })));
     ridPQ.io.enq.valid.set(entry.and(gradRowsOut));
     ridPQ.io.enq.bits.set(ridU.value);
-    const emTok = named(emActive.and(emPh.ne(0)));
-    const emTokGo = named(emTok.and(tokQ.enq.ready));
     const emLast = named(mux(emPh.eq(2), opt.eq(1), emPh.eq(3)));
-    when(emTake, () => {
-      emPh.set(1);
-      emRow.set(ridU.value);
-    });
-    when(emTokGo, () => emPh.set(mux(emLast, lit(0, 2), emPh.addWrap(1))));
+    when(emTake, () => emRow.set(ridU.value));
+    when(emTokGo, () => emPh.set(mux(emLast, lit(0, 2), mux(emPh.eq(0), lit(2, 2), emPh.addWrap(1)))));
     when(emTokGo.and(emLast), () => updU.set(updU.addWrap(1)));
 
     tokQ.enq.valid.set(emitHeld.or(emTok));
     tokQ.enq.slot.set(mux(emTok, lit(0, gBits), heldSlot));
     tokQ.enq.bits.set(tok.pack({
-      fk: mux(emTok, emPh, lit(0, 2)),
+      fk: mux(emTok, mux(emPh.eq(0), lit(1, 2), emPh), lit(0, 2)),
       empty: heldEmpty.and(emTok.not()),
       first: heldFirst,
       last: heldLast,
@@ -749,7 +747,7 @@ export class TcastEngine extends Module {
       n: heldN,
       scale: heldScale,
       pos: heldPos,
-      row: mux(emTok, mux(emPh.eq(1), updU, emRow), heldRow),
+      row: mux(emTok, mux(emPh.eq(0), updU, emRow), heldRow),
       rid: heldRid,
     }));
 

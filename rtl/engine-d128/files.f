@@ -4,8 +4,9 @@ Queue_d32_w64_ram.v
 Queue_d4_w131_reg.v
 Queue_d16_w128_ram.v
 Queue_d64_w128_ram.v
-Queue_d4_w32_reg.v
+Queue_d32_w32_ram.v
 Queue_d24_w129_ram.v
+Queue_d4_w32_reg.v
 Queue_d4_w36_reg.v
 Queue_d40_w129_ram.v
 Fp32Mul_s3.v

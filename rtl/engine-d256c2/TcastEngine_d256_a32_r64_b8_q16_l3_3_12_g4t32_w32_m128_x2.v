@@ -371,228 +371,228 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
   reg seenInBag; // @[accel/engine/engine.ts:640]
   reg [1:0] seqSlot; // @[accel/engine/engine.ts:641]
   wire bagsLeft; // @[accel/engine/engine.ts:642]
-  reg [31:0] segRid; // @[accel/engine/engine.ts:646]
-  reg [31:0] heldRid; // @[accel/engine/engine.ts:647]
-  wire needStart; // @[accel/engine/engine.ts:648]
-  wire lastBagNoEnd; // @[accel/engine/engine.ts:649]
-  wire [31:0] endVal; // @[accel/engine/engine.ts:650]
-  wire endOk; // @[accel/engine/engine.ts:651]
-  wire atBoundary; // @[accel/engine/engine.ts:653]
-  wire segRidOk; // @[accel/engine/engine.ts:654]
-  wire entry; // @[accel/engine/engine.ts:655]
-  wire eInBag; // @[accel/engine/engine.ts:656]
-  wire [31:0] eLeft; // @[accel/engine/engine.ts:657]
-  wire eSeen; // @[accel/engine/engine.ts:658]
-  wire [31:0] eN; // @[accel/engine/engine.ts:659]
-  wire finalIdx; // @[accel/engine/engine.ts:660]
-  wire isPad; // @[accel/engine/engine.ts:661]
-  wire lookReady; // @[accel/engine/engine.ts:662]
-  wire wantNonPad; // @[accel/engine/engine.ts:663]
-  wire emitHeld; // @[accel/engine/engine.ts:665]
-  wire heldFree; // @[accel/engine/engine.ts:666]
-  wire padKeeps; // @[accel/engine/engine.ts:668]
-  wire lookGo; // @[accel/engine/engine.ts:669]
-  wire emptyEnd; // @[accel/engine/engine.ts:670]
-  wire bagEnd; // @[accel/engine/engine.ts:671]
-  wire holdEmpty; // @[accel/engine/engine.ts:672]
-  wire holdLook; // @[accel/engine/engine.ts:673]
-  reg [1:0] emPh; // @[accel/engine/engine.ts:720]
-  reg [31:0] emRow; // @[accel/engine/engine.ts:721]
-  reg [31:0] updU; // @[accel/engine/engine.ts:722]
-  wire emActive; // @[accel/engine/engine.ts:723]
-  wire emTake; // @[accel/engine/engine.ts:724]
-  wire emTok; // @[accel/engine/engine.ts:730]
-  wire emTokGo; // @[accel/engine/engine.ts:731]
-  wire emLast; // @[accel/engine/engine.ts:732]
-  wire mEmpty; // @[accel/engine/engine.ts:761]
-  wire mFirst; // @[accel/engine/engine.ts:762]
-  wire mLast; // @[accel/engine/engine.ts:763]
-  wire [1:0] mSlot; // @[accel/engine/engine.ts:764]
-  wire [31:0] mBag; // @[accel/engine/engine.ts:765]
-  wire [31:0] mN; // @[accel/engine/engine.ts:766]
-  wire [31:0] mScale; // @[accel/engine/engine.ts:767]
-  wire [31:0] mPos; // @[accel/engine/engine.ts:768]
-  reg [3:0] rj; // @[accel/engine/engine.ts:771]
-  reg red_valid_0; // @[accel/engine/engine.ts:775]
-  reg red_valid_1; // @[accel/engine/engine.ts:775]
-  reg red_valid_2; // @[accel/engine/engine.ts:775]
-  reg red_valid_3; // @[accel/engine/engine.ts:775]
-  reg red_valid_4; // @[accel/engine/engine.ts:775]
-  reg red_valid_5; // @[accel/engine/engine.ts:775]
-  reg [1:0] red_slot_0; // @[accel/engine/engine.ts:776]
-  reg [1:0] red_slot_1; // @[accel/engine/engine.ts:776]
-  reg [1:0] red_slot_2; // @[accel/engine/engine.ts:776]
-  reg [1:0] red_slot_3; // @[accel/engine/engine.ts:776]
-  reg [1:0] red_slot_4; // @[accel/engine/engine.ts:776]
-  reg [1:0] red_slot_5; // @[accel/engine/engine.ts:776]
-  reg [3:0] red_beat_0; // @[accel/engine/engine.ts:777]
-  reg [3:0] red_beat_1; // @[accel/engine/engine.ts:777]
-  reg [3:0] red_beat_2; // @[accel/engine/engine.ts:777]
-  reg [3:0] red_beat_3; // @[accel/engine/engine.ts:777]
-  reg [3:0] red_beat_4; // @[accel/engine/engine.ts:777]
-  reg [3:0] red_beat_5; // @[accel/engine/engine.ts:777]
-  reg red_last_0; // @[accel/engine/engine.ts:778]
-  reg red_last_1; // @[accel/engine/engine.ts:778]
-  reg red_last_2; // @[accel/engine/engine.ts:778]
-  reg red_last_3; // @[accel/engine/engine.ts:778]
-  reg red_last_4; // @[accel/engine/engine.ts:778]
-  reg red_last_5; // @[accel/engine/engine.ts:778]
-  reg red_row_end_0; // @[accel/engine/engine.ts:779]
-  reg red_row_end_1; // @[accel/engine/engine.ts:779]
-  reg red_row_end_2; // @[accel/engine/engine.ts:779]
-  reg red_row_end_3; // @[accel/engine/engine.ts:779]
-  reg red_row_end_4; // @[accel/engine/engine.ts:779]
-  reg red_row_end_5; // @[accel/engine/engine.ts:779]
-  reg red_first_0; // @[accel/engine/engine.ts:780]
-  reg red_first_1; // @[accel/engine/engine.ts:780]
-  reg red_first_2; // @[accel/engine/engine.ts:780]
-  reg red_first_3; // @[accel/engine/engine.ts:780]
-  reg red_first_4; // @[accel/engine/engine.ts:780]
-  reg red_first_5; // @[accel/engine/engine.ts:780]
-  reg [31:0] red_n_0; // @[accel/engine/engine.ts:781]
-  reg [31:0] red_n_1; // @[accel/engine/engine.ts:781]
-  reg [31:0] red_n_2; // @[accel/engine/engine.ts:781]
-  reg [31:0] red_n_3; // @[accel/engine/engine.ts:781]
-  reg [31:0] red_n_4; // @[accel/engine/engine.ts:781]
-  reg [31:0] red_n_5; // @[accel/engine/engine.ts:781]
-  reg [31:0] red_pos_0; // @[accel/engine/engine.ts:782]
-  reg [31:0] red_pos_1; // @[accel/engine/engine.ts:782]
-  reg [31:0] red_pos_2; // @[accel/engine/engine.ts:782]
-  reg [31:0] red_pos_3; // @[accel/engine/engine.ts:782]
-  reg [31:0] red_pos_4; // @[accel/engine/engine.ts:782]
-  reg [31:0] red_pos_5; // @[accel/engine/engine.ts:782]
-  reg red_empty_0; // @[accel/engine/engine.ts:783]
-  reg red_empty_1; // @[accel/engine/engine.ts:783]
-  reg red_empty_2; // @[accel/engine/engine.ts:783]
-  reg red_empty_3; // @[accel/engine/engine.ts:783]
-  reg red_empty_4; // @[accel/engine/engine.ts:783]
-  reg red_empty_5; // @[accel/engine/engine.ts:783]
-  wire zeroA; // @[accel/engine/engine.ts:787]
-  wire hazard; // @[accel/engine/engine.ts:788]
-  reg [4:0] outRes; // @[accel/engine/engine.ts:791]
-  wire rowBeatAvail; // @[accel/engine/engine.ts:797]
-  wire isRowEnd; // @[accel/engine/engine.ts:798]
-  wire needAw; // @[accel/engine/engine.ts:799]
-  reg [5:0] argRes; // @[accel/engine/engine.ts:802]
-  wire redGo; // @[accel/engine/engine.ts:804]
-  wire [255:0] accRd; // @[accel/engine/engine.ts:837]
-  wire [255:0] sum; // @[accel/engine/engine.ts:852]
-  wire [255:0] argMem_rd0; // @[accel/engine/engine.ts:858]
+  reg [31:0] segRid; // @[accel/engine/engine.ts:647]
+  reg [31:0] heldRid; // @[accel/engine/engine.ts:648]
+  wire needStart; // @[accel/engine/engine.ts:649]
+  wire lastBagNoEnd; // @[accel/engine/engine.ts:650]
+  wire [31:0] endVal; // @[accel/engine/engine.ts:651]
+  wire endOk; // @[accel/engine/engine.ts:652]
+  wire atBoundary; // @[accel/engine/engine.ts:654]
+  wire segRidOk; // @[accel/engine/engine.ts:655]
+  wire entry; // @[accel/engine/engine.ts:656]
+  wire eInBag; // @[accel/engine/engine.ts:657]
+  wire [31:0] eLeft; // @[accel/engine/engine.ts:658]
+  wire eSeen; // @[accel/engine/engine.ts:659]
+  wire [31:0] eN; // @[accel/engine/engine.ts:660]
+  wire finalIdx; // @[accel/engine/engine.ts:661]
+  wire isPad; // @[accel/engine/engine.ts:662]
+  wire lookReady; // @[accel/engine/engine.ts:663]
+  wire wantNonPad; // @[accel/engine/engine.ts:664]
+  wire emitHeld; // @[accel/engine/engine.ts:666]
+  wire heldFree; // @[accel/engine/engine.ts:667]
+  wire padKeeps; // @[accel/engine/engine.ts:669]
+  wire lookGo; // @[accel/engine/engine.ts:670]
+  wire emptyEnd; // @[accel/engine/engine.ts:671]
+  wire bagEnd; // @[accel/engine/engine.ts:672]
+  wire holdEmpty; // @[accel/engine/engine.ts:673]
+  wire holdLook; // @[accel/engine/engine.ts:674]
+  reg [1:0] emPh; // @[accel/engine/engine.ts:721]
+  reg [31:0] emRow; // @[accel/engine/engine.ts:722]
+  reg [31:0] updU; // @[accel/engine/engine.ts:723]
+  wire emActive; // @[accel/engine/engine.ts:724]
+  wire emTok; // @[accel/engine/engine.ts:725]
+  wire emTokGo; // @[accel/engine/engine.ts:726]
+  wire emTake; // @[accel/engine/engine.ts:727]
+  wire emLast; // @[accel/engine/engine.ts:733]
+  wire mEmpty; // @[accel/engine/engine.ts:759]
+  wire mFirst; // @[accel/engine/engine.ts:760]
+  wire mLast; // @[accel/engine/engine.ts:761]
+  wire [1:0] mSlot; // @[accel/engine/engine.ts:762]
+  wire [31:0] mBag; // @[accel/engine/engine.ts:763]
+  wire [31:0] mN; // @[accel/engine/engine.ts:764]
+  wire [31:0] mScale; // @[accel/engine/engine.ts:765]
+  wire [31:0] mPos; // @[accel/engine/engine.ts:766]
+  reg [3:0] rj; // @[accel/engine/engine.ts:769]
+  reg red_valid_0; // @[accel/engine/engine.ts:773]
+  reg red_valid_1; // @[accel/engine/engine.ts:773]
+  reg red_valid_2; // @[accel/engine/engine.ts:773]
+  reg red_valid_3; // @[accel/engine/engine.ts:773]
+  reg red_valid_4; // @[accel/engine/engine.ts:773]
+  reg red_valid_5; // @[accel/engine/engine.ts:773]
+  reg [1:0] red_slot_0; // @[accel/engine/engine.ts:774]
+  reg [1:0] red_slot_1; // @[accel/engine/engine.ts:774]
+  reg [1:0] red_slot_2; // @[accel/engine/engine.ts:774]
+  reg [1:0] red_slot_3; // @[accel/engine/engine.ts:774]
+  reg [1:0] red_slot_4; // @[accel/engine/engine.ts:774]
+  reg [1:0] red_slot_5; // @[accel/engine/engine.ts:774]
+  reg [3:0] red_beat_0; // @[accel/engine/engine.ts:775]
+  reg [3:0] red_beat_1; // @[accel/engine/engine.ts:775]
+  reg [3:0] red_beat_2; // @[accel/engine/engine.ts:775]
+  reg [3:0] red_beat_3; // @[accel/engine/engine.ts:775]
+  reg [3:0] red_beat_4; // @[accel/engine/engine.ts:775]
+  reg [3:0] red_beat_5; // @[accel/engine/engine.ts:775]
+  reg red_last_0; // @[accel/engine/engine.ts:776]
+  reg red_last_1; // @[accel/engine/engine.ts:776]
+  reg red_last_2; // @[accel/engine/engine.ts:776]
+  reg red_last_3; // @[accel/engine/engine.ts:776]
+  reg red_last_4; // @[accel/engine/engine.ts:776]
+  reg red_last_5; // @[accel/engine/engine.ts:776]
+  reg red_row_end_0; // @[accel/engine/engine.ts:777]
+  reg red_row_end_1; // @[accel/engine/engine.ts:777]
+  reg red_row_end_2; // @[accel/engine/engine.ts:777]
+  reg red_row_end_3; // @[accel/engine/engine.ts:777]
+  reg red_row_end_4; // @[accel/engine/engine.ts:777]
+  reg red_row_end_5; // @[accel/engine/engine.ts:777]
+  reg red_first_0; // @[accel/engine/engine.ts:778]
+  reg red_first_1; // @[accel/engine/engine.ts:778]
+  reg red_first_2; // @[accel/engine/engine.ts:778]
+  reg red_first_3; // @[accel/engine/engine.ts:778]
+  reg red_first_4; // @[accel/engine/engine.ts:778]
+  reg red_first_5; // @[accel/engine/engine.ts:778]
+  reg [31:0] red_n_0; // @[accel/engine/engine.ts:779]
+  reg [31:0] red_n_1; // @[accel/engine/engine.ts:779]
+  reg [31:0] red_n_2; // @[accel/engine/engine.ts:779]
+  reg [31:0] red_n_3; // @[accel/engine/engine.ts:779]
+  reg [31:0] red_n_4; // @[accel/engine/engine.ts:779]
+  reg [31:0] red_n_5; // @[accel/engine/engine.ts:779]
+  reg [31:0] red_pos_0; // @[accel/engine/engine.ts:780]
+  reg [31:0] red_pos_1; // @[accel/engine/engine.ts:780]
+  reg [31:0] red_pos_2; // @[accel/engine/engine.ts:780]
+  reg [31:0] red_pos_3; // @[accel/engine/engine.ts:780]
+  reg [31:0] red_pos_4; // @[accel/engine/engine.ts:780]
+  reg [31:0] red_pos_5; // @[accel/engine/engine.ts:780]
+  reg red_empty_0; // @[accel/engine/engine.ts:781]
+  reg red_empty_1; // @[accel/engine/engine.ts:781]
+  reg red_empty_2; // @[accel/engine/engine.ts:781]
+  reg red_empty_3; // @[accel/engine/engine.ts:781]
+  reg red_empty_4; // @[accel/engine/engine.ts:781]
+  reg red_empty_5; // @[accel/engine/engine.ts:781]
+  wire zeroA; // @[accel/engine/engine.ts:785]
+  wire hazard; // @[accel/engine/engine.ts:786]
+  reg [4:0] outRes; // @[accel/engine/engine.ts:789]
+  wire rowBeatAvail; // @[accel/engine/engine.ts:795]
+  wire isRowEnd; // @[accel/engine/engine.ts:796]
+  wire needAw; // @[accel/engine/engine.ts:797]
+  reg [5:0] argRes; // @[accel/engine/engine.ts:800]
+  wire redGo; // @[accel/engine/engine.ts:802]
+  wire [255:0] accRd; // @[accel/engine/engine.ts:835]
+  wire [255:0] sum; // @[accel/engine/engine.ts:850]
+  wire [255:0] argMem_rd0; // @[accel/engine/engine.ts:856]
   wire [255:0] argmax_next; // @[accel/engine/argmax.ts:22]
-  wire argPop; // @[accel/engine/engine.ts:862]
-  wire argUp; // @[accel/engine/engine.ts:863]
-  wire finIn; // @[accel/engine/engine.ts:867]
-  reg d1Valid; // @[accel/engine/engine.ts:871]
-  reg d2Valid; // @[accel/engine/engine.ts:872]
-  reg [255:0] d1; // @[accel/engine/engine.ts:873]
-  reg [255:0] d2; // @[accel/engine/engine.ts:874]
-  reg zN_0; // @[accel/engine/engine.ts:875]
-  reg regNext; // @[accel/engine/engine.ts:876]
-  reg endD_0; // @[accel/engine/engine.ts:877]
-  reg regNext_1; // @[accel/engine/engine.ts:878]
-  reg fin_valid_0; // @[accel/engine/engine.ts:883]
-  reg fin_zero_0; // @[accel/engine/engine.ts:884]
-  reg fin_end_0; // @[accel/engine/engine.ts:885]
-  reg fin_valid_1; // @[accel/engine/engine.ts:883]
-  reg fin_zero_1; // @[accel/engine/engine.ts:884]
-  reg fin_end_1; // @[accel/engine/engine.ts:885]
-  reg fin_valid_2; // @[accel/engine/engine.ts:883]
-  reg fin_zero_2; // @[accel/engine/engine.ts:884]
-  reg fin_end_2; // @[accel/engine/engine.ts:885]
-  reg fin_valid_3; // @[accel/engine/engine.ts:883]
-  reg fin_zero_3; // @[accel/engine/engine.ts:884]
-  reg fin_end_3; // @[accel/engine/engine.ts:885]
-  reg fin_valid_4; // @[accel/engine/engine.ts:883]
-  reg fin_zero_4; // @[accel/engine/engine.ts:884]
-  reg fin_end_4; // @[accel/engine/engine.ts:885]
-  reg fin_valid_5; // @[accel/engine/engine.ts:883]
-  reg fin_zero_5; // @[accel/engine/engine.ts:884]
-  reg fin_end_5; // @[accel/engine/engine.ts:885]
-  reg fin_valid_6; // @[accel/engine/engine.ts:883]
-  reg fin_zero_6; // @[accel/engine/engine.ts:884]
-  reg fin_end_6; // @[accel/engine/engine.ts:885]
-  reg fin_valid_7; // @[accel/engine/engine.ts:883]
-  reg fin_zero_7; // @[accel/engine/engine.ts:884]
-  reg fin_end_7; // @[accel/engine/engine.ts:885]
-  reg fin_valid_8; // @[accel/engine/engine.ts:883]
-  reg fin_zero_8; // @[accel/engine/engine.ts:884]
-  reg fin_end_8; // @[accel/engine/engine.ts:885]
-  reg fin_valid_9; // @[accel/engine/engine.ts:883]
-  reg fin_zero_9; // @[accel/engine/engine.ts:884]
-  reg fin_end_9; // @[accel/engine/engine.ts:885]
-  reg fin_valid_10; // @[accel/engine/engine.ts:883]
-  reg fin_zero_10; // @[accel/engine/engine.ts:884]
-  reg fin_end_10; // @[accel/engine/engine.ts:885]
-  reg fin_valid_11; // @[accel/engine/engine.ts:883]
-  reg fin_zero_11; // @[accel/engine/engine.ts:884]
-  reg fin_end_11; // @[accel/engine/engine.ts:885]
-  wire [255:0] meanOut; // @[accel/engine/engine.ts:898]
-  wire outPop; // @[accel/engine/engine.ts:901]
-  wire resUp; // @[accel/engine/engine.ts:902]
-  wire updPop; // @[accel/engine/engine.ts:931]
-  reg [255:0] pkData; // @[accel/engine/engine.ts:942]
-  reg [31:0] pkStrb; // @[accel/engine/engine.ts:943]
-  reg [2:0] pkN; // @[accel/engine/engine.ts:944]
-  reg [31:0] pkSeen; // @[accel/engine/engine.ts:945]
-  reg [26:0] pkWord; // @[accel/engine/engine.ts:946]
-  wire [7:0] pkSh; // @[accel/engine/engine.ts:947]
-  wire [255:0] pkNextData; // @[accel/engine/engine.ts:948]
-  wire [31:0] pkNextStrb; // @[accel/engine/engine.ts:949]
-  wire pkFlush; // @[accel/engine/engine.ts:950]
-  wire updHdrOk; // @[accel/engine/engine.ts:952]
-  wire pkHdrOk; // @[accel/engine/engine.ts:953]
-  wire pkTake; // @[accel/engine/engine.ts:954]
-  wire pkPush; // @[accel/engine/engine.ts:957]
-  reg awValid; // @[accel/engine/engine.ts:978]
-  reg [31:0] awAddr; // @[accel/engine/engine.ts:979]
-  reg [7:0] awLen; // @[accel/engine/engine.ts:980]
-  reg [5:0] bOut; // @[accel/engine/engine.ts:981]
-  reg [26:0] owWord; // @[accel/engine/engine.ts:985]
-  reg [4:0] owLeft; // @[accel/engine/engine.ts:986]
-  wire owFromQ; // @[accel/engine/engine.ts:987]
-  reg owArg; // @[accel/engine/engine.ts:989]
-  reg [2:0] owSrc; // @[accel/engine/engine.ts:990]
-  wire fromBag; // @[accel/engine/engine.ts:992]
-  wire [2:0] curOwSrc; // @[accel/engine/engine.ts:994]
+  wire argPop; // @[accel/engine/engine.ts:860]
+  wire argUp; // @[accel/engine/engine.ts:861]
+  wire finIn; // @[accel/engine/engine.ts:865]
+  reg d1Valid; // @[accel/engine/engine.ts:869]
+  reg d2Valid; // @[accel/engine/engine.ts:870]
+  reg [255:0] d1; // @[accel/engine/engine.ts:871]
+  reg [255:0] d2; // @[accel/engine/engine.ts:872]
+  reg zN_0; // @[accel/engine/engine.ts:873]
+  reg regNext; // @[accel/engine/engine.ts:874]
+  reg endD_0; // @[accel/engine/engine.ts:875]
+  reg regNext_1; // @[accel/engine/engine.ts:876]
+  reg fin_valid_0; // @[accel/engine/engine.ts:881]
+  reg fin_zero_0; // @[accel/engine/engine.ts:882]
+  reg fin_end_0; // @[accel/engine/engine.ts:883]
+  reg fin_valid_1; // @[accel/engine/engine.ts:881]
+  reg fin_zero_1; // @[accel/engine/engine.ts:882]
+  reg fin_end_1; // @[accel/engine/engine.ts:883]
+  reg fin_valid_2; // @[accel/engine/engine.ts:881]
+  reg fin_zero_2; // @[accel/engine/engine.ts:882]
+  reg fin_end_2; // @[accel/engine/engine.ts:883]
+  reg fin_valid_3; // @[accel/engine/engine.ts:881]
+  reg fin_zero_3; // @[accel/engine/engine.ts:882]
+  reg fin_end_3; // @[accel/engine/engine.ts:883]
+  reg fin_valid_4; // @[accel/engine/engine.ts:881]
+  reg fin_zero_4; // @[accel/engine/engine.ts:882]
+  reg fin_end_4; // @[accel/engine/engine.ts:883]
+  reg fin_valid_5; // @[accel/engine/engine.ts:881]
+  reg fin_zero_5; // @[accel/engine/engine.ts:882]
+  reg fin_end_5; // @[accel/engine/engine.ts:883]
+  reg fin_valid_6; // @[accel/engine/engine.ts:881]
+  reg fin_zero_6; // @[accel/engine/engine.ts:882]
+  reg fin_end_6; // @[accel/engine/engine.ts:883]
+  reg fin_valid_7; // @[accel/engine/engine.ts:881]
+  reg fin_zero_7; // @[accel/engine/engine.ts:882]
+  reg fin_end_7; // @[accel/engine/engine.ts:883]
+  reg fin_valid_8; // @[accel/engine/engine.ts:881]
+  reg fin_zero_8; // @[accel/engine/engine.ts:882]
+  reg fin_end_8; // @[accel/engine/engine.ts:883]
+  reg fin_valid_9; // @[accel/engine/engine.ts:881]
+  reg fin_zero_9; // @[accel/engine/engine.ts:882]
+  reg fin_end_9; // @[accel/engine/engine.ts:883]
+  reg fin_valid_10; // @[accel/engine/engine.ts:881]
+  reg fin_zero_10; // @[accel/engine/engine.ts:882]
+  reg fin_end_10; // @[accel/engine/engine.ts:883]
+  reg fin_valid_11; // @[accel/engine/engine.ts:881]
+  reg fin_zero_11; // @[accel/engine/engine.ts:882]
+  reg fin_end_11; // @[accel/engine/engine.ts:883]
+  wire [255:0] meanOut; // @[accel/engine/engine.ts:896]
+  wire outPop; // @[accel/engine/engine.ts:899]
+  wire resUp; // @[accel/engine/engine.ts:900]
+  wire updPop; // @[accel/engine/engine.ts:929]
+  reg [255:0] pkData; // @[accel/engine/engine.ts:940]
+  reg [31:0] pkStrb; // @[accel/engine/engine.ts:941]
+  reg [2:0] pkN; // @[accel/engine/engine.ts:942]
+  reg [31:0] pkSeen; // @[accel/engine/engine.ts:943]
+  reg [26:0] pkWord; // @[accel/engine/engine.ts:944]
+  wire [7:0] pkSh; // @[accel/engine/engine.ts:945]
+  wire [255:0] pkNextData; // @[accel/engine/engine.ts:946]
+  wire [31:0] pkNextStrb; // @[accel/engine/engine.ts:947]
+  wire pkFlush; // @[accel/engine/engine.ts:948]
+  wire updHdrOk; // @[accel/engine/engine.ts:950]
+  wire pkHdrOk; // @[accel/engine/engine.ts:951]
+  wire pkTake; // @[accel/engine/engine.ts:952]
+  wire pkPush; // @[accel/engine/engine.ts:955]
+  reg awValid; // @[accel/engine/engine.ts:976]
+  reg [31:0] awAddr; // @[accel/engine/engine.ts:977]
+  reg [7:0] awLen; // @[accel/engine/engine.ts:978]
+  reg [5:0] bOut; // @[accel/engine/engine.ts:979]
+  reg [26:0] owWord; // @[accel/engine/engine.ts:983]
+  reg [4:0] owLeft; // @[accel/engine/engine.ts:984]
+  wire owFromQ; // @[accel/engine/engine.ts:985]
+  reg owArg; // @[accel/engine/engine.ts:987]
+  reg [2:0] owSrc; // @[accel/engine/engine.ts:988]
+  wire fromBag; // @[accel/engine/engine.ts:990]
+  wire [2:0] curOwSrc; // @[accel/engine/engine.ts:992]
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [31:0] bagOutAddr; // @[accel/engine/engine.ts:995]
+  wire [31:0] bagOutAddr; // @[accel/engine/engine.ts:993]
   /* verilator lint_on UNUSEDSIGNAL */
-  wire [26:0] curOwWord; // @[accel/engine/engine.ts:996]
-  wire [4:0] curOwLeft; // @[accel/engine/engine.ts:997]
+  wire [26:0] curOwWord; // @[accel/engine/engine.ts:994]
+  wire [4:0] curOwLeft; // @[accel/engine/engine.ts:995]
   wire [8:0] aw_burst; // @[accel/engine/engine.ts:319]
-  wire awGo; // @[accel/engine/engine.ts:999]
-  reg wValid; // @[accel/engine/engine.ts:1030]
-  reg [255:0] wData; // @[accel/engine/engine.ts:1031]
-  reg [31:0] wStrb; // @[accel/engine/engine.ts:1032]
-  reg wLast; // @[accel/engine/engine.ts:1033]
-  reg [7:0] wBeat; // @[accel/engine/engine.ts:1034]
-  wire [2:0] wSrc; // @[accel/engine/engine.ts:1038]
-  wire [256:0] wHead; // @[accel/engine/engine.ts:1039]
-  wire srcValid; // @[accel/engine/engine.ts:1040]
-  wire wGo; // @[accel/engine/engine.ts:1042]
-  wire burstEnd; // @[accel/engine/engine.ts:1043]
-  wire ohEnd; // @[accel/engine/engine.ts:1052]
-  wire [255:0] ownData; // @[accel/engine/engine.ts:1053]
-  wire [31:0] ownStrb; // @[accel/engine/engine.ts:1054]
-  wire bFire; // @[accel/engine/engine.ts:1072]
-  wire [31:0] rErrAddr; // @[accel/engine/engine.ts:1076]
-  wire rErr; // @[accel/engine/engine.ts:1077]
-  wire bErr; // @[accel/engine/engine.ts:1078]
-  reg opRun; // @[accel/engine/engine.ts:1097]
-  wire opStart; // @[accel/engine/engine.ts:1098]
-  wire skipTable; // @[accel/engine/engine.ts:1100]
-  wire quiet; // @[accel/engine/engine.ts:1172]
-  wire lastTable; // @[accel/engine/engine.ts:1183]
-  wire finish; // @[accel/engine/engine.ts:1184]
-  wire nextTable; // @[accel/engine/engine.ts:1185]
+  wire awGo; // @[accel/engine/engine.ts:997]
+  reg wValid; // @[accel/engine/engine.ts:1028]
+  reg [255:0] wData; // @[accel/engine/engine.ts:1029]
+  reg [31:0] wStrb; // @[accel/engine/engine.ts:1030]
+  reg wLast; // @[accel/engine/engine.ts:1031]
+  reg [7:0] wBeat; // @[accel/engine/engine.ts:1032]
+  wire [2:0] wSrc; // @[accel/engine/engine.ts:1036]
+  wire [256:0] wHead; // @[accel/engine/engine.ts:1037]
+  wire srcValid; // @[accel/engine/engine.ts:1038]
+  wire wGo; // @[accel/engine/engine.ts:1040]
+  wire burstEnd; // @[accel/engine/engine.ts:1041]
+  wire ohEnd; // @[accel/engine/engine.ts:1050]
+  wire [255:0] ownData; // @[accel/engine/engine.ts:1051]
+  wire [31:0] ownStrb; // @[accel/engine/engine.ts:1052]
+  wire bFire; // @[accel/engine/engine.ts:1070]
+  wire [31:0] rErrAddr; // @[accel/engine/engine.ts:1074]
+  wire rErr; // @[accel/engine/engine.ts:1075]
+  wire bErr; // @[accel/engine/engine.ts:1076]
+  reg opRun; // @[accel/engine/engine.ts:1095]
+  wire opStart; // @[accel/engine/engine.ts:1096]
+  wire skipTable; // @[accel/engine/engine.ts:1098]
+  wire quiet; // @[accel/engine/engine.ts:1170]
+  wire lastTable; // @[accel/engine/engine.ts:1181]
+  wire finish; // @[accel/engine/engine.ts:1182]
+  wire nextTable; // @[accel/engine/engine.ts:1183]
   reg [7:0] slotLen [0:63]; // @[accel/engine/engine.ts:331]
   reg [2:0] slotKind [0:63]; // @[accel/engine/engine.ts:332]
   reg [8:0] robRcv [0:63]; // @[accel/engine/engine.ts:333]
   reg [8:0] robBase [0:63]; // @[accel/engine/engine.ts:334]
   reg [255:0] rob [0:511]; // @[accel/engine/engine.ts:504]
   reg [31:0] slotAddr [0:63]; // @[accel/engine/engine.ts:506]
-  reg [255:0] acc [0:63]; // @[accel/engine/engine.ts:773]
-  reg [255:0] argMem [0:63]; // @[accel/engine/engine.ts:857]
+  reg [255:0] acc [0:63]; // @[accel/engine/engine.ts:771]
+  reg [255:0] argMem [0:63]; // @[accel/engine/engine.ts:855]
   wire tok_q_0_enq_valid;
   wire tok_q_0_enq_ready;
   wire [198:0] tok_q_0_enq_bits;
@@ -735,7 +735,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
   wire ridPQ_deq_ready;
   wire [31:0] ridPQ_deq_bits;
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [2:0] ridPQ_count;
+  wire [6:0] ridPQ_count;
   /* verilator lint_on UNUSEDSIGNAL */
   wire outQ_enq_valid;
   /* verilator lint_off UNUSEDSIGNAL */
@@ -1562,7 +1562,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .deq_bits(updBeatQ_deq_bits),
     .count(updBeatQ_count)
   );
-  Queue_d4_w32_reg ridPQ ( // @[accel/engine/engine.ts:645]
+  Queue_d64_w32_ram ridPQ ( // @[accel/engine/engine.ts:646]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(ridPQ_enq_valid),
@@ -1573,7 +1573,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .deq_bits(ridPQ_deq_bits),
     .count(ridPQ_count)
   );
-  Queue_d24_w257_ram outQ ( // @[accel/engine/engine.ts:792]
+  Queue_d24_w257_ram outQ ( // @[accel/engine/engine.ts:790]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(outQ_enq_valid),
@@ -1584,7 +1584,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .deq_bits(outQ_deq_bits),
     .count(outQ_count)
   );
-  Queue_d4_w32_reg awBagQ ( // @[accel/engine/engine.ts:793]
+  Queue_d4_w32_reg awBagQ ( // @[accel/engine/engine.ts:791]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(awBagQ_enq_valid),
@@ -1595,7 +1595,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .deq_bits(awBagQ_deq_bits),
     .count(awBagQ_count)
   );
-  Queue_d4_w35_reg hq ( // @[accel/engine/engine.ts:796]
+  Queue_d4_w35_reg hq ( // @[accel/engine/engine.ts:794]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(hq_enq_valid),
@@ -1606,7 +1606,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .deq_bits(hq_deq_bits),
     .count(hq_count)
   );
-  Queue_d40_w257_ram argQ ( // @[accel/engine/engine.ts:803]
+  Queue_d40_w257_ram argQ ( // @[accel/engine/engine.ts:801]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(argQ_enq_valid),
@@ -1617,7 +1617,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .deq_bits(argQ_deq_bits),
     .count(argQ_count)
   );
-  Fp32Mul_s3 lane_mul_0 ( // @[accel/engine/engine.ts:828]
+  Fp32Mul_s3 lane_mul_0 ( // @[accel/engine/engine.ts:826]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_mul_0_in_valid),
@@ -1626,7 +1626,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .out_valid(lane_mul_0_out_valid),
     .y(lane_mul_0_y)
   );
-  Fp32Mul_s3 lane_mul_1 ( // @[accel/engine/engine.ts:828]
+  Fp32Mul_s3 lane_mul_1 ( // @[accel/engine/engine.ts:826]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_mul_1_in_valid),
@@ -1635,7 +1635,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .out_valid(lane_mul_1_out_valid),
     .y(lane_mul_1_y)
   );
-  Fp32Mul_s3 lane_mul_2 ( // @[accel/engine/engine.ts:828]
+  Fp32Mul_s3 lane_mul_2 ( // @[accel/engine/engine.ts:826]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_mul_2_in_valid),
@@ -1644,7 +1644,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .out_valid(lane_mul_2_out_valid),
     .y(lane_mul_2_y)
   );
-  Fp32Mul_s3 lane_mul_3 ( // @[accel/engine/engine.ts:828]
+  Fp32Mul_s3 lane_mul_3 ( // @[accel/engine/engine.ts:826]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_mul_3_in_valid),
@@ -1653,7 +1653,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .out_valid(lane_mul_3_out_valid),
     .y(lane_mul_3_y)
   );
-  Fp32Mul_s3 lane_mul_4 ( // @[accel/engine/engine.ts:828]
+  Fp32Mul_s3 lane_mul_4 ( // @[accel/engine/engine.ts:826]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_mul_4_in_valid),
@@ -1662,7 +1662,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .out_valid(lane_mul_4_out_valid),
     .y(lane_mul_4_y)
   );
-  Fp32Mul_s3 lane_mul_5 ( // @[accel/engine/engine.ts:828]
+  Fp32Mul_s3 lane_mul_5 ( // @[accel/engine/engine.ts:826]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_mul_5_in_valid),
@@ -1671,7 +1671,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .out_valid(lane_mul_5_out_valid),
     .y(lane_mul_5_y)
   );
-  Fp32Mul_s3 lane_mul_6 ( // @[accel/engine/engine.ts:828]
+  Fp32Mul_s3 lane_mul_6 ( // @[accel/engine/engine.ts:826]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_mul_6_in_valid),
@@ -1680,7 +1680,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .out_valid(lane_mul_6_out_valid),
     .y(lane_mul_6_y)
   );
-  Fp32Mul_s3 lane_mul_7 ( // @[accel/engine/engine.ts:828]
+  Fp32Mul_s3 lane_mul_7 ( // @[accel/engine/engine.ts:826]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_mul_7_in_valid),
@@ -1689,7 +1689,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .out_valid(lane_mul_7_out_valid),
     .y(lane_mul_7_y)
   );
-  Fp32Add_s3 lane_add_0 ( // @[accel/engine/engine.ts:840]
+  Fp32Add_s3 lane_add_0 ( // @[accel/engine/engine.ts:838]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_add_0_in_valid),
@@ -1699,7 +1699,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .out_valid(lane_add_0_out_valid),
     .y(lane_add_0_y)
   );
-  Fp32Max_s3 lane_max_0 ( // @[accel/engine/engine.ts:845]
+  Fp32Max_s3 lane_max_0 ( // @[accel/engine/engine.ts:843]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_max_0_in_valid),
@@ -1709,7 +1709,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .y(lane_max_0_y),
     .b_wins(lane_max_0_b_wins)
   );
-  Fp32Add_s3 lane_add_1 ( // @[accel/engine/engine.ts:840]
+  Fp32Add_s3 lane_add_1 ( // @[accel/engine/engine.ts:838]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_add_1_in_valid),
@@ -1719,7 +1719,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .out_valid(lane_add_1_out_valid),
     .y(lane_add_1_y)
   );
-  Fp32Max_s3 lane_max_1 ( // @[accel/engine/engine.ts:845]
+  Fp32Max_s3 lane_max_1 ( // @[accel/engine/engine.ts:843]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_max_1_in_valid),
@@ -1729,7 +1729,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .y(lane_max_1_y),
     .b_wins(lane_max_1_b_wins)
   );
-  Fp32Add_s3 lane_add_2 ( // @[accel/engine/engine.ts:840]
+  Fp32Add_s3 lane_add_2 ( // @[accel/engine/engine.ts:838]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_add_2_in_valid),
@@ -1739,7 +1739,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .out_valid(lane_add_2_out_valid),
     .y(lane_add_2_y)
   );
-  Fp32Max_s3 lane_max_2 ( // @[accel/engine/engine.ts:845]
+  Fp32Max_s3 lane_max_2 ( // @[accel/engine/engine.ts:843]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_max_2_in_valid),
@@ -1749,7 +1749,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .y(lane_max_2_y),
     .b_wins(lane_max_2_b_wins)
   );
-  Fp32Add_s3 lane_add_3 ( // @[accel/engine/engine.ts:840]
+  Fp32Add_s3 lane_add_3 ( // @[accel/engine/engine.ts:838]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_add_3_in_valid),
@@ -1759,7 +1759,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .out_valid(lane_add_3_out_valid),
     .y(lane_add_3_y)
   );
-  Fp32Max_s3 lane_max_3 ( // @[accel/engine/engine.ts:845]
+  Fp32Max_s3 lane_max_3 ( // @[accel/engine/engine.ts:843]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_max_3_in_valid),
@@ -1769,7 +1769,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .y(lane_max_3_y),
     .b_wins(lane_max_3_b_wins)
   );
-  Fp32Add_s3 lane_add_4 ( // @[accel/engine/engine.ts:840]
+  Fp32Add_s3 lane_add_4 ( // @[accel/engine/engine.ts:838]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_add_4_in_valid),
@@ -1779,7 +1779,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .out_valid(lane_add_4_out_valid),
     .y(lane_add_4_y)
   );
-  Fp32Max_s3 lane_max_4 ( // @[accel/engine/engine.ts:845]
+  Fp32Max_s3 lane_max_4 ( // @[accel/engine/engine.ts:843]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_max_4_in_valid),
@@ -1789,7 +1789,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .y(lane_max_4_y),
     .b_wins(lane_max_4_b_wins)
   );
-  Fp32Add_s3 lane_add_5 ( // @[accel/engine/engine.ts:840]
+  Fp32Add_s3 lane_add_5 ( // @[accel/engine/engine.ts:838]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_add_5_in_valid),
@@ -1799,7 +1799,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .out_valid(lane_add_5_out_valid),
     .y(lane_add_5_y)
   );
-  Fp32Max_s3 lane_max_5 ( // @[accel/engine/engine.ts:845]
+  Fp32Max_s3 lane_max_5 ( // @[accel/engine/engine.ts:843]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_max_5_in_valid),
@@ -1809,7 +1809,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .y(lane_max_5_y),
     .b_wins(lane_max_5_b_wins)
   );
-  Fp32Add_s3 lane_add_6 ( // @[accel/engine/engine.ts:840]
+  Fp32Add_s3 lane_add_6 ( // @[accel/engine/engine.ts:838]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_add_6_in_valid),
@@ -1819,7 +1819,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .out_valid(lane_add_6_out_valid),
     .y(lane_add_6_y)
   );
-  Fp32Max_s3 lane_max_6 ( // @[accel/engine/engine.ts:845]
+  Fp32Max_s3 lane_max_6 ( // @[accel/engine/engine.ts:843]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_max_6_in_valid),
@@ -1829,7 +1829,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .y(lane_max_6_y),
     .b_wins(lane_max_6_b_wins)
   );
-  Fp32Add_s3 lane_add_7 ( // @[accel/engine/engine.ts:840]
+  Fp32Add_s3 lane_add_7 ( // @[accel/engine/engine.ts:838]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_add_7_in_valid),
@@ -1839,7 +1839,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .out_valid(lane_add_7_out_valid),
     .y(lane_add_7_y)
   );
-  Fp32Max_s3 lane_max_7 ( // @[accel/engine/engine.ts:845]
+  Fp32Max_s3 lane_max_7 ( // @[accel/engine/engine.ts:843]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_max_7_in_valid),
@@ -1849,7 +1849,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .y(lane_max_7_y),
     .b_wins(lane_max_7_b_wins)
   );
-  Fp32FromUInt_w32_s2 nConv ( // @[accel/engine/engine.ts:868]
+  Fp32FromUInt_w32_s2 nConv ( // @[accel/engine/engine.ts:866]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(nConv_in_valid),
@@ -1857,7 +1857,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .out_valid(nConv_out_valid),
     .y(nConv_y)
   );
-  Fp32Div_s12 lane_div_0 ( // @[accel/engine/engine.ts:891]
+  Fp32Div_s12 lane_div_0 ( // @[accel/engine/engine.ts:889]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_div_0_in_valid),
@@ -1866,7 +1866,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .out_valid(lane_div_0_out_valid),
     .y(lane_div_0_y)
   );
-  Fp32Div_s12 lane_div_1 ( // @[accel/engine/engine.ts:891]
+  Fp32Div_s12 lane_div_1 ( // @[accel/engine/engine.ts:889]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_div_1_in_valid),
@@ -1875,7 +1875,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .out_valid(lane_div_1_out_valid),
     .y(lane_div_1_y)
   );
-  Fp32Div_s12 lane_div_2 ( // @[accel/engine/engine.ts:891]
+  Fp32Div_s12 lane_div_2 ( // @[accel/engine/engine.ts:889]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_div_2_in_valid),
@@ -1884,7 +1884,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .out_valid(lane_div_2_out_valid),
     .y(lane_div_2_y)
   );
-  Fp32Div_s12 lane_div_3 ( // @[accel/engine/engine.ts:891]
+  Fp32Div_s12 lane_div_3 ( // @[accel/engine/engine.ts:889]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_div_3_in_valid),
@@ -1893,7 +1893,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .out_valid(lane_div_3_out_valid),
     .y(lane_div_3_y)
   );
-  Fp32Div_s12 lane_div_4 ( // @[accel/engine/engine.ts:891]
+  Fp32Div_s12 lane_div_4 ( // @[accel/engine/engine.ts:889]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_div_4_in_valid),
@@ -1902,7 +1902,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .out_valid(lane_div_4_out_valid),
     .y(lane_div_4_y)
   );
-  Fp32Div_s12 lane_div_5 ( // @[accel/engine/engine.ts:891]
+  Fp32Div_s12 lane_div_5 ( // @[accel/engine/engine.ts:889]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_div_5_in_valid),
@@ -1911,7 +1911,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .out_valid(lane_div_5_out_valid),
     .y(lane_div_5_y)
   );
-  Fp32Div_s12 lane_div_6 ( // @[accel/engine/engine.ts:891]
+  Fp32Div_s12 lane_div_6 ( // @[accel/engine/engine.ts:889]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_div_6_in_valid),
@@ -1920,7 +1920,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .out_valid(lane_div_6_out_valid),
     .y(lane_div_6_y)
   );
-  Fp32Div_s12 lane_div_7 ( // @[accel/engine/engine.ts:891]
+  Fp32Div_s12 lane_div_7 ( // @[accel/engine/engine.ts:889]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_div_7_in_valid),
@@ -1929,7 +1929,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .out_valid(lane_div_7_out_valid),
     .y(lane_div_7_y)
   );
-  TcastUpdate_d256_a32_r16_l3_3_12_12_c8_s32 update ( // @[accel/engine/engine.ts:907]
+  TcastUpdate_d256_a32_r16_l3_3_12_12_c8_s32 update ( // @[accel/engine/engine.ts:905]
     .clock(aclk),
     .reset(!aresetn),
     .start(update_start),
@@ -1972,7 +1972,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .sd_strb(update_sd_strb),
     .idle(update_idle)
   );
-  Queue_d2_w288_reg pkQ ( // @[accel/engine/engine.ts:941]
+  Queue_d2_w288_reg pkQ ( // @[accel/engine/engine.ts:939]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(pkQ_enq_valid),
@@ -1983,7 +1983,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .deq_bits(pkQ_deq_bits),
     .count(pkQ_count)
   );
-  Queue_d32_w11_ram lenQ ( // @[accel/engine/engine.ts:984]
+  Queue_d32_w11_ram lenQ ( // @[accel/engine/engine.ts:982]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(lenQ_enq_valid),
@@ -1994,7 +1994,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .deq_bits(lenQ_deq_bits),
     .count(lenQ_count)
   );
-  Queue_d32_w32_ram awAddrQ ( // @[accel/engine/engine.ts:1015]
+  Queue_d32_w32_ram awAddrQ ( // @[accel/engine/engine.ts:1013]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(awAddrQ_enq_valid),
@@ -2061,9 +2061,9 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
   assign rid_burst = ({23'h0, toBound_4} < byLen_4) ? {23'h0, toBound_4} : byLen_4; // @[accel/engine/engine.ts:319]
   assign ridGo = (((((canRead & ~offGo) & ~idxGo) & ~pswGo) & ~descGo) & (ridLeft != 31'h0)) & (({5'h0, ridRes} + {1'h0, ridBurst}) <= 10'h10); // @[accel/engine/engine.ts:378]
   assign sideGo = (((offGo | idxGo) | pswGo) | descGo) | ridGo; // @[accel/engine/engine.ts:383]
-  assign tok_enq_valid = emitHeld | emTok; // @[accel/engine/engine.ts:740]
-  assign tok_enq_slot = emTok ? 2'h0 : heldSlot; // @[accel/engine/engine.ts:741]
-  assign tokQ_enq_bits = {emTok ? emPh : 2'h0, heldEmpty & ~emTok, heldFirst, heldLast, heldSlot, heldBag, heldN, heldScale, heldPos, emTok ? ((emPh == 2'h1) ? updU : emRow) : heldRow, heldRid}; // @[accel/engine/engine.ts:742]
+  assign tok_enq_valid = emitHeld | emTok; // @[accel/engine/engine.ts:738]
+  assign tok_enq_slot = emTok ? 2'h0 : heldSlot; // @[accel/engine/engine.ts:739]
+  assign tokQ_enq_bits = {emTok ? ((emPh == 2'h0) ? 2'h1 : emPh) : 2'h0, heldEmpty & ~emTok, heldFirst, heldLast, heldSlot, heldBag, heldN, heldScale, heldPos, emTok ? ((emPh == 2'h0) ? updU : emRow) : heldRow, heldRid}; // @[accel/engine/engine.ts:740]
   assign tok_deq_ready = emptyGo | rowTake; // @[accel/engine/engine.ts:440]
   assign fromTok = rowLeft == 5'h0; // @[accel/engine/engine.ts:399]
   assign tokEmpty = tok_arb_out_bits[196]; // @[accel/engine/engine.ts:400]
@@ -2110,112 +2110,112 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
   assign freeSlot = drain & slotDone; // @[accel/engine/engine.ts:540]
   assign dKind = dataQ_deq_bits[258:256]; // @[accel/engine/engine.ts:553]
   assign dData = dataQ_deq_bits[255:0]; // @[accel/engine/engine.ts:554]
-  assign rowBeatReady = redGo & ~mEmpty; // @[accel/engine/engine.ts:807]
+  assign rowBeatReady = redGo & ~mEmpty; // @[accel/engine/engine.ts:805]
   assign off_unpack_valid = offBeatQ_deq_valid & (off_unpack_left != 33'h0); // @[accel/engine/engine.ts:588]
   assign off_unpack_value = _T_38[31:0]; // @[accel/engine/engine.ts:589]
-  assign off_unpack_pop = (needStart & off_unpack_valid) | (entry & ~lastBagNoEnd); // @[accel/engine/engine.ts:674]
+  assign off_unpack_pop = (needStart & off_unpack_valid) | (entry & ~lastBagNoEnd); // @[accel/engine/engine.ts:675]
   assign off_unpack_next_lane = {1'h0, off_unpack_lane} + step; // @[accel/engine/engine.ts:592]
   assign off_unpack_beat_done = (off_unpack_next_lane == 4'h8) | (off_unpack_left == 33'h1); // @[accel/engine/engine.ts:593]
   assign idx_unpack_valid = idxBeatQ_deq_valid & (idx_unpack_left != 33'h0); // @[accel/engine/engine.ts:588]
   assign idx_unpack_value = _T_39[31:0]; // @[accel/engine/engine.ts:589]
-  assign idx_unpack_pop = lookGo; // @[accel/engine/engine.ts:675]
+  assign idx_unpack_pop = lookGo; // @[accel/engine/engine.ts:676]
   assign idx_unpack_next_lane = {1'h0, idx_unpack_lane} + step_1; // @[accel/engine/engine.ts:592]
   assign idx_unpack_beat_done = (idx_unpack_next_lane == 4'h8) | (idx_unpack_left == 33'h1); // @[accel/engine/engine.ts:593]
   assign psw_unpack_valid = pswBeatQ_deq_valid & (psw_unpack_left != 33'h0); // @[accel/engine/engine.ts:588]
   assign psw_unpack_value = _T_40[31:0]; // @[accel/engine/engine.ts:589]
-  assign psw_unpack_pop = lookGo & sideEn; // @[accel/engine/engine.ts:676]
+  assign psw_unpack_pop = lookGo & sideEn; // @[accel/engine/engine.ts:677]
   assign psw_unpack_next_lane = {1'h0, psw_unpack_lane} + 4'h1; // @[accel/engine/engine.ts:592]
   assign psw_unpack_beat_done = (psw_unpack_next_lane == 4'h8) | (psw_unpack_left == 33'h1); // @[accel/engine/engine.ts:593]
   assign rid_unpack_valid = ridBeatQ_deq_valid & (rid_unpack_left != 33'h0); // @[accel/engine/engine.ts:588]
   assign rid_unpack_value = _T_41[31:0]; // @[accel/engine/engine.ts:589]
-  assign rid_unpack_pop = unfused ? emTake : (entry & rowsOn); // @[accel/engine/engine.ts:725]
+  assign rid_unpack_pop = unfused ? emTake : (entry & rowsOn); // @[accel/engine/engine.ts:728]
   assign rid_unpack_next_lane = {1'h0, rid_unpack_lane} + 4'h2; // @[accel/engine/engine.ts:592]
   assign rid_unpack_beat_done = (rid_unpack_next_lane == 4'h8) | (rid_unpack_left == 33'h1); // @[accel/engine/engine.ts:593]
   assign bagsLeft = (bagIdx != numBags) & ~unfused; // @[accel/engine/engine.ts:642]
-  assign needStart = (run & bagsLeft) & ~haveStart; // @[accel/engine/engine.ts:648]
-  assign lastBagNoEnd = ((bagIdx + 32'h1) == numBags) & ~inclLast; // @[accel/engine/engine.ts:649]
-  assign endVal = lastBagNoEnd ? numIdx : off_unpack_value; // @[accel/engine/engine.ts:650]
-  assign endOk = lastBagNoEnd | off_unpack_valid; // @[accel/engine/engine.ts:651]
-  assign atBoundary = ((run & bagsLeft) & haveStart) & ~inBag; // @[accel/engine/engine.ts:653]
-  assign segRidOk = ~rowsOn | (rid_unpack_valid & (~gradRowsOut | ridPQ_enq_ready)); // @[accel/engine/engine.ts:654]
-  assign entry = (atBoundary & endOk) & segRidOk; // @[accel/engine/engine.ts:655]
-  assign eInBag = inBag | entry; // @[accel/engine/engine.ts:656]
-  assign eLeft = inBag ? lookLeft : (endVal - cur); // @[accel/engine/engine.ts:657]
-  assign eSeen = inBag & seenInBag; // @[accel/engine/engine.ts:658]
-  assign eN = inBag ? nCount : 32'h0; // @[accel/engine/engine.ts:659]
-  assign finalIdx = eLeft == 32'h1; // @[accel/engine/engine.ts:660]
-  assign isPad = padEn & (idx_unpack_value == (_T ? desc_padding_idx : padding_idx)); // @[accel/engine/engine.ts:661]
-  assign lookReady = (((run & eInBag) & (eLeft != 32'h0)) & idx_unpack_valid) & (~sideEn | psw_unpack_valid); // @[accel/engine/engine.ts:662]
-  assign wantNonPad = lookReady & ~isPad; // @[accel/engine/engine.ts:663]
-  assign emitHeld = ((run & heldValid) & (heldLast | wantNonPad)) & enqReady; // @[accel/engine/engine.ts:665]
-  assign heldFree = ~heldValid | emitHeld; // @[accel/engine/engine.ts:666]
-  assign padKeeps = isPad & ~(finalIdx & ~eSeen); // @[accel/engine/engine.ts:668]
-  assign lookGo = lookReady & (padKeeps | heldFree); // @[accel/engine/engine.ts:669]
-  assign emptyEnd = ((run & eInBag) & (eLeft == 32'h0)) & heldFree; // @[accel/engine/engine.ts:670]
-  assign bagEnd = (lookGo & finalIdx) | emptyEnd; // @[accel/engine/engine.ts:671]
-  assign holdEmpty = emptyEnd | (((lookGo & isPad) & finalIdx) & ~eSeen); // @[accel/engine/engine.ts:672]
-  assign holdLook = lookGo & ~isPad; // @[accel/engine/engine.ts:673]
-  assign emActive = ((rowsOn & run) & unfused) & (updU != numBags); // @[accel/engine/engine.ts:723]
-  assign emTake = ((emActive & (emPh == 2'h0)) & rid_unpack_valid) & ridUQ_enq_ready; // @[accel/engine/engine.ts:724]
-  assign emTok = emActive & (emPh != 2'h0); // @[accel/engine/engine.ts:730]
-  assign emTokGo = emTok & enqReady; // @[accel/engine/engine.ts:731]
-  assign emLast = (emPh == 2'h2) ? (opt == 2'h1) : (emPh == 2'h3); // @[accel/engine/engine.ts:732]
-  assign mEmpty = metaQ_deq_bits[132]; // @[accel/engine/engine.ts:761]
-  assign mFirst = metaQ_deq_bits[131]; // @[accel/engine/engine.ts:762]
-  assign mLast = metaQ_deq_bits[130]; // @[accel/engine/engine.ts:763]
-  assign mSlot = metaQ_deq_bits[129:128]; // @[accel/engine/engine.ts:764]
-  assign mBag = metaQ_deq_bits[127:96]; // @[accel/engine/engine.ts:765]
-  assign mN = metaQ_deq_bits[95:64]; // @[accel/engine/engine.ts:766]
-  assign mScale = metaQ_deq_bits[63:32]; // @[accel/engine/engine.ts:767]
-  assign mPos = metaQ_deq_bits[31:0]; // @[accel/engine/engine.ts:768]
-  assign zeroA = mFirst | mEmpty; // @[accel/engine/engine.ts:787]
-  assign hazard = ~zeroA & ((((red_valid_0 & (red_slot_0 == mSlot)) & (red_beat_0 == rj)) | ((red_valid_1 & (red_slot_1 == mSlot)) & (red_beat_1 == rj))) | ((red_valid_2 & (red_slot_2 == mSlot)) & (red_beat_2 == rj))); // @[accel/engine/engine.ts:788]
-  assign rowBeatAvail = (dataQ_deq_valid & (dKind == 3'h2)) & (~maskEn | argBeatQ_deq_valid); // @[accel/engine/engine.ts:797]
-  assign isRowEnd = ({2'h0, rj} + 6'h1) == {1'h0, rowBeats}; // @[accel/engine/engine.ts:798]
-  assign needAw = mLast & (rj == 4'h0); // @[accel/engine/engine.ts:799]
-  assign redGo = (((((run & metaQ_deq_valid) & (mEmpty | rowBeatAvail)) & ~hazard) & (~mLast | (outRes < 5'h18))) & ((~mLast | ~argEn) | (argRes < 6'h28))) & ((~needAw | optOn) | awBagQ_enq_ready); // @[accel/engine/engine.ts:804]
-  assign sum = {results, results_1, results_2, results_3, results_4, results_5, results_6, results_7}; // @[accel/engine/engine.ts:852]
+  assign needStart = (run & bagsLeft) & ~haveStart; // @[accel/engine/engine.ts:649]
+  assign lastBagNoEnd = ((bagIdx + 32'h1) == numBags) & ~inclLast; // @[accel/engine/engine.ts:650]
+  assign endVal = lastBagNoEnd ? numIdx : off_unpack_value; // @[accel/engine/engine.ts:651]
+  assign endOk = lastBagNoEnd | off_unpack_valid; // @[accel/engine/engine.ts:652]
+  assign atBoundary = ((run & bagsLeft) & haveStart) & ~inBag; // @[accel/engine/engine.ts:654]
+  assign segRidOk = ~rowsOn | (rid_unpack_valid & (~gradRowsOut | ridPQ_enq_ready)); // @[accel/engine/engine.ts:655]
+  assign entry = (atBoundary & endOk) & segRidOk; // @[accel/engine/engine.ts:656]
+  assign eInBag = inBag | entry; // @[accel/engine/engine.ts:657]
+  assign eLeft = inBag ? lookLeft : (endVal - cur); // @[accel/engine/engine.ts:658]
+  assign eSeen = inBag & seenInBag; // @[accel/engine/engine.ts:659]
+  assign eN = inBag ? nCount : 32'h0; // @[accel/engine/engine.ts:660]
+  assign finalIdx = eLeft == 32'h1; // @[accel/engine/engine.ts:661]
+  assign isPad = padEn & (idx_unpack_value == (_T ? desc_padding_idx : padding_idx)); // @[accel/engine/engine.ts:662]
+  assign lookReady = (((run & eInBag) & (eLeft != 32'h0)) & idx_unpack_valid) & (~sideEn | psw_unpack_valid); // @[accel/engine/engine.ts:663]
+  assign wantNonPad = lookReady & ~isPad; // @[accel/engine/engine.ts:664]
+  assign emitHeld = ((run & heldValid) & (heldLast | wantNonPad)) & enqReady; // @[accel/engine/engine.ts:666]
+  assign heldFree = ~heldValid | emitHeld; // @[accel/engine/engine.ts:667]
+  assign padKeeps = isPad & ~(finalIdx & ~eSeen); // @[accel/engine/engine.ts:669]
+  assign lookGo = lookReady & (padKeeps | heldFree); // @[accel/engine/engine.ts:670]
+  assign emptyEnd = ((run & eInBag) & (eLeft == 32'h0)) & heldFree; // @[accel/engine/engine.ts:671]
+  assign bagEnd = (lookGo & finalIdx) | emptyEnd; // @[accel/engine/engine.ts:672]
+  assign holdEmpty = emptyEnd | (((lookGo & isPad) & finalIdx) & ~eSeen); // @[accel/engine/engine.ts:673]
+  assign holdLook = lookGo & ~isPad; // @[accel/engine/engine.ts:674]
+  assign emActive = ((rowsOn & run) & unfused) & (updU != numBags); // @[accel/engine/engine.ts:724]
+  assign emTok = emActive & ((emPh != 2'h0) | (rid_unpack_valid & ridUQ_enq_ready)); // @[accel/engine/engine.ts:725]
+  assign emTokGo = emTok & enqReady; // @[accel/engine/engine.ts:726]
+  assign emTake = emTokGo & (emPh == 2'h0); // @[accel/engine/engine.ts:727]
+  assign emLast = (emPh == 2'h2) ? (opt == 2'h1) : (emPh == 2'h3); // @[accel/engine/engine.ts:733]
+  assign mEmpty = metaQ_deq_bits[132]; // @[accel/engine/engine.ts:759]
+  assign mFirst = metaQ_deq_bits[131]; // @[accel/engine/engine.ts:760]
+  assign mLast = metaQ_deq_bits[130]; // @[accel/engine/engine.ts:761]
+  assign mSlot = metaQ_deq_bits[129:128]; // @[accel/engine/engine.ts:762]
+  assign mBag = metaQ_deq_bits[127:96]; // @[accel/engine/engine.ts:763]
+  assign mN = metaQ_deq_bits[95:64]; // @[accel/engine/engine.ts:764]
+  assign mScale = metaQ_deq_bits[63:32]; // @[accel/engine/engine.ts:765]
+  assign mPos = metaQ_deq_bits[31:0]; // @[accel/engine/engine.ts:766]
+  assign zeroA = mFirst | mEmpty; // @[accel/engine/engine.ts:785]
+  assign hazard = ~zeroA & ((((red_valid_0 & (red_slot_0 == mSlot)) & (red_beat_0 == rj)) | ((red_valid_1 & (red_slot_1 == mSlot)) & (red_beat_1 == rj))) | ((red_valid_2 & (red_slot_2 == mSlot)) & (red_beat_2 == rj))); // @[accel/engine/engine.ts:786]
+  assign rowBeatAvail = (dataQ_deq_valid & (dKind == 3'h2)) & (~maskEn | argBeatQ_deq_valid); // @[accel/engine/engine.ts:795]
+  assign isRowEnd = ({2'h0, rj} + 6'h1) == {1'h0, rowBeats}; // @[accel/engine/engine.ts:796]
+  assign needAw = mLast & (rj == 4'h0); // @[accel/engine/engine.ts:797]
+  assign redGo = (((((run & metaQ_deq_valid) & (mEmpty | rowBeatAvail)) & ~hazard) & (~mLast | (outRes < 5'h18))) & ((~mLast | ~argEn) | (argRes < 6'h28))) & ((~needAw | optOn) | awBagQ_enq_ready); // @[accel/engine/engine.ts:802]
+  assign sum = {results, results_1, results_2, results_3, results_4, results_5, results_6, results_7}; // @[accel/engine/engine.ts:850]
   assign argmax_next = {words, words_1, words_2, words_3, words_4, words_5, words_6, words_7}; // @[accel/engine/argmax.ts:22]
-  assign argPop = argQ_deq_valid & argQ_deq_ready; // @[accel/engine/engine.ts:862]
-  assign argUp = (redGo & mLast) & argEn; // @[accel/engine/engine.ts:863]
-  assign finIn = (red_valid_5 & red_last_5) & isMean; // @[accel/engine/engine.ts:867]
-  assign meanOut = fin_zero_11 ? 256'h0 : {lane_div_7_y, lane_div_6_y, lane_div_5_y, lane_div_4_y, lane_div_3_y, lane_div_2_y, lane_div_1_y, lane_div_0_y}; // @[accel/engine/engine.ts:898]
-  assign outPop = outQ_deq_valid & outQ_deq_ready; // @[accel/engine/engine.ts:901]
-  assign resUp = redGo & mLast; // @[accel/engine/engine.ts:902]
-  assign updPop = updBeatQ_deq_valid & updBeatQ_deq_ready; // @[accel/engine/engine.ts:931]
-  assign pkSh = {pkN[1:0], 6'h0}; // @[accel/engine/engine.ts:947]
-  assign pkNextData = pkData | _T_42[255:0]; // @[accel/engine/engine.ts:948]
-  assign pkNextStrb = pkStrb | _T_43[31:0]; // @[accel/engine/engine.ts:949]
-  assign pkFlush = ((pkN + 3'h1) == 3'h4) | ((pkSeen + 32'h1) == numBags); // @[accel/engine/engine.ts:950]
-  assign updHdrOk = hq_enq_ready; // @[accel/engine/engine.ts:952]
-  assign pkHdrOk = (updHdrOk & ~update_hdr_valid) & pkQ_enq_ready; // @[accel/engine/engine.ts:953]
-  assign pkTake = (run & ridPQ_deq_valid) & (~pkFlush | pkHdrOk); // @[accel/engine/engine.ts:954]
-  assign pkPush = pkTake & pkFlush; // @[accel/engine/engine.ts:957]
-  assign owFromQ = owLeft == 5'h0; // @[accel/engine/engine.ts:987]
-  assign fromBag = awBagQ_deq_valid; // @[accel/engine/engine.ts:992]
-  assign curOwSrc = owFromQ ? (fromBag ? {2'h0, owArg} : hq_deq_bits[34:32]) : owSrc; // @[accel/engine/engine.ts:994]
-  assign bagOutAddr = (owArg ? argmax_base : out_base) + _T_44[31:0]; // @[accel/engine/engine.ts:995]
-  assign curOwWord = owFromQ ? (fromBag ? bagOutAddr[31:5] : hq_deq_bits[26:0]) : owWord; // @[accel/engine/engine.ts:996]
-  assign curOwLeft = owFromQ ? (fromBag ? rowBeats : hq_deq_bits[31:27]) : owLeft; // @[accel/engine/engine.ts:997]
+  assign argPop = argQ_deq_valid & argQ_deq_ready; // @[accel/engine/engine.ts:860]
+  assign argUp = (redGo & mLast) & argEn; // @[accel/engine/engine.ts:861]
+  assign finIn = (red_valid_5 & red_last_5) & isMean; // @[accel/engine/engine.ts:865]
+  assign meanOut = fin_zero_11 ? 256'h0 : {lane_div_7_y, lane_div_6_y, lane_div_5_y, lane_div_4_y, lane_div_3_y, lane_div_2_y, lane_div_1_y, lane_div_0_y}; // @[accel/engine/engine.ts:896]
+  assign outPop = outQ_deq_valid & outQ_deq_ready; // @[accel/engine/engine.ts:899]
+  assign resUp = redGo & mLast; // @[accel/engine/engine.ts:900]
+  assign updPop = updBeatQ_deq_valid & updBeatQ_deq_ready; // @[accel/engine/engine.ts:929]
+  assign pkSh = {pkN[1:0], 6'h0}; // @[accel/engine/engine.ts:945]
+  assign pkNextData = pkData | _T_42[255:0]; // @[accel/engine/engine.ts:946]
+  assign pkNextStrb = pkStrb | _T_43[31:0]; // @[accel/engine/engine.ts:947]
+  assign pkFlush = ((pkN + 3'h1) == 3'h4) | ((pkSeen + 32'h1) == numBags); // @[accel/engine/engine.ts:948]
+  assign updHdrOk = hq_enq_ready; // @[accel/engine/engine.ts:950]
+  assign pkHdrOk = (updHdrOk & ~update_hdr_valid) & pkQ_enq_ready; // @[accel/engine/engine.ts:951]
+  assign pkTake = (run & ridPQ_deq_valid) & (~pkFlush | pkHdrOk); // @[accel/engine/engine.ts:952]
+  assign pkPush = pkTake & pkFlush; // @[accel/engine/engine.ts:955]
+  assign owFromQ = owLeft == 5'h0; // @[accel/engine/engine.ts:985]
+  assign fromBag = awBagQ_deq_valid; // @[accel/engine/engine.ts:990]
+  assign curOwSrc = owFromQ ? (fromBag ? {2'h0, owArg} : hq_deq_bits[34:32]) : owSrc; // @[accel/engine/engine.ts:992]
+  assign bagOutAddr = (owArg ? argmax_base : out_base) + _T_44[31:0]; // @[accel/engine/engine.ts:993]
+  assign curOwWord = owFromQ ? (fromBag ? bagOutAddr[31:5] : hq_deq_bits[26:0]) : owWord; // @[accel/engine/engine.ts:994]
+  assign curOwLeft = owFromQ ? (fromBag ? rowBeats : hq_deq_bits[31:27]) : owLeft; // @[accel/engine/engine.ts:995]
   assign aw_burst = ({1'h0, toBound_6} < byLen_6) ? {1'h0, toBound_6} : byLen_6; // @[accel/engine/engine.ts:319]
-  assign awGo = ((((busy & ~err) & (((owLeft != 5'h0) | awBagQ_deq_valid) | hq_deq_valid)) & (~awValid | m_axi_awready)) & (bOut < 6'h20)) & lenQ_enq_ready; // @[accel/engine/engine.ts:999]
-  assign wSrc = lenQ_deq_bits[10:8]; // @[accel/engine/engine.ts:1038]
-  assign wHead = (wSrc == 3'h1) ? argQ_deq_bits : outQ_deq_bits; // @[accel/engine/engine.ts:1039]
-  assign srcValid = (wSrc == 3'h0) ? outQ_deq_valid : ((wSrc == 3'h1) ? argQ_deq_valid : ((wSrc == 3'h2) ? pkQ_deq_valid : ((wSrc == 3'h3) ? update_wd_valid : update_sd_valid))); // @[accel/engine/engine.ts:1040]
-  assign wGo = (lenQ_deq_valid & (srcValid | err)) & (~wValid | m_axi_wready); // @[accel/engine/engine.ts:1042]
-  assign burstEnd = wBeat == lenQ_deq_bits[7:0]; // @[accel/engine/engine.ts:1043]
-  assign ohEnd = wHead[256]; // @[accel/engine/engine.ts:1052]
-  assign ownData = (wSrc == 3'h2) ? pkQ_deq_bits[255:0] : ((wSrc == 3'h3) ? update_wd_data : update_sd_data); // @[accel/engine/engine.ts:1053]
-  assign ownStrb = (wSrc == 3'h2) ? pkQ_deq_bits[287:256] : ((wSrc == 3'h3) ? update_wd_strb : update_sd_strb); // @[accel/engine/engine.ts:1054]
-  assign bFire = m_axi_bvalid & bReady; // @[accel/engine/engine.ts:1072]
-  assign rErr = rFire & (m_axi_rresp != 2'h0); // @[accel/engine/engine.ts:1077]
-  assign bErr = bFire & (m_axi_bresp != 2'h0); // @[accel/engine/engine.ts:1078]
-  assign opStart = ((start & (num_tables == 32'h0)) | (descLoaded & ~err)) & ~slice_none; // @[accel/engine/engine.ts:1098]
-  assign skipTable = (descLoaded & ~err) & slice_none; // @[accel/engine/engine.ts:1100]
-  assign quiet = (((((((((((((((((((((((((((((((((((err | ((~bagsLeft & ~inBag) & ~heldValid)) & empty) & (rowLeft == 5'h0)) & ~metaQ_deq_valid) & ~arValid) & (slotsUsed == 7'h0)) & ~rdPending) & ~dataQ_deq_valid) & ~(((((red_valid_0 | red_valid_1) | red_valid_2) | red_valid_3) | red_valid_4) | red_valid_5)) & ~outQ_deq_valid) & ~awBagQ_deq_valid) & (owLeft == 5'h0)) & ~awValid) & ~lenQ_deq_valid) & ~wValid) & (bOut == 6'h0)) & (err | ((((offLeft == 31'h0) & (idxLeft == 31'h0)) & (pswLeft == 31'h0)) & (descLeft == 3'h0)))) & ~offBeatQ_deq_valid) & ~idxBeatQ_deq_valid) & ~pswBeatQ_deq_valid) & ~(((((((((((fin_valid_0 | fin_valid_1) | fin_valid_2) | fin_valid_3) | fin_valid_4) | fin_valid_5) | fin_valid_6) | fin_valid_7) | fin_valid_8) | fin_valid_9) | fin_valid_10) | fin_valid_11)) & ~d1Valid) & ~d2Valid) & ~argQ_deq_valid) & ~argBeatQ_deq_valid) & ~owArg) & ~hq_deq_valid) & (err | (ridLeft == 31'h0))) & ~ridBeatQ_deq_valid) & ~updBeatQ_deq_valid) & ~ridUQ_deq_valid) & ~ridPQ_deq_valid) & ~pkQ_deq_valid) & (err | ~emActive)) & (err | ~owed)) & update_idle; // @[accel/engine/engine.ts:1172]
-  assign lastTable = ~batched | (({1'h0, tableAt} + 33'h1) >= {1'h0, num_tables}); // @[accel/engine/engine.ts:1183]
-  assign finish = (busy & ~start) & ((quiet & (err | (opRun & lastTable))) | (skipTable & lastTable)); // @[accel/engine/engine.ts:1184]
-  assign nextTable = ((busy & ~err) & ((quiet & opRun) | skipTable)) & ~lastTable; // @[accel/engine/engine.ts:1185]
+  assign awGo = ((((busy & ~err) & (((owLeft != 5'h0) | awBagQ_deq_valid) | hq_deq_valid)) & (~awValid | m_axi_awready)) & (bOut < 6'h20)) & lenQ_enq_ready; // @[accel/engine/engine.ts:997]
+  assign wSrc = lenQ_deq_bits[10:8]; // @[accel/engine/engine.ts:1036]
+  assign wHead = (wSrc == 3'h1) ? argQ_deq_bits : outQ_deq_bits; // @[accel/engine/engine.ts:1037]
+  assign srcValid = (wSrc == 3'h0) ? outQ_deq_valid : ((wSrc == 3'h1) ? argQ_deq_valid : ((wSrc == 3'h2) ? pkQ_deq_valid : ((wSrc == 3'h3) ? update_wd_valid : update_sd_valid))); // @[accel/engine/engine.ts:1038]
+  assign wGo = (lenQ_deq_valid & (srcValid | err)) & (~wValid | m_axi_wready); // @[accel/engine/engine.ts:1040]
+  assign burstEnd = wBeat == lenQ_deq_bits[7:0]; // @[accel/engine/engine.ts:1041]
+  assign ohEnd = wHead[256]; // @[accel/engine/engine.ts:1050]
+  assign ownData = (wSrc == 3'h2) ? pkQ_deq_bits[255:0] : ((wSrc == 3'h3) ? update_wd_data : update_sd_data); // @[accel/engine/engine.ts:1051]
+  assign ownStrb = (wSrc == 3'h2) ? pkQ_deq_bits[287:256] : ((wSrc == 3'h3) ? update_wd_strb : update_sd_strb); // @[accel/engine/engine.ts:1052]
+  assign bFire = m_axi_bvalid & bReady; // @[accel/engine/engine.ts:1070]
+  assign rErr = rFire & (m_axi_rresp != 2'h0); // @[accel/engine/engine.ts:1075]
+  assign bErr = bFire & (m_axi_bresp != 2'h0); // @[accel/engine/engine.ts:1076]
+  assign opStart = ((start & (num_tables == 32'h0)) | (descLoaded & ~err)) & ~slice_none; // @[accel/engine/engine.ts:1096]
+  assign skipTable = (descLoaded & ~err) & slice_none; // @[accel/engine/engine.ts:1098]
+  assign quiet = (((((((((((((((((((((((((((((((((((err | ((~bagsLeft & ~inBag) & ~heldValid)) & empty) & (rowLeft == 5'h0)) & ~metaQ_deq_valid) & ~arValid) & (slotsUsed == 7'h0)) & ~rdPending) & ~dataQ_deq_valid) & ~(((((red_valid_0 | red_valid_1) | red_valid_2) | red_valid_3) | red_valid_4) | red_valid_5)) & ~outQ_deq_valid) & ~awBagQ_deq_valid) & (owLeft == 5'h0)) & ~awValid) & ~lenQ_deq_valid) & ~wValid) & (bOut == 6'h0)) & (err | ((((offLeft == 31'h0) & (idxLeft == 31'h0)) & (pswLeft == 31'h0)) & (descLeft == 3'h0)))) & ~offBeatQ_deq_valid) & ~idxBeatQ_deq_valid) & ~pswBeatQ_deq_valid) & ~(((((((((((fin_valid_0 | fin_valid_1) | fin_valid_2) | fin_valid_3) | fin_valid_4) | fin_valid_5) | fin_valid_6) | fin_valid_7) | fin_valid_8) | fin_valid_9) | fin_valid_10) | fin_valid_11)) & ~d1Valid) & ~d2Valid) & ~argQ_deq_valid) & ~argBeatQ_deq_valid) & ~owArg) & ~hq_deq_valid) & (err | (ridLeft == 31'h0))) & ~ridBeatQ_deq_valid) & ~updBeatQ_deq_valid) & ~ridUQ_deq_valid) & ~ridPQ_deq_valid) & ~pkQ_deq_valid) & (err | ~emActive)) & (err | ~owed)) & update_idle; // @[accel/engine/engine.ts:1170]
+  assign lastTable = ~batched | (({1'h0, tableAt} + 33'h1) >= {1'h0, num_tables}); // @[accel/engine/engine.ts:1181]
+  assign finish = (busy & ~start) & ((quiet & (err | (opRun & lastTable))) | (skipTable & lastTable)); // @[accel/engine/engine.ts:1182]
+  assign nextTable = ((busy & ~err) & ((quiet & opRun) | skipTable)) & ~lastTable; // @[accel/engine/engine.ts:1183]
   assign tok_q_0_enq_valid = tok_enq_valid & (tok_enq_slot == 2'h0); // @[accel/engine/interleave.ts:39]
   assign tok_q_0_enq_bits = tokQ_enq_bits; // @[accel/engine/interleave.ts:40]
   assign tok_q_0_deq_ready = err | tok_arb_in_0_ready; // @[accel/engine/interleave.ts:55]
@@ -2239,10 +2239,10 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
   assign tok_arb_out_ready = err | tok_deq_ready; // @[accel/engine/interleave.ts:58]
   assign metaQ_enq_valid = emptyGo | (rowTake & (curFk == 2'h0)); // @[accel/engine/engine.ts:441]
   assign metaQ_enq_bits = {tok_arb_out_bits[196], tok_arb_out_bits[195], tok_arb_out_bits[194], tok_arb_out_bits[193:192], tok_arb_out_bits[191:160], tok_arb_out_bits[159:128], tok_arb_out_bits[127:96], tok_arb_out_bits[95:64]}; // @[accel/engine/engine.ts:455]
-  assign metaQ_deq_ready = err | (redGo & isRowEnd); // @[accel/engine/engine.ts:809]
-  assign ridUQ_enq_valid = unfused ? emTake : segOut; // @[accel/engine/engine.ts:726]
-  assign ridUQ_enq_bits = unfused ? {updU, rid_unpack_value} : {tok_arb_out_bits[191:160], tok_arb_out_bits[31:0]}; // @[accel/engine/engine.ts:727]
-  assign ridUQ_deq_ready = err | update_rid_ready; // @[accel/engine/engine.ts:927]
+  assign metaQ_deq_ready = err | (redGo & isRowEnd); // @[accel/engine/engine.ts:807]
+  assign ridUQ_enq_valid = unfused ? emTake : segOut; // @[accel/engine/engine.ts:729]
+  assign ridUQ_enq_bits = unfused ? {updU, rid_unpack_value} : {tok_arb_out_bits[191:160], tok_arb_out_bits[31:0]}; // @[accel/engine/engine.ts:730]
+  assign ridUQ_deq_ready = err | update_rid_ready; // @[accel/engine/engine.ts:925]
   assign dataQ_enq_valid = rdPending; // @[accel/engine/engine.ts:549]
   assign dataQ_enq_bits = {rdKind, robData}; // @[accel/engine/engine.ts:550]
   assign dataQ_deq_ready = err ? 1'b1 : ((dKind == 3'h0) ? offBeatQ_enq_ready : ((dKind == 3'h1) ? idxBeatQ_enq_ready : ((dKind == 3'h3) ? pswBeatQ_enq_ready : ((dKind == 3'h4) ? argBeatQ_enq_ready : ((dKind == 3'h5) ? 1'b1 : ((dKind == 3'h6) ? ridBeatQ_enq_ready : ((dKind == 3'h7) ? updBeatQ_enq_ready : rowBeatReady))))))); // @[accel/engine/engine.ts:575]
@@ -2257,168 +2257,168 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
   assign pswBeatQ_deq_ready = err | (psw_unpack_pop & psw_unpack_beat_done); // @[accel/engine/engine.ts:598]
   assign argBeatQ_enq_valid = dataQ_deq_valid & (dKind == 3'h4); // @[accel/engine/engine.ts:566]
   assign argBeatQ_enq_bits = dData; // @[accel/engine/engine.ts:567]
-  assign argBeatQ_deq_ready = err | ((redGo & ~mEmpty) & maskEn); // @[accel/engine/engine.ts:808]
+  assign argBeatQ_deq_ready = err | ((redGo & ~mEmpty) & maskEn); // @[accel/engine/engine.ts:806]
   assign ridBeatQ_enq_valid = dataQ_deq_valid & (dKind == 3'h6); // @[accel/engine/engine.ts:569]
   assign ridBeatQ_enq_bits = dData; // @[accel/engine/engine.ts:570]
   assign ridBeatQ_deq_ready = err | (rid_unpack_pop & rid_unpack_beat_done); // @[accel/engine/engine.ts:598]
   assign updBeatQ_enq_valid = dataQ_deq_valid & (dKind == 3'h7); // @[accel/engine/engine.ts:572]
   assign updBeatQ_enq_bits = dData; // @[accel/engine/engine.ts:573]
-  assign updBeatQ_deq_ready = err | update_upd_ready; // @[accel/engine/engine.ts:930]
-  assign ridPQ_enq_valid = entry & gradRowsOut; // @[accel/engine/engine.ts:728]
-  assign ridPQ_enq_bits = rid_unpack_value; // @[accel/engine/engine.ts:729]
-  assign ridPQ_deq_ready = err | pkTake; // @[accel/engine/engine.ts:955]
-  assign outQ_enq_valid = isMean ? fin_valid_11 : (red_valid_5 & red_last_5); // @[accel/engine/engine.ts:899]
-  assign outQ_enq_bits = isMean ? {fin_end_11, meanOut} : {red_row_end_5, sum}; // @[accel/engine/engine.ts:900]
-  assign outQ_deq_ready = err | (optOn ? update_grad_ready : (wGo & (wSrc == 3'h0))); // @[accel/engine/engine.ts:1045]
-  assign awBagQ_enq_valid = (redGo & needAw) & ~optOn; // @[accel/engine/engine.ts:812]
-  assign awBagQ_enq_bits = mBag; // @[accel/engine/engine.ts:813]
-  assign awBagQ_deq_ready = err | (((awGo & owFromQ) & fromBag) & (~argEn | owArg)); // @[accel/engine/engine.ts:1001]
-  assign hq_enq_valid = update_hdr_valid | pkPush; // @[accel/engine/engine.ts:973]
-  assign hq_enq_bits = update_hdr_valid ? {update_hdr_state ? 3'h4 : 3'h3, update_hdr_beats, update_hdr_word} : {3'h2, 5'h1, pkWord}; // @[accel/engine/engine.ts:974]
-  assign hq_deq_ready = err | ((awGo & owFromQ) & ~fromBag); // @[accel/engine/engine.ts:1002]
-  assign argQ_enq_valid = (red_valid_5 & red_last_5) & argEn; // @[accel/engine/engine.ts:860]
-  assign argQ_enq_bits = {red_row_end_5, argmax_next}; // @[accel/engine/engine.ts:861]
-  assign argQ_deq_ready = err | (wGo & (wSrc == 3'h1)); // @[accel/engine/engine.ts:1048]
-  assign lane_mul_0_in_valid = redGo; // @[accel/engine/engine.ts:829]
-  assign lane_mul_0_a = mEmpty ? 32'h0 : ((maskEn & (argBeatQ_deq_bits[31:0] != mPos)) ? 32'h80000000 : dData[31:0]); // @[accel/engine/engine.ts:830]
-  assign lane_mul_0_b = mScale; // @[accel/engine/engine.ts:831]
-  assign lane_mul_1_in_valid = redGo; // @[accel/engine/engine.ts:829]
-  assign lane_mul_1_a = mEmpty ? 32'h0 : ((maskEn & (argBeatQ_deq_bits[63:32] != mPos)) ? 32'h80000000 : dData[63:32]); // @[accel/engine/engine.ts:830]
-  assign lane_mul_1_b = mScale; // @[accel/engine/engine.ts:831]
-  assign lane_mul_2_in_valid = redGo; // @[accel/engine/engine.ts:829]
-  assign lane_mul_2_a = mEmpty ? 32'h0 : ((maskEn & (argBeatQ_deq_bits[95:64] != mPos)) ? 32'h80000000 : dData[95:64]); // @[accel/engine/engine.ts:830]
-  assign lane_mul_2_b = mScale; // @[accel/engine/engine.ts:831]
-  assign lane_mul_3_in_valid = redGo; // @[accel/engine/engine.ts:829]
-  assign lane_mul_3_a = mEmpty ? 32'h0 : ((maskEn & (argBeatQ_deq_bits[127:96] != mPos)) ? 32'h80000000 : dData[127:96]); // @[accel/engine/engine.ts:830]
-  assign lane_mul_3_b = mScale; // @[accel/engine/engine.ts:831]
-  assign lane_mul_4_in_valid = redGo; // @[accel/engine/engine.ts:829]
-  assign lane_mul_4_a = mEmpty ? 32'h0 : ((maskEn & (argBeatQ_deq_bits[159:128] != mPos)) ? 32'h80000000 : dData[159:128]); // @[accel/engine/engine.ts:830]
-  assign lane_mul_4_b = mScale; // @[accel/engine/engine.ts:831]
-  assign lane_mul_5_in_valid = redGo; // @[accel/engine/engine.ts:829]
-  assign lane_mul_5_a = mEmpty ? 32'h0 : ((maskEn & (argBeatQ_deq_bits[191:160] != mPos)) ? 32'h80000000 : dData[191:160]); // @[accel/engine/engine.ts:830]
-  assign lane_mul_5_b = mScale; // @[accel/engine/engine.ts:831]
-  assign lane_mul_6_in_valid = redGo; // @[accel/engine/engine.ts:829]
-  assign lane_mul_6_a = mEmpty ? 32'h0 : ((maskEn & (argBeatQ_deq_bits[223:192] != mPos)) ? 32'h80000000 : dData[223:192]); // @[accel/engine/engine.ts:830]
-  assign lane_mul_6_b = mScale; // @[accel/engine/engine.ts:831]
-  assign lane_mul_7_in_valid = redGo; // @[accel/engine/engine.ts:829]
-  assign lane_mul_7_a = mEmpty ? 32'h0 : ((maskEn & (argBeatQ_deq_bits[255:224] != mPos)) ? 32'h80000000 : dData[255:224]); // @[accel/engine/engine.ts:830]
-  assign lane_mul_7_b = mScale; // @[accel/engine/engine.ts:831]
-  assign lane_add_0_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:841]
-  assign lane_add_0_a = red_first_2 ? 32'h0 : accRd[31:0]; // @[accel/engine/engine.ts:842]
-  assign lane_add_0_b = lane_mul_0_y; // @[accel/engine/engine.ts:843]
-  assign lane_add_0_sub = 1'b0; // @[accel/engine/engine.ts:844]
-  assign lane_max_0_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:846]
-  assign lane_max_0_a = red_first_2 ? lane_mul_0_y : accRd[31:0]; // @[accel/engine/engine.ts:847]
-  assign lane_max_0_b = lane_mul_0_y; // @[accel/engine/engine.ts:848]
-  assign lane_add_1_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:841]
-  assign lane_add_1_a = red_first_2 ? 32'h0 : accRd[63:32]; // @[accel/engine/engine.ts:842]
-  assign lane_add_1_b = lane_mul_1_y; // @[accel/engine/engine.ts:843]
-  assign lane_add_1_sub = 1'b0; // @[accel/engine/engine.ts:844]
-  assign lane_max_1_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:846]
-  assign lane_max_1_a = red_first_2 ? lane_mul_1_y : accRd[63:32]; // @[accel/engine/engine.ts:847]
-  assign lane_max_1_b = lane_mul_1_y; // @[accel/engine/engine.ts:848]
-  assign lane_add_2_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:841]
-  assign lane_add_2_a = red_first_2 ? 32'h0 : accRd[95:64]; // @[accel/engine/engine.ts:842]
-  assign lane_add_2_b = lane_mul_2_y; // @[accel/engine/engine.ts:843]
-  assign lane_add_2_sub = 1'b0; // @[accel/engine/engine.ts:844]
-  assign lane_max_2_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:846]
-  assign lane_max_2_a = red_first_2 ? lane_mul_2_y : accRd[95:64]; // @[accel/engine/engine.ts:847]
-  assign lane_max_2_b = lane_mul_2_y; // @[accel/engine/engine.ts:848]
-  assign lane_add_3_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:841]
-  assign lane_add_3_a = red_first_2 ? 32'h0 : accRd[127:96]; // @[accel/engine/engine.ts:842]
-  assign lane_add_3_b = lane_mul_3_y; // @[accel/engine/engine.ts:843]
-  assign lane_add_3_sub = 1'b0; // @[accel/engine/engine.ts:844]
-  assign lane_max_3_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:846]
-  assign lane_max_3_a = red_first_2 ? lane_mul_3_y : accRd[127:96]; // @[accel/engine/engine.ts:847]
-  assign lane_max_3_b = lane_mul_3_y; // @[accel/engine/engine.ts:848]
-  assign lane_add_4_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:841]
-  assign lane_add_4_a = red_first_2 ? 32'h0 : accRd[159:128]; // @[accel/engine/engine.ts:842]
-  assign lane_add_4_b = lane_mul_4_y; // @[accel/engine/engine.ts:843]
-  assign lane_add_4_sub = 1'b0; // @[accel/engine/engine.ts:844]
-  assign lane_max_4_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:846]
-  assign lane_max_4_a = red_first_2 ? lane_mul_4_y : accRd[159:128]; // @[accel/engine/engine.ts:847]
-  assign lane_max_4_b = lane_mul_4_y; // @[accel/engine/engine.ts:848]
-  assign lane_add_5_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:841]
-  assign lane_add_5_a = red_first_2 ? 32'h0 : accRd[191:160]; // @[accel/engine/engine.ts:842]
-  assign lane_add_5_b = lane_mul_5_y; // @[accel/engine/engine.ts:843]
-  assign lane_add_5_sub = 1'b0; // @[accel/engine/engine.ts:844]
-  assign lane_max_5_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:846]
-  assign lane_max_5_a = red_first_2 ? lane_mul_5_y : accRd[191:160]; // @[accel/engine/engine.ts:847]
-  assign lane_max_5_b = lane_mul_5_y; // @[accel/engine/engine.ts:848]
-  assign lane_add_6_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:841]
-  assign lane_add_6_a = red_first_2 ? 32'h0 : accRd[223:192]; // @[accel/engine/engine.ts:842]
-  assign lane_add_6_b = lane_mul_6_y; // @[accel/engine/engine.ts:843]
-  assign lane_add_6_sub = 1'b0; // @[accel/engine/engine.ts:844]
-  assign lane_max_6_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:846]
-  assign lane_max_6_a = red_first_2 ? lane_mul_6_y : accRd[223:192]; // @[accel/engine/engine.ts:847]
-  assign lane_max_6_b = lane_mul_6_y; // @[accel/engine/engine.ts:848]
-  assign lane_add_7_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:841]
-  assign lane_add_7_a = red_first_2 ? 32'h0 : accRd[255:224]; // @[accel/engine/engine.ts:842]
-  assign lane_add_7_b = lane_mul_7_y; // @[accel/engine/engine.ts:843]
-  assign lane_add_7_sub = 1'b0; // @[accel/engine/engine.ts:844]
-  assign lane_max_7_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:846]
-  assign lane_max_7_a = red_first_2 ? lane_mul_7_y : accRd[255:224]; // @[accel/engine/engine.ts:847]
-  assign lane_max_7_b = lane_mul_7_y; // @[accel/engine/engine.ts:848]
-  assign nConv_in_valid = finIn; // @[accel/engine/engine.ts:869]
-  assign nConv_a = red_n_5; // @[accel/engine/engine.ts:870]
-  assign lane_div_0_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:892]
-  assign lane_div_0_a = d2[31:0]; // @[accel/engine/engine.ts:893]
-  assign lane_div_0_b = nConv_y; // @[accel/engine/engine.ts:894]
-  assign lane_div_1_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:892]
-  assign lane_div_1_a = d2[63:32]; // @[accel/engine/engine.ts:893]
-  assign lane_div_1_b = nConv_y; // @[accel/engine/engine.ts:894]
-  assign lane_div_2_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:892]
-  assign lane_div_2_a = d2[95:64]; // @[accel/engine/engine.ts:893]
-  assign lane_div_2_b = nConv_y; // @[accel/engine/engine.ts:894]
-  assign lane_div_3_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:892]
-  assign lane_div_3_a = d2[127:96]; // @[accel/engine/engine.ts:893]
-  assign lane_div_3_b = nConv_y; // @[accel/engine/engine.ts:894]
-  assign lane_div_4_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:892]
-  assign lane_div_4_a = d2[159:128]; // @[accel/engine/engine.ts:893]
-  assign lane_div_4_b = nConv_y; // @[accel/engine/engine.ts:894]
-  assign lane_div_5_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:892]
-  assign lane_div_5_a = d2[191:160]; // @[accel/engine/engine.ts:893]
-  assign lane_div_5_b = nConv_y; // @[accel/engine/engine.ts:894]
-  assign lane_div_6_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:892]
-  assign lane_div_6_a = d2[223:192]; // @[accel/engine/engine.ts:893]
-  assign lane_div_6_b = nConv_y; // @[accel/engine/engine.ts:894]
-  assign lane_div_7_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:892]
-  assign lane_div_7_a = d2[255:224]; // @[accel/engine/engine.ts:893]
-  assign lane_div_7_b = nConv_y; // @[accel/engine/engine.ts:894]
-  assign update_start = opStart; // @[accel/engine/engine.ts:1099]
-  assign update_flush = err; // @[accel/engine/engine.ts:910]
-  assign update_opt_1 = opt; // @[accel/engine/engine.ts:911]
-  assign update_keepGrad = keepGrad; // @[accel/engine/engine.ts:912]
-  assign update_unfused_1 = unfused; // @[accel/engine/engine.ts:913]
-  assign update_dim = dim[15:0]; // @[accel/engine/engine.ts:914]
-  assign update_rowBeats = rowBeats; // @[accel/engine/engine.ts:915]
-  assign update_tailStrb = tailStrb; // @[accel/engine/engine.ts:916]
-  assign update_lr = lr; // @[accel/engine/engine.ts:917]
-  assign update_eps = eps; // @[accel/engine/engine.ts:918]
-  assign update_weightBase = weight_lo; // @[accel/engine/engine.ts:919]
-  assign update_stateBase = state_lo; // @[accel/engine/engine.ts:920]
-  assign update_rowStride = weight_stride; // @[accel/engine/engine.ts:921]
-  assign update_outBase = out_base; // @[accel/engine/engine.ts:922]
-  assign update_outStride = out_stride; // @[accel/engine/engine.ts:923]
-  assign update_rid_valid = ridUQ_deq_valid; // @[accel/engine/engine.ts:924]
-  assign update_rid = ridUQ_deq_bits[31:0]; // @[accel/engine/engine.ts:925]
-  assign update_rid_seg = ridUQ_deq_bits[63:32]; // @[accel/engine/engine.ts:926]
-  assign update_grad_valid = optOn & outQ_deq_valid; // @[accel/engine/engine.ts:1046]
-  assign update_grad = outQ_deq_bits[255:0]; // @[accel/engine/engine.ts:1047]
-  assign update_upd_valid = updBeatQ_deq_valid; // @[accel/engine/engine.ts:928]
-  assign update_upd = updBeatQ_deq_bits; // @[accel/engine/engine.ts:929]
-  assign update_hdr_ready = updHdrOk; // @[accel/engine/engine.ts:956]
-  assign update_wd_ready = (wGo & (wSrc == 3'h3)) & ~err; // @[accel/engine/engine.ts:1050]
-  assign update_sd_ready = (wGo & (wSrc == 3'h4)) & ~err; // @[accel/engine/engine.ts:1051]
-  assign pkQ_enq_valid = pkPush; // @[accel/engine/engine.ts:958]
-  assign pkQ_enq_bits = {pkNextStrb, pkNextData}; // @[accel/engine/engine.ts:959]
-  assign pkQ_deq_ready = err | (wGo & (wSrc == 3'h2)); // @[accel/engine/engine.ts:1049]
-  assign lenQ_enq_valid = awGo; // @[accel/engine/engine.ts:1013]
-  assign lenQ_enq_bits = {curOwSrc, _T_45[7:0]}; // @[accel/engine/engine.ts:1018]
-  assign lenQ_deq_ready = wGo & burstEnd; // @[accel/engine/engine.ts:1044]
-  assign awAddrQ_enq_valid = awGo; // @[accel/engine/engine.ts:1016]
-  assign awAddrQ_enq_bits = {curOwWord, 5'h0}; // @[accel/engine/engine.ts:1017]
-  assign awAddrQ_deq_ready = bFire; // @[accel/engine/engine.ts:1075]
+  assign updBeatQ_deq_ready = err | update_upd_ready; // @[accel/engine/engine.ts:928]
+  assign ridPQ_enq_valid = entry & gradRowsOut; // @[accel/engine/engine.ts:731]
+  assign ridPQ_enq_bits = rid_unpack_value; // @[accel/engine/engine.ts:732]
+  assign ridPQ_deq_ready = err | pkTake; // @[accel/engine/engine.ts:953]
+  assign outQ_enq_valid = isMean ? fin_valid_11 : (red_valid_5 & red_last_5); // @[accel/engine/engine.ts:897]
+  assign outQ_enq_bits = isMean ? {fin_end_11, meanOut} : {red_row_end_5, sum}; // @[accel/engine/engine.ts:898]
+  assign outQ_deq_ready = err | (optOn ? update_grad_ready : (wGo & (wSrc == 3'h0))); // @[accel/engine/engine.ts:1043]
+  assign awBagQ_enq_valid = (redGo & needAw) & ~optOn; // @[accel/engine/engine.ts:810]
+  assign awBagQ_enq_bits = mBag; // @[accel/engine/engine.ts:811]
+  assign awBagQ_deq_ready = err | (((awGo & owFromQ) & fromBag) & (~argEn | owArg)); // @[accel/engine/engine.ts:999]
+  assign hq_enq_valid = update_hdr_valid | pkPush; // @[accel/engine/engine.ts:971]
+  assign hq_enq_bits = update_hdr_valid ? {update_hdr_state ? 3'h4 : 3'h3, update_hdr_beats, update_hdr_word} : {3'h2, 5'h1, pkWord}; // @[accel/engine/engine.ts:972]
+  assign hq_deq_ready = err | ((awGo & owFromQ) & ~fromBag); // @[accel/engine/engine.ts:1000]
+  assign argQ_enq_valid = (red_valid_5 & red_last_5) & argEn; // @[accel/engine/engine.ts:858]
+  assign argQ_enq_bits = {red_row_end_5, argmax_next}; // @[accel/engine/engine.ts:859]
+  assign argQ_deq_ready = err | (wGo & (wSrc == 3'h1)); // @[accel/engine/engine.ts:1046]
+  assign lane_mul_0_in_valid = redGo; // @[accel/engine/engine.ts:827]
+  assign lane_mul_0_a = mEmpty ? 32'h0 : ((maskEn & (argBeatQ_deq_bits[31:0] != mPos)) ? 32'h80000000 : dData[31:0]); // @[accel/engine/engine.ts:828]
+  assign lane_mul_0_b = mScale; // @[accel/engine/engine.ts:829]
+  assign lane_mul_1_in_valid = redGo; // @[accel/engine/engine.ts:827]
+  assign lane_mul_1_a = mEmpty ? 32'h0 : ((maskEn & (argBeatQ_deq_bits[63:32] != mPos)) ? 32'h80000000 : dData[63:32]); // @[accel/engine/engine.ts:828]
+  assign lane_mul_1_b = mScale; // @[accel/engine/engine.ts:829]
+  assign lane_mul_2_in_valid = redGo; // @[accel/engine/engine.ts:827]
+  assign lane_mul_2_a = mEmpty ? 32'h0 : ((maskEn & (argBeatQ_deq_bits[95:64] != mPos)) ? 32'h80000000 : dData[95:64]); // @[accel/engine/engine.ts:828]
+  assign lane_mul_2_b = mScale; // @[accel/engine/engine.ts:829]
+  assign lane_mul_3_in_valid = redGo; // @[accel/engine/engine.ts:827]
+  assign lane_mul_3_a = mEmpty ? 32'h0 : ((maskEn & (argBeatQ_deq_bits[127:96] != mPos)) ? 32'h80000000 : dData[127:96]); // @[accel/engine/engine.ts:828]
+  assign lane_mul_3_b = mScale; // @[accel/engine/engine.ts:829]
+  assign lane_mul_4_in_valid = redGo; // @[accel/engine/engine.ts:827]
+  assign lane_mul_4_a = mEmpty ? 32'h0 : ((maskEn & (argBeatQ_deq_bits[159:128] != mPos)) ? 32'h80000000 : dData[159:128]); // @[accel/engine/engine.ts:828]
+  assign lane_mul_4_b = mScale; // @[accel/engine/engine.ts:829]
+  assign lane_mul_5_in_valid = redGo; // @[accel/engine/engine.ts:827]
+  assign lane_mul_5_a = mEmpty ? 32'h0 : ((maskEn & (argBeatQ_deq_bits[191:160] != mPos)) ? 32'h80000000 : dData[191:160]); // @[accel/engine/engine.ts:828]
+  assign lane_mul_5_b = mScale; // @[accel/engine/engine.ts:829]
+  assign lane_mul_6_in_valid = redGo; // @[accel/engine/engine.ts:827]
+  assign lane_mul_6_a = mEmpty ? 32'h0 : ((maskEn & (argBeatQ_deq_bits[223:192] != mPos)) ? 32'h80000000 : dData[223:192]); // @[accel/engine/engine.ts:828]
+  assign lane_mul_6_b = mScale; // @[accel/engine/engine.ts:829]
+  assign lane_mul_7_in_valid = redGo; // @[accel/engine/engine.ts:827]
+  assign lane_mul_7_a = mEmpty ? 32'h0 : ((maskEn & (argBeatQ_deq_bits[255:224] != mPos)) ? 32'h80000000 : dData[255:224]); // @[accel/engine/engine.ts:828]
+  assign lane_mul_7_b = mScale; // @[accel/engine/engine.ts:829]
+  assign lane_add_0_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:839]
+  assign lane_add_0_a = red_first_2 ? 32'h0 : accRd[31:0]; // @[accel/engine/engine.ts:840]
+  assign lane_add_0_b = lane_mul_0_y; // @[accel/engine/engine.ts:841]
+  assign lane_add_0_sub = 1'b0; // @[accel/engine/engine.ts:842]
+  assign lane_max_0_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:844]
+  assign lane_max_0_a = red_first_2 ? lane_mul_0_y : accRd[31:0]; // @[accel/engine/engine.ts:845]
+  assign lane_max_0_b = lane_mul_0_y; // @[accel/engine/engine.ts:846]
+  assign lane_add_1_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:839]
+  assign lane_add_1_a = red_first_2 ? 32'h0 : accRd[63:32]; // @[accel/engine/engine.ts:840]
+  assign lane_add_1_b = lane_mul_1_y; // @[accel/engine/engine.ts:841]
+  assign lane_add_1_sub = 1'b0; // @[accel/engine/engine.ts:842]
+  assign lane_max_1_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:844]
+  assign lane_max_1_a = red_first_2 ? lane_mul_1_y : accRd[63:32]; // @[accel/engine/engine.ts:845]
+  assign lane_max_1_b = lane_mul_1_y; // @[accel/engine/engine.ts:846]
+  assign lane_add_2_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:839]
+  assign lane_add_2_a = red_first_2 ? 32'h0 : accRd[95:64]; // @[accel/engine/engine.ts:840]
+  assign lane_add_2_b = lane_mul_2_y; // @[accel/engine/engine.ts:841]
+  assign lane_add_2_sub = 1'b0; // @[accel/engine/engine.ts:842]
+  assign lane_max_2_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:844]
+  assign lane_max_2_a = red_first_2 ? lane_mul_2_y : accRd[95:64]; // @[accel/engine/engine.ts:845]
+  assign lane_max_2_b = lane_mul_2_y; // @[accel/engine/engine.ts:846]
+  assign lane_add_3_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:839]
+  assign lane_add_3_a = red_first_2 ? 32'h0 : accRd[127:96]; // @[accel/engine/engine.ts:840]
+  assign lane_add_3_b = lane_mul_3_y; // @[accel/engine/engine.ts:841]
+  assign lane_add_3_sub = 1'b0; // @[accel/engine/engine.ts:842]
+  assign lane_max_3_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:844]
+  assign lane_max_3_a = red_first_2 ? lane_mul_3_y : accRd[127:96]; // @[accel/engine/engine.ts:845]
+  assign lane_max_3_b = lane_mul_3_y; // @[accel/engine/engine.ts:846]
+  assign lane_add_4_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:839]
+  assign lane_add_4_a = red_first_2 ? 32'h0 : accRd[159:128]; // @[accel/engine/engine.ts:840]
+  assign lane_add_4_b = lane_mul_4_y; // @[accel/engine/engine.ts:841]
+  assign lane_add_4_sub = 1'b0; // @[accel/engine/engine.ts:842]
+  assign lane_max_4_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:844]
+  assign lane_max_4_a = red_first_2 ? lane_mul_4_y : accRd[159:128]; // @[accel/engine/engine.ts:845]
+  assign lane_max_4_b = lane_mul_4_y; // @[accel/engine/engine.ts:846]
+  assign lane_add_5_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:839]
+  assign lane_add_5_a = red_first_2 ? 32'h0 : accRd[191:160]; // @[accel/engine/engine.ts:840]
+  assign lane_add_5_b = lane_mul_5_y; // @[accel/engine/engine.ts:841]
+  assign lane_add_5_sub = 1'b0; // @[accel/engine/engine.ts:842]
+  assign lane_max_5_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:844]
+  assign lane_max_5_a = red_first_2 ? lane_mul_5_y : accRd[191:160]; // @[accel/engine/engine.ts:845]
+  assign lane_max_5_b = lane_mul_5_y; // @[accel/engine/engine.ts:846]
+  assign lane_add_6_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:839]
+  assign lane_add_6_a = red_first_2 ? 32'h0 : accRd[223:192]; // @[accel/engine/engine.ts:840]
+  assign lane_add_6_b = lane_mul_6_y; // @[accel/engine/engine.ts:841]
+  assign lane_add_6_sub = 1'b0; // @[accel/engine/engine.ts:842]
+  assign lane_max_6_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:844]
+  assign lane_max_6_a = red_first_2 ? lane_mul_6_y : accRd[223:192]; // @[accel/engine/engine.ts:845]
+  assign lane_max_6_b = lane_mul_6_y; // @[accel/engine/engine.ts:846]
+  assign lane_add_7_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:839]
+  assign lane_add_7_a = red_first_2 ? 32'h0 : accRd[255:224]; // @[accel/engine/engine.ts:840]
+  assign lane_add_7_b = lane_mul_7_y; // @[accel/engine/engine.ts:841]
+  assign lane_add_7_sub = 1'b0; // @[accel/engine/engine.ts:842]
+  assign lane_max_7_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:844]
+  assign lane_max_7_a = red_first_2 ? lane_mul_7_y : accRd[255:224]; // @[accel/engine/engine.ts:845]
+  assign lane_max_7_b = lane_mul_7_y; // @[accel/engine/engine.ts:846]
+  assign nConv_in_valid = finIn; // @[accel/engine/engine.ts:867]
+  assign nConv_a = red_n_5; // @[accel/engine/engine.ts:868]
+  assign lane_div_0_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:890]
+  assign lane_div_0_a = d2[31:0]; // @[accel/engine/engine.ts:891]
+  assign lane_div_0_b = nConv_y; // @[accel/engine/engine.ts:892]
+  assign lane_div_1_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:890]
+  assign lane_div_1_a = d2[63:32]; // @[accel/engine/engine.ts:891]
+  assign lane_div_1_b = nConv_y; // @[accel/engine/engine.ts:892]
+  assign lane_div_2_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:890]
+  assign lane_div_2_a = d2[95:64]; // @[accel/engine/engine.ts:891]
+  assign lane_div_2_b = nConv_y; // @[accel/engine/engine.ts:892]
+  assign lane_div_3_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:890]
+  assign lane_div_3_a = d2[127:96]; // @[accel/engine/engine.ts:891]
+  assign lane_div_3_b = nConv_y; // @[accel/engine/engine.ts:892]
+  assign lane_div_4_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:890]
+  assign lane_div_4_a = d2[159:128]; // @[accel/engine/engine.ts:891]
+  assign lane_div_4_b = nConv_y; // @[accel/engine/engine.ts:892]
+  assign lane_div_5_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:890]
+  assign lane_div_5_a = d2[191:160]; // @[accel/engine/engine.ts:891]
+  assign lane_div_5_b = nConv_y; // @[accel/engine/engine.ts:892]
+  assign lane_div_6_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:890]
+  assign lane_div_6_a = d2[223:192]; // @[accel/engine/engine.ts:891]
+  assign lane_div_6_b = nConv_y; // @[accel/engine/engine.ts:892]
+  assign lane_div_7_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:890]
+  assign lane_div_7_a = d2[255:224]; // @[accel/engine/engine.ts:891]
+  assign lane_div_7_b = nConv_y; // @[accel/engine/engine.ts:892]
+  assign update_start = opStart; // @[accel/engine/engine.ts:1097]
+  assign update_flush = err; // @[accel/engine/engine.ts:908]
+  assign update_opt_1 = opt; // @[accel/engine/engine.ts:909]
+  assign update_keepGrad = keepGrad; // @[accel/engine/engine.ts:910]
+  assign update_unfused_1 = unfused; // @[accel/engine/engine.ts:911]
+  assign update_dim = dim[15:0]; // @[accel/engine/engine.ts:912]
+  assign update_rowBeats = rowBeats; // @[accel/engine/engine.ts:913]
+  assign update_tailStrb = tailStrb; // @[accel/engine/engine.ts:914]
+  assign update_lr = lr; // @[accel/engine/engine.ts:915]
+  assign update_eps = eps; // @[accel/engine/engine.ts:916]
+  assign update_weightBase = weight_lo; // @[accel/engine/engine.ts:917]
+  assign update_stateBase = state_lo; // @[accel/engine/engine.ts:918]
+  assign update_rowStride = weight_stride; // @[accel/engine/engine.ts:919]
+  assign update_outBase = out_base; // @[accel/engine/engine.ts:920]
+  assign update_outStride = out_stride; // @[accel/engine/engine.ts:921]
+  assign update_rid_valid = ridUQ_deq_valid; // @[accel/engine/engine.ts:922]
+  assign update_rid = ridUQ_deq_bits[31:0]; // @[accel/engine/engine.ts:923]
+  assign update_rid_seg = ridUQ_deq_bits[63:32]; // @[accel/engine/engine.ts:924]
+  assign update_grad_valid = optOn & outQ_deq_valid; // @[accel/engine/engine.ts:1044]
+  assign update_grad = outQ_deq_bits[255:0]; // @[accel/engine/engine.ts:1045]
+  assign update_upd_valid = updBeatQ_deq_valid; // @[accel/engine/engine.ts:926]
+  assign update_upd = updBeatQ_deq_bits; // @[accel/engine/engine.ts:927]
+  assign update_hdr_ready = updHdrOk; // @[accel/engine/engine.ts:954]
+  assign update_wd_ready = (wGo & (wSrc == 3'h3)) & ~err; // @[accel/engine/engine.ts:1048]
+  assign update_sd_ready = (wGo & (wSrc == 3'h4)) & ~err; // @[accel/engine/engine.ts:1049]
+  assign pkQ_enq_valid = pkPush; // @[accel/engine/engine.ts:956]
+  assign pkQ_enq_bits = {pkNextStrb, pkNextData}; // @[accel/engine/engine.ts:957]
+  assign pkQ_deq_ready = err | (wGo & (wSrc == 3'h2)); // @[accel/engine/engine.ts:1047]
+  assign lenQ_enq_valid = awGo; // @[accel/engine/engine.ts:1011]
+  assign lenQ_enq_bits = {curOwSrc, _T_45[7:0]}; // @[accel/engine/engine.ts:1016]
+  assign lenQ_deq_ready = wGo & burstEnd; // @[accel/engine/engine.ts:1042]
+  assign awAddrQ_enq_valid = awGo; // @[accel/engine/engine.ts:1014]
+  assign awAddrQ_enq_bits = {curOwWord, 5'h0}; // @[accel/engine/engine.ts:1015]
+  assign awAddrQ_deq_ready = bFire; // @[accel/engine/engine.ts:1073]
   assign s_axi_lite_awready = wfire; // @[accel/engine/engine.ts:220]
   assign s_axi_lite_wready = wfire; // @[accel/engine/engine.ts:220]
   assign s_axi_lite_bresp = 2'h0; // @[accel/engine/engine.ts:220]
@@ -2427,21 +2427,21 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
   assign s_axi_lite_rdata = rdata; // @[accel/engine/engine.ts:220]
   assign s_axi_lite_rresp = 2'h0; // @[accel/engine/engine.ts:220]
   assign s_axi_lite_rvalid = rvalid; // @[accel/engine/engine.ts:220]
-  assign m_axi_awid = 6'h0; // @[accel/engine/engine.ts:1022]
-  assign m_axi_awaddr = awAddr; // @[accel/engine/engine.ts:1020]
-  assign m_axi_awlen = awLen; // @[accel/engine/engine.ts:1021]
-  assign m_axi_awsize = 3'h5; // @[accel/engine/engine.ts:1023]
-  assign m_axi_awburst = 2'h1; // @[accel/engine/engine.ts:1024]
-  assign m_axi_awlock = 1'b0; // @[accel/engine/engine.ts:1025]
-  assign m_axi_awcache = 4'h3; // @[accel/engine/engine.ts:1026]
-  assign m_axi_awprot = 3'h0; // @[accel/engine/engine.ts:1027]
-  assign m_axi_awqos = 4'h0; // @[accel/engine/engine.ts:1028]
-  assign m_axi_awvalid = awValid; // @[accel/engine/engine.ts:1019]
-  assign m_axi_wdata = wData; // @[accel/engine/engine.ts:1066]
-  assign m_axi_wstrb = wStrb; // @[accel/engine/engine.ts:1067]
-  assign m_axi_wlast = wLast; // @[accel/engine/engine.ts:1068]
-  assign m_axi_wvalid = wValid; // @[accel/engine/engine.ts:1065]
-  assign m_axi_bready = bReady; // @[accel/engine/engine.ts:1071]
+  assign m_axi_awid = 6'h0; // @[accel/engine/engine.ts:1020]
+  assign m_axi_awaddr = awAddr; // @[accel/engine/engine.ts:1018]
+  assign m_axi_awlen = awLen; // @[accel/engine/engine.ts:1019]
+  assign m_axi_awsize = 3'h5; // @[accel/engine/engine.ts:1021]
+  assign m_axi_awburst = 2'h1; // @[accel/engine/engine.ts:1022]
+  assign m_axi_awlock = 1'b0; // @[accel/engine/engine.ts:1023]
+  assign m_axi_awcache = 4'h3; // @[accel/engine/engine.ts:1024]
+  assign m_axi_awprot = 3'h0; // @[accel/engine/engine.ts:1025]
+  assign m_axi_awqos = 4'h0; // @[accel/engine/engine.ts:1026]
+  assign m_axi_awvalid = awValid; // @[accel/engine/engine.ts:1017]
+  assign m_axi_wdata = wData; // @[accel/engine/engine.ts:1064]
+  assign m_axi_wstrb = wStrb; // @[accel/engine/engine.ts:1065]
+  assign m_axi_wlast = wLast; // @[accel/engine/engine.ts:1066]
+  assign m_axi_wvalid = wValid; // @[accel/engine/engine.ts:1063]
+  assign m_axi_bready = bReady; // @[accel/engine/engine.ts:1069]
   assign m_axi_arid = arId; // @[accel/engine/engine.ts:495]
   assign m_axi_araddr = arAddr; // @[accel/engine/engine.ts:493]
   assign m_axi_arlen = arLen; // @[accel/engine/engine.ts:494]
@@ -2461,9 +2461,9 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
   assign robRcv_rd2 = robRcv[headSlot]; // @[accel/engine/engine.ts:530]
   assign robBase_rd0 = robBase[rSlot]; // @[accel/engine/engine.ts:517]
   assign robBase_rd1 = robBase[headSlot]; // @[accel/engine/engine.ts:530]
-  assign rErrAddr = slotAddr[rSlot]; // @[accel/engine/engine.ts:1076]
-  assign accRd = acc[{red_slot_2, red_beat_2}]; // @[accel/engine/engine.ts:837]
-  assign argMem_rd0 = argMem[{red_slot_5, red_beat_5}]; // @[accel/engine/engine.ts:858]
+  assign rErrAddr = slotAddr[rSlot]; // @[accel/engine/engine.ts:1074]
+  assign accRd = acc[{red_slot_2, red_beat_2}]; // @[accel/engine/engine.ts:835]
+  assign argMem_rd0 = argMem[{red_slot_5, red_beat_5}]; // @[accel/engine/engine.ts:856]
 
   always @(posedge aclk) begin
     if (!aresetn) begin
@@ -2612,241 +2612,241 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
       nCount <= 32'h0; // @[accel/engine/engine.ts:638]
       seenInBag <= 1'b0; // @[accel/engine/engine.ts:640]
       seqSlot <= 2'h0; // @[accel/engine/engine.ts:641]
-      segRid <= 32'h0; // @[accel/engine/engine.ts:646]
-      heldRid <= 32'h0; // @[accel/engine/engine.ts:647]
-      emPh <= 2'h0; // @[accel/engine/engine.ts:720]
-      emRow <= 32'h0; // @[accel/engine/engine.ts:721]
-      updU <= 32'h0; // @[accel/engine/engine.ts:722]
-      rj <= 4'h0; // @[accel/engine/engine.ts:771]
-      red_valid_0 <= 1'b0; // @[accel/engine/engine.ts:775]
-      red_valid_1 <= 1'b0; // @[accel/engine/engine.ts:775]
-      red_valid_2 <= 1'b0; // @[accel/engine/engine.ts:775]
-      red_valid_3 <= 1'b0; // @[accel/engine/engine.ts:775]
-      red_valid_4 <= 1'b0; // @[accel/engine/engine.ts:775]
-      red_valid_5 <= 1'b0; // @[accel/engine/engine.ts:775]
-      red_slot_0 <= 2'h0; // @[accel/engine/engine.ts:776]
-      red_slot_1 <= 2'h0; // @[accel/engine/engine.ts:776]
-      red_slot_2 <= 2'h0; // @[accel/engine/engine.ts:776]
-      red_slot_3 <= 2'h0; // @[accel/engine/engine.ts:776]
-      red_slot_4 <= 2'h0; // @[accel/engine/engine.ts:776]
-      red_slot_5 <= 2'h0; // @[accel/engine/engine.ts:776]
-      red_beat_0 <= 4'h0; // @[accel/engine/engine.ts:777]
-      red_beat_1 <= 4'h0; // @[accel/engine/engine.ts:777]
-      red_beat_2 <= 4'h0; // @[accel/engine/engine.ts:777]
-      red_beat_3 <= 4'h0; // @[accel/engine/engine.ts:777]
-      red_beat_4 <= 4'h0; // @[accel/engine/engine.ts:777]
-      red_beat_5 <= 4'h0; // @[accel/engine/engine.ts:777]
-      red_last_0 <= 1'b0; // @[accel/engine/engine.ts:778]
-      red_last_1 <= 1'b0; // @[accel/engine/engine.ts:778]
-      red_last_2 <= 1'b0; // @[accel/engine/engine.ts:778]
-      red_last_3 <= 1'b0; // @[accel/engine/engine.ts:778]
-      red_last_4 <= 1'b0; // @[accel/engine/engine.ts:778]
-      red_last_5 <= 1'b0; // @[accel/engine/engine.ts:778]
-      red_row_end_0 <= 1'b0; // @[accel/engine/engine.ts:779]
-      red_row_end_1 <= 1'b0; // @[accel/engine/engine.ts:779]
-      red_row_end_2 <= 1'b0; // @[accel/engine/engine.ts:779]
-      red_row_end_3 <= 1'b0; // @[accel/engine/engine.ts:779]
-      red_row_end_4 <= 1'b0; // @[accel/engine/engine.ts:779]
-      red_row_end_5 <= 1'b0; // @[accel/engine/engine.ts:779]
-      red_first_0 <= 1'b0; // @[accel/engine/engine.ts:780]
-      red_first_1 <= 1'b0; // @[accel/engine/engine.ts:780]
-      red_first_2 <= 1'b0; // @[accel/engine/engine.ts:780]
-      red_first_3 <= 1'b0; // @[accel/engine/engine.ts:780]
-      red_first_4 <= 1'b0; // @[accel/engine/engine.ts:780]
-      red_first_5 <= 1'b0; // @[accel/engine/engine.ts:780]
-      red_n_0 <= 32'h0; // @[accel/engine/engine.ts:781]
-      red_n_1 <= 32'h0; // @[accel/engine/engine.ts:781]
-      red_n_2 <= 32'h0; // @[accel/engine/engine.ts:781]
-      red_n_3 <= 32'h0; // @[accel/engine/engine.ts:781]
-      red_n_4 <= 32'h0; // @[accel/engine/engine.ts:781]
-      red_n_5 <= 32'h0; // @[accel/engine/engine.ts:781]
-      red_pos_0 <= 32'h0; // @[accel/engine/engine.ts:782]
-      red_pos_1 <= 32'h0; // @[accel/engine/engine.ts:782]
-      red_pos_2 <= 32'h0; // @[accel/engine/engine.ts:782]
-      red_pos_3 <= 32'h0; // @[accel/engine/engine.ts:782]
-      red_pos_4 <= 32'h0; // @[accel/engine/engine.ts:782]
-      red_pos_5 <= 32'h0; // @[accel/engine/engine.ts:782]
-      red_empty_0 <= 1'b0; // @[accel/engine/engine.ts:783]
-      red_empty_1 <= 1'b0; // @[accel/engine/engine.ts:783]
-      red_empty_2 <= 1'b0; // @[accel/engine/engine.ts:783]
-      red_empty_3 <= 1'b0; // @[accel/engine/engine.ts:783]
-      red_empty_4 <= 1'b0; // @[accel/engine/engine.ts:783]
-      red_empty_5 <= 1'b0; // @[accel/engine/engine.ts:783]
-      outRes <= 5'h0; // @[accel/engine/engine.ts:791]
-      argRes <= 6'h0; // @[accel/engine/engine.ts:802]
-      d1Valid <= 1'b0; // @[accel/engine/engine.ts:871]
-      d2Valid <= 1'b0; // @[accel/engine/engine.ts:872]
-      d1 <= 256'h0; // @[accel/engine/engine.ts:873]
-      d2 <= 256'h0; // @[accel/engine/engine.ts:874]
-      zN_0 <= 1'b0; // @[accel/engine/engine.ts:875]
-      regNext <= 1'b0; // @[accel/engine/engine.ts:876]
-      endD_0 <= 1'b0; // @[accel/engine/engine.ts:877]
-      regNext_1 <= 1'b0; // @[accel/engine/engine.ts:878]
-      fin_valid_0 <= 1'b0; // @[accel/engine/engine.ts:883]
-      fin_zero_0 <= 1'b0; // @[accel/engine/engine.ts:884]
-      fin_end_0 <= 1'b0; // @[accel/engine/engine.ts:885]
-      fin_valid_1 <= 1'b0; // @[accel/engine/engine.ts:883]
-      fin_zero_1 <= 1'b0; // @[accel/engine/engine.ts:884]
-      fin_end_1 <= 1'b0; // @[accel/engine/engine.ts:885]
-      fin_valid_2 <= 1'b0; // @[accel/engine/engine.ts:883]
-      fin_zero_2 <= 1'b0; // @[accel/engine/engine.ts:884]
-      fin_end_2 <= 1'b0; // @[accel/engine/engine.ts:885]
-      fin_valid_3 <= 1'b0; // @[accel/engine/engine.ts:883]
-      fin_zero_3 <= 1'b0; // @[accel/engine/engine.ts:884]
-      fin_end_3 <= 1'b0; // @[accel/engine/engine.ts:885]
-      fin_valid_4 <= 1'b0; // @[accel/engine/engine.ts:883]
-      fin_zero_4 <= 1'b0; // @[accel/engine/engine.ts:884]
-      fin_end_4 <= 1'b0; // @[accel/engine/engine.ts:885]
-      fin_valid_5 <= 1'b0; // @[accel/engine/engine.ts:883]
-      fin_zero_5 <= 1'b0; // @[accel/engine/engine.ts:884]
-      fin_end_5 <= 1'b0; // @[accel/engine/engine.ts:885]
-      fin_valid_6 <= 1'b0; // @[accel/engine/engine.ts:883]
-      fin_zero_6 <= 1'b0; // @[accel/engine/engine.ts:884]
-      fin_end_6 <= 1'b0; // @[accel/engine/engine.ts:885]
-      fin_valid_7 <= 1'b0; // @[accel/engine/engine.ts:883]
-      fin_zero_7 <= 1'b0; // @[accel/engine/engine.ts:884]
-      fin_end_7 <= 1'b0; // @[accel/engine/engine.ts:885]
-      fin_valid_8 <= 1'b0; // @[accel/engine/engine.ts:883]
-      fin_zero_8 <= 1'b0; // @[accel/engine/engine.ts:884]
-      fin_end_8 <= 1'b0; // @[accel/engine/engine.ts:885]
-      fin_valid_9 <= 1'b0; // @[accel/engine/engine.ts:883]
-      fin_zero_9 <= 1'b0; // @[accel/engine/engine.ts:884]
-      fin_end_9 <= 1'b0; // @[accel/engine/engine.ts:885]
-      fin_valid_10 <= 1'b0; // @[accel/engine/engine.ts:883]
-      fin_zero_10 <= 1'b0; // @[accel/engine/engine.ts:884]
-      fin_end_10 <= 1'b0; // @[accel/engine/engine.ts:885]
-      fin_valid_11 <= 1'b0; // @[accel/engine/engine.ts:883]
-      fin_zero_11 <= 1'b0; // @[accel/engine/engine.ts:884]
-      fin_end_11 <= 1'b0; // @[accel/engine/engine.ts:885]
-      pkData <= 256'h0; // @[accel/engine/engine.ts:942]
-      pkStrb <= 32'h0; // @[accel/engine/engine.ts:943]
-      pkN <= 3'h0; // @[accel/engine/engine.ts:944]
-      pkSeen <= 32'h0; // @[accel/engine/engine.ts:945]
-      pkWord <= 27'h0; // @[accel/engine/engine.ts:946]
-      awValid <= 1'b0; // @[accel/engine/engine.ts:978]
-      awAddr <= 32'h0; // @[accel/engine/engine.ts:979]
-      awLen <= 8'h0; // @[accel/engine/engine.ts:980]
-      bOut <= 6'h0; // @[accel/engine/engine.ts:981]
-      owWord <= 27'h0; // @[accel/engine/engine.ts:985]
-      owLeft <= 5'h0; // @[accel/engine/engine.ts:986]
-      owArg <= 1'b0; // @[accel/engine/engine.ts:989]
-      owSrc <= 3'h0; // @[accel/engine/engine.ts:990]
-      wValid <= 1'b0; // @[accel/engine/engine.ts:1030]
-      wData <= 256'h0; // @[accel/engine/engine.ts:1031]
-      wStrb <= 32'h0; // @[accel/engine/engine.ts:1032]
-      wLast <= 1'b0; // @[accel/engine/engine.ts:1033]
-      wBeat <= 8'h0; // @[accel/engine/engine.ts:1034]
-      opRun <= 1'b0; // @[accel/engine/engine.ts:1097]
+      segRid <= 32'h0; // @[accel/engine/engine.ts:647]
+      heldRid <= 32'h0; // @[accel/engine/engine.ts:648]
+      emPh <= 2'h0; // @[accel/engine/engine.ts:721]
+      emRow <= 32'h0; // @[accel/engine/engine.ts:722]
+      updU <= 32'h0; // @[accel/engine/engine.ts:723]
+      rj <= 4'h0; // @[accel/engine/engine.ts:769]
+      red_valid_0 <= 1'b0; // @[accel/engine/engine.ts:773]
+      red_valid_1 <= 1'b0; // @[accel/engine/engine.ts:773]
+      red_valid_2 <= 1'b0; // @[accel/engine/engine.ts:773]
+      red_valid_3 <= 1'b0; // @[accel/engine/engine.ts:773]
+      red_valid_4 <= 1'b0; // @[accel/engine/engine.ts:773]
+      red_valid_5 <= 1'b0; // @[accel/engine/engine.ts:773]
+      red_slot_0 <= 2'h0; // @[accel/engine/engine.ts:774]
+      red_slot_1 <= 2'h0; // @[accel/engine/engine.ts:774]
+      red_slot_2 <= 2'h0; // @[accel/engine/engine.ts:774]
+      red_slot_3 <= 2'h0; // @[accel/engine/engine.ts:774]
+      red_slot_4 <= 2'h0; // @[accel/engine/engine.ts:774]
+      red_slot_5 <= 2'h0; // @[accel/engine/engine.ts:774]
+      red_beat_0 <= 4'h0; // @[accel/engine/engine.ts:775]
+      red_beat_1 <= 4'h0; // @[accel/engine/engine.ts:775]
+      red_beat_2 <= 4'h0; // @[accel/engine/engine.ts:775]
+      red_beat_3 <= 4'h0; // @[accel/engine/engine.ts:775]
+      red_beat_4 <= 4'h0; // @[accel/engine/engine.ts:775]
+      red_beat_5 <= 4'h0; // @[accel/engine/engine.ts:775]
+      red_last_0 <= 1'b0; // @[accel/engine/engine.ts:776]
+      red_last_1 <= 1'b0; // @[accel/engine/engine.ts:776]
+      red_last_2 <= 1'b0; // @[accel/engine/engine.ts:776]
+      red_last_3 <= 1'b0; // @[accel/engine/engine.ts:776]
+      red_last_4 <= 1'b0; // @[accel/engine/engine.ts:776]
+      red_last_5 <= 1'b0; // @[accel/engine/engine.ts:776]
+      red_row_end_0 <= 1'b0; // @[accel/engine/engine.ts:777]
+      red_row_end_1 <= 1'b0; // @[accel/engine/engine.ts:777]
+      red_row_end_2 <= 1'b0; // @[accel/engine/engine.ts:777]
+      red_row_end_3 <= 1'b0; // @[accel/engine/engine.ts:777]
+      red_row_end_4 <= 1'b0; // @[accel/engine/engine.ts:777]
+      red_row_end_5 <= 1'b0; // @[accel/engine/engine.ts:777]
+      red_first_0 <= 1'b0; // @[accel/engine/engine.ts:778]
+      red_first_1 <= 1'b0; // @[accel/engine/engine.ts:778]
+      red_first_2 <= 1'b0; // @[accel/engine/engine.ts:778]
+      red_first_3 <= 1'b0; // @[accel/engine/engine.ts:778]
+      red_first_4 <= 1'b0; // @[accel/engine/engine.ts:778]
+      red_first_5 <= 1'b0; // @[accel/engine/engine.ts:778]
+      red_n_0 <= 32'h0; // @[accel/engine/engine.ts:779]
+      red_n_1 <= 32'h0; // @[accel/engine/engine.ts:779]
+      red_n_2 <= 32'h0; // @[accel/engine/engine.ts:779]
+      red_n_3 <= 32'h0; // @[accel/engine/engine.ts:779]
+      red_n_4 <= 32'h0; // @[accel/engine/engine.ts:779]
+      red_n_5 <= 32'h0; // @[accel/engine/engine.ts:779]
+      red_pos_0 <= 32'h0; // @[accel/engine/engine.ts:780]
+      red_pos_1 <= 32'h0; // @[accel/engine/engine.ts:780]
+      red_pos_2 <= 32'h0; // @[accel/engine/engine.ts:780]
+      red_pos_3 <= 32'h0; // @[accel/engine/engine.ts:780]
+      red_pos_4 <= 32'h0; // @[accel/engine/engine.ts:780]
+      red_pos_5 <= 32'h0; // @[accel/engine/engine.ts:780]
+      red_empty_0 <= 1'b0; // @[accel/engine/engine.ts:781]
+      red_empty_1 <= 1'b0; // @[accel/engine/engine.ts:781]
+      red_empty_2 <= 1'b0; // @[accel/engine/engine.ts:781]
+      red_empty_3 <= 1'b0; // @[accel/engine/engine.ts:781]
+      red_empty_4 <= 1'b0; // @[accel/engine/engine.ts:781]
+      red_empty_5 <= 1'b0; // @[accel/engine/engine.ts:781]
+      outRes <= 5'h0; // @[accel/engine/engine.ts:789]
+      argRes <= 6'h0; // @[accel/engine/engine.ts:800]
+      d1Valid <= 1'b0; // @[accel/engine/engine.ts:869]
+      d2Valid <= 1'b0; // @[accel/engine/engine.ts:870]
+      d1 <= 256'h0; // @[accel/engine/engine.ts:871]
+      d2 <= 256'h0; // @[accel/engine/engine.ts:872]
+      zN_0 <= 1'b0; // @[accel/engine/engine.ts:873]
+      regNext <= 1'b0; // @[accel/engine/engine.ts:874]
+      endD_0 <= 1'b0; // @[accel/engine/engine.ts:875]
+      regNext_1 <= 1'b0; // @[accel/engine/engine.ts:876]
+      fin_valid_0 <= 1'b0; // @[accel/engine/engine.ts:881]
+      fin_zero_0 <= 1'b0; // @[accel/engine/engine.ts:882]
+      fin_end_0 <= 1'b0; // @[accel/engine/engine.ts:883]
+      fin_valid_1 <= 1'b0; // @[accel/engine/engine.ts:881]
+      fin_zero_1 <= 1'b0; // @[accel/engine/engine.ts:882]
+      fin_end_1 <= 1'b0; // @[accel/engine/engine.ts:883]
+      fin_valid_2 <= 1'b0; // @[accel/engine/engine.ts:881]
+      fin_zero_2 <= 1'b0; // @[accel/engine/engine.ts:882]
+      fin_end_2 <= 1'b0; // @[accel/engine/engine.ts:883]
+      fin_valid_3 <= 1'b0; // @[accel/engine/engine.ts:881]
+      fin_zero_3 <= 1'b0; // @[accel/engine/engine.ts:882]
+      fin_end_3 <= 1'b0; // @[accel/engine/engine.ts:883]
+      fin_valid_4 <= 1'b0; // @[accel/engine/engine.ts:881]
+      fin_zero_4 <= 1'b0; // @[accel/engine/engine.ts:882]
+      fin_end_4 <= 1'b0; // @[accel/engine/engine.ts:883]
+      fin_valid_5 <= 1'b0; // @[accel/engine/engine.ts:881]
+      fin_zero_5 <= 1'b0; // @[accel/engine/engine.ts:882]
+      fin_end_5 <= 1'b0; // @[accel/engine/engine.ts:883]
+      fin_valid_6 <= 1'b0; // @[accel/engine/engine.ts:881]
+      fin_zero_6 <= 1'b0; // @[accel/engine/engine.ts:882]
+      fin_end_6 <= 1'b0; // @[accel/engine/engine.ts:883]
+      fin_valid_7 <= 1'b0; // @[accel/engine/engine.ts:881]
+      fin_zero_7 <= 1'b0; // @[accel/engine/engine.ts:882]
+      fin_end_7 <= 1'b0; // @[accel/engine/engine.ts:883]
+      fin_valid_8 <= 1'b0; // @[accel/engine/engine.ts:881]
+      fin_zero_8 <= 1'b0; // @[accel/engine/engine.ts:882]
+      fin_end_8 <= 1'b0; // @[accel/engine/engine.ts:883]
+      fin_valid_9 <= 1'b0; // @[accel/engine/engine.ts:881]
+      fin_zero_9 <= 1'b0; // @[accel/engine/engine.ts:882]
+      fin_end_9 <= 1'b0; // @[accel/engine/engine.ts:883]
+      fin_valid_10 <= 1'b0; // @[accel/engine/engine.ts:881]
+      fin_zero_10 <= 1'b0; // @[accel/engine/engine.ts:882]
+      fin_end_10 <= 1'b0; // @[accel/engine/engine.ts:883]
+      fin_valid_11 <= 1'b0; // @[accel/engine/engine.ts:881]
+      fin_zero_11 <= 1'b0; // @[accel/engine/engine.ts:882]
+      fin_end_11 <= 1'b0; // @[accel/engine/engine.ts:883]
+      pkData <= 256'h0; // @[accel/engine/engine.ts:940]
+      pkStrb <= 32'h0; // @[accel/engine/engine.ts:941]
+      pkN <= 3'h0; // @[accel/engine/engine.ts:942]
+      pkSeen <= 32'h0; // @[accel/engine/engine.ts:943]
+      pkWord <= 27'h0; // @[accel/engine/engine.ts:944]
+      awValid <= 1'b0; // @[accel/engine/engine.ts:976]
+      awAddr <= 32'h0; // @[accel/engine/engine.ts:977]
+      awLen <= 8'h0; // @[accel/engine/engine.ts:978]
+      bOut <= 6'h0; // @[accel/engine/engine.ts:979]
+      owWord <= 27'h0; // @[accel/engine/engine.ts:983]
+      owLeft <= 5'h0; // @[accel/engine/engine.ts:984]
+      owArg <= 1'b0; // @[accel/engine/engine.ts:987]
+      owSrc <= 3'h0; // @[accel/engine/engine.ts:988]
+      wValid <= 1'b0; // @[accel/engine/engine.ts:1028]
+      wData <= 256'h0; // @[accel/engine/engine.ts:1029]
+      wStrb <= 32'h0; // @[accel/engine/engine.ts:1030]
+      wLast <= 1'b0; // @[accel/engine/engine.ts:1031]
+      wBeat <= 8'h0; // @[accel/engine/engine.ts:1032]
+      opRun <= 1'b0; // @[accel/engine/engine.ts:1095]
     end else begin
       if (finish) begin
-        busy <= 1'b0; // @[accel/engine/engine.ts:1193]
+        busy <= 1'b0; // @[accel/engine/engine.ts:1191]
       end else begin
         if (start) begin
-          busy <= (num_tables != 32'h0) | ~slice_none; // @[accel/engine/engine.ts:1120]
+          busy <= (num_tables != 32'h0) | ~slice_none; // @[accel/engine/engine.ts:1118]
         end
       end
       if (finish) begin
-        done <= 1'b1; // @[accel/engine/engine.ts:1194]
+        done <= 1'b1; // @[accel/engine/engine.ts:1192]
       end else begin
         if (start) begin
-          done <= (num_tables == 32'h0) & slice_none; // @[accel/engine/engine.ts:1121]
+          done <= (num_tables == 32'h0) & slice_none; // @[accel/engine/engine.ts:1119]
         end
       end
       if (start) begin
-        err <= 1'b0; // @[accel/engine/engine.ts:1104]
+        err <= 1'b0; // @[accel/engine/engine.ts:1102]
       end else begin
         if (_T_46) begin
-          err <= 1'b1; // @[accel/engine/engine.ts:1080]
+          err <= 1'b1; // @[accel/engine/engine.ts:1078]
         end
       end
       if (start) begin
-        errResp <= 2'h0; // @[accel/engine/engine.ts:1105]
+        errResp <= 2'h0; // @[accel/engine/engine.ts:1103]
       end else begin
         if (_T_46) begin
-          errResp <= rErr ? m_axi_rresp : m_axi_bresp; // @[accel/engine/engine.ts:1081]
+          errResp <= rErr ? m_axi_rresp : m_axi_bresp; // @[accel/engine/engine.ts:1079]
         end
       end
       if (start) begin
-        errRead <= 1'b0; // @[accel/engine/engine.ts:1106]
+        errRead <= 1'b0; // @[accel/engine/engine.ts:1104]
       end else begin
         if (_T_46) begin
-          errRead <= rErr; // @[accel/engine/engine.ts:1082]
+          errRead <= rErr; // @[accel/engine/engine.ts:1080]
         end
       end
       if (start) begin
-        errWrite <= 1'b0; // @[accel/engine/engine.ts:1107]
+        errWrite <= 1'b0; // @[accel/engine/engine.ts:1105]
       end else begin
         if (_T_46) begin
-          errWrite <= bErr; // @[accel/engine/engine.ts:1083]
+          errWrite <= bErr; // @[accel/engine/engine.ts:1081]
         end
       end
       if (start) begin
-        errAddr <= 64'h0; // @[accel/engine/engine.ts:1108]
+        errAddr <= 64'h0; // @[accel/engine/engine.ts:1106]
       end else begin
         if (_T_46) begin
-          errAddr <= {32'h0, rErr ? rErrAddr : awAddrQ_deq_bits}; // @[accel/engine/engine.ts:1084]
+          errAddr <= {32'h0, rErr ? rErrAddr : awAddrQ_deq_bits}; // @[accel/engine/engine.ts:1082]
         end
       end
       if (start) begin
-        cycles <= 32'h0; // @[accel/engine/engine.ts:1109]
+        cycles <= 32'h0; // @[accel/engine/engine.ts:1107]
       end else begin
         if (busy) begin
-          cycles <= cycles + 32'h1; // @[accel/engine/engine.ts:1095]
+          cycles <= cycles + 32'h1; // @[accel/engine/engine.ts:1093]
         end
       end
       if (start) begin
-        rBeats <= 32'h0; // @[accel/engine/engine.ts:1110]
+        rBeats <= 32'h0; // @[accel/engine/engine.ts:1108]
       end else begin
         if (rFire) begin
           rBeats <= rBeats + 32'h1; // @[accel/engine/engine.ts:521]
         end
       end
       if (start) begin
-        wBeats <= 32'h0; // @[accel/engine/engine.ts:1111]
+        wBeats <= 32'h0; // @[accel/engine/engine.ts:1109]
       end else begin
         if (wValid & m_axi_wready) begin
-          wBeats <= wBeats + 32'h1; // @[accel/engine/engine.ts:1063]
+          wBeats <= wBeats + 32'h1; // @[accel/engine/engine.ts:1061]
         end
       end
       if (start) begin
-        stallIndex <= 32'h0; // @[accel/engine/engine.ts:1112]
+        stallIndex <= 32'h0; // @[accel/engine/engine.ts:1110]
       end else begin
         if ((((((busy & ~err) & arFree) & slotFree) & ~sideGo) & ~rowPending) & ~tok_arb_out_valid) begin
           stallIndex <= stallIndex + 32'h1; // @[accel/engine/engine.ts:457]
         end
       end
       if (start) begin
-        stallInflight <= 32'h0; // @[accel/engine/engine.ts:1113]
+        stallInflight <= 32'h0; // @[accel/engine/engine.ts:1111]
       end else begin
         if ((((busy & ~err) & arFree) & ~slotFree) & rowPending) begin
           stallInflight <= stallInflight + 32'h1; // @[accel/engine/engine.ts:456]
         end
       end
       if (start) begin
-        stallDep <= 32'h0; // @[accel/engine/engine.ts:1114]
+        stallDep <= 32'h0; // @[accel/engine/engine.ts:1112]
       end else begin
         if (((run & metaQ_deq_valid) & (mEmpty | rowBeatAvail)) & hazard) begin
-          stallDep <= stallDep + 32'h1; // @[accel/engine/engine.ts:806]
+          stallDep <= stallDep + 32'h1; // @[accel/engine/engine.ts:804]
         end
       end
       if (start) begin
-        stallWrite <= 32'h0; // @[accel/engine/engine.ts:1115]
+        stallWrite <= 32'h0; // @[accel/engine/engine.ts:1113]
       end else begin
         if (wValid & ~m_axi_wready) begin
-          stallWrite <= stallWrite + 32'h1; // @[accel/engine/engine.ts:1064]
+          stallWrite <= stallWrite + 32'h1; // @[accel/engine/engine.ts:1062]
         end
       end
       if (startReq & busy) begin
         startIgnored <= startIgnored + 32'h1; // @[accel/engine/engine.ts:240]
       end
       if (start) begin
-        batched <= num_tables != 32'h0; // @[accel/engine/engine.ts:1116]
+        batched <= num_tables != 32'h0; // @[accel/engine/engine.ts:1114]
       end
       if (nextTable) begin
-        tableAt <= tableAt + 32'h1; // @[accel/engine/engine.ts:1188]
+        tableAt <= tableAt + 32'h1; // @[accel/engine/engine.ts:1186]
       end else begin
         if (start) begin
-          tableAt <= 32'h0; // @[accel/engine/engine.ts:1123]
+          tableAt <= 32'h0; // @[accel/engine/engine.ts:1121]
         end
       end
       if (wfire) begin
@@ -3011,10 +3011,10 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
         num_tables <= written_68 | (num_tables & ~strobed_50); // @[accel/engine/engine.ts:220]
       end
       if (nextTable) begin
-        descIdx <= 3'h0; // @[accel/engine/engine.ts:1190]
+        descIdx <= 3'h0; // @[accel/engine/engine.ts:1188]
       end else begin
         if (start) begin
-          descIdx <= 3'h0; // @[accel/engine/engine.ts:1126]
+          descIdx <= 3'h0; // @[accel/engine/engine.ts:1124]
         end else begin
           if (descFire) begin
             descIdx <= descIdx + 3'h1; // @[accel/engine/engine.ts:580]
@@ -3064,10 +3064,10 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
         desc_argmax_lo <= descBeat[95:64]; // @[accel/engine/descriptor.ts:61]
       end
       if (opStart) begin
-        rowBeats <= slice_beats[4:0]; // @[accel/engine/engine.ts:1130]
+        rowBeats <= slice_beats[4:0]; // @[accel/engine/engine.ts:1128]
       end
       if (opStart) begin
-        tailStrb <= slice_has_tail ? tailMask : 32'hffffffff; // @[accel/engine/engine.ts:1139]
+        tailStrb <= slice_has_tail ? tailMask : 32'hffffffff; // @[accel/engine/engine.ts:1137]
       end
       if (freeSlot & ~arGo) begin
         slotsUsed <= slotsUsed - 7'h1; // @[accel/engine/engine.ts:548]
@@ -3096,21 +3096,21 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
         arId <= tailSlot; // @[accel/engine/engine.ts:469]
       end
       if (opStart) begin
-        offWord <= _T_20[31:5]; // @[accel/engine/engine.ts:1140]
+        offWord <= _T_20[31:5]; // @[accel/engine/engine.ts:1138]
       end else begin
         if (offGo) begin
           offWord <= offWord + {18'h0, offBurst}; // @[accel/engine/engine.ts:476]
         end
       end
       if (opStart) begin
-        offLeft <= off_beats_total; // @[accel/engine/engine.ts:1141]
+        offLeft <= off_beats_total; // @[accel/engine/engine.ts:1139]
       end else begin
         if (offGo) begin
           offLeft <= offLeft - {22'h0, offBurst}; // @[accel/engine/engine.ts:477]
         end
       end
       if (opStart) begin
-        offRes <= 5'h0; // @[accel/engine/engine.ts:1131]
+        offRes <= 5'h0; // @[accel/engine/engine.ts:1129]
       end else begin
         if (offGo) begin
           offRes <= (offRes + off_burst[4:0]) - {4'h0, offBeatQ_deq_ready & offBeatQ_deq_valid}; // @[accel/engine/engine.ts:609]
@@ -3121,21 +3121,21 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
         end
       end
       if (opStart) begin
-        idxWord <= _T_25[31:5]; // @[accel/engine/engine.ts:1142]
+        idxWord <= _T_25[31:5]; // @[accel/engine/engine.ts:1140]
       end else begin
         if (idxGo) begin
           idxWord <= idxWord + {18'h0, idxBurst}; // @[accel/engine/engine.ts:480]
         end
       end
       if (opStart) begin
-        idxLeft <= idx_beats_total; // @[accel/engine/engine.ts:1143]
+        idxLeft <= idx_beats_total; // @[accel/engine/engine.ts:1141]
       end else begin
         if (idxGo) begin
           idxLeft <= idxLeft - {22'h0, idxBurst}; // @[accel/engine/engine.ts:481]
         end
       end
       if (opStart) begin
-        idxRes <= 5'h0; // @[accel/engine/engine.ts:1132]
+        idxRes <= 5'h0; // @[accel/engine/engine.ts:1130]
       end else begin
         if (idxGo) begin
           idxRes <= (idxRes + idx_burst[4:0]) - {4'h0, idxBeatQ_deq_ready & idxBeatQ_deq_valid}; // @[accel/engine/engine.ts:612]
@@ -3146,21 +3146,21 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
         end
       end
       if (opStart) begin
-        pswWord <= _T_29[31:5]; // @[accel/engine/engine.ts:1144]
+        pswWord <= _T_29[31:5]; // @[accel/engine/engine.ts:1142]
       end else begin
         if (pswGo) begin
           pswWord <= pswWord + {18'h0, pswBurst}; // @[accel/engine/engine.ts:484]
         end
       end
       if (opStart) begin
-        pswLeft <= psw_beats_total; // @[accel/engine/engine.ts:1145]
+        pswLeft <= psw_beats_total; // @[accel/engine/engine.ts:1143]
       end else begin
         if (pswGo) begin
           pswLeft <= pswLeft - {22'h0, pswBurst}; // @[accel/engine/engine.ts:485]
         end
       end
       if (opStart) begin
-        pswRes <= 5'h0; // @[accel/engine/engine.ts:1133]
+        pswRes <= 5'h0; // @[accel/engine/engine.ts:1131]
       end else begin
         if (pswGo) begin
           pswRes <= (pswRes + psw_burst[4:0]) - {4'h0, pswBeatQ_deq_ready & pswBeatQ_deq_valid}; // @[accel/engine/engine.ts:611]
@@ -3171,20 +3171,20 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
         end
       end
       if (start) begin
-        descWord <= tables_lo[31:5]; // @[accel/engine/engine.ts:1124]
+        descWord <= tables_lo[31:5]; // @[accel/engine/engine.ts:1122]
       end else begin
         if (descGo) begin
           descWord <= descWord + {18'h0, desc_burst}; // @[accel/engine/engine.ts:371]
         end
       end
       if (nextTable) begin
-        descLeft <= 3'h4; // @[accel/engine/engine.ts:1189]
+        descLeft <= 3'h4; // @[accel/engine/engine.ts:1187]
       end else begin
         if (start) begin
-          descLeft <= (num_tables != 32'h0) ? 3'h4 : 3'h0; // @[accel/engine/engine.ts:1125]
+          descLeft <= (num_tables != 32'h0) ? 3'h4 : 3'h0; // @[accel/engine/engine.ts:1123]
         end else begin
           if (err) begin
-            descLeft <= 3'h0; // @[accel/engine/engine.ts:1088]
+            descLeft <= 3'h0; // @[accel/engine/engine.ts:1086]
           end else begin
             if (descGo) begin
               descLeft <= descLeft - desc_burst[2:0]; // @[accel/engine/engine.ts:372]
@@ -3193,21 +3193,21 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
         end
       end
       if (opStart) begin
-        ridWord <= row_ids_lo[31:5]; // @[accel/engine/engine.ts:1152]
+        ridWord <= row_ids_lo[31:5]; // @[accel/engine/engine.ts:1150]
       end else begin
         if (ridGo) begin
           ridWord <= ridWord + {18'h0, ridBurst}; // @[accel/engine/engine.ts:380]
         end
       end
       if (opStart) begin
-        ridLeft <= rid_beats_total; // @[accel/engine/engine.ts:1153]
+        ridLeft <= rid_beats_total; // @[accel/engine/engine.ts:1151]
       end else begin
         if (ridGo) begin
           ridLeft <= ridLeft - {22'h0, ridBurst}; // @[accel/engine/engine.ts:381]
         end
       end
       if (opStart) begin
-        ridRes <= 5'h0; // @[accel/engine/engine.ts:1154]
+        ridRes <= 5'h0; // @[accel/engine/engine.ts:1152]
       end else begin
         if (ridGo) begin
           ridRes <= (ridRes + rid_burst[4:0]) - {4'h0, ridBeatQ_deq_ready & ridBeatQ_deq_valid}; // @[accel/engine/engine.ts:606]
@@ -3221,17 +3221,17 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
         rowWord <= curRowWord + {18'h0, row_burst}; // @[accel/engine/engine.ts:489]
       end
       if (err) begin
-        rowLeft <= 5'h0; // @[accel/engine/engine.ts:1089]
+        rowLeft <= 5'h0; // @[accel/engine/engine.ts:1087]
       end else begin
         if (rowGo) begin
           rowLeft <= curRowLeft - row_burst[4:0]; // @[accel/engine/engine.ts:490]
         end
       end
       if (opStart) begin
-        fPh <= 2'h0; // @[accel/engine/engine.ts:1160]
+        fPh <= 2'h0; // @[accel/engine/engine.ts:1158]
       end else begin
         if (err) begin
-          fPh <= 2'h0; // @[accel/engine/engine.ts:1087]
+          fPh <= 2'h0; // @[accel/engine/engine.ts:1085]
         end else begin
           if ((rowGo & fromTok) & owed) begin
             fPh <= ((fPh == 2'h2) & (opt != 2'h1)) ? 2'h3 : 2'h0; // @[accel/engine/engine.ts:449]
@@ -3246,10 +3246,10 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
         fRid <= tok_arb_out_bits[31:0]; // @[accel/engine/engine.ts:446]
       end
       if (opStart) begin
-        argDone <= 1'b0; // @[accel/engine/engine.ts:1137]
+        argDone <= 1'b0; // @[accel/engine/engine.ts:1135]
       end else begin
         if (err) begin
-          argDone <= 1'b0; // @[accel/engine/engine.ts:1092]
+          argDone <= 1'b0; // @[accel/engine/engine.ts:1090]
         end else begin
           if (_T_49) begin
             argDone <= argNext; // @[accel/engine/engine.ts:453]
@@ -3263,16 +3263,16 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
         rowFk <= curFk; // @[accel/engine/engine.ts:488]
       end
       if (opStart) begin
-        updRes <= 8'h0; // @[accel/engine/engine.ts:1157]
+        updRes <= 8'h0; // @[accel/engine/engine.ts:1155]
       end else begin
         if (~(rowGo & (curFk != 2'h0)) & updPop) begin
-          updRes <= updRes - 8'h1; // @[accel/engine/engine.ts:934]
+          updRes <= updRes - 8'h1; // @[accel/engine/engine.ts:932]
         end else begin
           if ((rowGo & (curFk != 2'h0)) & updPop) begin
-            updRes <= (updRes + row_burst[7:0]) - 8'h1; // @[accel/engine/engine.ts:933]
+            updRes <= (updRes + row_burst[7:0]) - 8'h1; // @[accel/engine/engine.ts:931]
           end else begin
             if ((rowGo & (curFk != 2'h0)) & ~updPop) begin
-              updRes <= updRes + row_burst[7:0]; // @[accel/engine/engine.ts:932]
+              updRes <= updRes + row_burst[7:0]; // @[accel/engine/engine.ts:930]
             end
           end
         end
@@ -3292,432 +3292,428 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
       end
       descLoaded <= descFire & (descIdx == 3'h3); // @[accel/engine/engine.ts:582]
       if (opStart) begin
-        off_unpack_left <= offCount; // @[accel/engine/engine.ts:1148]
+        off_unpack_left <= offCount; // @[accel/engine/engine.ts:1146]
       end else begin
         if (off_unpack_pop) begin
           off_unpack_left <= off_unpack_left - 33'h1; // @[accel/engine/engine.ts:595]
         end
       end
       if (opStart) begin
-        off_unpack_lane <= _T_20[4:2]; // @[accel/engine/engine.ts:1149]
+        off_unpack_lane <= _T_20[4:2]; // @[accel/engine/engine.ts:1147]
       end else begin
         if (off_unpack_pop) begin
           off_unpack_lane <= off_unpack_beat_done ? 3'h0 : off_unpack_next_lane[2:0]; // @[accel/engine/engine.ts:596]
         end
       end
       if (opStart) begin
-        idx_unpack_left <= {1'h0, numIdx}; // @[accel/engine/engine.ts:1150]
+        idx_unpack_left <= {1'h0, numIdx}; // @[accel/engine/engine.ts:1148]
       end else begin
         if (idx_unpack_pop) begin
           idx_unpack_left <= idx_unpack_left - 33'h1; // @[accel/engine/engine.ts:595]
         end
       end
       if (opStart) begin
-        idx_unpack_lane <= _T_25[4:2]; // @[accel/engine/engine.ts:1151]
+        idx_unpack_lane <= _T_25[4:2]; // @[accel/engine/engine.ts:1149]
       end else begin
         if (idx_unpack_pop) begin
           idx_unpack_lane <= idx_unpack_beat_done ? 3'h0 : idx_unpack_next_lane[2:0]; // @[accel/engine/engine.ts:596]
         end
       end
       if (opStart) begin
-        psw_unpack_left <= sideEn ? {1'h0, numIdx} : 33'h0; // @[accel/engine/engine.ts:1146]
+        psw_unpack_left <= sideEn ? {1'h0, numIdx} : 33'h0; // @[accel/engine/engine.ts:1144]
       end else begin
         if (psw_unpack_pop) begin
           psw_unpack_left <= psw_unpack_left - 33'h1; // @[accel/engine/engine.ts:595]
         end
       end
       if (opStart) begin
-        psw_unpack_lane <= _T_29[4:2]; // @[accel/engine/engine.ts:1147]
+        psw_unpack_lane <= _T_29[4:2]; // @[accel/engine/engine.ts:1145]
       end else begin
         if (psw_unpack_pop) begin
           psw_unpack_lane <= psw_unpack_beat_done ? 3'h0 : psw_unpack_next_lane[2:0]; // @[accel/engine/engine.ts:596]
         end
       end
       if (opStart) begin
-        rid_unpack_left <= rowsOn ? {1'h0, numBags} : 33'h0; // @[accel/engine/engine.ts:1155]
+        rid_unpack_left <= rowsOn ? {1'h0, numBags} : 33'h0; // @[accel/engine/engine.ts:1153]
       end else begin
         if (rid_unpack_pop) begin
           rid_unpack_left <= rid_unpack_left - 33'h1; // @[accel/engine/engine.ts:595]
         end
       end
       if (opStart) begin
-        rid_unpack_lane <= row_ids_lo[4:2]; // @[accel/engine/engine.ts:1156]
+        rid_unpack_lane <= row_ids_lo[4:2]; // @[accel/engine/engine.ts:1154]
       end else begin
         if (rid_unpack_pop) begin
           rid_unpack_lane <= rid_unpack_beat_done ? 3'h0 : rid_unpack_next_lane[2:0]; // @[accel/engine/engine.ts:596]
         end
       end
       if (opStart) begin
-        bagIdx <= 32'h0; // @[accel/engine/engine.ts:1166]
+        bagIdx <= 32'h0; // @[accel/engine/engine.ts:1164]
       end else begin
         if (bagEnd) begin
-          bagIdx <= bagIdx + 32'h1; // @[accel/engine/engine.ts:711]
+          bagIdx <= bagIdx + 32'h1; // @[accel/engine/engine.ts:712]
         end
       end
       if (opStart) begin
-        haveStart <= 1'b0; // @[accel/engine/engine.ts:1167]
+        haveStart <= 1'b0; // @[accel/engine/engine.ts:1165]
       end else begin
         if (_T_50) begin
-          haveStart <= 1'b1; // @[accel/engine/engine.ts:679]
+          haveStart <= 1'b1; // @[accel/engine/engine.ts:680]
         end
       end
       if (opStart) begin
-        inBag <= 1'b0; // @[accel/engine/engine.ts:1168]
+        inBag <= 1'b0; // @[accel/engine/engine.ts:1166]
       end else begin
         if (bagEnd) begin
-          inBag <= 1'b0; // @[accel/engine/engine.ts:710]
+          inBag <= 1'b0; // @[accel/engine/engine.ts:711]
         end else begin
           if (entry) begin
-            inBag <= 1'b1; // @[accel/engine/engine.ts:683]
+            inBag <= 1'b1; // @[accel/engine/engine.ts:684]
           end
         end
       end
       if (entry) begin
-        cur <= endVal; // @[accel/engine/engine.ts:682]
+        cur <= endVal; // @[accel/engine/engine.ts:683]
       end else begin
         if (_T_50) begin
-          cur <= off_unpack_value; // @[accel/engine/engine.ts:678]
+          cur <= off_unpack_value; // @[accel/engine/engine.ts:679]
         end
       end
       if (lookGo) begin
-        lookLeft <= eLeft - 32'h1; // @[accel/engine/engine.ts:688]
+        lookLeft <= eLeft - 32'h1; // @[accel/engine/engine.ts:689]
       end else begin
         if (entry) begin
-          lookLeft <= eLeft; // @[accel/engine/engine.ts:684]
+          lookLeft <= eLeft; // @[accel/engine/engine.ts:685]
         end
       end
       if (opStart) begin
-        heldValid <= 1'b0; // @[accel/engine/engine.ts:1169]
+        heldValid <= 1'b0; // @[accel/engine/engine.ts:1167]
       end else begin
         if (err) begin
-          heldValid <= 1'b0; // @[accel/engine/engine.ts:714]
+          heldValid <= 1'b0; // @[accel/engine/engine.ts:715]
         end else begin
           if (_T_51) begin
-            heldValid <= 1'b1; // @[accel/engine/engine.ts:695]
+            heldValid <= 1'b1; // @[accel/engine/engine.ts:696]
           end else begin
             if (emitHeld) begin
-              heldValid <= 1'b0; // @[accel/engine/engine.ts:693]
+              heldValid <= 1'b0; // @[accel/engine/engine.ts:694]
             end
           end
         end
       end
       if (_T_51) begin
-        heldRow <= holdLook ? idx_unpack_value : 32'h0; // @[accel/engine/engine.ts:696]
+        heldRow <= holdLook ? idx_unpack_value : 32'h0; // @[accel/engine/engine.ts:697]
       end
       if (_T_51) begin
-        heldFirst <= ~eSeen; // @[accel/engine/engine.ts:697]
+        heldFirst <= ~eSeen; // @[accel/engine/engine.ts:698]
       end
       if (((lookGo & isPad) & finalIdx) & eSeen) begin
-        heldLast <= 1'b1; // @[accel/engine/engine.ts:708]
+        heldLast <= 1'b1; // @[accel/engine/engine.ts:709]
       end else begin
         if (_T_51) begin
-          heldLast <= finalIdx | holdEmpty; // @[accel/engine/engine.ts:698]
+          heldLast <= finalIdx | holdEmpty; // @[accel/engine/engine.ts:699]
         end
       end
       if (_T_51) begin
-        heldEmpty <= holdEmpty; // @[accel/engine/engine.ts:699]
+        heldEmpty <= holdEmpty; // @[accel/engine/engine.ts:700]
       end
       if (_T_51) begin
-        heldScale <= (holdLook & pswEn) ? psw_unpack_value : 32'h3f800000; // @[accel/engine/engine.ts:700]
+        heldScale <= (holdLook & pswEn) ? psw_unpack_value : 32'h3f800000; // @[accel/engine/engine.ts:701]
       end
       if (_T_51) begin
-        heldSlot <= seqSlot; // @[accel/engine/engine.ts:702]
+        heldSlot <= seqSlot; // @[accel/engine/engine.ts:703]
       end
       if (_T_51) begin
-        heldBag <= bagIdx; // @[accel/engine/engine.ts:703]
+        heldBag <= bagIdx; // @[accel/engine/engine.ts:704]
       end
       if (_T_51) begin
-        heldN <= holdLook ? (eN + 32'h1) : 32'h0; // @[accel/engine/engine.ts:704]
+        heldN <= holdLook ? (eN + 32'h1) : 32'h0; // @[accel/engine/engine.ts:705]
       end
       if (_T_51) begin
-        heldPos <= maskEn ? psw_unpack_value : ((inBag ? cur : endVal) - eLeft); // @[accel/engine/engine.ts:701]
+        heldPos <= maskEn ? psw_unpack_value : ((inBag ? cur : endVal) - eLeft); // @[accel/engine/engine.ts:702]
       end
       if (holdLook) begin
-        nCount <= eN + 32'h1; // @[accel/engine/engine.ts:691]
+        nCount <= eN + 32'h1; // @[accel/engine/engine.ts:692]
       end else begin
         if (entry) begin
-          nCount <= 32'h0; // @[accel/engine/engine.ts:686]
+          nCount <= 32'h0; // @[accel/engine/engine.ts:687]
         end
       end
       if (holdLook) begin
-        seenInBag <= 1'b1; // @[accel/engine/engine.ts:690]
+        seenInBag <= 1'b1; // @[accel/engine/engine.ts:691]
       end else begin
         if (entry) begin
-          seenInBag <= 1'b0; // @[accel/engine/engine.ts:685]
+          seenInBag <= 1'b0; // @[accel/engine/engine.ts:686]
         end
       end
       if (opStart) begin
-        seqSlot <= 2'h0; // @[accel/engine/engine.ts:1170]
+        seqSlot <= 2'h0; // @[accel/engine/engine.ts:1168]
       end else begin
         if (bagEnd) begin
-          seqSlot <= seqSlot + 2'h1; // @[accel/engine/engine.ts:712]
+          seqSlot <= seqSlot + 2'h1; // @[accel/engine/engine.ts:713]
         end
       end
       if (entry & rowsOn) begin
-        segRid <= rid_unpack_value; // @[accel/engine/engine.ts:719]
+        segRid <= rid_unpack_value; // @[accel/engine/engine.ts:720]
       end
       if (_T_51) begin
-        heldRid <= entry ? rid_unpack_value : segRid; // @[accel/engine/engine.ts:705]
+        heldRid <= entry ? rid_unpack_value : segRid; // @[accel/engine/engine.ts:706]
       end
       if (opStart) begin
-        emPh <= 2'h0; // @[accel/engine/engine.ts:1158]
+        emPh <= 2'h0; // @[accel/engine/engine.ts:1156]
       end else begin
         if (emTokGo) begin
-          emPh <= emLast ? 2'h0 : (emPh + 2'h1); // @[accel/engine/engine.ts:737]
-        end else begin
-          if (emTake) begin
-            emPh <= 2'h1; // @[accel/engine/engine.ts:734]
-          end
+          emPh <= emLast ? 2'h0 : ((emPh == 2'h0) ? 2'h2 : (emPh + 2'h1)); // @[accel/engine/engine.ts:735]
         end
       end
       if (emTake) begin
-        emRow <= rid_unpack_value; // @[accel/engine/engine.ts:735]
+        emRow <= rid_unpack_value; // @[accel/engine/engine.ts:734]
       end
       if (opStart) begin
-        updU <= 32'h0; // @[accel/engine/engine.ts:1159]
+        updU <= 32'h0; // @[accel/engine/engine.ts:1157]
       end else begin
         if (emTokGo & emLast) begin
-          updU <= updU + 32'h1; // @[accel/engine/engine.ts:738]
+          updU <= updU + 32'h1; // @[accel/engine/engine.ts:736]
         end
       end
       if (opStart) begin
-        rj <= 4'h0; // @[accel/engine/engine.ts:1138]
+        rj <= 4'h0; // @[accel/engine/engine.ts:1136]
       end else begin
         if (redGo) begin
-          rj <= isRowEnd ? 4'h0 : (rj + 4'h1); // @[accel/engine/engine.ts:810]
+          rj <= isRowEnd ? 4'h0 : (rj + 4'h1); // @[accel/engine/engine.ts:808]
         end
       end
-      red_valid_0 <= redGo; // @[accel/engine/engine.ts:815]
-      red_valid_1 <= red_valid_0; // @[accel/engine/engine.ts:815]
-      red_valid_2 <= red_valid_1; // @[accel/engine/engine.ts:815]
-      red_valid_3 <= red_valid_2; // @[accel/engine/engine.ts:815]
-      red_valid_4 <= red_valid_3; // @[accel/engine/engine.ts:815]
-      red_valid_5 <= red_valid_4; // @[accel/engine/engine.ts:815]
-      red_slot_0 <= mSlot; // @[accel/engine/engine.ts:816]
-      red_slot_1 <= red_slot_0; // @[accel/engine/engine.ts:816]
-      red_slot_2 <= red_slot_1; // @[accel/engine/engine.ts:816]
-      red_slot_3 <= red_slot_2; // @[accel/engine/engine.ts:816]
-      red_slot_4 <= red_slot_3; // @[accel/engine/engine.ts:816]
-      red_slot_5 <= red_slot_4; // @[accel/engine/engine.ts:816]
-      red_beat_0 <= rj; // @[accel/engine/engine.ts:817]
-      red_beat_1 <= red_beat_0; // @[accel/engine/engine.ts:817]
-      red_beat_2 <= red_beat_1; // @[accel/engine/engine.ts:817]
-      red_beat_3 <= red_beat_2; // @[accel/engine/engine.ts:817]
-      red_beat_4 <= red_beat_3; // @[accel/engine/engine.ts:817]
-      red_beat_5 <= red_beat_4; // @[accel/engine/engine.ts:817]
-      red_last_0 <= mLast; // @[accel/engine/engine.ts:818]
-      red_last_1 <= red_last_0; // @[accel/engine/engine.ts:818]
-      red_last_2 <= red_last_1; // @[accel/engine/engine.ts:818]
-      red_last_3 <= red_last_2; // @[accel/engine/engine.ts:818]
-      red_last_4 <= red_last_3; // @[accel/engine/engine.ts:818]
-      red_last_5 <= red_last_4; // @[accel/engine/engine.ts:818]
-      red_row_end_0 <= isRowEnd; // @[accel/engine/engine.ts:819]
-      red_row_end_1 <= red_row_end_0; // @[accel/engine/engine.ts:819]
-      red_row_end_2 <= red_row_end_1; // @[accel/engine/engine.ts:819]
-      red_row_end_3 <= red_row_end_2; // @[accel/engine/engine.ts:819]
-      red_row_end_4 <= red_row_end_3; // @[accel/engine/engine.ts:819]
-      red_row_end_5 <= red_row_end_4; // @[accel/engine/engine.ts:819]
-      red_first_0 <= zeroA; // @[accel/engine/engine.ts:820]
-      red_first_1 <= red_first_0; // @[accel/engine/engine.ts:820]
-      red_first_2 <= red_first_1; // @[accel/engine/engine.ts:820]
-      red_first_3 <= red_first_2; // @[accel/engine/engine.ts:820]
-      red_first_4 <= red_first_3; // @[accel/engine/engine.ts:820]
-      red_first_5 <= red_first_4; // @[accel/engine/engine.ts:820]
-      red_n_0 <= mN; // @[accel/engine/engine.ts:821]
-      red_n_1 <= red_n_0; // @[accel/engine/engine.ts:821]
-      red_n_2 <= red_n_1; // @[accel/engine/engine.ts:821]
-      red_n_3 <= red_n_2; // @[accel/engine/engine.ts:821]
-      red_n_4 <= red_n_3; // @[accel/engine/engine.ts:821]
-      red_n_5 <= red_n_4; // @[accel/engine/engine.ts:821]
-      red_pos_0 <= mPos; // @[accel/engine/engine.ts:822]
-      red_pos_1 <= red_pos_0; // @[accel/engine/engine.ts:822]
-      red_pos_2 <= red_pos_1; // @[accel/engine/engine.ts:822]
-      red_pos_3 <= red_pos_2; // @[accel/engine/engine.ts:822]
-      red_pos_4 <= red_pos_3; // @[accel/engine/engine.ts:822]
-      red_pos_5 <= red_pos_4; // @[accel/engine/engine.ts:822]
-      red_empty_0 <= mEmpty; // @[accel/engine/engine.ts:823]
-      red_empty_1 <= red_empty_0; // @[accel/engine/engine.ts:823]
-      red_empty_2 <= red_empty_1; // @[accel/engine/engine.ts:823]
-      red_empty_3 <= red_empty_2; // @[accel/engine/engine.ts:823]
-      red_empty_4 <= red_empty_3; // @[accel/engine/engine.ts:823]
-      red_empty_5 <= red_empty_4; // @[accel/engine/engine.ts:823]
+      red_valid_0 <= redGo; // @[accel/engine/engine.ts:813]
+      red_valid_1 <= red_valid_0; // @[accel/engine/engine.ts:813]
+      red_valid_2 <= red_valid_1; // @[accel/engine/engine.ts:813]
+      red_valid_3 <= red_valid_2; // @[accel/engine/engine.ts:813]
+      red_valid_4 <= red_valid_3; // @[accel/engine/engine.ts:813]
+      red_valid_5 <= red_valid_4; // @[accel/engine/engine.ts:813]
+      red_slot_0 <= mSlot; // @[accel/engine/engine.ts:814]
+      red_slot_1 <= red_slot_0; // @[accel/engine/engine.ts:814]
+      red_slot_2 <= red_slot_1; // @[accel/engine/engine.ts:814]
+      red_slot_3 <= red_slot_2; // @[accel/engine/engine.ts:814]
+      red_slot_4 <= red_slot_3; // @[accel/engine/engine.ts:814]
+      red_slot_5 <= red_slot_4; // @[accel/engine/engine.ts:814]
+      red_beat_0 <= rj; // @[accel/engine/engine.ts:815]
+      red_beat_1 <= red_beat_0; // @[accel/engine/engine.ts:815]
+      red_beat_2 <= red_beat_1; // @[accel/engine/engine.ts:815]
+      red_beat_3 <= red_beat_2; // @[accel/engine/engine.ts:815]
+      red_beat_4 <= red_beat_3; // @[accel/engine/engine.ts:815]
+      red_beat_5 <= red_beat_4; // @[accel/engine/engine.ts:815]
+      red_last_0 <= mLast; // @[accel/engine/engine.ts:816]
+      red_last_1 <= red_last_0; // @[accel/engine/engine.ts:816]
+      red_last_2 <= red_last_1; // @[accel/engine/engine.ts:816]
+      red_last_3 <= red_last_2; // @[accel/engine/engine.ts:816]
+      red_last_4 <= red_last_3; // @[accel/engine/engine.ts:816]
+      red_last_5 <= red_last_4; // @[accel/engine/engine.ts:816]
+      red_row_end_0 <= isRowEnd; // @[accel/engine/engine.ts:817]
+      red_row_end_1 <= red_row_end_0; // @[accel/engine/engine.ts:817]
+      red_row_end_2 <= red_row_end_1; // @[accel/engine/engine.ts:817]
+      red_row_end_3 <= red_row_end_2; // @[accel/engine/engine.ts:817]
+      red_row_end_4 <= red_row_end_3; // @[accel/engine/engine.ts:817]
+      red_row_end_5 <= red_row_end_4; // @[accel/engine/engine.ts:817]
+      red_first_0 <= zeroA; // @[accel/engine/engine.ts:818]
+      red_first_1 <= red_first_0; // @[accel/engine/engine.ts:818]
+      red_first_2 <= red_first_1; // @[accel/engine/engine.ts:818]
+      red_first_3 <= red_first_2; // @[accel/engine/engine.ts:818]
+      red_first_4 <= red_first_3; // @[accel/engine/engine.ts:818]
+      red_first_5 <= red_first_4; // @[accel/engine/engine.ts:818]
+      red_n_0 <= mN; // @[accel/engine/engine.ts:819]
+      red_n_1 <= red_n_0; // @[accel/engine/engine.ts:819]
+      red_n_2 <= red_n_1; // @[accel/engine/engine.ts:819]
+      red_n_3 <= red_n_2; // @[accel/engine/engine.ts:819]
+      red_n_4 <= red_n_3; // @[accel/engine/engine.ts:819]
+      red_n_5 <= red_n_4; // @[accel/engine/engine.ts:819]
+      red_pos_0 <= mPos; // @[accel/engine/engine.ts:820]
+      red_pos_1 <= red_pos_0; // @[accel/engine/engine.ts:820]
+      red_pos_2 <= red_pos_1; // @[accel/engine/engine.ts:820]
+      red_pos_3 <= red_pos_2; // @[accel/engine/engine.ts:820]
+      red_pos_4 <= red_pos_3; // @[accel/engine/engine.ts:820]
+      red_pos_5 <= red_pos_4; // @[accel/engine/engine.ts:820]
+      red_empty_0 <= mEmpty; // @[accel/engine/engine.ts:821]
+      red_empty_1 <= red_empty_0; // @[accel/engine/engine.ts:821]
+      red_empty_2 <= red_empty_1; // @[accel/engine/engine.ts:821]
+      red_empty_3 <= red_empty_2; // @[accel/engine/engine.ts:821]
+      red_empty_4 <= red_empty_3; // @[accel/engine/engine.ts:821]
+      red_empty_5 <= red_empty_4; // @[accel/engine/engine.ts:821]
       if (opStart) begin
-        outRes <= 5'h0; // @[accel/engine/engine.ts:1134]
+        outRes <= 5'h0; // @[accel/engine/engine.ts:1132]
       end else begin
         if (outPop & ~resUp) begin
-          outRes <= outRes - 5'h1; // @[accel/engine/engine.ts:904]
+          outRes <= outRes - 5'h1; // @[accel/engine/engine.ts:902]
         end else begin
           if (resUp & ~outPop) begin
-            outRes <= outRes + 5'h1; // @[accel/engine/engine.ts:903]
+            outRes <= outRes + 5'h1; // @[accel/engine/engine.ts:901]
           end
         end
       end
       if (opStart) begin
-        argRes <= 6'h0; // @[accel/engine/engine.ts:1135]
+        argRes <= 6'h0; // @[accel/engine/engine.ts:1133]
       end else begin
         if (argPop & ~argUp) begin
-          argRes <= argRes - 6'h1; // @[accel/engine/engine.ts:865]
+          argRes <= argRes - 6'h1; // @[accel/engine/engine.ts:863]
         end else begin
           if (argUp & ~argPop) begin
-            argRes <= argRes + 6'h1; // @[accel/engine/engine.ts:864]
+            argRes <= argRes + 6'h1; // @[accel/engine/engine.ts:862]
           end
         end
       end
-      d1Valid <= finIn; // @[accel/engine/engine.ts:871]
-      d2Valid <= d1Valid; // @[accel/engine/engine.ts:872]
-      d1 <= sum; // @[accel/engine/engine.ts:873]
-      d2 <= d1; // @[accel/engine/engine.ts:874]
-      zN_0 <= red_n_5 == 32'h0; // @[accel/engine/engine.ts:875]
-      regNext <= zN_0; // @[accel/engine/engine.ts:876]
-      endD_0 <= red_row_end_5; // @[accel/engine/engine.ts:877]
-      regNext_1 <= endD_0; // @[accel/engine/engine.ts:878]
-      fin_valid_0 <= nConv_out_valid; // @[accel/engine/engine.ts:886]
-      fin_zero_0 <= regNext; // @[accel/engine/engine.ts:887]
-      fin_end_0 <= regNext_1; // @[accel/engine/engine.ts:888]
-      fin_valid_1 <= fin_valid_0; // @[accel/engine/engine.ts:886]
-      fin_zero_1 <= fin_zero_0; // @[accel/engine/engine.ts:887]
-      fin_end_1 <= fin_end_0; // @[accel/engine/engine.ts:888]
-      fin_valid_2 <= fin_valid_1; // @[accel/engine/engine.ts:886]
-      fin_zero_2 <= fin_zero_1; // @[accel/engine/engine.ts:887]
-      fin_end_2 <= fin_end_1; // @[accel/engine/engine.ts:888]
-      fin_valid_3 <= fin_valid_2; // @[accel/engine/engine.ts:886]
-      fin_zero_3 <= fin_zero_2; // @[accel/engine/engine.ts:887]
-      fin_end_3 <= fin_end_2; // @[accel/engine/engine.ts:888]
-      fin_valid_4 <= fin_valid_3; // @[accel/engine/engine.ts:886]
-      fin_zero_4 <= fin_zero_3; // @[accel/engine/engine.ts:887]
-      fin_end_4 <= fin_end_3; // @[accel/engine/engine.ts:888]
-      fin_valid_5 <= fin_valid_4; // @[accel/engine/engine.ts:886]
-      fin_zero_5 <= fin_zero_4; // @[accel/engine/engine.ts:887]
-      fin_end_5 <= fin_end_4; // @[accel/engine/engine.ts:888]
-      fin_valid_6 <= fin_valid_5; // @[accel/engine/engine.ts:886]
-      fin_zero_6 <= fin_zero_5; // @[accel/engine/engine.ts:887]
-      fin_end_6 <= fin_end_5; // @[accel/engine/engine.ts:888]
-      fin_valid_7 <= fin_valid_6; // @[accel/engine/engine.ts:886]
-      fin_zero_7 <= fin_zero_6; // @[accel/engine/engine.ts:887]
-      fin_end_7 <= fin_end_6; // @[accel/engine/engine.ts:888]
-      fin_valid_8 <= fin_valid_7; // @[accel/engine/engine.ts:886]
-      fin_zero_8 <= fin_zero_7; // @[accel/engine/engine.ts:887]
-      fin_end_8 <= fin_end_7; // @[accel/engine/engine.ts:888]
-      fin_valid_9 <= fin_valid_8; // @[accel/engine/engine.ts:886]
-      fin_zero_9 <= fin_zero_8; // @[accel/engine/engine.ts:887]
-      fin_end_9 <= fin_end_8; // @[accel/engine/engine.ts:888]
-      fin_valid_10 <= fin_valid_9; // @[accel/engine/engine.ts:886]
-      fin_zero_10 <= fin_zero_9; // @[accel/engine/engine.ts:887]
-      fin_end_10 <= fin_end_9; // @[accel/engine/engine.ts:888]
-      fin_valid_11 <= fin_valid_10; // @[accel/engine/engine.ts:886]
-      fin_zero_11 <= fin_zero_10; // @[accel/engine/engine.ts:887]
-      fin_end_11 <= fin_end_10; // @[accel/engine/engine.ts:888]
+      d1Valid <= finIn; // @[accel/engine/engine.ts:869]
+      d2Valid <= d1Valid; // @[accel/engine/engine.ts:870]
+      d1 <= sum; // @[accel/engine/engine.ts:871]
+      d2 <= d1; // @[accel/engine/engine.ts:872]
+      zN_0 <= red_n_5 == 32'h0; // @[accel/engine/engine.ts:873]
+      regNext <= zN_0; // @[accel/engine/engine.ts:874]
+      endD_0 <= red_row_end_5; // @[accel/engine/engine.ts:875]
+      regNext_1 <= endD_0; // @[accel/engine/engine.ts:876]
+      fin_valid_0 <= nConv_out_valid; // @[accel/engine/engine.ts:884]
+      fin_zero_0 <= regNext; // @[accel/engine/engine.ts:885]
+      fin_end_0 <= regNext_1; // @[accel/engine/engine.ts:886]
+      fin_valid_1 <= fin_valid_0; // @[accel/engine/engine.ts:884]
+      fin_zero_1 <= fin_zero_0; // @[accel/engine/engine.ts:885]
+      fin_end_1 <= fin_end_0; // @[accel/engine/engine.ts:886]
+      fin_valid_2 <= fin_valid_1; // @[accel/engine/engine.ts:884]
+      fin_zero_2 <= fin_zero_1; // @[accel/engine/engine.ts:885]
+      fin_end_2 <= fin_end_1; // @[accel/engine/engine.ts:886]
+      fin_valid_3 <= fin_valid_2; // @[accel/engine/engine.ts:884]
+      fin_zero_3 <= fin_zero_2; // @[accel/engine/engine.ts:885]
+      fin_end_3 <= fin_end_2; // @[accel/engine/engine.ts:886]
+      fin_valid_4 <= fin_valid_3; // @[accel/engine/engine.ts:884]
+      fin_zero_4 <= fin_zero_3; // @[accel/engine/engine.ts:885]
+      fin_end_4 <= fin_end_3; // @[accel/engine/engine.ts:886]
+      fin_valid_5 <= fin_valid_4; // @[accel/engine/engine.ts:884]
+      fin_zero_5 <= fin_zero_4; // @[accel/engine/engine.ts:885]
+      fin_end_5 <= fin_end_4; // @[accel/engine/engine.ts:886]
+      fin_valid_6 <= fin_valid_5; // @[accel/engine/engine.ts:884]
+      fin_zero_6 <= fin_zero_5; // @[accel/engine/engine.ts:885]
+      fin_end_6 <= fin_end_5; // @[accel/engine/engine.ts:886]
+      fin_valid_7 <= fin_valid_6; // @[accel/engine/engine.ts:884]
+      fin_zero_7 <= fin_zero_6; // @[accel/engine/engine.ts:885]
+      fin_end_7 <= fin_end_6; // @[accel/engine/engine.ts:886]
+      fin_valid_8 <= fin_valid_7; // @[accel/engine/engine.ts:884]
+      fin_zero_8 <= fin_zero_7; // @[accel/engine/engine.ts:885]
+      fin_end_8 <= fin_end_7; // @[accel/engine/engine.ts:886]
+      fin_valid_9 <= fin_valid_8; // @[accel/engine/engine.ts:884]
+      fin_zero_9 <= fin_zero_8; // @[accel/engine/engine.ts:885]
+      fin_end_9 <= fin_end_8; // @[accel/engine/engine.ts:886]
+      fin_valid_10 <= fin_valid_9; // @[accel/engine/engine.ts:884]
+      fin_zero_10 <= fin_zero_9; // @[accel/engine/engine.ts:885]
+      fin_end_10 <= fin_end_9; // @[accel/engine/engine.ts:886]
+      fin_valid_11 <= fin_valid_10; // @[accel/engine/engine.ts:884]
+      fin_zero_11 <= fin_zero_10; // @[accel/engine/engine.ts:885]
+      fin_end_11 <= fin_end_10; // @[accel/engine/engine.ts:886]
       if (opStart) begin
-        pkData <= 256'h0; // @[accel/engine/engine.ts:1161]
+        pkData <= 256'h0; // @[accel/engine/engine.ts:1159]
       end else begin
         if (pkTake) begin
           pkData <= pkFlush ? 256'h0 : pkNextData;
         end
       end
       if (opStart) begin
-        pkStrb <= 32'h0; // @[accel/engine/engine.ts:1162]
+        pkStrb <= 32'h0; // @[accel/engine/engine.ts:1160]
       end else begin
         if (pkTake) begin
           pkStrb <= pkFlush ? 32'h0 : pkNextStrb;
         end
       end
       if (opStart) begin
-        pkN <= 3'h0; // @[accel/engine/engine.ts:1163]
+        pkN <= 3'h0; // @[accel/engine/engine.ts:1161]
       end else begin
         if (pkTake) begin
           pkN <= pkFlush ? 3'h0 : (pkN + 3'h1);
         end
       end
       if (opStart) begin
-        pkSeen <= 32'h0; // @[accel/engine/engine.ts:1164]
+        pkSeen <= 32'h0; // @[accel/engine/engine.ts:1162]
       end else begin
         if (pkTake) begin
-          pkSeen <= pkSeen + 32'h1; // @[accel/engine/engine.ts:961]
+          pkSeen <= pkSeen + 32'h1; // @[accel/engine/engine.ts:959]
         end
       end
       if (opStart) begin
-        pkWord <= grad_rows_lo[31:5]; // @[accel/engine/engine.ts:1165]
+        pkWord <= grad_rows_lo[31:5]; // @[accel/engine/engine.ts:1163]
       end else begin
         if (pkTake) begin
           if (pkFlush) begin
-            pkWord <= pkWord + 27'h1; // @[accel/engine/engine.ts:966]
+            pkWord <= pkWord + 27'h1; // @[accel/engine/engine.ts:964]
           end
         end
       end
       if (awGo) begin
-        awValid <= 1'b1; // @[accel/engine/engine.ts:1007]
+        awValid <= 1'b1; // @[accel/engine/engine.ts:1005]
       end else begin
         if (awValid & m_axi_awready) begin
-          awValid <= 1'b0; // @[accel/engine/engine.ts:1005]
+          awValid <= 1'b0; // @[accel/engine/engine.ts:1003]
         end
       end
       if (awGo) begin
-        awAddr <= {curOwWord, 5'h0}; // @[accel/engine/engine.ts:1008]
+        awAddr <= {curOwWord, 5'h0}; // @[accel/engine/engine.ts:1006]
       end
       if (awGo) begin
-        awLen <= _T_52[7:0]; // @[accel/engine/engine.ts:1009]
+        awLen <= _T_52[7:0]; // @[accel/engine/engine.ts:1007]
       end
       if (bFire & ~awGo) begin
-        bOut <= bOut - 6'h1; // @[accel/engine/engine.ts:1074]
+        bOut <= bOut - 6'h1; // @[accel/engine/engine.ts:1072]
       end else begin
         if (awGo & ~bFire) begin
-          bOut <= bOut + 6'h1; // @[accel/engine/engine.ts:1073]
+          bOut <= bOut + 6'h1; // @[accel/engine/engine.ts:1071]
         end
       end
       if (awGo) begin
-        owWord <= curOwWord + {18'h0, aw_burst}; // @[accel/engine/engine.ts:1010]
+        owWord <= curOwWord + {18'h0, aw_burst}; // @[accel/engine/engine.ts:1008]
       end
       if (err) begin
-        owLeft <= 5'h0; // @[accel/engine/engine.ts:1090]
+        owLeft <= 5'h0; // @[accel/engine/engine.ts:1088]
       end else begin
         if (awGo) begin
-          owLeft <= curOwLeft - aw_burst[4:0]; // @[accel/engine/engine.ts:1011]
+          owLeft <= curOwLeft - aw_burst[4:0]; // @[accel/engine/engine.ts:1009]
         end
       end
       if (opStart) begin
-        owArg <= 1'b0; // @[accel/engine/engine.ts:1136]
+        owArg <= 1'b0; // @[accel/engine/engine.ts:1134]
       end else begin
         if (err) begin
-          owArg <= 1'b0; // @[accel/engine/engine.ts:1091]
+          owArg <= 1'b0; // @[accel/engine/engine.ts:1089]
         end else begin
           if (((awGo & owFromQ) & fromBag) & argEn) begin
-            owArg <= ~owArg; // @[accel/engine/engine.ts:1003]
+            owArg <= ~owArg; // @[accel/engine/engine.ts:1001]
           end
         end
       end
       if (awGo) begin
-        owSrc <= curOwSrc; // @[accel/engine/engine.ts:1004]
+        owSrc <= curOwSrc; // @[accel/engine/engine.ts:1002]
       end
       if (wGo) begin
-        wValid <= 1'b1; // @[accel/engine/engine.ts:1057]
+        wValid <= 1'b1; // @[accel/engine/engine.ts:1055]
       end else begin
         if (wValid & m_axi_wready) begin
-          wValid <= 1'b0; // @[accel/engine/engine.ts:1055]
+          wValid <= 1'b0; // @[accel/engine/engine.ts:1053]
         end
       end
       if (wGo) begin
-        wData <= (wSrc < 3'h2) ? wHead[255:0] : ownData; // @[accel/engine/engine.ts:1058]
+        wData <= (wSrc < 3'h2) ? wHead[255:0] : ownData; // @[accel/engine/engine.ts:1056]
       end
       if (wGo) begin
-        wStrb <= err ? 32'h0 : ((wSrc < 3'h2) ? (ohEnd ? tailStrb : 32'hffffffff) : ownStrb); // @[accel/engine/engine.ts:1059]
+        wStrb <= err ? 32'h0 : ((wSrc < 3'h2) ? (ohEnd ? tailStrb : 32'hffffffff) : ownStrb); // @[accel/engine/engine.ts:1057]
       end
       if (wGo) begin
-        wLast <= burstEnd; // @[accel/engine/engine.ts:1060]
+        wLast <= burstEnd; // @[accel/engine/engine.ts:1058]
       end
       if (wGo) begin
-        wBeat <= burstEnd ? 8'h0 : (wBeat + 8'h1); // @[accel/engine/engine.ts:1061]
+        wBeat <= burstEnd ? 8'h0 : (wBeat + 8'h1); // @[accel/engine/engine.ts:1059]
       end
       if (finish) begin
-        opRun <= 1'b0; // @[accel/engine/engine.ts:1195]
+        opRun <= 1'b0; // @[accel/engine/engine.ts:1193]
       end else begin
         if (nextTable) begin
-          opRun <= 1'b0; // @[accel/engine/engine.ts:1187]
+          opRun <= 1'b0; // @[accel/engine/engine.ts:1185]
         end else begin
           if (opStart) begin
-            opRun <= 1'b1; // @[accel/engine/engine.ts:1129]
+            opRun <= 1'b1; // @[accel/engine/engine.ts:1127]
           end else begin
             if (start) begin
-              opRun <= 1'b0; // @[accel/engine/engine.ts:1117]
+              opRun <= 1'b0; // @[accel/engine/engine.ts:1115]
             end
           end
         end
@@ -3761,12 +3757,12 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
   end
   always @(posedge aclk) begin
     if (red_valid_5 & ~red_last_5) begin
-      acc[{red_slot_5, red_beat_5}] <= sum; // @[accel/engine/engine.ts:855]
+      acc[{red_slot_5, red_beat_5}] <= sum; // @[accel/engine/engine.ts:853]
     end
   end
   always @(posedge aclk) begin
     if ((red_valid_5 & ~red_last_5) & argEn) begin
-      argMem[{red_slot_5, red_beat_5}] <= argmax_next; // @[accel/engine/engine.ts:859]
+      argMem[{red_slot_5, red_beat_5}] <= argmax_next; // @[accel/engine/engine.ts:857]
     end
   end
 endmodule

@@ -5,8 +5,9 @@ Queue_d64_w64_ram.v
 Queue_d4_w259_reg.v
 Queue_d16_w256_ram.v
 Queue_d128_w256_ram.v
-Queue_d4_w32_reg.v
+Queue_d64_w32_ram.v
 Queue_d24_w257_ram.v
+Queue_d4_w32_reg.v
 Queue_d4_w35_reg.v
 Queue_d40_w257_ram.v
 Fp32Mul_s3.v

@@ -6,8 +6,9 @@ Queue_d4_w515_reg.v
 Queue_d32_w512_ram.v
 Queue_d8_w512_ram.v
 Queue_d512_w512_ram.v
-Queue_d4_w32_reg.v
+Queue_d64_w32_ram.v
 Queue_d24_w513_ram.v
+Queue_d4_w32_reg.v
 Queue_d4_w33_reg.v
 Queue_d32_w513_ram.v
 Fp32Mul_s3.v

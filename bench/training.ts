@@ -54,7 +54,7 @@ const bench: Benchmark = {
     const runs: Record<string, unknown>[] = [];
     for (const name of presets) {
       for (const dim of dims) {
-        const batch = Number(values.batch ?? (name === 'dlrm-benchmark' ? 96 : name === 'production-reuse' ? 768 : 192));
+        const batch = Number(values.batch ?? (name === 'dlrm-benchmark' ? 96 : name === 'production-reuse' ? 768 : 3072));
         const spec = preset(name, { seed: 1, batchSize: batch, dim, rowCap: 1_000_000 });
         spec.tables = spec.tables.slice(0, maxTables).map((t) => ({ ...t, dim }));
         if (name === 'mlperf-dlrmv2') spec.distribution = { kind: 'zipf', exponent: 1.05 };

@@ -26,8 +26,9 @@
  *   `maxReads` bursts in flight, answered in any order, drained in issue order.
  * - The reducer adds each bag's terms in written order, `lanes` Fp32Adds
  *   wide: acc = +0; acc = fl(acc + W[idx[p], d]). A term waits while the
- *   previous term of the same (bag slot, beat) is still in the adder
- *   (the dependency stall); `bags` slots of accumulators let consecutive
+ *   previous term of the same (bag slot, beat) is still in the adder, short of
+ *   its last stage, whose sum is forwarded to it (the dependency stall: one
+ *   term per addLatency cycles per slot); `bags` slots of accumulators let consecutive
  *   bags overlap. Sums are never reassociated.
  * - The writer issues one AW burst per output row (split at 4 KiB) and
  *   streams the reducer's last-term results out with WSTRB masking the
@@ -780,10 +781,12 @@ export class TcastEngine extends Module {
     const pPos = stage((i) => Reg(UInt(32), { init: 0, name: `red_pos_${i}` }));
     const pEmpty = stage((i) => Reg(Bool, { init: 0, name: `red_empty_${i}` }));
     // A first term (or an empty bag's zero) reads no accumulator. Otherwise the
-    // previous term of the same (slot, beat) must have left the adder before
-    // this one reaches it: issued more than LAT cycles ago.
+    // previous term of the same (slot, beat) must leave the adder no later than
+    // this one reaches it: issued at least LAT cycles ago (exactly LAT: its sum
+    // is forwarded from the adder's output; more: read from the accumulator).
     const zeroA = named(mFirst.or(mEmpty));
-    const hazard = named(zeroA.not().and(orAny(...pv.slice(0, LAT).map((v, i) => v.and(pSlot[i]!.eq(mSlot)).and(pBeat[i]!.eq(rj))))));
+    const inAdder = pv.slice(0, LAT - 1).map((v, i) => v.and(pSlot[i]!.eq(mSlot)).and(pBeat[i]!.eq(rj)));
+    const hazard = named(inAdder.length > 0 ? zeroA.not().and(orAny(...inAdder)) : lit(0, 1), 'hazard');
     const FL = 2 + this.divLatency; // mean's finishing pipeline
     const OQ = D + FL + 4;
     const outRes = Reg(UInt(bitsFor(OQ)), { init: 0 });
@@ -832,7 +835,11 @@ export class TcastEngine extends Module {
     // Stage 2: acc = fl(acc + term), or max: acc = term > acc ? term : acc (the first term as is).
     const addV = pv[LM - 1]!;
     const addZero = pZero[LM - 1]!;
-    const accRd = acc.readAsync(accAddr(pSlot[LM - 1]!, pBeat[LM - 1]!));
+    // The previous term of the same (slot, beat) leaving the adder in this cycle (not its bag's last): its sum is
+    // not in the accumulator yet, so it is forwarded.
+    const sumW = Wire(UInt(W));
+    const accFwd = named(pv[D - 1]!.and(pLast[D - 1]!.not()).and(pSlot[D - 1]!.eq(pSlot[LM - 1]!)).and(pBeat[D - 1]!.eq(pBeat[LM - 1]!)));
+    const accRd = named(mux(accFwd, sumW, acc.readAsync(accAddr(pSlot[LM - 1]!, pBeat[LM - 1]!))));
     const wins: Value[] = [];
     const results = muls.map((mu, i) => {
       const ad = instance(new Fp32Add({ stages: LAT }), `lane_add_${i}`);
@@ -848,6 +855,7 @@ export class TcastEngine extends Module {
       return mux(isMax, mx.io.y, ad.io.y);
     });
     const sum = named(cat(...results.reverse()));
+    sumW.set(sum);
     const outV = pv[D - 1]!;
     const outLast = pLast[D - 1]!;
     when(outV.and(outLast.not()), () => acc.write(accAddr(pSlot[D - 1]!, pBeat[D - 1]!), sum));

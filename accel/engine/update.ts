@@ -8,7 +8,8 @@
  * bursts: a header (word address, beats, stream) then the beats with their
  * WSTRB, on two streams (weight/gradient rows; state).
  *
- * Rows flow in order through a ring of `rowSlots` row buffers (gradient,
+ * Rows flow in the order they come (fused: the order the interleaved segments
+ * leave the reducer, each row id with its segment u) through a ring of `rowSlots` row buffers (gradient,
  * weight, state), several rows in flight:
  *   LOAD    the gradient beats and the update beats ([unfused: gradient], weight, state) of one row at a time
  *   SUM     rowwise Adagrad: s = +0; for d in 0..dim-1: s = fl(s + fl(g[d] * g[d])), in element order,

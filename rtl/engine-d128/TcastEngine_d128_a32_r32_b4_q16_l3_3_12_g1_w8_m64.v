@@ -239,9 +239,9 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
   /* verilator lint_on UNUSEDSIGNAL */
   wire ridGo; // @[accel/engine/engine.ts:379]
   wire sideGo; // @[accel/engine/engine.ts:384]
-  wire tok_enq_valid; // @[accel/engine/interleave.ts:35]
-  wire [197:0] tokQ_enq_bits; // @[accel/engine/interleave.ts:37]
-  wire tok_deq_ready; // @[accel/engine/interleave.ts:43]
+  wire tok_enq_valid; // @[accel/engine/interleave.ts:36]
+  wire [197:0] tokQ_enq_bits; // @[accel/engine/interleave.ts:38]
+  wire tok_deq_ready; // @[accel/engine/interleave.ts:44]
   reg [27:0] rowWord; // @[accel/engine/engine.ts:398]
   reg [4:0] rowLeft; // @[accel/engine/engine.ts:399]
   wire fromTok; // @[accel/engine/engine.ts:400]
@@ -1215,7 +1215,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
   wire [8:0] _T_54 = arBeats - 9'h1;
   /* verilator lint_on UNUSEDSIGNAL */
 
-  Queue_d2_w198_reg tok_q_0 ( // @[accel/engine/interleave.ts:34]
+  Queue_d2_w198_reg tok_q_0 ( // @[accel/engine/interleave.ts:35]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(tok_q_0_enq_valid),
@@ -1821,9 +1821,9 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
   assign lastTable = ~batched | (({1'h0, tableAt} + 33'h1) >= {1'h0, num_tables}); // @[accel/engine/engine.ts:1189]
   assign finish = (busy & ~start) & ((quiet & (err | (opRun & lastTable))) | (skipTable & lastTable)); // @[accel/engine/engine.ts:1190]
   assign nextTable = ((busy & ~err) & ((quiet & opRun) | skipTable)) & ~lastTable; // @[accel/engine/engine.ts:1191]
-  assign tok_q_0_enq_valid = tok_enq_valid; // @[accel/engine/interleave.ts:39]
-  assign tok_q_0_enq_bits = tokQ_enq_bits; // @[accel/engine/interleave.ts:40]
-  assign tok_q_0_deq_ready = err | tok_deq_ready; // @[accel/engine/interleave.ts:47]
+  assign tok_q_0_enq_valid = tok_enq_valid; // @[accel/engine/interleave.ts:40]
+  assign tok_q_0_enq_bits = tokQ_enq_bits; // @[accel/engine/interleave.ts:41]
+  assign tok_q_0_deq_ready = err | tok_deq_ready; // @[accel/engine/interleave.ts:48]
   assign metaQ_enq_valid = emptyGo | (rowTake & (curFk == 2'h0)); // @[accel/engine/engine.ts:442]
   assign metaQ_enq_bits = {tok_q_0_deq_bits[195], tok_q_0_deq_bits[194], tok_q_0_deq_bits[193], tok_q_0_deq_bits[192], tok_q_0_deq_bits[191:160], tok_q_0_deq_bits[159:128], tok_q_0_deq_bits[127:96], tok_q_0_deq_bits[95:64]}; // @[accel/engine/engine.ts:456]
   assign metaQ_deq_ready = err | (redGo & isRowEnd); // @[accel/engine/engine.ts:810]

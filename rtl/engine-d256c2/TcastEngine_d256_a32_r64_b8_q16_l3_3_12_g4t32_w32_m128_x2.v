@@ -248,10 +248,10 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
   /* verilator lint_on UNUSEDSIGNAL */
   wire ridGo; // @[accel/engine/engine.ts:379]
   wire sideGo; // @[accel/engine/engine.ts:384]
-  wire tok_enq_valid; // @[accel/engine/interleave.ts:35]
-  wire [1:0] tok_enq_slot; // @[accel/engine/interleave.ts:36]
-  wire [198:0] tokQ_enq_bits; // @[accel/engine/interleave.ts:37]
-  wire tok_deq_ready; // @[accel/engine/interleave.ts:43]
+  wire tok_enq_valid; // @[accel/engine/interleave.ts:36]
+  wire [1:0] tok_enq_slot; // @[accel/engine/interleave.ts:37]
+  wire [198:0] tokQ_enq_bits; // @[accel/engine/interleave.ts:38]
+  wire tok_deq_ready; // @[accel/engine/interleave.ts:44]
   reg [26:0] rowWord; // @[accel/engine/engine.ts:398]
   reg [4:0] rowLeft; // @[accel/engine/engine.ts:399]
   wire fromTok; // @[accel/engine/engine.ts:400]
@@ -1404,7 +1404,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
   wire [8:0] _T_53 = arBeats - 9'h1;
   /* verilator lint_on UNUSEDSIGNAL */
 
-  Queue_d32_w199_ram tok_q_0 ( // @[accel/engine/interleave.ts:34]
+  Queue_d32_w199_ram tok_q_0 ( // @[accel/engine/interleave.ts:35]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(tok_q_0_enq_valid),
@@ -1415,7 +1415,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .deq_bits(tok_q_0_deq_bits),
     .count(tok_q_0_count)
   );
-  Queue_d32_w199_ram tok_q_1 ( // @[accel/engine/interleave.ts:34]
+  Queue_d32_w199_ram tok_q_1 ( // @[accel/engine/interleave.ts:35]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(tok_q_1_enq_valid),
@@ -1426,7 +1426,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .deq_bits(tok_q_1_deq_bits),
     .count(tok_q_1_count)
   );
-  Queue_d32_w199_ram tok_q_2 ( // @[accel/engine/interleave.ts:34]
+  Queue_d32_w199_ram tok_q_2 ( // @[accel/engine/interleave.ts:35]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(tok_q_2_enq_valid),
@@ -1437,7 +1437,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .deq_bits(tok_q_2_deq_bits),
     .count(tok_q_2_count)
   );
-  Queue_d32_w199_ram tok_q_3 ( // @[accel/engine/interleave.ts:34]
+  Queue_d32_w199_ram tok_q_3 ( // @[accel/engine/interleave.ts:35]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(tok_q_3_enq_valid),
@@ -1448,7 +1448,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .deq_bits(tok_q_3_deq_bits),
     .count(tok_q_3_count)
   );
-  RRArbiter_n4_w199 tok_arb ( // @[accel/engine/interleave.ts:50]
+  RRArbiter_n4_w199 tok_arb ( // @[accel/engine/interleave.ts:51]
     .clock(aclk),
     .reset(!aresetn),
     .in_0_valid(tok_arb_in_0_valid),
@@ -2224,27 +2224,27 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
   assign lastTable = ~batched | (({1'h0, tableAt} + 33'h1) >= {1'h0, num_tables}); // @[accel/engine/engine.ts:1189]
   assign finish = (busy & ~start) & ((quiet & (err | (opRun & lastTable))) | (skipTable & lastTable)); // @[accel/engine/engine.ts:1190]
   assign nextTable = ((busy & ~err) & ((quiet & opRun) | skipTable)) & ~lastTable; // @[accel/engine/engine.ts:1191]
-  assign tok_q_0_enq_valid = tok_enq_valid & (tok_enq_slot == 2'h0); // @[accel/engine/interleave.ts:39]
-  assign tok_q_0_enq_bits = tokQ_enq_bits; // @[accel/engine/interleave.ts:40]
-  assign tok_q_0_deq_ready = err | tok_arb_in_0_ready; // @[accel/engine/interleave.ts:55]
-  assign tok_q_1_enq_valid = tok_enq_valid & (tok_enq_slot == 2'h1); // @[accel/engine/interleave.ts:39]
-  assign tok_q_1_enq_bits = tokQ_enq_bits; // @[accel/engine/interleave.ts:40]
-  assign tok_q_1_deq_ready = err | tok_arb_in_1_ready; // @[accel/engine/interleave.ts:55]
-  assign tok_q_2_enq_valid = tok_enq_valid & (tok_enq_slot == 2'h2); // @[accel/engine/interleave.ts:39]
-  assign tok_q_2_enq_bits = tokQ_enq_bits; // @[accel/engine/interleave.ts:40]
-  assign tok_q_2_deq_ready = err | tok_arb_in_2_ready; // @[accel/engine/interleave.ts:55]
-  assign tok_q_3_enq_valid = tok_enq_valid & (tok_enq_slot == 2'h3); // @[accel/engine/interleave.ts:39]
-  assign tok_q_3_enq_bits = tokQ_enq_bits; // @[accel/engine/interleave.ts:40]
-  assign tok_q_3_deq_ready = err | tok_arb_in_3_ready; // @[accel/engine/interleave.ts:55]
-  assign tok_arb_in_0_valid = tok_q_0_deq_valid; // @[accel/engine/interleave.ts:53]
-  assign tok_arb_in_0_bits = tok_q_0_deq_bits; // @[accel/engine/interleave.ts:54]
-  assign tok_arb_in_1_valid = tok_q_1_deq_valid; // @[accel/engine/interleave.ts:53]
-  assign tok_arb_in_1_bits = tok_q_1_deq_bits; // @[accel/engine/interleave.ts:54]
-  assign tok_arb_in_2_valid = tok_q_2_deq_valid; // @[accel/engine/interleave.ts:53]
-  assign tok_arb_in_2_bits = tok_q_2_deq_bits; // @[accel/engine/interleave.ts:54]
-  assign tok_arb_in_3_valid = tok_q_3_deq_valid; // @[accel/engine/interleave.ts:53]
-  assign tok_arb_in_3_bits = tok_q_3_deq_bits; // @[accel/engine/interleave.ts:54]
-  assign tok_arb_out_ready = err | tok_deq_ready; // @[accel/engine/interleave.ts:58]
+  assign tok_q_0_enq_valid = tok_enq_valid & (tok_enq_slot == 2'h0); // @[accel/engine/interleave.ts:40]
+  assign tok_q_0_enq_bits = tokQ_enq_bits; // @[accel/engine/interleave.ts:41]
+  assign tok_q_0_deq_ready = err | tok_arb_in_0_ready; // @[accel/engine/interleave.ts:56]
+  assign tok_q_1_enq_valid = tok_enq_valid & (tok_enq_slot == 2'h1); // @[accel/engine/interleave.ts:40]
+  assign tok_q_1_enq_bits = tokQ_enq_bits; // @[accel/engine/interleave.ts:41]
+  assign tok_q_1_deq_ready = err | tok_arb_in_1_ready; // @[accel/engine/interleave.ts:56]
+  assign tok_q_2_enq_valid = tok_enq_valid & (tok_enq_slot == 2'h2); // @[accel/engine/interleave.ts:40]
+  assign tok_q_2_enq_bits = tokQ_enq_bits; // @[accel/engine/interleave.ts:41]
+  assign tok_q_2_deq_ready = err | tok_arb_in_2_ready; // @[accel/engine/interleave.ts:56]
+  assign tok_q_3_enq_valid = tok_enq_valid & (tok_enq_slot == 2'h3); // @[accel/engine/interleave.ts:40]
+  assign tok_q_3_enq_bits = tokQ_enq_bits; // @[accel/engine/interleave.ts:41]
+  assign tok_q_3_deq_ready = err | tok_arb_in_3_ready; // @[accel/engine/interleave.ts:56]
+  assign tok_arb_in_0_valid = tok_q_0_deq_valid; // @[accel/engine/interleave.ts:54]
+  assign tok_arb_in_0_bits = tok_q_0_deq_bits; // @[accel/engine/interleave.ts:55]
+  assign tok_arb_in_1_valid = tok_q_1_deq_valid; // @[accel/engine/interleave.ts:54]
+  assign tok_arb_in_1_bits = tok_q_1_deq_bits; // @[accel/engine/interleave.ts:55]
+  assign tok_arb_in_2_valid = tok_q_2_deq_valid; // @[accel/engine/interleave.ts:54]
+  assign tok_arb_in_2_bits = tok_q_2_deq_bits; // @[accel/engine/interleave.ts:55]
+  assign tok_arb_in_3_valid = tok_q_3_deq_valid; // @[accel/engine/interleave.ts:54]
+  assign tok_arb_in_3_bits = tok_q_3_deq_bits; // @[accel/engine/interleave.ts:55]
+  assign tok_arb_out_ready = err | tok_deq_ready; // @[accel/engine/interleave.ts:59]
   assign metaQ_enq_valid = emptyGo | (rowTake & (curFk == 2'h0)); // @[accel/engine/engine.ts:442]
   assign metaQ_enq_bits = {tok_arb_out_bits[196], tok_arb_out_bits[195], tok_arb_out_bits[194], tok_arb_out_bits[193:192], tok_arb_out_bits[191:160], tok_arb_out_bits[159:128], tok_arb_out_bits[127:96], tok_arb_out_bits[95:64]}; // @[accel/engine/engine.ts:456]
   assign metaQ_deq_ready = err | (redGo & isRowEnd); // @[accel/engine/engine.ts:810]

@@ -241,10 +241,10 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128_w256_m128 (
   /* verilator lint_on UNUSEDSIGNAL */
   wire ridGo; // @[accel/engine/engine.ts:379]
   wire sideGo; // @[accel/engine/engine.ts:384]
-  wire tok_enq_valid; // @[accel/engine/interleave.ts:35]
-  wire [2:0] tok_enq_slot; // @[accel/engine/interleave.ts:36]
-  wire [199:0] tokQ_enq_bits; // @[accel/engine/interleave.ts:37]
-  wire tok_deq_ready; // @[accel/engine/interleave.ts:43]
+  wire tok_enq_valid; // @[accel/engine/interleave.ts:36]
+  wire [2:0] tok_enq_slot; // @[accel/engine/interleave.ts:37]
+  wire [199:0] tokQ_enq_bits; // @[accel/engine/interleave.ts:38]
+  wire tok_deq_ready; // @[accel/engine/interleave.ts:44]
   reg [25:0] rowWord; // @[accel/engine/engine.ts:398]
   reg [3:0] rowLeft; // @[accel/engine/engine.ts:399]
   wire fromTok; // @[accel/engine/engine.ts:400]
@@ -1696,7 +1696,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128_w256_m128 (
   wire [8:0] _T_54 = arBeats - 9'h1;
   /* verilator lint_on UNUSEDSIGNAL */
 
-  Queue_d128_w200_ram tok_q_0 ( // @[accel/engine/interleave.ts:34]
+  Queue_d128_w200_ram tok_q_0 ( // @[accel/engine/interleave.ts:35]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(tok_q_0_enq_valid),
@@ -1707,7 +1707,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128_w256_m128 (
     .deq_bits(tok_q_0_deq_bits),
     .count(tok_q_0_count)
   );
-  Queue_d128_w200_ram tok_q_1 ( // @[accel/engine/interleave.ts:34]
+  Queue_d128_w200_ram tok_q_1 ( // @[accel/engine/interleave.ts:35]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(tok_q_1_enq_valid),
@@ -1718,7 +1718,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128_w256_m128 (
     .deq_bits(tok_q_1_deq_bits),
     .count(tok_q_1_count)
   );
-  Queue_d128_w200_ram tok_q_2 ( // @[accel/engine/interleave.ts:34]
+  Queue_d128_w200_ram tok_q_2 ( // @[accel/engine/interleave.ts:35]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(tok_q_2_enq_valid),
@@ -1729,7 +1729,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128_w256_m128 (
     .deq_bits(tok_q_2_deq_bits),
     .count(tok_q_2_count)
   );
-  Queue_d128_w200_ram tok_q_3 ( // @[accel/engine/interleave.ts:34]
+  Queue_d128_w200_ram tok_q_3 ( // @[accel/engine/interleave.ts:35]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(tok_q_3_enq_valid),
@@ -1740,7 +1740,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128_w256_m128 (
     .deq_bits(tok_q_3_deq_bits),
     .count(tok_q_3_count)
   );
-  Queue_d128_w200_ram tok_q_4 ( // @[accel/engine/interleave.ts:34]
+  Queue_d128_w200_ram tok_q_4 ( // @[accel/engine/interleave.ts:35]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(tok_q_4_enq_valid),
@@ -1751,7 +1751,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128_w256_m128 (
     .deq_bits(tok_q_4_deq_bits),
     .count(tok_q_4_count)
   );
-  Queue_d128_w200_ram tok_q_5 ( // @[accel/engine/interleave.ts:34]
+  Queue_d128_w200_ram tok_q_5 ( // @[accel/engine/interleave.ts:35]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(tok_q_5_enq_valid),
@@ -1762,7 +1762,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128_w256_m128 (
     .deq_bits(tok_q_5_deq_bits),
     .count(tok_q_5_count)
   );
-  Queue_d128_w200_ram tok_q_6 ( // @[accel/engine/interleave.ts:34]
+  Queue_d128_w200_ram tok_q_6 ( // @[accel/engine/interleave.ts:35]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(tok_q_6_enq_valid),
@@ -1773,7 +1773,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128_w256_m128 (
     .deq_bits(tok_q_6_deq_bits),
     .count(tok_q_6_count)
   );
-  Queue_d128_w200_ram tok_q_7 ( // @[accel/engine/interleave.ts:34]
+  Queue_d128_w200_ram tok_q_7 ( // @[accel/engine/interleave.ts:35]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(tok_q_7_enq_valid),
@@ -1784,7 +1784,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128_w256_m128 (
     .deq_bits(tok_q_7_deq_bits),
     .count(tok_q_7_count)
   );
-  RRArbiter_n8_w200 tok_arb ( // @[accel/engine/interleave.ts:50]
+  RRArbiter_n8_w200 tok_arb ( // @[accel/engine/interleave.ts:51]
     .clock(aclk),
     .reset(!aresetn),
     .in_0_valid(tok_arb_in_0_valid),
@@ -2868,47 +2868,47 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128_w256_m128 (
   assign lastTable = ~batched | (({1'h0, tableAt} + 33'h1) >= {1'h0, num_tables}); // @[accel/engine/engine.ts:1189]
   assign finish = (busy & ~start) & ((quiet & (err | (opRun & lastTable))) | (skipTable & lastTable)); // @[accel/engine/engine.ts:1190]
   assign nextTable = ((busy & ~err) & ((quiet & opRun) | skipTable)) & ~lastTable; // @[accel/engine/engine.ts:1191]
-  assign tok_q_0_enq_valid = tok_enq_valid & (tok_enq_slot == 3'h0); // @[accel/engine/interleave.ts:39]
-  assign tok_q_0_enq_bits = tokQ_enq_bits; // @[accel/engine/interleave.ts:40]
-  assign tok_q_0_deq_ready = err | tok_arb_in_0_ready; // @[accel/engine/interleave.ts:55]
-  assign tok_q_1_enq_valid = tok_enq_valid & (tok_enq_slot == 3'h1); // @[accel/engine/interleave.ts:39]
-  assign tok_q_1_enq_bits = tokQ_enq_bits; // @[accel/engine/interleave.ts:40]
-  assign tok_q_1_deq_ready = err | tok_arb_in_1_ready; // @[accel/engine/interleave.ts:55]
-  assign tok_q_2_enq_valid = tok_enq_valid & (tok_enq_slot == 3'h2); // @[accel/engine/interleave.ts:39]
-  assign tok_q_2_enq_bits = tokQ_enq_bits; // @[accel/engine/interleave.ts:40]
-  assign tok_q_2_deq_ready = err | tok_arb_in_2_ready; // @[accel/engine/interleave.ts:55]
-  assign tok_q_3_enq_valid = tok_enq_valid & (tok_enq_slot == 3'h3); // @[accel/engine/interleave.ts:39]
-  assign tok_q_3_enq_bits = tokQ_enq_bits; // @[accel/engine/interleave.ts:40]
-  assign tok_q_3_deq_ready = err | tok_arb_in_3_ready; // @[accel/engine/interleave.ts:55]
-  assign tok_q_4_enq_valid = tok_enq_valid & (tok_enq_slot == 3'h4); // @[accel/engine/interleave.ts:39]
-  assign tok_q_4_enq_bits = tokQ_enq_bits; // @[accel/engine/interleave.ts:40]
-  assign tok_q_4_deq_ready = err | tok_arb_in_4_ready; // @[accel/engine/interleave.ts:55]
-  assign tok_q_5_enq_valid = tok_enq_valid & (tok_enq_slot == 3'h5); // @[accel/engine/interleave.ts:39]
-  assign tok_q_5_enq_bits = tokQ_enq_bits; // @[accel/engine/interleave.ts:40]
-  assign tok_q_5_deq_ready = err | tok_arb_in_5_ready; // @[accel/engine/interleave.ts:55]
-  assign tok_q_6_enq_valid = tok_enq_valid & (tok_enq_slot == 3'h6); // @[accel/engine/interleave.ts:39]
-  assign tok_q_6_enq_bits = tokQ_enq_bits; // @[accel/engine/interleave.ts:40]
-  assign tok_q_6_deq_ready = err | tok_arb_in_6_ready; // @[accel/engine/interleave.ts:55]
-  assign tok_q_7_enq_valid = tok_enq_valid & (tok_enq_slot == 3'h7); // @[accel/engine/interleave.ts:39]
-  assign tok_q_7_enq_bits = tokQ_enq_bits; // @[accel/engine/interleave.ts:40]
-  assign tok_q_7_deq_ready = err | tok_arb_in_7_ready; // @[accel/engine/interleave.ts:55]
-  assign tok_arb_in_0_valid = tok_q_0_deq_valid; // @[accel/engine/interleave.ts:53]
-  assign tok_arb_in_0_bits = tok_q_0_deq_bits; // @[accel/engine/interleave.ts:54]
-  assign tok_arb_in_1_valid = tok_q_1_deq_valid; // @[accel/engine/interleave.ts:53]
-  assign tok_arb_in_1_bits = tok_q_1_deq_bits; // @[accel/engine/interleave.ts:54]
-  assign tok_arb_in_2_valid = tok_q_2_deq_valid; // @[accel/engine/interleave.ts:53]
-  assign tok_arb_in_2_bits = tok_q_2_deq_bits; // @[accel/engine/interleave.ts:54]
-  assign tok_arb_in_3_valid = tok_q_3_deq_valid; // @[accel/engine/interleave.ts:53]
-  assign tok_arb_in_3_bits = tok_q_3_deq_bits; // @[accel/engine/interleave.ts:54]
-  assign tok_arb_in_4_valid = tok_q_4_deq_valid; // @[accel/engine/interleave.ts:53]
-  assign tok_arb_in_4_bits = tok_q_4_deq_bits; // @[accel/engine/interleave.ts:54]
-  assign tok_arb_in_5_valid = tok_q_5_deq_valid; // @[accel/engine/interleave.ts:53]
-  assign tok_arb_in_5_bits = tok_q_5_deq_bits; // @[accel/engine/interleave.ts:54]
-  assign tok_arb_in_6_valid = tok_q_6_deq_valid; // @[accel/engine/interleave.ts:53]
-  assign tok_arb_in_6_bits = tok_q_6_deq_bits; // @[accel/engine/interleave.ts:54]
-  assign tok_arb_in_7_valid = tok_q_7_deq_valid; // @[accel/engine/interleave.ts:53]
-  assign tok_arb_in_7_bits = tok_q_7_deq_bits; // @[accel/engine/interleave.ts:54]
-  assign tok_arb_out_ready = err | tok_deq_ready; // @[accel/engine/interleave.ts:58]
+  assign tok_q_0_enq_valid = tok_enq_valid & (tok_enq_slot == 3'h0); // @[accel/engine/interleave.ts:40]
+  assign tok_q_0_enq_bits = tokQ_enq_bits; // @[accel/engine/interleave.ts:41]
+  assign tok_q_0_deq_ready = err | tok_arb_in_0_ready; // @[accel/engine/interleave.ts:56]
+  assign tok_q_1_enq_valid = tok_enq_valid & (tok_enq_slot == 3'h1); // @[accel/engine/interleave.ts:40]
+  assign tok_q_1_enq_bits = tokQ_enq_bits; // @[accel/engine/interleave.ts:41]
+  assign tok_q_1_deq_ready = err | tok_arb_in_1_ready; // @[accel/engine/interleave.ts:56]
+  assign tok_q_2_enq_valid = tok_enq_valid & (tok_enq_slot == 3'h2); // @[accel/engine/interleave.ts:40]
+  assign tok_q_2_enq_bits = tokQ_enq_bits; // @[accel/engine/interleave.ts:41]
+  assign tok_q_2_deq_ready = err | tok_arb_in_2_ready; // @[accel/engine/interleave.ts:56]
+  assign tok_q_3_enq_valid = tok_enq_valid & (tok_enq_slot == 3'h3); // @[accel/engine/interleave.ts:40]
+  assign tok_q_3_enq_bits = tokQ_enq_bits; // @[accel/engine/interleave.ts:41]
+  assign tok_q_3_deq_ready = err | tok_arb_in_3_ready; // @[accel/engine/interleave.ts:56]
+  assign tok_q_4_enq_valid = tok_enq_valid & (tok_enq_slot == 3'h4); // @[accel/engine/interleave.ts:40]
+  assign tok_q_4_enq_bits = tokQ_enq_bits; // @[accel/engine/interleave.ts:41]
+  assign tok_q_4_deq_ready = err | tok_arb_in_4_ready; // @[accel/engine/interleave.ts:56]
+  assign tok_q_5_enq_valid = tok_enq_valid & (tok_enq_slot == 3'h5); // @[accel/engine/interleave.ts:40]
+  assign tok_q_5_enq_bits = tokQ_enq_bits; // @[accel/engine/interleave.ts:41]
+  assign tok_q_5_deq_ready = err | tok_arb_in_5_ready; // @[accel/engine/interleave.ts:56]
+  assign tok_q_6_enq_valid = tok_enq_valid & (tok_enq_slot == 3'h6); // @[accel/engine/interleave.ts:40]
+  assign tok_q_6_enq_bits = tokQ_enq_bits; // @[accel/engine/interleave.ts:41]
+  assign tok_q_6_deq_ready = err | tok_arb_in_6_ready; // @[accel/engine/interleave.ts:56]
+  assign tok_q_7_enq_valid = tok_enq_valid & (tok_enq_slot == 3'h7); // @[accel/engine/interleave.ts:40]
+  assign tok_q_7_enq_bits = tokQ_enq_bits; // @[accel/engine/interleave.ts:41]
+  assign tok_q_7_deq_ready = err | tok_arb_in_7_ready; // @[accel/engine/interleave.ts:56]
+  assign tok_arb_in_0_valid = tok_q_0_deq_valid; // @[accel/engine/interleave.ts:54]
+  assign tok_arb_in_0_bits = tok_q_0_deq_bits; // @[accel/engine/interleave.ts:55]
+  assign tok_arb_in_1_valid = tok_q_1_deq_valid; // @[accel/engine/interleave.ts:54]
+  assign tok_arb_in_1_bits = tok_q_1_deq_bits; // @[accel/engine/interleave.ts:55]
+  assign tok_arb_in_2_valid = tok_q_2_deq_valid; // @[accel/engine/interleave.ts:54]
+  assign tok_arb_in_2_bits = tok_q_2_deq_bits; // @[accel/engine/interleave.ts:55]
+  assign tok_arb_in_3_valid = tok_q_3_deq_valid; // @[accel/engine/interleave.ts:54]
+  assign tok_arb_in_3_bits = tok_q_3_deq_bits; // @[accel/engine/interleave.ts:55]
+  assign tok_arb_in_4_valid = tok_q_4_deq_valid; // @[accel/engine/interleave.ts:54]
+  assign tok_arb_in_4_bits = tok_q_4_deq_bits; // @[accel/engine/interleave.ts:55]
+  assign tok_arb_in_5_valid = tok_q_5_deq_valid; // @[accel/engine/interleave.ts:54]
+  assign tok_arb_in_5_bits = tok_q_5_deq_bits; // @[accel/engine/interleave.ts:55]
+  assign tok_arb_in_6_valid = tok_q_6_deq_valid; // @[accel/engine/interleave.ts:54]
+  assign tok_arb_in_6_bits = tok_q_6_deq_bits; // @[accel/engine/interleave.ts:55]
+  assign tok_arb_in_7_valid = tok_q_7_deq_valid; // @[accel/engine/interleave.ts:54]
+  assign tok_arb_in_7_bits = tok_q_7_deq_bits; // @[accel/engine/interleave.ts:55]
+  assign tok_arb_out_ready = err | tok_deq_ready; // @[accel/engine/interleave.ts:59]
   assign metaQ_enq_valid = emptyGo | (rowTake & (curFk == 2'h0)); // @[accel/engine/engine.ts:442]
   assign metaQ_enq_bits = {tok_arb_out_bits[197], tok_arb_out_bits[196], tok_arb_out_bits[195], tok_arb_out_bits[194:192], tok_arb_out_bits[191:160], tok_arb_out_bits[159:128], tok_arb_out_bits[127:96], tok_arb_out_bits[95:64]}; // @[accel/engine/engine.ts:456]
   assign metaQ_deq_ready = err | (redGo & isRowEnd); // @[accel/engine/engine.ts:810]

@@ -109,6 +109,12 @@ const keepSites = (_e: Error, sites: NodeJS.CallSite[]): NodeJS.CallSite[] => si
  * skipped without asking for their position.
  */
 const scripts = new Map<string, Map<number, UserFrame | null> | null>();
+/** The script of Module.runBuild (module.ts), marked in `scripts`. */
+const BUILDER = new Map<number, UserFrame | null>();
+function isModuleScript(raw: string): boolean {
+  const abs = (raw.startsWith('file://') ? fileURLToPath(raw) : raw).replace(/\?.*$/, '');
+  return abs === join(coreDir, 'module.ts') || abs === join(coreDir, 'module.js');
+}
 /** TypeScript position -> its one UserFrame object (two generated positions may map to one). */
 const framesByKey = new Map<string, UserFrame>();
 const probe = new Error('tcast');
@@ -196,10 +202,12 @@ export function userStack(): UserStack {
     if (raw === undefined || raw === null) continue;
     let byPos = scripts.get(raw);
     if (byPos === undefined) {
-      byPos = relFile(raw) === null ? null : new Map();
+      byPos = relFile(raw) !== null ? new Map() : isModuleScript(raw) ? BUILDER : null;
       scripts.set(raw, byPos);
     }
     if (byPos === null) continue;
+    // The frames below a build() are the same for everything it builds: they never tell two of its values apart.
+    if (byPos === BUILDER) { if (cs.getFunctionName() === 'runBuild') break; continue; }
     const pos = positionOf(cs);
     let f = byPos.get(pos);
     if (f === undefined) {

@@ -159,9 +159,20 @@ function mapSite(cs: NodeJS.CallSite, format: typeof Error.prepareStackTrace): U
   return f;
 }
 
-/** Raw frames a capture keeps (see userStack). */
+/**
+ * Raw frames a capture keeps at most: deep enough that the DSL core's own
+ * frames (a Vec.at tree, a stdlib helper inside a child's build) never push
+ * the user's frames out: two nodes of one call must get the same key whatever
+ * depth inside the core built them.
+ */
 const STACK_LIMIT = 40;
-/** Raw frames captured by the last userStack() (its depth below the caller, up to STACK_LIMIT). */
+/**
+ * Raw frames a capture takes first: almost every stack reaches its build()
+ * within them (or its USER_DEPTH user frames); the rare one that does not is
+ * captured again with STACK_LIMIT. Fewer frames, a cheaper capture.
+ */
+const FIRST_LIMIT = 14;
+/** Raw frames the last userStack() needed (its depth below the caller, up to STACK_LIMIT). */
 let lastRawDepth = 0;
 
 /**
@@ -175,29 +186,43 @@ export function sharedUserStack(extra: number): UserStack | undefined {
   return lastRawDepth + extra < STACK_LIMIT ? s : undefined;
 }
 
-/** The frames outside the DSL core (node internals and node_modules skipped too). */
-export function userStack(): UserStack {
-  const format = Error.prepareStackTrace;
-  const limit = Error.stackTraceLimit;
+/** The call sites of the stack above userStack's caller, at most `limit` raw frames. */
+function captureSites(limit: number, format: typeof Error.prepareStackTrace): NodeJS.CallSite[] | undefined {
+  const saved = Error.stackTraceLimit;
   const holder: { stack?: unknown } = {};
   Error.prepareStackTrace = keepSites as typeof Error.prepareStackTrace;
-  // Deep enough that the DSL core's own frames (a Vec.at tree, a stdlib helper
-  // inside a child's build) never push the user's frames out: two nodes of
-  // one call must get the same key whatever depth inside the core built them.
-  Error.stackTraceLimit = STACK_LIMIT;
+  Error.stackTraceLimit = limit;
   try {
     Error.captureStackTrace(holder, userStack);
     void holder.stack;
   } finally {
     Error.prepareStackTrace = format;
-    Error.stackTraceLimit = limit;
+    Error.stackTraceLimit = saved;
   }
-  const sites = holder.stack as NodeJS.CallSite[] | undefined;
-  lastRawDepth = Array.isArray(sites) ? sites.length : STACK_LIMIT;
-  if (!Array.isArray(sites)) return EMPTY;
+  return Array.isArray(holder.stack) ? (holder.stack as NodeJS.CallSite[]) : undefined;
+}
+
+/** The frames outside the DSL core (node internals and node_modules skipped too). */
+export function userStack(): UserStack {
+  const format = Error.prepareStackTrace;
+  let sites = captureSites(FIRST_LIMIT, format);
+  if (sites === undefined) {
+    lastRawDepth = STACK_LIMIT;
+    return EMPTY;
+  }
+  return walkSites(sites, FIRST_LIMIT, format) ?? walkSites(captureSites(STACK_LIMIT, format) ?? [], STACK_LIMIT, format)!;
+}
+
+/**
+ * The user stack of `sites`; undefined if the sites ran out (at the capture's
+ * limit, below STACK_LIMIT) before the walk reached the running build() or
+ * USER_DEPTH user frames: a deeper capture may hold more.
+ */
+function walkSites(sites: readonly NodeJS.CallSite[], limit: number, format: typeof Error.prepareStackTrace): UserStack | undefined {
   let node = stackTrie;
   let depth = 0;
-  for (const cs of sites) {
+  for (let i = 0; i < sites.length; i++) {
+    const cs = sites[i]!;
     const raw = cs.getFileName();
     if (raw === undefined || raw === null) continue;
     let byPos = scripts.get(raw);
@@ -207,7 +232,11 @@ export function userStack(): UserStack {
     }
     if (byPos === null) continue;
     // The frames below a build() are the same for everything it builds: they never tell two of its values apart.
-    if (byPos === BUILDER) { if (cs.getFunctionName() === 'runBuild') break; continue; }
+    if (byPos === BUILDER) {
+      if (cs.getFunctionName() !== 'runBuild') continue;
+      lastRawDepth = i + 1;
+      return node.stack;
+    }
     const pos = positionOf(cs);
     let f = byPos.get(pos);
     if (f === undefined) {
@@ -223,10 +252,14 @@ export function userStack(): UserStack {
       }
       node = child;
       // A fixed depth of user frames, so two values built by one call have the same key.
-      if (++depth === USER_DEPTH) break;
+      if (++depth === USER_DEPTH) {
+        lastRawDepth = i + 1;
+        return node.stack;
+      }
     }
   }
-  return node.stack;
+  lastRawDepth = sites.length;
+  return sites.length === limit && limit < STACK_LIMIT ? undefined : node.stack;
 }
 
 // ---------------------------------------------------------------------------

@@ -18,6 +18,7 @@ import { Mem, Module, Signal, notInstantiated, type Stmt } from './module';
 import { locToString, saveNameTables, type SourceLoc } from './source';
 import { verifStmts } from './verify';
 import { lower } from './lower';
+import { withBaselineJit } from './jit';
 import type { Netlist } from '../netlist/netlist';
 
 export interface ModuleNet {
@@ -41,6 +42,10 @@ export type Elaborated = Netlist;
 
 /** Builds the top module (and so its whole hierarchy), elaborates it and lowers it to the netlist. */
 export function elaborate(top: Module): Netlist {
+  return withBaselineJit(() => elaborateTop(top));
+}
+
+function elaborateTop(top: Module): Netlist {
   try {
     if (!top.isBuilt) top.runBuild();
     // From here on, no user code runs: the nodes built are the core's own.

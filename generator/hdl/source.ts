@@ -205,7 +205,7 @@ function captureSites(limit: number, format: typeof Error.prepareStackTrace): No
 /** The frames outside the DSL core (node internals and node_modules skipped too). */
 export function userStack(): UserStack {
   const format = Error.prepareStackTrace;
-  let sites = captureSites(FIRST_LIMIT, format);
+  const sites = captureSites(FIRST_LIMIT, format);
   if (sites === undefined) {
     lastRawDepth = STACK_LIMIT;
     return EMPTY;

@@ -23,7 +23,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { createRequire, findSourceMap, type SourceMap, type SourceMapping } from 'node:module';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -136,11 +136,8 @@ function hasGetPosition(): boolean {
   }
 }
 
-/**
- * The TypeScript position of a call site: the runtime's own stack formatter
- * (tsx's or vitest's, which apply the source maps) on that one site.
- */
-function mapSite(cs: NodeJS.CallSite, format: typeof Error.prepareStackTrace): UserFrame | null {
+/** A call site's position as the runtime's own stack formatter prints it (tsx's or vitest's, which apply the source maps). */
+function formattedPosition(cs: NodeJS.CallSite, format: typeof Error.prepareStackTrace): SourceLoc {
   let file = cs.getFileName() ?? '';
   let line = cs.getLineNumber() ?? 0;
   let column = cs.getColumnNumber() ?? 0;
@@ -149,12 +146,51 @@ function mapSite(cs: NodeJS.CallSite, format: typeof Error.prepareStackTrace): U
     const m = frameRe.exec(text.slice(text.lastIndexOf('\n') + 1).trim());
     if (m) { file = m[1]!; line = Number(m[2]); column = Number(m[3]); }
   }
-  const rel = relFile(file);
+  return { file, line, column };
+}
+
+/** A call site's position through Node's source map of its script (as Node's own formatter maps it), if the map has an entry. */
+function mappedPosition(map: SourceMap, cs: NodeJS.CallSite): SourceLoc | undefined {
+  const e = map.findEntry((cs.getLineNumber() ?? 0) - 1, (cs.getColumnNumber() ?? 0) - 1) as Partial<SourceMapping>;
+  if (!e.originalSource || e.originalLine === undefined || e.originalColumn === undefined) return undefined;
+  return { file: e.originalSource, line: e.originalLine + 1, column: e.originalColumn + 1 };
+}
+
+/**
+ * Per script: Node's source map of it, when that gives the positions the
+ * runtime's formatter gives (checked on the script's first frame: under tsx,
+ * the formatter is Node's own), else null. Reading the map directly skips
+ * formatting a stack line and parsing it back for every new call site.
+ */
+const directMaps = new Map<string, SourceMap | null>();
+
+/** The TypeScript position of a call site (see directMaps). */
+function mapSite(cs: NodeJS.CallSite, format: typeof Error.prepareStackTrace): UserFrame | null {
+  const script = cs.getFileName() ?? '';
+  let map = directMaps.get(script);
+  let at: SourceLoc | undefined;
+  if (map === undefined) {
+    at = formattedPosition(cs, format);
+    let found: SourceMap | undefined;
+    try {
+      found = findSourceMap(script);
+    } catch {
+      found = undefined;
+    }
+    const direct = found ? mappedPosition(found, cs) : undefined;
+    const same = direct !== undefined && relFile(direct.file) === relFile(at.file) && direct.line === at.line && direct.column === at.column;
+    map = same ? found! : null;
+    directMaps.set(script, map);
+  } else if (map !== null) {
+    at = mappedPosition(map, cs);
+  }
+  at ??= formattedPosition(cs, format);
+  const rel = relFile(at.file);
   if (rel === null) return null;
-  const key = `${rel}:${line}:${column}`;
+  const key = `${rel}:${at.line}:${at.column}`;
   const known = framesByKey.get(key);
   if (known) return known;
-  const f: UserFrame = { file: rel, line, column, key };
+  const f: UserFrame = { file: rel, line: at.line, column: at.column, key };
   framesByKey.set(key, f);
   return f;
 }
@@ -186,14 +222,14 @@ export function sharedUserStack(extra: number): UserStack | undefined {
   return lastRawDepth + extra < STACK_LIMIT ? s : undefined;
 }
 
-/** The call sites of the stack above userStack's caller, at most `limit` raw frames. */
-function captureSites(limit: number, format: typeof Error.prepareStackTrace): NodeJS.CallSite[] | undefined {
+/** The call sites of the stack below `below` (the core function capturing), at most `limit` raw frames. */
+function captureSites(limit: number, format: typeof Error.prepareStackTrace, below: (...args: never[]) => unknown): NodeJS.CallSite[] | undefined {
   const saved = Error.stackTraceLimit;
   const holder: { stack?: unknown } = {};
   Error.prepareStackTrace = keepSites as typeof Error.prepareStackTrace;
   Error.stackTraceLimit = limit;
   try {
-    Error.captureStackTrace(holder, userStack);
+    Error.captureStackTrace(holder, below);
     void holder.stack;
   } finally {
     Error.prepareStackTrace = format;
@@ -205,12 +241,35 @@ function captureSites(limit: number, format: typeof Error.prepareStackTrace): No
 /** The frames outside the DSL core (node internals and node_modules skipped too). */
 export function userStack(): UserStack {
   const format = Error.prepareStackTrace;
-  const sites = captureSites(FIRST_LIMIT, format);
+  const sites = captureSites(FIRST_LIMIT, format, userStack);
   if (sites === undefined) {
     lastRawDepth = STACK_LIMIT;
     return EMPTY;
   }
-  return walkSites(sites, FIRST_LIMIT, format) ?? walkSites(captureSites(STACK_LIMIT, format) ?? [], STACK_LIMIT, format)!;
+  return walkSites(sites, FIRST_LIMIT, format) ?? walkSites(captureSites(STACK_LIMIT, format, userStack) ?? [], STACK_LIMIT, format)!;
+}
+
+/** What a raw frame is to a walk: a user frame, a frame to skip, or the running build()'s caller (the end of the walk). */
+const RUN_BUILD = Symbol('runBuild');
+
+function frameOf(cs: NodeJS.CallSite, format: typeof Error.prepareStackTrace): UserFrame | null | typeof RUN_BUILD {
+  const raw = cs.getFileName();
+  if (raw === undefined || raw === null) return null;
+  let byPos = scripts.get(raw);
+  if (byPos === undefined) {
+    byPos = relFile(raw) !== null ? new Map() : isModuleScript(raw) ? BUILDER : null;
+    scripts.set(raw, byPos);
+  }
+  if (byPos === null) return null;
+  // The frames below a build() are the same for everything it builds: they never tell two of its values apart.
+  if (byPos === BUILDER) return cs.getFunctionName() === 'runBuild' ? RUN_BUILD : null;
+  const pos = positionOf(cs);
+  let f = byPos.get(pos);
+  if (f === undefined) {
+    f = mapSite(cs, format);
+    byPos.set(pos, f);
+  }
+  return f;
 }
 
 /**
@@ -222,40 +281,23 @@ function walkSites(sites: readonly NodeJS.CallSite[], limit: number, format: typ
   let node = stackTrie;
   let depth = 0;
   for (let i = 0; i < sites.length; i++) {
-    const cs = sites[i]!;
-    const raw = cs.getFileName();
-    if (raw === undefined || raw === null) continue;
-    let byPos = scripts.get(raw);
-    if (byPos === undefined) {
-      byPos = relFile(raw) !== null ? new Map() : isModuleScript(raw) ? BUILDER : null;
-      scripts.set(raw, byPos);
-    }
-    if (byPos === null) continue;
-    // The frames below a build() are the same for everything it builds: they never tell two of its values apart.
-    if (byPos === BUILDER) {
-      if (cs.getFunctionName() !== 'runBuild') continue;
+    const f = frameOf(sites[i]!, format);
+    if (f === RUN_BUILD) {
       lastRawDepth = i + 1;
       return node.stack;
     }
-    const pos = positionOf(cs);
-    let f = byPos.get(pos);
-    if (f === undefined) {
-      f = mapSite(cs, format);
-      byPos.set(pos, f);
+    if (f === null) continue;
+    let child = node.next.get(f);
+    if (child === undefined) {
+      const up = node.stack;
+      child = { stack: { frames: [...up.frames, f], key: up.key === '' ? f.key : `${up.key}|${f.key}` }, next: new Map() };
+      node.next.set(f, child);
     }
-    if (f) {
-      let child = node.next.get(f);
-      if (child === undefined) {
-        const up = node.stack;
-        child = { stack: { frames: [...up.frames, f], key: up.key === '' ? f.key : `${up.key}|${f.key}` }, next: new Map() };
-        node.next.set(f, child);
-      }
-      node = child;
-      // A fixed depth of user frames, so two values built by one call have the same key.
-      if (++depth === USER_DEPTH) {
-        lastRawDepth = i + 1;
-        return node.stack;
-      }
+    node = child;
+    // A fixed depth of user frames, so two values built by one call have the same key.
+    if (++depth === USER_DEPTH) {
+      lastRawDepth = i + 1;
+      return node.stack;
     }
   }
   lastRawDepth = sites.length;
@@ -294,9 +336,37 @@ export function locOf(s: UserStack): SourceLoc | undefined {
 }
 const plain = (f: UserFrame): SourceLoc => ({ file: f.file, line: f.line, column: f.column });
 
-/** The user's line that led here (see the file comment for library helpers). */
+/**
+ * The user's line that led here (see the file comment for library helpers):
+ * locOf(userStack()), without resolving the frames past the locator's.
+ */
 export function callerLoc(): SourceLoc | undefined {
-  return locOf(userStack());
+  const format = Error.prepareStackTrace;
+  // The frames below callerLoc are those below userStack less callerLoc's own: one fewer keeps the same limit.
+  const sites = captureSites(FIRST_LIMIT, format, callerLoc);
+  if (sites === undefined) return undefined;
+  const r = locAt(sites, FIRST_LIMIT, format);
+  if (r !== false) return r;
+  const deeper = locAt(captureSites(STACK_LIMIT - 1, format, callerLoc) ?? [], STACK_LIMIT - 1, format);
+  return deeper === false ? undefined : deeper;
+}
+
+/** The locator among `sites` as locOf finds it in their user stack; false if they ran out at a limit below STACK_LIMIT first. */
+function locAt(sites: readonly NodeJS.CallSite[], limit: number, format: typeof Error.prepareStackTrace): SourceLoc | undefined | false {
+  const inLibrary = builds[builds.length - 1]?.library ?? false;
+  let first: UserFrame | undefined;
+  let depth = 0;
+  let ended = false;
+  for (const cs of sites) {
+    const f = frameOf(cs, format);
+    if (f === RUN_BUILD) { ended = true; break; }
+    if (f === null) continue;
+    first ??= f;
+    if (inLibrary || !isLibraryFile(f.file)) return plain(f);
+    if (++depth === USER_DEPTH) { ended = true; break; }
+  }
+  if (!ended && sites.length === limit && limit < STACK_LIMIT - 1) return false;
+  return first ? plain(first) : undefined;
 }
 
 /** The first frame outside the DSL core, library or not (where a Module subclass's constructor is). */

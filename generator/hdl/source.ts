@@ -210,18 +210,17 @@ const STACK_LIMIT = 40;
 const FIRST_LIMIT = 11;
 /** The same for a locator alone (callerLoc): 96% of them are the second or third frame. */
 const LOC_FIRST_LIMIT = 4;
-/** Raw frames the last userStack() needed (its depth below the caller, up to STACK_LIMIT). */
-let lastRawDepth = 0;
-
 /**
  * The user stack of the caller's caller, if it would be the same for
  * anything the caller builds at most `extra` frames deeper (no user code
  * running in between): the stack is well inside the raw-frame limit.
  * Undefined when it is not.
  */
-export function sharedUserStack(extra: number): UserStack | undefined {
-  const s = userStack();
-  return lastRawDepth + extra < STACK_LIMIT ? s : undefined;
+export function sharedUserStack(extra: number): Here | undefined {
+  const h = captureHere(sharedUserStack);
+  fullStack(h);
+  // rawDepth counts from the caller of sharedUserStack; one more for its own frame, as the limits count.
+  return h.rawDepth + 1 + extra < STACK_LIMIT ? h : undefined;
 }
 
 /** The call sites of the stack below `below` (the core function capturing), at most `limit` raw frames. */
@@ -240,28 +239,143 @@ function captureSites(limit: number, format: typeof Error.prepareStackTrace, bel
   return Array.isArray(holder.stack) ? (holder.stack as NodeJS.CallSite[]) : undefined;
 }
 
-/** The frames outside the DSL core (node internals and node_modules skipped too). */
-export function userStack(): UserStack {
-  const format = Error.prepareStackTrace;
-  const sites = captureSites(FIRST_LIMIT, format, userStack);
-  if (sites === undefined) {
-    lastRawDepth = STACK_LIMIT;
-    return EMPTY;
+/**
+ * Where hardware is being built: the stack's call sites, captured now, whose
+ * user frames (the frames outside the DSL core, node internals and
+ * node_modules skipped too) are source-mapped only as far as something asks:
+ * the locator and the name need the first frame or two; the whole stack (a
+ * loop's iteration groups, two values built by one call) is resolved only
+ * when needed. Captured inside a build(), its call sites are kept until that
+ * build ends.
+ */
+export class Here {
+  /** The raw call sites (dropped once resolved, or when the build that captured them ends). */
+  private sites: readonly NodeJS.CallSite[] | undefined;
+  /** The raw index where the walk ends: the running build's runBuild frame, or the end of the capture. */
+  private readonly end: number;
+  /** The next raw site to resolve. */
+  private next = 0;
+  /** The frames resolved so far (an interned prefix of the stack). */
+  private node: StackTrie = stackTrie;
+  private closed = false;
+  /** Raw frames the walk needed (for sharedUserStack); final once closed. */
+  rawDepth: number;
+  constructor(sites: readonly NodeJS.CallSite[], end: number, readonly format: typeof Error.prepareStackTrace) {
+    this.sites = sites;
+    this.end = end;
+    this.rawDepth = end < sites.length ? end + 1 : sites.length;
+    if (end === 0) this.close();
   }
-  return walkSites(sites, FIRST_LIMIT, format) ?? walkSites(captureSites(STACK_LIMIT, format, userStack) ?? [], STACK_LIMIT, format)!;
+  /** The k-th user frame (innermost first); undefined past the last; null if it can no longer be told (the build ended). */
+  frame(k: number): UserFrame | undefined | null {
+    while (this.node.stack.frames.length <= k && !this.closed) if (!this.step()) return null;
+    return this.node.stack.frames[k];
+  }
+  /** The whole stack, interned; undefined if it can no longer be told. */
+  whole(): UserStack | undefined {
+    while (!this.closed) if (!this.step()) return undefined;
+    return this.node.stack;
+  }
+  /** @internal Drops the call sites (the build that captured them ended). */
+  release(): void {
+    this.sites = undefined;
+  }
+  private close(): void {
+    this.closed = true;
+    this.sites = undefined;
+  }
+  private step(): boolean {
+    const sites = this.sites;
+    if (sites === undefined) return false;
+    const i = this.next++;
+    const f = frameOf(sites[i]!, this.format);
+    if (f !== null && f !== RUN_BUILD) {
+      let child = this.node.next.get(f);
+      if (child === undefined) {
+        const up = this.node.stack;
+        child = { stack: { frames: [...up.frames, f], key: up.key === '' ? f.key : `${up.key}|${f.key}` }, next: new Map() };
+        this.node.next.set(f, child);
+      }
+      this.node = child;
+      // A fixed depth of user frames, so two values built by one call have the same key.
+      if (child.stack.frames.length === USER_DEPTH) {
+        this.rawDepth = i + 1;
+        this.close();
+        return true;
+      }
+    }
+    if (this.next >= this.end) this.close();
+    return true;
+  }
+}
+
+/** The stack below `below` (a core function), as a Here. */
+export function captureHere(below: (...args: never[]) => unknown = captureHere): Here {
+  const format = Error.prepareStackTrace;
+  let sites = captureSites(FIRST_LIMIT, format, below) ?? [];
+  let end = walkEnd(sites);
+  if (end === undefined) {
+    sites = captureSites(STACK_LIMIT, format, below) ?? [];
+    end = walkEnd(sites) ?? sites.length;
+  }
+  const h = new Here(sites, end, format);
+  const b = builds[builds.length - 1];
+  // Outside any build nothing releases the sites: resolve now.
+  if (b === undefined) h.whole();
+  else b.captured.push(h);
+  return h;
+}
+
+/**
+ * The raw index of the running build's runBuild frame among `sites` (the
+ * walk ends there), or their length if the stack ended within them;
+ * undefined if they ran out at a capture limit below STACK_LIMIT first.
+ * Looks at script names only: no position is asked for.
+ */
+function walkEnd(sites: readonly NodeJS.CallSite[]): number | undefined {
+  for (let i = 0; i < sites.length; i++) {
+    const cs = sites[i]!;
+    const raw = cs.getFileName();
+    if (raw === undefined || raw === null) continue;
+    if (scriptOf(raw) === BUILDER && cs.getFunctionName() === 'runBuild') return i;
+  }
+  return sites.length === FIRST_LIMIT ? undefined : sites.length;
+}
+
+/** The whole stack of `h` (see Here.whole), EMPTY if it can no longer be told. */
+export function fullStack(h: Here): UserStack {
+  return h.whole() ?? EMPTY;
+}
+
+/** Whether two Heres are the same stack (resolving no more frames than it takes to tell). */
+export function sameStack(a: Here, b: Here): boolean {
+  if (a === b) return true;
+  for (let k = 0; ; k++) {
+    const fa = a.frame(k);
+    const fb = b.frame(k);
+    // null: a build ended, and stacks of two builds never meet (a value of one read by another is refused anyway).
+    if (fa === null || fb === null || fa !== fb) return false;
+    if (fa === undefined) return true;
+  }
 }
 
 /** What a raw frame is to a walk: a user frame, a frame to skip, or the running build()'s caller (the end of the walk). */
 const RUN_BUILD = Symbol('runBuild');
 
-function frameOf(cs: NodeJS.CallSite, format: typeof Error.prepareStackTrace): UserFrame | null | typeof RUN_BUILD {
-  const raw = cs.getFileName();
-  if (raw === undefined || raw === null) return null;
+/** A script's frames by position (see scripts). */
+function scriptOf(raw: string): Map<number, UserFrame | null> | null {
   let byPos = scripts.get(raw);
   if (byPos === undefined) {
     byPos = relFile(raw) !== null ? new Map() : isModuleScript(raw) ? BUILDER : null;
     scripts.set(raw, byPos);
   }
+  return byPos;
+}
+
+function frameOf(cs: NodeJS.CallSite, format: typeof Error.prepareStackTrace): UserFrame | null | typeof RUN_BUILD {
+  const raw = cs.getFileName();
+  if (raw === undefined || raw === null) return null;
+  const byPos = scriptOf(raw);
   if (byPos === null) return null;
   // The frames below a build() are the same for everything it builds: they never tell two of its values apart.
   if (byPos === BUILDER) return cs.getFunctionName() === 'runBuild' ? RUN_BUILD : null;
@@ -274,52 +388,20 @@ function frameOf(cs: NodeJS.CallSite, format: typeof Error.prepareStackTrace): U
   return f;
 }
 
-/**
- * The user stack of `sites`; undefined if the sites ran out (at the capture's
- * limit, below STACK_LIMIT) before the walk reached the running build() or
- * USER_DEPTH user frames: a deeper capture may hold more.
- */
-function walkSites(sites: readonly NodeJS.CallSite[], limit: number, format: typeof Error.prepareStackTrace): UserStack | undefined {
-  let node = stackTrie;
-  let depth = 0;
-  for (let i = 0; i < sites.length; i++) {
-    const f = frameOf(sites[i]!, format);
-    if (f === RUN_BUILD) {
-      lastRawDepth = i + 1;
-      return node.stack;
-    }
-    if (f === null) continue;
-    let child = node.next.get(f);
-    if (child === undefined) {
-      const up = node.stack;
-      child = { stack: { frames: [...up.frames, f], key: up.key === '' ? f.key : `${up.key}|${f.key}` }, next: new Map() };
-      node.next.set(f, child);
-    }
-    node = child;
-    // A fixed depth of user frames, so two values built by one call have the same key.
-    if (++depth === USER_DEPTH) {
-      lastRawDepth = i + 1;
-      return node.stack;
-    }
-  }
-  lastRawDepth = sites.length;
-  return sites.length === limit && limit < STACK_LIMIT ? undefined : node.stack;
-}
-
 // ---------------------------------------------------------------------------
 // Build context: which module's build() is running, and is it a library block?
 
-interface BuildCtx { readonly id: number; readonly library: boolean }
+interface BuildCtx { readonly id: number; readonly library: boolean; readonly captured: Here[] }
 const builds: BuildCtx[] = [];
 let nextBuildId = 1;
 
 /** @internal Called by Module.runBuild around build(). */
 export function enterBuild(library: boolean): void {
-  builds.push({ id: nextBuildId++, library });
+  builds.push({ id: nextBuildId++, library, captured: [] });
 }
 /** @internal */
 export function exitBuild(): void {
-  builds.pop();
+  for (const h of builds.pop()?.captured ?? []) h.release();
 }
 /** The id of the build() running (0 outside any): values count loop indices per module. */
 export function currentBuildId(): number {
@@ -327,16 +409,23 @@ export function currentBuildId(): number {
 }
 
 /** The locator of a stack: its first frame, skipping library helpers unless a library block is building. */
-export function locOf(s: UserStack): SourceLoc | undefined {
+export function locOf(h: Here): SourceLoc | undefined {
   const inLibrary = builds[builds.length - 1]?.library ?? false;
-  let first: UserFrame | undefined;
-  for (const f of s.frames) {
-    first ??= f;
+  const first = h.frame(0);
+  if (first === undefined || first === null) return undefined;
+  for (let k = 0; ; k++) {
+    const f = h.frame(k);
+    if (f === undefined || f === null) return plain(first);
     if (inLibrary || !isLibraryFile(f.file)) return plain(f);
   }
-  return first ? plain(first) : undefined;
 }
-const plain = (f: UserFrame): SourceLoc => ({ file: f.file, line: f.line, column: f.column });
+/** A frame as a SourceLoc (one object per frame). */
+function plain(f: UserFrame): SourceLoc {
+  let l = plainOf.get(f);
+  if (l === undefined) plainOf.set(f, (l = { file: f.file, line: f.line, column: f.column }));
+  return l;
+}
+const plainOf = new Map<UserFrame, SourceLoc>();
 
 /**
  * The user's line that led here (see the file comment for library helpers):
@@ -373,8 +462,8 @@ function locAt(sites: readonly NodeJS.CallSite[], limit: number, format: typeof 
 
 /** The first frame outside the DSL core, library or not (where a Module subclass's constructor is). */
 export function definitionLoc(): SourceLoc | undefined {
-  const f = userStack().frames[0];
-  return f !== undefined ? plain(f) : undefined;
+  const f = captureHere(definitionLoc).frame(0);
+  return f !== undefined && f !== null ? plain(f) : undefined;
 }
 
 // ---------------------------------------------------------------------------
@@ -696,36 +785,40 @@ export interface FoundName {
 }
 
 /**
- * The name of the value produced at the innermost frame of `s`: the binding
+ * The name of the value produced at the innermost frame of `h`: the binding
  * that receives it, following returns out to the callers. Undefined when the
  * value is an operand of something else.
  */
-export function bindingName(s: UserStack): FoundName | undefined {
-  let r = namesByStack.get(s);
-  if (r === undefined) namesByStack.set(s, (r = findName(s) ?? null));
-  return r ?? undefined;
-}
-/** bindingName per (interned) stack: the syntax tree and the frames never change. */
-const namesByStack = new Map<UserStack, FoundName | null>();
-
-function findName(s: UserStack): FoundName | undefined {
+export function bindingName(h: Here): FoundName | undefined {
   let suffix: readonly Seg[] = [];
-  for (const f of s.frames) {
+  for (let k = 0; ; k++) {
+    const f = h.frame(k);
+    if (f === undefined || f === null) return undefined;
     const site = analyse(f);
-    const path = [...site.path, ...suffix];
-    if (site.kind === 'return') { suffix = path; continue; }
+    if (site.kind === 'return') { suffix = [...site.path, ...suffix]; continue; }
     if (site.kind === 'none' || site.kind === 'dropped') return undefined;
-    let name: string;
-    if (site.kind === 'bind') {
-      name = [site.name, ...path].join('_');
-    } else {
-      const r = throughPattern(site.pattern, path);
-      if (!r) return undefined;
-      name = [r.name, ...r.rest].join('_');
+    if (suffix.length === 0) {
+      // The common case, a binding at the innermost frame: one name per site.
+      let r = namesBySite.get(site);
+      if (r === undefined) namesBySite.set(site, (r = nameAt(site, []) ?? null));
+      return r ?? undefined;
     }
-    return site.loop ? { name, loopKey: site.key } : { name };
+    return nameAt(site, suffix);
   }
-  return undefined;
+}
+const namesBySite = new Map<Site, FoundName | null>();
+
+function nameAt(site: Site & { kind: 'bind' | 'pattern' }, suffix: readonly Seg[]): FoundName | undefined {
+  const path = [...site.path, ...suffix];
+  let name: string;
+  if (site.kind === 'bind') {
+    name = [site.name, ...path].join('_');
+  } else {
+    const r = throughPattern(site.pattern, path);
+    if (!r) return undefined;
+    name = [r.name, ...r.rest].join('_');
+  }
+  return site.loop ? { name, loopKey: site.key } : { name };
 }
 
 /** Where JavaScript consumed a value built at the innermost frame of `s`, if it did (following returns). */
@@ -738,23 +831,17 @@ export interface Dropped {
   readonly loc: SourceLoc;
 }
 
-export function droppedAt(s: UserStack): Dropped | undefined {
-  let r = droppedByStack.get(s);
-  if (r === undefined) droppedByStack.set(s, (r = findDropped(s) ?? null));
-  return r ?? undefined;
-}
-const droppedByStack = new Map<UserStack, Dropped | null>();
-
-function findDropped(s: UserStack): Dropped | undefined {
-  for (const f of s.frames) {
+export function droppedAt(h: Here): Dropped | undefined {
+  for (let k = 0; ; k++) {
+    const f = h.frame(k);
+    if (f === undefined || f === null) return undefined;
     const site = analyse(f);
     if (site.kind === 'return') continue;
     return site.kind === 'dropped' ? { how: site.how, text: site.text, loc: plain(f) } : undefined;
   }
-  return undefined;
 }
 
 /** The name for hardware built here (see bindingName), without a loop index. */
 export function inferName(): string | undefined {
-  return bindingName(userStack())?.name;
+  return bindingName(captureHere(inferName))?.name;
 }

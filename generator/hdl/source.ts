@@ -20,6 +20,11 @@
  * pattern); a value that a function returns is named at its caller's binding,
  * frame after frame. A binding inside a loop (or inside a callback of
  * map/forEach/Array.from...) gets the iteration's index: `lane_3`.
+ *
+ * Cost. A capture (Here) keeps the raw call sites down to the running
+ * build()'s runBuild frame and source-maps its user frames only as far as
+ * asked (see Here); callerLoc() resolves only up to the locator's frame.
+ * Capturing is still most of elaboration's time (docs/BENCHMARKS.md).
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';

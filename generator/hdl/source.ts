@@ -228,20 +228,23 @@ export function sharedUserStack(extra: number): Here | undefined {
   return h.rawDepth + 1 + extra < STACK_LIMIT ? h : undefined;
 }
 
+/** The object captures write their stack to (one for all: nothing runs between a capture and its read). */
+const holder: { stack?: unknown } = {};
+
 /** The call sites of the stack below `below` (the core function capturing), at most `limit` raw frames. */
 function captureSites(limit: number, format: typeof Error.prepareStackTrace, below: (...args: never[]) => unknown): NodeJS.CallSite[] | undefined {
   const saved = Error.stackTraceLimit;
-  const holder: { stack?: unknown } = {};
+  let sites: unknown;
   Error.prepareStackTrace = keepSites as typeof Error.prepareStackTrace;
   Error.stackTraceLimit = limit;
   try {
     Error.captureStackTrace(holder, below);
-    void holder.stack;
+    sites = holder.stack;
   } finally {
     Error.prepareStackTrace = format;
     Error.stackTraceLimit = saved;
   }
-  return Array.isArray(holder.stack) ? (holder.stack as NodeJS.CallSite[]) : undefined;
+  return Array.isArray(sites) ? (sites as NodeJS.CallSite[]) : undefined;
 }
 
 /**

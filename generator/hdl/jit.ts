@@ -31,3 +31,18 @@ export function withBaselineJit<T>(f: () => T): T {
     if (--depth === 0) setFlagsFromString('--max-opt=999');
   }
 }
+
+/**
+ * Runs `f` with every tier allowed, inside an elaboration: for a long
+ * computation that TurboFan speeds up, TypeScript's parser on a first run
+ * whose names are not cached (source.ts).
+ */
+export function withFullJit<T>(f: () => T): T {
+  if (!enabled || depth === 0) return f();
+  setFlagsFromString('--max-opt=999');
+  try {
+    return f();
+  } finally {
+    setFlagsFromString('--max-opt=1');
+  }
+}

@@ -34,6 +34,7 @@ import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ts as TSNS } from 'ts-morph';
 import type { SourceLoc } from '../netlist/loc';
+import { withFullJit } from './jit';
 export { locToString, type SourceLoc } from '../netlist/loc';
 
 const coreDir = dirname(fileURLToPath(import.meta.url));
@@ -488,7 +489,8 @@ const requireHere = createRequire(import.meta.url);
 function parse(file: string, text: string): TSNS.SourceFile | null {
   try {
     ts ??= (requireHere('ts-morph') as typeof import('ts-morph')).ts;
-    return ts.createSourceFile(file, text, { languageVersion: ts.ScriptTarget.Latest, jsDocParsingMode: ts.JSDocParsingMode.ParseNone }, true, ts.ScriptKind.TS);
+    // The parser is a long hot loop: V8's optimizing tier pays off there (jit.ts).
+    return withFullJit(() => ts.createSourceFile(file, text, { languageVersion: ts.ScriptTarget.Latest, jsDocParsingMode: ts.JSDocParsingMode.ParseNone }, true, ts.ScriptKind.TS));
   } catch {
     return null;
   }

@@ -48,13 +48,13 @@ const bench: Benchmark = {
     const b = await buildAxiTarget(target);
     console.log(`training bench: ${target.top} ${b.cached ? 'found in the build cache' : `built in ${((Date.now() - t0) / 1000).toFixed(0)} s`}`);
     const memories: { memory: 'independent' | 'shared'; profile: TimingProfile }[] = [
-      { memory: 'independent', profile: { readLatency: 100, writeLatency: 100, maxReads: 256, maxWrites: 64, seed: 1 } },
-      { memory: 'shared', profile: { readLatency: 100, writeLatency: 100, maxReads: 256, maxWrites: 64, seed: 1, busBytes: beat } },
+      { memory: 'independent', profile: { readLatency: 100, writeLatency: 100, maxReads: 256, maxWrites: 256, seed: 1 } },
+      { memory: 'shared', profile: { readLatency: 100, writeLatency: 100, maxReads: 256, maxWrites: 256, seed: 1, busBytes: beat } },
     ];
     const runs: Record<string, unknown>[] = [];
     for (const name of presets) {
       for (const dim of dims) {
-        const batch = Number(values.batch ?? (name === 'dlrm-benchmark' ? 96 : name === 'production-reuse' ? 768 : 192));
+        const batch = Number(values.batch ?? (name === 'dlrm-benchmark' ? 96 : name === 'production-reuse' ? 768 : 3072));
         const spec = preset(name, { seed: 1, batchSize: batch, dim, rowCap: 1_000_000 });
         spec.tables = spec.tables.slice(0, maxTables).map((t) => ({ ...t, dim }));
         if (name === 'mlperf-dlrmv2') spec.distribution = { kind: 'zipf', exponent: 1.05 };

@@ -26,8 +26,9 @@
  *   `maxReads` bursts in flight, answered in any order, drained in issue order.
  * - The reducer adds each bag's terms in written order, `lanes` Fp32Adds
  *   wide: acc = +0; acc = fl(acc + W[idx[p], d]). A term waits while the
- *   previous term of the same (bag slot, beat) is still in the adder
- *   (the dependency stall); `bags` slots of accumulators let consecutive
+ *   previous term of the same (bag slot, beat) is still in the adder, short of
+ *   its last stage, whose sum is forwarded to it (the dependency stall: one
+ *   term per addLatency cycles per slot); `bags` slots of accumulators let consecutive
  *   bags overlap. Sums are never reassociated.
  * - The writer issues one AW burst per output row (split at 4 KiB) and
  *   streams the reducer's last-term results out with WSTRB masking the
@@ -384,22 +385,36 @@ export class TcastEngine extends Module {
 
     // Rows: tokens from the sequencer (through the token queue).
     // fk: what the token fetches: 0 a gathered row (to the reducer); for the update unit: 1 gradient row u (unfused),
-    // 2 the weight row, 3 the optimizer state of the row.
-    const tok = new Packed({ fk: 2, empty: 1, first: 1, last: 1, slot: gBits, bag: 32, n: 32, scale: 32, pos: 32, row: 32 });
+    // 2 the weight row, 3 the optimizer state of the row. rid: the unique row a segment's last token updates (fused).
+    const tok = new Packed({ fk: 2, empty: 1, first: 1, last: 1, slot: gBits, bag: 32, n: 32, scale: 32, pos: 32, row: 32, rid: 32 });
     const meta = new Packed({ empty: 1, first: 1, last: 1, slot: gBits, bag: 32, n: 32, scale: 32, pos: 32 });
     const tokQ = slotQueues(tok.width, G, this.tokenDepth, err);
     const metaQ = instance(new Queue(UInt(meta.width), { depth: K + 2, storage: 'ram' }));
+    // The update unit's row ids, each with its segment (where KEEP_GRAD writes its gradient row), in the order the
+    // update unit receives the gradient rows: a memory latency ahead of them, room for as many as reads in flight.
+    const rid = new Packed({ seg: 32, row: 32 });
+    const ridUQ = instance(new Queue(UInt(rid.width), { depth: Math.max(4, K), storage: K > 4 ? 'ram' : 'reg' }));
     const th = tokQ.deq.bits;
     const rowWord = Reg(UInt(WA), { init: 0 });
     const rowLeft = Reg(UInt(rbBits), { init: 0 });
     const fromTok = named(rowLeft.eq(0));
     const tokEmpty = named(tok.get(th, 'empty').bit(0));
+    // Fused update (UPDATE.OPT, not UNFUSED): segments are interleaved over the bag slots and leave the reducer in
+    // the order their last tokens are taken here, so each segment's update fetches (the weight row, then the state)
+    // follow its last token (a gather, or an empty segment's token), and its row id goes to the update unit then:
+    // row ids, update beats and gradient rows all reach the update unit in that one order.
+    // fPh: the fetch the row fetch owes (0 none, 2 the weight row of fRid, 3 its state), ahead of any token.
+    const fusedOpt = named(optOn.and(unfused.not()));
+    const fPh = Reg(UInt(2), { init: 0 });
+    const fRid = Reg(UInt(32), { init: 0 });
+    const owed = named(fPh.ne(0));
+    const tokLastFused = named(fusedOpt.and(tok.get(th, 'last').bit(0)));
     // OP.MASK: each lookup's argmax row (KIND_ARG) is read before its row; argDone: the head token's argmax row is issued.
     const argDone = Reg(Bool, { init: 0 });
     const rowIsArg = Reg(Bool, { init: 0 });
-    const tokFk = named(tok.get(th, 'fk'));
-    const tokRow = tok.get(th, 'row');
-    const argNext = named(maskEn.and(tokEmpty.not()).and(argDone.not()).and(tokFk.eq(0)));
+    const tokFk = named(mux(owed, fPh, tok.get(th, 'fk')));
+    const tokRow = named(mux(owed, fRid, tok.get(th, 'row')));
+    const argNext = named(maskEn.and(owed.not()).and(tokEmpty.not()).and(argDone.not()).and(tokFk.eq(0)));
     const tokRowwiseState = named(tokFk.eq(3).and(opt.eq(3)));
     const tokBase = named(mux(tokFk.eq(2), weightA, mux(tokFk.eq(3), stateA, mux(argNext, argA, tableA))));
     const tokStride = named(mux(tokFk.bit(1), rv('WEIGHT_STRIDE'), mux(argNext, p('ARGMAX_STRIDE'), p('ROW_STRIDE'))));
@@ -410,19 +425,29 @@ export class TcastEngine extends Module {
     const curRowWord = named(mux(fromTok, wordOf(tokRowAddr), rowWord));
     const curRowLeft = named(mux(fromTok, mux(tokRowwiseState, lit(1, rbBits), rowBeats), rowLeft));
     const rowBurst = burstBeats(curRowWord, curRowLeft, Math.min(MB, 256), 'row_burst');
-    const rowPending = named(rowLeft.ne(0).or(tokQ.deq.valid.and(tokEmpty.not())));
+    const rowPending = named(rowLeft.ne(0).or(owed).or(tokQ.deq.valid.and(tokEmpty.not())));
     const rowMetaOk = named(rowLeft.ne(0).or(curFk.ne(0)).or(metaQ.io.enq.ready));
+    // A segment's last token is taken only with room for its row id.
+    const ridOk = named(owed.or(tokLastFused.not()).or(ridUQ.io.enq.ready));
     // Update-unit fetches land in the update beat buffer: room for the whole burst is reserved (credits), as for the
     // index streams. Deep enough for as many beats in flight as the reorder buffer has slots (the memory's latency).
     const UQD = Math.max(4 * RBmax, 2 * K);
     const updRes = Reg(UInt(bitsFor(UQD)), { init: 0 });
     const updCredit = named(curFk.eq(0).or(fit(updRes, bitsFor(UQD) + BL).addWrap(fit(rowBurst, bitsFor(UQD) + BL)).le(UQD)));
-    const rowGo = named(canRead.and(sideGo.not()).and(rowPending).and(rowMetaOk).and(updCredit));
+    const rowGo = named(canRead.and(sideGo.not()).and(rowPending).and(rowMetaOk).and(updCredit).and(fromTok.not().or(ridOk)));
     // An empty bag's token goes straight to the metadata queue (no row to read).
-    const emptyGo = named(run.and(rowLeft.eq(0)).and(tokQ.deq.valid).and(tokEmpty).and(metaQ.io.enq.ready));
-    const rowTake = named(rowGo.and(fromTok).and(argNext.not()));
+    const emptyGo = named(run.and(rowLeft.eq(0)).and(owed.not()).and(tokQ.deq.valid).and(tokEmpty).and(metaQ.io.enq.ready).and(ridOk));
+    const rowTake = named(rowGo.and(fromTok).and(owed.not()).and(argNext.not()));
     tokQ.deq.ready.set(emptyGo.or(rowTake));
     metaQ.io.enq.valid.set(emptyGo.or(rowTake.and(curFk.eq(0))));
+    // A fused segment's last token: its row id to the update unit, its fetches owed.
+    const segOut = named(emptyGo.or(rowTake).and(tokLastFused));
+    when(segOut, () => {
+      fPh.set(2);
+      fRid.set(tok.get(th, 'rid'));
+    });
+    // The weight row's first burst issued: then the state (SGD has none).
+    when(rowGo.and(fromTok).and(owed), () => fPh.set(mux(fPh.eq(2).and(opt.ne(1)), lit(3, 2), lit(0, 2))));
     const curIsArg = named(mux(fromTok, argNext, rowIsArg));
     when(rowGo.and(fromTok), () => {
       rowIsArg.set(argNext);
@@ -616,16 +641,20 @@ export class TcastEngine extends Module {
     const seenInBag = Reg(Bool, { init: 0 });
     const seqSlot = Reg(UInt(gBits), { init: 0 });
     const bagsLeft = named(bagIdx.ne(numBags).and(unfused.not()));
-    // With UPDATE.ROWS, a bag (segment u) begins only after the row-id emitter has taken its row id
-    // and queued the update unit's fetches (weight, state) ahead of the segment's gathers.
-    const segEmitted = Reg(Bool, { init: 0 });
+    // With UPDATE.ROWS a bag (segment u) begins when its row id ROW_IDS[u] is there: taken at its entry, to the
+    // grad_rows packer (ridPQ) and, fused with an optimizer, on the segment's last token to the update unit.
+    // Deep enough that the sequencer does not wait while the writer serves the reducer's rows before the packer's beats.
+    const ridPQ = instance(new Queue(UInt(32), { depth: Math.max(4, Math.min(K, 64)), storage: K > 4 ? 'ram' : 'reg' }));
+    const segRid = Reg(UInt(32), { init: 0 });
+    const heldRid = Reg(UInt(32), { init: 0 });
     const needStart = named(run.and(bagsLeft).and(haveStart.not()));
     const lastBagNoEnd = named(bagIdx.addWrap(1).eq(numBags).and(inclLast.not()));
     const endVal = named(mux(lastBagNoEnd, numIdx, offU.value));
     const endOk = named(lastBagNoEnd.or(offU.valid));
     // entry: this cycle learns the bag's end (and may take its first lookup too).
     const atBoundary = named(run.and(bagsLeft).and(haveStart).and(inBag.not()));
-    const entry = named(atBoundary.and(endOk).and(rowsOn.not().or(segEmitted)));
+    const segRidOk = named(rowsOn.not().or(ridU.valid.and(gradRowsOut.not().or(ridPQ.io.enq.ready))));
+    const entry = named(atBoundary.and(endOk).and(segRidOk));
     const eInBag = named(inBag.or(entry));
     const eLeft = named(mux(inBag, lookLeft, endVal.subWrap(cur)));
     const eSeen = named(inBag.and(seenInBag));
@@ -675,6 +704,7 @@ export class TcastEngine extends Module {
       heldSlot.set(seqSlot);
       heldBag.set(bagIdx);
       heldN.set(mux(holdLook, eN.addWrap(1), lit(0, 32)));
+      heldRid.set(mux(entry, ridU.value, segRid));
     });
     // A bag ending on padding after a held lookup: that lookup is its last.
     when(lookGo.and(isPad).and(finalIdx).and(eSeen), () => heldLast.set(1));
@@ -685,41 +715,31 @@ export class TcastEngine extends Module {
     });
     when(err, () => heldValid.set(0));
     // ---------------------------------------------------------------- row-id emitter (UPDATE.ROWS)
-    // Per segment u: take ROW_IDS[u] (to the update unit and/or the grad_rows packer), then queue the
-    // update unit's fetches: [gradient row u (unfused)], the weight row, [the state], after the previous
-    // segment's held token. With an optimizer every token goes to slot queue 0, so the fetches stay in
-    // order (ahead of their segment's gathers) and the segments leave the reducer in order.
+    // The fused path takes each segment's row id at its entry (above). The unfused UPDATE has no bags: per row u
+    // the emitter takes ROW_IDS[u] (to the update unit) as it queues the fetch of gradient row u, then the weight
+    // row, [the state], in slot queue 0: one token per cycle, one cycle per burst.
+    when(entry.and(rowsOn), () => segRid.set(ridU.value));
     const emPh = Reg(UInt(2), { init: 0 });
     const emRow = Reg(UInt(32), { init: 0 });
     const updU = Reg(UInt(32), { init: 0 });
-    // The update unit takes a segment's row id when its beats arrive, a memory latency after the emitter: room for
-    // as many segments as reads in flight.
-    const ridUQ = instance(new Queue(UInt(32), { depth: Math.max(4, K), storage: K > 4 ? 'ram' : 'reg' }));
-    const ridPQ = instance(new Queue(UInt(32), { depth: 4 }));
-    const emActive = named(rowsOn.and(run).and(mux(unfused, updU.ne(numBags), atBoundary.and(segEmitted.not()))));
-    const emTake = named(emActive.and(emPh.eq(0)).and(ridU.valid).and(optOn.not().or(ridUQ.io.enq.ready)).and(gradRowsOut.not().or(ridPQ.io.enq.ready)));
-    ridU.pop.set(emTake);
-    ridUQ.io.enq.valid.set(emTake.and(optOn));
-    ridUQ.io.enq.bits.set(ridU.value);
-    ridPQ.io.enq.valid.set(emTake.and(gradRowsOut));
-    ridPQ.io.enq.bits.set(ridU.value);
-    const emTok = named(emActive.and(emPh.ne(0)).and(heldValid.not()));
+    const emActive = named(rowsOn.and(run).and(unfused).and(updU.ne(numBags)));
+    const emTok = named(emActive.and(emPh.ne(0).or(ridU.valid.and(ridUQ.io.enq.ready))));
     const emTokGo = named(emTok.and(tokQ.enq.ready));
-    const emLast = named(mux(emPh.eq(0), optOn.not(), mux(emPh.eq(2), opt.eq(1), emPh.eq(3))));
-    const emFinish = named(emTake.and(emLast).or(emTokGo.and(emLast)));
-    when(emTake.and(emLast.not()), () => emPh.set(mux(unfused, lit(1, 2), lit(2, 2))));
+    const emTake = named(emTokGo.and(emPh.eq(0)));
+    ridU.pop.set(mux(unfused, emTake, entry.and(rowsOn)));
+    ridUQ.io.enq.valid.set(mux(unfused, emTake, segOut));
+    ridUQ.io.enq.bits.set(mux(unfused, rid.pack({ seg: updU, row: ridU.value }), rid.pack({ seg: tok.get(th, 'bag'), row: tok.get(th, 'rid') })));
+    ridPQ.io.enq.valid.set(entry.and(gradRowsOut));
+    ridPQ.io.enq.bits.set(ridU.value);
+    const emLast = named(mux(emPh.eq(2), opt.eq(1), emPh.eq(3)));
     when(emTake, () => emRow.set(ridU.value));
-    when(emTokGo.and(emLast.not()), () => emPh.set(emPh.addWrap(1)));
-    when(emFinish, () => {
-      emPh.set(0);
-      when(unfused, () => updU.set(updU.addWrap(1))).otherwise(() => segEmitted.set(1));
-    });
-    when(entry, () => segEmitted.set(0));
+    when(emTokGo, () => emPh.set(mux(emLast, lit(0, 2), mux(emPh.eq(0), lit(2, 2), emPh.addWrap(1)))));
+    when(emTokGo.and(emLast), () => updU.set(updU.addWrap(1)));
 
     tokQ.enq.valid.set(emitHeld.or(emTok));
-    tokQ.enq.slot.set(mux(optOn, lit(0, gBits), heldSlot));
+    tokQ.enq.slot.set(mux(emTok, lit(0, gBits), heldSlot));
     tokQ.enq.bits.set(tok.pack({
-      fk: mux(emTok, emPh, lit(0, 2)),
+      fk: mux(emTok, mux(emPh.eq(0), lit(1, 2), emPh), lit(0, 2)),
       empty: heldEmpty.and(emTok.not()),
       first: heldFirst,
       last: heldLast,
@@ -728,7 +748,8 @@ export class TcastEngine extends Module {
       n: heldN,
       scale: heldScale,
       pos: heldPos,
-      row: mux(emTok, mux(emPh.eq(1), updU, emRow), heldRow),
+      row: mux(emTok, mux(emPh.eq(0), updU, emRow), heldRow),
+      rid: heldRid,
     }));
 
     // ---------------------------------------------------------------- reducer
@@ -760,10 +781,12 @@ export class TcastEngine extends Module {
     const pPos = stage((i) => Reg(UInt(32), { init: 0, name: `red_pos_${i}` }));
     const pEmpty = stage((i) => Reg(Bool, { init: 0, name: `red_empty_${i}` }));
     // A first term (or an empty bag's zero) reads no accumulator. Otherwise the
-    // previous term of the same (slot, beat) must have left the adder before
-    // this one reaches it: issued more than LAT cycles ago.
+    // previous term of the same (slot, beat) must leave the adder no later than
+    // this one reaches it: issued at least LAT cycles ago (exactly LAT: its sum
+    // is forwarded from the adder's output; more: read from the accumulator).
     const zeroA = named(mFirst.or(mEmpty));
-    const hazard = named(zeroA.not().and(orAny(...pv.slice(0, LAT).map((v, i) => v.and(pSlot[i]!.eq(mSlot)).and(pBeat[i]!.eq(rj))))));
+    const inAdder = pv.slice(0, LAT - 1).map((v, i) => v.and(pSlot[i]!.eq(mSlot)).and(pBeat[i]!.eq(rj)));
+    const hazard = named(inAdder.length > 0 ? zeroA.not().and(orAny(...inAdder)) : lit(0, 1), 'hazard');
     const FL = 2 + this.divLatency; // mean's finishing pipeline
     const OQ = D + FL + 4;
     const outRes = Reg(UInt(bitsFor(OQ)), { init: 0 });
@@ -812,7 +835,11 @@ export class TcastEngine extends Module {
     // Stage 2: acc = fl(acc + term), or max: acc = term > acc ? term : acc (the first term as is).
     const addV = pv[LM - 1]!;
     const addZero = pZero[LM - 1]!;
-    const accRd = acc.readAsync(accAddr(pSlot[LM - 1]!, pBeat[LM - 1]!));
+    // The previous term of the same (slot, beat) leaving the adder in this cycle (not its bag's last): its sum is
+    // not in the accumulator yet, so it is forwarded.
+    const sumW = Wire(UInt(W));
+    const accFwd = named(pv[D - 1]!.and(pLast[D - 1]!.not()).and(pSlot[D - 1]!.eq(pSlot[LM - 1]!)).and(pBeat[D - 1]!.eq(pBeat[LM - 1]!)));
+    const accRd = named(mux(accFwd, sumW, acc.readAsync(accAddr(pSlot[LM - 1]!, pBeat[LM - 1]!))));
     const wins: Value[] = [];
     const results = muls.map((mu, i) => {
       const ad = instance(new Fp32Add({ stages: LAT }), `lane_add_${i}`);
@@ -828,6 +855,7 @@ export class TcastEngine extends Module {
       return mux(isMax, mx.io.y, ad.io.y);
     });
     const sum = named(cat(...results.reverse()));
+    sumW.set(sum);
     const outV = pv[D - 1]!;
     const outLast = pLast[D - 1]!;
     when(outV.and(outLast.not()), () => acc.write(accAddr(pSlot[D - 1]!, pBeat[D - 1]!), sum));
@@ -900,7 +928,8 @@ export class TcastEngine extends Module {
     upd.io.outBase.set(outA);
     upd.io.outStride.set(rv('OUT_STRIDE'));
     upd.io.rid_valid.set(ridUQ.io.deq.valid);
-    upd.io.rid.set(ridUQ.io.deq.bits);
+    upd.io.rid.set(rid.get(ridUQ.io.deq.bits, 'row'));
+    upd.io.rid_seg.set(rid.get(ridUQ.io.deq.bits, 'seg'));
     ridUQ.io.deq.ready.set(err.or(upd.io.rid_ready));
     upd.io.upd_valid.set(updBeatQ.io.deq.valid);
     upd.io.upd.set(updBeatQ.io.deq.bits);
@@ -1061,6 +1090,7 @@ export class TcastEngine extends Module {
       errAddr.set(fit(mux(rErr, rErrAddr, awAddrQ.io.deq.bits), 64));
     });
     when(err, () => {
+      fPh.set(0);
       descLeft.set(0);
       rowLeft.set(0);
       owLeft.set(0);
@@ -1133,7 +1163,7 @@ export class TcastEngine extends Module {
       updRes.set(0);
       emPh.set(0);
       updU.set(0);
-      segEmitted.set(0);
+      fPh.set(0);
       pkData.set(0);
       pkStrb.set(0);
       pkN.set(0);
@@ -1153,7 +1183,7 @@ export class TcastEngine extends Module {
         .and(err.or(offLeft.eq(0).and(idxLeft.eq(0)).and(pswLeft.eq(0)).and(descLeft.eq(0)))).and(offBeatQ.io.deq.valid.not()).and(idxBeatQ.io.deq.valid.not()).and(pswBeatQ.io.deq.valid.not())
         .and(orAny(...finV).not()).and(d1Valid.not()).and(d2Valid.not()).and(argQ.io.deq.valid.not()).and(argBeatQ.io.deq.valid.not()).and(owArg.not())
         .and(hq.io.deq.valid.not()).and(err.or(ridLeft.eq(0))).and(ridBeatQ.io.deq.valid.not()).and(updBeatQ.io.deq.valid.not()).and(ridUQ.io.deq.valid.not()).and(ridPQ.io.deq.valid.not())
-        .and(pkQ.io.deq.valid.not()).and(err.or(emActive.not())).and(upd.io.idle),
+        .and(pkQ.io.deq.valid.not()).and(err.or(emActive.not())).and(err.or(owed.not())).and(upd.io.idle),
     );
     // The last table (or the only operation) ends the START; an error ends it wherever it came.
     const lastTable = named(batched.not().or(tableAt.zext(33).addWrap(1).ge(rv('NUM_TABLES').zext(33))));

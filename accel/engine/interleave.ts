@@ -5,11 +5,12 @@
  * slot has its own token queue (`depth` lookups). The row fetch takes the
  * slots' lookups round robin (the DSL's RRArbiter), so consecutive row beats
  * reaching the in-order reducer belong to different bags and the adder's
- * latency is hidden: with G >= addLatency + 1 active slots a one-beat row
+ * latency is hidden: with G >= addLatency active slots a one-beat row
  * never waits for the previous term of its bag. Each bag's lookups stay in
  * one FIFO, in written order, so each bag's sum is still added strictly in
  * order (never reassociated); only the order *between* bags changes, and the
- * writer addresses each output row by its bag.
+ * writer addresses each output row by its bag (with the fused update, each
+ * segment's row id follows its last token: accel/engine/engine.ts).
  *
  * A bag longer than `depth` lookups fills its queue and the sequencer waits
  * for it: the bags behind it are not scanned until it drains, so such bags

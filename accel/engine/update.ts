@@ -8,7 +8,8 @@
  * bursts: a header (word address, beats, stream) then the beats with their
  * WSTRB, on two streams (weight/gradient rows; state).
  *
- * Rows flow in order through a ring of `rowSlots` row buffers (gradient,
+ * Rows flow in the order they come (fused: the order the interleaved segments
+ * leave the reducer, each row id with its segment u) through a ring of `rowSlots` row buffers (gradient,
  * weight, state), several rows in flight:
  *   LOAD    the gradient beats and the update beats ([unfused: gradient], weight, state) of one row at a time
  *   SUM     rowwise Adagrad: s = +0; for d in 0..dim-1: s = fl(s + fl(g[d] * g[d])), in element order,
@@ -89,7 +90,8 @@ export class UpdateUnit extends Module {
       rowStride: In(UInt(32)),
       outBase: In(UInt(A)),
       outStride: In(UInt(32)),
-      rid_valid: In(Bool), rid_ready: Out(Bool), rid: In(UInt(32)),
+      /** A row's id and its segment u (where KEEP_GRAD writes its gradient row), in the order its gradient comes. */
+      rid_valid: In(Bool), rid_ready: Out(Bool), rid: In(UInt(32)), rid_seg: In(UInt(32)),
       grad_valid: In(Bool), grad_ready: Out(Bool), grad: In(UInt(W)),
       upd_valid: In(Bool), upd_ready: Out(Bool), upd: In(UInt(W)),
       /** A burst to write: its word address, beats, and stream (0: wd, the weight and gradient rows; 1: sd, the state). */
@@ -217,11 +219,11 @@ export class UpdateUnit extends Module {
       rowMem.write(lSlot, row);
       segMem.write(lSlot, seg);
       ldPtr.set(ldPtr.addWrap(1));
-      seg.set(seg.addWrap(1));
       haveRid.set(0);
     });
     when(io.rid_ready.and(io.rid_valid).and(run), () => {
       row.set(io.rid);
+      seg.set(io.rid_seg);
       haveRid.set(1);
     });
 
@@ -481,7 +483,6 @@ export class UpdateUnit extends Module {
       wRes.set(0);
       sRes.set(0);
     });
-    when(io.start, () => seg.set(0));
     io.idle.set(ldPtr.eq(freePtr).and(dPtr.eq(ldPtr)).and(haveRid.not()).and(gCnt.eq(0)).and(kCnt.eq(0)).and(hph.eq(0))
       .and(orAny(...chainBusy).not()).and(scBusy.not()).and(inPipe.eq(0)).and(vv(P).not()).and(wQ.io.deq.valid.not()).and(sQ.io.deq.valid.not()));
   }

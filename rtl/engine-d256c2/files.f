@@ -1,12 +1,13 @@
-Queue_d32_w167_ram.v
-RRArbiter_n4_w167.v
+Queue_d32_w199_ram.v
+RRArbiter_n4_w199.v
 Queue_d66_w133_ram.v
+Queue_d64_w64_ram.v
 Queue_d4_w259_reg.v
 Queue_d16_w256_ram.v
 Queue_d128_w256_ram.v
 Queue_d64_w32_ram.v
-Queue_d4_w32_reg.v
 Queue_d24_w257_ram.v
+Queue_d4_w32_reg.v
 Queue_d4_w35_reg.v
 Queue_d40_w257_ram.v
 Fp32Mul_s3.v

@@ -1,13 +1,14 @@
-Queue_d128_w168_ram.v
-RRArbiter_n8_w168.v
+Queue_d128_w200_ram.v
+RRArbiter_n8_w200.v
 Queue_d258_w134_ram.v
+Queue_d256_w64_ram.v
 Queue_d4_w515_reg.v
 Queue_d32_w512_ram.v
 Queue_d8_w512_ram.v
 Queue_d512_w512_ram.v
-Queue_d256_w32_ram.v
-Queue_d4_w32_reg.v
+Queue_d64_w32_ram.v
 Queue_d24_w513_ram.v
+Queue_d4_w32_reg.v
 Queue_d4_w33_reg.v
 Queue_d32_w513_ram.v
 Fp32Mul_s3.v
@@ -23,4 +24,5 @@ Queue_d48_w576_ram.v
 TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32.v
 Queue_d2_w576_reg.v
 Queue_d256_w11_ram.v
+Queue_d256_w32_ram.v
 TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128_w256_m128.v

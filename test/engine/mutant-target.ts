@@ -8,15 +8,23 @@
 import { generate } from '../../generator';
 import { Fp32Div } from '../../generator/stdlib/float/div';
 import { targetOf } from '../../sim/design';
-import { testEngine } from './helpers';
+import { TcastEngine } from '../../accel/engine/engine';
+import { ENGINE_CONFIGS, ENGINE_TEST_CONFIG } from '../../designs/engine';
 
-/** The test configuration's Fp32Add latency (the adagradOrder mutant delays by it). */
-const cfgAddLatency = () => testEngine().addLatency;
+/**
+ * The mutants' engine: the test configuration with 2 bag slots interleaved (token queues of 4), so that the
+ * fused update's segments leave the reducer out of order (the ridOrder mutant); its shape is the test
+ * configuration's (testShape).
+ */
+export const mutantEngine = () => new TcastEngine({ ...ENGINE_CONFIGS[ENGINE_TEST_CONFIG]!, bags: 2, tokenDepth: 4 });
+
+/** The mutants' engine's Fp32Add latency (the adagradOrder mutant delays by it). */
+const cfgAddLatency = () => mutantEngine().addLatency;
 
 export const MUTANTS = { swap: 1, beat: 2, maxtie: 3, recip: 4 } as const;
 export const MUTANTS_LATER = { nomask: 5, lane0: 6, argtie: 7 } as const;
 /** The training mutants (test/engine/train.test.ts). */
-export const MUTANTS_TRAIN = { adagradOrder: 8, rowSum: 9, stale: 10 } as const;
+export const MUTANTS_TRAIN = { adagradOrder: 8, rowSum: 9, stale: 10, ridOrder: 11 } as const;
 
 function mutate(text: string, from: RegExp, to: string, what: string): string {
   if (!from.test(text)) throw new Error(`mutant '${what}': the pattern ${from} is not in the engine's Verilog any more; update the mutant`);
@@ -24,7 +32,7 @@ function mutate(text: string, from: RegExp, to: string, what: string): string {
 }
 
 export function mutantTarget() {
-  const d = generate(testEngine());
+  const d = generate(mutantEngine());
   const top = d.modules.find((m) => m.name === d.top)!;
   let t = top.text;
   t = mutate(t, /(module \w+ \(\n)/, '$1  input  wire [3:0] mutant,\n', 'port');
@@ -34,7 +42,7 @@ export function mutantTarget() {
   wire mut_swap = mutant == 4'd${MUTANTS.swap} && heldValid && mut_second && !heldLast;
   always @(posedge aclk) if (lookGo && !isPad) mut_second <= heldValid && heldFirst && !heldLast && !mut_swap;
 endmodule`, 'swap (state)');
-  t = mutate(t, /assign tokQ_enq_bits = \{(.*) : heldRow\};/, `assign tokQ_enq_bits = {$1 : ((emitHeld && mut_swap) ? idx_unpack_value : heldRow)};`, 'swap (emit)');
+  t = mutate(t, /assign tokQ_enq_bits = \{(.*) : heldRow, heldRid\};/, `assign tokQ_enq_bits = {$1 : ((emitHeld && mut_swap) ? idx_unpack_value : heldRow), heldRid};`, 'swap (emit)');
   t = mutate(t, /heldRow <= holdLook \? idx_unpack_value : 32'h0;/, `heldRow <= holdLook ? (mut_swap ? heldRow : idx_unpack_value) : 32'h0;`, 'swap (hold)');
   // 2: beat 0 of a burst answered out of order is never written to the reorder buffer.
   t = mutate(t, /if \(rFire\) begin\n(\s+)rob\[/, `if (rFire && !(mutant == 4'd${MUTANTS.beat} && rSlot != headSlot && rCount == 9'd0)) begin\n$1rob[`, 'beat');
@@ -91,6 +99,13 @@ endmodule
   t = mutate(t, /& ~awBagQ_deq_valid\) & \(owLeft == (\S+)\)\) & ~awValid\) & ~lenQ_deq_valid\) & ~wValid\) & \(bOut == (\S+)\)\)/,
     `& ~(awBagQ_deq_valid & ~mut_stale)) & ((owLeft == $1) | mut_stale)) & ~(awValid & ~mut_stale)) & ~(lenQ_deq_valid & ~mut_stale)) & ~(wValid & ~mut_stale)) & ((bOut == $2) | mut_stale))`, 'stale');
   t = mutate(t, /\nendmodule/, `\n  wire mut_stale = mutant == 4'd${MUTANTS_TRAIN.stale};\nendmodule`, 'stale (wire)');
+  // 11 ridOrder: the fused update takes each segment's row id in segment order (at the segment's entry, as when
+  // every segment went through one token queue) instead of with its last token, so a segment that leaves the
+  // reducer ahead of an earlier one (another bag slot) is applied to that one's row.
+  t = mutate(t, /assign ridUQ_enq_valid = unfused \? emTake : segOut;/, 'assign ridUQ_enq_valid = unfused ? emTake : (mut_rid ? (entry & rowsOn & fusedOpt) : segOut);', 'ridOrder (valid)');
+  t = mutate(t, /assign ridUQ_enq_bits = unfused \? (\{updU, rid_unpack_value\}) : (\{.*\});/, 'assign ridUQ_enq_bits = unfused ? $1 : (mut_rid ? {bagIdx, rid_unpack_value} : $2);', 'ridOrder (bits)');
+  t = mutate(t, /assign entry = \(atBoundary & endOk\) & segRidOk;/, 'assign entry = ((atBoundary & endOk) & segRidOk) & (~mut_rid | ~fusedOpt | ridUQ_enq_ready);', 'ridOrder (room)');
+  t = mutate(t, /\nendmodule/, `\n  wire mut_rid = mutant == 4'd${MUTANTS_TRAIN.ridOrder};\nendmodule`, 'ridOrder (wire)');
   t = mutate(t, /(TcastUpdate_\w+ update \( \/\/ .*\n)/, '$1    .mutant(mutant),\n', 'update (connect)');
   const updMod = d.modules.find((m) => m.name.startsWith('TcastUpdate'))!;
   let ut = mutate(updMod.text, /(module \w+ \(\n)/, '$1  input  wire [3:0] mutant,\n', 'update (port)');

@@ -100,10 +100,19 @@ function hotRowsCase(kind: 'sgd' | 'adagrad' | 'rowwise_adagrad', seed: number, 
   return { weight, rows, dim, optimizer: kind === 'sgd' ? { kind, lr } : { kind, lr, eps }, state: null, batches };
 }
 
+/**
+ * Random fused training cases (1-2 batches, every optimizer, KEEP_GRAD on half) with several bags of uneven length:
+ * on the mutants' engine (2 bag slots) their segments leave the reducer out of order.
+ */
+const interleavedCases = () => fc.sample(fc.record({
+  spec: trainSpecArb(testShape.maxDim, 2).map((s) => ({ ...s, batches: s.batches.map((b) => ({ ...b, bags: Math.max(6, b.bags), maxBag: Math.max(8, b.maxBag), rows: Math.max(12, b.rows) })) })),
+  profile: profileArb, keepGrad: fc.boolean(),
+}), { numRuns: 24, seed: 11 }).map((k) => ({ c: makeTrainCase(k.spec), path: 'casted' as const, profile: k.profile, keepGrad: k.keepGrad }));
+
 describe('training mutants', () => {
   const target = mutantTarget();
-  const run = async (id: number, cases: { c: TrainCase; path: TrainPath; profile?: TimingProfile }[]) => {
-    const built = cases.map((x, i) => ({ ...x, want: expectedTraining(x.c), s: trainingScenario(x.c, testShape, { path: x.path, name: `mut-${id}-${i}`, profile: x.profile }) }));
+  const run = async (id: number, cases: { c: TrainCase; path: TrainPath; profile?: TimingProfile; keepGrad?: boolean }[]) => {
+    const built = cases.map((x, i) => ({ ...x, want: expectedTraining(x.c), s: trainingScenario(x.c, testShape, { path: x.path, keepGrad: x.keepGrad, name: `mut-${id}-${i}`, profile: x.profile }) }));
     for (const b of built) b.s.scenario.script.unshift({ op: 'poke', port: 'mutant', value: id });
     const rs = await simulateAxi(target, built.map((b) => b.s.scenario));
     return rs.map((r, i) => trainProblem(built[i]!.c, built[i]!.s, r, built[i]!.want));
@@ -124,8 +133,15 @@ describe('training mutants', () => {
     const problems = await run(MUTANTS_TRAIN.stale, TRAIN_PATHS.map((path) => ({ c: hotRowsCase('sgd', 5), path, profile: slowW })));
     expect(problems.some((p) => p !== undefined), String(problems)).toBe(true);
   });
-  test('the unmutated selection of the same build passes', async () => {
-    const problems = await run(0, TRAIN_PATHS.map((path) => ({ c: hotRowsCase('rowwise_adagrad', 9), path, profile: { readLatency: 1, writeLatency: 1, wReady: 0.05, maxWrites: 8 } })));
+  test("mutant 'ridOrder' (the fused update takes the row ids in segment order, not in the order the segments leave the interleaved reducer) is caught", async () => {
+    const problems = await run(MUTANTS_TRAIN.ridOrder, interleavedCases());
+    expect(problems.some((p) => p !== undefined), String(problems)).toBe(true);
+  });
+  test('the unmutated selection of the same build passes (and the fused path with 2 bag slots: segments out of order)', async () => {
+    const problems = await run(0, [
+      ...TRAIN_PATHS.map((path) => ({ c: hotRowsCase('rowwise_adagrad', 9), path, profile: { readLatency: 1, writeLatency: 1, wReady: 0.05, maxWrites: 8 } })),
+      ...interleavedCases(),
+    ]);
     expect(problems).toEqual(problems.map(() => undefined));
   });
 });

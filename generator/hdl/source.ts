@@ -257,7 +257,19 @@ function captureSites(limit: number, format: typeof Error.prepareStackTrace, bel
  * when needed. Captured inside a build(), its call sites are kept until that
  * build ends.
  */
-export class Here {
+export interface Here {
+  /** The k-th user frame (innermost first); undefined past the last; null if it can no longer be told (the build ended). */
+  frame(k: number): UserFrame | undefined | null;
+  /** The whole stack, interned; undefined if it can no longer be told. */
+  whole(): UserStack | undefined;
+  /** @internal Drops the call sites (the build that captured them ended). */
+  release(): void;
+  /** Raw frames the walk needed (for sharedUserStack); final once the whole stack is resolved. */
+  readonly rawDepth: number;
+}
+
+/** A Here over captured call sites (kept out of the declarations: its fields are Node's types). */
+class LazyStack implements Here {
   /** The raw call sites (dropped once resolved, or when the build that captured them ends). */
   private sites: readonly NodeJS.CallSite[] | undefined;
   /** The raw index where the walk ends: the running build's runBuild frame, or the end of the capture. */
@@ -269,7 +281,7 @@ export class Here {
   private closed = false;
   /** Raw frames the walk needed (for sharedUserStack); final once closed. */
   rawDepth: number;
-  constructor(sites: readonly NodeJS.CallSite[], end: number, readonly format: typeof Error.prepareStackTrace) {
+  constructor(sites: readonly NodeJS.CallSite[], end: number, private readonly format: typeof Error.prepareStackTrace) {
     this.sites = sites;
     this.end = end;
     this.rawDepth = end < sites.length ? end + 1 : sites.length;
@@ -327,7 +339,7 @@ export function captureHere(below: (...args: never[]) => unknown = captureHere):
     sites = captureSites(STACK_LIMIT, format, below) ?? [];
     end = walkEnd(sites) ?? sites.length;
   }
-  const h = new Here(sites, end, format);
+  const h = new LazyStack(sites, end, format);
   const b = builds[builds.length - 1];
   // Outside any build nothing releases the sites: resolve now.
   if (b === undefined) h.whole();

@@ -17,7 +17,7 @@ export const ENGINE_REGISTERS = registerMap('engine', [
     { name: 'DONE', bits: 1, doc: 'the last operation finished (also `irq`)' },
     { name: 'ERROR', bits: 2, doc: 'it ended on an error response' },
   ] },
-  { name: 'ERROR', offset: 0x08, access: 'RO', doc: 'the first error response of the last operation', fields: [
+  { name: 'ERROR', offset: 0x08, access: 'RO', doc: 'the first error response of the last operation, or (PROGRAM) why its START was refused', fields: [
     { name: 'RESP', bits: [1, 0], doc: 'its RESP (2 SLVERR, 3 DECERR)' },
     { name: 'READ', bits: 8, doc: 'it came on R (a read)' },
     { name: 'WRITE', bits: 9, doc: 'it came on B (a write)' },

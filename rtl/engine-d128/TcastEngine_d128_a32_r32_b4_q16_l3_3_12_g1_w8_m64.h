@@ -33,7 +33,7 @@
 #define ENGINE_STATUS_ERROR_MASK 0x4u
 #define ENGINE_STATUS_ERROR_RESET 0x0u
 
-/* ERROR: the first error response of the last operation */
+/* ERROR: the first error response of the last operation, or (PROGRAM) why its START was refused */
 #define ENGINE_ERROR_OFFSET 0x8u
 #define ENGINE_ERROR_RESET 0x0u
 #define ENGINE_ERROR_PRESENT 1

@@ -31,7 +31,7 @@ export const REGISTERS = {
       ERROR: { shift: 2, width: 1, mask: 0x4, access: 'RO', reset: 0x0 },
     },
   },
-  /** the first error response of the last operation */
+  /** the first error response of the last operation, or (PROGRAM) why its START was refused */
   ERROR: {
     offset: 0x8, access: 'RO', reset: 0x0, present: true,
     fields: {
@@ -531,7 +531,7 @@ export class TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64_Regs {
   }
 
   /**
-   * ERROR (0x8, RO): the first error response of the last operation
+   * ERROR (0x8, RO): the first error response of the last operation, or (PROGRAM) why its START was refused
    * - RESP (bits 1:0, RO): its RESP (2 SLVERR, 3 DECERR)
    * - READ (bit 8, RO): it came on R (a read)
    * - WRITE (bit 9, RO): it came on B (a write)

@@ -20,7 +20,7 @@ import { ENGINE_BENCH_CONFIG, ENGINE_CONFIGS, makeEngine } from '../designs/engi
 import { targetOf } from '../sim/design';
 import { buildAxiTarget, describeResult, simulateAxi } from '../sim/axi';
 import { buildCounters } from '../sim/cache';
-import { castedBackwardCase, countersOf, endedClean, forwardScenario, opPerf, shapeOf, type ForwardCase } from '../sim/engine';
+import { castedBackwardCase, countersOf, endProblem, endedClean, forwardScenario, opPerf, shapeOf, type ForwardCase } from '../sim/engine';
 import { castIndices, Rng } from '../model';
 import { step } from '../cli/progress';
 
@@ -75,7 +75,7 @@ const bench: Benchmark = {
       peakRss = Math.max(peakRss, process.memoryUsage().rss);
       if (r!.status !== 'ok') throw new Error(`engine bench ${s.scenario.name}: ${describeResult(r!)}`);
       const k = countersOf(r!);
-      if (!endedClean(k)) throw new Error(`engine bench ${s.scenario.name}: STATUS 0x${k.status.toString(16)}`);
+      if (!endedClean(k)) throw new Error(`engine bench ${s.scenario.name}: ${endProblem(k)}`);
       const p = opPerf(op, c, s.layout, k, shape, r!.wallSeconds, r!.cpuSeconds);
       const run = {
         op, dim: c.dim, dataBits: shape.dataBits, channels, readLatency, memoryMaxReads, lookups: c.indices.length, bags: s.layout.numBags,

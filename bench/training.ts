@@ -22,7 +22,7 @@ import { TcastEngine } from '../accel/engine/engine';
 import { ENGINE_BENCH_CONFIG } from '../designs/engine';
 import { targetOf } from '../sim/design';
 import { buildAxiTarget, describeResult, simulateAxi, type TimingProfile } from '../sim/axi';
-import { endedClean, shapeOf } from '../sim/engine';
+import { endProblem, endedClean, shapeOf } from '../sim/engine';
 import { trainingScenario, type TrainPath } from '../sim/train';
 import { generateWorkload, predictCycles, preset, traffic, type PresetName, type TrafficPath, type TrafficShape } from '../model';
 
@@ -77,7 +77,7 @@ const bench: Benchmark = {
               const [r] = await simulateAxi(target, [s.scenario]);
               if (r!.status !== 'ok') throw new Error(`training bench ${s.scenario.name}: ${describeResult(r!)}`);
               const ks = s.counters(r!);
-              ks.forEach((k, i) => { if (!endedClean(k)) throw new Error(`training bench ${s.scenario.name} op ${s.ops[i]!.op}: STATUS 0x${k.status.toString(16)}`); });
+              ks.forEach((k, i) => { if (!endedClean(k)) throw new Error(`training bench ${s.scenario.name} op ${s.ops[i]!.op}: ${endProblem(k)}`); });
               const c = s.casted[0]!;
               const ts: TrafficShape = { n: c.numLookups, indices: indices.length, u: c.uniqueRows.length, bags: c.numBags, dim, beatBytes: beat, optimizer: 'rowwise_adagrad', includeLastOffset: true };
               const tr = traffic(p.name, ts);

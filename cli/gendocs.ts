@@ -7,7 +7,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DMA_REGISTERS } from '../accel/dma/regs';
-import { ENGINE_REGISTERS } from '../accel/engine/regs';
+import { ENGINE_REGISTERS, PROGRAM_CHECKS } from '../accel/engine/regs';
 import { ENGINE_DESCRIPTOR } from '../accel/engine/descriptor';
 
 export interface DocSection {
@@ -21,7 +21,14 @@ export const DOC_SECTIONS: DocSection[] = [
   { file: 'docs/AXI.md', id: 'dma-registers', text: () => DMA_REGISTERS.markdown() },
   { file: 'docs/ENGINE.md', id: 'engine-registers', text: () => ENGINE_REGISTERS.markdown() },
   { file: 'docs/ENGINE.md', id: 'engine-descriptor', text: () => ENGINE_DESCRIPTOR.markdown() },
+  { file: 'docs/ENGINE.md', id: 'engine-checks', text: programChecksMarkdown },
 ];
+
+/** The register checks of START (ERROR.CAUSE codes) as a markdown table. */
+function programChecksMarkdown(): string {
+  const rows = PROGRAM_CHECKS.map((c) => `| ${c.code} | ${c.reg} | ${c.what} | ${c.fix} |`);
+  return ['| CAUSE | Register | Refused when | Fix |', '|---|---|---|---|', ...rows, ''].join('\n');
+}
 
 const begin = (id: string) => `<!-- generated:${id} (npm run generate; from the declaration, do not edit) -->`;
 const end = (id: string) => `<!-- end generated:${id} -->`;

@@ -110,7 +110,8 @@ function finish(descs: Uint8Array[], p: Placer, shape: EngineShape, name: string
   descs.forEach((d, t) => list.set(d, t * DESC_BYTES));
   const tables = p.put(list);
   if (p.end() >= 2 ** Math.min(shape.addrBits, 52)) throw new ModelError(`the batch needs ${p.end()} bytes of memory, more than ${shape.addrBits}-bit addresses reach`, { array: 'case' });
-  const regs: [EngineRegName, number][] = [['NUM_TABLES', descs.length], ['TABLES_LO', tables % 2 ** 32], ['TABLES_HI', Math.floor(tables / 2 ** 32)]];
+  // UPDATE = 0: a batched START refuses any other (ERROR.CAUSE 23), whatever an earlier operation left there.
+  const regs: [EngineRegName, number][] = [['NUM_TABLES', descs.length], ['TABLES_LO', tables % 2 ** 32], ['TABLES_HI', Math.floor(tables / 2 ** 32)], ['UPDATE', 0]];
   return { name, profile, memory: p.regions, script: runScript(regs, maxCycles), dump: dumps, watchdogCycles: 20_000 };
 }
 

@@ -17,6 +17,7 @@
  */
 import { OFFSETS as ENGINE_REGS, REGISTERS, decode, encode, type RegisterName as EngineRegName } from '../rtl/engine-d128/TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64.regs';
 import type { TcastEngine } from '../accel/engine/engine';
+import { PROGRAM_CHECKS } from '../accel/engine/regs';
 import type { Mode } from '../model/bags';
 import type { CastedIndex } from '../model/casting';
 import { ModelError } from '../model/errors';
@@ -268,6 +269,23 @@ export function countersOf(r: AxiResult): EngineCounters {
 export function endedClean(k: EngineCounters): boolean {
   const s = decode('STATUS', k.status);
   return s.DONE === 1 && s.BUSY === 0 && s.ERROR === 0;
+}
+
+/**
+ * ERROR.PROGRAM (START refused the registers, accel/engine/regs.ts PROGRAM_CHECKS) as a one-line message naming the
+ * register and the fix, or undefined when the ERROR value is not a refused START.
+ */
+export function programError(error: number): string | undefined {
+  const e = decode('ERROR', error);
+  if (!e.PROGRAM) return undefined;
+  const c = PROGRAM_CHECKS.find((x) => x.code === e.CAUSE);
+  if (!c) return `START refused the registers with ERROR.CAUSE ${e.CAUSE}, a code this host does not know; regenerate the drivers (npm run generate)`;
+  return `START refused the registers (ERROR.CAUSE ${c.code}, ${c.reg}): ${c.what}; ${c.fix}`;
+}
+
+/** An operation that did not end clean, in one line: the refused register, or STATUS, ERROR and the failing address. */
+export function endProblem(k: EngineCounters): string {
+  return programError(k.error) ?? `STATUS 0x${k.status.toString(16)}, ERROR 0x${k.error.toString(16)} at 0x${k.errAddr.toString(16)}`;
 }
 
 export interface ForwardScenario {

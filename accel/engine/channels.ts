@@ -35,7 +35,8 @@ const COMBINE: Partial<Record<EngineRegName, Combine>> = {
  * CYCLES the largest; R_BEATS, W_BEATS and the stall counters the sums;
  * ERROR and ERR_ADDR those of the channel whose bus gave the operation's
  * first error response (an error in one channel ends the operation in all:
- * the others' later responses are marked SLVERR, so each drains and stops);
+ * the others' later responses are marked SLVERR, so each drains and stops),
+ * else the first channel's non-zero value (a START the checks refused);
  * TABLE_AT the largest, or the failing channel's after an error; any other
  * register channel 0's (all hold the same value). `irq` is every channel's DONE.
  */
@@ -198,7 +199,10 @@ export class TcastEngineChannels extends Module {
     const bit = (v: Value, mask: bigint): Value => v.and(lit(mask, 32)).ne(0);
     const st = (f: 'BUSY' | 'DONE' | 'ERROR'): bigint => ENGINE_REGISTERS.fieldOf('STATUS', f).mask;
     const largest = rData.slice(1).reduce<Value>((a, d) => mux(d.gt(a), d, a), rData[0]!);
-    const failing = rData.slice(0, -1).reduceRight<Value>((a, d, c) => mux(errChan.eq(c), d, a), rData[C - 1]!);
+    // After a bus error the failing channel's; otherwise (a START refused by the register checks: no bus error)
+    // the first channel's non-zero value.
+    const failing = mux(errSeen, rData.slice(0, -1).reduceRight<Value>((a, d, c) => mux(errChan.eq(c), d, a), rData[C - 1]!),
+      rData.slice(0, -1).reduceRight<Value>((a, d) => mux(d.ne(0), d, a), rData[C - 1]!));
     const combined: Record<Combine, Value> = {
       status: cat(
         lit(0, 29),

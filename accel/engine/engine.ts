@@ -50,7 +50,7 @@ import { slotQueues } from './interleave';
 import { columnSlice } from './slice';
 import { UpdateUnit } from './update';
 import { Packed, fit } from './packed';
-import { ENGINE_LITE_ADDR_BITS, ENGINE_OP, ENGINE_REGISTERS, addressOf, type EngineRegName } from './regs';
+import { ENGINE_LITE_ADDR_BITS, ENGINE_OP, ENGINE_REGISTERS, PROGRAM_CHECKS, addressOf, type EngineRegName } from './regs';
 import { argmaxWord, maskedLane } from './argmax';
 import { DESC_BYTES, descriptorLoader } from './descriptor';
 
@@ -205,6 +205,8 @@ export class TcastEngine extends Module {
     const errResp = Reg(UInt(2), { init: 0 });
     const errRead = Reg(Bool, { init: 0 });
     const errWrite = Reg(Bool, { init: 0 });
+    const errProgram = Reg(Bool, { init: 0 });
+    const errCause = Reg(UInt(5), { init: 0 });
     const errAddr = Reg(UInt(64), { init: 0 });
     const cycles = Reg(UInt(32), { init: 0 });
     const rBeats = Reg(UInt(32), { init: 0 });
@@ -220,7 +222,7 @@ export class TcastEngine extends Module {
 
     const regs = ENGINE_REGISTERS.build(io.s_axi_lite, {
       STATUS: { BUSY: busy, DONE: done, ERROR: err },
-      ERROR: { RESP: errResp, READ: errRead, WRITE: errWrite },
+      ERROR: { RESP: errResp, READ: errRead, WRITE: errWrite, PROGRAM: errProgram, CAUSE: errCause },
       ERR_ADDR_LO: errAddr.bits(31, 0),
       ERR_ADDR_HI: errAddr.bits(63, 32),
       CONFIG: { BEAT_BYTES: lit(BB, 16), MAX_READS: lit(K % 256, 8), BAGS: lit(G, 8) },
@@ -279,6 +281,54 @@ export class TcastEngine extends Module {
     const gradRowsA = addressOf(rv('GRAD_ROWS_LO'), rv('GRAD_ROWS_HI'), A);
     const weightA = addressOf(rv('WEIGHT_LO'), rv('WEIGHT_HI'), A);
     const stateA = addressOf(rv('STATE_LO'), rv('STATE_HI'), A);
+
+    // Register checks at START (docs/ENGINE.md; the codes: PROGRAM_CHECKS in regs.ts): one condition per code, from
+    // the registers as written; the lowest failing code ends the START at once with ERROR.PROGRAM, before any transaction.
+    const opBit = (f: keyof typeof ENGINE_OP): Value => rv('OP').bit(Math.log2(ENGINE_OP[f]));
+    const misaligned = (lo: Value, bytes: number): Value => lo.bits(Math.log2(bytes) - 1, 0).ne(0);
+    const dimBytesReg = rv('DIM').trunc(16).zext(18).shl(2).trunc(18).zext(32);
+    const badStride = (name: EngineRegName): Value => misaligned(rv(name), BB).or(rv(name).lt(dimBytesReg));
+    const elemMisaligned = (lo: Value, wide: Value): Value => misaligned(lo, 4).or(wide.and(lo.bit(2)));
+    const modeMean = opBit('MEAN'), modeMax = opBit('MAX');
+    const argOrMask = named(modeMax.and(opBit('ARGMAX')).or(opBit('MASK')));
+    const optReg = rv('UPDATE').bits(2, 1);
+    const optSet = optReg.ne(0);
+    const outUsed = optSet.not().or(rv('UPDATE').bit(3));
+    const single = rv('NUM_TABLES').eq(0);
+    const checks: Record<(typeof PROGRAM_CHECKS)[number]['code'], Value> = {
+      1: rv('DIM').eq(0).or(rv('DIM').gt(this.maxDim)),
+      2: modeMean.and(modeMax),
+      3: opBit('ARGMAX').and(modeMax.not()),
+      4: opBit('MASK').and(modeMean.or(modeMax).or(opBit('SCALES'))),
+      5: misaligned(rv('TABLE_LO'), BB),
+      6: badStride('ROW_STRIDE'),
+      7: elemMisaligned(rv('INDICES_LO'), opBit('IDX64')),
+      8: elemMisaligned(rv('OFFSETS_LO'), opBit('OFF64')),
+      9: opBit('SCALES').or(opBit('MASK')).and(misaligned(rv('SCALES_LO'), 4)),
+      10: outUsed.and(misaligned(rv('OUT_LO'), BB)),
+      11: outUsed.and(badStride('OUT_STRIDE')),
+      12: argOrMask.and(misaligned(rv('ARGMAX_LO'), BB)),
+      13: argOrMask.and(badStride('ARGMAX_STRIDE')),
+      14: optSet.and(rv('UPDATE').bit(0).not()),
+      15: optSet.not().and(rv('UPDATE').bit(3).or(rv('UPDATE').bit(4))),
+      16: optSet.and(lit(this.channels > 1 ? 1 : 0, 1)),
+      17: rv('UPDATE').bit(0).and(misaligned(rv('ROW_IDS_LO'), BB)),
+      18: gradRowsOut.and(misaligned(rv('GRAD_ROWS_LO'), BB)),
+      19: optSet.and(misaligned(rv('WEIGHT_LO'), BB)),
+      20: optSet.and(badStride('WEIGHT_STRIDE')),
+      21: optReg.bit(1).and(misaligned(rv('STATE_LO'), BB)),
+      22: single.not().and(misaligned(rv('TABLES_LO'), BB)),
+      23: single.not().and(rv('UPDATE').ne(0)),
+    };
+    const CAUSE_BITS = 5;
+    let cause: Value = lit(0, CAUSE_BITS);
+    for (const c of [...PROGRAM_CHECKS].reverse()) {
+      // Codes 1..21 are the register operation's; 22, 23 a batched START's (its descriptors' registers are not checked).
+      const applies = c.code >= 22 ? checks[c.code] : single.and(checks[c.code]);
+      cause = mux(named(applies, `check_${c.code}_${c.reg.toLowerCase()}`), lit(c.code, CAUSE_BITS), cause);
+    }
+    const progCause = named(cause, 'program_cause');
+    const progBad = named(start.and(progCause.ne(0)), 'program_bad');
 
     // Per-operation constants, latched at START.
     const rowBeats = Reg(UInt(rbBits), { init: 1 });
@@ -1101,7 +1151,7 @@ export class TcastEngine extends Module {
     when(busy, () => cycles.set(cycles.addWrap(1)));
     // One operation: at START (registers), or after each descriptor is loaded (batched tables).
     const opRun = Reg(Bool, { init: 0 });
-    const opStart = named(start.and(rv('NUM_TABLES').eq(0)).or(descLoaded.and(err.not())).and(sliceNone.not()));
+    const opStart = named(start.and(progBad.not()).and(rv('NUM_TABLES').eq(0)).or(descLoaded.and(err.not())).and(sliceNone.not()));
     upd.io.start.set(opStart);
     const skipTable = named(descLoaded.and(err.not()).and(sliceNone));
     when(start, () => {
@@ -1130,6 +1180,17 @@ export class TcastEngine extends Module {
       descWord.set(wordOf(addressOf(rv('TABLES_LO'), rv('TABLES_HI'), A)));
       descLeft.set(mux(rv('NUM_TABLES').ne(0), lit(DESC_BEATS, dbBits), lit(0, dbBits)));
       descIdx.set(0);
+      errProgram.set(0);
+      errCause.set(0);
+    });
+    // A failed register check: the START ends at once (DONE | ERROR, irq), nothing issued.
+    when(progBad, () => {
+      busy.set(0);
+      done.set(1);
+      err.set(1);
+      errProgram.set(1);
+      errCause.set(progCause);
+      descLeft.set(0);
     });
     when(opStart, () => {
       opRun.set(1);

@@ -7,7 +7,7 @@ import { projectRoot } from '../../generator/hdl/source';
 import { ENGINE_CONFIGS, makeEngine } from '../../designs/engine';
 import { targetOf } from '../../sim/design';
 import { buildAxiTarget, describeResult, simulateAxi } from '../../sim/axi';
-import { castedBackwardCase, countersOf, endedClean, forwardScenario, opPerf, shapeOf, timingPreset, type ForwardCase, type OpPerf } from '../../sim/engine';
+import { castedBackwardCase, countersOf, endProblem, endedClean, forwardScenario, opPerf, shapeOf, timingPreset, type ForwardCase, type OpPerf } from '../../sim/engine';
 import {
   applyOptimizer, backwardCasted, castIndices, firstBitDifference, gatherReduce, generateWorkload, makeGradOutput, makeWeights, preset, predictCycles, traffic, workloadStats, PRESET_NAMES, type PresetName,
   type OptimizerSpec, type TrafficShape,
@@ -122,7 +122,7 @@ const command: Command = {
       const o = ops[i]!;
       if (r.status !== 'ok') { problems.push(`table ${o.table} ${o.op}: ${describeResult(r)}`); return; }
       const k = countersOf(r);
-      if (!endedClean(k)) problems.push(`table ${o.table} ${o.op}: STATUS 0x${k.status.toString(16)}`);
+      if (!endedClean(k)) problems.push(`table ${o.table} ${o.op}: ${endProblem(k)}`);
       const d = firstBitDifference(scen[i]!.decode(r), o.want);
       if (d >= 0) problems.push(`table ${o.table} ${o.op}: element ${d} differs from the golden model`);
       perf.push({ table: o.table, ...opPerf(o.op, o.c, scen[i]!.layout, k, shape, r.wallSeconds, r.cpuSeconds) });
@@ -133,7 +133,7 @@ const command: Command = {
       const r = all[scen.length + j]!;
       if (r.status !== 'ok') { problems.push(`table ${t.table} training (${t.path}): ${describeResult(r)}`); return; }
       const got = t.s.decode(r);
-      got.counters.forEach((k, i) => { if (!endedClean(k)) problems.push(`table ${t.table} training (${t.path}) ${t.s.ops[i]!.op}: STATUS 0x${k.status.toString(16)}`); });
+      got.counters.forEach((k, i) => { if (!endedClean(k)) problems.push(`table ${t.table} training (${t.path}) ${t.s.ops[i]!.op}: ${endProblem(k)}`); });
       if (firstBitDifference(got.weight, t.weight) >= 0) problems.push(`table ${t.table} training (${t.path}): weight_updated differs from the golden model`);
       if (firstBitDifference(got.state!, t.state) >= 0) problems.push(`table ${t.table} training (${t.path}): optimizer state differs from the golden model`);
       const c = t.s.casted[0]!;

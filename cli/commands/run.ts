@@ -12,7 +12,7 @@ import { generate } from '../../generator';
 import { ENGINE_CONFIGS, makeEngine } from '../../designs/engine';
 import { targetOf } from '../../sim/design';
 import { buildAxiTarget, describeResult, simulateAxi, type AxiResult, type TimingProfile } from '../../sim/axi';
-import { castedBackwardCase, chainScenarios, countersOf, endedClean, forwardScenario, opPerf, shapeOf, timingPreset, unsupported, type EngineShape, type ForwardCase, type OpPerf } from '../../sim/engine';
+import { castedBackwardCase, chainScenarios, countersOf, endProblem, endedClean, forwardScenario, opPerf, shapeOf, timingPreset, unsupported, type EngineShape, type ForwardCase, type OpPerf } from '../../sim/engine';
 import { batchedBackwardScenario, batchedForwardScenario, batchedPerf } from '../../sim/batched';
 import {
   castBatchedPrepared, castPrepared, firstBitDifference, isBatchedCaseDir, loadBatchedCase, loadCase, runBatchedCase, runCase, writeCaseOutputs, type CaseResult,
@@ -228,7 +228,7 @@ async function runTraining(ctx: RunContext, tc: TrainCase, model: ReturnType<typ
   if (r.status !== 'ok') return reportFailure(ctx, 'the engine run failed', [describeResult(r)]);
   const got = ts.decode(r);
   const problems: string[] = [];
-  got.counters.forEach((k, i) => { if (!endedClean(k)) problems.push(`${ts.ops[i]!.op}: STATUS 0x${k.status.toString(16)}, ERROR 0x${k.error.toString(16)} at 0x${k.errAddr.toString(16)}`); });
+  got.counters.forEach((k, i) => { if (!endedClean(k)) problems.push(`${ts.ops[i]!.op}: ${endProblem(k)}`); });
   if (problems.length) return reportFailure(ctx, 'the engine run failed', problems);
   const diff = (name: string, a: Float32Array | null, b: Float32Array | null) => {
     if (!a || !b) return;
@@ -267,7 +267,7 @@ function runFailures(rs: AxiResult[], names: string[]): string[] {
   rs.forEach((r, i) => {
     if (r.status !== 'ok') { problems.push(`${names[i]}: ${describeResult(r)}`); return; }
     const k = countersOf(r);
-    if (!endedClean(k)) problems.push(`${names[i]}: STATUS 0x${k.status.toString(16)}, ERROR 0x${k.error.toString(16)} at 0x${k.errAddr.toString(16)}`);
+    if (!endedClean(k)) problems.push(`${names[i]}: ${endProblem(k)}`);
   });
   return problems;
 }

@@ -5,12 +5,13 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { elaborate } from '../hdl/elaborate';
+import { withBaselineJit } from '../hdl/jit';
 import type { Module } from '../hdl/module';
 import { emitVerilog, type VerilogDesign } from './verilog';
 
 /** Elaborates `top` (running its build()) and returns its Verilog. */
 export function generate(top: Module): VerilogDesign {
-  return emitVerilog(elaborate(top));
+  return withBaselineJit(() => emitVerilog(elaborate(top)));
 }
 
 /**

@@ -14,7 +14,7 @@ import { buildHw, inferType, leaves, type Hw, type HwValue } from './hw';
 import type { Module } from './module';
 import { Signal, checkDrivable, fitTo } from './signal';
 import { VecElem } from './vec';
-import { bindingName, callerLoc, locOf, locToString, userStack, type SourceLoc, type UserStack } from './source';
+import { bindingName, callerLoc, captureHere, locOf, locToString, type Here, type SourceLoc } from './source';
 import type { GroundType, HwType } from './types';
 
 // ---------------------------------------------------------------------------
@@ -128,7 +128,7 @@ export function switchOn(sel: Value, cases: (s: SwitchBuilder) => void): void {
  * captured for its locator, if it did: capturing a stack is the main cost of
  * elaboration, so each builder captures it once.
  */
-export function nameHere(m: Module, here: UserStack = userStack()): string | undefined {
+export function nameHere(m: Module, here: Here = captureHere(nameHere)): string | undefined {
   const found = bindingName(here);
   if (!found) return undefined;
   if (found.loopKey === undefined) return found.name;
@@ -139,7 +139,7 @@ export function nameHere(m: Module, here: UserStack = userStack()): string | und
 
 /** Instantiates a child module in the module being built; returns it (its ports are ready to connect). */
 export function instance<M extends Module>(child: M, name?: string): M {
-  const here = userStack();
+  const here = captureHere();
   const loc = locOf(here);
   const frame = currentFrame('instance()', loc);
   const parent = frame.module;
@@ -196,7 +196,7 @@ export function requireClocking(m: Module, what: string, base: string, withReset
 
 /** A register (clocked by the module's clock; reset to `init` when given). */
 export function Reg<T extends HwType>(type: T, opts: SignalOptions<T> = {}): Hw<T> {
-  const here = userStack();
+  const here = captureHere();
   const loc = locOf(here);
   const frame = currentFrame('Reg()', loc);
   const m = frame.module;
@@ -216,7 +216,7 @@ export function Reg<T extends HwType>(type: T, opts: SignalOptions<T> = {}): Hw<
  * hardware; a cycle-based simulator skips the logic in idle cycles.
  */
 export function RegNext(v: Value, opts: { init?: ValueLike; en?: ValueLike; name?: string; gated?: boolean } = {}): Signal {
-  const here = userStack();
+  const here = captureHere();
   const loc = locOf(here);
   const frame = currentFrame('RegNext()', loc);
   const m = frame.module;
@@ -243,7 +243,7 @@ export interface WireOptions<T extends HwType> {
 
 /** A combinational signal. */
 export function Wire<T extends HwType>(type: T, opts: WireOptions<T> = {}): Hw<T> {
-  const here = userStack();
+  const here = captureHere();
   const loc = locOf(here);
   const m = currentFrame('Wire()', loc).module;
   const base = opts.name ?? nameHere(m, here) ?? 'wire';
@@ -254,7 +254,7 @@ export function Wire<T extends HwType>(type: T, opts: WireOptions<T> = {}): Hw<T
 
 /** A named wire carrying `v`: names an intermediate value in the Verilog. */
 export function named(v: Value, name?: string): Signal {
-  const here = userStack();
+  const here = captureHere();
   const loc = locOf(here);
   const frame = currentFrame('named()', loc);
   const m = frame.module;

@@ -18,6 +18,7 @@ import { Mem, Module, Signal, notInstantiated, type Stmt } from './module';
 import { locToString, saveNameTables, type SourceLoc } from './source';
 import { verifStmts } from './verify';
 import { lower } from './lower';
+import { withBaselineJit } from './jit';
 import type { Netlist } from '../netlist/netlist';
 
 export interface ModuleNet {
@@ -41,6 +42,10 @@ export type Elaborated = Netlist;
 
 /** Builds the top module (and so its whole hierarchy), elaborates it and lowers it to the netlist. */
 export function elaborate(top: Module): Netlist {
+  return withBaselineJit(() => elaborateTop(top));
+}
+
+function elaborateTop(top: Module): Netlist {
   try {
     if (!top.isBuilt) top.runBuild();
     // From here on, no user code runs: the nodes built are the core's own.
@@ -92,19 +97,45 @@ function hasUndef(v: Value, undef: Value): boolean {
   return v.op === 'mux' && (hasUndef(v.args[1]!, undef) || hasUndef(v.args[2]!, undef));
 }
 
-function foldBlock(block: Stmt[], f: Fold, cur: Value, lastLoc: { loc: SourceLoc | undefined }): Value {
-  for (const st of block) {
-    if (st.kind === 'connect') {
-      if (st.target === f.target) {
-        cur = st.value;
-        lastLoc.loc = st.loc;
-        if (st.loc) f.locs.set(st.value, st.loc);
+/**
+ * Per block, per signal: the indices of the statements that assign it (a
+ * connect to it, or a when with a branch that does), in order. A fold visits
+ * only those: each signal's fold was a walk over every statement of the
+ * block, so a module's elaboration grew with its signals times its statements.
+ */
+const relevantIn = new WeakMap<Stmt[], Map<Signal, number[]>>();
+function relevant(block: Stmt[]): Map<Signal, number[]> {
+  let r = relevantIn.get(block);
+  if (!r) {
+    r = new Map();
+    const add = (t: Signal, i: number): void => {
+      const l = r!.get(t);
+      if (l === undefined) r!.set(t, [i]);
+      else if (l[l.length - 1] !== i) l.push(i);
+    };
+    block.forEach((st, i) => {
+      if (st.kind === 'connect') add(st.target, i);
+      else {
+        for (const t of targetsOf(st.then)) add(t, i);
+        for (const t of targetsOf(st.else)) add(t, i);
       }
+    });
+    relevantIn.set(block, r);
+  }
+  return r;
+}
+
+function foldBlock(block: Stmt[], f: Fold, cur: Value, lastLoc: { loc: SourceLoc | undefined }): Value {
+  for (const i of relevant(block).get(f.target) ?? []) {
+    const st = block[i]!;
+    if (st.kind === 'connect') {
+      cur = st.value;
+      lastLoc.loc = st.loc;
+      if (st.loc) f.locs.set(st.value, st.loc);
       continue;
     }
     const inThen = targetsOf(st.then).has(f.target);
     const inElse = targetsOf(st.else).has(f.target);
-    if (!inThen && !inElse) continue;
     const a = inThen ? foldBlock(st.then, f, cur, lastLoc) : cur;
     const b = inElse ? foldBlock(st.else, f, cur, lastLoc) : cur;
     if (a === b) { cur = a; continue; }

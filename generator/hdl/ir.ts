@@ -19,7 +19,7 @@
  *   trunc(w)          w (explicit: the only way to drop high bits besides bits())
  */
 import { ElaborationError } from './errors';
-import { bindingName, callerLoc, currentBuildId, droppedAt, locOf, locToString, sharedUserStack, userStack, type Dropped, type SourceLoc, type UserStack } from './source';
+import { bindingName, callerLoc, captureHere, currentBuildId, droppedAt, fullStack, locOf, locToString, sameStack, sharedUserStack, type Dropped, type FoundName, type Here, type SourceLoc, type UserStack } from './source';
 import { bitsFor, log2Up } from './types';
 
 export type Op =
@@ -68,10 +68,12 @@ export class Value {
   readonly id = nextId++;
   /** Where the node was built (its locator; see source.ts for library helpers). */
   readonly loc: SourceLoc | undefined;
-  /** The user frames that built it (for its name). */
-  private readonly stack: UserStack | undefined;
+  /** Where the user's code built it (its stack, resolved as far as asked). */
+  private readonly here: Here | undefined;
+  /** The binding that received it, found when it was built (see source.ts). */
+  private readonly found: FoundName | undefined;
   private readonly ctx: number = 0;
-  /** The nodes the same build() built at the same stack (see StackGroup). */
+  /** The nodes the same build() built at the same stack, for a binding in a loop (see StackGroup). */
   private readonly group: StackGroup | undefined;
   /** Built by the same call as a later node that reads it (an operand's extension, say): never named. */
   private isInner = false;
@@ -100,44 +102,45 @@ export class Value {
     if (quietOperand) {
       // An operand's extension built for the node the same call builds next: never named, never located.
       this.loc = undefined;
-      this.stack = undefined;
       this.isInner = true;
     } else if (coreBuilding) {
       // Built by elaborate() itself (the mux trees of when() blocks): no user line to name or locate it.
       this.loc = undefined;
-      this.stack = undefined;
     } else if (op !== 'ref' && op !== 'lit' && op !== 'undef') {
-      const st = helperStack ?? userStack();
-      this.stack = st;
-      this.loc = locOf(st);
+      const h = helperStack ?? captureHere();
+      this.here = h;
+      this.loc = locOf(h);
       this.ctx = currentBuildId();
-      for (const a of args) if (a.stack === st) a.inner = true;
+      for (const a of args) if (a.here !== undefined && sameStack(a.here, h)) a.inner = true;
       if (this.ctx !== 0) {
-        const dropped = droppedAt(st);
+        const dropped = droppedAt(h);
         if (dropped) {
           const list = suspects.get(this.ctx);
           if (list) list.push({ value: this, dropped });
           else suspects.set(this.ctx, [{ value: this, dropped }]);
         }
       }
-      let perBuild = groups.get(this.ctx);
-      if (perBuild === undefined) groups.set(this.ctx, (perBuild = new Map()));
-      let group = perBuild.get(st);
-      if (group === undefined) perBuild.set(st, (group = { values: [], ranks: undefined }));
-      group.values.push(this);
-      group.ranks = undefined;
-      this.group = group;
+      this.found = bindingName(h);
+      // Only a binding in a loop ranks its values (lane_0, lane_1...): the whole stack tells its groups apart.
+      if (this.found?.loopKey !== undefined) {
+        const st = fullStack(h);
+        let perBuild = groups.get(this.ctx);
+        if (perBuild === undefined) groups.set(this.ctx, (perBuild = new Map()));
+        let group = perBuild.get(st);
+        if (group === undefined) perBuild.set(st, (group = { values: [], ranks: undefined }));
+        group.values.push(this);
+        group.ranks = undefined;
+        this.group = group;
+      }
     } else {
       this.loc = undefined;
-      this.stack = undefined;
     }
   }
 
   /** The name of the binding that received this node (with the loop index inside a loop), if any. */
   get userName(): string | undefined {
-    if (!this.stack || this.inner) return undefined;
-    const found = bindingName(this.stack);
-    if (!found) return undefined;
+    const found = this.found;
+    if (!found || this.inner) return undefined;
     if (found.loopKey === undefined) return found.name;
     const g = this.group!;
     if (g.ranks === undefined) {
@@ -367,7 +370,7 @@ export function builtByCore<T>(f: () => T): T {
  * (select, priorityMux, a Vec read tree...) and runs no user code: every node
  * it builds would capture these same user frames, so they share one capture.
  */
-let helperStack: UserStack | undefined;
+let helperStack: Here | undefined;
 
 /** @internal Runs a core helper (see helperStack); nested helpers share the outermost one's stack. */
 export function oneCall<T>(f: () => T): T {

@@ -35,17 +35,13 @@ export function lower(nets: readonly ModuleNet[]): Netlist {
     let e = exprs.get(v);
     if (e) return e;
     const op: ExprOp = v.op as Exclude<Value['op'], 'ref'>;
-    const node: ExprNode = {
-      op,
-      width: v.width,
-      signed: v.signed,
-      args: v.args.map(expr),
-      params: v.params,
-      ...(v.lit !== undefined ? { lit: v.lit } : {}),
-      ...(v instanceof EnumMember ? { member: { enumName: v.enumName, name: v.member } } : {}),
-      ...(v.userName !== undefined ? { name: v.userName } : {}),
-      ...(v.loc ? { loc: v.loc } : {}),
-    };
+    // Built field by field (no spread of temporary objects), in the same key order.
+    const node: { -readonly [K in keyof ExprNode]: ExprNode[K] } = { op, width: v.width, signed: v.signed, args: v.args.map(expr), params: v.params };
+    if (v.lit !== undefined) node.lit = v.lit;
+    if (v instanceof EnumMember) node.member = { enumName: v.enumName, name: v.member };
+    const name = v.userName;
+    if (name !== undefined) node.name = name;
+    if (v.loc) node.loc = v.loc;
     e = node;
     exprs.set(v, e);
     return e;

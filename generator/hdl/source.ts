@@ -20,15 +20,21 @@
  * pattern); a value that a function returns is named at its caller's binding,
  * frame after frame. A binding inside a loop (or inside a callback of
  * map/forEach/Array.from...) gets the iteration's index: `lane_3`.
+ *
+ * Cost. A capture (Here) keeps the raw call sites down to the running
+ * build()'s runBuild frame and source-maps its user frames only as far as
+ * asked (see Here); callerLoc() resolves only up to the locator's frame.
+ * Capturing is still most of elaboration's time (docs/BENCHMARKS.md).
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { createRequire, findSourceMap, type SourceMap, type SourceMapping } from 'node:module';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ts as TSNS } from 'ts-morph';
 import type { SourceLoc } from '../netlist/loc';
+import { withFullJit } from './jit';
 export { locToString, type SourceLoc } from '../netlist/loc';
 
 const coreDir = dirname(fileURLToPath(import.meta.url));
@@ -109,6 +115,12 @@ const keepSites = (_e: Error, sites: NodeJS.CallSite[]): NodeJS.CallSite[] => si
  * skipped without asking for their position.
  */
 const scripts = new Map<string, Map<number, UserFrame | null> | null>();
+/** The script of Module.runBuild (module.ts), marked in `scripts`. */
+const BUILDER = new Map<number, UserFrame | null>();
+function isModuleScript(raw: string): boolean {
+  const abs = (raw.startsWith('file://') ? fileURLToPath(raw) : raw).replace(/\?.*$/, '');
+  return abs === join(coreDir, 'module.ts') || abs === join(coreDir, 'module.js');
+}
 /** TypeScript position -> its one UserFrame object (two generated positions may map to one). */
 const framesByKey = new Map<string, UserFrame>();
 const probe = new Error('tcast');
@@ -130,11 +142,8 @@ function hasGetPosition(): boolean {
   }
 }
 
-/**
- * The TypeScript position of a call site: the runtime's own stack formatter
- * (tsx's or vitest's, which apply the source maps) on that one site.
- */
-function mapSite(cs: NodeJS.CallSite, format: typeof Error.prepareStackTrace): UserFrame | null {
+/** A call site's position as the runtime's own stack formatter prints it (tsx's or vitest's, which apply the source maps). */
+function formattedPosition(cs: NodeJS.CallSite, format: typeof Error.prepareStackTrace): SourceLoc {
   let file = cs.getFileName() ?? '';
   let line = cs.getLineNumber() ?? 0;
   let column = cs.getColumnNumber() ?? 0;
@@ -143,98 +152,277 @@ function mapSite(cs: NodeJS.CallSite, format: typeof Error.prepareStackTrace): U
     const m = frameRe.exec(text.slice(text.lastIndexOf('\n') + 1).trim());
     if (m) { file = m[1]!; line = Number(m[2]); column = Number(m[3]); }
   }
-  const rel = relFile(file);
+  return { file, line, column };
+}
+
+/** A call site's position through Node's source map of its script (as Node's own formatter maps it), if the map has an entry. */
+function mappedPosition(map: SourceMap, cs: NodeJS.CallSite): SourceLoc | undefined {
+  const e = map.findEntry((cs.getLineNumber() ?? 0) - 1, (cs.getColumnNumber() ?? 0) - 1) as Partial<SourceMapping>;
+  if (!e.originalSource || e.originalLine === undefined || e.originalColumn === undefined) return undefined;
+  return { file: e.originalSource, line: e.originalLine + 1, column: e.originalColumn + 1 };
+}
+
+/**
+ * Per script: Node's source map of it, when that gives the positions the
+ * runtime's formatter gives (checked on the script's first frame: under tsx,
+ * the formatter is Node's own), else null. Reading the map directly skips
+ * formatting a stack line and parsing it back for every new call site.
+ */
+const directMaps = new Map<string, SourceMap | null>();
+
+/** The TypeScript position of a call site (see directMaps). */
+function mapSite(cs: NodeJS.CallSite, format: typeof Error.prepareStackTrace): UserFrame | null {
+  const script = cs.getFileName() ?? '';
+  let map = directMaps.get(script);
+  let at: SourceLoc | undefined;
+  if (map === undefined) {
+    at = formattedPosition(cs, format);
+    let found: SourceMap | undefined;
+    try {
+      found = findSourceMap(script);
+    } catch {
+      found = undefined;
+    }
+    const direct = found ? mappedPosition(found, cs) : undefined;
+    const same = direct !== undefined && relFile(direct.file) === relFile(at.file) && direct.line === at.line && direct.column === at.column;
+    map = same ? found! : null;
+    directMaps.set(script, map);
+  } else if (map !== null) {
+    at = mappedPosition(map, cs);
+  }
+  at ??= formattedPosition(cs, format);
+  const rel = relFile(at.file);
   if (rel === null) return null;
-  const key = `${rel}:${line}:${column}`;
+  const key = `${rel}:${at.line}:${at.column}`;
   const known = framesByKey.get(key);
   if (known) return known;
-  const f: UserFrame = { file: rel, line, column, key };
+  const f: UserFrame = { file: rel, line: at.line, column: at.column, key };
   framesByKey.set(key, f);
   return f;
 }
 
-/** Raw frames a capture keeps (see userStack). */
+/**
+ * Raw frames a capture keeps at most: deep enough that the DSL core's own
+ * frames (a Vec.at tree, a stdlib helper inside a child's build) never push
+ * the user's frames out: two nodes of one call must get the same key whatever
+ * depth inside the core built them.
+ */
 const STACK_LIMIT = 40;
-/** Raw frames captured by the last userStack() (its depth below the caller, up to STACK_LIMIT). */
-let lastRawDepth = 0;
-
+/**
+ * Raw frames a capture takes first: 98% of the stacks reach their build()
+ * within them (or their USER_DEPTH user frames); the others are captured
+ * again with STACK_LIMIT. Fewer frames, a cheaper capture.
+ */
+const FIRST_LIMIT = 11;
+/** The same for a locator alone (callerLoc): 96% of them are the second or third frame. */
+const LOC_FIRST_LIMIT = 4;
 /**
  * The user stack of the caller's caller, if it would be the same for
  * anything the caller builds at most `extra` frames deeper (no user code
  * running in between): the stack is well inside the raw-frame limit.
  * Undefined when it is not.
  */
-export function sharedUserStack(extra: number): UserStack | undefined {
-  const s = userStack();
-  return lastRawDepth + extra < STACK_LIMIT ? s : undefined;
+export function sharedUserStack(extra: number): Here | undefined {
+  const h = captureHere(sharedUserStack);
+  fullStack(h);
+  // rawDepth counts from the caller of sharedUserStack; one more for its own frame, as the limits count.
+  return h.rawDepth + 1 + extra < STACK_LIMIT ? h : undefined;
 }
 
-/** The frames outside the DSL core (node internals and node_modules skipped too). */
-export function userStack(): UserStack {
-  const format = Error.prepareStackTrace;
-  const limit = Error.stackTraceLimit;
-  const holder: { stack?: unknown } = {};
+/** The object captures write their stack to (one for all: nothing runs between a capture and its read). */
+const holder: { stack?: unknown } = {};
+
+/** The call sites of the stack below `below` (the core function capturing), at most `limit` raw frames. */
+function captureSites(limit: number, format: typeof Error.prepareStackTrace, below: (...args: never[]) => unknown): NodeJS.CallSite[] | undefined {
+  const saved = Error.stackTraceLimit;
+  let sites: unknown;
   Error.prepareStackTrace = keepSites as typeof Error.prepareStackTrace;
-  // Deep enough that the DSL core's own frames (a Vec.at tree, a stdlib helper
-  // inside a child's build) never push the user's frames out: two nodes of
-  // one call must get the same key whatever depth inside the core built them.
-  Error.stackTraceLimit = STACK_LIMIT;
+  Error.stackTraceLimit = limit;
   try {
-    Error.captureStackTrace(holder, userStack);
-    void holder.stack;
+    Error.captureStackTrace(holder, below);
+    sites = holder.stack;
   } finally {
     Error.prepareStackTrace = format;
-    Error.stackTraceLimit = limit;
+    Error.stackTraceLimit = saved;
   }
-  const sites = holder.stack as NodeJS.CallSite[] | undefined;
-  lastRawDepth = Array.isArray(sites) ? sites.length : STACK_LIMIT;
-  if (!Array.isArray(sites)) return EMPTY;
-  let node = stackTrie;
-  let depth = 0;
-  for (const cs of sites) {
+  return Array.isArray(sites) ? (sites as NodeJS.CallSite[]) : undefined;
+}
+
+/**
+ * Where hardware is being built: the stack's call sites, captured now, whose
+ * user frames (the frames outside the DSL core, node internals and
+ * node_modules skipped too) are source-mapped only as far as something asks:
+ * the locator and the name need the first frame or two; the whole stack (a
+ * loop's iteration groups, two values built by one call) is resolved only
+ * when needed. Captured inside a build(), its call sites are kept until that
+ * build ends.
+ */
+export interface Here {
+  /** The k-th user frame (innermost first); undefined past the last; null if it can no longer be told (the build ended). */
+  frame(k: number): UserFrame | undefined | null;
+  /** The whole stack, interned; undefined if it can no longer be told. */
+  whole(): UserStack | undefined;
+  /** @internal Drops the call sites (the build that captured them ended). */
+  release(): void;
+  /** Raw frames the walk needed (for sharedUserStack); final once the whole stack is resolved. */
+  readonly rawDepth: number;
+}
+
+/** A Here over captured call sites (kept out of the declarations: its fields are Node's types). */
+class LazyStack implements Here {
+  /** The raw call sites (dropped once resolved, or when the build that captured them ends). */
+  private sites: readonly NodeJS.CallSite[] | undefined;
+  /** The raw index where the walk ends: the running build's runBuild frame, or the end of the capture. */
+  private readonly end: number;
+  /** The next raw site to resolve. */
+  private next = 0;
+  /** The frames resolved so far (an interned prefix of the stack). */
+  private node: StackTrie = stackTrie;
+  private closed = false;
+  /** Raw frames the walk needed (for sharedUserStack); final once closed. */
+  rawDepth: number;
+  constructor(sites: readonly NodeJS.CallSite[], end: number, private readonly format: typeof Error.prepareStackTrace) {
+    this.sites = sites;
+    this.end = end;
+    this.rawDepth = end < sites.length ? end + 1 : sites.length;
+    if (end === 0) this.close();
+  }
+  /** The k-th user frame (innermost first); undefined past the last; null if it can no longer be told (the build ended). */
+  frame(k: number): UserFrame | undefined | null {
+    while (this.node.stack.frames.length <= k && !this.closed) if (!this.step()) return null;
+    return this.node.stack.frames[k];
+  }
+  /** The whole stack, interned; undefined if it can no longer be told. */
+  whole(): UserStack | undefined {
+    while (!this.closed) if (!this.step()) return undefined;
+    return this.node.stack;
+  }
+  /** @internal Drops the call sites (the build that captured them ended). */
+  release(): void {
+    this.sites = undefined;
+  }
+  private close(): void {
+    this.closed = true;
+    this.sites = undefined;
+  }
+  private step(): boolean {
+    const sites = this.sites;
+    if (sites === undefined) return false;
+    const i = this.next++;
+    const f = frameOf(sites[i]!, this.format);
+    if (f !== null && f !== RUN_BUILD) {
+      let child = this.node.next.get(f);
+      if (child === undefined) {
+        const up = this.node.stack;
+        child = { stack: { frames: [...up.frames, f], key: up.key === '' ? f.key : `${up.key}|${f.key}` }, next: new Map() };
+        this.node.next.set(f, child);
+      }
+      this.node = child;
+      // A fixed depth of user frames, so two values built by one call have the same key.
+      if (child.stack.frames.length === USER_DEPTH) {
+        this.rawDepth = i + 1;
+        this.close();
+        return true;
+      }
+    }
+    if (this.next >= this.end) this.close();
+    return true;
+  }
+}
+
+/** The stack below `below` (a core function), as a Here. */
+export function captureHere(below: (...args: never[]) => unknown = captureHere): Here {
+  const format = Error.prepareStackTrace;
+  let sites = captureSites(FIRST_LIMIT, format, below) ?? [];
+  let end = walkEnd(sites);
+  if (end === undefined) {
+    sites = captureSites(STACK_LIMIT, format, below) ?? [];
+    end = walkEnd(sites) ?? sites.length;
+  }
+  const h = new LazyStack(sites, end, format);
+  const b = builds[builds.length - 1];
+  // Outside any build nothing releases the sites: resolve now.
+  if (b === undefined) h.whole();
+  else b.captured.push(h);
+  return h;
+}
+
+/**
+ * The raw index of the running build's runBuild frame among `sites` (the
+ * walk ends there), or their length if the stack ended within them;
+ * undefined if they ran out at a capture limit below STACK_LIMIT first.
+ * Looks at script names only: no position is asked for.
+ */
+function walkEnd(sites: readonly NodeJS.CallSite[]): number | undefined {
+  for (let i = 0; i < sites.length; i++) {
+    const cs = sites[i]!;
     const raw = cs.getFileName();
     if (raw === undefined || raw === null) continue;
-    let byPos = scripts.get(raw);
-    if (byPos === undefined) {
-      byPos = relFile(raw) === null ? null : new Map();
-      scripts.set(raw, byPos);
-    }
-    if (byPos === null) continue;
-    const pos = positionOf(cs);
-    let f = byPos.get(pos);
-    if (f === undefined) {
-      f = mapSite(cs, format);
-      byPos.set(pos, f);
-    }
-    if (f) {
-      let child = node.next.get(f);
-      if (child === undefined) {
-        const up = node.stack;
-        child = { stack: { frames: [...up.frames, f], key: up.key === '' ? f.key : `${up.key}|${f.key}` }, next: new Map() };
-        node.next.set(f, child);
-      }
-      node = child;
-      // A fixed depth of user frames, so two values built by one call have the same key.
-      if (++depth === USER_DEPTH) break;
-    }
+    if (scriptOf(raw) === BUILDER && cs.getFunctionName() === 'runBuild') return i;
   }
-  return node.stack;
+  return sites.length === FIRST_LIMIT ? undefined : sites.length;
+}
+
+/** The whole stack of `h` (see Here.whole), EMPTY if it can no longer be told. */
+export function fullStack(h: Here): UserStack {
+  return h.whole() ?? EMPTY;
+}
+
+/** Whether two Heres are the same stack (resolving no more frames than it takes to tell). */
+export function sameStack(a: Here, b: Here): boolean {
+  if (a === b) return true;
+  for (let k = 0; ; k++) {
+    const fa = a.frame(k);
+    const fb = b.frame(k);
+    // null: a build ended, and stacks of two builds never meet (a value of one read by another is refused anyway).
+    if (fa === null || fb === null || fa !== fb) return false;
+    if (fa === undefined) return true;
+  }
+}
+
+/** What a raw frame is to a walk: a user frame, a frame to skip, or the running build()'s caller (the end of the walk). */
+const RUN_BUILD = Symbol('runBuild');
+
+/** A script's frames by position (see scripts). */
+function scriptOf(raw: string): Map<number, UserFrame | null> | null {
+  let byPos = scripts.get(raw);
+  if (byPos === undefined) {
+    byPos = relFile(raw) !== null ? new Map() : isModuleScript(raw) ? BUILDER : null;
+    scripts.set(raw, byPos);
+  }
+  return byPos;
+}
+
+function frameOf(cs: NodeJS.CallSite, format: typeof Error.prepareStackTrace): UserFrame | null | typeof RUN_BUILD {
+  const raw = cs.getFileName();
+  if (raw === undefined || raw === null) return null;
+  const byPos = scriptOf(raw);
+  if (byPos === null) return null;
+  // The frames below a build() are the same for everything it builds: they never tell two of its values apart.
+  if (byPos === BUILDER) return cs.getFunctionName() === 'runBuild' ? RUN_BUILD : null;
+  const pos = positionOf(cs);
+  let f = byPos.get(pos);
+  if (f === undefined) {
+    f = mapSite(cs, format);
+    byPos.set(pos, f);
+  }
+  return f;
 }
 
 // ---------------------------------------------------------------------------
 // Build context: which module's build() is running, and is it a library block?
 
-interface BuildCtx { readonly id: number; readonly library: boolean }
+interface BuildCtx { readonly id: number; readonly library: boolean; readonly captured: Here[] }
 const builds: BuildCtx[] = [];
 let nextBuildId = 1;
 
 /** @internal Called by Module.runBuild around build(). */
 export function enterBuild(library: boolean): void {
-  builds.push({ id: nextBuildId++, library });
+  builds.push({ id: nextBuildId++, library, captured: [] });
 }
 /** @internal */
 export function exitBuild(): void {
-  builds.pop();
+  for (const h of builds.pop()?.captured ?? []) h.release();
 }
 /** The id of the build() running (0 outside any): values count loop indices per module. */
 export function currentBuildId(): number {
@@ -242,26 +430,61 @@ export function currentBuildId(): number {
 }
 
 /** The locator of a stack: its first frame, skipping library helpers unless a library block is building. */
-export function locOf(s: UserStack): SourceLoc | undefined {
+export function locOf(h: Here): SourceLoc | undefined {
   const inLibrary = builds[builds.length - 1]?.library ?? false;
-  let first: UserFrame | undefined;
-  for (const f of s.frames) {
-    first ??= f;
+  const first = h.frame(0);
+  if (first === undefined || first === null) return undefined;
+  for (let k = 0; ; k++) {
+    const f = h.frame(k);
+    if (f === undefined || f === null) return plain(first);
     if (inLibrary || !isLibraryFile(f.file)) return plain(f);
   }
-  return first ? plain(first) : undefined;
 }
-const plain = (f: UserFrame): SourceLoc => ({ file: f.file, line: f.line, column: f.column });
+/** A frame as a SourceLoc (one object per frame). */
+function plain(f: UserFrame): SourceLoc {
+  let l = plainOf.get(f);
+  if (l === undefined) plainOf.set(f, (l = { file: f.file, line: f.line, column: f.column }));
+  return l;
+}
+const plainOf = new Map<UserFrame, SourceLoc>();
 
-/** The user's line that led here (see the file comment for library helpers). */
+/**
+ * The user's line that led here (see the file comment for library helpers):
+ * locOf(userStack()), without resolving the frames past the locator's.
+ */
 export function callerLoc(): SourceLoc | undefined {
-  return locOf(userStack());
+  const format = Error.prepareStackTrace;
+  // The frames below callerLoc are those below userStack less callerLoc's own: one fewer keeps the same limit.
+  const sites = captureSites(LOC_FIRST_LIMIT, format, callerLoc);
+  if (sites === undefined) return undefined;
+  const r = locAt(sites, LOC_FIRST_LIMIT, format);
+  if (r !== false) return r;
+  const deeper = locAt(captureSites(STACK_LIMIT - 1, format, callerLoc) ?? [], STACK_LIMIT - 1, format);
+  return deeper === false ? undefined : deeper;
+}
+
+/** The locator among `sites` as locOf finds it in their user stack; false if they ran out at a limit below STACK_LIMIT first. */
+function locAt(sites: readonly NodeJS.CallSite[], limit: number, format: typeof Error.prepareStackTrace): SourceLoc | undefined | false {
+  const inLibrary = builds[builds.length - 1]?.library ?? false;
+  let first: UserFrame | undefined;
+  let depth = 0;
+  let ended = false;
+  for (const cs of sites) {
+    const f = frameOf(cs, format);
+    if (f === RUN_BUILD) { ended = true; break; }
+    if (f === null) continue;
+    first ??= f;
+    if (inLibrary || !isLibraryFile(f.file)) return plain(f);
+    if (++depth === USER_DEPTH) { ended = true; break; }
+  }
+  if (!ended && sites.length === limit && limit < STACK_LIMIT - 1) return false;
+  return first ? plain(first) : undefined;
 }
 
 /** The first frame outside the DSL core, library or not (where a Module subclass's constructor is). */
 export function definitionLoc(): SourceLoc | undefined {
-  const f = userStack().frames[0];
-  return f !== undefined ? plain(f) : undefined;
+  const f = captureHere(definitionLoc).frame(0);
+  return f !== undefined && f !== null ? plain(f) : undefined;
 }
 
 // ---------------------------------------------------------------------------
@@ -278,7 +501,8 @@ const requireHere = createRequire(import.meta.url);
 function parse(file: string, text: string): TSNS.SourceFile | null {
   try {
     ts ??= (requireHere('ts-morph') as typeof import('ts-morph')).ts;
-    return ts.createSourceFile(file, text, { languageVersion: ts.ScriptTarget.Latest, jsDocParsingMode: ts.JSDocParsingMode.ParseNone }, true, ts.ScriptKind.TS);
+    // The parser is a long hot loop: V8's optimizing tier pays off there (jit.ts).
+    return withFullJit(() => ts.createSourceFile(file, text, { languageVersion: ts.ScriptTarget.Latest, jsDocParsingMode: ts.JSDocParsingMode.ParseNone }, true, ts.ScriptKind.TS));
   } catch {
     return null;
   }
@@ -583,36 +807,40 @@ export interface FoundName {
 }
 
 /**
- * The name of the value produced at the innermost frame of `s`: the binding
+ * The name of the value produced at the innermost frame of `h`: the binding
  * that receives it, following returns out to the callers. Undefined when the
  * value is an operand of something else.
  */
-export function bindingName(s: UserStack): FoundName | undefined {
-  let r = namesByStack.get(s);
-  if (r === undefined) namesByStack.set(s, (r = findName(s) ?? null));
-  return r ?? undefined;
-}
-/** bindingName per (interned) stack: the syntax tree and the frames never change. */
-const namesByStack = new Map<UserStack, FoundName | null>();
-
-function findName(s: UserStack): FoundName | undefined {
+export function bindingName(h: Here): FoundName | undefined {
   let suffix: readonly Seg[] = [];
-  for (const f of s.frames) {
+  for (let k = 0; ; k++) {
+    const f = h.frame(k);
+    if (f === undefined || f === null) return undefined;
     const site = analyse(f);
-    const path = [...site.path, ...suffix];
-    if (site.kind === 'return') { suffix = path; continue; }
+    if (site.kind === 'return') { suffix = [...site.path, ...suffix]; continue; }
     if (site.kind === 'none' || site.kind === 'dropped') return undefined;
-    let name: string;
-    if (site.kind === 'bind') {
-      name = [site.name, ...path].join('_');
-    } else {
-      const r = throughPattern(site.pattern, path);
-      if (!r) return undefined;
-      name = [r.name, ...r.rest].join('_');
+    if (suffix.length === 0) {
+      // The common case, a binding at the innermost frame: one name per site.
+      let r = namesBySite.get(site);
+      if (r === undefined) namesBySite.set(site, (r = nameAt(site, []) ?? null));
+      return r ?? undefined;
     }
-    return site.loop ? { name, loopKey: site.key } : { name };
+    return nameAt(site, suffix);
   }
-  return undefined;
+}
+const namesBySite = new Map<Site, FoundName | null>();
+
+function nameAt(site: Site & { kind: 'bind' | 'pattern' }, suffix: readonly Seg[]): FoundName | undefined {
+  const path = [...site.path, ...suffix];
+  let name: string;
+  if (site.kind === 'bind') {
+    name = [site.name, ...path].join('_');
+  } else {
+    const r = throughPattern(site.pattern, path);
+    if (!r) return undefined;
+    name = [r.name, ...r.rest].join('_');
+  }
+  return site.loop ? { name, loopKey: site.key } : { name };
 }
 
 /** Where JavaScript consumed a value built at the innermost frame of `s`, if it did (following returns). */
@@ -625,23 +853,17 @@ export interface Dropped {
   readonly loc: SourceLoc;
 }
 
-export function droppedAt(s: UserStack): Dropped | undefined {
-  let r = droppedByStack.get(s);
-  if (r === undefined) droppedByStack.set(s, (r = findDropped(s) ?? null));
-  return r ?? undefined;
-}
-const droppedByStack = new Map<UserStack, Dropped | null>();
-
-function findDropped(s: UserStack): Dropped | undefined {
-  for (const f of s.frames) {
+export function droppedAt(h: Here): Dropped | undefined {
+  for (let k = 0; ; k++) {
+    const f = h.frame(k);
+    if (f === undefined || f === null) return undefined;
     const site = analyse(f);
     if (site.kind === 'return') continue;
     return site.kind === 'dropped' ? { how: site.how, text: site.text, loc: plain(f) } : undefined;
   }
-  return undefined;
 }
 
 /** The name for hardware built here (see bindingName), without a loop index. */
 export function inferName(): string | undefined {
-  return bindingName(userStack())?.name;
+  return bindingName(captureHere(inferName))?.name;
 }

@@ -33,7 +33,7 @@
 #define ENGINE_STATUS_ERROR_MASK 0x4u
 #define ENGINE_STATUS_ERROR_RESET 0x0u
 
-/* ERROR: the first error response of the last operation */
+/* ERROR: the first error response of the last operation, or (PROGRAM) why its START was refused */
 #define ENGINE_ERROR_OFFSET 0x8u
 #define ENGINE_ERROR_RESET 0x0u
 #define ENGINE_ERROR_PRESENT 1
@@ -52,6 +52,16 @@
 #define ENGINE_ERROR_WRITE_WIDTH 1u
 #define ENGINE_ERROR_WRITE_MASK 0x200u
 #define ENGINE_ERROR_WRITE_RESET 0x0u
+/*   PROGRAM: START found the registers breaking a precondition (CAUSE says which): the operation did not start, no AXI transaction was issued */
+#define ENGINE_ERROR_PROGRAM_SHIFT 10u
+#define ENGINE_ERROR_PROGRAM_WIDTH 1u
+#define ENGINE_ERROR_PROGRAM_MASK 0x400u
+#define ENGINE_ERROR_PROGRAM_RESET 0x0u
+/*   CAUSE: with PROGRAM: the failed check (docs/ENGINE.md, "Register checks at START") */
+#define ENGINE_ERROR_CAUSE_SHIFT 16u
+#define ENGINE_ERROR_CAUSE_WIDTH 5u
+#define ENGINE_ERROR_CAUSE_MASK 0x1f0000u
+#define ENGINE_ERROR_CAUSE_RESET 0x0u
 
 /* ERR_ADDR_LO: byte address of the burst that failed, bits 31:0 */
 #define ENGINE_ERR_ADDR_LO_OFFSET 0xcu
@@ -210,7 +220,7 @@
 #define ENGINE_TABLE_HI_WIDTH 32u
 #define ENGINE_TABLE_HI_MASK 0xffffffffu
 
-/* ROW_STRIDE: bytes from one table row to the next (a multiple of the beat size) */
+/* ROW_STRIDE: bytes from one table row to the next (a multiple of the beat size, at least DIM × 4) */
 #define ENGINE_ROW_STRIDE_OFFSET 0x48u
 #define ENGINE_ROW_STRIDE_RESET 0x0u
 #define ENGINE_ROW_STRIDE_PRESENT 1
@@ -266,7 +276,7 @@
 #define ENGINE_OUT_HI_WIDTH 32u
 #define ENGINE_OUT_HI_MASK 0xffffffffu
 
-/* OUT_STRIDE: bytes from one output row to the next (a multiple of the beat size) */
+/* OUT_STRIDE: bytes from one output row to the next (a multiple of the beat size, at least DIM × 4) */
 #define ENGINE_OUT_STRIDE_OFFSET 0x64u
 #define ENGINE_OUT_STRIDE_RESET 0x0u
 #define ENGINE_OUT_STRIDE_PRESENT 1
@@ -299,7 +309,7 @@
 #define ENGINE_UPDATE_ROWS_WIDTH 1u
 #define ENGINE_UPDATE_ROWS_MASK 0x1u
 #define ENGINE_UPDATE_ROWS_RESET 0x0u
-/*   OPT: optimizer applied to each output row u at weight row ROW_IDS[u]: 0 none, 1 SGD, 2 Adagrad, 3 rowwise Adagrad (needs ROWS) */
+/*   OPT: optimizer applied to each output row u at weight row ROW_IDS[u]: 0 none, 1 SGD, 2 Adagrad, 3 rowwise Adagrad (needs ROWS; single-channel engines only) */
 #define ENGINE_UPDATE_OPT_SHIFT 1u
 #define ENGINE_UPDATE_OPT_WIDTH 2u
 #define ENGINE_UPDATE_OPT_MASK 0x6u
@@ -309,7 +319,7 @@
 #define ENGINE_UPDATE_KEEP_GRAD_WIDTH 1u
 #define ENGINE_UPDATE_KEEP_GRAD_MASK 0x8u
 #define ENGINE_UPDATE_KEEP_GRAD_RESET 0x0u
-/*   UNFUSED: the unfused UPDATE: no gather; gradient row u is read from TABLE + u x ROW_STRIDE (u < NUM_BAGS) */
+/*   UNFUSED: with OPT: the unfused UPDATE: no gather; gradient row u is read from TABLE + u x ROW_STRIDE (u < NUM_BAGS) */
 #define ENGINE_UPDATE_UNFUSED_SHIFT 4u
 #define ENGINE_UPDATE_UNFUSED_WIDTH 1u
 #define ENGINE_UPDATE_UNFUSED_MASK 0x10u
@@ -379,7 +389,7 @@
 #define ENGINE_WEIGHT_HI_WIDTH 32u
 #define ENGINE_WEIGHT_HI_MASK 0xffffffffu
 
-/* WEIGHT_STRIDE: bytes from one weight row to the next, also the Adagrad state's (a multiple of the beat size) */
+/* WEIGHT_STRIDE: bytes from one weight row to the next, also the Adagrad state's (a multiple of the beat size, at least DIM × 4) */
 #define ENGINE_WEIGHT_STRIDE_OFFSET 0xe4u
 #define ENGINE_WEIGHT_STRIDE_RESET 0x0u
 #define ENGINE_WEIGHT_STRIDE_PRESENT 1
@@ -483,7 +493,7 @@
 #define ENGINE_ARGMAX_HI_WIDTH 32u
 #define ENGINE_ARGMAX_HI_MASK 0xffffffffu
 
-/* ARGMAX_STRIDE: bytes from one argmax row to the next (a multiple of the beat size) */
+/* ARGMAX_STRIDE: bytes from one argmax row to the next (a multiple of the beat size, at least DIM × 4) */
 #define ENGINE_ARGMAX_STRIDE_OFFSET 0xc8u
 #define ENGINE_ARGMAX_STRIDE_RESET 0x0u
 #define ENGINE_ARGMAX_STRIDE_PRESENT 1
@@ -507,7 +517,7 @@
 #define ENGINE_TABLES_HI_WIDTH 32u
 #define ENGINE_TABLES_HI_MASK 0xffffffffu
 
-/* NUM_TABLES: batched tables: 0 runs the operation of the registers; T > 0 runs the T descriptors' operations one after the other (the registers OP .. ARGMAX_STRIDE are then unused) */
+/* NUM_TABLES: batched tables: 0 runs the operation of the registers; T > 0 runs the T descriptors' operations one after the other (the registers OP .. ARGMAX_STRIDE are then unused; UPDATE must be 0) */
 #define ENGINE_NUM_TABLES_OFFSET 0xd8u
 #define ENGINE_NUM_TABLES_RESET 0x0u
 #define ENGINE_NUM_TABLES_PRESENT 1

@@ -31,7 +31,7 @@ export const REGISTERS = {
       ERROR: { shift: 2, width: 1, mask: 0x4, access: 'RO', reset: 0x0 },
     },
   },
-  /** the first error response of the last operation */
+  /** the first error response of the last operation, or (PROGRAM) why its START was refused */
   ERROR: {
     offset: 0x8, access: 'RO', reset: 0x0, present: true,
     fields: {
@@ -41,6 +41,10 @@ export const REGISTERS = {
       READ: { shift: 8, width: 1, mask: 0x100, access: 'RO', reset: 0x0 },
       /** it came on B (a write) */
       WRITE: { shift: 9, width: 1, mask: 0x200, access: 'RO', reset: 0x0 },
+      /** START found the registers breaking a precondition (CAUSE says which): the operation did not start, no AXI transaction was issued */
+      PROGRAM: { shift: 10, width: 1, mask: 0x400, access: 'RO', reset: 0x0 },
+      /** with PROGRAM: the failed check (docs/ENGINE.md, "Register checks at START") */
+      CAUSE: { shift: 16, width: 5, mask: 0x1f0000, access: 'RO', reset: 0x0 },
     },
   },
   /** byte address of the burst that failed, bits 31:0 */
@@ -161,11 +165,11 @@ export const REGISTERS = {
       TABLE_HI: { shift: 0, width: 32, mask: 0xffffffff, access: 'RW', reset: 0x0 },
     },
   },
-  /** bytes from one table row to the next (a multiple of the beat size) */
+  /** bytes from one table row to the next (a multiple of the beat size, at least DIM × 4) */
   ROW_STRIDE: {
     offset: 0x48, access: 'RW', reset: 0x0, present: true,
     fields: {
-      /** bytes from one table row to the next (a multiple of the beat size) */
+      /** bytes from one table row to the next (a multiple of the beat size, at least DIM × 4) */
       ROW_STRIDE: { shift: 0, width: 32, mask: 0xffffffff, access: 'RW', reset: 0x0 },
     },
   },
@@ -217,11 +221,11 @@ export const REGISTERS = {
       OUT_HI: { shift: 0, width: 32, mask: 0xffffffff, access: 'RW', reset: 0x0 },
     },
   },
-  /** bytes from one output row to the next (a multiple of the beat size) */
+  /** bytes from one output row to the next (a multiple of the beat size, at least DIM × 4) */
   OUT_STRIDE: {
     offset: 0x64, access: 'RW', reset: 0x0, present: true,
     fields: {
-      /** bytes from one output row to the next (a multiple of the beat size) */
+      /** bytes from one output row to the next (a multiple of the beat size, at least DIM × 4) */
       OUT_STRIDE: { shift: 0, width: 32, mask: 0xffffffff, access: 'RW', reset: 0x0 },
     },
   },
@@ -247,11 +251,11 @@ export const REGISTERS = {
     fields: {
       /** read ROW_IDS (int64 [NUM_BAGS], strictly ascending): the table row of each output row (the casted backward's segments); output rows are written with GRAD_ROWS */
       ROWS: { shift: 0, width: 1, mask: 0x1, access: 'RW', reset: 0x0 },
-      /** optimizer applied to each output row u at weight row ROW_IDS[u]: 0 none, 1 SGD, 2 Adagrad, 3 rowwise Adagrad (needs ROWS) */
+      /** optimizer applied to each output row u at weight row ROW_IDS[u]: 0 none, 1 SGD, 2 Adagrad, 3 rowwise Adagrad (needs ROWS; single-channel engines only) */
       OPT: { shift: 1, width: 2, mask: 0x6, access: 'RW', reset: 0x0 },
       /** with OPT: still write the output (gradient) rows to OUT and GRAD_ROWS */
       KEEP_GRAD: { shift: 3, width: 1, mask: 0x8, access: 'RW', reset: 0x0 },
-      /** the unfused UPDATE: no gather; gradient row u is read from TABLE + u x ROW_STRIDE (u < NUM_BAGS) */
+      /** with OPT: the unfused UPDATE: no gather; gradient row u is read from TABLE + u x ROW_STRIDE (u < NUM_BAGS) */
       UNFUSED: { shift: 4, width: 1, mask: 0x10, access: 'RW', reset: 0x0 },
     },
   },
@@ -319,11 +323,11 @@ export const REGISTERS = {
       WEIGHT_HI: { shift: 0, width: 32, mask: 0xffffffff, access: 'RW', reset: 0x0 },
     },
   },
-  /** bytes from one weight row to the next, also the Adagrad state's (a multiple of the beat size) */
+  /** bytes from one weight row to the next, also the Adagrad state's (a multiple of the beat size, at least DIM × 4) */
   WEIGHT_STRIDE: {
     offset: 0xe4, access: 'RW', reset: 0x0, present: true,
     fields: {
-      /** bytes from one weight row to the next, also the Adagrad state's (a multiple of the beat size) */
+      /** bytes from one weight row to the next, also the Adagrad state's (a multiple of the beat size, at least DIM × 4) */
       WEIGHT_STRIDE: { shift: 0, width: 32, mask: 0xffffffff, access: 'RW', reset: 0x0 },
     },
   },
@@ -423,11 +427,11 @@ export const REGISTERS = {
       ARGMAX_HI: { shift: 0, width: 32, mask: 0xffffffff, access: 'RW', reset: 0x0 },
     },
   },
-  /** bytes from one argmax row to the next (a multiple of the beat size) */
+  /** bytes from one argmax row to the next (a multiple of the beat size, at least DIM × 4) */
   ARGMAX_STRIDE: {
     offset: 0xc8, access: 'RW', reset: 0x0, present: true,
     fields: {
-      /** bytes from one argmax row to the next (a multiple of the beat size) */
+      /** bytes from one argmax row to the next (a multiple of the beat size, at least DIM × 4) */
       ARGMAX_STRIDE: { shift: 0, width: 32, mask: 0xffffffff, access: 'RW', reset: 0x0 },
     },
   },
@@ -447,11 +451,11 @@ export const REGISTERS = {
       TABLES_HI: { shift: 0, width: 32, mask: 0xffffffff, access: 'RW', reset: 0x0 },
     },
   },
-  /** batched tables: 0 runs the operation of the registers; T > 0 runs the T descriptors' operations one after the other (the registers OP .. ARGMAX_STRIDE are then unused) */
+  /** batched tables: 0 runs the operation of the registers; T > 0 runs the T descriptors' operations one after the other (the registers OP .. ARGMAX_STRIDE are then unused; UPDATE must be 0) */
   NUM_TABLES: {
     offset: 0xd8, access: 'RW', reset: 0x0, present: true,
     fields: {
-      /** batched tables: 0 runs the operation of the registers; T > 0 runs the T descriptors' operations one after the other (the registers OP .. ARGMAX_STRIDE are then unused) */
+      /** batched tables: 0 runs the operation of the registers; T > 0 runs the T descriptors' operations one after the other (the registers OP .. ARGMAX_STRIDE are then unused; UPDATE must be 0) */
       NUM_TABLES: { shift: 0, width: 32, mask: 0xffffffff, access: 'RW', reset: 0x0 },
     },
   },
@@ -527,10 +531,12 @@ export class TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64_Regs {
   }
 
   /**
-   * ERROR (0x8, RO): the first error response of the last operation
+   * ERROR (0x8, RO): the first error response of the last operation, or (PROGRAM) why its START was refused
    * - RESP (bits 1:0, RO): its RESP (2 SLVERR, 3 DECERR)
    * - READ (bit 8, RO): it came on R (a read)
    * - WRITE (bit 9, RO): it came on B (a write)
+   * - PROGRAM (bit 10, RO): START found the registers breaking a precondition (CAUSE says which): the operation did not start, no AXI transaction was issued
+   * - CAUSE (bits 20:16, RO): with PROGRAM: the failed check (docs/ENGINE.md, "Register checks at START")
    */
   async readERROR(): Promise<FieldsOf<'ERROR'>> {
     return decode('ERROR', await this.read('ERROR'));
@@ -671,12 +677,12 @@ export class TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64_Regs {
     await this.write('TABLE_HI', value);
   }
 
-  /** ROW_STRIDE (0x48, RW): bytes from one table row to the next (a multiple of the beat size) */
+  /** ROW_STRIDE (0x48, RW): bytes from one table row to the next (a multiple of the beat size, at least DIM × 4) */
   async readROW_STRIDE(): Promise<number> {
     return this.read('ROW_STRIDE');
   }
 
-  /** ROW_STRIDE (0x48, RW): bytes from one table row to the next (a multiple of the beat size) */
+  /** ROW_STRIDE (0x48, RW): bytes from one table row to the next (a multiple of the beat size, at least DIM × 4) */
   async writeROW_STRIDE(value: number): Promise<void> {
     await this.write('ROW_STRIDE', value);
   }
@@ -741,12 +747,12 @@ export class TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64_Regs {
     await this.write('OUT_HI', value);
   }
 
-  /** OUT_STRIDE (0x64, RW): bytes from one output row to the next (a multiple of the beat size) */
+  /** OUT_STRIDE (0x64, RW): bytes from one output row to the next (a multiple of the beat size, at least DIM × 4) */
   async readOUT_STRIDE(): Promise<number> {
     return this.read('OUT_STRIDE');
   }
 
-  /** OUT_STRIDE (0x64, RW): bytes from one output row to the next (a multiple of the beat size) */
+  /** OUT_STRIDE (0x64, RW): bytes from one output row to the next (a multiple of the beat size, at least DIM × 4) */
   async writeOUT_STRIDE(value: number): Promise<void> {
     await this.write('OUT_STRIDE', value);
   }
@@ -774,9 +780,9 @@ export class TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64_Regs {
   /**
    * UPDATE (0xa0, RW): the row ids and the scatter-update of the operation (docs/ENGINE.md, "Update")
    * - ROWS (bit 0, RW): read ROW_IDS (int64 [NUM_BAGS], strictly ascending): the table row of each output row (the casted backward's segments); output rows are written with GRAD_ROWS
-   * - OPT (bits 2:1, RW): optimizer applied to each output row u at weight row ROW_IDS[u]: 0 none, 1 SGD, 2 Adagrad, 3 rowwise Adagrad (needs ROWS)
+   * - OPT (bits 2:1, RW): optimizer applied to each output row u at weight row ROW_IDS[u]: 0 none, 1 SGD, 2 Adagrad, 3 rowwise Adagrad (needs ROWS; single-channel engines only)
    * - KEEP_GRAD (bit 3, RW): with OPT: still write the output (gradient) rows to OUT and GRAD_ROWS
-   * - UNFUSED (bit 4, RW): the unfused UPDATE: no gather; gradient row u is read from TABLE + u x ROW_STRIDE (u < NUM_BAGS)
+   * - UNFUSED (bit 4, RW): with OPT: the unfused UPDATE: no gather; gradient row u is read from TABLE + u x ROW_STRIDE (u < NUM_BAGS)
    */
   async readUPDATE(): Promise<FieldsOf<'UPDATE'>> {
     return decode('UPDATE', await this.read('UPDATE'));
@@ -785,9 +791,9 @@ export class TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64_Regs {
   /**
    * UPDATE (0xa0, RW): the row ids and the scatter-update of the operation (docs/ENGINE.md, "Update")
    * - ROWS (bit 0, RW): read ROW_IDS (int64 [NUM_BAGS], strictly ascending): the table row of each output row (the casted backward's segments); output rows are written with GRAD_ROWS
-   * - OPT (bits 2:1, RW): optimizer applied to each output row u at weight row ROW_IDS[u]: 0 none, 1 SGD, 2 Adagrad, 3 rowwise Adagrad (needs ROWS)
+   * - OPT (bits 2:1, RW): optimizer applied to each output row u at weight row ROW_IDS[u]: 0 none, 1 SGD, 2 Adagrad, 3 rowwise Adagrad (needs ROWS; single-channel engines only)
    * - KEEP_GRAD (bit 3, RW): with OPT: still write the output (gradient) rows to OUT and GRAD_ROWS
-   * - UNFUSED (bit 4, RW): the unfused UPDATE: no gather; gradient row u is read from TABLE + u x ROW_STRIDE (u < NUM_BAGS)
+   * - UNFUSED (bit 4, RW): with OPT: the unfused UPDATE: no gather; gradient row u is read from TABLE + u x ROW_STRIDE (u < NUM_BAGS)
    */
   async writeUPDATE(fields: Partial<FieldsOf<'UPDATE'>>): Promise<void> {
     await this.write('UPDATE', encode('UPDATE', fields));
@@ -873,12 +879,12 @@ export class TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64_Regs {
     await this.write('WEIGHT_HI', value);
   }
 
-  /** WEIGHT_STRIDE (0xe4, RW): bytes from one weight row to the next, also the Adagrad state's (a multiple of the beat size) */
+  /** WEIGHT_STRIDE (0xe4, RW): bytes from one weight row to the next, also the Adagrad state's (a multiple of the beat size, at least DIM × 4) */
   async readWEIGHT_STRIDE(): Promise<number> {
     return this.read('WEIGHT_STRIDE');
   }
 
-  /** WEIGHT_STRIDE (0xe4, RW): bytes from one weight row to the next, also the Adagrad state's (a multiple of the beat size) */
+  /** WEIGHT_STRIDE (0xe4, RW): bytes from one weight row to the next, also the Adagrad state's (a multiple of the beat size, at least DIM × 4) */
   async writeWEIGHT_STRIDE(value: number): Promise<void> {
     await this.write('WEIGHT_STRIDE', value);
   }
@@ -963,12 +969,12 @@ export class TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64_Regs {
     await this.write('ARGMAX_HI', value);
   }
 
-  /** ARGMAX_STRIDE (0xc8, RW): bytes from one argmax row to the next (a multiple of the beat size) */
+  /** ARGMAX_STRIDE (0xc8, RW): bytes from one argmax row to the next (a multiple of the beat size, at least DIM × 4) */
   async readARGMAX_STRIDE(): Promise<number> {
     return this.read('ARGMAX_STRIDE');
   }
 
-  /** ARGMAX_STRIDE (0xc8, RW): bytes from one argmax row to the next (a multiple of the beat size) */
+  /** ARGMAX_STRIDE (0xc8, RW): bytes from one argmax row to the next (a multiple of the beat size, at least DIM × 4) */
   async writeARGMAX_STRIDE(value: number): Promise<void> {
     await this.write('ARGMAX_STRIDE', value);
   }
@@ -993,12 +999,12 @@ export class TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64_Regs {
     await this.write('TABLES_HI', value);
   }
 
-  /** NUM_TABLES (0xd8, RW): batched tables: 0 runs the operation of the registers; T > 0 runs the T descriptors' operations one after the other (the registers OP .. ARGMAX_STRIDE are then unused) */
+  /** NUM_TABLES (0xd8, RW): batched tables: 0 runs the operation of the registers; T > 0 runs the T descriptors' operations one after the other (the registers OP .. ARGMAX_STRIDE are then unused; UPDATE must be 0) */
   async readNUM_TABLES(): Promise<number> {
     return this.read('NUM_TABLES');
   }
 
-  /** NUM_TABLES (0xd8, RW): batched tables: 0 runs the operation of the registers; T > 0 runs the T descriptors' operations one after the other (the registers OP .. ARGMAX_STRIDE are then unused) */
+  /** NUM_TABLES (0xd8, RW): batched tables: 0 runs the operation of the registers; T > 0 runs the T descriptors' operations one after the other (the registers OP .. ARGMAX_STRIDE are then unused; UPDATE must be 0) */
   async writeNUM_TABLES(value: number): Promise<void> {
     await this.write('NUM_TABLES', value);
   }

@@ -83,76 +83,78 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
   reg [1:0] errResp; // @[accel/engine/engine.ts:205]
   reg errRead; // @[accel/engine/engine.ts:206]
   reg errWrite; // @[accel/engine/engine.ts:207]
-  reg [63:0] errAddr; // @[accel/engine/engine.ts:208]
-  reg [31:0] cycles; // @[accel/engine/engine.ts:209]
-  reg [31:0] rBeats; // @[accel/engine/engine.ts:210]
-  reg [31:0] wBeats; // @[accel/engine/engine.ts:211]
-  reg [31:0] stallIndex; // @[accel/engine/engine.ts:212]
-  reg [31:0] stallInflight; // @[accel/engine/engine.ts:213]
-  reg [31:0] stallDep; // @[accel/engine/engine.ts:214]
-  reg [31:0] stallWrite; // @[accel/engine/engine.ts:215]
-  reg [31:0] startIgnored; // @[accel/engine/engine.ts:216]
-  reg batched; // @[accel/engine/engine.ts:218]
-  reg [31:0] tableAt; // @[accel/engine/engine.ts:219]
-  wire [31:0] engine_rdata; // @[accel/engine/engine.ts:221]
-  reg bvalid; // @[accel/engine/engine.ts:221]
-  reg rvalid; // @[accel/engine/engine.ts:221]
-  reg [31:0] rdata; // @[accel/engine/engine.ts:221]
-  wire wfire; // @[accel/engine/engine.ts:221]
-  wire arready; // @[accel/engine/engine.ts:221]
-  reg op_mask; // @[accel/engine/engine.ts:221]
-  reg op_argmax; // @[accel/engine/engine.ts:221]
-  reg op_scales; // @[accel/engine/engine.ts:221]
-  reg op_max; // @[accel/engine/engine.ts:221]
-  reg op_mean; // @[accel/engine/engine.ts:221]
-  reg op_padding; // @[accel/engine/engine.ts:221]
-  reg op_include_last; // @[accel/engine/engine.ts:221]
-  reg op_off64; // @[accel/engine/engine.ts:221]
-  reg op_idx64; // @[accel/engine/engine.ts:221]
-  reg [31:0] dim; // @[accel/engine/engine.ts:221]
-  reg [31:0] num_bags; // @[accel/engine/engine.ts:221]
-  reg [31:0] num_indices; // @[accel/engine/engine.ts:221]
-  reg [31:0] padding_idx; // @[accel/engine/engine.ts:221]
-  reg [7:0] throttle_b; // @[accel/engine/engine.ts:221]
-  reg [7:0] throttle_r; // @[accel/engine/engine.ts:221]
-  reg [31:0] table_lo; // @[accel/engine/engine.ts:221]
-  reg [31:0] table_hi; // @[accel/engine/engine.ts:221]
-  reg [31:0] row_stride; // @[accel/engine/engine.ts:221]
-  reg [31:0] indices_lo; // @[accel/engine/engine.ts:221]
-  reg [31:0] indices_hi; // @[accel/engine/engine.ts:221]
-  reg [31:0] offsets_lo; // @[accel/engine/engine.ts:221]
-  reg [31:0] offsets_hi; // @[accel/engine/engine.ts:221]
-  reg [31:0] out_lo; // @[accel/engine/engine.ts:221]
-  reg [31:0] out_hi; // @[accel/engine/engine.ts:221]
-  reg [31:0] out_stride; // @[accel/engine/engine.ts:221]
-  reg [31:0] scales_lo; // @[accel/engine/engine.ts:221]
-  reg [31:0] scales_hi; // @[accel/engine/engine.ts:221]
-  reg update_unfused; // @[accel/engine/engine.ts:221]
-  reg update_keep_grad; // @[accel/engine/engine.ts:221]
-  reg [1:0] update_opt; // @[accel/engine/engine.ts:221]
-  reg update_rows; // @[accel/engine/engine.ts:221]
-  reg [31:0] lr; // @[accel/engine/engine.ts:221]
-  reg [31:0] eps; // @[accel/engine/engine.ts:221]
-  reg [31:0] row_ids_lo; // @[accel/engine/engine.ts:221]
-  reg [31:0] row_ids_hi; // @[accel/engine/engine.ts:221]
-  reg [31:0] grad_rows_lo; // @[accel/engine/engine.ts:221]
-  reg [31:0] grad_rows_hi; // @[accel/engine/engine.ts:221]
-  reg [31:0] weight_lo; // @[accel/engine/engine.ts:221]
-  reg [31:0] weight_hi; // @[accel/engine/engine.ts:221]
-  reg [31:0] weight_stride; // @[accel/engine/engine.ts:221]
-  reg [31:0] state_lo; // @[accel/engine/engine.ts:221]
-  reg [31:0] state_hi; // @[accel/engine/engine.ts:221]
-  reg [31:0] argmax_lo; // @[accel/engine/engine.ts:221]
-  reg [31:0] argmax_hi; // @[accel/engine/engine.ts:221]
-  reg [31:0] argmax_stride; // @[accel/engine/engine.ts:221]
-  reg [31:0] tables_lo; // @[accel/engine/engine.ts:221]
-  reg [31:0] tables_hi; // @[accel/engine/engine.ts:221]
-  reg [31:0] num_tables; // @[accel/engine/engine.ts:221]
-  wire startReq; // @[accel/engine/engine.ts:239]
-  wire start; // @[accel/engine/engine.ts:240]
-  wire descFire; // @[accel/engine/engine.ts:246]
-  wire [127:0] descBeat; // @[accel/engine/engine.ts:247]
-  reg [3:0] descIdx; // @[accel/engine/engine.ts:248]
+  reg errProgram; // @[accel/engine/engine.ts:208]
+  reg [4:0] errCause; // @[accel/engine/engine.ts:209]
+  reg [63:0] errAddr; // @[accel/engine/engine.ts:210]
+  reg [31:0] cycles; // @[accel/engine/engine.ts:211]
+  reg [31:0] rBeats; // @[accel/engine/engine.ts:212]
+  reg [31:0] wBeats; // @[accel/engine/engine.ts:213]
+  reg [31:0] stallIndex; // @[accel/engine/engine.ts:214]
+  reg [31:0] stallInflight; // @[accel/engine/engine.ts:215]
+  reg [31:0] stallDep; // @[accel/engine/engine.ts:216]
+  reg [31:0] stallWrite; // @[accel/engine/engine.ts:217]
+  reg [31:0] startIgnored; // @[accel/engine/engine.ts:218]
+  reg batched; // @[accel/engine/engine.ts:220]
+  reg [31:0] tableAt; // @[accel/engine/engine.ts:221]
+  wire [31:0] engine_rdata; // @[accel/engine/engine.ts:223]
+  reg bvalid; // @[accel/engine/engine.ts:223]
+  reg rvalid; // @[accel/engine/engine.ts:223]
+  reg [31:0] rdata; // @[accel/engine/engine.ts:223]
+  wire wfire; // @[accel/engine/engine.ts:223]
+  wire arready; // @[accel/engine/engine.ts:223]
+  reg op_mask; // @[accel/engine/engine.ts:223]
+  reg op_argmax; // @[accel/engine/engine.ts:223]
+  reg op_scales; // @[accel/engine/engine.ts:223]
+  reg op_max; // @[accel/engine/engine.ts:223]
+  reg op_mean; // @[accel/engine/engine.ts:223]
+  reg op_padding; // @[accel/engine/engine.ts:223]
+  reg op_include_last; // @[accel/engine/engine.ts:223]
+  reg op_off64; // @[accel/engine/engine.ts:223]
+  reg op_idx64; // @[accel/engine/engine.ts:223]
+  reg [31:0] dim; // @[accel/engine/engine.ts:223]
+  reg [31:0] num_bags; // @[accel/engine/engine.ts:223]
+  reg [31:0] num_indices; // @[accel/engine/engine.ts:223]
+  reg [31:0] padding_idx; // @[accel/engine/engine.ts:223]
+  reg [7:0] throttle_b; // @[accel/engine/engine.ts:223]
+  reg [7:0] throttle_r; // @[accel/engine/engine.ts:223]
+  reg [31:0] table_lo; // @[accel/engine/engine.ts:223]
+  reg [31:0] table_hi; // @[accel/engine/engine.ts:223]
+  reg [31:0] row_stride; // @[accel/engine/engine.ts:223]
+  reg [31:0] indices_lo; // @[accel/engine/engine.ts:223]
+  reg [31:0] indices_hi; // @[accel/engine/engine.ts:223]
+  reg [31:0] offsets_lo; // @[accel/engine/engine.ts:223]
+  reg [31:0] offsets_hi; // @[accel/engine/engine.ts:223]
+  reg [31:0] out_lo; // @[accel/engine/engine.ts:223]
+  reg [31:0] out_hi; // @[accel/engine/engine.ts:223]
+  reg [31:0] out_stride; // @[accel/engine/engine.ts:223]
+  reg [31:0] scales_lo; // @[accel/engine/engine.ts:223]
+  reg [31:0] scales_hi; // @[accel/engine/engine.ts:223]
+  reg update_unfused; // @[accel/engine/engine.ts:223]
+  reg update_keep_grad; // @[accel/engine/engine.ts:223]
+  reg [1:0] update_opt; // @[accel/engine/engine.ts:223]
+  reg update_rows; // @[accel/engine/engine.ts:223]
+  reg [31:0] lr; // @[accel/engine/engine.ts:223]
+  reg [31:0] eps; // @[accel/engine/engine.ts:223]
+  reg [31:0] row_ids_lo; // @[accel/engine/engine.ts:223]
+  reg [31:0] row_ids_hi; // @[accel/engine/engine.ts:223]
+  reg [31:0] grad_rows_lo; // @[accel/engine/engine.ts:223]
+  reg [31:0] grad_rows_hi; // @[accel/engine/engine.ts:223]
+  reg [31:0] weight_lo; // @[accel/engine/engine.ts:223]
+  reg [31:0] weight_hi; // @[accel/engine/engine.ts:223]
+  reg [31:0] weight_stride; // @[accel/engine/engine.ts:223]
+  reg [31:0] state_lo; // @[accel/engine/engine.ts:223]
+  reg [31:0] state_hi; // @[accel/engine/engine.ts:223]
+  reg [31:0] argmax_lo; // @[accel/engine/engine.ts:223]
+  reg [31:0] argmax_hi; // @[accel/engine/engine.ts:223]
+  reg [31:0] argmax_stride; // @[accel/engine/engine.ts:223]
+  reg [31:0] tables_lo; // @[accel/engine/engine.ts:223]
+  reg [31:0] tables_hi; // @[accel/engine/engine.ts:223]
+  reg [31:0] num_tables; // @[accel/engine/engine.ts:223]
+  wire startReq; // @[accel/engine/engine.ts:241]
+  wire start; // @[accel/engine/engine.ts:242]
+  wire descFire; // @[accel/engine/engine.ts:248]
+  wire [127:0] descBeat; // @[accel/engine/engine.ts:249]
+  reg [3:0] descIdx; // @[accel/engine/engine.ts:250]
   reg [31:0] desc_op; // @[accel/engine/descriptor.ts:59]
   reg [31:0] desc_dim; // @[accel/engine/descriptor.ts:59]
   reg [31:0] desc_num_bags; // @[accel/engine/descriptor.ts:59]
@@ -167,425 +169,451 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
   reg [31:0] desc_out_lo; // @[accel/engine/descriptor.ts:59]
   reg [31:0] desc_scales_lo; // @[accel/engine/descriptor.ts:59]
   reg [31:0] desc_argmax_lo; // @[accel/engine/descriptor.ts:59]
-  wire idx64; // @[accel/engine/engine.ts:251]
-  wire isMean; // @[accel/engine/engine.ts:252]
-  wire isMax; // @[accel/engine/engine.ts:253]
-  wire pswEn; // @[accel/engine/engine.ts:254]
-  wire argEn; // @[accel/engine/engine.ts:256]
-  wire maskEn; // @[accel/engine/engine.ts:257]
-  wire sideEn; // @[accel/engine/engine.ts:258]
-  wire off64; // @[accel/engine/engine.ts:260]
-  wire inclLast; // @[accel/engine/engine.ts:261]
-  wire padEn; // @[accel/engine/engine.ts:262]
-  wire [1:0] opt; // @[accel/engine/engine.ts:271]
-  wire optOn; // @[accel/engine/engine.ts:272]
-  wire rowsOn; // @[accel/engine/engine.ts:274]
-  wire keepGrad; // @[accel/engine/engine.ts:275]
-  wire unfused; // @[accel/engine/engine.ts:276]
-  wire gradRowsOut; // @[accel/engine/engine.ts:277]
-  reg [4:0] rowBeats; // @[accel/engine/engine.ts:284]
-  reg [15:0] tailStrb; // @[accel/engine/engine.ts:285]
-  wire [17:0] dimBytes; // @[accel/engine/engine.ts:286]
-  wire [3:0] tail; // @[accel/engine/engine.ts:287]
-  wire [15:0] tailMask; // @[accel/engine/engine.ts:289]
+  wire idx64; // @[accel/engine/engine.ts:253]
+  wire isMean; // @[accel/engine/engine.ts:254]
+  wire isMax; // @[accel/engine/engine.ts:255]
+  wire pswEn; // @[accel/engine/engine.ts:256]
+  wire argEn; // @[accel/engine/engine.ts:258]
+  wire maskEn; // @[accel/engine/engine.ts:259]
+  wire sideEn; // @[accel/engine/engine.ts:260]
+  wire off64; // @[accel/engine/engine.ts:262]
+  wire inclLast; // @[accel/engine/engine.ts:263]
+  wire padEn; // @[accel/engine/engine.ts:264]
+  wire [1:0] opt; // @[accel/engine/engine.ts:273]
+  wire optOn; // @[accel/engine/engine.ts:274]
+  wire rowsOn; // @[accel/engine/engine.ts:276]
+  wire keepGrad; // @[accel/engine/engine.ts:277]
+  wire unfused; // @[accel/engine/engine.ts:278]
+  wire gradRowsOut; // @[accel/engine/engine.ts:279]
+  wire argOrMask; // @[accel/engine/engine.ts:293]
+  wire check_23_update; // @[accel/engine/engine.ts:328]
+  wire check_22_tables_lo; // @[accel/engine/engine.ts:328]
+  wire check_21_state_lo; // @[accel/engine/engine.ts:328]
+  wire check_20_weight_stride; // @[accel/engine/engine.ts:328]
+  wire check_19_weight_lo; // @[accel/engine/engine.ts:328]
+  wire check_18_grad_rows_lo; // @[accel/engine/engine.ts:328]
+  wire check_17_row_ids_lo; // @[accel/engine/engine.ts:328]
+  wire check_16_update; // @[accel/engine/engine.ts:328]
+  wire check_15_update; // @[accel/engine/engine.ts:328]
+  wire check_14_update; // @[accel/engine/engine.ts:328]
+  wire check_13_argmax_stride; // @[accel/engine/engine.ts:328]
+  wire check_12_argmax_lo; // @[accel/engine/engine.ts:328]
+  wire check_11_out_stride; // @[accel/engine/engine.ts:328]
+  wire check_10_out_lo; // @[accel/engine/engine.ts:328]
+  wire check_9_scales_lo; // @[accel/engine/engine.ts:328]
+  wire check_8_offsets_lo; // @[accel/engine/engine.ts:328]
+  wire check_7_indices_lo; // @[accel/engine/engine.ts:328]
+  wire check_6_row_stride; // @[accel/engine/engine.ts:328]
+  wire check_5_table_lo; // @[accel/engine/engine.ts:328]
+  wire check_4_op; // @[accel/engine/engine.ts:328]
+  wire check_3_op; // @[accel/engine/engine.ts:328]
+  wire check_2_op; // @[accel/engine/engine.ts:328]
+  wire check_1_dim; // @[accel/engine/engine.ts:328]
+  wire [4:0] program_cause; // @[accel/engine/engine.ts:330]
+  wire program_bad; // @[accel/engine/engine.ts:331]
+  reg [4:0] rowBeats; // @[accel/engine/engine.ts:334]
+  reg [15:0] tailStrb; // @[accel/engine/engine.ts:335]
+  wire [17:0] dimBytes; // @[accel/engine/engine.ts:336]
+  wire [3:0] tail; // @[accel/engine/engine.ts:337]
+  wire [15:0] tailMask; // @[accel/engine/engine.ts:339]
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [14:0] row_beats_all; // @[accel/engine/engine.ts:292]
+  wire [14:0] row_beats_all; // @[accel/engine/engine.ts:342]
   /* verilator lint_on UNUSEDSIGNAL */
-  wire [32:0] offCount; // @[accel/engine/engine.ts:304]
-  wire [31:0] off_beats_total; // @[accel/engine/engine.ts:306]
-  wire [31:0] idx_beats_total; // @[accel/engine/engine.ts:306]
-  wire [31:0] psw_beats_total; // @[accel/engine/engine.ts:306]
-  wire [31:0] rid_beats_total; // @[accel/engine/engine.ts:306]
-  reg [5:0] slotsUsed; // @[accel/engine/engine.ts:327]
-  reg [4:0] tailSlot; // @[accel/engine/engine.ts:328]
-  reg arValid; // @[accel/engine/engine.ts:338]
-  reg [31:0] arAddr; // @[accel/engine/engine.ts:339]
-  reg [7:0] arLen; // @[accel/engine/engine.ts:340]
-  reg [4:0] arId; // @[accel/engine/engine.ts:341]
-  wire arFree; // @[accel/engine/engine.ts:342]
-  wire slotFree; // @[accel/engine/engine.ts:343]
-  wire run; // @[accel/engine/engine.ts:346]
-  wire canRead; // @[accel/engine/engine.ts:347]
-  reg [27:0] offWord; // @[accel/engine/engine.ts:350]
-  reg [31:0] offLeft; // @[accel/engine/engine.ts:351]
-  reg [4:0] offRes; // @[accel/engine/engine.ts:352]
-  reg [27:0] idxWord; // @[accel/engine/engine.ts:353]
-  reg [31:0] idxLeft; // @[accel/engine/engine.ts:354]
-  reg [4:0] idxRes; // @[accel/engine/engine.ts:355]
+  wire [32:0] offCount; // @[accel/engine/engine.ts:354]
+  wire [31:0] off_beats_total; // @[accel/engine/engine.ts:356]
+  wire [31:0] idx_beats_total; // @[accel/engine/engine.ts:356]
+  wire [31:0] psw_beats_total; // @[accel/engine/engine.ts:356]
+  wire [31:0] rid_beats_total; // @[accel/engine/engine.ts:356]
+  reg [5:0] slotsUsed; // @[accel/engine/engine.ts:377]
+  reg [4:0] tailSlot; // @[accel/engine/engine.ts:378]
+  reg arValid; // @[accel/engine/engine.ts:388]
+  reg [31:0] arAddr; // @[accel/engine/engine.ts:389]
+  reg [7:0] arLen; // @[accel/engine/engine.ts:390]
+  reg [4:0] arId; // @[accel/engine/engine.ts:391]
+  wire arFree; // @[accel/engine/engine.ts:392]
+  wire slotFree; // @[accel/engine/engine.ts:393]
+  wire run; // @[accel/engine/engine.ts:396]
+  wire canRead; // @[accel/engine/engine.ts:397]
+  reg [27:0] offWord; // @[accel/engine/engine.ts:400]
+  reg [31:0] offLeft; // @[accel/engine/engine.ts:401]
+  reg [4:0] offRes; // @[accel/engine/engine.ts:402]
+  reg [27:0] idxWord; // @[accel/engine/engine.ts:403]
+  reg [31:0] idxLeft; // @[accel/engine/engine.ts:404]
+  reg [4:0] idxRes; // @[accel/engine/engine.ts:405]
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [31:0] off_burst; // @[accel/engine/engine.ts:320]
+  wire [31:0] off_burst; // @[accel/engine/engine.ts:370]
   /* verilator lint_on UNUSEDSIGNAL */
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [31:0] idx_burst; // @[accel/engine/engine.ts:320]
+  wire [31:0] idx_burst; // @[accel/engine/engine.ts:370]
   /* verilator lint_on UNUSEDSIGNAL */
-  wire offGo; // @[accel/engine/engine.ts:359]
-  wire idxGo; // @[accel/engine/engine.ts:360]
-  reg [27:0] pswWord; // @[accel/engine/engine.ts:361]
-  reg [31:0] pswLeft; // @[accel/engine/engine.ts:362]
-  reg [4:0] pswRes; // @[accel/engine/engine.ts:363]
+  wire offGo; // @[accel/engine/engine.ts:409]
+  wire idxGo; // @[accel/engine/engine.ts:410]
+  reg [27:0] pswWord; // @[accel/engine/engine.ts:411]
+  reg [31:0] pswLeft; // @[accel/engine/engine.ts:412]
+  reg [4:0] pswRes; // @[accel/engine/engine.ts:413]
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [31:0] psw_burst; // @[accel/engine/engine.ts:320]
+  wire [31:0] psw_burst; // @[accel/engine/engine.ts:370]
   /* verilator lint_on UNUSEDSIGNAL */
-  wire pswGo; // @[accel/engine/engine.ts:365]
-  reg [27:0] descWord; // @[accel/engine/engine.ts:367]
-  reg [3:0] descLeft; // @[accel/engine/engine.ts:368]
-  wire [8:0] desc_burst; // @[accel/engine/engine.ts:320]
-  wire descGo; // @[accel/engine/engine.ts:370]
-  reg [27:0] ridWord; // @[accel/engine/engine.ts:375]
-  reg [31:0] ridLeft; // @[accel/engine/engine.ts:376]
-  reg [4:0] ridRes; // @[accel/engine/engine.ts:377]
+  wire pswGo; // @[accel/engine/engine.ts:415]
+  reg [27:0] descWord; // @[accel/engine/engine.ts:417]
+  reg [3:0] descLeft; // @[accel/engine/engine.ts:418]
+  wire [8:0] desc_burst; // @[accel/engine/engine.ts:370]
+  wire descGo; // @[accel/engine/engine.ts:420]
+  reg [27:0] ridWord; // @[accel/engine/engine.ts:425]
+  reg [31:0] ridLeft; // @[accel/engine/engine.ts:426]
+  reg [4:0] ridRes; // @[accel/engine/engine.ts:427]
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [31:0] rid_burst; // @[accel/engine/engine.ts:320]
+  wire [31:0] rid_burst; // @[accel/engine/engine.ts:370]
   /* verilator lint_on UNUSEDSIGNAL */
-  wire ridGo; // @[accel/engine/engine.ts:379]
-  wire sideGo; // @[accel/engine/engine.ts:384]
+  wire ridGo; // @[accel/engine/engine.ts:429]
+  wire sideGo; // @[accel/engine/engine.ts:434]
   wire tok_enq_valid; // @[accel/engine/interleave.ts:36]
   wire [197:0] tokQ_enq_bits; // @[accel/engine/interleave.ts:38]
   wire tok_deq_ready; // @[accel/engine/interleave.ts:44]
-  reg [27:0] rowWord; // @[accel/engine/engine.ts:398]
-  reg [4:0] rowLeft; // @[accel/engine/engine.ts:399]
-  wire fromTok; // @[accel/engine/engine.ts:400]
-  wire tokEmpty; // @[accel/engine/engine.ts:401]
-  wire fusedOpt; // @[accel/engine/engine.ts:407]
-  reg [1:0] fPh; // @[accel/engine/engine.ts:408]
-  reg [31:0] fRid; // @[accel/engine/engine.ts:409]
-  wire owed; // @[accel/engine/engine.ts:410]
-  wire tokLastFused; // @[accel/engine/engine.ts:411]
-  reg argDone; // @[accel/engine/engine.ts:413]
-  reg rowIsArg; // @[accel/engine/engine.ts:414]
-  wire [1:0] tokFk; // @[accel/engine/engine.ts:415]
-  wire [31:0] tokRow; // @[accel/engine/engine.ts:416]
-  wire argNext; // @[accel/engine/engine.ts:417]
-  wire tokRowwiseState; // @[accel/engine/engine.ts:418]
-  wire [31:0] tokBase; // @[accel/engine/engine.ts:419]
-  wire [31:0] tokStride; // @[accel/engine/engine.ts:420]
+  reg [27:0] rowWord; // @[accel/engine/engine.ts:448]
+  reg [4:0] rowLeft; // @[accel/engine/engine.ts:449]
+  wire fromTok; // @[accel/engine/engine.ts:450]
+  wire tokEmpty; // @[accel/engine/engine.ts:451]
+  wire fusedOpt; // @[accel/engine/engine.ts:457]
+  reg [1:0] fPh; // @[accel/engine/engine.ts:458]
+  reg [31:0] fRid; // @[accel/engine/engine.ts:459]
+  wire owed; // @[accel/engine/engine.ts:460]
+  wire tokLastFused; // @[accel/engine/engine.ts:461]
+  reg argDone; // @[accel/engine/engine.ts:463]
+  reg rowIsArg; // @[accel/engine/engine.ts:464]
+  wire [1:0] tokFk; // @[accel/engine/engine.ts:465]
+  wire [31:0] tokRow; // @[accel/engine/engine.ts:466]
+  wire argNext; // @[accel/engine/engine.ts:467]
+  wire tokRowwiseState; // @[accel/engine/engine.ts:468]
+  wire [31:0] tokBase; // @[accel/engine/engine.ts:469]
+  wire [31:0] tokStride; // @[accel/engine/engine.ts:470]
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [31:0] tokRowAddr; // @[accel/engine/engine.ts:421]
+  wire [31:0] tokRowAddr; // @[accel/engine/engine.ts:471]
   /* verilator lint_on UNUSEDSIGNAL */
-  reg [1:0] rowFk; // @[accel/engine/engine.ts:423]
-  wire [1:0] curFk; // @[accel/engine/engine.ts:424]
-  wire [27:0] curRowWord; // @[accel/engine/engine.ts:425]
-  wire [4:0] curRowLeft; // @[accel/engine/engine.ts:426]
-  wire [8:0] row_burst; // @[accel/engine/engine.ts:320]
-  wire rowPending; // @[accel/engine/engine.ts:428]
-  wire rowMetaOk; // @[accel/engine/engine.ts:429]
-  wire ridOk; // @[accel/engine/engine.ts:431]
-  reg [6:0] updRes; // @[accel/engine/engine.ts:435]
-  wire updCredit; // @[accel/engine/engine.ts:436]
-  wire rowGo; // @[accel/engine/engine.ts:437]
-  wire emptyGo; // @[accel/engine/engine.ts:439]
-  wire rowTake; // @[accel/engine/engine.ts:440]
-  wire segOut; // @[accel/engine/engine.ts:444]
-  wire curIsArg; // @[accel/engine/engine.ts:451]
-  wire arGo; // @[accel/engine/engine.ts:460]
-  wire [8:0] arBeats; // @[accel/engine/engine.ts:461]
-  wire [27:0] arWordSel; // @[accel/engine/engine.ts:462]
-  wire [2:0] arKind; // @[accel/engine/engine.ts:463]
-  wire [8:0] robRcv_rd0; // @[accel/engine/engine.ts:474]
-  reg [15:0] lfsr; // @[accel/engine/engine.ts:510]
-  wire rReady; // @[accel/engine/engine.ts:512]
-  wire bReady; // @[accel/engine/engine.ts:513]
-  wire rFire; // @[accel/engine/engine.ts:515]
-  wire [4:0] rSlot; // @[accel/engine/engine.ts:516]
-  wire [8:0] robRcv_rd1; // @[accel/engine/engine.ts:517]
-  wire [8:0] rRcv; // @[accel/engine/engine.ts:517]
-  wire [8:0] robBase_rd0; // @[accel/engine/engine.ts:518]
+  reg [1:0] rowFk; // @[accel/engine/engine.ts:473]
+  wire [1:0] curFk; // @[accel/engine/engine.ts:474]
+  wire [27:0] curRowWord; // @[accel/engine/engine.ts:475]
+  wire [4:0] curRowLeft; // @[accel/engine/engine.ts:476]
+  wire [8:0] row_burst; // @[accel/engine/engine.ts:370]
+  wire rowPending; // @[accel/engine/engine.ts:478]
+  wire rowMetaOk; // @[accel/engine/engine.ts:479]
+  wire ridOk; // @[accel/engine/engine.ts:481]
+  reg [6:0] updRes; // @[accel/engine/engine.ts:485]
+  wire updCredit; // @[accel/engine/engine.ts:486]
+  wire rowGo; // @[accel/engine/engine.ts:487]
+  wire emptyGo; // @[accel/engine/engine.ts:489]
+  wire rowTake; // @[accel/engine/engine.ts:490]
+  wire segOut; // @[accel/engine/engine.ts:494]
+  wire curIsArg; // @[accel/engine/engine.ts:501]
+  wire arGo; // @[accel/engine/engine.ts:510]
+  wire [8:0] arBeats; // @[accel/engine/engine.ts:511]
+  wire [27:0] arWordSel; // @[accel/engine/engine.ts:512]
+  wire [2:0] arKind; // @[accel/engine/engine.ts:513]
+  wire [8:0] robRcv_rd0; // @[accel/engine/engine.ts:524]
+  reg [15:0] lfsr; // @[accel/engine/engine.ts:560]
+  wire rReady; // @[accel/engine/engine.ts:562]
+  wire bReady; // @[accel/engine/engine.ts:563]
+  wire rFire; // @[accel/engine/engine.ts:565]
+  wire [4:0] rSlot; // @[accel/engine/engine.ts:566]
+  wire [8:0] robRcv_rd1; // @[accel/engine/engine.ts:567]
+  wire [8:0] rRcv; // @[accel/engine/engine.ts:567]
+  wire [8:0] robBase_rd0; // @[accel/engine/engine.ts:568]
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [8:0] rCount; // @[accel/engine/engine.ts:518]
+  wire [8:0] rCount; // @[accel/engine/engine.ts:568]
   /* verilator lint_on UNUSEDSIGNAL */
-  reg [4:0] headSlot; // @[accel/engine/engine.ts:527]
-  reg [1:0] dBeat; // @[accel/engine/engine.ts:528]
-  reg rdPending; // @[accel/engine/engine.ts:529]
-  reg [2:0] rdKind; // @[accel/engine/engine.ts:530]
-  wire [8:0] robRcv_rd2; // @[accel/engine/engine.ts:531]
-  wire [8:0] robBase_rd1; // @[accel/engine/engine.ts:531]
-  wire [8:0] headCount; // @[accel/engine/engine.ts:531]
-  wire [7:0] slotLen_rd0; // @[accel/engine/engine.ts:532]
-  wire [7:0] headLen; // @[accel/engine/engine.ts:532]
-  wire [2:0] slotKind_rd0; // @[accel/engine/engine.ts:533]
-  wire [2:0] headKind; // @[accel/engine/engine.ts:533]
-  wire avail; // @[accel/engine/engine.ts:534]
-  wire space; // @[accel/engine/engine.ts:535]
-  wire drain; // @[accel/engine/engine.ts:536]
-  reg [127:0] robData; // @[accel/engine/engine.ts:537]
-  wire slotDone; // @[accel/engine/engine.ts:540]
-  wire freeSlot; // @[accel/engine/engine.ts:541]
-  wire [2:0] dKind; // @[accel/engine/engine.ts:554]
-  wire [127:0] dData; // @[accel/engine/engine.ts:555]
-  wire rowBeatReady; // @[accel/engine/engine.ts:575]
-  reg descLoaded; // @[accel/engine/engine.ts:583]
-  reg [32:0] off_unpack_left; // @[accel/engine/engine.ts:587]
-  reg [1:0] off_unpack_lane; // @[accel/engine/engine.ts:588]
-  wire off_unpack_valid; // @[accel/engine/engine.ts:589]
-  wire [31:0] off_unpack_value; // @[accel/engine/engine.ts:590]
-  wire off_unpack_pop; // @[accel/engine/engine.ts:591]
-  wire [2:0] off_unpack_next_lane; // @[accel/engine/engine.ts:593]
-  wire off_unpack_beat_done; // @[accel/engine/engine.ts:594]
-  reg [32:0] idx_unpack_left; // @[accel/engine/engine.ts:587]
-  reg [1:0] idx_unpack_lane; // @[accel/engine/engine.ts:588]
-  wire idx_unpack_valid; // @[accel/engine/engine.ts:589]
-  wire [31:0] idx_unpack_value; // @[accel/engine/engine.ts:590]
-  wire idx_unpack_pop; // @[accel/engine/engine.ts:591]
-  wire [2:0] idx_unpack_next_lane; // @[accel/engine/engine.ts:593]
-  wire idx_unpack_beat_done; // @[accel/engine/engine.ts:594]
-  reg [32:0] psw_unpack_left; // @[accel/engine/engine.ts:587]
-  reg [1:0] psw_unpack_lane; // @[accel/engine/engine.ts:588]
-  wire psw_unpack_valid; // @[accel/engine/engine.ts:589]
-  wire [31:0] psw_unpack_value; // @[accel/engine/engine.ts:590]
-  wire psw_unpack_pop; // @[accel/engine/engine.ts:591]
-  wire [2:0] psw_unpack_next_lane; // @[accel/engine/engine.ts:593]
-  wire psw_unpack_beat_done; // @[accel/engine/engine.ts:594]
-  reg [32:0] rid_unpack_left; // @[accel/engine/engine.ts:587]
-  reg [1:0] rid_unpack_lane; // @[accel/engine/engine.ts:588]
-  wire rid_unpack_valid; // @[accel/engine/engine.ts:589]
-  wire [31:0] rid_unpack_value; // @[accel/engine/engine.ts:590]
-  wire rid_unpack_pop; // @[accel/engine/engine.ts:591]
-  wire [2:0] rid_unpack_next_lane; // @[accel/engine/engine.ts:593]
-  wire rid_unpack_beat_done; // @[accel/engine/engine.ts:594]
-  reg [31:0] bagIdx; // @[accel/engine/engine.ts:623]
-  reg haveStart; // @[accel/engine/engine.ts:624]
-  reg inBag; // @[accel/engine/engine.ts:625]
-  reg [31:0] cur; // @[accel/engine/engine.ts:626]
-  reg [31:0] lookLeft; // @[accel/engine/engine.ts:627]
-  reg heldValid; // @[accel/engine/engine.ts:628]
-  reg [31:0] heldRow; // @[accel/engine/engine.ts:629]
-  reg heldFirst; // @[accel/engine/engine.ts:630]
-  reg heldLast; // @[accel/engine/engine.ts:631]
-  reg heldEmpty; // @[accel/engine/engine.ts:632]
-  reg [31:0] heldScale; // @[accel/engine/engine.ts:633]
-  reg heldSlot; // @[accel/engine/engine.ts:634]
-  reg [31:0] heldBag; // @[accel/engine/engine.ts:635]
-  reg [31:0] heldN; // @[accel/engine/engine.ts:636]
-  reg [31:0] heldPos; // @[accel/engine/engine.ts:638]
-  reg [31:0] nCount; // @[accel/engine/engine.ts:639]
-  reg seenInBag; // @[accel/engine/engine.ts:641]
-  reg seqSlot; // @[accel/engine/engine.ts:642]
-  wire bagsLeft; // @[accel/engine/engine.ts:643]
-  reg [31:0] segRid; // @[accel/engine/engine.ts:648]
-  reg [31:0] heldRid; // @[accel/engine/engine.ts:649]
-  wire needStart; // @[accel/engine/engine.ts:650]
-  wire lastBagNoEnd; // @[accel/engine/engine.ts:651]
-  wire [31:0] endVal; // @[accel/engine/engine.ts:652]
-  wire endOk; // @[accel/engine/engine.ts:653]
-  wire atBoundary; // @[accel/engine/engine.ts:655]
-  wire segRidOk; // @[accel/engine/engine.ts:656]
-  wire entry; // @[accel/engine/engine.ts:657]
-  wire eInBag; // @[accel/engine/engine.ts:658]
-  wire [31:0] eLeft; // @[accel/engine/engine.ts:659]
-  wire eSeen; // @[accel/engine/engine.ts:660]
-  wire [31:0] eN; // @[accel/engine/engine.ts:661]
-  wire finalIdx; // @[accel/engine/engine.ts:662]
-  wire isPad; // @[accel/engine/engine.ts:663]
-  wire lookReady; // @[accel/engine/engine.ts:664]
-  wire wantNonPad; // @[accel/engine/engine.ts:665]
-  wire emitHeld; // @[accel/engine/engine.ts:667]
-  wire heldFree; // @[accel/engine/engine.ts:668]
-  wire padKeeps; // @[accel/engine/engine.ts:670]
-  wire lookGo; // @[accel/engine/engine.ts:671]
-  wire emptyEnd; // @[accel/engine/engine.ts:672]
-  wire bagEnd; // @[accel/engine/engine.ts:673]
-  wire holdEmpty; // @[accel/engine/engine.ts:674]
-  wire holdLook; // @[accel/engine/engine.ts:675]
-  reg [1:0] emPh; // @[accel/engine/engine.ts:722]
-  reg [31:0] emRow; // @[accel/engine/engine.ts:723]
-  reg [31:0] updU; // @[accel/engine/engine.ts:724]
-  wire emActive; // @[accel/engine/engine.ts:725]
-  wire emTok; // @[accel/engine/engine.ts:726]
-  wire emTokGo; // @[accel/engine/engine.ts:727]
-  wire emTake; // @[accel/engine/engine.ts:728]
-  wire emLast; // @[accel/engine/engine.ts:734]
-  wire mEmpty; // @[accel/engine/engine.ts:760]
-  wire mFirst; // @[accel/engine/engine.ts:761]
-  wire mLast; // @[accel/engine/engine.ts:762]
-  wire mSlot; // @[accel/engine/engine.ts:763]
-  wire [31:0] mBag; // @[accel/engine/engine.ts:764]
-  wire [31:0] mN; // @[accel/engine/engine.ts:765]
-  wire [31:0] mScale; // @[accel/engine/engine.ts:766]
-  wire [31:0] mPos; // @[accel/engine/engine.ts:767]
-  reg [3:0] rj; // @[accel/engine/engine.ts:770]
-  reg red_valid_0; // @[accel/engine/engine.ts:774]
-  reg red_valid_1; // @[accel/engine/engine.ts:774]
-  reg red_valid_2; // @[accel/engine/engine.ts:774]
-  reg red_valid_3; // @[accel/engine/engine.ts:774]
-  reg red_valid_4; // @[accel/engine/engine.ts:774]
-  reg red_valid_5; // @[accel/engine/engine.ts:774]
-  reg red_slot_0; // @[accel/engine/engine.ts:775]
-  reg red_slot_1; // @[accel/engine/engine.ts:775]
-  reg red_slot_2; // @[accel/engine/engine.ts:775]
-  reg red_slot_3; // @[accel/engine/engine.ts:775]
-  reg red_slot_4; // @[accel/engine/engine.ts:775]
-  reg red_slot_5; // @[accel/engine/engine.ts:775]
-  reg [3:0] red_beat_0; // @[accel/engine/engine.ts:776]
-  reg [3:0] red_beat_1; // @[accel/engine/engine.ts:776]
-  reg [3:0] red_beat_2; // @[accel/engine/engine.ts:776]
-  reg [3:0] red_beat_3; // @[accel/engine/engine.ts:776]
-  reg [3:0] red_beat_4; // @[accel/engine/engine.ts:776]
-  reg [3:0] red_beat_5; // @[accel/engine/engine.ts:776]
-  reg red_last_0; // @[accel/engine/engine.ts:777]
-  reg red_last_1; // @[accel/engine/engine.ts:777]
-  reg red_last_2; // @[accel/engine/engine.ts:777]
-  reg red_last_3; // @[accel/engine/engine.ts:777]
-  reg red_last_4; // @[accel/engine/engine.ts:777]
-  reg red_last_5; // @[accel/engine/engine.ts:777]
-  reg red_row_end_0; // @[accel/engine/engine.ts:778]
-  reg red_row_end_1; // @[accel/engine/engine.ts:778]
-  reg red_row_end_2; // @[accel/engine/engine.ts:778]
-  reg red_row_end_3; // @[accel/engine/engine.ts:778]
-  reg red_row_end_4; // @[accel/engine/engine.ts:778]
-  reg red_row_end_5; // @[accel/engine/engine.ts:778]
-  reg red_first_0; // @[accel/engine/engine.ts:779]
-  reg red_first_1; // @[accel/engine/engine.ts:779]
-  reg red_first_2; // @[accel/engine/engine.ts:779]
-  reg red_first_3; // @[accel/engine/engine.ts:779]
-  reg red_first_4; // @[accel/engine/engine.ts:779]
-  reg red_first_5; // @[accel/engine/engine.ts:779]
-  reg [31:0] red_n_0; // @[accel/engine/engine.ts:780]
-  reg [31:0] red_n_1; // @[accel/engine/engine.ts:780]
-  reg [31:0] red_n_2; // @[accel/engine/engine.ts:780]
-  reg [31:0] red_n_3; // @[accel/engine/engine.ts:780]
-  reg [31:0] red_n_4; // @[accel/engine/engine.ts:780]
-  reg [31:0] red_n_5; // @[accel/engine/engine.ts:780]
-  reg [31:0] red_pos_0; // @[accel/engine/engine.ts:781]
-  reg [31:0] red_pos_1; // @[accel/engine/engine.ts:781]
-  reg [31:0] red_pos_2; // @[accel/engine/engine.ts:781]
-  reg [31:0] red_pos_3; // @[accel/engine/engine.ts:781]
-  reg [31:0] red_pos_4; // @[accel/engine/engine.ts:781]
-  reg [31:0] red_pos_5; // @[accel/engine/engine.ts:781]
-  reg red_empty_0; // @[accel/engine/engine.ts:782]
-  reg red_empty_1; // @[accel/engine/engine.ts:782]
-  reg red_empty_2; // @[accel/engine/engine.ts:782]
-  reg red_empty_3; // @[accel/engine/engine.ts:782]
-  reg red_empty_4; // @[accel/engine/engine.ts:782]
-  reg red_empty_5; // @[accel/engine/engine.ts:782]
-  wire zeroA; // @[accel/engine/engine.ts:787]
-  wire hazard; // @[accel/engine/engine.ts:789]
-  reg [4:0] outRes; // @[accel/engine/engine.ts:792]
-  wire rowBeatAvail; // @[accel/engine/engine.ts:798]
-  wire isRowEnd; // @[accel/engine/engine.ts:799]
-  wire needAw; // @[accel/engine/engine.ts:800]
-  reg [5:0] argRes; // @[accel/engine/engine.ts:803]
-  wire redGo; // @[accel/engine/engine.ts:805]
-  wire [127:0] sumW; // @[accel/engine/engine.ts:840]
-  wire accFwd; // @[accel/engine/engine.ts:841]
-  wire [127:0] acc_rd0; // @[accel/engine/engine.ts:842]
-  wire [127:0] accRd; // @[accel/engine/engine.ts:842]
-  wire [127:0] sum; // @[accel/engine/engine.ts:857]
-  wire [127:0] argMem_rd0; // @[accel/engine/engine.ts:864]
+  reg [4:0] headSlot; // @[accel/engine/engine.ts:577]
+  reg [1:0] dBeat; // @[accel/engine/engine.ts:578]
+  reg rdPending; // @[accel/engine/engine.ts:579]
+  reg [2:0] rdKind; // @[accel/engine/engine.ts:580]
+  wire [8:0] robRcv_rd2; // @[accel/engine/engine.ts:581]
+  wire [8:0] robBase_rd1; // @[accel/engine/engine.ts:581]
+  wire [8:0] headCount; // @[accel/engine/engine.ts:581]
+  wire [7:0] slotLen_rd0; // @[accel/engine/engine.ts:582]
+  wire [7:0] headLen; // @[accel/engine/engine.ts:582]
+  wire [2:0] slotKind_rd0; // @[accel/engine/engine.ts:583]
+  wire [2:0] headKind; // @[accel/engine/engine.ts:583]
+  wire avail; // @[accel/engine/engine.ts:584]
+  wire space; // @[accel/engine/engine.ts:585]
+  wire drain; // @[accel/engine/engine.ts:586]
+  reg [127:0] robData; // @[accel/engine/engine.ts:587]
+  wire slotDone; // @[accel/engine/engine.ts:590]
+  wire freeSlot; // @[accel/engine/engine.ts:591]
+  wire [2:0] dKind; // @[accel/engine/engine.ts:604]
+  wire [127:0] dData; // @[accel/engine/engine.ts:605]
+  wire rowBeatReady; // @[accel/engine/engine.ts:625]
+  reg descLoaded; // @[accel/engine/engine.ts:633]
+  reg [32:0] off_unpack_left; // @[accel/engine/engine.ts:637]
+  reg [1:0] off_unpack_lane; // @[accel/engine/engine.ts:638]
+  wire off_unpack_valid; // @[accel/engine/engine.ts:639]
+  wire [31:0] off_unpack_value; // @[accel/engine/engine.ts:640]
+  wire off_unpack_pop; // @[accel/engine/engine.ts:641]
+  wire [2:0] off_unpack_next_lane; // @[accel/engine/engine.ts:643]
+  wire off_unpack_beat_done; // @[accel/engine/engine.ts:644]
+  reg [32:0] idx_unpack_left; // @[accel/engine/engine.ts:637]
+  reg [1:0] idx_unpack_lane; // @[accel/engine/engine.ts:638]
+  wire idx_unpack_valid; // @[accel/engine/engine.ts:639]
+  wire [31:0] idx_unpack_value; // @[accel/engine/engine.ts:640]
+  wire idx_unpack_pop; // @[accel/engine/engine.ts:641]
+  wire [2:0] idx_unpack_next_lane; // @[accel/engine/engine.ts:643]
+  wire idx_unpack_beat_done; // @[accel/engine/engine.ts:644]
+  reg [32:0] psw_unpack_left; // @[accel/engine/engine.ts:637]
+  reg [1:0] psw_unpack_lane; // @[accel/engine/engine.ts:638]
+  wire psw_unpack_valid; // @[accel/engine/engine.ts:639]
+  wire [31:0] psw_unpack_value; // @[accel/engine/engine.ts:640]
+  wire psw_unpack_pop; // @[accel/engine/engine.ts:641]
+  wire [2:0] psw_unpack_next_lane; // @[accel/engine/engine.ts:643]
+  wire psw_unpack_beat_done; // @[accel/engine/engine.ts:644]
+  reg [32:0] rid_unpack_left; // @[accel/engine/engine.ts:637]
+  reg [1:0] rid_unpack_lane; // @[accel/engine/engine.ts:638]
+  wire rid_unpack_valid; // @[accel/engine/engine.ts:639]
+  wire [31:0] rid_unpack_value; // @[accel/engine/engine.ts:640]
+  wire rid_unpack_pop; // @[accel/engine/engine.ts:641]
+  wire [2:0] rid_unpack_next_lane; // @[accel/engine/engine.ts:643]
+  wire rid_unpack_beat_done; // @[accel/engine/engine.ts:644]
+  reg [31:0] bagIdx; // @[accel/engine/engine.ts:673]
+  reg haveStart; // @[accel/engine/engine.ts:674]
+  reg inBag; // @[accel/engine/engine.ts:675]
+  reg [31:0] cur; // @[accel/engine/engine.ts:676]
+  reg [31:0] lookLeft; // @[accel/engine/engine.ts:677]
+  reg heldValid; // @[accel/engine/engine.ts:678]
+  reg [31:0] heldRow; // @[accel/engine/engine.ts:679]
+  reg heldFirst; // @[accel/engine/engine.ts:680]
+  reg heldLast; // @[accel/engine/engine.ts:681]
+  reg heldEmpty; // @[accel/engine/engine.ts:682]
+  reg [31:0] heldScale; // @[accel/engine/engine.ts:683]
+  reg heldSlot; // @[accel/engine/engine.ts:684]
+  reg [31:0] heldBag; // @[accel/engine/engine.ts:685]
+  reg [31:0] heldN; // @[accel/engine/engine.ts:686]
+  reg [31:0] heldPos; // @[accel/engine/engine.ts:688]
+  reg [31:0] nCount; // @[accel/engine/engine.ts:689]
+  reg seenInBag; // @[accel/engine/engine.ts:691]
+  reg seqSlot; // @[accel/engine/engine.ts:692]
+  wire bagsLeft; // @[accel/engine/engine.ts:693]
+  reg [31:0] segRid; // @[accel/engine/engine.ts:698]
+  reg [31:0] heldRid; // @[accel/engine/engine.ts:699]
+  wire needStart; // @[accel/engine/engine.ts:700]
+  wire lastBagNoEnd; // @[accel/engine/engine.ts:701]
+  wire [31:0] endVal; // @[accel/engine/engine.ts:702]
+  wire endOk; // @[accel/engine/engine.ts:703]
+  wire atBoundary; // @[accel/engine/engine.ts:705]
+  wire segRidOk; // @[accel/engine/engine.ts:706]
+  wire entry; // @[accel/engine/engine.ts:707]
+  wire eInBag; // @[accel/engine/engine.ts:708]
+  wire [31:0] eLeft; // @[accel/engine/engine.ts:709]
+  wire eSeen; // @[accel/engine/engine.ts:710]
+  wire [31:0] eN; // @[accel/engine/engine.ts:711]
+  wire finalIdx; // @[accel/engine/engine.ts:712]
+  wire isPad; // @[accel/engine/engine.ts:713]
+  wire lookReady; // @[accel/engine/engine.ts:714]
+  wire wantNonPad; // @[accel/engine/engine.ts:715]
+  wire emitHeld; // @[accel/engine/engine.ts:717]
+  wire heldFree; // @[accel/engine/engine.ts:718]
+  wire padKeeps; // @[accel/engine/engine.ts:720]
+  wire lookGo; // @[accel/engine/engine.ts:721]
+  wire emptyEnd; // @[accel/engine/engine.ts:722]
+  wire bagEnd; // @[accel/engine/engine.ts:723]
+  wire holdEmpty; // @[accel/engine/engine.ts:724]
+  wire holdLook; // @[accel/engine/engine.ts:725]
+  reg [1:0] emPh; // @[accel/engine/engine.ts:772]
+  reg [31:0] emRow; // @[accel/engine/engine.ts:773]
+  reg [31:0] updU; // @[accel/engine/engine.ts:774]
+  wire emActive; // @[accel/engine/engine.ts:775]
+  wire emTok; // @[accel/engine/engine.ts:776]
+  wire emTokGo; // @[accel/engine/engine.ts:777]
+  wire emTake; // @[accel/engine/engine.ts:778]
+  wire emLast; // @[accel/engine/engine.ts:784]
+  wire mEmpty; // @[accel/engine/engine.ts:810]
+  wire mFirst; // @[accel/engine/engine.ts:811]
+  wire mLast; // @[accel/engine/engine.ts:812]
+  wire mSlot; // @[accel/engine/engine.ts:813]
+  wire [31:0] mBag; // @[accel/engine/engine.ts:814]
+  wire [31:0] mN; // @[accel/engine/engine.ts:815]
+  wire [31:0] mScale; // @[accel/engine/engine.ts:816]
+  wire [31:0] mPos; // @[accel/engine/engine.ts:817]
+  reg [3:0] rj; // @[accel/engine/engine.ts:820]
+  reg red_valid_0; // @[accel/engine/engine.ts:824]
+  reg red_valid_1; // @[accel/engine/engine.ts:824]
+  reg red_valid_2; // @[accel/engine/engine.ts:824]
+  reg red_valid_3; // @[accel/engine/engine.ts:824]
+  reg red_valid_4; // @[accel/engine/engine.ts:824]
+  reg red_valid_5; // @[accel/engine/engine.ts:824]
+  reg red_slot_0; // @[accel/engine/engine.ts:825]
+  reg red_slot_1; // @[accel/engine/engine.ts:825]
+  reg red_slot_2; // @[accel/engine/engine.ts:825]
+  reg red_slot_3; // @[accel/engine/engine.ts:825]
+  reg red_slot_4; // @[accel/engine/engine.ts:825]
+  reg red_slot_5; // @[accel/engine/engine.ts:825]
+  reg [3:0] red_beat_0; // @[accel/engine/engine.ts:826]
+  reg [3:0] red_beat_1; // @[accel/engine/engine.ts:826]
+  reg [3:0] red_beat_2; // @[accel/engine/engine.ts:826]
+  reg [3:0] red_beat_3; // @[accel/engine/engine.ts:826]
+  reg [3:0] red_beat_4; // @[accel/engine/engine.ts:826]
+  reg [3:0] red_beat_5; // @[accel/engine/engine.ts:826]
+  reg red_last_0; // @[accel/engine/engine.ts:827]
+  reg red_last_1; // @[accel/engine/engine.ts:827]
+  reg red_last_2; // @[accel/engine/engine.ts:827]
+  reg red_last_3; // @[accel/engine/engine.ts:827]
+  reg red_last_4; // @[accel/engine/engine.ts:827]
+  reg red_last_5; // @[accel/engine/engine.ts:827]
+  reg red_row_end_0; // @[accel/engine/engine.ts:828]
+  reg red_row_end_1; // @[accel/engine/engine.ts:828]
+  reg red_row_end_2; // @[accel/engine/engine.ts:828]
+  reg red_row_end_3; // @[accel/engine/engine.ts:828]
+  reg red_row_end_4; // @[accel/engine/engine.ts:828]
+  reg red_row_end_5; // @[accel/engine/engine.ts:828]
+  reg red_first_0; // @[accel/engine/engine.ts:829]
+  reg red_first_1; // @[accel/engine/engine.ts:829]
+  reg red_first_2; // @[accel/engine/engine.ts:829]
+  reg red_first_3; // @[accel/engine/engine.ts:829]
+  reg red_first_4; // @[accel/engine/engine.ts:829]
+  reg red_first_5; // @[accel/engine/engine.ts:829]
+  reg [31:0] red_n_0; // @[accel/engine/engine.ts:830]
+  reg [31:0] red_n_1; // @[accel/engine/engine.ts:830]
+  reg [31:0] red_n_2; // @[accel/engine/engine.ts:830]
+  reg [31:0] red_n_3; // @[accel/engine/engine.ts:830]
+  reg [31:0] red_n_4; // @[accel/engine/engine.ts:830]
+  reg [31:0] red_n_5; // @[accel/engine/engine.ts:830]
+  reg [31:0] red_pos_0; // @[accel/engine/engine.ts:831]
+  reg [31:0] red_pos_1; // @[accel/engine/engine.ts:831]
+  reg [31:0] red_pos_2; // @[accel/engine/engine.ts:831]
+  reg [31:0] red_pos_3; // @[accel/engine/engine.ts:831]
+  reg [31:0] red_pos_4; // @[accel/engine/engine.ts:831]
+  reg [31:0] red_pos_5; // @[accel/engine/engine.ts:831]
+  reg red_empty_0; // @[accel/engine/engine.ts:832]
+  reg red_empty_1; // @[accel/engine/engine.ts:832]
+  reg red_empty_2; // @[accel/engine/engine.ts:832]
+  reg red_empty_3; // @[accel/engine/engine.ts:832]
+  reg red_empty_4; // @[accel/engine/engine.ts:832]
+  reg red_empty_5; // @[accel/engine/engine.ts:832]
+  wire zeroA; // @[accel/engine/engine.ts:837]
+  wire hazard; // @[accel/engine/engine.ts:839]
+  reg [4:0] outRes; // @[accel/engine/engine.ts:842]
+  wire rowBeatAvail; // @[accel/engine/engine.ts:848]
+  wire isRowEnd; // @[accel/engine/engine.ts:849]
+  wire needAw; // @[accel/engine/engine.ts:850]
+  reg [5:0] argRes; // @[accel/engine/engine.ts:853]
+  wire redGo; // @[accel/engine/engine.ts:855]
+  wire [127:0] sumW; // @[accel/engine/engine.ts:890]
+  wire accFwd; // @[accel/engine/engine.ts:891]
+  wire [127:0] acc_rd0; // @[accel/engine/engine.ts:892]
+  wire [127:0] accRd; // @[accel/engine/engine.ts:892]
+  wire [127:0] sum; // @[accel/engine/engine.ts:907]
+  wire [127:0] argMem_rd0; // @[accel/engine/engine.ts:914]
   wire [127:0] argmax_next; // @[accel/engine/argmax.ts:22]
-  wire argPop; // @[accel/engine/engine.ts:868]
-  wire argUp; // @[accel/engine/engine.ts:869]
-  wire finIn; // @[accel/engine/engine.ts:873]
-  reg d1Valid; // @[accel/engine/engine.ts:877]
-  reg d2Valid; // @[accel/engine/engine.ts:878]
-  reg [127:0] d1; // @[accel/engine/engine.ts:879]
-  reg [127:0] d2; // @[accel/engine/engine.ts:880]
-  reg zN_0; // @[accel/engine/engine.ts:881]
-  reg regNext; // @[accel/engine/engine.ts:882]
-  reg endD_0; // @[accel/engine/engine.ts:883]
-  reg regNext_1; // @[accel/engine/engine.ts:884]
-  reg fin_valid_0; // @[accel/engine/engine.ts:889]
-  reg fin_zero_0; // @[accel/engine/engine.ts:890]
-  reg fin_end_0; // @[accel/engine/engine.ts:891]
-  reg fin_valid_1; // @[accel/engine/engine.ts:889]
-  reg fin_zero_1; // @[accel/engine/engine.ts:890]
-  reg fin_end_1; // @[accel/engine/engine.ts:891]
-  reg fin_valid_2; // @[accel/engine/engine.ts:889]
-  reg fin_zero_2; // @[accel/engine/engine.ts:890]
-  reg fin_end_2; // @[accel/engine/engine.ts:891]
-  reg fin_valid_3; // @[accel/engine/engine.ts:889]
-  reg fin_zero_3; // @[accel/engine/engine.ts:890]
-  reg fin_end_3; // @[accel/engine/engine.ts:891]
-  reg fin_valid_4; // @[accel/engine/engine.ts:889]
-  reg fin_zero_4; // @[accel/engine/engine.ts:890]
-  reg fin_end_4; // @[accel/engine/engine.ts:891]
-  reg fin_valid_5; // @[accel/engine/engine.ts:889]
-  reg fin_zero_5; // @[accel/engine/engine.ts:890]
-  reg fin_end_5; // @[accel/engine/engine.ts:891]
-  reg fin_valid_6; // @[accel/engine/engine.ts:889]
-  reg fin_zero_6; // @[accel/engine/engine.ts:890]
-  reg fin_end_6; // @[accel/engine/engine.ts:891]
-  reg fin_valid_7; // @[accel/engine/engine.ts:889]
-  reg fin_zero_7; // @[accel/engine/engine.ts:890]
-  reg fin_end_7; // @[accel/engine/engine.ts:891]
-  reg fin_valid_8; // @[accel/engine/engine.ts:889]
-  reg fin_zero_8; // @[accel/engine/engine.ts:890]
-  reg fin_end_8; // @[accel/engine/engine.ts:891]
-  reg fin_valid_9; // @[accel/engine/engine.ts:889]
-  reg fin_zero_9; // @[accel/engine/engine.ts:890]
-  reg fin_end_9; // @[accel/engine/engine.ts:891]
-  reg fin_valid_10; // @[accel/engine/engine.ts:889]
-  reg fin_zero_10; // @[accel/engine/engine.ts:890]
-  reg fin_end_10; // @[accel/engine/engine.ts:891]
-  reg fin_valid_11; // @[accel/engine/engine.ts:889]
-  reg fin_zero_11; // @[accel/engine/engine.ts:890]
-  reg fin_end_11; // @[accel/engine/engine.ts:891]
-  wire [127:0] meanOut; // @[accel/engine/engine.ts:904]
-  wire outPop; // @[accel/engine/engine.ts:907]
-  wire resUp; // @[accel/engine/engine.ts:908]
-  wire updPop; // @[accel/engine/engine.ts:937]
-  reg [127:0] pkData; // @[accel/engine/engine.ts:948]
-  reg [15:0] pkStrb; // @[accel/engine/engine.ts:949]
-  reg [1:0] pkN; // @[accel/engine/engine.ts:950]
-  reg [31:0] pkSeen; // @[accel/engine/engine.ts:951]
-  reg [27:0] pkWord; // @[accel/engine/engine.ts:952]
-  wire [6:0] pkSh; // @[accel/engine/engine.ts:953]
-  wire [127:0] pkNextData; // @[accel/engine/engine.ts:954]
-  wire [15:0] pkNextStrb; // @[accel/engine/engine.ts:955]
-  wire pkFlush; // @[accel/engine/engine.ts:956]
-  wire updHdrOk; // @[accel/engine/engine.ts:958]
-  wire pkHdrOk; // @[accel/engine/engine.ts:959]
-  wire pkTake; // @[accel/engine/engine.ts:960]
-  wire pkPush; // @[accel/engine/engine.ts:963]
-  reg awValid; // @[accel/engine/engine.ts:984]
-  reg [31:0] awAddr; // @[accel/engine/engine.ts:985]
-  reg [7:0] awLen; // @[accel/engine/engine.ts:986]
-  reg [3:0] bOut; // @[accel/engine/engine.ts:987]
-  reg [27:0] owWord; // @[accel/engine/engine.ts:991]
-  reg [4:0] owLeft; // @[accel/engine/engine.ts:992]
-  wire owFromQ; // @[accel/engine/engine.ts:993]
-  reg owArg; // @[accel/engine/engine.ts:995]
-  reg [2:0] owSrc; // @[accel/engine/engine.ts:996]
-  wire fromBag; // @[accel/engine/engine.ts:998]
-  wire [2:0] curOwSrc; // @[accel/engine/engine.ts:1000]
+  wire argPop; // @[accel/engine/engine.ts:918]
+  wire argUp; // @[accel/engine/engine.ts:919]
+  wire finIn; // @[accel/engine/engine.ts:923]
+  reg d1Valid; // @[accel/engine/engine.ts:927]
+  reg d2Valid; // @[accel/engine/engine.ts:928]
+  reg [127:0] d1; // @[accel/engine/engine.ts:929]
+  reg [127:0] d2; // @[accel/engine/engine.ts:930]
+  reg zN_0; // @[accel/engine/engine.ts:931]
+  reg regNext; // @[accel/engine/engine.ts:932]
+  reg endD_0; // @[accel/engine/engine.ts:933]
+  reg regNext_1; // @[accel/engine/engine.ts:934]
+  reg fin_valid_0; // @[accel/engine/engine.ts:939]
+  reg fin_zero_0; // @[accel/engine/engine.ts:940]
+  reg fin_end_0; // @[accel/engine/engine.ts:941]
+  reg fin_valid_1; // @[accel/engine/engine.ts:939]
+  reg fin_zero_1; // @[accel/engine/engine.ts:940]
+  reg fin_end_1; // @[accel/engine/engine.ts:941]
+  reg fin_valid_2; // @[accel/engine/engine.ts:939]
+  reg fin_zero_2; // @[accel/engine/engine.ts:940]
+  reg fin_end_2; // @[accel/engine/engine.ts:941]
+  reg fin_valid_3; // @[accel/engine/engine.ts:939]
+  reg fin_zero_3; // @[accel/engine/engine.ts:940]
+  reg fin_end_3; // @[accel/engine/engine.ts:941]
+  reg fin_valid_4; // @[accel/engine/engine.ts:939]
+  reg fin_zero_4; // @[accel/engine/engine.ts:940]
+  reg fin_end_4; // @[accel/engine/engine.ts:941]
+  reg fin_valid_5; // @[accel/engine/engine.ts:939]
+  reg fin_zero_5; // @[accel/engine/engine.ts:940]
+  reg fin_end_5; // @[accel/engine/engine.ts:941]
+  reg fin_valid_6; // @[accel/engine/engine.ts:939]
+  reg fin_zero_6; // @[accel/engine/engine.ts:940]
+  reg fin_end_6; // @[accel/engine/engine.ts:941]
+  reg fin_valid_7; // @[accel/engine/engine.ts:939]
+  reg fin_zero_7; // @[accel/engine/engine.ts:940]
+  reg fin_end_7; // @[accel/engine/engine.ts:941]
+  reg fin_valid_8; // @[accel/engine/engine.ts:939]
+  reg fin_zero_8; // @[accel/engine/engine.ts:940]
+  reg fin_end_8; // @[accel/engine/engine.ts:941]
+  reg fin_valid_9; // @[accel/engine/engine.ts:939]
+  reg fin_zero_9; // @[accel/engine/engine.ts:940]
+  reg fin_end_9; // @[accel/engine/engine.ts:941]
+  reg fin_valid_10; // @[accel/engine/engine.ts:939]
+  reg fin_zero_10; // @[accel/engine/engine.ts:940]
+  reg fin_end_10; // @[accel/engine/engine.ts:941]
+  reg fin_valid_11; // @[accel/engine/engine.ts:939]
+  reg fin_zero_11; // @[accel/engine/engine.ts:940]
+  reg fin_end_11; // @[accel/engine/engine.ts:941]
+  wire [127:0] meanOut; // @[accel/engine/engine.ts:954]
+  wire outPop; // @[accel/engine/engine.ts:957]
+  wire resUp; // @[accel/engine/engine.ts:958]
+  wire updPop; // @[accel/engine/engine.ts:987]
+  reg [127:0] pkData; // @[accel/engine/engine.ts:998]
+  reg [15:0] pkStrb; // @[accel/engine/engine.ts:999]
+  reg [1:0] pkN; // @[accel/engine/engine.ts:1000]
+  reg [31:0] pkSeen; // @[accel/engine/engine.ts:1001]
+  reg [27:0] pkWord; // @[accel/engine/engine.ts:1002]
+  wire [6:0] pkSh; // @[accel/engine/engine.ts:1003]
+  wire [127:0] pkNextData; // @[accel/engine/engine.ts:1004]
+  wire [15:0] pkNextStrb; // @[accel/engine/engine.ts:1005]
+  wire pkFlush; // @[accel/engine/engine.ts:1006]
+  wire updHdrOk; // @[accel/engine/engine.ts:1008]
+  wire pkHdrOk; // @[accel/engine/engine.ts:1009]
+  wire pkTake; // @[accel/engine/engine.ts:1010]
+  wire pkPush; // @[accel/engine/engine.ts:1013]
+  reg awValid; // @[accel/engine/engine.ts:1034]
+  reg [31:0] awAddr; // @[accel/engine/engine.ts:1035]
+  reg [7:0] awLen; // @[accel/engine/engine.ts:1036]
+  reg [3:0] bOut; // @[accel/engine/engine.ts:1037]
+  reg [27:0] owWord; // @[accel/engine/engine.ts:1041]
+  reg [4:0] owLeft; // @[accel/engine/engine.ts:1042]
+  wire owFromQ; // @[accel/engine/engine.ts:1043]
+  reg owArg; // @[accel/engine/engine.ts:1045]
+  reg [2:0] owSrc; // @[accel/engine/engine.ts:1046]
+  wire fromBag; // @[accel/engine/engine.ts:1048]
+  wire [2:0] curOwSrc; // @[accel/engine/engine.ts:1050]
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [31:0] bagOutAddr; // @[accel/engine/engine.ts:1001]
+  wire [31:0] bagOutAddr; // @[accel/engine/engine.ts:1051]
   /* verilator lint_on UNUSEDSIGNAL */
-  wire [27:0] curOwWord; // @[accel/engine/engine.ts:1002]
-  wire [4:0] curOwLeft; // @[accel/engine/engine.ts:1003]
-  wire [8:0] aw_burst; // @[accel/engine/engine.ts:320]
-  wire awGo; // @[accel/engine/engine.ts:1005]
-  reg wValid; // @[accel/engine/engine.ts:1036]
-  reg [127:0] wData; // @[accel/engine/engine.ts:1037]
-  reg [15:0] wStrb; // @[accel/engine/engine.ts:1038]
-  reg wLast; // @[accel/engine/engine.ts:1039]
-  reg [7:0] wBeat; // @[accel/engine/engine.ts:1040]
-  wire [2:0] wSrc; // @[accel/engine/engine.ts:1044]
-  wire [128:0] wHead; // @[accel/engine/engine.ts:1045]
-  wire srcValid; // @[accel/engine/engine.ts:1046]
-  wire wGo; // @[accel/engine/engine.ts:1048]
-  wire burstEnd; // @[accel/engine/engine.ts:1049]
-  wire ohEnd; // @[accel/engine/engine.ts:1058]
-  wire [127:0] ownData; // @[accel/engine/engine.ts:1059]
-  wire [15:0] ownStrb; // @[accel/engine/engine.ts:1060]
-  wire bFire; // @[accel/engine/engine.ts:1078]
-  wire [31:0] rErrAddr; // @[accel/engine/engine.ts:1082]
-  wire rErr; // @[accel/engine/engine.ts:1083]
-  wire bErr; // @[accel/engine/engine.ts:1084]
-  reg opRun; // @[accel/engine/engine.ts:1103]
-  wire opStart; // @[accel/engine/engine.ts:1104]
-  wire skipTable; // @[accel/engine/engine.ts:1106]
-  wire quiet; // @[accel/engine/engine.ts:1178]
-  wire lastTable; // @[accel/engine/engine.ts:1189]
-  wire finish; // @[accel/engine/engine.ts:1190]
-  wire nextTable; // @[accel/engine/engine.ts:1191]
-  reg [7:0] slotLen [0:31]; // @[accel/engine/engine.ts:332]
-  reg [2:0] slotKind [0:31]; // @[accel/engine/engine.ts:333]
-  reg [8:0] robRcv [0:31]; // @[accel/engine/engine.ts:334]
-  reg [8:0] robBase [0:31]; // @[accel/engine/engine.ts:335]
-  reg [127:0] rob [0:127]; // @[accel/engine/engine.ts:505]
-  reg [31:0] slotAddr [0:31]; // @[accel/engine/engine.ts:507]
-  reg [127:0] acc [0:15]; // @[accel/engine/engine.ts:772]
-  reg [127:0] argMem [0:15]; // @[accel/engine/engine.ts:863]
+  wire [27:0] curOwWord; // @[accel/engine/engine.ts:1052]
+  wire [4:0] curOwLeft; // @[accel/engine/engine.ts:1053]
+  wire [8:0] aw_burst; // @[accel/engine/engine.ts:370]
+  wire awGo; // @[accel/engine/engine.ts:1055]
+  reg wValid; // @[accel/engine/engine.ts:1086]
+  reg [127:0] wData; // @[accel/engine/engine.ts:1087]
+  reg [15:0] wStrb; // @[accel/engine/engine.ts:1088]
+  reg wLast; // @[accel/engine/engine.ts:1089]
+  reg [7:0] wBeat; // @[accel/engine/engine.ts:1090]
+  wire [2:0] wSrc; // @[accel/engine/engine.ts:1094]
+  wire [128:0] wHead; // @[accel/engine/engine.ts:1095]
+  wire srcValid; // @[accel/engine/engine.ts:1096]
+  wire wGo; // @[accel/engine/engine.ts:1098]
+  wire burstEnd; // @[accel/engine/engine.ts:1099]
+  wire ohEnd; // @[accel/engine/engine.ts:1108]
+  wire [127:0] ownData; // @[accel/engine/engine.ts:1109]
+  wire [15:0] ownStrb; // @[accel/engine/engine.ts:1110]
+  wire bFire; // @[accel/engine/engine.ts:1128]
+  wire [31:0] rErrAddr; // @[accel/engine/engine.ts:1132]
+  wire rErr; // @[accel/engine/engine.ts:1133]
+  wire bErr; // @[accel/engine/engine.ts:1134]
+  reg opRun; // @[accel/engine/engine.ts:1153]
+  wire opStart; // @[accel/engine/engine.ts:1154]
+  wire skipTable; // @[accel/engine/engine.ts:1156]
+  wire quiet; // @[accel/engine/engine.ts:1239]
+  wire lastTable; // @[accel/engine/engine.ts:1250]
+  wire finish; // @[accel/engine/engine.ts:1251]
+  wire nextTable; // @[accel/engine/engine.ts:1252]
+  reg [7:0] slotLen [0:31]; // @[accel/engine/engine.ts:382]
+  reg [2:0] slotKind [0:31]; // @[accel/engine/engine.ts:383]
+  reg [8:0] robRcv [0:31]; // @[accel/engine/engine.ts:384]
+  reg [8:0] robBase [0:31]; // @[accel/engine/engine.ts:385]
+  reg [127:0] rob [0:127]; // @[accel/engine/engine.ts:555]
+  reg [31:0] slotAddr [0:31]; // @[accel/engine/engine.ts:557]
+  reg [127:0] acc [0:15]; // @[accel/engine/engine.ts:822]
+  reg [127:0] argMem [0:15]; // @[accel/engine/engine.ts:913]
   wire tok_q_0_enq_valid;
   wire tok_q_0_enq_ready;
   wire [197:0] tok_q_0_enq_bits;
@@ -920,7 +948,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
   wire [3:0] awAddrQ_count;
   /* verilator lint_on UNUSEDSIGNAL */
   wire [5:0] readIndex = s_axi_lite_araddr[7:2];
-  wire [31:0] out_0 = (readIndex == 6'h0) ? {31'h0, 1'b0} : ((readIndex == 6'h1) ? {29'h0, err, done, busy} : ((readIndex == 6'h2) ? {22'h0, errWrite, errRead, 6'h0, errResp} : ((readIndex == 6'h3) ? errAddr[31:0] : ((readIndex == 6'h4) ? errAddr[63:32] : ((readIndex == 6'h5) ? {8'h1, 8'h20, 16'h10} : ((readIndex == 6'h6) ? 32'h40 : ((readIndex == 6'h8) ? {23'h0, op_mask, op_argmax, op_scales, op_max, op_mean, op_padding, op_include_last, op_off64, op_idx64} : ((readIndex == 6'h9) ? dim : ((readIndex == 6'ha) ? num_bags : ((readIndex == 6'hb) ? num_indices : ((readIndex == 6'hc) ? padding_idx : ((readIndex == 6'hd) ? {16'h0, throttle_b, throttle_r} : ((readIndex == 6'h10) ? table_lo : ((readIndex == 6'h11) ? table_hi : ((readIndex == 6'h12) ? row_stride : ((readIndex == 6'h13) ? indices_lo : ((readIndex == 6'h14) ? indices_hi : ((readIndex == 6'h15) ? offsets_lo : ((readIndex == 6'h16) ? offsets_hi : ((readIndex == 6'h17) ? out_lo : ((readIndex == 6'h18) ? out_hi : ((readIndex == 6'h19) ? out_stride : ((readIndex == 6'h1a) ? scales_lo : ((readIndex == 6'h1b) ? scales_hi : ((readIndex == 6'h20) ? cycles : ((readIndex == 6'h21) ? rBeats : ((readIndex == 6'h22) ? wBeats : ((readIndex == 6'h23) ? stallIndex : ((readIndex == 6'h24) ? stallInflight : ((readIndex == 6'h25) ? stallDep : ((readIndex == 6'h26) ? stallWrite : ((readIndex == 6'h27) ? startIgnored : ((readIndex == 6'h28) ? {27'h0, update_unfused, update_keep_grad, update_opt, update_rows} : ((readIndex == 6'h29) ? lr : ((readIndex == 6'h2a) ? eps : ((readIndex == 6'h2b) ? row_ids_lo : ((readIndex == 6'h2c) ? row_ids_hi : ((readIndex == 6'h2d) ? grad_rows_lo : ((readIndex == 6'h2e) ? grad_rows_hi : ((readIndex == 6'h2f) ? weight_lo : ((readIndex == 6'h30) ? argmax_lo : ((readIndex == 6'h31) ? argmax_hi : ((readIndex == 6'h32) ? argmax_stride : ((readIndex == 6'h34) ? tables_lo : ((readIndex == 6'h35) ? tables_hi : ((readIndex == 6'h36) ? num_tables : ((readIndex == 6'h37) ? tableAt : ((readIndex == 6'h38) ? weight_hi : ((readIndex == 6'h39) ? weight_stride : ((readIndex == 6'h3a) ? state_lo : ((readIndex == 6'h3b) ? state_hi : 32'h0)))))))))))))))))))))))))))))))))))))))))))))))))));
+  wire [31:0] out_0 = (readIndex == 6'h0) ? {31'h0, 1'b0} : ((readIndex == 6'h1) ? {29'h0, err, done, busy} : ((readIndex == 6'h2) ? {11'h0, errCause, 5'h0, errProgram, errWrite, errRead, 6'h0, errResp} : ((readIndex == 6'h3) ? errAddr[31:0] : ((readIndex == 6'h4) ? errAddr[63:32] : ((readIndex == 6'h5) ? {8'h1, 8'h20, 16'h10} : ((readIndex == 6'h6) ? 32'h40 : ((readIndex == 6'h8) ? {23'h0, op_mask, op_argmax, op_scales, op_max, op_mean, op_padding, op_include_last, op_off64, op_idx64} : ((readIndex == 6'h9) ? dim : ((readIndex == 6'ha) ? num_bags : ((readIndex == 6'hb) ? num_indices : ((readIndex == 6'hc) ? padding_idx : ((readIndex == 6'hd) ? {16'h0, throttle_b, throttle_r} : ((readIndex == 6'h10) ? table_lo : ((readIndex == 6'h11) ? table_hi : ((readIndex == 6'h12) ? row_stride : ((readIndex == 6'h13) ? indices_lo : ((readIndex == 6'h14) ? indices_hi : ((readIndex == 6'h15) ? offsets_lo : ((readIndex == 6'h16) ? offsets_hi : ((readIndex == 6'h17) ? out_lo : ((readIndex == 6'h18) ? out_hi : ((readIndex == 6'h19) ? out_stride : ((readIndex == 6'h1a) ? scales_lo : ((readIndex == 6'h1b) ? scales_hi : ((readIndex == 6'h20) ? cycles : ((readIndex == 6'h21) ? rBeats : ((readIndex == 6'h22) ? wBeats : ((readIndex == 6'h23) ? stallIndex : ((readIndex == 6'h24) ? stallInflight : ((readIndex == 6'h25) ? stallDep : ((readIndex == 6'h26) ? stallWrite : ((readIndex == 6'h27) ? startIgnored : ((readIndex == 6'h28) ? {27'h0, update_unfused, update_keep_grad, update_opt, update_rows} : ((readIndex == 6'h29) ? lr : ((readIndex == 6'h2a) ? eps : ((readIndex == 6'h2b) ? row_ids_lo : ((readIndex == 6'h2c) ? row_ids_hi : ((readIndex == 6'h2d) ? grad_rows_lo : ((readIndex == 6'h2e) ? grad_rows_hi : ((readIndex == 6'h2f) ? weight_lo : ((readIndex == 6'h30) ? argmax_lo : ((readIndex == 6'h31) ? argmax_hi : ((readIndex == 6'h32) ? argmax_stride : ((readIndex == 6'h34) ? tables_lo : ((readIndex == 6'h35) ? tables_hi : ((readIndex == 6'h36) ? num_tables : ((readIndex == 6'h37) ? tableAt : ((readIndex == 6'h38) ? weight_hi : ((readIndex == 6'h39) ? weight_stride : ((readIndex == 6'h3a) ? state_lo : ((readIndex == 6'h3b) ? state_hi : 32'h0)))))))))))))))))))))))))))))))))))))))))))))))))));
   wire [5:0] lite2_index = s_axi_lite_awaddr[7:2];
   wire hit_0 = wfire & (lite2_index == 6'h0);
   wire written_0 = s_axi_lite_wdata[0] & s_axi_lite_wstrb[0];
@@ -965,51 +993,155 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
   wire [4:0] _T_13 = {update_unfused, update_keep_grad, update_opt, update_rows};
   /* verilator lint_on UNUSEDSIGNAL */
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [31:0] _T_14 = _T ? desc_dim : dim;
+  wire [8:0] _T_14 = {op_mask, op_argmax, op_scales, op_max, op_mean, op_padding, op_include_last, op_off64, op_idx64};
+  /* verilator lint_on UNUSEDSIGNAL */
+  wire modeMax = _T_14[5];
+  /* verilator lint_off UNUSEDSIGNAL */
+  wire [8:0] _T_15 = {op_mask, op_argmax, op_scales, op_max, op_mean, op_padding, op_include_last, op_off64, op_idx64};
   /* verilator lint_on UNUSEDSIGNAL */
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [19:0] _T_15 = {{2'h0, _T_14[15:0]}, 2'h0};
+  wire [8:0] _T_16 = {op_mask, op_argmax, op_scales, op_max, op_mean, op_padding, op_include_last, op_off64, op_idx64};
+  /* verilator lint_on UNUSEDSIGNAL */
+  wire single = num_tables == 32'h0;
+  wire checks_23 = ~single & ({update_unfused, update_keep_grad, update_opt, update_rows} != 5'h0);
+  wire checks_22 = ~single & (tables_lo[3:0] != 4'h0);
+  /* verilator lint_off UNUSEDSIGNAL */
+  wire [4:0] _T_17 = {update_unfused, update_keep_grad, update_opt, update_rows};
+  /* verilator lint_on UNUSEDSIGNAL */
+  wire checks_21 = _T_17[2] & (state_lo[3:0] != 4'h0);
+  wire applies_0 = single & checks_21;
+  wire [1:0] optReg = _T_17[2:1];
+  wire optSet = optReg != 2'h0;
+  /* verilator lint_off UNUSEDSIGNAL */
+  wire [19:0] _T_18 = {{2'h0, dim[15:0]}, 2'h0};
+  /* verilator lint_on UNUSEDSIGNAL */
+  wire [31:0] dimBytesReg = {14'h0, _T_18[17:0]};
+  wire checks_20 = optSet & ((weight_stride[3:0] != 4'h0) | (weight_stride < dimBytesReg));
+  wire applies_1 = single & checks_20;
+  wire checks_19 = optSet & (weight_lo[3:0] != 4'h0);
+  wire applies_2 = single & checks_19;
+  wire checks_18 = gradRowsOut & (grad_rows_lo[3:0] != 4'h0);
+  wire applies_3 = single & checks_18;
+  /* verilator lint_off UNUSEDSIGNAL */
+  wire [4:0] _T_19 = {update_unfused, update_keep_grad, update_opt, update_rows};
+  /* verilator lint_on UNUSEDSIGNAL */
+  wire checks_17 = _T_19[0] & (row_ids_lo[3:0] != 4'h0);
+  wire applies_4 = single & checks_17;
+  /* verilator lint_off UNUSEDSIGNAL */
+  wire [4:0] _T_20 = {update_unfused, update_keep_grad, update_opt, update_rows};
   /* verilator lint_on UNUSEDSIGNAL */
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [18:0] _T_16 = {1'h0, dimBytes} + 19'hf;
+  wire [4:0] _T_21 = {update_unfused, update_keep_grad, update_opt, update_rows};
+  /* verilator lint_on UNUSEDSIGNAL */
+  wire checks_15 = ~optSet & (_T_20[3] | _T_21[4]);
+  wire applies_5 = single & checks_15;
+  /* verilator lint_off UNUSEDSIGNAL */
+  wire [4:0] _T_22 = {update_unfused, update_keep_grad, update_opt, update_rows};
+  /* verilator lint_on UNUSEDSIGNAL */
+  wire checks_14 = optSet & ~_T_22[0];
+  wire applies_6 = single & checks_14;
+  wire checks_13 = argOrMask & ((argmax_stride[3:0] != 4'h0) | (argmax_stride < dimBytesReg));
+  wire applies_7 = single & checks_13;
+  wire checks_12 = argOrMask & (argmax_lo[3:0] != 4'h0);
+  wire applies_8 = single & checks_12;
+  /* verilator lint_off UNUSEDSIGNAL */
+  wire [4:0] _T_23 = {update_unfused, update_keep_grad, update_opt, update_rows};
+  /* verilator lint_on UNUSEDSIGNAL */
+  wire outUsed = ~optSet | _T_23[3];
+  wire checks_11 = outUsed & ((out_stride[3:0] != 4'h0) | (out_stride < dimBytesReg));
+  wire applies_9 = single & checks_11;
+  wire checks_10 = outUsed & (out_lo[3:0] != 4'h0);
+  wire applies_10 = single & checks_10;
+  /* verilator lint_off UNUSEDSIGNAL */
+  wire [8:0] _T_24 = {op_mask, op_argmax, op_scales, op_max, op_mean, op_padding, op_include_last, op_off64, op_idx64};
+  /* verilator lint_on UNUSEDSIGNAL */
+  /* verilator lint_off UNUSEDSIGNAL */
+  wire [8:0] _T_25 = {op_mask, op_argmax, op_scales, op_max, op_mean, op_padding, op_include_last, op_off64, op_idx64};
+  /* verilator lint_on UNUSEDSIGNAL */
+  wire checks_9 = (_T_24[6] | _T_25[8]) & (scales_lo[1:0] != 2'h0);
+  wire applies_11 = single & checks_9;
+  /* verilator lint_off UNUSEDSIGNAL */
+  wire [8:0] _T_26 = {op_mask, op_argmax, op_scales, op_max, op_mean, op_padding, op_include_last, op_off64, op_idx64};
+  /* verilator lint_on UNUSEDSIGNAL */
+  wire checks_8 = (offsets_lo[1:0] != 2'h0) | (_T_26[1] & offsets_lo[2]);
+  wire applies_12 = single & checks_8;
+  /* verilator lint_off UNUSEDSIGNAL */
+  wire [8:0] _T_27 = {op_mask, op_argmax, op_scales, op_max, op_mean, op_padding, op_include_last, op_off64, op_idx64};
+  /* verilator lint_on UNUSEDSIGNAL */
+  wire checks_7 = (indices_lo[1:0] != 2'h0) | (_T_27[0] & indices_lo[2]);
+  wire applies_13 = single & checks_7;
+  wire checks_6 = (row_stride[3:0] != 4'h0) | (row_stride < dimBytesReg);
+  wire applies_14 = single & checks_6;
+  wire checks_5 = table_lo[3:0] != 4'h0;
+  wire applies_15 = single & checks_5;
+  /* verilator lint_off UNUSEDSIGNAL */
+  wire [8:0] _T_28 = {op_mask, op_argmax, op_scales, op_max, op_mean, op_padding, op_include_last, op_off64, op_idx64};
+  /* verilator lint_on UNUSEDSIGNAL */
+  /* verilator lint_off UNUSEDSIGNAL */
+  wire [8:0] _T_29 = {op_mask, op_argmax, op_scales, op_max, op_mean, op_padding, op_include_last, op_off64, op_idx64};
+  /* verilator lint_on UNUSEDSIGNAL */
+  wire modeMean = _T_29[4];
+  /* verilator lint_off UNUSEDSIGNAL */
+  wire [8:0] _T_30 = {op_mask, op_argmax, op_scales, op_max, op_mean, op_padding, op_include_last, op_off64, op_idx64};
+  /* verilator lint_on UNUSEDSIGNAL */
+  wire checks_4 = _T_28[8] & ((modeMean | modeMax) | _T_30[6]);
+  wire applies_16 = single & checks_4;
+  /* verilator lint_off UNUSEDSIGNAL */
+  wire [8:0] _T_31 = {op_mask, op_argmax, op_scales, op_max, op_mean, op_padding, op_include_last, op_off64, op_idx64};
+  /* verilator lint_on UNUSEDSIGNAL */
+  wire checks_3 = _T_31[7] & ~modeMax;
+  wire applies_17 = single & checks_3;
+  wire checks_2 = modeMean & modeMax;
+  wire applies_18 = single & checks_2;
+  wire checks_1 = (dim == 32'h0) | (dim > 32'h40);
+  wire applies_19 = single & checks_1;
+  wire [4:0] cause_0 = check_1_dim ? 5'h1 : (check_2_op ? 5'h2 : (check_3_op ? 5'h3 : (check_4_op ? 5'h4 : (check_5_table_lo ? 5'h5 : (check_6_row_stride ? 5'h6 : (check_7_indices_lo ? 5'h7 : (check_8_offsets_lo ? 5'h8 : (check_9_scales_lo ? 5'h9 : (check_10_out_lo ? 5'ha : (check_11_out_stride ? 5'hb : (check_12_argmax_lo ? 5'hc : (check_13_argmax_stride ? 5'hd : (check_14_update ? 5'he : (check_15_update ? 5'hf : (check_16_update ? 5'h10 : (check_17_row_ids_lo ? 5'h11 : (check_18_grad_rows_lo ? 5'h12 : (check_19_weight_lo ? 5'h13 : (check_20_weight_stride ? 5'h14 : (check_21_state_lo ? 5'h15 : (check_22_tables_lo ? 5'h16 : (check_23_update ? 5'h17 : 5'h0))))))))))))))))))))));
+  /* verilator lint_off UNUSEDSIGNAL */
+  wire [31:0] _T_32 = _T ? desc_dim : dim;
+  /* verilator lint_on UNUSEDSIGNAL */
+  /* verilator lint_off UNUSEDSIGNAL */
+  wire [19:0] _T_33 = {{2'h0, _T_32[15:0]}, 2'h0};
+  /* verilator lint_on UNUSEDSIGNAL */
+  /* verilator lint_off UNUSEDSIGNAL */
+  wire [18:0] _T_34 = {1'h0, dimBytes} + 19'hf;
   /* verilator lint_on UNUSEDSIGNAL */
   wire [31:0] numBags = _T ? desc_num_bags : num_bags;
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [38:0] _T_17 = {{3'h0, offCount}, 3'h0};
+  wire [38:0] _T_35 = {{3'h0, offCount}, 3'h0};
   /* verilator lint_on UNUSEDSIGNAL */
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [37:0] _T_18 = {{3'h0, offCount}, 2'h0};
+  wire [37:0] _T_36 = {{3'h0, offCount}, 2'h0};
   /* verilator lint_on UNUSEDSIGNAL */
-  wire [31:0] _T_19 = _T ? desc_offsets_lo : offsets_lo;
+  wire [31:0] _T_37 = _T ? desc_offsets_lo : offsets_lo;
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [35:0] _T_20 = ((off64 ? _T_17[35:0] : _T_18[35:0]) + {32'h0, _T_19[3:0]}) + 36'hf;
+  wire [35:0] _T_38 = ((off64 ? _T_35[35:0] : _T_36[35:0]) + {32'h0, _T_37[3:0]}) + 36'hf;
   /* verilator lint_on UNUSEDSIGNAL */
   wire [31:0] numIdx = _T ? desc_num_indices : num_indices;
-  wire [32:0] _T_21 = {1'h0, numIdx};
+  wire [32:0] _T_39 = {1'h0, numIdx};
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [38:0] _T_22 = {{3'h0, _T_21}, 3'h0};
+  wire [38:0] _T_40 = {{3'h0, _T_39}, 3'h0};
   /* verilator lint_on UNUSEDSIGNAL */
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [37:0] _T_23 = {{3'h0, _T_21}, 2'h0};
+  wire [37:0] _T_41 = {{3'h0, _T_39}, 2'h0};
   /* verilator lint_on UNUSEDSIGNAL */
-  wire [31:0] _T_24 = _T ? desc_indices_lo : indices_lo;
+  wire [31:0] _T_42 = _T ? desc_indices_lo : indices_lo;
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [35:0] _T_25 = ((idx64 ? _T_22[35:0] : _T_23[35:0]) + {32'h0, _T_24[3:0]}) + 36'hf;
+  wire [35:0] _T_43 = ((idx64 ? _T_40[35:0] : _T_41[35:0]) + {32'h0, _T_42[3:0]}) + 36'hf;
   /* verilator lint_on UNUSEDSIGNAL */
-  wire [32:0] _T_26 = sideEn ? {1'h0, numIdx} : 33'h0;
+  wire [32:0] _T_44 = sideEn ? {1'h0, numIdx} : 33'h0;
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [37:0] _T_27 = {{3'h0, _T_26}, 2'h0};
+  wire [37:0] _T_45 = {{3'h0, _T_44}, 2'h0};
   /* verilator lint_on UNUSEDSIGNAL */
-  wire [31:0] _T_28 = _T ? desc_scales_lo : scales_lo;
+  wire [31:0] _T_46 = _T ? desc_scales_lo : scales_lo;
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [35:0] _T_29 = (_T_27[35:0] + {32'h0, _T_28[3:0]}) + 36'hf;
+  wire [35:0] _T_47 = (_T_45[35:0] + {32'h0, _T_46[3:0]}) + 36'hf;
   /* verilator lint_on UNUSEDSIGNAL */
-  wire [32:0] _T_30 = rowsOn ? {1'h0, numBags} : 33'h0;
+  wire [32:0] _T_48 = rowsOn ? {1'h0, numBags} : 33'h0;
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [38:0] _T_31 = {{3'h0, _T_30}, 3'h0};
+  wire [38:0] _T_49 = {{3'h0, _T_48}, 3'h0};
   /* verilator lint_on UNUSEDSIGNAL */
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [35:0] _T_32 = (_T_31[35:0] + {32'h0, row_ids_lo[3:0]}) + 36'hf;
+  wire [35:0] _T_50 = (_T_49[35:0] + {32'h0, row_ids_lo[3:0]}) + 36'hf;
   /* verilator lint_on UNUSEDSIGNAL */
   wire [8:0] toBound = 9'h100 - {1'h0, offWord[7:0]};
   wire [31:0] byLen = (offLeft < 32'h4) ? offLeft : 32'h4;
@@ -1025,34 +1157,34 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
   wire [8:0] toBound_4 = 9'h100 - {1'h0, ridWord[7:0]};
   wire [31:0] byLen_4 = (ridLeft < 32'h4) ? ridLeft : 32'h4;
   wire [8:0] ridBurst = rid_burst[8:0];
-  wire [31:0] _T_33 = _T ? desc_argmax_lo : argmax_lo;
+  wire [31:0] _T_51 = _T ? desc_argmax_lo : argmax_lo;
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [35:0] _T_34 = {{2'h0, tokRow}, 2'h0};
+  wire [35:0] _T_52 = {{2'h0, tokRow}, 2'h0};
   /* verilator lint_on UNUSEDSIGNAL */
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [127:0] _T_35 = {64'h0, {32'h0, tokRow}} * {64'h0, {32'h0, tokStride}};
+  wire [127:0] _T_53 = {64'h0, {32'h0, tokRow}} * {64'h0, {32'h0, tokStride}};
   /* verilator lint_on UNUSEDSIGNAL */
   wire [8:0] toBound_5 = 9'h100 - {1'h0, curRowWord[7:0]};
   wire [8:0] byLen_5 = (curRowLeft < 5'h4) ? {4'h0, curRowLeft} : 9'h4;
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [15:0] _T_36 = {throttle_b, throttle_r};
+  wire [15:0] _T_54 = {throttle_b, throttle_r};
   /* verilator lint_on UNUSEDSIGNAL */
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [15:0] _T_37 = {throttle_b, throttle_r};
+  wire [15:0] _T_55 = {throttle_b, throttle_r};
   /* verilator lint_on UNUSEDSIGNAL */
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [127:0] _T_38 = offBeatQ_deq_bits >> {off_unpack_lane, 5'h0};
+  wire [127:0] _T_56 = offBeatQ_deq_bits >> {off_unpack_lane, 5'h0};
   /* verilator lint_on UNUSEDSIGNAL */
   wire [2:0] step = off64 ? 3'h2 : 3'h1;
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [127:0] _T_39 = idxBeatQ_deq_bits >> {idx_unpack_lane, 5'h0};
+  wire [127:0] _T_57 = idxBeatQ_deq_bits >> {idx_unpack_lane, 5'h0};
   /* verilator lint_on UNUSEDSIGNAL */
   wire [2:0] step_1 = idx64 ? 3'h2 : 3'h1;
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [127:0] _T_40 = pswBeatQ_deq_bits >> {psw_unpack_lane, 5'h0};
+  wire [127:0] _T_58 = pswBeatQ_deq_bits >> {psw_unpack_lane, 5'h0};
   /* verilator lint_on UNUSEDSIGNAL */
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [127:0] _T_41 = ridBeatQ_deq_bits >> {rid_unpack_lane, 5'h0};
+  wire [127:0] _T_59 = ridBeatQ_deq_bits >> {rid_unpack_lane, 5'h0};
   /* verilator lint_on UNUSEDSIGNAL */
   wire inAdder = (red_valid_0 & (red_slot_0 == mSlot)) & (red_beat_0 == rj);
   wire inAdder_1 = (red_valid_1 & (red_slot_1 == mSlot)) & (red_beat_1 == rj);
@@ -1065,154 +1197,154 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
   wire [31:0] words_2 = red_empty_5 ? 32'hffffffff : ((red_first_5 | lane_max_1_b_wins) ? red_pos_5 : argMem_rd0[63:32]);
   wire [31:0] words_3 = red_empty_5 ? 32'hffffffff : ((red_first_5 | lane_max_0_b_wins) ? red_pos_5 : argMem_rd0[31:0]);
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [254:0] _T_42 = {127'h0, {96'h0, ridPQ_deq_bits}} << pkSh;
+  wire [254:0] _T_60 = {127'h0, {96'h0, ridPQ_deq_bits}} << pkSh;
   /* verilator lint_on UNUSEDSIGNAL */
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [30:0] _T_43 = 31'hff << {pkN[0], 3'h0};
+  wire [30:0] _T_61 = 31'hff << {pkN[0], 3'h0};
   /* verilator lint_on UNUSEDSIGNAL */
-  wire [31:0] _T_44 = _T ? desc_out_lo : out_lo;
+  wire [31:0] _T_62 = _T ? desc_out_lo : out_lo;
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [127:0] _T_45 = {64'h0, {32'h0, awBagQ_deq_bits}} * {64'h0, {32'h0, owArg ? (_T ? desc_argmax_stride : argmax_stride) : (_T ? desc_out_stride : out_stride)}};
+  wire [127:0] _T_63 = {64'h0, {32'h0, awBagQ_deq_bits}} * {64'h0, {32'h0, owArg ? (_T ? desc_argmax_stride : argmax_stride) : (_T ? desc_out_stride : out_stride)}};
   /* verilator lint_on UNUSEDSIGNAL */
   wire [8:0] toBound_6 = 9'h100 - {1'h0, curOwWord[7:0]};
   wire [8:0] byLen_6 = ({4'h0, curOwLeft} < 9'h100) ? {4'h0, curOwLeft} : 9'h100;
   wire empty = ~tok_q_0_deq_valid;
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [8:0] _T_46 = aw_burst - 9'h1;
+  wire [8:0] _T_64 = aw_burst - 9'h1;
   /* verilator lint_on UNUSEDSIGNAL */
-  wire _T_47 = run & (rErr | bErr);
-  wire _T_48 = s_axi_lite_arvalid & arready;
+  wire _T_65 = run & (rErr | bErr);
+  wire _T_66 = s_axi_lite_arvalid & arready;
   wire hit_7 = wfire & (lite2_index == 6'h8);
-  wire written_13 = s_axi_lite_wdata[8] & s_axi_lite_wstrb[1];
-  wire written_14 = s_axi_lite_wdata[7] & s_axi_lite_wstrb[0];
-  wire written_15 = s_axi_lite_wdata[6] & s_axi_lite_wstrb[0];
-  wire written_16 = s_axi_lite_wdata[5] & s_axi_lite_wstrb[0];
-  wire written_17 = s_axi_lite_wdata[4] & s_axi_lite_wstrb[0];
-  wire written_18 = s_axi_lite_wdata[3] & s_axi_lite_wstrb[0];
-  wire written_19 = s_axi_lite_wdata[2] & s_axi_lite_wstrb[0];
-  wire written_20 = s_axi_lite_wdata[1] & s_axi_lite_wstrb[0];
-  wire written_21 = s_axi_lite_wdata[0] & s_axi_lite_wstrb[0];
+  wire written_15 = s_axi_lite_wdata[8] & s_axi_lite_wstrb[1];
+  wire written_16 = s_axi_lite_wdata[7] & s_axi_lite_wstrb[0];
+  wire written_17 = s_axi_lite_wdata[6] & s_axi_lite_wstrb[0];
+  wire written_18 = s_axi_lite_wdata[5] & s_axi_lite_wstrb[0];
+  wire written_19 = s_axi_lite_wdata[4] & s_axi_lite_wstrb[0];
+  wire written_20 = s_axi_lite_wdata[3] & s_axi_lite_wstrb[0];
+  wire written_21 = s_axi_lite_wdata[2] & s_axi_lite_wstrb[0];
+  wire written_22 = s_axi_lite_wdata[1] & s_axi_lite_wstrb[0];
+  wire written_23 = s_axi_lite_wdata[0] & s_axi_lite_wstrb[0];
   wire hit_8 = wfire & (lite2_index == 6'h9);
-  wire [31:0] strobed_7 = {s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0]};
-  wire [31:0] written_22 = s_axi_lite_wdata & strobed_7;
-  wire hit_9 = wfire & (lite2_index == 6'ha);
   wire [31:0] strobed_8 = {s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0]};
-  wire [31:0] written_23 = s_axi_lite_wdata & strobed_8;
-  wire hit_10 = wfire & (lite2_index == 6'hb);
+  wire [31:0] written_24 = s_axi_lite_wdata & strobed_8;
+  wire hit_9 = wfire & (lite2_index == 6'ha);
   wire [31:0] strobed_9 = {s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0]};
-  wire [31:0] written_24 = s_axi_lite_wdata & strobed_9;
-  wire hit_11 = wfire & (lite2_index == 6'hc);
+  wire [31:0] written_25 = s_axi_lite_wdata & strobed_9;
+  wire hit_10 = wfire & (lite2_index == 6'hb);
   wire [31:0] strobed_10 = {s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0]};
-  wire [31:0] written_25 = s_axi_lite_wdata & strobed_10;
+  wire [31:0] written_26 = s_axi_lite_wdata & strobed_10;
+  wire hit_11 = wfire & (lite2_index == 6'hc);
+  wire [31:0] strobed_11 = {s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0]};
+  wire [31:0] written_27 = s_axi_lite_wdata & strobed_11;
   wire hit_12 = wfire & (lite2_index == 6'hd);
-  wire [7:0] strobed_11 = {s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1]};
-  wire [7:0] written_26 = s_axi_lite_wdata[15:8] & strobed_11;
-  wire [7:0] strobed_12 = {s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0]};
-  wire [7:0] written_27 = s_axi_lite_wdata[7:0] & strobed_12;
+  wire [7:0] strobed_12 = {s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1]};
+  wire [7:0] written_28 = s_axi_lite_wdata[15:8] & strobed_12;
+  wire [7:0] strobed_13 = {s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0]};
+  wire [7:0] written_29 = s_axi_lite_wdata[7:0] & strobed_13;
   wire hit_13 = wfire & (lite2_index == 6'h10);
-  wire [31:0] strobed_13 = {s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0]};
-  wire [31:0] written_28 = s_axi_lite_wdata & strobed_13;
-  wire hit_14 = wfire & (lite2_index == 6'h11);
   wire [31:0] strobed_14 = {s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0]};
-  wire [31:0] written_29 = s_axi_lite_wdata & strobed_14;
-  wire hit_15 = wfire & (lite2_index == 6'h12);
+  wire [31:0] written_30 = s_axi_lite_wdata & strobed_14;
+  wire hit_14 = wfire & (lite2_index == 6'h11);
   wire [31:0] strobed_15 = {s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0]};
-  wire [31:0] written_30 = s_axi_lite_wdata & strobed_15;
-  wire hit_16 = wfire & (lite2_index == 6'h13);
+  wire [31:0] written_31 = s_axi_lite_wdata & strobed_15;
+  wire hit_15 = wfire & (lite2_index == 6'h12);
   wire [31:0] strobed_16 = {s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0]};
-  wire [31:0] written_31 = s_axi_lite_wdata & strobed_16;
-  wire hit_17 = wfire & (lite2_index == 6'h14);
+  wire [31:0] written_32 = s_axi_lite_wdata & strobed_16;
+  wire hit_16 = wfire & (lite2_index == 6'h13);
   wire [31:0] strobed_17 = {s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0]};
-  wire [31:0] written_32 = s_axi_lite_wdata & strobed_17;
-  wire hit_18 = wfire & (lite2_index == 6'h15);
+  wire [31:0] written_33 = s_axi_lite_wdata & strobed_17;
+  wire hit_17 = wfire & (lite2_index == 6'h14);
   wire [31:0] strobed_18 = {s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0]};
-  wire [31:0] written_33 = s_axi_lite_wdata & strobed_18;
-  wire hit_19 = wfire & (lite2_index == 6'h16);
+  wire [31:0] written_34 = s_axi_lite_wdata & strobed_18;
+  wire hit_18 = wfire & (lite2_index == 6'h15);
   wire [31:0] strobed_19 = {s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0]};
-  wire [31:0] written_34 = s_axi_lite_wdata & strobed_19;
-  wire hit_20 = wfire & (lite2_index == 6'h17);
+  wire [31:0] written_35 = s_axi_lite_wdata & strobed_19;
+  wire hit_19 = wfire & (lite2_index == 6'h16);
   wire [31:0] strobed_20 = {s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0]};
-  wire [31:0] written_35 = s_axi_lite_wdata & strobed_20;
-  wire hit_21 = wfire & (lite2_index == 6'h18);
+  wire [31:0] written_36 = s_axi_lite_wdata & strobed_20;
+  wire hit_20 = wfire & (lite2_index == 6'h17);
   wire [31:0] strobed_21 = {s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0]};
-  wire [31:0] written_36 = s_axi_lite_wdata & strobed_21;
-  wire hit_22 = wfire & (lite2_index == 6'h19);
+  wire [31:0] written_37 = s_axi_lite_wdata & strobed_21;
+  wire hit_21 = wfire & (lite2_index == 6'h18);
   wire [31:0] strobed_22 = {s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0]};
-  wire [31:0] written_37 = s_axi_lite_wdata & strobed_22;
-  wire hit_23 = wfire & (lite2_index == 6'h1a);
+  wire [31:0] written_38 = s_axi_lite_wdata & strobed_22;
+  wire hit_22 = wfire & (lite2_index == 6'h19);
   wire [31:0] strobed_23 = {s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0]};
-  wire [31:0] written_38 = s_axi_lite_wdata & strobed_23;
-  wire hit_24 = wfire & (lite2_index == 6'h1b);
+  wire [31:0] written_39 = s_axi_lite_wdata & strobed_23;
+  wire hit_23 = wfire & (lite2_index == 6'h1a);
   wire [31:0] strobed_24 = {s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0]};
-  wire [31:0] written_39 = s_axi_lite_wdata & strobed_24;
+  wire [31:0] written_40 = s_axi_lite_wdata & strobed_24;
+  wire hit_24 = wfire & (lite2_index == 6'h1b);
+  wire [31:0] strobed_25 = {s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0]};
+  wire [31:0] written_41 = s_axi_lite_wdata & strobed_25;
   wire hit_25 = wfire & (lite2_index == 6'h28);
-  wire written_40 = s_axi_lite_wdata[4] & s_axi_lite_wstrb[0];
-  wire written_41 = s_axi_lite_wdata[3] & s_axi_lite_wstrb[0];
-  wire [1:0] strobed_25 = {s_axi_lite_wstrb[0], s_axi_lite_wstrb[0]};
-  wire [1:0] written_42 = s_axi_lite_wdata[2:1] & strobed_25;
-  wire written_43 = s_axi_lite_wdata[0] & s_axi_lite_wstrb[0];
+  wire written_42 = s_axi_lite_wdata[4] & s_axi_lite_wstrb[0];
+  wire written_43 = s_axi_lite_wdata[3] & s_axi_lite_wstrb[0];
+  wire [1:0] strobed_26 = {s_axi_lite_wstrb[0], s_axi_lite_wstrb[0]};
+  wire [1:0] written_44 = s_axi_lite_wdata[2:1] & strobed_26;
+  wire written_45 = s_axi_lite_wdata[0] & s_axi_lite_wstrb[0];
   wire hit_26 = wfire & (lite2_index == 6'h29);
-  wire [31:0] strobed_26 = {s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0]};
-  wire [31:0] written_44 = s_axi_lite_wdata & strobed_26;
-  wire hit_27 = wfire & (lite2_index == 6'h2a);
   wire [31:0] strobed_27 = {s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0]};
-  wire [31:0] written_45 = s_axi_lite_wdata & strobed_27;
-  wire hit_28 = wfire & (lite2_index == 6'h2b);
+  wire [31:0] written_46 = s_axi_lite_wdata & strobed_27;
+  wire hit_27 = wfire & (lite2_index == 6'h2a);
   wire [31:0] strobed_28 = {s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0]};
-  wire [31:0] written_46 = s_axi_lite_wdata & strobed_28;
-  wire hit_29 = wfire & (lite2_index == 6'h2c);
+  wire [31:0] written_47 = s_axi_lite_wdata & strobed_28;
+  wire hit_28 = wfire & (lite2_index == 6'h2b);
   wire [31:0] strobed_29 = {s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0]};
-  wire [31:0] written_47 = s_axi_lite_wdata & strobed_29;
-  wire hit_30 = wfire & (lite2_index == 6'h2d);
+  wire [31:0] written_48 = s_axi_lite_wdata & strobed_29;
+  wire hit_29 = wfire & (lite2_index == 6'h2c);
   wire [31:0] strobed_30 = {s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0]};
-  wire [31:0] written_48 = s_axi_lite_wdata & strobed_30;
-  wire hit_31 = wfire & (lite2_index == 6'h2e);
+  wire [31:0] written_49 = s_axi_lite_wdata & strobed_30;
+  wire hit_30 = wfire & (lite2_index == 6'h2d);
   wire [31:0] strobed_31 = {s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0]};
-  wire [31:0] written_49 = s_axi_lite_wdata & strobed_31;
-  wire hit_32 = wfire & (lite2_index == 6'h2f);
+  wire [31:0] written_50 = s_axi_lite_wdata & strobed_31;
+  wire hit_31 = wfire & (lite2_index == 6'h2e);
   wire [31:0] strobed_32 = {s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0]};
-  wire [31:0] written_50 = s_axi_lite_wdata & strobed_32;
-  wire hit_33 = wfire & (lite2_index == 6'h38);
+  wire [31:0] written_51 = s_axi_lite_wdata & strobed_32;
+  wire hit_32 = wfire & (lite2_index == 6'h2f);
   wire [31:0] strobed_33 = {s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0]};
-  wire [31:0] written_51 = s_axi_lite_wdata & strobed_33;
-  wire hit_34 = wfire & (lite2_index == 6'h39);
+  wire [31:0] written_52 = s_axi_lite_wdata & strobed_33;
+  wire hit_33 = wfire & (lite2_index == 6'h38);
   wire [31:0] strobed_34 = {s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0]};
-  wire [31:0] written_52 = s_axi_lite_wdata & strobed_34;
-  wire hit_35 = wfire & (lite2_index == 6'h3a);
+  wire [31:0] written_53 = s_axi_lite_wdata & strobed_34;
+  wire hit_34 = wfire & (lite2_index == 6'h39);
   wire [31:0] strobed_35 = {s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0]};
-  wire [31:0] written_53 = s_axi_lite_wdata & strobed_35;
-  wire hit_36 = wfire & (lite2_index == 6'h3b);
+  wire [31:0] written_54 = s_axi_lite_wdata & strobed_35;
+  wire hit_35 = wfire & (lite2_index == 6'h3a);
   wire [31:0] strobed_36 = {s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0]};
-  wire [31:0] written_54 = s_axi_lite_wdata & strobed_36;
+  wire [31:0] written_55 = s_axi_lite_wdata & strobed_36;
+  wire hit_36 = wfire & (lite2_index == 6'h3b);
+  wire [31:0] strobed_37 = {s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0]};
+  wire [31:0] written_56 = s_axi_lite_wdata & strobed_37;
   wire hit_45 = wfire & (lite2_index == 6'h30);
-  wire [31:0] strobed_45 = {s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0]};
-  wire [31:0] written_63 = s_axi_lite_wdata & strobed_45;
-  wire hit_46 = wfire & (lite2_index == 6'h31);
   wire [31:0] strobed_46 = {s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0]};
-  wire [31:0] written_64 = s_axi_lite_wdata & strobed_46;
-  wire hit_47 = wfire & (lite2_index == 6'h32);
+  wire [31:0] written_65 = s_axi_lite_wdata & strobed_46;
+  wire hit_46 = wfire & (lite2_index == 6'h31);
   wire [31:0] strobed_47 = {s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0]};
-  wire [31:0] written_65 = s_axi_lite_wdata & strobed_47;
-  wire hit_48 = wfire & (lite2_index == 6'h34);
+  wire [31:0] written_66 = s_axi_lite_wdata & strobed_47;
+  wire hit_47 = wfire & (lite2_index == 6'h32);
   wire [31:0] strobed_48 = {s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0]};
-  wire [31:0] written_66 = s_axi_lite_wdata & strobed_48;
-  wire hit_49 = wfire & (lite2_index == 6'h35);
+  wire [31:0] written_67 = s_axi_lite_wdata & strobed_48;
+  wire hit_48 = wfire & (lite2_index == 6'h34);
   wire [31:0] strobed_49 = {s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0]};
-  wire [31:0] written_67 = s_axi_lite_wdata & strobed_49;
-  wire hit_50 = wfire & (lite2_index == 6'h36);
+  wire [31:0] written_68 = s_axi_lite_wdata & strobed_49;
+  wire hit_49 = wfire & (lite2_index == 6'h35);
   wire [31:0] strobed_50 = {s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0]};
-  wire [31:0] written_68 = s_axi_lite_wdata & strobed_50;
+  wire [31:0] written_69 = s_axi_lite_wdata & strobed_50;
+  wire hit_50 = wfire & (lite2_index == 6'h36);
+  wire [31:0] strobed_51 = {s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0]};
+  wire [31:0] written_70 = s_axi_lite_wdata & strobed_51;
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [8:0] _T_49 = arBeats - 9'h1;
+  wire [8:0] _T_67 = arBeats - 9'h1;
   /* verilator lint_on UNUSEDSIGNAL */
-  wire _T_50 = rowGo & fromTok;
-  wire _T_51 = needStart & off_unpack_valid;
-  wire _T_52 = holdLook | holdEmpty;
+  wire _T_68 = rowGo & fromTok;
+  wire _T_69 = needStart & off_unpack_valid;
+  wire _T_70 = holdLook | holdEmpty;
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [8:0] _T_53 = aw_burst - 9'h1;
+  wire [8:0] _T_71 = aw_burst - 9'h1;
   /* verilator lint_on UNUSEDSIGNAL */
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [8:0] _T_54 = arBeats - 9'h1;
+  wire [8:0] _T_72 = arBeats - 9'h1;
   /* verilator lint_on UNUSEDSIGNAL */
 
   Queue_d2_w198_reg tok_q_0 ( // @[accel/engine/interleave.ts:35]
@@ -1226,7 +1358,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .deq_bits(tok_q_0_deq_bits),
     .count(tok_q_0_count)
   );
-  Queue_d34_w132_ram metaQ ( // @[accel/engine/engine.ts:392]
+  Queue_d34_w132_ram metaQ ( // @[accel/engine/engine.ts:442]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(metaQ_enq_valid),
@@ -1237,7 +1369,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .deq_bits(metaQ_deq_bits),
     .count(metaQ_count)
   );
-  Queue_d32_w64_ram ridUQ ( // @[accel/engine/engine.ts:396]
+  Queue_d32_w64_ram ridUQ ( // @[accel/engine/engine.ts:446]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(ridUQ_enq_valid),
@@ -1248,7 +1380,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .deq_bits(ridUQ_deq_bits),
     .count(ridUQ_count)
   );
-  Queue_d4_w131_reg dataQ ( // @[accel/engine/engine.ts:526]
+  Queue_d4_w131_reg dataQ ( // @[accel/engine/engine.ts:576]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(dataQ_enq_valid),
@@ -1259,7 +1391,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .deq_bits(dataQ_deq_bits),
     .count(dataQ_count)
   );
-  Queue_d16_w128_ram offBeatQ ( // @[accel/engine/engine.ts:556]
+  Queue_d16_w128_ram offBeatQ ( // @[accel/engine/engine.ts:606]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(offBeatQ_enq_valid),
@@ -1270,7 +1402,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .deq_bits(offBeatQ_deq_bits),
     .count(offBeatQ_count)
   );
-  Queue_d16_w128_ram idxBeatQ ( // @[accel/engine/engine.ts:557]
+  Queue_d16_w128_ram idxBeatQ ( // @[accel/engine/engine.ts:607]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(idxBeatQ_enq_valid),
@@ -1281,7 +1413,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .deq_bits(idxBeatQ_deq_bits),
     .count(idxBeatQ_count)
   );
-  Queue_d16_w128_ram pswBeatQ ( // @[accel/engine/engine.ts:562]
+  Queue_d16_w128_ram pswBeatQ ( // @[accel/engine/engine.ts:612]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(pswBeatQ_enq_valid),
@@ -1292,7 +1424,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .deq_bits(pswBeatQ_deq_bits),
     .count(pswBeatQ_count)
   );
-  Queue_d16_w128_ram argBeatQ ( // @[accel/engine/engine.ts:566]
+  Queue_d16_w128_ram argBeatQ ( // @[accel/engine/engine.ts:616]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(argBeatQ_enq_valid),
@@ -1303,7 +1435,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .deq_bits(argBeatQ_deq_bits),
     .count(argBeatQ_count)
   );
-  Queue_d16_w128_ram ridBeatQ ( // @[accel/engine/engine.ts:569]
+  Queue_d16_w128_ram ridBeatQ ( // @[accel/engine/engine.ts:619]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(ridBeatQ_enq_valid),
@@ -1314,7 +1446,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .deq_bits(ridBeatQ_deq_bits),
     .count(ridBeatQ_count)
   );
-  Queue_d64_w128_ram updBeatQ ( // @[accel/engine/engine.ts:572]
+  Queue_d64_w128_ram updBeatQ ( // @[accel/engine/engine.ts:622]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(updBeatQ_enq_valid),
@@ -1325,7 +1457,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .deq_bits(updBeatQ_deq_bits),
     .count(updBeatQ_count)
   );
-  Queue_d32_w32_ram ridPQ ( // @[accel/engine/engine.ts:647]
+  Queue_d32_w32_ram ridPQ ( // @[accel/engine/engine.ts:697]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(ridPQ_enq_valid),
@@ -1336,7 +1468,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .deq_bits(ridPQ_deq_bits),
     .count(ridPQ_count)
   );
-  Queue_d24_w129_ram outQ ( // @[accel/engine/engine.ts:793]
+  Queue_d24_w129_ram outQ ( // @[accel/engine/engine.ts:843]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(outQ_enq_valid),
@@ -1347,7 +1479,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .deq_bits(outQ_deq_bits),
     .count(outQ_count)
   );
-  Queue_d4_w32_reg awBagQ ( // @[accel/engine/engine.ts:794]
+  Queue_d4_w32_reg awBagQ ( // @[accel/engine/engine.ts:844]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(awBagQ_enq_valid),
@@ -1358,7 +1490,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .deq_bits(awBagQ_deq_bits),
     .count(awBagQ_count)
   );
-  Queue_d4_w36_reg hq ( // @[accel/engine/engine.ts:797]
+  Queue_d4_w36_reg hq ( // @[accel/engine/engine.ts:847]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(hq_enq_valid),
@@ -1369,7 +1501,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .deq_bits(hq_deq_bits),
     .count(hq_count)
   );
-  Queue_d40_w129_ram argQ ( // @[accel/engine/engine.ts:804]
+  Queue_d40_w129_ram argQ ( // @[accel/engine/engine.ts:854]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(argQ_enq_valid),
@@ -1380,7 +1512,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .deq_bits(argQ_deq_bits),
     .count(argQ_count)
   );
-  Fp32Mul_s3 lane_mul_0 ( // @[accel/engine/engine.ts:829]
+  Fp32Mul_s3 lane_mul_0 ( // @[accel/engine/engine.ts:879]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_mul_0_in_valid),
@@ -1389,7 +1521,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .out_valid(lane_mul_0_out_valid),
     .y(lane_mul_0_y)
   );
-  Fp32Mul_s3 lane_mul_1 ( // @[accel/engine/engine.ts:829]
+  Fp32Mul_s3 lane_mul_1 ( // @[accel/engine/engine.ts:879]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_mul_1_in_valid),
@@ -1398,7 +1530,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .out_valid(lane_mul_1_out_valid),
     .y(lane_mul_1_y)
   );
-  Fp32Mul_s3 lane_mul_2 ( // @[accel/engine/engine.ts:829]
+  Fp32Mul_s3 lane_mul_2 ( // @[accel/engine/engine.ts:879]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_mul_2_in_valid),
@@ -1407,7 +1539,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .out_valid(lane_mul_2_out_valid),
     .y(lane_mul_2_y)
   );
-  Fp32Mul_s3 lane_mul_3 ( // @[accel/engine/engine.ts:829]
+  Fp32Mul_s3 lane_mul_3 ( // @[accel/engine/engine.ts:879]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_mul_3_in_valid),
@@ -1416,7 +1548,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .out_valid(lane_mul_3_out_valid),
     .y(lane_mul_3_y)
   );
-  Fp32Add_s3 lane_add_0 ( // @[accel/engine/engine.ts:845]
+  Fp32Add_s3 lane_add_0 ( // @[accel/engine/engine.ts:895]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_add_0_in_valid),
@@ -1426,7 +1558,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .out_valid(lane_add_0_out_valid),
     .y(lane_add_0_y)
   );
-  Fp32Max_s3 lane_max_0 ( // @[accel/engine/engine.ts:850]
+  Fp32Max_s3 lane_max_0 ( // @[accel/engine/engine.ts:900]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_max_0_in_valid),
@@ -1436,7 +1568,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .y(lane_max_0_y),
     .b_wins(lane_max_0_b_wins)
   );
-  Fp32Add_s3 lane_add_1 ( // @[accel/engine/engine.ts:845]
+  Fp32Add_s3 lane_add_1 ( // @[accel/engine/engine.ts:895]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_add_1_in_valid),
@@ -1446,7 +1578,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .out_valid(lane_add_1_out_valid),
     .y(lane_add_1_y)
   );
-  Fp32Max_s3 lane_max_1 ( // @[accel/engine/engine.ts:850]
+  Fp32Max_s3 lane_max_1 ( // @[accel/engine/engine.ts:900]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_max_1_in_valid),
@@ -1456,7 +1588,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .y(lane_max_1_y),
     .b_wins(lane_max_1_b_wins)
   );
-  Fp32Add_s3 lane_add_2 ( // @[accel/engine/engine.ts:845]
+  Fp32Add_s3 lane_add_2 ( // @[accel/engine/engine.ts:895]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_add_2_in_valid),
@@ -1466,7 +1598,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .out_valid(lane_add_2_out_valid),
     .y(lane_add_2_y)
   );
-  Fp32Max_s3 lane_max_2 ( // @[accel/engine/engine.ts:850]
+  Fp32Max_s3 lane_max_2 ( // @[accel/engine/engine.ts:900]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_max_2_in_valid),
@@ -1476,7 +1608,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .y(lane_max_2_y),
     .b_wins(lane_max_2_b_wins)
   );
-  Fp32Add_s3 lane_add_3 ( // @[accel/engine/engine.ts:845]
+  Fp32Add_s3 lane_add_3 ( // @[accel/engine/engine.ts:895]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_add_3_in_valid),
@@ -1486,7 +1618,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .out_valid(lane_add_3_out_valid),
     .y(lane_add_3_y)
   );
-  Fp32Max_s3 lane_max_3 ( // @[accel/engine/engine.ts:850]
+  Fp32Max_s3 lane_max_3 ( // @[accel/engine/engine.ts:900]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_max_3_in_valid),
@@ -1496,7 +1628,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .y(lane_max_3_y),
     .b_wins(lane_max_3_b_wins)
   );
-  Fp32FromUInt_w32_s2 nConv ( // @[accel/engine/engine.ts:874]
+  Fp32FromUInt_w32_s2 nConv ( // @[accel/engine/engine.ts:924]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(nConv_in_valid),
@@ -1504,7 +1636,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .out_valid(nConv_out_valid),
     .y(nConv_y)
   );
-  Fp32Div_s12 lane_div_0 ( // @[accel/engine/engine.ts:897]
+  Fp32Div_s12 lane_div_0 ( // @[accel/engine/engine.ts:947]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_div_0_in_valid),
@@ -1513,7 +1645,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .out_valid(lane_div_0_out_valid),
     .y(lane_div_0_y)
   );
-  Fp32Div_s12 lane_div_1 ( // @[accel/engine/engine.ts:897]
+  Fp32Div_s12 lane_div_1 ( // @[accel/engine/engine.ts:947]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_div_1_in_valid),
@@ -1522,7 +1654,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .out_valid(lane_div_1_out_valid),
     .y(lane_div_1_y)
   );
-  Fp32Div_s12 lane_div_2 ( // @[accel/engine/engine.ts:897]
+  Fp32Div_s12 lane_div_2 ( // @[accel/engine/engine.ts:947]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_div_2_in_valid),
@@ -1531,7 +1663,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .out_valid(lane_div_2_out_valid),
     .y(lane_div_2_y)
   );
-  Fp32Div_s12 lane_div_3 ( // @[accel/engine/engine.ts:897]
+  Fp32Div_s12 lane_div_3 ( // @[accel/engine/engine.ts:947]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_div_3_in_valid),
@@ -1540,7 +1672,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .out_valid(lane_div_3_out_valid),
     .y(lane_div_3_y)
   );
-  TcastUpdate_d128_a32_r16_l3_3_12_12_c4_s32 update ( // @[accel/engine/engine.ts:913]
+  TcastUpdate_d128_a32_r16_l3_3_12_12_c4_s32 update ( // @[accel/engine/engine.ts:963]
     .clock(aclk),
     .reset(!aresetn),
     .start(update_start),
@@ -1583,7 +1715,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .sd_strb(update_sd_strb),
     .idle(update_idle)
   );
-  Queue_d2_w144_reg pkQ ( // @[accel/engine/engine.ts:947]
+  Queue_d2_w144_reg pkQ ( // @[accel/engine/engine.ts:997]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(pkQ_enq_valid),
@@ -1594,7 +1726,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .deq_bits(pkQ_deq_bits),
     .count(pkQ_count)
   );
-  Queue_d8_w11_reg lenQ ( // @[accel/engine/engine.ts:990]
+  Queue_d8_w11_reg lenQ ( // @[accel/engine/engine.ts:1040]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(lenQ_enq_valid),
@@ -1605,7 +1737,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .deq_bits(lenQ_deq_bits),
     .count(lenQ_count)
   );
-  Queue_d8_w32_ram awAddrQ ( // @[accel/engine/engine.ts:1021]
+  Queue_d8_w32_ram awAddrQ ( // @[accel/engine/engine.ts:1071]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(awAddrQ_enq_valid),
@@ -1617,388 +1749,414 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .count(awAddrQ_count)
   );
 
-  assign engine_rdata = out_0; // @[accel/engine/engine.ts:221]
-  assign wfire = (s_axi_lite_awvalid & s_axi_lite_wvalid) & ~bvalid; // @[accel/engine/engine.ts:221]
-  assign arready = ~rvalid; // @[accel/engine/engine.ts:221]
-  assign startReq = (hit_0 & s_axi_lite_wstrb[0]) & written_0; // @[accel/engine/engine.ts:239]
-  assign start = startReq & ~busy; // @[accel/engine/engine.ts:240]
-  assign descFire = (run & dataQ_deq_valid) & (dKind == 3'h5); // @[accel/engine/engine.ts:579]
-  assign descBeat = dData; // @[accel/engine/engine.ts:580]
-  assign idx64 = _T_1[0]; // @[accel/engine/engine.ts:251]
-  assign isMean = _T_2[4]; // @[accel/engine/engine.ts:252]
-  assign isMax = _T_3[5]; // @[accel/engine/engine.ts:253]
-  assign pswEn = _T_4[6]; // @[accel/engine/engine.ts:254]
-  assign argEn = isMax & _T_5[7]; // @[accel/engine/engine.ts:256]
-  assign maskEn = _T_6[8]; // @[accel/engine/engine.ts:257]
-  assign sideEn = pswEn | maskEn; // @[accel/engine/engine.ts:258]
-  assign off64 = _T_7[1]; // @[accel/engine/engine.ts:260]
-  assign inclLast = _T_8[2]; // @[accel/engine/engine.ts:261]
-  assign padEn = _T_9[3]; // @[accel/engine/engine.ts:262]
-  assign opt = _T_10[2:1]; // @[accel/engine/engine.ts:271]
-  assign optOn = opt != 2'h0; // @[accel/engine/engine.ts:272]
-  assign rowsOn = _T_11[0] & (1'b1 | optOn); // @[accel/engine/engine.ts:274]
-  assign keepGrad = _T_12[3]; // @[accel/engine/engine.ts:275]
-  assign unfused = _T_13[4] & optOn; // @[accel/engine/engine.ts:276]
-  assign gradRowsOut = (rowsOn & ~unfused) & (~optOn | keepGrad); // @[accel/engine/engine.ts:277]
-  assign dimBytes = _T_15[17:0]; // @[accel/engine/engine.ts:286]
-  assign tail = dimBytes[3:0]; // @[accel/engine/engine.ts:287]
-  assign tailMask = (tail == 4'h0) ? 16'hffff : (16'hffff >> (5'h10 - {1'h0, tail})); // @[accel/engine/engine.ts:289]
-  assign row_beats_all = _T_16[18:4]; // @[accel/engine/engine.ts:292]
-  assign offCount = ((numBags == 32'h0) | unfused) ? 33'h0 : ({1'h0, numBags} + {32'h0, inclLast}); // @[accel/engine/engine.ts:304]
-  assign off_beats_total = (offCount == 33'h0) ? 32'h0 : _T_20[35:4]; // @[accel/engine/engine.ts:306]
-  assign idx_beats_total = (_T_21 == 33'h0) ? 32'h0 : _T_25[35:4]; // @[accel/engine/engine.ts:306]
-  assign psw_beats_total = (_T_26 == 33'h0) ? 32'h0 : _T_29[35:4]; // @[accel/engine/engine.ts:306]
-  assign rid_beats_total = (_T_30 == 33'h0) ? 32'h0 : _T_32[35:4]; // @[accel/engine/engine.ts:306]
-  assign arFree = ~arValid | m_axi_arready; // @[accel/engine/engine.ts:342]
-  assign slotFree = slotsUsed < 6'h20; // @[accel/engine/engine.ts:343]
-  assign run = busy & ~err; // @[accel/engine/engine.ts:346]
-  assign canRead = (run & arFree) & slotFree; // @[accel/engine/engine.ts:347]
-  assign off_burst = ({23'h0, toBound} < byLen) ? {23'h0, toBound} : byLen; // @[accel/engine/engine.ts:320]
-  assign idx_burst = ({23'h0, toBound_1} < byLen_1) ? {23'h0, toBound_1} : byLen_1; // @[accel/engine/engine.ts:320]
-  assign offGo = (canRead & (offLeft != 32'h0)) & (({5'h0, offRes} + {1'h0, offBurst}) <= 10'h10); // @[accel/engine/engine.ts:359]
-  assign idxGo = ((canRead & ~offGo) & (idxLeft != 32'h0)) & (({5'h0, idxRes} + {1'h0, idxBurst}) <= 10'h10); // @[accel/engine/engine.ts:360]
-  assign psw_burst = ({23'h0, toBound_2} < byLen_2) ? {23'h0, toBound_2} : byLen_2; // @[accel/engine/engine.ts:320]
-  assign pswGo = (((canRead & ~offGo) & ~idxGo) & (pswLeft != 32'h0)) & (({5'h0, pswRes} + {1'h0, pswBurst}) <= 10'h10); // @[accel/engine/engine.ts:365]
-  assign desc_burst = (toBound_3 < byLen_3) ? toBound_3 : byLen_3; // @[accel/engine/engine.ts:320]
-  assign descGo = (((canRead & ~offGo) & ~idxGo) & ~pswGo) & (descLeft != 4'h0); // @[accel/engine/engine.ts:370]
-  assign rid_burst = ({23'h0, toBound_4} < byLen_4) ? {23'h0, toBound_4} : byLen_4; // @[accel/engine/engine.ts:320]
-  assign ridGo = (((((canRead & ~offGo) & ~idxGo) & ~pswGo) & ~descGo) & (ridLeft != 32'h0)) & (({5'h0, ridRes} + {1'h0, ridBurst}) <= 10'h10); // @[accel/engine/engine.ts:379]
-  assign sideGo = (((offGo | idxGo) | pswGo) | descGo) | ridGo; // @[accel/engine/engine.ts:384]
-  assign tok_enq_valid = emitHeld | emTok; // @[accel/engine/engine.ts:739]
-  assign tokQ_enq_bits = {emTok ? ((emPh == 2'h0) ? 2'h1 : emPh) : 2'h0, heldEmpty & ~emTok, heldFirst, heldLast, heldSlot, heldBag, heldN, heldScale, heldPos, emTok ? ((emPh == 2'h0) ? updU : emRow) : heldRow, heldRid}; // @[accel/engine/engine.ts:741]
-  assign tok_deq_ready = emptyGo | rowTake; // @[accel/engine/engine.ts:441]
-  assign fromTok = rowLeft == 5'h0; // @[accel/engine/engine.ts:400]
-  assign tokEmpty = tok_q_0_deq_bits[195]; // @[accel/engine/engine.ts:401]
-  assign fusedOpt = optOn & ~unfused; // @[accel/engine/engine.ts:407]
-  assign owed = fPh != 2'h0; // @[accel/engine/engine.ts:410]
-  assign tokLastFused = fusedOpt & tok_q_0_deq_bits[193]; // @[accel/engine/engine.ts:411]
-  assign tokFk = owed ? fPh : tok_q_0_deq_bits[197:196]; // @[accel/engine/engine.ts:415]
-  assign tokRow = owed ? fRid : tok_q_0_deq_bits[63:32]; // @[accel/engine/engine.ts:416]
-  assign argNext = (((maskEn & ~owed) & ~tokEmpty) & ~argDone) & (tokFk == 2'h0); // @[accel/engine/engine.ts:417]
-  assign tokRowwiseState = (tokFk == 2'h3) & (opt == 2'h3); // @[accel/engine/engine.ts:418]
-  assign tokBase = (tokFk == 2'h2) ? weight_lo : ((tokFk == 2'h3) ? state_lo : (argNext ? _T_33 : (_T ? desc_table_lo : table_lo))); // @[accel/engine/engine.ts:419]
-  assign tokStride = tokFk[1] ? weight_stride : (argNext ? (_T ? desc_argmax_stride : argmax_stride) : (_T ? desc_row_stride : row_stride)); // @[accel/engine/engine.ts:420]
-  assign tokRowAddr = tokRowwiseState ? (state_lo + _T_34[31:0]) : (tokBase + _T_35[31:0]); // @[accel/engine/engine.ts:421]
-  assign curFk = fromTok ? tokFk : rowFk; // @[accel/engine/engine.ts:424]
-  assign curRowWord = fromTok ? tokRowAddr[31:4] : rowWord; // @[accel/engine/engine.ts:425]
-  assign curRowLeft = fromTok ? (tokRowwiseState ? 5'h1 : rowBeats) : rowLeft; // @[accel/engine/engine.ts:426]
-  assign row_burst = (toBound_5 < byLen_5) ? toBound_5 : byLen_5; // @[accel/engine/engine.ts:320]
-  assign rowPending = ((rowLeft != 5'h0) | owed) | (tok_q_0_deq_valid & ~tokEmpty); // @[accel/engine/engine.ts:428]
-  assign rowMetaOk = ((rowLeft != 5'h0) | (curFk != 2'h0)) | metaQ_enq_ready; // @[accel/engine/engine.ts:429]
-  assign ridOk = (owed | ~tokLastFused) | ridUQ_enq_ready; // @[accel/engine/engine.ts:431]
-  assign updCredit = (curFk == 2'h0) | (({9'h0, updRes} + {7'h0, row_burst}) <= 16'h40); // @[accel/engine/engine.ts:436]
-  assign rowGo = ((((canRead & ~sideGo) & rowPending) & rowMetaOk) & updCredit) & (~fromTok | ridOk); // @[accel/engine/engine.ts:437]
-  assign emptyGo = (((((run & (rowLeft == 5'h0)) & ~owed) & tok_q_0_deq_valid) & tokEmpty) & metaQ_enq_ready) & ridOk; // @[accel/engine/engine.ts:439]
-  assign rowTake = ((rowGo & fromTok) & ~owed) & ~argNext; // @[accel/engine/engine.ts:440]
-  assign segOut = (emptyGo | rowTake) & tokLastFused; // @[accel/engine/engine.ts:444]
-  assign curIsArg = fromTok ? argNext : rowIsArg; // @[accel/engine/engine.ts:451]
-  assign arGo = sideGo | rowGo; // @[accel/engine/engine.ts:460]
-  assign arBeats = offGo ? offBurst : (idxGo ? idxBurst : (pswGo ? pswBurst : (descGo ? desc_burst : (ridGo ? ridBurst : row_burst)))); // @[accel/engine/engine.ts:461]
-  assign arWordSel = offGo ? offWord : (idxGo ? idxWord : (pswGo ? pswWord : (descGo ? descWord : (ridGo ? ridWord : curRowWord)))); // @[accel/engine/engine.ts:462]
-  assign arKind = offGo ? 3'h0 : (idxGo ? 3'h1 : (pswGo ? 3'h3 : (descGo ? 3'h5 : (ridGo ? 3'h6 : (curIsArg ? 3'h4 : ((curFk == 2'h0) ? 3'h2 : 3'h7)))))); // @[accel/engine/engine.ts:463]
-  assign rReady = lfsr[7:0] >= _T_36[7:0]; // @[accel/engine/engine.ts:512]
-  assign bReady = lfsr[15:8] >= _T_37[15:8]; // @[accel/engine/engine.ts:513]
-  assign rFire = m_axi_rvalid & rReady; // @[accel/engine/engine.ts:515]
-  assign rSlot = m_axi_rid; // @[accel/engine/engine.ts:516]
-  assign rRcv = robRcv_rd1; // @[accel/engine/engine.ts:517]
-  assign rCount = rRcv - robBase_rd0; // @[accel/engine/engine.ts:518]
-  assign headCount = robRcv_rd2 - robBase_rd1; // @[accel/engine/engine.ts:531]
-  assign headLen = slotLen_rd0; // @[accel/engine/engine.ts:532]
-  assign headKind = slotKind_rd0; // @[accel/engine/engine.ts:533]
-  assign avail = (slotsUsed != 6'h0) & ({7'h0, dBeat} < headCount); // @[accel/engine/engine.ts:534]
-  assign space = ({1'h0, dataQ_count} + {3'h0, rdPending}) < 4'h4; // @[accel/engine/engine.ts:535]
-  assign drain = avail & space; // @[accel/engine/engine.ts:536]
-  assign slotDone = {6'h0, dBeat} == headLen; // @[accel/engine/engine.ts:540]
-  assign freeSlot = drain & slotDone; // @[accel/engine/engine.ts:541]
-  assign dKind = dataQ_deq_bits[130:128]; // @[accel/engine/engine.ts:554]
-  assign dData = dataQ_deq_bits[127:0]; // @[accel/engine/engine.ts:555]
-  assign rowBeatReady = redGo & ~mEmpty; // @[accel/engine/engine.ts:808]
-  assign off_unpack_valid = offBeatQ_deq_valid & (off_unpack_left != 33'h0); // @[accel/engine/engine.ts:589]
-  assign off_unpack_value = _T_38[31:0]; // @[accel/engine/engine.ts:590]
-  assign off_unpack_pop = (needStart & off_unpack_valid) | (entry & ~lastBagNoEnd); // @[accel/engine/engine.ts:676]
-  assign off_unpack_next_lane = {1'h0, off_unpack_lane} + step; // @[accel/engine/engine.ts:593]
-  assign off_unpack_beat_done = (off_unpack_next_lane == 3'h4) | (off_unpack_left == 33'h1); // @[accel/engine/engine.ts:594]
-  assign idx_unpack_valid = idxBeatQ_deq_valid & (idx_unpack_left != 33'h0); // @[accel/engine/engine.ts:589]
-  assign idx_unpack_value = _T_39[31:0]; // @[accel/engine/engine.ts:590]
-  assign idx_unpack_pop = lookGo; // @[accel/engine/engine.ts:677]
-  assign idx_unpack_next_lane = {1'h0, idx_unpack_lane} + step_1; // @[accel/engine/engine.ts:593]
-  assign idx_unpack_beat_done = (idx_unpack_next_lane == 3'h4) | (idx_unpack_left == 33'h1); // @[accel/engine/engine.ts:594]
-  assign psw_unpack_valid = pswBeatQ_deq_valid & (psw_unpack_left != 33'h0); // @[accel/engine/engine.ts:589]
-  assign psw_unpack_value = _T_40[31:0]; // @[accel/engine/engine.ts:590]
-  assign psw_unpack_pop = lookGo & sideEn; // @[accel/engine/engine.ts:678]
-  assign psw_unpack_next_lane = {1'h0, psw_unpack_lane} + 3'h1; // @[accel/engine/engine.ts:593]
-  assign psw_unpack_beat_done = (psw_unpack_next_lane == 3'h4) | (psw_unpack_left == 33'h1); // @[accel/engine/engine.ts:594]
-  assign rid_unpack_valid = ridBeatQ_deq_valid & (rid_unpack_left != 33'h0); // @[accel/engine/engine.ts:589]
-  assign rid_unpack_value = _T_41[31:0]; // @[accel/engine/engine.ts:590]
-  assign rid_unpack_pop = unfused ? emTake : (entry & rowsOn); // @[accel/engine/engine.ts:729]
-  assign rid_unpack_next_lane = {1'h0, rid_unpack_lane} + 3'h2; // @[accel/engine/engine.ts:593]
-  assign rid_unpack_beat_done = (rid_unpack_next_lane == 3'h4) | (rid_unpack_left == 33'h1); // @[accel/engine/engine.ts:594]
-  assign bagsLeft = (bagIdx != numBags) & ~unfused; // @[accel/engine/engine.ts:643]
-  assign needStart = (run & bagsLeft) & ~haveStart; // @[accel/engine/engine.ts:650]
-  assign lastBagNoEnd = ((bagIdx + 32'h1) == numBags) & ~inclLast; // @[accel/engine/engine.ts:651]
-  assign endVal = lastBagNoEnd ? numIdx : off_unpack_value; // @[accel/engine/engine.ts:652]
-  assign endOk = lastBagNoEnd | off_unpack_valid; // @[accel/engine/engine.ts:653]
-  assign atBoundary = ((run & bagsLeft) & haveStart) & ~inBag; // @[accel/engine/engine.ts:655]
-  assign segRidOk = ~rowsOn | (rid_unpack_valid & (~gradRowsOut | ridPQ_enq_ready)); // @[accel/engine/engine.ts:656]
-  assign entry = (atBoundary & endOk) & segRidOk; // @[accel/engine/engine.ts:657]
-  assign eInBag = inBag | entry; // @[accel/engine/engine.ts:658]
-  assign eLeft = inBag ? lookLeft : (endVal - cur); // @[accel/engine/engine.ts:659]
-  assign eSeen = inBag & seenInBag; // @[accel/engine/engine.ts:660]
-  assign eN = inBag ? nCount : 32'h0; // @[accel/engine/engine.ts:661]
-  assign finalIdx = eLeft == 32'h1; // @[accel/engine/engine.ts:662]
-  assign isPad = padEn & (idx_unpack_value == (_T ? desc_padding_idx : padding_idx)); // @[accel/engine/engine.ts:663]
-  assign lookReady = (((run & eInBag) & (eLeft != 32'h0)) & idx_unpack_valid) & (~sideEn | psw_unpack_valid); // @[accel/engine/engine.ts:664]
-  assign wantNonPad = lookReady & ~isPad; // @[accel/engine/engine.ts:665]
-  assign emitHeld = ((run & heldValid) & (heldLast | wantNonPad)) & tok_q_0_enq_ready; // @[accel/engine/engine.ts:667]
-  assign heldFree = ~heldValid | emitHeld; // @[accel/engine/engine.ts:668]
-  assign padKeeps = isPad & ~(finalIdx & ~eSeen); // @[accel/engine/engine.ts:670]
-  assign lookGo = lookReady & (padKeeps | heldFree); // @[accel/engine/engine.ts:671]
-  assign emptyEnd = ((run & eInBag) & (eLeft == 32'h0)) & heldFree; // @[accel/engine/engine.ts:672]
-  assign bagEnd = (lookGo & finalIdx) | emptyEnd; // @[accel/engine/engine.ts:673]
-  assign holdEmpty = emptyEnd | (((lookGo & isPad) & finalIdx) & ~eSeen); // @[accel/engine/engine.ts:674]
-  assign holdLook = lookGo & ~isPad; // @[accel/engine/engine.ts:675]
-  assign emActive = ((rowsOn & run) & unfused) & (updU != numBags); // @[accel/engine/engine.ts:725]
-  assign emTok = emActive & ((emPh != 2'h0) | (rid_unpack_valid & ridUQ_enq_ready)); // @[accel/engine/engine.ts:726]
-  assign emTokGo = emTok & tok_q_0_enq_ready; // @[accel/engine/engine.ts:727]
-  assign emTake = emTokGo & (emPh == 2'h0); // @[accel/engine/engine.ts:728]
-  assign emLast = (emPh == 2'h2) ? (opt == 2'h1) : (emPh == 2'h3); // @[accel/engine/engine.ts:734]
-  assign mEmpty = metaQ_deq_bits[131]; // @[accel/engine/engine.ts:760]
-  assign mFirst = metaQ_deq_bits[130]; // @[accel/engine/engine.ts:761]
-  assign mLast = metaQ_deq_bits[129]; // @[accel/engine/engine.ts:762]
-  assign mSlot = metaQ_deq_bits[128]; // @[accel/engine/engine.ts:763]
-  assign mBag = metaQ_deq_bits[127:96]; // @[accel/engine/engine.ts:764]
-  assign mN = metaQ_deq_bits[95:64]; // @[accel/engine/engine.ts:765]
-  assign mScale = metaQ_deq_bits[63:32]; // @[accel/engine/engine.ts:766]
-  assign mPos = metaQ_deq_bits[31:0]; // @[accel/engine/engine.ts:767]
-  assign zeroA = mFirst | mEmpty; // @[accel/engine/engine.ts:787]
-  assign hazard = ~zeroA & (inAdder | inAdder_1); // @[accel/engine/engine.ts:789]
-  assign rowBeatAvail = (dataQ_deq_valid & (dKind == 3'h2)) & (~maskEn | argBeatQ_deq_valid); // @[accel/engine/engine.ts:798]
-  assign isRowEnd = ({2'h0, rj} + 6'h1) == {1'h0, rowBeats}; // @[accel/engine/engine.ts:799]
-  assign needAw = mLast & (rj == 4'h0); // @[accel/engine/engine.ts:800]
-  assign redGo = (((((run & metaQ_deq_valid) & (mEmpty | rowBeatAvail)) & ~hazard) & (~mLast | (outRes < 5'h18))) & ((~mLast | ~argEn) | (argRes < 6'h28))) & ((~needAw | optOn) | awBagQ_enq_ready); // @[accel/engine/engine.ts:805]
-  assign sumW = sum; // @[accel/engine/engine.ts:858]
-  assign accFwd = ((red_valid_5 & ~red_last_5) & (red_slot_5 == red_slot_2)) & (red_beat_5 == red_beat_2); // @[accel/engine/engine.ts:841]
-  assign accRd = accFwd ? sumW : acc_rd0; // @[accel/engine/engine.ts:842]
-  assign sum = {results, results_1, results_2, results_3}; // @[accel/engine/engine.ts:857]
+  assign engine_rdata = out_0; // @[accel/engine/engine.ts:223]
+  assign wfire = (s_axi_lite_awvalid & s_axi_lite_wvalid) & ~bvalid; // @[accel/engine/engine.ts:223]
+  assign arready = ~rvalid; // @[accel/engine/engine.ts:223]
+  assign startReq = (hit_0 & s_axi_lite_wstrb[0]) & written_0; // @[accel/engine/engine.ts:241]
+  assign start = startReq & ~busy; // @[accel/engine/engine.ts:242]
+  assign descFire = (run & dataQ_deq_valid) & (dKind == 3'h5); // @[accel/engine/engine.ts:629]
+  assign descBeat = dData; // @[accel/engine/engine.ts:630]
+  assign idx64 = _T_1[0]; // @[accel/engine/engine.ts:253]
+  assign isMean = _T_2[4]; // @[accel/engine/engine.ts:254]
+  assign isMax = _T_3[5]; // @[accel/engine/engine.ts:255]
+  assign pswEn = _T_4[6]; // @[accel/engine/engine.ts:256]
+  assign argEn = isMax & _T_5[7]; // @[accel/engine/engine.ts:258]
+  assign maskEn = _T_6[8]; // @[accel/engine/engine.ts:259]
+  assign sideEn = pswEn | maskEn; // @[accel/engine/engine.ts:260]
+  assign off64 = _T_7[1]; // @[accel/engine/engine.ts:262]
+  assign inclLast = _T_8[2]; // @[accel/engine/engine.ts:263]
+  assign padEn = _T_9[3]; // @[accel/engine/engine.ts:264]
+  assign opt = _T_10[2:1]; // @[accel/engine/engine.ts:273]
+  assign optOn = opt != 2'h0; // @[accel/engine/engine.ts:274]
+  assign rowsOn = _T_11[0] & (1'b1 | optOn); // @[accel/engine/engine.ts:276]
+  assign keepGrad = _T_12[3]; // @[accel/engine/engine.ts:277]
+  assign unfused = _T_13[4] & optOn; // @[accel/engine/engine.ts:278]
+  assign gradRowsOut = (rowsOn & ~unfused) & (~optOn | keepGrad); // @[accel/engine/engine.ts:279]
+  assign argOrMask = (modeMax & _T_15[7]) | _T_16[8]; // @[accel/engine/engine.ts:293]
+  assign check_23_update = checks_23; // @[accel/engine/engine.ts:328]
+  assign check_22_tables_lo = checks_22; // @[accel/engine/engine.ts:328]
+  assign check_21_state_lo = applies_0; // @[accel/engine/engine.ts:328]
+  assign check_20_weight_stride = applies_1; // @[accel/engine/engine.ts:328]
+  assign check_19_weight_lo = applies_2; // @[accel/engine/engine.ts:328]
+  assign check_18_grad_rows_lo = applies_3; // @[accel/engine/engine.ts:328]
+  assign check_17_row_ids_lo = applies_4; // @[accel/engine/engine.ts:328]
+  assign check_16_update = 1'b0; // @[accel/engine/engine.ts:328]
+  assign check_15_update = applies_5; // @[accel/engine/engine.ts:328]
+  assign check_14_update = applies_6; // @[accel/engine/engine.ts:328]
+  assign check_13_argmax_stride = applies_7; // @[accel/engine/engine.ts:328]
+  assign check_12_argmax_lo = applies_8; // @[accel/engine/engine.ts:328]
+  assign check_11_out_stride = applies_9; // @[accel/engine/engine.ts:328]
+  assign check_10_out_lo = applies_10; // @[accel/engine/engine.ts:328]
+  assign check_9_scales_lo = applies_11; // @[accel/engine/engine.ts:328]
+  assign check_8_offsets_lo = applies_12; // @[accel/engine/engine.ts:328]
+  assign check_7_indices_lo = applies_13; // @[accel/engine/engine.ts:328]
+  assign check_6_row_stride = applies_14; // @[accel/engine/engine.ts:328]
+  assign check_5_table_lo = applies_15; // @[accel/engine/engine.ts:328]
+  assign check_4_op = applies_16; // @[accel/engine/engine.ts:328]
+  assign check_3_op = applies_17; // @[accel/engine/engine.ts:328]
+  assign check_2_op = applies_18; // @[accel/engine/engine.ts:328]
+  assign check_1_dim = applies_19; // @[accel/engine/engine.ts:328]
+  assign program_cause = cause_0; // @[accel/engine/engine.ts:330]
+  assign program_bad = start & (program_cause != 5'h0); // @[accel/engine/engine.ts:331]
+  assign dimBytes = _T_33[17:0]; // @[accel/engine/engine.ts:336]
+  assign tail = dimBytes[3:0]; // @[accel/engine/engine.ts:337]
+  assign tailMask = (tail == 4'h0) ? 16'hffff : (16'hffff >> (5'h10 - {1'h0, tail})); // @[accel/engine/engine.ts:339]
+  assign row_beats_all = _T_34[18:4]; // @[accel/engine/engine.ts:342]
+  assign offCount = ((numBags == 32'h0) | unfused) ? 33'h0 : ({1'h0, numBags} + {32'h0, inclLast}); // @[accel/engine/engine.ts:354]
+  assign off_beats_total = (offCount == 33'h0) ? 32'h0 : _T_38[35:4]; // @[accel/engine/engine.ts:356]
+  assign idx_beats_total = (_T_39 == 33'h0) ? 32'h0 : _T_43[35:4]; // @[accel/engine/engine.ts:356]
+  assign psw_beats_total = (_T_44 == 33'h0) ? 32'h0 : _T_47[35:4]; // @[accel/engine/engine.ts:356]
+  assign rid_beats_total = (_T_48 == 33'h0) ? 32'h0 : _T_50[35:4]; // @[accel/engine/engine.ts:356]
+  assign arFree = ~arValid | m_axi_arready; // @[accel/engine/engine.ts:392]
+  assign slotFree = slotsUsed < 6'h20; // @[accel/engine/engine.ts:393]
+  assign run = busy & ~err; // @[accel/engine/engine.ts:396]
+  assign canRead = (run & arFree) & slotFree; // @[accel/engine/engine.ts:397]
+  assign off_burst = ({23'h0, toBound} < byLen) ? {23'h0, toBound} : byLen; // @[accel/engine/engine.ts:370]
+  assign idx_burst = ({23'h0, toBound_1} < byLen_1) ? {23'h0, toBound_1} : byLen_1; // @[accel/engine/engine.ts:370]
+  assign offGo = (canRead & (offLeft != 32'h0)) & (({5'h0, offRes} + {1'h0, offBurst}) <= 10'h10); // @[accel/engine/engine.ts:409]
+  assign idxGo = ((canRead & ~offGo) & (idxLeft != 32'h0)) & (({5'h0, idxRes} + {1'h0, idxBurst}) <= 10'h10); // @[accel/engine/engine.ts:410]
+  assign psw_burst = ({23'h0, toBound_2} < byLen_2) ? {23'h0, toBound_2} : byLen_2; // @[accel/engine/engine.ts:370]
+  assign pswGo = (((canRead & ~offGo) & ~idxGo) & (pswLeft != 32'h0)) & (({5'h0, pswRes} + {1'h0, pswBurst}) <= 10'h10); // @[accel/engine/engine.ts:415]
+  assign desc_burst = (toBound_3 < byLen_3) ? toBound_3 : byLen_3; // @[accel/engine/engine.ts:370]
+  assign descGo = (((canRead & ~offGo) & ~idxGo) & ~pswGo) & (descLeft != 4'h0); // @[accel/engine/engine.ts:420]
+  assign rid_burst = ({23'h0, toBound_4} < byLen_4) ? {23'h0, toBound_4} : byLen_4; // @[accel/engine/engine.ts:370]
+  assign ridGo = (((((canRead & ~offGo) & ~idxGo) & ~pswGo) & ~descGo) & (ridLeft != 32'h0)) & (({5'h0, ridRes} + {1'h0, ridBurst}) <= 10'h10); // @[accel/engine/engine.ts:429]
+  assign sideGo = (((offGo | idxGo) | pswGo) | descGo) | ridGo; // @[accel/engine/engine.ts:434]
+  assign tok_enq_valid = emitHeld | emTok; // @[accel/engine/engine.ts:789]
+  assign tokQ_enq_bits = {emTok ? ((emPh == 2'h0) ? 2'h1 : emPh) : 2'h0, heldEmpty & ~emTok, heldFirst, heldLast, heldSlot, heldBag, heldN, heldScale, heldPos, emTok ? ((emPh == 2'h0) ? updU : emRow) : heldRow, heldRid}; // @[accel/engine/engine.ts:791]
+  assign tok_deq_ready = emptyGo | rowTake; // @[accel/engine/engine.ts:491]
+  assign fromTok = rowLeft == 5'h0; // @[accel/engine/engine.ts:450]
+  assign tokEmpty = tok_q_0_deq_bits[195]; // @[accel/engine/engine.ts:451]
+  assign fusedOpt = optOn & ~unfused; // @[accel/engine/engine.ts:457]
+  assign owed = fPh != 2'h0; // @[accel/engine/engine.ts:460]
+  assign tokLastFused = fusedOpt & tok_q_0_deq_bits[193]; // @[accel/engine/engine.ts:461]
+  assign tokFk = owed ? fPh : tok_q_0_deq_bits[197:196]; // @[accel/engine/engine.ts:465]
+  assign tokRow = owed ? fRid : tok_q_0_deq_bits[63:32]; // @[accel/engine/engine.ts:466]
+  assign argNext = (((maskEn & ~owed) & ~tokEmpty) & ~argDone) & (tokFk == 2'h0); // @[accel/engine/engine.ts:467]
+  assign tokRowwiseState = (tokFk == 2'h3) & (opt == 2'h3); // @[accel/engine/engine.ts:468]
+  assign tokBase = (tokFk == 2'h2) ? weight_lo : ((tokFk == 2'h3) ? state_lo : (argNext ? _T_51 : (_T ? desc_table_lo : table_lo))); // @[accel/engine/engine.ts:469]
+  assign tokStride = tokFk[1] ? weight_stride : (argNext ? (_T ? desc_argmax_stride : argmax_stride) : (_T ? desc_row_stride : row_stride)); // @[accel/engine/engine.ts:470]
+  assign tokRowAddr = tokRowwiseState ? (state_lo + _T_52[31:0]) : (tokBase + _T_53[31:0]); // @[accel/engine/engine.ts:471]
+  assign curFk = fromTok ? tokFk : rowFk; // @[accel/engine/engine.ts:474]
+  assign curRowWord = fromTok ? tokRowAddr[31:4] : rowWord; // @[accel/engine/engine.ts:475]
+  assign curRowLeft = fromTok ? (tokRowwiseState ? 5'h1 : rowBeats) : rowLeft; // @[accel/engine/engine.ts:476]
+  assign row_burst = (toBound_5 < byLen_5) ? toBound_5 : byLen_5; // @[accel/engine/engine.ts:370]
+  assign rowPending = ((rowLeft != 5'h0) | owed) | (tok_q_0_deq_valid & ~tokEmpty); // @[accel/engine/engine.ts:478]
+  assign rowMetaOk = ((rowLeft != 5'h0) | (curFk != 2'h0)) | metaQ_enq_ready; // @[accel/engine/engine.ts:479]
+  assign ridOk = (owed | ~tokLastFused) | ridUQ_enq_ready; // @[accel/engine/engine.ts:481]
+  assign updCredit = (curFk == 2'h0) | (({9'h0, updRes} + {7'h0, row_burst}) <= 16'h40); // @[accel/engine/engine.ts:486]
+  assign rowGo = ((((canRead & ~sideGo) & rowPending) & rowMetaOk) & updCredit) & (~fromTok | ridOk); // @[accel/engine/engine.ts:487]
+  assign emptyGo = (((((run & (rowLeft == 5'h0)) & ~owed) & tok_q_0_deq_valid) & tokEmpty) & metaQ_enq_ready) & ridOk; // @[accel/engine/engine.ts:489]
+  assign rowTake = ((rowGo & fromTok) & ~owed) & ~argNext; // @[accel/engine/engine.ts:490]
+  assign segOut = (emptyGo | rowTake) & tokLastFused; // @[accel/engine/engine.ts:494]
+  assign curIsArg = fromTok ? argNext : rowIsArg; // @[accel/engine/engine.ts:501]
+  assign arGo = sideGo | rowGo; // @[accel/engine/engine.ts:510]
+  assign arBeats = offGo ? offBurst : (idxGo ? idxBurst : (pswGo ? pswBurst : (descGo ? desc_burst : (ridGo ? ridBurst : row_burst)))); // @[accel/engine/engine.ts:511]
+  assign arWordSel = offGo ? offWord : (idxGo ? idxWord : (pswGo ? pswWord : (descGo ? descWord : (ridGo ? ridWord : curRowWord)))); // @[accel/engine/engine.ts:512]
+  assign arKind = offGo ? 3'h0 : (idxGo ? 3'h1 : (pswGo ? 3'h3 : (descGo ? 3'h5 : (ridGo ? 3'h6 : (curIsArg ? 3'h4 : ((curFk == 2'h0) ? 3'h2 : 3'h7)))))); // @[accel/engine/engine.ts:513]
+  assign rReady = lfsr[7:0] >= _T_54[7:0]; // @[accel/engine/engine.ts:562]
+  assign bReady = lfsr[15:8] >= _T_55[15:8]; // @[accel/engine/engine.ts:563]
+  assign rFire = m_axi_rvalid & rReady; // @[accel/engine/engine.ts:565]
+  assign rSlot = m_axi_rid; // @[accel/engine/engine.ts:566]
+  assign rRcv = robRcv_rd1; // @[accel/engine/engine.ts:567]
+  assign rCount = rRcv - robBase_rd0; // @[accel/engine/engine.ts:568]
+  assign headCount = robRcv_rd2 - robBase_rd1; // @[accel/engine/engine.ts:581]
+  assign headLen = slotLen_rd0; // @[accel/engine/engine.ts:582]
+  assign headKind = slotKind_rd0; // @[accel/engine/engine.ts:583]
+  assign avail = (slotsUsed != 6'h0) & ({7'h0, dBeat} < headCount); // @[accel/engine/engine.ts:584]
+  assign space = ({1'h0, dataQ_count} + {3'h0, rdPending}) < 4'h4; // @[accel/engine/engine.ts:585]
+  assign drain = avail & space; // @[accel/engine/engine.ts:586]
+  assign slotDone = {6'h0, dBeat} == headLen; // @[accel/engine/engine.ts:590]
+  assign freeSlot = drain & slotDone; // @[accel/engine/engine.ts:591]
+  assign dKind = dataQ_deq_bits[130:128]; // @[accel/engine/engine.ts:604]
+  assign dData = dataQ_deq_bits[127:0]; // @[accel/engine/engine.ts:605]
+  assign rowBeatReady = redGo & ~mEmpty; // @[accel/engine/engine.ts:858]
+  assign off_unpack_valid = offBeatQ_deq_valid & (off_unpack_left != 33'h0); // @[accel/engine/engine.ts:639]
+  assign off_unpack_value = _T_56[31:0]; // @[accel/engine/engine.ts:640]
+  assign off_unpack_pop = (needStart & off_unpack_valid) | (entry & ~lastBagNoEnd); // @[accel/engine/engine.ts:726]
+  assign off_unpack_next_lane = {1'h0, off_unpack_lane} + step; // @[accel/engine/engine.ts:643]
+  assign off_unpack_beat_done = (off_unpack_next_lane == 3'h4) | (off_unpack_left == 33'h1); // @[accel/engine/engine.ts:644]
+  assign idx_unpack_valid = idxBeatQ_deq_valid & (idx_unpack_left != 33'h0); // @[accel/engine/engine.ts:639]
+  assign idx_unpack_value = _T_57[31:0]; // @[accel/engine/engine.ts:640]
+  assign idx_unpack_pop = lookGo; // @[accel/engine/engine.ts:727]
+  assign idx_unpack_next_lane = {1'h0, idx_unpack_lane} + step_1; // @[accel/engine/engine.ts:643]
+  assign idx_unpack_beat_done = (idx_unpack_next_lane == 3'h4) | (idx_unpack_left == 33'h1); // @[accel/engine/engine.ts:644]
+  assign psw_unpack_valid = pswBeatQ_deq_valid & (psw_unpack_left != 33'h0); // @[accel/engine/engine.ts:639]
+  assign psw_unpack_value = _T_58[31:0]; // @[accel/engine/engine.ts:640]
+  assign psw_unpack_pop = lookGo & sideEn; // @[accel/engine/engine.ts:728]
+  assign psw_unpack_next_lane = {1'h0, psw_unpack_lane} + 3'h1; // @[accel/engine/engine.ts:643]
+  assign psw_unpack_beat_done = (psw_unpack_next_lane == 3'h4) | (psw_unpack_left == 33'h1); // @[accel/engine/engine.ts:644]
+  assign rid_unpack_valid = ridBeatQ_deq_valid & (rid_unpack_left != 33'h0); // @[accel/engine/engine.ts:639]
+  assign rid_unpack_value = _T_59[31:0]; // @[accel/engine/engine.ts:640]
+  assign rid_unpack_pop = unfused ? emTake : (entry & rowsOn); // @[accel/engine/engine.ts:779]
+  assign rid_unpack_next_lane = {1'h0, rid_unpack_lane} + 3'h2; // @[accel/engine/engine.ts:643]
+  assign rid_unpack_beat_done = (rid_unpack_next_lane == 3'h4) | (rid_unpack_left == 33'h1); // @[accel/engine/engine.ts:644]
+  assign bagsLeft = (bagIdx != numBags) & ~unfused; // @[accel/engine/engine.ts:693]
+  assign needStart = (run & bagsLeft) & ~haveStart; // @[accel/engine/engine.ts:700]
+  assign lastBagNoEnd = ((bagIdx + 32'h1) == numBags) & ~inclLast; // @[accel/engine/engine.ts:701]
+  assign endVal = lastBagNoEnd ? numIdx : off_unpack_value; // @[accel/engine/engine.ts:702]
+  assign endOk = lastBagNoEnd | off_unpack_valid; // @[accel/engine/engine.ts:703]
+  assign atBoundary = ((run & bagsLeft) & haveStart) & ~inBag; // @[accel/engine/engine.ts:705]
+  assign segRidOk = ~rowsOn | (rid_unpack_valid & (~gradRowsOut | ridPQ_enq_ready)); // @[accel/engine/engine.ts:706]
+  assign entry = (atBoundary & endOk) & segRidOk; // @[accel/engine/engine.ts:707]
+  assign eInBag = inBag | entry; // @[accel/engine/engine.ts:708]
+  assign eLeft = inBag ? lookLeft : (endVal - cur); // @[accel/engine/engine.ts:709]
+  assign eSeen = inBag & seenInBag; // @[accel/engine/engine.ts:710]
+  assign eN = inBag ? nCount : 32'h0; // @[accel/engine/engine.ts:711]
+  assign finalIdx = eLeft == 32'h1; // @[accel/engine/engine.ts:712]
+  assign isPad = padEn & (idx_unpack_value == (_T ? desc_padding_idx : padding_idx)); // @[accel/engine/engine.ts:713]
+  assign lookReady = (((run & eInBag) & (eLeft != 32'h0)) & idx_unpack_valid) & (~sideEn | psw_unpack_valid); // @[accel/engine/engine.ts:714]
+  assign wantNonPad = lookReady & ~isPad; // @[accel/engine/engine.ts:715]
+  assign emitHeld = ((run & heldValid) & (heldLast | wantNonPad)) & tok_q_0_enq_ready; // @[accel/engine/engine.ts:717]
+  assign heldFree = ~heldValid | emitHeld; // @[accel/engine/engine.ts:718]
+  assign padKeeps = isPad & ~(finalIdx & ~eSeen); // @[accel/engine/engine.ts:720]
+  assign lookGo = lookReady & (padKeeps | heldFree); // @[accel/engine/engine.ts:721]
+  assign emptyEnd = ((run & eInBag) & (eLeft == 32'h0)) & heldFree; // @[accel/engine/engine.ts:722]
+  assign bagEnd = (lookGo & finalIdx) | emptyEnd; // @[accel/engine/engine.ts:723]
+  assign holdEmpty = emptyEnd | (((lookGo & isPad) & finalIdx) & ~eSeen); // @[accel/engine/engine.ts:724]
+  assign holdLook = lookGo & ~isPad; // @[accel/engine/engine.ts:725]
+  assign emActive = ((rowsOn & run) & unfused) & (updU != numBags); // @[accel/engine/engine.ts:775]
+  assign emTok = emActive & ((emPh != 2'h0) | (rid_unpack_valid & ridUQ_enq_ready)); // @[accel/engine/engine.ts:776]
+  assign emTokGo = emTok & tok_q_0_enq_ready; // @[accel/engine/engine.ts:777]
+  assign emTake = emTokGo & (emPh == 2'h0); // @[accel/engine/engine.ts:778]
+  assign emLast = (emPh == 2'h2) ? (opt == 2'h1) : (emPh == 2'h3); // @[accel/engine/engine.ts:784]
+  assign mEmpty = metaQ_deq_bits[131]; // @[accel/engine/engine.ts:810]
+  assign mFirst = metaQ_deq_bits[130]; // @[accel/engine/engine.ts:811]
+  assign mLast = metaQ_deq_bits[129]; // @[accel/engine/engine.ts:812]
+  assign mSlot = metaQ_deq_bits[128]; // @[accel/engine/engine.ts:813]
+  assign mBag = metaQ_deq_bits[127:96]; // @[accel/engine/engine.ts:814]
+  assign mN = metaQ_deq_bits[95:64]; // @[accel/engine/engine.ts:815]
+  assign mScale = metaQ_deq_bits[63:32]; // @[accel/engine/engine.ts:816]
+  assign mPos = metaQ_deq_bits[31:0]; // @[accel/engine/engine.ts:817]
+  assign zeroA = mFirst | mEmpty; // @[accel/engine/engine.ts:837]
+  assign hazard = ~zeroA & (inAdder | inAdder_1); // @[accel/engine/engine.ts:839]
+  assign rowBeatAvail = (dataQ_deq_valid & (dKind == 3'h2)) & (~maskEn | argBeatQ_deq_valid); // @[accel/engine/engine.ts:848]
+  assign isRowEnd = ({2'h0, rj} + 6'h1) == {1'h0, rowBeats}; // @[accel/engine/engine.ts:849]
+  assign needAw = mLast & (rj == 4'h0); // @[accel/engine/engine.ts:850]
+  assign redGo = (((((run & metaQ_deq_valid) & (mEmpty | rowBeatAvail)) & ~hazard) & (~mLast | (outRes < 5'h18))) & ((~mLast | ~argEn) | (argRes < 6'h28))) & ((~needAw | optOn) | awBagQ_enq_ready); // @[accel/engine/engine.ts:855]
+  assign sumW = sum; // @[accel/engine/engine.ts:908]
+  assign accFwd = ((red_valid_5 & ~red_last_5) & (red_slot_5 == red_slot_2)) & (red_beat_5 == red_beat_2); // @[accel/engine/engine.ts:891]
+  assign accRd = accFwd ? sumW : acc_rd0; // @[accel/engine/engine.ts:892]
+  assign sum = {results, results_1, results_2, results_3}; // @[accel/engine/engine.ts:907]
   assign argmax_next = {words, words_1, words_2, words_3}; // @[accel/engine/argmax.ts:22]
-  assign argPop = argQ_deq_valid & argQ_deq_ready; // @[accel/engine/engine.ts:868]
-  assign argUp = (redGo & mLast) & argEn; // @[accel/engine/engine.ts:869]
-  assign finIn = (red_valid_5 & red_last_5) & isMean; // @[accel/engine/engine.ts:873]
-  assign meanOut = fin_zero_11 ? 128'h0 : {lane_div_3_y, lane_div_2_y, lane_div_1_y, lane_div_0_y}; // @[accel/engine/engine.ts:904]
-  assign outPop = outQ_deq_valid & outQ_deq_ready; // @[accel/engine/engine.ts:907]
-  assign resUp = redGo & mLast; // @[accel/engine/engine.ts:908]
-  assign updPop = updBeatQ_deq_valid & updBeatQ_deq_ready; // @[accel/engine/engine.ts:937]
-  assign pkSh = {pkN[0], 6'h0}; // @[accel/engine/engine.ts:953]
-  assign pkNextData = pkData | _T_42[127:0]; // @[accel/engine/engine.ts:954]
-  assign pkNextStrb = pkStrb | _T_43[15:0]; // @[accel/engine/engine.ts:955]
-  assign pkFlush = ((pkN + 2'h1) == 2'h2) | ((pkSeen + 32'h1) == numBags); // @[accel/engine/engine.ts:956]
-  assign updHdrOk = hq_enq_ready; // @[accel/engine/engine.ts:958]
-  assign pkHdrOk = (updHdrOk & ~update_hdr_valid) & pkQ_enq_ready; // @[accel/engine/engine.ts:959]
-  assign pkTake = (run & ridPQ_deq_valid) & (~pkFlush | pkHdrOk); // @[accel/engine/engine.ts:960]
-  assign pkPush = pkTake & pkFlush; // @[accel/engine/engine.ts:963]
-  assign owFromQ = owLeft == 5'h0; // @[accel/engine/engine.ts:993]
-  assign fromBag = awBagQ_deq_valid; // @[accel/engine/engine.ts:998]
-  assign curOwSrc = owFromQ ? (fromBag ? {2'h0, owArg} : hq_deq_bits[35:33]) : owSrc; // @[accel/engine/engine.ts:1000]
-  assign bagOutAddr = (owArg ? _T_33 : _T_44) + _T_45[31:0]; // @[accel/engine/engine.ts:1001]
-  assign curOwWord = owFromQ ? (fromBag ? bagOutAddr[31:4] : hq_deq_bits[27:0]) : owWord; // @[accel/engine/engine.ts:1002]
-  assign curOwLeft = owFromQ ? (fromBag ? rowBeats : hq_deq_bits[32:28]) : owLeft; // @[accel/engine/engine.ts:1003]
-  assign aw_burst = (toBound_6 < byLen_6) ? toBound_6 : byLen_6; // @[accel/engine/engine.ts:320]
-  assign awGo = ((((busy & ~err) & (((owLeft != 5'h0) | awBagQ_deq_valid) | hq_deq_valid)) & (~awValid | m_axi_awready)) & (bOut < 4'h8)) & lenQ_enq_ready; // @[accel/engine/engine.ts:1005]
-  assign wSrc = lenQ_deq_bits[10:8]; // @[accel/engine/engine.ts:1044]
-  assign wHead = (wSrc == 3'h1) ? argQ_deq_bits : outQ_deq_bits; // @[accel/engine/engine.ts:1045]
-  assign srcValid = (wSrc == 3'h0) ? outQ_deq_valid : ((wSrc == 3'h1) ? argQ_deq_valid : ((wSrc == 3'h2) ? pkQ_deq_valid : ((wSrc == 3'h3) ? update_wd_valid : update_sd_valid))); // @[accel/engine/engine.ts:1046]
-  assign wGo = (lenQ_deq_valid & (srcValid | err)) & (~wValid | m_axi_wready); // @[accel/engine/engine.ts:1048]
-  assign burstEnd = wBeat == lenQ_deq_bits[7:0]; // @[accel/engine/engine.ts:1049]
-  assign ohEnd = wHead[128]; // @[accel/engine/engine.ts:1058]
-  assign ownData = (wSrc == 3'h2) ? pkQ_deq_bits[127:0] : ((wSrc == 3'h3) ? update_wd_data : update_sd_data); // @[accel/engine/engine.ts:1059]
-  assign ownStrb = (wSrc == 3'h2) ? pkQ_deq_bits[143:128] : ((wSrc == 3'h3) ? update_wd_strb : update_sd_strb); // @[accel/engine/engine.ts:1060]
-  assign bFire = m_axi_bvalid & bReady; // @[accel/engine/engine.ts:1078]
-  assign rErr = rFire & (m_axi_rresp != 2'h0); // @[accel/engine/engine.ts:1083]
-  assign bErr = bFire & (m_axi_bresp != 2'h0); // @[accel/engine/engine.ts:1084]
-  assign opStart = (start & (num_tables == 32'h0)) | (descLoaded & ~err); // @[accel/engine/engine.ts:1104]
-  assign skipTable = 1'b0; // @[accel/engine/engine.ts:1106]
-  assign quiet = (((((((((((((((((((((((((((((((((((err | ((~bagsLeft & ~inBag) & ~heldValid)) & empty) & (rowLeft == 5'h0)) & ~metaQ_deq_valid) & ~arValid) & (slotsUsed == 6'h0)) & ~rdPending) & ~dataQ_deq_valid) & ~(((((red_valid_0 | red_valid_1) | red_valid_2) | red_valid_3) | red_valid_4) | red_valid_5)) & ~outQ_deq_valid) & ~awBagQ_deq_valid) & (owLeft == 5'h0)) & ~awValid) & ~lenQ_deq_valid) & ~wValid) & (bOut == 4'h0)) & (err | ((((offLeft == 32'h0) & (idxLeft == 32'h0)) & (pswLeft == 32'h0)) & (descLeft == 4'h0)))) & ~offBeatQ_deq_valid) & ~idxBeatQ_deq_valid) & ~pswBeatQ_deq_valid) & ~(((((((((((fin_valid_0 | fin_valid_1) | fin_valid_2) | fin_valid_3) | fin_valid_4) | fin_valid_5) | fin_valid_6) | fin_valid_7) | fin_valid_8) | fin_valid_9) | fin_valid_10) | fin_valid_11)) & ~d1Valid) & ~d2Valid) & ~argQ_deq_valid) & ~argBeatQ_deq_valid) & ~owArg) & ~hq_deq_valid) & (err | (ridLeft == 32'h0))) & ~ridBeatQ_deq_valid) & ~updBeatQ_deq_valid) & ~ridUQ_deq_valid) & ~ridPQ_deq_valid) & ~pkQ_deq_valid) & (err | ~emActive)) & (err | ~owed)) & update_idle; // @[accel/engine/engine.ts:1178]
-  assign lastTable = ~batched | (({1'h0, tableAt} + 33'h1) >= {1'h0, num_tables}); // @[accel/engine/engine.ts:1189]
-  assign finish = (busy & ~start) & ((quiet & (err | (opRun & lastTable))) | (skipTable & lastTable)); // @[accel/engine/engine.ts:1190]
-  assign nextTable = ((busy & ~err) & ((quiet & opRun) | skipTable)) & ~lastTable; // @[accel/engine/engine.ts:1191]
+  assign argPop = argQ_deq_valid & argQ_deq_ready; // @[accel/engine/engine.ts:918]
+  assign argUp = (redGo & mLast) & argEn; // @[accel/engine/engine.ts:919]
+  assign finIn = (red_valid_5 & red_last_5) & isMean; // @[accel/engine/engine.ts:923]
+  assign meanOut = fin_zero_11 ? 128'h0 : {lane_div_3_y, lane_div_2_y, lane_div_1_y, lane_div_0_y}; // @[accel/engine/engine.ts:954]
+  assign outPop = outQ_deq_valid & outQ_deq_ready; // @[accel/engine/engine.ts:957]
+  assign resUp = redGo & mLast; // @[accel/engine/engine.ts:958]
+  assign updPop = updBeatQ_deq_valid & updBeatQ_deq_ready; // @[accel/engine/engine.ts:987]
+  assign pkSh = {pkN[0], 6'h0}; // @[accel/engine/engine.ts:1003]
+  assign pkNextData = pkData | _T_60[127:0]; // @[accel/engine/engine.ts:1004]
+  assign pkNextStrb = pkStrb | _T_61[15:0]; // @[accel/engine/engine.ts:1005]
+  assign pkFlush = ((pkN + 2'h1) == 2'h2) | ((pkSeen + 32'h1) == numBags); // @[accel/engine/engine.ts:1006]
+  assign updHdrOk = hq_enq_ready; // @[accel/engine/engine.ts:1008]
+  assign pkHdrOk = (updHdrOk & ~update_hdr_valid) & pkQ_enq_ready; // @[accel/engine/engine.ts:1009]
+  assign pkTake = (run & ridPQ_deq_valid) & (~pkFlush | pkHdrOk); // @[accel/engine/engine.ts:1010]
+  assign pkPush = pkTake & pkFlush; // @[accel/engine/engine.ts:1013]
+  assign owFromQ = owLeft == 5'h0; // @[accel/engine/engine.ts:1043]
+  assign fromBag = awBagQ_deq_valid; // @[accel/engine/engine.ts:1048]
+  assign curOwSrc = owFromQ ? (fromBag ? {2'h0, owArg} : hq_deq_bits[35:33]) : owSrc; // @[accel/engine/engine.ts:1050]
+  assign bagOutAddr = (owArg ? _T_51 : _T_62) + _T_63[31:0]; // @[accel/engine/engine.ts:1051]
+  assign curOwWord = owFromQ ? (fromBag ? bagOutAddr[31:4] : hq_deq_bits[27:0]) : owWord; // @[accel/engine/engine.ts:1052]
+  assign curOwLeft = owFromQ ? (fromBag ? rowBeats : hq_deq_bits[32:28]) : owLeft; // @[accel/engine/engine.ts:1053]
+  assign aw_burst = (toBound_6 < byLen_6) ? toBound_6 : byLen_6; // @[accel/engine/engine.ts:370]
+  assign awGo = ((((busy & ~err) & (((owLeft != 5'h0) | awBagQ_deq_valid) | hq_deq_valid)) & (~awValid | m_axi_awready)) & (bOut < 4'h8)) & lenQ_enq_ready; // @[accel/engine/engine.ts:1055]
+  assign wSrc = lenQ_deq_bits[10:8]; // @[accel/engine/engine.ts:1094]
+  assign wHead = (wSrc == 3'h1) ? argQ_deq_bits : outQ_deq_bits; // @[accel/engine/engine.ts:1095]
+  assign srcValid = (wSrc == 3'h0) ? outQ_deq_valid : ((wSrc == 3'h1) ? argQ_deq_valid : ((wSrc == 3'h2) ? pkQ_deq_valid : ((wSrc == 3'h3) ? update_wd_valid : update_sd_valid))); // @[accel/engine/engine.ts:1096]
+  assign wGo = (lenQ_deq_valid & (srcValid | err)) & (~wValid | m_axi_wready); // @[accel/engine/engine.ts:1098]
+  assign burstEnd = wBeat == lenQ_deq_bits[7:0]; // @[accel/engine/engine.ts:1099]
+  assign ohEnd = wHead[128]; // @[accel/engine/engine.ts:1108]
+  assign ownData = (wSrc == 3'h2) ? pkQ_deq_bits[127:0] : ((wSrc == 3'h3) ? update_wd_data : update_sd_data); // @[accel/engine/engine.ts:1109]
+  assign ownStrb = (wSrc == 3'h2) ? pkQ_deq_bits[143:128] : ((wSrc == 3'h3) ? update_wd_strb : update_sd_strb); // @[accel/engine/engine.ts:1110]
+  assign bFire = m_axi_bvalid & bReady; // @[accel/engine/engine.ts:1128]
+  assign rErr = rFire & (m_axi_rresp != 2'h0); // @[accel/engine/engine.ts:1133]
+  assign bErr = bFire & (m_axi_bresp != 2'h0); // @[accel/engine/engine.ts:1134]
+  assign opStart = ((start & ~program_bad) & (num_tables == 32'h0)) | (descLoaded & ~err); // @[accel/engine/engine.ts:1154]
+  assign skipTable = 1'b0; // @[accel/engine/engine.ts:1156]
+  assign quiet = (((((((((((((((((((((((((((((((((((err | ((~bagsLeft & ~inBag) & ~heldValid)) & empty) & (rowLeft == 5'h0)) & ~metaQ_deq_valid) & ~arValid) & (slotsUsed == 6'h0)) & ~rdPending) & ~dataQ_deq_valid) & ~(((((red_valid_0 | red_valid_1) | red_valid_2) | red_valid_3) | red_valid_4) | red_valid_5)) & ~outQ_deq_valid) & ~awBagQ_deq_valid) & (owLeft == 5'h0)) & ~awValid) & ~lenQ_deq_valid) & ~wValid) & (bOut == 4'h0)) & (err | ((((offLeft == 32'h0) & (idxLeft == 32'h0)) & (pswLeft == 32'h0)) & (descLeft == 4'h0)))) & ~offBeatQ_deq_valid) & ~idxBeatQ_deq_valid) & ~pswBeatQ_deq_valid) & ~(((((((((((fin_valid_0 | fin_valid_1) | fin_valid_2) | fin_valid_3) | fin_valid_4) | fin_valid_5) | fin_valid_6) | fin_valid_7) | fin_valid_8) | fin_valid_9) | fin_valid_10) | fin_valid_11)) & ~d1Valid) & ~d2Valid) & ~argQ_deq_valid) & ~argBeatQ_deq_valid) & ~owArg) & ~hq_deq_valid) & (err | (ridLeft == 32'h0))) & ~ridBeatQ_deq_valid) & ~updBeatQ_deq_valid) & ~ridUQ_deq_valid) & ~ridPQ_deq_valid) & ~pkQ_deq_valid) & (err | ~emActive)) & (err | ~owed)) & update_idle; // @[accel/engine/engine.ts:1239]
+  assign lastTable = ~batched | (({1'h0, tableAt} + 33'h1) >= {1'h0, num_tables}); // @[accel/engine/engine.ts:1250]
+  assign finish = (busy & ~start) & ((quiet & (err | (opRun & lastTable))) | (skipTable & lastTable)); // @[accel/engine/engine.ts:1251]
+  assign nextTable = ((busy & ~err) & ((quiet & opRun) | skipTable)) & ~lastTable; // @[accel/engine/engine.ts:1252]
   assign tok_q_0_enq_valid = tok_enq_valid; // @[accel/engine/interleave.ts:40]
   assign tok_q_0_enq_bits = tokQ_enq_bits; // @[accel/engine/interleave.ts:41]
   assign tok_q_0_deq_ready = err | tok_deq_ready; // @[accel/engine/interleave.ts:48]
-  assign metaQ_enq_valid = emptyGo | (rowTake & (curFk == 2'h0)); // @[accel/engine/engine.ts:442]
-  assign metaQ_enq_bits = {tok_q_0_deq_bits[195], tok_q_0_deq_bits[194], tok_q_0_deq_bits[193], tok_q_0_deq_bits[192], tok_q_0_deq_bits[191:160], tok_q_0_deq_bits[159:128], tok_q_0_deq_bits[127:96], tok_q_0_deq_bits[95:64]}; // @[accel/engine/engine.ts:456]
-  assign metaQ_deq_ready = err | (redGo & isRowEnd); // @[accel/engine/engine.ts:810]
-  assign ridUQ_enq_valid = unfused ? emTake : segOut; // @[accel/engine/engine.ts:730]
-  assign ridUQ_enq_bits = unfused ? {updU, rid_unpack_value} : {tok_q_0_deq_bits[191:160], tok_q_0_deq_bits[31:0]}; // @[accel/engine/engine.ts:731]
-  assign ridUQ_deq_ready = err | update_rid_ready; // @[accel/engine/engine.ts:933]
-  assign dataQ_enq_valid = rdPending; // @[accel/engine/engine.ts:550]
-  assign dataQ_enq_bits = {rdKind, robData}; // @[accel/engine/engine.ts:551]
-  assign dataQ_deq_ready = err ? 1'b1 : ((dKind == 3'h0) ? offBeatQ_enq_ready : ((dKind == 3'h1) ? idxBeatQ_enq_ready : ((dKind == 3'h3) ? pswBeatQ_enq_ready : ((dKind == 3'h4) ? argBeatQ_enq_ready : ((dKind == 3'h5) ? 1'b1 : ((dKind == 3'h6) ? ridBeatQ_enq_ready : ((dKind == 3'h7) ? updBeatQ_enq_ready : rowBeatReady))))))); // @[accel/engine/engine.ts:576]
-  assign offBeatQ_enq_valid = dataQ_deq_valid & (dKind == 3'h0); // @[accel/engine/engine.ts:558]
-  assign offBeatQ_enq_bits = dData; // @[accel/engine/engine.ts:559]
-  assign offBeatQ_deq_ready = err | (off_unpack_pop & off_unpack_beat_done); // @[accel/engine/engine.ts:599]
-  assign idxBeatQ_enq_valid = dataQ_deq_valid & (dKind == 3'h1); // @[accel/engine/engine.ts:560]
-  assign idxBeatQ_enq_bits = dData; // @[accel/engine/engine.ts:561]
-  assign idxBeatQ_deq_ready = err | (idx_unpack_pop & idx_unpack_beat_done); // @[accel/engine/engine.ts:599]
-  assign pswBeatQ_enq_valid = dataQ_deq_valid & (dKind == 3'h3); // @[accel/engine/engine.ts:563]
-  assign pswBeatQ_enq_bits = dData; // @[accel/engine/engine.ts:564]
-  assign pswBeatQ_deq_ready = err | (psw_unpack_pop & psw_unpack_beat_done); // @[accel/engine/engine.ts:599]
-  assign argBeatQ_enq_valid = dataQ_deq_valid & (dKind == 3'h4); // @[accel/engine/engine.ts:567]
-  assign argBeatQ_enq_bits = dData; // @[accel/engine/engine.ts:568]
-  assign argBeatQ_deq_ready = err | ((redGo & ~mEmpty) & maskEn); // @[accel/engine/engine.ts:809]
-  assign ridBeatQ_enq_valid = dataQ_deq_valid & (dKind == 3'h6); // @[accel/engine/engine.ts:570]
-  assign ridBeatQ_enq_bits = dData; // @[accel/engine/engine.ts:571]
-  assign ridBeatQ_deq_ready = err | (rid_unpack_pop & rid_unpack_beat_done); // @[accel/engine/engine.ts:599]
-  assign updBeatQ_enq_valid = dataQ_deq_valid & (dKind == 3'h7); // @[accel/engine/engine.ts:573]
-  assign updBeatQ_enq_bits = dData; // @[accel/engine/engine.ts:574]
-  assign updBeatQ_deq_ready = err | update_upd_ready; // @[accel/engine/engine.ts:936]
-  assign ridPQ_enq_valid = entry & gradRowsOut; // @[accel/engine/engine.ts:732]
-  assign ridPQ_enq_bits = rid_unpack_value; // @[accel/engine/engine.ts:733]
-  assign ridPQ_deq_ready = err | pkTake; // @[accel/engine/engine.ts:961]
-  assign outQ_enq_valid = isMean ? fin_valid_11 : (red_valid_5 & red_last_5); // @[accel/engine/engine.ts:905]
-  assign outQ_enq_bits = isMean ? {fin_end_11, meanOut} : {red_row_end_5, sum}; // @[accel/engine/engine.ts:906]
-  assign outQ_deq_ready = err | (optOn ? update_grad_ready : (wGo & (wSrc == 3'h0))); // @[accel/engine/engine.ts:1051]
-  assign awBagQ_enq_valid = (redGo & needAw) & ~optOn; // @[accel/engine/engine.ts:813]
-  assign awBagQ_enq_bits = mBag; // @[accel/engine/engine.ts:814]
-  assign awBagQ_deq_ready = err | (((awGo & owFromQ) & fromBag) & (~argEn | owArg)); // @[accel/engine/engine.ts:1007]
-  assign hq_enq_valid = update_hdr_valid | pkPush; // @[accel/engine/engine.ts:979]
-  assign hq_enq_bits = update_hdr_valid ? {update_hdr_state ? 3'h4 : 3'h3, update_hdr_beats, update_hdr_word} : {3'h2, 5'h1, pkWord}; // @[accel/engine/engine.ts:980]
-  assign hq_deq_ready = err | ((awGo & owFromQ) & ~fromBag); // @[accel/engine/engine.ts:1008]
-  assign argQ_enq_valid = (red_valid_5 & red_last_5) & argEn; // @[accel/engine/engine.ts:866]
-  assign argQ_enq_bits = {red_row_end_5, argmax_next}; // @[accel/engine/engine.ts:867]
-  assign argQ_deq_ready = err | (wGo & (wSrc == 3'h1)); // @[accel/engine/engine.ts:1054]
-  assign lane_mul_0_in_valid = redGo; // @[accel/engine/engine.ts:830]
-  assign lane_mul_0_a = mEmpty ? 32'h0 : ((maskEn & (argBeatQ_deq_bits[31:0] != mPos)) ? 32'h80000000 : dData[31:0]); // @[accel/engine/engine.ts:831]
-  assign lane_mul_0_b = mScale; // @[accel/engine/engine.ts:832]
-  assign lane_mul_1_in_valid = redGo; // @[accel/engine/engine.ts:830]
-  assign lane_mul_1_a = mEmpty ? 32'h0 : ((maskEn & (argBeatQ_deq_bits[63:32] != mPos)) ? 32'h80000000 : dData[63:32]); // @[accel/engine/engine.ts:831]
-  assign lane_mul_1_b = mScale; // @[accel/engine/engine.ts:832]
-  assign lane_mul_2_in_valid = redGo; // @[accel/engine/engine.ts:830]
-  assign lane_mul_2_a = mEmpty ? 32'h0 : ((maskEn & (argBeatQ_deq_bits[95:64] != mPos)) ? 32'h80000000 : dData[95:64]); // @[accel/engine/engine.ts:831]
-  assign lane_mul_2_b = mScale; // @[accel/engine/engine.ts:832]
-  assign lane_mul_3_in_valid = redGo; // @[accel/engine/engine.ts:830]
-  assign lane_mul_3_a = mEmpty ? 32'h0 : ((maskEn & (argBeatQ_deq_bits[127:96] != mPos)) ? 32'h80000000 : dData[127:96]); // @[accel/engine/engine.ts:831]
-  assign lane_mul_3_b = mScale; // @[accel/engine/engine.ts:832]
-  assign lane_add_0_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:846]
-  assign lane_add_0_a = red_first_2 ? 32'h0 : accRd[31:0]; // @[accel/engine/engine.ts:847]
-  assign lane_add_0_b = lane_mul_0_y; // @[accel/engine/engine.ts:848]
-  assign lane_add_0_sub = 1'b0; // @[accel/engine/engine.ts:849]
-  assign lane_max_0_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:851]
-  assign lane_max_0_a = red_first_2 ? lane_mul_0_y : accRd[31:0]; // @[accel/engine/engine.ts:852]
-  assign lane_max_0_b = lane_mul_0_y; // @[accel/engine/engine.ts:853]
-  assign lane_add_1_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:846]
-  assign lane_add_1_a = red_first_2 ? 32'h0 : accRd[63:32]; // @[accel/engine/engine.ts:847]
-  assign lane_add_1_b = lane_mul_1_y; // @[accel/engine/engine.ts:848]
-  assign lane_add_1_sub = 1'b0; // @[accel/engine/engine.ts:849]
-  assign lane_max_1_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:851]
-  assign lane_max_1_a = red_first_2 ? lane_mul_1_y : accRd[63:32]; // @[accel/engine/engine.ts:852]
-  assign lane_max_1_b = lane_mul_1_y; // @[accel/engine/engine.ts:853]
-  assign lane_add_2_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:846]
-  assign lane_add_2_a = red_first_2 ? 32'h0 : accRd[95:64]; // @[accel/engine/engine.ts:847]
-  assign lane_add_2_b = lane_mul_2_y; // @[accel/engine/engine.ts:848]
-  assign lane_add_2_sub = 1'b0; // @[accel/engine/engine.ts:849]
-  assign lane_max_2_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:851]
-  assign lane_max_2_a = red_first_2 ? lane_mul_2_y : accRd[95:64]; // @[accel/engine/engine.ts:852]
-  assign lane_max_2_b = lane_mul_2_y; // @[accel/engine/engine.ts:853]
-  assign lane_add_3_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:846]
-  assign lane_add_3_a = red_first_2 ? 32'h0 : accRd[127:96]; // @[accel/engine/engine.ts:847]
-  assign lane_add_3_b = lane_mul_3_y; // @[accel/engine/engine.ts:848]
-  assign lane_add_3_sub = 1'b0; // @[accel/engine/engine.ts:849]
-  assign lane_max_3_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:851]
-  assign lane_max_3_a = red_first_2 ? lane_mul_3_y : accRd[127:96]; // @[accel/engine/engine.ts:852]
-  assign lane_max_3_b = lane_mul_3_y; // @[accel/engine/engine.ts:853]
-  assign nConv_in_valid = finIn; // @[accel/engine/engine.ts:875]
-  assign nConv_a = red_n_5; // @[accel/engine/engine.ts:876]
-  assign lane_div_0_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:898]
-  assign lane_div_0_a = d2[31:0]; // @[accel/engine/engine.ts:899]
-  assign lane_div_0_b = nConv_y; // @[accel/engine/engine.ts:900]
-  assign lane_div_1_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:898]
-  assign lane_div_1_a = d2[63:32]; // @[accel/engine/engine.ts:899]
-  assign lane_div_1_b = nConv_y; // @[accel/engine/engine.ts:900]
-  assign lane_div_2_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:898]
-  assign lane_div_2_a = d2[95:64]; // @[accel/engine/engine.ts:899]
-  assign lane_div_2_b = nConv_y; // @[accel/engine/engine.ts:900]
-  assign lane_div_3_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:898]
-  assign lane_div_3_a = d2[127:96]; // @[accel/engine/engine.ts:899]
-  assign lane_div_3_b = nConv_y; // @[accel/engine/engine.ts:900]
-  assign update_start = opStart; // @[accel/engine/engine.ts:1105]
-  assign update_flush = err; // @[accel/engine/engine.ts:916]
-  assign update_opt_1 = opt; // @[accel/engine/engine.ts:917]
-  assign update_keepGrad = keepGrad; // @[accel/engine/engine.ts:918]
-  assign update_unfused_1 = unfused; // @[accel/engine/engine.ts:919]
-  assign update_dim = dim[15:0]; // @[accel/engine/engine.ts:920]
-  assign update_rowBeats = rowBeats; // @[accel/engine/engine.ts:921]
-  assign update_tailStrb = tailStrb; // @[accel/engine/engine.ts:922]
-  assign update_lr = lr; // @[accel/engine/engine.ts:923]
-  assign update_eps = eps; // @[accel/engine/engine.ts:924]
-  assign update_weightBase = weight_lo; // @[accel/engine/engine.ts:925]
-  assign update_stateBase = state_lo; // @[accel/engine/engine.ts:926]
-  assign update_rowStride = weight_stride; // @[accel/engine/engine.ts:927]
-  assign update_outBase = _T_44; // @[accel/engine/engine.ts:928]
-  assign update_outStride = out_stride; // @[accel/engine/engine.ts:929]
-  assign update_rid_valid = ridUQ_deq_valid; // @[accel/engine/engine.ts:930]
-  assign update_rid = ridUQ_deq_bits[31:0]; // @[accel/engine/engine.ts:931]
-  assign update_rid_seg = ridUQ_deq_bits[63:32]; // @[accel/engine/engine.ts:932]
-  assign update_grad_valid = optOn & outQ_deq_valid; // @[accel/engine/engine.ts:1052]
-  assign update_grad = outQ_deq_bits[127:0]; // @[accel/engine/engine.ts:1053]
-  assign update_upd_valid = updBeatQ_deq_valid; // @[accel/engine/engine.ts:934]
-  assign update_upd = updBeatQ_deq_bits; // @[accel/engine/engine.ts:935]
-  assign update_hdr_ready = updHdrOk; // @[accel/engine/engine.ts:962]
-  assign update_wd_ready = (wGo & (wSrc == 3'h3)) & ~err; // @[accel/engine/engine.ts:1056]
-  assign update_sd_ready = (wGo & (wSrc == 3'h4)) & ~err; // @[accel/engine/engine.ts:1057]
-  assign pkQ_enq_valid = pkPush; // @[accel/engine/engine.ts:964]
-  assign pkQ_enq_bits = {pkNextStrb, pkNextData}; // @[accel/engine/engine.ts:965]
-  assign pkQ_deq_ready = err | (wGo & (wSrc == 3'h2)); // @[accel/engine/engine.ts:1055]
-  assign lenQ_enq_valid = awGo; // @[accel/engine/engine.ts:1019]
-  assign lenQ_enq_bits = {curOwSrc, _T_46[7:0]}; // @[accel/engine/engine.ts:1024]
-  assign lenQ_deq_ready = wGo & burstEnd; // @[accel/engine/engine.ts:1050]
-  assign awAddrQ_enq_valid = awGo; // @[accel/engine/engine.ts:1022]
-  assign awAddrQ_enq_bits = {curOwWord, 4'h0}; // @[accel/engine/engine.ts:1023]
-  assign awAddrQ_deq_ready = bFire; // @[accel/engine/engine.ts:1081]
-  assign s_axi_lite_awready = wfire; // @[accel/engine/engine.ts:221]
-  assign s_axi_lite_wready = wfire; // @[accel/engine/engine.ts:221]
-  assign s_axi_lite_bresp = 2'h0; // @[accel/engine/engine.ts:221]
-  assign s_axi_lite_bvalid = bvalid; // @[accel/engine/engine.ts:221]
-  assign s_axi_lite_arready = arready; // @[accel/engine/engine.ts:221]
-  assign s_axi_lite_rdata = rdata; // @[accel/engine/engine.ts:221]
-  assign s_axi_lite_rresp = 2'h0; // @[accel/engine/engine.ts:221]
-  assign s_axi_lite_rvalid = rvalid; // @[accel/engine/engine.ts:221]
-  assign m_axi_awid = 5'h0; // @[accel/engine/engine.ts:1028]
-  assign m_axi_awaddr = awAddr; // @[accel/engine/engine.ts:1026]
-  assign m_axi_awlen = awLen; // @[accel/engine/engine.ts:1027]
-  assign m_axi_awsize = 3'h4; // @[accel/engine/engine.ts:1029]
-  assign m_axi_awburst = 2'h1; // @[accel/engine/engine.ts:1030]
-  assign m_axi_awlock = 1'b0; // @[accel/engine/engine.ts:1031]
-  assign m_axi_awcache = 4'h3; // @[accel/engine/engine.ts:1032]
-  assign m_axi_awprot = 3'h0; // @[accel/engine/engine.ts:1033]
-  assign m_axi_awqos = 4'h0; // @[accel/engine/engine.ts:1034]
-  assign m_axi_awvalid = awValid; // @[accel/engine/engine.ts:1025]
-  assign m_axi_wdata = wData; // @[accel/engine/engine.ts:1072]
-  assign m_axi_wstrb = wStrb; // @[accel/engine/engine.ts:1073]
-  assign m_axi_wlast = wLast; // @[accel/engine/engine.ts:1074]
-  assign m_axi_wvalid = wValid; // @[accel/engine/engine.ts:1071]
-  assign m_axi_bready = bReady; // @[accel/engine/engine.ts:1077]
-  assign m_axi_arid = arId; // @[accel/engine/engine.ts:496]
-  assign m_axi_araddr = arAddr; // @[accel/engine/engine.ts:494]
-  assign m_axi_arlen = arLen; // @[accel/engine/engine.ts:495]
-  assign m_axi_arsize = 3'h4; // @[accel/engine/engine.ts:497]
-  assign m_axi_arburst = 2'h1; // @[accel/engine/engine.ts:498]
-  assign m_axi_arlock = 1'b0; // @[accel/engine/engine.ts:499]
-  assign m_axi_arcache = 4'h3; // @[accel/engine/engine.ts:500]
-  assign m_axi_arprot = 3'h0; // @[accel/engine/engine.ts:501]
-  assign m_axi_arqos = 4'h0; // @[accel/engine/engine.ts:502]
-  assign m_axi_arvalid = arValid; // @[accel/engine/engine.ts:493]
-  assign m_axi_rready = rReady; // @[accel/engine/engine.ts:514]
-  assign irq = done; // @[accel/engine/engine.ts:242]
-  assign slotLen_rd0 = slotLen[headSlot]; // @[accel/engine/engine.ts:532]
-  assign slotKind_rd0 = slotKind[headSlot]; // @[accel/engine/engine.ts:533]
-  assign robRcv_rd0 = robRcv[tailSlot]; // @[accel/engine/engine.ts:474]
-  assign robRcv_rd1 = robRcv[rSlot]; // @[accel/engine/engine.ts:517]
-  assign robRcv_rd2 = robRcv[headSlot]; // @[accel/engine/engine.ts:531]
-  assign robBase_rd0 = robBase[rSlot]; // @[accel/engine/engine.ts:518]
-  assign robBase_rd1 = robBase[headSlot]; // @[accel/engine/engine.ts:531]
-  assign rErrAddr = slotAddr[rSlot]; // @[accel/engine/engine.ts:1082]
-  assign acc_rd0 = acc[red_beat_2]; // @[accel/engine/engine.ts:842]
-  assign argMem_rd0 = argMem[red_beat_5]; // @[accel/engine/engine.ts:864]
+  assign metaQ_enq_valid = emptyGo | (rowTake & (curFk == 2'h0)); // @[accel/engine/engine.ts:492]
+  assign metaQ_enq_bits = {tok_q_0_deq_bits[195], tok_q_0_deq_bits[194], tok_q_0_deq_bits[193], tok_q_0_deq_bits[192], tok_q_0_deq_bits[191:160], tok_q_0_deq_bits[159:128], tok_q_0_deq_bits[127:96], tok_q_0_deq_bits[95:64]}; // @[accel/engine/engine.ts:506]
+  assign metaQ_deq_ready = err | (redGo & isRowEnd); // @[accel/engine/engine.ts:860]
+  assign ridUQ_enq_valid = unfused ? emTake : segOut; // @[accel/engine/engine.ts:780]
+  assign ridUQ_enq_bits = unfused ? {updU, rid_unpack_value} : {tok_q_0_deq_bits[191:160], tok_q_0_deq_bits[31:0]}; // @[accel/engine/engine.ts:781]
+  assign ridUQ_deq_ready = err | update_rid_ready; // @[accel/engine/engine.ts:983]
+  assign dataQ_enq_valid = rdPending; // @[accel/engine/engine.ts:600]
+  assign dataQ_enq_bits = {rdKind, robData}; // @[accel/engine/engine.ts:601]
+  assign dataQ_deq_ready = err ? 1'b1 : ((dKind == 3'h0) ? offBeatQ_enq_ready : ((dKind == 3'h1) ? idxBeatQ_enq_ready : ((dKind == 3'h3) ? pswBeatQ_enq_ready : ((dKind == 3'h4) ? argBeatQ_enq_ready : ((dKind == 3'h5) ? 1'b1 : ((dKind == 3'h6) ? ridBeatQ_enq_ready : ((dKind == 3'h7) ? updBeatQ_enq_ready : rowBeatReady))))))); // @[accel/engine/engine.ts:626]
+  assign offBeatQ_enq_valid = dataQ_deq_valid & (dKind == 3'h0); // @[accel/engine/engine.ts:608]
+  assign offBeatQ_enq_bits = dData; // @[accel/engine/engine.ts:609]
+  assign offBeatQ_deq_ready = err | (off_unpack_pop & off_unpack_beat_done); // @[accel/engine/engine.ts:649]
+  assign idxBeatQ_enq_valid = dataQ_deq_valid & (dKind == 3'h1); // @[accel/engine/engine.ts:610]
+  assign idxBeatQ_enq_bits = dData; // @[accel/engine/engine.ts:611]
+  assign idxBeatQ_deq_ready = err | (idx_unpack_pop & idx_unpack_beat_done); // @[accel/engine/engine.ts:649]
+  assign pswBeatQ_enq_valid = dataQ_deq_valid & (dKind == 3'h3); // @[accel/engine/engine.ts:613]
+  assign pswBeatQ_enq_bits = dData; // @[accel/engine/engine.ts:614]
+  assign pswBeatQ_deq_ready = err | (psw_unpack_pop & psw_unpack_beat_done); // @[accel/engine/engine.ts:649]
+  assign argBeatQ_enq_valid = dataQ_deq_valid & (dKind == 3'h4); // @[accel/engine/engine.ts:617]
+  assign argBeatQ_enq_bits = dData; // @[accel/engine/engine.ts:618]
+  assign argBeatQ_deq_ready = err | ((redGo & ~mEmpty) & maskEn); // @[accel/engine/engine.ts:859]
+  assign ridBeatQ_enq_valid = dataQ_deq_valid & (dKind == 3'h6); // @[accel/engine/engine.ts:620]
+  assign ridBeatQ_enq_bits = dData; // @[accel/engine/engine.ts:621]
+  assign ridBeatQ_deq_ready = err | (rid_unpack_pop & rid_unpack_beat_done); // @[accel/engine/engine.ts:649]
+  assign updBeatQ_enq_valid = dataQ_deq_valid & (dKind == 3'h7); // @[accel/engine/engine.ts:623]
+  assign updBeatQ_enq_bits = dData; // @[accel/engine/engine.ts:624]
+  assign updBeatQ_deq_ready = err | update_upd_ready; // @[accel/engine/engine.ts:986]
+  assign ridPQ_enq_valid = entry & gradRowsOut; // @[accel/engine/engine.ts:782]
+  assign ridPQ_enq_bits = rid_unpack_value; // @[accel/engine/engine.ts:783]
+  assign ridPQ_deq_ready = err | pkTake; // @[accel/engine/engine.ts:1011]
+  assign outQ_enq_valid = isMean ? fin_valid_11 : (red_valid_5 & red_last_5); // @[accel/engine/engine.ts:955]
+  assign outQ_enq_bits = isMean ? {fin_end_11, meanOut} : {red_row_end_5, sum}; // @[accel/engine/engine.ts:956]
+  assign outQ_deq_ready = err | (optOn ? update_grad_ready : (wGo & (wSrc == 3'h0))); // @[accel/engine/engine.ts:1101]
+  assign awBagQ_enq_valid = (redGo & needAw) & ~optOn; // @[accel/engine/engine.ts:863]
+  assign awBagQ_enq_bits = mBag; // @[accel/engine/engine.ts:864]
+  assign awBagQ_deq_ready = err | (((awGo & owFromQ) & fromBag) & (~argEn | owArg)); // @[accel/engine/engine.ts:1057]
+  assign hq_enq_valid = update_hdr_valid | pkPush; // @[accel/engine/engine.ts:1029]
+  assign hq_enq_bits = update_hdr_valid ? {update_hdr_state ? 3'h4 : 3'h3, update_hdr_beats, update_hdr_word} : {3'h2, 5'h1, pkWord}; // @[accel/engine/engine.ts:1030]
+  assign hq_deq_ready = err | ((awGo & owFromQ) & ~fromBag); // @[accel/engine/engine.ts:1058]
+  assign argQ_enq_valid = (red_valid_5 & red_last_5) & argEn; // @[accel/engine/engine.ts:916]
+  assign argQ_enq_bits = {red_row_end_5, argmax_next}; // @[accel/engine/engine.ts:917]
+  assign argQ_deq_ready = err | (wGo & (wSrc == 3'h1)); // @[accel/engine/engine.ts:1104]
+  assign lane_mul_0_in_valid = redGo; // @[accel/engine/engine.ts:880]
+  assign lane_mul_0_a = mEmpty ? 32'h0 : ((maskEn & (argBeatQ_deq_bits[31:0] != mPos)) ? 32'h80000000 : dData[31:0]); // @[accel/engine/engine.ts:881]
+  assign lane_mul_0_b = mScale; // @[accel/engine/engine.ts:882]
+  assign lane_mul_1_in_valid = redGo; // @[accel/engine/engine.ts:880]
+  assign lane_mul_1_a = mEmpty ? 32'h0 : ((maskEn & (argBeatQ_deq_bits[63:32] != mPos)) ? 32'h80000000 : dData[63:32]); // @[accel/engine/engine.ts:881]
+  assign lane_mul_1_b = mScale; // @[accel/engine/engine.ts:882]
+  assign lane_mul_2_in_valid = redGo; // @[accel/engine/engine.ts:880]
+  assign lane_mul_2_a = mEmpty ? 32'h0 : ((maskEn & (argBeatQ_deq_bits[95:64] != mPos)) ? 32'h80000000 : dData[95:64]); // @[accel/engine/engine.ts:881]
+  assign lane_mul_2_b = mScale; // @[accel/engine/engine.ts:882]
+  assign lane_mul_3_in_valid = redGo; // @[accel/engine/engine.ts:880]
+  assign lane_mul_3_a = mEmpty ? 32'h0 : ((maskEn & (argBeatQ_deq_bits[127:96] != mPos)) ? 32'h80000000 : dData[127:96]); // @[accel/engine/engine.ts:881]
+  assign lane_mul_3_b = mScale; // @[accel/engine/engine.ts:882]
+  assign lane_add_0_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:896]
+  assign lane_add_0_a = red_first_2 ? 32'h0 : accRd[31:0]; // @[accel/engine/engine.ts:897]
+  assign lane_add_0_b = lane_mul_0_y; // @[accel/engine/engine.ts:898]
+  assign lane_add_0_sub = 1'b0; // @[accel/engine/engine.ts:899]
+  assign lane_max_0_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:901]
+  assign lane_max_0_a = red_first_2 ? lane_mul_0_y : accRd[31:0]; // @[accel/engine/engine.ts:902]
+  assign lane_max_0_b = lane_mul_0_y; // @[accel/engine/engine.ts:903]
+  assign lane_add_1_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:896]
+  assign lane_add_1_a = red_first_2 ? 32'h0 : accRd[63:32]; // @[accel/engine/engine.ts:897]
+  assign lane_add_1_b = lane_mul_1_y; // @[accel/engine/engine.ts:898]
+  assign lane_add_1_sub = 1'b0; // @[accel/engine/engine.ts:899]
+  assign lane_max_1_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:901]
+  assign lane_max_1_a = red_first_2 ? lane_mul_1_y : accRd[63:32]; // @[accel/engine/engine.ts:902]
+  assign lane_max_1_b = lane_mul_1_y; // @[accel/engine/engine.ts:903]
+  assign lane_add_2_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:896]
+  assign lane_add_2_a = red_first_2 ? 32'h0 : accRd[95:64]; // @[accel/engine/engine.ts:897]
+  assign lane_add_2_b = lane_mul_2_y; // @[accel/engine/engine.ts:898]
+  assign lane_add_2_sub = 1'b0; // @[accel/engine/engine.ts:899]
+  assign lane_max_2_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:901]
+  assign lane_max_2_a = red_first_2 ? lane_mul_2_y : accRd[95:64]; // @[accel/engine/engine.ts:902]
+  assign lane_max_2_b = lane_mul_2_y; // @[accel/engine/engine.ts:903]
+  assign lane_add_3_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:896]
+  assign lane_add_3_a = red_first_2 ? 32'h0 : accRd[127:96]; // @[accel/engine/engine.ts:897]
+  assign lane_add_3_b = lane_mul_3_y; // @[accel/engine/engine.ts:898]
+  assign lane_add_3_sub = 1'b0; // @[accel/engine/engine.ts:899]
+  assign lane_max_3_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:901]
+  assign lane_max_3_a = red_first_2 ? lane_mul_3_y : accRd[127:96]; // @[accel/engine/engine.ts:902]
+  assign lane_max_3_b = lane_mul_3_y; // @[accel/engine/engine.ts:903]
+  assign nConv_in_valid = finIn; // @[accel/engine/engine.ts:925]
+  assign nConv_a = red_n_5; // @[accel/engine/engine.ts:926]
+  assign lane_div_0_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:948]
+  assign lane_div_0_a = d2[31:0]; // @[accel/engine/engine.ts:949]
+  assign lane_div_0_b = nConv_y; // @[accel/engine/engine.ts:950]
+  assign lane_div_1_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:948]
+  assign lane_div_1_a = d2[63:32]; // @[accel/engine/engine.ts:949]
+  assign lane_div_1_b = nConv_y; // @[accel/engine/engine.ts:950]
+  assign lane_div_2_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:948]
+  assign lane_div_2_a = d2[95:64]; // @[accel/engine/engine.ts:949]
+  assign lane_div_2_b = nConv_y; // @[accel/engine/engine.ts:950]
+  assign lane_div_3_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:948]
+  assign lane_div_3_a = d2[127:96]; // @[accel/engine/engine.ts:949]
+  assign lane_div_3_b = nConv_y; // @[accel/engine/engine.ts:950]
+  assign update_start = opStart; // @[accel/engine/engine.ts:1155]
+  assign update_flush = err; // @[accel/engine/engine.ts:966]
+  assign update_opt_1 = opt; // @[accel/engine/engine.ts:967]
+  assign update_keepGrad = keepGrad; // @[accel/engine/engine.ts:968]
+  assign update_unfused_1 = unfused; // @[accel/engine/engine.ts:969]
+  assign update_dim = dim[15:0]; // @[accel/engine/engine.ts:970]
+  assign update_rowBeats = rowBeats; // @[accel/engine/engine.ts:971]
+  assign update_tailStrb = tailStrb; // @[accel/engine/engine.ts:972]
+  assign update_lr = lr; // @[accel/engine/engine.ts:973]
+  assign update_eps = eps; // @[accel/engine/engine.ts:974]
+  assign update_weightBase = weight_lo; // @[accel/engine/engine.ts:975]
+  assign update_stateBase = state_lo; // @[accel/engine/engine.ts:976]
+  assign update_rowStride = weight_stride; // @[accel/engine/engine.ts:977]
+  assign update_outBase = _T_62; // @[accel/engine/engine.ts:978]
+  assign update_outStride = out_stride; // @[accel/engine/engine.ts:979]
+  assign update_rid_valid = ridUQ_deq_valid; // @[accel/engine/engine.ts:980]
+  assign update_rid = ridUQ_deq_bits[31:0]; // @[accel/engine/engine.ts:981]
+  assign update_rid_seg = ridUQ_deq_bits[63:32]; // @[accel/engine/engine.ts:982]
+  assign update_grad_valid = optOn & outQ_deq_valid; // @[accel/engine/engine.ts:1102]
+  assign update_grad = outQ_deq_bits[127:0]; // @[accel/engine/engine.ts:1103]
+  assign update_upd_valid = updBeatQ_deq_valid; // @[accel/engine/engine.ts:984]
+  assign update_upd = updBeatQ_deq_bits; // @[accel/engine/engine.ts:985]
+  assign update_hdr_ready = updHdrOk; // @[accel/engine/engine.ts:1012]
+  assign update_wd_ready = (wGo & (wSrc == 3'h3)) & ~err; // @[accel/engine/engine.ts:1106]
+  assign update_sd_ready = (wGo & (wSrc == 3'h4)) & ~err; // @[accel/engine/engine.ts:1107]
+  assign pkQ_enq_valid = pkPush; // @[accel/engine/engine.ts:1014]
+  assign pkQ_enq_bits = {pkNextStrb, pkNextData}; // @[accel/engine/engine.ts:1015]
+  assign pkQ_deq_ready = err | (wGo & (wSrc == 3'h2)); // @[accel/engine/engine.ts:1105]
+  assign lenQ_enq_valid = awGo; // @[accel/engine/engine.ts:1069]
+  assign lenQ_enq_bits = {curOwSrc, _T_64[7:0]}; // @[accel/engine/engine.ts:1074]
+  assign lenQ_deq_ready = wGo & burstEnd; // @[accel/engine/engine.ts:1100]
+  assign awAddrQ_enq_valid = awGo; // @[accel/engine/engine.ts:1072]
+  assign awAddrQ_enq_bits = {curOwWord, 4'h0}; // @[accel/engine/engine.ts:1073]
+  assign awAddrQ_deq_ready = bFire; // @[accel/engine/engine.ts:1131]
+  assign s_axi_lite_awready = wfire; // @[accel/engine/engine.ts:223]
+  assign s_axi_lite_wready = wfire; // @[accel/engine/engine.ts:223]
+  assign s_axi_lite_bresp = 2'h0; // @[accel/engine/engine.ts:223]
+  assign s_axi_lite_bvalid = bvalid; // @[accel/engine/engine.ts:223]
+  assign s_axi_lite_arready = arready; // @[accel/engine/engine.ts:223]
+  assign s_axi_lite_rdata = rdata; // @[accel/engine/engine.ts:223]
+  assign s_axi_lite_rresp = 2'h0; // @[accel/engine/engine.ts:223]
+  assign s_axi_lite_rvalid = rvalid; // @[accel/engine/engine.ts:223]
+  assign m_axi_awid = 5'h0; // @[accel/engine/engine.ts:1078]
+  assign m_axi_awaddr = awAddr; // @[accel/engine/engine.ts:1076]
+  assign m_axi_awlen = awLen; // @[accel/engine/engine.ts:1077]
+  assign m_axi_awsize = 3'h4; // @[accel/engine/engine.ts:1079]
+  assign m_axi_awburst = 2'h1; // @[accel/engine/engine.ts:1080]
+  assign m_axi_awlock = 1'b0; // @[accel/engine/engine.ts:1081]
+  assign m_axi_awcache = 4'h3; // @[accel/engine/engine.ts:1082]
+  assign m_axi_awprot = 3'h0; // @[accel/engine/engine.ts:1083]
+  assign m_axi_awqos = 4'h0; // @[accel/engine/engine.ts:1084]
+  assign m_axi_awvalid = awValid; // @[accel/engine/engine.ts:1075]
+  assign m_axi_wdata = wData; // @[accel/engine/engine.ts:1122]
+  assign m_axi_wstrb = wStrb; // @[accel/engine/engine.ts:1123]
+  assign m_axi_wlast = wLast; // @[accel/engine/engine.ts:1124]
+  assign m_axi_wvalid = wValid; // @[accel/engine/engine.ts:1121]
+  assign m_axi_bready = bReady; // @[accel/engine/engine.ts:1127]
+  assign m_axi_arid = arId; // @[accel/engine/engine.ts:546]
+  assign m_axi_araddr = arAddr; // @[accel/engine/engine.ts:544]
+  assign m_axi_arlen = arLen; // @[accel/engine/engine.ts:545]
+  assign m_axi_arsize = 3'h4; // @[accel/engine/engine.ts:547]
+  assign m_axi_arburst = 2'h1; // @[accel/engine/engine.ts:548]
+  assign m_axi_arlock = 1'b0; // @[accel/engine/engine.ts:549]
+  assign m_axi_arcache = 4'h3; // @[accel/engine/engine.ts:550]
+  assign m_axi_arprot = 3'h0; // @[accel/engine/engine.ts:551]
+  assign m_axi_arqos = 4'h0; // @[accel/engine/engine.ts:552]
+  assign m_axi_arvalid = arValid; // @[accel/engine/engine.ts:543]
+  assign m_axi_rready = rReady; // @[accel/engine/engine.ts:564]
+  assign irq = done; // @[accel/engine/engine.ts:244]
+  assign slotLen_rd0 = slotLen[headSlot]; // @[accel/engine/engine.ts:582]
+  assign slotKind_rd0 = slotKind[headSlot]; // @[accel/engine/engine.ts:583]
+  assign robRcv_rd0 = robRcv[tailSlot]; // @[accel/engine/engine.ts:524]
+  assign robRcv_rd1 = robRcv[rSlot]; // @[accel/engine/engine.ts:567]
+  assign robRcv_rd2 = robRcv[headSlot]; // @[accel/engine/engine.ts:581]
+  assign robBase_rd0 = robBase[rSlot]; // @[accel/engine/engine.ts:568]
+  assign robBase_rd1 = robBase[headSlot]; // @[accel/engine/engine.ts:581]
+  assign rErrAddr = slotAddr[rSlot]; // @[accel/engine/engine.ts:1132]
+  assign acc_rd0 = acc[red_beat_2]; // @[accel/engine/engine.ts:892]
+  assign argMem_rd0 = argMem[red_beat_5]; // @[accel/engine/engine.ts:914]
 
   always @(posedge aclk) begin
     if (!aresetn) begin
@@ -2008,69 +2166,71 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
       errResp <= 2'h0; // @[accel/engine/engine.ts:205]
       errRead <= 1'b0; // @[accel/engine/engine.ts:206]
       errWrite <= 1'b0; // @[accel/engine/engine.ts:207]
-      errAddr <= 64'h0; // @[accel/engine/engine.ts:208]
-      cycles <= 32'h0; // @[accel/engine/engine.ts:209]
-      rBeats <= 32'h0; // @[accel/engine/engine.ts:210]
-      wBeats <= 32'h0; // @[accel/engine/engine.ts:211]
-      stallIndex <= 32'h0; // @[accel/engine/engine.ts:212]
-      stallInflight <= 32'h0; // @[accel/engine/engine.ts:213]
-      stallDep <= 32'h0; // @[accel/engine/engine.ts:214]
-      stallWrite <= 32'h0; // @[accel/engine/engine.ts:215]
-      startIgnored <= 32'h0; // @[accel/engine/engine.ts:216]
-      batched <= 1'b0; // @[accel/engine/engine.ts:218]
-      tableAt <= 32'h0; // @[accel/engine/engine.ts:219]
-      bvalid <= 1'b0; // @[accel/engine/engine.ts:221]
-      rvalid <= 1'b0; // @[accel/engine/engine.ts:221]
-      rdata <= 32'h0; // @[accel/engine/engine.ts:221]
-      op_mask <= 1'b0; // @[accel/engine/engine.ts:221]
-      op_argmax <= 1'b0; // @[accel/engine/engine.ts:221]
-      op_scales <= 1'b0; // @[accel/engine/engine.ts:221]
-      op_max <= 1'b0; // @[accel/engine/engine.ts:221]
-      op_mean <= 1'b0; // @[accel/engine/engine.ts:221]
-      op_padding <= 1'b0; // @[accel/engine/engine.ts:221]
-      op_include_last <= 1'b0; // @[accel/engine/engine.ts:221]
-      op_off64 <= 1'b0; // @[accel/engine/engine.ts:221]
-      op_idx64 <= 1'b0; // @[accel/engine/engine.ts:221]
-      dim <= 32'h0; // @[accel/engine/engine.ts:221]
-      num_bags <= 32'h0; // @[accel/engine/engine.ts:221]
-      num_indices <= 32'h0; // @[accel/engine/engine.ts:221]
-      padding_idx <= 32'h0; // @[accel/engine/engine.ts:221]
-      throttle_b <= 8'h0; // @[accel/engine/engine.ts:221]
-      throttle_r <= 8'h0; // @[accel/engine/engine.ts:221]
-      table_lo <= 32'h0; // @[accel/engine/engine.ts:221]
-      table_hi <= 32'h0; // @[accel/engine/engine.ts:221]
-      row_stride <= 32'h0; // @[accel/engine/engine.ts:221]
-      indices_lo <= 32'h0; // @[accel/engine/engine.ts:221]
-      indices_hi <= 32'h0; // @[accel/engine/engine.ts:221]
-      offsets_lo <= 32'h0; // @[accel/engine/engine.ts:221]
-      offsets_hi <= 32'h0; // @[accel/engine/engine.ts:221]
-      out_lo <= 32'h0; // @[accel/engine/engine.ts:221]
-      out_hi <= 32'h0; // @[accel/engine/engine.ts:221]
-      out_stride <= 32'h0; // @[accel/engine/engine.ts:221]
-      scales_lo <= 32'h0; // @[accel/engine/engine.ts:221]
-      scales_hi <= 32'h0; // @[accel/engine/engine.ts:221]
-      update_unfused <= 1'b0; // @[accel/engine/engine.ts:221]
-      update_keep_grad <= 1'b0; // @[accel/engine/engine.ts:221]
-      update_opt <= 2'h0; // @[accel/engine/engine.ts:221]
-      update_rows <= 1'b0; // @[accel/engine/engine.ts:221]
-      lr <= 32'h0; // @[accel/engine/engine.ts:221]
-      eps <= 32'h0; // @[accel/engine/engine.ts:221]
-      row_ids_lo <= 32'h0; // @[accel/engine/engine.ts:221]
-      row_ids_hi <= 32'h0; // @[accel/engine/engine.ts:221]
-      grad_rows_lo <= 32'h0; // @[accel/engine/engine.ts:221]
-      grad_rows_hi <= 32'h0; // @[accel/engine/engine.ts:221]
-      weight_lo <= 32'h0; // @[accel/engine/engine.ts:221]
-      weight_hi <= 32'h0; // @[accel/engine/engine.ts:221]
-      weight_stride <= 32'h0; // @[accel/engine/engine.ts:221]
-      state_lo <= 32'h0; // @[accel/engine/engine.ts:221]
-      state_hi <= 32'h0; // @[accel/engine/engine.ts:221]
-      argmax_lo <= 32'h0; // @[accel/engine/engine.ts:221]
-      argmax_hi <= 32'h0; // @[accel/engine/engine.ts:221]
-      argmax_stride <= 32'h0; // @[accel/engine/engine.ts:221]
-      tables_lo <= 32'h0; // @[accel/engine/engine.ts:221]
-      tables_hi <= 32'h0; // @[accel/engine/engine.ts:221]
-      num_tables <= 32'h0; // @[accel/engine/engine.ts:221]
-      descIdx <= 4'h0; // @[accel/engine/engine.ts:248]
+      errProgram <= 1'b0; // @[accel/engine/engine.ts:208]
+      errCause <= 5'h0; // @[accel/engine/engine.ts:209]
+      errAddr <= 64'h0; // @[accel/engine/engine.ts:210]
+      cycles <= 32'h0; // @[accel/engine/engine.ts:211]
+      rBeats <= 32'h0; // @[accel/engine/engine.ts:212]
+      wBeats <= 32'h0; // @[accel/engine/engine.ts:213]
+      stallIndex <= 32'h0; // @[accel/engine/engine.ts:214]
+      stallInflight <= 32'h0; // @[accel/engine/engine.ts:215]
+      stallDep <= 32'h0; // @[accel/engine/engine.ts:216]
+      stallWrite <= 32'h0; // @[accel/engine/engine.ts:217]
+      startIgnored <= 32'h0; // @[accel/engine/engine.ts:218]
+      batched <= 1'b0; // @[accel/engine/engine.ts:220]
+      tableAt <= 32'h0; // @[accel/engine/engine.ts:221]
+      bvalid <= 1'b0; // @[accel/engine/engine.ts:223]
+      rvalid <= 1'b0; // @[accel/engine/engine.ts:223]
+      rdata <= 32'h0; // @[accel/engine/engine.ts:223]
+      op_mask <= 1'b0; // @[accel/engine/engine.ts:223]
+      op_argmax <= 1'b0; // @[accel/engine/engine.ts:223]
+      op_scales <= 1'b0; // @[accel/engine/engine.ts:223]
+      op_max <= 1'b0; // @[accel/engine/engine.ts:223]
+      op_mean <= 1'b0; // @[accel/engine/engine.ts:223]
+      op_padding <= 1'b0; // @[accel/engine/engine.ts:223]
+      op_include_last <= 1'b0; // @[accel/engine/engine.ts:223]
+      op_off64 <= 1'b0; // @[accel/engine/engine.ts:223]
+      op_idx64 <= 1'b0; // @[accel/engine/engine.ts:223]
+      dim <= 32'h0; // @[accel/engine/engine.ts:223]
+      num_bags <= 32'h0; // @[accel/engine/engine.ts:223]
+      num_indices <= 32'h0; // @[accel/engine/engine.ts:223]
+      padding_idx <= 32'h0; // @[accel/engine/engine.ts:223]
+      throttle_b <= 8'h0; // @[accel/engine/engine.ts:223]
+      throttle_r <= 8'h0; // @[accel/engine/engine.ts:223]
+      table_lo <= 32'h0; // @[accel/engine/engine.ts:223]
+      table_hi <= 32'h0; // @[accel/engine/engine.ts:223]
+      row_stride <= 32'h0; // @[accel/engine/engine.ts:223]
+      indices_lo <= 32'h0; // @[accel/engine/engine.ts:223]
+      indices_hi <= 32'h0; // @[accel/engine/engine.ts:223]
+      offsets_lo <= 32'h0; // @[accel/engine/engine.ts:223]
+      offsets_hi <= 32'h0; // @[accel/engine/engine.ts:223]
+      out_lo <= 32'h0; // @[accel/engine/engine.ts:223]
+      out_hi <= 32'h0; // @[accel/engine/engine.ts:223]
+      out_stride <= 32'h0; // @[accel/engine/engine.ts:223]
+      scales_lo <= 32'h0; // @[accel/engine/engine.ts:223]
+      scales_hi <= 32'h0; // @[accel/engine/engine.ts:223]
+      update_unfused <= 1'b0; // @[accel/engine/engine.ts:223]
+      update_keep_grad <= 1'b0; // @[accel/engine/engine.ts:223]
+      update_opt <= 2'h0; // @[accel/engine/engine.ts:223]
+      update_rows <= 1'b0; // @[accel/engine/engine.ts:223]
+      lr <= 32'h0; // @[accel/engine/engine.ts:223]
+      eps <= 32'h0; // @[accel/engine/engine.ts:223]
+      row_ids_lo <= 32'h0; // @[accel/engine/engine.ts:223]
+      row_ids_hi <= 32'h0; // @[accel/engine/engine.ts:223]
+      grad_rows_lo <= 32'h0; // @[accel/engine/engine.ts:223]
+      grad_rows_hi <= 32'h0; // @[accel/engine/engine.ts:223]
+      weight_lo <= 32'h0; // @[accel/engine/engine.ts:223]
+      weight_hi <= 32'h0; // @[accel/engine/engine.ts:223]
+      weight_stride <= 32'h0; // @[accel/engine/engine.ts:223]
+      state_lo <= 32'h0; // @[accel/engine/engine.ts:223]
+      state_hi <= 32'h0; // @[accel/engine/engine.ts:223]
+      argmax_lo <= 32'h0; // @[accel/engine/engine.ts:223]
+      argmax_hi <= 32'h0; // @[accel/engine/engine.ts:223]
+      argmax_stride <= 32'h0; // @[accel/engine/engine.ts:223]
+      tables_lo <= 32'h0; // @[accel/engine/engine.ts:223]
+      tables_hi <= 32'h0; // @[accel/engine/engine.ts:223]
+      num_tables <= 32'h0; // @[accel/engine/engine.ts:223]
+      descIdx <= 4'h0; // @[accel/engine/engine.ts:250]
       desc_op <= 32'h0; // @[accel/engine/descriptor.ts:59]
       desc_dim <= 32'h0; // @[accel/engine/descriptor.ts:59]
       desc_num_bags <= 32'h0; // @[accel/engine/descriptor.ts:59]
@@ -2085,474 +2245,500 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
       desc_out_lo <= 32'h0; // @[accel/engine/descriptor.ts:59]
       desc_scales_lo <= 32'h0; // @[accel/engine/descriptor.ts:59]
       desc_argmax_lo <= 32'h0; // @[accel/engine/descriptor.ts:59]
-      rowBeats <= 5'h1; // @[accel/engine/engine.ts:284]
-      tailStrb <= 16'h0; // @[accel/engine/engine.ts:285]
-      slotsUsed <= 6'h0; // @[accel/engine/engine.ts:327]
-      tailSlot <= 5'h0; // @[accel/engine/engine.ts:328]
-      arValid <= 1'b0; // @[accel/engine/engine.ts:338]
-      arAddr <= 32'h0; // @[accel/engine/engine.ts:339]
-      arLen <= 8'h0; // @[accel/engine/engine.ts:340]
-      arId <= 5'h0; // @[accel/engine/engine.ts:341]
-      offWord <= 28'h0; // @[accel/engine/engine.ts:350]
-      offLeft <= 32'h0; // @[accel/engine/engine.ts:351]
-      offRes <= 5'h0; // @[accel/engine/engine.ts:352]
-      idxWord <= 28'h0; // @[accel/engine/engine.ts:353]
-      idxLeft <= 32'h0; // @[accel/engine/engine.ts:354]
-      idxRes <= 5'h0; // @[accel/engine/engine.ts:355]
-      pswWord <= 28'h0; // @[accel/engine/engine.ts:361]
-      pswLeft <= 32'h0; // @[accel/engine/engine.ts:362]
-      pswRes <= 5'h0; // @[accel/engine/engine.ts:363]
-      descWord <= 28'h0; // @[accel/engine/engine.ts:367]
-      descLeft <= 4'h0; // @[accel/engine/engine.ts:368]
-      ridWord <= 28'h0; // @[accel/engine/engine.ts:375]
-      ridLeft <= 32'h0; // @[accel/engine/engine.ts:376]
-      ridRes <= 5'h0; // @[accel/engine/engine.ts:377]
-      rowWord <= 28'h0; // @[accel/engine/engine.ts:398]
-      rowLeft <= 5'h0; // @[accel/engine/engine.ts:399]
-      fPh <= 2'h0; // @[accel/engine/engine.ts:408]
-      fRid <= 32'h0; // @[accel/engine/engine.ts:409]
-      argDone <= 1'b0; // @[accel/engine/engine.ts:413]
-      rowIsArg <= 1'b0; // @[accel/engine/engine.ts:414]
-      rowFk <= 2'h0; // @[accel/engine/engine.ts:423]
-      updRes <= 7'h0; // @[accel/engine/engine.ts:435]
-      lfsr <= 16'hace1; // @[accel/engine/engine.ts:510]
-      headSlot <= 5'h0; // @[accel/engine/engine.ts:527]
-      dBeat <= 2'h0; // @[accel/engine/engine.ts:528]
-      rdPending <= 1'b0; // @[accel/engine/engine.ts:529]
-      rdKind <= 3'h0; // @[accel/engine/engine.ts:530]
-      descLoaded <= 1'b0; // @[accel/engine/engine.ts:583]
-      off_unpack_left <= 33'h0; // @[accel/engine/engine.ts:587]
-      off_unpack_lane <= 2'h0; // @[accel/engine/engine.ts:588]
-      idx_unpack_left <= 33'h0; // @[accel/engine/engine.ts:587]
-      idx_unpack_lane <= 2'h0; // @[accel/engine/engine.ts:588]
-      psw_unpack_left <= 33'h0; // @[accel/engine/engine.ts:587]
-      psw_unpack_lane <= 2'h0; // @[accel/engine/engine.ts:588]
-      rid_unpack_left <= 33'h0; // @[accel/engine/engine.ts:587]
-      rid_unpack_lane <= 2'h0; // @[accel/engine/engine.ts:588]
-      bagIdx <= 32'h0; // @[accel/engine/engine.ts:623]
-      haveStart <= 1'b0; // @[accel/engine/engine.ts:624]
-      inBag <= 1'b0; // @[accel/engine/engine.ts:625]
-      cur <= 32'h0; // @[accel/engine/engine.ts:626]
-      lookLeft <= 32'h0; // @[accel/engine/engine.ts:627]
-      heldValid <= 1'b0; // @[accel/engine/engine.ts:628]
-      heldRow <= 32'h0; // @[accel/engine/engine.ts:629]
-      heldFirst <= 1'b0; // @[accel/engine/engine.ts:630]
-      heldLast <= 1'b0; // @[accel/engine/engine.ts:631]
-      heldEmpty <= 1'b0; // @[accel/engine/engine.ts:632]
-      heldScale <= 32'h0; // @[accel/engine/engine.ts:633]
-      heldSlot <= 1'b0; // @[accel/engine/engine.ts:634]
-      heldBag <= 32'h0; // @[accel/engine/engine.ts:635]
-      heldN <= 32'h0; // @[accel/engine/engine.ts:636]
-      heldPos <= 32'h0; // @[accel/engine/engine.ts:638]
-      nCount <= 32'h0; // @[accel/engine/engine.ts:639]
-      seenInBag <= 1'b0; // @[accel/engine/engine.ts:641]
-      seqSlot <= 1'b0; // @[accel/engine/engine.ts:642]
-      segRid <= 32'h0; // @[accel/engine/engine.ts:648]
-      heldRid <= 32'h0; // @[accel/engine/engine.ts:649]
-      emPh <= 2'h0; // @[accel/engine/engine.ts:722]
-      emRow <= 32'h0; // @[accel/engine/engine.ts:723]
-      updU <= 32'h0; // @[accel/engine/engine.ts:724]
-      rj <= 4'h0; // @[accel/engine/engine.ts:770]
-      red_valid_0 <= 1'b0; // @[accel/engine/engine.ts:774]
-      red_valid_1 <= 1'b0; // @[accel/engine/engine.ts:774]
-      red_valid_2 <= 1'b0; // @[accel/engine/engine.ts:774]
-      red_valid_3 <= 1'b0; // @[accel/engine/engine.ts:774]
-      red_valid_4 <= 1'b0; // @[accel/engine/engine.ts:774]
-      red_valid_5 <= 1'b0; // @[accel/engine/engine.ts:774]
-      red_slot_0 <= 1'b0; // @[accel/engine/engine.ts:775]
-      red_slot_1 <= 1'b0; // @[accel/engine/engine.ts:775]
-      red_slot_2 <= 1'b0; // @[accel/engine/engine.ts:775]
-      red_slot_3 <= 1'b0; // @[accel/engine/engine.ts:775]
-      red_slot_4 <= 1'b0; // @[accel/engine/engine.ts:775]
-      red_slot_5 <= 1'b0; // @[accel/engine/engine.ts:775]
-      red_beat_0 <= 4'h0; // @[accel/engine/engine.ts:776]
-      red_beat_1 <= 4'h0; // @[accel/engine/engine.ts:776]
-      red_beat_2 <= 4'h0; // @[accel/engine/engine.ts:776]
-      red_beat_3 <= 4'h0; // @[accel/engine/engine.ts:776]
-      red_beat_4 <= 4'h0; // @[accel/engine/engine.ts:776]
-      red_beat_5 <= 4'h0; // @[accel/engine/engine.ts:776]
-      red_last_0 <= 1'b0; // @[accel/engine/engine.ts:777]
-      red_last_1 <= 1'b0; // @[accel/engine/engine.ts:777]
-      red_last_2 <= 1'b0; // @[accel/engine/engine.ts:777]
-      red_last_3 <= 1'b0; // @[accel/engine/engine.ts:777]
-      red_last_4 <= 1'b0; // @[accel/engine/engine.ts:777]
-      red_last_5 <= 1'b0; // @[accel/engine/engine.ts:777]
-      red_row_end_0 <= 1'b0; // @[accel/engine/engine.ts:778]
-      red_row_end_1 <= 1'b0; // @[accel/engine/engine.ts:778]
-      red_row_end_2 <= 1'b0; // @[accel/engine/engine.ts:778]
-      red_row_end_3 <= 1'b0; // @[accel/engine/engine.ts:778]
-      red_row_end_4 <= 1'b0; // @[accel/engine/engine.ts:778]
-      red_row_end_5 <= 1'b0; // @[accel/engine/engine.ts:778]
-      red_first_0 <= 1'b0; // @[accel/engine/engine.ts:779]
-      red_first_1 <= 1'b0; // @[accel/engine/engine.ts:779]
-      red_first_2 <= 1'b0; // @[accel/engine/engine.ts:779]
-      red_first_3 <= 1'b0; // @[accel/engine/engine.ts:779]
-      red_first_4 <= 1'b0; // @[accel/engine/engine.ts:779]
-      red_first_5 <= 1'b0; // @[accel/engine/engine.ts:779]
-      red_n_0 <= 32'h0; // @[accel/engine/engine.ts:780]
-      red_n_1 <= 32'h0; // @[accel/engine/engine.ts:780]
-      red_n_2 <= 32'h0; // @[accel/engine/engine.ts:780]
-      red_n_3 <= 32'h0; // @[accel/engine/engine.ts:780]
-      red_n_4 <= 32'h0; // @[accel/engine/engine.ts:780]
-      red_n_5 <= 32'h0; // @[accel/engine/engine.ts:780]
-      red_pos_0 <= 32'h0; // @[accel/engine/engine.ts:781]
-      red_pos_1 <= 32'h0; // @[accel/engine/engine.ts:781]
-      red_pos_2 <= 32'h0; // @[accel/engine/engine.ts:781]
-      red_pos_3 <= 32'h0; // @[accel/engine/engine.ts:781]
-      red_pos_4 <= 32'h0; // @[accel/engine/engine.ts:781]
-      red_pos_5 <= 32'h0; // @[accel/engine/engine.ts:781]
-      red_empty_0 <= 1'b0; // @[accel/engine/engine.ts:782]
-      red_empty_1 <= 1'b0; // @[accel/engine/engine.ts:782]
-      red_empty_2 <= 1'b0; // @[accel/engine/engine.ts:782]
-      red_empty_3 <= 1'b0; // @[accel/engine/engine.ts:782]
-      red_empty_4 <= 1'b0; // @[accel/engine/engine.ts:782]
-      red_empty_5 <= 1'b0; // @[accel/engine/engine.ts:782]
-      outRes <= 5'h0; // @[accel/engine/engine.ts:792]
-      argRes <= 6'h0; // @[accel/engine/engine.ts:803]
-      d1Valid <= 1'b0; // @[accel/engine/engine.ts:877]
-      d2Valid <= 1'b0; // @[accel/engine/engine.ts:878]
-      d1 <= 128'h0; // @[accel/engine/engine.ts:879]
-      d2 <= 128'h0; // @[accel/engine/engine.ts:880]
-      zN_0 <= 1'b0; // @[accel/engine/engine.ts:881]
-      regNext <= 1'b0; // @[accel/engine/engine.ts:882]
-      endD_0 <= 1'b0; // @[accel/engine/engine.ts:883]
-      regNext_1 <= 1'b0; // @[accel/engine/engine.ts:884]
-      fin_valid_0 <= 1'b0; // @[accel/engine/engine.ts:889]
-      fin_zero_0 <= 1'b0; // @[accel/engine/engine.ts:890]
-      fin_end_0 <= 1'b0; // @[accel/engine/engine.ts:891]
-      fin_valid_1 <= 1'b0; // @[accel/engine/engine.ts:889]
-      fin_zero_1 <= 1'b0; // @[accel/engine/engine.ts:890]
-      fin_end_1 <= 1'b0; // @[accel/engine/engine.ts:891]
-      fin_valid_2 <= 1'b0; // @[accel/engine/engine.ts:889]
-      fin_zero_2 <= 1'b0; // @[accel/engine/engine.ts:890]
-      fin_end_2 <= 1'b0; // @[accel/engine/engine.ts:891]
-      fin_valid_3 <= 1'b0; // @[accel/engine/engine.ts:889]
-      fin_zero_3 <= 1'b0; // @[accel/engine/engine.ts:890]
-      fin_end_3 <= 1'b0; // @[accel/engine/engine.ts:891]
-      fin_valid_4 <= 1'b0; // @[accel/engine/engine.ts:889]
-      fin_zero_4 <= 1'b0; // @[accel/engine/engine.ts:890]
-      fin_end_4 <= 1'b0; // @[accel/engine/engine.ts:891]
-      fin_valid_5 <= 1'b0; // @[accel/engine/engine.ts:889]
-      fin_zero_5 <= 1'b0; // @[accel/engine/engine.ts:890]
-      fin_end_5 <= 1'b0; // @[accel/engine/engine.ts:891]
-      fin_valid_6 <= 1'b0; // @[accel/engine/engine.ts:889]
-      fin_zero_6 <= 1'b0; // @[accel/engine/engine.ts:890]
-      fin_end_6 <= 1'b0; // @[accel/engine/engine.ts:891]
-      fin_valid_7 <= 1'b0; // @[accel/engine/engine.ts:889]
-      fin_zero_7 <= 1'b0; // @[accel/engine/engine.ts:890]
-      fin_end_7 <= 1'b0; // @[accel/engine/engine.ts:891]
-      fin_valid_8 <= 1'b0; // @[accel/engine/engine.ts:889]
-      fin_zero_8 <= 1'b0; // @[accel/engine/engine.ts:890]
-      fin_end_8 <= 1'b0; // @[accel/engine/engine.ts:891]
-      fin_valid_9 <= 1'b0; // @[accel/engine/engine.ts:889]
-      fin_zero_9 <= 1'b0; // @[accel/engine/engine.ts:890]
-      fin_end_9 <= 1'b0; // @[accel/engine/engine.ts:891]
-      fin_valid_10 <= 1'b0; // @[accel/engine/engine.ts:889]
-      fin_zero_10 <= 1'b0; // @[accel/engine/engine.ts:890]
-      fin_end_10 <= 1'b0; // @[accel/engine/engine.ts:891]
-      fin_valid_11 <= 1'b0; // @[accel/engine/engine.ts:889]
-      fin_zero_11 <= 1'b0; // @[accel/engine/engine.ts:890]
-      fin_end_11 <= 1'b0; // @[accel/engine/engine.ts:891]
-      pkData <= 128'h0; // @[accel/engine/engine.ts:948]
-      pkStrb <= 16'h0; // @[accel/engine/engine.ts:949]
-      pkN <= 2'h0; // @[accel/engine/engine.ts:950]
-      pkSeen <= 32'h0; // @[accel/engine/engine.ts:951]
-      pkWord <= 28'h0; // @[accel/engine/engine.ts:952]
-      awValid <= 1'b0; // @[accel/engine/engine.ts:984]
-      awAddr <= 32'h0; // @[accel/engine/engine.ts:985]
-      awLen <= 8'h0; // @[accel/engine/engine.ts:986]
-      bOut <= 4'h0; // @[accel/engine/engine.ts:987]
-      owWord <= 28'h0; // @[accel/engine/engine.ts:991]
-      owLeft <= 5'h0; // @[accel/engine/engine.ts:992]
-      owArg <= 1'b0; // @[accel/engine/engine.ts:995]
-      owSrc <= 3'h0; // @[accel/engine/engine.ts:996]
-      wValid <= 1'b0; // @[accel/engine/engine.ts:1036]
-      wData <= 128'h0; // @[accel/engine/engine.ts:1037]
-      wStrb <= 16'h0; // @[accel/engine/engine.ts:1038]
-      wLast <= 1'b0; // @[accel/engine/engine.ts:1039]
-      wBeat <= 8'h0; // @[accel/engine/engine.ts:1040]
-      opRun <= 1'b0; // @[accel/engine/engine.ts:1103]
+      rowBeats <= 5'h1; // @[accel/engine/engine.ts:334]
+      tailStrb <= 16'h0; // @[accel/engine/engine.ts:335]
+      slotsUsed <= 6'h0; // @[accel/engine/engine.ts:377]
+      tailSlot <= 5'h0; // @[accel/engine/engine.ts:378]
+      arValid <= 1'b0; // @[accel/engine/engine.ts:388]
+      arAddr <= 32'h0; // @[accel/engine/engine.ts:389]
+      arLen <= 8'h0; // @[accel/engine/engine.ts:390]
+      arId <= 5'h0; // @[accel/engine/engine.ts:391]
+      offWord <= 28'h0; // @[accel/engine/engine.ts:400]
+      offLeft <= 32'h0; // @[accel/engine/engine.ts:401]
+      offRes <= 5'h0; // @[accel/engine/engine.ts:402]
+      idxWord <= 28'h0; // @[accel/engine/engine.ts:403]
+      idxLeft <= 32'h0; // @[accel/engine/engine.ts:404]
+      idxRes <= 5'h0; // @[accel/engine/engine.ts:405]
+      pswWord <= 28'h0; // @[accel/engine/engine.ts:411]
+      pswLeft <= 32'h0; // @[accel/engine/engine.ts:412]
+      pswRes <= 5'h0; // @[accel/engine/engine.ts:413]
+      descWord <= 28'h0; // @[accel/engine/engine.ts:417]
+      descLeft <= 4'h0; // @[accel/engine/engine.ts:418]
+      ridWord <= 28'h0; // @[accel/engine/engine.ts:425]
+      ridLeft <= 32'h0; // @[accel/engine/engine.ts:426]
+      ridRes <= 5'h0; // @[accel/engine/engine.ts:427]
+      rowWord <= 28'h0; // @[accel/engine/engine.ts:448]
+      rowLeft <= 5'h0; // @[accel/engine/engine.ts:449]
+      fPh <= 2'h0; // @[accel/engine/engine.ts:458]
+      fRid <= 32'h0; // @[accel/engine/engine.ts:459]
+      argDone <= 1'b0; // @[accel/engine/engine.ts:463]
+      rowIsArg <= 1'b0; // @[accel/engine/engine.ts:464]
+      rowFk <= 2'h0; // @[accel/engine/engine.ts:473]
+      updRes <= 7'h0; // @[accel/engine/engine.ts:485]
+      lfsr <= 16'hace1; // @[accel/engine/engine.ts:560]
+      headSlot <= 5'h0; // @[accel/engine/engine.ts:577]
+      dBeat <= 2'h0; // @[accel/engine/engine.ts:578]
+      rdPending <= 1'b0; // @[accel/engine/engine.ts:579]
+      rdKind <= 3'h0; // @[accel/engine/engine.ts:580]
+      descLoaded <= 1'b0; // @[accel/engine/engine.ts:633]
+      off_unpack_left <= 33'h0; // @[accel/engine/engine.ts:637]
+      off_unpack_lane <= 2'h0; // @[accel/engine/engine.ts:638]
+      idx_unpack_left <= 33'h0; // @[accel/engine/engine.ts:637]
+      idx_unpack_lane <= 2'h0; // @[accel/engine/engine.ts:638]
+      psw_unpack_left <= 33'h0; // @[accel/engine/engine.ts:637]
+      psw_unpack_lane <= 2'h0; // @[accel/engine/engine.ts:638]
+      rid_unpack_left <= 33'h0; // @[accel/engine/engine.ts:637]
+      rid_unpack_lane <= 2'h0; // @[accel/engine/engine.ts:638]
+      bagIdx <= 32'h0; // @[accel/engine/engine.ts:673]
+      haveStart <= 1'b0; // @[accel/engine/engine.ts:674]
+      inBag <= 1'b0; // @[accel/engine/engine.ts:675]
+      cur <= 32'h0; // @[accel/engine/engine.ts:676]
+      lookLeft <= 32'h0; // @[accel/engine/engine.ts:677]
+      heldValid <= 1'b0; // @[accel/engine/engine.ts:678]
+      heldRow <= 32'h0; // @[accel/engine/engine.ts:679]
+      heldFirst <= 1'b0; // @[accel/engine/engine.ts:680]
+      heldLast <= 1'b0; // @[accel/engine/engine.ts:681]
+      heldEmpty <= 1'b0; // @[accel/engine/engine.ts:682]
+      heldScale <= 32'h0; // @[accel/engine/engine.ts:683]
+      heldSlot <= 1'b0; // @[accel/engine/engine.ts:684]
+      heldBag <= 32'h0; // @[accel/engine/engine.ts:685]
+      heldN <= 32'h0; // @[accel/engine/engine.ts:686]
+      heldPos <= 32'h0; // @[accel/engine/engine.ts:688]
+      nCount <= 32'h0; // @[accel/engine/engine.ts:689]
+      seenInBag <= 1'b0; // @[accel/engine/engine.ts:691]
+      seqSlot <= 1'b0; // @[accel/engine/engine.ts:692]
+      segRid <= 32'h0; // @[accel/engine/engine.ts:698]
+      heldRid <= 32'h0; // @[accel/engine/engine.ts:699]
+      emPh <= 2'h0; // @[accel/engine/engine.ts:772]
+      emRow <= 32'h0; // @[accel/engine/engine.ts:773]
+      updU <= 32'h0; // @[accel/engine/engine.ts:774]
+      rj <= 4'h0; // @[accel/engine/engine.ts:820]
+      red_valid_0 <= 1'b0; // @[accel/engine/engine.ts:824]
+      red_valid_1 <= 1'b0; // @[accel/engine/engine.ts:824]
+      red_valid_2 <= 1'b0; // @[accel/engine/engine.ts:824]
+      red_valid_3 <= 1'b0; // @[accel/engine/engine.ts:824]
+      red_valid_4 <= 1'b0; // @[accel/engine/engine.ts:824]
+      red_valid_5 <= 1'b0; // @[accel/engine/engine.ts:824]
+      red_slot_0 <= 1'b0; // @[accel/engine/engine.ts:825]
+      red_slot_1 <= 1'b0; // @[accel/engine/engine.ts:825]
+      red_slot_2 <= 1'b0; // @[accel/engine/engine.ts:825]
+      red_slot_3 <= 1'b0; // @[accel/engine/engine.ts:825]
+      red_slot_4 <= 1'b0; // @[accel/engine/engine.ts:825]
+      red_slot_5 <= 1'b0; // @[accel/engine/engine.ts:825]
+      red_beat_0 <= 4'h0; // @[accel/engine/engine.ts:826]
+      red_beat_1 <= 4'h0; // @[accel/engine/engine.ts:826]
+      red_beat_2 <= 4'h0; // @[accel/engine/engine.ts:826]
+      red_beat_3 <= 4'h0; // @[accel/engine/engine.ts:826]
+      red_beat_4 <= 4'h0; // @[accel/engine/engine.ts:826]
+      red_beat_5 <= 4'h0; // @[accel/engine/engine.ts:826]
+      red_last_0 <= 1'b0; // @[accel/engine/engine.ts:827]
+      red_last_1 <= 1'b0; // @[accel/engine/engine.ts:827]
+      red_last_2 <= 1'b0; // @[accel/engine/engine.ts:827]
+      red_last_3 <= 1'b0; // @[accel/engine/engine.ts:827]
+      red_last_4 <= 1'b0; // @[accel/engine/engine.ts:827]
+      red_last_5 <= 1'b0; // @[accel/engine/engine.ts:827]
+      red_row_end_0 <= 1'b0; // @[accel/engine/engine.ts:828]
+      red_row_end_1 <= 1'b0; // @[accel/engine/engine.ts:828]
+      red_row_end_2 <= 1'b0; // @[accel/engine/engine.ts:828]
+      red_row_end_3 <= 1'b0; // @[accel/engine/engine.ts:828]
+      red_row_end_4 <= 1'b0; // @[accel/engine/engine.ts:828]
+      red_row_end_5 <= 1'b0; // @[accel/engine/engine.ts:828]
+      red_first_0 <= 1'b0; // @[accel/engine/engine.ts:829]
+      red_first_1 <= 1'b0; // @[accel/engine/engine.ts:829]
+      red_first_2 <= 1'b0; // @[accel/engine/engine.ts:829]
+      red_first_3 <= 1'b0; // @[accel/engine/engine.ts:829]
+      red_first_4 <= 1'b0; // @[accel/engine/engine.ts:829]
+      red_first_5 <= 1'b0; // @[accel/engine/engine.ts:829]
+      red_n_0 <= 32'h0; // @[accel/engine/engine.ts:830]
+      red_n_1 <= 32'h0; // @[accel/engine/engine.ts:830]
+      red_n_2 <= 32'h0; // @[accel/engine/engine.ts:830]
+      red_n_3 <= 32'h0; // @[accel/engine/engine.ts:830]
+      red_n_4 <= 32'h0; // @[accel/engine/engine.ts:830]
+      red_n_5 <= 32'h0; // @[accel/engine/engine.ts:830]
+      red_pos_0 <= 32'h0; // @[accel/engine/engine.ts:831]
+      red_pos_1 <= 32'h0; // @[accel/engine/engine.ts:831]
+      red_pos_2 <= 32'h0; // @[accel/engine/engine.ts:831]
+      red_pos_3 <= 32'h0; // @[accel/engine/engine.ts:831]
+      red_pos_4 <= 32'h0; // @[accel/engine/engine.ts:831]
+      red_pos_5 <= 32'h0; // @[accel/engine/engine.ts:831]
+      red_empty_0 <= 1'b0; // @[accel/engine/engine.ts:832]
+      red_empty_1 <= 1'b0; // @[accel/engine/engine.ts:832]
+      red_empty_2 <= 1'b0; // @[accel/engine/engine.ts:832]
+      red_empty_3 <= 1'b0; // @[accel/engine/engine.ts:832]
+      red_empty_4 <= 1'b0; // @[accel/engine/engine.ts:832]
+      red_empty_5 <= 1'b0; // @[accel/engine/engine.ts:832]
+      outRes <= 5'h0; // @[accel/engine/engine.ts:842]
+      argRes <= 6'h0; // @[accel/engine/engine.ts:853]
+      d1Valid <= 1'b0; // @[accel/engine/engine.ts:927]
+      d2Valid <= 1'b0; // @[accel/engine/engine.ts:928]
+      d1 <= 128'h0; // @[accel/engine/engine.ts:929]
+      d2 <= 128'h0; // @[accel/engine/engine.ts:930]
+      zN_0 <= 1'b0; // @[accel/engine/engine.ts:931]
+      regNext <= 1'b0; // @[accel/engine/engine.ts:932]
+      endD_0 <= 1'b0; // @[accel/engine/engine.ts:933]
+      regNext_1 <= 1'b0; // @[accel/engine/engine.ts:934]
+      fin_valid_0 <= 1'b0; // @[accel/engine/engine.ts:939]
+      fin_zero_0 <= 1'b0; // @[accel/engine/engine.ts:940]
+      fin_end_0 <= 1'b0; // @[accel/engine/engine.ts:941]
+      fin_valid_1 <= 1'b0; // @[accel/engine/engine.ts:939]
+      fin_zero_1 <= 1'b0; // @[accel/engine/engine.ts:940]
+      fin_end_1 <= 1'b0; // @[accel/engine/engine.ts:941]
+      fin_valid_2 <= 1'b0; // @[accel/engine/engine.ts:939]
+      fin_zero_2 <= 1'b0; // @[accel/engine/engine.ts:940]
+      fin_end_2 <= 1'b0; // @[accel/engine/engine.ts:941]
+      fin_valid_3 <= 1'b0; // @[accel/engine/engine.ts:939]
+      fin_zero_3 <= 1'b0; // @[accel/engine/engine.ts:940]
+      fin_end_3 <= 1'b0; // @[accel/engine/engine.ts:941]
+      fin_valid_4 <= 1'b0; // @[accel/engine/engine.ts:939]
+      fin_zero_4 <= 1'b0; // @[accel/engine/engine.ts:940]
+      fin_end_4 <= 1'b0; // @[accel/engine/engine.ts:941]
+      fin_valid_5 <= 1'b0; // @[accel/engine/engine.ts:939]
+      fin_zero_5 <= 1'b0; // @[accel/engine/engine.ts:940]
+      fin_end_5 <= 1'b0; // @[accel/engine/engine.ts:941]
+      fin_valid_6 <= 1'b0; // @[accel/engine/engine.ts:939]
+      fin_zero_6 <= 1'b0; // @[accel/engine/engine.ts:940]
+      fin_end_6 <= 1'b0; // @[accel/engine/engine.ts:941]
+      fin_valid_7 <= 1'b0; // @[accel/engine/engine.ts:939]
+      fin_zero_7 <= 1'b0; // @[accel/engine/engine.ts:940]
+      fin_end_7 <= 1'b0; // @[accel/engine/engine.ts:941]
+      fin_valid_8 <= 1'b0; // @[accel/engine/engine.ts:939]
+      fin_zero_8 <= 1'b0; // @[accel/engine/engine.ts:940]
+      fin_end_8 <= 1'b0; // @[accel/engine/engine.ts:941]
+      fin_valid_9 <= 1'b0; // @[accel/engine/engine.ts:939]
+      fin_zero_9 <= 1'b0; // @[accel/engine/engine.ts:940]
+      fin_end_9 <= 1'b0; // @[accel/engine/engine.ts:941]
+      fin_valid_10 <= 1'b0; // @[accel/engine/engine.ts:939]
+      fin_zero_10 <= 1'b0; // @[accel/engine/engine.ts:940]
+      fin_end_10 <= 1'b0; // @[accel/engine/engine.ts:941]
+      fin_valid_11 <= 1'b0; // @[accel/engine/engine.ts:939]
+      fin_zero_11 <= 1'b0; // @[accel/engine/engine.ts:940]
+      fin_end_11 <= 1'b0; // @[accel/engine/engine.ts:941]
+      pkData <= 128'h0; // @[accel/engine/engine.ts:998]
+      pkStrb <= 16'h0; // @[accel/engine/engine.ts:999]
+      pkN <= 2'h0; // @[accel/engine/engine.ts:1000]
+      pkSeen <= 32'h0; // @[accel/engine/engine.ts:1001]
+      pkWord <= 28'h0; // @[accel/engine/engine.ts:1002]
+      awValid <= 1'b0; // @[accel/engine/engine.ts:1034]
+      awAddr <= 32'h0; // @[accel/engine/engine.ts:1035]
+      awLen <= 8'h0; // @[accel/engine/engine.ts:1036]
+      bOut <= 4'h0; // @[accel/engine/engine.ts:1037]
+      owWord <= 28'h0; // @[accel/engine/engine.ts:1041]
+      owLeft <= 5'h0; // @[accel/engine/engine.ts:1042]
+      owArg <= 1'b0; // @[accel/engine/engine.ts:1045]
+      owSrc <= 3'h0; // @[accel/engine/engine.ts:1046]
+      wValid <= 1'b0; // @[accel/engine/engine.ts:1086]
+      wData <= 128'h0; // @[accel/engine/engine.ts:1087]
+      wStrb <= 16'h0; // @[accel/engine/engine.ts:1088]
+      wLast <= 1'b0; // @[accel/engine/engine.ts:1089]
+      wBeat <= 8'h0; // @[accel/engine/engine.ts:1090]
+      opRun <= 1'b0; // @[accel/engine/engine.ts:1153]
     end else begin
       if (finish) begin
-        busy <= 1'b0; // @[accel/engine/engine.ts:1199]
+        busy <= 1'b0; // @[accel/engine/engine.ts:1260]
       end else begin
-        if (start) begin
-          busy <= 1'b1; // @[accel/engine/engine.ts:1108]
+        if (program_bad) begin
+          busy <= 1'b0; // @[accel/engine/engine.ts:1188]
+        end else begin
+          if (start) begin
+            busy <= 1'b1; // @[accel/engine/engine.ts:1158]
+          end
         end
       end
       if (finish) begin
-        done <= 1'b1; // @[accel/engine/engine.ts:1200]
+        done <= 1'b1; // @[accel/engine/engine.ts:1261]
+      end else begin
+        if (program_bad) begin
+          done <= 1'b1; // @[accel/engine/engine.ts:1189]
+        end else begin
+          if (start) begin
+            done <= 1'b0; // @[accel/engine/engine.ts:1159]
+          end
+        end
+      end
+      if (program_bad) begin
+        err <= 1'b1; // @[accel/engine/engine.ts:1190]
       end else begin
         if (start) begin
-          done <= 1'b0; // @[accel/engine/engine.ts:1109]
+          err <= 1'b0; // @[accel/engine/engine.ts:1160]
+        end else begin
+          if (_T_65) begin
+            err <= 1'b1; // @[accel/engine/engine.ts:1136]
+          end
         end
       end
       if (start) begin
-        err <= 1'b0; // @[accel/engine/engine.ts:1110]
+        errResp <= 2'h0; // @[accel/engine/engine.ts:1161]
       end else begin
-        if (_T_47) begin
-          err <= 1'b1; // @[accel/engine/engine.ts:1086]
+        if (_T_65) begin
+          errResp <= rErr ? m_axi_rresp : m_axi_bresp; // @[accel/engine/engine.ts:1137]
         end
       end
       if (start) begin
-        errResp <= 2'h0; // @[accel/engine/engine.ts:1111]
+        errRead <= 1'b0; // @[accel/engine/engine.ts:1162]
       end else begin
-        if (_T_47) begin
-          errResp <= rErr ? m_axi_rresp : m_axi_bresp; // @[accel/engine/engine.ts:1087]
+        if (_T_65) begin
+          errRead <= rErr; // @[accel/engine/engine.ts:1138]
         end
       end
       if (start) begin
-        errRead <= 1'b0; // @[accel/engine/engine.ts:1112]
+        errWrite <= 1'b0; // @[accel/engine/engine.ts:1163]
       end else begin
-        if (_T_47) begin
-          errRead <= rErr; // @[accel/engine/engine.ts:1088]
+        if (_T_65) begin
+          errWrite <= bErr; // @[accel/engine/engine.ts:1139]
         end
       end
-      if (start) begin
-        errWrite <= 1'b0; // @[accel/engine/engine.ts:1113]
+      if (program_bad) begin
+        errProgram <= 1'b1; // @[accel/engine/engine.ts:1191]
       end else begin
-        if (_T_47) begin
-          errWrite <= bErr; // @[accel/engine/engine.ts:1089]
+        if (start) begin
+          errProgram <= 1'b0; // @[accel/engine/engine.ts:1183]
         end
       end
-      if (start) begin
-        errAddr <= 64'h0; // @[accel/engine/engine.ts:1114]
+      if (program_bad) begin
+        errCause <= program_cause; // @[accel/engine/engine.ts:1192]
       end else begin
-        if (_T_47) begin
-          errAddr <= {32'h0, rErr ? rErrAddr : awAddrQ_deq_bits}; // @[accel/engine/engine.ts:1090]
+        if (start) begin
+          errCause <= 5'h0; // @[accel/engine/engine.ts:1184]
         end
       end
       if (start) begin
-        cycles <= 32'h0; // @[accel/engine/engine.ts:1115]
+        errAddr <= 64'h0; // @[accel/engine/engine.ts:1164]
+      end else begin
+        if (_T_65) begin
+          errAddr <= {32'h0, rErr ? rErrAddr : awAddrQ_deq_bits}; // @[accel/engine/engine.ts:1140]
+        end
+      end
+      if (start) begin
+        cycles <= 32'h0; // @[accel/engine/engine.ts:1165]
       end else begin
         if (busy) begin
-          cycles <= cycles + 32'h1; // @[accel/engine/engine.ts:1101]
+          cycles <= cycles + 32'h1; // @[accel/engine/engine.ts:1151]
         end
       end
       if (start) begin
-        rBeats <= 32'h0; // @[accel/engine/engine.ts:1116]
+        rBeats <= 32'h0; // @[accel/engine/engine.ts:1166]
       end else begin
         if (rFire) begin
-          rBeats <= rBeats + 32'h1; // @[accel/engine/engine.ts:522]
+          rBeats <= rBeats + 32'h1; // @[accel/engine/engine.ts:572]
         end
       end
       if (start) begin
-        wBeats <= 32'h0; // @[accel/engine/engine.ts:1117]
+        wBeats <= 32'h0; // @[accel/engine/engine.ts:1167]
       end else begin
         if (wValid & m_axi_wready) begin
-          wBeats <= wBeats + 32'h1; // @[accel/engine/engine.ts:1069]
+          wBeats <= wBeats + 32'h1; // @[accel/engine/engine.ts:1119]
         end
       end
       if (start) begin
-        stallIndex <= 32'h0; // @[accel/engine/engine.ts:1118]
+        stallIndex <= 32'h0; // @[accel/engine/engine.ts:1168]
       end else begin
         if ((((((busy & ~err) & arFree) & slotFree) & ~sideGo) & ~rowPending) & ~tok_q_0_deq_valid) begin
-          stallIndex <= stallIndex + 32'h1; // @[accel/engine/engine.ts:458]
+          stallIndex <= stallIndex + 32'h1; // @[accel/engine/engine.ts:508]
         end
       end
       if (start) begin
-        stallInflight <= 32'h0; // @[accel/engine/engine.ts:1119]
+        stallInflight <= 32'h0; // @[accel/engine/engine.ts:1169]
       end else begin
         if ((((busy & ~err) & arFree) & ~slotFree) & rowPending) begin
-          stallInflight <= stallInflight + 32'h1; // @[accel/engine/engine.ts:457]
+          stallInflight <= stallInflight + 32'h1; // @[accel/engine/engine.ts:507]
         end
       end
       if (start) begin
-        stallDep <= 32'h0; // @[accel/engine/engine.ts:1120]
+        stallDep <= 32'h0; // @[accel/engine/engine.ts:1170]
       end else begin
         if (((run & metaQ_deq_valid) & (mEmpty | rowBeatAvail)) & hazard) begin
-          stallDep <= stallDep + 32'h1; // @[accel/engine/engine.ts:807]
+          stallDep <= stallDep + 32'h1; // @[accel/engine/engine.ts:857]
         end
       end
       if (start) begin
-        stallWrite <= 32'h0; // @[accel/engine/engine.ts:1121]
+        stallWrite <= 32'h0; // @[accel/engine/engine.ts:1171]
       end else begin
         if (wValid & ~m_axi_wready) begin
-          stallWrite <= stallWrite + 32'h1; // @[accel/engine/engine.ts:1070]
+          stallWrite <= stallWrite + 32'h1; // @[accel/engine/engine.ts:1120]
         end
       end
       if (startReq & busy) begin
-        startIgnored <= startIgnored + 32'h1; // @[accel/engine/engine.ts:241]
+        startIgnored <= startIgnored + 32'h1; // @[accel/engine/engine.ts:243]
       end
       if (start) begin
-        batched <= num_tables != 32'h0; // @[accel/engine/engine.ts:1122]
+        batched <= num_tables != 32'h0; // @[accel/engine/engine.ts:1172]
       end
       if (nextTable) begin
-        tableAt <= tableAt + 32'h1; // @[accel/engine/engine.ts:1194]
+        tableAt <= tableAt + 32'h1; // @[accel/engine/engine.ts:1255]
       end else begin
         if (start) begin
-          tableAt <= 32'h0; // @[accel/engine/engine.ts:1129]
+          tableAt <= 32'h0; // @[accel/engine/engine.ts:1179]
         end
       end
       if (wfire) begin
-        bvalid <= 1'b1; // @[accel/engine/engine.ts:221]
+        bvalid <= 1'b1; // @[accel/engine/engine.ts:223]
       end else begin
         if (s_axi_lite_bready) begin
-          bvalid <= 1'b0; // @[accel/engine/engine.ts:221]
+          bvalid <= 1'b0; // @[accel/engine/engine.ts:223]
         end
       end
-      if (_T_48) begin
-        rvalid <= 1'b1; // @[accel/engine/engine.ts:221]
+      if (_T_66) begin
+        rvalid <= 1'b1; // @[accel/engine/engine.ts:223]
       end else begin
         if (s_axi_lite_rready) begin
-          rvalid <= 1'b0; // @[accel/engine/engine.ts:221]
+          rvalid <= 1'b0; // @[accel/engine/engine.ts:223]
         end
       end
-      if (_T_48) begin
-        rdata <= engine_rdata; // @[accel/engine/engine.ts:221]
+      if (_T_66) begin
+        rdata <= engine_rdata; // @[accel/engine/engine.ts:223]
       end
       if (hit_7) begin
-        op_mask <= written_13 | (op_mask & ~s_axi_lite_wstrb[1]); // @[accel/engine/engine.ts:221]
+        op_mask <= written_15 | (op_mask & ~s_axi_lite_wstrb[1]); // @[accel/engine/engine.ts:223]
       end
       if (hit_7) begin
-        op_argmax <= written_14 | (op_argmax & ~s_axi_lite_wstrb[0]); // @[accel/engine/engine.ts:221]
+        op_argmax <= written_16 | (op_argmax & ~s_axi_lite_wstrb[0]); // @[accel/engine/engine.ts:223]
       end
       if (hit_7) begin
-        op_scales <= written_15 | (op_scales & ~s_axi_lite_wstrb[0]); // @[accel/engine/engine.ts:221]
+        op_scales <= written_17 | (op_scales & ~s_axi_lite_wstrb[0]); // @[accel/engine/engine.ts:223]
       end
       if (hit_7) begin
-        op_max <= written_16 | (op_max & ~s_axi_lite_wstrb[0]); // @[accel/engine/engine.ts:221]
+        op_max <= written_18 | (op_max & ~s_axi_lite_wstrb[0]); // @[accel/engine/engine.ts:223]
       end
       if (hit_7) begin
-        op_mean <= written_17 | (op_mean & ~s_axi_lite_wstrb[0]); // @[accel/engine/engine.ts:221]
+        op_mean <= written_19 | (op_mean & ~s_axi_lite_wstrb[0]); // @[accel/engine/engine.ts:223]
       end
       if (hit_7) begin
-        op_padding <= written_18 | (op_padding & ~s_axi_lite_wstrb[0]); // @[accel/engine/engine.ts:221]
+        op_padding <= written_20 | (op_padding & ~s_axi_lite_wstrb[0]); // @[accel/engine/engine.ts:223]
       end
       if (hit_7) begin
-        op_include_last <= written_19 | (op_include_last & ~s_axi_lite_wstrb[0]); // @[accel/engine/engine.ts:221]
+        op_include_last <= written_21 | (op_include_last & ~s_axi_lite_wstrb[0]); // @[accel/engine/engine.ts:223]
       end
       if (hit_7) begin
-        op_off64 <= written_20 | (op_off64 & ~s_axi_lite_wstrb[0]); // @[accel/engine/engine.ts:221]
+        op_off64 <= written_22 | (op_off64 & ~s_axi_lite_wstrb[0]); // @[accel/engine/engine.ts:223]
       end
       if (hit_7) begin
-        op_idx64 <= written_21 | (op_idx64 & ~s_axi_lite_wstrb[0]); // @[accel/engine/engine.ts:221]
+        op_idx64 <= written_23 | (op_idx64 & ~s_axi_lite_wstrb[0]); // @[accel/engine/engine.ts:223]
       end
       if (hit_8) begin
-        dim <= written_22 | (dim & ~strobed_7); // @[accel/engine/engine.ts:221]
+        dim <= written_24 | (dim & ~strobed_8); // @[accel/engine/engine.ts:223]
       end
       if (hit_9) begin
-        num_bags <= written_23 | (num_bags & ~strobed_8); // @[accel/engine/engine.ts:221]
+        num_bags <= written_25 | (num_bags & ~strobed_9); // @[accel/engine/engine.ts:223]
       end
       if (hit_10) begin
-        num_indices <= written_24 | (num_indices & ~strobed_9); // @[accel/engine/engine.ts:221]
+        num_indices <= written_26 | (num_indices & ~strobed_10); // @[accel/engine/engine.ts:223]
       end
       if (hit_11) begin
-        padding_idx <= written_25 | (padding_idx & ~strobed_10); // @[accel/engine/engine.ts:221]
+        padding_idx <= written_27 | (padding_idx & ~strobed_11); // @[accel/engine/engine.ts:223]
       end
       if (hit_12) begin
-        throttle_b <= written_26 | (throttle_b & ~strobed_11); // @[accel/engine/engine.ts:221]
+        throttle_b <= written_28 | (throttle_b & ~strobed_12); // @[accel/engine/engine.ts:223]
       end
       if (hit_12) begin
-        throttle_r <= written_27 | (throttle_r & ~strobed_12); // @[accel/engine/engine.ts:221]
+        throttle_r <= written_29 | (throttle_r & ~strobed_13); // @[accel/engine/engine.ts:223]
       end
       if (hit_13) begin
-        table_lo <= written_28 | (table_lo & ~strobed_13); // @[accel/engine/engine.ts:221]
+        table_lo <= written_30 | (table_lo & ~strobed_14); // @[accel/engine/engine.ts:223]
       end
       if (hit_14) begin
-        table_hi <= written_29 | (table_hi & ~strobed_14); // @[accel/engine/engine.ts:221]
+        table_hi <= written_31 | (table_hi & ~strobed_15); // @[accel/engine/engine.ts:223]
       end
       if (hit_15) begin
-        row_stride <= written_30 | (row_stride & ~strobed_15); // @[accel/engine/engine.ts:221]
+        row_stride <= written_32 | (row_stride & ~strobed_16); // @[accel/engine/engine.ts:223]
       end
       if (hit_16) begin
-        indices_lo <= written_31 | (indices_lo & ~strobed_16); // @[accel/engine/engine.ts:221]
+        indices_lo <= written_33 | (indices_lo & ~strobed_17); // @[accel/engine/engine.ts:223]
       end
       if (hit_17) begin
-        indices_hi <= written_32 | (indices_hi & ~strobed_17); // @[accel/engine/engine.ts:221]
+        indices_hi <= written_34 | (indices_hi & ~strobed_18); // @[accel/engine/engine.ts:223]
       end
       if (hit_18) begin
-        offsets_lo <= written_33 | (offsets_lo & ~strobed_18); // @[accel/engine/engine.ts:221]
+        offsets_lo <= written_35 | (offsets_lo & ~strobed_19); // @[accel/engine/engine.ts:223]
       end
       if (hit_19) begin
-        offsets_hi <= written_34 | (offsets_hi & ~strobed_19); // @[accel/engine/engine.ts:221]
+        offsets_hi <= written_36 | (offsets_hi & ~strobed_20); // @[accel/engine/engine.ts:223]
       end
       if (hit_20) begin
-        out_lo <= written_35 | (out_lo & ~strobed_20); // @[accel/engine/engine.ts:221]
+        out_lo <= written_37 | (out_lo & ~strobed_21); // @[accel/engine/engine.ts:223]
       end
       if (hit_21) begin
-        out_hi <= written_36 | (out_hi & ~strobed_21); // @[accel/engine/engine.ts:221]
+        out_hi <= written_38 | (out_hi & ~strobed_22); // @[accel/engine/engine.ts:223]
       end
       if (hit_22) begin
-        out_stride <= written_37 | (out_stride & ~strobed_22); // @[accel/engine/engine.ts:221]
+        out_stride <= written_39 | (out_stride & ~strobed_23); // @[accel/engine/engine.ts:223]
       end
       if (hit_23) begin
-        scales_lo <= written_38 | (scales_lo & ~strobed_23); // @[accel/engine/engine.ts:221]
+        scales_lo <= written_40 | (scales_lo & ~strobed_24); // @[accel/engine/engine.ts:223]
       end
       if (hit_24) begin
-        scales_hi <= written_39 | (scales_hi & ~strobed_24); // @[accel/engine/engine.ts:221]
+        scales_hi <= written_41 | (scales_hi & ~strobed_25); // @[accel/engine/engine.ts:223]
       end
       if (hit_25) begin
-        update_unfused <= written_40 | (update_unfused & ~s_axi_lite_wstrb[0]); // @[accel/engine/engine.ts:221]
+        update_unfused <= written_42 | (update_unfused & ~s_axi_lite_wstrb[0]); // @[accel/engine/engine.ts:223]
       end
       if (hit_25) begin
-        update_keep_grad <= written_41 | (update_keep_grad & ~s_axi_lite_wstrb[0]); // @[accel/engine/engine.ts:221]
+        update_keep_grad <= written_43 | (update_keep_grad & ~s_axi_lite_wstrb[0]); // @[accel/engine/engine.ts:223]
       end
       if (hit_25) begin
-        update_opt <= written_42 | (update_opt & ~strobed_25); // @[accel/engine/engine.ts:221]
+        update_opt <= written_44 | (update_opt & ~strobed_26); // @[accel/engine/engine.ts:223]
       end
       if (hit_25) begin
-        update_rows <= written_43 | (update_rows & ~s_axi_lite_wstrb[0]); // @[accel/engine/engine.ts:221]
+        update_rows <= written_45 | (update_rows & ~s_axi_lite_wstrb[0]); // @[accel/engine/engine.ts:223]
       end
       if (hit_26) begin
-        lr <= written_44 | (lr & ~strobed_26); // @[accel/engine/engine.ts:221]
+        lr <= written_46 | (lr & ~strobed_27); // @[accel/engine/engine.ts:223]
       end
       if (hit_27) begin
-        eps <= written_45 | (eps & ~strobed_27); // @[accel/engine/engine.ts:221]
+        eps <= written_47 | (eps & ~strobed_28); // @[accel/engine/engine.ts:223]
       end
       if (hit_28) begin
-        row_ids_lo <= written_46 | (row_ids_lo & ~strobed_28); // @[accel/engine/engine.ts:221]
+        row_ids_lo <= written_48 | (row_ids_lo & ~strobed_29); // @[accel/engine/engine.ts:223]
       end
       if (hit_29) begin
-        row_ids_hi <= written_47 | (row_ids_hi & ~strobed_29); // @[accel/engine/engine.ts:221]
+        row_ids_hi <= written_49 | (row_ids_hi & ~strobed_30); // @[accel/engine/engine.ts:223]
       end
       if (hit_30) begin
-        grad_rows_lo <= written_48 | (grad_rows_lo & ~strobed_30); // @[accel/engine/engine.ts:221]
+        grad_rows_lo <= written_50 | (grad_rows_lo & ~strobed_31); // @[accel/engine/engine.ts:223]
       end
       if (hit_31) begin
-        grad_rows_hi <= written_49 | (grad_rows_hi & ~strobed_31); // @[accel/engine/engine.ts:221]
+        grad_rows_hi <= written_51 | (grad_rows_hi & ~strobed_32); // @[accel/engine/engine.ts:223]
       end
       if (hit_32) begin
-        weight_lo <= written_50 | (weight_lo & ~strobed_32); // @[accel/engine/engine.ts:221]
+        weight_lo <= written_52 | (weight_lo & ~strobed_33); // @[accel/engine/engine.ts:223]
       end
       if (hit_33) begin
-        weight_hi <= written_51 | (weight_hi & ~strobed_33); // @[accel/engine/engine.ts:221]
+        weight_hi <= written_53 | (weight_hi & ~strobed_34); // @[accel/engine/engine.ts:223]
       end
       if (hit_34) begin
-        weight_stride <= written_52 | (weight_stride & ~strobed_34); // @[accel/engine/engine.ts:221]
+        weight_stride <= written_54 | (weight_stride & ~strobed_35); // @[accel/engine/engine.ts:223]
       end
       if (hit_35) begin
-        state_lo <= written_53 | (state_lo & ~strobed_35); // @[accel/engine/engine.ts:221]
+        state_lo <= written_55 | (state_lo & ~strobed_36); // @[accel/engine/engine.ts:223]
       end
       if (hit_36) begin
-        state_hi <= written_54 | (state_hi & ~strobed_36); // @[accel/engine/engine.ts:221]
+        state_hi <= written_56 | (state_hi & ~strobed_37); // @[accel/engine/engine.ts:223]
       end
       if (hit_45) begin
-        argmax_lo <= written_63 | (argmax_lo & ~strobed_45); // @[accel/engine/engine.ts:221]
+        argmax_lo <= written_65 | (argmax_lo & ~strobed_46); // @[accel/engine/engine.ts:223]
       end
       if (hit_46) begin
-        argmax_hi <= written_64 | (argmax_hi & ~strobed_46); // @[accel/engine/engine.ts:221]
+        argmax_hi <= written_66 | (argmax_hi & ~strobed_47); // @[accel/engine/engine.ts:223]
       end
       if (hit_47) begin
-        argmax_stride <= written_65 | (argmax_stride & ~strobed_47); // @[accel/engine/engine.ts:221]
+        argmax_stride <= written_67 | (argmax_stride & ~strobed_48); // @[accel/engine/engine.ts:223]
       end
       if (hit_48) begin
-        tables_lo <= written_66 | (tables_lo & ~strobed_48); // @[accel/engine/engine.ts:221]
+        tables_lo <= written_68 | (tables_lo & ~strobed_49); // @[accel/engine/engine.ts:223]
       end
       if (hit_49) begin
-        tables_hi <= written_67 | (tables_hi & ~strobed_49); // @[accel/engine/engine.ts:221]
+        tables_hi <= written_69 | (tables_hi & ~strobed_50); // @[accel/engine/engine.ts:223]
       end
       if (hit_50) begin
-        num_tables <= written_68 | (num_tables & ~strobed_50); // @[accel/engine/engine.ts:221]
+        num_tables <= written_70 | (num_tables & ~strobed_51); // @[accel/engine/engine.ts:223]
       end
       if (nextTable) begin
-        descIdx <= 4'h0; // @[accel/engine/engine.ts:1196]
+        descIdx <= 4'h0; // @[accel/engine/engine.ts:1257]
       end else begin
         if (start) begin
-          descIdx <= 4'h0; // @[accel/engine/engine.ts:1132]
+          descIdx <= 4'h0; // @[accel/engine/engine.ts:1182]
         end else begin
           if (descFire) begin
-            descIdx <= descIdx + 4'h1; // @[accel/engine/engine.ts:581]
+            descIdx <= descIdx + 4'h1; // @[accel/engine/engine.ts:631]
           end
         end
       end
@@ -2599,656 +2785,660 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
         desc_argmax_lo <= descBeat[95:64]; // @[accel/engine/descriptor.ts:61]
       end
       if (opStart) begin
-        rowBeats <= row_beats_all[4:0]; // @[accel/engine/engine.ts:1136]
+        rowBeats <= row_beats_all[4:0]; // @[accel/engine/engine.ts:1197]
       end
       if (opStart) begin
-        tailStrb <= tailMask; // @[accel/engine/engine.ts:1145]
+        tailStrb <= tailMask; // @[accel/engine/engine.ts:1206]
       end
       if (freeSlot & ~arGo) begin
-        slotsUsed <= slotsUsed - 6'h1; // @[accel/engine/engine.ts:549]
+        slotsUsed <= slotsUsed - 6'h1; // @[accel/engine/engine.ts:599]
       end else begin
         if (arGo & ~freeSlot) begin
-          slotsUsed <= slotsUsed + 6'h1; // @[accel/engine/engine.ts:548]
+          slotsUsed <= slotsUsed + 6'h1; // @[accel/engine/engine.ts:598]
         end
       end
       if (arGo) begin
-        tailSlot <= tailSlot + 5'h1; // @[accel/engine/engine.ts:471]
+        tailSlot <= tailSlot + 5'h1; // @[accel/engine/engine.ts:521]
       end
       if (arGo) begin
-        arValid <= 1'b1; // @[accel/engine/engine.ts:467]
+        arValid <= 1'b1; // @[accel/engine/engine.ts:517]
       end else begin
         if (arValid & m_axi_arready) begin
-          arValid <= 1'b0; // @[accel/engine/engine.ts:465]
+          arValid <= 1'b0; // @[accel/engine/engine.ts:515]
         end
       end
       if (arGo) begin
-        arAddr <= {arWordSel, 4'h0}; // @[accel/engine/engine.ts:468]
+        arAddr <= {arWordSel, 4'h0}; // @[accel/engine/engine.ts:518]
       end
       if (arGo) begin
-        arLen <= _T_49[7:0]; // @[accel/engine/engine.ts:469]
+        arLen <= _T_67[7:0]; // @[accel/engine/engine.ts:519]
       end
       if (arGo) begin
-        arId <= tailSlot; // @[accel/engine/engine.ts:470]
+        arId <= tailSlot; // @[accel/engine/engine.ts:520]
       end
       if (opStart) begin
-        offWord <= _T_19[31:4]; // @[accel/engine/engine.ts:1146]
+        offWord <= _T_37[31:4]; // @[accel/engine/engine.ts:1207]
       end else begin
         if (offGo) begin
-          offWord <= offWord + {19'h0, offBurst}; // @[accel/engine/engine.ts:477]
+          offWord <= offWord + {19'h0, offBurst}; // @[accel/engine/engine.ts:527]
         end
       end
       if (opStart) begin
-        offLeft <= off_beats_total; // @[accel/engine/engine.ts:1147]
+        offLeft <= off_beats_total; // @[accel/engine/engine.ts:1208]
       end else begin
         if (offGo) begin
-          offLeft <= offLeft - {23'h0, offBurst}; // @[accel/engine/engine.ts:478]
+          offLeft <= offLeft - {23'h0, offBurst}; // @[accel/engine/engine.ts:528]
         end
       end
       if (opStart) begin
-        offRes <= 5'h0; // @[accel/engine/engine.ts:1137]
+        offRes <= 5'h0; // @[accel/engine/engine.ts:1198]
       end else begin
         if (offGo) begin
-          offRes <= (offRes + off_burst[4:0]) - {4'h0, offBeatQ_deq_ready & offBeatQ_deq_valid}; // @[accel/engine/engine.ts:610]
+          offRes <= (offRes + off_burst[4:0]) - {4'h0, offBeatQ_deq_ready & offBeatQ_deq_valid}; // @[accel/engine/engine.ts:660]
         end else begin
           if (offBeatQ_deq_ready & offBeatQ_deq_valid) begin
-            offRes <= offRes - 5'h1; // @[accel/engine/engine.ts:608]
+            offRes <= offRes - 5'h1; // @[accel/engine/engine.ts:658]
           end
         end
       end
       if (opStart) begin
-        idxWord <= _T_24[31:4]; // @[accel/engine/engine.ts:1148]
+        idxWord <= _T_42[31:4]; // @[accel/engine/engine.ts:1209]
       end else begin
         if (idxGo) begin
-          idxWord <= idxWord + {19'h0, idxBurst}; // @[accel/engine/engine.ts:481]
+          idxWord <= idxWord + {19'h0, idxBurst}; // @[accel/engine/engine.ts:531]
         end
       end
       if (opStart) begin
-        idxLeft <= idx_beats_total; // @[accel/engine/engine.ts:1149]
+        idxLeft <= idx_beats_total; // @[accel/engine/engine.ts:1210]
       end else begin
         if (idxGo) begin
-          idxLeft <= idxLeft - {23'h0, idxBurst}; // @[accel/engine/engine.ts:482]
+          idxLeft <= idxLeft - {23'h0, idxBurst}; // @[accel/engine/engine.ts:532]
         end
       end
       if (opStart) begin
-        idxRes <= 5'h0; // @[accel/engine/engine.ts:1138]
+        idxRes <= 5'h0; // @[accel/engine/engine.ts:1199]
       end else begin
         if (idxGo) begin
-          idxRes <= (idxRes + idx_burst[4:0]) - {4'h0, idxBeatQ_deq_ready & idxBeatQ_deq_valid}; // @[accel/engine/engine.ts:613]
+          idxRes <= (idxRes + idx_burst[4:0]) - {4'h0, idxBeatQ_deq_ready & idxBeatQ_deq_valid}; // @[accel/engine/engine.ts:663]
         end else begin
           if (idxBeatQ_deq_ready & idxBeatQ_deq_valid) begin
-            idxRes <= idxRes - 5'h1; // @[accel/engine/engine.ts:609]
+            idxRes <= idxRes - 5'h1; // @[accel/engine/engine.ts:659]
           end
         end
       end
       if (opStart) begin
-        pswWord <= _T_28[31:4]; // @[accel/engine/engine.ts:1150]
+        pswWord <= _T_46[31:4]; // @[accel/engine/engine.ts:1211]
       end else begin
         if (pswGo) begin
-          pswWord <= pswWord + {19'h0, pswBurst}; // @[accel/engine/engine.ts:485]
+          pswWord <= pswWord + {19'h0, pswBurst}; // @[accel/engine/engine.ts:535]
         end
       end
       if (opStart) begin
-        pswLeft <= psw_beats_total; // @[accel/engine/engine.ts:1151]
+        pswLeft <= psw_beats_total; // @[accel/engine/engine.ts:1212]
       end else begin
         if (pswGo) begin
-          pswLeft <= pswLeft - {23'h0, pswBurst}; // @[accel/engine/engine.ts:486]
+          pswLeft <= pswLeft - {23'h0, pswBurst}; // @[accel/engine/engine.ts:536]
         end
       end
       if (opStart) begin
-        pswRes <= 5'h0; // @[accel/engine/engine.ts:1139]
+        pswRes <= 5'h0; // @[accel/engine/engine.ts:1200]
       end else begin
         if (pswGo) begin
-          pswRes <= (pswRes + psw_burst[4:0]) - {4'h0, pswBeatQ_deq_ready & pswBeatQ_deq_valid}; // @[accel/engine/engine.ts:612]
+          pswRes <= (pswRes + psw_burst[4:0]) - {4'h0, pswBeatQ_deq_ready & pswBeatQ_deq_valid}; // @[accel/engine/engine.ts:662]
         end else begin
           if (pswBeatQ_deq_ready & pswBeatQ_deq_valid) begin
-            pswRes <= pswRes - 5'h1; // @[accel/engine/engine.ts:611]
+            pswRes <= pswRes - 5'h1; // @[accel/engine/engine.ts:661]
           end
         end
       end
       if (start) begin
-        descWord <= tables_lo[31:4]; // @[accel/engine/engine.ts:1130]
+        descWord <= tables_lo[31:4]; // @[accel/engine/engine.ts:1180]
       end else begin
         if (descGo) begin
-          descWord <= descWord + {19'h0, desc_burst}; // @[accel/engine/engine.ts:372]
+          descWord <= descWord + {19'h0, desc_burst}; // @[accel/engine/engine.ts:422]
         end
       end
       if (nextTable) begin
-        descLeft <= 4'h8; // @[accel/engine/engine.ts:1195]
+        descLeft <= 4'h8; // @[accel/engine/engine.ts:1256]
       end else begin
-        if (start) begin
-          descLeft <= (num_tables != 32'h0) ? 4'h8 : 4'h0; // @[accel/engine/engine.ts:1131]
+        if (program_bad) begin
+          descLeft <= 4'h0; // @[accel/engine/engine.ts:1193]
         end else begin
-          if (err) begin
-            descLeft <= 4'h0; // @[accel/engine/engine.ts:1094]
+          if (start) begin
+            descLeft <= (num_tables != 32'h0) ? 4'h8 : 4'h0; // @[accel/engine/engine.ts:1181]
           end else begin
-            if (descGo) begin
-              descLeft <= descLeft - desc_burst[3:0]; // @[accel/engine/engine.ts:373]
+            if (err) begin
+              descLeft <= 4'h0; // @[accel/engine/engine.ts:1144]
+            end else begin
+              if (descGo) begin
+                descLeft <= descLeft - desc_burst[3:0]; // @[accel/engine/engine.ts:423]
+              end
             end
           end
         end
       end
       if (opStart) begin
-        ridWord <= row_ids_lo[31:4]; // @[accel/engine/engine.ts:1158]
+        ridWord <= row_ids_lo[31:4]; // @[accel/engine/engine.ts:1219]
       end else begin
         if (ridGo) begin
-          ridWord <= ridWord + {19'h0, ridBurst}; // @[accel/engine/engine.ts:381]
+          ridWord <= ridWord + {19'h0, ridBurst}; // @[accel/engine/engine.ts:431]
         end
       end
       if (opStart) begin
-        ridLeft <= rid_beats_total; // @[accel/engine/engine.ts:1159]
+        ridLeft <= rid_beats_total; // @[accel/engine/engine.ts:1220]
       end else begin
         if (ridGo) begin
-          ridLeft <= ridLeft - {23'h0, ridBurst}; // @[accel/engine/engine.ts:382]
+          ridLeft <= ridLeft - {23'h0, ridBurst}; // @[accel/engine/engine.ts:432]
         end
       end
       if (opStart) begin
-        ridRes <= 5'h0; // @[accel/engine/engine.ts:1160]
+        ridRes <= 5'h0; // @[accel/engine/engine.ts:1221]
       end else begin
         if (ridGo) begin
-          ridRes <= (ridRes + rid_burst[4:0]) - {4'h0, ridBeatQ_deq_ready & ridBeatQ_deq_valid}; // @[accel/engine/engine.ts:607]
+          ridRes <= (ridRes + rid_burst[4:0]) - {4'h0, ridBeatQ_deq_ready & ridBeatQ_deq_valid}; // @[accel/engine/engine.ts:657]
         end else begin
           if (ridBeatQ_deq_ready & ridBeatQ_deq_valid) begin
-            ridRes <= ridRes - 5'h1; // @[accel/engine/engine.ts:606]
+            ridRes <= ridRes - 5'h1; // @[accel/engine/engine.ts:656]
           end
         end
       end
       if (rowGo) begin
-        rowWord <= curRowWord + {19'h0, row_burst}; // @[accel/engine/engine.ts:490]
+        rowWord <= curRowWord + {19'h0, row_burst}; // @[accel/engine/engine.ts:540]
       end
       if (err) begin
-        rowLeft <= 5'h0; // @[accel/engine/engine.ts:1095]
+        rowLeft <= 5'h0; // @[accel/engine/engine.ts:1145]
       end else begin
         if (rowGo) begin
-          rowLeft <= curRowLeft - row_burst[4:0]; // @[accel/engine/engine.ts:491]
+          rowLeft <= curRowLeft - row_burst[4:0]; // @[accel/engine/engine.ts:541]
         end
       end
       if (opStart) begin
-        fPh <= 2'h0; // @[accel/engine/engine.ts:1166]
+        fPh <= 2'h0; // @[accel/engine/engine.ts:1227]
       end else begin
         if (err) begin
-          fPh <= 2'h0; // @[accel/engine/engine.ts:1093]
+          fPh <= 2'h0; // @[accel/engine/engine.ts:1143]
         end else begin
           if ((rowGo & fromTok) & owed) begin
-            fPh <= ((fPh == 2'h2) & (opt != 2'h1)) ? 2'h3 : 2'h0; // @[accel/engine/engine.ts:450]
+            fPh <= ((fPh == 2'h2) & (opt != 2'h1)) ? 2'h3 : 2'h0; // @[accel/engine/engine.ts:500]
           end else begin
             if (segOut) begin
-              fPh <= 2'h2; // @[accel/engine/engine.ts:446]
+              fPh <= 2'h2; // @[accel/engine/engine.ts:496]
             end
           end
         end
       end
       if (segOut) begin
-        fRid <= tok_q_0_deq_bits[31:0]; // @[accel/engine/engine.ts:447]
+        fRid <= tok_q_0_deq_bits[31:0]; // @[accel/engine/engine.ts:497]
       end
       if (opStart) begin
-        argDone <= 1'b0; // @[accel/engine/engine.ts:1143]
+        argDone <= 1'b0; // @[accel/engine/engine.ts:1204]
       end else begin
         if (err) begin
-          argDone <= 1'b0; // @[accel/engine/engine.ts:1098]
+          argDone <= 1'b0; // @[accel/engine/engine.ts:1148]
         end else begin
-          if (_T_50) begin
-            argDone <= argNext; // @[accel/engine/engine.ts:454]
+          if (_T_68) begin
+            argDone <= argNext; // @[accel/engine/engine.ts:504]
           end
         end
       end
-      if (_T_50) begin
-        rowIsArg <= argNext; // @[accel/engine/engine.ts:453]
+      if (_T_68) begin
+        rowIsArg <= argNext; // @[accel/engine/engine.ts:503]
       end
       if (rowGo) begin
-        rowFk <= curFk; // @[accel/engine/engine.ts:489]
+        rowFk <= curFk; // @[accel/engine/engine.ts:539]
       end
       if (opStart) begin
-        updRes <= 7'h0; // @[accel/engine/engine.ts:1163]
+        updRes <= 7'h0; // @[accel/engine/engine.ts:1224]
       end else begin
         if (~(rowGo & (curFk != 2'h0)) & updPop) begin
-          updRes <= updRes - 7'h1; // @[accel/engine/engine.ts:940]
+          updRes <= updRes - 7'h1; // @[accel/engine/engine.ts:990]
         end else begin
           if ((rowGo & (curFk != 2'h0)) & updPop) begin
-            updRes <= (updRes + row_burst[6:0]) - 7'h1; // @[accel/engine/engine.ts:939]
+            updRes <= (updRes + row_burst[6:0]) - 7'h1; // @[accel/engine/engine.ts:989]
           end else begin
             if ((rowGo & (curFk != 2'h0)) & ~updPop) begin
-              updRes <= updRes + row_burst[6:0]; // @[accel/engine/engine.ts:938]
+              updRes <= updRes + row_burst[6:0]; // @[accel/engine/engine.ts:988]
             end
           end
         end
       end
-      lfsr <= {lfsr[14:0], ((lfsr[15] ^ lfsr[13]) ^ lfsr[12]) ^ lfsr[10]}; // @[accel/engine/engine.ts:511]
+      lfsr <= {lfsr[14:0], ((lfsr[15] ^ lfsr[13]) ^ lfsr[12]) ^ lfsr[10]}; // @[accel/engine/engine.ts:561]
       if (drain) begin
         if (slotDone) begin
-          headSlot <= headSlot + 5'h1; // @[accel/engine/engine.ts:545]
+          headSlot <= headSlot + 5'h1; // @[accel/engine/engine.ts:595]
         end
       end
       if (drain) begin
         dBeat <= slotDone ? 2'h0 : (dBeat + 2'h1);
       end
-      rdPending <= drain; // @[accel/engine/engine.ts:538]
+      rdPending <= drain; // @[accel/engine/engine.ts:588]
       if (drain) begin
-        rdKind <= headKind; // @[accel/engine/engine.ts:539]
+        rdKind <= headKind; // @[accel/engine/engine.ts:589]
       end
-      descLoaded <= descFire & (descIdx == 4'h7); // @[accel/engine/engine.ts:583]
+      descLoaded <= descFire & (descIdx == 4'h7); // @[accel/engine/engine.ts:633]
       if (opStart) begin
-        off_unpack_left <= offCount; // @[accel/engine/engine.ts:1154]
+        off_unpack_left <= offCount; // @[accel/engine/engine.ts:1215]
       end else begin
         if (off_unpack_pop) begin
-          off_unpack_left <= off_unpack_left - 33'h1; // @[accel/engine/engine.ts:596]
+          off_unpack_left <= off_unpack_left - 33'h1; // @[accel/engine/engine.ts:646]
         end
       end
       if (opStart) begin
-        off_unpack_lane <= _T_19[3:2]; // @[accel/engine/engine.ts:1155]
+        off_unpack_lane <= _T_37[3:2]; // @[accel/engine/engine.ts:1216]
       end else begin
         if (off_unpack_pop) begin
-          off_unpack_lane <= off_unpack_beat_done ? 2'h0 : off_unpack_next_lane[1:0]; // @[accel/engine/engine.ts:597]
+          off_unpack_lane <= off_unpack_beat_done ? 2'h0 : off_unpack_next_lane[1:0]; // @[accel/engine/engine.ts:647]
         end
       end
       if (opStart) begin
-        idx_unpack_left <= {1'h0, numIdx}; // @[accel/engine/engine.ts:1156]
+        idx_unpack_left <= {1'h0, numIdx}; // @[accel/engine/engine.ts:1217]
       end else begin
         if (idx_unpack_pop) begin
-          idx_unpack_left <= idx_unpack_left - 33'h1; // @[accel/engine/engine.ts:596]
+          idx_unpack_left <= idx_unpack_left - 33'h1; // @[accel/engine/engine.ts:646]
         end
       end
       if (opStart) begin
-        idx_unpack_lane <= _T_24[3:2]; // @[accel/engine/engine.ts:1157]
+        idx_unpack_lane <= _T_42[3:2]; // @[accel/engine/engine.ts:1218]
       end else begin
         if (idx_unpack_pop) begin
-          idx_unpack_lane <= idx_unpack_beat_done ? 2'h0 : idx_unpack_next_lane[1:0]; // @[accel/engine/engine.ts:597]
+          idx_unpack_lane <= idx_unpack_beat_done ? 2'h0 : idx_unpack_next_lane[1:0]; // @[accel/engine/engine.ts:647]
         end
       end
       if (opStart) begin
-        psw_unpack_left <= sideEn ? {1'h0, numIdx} : 33'h0; // @[accel/engine/engine.ts:1152]
+        psw_unpack_left <= sideEn ? {1'h0, numIdx} : 33'h0; // @[accel/engine/engine.ts:1213]
       end else begin
         if (psw_unpack_pop) begin
-          psw_unpack_left <= psw_unpack_left - 33'h1; // @[accel/engine/engine.ts:596]
+          psw_unpack_left <= psw_unpack_left - 33'h1; // @[accel/engine/engine.ts:646]
         end
       end
       if (opStart) begin
-        psw_unpack_lane <= _T_28[3:2]; // @[accel/engine/engine.ts:1153]
+        psw_unpack_lane <= _T_46[3:2]; // @[accel/engine/engine.ts:1214]
       end else begin
         if (psw_unpack_pop) begin
-          psw_unpack_lane <= psw_unpack_beat_done ? 2'h0 : psw_unpack_next_lane[1:0]; // @[accel/engine/engine.ts:597]
+          psw_unpack_lane <= psw_unpack_beat_done ? 2'h0 : psw_unpack_next_lane[1:0]; // @[accel/engine/engine.ts:647]
         end
       end
       if (opStart) begin
-        rid_unpack_left <= rowsOn ? {1'h0, numBags} : 33'h0; // @[accel/engine/engine.ts:1161]
+        rid_unpack_left <= rowsOn ? {1'h0, numBags} : 33'h0; // @[accel/engine/engine.ts:1222]
       end else begin
         if (rid_unpack_pop) begin
-          rid_unpack_left <= rid_unpack_left - 33'h1; // @[accel/engine/engine.ts:596]
+          rid_unpack_left <= rid_unpack_left - 33'h1; // @[accel/engine/engine.ts:646]
         end
       end
       if (opStart) begin
-        rid_unpack_lane <= row_ids_lo[3:2]; // @[accel/engine/engine.ts:1162]
+        rid_unpack_lane <= row_ids_lo[3:2]; // @[accel/engine/engine.ts:1223]
       end else begin
         if (rid_unpack_pop) begin
-          rid_unpack_lane <= rid_unpack_beat_done ? 2'h0 : rid_unpack_next_lane[1:0]; // @[accel/engine/engine.ts:597]
+          rid_unpack_lane <= rid_unpack_beat_done ? 2'h0 : rid_unpack_next_lane[1:0]; // @[accel/engine/engine.ts:647]
         end
       end
       if (opStart) begin
-        bagIdx <= 32'h0; // @[accel/engine/engine.ts:1172]
+        bagIdx <= 32'h0; // @[accel/engine/engine.ts:1233]
       end else begin
         if (bagEnd) begin
-          bagIdx <= bagIdx + 32'h1; // @[accel/engine/engine.ts:713]
+          bagIdx <= bagIdx + 32'h1; // @[accel/engine/engine.ts:763]
         end
       end
       if (opStart) begin
-        haveStart <= 1'b0; // @[accel/engine/engine.ts:1173]
+        haveStart <= 1'b0; // @[accel/engine/engine.ts:1234]
       end else begin
-        if (_T_51) begin
-          haveStart <= 1'b1; // @[accel/engine/engine.ts:681]
+        if (_T_69) begin
+          haveStart <= 1'b1; // @[accel/engine/engine.ts:731]
         end
       end
       if (opStart) begin
-        inBag <= 1'b0; // @[accel/engine/engine.ts:1174]
+        inBag <= 1'b0; // @[accel/engine/engine.ts:1235]
       end else begin
         if (bagEnd) begin
-          inBag <= 1'b0; // @[accel/engine/engine.ts:712]
+          inBag <= 1'b0; // @[accel/engine/engine.ts:762]
         end else begin
           if (entry) begin
-            inBag <= 1'b1; // @[accel/engine/engine.ts:685]
+            inBag <= 1'b1; // @[accel/engine/engine.ts:735]
           end
         end
       end
       if (entry) begin
-        cur <= endVal; // @[accel/engine/engine.ts:684]
+        cur <= endVal; // @[accel/engine/engine.ts:734]
       end else begin
-        if (_T_51) begin
-          cur <= off_unpack_value; // @[accel/engine/engine.ts:680]
+        if (_T_69) begin
+          cur <= off_unpack_value; // @[accel/engine/engine.ts:730]
         end
       end
       if (lookGo) begin
-        lookLeft <= eLeft - 32'h1; // @[accel/engine/engine.ts:690]
+        lookLeft <= eLeft - 32'h1; // @[accel/engine/engine.ts:740]
       end else begin
         if (entry) begin
-          lookLeft <= eLeft; // @[accel/engine/engine.ts:686]
+          lookLeft <= eLeft; // @[accel/engine/engine.ts:736]
         end
       end
       if (opStart) begin
-        heldValid <= 1'b0; // @[accel/engine/engine.ts:1175]
+        heldValid <= 1'b0; // @[accel/engine/engine.ts:1236]
       end else begin
         if (err) begin
-          heldValid <= 1'b0; // @[accel/engine/engine.ts:716]
+          heldValid <= 1'b0; // @[accel/engine/engine.ts:766]
         end else begin
-          if (_T_52) begin
-            heldValid <= 1'b1; // @[accel/engine/engine.ts:697]
+          if (_T_70) begin
+            heldValid <= 1'b1; // @[accel/engine/engine.ts:747]
           end else begin
             if (emitHeld) begin
-              heldValid <= 1'b0; // @[accel/engine/engine.ts:695]
+              heldValid <= 1'b0; // @[accel/engine/engine.ts:745]
             end
           end
         end
       end
-      if (_T_52) begin
-        heldRow <= holdLook ? idx_unpack_value : 32'h0; // @[accel/engine/engine.ts:698]
+      if (_T_70) begin
+        heldRow <= holdLook ? idx_unpack_value : 32'h0; // @[accel/engine/engine.ts:748]
       end
-      if (_T_52) begin
-        heldFirst <= ~eSeen; // @[accel/engine/engine.ts:699]
+      if (_T_70) begin
+        heldFirst <= ~eSeen; // @[accel/engine/engine.ts:749]
       end
       if (((lookGo & isPad) & finalIdx) & eSeen) begin
-        heldLast <= 1'b1; // @[accel/engine/engine.ts:710]
+        heldLast <= 1'b1; // @[accel/engine/engine.ts:760]
       end else begin
-        if (_T_52) begin
-          heldLast <= finalIdx | holdEmpty; // @[accel/engine/engine.ts:700]
+        if (_T_70) begin
+          heldLast <= finalIdx | holdEmpty; // @[accel/engine/engine.ts:750]
         end
       end
-      if (_T_52) begin
-        heldEmpty <= holdEmpty; // @[accel/engine/engine.ts:701]
+      if (_T_70) begin
+        heldEmpty <= holdEmpty; // @[accel/engine/engine.ts:751]
       end
-      if (_T_52) begin
-        heldScale <= (holdLook & pswEn) ? psw_unpack_value : 32'h3f800000; // @[accel/engine/engine.ts:702]
+      if (_T_70) begin
+        heldScale <= (holdLook & pswEn) ? psw_unpack_value : 32'h3f800000; // @[accel/engine/engine.ts:752]
       end
-      if (_T_52) begin
-        heldSlot <= seqSlot; // @[accel/engine/engine.ts:704]
+      if (_T_70) begin
+        heldSlot <= seqSlot; // @[accel/engine/engine.ts:754]
       end
-      if (_T_52) begin
-        heldBag <= bagIdx; // @[accel/engine/engine.ts:705]
+      if (_T_70) begin
+        heldBag <= bagIdx; // @[accel/engine/engine.ts:755]
       end
-      if (_T_52) begin
-        heldN <= holdLook ? (eN + 32'h1) : 32'h0; // @[accel/engine/engine.ts:706]
+      if (_T_70) begin
+        heldN <= holdLook ? (eN + 32'h1) : 32'h0; // @[accel/engine/engine.ts:756]
       end
-      if (_T_52) begin
-        heldPos <= maskEn ? psw_unpack_value : ((inBag ? cur : endVal) - eLeft); // @[accel/engine/engine.ts:703]
+      if (_T_70) begin
+        heldPos <= maskEn ? psw_unpack_value : ((inBag ? cur : endVal) - eLeft); // @[accel/engine/engine.ts:753]
       end
       if (holdLook) begin
-        nCount <= eN + 32'h1; // @[accel/engine/engine.ts:693]
+        nCount <= eN + 32'h1; // @[accel/engine/engine.ts:743]
       end else begin
         if (entry) begin
-          nCount <= 32'h0; // @[accel/engine/engine.ts:688]
+          nCount <= 32'h0; // @[accel/engine/engine.ts:738]
         end
       end
       if (holdLook) begin
-        seenInBag <= 1'b1; // @[accel/engine/engine.ts:692]
+        seenInBag <= 1'b1; // @[accel/engine/engine.ts:742]
       end else begin
         if (entry) begin
-          seenInBag <= 1'b0; // @[accel/engine/engine.ts:687]
+          seenInBag <= 1'b0; // @[accel/engine/engine.ts:737]
         end
       end
       if (opStart) begin
-        seqSlot <= 1'b0; // @[accel/engine/engine.ts:1176]
+        seqSlot <= 1'b0; // @[accel/engine/engine.ts:1237]
       end else begin
         if (bagEnd) begin
-          seqSlot <= seqSlot + 1'b0; // @[accel/engine/engine.ts:714]
+          seqSlot <= seqSlot + 1'b0; // @[accel/engine/engine.ts:764]
         end
       end
       if (entry & rowsOn) begin
-        segRid <= rid_unpack_value; // @[accel/engine/engine.ts:721]
+        segRid <= rid_unpack_value; // @[accel/engine/engine.ts:771]
       end
-      if (_T_52) begin
-        heldRid <= entry ? rid_unpack_value : segRid; // @[accel/engine/engine.ts:707]
+      if (_T_70) begin
+        heldRid <= entry ? rid_unpack_value : segRid; // @[accel/engine/engine.ts:757]
       end
       if (opStart) begin
-        emPh <= 2'h0; // @[accel/engine/engine.ts:1164]
+        emPh <= 2'h0; // @[accel/engine/engine.ts:1225]
       end else begin
         if (emTokGo) begin
-          emPh <= emLast ? 2'h0 : ((emPh == 2'h0) ? 2'h2 : (emPh + 2'h1)); // @[accel/engine/engine.ts:736]
+          emPh <= emLast ? 2'h0 : ((emPh == 2'h0) ? 2'h2 : (emPh + 2'h1)); // @[accel/engine/engine.ts:786]
         end
       end
       if (emTake) begin
-        emRow <= rid_unpack_value; // @[accel/engine/engine.ts:735]
+        emRow <= rid_unpack_value; // @[accel/engine/engine.ts:785]
       end
       if (opStart) begin
-        updU <= 32'h0; // @[accel/engine/engine.ts:1165]
+        updU <= 32'h0; // @[accel/engine/engine.ts:1226]
       end else begin
         if (emTokGo & emLast) begin
-          updU <= updU + 32'h1; // @[accel/engine/engine.ts:737]
+          updU <= updU + 32'h1; // @[accel/engine/engine.ts:787]
         end
       end
       if (opStart) begin
-        rj <= 4'h0; // @[accel/engine/engine.ts:1144]
+        rj <= 4'h0; // @[accel/engine/engine.ts:1205]
       end else begin
         if (redGo) begin
-          rj <= isRowEnd ? 4'h0 : (rj + 4'h1); // @[accel/engine/engine.ts:811]
+          rj <= isRowEnd ? 4'h0 : (rj + 4'h1); // @[accel/engine/engine.ts:861]
         end
       end
-      red_valid_0 <= redGo; // @[accel/engine/engine.ts:816]
-      red_valid_1 <= red_valid_0; // @[accel/engine/engine.ts:816]
-      red_valid_2 <= red_valid_1; // @[accel/engine/engine.ts:816]
-      red_valid_3 <= red_valid_2; // @[accel/engine/engine.ts:816]
-      red_valid_4 <= red_valid_3; // @[accel/engine/engine.ts:816]
-      red_valid_5 <= red_valid_4; // @[accel/engine/engine.ts:816]
-      red_slot_0 <= mSlot; // @[accel/engine/engine.ts:817]
-      red_slot_1 <= red_slot_0; // @[accel/engine/engine.ts:817]
-      red_slot_2 <= red_slot_1; // @[accel/engine/engine.ts:817]
-      red_slot_3 <= red_slot_2; // @[accel/engine/engine.ts:817]
-      red_slot_4 <= red_slot_3; // @[accel/engine/engine.ts:817]
-      red_slot_5 <= red_slot_4; // @[accel/engine/engine.ts:817]
-      red_beat_0 <= rj; // @[accel/engine/engine.ts:818]
-      red_beat_1 <= red_beat_0; // @[accel/engine/engine.ts:818]
-      red_beat_2 <= red_beat_1; // @[accel/engine/engine.ts:818]
-      red_beat_3 <= red_beat_2; // @[accel/engine/engine.ts:818]
-      red_beat_4 <= red_beat_3; // @[accel/engine/engine.ts:818]
-      red_beat_5 <= red_beat_4; // @[accel/engine/engine.ts:818]
-      red_last_0 <= mLast; // @[accel/engine/engine.ts:819]
-      red_last_1 <= red_last_0; // @[accel/engine/engine.ts:819]
-      red_last_2 <= red_last_1; // @[accel/engine/engine.ts:819]
-      red_last_3 <= red_last_2; // @[accel/engine/engine.ts:819]
-      red_last_4 <= red_last_3; // @[accel/engine/engine.ts:819]
-      red_last_5 <= red_last_4; // @[accel/engine/engine.ts:819]
-      red_row_end_0 <= isRowEnd; // @[accel/engine/engine.ts:820]
-      red_row_end_1 <= red_row_end_0; // @[accel/engine/engine.ts:820]
-      red_row_end_2 <= red_row_end_1; // @[accel/engine/engine.ts:820]
-      red_row_end_3 <= red_row_end_2; // @[accel/engine/engine.ts:820]
-      red_row_end_4 <= red_row_end_3; // @[accel/engine/engine.ts:820]
-      red_row_end_5 <= red_row_end_4; // @[accel/engine/engine.ts:820]
-      red_first_0 <= zeroA; // @[accel/engine/engine.ts:821]
-      red_first_1 <= red_first_0; // @[accel/engine/engine.ts:821]
-      red_first_2 <= red_first_1; // @[accel/engine/engine.ts:821]
-      red_first_3 <= red_first_2; // @[accel/engine/engine.ts:821]
-      red_first_4 <= red_first_3; // @[accel/engine/engine.ts:821]
-      red_first_5 <= red_first_4; // @[accel/engine/engine.ts:821]
-      red_n_0 <= mN; // @[accel/engine/engine.ts:822]
-      red_n_1 <= red_n_0; // @[accel/engine/engine.ts:822]
-      red_n_2 <= red_n_1; // @[accel/engine/engine.ts:822]
-      red_n_3 <= red_n_2; // @[accel/engine/engine.ts:822]
-      red_n_4 <= red_n_3; // @[accel/engine/engine.ts:822]
-      red_n_5 <= red_n_4; // @[accel/engine/engine.ts:822]
-      red_pos_0 <= mPos; // @[accel/engine/engine.ts:823]
-      red_pos_1 <= red_pos_0; // @[accel/engine/engine.ts:823]
-      red_pos_2 <= red_pos_1; // @[accel/engine/engine.ts:823]
-      red_pos_3 <= red_pos_2; // @[accel/engine/engine.ts:823]
-      red_pos_4 <= red_pos_3; // @[accel/engine/engine.ts:823]
-      red_pos_5 <= red_pos_4; // @[accel/engine/engine.ts:823]
-      red_empty_0 <= mEmpty; // @[accel/engine/engine.ts:824]
-      red_empty_1 <= red_empty_0; // @[accel/engine/engine.ts:824]
-      red_empty_2 <= red_empty_1; // @[accel/engine/engine.ts:824]
-      red_empty_3 <= red_empty_2; // @[accel/engine/engine.ts:824]
-      red_empty_4 <= red_empty_3; // @[accel/engine/engine.ts:824]
-      red_empty_5 <= red_empty_4; // @[accel/engine/engine.ts:824]
+      red_valid_0 <= redGo; // @[accel/engine/engine.ts:866]
+      red_valid_1 <= red_valid_0; // @[accel/engine/engine.ts:866]
+      red_valid_2 <= red_valid_1; // @[accel/engine/engine.ts:866]
+      red_valid_3 <= red_valid_2; // @[accel/engine/engine.ts:866]
+      red_valid_4 <= red_valid_3; // @[accel/engine/engine.ts:866]
+      red_valid_5 <= red_valid_4; // @[accel/engine/engine.ts:866]
+      red_slot_0 <= mSlot; // @[accel/engine/engine.ts:867]
+      red_slot_1 <= red_slot_0; // @[accel/engine/engine.ts:867]
+      red_slot_2 <= red_slot_1; // @[accel/engine/engine.ts:867]
+      red_slot_3 <= red_slot_2; // @[accel/engine/engine.ts:867]
+      red_slot_4 <= red_slot_3; // @[accel/engine/engine.ts:867]
+      red_slot_5 <= red_slot_4; // @[accel/engine/engine.ts:867]
+      red_beat_0 <= rj; // @[accel/engine/engine.ts:868]
+      red_beat_1 <= red_beat_0; // @[accel/engine/engine.ts:868]
+      red_beat_2 <= red_beat_1; // @[accel/engine/engine.ts:868]
+      red_beat_3 <= red_beat_2; // @[accel/engine/engine.ts:868]
+      red_beat_4 <= red_beat_3; // @[accel/engine/engine.ts:868]
+      red_beat_5 <= red_beat_4; // @[accel/engine/engine.ts:868]
+      red_last_0 <= mLast; // @[accel/engine/engine.ts:869]
+      red_last_1 <= red_last_0; // @[accel/engine/engine.ts:869]
+      red_last_2 <= red_last_1; // @[accel/engine/engine.ts:869]
+      red_last_3 <= red_last_2; // @[accel/engine/engine.ts:869]
+      red_last_4 <= red_last_3; // @[accel/engine/engine.ts:869]
+      red_last_5 <= red_last_4; // @[accel/engine/engine.ts:869]
+      red_row_end_0 <= isRowEnd; // @[accel/engine/engine.ts:870]
+      red_row_end_1 <= red_row_end_0; // @[accel/engine/engine.ts:870]
+      red_row_end_2 <= red_row_end_1; // @[accel/engine/engine.ts:870]
+      red_row_end_3 <= red_row_end_2; // @[accel/engine/engine.ts:870]
+      red_row_end_4 <= red_row_end_3; // @[accel/engine/engine.ts:870]
+      red_row_end_5 <= red_row_end_4; // @[accel/engine/engine.ts:870]
+      red_first_0 <= zeroA; // @[accel/engine/engine.ts:871]
+      red_first_1 <= red_first_0; // @[accel/engine/engine.ts:871]
+      red_first_2 <= red_first_1; // @[accel/engine/engine.ts:871]
+      red_first_3 <= red_first_2; // @[accel/engine/engine.ts:871]
+      red_first_4 <= red_first_3; // @[accel/engine/engine.ts:871]
+      red_first_5 <= red_first_4; // @[accel/engine/engine.ts:871]
+      red_n_0 <= mN; // @[accel/engine/engine.ts:872]
+      red_n_1 <= red_n_0; // @[accel/engine/engine.ts:872]
+      red_n_2 <= red_n_1; // @[accel/engine/engine.ts:872]
+      red_n_3 <= red_n_2; // @[accel/engine/engine.ts:872]
+      red_n_4 <= red_n_3; // @[accel/engine/engine.ts:872]
+      red_n_5 <= red_n_4; // @[accel/engine/engine.ts:872]
+      red_pos_0 <= mPos; // @[accel/engine/engine.ts:873]
+      red_pos_1 <= red_pos_0; // @[accel/engine/engine.ts:873]
+      red_pos_2 <= red_pos_1; // @[accel/engine/engine.ts:873]
+      red_pos_3 <= red_pos_2; // @[accel/engine/engine.ts:873]
+      red_pos_4 <= red_pos_3; // @[accel/engine/engine.ts:873]
+      red_pos_5 <= red_pos_4; // @[accel/engine/engine.ts:873]
+      red_empty_0 <= mEmpty; // @[accel/engine/engine.ts:874]
+      red_empty_1 <= red_empty_0; // @[accel/engine/engine.ts:874]
+      red_empty_2 <= red_empty_1; // @[accel/engine/engine.ts:874]
+      red_empty_3 <= red_empty_2; // @[accel/engine/engine.ts:874]
+      red_empty_4 <= red_empty_3; // @[accel/engine/engine.ts:874]
+      red_empty_5 <= red_empty_4; // @[accel/engine/engine.ts:874]
       if (opStart) begin
-        outRes <= 5'h0; // @[accel/engine/engine.ts:1140]
+        outRes <= 5'h0; // @[accel/engine/engine.ts:1201]
       end else begin
         if (outPop & ~resUp) begin
-          outRes <= outRes - 5'h1; // @[accel/engine/engine.ts:910]
+          outRes <= outRes - 5'h1; // @[accel/engine/engine.ts:960]
         end else begin
           if (resUp & ~outPop) begin
-            outRes <= outRes + 5'h1; // @[accel/engine/engine.ts:909]
+            outRes <= outRes + 5'h1; // @[accel/engine/engine.ts:959]
           end
         end
       end
       if (opStart) begin
-        argRes <= 6'h0; // @[accel/engine/engine.ts:1141]
+        argRes <= 6'h0; // @[accel/engine/engine.ts:1202]
       end else begin
         if (argPop & ~argUp) begin
-          argRes <= argRes - 6'h1; // @[accel/engine/engine.ts:871]
+          argRes <= argRes - 6'h1; // @[accel/engine/engine.ts:921]
         end else begin
           if (argUp & ~argPop) begin
-            argRes <= argRes + 6'h1; // @[accel/engine/engine.ts:870]
+            argRes <= argRes + 6'h1; // @[accel/engine/engine.ts:920]
           end
         end
       end
-      d1Valid <= finIn; // @[accel/engine/engine.ts:877]
-      d2Valid <= d1Valid; // @[accel/engine/engine.ts:878]
-      d1 <= sum; // @[accel/engine/engine.ts:879]
-      d2 <= d1; // @[accel/engine/engine.ts:880]
-      zN_0 <= red_n_5 == 32'h0; // @[accel/engine/engine.ts:881]
-      regNext <= zN_0; // @[accel/engine/engine.ts:882]
-      endD_0 <= red_row_end_5; // @[accel/engine/engine.ts:883]
-      regNext_1 <= endD_0; // @[accel/engine/engine.ts:884]
-      fin_valid_0 <= nConv_out_valid; // @[accel/engine/engine.ts:892]
-      fin_zero_0 <= regNext; // @[accel/engine/engine.ts:893]
-      fin_end_0 <= regNext_1; // @[accel/engine/engine.ts:894]
-      fin_valid_1 <= fin_valid_0; // @[accel/engine/engine.ts:892]
-      fin_zero_1 <= fin_zero_0; // @[accel/engine/engine.ts:893]
-      fin_end_1 <= fin_end_0; // @[accel/engine/engine.ts:894]
-      fin_valid_2 <= fin_valid_1; // @[accel/engine/engine.ts:892]
-      fin_zero_2 <= fin_zero_1; // @[accel/engine/engine.ts:893]
-      fin_end_2 <= fin_end_1; // @[accel/engine/engine.ts:894]
-      fin_valid_3 <= fin_valid_2; // @[accel/engine/engine.ts:892]
-      fin_zero_3 <= fin_zero_2; // @[accel/engine/engine.ts:893]
-      fin_end_3 <= fin_end_2; // @[accel/engine/engine.ts:894]
-      fin_valid_4 <= fin_valid_3; // @[accel/engine/engine.ts:892]
-      fin_zero_4 <= fin_zero_3; // @[accel/engine/engine.ts:893]
-      fin_end_4 <= fin_end_3; // @[accel/engine/engine.ts:894]
-      fin_valid_5 <= fin_valid_4; // @[accel/engine/engine.ts:892]
-      fin_zero_5 <= fin_zero_4; // @[accel/engine/engine.ts:893]
-      fin_end_5 <= fin_end_4; // @[accel/engine/engine.ts:894]
-      fin_valid_6 <= fin_valid_5; // @[accel/engine/engine.ts:892]
-      fin_zero_6 <= fin_zero_5; // @[accel/engine/engine.ts:893]
-      fin_end_6 <= fin_end_5; // @[accel/engine/engine.ts:894]
-      fin_valid_7 <= fin_valid_6; // @[accel/engine/engine.ts:892]
-      fin_zero_7 <= fin_zero_6; // @[accel/engine/engine.ts:893]
-      fin_end_7 <= fin_end_6; // @[accel/engine/engine.ts:894]
-      fin_valid_8 <= fin_valid_7; // @[accel/engine/engine.ts:892]
-      fin_zero_8 <= fin_zero_7; // @[accel/engine/engine.ts:893]
-      fin_end_8 <= fin_end_7; // @[accel/engine/engine.ts:894]
-      fin_valid_9 <= fin_valid_8; // @[accel/engine/engine.ts:892]
-      fin_zero_9 <= fin_zero_8; // @[accel/engine/engine.ts:893]
-      fin_end_9 <= fin_end_8; // @[accel/engine/engine.ts:894]
-      fin_valid_10 <= fin_valid_9; // @[accel/engine/engine.ts:892]
-      fin_zero_10 <= fin_zero_9; // @[accel/engine/engine.ts:893]
-      fin_end_10 <= fin_end_9; // @[accel/engine/engine.ts:894]
-      fin_valid_11 <= fin_valid_10; // @[accel/engine/engine.ts:892]
-      fin_zero_11 <= fin_zero_10; // @[accel/engine/engine.ts:893]
-      fin_end_11 <= fin_end_10; // @[accel/engine/engine.ts:894]
+      d1Valid <= finIn; // @[accel/engine/engine.ts:927]
+      d2Valid <= d1Valid; // @[accel/engine/engine.ts:928]
+      d1 <= sum; // @[accel/engine/engine.ts:929]
+      d2 <= d1; // @[accel/engine/engine.ts:930]
+      zN_0 <= red_n_5 == 32'h0; // @[accel/engine/engine.ts:931]
+      regNext <= zN_0; // @[accel/engine/engine.ts:932]
+      endD_0 <= red_row_end_5; // @[accel/engine/engine.ts:933]
+      regNext_1 <= endD_0; // @[accel/engine/engine.ts:934]
+      fin_valid_0 <= nConv_out_valid; // @[accel/engine/engine.ts:942]
+      fin_zero_0 <= regNext; // @[accel/engine/engine.ts:943]
+      fin_end_0 <= regNext_1; // @[accel/engine/engine.ts:944]
+      fin_valid_1 <= fin_valid_0; // @[accel/engine/engine.ts:942]
+      fin_zero_1 <= fin_zero_0; // @[accel/engine/engine.ts:943]
+      fin_end_1 <= fin_end_0; // @[accel/engine/engine.ts:944]
+      fin_valid_2 <= fin_valid_1; // @[accel/engine/engine.ts:942]
+      fin_zero_2 <= fin_zero_1; // @[accel/engine/engine.ts:943]
+      fin_end_2 <= fin_end_1; // @[accel/engine/engine.ts:944]
+      fin_valid_3 <= fin_valid_2; // @[accel/engine/engine.ts:942]
+      fin_zero_3 <= fin_zero_2; // @[accel/engine/engine.ts:943]
+      fin_end_3 <= fin_end_2; // @[accel/engine/engine.ts:944]
+      fin_valid_4 <= fin_valid_3; // @[accel/engine/engine.ts:942]
+      fin_zero_4 <= fin_zero_3; // @[accel/engine/engine.ts:943]
+      fin_end_4 <= fin_end_3; // @[accel/engine/engine.ts:944]
+      fin_valid_5 <= fin_valid_4; // @[accel/engine/engine.ts:942]
+      fin_zero_5 <= fin_zero_4; // @[accel/engine/engine.ts:943]
+      fin_end_5 <= fin_end_4; // @[accel/engine/engine.ts:944]
+      fin_valid_6 <= fin_valid_5; // @[accel/engine/engine.ts:942]
+      fin_zero_6 <= fin_zero_5; // @[accel/engine/engine.ts:943]
+      fin_end_6 <= fin_end_5; // @[accel/engine/engine.ts:944]
+      fin_valid_7 <= fin_valid_6; // @[accel/engine/engine.ts:942]
+      fin_zero_7 <= fin_zero_6; // @[accel/engine/engine.ts:943]
+      fin_end_7 <= fin_end_6; // @[accel/engine/engine.ts:944]
+      fin_valid_8 <= fin_valid_7; // @[accel/engine/engine.ts:942]
+      fin_zero_8 <= fin_zero_7; // @[accel/engine/engine.ts:943]
+      fin_end_8 <= fin_end_7; // @[accel/engine/engine.ts:944]
+      fin_valid_9 <= fin_valid_8; // @[accel/engine/engine.ts:942]
+      fin_zero_9 <= fin_zero_8; // @[accel/engine/engine.ts:943]
+      fin_end_9 <= fin_end_8; // @[accel/engine/engine.ts:944]
+      fin_valid_10 <= fin_valid_9; // @[accel/engine/engine.ts:942]
+      fin_zero_10 <= fin_zero_9; // @[accel/engine/engine.ts:943]
+      fin_end_10 <= fin_end_9; // @[accel/engine/engine.ts:944]
+      fin_valid_11 <= fin_valid_10; // @[accel/engine/engine.ts:942]
+      fin_zero_11 <= fin_zero_10; // @[accel/engine/engine.ts:943]
+      fin_end_11 <= fin_end_10; // @[accel/engine/engine.ts:944]
       if (opStart) begin
-        pkData <= 128'h0; // @[accel/engine/engine.ts:1167]
+        pkData <= 128'h0; // @[accel/engine/engine.ts:1228]
       end else begin
         if (pkTake) begin
           pkData <= pkFlush ? 128'h0 : pkNextData;
         end
       end
       if (opStart) begin
-        pkStrb <= 16'h0; // @[accel/engine/engine.ts:1168]
+        pkStrb <= 16'h0; // @[accel/engine/engine.ts:1229]
       end else begin
         if (pkTake) begin
           pkStrb <= pkFlush ? 16'h0 : pkNextStrb;
         end
       end
       if (opStart) begin
-        pkN <= 2'h0; // @[accel/engine/engine.ts:1169]
+        pkN <= 2'h0; // @[accel/engine/engine.ts:1230]
       end else begin
         if (pkTake) begin
           pkN <= pkFlush ? 2'h0 : (pkN + 2'h1);
         end
       end
       if (opStart) begin
-        pkSeen <= 32'h0; // @[accel/engine/engine.ts:1170]
+        pkSeen <= 32'h0; // @[accel/engine/engine.ts:1231]
       end else begin
         if (pkTake) begin
-          pkSeen <= pkSeen + 32'h1; // @[accel/engine/engine.ts:967]
+          pkSeen <= pkSeen + 32'h1; // @[accel/engine/engine.ts:1017]
         end
       end
       if (opStart) begin
-        pkWord <= grad_rows_lo[31:4]; // @[accel/engine/engine.ts:1171]
+        pkWord <= grad_rows_lo[31:4]; // @[accel/engine/engine.ts:1232]
       end else begin
         if (pkTake) begin
           if (pkFlush) begin
-            pkWord <= pkWord + 28'h1; // @[accel/engine/engine.ts:972]
+            pkWord <= pkWord + 28'h1; // @[accel/engine/engine.ts:1022]
           end
         end
       end
       if (awGo) begin
-        awValid <= 1'b1; // @[accel/engine/engine.ts:1013]
+        awValid <= 1'b1; // @[accel/engine/engine.ts:1063]
       end else begin
         if (awValid & m_axi_awready) begin
-          awValid <= 1'b0; // @[accel/engine/engine.ts:1011]
+          awValid <= 1'b0; // @[accel/engine/engine.ts:1061]
         end
       end
       if (awGo) begin
-        awAddr <= {curOwWord, 4'h0}; // @[accel/engine/engine.ts:1014]
+        awAddr <= {curOwWord, 4'h0}; // @[accel/engine/engine.ts:1064]
       end
       if (awGo) begin
-        awLen <= _T_53[7:0]; // @[accel/engine/engine.ts:1015]
+        awLen <= _T_71[7:0]; // @[accel/engine/engine.ts:1065]
       end
       if (bFire & ~awGo) begin
-        bOut <= bOut - 4'h1; // @[accel/engine/engine.ts:1080]
+        bOut <= bOut - 4'h1; // @[accel/engine/engine.ts:1130]
       end else begin
         if (awGo & ~bFire) begin
-          bOut <= bOut + 4'h1; // @[accel/engine/engine.ts:1079]
+          bOut <= bOut + 4'h1; // @[accel/engine/engine.ts:1129]
         end
       end
       if (awGo) begin
-        owWord <= curOwWord + {19'h0, aw_burst}; // @[accel/engine/engine.ts:1016]
+        owWord <= curOwWord + {19'h0, aw_burst}; // @[accel/engine/engine.ts:1066]
       end
       if (err) begin
-        owLeft <= 5'h0; // @[accel/engine/engine.ts:1096]
+        owLeft <= 5'h0; // @[accel/engine/engine.ts:1146]
       end else begin
         if (awGo) begin
-          owLeft <= curOwLeft - aw_burst[4:0]; // @[accel/engine/engine.ts:1017]
+          owLeft <= curOwLeft - aw_burst[4:0]; // @[accel/engine/engine.ts:1067]
         end
       end
       if (opStart) begin
-        owArg <= 1'b0; // @[accel/engine/engine.ts:1142]
+        owArg <= 1'b0; // @[accel/engine/engine.ts:1203]
       end else begin
         if (err) begin
-          owArg <= 1'b0; // @[accel/engine/engine.ts:1097]
+          owArg <= 1'b0; // @[accel/engine/engine.ts:1147]
         end else begin
           if (((awGo & owFromQ) & fromBag) & argEn) begin
-            owArg <= ~owArg; // @[accel/engine/engine.ts:1009]
+            owArg <= ~owArg; // @[accel/engine/engine.ts:1059]
           end
         end
       end
       if (awGo) begin
-        owSrc <= curOwSrc; // @[accel/engine/engine.ts:1010]
+        owSrc <= curOwSrc; // @[accel/engine/engine.ts:1060]
       end
       if (wGo) begin
-        wValid <= 1'b1; // @[accel/engine/engine.ts:1063]
+        wValid <= 1'b1; // @[accel/engine/engine.ts:1113]
       end else begin
         if (wValid & m_axi_wready) begin
-          wValid <= 1'b0; // @[accel/engine/engine.ts:1061]
+          wValid <= 1'b0; // @[accel/engine/engine.ts:1111]
         end
       end
       if (wGo) begin
-        wData <= (wSrc < 3'h2) ? wHead[127:0] : ownData; // @[accel/engine/engine.ts:1064]
+        wData <= (wSrc < 3'h2) ? wHead[127:0] : ownData; // @[accel/engine/engine.ts:1114]
       end
       if (wGo) begin
-        wStrb <= err ? 16'h0 : ((wSrc < 3'h2) ? (ohEnd ? tailStrb : 16'hffff) : ownStrb); // @[accel/engine/engine.ts:1065]
+        wStrb <= err ? 16'h0 : ((wSrc < 3'h2) ? (ohEnd ? tailStrb : 16'hffff) : ownStrb); // @[accel/engine/engine.ts:1115]
       end
       if (wGo) begin
-        wLast <= burstEnd; // @[accel/engine/engine.ts:1066]
+        wLast <= burstEnd; // @[accel/engine/engine.ts:1116]
       end
       if (wGo) begin
-        wBeat <= burstEnd ? 8'h0 : (wBeat + 8'h1); // @[accel/engine/engine.ts:1067]
+        wBeat <= burstEnd ? 8'h0 : (wBeat + 8'h1); // @[accel/engine/engine.ts:1117]
       end
       if (finish) begin
-        opRun <= 1'b0; // @[accel/engine/engine.ts:1201]
+        opRun <= 1'b0; // @[accel/engine/engine.ts:1262]
       end else begin
         if (nextTable) begin
-          opRun <= 1'b0; // @[accel/engine/engine.ts:1193]
+          opRun <= 1'b0; // @[accel/engine/engine.ts:1254]
         end else begin
           if (opStart) begin
-            opRun <= 1'b1; // @[accel/engine/engine.ts:1135]
+            opRun <= 1'b1; // @[accel/engine/engine.ts:1196]
           end else begin
             if (start) begin
-              opRun <= 1'b0; // @[accel/engine/engine.ts:1123]
+              opRun <= 1'b0; // @[accel/engine/engine.ts:1173]
             end
           end
         end
@@ -3257,47 +3447,47 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
   end
   always @(posedge aclk) begin
     if (arGo) begin
-      slotLen[tailSlot] <= _T_54[7:0]; // @[accel/engine/engine.ts:472]
+      slotLen[tailSlot] <= _T_72[7:0]; // @[accel/engine/engine.ts:522]
     end
   end
   always @(posedge aclk) begin
     if (arGo) begin
-      slotKind[tailSlot] <= arKind; // @[accel/engine/engine.ts:473]
+      slotKind[tailSlot] <= arKind; // @[accel/engine/engine.ts:523]
     end
   end
   always @(posedge aclk) begin
     if (rFire) begin
-      robRcv[rSlot] <= rRcv + 9'h1; // @[accel/engine/engine.ts:521]
+      robRcv[rSlot] <= rRcv + 9'h1; // @[accel/engine/engine.ts:571]
     end
   end
   always @(posedge aclk) begin
     if (arGo) begin
-      robBase[tailSlot] <= robRcv_rd0; // @[accel/engine/engine.ts:474]
+      robBase[tailSlot] <= robRcv_rd0; // @[accel/engine/engine.ts:524]
     end
   end
   always @(posedge aclk) begin
     if (rFire) begin
-      rob[{rSlot, rCount[1:0]}] <= m_axi_rdata; // @[accel/engine/engine.ts:520]
+      rob[{rSlot, rCount[1:0]}] <= m_axi_rdata; // @[accel/engine/engine.ts:570]
     end
   end
   always @(posedge aclk) begin
     if (drain) begin
-      robData <= rob[{headSlot, dBeat}]; // @[accel/engine/engine.ts:537]
+      robData <= rob[{headSlot, dBeat}]; // @[accel/engine/engine.ts:587]
     end
   end
   always @(posedge aclk) begin
     if (arGo) begin
-      slotAddr[tailSlot] <= {arWordSel, 4'h0}; // @[accel/engine/engine.ts:508]
+      slotAddr[tailSlot] <= {arWordSel, 4'h0}; // @[accel/engine/engine.ts:558]
     end
   end
   always @(posedge aclk) begin
     if (red_valid_5 & ~red_last_5) begin
-      acc[red_beat_5] <= sum; // @[accel/engine/engine.ts:861]
+      acc[red_beat_5] <= sum; // @[accel/engine/engine.ts:911]
     end
   end
   always @(posedge aclk) begin
     if ((red_valid_5 & ~red_last_5) & argEn) begin
-      argMem[red_beat_5] <= argmax_next; // @[accel/engine/engine.ts:865]
+      argMem[red_beat_5] <= argmax_next; // @[accel/engine/engine.ts:915]
     end
   end
 endmodule

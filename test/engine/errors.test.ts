@@ -2,17 +2,20 @@
  * Directed engine tests on the test configuration's build: SLVERR/DECERR on an
  * index read, a row read and a write end the operation with ERROR and the
  * failing burst's address, nothing left open, and the next operation is
- * clean (also on engine-d256c2: an error in one channel stops both); START while busy is ignored and counted; NaN, infinities, -0 and
- * subnormals; the largest dim and a long batch.
+ * clean (also on engine-d256c2: an error in one channel stops both); START
+ * while busy is ignored and counted; NaN, infinities, -0 and subnormals; the
+ * largest dim and a long batch; every register check of START broken in turn
+ * (ERROR.PROGRAM and its CAUSE, nothing issued, no hang, the next good START
+ * runs).
  */
 import { describe, expect, test } from 'vitest';
 import { simulateAxi, type AxiResult, type AxiScenario } from '../../sim/axi';
 import { castedBackwardCase, countersOf, forwardScenario, runScript, type ForwardCase, type ForwardScenario } from '../../sim/engine';
 import { batchedForwardScenario } from '../../sim/batched';
-import { ENGINE_REGS, ENGINE_STATUS } from '../../accel/engine/regs';
+import { ENGINE_REGS, ENGINE_STATUS, PROGRAM_CHECKS } from '../../accel/engine/regs';
 import { DESC_BYTES } from '../../accel/engine/descriptor';
 import { backwardCasted, castIndices, gatherReduce, gatherReduceBatchedPrepared, firstBitDifference, prepareBatched, Rng } from '../../model';
-import { configUnderTest, engineTarget, makeCase, runProblem, testShape } from './helpers';
+import { badProgramProblems, badProgramScenario, busOf, configUnderTest, engineTarget, makeCase, runProblem, testShape } from './helpers';
 
 const target = engineTarget();
 // The 2-channel configuration: the build forward.test.ts also uses (one Verilator build, shared through the cache).
@@ -117,6 +120,20 @@ describe('engine error responses', () => {
       expect(r.inFlight, name).toEqual([]);
       expect(runProblem(c, clean, r, false), name).toBeUndefined();
     });
+  });
+
+  test('every register check of START, broken in turn: DONE | ERROR at once with ERROR.PROGRAM and the CAUSE, no AXI transaction, no hang; a good START afterwards runs', async () => {
+    const x = badProgramScenario(testShape, 'bad-programs');
+    // Every check the engine makes is exercised (16 only exists with several channels).
+    const codes = new Set(x.bad.map((b) => b.cause));
+    for (const c of PROGRAM_CHECKS) if (c.code !== 16 || (testShape.channels ?? 1) > 1) expect(codes.has(c.code), `check ${c.code} (${c.what}) is exercised`).toBe(true);
+    const [r, alone] = await simulateAxi(target, [x.scenario, x.s.scenario]);
+    expect(badProgramProblems(x, r!)).toEqual([]);
+    // No transaction from any bad START: the whole run's handshakes are the good operation's alone.
+    const bus = (q: AxiResult) => { const m = q.counters.m_axi!; return { ar: m.ar.beats, aw: m.aw.beats, r: m.r.beats, w: m.w.beats }; };
+    expect(bus(r!)).toEqual(bus(alone!));
+    expect(busOf(r!).outstanding).toBe(0);
+    expect(runProblem(x.c, x.s, alone!)).toBeUndefined();
   });
 
   test('START while busy is ignored and counted', async () => {

@@ -7,15 +7,16 @@ import fc from 'fast-check';
 import { generate } from '../../generator';
 import { TcastEngine, type EngineOptions } from '../../accel/engine/engine';
 import { ENGINE_CONFIGS, ENGINE_TEST_CONFIG, makeEngine } from '../../designs/engine';
+import { ENGINE_STATUS, PROGRAM_CHECKS } from '../../accel/engine/regs';
 import { targetOf } from '../../sim/design';
 import type { AxiResult, AxiScenario, TimingProfile } from '../../sim/axi';
-import { castedBackwardCase, countersOf, endedClean, forwardScenario, shapeOf, type EngineShape, type ForwardCase, type ForwardScenario } from '../../sim/engine';
+import { COUNTER_REGS, castedBackwardCase, countersOf, endedClean, forwardScenario, programError, runScript, shapeOf, type EngineShape, type ForwardCase, type ForwardScenario } from '../../sim/engine';
 import { batchedBackwardScenario, batchedForwardScenario, type BatchedScenario } from '../../sim/batched';
 import {
   Rng, ZipfSampler, gatherReduce, firstBitDifference, castIndices, backwardCasted, prepareBatched, castBatchedPrepared, gatherReduceBatchedPrepared, castedGatherReduceBatched,
 } from '../../model';
 import { profileArb } from '../axi/helpers';
-import { OFFSETS, encode } from '../../rtl/engine-d128/TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64.regs';
+import { OFFSETS, decode, encode, type RegisterName as EngineRegName } from '../../rtl/engine-d128/TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64.regs';
 
 export const testEngine = () => new TcastEngine(ENGINE_CONFIGS[ENGINE_TEST_CONFIG]!);
 export const engineTarget = () => targetOf(generate(testEngine()));
@@ -276,4 +277,94 @@ export function batchedRuns(run: { spec: BatchedSpec; profile: TimingProfile; sk
     { c, s: fwd, problem: (r) => batchedProblem(fwd, r, wantF) },
     { c, s: bwd, problem: (r) => batchedProblem(bwd, r, wantB) },
   ];
+}
+
+/** One badly programmed START of `badProgramScenario`: the registers written over the good operation's, and the ERROR.CAUSE wanted. */
+export interface BadProgram { cause: number; what: string; regs: [EngineRegName, number][] }
+
+/**
+ * Every register check of START (accel/engine/regs.ts PROGRAM_CHECKS) broken in turn, in one scenario: each bad
+ * START (the good forward operation's registers with some overwritten) is followed by a poll that gives up after
+ * `pollCycles` and the counters; then the good operation itself, whose result `runProblem` checks. The
+ * reads of bad START k are `reads.slice(k·n, (k+1)·n)`, n = 1 + COUNTER_REGS.length.
+ */
+export function badProgramScenario(shape: EngineShape, name: string, only?: (b: BadProgram) => boolean, pollCycles = 2000) {
+  const c = makeCase({
+    rows: 40, dim: 17, bags: 12, maxBag: 9, zipf: false, idx64: false, off64: false, includeLast: false,
+    pad: null, padRate: 0, specials: false, mode: 'sum', psw: false, seed: 98,
+  });
+  const s = forwardScenario(c, shape, { name, profile: { readLatency: 10 } });
+  const l = s.layout;
+  const beat = shape.dataBits / 8;
+  const op = (f: Parameters<typeof encode<'OP'>>[1]) => encode('OP', f);
+  const upd = (f: Parameters<typeof encode<'UPDATE'>>[1]) => encode('UPDATE', f);
+  // Registers the good operation leaves alone, at values that pass their checks.
+  const rest: [EngineRegName, number][] = [
+    ['WEIGHT_LO', l.table], ['WEIGHT_HI', 0], ['WEIGHT_STRIDE', l.rowStride], ['STATE_LO', l.out], ['STATE_HI', 0],
+    ['ROW_IDS_LO', l.out], ['GRAD_ROWS_LO', l.out], ['TABLES_LO', l.table], ['TABLES_HI', 0],
+  ];
+  const good: [EngineRegName, number][] = [...rest, ...l.regs];
+  const b = (cause: number, what: string, ...regs: [EngineRegName, number][]): BadProgram => ({ cause, what, regs });
+  const all: BadProgram[] = [
+    b(1, 'DIM 0', ['DIM', 0]),
+    b(1, 'DIM > MAX_DIM', ['DIM', shape.maxDim + 1]),
+    b(2, 'MEAN with MAX', ['OP', op({ MEAN: 1, MAX: 1 })]),
+    b(3, 'ARGMAX without MAX', ['OP', op({ ARGMAX: 1 })]),
+    b(4, 'MASK with SCALES', ['OP', op({ MASK: 1, SCALES: 1 })]),
+    b(4, 'MASK with MEAN', ['OP', op({ MASK: 1, MEAN: 1 })]),
+    b(5, 'table base off the beat', ['TABLE_LO', l.table + 4]),
+    b(6, 'ROW_STRIDE not a multiple of the beat', ['ROW_STRIDE', l.rowStride + 4]),
+    b(6, 'ROW_STRIDE below DIM × 4', ['ROW_STRIDE', l.rowStride - beat]),
+    b(7, 'indices base off 4 bytes', ['INDICES_LO', l.indices + 2]),
+    b(7, 'int64 indices base off 8 bytes', ['OP', op({ IDX64: 1 })], ['INDICES_LO', l.indices + 4]),
+    b(8, 'offsets base off 4 bytes', ['OFFSETS_LO', l.offsets + 1]),
+    b(8, 'int64 offsets base off 8 bytes', ['OP', op({ OFF64: 1 })], ['OFFSETS_LO', l.offsets + 4]),
+    b(9, 'scales base off 4 bytes', ['OP', op({ SCALES: 1 })], ['SCALES_LO', l.out + 2]),
+    b(10, 'output base off the beat', ['OUT_LO', l.out + 4]),
+    b(11, 'OUT_STRIDE not a multiple of the beat', ['OUT_STRIDE', l.rowStride + 4]),
+    b(12, 'argmax base off the beat', ['OP', op({ MAX: 1, ARGMAX: 1 })], ['ARGMAX_LO', l.out + 4], ['ARGMAX_STRIDE', l.rowStride]),
+    b(13, 'ARGMAX_STRIDE 0', ['OP', op({ MAX: 1, ARGMAX: 1 })], ['ARGMAX_LO', l.out], ['ARGMAX_STRIDE', 0]),
+    b(14, 'an optimizer without ROWS', ['UPDATE', upd({ OPT: 1 })]),
+    b(15, 'KEEP_GRAD without an optimizer', ['UPDATE', upd({ KEEP_GRAD: 1 })]),
+    b(15, 'UNFUSED without an optimizer', ['UPDATE', upd({ ROWS: 1, UNFUSED: 1 })]),
+    ...((shape.channels ?? 1) > 1 ? [b(16, 'an optimizer on several channels', ['UPDATE', upd({ ROWS: 1, OPT: 1 })])] : []),
+    b(17, 'row ids base off the beat', ['UPDATE', upd({ ROWS: 1 })], ['ROW_IDS_LO', l.out + 8]),
+    b(18, 'grad_rows base off the beat', ['UPDATE', upd({ ROWS: 1 })], ['GRAD_ROWS_LO', l.out + 8]),
+    b(19, 'weight base off the beat', ['UPDATE', upd({ ROWS: 1, OPT: 1 })], ['WEIGHT_LO', l.table + 4]),
+    b(20, 'WEIGHT_STRIDE below DIM × 4', ['UPDATE', upd({ ROWS: 1, OPT: 1 })], ['WEIGHT_STRIDE', l.rowStride - beat]),
+    b(21, 'Adagrad state base off the beat', ['UPDATE', upd({ ROWS: 1, OPT: 2 })], ['STATE_LO', l.out + 4]),
+    b(22, 'descriptor list off the beat', ['NUM_TABLES', 1], ['TABLES_LO', l.table + 4]),
+    b(23, 'UPDATE with batched tables', ['NUM_TABLES', 1], ['UPDATE', upd({ ROWS: 1 })]),
+  ];
+  const bad = only ? all.filter(only) : all;
+  const script = bad.flatMap((x) => runScript([...good, ...x.regs], pollCycles));
+  script.push(...runScript(good));
+  const scenario: AxiScenario = { ...s.scenario, name, script, watchdogCycles: 5000 };
+  return { c, s, bad, scenario };
+}
+
+/**
+ * What is wrong in a run of `badProgramScenario`: the run stopped (a hang ends at the poll's limit or the watchdog), or
+ * a bad START did not end at once with DONE | ERROR, ERROR.PROGRAM and its CAUSE (RESP 0, no cycle, no beat, and the
+ * host's message naming the register), or the good START after them failed. Empty when all is well.
+ */
+export function badProgramProblems(x: ReturnType<typeof badProgramScenario>, r: AxiResult): string[] {
+  if (r.status !== 'ok') return [`status ${r.status}: ${r.violation?.message ?? r.failure ?? ''}`];
+  const n = 1 + COUNTER_REGS.length;
+  const problems: string[] = [];
+  x.bad.forEach((b, i) => {
+    const k = countersOf({ ...r, reads: r.reads.slice(i * n, (i + 1) * n) });
+    const e = decode('ERROR', k.error);
+    const check = PROGRAM_CHECKS.find((c) => c.code === b.cause)!;
+    const want = `START refused the registers (ERROR.CAUSE ${b.cause}, ${check.reg}): ${check.what}; ${check.fix}`;
+    const got = { status: k.status, program: e.PROGRAM, cause: e.CAUSE, resp: e.RESP, cycles: k.cycles, rBeats: k.rBeats, wBeats: k.wBeats, message: programError(k.error) };
+    const wanted = { status: ENGINE_STATUS.DONE | ENGINE_STATUS.ERROR, program: 1, cause: b.cause, resp: 0, cycles: 0, rBeats: 0, wBeats: 0, message: want };
+    for (const f of Object.keys(wanted) as (keyof typeof wanted)[]) {
+      if (got[f] !== wanted[f]) problems.push(`bad START ${i} (${b.what}): ${f} ${String(got[f])}, want ${String(wanted[f])}`);
+    }
+  });
+  const p = runProblem(x.c, x.s, r, false);
+  if (p) problems.push(`the good START after them: ${p}`);
+  else if (countersOf(r).error !== 0) problems.push(`the good START after them left ERROR 0x${countersOf(r).error.toString(16)}`);
+  return problems;
 }

@@ -25,12 +25,15 @@
  *            caught by the batched property
  *   7 argtie: the argmax moves to a later lookup of an equal value (the
  *            pooled value stays right), caught by the argmax check
+ *  12 nocheck: START does not check that an optimizer (UPDATE.OPT) comes
+ *            with UPDATE.ROWS, caught by the register-check test (the
+ *            operation starts and never ends)
  */
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { simulateAxi, type AxiResult, type AxiScenario } from '../../sim/axi';
-import { backwardRun, batchedArb, batchedRuns, runArb, runProblem, runScenario, testShape, type EngineRun } from './helpers';
-import { MUTANTS, MUTANTS_LATER, mutantTarget } from './mutant-target';
+import { backwardRun, badProgramProblems, badProgramScenario, batchedArb, batchedRuns, runArb, runProblem, runScenario, testShape, type EngineRun } from './helpers';
+import { MUTANTS, MUTANTS_CHECK, MUTANTS_LATER, mutantTarget } from './mutant-target';
 import type { ForwardCase } from '../../sim/engine';
 
 
@@ -84,6 +87,15 @@ describe('engine mutants', () => {
       if (id === MUTANTS_LATER.argtie) expect(problems.every((p) => p.startsWith('argmax')), problems[0]).toBe(true);
     });
   }
+  test("mutant 'nocheck' is caught by the register-check test", async () => {
+    // The check it drops, broken, with the other checks' cases for company (they still pass under the mutant).
+    const x = badProgramScenario(testShape, 'nocheck', (b) => b.cause === 14 || b.cause === 15, 3000);
+    x.scenario.script.unshift({ op: 'poke', port: 'mutant', value: MUTANTS_CHECK.nocheck });
+    const [r] = await simulateAxi(target, [x.scenario]);
+    const problems = badProgramProblems(x, r!);
+    expect(problems.length, 'mutant nocheck survived').toBeGreaterThan(0);
+    expect(problems[0], problems[0]).toMatch(/^status (script|watchdog|timeout)|bad START 0 \(an optimizer without ROWS\)/);
+  });
   test('the unmutated selection of the same build passes', async () => {
     const runs = fc.sample(runArb(testShape.maxDim), { numRuns: 12, seed: 7 });
     const built = [

@@ -7,7 +7,7 @@
 import fc from 'fast-check';
 import { Rng, gatherReduce, backwardCasted, applyOptimizer, firstBitDifference, type OptimizerSpec } from '../../model';
 import type { AxiResult } from '../../sim/axi';
-import { endedClean } from '../../sim/engine';
+import { endProblem, endedClean } from '../../sim/engine';
 import type { TrainCase, TrainScenario } from '../../sim/train';
 import { makeCase, workloadArb, type WorkloadSpec } from './helpers';
 
@@ -72,7 +72,7 @@ export function trainProblem(c: TrainCase, s: TrainScenario, r: AxiResult, want:
   if (r.status !== 'ok') return `status ${r.status}: ${r.violation?.message ?? r.failure ?? ''}`;
   const got = s.decode(r);
   const bad = got.counters.findIndex((k) => !endedClean(k));
-  if (bad >= 0) return `op ${bad} (${s.ops[bad]!.op}) STATUS 0x${got.counters[bad]!.status.toString(16)}`;
+  if (bad >= 0) return `op ${bad} (${s.ops[bad]!.op}) ${endProblem(got.counters[bad]!)}`;
   if (r.counters.m_axi!.outstanding !== 0 || r.inFlight.length) return `transactions left open: ${r.inFlight.join('; ')}`;
   if (withForward) {
     for (let i = 0; i < want.outputs.length; i++) {

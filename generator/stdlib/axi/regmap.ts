@@ -172,6 +172,8 @@ export class RegisterMap<N extends string = string> {
     const lite2 = axiLiteRegisterSlave(lite, () => readData);
     const readIndex = lite.araddr.bits(lite.araddr.width - 1, lb);
     file.fire = lite2.fire;
+    /** The strobe bit of each byte lane, built once and shared by the fields' strobes (a port's bit prints the same). */
+    const strbBits = new Map<number, Value>();
     for (const r of this.registers) {
       if (!r.present) continue;
       const hit = lite2.fire.and(lite2.index.eq(r.offset >> lb));
@@ -182,7 +184,7 @@ export class RegisterMap<N extends string = string> {
         if (next > f.hi + 1) parts.push(lit(0, next - f.hi - 1));
         next = f.lo;
         const key = `${r.name}.${f.name}`;
-        const strobed = fieldStrobe(lite2.strb, f);
+        const strobed = fieldStrobe(lite2.strb, f, strbBits);
         const written = lite2.data.bits(f.hi, f.lo).and(strobed);
         switch (f.access) {
           case 'RW': {
@@ -239,10 +241,13 @@ function storageName(r: RegisterInfo, f: FieldInfo): string {
   return (r.fields.length === 1 ? r.name : `${r.name}_${f.name}`).toLowerCase();
 }
 
-/** The strobe bits covering a field, one per field bit (a field bit is written when its byte's strobe is set). */
-function fieldStrobe(strb: Value, f: FieldInfo): Value {
+/** The strobe bits covering a field, one per field bit (a field bit is written when its byte's strobe is set); `lanes` holds each lane's bit. */
+function fieldStrobe(strb: Value, f: FieldInfo, lanes: Map<number, Value>): Value {
   const bits: Value[] = [];
-  for (let b = f.hi; b >= f.lo; b--) bits.push(strb.bit(b >> 3));
+  for (let b = f.hi; b >= f.lo; b--) {
+    if (!lanes.has(b >> 3)) lanes.set(b >> 3, strb.bit(b >> 3));
+    bits.push(lanes.get(b >> 3)!);
+  }
   return bits.length === 1 ? bits[0]! : cat(...bits);
 }
 

@@ -1,6 +1,7 @@
 /**
  * `npm run bench -- elaborate [--reps N] [--extra]`: elaboration and Verilog printing of
- * every shipped design (designs/), as `npm run generate` does it in memory.
+ * every shipped design (designs/), as `npm run generate` does it in memory
+ * (keyed definitions shared between the designs of a pass: DefinitionScope).
  *
  * The first pass is cold (a fresh process, V8 not warmed up; the names come
  * from the on-disk name tables, or on a first run of changed sources from one
@@ -13,7 +14,7 @@
  * engine-d512): the headroom left for designs still to come.
  */
 import type { Benchmark } from './run';
-import { generate, type VerilogDesign } from '../generator';
+import { DefinitionScope, generate, type VerilogDesign } from '../generator';
 import { loadDesigns, type DesignEntry } from '../designs/registry';
 import { ENGINE_BENCH_CONFIG } from '../designs/engine';
 import { TcastEngine } from '../accel/engine/engine';
@@ -46,9 +47,13 @@ const bench: Benchmark = {
       const out: VerilogDesign[] = [];
       const c0 = process.cpuUsage();
       const t0 = performance.now();
+      // One DefinitionScope per pass, as generateAll (designs/emit.ts) shares one per run.
+      const scope = new DefinitionScope();
       for (const d of designs) {
         const s = performance.now();
-        out.push(generate(d.make()));
+        const top = d.make();
+        scope.share(top);
+        out.push(generate(top));
         per[d.name] = Math.round((performance.now() - s) * 10) / 10;
       }
       const c = process.cpuUsage(c0);

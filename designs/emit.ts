@@ -14,7 +14,7 @@ import type { VerilogDesign } from '../generator/back/verilog';
 import { registerDriverTs, registerHeaderC } from '../generator/stdlib/axi/driver';
 import { registerMapsOf } from '../generator/stdlib/axi/regmap';
 import { svWrapper, svWrapperName } from '../generator/stdlib/axi/sv';
-import type { Module } from '../generator/hdl/module';
+import { DefinitionScope, type Module } from '../generator/hdl/module';
 import { loadDesigns, type DesignEntry } from './registry';
 
 /** A file generated beside the Verilog (a register driver, a C header, a FuseSoC core, an SV wrapper). */
@@ -130,7 +130,7 @@ function removeGenerated(dir: string, modules: string[], extras: string[] = []):
   if (readdirSync(dir).length === 0) rmdirSync(dir);
 }
 
-/** Elaborates the shipped designs (all, or those named) in memory. */
+/** Elaborates the shipped designs (all, or those named) in memory, sharing keyed definitions between them (DefinitionScope). */
 export async function generateAll(names?: string[], opts: GenerateOptions = {}): Promise<GeneratedDesign[]> {
   const all = await loadDesigns();
   const unknown = (names ?? []).filter((n) => !all.some((d) => d.name === n));
@@ -140,8 +140,12 @@ export async function generateAll(names?: string[], opts: GenerateOptions = {}):
     throw err;
   }
   const chosen = names !== undefined && names.length > 0 ? all.filter((d) => names.includes(d.name)) : all;
+  // One scope for the run: a keyed definition (an fp32 unit, a queue) built for
+  // one design is reused by the next; each design still prints all its modules.
+  const scope = new DefinitionScope();
   return chosen.map((entry) => {
     const top = entry.make();
+    scope.share(top);
     const verilog = generate(top);
     return { entry, verilog, extras: extraFiles(entry, top, verilog, opts) };
   });

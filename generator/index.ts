@@ -9,7 +9,7 @@ export { Value, lit, U, S, cat, fill, mux, priorityMux, select, andAll, orAny, p
 export type { ValueLike } from './hdl/ir';
 export {
   Module, Signal, Mem, In, Out, Reg, RegNext, Wire, named, when, switchOn, instance, connect, pack, unpack,
-  currentModule, leaves, forEachLeaf, inferType,
+  currentModule, leaves, forEachLeaf, inferType, DefinitionScope,
 } from './hdl/module';
 export type { Hw, HwValue, PortSpec, PortDecl, ModuleOptions, ResetSpec, Clocking } from './hdl/module';
 export { Memory, Banked, BankedMemory, TypedMemory } from './hdl/typed-memory';

@@ -51,9 +51,14 @@ function elaborateTop(top: Module): Netlist {
     // From here on, no user code runs: the nodes built are the core's own.
     return builtByCore(() => {
       const nets: ModuleNet[] = [];
+      const seen = new Set<Module>();
       const visit = (m: Module): void => {
-        // An instance that reuses an earlier one's definition has nothing of its own to elaborate.
-        if (m.definition) return;
+        // An instance that reuses a definition has nothing of its own to
+        // elaborate: its definition is elaborated (here, at its first use, when
+        // it was built for another design of a DefinitionScope).
+        if (m.definition) return visit(m.definition);
+        if (seen.has(m)) return;
+        seen.add(m);
         for (const inst of m.instances) visit(inst.module);
         nets.push(elaborateModule(m, nets));
       };

@@ -69,12 +69,40 @@ export interface ModuleOptions {
 
 export interface Instance { name: string; module: Module; loc: SourceLoc | undefined }
 
-/** The definitions built so far in each design (by its top): per class, per definitionKey, the first instance. */
+/**
+ * The definitions built so far in each design (by its top): per class, per
+ * definitionKey, the first instance. Tops that share a DefinitionScope share
+ * one table.
+ */
 const definitions = new WeakMap<Module, Map<object, Map<string, Module>>>();
 function definitionsOf(top: Module): Map<object, Map<string, Module>> {
   let d = definitions.get(top);
   if (!d) definitions.set(top, (d = new Map()));
   return d;
+}
+
+/**
+ * An opt-in to reuse keyed definitions (Module.definitionKey) across designs:
+ * the tops given to `share()` before they are built use one table, so a
+ * definition elaborated for one design is reused by the next (its build() does
+ * not run again). Each design still elaborates and prints every module it
+ * instantiates, so its Verilog is the same as when generated alone; only the
+ * work is shared. Plain `generate(top)` keeps reuse within one design.
+ * `generateAll` (designs/emit.ts) shares one scope between the designs of a run.
+ */
+export class DefinitionScope {
+  private readonly table = new Map<object, Map<string, Module>>();
+  /** Makes `top`'s design use this scope's definitions; call before generating it. */
+  share(top: Module): void {
+    if (top.isBuilt || top.parent) {
+      throw new ElaborationError('BAD STRUCTURE', `${top.moduleName} is already built or instantiated; give DefinitionScope.share() a fresh top module before generating it`, undefined, locToString(callerLoc()));
+    }
+    const own = definitions.get(top);
+    if (own && own !== this.table) {
+      throw new ElaborationError('BAD STRUCTURE', `${top.moduleName} already uses another DefinitionScope; share a top with one scope only`, undefined, locToString(callerLoc()));
+    }
+    definitions.set(top, this.table);
+  }
 }
 
 export abstract class Module {
@@ -95,7 +123,8 @@ export abstract class Module {
   readonly loopCounters = new Map<string, number>();
   /**
    * @internal The instance whose elaboration this one reuses (same class and
-   * definitionKey, built earlier in the same design); its build() did not run.
+   * definitionKey, built earlier in the same design, or in another design of
+   * the same DefinitionScope); its build() did not run.
    */
   definition: Module | undefined;
   private built = false;
@@ -180,7 +209,8 @@ export abstract class Module {
   /**
    * The key of this module's definition, for reuse; undefined (the default):
    * every instance builds. Two instances of the same class with the same key
-   * in one design must build the same hardware: the first builds, the later
+   * in one design (or in the designs of one DefinitionScope) must build the
+   * same hardware: the first builds, the later
    * ones reuse its elaboration (their build() does not run) and instantiate
    * the same Verilog module, which is what printing them would give anyway
    * (identical modules print once). A block whose hardware depends only on its

@@ -4,7 +4,7 @@
  * build() again, and print as the same Verilog module a fresh build prints.
  */
 import { describe, expect, test } from 'vitest';
-import { Bundle, ElaborationError, In, Module, Out, SInt, UInt, Wire, cat, connect, generate, instance, type Hw, type HwType } from '../../generator';
+import { Bundle, DefinitionScope, ElaborationError, In, Module, Out, SInt, UInt, Wire, cat, connect, generate, instance, type Hw, type HwType } from '../../generator';
 import { Queue } from '../../generator/stdlib';
 import { Fp32Add } from '../../generator/stdlib/float';
 
@@ -67,6 +67,27 @@ describe('definition reuse', () => {
     generate(new Lanes([3, 3]));
     generate(new Lanes([3, 3]));
     expect(addBuilds).toBe(2);
+  });
+
+  test('a DefinitionScope reuses across designs and prints what each design prints alone', () => {
+    const modulesOf = (tops: Lanes[], scope?: DefinitionScope): { name: string; text: string }[][] =>
+      tops.map((top) => {
+        scope?.share(top);
+        return generate(top).modules.map((m) => ({ name: m.name, text: m.text }));
+      });
+    addBuilds = 0;
+    const alone = modulesOf([new Lanes([3, 3]), new Lanes([2, 3, 2])]);
+    expect(addBuilds).toBe(3);
+    addBuilds = 0;
+    const shared = modulesOf([new Lanes([3, 3]), new Lanes([2, 3, 2])], new DefinitionScope());
+    // Fp32Add_s3 built for the first design is reused by the second: only s3 and s2 build.
+    expect(addBuilds).toBe(2);
+    expect(shared[1]!.map((m) => m.name)).toEqual(['Fp32Add_s2', 'Fp32Add_s3', 'Lanes']);
+    expect(shared).toEqual(alone);
+    // A top already built cannot join a scope.
+    const built = new Lanes([3]);
+    generate(built);
+    expect(() => new DefinitionScope().share(built)).toThrow(/already built or instantiated/);
   });
 
   test('Queue: the payload type and every option are in the key', () => {

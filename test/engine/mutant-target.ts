@@ -124,7 +124,7 @@ endmodule
   // 10 stale (in the update unit): idle while its output queues still hold beats the writer has not taken.
   ut = mutate(ut, /& ~wd_queue_deq_valid\) & ~sd_queue_deq_valid;/, `& (~wd_queue_deq_valid | mutant == 4'd${MUTANTS_TRAIN.stale})) & (~sd_queue_deq_valid | mutant == 4'd${MUTANTS_TRAIN.stale});`, 'stale (update idle)');
   // The recip wrapper gives every Fp32Div a mutant port: the update unit's dividers get it too.
-  ut = ut.replace(new RegExp(`(${divMod.name} \\w+ \\( \\/\\/ .*\\n)`, 'g'), '$1    .mutant(mutant),\n');
+  ut = mutate(ut, new RegExp(`(${divMod.name} \\w+ \\( \\/\\/ .*\\n)`, 'g'), '$1    .mutant(mutant),\n', 'recip (update unit dividers)');
   // 12 nocheck: START no longer checks that an optimizer comes with UPDATE.ROWS (the fused path then waits for row ids forever).
   t = mutate(t, /assign check_14_update = (\w+);/, `assign check_14_update = $1 & (mutant != 4'd${MUTANTS_CHECK.nocheck});`, 'nocheck');
   d.modules = d.modules.map((m) => (m === top ? { ...m, text: t } : m === maxMod ? { ...m, text: mt } : m === divMod ? { ...m, text: exactText + wrapper } : m === updMod ? { ...m, text: ut } : m));

@@ -45,7 +45,7 @@ describe('training on the engine', () => {
           if (problem) throw new Error(`training run ${i} (${b.path}, ${b.c.optimizer.kind}) ${JSON.stringify(b.k)}: ${problem}`);
           // Bytes on the bus: each batch's backward and update equal the traffic model's exactly.
           if (!(b.path === 'casted' && b.k.keepGrad)) {
-            const got = b.s.decode(r).counters;
+            const got = b.s.counters(r);
             const beat = testShape.dataBits / 8;
             b.c.batches.forEach((x, bi) => {
               const ci = b.s.casted[bi]!;
@@ -71,7 +71,7 @@ describe('training on the engine', () => {
     );
     console.log('engine training runs:', JSON.stringify(totals));
     expect(totals.runs).toBe(RUNS * BATCH * 3);
-    for (const k of ['sgd', 'adagrad', 'rowwise_adagrad', 'twoBatches', 'keepGrad'] as const) expect(totals[k], k).toBeGreaterThan(5);
+    for (const k of ['sgd', 'adagrad', 'rowwise_adagrad', 'twoBatches', 'keepGrad', 'trafficChecked'] as const) expect(totals[k], k).toBeGreaterThan(5);
   });
 
   test('multi-step: 4 training steps back to back on 6 hot rows; each forward sees the weights the previous update wrote', async () => {

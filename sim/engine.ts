@@ -265,6 +265,12 @@ export function countersOf(r: AxiResult): EngineCounters {
   return { status, error, errAddr: (BigInt(ahi) << 32n) | BigInt(alo), cycles, rBeats, wBeats, stallIndex, stallInflight, stallDependency, stallWrite, startIgnored };
 }
 
+/** The counters of each of `ops` operations run back to back, each by `runScript` (its poll's value, then COUNTER_REGS). */
+export function countersOfEach(r: AxiResult, ops: number): EngineCounters[] {
+  const n = 1 + COUNTER_REGS.length;
+  return Array.from({ length: ops }, (_, i) => countersOf({ ...r, reads: r.reads.slice(i * n, (i + 1) * n) }));
+}
+
 /** The operation ended cleanly: STATUS (decoded by the driver) is DONE, neither BUSY nor ERROR. */
 export function endedClean(k: EngineCounters): boolean {
   const s = decode('STATUS', k.status);

@@ -27,7 +27,8 @@ import { castPrepared, type CastedIndex } from '../model/casting';
 import { ModelError } from '../model/errors';
 import { checkHyper, type OptimizerSpec } from '../model/optim';
 import type { AxiResult, AxiScenario, LiteOp, TimingProfile } from './axi';
-import { COUNTER_REGS, countersOf, guardBytes, runScript, unsupported, type EngineCounters, type EngineShape } from './engine';
+import { bytesOf, countersOfEach, guardBytes, roundUp, runScript, unpadRows, unsupported, type EngineCounters, type EngineShape } from './engine';
+import { f32bits } from '../model/fp32';
 
 export type TrainPath = 'casted' | 'casted-unfused' | 'baseline';
 export const TRAIN_PATHS: TrainPath[] = ['casted', 'casted-unfused', 'baseline'];
@@ -109,11 +110,8 @@ export interface TrainResult {
   guardBroken: number;
 }
 
-const roundUp = (n: number, m: number) => Math.ceil(n / m) * m;
-const bytesOf = (a: ArrayBufferView): Uint8Array => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 const lo = (v: number) => v % 2 ** 32;
 const hi = (v: number) => Math.floor(v / 2 ** 32);
-const f32bits = (x: number) => new Uint32Array(new Float32Array([x]).buffer)[0]!;
 
 /** Every RW register of the engine with its value for an operation (unlisted: 0), so no op inherits the last one's. */
 const RW_REGS: EngineRegName[] = [
@@ -277,14 +275,8 @@ export function trainingScenario(c: TrainCase, shape: EngineShape, o: TrainOptio
   ];
   const lg = lastGrad as { rows: number; values: number; u: number } | null;
   if (lg) dump.push({ addr: lg.rows, len: Math.max(1, lg.u * 8) }, { addr: lg.values, len: Math.max(1, lg.u * rowStride) });
-  const unrow = (d: Uint8Array, n: number): Float32Array => {
-    const out = new Float32Array(n * c.dim);
-    const ob = new Uint8Array(out.buffer);
-    for (let r = 0; r < n; r++) ob.set(d.subarray(r * rowStride, r * rowStride + c.dim * 4), r * c.dim * 4);
-    return out;
-  };
-  // Each op's script yields its poll's value, then its counters.
-  const countersOfOps = (r: AxiResult) => ops.map((_, i) => countersOf({ ...r, reads: r.reads.slice(0, (i + 1) * (COUNTER_REGS.length + 1)) }));
+  const unrow = (d: Uint8Array, n: number): Float32Array => unpadRows(d, new Float32Array(n * c.dim), rowStride, c.dim);
+  const countersOfOps = (r: AxiResult) => countersOfEach(r, ops.length);
   return {
     counters: countersOfOps,
     scenario: { name: o.name, profile: o.profile, memory, script, dump: o.sparse ? [] : dump, watchdogCycles: 100_000 },

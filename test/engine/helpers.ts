@@ -10,7 +10,7 @@ import { ENGINE_CONFIGS, ENGINE_TEST_CONFIG, makeEngine } from '../../designs/en
 import { ENGINE_STATUS, PROGRAM_CHECKS } from '../../accel/engine/regs';
 import { targetOf } from '../../sim/design';
 import type { AxiResult, AxiScenario, TimingProfile } from '../../sim/axi';
-import { COUNTER_REGS, castedBackwardCase, countersOf, endedClean, forwardScenario, programError, runScript, shapeOf, type EngineShape, type ForwardCase, type ForwardScenario } from '../../sim/engine';
+import { castedBackwardCase, countersOf, countersOfEach, endedClean, forwardScenario, programError, runScript, shapeOf, type EngineShape, type ForwardCase, type ForwardScenario } from '../../sim/engine';
 import { batchedBackwardScenario, batchedForwardScenario, type BatchedScenario } from '../../sim/batched';
 import {
   Rng, ZipfSampler, gatherReduce, firstBitDifference, castIndices, backwardCasted, prepareBatched, castBatchedPrepared, gatherReduceBatchedPrepared, castedGatherReduceBatched,
@@ -350,10 +350,10 @@ export function badProgramScenario(shape: EngineShape, name: string, only?: (b: 
  */
 export function badProgramProblems(x: ReturnType<typeof badProgramScenario>, r: AxiResult): string[] {
   if (r.status !== 'ok') return [`status ${r.status}: ${r.violation?.message ?? r.failure ?? ''}`];
-  const n = 1 + COUNTER_REGS.length;
   const problems: string[] = [];
+  const ks = countersOfEach(r, x.bad.length);
   x.bad.forEach((b, i) => {
-    const k = countersOf({ ...r, reads: r.reads.slice(i * n, (i + 1) * n) });
+    const k = ks[i]!;
     const e = decode('ERROR', k.error);
     const check = PROGRAM_CHECKS.find((c) => c.code === b.cause)!;
     const want = `START refused the registers (ERROR.CAUSE ${b.cause}, ${check.reg}): ${check.what}; ${check.fix}`;

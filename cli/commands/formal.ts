@@ -30,7 +30,7 @@ const command: Command = {
   help,
   async run(argv) {
     const { values, positionals } = parseOptions('formal', argv, {
-      depth: { type: 'string', default: '20' }, prove: { type: 'boolean' }, timeout: { type: 'string', default: '60' },
+      depth: { type: 'string' }, prove: { type: 'boolean' }, timeout: { type: 'string' },
       vcd: { type: 'string' }, json: { type: 'boolean' },
     }, true);
     if (positionals.length !== 1) throw new UsageError("name one design (see 'tcast generate --list')");

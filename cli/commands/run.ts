@@ -11,7 +11,7 @@ import { step } from '../progress';
 import { generate } from '../../generator';
 import { ENGINE_CONFIGS, makeEngine } from '../../designs/engine';
 import { targetOf } from '../../sim/design';
-import { buildAxiTarget, describeResult, simulateAxi, type AxiResult, type TimingProfile } from '../../sim/axi';
+import { buildAxiTarget, describeResult, simulateAxi, type AxiResult, type AxiScenario, type TimingProfile } from '../../sim/axi';
 import { castedBackwardCase, chainScenarios, countersOf, endProblem, endedClean, forwardScenario, opPerf, shapeOf, timingPreset, unsupported, type EngineShape, type ForwardCase, type OpPerf } from '../../sim/engine';
 import { batchedBackwardScenario, batchedForwardScenario, batchedPerf } from '../../sim/batched';
 import {
@@ -142,8 +142,7 @@ const command: Command = {
       const dv = firstBitDifference(outs[1]!, model.grad.values);
       if (dv >= 0) problems.push(`grad_values.npy differs from the model at element ${dv}`);
       // grad_rows as the engine wrote them (it reads the casted index's row ids and writes them as int64).
-      const rowsGot = engineRows ? Array.from(engineRows, Number) : [];
-      if (rowsGot.length !== model.grad.rows.length || rowsGot.some((x, j) => x !== model.grad!.rows[j])) problems.push('grad_rows.npy differs from the model');
+      if (gradRowsDiffer(engineRows, model.grad.rows)) problems.push('grad_rows.npy differs from the model');
       files['grad_rows.npy'] = { data: engineRows ?? new BigInt64Array(0), shape: [gradRows.length] };
       files['grad_values.npy'] = { data: outs[1]!, shape: [gradRows.length, c.dim] };
     }
@@ -165,24 +164,37 @@ interface RunContext {
   json: boolean;
 }
 
-/** Builds the configuration (progress on a TTY) and runs the chained operations in one scenario; one result per operation, or the whole run's failure. */
-async function simulateChain(ctx: RunContext, chain: ReturnType<typeof chainScenarios>, names: string[]): Promise<AxiResult[]> {
+/** Builds the configuration (progress on a TTY) and runs one scenario on it, writing the waveform when asked (whole or not at all). */
+async function simulateOne(ctx: RunContext, scenario: AxiScenario, what: string): Promise<AxiResult> {
   const target = targetOf(generate(ctx.engine));
   let end = step(`building ${ctx.configName} with Verilator${ctx.trace ? ' (traced)' : ''}`, ctx.json);
   const built = await buildAxiTarget(target, ctx.trace !== undefined);
   end(built.cached ? 'cached' : 'built');
-  end = step(`running ${names.map((o) => o.replace('_', ' ')).join(' and ')} on the engine`, ctx.json);
-  let rs: AxiResult[];
+  end = step(`running ${what} on the engine`, ctx.json);
+  let r: AxiResult;
   try {
-    const [whole] = await simulateAxi(target, [chain.scenario], ctx.trace ? { traceFst: ctx.trace.tmp } : {});
+    [r] = (await simulateAxi(target, [scenario], ctx.trace ? { traceFst: ctx.trace.tmp } : {})) as [AxiResult];
     await ctx.trace?.commit(true);
-    rs = whole!.status === 'ok' ? chain.split(whole!) : [whole!];
   } catch (e) {
     ctx.trace?.abort();
     throw e;
   }
   end();
-  return rs;
+  return r;
+}
+
+/** Runs the chained operations in one scenario; one result per operation, or the whole run's failure. */
+async function simulateChain(ctx: RunContext, chain: ReturnType<typeof chainScenarios>, names: string[]): Promise<AxiResult[]> {
+  const whole = await simulateOne(ctx, chain.scenario, names.map((o) => o.replace('_', ' ')).join(' and '));
+  return whole.status === 'ok' ? chain.split(whole) : [whole];
+}
+
+/** The engine's grad_rows (int64; none read as empty) differ from the model's (none: nothing to compare with). */
+function gradRowsDiffer(got: BigInt64Array | null, want: ArrayLike<number> | undefined): boolean {
+  const g = got ?? new BigInt64Array(0);
+  if (want === undefined || g.length !== want.length) return true;
+  for (let j = 0; j < g.length; j++) if (Number(g[j]) !== want[j]) return true;
+  return false;
 }
 
 /** A failed run: the problems on stderr (and as JSON with --json); exit 1. */
@@ -211,20 +223,7 @@ function writeResults(ctx: RunContext, files: CaseResult['files'], perf: OpPerf[
 /** A case with an optimizer: the whole training step (forward, backward, update) in one scenario on the engine (sim/train.ts). */
 async function runTraining(ctx: RunContext, tc: TrainCase, model: ReturnType<typeof runCase>, path: TrainPath): Promise<number> {
   const ts = trainingScenario(tc, ctx.shape, { path, keepGrad: true, name: `train-${path}`, profile: ctx.profile, maxCycles: 1_000_000_000 });
-  const target = targetOf(generate(ctx.engine));
-  let end = step(`building ${ctx.configName} with Verilator${ctx.trace ? ' (traced)' : ''}`, ctx.json);
-  const built = await buildAxiTarget(target, ctx.trace !== undefined);
-  end(built.cached ? 'cached' : 'built');
-  end = step(`running the training step (path ${path}: ${ts.ops.map((o) => o.op.replaceAll('_', ' ')).join(', ')}) on the engine`, ctx.json);
-  let r: AxiResult;
-  try {
-    [r] = (await simulateAxi(target, [ts.scenario], ctx.trace ? { traceFst: ctx.trace.tmp } : {})) as [AxiResult];
-    await ctx.trace?.commit(true);
-  } catch (e) {
-    ctx.trace?.abort();
-    throw e;
-  }
-  end();
+  const r = await simulateOne(ctx, ts.scenario, `the training step (path ${path}: ${ts.ops.map((o) => o.op.replaceAll('_', ' ')).join(', ')})`);
   if (r.status !== 'ok') return reportFailure(ctx, 'the engine run failed', [describeResult(r)]);
   const got = ts.decode(r);
   const problems: string[] = [];
@@ -239,8 +238,7 @@ async function runTraining(ctx: RunContext, tc: TrainCase, model: ReturnType<typ
   diff('grad_values.npy', got.gradValues, model.grad?.values ?? null);
   diff('weight_updated.npy', got.weight, model.weightUpdated);
   diff('optimizer_state_updated.npy', got.state, model.stateUpdated);
-  const rowsGot = got.gradRows ? Array.from(got.gradRows, Number) : [];
-  if (!model.grad || rowsGot.length !== model.grad.rows.length || rowsGot.some((x, j) => x !== model.grad!.rows[j])) problems.push('grad_rows.npy differs from the model');
+  if (gradRowsDiffer(got.gradRows, model.grad?.rows)) problems.push('grad_rows.npy differs from the model');
   if (problems.length) return reportFailure(ctx, 'the engine disagrees with the golden model', problems);
   const files: CaseResult['files'] = { ...model.files };
   files['output.npy'] = { data: got.outputs[0]!, shape: [model.numBags, tc.dim] };

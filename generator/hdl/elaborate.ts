@@ -80,23 +80,6 @@ class Fold {
   constructor(readonly target: Signal, readonly undef: Value) {}
 }
 
-const assignedIn = new WeakMap<Stmt[], Set<Signal>>();
-function targetsOf(block: Stmt[]): Set<Signal> {
-  let s = assignedIn.get(block);
-  if (!s) {
-    s = new Set();
-    for (const st of block) {
-      if (st.kind === 'connect') s.add(st.target);
-      else {
-        for (const t of targetsOf(st.then)) s.add(t);
-        for (const t of targetsOf(st.else)) s.add(t);
-      }
-    }
-    assignedIn.set(block, s);
-  }
-  return s;
-}
-
 function hasUndef(v: Value, undef: Value): boolean {
   if (v === undef) return true;
   return v.op === 'mux' && (hasUndef(v.args[1]!, undef) || hasUndef(v.args[2]!, undef));
@@ -107,6 +90,7 @@ function hasUndef(v: Value, undef: Value): boolean {
  * connect to it, or a when with a branch that does), in order. A fold visits
  * only those: each signal's fold was a walk over every statement of the
  * block, so a module's elaboration grew with its signals times its statements.
+ * Its keys are the signals the block assigns (a when: through either branch).
  */
 const relevantIn = new WeakMap<Stmt[], Map<Signal, number[]>>();
 function relevant(block: Stmt[]): Map<Signal, number[]> {
@@ -121,8 +105,8 @@ function relevant(block: Stmt[]): Map<Signal, number[]> {
     block.forEach((st, i) => {
       if (st.kind === 'connect') add(st.target, i);
       else {
-        for (const t of targetsOf(st.then)) add(t, i);
-        for (const t of targetsOf(st.else)) add(t, i);
+        for (const t of relevant(st.then).keys()) add(t, i);
+        for (const t of relevant(st.else).keys()) add(t, i);
       }
     });
     relevantIn.set(block, r);
@@ -139,8 +123,8 @@ function foldBlock(block: Stmt[], f: Fold, cur: Value, lastLoc: { loc: SourceLoc
       if (st.loc) f.locs.set(st.value, st.loc);
       continue;
     }
-    const inThen = targetsOf(st.then).has(f.target);
-    const inElse = targetsOf(st.else).has(f.target);
+    const inThen = relevant(st.then).has(f.target);
+    const inElse = relevant(st.else).has(f.target);
     const a = inThen ? foldBlock(st.then, f, cur, lastLoc) : cur;
     const b = inElse ? foldBlock(st.else, f, cur, lastLoc) : cur;
     if (a === b) { cur = a; continue; }
@@ -153,7 +137,7 @@ function foldBlock(block: Stmt[], f: Fold, cur: Value, lastLoc: { loc: SourceLoc
 function elaborateModule(m: Module, done: ModuleNet[]): ModuleNet {
   const comb = new Map<Signal, { value: Value; loc: SourceLoc | undefined }>();
   const regs = new Map<Signal, { value: Value; loc: SourceLoc | undefined }>();
-  const targets = targetsOf(m.stmts);
+  const targets = relevant(m.stmts);
 
   const childInputs: Signal[] = [];
   for (const inst of m.instances) for (const p of inst.module.portSignals) if (p.kind === 'input') childInputs.push(p);

@@ -133,7 +133,7 @@ class Printer {
     // A temporary read only in part (the low half of a product, say) is
     // declared at full width so the expression keeps its exact width.
     if (this.fullyRead(v)) this.tempLines.push(line);
-    else this.tempLines.push('  /* verilator lint_off UNUSEDSIGNAL */', line, '  /* verilator lint_on UNUSEDSIGNAL */');
+    else this.tempLines.push(...unusedWrapped(line));
     this.temps.set(v, t);
     return t;
   }
@@ -217,9 +217,14 @@ function stripCast(v: Expr): Expr {
   return v;
 }
 
+/** `line` between lint_off and lint_on UNUSEDSIGNAL (a declaration some of whose bits are never read), indented by `ind`. */
+function unusedWrapped(line: string, ind = '  '): string[] {
+  return [`${ind}/* verilator lint_off UNUSEDSIGNAL */`, line, `${ind}/* verilator lint_on UNUSEDSIGNAL */`];
+}
+
 /** A local variable's declaration, with lint_off UNUSEDSIGNAL around it when some of its bits are never read. */
 function local(decl: string, fullyRead: boolean): string[] {
-  return fullyRead ? [decl] : ['/* verilator lint_off UNUSEDSIGNAL */', decl, '/* verilator lint_on UNUSEDSIGNAL */'];
+  return fullyRead ? [decl] : unusedWrapped(decl, '');
 }
 
 /**
@@ -232,14 +237,15 @@ function local(decl: string, fullyRead: boolean): string[] {
  */
 interface GatedGroup { en: Expr; regs: { target: NetSignal; next: Expr; loc: SourceLoc | undefined }[]; nodes: Set<Expr>; wires: NetSignal[] }
 function gatedGroups(m: NetModule): GatedGroup[] {
-  const byEn = new Map<Expr, GatedGroup>();
+  const byEn = new Map<Expr, Omit<GatedGroup, 'nodes' | 'wires'> & { muxes: Set<Expr> }>();
   for (const d of m.regs) {
     const v = d.value;
     if (!d.target.gated || d.target.init !== undefined || v.op !== 'mux' || v.args[2] !== d.target || v.args[1] === d.target) continue;
     const en = v.args[0]!;
     let g = byEn.get(en);
-    if (!g) byEn.set(en, (g = { en, regs: [], nodes: new Set(), wires: [] }));
+    if (!g) byEn.set(en, (g = { en, regs: [], muxes: new Set() }));
     g.regs.push({ target: d.target, next: v.args[1]!, loc: d.branchLocs.get(v.args[1]!) ?? d.loc });
+    g.muxes.add(v);
   }
   if (byEn.size === 0) return [];
   // Who reads what: expression nodes read their args, a wire reads its driver; everything else is a root.
@@ -281,7 +287,7 @@ function gatedGroups(m: NetModule): GatedGroup[] {
     };
     for (const r of g.regs) walk(r.next);
     // The next values themselves are read by the group's muxes (inside) and possibly by others (outside).
-    const mux = new Set<unknown>(m.regs.filter((d) => g.regs.some((r) => r.target === d.target)).map((d) => d.value));
+    const mux: Set<unknown> = g.muxes;
     for (let changed = true; changed;) {
       changed = false;
       for (const x of cand) {
@@ -292,7 +298,7 @@ function gatedGroups(m: NetModule): GatedGroup[] {
       }
     }
     const wires = m.signals.filter((s) => cand.has(s));
-    if ([...cand].some((x) => x.op !== 'ref' && x.op !== 'cast' && x.op !== 'slice')) out.push({ ...g, nodes: cand, wires });
+    if ([...cand].some((x) => x.op !== 'ref' && x.op !== 'cast' && x.op !== 'slice')) out.push({ en: g.en, regs: g.regs, nodes: cand, wires });
   }
   return out;
 }
@@ -503,15 +509,13 @@ function emitModule(m: NetModule, nameOf: Map<NetModule, string>): string {
   const decls: string[] = [];
   const declare = (s: NetSignal, kind: 'reg' | 'wire', name: string, loc: SourceLoc | undefined): void => {
     const line = `  ${kind} ${range(s.width)}${name};${at(loc)}`;
-    if (lintOff(s)) decls.push('  /* verilator lint_off UNUSEDSIGNAL */', line, '  /* verilator lint_on UNUSEDSIGNAL */');
-    else decls.push(line);
+    decls.push(...(lintOff(s) ? unusedWrapped(line) : [line]));
   };
   for (const s of m.signals) if (!localWires.has(s)) declare(s, s.kind === 'reg' || s.kind === 'memread' ? 'reg' : 'wire', s.name, s.loc);
   for (const mem of m.memories) decls.push(`  reg ${range(mem.width)}${mem.name} [0:${mem.depth - 1}];${at(mem.loc)}`);
   for (const c of childWires) {
     const line = `  wire ${range(c.sig.width)}${c.name};`;
-    if (c.sig.kind === 'output' && lintOff(c.sig)) decls.push('  /* verilator lint_off UNUSEDSIGNAL */', line, '  /* verilator lint_on UNUSEDSIGNAL */');
-    else decls.push(line);
+    decls.push(...(c.sig.kind === 'output' && lintOff(c.sig) ? unusedWrapped(line) : [line]));
   }
 
   // Ports.
@@ -520,7 +524,7 @@ function emitModule(m: NetModule, nameOf: Map<NetModule, string>): string {
   if (m.usesReset && rst) portLines.push(`  input  wire ${rst.name}`);
   for (const s of m.ports) {
     const line = `  ${s.kind === 'output' ? 'output' : 'input '} wire ${range(s.width)}${s.name}`;
-    portLines.push(s.kind === 'input' && lintOff(s) ? `  /* verilator lint_off UNUSEDSIGNAL */\n${line}\n  /* verilator lint_on UNUSEDSIGNAL */` : line);
+    portLines.push(s.kind === 'input' && lintOff(s) ? unusedWrapped(line).join('\n') : line);
   }
   // Commas go before a trailing lint_on comment.
   const portText = portLines.map((l, i) => {

@@ -22,8 +22,8 @@ import { TcastEngine } from '../accel/engine/engine';
 import { ENGINE_BENCH_CONFIG } from '../designs/engine';
 import { targetOf } from '../sim/design';
 import { buildAxiTarget, describeResult, simulateAxi, type TimingProfile } from '../sim/axi';
-import { endProblem, endedClean, shapeOf } from '../sim/engine';
-import { trainingScenario, type TrainPath } from '../sim/train';
+import { shapeOf } from '../sim/engine';
+import { trainEndProblems, trainingScenario, type TrainPath } from '../sim/train';
 import { generateWorkload, predictCycles, preset, traffic, type PresetName, type TrafficPath, type TrafficShape } from '../model';
 
 const PATHS: { path: TrainPath; name: TrafficPath }[] = [
@@ -77,7 +77,8 @@ const bench: Benchmark = {
               const [r] = await simulateAxi(target, [s.scenario]);
               if (r!.status !== 'ok') throw new Error(`training bench ${s.scenario.name}: ${describeResult(r!)}`);
               const ks = s.counters(r!);
-              ks.forEach((k, i) => { if (!endedClean(k)) throw new Error(`training bench ${s.scenario.name} op ${s.ops[i]!.op}: ${endProblem(k)}`); });
+              const bad = trainEndProblems(s, ks);
+              if (bad.length) throw new Error(`training bench ${s.scenario.name} op ${bad[0]}`);
               const c = s.casted[0]!;
               const ts: TrafficShape = { n: c.numLookups, indices: indices.length, u: c.uniqueRows.length, bags: c.numBags, dim, beatBytes: beat, optimizer: 'rowwise_adagrad', includeLastOffset: true };
               const tr = traffic(p.name, ts);

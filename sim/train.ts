@@ -27,7 +27,7 @@ import { castPrepared, type CastedIndex } from '../model/casting';
 import { ModelError } from '../model/errors';
 import { checkHyper, type OptimizerSpec } from '../model/optim';
 import type { AxiResult, AxiScenario, LiteOp, TimingProfile } from './axi';
-import { bytesOf, countersOfEach, guardBytes, roundUp, runScript, unpadRows, unsupported, type EngineCounters, type EngineShape } from './engine';
+import { bytesOf, countersOfEach, endProblem, endedClean, guardBytes, roundUp, runScript, unpadRows, unsupported, type EngineCounters, type EngineShape } from './engine';
 import { f32bits } from '../model/fp32';
 
 export type TrainPath = 'casted' | 'casted-unfused' | 'baseline';
@@ -141,6 +141,11 @@ export function baselineArrays(c: CastedIndex): { bagOf: Int32Array; scaleOf: Fl
     if (scaleOf) scaleOf[j] = c.scale![k]!;
   }
   return { bagOf, scaleOf, rank };
+}
+
+/** One line (`OP: why`) per operation of the scenario that did not end cleanly. */
+export function trainEndProblems(s: TrainScenario, ks: EngineCounters[]): string[] {
+  return ks.flatMap((k, i) => (endedClean(k) ? [] : [`${s.ops[i]!.op}: ${endProblem(k)}`]));
 }
 
 /** Why the engine cannot train this case (one line), or undefined. */

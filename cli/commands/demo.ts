@@ -12,7 +12,7 @@ import {
   applyOptimizer, backwardCasted, castIndices, firstBitDifference, gatherReduce, generateWorkload, makeGradOutput, makeWeights, preset, predictCycles, traffic, workloadStats, PRESET_NAMES, type PresetName,
   type OptimizerSpec, type TrafficShape,
 } from '../../model';
-import { trainingScenario, type TrainCase, type TrainPath } from '../../sim/train';
+import { trainEndProblems, trainingScenario, type TrainCase, type TrainPath } from '../../sim/train';
 
 const CONFIG = Object.keys(ENGINE_CONFIGS)[0]!;
 
@@ -77,6 +77,7 @@ const command: Command = {
     const shape = shapeOf(engine);
     type Op = { table: number; op: OpPerf['op']; c: ForwardCase; want: Float32Array };
     const ops: Op[] = [];
+    const perTable: { fwd: ForwardCase; g: Float32Array; grad: ReturnType<typeof backwardCasted> }[] = [];
     let dOff = 0;
     w.tables.forEach((t, i) => {
       const lo = w.offsets[i * B]!;
@@ -89,7 +90,9 @@ const command: Command = {
       dOff += t.dim;
       ops.push({ table: i, op: 'forward', c: fwd, want: gatherReduce(fwd as Parameters<typeof gatherReduce>[0]).output });
       const casted = castIndices({ ...fwd, mode: 'sum' });
-      ops.push({ table: i, op: 'casted_backward', c: castedBackwardCase(casted, g, t.dim), want: backwardCasted({ ...fwd, mode: 'sum', gradOutput: g }).values });
+      const grad = backwardCasted({ ...fwd, mode: 'sum', gradOutput: g });
+      perTable.push({ fwd, g, grad });
+      ops.push({ table: i, op: 'casted_backward', c: castedBackwardCase(casted, g, t.dim), want: grad.values });
     });
     end();
 
@@ -101,12 +104,11 @@ const command: Command = {
     // The training step of each table, by the casted path (fused rowwise Adagrad) and by the baseline.
     const opt: OptimizerSpec = { kind: 'rowwise_adagrad', lr: 0.01, eps: 1e-8 };
     const trains = w.tables.flatMap((t, i) => {
-      const fwd = ops[2 * i]!.c;
-      const g = ops[2 * i + 1]!.c.weight;
+      const { fwd, g, grad } = perTable[i]!;
       const tc: TrainCase = { weight: fwd.weight, rows: t.rows, dim: t.dim, optimizer: opt, state: null, batches: [{ ...fwd, gradOutput: g }] };
       const weight = Float32Array.from(fwd.weight);
       const state = new Float32Array(t.rows);
-      applyOptimizer(opt, weight, state, t.rows, backwardCasted({ ...fwd, mode: 'sum', gradOutput: g }));
+      applyOptimizer(opt, weight, state, t.rows, grad);
       return (['casted', 'baseline'] as TrainPath[]).map((path) => ({ table: i, path, tc, weight, state, s: trainingScenario(tc, shape, { path, name: `table${i}-train-${path}`, profile }) }));
     });
     end = step(`running ${ops.length} operations and ${trains.length} training steps on the engine (AXI memory model '${values.timing}', protocol checker)`, quiet);
@@ -133,7 +135,7 @@ const command: Command = {
       const r = all[scen.length + j]!;
       if (r.status !== 'ok') { problems.push(`table ${t.table} training (${t.path}): ${describeResult(r)}`); return; }
       const got = t.s.decode(r);
-      got.counters.forEach((k, i) => { if (!endedClean(k)) problems.push(`table ${t.table} training (${t.path}) ${t.s.ops[i]!.op}: ${endProblem(k)}`); });
+      problems.push(...trainEndProblems(t.s, got.counters).map((p) => `table ${t.table} training (${t.path}) ${p}`));
       if (firstBitDifference(got.weight, t.weight) >= 0) problems.push(`table ${t.table} training (${t.path}): weight_updated differs from the golden model`);
       if (firstBitDifference(got.state!, t.state) >= 0) problems.push(`table ${t.table} training (${t.path}): optimizer state differs from the golden model`);
       const c = t.s.casted[0]!;

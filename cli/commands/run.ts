@@ -18,7 +18,7 @@ import {
   castBatchedPrepared, castPrepared, firstBitDifference, isBatchedCaseDir, loadBatchedCase, loadCase, runBatchedCase, runCase, writeCaseOutputs, type CaseResult,
 } from '../../model/index';
 import { prepareBags } from '../../model/bags';
-import { TRAIN_PATHS, trainOpPerf, trainUnsupported, trainingScenario, type TrainCase, type TrainOpPerf, type TrainPath } from '../../sim/train';
+import { TRAIN_PATHS, trainEndProblems, trainOpPerf, trainUnsupported, trainingScenario, type TrainCase, type TrainOpPerf, type TrainPath } from '../../sim/train';
 
 const configNames = Object.keys(ENGINE_CONFIGS);
 
@@ -227,7 +227,7 @@ async function runTraining(ctx: RunContext, tc: TrainCase, model: ReturnType<typ
   if (r.status !== 'ok') return reportFailure(ctx, 'the engine run failed', [describeResult(r)]);
   const got = ts.decode(r);
   const problems: string[] = [];
-  got.counters.forEach((k, i) => { if (!endedClean(k)) problems.push(`${ts.ops[i]!.op}: ${endProblem(k)}`); });
+  problems.push(...trainEndProblems(ts, got.counters));
   if (problems.length) return reportFailure(ctx, 'the engine run failed', problems);
   const diff = (name: string, a: Float32Array | null, b: Float32Array | null) => {
     if (!a || !b) return;

@@ -7,8 +7,7 @@
 import fc from 'fast-check';
 import { Rng, gatherReduce, backwardCasted, applyOptimizer, firstBitDifference, type OptimizerSpec } from '../../model';
 import type { AxiResult } from '../../sim/axi';
-import { endProblem, endedClean } from '../../sim/engine';
-import type { TrainCase, TrainScenario } from '../../sim/train';
+import { trainEndProblems, type TrainCase, type TrainScenario } from '../../sim/train';
 import { makeCase, workloadArb, type WorkloadSpec } from './helpers';
 
 export interface TrainSpec {
@@ -71,8 +70,8 @@ const hex = (a: Float32Array, i: number) => `0x${new Uint32Array(a.buffer, a.byt
 export function trainProblem(c: TrainCase, s: TrainScenario, r: AxiResult, want: TrainExpected, withForward = true): string | undefined {
   if (r.status !== 'ok') return `status ${r.status}: ${r.violation?.message ?? r.failure ?? ''}`;
   const got = s.decode(r);
-  const bad = got.counters.findIndex((k) => !endedClean(k));
-  if (bad >= 0) return `op ${bad} (${s.ops[bad]!.op}) ${endProblem(got.counters[bad]!)}`;
+  const bad = trainEndProblems(s, got.counters);
+  if (bad.length) return `op ${bad[0]}`;
   if (r.counters.m_axi!.outstanding !== 0 || r.inFlight.length) return `transactions left open: ${r.inFlight.join('; ')}`;
   if (withForward) {
     for (let i = 0; i < want.outputs.length; i++) {

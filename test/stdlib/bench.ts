@@ -6,7 +6,7 @@
  */
 import fc from 'fast-check';
 import { generate, UInt, type VerilogDesign } from '../../generator';
-import { Queue, RRArbiter, SkidBuffer } from '../../generator/stdlib';
+import { LinkedQueues, Queue, RRArbiter, SkidBuffer } from '../../generator/stdlib';
 import { mutateVerilog } from '../mutate';
 import { SideBySide } from '../side-by-side';
 import { targetOf } from '../../sim/design';
@@ -24,6 +24,18 @@ export class FixedPriorityArbiter extends RRArbiter<ReturnType<typeof UInt>> {
   override get moduleName(): string {
     return `FixedPriority${super.moduleName}`;
   }
+}
+
+/** The shipped LinkedQueues under its own module name (see LateFullQueue). */
+export class LostHeadLinkedQueues extends LinkedQueues<ReturnType<typeof UInt>> {
+  override get moduleName(): string {
+    return `LostHead${super.moduleName}`;
+  }
+}
+
+/** LinkedQueues whose FIFO holding one item, taking a new one in the cycle that item leaves, loses the new one (its head points at the freed entry). */
+export function lostHeadMutant(d: VerilogDesign, module = 'LostHeadLinkedQueues_n3_d5_w8'): VerilogDesign {
+  return mutateVerilog(d, module, /wire newHead_1 = inI_1 & \(\(count_1 == (\S+)\) \| \(outI_1 & \(count_1 == \S+\)\)\);/, 'wire newHead_1 = inI_1 & (count_1 == $1);');
 }
 
 /** A queue whose full flag never rises (one entry late and more): it claims room it has not got. */
@@ -59,8 +71,10 @@ export function benchDesign(): VerilogDesign {
     arb: new RRArbiter(UInt(8), 3),
     late: new LateFullQueue(UInt(8), { depth: 4 }),
     unfair: new FixedPriorityArbiter(UInt(8), 3),
+    lq: new LinkedQueues(UInt(8), 3, 5),
+    lqlost: new LostHeadLinkedQueues(UInt(8), 3, 5),
   }));
-  return fixedPriorityMutant(lateFullMutant(d));
+  return lostHeadMutant(fixedPriorityMutant(lateFullMutant(d)));
 }
 
 let target: ReturnType<typeof targetOf> | undefined;

@@ -6,9 +6,10 @@ import type { DesignEntry } from './registry';
 /**
  * The 512-bit configuration (the bench's, shipped as engine-d512): 256 reads and 256 writes in flight (a 200-cycle
  * latency at one beat per row, dim 16), rows up to 128 elements, 8 bags interleaved in the reducer with token queues
- * of 128 lookups (the DLRM preset's bags are 100 lookups).
+ * of 128 lookups (the DLRM preset's bags are 100 lookups) and a spill of 2048 tokens shared by them (the
+ * production-reuse preset's longest segment is 2,241 lookups).
  */
-export const ENGINE_BENCH_CONFIG: EngineOptions = { dataBits: 512, addrBits: 32, maxReads: 256, maxBurst: 8, maxDim: 128, queueDepth: 32, addLatency: 3, bags: 8, tokenDepth: 128, maxWrites: 256 };
+export const ENGINE_BENCH_CONFIG: EngineOptions = { dataBits: 512, addrBits: 32, maxReads: 256, maxBurst: 8, maxDim: 128, queueDepth: 32, addLatency: 3, bags: 8, tokenDepth: 128, spillDepth: 2048, maxWrites: 256 };
 
 /** Named configurations (`tcast run --config NAME`); the first is the default. `channels` > 1: a TcastEngineChannels top. */
 export const ENGINE_CONFIGS: Record<string, EngineOptions> = {

@@ -81,6 +81,12 @@ export interface EngineOptions {
   bags?: number;
   /** Lookups each bag slot's token queue holds (default 2; a bag longer than this is interleaved only partly). */
   tokenDepth?: number;
+  /**
+   * Depth of the token spill (default 0: none): one queue that extends the token queue of one bag slot at a time, so
+   * the sequencer runs past a bag longer than `tokenDepth` and that bag's chain has priority in the fetch
+   * (accel/engine/interleave.ts). Needs bags > 1.
+   */
+  spillDepth?: number;
   /** Write bursts outstanding (AW issued, B not received) at most (default 8). */
   maxWrites?: number;
   /**
@@ -110,6 +116,7 @@ export class TcastEngine extends Module {
   readonly divLatency: number;
   readonly bags: number;
   readonly tokenDepth: number;
+  readonly spillDepth: number;
   readonly maxWrites: number;
   readonly channels: number;
 
@@ -124,6 +131,7 @@ export class TcastEngine extends Module {
     this.divLatency = opts.divLatency ?? 12;
     this.bags = opts.bags ?? 1;
     this.tokenDepth = opts.tokenDepth ?? 2;
+    this.spillDepth = opts.spillDepth ?? 0;
     this.channels = opts.channels ?? 1;
     if (!isPow2(this.channels) || this.channels > 16) bad(`channels must be a power of two in 1..16, got ${this.channels}`);
     this.maxWrites = opts.maxWrites ?? 8;
@@ -135,6 +143,8 @@ export class TcastEngine extends Module {
     if (!Number.isInteger(this.divLatency) || this.divLatency < 1 || this.divLatency > 32) bad(`divLatency must be 1..32, got ${this.divLatency}`);
     if (!isPow2(this.bags) || this.bags > 64) bad(`bags must be a power of two in 1..64, got ${this.bags}`);
     if (!Number.isInteger(this.tokenDepth) || this.tokenDepth < 2 || this.tokenDepth > 4096) bad(`tokenDepth must be 2..4096, got ${this.tokenDepth}`);
+    if (!Number.isInteger(this.spillDepth) || this.spillDepth < 0 || this.spillDepth > 65536) bad(`spillDepth must be 0..65536, got ${this.spillDepth}`);
+    if (this.spillDepth > 0 && (this.bags < 2 || this.spillDepth < 2)) bad(`spillDepth needs bags >= 2 and a depth >= 2 (got bags ${this.bags}, spillDepth ${this.spillDepth}); use spillDepth 0`);
     if (!Number.isInteger(this.maxWrites) || this.maxWrites < 1 || this.maxWrites > 256) bad(`maxWrites must be 1..256, got ${this.maxWrites}`);
     if (opts.dataBits < 128 || opts.dataBits > 1024) bad(`dataBits must be 128..1024, got ${opts.dataBits}`);
     const addrBits = opts.addrBits ?? 32;
@@ -161,14 +171,14 @@ export class TcastEngine extends Module {
   get maxRowBeats(): number { return Math.ceil((this.maxDim * 4) / (this.dataBits / 8)); }
 
   override get moduleName(): string {
-    return `TcastEngine_d${this.dataBits}_a${this.addrBits}_r${this.maxReads}_b${this.maxBurst}_q${this.queueDepth}_l${this.addLatency}_${this.mulLatency}_${this.divLatency}_g${this.bags}${this.tokenDepth === 2 ? '' : `t${this.tokenDepth}`}_w${this.maxWrites}_m${this.maxDim}${this.channels > 1 ? `_x${this.channels}` : ''}`;
+    return `TcastEngine_d${this.dataBits}_a${this.addrBits}_r${this.maxReads}_b${this.maxBurst}_q${this.queueDepth}_l${this.addLatency}_${this.mulLatency}_${this.divLatency}_g${this.bags}${this.tokenDepth === 2 ? '' : `t${this.tokenDepth}`}${this.spillDepth ? `s${this.spillDepth}` : ''}_w${this.maxWrites}_m${this.maxDim}${this.channels > 1 ? `_x${this.channels}` : ''}`;
   }
 
   override get doc(): string {
     return [
       `Tensor-casting gather-reduce engine: ${this.dataBits}-bit AXI4 master (${this.lanes} fp32 lanes), ${this.addrBits}-bit addresses,`,
       `${this.maxReads} read bursts in flight (reorder buffer ${this.maxReads} x ${this.maxBurst} beats), index/offset beat buffers of ${this.queueDepth},`,
-      `Fp32Add latency ${this.addLatency}, ${this.bags} bag slot(s) interleaved in the reducer (token queues of ${this.tokenDepth}), up to ${this.maxWrites} write bursts outstanding, dim up to ${this.maxDim}.`,
+      `Fp32Add latency ${this.addLatency}, ${this.bags} bag slot(s) interleaved in the reducer (token queues of ${this.tokenDepth}${this.spillDepth ? `, a spill of ${this.spillDepth}` : ''}), up to ${this.maxWrites} write bursts outstanding, dim up to ${this.maxDim}.`,
       'Forward gather-reduce (sum, mean, max with argmax) as docs/MODEL.md 2.2, masked by an argmax for the max-mode casted backward (2.3);',
       'batched tables from a descriptor list; AXI4-Lite registers (docs/ENGINE.md); irq = STATUS.DONE.',
     ].join('\n');
@@ -438,7 +448,11 @@ export class TcastEngine extends Module {
     // 2 the weight row, 3 the optimizer state of the row. rid: the unique row a segment's last token updates (fused).
     const tok = new Packed({ fk: 2, empty: 1, first: 1, last: 1, slot: gBits, bag: 32, n: 32, scale: 32, pos: 32, row: 32, rid: 32 });
     const meta = new Packed({ empty: 1, first: 1, last: 1, slot: gBits, bag: 32, n: 32, scale: 32, pos: 32 });
-    const tokQ = slotQueues(tok.width, G, this.tokenDepth, err);
+    // The spill is on for an operation with a bag longer than a slot's queue (seen at its entry, below) and rows of
+    // fewer beats than the adder's latency: then a long bag's chain of adds binds (accel/engine/interleave.ts).
+    const longBag = this.spillDepth ? Reg(Bool, { init: 0 }) : null;
+    const spill = longBag ? { depth: this.spillDepth, chainGap: LAT, on: named(longBag.and(rowBeats.lt(LAT)), 'spill_on') } : undefined;
+    const tokQ = slotQueues(tok.width, G, this.tokenDepth, err, spill);
     const metaQ = instance(new Queue(UInt(meta.width), { depth: K + 2, storage: 'ram' }));
     // The update unit's row ids, each with its segment (where KEEP_GRAD writes its gradient row), in the order the
     // update unit receives the gradient rows: a memory latency ahead of them, room for as many as reads in flight.
@@ -730,6 +744,10 @@ export class TcastEngine extends Module {
       cur.set(offU.value);
       haveStart.set(1);
     });
+    if (longBag) {
+      when(entry.and(eLeft.gt(this.tokenDepth)), () => longBag.set(1));
+      when(start, () => longBag.set(0));
+    }
     when(entry, () => {
       cur.set(endVal);
       inBag.set(1);
@@ -761,7 +779,7 @@ export class TcastEngine extends Module {
     when(bagEnd, () => {
       inBag.set(0);
       bagIdx.set(bagIdx.addWrap(1));
-      seqSlot.set(seqSlot.addWrap(G > 1 ? 1 : 0));
+      seqSlot.set(tokQ.next(seqSlot));
     });
     when(err, () => heldValid.set(0));
     // ---------------------------------------------------------------- row-id emitter (UPDATE.ROWS)
@@ -788,6 +806,7 @@ export class TcastEngine extends Module {
 
     tokQ.enq.valid.set(emitHeld.or(emTok));
     tokQ.enq.slot.set(mux(emTok, lit(0, gBits), heldSlot));
+    tokQ.enq.direct?.set(emTok);
     tokQ.enq.bits.set(tok.pack({
       fk: mux(emTok, mux(emPh.eq(0), lit(1, 2), emPh), lit(0, 2)),
       empty: heldEmpty.and(emTok.not()),

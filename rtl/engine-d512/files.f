@@ -1,4 +1,5 @@
 Queue_d128_w200_ram.v
+LinkedQueues_n8_d2048_w200.v
 RRArbiter_n8_w200.v
 Queue_d258_w134_ram.v
 Queue_d256_w64_ram.v
@@ -25,4 +26,4 @@ TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32.v
 Queue_d2_w576_reg.v
 Queue_d256_w11_ram.v
 Queue_d256_w32_ram.v
-TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128_w256_m128.v
+TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128.v

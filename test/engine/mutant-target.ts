@@ -12,11 +12,11 @@ import { TcastEngine } from '../../accel/engine/engine';
 import { ENGINE_CONFIGS, ENGINE_TEST_CONFIG } from '../../designs/engine';
 
 /**
- * The mutants' engine: the test configuration with 2 bag slots interleaved (token queues of 4), so that the
- * fused update's segments leave the reducer out of order (the ridOrder mutant); its shape is the test
- * configuration's (testShape).
+ * The mutants' engine: the test configuration with 2 bag slots interleaved (token queues of 4, a spill of 8), so that
+ * the fused update's segments leave the reducer out of order (the ridOrder mutant) and long ones spill (spillOrder);
+ * its shape is the test configuration's (testShape).
  */
-export const mutantEngine = () => new TcastEngine({ ...ENGINE_CONFIGS[ENGINE_TEST_CONFIG]!, bags: 2, tokenDepth: 4 });
+export const mutantEngine = () => new TcastEngine({ ...ENGINE_CONFIGS[ENGINE_TEST_CONFIG]!, bags: 2, tokenDepth: 4, spillDepth: 8 });
 
 /** The mutants' engine's Fp32Add latency (the adagradOrder mutant delays by it). */
 const cfgAddLatency = () => mutantEngine().addLatency;
@@ -24,7 +24,7 @@ const cfgAddLatency = () => mutantEngine().addLatency;
 export const MUTANTS = { swap: 1, beat: 2, maxtie: 3, recip: 4 } as const;
 export const MUTANTS_LATER = { nomask: 5, lane0: 6, argtie: 7 } as const;
 /** The training mutants (test/engine/train.test.ts). */
-export const MUTANTS_TRAIN = { adagradOrder: 8, rowSum: 9, stale: 10, ridOrder: 11 } as const;
+export const MUTANTS_TRAIN = { adagradOrder: 8, rowSum: 9, stale: 10, ridOrder: 11, spillOrder: 13 } as const;
 /** The register checks' mutant (test/engine/mutants.test.ts). */
 export const MUTANTS_CHECK = { nocheck: 12 } as const;
 
@@ -108,6 +108,10 @@ endmodule
   t = mutate(t, /assign ridUQ_enq_bits = unfused \? (\{updU, rid_unpack_value\}) : (\{.*\});/, 'assign ridUQ_enq_bits = unfused ? $1 : (mut_rid ? {bagIdx, rid_unpack_value} : $2);', 'ridOrder (bits)');
   t = mutate(t, /assign entry = \(atBoundary & endOk\) & segRidOk;/, 'assign entry = ((atBoundary & endOk) & segRidOk) & (~mut_rid | ~fusedOpt | ridUQ_enq_ready);', 'ridOrder (room)');
   t = mutate(t, /\nendmodule/, `\n  wire mut_rid = mutant == 4'd${MUTANTS_TRAIN.ridOrder};\nendmodule`, 'ridOrder (wire)');
+  // 13 spillOrder: a token of the spill's owner goes straight to the owner's queue whenever that has room, although
+  // the owner's earlier tokens are still in the spill (they then arrive after it, or collide with it).
+  t = mutate(t, /assign tok_slot_spilled = (.*);( \/\/.*)/, `assign tok_slot_spilled = ($1) & ~mut_spill;$2`, 'spillOrder');
+  t = mutate(t, /\nendmodule/, `\n  wire mut_spill = mutant == 4'd${MUTANTS_TRAIN.spillOrder};\nendmodule`, 'spillOrder (wire)');
   t = mutate(t, /(TcastUpdate_\w+ update \( \/\/ .*\n)/, '$1    .mutant(mutant),\n', 'update (connect)');
   const updMod = d.modules.find((m) => m.name.startsWith('TcastUpdate'))!;
   let ut = mutate(updMod.text, /(module \w+ \(\n)/, '$1  input  wire [3:0] mutant,\n', 'update (port)');

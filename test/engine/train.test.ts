@@ -84,6 +84,40 @@ describe('training on the engine', () => {
   });
 });
 
+/**
+ * Two batches whose segments and bags run past the mutants' engine's token queues and spill (4 per slot + 8 shared):
+ * row 0 takes about half of 24 bags of 1..30 lookups (a segment of ~180), rows 1 and 2 a tenth each, the rest of 40
+ * rows the others; so the sequencer waits for room in the spill, both slots spill at once, the priority moves
+ * between slots, and bags skip the slot of a long one.
+ */
+function longSegmentsCase(kind: 'sgd' | 'adagrad' | 'rowwise_adagrad', seed: number, dim = 5): TrainCase {
+  const rng = new Rng(seed);
+  const rows = 40;
+  const weight = new Float32Array(rows * dim).map(() => Math.fround(rng.float() * 2 - 1));
+  const batches = Array.from({ length: 2 }, () => {
+    const bags = 24;
+    const idx: number[] = [];
+    const offs: number[] = [];
+    for (let b = 0; b < bags; b++) {
+      offs.push(idx.length);
+      for (let k = 1 + rng.int(30); k > 0; k--) {
+        const x = rng.float();
+        idx.push(x < 0.5 ? 0 : x < 0.6 ? 1 : x < 0.7 ? 2 : 3 + rng.int(rows - 3));
+      }
+    }
+    return { indices: Int32Array.from(idx), offsets: Int32Array.from(offs), gradOutput: new Float32Array(bags * dim).map(() => Math.fround(rng.float() * 2 - 1)) };
+  });
+  const lr = 0.05, eps = 1e-6;
+  return { weight, rows, dim, optimizer: kind === 'sgd' ? { kind, lr } : { kind, lr, eps }, state: null, batches };
+}
+
+/** Long segments and bags on every path (the fused one with and without KEEP_GRAD), forward included. */
+const longCases = (): { c: TrainCase; path: TrainPath; profile?: TimingProfile; keepGrad?: boolean }[] => [
+  ...TRAIN_PATHS.map((path, i) => ({ c: longSegmentsCase('rowwise_adagrad', 31 + i), path, profile: { readLatency: 8, writeLatency: 8, maxReads: 8 } })),
+  { c: longSegmentsCase('adagrad', 41, 17), path: 'casted' as const, keepGrad: true, profile: { readLatency: 2, writeLatency: 3, reorder: true } },
+  { c: longSegmentsCase('sgd', 43), path: 'casted' as const, profile: { readLatency: 30, writeLatency: 5, reorder: true } },
+];
+
 /** Steps whose batches all look up rows 0..5 of a 9-row table, many times each. */
 function hotRowsCase(kind: 'sgd' | 'adagrad' | 'rowwise_adagrad', seed: number, dim = 37): TrainCase {
   const rng = new Rng(seed);
@@ -137,10 +171,15 @@ describe('training mutants', () => {
     const problems = await run(MUTANTS_TRAIN.ridOrder, interleavedCases());
     expect(problems.some((p) => p !== undefined), String(problems)).toBe(true);
   });
-  test('the unmutated selection of the same build passes (and the fused path with 2 bag slots: segments out of order)', async () => {
+  test("mutant 'spillOrder' (a slot's token overtakes its earlier tokens still in the spill) is caught", async () => {
+    const problems = await run(MUTANTS_TRAIN.spillOrder, longCases());
+    expect(problems.some((p) => p !== undefined), String(problems)).toBe(true);
+  });
+  test('the unmutated selection of the same build passes (the fused path with 2 bag slots: segments out of order; segments and bags longer than the token queue and the spill)', async () => {
     const problems = await run(0, [
       ...TRAIN_PATHS.map((path) => ({ c: hotRowsCase('rowwise_adagrad', 9), path, profile: { readLatency: 1, writeLatency: 1, wReady: 0.05, maxWrites: 8 } })),
       ...interleavedCases(),
+      ...longCases(),
     ]);
     expect(problems).toEqual(problems.map(() => undefined));
   });

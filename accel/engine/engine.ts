@@ -53,7 +53,7 @@ import { Packed, fit } from './packed';
 import { rowAddress, rowwiseStateAddress } from './address';
 import { ENGINE_LITE_ADDR_BITS, ENGINE_OP, ENGINE_REGISTERS, PROGRAM_CHECKS, addressOf, type EngineRegName } from './regs';
 import { argmaxWord, maskedLane } from './argmax';
-import { DESC_BYTES, descriptorLoader } from './descriptor';
+import { DESC_BYTES, descriptorLoader, type DescriptorWord } from './descriptor';
 
 export interface EngineOptions {
   /** AXI4 data width in bits (128..1024); fp32 lanes = dataBits / 32. */
@@ -288,50 +288,67 @@ export class TcastEngine extends Module {
 
     // Register checks at START (docs/ENGINE.md; the codes: PROGRAM_CHECKS in regs.ts): one condition per code, from
     // the registers as written; the lowest failing code ends the START at once with ERROR.PROGRAM, before any transaction.
-    const opBit = (f: keyof typeof ENGINE_OP): Value => rv('OP').bit(Math.log2(ENGINE_OP[f]));
+    // Codes 1..13 concern an operation's own words, so they are made on each batched table's descriptor too, as it loads.
     const misaligned = (lo: Value, bytes: number): Value => lo.bits(Math.log2(bytes) - 1, 0).ne(0);
-    const dimBytesReg = rv('DIM').trunc(16).zext(18).shl(2).trunc(18).zext(32);
-    const badStride = (name: EngineRegName): Value => misaligned(rv(name), BB).or(rv(name).lt(dimBytesReg));
     const elemMisaligned = (lo: Value, wide: Value): Value => misaligned(lo, 4).or(wide.and(lo.bit(2)));
-    const modeMean = opBit('MEAN'), modeMax = opBit('MAX');
-    const argOrMask = named(modeMax.and(opBit('ARGMAX')).or(opBit('MASK')));
+    type OpCode = 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 | 10 | 11 | 12 | 13;
+    /** The operation's checks on its words as `word` gives them (the registers, or a descriptor's shadow). */
+    const opChecks = (word: (name: DescriptorWord) => Value, outUsed: Value): { codes: Record<OpCode, Value>; badStride: (stride: Value) => Value } => {
+      const opBit = (f: keyof typeof ENGINE_OP): Value => word('OP').bit(Math.log2(ENGINE_OP[f]));
+      const dimBytes = word('DIM').trunc(16).zext(18).shl(2).trunc(18).zext(32);
+      const badStride = (stride: Value): Value => misaligned(stride, BB).or(stride.lt(dimBytes));
+      const modeMean = opBit('MEAN'), modeMax = opBit('MAX');
+      const argOrMask = modeMax.and(opBit('ARGMAX')).or(opBit('MASK'));
+      return {
+        badStride,
+        codes: {
+          1: word('DIM').eq(0).or(word('DIM').gt(this.maxDim)),
+          2: modeMean.and(modeMax),
+          3: opBit('ARGMAX').and(modeMax.not()),
+          4: opBit('MASK').and(modeMean.or(modeMax).or(opBit('SCALES'))),
+          5: misaligned(word('TABLE_LO'), BB),
+          6: badStride(word('ROW_STRIDE')),
+          7: elemMisaligned(word('INDICES_LO'), opBit('IDX64')),
+          8: elemMisaligned(word('OFFSETS_LO'), opBit('OFF64')),
+          9: opBit('SCALES').or(opBit('MASK')).and(misaligned(word('SCALES_LO'), 4)),
+          10: outUsed.and(misaligned(word('OUT_LO'), BB)),
+          11: outUsed.and(badStride(word('OUT_STRIDE'))),
+          12: argOrMask.and(misaligned(word('ARGMAX_LO'), BB)),
+          13: argOrMask.and(badStride(word('ARGMAX_STRIDE'))),
+        },
+      };
+    };
+    /** The lowest failing code of `checks` (0: none), each condition named `<prefix>_<code>_<register>`. */
+    const lowestFailing = (checks: Partial<Record<number, Value>>, prefix: string): Value => {
+      let cause: Value = lit(0, CAUSE_BITS);
+      for (const c of [...PROGRAM_CHECKS].reverse()) {
+        const v = checks[c.code];
+        if (v) cause = mux(named(v, `${prefix}_${c.code}_${c.reg.toLowerCase()}`), lit(c.code, CAUSE_BITS), cause);
+      }
+      return cause;
+    };
+    const CAUSE_BITS = 5;
     const optReg = updateField('OPT');
     const optSet = optReg.ne(UPDATE_OPT.NONE);
-    const outUsed = optSet.not().or(updateField('KEEP_GRAD'));
     const single = rv('NUM_TABLES').eq(0);
-    const checks: Record<(typeof PROGRAM_CHECKS)[number]['code'], Value> = {
-      1: rv('DIM').eq(0).or(rv('DIM').gt(this.maxDim)),
-      2: modeMean.and(modeMax),
-      3: opBit('ARGMAX').and(modeMax.not()),
-      4: opBit('MASK').and(modeMean.or(modeMax).or(opBit('SCALES'))),
-      5: misaligned(rv('TABLE_LO'), BB),
-      6: badStride('ROW_STRIDE'),
-      7: elemMisaligned(rv('INDICES_LO'), opBit('IDX64')),
-      8: elemMisaligned(rv('OFFSETS_LO'), opBit('OFF64')),
-      9: opBit('SCALES').or(opBit('MASK')).and(misaligned(rv('SCALES_LO'), 4)),
-      10: outUsed.and(misaligned(rv('OUT_LO'), BB)),
-      11: outUsed.and(badStride('OUT_STRIDE')),
-      12: argOrMask.and(misaligned(rv('ARGMAX_LO'), BB)),
-      13: argOrMask.and(badStride('ARGMAX_STRIDE')),
+    const regOp = opChecks(rv, optSet.not().or(updateField('KEEP_GRAD')));
+    const regChecks: Record<(typeof PROGRAM_CHECKS)[number]['code'], Value> = {
+      ...regOp.codes,
       14: optSet.and(updateField('ROWS').not()),
       15: optSet.not().and(updateField('KEEP_GRAD').or(updateField('UNFUSED'))),
       16: optSet.and(lit(this.channels > 1 ? 1 : 0, 1)),
       17: updateField('ROWS').and(misaligned(rv('ROW_IDS_LO'), BB)),
       18: gradRowsOut.and(misaligned(rv('GRAD_ROWS_LO'), BB)),
       19: optSet.and(misaligned(rv('WEIGHT_LO'), BB)),
-      20: optSet.and(badStride('WEIGHT_STRIDE')),
+      20: optSet.and(regOp.badStride(rv('WEIGHT_STRIDE'))),
       21: optReg.eq(UPDATE_OPT.ADAGRAD).or(optReg.eq(UPDATE_OPT.ROWWISE_ADAGRAD)).and(misaligned(rv('STATE_LO'), BB)),
       22: single.not().and(misaligned(rv('TABLES_LO'), BB)),
       23: single.not().and(rv('UPDATE').ne(0)),
     };
-    const CAUSE_BITS = 5;
-    let cause: Value = lit(0, CAUSE_BITS);
-    for (const c of [...PROGRAM_CHECKS].reverse()) {
-      // Codes 1..21 are the register operation's; 22, 23 a batched START's (its descriptors' registers are not checked).
-      const applies = c.code >= 22 ? checks[c.code] : single.and(checks[c.code]);
-      cause = mux(named(applies, `check_${c.code}_${c.reg.toLowerCase()}`), lit(c.code, CAUSE_BITS), cause);
-    }
-    const progCause = named(cause, 'program_cause');
+    // Codes 1..21 are a single operation's (NUM_TABLES = 0); 22, 23 a batched START's.
+    const progCause = named(lowestFailing(Object.fromEntries(Object.entries(regChecks).map(([k, v]) => [k, Number(k) >= 22 ? v : single.and(v)])), 'check'), 'program_cause');
+    // A batched table's descriptor (UPDATE is 0 there, so its output is always written).
+    const descCause = named(lowestFailing(opChecks(p, lit(1, 1)).codes, 'desc_check'), 'descriptor_cause');
     const progBad = named(start.and(progCause.ne(0)), 'program_bad');
 
     // Per-operation constants, latched at START.
@@ -1162,9 +1179,12 @@ export class TcastEngine extends Module {
     when(busy, () => cycles.set(cycles.addWrap(1)));
     // One operation: at START (registers), or after each descriptor is loaded (batched tables).
     const opRun = Reg(Bool, { init: 0 });
-    const opStart = named(start.and(progBad.not()).and(rv('NUM_TABLES').eq(0)).or(descLoaded.and(err.not())).and(sliceNone.not()));
+    // A descriptor that fails the operation checks (codes 1..13) ends the START with ERROR.PROGRAM, TABLE_AT its table.
+    const descBad = named(descLoaded.and(err.not()).and(descCause.ne(0)), 'descriptor_bad');
+    const descGood = named(descLoaded.and(err.not()).and(descCause.eq(0)));
+    const opStart = named(start.and(progBad.not()).and(rv('NUM_TABLES').eq(0)).or(descGood).and(sliceNone.not()));
     upd.io.start.set(opStart);
-    const skipTable = named(descLoaded.and(err.not()).and(sliceNone));
+    const skipTable = named(descGood.and(sliceNone));
     when(start, () => {
       busy.set(1);
       done.set(0);
@@ -1202,6 +1222,12 @@ export class TcastEngine extends Module {
       errProgram.set(1);
       errCause.set(progCause);
       descLeft.set(0);
+    });
+    // The descriptor's read is still leaving the R path: the error path drains it and finishes.
+    when(descBad, () => {
+      err.set(1);
+      errProgram.set(1);
+      errCause.set(descCause);
     });
     when(opStart, () => {
       opRun.set(1);

@@ -187,38 +187,51 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
   wire keepGrad; // @[accel/engine/engine.ts:281]
   wire unfused; // @[accel/engine/engine.ts:282]
   wire gradRowsOut; // @[accel/engine/engine.ts:283]
-  wire argOrMask; // @[accel/engine/engine.ts:297]
-  wire check_23_update; // @[accel/engine/engine.ts:332]
-  wire check_22_tables_lo; // @[accel/engine/engine.ts:332]
-  wire check_21_state_lo; // @[accel/engine/engine.ts:332]
-  wire check_20_weight_stride; // @[accel/engine/engine.ts:332]
-  wire check_19_weight_lo; // @[accel/engine/engine.ts:332]
-  wire check_18_grad_rows_lo; // @[accel/engine/engine.ts:332]
-  wire check_17_row_ids_lo; // @[accel/engine/engine.ts:332]
-  wire check_16_update; // @[accel/engine/engine.ts:332]
-  wire check_15_update; // @[accel/engine/engine.ts:332]
-  wire check_14_update; // @[accel/engine/engine.ts:332]
-  wire check_13_argmax_stride; // @[accel/engine/engine.ts:332]
-  wire check_12_argmax_lo; // @[accel/engine/engine.ts:332]
-  wire check_11_out_stride; // @[accel/engine/engine.ts:332]
-  wire check_10_out_lo; // @[accel/engine/engine.ts:332]
-  wire check_9_scales_lo; // @[accel/engine/engine.ts:332]
-  wire check_8_offsets_lo; // @[accel/engine/engine.ts:332]
-  wire check_7_indices_lo; // @[accel/engine/engine.ts:332]
-  wire check_6_row_stride; // @[accel/engine/engine.ts:332]
-  wire check_5_table_lo; // @[accel/engine/engine.ts:332]
-  wire check_4_op; // @[accel/engine/engine.ts:332]
-  wire check_3_op; // @[accel/engine/engine.ts:332]
-  wire check_2_op; // @[accel/engine/engine.ts:332]
-  wire check_1_dim; // @[accel/engine/engine.ts:332]
-  wire [4:0] program_cause; // @[accel/engine/engine.ts:334]
-  wire program_bad; // @[accel/engine/engine.ts:335]
-  reg [4:0] rowBeats; // @[accel/engine/engine.ts:338]
-  reg [31:0] tailStrb; // @[accel/engine/engine.ts:339]
-  wire [17:0] dimBytes; // @[accel/engine/engine.ts:340]
-  wire [4:0] tail; // @[accel/engine/engine.ts:341]
-  wire [31:0] tailMask; // @[accel/engine/engine.ts:343]
-  wire [13:0] row_beats_all; // @[accel/engine/engine.ts:346]
+  wire check_23_update; // @[accel/engine/engine.ts:326]
+  wire check_22_tables_lo; // @[accel/engine/engine.ts:326]
+  wire check_21_state_lo; // @[accel/engine/engine.ts:326]
+  wire check_20_weight_stride; // @[accel/engine/engine.ts:326]
+  wire check_19_weight_lo; // @[accel/engine/engine.ts:326]
+  wire check_18_grad_rows_lo; // @[accel/engine/engine.ts:326]
+  wire check_17_row_ids_lo; // @[accel/engine/engine.ts:326]
+  wire check_16_update; // @[accel/engine/engine.ts:326]
+  wire check_15_update; // @[accel/engine/engine.ts:326]
+  wire check_14_update; // @[accel/engine/engine.ts:326]
+  wire check_13_argmax_stride; // @[accel/engine/engine.ts:326]
+  wire check_12_argmax_lo; // @[accel/engine/engine.ts:326]
+  wire check_11_out_stride; // @[accel/engine/engine.ts:326]
+  wire check_10_out_lo; // @[accel/engine/engine.ts:326]
+  wire check_9_scales_lo; // @[accel/engine/engine.ts:326]
+  wire check_8_offsets_lo; // @[accel/engine/engine.ts:326]
+  wire check_7_indices_lo; // @[accel/engine/engine.ts:326]
+  wire check_6_row_stride; // @[accel/engine/engine.ts:326]
+  wire check_5_table_lo; // @[accel/engine/engine.ts:326]
+  wire check_4_op; // @[accel/engine/engine.ts:326]
+  wire check_3_op; // @[accel/engine/engine.ts:326]
+  wire check_2_op; // @[accel/engine/engine.ts:326]
+  wire check_1_dim; // @[accel/engine/engine.ts:326]
+  wire [4:0] program_cause; // @[accel/engine/engine.ts:349]
+  wire desc_check_13_argmax_stride; // @[accel/engine/engine.ts:326]
+  wire desc_check_12_argmax_lo; // @[accel/engine/engine.ts:326]
+  wire desc_check_11_out_stride; // @[accel/engine/engine.ts:326]
+  wire desc_check_10_out_lo; // @[accel/engine/engine.ts:326]
+  wire desc_check_9_scales_lo; // @[accel/engine/engine.ts:326]
+  wire desc_check_8_offsets_lo; // @[accel/engine/engine.ts:326]
+  wire desc_check_7_indices_lo; // @[accel/engine/engine.ts:326]
+  wire desc_check_6_row_stride; // @[accel/engine/engine.ts:326]
+  wire desc_check_5_table_lo; // @[accel/engine/engine.ts:326]
+  wire desc_check_4_op; // @[accel/engine/engine.ts:326]
+  wire desc_check_3_op; // @[accel/engine/engine.ts:326]
+  wire desc_check_2_op; // @[accel/engine/engine.ts:326]
+  wire desc_check_1_dim; // @[accel/engine/engine.ts:326]
+  wire [4:0] descriptor_cause; // @[accel/engine/engine.ts:351]
+  wire program_bad; // @[accel/engine/engine.ts:352]
+  reg [4:0] rowBeats; // @[accel/engine/engine.ts:355]
+  reg [31:0] tailStrb; // @[accel/engine/engine.ts:356]
+  wire [17:0] dimBytes; // @[accel/engine/engine.ts:357]
+  wire [4:0] tail; // @[accel/engine/engine.ts:358]
+  wire [31:0] tailMask; // @[accel/engine/engine.ts:360]
+  wire [13:0] row_beats_all; // @[accel/engine/engine.ts:363]
   wire [14:0] slice_beats_max; // @[accel/engine/slice.ts:25]
   wire [15:0] slice_first; // @[accel/engine/slice.ts:26]
   wire slice_none; // @[accel/engine/slice.ts:27]
@@ -226,405 +239,407 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
   wire [15:0] slice_beats; // @[accel/engine/slice.ts:30]
   /* verilator lint_on UNUSEDSIGNAL */
   wire slice_has_tail; // @[accel/engine/slice.ts:33]
-  wire [31:0] table_base; // @[accel/engine/engine.ts:349]
-  wire [31:0] out_base; // @[accel/engine/engine.ts:350]
-  wire [31:0] argmax_base; // @[accel/engine/engine.ts:352]
-  wire [32:0] offCount; // @[accel/engine/engine.ts:358]
-  wire [30:0] off_beats_total; // @[accel/engine/engine.ts:360]
-  wire [30:0] idx_beats_total; // @[accel/engine/engine.ts:360]
-  wire [30:0] psw_beats_total; // @[accel/engine/engine.ts:360]
-  wire [30:0] rid_beats_total; // @[accel/engine/engine.ts:360]
-  reg [6:0] slotsUsed; // @[accel/engine/engine.ts:381]
-  reg [5:0] tailSlot; // @[accel/engine/engine.ts:382]
-  reg arValid; // @[accel/engine/engine.ts:392]
-  reg [31:0] arAddr; // @[accel/engine/engine.ts:393]
-  reg [7:0] arLen; // @[accel/engine/engine.ts:394]
-  reg [5:0] arId; // @[accel/engine/engine.ts:395]
-  wire arFree; // @[accel/engine/engine.ts:396]
-  wire slotFree; // @[accel/engine/engine.ts:397]
-  wire run; // @[accel/engine/engine.ts:400]
-  wire canRead; // @[accel/engine/engine.ts:401]
-  reg [26:0] offWord; // @[accel/engine/engine.ts:404]
-  reg [30:0] offLeft; // @[accel/engine/engine.ts:405]
-  reg [4:0] offRes; // @[accel/engine/engine.ts:406]
-  reg [26:0] idxWord; // @[accel/engine/engine.ts:407]
-  reg [30:0] idxLeft; // @[accel/engine/engine.ts:408]
-  reg [4:0] idxRes; // @[accel/engine/engine.ts:409]
+  wire [31:0] table_base; // @[accel/engine/engine.ts:366]
+  wire [31:0] out_base; // @[accel/engine/engine.ts:367]
+  wire [31:0] argmax_base; // @[accel/engine/engine.ts:369]
+  wire [32:0] offCount; // @[accel/engine/engine.ts:375]
+  wire [30:0] off_beats_total; // @[accel/engine/engine.ts:377]
+  wire [30:0] idx_beats_total; // @[accel/engine/engine.ts:377]
+  wire [30:0] psw_beats_total; // @[accel/engine/engine.ts:377]
+  wire [30:0] rid_beats_total; // @[accel/engine/engine.ts:377]
+  reg [6:0] slotsUsed; // @[accel/engine/engine.ts:398]
+  reg [5:0] tailSlot; // @[accel/engine/engine.ts:399]
+  reg arValid; // @[accel/engine/engine.ts:409]
+  reg [31:0] arAddr; // @[accel/engine/engine.ts:410]
+  reg [7:0] arLen; // @[accel/engine/engine.ts:411]
+  reg [5:0] arId; // @[accel/engine/engine.ts:412]
+  wire arFree; // @[accel/engine/engine.ts:413]
+  wire slotFree; // @[accel/engine/engine.ts:414]
+  wire run; // @[accel/engine/engine.ts:417]
+  wire canRead; // @[accel/engine/engine.ts:418]
+  reg [26:0] offWord; // @[accel/engine/engine.ts:421]
+  reg [30:0] offLeft; // @[accel/engine/engine.ts:422]
+  reg [4:0] offRes; // @[accel/engine/engine.ts:423]
+  reg [26:0] idxWord; // @[accel/engine/engine.ts:424]
+  reg [30:0] idxLeft; // @[accel/engine/engine.ts:425]
+  reg [4:0] idxRes; // @[accel/engine/engine.ts:426]
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [30:0] off_burst; // @[accel/engine/engine.ts:374]
+  wire [30:0] off_burst; // @[accel/engine/engine.ts:391]
   /* verilator lint_on UNUSEDSIGNAL */
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [30:0] idx_burst; // @[accel/engine/engine.ts:374]
+  wire [30:0] idx_burst; // @[accel/engine/engine.ts:391]
   /* verilator lint_on UNUSEDSIGNAL */
-  wire offGo; // @[accel/engine/engine.ts:413]
-  wire idxGo; // @[accel/engine/engine.ts:414]
-  reg [26:0] pswWord; // @[accel/engine/engine.ts:415]
-  reg [30:0] pswLeft; // @[accel/engine/engine.ts:416]
-  reg [4:0] pswRes; // @[accel/engine/engine.ts:417]
+  wire offGo; // @[accel/engine/engine.ts:430]
+  wire idxGo; // @[accel/engine/engine.ts:431]
+  reg [26:0] pswWord; // @[accel/engine/engine.ts:432]
+  reg [30:0] pswLeft; // @[accel/engine/engine.ts:433]
+  reg [4:0] pswRes; // @[accel/engine/engine.ts:434]
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [30:0] psw_burst; // @[accel/engine/engine.ts:374]
+  wire [30:0] psw_burst; // @[accel/engine/engine.ts:391]
   /* verilator lint_on UNUSEDSIGNAL */
-  wire pswGo; // @[accel/engine/engine.ts:419]
-  reg [26:0] descWord; // @[accel/engine/engine.ts:421]
-  reg [2:0] descLeft; // @[accel/engine/engine.ts:422]
-  wire [8:0] desc_burst; // @[accel/engine/engine.ts:374]
-  wire descGo; // @[accel/engine/engine.ts:424]
-  reg [26:0] ridWord; // @[accel/engine/engine.ts:429]
-  reg [30:0] ridLeft; // @[accel/engine/engine.ts:430]
-  reg [4:0] ridRes; // @[accel/engine/engine.ts:431]
+  wire pswGo; // @[accel/engine/engine.ts:436]
+  reg [26:0] descWord; // @[accel/engine/engine.ts:438]
+  reg [2:0] descLeft; // @[accel/engine/engine.ts:439]
+  wire [8:0] desc_burst; // @[accel/engine/engine.ts:391]
+  wire descGo; // @[accel/engine/engine.ts:441]
+  reg [26:0] ridWord; // @[accel/engine/engine.ts:446]
+  reg [30:0] ridLeft; // @[accel/engine/engine.ts:447]
+  reg [4:0] ridRes; // @[accel/engine/engine.ts:448]
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [30:0] rid_burst; // @[accel/engine/engine.ts:374]
+  wire [30:0] rid_burst; // @[accel/engine/engine.ts:391]
   /* verilator lint_on UNUSEDSIGNAL */
-  wire ridGo; // @[accel/engine/engine.ts:433]
-  wire sideGo; // @[accel/engine/engine.ts:438]
+  wire ridGo; // @[accel/engine/engine.ts:450]
+  wire sideGo; // @[accel/engine/engine.ts:455]
   wire tok_enq_valid; // @[accel/engine/interleave.ts:36]
   wire [1:0] tok_enq_slot; // @[accel/engine/interleave.ts:37]
   wire [198:0] tokQ_enq_bits; // @[accel/engine/interleave.ts:38]
   wire tok_deq_ready; // @[accel/engine/interleave.ts:44]
-  reg [26:0] rowWord; // @[accel/engine/engine.ts:452]
-  reg [4:0] rowLeft; // @[accel/engine/engine.ts:453]
-  wire fromTok; // @[accel/engine/engine.ts:454]
-  wire tokEmpty; // @[accel/engine/engine.ts:455]
-  wire fusedOpt; // @[accel/engine/engine.ts:461]
-  reg [1:0] fPh; // @[accel/engine/engine.ts:462]
-  reg [31:0] fRid; // @[accel/engine/engine.ts:463]
-  wire owed; // @[accel/engine/engine.ts:464]
-  wire tokLastFused; // @[accel/engine/engine.ts:465]
-  reg argDone; // @[accel/engine/engine.ts:467]
-  reg rowIsArg; // @[accel/engine/engine.ts:468]
-  wire [1:0] tokFk; // @[accel/engine/engine.ts:469]
-  wire [31:0] tokRow; // @[accel/engine/engine.ts:470]
-  wire argNext; // @[accel/engine/engine.ts:471]
-  wire tokRowwiseState; // @[accel/engine/engine.ts:472]
-  wire [31:0] tokBase; // @[accel/engine/engine.ts:473]
-  wire [31:0] tokStride; // @[accel/engine/engine.ts:474]
+  reg [26:0] rowWord; // @[accel/engine/engine.ts:469]
+  reg [4:0] rowLeft; // @[accel/engine/engine.ts:470]
+  wire fromTok; // @[accel/engine/engine.ts:471]
+  wire tokEmpty; // @[accel/engine/engine.ts:472]
+  wire fusedOpt; // @[accel/engine/engine.ts:478]
+  reg [1:0] fPh; // @[accel/engine/engine.ts:479]
+  reg [31:0] fRid; // @[accel/engine/engine.ts:480]
+  wire owed; // @[accel/engine/engine.ts:481]
+  wire tokLastFused; // @[accel/engine/engine.ts:482]
+  reg argDone; // @[accel/engine/engine.ts:484]
+  reg rowIsArg; // @[accel/engine/engine.ts:485]
+  wire [1:0] tokFk; // @[accel/engine/engine.ts:486]
+  wire [31:0] tokRow; // @[accel/engine/engine.ts:487]
+  wire argNext; // @[accel/engine/engine.ts:488]
+  wire tokRowwiseState; // @[accel/engine/engine.ts:489]
+  wire [31:0] tokBase; // @[accel/engine/engine.ts:490]
+  wire [31:0] tokStride; // @[accel/engine/engine.ts:491]
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [31:0] tokRowAddr; // @[accel/engine/engine.ts:475]
+  wire [31:0] tokRowAddr; // @[accel/engine/engine.ts:492]
   /* verilator lint_on UNUSEDSIGNAL */
-  reg [1:0] rowFk; // @[accel/engine/engine.ts:476]
-  wire [1:0] curFk; // @[accel/engine/engine.ts:477]
-  wire [26:0] curRowWord; // @[accel/engine/engine.ts:478]
-  wire [4:0] curRowLeft; // @[accel/engine/engine.ts:479]
-  wire [8:0] row_burst; // @[accel/engine/engine.ts:374]
-  wire rowPending; // @[accel/engine/engine.ts:481]
-  wire rowMetaOk; // @[accel/engine/engine.ts:482]
-  wire ridOk; // @[accel/engine/engine.ts:484]
-  reg [7:0] updRes; // @[accel/engine/engine.ts:488]
-  wire updCredit; // @[accel/engine/engine.ts:489]
-  wire rowGo; // @[accel/engine/engine.ts:490]
-  wire emptyGo; // @[accel/engine/engine.ts:492]
-  wire rowTake; // @[accel/engine/engine.ts:493]
-  wire segOut; // @[accel/engine/engine.ts:497]
-  wire curIsArg; // @[accel/engine/engine.ts:504]
-  wire arGo; // @[accel/engine/engine.ts:513]
-  wire [8:0] arBeats; // @[accel/engine/engine.ts:514]
-  wire [26:0] arWordSel; // @[accel/engine/engine.ts:515]
-  wire [2:0] arKind; // @[accel/engine/engine.ts:516]
-  wire [8:0] robRcv_rd0; // @[accel/engine/engine.ts:527]
-  reg [15:0] lfsr; // @[accel/engine/engine.ts:563]
-  wire rReady; // @[accel/engine/engine.ts:565]
-  wire bReady; // @[accel/engine/engine.ts:566]
-  wire rFire; // @[accel/engine/engine.ts:568]
-  wire [5:0] rSlot; // @[accel/engine/engine.ts:569]
-  wire [8:0] robRcv_rd1; // @[accel/engine/engine.ts:570]
-  wire [8:0] rRcv; // @[accel/engine/engine.ts:570]
-  wire [8:0] robBase_rd0; // @[accel/engine/engine.ts:571]
+  reg [1:0] rowFk; // @[accel/engine/engine.ts:493]
+  wire [1:0] curFk; // @[accel/engine/engine.ts:494]
+  wire [26:0] curRowWord; // @[accel/engine/engine.ts:495]
+  wire [4:0] curRowLeft; // @[accel/engine/engine.ts:496]
+  wire [8:0] row_burst; // @[accel/engine/engine.ts:391]
+  wire rowPending; // @[accel/engine/engine.ts:498]
+  wire rowMetaOk; // @[accel/engine/engine.ts:499]
+  wire ridOk; // @[accel/engine/engine.ts:501]
+  reg [7:0] updRes; // @[accel/engine/engine.ts:505]
+  wire updCredit; // @[accel/engine/engine.ts:506]
+  wire rowGo; // @[accel/engine/engine.ts:507]
+  wire emptyGo; // @[accel/engine/engine.ts:509]
+  wire rowTake; // @[accel/engine/engine.ts:510]
+  wire segOut; // @[accel/engine/engine.ts:514]
+  wire curIsArg; // @[accel/engine/engine.ts:521]
+  wire arGo; // @[accel/engine/engine.ts:530]
+  wire [8:0] arBeats; // @[accel/engine/engine.ts:531]
+  wire [26:0] arWordSel; // @[accel/engine/engine.ts:532]
+  wire [2:0] arKind; // @[accel/engine/engine.ts:533]
+  wire [8:0] robRcv_rd0; // @[accel/engine/engine.ts:544]
+  reg [15:0] lfsr; // @[accel/engine/engine.ts:580]
+  wire rReady; // @[accel/engine/engine.ts:582]
+  wire bReady; // @[accel/engine/engine.ts:583]
+  wire rFire; // @[accel/engine/engine.ts:585]
+  wire [5:0] rSlot; // @[accel/engine/engine.ts:586]
+  wire [8:0] robRcv_rd1; // @[accel/engine/engine.ts:587]
+  wire [8:0] rRcv; // @[accel/engine/engine.ts:587]
+  wire [8:0] robBase_rd0; // @[accel/engine/engine.ts:588]
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [8:0] rCount; // @[accel/engine/engine.ts:571]
+  wire [8:0] rCount; // @[accel/engine/engine.ts:588]
   /* verilator lint_on UNUSEDSIGNAL */
-  reg [5:0] headSlot; // @[accel/engine/engine.ts:580]
-  reg [2:0] dBeat; // @[accel/engine/engine.ts:581]
-  reg rdPending; // @[accel/engine/engine.ts:582]
-  reg [2:0] rdKind; // @[accel/engine/engine.ts:583]
-  wire [8:0] robRcv_rd2; // @[accel/engine/engine.ts:584]
-  wire [8:0] robBase_rd1; // @[accel/engine/engine.ts:584]
-  wire [8:0] headCount; // @[accel/engine/engine.ts:584]
-  wire [7:0] slotLen_rd0; // @[accel/engine/engine.ts:585]
-  wire [7:0] headLen; // @[accel/engine/engine.ts:585]
-  wire [2:0] slotKind_rd0; // @[accel/engine/engine.ts:586]
-  wire [2:0] headKind; // @[accel/engine/engine.ts:586]
-  wire avail; // @[accel/engine/engine.ts:587]
-  wire space; // @[accel/engine/engine.ts:588]
-  wire drain; // @[accel/engine/engine.ts:589]
-  reg [255:0] robData; // @[accel/engine/engine.ts:590]
-  wire slotDone; // @[accel/engine/engine.ts:593]
-  wire freeSlot; // @[accel/engine/engine.ts:594]
-  wire [2:0] dKind; // @[accel/engine/engine.ts:607]
-  wire [255:0] dData; // @[accel/engine/engine.ts:608]
-  wire rowBeatReady; // @[accel/engine/engine.ts:628]
-  reg descLoaded; // @[accel/engine/engine.ts:636]
-  reg [32:0] off_unpack_left; // @[accel/engine/engine.ts:640]
-  reg [2:0] off_unpack_lane; // @[accel/engine/engine.ts:641]
-  wire off_unpack_valid; // @[accel/engine/engine.ts:642]
-  wire [31:0] off_unpack_value; // @[accel/engine/engine.ts:643]
-  wire off_unpack_pop; // @[accel/engine/engine.ts:644]
-  wire [3:0] off_unpack_next_lane; // @[accel/engine/engine.ts:646]
-  wire off_unpack_beat_done; // @[accel/engine/engine.ts:647]
-  reg [32:0] idx_unpack_left; // @[accel/engine/engine.ts:640]
-  reg [2:0] idx_unpack_lane; // @[accel/engine/engine.ts:641]
-  wire idx_unpack_valid; // @[accel/engine/engine.ts:642]
-  wire [31:0] idx_unpack_value; // @[accel/engine/engine.ts:643]
-  wire idx_unpack_pop; // @[accel/engine/engine.ts:644]
-  wire [3:0] idx_unpack_next_lane; // @[accel/engine/engine.ts:646]
-  wire idx_unpack_beat_done; // @[accel/engine/engine.ts:647]
-  reg [32:0] psw_unpack_left; // @[accel/engine/engine.ts:640]
-  reg [2:0] psw_unpack_lane; // @[accel/engine/engine.ts:641]
-  wire psw_unpack_valid; // @[accel/engine/engine.ts:642]
-  wire [31:0] psw_unpack_value; // @[accel/engine/engine.ts:643]
-  wire psw_unpack_pop; // @[accel/engine/engine.ts:644]
-  wire [3:0] psw_unpack_next_lane; // @[accel/engine/engine.ts:646]
-  wire psw_unpack_beat_done; // @[accel/engine/engine.ts:647]
-  reg [32:0] rid_unpack_left; // @[accel/engine/engine.ts:640]
-  reg [2:0] rid_unpack_lane; // @[accel/engine/engine.ts:641]
-  wire rid_unpack_valid; // @[accel/engine/engine.ts:642]
-  wire [31:0] rid_unpack_value; // @[accel/engine/engine.ts:643]
-  wire rid_unpack_pop; // @[accel/engine/engine.ts:644]
-  wire [3:0] rid_unpack_next_lane; // @[accel/engine/engine.ts:646]
-  wire rid_unpack_beat_done; // @[accel/engine/engine.ts:647]
-  reg [31:0] bagIdx; // @[accel/engine/engine.ts:676]
-  reg haveStart; // @[accel/engine/engine.ts:677]
-  reg inBag; // @[accel/engine/engine.ts:678]
-  reg [31:0] cur; // @[accel/engine/engine.ts:679]
-  reg [31:0] lookLeft; // @[accel/engine/engine.ts:680]
-  reg heldValid; // @[accel/engine/engine.ts:681]
-  reg [31:0] heldRow; // @[accel/engine/engine.ts:682]
-  reg heldFirst; // @[accel/engine/engine.ts:683]
-  reg heldLast; // @[accel/engine/engine.ts:684]
-  reg heldEmpty; // @[accel/engine/engine.ts:685]
-  reg [31:0] heldScale; // @[accel/engine/engine.ts:686]
-  reg [1:0] heldSlot; // @[accel/engine/engine.ts:687]
-  reg [31:0] heldBag; // @[accel/engine/engine.ts:688]
-  reg [31:0] heldN; // @[accel/engine/engine.ts:689]
-  reg [31:0] heldPos; // @[accel/engine/engine.ts:691]
-  reg [31:0] nCount; // @[accel/engine/engine.ts:692]
-  reg seenInBag; // @[accel/engine/engine.ts:694]
-  reg [1:0] seqSlot; // @[accel/engine/engine.ts:695]
-  wire bagsLeft; // @[accel/engine/engine.ts:696]
-  reg [31:0] segRid; // @[accel/engine/engine.ts:701]
-  reg [31:0] heldRid; // @[accel/engine/engine.ts:702]
-  wire needStart; // @[accel/engine/engine.ts:703]
-  wire lastBagNoEnd; // @[accel/engine/engine.ts:704]
-  wire [31:0] endVal; // @[accel/engine/engine.ts:705]
-  wire endOk; // @[accel/engine/engine.ts:706]
-  wire atBoundary; // @[accel/engine/engine.ts:708]
-  wire segRidOk; // @[accel/engine/engine.ts:709]
-  wire entry; // @[accel/engine/engine.ts:710]
-  wire eInBag; // @[accel/engine/engine.ts:711]
-  wire [31:0] eLeft; // @[accel/engine/engine.ts:712]
-  wire eSeen; // @[accel/engine/engine.ts:713]
-  wire [31:0] eN; // @[accel/engine/engine.ts:714]
-  wire finalIdx; // @[accel/engine/engine.ts:715]
-  wire isPad; // @[accel/engine/engine.ts:716]
-  wire lookReady; // @[accel/engine/engine.ts:717]
-  wire wantNonPad; // @[accel/engine/engine.ts:718]
-  wire emitHeld; // @[accel/engine/engine.ts:720]
-  wire heldFree; // @[accel/engine/engine.ts:721]
-  wire padKeeps; // @[accel/engine/engine.ts:723]
-  wire lookGo; // @[accel/engine/engine.ts:724]
-  wire emptyEnd; // @[accel/engine/engine.ts:725]
-  wire bagEnd; // @[accel/engine/engine.ts:726]
-  wire holdEmpty; // @[accel/engine/engine.ts:727]
-  wire holdLook; // @[accel/engine/engine.ts:728]
-  reg [1:0] emPh; // @[accel/engine/engine.ts:775]
-  reg [31:0] emRow; // @[accel/engine/engine.ts:776]
-  reg [31:0] updU; // @[accel/engine/engine.ts:777]
-  wire emActive; // @[accel/engine/engine.ts:778]
-  wire emTok; // @[accel/engine/engine.ts:779]
-  wire emTokGo; // @[accel/engine/engine.ts:780]
-  wire emTake; // @[accel/engine/engine.ts:781]
-  wire emLast; // @[accel/engine/engine.ts:787]
-  wire mEmpty; // @[accel/engine/engine.ts:813]
-  wire mFirst; // @[accel/engine/engine.ts:814]
-  wire mLast; // @[accel/engine/engine.ts:815]
-  wire [1:0] mSlot; // @[accel/engine/engine.ts:816]
-  wire [31:0] mBag; // @[accel/engine/engine.ts:817]
-  wire [31:0] mN; // @[accel/engine/engine.ts:818]
-  wire [31:0] mScale; // @[accel/engine/engine.ts:819]
-  wire [31:0] mPos; // @[accel/engine/engine.ts:820]
-  reg [3:0] rj; // @[accel/engine/engine.ts:823]
-  reg red_valid_0; // @[accel/engine/engine.ts:827]
-  reg red_valid_1; // @[accel/engine/engine.ts:827]
-  reg red_valid_2; // @[accel/engine/engine.ts:827]
-  reg red_valid_3; // @[accel/engine/engine.ts:827]
-  reg red_valid_4; // @[accel/engine/engine.ts:827]
-  reg red_valid_5; // @[accel/engine/engine.ts:827]
-  reg [1:0] red_slot_0; // @[accel/engine/engine.ts:828]
-  reg [1:0] red_slot_1; // @[accel/engine/engine.ts:828]
-  reg [1:0] red_slot_2; // @[accel/engine/engine.ts:828]
-  reg [1:0] red_slot_3; // @[accel/engine/engine.ts:828]
-  reg [1:0] red_slot_4; // @[accel/engine/engine.ts:828]
-  reg [1:0] red_slot_5; // @[accel/engine/engine.ts:828]
-  reg [3:0] red_beat_0; // @[accel/engine/engine.ts:829]
-  reg [3:0] red_beat_1; // @[accel/engine/engine.ts:829]
-  reg [3:0] red_beat_2; // @[accel/engine/engine.ts:829]
-  reg [3:0] red_beat_3; // @[accel/engine/engine.ts:829]
-  reg [3:0] red_beat_4; // @[accel/engine/engine.ts:829]
-  reg [3:0] red_beat_5; // @[accel/engine/engine.ts:829]
-  reg red_last_0; // @[accel/engine/engine.ts:830]
-  reg red_last_1; // @[accel/engine/engine.ts:830]
-  reg red_last_2; // @[accel/engine/engine.ts:830]
-  reg red_last_3; // @[accel/engine/engine.ts:830]
-  reg red_last_4; // @[accel/engine/engine.ts:830]
-  reg red_last_5; // @[accel/engine/engine.ts:830]
-  reg red_row_end_0; // @[accel/engine/engine.ts:831]
-  reg red_row_end_1; // @[accel/engine/engine.ts:831]
-  reg red_row_end_2; // @[accel/engine/engine.ts:831]
-  reg red_row_end_3; // @[accel/engine/engine.ts:831]
-  reg red_row_end_4; // @[accel/engine/engine.ts:831]
-  reg red_row_end_5; // @[accel/engine/engine.ts:831]
-  reg red_first_0; // @[accel/engine/engine.ts:832]
-  reg red_first_1; // @[accel/engine/engine.ts:832]
-  reg red_first_2; // @[accel/engine/engine.ts:832]
-  reg red_first_3; // @[accel/engine/engine.ts:832]
-  reg red_first_4; // @[accel/engine/engine.ts:832]
-  reg red_first_5; // @[accel/engine/engine.ts:832]
-  reg [31:0] red_n_0; // @[accel/engine/engine.ts:833]
-  reg [31:0] red_n_1; // @[accel/engine/engine.ts:833]
-  reg [31:0] red_n_2; // @[accel/engine/engine.ts:833]
-  reg [31:0] red_n_3; // @[accel/engine/engine.ts:833]
-  reg [31:0] red_n_4; // @[accel/engine/engine.ts:833]
-  reg [31:0] red_n_5; // @[accel/engine/engine.ts:833]
-  reg [31:0] red_pos_0; // @[accel/engine/engine.ts:834]
-  reg [31:0] red_pos_1; // @[accel/engine/engine.ts:834]
-  reg [31:0] red_pos_2; // @[accel/engine/engine.ts:834]
-  reg [31:0] red_pos_3; // @[accel/engine/engine.ts:834]
-  reg [31:0] red_pos_4; // @[accel/engine/engine.ts:834]
-  reg [31:0] red_pos_5; // @[accel/engine/engine.ts:834]
-  reg red_empty_0; // @[accel/engine/engine.ts:835]
-  reg red_empty_1; // @[accel/engine/engine.ts:835]
-  reg red_empty_2; // @[accel/engine/engine.ts:835]
-  reg red_empty_3; // @[accel/engine/engine.ts:835]
-  reg red_empty_4; // @[accel/engine/engine.ts:835]
-  reg red_empty_5; // @[accel/engine/engine.ts:835]
-  wire zeroA; // @[accel/engine/engine.ts:840]
-  wire hazard; // @[accel/engine/engine.ts:842]
-  reg [4:0] outRes; // @[accel/engine/engine.ts:845]
-  wire rowBeatAvail; // @[accel/engine/engine.ts:855]
-  wire isRowEnd; // @[accel/engine/engine.ts:856]
-  wire needAw; // @[accel/engine/engine.ts:857]
-  reg [5:0] argRes; // @[accel/engine/engine.ts:860]
-  wire redGo; // @[accel/engine/engine.ts:862]
-  wire [255:0] sumW; // @[accel/engine/engine.ts:897]
-  wire accFwd; // @[accel/engine/engine.ts:898]
-  wire [255:0] acc_rd0; // @[accel/engine/engine.ts:899]
-  wire [255:0] accRd; // @[accel/engine/engine.ts:899]
-  wire [255:0] sum; // @[accel/engine/engine.ts:914]
-  wire [255:0] argMem_rd0; // @[accel/engine/engine.ts:921]
+  reg [5:0] headSlot; // @[accel/engine/engine.ts:597]
+  reg [2:0] dBeat; // @[accel/engine/engine.ts:598]
+  reg rdPending; // @[accel/engine/engine.ts:599]
+  reg [2:0] rdKind; // @[accel/engine/engine.ts:600]
+  wire [8:0] robRcv_rd2; // @[accel/engine/engine.ts:601]
+  wire [8:0] robBase_rd1; // @[accel/engine/engine.ts:601]
+  wire [8:0] headCount; // @[accel/engine/engine.ts:601]
+  wire [7:0] slotLen_rd0; // @[accel/engine/engine.ts:602]
+  wire [7:0] headLen; // @[accel/engine/engine.ts:602]
+  wire [2:0] slotKind_rd0; // @[accel/engine/engine.ts:603]
+  wire [2:0] headKind; // @[accel/engine/engine.ts:603]
+  wire avail; // @[accel/engine/engine.ts:604]
+  wire space; // @[accel/engine/engine.ts:605]
+  wire drain; // @[accel/engine/engine.ts:606]
+  reg [255:0] robData; // @[accel/engine/engine.ts:607]
+  wire slotDone; // @[accel/engine/engine.ts:610]
+  wire freeSlot; // @[accel/engine/engine.ts:611]
+  wire [2:0] dKind; // @[accel/engine/engine.ts:624]
+  wire [255:0] dData; // @[accel/engine/engine.ts:625]
+  wire rowBeatReady; // @[accel/engine/engine.ts:645]
+  reg descLoaded; // @[accel/engine/engine.ts:653]
+  reg [32:0] off_unpack_left; // @[accel/engine/engine.ts:657]
+  reg [2:0] off_unpack_lane; // @[accel/engine/engine.ts:658]
+  wire off_unpack_valid; // @[accel/engine/engine.ts:659]
+  wire [31:0] off_unpack_value; // @[accel/engine/engine.ts:660]
+  wire off_unpack_pop; // @[accel/engine/engine.ts:661]
+  wire [3:0] off_unpack_next_lane; // @[accel/engine/engine.ts:663]
+  wire off_unpack_beat_done; // @[accel/engine/engine.ts:664]
+  reg [32:0] idx_unpack_left; // @[accel/engine/engine.ts:657]
+  reg [2:0] idx_unpack_lane; // @[accel/engine/engine.ts:658]
+  wire idx_unpack_valid; // @[accel/engine/engine.ts:659]
+  wire [31:0] idx_unpack_value; // @[accel/engine/engine.ts:660]
+  wire idx_unpack_pop; // @[accel/engine/engine.ts:661]
+  wire [3:0] idx_unpack_next_lane; // @[accel/engine/engine.ts:663]
+  wire idx_unpack_beat_done; // @[accel/engine/engine.ts:664]
+  reg [32:0] psw_unpack_left; // @[accel/engine/engine.ts:657]
+  reg [2:0] psw_unpack_lane; // @[accel/engine/engine.ts:658]
+  wire psw_unpack_valid; // @[accel/engine/engine.ts:659]
+  wire [31:0] psw_unpack_value; // @[accel/engine/engine.ts:660]
+  wire psw_unpack_pop; // @[accel/engine/engine.ts:661]
+  wire [3:0] psw_unpack_next_lane; // @[accel/engine/engine.ts:663]
+  wire psw_unpack_beat_done; // @[accel/engine/engine.ts:664]
+  reg [32:0] rid_unpack_left; // @[accel/engine/engine.ts:657]
+  reg [2:0] rid_unpack_lane; // @[accel/engine/engine.ts:658]
+  wire rid_unpack_valid; // @[accel/engine/engine.ts:659]
+  wire [31:0] rid_unpack_value; // @[accel/engine/engine.ts:660]
+  wire rid_unpack_pop; // @[accel/engine/engine.ts:661]
+  wire [3:0] rid_unpack_next_lane; // @[accel/engine/engine.ts:663]
+  wire rid_unpack_beat_done; // @[accel/engine/engine.ts:664]
+  reg [31:0] bagIdx; // @[accel/engine/engine.ts:693]
+  reg haveStart; // @[accel/engine/engine.ts:694]
+  reg inBag; // @[accel/engine/engine.ts:695]
+  reg [31:0] cur; // @[accel/engine/engine.ts:696]
+  reg [31:0] lookLeft; // @[accel/engine/engine.ts:697]
+  reg heldValid; // @[accel/engine/engine.ts:698]
+  reg [31:0] heldRow; // @[accel/engine/engine.ts:699]
+  reg heldFirst; // @[accel/engine/engine.ts:700]
+  reg heldLast; // @[accel/engine/engine.ts:701]
+  reg heldEmpty; // @[accel/engine/engine.ts:702]
+  reg [31:0] heldScale; // @[accel/engine/engine.ts:703]
+  reg [1:0] heldSlot; // @[accel/engine/engine.ts:704]
+  reg [31:0] heldBag; // @[accel/engine/engine.ts:705]
+  reg [31:0] heldN; // @[accel/engine/engine.ts:706]
+  reg [31:0] heldPos; // @[accel/engine/engine.ts:708]
+  reg [31:0] nCount; // @[accel/engine/engine.ts:709]
+  reg seenInBag; // @[accel/engine/engine.ts:711]
+  reg [1:0] seqSlot; // @[accel/engine/engine.ts:712]
+  wire bagsLeft; // @[accel/engine/engine.ts:713]
+  reg [31:0] segRid; // @[accel/engine/engine.ts:718]
+  reg [31:0] heldRid; // @[accel/engine/engine.ts:719]
+  wire needStart; // @[accel/engine/engine.ts:720]
+  wire lastBagNoEnd; // @[accel/engine/engine.ts:721]
+  wire [31:0] endVal; // @[accel/engine/engine.ts:722]
+  wire endOk; // @[accel/engine/engine.ts:723]
+  wire atBoundary; // @[accel/engine/engine.ts:725]
+  wire segRidOk; // @[accel/engine/engine.ts:726]
+  wire entry; // @[accel/engine/engine.ts:727]
+  wire eInBag; // @[accel/engine/engine.ts:728]
+  wire [31:0] eLeft; // @[accel/engine/engine.ts:729]
+  wire eSeen; // @[accel/engine/engine.ts:730]
+  wire [31:0] eN; // @[accel/engine/engine.ts:731]
+  wire finalIdx; // @[accel/engine/engine.ts:732]
+  wire isPad; // @[accel/engine/engine.ts:733]
+  wire lookReady; // @[accel/engine/engine.ts:734]
+  wire wantNonPad; // @[accel/engine/engine.ts:735]
+  wire emitHeld; // @[accel/engine/engine.ts:737]
+  wire heldFree; // @[accel/engine/engine.ts:738]
+  wire padKeeps; // @[accel/engine/engine.ts:740]
+  wire lookGo; // @[accel/engine/engine.ts:741]
+  wire emptyEnd; // @[accel/engine/engine.ts:742]
+  wire bagEnd; // @[accel/engine/engine.ts:743]
+  wire holdEmpty; // @[accel/engine/engine.ts:744]
+  wire holdLook; // @[accel/engine/engine.ts:745]
+  reg [1:0] emPh; // @[accel/engine/engine.ts:792]
+  reg [31:0] emRow; // @[accel/engine/engine.ts:793]
+  reg [31:0] updU; // @[accel/engine/engine.ts:794]
+  wire emActive; // @[accel/engine/engine.ts:795]
+  wire emTok; // @[accel/engine/engine.ts:796]
+  wire emTokGo; // @[accel/engine/engine.ts:797]
+  wire emTake; // @[accel/engine/engine.ts:798]
+  wire emLast; // @[accel/engine/engine.ts:804]
+  wire mEmpty; // @[accel/engine/engine.ts:830]
+  wire mFirst; // @[accel/engine/engine.ts:831]
+  wire mLast; // @[accel/engine/engine.ts:832]
+  wire [1:0] mSlot; // @[accel/engine/engine.ts:833]
+  wire [31:0] mBag; // @[accel/engine/engine.ts:834]
+  wire [31:0] mN; // @[accel/engine/engine.ts:835]
+  wire [31:0] mScale; // @[accel/engine/engine.ts:836]
+  wire [31:0] mPos; // @[accel/engine/engine.ts:837]
+  reg [3:0] rj; // @[accel/engine/engine.ts:840]
+  reg red_valid_0; // @[accel/engine/engine.ts:844]
+  reg red_valid_1; // @[accel/engine/engine.ts:844]
+  reg red_valid_2; // @[accel/engine/engine.ts:844]
+  reg red_valid_3; // @[accel/engine/engine.ts:844]
+  reg red_valid_4; // @[accel/engine/engine.ts:844]
+  reg red_valid_5; // @[accel/engine/engine.ts:844]
+  reg [1:0] red_slot_0; // @[accel/engine/engine.ts:845]
+  reg [1:0] red_slot_1; // @[accel/engine/engine.ts:845]
+  reg [1:0] red_slot_2; // @[accel/engine/engine.ts:845]
+  reg [1:0] red_slot_3; // @[accel/engine/engine.ts:845]
+  reg [1:0] red_slot_4; // @[accel/engine/engine.ts:845]
+  reg [1:0] red_slot_5; // @[accel/engine/engine.ts:845]
+  reg [3:0] red_beat_0; // @[accel/engine/engine.ts:846]
+  reg [3:0] red_beat_1; // @[accel/engine/engine.ts:846]
+  reg [3:0] red_beat_2; // @[accel/engine/engine.ts:846]
+  reg [3:0] red_beat_3; // @[accel/engine/engine.ts:846]
+  reg [3:0] red_beat_4; // @[accel/engine/engine.ts:846]
+  reg [3:0] red_beat_5; // @[accel/engine/engine.ts:846]
+  reg red_last_0; // @[accel/engine/engine.ts:847]
+  reg red_last_1; // @[accel/engine/engine.ts:847]
+  reg red_last_2; // @[accel/engine/engine.ts:847]
+  reg red_last_3; // @[accel/engine/engine.ts:847]
+  reg red_last_4; // @[accel/engine/engine.ts:847]
+  reg red_last_5; // @[accel/engine/engine.ts:847]
+  reg red_row_end_0; // @[accel/engine/engine.ts:848]
+  reg red_row_end_1; // @[accel/engine/engine.ts:848]
+  reg red_row_end_2; // @[accel/engine/engine.ts:848]
+  reg red_row_end_3; // @[accel/engine/engine.ts:848]
+  reg red_row_end_4; // @[accel/engine/engine.ts:848]
+  reg red_row_end_5; // @[accel/engine/engine.ts:848]
+  reg red_first_0; // @[accel/engine/engine.ts:849]
+  reg red_first_1; // @[accel/engine/engine.ts:849]
+  reg red_first_2; // @[accel/engine/engine.ts:849]
+  reg red_first_3; // @[accel/engine/engine.ts:849]
+  reg red_first_4; // @[accel/engine/engine.ts:849]
+  reg red_first_5; // @[accel/engine/engine.ts:849]
+  reg [31:0] red_n_0; // @[accel/engine/engine.ts:850]
+  reg [31:0] red_n_1; // @[accel/engine/engine.ts:850]
+  reg [31:0] red_n_2; // @[accel/engine/engine.ts:850]
+  reg [31:0] red_n_3; // @[accel/engine/engine.ts:850]
+  reg [31:0] red_n_4; // @[accel/engine/engine.ts:850]
+  reg [31:0] red_n_5; // @[accel/engine/engine.ts:850]
+  reg [31:0] red_pos_0; // @[accel/engine/engine.ts:851]
+  reg [31:0] red_pos_1; // @[accel/engine/engine.ts:851]
+  reg [31:0] red_pos_2; // @[accel/engine/engine.ts:851]
+  reg [31:0] red_pos_3; // @[accel/engine/engine.ts:851]
+  reg [31:0] red_pos_4; // @[accel/engine/engine.ts:851]
+  reg [31:0] red_pos_5; // @[accel/engine/engine.ts:851]
+  reg red_empty_0; // @[accel/engine/engine.ts:852]
+  reg red_empty_1; // @[accel/engine/engine.ts:852]
+  reg red_empty_2; // @[accel/engine/engine.ts:852]
+  reg red_empty_3; // @[accel/engine/engine.ts:852]
+  reg red_empty_4; // @[accel/engine/engine.ts:852]
+  reg red_empty_5; // @[accel/engine/engine.ts:852]
+  wire zeroA; // @[accel/engine/engine.ts:857]
+  wire hazard; // @[accel/engine/engine.ts:859]
+  reg [4:0] outRes; // @[accel/engine/engine.ts:862]
+  wire rowBeatAvail; // @[accel/engine/engine.ts:872]
+  wire isRowEnd; // @[accel/engine/engine.ts:873]
+  wire needAw; // @[accel/engine/engine.ts:874]
+  reg [5:0] argRes; // @[accel/engine/engine.ts:877]
+  wire redGo; // @[accel/engine/engine.ts:879]
+  wire [255:0] sumW; // @[accel/engine/engine.ts:914]
+  wire accFwd; // @[accel/engine/engine.ts:915]
+  wire [255:0] acc_rd0; // @[accel/engine/engine.ts:916]
+  wire [255:0] accRd; // @[accel/engine/engine.ts:916]
+  wire [255:0] sum; // @[accel/engine/engine.ts:931]
+  wire [255:0] argMem_rd0; // @[accel/engine/engine.ts:938]
   wire [255:0] argmax_next; // @[accel/engine/argmax.ts:22]
-  wire argPop; // @[accel/engine/engine.ts:925]
-  wire argUp; // @[accel/engine/engine.ts:926]
-  wire finIn; // @[accel/engine/engine.ts:930]
-  reg d1Valid; // @[accel/engine/engine.ts:934]
-  reg d2Valid; // @[accel/engine/engine.ts:935]
-  reg [255:0] d1; // @[accel/engine/engine.ts:936]
-  reg [255:0] d2; // @[accel/engine/engine.ts:937]
-  reg zN_0; // @[accel/engine/engine.ts:938]
-  reg regNext; // @[accel/engine/engine.ts:939]
-  reg endD_0; // @[accel/engine/engine.ts:940]
-  reg regNext_1; // @[accel/engine/engine.ts:941]
-  reg fin_valid_0; // @[accel/engine/engine.ts:946]
-  reg fin_zero_0; // @[accel/engine/engine.ts:947]
-  reg fin_end_0; // @[accel/engine/engine.ts:948]
-  reg fin_valid_1; // @[accel/engine/engine.ts:946]
-  reg fin_zero_1; // @[accel/engine/engine.ts:947]
-  reg fin_end_1; // @[accel/engine/engine.ts:948]
-  reg fin_valid_2; // @[accel/engine/engine.ts:946]
-  reg fin_zero_2; // @[accel/engine/engine.ts:947]
-  reg fin_end_2; // @[accel/engine/engine.ts:948]
-  reg fin_valid_3; // @[accel/engine/engine.ts:946]
-  reg fin_zero_3; // @[accel/engine/engine.ts:947]
-  reg fin_end_3; // @[accel/engine/engine.ts:948]
-  reg fin_valid_4; // @[accel/engine/engine.ts:946]
-  reg fin_zero_4; // @[accel/engine/engine.ts:947]
-  reg fin_end_4; // @[accel/engine/engine.ts:948]
-  reg fin_valid_5; // @[accel/engine/engine.ts:946]
-  reg fin_zero_5; // @[accel/engine/engine.ts:947]
-  reg fin_end_5; // @[accel/engine/engine.ts:948]
-  reg fin_valid_6; // @[accel/engine/engine.ts:946]
-  reg fin_zero_6; // @[accel/engine/engine.ts:947]
-  reg fin_end_6; // @[accel/engine/engine.ts:948]
-  reg fin_valid_7; // @[accel/engine/engine.ts:946]
-  reg fin_zero_7; // @[accel/engine/engine.ts:947]
-  reg fin_end_7; // @[accel/engine/engine.ts:948]
-  reg fin_valid_8; // @[accel/engine/engine.ts:946]
-  reg fin_zero_8; // @[accel/engine/engine.ts:947]
-  reg fin_end_8; // @[accel/engine/engine.ts:948]
-  reg fin_valid_9; // @[accel/engine/engine.ts:946]
-  reg fin_zero_9; // @[accel/engine/engine.ts:947]
-  reg fin_end_9; // @[accel/engine/engine.ts:948]
-  reg fin_valid_10; // @[accel/engine/engine.ts:946]
-  reg fin_zero_10; // @[accel/engine/engine.ts:947]
-  reg fin_end_10; // @[accel/engine/engine.ts:948]
-  reg fin_valid_11; // @[accel/engine/engine.ts:946]
-  reg fin_zero_11; // @[accel/engine/engine.ts:947]
-  reg fin_end_11; // @[accel/engine/engine.ts:948]
-  wire [255:0] meanOut; // @[accel/engine/engine.ts:961]
-  wire outPop; // @[accel/engine/engine.ts:964]
-  wire resUp; // @[accel/engine/engine.ts:965]
-  wire updPop; // @[accel/engine/engine.ts:994]
-  reg [255:0] pkData; // @[accel/engine/engine.ts:1005]
-  reg [31:0] pkStrb; // @[accel/engine/engine.ts:1006]
-  reg [2:0] pkN; // @[accel/engine/engine.ts:1007]
-  reg [31:0] pkSeen; // @[accel/engine/engine.ts:1008]
-  reg [26:0] pkWord; // @[accel/engine/engine.ts:1009]
-  wire [7:0] pkSh; // @[accel/engine/engine.ts:1010]
-  wire [255:0] pkNextData; // @[accel/engine/engine.ts:1011]
-  wire [31:0] pkNextStrb; // @[accel/engine/engine.ts:1012]
-  wire pkFlush; // @[accel/engine/engine.ts:1013]
-  wire updHdrOk; // @[accel/engine/engine.ts:1015]
-  wire pkHdrOk; // @[accel/engine/engine.ts:1016]
-  wire pkTake; // @[accel/engine/engine.ts:1017]
-  wire pkPush; // @[accel/engine/engine.ts:1020]
-  reg awValid; // @[accel/engine/engine.ts:1041]
-  reg [31:0] awAddr; // @[accel/engine/engine.ts:1042]
-  reg [7:0] awLen; // @[accel/engine/engine.ts:1043]
-  reg [5:0] bOut; // @[accel/engine/engine.ts:1044]
-  reg [26:0] owWord; // @[accel/engine/engine.ts:1048]
-  reg [4:0] owLeft; // @[accel/engine/engine.ts:1049]
-  wire owFromQ; // @[accel/engine/engine.ts:1050]
-  reg owArg; // @[accel/engine/engine.ts:1052]
-  reg [2:0] owSrc; // @[accel/engine/engine.ts:1053]
-  wire fromBag; // @[accel/engine/engine.ts:1055]
-  wire [2:0] curOwSrc; // @[accel/engine/engine.ts:1057]
+  wire argPop; // @[accel/engine/engine.ts:942]
+  wire argUp; // @[accel/engine/engine.ts:943]
+  wire finIn; // @[accel/engine/engine.ts:947]
+  reg d1Valid; // @[accel/engine/engine.ts:951]
+  reg d2Valid; // @[accel/engine/engine.ts:952]
+  reg [255:0] d1; // @[accel/engine/engine.ts:953]
+  reg [255:0] d2; // @[accel/engine/engine.ts:954]
+  reg zN_0; // @[accel/engine/engine.ts:955]
+  reg regNext; // @[accel/engine/engine.ts:956]
+  reg endD_0; // @[accel/engine/engine.ts:957]
+  reg regNext_1; // @[accel/engine/engine.ts:958]
+  reg fin_valid_0; // @[accel/engine/engine.ts:963]
+  reg fin_zero_0; // @[accel/engine/engine.ts:964]
+  reg fin_end_0; // @[accel/engine/engine.ts:965]
+  reg fin_valid_1; // @[accel/engine/engine.ts:963]
+  reg fin_zero_1; // @[accel/engine/engine.ts:964]
+  reg fin_end_1; // @[accel/engine/engine.ts:965]
+  reg fin_valid_2; // @[accel/engine/engine.ts:963]
+  reg fin_zero_2; // @[accel/engine/engine.ts:964]
+  reg fin_end_2; // @[accel/engine/engine.ts:965]
+  reg fin_valid_3; // @[accel/engine/engine.ts:963]
+  reg fin_zero_3; // @[accel/engine/engine.ts:964]
+  reg fin_end_3; // @[accel/engine/engine.ts:965]
+  reg fin_valid_4; // @[accel/engine/engine.ts:963]
+  reg fin_zero_4; // @[accel/engine/engine.ts:964]
+  reg fin_end_4; // @[accel/engine/engine.ts:965]
+  reg fin_valid_5; // @[accel/engine/engine.ts:963]
+  reg fin_zero_5; // @[accel/engine/engine.ts:964]
+  reg fin_end_5; // @[accel/engine/engine.ts:965]
+  reg fin_valid_6; // @[accel/engine/engine.ts:963]
+  reg fin_zero_6; // @[accel/engine/engine.ts:964]
+  reg fin_end_6; // @[accel/engine/engine.ts:965]
+  reg fin_valid_7; // @[accel/engine/engine.ts:963]
+  reg fin_zero_7; // @[accel/engine/engine.ts:964]
+  reg fin_end_7; // @[accel/engine/engine.ts:965]
+  reg fin_valid_8; // @[accel/engine/engine.ts:963]
+  reg fin_zero_8; // @[accel/engine/engine.ts:964]
+  reg fin_end_8; // @[accel/engine/engine.ts:965]
+  reg fin_valid_9; // @[accel/engine/engine.ts:963]
+  reg fin_zero_9; // @[accel/engine/engine.ts:964]
+  reg fin_end_9; // @[accel/engine/engine.ts:965]
+  reg fin_valid_10; // @[accel/engine/engine.ts:963]
+  reg fin_zero_10; // @[accel/engine/engine.ts:964]
+  reg fin_end_10; // @[accel/engine/engine.ts:965]
+  reg fin_valid_11; // @[accel/engine/engine.ts:963]
+  reg fin_zero_11; // @[accel/engine/engine.ts:964]
+  reg fin_end_11; // @[accel/engine/engine.ts:965]
+  wire [255:0] meanOut; // @[accel/engine/engine.ts:978]
+  wire outPop; // @[accel/engine/engine.ts:981]
+  wire resUp; // @[accel/engine/engine.ts:982]
+  wire updPop; // @[accel/engine/engine.ts:1011]
+  reg [255:0] pkData; // @[accel/engine/engine.ts:1022]
+  reg [31:0] pkStrb; // @[accel/engine/engine.ts:1023]
+  reg [2:0] pkN; // @[accel/engine/engine.ts:1024]
+  reg [31:0] pkSeen; // @[accel/engine/engine.ts:1025]
+  reg [26:0] pkWord; // @[accel/engine/engine.ts:1026]
+  wire [7:0] pkSh; // @[accel/engine/engine.ts:1027]
+  wire [255:0] pkNextData; // @[accel/engine/engine.ts:1028]
+  wire [31:0] pkNextStrb; // @[accel/engine/engine.ts:1029]
+  wire pkFlush; // @[accel/engine/engine.ts:1030]
+  wire updHdrOk; // @[accel/engine/engine.ts:1032]
+  wire pkHdrOk; // @[accel/engine/engine.ts:1033]
+  wire pkTake; // @[accel/engine/engine.ts:1034]
+  wire pkPush; // @[accel/engine/engine.ts:1037]
+  reg awValid; // @[accel/engine/engine.ts:1058]
+  reg [31:0] awAddr; // @[accel/engine/engine.ts:1059]
+  reg [7:0] awLen; // @[accel/engine/engine.ts:1060]
+  reg [5:0] bOut; // @[accel/engine/engine.ts:1061]
+  reg [26:0] owWord; // @[accel/engine/engine.ts:1065]
+  reg [4:0] owLeft; // @[accel/engine/engine.ts:1066]
+  wire owFromQ; // @[accel/engine/engine.ts:1067]
+  reg owArg; // @[accel/engine/engine.ts:1069]
+  reg [2:0] owSrc; // @[accel/engine/engine.ts:1070]
+  wire fromBag; // @[accel/engine/engine.ts:1072]
+  wire [2:0] curOwSrc; // @[accel/engine/engine.ts:1074]
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [31:0] bagOutAddr; // @[accel/engine/engine.ts:1058]
+  wire [31:0] bagOutAddr; // @[accel/engine/engine.ts:1075]
   /* verilator lint_on UNUSEDSIGNAL */
-  wire [26:0] curOwWord; // @[accel/engine/engine.ts:1059]
-  wire [4:0] curOwLeft; // @[accel/engine/engine.ts:1060]
-  wire [8:0] aw_burst; // @[accel/engine/engine.ts:374]
-  wire awGo; // @[accel/engine/engine.ts:1062]
-  reg wValid; // @[accel/engine/engine.ts:1093]
-  reg [255:0] wData; // @[accel/engine/engine.ts:1094]
-  reg [31:0] wStrb; // @[accel/engine/engine.ts:1095]
-  reg wLast; // @[accel/engine/engine.ts:1096]
-  reg [7:0] wBeat; // @[accel/engine/engine.ts:1097]
-  wire [2:0] wSrc; // @[accel/engine/engine.ts:1101]
-  wire [256:0] wHead; // @[accel/engine/engine.ts:1102]
-  wire srcValid; // @[accel/engine/engine.ts:1103]
-  wire wGo; // @[accel/engine/engine.ts:1105]
-  wire burstEnd; // @[accel/engine/engine.ts:1106]
-  wire ohEnd; // @[accel/engine/engine.ts:1115]
-  wire [255:0] ownData; // @[accel/engine/engine.ts:1116]
-  wire [31:0] ownStrb; // @[accel/engine/engine.ts:1117]
-  wire bFire; // @[accel/engine/engine.ts:1136]
-  wire [31:0] rErrAddr; // @[accel/engine/engine.ts:1140]
-  wire rErr; // @[accel/engine/engine.ts:1141]
-  wire bErr; // @[accel/engine/engine.ts:1142]
-  reg opRun; // @[accel/engine/engine.ts:1164]
-  wire opStart; // @[accel/engine/engine.ts:1165]
-  wire skipTable; // @[accel/engine/engine.ts:1167]
-  wire quiet; // @[accel/engine/engine.ts:1250]
-  wire lastTable; // @[accel/engine/engine.ts:1261]
-  wire finish; // @[accel/engine/engine.ts:1262]
-  wire nextTable; // @[accel/engine/engine.ts:1263]
-  reg [7:0] slotLen [0:63]; // @[accel/engine/engine.ts:386]
-  reg [2:0] slotKind [0:63]; // @[accel/engine/engine.ts:387]
-  reg [8:0] robRcv [0:63]; // @[accel/engine/engine.ts:388]
-  reg [8:0] robBase [0:63]; // @[accel/engine/engine.ts:389]
-  reg [255:0] rob [0:511]; // @[accel/engine/engine.ts:558]
-  reg [31:0] slotAddr [0:63]; // @[accel/engine/engine.ts:560]
-  reg [255:0] acc [0:63]; // @[accel/engine/engine.ts:825]
-  reg [255:0] argMem [0:63]; // @[accel/engine/engine.ts:920]
+  wire [26:0] curOwWord; // @[accel/engine/engine.ts:1076]
+  wire [4:0] curOwLeft; // @[accel/engine/engine.ts:1077]
+  wire [8:0] aw_burst; // @[accel/engine/engine.ts:391]
+  wire awGo; // @[accel/engine/engine.ts:1079]
+  reg wValid; // @[accel/engine/engine.ts:1110]
+  reg [255:0] wData; // @[accel/engine/engine.ts:1111]
+  reg [31:0] wStrb; // @[accel/engine/engine.ts:1112]
+  reg wLast; // @[accel/engine/engine.ts:1113]
+  reg [7:0] wBeat; // @[accel/engine/engine.ts:1114]
+  wire [2:0] wSrc; // @[accel/engine/engine.ts:1118]
+  wire [256:0] wHead; // @[accel/engine/engine.ts:1119]
+  wire srcValid; // @[accel/engine/engine.ts:1120]
+  wire wGo; // @[accel/engine/engine.ts:1122]
+  wire burstEnd; // @[accel/engine/engine.ts:1123]
+  wire ohEnd; // @[accel/engine/engine.ts:1132]
+  wire [255:0] ownData; // @[accel/engine/engine.ts:1133]
+  wire [31:0] ownStrb; // @[accel/engine/engine.ts:1134]
+  wire bFire; // @[accel/engine/engine.ts:1153]
+  wire [31:0] rErrAddr; // @[accel/engine/engine.ts:1157]
+  wire rErr; // @[accel/engine/engine.ts:1158]
+  wire bErr; // @[accel/engine/engine.ts:1159]
+  reg opRun; // @[accel/engine/engine.ts:1181]
+  wire descriptor_bad; // @[accel/engine/engine.ts:1183]
+  wire descGood; // @[accel/engine/engine.ts:1184]
+  wire opStart; // @[accel/engine/engine.ts:1185]
+  wire skipTable; // @[accel/engine/engine.ts:1187]
+  wire quiet; // @[accel/engine/engine.ts:1276]
+  wire lastTable; // @[accel/engine/engine.ts:1287]
+  wire finish; // @[accel/engine/engine.ts:1288]
+  wire nextTable; // @[accel/engine/engine.ts:1289]
+  reg [7:0] slotLen [0:63]; // @[accel/engine/engine.ts:403]
+  reg [2:0] slotKind [0:63]; // @[accel/engine/engine.ts:404]
+  reg [8:0] robRcv [0:63]; // @[accel/engine/engine.ts:405]
+  reg [8:0] robBase [0:63]; // @[accel/engine/engine.ts:406]
+  reg [255:0] rob [0:511]; // @[accel/engine/engine.ts:575]
+  reg [31:0] slotAddr [0:63]; // @[accel/engine/engine.ts:577]
+  reg [255:0] acc [0:63]; // @[accel/engine/engine.ts:842]
+  reg [255:0] argMem [0:63]; // @[accel/engine/engine.ts:937]
   wire tok_q_0_enq_valid;
   wire tok_q_0_enq_ready;
   wire [198:0] tok_q_0_enq_bits;
@@ -1157,147 +1172,192 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
   wire [31:0] _T_9 = _T ? desc_op : {23'h0, {op_mask, op_argmax, op_scales, op_max, op_mean, op_padding, op_include_last, op_off64, op_idx64}};
   /* verilator lint_on UNUSEDSIGNAL */
   wire channel0 = channel_id == 4'h0;
+  wire single = num_tables == 32'h0;
+  wire regChecks_23 = ~single & ({update_unfused, update_keep_grad, update_opt, update_rows} != 5'h0);
+  wire regChecks_22 = ~single & (tables_lo[4:0] != 5'h0);
+  wire regChecks_21 = ((update_opt == 2'h2) | (update_opt == 2'h3)) & (state_lo[4:0] != 5'h0);
+  wire optSet = update_opt != 2'h0;
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [8:0] _T_10 = {op_mask, op_argmax, op_scales, op_max, op_mean, op_padding, op_include_last, op_off64, op_idx64};
+  wire [19:0] _T_10 = {{2'h0, dim[15:0]}, 2'h0};
   /* verilator lint_on UNUSEDSIGNAL */
-  wire modeMax = _T_10[5];
+  wire [31:0] dimBytes_1 = {14'h0, _T_10[17:0]};
+  wire regChecks_20 = optSet & ((weight_stride[4:0] != 5'h0) | (weight_stride < dimBytes_1));
+  wire regChecks_19 = optSet & (weight_lo[4:0] != 5'h0);
+  wire regChecks_18 = gradRowsOut & (grad_rows_lo[4:0] != 5'h0);
+  wire regChecks_17 = update_rows & (row_ids_lo[4:0] != 5'h0);
+  wire regChecks_15 = ~optSet & (update_keep_grad | update_unfused);
+  wire regChecks_14 = optSet & ~update_rows;
   /* verilator lint_off UNUSEDSIGNAL */
   wire [8:0] _T_11 = {op_mask, op_argmax, op_scales, op_max, op_mean, op_padding, op_include_last, op_off64, op_idx64};
   /* verilator lint_on UNUSEDSIGNAL */
+  wire modeMax = _T_11[5];
   /* verilator lint_off UNUSEDSIGNAL */
   wire [8:0] _T_12 = {op_mask, op_argmax, op_scales, op_max, op_mean, op_padding, op_include_last, op_off64, op_idx64};
   /* verilator lint_on UNUSEDSIGNAL */
-  wire single = num_tables == 32'h0;
-  wire checks_23 = ~single & ({update_unfused, update_keep_grad, update_opt, update_rows} != 5'h0);
-  wire checks_22 = ~single & (tables_lo[4:0] != 5'h0);
-  wire checks_21 = ((update_opt == 2'h2) | (update_opt == 2'h3)) & (state_lo[4:0] != 5'h0);
-  wire applies_0 = single & checks_21;
-  wire optSet = update_opt != 2'h0;
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [19:0] _T_13 = {{2'h0, dim[15:0]}, 2'h0};
+  wire [8:0] _T_13 = {op_mask, op_argmax, op_scales, op_max, op_mean, op_padding, op_include_last, op_off64, op_idx64};
   /* verilator lint_on UNUSEDSIGNAL */
-  wire [31:0] dimBytesReg = {14'h0, _T_13[17:0]};
-  wire checks_20 = optSet & ((weight_stride[4:0] != 5'h0) | (weight_stride < dimBytesReg));
-  wire applies_1 = single & checks_20;
-  wire checks_19 = optSet & (weight_lo[4:0] != 5'h0);
-  wire applies_2 = single & checks_19;
-  wire checks_18 = gradRowsOut & (grad_rows_lo[4:0] != 5'h0);
-  wire applies_3 = single & checks_18;
-  wire checks_17 = update_rows & (row_ids_lo[4:0] != 5'h0);
-  wire applies_4 = single & checks_17;
-  wire applies_5 = single & optSet;
-  wire checks_15 = ~optSet & (update_keep_grad | update_unfused);
-  wire applies_6 = single & checks_15;
-  wire checks_14 = optSet & ~update_rows;
-  wire applies_7 = single & checks_14;
-  wire checks_13 = argOrMask & ((argmax_stride[4:0] != 5'h0) | (argmax_stride < dimBytesReg));
-  wire applies_8 = single & checks_13;
-  wire checks_12 = argOrMask & (argmax_lo[4:0] != 5'h0);
-  wire applies_9 = single & checks_12;
-  wire outUsed = ~optSet | update_keep_grad;
-  wire checks_11 = outUsed & ((out_stride[4:0] != 5'h0) | (out_stride < dimBytesReg));
-  wire applies_10 = single & checks_11;
-  wire checks_10 = outUsed & (out_lo[4:0] != 5'h0);
-  wire applies_11 = single & checks_10;
-  /* verilator lint_off UNUSEDSIGNAL */
-  wire [8:0] _T_14 = {op_mask, op_argmax, op_scales, op_max, op_mean, op_padding, op_include_last, op_off64, op_idx64};
-  /* verilator lint_on UNUSEDSIGNAL */
+  wire argOrMask = (modeMax & _T_12[7]) | _T_13[8];
+  wire regOp_codes_13 = argOrMask & ((argmax_stride[4:0] != 5'h0) | (argmax_stride < dimBytes_1));
+  wire regOp_codes_12 = argOrMask & (argmax_lo[4:0] != 5'h0);
+  wire _T_14 = ~optSet | update_keep_grad;
+  wire regOp_codes_11 = _T_14 & ((out_stride[4:0] != 5'h0) | (out_stride < dimBytes_1));
+  wire regOp_codes_10 = _T_14 & (out_lo[4:0] != 5'h0);
   /* verilator lint_off UNUSEDSIGNAL */
   wire [8:0] _T_15 = {op_mask, op_argmax, op_scales, op_max, op_mean, op_padding, op_include_last, op_off64, op_idx64};
   /* verilator lint_on UNUSEDSIGNAL */
-  wire checks_9 = (_T_14[6] | _T_15[8]) & (scales_lo[1:0] != 2'h0);
-  wire applies_12 = single & checks_9;
   /* verilator lint_off UNUSEDSIGNAL */
   wire [8:0] _T_16 = {op_mask, op_argmax, op_scales, op_max, op_mean, op_padding, op_include_last, op_off64, op_idx64};
   /* verilator lint_on UNUSEDSIGNAL */
-  wire checks_8 = (offsets_lo[1:0] != 2'h0) | (_T_16[1] & offsets_lo[2]);
-  wire applies_13 = single & checks_8;
+  wire regOp_codes_9 = (_T_15[6] | _T_16[8]) & (scales_lo[1:0] != 2'h0);
   /* verilator lint_off UNUSEDSIGNAL */
   wire [8:0] _T_17 = {op_mask, op_argmax, op_scales, op_max, op_mean, op_padding, op_include_last, op_off64, op_idx64};
   /* verilator lint_on UNUSEDSIGNAL */
-  wire checks_7 = (indices_lo[1:0] != 2'h0) | (_T_17[0] & indices_lo[2]);
-  wire applies_14 = single & checks_7;
-  wire checks_6 = (row_stride[4:0] != 5'h0) | (row_stride < dimBytesReg);
-  wire applies_15 = single & checks_6;
-  wire checks_5 = table_lo[4:0] != 5'h0;
-  wire applies_16 = single & checks_5;
+  wire regOp_codes_8 = (offsets_lo[1:0] != 2'h0) | (_T_17[1] & offsets_lo[2]);
   /* verilator lint_off UNUSEDSIGNAL */
   wire [8:0] _T_18 = {op_mask, op_argmax, op_scales, op_max, op_mean, op_padding, op_include_last, op_off64, op_idx64};
   /* verilator lint_on UNUSEDSIGNAL */
+  wire regOp_codes_7 = (indices_lo[1:0] != 2'h0) | (_T_18[0] & indices_lo[2]);
+  wire regOp_codes_6 = (row_stride[4:0] != 5'h0) | (row_stride < dimBytes_1);
+  wire regOp_codes_5 = table_lo[4:0] != 5'h0;
   /* verilator lint_off UNUSEDSIGNAL */
   wire [8:0] _T_19 = {op_mask, op_argmax, op_scales, op_max, op_mean, op_padding, op_include_last, op_off64, op_idx64};
   /* verilator lint_on UNUSEDSIGNAL */
-  wire modeMean = _T_19[4];
   /* verilator lint_off UNUSEDSIGNAL */
   wire [8:0] _T_20 = {op_mask, op_argmax, op_scales, op_max, op_mean, op_padding, op_include_last, op_off64, op_idx64};
   /* verilator lint_on UNUSEDSIGNAL */
-  wire checks_4 = _T_18[8] & ((modeMean | modeMax) | _T_20[6]);
-  wire applies_17 = single & checks_4;
+  wire modeMean = _T_20[4];
   /* verilator lint_off UNUSEDSIGNAL */
   wire [8:0] _T_21 = {op_mask, op_argmax, op_scales, op_max, op_mean, op_padding, op_include_last, op_off64, op_idx64};
   /* verilator lint_on UNUSEDSIGNAL */
-  wire checks_3 = _T_21[7] & ~modeMax;
-  wire applies_18 = single & checks_3;
-  wire checks_2 = modeMean & modeMax;
-  wire applies_19 = single & checks_2;
-  wire checks_1 = (dim == 32'h0) | (dim > 32'h80);
-  wire applies_20 = single & checks_1;
+  wire regOp_codes_4 = _T_19[8] & ((modeMean | modeMax) | _T_21[6]);
+  /* verilator lint_off UNUSEDSIGNAL */
+  wire [8:0] _T_22 = {op_mask, op_argmax, op_scales, op_max, op_mean, op_padding, op_include_last, op_off64, op_idx64};
+  /* verilator lint_on UNUSEDSIGNAL */
+  wire regOp_codes_3 = _T_22[7] & ~modeMax;
+  wire regOp_codes_2 = modeMean & modeMax;
+  wire regOp_codes_1 = (dim == 32'h0) | (dim > 32'h80);
   wire [4:0] cause_0 = check_1_dim ? 5'h1 : (check_2_op ? 5'h2 : (check_3_op ? 5'h3 : (check_4_op ? 5'h4 : (check_5_table_lo ? 5'h5 : (check_6_row_stride ? 5'h6 : (check_7_indices_lo ? 5'h7 : (check_8_offsets_lo ? 5'h8 : (check_9_scales_lo ? 5'h9 : (check_10_out_lo ? 5'ha : (check_11_out_stride ? 5'hb : (check_12_argmax_lo ? 5'hc : (check_13_argmax_stride ? 5'hd : (check_14_update ? 5'he : (check_15_update ? 5'hf : (check_16_update ? 5'h10 : (check_17_row_ids_lo ? 5'h11 : (check_18_grad_rows_lo ? 5'h12 : (check_19_weight_lo ? 5'h13 : (check_20_weight_stride ? 5'h14 : (check_21_state_lo ? 5'h15 : (check_22_tables_lo ? 5'h16 : (check_23_update ? 5'h17 : 5'h0))))))))))))))))))))));
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [31:0] _T_22 = _T ? desc_dim : dim;
+  wire [31:0] _T_23 = _T ? desc_op : {23'h0, {op_mask, op_argmax, op_scales, op_max, op_mean, op_padding, op_include_last, op_off64, op_idx64}};
+  /* verilator lint_on UNUSEDSIGNAL */
+  wire modeMax_1 = _T_23[5];
+  /* verilator lint_off UNUSEDSIGNAL */
+  wire [31:0] _T_24 = _T ? desc_op : {23'h0, {op_mask, op_argmax, op_scales, op_max, op_mean, op_padding, op_include_last, op_off64, op_idx64}};
   /* verilator lint_on UNUSEDSIGNAL */
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [19:0] _T_23 = {{2'h0, _T_22[15:0]}, 2'h0};
+  wire [31:0] _T_25 = _T ? desc_op : {23'h0, {op_mask, op_argmax, op_scales, op_max, op_mean, op_padding, op_include_last, op_off64, op_idx64}};
+  /* verilator lint_on UNUSEDSIGNAL */
+  wire argOrMask_1 = (modeMax_1 & _T_24[7]) | _T_25[8];
+  wire [31:0] _T_26 = _T ? desc_argmax_stride : argmax_stride;
+  /* verilator lint_off UNUSEDSIGNAL */
+  wire [31:0] _T_27 = _T ? desc_dim : dim;
   /* verilator lint_on UNUSEDSIGNAL */
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [18:0] _T_24 = {1'h0, dimBytes} + 19'h1f;
+  wire [19:0] _T_28 = {{2'h0, _T_27[15:0]}, 2'h0};
+  /* verilator lint_on UNUSEDSIGNAL */
+  wire [31:0] dimBytes_2 = {14'h0, _T_28[17:0]};
+  /* verilator lint_off UNUSEDSIGNAL */
+  wire [31:0] _T_29 = _T ? desc_argmax_lo : argmax_lo;
+  /* verilator lint_on UNUSEDSIGNAL */
+  wire [31:0] _T_30 = _T ? desc_out_stride : out_stride;
+  /* verilator lint_off UNUSEDSIGNAL */
+  wire [31:0] _T_31 = _T ? desc_out_lo : out_lo;
+  /* verilator lint_on UNUSEDSIGNAL */
+  /* verilator lint_off UNUSEDSIGNAL */
+  wire [31:0] _T_32 = _T ? desc_op : {23'h0, {op_mask, op_argmax, op_scales, op_max, op_mean, op_padding, op_include_last, op_off64, op_idx64}};
+  /* verilator lint_on UNUSEDSIGNAL */
+  /* verilator lint_off UNUSEDSIGNAL */
+  wire [31:0] _T_33 = _T ? desc_op : {23'h0, {op_mask, op_argmax, op_scales, op_max, op_mean, op_padding, op_include_last, op_off64, op_idx64}};
+  /* verilator lint_on UNUSEDSIGNAL */
+  /* verilator lint_off UNUSEDSIGNAL */
+  wire [31:0] _T_34 = _T ? desc_scales_lo : scales_lo;
+  /* verilator lint_on UNUSEDSIGNAL */
+  /* verilator lint_off UNUSEDSIGNAL */
+  wire [31:0] _T_35 = _T ? desc_offsets_lo : offsets_lo;
+  /* verilator lint_on UNUSEDSIGNAL */
+  /* verilator lint_off UNUSEDSIGNAL */
+  wire [31:0] _T_36 = _T ? desc_op : {23'h0, {op_mask, op_argmax, op_scales, op_max, op_mean, op_padding, op_include_last, op_off64, op_idx64}};
+  /* verilator lint_on UNUSEDSIGNAL */
+  /* verilator lint_off UNUSEDSIGNAL */
+  wire [31:0] _T_37 = _T ? desc_indices_lo : indices_lo;
+  /* verilator lint_on UNUSEDSIGNAL */
+  /* verilator lint_off UNUSEDSIGNAL */
+  wire [31:0] _T_38 = _T ? desc_op : {23'h0, {op_mask, op_argmax, op_scales, op_max, op_mean, op_padding, op_include_last, op_off64, op_idx64}};
+  /* verilator lint_on UNUSEDSIGNAL */
+  wire [31:0] _T_39 = _T ? desc_row_stride : row_stride;
+  /* verilator lint_off UNUSEDSIGNAL */
+  wire [31:0] _T_40 = _T ? desc_table_lo : table_lo;
+  /* verilator lint_on UNUSEDSIGNAL */
+  /* verilator lint_off UNUSEDSIGNAL */
+  wire [31:0] _T_41 = _T ? desc_op : {23'h0, {op_mask, op_argmax, op_scales, op_max, op_mean, op_padding, op_include_last, op_off64, op_idx64}};
+  /* verilator lint_on UNUSEDSIGNAL */
+  /* verilator lint_off UNUSEDSIGNAL */
+  wire [31:0] _T_42 = _T ? desc_op : {23'h0, {op_mask, op_argmax, op_scales, op_max, op_mean, op_padding, op_include_last, op_off64, op_idx64}};
+  /* verilator lint_on UNUSEDSIGNAL */
+  wire modeMean_1 = _T_42[4];
+  /* verilator lint_off UNUSEDSIGNAL */
+  wire [31:0] _T_43 = _T ? desc_op : {23'h0, {op_mask, op_argmax, op_scales, op_max, op_mean, op_padding, op_include_last, op_off64, op_idx64}};
+  /* verilator lint_on UNUSEDSIGNAL */
+  /* verilator lint_off UNUSEDSIGNAL */
+  wire [31:0] _T_44 = _T ? desc_op : {23'h0, {op_mask, op_argmax, op_scales, op_max, op_mean, op_padding, op_include_last, op_off64, op_idx64}};
+  /* verilator lint_on UNUSEDSIGNAL */
+  wire [4:0] cause_0_1 = desc_check_1_dim ? 5'h1 : (desc_check_2_op ? 5'h2 : (desc_check_3_op ? 5'h3 : (desc_check_4_op ? 5'h4 : (desc_check_5_table_lo ? 5'h5 : (desc_check_6_row_stride ? 5'h6 : (desc_check_7_indices_lo ? 5'h7 : (desc_check_8_offsets_lo ? 5'h8 : (desc_check_9_scales_lo ? 5'h9 : (desc_check_10_out_lo ? 5'ha : (desc_check_11_out_stride ? 5'hb : (desc_check_12_argmax_lo ? 5'hc : (desc_check_13_argmax_stride ? 5'hd : 5'h0))))))))))));
+  /* verilator lint_off UNUSEDSIGNAL */
+  wire [31:0] _T_45 = _T ? desc_dim : dim;
+  /* verilator lint_on UNUSEDSIGNAL */
+  /* verilator lint_off UNUSEDSIGNAL */
+  wire [19:0] _T_46 = {{2'h0, _T_45[15:0]}, 2'h0};
+  /* verilator lint_on UNUSEDSIGNAL */
+  /* verilator lint_off UNUSEDSIGNAL */
+  wire [18:0] _T_47 = {1'h0, dimBytes} + 19'h1f;
   /* verilator lint_on UNUSEDSIGNAL */
   wire [15:0] all = {2'h0, row_beats_all};
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [15:0] _T_25 = all + 16'h1;
+  wire [15:0] _T_48 = all + 16'h1;
   /* verilator lint_on UNUSEDSIGNAL */
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [30:0] _T_26 = {16'h0, slice_beats_max} * {15'h0, {12'h0, channel_id}};
+  wire [30:0] _T_49 = {16'h0, slice_beats_max} * {15'h0, {12'h0, channel_id}};
   /* verilator lint_on UNUSEDSIGNAL */
   wire [15:0] left = all - slice_first;
   wire [31:0] sliceBytes = {11'h0, {slice_first, 5'h0}};
   wire [31:0] numBags = _T ? desc_num_bags : num_bags;
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [38:0] _T_27 = {{3'h0, offCount}, 3'h0};
+  wire [38:0] _T_50 = {{3'h0, offCount}, 3'h0};
   /* verilator lint_on UNUSEDSIGNAL */
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [37:0] _T_28 = {{3'h0, offCount}, 2'h0};
+  wire [37:0] _T_51 = {{3'h0, offCount}, 2'h0};
   /* verilator lint_on UNUSEDSIGNAL */
-  wire [31:0] _T_29 = _T ? desc_offsets_lo : offsets_lo;
+  wire [31:0] _T_52 = _T ? desc_offsets_lo : offsets_lo;
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [35:0] _T_30 = ((off64 ? _T_27[35:0] : _T_28[35:0]) + {31'h0, _T_29[4:0]}) + 36'h1f;
+  wire [35:0] _T_53 = ((off64 ? _T_50[35:0] : _T_51[35:0]) + {31'h0, _T_52[4:0]}) + 36'h1f;
   /* verilator lint_on UNUSEDSIGNAL */
   wire [31:0] numIdx = _T ? desc_num_indices : num_indices;
-  wire [32:0] _T_31 = {1'h0, numIdx};
+  wire [32:0] _T_54 = {1'h0, numIdx};
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [38:0] _T_32 = {{3'h0, _T_31}, 3'h0};
+  wire [38:0] _T_55 = {{3'h0, _T_54}, 3'h0};
   /* verilator lint_on UNUSEDSIGNAL */
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [37:0] _T_33 = {{3'h0, _T_31}, 2'h0};
+  wire [37:0] _T_56 = {{3'h0, _T_54}, 2'h0};
   /* verilator lint_on UNUSEDSIGNAL */
-  wire [31:0] _T_34 = _T ? desc_indices_lo : indices_lo;
+  wire [31:0] _T_57 = _T ? desc_indices_lo : indices_lo;
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [35:0] _T_35 = ((idx64 ? _T_32[35:0] : _T_33[35:0]) + {31'h0, _T_34[4:0]}) + 36'h1f;
+  wire [35:0] _T_58 = ((idx64 ? _T_55[35:0] : _T_56[35:0]) + {31'h0, _T_57[4:0]}) + 36'h1f;
   /* verilator lint_on UNUSEDSIGNAL */
-  wire [32:0] _T_36 = sideEn ? {1'h0, numIdx} : 33'h0;
+  wire [32:0] _T_59 = sideEn ? {1'h0, numIdx} : 33'h0;
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [37:0] _T_37 = {{3'h0, _T_36}, 2'h0};
+  wire [37:0] _T_60 = {{3'h0, _T_59}, 2'h0};
   /* verilator lint_on UNUSEDSIGNAL */
-  wire [31:0] _T_38 = _T ? desc_scales_lo : scales_lo;
+  wire [31:0] _T_61 = _T ? desc_scales_lo : scales_lo;
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [35:0] _T_39 = (_T_37[35:0] + {31'h0, _T_38[4:0]}) + 36'h1f;
+  wire [35:0] _T_62 = (_T_60[35:0] + {31'h0, _T_61[4:0]}) + 36'h1f;
   /* verilator lint_on UNUSEDSIGNAL */
-  wire [32:0] _T_40 = rowsOn ? {1'h0, numBags} : 33'h0;
+  wire [32:0] _T_63 = rowsOn ? {1'h0, numBags} : 33'h0;
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [38:0] _T_41 = {{3'h0, _T_40}, 3'h0};
+  wire [38:0] _T_64 = {{3'h0, _T_63}, 3'h0};
   /* verilator lint_on UNUSEDSIGNAL */
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [35:0] _T_42 = (_T_41[35:0] + {31'h0, row_ids_lo[4:0]}) + 36'h1f;
+  wire [35:0] _T_65 = (_T_64[35:0] + {31'h0, row_ids_lo[4:0]}) + 36'h1f;
   /* verilator lint_on UNUSEDSIGNAL */
   wire [7:0] toBound = 8'h80 - {1'h0, offWord[6:0]};
   wire [30:0] byLen = (offLeft < 31'h8) ? offLeft : 31'h8;
@@ -1314,32 +1374,32 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
   wire [30:0] byLen_4 = (ridLeft < 31'h8) ? ridLeft : 31'h8;
   wire [8:0] ridBurst = rid_burst[8:0];
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [35:0] _T_43 = {{2'h0, tokRow}, 2'h0};
+  wire [35:0] _T_66 = {{2'h0, tokRow}, 2'h0};
   /* verilator lint_on UNUSEDSIGNAL */
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [127:0] _T_44 = {64'h0, {32'h0, tokRow}} * {64'h0, {32'h0, tokStride}};
+  wire [127:0] _T_67 = {64'h0, {32'h0, tokRow}} * {64'h0, {32'h0, tokStride}};
   /* verilator lint_on UNUSEDSIGNAL */
   wire [7:0] toBound_5 = 8'h80 - {1'h0, curRowWord[6:0]};
   wire [8:0] byLen_5 = (curRowLeft < 5'h8) ? {4'h0, curRowLeft} : 9'h8;
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [15:0] _T_45 = {throttle_b, throttle_r};
+  wire [15:0] _T_68 = {throttle_b, throttle_r};
   /* verilator lint_on UNUSEDSIGNAL */
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [15:0] _T_46 = {throttle_b, throttle_r};
+  wire [15:0] _T_69 = {throttle_b, throttle_r};
   /* verilator lint_on UNUSEDSIGNAL */
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [255:0] _T_47 = offBeatQ_deq_bits >> {off_unpack_lane, 5'h0};
+  wire [255:0] _T_70 = offBeatQ_deq_bits >> {off_unpack_lane, 5'h0};
   /* verilator lint_on UNUSEDSIGNAL */
   wire [3:0] step = off64 ? 4'h2 : 4'h1;
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [255:0] _T_48 = idxBeatQ_deq_bits >> {idx_unpack_lane, 5'h0};
+  wire [255:0] _T_71 = idxBeatQ_deq_bits >> {idx_unpack_lane, 5'h0};
   /* verilator lint_on UNUSEDSIGNAL */
   wire [3:0] step_1 = idx64 ? 4'h2 : 4'h1;
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [255:0] _T_49 = pswBeatQ_deq_bits >> {psw_unpack_lane, 5'h0};
+  wire [255:0] _T_72 = pswBeatQ_deq_bits >> {psw_unpack_lane, 5'h0};
   /* verilator lint_on UNUSEDSIGNAL */
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [255:0] _T_50 = ridBeatQ_deq_bits >> {rid_unpack_lane, 5'h0};
+  wire [255:0] _T_73 = ridBeatQ_deq_bits >> {rid_unpack_lane, 5'h0};
   /* verilator lint_on UNUSEDSIGNAL */
   wire enqReady = (tok_enq_slot == 2'h0) ? tok_q_0_enq_ready : ((tok_enq_slot == 2'h1) ? tok_q_1_enq_ready : ((tok_enq_slot == 2'h2) ? tok_q_2_enq_ready : tok_q_3_enq_ready));
   wire inAdder = (red_valid_0 & (red_slot_0 == mSlot)) & (red_beat_0 == rj);
@@ -1361,22 +1421,22 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
   wire [31:0] words_6 = red_empty_5 ? 32'hffffffff : ((red_first_5 | lane_max_1_b_wins) ? red_pos_5 : argMem_rd0[63:32]);
   wire [31:0] words_7 = red_empty_5 ? 32'hffffffff : ((red_first_5 | lane_max_0_b_wins) ? red_pos_5 : argMem_rd0[31:0]);
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [510:0] _T_51 = {255'h0, {224'h0, ridPQ_deq_bits}} << pkSh;
+  wire [510:0] _T_74 = {255'h0, {224'h0, ridPQ_deq_bits}} << pkSh;
   /* verilator lint_on UNUSEDSIGNAL */
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [62:0] _T_52 = 63'hff << {pkN[1:0], 3'h0};
+  wire [62:0] _T_75 = 63'hff << {pkN[1:0], 3'h0};
   /* verilator lint_on UNUSEDSIGNAL */
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [127:0] _T_53 = {64'h0, {32'h0, awBagQ_deq_bits}} * {64'h0, {32'h0, owArg ? (_T ? desc_argmax_stride : argmax_stride) : (_T ? desc_out_stride : out_stride)}};
+  wire [127:0] _T_76 = {64'h0, {32'h0, awBagQ_deq_bits}} * {64'h0, {32'h0, owArg ? (_T ? desc_argmax_stride : argmax_stride) : (_T ? desc_out_stride : out_stride)}};
   /* verilator lint_on UNUSEDSIGNAL */
   wire [7:0] toBound_6 = 8'h80 - {1'h0, curOwWord[6:0]};
   wire [8:0] byLen_6 = ({4'h0, curOwLeft} < 9'h100) ? {4'h0, curOwLeft} : 9'h100;
   wire empty = ~(((tok_q_0_deq_valid | tok_q_1_deq_valid) | tok_q_2_deq_valid) | tok_q_3_deq_valid);
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [8:0] _T_54 = aw_burst - 9'h1;
+  wire [8:0] _T_77 = aw_burst - 9'h1;
   /* verilator lint_on UNUSEDSIGNAL */
-  wire _T_55 = run & (rErr | bErr);
-  wire _T_56 = s_axi_lite_arvalid & arready;
+  wire _T_78 = run & (rErr | bErr);
+  wire _T_79 = s_axi_lite_arvalid & arready;
   wire hit_7 = wfire & (lite2_index == 6'h8);
   wire written_15 = s_axi_lite_wdata[8] & s_axi_lite_wstrb[1];
   wire written_16 = s_axi_lite_wdata[7] & s_axi_lite_wstrb[0];
@@ -1498,16 +1558,16 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
   wire [31:0] strobed_51 = {s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0]};
   wire [31:0] written_70 = s_axi_lite_wdata & strobed_51;
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [8:0] _T_57 = arBeats - 9'h1;
+  wire [8:0] _T_80 = arBeats - 9'h1;
   /* verilator lint_on UNUSEDSIGNAL */
-  wire _T_58 = rowGo & fromTok;
-  wire _T_59 = needStart & off_unpack_valid;
-  wire _T_60 = holdLook | holdEmpty;
+  wire _T_81 = rowGo & fromTok;
+  wire _T_82 = needStart & off_unpack_valid;
+  wire _T_83 = holdLook | holdEmpty;
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [8:0] _T_61 = aw_burst - 9'h1;
+  wire [8:0] _T_84 = aw_burst - 9'h1;
   /* verilator lint_on UNUSEDSIGNAL */
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [8:0] _T_62 = arBeats - 9'h1;
+  wire [8:0] _T_85 = arBeats - 9'h1;
   /* verilator lint_on UNUSEDSIGNAL */
 
   Queue_d32_w199_ram tok_q_0 ( // @[accel/engine/interleave.ts:35]
@@ -1574,7 +1634,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .out_bits(tok_arb_out_bits),
     .chosen(tok_arb_chosen)
   );
-  Queue_d66_w133_ram metaQ ( // @[accel/engine/engine.ts:446]
+  Queue_d66_w133_ram metaQ ( // @[accel/engine/engine.ts:463]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(metaQ_enq_valid),
@@ -1585,7 +1645,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .deq_bits(metaQ_deq_bits),
     .count(metaQ_count)
   );
-  Queue_d64_w64_ram ridUQ ( // @[accel/engine/engine.ts:450]
+  Queue_d64_w64_ram ridUQ ( // @[accel/engine/engine.ts:467]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(ridUQ_enq_valid),
@@ -1596,7 +1656,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .deq_bits(ridUQ_deq_bits),
     .count(ridUQ_count)
   );
-  Queue_d4_w259_reg dataQ ( // @[accel/engine/engine.ts:579]
+  Queue_d4_w259_reg dataQ ( // @[accel/engine/engine.ts:596]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(dataQ_enq_valid),
@@ -1607,7 +1667,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .deq_bits(dataQ_deq_bits),
     .count(dataQ_count)
   );
-  Queue_d16_w256_ram offBeatQ ( // @[accel/engine/engine.ts:609]
+  Queue_d16_w256_ram offBeatQ ( // @[accel/engine/engine.ts:626]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(offBeatQ_enq_valid),
@@ -1618,7 +1678,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .deq_bits(offBeatQ_deq_bits),
     .count(offBeatQ_count)
   );
-  Queue_d16_w256_ram idxBeatQ ( // @[accel/engine/engine.ts:610]
+  Queue_d16_w256_ram idxBeatQ ( // @[accel/engine/engine.ts:627]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(idxBeatQ_enq_valid),
@@ -1629,7 +1689,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .deq_bits(idxBeatQ_deq_bits),
     .count(idxBeatQ_count)
   );
-  Queue_d16_w256_ram pswBeatQ ( // @[accel/engine/engine.ts:615]
+  Queue_d16_w256_ram pswBeatQ ( // @[accel/engine/engine.ts:632]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(pswBeatQ_enq_valid),
@@ -1640,7 +1700,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .deq_bits(pswBeatQ_deq_bits),
     .count(pswBeatQ_count)
   );
-  Queue_d16_w256_ram argBeatQ ( // @[accel/engine/engine.ts:619]
+  Queue_d16_w256_ram argBeatQ ( // @[accel/engine/engine.ts:636]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(argBeatQ_enq_valid),
@@ -1651,7 +1711,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .deq_bits(argBeatQ_deq_bits),
     .count(argBeatQ_count)
   );
-  Queue_d16_w256_ram ridBeatQ ( // @[accel/engine/engine.ts:622]
+  Queue_d16_w256_ram ridBeatQ ( // @[accel/engine/engine.ts:639]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(ridBeatQ_enq_valid),
@@ -1662,7 +1722,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .deq_bits(ridBeatQ_deq_bits),
     .count(ridBeatQ_count)
   );
-  Queue_d128_w256_ram updBeatQ ( // @[accel/engine/engine.ts:625]
+  Queue_d128_w256_ram updBeatQ ( // @[accel/engine/engine.ts:642]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(updBeatQ_enq_valid),
@@ -1673,7 +1733,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .deq_bits(updBeatQ_deq_bits),
     .count(updBeatQ_count)
   );
-  Queue_d64_w32_ram ridPQ ( // @[accel/engine/engine.ts:700]
+  Queue_d64_w32_ram ridPQ ( // @[accel/engine/engine.ts:717]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(ridPQ_enq_valid),
@@ -1684,7 +1744,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .deq_bits(ridPQ_deq_bits),
     .count(ridPQ_count)
   );
-  Queue_d24_w257_ram outQ ( // @[accel/engine/engine.ts:846]
+  Queue_d24_w257_ram outQ ( // @[accel/engine/engine.ts:863]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(outQ_enq_valid),
@@ -1695,7 +1755,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .deq_bits(outQ_deq_bits),
     .count(outQ_count)
   );
-  Queue_d4_w32_reg awBagQ ( // @[accel/engine/engine.ts:847]
+  Queue_d4_w32_reg awBagQ ( // @[accel/engine/engine.ts:864]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(awBagQ_enq_valid),
@@ -1706,7 +1766,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .deq_bits(awBagQ_deq_bits),
     .count(awBagQ_count)
   );
-  Queue_d4_w35_reg hq ( // @[accel/engine/engine.ts:854]
+  Queue_d4_w35_reg hq ( // @[accel/engine/engine.ts:871]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(hq_enq_valid),
@@ -1717,7 +1777,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .deq_bits(hq_deq_bits),
     .count(hq_count)
   );
-  Queue_d40_w257_ram argQ ( // @[accel/engine/engine.ts:861]
+  Queue_d40_w257_ram argQ ( // @[accel/engine/engine.ts:878]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(argQ_enq_valid),
@@ -1728,7 +1788,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .deq_bits(argQ_deq_bits),
     .count(argQ_count)
   );
-  Fp32Mul_s3 lane_mul_0 ( // @[accel/engine/engine.ts:886]
+  Fp32Mul_s3 lane_mul_0 ( // @[accel/engine/engine.ts:903]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_mul_0_in_valid),
@@ -1737,7 +1797,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .out_valid(lane_mul_0_out_valid),
     .y(lane_mul_0_y)
   );
-  Fp32Mul_s3 lane_mul_1 ( // @[accel/engine/engine.ts:886]
+  Fp32Mul_s3 lane_mul_1 ( // @[accel/engine/engine.ts:903]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_mul_1_in_valid),
@@ -1746,7 +1806,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .out_valid(lane_mul_1_out_valid),
     .y(lane_mul_1_y)
   );
-  Fp32Mul_s3 lane_mul_2 ( // @[accel/engine/engine.ts:886]
+  Fp32Mul_s3 lane_mul_2 ( // @[accel/engine/engine.ts:903]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_mul_2_in_valid),
@@ -1755,7 +1815,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .out_valid(lane_mul_2_out_valid),
     .y(lane_mul_2_y)
   );
-  Fp32Mul_s3 lane_mul_3 ( // @[accel/engine/engine.ts:886]
+  Fp32Mul_s3 lane_mul_3 ( // @[accel/engine/engine.ts:903]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_mul_3_in_valid),
@@ -1764,7 +1824,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .out_valid(lane_mul_3_out_valid),
     .y(lane_mul_3_y)
   );
-  Fp32Mul_s3 lane_mul_4 ( // @[accel/engine/engine.ts:886]
+  Fp32Mul_s3 lane_mul_4 ( // @[accel/engine/engine.ts:903]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_mul_4_in_valid),
@@ -1773,7 +1833,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .out_valid(lane_mul_4_out_valid),
     .y(lane_mul_4_y)
   );
-  Fp32Mul_s3 lane_mul_5 ( // @[accel/engine/engine.ts:886]
+  Fp32Mul_s3 lane_mul_5 ( // @[accel/engine/engine.ts:903]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_mul_5_in_valid),
@@ -1782,7 +1842,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .out_valid(lane_mul_5_out_valid),
     .y(lane_mul_5_y)
   );
-  Fp32Mul_s3 lane_mul_6 ( // @[accel/engine/engine.ts:886]
+  Fp32Mul_s3 lane_mul_6 ( // @[accel/engine/engine.ts:903]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_mul_6_in_valid),
@@ -1791,7 +1851,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .out_valid(lane_mul_6_out_valid),
     .y(lane_mul_6_y)
   );
-  Fp32Mul_s3 lane_mul_7 ( // @[accel/engine/engine.ts:886]
+  Fp32Mul_s3 lane_mul_7 ( // @[accel/engine/engine.ts:903]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_mul_7_in_valid),
@@ -1800,7 +1860,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .out_valid(lane_mul_7_out_valid),
     .y(lane_mul_7_y)
   );
-  Fp32Add_s3 lane_add_0 ( // @[accel/engine/engine.ts:902]
+  Fp32Add_s3 lane_add_0 ( // @[accel/engine/engine.ts:919]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_add_0_in_valid),
@@ -1810,7 +1870,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .out_valid(lane_add_0_out_valid),
     .y(lane_add_0_y)
   );
-  Fp32Max_s3 lane_max_0 ( // @[accel/engine/engine.ts:907]
+  Fp32Max_s3 lane_max_0 ( // @[accel/engine/engine.ts:924]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_max_0_in_valid),
@@ -1820,7 +1880,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .y(lane_max_0_y),
     .b_wins(lane_max_0_b_wins)
   );
-  Fp32Add_s3 lane_add_1 ( // @[accel/engine/engine.ts:902]
+  Fp32Add_s3 lane_add_1 ( // @[accel/engine/engine.ts:919]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_add_1_in_valid),
@@ -1830,7 +1890,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .out_valid(lane_add_1_out_valid),
     .y(lane_add_1_y)
   );
-  Fp32Max_s3 lane_max_1 ( // @[accel/engine/engine.ts:907]
+  Fp32Max_s3 lane_max_1 ( // @[accel/engine/engine.ts:924]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_max_1_in_valid),
@@ -1840,7 +1900,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .y(lane_max_1_y),
     .b_wins(lane_max_1_b_wins)
   );
-  Fp32Add_s3 lane_add_2 ( // @[accel/engine/engine.ts:902]
+  Fp32Add_s3 lane_add_2 ( // @[accel/engine/engine.ts:919]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_add_2_in_valid),
@@ -1850,7 +1910,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .out_valid(lane_add_2_out_valid),
     .y(lane_add_2_y)
   );
-  Fp32Max_s3 lane_max_2 ( // @[accel/engine/engine.ts:907]
+  Fp32Max_s3 lane_max_2 ( // @[accel/engine/engine.ts:924]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_max_2_in_valid),
@@ -1860,7 +1920,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .y(lane_max_2_y),
     .b_wins(lane_max_2_b_wins)
   );
-  Fp32Add_s3 lane_add_3 ( // @[accel/engine/engine.ts:902]
+  Fp32Add_s3 lane_add_3 ( // @[accel/engine/engine.ts:919]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_add_3_in_valid),
@@ -1870,7 +1930,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .out_valid(lane_add_3_out_valid),
     .y(lane_add_3_y)
   );
-  Fp32Max_s3 lane_max_3 ( // @[accel/engine/engine.ts:907]
+  Fp32Max_s3 lane_max_3 ( // @[accel/engine/engine.ts:924]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_max_3_in_valid),
@@ -1880,7 +1940,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .y(lane_max_3_y),
     .b_wins(lane_max_3_b_wins)
   );
-  Fp32Add_s3 lane_add_4 ( // @[accel/engine/engine.ts:902]
+  Fp32Add_s3 lane_add_4 ( // @[accel/engine/engine.ts:919]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_add_4_in_valid),
@@ -1890,7 +1950,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .out_valid(lane_add_4_out_valid),
     .y(lane_add_4_y)
   );
-  Fp32Max_s3 lane_max_4 ( // @[accel/engine/engine.ts:907]
+  Fp32Max_s3 lane_max_4 ( // @[accel/engine/engine.ts:924]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_max_4_in_valid),
@@ -1900,7 +1960,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .y(lane_max_4_y),
     .b_wins(lane_max_4_b_wins)
   );
-  Fp32Add_s3 lane_add_5 ( // @[accel/engine/engine.ts:902]
+  Fp32Add_s3 lane_add_5 ( // @[accel/engine/engine.ts:919]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_add_5_in_valid),
@@ -1910,7 +1970,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .out_valid(lane_add_5_out_valid),
     .y(lane_add_5_y)
   );
-  Fp32Max_s3 lane_max_5 ( // @[accel/engine/engine.ts:907]
+  Fp32Max_s3 lane_max_5 ( // @[accel/engine/engine.ts:924]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_max_5_in_valid),
@@ -1920,7 +1980,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .y(lane_max_5_y),
     .b_wins(lane_max_5_b_wins)
   );
-  Fp32Add_s3 lane_add_6 ( // @[accel/engine/engine.ts:902]
+  Fp32Add_s3 lane_add_6 ( // @[accel/engine/engine.ts:919]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_add_6_in_valid),
@@ -1930,7 +1990,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .out_valid(lane_add_6_out_valid),
     .y(lane_add_6_y)
   );
-  Fp32Max_s3 lane_max_6 ( // @[accel/engine/engine.ts:907]
+  Fp32Max_s3 lane_max_6 ( // @[accel/engine/engine.ts:924]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_max_6_in_valid),
@@ -1940,7 +2000,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .y(lane_max_6_y),
     .b_wins(lane_max_6_b_wins)
   );
-  Fp32Add_s3 lane_add_7 ( // @[accel/engine/engine.ts:902]
+  Fp32Add_s3 lane_add_7 ( // @[accel/engine/engine.ts:919]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_add_7_in_valid),
@@ -1950,7 +2010,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .out_valid(lane_add_7_out_valid),
     .y(lane_add_7_y)
   );
-  Fp32Max_s3 lane_max_7 ( // @[accel/engine/engine.ts:907]
+  Fp32Max_s3 lane_max_7 ( // @[accel/engine/engine.ts:924]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_max_7_in_valid),
@@ -1960,7 +2020,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .y(lane_max_7_y),
     .b_wins(lane_max_7_b_wins)
   );
-  Fp32FromUInt_w32_s2 nConv ( // @[accel/engine/engine.ts:931]
+  Fp32FromUInt_w32_s2 nConv ( // @[accel/engine/engine.ts:948]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(nConv_in_valid),
@@ -1968,7 +2028,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .out_valid(nConv_out_valid),
     .y(nConv_y)
   );
-  Fp32Div_s12 lane_div_0 ( // @[accel/engine/engine.ts:954]
+  Fp32Div_s12 lane_div_0 ( // @[accel/engine/engine.ts:971]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_div_0_in_valid),
@@ -1977,7 +2037,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .out_valid(lane_div_0_out_valid),
     .y(lane_div_0_y)
   );
-  Fp32Div_s12 lane_div_1 ( // @[accel/engine/engine.ts:954]
+  Fp32Div_s12 lane_div_1 ( // @[accel/engine/engine.ts:971]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_div_1_in_valid),
@@ -1986,7 +2046,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .out_valid(lane_div_1_out_valid),
     .y(lane_div_1_y)
   );
-  Fp32Div_s12 lane_div_2 ( // @[accel/engine/engine.ts:954]
+  Fp32Div_s12 lane_div_2 ( // @[accel/engine/engine.ts:971]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_div_2_in_valid),
@@ -1995,7 +2055,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .out_valid(lane_div_2_out_valid),
     .y(lane_div_2_y)
   );
-  Fp32Div_s12 lane_div_3 ( // @[accel/engine/engine.ts:954]
+  Fp32Div_s12 lane_div_3 ( // @[accel/engine/engine.ts:971]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_div_3_in_valid),
@@ -2004,7 +2064,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .out_valid(lane_div_3_out_valid),
     .y(lane_div_3_y)
   );
-  Fp32Div_s12 lane_div_4 ( // @[accel/engine/engine.ts:954]
+  Fp32Div_s12 lane_div_4 ( // @[accel/engine/engine.ts:971]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_div_4_in_valid),
@@ -2013,7 +2073,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .out_valid(lane_div_4_out_valid),
     .y(lane_div_4_y)
   );
-  Fp32Div_s12 lane_div_5 ( // @[accel/engine/engine.ts:954]
+  Fp32Div_s12 lane_div_5 ( // @[accel/engine/engine.ts:971]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_div_5_in_valid),
@@ -2022,7 +2082,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .out_valid(lane_div_5_out_valid),
     .y(lane_div_5_y)
   );
-  Fp32Div_s12 lane_div_6 ( // @[accel/engine/engine.ts:954]
+  Fp32Div_s12 lane_div_6 ( // @[accel/engine/engine.ts:971]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_div_6_in_valid),
@@ -2031,7 +2091,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .out_valid(lane_div_6_out_valid),
     .y(lane_div_6_y)
   );
-  Fp32Div_s12 lane_div_7 ( // @[accel/engine/engine.ts:954]
+  Fp32Div_s12 lane_div_7 ( // @[accel/engine/engine.ts:971]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_div_7_in_valid),
@@ -2040,7 +2100,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .out_valid(lane_div_7_out_valid),
     .y(lane_div_7_y)
   );
-  TcastUpdate_d256_a32_r16_l3_3_12_12_c8_s32 update ( // @[accel/engine/engine.ts:970]
+  TcastUpdate_d256_a32_r16_l3_3_12_12_c8_s32 update ( // @[accel/engine/engine.ts:987]
     .clock(aclk),
     .reset(!aresetn),
     .start(update_start),
@@ -2083,7 +2143,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .sd_strb(update_sd_strb),
     .idle(update_idle)
   );
-  Queue_d2_w288_reg pkQ ( // @[accel/engine/engine.ts:1004]
+  Queue_d2_w288_reg pkQ ( // @[accel/engine/engine.ts:1021]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(pkQ_enq_valid),
@@ -2094,7 +2154,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .deq_bits(pkQ_deq_bits),
     .count(pkQ_count)
   );
-  Queue_d32_w11_ram lenQ ( // @[accel/engine/engine.ts:1047]
+  Queue_d32_w11_ram lenQ ( // @[accel/engine/engine.ts:1064]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(lenQ_enq_valid),
@@ -2105,7 +2165,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .deq_bits(lenQ_deq_bits),
     .count(lenQ_count)
   );
-  Queue_d32_w32_ram awAddrQ ( // @[accel/engine/engine.ts:1078]
+  Queue_d32_w32_ram awAddrQ ( // @[accel/engine/engine.ts:1095]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(awAddrQ_enq_valid),
@@ -2122,8 +2182,8 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
   assign arready = ~rvalid; // @[accel/engine/engine.ts:226]
   assign startReq = (hit_0 & s_axi_lite_wstrb[0]) & written_0; // @[accel/engine/engine.ts:244]
   assign start = startReq & ~busy; // @[accel/engine/engine.ts:245]
-  assign descFire = (run & dataQ_deq_valid) & (dKind == 3'h5); // @[accel/engine/engine.ts:632]
-  assign descBeat = dData; // @[accel/engine/engine.ts:633]
+  assign descFire = (run & dataQ_deq_valid) & (dKind == 3'h5); // @[accel/engine/engine.ts:649]
+  assign descBeat = dData; // @[accel/engine/engine.ts:650]
   assign idx64 = _T_1[0]; // @[accel/engine/engine.ts:256]
   assign isMean = _T_2[4]; // @[accel/engine/engine.ts:257]
   assign isMax = _T_3[5]; // @[accel/engine/engine.ts:258]
@@ -2140,222 +2200,237 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
   assign keepGrad = update_keep_grad; // @[accel/engine/engine.ts:281]
   assign unfused = update_unfused & optOn; // @[accel/engine/engine.ts:282]
   assign gradRowsOut = (rowsOn & ~unfused) & (~optOn | keepGrad); // @[accel/engine/engine.ts:283]
-  assign argOrMask = (modeMax & _T_11[7]) | _T_12[8]; // @[accel/engine/engine.ts:297]
-  assign check_23_update = checks_23; // @[accel/engine/engine.ts:332]
-  assign check_22_tables_lo = checks_22; // @[accel/engine/engine.ts:332]
-  assign check_21_state_lo = applies_0; // @[accel/engine/engine.ts:332]
-  assign check_20_weight_stride = applies_1; // @[accel/engine/engine.ts:332]
-  assign check_19_weight_lo = applies_2; // @[accel/engine/engine.ts:332]
-  assign check_18_grad_rows_lo = applies_3; // @[accel/engine/engine.ts:332]
-  assign check_17_row_ids_lo = applies_4; // @[accel/engine/engine.ts:332]
-  assign check_16_update = applies_5; // @[accel/engine/engine.ts:332]
-  assign check_15_update = applies_6; // @[accel/engine/engine.ts:332]
-  assign check_14_update = applies_7; // @[accel/engine/engine.ts:332]
-  assign check_13_argmax_stride = applies_8; // @[accel/engine/engine.ts:332]
-  assign check_12_argmax_lo = applies_9; // @[accel/engine/engine.ts:332]
-  assign check_11_out_stride = applies_10; // @[accel/engine/engine.ts:332]
-  assign check_10_out_lo = applies_11; // @[accel/engine/engine.ts:332]
-  assign check_9_scales_lo = applies_12; // @[accel/engine/engine.ts:332]
-  assign check_8_offsets_lo = applies_13; // @[accel/engine/engine.ts:332]
-  assign check_7_indices_lo = applies_14; // @[accel/engine/engine.ts:332]
-  assign check_6_row_stride = applies_15; // @[accel/engine/engine.ts:332]
-  assign check_5_table_lo = applies_16; // @[accel/engine/engine.ts:332]
-  assign check_4_op = applies_17; // @[accel/engine/engine.ts:332]
-  assign check_3_op = applies_18; // @[accel/engine/engine.ts:332]
-  assign check_2_op = applies_19; // @[accel/engine/engine.ts:332]
-  assign check_1_dim = applies_20; // @[accel/engine/engine.ts:332]
-  assign program_cause = cause_0; // @[accel/engine/engine.ts:334]
-  assign program_bad = start & (program_cause != 5'h0); // @[accel/engine/engine.ts:335]
-  assign dimBytes = _T_23[17:0]; // @[accel/engine/engine.ts:340]
-  assign tail = dimBytes[4:0]; // @[accel/engine/engine.ts:341]
-  assign tailMask = (tail == 5'h0) ? 32'hffffffff : (32'hffffffff >> (6'h20 - {1'h0, tail})); // @[accel/engine/engine.ts:343]
-  assign row_beats_all = _T_24[18:5]; // @[accel/engine/engine.ts:346]
-  assign slice_beats_max = _T_25[15:1]; // @[accel/engine/slice.ts:25]
-  assign slice_first = _T_26[15:0]; // @[accel/engine/slice.ts:26]
+  assign check_23_update = regChecks_23; // @[accel/engine/engine.ts:326]
+  assign check_22_tables_lo = regChecks_22; // @[accel/engine/engine.ts:326]
+  assign check_21_state_lo = single & regChecks_21; // @[accel/engine/engine.ts:326]
+  assign check_20_weight_stride = single & regChecks_20; // @[accel/engine/engine.ts:326]
+  assign check_19_weight_lo = single & regChecks_19; // @[accel/engine/engine.ts:326]
+  assign check_18_grad_rows_lo = single & regChecks_18; // @[accel/engine/engine.ts:326]
+  assign check_17_row_ids_lo = single & regChecks_17; // @[accel/engine/engine.ts:326]
+  assign check_16_update = single & optSet; // @[accel/engine/engine.ts:326]
+  assign check_15_update = single & regChecks_15; // @[accel/engine/engine.ts:326]
+  assign check_14_update = single & regChecks_14; // @[accel/engine/engine.ts:326]
+  assign check_13_argmax_stride = single & regOp_codes_13; // @[accel/engine/engine.ts:326]
+  assign check_12_argmax_lo = single & regOp_codes_12; // @[accel/engine/engine.ts:326]
+  assign check_11_out_stride = single & regOp_codes_11; // @[accel/engine/engine.ts:326]
+  assign check_10_out_lo = single & regOp_codes_10; // @[accel/engine/engine.ts:326]
+  assign check_9_scales_lo = single & regOp_codes_9; // @[accel/engine/engine.ts:326]
+  assign check_8_offsets_lo = single & regOp_codes_8; // @[accel/engine/engine.ts:326]
+  assign check_7_indices_lo = single & regOp_codes_7; // @[accel/engine/engine.ts:326]
+  assign check_6_row_stride = single & regOp_codes_6; // @[accel/engine/engine.ts:326]
+  assign check_5_table_lo = single & regOp_codes_5; // @[accel/engine/engine.ts:326]
+  assign check_4_op = single & regOp_codes_4; // @[accel/engine/engine.ts:326]
+  assign check_3_op = single & regOp_codes_3; // @[accel/engine/engine.ts:326]
+  assign check_2_op = single & regOp_codes_2; // @[accel/engine/engine.ts:326]
+  assign check_1_dim = single & regOp_codes_1; // @[accel/engine/engine.ts:326]
+  assign program_cause = cause_0; // @[accel/engine/engine.ts:349]
+  assign desc_check_13_argmax_stride = argOrMask_1 & ((_T_26[4:0] != 5'h0) | (_T_26 < dimBytes_2)); // @[accel/engine/engine.ts:326]
+  assign desc_check_12_argmax_lo = argOrMask_1 & (_T_29[4:0] != 5'h0); // @[accel/engine/engine.ts:326]
+  assign desc_check_11_out_stride = (_T_30[4:0] != 5'h0) | (_T_30 < dimBytes_2); // @[accel/engine/engine.ts:326]
+  assign desc_check_10_out_lo = _T_31[4:0] != 5'h0; // @[accel/engine/engine.ts:326]
+  assign desc_check_9_scales_lo = (_T_32[6] | _T_33[8]) & (_T_34[1:0] != 2'h0); // @[accel/engine/engine.ts:326]
+  assign desc_check_8_offsets_lo = (_T_35[1:0] != 2'h0) | (_T_36[1] & _T_35[2]); // @[accel/engine/engine.ts:326]
+  assign desc_check_7_indices_lo = (_T_37[1:0] != 2'h0) | (_T_38[0] & _T_37[2]); // @[accel/engine/engine.ts:326]
+  assign desc_check_6_row_stride = (_T_39[4:0] != 5'h0) | (_T_39 < dimBytes_2); // @[accel/engine/engine.ts:326]
+  assign desc_check_5_table_lo = _T_40[4:0] != 5'h0; // @[accel/engine/engine.ts:326]
+  assign desc_check_4_op = _T_41[8] & ((modeMean_1 | modeMax_1) | _T_43[6]); // @[accel/engine/engine.ts:326]
+  assign desc_check_3_op = _T_44[7] & ~modeMax_1; // @[accel/engine/engine.ts:326]
+  assign desc_check_2_op = modeMean_1 & modeMax_1; // @[accel/engine/engine.ts:326]
+  assign desc_check_1_dim = ((_T ? desc_dim : dim) == 32'h0) | ((_T ? desc_dim : dim) > 32'h80); // @[accel/engine/engine.ts:326]
+  assign descriptor_cause = cause_0_1; // @[accel/engine/engine.ts:351]
+  assign program_bad = start & (program_cause != 5'h0); // @[accel/engine/engine.ts:352]
+  assign dimBytes = _T_46[17:0]; // @[accel/engine/engine.ts:357]
+  assign tail = dimBytes[4:0]; // @[accel/engine/engine.ts:358]
+  assign tailMask = (tail == 5'h0) ? 32'hffffffff : (32'hffffffff >> (6'h20 - {1'h0, tail})); // @[accel/engine/engine.ts:360]
+  assign row_beats_all = _T_47[18:5]; // @[accel/engine/engine.ts:363]
+  assign slice_beats_max = _T_48[15:1]; // @[accel/engine/slice.ts:25]
+  assign slice_first = _T_49[15:0]; // @[accel/engine/slice.ts:26]
   assign slice_none = all <= slice_first; // @[accel/engine/slice.ts:27]
   assign slice_beats = slice_none ? 16'h0 : ((left < {1'h0, slice_beats_max}) ? left : {1'h0, slice_beats_max}); // @[accel/engine/slice.ts:30]
   assign slice_has_tail = ~slice_none & ((slice_first + {1'h0, slice_beats_max}) >= all); // @[accel/engine/slice.ts:33]
-  assign table_base = (_T ? desc_table_lo : table_lo) + sliceBytes; // @[accel/engine/engine.ts:349]
-  assign out_base = (_T ? desc_out_lo : out_lo) + sliceBytes; // @[accel/engine/engine.ts:350]
-  assign argmax_base = (_T ? desc_argmax_lo : argmax_lo) + sliceBytes; // @[accel/engine/engine.ts:352]
-  assign offCount = ((numBags == 32'h0) | unfused) ? 33'h0 : ({1'h0, numBags} + {32'h0, inclLast}); // @[accel/engine/engine.ts:358]
-  assign off_beats_total = (offCount == 33'h0) ? 31'h0 : _T_30[35:5]; // @[accel/engine/engine.ts:360]
-  assign idx_beats_total = (_T_31 == 33'h0) ? 31'h0 : _T_35[35:5]; // @[accel/engine/engine.ts:360]
-  assign psw_beats_total = (_T_36 == 33'h0) ? 31'h0 : _T_39[35:5]; // @[accel/engine/engine.ts:360]
-  assign rid_beats_total = (_T_40 == 33'h0) ? 31'h0 : _T_42[35:5]; // @[accel/engine/engine.ts:360]
-  assign arFree = ~arValid | m_axi_arready; // @[accel/engine/engine.ts:396]
-  assign slotFree = slotsUsed < 7'h40; // @[accel/engine/engine.ts:397]
-  assign run = busy & ~err; // @[accel/engine/engine.ts:400]
-  assign canRead = (run & arFree) & slotFree; // @[accel/engine/engine.ts:401]
-  assign off_burst = ({23'h0, toBound} < byLen) ? {23'h0, toBound} : byLen; // @[accel/engine/engine.ts:374]
-  assign idx_burst = ({23'h0, toBound_1} < byLen_1) ? {23'h0, toBound_1} : byLen_1; // @[accel/engine/engine.ts:374]
-  assign offGo = (canRead & (offLeft != 31'h0)) & (({5'h0, offRes} + {1'h0, offBurst}) <= 10'h10); // @[accel/engine/engine.ts:413]
-  assign idxGo = ((canRead & ~offGo) & (idxLeft != 31'h0)) & (({5'h0, idxRes} + {1'h0, idxBurst}) <= 10'h10); // @[accel/engine/engine.ts:414]
-  assign psw_burst = ({23'h0, toBound_2} < byLen_2) ? {23'h0, toBound_2} : byLen_2; // @[accel/engine/engine.ts:374]
-  assign pswGo = (((canRead & ~offGo) & ~idxGo) & (pswLeft != 31'h0)) & (({5'h0, pswRes} + {1'h0, pswBurst}) <= 10'h10); // @[accel/engine/engine.ts:419]
-  assign desc_burst = ({1'h0, toBound_3} < byLen_3) ? {1'h0, toBound_3} : byLen_3; // @[accel/engine/engine.ts:374]
-  assign descGo = (((canRead & ~offGo) & ~idxGo) & ~pswGo) & (descLeft != 3'h0); // @[accel/engine/engine.ts:424]
-  assign rid_burst = ({23'h0, toBound_4} < byLen_4) ? {23'h0, toBound_4} : byLen_4; // @[accel/engine/engine.ts:374]
-  assign ridGo = (((((canRead & ~offGo) & ~idxGo) & ~pswGo) & ~descGo) & (ridLeft != 31'h0)) & (({5'h0, ridRes} + {1'h0, ridBurst}) <= 10'h10); // @[accel/engine/engine.ts:433]
-  assign sideGo = (((offGo | idxGo) | pswGo) | descGo) | ridGo; // @[accel/engine/engine.ts:438]
-  assign tok_enq_valid = emitHeld | emTok; // @[accel/engine/engine.ts:792]
-  assign tok_enq_slot = emTok ? 2'h0 : heldSlot; // @[accel/engine/engine.ts:793]
-  assign tokQ_enq_bits = {emTok ? ((emPh == 2'h0) ? 2'h1 : emPh) : 2'h0, heldEmpty & ~emTok, heldFirst, heldLast, heldSlot, heldBag, heldN, heldScale, heldPos, emTok ? ((emPh == 2'h0) ? updU : emRow) : heldRow, heldRid}; // @[accel/engine/engine.ts:794]
-  assign tok_deq_ready = emptyGo | rowTake; // @[accel/engine/engine.ts:494]
-  assign fromTok = rowLeft == 5'h0; // @[accel/engine/engine.ts:454]
-  assign tokEmpty = tok_arb_out_bits[196]; // @[accel/engine/engine.ts:455]
-  assign fusedOpt = optOn & ~unfused; // @[accel/engine/engine.ts:461]
-  assign owed = fPh != 2'h0; // @[accel/engine/engine.ts:464]
-  assign tokLastFused = fusedOpt & tok_arb_out_bits[194]; // @[accel/engine/engine.ts:465]
-  assign tokFk = owed ? fPh : tok_arb_out_bits[198:197]; // @[accel/engine/engine.ts:469]
-  assign tokRow = owed ? fRid : tok_arb_out_bits[63:32]; // @[accel/engine/engine.ts:470]
-  assign argNext = (((maskEn & ~owed) & ~tokEmpty) & ~argDone) & (tokFk == 2'h0); // @[accel/engine/engine.ts:471]
-  assign tokRowwiseState = (tokFk == 2'h3) & (opt == 2'h3); // @[accel/engine/engine.ts:472]
-  assign tokBase = (tokFk == 2'h2) ? weight_lo : ((tokFk == 2'h3) ? state_lo : (argNext ? argmax_base : table_base)); // @[accel/engine/engine.ts:473]
-  assign tokStride = tokFk[1] ? weight_stride : (argNext ? (_T ? desc_argmax_stride : argmax_stride) : (_T ? desc_row_stride : row_stride)); // @[accel/engine/engine.ts:474]
-  assign tokRowAddr = tokRowwiseState ? (state_lo + _T_43[31:0]) : (tokBase + _T_44[31:0]); // @[accel/engine/engine.ts:475]
-  assign curFk = fromTok ? tokFk : rowFk; // @[accel/engine/engine.ts:477]
-  assign curRowWord = fromTok ? tokRowAddr[31:5] : rowWord; // @[accel/engine/engine.ts:478]
-  assign curRowLeft = fromTok ? (tokRowwiseState ? 5'h1 : rowBeats) : rowLeft; // @[accel/engine/engine.ts:479]
-  assign row_burst = ({1'h0, toBound_5} < byLen_5) ? {1'h0, toBound_5} : byLen_5; // @[accel/engine/engine.ts:374]
-  assign rowPending = ((rowLeft != 5'h0) | owed) | (tok_arb_out_valid & ~tokEmpty); // @[accel/engine/engine.ts:481]
-  assign rowMetaOk = ((rowLeft != 5'h0) | (curFk != 2'h0)) | metaQ_enq_ready; // @[accel/engine/engine.ts:482]
-  assign ridOk = (owed | ~tokLastFused) | ridUQ_enq_ready; // @[accel/engine/engine.ts:484]
-  assign updCredit = (curFk == 2'h0) | (({9'h0, updRes} + {8'h0, row_burst}) <= 17'h80); // @[accel/engine/engine.ts:489]
-  assign rowGo = ((((canRead & ~sideGo) & rowPending) & rowMetaOk) & updCredit) & (~fromTok | ridOk); // @[accel/engine/engine.ts:490]
-  assign emptyGo = (((((run & (rowLeft == 5'h0)) & ~owed) & tok_arb_out_valid) & tokEmpty) & metaQ_enq_ready) & ridOk; // @[accel/engine/engine.ts:492]
-  assign rowTake = ((rowGo & fromTok) & ~owed) & ~argNext; // @[accel/engine/engine.ts:493]
-  assign segOut = (emptyGo | rowTake) & tokLastFused; // @[accel/engine/engine.ts:497]
-  assign curIsArg = fromTok ? argNext : rowIsArg; // @[accel/engine/engine.ts:504]
-  assign arGo = sideGo | rowGo; // @[accel/engine/engine.ts:513]
-  assign arBeats = offGo ? offBurst : (idxGo ? idxBurst : (pswGo ? pswBurst : (descGo ? desc_burst : (ridGo ? ridBurst : row_burst)))); // @[accel/engine/engine.ts:514]
-  assign arWordSel = offGo ? offWord : (idxGo ? idxWord : (pswGo ? pswWord : (descGo ? descWord : (ridGo ? ridWord : curRowWord)))); // @[accel/engine/engine.ts:515]
-  assign arKind = offGo ? 3'h0 : (idxGo ? 3'h1 : (pswGo ? 3'h3 : (descGo ? 3'h5 : (ridGo ? 3'h6 : (curIsArg ? 3'h4 : ((curFk == 2'h0) ? 3'h2 : 3'h7)))))); // @[accel/engine/engine.ts:516]
-  assign rReady = lfsr[7:0] >= _T_45[7:0]; // @[accel/engine/engine.ts:565]
-  assign bReady = lfsr[15:8] >= _T_46[15:8]; // @[accel/engine/engine.ts:566]
-  assign rFire = m_axi_rvalid & rReady; // @[accel/engine/engine.ts:568]
-  assign rSlot = m_axi_rid; // @[accel/engine/engine.ts:569]
-  assign rRcv = robRcv_rd1; // @[accel/engine/engine.ts:570]
-  assign rCount = rRcv - robBase_rd0; // @[accel/engine/engine.ts:571]
-  assign headCount = robRcv_rd2 - robBase_rd1; // @[accel/engine/engine.ts:584]
-  assign headLen = slotLen_rd0; // @[accel/engine/engine.ts:585]
-  assign headKind = slotKind_rd0; // @[accel/engine/engine.ts:586]
-  assign avail = (slotsUsed != 7'h0) & ({6'h0, dBeat} < headCount); // @[accel/engine/engine.ts:587]
-  assign space = ({1'h0, dataQ_count} + {3'h0, rdPending}) < 4'h4; // @[accel/engine/engine.ts:588]
-  assign drain = avail & space; // @[accel/engine/engine.ts:589]
-  assign slotDone = {5'h0, dBeat} == headLen; // @[accel/engine/engine.ts:593]
-  assign freeSlot = drain & slotDone; // @[accel/engine/engine.ts:594]
-  assign dKind = dataQ_deq_bits[258:256]; // @[accel/engine/engine.ts:607]
-  assign dData = dataQ_deq_bits[255:0]; // @[accel/engine/engine.ts:608]
-  assign rowBeatReady = redGo & ~mEmpty; // @[accel/engine/engine.ts:865]
-  assign off_unpack_valid = offBeatQ_deq_valid & (off_unpack_left != 33'h0); // @[accel/engine/engine.ts:642]
-  assign off_unpack_value = _T_47[31:0]; // @[accel/engine/engine.ts:643]
-  assign off_unpack_pop = (needStart & off_unpack_valid) | (entry & ~lastBagNoEnd); // @[accel/engine/engine.ts:729]
-  assign off_unpack_next_lane = {1'h0, off_unpack_lane} + step; // @[accel/engine/engine.ts:646]
-  assign off_unpack_beat_done = (off_unpack_next_lane == 4'h8) | (off_unpack_left == 33'h1); // @[accel/engine/engine.ts:647]
-  assign idx_unpack_valid = idxBeatQ_deq_valid & (idx_unpack_left != 33'h0); // @[accel/engine/engine.ts:642]
-  assign idx_unpack_value = _T_48[31:0]; // @[accel/engine/engine.ts:643]
-  assign idx_unpack_pop = lookGo; // @[accel/engine/engine.ts:730]
-  assign idx_unpack_next_lane = {1'h0, idx_unpack_lane} + step_1; // @[accel/engine/engine.ts:646]
-  assign idx_unpack_beat_done = (idx_unpack_next_lane == 4'h8) | (idx_unpack_left == 33'h1); // @[accel/engine/engine.ts:647]
-  assign psw_unpack_valid = pswBeatQ_deq_valid & (psw_unpack_left != 33'h0); // @[accel/engine/engine.ts:642]
-  assign psw_unpack_value = _T_49[31:0]; // @[accel/engine/engine.ts:643]
-  assign psw_unpack_pop = lookGo & sideEn; // @[accel/engine/engine.ts:731]
-  assign psw_unpack_next_lane = {1'h0, psw_unpack_lane} + 4'h1; // @[accel/engine/engine.ts:646]
-  assign psw_unpack_beat_done = (psw_unpack_next_lane == 4'h8) | (psw_unpack_left == 33'h1); // @[accel/engine/engine.ts:647]
-  assign rid_unpack_valid = ridBeatQ_deq_valid & (rid_unpack_left != 33'h0); // @[accel/engine/engine.ts:642]
-  assign rid_unpack_value = _T_50[31:0]; // @[accel/engine/engine.ts:643]
-  assign rid_unpack_pop = unfused ? emTake : (entry & rowsOn); // @[accel/engine/engine.ts:782]
-  assign rid_unpack_next_lane = {1'h0, rid_unpack_lane} + 4'h2; // @[accel/engine/engine.ts:646]
-  assign rid_unpack_beat_done = (rid_unpack_next_lane == 4'h8) | (rid_unpack_left == 33'h1); // @[accel/engine/engine.ts:647]
-  assign bagsLeft = (bagIdx != numBags) & ~unfused; // @[accel/engine/engine.ts:696]
-  assign needStart = (run & bagsLeft) & ~haveStart; // @[accel/engine/engine.ts:703]
-  assign lastBagNoEnd = ((bagIdx + 32'h1) == numBags) & ~inclLast; // @[accel/engine/engine.ts:704]
-  assign endVal = lastBagNoEnd ? numIdx : off_unpack_value; // @[accel/engine/engine.ts:705]
-  assign endOk = lastBagNoEnd | off_unpack_valid; // @[accel/engine/engine.ts:706]
-  assign atBoundary = ((run & bagsLeft) & haveStart) & ~inBag; // @[accel/engine/engine.ts:708]
-  assign segRidOk = ~rowsOn | (rid_unpack_valid & (~gradRowsOut | ridPQ_enq_ready)); // @[accel/engine/engine.ts:709]
-  assign entry = (atBoundary & endOk) & segRidOk; // @[accel/engine/engine.ts:710]
-  assign eInBag = inBag | entry; // @[accel/engine/engine.ts:711]
-  assign eLeft = inBag ? lookLeft : (endVal - cur); // @[accel/engine/engine.ts:712]
-  assign eSeen = inBag & seenInBag; // @[accel/engine/engine.ts:713]
-  assign eN = inBag ? nCount : 32'h0; // @[accel/engine/engine.ts:714]
-  assign finalIdx = eLeft == 32'h1; // @[accel/engine/engine.ts:715]
-  assign isPad = padEn & (idx_unpack_value == (_T ? desc_padding_idx : padding_idx)); // @[accel/engine/engine.ts:716]
-  assign lookReady = (((run & eInBag) & (eLeft != 32'h0)) & idx_unpack_valid) & (~sideEn | psw_unpack_valid); // @[accel/engine/engine.ts:717]
-  assign wantNonPad = lookReady & ~isPad; // @[accel/engine/engine.ts:718]
-  assign emitHeld = ((run & heldValid) & (heldLast | wantNonPad)) & enqReady; // @[accel/engine/engine.ts:720]
-  assign heldFree = ~heldValid | emitHeld; // @[accel/engine/engine.ts:721]
-  assign padKeeps = isPad & ~(finalIdx & ~eSeen); // @[accel/engine/engine.ts:723]
-  assign lookGo = lookReady & (padKeeps | heldFree); // @[accel/engine/engine.ts:724]
-  assign emptyEnd = ((run & eInBag) & (eLeft == 32'h0)) & heldFree; // @[accel/engine/engine.ts:725]
-  assign bagEnd = (lookGo & finalIdx) | emptyEnd; // @[accel/engine/engine.ts:726]
-  assign holdEmpty = emptyEnd | (((lookGo & isPad) & finalIdx) & ~eSeen); // @[accel/engine/engine.ts:727]
-  assign holdLook = lookGo & ~isPad; // @[accel/engine/engine.ts:728]
-  assign emActive = ((rowsOn & run) & unfused) & (updU != numBags); // @[accel/engine/engine.ts:778]
-  assign emTok = emActive & ((emPh != 2'h0) | (rid_unpack_valid & ridUQ_enq_ready)); // @[accel/engine/engine.ts:779]
-  assign emTokGo = emTok & enqReady; // @[accel/engine/engine.ts:780]
-  assign emTake = emTokGo & (emPh == 2'h0); // @[accel/engine/engine.ts:781]
-  assign emLast = (emPh == 2'h2) ? (opt == 2'h1) : (emPh == 2'h3); // @[accel/engine/engine.ts:787]
-  assign mEmpty = metaQ_deq_bits[132]; // @[accel/engine/engine.ts:813]
-  assign mFirst = metaQ_deq_bits[131]; // @[accel/engine/engine.ts:814]
-  assign mLast = metaQ_deq_bits[130]; // @[accel/engine/engine.ts:815]
-  assign mSlot = metaQ_deq_bits[129:128]; // @[accel/engine/engine.ts:816]
-  assign mBag = metaQ_deq_bits[127:96]; // @[accel/engine/engine.ts:817]
-  assign mN = metaQ_deq_bits[95:64]; // @[accel/engine/engine.ts:818]
-  assign mScale = metaQ_deq_bits[63:32]; // @[accel/engine/engine.ts:819]
-  assign mPos = metaQ_deq_bits[31:0]; // @[accel/engine/engine.ts:820]
-  assign zeroA = mFirst | mEmpty; // @[accel/engine/engine.ts:840]
-  assign hazard = ~zeroA & (inAdder | inAdder_1); // @[accel/engine/engine.ts:842]
-  assign rowBeatAvail = (dataQ_deq_valid & (dKind == 3'h2)) & (~maskEn | argBeatQ_deq_valid); // @[accel/engine/engine.ts:855]
-  assign isRowEnd = ({2'h0, rj} + 6'h1) == {1'h0, rowBeats}; // @[accel/engine/engine.ts:856]
-  assign needAw = mLast & (rj == 4'h0); // @[accel/engine/engine.ts:857]
-  assign redGo = (((((run & metaQ_deq_valid) & (mEmpty | rowBeatAvail)) & ~hazard) & (~mLast | (outRes < 5'h18))) & ((~mLast | ~argEn) | (argRes < 6'h28))) & ((~needAw | optOn) | awBagQ_enq_ready); // @[accel/engine/engine.ts:862]
-  assign sumW = sum; // @[accel/engine/engine.ts:915]
-  assign accFwd = ((red_valid_5 & ~red_last_5) & (red_slot_5 == red_slot_2)) & (red_beat_5 == red_beat_2); // @[accel/engine/engine.ts:898]
-  assign accRd = accFwd ? sumW : acc_rd0; // @[accel/engine/engine.ts:899]
-  assign sum = {results, results_1, results_2, results_3, results_4, results_5, results_6, results_7}; // @[accel/engine/engine.ts:914]
+  assign table_base = (_T ? desc_table_lo : table_lo) + sliceBytes; // @[accel/engine/engine.ts:366]
+  assign out_base = (_T ? desc_out_lo : out_lo) + sliceBytes; // @[accel/engine/engine.ts:367]
+  assign argmax_base = (_T ? desc_argmax_lo : argmax_lo) + sliceBytes; // @[accel/engine/engine.ts:369]
+  assign offCount = ((numBags == 32'h0) | unfused) ? 33'h0 : ({1'h0, numBags} + {32'h0, inclLast}); // @[accel/engine/engine.ts:375]
+  assign off_beats_total = (offCount == 33'h0) ? 31'h0 : _T_53[35:5]; // @[accel/engine/engine.ts:377]
+  assign idx_beats_total = (_T_54 == 33'h0) ? 31'h0 : _T_58[35:5]; // @[accel/engine/engine.ts:377]
+  assign psw_beats_total = (_T_59 == 33'h0) ? 31'h0 : _T_62[35:5]; // @[accel/engine/engine.ts:377]
+  assign rid_beats_total = (_T_63 == 33'h0) ? 31'h0 : _T_65[35:5]; // @[accel/engine/engine.ts:377]
+  assign arFree = ~arValid | m_axi_arready; // @[accel/engine/engine.ts:413]
+  assign slotFree = slotsUsed < 7'h40; // @[accel/engine/engine.ts:414]
+  assign run = busy & ~err; // @[accel/engine/engine.ts:417]
+  assign canRead = (run & arFree) & slotFree; // @[accel/engine/engine.ts:418]
+  assign off_burst = ({23'h0, toBound} < byLen) ? {23'h0, toBound} : byLen; // @[accel/engine/engine.ts:391]
+  assign idx_burst = ({23'h0, toBound_1} < byLen_1) ? {23'h0, toBound_1} : byLen_1; // @[accel/engine/engine.ts:391]
+  assign offGo = (canRead & (offLeft != 31'h0)) & (({5'h0, offRes} + {1'h0, offBurst}) <= 10'h10); // @[accel/engine/engine.ts:430]
+  assign idxGo = ((canRead & ~offGo) & (idxLeft != 31'h0)) & (({5'h0, idxRes} + {1'h0, idxBurst}) <= 10'h10); // @[accel/engine/engine.ts:431]
+  assign psw_burst = ({23'h0, toBound_2} < byLen_2) ? {23'h0, toBound_2} : byLen_2; // @[accel/engine/engine.ts:391]
+  assign pswGo = (((canRead & ~offGo) & ~idxGo) & (pswLeft != 31'h0)) & (({5'h0, pswRes} + {1'h0, pswBurst}) <= 10'h10); // @[accel/engine/engine.ts:436]
+  assign desc_burst = ({1'h0, toBound_3} < byLen_3) ? {1'h0, toBound_3} : byLen_3; // @[accel/engine/engine.ts:391]
+  assign descGo = (((canRead & ~offGo) & ~idxGo) & ~pswGo) & (descLeft != 3'h0); // @[accel/engine/engine.ts:441]
+  assign rid_burst = ({23'h0, toBound_4} < byLen_4) ? {23'h0, toBound_4} : byLen_4; // @[accel/engine/engine.ts:391]
+  assign ridGo = (((((canRead & ~offGo) & ~idxGo) & ~pswGo) & ~descGo) & (ridLeft != 31'h0)) & (({5'h0, ridRes} + {1'h0, ridBurst}) <= 10'h10); // @[accel/engine/engine.ts:450]
+  assign sideGo = (((offGo | idxGo) | pswGo) | descGo) | ridGo; // @[accel/engine/engine.ts:455]
+  assign tok_enq_valid = emitHeld | emTok; // @[accel/engine/engine.ts:809]
+  assign tok_enq_slot = emTok ? 2'h0 : heldSlot; // @[accel/engine/engine.ts:810]
+  assign tokQ_enq_bits = {emTok ? ((emPh == 2'h0) ? 2'h1 : emPh) : 2'h0, heldEmpty & ~emTok, heldFirst, heldLast, heldSlot, heldBag, heldN, heldScale, heldPos, emTok ? ((emPh == 2'h0) ? updU : emRow) : heldRow, heldRid}; // @[accel/engine/engine.ts:811]
+  assign tok_deq_ready = emptyGo | rowTake; // @[accel/engine/engine.ts:511]
+  assign fromTok = rowLeft == 5'h0; // @[accel/engine/engine.ts:471]
+  assign tokEmpty = tok_arb_out_bits[196]; // @[accel/engine/engine.ts:472]
+  assign fusedOpt = optOn & ~unfused; // @[accel/engine/engine.ts:478]
+  assign owed = fPh != 2'h0; // @[accel/engine/engine.ts:481]
+  assign tokLastFused = fusedOpt & tok_arb_out_bits[194]; // @[accel/engine/engine.ts:482]
+  assign tokFk = owed ? fPh : tok_arb_out_bits[198:197]; // @[accel/engine/engine.ts:486]
+  assign tokRow = owed ? fRid : tok_arb_out_bits[63:32]; // @[accel/engine/engine.ts:487]
+  assign argNext = (((maskEn & ~owed) & ~tokEmpty) & ~argDone) & (tokFk == 2'h0); // @[accel/engine/engine.ts:488]
+  assign tokRowwiseState = (tokFk == 2'h3) & (opt == 2'h3); // @[accel/engine/engine.ts:489]
+  assign tokBase = (tokFk == 2'h2) ? weight_lo : ((tokFk == 2'h3) ? state_lo : (argNext ? argmax_base : table_base)); // @[accel/engine/engine.ts:490]
+  assign tokStride = tokFk[1] ? weight_stride : (argNext ? (_T ? desc_argmax_stride : argmax_stride) : (_T ? desc_row_stride : row_stride)); // @[accel/engine/engine.ts:491]
+  assign tokRowAddr = tokRowwiseState ? (state_lo + _T_66[31:0]) : (tokBase + _T_67[31:0]); // @[accel/engine/engine.ts:492]
+  assign curFk = fromTok ? tokFk : rowFk; // @[accel/engine/engine.ts:494]
+  assign curRowWord = fromTok ? tokRowAddr[31:5] : rowWord; // @[accel/engine/engine.ts:495]
+  assign curRowLeft = fromTok ? (tokRowwiseState ? 5'h1 : rowBeats) : rowLeft; // @[accel/engine/engine.ts:496]
+  assign row_burst = ({1'h0, toBound_5} < byLen_5) ? {1'h0, toBound_5} : byLen_5; // @[accel/engine/engine.ts:391]
+  assign rowPending = ((rowLeft != 5'h0) | owed) | (tok_arb_out_valid & ~tokEmpty); // @[accel/engine/engine.ts:498]
+  assign rowMetaOk = ((rowLeft != 5'h0) | (curFk != 2'h0)) | metaQ_enq_ready; // @[accel/engine/engine.ts:499]
+  assign ridOk = (owed | ~tokLastFused) | ridUQ_enq_ready; // @[accel/engine/engine.ts:501]
+  assign updCredit = (curFk == 2'h0) | (({9'h0, updRes} + {8'h0, row_burst}) <= 17'h80); // @[accel/engine/engine.ts:506]
+  assign rowGo = ((((canRead & ~sideGo) & rowPending) & rowMetaOk) & updCredit) & (~fromTok | ridOk); // @[accel/engine/engine.ts:507]
+  assign emptyGo = (((((run & (rowLeft == 5'h0)) & ~owed) & tok_arb_out_valid) & tokEmpty) & metaQ_enq_ready) & ridOk; // @[accel/engine/engine.ts:509]
+  assign rowTake = ((rowGo & fromTok) & ~owed) & ~argNext; // @[accel/engine/engine.ts:510]
+  assign segOut = (emptyGo | rowTake) & tokLastFused; // @[accel/engine/engine.ts:514]
+  assign curIsArg = fromTok ? argNext : rowIsArg; // @[accel/engine/engine.ts:521]
+  assign arGo = sideGo | rowGo; // @[accel/engine/engine.ts:530]
+  assign arBeats = offGo ? offBurst : (idxGo ? idxBurst : (pswGo ? pswBurst : (descGo ? desc_burst : (ridGo ? ridBurst : row_burst)))); // @[accel/engine/engine.ts:531]
+  assign arWordSel = offGo ? offWord : (idxGo ? idxWord : (pswGo ? pswWord : (descGo ? descWord : (ridGo ? ridWord : curRowWord)))); // @[accel/engine/engine.ts:532]
+  assign arKind = offGo ? 3'h0 : (idxGo ? 3'h1 : (pswGo ? 3'h3 : (descGo ? 3'h5 : (ridGo ? 3'h6 : (curIsArg ? 3'h4 : ((curFk == 2'h0) ? 3'h2 : 3'h7)))))); // @[accel/engine/engine.ts:533]
+  assign rReady = lfsr[7:0] >= _T_68[7:0]; // @[accel/engine/engine.ts:582]
+  assign bReady = lfsr[15:8] >= _T_69[15:8]; // @[accel/engine/engine.ts:583]
+  assign rFire = m_axi_rvalid & rReady; // @[accel/engine/engine.ts:585]
+  assign rSlot = m_axi_rid; // @[accel/engine/engine.ts:586]
+  assign rRcv = robRcv_rd1; // @[accel/engine/engine.ts:587]
+  assign rCount = rRcv - robBase_rd0; // @[accel/engine/engine.ts:588]
+  assign headCount = robRcv_rd2 - robBase_rd1; // @[accel/engine/engine.ts:601]
+  assign headLen = slotLen_rd0; // @[accel/engine/engine.ts:602]
+  assign headKind = slotKind_rd0; // @[accel/engine/engine.ts:603]
+  assign avail = (slotsUsed != 7'h0) & ({6'h0, dBeat} < headCount); // @[accel/engine/engine.ts:604]
+  assign space = ({1'h0, dataQ_count} + {3'h0, rdPending}) < 4'h4; // @[accel/engine/engine.ts:605]
+  assign drain = avail & space; // @[accel/engine/engine.ts:606]
+  assign slotDone = {5'h0, dBeat} == headLen; // @[accel/engine/engine.ts:610]
+  assign freeSlot = drain & slotDone; // @[accel/engine/engine.ts:611]
+  assign dKind = dataQ_deq_bits[258:256]; // @[accel/engine/engine.ts:624]
+  assign dData = dataQ_deq_bits[255:0]; // @[accel/engine/engine.ts:625]
+  assign rowBeatReady = redGo & ~mEmpty; // @[accel/engine/engine.ts:882]
+  assign off_unpack_valid = offBeatQ_deq_valid & (off_unpack_left != 33'h0); // @[accel/engine/engine.ts:659]
+  assign off_unpack_value = _T_70[31:0]; // @[accel/engine/engine.ts:660]
+  assign off_unpack_pop = (needStart & off_unpack_valid) | (entry & ~lastBagNoEnd); // @[accel/engine/engine.ts:746]
+  assign off_unpack_next_lane = {1'h0, off_unpack_lane} + step; // @[accel/engine/engine.ts:663]
+  assign off_unpack_beat_done = (off_unpack_next_lane == 4'h8) | (off_unpack_left == 33'h1); // @[accel/engine/engine.ts:664]
+  assign idx_unpack_valid = idxBeatQ_deq_valid & (idx_unpack_left != 33'h0); // @[accel/engine/engine.ts:659]
+  assign idx_unpack_value = _T_71[31:0]; // @[accel/engine/engine.ts:660]
+  assign idx_unpack_pop = lookGo; // @[accel/engine/engine.ts:747]
+  assign idx_unpack_next_lane = {1'h0, idx_unpack_lane} + step_1; // @[accel/engine/engine.ts:663]
+  assign idx_unpack_beat_done = (idx_unpack_next_lane == 4'h8) | (idx_unpack_left == 33'h1); // @[accel/engine/engine.ts:664]
+  assign psw_unpack_valid = pswBeatQ_deq_valid & (psw_unpack_left != 33'h0); // @[accel/engine/engine.ts:659]
+  assign psw_unpack_value = _T_72[31:0]; // @[accel/engine/engine.ts:660]
+  assign psw_unpack_pop = lookGo & sideEn; // @[accel/engine/engine.ts:748]
+  assign psw_unpack_next_lane = {1'h0, psw_unpack_lane} + 4'h1; // @[accel/engine/engine.ts:663]
+  assign psw_unpack_beat_done = (psw_unpack_next_lane == 4'h8) | (psw_unpack_left == 33'h1); // @[accel/engine/engine.ts:664]
+  assign rid_unpack_valid = ridBeatQ_deq_valid & (rid_unpack_left != 33'h0); // @[accel/engine/engine.ts:659]
+  assign rid_unpack_value = _T_73[31:0]; // @[accel/engine/engine.ts:660]
+  assign rid_unpack_pop = unfused ? emTake : (entry & rowsOn); // @[accel/engine/engine.ts:799]
+  assign rid_unpack_next_lane = {1'h0, rid_unpack_lane} + 4'h2; // @[accel/engine/engine.ts:663]
+  assign rid_unpack_beat_done = (rid_unpack_next_lane == 4'h8) | (rid_unpack_left == 33'h1); // @[accel/engine/engine.ts:664]
+  assign bagsLeft = (bagIdx != numBags) & ~unfused; // @[accel/engine/engine.ts:713]
+  assign needStart = (run & bagsLeft) & ~haveStart; // @[accel/engine/engine.ts:720]
+  assign lastBagNoEnd = ((bagIdx + 32'h1) == numBags) & ~inclLast; // @[accel/engine/engine.ts:721]
+  assign endVal = lastBagNoEnd ? numIdx : off_unpack_value; // @[accel/engine/engine.ts:722]
+  assign endOk = lastBagNoEnd | off_unpack_valid; // @[accel/engine/engine.ts:723]
+  assign atBoundary = ((run & bagsLeft) & haveStart) & ~inBag; // @[accel/engine/engine.ts:725]
+  assign segRidOk = ~rowsOn | (rid_unpack_valid & (~gradRowsOut | ridPQ_enq_ready)); // @[accel/engine/engine.ts:726]
+  assign entry = (atBoundary & endOk) & segRidOk; // @[accel/engine/engine.ts:727]
+  assign eInBag = inBag | entry; // @[accel/engine/engine.ts:728]
+  assign eLeft = inBag ? lookLeft : (endVal - cur); // @[accel/engine/engine.ts:729]
+  assign eSeen = inBag & seenInBag; // @[accel/engine/engine.ts:730]
+  assign eN = inBag ? nCount : 32'h0; // @[accel/engine/engine.ts:731]
+  assign finalIdx = eLeft == 32'h1; // @[accel/engine/engine.ts:732]
+  assign isPad = padEn & (idx_unpack_value == (_T ? desc_padding_idx : padding_idx)); // @[accel/engine/engine.ts:733]
+  assign lookReady = (((run & eInBag) & (eLeft != 32'h0)) & idx_unpack_valid) & (~sideEn | psw_unpack_valid); // @[accel/engine/engine.ts:734]
+  assign wantNonPad = lookReady & ~isPad; // @[accel/engine/engine.ts:735]
+  assign emitHeld = ((run & heldValid) & (heldLast | wantNonPad)) & enqReady; // @[accel/engine/engine.ts:737]
+  assign heldFree = ~heldValid | emitHeld; // @[accel/engine/engine.ts:738]
+  assign padKeeps = isPad & ~(finalIdx & ~eSeen); // @[accel/engine/engine.ts:740]
+  assign lookGo = lookReady & (padKeeps | heldFree); // @[accel/engine/engine.ts:741]
+  assign emptyEnd = ((run & eInBag) & (eLeft == 32'h0)) & heldFree; // @[accel/engine/engine.ts:742]
+  assign bagEnd = (lookGo & finalIdx) | emptyEnd; // @[accel/engine/engine.ts:743]
+  assign holdEmpty = emptyEnd | (((lookGo & isPad) & finalIdx) & ~eSeen); // @[accel/engine/engine.ts:744]
+  assign holdLook = lookGo & ~isPad; // @[accel/engine/engine.ts:745]
+  assign emActive = ((rowsOn & run) & unfused) & (updU != numBags); // @[accel/engine/engine.ts:795]
+  assign emTok = emActive & ((emPh != 2'h0) | (rid_unpack_valid & ridUQ_enq_ready)); // @[accel/engine/engine.ts:796]
+  assign emTokGo = emTok & enqReady; // @[accel/engine/engine.ts:797]
+  assign emTake = emTokGo & (emPh == 2'h0); // @[accel/engine/engine.ts:798]
+  assign emLast = (emPh == 2'h2) ? (opt == 2'h1) : (emPh == 2'h3); // @[accel/engine/engine.ts:804]
+  assign mEmpty = metaQ_deq_bits[132]; // @[accel/engine/engine.ts:830]
+  assign mFirst = metaQ_deq_bits[131]; // @[accel/engine/engine.ts:831]
+  assign mLast = metaQ_deq_bits[130]; // @[accel/engine/engine.ts:832]
+  assign mSlot = metaQ_deq_bits[129:128]; // @[accel/engine/engine.ts:833]
+  assign mBag = metaQ_deq_bits[127:96]; // @[accel/engine/engine.ts:834]
+  assign mN = metaQ_deq_bits[95:64]; // @[accel/engine/engine.ts:835]
+  assign mScale = metaQ_deq_bits[63:32]; // @[accel/engine/engine.ts:836]
+  assign mPos = metaQ_deq_bits[31:0]; // @[accel/engine/engine.ts:837]
+  assign zeroA = mFirst | mEmpty; // @[accel/engine/engine.ts:857]
+  assign hazard = ~zeroA & (inAdder | inAdder_1); // @[accel/engine/engine.ts:859]
+  assign rowBeatAvail = (dataQ_deq_valid & (dKind == 3'h2)) & (~maskEn | argBeatQ_deq_valid); // @[accel/engine/engine.ts:872]
+  assign isRowEnd = ({2'h0, rj} + 6'h1) == {1'h0, rowBeats}; // @[accel/engine/engine.ts:873]
+  assign needAw = mLast & (rj == 4'h0); // @[accel/engine/engine.ts:874]
+  assign redGo = (((((run & metaQ_deq_valid) & (mEmpty | rowBeatAvail)) & ~hazard) & (~mLast | (outRes < 5'h18))) & ((~mLast | ~argEn) | (argRes < 6'h28))) & ((~needAw | optOn) | awBagQ_enq_ready); // @[accel/engine/engine.ts:879]
+  assign sumW = sum; // @[accel/engine/engine.ts:932]
+  assign accFwd = ((red_valid_5 & ~red_last_5) & (red_slot_5 == red_slot_2)) & (red_beat_5 == red_beat_2); // @[accel/engine/engine.ts:915]
+  assign accRd = accFwd ? sumW : acc_rd0; // @[accel/engine/engine.ts:916]
+  assign sum = {results, results_1, results_2, results_3, results_4, results_5, results_6, results_7}; // @[accel/engine/engine.ts:931]
   assign argmax_next = {words, words_1, words_2, words_3, words_4, words_5, words_6, words_7}; // @[accel/engine/argmax.ts:22]
-  assign argPop = argQ_deq_valid & argQ_deq_ready; // @[accel/engine/engine.ts:925]
-  assign argUp = (redGo & mLast) & argEn; // @[accel/engine/engine.ts:926]
-  assign finIn = (red_valid_5 & red_last_5) & isMean; // @[accel/engine/engine.ts:930]
-  assign meanOut = fin_zero_11 ? 256'h0 : {lane_div_7_y, lane_div_6_y, lane_div_5_y, lane_div_4_y, lane_div_3_y, lane_div_2_y, lane_div_1_y, lane_div_0_y}; // @[accel/engine/engine.ts:961]
-  assign outPop = outQ_deq_valid & outQ_deq_ready; // @[accel/engine/engine.ts:964]
-  assign resUp = redGo & mLast; // @[accel/engine/engine.ts:965]
-  assign updPop = updBeatQ_deq_valid & updBeatQ_deq_ready; // @[accel/engine/engine.ts:994]
-  assign pkSh = {pkN[1:0], 6'h0}; // @[accel/engine/engine.ts:1010]
-  assign pkNextData = pkData | _T_51[255:0]; // @[accel/engine/engine.ts:1011]
-  assign pkNextStrb = pkStrb | _T_52[31:0]; // @[accel/engine/engine.ts:1012]
-  assign pkFlush = ((pkN + 3'h1) == 3'h4) | ((pkSeen + 32'h1) == numBags); // @[accel/engine/engine.ts:1013]
-  assign updHdrOk = hq_enq_ready; // @[accel/engine/engine.ts:1015]
-  assign pkHdrOk = (updHdrOk & ~update_hdr_valid) & pkQ_enq_ready; // @[accel/engine/engine.ts:1016]
-  assign pkTake = (run & ridPQ_deq_valid) & (~pkFlush | pkHdrOk); // @[accel/engine/engine.ts:1017]
-  assign pkPush = pkTake & pkFlush; // @[accel/engine/engine.ts:1020]
-  assign owFromQ = owLeft == 5'h0; // @[accel/engine/engine.ts:1050]
-  assign fromBag = awBagQ_deq_valid; // @[accel/engine/engine.ts:1055]
-  assign curOwSrc = owFromQ ? (fromBag ? (owArg ? 3'h1 : 3'h0) : hq_deq_bits[34:32]) : owSrc; // @[accel/engine/engine.ts:1057]
-  assign bagOutAddr = (owArg ? argmax_base : out_base) + _T_53[31:0]; // @[accel/engine/engine.ts:1058]
-  assign curOwWord = owFromQ ? (fromBag ? bagOutAddr[31:5] : hq_deq_bits[26:0]) : owWord; // @[accel/engine/engine.ts:1059]
-  assign curOwLeft = owFromQ ? (fromBag ? rowBeats : hq_deq_bits[31:27]) : owLeft; // @[accel/engine/engine.ts:1060]
-  assign aw_burst = ({1'h0, toBound_6} < byLen_6) ? {1'h0, toBound_6} : byLen_6; // @[accel/engine/engine.ts:374]
-  assign awGo = ((((busy & ~err) & (((owLeft != 5'h0) | awBagQ_deq_valid) | hq_deq_valid)) & (~awValid | m_axi_awready)) & (bOut < 6'h20)) & lenQ_enq_ready; // @[accel/engine/engine.ts:1062]
-  assign wSrc = lenQ_deq_bits[10:8]; // @[accel/engine/engine.ts:1101]
-  assign wHead = (wSrc == 3'h1) ? argQ_deq_bits : outQ_deq_bits; // @[accel/engine/engine.ts:1102]
-  assign srcValid = (wSrc == 3'h0) ? outQ_deq_valid : ((wSrc == 3'h1) ? argQ_deq_valid : ((wSrc == 3'h2) ? pkQ_deq_valid : ((wSrc == 3'h3) ? update_wd_valid : update_sd_valid))); // @[accel/engine/engine.ts:1103]
-  assign wGo = (lenQ_deq_valid & (srcValid | err)) & (~wValid | m_axi_wready); // @[accel/engine/engine.ts:1105]
-  assign burstEnd = wBeat == lenQ_deq_bits[7:0]; // @[accel/engine/engine.ts:1106]
-  assign ohEnd = wHead[256]; // @[accel/engine/engine.ts:1115]
-  assign ownData = (wSrc == 3'h2) ? pkQ_deq_bits[255:0] : ((wSrc == 3'h3) ? update_wd_data : update_sd_data); // @[accel/engine/engine.ts:1116]
-  assign ownStrb = (wSrc == 3'h2) ? pkQ_deq_bits[287:256] : ((wSrc == 3'h3) ? update_wd_strb : update_sd_strb); // @[accel/engine/engine.ts:1117]
-  assign bFire = m_axi_bvalid & bReady; // @[accel/engine/engine.ts:1136]
-  assign rErr = rFire & (m_axi_rresp != 2'h0); // @[accel/engine/engine.ts:1141]
-  assign bErr = bFire & (m_axi_bresp != 2'h0); // @[accel/engine/engine.ts:1142]
-  assign opStart = (((start & ~program_bad) & (num_tables == 32'h0)) | (descLoaded & ~err)) & ~slice_none; // @[accel/engine/engine.ts:1165]
-  assign skipTable = (descLoaded & ~err) & slice_none; // @[accel/engine/engine.ts:1167]
-  assign quiet = (((((((((((((((((((((((((((((((((((err | ((~bagsLeft & ~inBag) & ~heldValid)) & empty) & (rowLeft == 5'h0)) & ~metaQ_deq_valid) & ~arValid) & (slotsUsed == 7'h0)) & ~rdPending) & ~dataQ_deq_valid) & ~(((((red_valid_0 | red_valid_1) | red_valid_2) | red_valid_3) | red_valid_4) | red_valid_5)) & ~outQ_deq_valid) & ~awBagQ_deq_valid) & (owLeft == 5'h0)) & ~awValid) & ~lenQ_deq_valid) & ~wValid) & (bOut == 6'h0)) & (err | ((((offLeft == 31'h0) & (idxLeft == 31'h0)) & (pswLeft == 31'h0)) & (descLeft == 3'h0)))) & ~offBeatQ_deq_valid) & ~idxBeatQ_deq_valid) & ~pswBeatQ_deq_valid) & ~(((((((((((fin_valid_0 | fin_valid_1) | fin_valid_2) | fin_valid_3) | fin_valid_4) | fin_valid_5) | fin_valid_6) | fin_valid_7) | fin_valid_8) | fin_valid_9) | fin_valid_10) | fin_valid_11)) & ~d1Valid) & ~d2Valid) & ~argQ_deq_valid) & ~argBeatQ_deq_valid) & ~owArg) & ~hq_deq_valid) & (err | (ridLeft == 31'h0))) & ~ridBeatQ_deq_valid) & ~updBeatQ_deq_valid) & ~ridUQ_deq_valid) & ~ridPQ_deq_valid) & ~pkQ_deq_valid) & (err | ~emActive)) & (err | ~owed)) & update_idle; // @[accel/engine/engine.ts:1250]
-  assign lastTable = ~batched | (({1'h0, tableAt} + 33'h1) >= {1'h0, num_tables}); // @[accel/engine/engine.ts:1261]
-  assign finish = (busy & ~start) & ((quiet & (err | (opRun & lastTable))) | (skipTable & lastTable)); // @[accel/engine/engine.ts:1262]
-  assign nextTable = ((busy & ~err) & ((quiet & opRun) | skipTable)) & ~lastTable; // @[accel/engine/engine.ts:1263]
+  assign argPop = argQ_deq_valid & argQ_deq_ready; // @[accel/engine/engine.ts:942]
+  assign argUp = (redGo & mLast) & argEn; // @[accel/engine/engine.ts:943]
+  assign finIn = (red_valid_5 & red_last_5) & isMean; // @[accel/engine/engine.ts:947]
+  assign meanOut = fin_zero_11 ? 256'h0 : {lane_div_7_y, lane_div_6_y, lane_div_5_y, lane_div_4_y, lane_div_3_y, lane_div_2_y, lane_div_1_y, lane_div_0_y}; // @[accel/engine/engine.ts:978]
+  assign outPop = outQ_deq_valid & outQ_deq_ready; // @[accel/engine/engine.ts:981]
+  assign resUp = redGo & mLast; // @[accel/engine/engine.ts:982]
+  assign updPop = updBeatQ_deq_valid & updBeatQ_deq_ready; // @[accel/engine/engine.ts:1011]
+  assign pkSh = {pkN[1:0], 6'h0}; // @[accel/engine/engine.ts:1027]
+  assign pkNextData = pkData | _T_74[255:0]; // @[accel/engine/engine.ts:1028]
+  assign pkNextStrb = pkStrb | _T_75[31:0]; // @[accel/engine/engine.ts:1029]
+  assign pkFlush = ((pkN + 3'h1) == 3'h4) | ((pkSeen + 32'h1) == numBags); // @[accel/engine/engine.ts:1030]
+  assign updHdrOk = hq_enq_ready; // @[accel/engine/engine.ts:1032]
+  assign pkHdrOk = (updHdrOk & ~update_hdr_valid) & pkQ_enq_ready; // @[accel/engine/engine.ts:1033]
+  assign pkTake = (run & ridPQ_deq_valid) & (~pkFlush | pkHdrOk); // @[accel/engine/engine.ts:1034]
+  assign pkPush = pkTake & pkFlush; // @[accel/engine/engine.ts:1037]
+  assign owFromQ = owLeft == 5'h0; // @[accel/engine/engine.ts:1067]
+  assign fromBag = awBagQ_deq_valid; // @[accel/engine/engine.ts:1072]
+  assign curOwSrc = owFromQ ? (fromBag ? (owArg ? 3'h1 : 3'h0) : hq_deq_bits[34:32]) : owSrc; // @[accel/engine/engine.ts:1074]
+  assign bagOutAddr = (owArg ? argmax_base : out_base) + _T_76[31:0]; // @[accel/engine/engine.ts:1075]
+  assign curOwWord = owFromQ ? (fromBag ? bagOutAddr[31:5] : hq_deq_bits[26:0]) : owWord; // @[accel/engine/engine.ts:1076]
+  assign curOwLeft = owFromQ ? (fromBag ? rowBeats : hq_deq_bits[31:27]) : owLeft; // @[accel/engine/engine.ts:1077]
+  assign aw_burst = ({1'h0, toBound_6} < byLen_6) ? {1'h0, toBound_6} : byLen_6; // @[accel/engine/engine.ts:391]
+  assign awGo = ((((busy & ~err) & (((owLeft != 5'h0) | awBagQ_deq_valid) | hq_deq_valid)) & (~awValid | m_axi_awready)) & (bOut < 6'h20)) & lenQ_enq_ready; // @[accel/engine/engine.ts:1079]
+  assign wSrc = lenQ_deq_bits[10:8]; // @[accel/engine/engine.ts:1118]
+  assign wHead = (wSrc == 3'h1) ? argQ_deq_bits : outQ_deq_bits; // @[accel/engine/engine.ts:1119]
+  assign srcValid = (wSrc == 3'h0) ? outQ_deq_valid : ((wSrc == 3'h1) ? argQ_deq_valid : ((wSrc == 3'h2) ? pkQ_deq_valid : ((wSrc == 3'h3) ? update_wd_valid : update_sd_valid))); // @[accel/engine/engine.ts:1120]
+  assign wGo = (lenQ_deq_valid & (srcValid | err)) & (~wValid | m_axi_wready); // @[accel/engine/engine.ts:1122]
+  assign burstEnd = wBeat == lenQ_deq_bits[7:0]; // @[accel/engine/engine.ts:1123]
+  assign ohEnd = wHead[256]; // @[accel/engine/engine.ts:1132]
+  assign ownData = (wSrc == 3'h2) ? pkQ_deq_bits[255:0] : ((wSrc == 3'h3) ? update_wd_data : update_sd_data); // @[accel/engine/engine.ts:1133]
+  assign ownStrb = (wSrc == 3'h2) ? pkQ_deq_bits[287:256] : ((wSrc == 3'h3) ? update_wd_strb : update_sd_strb); // @[accel/engine/engine.ts:1134]
+  assign bFire = m_axi_bvalid & bReady; // @[accel/engine/engine.ts:1153]
+  assign rErr = rFire & (m_axi_rresp != 2'h0); // @[accel/engine/engine.ts:1158]
+  assign bErr = bFire & (m_axi_bresp != 2'h0); // @[accel/engine/engine.ts:1159]
+  assign descriptor_bad = (descLoaded & ~err) & (descriptor_cause != 5'h0); // @[accel/engine/engine.ts:1183]
+  assign descGood = (descLoaded & ~err) & (descriptor_cause == 5'h0); // @[accel/engine/engine.ts:1184]
+  assign opStart = (((start & ~program_bad) & (num_tables == 32'h0)) | descGood) & ~slice_none; // @[accel/engine/engine.ts:1185]
+  assign skipTable = descGood & slice_none; // @[accel/engine/engine.ts:1187]
+  assign quiet = (((((((((((((((((((((((((((((((((((err | ((~bagsLeft & ~inBag) & ~heldValid)) & empty) & (rowLeft == 5'h0)) & ~metaQ_deq_valid) & ~arValid) & (slotsUsed == 7'h0)) & ~rdPending) & ~dataQ_deq_valid) & ~(((((red_valid_0 | red_valid_1) | red_valid_2) | red_valid_3) | red_valid_4) | red_valid_5)) & ~outQ_deq_valid) & ~awBagQ_deq_valid) & (owLeft == 5'h0)) & ~awValid) & ~lenQ_deq_valid) & ~wValid) & (bOut == 6'h0)) & (err | ((((offLeft == 31'h0) & (idxLeft == 31'h0)) & (pswLeft == 31'h0)) & (descLeft == 3'h0)))) & ~offBeatQ_deq_valid) & ~idxBeatQ_deq_valid) & ~pswBeatQ_deq_valid) & ~(((((((((((fin_valid_0 | fin_valid_1) | fin_valid_2) | fin_valid_3) | fin_valid_4) | fin_valid_5) | fin_valid_6) | fin_valid_7) | fin_valid_8) | fin_valid_9) | fin_valid_10) | fin_valid_11)) & ~d1Valid) & ~d2Valid) & ~argQ_deq_valid) & ~argBeatQ_deq_valid) & ~owArg) & ~hq_deq_valid) & (err | (ridLeft == 31'h0))) & ~ridBeatQ_deq_valid) & ~updBeatQ_deq_valid) & ~ridUQ_deq_valid) & ~ridPQ_deq_valid) & ~pkQ_deq_valid) & (err | ~emActive)) & (err | ~owed)) & update_idle; // @[accel/engine/engine.ts:1276]
+  assign lastTable = ~batched | (({1'h0, tableAt} + 33'h1) >= {1'h0, num_tables}); // @[accel/engine/engine.ts:1287]
+  assign finish = (busy & ~start) & ((quiet & (err | (opRun & lastTable))) | (skipTable & lastTable)); // @[accel/engine/engine.ts:1288]
+  assign nextTable = ((busy & ~err) & ((quiet & opRun) | skipTable)) & ~lastTable; // @[accel/engine/engine.ts:1289]
   assign tok_q_0_enq_valid = tok_enq_valid & (tok_enq_slot == 2'h0); // @[accel/engine/interleave.ts:40]
   assign tok_q_0_enq_bits = tokQ_enq_bits; // @[accel/engine/interleave.ts:41]
   assign tok_q_0_deq_ready = err | tok_arb_in_0_ready; // @[accel/engine/interleave.ts:56]
@@ -2377,188 +2452,188 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
   assign tok_arb_in_3_valid = tok_q_3_deq_valid; // @[accel/engine/interleave.ts:54]
   assign tok_arb_in_3_bits = tok_q_3_deq_bits; // @[accel/engine/interleave.ts:55]
   assign tok_arb_out_ready = err | tok_deq_ready; // @[accel/engine/interleave.ts:59]
-  assign metaQ_enq_valid = emptyGo | (rowTake & (curFk == 2'h0)); // @[accel/engine/engine.ts:495]
-  assign metaQ_enq_bits = {tok_arb_out_bits[196], tok_arb_out_bits[195], tok_arb_out_bits[194], tok_arb_out_bits[193:192], tok_arb_out_bits[191:160], tok_arb_out_bits[159:128], tok_arb_out_bits[127:96], tok_arb_out_bits[95:64]}; // @[accel/engine/engine.ts:509]
-  assign metaQ_deq_ready = err | (redGo & isRowEnd); // @[accel/engine/engine.ts:867]
-  assign ridUQ_enq_valid = unfused ? emTake : segOut; // @[accel/engine/engine.ts:783]
-  assign ridUQ_enq_bits = unfused ? {updU, rid_unpack_value} : {tok_arb_out_bits[191:160], tok_arb_out_bits[31:0]}; // @[accel/engine/engine.ts:784]
-  assign ridUQ_deq_ready = err | update_rid_ready; // @[accel/engine/engine.ts:990]
-  assign dataQ_enq_valid = rdPending; // @[accel/engine/engine.ts:603]
-  assign dataQ_enq_bits = {rdKind, robData}; // @[accel/engine/engine.ts:604]
-  assign dataQ_deq_ready = err ? 1'b1 : ((dKind == 3'h0) ? offBeatQ_enq_ready : ((dKind == 3'h1) ? idxBeatQ_enq_ready : ((dKind == 3'h3) ? pswBeatQ_enq_ready : ((dKind == 3'h4) ? argBeatQ_enq_ready : ((dKind == 3'h5) ? 1'b1 : ((dKind == 3'h6) ? ridBeatQ_enq_ready : ((dKind == 3'h7) ? updBeatQ_enq_ready : rowBeatReady))))))); // @[accel/engine/engine.ts:629]
-  assign offBeatQ_enq_valid = dataQ_deq_valid & (dKind == 3'h0); // @[accel/engine/engine.ts:611]
-  assign offBeatQ_enq_bits = dData; // @[accel/engine/engine.ts:612]
-  assign offBeatQ_deq_ready = err | (off_unpack_pop & off_unpack_beat_done); // @[accel/engine/engine.ts:652]
-  assign idxBeatQ_enq_valid = dataQ_deq_valid & (dKind == 3'h1); // @[accel/engine/engine.ts:613]
-  assign idxBeatQ_enq_bits = dData; // @[accel/engine/engine.ts:614]
-  assign idxBeatQ_deq_ready = err | (idx_unpack_pop & idx_unpack_beat_done); // @[accel/engine/engine.ts:652]
-  assign pswBeatQ_enq_valid = dataQ_deq_valid & (dKind == 3'h3); // @[accel/engine/engine.ts:616]
-  assign pswBeatQ_enq_bits = dData; // @[accel/engine/engine.ts:617]
-  assign pswBeatQ_deq_ready = err | (psw_unpack_pop & psw_unpack_beat_done); // @[accel/engine/engine.ts:652]
-  assign argBeatQ_enq_valid = dataQ_deq_valid & (dKind == 3'h4); // @[accel/engine/engine.ts:620]
-  assign argBeatQ_enq_bits = dData; // @[accel/engine/engine.ts:621]
-  assign argBeatQ_deq_ready = err | ((redGo & ~mEmpty) & maskEn); // @[accel/engine/engine.ts:866]
-  assign ridBeatQ_enq_valid = dataQ_deq_valid & (dKind == 3'h6); // @[accel/engine/engine.ts:623]
-  assign ridBeatQ_enq_bits = dData; // @[accel/engine/engine.ts:624]
-  assign ridBeatQ_deq_ready = err | (rid_unpack_pop & rid_unpack_beat_done); // @[accel/engine/engine.ts:652]
-  assign updBeatQ_enq_valid = dataQ_deq_valid & (dKind == 3'h7); // @[accel/engine/engine.ts:626]
-  assign updBeatQ_enq_bits = dData; // @[accel/engine/engine.ts:627]
-  assign updBeatQ_deq_ready = err | update_upd_ready; // @[accel/engine/engine.ts:993]
-  assign ridPQ_enq_valid = entry & gradRowsOut; // @[accel/engine/engine.ts:785]
-  assign ridPQ_enq_bits = rid_unpack_value; // @[accel/engine/engine.ts:786]
-  assign ridPQ_deq_ready = err | pkTake; // @[accel/engine/engine.ts:1018]
-  assign outQ_enq_valid = isMean ? fin_valid_11 : (red_valid_5 & red_last_5); // @[accel/engine/engine.ts:962]
-  assign outQ_enq_bits = isMean ? {fin_end_11, meanOut} : {red_row_end_5, sum}; // @[accel/engine/engine.ts:963]
-  assign outQ_deq_ready = err | (optOn ? update_grad_ready : (wGo & (wSrc == 3'h0))); // @[accel/engine/engine.ts:1108]
-  assign awBagQ_enq_valid = (redGo & needAw) & ~optOn; // @[accel/engine/engine.ts:870]
-  assign awBagQ_enq_bits = mBag; // @[accel/engine/engine.ts:871]
-  assign awBagQ_deq_ready = err | (((awGo & owFromQ) & fromBag) & (~argEn | owArg)); // @[accel/engine/engine.ts:1064]
-  assign hq_enq_valid = update_hdr_valid | pkPush; // @[accel/engine/engine.ts:1036]
-  assign hq_enq_bits = update_hdr_valid ? {update_hdr_state ? 3'h4 : 3'h3, update_hdr_beats, update_hdr_word} : {3'h2, 5'h1, pkWord}; // @[accel/engine/engine.ts:1037]
-  assign hq_deq_ready = err | ((awGo & owFromQ) & ~fromBag); // @[accel/engine/engine.ts:1065]
-  assign argQ_enq_valid = (red_valid_5 & red_last_5) & argEn; // @[accel/engine/engine.ts:923]
-  assign argQ_enq_bits = {red_row_end_5, argmax_next}; // @[accel/engine/engine.ts:924]
-  assign argQ_deq_ready = err | (wGo & (wSrc == 3'h1)); // @[accel/engine/engine.ts:1111]
-  assign lane_mul_0_in_valid = redGo; // @[accel/engine/engine.ts:887]
-  assign lane_mul_0_a = mEmpty ? 32'h0 : ((maskEn & (argBeatQ_deq_bits[31:0] != mPos)) ? 32'h80000000 : dData[31:0]); // @[accel/engine/engine.ts:888]
-  assign lane_mul_0_b = mScale; // @[accel/engine/engine.ts:889]
-  assign lane_mul_1_in_valid = redGo; // @[accel/engine/engine.ts:887]
-  assign lane_mul_1_a = mEmpty ? 32'h0 : ((maskEn & (argBeatQ_deq_bits[63:32] != mPos)) ? 32'h80000000 : dData[63:32]); // @[accel/engine/engine.ts:888]
-  assign lane_mul_1_b = mScale; // @[accel/engine/engine.ts:889]
-  assign lane_mul_2_in_valid = redGo; // @[accel/engine/engine.ts:887]
-  assign lane_mul_2_a = mEmpty ? 32'h0 : ((maskEn & (argBeatQ_deq_bits[95:64] != mPos)) ? 32'h80000000 : dData[95:64]); // @[accel/engine/engine.ts:888]
-  assign lane_mul_2_b = mScale; // @[accel/engine/engine.ts:889]
-  assign lane_mul_3_in_valid = redGo; // @[accel/engine/engine.ts:887]
-  assign lane_mul_3_a = mEmpty ? 32'h0 : ((maskEn & (argBeatQ_deq_bits[127:96] != mPos)) ? 32'h80000000 : dData[127:96]); // @[accel/engine/engine.ts:888]
-  assign lane_mul_3_b = mScale; // @[accel/engine/engine.ts:889]
-  assign lane_mul_4_in_valid = redGo; // @[accel/engine/engine.ts:887]
-  assign lane_mul_4_a = mEmpty ? 32'h0 : ((maskEn & (argBeatQ_deq_bits[159:128] != mPos)) ? 32'h80000000 : dData[159:128]); // @[accel/engine/engine.ts:888]
-  assign lane_mul_4_b = mScale; // @[accel/engine/engine.ts:889]
-  assign lane_mul_5_in_valid = redGo; // @[accel/engine/engine.ts:887]
-  assign lane_mul_5_a = mEmpty ? 32'h0 : ((maskEn & (argBeatQ_deq_bits[191:160] != mPos)) ? 32'h80000000 : dData[191:160]); // @[accel/engine/engine.ts:888]
-  assign lane_mul_5_b = mScale; // @[accel/engine/engine.ts:889]
-  assign lane_mul_6_in_valid = redGo; // @[accel/engine/engine.ts:887]
-  assign lane_mul_6_a = mEmpty ? 32'h0 : ((maskEn & (argBeatQ_deq_bits[223:192] != mPos)) ? 32'h80000000 : dData[223:192]); // @[accel/engine/engine.ts:888]
-  assign lane_mul_6_b = mScale; // @[accel/engine/engine.ts:889]
-  assign lane_mul_7_in_valid = redGo; // @[accel/engine/engine.ts:887]
-  assign lane_mul_7_a = mEmpty ? 32'h0 : ((maskEn & (argBeatQ_deq_bits[255:224] != mPos)) ? 32'h80000000 : dData[255:224]); // @[accel/engine/engine.ts:888]
-  assign lane_mul_7_b = mScale; // @[accel/engine/engine.ts:889]
-  assign lane_add_0_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:903]
-  assign lane_add_0_a = red_first_2 ? 32'h0 : accRd[31:0]; // @[accel/engine/engine.ts:904]
-  assign lane_add_0_b = lane_mul_0_y; // @[accel/engine/engine.ts:905]
-  assign lane_add_0_sub = 1'b0; // @[accel/engine/engine.ts:906]
-  assign lane_max_0_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:908]
-  assign lane_max_0_a = red_first_2 ? lane_mul_0_y : accRd[31:0]; // @[accel/engine/engine.ts:909]
-  assign lane_max_0_b = lane_mul_0_y; // @[accel/engine/engine.ts:910]
-  assign lane_add_1_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:903]
-  assign lane_add_1_a = red_first_2 ? 32'h0 : accRd[63:32]; // @[accel/engine/engine.ts:904]
-  assign lane_add_1_b = lane_mul_1_y; // @[accel/engine/engine.ts:905]
-  assign lane_add_1_sub = 1'b0; // @[accel/engine/engine.ts:906]
-  assign lane_max_1_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:908]
-  assign lane_max_1_a = red_first_2 ? lane_mul_1_y : accRd[63:32]; // @[accel/engine/engine.ts:909]
-  assign lane_max_1_b = lane_mul_1_y; // @[accel/engine/engine.ts:910]
-  assign lane_add_2_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:903]
-  assign lane_add_2_a = red_first_2 ? 32'h0 : accRd[95:64]; // @[accel/engine/engine.ts:904]
-  assign lane_add_2_b = lane_mul_2_y; // @[accel/engine/engine.ts:905]
-  assign lane_add_2_sub = 1'b0; // @[accel/engine/engine.ts:906]
-  assign lane_max_2_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:908]
-  assign lane_max_2_a = red_first_2 ? lane_mul_2_y : accRd[95:64]; // @[accel/engine/engine.ts:909]
-  assign lane_max_2_b = lane_mul_2_y; // @[accel/engine/engine.ts:910]
-  assign lane_add_3_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:903]
-  assign lane_add_3_a = red_first_2 ? 32'h0 : accRd[127:96]; // @[accel/engine/engine.ts:904]
-  assign lane_add_3_b = lane_mul_3_y; // @[accel/engine/engine.ts:905]
-  assign lane_add_3_sub = 1'b0; // @[accel/engine/engine.ts:906]
-  assign lane_max_3_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:908]
-  assign lane_max_3_a = red_first_2 ? lane_mul_3_y : accRd[127:96]; // @[accel/engine/engine.ts:909]
-  assign lane_max_3_b = lane_mul_3_y; // @[accel/engine/engine.ts:910]
-  assign lane_add_4_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:903]
-  assign lane_add_4_a = red_first_2 ? 32'h0 : accRd[159:128]; // @[accel/engine/engine.ts:904]
-  assign lane_add_4_b = lane_mul_4_y; // @[accel/engine/engine.ts:905]
-  assign lane_add_4_sub = 1'b0; // @[accel/engine/engine.ts:906]
-  assign lane_max_4_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:908]
-  assign lane_max_4_a = red_first_2 ? lane_mul_4_y : accRd[159:128]; // @[accel/engine/engine.ts:909]
-  assign lane_max_4_b = lane_mul_4_y; // @[accel/engine/engine.ts:910]
-  assign lane_add_5_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:903]
-  assign lane_add_5_a = red_first_2 ? 32'h0 : accRd[191:160]; // @[accel/engine/engine.ts:904]
-  assign lane_add_5_b = lane_mul_5_y; // @[accel/engine/engine.ts:905]
-  assign lane_add_5_sub = 1'b0; // @[accel/engine/engine.ts:906]
-  assign lane_max_5_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:908]
-  assign lane_max_5_a = red_first_2 ? lane_mul_5_y : accRd[191:160]; // @[accel/engine/engine.ts:909]
-  assign lane_max_5_b = lane_mul_5_y; // @[accel/engine/engine.ts:910]
-  assign lane_add_6_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:903]
-  assign lane_add_6_a = red_first_2 ? 32'h0 : accRd[223:192]; // @[accel/engine/engine.ts:904]
-  assign lane_add_6_b = lane_mul_6_y; // @[accel/engine/engine.ts:905]
-  assign lane_add_6_sub = 1'b0; // @[accel/engine/engine.ts:906]
-  assign lane_max_6_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:908]
-  assign lane_max_6_a = red_first_2 ? lane_mul_6_y : accRd[223:192]; // @[accel/engine/engine.ts:909]
-  assign lane_max_6_b = lane_mul_6_y; // @[accel/engine/engine.ts:910]
-  assign lane_add_7_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:903]
-  assign lane_add_7_a = red_first_2 ? 32'h0 : accRd[255:224]; // @[accel/engine/engine.ts:904]
-  assign lane_add_7_b = lane_mul_7_y; // @[accel/engine/engine.ts:905]
-  assign lane_add_7_sub = 1'b0; // @[accel/engine/engine.ts:906]
-  assign lane_max_7_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:908]
-  assign lane_max_7_a = red_first_2 ? lane_mul_7_y : accRd[255:224]; // @[accel/engine/engine.ts:909]
-  assign lane_max_7_b = lane_mul_7_y; // @[accel/engine/engine.ts:910]
-  assign nConv_in_valid = finIn; // @[accel/engine/engine.ts:932]
-  assign nConv_a = red_n_5; // @[accel/engine/engine.ts:933]
-  assign lane_div_0_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:955]
-  assign lane_div_0_a = d2[31:0]; // @[accel/engine/engine.ts:956]
-  assign lane_div_0_b = nConv_y; // @[accel/engine/engine.ts:957]
-  assign lane_div_1_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:955]
-  assign lane_div_1_a = d2[63:32]; // @[accel/engine/engine.ts:956]
-  assign lane_div_1_b = nConv_y; // @[accel/engine/engine.ts:957]
-  assign lane_div_2_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:955]
-  assign lane_div_2_a = d2[95:64]; // @[accel/engine/engine.ts:956]
-  assign lane_div_2_b = nConv_y; // @[accel/engine/engine.ts:957]
-  assign lane_div_3_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:955]
-  assign lane_div_3_a = d2[127:96]; // @[accel/engine/engine.ts:956]
-  assign lane_div_3_b = nConv_y; // @[accel/engine/engine.ts:957]
-  assign lane_div_4_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:955]
-  assign lane_div_4_a = d2[159:128]; // @[accel/engine/engine.ts:956]
-  assign lane_div_4_b = nConv_y; // @[accel/engine/engine.ts:957]
-  assign lane_div_5_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:955]
-  assign lane_div_5_a = d2[191:160]; // @[accel/engine/engine.ts:956]
-  assign lane_div_5_b = nConv_y; // @[accel/engine/engine.ts:957]
-  assign lane_div_6_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:955]
-  assign lane_div_6_a = d2[223:192]; // @[accel/engine/engine.ts:956]
-  assign lane_div_6_b = nConv_y; // @[accel/engine/engine.ts:957]
-  assign lane_div_7_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:955]
-  assign lane_div_7_a = d2[255:224]; // @[accel/engine/engine.ts:956]
-  assign lane_div_7_b = nConv_y; // @[accel/engine/engine.ts:957]
-  assign update_start = opStart; // @[accel/engine/engine.ts:1166]
-  assign update_flush = err; // @[accel/engine/engine.ts:973]
-  assign update_opt_1 = opt; // @[accel/engine/engine.ts:974]
-  assign update_keepGrad = keepGrad; // @[accel/engine/engine.ts:975]
-  assign update_unfused_1 = unfused; // @[accel/engine/engine.ts:976]
-  assign update_dim = dim[15:0]; // @[accel/engine/engine.ts:977]
-  assign update_rowBeats = rowBeats; // @[accel/engine/engine.ts:978]
-  assign update_tailStrb = tailStrb; // @[accel/engine/engine.ts:979]
-  assign update_lr = lr; // @[accel/engine/engine.ts:980]
-  assign update_eps = eps; // @[accel/engine/engine.ts:981]
-  assign update_weightBase = weight_lo; // @[accel/engine/engine.ts:982]
-  assign update_stateBase = state_lo; // @[accel/engine/engine.ts:983]
-  assign update_rowStride = weight_stride; // @[accel/engine/engine.ts:984]
-  assign update_outBase = out_base; // @[accel/engine/engine.ts:985]
-  assign update_outStride = out_stride; // @[accel/engine/engine.ts:986]
-  assign update_rid_valid = ridUQ_deq_valid; // @[accel/engine/engine.ts:987]
-  assign update_rid = ridUQ_deq_bits[31:0]; // @[accel/engine/engine.ts:988]
-  assign update_rid_seg = ridUQ_deq_bits[63:32]; // @[accel/engine/engine.ts:989]
-  assign update_grad_valid = optOn & outQ_deq_valid; // @[accel/engine/engine.ts:1109]
-  assign update_grad = outQ_deq_bits[255:0]; // @[accel/engine/engine.ts:1110]
-  assign update_upd_valid = updBeatQ_deq_valid; // @[accel/engine/engine.ts:991]
-  assign update_upd = updBeatQ_deq_bits; // @[accel/engine/engine.ts:992]
-  assign update_hdr_ready = updHdrOk; // @[accel/engine/engine.ts:1019]
-  assign update_wd_ready = (wGo & (wSrc == 3'h3)) & ~err; // @[accel/engine/engine.ts:1113]
-  assign update_sd_ready = (wGo & (wSrc == 3'h4)) & ~err; // @[accel/engine/engine.ts:1114]
-  assign pkQ_enq_valid = pkPush; // @[accel/engine/engine.ts:1021]
-  assign pkQ_enq_bits = {pkNextStrb, pkNextData}; // @[accel/engine/engine.ts:1022]
-  assign pkQ_deq_ready = err | (wGo & (wSrc == 3'h2)); // @[accel/engine/engine.ts:1112]
-  assign lenQ_enq_valid = awGo; // @[accel/engine/engine.ts:1076]
-  assign lenQ_enq_bits = {curOwSrc, _T_54[7:0]}; // @[accel/engine/engine.ts:1081]
-  assign lenQ_deq_ready = wGo & burstEnd; // @[accel/engine/engine.ts:1107]
-  assign awAddrQ_enq_valid = awGo; // @[accel/engine/engine.ts:1079]
-  assign awAddrQ_enq_bits = {curOwWord, 5'h0}; // @[accel/engine/engine.ts:1080]
-  assign awAddrQ_deq_ready = bFire; // @[accel/engine/engine.ts:1139]
+  assign metaQ_enq_valid = emptyGo | (rowTake & (curFk == 2'h0)); // @[accel/engine/engine.ts:512]
+  assign metaQ_enq_bits = {tok_arb_out_bits[196], tok_arb_out_bits[195], tok_arb_out_bits[194], tok_arb_out_bits[193:192], tok_arb_out_bits[191:160], tok_arb_out_bits[159:128], tok_arb_out_bits[127:96], tok_arb_out_bits[95:64]}; // @[accel/engine/engine.ts:526]
+  assign metaQ_deq_ready = err | (redGo & isRowEnd); // @[accel/engine/engine.ts:884]
+  assign ridUQ_enq_valid = unfused ? emTake : segOut; // @[accel/engine/engine.ts:800]
+  assign ridUQ_enq_bits = unfused ? {updU, rid_unpack_value} : {tok_arb_out_bits[191:160], tok_arb_out_bits[31:0]}; // @[accel/engine/engine.ts:801]
+  assign ridUQ_deq_ready = err | update_rid_ready; // @[accel/engine/engine.ts:1007]
+  assign dataQ_enq_valid = rdPending; // @[accel/engine/engine.ts:620]
+  assign dataQ_enq_bits = {rdKind, robData}; // @[accel/engine/engine.ts:621]
+  assign dataQ_deq_ready = err ? 1'b1 : ((dKind == 3'h0) ? offBeatQ_enq_ready : ((dKind == 3'h1) ? idxBeatQ_enq_ready : ((dKind == 3'h3) ? pswBeatQ_enq_ready : ((dKind == 3'h4) ? argBeatQ_enq_ready : ((dKind == 3'h5) ? 1'b1 : ((dKind == 3'h6) ? ridBeatQ_enq_ready : ((dKind == 3'h7) ? updBeatQ_enq_ready : rowBeatReady))))))); // @[accel/engine/engine.ts:646]
+  assign offBeatQ_enq_valid = dataQ_deq_valid & (dKind == 3'h0); // @[accel/engine/engine.ts:628]
+  assign offBeatQ_enq_bits = dData; // @[accel/engine/engine.ts:629]
+  assign offBeatQ_deq_ready = err | (off_unpack_pop & off_unpack_beat_done); // @[accel/engine/engine.ts:669]
+  assign idxBeatQ_enq_valid = dataQ_deq_valid & (dKind == 3'h1); // @[accel/engine/engine.ts:630]
+  assign idxBeatQ_enq_bits = dData; // @[accel/engine/engine.ts:631]
+  assign idxBeatQ_deq_ready = err | (idx_unpack_pop & idx_unpack_beat_done); // @[accel/engine/engine.ts:669]
+  assign pswBeatQ_enq_valid = dataQ_deq_valid & (dKind == 3'h3); // @[accel/engine/engine.ts:633]
+  assign pswBeatQ_enq_bits = dData; // @[accel/engine/engine.ts:634]
+  assign pswBeatQ_deq_ready = err | (psw_unpack_pop & psw_unpack_beat_done); // @[accel/engine/engine.ts:669]
+  assign argBeatQ_enq_valid = dataQ_deq_valid & (dKind == 3'h4); // @[accel/engine/engine.ts:637]
+  assign argBeatQ_enq_bits = dData; // @[accel/engine/engine.ts:638]
+  assign argBeatQ_deq_ready = err | ((redGo & ~mEmpty) & maskEn); // @[accel/engine/engine.ts:883]
+  assign ridBeatQ_enq_valid = dataQ_deq_valid & (dKind == 3'h6); // @[accel/engine/engine.ts:640]
+  assign ridBeatQ_enq_bits = dData; // @[accel/engine/engine.ts:641]
+  assign ridBeatQ_deq_ready = err | (rid_unpack_pop & rid_unpack_beat_done); // @[accel/engine/engine.ts:669]
+  assign updBeatQ_enq_valid = dataQ_deq_valid & (dKind == 3'h7); // @[accel/engine/engine.ts:643]
+  assign updBeatQ_enq_bits = dData; // @[accel/engine/engine.ts:644]
+  assign updBeatQ_deq_ready = err | update_upd_ready; // @[accel/engine/engine.ts:1010]
+  assign ridPQ_enq_valid = entry & gradRowsOut; // @[accel/engine/engine.ts:802]
+  assign ridPQ_enq_bits = rid_unpack_value; // @[accel/engine/engine.ts:803]
+  assign ridPQ_deq_ready = err | pkTake; // @[accel/engine/engine.ts:1035]
+  assign outQ_enq_valid = isMean ? fin_valid_11 : (red_valid_5 & red_last_5); // @[accel/engine/engine.ts:979]
+  assign outQ_enq_bits = isMean ? {fin_end_11, meanOut} : {red_row_end_5, sum}; // @[accel/engine/engine.ts:980]
+  assign outQ_deq_ready = err | (optOn ? update_grad_ready : (wGo & (wSrc == 3'h0))); // @[accel/engine/engine.ts:1125]
+  assign awBagQ_enq_valid = (redGo & needAw) & ~optOn; // @[accel/engine/engine.ts:887]
+  assign awBagQ_enq_bits = mBag; // @[accel/engine/engine.ts:888]
+  assign awBagQ_deq_ready = err | (((awGo & owFromQ) & fromBag) & (~argEn | owArg)); // @[accel/engine/engine.ts:1081]
+  assign hq_enq_valid = update_hdr_valid | pkPush; // @[accel/engine/engine.ts:1053]
+  assign hq_enq_bits = update_hdr_valid ? {update_hdr_state ? 3'h4 : 3'h3, update_hdr_beats, update_hdr_word} : {3'h2, 5'h1, pkWord}; // @[accel/engine/engine.ts:1054]
+  assign hq_deq_ready = err | ((awGo & owFromQ) & ~fromBag); // @[accel/engine/engine.ts:1082]
+  assign argQ_enq_valid = (red_valid_5 & red_last_5) & argEn; // @[accel/engine/engine.ts:940]
+  assign argQ_enq_bits = {red_row_end_5, argmax_next}; // @[accel/engine/engine.ts:941]
+  assign argQ_deq_ready = err | (wGo & (wSrc == 3'h1)); // @[accel/engine/engine.ts:1128]
+  assign lane_mul_0_in_valid = redGo; // @[accel/engine/engine.ts:904]
+  assign lane_mul_0_a = mEmpty ? 32'h0 : ((maskEn & (argBeatQ_deq_bits[31:0] != mPos)) ? 32'h80000000 : dData[31:0]); // @[accel/engine/engine.ts:905]
+  assign lane_mul_0_b = mScale; // @[accel/engine/engine.ts:906]
+  assign lane_mul_1_in_valid = redGo; // @[accel/engine/engine.ts:904]
+  assign lane_mul_1_a = mEmpty ? 32'h0 : ((maskEn & (argBeatQ_deq_bits[63:32] != mPos)) ? 32'h80000000 : dData[63:32]); // @[accel/engine/engine.ts:905]
+  assign lane_mul_1_b = mScale; // @[accel/engine/engine.ts:906]
+  assign lane_mul_2_in_valid = redGo; // @[accel/engine/engine.ts:904]
+  assign lane_mul_2_a = mEmpty ? 32'h0 : ((maskEn & (argBeatQ_deq_bits[95:64] != mPos)) ? 32'h80000000 : dData[95:64]); // @[accel/engine/engine.ts:905]
+  assign lane_mul_2_b = mScale; // @[accel/engine/engine.ts:906]
+  assign lane_mul_3_in_valid = redGo; // @[accel/engine/engine.ts:904]
+  assign lane_mul_3_a = mEmpty ? 32'h0 : ((maskEn & (argBeatQ_deq_bits[127:96] != mPos)) ? 32'h80000000 : dData[127:96]); // @[accel/engine/engine.ts:905]
+  assign lane_mul_3_b = mScale; // @[accel/engine/engine.ts:906]
+  assign lane_mul_4_in_valid = redGo; // @[accel/engine/engine.ts:904]
+  assign lane_mul_4_a = mEmpty ? 32'h0 : ((maskEn & (argBeatQ_deq_bits[159:128] != mPos)) ? 32'h80000000 : dData[159:128]); // @[accel/engine/engine.ts:905]
+  assign lane_mul_4_b = mScale; // @[accel/engine/engine.ts:906]
+  assign lane_mul_5_in_valid = redGo; // @[accel/engine/engine.ts:904]
+  assign lane_mul_5_a = mEmpty ? 32'h0 : ((maskEn & (argBeatQ_deq_bits[191:160] != mPos)) ? 32'h80000000 : dData[191:160]); // @[accel/engine/engine.ts:905]
+  assign lane_mul_5_b = mScale; // @[accel/engine/engine.ts:906]
+  assign lane_mul_6_in_valid = redGo; // @[accel/engine/engine.ts:904]
+  assign lane_mul_6_a = mEmpty ? 32'h0 : ((maskEn & (argBeatQ_deq_bits[223:192] != mPos)) ? 32'h80000000 : dData[223:192]); // @[accel/engine/engine.ts:905]
+  assign lane_mul_6_b = mScale; // @[accel/engine/engine.ts:906]
+  assign lane_mul_7_in_valid = redGo; // @[accel/engine/engine.ts:904]
+  assign lane_mul_7_a = mEmpty ? 32'h0 : ((maskEn & (argBeatQ_deq_bits[255:224] != mPos)) ? 32'h80000000 : dData[255:224]); // @[accel/engine/engine.ts:905]
+  assign lane_mul_7_b = mScale; // @[accel/engine/engine.ts:906]
+  assign lane_add_0_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:920]
+  assign lane_add_0_a = red_first_2 ? 32'h0 : accRd[31:0]; // @[accel/engine/engine.ts:921]
+  assign lane_add_0_b = lane_mul_0_y; // @[accel/engine/engine.ts:922]
+  assign lane_add_0_sub = 1'b0; // @[accel/engine/engine.ts:923]
+  assign lane_max_0_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:925]
+  assign lane_max_0_a = red_first_2 ? lane_mul_0_y : accRd[31:0]; // @[accel/engine/engine.ts:926]
+  assign lane_max_0_b = lane_mul_0_y; // @[accel/engine/engine.ts:927]
+  assign lane_add_1_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:920]
+  assign lane_add_1_a = red_first_2 ? 32'h0 : accRd[63:32]; // @[accel/engine/engine.ts:921]
+  assign lane_add_1_b = lane_mul_1_y; // @[accel/engine/engine.ts:922]
+  assign lane_add_1_sub = 1'b0; // @[accel/engine/engine.ts:923]
+  assign lane_max_1_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:925]
+  assign lane_max_1_a = red_first_2 ? lane_mul_1_y : accRd[63:32]; // @[accel/engine/engine.ts:926]
+  assign lane_max_1_b = lane_mul_1_y; // @[accel/engine/engine.ts:927]
+  assign lane_add_2_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:920]
+  assign lane_add_2_a = red_first_2 ? 32'h0 : accRd[95:64]; // @[accel/engine/engine.ts:921]
+  assign lane_add_2_b = lane_mul_2_y; // @[accel/engine/engine.ts:922]
+  assign lane_add_2_sub = 1'b0; // @[accel/engine/engine.ts:923]
+  assign lane_max_2_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:925]
+  assign lane_max_2_a = red_first_2 ? lane_mul_2_y : accRd[95:64]; // @[accel/engine/engine.ts:926]
+  assign lane_max_2_b = lane_mul_2_y; // @[accel/engine/engine.ts:927]
+  assign lane_add_3_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:920]
+  assign lane_add_3_a = red_first_2 ? 32'h0 : accRd[127:96]; // @[accel/engine/engine.ts:921]
+  assign lane_add_3_b = lane_mul_3_y; // @[accel/engine/engine.ts:922]
+  assign lane_add_3_sub = 1'b0; // @[accel/engine/engine.ts:923]
+  assign lane_max_3_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:925]
+  assign lane_max_3_a = red_first_2 ? lane_mul_3_y : accRd[127:96]; // @[accel/engine/engine.ts:926]
+  assign lane_max_3_b = lane_mul_3_y; // @[accel/engine/engine.ts:927]
+  assign lane_add_4_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:920]
+  assign lane_add_4_a = red_first_2 ? 32'h0 : accRd[159:128]; // @[accel/engine/engine.ts:921]
+  assign lane_add_4_b = lane_mul_4_y; // @[accel/engine/engine.ts:922]
+  assign lane_add_4_sub = 1'b0; // @[accel/engine/engine.ts:923]
+  assign lane_max_4_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:925]
+  assign lane_max_4_a = red_first_2 ? lane_mul_4_y : accRd[159:128]; // @[accel/engine/engine.ts:926]
+  assign lane_max_4_b = lane_mul_4_y; // @[accel/engine/engine.ts:927]
+  assign lane_add_5_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:920]
+  assign lane_add_5_a = red_first_2 ? 32'h0 : accRd[191:160]; // @[accel/engine/engine.ts:921]
+  assign lane_add_5_b = lane_mul_5_y; // @[accel/engine/engine.ts:922]
+  assign lane_add_5_sub = 1'b0; // @[accel/engine/engine.ts:923]
+  assign lane_max_5_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:925]
+  assign lane_max_5_a = red_first_2 ? lane_mul_5_y : accRd[191:160]; // @[accel/engine/engine.ts:926]
+  assign lane_max_5_b = lane_mul_5_y; // @[accel/engine/engine.ts:927]
+  assign lane_add_6_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:920]
+  assign lane_add_6_a = red_first_2 ? 32'h0 : accRd[223:192]; // @[accel/engine/engine.ts:921]
+  assign lane_add_6_b = lane_mul_6_y; // @[accel/engine/engine.ts:922]
+  assign lane_add_6_sub = 1'b0; // @[accel/engine/engine.ts:923]
+  assign lane_max_6_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:925]
+  assign lane_max_6_a = red_first_2 ? lane_mul_6_y : accRd[223:192]; // @[accel/engine/engine.ts:926]
+  assign lane_max_6_b = lane_mul_6_y; // @[accel/engine/engine.ts:927]
+  assign lane_add_7_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:920]
+  assign lane_add_7_a = red_first_2 ? 32'h0 : accRd[255:224]; // @[accel/engine/engine.ts:921]
+  assign lane_add_7_b = lane_mul_7_y; // @[accel/engine/engine.ts:922]
+  assign lane_add_7_sub = 1'b0; // @[accel/engine/engine.ts:923]
+  assign lane_max_7_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:925]
+  assign lane_max_7_a = red_first_2 ? lane_mul_7_y : accRd[255:224]; // @[accel/engine/engine.ts:926]
+  assign lane_max_7_b = lane_mul_7_y; // @[accel/engine/engine.ts:927]
+  assign nConv_in_valid = finIn; // @[accel/engine/engine.ts:949]
+  assign nConv_a = red_n_5; // @[accel/engine/engine.ts:950]
+  assign lane_div_0_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:972]
+  assign lane_div_0_a = d2[31:0]; // @[accel/engine/engine.ts:973]
+  assign lane_div_0_b = nConv_y; // @[accel/engine/engine.ts:974]
+  assign lane_div_1_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:972]
+  assign lane_div_1_a = d2[63:32]; // @[accel/engine/engine.ts:973]
+  assign lane_div_1_b = nConv_y; // @[accel/engine/engine.ts:974]
+  assign lane_div_2_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:972]
+  assign lane_div_2_a = d2[95:64]; // @[accel/engine/engine.ts:973]
+  assign lane_div_2_b = nConv_y; // @[accel/engine/engine.ts:974]
+  assign lane_div_3_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:972]
+  assign lane_div_3_a = d2[127:96]; // @[accel/engine/engine.ts:973]
+  assign lane_div_3_b = nConv_y; // @[accel/engine/engine.ts:974]
+  assign lane_div_4_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:972]
+  assign lane_div_4_a = d2[159:128]; // @[accel/engine/engine.ts:973]
+  assign lane_div_4_b = nConv_y; // @[accel/engine/engine.ts:974]
+  assign lane_div_5_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:972]
+  assign lane_div_5_a = d2[191:160]; // @[accel/engine/engine.ts:973]
+  assign lane_div_5_b = nConv_y; // @[accel/engine/engine.ts:974]
+  assign lane_div_6_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:972]
+  assign lane_div_6_a = d2[223:192]; // @[accel/engine/engine.ts:973]
+  assign lane_div_6_b = nConv_y; // @[accel/engine/engine.ts:974]
+  assign lane_div_7_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:972]
+  assign lane_div_7_a = d2[255:224]; // @[accel/engine/engine.ts:973]
+  assign lane_div_7_b = nConv_y; // @[accel/engine/engine.ts:974]
+  assign update_start = opStart; // @[accel/engine/engine.ts:1186]
+  assign update_flush = err; // @[accel/engine/engine.ts:990]
+  assign update_opt_1 = opt; // @[accel/engine/engine.ts:991]
+  assign update_keepGrad = keepGrad; // @[accel/engine/engine.ts:992]
+  assign update_unfused_1 = unfused; // @[accel/engine/engine.ts:993]
+  assign update_dim = dim[15:0]; // @[accel/engine/engine.ts:994]
+  assign update_rowBeats = rowBeats; // @[accel/engine/engine.ts:995]
+  assign update_tailStrb = tailStrb; // @[accel/engine/engine.ts:996]
+  assign update_lr = lr; // @[accel/engine/engine.ts:997]
+  assign update_eps = eps; // @[accel/engine/engine.ts:998]
+  assign update_weightBase = weight_lo; // @[accel/engine/engine.ts:999]
+  assign update_stateBase = state_lo; // @[accel/engine/engine.ts:1000]
+  assign update_rowStride = weight_stride; // @[accel/engine/engine.ts:1001]
+  assign update_outBase = out_base; // @[accel/engine/engine.ts:1002]
+  assign update_outStride = out_stride; // @[accel/engine/engine.ts:1003]
+  assign update_rid_valid = ridUQ_deq_valid; // @[accel/engine/engine.ts:1004]
+  assign update_rid = ridUQ_deq_bits[31:0]; // @[accel/engine/engine.ts:1005]
+  assign update_rid_seg = ridUQ_deq_bits[63:32]; // @[accel/engine/engine.ts:1006]
+  assign update_grad_valid = optOn & outQ_deq_valid; // @[accel/engine/engine.ts:1126]
+  assign update_grad = outQ_deq_bits[255:0]; // @[accel/engine/engine.ts:1127]
+  assign update_upd_valid = updBeatQ_deq_valid; // @[accel/engine/engine.ts:1008]
+  assign update_upd = updBeatQ_deq_bits; // @[accel/engine/engine.ts:1009]
+  assign update_hdr_ready = updHdrOk; // @[accel/engine/engine.ts:1036]
+  assign update_wd_ready = (wGo & (wSrc == 3'h3)) & ~err; // @[accel/engine/engine.ts:1130]
+  assign update_sd_ready = (wGo & (wSrc == 3'h4)) & ~err; // @[accel/engine/engine.ts:1131]
+  assign pkQ_enq_valid = pkPush; // @[accel/engine/engine.ts:1038]
+  assign pkQ_enq_bits = {pkNextStrb, pkNextData}; // @[accel/engine/engine.ts:1039]
+  assign pkQ_deq_ready = err | (wGo & (wSrc == 3'h2)); // @[accel/engine/engine.ts:1129]
+  assign lenQ_enq_valid = awGo; // @[accel/engine/engine.ts:1093]
+  assign lenQ_enq_bits = {curOwSrc, _T_77[7:0]}; // @[accel/engine/engine.ts:1098]
+  assign lenQ_deq_ready = wGo & burstEnd; // @[accel/engine/engine.ts:1124]
+  assign awAddrQ_enq_valid = awGo; // @[accel/engine/engine.ts:1096]
+  assign awAddrQ_enq_bits = {curOwWord, 5'h0}; // @[accel/engine/engine.ts:1097]
+  assign awAddrQ_deq_ready = bFire; // @[accel/engine/engine.ts:1156]
   assign s_axi_lite_awready = wfire; // @[accel/engine/engine.ts:226]
   assign s_axi_lite_wready = wfire; // @[accel/engine/engine.ts:226]
   assign s_axi_lite_bresp = 2'h0; // @[accel/engine/engine.ts:226]
@@ -2567,43 +2642,43 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
   assign s_axi_lite_rdata = rdata; // @[accel/engine/engine.ts:226]
   assign s_axi_lite_rresp = 2'h0; // @[accel/engine/engine.ts:226]
   assign s_axi_lite_rvalid = rvalid; // @[accel/engine/engine.ts:226]
-  assign m_axi_awid = 6'h0; // @[accel/engine/engine.ts:1085]
-  assign m_axi_awaddr = awAddr; // @[accel/engine/engine.ts:1083]
-  assign m_axi_awlen = awLen; // @[accel/engine/engine.ts:1084]
-  assign m_axi_awsize = 3'h5; // @[accel/engine/engine.ts:1086]
-  assign m_axi_awburst = 2'h1; // @[accel/engine/engine.ts:1087]
-  assign m_axi_awlock = 1'b0; // @[accel/engine/engine.ts:1088]
-  assign m_axi_awcache = 4'h3; // @[accel/engine/engine.ts:1089]
-  assign m_axi_awprot = 3'h0; // @[accel/engine/engine.ts:1090]
-  assign m_axi_awqos = 4'h0; // @[accel/engine/engine.ts:1091]
-  assign m_axi_awvalid = awValid; // @[accel/engine/engine.ts:1082]
-  assign m_axi_wdata = wData; // @[accel/engine/engine.ts:1130]
-  assign m_axi_wstrb = wStrb; // @[accel/engine/engine.ts:1131]
-  assign m_axi_wlast = wLast; // @[accel/engine/engine.ts:1132]
-  assign m_axi_wvalid = wValid; // @[accel/engine/engine.ts:1129]
-  assign m_axi_bready = bReady; // @[accel/engine/engine.ts:1135]
-  assign m_axi_arid = arId; // @[accel/engine/engine.ts:549]
-  assign m_axi_araddr = arAddr; // @[accel/engine/engine.ts:547]
-  assign m_axi_arlen = arLen; // @[accel/engine/engine.ts:548]
-  assign m_axi_arsize = 3'h5; // @[accel/engine/engine.ts:550]
-  assign m_axi_arburst = 2'h1; // @[accel/engine/engine.ts:551]
-  assign m_axi_arlock = 1'b0; // @[accel/engine/engine.ts:552]
-  assign m_axi_arcache = 4'h3; // @[accel/engine/engine.ts:553]
-  assign m_axi_arprot = 3'h0; // @[accel/engine/engine.ts:554]
-  assign m_axi_arqos = 4'h0; // @[accel/engine/engine.ts:555]
-  assign m_axi_arvalid = arValid; // @[accel/engine/engine.ts:546]
-  assign m_axi_rready = rReady; // @[accel/engine/engine.ts:567]
+  assign m_axi_awid = 6'h0; // @[accel/engine/engine.ts:1102]
+  assign m_axi_awaddr = awAddr; // @[accel/engine/engine.ts:1100]
+  assign m_axi_awlen = awLen; // @[accel/engine/engine.ts:1101]
+  assign m_axi_awsize = 3'h5; // @[accel/engine/engine.ts:1103]
+  assign m_axi_awburst = 2'h1; // @[accel/engine/engine.ts:1104]
+  assign m_axi_awlock = 1'b0; // @[accel/engine/engine.ts:1105]
+  assign m_axi_awcache = 4'h3; // @[accel/engine/engine.ts:1106]
+  assign m_axi_awprot = 3'h0; // @[accel/engine/engine.ts:1107]
+  assign m_axi_awqos = 4'h0; // @[accel/engine/engine.ts:1108]
+  assign m_axi_awvalid = awValid; // @[accel/engine/engine.ts:1099]
+  assign m_axi_wdata = wData; // @[accel/engine/engine.ts:1147]
+  assign m_axi_wstrb = wStrb; // @[accel/engine/engine.ts:1148]
+  assign m_axi_wlast = wLast; // @[accel/engine/engine.ts:1149]
+  assign m_axi_wvalid = wValid; // @[accel/engine/engine.ts:1146]
+  assign m_axi_bready = bReady; // @[accel/engine/engine.ts:1152]
+  assign m_axi_arid = arId; // @[accel/engine/engine.ts:566]
+  assign m_axi_araddr = arAddr; // @[accel/engine/engine.ts:564]
+  assign m_axi_arlen = arLen; // @[accel/engine/engine.ts:565]
+  assign m_axi_arsize = 3'h5; // @[accel/engine/engine.ts:567]
+  assign m_axi_arburst = 2'h1; // @[accel/engine/engine.ts:568]
+  assign m_axi_arlock = 1'b0; // @[accel/engine/engine.ts:569]
+  assign m_axi_arcache = 4'h3; // @[accel/engine/engine.ts:570]
+  assign m_axi_arprot = 3'h0; // @[accel/engine/engine.ts:571]
+  assign m_axi_arqos = 4'h0; // @[accel/engine/engine.ts:572]
+  assign m_axi_arvalid = arValid; // @[accel/engine/engine.ts:563]
+  assign m_axi_rready = rReady; // @[accel/engine/engine.ts:584]
   assign irq = done; // @[accel/engine/engine.ts:247]
-  assign slotLen_rd0 = slotLen[headSlot]; // @[accel/engine/engine.ts:585]
-  assign slotKind_rd0 = slotKind[headSlot]; // @[accel/engine/engine.ts:586]
-  assign robRcv_rd0 = robRcv[tailSlot]; // @[accel/engine/engine.ts:527]
-  assign robRcv_rd1 = robRcv[rSlot]; // @[accel/engine/engine.ts:570]
-  assign robRcv_rd2 = robRcv[headSlot]; // @[accel/engine/engine.ts:584]
-  assign robBase_rd0 = robBase[rSlot]; // @[accel/engine/engine.ts:571]
-  assign robBase_rd1 = robBase[headSlot]; // @[accel/engine/engine.ts:584]
-  assign rErrAddr = slotAddr[rSlot]; // @[accel/engine/engine.ts:1140]
-  assign acc_rd0 = acc[{red_slot_2, red_beat_2}]; // @[accel/engine/engine.ts:899]
-  assign argMem_rd0 = argMem[{red_slot_5, red_beat_5}]; // @[accel/engine/engine.ts:921]
+  assign slotLen_rd0 = slotLen[headSlot]; // @[accel/engine/engine.ts:602]
+  assign slotKind_rd0 = slotKind[headSlot]; // @[accel/engine/engine.ts:603]
+  assign robRcv_rd0 = robRcv[tailSlot]; // @[accel/engine/engine.ts:544]
+  assign robRcv_rd1 = robRcv[rSlot]; // @[accel/engine/engine.ts:587]
+  assign robRcv_rd2 = robRcv[headSlot]; // @[accel/engine/engine.ts:601]
+  assign robBase_rd0 = robBase[rSlot]; // @[accel/engine/engine.ts:588]
+  assign robBase_rd1 = robBase[headSlot]; // @[accel/engine/engine.ts:601]
+  assign rErrAddr = slotAddr[rSlot]; // @[accel/engine/engine.ts:1157]
+  assign acc_rd0 = acc[{red_slot_2, red_beat_2}]; // @[accel/engine/engine.ts:916]
+  assign argMem_rd0 = argMem[{red_slot_5, red_beat_5}]; // @[accel/engine/engine.ts:938]
 
   always @(posedge aclk) begin
     if (!aresetn) begin
@@ -2692,333 +2767,345 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
       desc_out_lo <= 32'h0; // @[accel/engine/descriptor.ts:59]
       desc_scales_lo <= 32'h0; // @[accel/engine/descriptor.ts:59]
       desc_argmax_lo <= 32'h0; // @[accel/engine/descriptor.ts:59]
-      rowBeats <= 5'h1; // @[accel/engine/engine.ts:338]
-      tailStrb <= 32'h0; // @[accel/engine/engine.ts:339]
-      slotsUsed <= 7'h0; // @[accel/engine/engine.ts:381]
-      tailSlot <= 6'h0; // @[accel/engine/engine.ts:382]
-      arValid <= 1'b0; // @[accel/engine/engine.ts:392]
-      arAddr <= 32'h0; // @[accel/engine/engine.ts:393]
-      arLen <= 8'h0; // @[accel/engine/engine.ts:394]
-      arId <= 6'h0; // @[accel/engine/engine.ts:395]
-      offWord <= 27'h0; // @[accel/engine/engine.ts:404]
-      offLeft <= 31'h0; // @[accel/engine/engine.ts:405]
-      offRes <= 5'h0; // @[accel/engine/engine.ts:406]
-      idxWord <= 27'h0; // @[accel/engine/engine.ts:407]
-      idxLeft <= 31'h0; // @[accel/engine/engine.ts:408]
-      idxRes <= 5'h0; // @[accel/engine/engine.ts:409]
-      pswWord <= 27'h0; // @[accel/engine/engine.ts:415]
-      pswLeft <= 31'h0; // @[accel/engine/engine.ts:416]
-      pswRes <= 5'h0; // @[accel/engine/engine.ts:417]
-      descWord <= 27'h0; // @[accel/engine/engine.ts:421]
-      descLeft <= 3'h0; // @[accel/engine/engine.ts:422]
-      ridWord <= 27'h0; // @[accel/engine/engine.ts:429]
-      ridLeft <= 31'h0; // @[accel/engine/engine.ts:430]
-      ridRes <= 5'h0; // @[accel/engine/engine.ts:431]
-      rowWord <= 27'h0; // @[accel/engine/engine.ts:452]
-      rowLeft <= 5'h0; // @[accel/engine/engine.ts:453]
-      fPh <= 2'h0; // @[accel/engine/engine.ts:462]
-      fRid <= 32'h0; // @[accel/engine/engine.ts:463]
-      argDone <= 1'b0; // @[accel/engine/engine.ts:467]
-      rowIsArg <= 1'b0; // @[accel/engine/engine.ts:468]
-      rowFk <= 2'h0; // @[accel/engine/engine.ts:476]
-      updRes <= 8'h0; // @[accel/engine/engine.ts:488]
-      lfsr <= 16'hace1; // @[accel/engine/engine.ts:563]
-      headSlot <= 6'h0; // @[accel/engine/engine.ts:580]
-      dBeat <= 3'h0; // @[accel/engine/engine.ts:581]
-      rdPending <= 1'b0; // @[accel/engine/engine.ts:582]
-      rdKind <= 3'h0; // @[accel/engine/engine.ts:583]
-      descLoaded <= 1'b0; // @[accel/engine/engine.ts:636]
-      off_unpack_left <= 33'h0; // @[accel/engine/engine.ts:640]
-      off_unpack_lane <= 3'h0; // @[accel/engine/engine.ts:641]
-      idx_unpack_left <= 33'h0; // @[accel/engine/engine.ts:640]
-      idx_unpack_lane <= 3'h0; // @[accel/engine/engine.ts:641]
-      psw_unpack_left <= 33'h0; // @[accel/engine/engine.ts:640]
-      psw_unpack_lane <= 3'h0; // @[accel/engine/engine.ts:641]
-      rid_unpack_left <= 33'h0; // @[accel/engine/engine.ts:640]
-      rid_unpack_lane <= 3'h0; // @[accel/engine/engine.ts:641]
-      bagIdx <= 32'h0; // @[accel/engine/engine.ts:676]
-      haveStart <= 1'b0; // @[accel/engine/engine.ts:677]
-      inBag <= 1'b0; // @[accel/engine/engine.ts:678]
-      cur <= 32'h0; // @[accel/engine/engine.ts:679]
-      lookLeft <= 32'h0; // @[accel/engine/engine.ts:680]
-      heldValid <= 1'b0; // @[accel/engine/engine.ts:681]
-      heldRow <= 32'h0; // @[accel/engine/engine.ts:682]
-      heldFirst <= 1'b0; // @[accel/engine/engine.ts:683]
-      heldLast <= 1'b0; // @[accel/engine/engine.ts:684]
-      heldEmpty <= 1'b0; // @[accel/engine/engine.ts:685]
-      heldScale <= 32'h0; // @[accel/engine/engine.ts:686]
-      heldSlot <= 2'h0; // @[accel/engine/engine.ts:687]
-      heldBag <= 32'h0; // @[accel/engine/engine.ts:688]
-      heldN <= 32'h0; // @[accel/engine/engine.ts:689]
-      heldPos <= 32'h0; // @[accel/engine/engine.ts:691]
-      nCount <= 32'h0; // @[accel/engine/engine.ts:692]
-      seenInBag <= 1'b0; // @[accel/engine/engine.ts:694]
-      seqSlot <= 2'h0; // @[accel/engine/engine.ts:695]
-      segRid <= 32'h0; // @[accel/engine/engine.ts:701]
-      heldRid <= 32'h0; // @[accel/engine/engine.ts:702]
-      emPh <= 2'h0; // @[accel/engine/engine.ts:775]
-      emRow <= 32'h0; // @[accel/engine/engine.ts:776]
-      updU <= 32'h0; // @[accel/engine/engine.ts:777]
-      rj <= 4'h0; // @[accel/engine/engine.ts:823]
-      red_valid_0 <= 1'b0; // @[accel/engine/engine.ts:827]
-      red_valid_1 <= 1'b0; // @[accel/engine/engine.ts:827]
-      red_valid_2 <= 1'b0; // @[accel/engine/engine.ts:827]
-      red_valid_3 <= 1'b0; // @[accel/engine/engine.ts:827]
-      red_valid_4 <= 1'b0; // @[accel/engine/engine.ts:827]
-      red_valid_5 <= 1'b0; // @[accel/engine/engine.ts:827]
-      red_slot_0 <= 2'h0; // @[accel/engine/engine.ts:828]
-      red_slot_1 <= 2'h0; // @[accel/engine/engine.ts:828]
-      red_slot_2 <= 2'h0; // @[accel/engine/engine.ts:828]
-      red_slot_3 <= 2'h0; // @[accel/engine/engine.ts:828]
-      red_slot_4 <= 2'h0; // @[accel/engine/engine.ts:828]
-      red_slot_5 <= 2'h0; // @[accel/engine/engine.ts:828]
-      red_beat_0 <= 4'h0; // @[accel/engine/engine.ts:829]
-      red_beat_1 <= 4'h0; // @[accel/engine/engine.ts:829]
-      red_beat_2 <= 4'h0; // @[accel/engine/engine.ts:829]
-      red_beat_3 <= 4'h0; // @[accel/engine/engine.ts:829]
-      red_beat_4 <= 4'h0; // @[accel/engine/engine.ts:829]
-      red_beat_5 <= 4'h0; // @[accel/engine/engine.ts:829]
-      red_last_0 <= 1'b0; // @[accel/engine/engine.ts:830]
-      red_last_1 <= 1'b0; // @[accel/engine/engine.ts:830]
-      red_last_2 <= 1'b0; // @[accel/engine/engine.ts:830]
-      red_last_3 <= 1'b0; // @[accel/engine/engine.ts:830]
-      red_last_4 <= 1'b0; // @[accel/engine/engine.ts:830]
-      red_last_5 <= 1'b0; // @[accel/engine/engine.ts:830]
-      red_row_end_0 <= 1'b0; // @[accel/engine/engine.ts:831]
-      red_row_end_1 <= 1'b0; // @[accel/engine/engine.ts:831]
-      red_row_end_2 <= 1'b0; // @[accel/engine/engine.ts:831]
-      red_row_end_3 <= 1'b0; // @[accel/engine/engine.ts:831]
-      red_row_end_4 <= 1'b0; // @[accel/engine/engine.ts:831]
-      red_row_end_5 <= 1'b0; // @[accel/engine/engine.ts:831]
-      red_first_0 <= 1'b0; // @[accel/engine/engine.ts:832]
-      red_first_1 <= 1'b0; // @[accel/engine/engine.ts:832]
-      red_first_2 <= 1'b0; // @[accel/engine/engine.ts:832]
-      red_first_3 <= 1'b0; // @[accel/engine/engine.ts:832]
-      red_first_4 <= 1'b0; // @[accel/engine/engine.ts:832]
-      red_first_5 <= 1'b0; // @[accel/engine/engine.ts:832]
-      red_n_0 <= 32'h0; // @[accel/engine/engine.ts:833]
-      red_n_1 <= 32'h0; // @[accel/engine/engine.ts:833]
-      red_n_2 <= 32'h0; // @[accel/engine/engine.ts:833]
-      red_n_3 <= 32'h0; // @[accel/engine/engine.ts:833]
-      red_n_4 <= 32'h0; // @[accel/engine/engine.ts:833]
-      red_n_5 <= 32'h0; // @[accel/engine/engine.ts:833]
-      red_pos_0 <= 32'h0; // @[accel/engine/engine.ts:834]
-      red_pos_1 <= 32'h0; // @[accel/engine/engine.ts:834]
-      red_pos_2 <= 32'h0; // @[accel/engine/engine.ts:834]
-      red_pos_3 <= 32'h0; // @[accel/engine/engine.ts:834]
-      red_pos_4 <= 32'h0; // @[accel/engine/engine.ts:834]
-      red_pos_5 <= 32'h0; // @[accel/engine/engine.ts:834]
-      red_empty_0 <= 1'b0; // @[accel/engine/engine.ts:835]
-      red_empty_1 <= 1'b0; // @[accel/engine/engine.ts:835]
-      red_empty_2 <= 1'b0; // @[accel/engine/engine.ts:835]
-      red_empty_3 <= 1'b0; // @[accel/engine/engine.ts:835]
-      red_empty_4 <= 1'b0; // @[accel/engine/engine.ts:835]
-      red_empty_5 <= 1'b0; // @[accel/engine/engine.ts:835]
-      outRes <= 5'h0; // @[accel/engine/engine.ts:845]
-      argRes <= 6'h0; // @[accel/engine/engine.ts:860]
-      d1Valid <= 1'b0; // @[accel/engine/engine.ts:934]
-      d2Valid <= 1'b0; // @[accel/engine/engine.ts:935]
-      d1 <= 256'h0; // @[accel/engine/engine.ts:936]
-      d2 <= 256'h0; // @[accel/engine/engine.ts:937]
-      zN_0 <= 1'b0; // @[accel/engine/engine.ts:938]
-      regNext <= 1'b0; // @[accel/engine/engine.ts:939]
-      endD_0 <= 1'b0; // @[accel/engine/engine.ts:940]
-      regNext_1 <= 1'b0; // @[accel/engine/engine.ts:941]
-      fin_valid_0 <= 1'b0; // @[accel/engine/engine.ts:946]
-      fin_zero_0 <= 1'b0; // @[accel/engine/engine.ts:947]
-      fin_end_0 <= 1'b0; // @[accel/engine/engine.ts:948]
-      fin_valid_1 <= 1'b0; // @[accel/engine/engine.ts:946]
-      fin_zero_1 <= 1'b0; // @[accel/engine/engine.ts:947]
-      fin_end_1 <= 1'b0; // @[accel/engine/engine.ts:948]
-      fin_valid_2 <= 1'b0; // @[accel/engine/engine.ts:946]
-      fin_zero_2 <= 1'b0; // @[accel/engine/engine.ts:947]
-      fin_end_2 <= 1'b0; // @[accel/engine/engine.ts:948]
-      fin_valid_3 <= 1'b0; // @[accel/engine/engine.ts:946]
-      fin_zero_3 <= 1'b0; // @[accel/engine/engine.ts:947]
-      fin_end_3 <= 1'b0; // @[accel/engine/engine.ts:948]
-      fin_valid_4 <= 1'b0; // @[accel/engine/engine.ts:946]
-      fin_zero_4 <= 1'b0; // @[accel/engine/engine.ts:947]
-      fin_end_4 <= 1'b0; // @[accel/engine/engine.ts:948]
-      fin_valid_5 <= 1'b0; // @[accel/engine/engine.ts:946]
-      fin_zero_5 <= 1'b0; // @[accel/engine/engine.ts:947]
-      fin_end_5 <= 1'b0; // @[accel/engine/engine.ts:948]
-      fin_valid_6 <= 1'b0; // @[accel/engine/engine.ts:946]
-      fin_zero_6 <= 1'b0; // @[accel/engine/engine.ts:947]
-      fin_end_6 <= 1'b0; // @[accel/engine/engine.ts:948]
-      fin_valid_7 <= 1'b0; // @[accel/engine/engine.ts:946]
-      fin_zero_7 <= 1'b0; // @[accel/engine/engine.ts:947]
-      fin_end_7 <= 1'b0; // @[accel/engine/engine.ts:948]
-      fin_valid_8 <= 1'b0; // @[accel/engine/engine.ts:946]
-      fin_zero_8 <= 1'b0; // @[accel/engine/engine.ts:947]
-      fin_end_8 <= 1'b0; // @[accel/engine/engine.ts:948]
-      fin_valid_9 <= 1'b0; // @[accel/engine/engine.ts:946]
-      fin_zero_9 <= 1'b0; // @[accel/engine/engine.ts:947]
-      fin_end_9 <= 1'b0; // @[accel/engine/engine.ts:948]
-      fin_valid_10 <= 1'b0; // @[accel/engine/engine.ts:946]
-      fin_zero_10 <= 1'b0; // @[accel/engine/engine.ts:947]
-      fin_end_10 <= 1'b0; // @[accel/engine/engine.ts:948]
-      fin_valid_11 <= 1'b0; // @[accel/engine/engine.ts:946]
-      fin_zero_11 <= 1'b0; // @[accel/engine/engine.ts:947]
-      fin_end_11 <= 1'b0; // @[accel/engine/engine.ts:948]
-      pkData <= 256'h0; // @[accel/engine/engine.ts:1005]
-      pkStrb <= 32'h0; // @[accel/engine/engine.ts:1006]
-      pkN <= 3'h0; // @[accel/engine/engine.ts:1007]
-      pkSeen <= 32'h0; // @[accel/engine/engine.ts:1008]
-      pkWord <= 27'h0; // @[accel/engine/engine.ts:1009]
-      awValid <= 1'b0; // @[accel/engine/engine.ts:1041]
-      awAddr <= 32'h0; // @[accel/engine/engine.ts:1042]
-      awLen <= 8'h0; // @[accel/engine/engine.ts:1043]
-      bOut <= 6'h0; // @[accel/engine/engine.ts:1044]
-      owWord <= 27'h0; // @[accel/engine/engine.ts:1048]
-      owLeft <= 5'h0; // @[accel/engine/engine.ts:1049]
-      owArg <= 1'b0; // @[accel/engine/engine.ts:1052]
-      owSrc <= 3'h0; // @[accel/engine/engine.ts:1053]
-      wValid <= 1'b0; // @[accel/engine/engine.ts:1093]
-      wData <= 256'h0; // @[accel/engine/engine.ts:1094]
-      wStrb <= 32'h0; // @[accel/engine/engine.ts:1095]
-      wLast <= 1'b0; // @[accel/engine/engine.ts:1096]
-      wBeat <= 8'h0; // @[accel/engine/engine.ts:1097]
-      opRun <= 1'b0; // @[accel/engine/engine.ts:1164]
+      rowBeats <= 5'h1; // @[accel/engine/engine.ts:355]
+      tailStrb <= 32'h0; // @[accel/engine/engine.ts:356]
+      slotsUsed <= 7'h0; // @[accel/engine/engine.ts:398]
+      tailSlot <= 6'h0; // @[accel/engine/engine.ts:399]
+      arValid <= 1'b0; // @[accel/engine/engine.ts:409]
+      arAddr <= 32'h0; // @[accel/engine/engine.ts:410]
+      arLen <= 8'h0; // @[accel/engine/engine.ts:411]
+      arId <= 6'h0; // @[accel/engine/engine.ts:412]
+      offWord <= 27'h0; // @[accel/engine/engine.ts:421]
+      offLeft <= 31'h0; // @[accel/engine/engine.ts:422]
+      offRes <= 5'h0; // @[accel/engine/engine.ts:423]
+      idxWord <= 27'h0; // @[accel/engine/engine.ts:424]
+      idxLeft <= 31'h0; // @[accel/engine/engine.ts:425]
+      idxRes <= 5'h0; // @[accel/engine/engine.ts:426]
+      pswWord <= 27'h0; // @[accel/engine/engine.ts:432]
+      pswLeft <= 31'h0; // @[accel/engine/engine.ts:433]
+      pswRes <= 5'h0; // @[accel/engine/engine.ts:434]
+      descWord <= 27'h0; // @[accel/engine/engine.ts:438]
+      descLeft <= 3'h0; // @[accel/engine/engine.ts:439]
+      ridWord <= 27'h0; // @[accel/engine/engine.ts:446]
+      ridLeft <= 31'h0; // @[accel/engine/engine.ts:447]
+      ridRes <= 5'h0; // @[accel/engine/engine.ts:448]
+      rowWord <= 27'h0; // @[accel/engine/engine.ts:469]
+      rowLeft <= 5'h0; // @[accel/engine/engine.ts:470]
+      fPh <= 2'h0; // @[accel/engine/engine.ts:479]
+      fRid <= 32'h0; // @[accel/engine/engine.ts:480]
+      argDone <= 1'b0; // @[accel/engine/engine.ts:484]
+      rowIsArg <= 1'b0; // @[accel/engine/engine.ts:485]
+      rowFk <= 2'h0; // @[accel/engine/engine.ts:493]
+      updRes <= 8'h0; // @[accel/engine/engine.ts:505]
+      lfsr <= 16'hace1; // @[accel/engine/engine.ts:580]
+      headSlot <= 6'h0; // @[accel/engine/engine.ts:597]
+      dBeat <= 3'h0; // @[accel/engine/engine.ts:598]
+      rdPending <= 1'b0; // @[accel/engine/engine.ts:599]
+      rdKind <= 3'h0; // @[accel/engine/engine.ts:600]
+      descLoaded <= 1'b0; // @[accel/engine/engine.ts:653]
+      off_unpack_left <= 33'h0; // @[accel/engine/engine.ts:657]
+      off_unpack_lane <= 3'h0; // @[accel/engine/engine.ts:658]
+      idx_unpack_left <= 33'h0; // @[accel/engine/engine.ts:657]
+      idx_unpack_lane <= 3'h0; // @[accel/engine/engine.ts:658]
+      psw_unpack_left <= 33'h0; // @[accel/engine/engine.ts:657]
+      psw_unpack_lane <= 3'h0; // @[accel/engine/engine.ts:658]
+      rid_unpack_left <= 33'h0; // @[accel/engine/engine.ts:657]
+      rid_unpack_lane <= 3'h0; // @[accel/engine/engine.ts:658]
+      bagIdx <= 32'h0; // @[accel/engine/engine.ts:693]
+      haveStart <= 1'b0; // @[accel/engine/engine.ts:694]
+      inBag <= 1'b0; // @[accel/engine/engine.ts:695]
+      cur <= 32'h0; // @[accel/engine/engine.ts:696]
+      lookLeft <= 32'h0; // @[accel/engine/engine.ts:697]
+      heldValid <= 1'b0; // @[accel/engine/engine.ts:698]
+      heldRow <= 32'h0; // @[accel/engine/engine.ts:699]
+      heldFirst <= 1'b0; // @[accel/engine/engine.ts:700]
+      heldLast <= 1'b0; // @[accel/engine/engine.ts:701]
+      heldEmpty <= 1'b0; // @[accel/engine/engine.ts:702]
+      heldScale <= 32'h0; // @[accel/engine/engine.ts:703]
+      heldSlot <= 2'h0; // @[accel/engine/engine.ts:704]
+      heldBag <= 32'h0; // @[accel/engine/engine.ts:705]
+      heldN <= 32'h0; // @[accel/engine/engine.ts:706]
+      heldPos <= 32'h0; // @[accel/engine/engine.ts:708]
+      nCount <= 32'h0; // @[accel/engine/engine.ts:709]
+      seenInBag <= 1'b0; // @[accel/engine/engine.ts:711]
+      seqSlot <= 2'h0; // @[accel/engine/engine.ts:712]
+      segRid <= 32'h0; // @[accel/engine/engine.ts:718]
+      heldRid <= 32'h0; // @[accel/engine/engine.ts:719]
+      emPh <= 2'h0; // @[accel/engine/engine.ts:792]
+      emRow <= 32'h0; // @[accel/engine/engine.ts:793]
+      updU <= 32'h0; // @[accel/engine/engine.ts:794]
+      rj <= 4'h0; // @[accel/engine/engine.ts:840]
+      red_valid_0 <= 1'b0; // @[accel/engine/engine.ts:844]
+      red_valid_1 <= 1'b0; // @[accel/engine/engine.ts:844]
+      red_valid_2 <= 1'b0; // @[accel/engine/engine.ts:844]
+      red_valid_3 <= 1'b0; // @[accel/engine/engine.ts:844]
+      red_valid_4 <= 1'b0; // @[accel/engine/engine.ts:844]
+      red_valid_5 <= 1'b0; // @[accel/engine/engine.ts:844]
+      red_slot_0 <= 2'h0; // @[accel/engine/engine.ts:845]
+      red_slot_1 <= 2'h0; // @[accel/engine/engine.ts:845]
+      red_slot_2 <= 2'h0; // @[accel/engine/engine.ts:845]
+      red_slot_3 <= 2'h0; // @[accel/engine/engine.ts:845]
+      red_slot_4 <= 2'h0; // @[accel/engine/engine.ts:845]
+      red_slot_5 <= 2'h0; // @[accel/engine/engine.ts:845]
+      red_beat_0 <= 4'h0; // @[accel/engine/engine.ts:846]
+      red_beat_1 <= 4'h0; // @[accel/engine/engine.ts:846]
+      red_beat_2 <= 4'h0; // @[accel/engine/engine.ts:846]
+      red_beat_3 <= 4'h0; // @[accel/engine/engine.ts:846]
+      red_beat_4 <= 4'h0; // @[accel/engine/engine.ts:846]
+      red_beat_5 <= 4'h0; // @[accel/engine/engine.ts:846]
+      red_last_0 <= 1'b0; // @[accel/engine/engine.ts:847]
+      red_last_1 <= 1'b0; // @[accel/engine/engine.ts:847]
+      red_last_2 <= 1'b0; // @[accel/engine/engine.ts:847]
+      red_last_3 <= 1'b0; // @[accel/engine/engine.ts:847]
+      red_last_4 <= 1'b0; // @[accel/engine/engine.ts:847]
+      red_last_5 <= 1'b0; // @[accel/engine/engine.ts:847]
+      red_row_end_0 <= 1'b0; // @[accel/engine/engine.ts:848]
+      red_row_end_1 <= 1'b0; // @[accel/engine/engine.ts:848]
+      red_row_end_2 <= 1'b0; // @[accel/engine/engine.ts:848]
+      red_row_end_3 <= 1'b0; // @[accel/engine/engine.ts:848]
+      red_row_end_4 <= 1'b0; // @[accel/engine/engine.ts:848]
+      red_row_end_5 <= 1'b0; // @[accel/engine/engine.ts:848]
+      red_first_0 <= 1'b0; // @[accel/engine/engine.ts:849]
+      red_first_1 <= 1'b0; // @[accel/engine/engine.ts:849]
+      red_first_2 <= 1'b0; // @[accel/engine/engine.ts:849]
+      red_first_3 <= 1'b0; // @[accel/engine/engine.ts:849]
+      red_first_4 <= 1'b0; // @[accel/engine/engine.ts:849]
+      red_first_5 <= 1'b0; // @[accel/engine/engine.ts:849]
+      red_n_0 <= 32'h0; // @[accel/engine/engine.ts:850]
+      red_n_1 <= 32'h0; // @[accel/engine/engine.ts:850]
+      red_n_2 <= 32'h0; // @[accel/engine/engine.ts:850]
+      red_n_3 <= 32'h0; // @[accel/engine/engine.ts:850]
+      red_n_4 <= 32'h0; // @[accel/engine/engine.ts:850]
+      red_n_5 <= 32'h0; // @[accel/engine/engine.ts:850]
+      red_pos_0 <= 32'h0; // @[accel/engine/engine.ts:851]
+      red_pos_1 <= 32'h0; // @[accel/engine/engine.ts:851]
+      red_pos_2 <= 32'h0; // @[accel/engine/engine.ts:851]
+      red_pos_3 <= 32'h0; // @[accel/engine/engine.ts:851]
+      red_pos_4 <= 32'h0; // @[accel/engine/engine.ts:851]
+      red_pos_5 <= 32'h0; // @[accel/engine/engine.ts:851]
+      red_empty_0 <= 1'b0; // @[accel/engine/engine.ts:852]
+      red_empty_1 <= 1'b0; // @[accel/engine/engine.ts:852]
+      red_empty_2 <= 1'b0; // @[accel/engine/engine.ts:852]
+      red_empty_3 <= 1'b0; // @[accel/engine/engine.ts:852]
+      red_empty_4 <= 1'b0; // @[accel/engine/engine.ts:852]
+      red_empty_5 <= 1'b0; // @[accel/engine/engine.ts:852]
+      outRes <= 5'h0; // @[accel/engine/engine.ts:862]
+      argRes <= 6'h0; // @[accel/engine/engine.ts:877]
+      d1Valid <= 1'b0; // @[accel/engine/engine.ts:951]
+      d2Valid <= 1'b0; // @[accel/engine/engine.ts:952]
+      d1 <= 256'h0; // @[accel/engine/engine.ts:953]
+      d2 <= 256'h0; // @[accel/engine/engine.ts:954]
+      zN_0 <= 1'b0; // @[accel/engine/engine.ts:955]
+      regNext <= 1'b0; // @[accel/engine/engine.ts:956]
+      endD_0 <= 1'b0; // @[accel/engine/engine.ts:957]
+      regNext_1 <= 1'b0; // @[accel/engine/engine.ts:958]
+      fin_valid_0 <= 1'b0; // @[accel/engine/engine.ts:963]
+      fin_zero_0 <= 1'b0; // @[accel/engine/engine.ts:964]
+      fin_end_0 <= 1'b0; // @[accel/engine/engine.ts:965]
+      fin_valid_1 <= 1'b0; // @[accel/engine/engine.ts:963]
+      fin_zero_1 <= 1'b0; // @[accel/engine/engine.ts:964]
+      fin_end_1 <= 1'b0; // @[accel/engine/engine.ts:965]
+      fin_valid_2 <= 1'b0; // @[accel/engine/engine.ts:963]
+      fin_zero_2 <= 1'b0; // @[accel/engine/engine.ts:964]
+      fin_end_2 <= 1'b0; // @[accel/engine/engine.ts:965]
+      fin_valid_3 <= 1'b0; // @[accel/engine/engine.ts:963]
+      fin_zero_3 <= 1'b0; // @[accel/engine/engine.ts:964]
+      fin_end_3 <= 1'b0; // @[accel/engine/engine.ts:965]
+      fin_valid_4 <= 1'b0; // @[accel/engine/engine.ts:963]
+      fin_zero_4 <= 1'b0; // @[accel/engine/engine.ts:964]
+      fin_end_4 <= 1'b0; // @[accel/engine/engine.ts:965]
+      fin_valid_5 <= 1'b0; // @[accel/engine/engine.ts:963]
+      fin_zero_5 <= 1'b0; // @[accel/engine/engine.ts:964]
+      fin_end_5 <= 1'b0; // @[accel/engine/engine.ts:965]
+      fin_valid_6 <= 1'b0; // @[accel/engine/engine.ts:963]
+      fin_zero_6 <= 1'b0; // @[accel/engine/engine.ts:964]
+      fin_end_6 <= 1'b0; // @[accel/engine/engine.ts:965]
+      fin_valid_7 <= 1'b0; // @[accel/engine/engine.ts:963]
+      fin_zero_7 <= 1'b0; // @[accel/engine/engine.ts:964]
+      fin_end_7 <= 1'b0; // @[accel/engine/engine.ts:965]
+      fin_valid_8 <= 1'b0; // @[accel/engine/engine.ts:963]
+      fin_zero_8 <= 1'b0; // @[accel/engine/engine.ts:964]
+      fin_end_8 <= 1'b0; // @[accel/engine/engine.ts:965]
+      fin_valid_9 <= 1'b0; // @[accel/engine/engine.ts:963]
+      fin_zero_9 <= 1'b0; // @[accel/engine/engine.ts:964]
+      fin_end_9 <= 1'b0; // @[accel/engine/engine.ts:965]
+      fin_valid_10 <= 1'b0; // @[accel/engine/engine.ts:963]
+      fin_zero_10 <= 1'b0; // @[accel/engine/engine.ts:964]
+      fin_end_10 <= 1'b0; // @[accel/engine/engine.ts:965]
+      fin_valid_11 <= 1'b0; // @[accel/engine/engine.ts:963]
+      fin_zero_11 <= 1'b0; // @[accel/engine/engine.ts:964]
+      fin_end_11 <= 1'b0; // @[accel/engine/engine.ts:965]
+      pkData <= 256'h0; // @[accel/engine/engine.ts:1022]
+      pkStrb <= 32'h0; // @[accel/engine/engine.ts:1023]
+      pkN <= 3'h0; // @[accel/engine/engine.ts:1024]
+      pkSeen <= 32'h0; // @[accel/engine/engine.ts:1025]
+      pkWord <= 27'h0; // @[accel/engine/engine.ts:1026]
+      awValid <= 1'b0; // @[accel/engine/engine.ts:1058]
+      awAddr <= 32'h0; // @[accel/engine/engine.ts:1059]
+      awLen <= 8'h0; // @[accel/engine/engine.ts:1060]
+      bOut <= 6'h0; // @[accel/engine/engine.ts:1061]
+      owWord <= 27'h0; // @[accel/engine/engine.ts:1065]
+      owLeft <= 5'h0; // @[accel/engine/engine.ts:1066]
+      owArg <= 1'b0; // @[accel/engine/engine.ts:1069]
+      owSrc <= 3'h0; // @[accel/engine/engine.ts:1070]
+      wValid <= 1'b0; // @[accel/engine/engine.ts:1110]
+      wData <= 256'h0; // @[accel/engine/engine.ts:1111]
+      wStrb <= 32'h0; // @[accel/engine/engine.ts:1112]
+      wLast <= 1'b0; // @[accel/engine/engine.ts:1113]
+      wBeat <= 8'h0; // @[accel/engine/engine.ts:1114]
+      opRun <= 1'b0; // @[accel/engine/engine.ts:1181]
     end else begin
       if (finish) begin
-        busy <= 1'b0; // @[accel/engine/engine.ts:1271]
+        busy <= 1'b0; // @[accel/engine/engine.ts:1297]
       end else begin
         if (program_bad) begin
-          busy <= 1'b0; // @[accel/engine/engine.ts:1199]
+          busy <= 1'b0; // @[accel/engine/engine.ts:1219]
         end else begin
           if (start) begin
-            busy <= (num_tables != 32'h0) | ~slice_none; // @[accel/engine/engine.ts:1187]
+            busy <= (num_tables != 32'h0) | ~slice_none; // @[accel/engine/engine.ts:1207]
           end
         end
       end
       if (finish) begin
-        done <= 1'b1; // @[accel/engine/engine.ts:1272]
+        done <= 1'b1; // @[accel/engine/engine.ts:1298]
       end else begin
         if (program_bad) begin
-          done <= 1'b1; // @[accel/engine/engine.ts:1200]
+          done <= 1'b1; // @[accel/engine/engine.ts:1220]
         end else begin
           if (start) begin
-            done <= (num_tables == 32'h0) & slice_none; // @[accel/engine/engine.ts:1188]
+            done <= (num_tables == 32'h0) & slice_none; // @[accel/engine/engine.ts:1208]
           end
         end
       end
-      if (program_bad) begin
-        err <= 1'b1; // @[accel/engine/engine.ts:1201]
+      if (descriptor_bad) begin
+        err <= 1'b1; // @[accel/engine/engine.ts:1228]
       end else begin
-        if (start) begin
-          err <= 1'b0; // @[accel/engine/engine.ts:1171]
+        if (program_bad) begin
+          err <= 1'b1; // @[accel/engine/engine.ts:1221]
         end else begin
-          if (_T_55) begin
-            err <= 1'b1; // @[accel/engine/engine.ts:1147]
+          if (start) begin
+            err <= 1'b0; // @[accel/engine/engine.ts:1191]
           end else begin
-            if (run & peer_error) begin
-              err <= 1'b1; // @[accel/engine/engine.ts:1145]
+            if (_T_78) begin
+              err <= 1'b1; // @[accel/engine/engine.ts:1164]
+            end else begin
+              if (run & peer_error) begin
+                err <= 1'b1; // @[accel/engine/engine.ts:1162]
+              end
             end
           end
         end
       end
       if (start) begin
-        errResp <= 2'h0; // @[accel/engine/engine.ts:1172]
+        errResp <= 2'h0; // @[accel/engine/engine.ts:1192]
       end else begin
-        if (_T_55) begin
-          errResp <= rErr ? m_axi_rresp : m_axi_bresp; // @[accel/engine/engine.ts:1148]
+        if (_T_78) begin
+          errResp <= rErr ? m_axi_rresp : m_axi_bresp; // @[accel/engine/engine.ts:1165]
         end
       end
       if (start) begin
-        errRead <= 1'b0; // @[accel/engine/engine.ts:1173]
+        errRead <= 1'b0; // @[accel/engine/engine.ts:1193]
       end else begin
-        if (_T_55) begin
-          errRead <= rErr; // @[accel/engine/engine.ts:1149]
+        if (_T_78) begin
+          errRead <= rErr; // @[accel/engine/engine.ts:1166]
         end
       end
       if (start) begin
-        errWrite <= 1'b0; // @[accel/engine/engine.ts:1174]
+        errWrite <= 1'b0; // @[accel/engine/engine.ts:1194]
       end else begin
-        if (_T_55) begin
-          errWrite <= bErr; // @[accel/engine/engine.ts:1150]
+        if (_T_78) begin
+          errWrite <= bErr; // @[accel/engine/engine.ts:1167]
         end
       end
-      if (program_bad) begin
-        errProgram <= 1'b1; // @[accel/engine/engine.ts:1202]
+      if (descriptor_bad) begin
+        errProgram <= 1'b1; // @[accel/engine/engine.ts:1229]
       end else begin
-        if (start) begin
-          errProgram <= 1'b0; // @[accel/engine/engine.ts:1194]
+        if (program_bad) begin
+          errProgram <= 1'b1; // @[accel/engine/engine.ts:1222]
+        end else begin
+          if (start) begin
+            errProgram <= 1'b0; // @[accel/engine/engine.ts:1214]
+          end
         end
       end
-      if (program_bad) begin
-        errCause <= program_cause; // @[accel/engine/engine.ts:1203]
+      if (descriptor_bad) begin
+        errCause <= descriptor_cause; // @[accel/engine/engine.ts:1230]
       end else begin
-        if (start) begin
-          errCause <= 5'h0; // @[accel/engine/engine.ts:1195]
+        if (program_bad) begin
+          errCause <= program_cause; // @[accel/engine/engine.ts:1223]
+        end else begin
+          if (start) begin
+            errCause <= 5'h0; // @[accel/engine/engine.ts:1215]
+          end
         end
       end
       if (start) begin
-        errAddr <= 64'h0; // @[accel/engine/engine.ts:1175]
+        errAddr <= 64'h0; // @[accel/engine/engine.ts:1195]
       end else begin
-        if (_T_55) begin
-          errAddr <= {32'h0, rErr ? rErrAddr : awAddrQ_deq_bits}; // @[accel/engine/engine.ts:1151]
+        if (_T_78) begin
+          errAddr <= {32'h0, rErr ? rErrAddr : awAddrQ_deq_bits}; // @[accel/engine/engine.ts:1168]
         end
       end
       if (start) begin
-        cycles <= 32'h0; // @[accel/engine/engine.ts:1176]
+        cycles <= 32'h0; // @[accel/engine/engine.ts:1196]
       end else begin
         if (busy) begin
-          cycles <= cycles + 32'h1; // @[accel/engine/engine.ts:1162]
+          cycles <= cycles + 32'h1; // @[accel/engine/engine.ts:1179]
         end
       end
       if (start) begin
-        rBeats <= 32'h0; // @[accel/engine/engine.ts:1177]
+        rBeats <= 32'h0; // @[accel/engine/engine.ts:1197]
       end else begin
         if (rFire) begin
-          rBeats <= rBeats + 32'h1; // @[accel/engine/engine.ts:575]
+          rBeats <= rBeats + 32'h1; // @[accel/engine/engine.ts:592]
         end
       end
       if (start) begin
-        wBeats <= 32'h0; // @[accel/engine/engine.ts:1178]
+        wBeats <= 32'h0; // @[accel/engine/engine.ts:1198]
       end else begin
         if (wValid & m_axi_wready) begin
-          wBeats <= wBeats + 32'h1; // @[accel/engine/engine.ts:1127]
+          wBeats <= wBeats + 32'h1; // @[accel/engine/engine.ts:1144]
         end
       end
       if (start) begin
-        stallIndex <= 32'h0; // @[accel/engine/engine.ts:1179]
+        stallIndex <= 32'h0; // @[accel/engine/engine.ts:1199]
       end else begin
         if ((((((busy & ~err) & arFree) & slotFree) & ~sideGo) & ~rowPending) & ~tok_arb_out_valid) begin
-          stallIndex <= stallIndex + 32'h1; // @[accel/engine/engine.ts:511]
+          stallIndex <= stallIndex + 32'h1; // @[accel/engine/engine.ts:528]
         end
       end
       if (start) begin
-        stallInflight <= 32'h0; // @[accel/engine/engine.ts:1180]
+        stallInflight <= 32'h0; // @[accel/engine/engine.ts:1200]
       end else begin
         if ((((busy & ~err) & arFree) & ~slotFree) & rowPending) begin
-          stallInflight <= stallInflight + 32'h1; // @[accel/engine/engine.ts:510]
+          stallInflight <= stallInflight + 32'h1; // @[accel/engine/engine.ts:527]
         end
       end
       if (start) begin
-        stallDep <= 32'h0; // @[accel/engine/engine.ts:1181]
+        stallDep <= 32'h0; // @[accel/engine/engine.ts:1201]
       end else begin
         if (((run & metaQ_deq_valid) & (mEmpty | rowBeatAvail)) & hazard) begin
-          stallDep <= stallDep + 32'h1; // @[accel/engine/engine.ts:864]
+          stallDep <= stallDep + 32'h1; // @[accel/engine/engine.ts:881]
         end
       end
       if (start) begin
-        stallWrite <= 32'h0; // @[accel/engine/engine.ts:1182]
+        stallWrite <= 32'h0; // @[accel/engine/engine.ts:1202]
       end else begin
         if (wValid & ~m_axi_wready) begin
-          stallWrite <= stallWrite + 32'h1; // @[accel/engine/engine.ts:1128]
+          stallWrite <= stallWrite + 32'h1; // @[accel/engine/engine.ts:1145]
         end
       end
       if (startReq & busy) begin
         startIgnored <= startIgnored + 32'h1; // @[accel/engine/engine.ts:246]
       end
       if (start) begin
-        batched <= num_tables != 32'h0; // @[accel/engine/engine.ts:1183]
+        batched <= num_tables != 32'h0; // @[accel/engine/engine.ts:1203]
       end
       if (nextTable) begin
-        tableAt <= tableAt + 32'h1; // @[accel/engine/engine.ts:1266]
+        tableAt <= tableAt + 32'h1; // @[accel/engine/engine.ts:1292]
       end else begin
         if (start) begin
-          tableAt <= 32'h0; // @[accel/engine/engine.ts:1190]
+          tableAt <= 32'h0; // @[accel/engine/engine.ts:1210]
         end
       end
       if (wfire) begin
@@ -3028,14 +3115,14 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
           bvalid <= 1'b0; // @[accel/engine/engine.ts:226]
         end
       end
-      if (_T_56) begin
+      if (_T_79) begin
         rvalid <= 1'b1; // @[accel/engine/engine.ts:226]
       end else begin
         if (s_axi_lite_rready) begin
           rvalid <= 1'b0; // @[accel/engine/engine.ts:226]
         end
       end
-      if (_T_56) begin
+      if (_T_79) begin
         rdata <= engine_rdata; // @[accel/engine/engine.ts:226]
       end
       if (hit_7) begin
@@ -3183,13 +3270,13 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
         num_tables <= written_70 | (num_tables & ~strobed_51); // @[accel/engine/engine.ts:226]
       end
       if (nextTable) begin
-        descIdx <= 3'h0; // @[accel/engine/engine.ts:1268]
+        descIdx <= 3'h0; // @[accel/engine/engine.ts:1294]
       end else begin
         if (start) begin
-          descIdx <= 3'h0; // @[accel/engine/engine.ts:1193]
+          descIdx <= 3'h0; // @[accel/engine/engine.ts:1213]
         end else begin
           if (descFire) begin
-            descIdx <= descIdx + 3'h1; // @[accel/engine/engine.ts:634]
+            descIdx <= descIdx + 3'h1; // @[accel/engine/engine.ts:651]
           end
         end
       end
@@ -3236,660 +3323,660 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
         desc_argmax_lo <= descBeat[95:64]; // @[accel/engine/descriptor.ts:61]
       end
       if (opStart) begin
-        rowBeats <= slice_beats[4:0]; // @[accel/engine/engine.ts:1208]
+        rowBeats <= slice_beats[4:0]; // @[accel/engine/engine.ts:1234]
       end
       if (opStart) begin
-        tailStrb <= slice_has_tail ? tailMask : 32'hffffffff; // @[accel/engine/engine.ts:1217]
+        tailStrb <= slice_has_tail ? tailMask : 32'hffffffff; // @[accel/engine/engine.ts:1243]
       end
       if (freeSlot & ~arGo) begin
-        slotsUsed <= slotsUsed - 7'h1; // @[accel/engine/engine.ts:602]
+        slotsUsed <= slotsUsed - 7'h1; // @[accel/engine/engine.ts:619]
       end else begin
         if (arGo & ~freeSlot) begin
-          slotsUsed <= slotsUsed + 7'h1; // @[accel/engine/engine.ts:601]
+          slotsUsed <= slotsUsed + 7'h1; // @[accel/engine/engine.ts:618]
         end
       end
       if (arGo) begin
-        tailSlot <= tailSlot + 6'h1; // @[accel/engine/engine.ts:524]
+        tailSlot <= tailSlot + 6'h1; // @[accel/engine/engine.ts:541]
       end
       if (arGo) begin
-        arValid <= 1'b1; // @[accel/engine/engine.ts:520]
+        arValid <= 1'b1; // @[accel/engine/engine.ts:537]
       end else begin
         if (arValid & m_axi_arready) begin
-          arValid <= 1'b0; // @[accel/engine/engine.ts:518]
+          arValid <= 1'b0; // @[accel/engine/engine.ts:535]
         end
       end
       if (arGo) begin
-        arAddr <= {arWordSel, 5'h0}; // @[accel/engine/engine.ts:521]
+        arAddr <= {arWordSel, 5'h0}; // @[accel/engine/engine.ts:538]
       end
       if (arGo) begin
-        arLen <= _T_57[7:0]; // @[accel/engine/engine.ts:522]
+        arLen <= _T_80[7:0]; // @[accel/engine/engine.ts:539]
       end
       if (arGo) begin
-        arId <= tailSlot; // @[accel/engine/engine.ts:523]
+        arId <= tailSlot; // @[accel/engine/engine.ts:540]
       end
       if (opStart) begin
-        offWord <= _T_29[31:5]; // @[accel/engine/engine.ts:1218]
+        offWord <= _T_52[31:5]; // @[accel/engine/engine.ts:1244]
       end else begin
         if (offGo) begin
-          offWord <= offWord + {18'h0, offBurst}; // @[accel/engine/engine.ts:530]
+          offWord <= offWord + {18'h0, offBurst}; // @[accel/engine/engine.ts:547]
         end
       end
       if (opStart) begin
-        offLeft <= off_beats_total; // @[accel/engine/engine.ts:1219]
+        offLeft <= off_beats_total; // @[accel/engine/engine.ts:1245]
       end else begin
         if (offGo) begin
-          offLeft <= offLeft - {22'h0, offBurst}; // @[accel/engine/engine.ts:531]
+          offLeft <= offLeft - {22'h0, offBurst}; // @[accel/engine/engine.ts:548]
         end
       end
       if (opStart) begin
-        offRes <= 5'h0; // @[accel/engine/engine.ts:1209]
+        offRes <= 5'h0; // @[accel/engine/engine.ts:1235]
       end else begin
         if (offGo) begin
-          offRes <= (offRes + off_burst[4:0]) - {4'h0, offBeatQ_deq_ready & offBeatQ_deq_valid}; // @[accel/engine/engine.ts:663]
+          offRes <= (offRes + off_burst[4:0]) - {4'h0, offBeatQ_deq_ready & offBeatQ_deq_valid}; // @[accel/engine/engine.ts:680]
         end else begin
           if (offBeatQ_deq_ready & offBeatQ_deq_valid) begin
-            offRes <= offRes - 5'h1; // @[accel/engine/engine.ts:661]
+            offRes <= offRes - 5'h1; // @[accel/engine/engine.ts:678]
           end
         end
       end
       if (opStart) begin
-        idxWord <= _T_34[31:5]; // @[accel/engine/engine.ts:1220]
+        idxWord <= _T_57[31:5]; // @[accel/engine/engine.ts:1246]
       end else begin
         if (idxGo) begin
-          idxWord <= idxWord + {18'h0, idxBurst}; // @[accel/engine/engine.ts:534]
+          idxWord <= idxWord + {18'h0, idxBurst}; // @[accel/engine/engine.ts:551]
         end
       end
       if (opStart) begin
-        idxLeft <= idx_beats_total; // @[accel/engine/engine.ts:1221]
+        idxLeft <= idx_beats_total; // @[accel/engine/engine.ts:1247]
       end else begin
         if (idxGo) begin
-          idxLeft <= idxLeft - {22'h0, idxBurst}; // @[accel/engine/engine.ts:535]
+          idxLeft <= idxLeft - {22'h0, idxBurst}; // @[accel/engine/engine.ts:552]
         end
       end
       if (opStart) begin
-        idxRes <= 5'h0; // @[accel/engine/engine.ts:1210]
+        idxRes <= 5'h0; // @[accel/engine/engine.ts:1236]
       end else begin
         if (idxGo) begin
-          idxRes <= (idxRes + idx_burst[4:0]) - {4'h0, idxBeatQ_deq_ready & idxBeatQ_deq_valid}; // @[accel/engine/engine.ts:666]
+          idxRes <= (idxRes + idx_burst[4:0]) - {4'h0, idxBeatQ_deq_ready & idxBeatQ_deq_valid}; // @[accel/engine/engine.ts:683]
         end else begin
           if (idxBeatQ_deq_ready & idxBeatQ_deq_valid) begin
-            idxRes <= idxRes - 5'h1; // @[accel/engine/engine.ts:662]
+            idxRes <= idxRes - 5'h1; // @[accel/engine/engine.ts:679]
           end
         end
       end
       if (opStart) begin
-        pswWord <= _T_38[31:5]; // @[accel/engine/engine.ts:1222]
+        pswWord <= _T_61[31:5]; // @[accel/engine/engine.ts:1248]
       end else begin
         if (pswGo) begin
-          pswWord <= pswWord + {18'h0, pswBurst}; // @[accel/engine/engine.ts:538]
+          pswWord <= pswWord + {18'h0, pswBurst}; // @[accel/engine/engine.ts:555]
         end
       end
       if (opStart) begin
-        pswLeft <= psw_beats_total; // @[accel/engine/engine.ts:1223]
+        pswLeft <= psw_beats_total; // @[accel/engine/engine.ts:1249]
       end else begin
         if (pswGo) begin
-          pswLeft <= pswLeft - {22'h0, pswBurst}; // @[accel/engine/engine.ts:539]
+          pswLeft <= pswLeft - {22'h0, pswBurst}; // @[accel/engine/engine.ts:556]
         end
       end
       if (opStart) begin
-        pswRes <= 5'h0; // @[accel/engine/engine.ts:1211]
+        pswRes <= 5'h0; // @[accel/engine/engine.ts:1237]
       end else begin
         if (pswGo) begin
-          pswRes <= (pswRes + psw_burst[4:0]) - {4'h0, pswBeatQ_deq_ready & pswBeatQ_deq_valid}; // @[accel/engine/engine.ts:665]
+          pswRes <= (pswRes + psw_burst[4:0]) - {4'h0, pswBeatQ_deq_ready & pswBeatQ_deq_valid}; // @[accel/engine/engine.ts:682]
         end else begin
           if (pswBeatQ_deq_ready & pswBeatQ_deq_valid) begin
-            pswRes <= pswRes - 5'h1; // @[accel/engine/engine.ts:664]
+            pswRes <= pswRes - 5'h1; // @[accel/engine/engine.ts:681]
           end
         end
       end
       if (start) begin
-        descWord <= tables_lo[31:5]; // @[accel/engine/engine.ts:1191]
+        descWord <= tables_lo[31:5]; // @[accel/engine/engine.ts:1211]
       end else begin
         if (descGo) begin
-          descWord <= descWord + {18'h0, desc_burst}; // @[accel/engine/engine.ts:426]
+          descWord <= descWord + {18'h0, desc_burst}; // @[accel/engine/engine.ts:443]
         end
       end
       if (nextTable) begin
-        descLeft <= 3'h4; // @[accel/engine/engine.ts:1267]
+        descLeft <= 3'h4; // @[accel/engine/engine.ts:1293]
       end else begin
         if (program_bad) begin
-          descLeft <= 3'h0; // @[accel/engine/engine.ts:1204]
+          descLeft <= 3'h0; // @[accel/engine/engine.ts:1224]
         end else begin
           if (start) begin
-            descLeft <= (num_tables != 32'h0) ? 3'h4 : 3'h0; // @[accel/engine/engine.ts:1192]
+            descLeft <= (num_tables != 32'h0) ? 3'h4 : 3'h0; // @[accel/engine/engine.ts:1212]
           end else begin
             if (err) begin
-              descLeft <= 3'h0; // @[accel/engine/engine.ts:1155]
+              descLeft <= 3'h0; // @[accel/engine/engine.ts:1172]
             end else begin
               if (descGo) begin
-                descLeft <= descLeft - desc_burst[2:0]; // @[accel/engine/engine.ts:427]
+                descLeft <= descLeft - desc_burst[2:0]; // @[accel/engine/engine.ts:444]
               end
             end
           end
         end
       end
       if (opStart) begin
-        ridWord <= row_ids_lo[31:5]; // @[accel/engine/engine.ts:1230]
+        ridWord <= row_ids_lo[31:5]; // @[accel/engine/engine.ts:1256]
       end else begin
         if (ridGo) begin
-          ridWord <= ridWord + {18'h0, ridBurst}; // @[accel/engine/engine.ts:435]
+          ridWord <= ridWord + {18'h0, ridBurst}; // @[accel/engine/engine.ts:452]
         end
       end
       if (opStart) begin
-        ridLeft <= rid_beats_total; // @[accel/engine/engine.ts:1231]
+        ridLeft <= rid_beats_total; // @[accel/engine/engine.ts:1257]
       end else begin
         if (ridGo) begin
-          ridLeft <= ridLeft - {22'h0, ridBurst}; // @[accel/engine/engine.ts:436]
+          ridLeft <= ridLeft - {22'h0, ridBurst}; // @[accel/engine/engine.ts:453]
         end
       end
       if (opStart) begin
-        ridRes <= 5'h0; // @[accel/engine/engine.ts:1232]
+        ridRes <= 5'h0; // @[accel/engine/engine.ts:1258]
       end else begin
         if (ridGo) begin
-          ridRes <= (ridRes + rid_burst[4:0]) - {4'h0, ridBeatQ_deq_ready & ridBeatQ_deq_valid}; // @[accel/engine/engine.ts:660]
+          ridRes <= (ridRes + rid_burst[4:0]) - {4'h0, ridBeatQ_deq_ready & ridBeatQ_deq_valid}; // @[accel/engine/engine.ts:677]
         end else begin
           if (ridBeatQ_deq_ready & ridBeatQ_deq_valid) begin
-            ridRes <= ridRes - 5'h1; // @[accel/engine/engine.ts:659]
+            ridRes <= ridRes - 5'h1; // @[accel/engine/engine.ts:676]
           end
         end
       end
       if (rowGo) begin
-        rowWord <= curRowWord + {18'h0, row_burst}; // @[accel/engine/engine.ts:543]
+        rowWord <= curRowWord + {18'h0, row_burst}; // @[accel/engine/engine.ts:560]
       end
       if (err) begin
-        rowLeft <= 5'h0; // @[accel/engine/engine.ts:1156]
+        rowLeft <= 5'h0; // @[accel/engine/engine.ts:1173]
       end else begin
         if (rowGo) begin
-          rowLeft <= curRowLeft - row_burst[4:0]; // @[accel/engine/engine.ts:544]
+          rowLeft <= curRowLeft - row_burst[4:0]; // @[accel/engine/engine.ts:561]
         end
       end
       if (opStart) begin
-        fPh <= 2'h0; // @[accel/engine/engine.ts:1238]
+        fPh <= 2'h0; // @[accel/engine/engine.ts:1264]
       end else begin
         if (err) begin
-          fPh <= 2'h0; // @[accel/engine/engine.ts:1154]
+          fPh <= 2'h0; // @[accel/engine/engine.ts:1171]
         end else begin
           if ((rowGo & fromTok) & owed) begin
-            fPh <= ((fPh == 2'h2) & (opt != 2'h1)) ? 2'h3 : 2'h0; // @[accel/engine/engine.ts:503]
+            fPh <= ((fPh == 2'h2) & (opt != 2'h1)) ? 2'h3 : 2'h0; // @[accel/engine/engine.ts:520]
           end else begin
             if (segOut) begin
-              fPh <= 2'h2; // @[accel/engine/engine.ts:499]
+              fPh <= 2'h2; // @[accel/engine/engine.ts:516]
             end
           end
         end
       end
       if (segOut) begin
-        fRid <= tok_arb_out_bits[31:0]; // @[accel/engine/engine.ts:500]
+        fRid <= tok_arb_out_bits[31:0]; // @[accel/engine/engine.ts:517]
       end
       if (opStart) begin
-        argDone <= 1'b0; // @[accel/engine/engine.ts:1215]
+        argDone <= 1'b0; // @[accel/engine/engine.ts:1241]
       end else begin
         if (err) begin
-          argDone <= 1'b0; // @[accel/engine/engine.ts:1159]
+          argDone <= 1'b0; // @[accel/engine/engine.ts:1176]
         end else begin
-          if (_T_58) begin
-            argDone <= argNext; // @[accel/engine/engine.ts:507]
+          if (_T_81) begin
+            argDone <= argNext; // @[accel/engine/engine.ts:524]
           end
         end
       end
-      if (_T_58) begin
-        rowIsArg <= argNext; // @[accel/engine/engine.ts:506]
+      if (_T_81) begin
+        rowIsArg <= argNext; // @[accel/engine/engine.ts:523]
       end
       if (rowGo) begin
-        rowFk <= curFk; // @[accel/engine/engine.ts:542]
+        rowFk <= curFk; // @[accel/engine/engine.ts:559]
       end
       if (opStart) begin
-        updRes <= 8'h0; // @[accel/engine/engine.ts:1235]
+        updRes <= 8'h0; // @[accel/engine/engine.ts:1261]
       end else begin
         if (~(rowGo & (curFk != 2'h0)) & updPop) begin
-          updRes <= updRes - 8'h1; // @[accel/engine/engine.ts:997]
+          updRes <= updRes - 8'h1; // @[accel/engine/engine.ts:1014]
         end else begin
           if ((rowGo & (curFk != 2'h0)) & updPop) begin
-            updRes <= (updRes + row_burst[7:0]) - 8'h1; // @[accel/engine/engine.ts:996]
+            updRes <= (updRes + row_burst[7:0]) - 8'h1; // @[accel/engine/engine.ts:1013]
           end else begin
             if ((rowGo & (curFk != 2'h0)) & ~updPop) begin
-              updRes <= updRes + row_burst[7:0]; // @[accel/engine/engine.ts:995]
+              updRes <= updRes + row_burst[7:0]; // @[accel/engine/engine.ts:1012]
             end
           end
         end
       end
-      lfsr <= {lfsr[14:0], ((lfsr[15] ^ lfsr[13]) ^ lfsr[12]) ^ lfsr[10]}; // @[accel/engine/engine.ts:564]
+      lfsr <= {lfsr[14:0], ((lfsr[15] ^ lfsr[13]) ^ lfsr[12]) ^ lfsr[10]}; // @[accel/engine/engine.ts:581]
       if (drain) begin
         if (slotDone) begin
-          headSlot <= headSlot + 6'h1; // @[accel/engine/engine.ts:598]
+          headSlot <= headSlot + 6'h1; // @[accel/engine/engine.ts:615]
         end
       end
       if (drain) begin
         dBeat <= slotDone ? 3'h0 : (dBeat + 3'h1);
       end
-      rdPending <= drain; // @[accel/engine/engine.ts:591]
+      rdPending <= drain; // @[accel/engine/engine.ts:608]
       if (drain) begin
-        rdKind <= headKind; // @[accel/engine/engine.ts:592]
+        rdKind <= headKind; // @[accel/engine/engine.ts:609]
       end
-      descLoaded <= descFire & (descIdx == 3'h3); // @[accel/engine/engine.ts:636]
+      descLoaded <= descFire & (descIdx == 3'h3); // @[accel/engine/engine.ts:653]
       if (opStart) begin
-        off_unpack_left <= offCount; // @[accel/engine/engine.ts:1226]
+        off_unpack_left <= offCount; // @[accel/engine/engine.ts:1252]
       end else begin
         if (off_unpack_pop) begin
-          off_unpack_left <= off_unpack_left - 33'h1; // @[accel/engine/engine.ts:649]
+          off_unpack_left <= off_unpack_left - 33'h1; // @[accel/engine/engine.ts:666]
         end
       end
       if (opStart) begin
-        off_unpack_lane <= _T_29[4:2]; // @[accel/engine/engine.ts:1227]
+        off_unpack_lane <= _T_52[4:2]; // @[accel/engine/engine.ts:1253]
       end else begin
         if (off_unpack_pop) begin
-          off_unpack_lane <= off_unpack_beat_done ? 3'h0 : off_unpack_next_lane[2:0]; // @[accel/engine/engine.ts:650]
+          off_unpack_lane <= off_unpack_beat_done ? 3'h0 : off_unpack_next_lane[2:0]; // @[accel/engine/engine.ts:667]
         end
       end
       if (opStart) begin
-        idx_unpack_left <= {1'h0, numIdx}; // @[accel/engine/engine.ts:1228]
+        idx_unpack_left <= {1'h0, numIdx}; // @[accel/engine/engine.ts:1254]
       end else begin
         if (idx_unpack_pop) begin
-          idx_unpack_left <= idx_unpack_left - 33'h1; // @[accel/engine/engine.ts:649]
+          idx_unpack_left <= idx_unpack_left - 33'h1; // @[accel/engine/engine.ts:666]
         end
       end
       if (opStart) begin
-        idx_unpack_lane <= _T_34[4:2]; // @[accel/engine/engine.ts:1229]
+        idx_unpack_lane <= _T_57[4:2]; // @[accel/engine/engine.ts:1255]
       end else begin
         if (idx_unpack_pop) begin
-          idx_unpack_lane <= idx_unpack_beat_done ? 3'h0 : idx_unpack_next_lane[2:0]; // @[accel/engine/engine.ts:650]
+          idx_unpack_lane <= idx_unpack_beat_done ? 3'h0 : idx_unpack_next_lane[2:0]; // @[accel/engine/engine.ts:667]
         end
       end
       if (opStart) begin
-        psw_unpack_left <= sideEn ? {1'h0, numIdx} : 33'h0; // @[accel/engine/engine.ts:1224]
+        psw_unpack_left <= sideEn ? {1'h0, numIdx} : 33'h0; // @[accel/engine/engine.ts:1250]
       end else begin
         if (psw_unpack_pop) begin
-          psw_unpack_left <= psw_unpack_left - 33'h1; // @[accel/engine/engine.ts:649]
+          psw_unpack_left <= psw_unpack_left - 33'h1; // @[accel/engine/engine.ts:666]
         end
       end
       if (opStart) begin
-        psw_unpack_lane <= _T_38[4:2]; // @[accel/engine/engine.ts:1225]
+        psw_unpack_lane <= _T_61[4:2]; // @[accel/engine/engine.ts:1251]
       end else begin
         if (psw_unpack_pop) begin
-          psw_unpack_lane <= psw_unpack_beat_done ? 3'h0 : psw_unpack_next_lane[2:0]; // @[accel/engine/engine.ts:650]
+          psw_unpack_lane <= psw_unpack_beat_done ? 3'h0 : psw_unpack_next_lane[2:0]; // @[accel/engine/engine.ts:667]
         end
       end
       if (opStart) begin
-        rid_unpack_left <= rowsOn ? {1'h0, numBags} : 33'h0; // @[accel/engine/engine.ts:1233]
+        rid_unpack_left <= rowsOn ? {1'h0, numBags} : 33'h0; // @[accel/engine/engine.ts:1259]
       end else begin
         if (rid_unpack_pop) begin
-          rid_unpack_left <= rid_unpack_left - 33'h1; // @[accel/engine/engine.ts:649]
+          rid_unpack_left <= rid_unpack_left - 33'h1; // @[accel/engine/engine.ts:666]
         end
       end
       if (opStart) begin
-        rid_unpack_lane <= row_ids_lo[4:2]; // @[accel/engine/engine.ts:1234]
+        rid_unpack_lane <= row_ids_lo[4:2]; // @[accel/engine/engine.ts:1260]
       end else begin
         if (rid_unpack_pop) begin
-          rid_unpack_lane <= rid_unpack_beat_done ? 3'h0 : rid_unpack_next_lane[2:0]; // @[accel/engine/engine.ts:650]
+          rid_unpack_lane <= rid_unpack_beat_done ? 3'h0 : rid_unpack_next_lane[2:0]; // @[accel/engine/engine.ts:667]
         end
       end
       if (opStart) begin
-        bagIdx <= 32'h0; // @[accel/engine/engine.ts:1244]
+        bagIdx <= 32'h0; // @[accel/engine/engine.ts:1270]
       end else begin
         if (bagEnd) begin
-          bagIdx <= bagIdx + 32'h1; // @[accel/engine/engine.ts:766]
+          bagIdx <= bagIdx + 32'h1; // @[accel/engine/engine.ts:783]
         end
       end
       if (opStart) begin
-        haveStart <= 1'b0; // @[accel/engine/engine.ts:1245]
+        haveStart <= 1'b0; // @[accel/engine/engine.ts:1271]
       end else begin
-        if (_T_59) begin
-          haveStart <= 1'b1; // @[accel/engine/engine.ts:734]
+        if (_T_82) begin
+          haveStart <= 1'b1; // @[accel/engine/engine.ts:751]
         end
       end
       if (opStart) begin
-        inBag <= 1'b0; // @[accel/engine/engine.ts:1246]
+        inBag <= 1'b0; // @[accel/engine/engine.ts:1272]
       end else begin
         if (bagEnd) begin
-          inBag <= 1'b0; // @[accel/engine/engine.ts:765]
+          inBag <= 1'b0; // @[accel/engine/engine.ts:782]
         end else begin
           if (entry) begin
-            inBag <= 1'b1; // @[accel/engine/engine.ts:738]
+            inBag <= 1'b1; // @[accel/engine/engine.ts:755]
           end
         end
       end
       if (entry) begin
-        cur <= endVal; // @[accel/engine/engine.ts:737]
+        cur <= endVal; // @[accel/engine/engine.ts:754]
       end else begin
-        if (_T_59) begin
-          cur <= off_unpack_value; // @[accel/engine/engine.ts:733]
+        if (_T_82) begin
+          cur <= off_unpack_value; // @[accel/engine/engine.ts:750]
         end
       end
       if (lookGo) begin
-        lookLeft <= eLeft - 32'h1; // @[accel/engine/engine.ts:743]
+        lookLeft <= eLeft - 32'h1; // @[accel/engine/engine.ts:760]
       end else begin
         if (entry) begin
-          lookLeft <= eLeft; // @[accel/engine/engine.ts:739]
+          lookLeft <= eLeft; // @[accel/engine/engine.ts:756]
         end
       end
       if (opStart) begin
-        heldValid <= 1'b0; // @[accel/engine/engine.ts:1247]
+        heldValid <= 1'b0; // @[accel/engine/engine.ts:1273]
       end else begin
         if (err) begin
-          heldValid <= 1'b0; // @[accel/engine/engine.ts:769]
+          heldValid <= 1'b0; // @[accel/engine/engine.ts:786]
         end else begin
-          if (_T_60) begin
-            heldValid <= 1'b1; // @[accel/engine/engine.ts:750]
+          if (_T_83) begin
+            heldValid <= 1'b1; // @[accel/engine/engine.ts:767]
           end else begin
             if (emitHeld) begin
-              heldValid <= 1'b0; // @[accel/engine/engine.ts:748]
+              heldValid <= 1'b0; // @[accel/engine/engine.ts:765]
             end
           end
         end
       end
-      if (_T_60) begin
-        heldRow <= holdLook ? idx_unpack_value : 32'h0; // @[accel/engine/engine.ts:751]
+      if (_T_83) begin
+        heldRow <= holdLook ? idx_unpack_value : 32'h0; // @[accel/engine/engine.ts:768]
       end
-      if (_T_60) begin
-        heldFirst <= ~eSeen; // @[accel/engine/engine.ts:752]
+      if (_T_83) begin
+        heldFirst <= ~eSeen; // @[accel/engine/engine.ts:769]
       end
       if (((lookGo & isPad) & finalIdx) & eSeen) begin
-        heldLast <= 1'b1; // @[accel/engine/engine.ts:763]
+        heldLast <= 1'b1; // @[accel/engine/engine.ts:780]
       end else begin
-        if (_T_60) begin
-          heldLast <= finalIdx | holdEmpty; // @[accel/engine/engine.ts:753]
+        if (_T_83) begin
+          heldLast <= finalIdx | holdEmpty; // @[accel/engine/engine.ts:770]
         end
       end
-      if (_T_60) begin
-        heldEmpty <= holdEmpty; // @[accel/engine/engine.ts:754]
+      if (_T_83) begin
+        heldEmpty <= holdEmpty; // @[accel/engine/engine.ts:771]
       end
-      if (_T_60) begin
-        heldScale <= (holdLook & pswEn) ? psw_unpack_value : 32'h3f800000; // @[accel/engine/engine.ts:755]
+      if (_T_83) begin
+        heldScale <= (holdLook & pswEn) ? psw_unpack_value : 32'h3f800000; // @[accel/engine/engine.ts:772]
       end
-      if (_T_60) begin
-        heldSlot <= seqSlot; // @[accel/engine/engine.ts:757]
+      if (_T_83) begin
+        heldSlot <= seqSlot; // @[accel/engine/engine.ts:774]
       end
-      if (_T_60) begin
-        heldBag <= bagIdx; // @[accel/engine/engine.ts:758]
+      if (_T_83) begin
+        heldBag <= bagIdx; // @[accel/engine/engine.ts:775]
       end
-      if (_T_60) begin
-        heldN <= holdLook ? (eN + 32'h1) : 32'h0; // @[accel/engine/engine.ts:759]
+      if (_T_83) begin
+        heldN <= holdLook ? (eN + 32'h1) : 32'h0; // @[accel/engine/engine.ts:776]
       end
-      if (_T_60) begin
-        heldPos <= maskEn ? psw_unpack_value : ((inBag ? cur : endVal) - eLeft); // @[accel/engine/engine.ts:756]
+      if (_T_83) begin
+        heldPos <= maskEn ? psw_unpack_value : ((inBag ? cur : endVal) - eLeft); // @[accel/engine/engine.ts:773]
       end
       if (holdLook) begin
-        nCount <= eN + 32'h1; // @[accel/engine/engine.ts:746]
+        nCount <= eN + 32'h1; // @[accel/engine/engine.ts:763]
       end else begin
         if (entry) begin
-          nCount <= 32'h0; // @[accel/engine/engine.ts:741]
+          nCount <= 32'h0; // @[accel/engine/engine.ts:758]
         end
       end
       if (holdLook) begin
-        seenInBag <= 1'b1; // @[accel/engine/engine.ts:745]
+        seenInBag <= 1'b1; // @[accel/engine/engine.ts:762]
       end else begin
         if (entry) begin
-          seenInBag <= 1'b0; // @[accel/engine/engine.ts:740]
+          seenInBag <= 1'b0; // @[accel/engine/engine.ts:757]
         end
       end
       if (opStart) begin
-        seqSlot <= 2'h0; // @[accel/engine/engine.ts:1248]
+        seqSlot <= 2'h0; // @[accel/engine/engine.ts:1274]
       end else begin
         if (bagEnd) begin
-          seqSlot <= seqSlot + 2'h1; // @[accel/engine/engine.ts:767]
+          seqSlot <= seqSlot + 2'h1; // @[accel/engine/engine.ts:784]
         end
       end
       if (entry & rowsOn) begin
-        segRid <= rid_unpack_value; // @[accel/engine/engine.ts:774]
+        segRid <= rid_unpack_value; // @[accel/engine/engine.ts:791]
       end
-      if (_T_60) begin
-        heldRid <= entry ? rid_unpack_value : segRid; // @[accel/engine/engine.ts:760]
+      if (_T_83) begin
+        heldRid <= entry ? rid_unpack_value : segRid; // @[accel/engine/engine.ts:777]
       end
       if (opStart) begin
-        emPh <= 2'h0; // @[accel/engine/engine.ts:1236]
+        emPh <= 2'h0; // @[accel/engine/engine.ts:1262]
       end else begin
         if (emTokGo) begin
-          emPh <= emLast ? 2'h0 : ((emPh == 2'h0) ? 2'h2 : (emPh + 2'h1)); // @[accel/engine/engine.ts:789]
+          emPh <= emLast ? 2'h0 : ((emPh == 2'h0) ? 2'h2 : (emPh + 2'h1)); // @[accel/engine/engine.ts:806]
         end
       end
       if (emTake) begin
-        emRow <= rid_unpack_value; // @[accel/engine/engine.ts:788]
+        emRow <= rid_unpack_value; // @[accel/engine/engine.ts:805]
       end
       if (opStart) begin
-        updU <= 32'h0; // @[accel/engine/engine.ts:1237]
+        updU <= 32'h0; // @[accel/engine/engine.ts:1263]
       end else begin
         if (emTokGo & emLast) begin
-          updU <= updU + 32'h1; // @[accel/engine/engine.ts:790]
+          updU <= updU + 32'h1; // @[accel/engine/engine.ts:807]
         end
       end
       if (opStart) begin
-        rj <= 4'h0; // @[accel/engine/engine.ts:1216]
+        rj <= 4'h0; // @[accel/engine/engine.ts:1242]
       end else begin
         if (redGo) begin
-          rj <= isRowEnd ? 4'h0 : (rj + 4'h1); // @[accel/engine/engine.ts:868]
+          rj <= isRowEnd ? 4'h0 : (rj + 4'h1); // @[accel/engine/engine.ts:885]
         end
       end
-      red_valid_0 <= redGo; // @[accel/engine/engine.ts:873]
-      red_valid_1 <= red_valid_0; // @[accel/engine/engine.ts:873]
-      red_valid_2 <= red_valid_1; // @[accel/engine/engine.ts:873]
-      red_valid_3 <= red_valid_2; // @[accel/engine/engine.ts:873]
-      red_valid_4 <= red_valid_3; // @[accel/engine/engine.ts:873]
-      red_valid_5 <= red_valid_4; // @[accel/engine/engine.ts:873]
-      red_slot_0 <= mSlot; // @[accel/engine/engine.ts:874]
-      red_slot_1 <= red_slot_0; // @[accel/engine/engine.ts:874]
-      red_slot_2 <= red_slot_1; // @[accel/engine/engine.ts:874]
-      red_slot_3 <= red_slot_2; // @[accel/engine/engine.ts:874]
-      red_slot_4 <= red_slot_3; // @[accel/engine/engine.ts:874]
-      red_slot_5 <= red_slot_4; // @[accel/engine/engine.ts:874]
-      red_beat_0 <= rj; // @[accel/engine/engine.ts:875]
-      red_beat_1 <= red_beat_0; // @[accel/engine/engine.ts:875]
-      red_beat_2 <= red_beat_1; // @[accel/engine/engine.ts:875]
-      red_beat_3 <= red_beat_2; // @[accel/engine/engine.ts:875]
-      red_beat_4 <= red_beat_3; // @[accel/engine/engine.ts:875]
-      red_beat_5 <= red_beat_4; // @[accel/engine/engine.ts:875]
-      red_last_0 <= mLast; // @[accel/engine/engine.ts:876]
-      red_last_1 <= red_last_0; // @[accel/engine/engine.ts:876]
-      red_last_2 <= red_last_1; // @[accel/engine/engine.ts:876]
-      red_last_3 <= red_last_2; // @[accel/engine/engine.ts:876]
-      red_last_4 <= red_last_3; // @[accel/engine/engine.ts:876]
-      red_last_5 <= red_last_4; // @[accel/engine/engine.ts:876]
-      red_row_end_0 <= isRowEnd; // @[accel/engine/engine.ts:877]
-      red_row_end_1 <= red_row_end_0; // @[accel/engine/engine.ts:877]
-      red_row_end_2 <= red_row_end_1; // @[accel/engine/engine.ts:877]
-      red_row_end_3 <= red_row_end_2; // @[accel/engine/engine.ts:877]
-      red_row_end_4 <= red_row_end_3; // @[accel/engine/engine.ts:877]
-      red_row_end_5 <= red_row_end_4; // @[accel/engine/engine.ts:877]
-      red_first_0 <= zeroA; // @[accel/engine/engine.ts:878]
-      red_first_1 <= red_first_0; // @[accel/engine/engine.ts:878]
-      red_first_2 <= red_first_1; // @[accel/engine/engine.ts:878]
-      red_first_3 <= red_first_2; // @[accel/engine/engine.ts:878]
-      red_first_4 <= red_first_3; // @[accel/engine/engine.ts:878]
-      red_first_5 <= red_first_4; // @[accel/engine/engine.ts:878]
-      red_n_0 <= mN; // @[accel/engine/engine.ts:879]
-      red_n_1 <= red_n_0; // @[accel/engine/engine.ts:879]
-      red_n_2 <= red_n_1; // @[accel/engine/engine.ts:879]
-      red_n_3 <= red_n_2; // @[accel/engine/engine.ts:879]
-      red_n_4 <= red_n_3; // @[accel/engine/engine.ts:879]
-      red_n_5 <= red_n_4; // @[accel/engine/engine.ts:879]
-      red_pos_0 <= mPos; // @[accel/engine/engine.ts:880]
-      red_pos_1 <= red_pos_0; // @[accel/engine/engine.ts:880]
-      red_pos_2 <= red_pos_1; // @[accel/engine/engine.ts:880]
-      red_pos_3 <= red_pos_2; // @[accel/engine/engine.ts:880]
-      red_pos_4 <= red_pos_3; // @[accel/engine/engine.ts:880]
-      red_pos_5 <= red_pos_4; // @[accel/engine/engine.ts:880]
-      red_empty_0 <= mEmpty; // @[accel/engine/engine.ts:881]
-      red_empty_1 <= red_empty_0; // @[accel/engine/engine.ts:881]
-      red_empty_2 <= red_empty_1; // @[accel/engine/engine.ts:881]
-      red_empty_3 <= red_empty_2; // @[accel/engine/engine.ts:881]
-      red_empty_4 <= red_empty_3; // @[accel/engine/engine.ts:881]
-      red_empty_5 <= red_empty_4; // @[accel/engine/engine.ts:881]
+      red_valid_0 <= redGo; // @[accel/engine/engine.ts:890]
+      red_valid_1 <= red_valid_0; // @[accel/engine/engine.ts:890]
+      red_valid_2 <= red_valid_1; // @[accel/engine/engine.ts:890]
+      red_valid_3 <= red_valid_2; // @[accel/engine/engine.ts:890]
+      red_valid_4 <= red_valid_3; // @[accel/engine/engine.ts:890]
+      red_valid_5 <= red_valid_4; // @[accel/engine/engine.ts:890]
+      red_slot_0 <= mSlot; // @[accel/engine/engine.ts:891]
+      red_slot_1 <= red_slot_0; // @[accel/engine/engine.ts:891]
+      red_slot_2 <= red_slot_1; // @[accel/engine/engine.ts:891]
+      red_slot_3 <= red_slot_2; // @[accel/engine/engine.ts:891]
+      red_slot_4 <= red_slot_3; // @[accel/engine/engine.ts:891]
+      red_slot_5 <= red_slot_4; // @[accel/engine/engine.ts:891]
+      red_beat_0 <= rj; // @[accel/engine/engine.ts:892]
+      red_beat_1 <= red_beat_0; // @[accel/engine/engine.ts:892]
+      red_beat_2 <= red_beat_1; // @[accel/engine/engine.ts:892]
+      red_beat_3 <= red_beat_2; // @[accel/engine/engine.ts:892]
+      red_beat_4 <= red_beat_3; // @[accel/engine/engine.ts:892]
+      red_beat_5 <= red_beat_4; // @[accel/engine/engine.ts:892]
+      red_last_0 <= mLast; // @[accel/engine/engine.ts:893]
+      red_last_1 <= red_last_0; // @[accel/engine/engine.ts:893]
+      red_last_2 <= red_last_1; // @[accel/engine/engine.ts:893]
+      red_last_3 <= red_last_2; // @[accel/engine/engine.ts:893]
+      red_last_4 <= red_last_3; // @[accel/engine/engine.ts:893]
+      red_last_5 <= red_last_4; // @[accel/engine/engine.ts:893]
+      red_row_end_0 <= isRowEnd; // @[accel/engine/engine.ts:894]
+      red_row_end_1 <= red_row_end_0; // @[accel/engine/engine.ts:894]
+      red_row_end_2 <= red_row_end_1; // @[accel/engine/engine.ts:894]
+      red_row_end_3 <= red_row_end_2; // @[accel/engine/engine.ts:894]
+      red_row_end_4 <= red_row_end_3; // @[accel/engine/engine.ts:894]
+      red_row_end_5 <= red_row_end_4; // @[accel/engine/engine.ts:894]
+      red_first_0 <= zeroA; // @[accel/engine/engine.ts:895]
+      red_first_1 <= red_first_0; // @[accel/engine/engine.ts:895]
+      red_first_2 <= red_first_1; // @[accel/engine/engine.ts:895]
+      red_first_3 <= red_first_2; // @[accel/engine/engine.ts:895]
+      red_first_4 <= red_first_3; // @[accel/engine/engine.ts:895]
+      red_first_5 <= red_first_4; // @[accel/engine/engine.ts:895]
+      red_n_0 <= mN; // @[accel/engine/engine.ts:896]
+      red_n_1 <= red_n_0; // @[accel/engine/engine.ts:896]
+      red_n_2 <= red_n_1; // @[accel/engine/engine.ts:896]
+      red_n_3 <= red_n_2; // @[accel/engine/engine.ts:896]
+      red_n_4 <= red_n_3; // @[accel/engine/engine.ts:896]
+      red_n_5 <= red_n_4; // @[accel/engine/engine.ts:896]
+      red_pos_0 <= mPos; // @[accel/engine/engine.ts:897]
+      red_pos_1 <= red_pos_0; // @[accel/engine/engine.ts:897]
+      red_pos_2 <= red_pos_1; // @[accel/engine/engine.ts:897]
+      red_pos_3 <= red_pos_2; // @[accel/engine/engine.ts:897]
+      red_pos_4 <= red_pos_3; // @[accel/engine/engine.ts:897]
+      red_pos_5 <= red_pos_4; // @[accel/engine/engine.ts:897]
+      red_empty_0 <= mEmpty; // @[accel/engine/engine.ts:898]
+      red_empty_1 <= red_empty_0; // @[accel/engine/engine.ts:898]
+      red_empty_2 <= red_empty_1; // @[accel/engine/engine.ts:898]
+      red_empty_3 <= red_empty_2; // @[accel/engine/engine.ts:898]
+      red_empty_4 <= red_empty_3; // @[accel/engine/engine.ts:898]
+      red_empty_5 <= red_empty_4; // @[accel/engine/engine.ts:898]
       if (opStart) begin
-        outRes <= 5'h0; // @[accel/engine/engine.ts:1212]
+        outRes <= 5'h0; // @[accel/engine/engine.ts:1238]
       end else begin
         if (outPop & ~resUp) begin
-          outRes <= outRes - 5'h1; // @[accel/engine/engine.ts:967]
+          outRes <= outRes - 5'h1; // @[accel/engine/engine.ts:984]
         end else begin
           if (resUp & ~outPop) begin
-            outRes <= outRes + 5'h1; // @[accel/engine/engine.ts:966]
+            outRes <= outRes + 5'h1; // @[accel/engine/engine.ts:983]
           end
         end
       end
       if (opStart) begin
-        argRes <= 6'h0; // @[accel/engine/engine.ts:1213]
+        argRes <= 6'h0; // @[accel/engine/engine.ts:1239]
       end else begin
         if (argPop & ~argUp) begin
-          argRes <= argRes - 6'h1; // @[accel/engine/engine.ts:928]
+          argRes <= argRes - 6'h1; // @[accel/engine/engine.ts:945]
         end else begin
           if (argUp & ~argPop) begin
-            argRes <= argRes + 6'h1; // @[accel/engine/engine.ts:927]
+            argRes <= argRes + 6'h1; // @[accel/engine/engine.ts:944]
           end
         end
       end
-      d1Valid <= finIn; // @[accel/engine/engine.ts:934]
-      d2Valid <= d1Valid; // @[accel/engine/engine.ts:935]
-      d1 <= sum; // @[accel/engine/engine.ts:936]
-      d2 <= d1; // @[accel/engine/engine.ts:937]
-      zN_0 <= red_n_5 == 32'h0; // @[accel/engine/engine.ts:938]
-      regNext <= zN_0; // @[accel/engine/engine.ts:939]
-      endD_0 <= red_row_end_5; // @[accel/engine/engine.ts:940]
-      regNext_1 <= endD_0; // @[accel/engine/engine.ts:941]
-      fin_valid_0 <= nConv_out_valid; // @[accel/engine/engine.ts:949]
-      fin_zero_0 <= regNext; // @[accel/engine/engine.ts:950]
-      fin_end_0 <= regNext_1; // @[accel/engine/engine.ts:951]
-      fin_valid_1 <= fin_valid_0; // @[accel/engine/engine.ts:949]
-      fin_zero_1 <= fin_zero_0; // @[accel/engine/engine.ts:950]
-      fin_end_1 <= fin_end_0; // @[accel/engine/engine.ts:951]
-      fin_valid_2 <= fin_valid_1; // @[accel/engine/engine.ts:949]
-      fin_zero_2 <= fin_zero_1; // @[accel/engine/engine.ts:950]
-      fin_end_2 <= fin_end_1; // @[accel/engine/engine.ts:951]
-      fin_valid_3 <= fin_valid_2; // @[accel/engine/engine.ts:949]
-      fin_zero_3 <= fin_zero_2; // @[accel/engine/engine.ts:950]
-      fin_end_3 <= fin_end_2; // @[accel/engine/engine.ts:951]
-      fin_valid_4 <= fin_valid_3; // @[accel/engine/engine.ts:949]
-      fin_zero_4 <= fin_zero_3; // @[accel/engine/engine.ts:950]
-      fin_end_4 <= fin_end_3; // @[accel/engine/engine.ts:951]
-      fin_valid_5 <= fin_valid_4; // @[accel/engine/engine.ts:949]
-      fin_zero_5 <= fin_zero_4; // @[accel/engine/engine.ts:950]
-      fin_end_5 <= fin_end_4; // @[accel/engine/engine.ts:951]
-      fin_valid_6 <= fin_valid_5; // @[accel/engine/engine.ts:949]
-      fin_zero_6 <= fin_zero_5; // @[accel/engine/engine.ts:950]
-      fin_end_6 <= fin_end_5; // @[accel/engine/engine.ts:951]
-      fin_valid_7 <= fin_valid_6; // @[accel/engine/engine.ts:949]
-      fin_zero_7 <= fin_zero_6; // @[accel/engine/engine.ts:950]
-      fin_end_7 <= fin_end_6; // @[accel/engine/engine.ts:951]
-      fin_valid_8 <= fin_valid_7; // @[accel/engine/engine.ts:949]
-      fin_zero_8 <= fin_zero_7; // @[accel/engine/engine.ts:950]
-      fin_end_8 <= fin_end_7; // @[accel/engine/engine.ts:951]
-      fin_valid_9 <= fin_valid_8; // @[accel/engine/engine.ts:949]
-      fin_zero_9 <= fin_zero_8; // @[accel/engine/engine.ts:950]
-      fin_end_9 <= fin_end_8; // @[accel/engine/engine.ts:951]
-      fin_valid_10 <= fin_valid_9; // @[accel/engine/engine.ts:949]
-      fin_zero_10 <= fin_zero_9; // @[accel/engine/engine.ts:950]
-      fin_end_10 <= fin_end_9; // @[accel/engine/engine.ts:951]
-      fin_valid_11 <= fin_valid_10; // @[accel/engine/engine.ts:949]
-      fin_zero_11 <= fin_zero_10; // @[accel/engine/engine.ts:950]
-      fin_end_11 <= fin_end_10; // @[accel/engine/engine.ts:951]
+      d1Valid <= finIn; // @[accel/engine/engine.ts:951]
+      d2Valid <= d1Valid; // @[accel/engine/engine.ts:952]
+      d1 <= sum; // @[accel/engine/engine.ts:953]
+      d2 <= d1; // @[accel/engine/engine.ts:954]
+      zN_0 <= red_n_5 == 32'h0; // @[accel/engine/engine.ts:955]
+      regNext <= zN_0; // @[accel/engine/engine.ts:956]
+      endD_0 <= red_row_end_5; // @[accel/engine/engine.ts:957]
+      regNext_1 <= endD_0; // @[accel/engine/engine.ts:958]
+      fin_valid_0 <= nConv_out_valid; // @[accel/engine/engine.ts:966]
+      fin_zero_0 <= regNext; // @[accel/engine/engine.ts:967]
+      fin_end_0 <= regNext_1; // @[accel/engine/engine.ts:968]
+      fin_valid_1 <= fin_valid_0; // @[accel/engine/engine.ts:966]
+      fin_zero_1 <= fin_zero_0; // @[accel/engine/engine.ts:967]
+      fin_end_1 <= fin_end_0; // @[accel/engine/engine.ts:968]
+      fin_valid_2 <= fin_valid_1; // @[accel/engine/engine.ts:966]
+      fin_zero_2 <= fin_zero_1; // @[accel/engine/engine.ts:967]
+      fin_end_2 <= fin_end_1; // @[accel/engine/engine.ts:968]
+      fin_valid_3 <= fin_valid_2; // @[accel/engine/engine.ts:966]
+      fin_zero_3 <= fin_zero_2; // @[accel/engine/engine.ts:967]
+      fin_end_3 <= fin_end_2; // @[accel/engine/engine.ts:968]
+      fin_valid_4 <= fin_valid_3; // @[accel/engine/engine.ts:966]
+      fin_zero_4 <= fin_zero_3; // @[accel/engine/engine.ts:967]
+      fin_end_4 <= fin_end_3; // @[accel/engine/engine.ts:968]
+      fin_valid_5 <= fin_valid_4; // @[accel/engine/engine.ts:966]
+      fin_zero_5 <= fin_zero_4; // @[accel/engine/engine.ts:967]
+      fin_end_5 <= fin_end_4; // @[accel/engine/engine.ts:968]
+      fin_valid_6 <= fin_valid_5; // @[accel/engine/engine.ts:966]
+      fin_zero_6 <= fin_zero_5; // @[accel/engine/engine.ts:967]
+      fin_end_6 <= fin_end_5; // @[accel/engine/engine.ts:968]
+      fin_valid_7 <= fin_valid_6; // @[accel/engine/engine.ts:966]
+      fin_zero_7 <= fin_zero_6; // @[accel/engine/engine.ts:967]
+      fin_end_7 <= fin_end_6; // @[accel/engine/engine.ts:968]
+      fin_valid_8 <= fin_valid_7; // @[accel/engine/engine.ts:966]
+      fin_zero_8 <= fin_zero_7; // @[accel/engine/engine.ts:967]
+      fin_end_8 <= fin_end_7; // @[accel/engine/engine.ts:968]
+      fin_valid_9 <= fin_valid_8; // @[accel/engine/engine.ts:966]
+      fin_zero_9 <= fin_zero_8; // @[accel/engine/engine.ts:967]
+      fin_end_9 <= fin_end_8; // @[accel/engine/engine.ts:968]
+      fin_valid_10 <= fin_valid_9; // @[accel/engine/engine.ts:966]
+      fin_zero_10 <= fin_zero_9; // @[accel/engine/engine.ts:967]
+      fin_end_10 <= fin_end_9; // @[accel/engine/engine.ts:968]
+      fin_valid_11 <= fin_valid_10; // @[accel/engine/engine.ts:966]
+      fin_zero_11 <= fin_zero_10; // @[accel/engine/engine.ts:967]
+      fin_end_11 <= fin_end_10; // @[accel/engine/engine.ts:968]
       if (opStart) begin
-        pkData <= 256'h0; // @[accel/engine/engine.ts:1239]
+        pkData <= 256'h0; // @[accel/engine/engine.ts:1265]
       end else begin
         if (pkTake) begin
           pkData <= pkFlush ? 256'h0 : pkNextData;
         end
       end
       if (opStart) begin
-        pkStrb <= 32'h0; // @[accel/engine/engine.ts:1240]
+        pkStrb <= 32'h0; // @[accel/engine/engine.ts:1266]
       end else begin
         if (pkTake) begin
           pkStrb <= pkFlush ? 32'h0 : pkNextStrb;
         end
       end
       if (opStart) begin
-        pkN <= 3'h0; // @[accel/engine/engine.ts:1241]
+        pkN <= 3'h0; // @[accel/engine/engine.ts:1267]
       end else begin
         if (pkTake) begin
           pkN <= pkFlush ? 3'h0 : (pkN + 3'h1);
         end
       end
       if (opStart) begin
-        pkSeen <= 32'h0; // @[accel/engine/engine.ts:1242]
+        pkSeen <= 32'h0; // @[accel/engine/engine.ts:1268]
       end else begin
         if (pkTake) begin
-          pkSeen <= pkSeen + 32'h1; // @[accel/engine/engine.ts:1024]
+          pkSeen <= pkSeen + 32'h1; // @[accel/engine/engine.ts:1041]
         end
       end
       if (opStart) begin
-        pkWord <= grad_rows_lo[31:5]; // @[accel/engine/engine.ts:1243]
+        pkWord <= grad_rows_lo[31:5]; // @[accel/engine/engine.ts:1269]
       end else begin
         if (pkTake) begin
           if (pkFlush) begin
-            pkWord <= pkWord + 27'h1; // @[accel/engine/engine.ts:1029]
+            pkWord <= pkWord + 27'h1; // @[accel/engine/engine.ts:1046]
           end
         end
       end
       if (awGo) begin
-        awValid <= 1'b1; // @[accel/engine/engine.ts:1070]
+        awValid <= 1'b1; // @[accel/engine/engine.ts:1087]
       end else begin
         if (awValid & m_axi_awready) begin
-          awValid <= 1'b0; // @[accel/engine/engine.ts:1068]
+          awValid <= 1'b0; // @[accel/engine/engine.ts:1085]
         end
       end
       if (awGo) begin
-        awAddr <= {curOwWord, 5'h0}; // @[accel/engine/engine.ts:1071]
+        awAddr <= {curOwWord, 5'h0}; // @[accel/engine/engine.ts:1088]
       end
       if (awGo) begin
-        awLen <= _T_61[7:0]; // @[accel/engine/engine.ts:1072]
+        awLen <= _T_84[7:0]; // @[accel/engine/engine.ts:1089]
       end
       if (bFire & ~awGo) begin
-        bOut <= bOut - 6'h1; // @[accel/engine/engine.ts:1138]
+        bOut <= bOut - 6'h1; // @[accel/engine/engine.ts:1155]
       end else begin
         if (awGo & ~bFire) begin
-          bOut <= bOut + 6'h1; // @[accel/engine/engine.ts:1137]
+          bOut <= bOut + 6'h1; // @[accel/engine/engine.ts:1154]
         end
       end
       if (awGo) begin
-        owWord <= curOwWord + {18'h0, aw_burst}; // @[accel/engine/engine.ts:1073]
+        owWord <= curOwWord + {18'h0, aw_burst}; // @[accel/engine/engine.ts:1090]
       end
       if (err) begin
-        owLeft <= 5'h0; // @[accel/engine/engine.ts:1157]
+        owLeft <= 5'h0; // @[accel/engine/engine.ts:1174]
       end else begin
         if (awGo) begin
-          owLeft <= curOwLeft - aw_burst[4:0]; // @[accel/engine/engine.ts:1074]
+          owLeft <= curOwLeft - aw_burst[4:0]; // @[accel/engine/engine.ts:1091]
         end
       end
       if (opStart) begin
-        owArg <= 1'b0; // @[accel/engine/engine.ts:1214]
+        owArg <= 1'b0; // @[accel/engine/engine.ts:1240]
       end else begin
         if (err) begin
-          owArg <= 1'b0; // @[accel/engine/engine.ts:1158]
+          owArg <= 1'b0; // @[accel/engine/engine.ts:1175]
         end else begin
           if (((awGo & owFromQ) & fromBag) & argEn) begin
-            owArg <= ~owArg; // @[accel/engine/engine.ts:1066]
+            owArg <= ~owArg; // @[accel/engine/engine.ts:1083]
           end
         end
       end
       if (awGo) begin
-        owSrc <= curOwSrc; // @[accel/engine/engine.ts:1067]
+        owSrc <= curOwSrc; // @[accel/engine/engine.ts:1084]
       end
       if (wGo) begin
-        wValid <= 1'b1; // @[accel/engine/engine.ts:1120]
+        wValid <= 1'b1; // @[accel/engine/engine.ts:1137]
       end else begin
         if (wValid & m_axi_wready) begin
-          wValid <= 1'b0; // @[accel/engine/engine.ts:1118]
+          wValid <= 1'b0; // @[accel/engine/engine.ts:1135]
         end
       end
       if (wGo) begin
-        wData <= (wSrc < 3'h2) ? wHead[255:0] : ownData; // @[accel/engine/engine.ts:1122]
+        wData <= (wSrc < 3'h2) ? wHead[255:0] : ownData; // @[accel/engine/engine.ts:1139]
       end
       if (wGo) begin
-        wStrb <= err ? 32'h0 : ((wSrc < 3'h2) ? (ohEnd ? tailStrb : 32'hffffffff) : ownStrb); // @[accel/engine/engine.ts:1123]
+        wStrb <= err ? 32'h0 : ((wSrc < 3'h2) ? (ohEnd ? tailStrb : 32'hffffffff) : ownStrb); // @[accel/engine/engine.ts:1140]
       end
       if (wGo) begin
-        wLast <= burstEnd; // @[accel/engine/engine.ts:1124]
+        wLast <= burstEnd; // @[accel/engine/engine.ts:1141]
       end
       if (wGo) begin
-        wBeat <= burstEnd ? 8'h0 : (wBeat + 8'h1); // @[accel/engine/engine.ts:1125]
+        wBeat <= burstEnd ? 8'h0 : (wBeat + 8'h1); // @[accel/engine/engine.ts:1142]
       end
       if (finish) begin
-        opRun <= 1'b0; // @[accel/engine/engine.ts:1273]
+        opRun <= 1'b0; // @[accel/engine/engine.ts:1299]
       end else begin
         if (nextTable) begin
-          opRun <= 1'b0; // @[accel/engine/engine.ts:1265]
+          opRun <= 1'b0; // @[accel/engine/engine.ts:1291]
         end else begin
           if (opStart) begin
-            opRun <= 1'b1; // @[accel/engine/engine.ts:1207]
+            opRun <= 1'b1; // @[accel/engine/engine.ts:1233]
           end else begin
             if (start) begin
-              opRun <= 1'b0; // @[accel/engine/engine.ts:1184]
+              opRun <= 1'b0; // @[accel/engine/engine.ts:1204]
             end
           end
         end
@@ -3898,47 +3985,47 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
   end
   always @(posedge aclk) begin
     if (arGo) begin
-      slotLen[tailSlot] <= _T_62[7:0]; // @[accel/engine/engine.ts:525]
+      slotLen[tailSlot] <= _T_85[7:0]; // @[accel/engine/engine.ts:542]
     end
   end
   always @(posedge aclk) begin
     if (arGo) begin
-      slotKind[tailSlot] <= arKind; // @[accel/engine/engine.ts:526]
+      slotKind[tailSlot] <= arKind; // @[accel/engine/engine.ts:543]
     end
   end
   always @(posedge aclk) begin
     if (rFire) begin
-      robRcv[rSlot] <= rRcv + 9'h1; // @[accel/engine/engine.ts:574]
+      robRcv[rSlot] <= rRcv + 9'h1; // @[accel/engine/engine.ts:591]
     end
   end
   always @(posedge aclk) begin
     if (arGo) begin
-      robBase[tailSlot] <= robRcv_rd0; // @[accel/engine/engine.ts:527]
+      robBase[tailSlot] <= robRcv_rd0; // @[accel/engine/engine.ts:544]
     end
   end
   always @(posedge aclk) begin
     if (rFire) begin
-      rob[{rSlot, rCount[2:0]}] <= m_axi_rdata; // @[accel/engine/engine.ts:573]
+      rob[{rSlot, rCount[2:0]}] <= m_axi_rdata; // @[accel/engine/engine.ts:590]
     end
   end
   always @(posedge aclk) begin
     if (drain) begin
-      robData <= rob[{headSlot, dBeat}]; // @[accel/engine/engine.ts:590]
+      robData <= rob[{headSlot, dBeat}]; // @[accel/engine/engine.ts:607]
     end
   end
   always @(posedge aclk) begin
     if (arGo) begin
-      slotAddr[tailSlot] <= {arWordSel, 5'h0}; // @[accel/engine/engine.ts:561]
+      slotAddr[tailSlot] <= {arWordSel, 5'h0}; // @[accel/engine/engine.ts:578]
     end
   end
   always @(posedge aclk) begin
     if (red_valid_5 & ~red_last_5) begin
-      acc[{red_slot_5, red_beat_5}] <= sum; // @[accel/engine/engine.ts:918]
+      acc[{red_slot_5, red_beat_5}] <= sum; // @[accel/engine/engine.ts:935]
     end
   end
   always @(posedge aclk) begin
     if ((red_valid_5 & ~red_last_5) & argEn) begin
-      argMem[{red_slot_5, red_beat_5}] <= argmax_next; // @[accel/engine/engine.ts:922]
+      argMem[{red_slot_5, red_beat_5}] <= argmax_next; // @[accel/engine/engine.ts:939]
     end
   end
 endmodule

@@ -35,7 +35,7 @@
  *   bytes past dim on the row's last beat.
  */
 import {
-  Bool, In, Module, Out, Reg, RegNext, UInt, Wire, Memory, cat, lit, mux, named, when, instance, bitsFor, log2Up, orAny,
+  Bool, In, Module, Out, Reg, RegNext, UInt, Wire, Memory, cat, lit, mux, named, when, instance, bitsFor, log2Up, orAny, priorityMux, select,
   type Value, type Signal,
 } from '../../generator';
 import { Queue } from '../../generator/stdlib/queue';
@@ -528,10 +528,13 @@ export class TcastEngine extends Module {
     when(busy.and(err.not()).and(arFree).and(slotFree).and(sideGo.not()).and(rowPending.not()).and(tokQ.deq.valid.not()), () => stallIndex.set(stallIndex.addWrap(1)));
 
     const arGo = named(sideGo.or(rowGo));
-    const arBeats = named(mux(offGo, offBurst, mux(idxGo, idxBurst, mux(pswGo, pswBurst, mux(descGo, descBurst, mux(ridGo, ridBurst, rowBurst))))));
-    const arWordSel = named(mux(offGo, offWord, mux(idxGo, idxWord, mux(pswGo, pswWord, mux(descGo, descWord, mux(ridGo, ridWord, curRowWord))))));
-    const arKind = named(mux(offGo, lit(KIND_OFF, KB), mux(idxGo, lit(KIND_IDX, KB), mux(pswGo, lit(KIND_PSW, KB), mux(descGo, lit(KIND_DESC, KB), mux(ridGo, lit(KIND_RID, KB),
-      mux(curIsArg, lit(KIND_ARG, KB), mux(curFk.eq(0), lit(KIND_ROW, KB), lit(KIND_UPD, KB)))))))));
+    // The side streams in priority order (each go excludes the ones before it), then the row fetch.
+    const sides = [[offGo, offBurst, offWord, KIND_OFF], [idxGo, idxBurst, idxWord, KIND_IDX], [pswGo, pswBurst, pswWord, KIND_PSW],
+      [descGo, descBurst, descWord, KIND_DESC], [ridGo, ridBurst, ridWord, KIND_RID]] as const;
+    const arBeats = named(priorityMux(sides.map(([go, beats]) => [go, beats] as const), rowBurst));
+    const arWordSel = named(priorityMux(sides.map(([go, , word]) => [go, word] as const), curRowWord));
+    const rowKind = named(mux(curIsArg, lit(KIND_ARG, KB), mux(curFk.eq(0), lit(KIND_ROW, KB), lit(KIND_UPD, KB))));
+    const arKind = named(priorityMux(sides.map(([go, , , kind]) => [go, lit(kind, KB)] as const), rowKind));
     when(arValid.and(m.arready), () => arValid.set(0));
     when(arGo, () => {
       arValid.set(1);
@@ -643,9 +646,10 @@ export class TcastEngine extends Module {
     updBeatQ.io.enq.valid.set(dataQ.io.deq.valid.and(dKind.eq(KIND_UPD)));
     updBeatQ.io.enq.bits.set(dData);
     const rowBeatReady = Wire(Bool);
-    dataQ.io.deq.ready.set(mux(err, lit(1, 1), mux(dKind.eq(KIND_OFF), offBeatQ.io.enq.ready, mux(dKind.eq(KIND_IDX), idxBeatQ.io.enq.ready,
-      mux(dKind.eq(KIND_PSW), pswBeatQ.io.enq.ready, mux(dKind.eq(KIND_ARG), argBeatQ.io.enq.ready, mux(dKind.eq(KIND_DESC), lit(1, 1),
-        mux(dKind.eq(KIND_RID), ridBeatQ.io.enq.ready, mux(dKind.eq(KIND_UPD), updBeatQ.io.enq.ready, rowBeatReady)))))))));
+    // Each beat goes to its kind's buffer (a descriptor's beats to the shadow registers, always ready; after an error, nowhere).
+    const kindReady: [number, Value][] = [[KIND_OFF, offBeatQ.io.enq.ready], [KIND_IDX, idxBeatQ.io.enq.ready], [KIND_PSW, pswBeatQ.io.enq.ready],
+      [KIND_ARG, argBeatQ.io.enq.ready], [KIND_DESC, lit(1, 1)], [KIND_RID, ridBeatQ.io.enq.ready], [KIND_UPD, updBeatQ.io.enq.ready]];
+    dataQ.io.deq.ready.set(mux(err, lit(1, 1), priorityMux(kindReady.map(([k, r]) => [dKind.eq(k), r] as const), rowBeatReady)));
     descFire.set(run.and(dataQ.io.deq.valid).and(dKind.eq(KIND_DESC)));
     descBeat.set(dData);
     when(descFire, () => descIdx.set(descIdx.addWrap(1)));
@@ -1117,8 +1121,8 @@ export class TcastEngine extends Module {
     // the grad_rows packer or the update unit (their own WSTRB).
     const wSrc = named(burst.get(lenQ.io.deq.bits, 'src'));
     const wHead = named(mux(wSrc.eq(SRC_ARG), argQ.io.deq.bits, outQ.io.deq.bits));
-    const srcValid = named(mux(wSrc.eq(SRC_OUT), outQ.io.deq.valid, mux(wSrc.eq(SRC_ARG), argQ.io.deq.valid, mux(wSrc.eq(SRC_PACK), pkQ.io.deq.valid,
-      mux(wSrc.eq(SRC_UPD_ROW), upd.io.wd_valid, upd.io.sd_valid)))));
+    // By source, SRC_OUT .. SRC_UPD_STATE.
+    const srcValid = named(select([outQ.io.deq.valid, argQ.io.deq.valid, pkQ.io.deq.valid, upd.io.wd_valid, upd.io.sd_valid], wSrc));
     const wGo = named(lenQ.io.deq.valid.and(srcValid.or(err)).and(wValid.not().or(m.wready)));
     const burstEnd = named(wBeat.eq(burst.get(lenQ.io.deq.bits, 'len')));
     lenQ.io.deq.ready.set(wGo.and(burstEnd));

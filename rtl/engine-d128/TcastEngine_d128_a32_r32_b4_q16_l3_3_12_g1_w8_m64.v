@@ -319,316 +319,317 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
   wire segOut; // @[accel/engine/engine.ts:514]
   wire curIsArg; // @[accel/engine/engine.ts:521]
   wire arGo; // @[accel/engine/engine.ts:530]
-  wire [8:0] arBeats; // @[accel/engine/engine.ts:531]
-  wire [27:0] arWordSel; // @[accel/engine/engine.ts:532]
-  wire [2:0] arKind; // @[accel/engine/engine.ts:533]
-  wire [8:0] robRcv_rd0; // @[accel/engine/engine.ts:544]
-  reg [15:0] lfsr; // @[accel/engine/engine.ts:580]
-  wire rReady; // @[accel/engine/engine.ts:582]
-  wire bReady; // @[accel/engine/engine.ts:583]
-  wire rFire; // @[accel/engine/engine.ts:585]
-  wire [4:0] rSlot; // @[accel/engine/engine.ts:586]
-  wire [8:0] robRcv_rd1; // @[accel/engine/engine.ts:587]
-  wire [8:0] rRcv; // @[accel/engine/engine.ts:587]
-  wire [8:0] robBase_rd0; // @[accel/engine/engine.ts:588]
+  wire [8:0] arBeats; // @[accel/engine/engine.ts:534]
+  wire [27:0] arWordSel; // @[accel/engine/engine.ts:535]
+  wire [2:0] rowKind; // @[accel/engine/engine.ts:536]
+  wire [2:0] arKind; // @[accel/engine/engine.ts:537]
+  wire [8:0] robRcv_rd0; // @[accel/engine/engine.ts:547]
+  reg [15:0] lfsr; // @[accel/engine/engine.ts:583]
+  wire rReady; // @[accel/engine/engine.ts:585]
+  wire bReady; // @[accel/engine/engine.ts:586]
+  wire rFire; // @[accel/engine/engine.ts:588]
+  wire [4:0] rSlot; // @[accel/engine/engine.ts:589]
+  wire [8:0] robRcv_rd1; // @[accel/engine/engine.ts:590]
+  wire [8:0] rRcv; // @[accel/engine/engine.ts:590]
+  wire [8:0] robBase_rd0; // @[accel/engine/engine.ts:591]
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [8:0] rCount; // @[accel/engine/engine.ts:588]
+  wire [8:0] rCount; // @[accel/engine/engine.ts:591]
   /* verilator lint_on UNUSEDSIGNAL */
-  reg [4:0] headSlot; // @[accel/engine/engine.ts:597]
-  reg [1:0] dBeat; // @[accel/engine/engine.ts:598]
-  reg rdPending; // @[accel/engine/engine.ts:599]
-  reg [2:0] rdKind; // @[accel/engine/engine.ts:600]
-  wire [8:0] robRcv_rd2; // @[accel/engine/engine.ts:601]
-  wire [8:0] robBase_rd1; // @[accel/engine/engine.ts:601]
-  wire [8:0] headCount; // @[accel/engine/engine.ts:601]
-  wire [7:0] slotLen_rd0; // @[accel/engine/engine.ts:602]
-  wire [7:0] headLen; // @[accel/engine/engine.ts:602]
-  wire [2:0] slotKind_rd0; // @[accel/engine/engine.ts:603]
-  wire [2:0] headKind; // @[accel/engine/engine.ts:603]
-  wire avail; // @[accel/engine/engine.ts:604]
-  wire space; // @[accel/engine/engine.ts:605]
-  wire drain; // @[accel/engine/engine.ts:606]
-  reg [127:0] robData; // @[accel/engine/engine.ts:607]
-  wire slotDone; // @[accel/engine/engine.ts:610]
-  wire freeSlot; // @[accel/engine/engine.ts:611]
-  wire [2:0] dKind; // @[accel/engine/engine.ts:624]
-  wire [127:0] dData; // @[accel/engine/engine.ts:625]
-  wire rowBeatReady; // @[accel/engine/engine.ts:645]
-  reg descLoaded; // @[accel/engine/engine.ts:653]
-  reg [32:0] off_unpack_left; // @[accel/engine/engine.ts:657]
-  reg [1:0] off_unpack_lane; // @[accel/engine/engine.ts:658]
-  wire off_unpack_valid; // @[accel/engine/engine.ts:659]
-  wire [31:0] off_unpack_value; // @[accel/engine/engine.ts:660]
-  wire off_unpack_pop; // @[accel/engine/engine.ts:661]
-  wire [2:0] off_unpack_next_lane; // @[accel/engine/engine.ts:663]
-  wire off_unpack_beat_done; // @[accel/engine/engine.ts:664]
-  reg [32:0] idx_unpack_left; // @[accel/engine/engine.ts:657]
-  reg [1:0] idx_unpack_lane; // @[accel/engine/engine.ts:658]
-  wire idx_unpack_valid; // @[accel/engine/engine.ts:659]
-  wire [31:0] idx_unpack_value; // @[accel/engine/engine.ts:660]
-  wire idx_unpack_pop; // @[accel/engine/engine.ts:661]
-  wire [2:0] idx_unpack_next_lane; // @[accel/engine/engine.ts:663]
-  wire idx_unpack_beat_done; // @[accel/engine/engine.ts:664]
-  reg [32:0] psw_unpack_left; // @[accel/engine/engine.ts:657]
-  reg [1:0] psw_unpack_lane; // @[accel/engine/engine.ts:658]
-  wire psw_unpack_valid; // @[accel/engine/engine.ts:659]
-  wire [31:0] psw_unpack_value; // @[accel/engine/engine.ts:660]
-  wire psw_unpack_pop; // @[accel/engine/engine.ts:661]
-  wire [2:0] psw_unpack_next_lane; // @[accel/engine/engine.ts:663]
-  wire psw_unpack_beat_done; // @[accel/engine/engine.ts:664]
-  reg [32:0] rid_unpack_left; // @[accel/engine/engine.ts:657]
-  reg [1:0] rid_unpack_lane; // @[accel/engine/engine.ts:658]
-  wire rid_unpack_valid; // @[accel/engine/engine.ts:659]
-  wire [31:0] rid_unpack_value; // @[accel/engine/engine.ts:660]
-  wire rid_unpack_pop; // @[accel/engine/engine.ts:661]
-  wire [2:0] rid_unpack_next_lane; // @[accel/engine/engine.ts:663]
-  wire rid_unpack_beat_done; // @[accel/engine/engine.ts:664]
-  reg [31:0] bagIdx; // @[accel/engine/engine.ts:693]
-  reg haveStart; // @[accel/engine/engine.ts:694]
-  reg inBag; // @[accel/engine/engine.ts:695]
-  reg [31:0] cur; // @[accel/engine/engine.ts:696]
-  reg [31:0] lookLeft; // @[accel/engine/engine.ts:697]
-  reg heldValid; // @[accel/engine/engine.ts:698]
-  reg [31:0] heldRow; // @[accel/engine/engine.ts:699]
-  reg heldFirst; // @[accel/engine/engine.ts:700]
-  reg heldLast; // @[accel/engine/engine.ts:701]
-  reg heldEmpty; // @[accel/engine/engine.ts:702]
-  reg [31:0] heldScale; // @[accel/engine/engine.ts:703]
-  reg heldSlot; // @[accel/engine/engine.ts:704]
-  reg [31:0] heldBag; // @[accel/engine/engine.ts:705]
-  reg [31:0] heldN; // @[accel/engine/engine.ts:706]
-  reg [31:0] heldPos; // @[accel/engine/engine.ts:708]
-  reg [31:0] nCount; // @[accel/engine/engine.ts:709]
-  reg seenInBag; // @[accel/engine/engine.ts:711]
-  reg seqSlot; // @[accel/engine/engine.ts:712]
-  wire bagsLeft; // @[accel/engine/engine.ts:713]
-  reg [31:0] segRid; // @[accel/engine/engine.ts:718]
-  reg [31:0] heldRid; // @[accel/engine/engine.ts:719]
-  wire needStart; // @[accel/engine/engine.ts:720]
-  wire lastBagNoEnd; // @[accel/engine/engine.ts:721]
-  wire [31:0] endVal; // @[accel/engine/engine.ts:722]
-  wire endOk; // @[accel/engine/engine.ts:723]
-  wire atBoundary; // @[accel/engine/engine.ts:725]
-  wire segRidOk; // @[accel/engine/engine.ts:726]
-  wire entry; // @[accel/engine/engine.ts:727]
-  wire eInBag; // @[accel/engine/engine.ts:728]
-  wire [31:0] eLeft; // @[accel/engine/engine.ts:729]
-  wire eSeen; // @[accel/engine/engine.ts:730]
-  wire [31:0] eN; // @[accel/engine/engine.ts:731]
-  wire finalIdx; // @[accel/engine/engine.ts:732]
-  wire isPad; // @[accel/engine/engine.ts:733]
-  wire lookReady; // @[accel/engine/engine.ts:734]
-  wire wantNonPad; // @[accel/engine/engine.ts:735]
-  wire emitHeld; // @[accel/engine/engine.ts:737]
-  wire heldFree; // @[accel/engine/engine.ts:738]
-  wire padKeeps; // @[accel/engine/engine.ts:740]
-  wire lookGo; // @[accel/engine/engine.ts:741]
-  wire emptyEnd; // @[accel/engine/engine.ts:742]
-  wire bagEnd; // @[accel/engine/engine.ts:743]
-  wire holdEmpty; // @[accel/engine/engine.ts:744]
-  wire holdLook; // @[accel/engine/engine.ts:745]
-  reg [1:0] emPh; // @[accel/engine/engine.ts:792]
-  reg [31:0] emRow; // @[accel/engine/engine.ts:793]
-  reg [31:0] updU; // @[accel/engine/engine.ts:794]
-  wire emActive; // @[accel/engine/engine.ts:795]
-  wire emTok; // @[accel/engine/engine.ts:796]
-  wire emTokGo; // @[accel/engine/engine.ts:797]
-  wire emTake; // @[accel/engine/engine.ts:798]
-  wire emLast; // @[accel/engine/engine.ts:804]
-  wire mEmpty; // @[accel/engine/engine.ts:830]
-  wire mFirst; // @[accel/engine/engine.ts:831]
-  wire mLast; // @[accel/engine/engine.ts:832]
-  wire mSlot; // @[accel/engine/engine.ts:833]
-  wire [31:0] mBag; // @[accel/engine/engine.ts:834]
-  wire [31:0] mN; // @[accel/engine/engine.ts:835]
-  wire [31:0] mScale; // @[accel/engine/engine.ts:836]
-  wire [31:0] mPos; // @[accel/engine/engine.ts:837]
-  reg [3:0] rj; // @[accel/engine/engine.ts:840]
-  reg red_valid_0; // @[accel/engine/engine.ts:844]
-  reg red_valid_1; // @[accel/engine/engine.ts:844]
-  reg red_valid_2; // @[accel/engine/engine.ts:844]
-  reg red_valid_3; // @[accel/engine/engine.ts:844]
-  reg red_valid_4; // @[accel/engine/engine.ts:844]
-  reg red_valid_5; // @[accel/engine/engine.ts:844]
-  reg red_slot_0; // @[accel/engine/engine.ts:845]
-  reg red_slot_1; // @[accel/engine/engine.ts:845]
-  reg red_slot_2; // @[accel/engine/engine.ts:845]
-  reg red_slot_3; // @[accel/engine/engine.ts:845]
-  reg red_slot_4; // @[accel/engine/engine.ts:845]
-  reg red_slot_5; // @[accel/engine/engine.ts:845]
-  reg [3:0] red_beat_0; // @[accel/engine/engine.ts:846]
-  reg [3:0] red_beat_1; // @[accel/engine/engine.ts:846]
-  reg [3:0] red_beat_2; // @[accel/engine/engine.ts:846]
-  reg [3:0] red_beat_3; // @[accel/engine/engine.ts:846]
-  reg [3:0] red_beat_4; // @[accel/engine/engine.ts:846]
-  reg [3:0] red_beat_5; // @[accel/engine/engine.ts:846]
-  reg red_last_0; // @[accel/engine/engine.ts:847]
-  reg red_last_1; // @[accel/engine/engine.ts:847]
-  reg red_last_2; // @[accel/engine/engine.ts:847]
-  reg red_last_3; // @[accel/engine/engine.ts:847]
-  reg red_last_4; // @[accel/engine/engine.ts:847]
-  reg red_last_5; // @[accel/engine/engine.ts:847]
-  reg red_row_end_0; // @[accel/engine/engine.ts:848]
-  reg red_row_end_1; // @[accel/engine/engine.ts:848]
-  reg red_row_end_2; // @[accel/engine/engine.ts:848]
-  reg red_row_end_3; // @[accel/engine/engine.ts:848]
-  reg red_row_end_4; // @[accel/engine/engine.ts:848]
-  reg red_row_end_5; // @[accel/engine/engine.ts:848]
-  reg red_first_0; // @[accel/engine/engine.ts:849]
-  reg red_first_1; // @[accel/engine/engine.ts:849]
-  reg red_first_2; // @[accel/engine/engine.ts:849]
-  reg red_first_3; // @[accel/engine/engine.ts:849]
-  reg red_first_4; // @[accel/engine/engine.ts:849]
-  reg red_first_5; // @[accel/engine/engine.ts:849]
-  reg [31:0] red_n_0; // @[accel/engine/engine.ts:850]
-  reg [31:0] red_n_1; // @[accel/engine/engine.ts:850]
-  reg [31:0] red_n_2; // @[accel/engine/engine.ts:850]
-  reg [31:0] red_n_3; // @[accel/engine/engine.ts:850]
-  reg [31:0] red_n_4; // @[accel/engine/engine.ts:850]
-  reg [31:0] red_n_5; // @[accel/engine/engine.ts:850]
-  reg [31:0] red_pos_0; // @[accel/engine/engine.ts:851]
-  reg [31:0] red_pos_1; // @[accel/engine/engine.ts:851]
-  reg [31:0] red_pos_2; // @[accel/engine/engine.ts:851]
-  reg [31:0] red_pos_3; // @[accel/engine/engine.ts:851]
-  reg [31:0] red_pos_4; // @[accel/engine/engine.ts:851]
-  reg [31:0] red_pos_5; // @[accel/engine/engine.ts:851]
-  reg red_empty_0; // @[accel/engine/engine.ts:852]
-  reg red_empty_1; // @[accel/engine/engine.ts:852]
-  reg red_empty_2; // @[accel/engine/engine.ts:852]
-  reg red_empty_3; // @[accel/engine/engine.ts:852]
-  reg red_empty_4; // @[accel/engine/engine.ts:852]
-  reg red_empty_5; // @[accel/engine/engine.ts:852]
-  wire zeroA; // @[accel/engine/engine.ts:857]
-  wire hazard; // @[accel/engine/engine.ts:859]
-  reg [4:0] outRes; // @[accel/engine/engine.ts:862]
-  wire rowBeatAvail; // @[accel/engine/engine.ts:872]
-  wire isRowEnd; // @[accel/engine/engine.ts:873]
-  wire needAw; // @[accel/engine/engine.ts:874]
-  reg [5:0] argRes; // @[accel/engine/engine.ts:877]
-  wire redGo; // @[accel/engine/engine.ts:879]
-  wire [127:0] sumW; // @[accel/engine/engine.ts:914]
-  wire accFwd; // @[accel/engine/engine.ts:915]
-  wire [127:0] acc_rd0; // @[accel/engine/engine.ts:916]
-  wire [127:0] accRd; // @[accel/engine/engine.ts:916]
-  wire [127:0] sum; // @[accel/engine/engine.ts:931]
-  wire [127:0] argMem_rd0; // @[accel/engine/engine.ts:938]
+  reg [4:0] headSlot; // @[accel/engine/engine.ts:600]
+  reg [1:0] dBeat; // @[accel/engine/engine.ts:601]
+  reg rdPending; // @[accel/engine/engine.ts:602]
+  reg [2:0] rdKind; // @[accel/engine/engine.ts:603]
+  wire [8:0] robRcv_rd2; // @[accel/engine/engine.ts:604]
+  wire [8:0] robBase_rd1; // @[accel/engine/engine.ts:604]
+  wire [8:0] headCount; // @[accel/engine/engine.ts:604]
+  wire [7:0] slotLen_rd0; // @[accel/engine/engine.ts:605]
+  wire [7:0] headLen; // @[accel/engine/engine.ts:605]
+  wire [2:0] slotKind_rd0; // @[accel/engine/engine.ts:606]
+  wire [2:0] headKind; // @[accel/engine/engine.ts:606]
+  wire avail; // @[accel/engine/engine.ts:607]
+  wire space; // @[accel/engine/engine.ts:608]
+  wire drain; // @[accel/engine/engine.ts:609]
+  reg [127:0] robData; // @[accel/engine/engine.ts:610]
+  wire slotDone; // @[accel/engine/engine.ts:613]
+  wire freeSlot; // @[accel/engine/engine.ts:614]
+  wire [2:0] dKind; // @[accel/engine/engine.ts:627]
+  wire [127:0] dData; // @[accel/engine/engine.ts:628]
+  wire rowBeatReady; // @[accel/engine/engine.ts:648]
+  reg descLoaded; // @[accel/engine/engine.ts:657]
+  reg [32:0] off_unpack_left; // @[accel/engine/engine.ts:661]
+  reg [1:0] off_unpack_lane; // @[accel/engine/engine.ts:662]
+  wire off_unpack_valid; // @[accel/engine/engine.ts:663]
+  wire [31:0] off_unpack_value; // @[accel/engine/engine.ts:664]
+  wire off_unpack_pop; // @[accel/engine/engine.ts:665]
+  wire [2:0] off_unpack_next_lane; // @[accel/engine/engine.ts:667]
+  wire off_unpack_beat_done; // @[accel/engine/engine.ts:668]
+  reg [32:0] idx_unpack_left; // @[accel/engine/engine.ts:661]
+  reg [1:0] idx_unpack_lane; // @[accel/engine/engine.ts:662]
+  wire idx_unpack_valid; // @[accel/engine/engine.ts:663]
+  wire [31:0] idx_unpack_value; // @[accel/engine/engine.ts:664]
+  wire idx_unpack_pop; // @[accel/engine/engine.ts:665]
+  wire [2:0] idx_unpack_next_lane; // @[accel/engine/engine.ts:667]
+  wire idx_unpack_beat_done; // @[accel/engine/engine.ts:668]
+  reg [32:0] psw_unpack_left; // @[accel/engine/engine.ts:661]
+  reg [1:0] psw_unpack_lane; // @[accel/engine/engine.ts:662]
+  wire psw_unpack_valid; // @[accel/engine/engine.ts:663]
+  wire [31:0] psw_unpack_value; // @[accel/engine/engine.ts:664]
+  wire psw_unpack_pop; // @[accel/engine/engine.ts:665]
+  wire [2:0] psw_unpack_next_lane; // @[accel/engine/engine.ts:667]
+  wire psw_unpack_beat_done; // @[accel/engine/engine.ts:668]
+  reg [32:0] rid_unpack_left; // @[accel/engine/engine.ts:661]
+  reg [1:0] rid_unpack_lane; // @[accel/engine/engine.ts:662]
+  wire rid_unpack_valid; // @[accel/engine/engine.ts:663]
+  wire [31:0] rid_unpack_value; // @[accel/engine/engine.ts:664]
+  wire rid_unpack_pop; // @[accel/engine/engine.ts:665]
+  wire [2:0] rid_unpack_next_lane; // @[accel/engine/engine.ts:667]
+  wire rid_unpack_beat_done; // @[accel/engine/engine.ts:668]
+  reg [31:0] bagIdx; // @[accel/engine/engine.ts:697]
+  reg haveStart; // @[accel/engine/engine.ts:698]
+  reg inBag; // @[accel/engine/engine.ts:699]
+  reg [31:0] cur; // @[accel/engine/engine.ts:700]
+  reg [31:0] lookLeft; // @[accel/engine/engine.ts:701]
+  reg heldValid; // @[accel/engine/engine.ts:702]
+  reg [31:0] heldRow; // @[accel/engine/engine.ts:703]
+  reg heldFirst; // @[accel/engine/engine.ts:704]
+  reg heldLast; // @[accel/engine/engine.ts:705]
+  reg heldEmpty; // @[accel/engine/engine.ts:706]
+  reg [31:0] heldScale; // @[accel/engine/engine.ts:707]
+  reg heldSlot; // @[accel/engine/engine.ts:708]
+  reg [31:0] heldBag; // @[accel/engine/engine.ts:709]
+  reg [31:0] heldN; // @[accel/engine/engine.ts:710]
+  reg [31:0] heldPos; // @[accel/engine/engine.ts:712]
+  reg [31:0] nCount; // @[accel/engine/engine.ts:713]
+  reg seenInBag; // @[accel/engine/engine.ts:715]
+  reg seqSlot; // @[accel/engine/engine.ts:716]
+  wire bagsLeft; // @[accel/engine/engine.ts:717]
+  reg [31:0] segRid; // @[accel/engine/engine.ts:722]
+  reg [31:0] heldRid; // @[accel/engine/engine.ts:723]
+  wire needStart; // @[accel/engine/engine.ts:724]
+  wire lastBagNoEnd; // @[accel/engine/engine.ts:725]
+  wire [31:0] endVal; // @[accel/engine/engine.ts:726]
+  wire endOk; // @[accel/engine/engine.ts:727]
+  wire atBoundary; // @[accel/engine/engine.ts:729]
+  wire segRidOk; // @[accel/engine/engine.ts:730]
+  wire entry; // @[accel/engine/engine.ts:731]
+  wire eInBag; // @[accel/engine/engine.ts:732]
+  wire [31:0] eLeft; // @[accel/engine/engine.ts:733]
+  wire eSeen; // @[accel/engine/engine.ts:734]
+  wire [31:0] eN; // @[accel/engine/engine.ts:735]
+  wire finalIdx; // @[accel/engine/engine.ts:736]
+  wire isPad; // @[accel/engine/engine.ts:737]
+  wire lookReady; // @[accel/engine/engine.ts:738]
+  wire wantNonPad; // @[accel/engine/engine.ts:739]
+  wire emitHeld; // @[accel/engine/engine.ts:741]
+  wire heldFree; // @[accel/engine/engine.ts:742]
+  wire padKeeps; // @[accel/engine/engine.ts:744]
+  wire lookGo; // @[accel/engine/engine.ts:745]
+  wire emptyEnd; // @[accel/engine/engine.ts:746]
+  wire bagEnd; // @[accel/engine/engine.ts:747]
+  wire holdEmpty; // @[accel/engine/engine.ts:748]
+  wire holdLook; // @[accel/engine/engine.ts:749]
+  reg [1:0] emPh; // @[accel/engine/engine.ts:796]
+  reg [31:0] emRow; // @[accel/engine/engine.ts:797]
+  reg [31:0] updU; // @[accel/engine/engine.ts:798]
+  wire emActive; // @[accel/engine/engine.ts:799]
+  wire emTok; // @[accel/engine/engine.ts:800]
+  wire emTokGo; // @[accel/engine/engine.ts:801]
+  wire emTake; // @[accel/engine/engine.ts:802]
+  wire emLast; // @[accel/engine/engine.ts:808]
+  wire mEmpty; // @[accel/engine/engine.ts:834]
+  wire mFirst; // @[accel/engine/engine.ts:835]
+  wire mLast; // @[accel/engine/engine.ts:836]
+  wire mSlot; // @[accel/engine/engine.ts:837]
+  wire [31:0] mBag; // @[accel/engine/engine.ts:838]
+  wire [31:0] mN; // @[accel/engine/engine.ts:839]
+  wire [31:0] mScale; // @[accel/engine/engine.ts:840]
+  wire [31:0] mPos; // @[accel/engine/engine.ts:841]
+  reg [3:0] rj; // @[accel/engine/engine.ts:844]
+  reg red_valid_0; // @[accel/engine/engine.ts:848]
+  reg red_valid_1; // @[accel/engine/engine.ts:848]
+  reg red_valid_2; // @[accel/engine/engine.ts:848]
+  reg red_valid_3; // @[accel/engine/engine.ts:848]
+  reg red_valid_4; // @[accel/engine/engine.ts:848]
+  reg red_valid_5; // @[accel/engine/engine.ts:848]
+  reg red_slot_0; // @[accel/engine/engine.ts:849]
+  reg red_slot_1; // @[accel/engine/engine.ts:849]
+  reg red_slot_2; // @[accel/engine/engine.ts:849]
+  reg red_slot_3; // @[accel/engine/engine.ts:849]
+  reg red_slot_4; // @[accel/engine/engine.ts:849]
+  reg red_slot_5; // @[accel/engine/engine.ts:849]
+  reg [3:0] red_beat_0; // @[accel/engine/engine.ts:850]
+  reg [3:0] red_beat_1; // @[accel/engine/engine.ts:850]
+  reg [3:0] red_beat_2; // @[accel/engine/engine.ts:850]
+  reg [3:0] red_beat_3; // @[accel/engine/engine.ts:850]
+  reg [3:0] red_beat_4; // @[accel/engine/engine.ts:850]
+  reg [3:0] red_beat_5; // @[accel/engine/engine.ts:850]
+  reg red_last_0; // @[accel/engine/engine.ts:851]
+  reg red_last_1; // @[accel/engine/engine.ts:851]
+  reg red_last_2; // @[accel/engine/engine.ts:851]
+  reg red_last_3; // @[accel/engine/engine.ts:851]
+  reg red_last_4; // @[accel/engine/engine.ts:851]
+  reg red_last_5; // @[accel/engine/engine.ts:851]
+  reg red_row_end_0; // @[accel/engine/engine.ts:852]
+  reg red_row_end_1; // @[accel/engine/engine.ts:852]
+  reg red_row_end_2; // @[accel/engine/engine.ts:852]
+  reg red_row_end_3; // @[accel/engine/engine.ts:852]
+  reg red_row_end_4; // @[accel/engine/engine.ts:852]
+  reg red_row_end_5; // @[accel/engine/engine.ts:852]
+  reg red_first_0; // @[accel/engine/engine.ts:853]
+  reg red_first_1; // @[accel/engine/engine.ts:853]
+  reg red_first_2; // @[accel/engine/engine.ts:853]
+  reg red_first_3; // @[accel/engine/engine.ts:853]
+  reg red_first_4; // @[accel/engine/engine.ts:853]
+  reg red_first_5; // @[accel/engine/engine.ts:853]
+  reg [31:0] red_n_0; // @[accel/engine/engine.ts:854]
+  reg [31:0] red_n_1; // @[accel/engine/engine.ts:854]
+  reg [31:0] red_n_2; // @[accel/engine/engine.ts:854]
+  reg [31:0] red_n_3; // @[accel/engine/engine.ts:854]
+  reg [31:0] red_n_4; // @[accel/engine/engine.ts:854]
+  reg [31:0] red_n_5; // @[accel/engine/engine.ts:854]
+  reg [31:0] red_pos_0; // @[accel/engine/engine.ts:855]
+  reg [31:0] red_pos_1; // @[accel/engine/engine.ts:855]
+  reg [31:0] red_pos_2; // @[accel/engine/engine.ts:855]
+  reg [31:0] red_pos_3; // @[accel/engine/engine.ts:855]
+  reg [31:0] red_pos_4; // @[accel/engine/engine.ts:855]
+  reg [31:0] red_pos_5; // @[accel/engine/engine.ts:855]
+  reg red_empty_0; // @[accel/engine/engine.ts:856]
+  reg red_empty_1; // @[accel/engine/engine.ts:856]
+  reg red_empty_2; // @[accel/engine/engine.ts:856]
+  reg red_empty_3; // @[accel/engine/engine.ts:856]
+  reg red_empty_4; // @[accel/engine/engine.ts:856]
+  reg red_empty_5; // @[accel/engine/engine.ts:856]
+  wire zeroA; // @[accel/engine/engine.ts:861]
+  wire hazard; // @[accel/engine/engine.ts:863]
+  reg [4:0] outRes; // @[accel/engine/engine.ts:866]
+  wire rowBeatAvail; // @[accel/engine/engine.ts:876]
+  wire isRowEnd; // @[accel/engine/engine.ts:877]
+  wire needAw; // @[accel/engine/engine.ts:878]
+  reg [5:0] argRes; // @[accel/engine/engine.ts:881]
+  wire redGo; // @[accel/engine/engine.ts:883]
+  wire [127:0] sumW; // @[accel/engine/engine.ts:918]
+  wire accFwd; // @[accel/engine/engine.ts:919]
+  wire [127:0] acc_rd0; // @[accel/engine/engine.ts:920]
+  wire [127:0] accRd; // @[accel/engine/engine.ts:920]
+  wire [127:0] sum; // @[accel/engine/engine.ts:935]
+  wire [127:0] argMem_rd0; // @[accel/engine/engine.ts:942]
   wire [127:0] argmax_next; // @[accel/engine/argmax.ts:22]
-  wire argPop; // @[accel/engine/engine.ts:942]
-  wire argUp; // @[accel/engine/engine.ts:943]
-  wire finIn; // @[accel/engine/engine.ts:947]
-  reg d1Valid; // @[accel/engine/engine.ts:951]
-  reg d2Valid; // @[accel/engine/engine.ts:952]
-  reg [127:0] d1; // @[accel/engine/engine.ts:953]
-  reg [127:0] d2; // @[accel/engine/engine.ts:954]
-  reg zN_0; // @[accel/engine/engine.ts:955]
-  reg regNext; // @[accel/engine/engine.ts:956]
-  reg endD_0; // @[accel/engine/engine.ts:957]
-  reg regNext_1; // @[accel/engine/engine.ts:958]
-  reg fin_valid_0; // @[accel/engine/engine.ts:963]
-  reg fin_zero_0; // @[accel/engine/engine.ts:964]
-  reg fin_end_0; // @[accel/engine/engine.ts:965]
-  reg fin_valid_1; // @[accel/engine/engine.ts:963]
-  reg fin_zero_1; // @[accel/engine/engine.ts:964]
-  reg fin_end_1; // @[accel/engine/engine.ts:965]
-  reg fin_valid_2; // @[accel/engine/engine.ts:963]
-  reg fin_zero_2; // @[accel/engine/engine.ts:964]
-  reg fin_end_2; // @[accel/engine/engine.ts:965]
-  reg fin_valid_3; // @[accel/engine/engine.ts:963]
-  reg fin_zero_3; // @[accel/engine/engine.ts:964]
-  reg fin_end_3; // @[accel/engine/engine.ts:965]
-  reg fin_valid_4; // @[accel/engine/engine.ts:963]
-  reg fin_zero_4; // @[accel/engine/engine.ts:964]
-  reg fin_end_4; // @[accel/engine/engine.ts:965]
-  reg fin_valid_5; // @[accel/engine/engine.ts:963]
-  reg fin_zero_5; // @[accel/engine/engine.ts:964]
-  reg fin_end_5; // @[accel/engine/engine.ts:965]
-  reg fin_valid_6; // @[accel/engine/engine.ts:963]
-  reg fin_zero_6; // @[accel/engine/engine.ts:964]
-  reg fin_end_6; // @[accel/engine/engine.ts:965]
-  reg fin_valid_7; // @[accel/engine/engine.ts:963]
-  reg fin_zero_7; // @[accel/engine/engine.ts:964]
-  reg fin_end_7; // @[accel/engine/engine.ts:965]
-  reg fin_valid_8; // @[accel/engine/engine.ts:963]
-  reg fin_zero_8; // @[accel/engine/engine.ts:964]
-  reg fin_end_8; // @[accel/engine/engine.ts:965]
-  reg fin_valid_9; // @[accel/engine/engine.ts:963]
-  reg fin_zero_9; // @[accel/engine/engine.ts:964]
-  reg fin_end_9; // @[accel/engine/engine.ts:965]
-  reg fin_valid_10; // @[accel/engine/engine.ts:963]
-  reg fin_zero_10; // @[accel/engine/engine.ts:964]
-  reg fin_end_10; // @[accel/engine/engine.ts:965]
-  reg fin_valid_11; // @[accel/engine/engine.ts:963]
-  reg fin_zero_11; // @[accel/engine/engine.ts:964]
-  reg fin_end_11; // @[accel/engine/engine.ts:965]
-  wire [127:0] meanOut; // @[accel/engine/engine.ts:978]
-  wire outPop; // @[accel/engine/engine.ts:981]
-  wire resUp; // @[accel/engine/engine.ts:982]
-  wire updPop; // @[accel/engine/engine.ts:1011]
-  reg [127:0] pkData; // @[accel/engine/engine.ts:1022]
-  reg [15:0] pkStrb; // @[accel/engine/engine.ts:1023]
-  reg [1:0] pkN; // @[accel/engine/engine.ts:1024]
-  reg [31:0] pkSeen; // @[accel/engine/engine.ts:1025]
-  reg [27:0] pkWord; // @[accel/engine/engine.ts:1026]
-  wire [6:0] pkSh; // @[accel/engine/engine.ts:1027]
-  wire [127:0] pkNextData; // @[accel/engine/engine.ts:1028]
-  wire [15:0] pkNextStrb; // @[accel/engine/engine.ts:1029]
-  wire pkFlush; // @[accel/engine/engine.ts:1030]
-  wire updHdrOk; // @[accel/engine/engine.ts:1032]
-  wire pkHdrOk; // @[accel/engine/engine.ts:1033]
-  wire pkTake; // @[accel/engine/engine.ts:1034]
-  wire pkPush; // @[accel/engine/engine.ts:1037]
-  reg awValid; // @[accel/engine/engine.ts:1058]
-  reg [31:0] awAddr; // @[accel/engine/engine.ts:1059]
-  reg [7:0] awLen; // @[accel/engine/engine.ts:1060]
-  reg [3:0] bOut; // @[accel/engine/engine.ts:1061]
-  reg [27:0] owWord; // @[accel/engine/engine.ts:1065]
-  reg [4:0] owLeft; // @[accel/engine/engine.ts:1066]
-  wire owFromQ; // @[accel/engine/engine.ts:1067]
-  reg owArg; // @[accel/engine/engine.ts:1069]
-  reg [2:0] owSrc; // @[accel/engine/engine.ts:1070]
-  wire fromBag; // @[accel/engine/engine.ts:1072]
-  wire [2:0] curOwSrc; // @[accel/engine/engine.ts:1074]
+  wire argPop; // @[accel/engine/engine.ts:946]
+  wire argUp; // @[accel/engine/engine.ts:947]
+  wire finIn; // @[accel/engine/engine.ts:951]
+  reg d1Valid; // @[accel/engine/engine.ts:955]
+  reg d2Valid; // @[accel/engine/engine.ts:956]
+  reg [127:0] d1; // @[accel/engine/engine.ts:957]
+  reg [127:0] d2; // @[accel/engine/engine.ts:958]
+  reg zN_0; // @[accel/engine/engine.ts:959]
+  reg regNext; // @[accel/engine/engine.ts:960]
+  reg endD_0; // @[accel/engine/engine.ts:961]
+  reg regNext_1; // @[accel/engine/engine.ts:962]
+  reg fin_valid_0; // @[accel/engine/engine.ts:967]
+  reg fin_zero_0; // @[accel/engine/engine.ts:968]
+  reg fin_end_0; // @[accel/engine/engine.ts:969]
+  reg fin_valid_1; // @[accel/engine/engine.ts:967]
+  reg fin_zero_1; // @[accel/engine/engine.ts:968]
+  reg fin_end_1; // @[accel/engine/engine.ts:969]
+  reg fin_valid_2; // @[accel/engine/engine.ts:967]
+  reg fin_zero_2; // @[accel/engine/engine.ts:968]
+  reg fin_end_2; // @[accel/engine/engine.ts:969]
+  reg fin_valid_3; // @[accel/engine/engine.ts:967]
+  reg fin_zero_3; // @[accel/engine/engine.ts:968]
+  reg fin_end_3; // @[accel/engine/engine.ts:969]
+  reg fin_valid_4; // @[accel/engine/engine.ts:967]
+  reg fin_zero_4; // @[accel/engine/engine.ts:968]
+  reg fin_end_4; // @[accel/engine/engine.ts:969]
+  reg fin_valid_5; // @[accel/engine/engine.ts:967]
+  reg fin_zero_5; // @[accel/engine/engine.ts:968]
+  reg fin_end_5; // @[accel/engine/engine.ts:969]
+  reg fin_valid_6; // @[accel/engine/engine.ts:967]
+  reg fin_zero_6; // @[accel/engine/engine.ts:968]
+  reg fin_end_6; // @[accel/engine/engine.ts:969]
+  reg fin_valid_7; // @[accel/engine/engine.ts:967]
+  reg fin_zero_7; // @[accel/engine/engine.ts:968]
+  reg fin_end_7; // @[accel/engine/engine.ts:969]
+  reg fin_valid_8; // @[accel/engine/engine.ts:967]
+  reg fin_zero_8; // @[accel/engine/engine.ts:968]
+  reg fin_end_8; // @[accel/engine/engine.ts:969]
+  reg fin_valid_9; // @[accel/engine/engine.ts:967]
+  reg fin_zero_9; // @[accel/engine/engine.ts:968]
+  reg fin_end_9; // @[accel/engine/engine.ts:969]
+  reg fin_valid_10; // @[accel/engine/engine.ts:967]
+  reg fin_zero_10; // @[accel/engine/engine.ts:968]
+  reg fin_end_10; // @[accel/engine/engine.ts:969]
+  reg fin_valid_11; // @[accel/engine/engine.ts:967]
+  reg fin_zero_11; // @[accel/engine/engine.ts:968]
+  reg fin_end_11; // @[accel/engine/engine.ts:969]
+  wire [127:0] meanOut; // @[accel/engine/engine.ts:982]
+  wire outPop; // @[accel/engine/engine.ts:985]
+  wire resUp; // @[accel/engine/engine.ts:986]
+  wire updPop; // @[accel/engine/engine.ts:1015]
+  reg [127:0] pkData; // @[accel/engine/engine.ts:1026]
+  reg [15:0] pkStrb; // @[accel/engine/engine.ts:1027]
+  reg [1:0] pkN; // @[accel/engine/engine.ts:1028]
+  reg [31:0] pkSeen; // @[accel/engine/engine.ts:1029]
+  reg [27:0] pkWord; // @[accel/engine/engine.ts:1030]
+  wire [6:0] pkSh; // @[accel/engine/engine.ts:1031]
+  wire [127:0] pkNextData; // @[accel/engine/engine.ts:1032]
+  wire [15:0] pkNextStrb; // @[accel/engine/engine.ts:1033]
+  wire pkFlush; // @[accel/engine/engine.ts:1034]
+  wire updHdrOk; // @[accel/engine/engine.ts:1036]
+  wire pkHdrOk; // @[accel/engine/engine.ts:1037]
+  wire pkTake; // @[accel/engine/engine.ts:1038]
+  wire pkPush; // @[accel/engine/engine.ts:1041]
+  reg awValid; // @[accel/engine/engine.ts:1062]
+  reg [31:0] awAddr; // @[accel/engine/engine.ts:1063]
+  reg [7:0] awLen; // @[accel/engine/engine.ts:1064]
+  reg [3:0] bOut; // @[accel/engine/engine.ts:1065]
+  reg [27:0] owWord; // @[accel/engine/engine.ts:1069]
+  reg [4:0] owLeft; // @[accel/engine/engine.ts:1070]
+  wire owFromQ; // @[accel/engine/engine.ts:1071]
+  reg owArg; // @[accel/engine/engine.ts:1073]
+  reg [2:0] owSrc; // @[accel/engine/engine.ts:1074]
+  wire fromBag; // @[accel/engine/engine.ts:1076]
+  wire [2:0] curOwSrc; // @[accel/engine/engine.ts:1078]
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [31:0] bagOutAddr; // @[accel/engine/engine.ts:1075]
+  wire [31:0] bagOutAddr; // @[accel/engine/engine.ts:1079]
   /* verilator lint_on UNUSEDSIGNAL */
-  wire [27:0] curOwWord; // @[accel/engine/engine.ts:1076]
-  wire [4:0] curOwLeft; // @[accel/engine/engine.ts:1077]
+  wire [27:0] curOwWord; // @[accel/engine/engine.ts:1080]
+  wire [4:0] curOwLeft; // @[accel/engine/engine.ts:1081]
   wire [8:0] aw_burst; // @[accel/engine/engine.ts:391]
-  wire awGo; // @[accel/engine/engine.ts:1079]
-  reg wValid; // @[accel/engine/engine.ts:1110]
-  reg [127:0] wData; // @[accel/engine/engine.ts:1111]
-  reg [15:0] wStrb; // @[accel/engine/engine.ts:1112]
-  reg wLast; // @[accel/engine/engine.ts:1113]
-  reg [7:0] wBeat; // @[accel/engine/engine.ts:1114]
-  wire [2:0] wSrc; // @[accel/engine/engine.ts:1118]
-  wire [128:0] wHead; // @[accel/engine/engine.ts:1119]
-  wire srcValid; // @[accel/engine/engine.ts:1120]
-  wire wGo; // @[accel/engine/engine.ts:1122]
-  wire burstEnd; // @[accel/engine/engine.ts:1123]
-  wire ohEnd; // @[accel/engine/engine.ts:1132]
-  wire [127:0] ownData; // @[accel/engine/engine.ts:1133]
-  wire [15:0] ownStrb; // @[accel/engine/engine.ts:1134]
-  wire bFire; // @[accel/engine/engine.ts:1153]
-  wire [31:0] rErrAddr; // @[accel/engine/engine.ts:1157]
-  wire rErr; // @[accel/engine/engine.ts:1158]
-  wire bErr; // @[accel/engine/engine.ts:1159]
-  reg opRun; // @[accel/engine/engine.ts:1181]
-  wire descriptor_bad; // @[accel/engine/engine.ts:1183]
-  wire descGood; // @[accel/engine/engine.ts:1184]
-  wire opStart; // @[accel/engine/engine.ts:1185]
-  wire skipTable; // @[accel/engine/engine.ts:1187]
-  wire quiet; // @[accel/engine/engine.ts:1276]
-  wire lastTable; // @[accel/engine/engine.ts:1287]
-  wire finish; // @[accel/engine/engine.ts:1288]
-  wire nextTable; // @[accel/engine/engine.ts:1289]
+  wire awGo; // @[accel/engine/engine.ts:1083]
+  reg wValid; // @[accel/engine/engine.ts:1114]
+  reg [127:0] wData; // @[accel/engine/engine.ts:1115]
+  reg [15:0] wStrb; // @[accel/engine/engine.ts:1116]
+  reg wLast; // @[accel/engine/engine.ts:1117]
+  reg [7:0] wBeat; // @[accel/engine/engine.ts:1118]
+  wire [2:0] wSrc; // @[accel/engine/engine.ts:1122]
+  wire [128:0] wHead; // @[accel/engine/engine.ts:1123]
+  wire srcValid; // @[accel/engine/engine.ts:1125]
+  wire wGo; // @[accel/engine/engine.ts:1126]
+  wire burstEnd; // @[accel/engine/engine.ts:1127]
+  wire ohEnd; // @[accel/engine/engine.ts:1136]
+  wire [127:0] ownData; // @[accel/engine/engine.ts:1137]
+  wire [15:0] ownStrb; // @[accel/engine/engine.ts:1138]
+  wire bFire; // @[accel/engine/engine.ts:1157]
+  wire [31:0] rErrAddr; // @[accel/engine/engine.ts:1161]
+  wire rErr; // @[accel/engine/engine.ts:1162]
+  wire bErr; // @[accel/engine/engine.ts:1163]
+  reg opRun; // @[accel/engine/engine.ts:1185]
+  wire descriptor_bad; // @[accel/engine/engine.ts:1187]
+  wire descGood; // @[accel/engine/engine.ts:1188]
+  wire opStart; // @[accel/engine/engine.ts:1189]
+  wire skipTable; // @[accel/engine/engine.ts:1191]
+  wire quiet; // @[accel/engine/engine.ts:1280]
+  wire lastTable; // @[accel/engine/engine.ts:1291]
+  wire finish; // @[accel/engine/engine.ts:1292]
+  wire nextTable; // @[accel/engine/engine.ts:1293]
   reg [7:0] slotLen [0:31]; // @[accel/engine/engine.ts:403]
   reg [2:0] slotKind [0:31]; // @[accel/engine/engine.ts:404]
   reg [8:0] robRcv [0:31]; // @[accel/engine/engine.ts:405]
   reg [8:0] robBase [0:31]; // @[accel/engine/engine.ts:406]
-  reg [127:0] rob [0:127]; // @[accel/engine/engine.ts:575]
-  reg [31:0] slotAddr [0:31]; // @[accel/engine/engine.ts:577]
-  reg [127:0] acc [0:15]; // @[accel/engine/engine.ts:842]
-  reg [127:0] argMem [0:15]; // @[accel/engine/engine.ts:937]
+  reg [127:0] rob [0:127]; // @[accel/engine/engine.ts:578]
+  reg [31:0] slotAddr [0:31]; // @[accel/engine/engine.ts:580]
+  reg [127:0] acc [0:15]; // @[accel/engine/engine.ts:846]
+  reg [127:0] argMem [0:15]; // @[accel/engine/engine.ts:941]
   wire tok_q_0_enq_valid;
   wire tok_q_0_enq_ready;
   wire [197:0] tok_q_0_enq_bits;
@@ -1410,7 +1411,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .deq_bits(ridUQ_deq_bits),
     .count(ridUQ_count)
   );
-  Queue_d4_w131_reg dataQ ( // @[accel/engine/engine.ts:596]
+  Queue_d4_w131_reg dataQ ( // @[accel/engine/engine.ts:599]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(dataQ_enq_valid),
@@ -1421,7 +1422,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .deq_bits(dataQ_deq_bits),
     .count(dataQ_count)
   );
-  Queue_d16_w128_ram offBeatQ ( // @[accel/engine/engine.ts:626]
+  Queue_d16_w128_ram offBeatQ ( // @[accel/engine/engine.ts:629]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(offBeatQ_enq_valid),
@@ -1432,7 +1433,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .deq_bits(offBeatQ_deq_bits),
     .count(offBeatQ_count)
   );
-  Queue_d16_w128_ram idxBeatQ ( // @[accel/engine/engine.ts:627]
+  Queue_d16_w128_ram idxBeatQ ( // @[accel/engine/engine.ts:630]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(idxBeatQ_enq_valid),
@@ -1443,7 +1444,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .deq_bits(idxBeatQ_deq_bits),
     .count(idxBeatQ_count)
   );
-  Queue_d16_w128_ram pswBeatQ ( // @[accel/engine/engine.ts:632]
+  Queue_d16_w128_ram pswBeatQ ( // @[accel/engine/engine.ts:635]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(pswBeatQ_enq_valid),
@@ -1454,7 +1455,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .deq_bits(pswBeatQ_deq_bits),
     .count(pswBeatQ_count)
   );
-  Queue_d16_w128_ram argBeatQ ( // @[accel/engine/engine.ts:636]
+  Queue_d16_w128_ram argBeatQ ( // @[accel/engine/engine.ts:639]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(argBeatQ_enq_valid),
@@ -1465,7 +1466,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .deq_bits(argBeatQ_deq_bits),
     .count(argBeatQ_count)
   );
-  Queue_d16_w128_ram ridBeatQ ( // @[accel/engine/engine.ts:639]
+  Queue_d16_w128_ram ridBeatQ ( // @[accel/engine/engine.ts:642]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(ridBeatQ_enq_valid),
@@ -1476,7 +1477,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .deq_bits(ridBeatQ_deq_bits),
     .count(ridBeatQ_count)
   );
-  Queue_d64_w128_ram updBeatQ ( // @[accel/engine/engine.ts:642]
+  Queue_d64_w128_ram updBeatQ ( // @[accel/engine/engine.ts:645]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(updBeatQ_enq_valid),
@@ -1487,7 +1488,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .deq_bits(updBeatQ_deq_bits),
     .count(updBeatQ_count)
   );
-  Queue_d32_w32_ram ridPQ ( // @[accel/engine/engine.ts:717]
+  Queue_d32_w32_ram ridPQ ( // @[accel/engine/engine.ts:721]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(ridPQ_enq_valid),
@@ -1498,7 +1499,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .deq_bits(ridPQ_deq_bits),
     .count(ridPQ_count)
   );
-  Queue_d24_w129_ram outQ ( // @[accel/engine/engine.ts:863]
+  Queue_d24_w129_ram outQ ( // @[accel/engine/engine.ts:867]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(outQ_enq_valid),
@@ -1509,7 +1510,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .deq_bits(outQ_deq_bits),
     .count(outQ_count)
   );
-  Queue_d4_w32_reg awBagQ ( // @[accel/engine/engine.ts:864]
+  Queue_d4_w32_reg awBagQ ( // @[accel/engine/engine.ts:868]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(awBagQ_enq_valid),
@@ -1520,7 +1521,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .deq_bits(awBagQ_deq_bits),
     .count(awBagQ_count)
   );
-  Queue_d4_w36_reg hq ( // @[accel/engine/engine.ts:871]
+  Queue_d4_w36_reg hq ( // @[accel/engine/engine.ts:875]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(hq_enq_valid),
@@ -1531,7 +1532,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .deq_bits(hq_deq_bits),
     .count(hq_count)
   );
-  Queue_d40_w129_ram argQ ( // @[accel/engine/engine.ts:878]
+  Queue_d40_w129_ram argQ ( // @[accel/engine/engine.ts:882]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(argQ_enq_valid),
@@ -1542,7 +1543,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .deq_bits(argQ_deq_bits),
     .count(argQ_count)
   );
-  Fp32Mul_s3 lane_mul_0 ( // @[accel/engine/engine.ts:903]
+  Fp32Mul_s3 lane_mul_0 ( // @[accel/engine/engine.ts:907]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_mul_0_in_valid),
@@ -1551,7 +1552,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .out_valid(lane_mul_0_out_valid),
     .y(lane_mul_0_y)
   );
-  Fp32Mul_s3 lane_mul_1 ( // @[accel/engine/engine.ts:903]
+  Fp32Mul_s3 lane_mul_1 ( // @[accel/engine/engine.ts:907]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_mul_1_in_valid),
@@ -1560,7 +1561,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .out_valid(lane_mul_1_out_valid),
     .y(lane_mul_1_y)
   );
-  Fp32Mul_s3 lane_mul_2 ( // @[accel/engine/engine.ts:903]
+  Fp32Mul_s3 lane_mul_2 ( // @[accel/engine/engine.ts:907]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_mul_2_in_valid),
@@ -1569,7 +1570,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .out_valid(lane_mul_2_out_valid),
     .y(lane_mul_2_y)
   );
-  Fp32Mul_s3 lane_mul_3 ( // @[accel/engine/engine.ts:903]
+  Fp32Mul_s3 lane_mul_3 ( // @[accel/engine/engine.ts:907]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_mul_3_in_valid),
@@ -1578,7 +1579,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .out_valid(lane_mul_3_out_valid),
     .y(lane_mul_3_y)
   );
-  Fp32Add_s3 lane_add_0 ( // @[accel/engine/engine.ts:919]
+  Fp32Add_s3 lane_add_0 ( // @[accel/engine/engine.ts:923]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_add_0_in_valid),
@@ -1588,7 +1589,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .out_valid(lane_add_0_out_valid),
     .y(lane_add_0_y)
   );
-  Fp32Max_s3 lane_max_0 ( // @[accel/engine/engine.ts:924]
+  Fp32Max_s3 lane_max_0 ( // @[accel/engine/engine.ts:928]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_max_0_in_valid),
@@ -1598,7 +1599,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .y(lane_max_0_y),
     .b_wins(lane_max_0_b_wins)
   );
-  Fp32Add_s3 lane_add_1 ( // @[accel/engine/engine.ts:919]
+  Fp32Add_s3 lane_add_1 ( // @[accel/engine/engine.ts:923]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_add_1_in_valid),
@@ -1608,7 +1609,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .out_valid(lane_add_1_out_valid),
     .y(lane_add_1_y)
   );
-  Fp32Max_s3 lane_max_1 ( // @[accel/engine/engine.ts:924]
+  Fp32Max_s3 lane_max_1 ( // @[accel/engine/engine.ts:928]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_max_1_in_valid),
@@ -1618,7 +1619,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .y(lane_max_1_y),
     .b_wins(lane_max_1_b_wins)
   );
-  Fp32Add_s3 lane_add_2 ( // @[accel/engine/engine.ts:919]
+  Fp32Add_s3 lane_add_2 ( // @[accel/engine/engine.ts:923]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_add_2_in_valid),
@@ -1628,7 +1629,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .out_valid(lane_add_2_out_valid),
     .y(lane_add_2_y)
   );
-  Fp32Max_s3 lane_max_2 ( // @[accel/engine/engine.ts:924]
+  Fp32Max_s3 lane_max_2 ( // @[accel/engine/engine.ts:928]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_max_2_in_valid),
@@ -1638,7 +1639,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .y(lane_max_2_y),
     .b_wins(lane_max_2_b_wins)
   );
-  Fp32Add_s3 lane_add_3 ( // @[accel/engine/engine.ts:919]
+  Fp32Add_s3 lane_add_3 ( // @[accel/engine/engine.ts:923]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_add_3_in_valid),
@@ -1648,7 +1649,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .out_valid(lane_add_3_out_valid),
     .y(lane_add_3_y)
   );
-  Fp32Max_s3 lane_max_3 ( // @[accel/engine/engine.ts:924]
+  Fp32Max_s3 lane_max_3 ( // @[accel/engine/engine.ts:928]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_max_3_in_valid),
@@ -1658,7 +1659,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .y(lane_max_3_y),
     .b_wins(lane_max_3_b_wins)
   );
-  Fp32FromUInt_w32_s2 nConv ( // @[accel/engine/engine.ts:948]
+  Fp32FromUInt_w32_s2 nConv ( // @[accel/engine/engine.ts:952]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(nConv_in_valid),
@@ -1666,7 +1667,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .out_valid(nConv_out_valid),
     .y(nConv_y)
   );
-  Fp32Div_s12 lane_div_0 ( // @[accel/engine/engine.ts:971]
+  Fp32Div_s12 lane_div_0 ( // @[accel/engine/engine.ts:975]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_div_0_in_valid),
@@ -1675,7 +1676,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .out_valid(lane_div_0_out_valid),
     .y(lane_div_0_y)
   );
-  Fp32Div_s12 lane_div_1 ( // @[accel/engine/engine.ts:971]
+  Fp32Div_s12 lane_div_1 ( // @[accel/engine/engine.ts:975]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_div_1_in_valid),
@@ -1684,7 +1685,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .out_valid(lane_div_1_out_valid),
     .y(lane_div_1_y)
   );
-  Fp32Div_s12 lane_div_2 ( // @[accel/engine/engine.ts:971]
+  Fp32Div_s12 lane_div_2 ( // @[accel/engine/engine.ts:975]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_div_2_in_valid),
@@ -1693,7 +1694,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .out_valid(lane_div_2_out_valid),
     .y(lane_div_2_y)
   );
-  Fp32Div_s12 lane_div_3 ( // @[accel/engine/engine.ts:971]
+  Fp32Div_s12 lane_div_3 ( // @[accel/engine/engine.ts:975]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_div_3_in_valid),
@@ -1702,7 +1703,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .out_valid(lane_div_3_out_valid),
     .y(lane_div_3_y)
   );
-  TcastUpdate_d128_a32_r16_l3_3_12_12_c4_s32 update ( // @[accel/engine/engine.ts:987]
+  TcastUpdate_d128_a32_r16_l3_3_12_12_c4_s32 update ( // @[accel/engine/engine.ts:991]
     .clock(aclk),
     .reset(!aresetn),
     .start(update_start),
@@ -1745,7 +1746,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .sd_strb(update_sd_strb),
     .idle(update_idle)
   );
-  Queue_d2_w144_reg pkQ ( // @[accel/engine/engine.ts:1021]
+  Queue_d2_w144_reg pkQ ( // @[accel/engine/engine.ts:1025]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(pkQ_enq_valid),
@@ -1756,7 +1757,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .deq_bits(pkQ_deq_bits),
     .count(pkQ_count)
   );
-  Queue_d8_w11_reg lenQ ( // @[accel/engine/engine.ts:1064]
+  Queue_d8_w11_reg lenQ ( // @[accel/engine/engine.ts:1068]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(lenQ_enq_valid),
@@ -1767,7 +1768,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .deq_bits(lenQ_deq_bits),
     .count(lenQ_count)
   );
-  Queue_d8_w32_ram awAddrQ ( // @[accel/engine/engine.ts:1095]
+  Queue_d8_w32_ram awAddrQ ( // @[accel/engine/engine.ts:1099]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(awAddrQ_enq_valid),
@@ -1784,8 +1785,8 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
   assign arready = ~rvalid; // @[accel/engine/engine.ts:226]
   assign startReq = (hit_0 & s_axi_lite_wstrb[0]) & written_0; // @[accel/engine/engine.ts:244]
   assign start = startReq & ~busy; // @[accel/engine/engine.ts:245]
-  assign descFire = (run & dataQ_deq_valid) & (dKind == 3'h5); // @[accel/engine/engine.ts:649]
-  assign descBeat = dData; // @[accel/engine/engine.ts:650]
+  assign descFire = (run & dataQ_deq_valid) & (dKind == 3'h5); // @[accel/engine/engine.ts:653]
+  assign descBeat = dData; // @[accel/engine/engine.ts:654]
   assign idx64 = _T_1[0]; // @[accel/engine/engine.ts:256]
   assign isMean = _T_2[4]; // @[accel/engine/engine.ts:257]
   assign isMax = _T_3[5]; // @[accel/engine/engine.ts:258]
@@ -1865,8 +1866,8 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
   assign rid_burst = ({23'h0, toBound_4} < byLen_4) ? {23'h0, toBound_4} : byLen_4; // @[accel/engine/engine.ts:391]
   assign ridGo = (((((canRead & ~offGo) & ~idxGo) & ~pswGo) & ~descGo) & (ridLeft != 32'h0)) & (({5'h0, ridRes} + {1'h0, ridBurst}) <= 10'h10); // @[accel/engine/engine.ts:450]
   assign sideGo = (((offGo | idxGo) | pswGo) | descGo) | ridGo; // @[accel/engine/engine.ts:455]
-  assign tok_enq_valid = emitHeld | emTok; // @[accel/engine/engine.ts:809]
-  assign tokQ_enq_bits = {emTok ? ((emPh == 2'h0) ? 2'h1 : emPh) : 2'h0, heldEmpty & ~emTok, heldFirst, heldLast, heldSlot, heldBag, heldN, heldScale, heldPos, emTok ? ((emPh == 2'h0) ? updU : emRow) : heldRow, heldRid}; // @[accel/engine/engine.ts:811]
+  assign tok_enq_valid = emitHeld | emTok; // @[accel/engine/engine.ts:813]
+  assign tokQ_enq_bits = {emTok ? ((emPh == 2'h0) ? 2'h1 : emPh) : 2'h0, heldEmpty & ~emTok, heldFirst, heldLast, heldSlot, heldBag, heldN, heldScale, heldPos, emTok ? ((emPh == 2'h0) ? updU : emRow) : heldRow, heldRid}; // @[accel/engine/engine.ts:815]
   assign tok_deq_ready = emptyGo | rowTake; // @[accel/engine/engine.ts:511]
   assign fromTok = rowLeft == 5'h0; // @[accel/engine/engine.ts:471]
   assign tokEmpty = tok_q_0_deq_bits[195]; // @[accel/engine/engine.ts:472]
@@ -1894,269 +1895,270 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
   assign segOut = (emptyGo | rowTake) & tokLastFused; // @[accel/engine/engine.ts:514]
   assign curIsArg = fromTok ? argNext : rowIsArg; // @[accel/engine/engine.ts:521]
   assign arGo = sideGo | rowGo; // @[accel/engine/engine.ts:530]
-  assign arBeats = offGo ? offBurst : (idxGo ? idxBurst : (pswGo ? pswBurst : (descGo ? desc_burst : (ridGo ? ridBurst : row_burst)))); // @[accel/engine/engine.ts:531]
-  assign arWordSel = offGo ? offWord : (idxGo ? idxWord : (pswGo ? pswWord : (descGo ? descWord : (ridGo ? ridWord : curRowWord)))); // @[accel/engine/engine.ts:532]
-  assign arKind = offGo ? 3'h0 : (idxGo ? 3'h1 : (pswGo ? 3'h3 : (descGo ? 3'h5 : (ridGo ? 3'h6 : (curIsArg ? 3'h4 : ((curFk == 2'h0) ? 3'h2 : 3'h7)))))); // @[accel/engine/engine.ts:533]
-  assign rReady = lfsr[7:0] >= _T_67[7:0]; // @[accel/engine/engine.ts:582]
-  assign bReady = lfsr[15:8] >= _T_68[15:8]; // @[accel/engine/engine.ts:583]
-  assign rFire = m_axi_rvalid & rReady; // @[accel/engine/engine.ts:585]
-  assign rSlot = m_axi_rid; // @[accel/engine/engine.ts:586]
-  assign rRcv = robRcv_rd1; // @[accel/engine/engine.ts:587]
-  assign rCount = rRcv - robBase_rd0; // @[accel/engine/engine.ts:588]
-  assign headCount = robRcv_rd2 - robBase_rd1; // @[accel/engine/engine.ts:601]
-  assign headLen = slotLen_rd0; // @[accel/engine/engine.ts:602]
-  assign headKind = slotKind_rd0; // @[accel/engine/engine.ts:603]
-  assign avail = (slotsUsed != 6'h0) & ({7'h0, dBeat} < headCount); // @[accel/engine/engine.ts:604]
-  assign space = ({1'h0, dataQ_count} + {3'h0, rdPending}) < 4'h4; // @[accel/engine/engine.ts:605]
-  assign drain = avail & space; // @[accel/engine/engine.ts:606]
-  assign slotDone = {6'h0, dBeat} == headLen; // @[accel/engine/engine.ts:610]
-  assign freeSlot = drain & slotDone; // @[accel/engine/engine.ts:611]
-  assign dKind = dataQ_deq_bits[130:128]; // @[accel/engine/engine.ts:624]
-  assign dData = dataQ_deq_bits[127:0]; // @[accel/engine/engine.ts:625]
-  assign rowBeatReady = redGo & ~mEmpty; // @[accel/engine/engine.ts:882]
-  assign off_unpack_valid = offBeatQ_deq_valid & (off_unpack_left != 33'h0); // @[accel/engine/engine.ts:659]
-  assign off_unpack_value = _T_69[31:0]; // @[accel/engine/engine.ts:660]
-  assign off_unpack_pop = (needStart & off_unpack_valid) | (entry & ~lastBagNoEnd); // @[accel/engine/engine.ts:746]
-  assign off_unpack_next_lane = {1'h0, off_unpack_lane} + step; // @[accel/engine/engine.ts:663]
-  assign off_unpack_beat_done = (off_unpack_next_lane == 3'h4) | (off_unpack_left == 33'h1); // @[accel/engine/engine.ts:664]
-  assign idx_unpack_valid = idxBeatQ_deq_valid & (idx_unpack_left != 33'h0); // @[accel/engine/engine.ts:659]
-  assign idx_unpack_value = _T_70[31:0]; // @[accel/engine/engine.ts:660]
-  assign idx_unpack_pop = lookGo; // @[accel/engine/engine.ts:747]
-  assign idx_unpack_next_lane = {1'h0, idx_unpack_lane} + step_1; // @[accel/engine/engine.ts:663]
-  assign idx_unpack_beat_done = (idx_unpack_next_lane == 3'h4) | (idx_unpack_left == 33'h1); // @[accel/engine/engine.ts:664]
-  assign psw_unpack_valid = pswBeatQ_deq_valid & (psw_unpack_left != 33'h0); // @[accel/engine/engine.ts:659]
-  assign psw_unpack_value = _T_71[31:0]; // @[accel/engine/engine.ts:660]
-  assign psw_unpack_pop = lookGo & sideEn; // @[accel/engine/engine.ts:748]
-  assign psw_unpack_next_lane = {1'h0, psw_unpack_lane} + 3'h1; // @[accel/engine/engine.ts:663]
-  assign psw_unpack_beat_done = (psw_unpack_next_lane == 3'h4) | (psw_unpack_left == 33'h1); // @[accel/engine/engine.ts:664]
-  assign rid_unpack_valid = ridBeatQ_deq_valid & (rid_unpack_left != 33'h0); // @[accel/engine/engine.ts:659]
-  assign rid_unpack_value = _T_72[31:0]; // @[accel/engine/engine.ts:660]
-  assign rid_unpack_pop = unfused ? emTake : (entry & rowsOn); // @[accel/engine/engine.ts:799]
-  assign rid_unpack_next_lane = {1'h0, rid_unpack_lane} + 3'h2; // @[accel/engine/engine.ts:663]
-  assign rid_unpack_beat_done = (rid_unpack_next_lane == 3'h4) | (rid_unpack_left == 33'h1); // @[accel/engine/engine.ts:664]
-  assign bagsLeft = (bagIdx != numBags) & ~unfused; // @[accel/engine/engine.ts:713]
-  assign needStart = (run & bagsLeft) & ~haveStart; // @[accel/engine/engine.ts:720]
-  assign lastBagNoEnd = ((bagIdx + 32'h1) == numBags) & ~inclLast; // @[accel/engine/engine.ts:721]
-  assign endVal = lastBagNoEnd ? numIdx : off_unpack_value; // @[accel/engine/engine.ts:722]
-  assign endOk = lastBagNoEnd | off_unpack_valid; // @[accel/engine/engine.ts:723]
-  assign atBoundary = ((run & bagsLeft) & haveStart) & ~inBag; // @[accel/engine/engine.ts:725]
-  assign segRidOk = ~rowsOn | (rid_unpack_valid & (~gradRowsOut | ridPQ_enq_ready)); // @[accel/engine/engine.ts:726]
-  assign entry = (atBoundary & endOk) & segRidOk; // @[accel/engine/engine.ts:727]
-  assign eInBag = inBag | entry; // @[accel/engine/engine.ts:728]
-  assign eLeft = inBag ? lookLeft : (endVal - cur); // @[accel/engine/engine.ts:729]
-  assign eSeen = inBag & seenInBag; // @[accel/engine/engine.ts:730]
-  assign eN = inBag ? nCount : 32'h0; // @[accel/engine/engine.ts:731]
-  assign finalIdx = eLeft == 32'h1; // @[accel/engine/engine.ts:732]
-  assign isPad = padEn & (idx_unpack_value == (_T ? desc_padding_idx : padding_idx)); // @[accel/engine/engine.ts:733]
-  assign lookReady = (((run & eInBag) & (eLeft != 32'h0)) & idx_unpack_valid) & (~sideEn | psw_unpack_valid); // @[accel/engine/engine.ts:734]
-  assign wantNonPad = lookReady & ~isPad; // @[accel/engine/engine.ts:735]
-  assign emitHeld = ((run & heldValid) & (heldLast | wantNonPad)) & tok_q_0_enq_ready; // @[accel/engine/engine.ts:737]
-  assign heldFree = ~heldValid | emitHeld; // @[accel/engine/engine.ts:738]
-  assign padKeeps = isPad & ~(finalIdx & ~eSeen); // @[accel/engine/engine.ts:740]
-  assign lookGo = lookReady & (padKeeps | heldFree); // @[accel/engine/engine.ts:741]
-  assign emptyEnd = ((run & eInBag) & (eLeft == 32'h0)) & heldFree; // @[accel/engine/engine.ts:742]
-  assign bagEnd = (lookGo & finalIdx) | emptyEnd; // @[accel/engine/engine.ts:743]
-  assign holdEmpty = emptyEnd | (((lookGo & isPad) & finalIdx) & ~eSeen); // @[accel/engine/engine.ts:744]
-  assign holdLook = lookGo & ~isPad; // @[accel/engine/engine.ts:745]
-  assign emActive = ((rowsOn & run) & unfused) & (updU != numBags); // @[accel/engine/engine.ts:795]
-  assign emTok = emActive & ((emPh != 2'h0) | (rid_unpack_valid & ridUQ_enq_ready)); // @[accel/engine/engine.ts:796]
-  assign emTokGo = emTok & tok_q_0_enq_ready; // @[accel/engine/engine.ts:797]
-  assign emTake = emTokGo & (emPh == 2'h0); // @[accel/engine/engine.ts:798]
-  assign emLast = (emPh == 2'h2) ? (opt == 2'h1) : (emPh == 2'h3); // @[accel/engine/engine.ts:804]
-  assign mEmpty = metaQ_deq_bits[131]; // @[accel/engine/engine.ts:830]
-  assign mFirst = metaQ_deq_bits[130]; // @[accel/engine/engine.ts:831]
-  assign mLast = metaQ_deq_bits[129]; // @[accel/engine/engine.ts:832]
-  assign mSlot = metaQ_deq_bits[128]; // @[accel/engine/engine.ts:833]
-  assign mBag = metaQ_deq_bits[127:96]; // @[accel/engine/engine.ts:834]
-  assign mN = metaQ_deq_bits[95:64]; // @[accel/engine/engine.ts:835]
-  assign mScale = metaQ_deq_bits[63:32]; // @[accel/engine/engine.ts:836]
-  assign mPos = metaQ_deq_bits[31:0]; // @[accel/engine/engine.ts:837]
-  assign zeroA = mFirst | mEmpty; // @[accel/engine/engine.ts:857]
-  assign hazard = ~zeroA & (inAdder | inAdder_1); // @[accel/engine/engine.ts:859]
-  assign rowBeatAvail = (dataQ_deq_valid & (dKind == 3'h2)) & (~maskEn | argBeatQ_deq_valid); // @[accel/engine/engine.ts:872]
-  assign isRowEnd = ({2'h0, rj} + 6'h1) == {1'h0, rowBeats}; // @[accel/engine/engine.ts:873]
-  assign needAw = mLast & (rj == 4'h0); // @[accel/engine/engine.ts:874]
-  assign redGo = (((((run & metaQ_deq_valid) & (mEmpty | rowBeatAvail)) & ~hazard) & (~mLast | (outRes < 5'h18))) & ((~mLast | ~argEn) | (argRes < 6'h28))) & ((~needAw | optOn) | awBagQ_enq_ready); // @[accel/engine/engine.ts:879]
-  assign sumW = sum; // @[accel/engine/engine.ts:932]
-  assign accFwd = ((red_valid_5 & ~red_last_5) & (red_slot_5 == red_slot_2)) & (red_beat_5 == red_beat_2); // @[accel/engine/engine.ts:915]
-  assign accRd = accFwd ? sumW : acc_rd0; // @[accel/engine/engine.ts:916]
-  assign sum = {results, results_1, results_2, results_3}; // @[accel/engine/engine.ts:931]
+  assign arBeats = offGo ? offBurst : (idxGo ? idxBurst : (pswGo ? pswBurst : (descGo ? desc_burst : (ridGo ? ridBurst : row_burst)))); // @[accel/engine/engine.ts:534]
+  assign arWordSel = offGo ? offWord : (idxGo ? idxWord : (pswGo ? pswWord : (descGo ? descWord : (ridGo ? ridWord : curRowWord)))); // @[accel/engine/engine.ts:535]
+  assign rowKind = curIsArg ? 3'h4 : ((curFk == 2'h0) ? 3'h2 : 3'h7); // @[accel/engine/engine.ts:536]
+  assign arKind = offGo ? 3'h0 : (idxGo ? 3'h1 : (pswGo ? 3'h3 : (descGo ? 3'h5 : (ridGo ? 3'h6 : rowKind)))); // @[accel/engine/engine.ts:537]
+  assign rReady = lfsr[7:0] >= _T_67[7:0]; // @[accel/engine/engine.ts:585]
+  assign bReady = lfsr[15:8] >= _T_68[15:8]; // @[accel/engine/engine.ts:586]
+  assign rFire = m_axi_rvalid & rReady; // @[accel/engine/engine.ts:588]
+  assign rSlot = m_axi_rid; // @[accel/engine/engine.ts:589]
+  assign rRcv = robRcv_rd1; // @[accel/engine/engine.ts:590]
+  assign rCount = rRcv - robBase_rd0; // @[accel/engine/engine.ts:591]
+  assign headCount = robRcv_rd2 - robBase_rd1; // @[accel/engine/engine.ts:604]
+  assign headLen = slotLen_rd0; // @[accel/engine/engine.ts:605]
+  assign headKind = slotKind_rd0; // @[accel/engine/engine.ts:606]
+  assign avail = (slotsUsed != 6'h0) & ({7'h0, dBeat} < headCount); // @[accel/engine/engine.ts:607]
+  assign space = ({1'h0, dataQ_count} + {3'h0, rdPending}) < 4'h4; // @[accel/engine/engine.ts:608]
+  assign drain = avail & space; // @[accel/engine/engine.ts:609]
+  assign slotDone = {6'h0, dBeat} == headLen; // @[accel/engine/engine.ts:613]
+  assign freeSlot = drain & slotDone; // @[accel/engine/engine.ts:614]
+  assign dKind = dataQ_deq_bits[130:128]; // @[accel/engine/engine.ts:627]
+  assign dData = dataQ_deq_bits[127:0]; // @[accel/engine/engine.ts:628]
+  assign rowBeatReady = redGo & ~mEmpty; // @[accel/engine/engine.ts:886]
+  assign off_unpack_valid = offBeatQ_deq_valid & (off_unpack_left != 33'h0); // @[accel/engine/engine.ts:663]
+  assign off_unpack_value = _T_69[31:0]; // @[accel/engine/engine.ts:664]
+  assign off_unpack_pop = (needStart & off_unpack_valid) | (entry & ~lastBagNoEnd); // @[accel/engine/engine.ts:750]
+  assign off_unpack_next_lane = {1'h0, off_unpack_lane} + step; // @[accel/engine/engine.ts:667]
+  assign off_unpack_beat_done = (off_unpack_next_lane == 3'h4) | (off_unpack_left == 33'h1); // @[accel/engine/engine.ts:668]
+  assign idx_unpack_valid = idxBeatQ_deq_valid & (idx_unpack_left != 33'h0); // @[accel/engine/engine.ts:663]
+  assign idx_unpack_value = _T_70[31:0]; // @[accel/engine/engine.ts:664]
+  assign idx_unpack_pop = lookGo; // @[accel/engine/engine.ts:751]
+  assign idx_unpack_next_lane = {1'h0, idx_unpack_lane} + step_1; // @[accel/engine/engine.ts:667]
+  assign idx_unpack_beat_done = (idx_unpack_next_lane == 3'h4) | (idx_unpack_left == 33'h1); // @[accel/engine/engine.ts:668]
+  assign psw_unpack_valid = pswBeatQ_deq_valid & (psw_unpack_left != 33'h0); // @[accel/engine/engine.ts:663]
+  assign psw_unpack_value = _T_71[31:0]; // @[accel/engine/engine.ts:664]
+  assign psw_unpack_pop = lookGo & sideEn; // @[accel/engine/engine.ts:752]
+  assign psw_unpack_next_lane = {1'h0, psw_unpack_lane} + 3'h1; // @[accel/engine/engine.ts:667]
+  assign psw_unpack_beat_done = (psw_unpack_next_lane == 3'h4) | (psw_unpack_left == 33'h1); // @[accel/engine/engine.ts:668]
+  assign rid_unpack_valid = ridBeatQ_deq_valid & (rid_unpack_left != 33'h0); // @[accel/engine/engine.ts:663]
+  assign rid_unpack_value = _T_72[31:0]; // @[accel/engine/engine.ts:664]
+  assign rid_unpack_pop = unfused ? emTake : (entry & rowsOn); // @[accel/engine/engine.ts:803]
+  assign rid_unpack_next_lane = {1'h0, rid_unpack_lane} + 3'h2; // @[accel/engine/engine.ts:667]
+  assign rid_unpack_beat_done = (rid_unpack_next_lane == 3'h4) | (rid_unpack_left == 33'h1); // @[accel/engine/engine.ts:668]
+  assign bagsLeft = (bagIdx != numBags) & ~unfused; // @[accel/engine/engine.ts:717]
+  assign needStart = (run & bagsLeft) & ~haveStart; // @[accel/engine/engine.ts:724]
+  assign lastBagNoEnd = ((bagIdx + 32'h1) == numBags) & ~inclLast; // @[accel/engine/engine.ts:725]
+  assign endVal = lastBagNoEnd ? numIdx : off_unpack_value; // @[accel/engine/engine.ts:726]
+  assign endOk = lastBagNoEnd | off_unpack_valid; // @[accel/engine/engine.ts:727]
+  assign atBoundary = ((run & bagsLeft) & haveStart) & ~inBag; // @[accel/engine/engine.ts:729]
+  assign segRidOk = ~rowsOn | (rid_unpack_valid & (~gradRowsOut | ridPQ_enq_ready)); // @[accel/engine/engine.ts:730]
+  assign entry = (atBoundary & endOk) & segRidOk; // @[accel/engine/engine.ts:731]
+  assign eInBag = inBag | entry; // @[accel/engine/engine.ts:732]
+  assign eLeft = inBag ? lookLeft : (endVal - cur); // @[accel/engine/engine.ts:733]
+  assign eSeen = inBag & seenInBag; // @[accel/engine/engine.ts:734]
+  assign eN = inBag ? nCount : 32'h0; // @[accel/engine/engine.ts:735]
+  assign finalIdx = eLeft == 32'h1; // @[accel/engine/engine.ts:736]
+  assign isPad = padEn & (idx_unpack_value == (_T ? desc_padding_idx : padding_idx)); // @[accel/engine/engine.ts:737]
+  assign lookReady = (((run & eInBag) & (eLeft != 32'h0)) & idx_unpack_valid) & (~sideEn | psw_unpack_valid); // @[accel/engine/engine.ts:738]
+  assign wantNonPad = lookReady & ~isPad; // @[accel/engine/engine.ts:739]
+  assign emitHeld = ((run & heldValid) & (heldLast | wantNonPad)) & tok_q_0_enq_ready; // @[accel/engine/engine.ts:741]
+  assign heldFree = ~heldValid | emitHeld; // @[accel/engine/engine.ts:742]
+  assign padKeeps = isPad & ~(finalIdx & ~eSeen); // @[accel/engine/engine.ts:744]
+  assign lookGo = lookReady & (padKeeps | heldFree); // @[accel/engine/engine.ts:745]
+  assign emptyEnd = ((run & eInBag) & (eLeft == 32'h0)) & heldFree; // @[accel/engine/engine.ts:746]
+  assign bagEnd = (lookGo & finalIdx) | emptyEnd; // @[accel/engine/engine.ts:747]
+  assign holdEmpty = emptyEnd | (((lookGo & isPad) & finalIdx) & ~eSeen); // @[accel/engine/engine.ts:748]
+  assign holdLook = lookGo & ~isPad; // @[accel/engine/engine.ts:749]
+  assign emActive = ((rowsOn & run) & unfused) & (updU != numBags); // @[accel/engine/engine.ts:799]
+  assign emTok = emActive & ((emPh != 2'h0) | (rid_unpack_valid & ridUQ_enq_ready)); // @[accel/engine/engine.ts:800]
+  assign emTokGo = emTok & tok_q_0_enq_ready; // @[accel/engine/engine.ts:801]
+  assign emTake = emTokGo & (emPh == 2'h0); // @[accel/engine/engine.ts:802]
+  assign emLast = (emPh == 2'h2) ? (opt == 2'h1) : (emPh == 2'h3); // @[accel/engine/engine.ts:808]
+  assign mEmpty = metaQ_deq_bits[131]; // @[accel/engine/engine.ts:834]
+  assign mFirst = metaQ_deq_bits[130]; // @[accel/engine/engine.ts:835]
+  assign mLast = metaQ_deq_bits[129]; // @[accel/engine/engine.ts:836]
+  assign mSlot = metaQ_deq_bits[128]; // @[accel/engine/engine.ts:837]
+  assign mBag = metaQ_deq_bits[127:96]; // @[accel/engine/engine.ts:838]
+  assign mN = metaQ_deq_bits[95:64]; // @[accel/engine/engine.ts:839]
+  assign mScale = metaQ_deq_bits[63:32]; // @[accel/engine/engine.ts:840]
+  assign mPos = metaQ_deq_bits[31:0]; // @[accel/engine/engine.ts:841]
+  assign zeroA = mFirst | mEmpty; // @[accel/engine/engine.ts:861]
+  assign hazard = ~zeroA & (inAdder | inAdder_1); // @[accel/engine/engine.ts:863]
+  assign rowBeatAvail = (dataQ_deq_valid & (dKind == 3'h2)) & (~maskEn | argBeatQ_deq_valid); // @[accel/engine/engine.ts:876]
+  assign isRowEnd = ({2'h0, rj} + 6'h1) == {1'h0, rowBeats}; // @[accel/engine/engine.ts:877]
+  assign needAw = mLast & (rj == 4'h0); // @[accel/engine/engine.ts:878]
+  assign redGo = (((((run & metaQ_deq_valid) & (mEmpty | rowBeatAvail)) & ~hazard) & (~mLast | (outRes < 5'h18))) & ((~mLast | ~argEn) | (argRes < 6'h28))) & ((~needAw | optOn) | awBagQ_enq_ready); // @[accel/engine/engine.ts:883]
+  assign sumW = sum; // @[accel/engine/engine.ts:936]
+  assign accFwd = ((red_valid_5 & ~red_last_5) & (red_slot_5 == red_slot_2)) & (red_beat_5 == red_beat_2); // @[accel/engine/engine.ts:919]
+  assign accRd = accFwd ? sumW : acc_rd0; // @[accel/engine/engine.ts:920]
+  assign sum = {results, results_1, results_2, results_3}; // @[accel/engine/engine.ts:935]
   assign argmax_next = {words, words_1, words_2, words_3}; // @[accel/engine/argmax.ts:22]
-  assign argPop = argQ_deq_valid & argQ_deq_ready; // @[accel/engine/engine.ts:942]
-  assign argUp = (redGo & mLast) & argEn; // @[accel/engine/engine.ts:943]
-  assign finIn = (red_valid_5 & red_last_5) & isMean; // @[accel/engine/engine.ts:947]
-  assign meanOut = fin_zero_11 ? 128'h0 : {lane_div_3_y, lane_div_2_y, lane_div_1_y, lane_div_0_y}; // @[accel/engine/engine.ts:978]
-  assign outPop = outQ_deq_valid & outQ_deq_ready; // @[accel/engine/engine.ts:981]
-  assign resUp = redGo & mLast; // @[accel/engine/engine.ts:982]
-  assign updPop = updBeatQ_deq_valid & updBeatQ_deq_ready; // @[accel/engine/engine.ts:1011]
-  assign pkSh = {pkN[0], 6'h0}; // @[accel/engine/engine.ts:1027]
-  assign pkNextData = pkData | _T_73[127:0]; // @[accel/engine/engine.ts:1028]
-  assign pkNextStrb = pkStrb | _T_74[15:0]; // @[accel/engine/engine.ts:1029]
-  assign pkFlush = ((pkN + 2'h1) == 2'h2) | ((pkSeen + 32'h1) == numBags); // @[accel/engine/engine.ts:1030]
-  assign updHdrOk = hq_enq_ready; // @[accel/engine/engine.ts:1032]
-  assign pkHdrOk = (updHdrOk & ~update_hdr_valid) & pkQ_enq_ready; // @[accel/engine/engine.ts:1033]
-  assign pkTake = (run & ridPQ_deq_valid) & (~pkFlush | pkHdrOk); // @[accel/engine/engine.ts:1034]
-  assign pkPush = pkTake & pkFlush; // @[accel/engine/engine.ts:1037]
-  assign owFromQ = owLeft == 5'h0; // @[accel/engine/engine.ts:1067]
-  assign fromBag = awBagQ_deq_valid; // @[accel/engine/engine.ts:1072]
-  assign curOwSrc = owFromQ ? (fromBag ? (owArg ? 3'h1 : 3'h0) : hq_deq_bits[35:33]) : owSrc; // @[accel/engine/engine.ts:1074]
-  assign bagOutAddr = (owArg ? _T_64 : _T_75) + _T_76[31:0]; // @[accel/engine/engine.ts:1075]
-  assign curOwWord = owFromQ ? (fromBag ? bagOutAddr[31:4] : hq_deq_bits[27:0]) : owWord; // @[accel/engine/engine.ts:1076]
-  assign curOwLeft = owFromQ ? (fromBag ? rowBeats : hq_deq_bits[32:28]) : owLeft; // @[accel/engine/engine.ts:1077]
+  assign argPop = argQ_deq_valid & argQ_deq_ready; // @[accel/engine/engine.ts:946]
+  assign argUp = (redGo & mLast) & argEn; // @[accel/engine/engine.ts:947]
+  assign finIn = (red_valid_5 & red_last_5) & isMean; // @[accel/engine/engine.ts:951]
+  assign meanOut = fin_zero_11 ? 128'h0 : {lane_div_3_y, lane_div_2_y, lane_div_1_y, lane_div_0_y}; // @[accel/engine/engine.ts:982]
+  assign outPop = outQ_deq_valid & outQ_deq_ready; // @[accel/engine/engine.ts:985]
+  assign resUp = redGo & mLast; // @[accel/engine/engine.ts:986]
+  assign updPop = updBeatQ_deq_valid & updBeatQ_deq_ready; // @[accel/engine/engine.ts:1015]
+  assign pkSh = {pkN[0], 6'h0}; // @[accel/engine/engine.ts:1031]
+  assign pkNextData = pkData | _T_73[127:0]; // @[accel/engine/engine.ts:1032]
+  assign pkNextStrb = pkStrb | _T_74[15:0]; // @[accel/engine/engine.ts:1033]
+  assign pkFlush = ((pkN + 2'h1) == 2'h2) | ((pkSeen + 32'h1) == numBags); // @[accel/engine/engine.ts:1034]
+  assign updHdrOk = hq_enq_ready; // @[accel/engine/engine.ts:1036]
+  assign pkHdrOk = (updHdrOk & ~update_hdr_valid) & pkQ_enq_ready; // @[accel/engine/engine.ts:1037]
+  assign pkTake = (run & ridPQ_deq_valid) & (~pkFlush | pkHdrOk); // @[accel/engine/engine.ts:1038]
+  assign pkPush = pkTake & pkFlush; // @[accel/engine/engine.ts:1041]
+  assign owFromQ = owLeft == 5'h0; // @[accel/engine/engine.ts:1071]
+  assign fromBag = awBagQ_deq_valid; // @[accel/engine/engine.ts:1076]
+  assign curOwSrc = owFromQ ? (fromBag ? (owArg ? 3'h1 : 3'h0) : hq_deq_bits[35:33]) : owSrc; // @[accel/engine/engine.ts:1078]
+  assign bagOutAddr = (owArg ? _T_64 : _T_75) + _T_76[31:0]; // @[accel/engine/engine.ts:1079]
+  assign curOwWord = owFromQ ? (fromBag ? bagOutAddr[31:4] : hq_deq_bits[27:0]) : owWord; // @[accel/engine/engine.ts:1080]
+  assign curOwLeft = owFromQ ? (fromBag ? rowBeats : hq_deq_bits[32:28]) : owLeft; // @[accel/engine/engine.ts:1081]
   assign aw_burst = (toBound_6 < byLen_6) ? toBound_6 : byLen_6; // @[accel/engine/engine.ts:391]
-  assign awGo = ((((busy & ~err) & (((owLeft != 5'h0) | awBagQ_deq_valid) | hq_deq_valid)) & (~awValid | m_axi_awready)) & (bOut < 4'h8)) & lenQ_enq_ready; // @[accel/engine/engine.ts:1079]
-  assign wSrc = lenQ_deq_bits[10:8]; // @[accel/engine/engine.ts:1118]
-  assign wHead = (wSrc == 3'h1) ? argQ_deq_bits : outQ_deq_bits; // @[accel/engine/engine.ts:1119]
-  assign srcValid = (wSrc == 3'h0) ? outQ_deq_valid : ((wSrc == 3'h1) ? argQ_deq_valid : ((wSrc == 3'h2) ? pkQ_deq_valid : ((wSrc == 3'h3) ? update_wd_valid : update_sd_valid))); // @[accel/engine/engine.ts:1120]
-  assign wGo = (lenQ_deq_valid & (srcValid | err)) & (~wValid | m_axi_wready); // @[accel/engine/engine.ts:1122]
-  assign burstEnd = wBeat == lenQ_deq_bits[7:0]; // @[accel/engine/engine.ts:1123]
-  assign ohEnd = wHead[128]; // @[accel/engine/engine.ts:1132]
-  assign ownData = (wSrc == 3'h2) ? pkQ_deq_bits[127:0] : ((wSrc == 3'h3) ? update_wd_data : update_sd_data); // @[accel/engine/engine.ts:1133]
-  assign ownStrb = (wSrc == 3'h2) ? pkQ_deq_bits[143:128] : ((wSrc == 3'h3) ? update_wd_strb : update_sd_strb); // @[accel/engine/engine.ts:1134]
-  assign bFire = m_axi_bvalid & bReady; // @[accel/engine/engine.ts:1153]
-  assign rErr = rFire & (m_axi_rresp != 2'h0); // @[accel/engine/engine.ts:1158]
-  assign bErr = bFire & (m_axi_bresp != 2'h0); // @[accel/engine/engine.ts:1159]
-  assign descriptor_bad = (descLoaded & ~err) & (descriptor_cause != 5'h0); // @[accel/engine/engine.ts:1183]
-  assign descGood = (descLoaded & ~err) & (descriptor_cause == 5'h0); // @[accel/engine/engine.ts:1184]
-  assign opStart = ((start & ~program_bad) & (num_tables == 32'h0)) | descGood; // @[accel/engine/engine.ts:1185]
-  assign skipTable = 1'b0; // @[accel/engine/engine.ts:1187]
-  assign quiet = (((((((((((((((((((((((((((((((((((err | ((~bagsLeft & ~inBag) & ~heldValid)) & empty) & (rowLeft == 5'h0)) & ~metaQ_deq_valid) & ~arValid) & (slotsUsed == 6'h0)) & ~rdPending) & ~dataQ_deq_valid) & ~(((((red_valid_0 | red_valid_1) | red_valid_2) | red_valid_3) | red_valid_4) | red_valid_5)) & ~outQ_deq_valid) & ~awBagQ_deq_valid) & (owLeft == 5'h0)) & ~awValid) & ~lenQ_deq_valid) & ~wValid) & (bOut == 4'h0)) & (err | ((((offLeft == 32'h0) & (idxLeft == 32'h0)) & (pswLeft == 32'h0)) & (descLeft == 4'h0)))) & ~offBeatQ_deq_valid) & ~idxBeatQ_deq_valid) & ~pswBeatQ_deq_valid) & ~(((((((((((fin_valid_0 | fin_valid_1) | fin_valid_2) | fin_valid_3) | fin_valid_4) | fin_valid_5) | fin_valid_6) | fin_valid_7) | fin_valid_8) | fin_valid_9) | fin_valid_10) | fin_valid_11)) & ~d1Valid) & ~d2Valid) & ~argQ_deq_valid) & ~argBeatQ_deq_valid) & ~owArg) & ~hq_deq_valid) & (err | (ridLeft == 32'h0))) & ~ridBeatQ_deq_valid) & ~updBeatQ_deq_valid) & ~ridUQ_deq_valid) & ~ridPQ_deq_valid) & ~pkQ_deq_valid) & (err | ~emActive)) & (err | ~owed)) & update_idle; // @[accel/engine/engine.ts:1276]
-  assign lastTable = ~batched | (({1'h0, tableAt} + 33'h1) >= {1'h0, num_tables}); // @[accel/engine/engine.ts:1287]
-  assign finish = (busy & ~start) & ((quiet & (err | (opRun & lastTable))) | (skipTable & lastTable)); // @[accel/engine/engine.ts:1288]
-  assign nextTable = ((busy & ~err) & ((quiet & opRun) | skipTable)) & ~lastTable; // @[accel/engine/engine.ts:1289]
+  assign awGo = ((((busy & ~err) & (((owLeft != 5'h0) | awBagQ_deq_valid) | hq_deq_valid)) & (~awValid | m_axi_awready)) & (bOut < 4'h8)) & lenQ_enq_ready; // @[accel/engine/engine.ts:1083]
+  assign wSrc = lenQ_deq_bits[10:8]; // @[accel/engine/engine.ts:1122]
+  assign wHead = (wSrc == 3'h1) ? argQ_deq_bits : outQ_deq_bits; // @[accel/engine/engine.ts:1123]
+  assign srcValid = (wSrc == 3'h0) ? outQ_deq_valid : ((wSrc == 3'h1) ? argQ_deq_valid : ((wSrc == 3'h2) ? pkQ_deq_valid : ((wSrc == 3'h3) ? update_wd_valid : update_sd_valid))); // @[accel/engine/engine.ts:1125]
+  assign wGo = (lenQ_deq_valid & (srcValid | err)) & (~wValid | m_axi_wready); // @[accel/engine/engine.ts:1126]
+  assign burstEnd = wBeat == lenQ_deq_bits[7:0]; // @[accel/engine/engine.ts:1127]
+  assign ohEnd = wHead[128]; // @[accel/engine/engine.ts:1136]
+  assign ownData = (wSrc == 3'h2) ? pkQ_deq_bits[127:0] : ((wSrc == 3'h3) ? update_wd_data : update_sd_data); // @[accel/engine/engine.ts:1137]
+  assign ownStrb = (wSrc == 3'h2) ? pkQ_deq_bits[143:128] : ((wSrc == 3'h3) ? update_wd_strb : update_sd_strb); // @[accel/engine/engine.ts:1138]
+  assign bFire = m_axi_bvalid & bReady; // @[accel/engine/engine.ts:1157]
+  assign rErr = rFire & (m_axi_rresp != 2'h0); // @[accel/engine/engine.ts:1162]
+  assign bErr = bFire & (m_axi_bresp != 2'h0); // @[accel/engine/engine.ts:1163]
+  assign descriptor_bad = (descLoaded & ~err) & (descriptor_cause != 5'h0); // @[accel/engine/engine.ts:1187]
+  assign descGood = (descLoaded & ~err) & (descriptor_cause == 5'h0); // @[accel/engine/engine.ts:1188]
+  assign opStart = ((start & ~program_bad) & (num_tables == 32'h0)) | descGood; // @[accel/engine/engine.ts:1189]
+  assign skipTable = 1'b0; // @[accel/engine/engine.ts:1191]
+  assign quiet = (((((((((((((((((((((((((((((((((((err | ((~bagsLeft & ~inBag) & ~heldValid)) & empty) & (rowLeft == 5'h0)) & ~metaQ_deq_valid) & ~arValid) & (slotsUsed == 6'h0)) & ~rdPending) & ~dataQ_deq_valid) & ~(((((red_valid_0 | red_valid_1) | red_valid_2) | red_valid_3) | red_valid_4) | red_valid_5)) & ~outQ_deq_valid) & ~awBagQ_deq_valid) & (owLeft == 5'h0)) & ~awValid) & ~lenQ_deq_valid) & ~wValid) & (bOut == 4'h0)) & (err | ((((offLeft == 32'h0) & (idxLeft == 32'h0)) & (pswLeft == 32'h0)) & (descLeft == 4'h0)))) & ~offBeatQ_deq_valid) & ~idxBeatQ_deq_valid) & ~pswBeatQ_deq_valid) & ~(((((((((((fin_valid_0 | fin_valid_1) | fin_valid_2) | fin_valid_3) | fin_valid_4) | fin_valid_5) | fin_valid_6) | fin_valid_7) | fin_valid_8) | fin_valid_9) | fin_valid_10) | fin_valid_11)) & ~d1Valid) & ~d2Valid) & ~argQ_deq_valid) & ~argBeatQ_deq_valid) & ~owArg) & ~hq_deq_valid) & (err | (ridLeft == 32'h0))) & ~ridBeatQ_deq_valid) & ~updBeatQ_deq_valid) & ~ridUQ_deq_valid) & ~ridPQ_deq_valid) & ~pkQ_deq_valid) & (err | ~emActive)) & (err | ~owed)) & update_idle; // @[accel/engine/engine.ts:1280]
+  assign lastTable = ~batched | (({1'h0, tableAt} + 33'h1) >= {1'h0, num_tables}); // @[accel/engine/engine.ts:1291]
+  assign finish = (busy & ~start) & ((quiet & (err | (opRun & lastTable))) | (skipTable & lastTable)); // @[accel/engine/engine.ts:1292]
+  assign nextTable = ((busy & ~err) & ((quiet & opRun) | skipTable)) & ~lastTable; // @[accel/engine/engine.ts:1293]
   assign tok_q_0_enq_valid = tok_enq_valid; // @[accel/engine/interleave.ts:40]
   assign tok_q_0_enq_bits = tokQ_enq_bits; // @[accel/engine/interleave.ts:41]
   assign tok_q_0_deq_ready = err | tok_deq_ready; // @[accel/engine/interleave.ts:48]
   assign metaQ_enq_valid = emptyGo | (rowTake & (curFk == 2'h0)); // @[accel/engine/engine.ts:512]
   assign metaQ_enq_bits = {tok_q_0_deq_bits[195], tok_q_0_deq_bits[194], tok_q_0_deq_bits[193], tok_q_0_deq_bits[192], tok_q_0_deq_bits[191:160], tok_q_0_deq_bits[159:128], tok_q_0_deq_bits[127:96], tok_q_0_deq_bits[95:64]}; // @[accel/engine/engine.ts:526]
-  assign metaQ_deq_ready = err | (redGo & isRowEnd); // @[accel/engine/engine.ts:884]
-  assign ridUQ_enq_valid = unfused ? emTake : segOut; // @[accel/engine/engine.ts:800]
-  assign ridUQ_enq_bits = unfused ? {updU, rid_unpack_value} : {tok_q_0_deq_bits[191:160], tok_q_0_deq_bits[31:0]}; // @[accel/engine/engine.ts:801]
-  assign ridUQ_deq_ready = err | update_rid_ready; // @[accel/engine/engine.ts:1007]
-  assign dataQ_enq_valid = rdPending; // @[accel/engine/engine.ts:620]
-  assign dataQ_enq_bits = {rdKind, robData}; // @[accel/engine/engine.ts:621]
-  assign dataQ_deq_ready = err ? 1'b1 : ((dKind == 3'h0) ? offBeatQ_enq_ready : ((dKind == 3'h1) ? idxBeatQ_enq_ready : ((dKind == 3'h3) ? pswBeatQ_enq_ready : ((dKind == 3'h4) ? argBeatQ_enq_ready : ((dKind == 3'h5) ? 1'b1 : ((dKind == 3'h6) ? ridBeatQ_enq_ready : ((dKind == 3'h7) ? updBeatQ_enq_ready : rowBeatReady))))))); // @[accel/engine/engine.ts:646]
-  assign offBeatQ_enq_valid = dataQ_deq_valid & (dKind == 3'h0); // @[accel/engine/engine.ts:628]
-  assign offBeatQ_enq_bits = dData; // @[accel/engine/engine.ts:629]
-  assign offBeatQ_deq_ready = err | (off_unpack_pop & off_unpack_beat_done); // @[accel/engine/engine.ts:669]
-  assign idxBeatQ_enq_valid = dataQ_deq_valid & (dKind == 3'h1); // @[accel/engine/engine.ts:630]
-  assign idxBeatQ_enq_bits = dData; // @[accel/engine/engine.ts:631]
-  assign idxBeatQ_deq_ready = err | (idx_unpack_pop & idx_unpack_beat_done); // @[accel/engine/engine.ts:669]
-  assign pswBeatQ_enq_valid = dataQ_deq_valid & (dKind == 3'h3); // @[accel/engine/engine.ts:633]
-  assign pswBeatQ_enq_bits = dData; // @[accel/engine/engine.ts:634]
-  assign pswBeatQ_deq_ready = err | (psw_unpack_pop & psw_unpack_beat_done); // @[accel/engine/engine.ts:669]
-  assign argBeatQ_enq_valid = dataQ_deq_valid & (dKind == 3'h4); // @[accel/engine/engine.ts:637]
-  assign argBeatQ_enq_bits = dData; // @[accel/engine/engine.ts:638]
-  assign argBeatQ_deq_ready = err | ((redGo & ~mEmpty) & maskEn); // @[accel/engine/engine.ts:883]
-  assign ridBeatQ_enq_valid = dataQ_deq_valid & (dKind == 3'h6); // @[accel/engine/engine.ts:640]
-  assign ridBeatQ_enq_bits = dData; // @[accel/engine/engine.ts:641]
-  assign ridBeatQ_deq_ready = err | (rid_unpack_pop & rid_unpack_beat_done); // @[accel/engine/engine.ts:669]
-  assign updBeatQ_enq_valid = dataQ_deq_valid & (dKind == 3'h7); // @[accel/engine/engine.ts:643]
-  assign updBeatQ_enq_bits = dData; // @[accel/engine/engine.ts:644]
-  assign updBeatQ_deq_ready = err | update_upd_ready; // @[accel/engine/engine.ts:1010]
-  assign ridPQ_enq_valid = entry & gradRowsOut; // @[accel/engine/engine.ts:802]
-  assign ridPQ_enq_bits = rid_unpack_value; // @[accel/engine/engine.ts:803]
-  assign ridPQ_deq_ready = err | pkTake; // @[accel/engine/engine.ts:1035]
-  assign outQ_enq_valid = isMean ? fin_valid_11 : (red_valid_5 & red_last_5); // @[accel/engine/engine.ts:979]
-  assign outQ_enq_bits = isMean ? {fin_end_11, meanOut} : {red_row_end_5, sum}; // @[accel/engine/engine.ts:980]
-  assign outQ_deq_ready = err | (optOn ? update_grad_ready : (wGo & (wSrc == 3'h0))); // @[accel/engine/engine.ts:1125]
-  assign awBagQ_enq_valid = (redGo & needAw) & ~optOn; // @[accel/engine/engine.ts:887]
-  assign awBagQ_enq_bits = mBag; // @[accel/engine/engine.ts:888]
-  assign awBagQ_deq_ready = err | (((awGo & owFromQ) & fromBag) & (~argEn | owArg)); // @[accel/engine/engine.ts:1081]
-  assign hq_enq_valid = update_hdr_valid | pkPush; // @[accel/engine/engine.ts:1053]
-  assign hq_enq_bits = update_hdr_valid ? {update_hdr_state ? 3'h4 : 3'h3, update_hdr_beats, update_hdr_word} : {3'h2, 5'h1, pkWord}; // @[accel/engine/engine.ts:1054]
-  assign hq_deq_ready = err | ((awGo & owFromQ) & ~fromBag); // @[accel/engine/engine.ts:1082]
-  assign argQ_enq_valid = (red_valid_5 & red_last_5) & argEn; // @[accel/engine/engine.ts:940]
-  assign argQ_enq_bits = {red_row_end_5, argmax_next}; // @[accel/engine/engine.ts:941]
-  assign argQ_deq_ready = err | (wGo & (wSrc == 3'h1)); // @[accel/engine/engine.ts:1128]
-  assign lane_mul_0_in_valid = redGo; // @[accel/engine/engine.ts:904]
-  assign lane_mul_0_a = mEmpty ? 32'h0 : ((maskEn & (argBeatQ_deq_bits[31:0] != mPos)) ? 32'h80000000 : dData[31:0]); // @[accel/engine/engine.ts:905]
-  assign lane_mul_0_b = mScale; // @[accel/engine/engine.ts:906]
-  assign lane_mul_1_in_valid = redGo; // @[accel/engine/engine.ts:904]
-  assign lane_mul_1_a = mEmpty ? 32'h0 : ((maskEn & (argBeatQ_deq_bits[63:32] != mPos)) ? 32'h80000000 : dData[63:32]); // @[accel/engine/engine.ts:905]
-  assign lane_mul_1_b = mScale; // @[accel/engine/engine.ts:906]
-  assign lane_mul_2_in_valid = redGo; // @[accel/engine/engine.ts:904]
-  assign lane_mul_2_a = mEmpty ? 32'h0 : ((maskEn & (argBeatQ_deq_bits[95:64] != mPos)) ? 32'h80000000 : dData[95:64]); // @[accel/engine/engine.ts:905]
-  assign lane_mul_2_b = mScale; // @[accel/engine/engine.ts:906]
-  assign lane_mul_3_in_valid = redGo; // @[accel/engine/engine.ts:904]
-  assign lane_mul_3_a = mEmpty ? 32'h0 : ((maskEn & (argBeatQ_deq_bits[127:96] != mPos)) ? 32'h80000000 : dData[127:96]); // @[accel/engine/engine.ts:905]
-  assign lane_mul_3_b = mScale; // @[accel/engine/engine.ts:906]
-  assign lane_add_0_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:920]
-  assign lane_add_0_a = red_first_2 ? 32'h0 : accRd[31:0]; // @[accel/engine/engine.ts:921]
-  assign lane_add_0_b = lane_mul_0_y; // @[accel/engine/engine.ts:922]
-  assign lane_add_0_sub = 1'b0; // @[accel/engine/engine.ts:923]
-  assign lane_max_0_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:925]
-  assign lane_max_0_a = red_first_2 ? lane_mul_0_y : accRd[31:0]; // @[accel/engine/engine.ts:926]
-  assign lane_max_0_b = lane_mul_0_y; // @[accel/engine/engine.ts:927]
-  assign lane_add_1_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:920]
-  assign lane_add_1_a = red_first_2 ? 32'h0 : accRd[63:32]; // @[accel/engine/engine.ts:921]
-  assign lane_add_1_b = lane_mul_1_y; // @[accel/engine/engine.ts:922]
-  assign lane_add_1_sub = 1'b0; // @[accel/engine/engine.ts:923]
-  assign lane_max_1_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:925]
-  assign lane_max_1_a = red_first_2 ? lane_mul_1_y : accRd[63:32]; // @[accel/engine/engine.ts:926]
-  assign lane_max_1_b = lane_mul_1_y; // @[accel/engine/engine.ts:927]
-  assign lane_add_2_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:920]
-  assign lane_add_2_a = red_first_2 ? 32'h0 : accRd[95:64]; // @[accel/engine/engine.ts:921]
-  assign lane_add_2_b = lane_mul_2_y; // @[accel/engine/engine.ts:922]
-  assign lane_add_2_sub = 1'b0; // @[accel/engine/engine.ts:923]
-  assign lane_max_2_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:925]
-  assign lane_max_2_a = red_first_2 ? lane_mul_2_y : accRd[95:64]; // @[accel/engine/engine.ts:926]
-  assign lane_max_2_b = lane_mul_2_y; // @[accel/engine/engine.ts:927]
-  assign lane_add_3_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:920]
-  assign lane_add_3_a = red_first_2 ? 32'h0 : accRd[127:96]; // @[accel/engine/engine.ts:921]
-  assign lane_add_3_b = lane_mul_3_y; // @[accel/engine/engine.ts:922]
-  assign lane_add_3_sub = 1'b0; // @[accel/engine/engine.ts:923]
-  assign lane_max_3_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:925]
-  assign lane_max_3_a = red_first_2 ? lane_mul_3_y : accRd[127:96]; // @[accel/engine/engine.ts:926]
-  assign lane_max_3_b = lane_mul_3_y; // @[accel/engine/engine.ts:927]
-  assign nConv_in_valid = finIn; // @[accel/engine/engine.ts:949]
-  assign nConv_a = red_n_5; // @[accel/engine/engine.ts:950]
-  assign lane_div_0_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:972]
-  assign lane_div_0_a = d2[31:0]; // @[accel/engine/engine.ts:973]
-  assign lane_div_0_b = nConv_y; // @[accel/engine/engine.ts:974]
-  assign lane_div_1_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:972]
-  assign lane_div_1_a = d2[63:32]; // @[accel/engine/engine.ts:973]
-  assign lane_div_1_b = nConv_y; // @[accel/engine/engine.ts:974]
-  assign lane_div_2_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:972]
-  assign lane_div_2_a = d2[95:64]; // @[accel/engine/engine.ts:973]
-  assign lane_div_2_b = nConv_y; // @[accel/engine/engine.ts:974]
-  assign lane_div_3_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:972]
-  assign lane_div_3_a = d2[127:96]; // @[accel/engine/engine.ts:973]
-  assign lane_div_3_b = nConv_y; // @[accel/engine/engine.ts:974]
-  assign update_start = opStart; // @[accel/engine/engine.ts:1186]
-  assign update_flush = err; // @[accel/engine/engine.ts:990]
-  assign update_opt_1 = opt; // @[accel/engine/engine.ts:991]
-  assign update_keepGrad = keepGrad; // @[accel/engine/engine.ts:992]
-  assign update_unfused_1 = unfused; // @[accel/engine/engine.ts:993]
-  assign update_dim = dim[15:0]; // @[accel/engine/engine.ts:994]
-  assign update_rowBeats = rowBeats; // @[accel/engine/engine.ts:995]
-  assign update_tailStrb = tailStrb; // @[accel/engine/engine.ts:996]
-  assign update_lr = lr; // @[accel/engine/engine.ts:997]
-  assign update_eps = eps; // @[accel/engine/engine.ts:998]
-  assign update_weightBase = weight_lo; // @[accel/engine/engine.ts:999]
-  assign update_stateBase = state_lo; // @[accel/engine/engine.ts:1000]
-  assign update_rowStride = weight_stride; // @[accel/engine/engine.ts:1001]
-  assign update_outBase = _T_75; // @[accel/engine/engine.ts:1002]
-  assign update_outStride = out_stride; // @[accel/engine/engine.ts:1003]
-  assign update_rid_valid = ridUQ_deq_valid; // @[accel/engine/engine.ts:1004]
-  assign update_rid = ridUQ_deq_bits[31:0]; // @[accel/engine/engine.ts:1005]
-  assign update_rid_seg = ridUQ_deq_bits[63:32]; // @[accel/engine/engine.ts:1006]
-  assign update_grad_valid = optOn & outQ_deq_valid; // @[accel/engine/engine.ts:1126]
-  assign update_grad = outQ_deq_bits[127:0]; // @[accel/engine/engine.ts:1127]
-  assign update_upd_valid = updBeatQ_deq_valid; // @[accel/engine/engine.ts:1008]
-  assign update_upd = updBeatQ_deq_bits; // @[accel/engine/engine.ts:1009]
-  assign update_hdr_ready = updHdrOk; // @[accel/engine/engine.ts:1036]
-  assign update_wd_ready = (wGo & (wSrc == 3'h3)) & ~err; // @[accel/engine/engine.ts:1130]
-  assign update_sd_ready = (wGo & (wSrc == 3'h4)) & ~err; // @[accel/engine/engine.ts:1131]
-  assign pkQ_enq_valid = pkPush; // @[accel/engine/engine.ts:1038]
-  assign pkQ_enq_bits = {pkNextStrb, pkNextData}; // @[accel/engine/engine.ts:1039]
-  assign pkQ_deq_ready = err | (wGo & (wSrc == 3'h2)); // @[accel/engine/engine.ts:1129]
-  assign lenQ_enq_valid = awGo; // @[accel/engine/engine.ts:1093]
-  assign lenQ_enq_bits = {curOwSrc, _T_77[7:0]}; // @[accel/engine/engine.ts:1098]
-  assign lenQ_deq_ready = wGo & burstEnd; // @[accel/engine/engine.ts:1124]
-  assign awAddrQ_enq_valid = awGo; // @[accel/engine/engine.ts:1096]
-  assign awAddrQ_enq_bits = {curOwWord, 4'h0}; // @[accel/engine/engine.ts:1097]
-  assign awAddrQ_deq_ready = bFire; // @[accel/engine/engine.ts:1156]
+  assign metaQ_deq_ready = err | (redGo & isRowEnd); // @[accel/engine/engine.ts:888]
+  assign ridUQ_enq_valid = unfused ? emTake : segOut; // @[accel/engine/engine.ts:804]
+  assign ridUQ_enq_bits = unfused ? {updU, rid_unpack_value} : {tok_q_0_deq_bits[191:160], tok_q_0_deq_bits[31:0]}; // @[accel/engine/engine.ts:805]
+  assign ridUQ_deq_ready = err | update_rid_ready; // @[accel/engine/engine.ts:1011]
+  assign dataQ_enq_valid = rdPending; // @[accel/engine/engine.ts:623]
+  assign dataQ_enq_bits = {rdKind, robData}; // @[accel/engine/engine.ts:624]
+  assign dataQ_deq_ready = err ? 1'b1 : ((dKind == 3'h0) ? offBeatQ_enq_ready : ((dKind == 3'h1) ? idxBeatQ_enq_ready : ((dKind == 3'h3) ? pswBeatQ_enq_ready : ((dKind == 3'h4) ? argBeatQ_enq_ready : ((dKind == 3'h5) ? 1'b1 : ((dKind == 3'h6) ? ridBeatQ_enq_ready : ((dKind == 3'h7) ? updBeatQ_enq_ready : rowBeatReady))))))); // @[accel/engine/engine.ts:652]
+  assign offBeatQ_enq_valid = dataQ_deq_valid & (dKind == 3'h0); // @[accel/engine/engine.ts:631]
+  assign offBeatQ_enq_bits = dData; // @[accel/engine/engine.ts:632]
+  assign offBeatQ_deq_ready = err | (off_unpack_pop & off_unpack_beat_done); // @[accel/engine/engine.ts:673]
+  assign idxBeatQ_enq_valid = dataQ_deq_valid & (dKind == 3'h1); // @[accel/engine/engine.ts:633]
+  assign idxBeatQ_enq_bits = dData; // @[accel/engine/engine.ts:634]
+  assign idxBeatQ_deq_ready = err | (idx_unpack_pop & idx_unpack_beat_done); // @[accel/engine/engine.ts:673]
+  assign pswBeatQ_enq_valid = dataQ_deq_valid & (dKind == 3'h3); // @[accel/engine/engine.ts:636]
+  assign pswBeatQ_enq_bits = dData; // @[accel/engine/engine.ts:637]
+  assign pswBeatQ_deq_ready = err | (psw_unpack_pop & psw_unpack_beat_done); // @[accel/engine/engine.ts:673]
+  assign argBeatQ_enq_valid = dataQ_deq_valid & (dKind == 3'h4); // @[accel/engine/engine.ts:640]
+  assign argBeatQ_enq_bits = dData; // @[accel/engine/engine.ts:641]
+  assign argBeatQ_deq_ready = err | ((redGo & ~mEmpty) & maskEn); // @[accel/engine/engine.ts:887]
+  assign ridBeatQ_enq_valid = dataQ_deq_valid & (dKind == 3'h6); // @[accel/engine/engine.ts:643]
+  assign ridBeatQ_enq_bits = dData; // @[accel/engine/engine.ts:644]
+  assign ridBeatQ_deq_ready = err | (rid_unpack_pop & rid_unpack_beat_done); // @[accel/engine/engine.ts:673]
+  assign updBeatQ_enq_valid = dataQ_deq_valid & (dKind == 3'h7); // @[accel/engine/engine.ts:646]
+  assign updBeatQ_enq_bits = dData; // @[accel/engine/engine.ts:647]
+  assign updBeatQ_deq_ready = err | update_upd_ready; // @[accel/engine/engine.ts:1014]
+  assign ridPQ_enq_valid = entry & gradRowsOut; // @[accel/engine/engine.ts:806]
+  assign ridPQ_enq_bits = rid_unpack_value; // @[accel/engine/engine.ts:807]
+  assign ridPQ_deq_ready = err | pkTake; // @[accel/engine/engine.ts:1039]
+  assign outQ_enq_valid = isMean ? fin_valid_11 : (red_valid_5 & red_last_5); // @[accel/engine/engine.ts:983]
+  assign outQ_enq_bits = isMean ? {fin_end_11, meanOut} : {red_row_end_5, sum}; // @[accel/engine/engine.ts:984]
+  assign outQ_deq_ready = err | (optOn ? update_grad_ready : (wGo & (wSrc == 3'h0))); // @[accel/engine/engine.ts:1129]
+  assign awBagQ_enq_valid = (redGo & needAw) & ~optOn; // @[accel/engine/engine.ts:891]
+  assign awBagQ_enq_bits = mBag; // @[accel/engine/engine.ts:892]
+  assign awBagQ_deq_ready = err | (((awGo & owFromQ) & fromBag) & (~argEn | owArg)); // @[accel/engine/engine.ts:1085]
+  assign hq_enq_valid = update_hdr_valid | pkPush; // @[accel/engine/engine.ts:1057]
+  assign hq_enq_bits = update_hdr_valid ? {update_hdr_state ? 3'h4 : 3'h3, update_hdr_beats, update_hdr_word} : {3'h2, 5'h1, pkWord}; // @[accel/engine/engine.ts:1058]
+  assign hq_deq_ready = err | ((awGo & owFromQ) & ~fromBag); // @[accel/engine/engine.ts:1086]
+  assign argQ_enq_valid = (red_valid_5 & red_last_5) & argEn; // @[accel/engine/engine.ts:944]
+  assign argQ_enq_bits = {red_row_end_5, argmax_next}; // @[accel/engine/engine.ts:945]
+  assign argQ_deq_ready = err | (wGo & (wSrc == 3'h1)); // @[accel/engine/engine.ts:1132]
+  assign lane_mul_0_in_valid = redGo; // @[accel/engine/engine.ts:908]
+  assign lane_mul_0_a = mEmpty ? 32'h0 : ((maskEn & (argBeatQ_deq_bits[31:0] != mPos)) ? 32'h80000000 : dData[31:0]); // @[accel/engine/engine.ts:909]
+  assign lane_mul_0_b = mScale; // @[accel/engine/engine.ts:910]
+  assign lane_mul_1_in_valid = redGo; // @[accel/engine/engine.ts:908]
+  assign lane_mul_1_a = mEmpty ? 32'h0 : ((maskEn & (argBeatQ_deq_bits[63:32] != mPos)) ? 32'h80000000 : dData[63:32]); // @[accel/engine/engine.ts:909]
+  assign lane_mul_1_b = mScale; // @[accel/engine/engine.ts:910]
+  assign lane_mul_2_in_valid = redGo; // @[accel/engine/engine.ts:908]
+  assign lane_mul_2_a = mEmpty ? 32'h0 : ((maskEn & (argBeatQ_deq_bits[95:64] != mPos)) ? 32'h80000000 : dData[95:64]); // @[accel/engine/engine.ts:909]
+  assign lane_mul_2_b = mScale; // @[accel/engine/engine.ts:910]
+  assign lane_mul_3_in_valid = redGo; // @[accel/engine/engine.ts:908]
+  assign lane_mul_3_a = mEmpty ? 32'h0 : ((maskEn & (argBeatQ_deq_bits[127:96] != mPos)) ? 32'h80000000 : dData[127:96]); // @[accel/engine/engine.ts:909]
+  assign lane_mul_3_b = mScale; // @[accel/engine/engine.ts:910]
+  assign lane_add_0_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:924]
+  assign lane_add_0_a = red_first_2 ? 32'h0 : accRd[31:0]; // @[accel/engine/engine.ts:925]
+  assign lane_add_0_b = lane_mul_0_y; // @[accel/engine/engine.ts:926]
+  assign lane_add_0_sub = 1'b0; // @[accel/engine/engine.ts:927]
+  assign lane_max_0_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:929]
+  assign lane_max_0_a = red_first_2 ? lane_mul_0_y : accRd[31:0]; // @[accel/engine/engine.ts:930]
+  assign lane_max_0_b = lane_mul_0_y; // @[accel/engine/engine.ts:931]
+  assign lane_add_1_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:924]
+  assign lane_add_1_a = red_first_2 ? 32'h0 : accRd[63:32]; // @[accel/engine/engine.ts:925]
+  assign lane_add_1_b = lane_mul_1_y; // @[accel/engine/engine.ts:926]
+  assign lane_add_1_sub = 1'b0; // @[accel/engine/engine.ts:927]
+  assign lane_max_1_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:929]
+  assign lane_max_1_a = red_first_2 ? lane_mul_1_y : accRd[63:32]; // @[accel/engine/engine.ts:930]
+  assign lane_max_1_b = lane_mul_1_y; // @[accel/engine/engine.ts:931]
+  assign lane_add_2_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:924]
+  assign lane_add_2_a = red_first_2 ? 32'h0 : accRd[95:64]; // @[accel/engine/engine.ts:925]
+  assign lane_add_2_b = lane_mul_2_y; // @[accel/engine/engine.ts:926]
+  assign lane_add_2_sub = 1'b0; // @[accel/engine/engine.ts:927]
+  assign lane_max_2_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:929]
+  assign lane_max_2_a = red_first_2 ? lane_mul_2_y : accRd[95:64]; // @[accel/engine/engine.ts:930]
+  assign lane_max_2_b = lane_mul_2_y; // @[accel/engine/engine.ts:931]
+  assign lane_add_3_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:924]
+  assign lane_add_3_a = red_first_2 ? 32'h0 : accRd[127:96]; // @[accel/engine/engine.ts:925]
+  assign lane_add_3_b = lane_mul_3_y; // @[accel/engine/engine.ts:926]
+  assign lane_add_3_sub = 1'b0; // @[accel/engine/engine.ts:927]
+  assign lane_max_3_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:929]
+  assign lane_max_3_a = red_first_2 ? lane_mul_3_y : accRd[127:96]; // @[accel/engine/engine.ts:930]
+  assign lane_max_3_b = lane_mul_3_y; // @[accel/engine/engine.ts:931]
+  assign nConv_in_valid = finIn; // @[accel/engine/engine.ts:953]
+  assign nConv_a = red_n_5; // @[accel/engine/engine.ts:954]
+  assign lane_div_0_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:976]
+  assign lane_div_0_a = d2[31:0]; // @[accel/engine/engine.ts:977]
+  assign lane_div_0_b = nConv_y; // @[accel/engine/engine.ts:978]
+  assign lane_div_1_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:976]
+  assign lane_div_1_a = d2[63:32]; // @[accel/engine/engine.ts:977]
+  assign lane_div_1_b = nConv_y; // @[accel/engine/engine.ts:978]
+  assign lane_div_2_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:976]
+  assign lane_div_2_a = d2[95:64]; // @[accel/engine/engine.ts:977]
+  assign lane_div_2_b = nConv_y; // @[accel/engine/engine.ts:978]
+  assign lane_div_3_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:976]
+  assign lane_div_3_a = d2[127:96]; // @[accel/engine/engine.ts:977]
+  assign lane_div_3_b = nConv_y; // @[accel/engine/engine.ts:978]
+  assign update_start = opStart; // @[accel/engine/engine.ts:1190]
+  assign update_flush = err; // @[accel/engine/engine.ts:994]
+  assign update_opt_1 = opt; // @[accel/engine/engine.ts:995]
+  assign update_keepGrad = keepGrad; // @[accel/engine/engine.ts:996]
+  assign update_unfused_1 = unfused; // @[accel/engine/engine.ts:997]
+  assign update_dim = dim[15:0]; // @[accel/engine/engine.ts:998]
+  assign update_rowBeats = rowBeats; // @[accel/engine/engine.ts:999]
+  assign update_tailStrb = tailStrb; // @[accel/engine/engine.ts:1000]
+  assign update_lr = lr; // @[accel/engine/engine.ts:1001]
+  assign update_eps = eps; // @[accel/engine/engine.ts:1002]
+  assign update_weightBase = weight_lo; // @[accel/engine/engine.ts:1003]
+  assign update_stateBase = state_lo; // @[accel/engine/engine.ts:1004]
+  assign update_rowStride = weight_stride; // @[accel/engine/engine.ts:1005]
+  assign update_outBase = _T_75; // @[accel/engine/engine.ts:1006]
+  assign update_outStride = out_stride; // @[accel/engine/engine.ts:1007]
+  assign update_rid_valid = ridUQ_deq_valid; // @[accel/engine/engine.ts:1008]
+  assign update_rid = ridUQ_deq_bits[31:0]; // @[accel/engine/engine.ts:1009]
+  assign update_rid_seg = ridUQ_deq_bits[63:32]; // @[accel/engine/engine.ts:1010]
+  assign update_grad_valid = optOn & outQ_deq_valid; // @[accel/engine/engine.ts:1130]
+  assign update_grad = outQ_deq_bits[127:0]; // @[accel/engine/engine.ts:1131]
+  assign update_upd_valid = updBeatQ_deq_valid; // @[accel/engine/engine.ts:1012]
+  assign update_upd = updBeatQ_deq_bits; // @[accel/engine/engine.ts:1013]
+  assign update_hdr_ready = updHdrOk; // @[accel/engine/engine.ts:1040]
+  assign update_wd_ready = (wGo & (wSrc == 3'h3)) & ~err; // @[accel/engine/engine.ts:1134]
+  assign update_sd_ready = (wGo & (wSrc == 3'h4)) & ~err; // @[accel/engine/engine.ts:1135]
+  assign pkQ_enq_valid = pkPush; // @[accel/engine/engine.ts:1042]
+  assign pkQ_enq_bits = {pkNextStrb, pkNextData}; // @[accel/engine/engine.ts:1043]
+  assign pkQ_deq_ready = err | (wGo & (wSrc == 3'h2)); // @[accel/engine/engine.ts:1133]
+  assign lenQ_enq_valid = awGo; // @[accel/engine/engine.ts:1097]
+  assign lenQ_enq_bits = {curOwSrc, _T_77[7:0]}; // @[accel/engine/engine.ts:1102]
+  assign lenQ_deq_ready = wGo & burstEnd; // @[accel/engine/engine.ts:1128]
+  assign awAddrQ_enq_valid = awGo; // @[accel/engine/engine.ts:1100]
+  assign awAddrQ_enq_bits = {curOwWord, 4'h0}; // @[accel/engine/engine.ts:1101]
+  assign awAddrQ_deq_ready = bFire; // @[accel/engine/engine.ts:1160]
   assign s_axi_lite_awready = wfire; // @[accel/engine/engine.ts:226]
   assign s_axi_lite_wready = wfire; // @[accel/engine/engine.ts:226]
   assign s_axi_lite_bresp = 2'h0; // @[accel/engine/engine.ts:226]
@@ -2165,43 +2167,43 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
   assign s_axi_lite_rdata = rdata; // @[accel/engine/engine.ts:226]
   assign s_axi_lite_rresp = 2'h0; // @[accel/engine/engine.ts:226]
   assign s_axi_lite_rvalid = rvalid; // @[accel/engine/engine.ts:226]
-  assign m_axi_awid = 5'h0; // @[accel/engine/engine.ts:1102]
-  assign m_axi_awaddr = awAddr; // @[accel/engine/engine.ts:1100]
-  assign m_axi_awlen = awLen; // @[accel/engine/engine.ts:1101]
-  assign m_axi_awsize = 3'h4; // @[accel/engine/engine.ts:1103]
-  assign m_axi_awburst = 2'h1; // @[accel/engine/engine.ts:1104]
-  assign m_axi_awlock = 1'b0; // @[accel/engine/engine.ts:1105]
-  assign m_axi_awcache = 4'h3; // @[accel/engine/engine.ts:1106]
-  assign m_axi_awprot = 3'h0; // @[accel/engine/engine.ts:1107]
-  assign m_axi_awqos = 4'h0; // @[accel/engine/engine.ts:1108]
-  assign m_axi_awvalid = awValid; // @[accel/engine/engine.ts:1099]
-  assign m_axi_wdata = wData; // @[accel/engine/engine.ts:1147]
-  assign m_axi_wstrb = wStrb; // @[accel/engine/engine.ts:1148]
-  assign m_axi_wlast = wLast; // @[accel/engine/engine.ts:1149]
-  assign m_axi_wvalid = wValid; // @[accel/engine/engine.ts:1146]
-  assign m_axi_bready = bReady; // @[accel/engine/engine.ts:1152]
-  assign m_axi_arid = arId; // @[accel/engine/engine.ts:566]
-  assign m_axi_araddr = arAddr; // @[accel/engine/engine.ts:564]
-  assign m_axi_arlen = arLen; // @[accel/engine/engine.ts:565]
-  assign m_axi_arsize = 3'h4; // @[accel/engine/engine.ts:567]
-  assign m_axi_arburst = 2'h1; // @[accel/engine/engine.ts:568]
-  assign m_axi_arlock = 1'b0; // @[accel/engine/engine.ts:569]
-  assign m_axi_arcache = 4'h3; // @[accel/engine/engine.ts:570]
-  assign m_axi_arprot = 3'h0; // @[accel/engine/engine.ts:571]
-  assign m_axi_arqos = 4'h0; // @[accel/engine/engine.ts:572]
-  assign m_axi_arvalid = arValid; // @[accel/engine/engine.ts:563]
-  assign m_axi_rready = rReady; // @[accel/engine/engine.ts:584]
+  assign m_axi_awid = 5'h0; // @[accel/engine/engine.ts:1106]
+  assign m_axi_awaddr = awAddr; // @[accel/engine/engine.ts:1104]
+  assign m_axi_awlen = awLen; // @[accel/engine/engine.ts:1105]
+  assign m_axi_awsize = 3'h4; // @[accel/engine/engine.ts:1107]
+  assign m_axi_awburst = 2'h1; // @[accel/engine/engine.ts:1108]
+  assign m_axi_awlock = 1'b0; // @[accel/engine/engine.ts:1109]
+  assign m_axi_awcache = 4'h3; // @[accel/engine/engine.ts:1110]
+  assign m_axi_awprot = 3'h0; // @[accel/engine/engine.ts:1111]
+  assign m_axi_awqos = 4'h0; // @[accel/engine/engine.ts:1112]
+  assign m_axi_awvalid = awValid; // @[accel/engine/engine.ts:1103]
+  assign m_axi_wdata = wData; // @[accel/engine/engine.ts:1151]
+  assign m_axi_wstrb = wStrb; // @[accel/engine/engine.ts:1152]
+  assign m_axi_wlast = wLast; // @[accel/engine/engine.ts:1153]
+  assign m_axi_wvalid = wValid; // @[accel/engine/engine.ts:1150]
+  assign m_axi_bready = bReady; // @[accel/engine/engine.ts:1156]
+  assign m_axi_arid = arId; // @[accel/engine/engine.ts:569]
+  assign m_axi_araddr = arAddr; // @[accel/engine/engine.ts:567]
+  assign m_axi_arlen = arLen; // @[accel/engine/engine.ts:568]
+  assign m_axi_arsize = 3'h4; // @[accel/engine/engine.ts:570]
+  assign m_axi_arburst = 2'h1; // @[accel/engine/engine.ts:571]
+  assign m_axi_arlock = 1'b0; // @[accel/engine/engine.ts:572]
+  assign m_axi_arcache = 4'h3; // @[accel/engine/engine.ts:573]
+  assign m_axi_arprot = 3'h0; // @[accel/engine/engine.ts:574]
+  assign m_axi_arqos = 4'h0; // @[accel/engine/engine.ts:575]
+  assign m_axi_arvalid = arValid; // @[accel/engine/engine.ts:566]
+  assign m_axi_rready = rReady; // @[accel/engine/engine.ts:587]
   assign irq = done; // @[accel/engine/engine.ts:247]
-  assign slotLen_rd0 = slotLen[headSlot]; // @[accel/engine/engine.ts:602]
-  assign slotKind_rd0 = slotKind[headSlot]; // @[accel/engine/engine.ts:603]
-  assign robRcv_rd0 = robRcv[tailSlot]; // @[accel/engine/engine.ts:544]
-  assign robRcv_rd1 = robRcv[rSlot]; // @[accel/engine/engine.ts:587]
-  assign robRcv_rd2 = robRcv[headSlot]; // @[accel/engine/engine.ts:601]
-  assign robBase_rd0 = robBase[rSlot]; // @[accel/engine/engine.ts:588]
-  assign robBase_rd1 = robBase[headSlot]; // @[accel/engine/engine.ts:601]
-  assign rErrAddr = slotAddr[rSlot]; // @[accel/engine/engine.ts:1157]
-  assign acc_rd0 = acc[red_beat_2]; // @[accel/engine/engine.ts:916]
-  assign argMem_rd0 = argMem[red_beat_5]; // @[accel/engine/engine.ts:938]
+  assign slotLen_rd0 = slotLen[headSlot]; // @[accel/engine/engine.ts:605]
+  assign slotKind_rd0 = slotKind[headSlot]; // @[accel/engine/engine.ts:606]
+  assign robRcv_rd0 = robRcv[tailSlot]; // @[accel/engine/engine.ts:547]
+  assign robRcv_rd1 = robRcv[rSlot]; // @[accel/engine/engine.ts:590]
+  assign robRcv_rd2 = robRcv[headSlot]; // @[accel/engine/engine.ts:604]
+  assign robBase_rd0 = robBase[rSlot]; // @[accel/engine/engine.ts:591]
+  assign robBase_rd1 = robBase[headSlot]; // @[accel/engine/engine.ts:604]
+  assign rErrAddr = slotAddr[rSlot]; // @[accel/engine/engine.ts:1161]
+  assign acc_rd0 = acc[red_beat_2]; // @[accel/engine/engine.ts:920]
+  assign argMem_rd0 = argMem[red_beat_5]; // @[accel/engine/engine.ts:942]
 
   always @(posedge aclk) begin
     if (!aresetn) begin
@@ -2320,311 +2322,311 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
       rowIsArg <= 1'b0; // @[accel/engine/engine.ts:485]
       rowFk <= 2'h0; // @[accel/engine/engine.ts:493]
       updRes <= 7'h0; // @[accel/engine/engine.ts:505]
-      lfsr <= 16'hace1; // @[accel/engine/engine.ts:580]
-      headSlot <= 5'h0; // @[accel/engine/engine.ts:597]
-      dBeat <= 2'h0; // @[accel/engine/engine.ts:598]
-      rdPending <= 1'b0; // @[accel/engine/engine.ts:599]
-      rdKind <= 3'h0; // @[accel/engine/engine.ts:600]
-      descLoaded <= 1'b0; // @[accel/engine/engine.ts:653]
-      off_unpack_left <= 33'h0; // @[accel/engine/engine.ts:657]
-      off_unpack_lane <= 2'h0; // @[accel/engine/engine.ts:658]
-      idx_unpack_left <= 33'h0; // @[accel/engine/engine.ts:657]
-      idx_unpack_lane <= 2'h0; // @[accel/engine/engine.ts:658]
-      psw_unpack_left <= 33'h0; // @[accel/engine/engine.ts:657]
-      psw_unpack_lane <= 2'h0; // @[accel/engine/engine.ts:658]
-      rid_unpack_left <= 33'h0; // @[accel/engine/engine.ts:657]
-      rid_unpack_lane <= 2'h0; // @[accel/engine/engine.ts:658]
-      bagIdx <= 32'h0; // @[accel/engine/engine.ts:693]
-      haveStart <= 1'b0; // @[accel/engine/engine.ts:694]
-      inBag <= 1'b0; // @[accel/engine/engine.ts:695]
-      cur <= 32'h0; // @[accel/engine/engine.ts:696]
-      lookLeft <= 32'h0; // @[accel/engine/engine.ts:697]
-      heldValid <= 1'b0; // @[accel/engine/engine.ts:698]
-      heldRow <= 32'h0; // @[accel/engine/engine.ts:699]
-      heldFirst <= 1'b0; // @[accel/engine/engine.ts:700]
-      heldLast <= 1'b0; // @[accel/engine/engine.ts:701]
-      heldEmpty <= 1'b0; // @[accel/engine/engine.ts:702]
-      heldScale <= 32'h0; // @[accel/engine/engine.ts:703]
-      heldSlot <= 1'b0; // @[accel/engine/engine.ts:704]
-      heldBag <= 32'h0; // @[accel/engine/engine.ts:705]
-      heldN <= 32'h0; // @[accel/engine/engine.ts:706]
-      heldPos <= 32'h0; // @[accel/engine/engine.ts:708]
-      nCount <= 32'h0; // @[accel/engine/engine.ts:709]
-      seenInBag <= 1'b0; // @[accel/engine/engine.ts:711]
-      seqSlot <= 1'b0; // @[accel/engine/engine.ts:712]
-      segRid <= 32'h0; // @[accel/engine/engine.ts:718]
-      heldRid <= 32'h0; // @[accel/engine/engine.ts:719]
-      emPh <= 2'h0; // @[accel/engine/engine.ts:792]
-      emRow <= 32'h0; // @[accel/engine/engine.ts:793]
-      updU <= 32'h0; // @[accel/engine/engine.ts:794]
-      rj <= 4'h0; // @[accel/engine/engine.ts:840]
-      red_valid_0 <= 1'b0; // @[accel/engine/engine.ts:844]
-      red_valid_1 <= 1'b0; // @[accel/engine/engine.ts:844]
-      red_valid_2 <= 1'b0; // @[accel/engine/engine.ts:844]
-      red_valid_3 <= 1'b0; // @[accel/engine/engine.ts:844]
-      red_valid_4 <= 1'b0; // @[accel/engine/engine.ts:844]
-      red_valid_5 <= 1'b0; // @[accel/engine/engine.ts:844]
-      red_slot_0 <= 1'b0; // @[accel/engine/engine.ts:845]
-      red_slot_1 <= 1'b0; // @[accel/engine/engine.ts:845]
-      red_slot_2 <= 1'b0; // @[accel/engine/engine.ts:845]
-      red_slot_3 <= 1'b0; // @[accel/engine/engine.ts:845]
-      red_slot_4 <= 1'b0; // @[accel/engine/engine.ts:845]
-      red_slot_5 <= 1'b0; // @[accel/engine/engine.ts:845]
-      red_beat_0 <= 4'h0; // @[accel/engine/engine.ts:846]
-      red_beat_1 <= 4'h0; // @[accel/engine/engine.ts:846]
-      red_beat_2 <= 4'h0; // @[accel/engine/engine.ts:846]
-      red_beat_3 <= 4'h0; // @[accel/engine/engine.ts:846]
-      red_beat_4 <= 4'h0; // @[accel/engine/engine.ts:846]
-      red_beat_5 <= 4'h0; // @[accel/engine/engine.ts:846]
-      red_last_0 <= 1'b0; // @[accel/engine/engine.ts:847]
-      red_last_1 <= 1'b0; // @[accel/engine/engine.ts:847]
-      red_last_2 <= 1'b0; // @[accel/engine/engine.ts:847]
-      red_last_3 <= 1'b0; // @[accel/engine/engine.ts:847]
-      red_last_4 <= 1'b0; // @[accel/engine/engine.ts:847]
-      red_last_5 <= 1'b0; // @[accel/engine/engine.ts:847]
-      red_row_end_0 <= 1'b0; // @[accel/engine/engine.ts:848]
-      red_row_end_1 <= 1'b0; // @[accel/engine/engine.ts:848]
-      red_row_end_2 <= 1'b0; // @[accel/engine/engine.ts:848]
-      red_row_end_3 <= 1'b0; // @[accel/engine/engine.ts:848]
-      red_row_end_4 <= 1'b0; // @[accel/engine/engine.ts:848]
-      red_row_end_5 <= 1'b0; // @[accel/engine/engine.ts:848]
-      red_first_0 <= 1'b0; // @[accel/engine/engine.ts:849]
-      red_first_1 <= 1'b0; // @[accel/engine/engine.ts:849]
-      red_first_2 <= 1'b0; // @[accel/engine/engine.ts:849]
-      red_first_3 <= 1'b0; // @[accel/engine/engine.ts:849]
-      red_first_4 <= 1'b0; // @[accel/engine/engine.ts:849]
-      red_first_5 <= 1'b0; // @[accel/engine/engine.ts:849]
-      red_n_0 <= 32'h0; // @[accel/engine/engine.ts:850]
-      red_n_1 <= 32'h0; // @[accel/engine/engine.ts:850]
-      red_n_2 <= 32'h0; // @[accel/engine/engine.ts:850]
-      red_n_3 <= 32'h0; // @[accel/engine/engine.ts:850]
-      red_n_4 <= 32'h0; // @[accel/engine/engine.ts:850]
-      red_n_5 <= 32'h0; // @[accel/engine/engine.ts:850]
-      red_pos_0 <= 32'h0; // @[accel/engine/engine.ts:851]
-      red_pos_1 <= 32'h0; // @[accel/engine/engine.ts:851]
-      red_pos_2 <= 32'h0; // @[accel/engine/engine.ts:851]
-      red_pos_3 <= 32'h0; // @[accel/engine/engine.ts:851]
-      red_pos_4 <= 32'h0; // @[accel/engine/engine.ts:851]
-      red_pos_5 <= 32'h0; // @[accel/engine/engine.ts:851]
-      red_empty_0 <= 1'b0; // @[accel/engine/engine.ts:852]
-      red_empty_1 <= 1'b0; // @[accel/engine/engine.ts:852]
-      red_empty_2 <= 1'b0; // @[accel/engine/engine.ts:852]
-      red_empty_3 <= 1'b0; // @[accel/engine/engine.ts:852]
-      red_empty_4 <= 1'b0; // @[accel/engine/engine.ts:852]
-      red_empty_5 <= 1'b0; // @[accel/engine/engine.ts:852]
-      outRes <= 5'h0; // @[accel/engine/engine.ts:862]
-      argRes <= 6'h0; // @[accel/engine/engine.ts:877]
-      d1Valid <= 1'b0; // @[accel/engine/engine.ts:951]
-      d2Valid <= 1'b0; // @[accel/engine/engine.ts:952]
-      d1 <= 128'h0; // @[accel/engine/engine.ts:953]
-      d2 <= 128'h0; // @[accel/engine/engine.ts:954]
-      zN_0 <= 1'b0; // @[accel/engine/engine.ts:955]
-      regNext <= 1'b0; // @[accel/engine/engine.ts:956]
-      endD_0 <= 1'b0; // @[accel/engine/engine.ts:957]
-      regNext_1 <= 1'b0; // @[accel/engine/engine.ts:958]
-      fin_valid_0 <= 1'b0; // @[accel/engine/engine.ts:963]
-      fin_zero_0 <= 1'b0; // @[accel/engine/engine.ts:964]
-      fin_end_0 <= 1'b0; // @[accel/engine/engine.ts:965]
-      fin_valid_1 <= 1'b0; // @[accel/engine/engine.ts:963]
-      fin_zero_1 <= 1'b0; // @[accel/engine/engine.ts:964]
-      fin_end_1 <= 1'b0; // @[accel/engine/engine.ts:965]
-      fin_valid_2 <= 1'b0; // @[accel/engine/engine.ts:963]
-      fin_zero_2 <= 1'b0; // @[accel/engine/engine.ts:964]
-      fin_end_2 <= 1'b0; // @[accel/engine/engine.ts:965]
-      fin_valid_3 <= 1'b0; // @[accel/engine/engine.ts:963]
-      fin_zero_3 <= 1'b0; // @[accel/engine/engine.ts:964]
-      fin_end_3 <= 1'b0; // @[accel/engine/engine.ts:965]
-      fin_valid_4 <= 1'b0; // @[accel/engine/engine.ts:963]
-      fin_zero_4 <= 1'b0; // @[accel/engine/engine.ts:964]
-      fin_end_4 <= 1'b0; // @[accel/engine/engine.ts:965]
-      fin_valid_5 <= 1'b0; // @[accel/engine/engine.ts:963]
-      fin_zero_5 <= 1'b0; // @[accel/engine/engine.ts:964]
-      fin_end_5 <= 1'b0; // @[accel/engine/engine.ts:965]
-      fin_valid_6 <= 1'b0; // @[accel/engine/engine.ts:963]
-      fin_zero_6 <= 1'b0; // @[accel/engine/engine.ts:964]
-      fin_end_6 <= 1'b0; // @[accel/engine/engine.ts:965]
-      fin_valid_7 <= 1'b0; // @[accel/engine/engine.ts:963]
-      fin_zero_7 <= 1'b0; // @[accel/engine/engine.ts:964]
-      fin_end_7 <= 1'b0; // @[accel/engine/engine.ts:965]
-      fin_valid_8 <= 1'b0; // @[accel/engine/engine.ts:963]
-      fin_zero_8 <= 1'b0; // @[accel/engine/engine.ts:964]
-      fin_end_8 <= 1'b0; // @[accel/engine/engine.ts:965]
-      fin_valid_9 <= 1'b0; // @[accel/engine/engine.ts:963]
-      fin_zero_9 <= 1'b0; // @[accel/engine/engine.ts:964]
-      fin_end_9 <= 1'b0; // @[accel/engine/engine.ts:965]
-      fin_valid_10 <= 1'b0; // @[accel/engine/engine.ts:963]
-      fin_zero_10 <= 1'b0; // @[accel/engine/engine.ts:964]
-      fin_end_10 <= 1'b0; // @[accel/engine/engine.ts:965]
-      fin_valid_11 <= 1'b0; // @[accel/engine/engine.ts:963]
-      fin_zero_11 <= 1'b0; // @[accel/engine/engine.ts:964]
-      fin_end_11 <= 1'b0; // @[accel/engine/engine.ts:965]
-      pkData <= 128'h0; // @[accel/engine/engine.ts:1022]
-      pkStrb <= 16'h0; // @[accel/engine/engine.ts:1023]
-      pkN <= 2'h0; // @[accel/engine/engine.ts:1024]
-      pkSeen <= 32'h0; // @[accel/engine/engine.ts:1025]
-      pkWord <= 28'h0; // @[accel/engine/engine.ts:1026]
-      awValid <= 1'b0; // @[accel/engine/engine.ts:1058]
-      awAddr <= 32'h0; // @[accel/engine/engine.ts:1059]
-      awLen <= 8'h0; // @[accel/engine/engine.ts:1060]
-      bOut <= 4'h0; // @[accel/engine/engine.ts:1061]
-      owWord <= 28'h0; // @[accel/engine/engine.ts:1065]
-      owLeft <= 5'h0; // @[accel/engine/engine.ts:1066]
-      owArg <= 1'b0; // @[accel/engine/engine.ts:1069]
-      owSrc <= 3'h0; // @[accel/engine/engine.ts:1070]
-      wValid <= 1'b0; // @[accel/engine/engine.ts:1110]
-      wData <= 128'h0; // @[accel/engine/engine.ts:1111]
-      wStrb <= 16'h0; // @[accel/engine/engine.ts:1112]
-      wLast <= 1'b0; // @[accel/engine/engine.ts:1113]
-      wBeat <= 8'h0; // @[accel/engine/engine.ts:1114]
-      opRun <= 1'b0; // @[accel/engine/engine.ts:1181]
+      lfsr <= 16'hace1; // @[accel/engine/engine.ts:583]
+      headSlot <= 5'h0; // @[accel/engine/engine.ts:600]
+      dBeat <= 2'h0; // @[accel/engine/engine.ts:601]
+      rdPending <= 1'b0; // @[accel/engine/engine.ts:602]
+      rdKind <= 3'h0; // @[accel/engine/engine.ts:603]
+      descLoaded <= 1'b0; // @[accel/engine/engine.ts:657]
+      off_unpack_left <= 33'h0; // @[accel/engine/engine.ts:661]
+      off_unpack_lane <= 2'h0; // @[accel/engine/engine.ts:662]
+      idx_unpack_left <= 33'h0; // @[accel/engine/engine.ts:661]
+      idx_unpack_lane <= 2'h0; // @[accel/engine/engine.ts:662]
+      psw_unpack_left <= 33'h0; // @[accel/engine/engine.ts:661]
+      psw_unpack_lane <= 2'h0; // @[accel/engine/engine.ts:662]
+      rid_unpack_left <= 33'h0; // @[accel/engine/engine.ts:661]
+      rid_unpack_lane <= 2'h0; // @[accel/engine/engine.ts:662]
+      bagIdx <= 32'h0; // @[accel/engine/engine.ts:697]
+      haveStart <= 1'b0; // @[accel/engine/engine.ts:698]
+      inBag <= 1'b0; // @[accel/engine/engine.ts:699]
+      cur <= 32'h0; // @[accel/engine/engine.ts:700]
+      lookLeft <= 32'h0; // @[accel/engine/engine.ts:701]
+      heldValid <= 1'b0; // @[accel/engine/engine.ts:702]
+      heldRow <= 32'h0; // @[accel/engine/engine.ts:703]
+      heldFirst <= 1'b0; // @[accel/engine/engine.ts:704]
+      heldLast <= 1'b0; // @[accel/engine/engine.ts:705]
+      heldEmpty <= 1'b0; // @[accel/engine/engine.ts:706]
+      heldScale <= 32'h0; // @[accel/engine/engine.ts:707]
+      heldSlot <= 1'b0; // @[accel/engine/engine.ts:708]
+      heldBag <= 32'h0; // @[accel/engine/engine.ts:709]
+      heldN <= 32'h0; // @[accel/engine/engine.ts:710]
+      heldPos <= 32'h0; // @[accel/engine/engine.ts:712]
+      nCount <= 32'h0; // @[accel/engine/engine.ts:713]
+      seenInBag <= 1'b0; // @[accel/engine/engine.ts:715]
+      seqSlot <= 1'b0; // @[accel/engine/engine.ts:716]
+      segRid <= 32'h0; // @[accel/engine/engine.ts:722]
+      heldRid <= 32'h0; // @[accel/engine/engine.ts:723]
+      emPh <= 2'h0; // @[accel/engine/engine.ts:796]
+      emRow <= 32'h0; // @[accel/engine/engine.ts:797]
+      updU <= 32'h0; // @[accel/engine/engine.ts:798]
+      rj <= 4'h0; // @[accel/engine/engine.ts:844]
+      red_valid_0 <= 1'b0; // @[accel/engine/engine.ts:848]
+      red_valid_1 <= 1'b0; // @[accel/engine/engine.ts:848]
+      red_valid_2 <= 1'b0; // @[accel/engine/engine.ts:848]
+      red_valid_3 <= 1'b0; // @[accel/engine/engine.ts:848]
+      red_valid_4 <= 1'b0; // @[accel/engine/engine.ts:848]
+      red_valid_5 <= 1'b0; // @[accel/engine/engine.ts:848]
+      red_slot_0 <= 1'b0; // @[accel/engine/engine.ts:849]
+      red_slot_1 <= 1'b0; // @[accel/engine/engine.ts:849]
+      red_slot_2 <= 1'b0; // @[accel/engine/engine.ts:849]
+      red_slot_3 <= 1'b0; // @[accel/engine/engine.ts:849]
+      red_slot_4 <= 1'b0; // @[accel/engine/engine.ts:849]
+      red_slot_5 <= 1'b0; // @[accel/engine/engine.ts:849]
+      red_beat_0 <= 4'h0; // @[accel/engine/engine.ts:850]
+      red_beat_1 <= 4'h0; // @[accel/engine/engine.ts:850]
+      red_beat_2 <= 4'h0; // @[accel/engine/engine.ts:850]
+      red_beat_3 <= 4'h0; // @[accel/engine/engine.ts:850]
+      red_beat_4 <= 4'h0; // @[accel/engine/engine.ts:850]
+      red_beat_5 <= 4'h0; // @[accel/engine/engine.ts:850]
+      red_last_0 <= 1'b0; // @[accel/engine/engine.ts:851]
+      red_last_1 <= 1'b0; // @[accel/engine/engine.ts:851]
+      red_last_2 <= 1'b0; // @[accel/engine/engine.ts:851]
+      red_last_3 <= 1'b0; // @[accel/engine/engine.ts:851]
+      red_last_4 <= 1'b0; // @[accel/engine/engine.ts:851]
+      red_last_5 <= 1'b0; // @[accel/engine/engine.ts:851]
+      red_row_end_0 <= 1'b0; // @[accel/engine/engine.ts:852]
+      red_row_end_1 <= 1'b0; // @[accel/engine/engine.ts:852]
+      red_row_end_2 <= 1'b0; // @[accel/engine/engine.ts:852]
+      red_row_end_3 <= 1'b0; // @[accel/engine/engine.ts:852]
+      red_row_end_4 <= 1'b0; // @[accel/engine/engine.ts:852]
+      red_row_end_5 <= 1'b0; // @[accel/engine/engine.ts:852]
+      red_first_0 <= 1'b0; // @[accel/engine/engine.ts:853]
+      red_first_1 <= 1'b0; // @[accel/engine/engine.ts:853]
+      red_first_2 <= 1'b0; // @[accel/engine/engine.ts:853]
+      red_first_3 <= 1'b0; // @[accel/engine/engine.ts:853]
+      red_first_4 <= 1'b0; // @[accel/engine/engine.ts:853]
+      red_first_5 <= 1'b0; // @[accel/engine/engine.ts:853]
+      red_n_0 <= 32'h0; // @[accel/engine/engine.ts:854]
+      red_n_1 <= 32'h0; // @[accel/engine/engine.ts:854]
+      red_n_2 <= 32'h0; // @[accel/engine/engine.ts:854]
+      red_n_3 <= 32'h0; // @[accel/engine/engine.ts:854]
+      red_n_4 <= 32'h0; // @[accel/engine/engine.ts:854]
+      red_n_5 <= 32'h0; // @[accel/engine/engine.ts:854]
+      red_pos_0 <= 32'h0; // @[accel/engine/engine.ts:855]
+      red_pos_1 <= 32'h0; // @[accel/engine/engine.ts:855]
+      red_pos_2 <= 32'h0; // @[accel/engine/engine.ts:855]
+      red_pos_3 <= 32'h0; // @[accel/engine/engine.ts:855]
+      red_pos_4 <= 32'h0; // @[accel/engine/engine.ts:855]
+      red_pos_5 <= 32'h0; // @[accel/engine/engine.ts:855]
+      red_empty_0 <= 1'b0; // @[accel/engine/engine.ts:856]
+      red_empty_1 <= 1'b0; // @[accel/engine/engine.ts:856]
+      red_empty_2 <= 1'b0; // @[accel/engine/engine.ts:856]
+      red_empty_3 <= 1'b0; // @[accel/engine/engine.ts:856]
+      red_empty_4 <= 1'b0; // @[accel/engine/engine.ts:856]
+      red_empty_5 <= 1'b0; // @[accel/engine/engine.ts:856]
+      outRes <= 5'h0; // @[accel/engine/engine.ts:866]
+      argRes <= 6'h0; // @[accel/engine/engine.ts:881]
+      d1Valid <= 1'b0; // @[accel/engine/engine.ts:955]
+      d2Valid <= 1'b0; // @[accel/engine/engine.ts:956]
+      d1 <= 128'h0; // @[accel/engine/engine.ts:957]
+      d2 <= 128'h0; // @[accel/engine/engine.ts:958]
+      zN_0 <= 1'b0; // @[accel/engine/engine.ts:959]
+      regNext <= 1'b0; // @[accel/engine/engine.ts:960]
+      endD_0 <= 1'b0; // @[accel/engine/engine.ts:961]
+      regNext_1 <= 1'b0; // @[accel/engine/engine.ts:962]
+      fin_valid_0 <= 1'b0; // @[accel/engine/engine.ts:967]
+      fin_zero_0 <= 1'b0; // @[accel/engine/engine.ts:968]
+      fin_end_0 <= 1'b0; // @[accel/engine/engine.ts:969]
+      fin_valid_1 <= 1'b0; // @[accel/engine/engine.ts:967]
+      fin_zero_1 <= 1'b0; // @[accel/engine/engine.ts:968]
+      fin_end_1 <= 1'b0; // @[accel/engine/engine.ts:969]
+      fin_valid_2 <= 1'b0; // @[accel/engine/engine.ts:967]
+      fin_zero_2 <= 1'b0; // @[accel/engine/engine.ts:968]
+      fin_end_2 <= 1'b0; // @[accel/engine/engine.ts:969]
+      fin_valid_3 <= 1'b0; // @[accel/engine/engine.ts:967]
+      fin_zero_3 <= 1'b0; // @[accel/engine/engine.ts:968]
+      fin_end_3 <= 1'b0; // @[accel/engine/engine.ts:969]
+      fin_valid_4 <= 1'b0; // @[accel/engine/engine.ts:967]
+      fin_zero_4 <= 1'b0; // @[accel/engine/engine.ts:968]
+      fin_end_4 <= 1'b0; // @[accel/engine/engine.ts:969]
+      fin_valid_5 <= 1'b0; // @[accel/engine/engine.ts:967]
+      fin_zero_5 <= 1'b0; // @[accel/engine/engine.ts:968]
+      fin_end_5 <= 1'b0; // @[accel/engine/engine.ts:969]
+      fin_valid_6 <= 1'b0; // @[accel/engine/engine.ts:967]
+      fin_zero_6 <= 1'b0; // @[accel/engine/engine.ts:968]
+      fin_end_6 <= 1'b0; // @[accel/engine/engine.ts:969]
+      fin_valid_7 <= 1'b0; // @[accel/engine/engine.ts:967]
+      fin_zero_7 <= 1'b0; // @[accel/engine/engine.ts:968]
+      fin_end_7 <= 1'b0; // @[accel/engine/engine.ts:969]
+      fin_valid_8 <= 1'b0; // @[accel/engine/engine.ts:967]
+      fin_zero_8 <= 1'b0; // @[accel/engine/engine.ts:968]
+      fin_end_8 <= 1'b0; // @[accel/engine/engine.ts:969]
+      fin_valid_9 <= 1'b0; // @[accel/engine/engine.ts:967]
+      fin_zero_9 <= 1'b0; // @[accel/engine/engine.ts:968]
+      fin_end_9 <= 1'b0; // @[accel/engine/engine.ts:969]
+      fin_valid_10 <= 1'b0; // @[accel/engine/engine.ts:967]
+      fin_zero_10 <= 1'b0; // @[accel/engine/engine.ts:968]
+      fin_end_10 <= 1'b0; // @[accel/engine/engine.ts:969]
+      fin_valid_11 <= 1'b0; // @[accel/engine/engine.ts:967]
+      fin_zero_11 <= 1'b0; // @[accel/engine/engine.ts:968]
+      fin_end_11 <= 1'b0; // @[accel/engine/engine.ts:969]
+      pkData <= 128'h0; // @[accel/engine/engine.ts:1026]
+      pkStrb <= 16'h0; // @[accel/engine/engine.ts:1027]
+      pkN <= 2'h0; // @[accel/engine/engine.ts:1028]
+      pkSeen <= 32'h0; // @[accel/engine/engine.ts:1029]
+      pkWord <= 28'h0; // @[accel/engine/engine.ts:1030]
+      awValid <= 1'b0; // @[accel/engine/engine.ts:1062]
+      awAddr <= 32'h0; // @[accel/engine/engine.ts:1063]
+      awLen <= 8'h0; // @[accel/engine/engine.ts:1064]
+      bOut <= 4'h0; // @[accel/engine/engine.ts:1065]
+      owWord <= 28'h0; // @[accel/engine/engine.ts:1069]
+      owLeft <= 5'h0; // @[accel/engine/engine.ts:1070]
+      owArg <= 1'b0; // @[accel/engine/engine.ts:1073]
+      owSrc <= 3'h0; // @[accel/engine/engine.ts:1074]
+      wValid <= 1'b0; // @[accel/engine/engine.ts:1114]
+      wData <= 128'h0; // @[accel/engine/engine.ts:1115]
+      wStrb <= 16'h0; // @[accel/engine/engine.ts:1116]
+      wLast <= 1'b0; // @[accel/engine/engine.ts:1117]
+      wBeat <= 8'h0; // @[accel/engine/engine.ts:1118]
+      opRun <= 1'b0; // @[accel/engine/engine.ts:1185]
     end else begin
       if (finish) begin
-        busy <= 1'b0; // @[accel/engine/engine.ts:1297]
+        busy <= 1'b0; // @[accel/engine/engine.ts:1301]
       end else begin
         if (program_bad) begin
-          busy <= 1'b0; // @[accel/engine/engine.ts:1219]
+          busy <= 1'b0; // @[accel/engine/engine.ts:1223]
         end else begin
           if (start) begin
-            busy <= 1'b1; // @[accel/engine/engine.ts:1189]
+            busy <= 1'b1; // @[accel/engine/engine.ts:1193]
           end
         end
       end
       if (finish) begin
-        done <= 1'b1; // @[accel/engine/engine.ts:1298]
+        done <= 1'b1; // @[accel/engine/engine.ts:1302]
       end else begin
         if (program_bad) begin
-          done <= 1'b1; // @[accel/engine/engine.ts:1220]
+          done <= 1'b1; // @[accel/engine/engine.ts:1224]
         end else begin
           if (start) begin
-            done <= 1'b0; // @[accel/engine/engine.ts:1190]
+            done <= 1'b0; // @[accel/engine/engine.ts:1194]
           end
         end
       end
       if (descriptor_bad) begin
-        err <= 1'b1; // @[accel/engine/engine.ts:1228]
+        err <= 1'b1; // @[accel/engine/engine.ts:1232]
       end else begin
         if (program_bad) begin
-          err <= 1'b1; // @[accel/engine/engine.ts:1221]
+          err <= 1'b1; // @[accel/engine/engine.ts:1225]
         end else begin
           if (start) begin
-            err <= 1'b0; // @[accel/engine/engine.ts:1191]
+            err <= 1'b0; // @[accel/engine/engine.ts:1195]
           end else begin
             if (_T_78) begin
-              err <= 1'b1; // @[accel/engine/engine.ts:1164]
+              err <= 1'b1; // @[accel/engine/engine.ts:1168]
             end
           end
         end
       end
       if (start) begin
-        errResp <= 2'h0; // @[accel/engine/engine.ts:1192]
+        errResp <= 2'h0; // @[accel/engine/engine.ts:1196]
       end else begin
         if (_T_78) begin
-          errResp <= rErr ? m_axi_rresp : m_axi_bresp; // @[accel/engine/engine.ts:1165]
+          errResp <= rErr ? m_axi_rresp : m_axi_bresp; // @[accel/engine/engine.ts:1169]
         end
       end
       if (start) begin
-        errRead <= 1'b0; // @[accel/engine/engine.ts:1193]
+        errRead <= 1'b0; // @[accel/engine/engine.ts:1197]
       end else begin
         if (_T_78) begin
-          errRead <= rErr; // @[accel/engine/engine.ts:1166]
+          errRead <= rErr; // @[accel/engine/engine.ts:1170]
         end
       end
       if (start) begin
-        errWrite <= 1'b0; // @[accel/engine/engine.ts:1194]
+        errWrite <= 1'b0; // @[accel/engine/engine.ts:1198]
       end else begin
         if (_T_78) begin
-          errWrite <= bErr; // @[accel/engine/engine.ts:1167]
+          errWrite <= bErr; // @[accel/engine/engine.ts:1171]
         end
       end
       if (descriptor_bad) begin
-        errProgram <= 1'b1; // @[accel/engine/engine.ts:1229]
+        errProgram <= 1'b1; // @[accel/engine/engine.ts:1233]
       end else begin
         if (program_bad) begin
-          errProgram <= 1'b1; // @[accel/engine/engine.ts:1222]
+          errProgram <= 1'b1; // @[accel/engine/engine.ts:1226]
         end else begin
           if (start) begin
-            errProgram <= 1'b0; // @[accel/engine/engine.ts:1214]
+            errProgram <= 1'b0; // @[accel/engine/engine.ts:1218]
           end
         end
       end
       if (descriptor_bad) begin
-        errCause <= descriptor_cause; // @[accel/engine/engine.ts:1230]
+        errCause <= descriptor_cause; // @[accel/engine/engine.ts:1234]
       end else begin
         if (program_bad) begin
-          errCause <= program_cause; // @[accel/engine/engine.ts:1223]
+          errCause <= program_cause; // @[accel/engine/engine.ts:1227]
         end else begin
           if (start) begin
-            errCause <= 5'h0; // @[accel/engine/engine.ts:1215]
+            errCause <= 5'h0; // @[accel/engine/engine.ts:1219]
           end
         end
       end
       if (start) begin
-        errAddr <= 64'h0; // @[accel/engine/engine.ts:1195]
+        errAddr <= 64'h0; // @[accel/engine/engine.ts:1199]
       end else begin
         if (_T_78) begin
-          errAddr <= {32'h0, rErr ? rErrAddr : awAddrQ_deq_bits}; // @[accel/engine/engine.ts:1168]
+          errAddr <= {32'h0, rErr ? rErrAddr : awAddrQ_deq_bits}; // @[accel/engine/engine.ts:1172]
         end
       end
       if (start) begin
-        cycles <= 32'h0; // @[accel/engine/engine.ts:1196]
+        cycles <= 32'h0; // @[accel/engine/engine.ts:1200]
       end else begin
         if (busy) begin
-          cycles <= cycles + 32'h1; // @[accel/engine/engine.ts:1179]
+          cycles <= cycles + 32'h1; // @[accel/engine/engine.ts:1183]
         end
       end
       if (start) begin
-        rBeats <= 32'h0; // @[accel/engine/engine.ts:1197]
+        rBeats <= 32'h0; // @[accel/engine/engine.ts:1201]
       end else begin
         if (rFire) begin
-          rBeats <= rBeats + 32'h1; // @[accel/engine/engine.ts:592]
+          rBeats <= rBeats + 32'h1; // @[accel/engine/engine.ts:595]
         end
       end
       if (start) begin
-        wBeats <= 32'h0; // @[accel/engine/engine.ts:1198]
+        wBeats <= 32'h0; // @[accel/engine/engine.ts:1202]
       end else begin
         if (wValid & m_axi_wready) begin
-          wBeats <= wBeats + 32'h1; // @[accel/engine/engine.ts:1144]
+          wBeats <= wBeats + 32'h1; // @[accel/engine/engine.ts:1148]
         end
       end
       if (start) begin
-        stallIndex <= 32'h0; // @[accel/engine/engine.ts:1199]
+        stallIndex <= 32'h0; // @[accel/engine/engine.ts:1203]
       end else begin
         if ((((((busy & ~err) & arFree) & slotFree) & ~sideGo) & ~rowPending) & ~tok_q_0_deq_valid) begin
           stallIndex <= stallIndex + 32'h1; // @[accel/engine/engine.ts:528]
         end
       end
       if (start) begin
-        stallInflight <= 32'h0; // @[accel/engine/engine.ts:1200]
+        stallInflight <= 32'h0; // @[accel/engine/engine.ts:1204]
       end else begin
         if ((((busy & ~err) & arFree) & ~slotFree) & rowPending) begin
           stallInflight <= stallInflight + 32'h1; // @[accel/engine/engine.ts:527]
         end
       end
       if (start) begin
-        stallDep <= 32'h0; // @[accel/engine/engine.ts:1201]
+        stallDep <= 32'h0; // @[accel/engine/engine.ts:1205]
       end else begin
         if (((run & metaQ_deq_valid) & (mEmpty | rowBeatAvail)) & hazard) begin
-          stallDep <= stallDep + 32'h1; // @[accel/engine/engine.ts:881]
+          stallDep <= stallDep + 32'h1; // @[accel/engine/engine.ts:885]
         end
       end
       if (start) begin
-        stallWrite <= 32'h0; // @[accel/engine/engine.ts:1202]
+        stallWrite <= 32'h0; // @[accel/engine/engine.ts:1206]
       end else begin
         if (wValid & ~m_axi_wready) begin
-          stallWrite <= stallWrite + 32'h1; // @[accel/engine/engine.ts:1145]
+          stallWrite <= stallWrite + 32'h1; // @[accel/engine/engine.ts:1149]
         end
       end
       if (startReq & busy) begin
         startIgnored <= startIgnored + 32'h1; // @[accel/engine/engine.ts:246]
       end
       if (start) begin
-        batched <= num_tables != 32'h0; // @[accel/engine/engine.ts:1203]
+        batched <= num_tables != 32'h0; // @[accel/engine/engine.ts:1207]
       end
       if (nextTable) begin
-        tableAt <= tableAt + 32'h1; // @[accel/engine/engine.ts:1292]
+        tableAt <= tableAt + 32'h1; // @[accel/engine/engine.ts:1296]
       end else begin
         if (start) begin
-          tableAt <= 32'h0; // @[accel/engine/engine.ts:1210]
+          tableAt <= 32'h0; // @[accel/engine/engine.ts:1214]
         end
       end
       if (wfire) begin
@@ -2789,13 +2791,13 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
         num_tables <= written_70 | (num_tables & ~strobed_51); // @[accel/engine/engine.ts:226]
       end
       if (nextTable) begin
-        descIdx <= 4'h0; // @[accel/engine/engine.ts:1294]
+        descIdx <= 4'h0; // @[accel/engine/engine.ts:1298]
       end else begin
         if (start) begin
-          descIdx <= 4'h0; // @[accel/engine/engine.ts:1213]
+          descIdx <= 4'h0; // @[accel/engine/engine.ts:1217]
         end else begin
           if (descFire) begin
-            descIdx <= descIdx + 4'h1; // @[accel/engine/engine.ts:651]
+            descIdx <= descIdx + 4'h1; // @[accel/engine/engine.ts:655]
           end
         end
       end
@@ -2842,130 +2844,130 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
         desc_argmax_lo <= descBeat[95:64]; // @[accel/engine/descriptor.ts:61]
       end
       if (opStart) begin
-        rowBeats <= row_beats_all[4:0]; // @[accel/engine/engine.ts:1234]
+        rowBeats <= row_beats_all[4:0]; // @[accel/engine/engine.ts:1238]
       end
       if (opStart) begin
-        tailStrb <= tailMask; // @[accel/engine/engine.ts:1243]
+        tailStrb <= tailMask; // @[accel/engine/engine.ts:1247]
       end
       if (freeSlot & ~arGo) begin
-        slotsUsed <= slotsUsed - 6'h1; // @[accel/engine/engine.ts:619]
+        slotsUsed <= slotsUsed - 6'h1; // @[accel/engine/engine.ts:622]
       end else begin
         if (arGo & ~freeSlot) begin
-          slotsUsed <= slotsUsed + 6'h1; // @[accel/engine/engine.ts:618]
+          slotsUsed <= slotsUsed + 6'h1; // @[accel/engine/engine.ts:621]
         end
       end
       if (arGo) begin
-        tailSlot <= tailSlot + 5'h1; // @[accel/engine/engine.ts:541]
+        tailSlot <= tailSlot + 5'h1; // @[accel/engine/engine.ts:544]
       end
       if (arGo) begin
-        arValid <= 1'b1; // @[accel/engine/engine.ts:537]
+        arValid <= 1'b1; // @[accel/engine/engine.ts:540]
       end else begin
         if (arValid & m_axi_arready) begin
-          arValid <= 1'b0; // @[accel/engine/engine.ts:535]
+          arValid <= 1'b0; // @[accel/engine/engine.ts:538]
         end
       end
       if (arGo) begin
-        arAddr <= {arWordSel, 4'h0}; // @[accel/engine/engine.ts:538]
+        arAddr <= {arWordSel, 4'h0}; // @[accel/engine/engine.ts:541]
       end
       if (arGo) begin
-        arLen <= _T_80[7:0]; // @[accel/engine/engine.ts:539]
+        arLen <= _T_80[7:0]; // @[accel/engine/engine.ts:542]
       end
       if (arGo) begin
-        arId <= tailSlot; // @[accel/engine/engine.ts:540]
+        arId <= tailSlot; // @[accel/engine/engine.ts:543]
       end
       if (opStart) begin
-        offWord <= _T_50[31:4]; // @[accel/engine/engine.ts:1244]
+        offWord <= _T_50[31:4]; // @[accel/engine/engine.ts:1248]
       end else begin
         if (offGo) begin
-          offWord <= offWord + {19'h0, offBurst}; // @[accel/engine/engine.ts:547]
+          offWord <= offWord + {19'h0, offBurst}; // @[accel/engine/engine.ts:550]
         end
       end
       if (opStart) begin
-        offLeft <= off_beats_total; // @[accel/engine/engine.ts:1245]
+        offLeft <= off_beats_total; // @[accel/engine/engine.ts:1249]
       end else begin
         if (offGo) begin
-          offLeft <= offLeft - {23'h0, offBurst}; // @[accel/engine/engine.ts:548]
+          offLeft <= offLeft - {23'h0, offBurst}; // @[accel/engine/engine.ts:551]
         end
       end
       if (opStart) begin
-        offRes <= 5'h0; // @[accel/engine/engine.ts:1235]
+        offRes <= 5'h0; // @[accel/engine/engine.ts:1239]
       end else begin
         if (offGo) begin
-          offRes <= (offRes + off_burst[4:0]) - {4'h0, offBeatQ_deq_ready & offBeatQ_deq_valid}; // @[accel/engine/engine.ts:680]
+          offRes <= (offRes + off_burst[4:0]) - {4'h0, offBeatQ_deq_ready & offBeatQ_deq_valid}; // @[accel/engine/engine.ts:684]
         end else begin
           if (offBeatQ_deq_ready & offBeatQ_deq_valid) begin
-            offRes <= offRes - 5'h1; // @[accel/engine/engine.ts:678]
+            offRes <= offRes - 5'h1; // @[accel/engine/engine.ts:682]
           end
         end
       end
       if (opStart) begin
-        idxWord <= _T_55[31:4]; // @[accel/engine/engine.ts:1246]
+        idxWord <= _T_55[31:4]; // @[accel/engine/engine.ts:1250]
       end else begin
         if (idxGo) begin
-          idxWord <= idxWord + {19'h0, idxBurst}; // @[accel/engine/engine.ts:551]
+          idxWord <= idxWord + {19'h0, idxBurst}; // @[accel/engine/engine.ts:554]
         end
       end
       if (opStart) begin
-        idxLeft <= idx_beats_total; // @[accel/engine/engine.ts:1247]
+        idxLeft <= idx_beats_total; // @[accel/engine/engine.ts:1251]
       end else begin
         if (idxGo) begin
-          idxLeft <= idxLeft - {23'h0, idxBurst}; // @[accel/engine/engine.ts:552]
+          idxLeft <= idxLeft - {23'h0, idxBurst}; // @[accel/engine/engine.ts:555]
         end
       end
       if (opStart) begin
-        idxRes <= 5'h0; // @[accel/engine/engine.ts:1236]
+        idxRes <= 5'h0; // @[accel/engine/engine.ts:1240]
       end else begin
         if (idxGo) begin
-          idxRes <= (idxRes + idx_burst[4:0]) - {4'h0, idxBeatQ_deq_ready & idxBeatQ_deq_valid}; // @[accel/engine/engine.ts:683]
+          idxRes <= (idxRes + idx_burst[4:0]) - {4'h0, idxBeatQ_deq_ready & idxBeatQ_deq_valid}; // @[accel/engine/engine.ts:687]
         end else begin
           if (idxBeatQ_deq_ready & idxBeatQ_deq_valid) begin
-            idxRes <= idxRes - 5'h1; // @[accel/engine/engine.ts:679]
+            idxRes <= idxRes - 5'h1; // @[accel/engine/engine.ts:683]
           end
         end
       end
       if (opStart) begin
-        pswWord <= _T_59[31:4]; // @[accel/engine/engine.ts:1248]
+        pswWord <= _T_59[31:4]; // @[accel/engine/engine.ts:1252]
       end else begin
         if (pswGo) begin
-          pswWord <= pswWord + {19'h0, pswBurst}; // @[accel/engine/engine.ts:555]
+          pswWord <= pswWord + {19'h0, pswBurst}; // @[accel/engine/engine.ts:558]
         end
       end
       if (opStart) begin
-        pswLeft <= psw_beats_total; // @[accel/engine/engine.ts:1249]
+        pswLeft <= psw_beats_total; // @[accel/engine/engine.ts:1253]
       end else begin
         if (pswGo) begin
-          pswLeft <= pswLeft - {23'h0, pswBurst}; // @[accel/engine/engine.ts:556]
+          pswLeft <= pswLeft - {23'h0, pswBurst}; // @[accel/engine/engine.ts:559]
         end
       end
       if (opStart) begin
-        pswRes <= 5'h0; // @[accel/engine/engine.ts:1237]
+        pswRes <= 5'h0; // @[accel/engine/engine.ts:1241]
       end else begin
         if (pswGo) begin
-          pswRes <= (pswRes + psw_burst[4:0]) - {4'h0, pswBeatQ_deq_ready & pswBeatQ_deq_valid}; // @[accel/engine/engine.ts:682]
+          pswRes <= (pswRes + psw_burst[4:0]) - {4'h0, pswBeatQ_deq_ready & pswBeatQ_deq_valid}; // @[accel/engine/engine.ts:686]
         end else begin
           if (pswBeatQ_deq_ready & pswBeatQ_deq_valid) begin
-            pswRes <= pswRes - 5'h1; // @[accel/engine/engine.ts:681]
+            pswRes <= pswRes - 5'h1; // @[accel/engine/engine.ts:685]
           end
         end
       end
       if (start) begin
-        descWord <= tables_lo[31:4]; // @[accel/engine/engine.ts:1211]
+        descWord <= tables_lo[31:4]; // @[accel/engine/engine.ts:1215]
       end else begin
         if (descGo) begin
           descWord <= descWord + {19'h0, desc_burst}; // @[accel/engine/engine.ts:443]
         end
       end
       if (nextTable) begin
-        descLeft <= 4'h8; // @[accel/engine/engine.ts:1293]
+        descLeft <= 4'h8; // @[accel/engine/engine.ts:1297]
       end else begin
         if (program_bad) begin
-          descLeft <= 4'h0; // @[accel/engine/engine.ts:1224]
+          descLeft <= 4'h0; // @[accel/engine/engine.ts:1228]
         end else begin
           if (start) begin
-            descLeft <= (num_tables != 32'h0) ? 4'h8 : 4'h0; // @[accel/engine/engine.ts:1212]
+            descLeft <= (num_tables != 32'h0) ? 4'h8 : 4'h0; // @[accel/engine/engine.ts:1216]
           end else begin
             if (err) begin
-              descLeft <= 4'h0; // @[accel/engine/engine.ts:1172]
+              descLeft <= 4'h0; // @[accel/engine/engine.ts:1176]
             end else begin
               if (descGo) begin
                 descLeft <= descLeft - desc_burst[3:0]; // @[accel/engine/engine.ts:444]
@@ -2975,45 +2977,45 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
         end
       end
       if (opStart) begin
-        ridWord <= row_ids_lo[31:4]; // @[accel/engine/engine.ts:1256]
+        ridWord <= row_ids_lo[31:4]; // @[accel/engine/engine.ts:1260]
       end else begin
         if (ridGo) begin
           ridWord <= ridWord + {19'h0, ridBurst}; // @[accel/engine/engine.ts:452]
         end
       end
       if (opStart) begin
-        ridLeft <= rid_beats_total; // @[accel/engine/engine.ts:1257]
+        ridLeft <= rid_beats_total; // @[accel/engine/engine.ts:1261]
       end else begin
         if (ridGo) begin
           ridLeft <= ridLeft - {23'h0, ridBurst}; // @[accel/engine/engine.ts:453]
         end
       end
       if (opStart) begin
-        ridRes <= 5'h0; // @[accel/engine/engine.ts:1258]
+        ridRes <= 5'h0; // @[accel/engine/engine.ts:1262]
       end else begin
         if (ridGo) begin
-          ridRes <= (ridRes + rid_burst[4:0]) - {4'h0, ridBeatQ_deq_ready & ridBeatQ_deq_valid}; // @[accel/engine/engine.ts:677]
+          ridRes <= (ridRes + rid_burst[4:0]) - {4'h0, ridBeatQ_deq_ready & ridBeatQ_deq_valid}; // @[accel/engine/engine.ts:681]
         end else begin
           if (ridBeatQ_deq_ready & ridBeatQ_deq_valid) begin
-            ridRes <= ridRes - 5'h1; // @[accel/engine/engine.ts:676]
+            ridRes <= ridRes - 5'h1; // @[accel/engine/engine.ts:680]
           end
         end
       end
       if (rowGo) begin
-        rowWord <= curRowWord + {19'h0, row_burst}; // @[accel/engine/engine.ts:560]
+        rowWord <= curRowWord + {19'h0, row_burst}; // @[accel/engine/engine.ts:563]
       end
       if (err) begin
-        rowLeft <= 5'h0; // @[accel/engine/engine.ts:1173]
+        rowLeft <= 5'h0; // @[accel/engine/engine.ts:1177]
       end else begin
         if (rowGo) begin
-          rowLeft <= curRowLeft - row_burst[4:0]; // @[accel/engine/engine.ts:561]
+          rowLeft <= curRowLeft - row_burst[4:0]; // @[accel/engine/engine.ts:564]
         end
       end
       if (opStart) begin
-        fPh <= 2'h0; // @[accel/engine/engine.ts:1264]
+        fPh <= 2'h0; // @[accel/engine/engine.ts:1268]
       end else begin
         if (err) begin
-          fPh <= 2'h0; // @[accel/engine/engine.ts:1171]
+          fPh <= 2'h0; // @[accel/engine/engine.ts:1175]
         end else begin
           if ((rowGo & fromTok) & owed) begin
             fPh <= ((fPh == 2'h2) & (opt != 2'h1)) ? 2'h3 : 2'h0; // @[accel/engine/engine.ts:520]
@@ -3028,10 +3030,10 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
         fRid <= tok_q_0_deq_bits[31:0]; // @[accel/engine/engine.ts:517]
       end
       if (opStart) begin
-        argDone <= 1'b0; // @[accel/engine/engine.ts:1241]
+        argDone <= 1'b0; // @[accel/engine/engine.ts:1245]
       end else begin
         if (err) begin
-          argDone <= 1'b0; // @[accel/engine/engine.ts:1176]
+          argDone <= 1'b0; // @[accel/engine/engine.ts:1180]
         end else begin
           if (_T_81) begin
             argDone <= argNext; // @[accel/engine/engine.ts:524]
@@ -3042,460 +3044,460 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
         rowIsArg <= argNext; // @[accel/engine/engine.ts:523]
       end
       if (rowGo) begin
-        rowFk <= curFk; // @[accel/engine/engine.ts:559]
+        rowFk <= curFk; // @[accel/engine/engine.ts:562]
       end
       if (opStart) begin
-        updRes <= 7'h0; // @[accel/engine/engine.ts:1261]
+        updRes <= 7'h0; // @[accel/engine/engine.ts:1265]
       end else begin
         if (~(rowGo & (curFk != 2'h0)) & updPop) begin
-          updRes <= updRes - 7'h1; // @[accel/engine/engine.ts:1014]
+          updRes <= updRes - 7'h1; // @[accel/engine/engine.ts:1018]
         end else begin
           if ((rowGo & (curFk != 2'h0)) & updPop) begin
-            updRes <= (updRes + row_burst[6:0]) - 7'h1; // @[accel/engine/engine.ts:1013]
+            updRes <= (updRes + row_burst[6:0]) - 7'h1; // @[accel/engine/engine.ts:1017]
           end else begin
             if ((rowGo & (curFk != 2'h0)) & ~updPop) begin
-              updRes <= updRes + row_burst[6:0]; // @[accel/engine/engine.ts:1012]
+              updRes <= updRes + row_burst[6:0]; // @[accel/engine/engine.ts:1016]
             end
           end
         end
       end
-      lfsr <= {lfsr[14:0], ((lfsr[15] ^ lfsr[13]) ^ lfsr[12]) ^ lfsr[10]}; // @[accel/engine/engine.ts:581]
+      lfsr <= {lfsr[14:0], ((lfsr[15] ^ lfsr[13]) ^ lfsr[12]) ^ lfsr[10]}; // @[accel/engine/engine.ts:584]
       if (drain) begin
         if (slotDone) begin
-          headSlot <= headSlot + 5'h1; // @[accel/engine/engine.ts:615]
+          headSlot <= headSlot + 5'h1; // @[accel/engine/engine.ts:618]
         end
       end
       if (drain) begin
         dBeat <= slotDone ? 2'h0 : (dBeat + 2'h1);
       end
-      rdPending <= drain; // @[accel/engine/engine.ts:608]
+      rdPending <= drain; // @[accel/engine/engine.ts:611]
       if (drain) begin
-        rdKind <= headKind; // @[accel/engine/engine.ts:609]
+        rdKind <= headKind; // @[accel/engine/engine.ts:612]
       end
-      descLoaded <= descFire & (descIdx == 4'h7); // @[accel/engine/engine.ts:653]
+      descLoaded <= descFire & (descIdx == 4'h7); // @[accel/engine/engine.ts:657]
       if (opStart) begin
-        off_unpack_left <= offCount; // @[accel/engine/engine.ts:1252]
+        off_unpack_left <= offCount; // @[accel/engine/engine.ts:1256]
       end else begin
         if (off_unpack_pop) begin
-          off_unpack_left <= off_unpack_left - 33'h1; // @[accel/engine/engine.ts:666]
+          off_unpack_left <= off_unpack_left - 33'h1; // @[accel/engine/engine.ts:670]
         end
       end
       if (opStart) begin
-        off_unpack_lane <= _T_50[3:2]; // @[accel/engine/engine.ts:1253]
+        off_unpack_lane <= _T_50[3:2]; // @[accel/engine/engine.ts:1257]
       end else begin
         if (off_unpack_pop) begin
-          off_unpack_lane <= off_unpack_beat_done ? 2'h0 : off_unpack_next_lane[1:0]; // @[accel/engine/engine.ts:667]
+          off_unpack_lane <= off_unpack_beat_done ? 2'h0 : off_unpack_next_lane[1:0]; // @[accel/engine/engine.ts:671]
         end
       end
       if (opStart) begin
-        idx_unpack_left <= {1'h0, numIdx}; // @[accel/engine/engine.ts:1254]
+        idx_unpack_left <= {1'h0, numIdx}; // @[accel/engine/engine.ts:1258]
       end else begin
         if (idx_unpack_pop) begin
-          idx_unpack_left <= idx_unpack_left - 33'h1; // @[accel/engine/engine.ts:666]
+          idx_unpack_left <= idx_unpack_left - 33'h1; // @[accel/engine/engine.ts:670]
         end
       end
       if (opStart) begin
-        idx_unpack_lane <= _T_55[3:2]; // @[accel/engine/engine.ts:1255]
+        idx_unpack_lane <= _T_55[3:2]; // @[accel/engine/engine.ts:1259]
       end else begin
         if (idx_unpack_pop) begin
-          idx_unpack_lane <= idx_unpack_beat_done ? 2'h0 : idx_unpack_next_lane[1:0]; // @[accel/engine/engine.ts:667]
+          idx_unpack_lane <= idx_unpack_beat_done ? 2'h0 : idx_unpack_next_lane[1:0]; // @[accel/engine/engine.ts:671]
         end
       end
       if (opStart) begin
-        psw_unpack_left <= sideEn ? {1'h0, numIdx} : 33'h0; // @[accel/engine/engine.ts:1250]
+        psw_unpack_left <= sideEn ? {1'h0, numIdx} : 33'h0; // @[accel/engine/engine.ts:1254]
       end else begin
         if (psw_unpack_pop) begin
-          psw_unpack_left <= psw_unpack_left - 33'h1; // @[accel/engine/engine.ts:666]
+          psw_unpack_left <= psw_unpack_left - 33'h1; // @[accel/engine/engine.ts:670]
         end
       end
       if (opStart) begin
-        psw_unpack_lane <= _T_59[3:2]; // @[accel/engine/engine.ts:1251]
+        psw_unpack_lane <= _T_59[3:2]; // @[accel/engine/engine.ts:1255]
       end else begin
         if (psw_unpack_pop) begin
-          psw_unpack_lane <= psw_unpack_beat_done ? 2'h0 : psw_unpack_next_lane[1:0]; // @[accel/engine/engine.ts:667]
+          psw_unpack_lane <= psw_unpack_beat_done ? 2'h0 : psw_unpack_next_lane[1:0]; // @[accel/engine/engine.ts:671]
         end
       end
       if (opStart) begin
-        rid_unpack_left <= rowsOn ? {1'h0, numBags} : 33'h0; // @[accel/engine/engine.ts:1259]
+        rid_unpack_left <= rowsOn ? {1'h0, numBags} : 33'h0; // @[accel/engine/engine.ts:1263]
       end else begin
         if (rid_unpack_pop) begin
-          rid_unpack_left <= rid_unpack_left - 33'h1; // @[accel/engine/engine.ts:666]
+          rid_unpack_left <= rid_unpack_left - 33'h1; // @[accel/engine/engine.ts:670]
         end
       end
       if (opStart) begin
-        rid_unpack_lane <= row_ids_lo[3:2]; // @[accel/engine/engine.ts:1260]
+        rid_unpack_lane <= row_ids_lo[3:2]; // @[accel/engine/engine.ts:1264]
       end else begin
         if (rid_unpack_pop) begin
-          rid_unpack_lane <= rid_unpack_beat_done ? 2'h0 : rid_unpack_next_lane[1:0]; // @[accel/engine/engine.ts:667]
+          rid_unpack_lane <= rid_unpack_beat_done ? 2'h0 : rid_unpack_next_lane[1:0]; // @[accel/engine/engine.ts:671]
         end
       end
       if (opStart) begin
-        bagIdx <= 32'h0; // @[accel/engine/engine.ts:1270]
+        bagIdx <= 32'h0; // @[accel/engine/engine.ts:1274]
       end else begin
         if (bagEnd) begin
-          bagIdx <= bagIdx + 32'h1; // @[accel/engine/engine.ts:783]
+          bagIdx <= bagIdx + 32'h1; // @[accel/engine/engine.ts:787]
         end
       end
       if (opStart) begin
-        haveStart <= 1'b0; // @[accel/engine/engine.ts:1271]
+        haveStart <= 1'b0; // @[accel/engine/engine.ts:1275]
       end else begin
         if (_T_82) begin
-          haveStart <= 1'b1; // @[accel/engine/engine.ts:751]
+          haveStart <= 1'b1; // @[accel/engine/engine.ts:755]
         end
       end
       if (opStart) begin
-        inBag <= 1'b0; // @[accel/engine/engine.ts:1272]
+        inBag <= 1'b0; // @[accel/engine/engine.ts:1276]
       end else begin
         if (bagEnd) begin
-          inBag <= 1'b0; // @[accel/engine/engine.ts:782]
+          inBag <= 1'b0; // @[accel/engine/engine.ts:786]
         end else begin
           if (entry) begin
-            inBag <= 1'b1; // @[accel/engine/engine.ts:755]
+            inBag <= 1'b1; // @[accel/engine/engine.ts:759]
           end
         end
       end
       if (entry) begin
-        cur <= endVal; // @[accel/engine/engine.ts:754]
+        cur <= endVal; // @[accel/engine/engine.ts:758]
       end else begin
         if (_T_82) begin
-          cur <= off_unpack_value; // @[accel/engine/engine.ts:750]
+          cur <= off_unpack_value; // @[accel/engine/engine.ts:754]
         end
       end
       if (lookGo) begin
-        lookLeft <= eLeft - 32'h1; // @[accel/engine/engine.ts:760]
+        lookLeft <= eLeft - 32'h1; // @[accel/engine/engine.ts:764]
       end else begin
         if (entry) begin
-          lookLeft <= eLeft; // @[accel/engine/engine.ts:756]
+          lookLeft <= eLeft; // @[accel/engine/engine.ts:760]
         end
       end
       if (opStart) begin
-        heldValid <= 1'b0; // @[accel/engine/engine.ts:1273]
+        heldValid <= 1'b0; // @[accel/engine/engine.ts:1277]
       end else begin
         if (err) begin
-          heldValid <= 1'b0; // @[accel/engine/engine.ts:786]
+          heldValid <= 1'b0; // @[accel/engine/engine.ts:790]
         end else begin
           if (_T_83) begin
-            heldValid <= 1'b1; // @[accel/engine/engine.ts:767]
+            heldValid <= 1'b1; // @[accel/engine/engine.ts:771]
           end else begin
             if (emitHeld) begin
-              heldValid <= 1'b0; // @[accel/engine/engine.ts:765]
+              heldValid <= 1'b0; // @[accel/engine/engine.ts:769]
             end
           end
         end
       end
       if (_T_83) begin
-        heldRow <= holdLook ? idx_unpack_value : 32'h0; // @[accel/engine/engine.ts:768]
+        heldRow <= holdLook ? idx_unpack_value : 32'h0; // @[accel/engine/engine.ts:772]
       end
       if (_T_83) begin
-        heldFirst <= ~eSeen; // @[accel/engine/engine.ts:769]
+        heldFirst <= ~eSeen; // @[accel/engine/engine.ts:773]
       end
       if (((lookGo & isPad) & finalIdx) & eSeen) begin
-        heldLast <= 1'b1; // @[accel/engine/engine.ts:780]
+        heldLast <= 1'b1; // @[accel/engine/engine.ts:784]
       end else begin
         if (_T_83) begin
-          heldLast <= finalIdx | holdEmpty; // @[accel/engine/engine.ts:770]
+          heldLast <= finalIdx | holdEmpty; // @[accel/engine/engine.ts:774]
         end
       end
       if (_T_83) begin
-        heldEmpty <= holdEmpty; // @[accel/engine/engine.ts:771]
+        heldEmpty <= holdEmpty; // @[accel/engine/engine.ts:775]
       end
       if (_T_83) begin
-        heldScale <= (holdLook & pswEn) ? psw_unpack_value : 32'h3f800000; // @[accel/engine/engine.ts:772]
+        heldScale <= (holdLook & pswEn) ? psw_unpack_value : 32'h3f800000; // @[accel/engine/engine.ts:776]
       end
       if (_T_83) begin
-        heldSlot <= seqSlot; // @[accel/engine/engine.ts:774]
+        heldSlot <= seqSlot; // @[accel/engine/engine.ts:778]
       end
       if (_T_83) begin
-        heldBag <= bagIdx; // @[accel/engine/engine.ts:775]
+        heldBag <= bagIdx; // @[accel/engine/engine.ts:779]
       end
       if (_T_83) begin
-        heldN <= holdLook ? (eN + 32'h1) : 32'h0; // @[accel/engine/engine.ts:776]
+        heldN <= holdLook ? (eN + 32'h1) : 32'h0; // @[accel/engine/engine.ts:780]
       end
       if (_T_83) begin
-        heldPos <= maskEn ? psw_unpack_value : ((inBag ? cur : endVal) - eLeft); // @[accel/engine/engine.ts:773]
+        heldPos <= maskEn ? psw_unpack_value : ((inBag ? cur : endVal) - eLeft); // @[accel/engine/engine.ts:777]
       end
       if (holdLook) begin
-        nCount <= eN + 32'h1; // @[accel/engine/engine.ts:763]
+        nCount <= eN + 32'h1; // @[accel/engine/engine.ts:767]
       end else begin
         if (entry) begin
-          nCount <= 32'h0; // @[accel/engine/engine.ts:758]
+          nCount <= 32'h0; // @[accel/engine/engine.ts:762]
         end
       end
       if (holdLook) begin
-        seenInBag <= 1'b1; // @[accel/engine/engine.ts:762]
+        seenInBag <= 1'b1; // @[accel/engine/engine.ts:766]
       end else begin
         if (entry) begin
-          seenInBag <= 1'b0; // @[accel/engine/engine.ts:757]
+          seenInBag <= 1'b0; // @[accel/engine/engine.ts:761]
         end
       end
       if (opStart) begin
-        seqSlot <= 1'b0; // @[accel/engine/engine.ts:1274]
+        seqSlot <= 1'b0; // @[accel/engine/engine.ts:1278]
       end else begin
         if (bagEnd) begin
-          seqSlot <= seqSlot + 1'b0; // @[accel/engine/engine.ts:784]
+          seqSlot <= seqSlot + 1'b0; // @[accel/engine/engine.ts:788]
         end
       end
       if (entry & rowsOn) begin
-        segRid <= rid_unpack_value; // @[accel/engine/engine.ts:791]
+        segRid <= rid_unpack_value; // @[accel/engine/engine.ts:795]
       end
       if (_T_83) begin
-        heldRid <= entry ? rid_unpack_value : segRid; // @[accel/engine/engine.ts:777]
+        heldRid <= entry ? rid_unpack_value : segRid; // @[accel/engine/engine.ts:781]
       end
       if (opStart) begin
-        emPh <= 2'h0; // @[accel/engine/engine.ts:1262]
+        emPh <= 2'h0; // @[accel/engine/engine.ts:1266]
       end else begin
         if (emTokGo) begin
-          emPh <= emLast ? 2'h0 : ((emPh == 2'h0) ? 2'h2 : (emPh + 2'h1)); // @[accel/engine/engine.ts:806]
+          emPh <= emLast ? 2'h0 : ((emPh == 2'h0) ? 2'h2 : (emPh + 2'h1)); // @[accel/engine/engine.ts:810]
         end
       end
       if (emTake) begin
-        emRow <= rid_unpack_value; // @[accel/engine/engine.ts:805]
+        emRow <= rid_unpack_value; // @[accel/engine/engine.ts:809]
       end
       if (opStart) begin
-        updU <= 32'h0; // @[accel/engine/engine.ts:1263]
+        updU <= 32'h0; // @[accel/engine/engine.ts:1267]
       end else begin
         if (emTokGo & emLast) begin
-          updU <= updU + 32'h1; // @[accel/engine/engine.ts:807]
+          updU <= updU + 32'h1; // @[accel/engine/engine.ts:811]
         end
       end
       if (opStart) begin
-        rj <= 4'h0; // @[accel/engine/engine.ts:1242]
+        rj <= 4'h0; // @[accel/engine/engine.ts:1246]
       end else begin
         if (redGo) begin
-          rj <= isRowEnd ? 4'h0 : (rj + 4'h1); // @[accel/engine/engine.ts:885]
+          rj <= isRowEnd ? 4'h0 : (rj + 4'h1); // @[accel/engine/engine.ts:889]
         end
       end
-      red_valid_0 <= redGo; // @[accel/engine/engine.ts:890]
-      red_valid_1 <= red_valid_0; // @[accel/engine/engine.ts:890]
-      red_valid_2 <= red_valid_1; // @[accel/engine/engine.ts:890]
-      red_valid_3 <= red_valid_2; // @[accel/engine/engine.ts:890]
-      red_valid_4 <= red_valid_3; // @[accel/engine/engine.ts:890]
-      red_valid_5 <= red_valid_4; // @[accel/engine/engine.ts:890]
-      red_slot_0 <= mSlot; // @[accel/engine/engine.ts:891]
-      red_slot_1 <= red_slot_0; // @[accel/engine/engine.ts:891]
-      red_slot_2 <= red_slot_1; // @[accel/engine/engine.ts:891]
-      red_slot_3 <= red_slot_2; // @[accel/engine/engine.ts:891]
-      red_slot_4 <= red_slot_3; // @[accel/engine/engine.ts:891]
-      red_slot_5 <= red_slot_4; // @[accel/engine/engine.ts:891]
-      red_beat_0 <= rj; // @[accel/engine/engine.ts:892]
-      red_beat_1 <= red_beat_0; // @[accel/engine/engine.ts:892]
-      red_beat_2 <= red_beat_1; // @[accel/engine/engine.ts:892]
-      red_beat_3 <= red_beat_2; // @[accel/engine/engine.ts:892]
-      red_beat_4 <= red_beat_3; // @[accel/engine/engine.ts:892]
-      red_beat_5 <= red_beat_4; // @[accel/engine/engine.ts:892]
-      red_last_0 <= mLast; // @[accel/engine/engine.ts:893]
-      red_last_1 <= red_last_0; // @[accel/engine/engine.ts:893]
-      red_last_2 <= red_last_1; // @[accel/engine/engine.ts:893]
-      red_last_3 <= red_last_2; // @[accel/engine/engine.ts:893]
-      red_last_4 <= red_last_3; // @[accel/engine/engine.ts:893]
-      red_last_5 <= red_last_4; // @[accel/engine/engine.ts:893]
-      red_row_end_0 <= isRowEnd; // @[accel/engine/engine.ts:894]
-      red_row_end_1 <= red_row_end_0; // @[accel/engine/engine.ts:894]
-      red_row_end_2 <= red_row_end_1; // @[accel/engine/engine.ts:894]
-      red_row_end_3 <= red_row_end_2; // @[accel/engine/engine.ts:894]
-      red_row_end_4 <= red_row_end_3; // @[accel/engine/engine.ts:894]
-      red_row_end_5 <= red_row_end_4; // @[accel/engine/engine.ts:894]
-      red_first_0 <= zeroA; // @[accel/engine/engine.ts:895]
-      red_first_1 <= red_first_0; // @[accel/engine/engine.ts:895]
-      red_first_2 <= red_first_1; // @[accel/engine/engine.ts:895]
-      red_first_3 <= red_first_2; // @[accel/engine/engine.ts:895]
-      red_first_4 <= red_first_3; // @[accel/engine/engine.ts:895]
-      red_first_5 <= red_first_4; // @[accel/engine/engine.ts:895]
-      red_n_0 <= mN; // @[accel/engine/engine.ts:896]
-      red_n_1 <= red_n_0; // @[accel/engine/engine.ts:896]
-      red_n_2 <= red_n_1; // @[accel/engine/engine.ts:896]
-      red_n_3 <= red_n_2; // @[accel/engine/engine.ts:896]
-      red_n_4 <= red_n_3; // @[accel/engine/engine.ts:896]
-      red_n_5 <= red_n_4; // @[accel/engine/engine.ts:896]
-      red_pos_0 <= mPos; // @[accel/engine/engine.ts:897]
-      red_pos_1 <= red_pos_0; // @[accel/engine/engine.ts:897]
-      red_pos_2 <= red_pos_1; // @[accel/engine/engine.ts:897]
-      red_pos_3 <= red_pos_2; // @[accel/engine/engine.ts:897]
-      red_pos_4 <= red_pos_3; // @[accel/engine/engine.ts:897]
-      red_pos_5 <= red_pos_4; // @[accel/engine/engine.ts:897]
-      red_empty_0 <= mEmpty; // @[accel/engine/engine.ts:898]
-      red_empty_1 <= red_empty_0; // @[accel/engine/engine.ts:898]
-      red_empty_2 <= red_empty_1; // @[accel/engine/engine.ts:898]
-      red_empty_3 <= red_empty_2; // @[accel/engine/engine.ts:898]
-      red_empty_4 <= red_empty_3; // @[accel/engine/engine.ts:898]
-      red_empty_5 <= red_empty_4; // @[accel/engine/engine.ts:898]
+      red_valid_0 <= redGo; // @[accel/engine/engine.ts:894]
+      red_valid_1 <= red_valid_0; // @[accel/engine/engine.ts:894]
+      red_valid_2 <= red_valid_1; // @[accel/engine/engine.ts:894]
+      red_valid_3 <= red_valid_2; // @[accel/engine/engine.ts:894]
+      red_valid_4 <= red_valid_3; // @[accel/engine/engine.ts:894]
+      red_valid_5 <= red_valid_4; // @[accel/engine/engine.ts:894]
+      red_slot_0 <= mSlot; // @[accel/engine/engine.ts:895]
+      red_slot_1 <= red_slot_0; // @[accel/engine/engine.ts:895]
+      red_slot_2 <= red_slot_1; // @[accel/engine/engine.ts:895]
+      red_slot_3 <= red_slot_2; // @[accel/engine/engine.ts:895]
+      red_slot_4 <= red_slot_3; // @[accel/engine/engine.ts:895]
+      red_slot_5 <= red_slot_4; // @[accel/engine/engine.ts:895]
+      red_beat_0 <= rj; // @[accel/engine/engine.ts:896]
+      red_beat_1 <= red_beat_0; // @[accel/engine/engine.ts:896]
+      red_beat_2 <= red_beat_1; // @[accel/engine/engine.ts:896]
+      red_beat_3 <= red_beat_2; // @[accel/engine/engine.ts:896]
+      red_beat_4 <= red_beat_3; // @[accel/engine/engine.ts:896]
+      red_beat_5 <= red_beat_4; // @[accel/engine/engine.ts:896]
+      red_last_0 <= mLast; // @[accel/engine/engine.ts:897]
+      red_last_1 <= red_last_0; // @[accel/engine/engine.ts:897]
+      red_last_2 <= red_last_1; // @[accel/engine/engine.ts:897]
+      red_last_3 <= red_last_2; // @[accel/engine/engine.ts:897]
+      red_last_4 <= red_last_3; // @[accel/engine/engine.ts:897]
+      red_last_5 <= red_last_4; // @[accel/engine/engine.ts:897]
+      red_row_end_0 <= isRowEnd; // @[accel/engine/engine.ts:898]
+      red_row_end_1 <= red_row_end_0; // @[accel/engine/engine.ts:898]
+      red_row_end_2 <= red_row_end_1; // @[accel/engine/engine.ts:898]
+      red_row_end_3 <= red_row_end_2; // @[accel/engine/engine.ts:898]
+      red_row_end_4 <= red_row_end_3; // @[accel/engine/engine.ts:898]
+      red_row_end_5 <= red_row_end_4; // @[accel/engine/engine.ts:898]
+      red_first_0 <= zeroA; // @[accel/engine/engine.ts:899]
+      red_first_1 <= red_first_0; // @[accel/engine/engine.ts:899]
+      red_first_2 <= red_first_1; // @[accel/engine/engine.ts:899]
+      red_first_3 <= red_first_2; // @[accel/engine/engine.ts:899]
+      red_first_4 <= red_first_3; // @[accel/engine/engine.ts:899]
+      red_first_5 <= red_first_4; // @[accel/engine/engine.ts:899]
+      red_n_0 <= mN; // @[accel/engine/engine.ts:900]
+      red_n_1 <= red_n_0; // @[accel/engine/engine.ts:900]
+      red_n_2 <= red_n_1; // @[accel/engine/engine.ts:900]
+      red_n_3 <= red_n_2; // @[accel/engine/engine.ts:900]
+      red_n_4 <= red_n_3; // @[accel/engine/engine.ts:900]
+      red_n_5 <= red_n_4; // @[accel/engine/engine.ts:900]
+      red_pos_0 <= mPos; // @[accel/engine/engine.ts:901]
+      red_pos_1 <= red_pos_0; // @[accel/engine/engine.ts:901]
+      red_pos_2 <= red_pos_1; // @[accel/engine/engine.ts:901]
+      red_pos_3 <= red_pos_2; // @[accel/engine/engine.ts:901]
+      red_pos_4 <= red_pos_3; // @[accel/engine/engine.ts:901]
+      red_pos_5 <= red_pos_4; // @[accel/engine/engine.ts:901]
+      red_empty_0 <= mEmpty; // @[accel/engine/engine.ts:902]
+      red_empty_1 <= red_empty_0; // @[accel/engine/engine.ts:902]
+      red_empty_2 <= red_empty_1; // @[accel/engine/engine.ts:902]
+      red_empty_3 <= red_empty_2; // @[accel/engine/engine.ts:902]
+      red_empty_4 <= red_empty_3; // @[accel/engine/engine.ts:902]
+      red_empty_5 <= red_empty_4; // @[accel/engine/engine.ts:902]
       if (opStart) begin
-        outRes <= 5'h0; // @[accel/engine/engine.ts:1238]
+        outRes <= 5'h0; // @[accel/engine/engine.ts:1242]
       end else begin
         if (outPop & ~resUp) begin
-          outRes <= outRes - 5'h1; // @[accel/engine/engine.ts:984]
+          outRes <= outRes - 5'h1; // @[accel/engine/engine.ts:988]
         end else begin
           if (resUp & ~outPop) begin
-            outRes <= outRes + 5'h1; // @[accel/engine/engine.ts:983]
+            outRes <= outRes + 5'h1; // @[accel/engine/engine.ts:987]
           end
         end
       end
       if (opStart) begin
-        argRes <= 6'h0; // @[accel/engine/engine.ts:1239]
+        argRes <= 6'h0; // @[accel/engine/engine.ts:1243]
       end else begin
         if (argPop & ~argUp) begin
-          argRes <= argRes - 6'h1; // @[accel/engine/engine.ts:945]
+          argRes <= argRes - 6'h1; // @[accel/engine/engine.ts:949]
         end else begin
           if (argUp & ~argPop) begin
-            argRes <= argRes + 6'h1; // @[accel/engine/engine.ts:944]
+            argRes <= argRes + 6'h1; // @[accel/engine/engine.ts:948]
           end
         end
       end
-      d1Valid <= finIn; // @[accel/engine/engine.ts:951]
-      d2Valid <= d1Valid; // @[accel/engine/engine.ts:952]
-      d1 <= sum; // @[accel/engine/engine.ts:953]
-      d2 <= d1; // @[accel/engine/engine.ts:954]
-      zN_0 <= red_n_5 == 32'h0; // @[accel/engine/engine.ts:955]
-      regNext <= zN_0; // @[accel/engine/engine.ts:956]
-      endD_0 <= red_row_end_5; // @[accel/engine/engine.ts:957]
-      regNext_1 <= endD_0; // @[accel/engine/engine.ts:958]
-      fin_valid_0 <= nConv_out_valid; // @[accel/engine/engine.ts:966]
-      fin_zero_0 <= regNext; // @[accel/engine/engine.ts:967]
-      fin_end_0 <= regNext_1; // @[accel/engine/engine.ts:968]
-      fin_valid_1 <= fin_valid_0; // @[accel/engine/engine.ts:966]
-      fin_zero_1 <= fin_zero_0; // @[accel/engine/engine.ts:967]
-      fin_end_1 <= fin_end_0; // @[accel/engine/engine.ts:968]
-      fin_valid_2 <= fin_valid_1; // @[accel/engine/engine.ts:966]
-      fin_zero_2 <= fin_zero_1; // @[accel/engine/engine.ts:967]
-      fin_end_2 <= fin_end_1; // @[accel/engine/engine.ts:968]
-      fin_valid_3 <= fin_valid_2; // @[accel/engine/engine.ts:966]
-      fin_zero_3 <= fin_zero_2; // @[accel/engine/engine.ts:967]
-      fin_end_3 <= fin_end_2; // @[accel/engine/engine.ts:968]
-      fin_valid_4 <= fin_valid_3; // @[accel/engine/engine.ts:966]
-      fin_zero_4 <= fin_zero_3; // @[accel/engine/engine.ts:967]
-      fin_end_4 <= fin_end_3; // @[accel/engine/engine.ts:968]
-      fin_valid_5 <= fin_valid_4; // @[accel/engine/engine.ts:966]
-      fin_zero_5 <= fin_zero_4; // @[accel/engine/engine.ts:967]
-      fin_end_5 <= fin_end_4; // @[accel/engine/engine.ts:968]
-      fin_valid_6 <= fin_valid_5; // @[accel/engine/engine.ts:966]
-      fin_zero_6 <= fin_zero_5; // @[accel/engine/engine.ts:967]
-      fin_end_6 <= fin_end_5; // @[accel/engine/engine.ts:968]
-      fin_valid_7 <= fin_valid_6; // @[accel/engine/engine.ts:966]
-      fin_zero_7 <= fin_zero_6; // @[accel/engine/engine.ts:967]
-      fin_end_7 <= fin_end_6; // @[accel/engine/engine.ts:968]
-      fin_valid_8 <= fin_valid_7; // @[accel/engine/engine.ts:966]
-      fin_zero_8 <= fin_zero_7; // @[accel/engine/engine.ts:967]
-      fin_end_8 <= fin_end_7; // @[accel/engine/engine.ts:968]
-      fin_valid_9 <= fin_valid_8; // @[accel/engine/engine.ts:966]
-      fin_zero_9 <= fin_zero_8; // @[accel/engine/engine.ts:967]
-      fin_end_9 <= fin_end_8; // @[accel/engine/engine.ts:968]
-      fin_valid_10 <= fin_valid_9; // @[accel/engine/engine.ts:966]
-      fin_zero_10 <= fin_zero_9; // @[accel/engine/engine.ts:967]
-      fin_end_10 <= fin_end_9; // @[accel/engine/engine.ts:968]
-      fin_valid_11 <= fin_valid_10; // @[accel/engine/engine.ts:966]
-      fin_zero_11 <= fin_zero_10; // @[accel/engine/engine.ts:967]
-      fin_end_11 <= fin_end_10; // @[accel/engine/engine.ts:968]
+      d1Valid <= finIn; // @[accel/engine/engine.ts:955]
+      d2Valid <= d1Valid; // @[accel/engine/engine.ts:956]
+      d1 <= sum; // @[accel/engine/engine.ts:957]
+      d2 <= d1; // @[accel/engine/engine.ts:958]
+      zN_0 <= red_n_5 == 32'h0; // @[accel/engine/engine.ts:959]
+      regNext <= zN_0; // @[accel/engine/engine.ts:960]
+      endD_0 <= red_row_end_5; // @[accel/engine/engine.ts:961]
+      regNext_1 <= endD_0; // @[accel/engine/engine.ts:962]
+      fin_valid_0 <= nConv_out_valid; // @[accel/engine/engine.ts:970]
+      fin_zero_0 <= regNext; // @[accel/engine/engine.ts:971]
+      fin_end_0 <= regNext_1; // @[accel/engine/engine.ts:972]
+      fin_valid_1 <= fin_valid_0; // @[accel/engine/engine.ts:970]
+      fin_zero_1 <= fin_zero_0; // @[accel/engine/engine.ts:971]
+      fin_end_1 <= fin_end_0; // @[accel/engine/engine.ts:972]
+      fin_valid_2 <= fin_valid_1; // @[accel/engine/engine.ts:970]
+      fin_zero_2 <= fin_zero_1; // @[accel/engine/engine.ts:971]
+      fin_end_2 <= fin_end_1; // @[accel/engine/engine.ts:972]
+      fin_valid_3 <= fin_valid_2; // @[accel/engine/engine.ts:970]
+      fin_zero_3 <= fin_zero_2; // @[accel/engine/engine.ts:971]
+      fin_end_3 <= fin_end_2; // @[accel/engine/engine.ts:972]
+      fin_valid_4 <= fin_valid_3; // @[accel/engine/engine.ts:970]
+      fin_zero_4 <= fin_zero_3; // @[accel/engine/engine.ts:971]
+      fin_end_4 <= fin_end_3; // @[accel/engine/engine.ts:972]
+      fin_valid_5 <= fin_valid_4; // @[accel/engine/engine.ts:970]
+      fin_zero_5 <= fin_zero_4; // @[accel/engine/engine.ts:971]
+      fin_end_5 <= fin_end_4; // @[accel/engine/engine.ts:972]
+      fin_valid_6 <= fin_valid_5; // @[accel/engine/engine.ts:970]
+      fin_zero_6 <= fin_zero_5; // @[accel/engine/engine.ts:971]
+      fin_end_6 <= fin_end_5; // @[accel/engine/engine.ts:972]
+      fin_valid_7 <= fin_valid_6; // @[accel/engine/engine.ts:970]
+      fin_zero_7 <= fin_zero_6; // @[accel/engine/engine.ts:971]
+      fin_end_7 <= fin_end_6; // @[accel/engine/engine.ts:972]
+      fin_valid_8 <= fin_valid_7; // @[accel/engine/engine.ts:970]
+      fin_zero_8 <= fin_zero_7; // @[accel/engine/engine.ts:971]
+      fin_end_8 <= fin_end_7; // @[accel/engine/engine.ts:972]
+      fin_valid_9 <= fin_valid_8; // @[accel/engine/engine.ts:970]
+      fin_zero_9 <= fin_zero_8; // @[accel/engine/engine.ts:971]
+      fin_end_9 <= fin_end_8; // @[accel/engine/engine.ts:972]
+      fin_valid_10 <= fin_valid_9; // @[accel/engine/engine.ts:970]
+      fin_zero_10 <= fin_zero_9; // @[accel/engine/engine.ts:971]
+      fin_end_10 <= fin_end_9; // @[accel/engine/engine.ts:972]
+      fin_valid_11 <= fin_valid_10; // @[accel/engine/engine.ts:970]
+      fin_zero_11 <= fin_zero_10; // @[accel/engine/engine.ts:971]
+      fin_end_11 <= fin_end_10; // @[accel/engine/engine.ts:972]
       if (opStart) begin
-        pkData <= 128'h0; // @[accel/engine/engine.ts:1265]
+        pkData <= 128'h0; // @[accel/engine/engine.ts:1269]
       end else begin
         if (pkTake) begin
           pkData <= pkFlush ? 128'h0 : pkNextData;
         end
       end
       if (opStart) begin
-        pkStrb <= 16'h0; // @[accel/engine/engine.ts:1266]
+        pkStrb <= 16'h0; // @[accel/engine/engine.ts:1270]
       end else begin
         if (pkTake) begin
           pkStrb <= pkFlush ? 16'h0 : pkNextStrb;
         end
       end
       if (opStart) begin
-        pkN <= 2'h0; // @[accel/engine/engine.ts:1267]
+        pkN <= 2'h0; // @[accel/engine/engine.ts:1271]
       end else begin
         if (pkTake) begin
           pkN <= pkFlush ? 2'h0 : (pkN + 2'h1);
         end
       end
       if (opStart) begin
-        pkSeen <= 32'h0; // @[accel/engine/engine.ts:1268]
+        pkSeen <= 32'h0; // @[accel/engine/engine.ts:1272]
       end else begin
         if (pkTake) begin
-          pkSeen <= pkSeen + 32'h1; // @[accel/engine/engine.ts:1041]
+          pkSeen <= pkSeen + 32'h1; // @[accel/engine/engine.ts:1045]
         end
       end
       if (opStart) begin
-        pkWord <= grad_rows_lo[31:4]; // @[accel/engine/engine.ts:1269]
+        pkWord <= grad_rows_lo[31:4]; // @[accel/engine/engine.ts:1273]
       end else begin
         if (pkTake) begin
           if (pkFlush) begin
-            pkWord <= pkWord + 28'h1; // @[accel/engine/engine.ts:1046]
+            pkWord <= pkWord + 28'h1; // @[accel/engine/engine.ts:1050]
           end
         end
       end
       if (awGo) begin
-        awValid <= 1'b1; // @[accel/engine/engine.ts:1087]
+        awValid <= 1'b1; // @[accel/engine/engine.ts:1091]
       end else begin
         if (awValid & m_axi_awready) begin
-          awValid <= 1'b0; // @[accel/engine/engine.ts:1085]
+          awValid <= 1'b0; // @[accel/engine/engine.ts:1089]
         end
       end
       if (awGo) begin
-        awAddr <= {curOwWord, 4'h0}; // @[accel/engine/engine.ts:1088]
+        awAddr <= {curOwWord, 4'h0}; // @[accel/engine/engine.ts:1092]
       end
       if (awGo) begin
-        awLen <= _T_84[7:0]; // @[accel/engine/engine.ts:1089]
+        awLen <= _T_84[7:0]; // @[accel/engine/engine.ts:1093]
       end
       if (bFire & ~awGo) begin
-        bOut <= bOut - 4'h1; // @[accel/engine/engine.ts:1155]
+        bOut <= bOut - 4'h1; // @[accel/engine/engine.ts:1159]
       end else begin
         if (awGo & ~bFire) begin
-          bOut <= bOut + 4'h1; // @[accel/engine/engine.ts:1154]
+          bOut <= bOut + 4'h1; // @[accel/engine/engine.ts:1158]
         end
       end
       if (awGo) begin
-        owWord <= curOwWord + {19'h0, aw_burst}; // @[accel/engine/engine.ts:1090]
+        owWord <= curOwWord + {19'h0, aw_burst}; // @[accel/engine/engine.ts:1094]
       end
       if (err) begin
-        owLeft <= 5'h0; // @[accel/engine/engine.ts:1174]
+        owLeft <= 5'h0; // @[accel/engine/engine.ts:1178]
       end else begin
         if (awGo) begin
-          owLeft <= curOwLeft - aw_burst[4:0]; // @[accel/engine/engine.ts:1091]
+          owLeft <= curOwLeft - aw_burst[4:0]; // @[accel/engine/engine.ts:1095]
         end
       end
       if (opStart) begin
-        owArg <= 1'b0; // @[accel/engine/engine.ts:1240]
+        owArg <= 1'b0; // @[accel/engine/engine.ts:1244]
       end else begin
         if (err) begin
-          owArg <= 1'b0; // @[accel/engine/engine.ts:1175]
+          owArg <= 1'b0; // @[accel/engine/engine.ts:1179]
         end else begin
           if (((awGo & owFromQ) & fromBag) & argEn) begin
-            owArg <= ~owArg; // @[accel/engine/engine.ts:1083]
+            owArg <= ~owArg; // @[accel/engine/engine.ts:1087]
           end
         end
       end
       if (awGo) begin
-        owSrc <= curOwSrc; // @[accel/engine/engine.ts:1084]
+        owSrc <= curOwSrc; // @[accel/engine/engine.ts:1088]
       end
       if (wGo) begin
-        wValid <= 1'b1; // @[accel/engine/engine.ts:1137]
+        wValid <= 1'b1; // @[accel/engine/engine.ts:1141]
       end else begin
         if (wValid & m_axi_wready) begin
-          wValid <= 1'b0; // @[accel/engine/engine.ts:1135]
+          wValid <= 1'b0; // @[accel/engine/engine.ts:1139]
         end
       end
       if (wGo) begin
-        wData <= (wSrc < 3'h2) ? wHead[127:0] : ownData; // @[accel/engine/engine.ts:1139]
+        wData <= (wSrc < 3'h2) ? wHead[127:0] : ownData; // @[accel/engine/engine.ts:1143]
       end
       if (wGo) begin
-        wStrb <= err ? 16'h0 : ((wSrc < 3'h2) ? (ohEnd ? tailStrb : 16'hffff) : ownStrb); // @[accel/engine/engine.ts:1140]
+        wStrb <= err ? 16'h0 : ((wSrc < 3'h2) ? (ohEnd ? tailStrb : 16'hffff) : ownStrb); // @[accel/engine/engine.ts:1144]
       end
       if (wGo) begin
-        wLast <= burstEnd; // @[accel/engine/engine.ts:1141]
+        wLast <= burstEnd; // @[accel/engine/engine.ts:1145]
       end
       if (wGo) begin
-        wBeat <= burstEnd ? 8'h0 : (wBeat + 8'h1); // @[accel/engine/engine.ts:1142]
+        wBeat <= burstEnd ? 8'h0 : (wBeat + 8'h1); // @[accel/engine/engine.ts:1146]
       end
       if (finish) begin
-        opRun <= 1'b0; // @[accel/engine/engine.ts:1299]
+        opRun <= 1'b0; // @[accel/engine/engine.ts:1303]
       end else begin
         if (nextTable) begin
-          opRun <= 1'b0; // @[accel/engine/engine.ts:1291]
+          opRun <= 1'b0; // @[accel/engine/engine.ts:1295]
         end else begin
           if (opStart) begin
-            opRun <= 1'b1; // @[accel/engine/engine.ts:1233]
+            opRun <= 1'b1; // @[accel/engine/engine.ts:1237]
           end else begin
             if (start) begin
-              opRun <= 1'b0; // @[accel/engine/engine.ts:1204]
+              opRun <= 1'b0; // @[accel/engine/engine.ts:1208]
             end
           end
         end
@@ -3504,47 +3506,47 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
   end
   always @(posedge aclk) begin
     if (arGo) begin
-      slotLen[tailSlot] <= _T_85[7:0]; // @[accel/engine/engine.ts:542]
+      slotLen[tailSlot] <= _T_85[7:0]; // @[accel/engine/engine.ts:545]
     end
   end
   always @(posedge aclk) begin
     if (arGo) begin
-      slotKind[tailSlot] <= arKind; // @[accel/engine/engine.ts:543]
+      slotKind[tailSlot] <= arKind; // @[accel/engine/engine.ts:546]
     end
   end
   always @(posedge aclk) begin
     if (rFire) begin
-      robRcv[rSlot] <= rRcv + 9'h1; // @[accel/engine/engine.ts:591]
+      robRcv[rSlot] <= rRcv + 9'h1; // @[accel/engine/engine.ts:594]
     end
   end
   always @(posedge aclk) begin
     if (arGo) begin
-      robBase[tailSlot] <= robRcv_rd0; // @[accel/engine/engine.ts:544]
+      robBase[tailSlot] <= robRcv_rd0; // @[accel/engine/engine.ts:547]
     end
   end
   always @(posedge aclk) begin
     if (rFire) begin
-      rob[{rSlot, rCount[1:0]}] <= m_axi_rdata; // @[accel/engine/engine.ts:590]
+      rob[{rSlot, rCount[1:0]}] <= m_axi_rdata; // @[accel/engine/engine.ts:593]
     end
   end
   always @(posedge aclk) begin
     if (drain) begin
-      robData <= rob[{headSlot, dBeat}]; // @[accel/engine/engine.ts:607]
+      robData <= rob[{headSlot, dBeat}]; // @[accel/engine/engine.ts:610]
     end
   end
   always @(posedge aclk) begin
     if (arGo) begin
-      slotAddr[tailSlot] <= {arWordSel, 4'h0}; // @[accel/engine/engine.ts:578]
+      slotAddr[tailSlot] <= {arWordSel, 4'h0}; // @[accel/engine/engine.ts:581]
     end
   end
   always @(posedge aclk) begin
     if (red_valid_5 & ~red_last_5) begin
-      acc[red_beat_5] <= sum; // @[accel/engine/engine.ts:935]
+      acc[red_beat_5] <= sum; // @[accel/engine/engine.ts:939]
     end
   end
   always @(posedge aclk) begin
     if ((red_valid_5 & ~red_last_5) & argEn) begin
-      argMem[red_beat_5] <= argmax_next; // @[accel/engine/engine.ts:939]
+      argMem[red_beat_5] <= argmax_next; // @[accel/engine/engine.ts:943]
     end
   end
 endmodule

@@ -424,7 +424,7 @@ public:
     const AxiProfile* prof = nullptr;
     AxiRng rng;
     long long seq = 0;
-    std::vector<AxiReadTxn> reads;     // accepted, not fully returned (accept order)
+    std::deque<AxiReadTxn> reads;      // accepted, not fully returned (accept order; a deque: the oldest leaves in O(1))
     std::deque<AxiWriteTxn> wData;     // accepted AW waiting for W beats (in order)
     std::vector<AxiWriteTxn> wResp;    // all W beats in, B not yet accepted (accept order)
     long long writesInFlight = 0;
@@ -464,8 +464,8 @@ public:
 
     // Picks the next transaction to respond to: per ID the oldest; across IDs the
     // oldest ready one (reorder off: only the globally oldest) or a random ready one.
-    template <class T>
-    int pick(const std::vector<T>& q, long long now) {
+    template <class Q>
+    int pick(const Q& q, long long now) {
         if (q.empty()) return -1;
         if (!prof->reorder) return q[0].readyAt <= now ? 0 : -1;
         std::vector<int> cand;
@@ -534,7 +534,8 @@ public:
         bool freshR = false;
         if (rCur < 0 && allowR && !rng.chance(prof->rGap)) {
             int pickIdx = -1;
-            if (!prof->interleave) {
+            // Without interleaving a burst is returned whole: the one begun (if the last beat did not end it) goes on.
+            if (!prof->interleave && !lastRDone) {
                 for (size_t i = 0; i < reads.size(); i++) if (reads[i].beat > 0) { pickIdx = static_cast<int>(i); break; }
             }
             if (pickIdx < 0) pickIdx = pick(reads, now);

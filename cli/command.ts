@@ -55,7 +55,8 @@ export function parseOptions<O extends ParseArgsConfig['options']>(
     const r = parseArgs({ args: argv, options, allowPositionals, strict: true });
     return { values: r.values as never, positionals: r.positionals };
   } catch (e) {
-    throw new UsageError(`${(e as Error).message}; see 'tcast ${command} --help'`);
+    // One line: node's messages can span several ("... is ambiguous.\nDid you forget ...").
+    throw new UsageError(`${(e as Error).message.replace(/([.?!]?)\s*\n\s*/g, (_m, p: string) => `${p || '.'} `)}; see 'tcast ${command} --help'`);
   }
 }
 

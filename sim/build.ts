@@ -15,7 +15,7 @@ import { access, copyFile, mkdir, open, readFile, rename, rm, stat, writeFile } 
 import { availableParallelism, hostname } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { appendBuildLog, cacheRoot, cacheWriteError, countBuild, sweepDebris, withLock } from './cache';
+import { appendBuildLog, cacheRoot, cacheWriteError, countBuild, markUsed, sweepDebris, withLock } from './cache';
 import { onCleanup, trackChild } from './proc';
 import { parseVerilatorMessages } from './checks';
 import { includeDirs, loadSources, SimInputError, type VerilogInput, type VerilogSource } from './sources';
@@ -231,6 +231,7 @@ async function obtain(spec: BuildSpec, sources: VerilogSource[], key: string): P
   const dir = join(root, key);
   const hit = (m: Meta): BuildResult => {
     countBuild('hit');
+    void markUsed(dir);
     return { binary: join(dir, m.binary), cached: true, key, buildSeconds: m.buildSeconds, elapsedSeconds: 0, dir };
   };
   const quick = await checkCacheEntry(dir);

@@ -19,9 +19,9 @@
  * Debris of killed processes (build folders, locks) is removed when found.
  */
 import { accessSync, appendFileSync, constants, existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { mkdir, readFile, readdir, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readFile, readdir, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { homedir, hostname } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { onCleanup } from './proc';
 import { fsReason } from './fs';
@@ -330,4 +330,127 @@ export async function sweepDebris(root = cacheRoot()): Promise<string[]> {
     }
   }
   return removed;
+}
+
+// ------------------------------------------------------------------ use, listing and pruning (`tcast cache`)
+
+/** Records that a build was used now (its folder's modification time), so `pruneCache` keeps what is in use. */
+export async function markUsed(dir: string): Promise<void> {
+  const now = new Date();
+  await utimes(dir, now, now).catch(() => {});
+}
+
+/** Bytes under `p` (a file or a folder), not following links. */
+async function bytesUnder(p: string): Promise<number> {
+  let st;
+  try {
+    st = await lstat(p);
+  } catch {
+    return 0;
+  }
+  if (!st.isDirectory()) return st.size;
+  let n = 0;
+  for (const e of await readdir(p).catch(() => [] as string[])) n += await bytesUnder(join(p, e));
+  return n;
+}
+
+/** One cached Verilator build. */
+export interface CacheEntryInfo {
+  key: string;
+  top: string;
+  trace: boolean;
+  builtAt: string | null;
+  /** When a run last used it (or it was built). */
+  lastUsed: string;
+  bytes: number;
+  /** A process holds its lock (building or rebuilding it now). */
+  locked: boolean;
+}
+
+/** A group of cache files (name tables, logs of failed builds). */
+export interface CacheFilesInfo {
+  dir: string;
+  files: number;
+  bytes: number;
+}
+
+export interface CacheListing {
+  root: string;
+  builds: CacheEntryInfo[];
+  nameTables: CacheFilesInfo;
+  failedLogs: CacheFilesInfo;
+  bytes: number;
+}
+
+const KEY_RE = /^[0-9a-f]{32}$/;
+
+/** Files of `dir` whose names match `re`, with their modification times and sizes. */
+async function filesIn(dir: string, re: RegExp): Promise<{ path: string; mtimeMs: number; bytes: number }[]> {
+  const out: { path: string; mtimeMs: number; bytes: number }[] = [];
+  for (const n of await readdir(dir).catch(() => [] as string[])) {
+    if (!re.test(n)) continue;
+    const st = await lstat(join(dir, n)).catch(() => null);
+    if (st?.isFile()) out.push({ path: join(dir, n), mtimeMs: st.mtimeMs, bytes: st.size });
+  }
+  return out;
+}
+
+const NAME_TABLE_RE = /^[0-9a-f]{64}\.json$/;
+const FAILED_LOG_RE = /^failed-[0-9a-f]{32}\.log$/;
+
+/** What the build cache at `root` (and the name tables at `namesDir`) hold. */
+export async function listCache(root: string, namesDir: string): Promise<CacheListing> {
+  const builds: CacheEntryInfo[] = [];
+  const names = await readdir(root).catch(() => [] as string[]);
+  for (const n of names.filter((x) => KEY_RE.test(x)).sort()) {
+    const dir = join(root, n);
+    const st = await stat(dir).catch(() => null);
+    if (!st?.isDirectory()) continue;
+    let meta: { top?: string; trace?: boolean; builtAt?: string } = {};
+    try { meta = JSON.parse(await readFile(join(dir, 'meta.json'), 'utf8')) as typeof meta; } catch { /* listed as unknown */ }
+    builds.push({
+      key: n, top: meta.top ?? '(no meta.json)', trace: meta.trace === true, builtAt: meta.builtAt ?? null,
+      lastUsed: new Date(st.mtimeMs).toISOString(), bytes: await bytesUnder(dir), locked: names.includes(`${n}.lock`),
+    });
+  }
+  const group = async (dir: string, re: RegExp): Promise<CacheFilesInfo> => {
+    const fs = await filesIn(dir, re);
+    return { dir, files: fs.length, bytes: fs.reduce((a, f) => a + f.bytes, 0) };
+  };
+  const nameTables = await group(namesDir, NAME_TABLE_RE);
+  const failedLogs = await group(root, FAILED_LOG_RE);
+  return { root, builds, nameTables, failedLogs, bytes: builds.reduce((a, b) => a + b.bytes, 0) + nameTables.bytes + failedLogs.bytes };
+}
+
+export interface PruneResult {
+  /** What was (or, with dryRun, would be) removed: a build key, a name table or log file name, or debris. */
+  removed: { what: 'build' | 'name table' | 'failed-build log' | 'debris'; name: string; bytes: number }[];
+  bytes: number;
+  /** Builds kept because a process holds their lock. */
+  keptLocked: string[];
+}
+
+/**
+ * Removes builds and name tables not used since `before` (epoch ms), logs of
+ * failed builds older than that, and the debris of killed processes. A build
+ * whose lock a process holds is kept. `dryRun`: only says what would go.
+ */
+export async function pruneCache(root: string, namesDir: string, before: number, dryRun = false): Promise<PruneResult> {
+  const res: PruneResult = { removed: [], bytes: 0, keptLocked: [] };
+  const drop = async (what: PruneResult['removed'][number]['what'], path: string, name: string, bytes: number) => {
+    if (!dryRun) await rm(path, { recursive: true, force: true });
+    res.removed.push({ what, name, bytes });
+    res.bytes += bytes;
+  };
+  const listing = await listCache(root, namesDir);
+  for (const b of listing.builds) {
+    if (Date.parse(b.lastUsed) >= before) continue;
+    if (b.locked) { res.keptLocked.push(b.key); continue; }
+    await drop('build', join(root, b.key), b.key, b.bytes);
+  }
+  for (const f of await filesIn(namesDir, NAME_TABLE_RE)) if (f.mtimeMs < before) await drop('name table', f.path, basename(f.path), f.bytes);
+  for (const f of await filesIn(root, FAILED_LOG_RE)) if (f.mtimeMs < before) await drop('failed-build log', f.path, basename(f.path), f.bytes);
+  if (dryRun) return res;
+  for (const n of await sweepDebris(root)) res.removed.push({ what: 'debris', name: n, bytes: 0 });
+  return res;
 }

@@ -233,7 +233,7 @@ export function castedBackwardCase(casted: CastedIndex, g: Float32Array, dim: nu
 }
 
 /** The counters read back after an operation, in this order. */
-export const COUNTER_REGS = ['STATUS', 'ERROR', 'ERR_ADDR_LO', 'ERR_ADDR_HI', 'CYCLES', 'R_BEATS', 'W_BEATS', 'STALL_INDEX', 'STALL_INFLIGHT', 'STALL_DEPENDENCY', 'STALL_WRITE', 'START_IGNORED'] as const satisfies readonly EngineRegName[];
+export const COUNTER_REGS = ['STATUS', 'ERROR', 'ERR_ADDR_LO', 'ERR_ADDR_HI', 'CYCLES', 'R_BEATS', 'W_BEATS', 'STALL_INDEX', 'STALL_INFLIGHT', 'STALL_DEPENDENCY', 'STALL_WRITE', 'START_IGNORED', 'TABLE_AT'] as const satisfies readonly EngineRegName[];
 
 /** Program the registers, START, wait until BUSY clears, read the counters back. */
 export function runScript(regs: [EngineRegName, number][], maxCycles = 5_000_000): LiteOp[] {
@@ -256,13 +256,15 @@ export interface EngineCounters {
   stallDependency: number;
   stallWrite: number;
   startIgnored: number;
+  /** Batched tables: the table the START reached (the failing one after an error). */
+  tableAt: number;
 }
 
 /** The counters from the last reads of a result of `runScript`. */
 export function countersOf(r: AxiResult): EngineCounters {
   const v = r.reads.slice(-COUNTER_REGS.length).map((x) => Number(x));
-  const [status, error, alo, ahi, cycles, rBeats, wBeats, stallIndex, stallInflight, stallDependency, stallWrite, startIgnored] = v as number[] as [number, number, number, number, number, number, number, number, number, number, number, number];
-  return { status, error, errAddr: (BigInt(ahi) << 32n) | BigInt(alo), cycles, rBeats, wBeats, stallIndex, stallInflight, stallDependency, stallWrite, startIgnored };
+  const [status, error, alo, ahi, cycles, rBeats, wBeats, stallIndex, stallInflight, stallDependency, stallWrite, startIgnored, tableAt] = v as number[] as [number, number, number, number, number, number, number, number, number, number, number, number, number];
+  return { status, error, errAddr: (BigInt(ahi) << 32n) | BigInt(alo), cycles, rBeats, wBeats, stallIndex, stallInflight, stallDependency, stallWrite, startIgnored, tableAt };
 }
 
 /** The counters of each of `ops` operations run back to back, each by `runScript` (its poll's value, then COUNTER_REGS). */
@@ -278,20 +280,22 @@ export function endedClean(k: EngineCounters): boolean {
 }
 
 /**
- * ERROR.PROGRAM (START refused the registers, accel/engine/regs.ts PROGRAM_CHECKS) as a one-line message naming the
- * register and the fix, or undefined when the ERROR value is not a refused START.
+ * ERROR.PROGRAM (START refused the registers, or a batched table's descriptor; accel/engine/regs.ts PROGRAM_CHECKS)
+ * as a one-line message naming the register (the descriptor word, with `table`: TABLE_AT) and the fix, or undefined
+ * when the ERROR value is not a refused START.
  */
-export function programError(error: number): string | undefined {
+export function programError(error: number, table?: number): string | undefined {
   const e = decode('ERROR', error);
   if (!e.PROGRAM) return undefined;
+  const who = table === undefined ? 'START refused the registers' : `table ${table}'s descriptor was refused`;
   const c = PROGRAM_CHECKS.find((x) => x.code === e.CAUSE);
-  if (!c) return `START refused the registers with ERROR.CAUSE ${e.CAUSE}, a code this host does not know; regenerate the drivers (npm run generate)`;
-  return `START refused the registers (ERROR.CAUSE ${c.code}, ${c.reg}): ${c.what}; ${c.fix}`;
+  if (!c) return `${who} with ERROR.CAUSE ${e.CAUSE}, a code this host does not know; regenerate the drivers (npm run generate)`;
+  return `${who} (ERROR.CAUSE ${c.code}, ${c.reg}): ${c.what}; ${c.fix}`;
 }
 
 /** An operation that did not end clean, in one line: the refused register, or STATUS, ERROR and the failing address. */
-export function endProblem(k: EngineCounters): string {
-  return programError(k.error) ?? `STATUS 0x${k.status.toString(16)}, ERROR 0x${k.error.toString(16)} at 0x${k.errAddr.toString(16)}`;
+export function endProblem(k: EngineCounters, batched = false): string {
+  return programError(k.error, batched ? k.tableAt : undefined) ?? `STATUS 0x${k.status.toString(16)}, ERROR 0x${k.error.toString(16)} at 0x${k.errAddr.toString(16)}`;
 }
 
 export interface ForwardScenario {

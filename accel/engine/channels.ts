@@ -8,7 +8,7 @@
  * across ranks the same way.)
  */
 import { Bool, In, Module, Out, Reg, UInt, andAll, cat, connect, instance, lit, mux, named, orAny, when, type Signal, type Value } from '../../generator';
-import { Axi4, AxiLite, RESP } from '../../generator/stdlib/axi/bundles';
+import { Axi4, AxiLite } from '../../generator/stdlib/axi/bundles';
 import { ElaborationError } from '../../generator/hdl/errors';
 import { TcastEngine, type EngineOptions } from './engine';
 import { ENGINE_LITE_ADDR_BITS, ENGINE_REGISTERS, type EngineRegName } from './regs';
@@ -35,7 +35,7 @@ const COMBINE: Partial<Record<EngineRegName, Combine>> = {
  * CYCLES the largest; R_BEATS, W_BEATS and the stall counters the sums;
  * ERROR and ERR_ADDR those of the channel whose bus gave the operation's
  * first error response (an error in one channel ends the operation in all:
- * the others' later responses are marked SLVERR, so each drains and stops),
+ * the others see it on their `peer_error` input, drain and stop),
  * else the first channel's non-zero value (a START the checks refused);
  * TABLE_AT the largest, or the failing channel's after an error; any other
  * register channel 0's (all hold the same value). `irq` is every channel's DONE.
@@ -93,9 +93,8 @@ export class TcastEngineChannels extends Module {
 
     // An error ends the operation in every channel. The first error response (R or B, RESP != OKAY) on any
     // channel's bus is latched (its channel: the one whose ERROR and ERR_ADDR the top reports); every other
-    // channel still running gets its responses from then on marked SLVERR, so it takes its own error path
-    // (stops issuing, drains what is in flight, DONE with ERROR) at its next R or B beat. A channel that is
-    // running always has a response to come (or it finishes on its own), so none waits forever.
+    // channel still running sees it on its `peer_error` input and takes its error path at once (stops issuing,
+    // drains what is in flight, DONE with ERROR). Each channel's bus carries only its slave's own responses.
     const masters = cores.map((_, c) => io[`m_axi_${c}`]!);
     const errResp = masters.map((m, c) =>
       named(m.rvalid.and(m.rready).and(m.rresp.ne(0)).or(m.bvalid.and(m.bready).and(m.bresp.ne(0))), `error_resp_${c}`));
@@ -110,12 +109,7 @@ export class TcastEngineChannels extends Module {
       errChan.set(errResp.slice(0, -1).reduceRight<Value>((a, e, c) => mux(e, lit(c, errChan.width), a), lit(C - 1, errChan.width)));
     });
     cores.forEach((core, c) => {
-      const abort = Reg(Bool, { init: 0, name: `abort_${c}` });
-      const others = orAny(...errResp.filter((_, k) => k !== c));
-      when(others.and(core.io.irq.not()), () => abort.set(1));
-      when(core.io.irq, () => abort.set(0));
-      core.io.m_axi.rresp.set(mux(abort, lit(RESP.SLVERR, 2), masters[c]!.rresp));
-      core.io.m_axi.bresp.set(mux(abort, lit(RESP.SLVERR, 2), masters[c]!.bresp));
+      (core.io as unknown as { peer_error: Signal }).peer_error.set(named(orAny(...errResp.filter((_, k) => k !== c)), `peer_error_${c}`));
     });
     const lites = cores.map((core) => core.io.s_axi_lite);
     const worst = (a: Value, b: Value): Value => mux(a.ge(b), a, b);

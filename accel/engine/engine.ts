@@ -35,7 +35,7 @@
  *   bytes past dim on the row's last beat.
  */
 import {
-  Bool, In, Module, Out, Reg, RegNext, UInt, Wire, Memory, cat, lit, mux, named, when, instance, bitsFor, log2Up, orAny,
+  Bool, In, Module, Out, Reg, RegNext, UInt, Wire, Memory, cat, lit, mux, named, when, instance, bitsFor, log2Up, orAny, priorityMux, select,
   type Value, type Signal,
 } from '../../generator';
 import { Queue } from '../../generator/stdlib/queue';
@@ -49,11 +49,12 @@ import { Axi4, AxiLite, BURST, resolveAxi4 } from '../../generator/stdlib/axi/bu
 import { ElaborationError } from '../../generator/hdl/errors';
 import { slotQueues } from './interleave';
 import { columnSlice } from './slice';
-import { UpdateUnit } from './update';
+import { UPDATE_OPT, UpdateUnit } from './update';
 import { Packed, fit } from './packed';
+import { rowAddress, rowwiseStateAddress } from './address';
 import { ENGINE_LITE_ADDR_BITS, ENGINE_OP, ENGINE_REGISTERS, PROGRAM_CHECKS, addressOf, type EngineRegName } from './regs';
 import { argmaxWord, maskedLane } from './argmax';
-import { DESC_BYTES, descriptorLoader } from './descriptor';
+import { DESC_BYTES, descriptorLoader, type DescriptorWord } from './descriptor';
 
 export interface EngineOptions {
   /** AXI4 data width in bits (128..1024); fp32 lanes = dataBits / 32. */
@@ -87,7 +88,8 @@ export interface EngineOptions {
   /**
    * Column-slice core of a multi-channel engine (accel/engine/channels.ts) of `channels` channels (a power of two,
    * default 1): with more than one, an input `channel_id` (c) selects beats [c·k, c·k + k) of every row,
-   * k = ceil(row beats / channels); every channel is the same module.
+   * k = ceil(row beats / channels), and an input `peer_error` (another channel's bus error) ends the operation as an
+   * error of its own would; every channel is the same module.
    */
   channels?: number;
 }
@@ -149,7 +151,8 @@ export class TcastEngine extends Module {
       s_axi_lite: In(AxiLite({ addrBits: ENGINE_LITE_ADDR_BITS })),
       m_axi: Out(Axi4({ dataBits: a.dataBits, addrBits: a.addrBits, idBits: a.idBits })),
       irq: Out(Bool),
-      ...(this.channels > 1 ? { channel_id: In(UInt(4)) } : {}),
+      // A multi-channel engine's core: its channel, and another channel's bus error (end this operation as after an error).
+      ...(this.channels > 1 ? { channel_id: In(UInt(4)), peer_error: In(Bool) } : {}),
     });
   }
 
@@ -275,12 +278,13 @@ export class TcastEngine extends Module {
     // The row ids and the scatter-update (accel/engine/update.ts). With several channels (column slices) only
     // channel 0 reads the row ids and writes grad_rows; the update runs on single-channel engines (the host
     // refuses it otherwise: rowwise Adagrad needs a whole row). Batched tables leave UPDATE at 0.
-    const opt = named(this.channels > 1 ? lit(0, 2) : rv('UPDATE').bits(2, 1));
-    const optOn = named(opt.ne(0));
+    const updateField = (f: 'ROWS' | 'OPT' | 'KEEP_GRAD' | 'UNFUSED'): Value => regs.field('UPDATE', f);
+    const opt = named(this.channels > 1 ? lit(0, 2) : updateField('OPT'));
+    const optOn = named(opt.ne(UPDATE_OPT.NONE));
     const channel0 = this.channels > 1 ? (this.io as unknown as { channel_id: Value }).channel_id.eq(0) : lit(1, 1);
-    const rowsOn = named(rv('UPDATE').bit(0).and(channel0.or(optOn)));
-    const keepGrad = named(rv('UPDATE').bit(3));
-    const unfused = named(rv('UPDATE').bit(4).and(optOn));
+    const rowsOn = named(updateField('ROWS').and(channel0.or(optOn)));
+    const keepGrad = named(updateField('KEEP_GRAD'));
+    const unfused = named(updateField('UNFUSED').and(optOn));
     const gradRowsOut = named(rowsOn.and(unfused.not()).and(optOn.not().or(keepGrad)));
     const ridA = addressOf(rv('ROW_IDS_LO'), rv('ROW_IDS_HI'), A);
     const gradRowsA = addressOf(rv('GRAD_ROWS_LO'), rv('GRAD_ROWS_HI'), A);
@@ -289,50 +293,67 @@ export class TcastEngine extends Module {
 
     // Register checks at START (docs/ENGINE.md; the codes: PROGRAM_CHECKS in regs.ts): one condition per code, from
     // the registers as written; the lowest failing code ends the START at once with ERROR.PROGRAM, before any transaction.
-    const opBit = (f: keyof typeof ENGINE_OP): Value => rv('OP').bit(Math.log2(ENGINE_OP[f]));
+    // Codes 1..13 concern an operation's own words, so they are made on each batched table's descriptor too, as it loads.
     const misaligned = (lo: Value, bytes: number): Value => lo.bits(Math.log2(bytes) - 1, 0).ne(0);
-    const dimBytesReg = rv('DIM').trunc(16).zext(18).shl(2).trunc(18).zext(32);
-    const badStride = (name: EngineRegName): Value => misaligned(rv(name), BB).or(rv(name).lt(dimBytesReg));
     const elemMisaligned = (lo: Value, wide: Value): Value => misaligned(lo, 4).or(wide.and(lo.bit(2)));
-    const modeMean = opBit('MEAN'), modeMax = opBit('MAX');
-    const argOrMask = named(modeMax.and(opBit('ARGMAX')).or(opBit('MASK')));
-    const optReg = rv('UPDATE').bits(2, 1);
-    const optSet = optReg.ne(0);
-    const outUsed = optSet.not().or(rv('UPDATE').bit(3));
+    type OpCode = 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 | 10 | 11 | 12 | 13;
+    /** The operation's checks on its words as `word` gives them (the registers, or a descriptor's shadow). */
+    const opChecks = (word: (name: DescriptorWord) => Value, outUsed: Value): { codes: Record<OpCode, Value>; badStride: (stride: Value) => Value } => {
+      const opBit = (f: keyof typeof ENGINE_OP): Value => word('OP').bit(Math.log2(ENGINE_OP[f]));
+      const dimBytes = word('DIM').trunc(16).zext(18).shl(2).trunc(18).zext(32);
+      const badStride = (stride: Value): Value => misaligned(stride, BB).or(stride.lt(dimBytes));
+      const modeMean = opBit('MEAN'), modeMax = opBit('MAX');
+      const argOrMask = modeMax.and(opBit('ARGMAX')).or(opBit('MASK'));
+      return {
+        badStride,
+        codes: {
+          1: word('DIM').eq(0).or(word('DIM').gt(this.maxDim)),
+          2: modeMean.and(modeMax),
+          3: opBit('ARGMAX').and(modeMax.not()),
+          4: opBit('MASK').and(modeMean.or(modeMax).or(opBit('SCALES'))),
+          5: misaligned(word('TABLE_LO'), BB),
+          6: badStride(word('ROW_STRIDE')),
+          7: elemMisaligned(word('INDICES_LO'), opBit('IDX64')),
+          8: elemMisaligned(word('OFFSETS_LO'), opBit('OFF64')),
+          9: opBit('SCALES').or(opBit('MASK')).and(misaligned(word('SCALES_LO'), 4)),
+          10: outUsed.and(misaligned(word('OUT_LO'), BB)),
+          11: outUsed.and(badStride(word('OUT_STRIDE'))),
+          12: argOrMask.and(misaligned(word('ARGMAX_LO'), BB)),
+          13: argOrMask.and(badStride(word('ARGMAX_STRIDE'))),
+        },
+      };
+    };
+    /** The lowest failing code of `checks` (0: none), each condition named `<prefix>_<code>_<register>`. */
+    const lowestFailing = (checks: Partial<Record<number, Value>>, prefix: string): Value => {
+      let cause: Value = lit(0, CAUSE_BITS);
+      for (const c of [...PROGRAM_CHECKS].reverse()) {
+        const v = checks[c.code];
+        if (v) cause = mux(named(v, `${prefix}_${c.code}_${c.reg.toLowerCase()}`), lit(c.code, CAUSE_BITS), cause);
+      }
+      return cause;
+    };
+    const CAUSE_BITS = 5;
+    const optReg = updateField('OPT');
+    const optSet = optReg.ne(UPDATE_OPT.NONE);
     const single = rv('NUM_TABLES').eq(0);
-    const checks: Record<(typeof PROGRAM_CHECKS)[number]['code'], Value> = {
-      1: rv('DIM').eq(0).or(rv('DIM').gt(this.maxDim)),
-      2: modeMean.and(modeMax),
-      3: opBit('ARGMAX').and(modeMax.not()),
-      4: opBit('MASK').and(modeMean.or(modeMax).or(opBit('SCALES'))),
-      5: misaligned(rv('TABLE_LO'), BB),
-      6: badStride('ROW_STRIDE'),
-      7: elemMisaligned(rv('INDICES_LO'), opBit('IDX64')),
-      8: elemMisaligned(rv('OFFSETS_LO'), opBit('OFF64')),
-      9: opBit('SCALES').or(opBit('MASK')).and(misaligned(rv('SCALES_LO'), 4)),
-      10: outUsed.and(misaligned(rv('OUT_LO'), BB)),
-      11: outUsed.and(badStride('OUT_STRIDE')),
-      12: argOrMask.and(misaligned(rv('ARGMAX_LO'), BB)),
-      13: argOrMask.and(badStride('ARGMAX_STRIDE')),
-      14: optSet.and(rv('UPDATE').bit(0).not()),
-      15: optSet.not().and(rv('UPDATE').bit(3).or(rv('UPDATE').bit(4))),
+    const regOp = opChecks(rv, optSet.not().or(updateField('KEEP_GRAD')));
+    const regChecks: Record<(typeof PROGRAM_CHECKS)[number]['code'], Value> = {
+      ...regOp.codes,
+      14: optSet.and(updateField('ROWS').not()),
+      15: optSet.not().and(updateField('KEEP_GRAD').or(updateField('UNFUSED'))),
       16: optSet.and(lit(this.channels > 1 ? 1 : 0, 1)),
-      17: rv('UPDATE').bit(0).and(misaligned(rv('ROW_IDS_LO'), BB)),
+      17: updateField('ROWS').and(misaligned(rv('ROW_IDS_LO'), BB)),
       18: gradRowsOut.and(misaligned(rv('GRAD_ROWS_LO'), BB)),
       19: optSet.and(misaligned(rv('WEIGHT_LO'), BB)),
-      20: optSet.and(badStride('WEIGHT_STRIDE')),
-      21: optReg.bit(1).and(misaligned(rv('STATE_LO'), BB)),
+      20: optSet.and(regOp.badStride(rv('WEIGHT_STRIDE'))),
+      21: optReg.eq(UPDATE_OPT.ADAGRAD).or(optReg.eq(UPDATE_OPT.ROWWISE_ADAGRAD)).and(misaligned(rv('STATE_LO'), BB)),
       22: single.not().and(misaligned(rv('TABLES_LO'), BB)),
       23: single.not().and(rv('UPDATE').ne(0)),
     };
-    const CAUSE_BITS = 5;
-    let cause: Value = lit(0, CAUSE_BITS);
-    for (const c of [...PROGRAM_CHECKS].reverse()) {
-      // Codes 1..21 are the register operation's; 22, 23 a batched START's (its descriptors' registers are not checked).
-      const applies = c.code >= 22 ? checks[c.code] : single.and(checks[c.code]);
-      cause = mux(named(applies, `check_${c.code}_${c.reg.toLowerCase()}`), lit(c.code, CAUSE_BITS), cause);
-    }
-    const progCause = named(cause, 'program_cause');
+    // Codes 1..21 are a single operation's (NUM_TABLES = 0); 22, 23 a batched START's.
+    const progCause = named(lowestFailing(Object.fromEntries(Object.entries(regChecks).map(([k, v]) => [k, Number(k) >= 22 ? v : single.and(v)])), 'check'), 'program_cause');
+    // A batched table's descriptor (UPDATE is 0 there, so its output is always written).
+    const descCause = named(lowestFailing(opChecks(p, lit(1, 1)).codes, 'desc_check'), 'descriptor_cause');
     const progBad = named(start.and(progCause.ne(0)), 'program_bad');
 
     // Per-operation constants, latched at START.
@@ -470,11 +491,10 @@ export class TcastEngine extends Module {
     const tokFk = named(mux(owed, fPh, tok.get(th, 'fk')));
     const tokRow = named(mux(owed, fRid, tok.get(th, 'row')));
     const argNext = named(maskEn.and(owed.not()).and(tokEmpty.not()).and(argDone.not()).and(tokFk.eq(0)));
-    const tokRowwiseState = named(tokFk.eq(3).and(opt.eq(3)));
+    const tokRowwiseState = named(tokFk.eq(3).and(opt.eq(UPDATE_OPT.ROWWISE_ADAGRAD)));
     const tokBase = named(mux(tokFk.eq(2), weightA, mux(tokFk.eq(3), stateA, mux(argNext, argA, tableA))));
     const tokStride = named(mux(tokFk.bit(1), rv('WEIGHT_STRIDE'), mux(argNext, p('ARGMAX_STRIDE'), p('ROW_STRIDE'))));
-    const tokRowAddr = named(mux(tokRowwiseState, stateA.addWrap(tokRow.zext(A + 2).shl(2).trunc(A)),
-      tokBase.addWrap(tokRow.zext(64).mulWrap(tokStride.zext(64)).trunc(A))));
+    const tokRowAddr = named(mux(tokRowwiseState, rowwiseStateAddress(stateA, tokRow), rowAddress(tokBase, tokRow, tokStride)));
     const rowFk = Reg(UInt(2), { init: 0 });
     const curFk = named(mux(fromTok, tokFk, rowFk));
     const curRowWord = named(mux(fromTok, wordOf(tokRowAddr), rowWord));
@@ -502,7 +522,7 @@ export class TcastEngine extends Module {
       fRid.set(tok.get(th, 'rid'));
     });
     // The weight row's first burst issued: then the state (SGD has none).
-    when(rowGo.and(fromTok).and(owed), () => fPh.set(mux(fPh.eq(2).and(opt.ne(1)), lit(3, 2), lit(0, 2))));
+    when(rowGo.and(fromTok).and(owed), () => fPh.set(mux(fPh.eq(2).and(opt.ne(UPDATE_OPT.SGD)), lit(3, 2), lit(0, 2))));
     const curIsArg = named(mux(fromTok, argNext, rowIsArg));
     when(rowGo.and(fromTok), () => {
       rowIsArg.set(argNext);
@@ -513,10 +533,13 @@ export class TcastEngine extends Module {
     when(busy.and(err.not()).and(arFree).and(slotFree).and(sideGo.not()).and(rowPending.not()).and(tokQ.deq.valid.not()), () => stallIndex.set(stallIndex.addWrap(1)));
 
     const arGo = named(sideGo.or(rowGo));
-    const arBeats = named(mux(offGo, offBurst, mux(idxGo, idxBurst, mux(pswGo, pswBurst, mux(descGo, descBurst, mux(ridGo, ridBurst, rowBurst))))));
-    const arWordSel = named(mux(offGo, offWord, mux(idxGo, idxWord, mux(pswGo, pswWord, mux(descGo, descWord, mux(ridGo, ridWord, curRowWord))))));
-    const arKind = named(mux(offGo, lit(KIND_OFF, KB), mux(idxGo, lit(KIND_IDX, KB), mux(pswGo, lit(KIND_PSW, KB), mux(descGo, lit(KIND_DESC, KB), mux(ridGo, lit(KIND_RID, KB),
-      mux(curIsArg, lit(KIND_ARG, KB), mux(curFk.eq(0), lit(KIND_ROW, KB), lit(KIND_UPD, KB)))))))));
+    // The side streams in priority order (each go excludes the ones before it), then the row fetch.
+    const sides = [[offGo, offBurst, offWord, KIND_OFF], [idxGo, idxBurst, idxWord, KIND_IDX], [pswGo, pswBurst, pswWord, KIND_PSW],
+      [descGo, descBurst, descWord, KIND_DESC], [ridGo, ridBurst, ridWord, KIND_RID]] as const;
+    const arBeats = named(priorityMux(sides.map(([go, beats]) => [go, beats] as const), rowBurst));
+    const arWordSel = named(priorityMux(sides.map(([go, , word]) => [go, word] as const), curRowWord));
+    const rowKind = named(mux(curIsArg, lit(KIND_ARG, KB), mux(curFk.eq(0), lit(KIND_ROW, KB), lit(KIND_UPD, KB))));
+    const arKind = named(priorityMux(sides.map(([go, , , kind]) => [go, lit(kind, KB)] as const), rowKind));
     when(arValid.and(m.arready), () => arValid.set(0));
     when(arGo, () => {
       arValid.set(1);
@@ -628,9 +651,10 @@ export class TcastEngine extends Module {
     updBeatQ.io.enq.valid.set(dataQ.io.deq.valid.and(dKind.eq(KIND_UPD)));
     updBeatQ.io.enq.bits.set(dData);
     const rowBeatReady = Wire(Bool);
-    dataQ.io.deq.ready.set(mux(err, lit(1, 1), mux(dKind.eq(KIND_OFF), offBeatQ.io.enq.ready, mux(dKind.eq(KIND_IDX), idxBeatQ.io.enq.ready,
-      mux(dKind.eq(KIND_PSW), pswBeatQ.io.enq.ready, mux(dKind.eq(KIND_ARG), argBeatQ.io.enq.ready, mux(dKind.eq(KIND_DESC), lit(1, 1),
-        mux(dKind.eq(KIND_RID), ridBeatQ.io.enq.ready, mux(dKind.eq(KIND_UPD), updBeatQ.io.enq.ready, rowBeatReady)))))))));
+    // Each beat goes to its kind's buffer (a descriptor's beats to the shadow registers, always ready; after an error, nowhere).
+    const kindReady: [number, Value][] = [[KIND_OFF, offBeatQ.io.enq.ready], [KIND_IDX, idxBeatQ.io.enq.ready], [KIND_PSW, pswBeatQ.io.enq.ready],
+      [KIND_ARG, argBeatQ.io.enq.ready], [KIND_DESC, lit(1, 1)], [KIND_RID, ridBeatQ.io.enq.ready], [KIND_UPD, updBeatQ.io.enq.ready]];
+    dataQ.io.deq.ready.set(mux(err, lit(1, 1), priorityMux(kindReady.map(([k, r]) => [dKind.eq(k), r] as const), rowBeatReady)));
     descFire.set(run.and(dataQ.io.deq.valid).and(dKind.eq(KIND_DESC)));
     descBeat.set(dData);
     when(descFire, () => descIdx.set(descIdx.addWrap(1)));
@@ -786,7 +810,7 @@ export class TcastEngine extends Module {
     ridUQ.io.enq.bits.set(mux(unfused, rid.pack({ seg: updU, row: ridU.value }), rid.pack({ seg: tok.get(th, 'bag'), row: tok.get(th, 'rid') })));
     ridPQ.io.enq.valid.set(entry.and(gradRowsOut));
     ridPQ.io.enq.bits.set(ridU.value);
-    const emLast = named(mux(emPh.eq(2), opt.eq(1), emPh.eq(3)));
+    const emLast = named(mux(emPh.eq(2), opt.eq(UPDATE_OPT.SGD), emPh.eq(3)));
     when(emTake, () => emRow.set(ridU.value));
     when(emTokGo, () => emPh.set(mux(emLast, lit(0, 2), mux(emPh.eq(0), lit(2, 2), emPh.addWrap(1)))));
     when(emTokGo.and(emLast), () => updU.set(updU.addWrap(1)));
@@ -847,7 +871,11 @@ export class TcastEngine extends Module {
     const outRes = Reg(UInt(bitsFor(OQ)), { init: 0 });
     const outQ = instance(new Queue(UInt(W + 1), { depth: OQ, storage: 'ram' }));
     const awBagQ = instance(new Queue(UInt(32), { depth: 4 }));
-    // The update unit's and the grad_rows packer's write bursts: {source (2 packer, 3 update rows, 4 update state), beats, word}.
+    // Where a write burst's W beats come from: the out queue (the reducer's rows), the argmax queue, the grad_rows
+    // packer, the update unit's rows (weight, gradient), its state.
+    const SRC_OUT = 0, SRC_ARG = 1, SRC_PACK = 2, SRC_UPD_ROW = 3, SRC_UPD_STATE = 4;
+    const srcLit = (s: number): Value => lit(s, 3);
+    // The update unit's and the grad_rows packer's write bursts: {source, beats, word}.
     const hdr = new Packed({ src: 3, beats: rbBits, word: WA });
     const hq = instance(new Queue(UInt(hdr.width), { depth: 4 }));
     const rowBeatAvail = named(dataQ.io.deq.valid.and(dKind.eq(KIND_ROW)).and(maskEn.not().or(argBeatQ.io.deq.valid)));
@@ -1044,17 +1072,17 @@ export class TcastEngine extends Module {
       });
     });
     hq.io.enq.valid.set(upd.io.hdr_valid.or(pkPush));
-    hq.io.enq.bits.set(mux(upd.io.hdr_valid, hdr.pack({ src: mux(upd.io.hdr_state, lit(4, 3), lit(3, 3)), beats: upd.io.hdr_beats, word: upd.io.hdr_word }),
-      hdr.pack({ src: lit(2, 3), beats: lit(1, rbBits), word: pkWord })));
+    hq.io.enq.bits.set(mux(upd.io.hdr_valid, hdr.pack({ src: mux(upd.io.hdr_state, srcLit(SRC_UPD_STATE), srcLit(SRC_UPD_ROW)), beats: upd.io.hdr_beats, word: upd.io.hdr_word }),
+      hdr.pack({ src: srcLit(SRC_PACK), beats: lit(1, rbBits), word: pkWord })));
 
     // ---------------------------------------------------------------- writer: AW per output row, W with WSTRB
     const awValid = Reg(Bool, { init: 0 });
     const awAddr = Reg(UInt(A), { init: 0 });
     const awLen = Reg(UInt(8), { init: 0 });
     const bOut = Reg(UInt(bitsFor(this.maxWrites)), { init: 0 });
-    // Per burst: its length and its source (0 the out queue, 1 the argmax queue, 2 the grad_rows packer,
-    // 3 the update unit's rows, 4 its state).
-    const lenQ = instance(new Queue(UInt(11), { depth: this.maxWrites, storage: this.maxWrites > 8 ? 'ram' : 'reg' }));
+    // Per burst: its source (SRC_*) and its AXI length.
+    const burst = new Packed({ src: 3, len: 8 });
+    const lenQ = instance(new Queue(UInt(burst.width), { depth: this.maxWrites, storage: this.maxWrites > 8 ? 'ram' : 'reg' }));
     const owWord = Reg(UInt(WA), { init: 0 });
     const owLeft = Reg(UInt(rbBits), { init: 0 });
     const owFromQ = named(owLeft.eq(0));
@@ -1064,8 +1092,8 @@ export class TcastEngine extends Module {
     // A new burst comes from the bag queue (the reducer's rows) first, else from the update/packer header queue.
     const fromBag = named(awBagQ.io.deq.valid);
     const hh = hq.io.deq.bits;
-    const curOwSrc = named(mux(owFromQ, mux(fromBag, owArg.zext(3), hdr.get(hh, 'src')), owSrc));
-    const bagOutAddr = named(mux(owArg, argA, outA).addWrap(awBagQ.io.deq.bits.zext(64).mulWrap(mux(owArg, p('ARGMAX_STRIDE'), p('OUT_STRIDE')).zext(64)).trunc(A)));
+    const curOwSrc = named(mux(owFromQ, mux(fromBag, mux(owArg, srcLit(SRC_ARG), srcLit(SRC_OUT)), hdr.get(hh, 'src')), owSrc));
+    const bagOutAddr = named(rowAddress(mux(owArg, argA, outA), awBagQ.io.deq.bits, mux(owArg, p('ARGMAX_STRIDE'), p('OUT_STRIDE'))));
     const curOwWord = named(mux(owFromQ, mux(fromBag, wordOf(bagOutAddr), hdr.get(hh, 'word')), owWord));
     const curOwLeft = named(mux(owFromQ, mux(fromBag, rowBeats, hdr.get(hh, 'beats')), owLeft));
     const awBurst = burstBeats(curOwWord, curOwLeft, 256, 'aw_burst');
@@ -1088,7 +1116,7 @@ export class TcastEngine extends Module {
     const awAddrQ = instance(new Queue(UInt(A), { depth: this.maxWrites, storage: 'ram' }));
     awAddrQ.io.enq.valid.set(awGo);
     awAddrQ.io.enq.bits.set(cat(curOwWord, lit(0, lb)));
-    lenQ.io.enq.bits.set(cat(curOwSrc, lenField(awBurst)));
+    lenQ.io.enq.bits.set(burst.pack({ src: curOwSrc, len: lenField(awBurst) }));
     m.awvalid.set(awValid);
     m.awaddr.set(awAddr);
     m.awlen.set(awLen);
@@ -1108,28 +1136,29 @@ export class TcastEngine extends Module {
     // After an error, announced bursts still get their W beats, with WSTRB = 0.
     // The W beats of each burst come from its source: the out or argmax queue (end of row: the tail WSTRB),
     // the grad_rows packer or the update unit (their own WSTRB).
-    const wSrc = named(lenQ.io.deq.bits.bits(10, 8));
-    const wHead = named(mux(wSrc.eq(1), argQ.io.deq.bits, outQ.io.deq.bits));
-    const srcValid = named(mux(wSrc.eq(0), outQ.io.deq.valid, mux(wSrc.eq(1), argQ.io.deq.valid, mux(wSrc.eq(2), pkQ.io.deq.valid,
-      mux(wSrc.eq(3), upd.io.wd_valid, upd.io.sd_valid)))));
+    const wSrc = named(burst.get(lenQ.io.deq.bits, 'src'));
+    const wHead = named(mux(wSrc.eq(SRC_ARG), argQ.io.deq.bits, outQ.io.deq.bits));
+    // By source, SRC_OUT .. SRC_UPD_STATE.
+    const srcValid = named(select([outQ.io.deq.valid, argQ.io.deq.valid, pkQ.io.deq.valid, upd.io.wd_valid, upd.io.sd_valid], wSrc));
     const wGo = named(lenQ.io.deq.valid.and(srcValid.or(err)).and(wValid.not().or(m.wready)));
-    const burstEnd = named(wBeat.eq(lenQ.io.deq.bits.bits(7, 0)));
+    const burstEnd = named(wBeat.eq(burst.get(lenQ.io.deq.bits, 'len')));
     lenQ.io.deq.ready.set(wGo.and(burstEnd));
-    outQ.io.deq.ready.set(err.or(mux(optOn, upd.io.grad_ready, wGo.and(wSrc.eq(0)))));
+    outQ.io.deq.ready.set(err.or(mux(optOn, upd.io.grad_ready, wGo.and(wSrc.eq(SRC_OUT)))));
     upd.io.grad_valid.set(optOn.and(outQ.io.deq.valid));
     upd.io.grad.set(outQ.io.deq.bits.trunc(W));
-    argQ.io.deq.ready.set(err.or(wGo.and(wSrc.eq(1))));
-    pkQ.io.deq.ready.set(err.or(wGo.and(wSrc.eq(2))));
-    upd.io.wd_ready.set(wGo.and(wSrc.eq(3)).and(err.not()));
-    upd.io.sd_ready.set(wGo.and(wSrc.eq(4)).and(err.not()));
+    argQ.io.deq.ready.set(err.or(wGo.and(wSrc.eq(SRC_ARG))));
+    pkQ.io.deq.ready.set(err.or(wGo.and(wSrc.eq(SRC_PACK))));
+    upd.io.wd_ready.set(wGo.and(wSrc.eq(SRC_UPD_ROW)).and(err.not()));
+    upd.io.sd_ready.set(wGo.and(wSrc.eq(SRC_UPD_STATE)).and(err.not()));
     const ohEnd = named(wHead.bit(W));
-    const ownData = named(mux(wSrc.eq(2), pk.get(pkQ.io.deq.bits, 'data'), mux(wSrc.eq(3), upd.io.wd_data, upd.io.sd_data)));
-    const ownStrb = named(mux(wSrc.eq(2), pk.get(pkQ.io.deq.bits, 'strb'), mux(wSrc.eq(3), upd.io.wd_strb, upd.io.sd_strb)));
+    const ownData = named(mux(wSrc.eq(SRC_PACK), pk.get(pkQ.io.deq.bits, 'data'), mux(wSrc.eq(SRC_UPD_ROW), upd.io.wd_data, upd.io.sd_data)));
+    const ownStrb = named(mux(wSrc.eq(SRC_PACK), pk.get(pkQ.io.deq.bits, 'strb'), mux(wSrc.eq(SRC_UPD_ROW), upd.io.wd_strb, upd.io.sd_strb)));
     when(wValid.and(m.wready), () => wValid.set(0));
     when(wGo, () => {
       wValid.set(1);
-      wData.set(mux(wSrc.lt(2), wHead.trunc(W), ownData));
-      wStrb.set(mux(err, lit(0, BB), mux(wSrc.lt(2), mux(ohEnd, tailStrb, ones), ownStrb)));
+      // The out and argmax queues' rows (SRC_OUT, SRC_ARG) carry no WSTRB: all lanes, the tail's at a row's end.
+      wData.set(mux(wSrc.lt(SRC_PACK), wHead.trunc(W), ownData));
+      wStrb.set(mux(err, lit(0, BB), mux(wSrc.lt(SRC_PACK), mux(ohEnd, tailStrb, ones), ownStrb)));
       wLast.set(burstEnd);
       wBeat.set(mux(burstEnd, lit(0, 8), wBeat.addWrap(1)));
     });
@@ -1149,6 +1178,9 @@ export class TcastEngine extends Module {
     const rErrAddr = slotAddr.readAsync(rSlot);
     const rErr = named(rFire.and(m.rresp.ne(0)));
     const bErr = named(bFire.and(m.bresp.ne(0)));
+    // Another channel's bus error ends this channel's operation too (ERROR keeps no response: the top reports the
+    // failing channel's).
+    if (this.channels > 1) when(run.and((this.io as unknown as { peer_error: Value }).peer_error), () => err.set(1));
     when(run.and(rErr.or(bErr)), () => {
       err.set(1);
       errResp.set(mux(rErr, m.rresp, m.bresp));
@@ -1168,9 +1200,12 @@ export class TcastEngine extends Module {
     when(busy, () => cycles.set(cycles.addWrap(1)));
     // One operation: at START (registers), or after each descriptor is loaded (batched tables).
     const opRun = Reg(Bool, { init: 0 });
-    const opStart = named(start.and(progBad.not()).and(rv('NUM_TABLES').eq(0)).or(descLoaded.and(err.not())).and(sliceNone.not()));
+    // A descriptor that fails the operation checks (codes 1..13) ends the START with ERROR.PROGRAM, TABLE_AT its table.
+    const descBad = named(descLoaded.and(err.not()).and(descCause.ne(0)), 'descriptor_bad');
+    const descGood = named(descLoaded.and(err.not()).and(descCause.eq(0)));
+    const opStart = named(start.and(progBad.not()).and(rv('NUM_TABLES').eq(0)).or(descGood).and(sliceNone.not()));
     upd.io.start.set(opStart);
-    const skipTable = named(descLoaded.and(err.not()).and(sliceNone));
+    const skipTable = named(descGood.and(sliceNone));
     when(start, () => {
       busy.set(1);
       done.set(0);
@@ -1208,6 +1243,12 @@ export class TcastEngine extends Module {
       errProgram.set(1);
       errCause.set(progCause);
       descLeft.set(0);
+    });
+    // The descriptor's read is still leaving the R path: the error path drains it and finishes.
+    when(descBad, () => {
+      err.set(1);
+      errProgram.set(1);
+      errCause.set(descCause);
     });
     when(opStart, () => {
       opRun.set(1);

@@ -21,7 +21,7 @@ export const ENGINE_REGISTERS = registerMap('engine', [
     { name: 'RESP', bits: [1, 0], doc: 'its RESP (2 SLVERR, 3 DECERR)' },
     { name: 'READ', bits: 8, doc: 'it came on R (a read)' },
     { name: 'WRITE', bits: 9, doc: 'it came on B (a write)' },
-    { name: 'PROGRAM', bits: 10, doc: 'START found the registers breaking a precondition (CAUSE says which): the operation did not start, no AXI transaction was issued' },
+    { name: 'PROGRAM', bits: 10, doc: 'START found the registers breaking a precondition (CAUSE says which): the operation did not start, no AXI transaction was issued; or a batched table\'s descriptor did (codes 1..13; TABLE_AT says which table: the tables before it ran)' },
     { name: 'CAUSE', bits: [20, 16], doc: 'with PROGRAM: the failed check (docs/ENGINE.md, "Register checks at START")' },
   ] },
   { name: 'ERR_ADDR_LO', offset: 0x0c, access: 'RO', doc: 'byte address of the burst that failed, bits 31:0' },

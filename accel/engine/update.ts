@@ -38,6 +38,7 @@ import { Fp32Div } from '../../generator/stdlib/float/div';
 import { Fp32Sqrt } from '../../generator/stdlib/float/sqrt';
 import { Fp32FromUInt } from '../../generator/stdlib/float/convert';
 import { Packed } from './packed';
+import { rowAddress, rowwiseStateAddress } from './address';
 
 /** The UPDATE.OPT encodings. */
 export const UPDATE_OPT = { NONE: 0, SGD: 1, ADAGRAD: 2, ROWWISE_ADAGRAD: 3 } as const;
@@ -147,9 +148,9 @@ export class UpdateUnit extends Module {
         return xs[k]!;
       };
     }
-    const isSgd = named(io.opt.eq(1));
-    const isAdagrad = named(io.opt.eq(2));
-    const isRowwise = named(io.opt.eq(3));
+    const isSgd = named(io.opt.eq(UPDATE_OPT.SGD));
+    const isAdagrad = named(io.opt.eq(UPDATE_OPT.ADAGRAD));
+    const isRowwise = named(io.opt.eq(UPDATE_OPT.ROWWISE_ADAGRAD));
     const rb = io.rowBeats;
     const run = named(io.flush.not());
 
@@ -204,7 +205,7 @@ export class UpdateUnit extends Module {
     const updFire = named(updTake.and(io.upd_valid));
     when(gradFire, () => gbuf.write(at(eSlot, gEff.trunc(jBits)), io.grad));
     // The rowwise state: one fp32 at STATE + 4 * row, lane `stLane` of its beat.
-    const stateAddrOf = (r: Value): Value => io.stateBase.addWrap(r.zext(A + 2).shl(2).trunc(A));
+    const stateAddrOf = (r: Value): Value => rowwiseStateAddress(io.stateBase, r);
     when(updFire, () => {
       when(kEff.lt(gFromUpd.zext(kBits)), () => gbuf.write(at(eSlot, kEff.trunc(jBits)), io.upd))
         .elseWhen(stateBeat.not(), () => wbuf.write(at(eSlot, kW.trunc(jBits)), io.upd))
@@ -342,7 +343,7 @@ export class UpdateUnit extends Module {
     const readyAt = (p: Value): Value => mux(isRowwise, p.ne(scPtr), p.ne(ldPtr));
     // Pipeline beats in flight (issued, not yet in an output queue).
     const inPipe = Reg(UInt(bitsFor(P + RB + 1)), { init: 0 });
-    const rowAddr = (base: Value, r: Value): Value => base.addWrap(r.zext(64).mulWrap(io.rowStride.zext(64)).trunc(A));
+    const rowAddr = (base: Value, r: Value): Value => rowAddress(base, r, io.rowStride);
     const hStateAddr = named(mux(isRowwise, stateAddrOf(hRow), rowAddr(io.stateBase, hRow)));
     const stLane = named(hStateAddr.bits(lb - 1, 2));
     const hdrSent = Reg(Bool, { init: 0 });
@@ -351,7 +352,7 @@ export class UpdateUnit extends Module {
     // before it is out of the pipeline (its gradient beats go into the weight-stream queue first).
     const hStartOk = (p: Value): Value => run.and(readyAt(p)).and(p.subWrap(dPtr).lt(2))
       .and(io.keepGrad.not().or(p.eq(dPtr).and(inPipe.eq(0))));
-    io.hdr_word.set(named(mux(hph.eq(1), io.outBase.addWrap(hSeg.zext(64).mulWrap(io.outStride.zext(64)).trunc(A)),
+    io.hdr_word.set(named(mux(hph.eq(1), rowAddress(io.outBase, hSeg, io.outStride),
       mux(hph.eq(2), rowAddr(io.weightBase, hRow), hStateAddr)).bits(A - 1, lb)));
     io.hdr_beats.set(mux(hph.eq(3).and(isRowwise), lit(1, rbBits), rb));
     io.hdr_state.set(hph.eq(3));

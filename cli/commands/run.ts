@@ -259,13 +259,13 @@ async function runTraining(ctx: RunContext, tc: TrainCase, model: ReturnType<typ
   return EXIT.ok;
 }
 
-/** The failures of a run's operations (the bus, or STATUS), or none. */
-function runFailures(rs: AxiResult[], names: string[]): string[] {
+/** The failures of a run's operations (the bus, or STATUS), or none; `batched`: each is a batched START (TABLE_AT names the table). */
+function runFailures(rs: AxiResult[], names: string[], batched = false): string[] {
   const problems: string[] = [];
   rs.forEach((r, i) => {
     if (r.status !== 'ok') { problems.push(`${names[i]}: ${describeResult(r)}`); return; }
     const k = countersOf(r);
-    if (!endedClean(k)) problems.push(`${names[i]}: ${endProblem(k)}`);
+    if (!endedClean(k)) problems.push(`${names[i]}: ${endProblem(k, batched)}`);
   });
   return problems;
 }
@@ -283,7 +283,7 @@ async function runBatched(ctx: RunContext): Promise<number> {
   const parts = [fwd, ...(bwd ? [bwd] : [])];
   const names = ['forward', ...(bwd ? ['casted_backward'] : [])];
   const rs = await simulateChain(ctx, chainScenarios(parts, { name: names.join('+'), profile: ctx.profile, watchdogCycles: 100_000 }), names);
-  const failed = runFailures(rs, names);
+  const failed = runFailures(rs, names, true);
   if (failed.length) return reportFailure(ctx, 'the engine run failed', failed);
   const problems: string[] = [];
   const files: CaseResult['files'] = { ...model.files };

@@ -15,7 +15,7 @@
  * (docs/DSL.md, "Gated next-state logic").
  */
 import { ElaborationError } from '../hdl/errors';
-import { Namespace, VERILOG_KEYWORDS, litValue, locToString, type Expr, type ExprNode, type NetModule, type NetSignal, type Netlist, type SourceLoc } from '../netlist';
+import { Namespace, isLegalIdentifier, litValue, locToString, reservedWhy, type Expr, type ExprNode, type NetModule, type NetSignal, type Netlist, type SourceLoc } from '../netlist';
 
 export interface PortInfo { name: string; dir: 'input' | 'output'; width: number }
 export interface VerilogModule { name: string; text: string }
@@ -43,8 +43,9 @@ export function emitVerilog(e: Netlist): VerilogDesign {
     let name = byText.get(body);
     if (!name) {
       const want = net.name;
-      if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(want) || VERILOG_KEYWORDS.has(want)) {
-        throw new ElaborationError(VERILOG_KEYWORDS.has(want) ? 'KEYWORD NAME' : 'NAME COLLISION', `module name '${want}' is not a usable Verilog identifier; override moduleName`, net.path, locToString(net.loc));
+      if (!isLegalIdentifier(want)) {
+        const why = reservedWhy(want);
+        throw new ElaborationError(why ? 'KEYWORD NAME' : 'NAME COLLISION', `module name '${want}' is not a usable Verilog identifier${why ? ` (${why})` : ''}; override moduleName`, net.path, locToString(net.loc));
       }
       const k = taken.get(want) ?? 0;
       taken.set(want, k + 1);

@@ -27,7 +27,7 @@
  * Capturing is still most of elaboration's time (docs/BENCHMARKS.md).
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, utimesSync, writeFileSync } from 'node:fs';
 import { createRequire, findSourceMap, type SourceMap, type SourceMapping } from 'node:module';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
@@ -544,7 +544,7 @@ interface NameTable {
 const tables = new Map<string, NameTable | null>();
 
 /** Where the tables live: $TCAST_CACHE_DIR/names, else the checkout's .cache/names, else ~/.cache/tcast/names. */
-function nameCacheDir(): string {
+export function nameCacheDir(): string {
   const env = process.env.TCAST_CACHE_DIR;
   if (env) return join(env, 'names');
   if (!tcastRoot.split(sep).includes('node_modules')) return join(tcastRoot, '.cache', 'names');
@@ -584,8 +584,11 @@ function tableOf(file: string): NameTable | null {
     t = { text, hash, sites: new Map(), added: 0 };
     if (hash !== null) {
       try {
-        const saved = JSON.parse(readFileSync(join(nameCacheDir(), `${hash}.json`), 'utf8')) as { sites?: Record<string, SiteData> };
+        const at = join(nameCacheDir(), `${hash}.json`);
+        const saved = JSON.parse(readFileSync(at, 'utf8')) as { sites?: Record<string, SiteData> };
         for (const [k, v] of Object.entries(saved.sites ?? {})) t.sites.set(k, v);
+        // Its modification time says when it was last used (`tcast cache prune` removes tables long unused).
+        try { utimesSync(at, new Date(), new Date()); } catch { /* a read-only cache */ }
       } catch {
         // No table yet (or an unreadable one): it is built as sites are analysed.
       }

@@ -24,11 +24,34 @@ export const VERILOG_KEYWORDS: ReadonlySet<string> = new Set(
     'unique var virtual void wait_order wildcard with within').split(' '),
 );
 
+/**
+ * Names Verilator reserves for its C++ model (lint warning SYMRSVDWORD): C++
+ * keywords and common library words. Generated Verilog is clean under
+ * `verilator --lint-only -Wall`, so a port or signal may not use them either.
+ */
+export const VERILATOR_RESERVED: ReadonlySet<string> = new Set(
+  ('NULL abort alignas alignof and_eq asm atomic_cancel atomic_commit atomic_noexcept auto bit_vector bitand bitor bool ' +
+    'catch cdecl char char16_t char32_t compl complex concept const_cast const_iterator const_reference constexpr decltype ' +
+    'delete deque double dynamic_cast explicit false far float friend goto huge inline interrupt iterator list long map ' +
+    'mutable namespace near noexcept not_eq nullptr operator or_eq override pascal private public queue reference register ' +
+    'reinterpret_cast requires restrict set short sizeof stack static_assert static_cast switch synchronized template ' +
+    'thread_local throw transaction_safe transaction_safe_dynamic true try type_info typeid typename uint16_t uint32_t ' +
+    'uint8_t using vector volatile wchar_t xor_eq sc_clock sc_in sc_inout sc_out sc_signal sensitive sensitive_neg ' +
+    'sensitive_pos').split(' '),
+);
+
 const identRe = /^[A-Za-z][A-Za-z0-9_]*$/;
 
-/** True for a name usable as a Verilog identifier (and not a keyword). */
+/** Why `name` is reserved (a Verilog/SystemVerilog keyword, or a word Verilator reserves), or undefined. */
+export function reservedWhy(name: string): string | undefined {
+  if (VERILOG_KEYWORDS.has(name)) return 'a Verilog/SystemVerilog keyword';
+  if (VERILATOR_RESERVED.has(name)) return 'a C++ word Verilator reserves for its model (lint warning SYMRSVDWORD)';
+  return undefined;
+}
+
+/** True for a name usable as a Verilog identifier (not a keyword, not a word Verilator reserves). */
 export function isLegalIdentifier(name: string): boolean {
-  return identRe.test(name) && !VERILOG_KEYWORDS.has(name);
+  return identRe.test(name) && reservedWhy(name) === undefined;
 }
 
 /** The names used in one module's Verilog. */
@@ -42,9 +65,8 @@ export class Namespace {
     if (!identRe.test(name)) {
       throw new ElaborationError('NAME COLLISION', `'${name}' is not a legal Verilog identifier (letters, digits, _; starting with a letter)`, `${where}.${name}`, locToString(loc));
     }
-    if (VERILOG_KEYWORDS.has(name)) {
-      throw new ElaborationError('KEYWORD NAME', `'${name}' is a Verilog/SystemVerilog keyword; choose another name`, `${where}.${name}`, locToString(loc));
-    }
+    const why = reservedWhy(name);
+    if (why) throw new ElaborationError('KEYWORD NAME', `'${name}' is ${why}; choose another name`, `${where}.${name}`, locToString(loc));
     if (this.used.has(name)) {
       const prev = this.used.get(name);
       throw new ElaborationError('NAME COLLISION', `'${name}' is already used in ${where}${prev ? ` (at ${locToString(prev)})` : ''}`, `${where}.${name}`, locToString(loc));
@@ -57,7 +79,7 @@ export class Namespace {
     let base = hint.replace(/[^A-Za-z0-9_]/g, '_');
     if (!/^[A-Za-z_]/.test(base)) base = `_${base}`;
     let name = base;
-    for (let i = 1; this.used.has(name) || VERILOG_KEYWORDS.has(name); i++) name = `${base}_${i}`;
+    for (let i = 1; this.used.has(name) || reservedWhy(name) !== undefined; i++) name = `${base}_${i}`;
     this.used.set(name, loc);
     return name;
   }

@@ -52,7 +52,7 @@
 #define ENGINE_ERROR_WRITE_WIDTH 1u
 #define ENGINE_ERROR_WRITE_MASK 0x200u
 #define ENGINE_ERROR_WRITE_RESET 0x0u
-/*   PROGRAM: START found the registers breaking a precondition (CAUSE says which): the operation did not start, no AXI transaction was issued */
+/*   PROGRAM: START found the registers breaking a precondition (CAUSE says which): the operation did not start, no AXI transaction was issued; or a batched table's descriptor did (codes 1..13; TABLE_AT says which table: the tables before it ran) */
 #define ENGINE_ERROR_PROGRAM_SHIFT 10u
 #define ENGINE_ERROR_PROGRAM_WIDTH 1u
 #define ENGINE_ERROR_PROGRAM_MASK 0x400u

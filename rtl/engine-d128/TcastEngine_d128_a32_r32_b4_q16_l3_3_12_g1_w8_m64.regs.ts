@@ -41,7 +41,7 @@ export const REGISTERS = {
       READ: { shift: 8, width: 1, mask: 0x100, access: 'RO', reset: 0x0 },
       /** it came on B (a write) */
       WRITE: { shift: 9, width: 1, mask: 0x200, access: 'RO', reset: 0x0 },
-      /** START found the registers breaking a precondition (CAUSE says which): the operation did not start, no AXI transaction was issued */
+      /** START found the registers breaking a precondition (CAUSE says which): the operation did not start, no AXI transaction was issued; or a batched table's descriptor did (codes 1..13; TABLE_AT says which table: the tables before it ran) */
       PROGRAM: { shift: 10, width: 1, mask: 0x400, access: 'RO', reset: 0x0 },
       /** with PROGRAM: the failed check (docs/ENGINE.md, "Register checks at START") */
       CAUSE: { shift: 16, width: 5, mask: 0x1f0000, access: 'RO', reset: 0x0 },
@@ -535,7 +535,7 @@ export class TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64_Regs {
    * - RESP (bits 1:0, RO): its RESP (2 SLVERR, 3 DECERR)
    * - READ (bit 8, RO): it came on R (a read)
    * - WRITE (bit 9, RO): it came on B (a write)
-   * - PROGRAM (bit 10, RO): START found the registers breaking a precondition (CAUSE says which): the operation did not start, no AXI transaction was issued
+   * - PROGRAM (bit 10, RO): START found the registers breaking a precondition (CAUSE says which): the operation did not start, no AXI transaction was issued; or a batched table's descriptor did (codes 1..13; TABLE_AT says which table: the tables before it ran)
    * - CAUSE (bits 20:16, RO): with PROGRAM: the failed check (docs/ENGINE.md, "Register checks at START")
    */
   async readERROR(): Promise<FieldsOf<'ERROR'>> {

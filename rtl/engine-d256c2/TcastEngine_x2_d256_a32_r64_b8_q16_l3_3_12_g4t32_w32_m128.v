@@ -104,38 +104,38 @@ module TcastEngine_x2_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128 (
   output wire irq
 );
   wire all_done; // @[accel/engine/channels.ts:91]
-  wire error_resp_0; // @[accel/engine/channels.ts:101]
-  wire error_resp_1; // @[accel/engine/channels.ts:101]
-  reg errSeen; // @[accel/engine/channels.ts:102]
-  reg errChan; // @[accel/engine/channels.ts:103]
-  reg allDoneWas; // @[accel/engine/channels.ts:105]
-  reg abort_0; // @[accel/engine/channels.ts:113]
-  reg abort_1; // @[accel/engine/channels.ts:113]
-  reg awHave; // @[accel/engine/channels.ts:124]
-  reg wHave; // @[accel/engine/channels.ts:125]
-  reg [7:0] wAddr; // @[accel/engine/channels.ts:126]
-  reg [31:0] wData; // @[accel/engine/channels.ts:127]
-  reg [3:0] wStrb; // @[accel/engine/channels.ts:128]
-  reg aw_sent_0; // @[accel/engine/channels.ts:129]
-  reg aw_sent_1; // @[accel/engine/channels.ts:129]
-  reg w_sent_0; // @[accel/engine/channels.ts:130]
-  reg w_sent_1; // @[accel/engine/channels.ts:130]
-  reg b_got_0; // @[accel/engine/channels.ts:131]
-  reg b_got_1; // @[accel/engine/channels.ts:131]
-  reg [1:0] bResp; // @[accel/engine/channels.ts:132]
-  wire write_held; // @[accel/engine/channels.ts:144]
-  wire b_all; // @[accel/engine/channels.ts:156]
-  reg arHave; // @[accel/engine/channels.ts:175]
-  reg [7:0] rAddr; // @[accel/engine/channels.ts:176]
-  reg ar_sent_0; // @[accel/engine/channels.ts:177]
-  reg ar_sent_1; // @[accel/engine/channels.ts:177]
-  reg r_got_0; // @[accel/engine/channels.ts:178]
-  reg r_got_1; // @[accel/engine/channels.ts:178]
-  reg [31:0] r_data_0; // @[accel/engine/channels.ts:179]
-  reg [31:0] r_data_1; // @[accel/engine/channels.ts:179]
-  reg [1:0] rResp; // @[accel/engine/channels.ts:180]
-  wire r_all; // @[accel/engine/channels.ts:198]
-  wire [31:0] read_combined; // @[accel/engine/channels.ts:224]
+  wire error_resp_0; // @[accel/engine/channels.ts:100]
+  wire error_resp_1; // @[accel/engine/channels.ts:100]
+  reg errSeen; // @[accel/engine/channels.ts:101]
+  reg errChan; // @[accel/engine/channels.ts:102]
+  reg allDoneWas; // @[accel/engine/channels.ts:104]
+  wire peer_error_0; // @[accel/engine/channels.ts:112]
+  wire peer_error_1; // @[accel/engine/channels.ts:112]
+  reg awHave; // @[accel/engine/channels.ts:118]
+  reg wHave; // @[accel/engine/channels.ts:119]
+  reg [7:0] wAddr; // @[accel/engine/channels.ts:120]
+  reg [31:0] wData; // @[accel/engine/channels.ts:121]
+  reg [3:0] wStrb; // @[accel/engine/channels.ts:122]
+  reg aw_sent_0; // @[accel/engine/channels.ts:123]
+  reg aw_sent_1; // @[accel/engine/channels.ts:123]
+  reg w_sent_0; // @[accel/engine/channels.ts:124]
+  reg w_sent_1; // @[accel/engine/channels.ts:124]
+  reg b_got_0; // @[accel/engine/channels.ts:125]
+  reg b_got_1; // @[accel/engine/channels.ts:125]
+  reg [1:0] bResp; // @[accel/engine/channels.ts:126]
+  wire write_held; // @[accel/engine/channels.ts:138]
+  wire b_all; // @[accel/engine/channels.ts:150]
+  reg arHave; // @[accel/engine/channels.ts:169]
+  reg [7:0] rAddr; // @[accel/engine/channels.ts:170]
+  reg ar_sent_0; // @[accel/engine/channels.ts:171]
+  reg ar_sent_1; // @[accel/engine/channels.ts:171]
+  reg r_got_0; // @[accel/engine/channels.ts:172]
+  reg r_got_1; // @[accel/engine/channels.ts:172]
+  reg [31:0] r_data_0; // @[accel/engine/channels.ts:173]
+  reg [31:0] r_data_1; // @[accel/engine/channels.ts:173]
+  reg [1:0] rResp; // @[accel/engine/channels.ts:174]
+  wire r_all; // @[accel/engine/channels.ts:192]
+  wire [31:0] read_combined; // @[accel/engine/channels.ts:218]
   wire [7:0] channel_0_s_axi_lite_awaddr;
   wire [2:0] channel_0_s_axi_lite_awprot;
   wire channel_0_s_axi_lite_awvalid;
@@ -194,6 +194,7 @@ module TcastEngine_x2_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128 (
   wire channel_0_m_axi_rready;
   wire channel_0_irq;
   wire [3:0] channel_0_channel_id;
+  wire channel_0_peer_error;
   wire [7:0] channel_1_s_axi_lite_awaddr;
   wire [2:0] channel_1_s_axi_lite_awprot;
   wire channel_1_s_axi_lite_awvalid;
@@ -252,6 +253,7 @@ module TcastEngine_x2_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128 (
   wire channel_1_m_axi_rready;
   wire channel_1_irq;
   wire [3:0] channel_1_channel_id;
+  wire channel_1_peer_error;
   wire [31:0] failing = errSeen ? ((errChan == 1'b0) ? r_data_0 : r_data_1) : ((r_data_0 != 32'h0) ? r_data_0 : r_data_1);
   wire [31:0] largest = (r_data_1 > r_data_0) ? r_data_1 : r_data_0;
   wire [31:0] combined_tableAt = errSeen ? failing : largest;
@@ -329,7 +331,8 @@ module TcastEngine_x2_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128 (
     .m_axi_rvalid(channel_0_m_axi_rvalid),
     .m_axi_rready(channel_0_m_axi_rready),
     .irq(channel_0_irq),
-    .channel_id(channel_0_channel_id)
+    .channel_id(channel_0_channel_id),
+    .peer_error(channel_0_peer_error)
   );
   TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 channel_1 ( // @[accel/engine/channels.ts:86]
     .aclk(aclk),
@@ -391,70 +394,75 @@ module TcastEngine_x2_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128 (
     .m_axi_rvalid(channel_1_m_axi_rvalid),
     .m_axi_rready(channel_1_m_axi_rready),
     .irq(channel_1_irq),
-    .channel_id(channel_1_channel_id)
+    .channel_id(channel_1_channel_id),
+    .peer_error(channel_1_peer_error)
   );
 
   assign all_done = channel_0_irq & channel_1_irq; // @[accel/engine/channels.ts:91]
-  assign error_resp_0 = ((m_axi_0_rvalid & m_axi_0_rready) & (m_axi_0_rresp != 2'h0)) | ((m_axi_0_bvalid & m_axi_0_bready) & (m_axi_0_bresp != 2'h0)); // @[accel/engine/channels.ts:101]
-  assign error_resp_1 = ((m_axi_1_rvalid & m_axi_1_rready) & (m_axi_1_rresp != 2'h0)) | ((m_axi_1_bvalid & m_axi_1_bready) & (m_axi_1_bresp != 2'h0)); // @[accel/engine/channels.ts:101]
-  assign write_held = awHave & wHave; // @[accel/engine/channels.ts:144]
-  assign b_all = b_got_0 & b_got_1; // @[accel/engine/channels.ts:156]
-  assign r_all = r_got_0 & r_got_1; // @[accel/engine/channels.ts:198]
-  assign read_combined = out_0; // @[accel/engine/channels.ts:224]
-  assign channel_0_s_axi_lite_awaddr = wAddr; // @[accel/engine/channels.ts:147]
-  assign channel_0_s_axi_lite_awprot = 3'h0; // @[accel/engine/channels.ts:148]
-  assign channel_0_s_axi_lite_awvalid = write_held & ~aw_sent_0; // @[accel/engine/channels.ts:146]
-  assign channel_0_s_axi_lite_wdata = wData; // @[accel/engine/channels.ts:150]
-  assign channel_0_s_axi_lite_wstrb = wStrb; // @[accel/engine/channels.ts:151]
-  assign channel_0_s_axi_lite_wvalid = write_held & ~w_sent_0; // @[accel/engine/channels.ts:149]
-  assign channel_0_s_axi_lite_bready = ~b_got_0; // @[accel/engine/channels.ts:152]
-  assign channel_0_s_axi_lite_araddr = rAddr; // @[accel/engine/channels.ts:188]
-  assign channel_0_s_axi_lite_arprot = 3'h0; // @[accel/engine/channels.ts:189]
-  assign channel_0_s_axi_lite_arvalid = arHave & ~ar_sent_0; // @[accel/engine/channels.ts:187]
-  assign channel_0_s_axi_lite_rready = ~r_got_0; // @[accel/engine/channels.ts:190]
+  assign error_resp_0 = ((m_axi_0_rvalid & m_axi_0_rready) & (m_axi_0_rresp != 2'h0)) | ((m_axi_0_bvalid & m_axi_0_bready) & (m_axi_0_bresp != 2'h0)); // @[accel/engine/channels.ts:100]
+  assign error_resp_1 = ((m_axi_1_rvalid & m_axi_1_rready) & (m_axi_1_rresp != 2'h0)) | ((m_axi_1_bvalid & m_axi_1_bready) & (m_axi_1_bresp != 2'h0)); // @[accel/engine/channels.ts:100]
+  assign peer_error_0 = error_resp_1; // @[accel/engine/channels.ts:112]
+  assign peer_error_1 = error_resp_0; // @[accel/engine/channels.ts:112]
+  assign write_held = awHave & wHave; // @[accel/engine/channels.ts:138]
+  assign b_all = b_got_0 & b_got_1; // @[accel/engine/channels.ts:150]
+  assign r_all = r_got_0 & r_got_1; // @[accel/engine/channels.ts:192]
+  assign read_combined = out_0; // @[accel/engine/channels.ts:218]
+  assign channel_0_s_axi_lite_awaddr = wAddr; // @[accel/engine/channels.ts:141]
+  assign channel_0_s_axi_lite_awprot = 3'h0; // @[accel/engine/channels.ts:142]
+  assign channel_0_s_axi_lite_awvalid = write_held & ~aw_sent_0; // @[accel/engine/channels.ts:140]
+  assign channel_0_s_axi_lite_wdata = wData; // @[accel/engine/channels.ts:144]
+  assign channel_0_s_axi_lite_wstrb = wStrb; // @[accel/engine/channels.ts:145]
+  assign channel_0_s_axi_lite_wvalid = write_held & ~w_sent_0; // @[accel/engine/channels.ts:143]
+  assign channel_0_s_axi_lite_bready = ~b_got_0; // @[accel/engine/channels.ts:146]
+  assign channel_0_s_axi_lite_araddr = rAddr; // @[accel/engine/channels.ts:182]
+  assign channel_0_s_axi_lite_arprot = 3'h0; // @[accel/engine/channels.ts:183]
+  assign channel_0_s_axi_lite_arvalid = arHave & ~ar_sent_0; // @[accel/engine/channels.ts:181]
+  assign channel_0_s_axi_lite_rready = ~r_got_0; // @[accel/engine/channels.ts:184]
   assign channel_0_m_axi_awready = m_axi_0_awready; // @[accel/engine/channels.ts:88]
   assign channel_0_m_axi_wready = m_axi_0_wready; // @[accel/engine/channels.ts:88]
   assign channel_0_m_axi_bid = m_axi_0_bid; // @[accel/engine/channels.ts:88]
-  assign channel_0_m_axi_bresp = abort_0 ? 2'h2 : m_axi_0_bresp; // @[accel/engine/channels.ts:118]
+  assign channel_0_m_axi_bresp = m_axi_0_bresp; // @[accel/engine/channels.ts:88]
   assign channel_0_m_axi_bvalid = m_axi_0_bvalid; // @[accel/engine/channels.ts:88]
   assign channel_0_m_axi_arready = m_axi_0_arready; // @[accel/engine/channels.ts:88]
   assign channel_0_m_axi_rid = m_axi_0_rid; // @[accel/engine/channels.ts:88]
   assign channel_0_m_axi_rdata = m_axi_0_rdata; // @[accel/engine/channels.ts:88]
-  assign channel_0_m_axi_rresp = abort_0 ? 2'h2 : m_axi_0_rresp; // @[accel/engine/channels.ts:117]
+  assign channel_0_m_axi_rresp = m_axi_0_rresp; // @[accel/engine/channels.ts:88]
   assign channel_0_m_axi_rlast = m_axi_0_rlast; // @[accel/engine/channels.ts:88]
   assign channel_0_m_axi_rvalid = m_axi_0_rvalid; // @[accel/engine/channels.ts:88]
   assign channel_0_channel_id = 4'h0; // @[accel/engine/channels.ts:89]
-  assign channel_1_s_axi_lite_awaddr = wAddr; // @[accel/engine/channels.ts:147]
-  assign channel_1_s_axi_lite_awprot = 3'h0; // @[accel/engine/channels.ts:148]
-  assign channel_1_s_axi_lite_awvalid = write_held & ~aw_sent_1; // @[accel/engine/channels.ts:146]
-  assign channel_1_s_axi_lite_wdata = wData; // @[accel/engine/channels.ts:150]
-  assign channel_1_s_axi_lite_wstrb = wStrb; // @[accel/engine/channels.ts:151]
-  assign channel_1_s_axi_lite_wvalid = write_held & ~w_sent_1; // @[accel/engine/channels.ts:149]
-  assign channel_1_s_axi_lite_bready = ~b_got_1; // @[accel/engine/channels.ts:152]
-  assign channel_1_s_axi_lite_araddr = rAddr; // @[accel/engine/channels.ts:188]
-  assign channel_1_s_axi_lite_arprot = 3'h0; // @[accel/engine/channels.ts:189]
-  assign channel_1_s_axi_lite_arvalid = arHave & ~ar_sent_1; // @[accel/engine/channels.ts:187]
-  assign channel_1_s_axi_lite_rready = ~r_got_1; // @[accel/engine/channels.ts:190]
+  assign channel_0_peer_error = peer_error_0; // @[accel/engine/channels.ts:112]
+  assign channel_1_s_axi_lite_awaddr = wAddr; // @[accel/engine/channels.ts:141]
+  assign channel_1_s_axi_lite_awprot = 3'h0; // @[accel/engine/channels.ts:142]
+  assign channel_1_s_axi_lite_awvalid = write_held & ~aw_sent_1; // @[accel/engine/channels.ts:140]
+  assign channel_1_s_axi_lite_wdata = wData; // @[accel/engine/channels.ts:144]
+  assign channel_1_s_axi_lite_wstrb = wStrb; // @[accel/engine/channels.ts:145]
+  assign channel_1_s_axi_lite_wvalid = write_held & ~w_sent_1; // @[accel/engine/channels.ts:143]
+  assign channel_1_s_axi_lite_bready = ~b_got_1; // @[accel/engine/channels.ts:146]
+  assign channel_1_s_axi_lite_araddr = rAddr; // @[accel/engine/channels.ts:182]
+  assign channel_1_s_axi_lite_arprot = 3'h0; // @[accel/engine/channels.ts:183]
+  assign channel_1_s_axi_lite_arvalid = arHave & ~ar_sent_1; // @[accel/engine/channels.ts:181]
+  assign channel_1_s_axi_lite_rready = ~r_got_1; // @[accel/engine/channels.ts:184]
   assign channel_1_m_axi_awready = m_axi_1_awready; // @[accel/engine/channels.ts:88]
   assign channel_1_m_axi_wready = m_axi_1_wready; // @[accel/engine/channels.ts:88]
   assign channel_1_m_axi_bid = m_axi_1_bid; // @[accel/engine/channels.ts:88]
-  assign channel_1_m_axi_bresp = abort_1 ? 2'h2 : m_axi_1_bresp; // @[accel/engine/channels.ts:118]
+  assign channel_1_m_axi_bresp = m_axi_1_bresp; // @[accel/engine/channels.ts:88]
   assign channel_1_m_axi_bvalid = m_axi_1_bvalid; // @[accel/engine/channels.ts:88]
   assign channel_1_m_axi_arready = m_axi_1_arready; // @[accel/engine/channels.ts:88]
   assign channel_1_m_axi_rid = m_axi_1_rid; // @[accel/engine/channels.ts:88]
   assign channel_1_m_axi_rdata = m_axi_1_rdata; // @[accel/engine/channels.ts:88]
-  assign channel_1_m_axi_rresp = abort_1 ? 2'h2 : m_axi_1_rresp; // @[accel/engine/channels.ts:117]
+  assign channel_1_m_axi_rresp = m_axi_1_rresp; // @[accel/engine/channels.ts:88]
   assign channel_1_m_axi_rlast = m_axi_1_rlast; // @[accel/engine/channels.ts:88]
   assign channel_1_m_axi_rvalid = m_axi_1_rvalid; // @[accel/engine/channels.ts:88]
   assign channel_1_channel_id = 4'h1; // @[accel/engine/channels.ts:89]
-  assign s_axi_lite_awready = ~awHave; // @[accel/engine/channels.ts:133]
-  assign s_axi_lite_wready = ~wHave; // @[accel/engine/channels.ts:134]
-  assign s_axi_lite_bresp = bResp; // @[accel/engine/channels.ts:158]
-  assign s_axi_lite_bvalid = b_all; // @[accel/engine/channels.ts:157]
-  assign s_axi_lite_arready = ~arHave; // @[accel/engine/channels.ts:181]
-  assign s_axi_lite_rdata = read_combined; // @[accel/engine/channels.ts:224]
-  assign s_axi_lite_rresp = rResp; // @[accel/engine/channels.ts:225]
-  assign s_axi_lite_rvalid = r_all; // @[accel/engine/channels.ts:223]
+  assign channel_1_peer_error = peer_error_1; // @[accel/engine/channels.ts:112]
+  assign s_axi_lite_awready = ~awHave; // @[accel/engine/channels.ts:127]
+  assign s_axi_lite_wready = ~wHave; // @[accel/engine/channels.ts:128]
+  assign s_axi_lite_bresp = bResp; // @[accel/engine/channels.ts:152]
+  assign s_axi_lite_bvalid = b_all; // @[accel/engine/channels.ts:151]
+  assign s_axi_lite_arready = ~arHave; // @[accel/engine/channels.ts:175]
+  assign s_axi_lite_rdata = read_combined; // @[accel/engine/channels.ts:218]
+  assign s_axi_lite_rresp = rResp; // @[accel/engine/channels.ts:219]
+  assign s_axi_lite_rvalid = r_all; // @[accel/engine/channels.ts:217]
   assign m_axi_0_awid = channel_0_m_axi_awid; // @[accel/engine/channels.ts:88]
   assign m_axi_0_awaddr = channel_0_m_axi_awaddr; // @[accel/engine/channels.ts:88]
   assign m_axi_0_awlen = channel_0_m_axi_awlen; // @[accel/engine/channels.ts:88]
@@ -511,125 +519,109 @@ module TcastEngine_x2_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128 (
 
   always @(posedge aclk) begin
     if (!aresetn) begin
-      errSeen <= 1'b0; // @[accel/engine/channels.ts:102]
-      errChan <= 1'b0; // @[accel/engine/channels.ts:103]
-      allDoneWas <= 1'b0; // @[accel/engine/channels.ts:105]
-      abort_0 <= 1'b0; // @[accel/engine/channels.ts:113]
-      abort_1 <= 1'b0; // @[accel/engine/channels.ts:113]
-      awHave <= 1'b0; // @[accel/engine/channels.ts:124]
-      wHave <= 1'b0; // @[accel/engine/channels.ts:125]
-      wAddr <= 8'h0; // @[accel/engine/channels.ts:126]
-      wData <= 32'h0; // @[accel/engine/channels.ts:127]
-      wStrb <= 4'h0; // @[accel/engine/channels.ts:128]
-      aw_sent_0 <= 1'b0; // @[accel/engine/channels.ts:129]
-      aw_sent_1 <= 1'b0; // @[accel/engine/channels.ts:129]
-      w_sent_0 <= 1'b0; // @[accel/engine/channels.ts:130]
-      w_sent_1 <= 1'b0; // @[accel/engine/channels.ts:130]
-      b_got_0 <= 1'b0; // @[accel/engine/channels.ts:131]
-      b_got_1 <= 1'b0; // @[accel/engine/channels.ts:131]
-      bResp <= 2'h0; // @[accel/engine/channels.ts:132]
-      arHave <= 1'b0; // @[accel/engine/channels.ts:175]
-      rAddr <= 8'h0; // @[accel/engine/channels.ts:176]
-      ar_sent_0 <= 1'b0; // @[accel/engine/channels.ts:177]
-      ar_sent_1 <= 1'b0; // @[accel/engine/channels.ts:177]
-      r_got_0 <= 1'b0; // @[accel/engine/channels.ts:178]
-      r_got_1 <= 1'b0; // @[accel/engine/channels.ts:178]
-      r_data_0 <= 32'h0; // @[accel/engine/channels.ts:179]
-      r_data_1 <= 32'h0; // @[accel/engine/channels.ts:179]
-      rResp <= 2'h0; // @[accel/engine/channels.ts:180]
+      errSeen <= 1'b0; // @[accel/engine/channels.ts:101]
+      errChan <= 1'b0; // @[accel/engine/channels.ts:102]
+      allDoneWas <= 1'b0; // @[accel/engine/channels.ts:104]
+      awHave <= 1'b0; // @[accel/engine/channels.ts:118]
+      wHave <= 1'b0; // @[accel/engine/channels.ts:119]
+      wAddr <= 8'h0; // @[accel/engine/channels.ts:120]
+      wData <= 32'h0; // @[accel/engine/channels.ts:121]
+      wStrb <= 4'h0; // @[accel/engine/channels.ts:122]
+      aw_sent_0 <= 1'b0; // @[accel/engine/channels.ts:123]
+      aw_sent_1 <= 1'b0; // @[accel/engine/channels.ts:123]
+      w_sent_0 <= 1'b0; // @[accel/engine/channels.ts:124]
+      w_sent_1 <= 1'b0; // @[accel/engine/channels.ts:124]
+      b_got_0 <= 1'b0; // @[accel/engine/channels.ts:125]
+      b_got_1 <= 1'b0; // @[accel/engine/channels.ts:125]
+      bResp <= 2'h0; // @[accel/engine/channels.ts:126]
+      arHave <= 1'b0; // @[accel/engine/channels.ts:169]
+      rAddr <= 8'h0; // @[accel/engine/channels.ts:170]
+      ar_sent_0 <= 1'b0; // @[accel/engine/channels.ts:171]
+      ar_sent_1 <= 1'b0; // @[accel/engine/channels.ts:171]
+      r_got_0 <= 1'b0; // @[accel/engine/channels.ts:172]
+      r_got_1 <= 1'b0; // @[accel/engine/channels.ts:172]
+      r_data_0 <= 32'h0; // @[accel/engine/channels.ts:173]
+      r_data_1 <= 32'h0; // @[accel/engine/channels.ts:173]
+      rResp <= 2'h0; // @[accel/engine/channels.ts:174]
     end else begin
       if (_T) begin
-        errSeen <= 1'b1; // @[accel/engine/channels.ts:109]
+        errSeen <= 1'b1; // @[accel/engine/channels.ts:108]
       end else begin
         if (allDoneWas & ~all_done) begin
-          errSeen <= 1'b0; // @[accel/engine/channels.ts:107]
+          errSeen <= 1'b0; // @[accel/engine/channels.ts:106]
         end
       end
       if (_T) begin
-        errChan <= error_resp_0 ? 1'b0 : 1'b1; // @[accel/engine/channels.ts:110]
+        errChan <= error_resp_0 ? 1'b0 : 1'b1; // @[accel/engine/channels.ts:109]
       end
-      allDoneWas <= all_done; // @[accel/engine/channels.ts:106]
-      if (channel_0_irq) begin
-        abort_0 <= 1'b0; // @[accel/engine/channels.ts:116]
-      end else begin
-        if (error_resp_1 & ~channel_0_irq) begin
-          abort_0 <= 1'b1; // @[accel/engine/channels.ts:115]
-        end
-      end
-      if (channel_1_irq) begin
-        abort_1 <= 1'b0; // @[accel/engine/channels.ts:116]
-      end else begin
-        if (error_resp_0 & ~channel_1_irq) begin
-          abort_1 <= 1'b1; // @[accel/engine/channels.ts:115]
-        end
-      end
+      allDoneWas <= all_done; // @[accel/engine/channels.ts:105]
       if (_T_1) begin
-        awHave <= 1'b0; // @[accel/engine/channels.ts:164]
+        awHave <= 1'b0; // @[accel/engine/channels.ts:158]
       end else begin
         if (_T_2) begin
-          awHave <= 1'b1; // @[accel/engine/channels.ts:136]
+          awHave <= 1'b1; // @[accel/engine/channels.ts:130]
         end
       end
       if (_T_1) begin
-        wHave <= 1'b0; // @[accel/engine/channels.ts:165]
+        wHave <= 1'b0; // @[accel/engine/channels.ts:159]
       end else begin
         if (_T_3) begin
-          wHave <= 1'b1; // @[accel/engine/channels.ts:140]
+          wHave <= 1'b1; // @[accel/engine/channels.ts:134]
         end
       end
       if (_T_2) begin
-        wAddr <= s_axi_lite_awaddr; // @[accel/engine/channels.ts:137]
+        wAddr <= s_axi_lite_awaddr; // @[accel/engine/channels.ts:131]
       end
       if (_T_3) begin
-        wData <= s_axi_lite_wdata; // @[accel/engine/channels.ts:141]
+        wData <= s_axi_lite_wdata; // @[accel/engine/channels.ts:135]
       end
       if (_T_3) begin
-        wStrb <= s_axi_lite_wstrb; // @[accel/engine/channels.ts:142]
+        wStrb <= s_axi_lite_wstrb; // @[accel/engine/channels.ts:136]
       end
       if (_T_1) begin
-        aw_sent_0 <= 1'b0; // @[accel/engine/channels.ts:168]
+        aw_sent_0 <= 1'b0; // @[accel/engine/channels.ts:162]
       end else begin
         if (channel_0_s_axi_lite_awvalid & channel_0_s_axi_lite_awready) begin
-          aw_sent_0 <= 1'b1; // @[accel/engine/channels.ts:153]
+          aw_sent_0 <= 1'b1; // @[accel/engine/channels.ts:147]
         end
       end
       if (_T_1) begin
-        aw_sent_1 <= 1'b0; // @[accel/engine/channels.ts:168]
+        aw_sent_1 <= 1'b0; // @[accel/engine/channels.ts:162]
       end else begin
         if (channel_1_s_axi_lite_awvalid & channel_1_s_axi_lite_awready) begin
-          aw_sent_1 <= 1'b1; // @[accel/engine/channels.ts:153]
+          aw_sent_1 <= 1'b1; // @[accel/engine/channels.ts:147]
         end
       end
       if (_T_1) begin
-        w_sent_0 <= 1'b0; // @[accel/engine/channels.ts:169]
+        w_sent_0 <= 1'b0; // @[accel/engine/channels.ts:163]
       end else begin
         if (channel_0_s_axi_lite_wvalid & channel_0_s_axi_lite_wready) begin
-          w_sent_0 <= 1'b1; // @[accel/engine/channels.ts:154]
+          w_sent_0 <= 1'b1; // @[accel/engine/channels.ts:148]
         end
       end
       if (_T_1) begin
-        w_sent_1 <= 1'b0; // @[accel/engine/channels.ts:169]
+        w_sent_1 <= 1'b0; // @[accel/engine/channels.ts:163]
       end else begin
         if (channel_1_s_axi_lite_wvalid & channel_1_s_axi_lite_wready) begin
-          w_sent_1 <= 1'b1; // @[accel/engine/channels.ts:154]
+          w_sent_1 <= 1'b1; // @[accel/engine/channels.ts:148]
         end
       end
       if (_T_1) begin
-        b_got_0 <= 1'b0; // @[accel/engine/channels.ts:170]
+        b_got_0 <= 1'b0; // @[accel/engine/channels.ts:164]
       end else begin
         if (_T_4) begin
-          b_got_0 <= 1'b1; // @[accel/engine/channels.ts:160]
+          b_got_0 <= 1'b1; // @[accel/engine/channels.ts:154]
         end
       end
       if (_T_1) begin
-        b_got_1 <= 1'b0; // @[accel/engine/channels.ts:170]
+        b_got_1 <= 1'b0; // @[accel/engine/channels.ts:164]
       end else begin
         if (_T_5) begin
-          b_got_1 <= 1'b1; // @[accel/engine/channels.ts:160]
+          b_got_1 <= 1'b1; // @[accel/engine/channels.ts:154]
         end
       end
       if (_T_1) begin
-        bResp <= 2'h0; // @[accel/engine/channels.ts:166]
+        bResp <= 2'h0; // @[accel/engine/channels.ts:160]
       end else begin
         if (_T_5) begin
           if (!(bResp >= channel_1_s_axi_lite_bresp)) begin
@@ -644,51 +636,51 @@ module TcastEngine_x2_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128 (
         end
       end
       if (_T_6) begin
-        arHave <= 1'b0; // @[accel/engine/channels.ts:227]
+        arHave <= 1'b0; // @[accel/engine/channels.ts:221]
       end else begin
         if (_T_7) begin
-          arHave <= 1'b1; // @[accel/engine/channels.ts:183]
+          arHave <= 1'b1; // @[accel/engine/channels.ts:177]
         end
       end
       if (_T_7) begin
-        rAddr <= s_axi_lite_araddr; // @[accel/engine/channels.ts:184]
+        rAddr <= s_axi_lite_araddr; // @[accel/engine/channels.ts:178]
       end
       if (_T_6) begin
-        ar_sent_0 <= 1'b0; // @[accel/engine/channels.ts:230]
+        ar_sent_0 <= 1'b0; // @[accel/engine/channels.ts:224]
       end else begin
         if (channel_0_s_axi_lite_arvalid & channel_0_s_axi_lite_arready) begin
-          ar_sent_0 <= 1'b1; // @[accel/engine/channels.ts:191]
+          ar_sent_0 <= 1'b1; // @[accel/engine/channels.ts:185]
         end
       end
       if (_T_6) begin
-        ar_sent_1 <= 1'b0; // @[accel/engine/channels.ts:230]
+        ar_sent_1 <= 1'b0; // @[accel/engine/channels.ts:224]
       end else begin
         if (channel_1_s_axi_lite_arvalid & channel_1_s_axi_lite_arready) begin
-          ar_sent_1 <= 1'b1; // @[accel/engine/channels.ts:191]
+          ar_sent_1 <= 1'b1; // @[accel/engine/channels.ts:185]
         end
       end
       if (_T_6) begin
-        r_got_0 <= 1'b0; // @[accel/engine/channels.ts:231]
+        r_got_0 <= 1'b0; // @[accel/engine/channels.ts:225]
       end else begin
         if (_T_8) begin
-          r_got_0 <= 1'b1; // @[accel/engine/channels.ts:193]
+          r_got_0 <= 1'b1; // @[accel/engine/channels.ts:187]
         end
       end
       if (_T_6) begin
-        r_got_1 <= 1'b0; // @[accel/engine/channels.ts:231]
+        r_got_1 <= 1'b0; // @[accel/engine/channels.ts:225]
       end else begin
         if (_T_9) begin
-          r_got_1 <= 1'b1; // @[accel/engine/channels.ts:193]
+          r_got_1 <= 1'b1; // @[accel/engine/channels.ts:187]
         end
       end
       if (_T_8) begin
-        r_data_0 <= channel_0_s_axi_lite_rdata; // @[accel/engine/channels.ts:194]
+        r_data_0 <= channel_0_s_axi_lite_rdata; // @[accel/engine/channels.ts:188]
       end
       if (_T_9) begin
-        r_data_1 <= channel_1_s_axi_lite_rdata; // @[accel/engine/channels.ts:194]
+        r_data_1 <= channel_1_s_axi_lite_rdata; // @[accel/engine/channels.ts:188]
       end
       if (_T_6) begin
-        rResp <= 2'h0; // @[accel/engine/channels.ts:228]
+        rResp <= 2'h0; // @[accel/engine/channels.ts:222]
       end else begin
         if (_T_9) begin
           if (!(rResp >= channel_1_s_axi_lite_rresp)) begin

@@ -6,14 +6,15 @@
  * while busy is ignored and counted; NaN, infinities, -0 and subnormals; the
  * largest dim and a long batch; every register check of START broken in turn
  * (ERROR.PROGRAM and its CAUSE, nothing issued, no hang, the next good START
- * runs).
+ * runs); a batched table's descriptor that breaks a check (ERROR.PROGRAM,
+ * TABLE_AT).
  */
 import { describe, expect, test } from 'vitest';
 import { simulateAxi, type AxiResult, type AxiScenario } from '../../sim/axi';
-import { castedBackwardCase, countersOf, countersOfEach, forwardScenario, runScript, type EngineCounters, type ForwardCase, type ForwardScenario } from '../../sim/engine';
+import { castedBackwardCase, countersOf, countersOfEach, endProblem, forwardScenario, runScript, type EngineCounters, type ForwardCase, type ForwardScenario } from '../../sim/engine';
 import { batchedForwardScenario } from '../../sim/batched';
 import { ENGINE_REGS, ENGINE_STATUS, PROGRAM_CHECKS } from '../../accel/engine/regs';
-import { DESC_BYTES } from '../../accel/engine/descriptor';
+import { DESC_BYTES, ENGINE_DESCRIPTOR } from '../../accel/engine/descriptor';
 import { backwardCasted, castIndices, gatherReduce, gatherReduceBatchedPrepared, firstBitDifference, prepareBatched, Rng } from '../../model';
 import { badProgramProblems, badProgramScenario, busOf, configUnderTest, engineTarget, makeCase, runProblem, testShape } from './helpers';
 
@@ -190,6 +191,46 @@ describe('engine directed: gradients with specials, the largest batch, a failing
     const [r] = await simulateAxi(target, [s.scenario]);
     expect(s.layout.numBags).toBe(4096);
     expect(runProblem(c, s, r!)).toBeUndefined();
+  });
+
+  test('a batch whose second descriptor breaks a check (ROW_STRIDE not a beat multiple): ERROR.PROGRAM, CAUSE 6, TABLE_AT = 1, nothing open; the fixed batch is clean', async () => {
+    const tables = [{ rows: 20, dim: 5 }, { rows: 9, dim: 17 }, { rows: 30, dim: 2 }];
+    const B = 5;
+    const rng = new Rng(11);
+    const idx: number[] = [];
+    const offs: number[] = [];
+    for (const t of tables) for (let b = 0; b < B; b++) { offs.push(idx.length); for (let k = rng.int(4); k > 0; k--) idx.push(rng.int(t.rows)); }
+    offs.push(idx.length);
+    const indices = Int32Array.from(idx);
+    const offsets = Int32Array.from(offs);
+    const bags = prepareBatched({ tables, batchSize: B, indices, offsets, mode: 'sum' });
+    const weights = tables.map((t) => Float32Array.from({ length: t.rows * t.dim }, () => rng.float()));
+    const s = batchedForwardScenario({ bags, weights, indices, offsets }, testShape, { name: 'desc-check', profile: { readLatency: 10, reorder: true } });
+    const mem = s.scenario.memory!;
+    const list = mem[mem.length - 1]!;
+    // The broken list: table 1's ROW_STRIDE 4 bytes past a beat multiple; the good list stays where the batch put it.
+    const broken = new Uint8Array(list.bytes.buffer.slice(list.bytes.byteOffset, list.bytes.byteOffset + list.bytes.byteLength));
+    const view = new DataView(broken.buffer);
+    const at = DESC_BYTES + ENGINE_DESCRIPTOR.offsets.ROW_STRIDE;
+    view.setUint32(at, view.getUint32(at, true) + 4, true);
+    const brokenAt = Number(list.addr) + 8 * DESC_BYTES;
+    const scenario = { ...s.scenario, memory: [...mem, { addr: brokenAt, bytes: broken }], watchdogCycles: 5000 };
+    // The batch's own script twice: first with TABLES_LO at the broken list, then as laid out.
+    const first = s.scenario.script.map((o) => (o.op === 'write' && o.addr === ENGINE_REGS.TABLES_LO ? { ...o, data: brokenAt } : o));
+    expect(first).not.toEqual(s.scenario.script);
+    scenario.script = [...first, ...s.scenario.script];
+    const [r] = await simulateAxi(target, [scenario]);
+    expect(r!.status, r!.failure ?? r!.violation?.message).toBe('ok');
+    const [bad, good] = countersOfEach(r!, 2) as [EngineCounters, EngineCounters];
+    expect(bad.status).toBe(ENGINE_STATUS.DONE | ENGINE_STATUS.ERROR);
+    expect(bad.error).toBe(0x400 | (6 << 16));
+    expect(bad.tableAt).toBe(1);
+    expect(endProblem(bad, true)).toMatch(/^table 1's descriptor was refused \(ERROR.CAUSE 6, ROW_STRIDE\)/);
+    expect(good.status).toBe(ENGINE_STATUS.DONE);
+    expect(good.tableAt).toBe(2);
+    expect(r!.counters.m_axi!.outstanding).toBe(0);
+    expect(r!.inFlight).toEqual([]);
+    expect(firstBitDifference(s.decode(r!)[0]!, gatherReduceBatchedPrepared(bags, weights))).toBe(-1);
   });
 
   test('a batch whose second descriptor read fails: ERROR, ERR_ADDR, TABLE_AT = 1, nothing open; the next START is clean', async () => {

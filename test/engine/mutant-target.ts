@@ -126,7 +126,7 @@ endmodule
   // The recip wrapper gives every Fp32Div a mutant port: the update unit's dividers get it too.
   ut = mutate(ut, new RegExp(`(${divMod.name} \\w+ \\( \\/\\/ .*\\n)`, 'g'), '$1    .mutant(mutant),\n', 'recip (update unit dividers)');
   // 12 nocheck: START no longer checks that an optimizer comes with UPDATE.ROWS (the fused path then waits for row ids forever).
-  t = mutate(t, /assign check_14_update = (\w+);/, `assign check_14_update = $1 & (mutant != 4'd${MUTANTS_CHECK.nocheck});`, 'nocheck');
+  t = mutate(t, /assign check_14_update = ([^;]+);/, `assign check_14_update = ($1) & (mutant != 4'd${MUTANTS_CHECK.nocheck});`, 'nocheck');
   d.modules = d.modules.map((m) => (m === top ? { ...m, text: t } : m === maxMod ? { ...m, text: mt } : m === divMod ? { ...m, text: exactText + wrapper } : m === updMod ? { ...m, text: ut } : m));
   if (!d.modules.some((m) => m.name === recipMod.name)) d.modules.push(recipMod);
   d.ports = [...d.ports, { name: 'mutant', dir: 'input', width: 4 }];

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import {
-  Bool, Bundle, ElaborationError, In, Module, Out, Reg, SInt, UInt, Wire, generate, instance, lit, when,
+  Bool, Bundle, ElaborationError, In, Module, Out, Reg, SInt, UInt, Wire, generate, instance, lit, named, when,
   type CheckName,
 } from '../../generator';
 
@@ -229,6 +229,29 @@ describe('elaboration checks', () => {
       }
     }
     expectCheck(() => new M(), 'KEYWORD NAME', 'M.input', 'keyword');
+  });
+
+  test('KEYWORD NAME: a port named after a C++ word Verilator reserves (SYMRSVDWORD)', () => {
+    class M extends Module {
+      readonly io = this.ports({ abort: In(UInt(1)), y: Out(UInt(1)) }); // @mark:cxx
+      protected build(): void {
+        this.io.y.set(this.io.abort);
+      }
+    }
+    expectCheck(() => new M(), 'KEYWORD NAME', 'M.abort', 'cxx');
+  });
+
+  test('a generated name steers clear of the words Verilator reserves', () => {
+    class M extends Module {
+      readonly io = this.ports({ a: In(UInt(1)), y: Out(UInt(1)) });
+      protected build(): void {
+        const queue = named(this.io.a.not());
+        this.io.y.set(queue);
+      }
+    }
+    const v = generate(new M()).modules.map((x) => x.text).join('\n');
+    expect(v).toMatch(/\bqueue_1\b/);
+    expect(v).not.toMatch(/\bqueue\b/);
   });
 
   test('CROSS MODULE REFERENCE: reading a signal of another module', () => {

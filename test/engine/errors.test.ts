@@ -42,6 +42,21 @@ function errorScenario(name: string, c: ForwardCase, errorAt: (l: ReturnType<typ
   return { s, e, scenario };
 }
 
+/** A batched forward of three small tables (dims 5, 17, 2), `B` bags each of up to `maxBag - 1` lookups. */
+function smallBatch(name: string, B: number, maxBag: number, seed: number) {
+  const tables = [{ rows: 20, dim: 5 }, { rows: 9, dim: 17 }, { rows: 30, dim: 2 }];
+  const rng = new Rng(seed);
+  const idx: number[] = [];
+  const offs: number[] = [];
+  for (const t of tables) for (let b = 0; b < B; b++) { offs.push(idx.length); for (let k = rng.int(maxBag); k > 0; k--) idx.push(rng.int(t.rows)); }
+  offs.push(idx.length);
+  const indices = Int32Array.from(idx);
+  const offsets = Int32Array.from(offs);
+  const bags = prepareBatched({ tables, batchSize: B, indices, offsets, mode: 'sum' });
+  const weights = tables.map((t) => Float32Array.from({ length: t.rows * t.dim }, () => rng.float()));
+  return { bags, weights, s: batchedForwardScenario({ bags, weights, indices, offsets }, testShape, { name, profile: { readLatency: 10, reorder: true } }) };
+}
+
 describe('engine error responses', () => {
   test('SLVERR on an index read, SLVERR on a row read, DECERR on a write: ERROR, the failing address, nothing open; the next operation is clean', async () => {
     const c = baseCase();
@@ -194,18 +209,7 @@ describe('engine directed: gradients with specials, the largest batch, a failing
   });
 
   test('a batch whose second descriptor breaks a check (ROW_STRIDE not a beat multiple): ERROR.PROGRAM, CAUSE 6, TABLE_AT = 1, nothing open; the fixed batch is clean', async () => {
-    const tables = [{ rows: 20, dim: 5 }, { rows: 9, dim: 17 }, { rows: 30, dim: 2 }];
-    const B = 5;
-    const rng = new Rng(11);
-    const idx: number[] = [];
-    const offs: number[] = [];
-    for (const t of tables) for (let b = 0; b < B; b++) { offs.push(idx.length); for (let k = rng.int(4); k > 0; k--) idx.push(rng.int(t.rows)); }
-    offs.push(idx.length);
-    const indices = Int32Array.from(idx);
-    const offsets = Int32Array.from(offs);
-    const bags = prepareBatched({ tables, batchSize: B, indices, offsets, mode: 'sum' });
-    const weights = tables.map((t) => Float32Array.from({ length: t.rows * t.dim }, () => rng.float()));
-    const s = batchedForwardScenario({ bags, weights, indices, offsets }, testShape, { name: 'desc-check', profile: { readLatency: 10, reorder: true } });
+    const { bags, weights, s } = smallBatch('desc-check', 5, 4, 11);
     const mem = s.scenario.memory!;
     const list = mem[mem.length - 1]!;
     // The broken list: table 1's ROW_STRIDE 4 bytes past a beat multiple; the good list stays where the batch put it.
@@ -234,18 +238,7 @@ describe('engine directed: gradients with specials, the largest batch, a failing
   });
 
   test('a batch whose second descriptor read fails: ERROR, ERR_ADDR, TABLE_AT = 1, nothing open; the next START is clean', async () => {
-    const tables = [{ rows: 20, dim: 5 }, { rows: 9, dim: 17 }, { rows: 30, dim: 2 }];
-    const B = 6;
-    const rng = new Rng(3);
-    const idx: number[] = [];
-    const offs: number[] = [];
-    for (const t of tables) for (let b = 0; b < B; b++) { offs.push(idx.length); for (let k = rng.int(5); k > 0; k--) idx.push(rng.int(t.rows)); }
-    offs.push(idx.length);
-    const indices = Int32Array.from(idx);
-    const offsets = Int32Array.from(offs);
-    const bags = prepareBatched({ tables, batchSize: B, indices, offsets, mode: 'sum' });
-    const weights = tables.map((t) => Float32Array.from({ length: t.rows * t.dim }, () => rng.float()));
-    const s = batchedForwardScenario({ bags, weights, indices, offsets }, testShape, { name: 'desc-slverr', profile: { readLatency: 10, reorder: true } });
+    const { bags, weights, s } = smallBatch('desc-slverr', 6, 5, 3);
     const mem = s.scenario.memory!;
     const list = Number(mem[mem.length - 1]!.addr);
     const scenario = { ...s.scenario, errors: [{ lo: list + DESC_BYTES, hi: list + DESC_BYTES + 4, resp: 'SLVERR' as const, dir: 'r' as const }], watchdogCycles: 5000 };

@@ -44,6 +44,7 @@ import { Fp32Mul } from '../../generator/stdlib/float/mul';
 import { Fp32Max } from '../../generator/stdlib/float/max';
 import { Fp32Div } from '../../generator/stdlib/float/div';
 import { Fp32FromUInt } from '../../generator/stdlib/float/convert';
+import { QNAN } from '../../generator/stdlib/float/common';
 import { Axi4, AxiLite, BURST, resolveAxi4 } from '../../generator/stdlib/axi/bundles';
 import { ElaborationError } from '../../generator/hdl/errors';
 import { slotQueues } from './interleave';
@@ -261,7 +262,11 @@ export class TcastEngine extends Module {
     const descFire = Wire(Bool);
     const descBeat = Wire(UInt(W));
     const descIdx = Reg(UInt(dbBits), { init: 0 });
-    const p = descriptorLoader({ lanes: L, batched: mux(start, rv('NUM_TABLES').ne(0), batched), rv, fire: descFire, index: descIdx, beat: descBeat });
+    // The descriptors' view only while a batched START runs: in its START cycle (busy low) a batched START uses no
+    // operation register (its checks read the registers, its operations start from their descriptors), so the view
+    // depends on registers only, not on this cycle's AXI4-Lite write (the whole datapath would otherwise be
+    // combinational in the simulator's inputs and evaluated twice a cycle).
+    const p = descriptorLoader({ lanes: L, batched: batched.and(busy), rv, fire: descFire, index: descIdx, beat: descBeat });
 
     const idx64 = named(p('OP').bit(Math.log2(ENGINE_OP.IDX64)));
     const isMean = named(p('OP').bit(Math.log2(ENGINE_OP.MEAN)));
@@ -921,13 +926,25 @@ export class TcastEngine extends Module {
       pEmpty[i]!.set(i === 0 ? mEmpty : pEmpty[i - 1]!);
     }
     const lane = (v: Value, i: number): Value => v.bits(32 * i + 31, 32 * i);
-    // Stage 1: term = fl(x * scale) (the scale is 1.0 without per-lookup scales: exact).
-    const muls = Array.from({ length: L }, (_, i) => {
+    // Stage 1: term = fl(x * scale). A scale of exactly 1.0 (every term without per-lookup scales) is exact:
+    // fl(x * 1.0) = x, a NaN coming out as the canonical quiet NaN. Such a term skips the multipliers (they idle)
+    // through LM gated registers (loaded only with such a term), the same latency and the same bits.
+    const scaleOne = named(mScale.eq(0x3f800000), 'scale_one');
+    const termsIn = Array.from({ length: L }, (_, i) =>
+      mux(mEmpty, lit(0, 32), maskedLane({ data: dData, argBeat: argBeatQ.io.deq.bits, pos: mPos, on: maskEn, i })));
+    const canonical = (x: Value): Value => mux(x.bits(30, 23).eq(0xff).and(x.bits(22, 0).ne(0)), lit(QNAN, 32), x);
+    let bypV: Value = named(redGo.and(scaleOne), 'mul_bypass');
+    let byp: Value = cat(...termsIn.map(canonical).reverse());
+    for (let k = 0; k < LM; k++) {
+      byp = RegNext(byp, { en: bypV, gated: true, name: `mul_bypass_${k}` });
+      bypV = RegNext(bypV, { init: 0, name: `mul_bypass_valid_${k}` });
+    }
+    const terms = termsIn.map((a, i) => {
       const u = instance(new Fp32Mul({ stages: LM }), `lane_mul_${i}`);
-      u.io.in_valid.set(redGo);
-      u.io.a.set(mux(mEmpty, lit(0, 32), maskedLane({ data: dData, argBeat: argBeatQ.io.deq.bits, pos: mPos, on: maskEn, i })));
+      u.io.in_valid.set(redGo.and(scaleOne.not()));
+      u.io.a.set(a);
       u.io.b.set(mScale);
-      return u;
+      return named(mux(bypV, lane(byp, i), u.io.y), `term_${i}`);
     });
     // Stage 2: acc = fl(acc + term), or max: acc = term > acc ? term : acc (the first term as is).
     const addV = pv[LM - 1]!;
@@ -938,16 +955,16 @@ export class TcastEngine extends Module {
     const accFwd = named(pv[D - 1]!.and(pLast[D - 1]!.not()).and(pSlot[D - 1]!.eq(pSlot[LM - 1]!)).and(pBeat[D - 1]!.eq(pBeat[LM - 1]!)));
     const accRd = named(mux(accFwd, sumW, acc.readAsync(accAddr(pSlot[LM - 1]!, pBeat[LM - 1]!))));
     const wins: Value[] = [];
-    const results = muls.map((mu, i) => {
+    const results = terms.map((term, i) => {
       const ad = instance(new Fp32Add({ stages: LAT }), `lane_add_${i}`);
       ad.io.in_valid.set(addV.and(isMax.not())); // the unit of the other mode idles (its registers hold)
       ad.io.a.set(mux(addZero, lit(0, 32), lane(accRd, i)));
-      ad.io.b.set(mu.io.y);
+      ad.io.b.set(term);
       ad.io.sub.set(0);
       const mx = instance(new Fp32Max({ stages: LAT }), `lane_max_${i}`);
       mx.io.in_valid.set(addV.and(isMax));
-      mx.io.a.set(mux(addZero, mu.io.y, lane(accRd, i)));
-      mx.io.b.set(mu.io.y);
+      mx.io.a.set(mux(addZero, term, lane(accRd, i)));
+      mx.io.b.set(term);
       wins.push(mx.io.b_wins);
       return mux(isMax, mx.io.y, ad.io.y);
     });

@@ -51,13 +51,17 @@ struct AxiSig {
     bool present() const { return idx >= 0; }
 };
 extern TcPort g_ports[];
-static inline uint64_t axi_get(AxiSig s) {
+// The low 64 bits of a port (masked to its width), read in place: called some 30 times a cycle.
+static inline __attribute__((always_inline)) uint64_t axi_get(AxiSig s) {
     if (s.idx < 0) return 0;
     const TcPort& p = g_ports[s.idx];
-    uint32_t w[2] = {0, 0};
-    if (p.width <= 64) { tc_port_get(p, w); }
-    else { const uint32_t* x = static_cast<const uint32_t*>(p.ptr); w[0] = x[0]; w[1] = x[1]; }
-    return static_cast<uint64_t>(w[0]) | (static_cast<uint64_t>(w[1]) << 32);
+    uint64_t v;
+    if (p.width <= 8) v = *static_cast<const CData*>(p.ptr);
+    else if (p.width <= 16) v = *static_cast<const SData*>(p.ptr);
+    else if (p.width <= 32) v = *static_cast<const IData*>(p.ptr);
+    else if (p.width <= 64) v = *static_cast<const QData*>(p.ptr);
+    else { const uint32_t* x = static_cast<const uint32_t*>(p.ptr); return static_cast<uint64_t>(x[0]) | (static_cast<uint64_t>(x[1]) << 32); }
+    return p.width < 64 ? v & ((1ull << p.width) - 1) : v;
 }
 static inline void axi_set(AxiSig s, uint64_t v) {
     if (s.idx >= 0) tc_port_set_u64(g_ports[s.idx], v);
@@ -424,7 +428,7 @@ public:
     const AxiProfile* prof = nullptr;
     AxiRng rng;
     long long seq = 0;
-    std::vector<AxiReadTxn> reads;     // accepted, not fully returned (accept order)
+    std::deque<AxiReadTxn> reads;      // accepted, not fully returned (accept order; a deque: the oldest leaves in O(1))
     std::deque<AxiWriteTxn> wData;     // accepted AW waiting for W beats (in order)
     std::vector<AxiWriteTxn> wResp;    // all W beats in, B not yet accepted (accept order)
     long long writesInFlight = 0;
@@ -464,8 +468,8 @@ public:
 
     // Picks the next transaction to respond to: per ID the oldest; across IDs the
     // oldest ready one (reorder off: only the globally oldest) or a random ready one.
-    template <class T>
-    int pick(const std::vector<T>& q, long long now) {
+    template <class Q>
+    int pick(const Q& q, long long now) {
         if (q.empty()) return -1;
         if (!prof->reorder) return q[0].readyAt <= now ? 0 : -1;
         std::vector<int> cand;
@@ -534,7 +538,8 @@ public:
         bool freshR = false;
         if (rCur < 0 && allowR && !rng.chance(prof->rGap)) {
             int pickIdx = -1;
-            if (!prof->interleave) {
+            // Without interleaving a burst is returned whole: the one begun (if the last beat did not end it) goes on.
+            if (!prof->interleave && !lastRDone) {
                 for (size_t i = 0; i < reads.size(); i++) if (reads[i].beat > 0) { pickIdx = static_cast<int>(i); break; }
             }
             if (pickIdx < 0) pickIdx = pick(reads, now);

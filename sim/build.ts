@@ -229,9 +229,9 @@ export async function checkCacheEntry(dir: string): Promise<{ meta: Meta } | { b
 async function obtain(spec: BuildSpec, sources: VerilogSource[], key: string): Promise<BuildResult> {
   const root = cacheRoot();
   const dir = join(root, key);
-  const hit = (m: Meta): BuildResult => {
+  const hit = async (m: Meta): Promise<BuildResult> => {
     countBuild('hit');
-    void markUsed(dir);
+    await markUsed(dir);
     return { binary: join(dir, m.binary), cached: true, key, buildSeconds: m.buildSeconds, elapsedSeconds: 0, dir };
   };
   const quick = await checkCacheEntry(dir);

@@ -294,6 +294,10 @@ export interface BuildFolderOwner {
   host: string;
 }
 
+/** A build folder in progress, `tmp-<key>-<pid>`; a lock or an entry set aside, `<key>[.lock].stale-…` / `<key>.bad-…`. */
+const TMP_RE = /^tmp-[0-9a-f]{32}-\d+$/;
+const ASIDE_RE = /^[0-9a-f]{32}(\.lock)?\.(stale|bad)-\d+-/;
+
 /**
  * Removes what killed processes left in the cache: build folders (tmp-*) of
  * a dead pid on this host, or without an owner for an hour, and locks moved
@@ -310,7 +314,7 @@ export async function sweepDebris(root = cacheRoot()): Promise<string[]> {
   for (const n of names) {
     const p = join(root, n);
     let dead = false;
-    if (n.startsWith('tmp-')) {
+    if (TMP_RE.test(n)) {
       try {
         const o = JSON.parse(await readFile(join(p, 'owner.json'), 'utf8')) as BuildFolderOwner;
         dead = o.host === hostname() && !pidAlive(o.pid);
@@ -321,7 +325,7 @@ export async function sweepDebris(root = cacheRoot()): Promise<string[]> {
           dead = false;
         }
       }
-    } else if (/\.(stale|bad)-\d+-/.test(n)) {
+    } else if (ASIDE_RE.test(n)) {
       dead = true;
     }
     if (dead) {
@@ -397,6 +401,7 @@ async function filesIn(dir: string, re: RegExp): Promise<{ path: string; mtimeMs
 
 const NAME_TABLE_RE = /^[0-9a-f]{64}\.json$/;
 const FAILED_LOG_RE = /^failed-[0-9a-f]{32}\.log$/;
+const NAME_TMP_RE = /^[0-9a-f]{64}\.json\.\d+-[0-9a-f]+\.tmp$/;
 
 /** What the build cache at `root` (and the name tables at `namesDir`) hold. */
 export async function listCache(root: string, namesDir: string): Promise<CacheListing> {
@@ -405,12 +410,14 @@ export async function listCache(root: string, namesDir: string): Promise<CacheLi
   for (const n of names.filter((x) => KEY_RE.test(x)).sort()) {
     const dir = join(root, n);
     const st = await stat(dir).catch(() => null);
-    if (!st?.isDirectory()) continue;
+    // Only tcast's builds: a folder named by a key that holds meta.json (a shared TCAST_CACHE_DIR may hold others').
+    if (!st?.isDirectory() || !existsSync(join(dir, 'meta.json'))) continue;
     let meta: { top?: string; trace?: boolean; builtAt?: string } = {};
     try { meta = JSON.parse(await readFile(join(dir, 'meta.json'), 'utf8')) as typeof meta; } catch { /* listed as unknown */ }
     builds.push({
-      key: n, top: meta.top ?? '(no meta.json)', trace: meta.trace === true, builtAt: meta.builtAt ?? null,
-      lastUsed: new Date(st.mtimeMs).toISOString(), bytes: await bytesUnder(dir), locked: names.includes(`${n}.lock`),
+      key: n, top: meta.top ?? '(unreadable meta.json)', trace: meta.trace === true, builtAt: meta.builtAt ?? null,
+      lastUsed: new Date(st.mtimeMs).toISOString(), bytes: await bytesUnder(dir),
+      locked: names.includes(`${n}.lock`) && !(await isStale(join(root, `${n}.lock`))),
     });
   }
   const group = async (dir: string, re: RegExp): Promise<CacheFilesInfo> => {
@@ -432,8 +439,10 @@ export interface PruneResult {
 
 /**
  * Removes builds and name tables not used since `before` (epoch ms), logs of
- * failed builds older than that, and the debris of killed processes. A build
- * whose lock a process holds is kept. `dryRun`: only says what would go.
+ * failed builds older than that, and the debris of killed processes (build
+ * folders, locks, name tables half written). A build is removed under its
+ * lock, after checking again that it is still unused; one whose lock a live
+ * process holds is kept. `dryRun`: only says what would go (debris aside).
  */
 export async function pruneCache(root: string, namesDir: string, before: number, dryRun = false): Promise<PruneResult> {
   const res: PruneResult = { removed: [], bytes: 0, keptLocked: [] };
@@ -446,11 +455,52 @@ export async function pruneCache(root: string, namesDir: string, before: number,
   for (const b of listing.builds) {
     if (Date.parse(b.lastUsed) >= before) continue;
     if (b.locked) { res.keptLocked.push(b.key); continue; }
-    await drop('build', join(root, b.key), b.key, b.bytes);
+    if (dryRun) { await drop('build', join(root, b.key), b.key, b.bytes); continue; }
+    // Under the build's lock (a process rebuilding it holds it): still unused since the listing? Then set it aside
+    // (one rename, so no process finds half of it) and remove it.
+    const gone = await tryLock(b.key, root, async () => {
+      const dir = join(root, b.key);
+      const st = await stat(dir).catch(() => null);
+      if (!st || st.mtimeMs >= before) return false;
+      const aside = `${dir}.stale-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+      await rename(dir, aside);
+      await rm(aside, { recursive: true, force: true });
+      return true;
+    });
+    if (gone === undefined) res.keptLocked.push(b.key);
+    else if (gone) { res.removed.push({ what: 'build', name: b.key, bytes: b.bytes }); res.bytes += b.bytes; }
   }
   for (const f of await filesIn(namesDir, NAME_TABLE_RE)) if (f.mtimeMs < before) await drop('name table', f.path, basename(f.path), f.bytes);
+  // A name table being written (`<hash>.json.<pid>-<hex>.tmp`) by a process killed before its rename.
+  for (const f of await filesIn(namesDir, NAME_TMP_RE)) if (f.mtimeMs < Math.min(before, Date.now() - 60 * 60_000)) await drop('debris', f.path, basename(f.path), f.bytes);
   for (const f of await filesIn(root, FAILED_LOG_RE)) if (f.mtimeMs < before) await drop('failed-build log', f.path, basename(f.path), f.bytes);
   if (dryRun) return res;
   for (const n of await sweepDebris(root)) res.removed.push({ what: 'debris', name: n, bytes: 0 });
   return res;
+}
+
+/**
+ * Runs `fn` holding the lock of `name` if it can be had at once (a stale lock, of a process that died, is broken);
+ * undefined when a live process holds it.
+ */
+async function tryLock<T>(name: string, root: string, fn: () => Promise<T>): Promise<T | undefined> {
+  const lockDir = join(root, `${name}.lock`);
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      await mkdir(lockDir);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw cacheWriteError(e, root);
+      if (attempt > 0 || !(await isStale(lockDir))) return undefined;
+      const aside = `${lockDir}.stale-${process.pid}-${Math.random().toString(36).slice(2)}`;
+      await rename(lockDir, aside).then(() => rm(aside, { recursive: true, force: true })).catch(() => {});
+      continue;
+    }
+    try {
+      await writeFile(join(lockDir, 'owner'), JSON.stringify({ pid: process.pid, host: hostname(), started: Date.now(), what: 'tcast cache prune' }));
+      return await fn();
+    } finally {
+      await rm(lockDir, { recursive: true, force: true });
+    }
+  }
+  return undefined;
 }

@@ -287,7 +287,8 @@ export function endedClean(k: EngineCounters): boolean {
 export function programError(error: number, table?: number): string | undefined {
   const e = decode('ERROR', error);
   if (!e.PROGRAM) return undefined;
-  const who = table === undefined ? 'START refused the registers' : `table ${table}'s descriptor was refused`;
+  // Codes 1..13 are also made on a batched table's descriptor; 14..23 only on the START's registers.
+  const who = table === undefined || e.CAUSE > 13 ? 'START refused the registers' : `table ${table}'s descriptor was refused`;
   const c = PROGRAM_CHECKS.find((x) => x.code === e.CAUSE);
   if (!c) return `${who} with ERROR.CAUSE ${e.CAUSE}, a code this host does not know; regenerate the drivers (npm run generate)`;
   return `${who} (ERROR.CAUSE ${c.code}, ${c.reg}): ${c.what}; ${c.fix}`;

@@ -9,8 +9,8 @@
  *
  * `descriptorLoader` builds the engine's side: the shadow copy of the
  * operation registers that a descriptor's beats fill, and `param(name)`, the
- * operation's view of a register (the shadow in batched mode, else the
- * register itself).
+ * operation's view of a register (the shadow while a batched START runs,
+ * else the register itself).
  */
 import { Reg, UInt, mux, when, type Value, type Signal } from '../../generator';
 import { registerMap } from '../../generator/stdlib/axi/regmap';

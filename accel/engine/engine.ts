@@ -81,12 +81,12 @@ export interface EngineOptions {
    * slots' lookups round robin (accel/engine/interleave.ts).
    */
   bags?: number;
-  /** Lookups each bag slot's token queue holds (default 2; a bag longer than this is interleaved only partly). */
+  /** Lookups each bag slot's token queue holds (default 2; without a spill a bag longer than this is interleaved only partly). */
   tokenDepth?: number;
   /**
-   * Depth of the token spill (default 0: none): one queue that extends the token queue of one bag slot at a time, so
-   * the sequencer runs past a bag longer than `tokenDepth` and that bag's chain has priority in the fetch
-   * (accel/engine/interleave.ts). Needs bags > 1.
+   * Depth of the token spill (default 0: none): one memory of tokens shared by the bag slots (a linked list each)
+   * that extends every slot's token queue, so the sequencer runs past a bag longer than `tokenDepth` and the longest
+   * chain has priority in the fetch (accel/engine/interleave.ts). Needs bags > 1.
    */
   spillDepth?: number;
   /** Write bursts outstanding (AW issued, B not received) at most (default 8). */
@@ -99,6 +99,9 @@ export interface EngineOptions {
    */
   channels?: number;
 }
+
+/** fp32 1.0, the scale of a term without per_sample_weights (the reducer's multipliers pass it by). */
+const FP32_ONE = 0x3f800000;
 
 const isPow2 = (n: number) => Number.isInteger(n) && n > 0 && (n & (n - 1)) === 0;
 const bad = (msg: string): never => { throw new ElaborationError('BAD WIDTH', msg); };
@@ -306,11 +309,13 @@ export class TcastEngine extends Module {
     // Codes 1..13 concern an operation's own words, so they are made on each batched table's descriptor too, as it loads.
     const misaligned = (lo: Value, bytes: number): Value => lo.bits(Math.log2(bytes) - 1, 0).ne(0);
     const elemMisaligned = (lo: Value, wide: Value): Value => misaligned(lo, 4).or(wide.and(lo.bit(2)));
+    /** DIM × 4, the bytes of a row (DIM's low 16 bits; MAX_DIM is below 2^16). */
+    const dimBytesOf = (dim: Value): Value => dim.trunc(16).zext(18).shl(2).trunc(18);
     type OpCode = 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 | 10 | 11 | 12 | 13;
     /** The operation's checks on its words as `word` gives them (the registers, or a descriptor's shadow). */
     const opChecks = (word: (name: DescriptorWord) => Value, outUsed: Value): { codes: Record<OpCode, Value>; badStride: (stride: Value) => Value } => {
       const opBit = (f: keyof typeof ENGINE_OP): Value => word('OP').bit(Math.log2(ENGINE_OP[f]));
-      const dimBytes = word('DIM').trunc(16).zext(18).shl(2).trunc(18).zext(32);
+      const dimBytes = dimBytesOf(word('DIM')).zext(32);
       const badStride = (stride: Value): Value => misaligned(stride, BB).or(stride.lt(dimBytes));
       const modeMean = opBit('MEAN'), modeMax = opBit('MAX');
       const argOrMask = modeMax.and(opBit('ARGMAX')).or(opBit('MASK'));
@@ -369,7 +374,7 @@ export class TcastEngine extends Module {
     // Per-operation constants, latched at START.
     const rowBeats = Reg(UInt(rbBits), { init: 1 });
     const tailStrb = Reg(UInt(BB), { init: 0 });
-    const dimBytes = named(p('DIM').trunc(16).zext(18).shl(2).trunc(18));
+    const dimBytes = named(dimBytesOf(p('DIM')));
     const tail = named(dimBytes.bits(lb - 1, 0));
     const ones = lit((1n << BigInt(BB)) - 1n, BB);
     const tailMask = named(mux(tail.eq(0), ones, ones.shr(lit(BB, lb + 1).subWrap(tail.zext(lb + 1)))));
@@ -776,6 +781,7 @@ export class TcastEngine extends Module {
     if (longBag) {
       when(entry.and(eLeft.gt(this.tokenDepth)), () => longBag.set(1));
       when(start, () => longBag.set(0));
+      // Each operation (each table of a batch) decides again: opStart's clear is below, after the entry's set.
     }
     when(entry, () => {
       cur.set(endVal);
@@ -796,7 +802,7 @@ export class TcastEngine extends Module {
       heldFirst.set(eSeen.not());
       heldLast.set(finalIdx.or(holdEmpty));
       heldEmpty.set(holdEmpty);
-      heldScale.set(mux(holdLook.and(pswEn), pswU.value, lit(0x3f800000, 32)));
+      heldScale.set(mux(holdLook.and(pswEn), pswU.value, lit(FP32_ONE, 32)));
       heldPos.set(mux(maskEn, pswU.value, mux(inBag, cur, endVal).subWrap(eLeft)));
       heldSlot.set(seqSlot);
       heldBag.set(bagIdx);
@@ -929,7 +935,7 @@ export class TcastEngine extends Module {
     // Stage 1: term = fl(x * scale). A scale of exactly 1.0 (every term without per-lookup scales) is exact:
     // fl(x * 1.0) = x, a NaN coming out as the canonical quiet NaN. Such a term skips the multipliers (they idle)
     // through LM gated registers (loaded only with such a term), the same latency and the same bits.
-    const scaleOne = named(mScale.eq(0x3f800000), 'scale_one');
+    const scaleOne = named(mScale.eq(FP32_ONE), 'scale_one');
     const termsIn = Array.from({ length: L }, (_, i) =>
       mux(mEmpty, lit(0, 32), maskedLane({ data: dData, argBeat: argBeatQ.io.deq.bits, pos: mPos, on: maskEn, i })));
     const canonical = (x: Value): Value => mux(x.bits(30, 23).eq(0xff).and(x.bits(22, 0).ne(0)), lit(QNAN, 32), x);
@@ -1271,6 +1277,7 @@ export class TcastEngine extends Module {
     });
     when(opStart, () => {
       opRun.set(1);
+      if (longBag) longBag.set(0);
       rowBeats.set(fit(beatsOfDim, rbBits));
       offRes.set(0);
       idxRes.set(0);
@@ -1329,6 +1336,8 @@ export class TcastEngine extends Module {
     const nextTable = named(busy.and(err.not()).and(quiet.and(opRun).or(skipTable)).and(lastTable.not()));
     when(nextTable, () => {
       opRun.set(0);
+      // The sequencer waits for the next table's opStart: while its descriptor loads, p() changes word by word.
+      haveStart.set(0);
       tableAt.set(tableAt.addWrap(1));
       descLeft.set(DESC_BEATS);
       descIdx.set(0);

@@ -37,8 +37,8 @@ export interface SlotQueues {
   /** Every slot's queue is empty. */
   empty: Value;
   /**
-   * The slot for the bag after one in slot `cur`: the next one round robin, skipping (with a spill) the slots that
-   * have tokens in the spill or hold the priority chain, so no bag waits behind a long one in its slot's queue.
+   * The slot for the bag after one in slot `cur`: the next one round robin, skipping (with the spill on) the slots
+   * that have tokens in the spill, a full queue or the priority chain, so no bag waits behind a long one.
    */
   next(cur: Value): Value;
 }
@@ -165,7 +165,9 @@ export function slotQueues(width: number, slots: number, depth: number, flush: V
     const prioFire = named(arb.io.out.valid.and(deqReady).and(arb.io.chosen.eq(prio.slot)).and(prio.on), 'prio_fire');
     // Counted in the other slots' tokens (the reducer takes the terms in this order, one a cycle at most).
     const otherFire = named(arb.io.out.valid.and(deqReady).and(arb.io.chosen.ne(prio.slot)), 'prio_other_fire');
-    when(prioFire, () => wait.set(spill.chainGap - 1)).elseWhen(wait.ne(0).and(otherFire), () => wait.set(wait.subWrap(1)));
+    when(flush, () => wait.set(0))
+      .elseWhen(prioFire, () => wait.set(spill.chainGap - 1))
+      .elseWhen(wait.ne(0).and(otherFire), () => wait.set(wait.subWrap(1)));
   }
   qs.forEach((q, i) => {
     const port = arb.io.in[i]!;

@@ -1,8 +1,7 @@
 /**
  * `tcast cache [list|prune|clear]`: what the Verilator build cache and the
  * name tables hold (sim/cache.ts), and removing what has not been used for a
- * while. Builds are never copied into the repo; one configuration's build
- * serves every test and run (docs/SIM.md, "The build cache").
+ * while (docs/TESTBENCH.md, section 1; sim/cache.ts).
  */
 import { EXIT, UsageError, parseOptions, type Command } from '../command';
 import { cacheRoot, listCache, pruneCache } from '../../sim/cache';
@@ -23,12 +22,16 @@ a run last used it.
           failed builds, with their sizes
   prune   remove the builds and name tables not used for --older-than DAYS
           (default 14), the logs of failed builds as old, and what killed
-          processes left behind
+          tcast processes left behind (not counted by --dry-run)
   clear   remove every build, name table and failed-build log (prune with
           --older-than 0)
 
-A build that a process is making or checking (its lock is held) is kept.
-Nothing outside the cache is touched; a removed build is rebuilt when a run
+A build is removed under its lock, after checking again that no run used it
+meanwhile; one that a process is building (its lock held) is kept. A run
+that has just found a build does not hold its lock: do not clear the cache
+while other tcast runs start. Only tcast's own files are removed (folders
+named by a build key that hold meta.json, name tables, failed-build logs,
+what killed tcast processes left); a removed build is rebuilt when a run
 needs it again.
 
 Options:

@@ -471,7 +471,7 @@ export function priorityMux(cases: readonly (readonly [ValueLike, ValueLike])[],
   });
 }
 
-/** Reads element `idx` of a list of values (0 past the end). */
+/** Reads element `idx` of a list of values (the last one for any idx past the end). */
 export function select(vals: readonly Value[], idx: Value): Value {
   if (vals.length === 0) throw new ElaborationError('BAD WIDTH', 'select() from an empty list', undefined, locToString(callerLoc()));
   if (vals.length === 1) return vals[0]!;

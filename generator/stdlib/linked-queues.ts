@@ -65,12 +65,14 @@ export class LinkedQueues<T extends HwType> extends Module {
     const countDeq = select(counts, this.io.deqSel);
     const tailEnq = select(tails, this.io.enqSel);
     const countEnq = select(counts, this.io.enqSel);
-    deq.valid.set(countDeq.ne(0));
+    // A selector past the last FIFO (n not a power of two) names none: nothing enters or leaves.
+    const inRange = (v: Value, sel: Value): Value => ((n & (n - 1)) === 0 ? v : v.and(sel.lt(n)));
+    deq.valid.set(inRange(countDeq.ne(0), this.io.deqSel));
     connect(deq.bits, unpack(this.payload, data.readAsync(headSel)), this.payload);
     const doDeq = fire(deq);
 
     const freshLeft = fresh.lt(D);
-    enq.ready.set(freshLeft.or(sp.ne(0)));
+    enq.ready.set(inRange(freshLeft.or(sp.ne(0)), this.io.enqSel));
     const doEnq = fire(enq);
     const popFree = doEnq.and(freshLeft.not());
     const top = sp.subWrap(1).trunc(pw);

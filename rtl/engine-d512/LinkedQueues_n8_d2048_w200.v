@@ -47,9 +47,9 @@ module LinkedQueues_n8_d2048_w200 (
   reg [11:0] count_5; // @[generator/stdlib/linked-queues.ts:61]
   reg [11:0] count_6; // @[generator/stdlib/linked-queues.ts:61]
   reg [11:0] count_7; // @[generator/stdlib/linked-queues.ts:61]
-  wire [199:0] data_rd0; // @[generator/stdlib/linked-queues.ts:69]
-  wire [10:0] free_rd0; // @[generator/stdlib/linked-queues.ts:77]
-  wire [10:0] next; // @[generator/stdlib/linked-queues.ts:89]
+  wire [199:0] data_rd0; // @[generator/stdlib/linked-queues.ts:71]
+  wire [10:0] free_rd0; // @[generator/stdlib/linked-queues.ts:79]
+  wire [10:0] next; // @[generator/stdlib/linked-queues.ts:91]
   reg [199:0] data [0:2047]; // @[generator/stdlib/linked-queues.ts:53]
   reg [10:0] link [0:2047]; // @[generator/stdlib/linked-queues.ts:54]
   reg [10:0] free [0:2047]; // @[generator/stdlib/linked-queues.ts:55]
@@ -91,9 +91,9 @@ module LinkedQueues_n8_d2048_w200 (
   wire [10:0] tailEnq = (enqSel == 3'h0) ? tail_0 : ((enqSel == 3'h1) ? tail_1 : ((enqSel == 3'h2) ? tail_2 : ((enqSel == 3'h3) ? tail_3 : ((enqSel == 3'h4) ? tail_4 : ((enqSel == 3'h5) ? tail_5 : ((enqSel == 3'h6) ? tail_6 : tail_7))))));
   wire [11:0] countEnq = (enqSel == 3'h0) ? count_0 : ((enqSel == 3'h1) ? count_1 : ((enqSel == 3'h2) ? count_2 : ((enqSel == 3'h3) ? count_3 : ((enqSel == 3'h4) ? count_4 : ((enqSel == 3'h5) ? count_5 : ((enqSel == 3'h6) ? count_6 : count_7))))));
 
-  assign enq_ready = freshLeft | (sp != 12'h0); // @[generator/stdlib/linked-queues.ts:73]
-  assign deq_valid = countDeq != 12'h0; // @[generator/stdlib/linked-queues.ts:68]
-  assign deq_bits = data_rd0; // @[generator/stdlib/linked-queues.ts:69]
+  assign enq_ready = freshLeft | (sp != 12'h0); // @[generator/stdlib/linked-queues.ts:75]
+  assign deq_valid = countDeq != 12'h0; // @[generator/stdlib/linked-queues.ts:70]
+  assign deq_bits = data_rd0; // @[generator/stdlib/linked-queues.ts:71]
   assign counts_0 = count_0; // @[generator/stdlib/linked-queues.ts:62]
   assign counts_1 = count_1; // @[generator/stdlib/linked-queues.ts:62]
   assign counts_2 = count_2; // @[generator/stdlib/linked-queues.ts:62]
@@ -102,9 +102,9 @@ module LinkedQueues_n8_d2048_w200 (
   assign counts_5 = count_5; // @[generator/stdlib/linked-queues.ts:62]
   assign counts_6 = count_6; // @[generator/stdlib/linked-queues.ts:62]
   assign counts_7 = count_7; // @[generator/stdlib/linked-queues.ts:62]
-  assign data_rd0 = data[headSel]; // @[generator/stdlib/linked-queues.ts:69]
-  assign next = link[headSel]; // @[generator/stdlib/linked-queues.ts:89]
-  assign free_rd0 = free[top]; // @[generator/stdlib/linked-queues.ts:77]
+  assign data_rd0 = data[headSel]; // @[generator/stdlib/linked-queues.ts:71]
+  assign next = link[headSel]; // @[generator/stdlib/linked-queues.ts:91]
+  assign free_rd0 = free[top]; // @[generator/stdlib/linked-queues.ts:79]
 
   always @(posedge clock) begin
     if (reset) begin
@@ -136,174 +136,174 @@ module LinkedQueues_n8_d2048_w200 (
       count_7 <= 12'h0; // @[generator/stdlib/linked-queues.ts:61]
     end else begin
       if (clear) begin
-        fresh <= 12'h0; // @[generator/stdlib/linked-queues.ts:101]
+        fresh <= 12'h0; // @[generator/stdlib/linked-queues.ts:103]
       end else begin
         if (doEnq & freshLeft) begin
-          fresh <= fresh + 12'h1; // @[generator/stdlib/linked-queues.ts:83]
+          fresh <= fresh + 12'h1; // @[generator/stdlib/linked-queues.ts:85]
         end
       end
       if (clear) begin
-        sp <= 12'h0; // @[generator/stdlib/linked-queues.ts:102]
+        sp <= 12'h0; // @[generator/stdlib/linked-queues.ts:104]
       end else begin
         if (doDeq & ~popFree) begin
-          sp <= sp + 12'h1; // @[generator/stdlib/linked-queues.ts:87]
+          sp <= sp + 12'h1; // @[generator/stdlib/linked-queues.ts:89]
         end else begin
           if (popFree & ~doDeq) begin
-            sp <= sp - 12'h1; // @[generator/stdlib/linked-queues.ts:86]
+            sp <= sp - 12'h1; // @[generator/stdlib/linked-queues.ts:88]
           end
         end
       end
       if (newHead_0) begin
-        head_0 <= entry; // @[generator/stdlib/linked-queues.ts:96]
+        head_0 <= entry; // @[generator/stdlib/linked-queues.ts:98]
       end else begin
         if (outI_0) begin
-          head_0 <= next; // @[generator/stdlib/linked-queues.ts:96]
+          head_0 <= next; // @[generator/stdlib/linked-queues.ts:98]
         end
       end
       if (newHead_1) begin
-        head_1 <= entry; // @[generator/stdlib/linked-queues.ts:96]
+        head_1 <= entry; // @[generator/stdlib/linked-queues.ts:98]
       end else begin
         if (outI_1) begin
-          head_1 <= next; // @[generator/stdlib/linked-queues.ts:96]
+          head_1 <= next; // @[generator/stdlib/linked-queues.ts:98]
         end
       end
       if (newHead_2) begin
-        head_2 <= entry; // @[generator/stdlib/linked-queues.ts:96]
+        head_2 <= entry; // @[generator/stdlib/linked-queues.ts:98]
       end else begin
         if (outI_2) begin
-          head_2 <= next; // @[generator/stdlib/linked-queues.ts:96]
+          head_2 <= next; // @[generator/stdlib/linked-queues.ts:98]
         end
       end
       if (newHead_3) begin
-        head_3 <= entry; // @[generator/stdlib/linked-queues.ts:96]
+        head_3 <= entry; // @[generator/stdlib/linked-queues.ts:98]
       end else begin
         if (outI_3) begin
-          head_3 <= next; // @[generator/stdlib/linked-queues.ts:96]
+          head_3 <= next; // @[generator/stdlib/linked-queues.ts:98]
         end
       end
       if (newHead_4) begin
-        head_4 <= entry; // @[generator/stdlib/linked-queues.ts:96]
+        head_4 <= entry; // @[generator/stdlib/linked-queues.ts:98]
       end else begin
         if (outI_4) begin
-          head_4 <= next; // @[generator/stdlib/linked-queues.ts:96]
+          head_4 <= next; // @[generator/stdlib/linked-queues.ts:98]
         end
       end
       if (newHead_5) begin
-        head_5 <= entry; // @[generator/stdlib/linked-queues.ts:96]
+        head_5 <= entry; // @[generator/stdlib/linked-queues.ts:98]
       end else begin
         if (outI_5) begin
-          head_5 <= next; // @[generator/stdlib/linked-queues.ts:96]
+          head_5 <= next; // @[generator/stdlib/linked-queues.ts:98]
         end
       end
       if (newHead_6) begin
-        head_6 <= entry; // @[generator/stdlib/linked-queues.ts:96]
+        head_6 <= entry; // @[generator/stdlib/linked-queues.ts:98]
       end else begin
         if (outI_6) begin
-          head_6 <= next; // @[generator/stdlib/linked-queues.ts:96]
+          head_6 <= next; // @[generator/stdlib/linked-queues.ts:98]
         end
       end
       if (newHead_7) begin
-        head_7 <= entry; // @[generator/stdlib/linked-queues.ts:96]
+        head_7 <= entry; // @[generator/stdlib/linked-queues.ts:98]
       end else begin
         if (outI_7) begin
-          head_7 <= next; // @[generator/stdlib/linked-queues.ts:96]
+          head_7 <= next; // @[generator/stdlib/linked-queues.ts:98]
         end
       end
       if (inI_0) begin
-        tail_0 <= entry; // @[generator/stdlib/linked-queues.ts:97]
+        tail_0 <= entry; // @[generator/stdlib/linked-queues.ts:99]
       end
       if (inI_1) begin
-        tail_1 <= entry; // @[generator/stdlib/linked-queues.ts:97]
+        tail_1 <= entry; // @[generator/stdlib/linked-queues.ts:99]
       end
       if (inI_2) begin
-        tail_2 <= entry; // @[generator/stdlib/linked-queues.ts:97]
+        tail_2 <= entry; // @[generator/stdlib/linked-queues.ts:99]
       end
       if (inI_3) begin
-        tail_3 <= entry; // @[generator/stdlib/linked-queues.ts:97]
+        tail_3 <= entry; // @[generator/stdlib/linked-queues.ts:99]
       end
       if (inI_4) begin
-        tail_4 <= entry; // @[generator/stdlib/linked-queues.ts:97]
+        tail_4 <= entry; // @[generator/stdlib/linked-queues.ts:99]
       end
       if (inI_5) begin
-        tail_5 <= entry; // @[generator/stdlib/linked-queues.ts:97]
+        tail_5 <= entry; // @[generator/stdlib/linked-queues.ts:99]
       end
       if (inI_6) begin
-        tail_6 <= entry; // @[generator/stdlib/linked-queues.ts:97]
+        tail_6 <= entry; // @[generator/stdlib/linked-queues.ts:99]
       end
       if (inI_7) begin
-        tail_7 <= entry; // @[generator/stdlib/linked-queues.ts:97]
+        tail_7 <= entry; // @[generator/stdlib/linked-queues.ts:99]
       end
       if (clear) begin
-        count_0 <= 12'h0; // @[generator/stdlib/linked-queues.ts:103]
+        count_0 <= 12'h0; // @[generator/stdlib/linked-queues.ts:105]
       end else begin
         if (inI_0 != outI_0) begin
-          count_0 <= inI_0 ? (count_0 + 12'h1) : (count_0 - 12'h1); // @[generator/stdlib/linked-queues.ts:98]
+          count_0 <= inI_0 ? (count_0 + 12'h1) : (count_0 - 12'h1); // @[generator/stdlib/linked-queues.ts:100]
         end
       end
       if (clear) begin
-        count_1 <= 12'h0; // @[generator/stdlib/linked-queues.ts:103]
+        count_1 <= 12'h0; // @[generator/stdlib/linked-queues.ts:105]
       end else begin
         if (inI_1 != outI_1) begin
-          count_1 <= inI_1 ? (count_1 + 12'h1) : (count_1 - 12'h1); // @[generator/stdlib/linked-queues.ts:98]
+          count_1 <= inI_1 ? (count_1 + 12'h1) : (count_1 - 12'h1); // @[generator/stdlib/linked-queues.ts:100]
         end
       end
       if (clear) begin
-        count_2 <= 12'h0; // @[generator/stdlib/linked-queues.ts:103]
+        count_2 <= 12'h0; // @[generator/stdlib/linked-queues.ts:105]
       end else begin
         if (inI_2 != outI_2) begin
-          count_2 <= inI_2 ? (count_2 + 12'h1) : (count_2 - 12'h1); // @[generator/stdlib/linked-queues.ts:98]
+          count_2 <= inI_2 ? (count_2 + 12'h1) : (count_2 - 12'h1); // @[generator/stdlib/linked-queues.ts:100]
         end
       end
       if (clear) begin
-        count_3 <= 12'h0; // @[generator/stdlib/linked-queues.ts:103]
+        count_3 <= 12'h0; // @[generator/stdlib/linked-queues.ts:105]
       end else begin
         if (inI_3 != outI_3) begin
-          count_3 <= inI_3 ? (count_3 + 12'h1) : (count_3 - 12'h1); // @[generator/stdlib/linked-queues.ts:98]
+          count_3 <= inI_3 ? (count_3 + 12'h1) : (count_3 - 12'h1); // @[generator/stdlib/linked-queues.ts:100]
         end
       end
       if (clear) begin
-        count_4 <= 12'h0; // @[generator/stdlib/linked-queues.ts:103]
+        count_4 <= 12'h0; // @[generator/stdlib/linked-queues.ts:105]
       end else begin
         if (inI_4 != outI_4) begin
-          count_4 <= inI_4 ? (count_4 + 12'h1) : (count_4 - 12'h1); // @[generator/stdlib/linked-queues.ts:98]
+          count_4 <= inI_4 ? (count_4 + 12'h1) : (count_4 - 12'h1); // @[generator/stdlib/linked-queues.ts:100]
         end
       end
       if (clear) begin
-        count_5 <= 12'h0; // @[generator/stdlib/linked-queues.ts:103]
+        count_5 <= 12'h0; // @[generator/stdlib/linked-queues.ts:105]
       end else begin
         if (inI_5 != outI_5) begin
-          count_5 <= inI_5 ? (count_5 + 12'h1) : (count_5 - 12'h1); // @[generator/stdlib/linked-queues.ts:98]
+          count_5 <= inI_5 ? (count_5 + 12'h1) : (count_5 - 12'h1); // @[generator/stdlib/linked-queues.ts:100]
         end
       end
       if (clear) begin
-        count_6 <= 12'h0; // @[generator/stdlib/linked-queues.ts:103]
+        count_6 <= 12'h0; // @[generator/stdlib/linked-queues.ts:105]
       end else begin
         if (inI_6 != outI_6) begin
-          count_6 <= inI_6 ? (count_6 + 12'h1) : (count_6 - 12'h1); // @[generator/stdlib/linked-queues.ts:98]
+          count_6 <= inI_6 ? (count_6 + 12'h1) : (count_6 - 12'h1); // @[generator/stdlib/linked-queues.ts:100]
         end
       end
       if (clear) begin
-        count_7 <= 12'h0; // @[generator/stdlib/linked-queues.ts:103]
+        count_7 <= 12'h0; // @[generator/stdlib/linked-queues.ts:105]
       end else begin
         if (inI_7 != outI_7) begin
-          count_7 <= inI_7 ? (count_7 + 12'h1) : (count_7 - 12'h1); // @[generator/stdlib/linked-queues.ts:98]
+          count_7 <= inI_7 ? (count_7 + 12'h1) : (count_7 - 12'h1); // @[generator/stdlib/linked-queues.ts:100]
         end
       end
     end
   end
   always @(posedge clock) begin
     if (doEnq) begin
-      data[entry] <= enq_bits; // @[generator/stdlib/linked-queues.ts:79]
+      data[entry] <= enq_bits; // @[generator/stdlib/linked-queues.ts:81]
     end
   end
   always @(posedge clock) begin
     if (doEnq & (countEnq != 12'h0)) begin
-      link[tailEnq] <= entry; // @[generator/stdlib/linked-queues.ts:81]
+      link[tailEnq] <= entry; // @[generator/stdlib/linked-queues.ts:83]
     end
   end
   always @(posedge clock) begin
     if (doDeq) begin
-      free[popFree ? top : sp[10:0]] <= headSel; // @[generator/stdlib/linked-queues.ts:85]
+      free[popFree ? top : sp[10:0]] <= headSel; // @[generator/stdlib/linked-queues.ts:87]
     end
   end
 
@@ -311,14 +311,14 @@ module LinkedQueues_n8_d2048_w200 (
 `ifdef FORMAL
   always @(posedge clock) begin
     if (!reset) begin
-      assert (({1'h0, (((((((20'h0 + {8'h0, count_0}) + {8'h0, count_1}) + {8'h0, count_2}) + {8'h0, count_3}) + {8'h0, count_4}) + {8'h0, count_5}) + {8'h0, count_6}) + {8'h0, count_7}} + {1'h0, {8'h0, sp}}) == {9'h0, fresh}); // @[generator/stdlib/linked-queues.ts:105] the FIFOs and the free stack hold every entry taken so far, once
+      assert (({1'h0, (((((((20'h0 + {8'h0, count_0}) + {8'h0, count_1}) + {8'h0, count_2}) + {8'h0, count_3}) + {8'h0, count_4}) + {8'h0, count_5}) + {8'h0, count_6}) + {8'h0, count_7}} + {1'h0, {8'h0, sp}}) == {9'h0, fresh}); // @[generator/stdlib/linked-queues.ts:107] the FIFOs and the free stack hold every entry taken so far, once
     end
   end
 `else
   always @(posedge clock) begin
     if (!reset) begin
-      if (!(({1'h0, (((((((20'h0 + {8'h0, count_0}) + {8'h0, count_1}) + {8'h0, count_2}) + {8'h0, count_3}) + {8'h0, count_4}) + {8'h0, count_5}) + {8'h0, count_6}) + {8'h0, count_7}} + {1'h0, {8'h0, sp}}) == {9'h0, fresh})) begin // @[generator/stdlib/linked-queues.ts:105] the FIFOs and the free stack hold every entry taken so far, once
-        $display("tcast-assert: assertion failed: the FIFOs and the free stack hold every entry taken so far, once @[generator/stdlib/linked-queues.ts:105]");
+      if (!(({1'h0, (((((((20'h0 + {8'h0, count_0}) + {8'h0, count_1}) + {8'h0, count_2}) + {8'h0, count_3}) + {8'h0, count_4}) + {8'h0, count_5}) + {8'h0, count_6}) + {8'h0, count_7}} + {1'h0, {8'h0, sp}}) == {9'h0, fresh})) begin // @[generator/stdlib/linked-queues.ts:107] the FIFOs and the free stack hold every entry taken so far, once
+        $display("tcast-assert: assertion failed: the FIFOs and the free stack hold every entry taken so far, once @[generator/stdlib/linked-queues.ts:107]");
         $finish;
       end
     end

@@ -5,7 +5,7 @@
  * made of stand-in entries (no Verilator).
  */
 import { existsSync, mkdirSync, mkdtempSync, utimesSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, test } from 'vitest';
@@ -82,11 +82,29 @@ describe('tcast cache', () => {
     expect(existsSync(join(dir, keys.a)) || existsSync(join(dir, keys.b))).toBe(false);
     expect(existsSync(join(dir, keys.c))).toBe(true);
     expect(tables.some((t) => existsSync(join(dir, 'names', t)))).toBe(false);
+    expect(['d', 'e'].some((c) => existsSync(join(dir, `failed-${c.repeat(32)}.log`)))).toBe(false);
+  });
+
+  test('only tcast\'s files go: a key-named folder without meta.json and a foreign tmp- folder stay; a dead process\'s lock protects nothing', async () => {
+    const { dir, keys } = makeCache();
+    const old = Date.now() / 1000 - 30 * DAY;
+    const foreign = ['f'.repeat(32), 'tmp-something'];
+    for (const f of foreign) { mkdirSync(join(dir, f)); writeFileSync(join(dir, f, 'data'), 'not tcast\'s'); utimesSync(join(dir, f), old, old); }
+    // Build c's lock: owned by a process of this host that is gone (pid 2^22 + 1 is above Linux's pid limit).
+    writeFileSync(join(dir, `${keys.c}.lock`, 'owner'), JSON.stringify({ pid: 4194305, host: hostname(), started: 0 }));
+    const l = JSON.parse((await tcastIn(dir, '--json')).stdout) as { builds: { key: string; locked: boolean }[] };
+    expect(l.builds.map((b) => [b.key, b.locked])).toEqual([[keys.a, false], [keys.b, false], [keys.c, false]]);
+    const r = await tcastIn(dir, 'clear', '--json');
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect((JSON.parse(r.stdout) as { keptLocked: string[] }).keptLocked).toEqual([]);
+    for (const k of [keys.a, keys.b, keys.c]) expect(existsSync(join(dir, k))).toBe(false);
+    expect(existsSync(join(dir, `${keys.c}.lock`))).toBe(false);
+    for (const f of foreign) expect(existsSync(join(dir, f, 'data'))).toBe(true);
   });
 
   test('bad options: one line, exit 2', async () => {
     const { dir } = makeCache();
-    for (const args of [['prune', '--older-than', 'soon'], ['prune', '--older-than', '-1'], ['tidy'], ['list', '--older-than', '3'], ['prune', 'clear']]) {
+    for (const args of [['prune', '--older-than', 'soon'], ['prune', '--older-than', '-1'], ['prune', '--older-than=-1'], ['tidy'], ['list', '--older-than', '3'], ['prune', 'clear']]) {
       const r = await tcastIn(dir, ...args);
       expect(r.exitCode, args.join(' ')).toBe(2);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);

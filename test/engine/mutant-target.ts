@@ -108,8 +108,8 @@ endmodule
   t = mutate(t, /assign ridUQ_enq_bits = unfused \? (\{updU, rid_unpack_value\}) : (\{.*\});/, 'assign ridUQ_enq_bits = unfused ? $1 : (mut_rid ? {bagIdx, rid_unpack_value} : $2);', 'ridOrder (bits)');
   t = mutate(t, /assign entry = \(atBoundary & endOk\) & segRidOk;/, 'assign entry = ((atBoundary & endOk) & segRidOk) & (~mut_rid | ~fusedOpt | ridUQ_enq_ready);', 'ridOrder (room)');
   t = mutate(t, /\nendmodule/, `\n  wire mut_rid = mutant == 4'd${MUTANTS_TRAIN.ridOrder};\nendmodule`, 'ridOrder (wire)');
-  // 13 spillOrder: a token of the spill's owner goes straight to the owner's queue whenever that has room, although
-  // the owner's earlier tokens are still in the spill (they then arrive after it, or collide with it).
+  // 13 spillOrder: a token goes straight to its slot's queue whenever that has room, although the slot's earlier
+  // tokens are still in the spill (they then arrive after it, or collide with it).
   t = mutate(t, /assign tok_slot_spilled = (.*);( \/\/.*)/, `assign tok_slot_spilled = ($1) & ~mut_spill;$2`, 'spillOrder');
   t = mutate(t, /\nendmodule/, `\n  wire mut_spill = mutant == 4'd${MUTANTS_TRAIN.spillOrder};\nendmodule`, 'spillOrder (wire)');
   t = mutate(t, /(TcastUpdate_\w+ update \( \/\/ .*\n)/, '$1    .mutant(mutant),\n', 'update (connect)');

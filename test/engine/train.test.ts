@@ -114,7 +114,8 @@ function longSegmentsCase(kind: 'sgd' | 'adagrad' | 'rowwise_adagrad', seed: num
 /** Long segments and bags on every path (the fused one with and without KEEP_GRAD), forward included. */
 const longCases = (): { c: TrainCase; path: TrainPath; profile?: TimingProfile; keepGrad?: boolean }[] => [
   ...TRAIN_PATHS.map((path, i) => ({ c: longSegmentsCase('rowwise_adagrad', 31 + i), path, profile: { readLatency: 8, writeLatency: 8, maxReads: 8 } })),
-  { c: longSegmentsCase('adagrad', 41, 17), path: 'casted' as const, keepGrad: true, profile: { readLatency: 2, writeLatency: 3, reorder: true } },
+  // dim 7: rows of 2 beats on the test engine (fewer than the adder's latency), so the spill is on here too.
+  { c: longSegmentsCase('adagrad', 41, 7), path: 'casted' as const, keepGrad: true, profile: { readLatency: 2, writeLatency: 3, reorder: true } },
   { c: longSegmentsCase('sgd', 43), path: 'casted' as const, profile: { readLatency: 30, writeLatency: 5, reorder: true } },
 ];
 

@@ -2,9 +2,10 @@
  * The name-table cache (generator/hdl/source.ts): a fresh process whose
  * tables are on disk names every value without loading TypeScript and prints
  * the same Verilog; a table is keyed on the file's content, so an edited file
- * is analysed again (a cache keyed on the path would keep the old names).
+ * is analysed again (a cache keyed on the path would keep the old names); a
+ * table read is marked used.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -45,9 +46,15 @@ describe('name-table cache', () => {
     expect(first.tsLoaded).toBe(true);
     expect(first.verilog).toMatch(/wire \[7:0\] alpha = a \^ b;/);
 
+    // Reading a table marks it used (what `tcast cache prune` goes by): set them all 30 days back first.
+    const tables = readdirSync(join(cache, 'names')).filter((f) => f.endsWith('.json'));
+    expect(tables.length).toBeGreaterThan(0);
+    const monthAgo = Date.now() / 1000 - 30 * 24 * 3600;
+    for (const t of tables) utimesSync(join(cache, 'names', t), monthAgo, monthAgo);
     const second = await run();
     expect(second.tsLoaded).toBe(false);
     expect(second.verilog).toBe(first.verilog);
+    expect(tables.filter((t) => Date.now() - statSync(join(cache, 'names', t)).mtimeMs < 60_000).length).toBeGreaterThan(0);
 
     writeDesign('gamma');
     const edited = await run();

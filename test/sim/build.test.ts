@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { execa } from 'execa';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -32,7 +32,11 @@ describe('simulate reuses the build cache', () => {
     const key = lastBuild()!.key;
     const before = buildCounters();
     const logBefore = readBuildLog().filter((e) => e.key === key).length;
+    // A use marks the build (what `tcast cache prune` goes by): set it 30 days back, use it, see it marked now.
+    const monthAgo = Date.now() / 1000 - 30 * 24 * 3600;
+    utimesSync(lastBuild()!.dir, monthAgo, monthAgo);
     const [r] = await simulate(counter, [{ cycles: 3, drive: { en: [1] }, watch: ['count'] }]);
+    expect(Date.now() - statSync(lastBuild()!.dir).mtimeMs).toBeLessThan(60_000);
     expect(r!.outputs.count).toEqual([0n, 1n, 2n]);
     expect(lastBuild()).toMatchObject({ cached: true, key });
     expect(buildCounters().builds).toBe(before.builds);

@@ -4,7 +4,8 @@
  * FIFO), consumers and per-cycle choices of the FIFO to read, every FIFO gives
  * out exactly its items, in order; `counts` is each FIFO's occupancy; all of
  * them together never hold more than the 5 entries and take a 6th only when
- * one has left; `clear` empties them. A kept mutant (a FIFO holding one item
+ * one has left; a selector past the last FIFO reads nothing; `clear` empties
+ * them. A kept mutant (a FIFO holding one item
  * that takes a new one in the cycle the old one leaves loses the new one) is
  * caught.
  */
@@ -18,14 +19,15 @@ const DEPTH = 5;
 interface LqCase extends StreamCase { fifo: number[]; pick: number[] }
 const lqCase: fc.Arbitrary<LqCase> = streamCase.chain((c) => fc.record({
   fifo: fc.array(fc.integer({ min: 0, max: N - 1 }), { minLength: c.payloads.length, maxLength: c.payloads.length }),
-  pick: fc.array(fc.integer({ min: 0, max: N - 1 }), { minLength: 1, maxLength: 9 }),
+  // N: a selector past the last FIFO (3 is not a power of two): no FIFO, nothing leaves.
+  pick: fc.array(fc.integer({ min: 0, max: N }), { minLength: 1, maxLength: 9 }),
 }).map((x) => ({ ...c, ...x })));
 
 /** The FIFO read in cycle k: the pattern, shifted by one every pattern x accept period, so every FIFO meets every accepting cycle. */
-const pickAt = (c: LqCase, k: number) => (c.pick[k % c.pick.length]! + Math.floor(k / (c.pick.length * c.accept.length))) % N;
+const pickAt = (c: LqCase, k: number) => (c.pick[k % c.pick.length]! + Math.floor(k / (c.pick.length * c.accept.length))) % (N + 1);
 
 const episode = (prefix: string) => (c: LqCase): Episode => {
-  const cycles = cyclesFor(c, 4) * N;
+  const cycles = cyclesFor(c, 4) * (N + 1);
   return {
     cycles,
     sources: { enq: { stream: { ...stream(`${prefix}_enq`), data: [`${prefix}_enq_bits`, `${prefix}_enqSel`] }, payloads: c.payloads.map((p, i) => [p, c.fifo[i]!]), offer: c.offer } },
@@ -37,6 +39,8 @@ const episode = (prefix: string) => (c: LqCase): Episode => {
 
 function check(prefix: string) {
   return (c: LqCase, r: EpisodeResult): string | undefined => {
+    const none = r.received.deq!.find((x) => pickAt(c, x.cycle) === N);
+    if (none) return `${prefix}: an item left at cycle ${none.cycle} with the selector past the last FIFO`;
     for (let f = 0; f < N; f++) {
       const want = c.payloads.filter((_, i) => c.fifo[i] === f);
       const got = r.received.deq!.filter((x) => pickAt(c, x.cycle) === f).map((x) => Number(x.data[0]));

@@ -184,7 +184,7 @@ export class TcastEngine extends Module {
   override get doc(): string {
     return [
       `Tensor-casting gather-reduce engine: ${this.dataBits}-bit AXI4 master (${this.lanes} fp32 lanes), ${this.addrBits}-bit addresses,`,
-      `${this.maxReads} read bursts in flight (reorder buffer ${this.maxReads} x ${this.maxBurst} beats), index/offset beat buffers of ${this.queueDepth},`,
+      `${this.maxReads} read bursts in flight (reorder buffer ${this.maxReads} x ${this.maxBurst} beats), index/offset beat buffers of ${this.queueDepth} (row ids ${2 * this.queueDepth}),`,
       `Fp32Add latency ${this.addLatency}, ${this.bags} bag slot(s) interleaved in the reducer (token queues of ${this.tokenDepth}${this.spillDepth ? `, a spill of ${this.spillDepth}` : ''}), up to ${this.maxWrites} write bursts outstanding, dim up to ${this.maxDim}.`,
       'Forward gather-reduce (sum, mean, max with argmax) as docs/MODEL.md 2.2, masked by an argmax for the max-mode casted backward (2.3);',
       'batched tables from a descriptor list; AXI4-Lite registers (docs/ENGINE.md); irq = STATUS.DONE.',
@@ -211,6 +211,9 @@ export class TcastEngine extends Module {
     const G = this.bags;
     const gBits = Math.max(1, log2Up(G));
     const QD = this.queueDepth;
+    // The row-id stream's beats hold L/2 int64 ids, half the int32 streams' elements: twice their buffer (and credits)
+    // covers the same time at one id per one-lookup segment (a memory latency of ids in flight).
+    const RQD = 2 * QD;
     const LAT = this.addLatency;
     const pw = 12 - lb; // word-address bits inside a 4 KiB page
     const WA = A - lb; // word-address width
@@ -446,7 +449,7 @@ export class TcastEngine extends Module {
     const idxRes = Reg(UInt(bitsFor(QD)), { init: 0 });
     const offBurst = burstBeats(offWord, offLeft, MB, 'off_burst');
     const idxBurst = burstBeats(idxWord, idxLeft, MB, 'idx_burst');
-    const credit = (res: Value, beats: Value) => { const w = Math.max(res.width, BL) + 1; return fit(res, w).addWrap(fit(beats, w)).le(QD); };
+    const credit = (res: Value, beats: Value, depth = QD) => { const w = Math.max(res.width, BL) + 1; return fit(res, w).addWrap(fit(beats, w)).le(depth); };
     const offGo = named(canRead.and(offLeft.ne(0)).and(credit(offRes, offBurst)));
     const idxGo = named(canRead.and(offGo.not()).and(idxLeft.ne(0)).and(credit(idxRes, idxBurst)));
     const pswWord = Reg(UInt(WA), { init: 0 });
@@ -465,9 +468,9 @@ export class TcastEngine extends Module {
     });
     const ridWord = Reg(UInt(WA), { init: 0 });
     const ridLeft = Reg(UInt(CW), { init: 0 });
-    const ridRes = Reg(UInt(bitsFor(QD)), { init: 0 });
+    const ridRes = Reg(UInt(bitsFor(RQD)), { init: 0 });
     const ridBurst = burstBeats(ridWord, ridLeft, MB, 'rid_burst');
-    const ridGo = named(canRead.and(offGo.not()).and(idxGo.not()).and(pswGo.not()).and(descGo.not()).and(ridLeft.ne(0)).and(credit(ridRes, ridBurst)));
+    const ridGo = named(canRead.and(offGo.not()).and(idxGo.not()).and(pswGo.not()).and(descGo.not()).and(ridLeft.ne(0)).and(credit(ridRes, ridBurst, RQD)));
     when(ridGo, () => {
       ridWord.set(ridWord.addWrap(ridBurst.zext(WA)));
       ridLeft.set(ridLeft.subWrap(ridBurst.zext(CW)));
@@ -663,7 +666,7 @@ export class TcastEngine extends Module {
     const argBeatQ = instance(new Queue(UInt(W), { depth: Math.max(2, RBmax), storage: 'ram' }));
     argBeatQ.io.enq.valid.set(dataQ.io.deq.valid.and(dKind.eq(KIND_ARG)));
     argBeatQ.io.enq.bits.set(dData);
-    const ridBeatQ = instance(new Queue(UInt(W), { depth: QD, storage: 'ram' }));
+    const ridBeatQ = instance(new Queue(UInt(W), { depth: RQD, storage: 'ram' }));
     ridBeatQ.io.enq.valid.set(dataQ.io.deq.valid.and(dKind.eq(KIND_RID)));
     ridBeatQ.io.enq.bits.set(dData);
     const updBeatQ = instance(new Queue(UInt(W), { depth: UQD, storage: 'ram' }));
@@ -1114,8 +1117,12 @@ export class TcastEngine extends Module {
     // OP.ARGMAX: each bag's argmax row follows its output row (owArg: the head bag's output row is issued).
     const owArg = Reg(Bool, { init: 0 });
     const owSrc = Reg(UInt(3), { init: 0 });
-    // A new burst comes from the bag queue (the reducer's rows) first, else from the update/packer header queue.
-    const fromBag = named(awBagQ.io.deq.valid);
+    // A new burst comes from the update/packer header queue first (its data is ready: a grad_rows beat, one per L/2
+    // segments), else from the bag queue (the reducer's rows), but not between a bag's output row and its argmax row.
+    // The other way round, at one-beat rows the bag queue is nearly always valid: the packer waited until the
+    // reducer ran dry, its id queue filled and stopped the sequencer at a segment's entry (docs/BENCHMARKS.md, engine).
+    const hdrFirst = named(hq.io.deq.valid.and(owArg.not()));
+    const fromBag = named(awBagQ.io.deq.valid.and(hdrFirst.not()));
     const hh = hq.io.deq.bits;
     const curOwSrc = named(mux(owFromQ, mux(fromBag, mux(owArg, srcLit(SRC_ARG), srcLit(SRC_OUT)), hdr.get(hh, 'src')), owSrc));
     const bagOutAddr = named(rowAddress(mux(owArg, argA, outA), awBagQ.io.deq.bits, mux(owArg, p('ARGMAX_STRIDE'), p('OUT_STRIDE'))));

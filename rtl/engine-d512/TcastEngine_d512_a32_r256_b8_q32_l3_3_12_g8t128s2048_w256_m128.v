@@ -280,10 +280,11 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
   /* verilator lint_off UNUSEDSIGNAL */
   wire [29:0] rid_burst; // @[accel/engine/engine.ts:414]
   /* verilator lint_on UNUSEDSIGNAL */
-  wire ridGo; // @[accel/engine/engine.ts:473]
-  wire sideGo; // @[accel/engine/engine.ts:478]
-  reg longBag; // @[accel/engine/engine.ts:487]
-  wire spill_on; // @[accel/engine/engine.ts:488]
+  wire [6:0] rid_credit; // @[accel/engine/engine.ts:476]
+  wire ridGo; // @[accel/engine/engine.ts:477]
+  wire sideGo; // @[accel/engine/engine.ts:482]
+  reg longBag; // @[accel/engine/engine.ts:491]
+  wire spill_on; // @[accel/engine/engine.ts:492]
   wire tok_enq_valid; // @[accel/engine/interleave.ts:74]
   wire [2:0] tok_enq_slot; // @[accel/engine/interleave.ts:75]
   wire [199:0] tokQ_enq_bits; // @[accel/engine/interleave.ts:76]
@@ -328,378 +329,378 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
   wire prio_others; // @[accel/engine/interleave.ts:160]
   wire prio_fire; // @[accel/engine/interleave.ts:165]
   wire prio_other_fire; // @[accel/engine/interleave.ts:167]
-  reg [25:0] rowWord; // @[accel/engine/engine.ts:496]
-  reg [3:0] rowLeft; // @[accel/engine/engine.ts:497]
-  wire fromTok; // @[accel/engine/engine.ts:498]
-  wire tokEmpty; // @[accel/engine/engine.ts:499]
-  wire fusedOpt; // @[accel/engine/engine.ts:505]
-  reg [1:0] fPh; // @[accel/engine/engine.ts:506]
-  reg [31:0] fRid; // @[accel/engine/engine.ts:507]
-  wire owed; // @[accel/engine/engine.ts:508]
-  wire tokLastFused; // @[accel/engine/engine.ts:509]
-  reg argDone; // @[accel/engine/engine.ts:511]
-  reg rowIsArg; // @[accel/engine/engine.ts:512]
-  wire [1:0] tokFk; // @[accel/engine/engine.ts:513]
-  wire [31:0] tokRow; // @[accel/engine/engine.ts:514]
-  wire argNext; // @[accel/engine/engine.ts:515]
-  wire tokRowwiseState; // @[accel/engine/engine.ts:516]
-  wire [31:0] tokBase; // @[accel/engine/engine.ts:517]
-  wire [31:0] tokStride; // @[accel/engine/engine.ts:518]
+  reg [25:0] rowWord; // @[accel/engine/engine.ts:500]
+  reg [3:0] rowLeft; // @[accel/engine/engine.ts:501]
+  wire fromTok; // @[accel/engine/engine.ts:502]
+  wire tokEmpty; // @[accel/engine/engine.ts:503]
+  wire fusedOpt; // @[accel/engine/engine.ts:509]
+  reg [1:0] fPh; // @[accel/engine/engine.ts:510]
+  reg [31:0] fRid; // @[accel/engine/engine.ts:511]
+  wire owed; // @[accel/engine/engine.ts:512]
+  wire tokLastFused; // @[accel/engine/engine.ts:513]
+  reg argDone; // @[accel/engine/engine.ts:515]
+  reg rowIsArg; // @[accel/engine/engine.ts:516]
+  wire [1:0] tokFk; // @[accel/engine/engine.ts:517]
+  wire [31:0] tokRow; // @[accel/engine/engine.ts:518]
+  wire argNext; // @[accel/engine/engine.ts:519]
+  wire tokRowwiseState; // @[accel/engine/engine.ts:520]
+  wire [31:0] tokBase; // @[accel/engine/engine.ts:521]
+  wire [31:0] tokStride; // @[accel/engine/engine.ts:522]
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [31:0] tokRowAddr; // @[accel/engine/engine.ts:519]
+  wire [31:0] tokRowAddr; // @[accel/engine/engine.ts:523]
   /* verilator lint_on UNUSEDSIGNAL */
-  reg [1:0] rowFk; // @[accel/engine/engine.ts:520]
-  wire [1:0] curFk; // @[accel/engine/engine.ts:521]
-  wire [25:0] curRowWord; // @[accel/engine/engine.ts:522]
-  wire [3:0] curRowLeft; // @[accel/engine/engine.ts:523]
+  reg [1:0] rowFk; // @[accel/engine/engine.ts:524]
+  wire [1:0] curFk; // @[accel/engine/engine.ts:525]
+  wire [25:0] curRowWord; // @[accel/engine/engine.ts:526]
+  wire [3:0] curRowLeft; // @[accel/engine/engine.ts:527]
   wire [8:0] row_burst; // @[accel/engine/engine.ts:414]
-  wire rowPending; // @[accel/engine/engine.ts:525]
-  wire rowMetaOk; // @[accel/engine/engine.ts:526]
-  wire ridOk; // @[accel/engine/engine.ts:528]
-  reg [9:0] updRes; // @[accel/engine/engine.ts:532]
-  wire updCredit; // @[accel/engine/engine.ts:533]
-  wire rowGo; // @[accel/engine/engine.ts:534]
-  wire emptyGo; // @[accel/engine/engine.ts:536]
-  wire rowTake; // @[accel/engine/engine.ts:537]
-  wire segOut; // @[accel/engine/engine.ts:541]
-  wire curIsArg; // @[accel/engine/engine.ts:548]
-  wire arGo; // @[accel/engine/engine.ts:557]
-  wire [8:0] arBeats; // @[accel/engine/engine.ts:561]
-  wire [25:0] arWordSel; // @[accel/engine/engine.ts:562]
-  wire [2:0] rowKind; // @[accel/engine/engine.ts:563]
-  wire [2:0] arKind; // @[accel/engine/engine.ts:564]
-  wire [8:0] robRcv_rd0; // @[accel/engine/engine.ts:574]
-  reg [15:0] lfsr; // @[accel/engine/engine.ts:610]
-  wire rReady; // @[accel/engine/engine.ts:612]
-  wire bReady; // @[accel/engine/engine.ts:613]
-  wire rFire; // @[accel/engine/engine.ts:615]
-  wire [7:0] rSlot; // @[accel/engine/engine.ts:616]
-  wire [8:0] robRcv_rd1; // @[accel/engine/engine.ts:617]
-  wire [8:0] rRcv; // @[accel/engine/engine.ts:617]
-  wire [8:0] robBase_rd0; // @[accel/engine/engine.ts:618]
+  wire rowPending; // @[accel/engine/engine.ts:529]
+  wire rowMetaOk; // @[accel/engine/engine.ts:530]
+  wire ridOk; // @[accel/engine/engine.ts:532]
+  reg [9:0] updRes; // @[accel/engine/engine.ts:536]
+  wire updCredit; // @[accel/engine/engine.ts:537]
+  wire rowGo; // @[accel/engine/engine.ts:538]
+  wire emptyGo; // @[accel/engine/engine.ts:540]
+  wire rowTake; // @[accel/engine/engine.ts:541]
+  wire segOut; // @[accel/engine/engine.ts:545]
+  wire curIsArg; // @[accel/engine/engine.ts:552]
+  wire arGo; // @[accel/engine/engine.ts:561]
+  wire [8:0] arBeats; // @[accel/engine/engine.ts:565]
+  wire [25:0] arWordSel; // @[accel/engine/engine.ts:566]
+  wire [2:0] rowKind; // @[accel/engine/engine.ts:567]
+  wire [2:0] arKind; // @[accel/engine/engine.ts:568]
+  wire [8:0] robRcv_rd0; // @[accel/engine/engine.ts:578]
+  reg [15:0] lfsr; // @[accel/engine/engine.ts:614]
+  wire rReady; // @[accel/engine/engine.ts:616]
+  wire bReady; // @[accel/engine/engine.ts:617]
+  wire rFire; // @[accel/engine/engine.ts:619]
+  wire [7:0] rSlot; // @[accel/engine/engine.ts:620]
+  wire [8:0] robRcv_rd1; // @[accel/engine/engine.ts:621]
+  wire [8:0] rRcv; // @[accel/engine/engine.ts:621]
+  wire [8:0] robBase_rd0; // @[accel/engine/engine.ts:622]
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [8:0] rCount; // @[accel/engine/engine.ts:618]
+  wire [8:0] rCount; // @[accel/engine/engine.ts:622]
   /* verilator lint_on UNUSEDSIGNAL */
-  reg [7:0] headSlot; // @[accel/engine/engine.ts:627]
-  reg [2:0] dBeat; // @[accel/engine/engine.ts:628]
-  reg rdPending; // @[accel/engine/engine.ts:629]
-  reg [2:0] rdKind; // @[accel/engine/engine.ts:630]
-  wire [8:0] robRcv_rd2; // @[accel/engine/engine.ts:631]
-  wire [8:0] robBase_rd1; // @[accel/engine/engine.ts:631]
-  wire [8:0] headCount; // @[accel/engine/engine.ts:631]
-  wire [7:0] slotLen_rd0; // @[accel/engine/engine.ts:632]
-  wire [7:0] headLen; // @[accel/engine/engine.ts:632]
-  wire [2:0] slotKind_rd0; // @[accel/engine/engine.ts:633]
-  wire [2:0] headKind; // @[accel/engine/engine.ts:633]
-  wire avail; // @[accel/engine/engine.ts:634]
-  wire space; // @[accel/engine/engine.ts:635]
-  wire drain; // @[accel/engine/engine.ts:636]
-  reg [511:0] robData; // @[accel/engine/engine.ts:637]
-  wire slotDone; // @[accel/engine/engine.ts:640]
-  wire freeSlot; // @[accel/engine/engine.ts:641]
-  wire [2:0] dKind; // @[accel/engine/engine.ts:654]
-  wire [511:0] dData; // @[accel/engine/engine.ts:655]
-  wire rowBeatReady; // @[accel/engine/engine.ts:675]
-  reg descLoaded; // @[accel/engine/engine.ts:684]
-  reg [32:0] off_unpack_left; // @[accel/engine/engine.ts:688]
-  reg [3:0] off_unpack_lane; // @[accel/engine/engine.ts:689]
-  wire off_unpack_valid; // @[accel/engine/engine.ts:690]
-  wire [31:0] off_unpack_value; // @[accel/engine/engine.ts:691]
-  wire off_unpack_pop; // @[accel/engine/engine.ts:692]
-  wire [4:0] off_unpack_next_lane; // @[accel/engine/engine.ts:694]
-  wire off_unpack_beat_done; // @[accel/engine/engine.ts:695]
-  reg [32:0] idx_unpack_left; // @[accel/engine/engine.ts:688]
-  reg [3:0] idx_unpack_lane; // @[accel/engine/engine.ts:689]
-  wire idx_unpack_valid; // @[accel/engine/engine.ts:690]
-  wire [31:0] idx_unpack_value; // @[accel/engine/engine.ts:691]
-  wire idx_unpack_pop; // @[accel/engine/engine.ts:692]
-  wire [4:0] idx_unpack_next_lane; // @[accel/engine/engine.ts:694]
-  wire idx_unpack_beat_done; // @[accel/engine/engine.ts:695]
-  reg [32:0] psw_unpack_left; // @[accel/engine/engine.ts:688]
-  reg [3:0] psw_unpack_lane; // @[accel/engine/engine.ts:689]
-  wire psw_unpack_valid; // @[accel/engine/engine.ts:690]
-  wire [31:0] psw_unpack_value; // @[accel/engine/engine.ts:691]
-  wire psw_unpack_pop; // @[accel/engine/engine.ts:692]
-  wire [4:0] psw_unpack_next_lane; // @[accel/engine/engine.ts:694]
-  wire psw_unpack_beat_done; // @[accel/engine/engine.ts:695]
-  reg [32:0] rid_unpack_left; // @[accel/engine/engine.ts:688]
-  reg [3:0] rid_unpack_lane; // @[accel/engine/engine.ts:689]
-  wire rid_unpack_valid; // @[accel/engine/engine.ts:690]
-  wire [31:0] rid_unpack_value; // @[accel/engine/engine.ts:691]
-  wire rid_unpack_pop; // @[accel/engine/engine.ts:692]
-  wire [4:0] rid_unpack_next_lane; // @[accel/engine/engine.ts:694]
-  wire rid_unpack_beat_done; // @[accel/engine/engine.ts:695]
-  reg [31:0] bagIdx; // @[accel/engine/engine.ts:724]
-  reg haveStart; // @[accel/engine/engine.ts:725]
-  reg inBag; // @[accel/engine/engine.ts:726]
-  reg [31:0] cur; // @[accel/engine/engine.ts:727]
-  reg [31:0] lookLeft; // @[accel/engine/engine.ts:728]
-  reg heldValid; // @[accel/engine/engine.ts:729]
-  reg [31:0] heldRow; // @[accel/engine/engine.ts:730]
-  reg heldFirst; // @[accel/engine/engine.ts:731]
-  reg heldLast; // @[accel/engine/engine.ts:732]
-  reg heldEmpty; // @[accel/engine/engine.ts:733]
-  reg [31:0] heldScale; // @[accel/engine/engine.ts:734]
-  reg [2:0] heldSlot; // @[accel/engine/engine.ts:735]
-  reg [31:0] heldBag; // @[accel/engine/engine.ts:736]
-  reg [31:0] heldN; // @[accel/engine/engine.ts:737]
-  reg [31:0] heldPos; // @[accel/engine/engine.ts:739]
-  reg [31:0] nCount; // @[accel/engine/engine.ts:740]
-  reg seenInBag; // @[accel/engine/engine.ts:742]
-  reg [2:0] seqSlot; // @[accel/engine/engine.ts:743]
-  wire bagsLeft; // @[accel/engine/engine.ts:744]
-  reg [31:0] segRid; // @[accel/engine/engine.ts:749]
-  reg [31:0] heldRid; // @[accel/engine/engine.ts:750]
-  wire needStart; // @[accel/engine/engine.ts:751]
-  wire lastBagNoEnd; // @[accel/engine/engine.ts:752]
-  wire [31:0] endVal; // @[accel/engine/engine.ts:753]
-  wire endOk; // @[accel/engine/engine.ts:754]
-  wire atBoundary; // @[accel/engine/engine.ts:756]
-  wire segRidOk; // @[accel/engine/engine.ts:757]
-  wire entry; // @[accel/engine/engine.ts:758]
-  wire eInBag; // @[accel/engine/engine.ts:759]
-  wire [31:0] eLeft; // @[accel/engine/engine.ts:760]
-  wire eSeen; // @[accel/engine/engine.ts:761]
-  wire [31:0] eN; // @[accel/engine/engine.ts:762]
-  wire finalIdx; // @[accel/engine/engine.ts:763]
-  wire isPad; // @[accel/engine/engine.ts:764]
-  wire lookReady; // @[accel/engine/engine.ts:765]
-  wire wantNonPad; // @[accel/engine/engine.ts:766]
-  wire emitHeld; // @[accel/engine/engine.ts:768]
-  wire heldFree; // @[accel/engine/engine.ts:769]
-  wire padKeeps; // @[accel/engine/engine.ts:771]
-  wire lookGo; // @[accel/engine/engine.ts:772]
-  wire emptyEnd; // @[accel/engine/engine.ts:773]
-  wire bagEnd; // @[accel/engine/engine.ts:774]
-  wire holdEmpty; // @[accel/engine/engine.ts:775]
-  wire holdLook; // @[accel/engine/engine.ts:776]
-  reg [1:0] emPh; // @[accel/engine/engine.ts:828]
-  reg [31:0] emRow; // @[accel/engine/engine.ts:829]
-  reg [31:0] updU; // @[accel/engine/engine.ts:830]
-  wire emActive; // @[accel/engine/engine.ts:831]
-  wire emTok; // @[accel/engine/engine.ts:832]
-  wire emTokGo; // @[accel/engine/engine.ts:833]
-  wire emTake; // @[accel/engine/engine.ts:834]
-  wire emLast; // @[accel/engine/engine.ts:840]
-  wire mEmpty; // @[accel/engine/engine.ts:867]
-  wire mFirst; // @[accel/engine/engine.ts:868]
-  wire mLast; // @[accel/engine/engine.ts:869]
-  wire [2:0] mSlot; // @[accel/engine/engine.ts:870]
-  wire [31:0] mBag; // @[accel/engine/engine.ts:871]
-  wire [31:0] mN; // @[accel/engine/engine.ts:872]
-  wire [31:0] mScale; // @[accel/engine/engine.ts:873]
-  wire [31:0] mPos; // @[accel/engine/engine.ts:874]
-  reg [2:0] rj; // @[accel/engine/engine.ts:877]
-  reg red_valid_0; // @[accel/engine/engine.ts:881]
-  reg red_valid_1; // @[accel/engine/engine.ts:881]
-  reg red_valid_2; // @[accel/engine/engine.ts:881]
-  reg red_valid_3; // @[accel/engine/engine.ts:881]
-  reg red_valid_4; // @[accel/engine/engine.ts:881]
-  reg red_valid_5; // @[accel/engine/engine.ts:881]
-  reg [2:0] red_slot_0; // @[accel/engine/engine.ts:882]
-  reg [2:0] red_slot_1; // @[accel/engine/engine.ts:882]
-  reg [2:0] red_slot_2; // @[accel/engine/engine.ts:882]
-  reg [2:0] red_slot_3; // @[accel/engine/engine.ts:882]
-  reg [2:0] red_slot_4; // @[accel/engine/engine.ts:882]
-  reg [2:0] red_slot_5; // @[accel/engine/engine.ts:882]
-  reg [2:0] red_beat_0; // @[accel/engine/engine.ts:883]
-  reg [2:0] red_beat_1; // @[accel/engine/engine.ts:883]
-  reg [2:0] red_beat_2; // @[accel/engine/engine.ts:883]
-  reg [2:0] red_beat_3; // @[accel/engine/engine.ts:883]
-  reg [2:0] red_beat_4; // @[accel/engine/engine.ts:883]
-  reg [2:0] red_beat_5; // @[accel/engine/engine.ts:883]
-  reg red_last_0; // @[accel/engine/engine.ts:884]
-  reg red_last_1; // @[accel/engine/engine.ts:884]
-  reg red_last_2; // @[accel/engine/engine.ts:884]
-  reg red_last_3; // @[accel/engine/engine.ts:884]
-  reg red_last_4; // @[accel/engine/engine.ts:884]
-  reg red_last_5; // @[accel/engine/engine.ts:884]
-  reg red_row_end_0; // @[accel/engine/engine.ts:885]
-  reg red_row_end_1; // @[accel/engine/engine.ts:885]
-  reg red_row_end_2; // @[accel/engine/engine.ts:885]
-  reg red_row_end_3; // @[accel/engine/engine.ts:885]
-  reg red_row_end_4; // @[accel/engine/engine.ts:885]
-  reg red_row_end_5; // @[accel/engine/engine.ts:885]
-  reg red_first_0; // @[accel/engine/engine.ts:886]
-  reg red_first_1; // @[accel/engine/engine.ts:886]
-  reg red_first_2; // @[accel/engine/engine.ts:886]
-  reg red_first_3; // @[accel/engine/engine.ts:886]
-  reg red_first_4; // @[accel/engine/engine.ts:886]
-  reg red_first_5; // @[accel/engine/engine.ts:886]
-  reg [31:0] red_n_0; // @[accel/engine/engine.ts:887]
-  reg [31:0] red_n_1; // @[accel/engine/engine.ts:887]
-  reg [31:0] red_n_2; // @[accel/engine/engine.ts:887]
-  reg [31:0] red_n_3; // @[accel/engine/engine.ts:887]
-  reg [31:0] red_n_4; // @[accel/engine/engine.ts:887]
-  reg [31:0] red_n_5; // @[accel/engine/engine.ts:887]
-  reg [31:0] red_pos_0; // @[accel/engine/engine.ts:888]
-  reg [31:0] red_pos_1; // @[accel/engine/engine.ts:888]
-  reg [31:0] red_pos_2; // @[accel/engine/engine.ts:888]
-  reg [31:0] red_pos_3; // @[accel/engine/engine.ts:888]
-  reg [31:0] red_pos_4; // @[accel/engine/engine.ts:888]
-  reg [31:0] red_pos_5; // @[accel/engine/engine.ts:888]
-  reg red_empty_0; // @[accel/engine/engine.ts:889]
-  reg red_empty_1; // @[accel/engine/engine.ts:889]
-  reg red_empty_2; // @[accel/engine/engine.ts:889]
-  reg red_empty_3; // @[accel/engine/engine.ts:889]
-  reg red_empty_4; // @[accel/engine/engine.ts:889]
-  reg red_empty_5; // @[accel/engine/engine.ts:889]
-  wire zeroA; // @[accel/engine/engine.ts:894]
-  wire hazard; // @[accel/engine/engine.ts:896]
-  reg [4:0] outRes; // @[accel/engine/engine.ts:899]
-  wire rowBeatAvail; // @[accel/engine/engine.ts:909]
-  wire isRowEnd; // @[accel/engine/engine.ts:910]
-  wire needAw; // @[accel/engine/engine.ts:911]
-  reg [5:0] argRes; // @[accel/engine/engine.ts:914]
-  wire redGo; // @[accel/engine/engine.ts:916]
-  wire scale_one; // @[accel/engine/engine.ts:941]
-  wire mul_bypass; // @[accel/engine/engine.ts:945]
-  reg [511:0] mul_bypass_0; // @[accel/engine/engine.ts:948]
-  reg mul_bypass_valid_0; // @[accel/engine/engine.ts:949]
-  reg [511:0] mul_bypass_1; // @[accel/engine/engine.ts:948]
-  reg mul_bypass_valid_1; // @[accel/engine/engine.ts:949]
-  reg [511:0] mul_bypass_2; // @[accel/engine/engine.ts:948]
-  reg mul_bypass_valid_2; // @[accel/engine/engine.ts:949]
-  wire [31:0] term_0; // @[accel/engine/engine.ts:956]
-  wire [31:0] term_1; // @[accel/engine/engine.ts:956]
-  wire [31:0] term_2; // @[accel/engine/engine.ts:956]
-  wire [31:0] term_3; // @[accel/engine/engine.ts:956]
-  wire [31:0] term_4; // @[accel/engine/engine.ts:956]
-  wire [31:0] term_5; // @[accel/engine/engine.ts:956]
-  wire [31:0] term_6; // @[accel/engine/engine.ts:956]
-  wire [31:0] term_7; // @[accel/engine/engine.ts:956]
-  wire [31:0] term_8; // @[accel/engine/engine.ts:956]
-  wire [31:0] term_9; // @[accel/engine/engine.ts:956]
-  wire [31:0] term_10; // @[accel/engine/engine.ts:956]
-  wire [31:0] term_11; // @[accel/engine/engine.ts:956]
-  wire [31:0] term_12; // @[accel/engine/engine.ts:956]
-  wire [31:0] term_13; // @[accel/engine/engine.ts:956]
-  wire [31:0] term_14; // @[accel/engine/engine.ts:956]
-  wire [31:0] term_15; // @[accel/engine/engine.ts:956]
-  wire [511:0] sumW; // @[accel/engine/engine.ts:963]
-  wire accFwd; // @[accel/engine/engine.ts:964]
-  wire [511:0] acc_rd0; // @[accel/engine/engine.ts:965]
-  wire [511:0] accRd; // @[accel/engine/engine.ts:965]
-  wire [511:0] sum; // @[accel/engine/engine.ts:980]
-  wire [511:0] argMem_rd0; // @[accel/engine/engine.ts:987]
+  reg [7:0] headSlot; // @[accel/engine/engine.ts:631]
+  reg [2:0] dBeat; // @[accel/engine/engine.ts:632]
+  reg rdPending; // @[accel/engine/engine.ts:633]
+  reg [2:0] rdKind; // @[accel/engine/engine.ts:634]
+  wire [8:0] robRcv_rd2; // @[accel/engine/engine.ts:635]
+  wire [8:0] robBase_rd1; // @[accel/engine/engine.ts:635]
+  wire [8:0] headCount; // @[accel/engine/engine.ts:635]
+  wire [7:0] slotLen_rd0; // @[accel/engine/engine.ts:636]
+  wire [7:0] headLen; // @[accel/engine/engine.ts:636]
+  wire [2:0] slotKind_rd0; // @[accel/engine/engine.ts:637]
+  wire [2:0] headKind; // @[accel/engine/engine.ts:637]
+  wire avail; // @[accel/engine/engine.ts:638]
+  wire space; // @[accel/engine/engine.ts:639]
+  wire drain; // @[accel/engine/engine.ts:640]
+  reg [511:0] robData; // @[accel/engine/engine.ts:641]
+  wire slotDone; // @[accel/engine/engine.ts:644]
+  wire freeSlot; // @[accel/engine/engine.ts:645]
+  wire [2:0] dKind; // @[accel/engine/engine.ts:658]
+  wire [511:0] dData; // @[accel/engine/engine.ts:659]
+  wire rowBeatReady; // @[accel/engine/engine.ts:679]
+  reg descLoaded; // @[accel/engine/engine.ts:688]
+  reg [32:0] off_unpack_left; // @[accel/engine/engine.ts:692]
+  reg [3:0] off_unpack_lane; // @[accel/engine/engine.ts:693]
+  wire off_unpack_valid; // @[accel/engine/engine.ts:694]
+  wire [31:0] off_unpack_value; // @[accel/engine/engine.ts:695]
+  wire off_unpack_pop; // @[accel/engine/engine.ts:696]
+  wire [4:0] off_unpack_next_lane; // @[accel/engine/engine.ts:698]
+  wire off_unpack_beat_done; // @[accel/engine/engine.ts:699]
+  reg [32:0] idx_unpack_left; // @[accel/engine/engine.ts:692]
+  reg [3:0] idx_unpack_lane; // @[accel/engine/engine.ts:693]
+  wire idx_unpack_valid; // @[accel/engine/engine.ts:694]
+  wire [31:0] idx_unpack_value; // @[accel/engine/engine.ts:695]
+  wire idx_unpack_pop; // @[accel/engine/engine.ts:696]
+  wire [4:0] idx_unpack_next_lane; // @[accel/engine/engine.ts:698]
+  wire idx_unpack_beat_done; // @[accel/engine/engine.ts:699]
+  reg [32:0] psw_unpack_left; // @[accel/engine/engine.ts:692]
+  reg [3:0] psw_unpack_lane; // @[accel/engine/engine.ts:693]
+  wire psw_unpack_valid; // @[accel/engine/engine.ts:694]
+  wire [31:0] psw_unpack_value; // @[accel/engine/engine.ts:695]
+  wire psw_unpack_pop; // @[accel/engine/engine.ts:696]
+  wire [4:0] psw_unpack_next_lane; // @[accel/engine/engine.ts:698]
+  wire psw_unpack_beat_done; // @[accel/engine/engine.ts:699]
+  reg [32:0] rid_unpack_left; // @[accel/engine/engine.ts:692]
+  reg [3:0] rid_unpack_lane; // @[accel/engine/engine.ts:693]
+  wire rid_unpack_valid; // @[accel/engine/engine.ts:694]
+  wire [31:0] rid_unpack_value; // @[accel/engine/engine.ts:695]
+  wire rid_unpack_pop; // @[accel/engine/engine.ts:696]
+  wire [4:0] rid_unpack_next_lane; // @[accel/engine/engine.ts:698]
+  wire rid_unpack_beat_done; // @[accel/engine/engine.ts:699]
+  reg [31:0] bagIdx; // @[accel/engine/engine.ts:728]
+  reg haveStart; // @[accel/engine/engine.ts:729]
+  reg inBag; // @[accel/engine/engine.ts:730]
+  reg [31:0] cur; // @[accel/engine/engine.ts:731]
+  reg [31:0] lookLeft; // @[accel/engine/engine.ts:732]
+  reg heldValid; // @[accel/engine/engine.ts:733]
+  reg [31:0] heldRow; // @[accel/engine/engine.ts:734]
+  reg heldFirst; // @[accel/engine/engine.ts:735]
+  reg heldLast; // @[accel/engine/engine.ts:736]
+  reg heldEmpty; // @[accel/engine/engine.ts:737]
+  reg [31:0] heldScale; // @[accel/engine/engine.ts:738]
+  reg [2:0] heldSlot; // @[accel/engine/engine.ts:739]
+  reg [31:0] heldBag; // @[accel/engine/engine.ts:740]
+  reg [31:0] heldN; // @[accel/engine/engine.ts:741]
+  reg [31:0] heldPos; // @[accel/engine/engine.ts:743]
+  reg [31:0] nCount; // @[accel/engine/engine.ts:744]
+  reg seenInBag; // @[accel/engine/engine.ts:746]
+  reg [2:0] seqSlot; // @[accel/engine/engine.ts:747]
+  wire bagsLeft; // @[accel/engine/engine.ts:748]
+  reg [31:0] segRid; // @[accel/engine/engine.ts:753]
+  reg [31:0] heldRid; // @[accel/engine/engine.ts:754]
+  wire needStart; // @[accel/engine/engine.ts:755]
+  wire lastBagNoEnd; // @[accel/engine/engine.ts:756]
+  wire [31:0] endVal; // @[accel/engine/engine.ts:757]
+  wire endOk; // @[accel/engine/engine.ts:758]
+  wire atBoundary; // @[accel/engine/engine.ts:760]
+  wire segRidOk; // @[accel/engine/engine.ts:761]
+  wire entry; // @[accel/engine/engine.ts:762]
+  wire eInBag; // @[accel/engine/engine.ts:763]
+  wire [31:0] eLeft; // @[accel/engine/engine.ts:764]
+  wire eSeen; // @[accel/engine/engine.ts:765]
+  wire [31:0] eN; // @[accel/engine/engine.ts:766]
+  wire finalIdx; // @[accel/engine/engine.ts:767]
+  wire isPad; // @[accel/engine/engine.ts:768]
+  wire lookReady; // @[accel/engine/engine.ts:769]
+  wire wantNonPad; // @[accel/engine/engine.ts:770]
+  wire emitHeld; // @[accel/engine/engine.ts:772]
+  wire heldFree; // @[accel/engine/engine.ts:773]
+  wire padKeeps; // @[accel/engine/engine.ts:775]
+  wire lookGo; // @[accel/engine/engine.ts:776]
+  wire emptyEnd; // @[accel/engine/engine.ts:777]
+  wire bagEnd; // @[accel/engine/engine.ts:778]
+  wire holdEmpty; // @[accel/engine/engine.ts:779]
+  wire holdLook; // @[accel/engine/engine.ts:780]
+  reg [1:0] emPh; // @[accel/engine/engine.ts:832]
+  reg [31:0] emRow; // @[accel/engine/engine.ts:833]
+  reg [31:0] updU; // @[accel/engine/engine.ts:834]
+  wire emActive; // @[accel/engine/engine.ts:835]
+  wire emTok; // @[accel/engine/engine.ts:836]
+  wire emTokGo; // @[accel/engine/engine.ts:837]
+  wire emTake; // @[accel/engine/engine.ts:838]
+  wire emLast; // @[accel/engine/engine.ts:844]
+  wire mEmpty; // @[accel/engine/engine.ts:871]
+  wire mFirst; // @[accel/engine/engine.ts:872]
+  wire mLast; // @[accel/engine/engine.ts:873]
+  wire [2:0] mSlot; // @[accel/engine/engine.ts:874]
+  wire [31:0] mBag; // @[accel/engine/engine.ts:875]
+  wire [31:0] mN; // @[accel/engine/engine.ts:876]
+  wire [31:0] mScale; // @[accel/engine/engine.ts:877]
+  wire [31:0] mPos; // @[accel/engine/engine.ts:878]
+  reg [2:0] rj; // @[accel/engine/engine.ts:881]
+  reg red_valid_0; // @[accel/engine/engine.ts:885]
+  reg red_valid_1; // @[accel/engine/engine.ts:885]
+  reg red_valid_2; // @[accel/engine/engine.ts:885]
+  reg red_valid_3; // @[accel/engine/engine.ts:885]
+  reg red_valid_4; // @[accel/engine/engine.ts:885]
+  reg red_valid_5; // @[accel/engine/engine.ts:885]
+  reg [2:0] red_slot_0; // @[accel/engine/engine.ts:886]
+  reg [2:0] red_slot_1; // @[accel/engine/engine.ts:886]
+  reg [2:0] red_slot_2; // @[accel/engine/engine.ts:886]
+  reg [2:0] red_slot_3; // @[accel/engine/engine.ts:886]
+  reg [2:0] red_slot_4; // @[accel/engine/engine.ts:886]
+  reg [2:0] red_slot_5; // @[accel/engine/engine.ts:886]
+  reg [2:0] red_beat_0; // @[accel/engine/engine.ts:887]
+  reg [2:0] red_beat_1; // @[accel/engine/engine.ts:887]
+  reg [2:0] red_beat_2; // @[accel/engine/engine.ts:887]
+  reg [2:0] red_beat_3; // @[accel/engine/engine.ts:887]
+  reg [2:0] red_beat_4; // @[accel/engine/engine.ts:887]
+  reg [2:0] red_beat_5; // @[accel/engine/engine.ts:887]
+  reg red_last_0; // @[accel/engine/engine.ts:888]
+  reg red_last_1; // @[accel/engine/engine.ts:888]
+  reg red_last_2; // @[accel/engine/engine.ts:888]
+  reg red_last_3; // @[accel/engine/engine.ts:888]
+  reg red_last_4; // @[accel/engine/engine.ts:888]
+  reg red_last_5; // @[accel/engine/engine.ts:888]
+  reg red_row_end_0; // @[accel/engine/engine.ts:889]
+  reg red_row_end_1; // @[accel/engine/engine.ts:889]
+  reg red_row_end_2; // @[accel/engine/engine.ts:889]
+  reg red_row_end_3; // @[accel/engine/engine.ts:889]
+  reg red_row_end_4; // @[accel/engine/engine.ts:889]
+  reg red_row_end_5; // @[accel/engine/engine.ts:889]
+  reg red_first_0; // @[accel/engine/engine.ts:890]
+  reg red_first_1; // @[accel/engine/engine.ts:890]
+  reg red_first_2; // @[accel/engine/engine.ts:890]
+  reg red_first_3; // @[accel/engine/engine.ts:890]
+  reg red_first_4; // @[accel/engine/engine.ts:890]
+  reg red_first_5; // @[accel/engine/engine.ts:890]
+  reg [31:0] red_n_0; // @[accel/engine/engine.ts:891]
+  reg [31:0] red_n_1; // @[accel/engine/engine.ts:891]
+  reg [31:0] red_n_2; // @[accel/engine/engine.ts:891]
+  reg [31:0] red_n_3; // @[accel/engine/engine.ts:891]
+  reg [31:0] red_n_4; // @[accel/engine/engine.ts:891]
+  reg [31:0] red_n_5; // @[accel/engine/engine.ts:891]
+  reg [31:0] red_pos_0; // @[accel/engine/engine.ts:892]
+  reg [31:0] red_pos_1; // @[accel/engine/engine.ts:892]
+  reg [31:0] red_pos_2; // @[accel/engine/engine.ts:892]
+  reg [31:0] red_pos_3; // @[accel/engine/engine.ts:892]
+  reg [31:0] red_pos_4; // @[accel/engine/engine.ts:892]
+  reg [31:0] red_pos_5; // @[accel/engine/engine.ts:892]
+  reg red_empty_0; // @[accel/engine/engine.ts:893]
+  reg red_empty_1; // @[accel/engine/engine.ts:893]
+  reg red_empty_2; // @[accel/engine/engine.ts:893]
+  reg red_empty_3; // @[accel/engine/engine.ts:893]
+  reg red_empty_4; // @[accel/engine/engine.ts:893]
+  reg red_empty_5; // @[accel/engine/engine.ts:893]
+  wire zeroA; // @[accel/engine/engine.ts:898]
+  wire hazard; // @[accel/engine/engine.ts:900]
+  reg [4:0] outRes; // @[accel/engine/engine.ts:903]
+  wire rowBeatAvail; // @[accel/engine/engine.ts:913]
+  wire isRowEnd; // @[accel/engine/engine.ts:914]
+  wire needAw; // @[accel/engine/engine.ts:915]
+  reg [5:0] argRes; // @[accel/engine/engine.ts:918]
+  wire redGo; // @[accel/engine/engine.ts:920]
+  wire scale_one; // @[accel/engine/engine.ts:945]
+  wire mul_bypass; // @[accel/engine/engine.ts:949]
+  reg [511:0] mul_bypass_0; // @[accel/engine/engine.ts:952]
+  reg mul_bypass_valid_0; // @[accel/engine/engine.ts:953]
+  reg [511:0] mul_bypass_1; // @[accel/engine/engine.ts:952]
+  reg mul_bypass_valid_1; // @[accel/engine/engine.ts:953]
+  reg [511:0] mul_bypass_2; // @[accel/engine/engine.ts:952]
+  reg mul_bypass_valid_2; // @[accel/engine/engine.ts:953]
+  wire [31:0] term_0; // @[accel/engine/engine.ts:960]
+  wire [31:0] term_1; // @[accel/engine/engine.ts:960]
+  wire [31:0] term_2; // @[accel/engine/engine.ts:960]
+  wire [31:0] term_3; // @[accel/engine/engine.ts:960]
+  wire [31:0] term_4; // @[accel/engine/engine.ts:960]
+  wire [31:0] term_5; // @[accel/engine/engine.ts:960]
+  wire [31:0] term_6; // @[accel/engine/engine.ts:960]
+  wire [31:0] term_7; // @[accel/engine/engine.ts:960]
+  wire [31:0] term_8; // @[accel/engine/engine.ts:960]
+  wire [31:0] term_9; // @[accel/engine/engine.ts:960]
+  wire [31:0] term_10; // @[accel/engine/engine.ts:960]
+  wire [31:0] term_11; // @[accel/engine/engine.ts:960]
+  wire [31:0] term_12; // @[accel/engine/engine.ts:960]
+  wire [31:0] term_13; // @[accel/engine/engine.ts:960]
+  wire [31:0] term_14; // @[accel/engine/engine.ts:960]
+  wire [31:0] term_15; // @[accel/engine/engine.ts:960]
+  wire [511:0] sumW; // @[accel/engine/engine.ts:967]
+  wire accFwd; // @[accel/engine/engine.ts:968]
+  wire [511:0] acc_rd0; // @[accel/engine/engine.ts:969]
+  wire [511:0] accRd; // @[accel/engine/engine.ts:969]
+  wire [511:0] sum; // @[accel/engine/engine.ts:984]
+  wire [511:0] argMem_rd0; // @[accel/engine/engine.ts:991]
   wire [511:0] argmax_next; // @[accel/engine/argmax.ts:22]
-  wire argPop; // @[accel/engine/engine.ts:991]
-  wire argUp; // @[accel/engine/engine.ts:992]
-  wire finIn; // @[accel/engine/engine.ts:996]
-  reg d1Valid; // @[accel/engine/engine.ts:1000]
-  reg d2Valid; // @[accel/engine/engine.ts:1001]
-  reg [511:0] d1; // @[accel/engine/engine.ts:1002]
-  reg [511:0] d2; // @[accel/engine/engine.ts:1003]
-  reg zN_0; // @[accel/engine/engine.ts:1004]
-  reg regNext; // @[accel/engine/engine.ts:1005]
-  reg endD_0; // @[accel/engine/engine.ts:1006]
-  reg regNext_1; // @[accel/engine/engine.ts:1007]
-  reg fin_valid_0; // @[accel/engine/engine.ts:1012]
-  reg fin_zero_0; // @[accel/engine/engine.ts:1013]
-  reg fin_end_0; // @[accel/engine/engine.ts:1014]
-  reg fin_valid_1; // @[accel/engine/engine.ts:1012]
-  reg fin_zero_1; // @[accel/engine/engine.ts:1013]
-  reg fin_end_1; // @[accel/engine/engine.ts:1014]
-  reg fin_valid_2; // @[accel/engine/engine.ts:1012]
-  reg fin_zero_2; // @[accel/engine/engine.ts:1013]
-  reg fin_end_2; // @[accel/engine/engine.ts:1014]
-  reg fin_valid_3; // @[accel/engine/engine.ts:1012]
-  reg fin_zero_3; // @[accel/engine/engine.ts:1013]
-  reg fin_end_3; // @[accel/engine/engine.ts:1014]
-  reg fin_valid_4; // @[accel/engine/engine.ts:1012]
-  reg fin_zero_4; // @[accel/engine/engine.ts:1013]
-  reg fin_end_4; // @[accel/engine/engine.ts:1014]
-  reg fin_valid_5; // @[accel/engine/engine.ts:1012]
-  reg fin_zero_5; // @[accel/engine/engine.ts:1013]
-  reg fin_end_5; // @[accel/engine/engine.ts:1014]
-  reg fin_valid_6; // @[accel/engine/engine.ts:1012]
-  reg fin_zero_6; // @[accel/engine/engine.ts:1013]
-  reg fin_end_6; // @[accel/engine/engine.ts:1014]
-  reg fin_valid_7; // @[accel/engine/engine.ts:1012]
-  reg fin_zero_7; // @[accel/engine/engine.ts:1013]
-  reg fin_end_7; // @[accel/engine/engine.ts:1014]
-  reg fin_valid_8; // @[accel/engine/engine.ts:1012]
-  reg fin_zero_8; // @[accel/engine/engine.ts:1013]
-  reg fin_end_8; // @[accel/engine/engine.ts:1014]
-  reg fin_valid_9; // @[accel/engine/engine.ts:1012]
-  reg fin_zero_9; // @[accel/engine/engine.ts:1013]
-  reg fin_end_9; // @[accel/engine/engine.ts:1014]
-  reg fin_valid_10; // @[accel/engine/engine.ts:1012]
-  reg fin_zero_10; // @[accel/engine/engine.ts:1013]
-  reg fin_end_10; // @[accel/engine/engine.ts:1014]
-  reg fin_valid_11; // @[accel/engine/engine.ts:1012]
-  reg fin_zero_11; // @[accel/engine/engine.ts:1013]
-  reg fin_end_11; // @[accel/engine/engine.ts:1014]
-  wire [511:0] meanOut; // @[accel/engine/engine.ts:1027]
-  wire outPop; // @[accel/engine/engine.ts:1030]
-  wire resUp; // @[accel/engine/engine.ts:1031]
-  wire updPop; // @[accel/engine/engine.ts:1060]
-  reg [511:0] pkData; // @[accel/engine/engine.ts:1071]
-  reg [63:0] pkStrb; // @[accel/engine/engine.ts:1072]
-  reg [3:0] pkN; // @[accel/engine/engine.ts:1073]
-  reg [31:0] pkSeen; // @[accel/engine/engine.ts:1074]
-  reg [25:0] pkWord; // @[accel/engine/engine.ts:1075]
-  wire [8:0] pkSh; // @[accel/engine/engine.ts:1076]
-  wire [511:0] pkNextData; // @[accel/engine/engine.ts:1077]
-  wire [63:0] pkNextStrb; // @[accel/engine/engine.ts:1078]
-  wire pkFlush; // @[accel/engine/engine.ts:1079]
-  wire updHdrOk; // @[accel/engine/engine.ts:1081]
-  wire pkHdrOk; // @[accel/engine/engine.ts:1082]
-  wire pkTake; // @[accel/engine/engine.ts:1083]
-  wire pkPush; // @[accel/engine/engine.ts:1086]
-  reg awValid; // @[accel/engine/engine.ts:1107]
-  reg [31:0] awAddr; // @[accel/engine/engine.ts:1108]
-  reg [7:0] awLen; // @[accel/engine/engine.ts:1109]
-  reg [8:0] bOut; // @[accel/engine/engine.ts:1110]
-  reg [25:0] owWord; // @[accel/engine/engine.ts:1114]
-  reg [3:0] owLeft; // @[accel/engine/engine.ts:1115]
-  wire owFromQ; // @[accel/engine/engine.ts:1116]
-  reg owArg; // @[accel/engine/engine.ts:1118]
-  reg [2:0] owSrc; // @[accel/engine/engine.ts:1119]
-  wire hdrFirst; // @[accel/engine/engine.ts:1124]
-  wire fromBag; // @[accel/engine/engine.ts:1125]
-  wire [2:0] curOwSrc; // @[accel/engine/engine.ts:1127]
+  wire argPop; // @[accel/engine/engine.ts:995]
+  wire argUp; // @[accel/engine/engine.ts:996]
+  wire finIn; // @[accel/engine/engine.ts:1000]
+  reg d1Valid; // @[accel/engine/engine.ts:1004]
+  reg d2Valid; // @[accel/engine/engine.ts:1005]
+  reg [511:0] d1; // @[accel/engine/engine.ts:1006]
+  reg [511:0] d2; // @[accel/engine/engine.ts:1007]
+  reg zN_0; // @[accel/engine/engine.ts:1008]
+  reg regNext; // @[accel/engine/engine.ts:1009]
+  reg endD_0; // @[accel/engine/engine.ts:1010]
+  reg regNext_1; // @[accel/engine/engine.ts:1011]
+  reg fin_valid_0; // @[accel/engine/engine.ts:1016]
+  reg fin_zero_0; // @[accel/engine/engine.ts:1017]
+  reg fin_end_0; // @[accel/engine/engine.ts:1018]
+  reg fin_valid_1; // @[accel/engine/engine.ts:1016]
+  reg fin_zero_1; // @[accel/engine/engine.ts:1017]
+  reg fin_end_1; // @[accel/engine/engine.ts:1018]
+  reg fin_valid_2; // @[accel/engine/engine.ts:1016]
+  reg fin_zero_2; // @[accel/engine/engine.ts:1017]
+  reg fin_end_2; // @[accel/engine/engine.ts:1018]
+  reg fin_valid_3; // @[accel/engine/engine.ts:1016]
+  reg fin_zero_3; // @[accel/engine/engine.ts:1017]
+  reg fin_end_3; // @[accel/engine/engine.ts:1018]
+  reg fin_valid_4; // @[accel/engine/engine.ts:1016]
+  reg fin_zero_4; // @[accel/engine/engine.ts:1017]
+  reg fin_end_4; // @[accel/engine/engine.ts:1018]
+  reg fin_valid_5; // @[accel/engine/engine.ts:1016]
+  reg fin_zero_5; // @[accel/engine/engine.ts:1017]
+  reg fin_end_5; // @[accel/engine/engine.ts:1018]
+  reg fin_valid_6; // @[accel/engine/engine.ts:1016]
+  reg fin_zero_6; // @[accel/engine/engine.ts:1017]
+  reg fin_end_6; // @[accel/engine/engine.ts:1018]
+  reg fin_valid_7; // @[accel/engine/engine.ts:1016]
+  reg fin_zero_7; // @[accel/engine/engine.ts:1017]
+  reg fin_end_7; // @[accel/engine/engine.ts:1018]
+  reg fin_valid_8; // @[accel/engine/engine.ts:1016]
+  reg fin_zero_8; // @[accel/engine/engine.ts:1017]
+  reg fin_end_8; // @[accel/engine/engine.ts:1018]
+  reg fin_valid_9; // @[accel/engine/engine.ts:1016]
+  reg fin_zero_9; // @[accel/engine/engine.ts:1017]
+  reg fin_end_9; // @[accel/engine/engine.ts:1018]
+  reg fin_valid_10; // @[accel/engine/engine.ts:1016]
+  reg fin_zero_10; // @[accel/engine/engine.ts:1017]
+  reg fin_end_10; // @[accel/engine/engine.ts:1018]
+  reg fin_valid_11; // @[accel/engine/engine.ts:1016]
+  reg fin_zero_11; // @[accel/engine/engine.ts:1017]
+  reg fin_end_11; // @[accel/engine/engine.ts:1018]
+  wire [511:0] meanOut; // @[accel/engine/engine.ts:1031]
+  wire outPop; // @[accel/engine/engine.ts:1034]
+  wire resUp; // @[accel/engine/engine.ts:1035]
+  wire updPop; // @[accel/engine/engine.ts:1064]
+  reg [511:0] pkData; // @[accel/engine/engine.ts:1075]
+  reg [63:0] pkStrb; // @[accel/engine/engine.ts:1076]
+  reg [3:0] pkN; // @[accel/engine/engine.ts:1077]
+  reg [31:0] pkSeen; // @[accel/engine/engine.ts:1078]
+  reg [25:0] pkWord; // @[accel/engine/engine.ts:1079]
+  wire [8:0] pkSh; // @[accel/engine/engine.ts:1080]
+  wire [511:0] pkNextData; // @[accel/engine/engine.ts:1081]
+  wire [63:0] pkNextStrb; // @[accel/engine/engine.ts:1082]
+  wire pkFlush; // @[accel/engine/engine.ts:1083]
+  wire updHdrOk; // @[accel/engine/engine.ts:1085]
+  wire pkHdrOk; // @[accel/engine/engine.ts:1086]
+  wire pkTake; // @[accel/engine/engine.ts:1087]
+  wire pkPush; // @[accel/engine/engine.ts:1090]
+  reg awValid; // @[accel/engine/engine.ts:1111]
+  reg [31:0] awAddr; // @[accel/engine/engine.ts:1112]
+  reg [7:0] awLen; // @[accel/engine/engine.ts:1113]
+  reg [8:0] bOut; // @[accel/engine/engine.ts:1114]
+  reg [25:0] owWord; // @[accel/engine/engine.ts:1118]
+  reg [3:0] owLeft; // @[accel/engine/engine.ts:1119]
+  wire owFromQ; // @[accel/engine/engine.ts:1120]
+  reg owArg; // @[accel/engine/engine.ts:1122]
+  reg [2:0] owSrc; // @[accel/engine/engine.ts:1123]
+  wire hdrFirst; // @[accel/engine/engine.ts:1128]
+  wire fromBag; // @[accel/engine/engine.ts:1129]
+  wire [2:0] curOwSrc; // @[accel/engine/engine.ts:1131]
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [31:0] bagOutAddr; // @[accel/engine/engine.ts:1128]
+  wire [31:0] bagOutAddr; // @[accel/engine/engine.ts:1132]
   /* verilator lint_on UNUSEDSIGNAL */
-  wire [25:0] curOwWord; // @[accel/engine/engine.ts:1129]
-  wire [3:0] curOwLeft; // @[accel/engine/engine.ts:1130]
+  wire [25:0] curOwWord; // @[accel/engine/engine.ts:1133]
+  wire [3:0] curOwLeft; // @[accel/engine/engine.ts:1134]
   wire [8:0] aw_burst; // @[accel/engine/engine.ts:414]
-  wire awGo; // @[accel/engine/engine.ts:1132]
-  reg wValid; // @[accel/engine/engine.ts:1163]
-  reg [511:0] wData; // @[accel/engine/engine.ts:1164]
-  reg [63:0] wStrb; // @[accel/engine/engine.ts:1165]
-  reg wLast; // @[accel/engine/engine.ts:1166]
-  reg [7:0] wBeat; // @[accel/engine/engine.ts:1167]
-  wire [2:0] wSrc; // @[accel/engine/engine.ts:1171]
-  wire [512:0] wHead; // @[accel/engine/engine.ts:1172]
-  wire srcValid; // @[accel/engine/engine.ts:1174]
-  wire wGo; // @[accel/engine/engine.ts:1175]
-  wire burstEnd; // @[accel/engine/engine.ts:1176]
-  wire ohEnd; // @[accel/engine/engine.ts:1185]
-  wire [511:0] ownData; // @[accel/engine/engine.ts:1186]
-  wire [63:0] ownStrb; // @[accel/engine/engine.ts:1187]
-  wire bFire; // @[accel/engine/engine.ts:1206]
-  wire [31:0] rErrAddr; // @[accel/engine/engine.ts:1210]
-  wire rErr; // @[accel/engine/engine.ts:1211]
-  wire bErr; // @[accel/engine/engine.ts:1212]
-  reg opRun; // @[accel/engine/engine.ts:1234]
-  wire descriptor_bad; // @[accel/engine/engine.ts:1236]
-  wire descGood; // @[accel/engine/engine.ts:1237]
-  wire opStart; // @[accel/engine/engine.ts:1238]
-  wire skipTable; // @[accel/engine/engine.ts:1240]
-  wire quiet; // @[accel/engine/engine.ts:1330]
-  wire lastTable; // @[accel/engine/engine.ts:1341]
-  wire finish; // @[accel/engine/engine.ts:1342]
-  wire nextTable; // @[accel/engine/engine.ts:1343]
+  wire awGo; // @[accel/engine/engine.ts:1136]
+  reg wValid; // @[accel/engine/engine.ts:1167]
+  reg [511:0] wData; // @[accel/engine/engine.ts:1168]
+  reg [63:0] wStrb; // @[accel/engine/engine.ts:1169]
+  reg wLast; // @[accel/engine/engine.ts:1170]
+  reg [7:0] wBeat; // @[accel/engine/engine.ts:1171]
+  wire [2:0] wSrc; // @[accel/engine/engine.ts:1175]
+  wire [512:0] wHead; // @[accel/engine/engine.ts:1176]
+  wire srcValid; // @[accel/engine/engine.ts:1178]
+  wire wGo; // @[accel/engine/engine.ts:1179]
+  wire burstEnd; // @[accel/engine/engine.ts:1180]
+  wire ohEnd; // @[accel/engine/engine.ts:1189]
+  wire [511:0] ownData; // @[accel/engine/engine.ts:1190]
+  wire [63:0] ownStrb; // @[accel/engine/engine.ts:1191]
+  wire bFire; // @[accel/engine/engine.ts:1210]
+  wire [31:0] rErrAddr; // @[accel/engine/engine.ts:1214]
+  wire rErr; // @[accel/engine/engine.ts:1215]
+  wire bErr; // @[accel/engine/engine.ts:1216]
+  reg opRun; // @[accel/engine/engine.ts:1238]
+  wire descriptor_bad; // @[accel/engine/engine.ts:1240]
+  wire descGood; // @[accel/engine/engine.ts:1241]
+  wire opStart; // @[accel/engine/engine.ts:1242]
+  wire skipTable; // @[accel/engine/engine.ts:1244]
+  wire quiet; // @[accel/engine/engine.ts:1334]
+  wire lastTable; // @[accel/engine/engine.ts:1345]
+  wire finish; // @[accel/engine/engine.ts:1346]
+  wire nextTable; // @[accel/engine/engine.ts:1347]
   reg [7:0] slotLen [0:255]; // @[accel/engine/engine.ts:426]
   reg [2:0] slotKind [0:255]; // @[accel/engine/engine.ts:427]
   reg [8:0] robRcv [0:255]; // @[accel/engine/engine.ts:428]
   reg [8:0] robBase [0:255]; // @[accel/engine/engine.ts:429]
-  reg [511:0] rob [0:2047]; // @[accel/engine/engine.ts:605]
-  reg [31:0] slotAddr [0:255]; // @[accel/engine/engine.ts:607]
-  reg [511:0] acc [0:63]; // @[accel/engine/engine.ts:879]
-  reg [511:0] argMem [0:63]; // @[accel/engine/engine.ts:986]
+  reg [511:0] rob [0:2047]; // @[accel/engine/engine.ts:609]
+  reg [31:0] slotAddr [0:255]; // @[accel/engine/engine.ts:611]
+  reg [511:0] acc [0:63]; // @[accel/engine/engine.ts:883]
+  reg [511:0] argMem [0:63]; // @[accel/engine/engine.ts:990]
   wire tok_q_0_enq_valid;
   wire tok_q_0_enq_ready;
   wire [199:0] tok_q_0_enq_bits;
@@ -2140,7 +2141,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_bits(tok_arb_out_bits),
     .chosen(tok_arb_chosen)
   );
-  Queue_d258_w134_ram metaQ ( // @[accel/engine/engine.ts:490]
+  Queue_d258_w134_ram metaQ ( // @[accel/engine/engine.ts:494]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(metaQ_enq_valid),
@@ -2151,7 +2152,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .deq_bits(metaQ_deq_bits),
     .count(metaQ_count)
   );
-  Queue_d256_w64_ram ridUQ ( // @[accel/engine/engine.ts:494]
+  Queue_d256_w64_ram ridUQ ( // @[accel/engine/engine.ts:498]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(ridUQ_enq_valid),
@@ -2162,7 +2163,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .deq_bits(ridUQ_deq_bits),
     .count(ridUQ_count)
   );
-  Queue_d4_w515_reg dataQ ( // @[accel/engine/engine.ts:626]
+  Queue_d4_w515_reg dataQ ( // @[accel/engine/engine.ts:630]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(dataQ_enq_valid),
@@ -2173,7 +2174,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .deq_bits(dataQ_deq_bits),
     .count(dataQ_count)
   );
-  Queue_d32_w512_ram offBeatQ ( // @[accel/engine/engine.ts:656]
+  Queue_d32_w512_ram offBeatQ ( // @[accel/engine/engine.ts:660]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(offBeatQ_enq_valid),
@@ -2184,7 +2185,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .deq_bits(offBeatQ_deq_bits),
     .count(offBeatQ_count)
   );
-  Queue_d32_w512_ram idxBeatQ ( // @[accel/engine/engine.ts:657]
+  Queue_d32_w512_ram idxBeatQ ( // @[accel/engine/engine.ts:661]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(idxBeatQ_enq_valid),
@@ -2195,7 +2196,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .deq_bits(idxBeatQ_deq_bits),
     .count(idxBeatQ_count)
   );
-  Queue_d32_w512_ram pswBeatQ ( // @[accel/engine/engine.ts:662]
+  Queue_d32_w512_ram pswBeatQ ( // @[accel/engine/engine.ts:666]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(pswBeatQ_enq_valid),
@@ -2206,7 +2207,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .deq_bits(pswBeatQ_deq_bits),
     .count(pswBeatQ_count)
   );
-  Queue_d8_w512_ram argBeatQ ( // @[accel/engine/engine.ts:666]
+  Queue_d8_w512_ram argBeatQ ( // @[accel/engine/engine.ts:670]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(argBeatQ_enq_valid),
@@ -2217,7 +2218,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .deq_bits(argBeatQ_deq_bits),
     .count(argBeatQ_count)
   );
-  Queue_d64_w512_ram ridBeatQ ( // @[accel/engine/engine.ts:669]
+  Queue_d64_w512_ram ridBeatQ ( // @[accel/engine/engine.ts:673]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(ridBeatQ_enq_valid),
@@ -2228,7 +2229,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .deq_bits(ridBeatQ_deq_bits),
     .count(ridBeatQ_count)
   );
-  Queue_d512_w512_ram updBeatQ ( // @[accel/engine/engine.ts:672]
+  Queue_d512_w512_ram updBeatQ ( // @[accel/engine/engine.ts:676]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(updBeatQ_enq_valid),
@@ -2239,7 +2240,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .deq_bits(updBeatQ_deq_bits),
     .count(updBeatQ_count)
   );
-  Queue_d64_w32_ram ridPQ ( // @[accel/engine/engine.ts:748]
+  Queue_d64_w32_ram ridPQ ( // @[accel/engine/engine.ts:752]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(ridPQ_enq_valid),
@@ -2250,7 +2251,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .deq_bits(ridPQ_deq_bits),
     .count(ridPQ_count)
   );
-  Queue_d24_w513_ram outQ ( // @[accel/engine/engine.ts:900]
+  Queue_d24_w513_ram outQ ( // @[accel/engine/engine.ts:904]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(outQ_enq_valid),
@@ -2261,7 +2262,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .deq_bits(outQ_deq_bits),
     .count(outQ_count)
   );
-  Queue_d4_w32_reg awBagQ ( // @[accel/engine/engine.ts:901]
+  Queue_d4_w32_reg awBagQ ( // @[accel/engine/engine.ts:905]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(awBagQ_enq_valid),
@@ -2272,7 +2273,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .deq_bits(awBagQ_deq_bits),
     .count(awBagQ_count)
   );
-  Queue_d4_w33_reg hq ( // @[accel/engine/engine.ts:908]
+  Queue_d4_w33_reg hq ( // @[accel/engine/engine.ts:912]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(hq_enq_valid),
@@ -2283,7 +2284,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .deq_bits(hq_deq_bits),
     .count(hq_count)
   );
-  Queue_d32_w513_ram argQ ( // @[accel/engine/engine.ts:915]
+  Queue_d32_w513_ram argQ ( // @[accel/engine/engine.ts:919]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(argQ_enq_valid),
@@ -2294,7 +2295,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .deq_bits(argQ_deq_bits),
     .count(argQ_count)
   );
-  Fp32Mul_s3 lane_mul_0 ( // @[accel/engine/engine.ts:952]
+  Fp32Mul_s3 lane_mul_0 ( // @[accel/engine/engine.ts:956]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_mul_0_in_valid),
@@ -2303,7 +2304,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_mul_0_out_valid),
     .y(lane_mul_0_y)
   );
-  Fp32Mul_s3 lane_mul_1 ( // @[accel/engine/engine.ts:952]
+  Fp32Mul_s3 lane_mul_1 ( // @[accel/engine/engine.ts:956]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_mul_1_in_valid),
@@ -2312,7 +2313,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_mul_1_out_valid),
     .y(lane_mul_1_y)
   );
-  Fp32Mul_s3 lane_mul_2 ( // @[accel/engine/engine.ts:952]
+  Fp32Mul_s3 lane_mul_2 ( // @[accel/engine/engine.ts:956]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_mul_2_in_valid),
@@ -2321,7 +2322,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_mul_2_out_valid),
     .y(lane_mul_2_y)
   );
-  Fp32Mul_s3 lane_mul_3 ( // @[accel/engine/engine.ts:952]
+  Fp32Mul_s3 lane_mul_3 ( // @[accel/engine/engine.ts:956]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_mul_3_in_valid),
@@ -2330,7 +2331,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_mul_3_out_valid),
     .y(lane_mul_3_y)
   );
-  Fp32Mul_s3 lane_mul_4 ( // @[accel/engine/engine.ts:952]
+  Fp32Mul_s3 lane_mul_4 ( // @[accel/engine/engine.ts:956]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_mul_4_in_valid),
@@ -2339,7 +2340,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_mul_4_out_valid),
     .y(lane_mul_4_y)
   );
-  Fp32Mul_s3 lane_mul_5 ( // @[accel/engine/engine.ts:952]
+  Fp32Mul_s3 lane_mul_5 ( // @[accel/engine/engine.ts:956]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_mul_5_in_valid),
@@ -2348,7 +2349,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_mul_5_out_valid),
     .y(lane_mul_5_y)
   );
-  Fp32Mul_s3 lane_mul_6 ( // @[accel/engine/engine.ts:952]
+  Fp32Mul_s3 lane_mul_6 ( // @[accel/engine/engine.ts:956]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_mul_6_in_valid),
@@ -2357,7 +2358,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_mul_6_out_valid),
     .y(lane_mul_6_y)
   );
-  Fp32Mul_s3 lane_mul_7 ( // @[accel/engine/engine.ts:952]
+  Fp32Mul_s3 lane_mul_7 ( // @[accel/engine/engine.ts:956]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_mul_7_in_valid),
@@ -2366,7 +2367,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_mul_7_out_valid),
     .y(lane_mul_7_y)
   );
-  Fp32Mul_s3 lane_mul_8 ( // @[accel/engine/engine.ts:952]
+  Fp32Mul_s3 lane_mul_8 ( // @[accel/engine/engine.ts:956]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_mul_8_in_valid),
@@ -2375,7 +2376,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_mul_8_out_valid),
     .y(lane_mul_8_y)
   );
-  Fp32Mul_s3 lane_mul_9 ( // @[accel/engine/engine.ts:952]
+  Fp32Mul_s3 lane_mul_9 ( // @[accel/engine/engine.ts:956]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_mul_9_in_valid),
@@ -2384,7 +2385,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_mul_9_out_valid),
     .y(lane_mul_9_y)
   );
-  Fp32Mul_s3 lane_mul_10 ( // @[accel/engine/engine.ts:952]
+  Fp32Mul_s3 lane_mul_10 ( // @[accel/engine/engine.ts:956]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_mul_10_in_valid),
@@ -2393,7 +2394,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_mul_10_out_valid),
     .y(lane_mul_10_y)
   );
-  Fp32Mul_s3 lane_mul_11 ( // @[accel/engine/engine.ts:952]
+  Fp32Mul_s3 lane_mul_11 ( // @[accel/engine/engine.ts:956]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_mul_11_in_valid),
@@ -2402,7 +2403,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_mul_11_out_valid),
     .y(lane_mul_11_y)
   );
-  Fp32Mul_s3 lane_mul_12 ( // @[accel/engine/engine.ts:952]
+  Fp32Mul_s3 lane_mul_12 ( // @[accel/engine/engine.ts:956]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_mul_12_in_valid),
@@ -2411,7 +2412,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_mul_12_out_valid),
     .y(lane_mul_12_y)
   );
-  Fp32Mul_s3 lane_mul_13 ( // @[accel/engine/engine.ts:952]
+  Fp32Mul_s3 lane_mul_13 ( // @[accel/engine/engine.ts:956]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_mul_13_in_valid),
@@ -2420,7 +2421,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_mul_13_out_valid),
     .y(lane_mul_13_y)
   );
-  Fp32Mul_s3 lane_mul_14 ( // @[accel/engine/engine.ts:952]
+  Fp32Mul_s3 lane_mul_14 ( // @[accel/engine/engine.ts:956]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_mul_14_in_valid),
@@ -2429,7 +2430,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_mul_14_out_valid),
     .y(lane_mul_14_y)
   );
-  Fp32Mul_s3 lane_mul_15 ( // @[accel/engine/engine.ts:952]
+  Fp32Mul_s3 lane_mul_15 ( // @[accel/engine/engine.ts:956]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_mul_15_in_valid),
@@ -2438,7 +2439,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_mul_15_out_valid),
     .y(lane_mul_15_y)
   );
-  Fp32Add_s3 lane_add_0 ( // @[accel/engine/engine.ts:968]
+  Fp32Add_s3 lane_add_0 ( // @[accel/engine/engine.ts:972]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_add_0_in_valid),
@@ -2448,7 +2449,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_add_0_out_valid),
     .y(lane_add_0_y)
   );
-  Fp32Max_s3 lane_max_0 ( // @[accel/engine/engine.ts:973]
+  Fp32Max_s3 lane_max_0 ( // @[accel/engine/engine.ts:977]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_max_0_in_valid),
@@ -2458,7 +2459,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .y(lane_max_0_y),
     .b_wins(lane_max_0_b_wins)
   );
-  Fp32Add_s3 lane_add_1 ( // @[accel/engine/engine.ts:968]
+  Fp32Add_s3 lane_add_1 ( // @[accel/engine/engine.ts:972]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_add_1_in_valid),
@@ -2468,7 +2469,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_add_1_out_valid),
     .y(lane_add_1_y)
   );
-  Fp32Max_s3 lane_max_1 ( // @[accel/engine/engine.ts:973]
+  Fp32Max_s3 lane_max_1 ( // @[accel/engine/engine.ts:977]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_max_1_in_valid),
@@ -2478,7 +2479,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .y(lane_max_1_y),
     .b_wins(lane_max_1_b_wins)
   );
-  Fp32Add_s3 lane_add_2 ( // @[accel/engine/engine.ts:968]
+  Fp32Add_s3 lane_add_2 ( // @[accel/engine/engine.ts:972]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_add_2_in_valid),
@@ -2488,7 +2489,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_add_2_out_valid),
     .y(lane_add_2_y)
   );
-  Fp32Max_s3 lane_max_2 ( // @[accel/engine/engine.ts:973]
+  Fp32Max_s3 lane_max_2 ( // @[accel/engine/engine.ts:977]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_max_2_in_valid),
@@ -2498,7 +2499,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .y(lane_max_2_y),
     .b_wins(lane_max_2_b_wins)
   );
-  Fp32Add_s3 lane_add_3 ( // @[accel/engine/engine.ts:968]
+  Fp32Add_s3 lane_add_3 ( // @[accel/engine/engine.ts:972]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_add_3_in_valid),
@@ -2508,7 +2509,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_add_3_out_valid),
     .y(lane_add_3_y)
   );
-  Fp32Max_s3 lane_max_3 ( // @[accel/engine/engine.ts:973]
+  Fp32Max_s3 lane_max_3 ( // @[accel/engine/engine.ts:977]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_max_3_in_valid),
@@ -2518,7 +2519,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .y(lane_max_3_y),
     .b_wins(lane_max_3_b_wins)
   );
-  Fp32Add_s3 lane_add_4 ( // @[accel/engine/engine.ts:968]
+  Fp32Add_s3 lane_add_4 ( // @[accel/engine/engine.ts:972]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_add_4_in_valid),
@@ -2528,7 +2529,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_add_4_out_valid),
     .y(lane_add_4_y)
   );
-  Fp32Max_s3 lane_max_4 ( // @[accel/engine/engine.ts:973]
+  Fp32Max_s3 lane_max_4 ( // @[accel/engine/engine.ts:977]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_max_4_in_valid),
@@ -2538,7 +2539,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .y(lane_max_4_y),
     .b_wins(lane_max_4_b_wins)
   );
-  Fp32Add_s3 lane_add_5 ( // @[accel/engine/engine.ts:968]
+  Fp32Add_s3 lane_add_5 ( // @[accel/engine/engine.ts:972]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_add_5_in_valid),
@@ -2548,7 +2549,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_add_5_out_valid),
     .y(lane_add_5_y)
   );
-  Fp32Max_s3 lane_max_5 ( // @[accel/engine/engine.ts:973]
+  Fp32Max_s3 lane_max_5 ( // @[accel/engine/engine.ts:977]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_max_5_in_valid),
@@ -2558,7 +2559,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .y(lane_max_5_y),
     .b_wins(lane_max_5_b_wins)
   );
-  Fp32Add_s3 lane_add_6 ( // @[accel/engine/engine.ts:968]
+  Fp32Add_s3 lane_add_6 ( // @[accel/engine/engine.ts:972]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_add_6_in_valid),
@@ -2568,7 +2569,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_add_6_out_valid),
     .y(lane_add_6_y)
   );
-  Fp32Max_s3 lane_max_6 ( // @[accel/engine/engine.ts:973]
+  Fp32Max_s3 lane_max_6 ( // @[accel/engine/engine.ts:977]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_max_6_in_valid),
@@ -2578,7 +2579,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .y(lane_max_6_y),
     .b_wins(lane_max_6_b_wins)
   );
-  Fp32Add_s3 lane_add_7 ( // @[accel/engine/engine.ts:968]
+  Fp32Add_s3 lane_add_7 ( // @[accel/engine/engine.ts:972]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_add_7_in_valid),
@@ -2588,7 +2589,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_add_7_out_valid),
     .y(lane_add_7_y)
   );
-  Fp32Max_s3 lane_max_7 ( // @[accel/engine/engine.ts:973]
+  Fp32Max_s3 lane_max_7 ( // @[accel/engine/engine.ts:977]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_max_7_in_valid),
@@ -2598,7 +2599,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .y(lane_max_7_y),
     .b_wins(lane_max_7_b_wins)
   );
-  Fp32Add_s3 lane_add_8 ( // @[accel/engine/engine.ts:968]
+  Fp32Add_s3 lane_add_8 ( // @[accel/engine/engine.ts:972]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_add_8_in_valid),
@@ -2608,7 +2609,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_add_8_out_valid),
     .y(lane_add_8_y)
   );
-  Fp32Max_s3 lane_max_8 ( // @[accel/engine/engine.ts:973]
+  Fp32Max_s3 lane_max_8 ( // @[accel/engine/engine.ts:977]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_max_8_in_valid),
@@ -2618,7 +2619,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .y(lane_max_8_y),
     .b_wins(lane_max_8_b_wins)
   );
-  Fp32Add_s3 lane_add_9 ( // @[accel/engine/engine.ts:968]
+  Fp32Add_s3 lane_add_9 ( // @[accel/engine/engine.ts:972]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_add_9_in_valid),
@@ -2628,7 +2629,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_add_9_out_valid),
     .y(lane_add_9_y)
   );
-  Fp32Max_s3 lane_max_9 ( // @[accel/engine/engine.ts:973]
+  Fp32Max_s3 lane_max_9 ( // @[accel/engine/engine.ts:977]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_max_9_in_valid),
@@ -2638,7 +2639,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .y(lane_max_9_y),
     .b_wins(lane_max_9_b_wins)
   );
-  Fp32Add_s3 lane_add_10 ( // @[accel/engine/engine.ts:968]
+  Fp32Add_s3 lane_add_10 ( // @[accel/engine/engine.ts:972]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_add_10_in_valid),
@@ -2648,7 +2649,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_add_10_out_valid),
     .y(lane_add_10_y)
   );
-  Fp32Max_s3 lane_max_10 ( // @[accel/engine/engine.ts:973]
+  Fp32Max_s3 lane_max_10 ( // @[accel/engine/engine.ts:977]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_max_10_in_valid),
@@ -2658,7 +2659,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .y(lane_max_10_y),
     .b_wins(lane_max_10_b_wins)
   );
-  Fp32Add_s3 lane_add_11 ( // @[accel/engine/engine.ts:968]
+  Fp32Add_s3 lane_add_11 ( // @[accel/engine/engine.ts:972]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_add_11_in_valid),
@@ -2668,7 +2669,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_add_11_out_valid),
     .y(lane_add_11_y)
   );
-  Fp32Max_s3 lane_max_11 ( // @[accel/engine/engine.ts:973]
+  Fp32Max_s3 lane_max_11 ( // @[accel/engine/engine.ts:977]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_max_11_in_valid),
@@ -2678,7 +2679,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .y(lane_max_11_y),
     .b_wins(lane_max_11_b_wins)
   );
-  Fp32Add_s3 lane_add_12 ( // @[accel/engine/engine.ts:968]
+  Fp32Add_s3 lane_add_12 ( // @[accel/engine/engine.ts:972]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_add_12_in_valid),
@@ -2688,7 +2689,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_add_12_out_valid),
     .y(lane_add_12_y)
   );
-  Fp32Max_s3 lane_max_12 ( // @[accel/engine/engine.ts:973]
+  Fp32Max_s3 lane_max_12 ( // @[accel/engine/engine.ts:977]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_max_12_in_valid),
@@ -2698,7 +2699,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .y(lane_max_12_y),
     .b_wins(lane_max_12_b_wins)
   );
-  Fp32Add_s3 lane_add_13 ( // @[accel/engine/engine.ts:968]
+  Fp32Add_s3 lane_add_13 ( // @[accel/engine/engine.ts:972]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_add_13_in_valid),
@@ -2708,7 +2709,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_add_13_out_valid),
     .y(lane_add_13_y)
   );
-  Fp32Max_s3 lane_max_13 ( // @[accel/engine/engine.ts:973]
+  Fp32Max_s3 lane_max_13 ( // @[accel/engine/engine.ts:977]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_max_13_in_valid),
@@ -2718,7 +2719,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .y(lane_max_13_y),
     .b_wins(lane_max_13_b_wins)
   );
-  Fp32Add_s3 lane_add_14 ( // @[accel/engine/engine.ts:968]
+  Fp32Add_s3 lane_add_14 ( // @[accel/engine/engine.ts:972]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_add_14_in_valid),
@@ -2728,7 +2729,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_add_14_out_valid),
     .y(lane_add_14_y)
   );
-  Fp32Max_s3 lane_max_14 ( // @[accel/engine/engine.ts:973]
+  Fp32Max_s3 lane_max_14 ( // @[accel/engine/engine.ts:977]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_max_14_in_valid),
@@ -2738,7 +2739,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .y(lane_max_14_y),
     .b_wins(lane_max_14_b_wins)
   );
-  Fp32Add_s3 lane_add_15 ( // @[accel/engine/engine.ts:968]
+  Fp32Add_s3 lane_add_15 ( // @[accel/engine/engine.ts:972]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_add_15_in_valid),
@@ -2748,7 +2749,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_add_15_out_valid),
     .y(lane_add_15_y)
   );
-  Fp32Max_s3 lane_max_15 ( // @[accel/engine/engine.ts:973]
+  Fp32Max_s3 lane_max_15 ( // @[accel/engine/engine.ts:977]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_max_15_in_valid),
@@ -2758,7 +2759,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .y(lane_max_15_y),
     .b_wins(lane_max_15_b_wins)
   );
-  Fp32FromUInt_w32_s2 nConv ( // @[accel/engine/engine.ts:997]
+  Fp32FromUInt_w32_s2 nConv ( // @[accel/engine/engine.ts:1001]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(nConv_in_valid),
@@ -2766,7 +2767,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(nConv_out_valid),
     .y(nConv_y)
   );
-  Fp32Div_s12 lane_div_0 ( // @[accel/engine/engine.ts:1020]
+  Fp32Div_s12 lane_div_0 ( // @[accel/engine/engine.ts:1024]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_div_0_in_valid),
@@ -2775,7 +2776,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_div_0_out_valid),
     .y(lane_div_0_y)
   );
-  Fp32Div_s12 lane_div_1 ( // @[accel/engine/engine.ts:1020]
+  Fp32Div_s12 lane_div_1 ( // @[accel/engine/engine.ts:1024]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_div_1_in_valid),
@@ -2784,7 +2785,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_div_1_out_valid),
     .y(lane_div_1_y)
   );
-  Fp32Div_s12 lane_div_2 ( // @[accel/engine/engine.ts:1020]
+  Fp32Div_s12 lane_div_2 ( // @[accel/engine/engine.ts:1024]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_div_2_in_valid),
@@ -2793,7 +2794,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_div_2_out_valid),
     .y(lane_div_2_y)
   );
-  Fp32Div_s12 lane_div_3 ( // @[accel/engine/engine.ts:1020]
+  Fp32Div_s12 lane_div_3 ( // @[accel/engine/engine.ts:1024]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_div_3_in_valid),
@@ -2802,7 +2803,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_div_3_out_valid),
     .y(lane_div_3_y)
   );
-  Fp32Div_s12 lane_div_4 ( // @[accel/engine/engine.ts:1020]
+  Fp32Div_s12 lane_div_4 ( // @[accel/engine/engine.ts:1024]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_div_4_in_valid),
@@ -2811,7 +2812,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_div_4_out_valid),
     .y(lane_div_4_y)
   );
-  Fp32Div_s12 lane_div_5 ( // @[accel/engine/engine.ts:1020]
+  Fp32Div_s12 lane_div_5 ( // @[accel/engine/engine.ts:1024]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_div_5_in_valid),
@@ -2820,7 +2821,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_div_5_out_valid),
     .y(lane_div_5_y)
   );
-  Fp32Div_s12 lane_div_6 ( // @[accel/engine/engine.ts:1020]
+  Fp32Div_s12 lane_div_6 ( // @[accel/engine/engine.ts:1024]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_div_6_in_valid),
@@ -2829,7 +2830,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_div_6_out_valid),
     .y(lane_div_6_y)
   );
-  Fp32Div_s12 lane_div_7 ( // @[accel/engine/engine.ts:1020]
+  Fp32Div_s12 lane_div_7 ( // @[accel/engine/engine.ts:1024]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_div_7_in_valid),
@@ -2838,7 +2839,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_div_7_out_valid),
     .y(lane_div_7_y)
   );
-  Fp32Div_s12 lane_div_8 ( // @[accel/engine/engine.ts:1020]
+  Fp32Div_s12 lane_div_8 ( // @[accel/engine/engine.ts:1024]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_div_8_in_valid),
@@ -2847,7 +2848,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_div_8_out_valid),
     .y(lane_div_8_y)
   );
-  Fp32Div_s12 lane_div_9 ( // @[accel/engine/engine.ts:1020]
+  Fp32Div_s12 lane_div_9 ( // @[accel/engine/engine.ts:1024]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_div_9_in_valid),
@@ -2856,7 +2857,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_div_9_out_valid),
     .y(lane_div_9_y)
   );
-  Fp32Div_s12 lane_div_10 ( // @[accel/engine/engine.ts:1020]
+  Fp32Div_s12 lane_div_10 ( // @[accel/engine/engine.ts:1024]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_div_10_in_valid),
@@ -2865,7 +2866,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_div_10_out_valid),
     .y(lane_div_10_y)
   );
-  Fp32Div_s12 lane_div_11 ( // @[accel/engine/engine.ts:1020]
+  Fp32Div_s12 lane_div_11 ( // @[accel/engine/engine.ts:1024]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_div_11_in_valid),
@@ -2874,7 +2875,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_div_11_out_valid),
     .y(lane_div_11_y)
   );
-  Fp32Div_s12 lane_div_12 ( // @[accel/engine/engine.ts:1020]
+  Fp32Div_s12 lane_div_12 ( // @[accel/engine/engine.ts:1024]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_div_12_in_valid),
@@ -2883,7 +2884,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_div_12_out_valid),
     .y(lane_div_12_y)
   );
-  Fp32Div_s12 lane_div_13 ( // @[accel/engine/engine.ts:1020]
+  Fp32Div_s12 lane_div_13 ( // @[accel/engine/engine.ts:1024]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_div_13_in_valid),
@@ -2892,7 +2893,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_div_13_out_valid),
     .y(lane_div_13_y)
   );
-  Fp32Div_s12 lane_div_14 ( // @[accel/engine/engine.ts:1020]
+  Fp32Div_s12 lane_div_14 ( // @[accel/engine/engine.ts:1024]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_div_14_in_valid),
@@ -2901,7 +2902,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_div_14_out_valid),
     .y(lane_div_14_y)
   );
-  Fp32Div_s12 lane_div_15 ( // @[accel/engine/engine.ts:1020]
+  Fp32Div_s12 lane_div_15 ( // @[accel/engine/engine.ts:1024]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_div_15_in_valid),
@@ -2910,7 +2911,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_div_15_out_valid),
     .y(lane_div_15_y)
   );
-  TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 update ( // @[accel/engine/engine.ts:1036]
+  TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 update ( // @[accel/engine/engine.ts:1040]
     .clock(aclk),
     .reset(!aresetn),
     .start(update_start),
@@ -2953,7 +2954,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .sd_strb(update_sd_strb),
     .idle(update_idle)
   );
-  Queue_d2_w576_reg pkQ ( // @[accel/engine/engine.ts:1070]
+  Queue_d2_w576_reg pkQ ( // @[accel/engine/engine.ts:1074]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(pkQ_enq_valid),
@@ -2964,7 +2965,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .deq_bits(pkQ_deq_bits),
     .count(pkQ_count)
   );
-  Queue_d256_w11_ram lenQ ( // @[accel/engine/engine.ts:1113]
+  Queue_d256_w11_ram lenQ ( // @[accel/engine/engine.ts:1117]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(lenQ_enq_valid),
@@ -2975,7 +2976,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .deq_bits(lenQ_deq_bits),
     .count(lenQ_count)
   );
-  Queue_d256_w32_ram awAddrQ ( // @[accel/engine/engine.ts:1148]
+  Queue_d256_w32_ram awAddrQ ( // @[accel/engine/engine.ts:1152]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(awAddrQ_enq_valid),
@@ -2992,8 +2993,8 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
   assign arready = ~rvalid; // @[accel/engine/engine.ts:243]
   assign startReq = (hit_0 & s_axi_lite_wstrb[0]) & written_0; // @[accel/engine/engine.ts:261]
   assign start = startReq & ~busy; // @[accel/engine/engine.ts:262]
-  assign descFire = (run & dataQ_deq_valid) & (dKind == 3'h5); // @[accel/engine/engine.ts:680]
-  assign descBeat = dData; // @[accel/engine/engine.ts:681]
+  assign descFire = (run & dataQ_deq_valid) & (dKind == 3'h5); // @[accel/engine/engine.ts:684]
+  assign descBeat = dData; // @[accel/engine/engine.ts:685]
   assign idx64 = _T_1[0]; // @[accel/engine/engine.ts:277]
   assign isMean = _T_2[4]; // @[accel/engine/engine.ts:278]
   assign isMax = _T_3[5]; // @[accel/engine/engine.ts:279]
@@ -3071,14 +3072,15 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
   assign desc_burst = ({2'h0, toBound_3} < byLen_3) ? {2'h0, toBound_3} : byLen_3; // @[accel/engine/engine.ts:414]
   assign descGo = (((canRead & ~offGo) & ~idxGo) & ~pswGo) & (descLeft != 2'h0); // @[accel/engine/engine.ts:464]
   assign rid_burst = ({23'h0, toBound_4} < byLen_4) ? {23'h0, toBound_4} : byLen_4; // @[accel/engine/engine.ts:414]
-  assign ridGo = (((((canRead & ~offGo) & ~idxGo) & ~pswGo) & ~descGo) & (ridLeft != 30'h0)) & (({3'h0, ridRes} + {1'h0, ridBurst}) <= 10'h40); // @[accel/engine/engine.ts:473]
-  assign sideGo = (((offGo | idxGo) | pswGo) | descGo) | ridGo; // @[accel/engine/engine.ts:478]
-  assign spill_on = longBag & (rowBeats < 4'h3); // @[accel/engine/engine.ts:488]
-  assign tok_enq_valid = emitHeld | emTok; // @[accel/engine/engine.ts:845]
-  assign tok_enq_slot = emTok ? 3'h0 : heldSlot; // @[accel/engine/engine.ts:846]
-  assign tokQ_enq_bits = {emTok ? ((emPh == 2'h0) ? 2'h1 : emPh) : 2'h0, heldEmpty & ~emTok, heldFirst, heldLast, heldSlot, heldBag, heldN, heldScale, heldPos, emTok ? ((emPh == 2'h0) ? updU : emRow) : heldRow, heldRid}; // @[accel/engine/engine.ts:848]
-  assign tok_deq_ready = emptyGo | rowTake; // @[accel/engine/engine.ts:538]
-  assign tok_enq_direct = emTok; // @[accel/engine/engine.ts:847]
+  assign rid_credit = optOn ? 7'h20 : 7'h40; // @[accel/engine/engine.ts:476]
+  assign ridGo = (((((canRead & ~offGo) & ~idxGo) & ~pswGo) & ~descGo) & (ridLeft != 30'h0)) & (({3'h0, ridRes} + {1'h0, ridBurst}) <= {3'h0, rid_credit}); // @[accel/engine/engine.ts:477]
+  assign sideGo = (((offGo | idxGo) | pswGo) | descGo) | ridGo; // @[accel/engine/engine.ts:482]
+  assign spill_on = longBag & (rowBeats < 4'h3); // @[accel/engine/engine.ts:492]
+  assign tok_enq_valid = emitHeld | emTok; // @[accel/engine/engine.ts:849]
+  assign tok_enq_slot = emTok ? 3'h0 : heldSlot; // @[accel/engine/engine.ts:850]
+  assign tokQ_enq_bits = {emTok ? ((emPh == 2'h0) ? 2'h1 : emPh) : 2'h0, heldEmpty & ~emTok, heldFirst, heldLast, heldSlot, heldBag, heldN, heldScale, heldPos, emTok ? ((emPh == 2'h0) ? updU : emRow) : heldRow, heldRid}; // @[accel/engine/engine.ts:852]
+  assign tok_deq_ready = emptyGo | rowTake; // @[accel/engine/engine.ts:542]
+  assign tok_enq_direct = emTok; // @[accel/engine/engine.ts:851]
   assign spilled_0 = tok_spill_counts_0 != 12'h0; // @[accel/engine/interleave.ts:93]
   assign spilled_1 = tok_spill_counts_1 != 12'h0; // @[accel/engine/interleave.ts:93]
   assign spilled_2 = tok_spill_counts_2 != 12'h0; // @[accel/engine/interleave.ts:93]
@@ -3115,182 +3117,182 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
   assign prio_others = (((((((tok_q_0_deq_valid & ~(prio_slot == 3'h0)) | (tok_q_1_deq_valid & ~(prio_slot == 3'h1))) | (tok_q_2_deq_valid & ~(prio_slot == 3'h2))) | (tok_q_3_deq_valid & ~(prio_slot == 3'h3))) | (tok_q_4_deq_valid & ~(prio_slot == 3'h4))) | (tok_q_5_deq_valid & ~(prio_slot == 3'h5))) | (tok_q_6_deq_valid & ~(prio_slot == 3'h6))) | (tok_q_7_deq_valid & ~(prio_slot == 3'h7)); // @[accel/engine/interleave.ts:160]
   assign prio_fire = ((tok_arb_out_valid & tok_deq_ready) & (tok_arb_chosen == prio_slot)) & spill_prio; // @[accel/engine/interleave.ts:165]
   assign prio_other_fire = (tok_arb_out_valid & tok_deq_ready) & (tok_arb_chosen != prio_slot); // @[accel/engine/interleave.ts:167]
-  assign fromTok = rowLeft == 4'h0; // @[accel/engine/engine.ts:498]
-  assign tokEmpty = tok_arb_out_bits[197]; // @[accel/engine/engine.ts:499]
-  assign fusedOpt = optOn & ~unfused; // @[accel/engine/engine.ts:505]
-  assign owed = fPh != 2'h0; // @[accel/engine/engine.ts:508]
-  assign tokLastFused = fusedOpt & tok_arb_out_bits[195]; // @[accel/engine/engine.ts:509]
-  assign tokFk = owed ? fPh : tok_arb_out_bits[199:198]; // @[accel/engine/engine.ts:513]
-  assign tokRow = owed ? fRid : tok_arb_out_bits[63:32]; // @[accel/engine/engine.ts:514]
-  assign argNext = (((maskEn & ~owed) & ~tokEmpty) & ~argDone) & (tokFk == 2'h0); // @[accel/engine/engine.ts:515]
-  assign tokRowwiseState = (tokFk == 2'h3) & (opt == 2'h3); // @[accel/engine/engine.ts:516]
-  assign tokBase = (tokFk == 2'h2) ? weight_lo : ((tokFk == 2'h3) ? state_lo : (argNext ? _T_65 : (_T ? desc_table_lo : table_lo))); // @[accel/engine/engine.ts:517]
-  assign tokStride = tokFk[1] ? weight_stride : (argNext ? (_T ? desc_argmax_stride : argmax_stride) : (_T ? desc_row_stride : row_stride)); // @[accel/engine/engine.ts:518]
-  assign tokRowAddr = tokRowwiseState ? (state_lo + _T_66[31:0]) : (tokBase + _T_67[31:0]); // @[accel/engine/engine.ts:519]
-  assign curFk = fromTok ? tokFk : rowFk; // @[accel/engine/engine.ts:521]
-  assign curRowWord = fromTok ? tokRowAddr[31:6] : rowWord; // @[accel/engine/engine.ts:522]
-  assign curRowLeft = fromTok ? (tokRowwiseState ? 4'h1 : rowBeats) : rowLeft; // @[accel/engine/engine.ts:523]
+  assign fromTok = rowLeft == 4'h0; // @[accel/engine/engine.ts:502]
+  assign tokEmpty = tok_arb_out_bits[197]; // @[accel/engine/engine.ts:503]
+  assign fusedOpt = optOn & ~unfused; // @[accel/engine/engine.ts:509]
+  assign owed = fPh != 2'h0; // @[accel/engine/engine.ts:512]
+  assign tokLastFused = fusedOpt & tok_arb_out_bits[195]; // @[accel/engine/engine.ts:513]
+  assign tokFk = owed ? fPh : tok_arb_out_bits[199:198]; // @[accel/engine/engine.ts:517]
+  assign tokRow = owed ? fRid : tok_arb_out_bits[63:32]; // @[accel/engine/engine.ts:518]
+  assign argNext = (((maskEn & ~owed) & ~tokEmpty) & ~argDone) & (tokFk == 2'h0); // @[accel/engine/engine.ts:519]
+  assign tokRowwiseState = (tokFk == 2'h3) & (opt == 2'h3); // @[accel/engine/engine.ts:520]
+  assign tokBase = (tokFk == 2'h2) ? weight_lo : ((tokFk == 2'h3) ? state_lo : (argNext ? _T_65 : (_T ? desc_table_lo : table_lo))); // @[accel/engine/engine.ts:521]
+  assign tokStride = tokFk[1] ? weight_stride : (argNext ? (_T ? desc_argmax_stride : argmax_stride) : (_T ? desc_row_stride : row_stride)); // @[accel/engine/engine.ts:522]
+  assign tokRowAddr = tokRowwiseState ? (state_lo + _T_66[31:0]) : (tokBase + _T_67[31:0]); // @[accel/engine/engine.ts:523]
+  assign curFk = fromTok ? tokFk : rowFk; // @[accel/engine/engine.ts:525]
+  assign curRowWord = fromTok ? tokRowAddr[31:6] : rowWord; // @[accel/engine/engine.ts:526]
+  assign curRowLeft = fromTok ? (tokRowwiseState ? 4'h1 : rowBeats) : rowLeft; // @[accel/engine/engine.ts:527]
   assign row_burst = ({2'h0, toBound_5} < byLen_5) ? {2'h0, toBound_5} : byLen_5; // @[accel/engine/engine.ts:414]
-  assign rowPending = ((rowLeft != 4'h0) | owed) | (tok_arb_out_valid & ~tokEmpty); // @[accel/engine/engine.ts:525]
-  assign rowMetaOk = ((rowLeft != 4'h0) | (curFk != 2'h0)) | metaQ_enq_ready; // @[accel/engine/engine.ts:526]
-  assign ridOk = (owed | ~tokLastFused) | ridUQ_enq_ready; // @[accel/engine/engine.ts:528]
-  assign updCredit = (curFk == 2'h0) | (({9'h0, updRes} + {10'h0, row_burst}) <= 19'h200); // @[accel/engine/engine.ts:533]
-  assign rowGo = ((((canRead & ~sideGo) & rowPending) & rowMetaOk) & updCredit) & (~fromTok | ridOk); // @[accel/engine/engine.ts:534]
-  assign emptyGo = (((((run & (rowLeft == 4'h0)) & ~owed) & tok_arb_out_valid) & tokEmpty) & metaQ_enq_ready) & ridOk; // @[accel/engine/engine.ts:536]
-  assign rowTake = ((rowGo & fromTok) & ~owed) & ~argNext; // @[accel/engine/engine.ts:537]
-  assign segOut = (emptyGo | rowTake) & tokLastFused; // @[accel/engine/engine.ts:541]
-  assign curIsArg = fromTok ? argNext : rowIsArg; // @[accel/engine/engine.ts:548]
-  assign arGo = sideGo | rowGo; // @[accel/engine/engine.ts:557]
-  assign arBeats = offGo ? offBurst : (idxGo ? idxBurst : (pswGo ? pswBurst : (descGo ? desc_burst : (ridGo ? ridBurst : row_burst)))); // @[accel/engine/engine.ts:561]
-  assign arWordSel = offGo ? offWord : (idxGo ? idxWord : (pswGo ? pswWord : (descGo ? descWord : (ridGo ? ridWord : curRowWord)))); // @[accel/engine/engine.ts:562]
-  assign rowKind = curIsArg ? 3'h4 : ((curFk == 2'h0) ? 3'h2 : 3'h7); // @[accel/engine/engine.ts:563]
-  assign arKind = offGo ? 3'h0 : (idxGo ? 3'h1 : (pswGo ? 3'h3 : (descGo ? 3'h5 : (ridGo ? 3'h6 : rowKind)))); // @[accel/engine/engine.ts:564]
-  assign rReady = lfsr[7:0] >= _T_68[7:0]; // @[accel/engine/engine.ts:612]
-  assign bReady = lfsr[15:8] >= _T_69[15:8]; // @[accel/engine/engine.ts:613]
-  assign rFire = m_axi_rvalid & rReady; // @[accel/engine/engine.ts:615]
-  assign rSlot = m_axi_rid; // @[accel/engine/engine.ts:616]
-  assign rRcv = robRcv_rd1; // @[accel/engine/engine.ts:617]
-  assign rCount = rRcv - robBase_rd0; // @[accel/engine/engine.ts:618]
-  assign headCount = robRcv_rd2 - robBase_rd1; // @[accel/engine/engine.ts:631]
-  assign headLen = slotLen_rd0; // @[accel/engine/engine.ts:632]
-  assign headKind = slotKind_rd0; // @[accel/engine/engine.ts:633]
-  assign avail = (slotsUsed != 9'h0) & ({6'h0, dBeat} < headCount); // @[accel/engine/engine.ts:634]
-  assign space = ({1'h0, dataQ_count} + {3'h0, rdPending}) < 4'h4; // @[accel/engine/engine.ts:635]
-  assign drain = avail & space; // @[accel/engine/engine.ts:636]
-  assign slotDone = {5'h0, dBeat} == headLen; // @[accel/engine/engine.ts:640]
-  assign freeSlot = drain & slotDone; // @[accel/engine/engine.ts:641]
-  assign dKind = dataQ_deq_bits[514:512]; // @[accel/engine/engine.ts:654]
-  assign dData = dataQ_deq_bits[511:0]; // @[accel/engine/engine.ts:655]
-  assign rowBeatReady = redGo & ~mEmpty; // @[accel/engine/engine.ts:919]
-  assign off_unpack_valid = offBeatQ_deq_valid & (off_unpack_left != 33'h0); // @[accel/engine/engine.ts:690]
-  assign off_unpack_value = _T_70[31:0]; // @[accel/engine/engine.ts:691]
-  assign off_unpack_pop = (needStart & off_unpack_valid) | (entry & ~lastBagNoEnd); // @[accel/engine/engine.ts:777]
-  assign off_unpack_next_lane = {1'h0, off_unpack_lane} + step; // @[accel/engine/engine.ts:694]
-  assign off_unpack_beat_done = (off_unpack_next_lane == 5'h10) | (off_unpack_left == 33'h1); // @[accel/engine/engine.ts:695]
-  assign idx_unpack_valid = idxBeatQ_deq_valid & (idx_unpack_left != 33'h0); // @[accel/engine/engine.ts:690]
-  assign idx_unpack_value = _T_71[31:0]; // @[accel/engine/engine.ts:691]
-  assign idx_unpack_pop = lookGo; // @[accel/engine/engine.ts:778]
-  assign idx_unpack_next_lane = {1'h0, idx_unpack_lane} + step_1; // @[accel/engine/engine.ts:694]
-  assign idx_unpack_beat_done = (idx_unpack_next_lane == 5'h10) | (idx_unpack_left == 33'h1); // @[accel/engine/engine.ts:695]
-  assign psw_unpack_valid = pswBeatQ_deq_valid & (psw_unpack_left != 33'h0); // @[accel/engine/engine.ts:690]
-  assign psw_unpack_value = _T_72[31:0]; // @[accel/engine/engine.ts:691]
-  assign psw_unpack_pop = lookGo & sideEn; // @[accel/engine/engine.ts:779]
-  assign psw_unpack_next_lane = {1'h0, psw_unpack_lane} + 5'h1; // @[accel/engine/engine.ts:694]
-  assign psw_unpack_beat_done = (psw_unpack_next_lane == 5'h10) | (psw_unpack_left == 33'h1); // @[accel/engine/engine.ts:695]
-  assign rid_unpack_valid = ridBeatQ_deq_valid & (rid_unpack_left != 33'h0); // @[accel/engine/engine.ts:690]
-  assign rid_unpack_value = _T_73[31:0]; // @[accel/engine/engine.ts:691]
-  assign rid_unpack_pop = unfused ? emTake : (entry & rowsOn); // @[accel/engine/engine.ts:835]
-  assign rid_unpack_next_lane = {1'h0, rid_unpack_lane} + 5'h2; // @[accel/engine/engine.ts:694]
-  assign rid_unpack_beat_done = (rid_unpack_next_lane == 5'h10) | (rid_unpack_left == 33'h1); // @[accel/engine/engine.ts:695]
-  assign bagsLeft = (bagIdx != numBags) & ~unfused; // @[accel/engine/engine.ts:744]
-  assign needStart = (run & bagsLeft) & ~haveStart; // @[accel/engine/engine.ts:751]
-  assign lastBagNoEnd = ((bagIdx + 32'h1) == numBags) & ~inclLast; // @[accel/engine/engine.ts:752]
-  assign endVal = lastBagNoEnd ? numIdx : off_unpack_value; // @[accel/engine/engine.ts:753]
-  assign endOk = lastBagNoEnd | off_unpack_valid; // @[accel/engine/engine.ts:754]
-  assign atBoundary = ((run & bagsLeft) & haveStart) & ~inBag; // @[accel/engine/engine.ts:756]
-  assign segRidOk = ~rowsOn | (rid_unpack_valid & (~gradRowsOut | ridPQ_enq_ready)); // @[accel/engine/engine.ts:757]
-  assign entry = (atBoundary & endOk) & segRidOk; // @[accel/engine/engine.ts:758]
-  assign eInBag = inBag | entry; // @[accel/engine/engine.ts:759]
-  assign eLeft = inBag ? lookLeft : (endVal - cur); // @[accel/engine/engine.ts:760]
-  assign eSeen = inBag & seenInBag; // @[accel/engine/engine.ts:761]
-  assign eN = inBag ? nCount : 32'h0; // @[accel/engine/engine.ts:762]
-  assign finalIdx = eLeft == 32'h1; // @[accel/engine/engine.ts:763]
-  assign isPad = padEn & (idx_unpack_value == (_T ? desc_padding_idx : padding_idx)); // @[accel/engine/engine.ts:764]
-  assign lookReady = (((run & eInBag) & (eLeft != 32'h0)) & idx_unpack_valid) & (~sideEn | psw_unpack_valid); // @[accel/engine/engine.ts:765]
-  assign wantNonPad = lookReady & ~isPad; // @[accel/engine/engine.ts:766]
-  assign emitHeld = ((run & heldValid) & (heldLast | wantNonPad)) & enqReady; // @[accel/engine/engine.ts:768]
-  assign heldFree = ~heldValid | emitHeld; // @[accel/engine/engine.ts:769]
-  assign padKeeps = isPad & ~(finalIdx & ~eSeen); // @[accel/engine/engine.ts:771]
-  assign lookGo = lookReady & (padKeeps | heldFree); // @[accel/engine/engine.ts:772]
-  assign emptyEnd = ((run & eInBag) & (eLeft == 32'h0)) & heldFree; // @[accel/engine/engine.ts:773]
-  assign bagEnd = (lookGo & finalIdx) | emptyEnd; // @[accel/engine/engine.ts:774]
-  assign holdEmpty = emptyEnd | (((lookGo & isPad) & finalIdx) & ~eSeen); // @[accel/engine/engine.ts:775]
-  assign holdLook = lookGo & ~isPad; // @[accel/engine/engine.ts:776]
-  assign emActive = ((rowsOn & run) & unfused) & (updU != numBags); // @[accel/engine/engine.ts:831]
-  assign emTok = emActive & ((emPh != 2'h0) | (rid_unpack_valid & ridUQ_enq_ready)); // @[accel/engine/engine.ts:832]
-  assign emTokGo = emTok & enqReady; // @[accel/engine/engine.ts:833]
-  assign emTake = emTokGo & (emPh == 2'h0); // @[accel/engine/engine.ts:834]
-  assign emLast = (emPh == 2'h2) ? (opt == 2'h1) : (emPh == 2'h3); // @[accel/engine/engine.ts:840]
-  assign mEmpty = metaQ_deq_bits[133]; // @[accel/engine/engine.ts:867]
-  assign mFirst = metaQ_deq_bits[132]; // @[accel/engine/engine.ts:868]
-  assign mLast = metaQ_deq_bits[131]; // @[accel/engine/engine.ts:869]
-  assign mSlot = metaQ_deq_bits[130:128]; // @[accel/engine/engine.ts:870]
-  assign mBag = metaQ_deq_bits[127:96]; // @[accel/engine/engine.ts:871]
-  assign mN = metaQ_deq_bits[95:64]; // @[accel/engine/engine.ts:872]
-  assign mScale = metaQ_deq_bits[63:32]; // @[accel/engine/engine.ts:873]
-  assign mPos = metaQ_deq_bits[31:0]; // @[accel/engine/engine.ts:874]
-  assign zeroA = mFirst | mEmpty; // @[accel/engine/engine.ts:894]
-  assign hazard = ~zeroA & (inAdder | inAdder_1); // @[accel/engine/engine.ts:896]
-  assign rowBeatAvail = (dataQ_deq_valid & (dKind == 3'h2)) & (~maskEn | argBeatQ_deq_valid); // @[accel/engine/engine.ts:909]
-  assign isRowEnd = ({2'h0, rj} + 5'h1) == {1'h0, rowBeats}; // @[accel/engine/engine.ts:910]
-  assign needAw = mLast & (rj == 3'h0); // @[accel/engine/engine.ts:911]
-  assign redGo = (((((run & metaQ_deq_valid) & (mEmpty | rowBeatAvail)) & ~hazard) & (~mLast | (outRes < 5'h18))) & ((~mLast | ~argEn) | (argRes < 6'h20))) & ((~needAw | optOn) | awBagQ_enq_ready); // @[accel/engine/engine.ts:916]
-  assign scale_one = mScale == 32'h3f800000; // @[accel/engine/engine.ts:941]
-  assign mul_bypass = redGo & scale_one; // @[accel/engine/engine.ts:945]
-  assign term_0 = mul_bypass_valid_2 ? mul_bypass_2[31:0] : lane_mul_0_y; // @[accel/engine/engine.ts:956]
-  assign term_1 = mul_bypass_valid_2 ? mul_bypass_2[63:32] : lane_mul_1_y; // @[accel/engine/engine.ts:956]
-  assign term_2 = mul_bypass_valid_2 ? mul_bypass_2[95:64] : lane_mul_2_y; // @[accel/engine/engine.ts:956]
-  assign term_3 = mul_bypass_valid_2 ? mul_bypass_2[127:96] : lane_mul_3_y; // @[accel/engine/engine.ts:956]
-  assign term_4 = mul_bypass_valid_2 ? mul_bypass_2[159:128] : lane_mul_4_y; // @[accel/engine/engine.ts:956]
-  assign term_5 = mul_bypass_valid_2 ? mul_bypass_2[191:160] : lane_mul_5_y; // @[accel/engine/engine.ts:956]
-  assign term_6 = mul_bypass_valid_2 ? mul_bypass_2[223:192] : lane_mul_6_y; // @[accel/engine/engine.ts:956]
-  assign term_7 = mul_bypass_valid_2 ? mul_bypass_2[255:224] : lane_mul_7_y; // @[accel/engine/engine.ts:956]
-  assign term_8 = mul_bypass_valid_2 ? mul_bypass_2[287:256] : lane_mul_8_y; // @[accel/engine/engine.ts:956]
-  assign term_9 = mul_bypass_valid_2 ? mul_bypass_2[319:288] : lane_mul_9_y; // @[accel/engine/engine.ts:956]
-  assign term_10 = mul_bypass_valid_2 ? mul_bypass_2[351:320] : lane_mul_10_y; // @[accel/engine/engine.ts:956]
-  assign term_11 = mul_bypass_valid_2 ? mul_bypass_2[383:352] : lane_mul_11_y; // @[accel/engine/engine.ts:956]
-  assign term_12 = mul_bypass_valid_2 ? mul_bypass_2[415:384] : lane_mul_12_y; // @[accel/engine/engine.ts:956]
-  assign term_13 = mul_bypass_valid_2 ? mul_bypass_2[447:416] : lane_mul_13_y; // @[accel/engine/engine.ts:956]
-  assign term_14 = mul_bypass_valid_2 ? mul_bypass_2[479:448] : lane_mul_14_y; // @[accel/engine/engine.ts:956]
-  assign term_15 = mul_bypass_valid_2 ? mul_bypass_2[511:480] : lane_mul_15_y; // @[accel/engine/engine.ts:956]
-  assign sumW = sum; // @[accel/engine/engine.ts:981]
-  assign accFwd = ((red_valid_5 & ~red_last_5) & (red_slot_5 == red_slot_2)) & (red_beat_5 == red_beat_2); // @[accel/engine/engine.ts:964]
-  assign accRd = accFwd ? sumW : acc_rd0; // @[accel/engine/engine.ts:965]
-  assign sum = {results, results_1, results_2, results_3, results_4, results_5, results_6, results_7, results_8, results_9, results_10, results_11, results_12, results_13, results_14, results_15}; // @[accel/engine/engine.ts:980]
+  assign rowPending = ((rowLeft != 4'h0) | owed) | (tok_arb_out_valid & ~tokEmpty); // @[accel/engine/engine.ts:529]
+  assign rowMetaOk = ((rowLeft != 4'h0) | (curFk != 2'h0)) | metaQ_enq_ready; // @[accel/engine/engine.ts:530]
+  assign ridOk = (owed | ~tokLastFused) | ridUQ_enq_ready; // @[accel/engine/engine.ts:532]
+  assign updCredit = (curFk == 2'h0) | (({9'h0, updRes} + {10'h0, row_burst}) <= 19'h200); // @[accel/engine/engine.ts:537]
+  assign rowGo = ((((canRead & ~sideGo) & rowPending) & rowMetaOk) & updCredit) & (~fromTok | ridOk); // @[accel/engine/engine.ts:538]
+  assign emptyGo = (((((run & (rowLeft == 4'h0)) & ~owed) & tok_arb_out_valid) & tokEmpty) & metaQ_enq_ready) & ridOk; // @[accel/engine/engine.ts:540]
+  assign rowTake = ((rowGo & fromTok) & ~owed) & ~argNext; // @[accel/engine/engine.ts:541]
+  assign segOut = (emptyGo | rowTake) & tokLastFused; // @[accel/engine/engine.ts:545]
+  assign curIsArg = fromTok ? argNext : rowIsArg; // @[accel/engine/engine.ts:552]
+  assign arGo = sideGo | rowGo; // @[accel/engine/engine.ts:561]
+  assign arBeats = offGo ? offBurst : (idxGo ? idxBurst : (pswGo ? pswBurst : (descGo ? desc_burst : (ridGo ? ridBurst : row_burst)))); // @[accel/engine/engine.ts:565]
+  assign arWordSel = offGo ? offWord : (idxGo ? idxWord : (pswGo ? pswWord : (descGo ? descWord : (ridGo ? ridWord : curRowWord)))); // @[accel/engine/engine.ts:566]
+  assign rowKind = curIsArg ? 3'h4 : ((curFk == 2'h0) ? 3'h2 : 3'h7); // @[accel/engine/engine.ts:567]
+  assign arKind = offGo ? 3'h0 : (idxGo ? 3'h1 : (pswGo ? 3'h3 : (descGo ? 3'h5 : (ridGo ? 3'h6 : rowKind)))); // @[accel/engine/engine.ts:568]
+  assign rReady = lfsr[7:0] >= _T_68[7:0]; // @[accel/engine/engine.ts:616]
+  assign bReady = lfsr[15:8] >= _T_69[15:8]; // @[accel/engine/engine.ts:617]
+  assign rFire = m_axi_rvalid & rReady; // @[accel/engine/engine.ts:619]
+  assign rSlot = m_axi_rid; // @[accel/engine/engine.ts:620]
+  assign rRcv = robRcv_rd1; // @[accel/engine/engine.ts:621]
+  assign rCount = rRcv - robBase_rd0; // @[accel/engine/engine.ts:622]
+  assign headCount = robRcv_rd2 - robBase_rd1; // @[accel/engine/engine.ts:635]
+  assign headLen = slotLen_rd0; // @[accel/engine/engine.ts:636]
+  assign headKind = slotKind_rd0; // @[accel/engine/engine.ts:637]
+  assign avail = (slotsUsed != 9'h0) & ({6'h0, dBeat} < headCount); // @[accel/engine/engine.ts:638]
+  assign space = ({1'h0, dataQ_count} + {3'h0, rdPending}) < 4'h4; // @[accel/engine/engine.ts:639]
+  assign drain = avail & space; // @[accel/engine/engine.ts:640]
+  assign slotDone = {5'h0, dBeat} == headLen; // @[accel/engine/engine.ts:644]
+  assign freeSlot = drain & slotDone; // @[accel/engine/engine.ts:645]
+  assign dKind = dataQ_deq_bits[514:512]; // @[accel/engine/engine.ts:658]
+  assign dData = dataQ_deq_bits[511:0]; // @[accel/engine/engine.ts:659]
+  assign rowBeatReady = redGo & ~mEmpty; // @[accel/engine/engine.ts:923]
+  assign off_unpack_valid = offBeatQ_deq_valid & (off_unpack_left != 33'h0); // @[accel/engine/engine.ts:694]
+  assign off_unpack_value = _T_70[31:0]; // @[accel/engine/engine.ts:695]
+  assign off_unpack_pop = (needStart & off_unpack_valid) | (entry & ~lastBagNoEnd); // @[accel/engine/engine.ts:781]
+  assign off_unpack_next_lane = {1'h0, off_unpack_lane} + step; // @[accel/engine/engine.ts:698]
+  assign off_unpack_beat_done = (off_unpack_next_lane == 5'h10) | (off_unpack_left == 33'h1); // @[accel/engine/engine.ts:699]
+  assign idx_unpack_valid = idxBeatQ_deq_valid & (idx_unpack_left != 33'h0); // @[accel/engine/engine.ts:694]
+  assign idx_unpack_value = _T_71[31:0]; // @[accel/engine/engine.ts:695]
+  assign idx_unpack_pop = lookGo; // @[accel/engine/engine.ts:782]
+  assign idx_unpack_next_lane = {1'h0, idx_unpack_lane} + step_1; // @[accel/engine/engine.ts:698]
+  assign idx_unpack_beat_done = (idx_unpack_next_lane == 5'h10) | (idx_unpack_left == 33'h1); // @[accel/engine/engine.ts:699]
+  assign psw_unpack_valid = pswBeatQ_deq_valid & (psw_unpack_left != 33'h0); // @[accel/engine/engine.ts:694]
+  assign psw_unpack_value = _T_72[31:0]; // @[accel/engine/engine.ts:695]
+  assign psw_unpack_pop = lookGo & sideEn; // @[accel/engine/engine.ts:783]
+  assign psw_unpack_next_lane = {1'h0, psw_unpack_lane} + 5'h1; // @[accel/engine/engine.ts:698]
+  assign psw_unpack_beat_done = (psw_unpack_next_lane == 5'h10) | (psw_unpack_left == 33'h1); // @[accel/engine/engine.ts:699]
+  assign rid_unpack_valid = ridBeatQ_deq_valid & (rid_unpack_left != 33'h0); // @[accel/engine/engine.ts:694]
+  assign rid_unpack_value = _T_73[31:0]; // @[accel/engine/engine.ts:695]
+  assign rid_unpack_pop = unfused ? emTake : (entry & rowsOn); // @[accel/engine/engine.ts:839]
+  assign rid_unpack_next_lane = {1'h0, rid_unpack_lane} + 5'h2; // @[accel/engine/engine.ts:698]
+  assign rid_unpack_beat_done = (rid_unpack_next_lane == 5'h10) | (rid_unpack_left == 33'h1); // @[accel/engine/engine.ts:699]
+  assign bagsLeft = (bagIdx != numBags) & ~unfused; // @[accel/engine/engine.ts:748]
+  assign needStart = (run & bagsLeft) & ~haveStart; // @[accel/engine/engine.ts:755]
+  assign lastBagNoEnd = ((bagIdx + 32'h1) == numBags) & ~inclLast; // @[accel/engine/engine.ts:756]
+  assign endVal = lastBagNoEnd ? numIdx : off_unpack_value; // @[accel/engine/engine.ts:757]
+  assign endOk = lastBagNoEnd | off_unpack_valid; // @[accel/engine/engine.ts:758]
+  assign atBoundary = ((run & bagsLeft) & haveStart) & ~inBag; // @[accel/engine/engine.ts:760]
+  assign segRidOk = ~rowsOn | (rid_unpack_valid & (~gradRowsOut | ridPQ_enq_ready)); // @[accel/engine/engine.ts:761]
+  assign entry = (atBoundary & endOk) & segRidOk; // @[accel/engine/engine.ts:762]
+  assign eInBag = inBag | entry; // @[accel/engine/engine.ts:763]
+  assign eLeft = inBag ? lookLeft : (endVal - cur); // @[accel/engine/engine.ts:764]
+  assign eSeen = inBag & seenInBag; // @[accel/engine/engine.ts:765]
+  assign eN = inBag ? nCount : 32'h0; // @[accel/engine/engine.ts:766]
+  assign finalIdx = eLeft == 32'h1; // @[accel/engine/engine.ts:767]
+  assign isPad = padEn & (idx_unpack_value == (_T ? desc_padding_idx : padding_idx)); // @[accel/engine/engine.ts:768]
+  assign lookReady = (((run & eInBag) & (eLeft != 32'h0)) & idx_unpack_valid) & (~sideEn | psw_unpack_valid); // @[accel/engine/engine.ts:769]
+  assign wantNonPad = lookReady & ~isPad; // @[accel/engine/engine.ts:770]
+  assign emitHeld = ((run & heldValid) & (heldLast | wantNonPad)) & enqReady; // @[accel/engine/engine.ts:772]
+  assign heldFree = ~heldValid | emitHeld; // @[accel/engine/engine.ts:773]
+  assign padKeeps = isPad & ~(finalIdx & ~eSeen); // @[accel/engine/engine.ts:775]
+  assign lookGo = lookReady & (padKeeps | heldFree); // @[accel/engine/engine.ts:776]
+  assign emptyEnd = ((run & eInBag) & (eLeft == 32'h0)) & heldFree; // @[accel/engine/engine.ts:777]
+  assign bagEnd = (lookGo & finalIdx) | emptyEnd; // @[accel/engine/engine.ts:778]
+  assign holdEmpty = emptyEnd | (((lookGo & isPad) & finalIdx) & ~eSeen); // @[accel/engine/engine.ts:779]
+  assign holdLook = lookGo & ~isPad; // @[accel/engine/engine.ts:780]
+  assign emActive = ((rowsOn & run) & unfused) & (updU != numBags); // @[accel/engine/engine.ts:835]
+  assign emTok = emActive & ((emPh != 2'h0) | (rid_unpack_valid & ridUQ_enq_ready)); // @[accel/engine/engine.ts:836]
+  assign emTokGo = emTok & enqReady; // @[accel/engine/engine.ts:837]
+  assign emTake = emTokGo & (emPh == 2'h0); // @[accel/engine/engine.ts:838]
+  assign emLast = (emPh == 2'h2) ? (opt == 2'h1) : (emPh == 2'h3); // @[accel/engine/engine.ts:844]
+  assign mEmpty = metaQ_deq_bits[133]; // @[accel/engine/engine.ts:871]
+  assign mFirst = metaQ_deq_bits[132]; // @[accel/engine/engine.ts:872]
+  assign mLast = metaQ_deq_bits[131]; // @[accel/engine/engine.ts:873]
+  assign mSlot = metaQ_deq_bits[130:128]; // @[accel/engine/engine.ts:874]
+  assign mBag = metaQ_deq_bits[127:96]; // @[accel/engine/engine.ts:875]
+  assign mN = metaQ_deq_bits[95:64]; // @[accel/engine/engine.ts:876]
+  assign mScale = metaQ_deq_bits[63:32]; // @[accel/engine/engine.ts:877]
+  assign mPos = metaQ_deq_bits[31:0]; // @[accel/engine/engine.ts:878]
+  assign zeroA = mFirst | mEmpty; // @[accel/engine/engine.ts:898]
+  assign hazard = ~zeroA & (inAdder | inAdder_1); // @[accel/engine/engine.ts:900]
+  assign rowBeatAvail = (dataQ_deq_valid & (dKind == 3'h2)) & (~maskEn | argBeatQ_deq_valid); // @[accel/engine/engine.ts:913]
+  assign isRowEnd = ({2'h0, rj} + 5'h1) == {1'h0, rowBeats}; // @[accel/engine/engine.ts:914]
+  assign needAw = mLast & (rj == 3'h0); // @[accel/engine/engine.ts:915]
+  assign redGo = (((((run & metaQ_deq_valid) & (mEmpty | rowBeatAvail)) & ~hazard) & (~mLast | (outRes < 5'h18))) & ((~mLast | ~argEn) | (argRes < 6'h20))) & ((~needAw | optOn) | awBagQ_enq_ready); // @[accel/engine/engine.ts:920]
+  assign scale_one = mScale == 32'h3f800000; // @[accel/engine/engine.ts:945]
+  assign mul_bypass = redGo & scale_one; // @[accel/engine/engine.ts:949]
+  assign term_0 = mul_bypass_valid_2 ? mul_bypass_2[31:0] : lane_mul_0_y; // @[accel/engine/engine.ts:960]
+  assign term_1 = mul_bypass_valid_2 ? mul_bypass_2[63:32] : lane_mul_1_y; // @[accel/engine/engine.ts:960]
+  assign term_2 = mul_bypass_valid_2 ? mul_bypass_2[95:64] : lane_mul_2_y; // @[accel/engine/engine.ts:960]
+  assign term_3 = mul_bypass_valid_2 ? mul_bypass_2[127:96] : lane_mul_3_y; // @[accel/engine/engine.ts:960]
+  assign term_4 = mul_bypass_valid_2 ? mul_bypass_2[159:128] : lane_mul_4_y; // @[accel/engine/engine.ts:960]
+  assign term_5 = mul_bypass_valid_2 ? mul_bypass_2[191:160] : lane_mul_5_y; // @[accel/engine/engine.ts:960]
+  assign term_6 = mul_bypass_valid_2 ? mul_bypass_2[223:192] : lane_mul_6_y; // @[accel/engine/engine.ts:960]
+  assign term_7 = mul_bypass_valid_2 ? mul_bypass_2[255:224] : lane_mul_7_y; // @[accel/engine/engine.ts:960]
+  assign term_8 = mul_bypass_valid_2 ? mul_bypass_2[287:256] : lane_mul_8_y; // @[accel/engine/engine.ts:960]
+  assign term_9 = mul_bypass_valid_2 ? mul_bypass_2[319:288] : lane_mul_9_y; // @[accel/engine/engine.ts:960]
+  assign term_10 = mul_bypass_valid_2 ? mul_bypass_2[351:320] : lane_mul_10_y; // @[accel/engine/engine.ts:960]
+  assign term_11 = mul_bypass_valid_2 ? mul_bypass_2[383:352] : lane_mul_11_y; // @[accel/engine/engine.ts:960]
+  assign term_12 = mul_bypass_valid_2 ? mul_bypass_2[415:384] : lane_mul_12_y; // @[accel/engine/engine.ts:960]
+  assign term_13 = mul_bypass_valid_2 ? mul_bypass_2[447:416] : lane_mul_13_y; // @[accel/engine/engine.ts:960]
+  assign term_14 = mul_bypass_valid_2 ? mul_bypass_2[479:448] : lane_mul_14_y; // @[accel/engine/engine.ts:960]
+  assign term_15 = mul_bypass_valid_2 ? mul_bypass_2[511:480] : lane_mul_15_y; // @[accel/engine/engine.ts:960]
+  assign sumW = sum; // @[accel/engine/engine.ts:985]
+  assign accFwd = ((red_valid_5 & ~red_last_5) & (red_slot_5 == red_slot_2)) & (red_beat_5 == red_beat_2); // @[accel/engine/engine.ts:968]
+  assign accRd = accFwd ? sumW : acc_rd0; // @[accel/engine/engine.ts:969]
+  assign sum = {results, results_1, results_2, results_3, results_4, results_5, results_6, results_7, results_8, results_9, results_10, results_11, results_12, results_13, results_14, results_15}; // @[accel/engine/engine.ts:984]
   assign argmax_next = {words, words_1, words_2, words_3, words_4, words_5, words_6, words_7, words_8, words_9, words_10, words_11, words_12, words_13, words_14, words_15}; // @[accel/engine/argmax.ts:22]
-  assign argPop = argQ_deq_valid & argQ_deq_ready; // @[accel/engine/engine.ts:991]
-  assign argUp = (redGo & mLast) & argEn; // @[accel/engine/engine.ts:992]
-  assign finIn = (red_valid_5 & red_last_5) & isMean; // @[accel/engine/engine.ts:996]
-  assign meanOut = fin_zero_11 ? 512'h0 : {lane_div_15_y, lane_div_14_y, lane_div_13_y, lane_div_12_y, lane_div_11_y, lane_div_10_y, lane_div_9_y, lane_div_8_y, lane_div_7_y, lane_div_6_y, lane_div_5_y, lane_div_4_y, lane_div_3_y, lane_div_2_y, lane_div_1_y, lane_div_0_y}; // @[accel/engine/engine.ts:1027]
-  assign outPop = outQ_deq_valid & outQ_deq_ready; // @[accel/engine/engine.ts:1030]
-  assign resUp = redGo & mLast; // @[accel/engine/engine.ts:1031]
-  assign updPop = updBeatQ_deq_valid & updBeatQ_deq_ready; // @[accel/engine/engine.ts:1060]
-  assign pkSh = {pkN[2:0], 6'h0}; // @[accel/engine/engine.ts:1076]
-  assign pkNextData = pkData | _T_74[511:0]; // @[accel/engine/engine.ts:1077]
-  assign pkNextStrb = pkStrb | _T_75[63:0]; // @[accel/engine/engine.ts:1078]
-  assign pkFlush = ((pkN + 4'h1) == 4'h8) | ((pkSeen + 32'h1) == numBags); // @[accel/engine/engine.ts:1079]
-  assign updHdrOk = hq_enq_ready; // @[accel/engine/engine.ts:1081]
-  assign pkHdrOk = (updHdrOk & ~update_hdr_valid) & pkQ_enq_ready; // @[accel/engine/engine.ts:1082]
-  assign pkTake = (run & ridPQ_deq_valid) & (~pkFlush | pkHdrOk); // @[accel/engine/engine.ts:1083]
-  assign pkPush = pkTake & pkFlush; // @[accel/engine/engine.ts:1086]
-  assign owFromQ = owLeft == 4'h0; // @[accel/engine/engine.ts:1116]
-  assign hdrFirst = hq_deq_valid & ~owArg; // @[accel/engine/engine.ts:1124]
-  assign fromBag = awBagQ_deq_valid & ~hdrFirst; // @[accel/engine/engine.ts:1125]
-  assign curOwSrc = owFromQ ? (fromBag ? (owArg ? 3'h1 : 3'h0) : hq_deq_bits[32:30]) : owSrc; // @[accel/engine/engine.ts:1127]
-  assign bagOutAddr = (owArg ? _T_65 : _T_76) + _T_77[31:0]; // @[accel/engine/engine.ts:1128]
-  assign curOwWord = owFromQ ? (fromBag ? bagOutAddr[31:6] : hq_deq_bits[25:0]) : owWord; // @[accel/engine/engine.ts:1129]
-  assign curOwLeft = owFromQ ? (fromBag ? rowBeats : hq_deq_bits[29:26]) : owLeft; // @[accel/engine/engine.ts:1130]
+  assign argPop = argQ_deq_valid & argQ_deq_ready; // @[accel/engine/engine.ts:995]
+  assign argUp = (redGo & mLast) & argEn; // @[accel/engine/engine.ts:996]
+  assign finIn = (red_valid_5 & red_last_5) & isMean; // @[accel/engine/engine.ts:1000]
+  assign meanOut = fin_zero_11 ? 512'h0 : {lane_div_15_y, lane_div_14_y, lane_div_13_y, lane_div_12_y, lane_div_11_y, lane_div_10_y, lane_div_9_y, lane_div_8_y, lane_div_7_y, lane_div_6_y, lane_div_5_y, lane_div_4_y, lane_div_3_y, lane_div_2_y, lane_div_1_y, lane_div_0_y}; // @[accel/engine/engine.ts:1031]
+  assign outPop = outQ_deq_valid & outQ_deq_ready; // @[accel/engine/engine.ts:1034]
+  assign resUp = redGo & mLast; // @[accel/engine/engine.ts:1035]
+  assign updPop = updBeatQ_deq_valid & updBeatQ_deq_ready; // @[accel/engine/engine.ts:1064]
+  assign pkSh = {pkN[2:0], 6'h0}; // @[accel/engine/engine.ts:1080]
+  assign pkNextData = pkData | _T_74[511:0]; // @[accel/engine/engine.ts:1081]
+  assign pkNextStrb = pkStrb | _T_75[63:0]; // @[accel/engine/engine.ts:1082]
+  assign pkFlush = ((pkN + 4'h1) == 4'h8) | ((pkSeen + 32'h1) == numBags); // @[accel/engine/engine.ts:1083]
+  assign updHdrOk = hq_enq_ready; // @[accel/engine/engine.ts:1085]
+  assign pkHdrOk = (updHdrOk & ~update_hdr_valid) & pkQ_enq_ready; // @[accel/engine/engine.ts:1086]
+  assign pkTake = (run & ridPQ_deq_valid) & (~pkFlush | pkHdrOk); // @[accel/engine/engine.ts:1087]
+  assign pkPush = pkTake & pkFlush; // @[accel/engine/engine.ts:1090]
+  assign owFromQ = owLeft == 4'h0; // @[accel/engine/engine.ts:1120]
+  assign hdrFirst = hq_deq_valid & ~owArg; // @[accel/engine/engine.ts:1128]
+  assign fromBag = awBagQ_deq_valid & ~hdrFirst; // @[accel/engine/engine.ts:1129]
+  assign curOwSrc = owFromQ ? (fromBag ? (owArg ? 3'h1 : 3'h0) : hq_deq_bits[32:30]) : owSrc; // @[accel/engine/engine.ts:1131]
+  assign bagOutAddr = (owArg ? _T_65 : _T_76) + _T_77[31:0]; // @[accel/engine/engine.ts:1132]
+  assign curOwWord = owFromQ ? (fromBag ? bagOutAddr[31:6] : hq_deq_bits[25:0]) : owWord; // @[accel/engine/engine.ts:1133]
+  assign curOwLeft = owFromQ ? (fromBag ? rowBeats : hq_deq_bits[29:26]) : owLeft; // @[accel/engine/engine.ts:1134]
   assign aw_burst = ({2'h0, toBound_6} < byLen_6) ? {2'h0, toBound_6} : byLen_6; // @[accel/engine/engine.ts:414]
-  assign awGo = ((((busy & ~err) & (((owLeft != 4'h0) | awBagQ_deq_valid) | hq_deq_valid)) & (~awValid | m_axi_awready)) & (bOut < 9'h100)) & lenQ_enq_ready; // @[accel/engine/engine.ts:1132]
-  assign wSrc = lenQ_deq_bits[10:8]; // @[accel/engine/engine.ts:1171]
-  assign wHead = (wSrc == 3'h1) ? argQ_deq_bits : outQ_deq_bits; // @[accel/engine/engine.ts:1172]
-  assign srcValid = (wSrc == 3'h0) ? outQ_deq_valid : ((wSrc == 3'h1) ? argQ_deq_valid : ((wSrc == 3'h2) ? pkQ_deq_valid : ((wSrc == 3'h3) ? update_wd_valid : update_sd_valid))); // @[accel/engine/engine.ts:1174]
-  assign wGo = (lenQ_deq_valid & (srcValid | err)) & (~wValid | m_axi_wready); // @[accel/engine/engine.ts:1175]
-  assign burstEnd = wBeat == lenQ_deq_bits[7:0]; // @[accel/engine/engine.ts:1176]
-  assign ohEnd = wHead[512]; // @[accel/engine/engine.ts:1185]
-  assign ownData = (wSrc == 3'h2) ? pkQ_deq_bits[511:0] : ((wSrc == 3'h3) ? update_wd_data : update_sd_data); // @[accel/engine/engine.ts:1186]
-  assign ownStrb = (wSrc == 3'h2) ? pkQ_deq_bits[575:512] : ((wSrc == 3'h3) ? update_wd_strb : update_sd_strb); // @[accel/engine/engine.ts:1187]
-  assign bFire = m_axi_bvalid & bReady; // @[accel/engine/engine.ts:1206]
-  assign rErr = rFire & (m_axi_rresp != 2'h0); // @[accel/engine/engine.ts:1211]
-  assign bErr = bFire & (m_axi_bresp != 2'h0); // @[accel/engine/engine.ts:1212]
-  assign descriptor_bad = (descLoaded & ~err) & (descriptor_cause != 5'h0); // @[accel/engine/engine.ts:1236]
-  assign descGood = (descLoaded & ~err) & (descriptor_cause == 5'h0); // @[accel/engine/engine.ts:1237]
-  assign opStart = ((start & ~program_bad) & (num_tables == 32'h0)) | descGood; // @[accel/engine/engine.ts:1238]
-  assign skipTable = 1'b0; // @[accel/engine/engine.ts:1240]
-  assign quiet = (((((((((((((((((((((((((((((((((((err | ((~bagsLeft & ~inBag) & ~heldValid)) & tok_all_empty) & (rowLeft == 4'h0)) & ~metaQ_deq_valid) & ~arValid) & (slotsUsed == 9'h0)) & ~rdPending) & ~dataQ_deq_valid) & ~(((((red_valid_0 | red_valid_1) | red_valid_2) | red_valid_3) | red_valid_4) | red_valid_5)) & ~outQ_deq_valid) & ~awBagQ_deq_valid) & (owLeft == 4'h0)) & ~awValid) & ~lenQ_deq_valid) & ~wValid) & (bOut == 9'h0)) & (err | ((((offLeft == 30'h0) & (idxLeft == 30'h0)) & (pswLeft == 30'h0)) & (descLeft == 2'h0)))) & ~offBeatQ_deq_valid) & ~idxBeatQ_deq_valid) & ~pswBeatQ_deq_valid) & ~(((((((((((fin_valid_0 | fin_valid_1) | fin_valid_2) | fin_valid_3) | fin_valid_4) | fin_valid_5) | fin_valid_6) | fin_valid_7) | fin_valid_8) | fin_valid_9) | fin_valid_10) | fin_valid_11)) & ~d1Valid) & ~d2Valid) & ~argQ_deq_valid) & ~argBeatQ_deq_valid) & ~owArg) & ~hq_deq_valid) & (err | (ridLeft == 30'h0))) & ~ridBeatQ_deq_valid) & ~updBeatQ_deq_valid) & ~ridUQ_deq_valid) & ~ridPQ_deq_valid) & ~pkQ_deq_valid) & (err | ~emActive)) & (err | ~owed)) & update_idle; // @[accel/engine/engine.ts:1330]
-  assign lastTable = ~batched | (({1'h0, tableAt} + 33'h1) >= {1'h0, num_tables}); // @[accel/engine/engine.ts:1341]
-  assign finish = (busy & ~start) & ((quiet & (err | (opRun & lastTable))) | (skipTable & lastTable)); // @[accel/engine/engine.ts:1342]
-  assign nextTable = ((busy & ~err) & ((quiet & opRun) | skipTable)) & ~lastTable; // @[accel/engine/engine.ts:1343]
+  assign awGo = ((((busy & ~err) & (((owLeft != 4'h0) | awBagQ_deq_valid) | hq_deq_valid)) & (~awValid | m_axi_awready)) & (bOut < 9'h100)) & lenQ_enq_ready; // @[accel/engine/engine.ts:1136]
+  assign wSrc = lenQ_deq_bits[10:8]; // @[accel/engine/engine.ts:1175]
+  assign wHead = (wSrc == 3'h1) ? argQ_deq_bits : outQ_deq_bits; // @[accel/engine/engine.ts:1176]
+  assign srcValid = (wSrc == 3'h0) ? outQ_deq_valid : ((wSrc == 3'h1) ? argQ_deq_valid : ((wSrc == 3'h2) ? pkQ_deq_valid : ((wSrc == 3'h3) ? update_wd_valid : update_sd_valid))); // @[accel/engine/engine.ts:1178]
+  assign wGo = (lenQ_deq_valid & (srcValid | err)) & (~wValid | m_axi_wready); // @[accel/engine/engine.ts:1179]
+  assign burstEnd = wBeat == lenQ_deq_bits[7:0]; // @[accel/engine/engine.ts:1180]
+  assign ohEnd = wHead[512]; // @[accel/engine/engine.ts:1189]
+  assign ownData = (wSrc == 3'h2) ? pkQ_deq_bits[511:0] : ((wSrc == 3'h3) ? update_wd_data : update_sd_data); // @[accel/engine/engine.ts:1190]
+  assign ownStrb = (wSrc == 3'h2) ? pkQ_deq_bits[575:512] : ((wSrc == 3'h3) ? update_wd_strb : update_sd_strb); // @[accel/engine/engine.ts:1191]
+  assign bFire = m_axi_bvalid & bReady; // @[accel/engine/engine.ts:1210]
+  assign rErr = rFire & (m_axi_rresp != 2'h0); // @[accel/engine/engine.ts:1215]
+  assign bErr = bFire & (m_axi_bresp != 2'h0); // @[accel/engine/engine.ts:1216]
+  assign descriptor_bad = (descLoaded & ~err) & (descriptor_cause != 5'h0); // @[accel/engine/engine.ts:1240]
+  assign descGood = (descLoaded & ~err) & (descriptor_cause == 5'h0); // @[accel/engine/engine.ts:1241]
+  assign opStart = ((start & ~program_bad) & (num_tables == 32'h0)) | descGood; // @[accel/engine/engine.ts:1242]
+  assign skipTable = 1'b0; // @[accel/engine/engine.ts:1244]
+  assign quiet = (((((((((((((((((((((((((((((((((((err | ((~bagsLeft & ~inBag) & ~heldValid)) & tok_all_empty) & (rowLeft == 4'h0)) & ~metaQ_deq_valid) & ~arValid) & (slotsUsed == 9'h0)) & ~rdPending) & ~dataQ_deq_valid) & ~(((((red_valid_0 | red_valid_1) | red_valid_2) | red_valid_3) | red_valid_4) | red_valid_5)) & ~outQ_deq_valid) & ~awBagQ_deq_valid) & (owLeft == 4'h0)) & ~awValid) & ~lenQ_deq_valid) & ~wValid) & (bOut == 9'h0)) & (err | ((((offLeft == 30'h0) & (idxLeft == 30'h0)) & (pswLeft == 30'h0)) & (descLeft == 2'h0)))) & ~offBeatQ_deq_valid) & ~idxBeatQ_deq_valid) & ~pswBeatQ_deq_valid) & ~(((((((((((fin_valid_0 | fin_valid_1) | fin_valid_2) | fin_valid_3) | fin_valid_4) | fin_valid_5) | fin_valid_6) | fin_valid_7) | fin_valid_8) | fin_valid_9) | fin_valid_10) | fin_valid_11)) & ~d1Valid) & ~d2Valid) & ~argQ_deq_valid) & ~argBeatQ_deq_valid) & ~owArg) & ~hq_deq_valid) & (err | (ridLeft == 30'h0))) & ~ridBeatQ_deq_valid) & ~updBeatQ_deq_valid) & ~ridUQ_deq_valid) & ~ridPQ_deq_valid) & ~pkQ_deq_valid) & (err | ~emActive)) & (err | ~owed)) & update_idle; // @[accel/engine/engine.ts:1334]
+  assign lastTable = ~batched | (({1'h0, tableAt} + 33'h1) >= {1'h0, num_tables}); // @[accel/engine/engine.ts:1345]
+  assign finish = (busy & ~start) & ((quiet & (err | (opRun & lastTable))) | (skipTable & lastTable)); // @[accel/engine/engine.ts:1346]
+  assign nextTable = ((busy & ~err) & ((quiet & opRun) | skipTable)) & ~lastTable; // @[accel/engine/engine.ts:1347]
   assign tok_q_0_enq_valid = direct_0 | mine_0; // @[accel/engine/interleave.ts:114]
   assign tok_q_0_enq_bits = mine_0 ? tok_spill_deq_bits : tokQ_enq_bits; // @[accel/engine/interleave.ts:115]
   assign tok_q_0_deq_ready = err | tok_arb_in_0_ready; // @[accel/engine/interleave.ts:176]
@@ -3338,292 +3340,292 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
   assign tok_arb_in_7_valid = tok_q_7_deq_valid & masked_7; // @[accel/engine/interleave.ts:163]
   assign tok_arb_in_7_bits = tok_q_7_deq_bits; // @[accel/engine/interleave.ts:175]
   assign tok_arb_out_ready = err | tok_deq_ready; // @[accel/engine/interleave.ts:179]
-  assign metaQ_enq_valid = emptyGo | (rowTake & (curFk == 2'h0)); // @[accel/engine/engine.ts:539]
-  assign metaQ_enq_bits = {tok_arb_out_bits[197], tok_arb_out_bits[196], tok_arb_out_bits[195], tok_arb_out_bits[194:192], tok_arb_out_bits[191:160], tok_arb_out_bits[159:128], tok_arb_out_bits[127:96], tok_arb_out_bits[95:64]}; // @[accel/engine/engine.ts:553]
-  assign metaQ_deq_ready = err | (redGo & isRowEnd); // @[accel/engine/engine.ts:921]
-  assign ridUQ_enq_valid = unfused ? emTake : segOut; // @[accel/engine/engine.ts:836]
-  assign ridUQ_enq_bits = unfused ? {updU, rid_unpack_value} : {tok_arb_out_bits[191:160], tok_arb_out_bits[31:0]}; // @[accel/engine/engine.ts:837]
-  assign ridUQ_deq_ready = err | update_rid_ready; // @[accel/engine/engine.ts:1056]
-  assign dataQ_enq_valid = rdPending; // @[accel/engine/engine.ts:650]
-  assign dataQ_enq_bits = {rdKind, robData}; // @[accel/engine/engine.ts:651]
-  assign dataQ_deq_ready = err ? 1'b1 : ((dKind == 3'h0) ? offBeatQ_enq_ready : ((dKind == 3'h1) ? idxBeatQ_enq_ready : ((dKind == 3'h3) ? pswBeatQ_enq_ready : ((dKind == 3'h4) ? argBeatQ_enq_ready : ((dKind == 3'h5) ? 1'b1 : ((dKind == 3'h6) ? ridBeatQ_enq_ready : ((dKind == 3'h7) ? updBeatQ_enq_ready : rowBeatReady))))))); // @[accel/engine/engine.ts:679]
-  assign offBeatQ_enq_valid = dataQ_deq_valid & (dKind == 3'h0); // @[accel/engine/engine.ts:658]
-  assign offBeatQ_enq_bits = dData; // @[accel/engine/engine.ts:659]
-  assign offBeatQ_deq_ready = err | (off_unpack_pop & off_unpack_beat_done); // @[accel/engine/engine.ts:700]
-  assign idxBeatQ_enq_valid = dataQ_deq_valid & (dKind == 3'h1); // @[accel/engine/engine.ts:660]
-  assign idxBeatQ_enq_bits = dData; // @[accel/engine/engine.ts:661]
-  assign idxBeatQ_deq_ready = err | (idx_unpack_pop & idx_unpack_beat_done); // @[accel/engine/engine.ts:700]
-  assign pswBeatQ_enq_valid = dataQ_deq_valid & (dKind == 3'h3); // @[accel/engine/engine.ts:663]
-  assign pswBeatQ_enq_bits = dData; // @[accel/engine/engine.ts:664]
-  assign pswBeatQ_deq_ready = err | (psw_unpack_pop & psw_unpack_beat_done); // @[accel/engine/engine.ts:700]
-  assign argBeatQ_enq_valid = dataQ_deq_valid & (dKind == 3'h4); // @[accel/engine/engine.ts:667]
-  assign argBeatQ_enq_bits = dData; // @[accel/engine/engine.ts:668]
-  assign argBeatQ_deq_ready = err | ((redGo & ~mEmpty) & maskEn); // @[accel/engine/engine.ts:920]
-  assign ridBeatQ_enq_valid = dataQ_deq_valid & (dKind == 3'h6); // @[accel/engine/engine.ts:670]
-  assign ridBeatQ_enq_bits = dData; // @[accel/engine/engine.ts:671]
-  assign ridBeatQ_deq_ready = err | (rid_unpack_pop & rid_unpack_beat_done); // @[accel/engine/engine.ts:700]
-  assign updBeatQ_enq_valid = dataQ_deq_valid & (dKind == 3'h7); // @[accel/engine/engine.ts:673]
-  assign updBeatQ_enq_bits = dData; // @[accel/engine/engine.ts:674]
-  assign updBeatQ_deq_ready = err | update_upd_ready; // @[accel/engine/engine.ts:1059]
-  assign ridPQ_enq_valid = entry & gradRowsOut; // @[accel/engine/engine.ts:838]
-  assign ridPQ_enq_bits = rid_unpack_value; // @[accel/engine/engine.ts:839]
-  assign ridPQ_deq_ready = err | pkTake; // @[accel/engine/engine.ts:1084]
-  assign outQ_enq_valid = isMean ? fin_valid_11 : (red_valid_5 & red_last_5); // @[accel/engine/engine.ts:1028]
-  assign outQ_enq_bits = isMean ? {fin_end_11, meanOut} : {red_row_end_5, sum}; // @[accel/engine/engine.ts:1029]
-  assign outQ_deq_ready = err | (optOn ? update_grad_ready : (wGo & (wSrc == 3'h0))); // @[accel/engine/engine.ts:1178]
-  assign awBagQ_enq_valid = (redGo & needAw) & ~optOn; // @[accel/engine/engine.ts:924]
-  assign awBagQ_enq_bits = mBag; // @[accel/engine/engine.ts:925]
-  assign awBagQ_deq_ready = err | (((awGo & owFromQ) & fromBag) & (~argEn | owArg)); // @[accel/engine/engine.ts:1134]
-  assign hq_enq_valid = update_hdr_valid | pkPush; // @[accel/engine/engine.ts:1102]
-  assign hq_enq_bits = update_hdr_valid ? {update_hdr_state ? 3'h4 : 3'h3, update_hdr_beats, update_hdr_word} : {3'h2, 4'h1, pkWord}; // @[accel/engine/engine.ts:1103]
-  assign hq_deq_ready = err | ((awGo & owFromQ) & ~fromBag); // @[accel/engine/engine.ts:1135]
-  assign argQ_enq_valid = (red_valid_5 & red_last_5) & argEn; // @[accel/engine/engine.ts:989]
-  assign argQ_enq_bits = {red_row_end_5, argmax_next}; // @[accel/engine/engine.ts:990]
-  assign argQ_deq_ready = err | (wGo & (wSrc == 3'h1)); // @[accel/engine/engine.ts:1181]
-  assign lane_mul_0_in_valid = redGo & ~scale_one; // @[accel/engine/engine.ts:953]
-  assign lane_mul_0_a = termsIn; // @[accel/engine/engine.ts:954]
-  assign lane_mul_0_b = mScale; // @[accel/engine/engine.ts:955]
-  assign lane_mul_1_in_valid = redGo & ~scale_one; // @[accel/engine/engine.ts:953]
-  assign lane_mul_1_a = termsIn_1; // @[accel/engine/engine.ts:954]
-  assign lane_mul_1_b = mScale; // @[accel/engine/engine.ts:955]
-  assign lane_mul_2_in_valid = redGo & ~scale_one; // @[accel/engine/engine.ts:953]
-  assign lane_mul_2_a = termsIn_2; // @[accel/engine/engine.ts:954]
-  assign lane_mul_2_b = mScale; // @[accel/engine/engine.ts:955]
-  assign lane_mul_3_in_valid = redGo & ~scale_one; // @[accel/engine/engine.ts:953]
-  assign lane_mul_3_a = termsIn_3; // @[accel/engine/engine.ts:954]
-  assign lane_mul_3_b = mScale; // @[accel/engine/engine.ts:955]
-  assign lane_mul_4_in_valid = redGo & ~scale_one; // @[accel/engine/engine.ts:953]
-  assign lane_mul_4_a = termsIn_4; // @[accel/engine/engine.ts:954]
-  assign lane_mul_4_b = mScale; // @[accel/engine/engine.ts:955]
-  assign lane_mul_5_in_valid = redGo & ~scale_one; // @[accel/engine/engine.ts:953]
-  assign lane_mul_5_a = termsIn_5; // @[accel/engine/engine.ts:954]
-  assign lane_mul_5_b = mScale; // @[accel/engine/engine.ts:955]
-  assign lane_mul_6_in_valid = redGo & ~scale_one; // @[accel/engine/engine.ts:953]
-  assign lane_mul_6_a = termsIn_6; // @[accel/engine/engine.ts:954]
-  assign lane_mul_6_b = mScale; // @[accel/engine/engine.ts:955]
-  assign lane_mul_7_in_valid = redGo & ~scale_one; // @[accel/engine/engine.ts:953]
-  assign lane_mul_7_a = termsIn_7; // @[accel/engine/engine.ts:954]
-  assign lane_mul_7_b = mScale; // @[accel/engine/engine.ts:955]
-  assign lane_mul_8_in_valid = redGo & ~scale_one; // @[accel/engine/engine.ts:953]
-  assign lane_mul_8_a = termsIn_8; // @[accel/engine/engine.ts:954]
-  assign lane_mul_8_b = mScale; // @[accel/engine/engine.ts:955]
-  assign lane_mul_9_in_valid = redGo & ~scale_one; // @[accel/engine/engine.ts:953]
-  assign lane_mul_9_a = termsIn_9; // @[accel/engine/engine.ts:954]
-  assign lane_mul_9_b = mScale; // @[accel/engine/engine.ts:955]
-  assign lane_mul_10_in_valid = redGo & ~scale_one; // @[accel/engine/engine.ts:953]
-  assign lane_mul_10_a = termsIn_10; // @[accel/engine/engine.ts:954]
-  assign lane_mul_10_b = mScale; // @[accel/engine/engine.ts:955]
-  assign lane_mul_11_in_valid = redGo & ~scale_one; // @[accel/engine/engine.ts:953]
-  assign lane_mul_11_a = termsIn_11; // @[accel/engine/engine.ts:954]
-  assign lane_mul_11_b = mScale; // @[accel/engine/engine.ts:955]
-  assign lane_mul_12_in_valid = redGo & ~scale_one; // @[accel/engine/engine.ts:953]
-  assign lane_mul_12_a = termsIn_12; // @[accel/engine/engine.ts:954]
-  assign lane_mul_12_b = mScale; // @[accel/engine/engine.ts:955]
-  assign lane_mul_13_in_valid = redGo & ~scale_one; // @[accel/engine/engine.ts:953]
-  assign lane_mul_13_a = termsIn_13; // @[accel/engine/engine.ts:954]
-  assign lane_mul_13_b = mScale; // @[accel/engine/engine.ts:955]
-  assign lane_mul_14_in_valid = redGo & ~scale_one; // @[accel/engine/engine.ts:953]
-  assign lane_mul_14_a = termsIn_14; // @[accel/engine/engine.ts:954]
-  assign lane_mul_14_b = mScale; // @[accel/engine/engine.ts:955]
-  assign lane_mul_15_in_valid = redGo & ~scale_one; // @[accel/engine/engine.ts:953]
-  assign lane_mul_15_a = termsIn_15; // @[accel/engine/engine.ts:954]
-  assign lane_mul_15_b = mScale; // @[accel/engine/engine.ts:955]
-  assign lane_add_0_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:969]
-  assign lane_add_0_a = red_first_2 ? 32'h0 : accRd[31:0]; // @[accel/engine/engine.ts:970]
-  assign lane_add_0_b = term_0; // @[accel/engine/engine.ts:971]
-  assign lane_add_0_sub = 1'b0; // @[accel/engine/engine.ts:972]
-  assign lane_max_0_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:974]
-  assign lane_max_0_a = red_first_2 ? term_0 : accRd[31:0]; // @[accel/engine/engine.ts:975]
-  assign lane_max_0_b = term_0; // @[accel/engine/engine.ts:976]
-  assign lane_add_1_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:969]
-  assign lane_add_1_a = red_first_2 ? 32'h0 : accRd[63:32]; // @[accel/engine/engine.ts:970]
-  assign lane_add_1_b = term_1; // @[accel/engine/engine.ts:971]
-  assign lane_add_1_sub = 1'b0; // @[accel/engine/engine.ts:972]
-  assign lane_max_1_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:974]
-  assign lane_max_1_a = red_first_2 ? term_1 : accRd[63:32]; // @[accel/engine/engine.ts:975]
-  assign lane_max_1_b = term_1; // @[accel/engine/engine.ts:976]
-  assign lane_add_2_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:969]
-  assign lane_add_2_a = red_first_2 ? 32'h0 : accRd[95:64]; // @[accel/engine/engine.ts:970]
-  assign lane_add_2_b = term_2; // @[accel/engine/engine.ts:971]
-  assign lane_add_2_sub = 1'b0; // @[accel/engine/engine.ts:972]
-  assign lane_max_2_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:974]
-  assign lane_max_2_a = red_first_2 ? term_2 : accRd[95:64]; // @[accel/engine/engine.ts:975]
-  assign lane_max_2_b = term_2; // @[accel/engine/engine.ts:976]
-  assign lane_add_3_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:969]
-  assign lane_add_3_a = red_first_2 ? 32'h0 : accRd[127:96]; // @[accel/engine/engine.ts:970]
-  assign lane_add_3_b = term_3; // @[accel/engine/engine.ts:971]
-  assign lane_add_3_sub = 1'b0; // @[accel/engine/engine.ts:972]
-  assign lane_max_3_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:974]
-  assign lane_max_3_a = red_first_2 ? term_3 : accRd[127:96]; // @[accel/engine/engine.ts:975]
-  assign lane_max_3_b = term_3; // @[accel/engine/engine.ts:976]
-  assign lane_add_4_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:969]
-  assign lane_add_4_a = red_first_2 ? 32'h0 : accRd[159:128]; // @[accel/engine/engine.ts:970]
-  assign lane_add_4_b = term_4; // @[accel/engine/engine.ts:971]
-  assign lane_add_4_sub = 1'b0; // @[accel/engine/engine.ts:972]
-  assign lane_max_4_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:974]
-  assign lane_max_4_a = red_first_2 ? term_4 : accRd[159:128]; // @[accel/engine/engine.ts:975]
-  assign lane_max_4_b = term_4; // @[accel/engine/engine.ts:976]
-  assign lane_add_5_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:969]
-  assign lane_add_5_a = red_first_2 ? 32'h0 : accRd[191:160]; // @[accel/engine/engine.ts:970]
-  assign lane_add_5_b = term_5; // @[accel/engine/engine.ts:971]
-  assign lane_add_5_sub = 1'b0; // @[accel/engine/engine.ts:972]
-  assign lane_max_5_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:974]
-  assign lane_max_5_a = red_first_2 ? term_5 : accRd[191:160]; // @[accel/engine/engine.ts:975]
-  assign lane_max_5_b = term_5; // @[accel/engine/engine.ts:976]
-  assign lane_add_6_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:969]
-  assign lane_add_6_a = red_first_2 ? 32'h0 : accRd[223:192]; // @[accel/engine/engine.ts:970]
-  assign lane_add_6_b = term_6; // @[accel/engine/engine.ts:971]
-  assign lane_add_6_sub = 1'b0; // @[accel/engine/engine.ts:972]
-  assign lane_max_6_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:974]
-  assign lane_max_6_a = red_first_2 ? term_6 : accRd[223:192]; // @[accel/engine/engine.ts:975]
-  assign lane_max_6_b = term_6; // @[accel/engine/engine.ts:976]
-  assign lane_add_7_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:969]
-  assign lane_add_7_a = red_first_2 ? 32'h0 : accRd[255:224]; // @[accel/engine/engine.ts:970]
-  assign lane_add_7_b = term_7; // @[accel/engine/engine.ts:971]
-  assign lane_add_7_sub = 1'b0; // @[accel/engine/engine.ts:972]
-  assign lane_max_7_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:974]
-  assign lane_max_7_a = red_first_2 ? term_7 : accRd[255:224]; // @[accel/engine/engine.ts:975]
-  assign lane_max_7_b = term_7; // @[accel/engine/engine.ts:976]
-  assign lane_add_8_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:969]
-  assign lane_add_8_a = red_first_2 ? 32'h0 : accRd[287:256]; // @[accel/engine/engine.ts:970]
-  assign lane_add_8_b = term_8; // @[accel/engine/engine.ts:971]
-  assign lane_add_8_sub = 1'b0; // @[accel/engine/engine.ts:972]
-  assign lane_max_8_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:974]
-  assign lane_max_8_a = red_first_2 ? term_8 : accRd[287:256]; // @[accel/engine/engine.ts:975]
-  assign lane_max_8_b = term_8; // @[accel/engine/engine.ts:976]
-  assign lane_add_9_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:969]
-  assign lane_add_9_a = red_first_2 ? 32'h0 : accRd[319:288]; // @[accel/engine/engine.ts:970]
-  assign lane_add_9_b = term_9; // @[accel/engine/engine.ts:971]
-  assign lane_add_9_sub = 1'b0; // @[accel/engine/engine.ts:972]
-  assign lane_max_9_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:974]
-  assign lane_max_9_a = red_first_2 ? term_9 : accRd[319:288]; // @[accel/engine/engine.ts:975]
-  assign lane_max_9_b = term_9; // @[accel/engine/engine.ts:976]
-  assign lane_add_10_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:969]
-  assign lane_add_10_a = red_first_2 ? 32'h0 : accRd[351:320]; // @[accel/engine/engine.ts:970]
-  assign lane_add_10_b = term_10; // @[accel/engine/engine.ts:971]
-  assign lane_add_10_sub = 1'b0; // @[accel/engine/engine.ts:972]
-  assign lane_max_10_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:974]
-  assign lane_max_10_a = red_first_2 ? term_10 : accRd[351:320]; // @[accel/engine/engine.ts:975]
-  assign lane_max_10_b = term_10; // @[accel/engine/engine.ts:976]
-  assign lane_add_11_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:969]
-  assign lane_add_11_a = red_first_2 ? 32'h0 : accRd[383:352]; // @[accel/engine/engine.ts:970]
-  assign lane_add_11_b = term_11; // @[accel/engine/engine.ts:971]
-  assign lane_add_11_sub = 1'b0; // @[accel/engine/engine.ts:972]
-  assign lane_max_11_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:974]
-  assign lane_max_11_a = red_first_2 ? term_11 : accRd[383:352]; // @[accel/engine/engine.ts:975]
-  assign lane_max_11_b = term_11; // @[accel/engine/engine.ts:976]
-  assign lane_add_12_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:969]
-  assign lane_add_12_a = red_first_2 ? 32'h0 : accRd[415:384]; // @[accel/engine/engine.ts:970]
-  assign lane_add_12_b = term_12; // @[accel/engine/engine.ts:971]
-  assign lane_add_12_sub = 1'b0; // @[accel/engine/engine.ts:972]
-  assign lane_max_12_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:974]
-  assign lane_max_12_a = red_first_2 ? term_12 : accRd[415:384]; // @[accel/engine/engine.ts:975]
-  assign lane_max_12_b = term_12; // @[accel/engine/engine.ts:976]
-  assign lane_add_13_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:969]
-  assign lane_add_13_a = red_first_2 ? 32'h0 : accRd[447:416]; // @[accel/engine/engine.ts:970]
-  assign lane_add_13_b = term_13; // @[accel/engine/engine.ts:971]
-  assign lane_add_13_sub = 1'b0; // @[accel/engine/engine.ts:972]
-  assign lane_max_13_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:974]
-  assign lane_max_13_a = red_first_2 ? term_13 : accRd[447:416]; // @[accel/engine/engine.ts:975]
-  assign lane_max_13_b = term_13; // @[accel/engine/engine.ts:976]
-  assign lane_add_14_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:969]
-  assign lane_add_14_a = red_first_2 ? 32'h0 : accRd[479:448]; // @[accel/engine/engine.ts:970]
-  assign lane_add_14_b = term_14; // @[accel/engine/engine.ts:971]
-  assign lane_add_14_sub = 1'b0; // @[accel/engine/engine.ts:972]
-  assign lane_max_14_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:974]
-  assign lane_max_14_a = red_first_2 ? term_14 : accRd[479:448]; // @[accel/engine/engine.ts:975]
-  assign lane_max_14_b = term_14; // @[accel/engine/engine.ts:976]
-  assign lane_add_15_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:969]
-  assign lane_add_15_a = red_first_2 ? 32'h0 : accRd[511:480]; // @[accel/engine/engine.ts:970]
-  assign lane_add_15_b = term_15; // @[accel/engine/engine.ts:971]
-  assign lane_add_15_sub = 1'b0; // @[accel/engine/engine.ts:972]
-  assign lane_max_15_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:974]
-  assign lane_max_15_a = red_first_2 ? term_15 : accRd[511:480]; // @[accel/engine/engine.ts:975]
-  assign lane_max_15_b = term_15; // @[accel/engine/engine.ts:976]
-  assign nConv_in_valid = finIn; // @[accel/engine/engine.ts:998]
-  assign nConv_a = red_n_5; // @[accel/engine/engine.ts:999]
-  assign lane_div_0_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:1021]
-  assign lane_div_0_a = d2[31:0]; // @[accel/engine/engine.ts:1022]
-  assign lane_div_0_b = nConv_y; // @[accel/engine/engine.ts:1023]
-  assign lane_div_1_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:1021]
-  assign lane_div_1_a = d2[63:32]; // @[accel/engine/engine.ts:1022]
-  assign lane_div_1_b = nConv_y; // @[accel/engine/engine.ts:1023]
-  assign lane_div_2_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:1021]
-  assign lane_div_2_a = d2[95:64]; // @[accel/engine/engine.ts:1022]
-  assign lane_div_2_b = nConv_y; // @[accel/engine/engine.ts:1023]
-  assign lane_div_3_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:1021]
-  assign lane_div_3_a = d2[127:96]; // @[accel/engine/engine.ts:1022]
-  assign lane_div_3_b = nConv_y; // @[accel/engine/engine.ts:1023]
-  assign lane_div_4_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:1021]
-  assign lane_div_4_a = d2[159:128]; // @[accel/engine/engine.ts:1022]
-  assign lane_div_4_b = nConv_y; // @[accel/engine/engine.ts:1023]
-  assign lane_div_5_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:1021]
-  assign lane_div_5_a = d2[191:160]; // @[accel/engine/engine.ts:1022]
-  assign lane_div_5_b = nConv_y; // @[accel/engine/engine.ts:1023]
-  assign lane_div_6_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:1021]
-  assign lane_div_6_a = d2[223:192]; // @[accel/engine/engine.ts:1022]
-  assign lane_div_6_b = nConv_y; // @[accel/engine/engine.ts:1023]
-  assign lane_div_7_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:1021]
-  assign lane_div_7_a = d2[255:224]; // @[accel/engine/engine.ts:1022]
-  assign lane_div_7_b = nConv_y; // @[accel/engine/engine.ts:1023]
-  assign lane_div_8_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:1021]
-  assign lane_div_8_a = d2[287:256]; // @[accel/engine/engine.ts:1022]
-  assign lane_div_8_b = nConv_y; // @[accel/engine/engine.ts:1023]
-  assign lane_div_9_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:1021]
-  assign lane_div_9_a = d2[319:288]; // @[accel/engine/engine.ts:1022]
-  assign lane_div_9_b = nConv_y; // @[accel/engine/engine.ts:1023]
-  assign lane_div_10_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:1021]
-  assign lane_div_10_a = d2[351:320]; // @[accel/engine/engine.ts:1022]
-  assign lane_div_10_b = nConv_y; // @[accel/engine/engine.ts:1023]
-  assign lane_div_11_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:1021]
-  assign lane_div_11_a = d2[383:352]; // @[accel/engine/engine.ts:1022]
-  assign lane_div_11_b = nConv_y; // @[accel/engine/engine.ts:1023]
-  assign lane_div_12_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:1021]
-  assign lane_div_12_a = d2[415:384]; // @[accel/engine/engine.ts:1022]
-  assign lane_div_12_b = nConv_y; // @[accel/engine/engine.ts:1023]
-  assign lane_div_13_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:1021]
-  assign lane_div_13_a = d2[447:416]; // @[accel/engine/engine.ts:1022]
-  assign lane_div_13_b = nConv_y; // @[accel/engine/engine.ts:1023]
-  assign lane_div_14_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:1021]
-  assign lane_div_14_a = d2[479:448]; // @[accel/engine/engine.ts:1022]
-  assign lane_div_14_b = nConv_y; // @[accel/engine/engine.ts:1023]
-  assign lane_div_15_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:1021]
-  assign lane_div_15_a = d2[511:480]; // @[accel/engine/engine.ts:1022]
-  assign lane_div_15_b = nConv_y; // @[accel/engine/engine.ts:1023]
-  assign update_start = opStart; // @[accel/engine/engine.ts:1239]
-  assign update_flush = err; // @[accel/engine/engine.ts:1039]
-  assign update_opt_1 = opt; // @[accel/engine/engine.ts:1040]
-  assign update_keepGrad = keepGrad; // @[accel/engine/engine.ts:1041]
-  assign update_unfused_1 = unfused; // @[accel/engine/engine.ts:1042]
-  assign update_dim = dim[15:0]; // @[accel/engine/engine.ts:1043]
-  assign update_rowBeats = rowBeats; // @[accel/engine/engine.ts:1044]
-  assign update_tailStrb = tailStrb; // @[accel/engine/engine.ts:1045]
-  assign update_lr = lr; // @[accel/engine/engine.ts:1046]
-  assign update_eps = eps; // @[accel/engine/engine.ts:1047]
-  assign update_weightBase = weight_lo; // @[accel/engine/engine.ts:1048]
-  assign update_stateBase = state_lo; // @[accel/engine/engine.ts:1049]
-  assign update_rowStride = weight_stride; // @[accel/engine/engine.ts:1050]
-  assign update_outBase = _T_76; // @[accel/engine/engine.ts:1051]
-  assign update_outStride = out_stride; // @[accel/engine/engine.ts:1052]
-  assign update_rid_valid = ridUQ_deq_valid; // @[accel/engine/engine.ts:1053]
-  assign update_rid = ridUQ_deq_bits[31:0]; // @[accel/engine/engine.ts:1054]
-  assign update_rid_seg = ridUQ_deq_bits[63:32]; // @[accel/engine/engine.ts:1055]
-  assign update_grad_valid = optOn & outQ_deq_valid; // @[accel/engine/engine.ts:1179]
-  assign update_grad = outQ_deq_bits[511:0]; // @[accel/engine/engine.ts:1180]
-  assign update_upd_valid = updBeatQ_deq_valid; // @[accel/engine/engine.ts:1057]
-  assign update_upd = updBeatQ_deq_bits; // @[accel/engine/engine.ts:1058]
-  assign update_hdr_ready = updHdrOk; // @[accel/engine/engine.ts:1085]
-  assign update_wd_ready = (wGo & (wSrc == 3'h3)) & ~err; // @[accel/engine/engine.ts:1183]
-  assign update_sd_ready = (wGo & (wSrc == 3'h4)) & ~err; // @[accel/engine/engine.ts:1184]
-  assign pkQ_enq_valid = pkPush; // @[accel/engine/engine.ts:1087]
-  assign pkQ_enq_bits = {pkNextStrb, pkNextData}; // @[accel/engine/engine.ts:1088]
-  assign pkQ_deq_ready = err | (wGo & (wSrc == 3'h2)); // @[accel/engine/engine.ts:1182]
-  assign lenQ_enq_valid = awGo; // @[accel/engine/engine.ts:1146]
-  assign lenQ_enq_bits = {curOwSrc, _T_78[7:0]}; // @[accel/engine/engine.ts:1151]
-  assign lenQ_deq_ready = wGo & burstEnd; // @[accel/engine/engine.ts:1177]
-  assign awAddrQ_enq_valid = awGo; // @[accel/engine/engine.ts:1149]
-  assign awAddrQ_enq_bits = {curOwWord, 6'h0}; // @[accel/engine/engine.ts:1150]
-  assign awAddrQ_deq_ready = bFire; // @[accel/engine/engine.ts:1209]
+  assign metaQ_enq_valid = emptyGo | (rowTake & (curFk == 2'h0)); // @[accel/engine/engine.ts:543]
+  assign metaQ_enq_bits = {tok_arb_out_bits[197], tok_arb_out_bits[196], tok_arb_out_bits[195], tok_arb_out_bits[194:192], tok_arb_out_bits[191:160], tok_arb_out_bits[159:128], tok_arb_out_bits[127:96], tok_arb_out_bits[95:64]}; // @[accel/engine/engine.ts:557]
+  assign metaQ_deq_ready = err | (redGo & isRowEnd); // @[accel/engine/engine.ts:925]
+  assign ridUQ_enq_valid = unfused ? emTake : segOut; // @[accel/engine/engine.ts:840]
+  assign ridUQ_enq_bits = unfused ? {updU, rid_unpack_value} : {tok_arb_out_bits[191:160], tok_arb_out_bits[31:0]}; // @[accel/engine/engine.ts:841]
+  assign ridUQ_deq_ready = err | update_rid_ready; // @[accel/engine/engine.ts:1060]
+  assign dataQ_enq_valid = rdPending; // @[accel/engine/engine.ts:654]
+  assign dataQ_enq_bits = {rdKind, robData}; // @[accel/engine/engine.ts:655]
+  assign dataQ_deq_ready = err ? 1'b1 : ((dKind == 3'h0) ? offBeatQ_enq_ready : ((dKind == 3'h1) ? idxBeatQ_enq_ready : ((dKind == 3'h3) ? pswBeatQ_enq_ready : ((dKind == 3'h4) ? argBeatQ_enq_ready : ((dKind == 3'h5) ? 1'b1 : ((dKind == 3'h6) ? ridBeatQ_enq_ready : ((dKind == 3'h7) ? updBeatQ_enq_ready : rowBeatReady))))))); // @[accel/engine/engine.ts:683]
+  assign offBeatQ_enq_valid = dataQ_deq_valid & (dKind == 3'h0); // @[accel/engine/engine.ts:662]
+  assign offBeatQ_enq_bits = dData; // @[accel/engine/engine.ts:663]
+  assign offBeatQ_deq_ready = err | (off_unpack_pop & off_unpack_beat_done); // @[accel/engine/engine.ts:704]
+  assign idxBeatQ_enq_valid = dataQ_deq_valid & (dKind == 3'h1); // @[accel/engine/engine.ts:664]
+  assign idxBeatQ_enq_bits = dData; // @[accel/engine/engine.ts:665]
+  assign idxBeatQ_deq_ready = err | (idx_unpack_pop & idx_unpack_beat_done); // @[accel/engine/engine.ts:704]
+  assign pswBeatQ_enq_valid = dataQ_deq_valid & (dKind == 3'h3); // @[accel/engine/engine.ts:667]
+  assign pswBeatQ_enq_bits = dData; // @[accel/engine/engine.ts:668]
+  assign pswBeatQ_deq_ready = err | (psw_unpack_pop & psw_unpack_beat_done); // @[accel/engine/engine.ts:704]
+  assign argBeatQ_enq_valid = dataQ_deq_valid & (dKind == 3'h4); // @[accel/engine/engine.ts:671]
+  assign argBeatQ_enq_bits = dData; // @[accel/engine/engine.ts:672]
+  assign argBeatQ_deq_ready = err | ((redGo & ~mEmpty) & maskEn); // @[accel/engine/engine.ts:924]
+  assign ridBeatQ_enq_valid = dataQ_deq_valid & (dKind == 3'h6); // @[accel/engine/engine.ts:674]
+  assign ridBeatQ_enq_bits = dData; // @[accel/engine/engine.ts:675]
+  assign ridBeatQ_deq_ready = err | (rid_unpack_pop & rid_unpack_beat_done); // @[accel/engine/engine.ts:704]
+  assign updBeatQ_enq_valid = dataQ_deq_valid & (dKind == 3'h7); // @[accel/engine/engine.ts:677]
+  assign updBeatQ_enq_bits = dData; // @[accel/engine/engine.ts:678]
+  assign updBeatQ_deq_ready = err | update_upd_ready; // @[accel/engine/engine.ts:1063]
+  assign ridPQ_enq_valid = entry & gradRowsOut; // @[accel/engine/engine.ts:842]
+  assign ridPQ_enq_bits = rid_unpack_value; // @[accel/engine/engine.ts:843]
+  assign ridPQ_deq_ready = err | pkTake; // @[accel/engine/engine.ts:1088]
+  assign outQ_enq_valid = isMean ? fin_valid_11 : (red_valid_5 & red_last_5); // @[accel/engine/engine.ts:1032]
+  assign outQ_enq_bits = isMean ? {fin_end_11, meanOut} : {red_row_end_5, sum}; // @[accel/engine/engine.ts:1033]
+  assign outQ_deq_ready = err | (optOn ? update_grad_ready : (wGo & (wSrc == 3'h0))); // @[accel/engine/engine.ts:1182]
+  assign awBagQ_enq_valid = (redGo & needAw) & ~optOn; // @[accel/engine/engine.ts:928]
+  assign awBagQ_enq_bits = mBag; // @[accel/engine/engine.ts:929]
+  assign awBagQ_deq_ready = err | (((awGo & owFromQ) & fromBag) & (~argEn | owArg)); // @[accel/engine/engine.ts:1138]
+  assign hq_enq_valid = update_hdr_valid | pkPush; // @[accel/engine/engine.ts:1106]
+  assign hq_enq_bits = update_hdr_valid ? {update_hdr_state ? 3'h4 : 3'h3, update_hdr_beats, update_hdr_word} : {3'h2, 4'h1, pkWord}; // @[accel/engine/engine.ts:1107]
+  assign hq_deq_ready = err | ((awGo & owFromQ) & ~fromBag); // @[accel/engine/engine.ts:1139]
+  assign argQ_enq_valid = (red_valid_5 & red_last_5) & argEn; // @[accel/engine/engine.ts:993]
+  assign argQ_enq_bits = {red_row_end_5, argmax_next}; // @[accel/engine/engine.ts:994]
+  assign argQ_deq_ready = err | (wGo & (wSrc == 3'h1)); // @[accel/engine/engine.ts:1185]
+  assign lane_mul_0_in_valid = redGo & ~scale_one; // @[accel/engine/engine.ts:957]
+  assign lane_mul_0_a = termsIn; // @[accel/engine/engine.ts:958]
+  assign lane_mul_0_b = mScale; // @[accel/engine/engine.ts:959]
+  assign lane_mul_1_in_valid = redGo & ~scale_one; // @[accel/engine/engine.ts:957]
+  assign lane_mul_1_a = termsIn_1; // @[accel/engine/engine.ts:958]
+  assign lane_mul_1_b = mScale; // @[accel/engine/engine.ts:959]
+  assign lane_mul_2_in_valid = redGo & ~scale_one; // @[accel/engine/engine.ts:957]
+  assign lane_mul_2_a = termsIn_2; // @[accel/engine/engine.ts:958]
+  assign lane_mul_2_b = mScale; // @[accel/engine/engine.ts:959]
+  assign lane_mul_3_in_valid = redGo & ~scale_one; // @[accel/engine/engine.ts:957]
+  assign lane_mul_3_a = termsIn_3; // @[accel/engine/engine.ts:958]
+  assign lane_mul_3_b = mScale; // @[accel/engine/engine.ts:959]
+  assign lane_mul_4_in_valid = redGo & ~scale_one; // @[accel/engine/engine.ts:957]
+  assign lane_mul_4_a = termsIn_4; // @[accel/engine/engine.ts:958]
+  assign lane_mul_4_b = mScale; // @[accel/engine/engine.ts:959]
+  assign lane_mul_5_in_valid = redGo & ~scale_one; // @[accel/engine/engine.ts:957]
+  assign lane_mul_5_a = termsIn_5; // @[accel/engine/engine.ts:958]
+  assign lane_mul_5_b = mScale; // @[accel/engine/engine.ts:959]
+  assign lane_mul_6_in_valid = redGo & ~scale_one; // @[accel/engine/engine.ts:957]
+  assign lane_mul_6_a = termsIn_6; // @[accel/engine/engine.ts:958]
+  assign lane_mul_6_b = mScale; // @[accel/engine/engine.ts:959]
+  assign lane_mul_7_in_valid = redGo & ~scale_one; // @[accel/engine/engine.ts:957]
+  assign lane_mul_7_a = termsIn_7; // @[accel/engine/engine.ts:958]
+  assign lane_mul_7_b = mScale; // @[accel/engine/engine.ts:959]
+  assign lane_mul_8_in_valid = redGo & ~scale_one; // @[accel/engine/engine.ts:957]
+  assign lane_mul_8_a = termsIn_8; // @[accel/engine/engine.ts:958]
+  assign lane_mul_8_b = mScale; // @[accel/engine/engine.ts:959]
+  assign lane_mul_9_in_valid = redGo & ~scale_one; // @[accel/engine/engine.ts:957]
+  assign lane_mul_9_a = termsIn_9; // @[accel/engine/engine.ts:958]
+  assign lane_mul_9_b = mScale; // @[accel/engine/engine.ts:959]
+  assign lane_mul_10_in_valid = redGo & ~scale_one; // @[accel/engine/engine.ts:957]
+  assign lane_mul_10_a = termsIn_10; // @[accel/engine/engine.ts:958]
+  assign lane_mul_10_b = mScale; // @[accel/engine/engine.ts:959]
+  assign lane_mul_11_in_valid = redGo & ~scale_one; // @[accel/engine/engine.ts:957]
+  assign lane_mul_11_a = termsIn_11; // @[accel/engine/engine.ts:958]
+  assign lane_mul_11_b = mScale; // @[accel/engine/engine.ts:959]
+  assign lane_mul_12_in_valid = redGo & ~scale_one; // @[accel/engine/engine.ts:957]
+  assign lane_mul_12_a = termsIn_12; // @[accel/engine/engine.ts:958]
+  assign lane_mul_12_b = mScale; // @[accel/engine/engine.ts:959]
+  assign lane_mul_13_in_valid = redGo & ~scale_one; // @[accel/engine/engine.ts:957]
+  assign lane_mul_13_a = termsIn_13; // @[accel/engine/engine.ts:958]
+  assign lane_mul_13_b = mScale; // @[accel/engine/engine.ts:959]
+  assign lane_mul_14_in_valid = redGo & ~scale_one; // @[accel/engine/engine.ts:957]
+  assign lane_mul_14_a = termsIn_14; // @[accel/engine/engine.ts:958]
+  assign lane_mul_14_b = mScale; // @[accel/engine/engine.ts:959]
+  assign lane_mul_15_in_valid = redGo & ~scale_one; // @[accel/engine/engine.ts:957]
+  assign lane_mul_15_a = termsIn_15; // @[accel/engine/engine.ts:958]
+  assign lane_mul_15_b = mScale; // @[accel/engine/engine.ts:959]
+  assign lane_add_0_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:973]
+  assign lane_add_0_a = red_first_2 ? 32'h0 : accRd[31:0]; // @[accel/engine/engine.ts:974]
+  assign lane_add_0_b = term_0; // @[accel/engine/engine.ts:975]
+  assign lane_add_0_sub = 1'b0; // @[accel/engine/engine.ts:976]
+  assign lane_max_0_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:978]
+  assign lane_max_0_a = red_first_2 ? term_0 : accRd[31:0]; // @[accel/engine/engine.ts:979]
+  assign lane_max_0_b = term_0; // @[accel/engine/engine.ts:980]
+  assign lane_add_1_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:973]
+  assign lane_add_1_a = red_first_2 ? 32'h0 : accRd[63:32]; // @[accel/engine/engine.ts:974]
+  assign lane_add_1_b = term_1; // @[accel/engine/engine.ts:975]
+  assign lane_add_1_sub = 1'b0; // @[accel/engine/engine.ts:976]
+  assign lane_max_1_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:978]
+  assign lane_max_1_a = red_first_2 ? term_1 : accRd[63:32]; // @[accel/engine/engine.ts:979]
+  assign lane_max_1_b = term_1; // @[accel/engine/engine.ts:980]
+  assign lane_add_2_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:973]
+  assign lane_add_2_a = red_first_2 ? 32'h0 : accRd[95:64]; // @[accel/engine/engine.ts:974]
+  assign lane_add_2_b = term_2; // @[accel/engine/engine.ts:975]
+  assign lane_add_2_sub = 1'b0; // @[accel/engine/engine.ts:976]
+  assign lane_max_2_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:978]
+  assign lane_max_2_a = red_first_2 ? term_2 : accRd[95:64]; // @[accel/engine/engine.ts:979]
+  assign lane_max_2_b = term_2; // @[accel/engine/engine.ts:980]
+  assign lane_add_3_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:973]
+  assign lane_add_3_a = red_first_2 ? 32'h0 : accRd[127:96]; // @[accel/engine/engine.ts:974]
+  assign lane_add_3_b = term_3; // @[accel/engine/engine.ts:975]
+  assign lane_add_3_sub = 1'b0; // @[accel/engine/engine.ts:976]
+  assign lane_max_3_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:978]
+  assign lane_max_3_a = red_first_2 ? term_3 : accRd[127:96]; // @[accel/engine/engine.ts:979]
+  assign lane_max_3_b = term_3; // @[accel/engine/engine.ts:980]
+  assign lane_add_4_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:973]
+  assign lane_add_4_a = red_first_2 ? 32'h0 : accRd[159:128]; // @[accel/engine/engine.ts:974]
+  assign lane_add_4_b = term_4; // @[accel/engine/engine.ts:975]
+  assign lane_add_4_sub = 1'b0; // @[accel/engine/engine.ts:976]
+  assign lane_max_4_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:978]
+  assign lane_max_4_a = red_first_2 ? term_4 : accRd[159:128]; // @[accel/engine/engine.ts:979]
+  assign lane_max_4_b = term_4; // @[accel/engine/engine.ts:980]
+  assign lane_add_5_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:973]
+  assign lane_add_5_a = red_first_2 ? 32'h0 : accRd[191:160]; // @[accel/engine/engine.ts:974]
+  assign lane_add_5_b = term_5; // @[accel/engine/engine.ts:975]
+  assign lane_add_5_sub = 1'b0; // @[accel/engine/engine.ts:976]
+  assign lane_max_5_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:978]
+  assign lane_max_5_a = red_first_2 ? term_5 : accRd[191:160]; // @[accel/engine/engine.ts:979]
+  assign lane_max_5_b = term_5; // @[accel/engine/engine.ts:980]
+  assign lane_add_6_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:973]
+  assign lane_add_6_a = red_first_2 ? 32'h0 : accRd[223:192]; // @[accel/engine/engine.ts:974]
+  assign lane_add_6_b = term_6; // @[accel/engine/engine.ts:975]
+  assign lane_add_6_sub = 1'b0; // @[accel/engine/engine.ts:976]
+  assign lane_max_6_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:978]
+  assign lane_max_6_a = red_first_2 ? term_6 : accRd[223:192]; // @[accel/engine/engine.ts:979]
+  assign lane_max_6_b = term_6; // @[accel/engine/engine.ts:980]
+  assign lane_add_7_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:973]
+  assign lane_add_7_a = red_first_2 ? 32'h0 : accRd[255:224]; // @[accel/engine/engine.ts:974]
+  assign lane_add_7_b = term_7; // @[accel/engine/engine.ts:975]
+  assign lane_add_7_sub = 1'b0; // @[accel/engine/engine.ts:976]
+  assign lane_max_7_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:978]
+  assign lane_max_7_a = red_first_2 ? term_7 : accRd[255:224]; // @[accel/engine/engine.ts:979]
+  assign lane_max_7_b = term_7; // @[accel/engine/engine.ts:980]
+  assign lane_add_8_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:973]
+  assign lane_add_8_a = red_first_2 ? 32'h0 : accRd[287:256]; // @[accel/engine/engine.ts:974]
+  assign lane_add_8_b = term_8; // @[accel/engine/engine.ts:975]
+  assign lane_add_8_sub = 1'b0; // @[accel/engine/engine.ts:976]
+  assign lane_max_8_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:978]
+  assign lane_max_8_a = red_first_2 ? term_8 : accRd[287:256]; // @[accel/engine/engine.ts:979]
+  assign lane_max_8_b = term_8; // @[accel/engine/engine.ts:980]
+  assign lane_add_9_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:973]
+  assign lane_add_9_a = red_first_2 ? 32'h0 : accRd[319:288]; // @[accel/engine/engine.ts:974]
+  assign lane_add_9_b = term_9; // @[accel/engine/engine.ts:975]
+  assign lane_add_9_sub = 1'b0; // @[accel/engine/engine.ts:976]
+  assign lane_max_9_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:978]
+  assign lane_max_9_a = red_first_2 ? term_9 : accRd[319:288]; // @[accel/engine/engine.ts:979]
+  assign lane_max_9_b = term_9; // @[accel/engine/engine.ts:980]
+  assign lane_add_10_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:973]
+  assign lane_add_10_a = red_first_2 ? 32'h0 : accRd[351:320]; // @[accel/engine/engine.ts:974]
+  assign lane_add_10_b = term_10; // @[accel/engine/engine.ts:975]
+  assign lane_add_10_sub = 1'b0; // @[accel/engine/engine.ts:976]
+  assign lane_max_10_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:978]
+  assign lane_max_10_a = red_first_2 ? term_10 : accRd[351:320]; // @[accel/engine/engine.ts:979]
+  assign lane_max_10_b = term_10; // @[accel/engine/engine.ts:980]
+  assign lane_add_11_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:973]
+  assign lane_add_11_a = red_first_2 ? 32'h0 : accRd[383:352]; // @[accel/engine/engine.ts:974]
+  assign lane_add_11_b = term_11; // @[accel/engine/engine.ts:975]
+  assign lane_add_11_sub = 1'b0; // @[accel/engine/engine.ts:976]
+  assign lane_max_11_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:978]
+  assign lane_max_11_a = red_first_2 ? term_11 : accRd[383:352]; // @[accel/engine/engine.ts:979]
+  assign lane_max_11_b = term_11; // @[accel/engine/engine.ts:980]
+  assign lane_add_12_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:973]
+  assign lane_add_12_a = red_first_2 ? 32'h0 : accRd[415:384]; // @[accel/engine/engine.ts:974]
+  assign lane_add_12_b = term_12; // @[accel/engine/engine.ts:975]
+  assign lane_add_12_sub = 1'b0; // @[accel/engine/engine.ts:976]
+  assign lane_max_12_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:978]
+  assign lane_max_12_a = red_first_2 ? term_12 : accRd[415:384]; // @[accel/engine/engine.ts:979]
+  assign lane_max_12_b = term_12; // @[accel/engine/engine.ts:980]
+  assign lane_add_13_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:973]
+  assign lane_add_13_a = red_first_2 ? 32'h0 : accRd[447:416]; // @[accel/engine/engine.ts:974]
+  assign lane_add_13_b = term_13; // @[accel/engine/engine.ts:975]
+  assign lane_add_13_sub = 1'b0; // @[accel/engine/engine.ts:976]
+  assign lane_max_13_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:978]
+  assign lane_max_13_a = red_first_2 ? term_13 : accRd[447:416]; // @[accel/engine/engine.ts:979]
+  assign lane_max_13_b = term_13; // @[accel/engine/engine.ts:980]
+  assign lane_add_14_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:973]
+  assign lane_add_14_a = red_first_2 ? 32'h0 : accRd[479:448]; // @[accel/engine/engine.ts:974]
+  assign lane_add_14_b = term_14; // @[accel/engine/engine.ts:975]
+  assign lane_add_14_sub = 1'b0; // @[accel/engine/engine.ts:976]
+  assign lane_max_14_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:978]
+  assign lane_max_14_a = red_first_2 ? term_14 : accRd[479:448]; // @[accel/engine/engine.ts:979]
+  assign lane_max_14_b = term_14; // @[accel/engine/engine.ts:980]
+  assign lane_add_15_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:973]
+  assign lane_add_15_a = red_first_2 ? 32'h0 : accRd[511:480]; // @[accel/engine/engine.ts:974]
+  assign lane_add_15_b = term_15; // @[accel/engine/engine.ts:975]
+  assign lane_add_15_sub = 1'b0; // @[accel/engine/engine.ts:976]
+  assign lane_max_15_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:978]
+  assign lane_max_15_a = red_first_2 ? term_15 : accRd[511:480]; // @[accel/engine/engine.ts:979]
+  assign lane_max_15_b = term_15; // @[accel/engine/engine.ts:980]
+  assign nConv_in_valid = finIn; // @[accel/engine/engine.ts:1002]
+  assign nConv_a = red_n_5; // @[accel/engine/engine.ts:1003]
+  assign lane_div_0_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:1025]
+  assign lane_div_0_a = d2[31:0]; // @[accel/engine/engine.ts:1026]
+  assign lane_div_0_b = nConv_y; // @[accel/engine/engine.ts:1027]
+  assign lane_div_1_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:1025]
+  assign lane_div_1_a = d2[63:32]; // @[accel/engine/engine.ts:1026]
+  assign lane_div_1_b = nConv_y; // @[accel/engine/engine.ts:1027]
+  assign lane_div_2_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:1025]
+  assign lane_div_2_a = d2[95:64]; // @[accel/engine/engine.ts:1026]
+  assign lane_div_2_b = nConv_y; // @[accel/engine/engine.ts:1027]
+  assign lane_div_3_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:1025]
+  assign lane_div_3_a = d2[127:96]; // @[accel/engine/engine.ts:1026]
+  assign lane_div_3_b = nConv_y; // @[accel/engine/engine.ts:1027]
+  assign lane_div_4_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:1025]
+  assign lane_div_4_a = d2[159:128]; // @[accel/engine/engine.ts:1026]
+  assign lane_div_4_b = nConv_y; // @[accel/engine/engine.ts:1027]
+  assign lane_div_5_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:1025]
+  assign lane_div_5_a = d2[191:160]; // @[accel/engine/engine.ts:1026]
+  assign lane_div_5_b = nConv_y; // @[accel/engine/engine.ts:1027]
+  assign lane_div_6_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:1025]
+  assign lane_div_6_a = d2[223:192]; // @[accel/engine/engine.ts:1026]
+  assign lane_div_6_b = nConv_y; // @[accel/engine/engine.ts:1027]
+  assign lane_div_7_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:1025]
+  assign lane_div_7_a = d2[255:224]; // @[accel/engine/engine.ts:1026]
+  assign lane_div_7_b = nConv_y; // @[accel/engine/engine.ts:1027]
+  assign lane_div_8_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:1025]
+  assign lane_div_8_a = d2[287:256]; // @[accel/engine/engine.ts:1026]
+  assign lane_div_8_b = nConv_y; // @[accel/engine/engine.ts:1027]
+  assign lane_div_9_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:1025]
+  assign lane_div_9_a = d2[319:288]; // @[accel/engine/engine.ts:1026]
+  assign lane_div_9_b = nConv_y; // @[accel/engine/engine.ts:1027]
+  assign lane_div_10_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:1025]
+  assign lane_div_10_a = d2[351:320]; // @[accel/engine/engine.ts:1026]
+  assign lane_div_10_b = nConv_y; // @[accel/engine/engine.ts:1027]
+  assign lane_div_11_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:1025]
+  assign lane_div_11_a = d2[383:352]; // @[accel/engine/engine.ts:1026]
+  assign lane_div_11_b = nConv_y; // @[accel/engine/engine.ts:1027]
+  assign lane_div_12_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:1025]
+  assign lane_div_12_a = d2[415:384]; // @[accel/engine/engine.ts:1026]
+  assign lane_div_12_b = nConv_y; // @[accel/engine/engine.ts:1027]
+  assign lane_div_13_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:1025]
+  assign lane_div_13_a = d2[447:416]; // @[accel/engine/engine.ts:1026]
+  assign lane_div_13_b = nConv_y; // @[accel/engine/engine.ts:1027]
+  assign lane_div_14_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:1025]
+  assign lane_div_14_a = d2[479:448]; // @[accel/engine/engine.ts:1026]
+  assign lane_div_14_b = nConv_y; // @[accel/engine/engine.ts:1027]
+  assign lane_div_15_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:1025]
+  assign lane_div_15_a = d2[511:480]; // @[accel/engine/engine.ts:1026]
+  assign lane_div_15_b = nConv_y; // @[accel/engine/engine.ts:1027]
+  assign update_start = opStart; // @[accel/engine/engine.ts:1243]
+  assign update_flush = err; // @[accel/engine/engine.ts:1043]
+  assign update_opt_1 = opt; // @[accel/engine/engine.ts:1044]
+  assign update_keepGrad = keepGrad; // @[accel/engine/engine.ts:1045]
+  assign update_unfused_1 = unfused; // @[accel/engine/engine.ts:1046]
+  assign update_dim = dim[15:0]; // @[accel/engine/engine.ts:1047]
+  assign update_rowBeats = rowBeats; // @[accel/engine/engine.ts:1048]
+  assign update_tailStrb = tailStrb; // @[accel/engine/engine.ts:1049]
+  assign update_lr = lr; // @[accel/engine/engine.ts:1050]
+  assign update_eps = eps; // @[accel/engine/engine.ts:1051]
+  assign update_weightBase = weight_lo; // @[accel/engine/engine.ts:1052]
+  assign update_stateBase = state_lo; // @[accel/engine/engine.ts:1053]
+  assign update_rowStride = weight_stride; // @[accel/engine/engine.ts:1054]
+  assign update_outBase = _T_76; // @[accel/engine/engine.ts:1055]
+  assign update_outStride = out_stride; // @[accel/engine/engine.ts:1056]
+  assign update_rid_valid = ridUQ_deq_valid; // @[accel/engine/engine.ts:1057]
+  assign update_rid = ridUQ_deq_bits[31:0]; // @[accel/engine/engine.ts:1058]
+  assign update_rid_seg = ridUQ_deq_bits[63:32]; // @[accel/engine/engine.ts:1059]
+  assign update_grad_valid = optOn & outQ_deq_valid; // @[accel/engine/engine.ts:1183]
+  assign update_grad = outQ_deq_bits[511:0]; // @[accel/engine/engine.ts:1184]
+  assign update_upd_valid = updBeatQ_deq_valid; // @[accel/engine/engine.ts:1061]
+  assign update_upd = updBeatQ_deq_bits; // @[accel/engine/engine.ts:1062]
+  assign update_hdr_ready = updHdrOk; // @[accel/engine/engine.ts:1089]
+  assign update_wd_ready = (wGo & (wSrc == 3'h3)) & ~err; // @[accel/engine/engine.ts:1187]
+  assign update_sd_ready = (wGo & (wSrc == 3'h4)) & ~err; // @[accel/engine/engine.ts:1188]
+  assign pkQ_enq_valid = pkPush; // @[accel/engine/engine.ts:1091]
+  assign pkQ_enq_bits = {pkNextStrb, pkNextData}; // @[accel/engine/engine.ts:1092]
+  assign pkQ_deq_ready = err | (wGo & (wSrc == 3'h2)); // @[accel/engine/engine.ts:1186]
+  assign lenQ_enq_valid = awGo; // @[accel/engine/engine.ts:1150]
+  assign lenQ_enq_bits = {curOwSrc, _T_78[7:0]}; // @[accel/engine/engine.ts:1155]
+  assign lenQ_deq_ready = wGo & burstEnd; // @[accel/engine/engine.ts:1181]
+  assign awAddrQ_enq_valid = awGo; // @[accel/engine/engine.ts:1153]
+  assign awAddrQ_enq_bits = {curOwWord, 6'h0}; // @[accel/engine/engine.ts:1154]
+  assign awAddrQ_deq_ready = bFire; // @[accel/engine/engine.ts:1213]
   assign s_axi_lite_awready = wfire; // @[accel/engine/engine.ts:243]
   assign s_axi_lite_wready = wfire; // @[accel/engine/engine.ts:243]
   assign s_axi_lite_bresp = 2'h0; // @[accel/engine/engine.ts:243]
@@ -3632,43 +3634,43 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
   assign s_axi_lite_rdata = rdata; // @[accel/engine/engine.ts:243]
   assign s_axi_lite_rresp = 2'h0; // @[accel/engine/engine.ts:243]
   assign s_axi_lite_rvalid = rvalid; // @[accel/engine/engine.ts:243]
-  assign m_axi_awid = 8'h0; // @[accel/engine/engine.ts:1155]
-  assign m_axi_awaddr = awAddr; // @[accel/engine/engine.ts:1153]
-  assign m_axi_awlen = awLen; // @[accel/engine/engine.ts:1154]
-  assign m_axi_awsize = 3'h6; // @[accel/engine/engine.ts:1156]
-  assign m_axi_awburst = 2'h1; // @[accel/engine/engine.ts:1157]
-  assign m_axi_awlock = 1'b0; // @[accel/engine/engine.ts:1158]
-  assign m_axi_awcache = 4'h3; // @[accel/engine/engine.ts:1159]
-  assign m_axi_awprot = 3'h0; // @[accel/engine/engine.ts:1160]
-  assign m_axi_awqos = 4'h0; // @[accel/engine/engine.ts:1161]
-  assign m_axi_awvalid = awValid; // @[accel/engine/engine.ts:1152]
-  assign m_axi_wdata = wData; // @[accel/engine/engine.ts:1200]
-  assign m_axi_wstrb = wStrb; // @[accel/engine/engine.ts:1201]
-  assign m_axi_wlast = wLast; // @[accel/engine/engine.ts:1202]
-  assign m_axi_wvalid = wValid; // @[accel/engine/engine.ts:1199]
-  assign m_axi_bready = bReady; // @[accel/engine/engine.ts:1205]
-  assign m_axi_arid = arId; // @[accel/engine/engine.ts:596]
-  assign m_axi_araddr = arAddr; // @[accel/engine/engine.ts:594]
-  assign m_axi_arlen = arLen; // @[accel/engine/engine.ts:595]
-  assign m_axi_arsize = 3'h6; // @[accel/engine/engine.ts:597]
-  assign m_axi_arburst = 2'h1; // @[accel/engine/engine.ts:598]
-  assign m_axi_arlock = 1'b0; // @[accel/engine/engine.ts:599]
-  assign m_axi_arcache = 4'h3; // @[accel/engine/engine.ts:600]
-  assign m_axi_arprot = 3'h0; // @[accel/engine/engine.ts:601]
-  assign m_axi_arqos = 4'h0; // @[accel/engine/engine.ts:602]
-  assign m_axi_arvalid = arValid; // @[accel/engine/engine.ts:593]
-  assign m_axi_rready = rReady; // @[accel/engine/engine.ts:614]
+  assign m_axi_awid = 8'h0; // @[accel/engine/engine.ts:1159]
+  assign m_axi_awaddr = awAddr; // @[accel/engine/engine.ts:1157]
+  assign m_axi_awlen = awLen; // @[accel/engine/engine.ts:1158]
+  assign m_axi_awsize = 3'h6; // @[accel/engine/engine.ts:1160]
+  assign m_axi_awburst = 2'h1; // @[accel/engine/engine.ts:1161]
+  assign m_axi_awlock = 1'b0; // @[accel/engine/engine.ts:1162]
+  assign m_axi_awcache = 4'h3; // @[accel/engine/engine.ts:1163]
+  assign m_axi_awprot = 3'h0; // @[accel/engine/engine.ts:1164]
+  assign m_axi_awqos = 4'h0; // @[accel/engine/engine.ts:1165]
+  assign m_axi_awvalid = awValid; // @[accel/engine/engine.ts:1156]
+  assign m_axi_wdata = wData; // @[accel/engine/engine.ts:1204]
+  assign m_axi_wstrb = wStrb; // @[accel/engine/engine.ts:1205]
+  assign m_axi_wlast = wLast; // @[accel/engine/engine.ts:1206]
+  assign m_axi_wvalid = wValid; // @[accel/engine/engine.ts:1203]
+  assign m_axi_bready = bReady; // @[accel/engine/engine.ts:1209]
+  assign m_axi_arid = arId; // @[accel/engine/engine.ts:600]
+  assign m_axi_araddr = arAddr; // @[accel/engine/engine.ts:598]
+  assign m_axi_arlen = arLen; // @[accel/engine/engine.ts:599]
+  assign m_axi_arsize = 3'h6; // @[accel/engine/engine.ts:601]
+  assign m_axi_arburst = 2'h1; // @[accel/engine/engine.ts:602]
+  assign m_axi_arlock = 1'b0; // @[accel/engine/engine.ts:603]
+  assign m_axi_arcache = 4'h3; // @[accel/engine/engine.ts:604]
+  assign m_axi_arprot = 3'h0; // @[accel/engine/engine.ts:605]
+  assign m_axi_arqos = 4'h0; // @[accel/engine/engine.ts:606]
+  assign m_axi_arvalid = arValid; // @[accel/engine/engine.ts:597]
+  assign m_axi_rready = rReady; // @[accel/engine/engine.ts:618]
   assign irq = done; // @[accel/engine/engine.ts:264]
-  assign slotLen_rd0 = slotLen[headSlot]; // @[accel/engine/engine.ts:632]
-  assign slotKind_rd0 = slotKind[headSlot]; // @[accel/engine/engine.ts:633]
-  assign robRcv_rd0 = robRcv[tailSlot]; // @[accel/engine/engine.ts:574]
-  assign robRcv_rd1 = robRcv[rSlot]; // @[accel/engine/engine.ts:617]
-  assign robRcv_rd2 = robRcv[headSlot]; // @[accel/engine/engine.ts:631]
-  assign robBase_rd0 = robBase[rSlot]; // @[accel/engine/engine.ts:618]
-  assign robBase_rd1 = robBase[headSlot]; // @[accel/engine/engine.ts:631]
-  assign rErrAddr = slotAddr[rSlot]; // @[accel/engine/engine.ts:1210]
-  assign acc_rd0 = acc[{red_slot_2, red_beat_2}]; // @[accel/engine/engine.ts:965]
-  assign argMem_rd0 = argMem[{red_slot_5, red_beat_5}]; // @[accel/engine/engine.ts:987]
+  assign slotLen_rd0 = slotLen[headSlot]; // @[accel/engine/engine.ts:636]
+  assign slotKind_rd0 = slotKind[headSlot]; // @[accel/engine/engine.ts:637]
+  assign robRcv_rd0 = robRcv[tailSlot]; // @[accel/engine/engine.ts:578]
+  assign robRcv_rd1 = robRcv[rSlot]; // @[accel/engine/engine.ts:621]
+  assign robRcv_rd2 = robRcv[headSlot]; // @[accel/engine/engine.ts:635]
+  assign robBase_rd0 = robBase[rSlot]; // @[accel/engine/engine.ts:622]
+  assign robBase_rd1 = robBase[headSlot]; // @[accel/engine/engine.ts:635]
+  assign rErrAddr = slotAddr[rSlot]; // @[accel/engine/engine.ts:1214]
+  assign acc_rd0 = acc[{red_slot_2, red_beat_2}]; // @[accel/engine/engine.ts:969]
+  assign argMem_rd0 = argMem[{red_slot_5, red_beat_5}]; // @[accel/engine/engine.ts:991]
 
   always @(posedge aclk) begin
     if (!aresetn) begin
@@ -3779,326 +3781,326 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
       ridWord <= 26'h0; // @[accel/engine/engine.ts:469]
       ridLeft <= 30'h0; // @[accel/engine/engine.ts:470]
       ridRes <= 7'h0; // @[accel/engine/engine.ts:471]
-      longBag <= 1'b0; // @[accel/engine/engine.ts:487]
+      longBag <= 1'b0; // @[accel/engine/engine.ts:491]
       prio_slot <= 3'h0; // @[accel/engine/interleave.ts:125]
       spill_prio <= 1'b0; // @[accel/engine/interleave.ts:127]
       prio_wait <= 2'h0; // @[accel/engine/interleave.ts:154]
-      rowWord <= 26'h0; // @[accel/engine/engine.ts:496]
-      rowLeft <= 4'h0; // @[accel/engine/engine.ts:497]
-      fPh <= 2'h0; // @[accel/engine/engine.ts:506]
-      fRid <= 32'h0; // @[accel/engine/engine.ts:507]
-      argDone <= 1'b0; // @[accel/engine/engine.ts:511]
-      rowIsArg <= 1'b0; // @[accel/engine/engine.ts:512]
-      rowFk <= 2'h0; // @[accel/engine/engine.ts:520]
-      updRes <= 10'h0; // @[accel/engine/engine.ts:532]
-      lfsr <= 16'hace1; // @[accel/engine/engine.ts:610]
-      headSlot <= 8'h0; // @[accel/engine/engine.ts:627]
-      dBeat <= 3'h0; // @[accel/engine/engine.ts:628]
-      rdPending <= 1'b0; // @[accel/engine/engine.ts:629]
-      rdKind <= 3'h0; // @[accel/engine/engine.ts:630]
-      descLoaded <= 1'b0; // @[accel/engine/engine.ts:684]
-      off_unpack_left <= 33'h0; // @[accel/engine/engine.ts:688]
-      off_unpack_lane <= 4'h0; // @[accel/engine/engine.ts:689]
-      idx_unpack_left <= 33'h0; // @[accel/engine/engine.ts:688]
-      idx_unpack_lane <= 4'h0; // @[accel/engine/engine.ts:689]
-      psw_unpack_left <= 33'h0; // @[accel/engine/engine.ts:688]
-      psw_unpack_lane <= 4'h0; // @[accel/engine/engine.ts:689]
-      rid_unpack_left <= 33'h0; // @[accel/engine/engine.ts:688]
-      rid_unpack_lane <= 4'h0; // @[accel/engine/engine.ts:689]
-      bagIdx <= 32'h0; // @[accel/engine/engine.ts:724]
-      haveStart <= 1'b0; // @[accel/engine/engine.ts:725]
-      inBag <= 1'b0; // @[accel/engine/engine.ts:726]
-      cur <= 32'h0; // @[accel/engine/engine.ts:727]
-      lookLeft <= 32'h0; // @[accel/engine/engine.ts:728]
-      heldValid <= 1'b0; // @[accel/engine/engine.ts:729]
-      heldRow <= 32'h0; // @[accel/engine/engine.ts:730]
-      heldFirst <= 1'b0; // @[accel/engine/engine.ts:731]
-      heldLast <= 1'b0; // @[accel/engine/engine.ts:732]
-      heldEmpty <= 1'b0; // @[accel/engine/engine.ts:733]
-      heldScale <= 32'h0; // @[accel/engine/engine.ts:734]
-      heldSlot <= 3'h0; // @[accel/engine/engine.ts:735]
-      heldBag <= 32'h0; // @[accel/engine/engine.ts:736]
-      heldN <= 32'h0; // @[accel/engine/engine.ts:737]
-      heldPos <= 32'h0; // @[accel/engine/engine.ts:739]
-      nCount <= 32'h0; // @[accel/engine/engine.ts:740]
-      seenInBag <= 1'b0; // @[accel/engine/engine.ts:742]
-      seqSlot <= 3'h0; // @[accel/engine/engine.ts:743]
-      segRid <= 32'h0; // @[accel/engine/engine.ts:749]
-      heldRid <= 32'h0; // @[accel/engine/engine.ts:750]
-      emPh <= 2'h0; // @[accel/engine/engine.ts:828]
-      emRow <= 32'h0; // @[accel/engine/engine.ts:829]
-      updU <= 32'h0; // @[accel/engine/engine.ts:830]
-      rj <= 3'h0; // @[accel/engine/engine.ts:877]
-      red_valid_0 <= 1'b0; // @[accel/engine/engine.ts:881]
-      red_valid_1 <= 1'b0; // @[accel/engine/engine.ts:881]
-      red_valid_2 <= 1'b0; // @[accel/engine/engine.ts:881]
-      red_valid_3 <= 1'b0; // @[accel/engine/engine.ts:881]
-      red_valid_4 <= 1'b0; // @[accel/engine/engine.ts:881]
-      red_valid_5 <= 1'b0; // @[accel/engine/engine.ts:881]
-      red_slot_0 <= 3'h0; // @[accel/engine/engine.ts:882]
-      red_slot_1 <= 3'h0; // @[accel/engine/engine.ts:882]
-      red_slot_2 <= 3'h0; // @[accel/engine/engine.ts:882]
-      red_slot_3 <= 3'h0; // @[accel/engine/engine.ts:882]
-      red_slot_4 <= 3'h0; // @[accel/engine/engine.ts:882]
-      red_slot_5 <= 3'h0; // @[accel/engine/engine.ts:882]
-      red_beat_0 <= 3'h0; // @[accel/engine/engine.ts:883]
-      red_beat_1 <= 3'h0; // @[accel/engine/engine.ts:883]
-      red_beat_2 <= 3'h0; // @[accel/engine/engine.ts:883]
-      red_beat_3 <= 3'h0; // @[accel/engine/engine.ts:883]
-      red_beat_4 <= 3'h0; // @[accel/engine/engine.ts:883]
-      red_beat_5 <= 3'h0; // @[accel/engine/engine.ts:883]
-      red_last_0 <= 1'b0; // @[accel/engine/engine.ts:884]
-      red_last_1 <= 1'b0; // @[accel/engine/engine.ts:884]
-      red_last_2 <= 1'b0; // @[accel/engine/engine.ts:884]
-      red_last_3 <= 1'b0; // @[accel/engine/engine.ts:884]
-      red_last_4 <= 1'b0; // @[accel/engine/engine.ts:884]
-      red_last_5 <= 1'b0; // @[accel/engine/engine.ts:884]
-      red_row_end_0 <= 1'b0; // @[accel/engine/engine.ts:885]
-      red_row_end_1 <= 1'b0; // @[accel/engine/engine.ts:885]
-      red_row_end_2 <= 1'b0; // @[accel/engine/engine.ts:885]
-      red_row_end_3 <= 1'b0; // @[accel/engine/engine.ts:885]
-      red_row_end_4 <= 1'b0; // @[accel/engine/engine.ts:885]
-      red_row_end_5 <= 1'b0; // @[accel/engine/engine.ts:885]
-      red_first_0 <= 1'b0; // @[accel/engine/engine.ts:886]
-      red_first_1 <= 1'b0; // @[accel/engine/engine.ts:886]
-      red_first_2 <= 1'b0; // @[accel/engine/engine.ts:886]
-      red_first_3 <= 1'b0; // @[accel/engine/engine.ts:886]
-      red_first_4 <= 1'b0; // @[accel/engine/engine.ts:886]
-      red_first_5 <= 1'b0; // @[accel/engine/engine.ts:886]
-      red_n_0 <= 32'h0; // @[accel/engine/engine.ts:887]
-      red_n_1 <= 32'h0; // @[accel/engine/engine.ts:887]
-      red_n_2 <= 32'h0; // @[accel/engine/engine.ts:887]
-      red_n_3 <= 32'h0; // @[accel/engine/engine.ts:887]
-      red_n_4 <= 32'h0; // @[accel/engine/engine.ts:887]
-      red_n_5 <= 32'h0; // @[accel/engine/engine.ts:887]
-      red_pos_0 <= 32'h0; // @[accel/engine/engine.ts:888]
-      red_pos_1 <= 32'h0; // @[accel/engine/engine.ts:888]
-      red_pos_2 <= 32'h0; // @[accel/engine/engine.ts:888]
-      red_pos_3 <= 32'h0; // @[accel/engine/engine.ts:888]
-      red_pos_4 <= 32'h0; // @[accel/engine/engine.ts:888]
-      red_pos_5 <= 32'h0; // @[accel/engine/engine.ts:888]
-      red_empty_0 <= 1'b0; // @[accel/engine/engine.ts:889]
-      red_empty_1 <= 1'b0; // @[accel/engine/engine.ts:889]
-      red_empty_2 <= 1'b0; // @[accel/engine/engine.ts:889]
-      red_empty_3 <= 1'b0; // @[accel/engine/engine.ts:889]
-      red_empty_4 <= 1'b0; // @[accel/engine/engine.ts:889]
-      red_empty_5 <= 1'b0; // @[accel/engine/engine.ts:889]
-      outRes <= 5'h0; // @[accel/engine/engine.ts:899]
-      argRes <= 6'h0; // @[accel/engine/engine.ts:914]
-      mul_bypass_valid_0 <= 1'b0; // @[accel/engine/engine.ts:949]
-      mul_bypass_valid_1 <= 1'b0; // @[accel/engine/engine.ts:949]
-      mul_bypass_valid_2 <= 1'b0; // @[accel/engine/engine.ts:949]
-      d1Valid <= 1'b0; // @[accel/engine/engine.ts:1000]
-      d2Valid <= 1'b0; // @[accel/engine/engine.ts:1001]
-      d1 <= 512'h0; // @[accel/engine/engine.ts:1002]
-      d2 <= 512'h0; // @[accel/engine/engine.ts:1003]
-      zN_0 <= 1'b0; // @[accel/engine/engine.ts:1004]
-      regNext <= 1'b0; // @[accel/engine/engine.ts:1005]
-      endD_0 <= 1'b0; // @[accel/engine/engine.ts:1006]
-      regNext_1 <= 1'b0; // @[accel/engine/engine.ts:1007]
-      fin_valid_0 <= 1'b0; // @[accel/engine/engine.ts:1012]
-      fin_zero_0 <= 1'b0; // @[accel/engine/engine.ts:1013]
-      fin_end_0 <= 1'b0; // @[accel/engine/engine.ts:1014]
-      fin_valid_1 <= 1'b0; // @[accel/engine/engine.ts:1012]
-      fin_zero_1 <= 1'b0; // @[accel/engine/engine.ts:1013]
-      fin_end_1 <= 1'b0; // @[accel/engine/engine.ts:1014]
-      fin_valid_2 <= 1'b0; // @[accel/engine/engine.ts:1012]
-      fin_zero_2 <= 1'b0; // @[accel/engine/engine.ts:1013]
-      fin_end_2 <= 1'b0; // @[accel/engine/engine.ts:1014]
-      fin_valid_3 <= 1'b0; // @[accel/engine/engine.ts:1012]
-      fin_zero_3 <= 1'b0; // @[accel/engine/engine.ts:1013]
-      fin_end_3 <= 1'b0; // @[accel/engine/engine.ts:1014]
-      fin_valid_4 <= 1'b0; // @[accel/engine/engine.ts:1012]
-      fin_zero_4 <= 1'b0; // @[accel/engine/engine.ts:1013]
-      fin_end_4 <= 1'b0; // @[accel/engine/engine.ts:1014]
-      fin_valid_5 <= 1'b0; // @[accel/engine/engine.ts:1012]
-      fin_zero_5 <= 1'b0; // @[accel/engine/engine.ts:1013]
-      fin_end_5 <= 1'b0; // @[accel/engine/engine.ts:1014]
-      fin_valid_6 <= 1'b0; // @[accel/engine/engine.ts:1012]
-      fin_zero_6 <= 1'b0; // @[accel/engine/engine.ts:1013]
-      fin_end_6 <= 1'b0; // @[accel/engine/engine.ts:1014]
-      fin_valid_7 <= 1'b0; // @[accel/engine/engine.ts:1012]
-      fin_zero_7 <= 1'b0; // @[accel/engine/engine.ts:1013]
-      fin_end_7 <= 1'b0; // @[accel/engine/engine.ts:1014]
-      fin_valid_8 <= 1'b0; // @[accel/engine/engine.ts:1012]
-      fin_zero_8 <= 1'b0; // @[accel/engine/engine.ts:1013]
-      fin_end_8 <= 1'b0; // @[accel/engine/engine.ts:1014]
-      fin_valid_9 <= 1'b0; // @[accel/engine/engine.ts:1012]
-      fin_zero_9 <= 1'b0; // @[accel/engine/engine.ts:1013]
-      fin_end_9 <= 1'b0; // @[accel/engine/engine.ts:1014]
-      fin_valid_10 <= 1'b0; // @[accel/engine/engine.ts:1012]
-      fin_zero_10 <= 1'b0; // @[accel/engine/engine.ts:1013]
-      fin_end_10 <= 1'b0; // @[accel/engine/engine.ts:1014]
-      fin_valid_11 <= 1'b0; // @[accel/engine/engine.ts:1012]
-      fin_zero_11 <= 1'b0; // @[accel/engine/engine.ts:1013]
-      fin_end_11 <= 1'b0; // @[accel/engine/engine.ts:1014]
-      pkData <= 512'h0; // @[accel/engine/engine.ts:1071]
-      pkStrb <= 64'h0; // @[accel/engine/engine.ts:1072]
-      pkN <= 4'h0; // @[accel/engine/engine.ts:1073]
-      pkSeen <= 32'h0; // @[accel/engine/engine.ts:1074]
-      pkWord <= 26'h0; // @[accel/engine/engine.ts:1075]
-      awValid <= 1'b0; // @[accel/engine/engine.ts:1107]
-      awAddr <= 32'h0; // @[accel/engine/engine.ts:1108]
-      awLen <= 8'h0; // @[accel/engine/engine.ts:1109]
-      bOut <= 9'h0; // @[accel/engine/engine.ts:1110]
-      owWord <= 26'h0; // @[accel/engine/engine.ts:1114]
-      owLeft <= 4'h0; // @[accel/engine/engine.ts:1115]
-      owArg <= 1'b0; // @[accel/engine/engine.ts:1118]
-      owSrc <= 3'h0; // @[accel/engine/engine.ts:1119]
-      wValid <= 1'b0; // @[accel/engine/engine.ts:1163]
-      wData <= 512'h0; // @[accel/engine/engine.ts:1164]
-      wStrb <= 64'h0; // @[accel/engine/engine.ts:1165]
-      wLast <= 1'b0; // @[accel/engine/engine.ts:1166]
-      wBeat <= 8'h0; // @[accel/engine/engine.ts:1167]
-      opRun <= 1'b0; // @[accel/engine/engine.ts:1234]
+      rowWord <= 26'h0; // @[accel/engine/engine.ts:500]
+      rowLeft <= 4'h0; // @[accel/engine/engine.ts:501]
+      fPh <= 2'h0; // @[accel/engine/engine.ts:510]
+      fRid <= 32'h0; // @[accel/engine/engine.ts:511]
+      argDone <= 1'b0; // @[accel/engine/engine.ts:515]
+      rowIsArg <= 1'b0; // @[accel/engine/engine.ts:516]
+      rowFk <= 2'h0; // @[accel/engine/engine.ts:524]
+      updRes <= 10'h0; // @[accel/engine/engine.ts:536]
+      lfsr <= 16'hace1; // @[accel/engine/engine.ts:614]
+      headSlot <= 8'h0; // @[accel/engine/engine.ts:631]
+      dBeat <= 3'h0; // @[accel/engine/engine.ts:632]
+      rdPending <= 1'b0; // @[accel/engine/engine.ts:633]
+      rdKind <= 3'h0; // @[accel/engine/engine.ts:634]
+      descLoaded <= 1'b0; // @[accel/engine/engine.ts:688]
+      off_unpack_left <= 33'h0; // @[accel/engine/engine.ts:692]
+      off_unpack_lane <= 4'h0; // @[accel/engine/engine.ts:693]
+      idx_unpack_left <= 33'h0; // @[accel/engine/engine.ts:692]
+      idx_unpack_lane <= 4'h0; // @[accel/engine/engine.ts:693]
+      psw_unpack_left <= 33'h0; // @[accel/engine/engine.ts:692]
+      psw_unpack_lane <= 4'h0; // @[accel/engine/engine.ts:693]
+      rid_unpack_left <= 33'h0; // @[accel/engine/engine.ts:692]
+      rid_unpack_lane <= 4'h0; // @[accel/engine/engine.ts:693]
+      bagIdx <= 32'h0; // @[accel/engine/engine.ts:728]
+      haveStart <= 1'b0; // @[accel/engine/engine.ts:729]
+      inBag <= 1'b0; // @[accel/engine/engine.ts:730]
+      cur <= 32'h0; // @[accel/engine/engine.ts:731]
+      lookLeft <= 32'h0; // @[accel/engine/engine.ts:732]
+      heldValid <= 1'b0; // @[accel/engine/engine.ts:733]
+      heldRow <= 32'h0; // @[accel/engine/engine.ts:734]
+      heldFirst <= 1'b0; // @[accel/engine/engine.ts:735]
+      heldLast <= 1'b0; // @[accel/engine/engine.ts:736]
+      heldEmpty <= 1'b0; // @[accel/engine/engine.ts:737]
+      heldScale <= 32'h0; // @[accel/engine/engine.ts:738]
+      heldSlot <= 3'h0; // @[accel/engine/engine.ts:739]
+      heldBag <= 32'h0; // @[accel/engine/engine.ts:740]
+      heldN <= 32'h0; // @[accel/engine/engine.ts:741]
+      heldPos <= 32'h0; // @[accel/engine/engine.ts:743]
+      nCount <= 32'h0; // @[accel/engine/engine.ts:744]
+      seenInBag <= 1'b0; // @[accel/engine/engine.ts:746]
+      seqSlot <= 3'h0; // @[accel/engine/engine.ts:747]
+      segRid <= 32'h0; // @[accel/engine/engine.ts:753]
+      heldRid <= 32'h0; // @[accel/engine/engine.ts:754]
+      emPh <= 2'h0; // @[accel/engine/engine.ts:832]
+      emRow <= 32'h0; // @[accel/engine/engine.ts:833]
+      updU <= 32'h0; // @[accel/engine/engine.ts:834]
+      rj <= 3'h0; // @[accel/engine/engine.ts:881]
+      red_valid_0 <= 1'b0; // @[accel/engine/engine.ts:885]
+      red_valid_1 <= 1'b0; // @[accel/engine/engine.ts:885]
+      red_valid_2 <= 1'b0; // @[accel/engine/engine.ts:885]
+      red_valid_3 <= 1'b0; // @[accel/engine/engine.ts:885]
+      red_valid_4 <= 1'b0; // @[accel/engine/engine.ts:885]
+      red_valid_5 <= 1'b0; // @[accel/engine/engine.ts:885]
+      red_slot_0 <= 3'h0; // @[accel/engine/engine.ts:886]
+      red_slot_1 <= 3'h0; // @[accel/engine/engine.ts:886]
+      red_slot_2 <= 3'h0; // @[accel/engine/engine.ts:886]
+      red_slot_3 <= 3'h0; // @[accel/engine/engine.ts:886]
+      red_slot_4 <= 3'h0; // @[accel/engine/engine.ts:886]
+      red_slot_5 <= 3'h0; // @[accel/engine/engine.ts:886]
+      red_beat_0 <= 3'h0; // @[accel/engine/engine.ts:887]
+      red_beat_1 <= 3'h0; // @[accel/engine/engine.ts:887]
+      red_beat_2 <= 3'h0; // @[accel/engine/engine.ts:887]
+      red_beat_3 <= 3'h0; // @[accel/engine/engine.ts:887]
+      red_beat_4 <= 3'h0; // @[accel/engine/engine.ts:887]
+      red_beat_5 <= 3'h0; // @[accel/engine/engine.ts:887]
+      red_last_0 <= 1'b0; // @[accel/engine/engine.ts:888]
+      red_last_1 <= 1'b0; // @[accel/engine/engine.ts:888]
+      red_last_2 <= 1'b0; // @[accel/engine/engine.ts:888]
+      red_last_3 <= 1'b0; // @[accel/engine/engine.ts:888]
+      red_last_4 <= 1'b0; // @[accel/engine/engine.ts:888]
+      red_last_5 <= 1'b0; // @[accel/engine/engine.ts:888]
+      red_row_end_0 <= 1'b0; // @[accel/engine/engine.ts:889]
+      red_row_end_1 <= 1'b0; // @[accel/engine/engine.ts:889]
+      red_row_end_2 <= 1'b0; // @[accel/engine/engine.ts:889]
+      red_row_end_3 <= 1'b0; // @[accel/engine/engine.ts:889]
+      red_row_end_4 <= 1'b0; // @[accel/engine/engine.ts:889]
+      red_row_end_5 <= 1'b0; // @[accel/engine/engine.ts:889]
+      red_first_0 <= 1'b0; // @[accel/engine/engine.ts:890]
+      red_first_1 <= 1'b0; // @[accel/engine/engine.ts:890]
+      red_first_2 <= 1'b0; // @[accel/engine/engine.ts:890]
+      red_first_3 <= 1'b0; // @[accel/engine/engine.ts:890]
+      red_first_4 <= 1'b0; // @[accel/engine/engine.ts:890]
+      red_first_5 <= 1'b0; // @[accel/engine/engine.ts:890]
+      red_n_0 <= 32'h0; // @[accel/engine/engine.ts:891]
+      red_n_1 <= 32'h0; // @[accel/engine/engine.ts:891]
+      red_n_2 <= 32'h0; // @[accel/engine/engine.ts:891]
+      red_n_3 <= 32'h0; // @[accel/engine/engine.ts:891]
+      red_n_4 <= 32'h0; // @[accel/engine/engine.ts:891]
+      red_n_5 <= 32'h0; // @[accel/engine/engine.ts:891]
+      red_pos_0 <= 32'h0; // @[accel/engine/engine.ts:892]
+      red_pos_1 <= 32'h0; // @[accel/engine/engine.ts:892]
+      red_pos_2 <= 32'h0; // @[accel/engine/engine.ts:892]
+      red_pos_3 <= 32'h0; // @[accel/engine/engine.ts:892]
+      red_pos_4 <= 32'h0; // @[accel/engine/engine.ts:892]
+      red_pos_5 <= 32'h0; // @[accel/engine/engine.ts:892]
+      red_empty_0 <= 1'b0; // @[accel/engine/engine.ts:893]
+      red_empty_1 <= 1'b0; // @[accel/engine/engine.ts:893]
+      red_empty_2 <= 1'b0; // @[accel/engine/engine.ts:893]
+      red_empty_3 <= 1'b0; // @[accel/engine/engine.ts:893]
+      red_empty_4 <= 1'b0; // @[accel/engine/engine.ts:893]
+      red_empty_5 <= 1'b0; // @[accel/engine/engine.ts:893]
+      outRes <= 5'h0; // @[accel/engine/engine.ts:903]
+      argRes <= 6'h0; // @[accel/engine/engine.ts:918]
+      mul_bypass_valid_0 <= 1'b0; // @[accel/engine/engine.ts:953]
+      mul_bypass_valid_1 <= 1'b0; // @[accel/engine/engine.ts:953]
+      mul_bypass_valid_2 <= 1'b0; // @[accel/engine/engine.ts:953]
+      d1Valid <= 1'b0; // @[accel/engine/engine.ts:1004]
+      d2Valid <= 1'b0; // @[accel/engine/engine.ts:1005]
+      d1 <= 512'h0; // @[accel/engine/engine.ts:1006]
+      d2 <= 512'h0; // @[accel/engine/engine.ts:1007]
+      zN_0 <= 1'b0; // @[accel/engine/engine.ts:1008]
+      regNext <= 1'b0; // @[accel/engine/engine.ts:1009]
+      endD_0 <= 1'b0; // @[accel/engine/engine.ts:1010]
+      regNext_1 <= 1'b0; // @[accel/engine/engine.ts:1011]
+      fin_valid_0 <= 1'b0; // @[accel/engine/engine.ts:1016]
+      fin_zero_0 <= 1'b0; // @[accel/engine/engine.ts:1017]
+      fin_end_0 <= 1'b0; // @[accel/engine/engine.ts:1018]
+      fin_valid_1 <= 1'b0; // @[accel/engine/engine.ts:1016]
+      fin_zero_1 <= 1'b0; // @[accel/engine/engine.ts:1017]
+      fin_end_1 <= 1'b0; // @[accel/engine/engine.ts:1018]
+      fin_valid_2 <= 1'b0; // @[accel/engine/engine.ts:1016]
+      fin_zero_2 <= 1'b0; // @[accel/engine/engine.ts:1017]
+      fin_end_2 <= 1'b0; // @[accel/engine/engine.ts:1018]
+      fin_valid_3 <= 1'b0; // @[accel/engine/engine.ts:1016]
+      fin_zero_3 <= 1'b0; // @[accel/engine/engine.ts:1017]
+      fin_end_3 <= 1'b0; // @[accel/engine/engine.ts:1018]
+      fin_valid_4 <= 1'b0; // @[accel/engine/engine.ts:1016]
+      fin_zero_4 <= 1'b0; // @[accel/engine/engine.ts:1017]
+      fin_end_4 <= 1'b0; // @[accel/engine/engine.ts:1018]
+      fin_valid_5 <= 1'b0; // @[accel/engine/engine.ts:1016]
+      fin_zero_5 <= 1'b0; // @[accel/engine/engine.ts:1017]
+      fin_end_5 <= 1'b0; // @[accel/engine/engine.ts:1018]
+      fin_valid_6 <= 1'b0; // @[accel/engine/engine.ts:1016]
+      fin_zero_6 <= 1'b0; // @[accel/engine/engine.ts:1017]
+      fin_end_6 <= 1'b0; // @[accel/engine/engine.ts:1018]
+      fin_valid_7 <= 1'b0; // @[accel/engine/engine.ts:1016]
+      fin_zero_7 <= 1'b0; // @[accel/engine/engine.ts:1017]
+      fin_end_7 <= 1'b0; // @[accel/engine/engine.ts:1018]
+      fin_valid_8 <= 1'b0; // @[accel/engine/engine.ts:1016]
+      fin_zero_8 <= 1'b0; // @[accel/engine/engine.ts:1017]
+      fin_end_8 <= 1'b0; // @[accel/engine/engine.ts:1018]
+      fin_valid_9 <= 1'b0; // @[accel/engine/engine.ts:1016]
+      fin_zero_9 <= 1'b0; // @[accel/engine/engine.ts:1017]
+      fin_end_9 <= 1'b0; // @[accel/engine/engine.ts:1018]
+      fin_valid_10 <= 1'b0; // @[accel/engine/engine.ts:1016]
+      fin_zero_10 <= 1'b0; // @[accel/engine/engine.ts:1017]
+      fin_end_10 <= 1'b0; // @[accel/engine/engine.ts:1018]
+      fin_valid_11 <= 1'b0; // @[accel/engine/engine.ts:1016]
+      fin_zero_11 <= 1'b0; // @[accel/engine/engine.ts:1017]
+      fin_end_11 <= 1'b0; // @[accel/engine/engine.ts:1018]
+      pkData <= 512'h0; // @[accel/engine/engine.ts:1075]
+      pkStrb <= 64'h0; // @[accel/engine/engine.ts:1076]
+      pkN <= 4'h0; // @[accel/engine/engine.ts:1077]
+      pkSeen <= 32'h0; // @[accel/engine/engine.ts:1078]
+      pkWord <= 26'h0; // @[accel/engine/engine.ts:1079]
+      awValid <= 1'b0; // @[accel/engine/engine.ts:1111]
+      awAddr <= 32'h0; // @[accel/engine/engine.ts:1112]
+      awLen <= 8'h0; // @[accel/engine/engine.ts:1113]
+      bOut <= 9'h0; // @[accel/engine/engine.ts:1114]
+      owWord <= 26'h0; // @[accel/engine/engine.ts:1118]
+      owLeft <= 4'h0; // @[accel/engine/engine.ts:1119]
+      owArg <= 1'b0; // @[accel/engine/engine.ts:1122]
+      owSrc <= 3'h0; // @[accel/engine/engine.ts:1123]
+      wValid <= 1'b0; // @[accel/engine/engine.ts:1167]
+      wData <= 512'h0; // @[accel/engine/engine.ts:1168]
+      wStrb <= 64'h0; // @[accel/engine/engine.ts:1169]
+      wLast <= 1'b0; // @[accel/engine/engine.ts:1170]
+      wBeat <= 8'h0; // @[accel/engine/engine.ts:1171]
+      opRun <= 1'b0; // @[accel/engine/engine.ts:1238]
     end else begin
       if (finish) begin
-        busy <= 1'b0; // @[accel/engine/engine.ts:1353]
+        busy <= 1'b0; // @[accel/engine/engine.ts:1357]
       end else begin
         if (program_bad) begin
-          busy <= 1'b0; // @[accel/engine/engine.ts:1272]
+          busy <= 1'b0; // @[accel/engine/engine.ts:1276]
         end else begin
           if (start) begin
-            busy <= 1'b1; // @[accel/engine/engine.ts:1242]
+            busy <= 1'b1; // @[accel/engine/engine.ts:1246]
           end
         end
       end
       if (finish) begin
-        done <= 1'b1; // @[accel/engine/engine.ts:1354]
+        done <= 1'b1; // @[accel/engine/engine.ts:1358]
       end else begin
         if (program_bad) begin
-          done <= 1'b1; // @[accel/engine/engine.ts:1273]
+          done <= 1'b1; // @[accel/engine/engine.ts:1277]
         end else begin
           if (start) begin
-            done <= 1'b0; // @[accel/engine/engine.ts:1243]
+            done <= 1'b0; // @[accel/engine/engine.ts:1247]
           end
         end
       end
       if (descriptor_bad) begin
-        err <= 1'b1; // @[accel/engine/engine.ts:1281]
+        err <= 1'b1; // @[accel/engine/engine.ts:1285]
       end else begin
         if (program_bad) begin
-          err <= 1'b1; // @[accel/engine/engine.ts:1274]
+          err <= 1'b1; // @[accel/engine/engine.ts:1278]
         end else begin
           if (start) begin
-            err <= 1'b0; // @[accel/engine/engine.ts:1244]
+            err <= 1'b0; // @[accel/engine/engine.ts:1248]
           end else begin
             if (_T_79) begin
-              err <= 1'b1; // @[accel/engine/engine.ts:1217]
+              err <= 1'b1; // @[accel/engine/engine.ts:1221]
             end
           end
         end
       end
       if (start) begin
-        errResp <= 2'h0; // @[accel/engine/engine.ts:1245]
+        errResp <= 2'h0; // @[accel/engine/engine.ts:1249]
       end else begin
         if (_T_79) begin
-          errResp <= rErr ? m_axi_rresp : m_axi_bresp; // @[accel/engine/engine.ts:1218]
+          errResp <= rErr ? m_axi_rresp : m_axi_bresp; // @[accel/engine/engine.ts:1222]
         end
       end
       if (start) begin
-        errRead <= 1'b0; // @[accel/engine/engine.ts:1246]
+        errRead <= 1'b0; // @[accel/engine/engine.ts:1250]
       end else begin
         if (_T_79) begin
-          errRead <= rErr; // @[accel/engine/engine.ts:1219]
+          errRead <= rErr; // @[accel/engine/engine.ts:1223]
         end
       end
       if (start) begin
-        errWrite <= 1'b0; // @[accel/engine/engine.ts:1247]
+        errWrite <= 1'b0; // @[accel/engine/engine.ts:1251]
       end else begin
         if (_T_79) begin
-          errWrite <= bErr; // @[accel/engine/engine.ts:1220]
+          errWrite <= bErr; // @[accel/engine/engine.ts:1224]
         end
       end
       if (descriptor_bad) begin
-        errProgram <= 1'b1; // @[accel/engine/engine.ts:1282]
+        errProgram <= 1'b1; // @[accel/engine/engine.ts:1286]
       end else begin
         if (program_bad) begin
-          errProgram <= 1'b1; // @[accel/engine/engine.ts:1275]
+          errProgram <= 1'b1; // @[accel/engine/engine.ts:1279]
         end else begin
           if (start) begin
-            errProgram <= 1'b0; // @[accel/engine/engine.ts:1267]
+            errProgram <= 1'b0; // @[accel/engine/engine.ts:1271]
           end
         end
       end
       if (descriptor_bad) begin
-        errCause <= descriptor_cause; // @[accel/engine/engine.ts:1283]
+        errCause <= descriptor_cause; // @[accel/engine/engine.ts:1287]
       end else begin
         if (program_bad) begin
-          errCause <= program_cause; // @[accel/engine/engine.ts:1276]
+          errCause <= program_cause; // @[accel/engine/engine.ts:1280]
         end else begin
           if (start) begin
-            errCause <= 5'h0; // @[accel/engine/engine.ts:1268]
+            errCause <= 5'h0; // @[accel/engine/engine.ts:1272]
           end
         end
       end
       if (start) begin
-        errAddr <= 64'h0; // @[accel/engine/engine.ts:1248]
+        errAddr <= 64'h0; // @[accel/engine/engine.ts:1252]
       end else begin
         if (_T_79) begin
-          errAddr <= {32'h0, rErr ? rErrAddr : awAddrQ_deq_bits}; // @[accel/engine/engine.ts:1221]
+          errAddr <= {32'h0, rErr ? rErrAddr : awAddrQ_deq_bits}; // @[accel/engine/engine.ts:1225]
         end
       end
       if (start) begin
-        cycles <= 32'h0; // @[accel/engine/engine.ts:1249]
+        cycles <= 32'h0; // @[accel/engine/engine.ts:1253]
       end else begin
         if (busy) begin
-          cycles <= cycles + 32'h1; // @[accel/engine/engine.ts:1232]
+          cycles <= cycles + 32'h1; // @[accel/engine/engine.ts:1236]
         end
       end
       if (start) begin
-        rBeats <= 32'h0; // @[accel/engine/engine.ts:1250]
+        rBeats <= 32'h0; // @[accel/engine/engine.ts:1254]
       end else begin
         if (rFire) begin
-          rBeats <= rBeats + 32'h1; // @[accel/engine/engine.ts:622]
+          rBeats <= rBeats + 32'h1; // @[accel/engine/engine.ts:626]
         end
       end
       if (start) begin
-        wBeats <= 32'h0; // @[accel/engine/engine.ts:1251]
+        wBeats <= 32'h0; // @[accel/engine/engine.ts:1255]
       end else begin
         if (wValid & m_axi_wready) begin
-          wBeats <= wBeats + 32'h1; // @[accel/engine/engine.ts:1197]
+          wBeats <= wBeats + 32'h1; // @[accel/engine/engine.ts:1201]
         end
       end
       if (start) begin
-        stallIndex <= 32'h0; // @[accel/engine/engine.ts:1252]
+        stallIndex <= 32'h0; // @[accel/engine/engine.ts:1256]
       end else begin
         if ((((((busy & ~err) & arFree) & slotFree) & ~sideGo) & ~rowPending) & ~tok_arb_out_valid) begin
-          stallIndex <= stallIndex + 32'h1; // @[accel/engine/engine.ts:555]
+          stallIndex <= stallIndex + 32'h1; // @[accel/engine/engine.ts:559]
         end
       end
       if (start) begin
-        stallInflight <= 32'h0; // @[accel/engine/engine.ts:1253]
+        stallInflight <= 32'h0; // @[accel/engine/engine.ts:1257]
       end else begin
         if ((((busy & ~err) & arFree) & ~slotFree) & rowPending) begin
-          stallInflight <= stallInflight + 32'h1; // @[accel/engine/engine.ts:554]
+          stallInflight <= stallInflight + 32'h1; // @[accel/engine/engine.ts:558]
         end
       end
       if (start) begin
-        stallDep <= 32'h0; // @[accel/engine/engine.ts:1254]
+        stallDep <= 32'h0; // @[accel/engine/engine.ts:1258]
       end else begin
         if (((run & metaQ_deq_valid) & (mEmpty | rowBeatAvail)) & hazard) begin
-          stallDep <= stallDep + 32'h1; // @[accel/engine/engine.ts:918]
+          stallDep <= stallDep + 32'h1; // @[accel/engine/engine.ts:922]
         end
       end
       if (start) begin
-        stallWrite <= 32'h0; // @[accel/engine/engine.ts:1255]
+        stallWrite <= 32'h0; // @[accel/engine/engine.ts:1259]
       end else begin
         if (wValid & ~m_axi_wready) begin
-          stallWrite <= stallWrite + 32'h1; // @[accel/engine/engine.ts:1198]
+          stallWrite <= stallWrite + 32'h1; // @[accel/engine/engine.ts:1202]
         end
       end
       if (startReq & busy) begin
         startIgnored <= startIgnored + 32'h1; // @[accel/engine/engine.ts:263]
       end
       if (start) begin
-        batched <= num_tables != 32'h0; // @[accel/engine/engine.ts:1256]
+        batched <= num_tables != 32'h0; // @[accel/engine/engine.ts:1260]
       end
       if (nextTable) begin
-        tableAt <= tableAt + 32'h1; // @[accel/engine/engine.ts:1348]
+        tableAt <= tableAt + 32'h1; // @[accel/engine/engine.ts:1352]
       end else begin
         if (start) begin
-          tableAt <= 32'h0; // @[accel/engine/engine.ts:1263]
+          tableAt <= 32'h0; // @[accel/engine/engine.ts:1267]
         end
       end
       if (wfire) begin
@@ -4263,13 +4265,13 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
         num_tables <= written_70 | (num_tables & ~strobed_51); // @[accel/engine/engine.ts:243]
       end
       if (nextTable) begin
-        descIdx <= 2'h0; // @[accel/engine/engine.ts:1350]
+        descIdx <= 2'h0; // @[accel/engine/engine.ts:1354]
       end else begin
         if (start) begin
-          descIdx <= 2'h0; // @[accel/engine/engine.ts:1266]
+          descIdx <= 2'h0; // @[accel/engine/engine.ts:1270]
         end else begin
           if (descFire) begin
-            descIdx <= descIdx + 2'h1; // @[accel/engine/engine.ts:682]
+            descIdx <= descIdx + 2'h1; // @[accel/engine/engine.ts:686]
           end
         end
       end
@@ -4316,130 +4318,130 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
         desc_argmax_lo <= descBeat[95:64]; // @[accel/engine/descriptor.ts:61]
       end
       if (opStart) begin
-        rowBeats <= row_beats_all[3:0]; // @[accel/engine/engine.ts:1288]
+        rowBeats <= row_beats_all[3:0]; // @[accel/engine/engine.ts:1292]
       end
       if (opStart) begin
-        tailStrb <= tailMask; // @[accel/engine/engine.ts:1297]
+        tailStrb <= tailMask; // @[accel/engine/engine.ts:1301]
       end
       if (freeSlot & ~arGo) begin
-        slotsUsed <= slotsUsed - 9'h1; // @[accel/engine/engine.ts:649]
+        slotsUsed <= slotsUsed - 9'h1; // @[accel/engine/engine.ts:653]
       end else begin
         if (arGo & ~freeSlot) begin
-          slotsUsed <= slotsUsed + 9'h1; // @[accel/engine/engine.ts:648]
+          slotsUsed <= slotsUsed + 9'h1; // @[accel/engine/engine.ts:652]
         end
       end
       if (arGo) begin
-        tailSlot <= tailSlot + 8'h1; // @[accel/engine/engine.ts:571]
+        tailSlot <= tailSlot + 8'h1; // @[accel/engine/engine.ts:575]
       end
       if (arGo) begin
-        arValid <= 1'b1; // @[accel/engine/engine.ts:567]
+        arValid <= 1'b1; // @[accel/engine/engine.ts:571]
       end else begin
         if (arValid & m_axi_arready) begin
-          arValid <= 1'b0; // @[accel/engine/engine.ts:565]
+          arValid <= 1'b0; // @[accel/engine/engine.ts:569]
         end
       end
       if (arGo) begin
-        arAddr <= {arWordSel, 6'h0}; // @[accel/engine/engine.ts:568]
+        arAddr <= {arWordSel, 6'h0}; // @[accel/engine/engine.ts:572]
       end
       if (arGo) begin
-        arLen <= _T_81[7:0]; // @[accel/engine/engine.ts:569]
+        arLen <= _T_81[7:0]; // @[accel/engine/engine.ts:573]
       end
       if (arGo) begin
-        arId <= tailSlot; // @[accel/engine/engine.ts:570]
+        arId <= tailSlot; // @[accel/engine/engine.ts:574]
       end
       if (opStart) begin
-        offWord <= _T_50[31:6]; // @[accel/engine/engine.ts:1298]
+        offWord <= _T_50[31:6]; // @[accel/engine/engine.ts:1302]
       end else begin
         if (offGo) begin
-          offWord <= offWord + {17'h0, offBurst}; // @[accel/engine/engine.ts:577]
+          offWord <= offWord + {17'h0, offBurst}; // @[accel/engine/engine.ts:581]
         end
       end
       if (opStart) begin
-        offLeft <= off_beats_total; // @[accel/engine/engine.ts:1299]
+        offLeft <= off_beats_total; // @[accel/engine/engine.ts:1303]
       end else begin
         if (offGo) begin
-          offLeft <= offLeft - {21'h0, offBurst}; // @[accel/engine/engine.ts:578]
+          offLeft <= offLeft - {21'h0, offBurst}; // @[accel/engine/engine.ts:582]
         end
       end
       if (opStart) begin
-        offRes <= 6'h0; // @[accel/engine/engine.ts:1289]
+        offRes <= 6'h0; // @[accel/engine/engine.ts:1293]
       end else begin
         if (offGo) begin
-          offRes <= (offRes + off_burst[5:0]) - {5'h0, offBeatQ_deq_ready & offBeatQ_deq_valid}; // @[accel/engine/engine.ts:711]
+          offRes <= (offRes + off_burst[5:0]) - {5'h0, offBeatQ_deq_ready & offBeatQ_deq_valid}; // @[accel/engine/engine.ts:715]
         end else begin
           if (offBeatQ_deq_ready & offBeatQ_deq_valid) begin
-            offRes <= offRes - 6'h1; // @[accel/engine/engine.ts:709]
+            offRes <= offRes - 6'h1; // @[accel/engine/engine.ts:713]
           end
         end
       end
       if (opStart) begin
-        idxWord <= _T_55[31:6]; // @[accel/engine/engine.ts:1300]
+        idxWord <= _T_55[31:6]; // @[accel/engine/engine.ts:1304]
       end else begin
         if (idxGo) begin
-          idxWord <= idxWord + {17'h0, idxBurst}; // @[accel/engine/engine.ts:581]
+          idxWord <= idxWord + {17'h0, idxBurst}; // @[accel/engine/engine.ts:585]
         end
       end
       if (opStart) begin
-        idxLeft <= idx_beats_total; // @[accel/engine/engine.ts:1301]
+        idxLeft <= idx_beats_total; // @[accel/engine/engine.ts:1305]
       end else begin
         if (idxGo) begin
-          idxLeft <= idxLeft - {21'h0, idxBurst}; // @[accel/engine/engine.ts:582]
+          idxLeft <= idxLeft - {21'h0, idxBurst}; // @[accel/engine/engine.ts:586]
         end
       end
       if (opStart) begin
-        idxRes <= 6'h0; // @[accel/engine/engine.ts:1290]
+        idxRes <= 6'h0; // @[accel/engine/engine.ts:1294]
       end else begin
         if (idxGo) begin
-          idxRes <= (idxRes + idx_burst[5:0]) - {5'h0, idxBeatQ_deq_ready & idxBeatQ_deq_valid}; // @[accel/engine/engine.ts:714]
+          idxRes <= (idxRes + idx_burst[5:0]) - {5'h0, idxBeatQ_deq_ready & idxBeatQ_deq_valid}; // @[accel/engine/engine.ts:718]
         end else begin
           if (idxBeatQ_deq_ready & idxBeatQ_deq_valid) begin
-            idxRes <= idxRes - 6'h1; // @[accel/engine/engine.ts:710]
+            idxRes <= idxRes - 6'h1; // @[accel/engine/engine.ts:714]
           end
         end
       end
       if (opStart) begin
-        pswWord <= _T_59[31:6]; // @[accel/engine/engine.ts:1302]
+        pswWord <= _T_59[31:6]; // @[accel/engine/engine.ts:1306]
       end else begin
         if (pswGo) begin
-          pswWord <= pswWord + {17'h0, pswBurst}; // @[accel/engine/engine.ts:585]
+          pswWord <= pswWord + {17'h0, pswBurst}; // @[accel/engine/engine.ts:589]
         end
       end
       if (opStart) begin
-        pswLeft <= psw_beats_total; // @[accel/engine/engine.ts:1303]
+        pswLeft <= psw_beats_total; // @[accel/engine/engine.ts:1307]
       end else begin
         if (pswGo) begin
-          pswLeft <= pswLeft - {21'h0, pswBurst}; // @[accel/engine/engine.ts:586]
+          pswLeft <= pswLeft - {21'h0, pswBurst}; // @[accel/engine/engine.ts:590]
         end
       end
       if (opStart) begin
-        pswRes <= 6'h0; // @[accel/engine/engine.ts:1291]
+        pswRes <= 6'h0; // @[accel/engine/engine.ts:1295]
       end else begin
         if (pswGo) begin
-          pswRes <= (pswRes + psw_burst[5:0]) - {5'h0, pswBeatQ_deq_ready & pswBeatQ_deq_valid}; // @[accel/engine/engine.ts:713]
+          pswRes <= (pswRes + psw_burst[5:0]) - {5'h0, pswBeatQ_deq_ready & pswBeatQ_deq_valid}; // @[accel/engine/engine.ts:717]
         end else begin
           if (pswBeatQ_deq_ready & pswBeatQ_deq_valid) begin
-            pswRes <= pswRes - 6'h1; // @[accel/engine/engine.ts:712]
+            pswRes <= pswRes - 6'h1; // @[accel/engine/engine.ts:716]
           end
         end
       end
       if (start) begin
-        descWord <= tables_lo[31:6]; // @[accel/engine/engine.ts:1264]
+        descWord <= tables_lo[31:6]; // @[accel/engine/engine.ts:1268]
       end else begin
         if (descGo) begin
           descWord <= descWord + {17'h0, desc_burst}; // @[accel/engine/engine.ts:466]
         end
       end
       if (nextTable) begin
-        descLeft <= 2'h2; // @[accel/engine/engine.ts:1349]
+        descLeft <= 2'h2; // @[accel/engine/engine.ts:1353]
       end else begin
         if (program_bad) begin
-          descLeft <= 2'h0; // @[accel/engine/engine.ts:1277]
+          descLeft <= 2'h0; // @[accel/engine/engine.ts:1281]
         end else begin
           if (start) begin
-            descLeft <= (num_tables != 32'h0) ? 2'h2 : 2'h0; // @[accel/engine/engine.ts:1265]
+            descLeft <= (num_tables != 32'h0) ? 2'h2 : 2'h0; // @[accel/engine/engine.ts:1269]
           end else begin
             if (err) begin
-              descLeft <= 2'h0; // @[accel/engine/engine.ts:1225]
+              descLeft <= 2'h0; // @[accel/engine/engine.ts:1229]
             end else begin
               if (descGo) begin
                 descLeft <= descLeft - desc_burst[1:0]; // @[accel/engine/engine.ts:467]
@@ -4449,38 +4451,38 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
         end
       end
       if (opStart) begin
-        ridWord <= row_ids_lo[31:6]; // @[accel/engine/engine.ts:1310]
+        ridWord <= row_ids_lo[31:6]; // @[accel/engine/engine.ts:1314]
       end else begin
         if (ridGo) begin
-          ridWord <= ridWord + {17'h0, ridBurst}; // @[accel/engine/engine.ts:475]
+          ridWord <= ridWord + {17'h0, ridBurst}; // @[accel/engine/engine.ts:479]
         end
       end
       if (opStart) begin
-        ridLeft <= rid_beats_total; // @[accel/engine/engine.ts:1311]
+        ridLeft <= rid_beats_total; // @[accel/engine/engine.ts:1315]
       end else begin
         if (ridGo) begin
-          ridLeft <= ridLeft - {21'h0, ridBurst}; // @[accel/engine/engine.ts:476]
+          ridLeft <= ridLeft - {21'h0, ridBurst}; // @[accel/engine/engine.ts:480]
         end
       end
       if (opStart) begin
-        ridRes <= 7'h0; // @[accel/engine/engine.ts:1312]
+        ridRes <= 7'h0; // @[accel/engine/engine.ts:1316]
       end else begin
         if (ridGo) begin
-          ridRes <= (ridRes + rid_burst[6:0]) - {6'h0, ridBeatQ_deq_ready & ridBeatQ_deq_valid}; // @[accel/engine/engine.ts:708]
+          ridRes <= (ridRes + rid_burst[6:0]) - {6'h0, ridBeatQ_deq_ready & ridBeatQ_deq_valid}; // @[accel/engine/engine.ts:712]
         end else begin
           if (ridBeatQ_deq_ready & ridBeatQ_deq_valid) begin
-            ridRes <= ridRes - 7'h1; // @[accel/engine/engine.ts:707]
+            ridRes <= ridRes - 7'h1; // @[accel/engine/engine.ts:711]
           end
         end
       end
       if (opStart) begin
-        longBag <= 1'b0; // @[accel/engine/engine.ts:1287]
+        longBag <= 1'b0; // @[accel/engine/engine.ts:1291]
       end else begin
         if (start) begin
-          longBag <= 1'b0; // @[accel/engine/engine.ts:786]
+          longBag <= 1'b0; // @[accel/engine/engine.ts:790]
         end else begin
           if (entry & (eLeft > 32'h80)) begin
-            longBag <= 1'b1; // @[accel/engine/engine.ts:785]
+            longBag <= 1'b1; // @[accel/engine/engine.ts:789]
           end
         end
       end
@@ -4508,509 +4510,509 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
         end
       end
       if (rowGo) begin
-        rowWord <= curRowWord + {17'h0, row_burst}; // @[accel/engine/engine.ts:590]
+        rowWord <= curRowWord + {17'h0, row_burst}; // @[accel/engine/engine.ts:594]
       end
       if (err) begin
-        rowLeft <= 4'h0; // @[accel/engine/engine.ts:1226]
+        rowLeft <= 4'h0; // @[accel/engine/engine.ts:1230]
       end else begin
         if (rowGo) begin
-          rowLeft <= curRowLeft - row_burst[3:0]; // @[accel/engine/engine.ts:591]
+          rowLeft <= curRowLeft - row_burst[3:0]; // @[accel/engine/engine.ts:595]
         end
       end
       if (opStart) begin
-        fPh <= 2'h0; // @[accel/engine/engine.ts:1318]
+        fPh <= 2'h0; // @[accel/engine/engine.ts:1322]
       end else begin
         if (err) begin
-          fPh <= 2'h0; // @[accel/engine/engine.ts:1224]
+          fPh <= 2'h0; // @[accel/engine/engine.ts:1228]
         end else begin
           if ((rowGo & fromTok) & owed) begin
-            fPh <= ((fPh == 2'h2) & (opt != 2'h1)) ? 2'h3 : 2'h0; // @[accel/engine/engine.ts:547]
+            fPh <= ((fPh == 2'h2) & (opt != 2'h1)) ? 2'h3 : 2'h0; // @[accel/engine/engine.ts:551]
           end else begin
             if (segOut) begin
-              fPh <= 2'h2; // @[accel/engine/engine.ts:543]
+              fPh <= 2'h2; // @[accel/engine/engine.ts:547]
             end
           end
         end
       end
       if (segOut) begin
-        fRid <= tok_arb_out_bits[31:0]; // @[accel/engine/engine.ts:544]
+        fRid <= tok_arb_out_bits[31:0]; // @[accel/engine/engine.ts:548]
       end
       if (opStart) begin
-        argDone <= 1'b0; // @[accel/engine/engine.ts:1295]
+        argDone <= 1'b0; // @[accel/engine/engine.ts:1299]
       end else begin
         if (err) begin
-          argDone <= 1'b0; // @[accel/engine/engine.ts:1229]
+          argDone <= 1'b0; // @[accel/engine/engine.ts:1233]
         end else begin
           if (_T_87) begin
-            argDone <= argNext; // @[accel/engine/engine.ts:551]
+            argDone <= argNext; // @[accel/engine/engine.ts:555]
           end
         end
       end
       if (_T_87) begin
-        rowIsArg <= argNext; // @[accel/engine/engine.ts:550]
+        rowIsArg <= argNext; // @[accel/engine/engine.ts:554]
       end
       if (rowGo) begin
-        rowFk <= curFk; // @[accel/engine/engine.ts:589]
+        rowFk <= curFk; // @[accel/engine/engine.ts:593]
       end
       if (opStart) begin
-        updRes <= 10'h0; // @[accel/engine/engine.ts:1315]
+        updRes <= 10'h0; // @[accel/engine/engine.ts:1319]
       end else begin
         if (~(rowGo & (curFk != 2'h0)) & updPop) begin
-          updRes <= updRes - 10'h1; // @[accel/engine/engine.ts:1063]
+          updRes <= updRes - 10'h1; // @[accel/engine/engine.ts:1067]
         end else begin
           if ((rowGo & (curFk != 2'h0)) & updPop) begin
-            updRes <= (updRes + {1'h0, row_burst}) - 10'h1; // @[accel/engine/engine.ts:1062]
+            updRes <= (updRes + {1'h0, row_burst}) - 10'h1; // @[accel/engine/engine.ts:1066]
           end else begin
             if ((rowGo & (curFk != 2'h0)) & ~updPop) begin
-              updRes <= updRes + {1'h0, row_burst}; // @[accel/engine/engine.ts:1061]
+              updRes <= updRes + {1'h0, row_burst}; // @[accel/engine/engine.ts:1065]
             end
           end
         end
       end
-      lfsr <= {lfsr[14:0], ((lfsr[15] ^ lfsr[13]) ^ lfsr[12]) ^ lfsr[10]}; // @[accel/engine/engine.ts:611]
+      lfsr <= {lfsr[14:0], ((lfsr[15] ^ lfsr[13]) ^ lfsr[12]) ^ lfsr[10]}; // @[accel/engine/engine.ts:615]
       if (drain) begin
         if (slotDone) begin
-          headSlot <= headSlot + 8'h1; // @[accel/engine/engine.ts:645]
+          headSlot <= headSlot + 8'h1; // @[accel/engine/engine.ts:649]
         end
       end
       if (drain) begin
         dBeat <= slotDone ? 3'h0 : (dBeat + 3'h1);
       end
-      rdPending <= drain; // @[accel/engine/engine.ts:638]
+      rdPending <= drain; // @[accel/engine/engine.ts:642]
       if (drain) begin
-        rdKind <= headKind; // @[accel/engine/engine.ts:639]
+        rdKind <= headKind; // @[accel/engine/engine.ts:643]
       end
-      descLoaded <= descFire & (descIdx == 2'h1); // @[accel/engine/engine.ts:684]
+      descLoaded <= descFire & (descIdx == 2'h1); // @[accel/engine/engine.ts:688]
       if (opStart) begin
-        off_unpack_left <= offCount; // @[accel/engine/engine.ts:1306]
+        off_unpack_left <= offCount; // @[accel/engine/engine.ts:1310]
       end else begin
         if (off_unpack_pop) begin
-          off_unpack_left <= off_unpack_left - 33'h1; // @[accel/engine/engine.ts:697]
+          off_unpack_left <= off_unpack_left - 33'h1; // @[accel/engine/engine.ts:701]
         end
       end
       if (opStart) begin
-        off_unpack_lane <= _T_50[5:2]; // @[accel/engine/engine.ts:1307]
+        off_unpack_lane <= _T_50[5:2]; // @[accel/engine/engine.ts:1311]
       end else begin
         if (off_unpack_pop) begin
-          off_unpack_lane <= off_unpack_beat_done ? 4'h0 : off_unpack_next_lane[3:0]; // @[accel/engine/engine.ts:698]
+          off_unpack_lane <= off_unpack_beat_done ? 4'h0 : off_unpack_next_lane[3:0]; // @[accel/engine/engine.ts:702]
         end
       end
       if (opStart) begin
-        idx_unpack_left <= {1'h0, numIdx}; // @[accel/engine/engine.ts:1308]
+        idx_unpack_left <= {1'h0, numIdx}; // @[accel/engine/engine.ts:1312]
       end else begin
         if (idx_unpack_pop) begin
-          idx_unpack_left <= idx_unpack_left - 33'h1; // @[accel/engine/engine.ts:697]
+          idx_unpack_left <= idx_unpack_left - 33'h1; // @[accel/engine/engine.ts:701]
         end
       end
       if (opStart) begin
-        idx_unpack_lane <= _T_55[5:2]; // @[accel/engine/engine.ts:1309]
+        idx_unpack_lane <= _T_55[5:2]; // @[accel/engine/engine.ts:1313]
       end else begin
         if (idx_unpack_pop) begin
-          idx_unpack_lane <= idx_unpack_beat_done ? 4'h0 : idx_unpack_next_lane[3:0]; // @[accel/engine/engine.ts:698]
+          idx_unpack_lane <= idx_unpack_beat_done ? 4'h0 : idx_unpack_next_lane[3:0]; // @[accel/engine/engine.ts:702]
         end
       end
       if (opStart) begin
-        psw_unpack_left <= sideEn ? {1'h0, numIdx} : 33'h0; // @[accel/engine/engine.ts:1304]
+        psw_unpack_left <= sideEn ? {1'h0, numIdx} : 33'h0; // @[accel/engine/engine.ts:1308]
       end else begin
         if (psw_unpack_pop) begin
-          psw_unpack_left <= psw_unpack_left - 33'h1; // @[accel/engine/engine.ts:697]
+          psw_unpack_left <= psw_unpack_left - 33'h1; // @[accel/engine/engine.ts:701]
         end
       end
       if (opStart) begin
-        psw_unpack_lane <= _T_59[5:2]; // @[accel/engine/engine.ts:1305]
+        psw_unpack_lane <= _T_59[5:2]; // @[accel/engine/engine.ts:1309]
       end else begin
         if (psw_unpack_pop) begin
-          psw_unpack_lane <= psw_unpack_beat_done ? 4'h0 : psw_unpack_next_lane[3:0]; // @[accel/engine/engine.ts:698]
+          psw_unpack_lane <= psw_unpack_beat_done ? 4'h0 : psw_unpack_next_lane[3:0]; // @[accel/engine/engine.ts:702]
         end
       end
       if (opStart) begin
-        rid_unpack_left <= rowsOn ? {1'h0, numBags} : 33'h0; // @[accel/engine/engine.ts:1313]
+        rid_unpack_left <= rowsOn ? {1'h0, numBags} : 33'h0; // @[accel/engine/engine.ts:1317]
       end else begin
         if (rid_unpack_pop) begin
-          rid_unpack_left <= rid_unpack_left - 33'h1; // @[accel/engine/engine.ts:697]
+          rid_unpack_left <= rid_unpack_left - 33'h1; // @[accel/engine/engine.ts:701]
         end
       end
       if (opStart) begin
-        rid_unpack_lane <= row_ids_lo[5:2]; // @[accel/engine/engine.ts:1314]
+        rid_unpack_lane <= row_ids_lo[5:2]; // @[accel/engine/engine.ts:1318]
       end else begin
         if (rid_unpack_pop) begin
-          rid_unpack_lane <= rid_unpack_beat_done ? 4'h0 : rid_unpack_next_lane[3:0]; // @[accel/engine/engine.ts:698]
+          rid_unpack_lane <= rid_unpack_beat_done ? 4'h0 : rid_unpack_next_lane[3:0]; // @[accel/engine/engine.ts:702]
         end
       end
       if (opStart) begin
-        bagIdx <= 32'h0; // @[accel/engine/engine.ts:1324]
+        bagIdx <= 32'h0; // @[accel/engine/engine.ts:1328]
       end else begin
         if (bagEnd) begin
-          bagIdx <= bagIdx + 32'h1; // @[accel/engine/engine.ts:819]
+          bagIdx <= bagIdx + 32'h1; // @[accel/engine/engine.ts:823]
         end
       end
       if (nextTable) begin
-        haveStart <= 1'b0; // @[accel/engine/engine.ts:1347]
+        haveStart <= 1'b0; // @[accel/engine/engine.ts:1351]
       end else begin
         if (opStart) begin
-          haveStart <= 1'b0; // @[accel/engine/engine.ts:1325]
+          haveStart <= 1'b0; // @[accel/engine/engine.ts:1329]
         end else begin
           if (_T_88) begin
-            haveStart <= 1'b1; // @[accel/engine/engine.ts:782]
+            haveStart <= 1'b1; // @[accel/engine/engine.ts:786]
           end
         end
       end
       if (opStart) begin
-        inBag <= 1'b0; // @[accel/engine/engine.ts:1326]
+        inBag <= 1'b0; // @[accel/engine/engine.ts:1330]
       end else begin
         if (bagEnd) begin
-          inBag <= 1'b0; // @[accel/engine/engine.ts:818]
+          inBag <= 1'b0; // @[accel/engine/engine.ts:822]
         end else begin
           if (entry) begin
-            inBag <= 1'b1; // @[accel/engine/engine.ts:791]
+            inBag <= 1'b1; // @[accel/engine/engine.ts:795]
           end
         end
       end
       if (entry) begin
-        cur <= endVal; // @[accel/engine/engine.ts:790]
+        cur <= endVal; // @[accel/engine/engine.ts:794]
       end else begin
         if (_T_88) begin
-          cur <= off_unpack_value; // @[accel/engine/engine.ts:781]
+          cur <= off_unpack_value; // @[accel/engine/engine.ts:785]
         end
       end
       if (lookGo) begin
-        lookLeft <= eLeft - 32'h1; // @[accel/engine/engine.ts:796]
+        lookLeft <= eLeft - 32'h1; // @[accel/engine/engine.ts:800]
       end else begin
         if (entry) begin
-          lookLeft <= eLeft; // @[accel/engine/engine.ts:792]
+          lookLeft <= eLeft; // @[accel/engine/engine.ts:796]
         end
       end
       if (opStart) begin
-        heldValid <= 1'b0; // @[accel/engine/engine.ts:1327]
+        heldValid <= 1'b0; // @[accel/engine/engine.ts:1331]
       end else begin
         if (err) begin
-          heldValid <= 1'b0; // @[accel/engine/engine.ts:822]
+          heldValid <= 1'b0; // @[accel/engine/engine.ts:826]
         end else begin
           if (_T_89) begin
-            heldValid <= 1'b1; // @[accel/engine/engine.ts:803]
+            heldValid <= 1'b1; // @[accel/engine/engine.ts:807]
           end else begin
             if (emitHeld) begin
-              heldValid <= 1'b0; // @[accel/engine/engine.ts:801]
+              heldValid <= 1'b0; // @[accel/engine/engine.ts:805]
             end
           end
         end
       end
       if (_T_89) begin
-        heldRow <= holdLook ? idx_unpack_value : 32'h0; // @[accel/engine/engine.ts:804]
+        heldRow <= holdLook ? idx_unpack_value : 32'h0; // @[accel/engine/engine.ts:808]
       end
       if (_T_89) begin
-        heldFirst <= ~eSeen; // @[accel/engine/engine.ts:805]
+        heldFirst <= ~eSeen; // @[accel/engine/engine.ts:809]
       end
       if (((lookGo & isPad) & finalIdx) & eSeen) begin
-        heldLast <= 1'b1; // @[accel/engine/engine.ts:816]
+        heldLast <= 1'b1; // @[accel/engine/engine.ts:820]
       end else begin
         if (_T_89) begin
-          heldLast <= finalIdx | holdEmpty; // @[accel/engine/engine.ts:806]
+          heldLast <= finalIdx | holdEmpty; // @[accel/engine/engine.ts:810]
         end
       end
       if (_T_89) begin
-        heldEmpty <= holdEmpty; // @[accel/engine/engine.ts:807]
+        heldEmpty <= holdEmpty; // @[accel/engine/engine.ts:811]
       end
       if (_T_89) begin
-        heldScale <= (holdLook & pswEn) ? psw_unpack_value : 32'h3f800000; // @[accel/engine/engine.ts:808]
+        heldScale <= (holdLook & pswEn) ? psw_unpack_value : 32'h3f800000; // @[accel/engine/engine.ts:812]
       end
       if (_T_89) begin
-        heldSlot <= seqSlot; // @[accel/engine/engine.ts:810]
+        heldSlot <= seqSlot; // @[accel/engine/engine.ts:814]
       end
       if (_T_89) begin
-        heldBag <= bagIdx; // @[accel/engine/engine.ts:811]
+        heldBag <= bagIdx; // @[accel/engine/engine.ts:815]
       end
       if (_T_89) begin
-        heldN <= holdLook ? (eN + 32'h1) : 32'h0; // @[accel/engine/engine.ts:812]
+        heldN <= holdLook ? (eN + 32'h1) : 32'h0; // @[accel/engine/engine.ts:816]
       end
       if (_T_89) begin
-        heldPos <= maskEn ? psw_unpack_value : ((inBag ? cur : endVal) - eLeft); // @[accel/engine/engine.ts:809]
+        heldPos <= maskEn ? psw_unpack_value : ((inBag ? cur : endVal) - eLeft); // @[accel/engine/engine.ts:813]
       end
       if (holdLook) begin
-        nCount <= eN + 32'h1; // @[accel/engine/engine.ts:799]
+        nCount <= eN + 32'h1; // @[accel/engine/engine.ts:803]
       end else begin
         if (entry) begin
-          nCount <= 32'h0; // @[accel/engine/engine.ts:794]
+          nCount <= 32'h0; // @[accel/engine/engine.ts:798]
         end
       end
       if (holdLook) begin
-        seenInBag <= 1'b1; // @[accel/engine/engine.ts:798]
+        seenInBag <= 1'b1; // @[accel/engine/engine.ts:802]
       end else begin
         if (entry) begin
-          seenInBag <= 1'b0; // @[accel/engine/engine.ts:793]
+          seenInBag <= 1'b0; // @[accel/engine/engine.ts:797]
         end
       end
       if (opStart) begin
-        seqSlot <= 3'h0; // @[accel/engine/engine.ts:1328]
+        seqSlot <= 3'h0; // @[accel/engine/engine.ts:1332]
       end else begin
         if (bagEnd) begin
-          seqSlot <= pick_0; // @[accel/engine/engine.ts:820]
+          seqSlot <= pick_0; // @[accel/engine/engine.ts:824]
         end
       end
       if (entry & rowsOn) begin
-        segRid <= rid_unpack_value; // @[accel/engine/engine.ts:827]
+        segRid <= rid_unpack_value; // @[accel/engine/engine.ts:831]
       end
       if (_T_89) begin
-        heldRid <= entry ? rid_unpack_value : segRid; // @[accel/engine/engine.ts:813]
+        heldRid <= entry ? rid_unpack_value : segRid; // @[accel/engine/engine.ts:817]
       end
       if (opStart) begin
-        emPh <= 2'h0; // @[accel/engine/engine.ts:1316]
+        emPh <= 2'h0; // @[accel/engine/engine.ts:1320]
       end else begin
         if (emTokGo) begin
-          emPh <= emLast ? 2'h0 : ((emPh == 2'h0) ? 2'h2 : (emPh + 2'h1)); // @[accel/engine/engine.ts:842]
+          emPh <= emLast ? 2'h0 : ((emPh == 2'h0) ? 2'h2 : (emPh + 2'h1)); // @[accel/engine/engine.ts:846]
         end
       end
       if (emTake) begin
-        emRow <= rid_unpack_value; // @[accel/engine/engine.ts:841]
+        emRow <= rid_unpack_value; // @[accel/engine/engine.ts:845]
       end
       if (opStart) begin
-        updU <= 32'h0; // @[accel/engine/engine.ts:1317]
+        updU <= 32'h0; // @[accel/engine/engine.ts:1321]
       end else begin
         if (emTokGo & emLast) begin
-          updU <= updU + 32'h1; // @[accel/engine/engine.ts:843]
+          updU <= updU + 32'h1; // @[accel/engine/engine.ts:847]
         end
       end
       if (opStart) begin
-        rj <= 3'h0; // @[accel/engine/engine.ts:1296]
+        rj <= 3'h0; // @[accel/engine/engine.ts:1300]
       end else begin
         if (redGo) begin
-          rj <= isRowEnd ? 3'h0 : (rj + 3'h1); // @[accel/engine/engine.ts:922]
+          rj <= isRowEnd ? 3'h0 : (rj + 3'h1); // @[accel/engine/engine.ts:926]
         end
       end
-      red_valid_0 <= redGo; // @[accel/engine/engine.ts:927]
-      red_valid_1 <= red_valid_0; // @[accel/engine/engine.ts:927]
-      red_valid_2 <= red_valid_1; // @[accel/engine/engine.ts:927]
-      red_valid_3 <= red_valid_2; // @[accel/engine/engine.ts:927]
-      red_valid_4 <= red_valid_3; // @[accel/engine/engine.ts:927]
-      red_valid_5 <= red_valid_4; // @[accel/engine/engine.ts:927]
-      red_slot_0 <= mSlot; // @[accel/engine/engine.ts:928]
-      red_slot_1 <= red_slot_0; // @[accel/engine/engine.ts:928]
-      red_slot_2 <= red_slot_1; // @[accel/engine/engine.ts:928]
-      red_slot_3 <= red_slot_2; // @[accel/engine/engine.ts:928]
-      red_slot_4 <= red_slot_3; // @[accel/engine/engine.ts:928]
-      red_slot_5 <= red_slot_4; // @[accel/engine/engine.ts:928]
-      red_beat_0 <= rj; // @[accel/engine/engine.ts:929]
-      red_beat_1 <= red_beat_0; // @[accel/engine/engine.ts:929]
-      red_beat_2 <= red_beat_1; // @[accel/engine/engine.ts:929]
-      red_beat_3 <= red_beat_2; // @[accel/engine/engine.ts:929]
-      red_beat_4 <= red_beat_3; // @[accel/engine/engine.ts:929]
-      red_beat_5 <= red_beat_4; // @[accel/engine/engine.ts:929]
-      red_last_0 <= mLast; // @[accel/engine/engine.ts:930]
-      red_last_1 <= red_last_0; // @[accel/engine/engine.ts:930]
-      red_last_2 <= red_last_1; // @[accel/engine/engine.ts:930]
-      red_last_3 <= red_last_2; // @[accel/engine/engine.ts:930]
-      red_last_4 <= red_last_3; // @[accel/engine/engine.ts:930]
-      red_last_5 <= red_last_4; // @[accel/engine/engine.ts:930]
-      red_row_end_0 <= isRowEnd; // @[accel/engine/engine.ts:931]
-      red_row_end_1 <= red_row_end_0; // @[accel/engine/engine.ts:931]
-      red_row_end_2 <= red_row_end_1; // @[accel/engine/engine.ts:931]
-      red_row_end_3 <= red_row_end_2; // @[accel/engine/engine.ts:931]
-      red_row_end_4 <= red_row_end_3; // @[accel/engine/engine.ts:931]
-      red_row_end_5 <= red_row_end_4; // @[accel/engine/engine.ts:931]
-      red_first_0 <= zeroA; // @[accel/engine/engine.ts:932]
-      red_first_1 <= red_first_0; // @[accel/engine/engine.ts:932]
-      red_first_2 <= red_first_1; // @[accel/engine/engine.ts:932]
-      red_first_3 <= red_first_2; // @[accel/engine/engine.ts:932]
-      red_first_4 <= red_first_3; // @[accel/engine/engine.ts:932]
-      red_first_5 <= red_first_4; // @[accel/engine/engine.ts:932]
-      red_n_0 <= mN; // @[accel/engine/engine.ts:933]
-      red_n_1 <= red_n_0; // @[accel/engine/engine.ts:933]
-      red_n_2 <= red_n_1; // @[accel/engine/engine.ts:933]
-      red_n_3 <= red_n_2; // @[accel/engine/engine.ts:933]
-      red_n_4 <= red_n_3; // @[accel/engine/engine.ts:933]
-      red_n_5 <= red_n_4; // @[accel/engine/engine.ts:933]
-      red_pos_0 <= mPos; // @[accel/engine/engine.ts:934]
-      red_pos_1 <= red_pos_0; // @[accel/engine/engine.ts:934]
-      red_pos_2 <= red_pos_1; // @[accel/engine/engine.ts:934]
-      red_pos_3 <= red_pos_2; // @[accel/engine/engine.ts:934]
-      red_pos_4 <= red_pos_3; // @[accel/engine/engine.ts:934]
-      red_pos_5 <= red_pos_4; // @[accel/engine/engine.ts:934]
-      red_empty_0 <= mEmpty; // @[accel/engine/engine.ts:935]
-      red_empty_1 <= red_empty_0; // @[accel/engine/engine.ts:935]
-      red_empty_2 <= red_empty_1; // @[accel/engine/engine.ts:935]
-      red_empty_3 <= red_empty_2; // @[accel/engine/engine.ts:935]
-      red_empty_4 <= red_empty_3; // @[accel/engine/engine.ts:935]
-      red_empty_5 <= red_empty_4; // @[accel/engine/engine.ts:935]
+      red_valid_0 <= redGo; // @[accel/engine/engine.ts:931]
+      red_valid_1 <= red_valid_0; // @[accel/engine/engine.ts:931]
+      red_valid_2 <= red_valid_1; // @[accel/engine/engine.ts:931]
+      red_valid_3 <= red_valid_2; // @[accel/engine/engine.ts:931]
+      red_valid_4 <= red_valid_3; // @[accel/engine/engine.ts:931]
+      red_valid_5 <= red_valid_4; // @[accel/engine/engine.ts:931]
+      red_slot_0 <= mSlot; // @[accel/engine/engine.ts:932]
+      red_slot_1 <= red_slot_0; // @[accel/engine/engine.ts:932]
+      red_slot_2 <= red_slot_1; // @[accel/engine/engine.ts:932]
+      red_slot_3 <= red_slot_2; // @[accel/engine/engine.ts:932]
+      red_slot_4 <= red_slot_3; // @[accel/engine/engine.ts:932]
+      red_slot_5 <= red_slot_4; // @[accel/engine/engine.ts:932]
+      red_beat_0 <= rj; // @[accel/engine/engine.ts:933]
+      red_beat_1 <= red_beat_0; // @[accel/engine/engine.ts:933]
+      red_beat_2 <= red_beat_1; // @[accel/engine/engine.ts:933]
+      red_beat_3 <= red_beat_2; // @[accel/engine/engine.ts:933]
+      red_beat_4 <= red_beat_3; // @[accel/engine/engine.ts:933]
+      red_beat_5 <= red_beat_4; // @[accel/engine/engine.ts:933]
+      red_last_0 <= mLast; // @[accel/engine/engine.ts:934]
+      red_last_1 <= red_last_0; // @[accel/engine/engine.ts:934]
+      red_last_2 <= red_last_1; // @[accel/engine/engine.ts:934]
+      red_last_3 <= red_last_2; // @[accel/engine/engine.ts:934]
+      red_last_4 <= red_last_3; // @[accel/engine/engine.ts:934]
+      red_last_5 <= red_last_4; // @[accel/engine/engine.ts:934]
+      red_row_end_0 <= isRowEnd; // @[accel/engine/engine.ts:935]
+      red_row_end_1 <= red_row_end_0; // @[accel/engine/engine.ts:935]
+      red_row_end_2 <= red_row_end_1; // @[accel/engine/engine.ts:935]
+      red_row_end_3 <= red_row_end_2; // @[accel/engine/engine.ts:935]
+      red_row_end_4 <= red_row_end_3; // @[accel/engine/engine.ts:935]
+      red_row_end_5 <= red_row_end_4; // @[accel/engine/engine.ts:935]
+      red_first_0 <= zeroA; // @[accel/engine/engine.ts:936]
+      red_first_1 <= red_first_0; // @[accel/engine/engine.ts:936]
+      red_first_2 <= red_first_1; // @[accel/engine/engine.ts:936]
+      red_first_3 <= red_first_2; // @[accel/engine/engine.ts:936]
+      red_first_4 <= red_first_3; // @[accel/engine/engine.ts:936]
+      red_first_5 <= red_first_4; // @[accel/engine/engine.ts:936]
+      red_n_0 <= mN; // @[accel/engine/engine.ts:937]
+      red_n_1 <= red_n_0; // @[accel/engine/engine.ts:937]
+      red_n_2 <= red_n_1; // @[accel/engine/engine.ts:937]
+      red_n_3 <= red_n_2; // @[accel/engine/engine.ts:937]
+      red_n_4 <= red_n_3; // @[accel/engine/engine.ts:937]
+      red_n_5 <= red_n_4; // @[accel/engine/engine.ts:937]
+      red_pos_0 <= mPos; // @[accel/engine/engine.ts:938]
+      red_pos_1 <= red_pos_0; // @[accel/engine/engine.ts:938]
+      red_pos_2 <= red_pos_1; // @[accel/engine/engine.ts:938]
+      red_pos_3 <= red_pos_2; // @[accel/engine/engine.ts:938]
+      red_pos_4 <= red_pos_3; // @[accel/engine/engine.ts:938]
+      red_pos_5 <= red_pos_4; // @[accel/engine/engine.ts:938]
+      red_empty_0 <= mEmpty; // @[accel/engine/engine.ts:939]
+      red_empty_1 <= red_empty_0; // @[accel/engine/engine.ts:939]
+      red_empty_2 <= red_empty_1; // @[accel/engine/engine.ts:939]
+      red_empty_3 <= red_empty_2; // @[accel/engine/engine.ts:939]
+      red_empty_4 <= red_empty_3; // @[accel/engine/engine.ts:939]
+      red_empty_5 <= red_empty_4; // @[accel/engine/engine.ts:939]
       if (opStart) begin
-        outRes <= 5'h0; // @[accel/engine/engine.ts:1292]
+        outRes <= 5'h0; // @[accel/engine/engine.ts:1296]
       end else begin
         if (outPop & ~resUp) begin
-          outRes <= outRes - 5'h1; // @[accel/engine/engine.ts:1033]
+          outRes <= outRes - 5'h1; // @[accel/engine/engine.ts:1037]
         end else begin
           if (resUp & ~outPop) begin
-            outRes <= outRes + 5'h1; // @[accel/engine/engine.ts:1032]
+            outRes <= outRes + 5'h1; // @[accel/engine/engine.ts:1036]
           end
         end
       end
       if (opStart) begin
-        argRes <= 6'h0; // @[accel/engine/engine.ts:1293]
+        argRes <= 6'h0; // @[accel/engine/engine.ts:1297]
       end else begin
         if (argPop & ~argUp) begin
-          argRes <= argRes - 6'h1; // @[accel/engine/engine.ts:994]
+          argRes <= argRes - 6'h1; // @[accel/engine/engine.ts:998]
         end else begin
           if (argUp & ~argPop) begin
-            argRes <= argRes + 6'h1; // @[accel/engine/engine.ts:993]
+            argRes <= argRes + 6'h1; // @[accel/engine/engine.ts:997]
           end
         end
       end
-      mul_bypass_valid_0 <= mul_bypass; // @[accel/engine/engine.ts:949]
-      mul_bypass_valid_1 <= mul_bypass_valid_0; // @[accel/engine/engine.ts:949]
-      mul_bypass_valid_2 <= mul_bypass_valid_1; // @[accel/engine/engine.ts:949]
-      d1Valid <= finIn; // @[accel/engine/engine.ts:1000]
-      d2Valid <= d1Valid; // @[accel/engine/engine.ts:1001]
-      d1 <= sum; // @[accel/engine/engine.ts:1002]
-      d2 <= d1; // @[accel/engine/engine.ts:1003]
-      zN_0 <= red_n_5 == 32'h0; // @[accel/engine/engine.ts:1004]
-      regNext <= zN_0; // @[accel/engine/engine.ts:1005]
-      endD_0 <= red_row_end_5; // @[accel/engine/engine.ts:1006]
-      regNext_1 <= endD_0; // @[accel/engine/engine.ts:1007]
-      fin_valid_0 <= nConv_out_valid; // @[accel/engine/engine.ts:1015]
-      fin_zero_0 <= regNext; // @[accel/engine/engine.ts:1016]
-      fin_end_0 <= regNext_1; // @[accel/engine/engine.ts:1017]
-      fin_valid_1 <= fin_valid_0; // @[accel/engine/engine.ts:1015]
-      fin_zero_1 <= fin_zero_0; // @[accel/engine/engine.ts:1016]
-      fin_end_1 <= fin_end_0; // @[accel/engine/engine.ts:1017]
-      fin_valid_2 <= fin_valid_1; // @[accel/engine/engine.ts:1015]
-      fin_zero_2 <= fin_zero_1; // @[accel/engine/engine.ts:1016]
-      fin_end_2 <= fin_end_1; // @[accel/engine/engine.ts:1017]
-      fin_valid_3 <= fin_valid_2; // @[accel/engine/engine.ts:1015]
-      fin_zero_3 <= fin_zero_2; // @[accel/engine/engine.ts:1016]
-      fin_end_3 <= fin_end_2; // @[accel/engine/engine.ts:1017]
-      fin_valid_4 <= fin_valid_3; // @[accel/engine/engine.ts:1015]
-      fin_zero_4 <= fin_zero_3; // @[accel/engine/engine.ts:1016]
-      fin_end_4 <= fin_end_3; // @[accel/engine/engine.ts:1017]
-      fin_valid_5 <= fin_valid_4; // @[accel/engine/engine.ts:1015]
-      fin_zero_5 <= fin_zero_4; // @[accel/engine/engine.ts:1016]
-      fin_end_5 <= fin_end_4; // @[accel/engine/engine.ts:1017]
-      fin_valid_6 <= fin_valid_5; // @[accel/engine/engine.ts:1015]
-      fin_zero_6 <= fin_zero_5; // @[accel/engine/engine.ts:1016]
-      fin_end_6 <= fin_end_5; // @[accel/engine/engine.ts:1017]
-      fin_valid_7 <= fin_valid_6; // @[accel/engine/engine.ts:1015]
-      fin_zero_7 <= fin_zero_6; // @[accel/engine/engine.ts:1016]
-      fin_end_7 <= fin_end_6; // @[accel/engine/engine.ts:1017]
-      fin_valid_8 <= fin_valid_7; // @[accel/engine/engine.ts:1015]
-      fin_zero_8 <= fin_zero_7; // @[accel/engine/engine.ts:1016]
-      fin_end_8 <= fin_end_7; // @[accel/engine/engine.ts:1017]
-      fin_valid_9 <= fin_valid_8; // @[accel/engine/engine.ts:1015]
-      fin_zero_9 <= fin_zero_8; // @[accel/engine/engine.ts:1016]
-      fin_end_9 <= fin_end_8; // @[accel/engine/engine.ts:1017]
-      fin_valid_10 <= fin_valid_9; // @[accel/engine/engine.ts:1015]
-      fin_zero_10 <= fin_zero_9; // @[accel/engine/engine.ts:1016]
-      fin_end_10 <= fin_end_9; // @[accel/engine/engine.ts:1017]
-      fin_valid_11 <= fin_valid_10; // @[accel/engine/engine.ts:1015]
-      fin_zero_11 <= fin_zero_10; // @[accel/engine/engine.ts:1016]
-      fin_end_11 <= fin_end_10; // @[accel/engine/engine.ts:1017]
+      mul_bypass_valid_0 <= mul_bypass; // @[accel/engine/engine.ts:953]
+      mul_bypass_valid_1 <= mul_bypass_valid_0; // @[accel/engine/engine.ts:953]
+      mul_bypass_valid_2 <= mul_bypass_valid_1; // @[accel/engine/engine.ts:953]
+      d1Valid <= finIn; // @[accel/engine/engine.ts:1004]
+      d2Valid <= d1Valid; // @[accel/engine/engine.ts:1005]
+      d1 <= sum; // @[accel/engine/engine.ts:1006]
+      d2 <= d1; // @[accel/engine/engine.ts:1007]
+      zN_0 <= red_n_5 == 32'h0; // @[accel/engine/engine.ts:1008]
+      regNext <= zN_0; // @[accel/engine/engine.ts:1009]
+      endD_0 <= red_row_end_5; // @[accel/engine/engine.ts:1010]
+      regNext_1 <= endD_0; // @[accel/engine/engine.ts:1011]
+      fin_valid_0 <= nConv_out_valid; // @[accel/engine/engine.ts:1019]
+      fin_zero_0 <= regNext; // @[accel/engine/engine.ts:1020]
+      fin_end_0 <= regNext_1; // @[accel/engine/engine.ts:1021]
+      fin_valid_1 <= fin_valid_0; // @[accel/engine/engine.ts:1019]
+      fin_zero_1 <= fin_zero_0; // @[accel/engine/engine.ts:1020]
+      fin_end_1 <= fin_end_0; // @[accel/engine/engine.ts:1021]
+      fin_valid_2 <= fin_valid_1; // @[accel/engine/engine.ts:1019]
+      fin_zero_2 <= fin_zero_1; // @[accel/engine/engine.ts:1020]
+      fin_end_2 <= fin_end_1; // @[accel/engine/engine.ts:1021]
+      fin_valid_3 <= fin_valid_2; // @[accel/engine/engine.ts:1019]
+      fin_zero_3 <= fin_zero_2; // @[accel/engine/engine.ts:1020]
+      fin_end_3 <= fin_end_2; // @[accel/engine/engine.ts:1021]
+      fin_valid_4 <= fin_valid_3; // @[accel/engine/engine.ts:1019]
+      fin_zero_4 <= fin_zero_3; // @[accel/engine/engine.ts:1020]
+      fin_end_4 <= fin_end_3; // @[accel/engine/engine.ts:1021]
+      fin_valid_5 <= fin_valid_4; // @[accel/engine/engine.ts:1019]
+      fin_zero_5 <= fin_zero_4; // @[accel/engine/engine.ts:1020]
+      fin_end_5 <= fin_end_4; // @[accel/engine/engine.ts:1021]
+      fin_valid_6 <= fin_valid_5; // @[accel/engine/engine.ts:1019]
+      fin_zero_6 <= fin_zero_5; // @[accel/engine/engine.ts:1020]
+      fin_end_6 <= fin_end_5; // @[accel/engine/engine.ts:1021]
+      fin_valid_7 <= fin_valid_6; // @[accel/engine/engine.ts:1019]
+      fin_zero_7 <= fin_zero_6; // @[accel/engine/engine.ts:1020]
+      fin_end_7 <= fin_end_6; // @[accel/engine/engine.ts:1021]
+      fin_valid_8 <= fin_valid_7; // @[accel/engine/engine.ts:1019]
+      fin_zero_8 <= fin_zero_7; // @[accel/engine/engine.ts:1020]
+      fin_end_8 <= fin_end_7; // @[accel/engine/engine.ts:1021]
+      fin_valid_9 <= fin_valid_8; // @[accel/engine/engine.ts:1019]
+      fin_zero_9 <= fin_zero_8; // @[accel/engine/engine.ts:1020]
+      fin_end_9 <= fin_end_8; // @[accel/engine/engine.ts:1021]
+      fin_valid_10 <= fin_valid_9; // @[accel/engine/engine.ts:1019]
+      fin_zero_10 <= fin_zero_9; // @[accel/engine/engine.ts:1020]
+      fin_end_10 <= fin_end_9; // @[accel/engine/engine.ts:1021]
+      fin_valid_11 <= fin_valid_10; // @[accel/engine/engine.ts:1019]
+      fin_zero_11 <= fin_zero_10; // @[accel/engine/engine.ts:1020]
+      fin_end_11 <= fin_end_10; // @[accel/engine/engine.ts:1021]
       if (opStart) begin
-        pkData <= 512'h0; // @[accel/engine/engine.ts:1319]
+        pkData <= 512'h0; // @[accel/engine/engine.ts:1323]
       end else begin
         if (pkTake) begin
           pkData <= pkFlush ? 512'h0 : pkNextData;
         end
       end
       if (opStart) begin
-        pkStrb <= 64'h0; // @[accel/engine/engine.ts:1320]
+        pkStrb <= 64'h0; // @[accel/engine/engine.ts:1324]
       end else begin
         if (pkTake) begin
           pkStrb <= pkFlush ? 64'h0 : pkNextStrb;
         end
       end
       if (opStart) begin
-        pkN <= 4'h0; // @[accel/engine/engine.ts:1321]
+        pkN <= 4'h0; // @[accel/engine/engine.ts:1325]
       end else begin
         if (pkTake) begin
           pkN <= pkFlush ? 4'h0 : (pkN + 4'h1);
         end
       end
       if (opStart) begin
-        pkSeen <= 32'h0; // @[accel/engine/engine.ts:1322]
+        pkSeen <= 32'h0; // @[accel/engine/engine.ts:1326]
       end else begin
         if (pkTake) begin
-          pkSeen <= pkSeen + 32'h1; // @[accel/engine/engine.ts:1090]
+          pkSeen <= pkSeen + 32'h1; // @[accel/engine/engine.ts:1094]
         end
       end
       if (opStart) begin
-        pkWord <= grad_rows_lo[31:6]; // @[accel/engine/engine.ts:1323]
+        pkWord <= grad_rows_lo[31:6]; // @[accel/engine/engine.ts:1327]
       end else begin
         if (pkTake) begin
           if (pkFlush) begin
-            pkWord <= pkWord + 26'h1; // @[accel/engine/engine.ts:1095]
+            pkWord <= pkWord + 26'h1; // @[accel/engine/engine.ts:1099]
           end
         end
       end
       if (awGo) begin
-        awValid <= 1'b1; // @[accel/engine/engine.ts:1140]
+        awValid <= 1'b1; // @[accel/engine/engine.ts:1144]
       end else begin
         if (awValid & m_axi_awready) begin
-          awValid <= 1'b0; // @[accel/engine/engine.ts:1138]
+          awValid <= 1'b0; // @[accel/engine/engine.ts:1142]
         end
       end
       if (awGo) begin
-        awAddr <= {curOwWord, 6'h0}; // @[accel/engine/engine.ts:1141]
+        awAddr <= {curOwWord, 6'h0}; // @[accel/engine/engine.ts:1145]
       end
       if (awGo) begin
-        awLen <= _T_100[7:0]; // @[accel/engine/engine.ts:1142]
+        awLen <= _T_100[7:0]; // @[accel/engine/engine.ts:1146]
       end
       if (bFire & ~awGo) begin
-        bOut <= bOut - 9'h1; // @[accel/engine/engine.ts:1208]
+        bOut <= bOut - 9'h1; // @[accel/engine/engine.ts:1212]
       end else begin
         if (awGo & ~bFire) begin
-          bOut <= bOut + 9'h1; // @[accel/engine/engine.ts:1207]
+          bOut <= bOut + 9'h1; // @[accel/engine/engine.ts:1211]
         end
       end
       if (awGo) begin
-        owWord <= curOwWord + {17'h0, aw_burst}; // @[accel/engine/engine.ts:1143]
+        owWord <= curOwWord + {17'h0, aw_burst}; // @[accel/engine/engine.ts:1147]
       end
       if (err) begin
-        owLeft <= 4'h0; // @[accel/engine/engine.ts:1227]
+        owLeft <= 4'h0; // @[accel/engine/engine.ts:1231]
       end else begin
         if (awGo) begin
-          owLeft <= curOwLeft - aw_burst[3:0]; // @[accel/engine/engine.ts:1144]
+          owLeft <= curOwLeft - aw_burst[3:0]; // @[accel/engine/engine.ts:1148]
         end
       end
       if (opStart) begin
-        owArg <= 1'b0; // @[accel/engine/engine.ts:1294]
+        owArg <= 1'b0; // @[accel/engine/engine.ts:1298]
       end else begin
         if (err) begin
-          owArg <= 1'b0; // @[accel/engine/engine.ts:1228]
+          owArg <= 1'b0; // @[accel/engine/engine.ts:1232]
         end else begin
           if (((awGo & owFromQ) & fromBag) & argEn) begin
-            owArg <= ~owArg; // @[accel/engine/engine.ts:1136]
+            owArg <= ~owArg; // @[accel/engine/engine.ts:1140]
           end
         end
       end
       if (awGo) begin
-        owSrc <= curOwSrc; // @[accel/engine/engine.ts:1137]
+        owSrc <= curOwSrc; // @[accel/engine/engine.ts:1141]
       end
       if (wGo) begin
-        wValid <= 1'b1; // @[accel/engine/engine.ts:1190]
+        wValid <= 1'b1; // @[accel/engine/engine.ts:1194]
       end else begin
         if (wValid & m_axi_wready) begin
-          wValid <= 1'b0; // @[accel/engine/engine.ts:1188]
+          wValid <= 1'b0; // @[accel/engine/engine.ts:1192]
         end
       end
       if (wGo) begin
-        wData <= (wSrc < 3'h2) ? wHead[511:0] : ownData; // @[accel/engine/engine.ts:1192]
+        wData <= (wSrc < 3'h2) ? wHead[511:0] : ownData; // @[accel/engine/engine.ts:1196]
       end
       if (wGo) begin
-        wStrb <= err ? 64'h0 : ((wSrc < 3'h2) ? (ohEnd ? tailStrb : 64'hffffffffffffffff) : ownStrb); // @[accel/engine/engine.ts:1193]
+        wStrb <= err ? 64'h0 : ((wSrc < 3'h2) ? (ohEnd ? tailStrb : 64'hffffffffffffffff) : ownStrb); // @[accel/engine/engine.ts:1197]
       end
       if (wGo) begin
-        wLast <= burstEnd; // @[accel/engine/engine.ts:1194]
+        wLast <= burstEnd; // @[accel/engine/engine.ts:1198]
       end
       if (wGo) begin
-        wBeat <= burstEnd ? 8'h0 : (wBeat + 8'h1); // @[accel/engine/engine.ts:1195]
+        wBeat <= burstEnd ? 8'h0 : (wBeat + 8'h1); // @[accel/engine/engine.ts:1199]
       end
       if (finish) begin
-        opRun <= 1'b0; // @[accel/engine/engine.ts:1355]
+        opRun <= 1'b0; // @[accel/engine/engine.ts:1359]
       end else begin
         if (nextTable) begin
-          opRun <= 1'b0; // @[accel/engine/engine.ts:1345]
+          opRun <= 1'b0; // @[accel/engine/engine.ts:1349]
         end else begin
           if (opStart) begin
-            opRun <= 1'b1; // @[accel/engine/engine.ts:1286]
+            opRun <= 1'b1; // @[accel/engine/engine.ts:1290]
           end else begin
             if (start) begin
-              opRun <= 1'b0; // @[accel/engine/engine.ts:1257]
+              opRun <= 1'b0; // @[accel/engine/engine.ts:1261]
             end
           end
         end
@@ -5019,62 +5021,62 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
   end
   always @(posedge aclk) begin
     if (mul_bypass_valid_0) begin
-      mul_bypass_1 <= mul_bypass_0; // @[accel/engine/engine.ts:948]
+      mul_bypass_1 <= mul_bypass_0; // @[accel/engine/engine.ts:952]
     end
     if (mul_bypass_valid_1) begin
-      mul_bypass_2 <= mul_bypass_1; // @[accel/engine/engine.ts:948]
+      mul_bypass_2 <= mul_bypass_1; // @[accel/engine/engine.ts:952]
     end
   end
   always @(posedge aclk) begin : mul_bypass_0_logic
-    reg [511:0] byp; // @[accel/engine/engine.ts:946]
+    reg [511:0] byp; // @[accel/engine/engine.ts:950]
     if (mul_bypass) begin
       byp = {((termsIn_15[30:23] == 8'hff) & (termsIn_15[22:0] != 23'h0)) ? 32'h7fc00000 : termsIn_15, ((termsIn_14[30:23] == 8'hff) & (termsIn_14[22:0] != 23'h0)) ? 32'h7fc00000 : termsIn_14, ((termsIn_13[30:23] == 8'hff) & (termsIn_13[22:0] != 23'h0)) ? 32'h7fc00000 : termsIn_13, ((termsIn_12[30:23] == 8'hff) & (termsIn_12[22:0] != 23'h0)) ? 32'h7fc00000 : termsIn_12, ((termsIn_11[30:23] == 8'hff) & (termsIn_11[22:0] != 23'h0)) ? 32'h7fc00000 : termsIn_11, ((termsIn_10[30:23] == 8'hff) & (termsIn_10[22:0] != 23'h0)) ? 32'h7fc00000 : termsIn_10, ((termsIn_9[30:23] == 8'hff) & (termsIn_9[22:0] != 23'h0)) ? 32'h7fc00000 : termsIn_9, ((termsIn_8[30:23] == 8'hff) & (termsIn_8[22:0] != 23'h0)) ? 32'h7fc00000 : termsIn_8, ((termsIn_7[30:23] == 8'hff) & (termsIn_7[22:0] != 23'h0)) ? 32'h7fc00000 : termsIn_7, ((termsIn_6[30:23] == 8'hff) & (termsIn_6[22:0] != 23'h0)) ? 32'h7fc00000 : termsIn_6, ((termsIn_5[30:23] == 8'hff) & (termsIn_5[22:0] != 23'h0)) ? 32'h7fc00000 : termsIn_5, ((termsIn_4[30:23] == 8'hff) & (termsIn_4[22:0] != 23'h0)) ? 32'h7fc00000 : termsIn_4, ((termsIn_3[30:23] == 8'hff) & (termsIn_3[22:0] != 23'h0)) ? 32'h7fc00000 : termsIn_3, ((termsIn_2[30:23] == 8'hff) & (termsIn_2[22:0] != 23'h0)) ? 32'h7fc00000 : termsIn_2, ((termsIn_1[30:23] == 8'hff) & (termsIn_1[22:0] != 23'h0)) ? 32'h7fc00000 : termsIn_1, ((termsIn[30:23] == 8'hff) & (termsIn[22:0] != 23'h0)) ? 32'h7fc00000 : termsIn};
-      mul_bypass_0 <= byp; // @[accel/engine/engine.ts:948]
+      mul_bypass_0 <= byp; // @[accel/engine/engine.ts:952]
     end
   end
   always @(posedge aclk) begin
     if (arGo) begin
-      slotLen[tailSlot] <= _T_101[7:0]; // @[accel/engine/engine.ts:572]
+      slotLen[tailSlot] <= _T_101[7:0]; // @[accel/engine/engine.ts:576]
     end
   end
   always @(posedge aclk) begin
     if (arGo) begin
-      slotKind[tailSlot] <= arKind; // @[accel/engine/engine.ts:573]
+      slotKind[tailSlot] <= arKind; // @[accel/engine/engine.ts:577]
     end
   end
   always @(posedge aclk) begin
     if (rFire) begin
-      robRcv[rSlot] <= rRcv + 9'h1; // @[accel/engine/engine.ts:621]
+      robRcv[rSlot] <= rRcv + 9'h1; // @[accel/engine/engine.ts:625]
     end
   end
   always @(posedge aclk) begin
     if (arGo) begin
-      robBase[tailSlot] <= robRcv_rd0; // @[accel/engine/engine.ts:574]
+      robBase[tailSlot] <= robRcv_rd0; // @[accel/engine/engine.ts:578]
     end
   end
   always @(posedge aclk) begin
     if (rFire) begin
-      rob[{rSlot, rCount[2:0]}] <= m_axi_rdata; // @[accel/engine/engine.ts:620]
+      rob[{rSlot, rCount[2:0]}] <= m_axi_rdata; // @[accel/engine/engine.ts:624]
     end
   end
   always @(posedge aclk) begin
     if (drain) begin
-      robData <= rob[{headSlot, dBeat}]; // @[accel/engine/engine.ts:637]
+      robData <= rob[{headSlot, dBeat}]; // @[accel/engine/engine.ts:641]
     end
   end
   always @(posedge aclk) begin
     if (arGo) begin
-      slotAddr[tailSlot] <= {arWordSel, 6'h0}; // @[accel/engine/engine.ts:608]
+      slotAddr[tailSlot] <= {arWordSel, 6'h0}; // @[accel/engine/engine.ts:612]
     end
   end
   always @(posedge aclk) begin
     if (red_valid_5 & ~red_last_5) begin
-      acc[{red_slot_5, red_beat_5}] <= sum; // @[accel/engine/engine.ts:984]
+      acc[{red_slot_5, red_beat_5}] <= sum; // @[accel/engine/engine.ts:988]
     end
   end
   always @(posedge aclk) begin
     if ((red_valid_5 & ~red_last_5) & argEn) begin
-      argMem[{red_slot_5, red_beat_5}] <= argmax_next; // @[accel/engine/engine.ts:988]
+      argMem[{red_slot_5, red_beat_5}] <= argmax_next; // @[accel/engine/engine.ts:992]
     end
   end
 endmodule

@@ -247,14 +247,8 @@ export async function withLock<T>(name: string, fn: () => Promise<T>, opts: Lock
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw cacheWriteError(e, root);
     }
     if (await isStale(lockDir)) {
-      // Move it aside first so that a concurrent breaker cannot remove a fresh lock.
-      const aside = `${lockDir}.stale-${process.pid}-${Math.random().toString(36).slice(2)}`;
-      try {
-        await rename(lockDir, aside);
-        await rm(aside, { recursive: true, force: true });
-      } catch {
-        /* someone else broke it */
-      }
+      // Moved aside first so that a concurrent breaker cannot remove a fresh lock (gone already: someone broke it).
+      await removeAside(lockDir);
       continue;
     }
     if (!waited) {
@@ -458,15 +452,17 @@ export async function pruneCache(root: string, namesDir: string, before: number,
     if (dryRun) { await drop('build', join(root, b.key), b.key, b.bytes); continue; }
     // Under the build's lock (a process rebuilding it holds it): still unused since the listing? Then set it aside
     // (one rename, so no process finds half of it) and remove it.
-    const gone = await tryLock(b.key, root, async () => {
-      const dir = join(root, b.key);
-      const st = await stat(dir).catch(() => null);
-      if (!st || st.mtimeMs >= before) return false;
-      const aside = `${dir}.stale-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
-      await rename(dir, aside);
-      await rm(aside, { recursive: true, force: true });
-      return true;
-    });
+    // withLock without waiting: a live holder (building it now) keeps it, a dead one's lock is broken.
+    let gone: boolean | undefined;
+    try {
+      gone = await withLock(b.key, async () => {
+        const dir = join(root, b.key);
+        const st = await stat(dir).catch(() => null);
+        return st !== null && st.mtimeMs < before && removeAside(dir);
+      }, { timeoutMs: 0, onWait: () => {}, what: 'tcast cache prune' }, root);
+    } catch (e) {
+      if (!(e instanceof LockTimeoutError)) throw e;
+    }
     if (gone === undefined) res.keptLocked.push(b.key);
     else if (gone) { res.removed.push({ what: 'build', name: b.key, bytes: b.bytes }); res.bytes += b.bytes; }
   }
@@ -479,28 +475,14 @@ export async function pruneCache(root: string, namesDir: string, before: number,
   return res;
 }
 
-/**
- * Runs `fn` holding the lock of `name` if it can be had at once (a stale lock, of a process that died, is broken);
- * undefined when a live process holds it.
- */
-async function tryLock<T>(name: string, root: string, fn: () => Promise<T>): Promise<T | undefined> {
-  const lockDir = join(root, `${name}.lock`);
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      await mkdir(lockDir);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw cacheWriteError(e, root);
-      if (attempt > 0 || !(await isStale(lockDir))) return undefined;
-      const aside = `${lockDir}.stale-${process.pid}-${Math.random().toString(36).slice(2)}`;
-      await rename(lockDir, aside).then(() => rm(aside, { recursive: true, force: true })).catch(() => {});
-      continue;
-    }
-    try {
-      await writeFile(join(lockDir, 'owner'), JSON.stringify({ pid: process.pid, host: hostname(), started: Date.now(), what: 'tcast cache prune' }));
-      return await fn();
-    } finally {
-      await rm(lockDir, { recursive: true, force: true });
-    }
+/** Renames `path` aside (one step: no process finds half of it) and removes it; false when it was gone already. */
+async function removeAside(path: string): Promise<boolean> {
+  const aside = `${path}.stale-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+  try {
+    await rename(path, aside);
+  } catch {
+    return false;
   }
-  return undefined;
+  await rm(aside, { recursive: true, force: true });
+  return true;
 }

@@ -10,7 +10,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { projectRoot } from '../generator/hdl/source';
 import { onCleanup } from '../sim/proc';
 import { UsageError } from './command';
-import { fsReason } from '../sim/fs';
+import { cannotCreateIn, danglingLink, fsReason } from '../sim/fs';
 
 // ------------------------------------------------------------------ option values
 
@@ -88,6 +88,9 @@ export function checkOutFile(path: string | undefined, what: string): string {
   if (!statSync(dir).isDirectory()) throw new UsageError(`${what} ${path}: ${dirname(path)} is a file, not a folder`);
   if (!writable(dir)) throw new UsageError(`${what} ${path}: the folder ${dirname(path)} is not writable`);
   if (existsSync(abs) && !writableFile(abs)) throw new UsageError(`${what} ${path} is not writable`);
+  // The file is written as a temporary file beside it, then renamed.
+  const why = cannotCreateIn(dir);
+  if (why !== undefined) throw new UsageError(`${what} ${path}: cannot create files in ${dirname(path)} (${why}); give a path on a writable file system`);
   return abs;
 }
 
@@ -108,11 +111,15 @@ export function checkOutDir(path: string | undefined, what: string): string {
   if (path === undefined) throw new UsageError(`${what} needs a directory`);
   if (path.trim() === '') throw new UsageError(`${what} is empty; give a directory`);
   const abs = resolve(path);
+  const link = danglingLink(abs);
+  if (link) throw new UsageError(`${what} ${path}: ${link.link} is a symbolic link to ${link.target}, which does not exist; create the target or give another directory`);
   const anc = existingAncestor(abs);
   if (!statSync(anc).isDirectory()) {
     throw new UsageError(anc === abs ? `${what} ${path} is a file, not a directory` : `${what} ${path}: ${anc} is a file, not a directory`);
   }
   if (!writable(anc)) throw new UsageError(`${what} ${path}: ${anc} is not writable`);
+  const why = cannotCreateIn(anc);
+  if (why !== undefined) throw new UsageError(`${what} ${path}: cannot create anything in ${anc} (${why}); give a directory on a writable file system`);
   return abs;
 }
 

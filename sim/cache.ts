@@ -18,13 +18,13 @@
  * already there discards its own copy. The lock only avoids duplicate work.
  * Debris of killed processes (build folders, locks) is removed when found.
  */
-import { accessSync, appendFileSync, constants, existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { accessSync, appendFileSync, constants, existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { lstat, mkdir, readFile, readdir, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { homedir, hostname } from 'node:os';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { onCleanup } from './proc';
-import { fsReason } from './fs';
+import { cannotCreateIn, fsReason, makeDirs } from './fs';
 
 /** The repository root (the folder that holds sim/). */
 export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -44,10 +44,10 @@ const FIX = 'set TCAST_CACHE_DIR to a writable directory';
 /** Creates dir (and parents) and checks it is a writable directory; returns the reason when it is not. */
 function usableDir(dir: string): string | undefined {
   try {
-    mkdirSync(dir, { recursive: true });
+    makeDirs(dir);
     if (!statSync(dir).isDirectory()) return 'it is a file';
     accessSync(dir, constants.W_OK | constants.X_OK);
-    return undefined;
+    return cannotCreateIn(dir);
   } catch (e) {
     return fsReason(e);
   }

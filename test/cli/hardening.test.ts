@@ -21,9 +21,10 @@ const BIN = join(projectRoot, 'bin/tcast.js');
 const work = mkdtempSync(join(tmpdir(), 'tcast-hard-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-type Opts = { cwd?: string; env?: Record<string, string | undefined> };
+/** `timeout`: milliseconds before the run is killed (a hang fails the test instead of stalling it). */
+type Opts = { cwd?: string; env?: Record<string, string | undefined>; timeout?: number };
 const tcast = (args: string[], o: Opts = {}): Promise<Result> =>
-  execa('node', [BIN, ...args], { cwd: o.cwd ?? work, reject: false, env: o.env ?? {}, stdin: 'ignore' }) as Promise<Result>;
+  execa('node', [BIN, ...args], { cwd: o.cwd ?? work, reject: false, env: o.env ?? {}, stdin: 'ignore', ...(o.timeout ? { timeout: o.timeout } : {}) }) as Promise<Result>;
 
 /** Every file and folder under dir with its size and modification time. */
 function snapshot(dir: string): Record<string, string> {
@@ -412,5 +413,22 @@ describe('8. version, symlinks, other users', () => {
     } finally {
       rmSync(home, { recursive: true, force: true });
     }
+  });
+});
+
+describe('9. fresh-eyes audit: bad input found by probing every command', () => {
+  test.runIf(process.platform === 'linux')('an output or cache under /proc, or through a dangling symlink, is refused before any work (Node\'s recursive mkdir never returns there)', async () => {
+    const d = caseDir();
+    writeFileSync(join(d, 'v.txt'), VECTORS);
+    const good = modelCase(join(d, 'good'), SUM);
+    symlinkSync(join(d, 'no-such-target'), join(d, 'dangling'));
+    const quick = { timeout: 30_000 };
+    // root passes access(W_OK) on /proc; another user is told it is not writable.
+    await Promise.all([
+      refuses(d, ['model', good, '--out', '/proc/x'], 2, /--out \/proc\/x: (cannot create anything in \/proc \(the file system takes no new entries there\)|\/proc is not writable)/, quick),
+      refuses(d, ['sim', QUEUE, '--vectors', 'v.txt', '--out', '/proc/x.txt'], 2, /--out \/proc\/x\.txt: (cannot create files in \/proc|the folder \/proc is not writable)/, quick),
+      refuses(d, ['cache', 'list'], 2, /TCAST_CACHE_DIR=\/proc\/x cannot hold the build cache/, { ...quick, env: { TCAST_CACHE_DIR: '/proc/x' } }),
+      refuses(d, ['model', good, '--out', 'dangling/out'], 2, /--out dangling\/out: .*dangling is a symbolic link to .*no-such-target, which does not exist/, quick),
+    ]);
   });
 });

@@ -431,4 +431,14 @@ describe('9. fresh-eyes audit: bad input found by probing every command', () => 
       refuses(d, ['model', good, '--out', 'dangling/out'], 2, /--out dangling\/out: .*dangling is a symbolic link to .*no-such-target, which does not exist/, quick),
     ]);
   });
+
+  test('sim: --out or --trace-fst naming the --vectors file (directly or through a symlink) is refused; the stimulus is kept', async () => {
+    const d = caseDir();
+    writeFileSync(join(d, 'v.txt'), VECTORS);
+    symlinkSync('v.txt', join(d, 'link.txt'));
+    await Promise.all([
+      refuses(d, ['sim', QUEUE, '--vectors', 'v.txt', '--out', './v.txt'], 2, /--out \.\/v\.txt is the --vectors file; writing it would destroy the stimulus/),
+      refuses(d, ['sim', QUEUE, '--vectors', 'link.txt', '--trace-fst', 'v.txt'], 2, /--trace-fst v\.txt is the --vectors file/),
+    ]);
+  });
 });

@@ -21,7 +21,7 @@
  * encoded before the first file is written, so a bad case leaves no outputs.
  */
 import { constants as bufferConstants } from 'node:buffer';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MODES, prepareBags, type Mode } from './bags';
 import { castedGatherReduce, expandCoalescePrepared, type CoalescedGrad } from './backward';
@@ -161,8 +161,39 @@ export function readNpyFile(dir: string, name: string, required: boolean): NpyAr
     return null;
   }
   if (!statSync(path).isFile()) throw new ModelError(`${path}: not a file`, { array: name });
-  return decodeNpy(readFileSync(path), path);
+  return decodeNpy(readWhole(path, name), path);
 }
+
+/**
+ * A whole file's bytes, read in pieces: readFileSync stops at 2 GiB, one
+ * buffer holds up to bufferConstants.MAX_LENGTH (4 GiB); a larger file is a
+ * ModelError naming it.
+ */
+function readWhole(path: string, name: string): Uint8Array {
+  const size = statSync(path).size;
+  if (size > bufferConstants.MAX_LENGTH) {
+    throw new ModelError(
+      `${path}: ${(size / 2 ** 30).toFixed(1)} GiB, more than one array can hold (${(bufferConstants.MAX_LENGTH / 2 ** 30).toFixed(1)} GiB); use a smaller table or case`,
+      { array: name, value: size },
+    );
+  }
+  const buf = Buffer.allocUnsafe(size);
+  const fd = openSync(path, 'r');
+  let got = 0;
+  try {
+    while (got < size) {
+      const n = readSync(fd, buf, got, Math.min(size - got, 1 << 30), got);
+      if (n === 0) break;
+      got += n;
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return buf.subarray(0, got);
+}
+
+/** case.json is a small object; a larger file is not one (and would not fit a string). */
+const MAX_CASE_JSON_BYTES = 1 << 20;
 
 /** Checks an .npy array's dtype, rank and (null: any) shape, naming the file. */
 export function expectNpy(arr: NpyArray, path: string, dtypes: string[], rank: number, shapeWanted?: (number | null)[]): void {
@@ -190,7 +221,11 @@ export function readCaseConfig(dir: string): CaseConfig {
   }
   const cjPath = join(dir, 'case.json');
   if (!existsSync(cjPath)) throw new ModelError(`${cjPath}: missing; a case directory needs case.json (see docs/MODEL.md)`, { array: 'case.json' });
-  if (!statSync(cjPath).isFile()) throw new ModelError(`${cjPath}: not a file; case.json must be a JSON file (see docs/MODEL.md)`, { array: 'case.json' });
+  const st = statSync(cjPath);
+  if (!st.isFile()) throw new ModelError(`${cjPath}: not a file; case.json must be a JSON file (see docs/MODEL.md)`, { array: 'case.json' });
+  if (st.size > MAX_CASE_JSON_BYTES) {
+    throw new ModelError(`${cjPath}: ${st.size} bytes; case.json is a small JSON object of a few keys (at most ${MAX_CASE_JSON_BYTES} bytes; see docs/MODEL.md)`, { array: 'case.json', value: st.size });
+  }
   let config: CaseConfig;
   try {
     config = parseCaseJson(readFileSync(cjPath, 'utf8'));

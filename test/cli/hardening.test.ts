@@ -441,4 +441,15 @@ describe('9. fresh-eyes audit: bad input found by probing every command', () => 
       refuses(d, ['sim', QUEUE, '--vectors', 'link.txt', '--trace-fst', 'v.txt'], 2, /--trace-fst v\.txt is the --vectors file/),
     ]);
   });
+
+  test('model: a .npy past one buffer (4 GiB) and an outsized case.json are refused by their size, not an internal error', async () => {
+    const d = caseDir();
+    // Sparse files: nothing is read.
+    truncateSync(join(modelCase(join(d, 'big-npy'), SUM), 'weight.npy'), 2 ** 32 + 1);
+    truncateSync(join(modelCase(join(d, 'big-json'), SUM), 'case.json'), 3 * 2 ** 30);
+    await Promise.all([
+      refuses(d, ['model', 'big-npy'], 2, /big-npy\/weight\.npy: 4\.0 GiB, more than one array can hold \(4\.0 GiB\); use a smaller table or case$/),
+      refuses(d, ['model', 'big-json'], 2, /big-json\/case\.json: 3221225472 bytes; case\.json is a small JSON object/),
+    ]);
+  });
 });

@@ -216,8 +216,11 @@ export function expectNpy(arr: NpyArray, path: string, dtypes: string[], rank: n
 
 /** Reads and checks a case directory's case.json. */
 export function readCaseConfig(dir: string): CaseConfig {
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+  if (!existsSync(dir)) {
     throw new ModelError(`${dir}: no such case directory; give a directory with case.json and the .npy inputs`, { array: dir });
+  }
+  if (!statSync(dir).isDirectory()) {
+    throw new ModelError(`${dir} is a file, not a case directory; give the directory that holds case.json and the .npy inputs`, { array: dir });
   }
   const cjPath = join(dir, 'case.json');
   if (!existsSync(cjPath)) throw new ModelError(`${cjPath}: missing; a case directory needs case.json (see docs/MODEL.md)`, { array: 'case.json' });

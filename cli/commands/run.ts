@@ -15,7 +15,7 @@ import { buildAxiTarget, describeResult, simulateAxi, type AxiResult, type AxiSc
 import { castedBackwardCase, chainScenarios, countersOf, endProblem, endedClean, forwardScenario, opPerf, shapeOf, timingPreset, unsupported, type EngineShape, type ForwardCase, type OpPerf } from '../../sim/engine';
 import { batchedBackwardScenario, batchedForwardScenario, batchedPerf } from '../../sim/batched';
 import {
-  castBatchedPrepared, castPrepared, firstBitDifference, isBatchedCaseDir, loadBatchedCase, loadCase, runBatchedCase, runCase, writeCaseOutputs, type CaseResult,
+  castBatchedPrepared, castPrepared, firstBitDifference, isBatchedCaseDir, loadBatchedCase, loadCase, readCaseConfig, runBatchedCase, runCase, writeCaseOutputs, type CaseResult,
 } from '../../model/index';
 import { prepareBags } from '../../model/bags';
 import { TRAIN_PATHS, trainEndProblems, trainOpPerf, trainUnsupported, trainingScenario, type TrainCase, type TrainOpPerf, type TrainPath } from '../../sim/train';
@@ -73,7 +73,9 @@ const command: Command = {
     const timingName = values.timing ?? 'dram';
     let profile;
     try { profile = timingPreset(timingName); } catch (e) { throw new UsageError((e as Error).message); }
-    // Outputs are checked before any work, and the waveform is written whole or not at all (docs/ERRORS.md).
+    // The case first (its --out defaults to a folder inside it); outputs are checked before any work,
+    // and the waveform is written whole or not at all (docs/ERRORS.md).
+    readCaseConfig(dir);
     const out = checkOutDir(values.out ?? join(dir, 'out'), '--out');
     const trace = values['trace-fst'] === undefined ? undefined : stageFile(checkOutFile(values['trace-fst'], '--trace-fst'), '--trace-fst');
 

@@ -452,4 +452,13 @@ describe('9. fresh-eyes audit: bad input found by probing every command', () => 
       refuses(d, ['model', 'big-json'], 2, /big-json\/case\.json: 3221225472 bytes; case\.json is a small JSON object/),
     ]);
   });
+
+  test('model, run: a CASE_DIR that is a file is named as such (it was reported as a bad --out inside it)', async () => {
+    const d = caseDir();
+    writeFileSync(join(d, 'afile'), 'x');
+    await Promise.all([
+      refuses(d, ['model', 'afile'], 2, /error: afile is a file, not a case directory; give the directory that holds case\.json and the \.npy inputs$/),
+      refuses(d, ['run', 'afile'], 2, /error: afile is a file, not a case directory/),
+    ]);
+  });
 });

@@ -239,10 +239,28 @@ export function readCaseConfig(dir: string): CaseConfig {
   return config;
 }
 
+/** The .npy inputs a (non-batched) case directory may hold. */
+export const CASE_INPUTS = ['weight.npy', 'indices.npy', 'offsets.npy', 'per_sample_weights.npy', 'grad_output.npy', 'optimizer_state.npy'] as const;
+
+/**
+ * Refuses a .npy file in the case directory that is neither one of its inputs
+ * (`isInput`, listed as `inputs` in the message) nor an output tcast writes
+ * (the outputs may go to the case directory itself): a misspelt optional input
+ * (per_sample_weight.npy) or a table past "tables" would be ignored, and the
+ * case would run without it.
+ */
+export function checkCaseFiles(dir: string, isInput: (name: string) => boolean, inputs: string): void {
+  for (const f of readdirSync(dir).sort()) {
+    if (!f.endsWith('.npy') || isInput(f) || (OUTPUT_FILES as readonly string[]).includes(f) || /^grad_(rows|values)_\d+\.npy$/.test(f)) continue;
+    throw new ModelError(`${join(dir, f)}: not an input of this case, so it would be ignored; the inputs are ${inputs} (see docs/MODEL.md): rename it or move it out of the case directory`, { array: f });
+  }
+}
+
 /** Loads and checks a case directory (shapes and dtypes; values are checked when run). */
 export function loadCase(dir: string): Case {
   const config = readCaseConfig(dir);
   if (config.tables !== undefined) throw new ModelError(`${join(dir, 'case.json')}: a batched case ("tables": ${config.tables}); load it with loadBatchedCase (model/batchcase.ts)`, { array: 'case.json' });
+  checkCaseFiles(dir, (f) => (CASE_INPUTS as readonly string[]).includes(f), CASE_INPUTS.join(', '));
   const p = (n: string) => join(dir, n);
   const weight = readNpyFile(dir, 'weight.npy', true)!;
   expectNpy(weight, p('weight.npy'), ['float32'], 2);

@@ -461,4 +461,23 @@ describe('9. fresh-eyes audit: bad input found by probing every command', () => 
       refuses(d, ['run', 'afile'], 2, /error: afile is a file, not a case directory/),
     ]);
   });
+
+  test('model, run: a .npy in the case directory that no input is named after (a misspelt optional input, a table past "tables") is refused, not ignored', async () => {
+    const d = caseDir();
+    const typo = modelCase(join(d, 'typo'), SUM);
+    writeFileSync(join(typo, 'per_sample_weight.npy'), encodeNpy(Float32Array.from([2, 2]), [2]));
+    const tbe = join(d, 'tbe');
+    cpSync(join(projectRoot, 'examples', 'cases', 'tbe-sum-psw-backward'), tbe, { recursive: true });
+    writeFileSync(join(tbe, 'weight_3.npy'), encodeNpy(Float32Array.from([1, 2]), [1, 2]));
+    // The outputs may be written into the case directory itself, and read back there.
+    const self = modelCase(join(d, 'self'), SUM);
+    expect((await tcast(['model', 'self', '--out', 'self'], { cwd: d })).exitCode).toBe(0);
+    expect((await tcast(['model', 'self', '--out', 'self'], { cwd: d })).exitCode).toBe(0);
+    expect(readdirSync(self)).toContain('output.npy');
+    await Promise.all([
+      refuses(d, ['model', 'typo'], 2, /typo\/per_sample_weight\.npy: not an input of this case, so it would be ignored; the inputs are weight\.npy, .*per_sample_weights\.npy.*: rename it or move it out/),
+      refuses(d, ['run', 'typo'], 2, /typo\/per_sample_weight\.npy: not an input of this case/),
+      refuses(d, ['model', 'tbe'], 2, /tbe\/weight_3\.npy: not an input of this case, .*the inputs are weight_0\.npy \.\. weight_2\.npy \("tables": 3\)/),
+    ]);
+  });
 });

@@ -480,4 +480,17 @@ describe('9. fresh-eyes audit: bad input found by probing every command', () => 
       refuses(d, ['model', 'tbe'], 2, /tbe\/weight_3\.npy: not an input of this case, .*the inputs are weight_0\.npy \.\. weight_2\.npy \("tables": 3\)/),
     ]);
   });
+
+  test('generate --check: a missing or file --out is bad input (it was exit 1, every file listed as drift); drift in another tree names its own fix', async () => {
+    const d = caseDir();
+    writeFileSync(join(d, 'afile'), 'x');
+    mkdirSync(join(d, 'other'));
+    await Promise.all([
+      refuses(d, ['generate', '--check', '--out', 'nope'], 2, /--out nope: no such directory; --check compares a tree written by 'tcast generate --out nope'$/),
+      refuses(d, ['generate', '--check', '--out', 'afile'], 2, /--out afile is a file, not a directory/),
+    ]);
+    const r = await tcast(['generate', 'queue-d1-w8-reg', '--check', '--out', 'other'], { cwd: d });
+    expect(r.exitCode).toBe(1);
+    expect(String(r.stdout)).toMatch(/^drift \(run 'tcast generate queue-d1-w8-reg --out other'\):\n {2}other\/queue-d1-w8-reg\//);
+  });
 });

@@ -493,4 +493,14 @@ describe('9. fresh-eyes audit: bad input found by probing every command', () => 
     expect(r.exitCode).toBe(1);
     expect(String(r.stdout)).toMatch(/^drift \(run 'tcast generate queue-d1-w8-reg --out other'\):\n {2}other\/queue-d1-w8-reg\//);
   });
+
+  test('formal: a --vcd that cannot be written (a directory, empty, in a missing folder) is refused before the check (it was ignored on a pass)', async () => {
+    const d = caseDir();
+    mkdirSync(join(d, 'adir'));
+    await Promise.all([
+      refuses(d, ['formal', 'queue-d1-w8-reg', '--depth', '2', '--vcd', 'adir'], 2, /--vcd adir is a directory; give a file name/),
+      refuses(d, ['formal', 'queue-d1-w8-reg', '--depth', '2', '--vcd', ''], 2, /--vcd is empty; give a file name/),
+      refuses(d, ['formal', 'queue-d1-w8-reg', '--depth', '2', '--vcd', 'nodir/c.vcd'], 2, /--vcd nodir\/c\.vcd: the folder nodir does not exist; create it first/),
+    ]);
+  });
 });

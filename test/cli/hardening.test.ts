@@ -503,4 +503,10 @@ describe('9. fresh-eyes audit: bad input found by probing every command', () => 
       refuses(d, ['formal', 'queue-d1-w8-reg', '--depth', '2', '--vcd', 'nodir/c.vcd'], 2, /--vcd nodir\/c\.vcd: the folder nodir does not exist; create it first/),
     ]);
   });
+
+  test('init: an empty --tcast is refused (it wrote "tcast": "" into package.json)', async () => {
+    const d = caseDir();
+    await refuses(d, ['init', 'proj', '--tcast', ''], 2, /--tcast is empty; give the dependency spec, e\.g\. \^\d+\.\d+\.\d+/);
+  });
+
 });

@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { EXIT, UsageError, parseOptions, type Command } from '../command';
-import { checkOutFile, intOption, readDesignIndex, stageFile, type StagedFile } from '../io';
+import { checkOutFile, fsReason, intOption, readDesignIndex, stageFile, type StagedFile } from '../io';
 import { Progress, step } from '../progress';
 import { projectRoot } from '../../generator/hdl/source';
 import { MAX_EPISODE_CYCLES, buildTarget, openStream, type PortSpec, type SimStream, type SimTarget } from '../../sim/vectors';
@@ -155,7 +155,7 @@ const command: Command = {
       if (st.isDirectory()) throw new Error('it is a directory');
       size = st.size;
     } catch (e) {
-      throw new UsageError(`cannot read ${file}: ${(e as Error).message}`);
+      throw new UsageError(`cannot read --vectors ${file}: ${fsReason(e)}`);
     }
     const clocking = [d.clock, ...(d.reset ? [d.reset.name] : [])];
     const bar = new Progress(`simulating ${name}`, size, values.json === true || !outPath);

@@ -509,4 +509,11 @@ describe('9. fresh-eyes audit: bad input found by probing every command', () => 
     await refuses(d, ['init', 'proj', '--tcast', ''], 2, /--tcast is empty; give the dependency spec, e\.g\. \^\d+\.\d+\.\d+/);
   });
 
+  test('a missing input file is "no such file or directory", with the option that named it', async () => {
+    const d = caseDir();
+    await Promise.all([
+      refuses(d, ['report', 'missing.json', '--out', 'rep'], 2, /cannot read result file missing\.json: no such file or directory$/),
+      refuses(d, ['sim', QUEUE, '--vectors', 'missing.txt'], 2, /cannot read --vectors missing\.txt: no such file or directory$/),
+    ]);
+  });
 });

@@ -3,7 +3,7 @@ import { EXIT, UsageError, parseOptions, type Command } from '../command';
 import { readDesignIndex } from '../io';
 import { Progress } from '../progress';
 import { projectRoot } from '../../generator/hdl/source';
-import { compileIcarus, lintVerilator, synthYosys } from '../../sim/checks';
+import { compileIcarus, lintVerilator, synthYosys, type Diagnostic } from '../../sim/checks';
 
 const help = `Usage: tcast check [DESIGN...] [--rtl DIR] [--hierarchical] [--json]
 
@@ -22,6 +22,9 @@ Options:
   --json           print one JSON record per design
 
 Exit codes: 0 all clean, 1 a check failed, 2 bad input, 3 a tool is missing.`;
+
+/** A tool's diagnostic as one line: code, file:line, message. */
+const diagText = (d: Diagnostic): string => `${d.code ? `${d.code} ` : ''}${d.file ?? ''}${d.line !== undefined ? `:${d.line}` : ''} ${d.message}`.trim();
 
 const command: Command = {
   name: 'check',
@@ -50,12 +53,12 @@ const command: Command = {
       if (!ok) failed++;
       results.push({
         design: d.name, top: d.top, ok,
-        lint: { clean: lint.clean, warnings: lint.warnings.map((w) => `${w.code ?? ''} ${w.file ?? ''}:${w.line ?? ''} ${w.message}`) },
+        lint: { clean: lint.clean, warnings: lint.warnings.map(diagText), errors: lint.errors.map(diagText) },
         synth: {
           ok: syn.ok, flow: hierarchical ? 'hierarchical' : 'flat', cells: syn.cells, logicDepth: hierarchical ? null : syn.logicDepth, latches: syn.latches,
-          memories: syn.cellTypes.$mem_v2 ?? 0, problems: syn.problems,
+          memories: syn.cellTypes.$mem_v2 ?? 0, problems: syn.problems, errors: syn.errors,
         },
-        icarus: { ok: ica.ok, errors: ica.errors },
+        icarus: { ok: ica.ok, errors: ica.errors.map(diagText) },
       });
       bar.update(i + 1);
     }
@@ -63,8 +66,14 @@ const command: Command = {
     if (parsed.values.json) console.log(JSON.stringify(results, null, 2));
     else {
       for (const r of results) {
-        console.log(`${r.ok ? 'ok  ' : 'FAIL'} ${r.design.padEnd(28)} lint ${r.lint.clean ? 'clean' : `${r.lint.warnings.length} warning(s)`}, yosys ${r.synth.cells} cells ${hierarchical ? `(hierarchical, ${r.synth.memories} memories kept)` : `depth ${r.synth.logicDepth}`}${r.synth.latches ? `, ${r.synth.latches} LATCHES` : ''}, icarus ${r.icarus.ok ? 'ok' : 'FAILED'}`);
-        if (!r.ok) for (const w of [...r.lint.warnings, ...r.synth.problems, ...r.icarus.errors.map(String)]) console.log(`     ${w}`);
+        const lintText = r.lint.clean ? 'clean' : r.lint.errors.length ? `FAILED (${r.lint.errors.length} error(s))` : `${r.lint.warnings.length} warning(s)`;
+        const synText = r.synth.errors.length ? 'FAILED' : `${r.synth.cells} cells ${hierarchical ? `(hierarchical, ${r.synth.memories} memories kept)` : `depth ${r.synth.logicDepth}`}`;
+        console.log(`${r.ok ? 'ok  ' : 'FAIL'} ${r.design.padEnd(28)} lint ${lintText}, yosys ${synText}${r.synth.latches ? `, ${r.synth.latches} LATCHES` : ''}, icarus ${r.icarus.ok ? 'ok' : 'FAILED'}`);
+        if (!r.ok) {
+          for (const [tool, lines] of [['lint', [...r.lint.errors, ...r.lint.warnings]], ['yosys', [...r.synth.errors, ...r.synth.problems]], ['icarus', r.icarus.errors]] as const) {
+            for (const l of lines) console.log(`     ${tool}: ${l}`);
+          }
+        }
       }
       console.log(`${results.length - failed}/${results.length} designs clean`);
     }

@@ -516,4 +516,24 @@ describe('9. fresh-eyes audit: bad input found by probing every command', () => 
       refuses(d, ['sim', QUEUE, '--vectors', 'missing.txt'], 2, /cannot read --vectors missing\.txt: no such file or directory$/),
     ]);
   });
+
+  test('check: a Verilog syntax error is reported by every tool with its file and line (lint and Yosys errors were dropped, Icarus\'s printed as [object Object])', async () => {
+    const d = caseDir();
+    const D = 'queue-d1-w8-reg';
+    cpSync(join(projectRoot, 'rtl', D), join(d, 'rtl', D), { recursive: true });
+    const index = JSON.parse(readFileSync(join(projectRoot, 'rtl', 'designs.json'), 'utf8')) as { name: string }[];
+    writeFileSync(join(d, 'rtl', 'designs.json'), JSON.stringify(index.filter((e) => e.name === D)));
+    const v = join(d, 'rtl', D, 'Queue_d1_w8_reg.v');
+    const lines = readFileSync(v, 'utf8').split('\n');
+    const at = lines.findIndex((l) => l.startsWith('endmodule')) + 1;
+    writeFileSync(v, lines.map((l, i) => (i === at - 1 ? `${l} garbage (` : l)).join('\n'));
+    const r = await tcast(['check', '--rtl', 'rtl'], { cwd: d });
+    expect(r.exitCode).toBe(1);
+    const out = String(r.stdout);
+    expect(out).not.toMatch(/object Object/);
+    expect(out).toMatch(/^FAIL queue-d1-w8-reg +lint FAILED \(1 error\(s\)\), yosys FAILED, icarus FAILED$/m);
+    for (const tool of ['lint', 'yosys', 'icarus']) expect(out).toMatch(new RegExp(`^ +${tool}: .*Queue_d1_w8_reg\\.v:${at}:? .*syntax error`, 'm'));
+    const j = JSON.parse(String((await tcast(['check', '--rtl', 'rtl', '--json'], { cwd: d })).stdout)) as { lint: { errors: string[] }; synth: { errors: string[] }; icarus: { errors: string[] } }[];
+    for (const e of [j[0]!.lint.errors, j[0]!.synth.errors, j[0]!.icarus.errors]) expect(e).toEqual([expect.stringMatching(new RegExp(`Queue_d1_w8_reg\\.v:${at}:? .*syntax error`))]);
+  });
 });

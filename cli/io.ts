@@ -223,10 +223,24 @@ export interface DesignIndexEntry {
   reset: { name: string; activeLow: boolean } | null;
 }
 
+/** How to (re)write the generated tree ROOT. */
+const generateFix = (root: string): string => `run 'tcast generate${resolve(root) === resolve(projectRoot, 'rtl') ? '' : ` --out ${root}`}'`;
+
+/**
+ * The Verilog files of a design of the tree ROOT (ROOT/NAME/MODULE.v), checked:
+ * one that designs.json lists but is not there is a one-line UsageError.
+ */
+export function designFiles(root: string, d: DesignIndexEntry): string[] {
+  const files = d.modules.map((m) => join(root, d.name, `${m}.v`));
+  const gone = files.find((f) => !existsSync(f) || !statSync(f).isFile());
+  if (gone !== undefined) throw new UsageError(`${gone}: no such file, though ${join(root, 'designs.json')} lists it for ${d.name}; ${generateFix(root)} to write it again`);
+  return files;
+}
+
 /** Reads and checks ROOT/designs.json; a missing or malformed index is a one-line UsageError. */
 export function readDesignIndex(root: string): DesignIndexEntry[] {
   const path = join(root, 'designs.json');
-  const fix = `run 'tcast generate${resolve(root) === resolve(projectRoot, 'rtl') ? '' : ` --out ${root}`}' to write it`;
+  const fix = `${generateFix(root)} to write it`;
   let text: string;
   try {
     text = readFileSync(path, 'utf8');

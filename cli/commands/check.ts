@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { EXIT, UsageError, parseOptions, type Command } from '../command';
-import { readDesignIndex } from '../io';
+import { designFiles, readDesignIndex } from '../io';
 import { Progress } from '../progress';
 import { projectRoot } from '../../generator/hdl/source';
 import { compileIcarus, lintVerilator, synthYosys, type Diagnostic } from '../../sim/checks';
@@ -39,13 +39,15 @@ const command: Command = {
     const unknown = names.filter((n) => !index.some((d) => d.name === n));
     if (unknown.length) throw new UsageError(`unknown design(s) ${unknown.join(', ')}; see ${join(root, 'designs.json')}`);
     const chosen = names.length ? index.filter((d) => names.includes(d.name)) : index;
+    // Every file is there before any tool runs.
+    const filesOf = new Map(chosen.map((d) => [d.name, designFiles(root, d)]));
     const hierarchical = parsed.values.hierarchical === true;
     const bar = new Progress('checking designs', chosen.length, parsed.values.json === true);
     const results = [];
     let failed = 0;
     for (const [i, d] of chosen.entries()) {
       bar.update(i, d.name);
-      const files = d.modules.map((m) => join(root, d.name, `${m}.v`));
+      const files = filesOf.get(d.name)!;
       const lint = await lintVerilator({ top: d.top, files });
       const syn = await synthYosys({ top: d.top, files }, { hierarchical });
       const ica = await compileIcarus({ top: d.top, files });

@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { EXIT, UsageError, parseOptions, type Command } from '../command';
-import { checkOutFile, fsReason, intOption, readDesignIndex, stageFile, type StagedFile } from '../io';
+import { checkOutFile, designFiles, fsReason, intOption, readDesignIndex, stageFile, type StagedFile } from '../io';
 import { Progress, step } from '../progress';
 import { projectRoot } from '../../generator/hdl/source';
 import { MAX_EPISODE_CYCLES, buildTarget, openStream, type PortSpec, type SimStream, type SimTarget } from '../../sim/vectors';
@@ -171,7 +171,7 @@ const command: Command = {
     const inputs = parseHeader(header.toks, d.ports, file, header.n, clocking);
     const outs = d.ports.filter((p) => p.dir === 'output').map((p) => p.name);
     const target: SimTarget = {
-      top: d.top, files: d.modules.map((m) => join(rtl, name, `${m}.v`)), ports: d.ports, clock: d.clock,
+      top: d.top, files: designFiles(rtl, d), ports: d.ports, clock: d.clock,
       ...(d.reset ? { reset: d.reset } : {}),
     };
 

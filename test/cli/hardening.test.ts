@@ -536,4 +536,15 @@ describe('9. fresh-eyes audit: bad input found by probing every command', () => 
     const j = JSON.parse(String((await tcast(['check', '--rtl', 'rtl', '--json'], { cwd: d })).stdout)) as { lint: { errors: string[] }; synth: { errors: string[] }; icarus: { errors: string[] } }[];
     for (const e of [j[0]!.lint.errors, j[0]!.synth.errors, j[0]!.icarus.errors]) expect(e).toEqual([expect.stringMatching(new RegExp(`Queue_d1_w8_reg\\.v:${at}:? .*syntax error`))]);
   });
+
+  test('check, sim: a Verilog file that designs.json lists but is missing is bad input naming the file and the fix (check ran every tool on it, exit 1)', async () => {
+    const d = caseDir();
+    writeFileSync(join(d, 'v.txt'), VECTORS);
+    mkdirSync(join(d, 'rtl'));
+    cpSync(join(projectRoot, 'rtl', 'designs.json'), join(d, 'rtl', 'designs.json'));
+    await Promise.all([
+      refuses(d, ['check', QUEUE, '--rtl', 'rtl'], 2, new RegExp(`rtl/${QUEUE}/Queue_d4_w8_reg\\.v: no such file, though rtl/designs\\.json lists it for ${QUEUE}; run 'tcast generate --out rtl' to write it again$`)),
+      refuses(d, ['sim', QUEUE, '--vectors', 'v.txt', '--rtl', 'rtl'], 2, /Queue_d4_w8_reg\.v: no such file, though rtl\/designs\.json lists it/),
+    ]);
+  });
 });

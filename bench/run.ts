@@ -10,8 +10,8 @@
 import { mkdirSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { exitOnSignals } from '../sim/proc';
 import type { ParseArgsConfig } from 'node:util';
+import { exitOnSignals } from '../sim/proc';
 import { EXIT, isEntryModule, isUserFacing, parseOptions } from '../cli/command';
 import { writeFileAtomic } from '../cli/io';
 import { clearProgress } from '../cli/progress';
@@ -73,8 +73,9 @@ export async function loadBenchmark(name: string): Promise<Benchmark> {
 /**
  * Parses the options, runs the benchmark and writes bench/results/NAME.json;
  * resolves to the exit code. A user-facing error (a bad option or workload, a
- * missing tool) is one line on stderr with its exit code; anything else is an
- * internal error, printed with its stack (exit 70).
+ * missing tool, a failed check) is printed without a stack, with its exit code
+ * (a bad option: one line pointing at --help); anything else is an internal
+ * error, printed with its stack (exit 70).
  */
 export async function runBenchmark(b: Benchmark, argv: string[]): Promise<number> {
   const fail = (e: unknown, parsing: boolean): number => {

@@ -72,10 +72,10 @@ module.exports = {
     },
     {
       name: 'no-circular-layers',
-      comment: 'bench/ and cli/ are the top; neither imports the other (but the bench shows its progress with the CLI\'s helper, a leaf module)',
+      comment: 'bench/ and cli/ are the top; neither imports the other (but the bench uses the CLI\'s leaf helpers: progress, the option parsing and errors of command.ts, the checked option values and outputs of io.ts)',
       severity: 'error',
       from: { path: '^bench/' },
-      to: { path: '^cli/', pathNot: '^cli/progress\\.ts$' },
+      to: { path: '^cli/', pathNot: '^cli/(progress|command|io)\\.ts$' },
     },
   ],
   options: {

@@ -1,15 +1,5 @@
-/**
- * `npm run bench -- dma [--bytes N] [--latency N] [--trace-fst FILE]`
- *
- * The DMA engine's sustained bandwidth against the AXI memory model at a
- * 100-cycle read latency, for 256- and 512-bit data: the R channel's bytes per
- * cycle while the copy streams, as a fraction of its peak (one beat per
- * cycle), end to end (START to DONE), over a sweep of the memory's cap on
- * reads in flight, plus simulated cycles per wall-clock second. Copies are
- * checked byte-exact inside the harness. Writes bench/results/dma.json.
- */
-import { parseArgs } from 'node:util';
-import type { Benchmark } from './run';
+/** `npm run bench -- dma`: the DMA engine's sustained AXI bandwidth (what it measures and its options: `help` below). */
+import { BenchCheckFailed, benchOptions, type Benchmark } from './run';
 import { generate } from '../generator';
 import { AxiDma } from '../accel/dma/dma';
 import { copyScript } from '../sim/dma';
@@ -18,9 +8,40 @@ import { targetOf } from '../sim/design';
 import { assertAxiOk, buildAxiTarget, simulateAxi, type AxiResult, type AxiScenario } from '../sim/axi';
 import { buildCounters } from '../sim/cache';
 import { step } from '../cli/progress';
+import { checkOutFile, intOption } from '../cli/io';
 
 const SRC = 0x100_0000;
 const DST = 0x400_0000;
+/** The largest copy: the source region ends where the destination begins. */
+const MAX_BYTES = 32 << 20;
+/** The reads-in-flight sweep copies at most this much. */
+const SWEEP_BYTES = 256 * 1024;
+const SWEEP = [1, 2, 4, 8, 16];
+
+const help = `npm run bench -- dma: the DMA engine's sustained AXI read bandwidth
+
+Usage: npm run bench -- dma [--bytes N] [--latency N] [--trace-fst FILE]
+
+Measures, for the ${DMA_BENCH_CONFIGS.map((c) => `${c.dataBits}-bit`).join(' and ')} bench configurations (designs/dma.ts)
+against the AXI memory model: the R channel's bytes per cycle while the copy
+streams, as a fraction of its peak (one beat per cycle), and end to end
+(START to DONE), for an aligned and an unaligned copy and over a sweep of the
+memory's cap on reads in flight (${SWEEP.join(', ')}); plus simulated cycles per
+wall-clock second. Copies are checked byte-exact inside the harness. Target:
+>= 95% of the R channel's peak at a 100-cycle read latency ("pass" in the figures).
+
+Options:
+  --bytes N         bytes per copy (default 1048576 = 1 MiB; 1024..${MAX_BYTES});
+                    the reads-in-flight sweep copies at most ${SWEEP_BYTES / 1024} KiB
+  --latency N       the memory's read and write latency in cycles (default 100; 0..1000000)
+  --trace-fst FILE  also write an FST waveform of an 8 KiB copy on the
+                    ${DMA_BENCH_CONFIGS[0]!.dataBits}-bit configuration to FILE (default: none)
+
+Writes bench/results/dma.json. Needs Verilator (builds are cached).
+Exit codes: 0 ok; 1 a copy differs or a simulation did not end cleanly; 2 bad option;
+3 missing tool; 70 internal error.`;
+
+interface Options { bytes: number; latency: number; traceFst?: string }
 
 function scenario(name: string, bytes: number, latency: number, maxReads: number, srcOff = 0, dstOff = 0): AxiScenario {
   return {
@@ -36,7 +57,7 @@ function scenario(name: string, bytes: number, latency: number, maxReads: number
 
 function figures(r: AxiResult, bytes: number, beatBytes: number) {
   assertAxiOk(r);
-  if (r.compares[0] !== -1) throw new Error(`${r.name}: the copy differs from the source at byte ${r.compares[0]}`);
+  if (r.compares[0] !== -1) throw new BenchCheckFailed(`${r.name}: the copy differs from the source at byte ${r.compares[0]}`);
   const m = r.counters.m_axi!;
   const poll = r.ops.find((o) => o.op === 'poll') as { cycles: number } | undefined;
   const streamCycles = m.lastR! - m.firstR! + 1;
@@ -52,13 +73,19 @@ function figures(r: AxiResult, bytes: number, beatBytes: number) {
   };
 }
 
-const bench: Benchmark = {
+const bench: Benchmark<Options> = {
   name: 'dma',
   summary: 'DMA engine: sustained AXI read bandwidth at 100-cycle latency (256/512-bit), sim speed',
-  async run(argv) {
-    const { values } = parseArgs({ args: argv, options: { bytes: { type: 'string' }, latency: { type: 'string' }, 'trace-fst': { type: 'string' } } });
-    const bytes = Number(values.bytes ?? 1 << 20);
-    const latency = Number(values.latency ?? 100);
+  help,
+  parse(argv) {
+    const values = benchOptions('dma', argv, { bytes: { type: 'string' }, latency: { type: 'string' }, 'trace-fst': { type: 'string' } });
+    return {
+      bytes: intOption('--bytes', values.bytes, 1 << 20, 1024, MAX_BYTES),
+      latency: intOption('--latency', values.latency, 100, 0, 1_000_000),
+      ...(values['trace-fst'] !== undefined ? { traceFst: checkOutFile(values['trace-fst'], '--trace-fst') } : {}),
+    };
+  },
+  async run({ bytes, latency, traceFst }) {
     const widths = [];
     let pass = true;
     const before = buildCounters();
@@ -68,12 +95,11 @@ const bench: Benchmark = {
       const b = await buildAxiTarget(target);
       end(b.cached ? 'cached' : 'built');
       const beatBytes = cfg.dataBits / 8;
-      const sweep = [1, 2, 4, 8, 16];
-      const running = step(`simulating ${cfg.dataBits}-bit copies (${2 + sweep.length} scenarios)`);
+      const running = step(`simulating ${cfg.dataBits}-bit copies (${2 + SWEEP.length} scenarios)`);
       const rs = await simulateAxi(target, [
         scenario('aligned', bytes, latency, 16),
         scenario('unaligned', bytes - 77, latency, 16, 5, 61),
-        ...sweep.map((k) => scenario(`reads-in-flight-${k}`, Math.min(bytes, 256 * 1024), latency, k)),
+        ...SWEEP.map((k) => scenario(`reads-in-flight-${k}`, Math.min(bytes, SWEEP_BYTES), latency, k)),
       ]);
       running();
       const main = figures(rs[0]!, bytes, beatBytes);
@@ -89,7 +115,7 @@ const bench: Benchmark = {
         ...main,
         meetsTarget: ok,
         unaligned,
-        readsInFlightSweep: sweep.map((k, i) => ({ memoryMaxReads: k, ...figures(rs[i + 2]!, Math.min(bytes, 256 * 1024), beatBytes) })),
+        readsInFlightSweep: SWEEP.map((k, i) => ({ memoryMaxReads: k, ...figures(rs[i + 2]!, Math.min(bytes, SWEEP_BYTES), beatBytes) })),
         build: { cached: b.cached, buildSeconds: b.buildSeconds },
       });
       console.log(
@@ -98,11 +124,11 @@ const bench: Benchmark = {
       );
     }
     let trace: string | undefined;
-    if (values['trace-fst']) {
+    if (traceFst !== undefined) {
       const target = targetOf(generate(new AxiDma(DMA_BENCH_CONFIGS[0]!)));
-      const [r] = await simulateAxi(target, [scenario('traced', 8192, latency, 16, 3, 9)], { traceFst: values['trace-fst'] });
+      const [r] = await simulateAxi(target, [scenario('traced', 8192, latency, 16, 3, 9)], { traceFst });
       assertAxiOk(r!);
-      trace = values['trace-fst'];
+      trace = traceFst;
       console.log(`dma: wrote an FST waveform of an 8 KiB copy to ${trace}`);
     }
     const after = buildCounters();

@@ -1,41 +1,43 @@
-/**
- * `npm run bench -- elaborate [--reps N] [--extra]`: elaboration and Verilog printing of
- * every shipped design (designs/), as `npm run generate` does it in memory
- * (keyed definitions shared between the designs of a pass: DefinitionScope).
- *
- * The first pass is cold (a fresh process, V8 not warmed up; the names come
- * from the on-disk name tables, or on a first run of changed sources from one
- * ts-morph parse per file: point TCAST_CACHE_DIR at an empty folder to measure
- * that); then the best of N warm passes. Reports wall and
- * CPU time in total and per design, and the naming figures of the output:
- * declarations and unnamed `_T` temporaries. Target (issue 8): every shipped
- * design elaborates in under 1 s in total. `--extra` adds two more copies of
- * the engine's 512-bit configuration (ENGINE_BENCH_CONFIG, shipped as
- * engine-d512): the headroom left for designs still to come.
- */
-import type { Benchmark } from './run';
+/** `npm run bench -- elaborate`: elaboration and printing time of every shipped design (what it measures and its options: `help` below). */
+import { benchOptions, type Benchmark } from './run';
 import { DefinitionScope, generate, type VerilogDesign } from '../generator';
 import { loadDesigns, type DesignEntry } from '../designs/registry';
 import { ENGINE_BENCH_CONFIG } from '../designs/engine';
 import { TcastEngine } from '../accel/engine/engine';
+import { intOption } from '../cli/io';
 
-function parseArgs(argv: string[]): { reps: number; extra: boolean } {
-  const out = { reps: 5, extra: false };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    const v = argv[i + 1];
-    if (a === '--reps' && v !== undefined) { out.reps = Math.max(1, Number.parseInt(v, 10)); i++; }
-    else if (a === '--extra') out.extra = true;
-    else throw new Error(`bench elaborate: unknown option ${a}; options: --reps N, --extra`);
-  }
-  return out;
-}
+const help = `npm run bench -- elaborate: elaborate and print every shipped design
 
-const bench: Benchmark = {
+Usage: npm run bench -- elaborate [--reps N] [--extra]
+
+Elaborates every shipped design (designs/) and prints its Verilog, as
+\`npm run generate\` does it in memory (keyed definitions shared between the
+designs of a pass: DefinitionScope). The first pass is cold (a fresh process,
+V8 not warmed up; the names come from the on-disk name tables, or on a first
+run of changed sources from one ts-morph parse per file: point TCAST_CACHE_DIR
+at an empty folder to measure that); then the best of N warm passes. Reports
+wall and CPU time in total and per design, and the naming figures of the
+output: declarations and unnamed \`_T\` temporaries. Target (issue 8): every
+shipped design elaborates in under 1 s of CPU in total.
+
+Options:
+  --reps N   warm passes; the best counts (default 5; 1..1000)
+  --extra    add two more copies of the engine's 512-bit configuration
+             (ENGINE_BENCH_CONFIG, shipped as engine-d512): the headroom left
+             for designs still to come (default: off)
+
+Writes bench/results/elaborate.json. Needs no simulator.
+Exit codes: 0 ok; 2 bad option; 70 internal error.`;
+
+const bench: Benchmark<{ reps: number; extra: boolean }> = {
   name: 'elaborate',
   summary: 'elaborate and print every shipped design: cold and warm time, unnamed temporaries',
-  async run(argv) {
-    const { reps, extra } = parseArgs(argv);
+  help,
+  parse(argv) {
+    const values = benchOptions('elaborate', argv, { reps: { type: 'string' }, extra: { type: 'boolean' } });
+    return { reps: intOption('--reps', values.reps, 5, 1, 1000), extra: values.extra === true };
+  },
+  async run({ reps, extra }) {
     const designs: DesignEntry[] = await loadDesigns();
     if (extra) {
       for (const name of ['extra-engine-512-a', 'extra-engine-512-b']) {

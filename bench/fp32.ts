@@ -1,18 +1,5 @@
-/**
- * `npm run bench -- fp32 [--vectors N] [--units add,mul,...] [--seed S] [--no-synth] [--no-sim]`:
- * the full sweep of the IEEE-754 binary32 units (docs/FP32.md).
- *
- * 1. Co-simulation: each shipped unit (designs/fp32.ts, the builds
- *    `npm test` caches) runs N class-covering random vectors (default 10
- *    million) through Verilator, bit-exact against Math.fround of the exact
- *    operation, with a progress bar on a terminal (cli/progress.ts).
- * 2. Synthesis: for each unit and a few latency settings, the Yosys generic
- *    `synth` cell count, flip-flops and logic depth (`ltp -noff` after
- *    flattening), plus check/latch verdicts.
- *
- * Figures go to bench/results/fp32.json.
- */
-import type { Benchmark } from './run';
+/** `npm run bench -- fp32`: the full sweep of the IEEE-754 binary32 units (what it measures and its options: `help` below). */
+import { benchOptions, type Benchmark } from './run';
 import designs, { FP32_DEFAULTS } from '../designs/fp32';
 import { generate } from '../generator/back/design';
 import type { Module } from '../generator/hdl/module';
@@ -20,6 +7,7 @@ import { Fp32Add, Fp32Div, Fp32FromUInt, Fp32Max, Fp32Mul, Fp32Sqrt } from '../g
 import { synthYosys } from '../sim/checks';
 import { Progress, step } from '../cli/progress';
 import { UnitSim, randomVectors, type Mismatch, type UnitKind } from '../sim/fp32';
+import { choiceListOption, intOption } from '../cli/io';
 
 const KINDS: UnitKind[] = ['add', 'mul', 'div', 'sqrt', 'max', 'u2f'];
 const DESIGN: Record<UnitKind, string> = {
@@ -48,25 +36,35 @@ const MAKE: Record<UnitKind, (stages: number) => Module> = {
   u2f: (s) => new Fp32FromUInt({ width: 32, stages: s }),
 };
 
+const MAX_VECTORS = 1_000_000_000;
+/** Seeds stay exact in the per-batch seed arithmetic (seed × 1,000,003 + batch × 7919). */
+const MAX_SEED = 0x7fffffff;
+
 interface Args { vectors: number; units: UnitKind[]; seed: number; synth: boolean; sim: boolean }
 
-function parseArgs(argv: string[]): Args {
-  const out: Args = { vectors: 10_000_000, units: KINDS, seed: 1, synth: true, sim: true };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    const v = argv[i + 1];
-    if (a === '--vectors' && v) { out.vectors = Math.max(1, Number.parseInt(v, 10)); i++; }
-    else if (a === '--units' && v) {
-      out.units = v.split(',') as UnitKind[];
-      for (const u of out.units) if (!KINDS.includes(u)) throw new Error(`bench fp32: unknown unit ${u}; units: ${KINDS.join(',')}`);
-      i++;
-    } else if (a === '--seed' && v) { out.seed = Number.parseInt(v, 10); i++; }
-    else if (a === '--no-synth') out.synth = false;
-    else if (a === '--no-sim') out.sim = false;
-    else throw new Error(`bench fp32: unknown option ${a}; options: --vectors N, --units ${KINDS.join(',')}, --seed S, --no-synth, --no-sim`);
-  }
-  return out;
-}
+const help = `npm run bench -- fp32: the full sweep of the IEEE-754 binary32 units (docs/FP32.md)
+
+Usage: npm run bench -- fp32 [--vectors N] [--units ${KINDS.join(',')}] [--seed S] [--no-synth] [--no-sim]
+
+1. Co-simulation: each shipped unit (designs/fp32.ts, the builds \`npm test\`
+   caches) runs N class-covering random vectors through Verilator, bit-exact
+   against Math.fround of the exact operation (NaN by class), with a progress
+   bar on a terminal.
+2. Synthesis: for each unit and a few latency settings
+   (${KINDS.map((k) => `${k} ${SWEEP[k].join('/')}`).join('; ')}),
+   the Yosys generic \`synth\` cell count, flip-flops and logic depth (\`ltp -noff\`
+   after flattening), plus check/latch verdicts.
+
+Options:
+  --vectors N   random vectors per unit (default 10000000; 1..${MAX_VECTORS})
+  --units LIST  comma-separated units to sweep: ${KINDS.join(', ')} (default all)
+  --seed S      seed of the random vectors (default 1; 0..${MAX_SEED})
+  --no-synth    skip the synthesis sweep (default: run it)
+  --no-sim      skip the co-simulation (default: run it)
+
+Writes bench/results/fp32.json. Needs Verilator (co-simulation) and Yosys (synthesis).
+Exit codes: 0 ok; 1 a mismatch or a latch or a failed Yosys check (the figures
+are written all the same); 2 bad option; 3 missing tool; 70 internal error.`;
 
 interface SimFigures { unit: UnitKind; design: string; latency: number; vectors: number; failures: number; validErrors: number; mismatches: Mismatch[]; seconds: number; vectorsPerSecond: number; pass: boolean }
 interface SynthFigures { unit: UnitKind; module: string; stages: number; cells: number; flipFlops: number; logicDepth: number; latches: number; checkOk: boolean; seconds: number }
@@ -119,11 +117,23 @@ async function synthUnit(kind: UnitKind, stages: number): Promise<SynthFigures> 
   return { unit: kind, module: d.top, stages, cells: r.cells, flipFlops, logicDepth: r.logicDepth, latches: r.latches, checkOk: r.ok, seconds: +seconds.toFixed(2) };
 }
 
-const bench: Benchmark = {
+const bench: Benchmark<Args> = {
   name: 'fp32',
   summary: 'fp32 units: 10M random vectors each in Verilator (bit-exact), Yosys cells and depth per latency',
-  async run(argv) {
-    const args = parseArgs(argv);
+  help,
+  parse(argv) {
+    const values = benchOptions('fp32', argv, {
+      vectors: { type: 'string' }, units: { type: 'string' }, seed: { type: 'string' }, 'no-synth': { type: 'boolean' }, 'no-sim': { type: 'boolean' },
+    });
+    return {
+      vectors: intOption('--vectors', values.vectors, 10_000_000, 1, MAX_VECTORS),
+      units: choiceListOption('--units', values.units, KINDS, KINDS),
+      seed: intOption('--seed', values.seed, 1, 0, MAX_SEED),
+      synth: values['no-synth'] !== true,
+      sim: values['no-sim'] !== true,
+    };
+  },
+  async run(args) {
     const simFigures: SimFigures[] = [];
     const synthFigures: SynthFigures[] = [];
     if (args.sim) for (const k of args.units) simFigures.push(await simulateUnit(k, args.vectors, args.seed));
@@ -136,7 +146,6 @@ const bench: Benchmark = {
     for (const f of synthFigures) console.log(`${f.module.padEnd(22)} ${String(f.stages).padStart(6)} ${String(f.cells).padStart(6)} ${String(f.flipFlops).padStart(6)} ${String(f.logicDepth).padStart(6)}`);
     if (failed.length || bad.length) process.exitCode = 1;
     return {
-      command: `npm run bench -- fp32 ${argv.join(' ')}`.trim(),
       reference: 'Math.fround of the exact binary64 operation (correctly rounded for + - * / sqrt); NaN by class (arithmetic units: exactly 0x7FC00000)',
       pass: failed.length === 0 && bad.length === 0,
       simulation: simFigures,

@@ -1,38 +1,39 @@
-/**
- * `npm run bench -- model [--preset NAME] [--reps N] [--seed S] [--batch B]`:
- * the golden model at DLRM benchmark scale (facebookresearch/dlrm's
- * dlrm_s_benchmark.sh: 8 tables × 1M rows × dim 64, 100 lookups per bag,
- * batch 2048 → 1,638,400 lookups, 2 GiB of fp32 weights).
- *
- * Measures, best of N repetitions: the forward (gather-reduce), the casted
- * backward (casted index build + gather-reduce over grad_output), the
- * expand-coalesce backward (PyTorch's way: materialise the N×dim expanded
- * gradient, sort, segment-sum), rowwise Adagrad, and one full training step
- * (validate + forward + casted backward + rowwise Adagrad). Reports lookups per
- * second, the peak resident memory, and checks that both backwards agree bit
- * for bit.
- */
-import type { Benchmark } from './run';
+/** `npm run bench -- model`: the golden model at DLRM benchmark scale (what it measures and its options: `help` below). */
+import { BenchCheckFailed, benchOptions, type Benchmark } from './run';
+import { choiceOption, intOption } from '../cli/io';
 import {
   bitEqual, castBatchedPrepared, castedGatherReduceBatched, expandCoalescePrepared, fillUniform, gatherReduceBatchedPrepared,
   generateWorkload, makeGradOutput, prepareBatched, preset, PRESET_NAMES, rowwiseAdagradUpdate, tableGradSlice, workloadStats,
   type BatchedInput, type CoalescedGrad, type PresetName,
 } from '../model/index';
 
-function parseArgs(argv: string[]): { preset: PresetName; reps: number; seed: number; batch?: number } {
-  const out: { preset: PresetName; reps: number; seed: number; batch?: number } = { preset: 'dlrm-benchmark', reps: 3, seed: 1 };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    const v = argv[i + 1];
-    if (a === '--preset' && v) { out.preset = v as PresetName; i++; }
-    else if (a === '--reps' && v) { out.reps = Math.max(1, Number.parseInt(v, 10)); i++; }
-    else if (a === '--seed' && v) { out.seed = Number.parseInt(v, 10); i++; }
-    else if (a === '--batch' && v) { out.batch = Number.parseInt(v, 10); i++; }
-    else throw new Error(`bench model: unknown option ${a}; options: --preset ${PRESET_NAMES.join('|')}, --reps N, --seed S, --batch B`);
-  }
-  if (!PRESET_NAMES.includes(out.preset)) throw new Error(`bench model: unknown preset ${out.preset}`);
-  return out;
-}
+const help = `npm run bench -- model: the golden model at DLRM benchmark scale
+
+Usage: npm run bench -- model [--preset NAME] [--reps N] [--seed S] [--batch B]
+
+Runs the golden model (model/) on a workload preset; the default,
+dlrm-benchmark, is facebookresearch/dlrm's dlrm_s_benchmark.sh: 8 tables ×
+1M rows × dim 64, 100 lookups per bag, batch 2048 → 1,638,400 lookups, 2 GiB
+of fp32 weights. Measures, best of N repetitions: the forward
+(gather-reduce), the casted backward (casted index build + gather-reduce over
+grad_output), the expand-coalesce backward (PyTorch's way: materialise the
+N×dim expanded gradient, sort, segment-sum), rowwise Adagrad, and one full
+training step (validate + forward + casted backward + rowwise Adagrad).
+Reports lookups per second, the peak resident memory, and checks that both
+backwards agree bit for bit. Needs no simulator; peaks at about 3.2 GiB of
+memory at the default preset.
+
+Options:
+  --preset NAME  the workload (default dlrm-benchmark); one of
+                 ${PRESET_NAMES.join(', ')}
+  --reps N       repetitions; the best counts (default 3; 1..1000)
+  --seed S       seed of the workload, the weights and the gradient (default 1; 0..4294967295)
+  --batch B      samples per batch (default: the preset's, 2048 for dlrm-benchmark; 1..1000000)
+
+Writes bench/results/model.json.
+Exit codes: 0 ok; 1 the two backwards differ (a bug in the model); 2 bad option; 70 internal error.`;
+
+interface Options { preset: PresetName; reps: number; seed: number; batch?: number }
 
 const now = () => performance.now();
 
@@ -42,11 +43,20 @@ function time<T>(fn: () => T): [T, number] {
   return [r, (now() - t0) / 1000];
 }
 
-const bench: Benchmark = {
+const bench: Benchmark<Options> = {
   name: 'model',
   summary: 'golden model at DLRM benchmark scale: forward, casted vs expand-coalesce backward, rowwise Adagrad, one training step',
-  async run(argv) {
-    const opts = parseArgs(argv);
+  help,
+  parse(argv) {
+    const values = benchOptions('model', argv, { preset: { type: 'string' }, reps: { type: 'string' }, seed: { type: 'string' }, batch: { type: 'string' } });
+    return {
+      preset: choiceOption('--preset', values.preset, PRESET_NAMES, 'dlrm-benchmark'),
+      reps: intOption('--reps', values.reps, 3, 1, 1000),
+      seed: intOption('--seed', values.seed, 1, 0, 0xffffffff),
+      ...(values.batch !== undefined ? { batch: intOption('--batch', values.batch, 0, 1, 1_000_000) } : {}),
+    };
+  },
+  async run(opts) {
     const spec = preset(opts.preset, { seed: opts.seed, ...(opts.batch !== undefined ? { batchSize: opts.batch } : {}) });
     const log = (s: string) => console.log(`bench model: ${s}`);
     const [w, genSec] = time(() => generateWorkload(spec));
@@ -84,11 +94,10 @@ const bench: Benchmark = {
       log(`rep ${rep + 1}: validate ${tv.toFixed(3)} s, forward ${tf.toFixed(3)} s, cast ${tc.toFixed(3)} s, casted backward ${(tc + tg).toFixed(3)} s, ` +
         `expand-coalesce ${te.toFixed(3)} s, rowwise Adagrad ${to.toFixed(3)} s, step ${step.toFixed(3)} s`);
     }
-    if (!agree) throw new Error('bench model: casted and expand-coalesce backward differ — a bug in the model');
+    if (!agree) throw new BenchCheckFailed('casted and expand-coalesce backward differ — a bug in the model');
     const n = stats.lookups;
     const ru = process.resourceUsage();
     const figures = {
-      command: `npm run bench -- model${argv.length ? ' ' + argv.join(' ') : ''}`,
       preset: opts.preset,
       workload: { tables: w.tables.length, rows: w.tables[0]!.rows, dim: w.tables[0]!.dim, batchSize: w.batchSize, lookups: n, uniqueRows: stats.uniqueRows, reuse: Number(stats.reuse.toFixed(4)) },
       weightBytes,

@@ -1,22 +1,6 @@
-/**
- * `npm run bench -- training [--batch N] [--dims 16,64,128] [--presets dlrm-benchmark,mlperf-dlrmv2,production-reuse] [--tables T]`
- *
- * The training step's backward and rowwise-Adagrad update on the 512-bit
- * bench configuration at read/write latency 100, by the three paths (the
- * casted backward fused with the update; the casted backward then UPDATE;
- * PyTorch's EXPAND, COALESCE, UPDATE), under both memory modes (independent
- * R/W channels; one shared 64-byte-per-cycle bus), for the DLRM benchmark
- * preset (uniform indices, 100 lookups per bag), an MLPerf-shaped preset
- * (the DLRMv2 multi-hot sizes, Zipf 1.05 indices) and the production-reuse
- * preset, at dims 16, 64 and 128, at a batch that simulates in minutes. Each
- * run has its traffic-model prediction (model/traffic.ts) beside it: bytes and
- * the bandwidth-bound cycles. The tables are not in the memory image (rows
- * read as the memory model's address hash; the figures do not depend on the
- * values; correctness is test/engine/train.test.ts's job). Writes
- * bench/results/training.json.
- */
-import { parseArgs } from 'node:util';
-import type { Benchmark } from './run';
+/** `npm run bench -- training`: the training step by the three paths against the traffic model (what it measures and its options: `help` below). */
+import { BenchCheckFailed, benchOptions, type Benchmark } from './run';
+import { choiceListOption, intListOption, intOption } from '../cli/io';
 import { generate } from '../generator';
 import { TcastEngine } from '../accel/engine/engine';
 import { ENGINE_BENCH_CONFIG } from '../designs/engine';
@@ -24,22 +8,61 @@ import { targetOf } from '../sim/design';
 import { buildAxiTarget, describeResult, simulateAxi, type TimingProfile } from '../sim/axi';
 import { shapeOf } from '../sim/engine';
 import { trainEndProblems, trainingScenario, type TrainPath } from '../sim/train';
-import { generateWorkload, predictCycles, preset, traffic, type PresetName, type TrafficPath, type TrafficShape } from '../model';
+import { generateWorkload, predictCycles, preset, PRESET_NAMES, traffic, type PresetName, type TrafficPath, type TrafficShape } from '../model';
 
 const PATHS: { path: TrainPath; name: TrafficPath }[] = [
   { path: 'casted', name: 'casted-fused' }, { path: 'casted-unfused', name: 'casted-unfused' }, { path: 'baseline', name: 'baseline' },
 ];
 
-const bench: Benchmark = {
+/** The batch of a preset when --batch is not given: one that simulates in minutes. */
+const DEFAULT_BATCH: Partial<Record<PresetName, number>> = { 'dlrm-benchmark': 96, 'production-reuse': 768 };
+const OTHER_BATCH = 3072;
+const DEFAULT_PRESETS: PresetName[] = ['dlrm-benchmark', 'mlperf-dlrmv2', 'production-reuse'];
+
+const help = `npm run bench -- training: the training step by the casted and baseline paths, against the traffic model
+
+Usage: npm run bench -- training [--batch N] [--dims 16,64,128] [--presets ${DEFAULT_PRESETS.join(',')}] [--tables T]
+
+Simulates the training step's backward and rowwise-Adagrad update on the
+512-bit bench configuration (engine-d512) at read/write latency 100, by the
+three paths (${PATHS.map((p) => p.name).join(', ')}: the casted backward fused
+with the update; the casted backward then UPDATE; PyTorch's EXPAND, COALESCE,
+UPDATE), under both memory modes (independent R/W channels; one shared
+${ENGINE_BENCH_CONFIG.dataBits / 8}-byte-per-cycle bus), for each preset and dim. Each run has its traffic-model prediction
+(model/traffic.ts) beside it: bytes and the bandwidth-bound cycles; the
+figures end with the baseline / casted-fused speed-ups. The tables are not in
+the memory image (rows read as the memory model's address hash; the figures
+do not depend on the values; correctness is test/engine/train.test.ts's job).
+mlperf-dlrmv2 runs with Zipf 1.05 indices. Takes minutes of both cores.
+
+Options:
+  --batch N       samples per batch (default per preset, one that simulates in minutes:
+                  ${Object.entries(DEFAULT_BATCH).map(([k, v]) => `${k} ${v}`).join(', ')}, the others ${OTHER_BATCH}; 1..1000000)
+  --dims LIST     comma-separated dims (default 16,64,128; each 1..${ENGINE_BENCH_CONFIG.maxDim})
+  --presets LIST  comma-separated workload presets (default ${DEFAULT_PRESETS.join(',')});
+                  each one of ${PRESET_NAMES.join(', ')}
+  --tables T      the first T tables of each preset (default 2; 1..1000)
+
+Writes bench/results/training.json. Needs Verilator (builds are cached).
+Exit codes: 0 ok; 1 a simulation did not end cleanly; 2 bad option; 3 missing tool;
+70 internal error.`;
+
+interface Options { batch?: number; dims: number[]; presets: PresetName[]; tables: number }
+
+const bench: Benchmark<Options> = {
   name: 'training',
   summary: 'training step (backward + rowwise-Adagrad update) by the casted fused, casted unfused and baseline paths, both memory modes, vs the traffic model',
-  async run(argv) {
-    const { values } = parseArgs({ args: argv, options: {
-      batch: { type: 'string' }, dims: { type: 'string' }, presets: { type: 'string' }, tables: { type: 'string' },
-    } });
-    const dims = (values.dims ?? '16,64,128').split(',').map(Number);
-    const presets = (values.presets ?? 'dlrm-benchmark,mlperf-dlrmv2,production-reuse').split(',') as PresetName[];
-    const maxTables = Number(values.tables ?? 2);
+  help,
+  parse(argv) {
+    const values = benchOptions('training', argv, { batch: { type: 'string' }, dims: { type: 'string' }, presets: { type: 'string' }, tables: { type: 'string' } });
+    return {
+      ...(values.batch !== undefined ? { batch: intOption('--batch', values.batch, 0, 1, 1_000_000) } : {}),
+      dims: intListOption('--dims', values.dims, [16, 64, 128], 1, ENGINE_BENCH_CONFIG.maxDim),
+      presets: choiceListOption('--presets', values.presets, PRESET_NAMES, DEFAULT_PRESETS),
+      tables: intOption('--tables', values.tables, 2, 1, 1000),
+    };
+  },
+  async run({ batch: batchOption, dims, presets, tables: maxTables }) {
     const engine = new TcastEngine(ENGINE_BENCH_CONFIG);
     const shape = shapeOf(engine);
     const beat = shape.dataBits / 8;
@@ -54,7 +77,7 @@ const bench: Benchmark = {
     const runs: Record<string, unknown>[] = [];
     for (const name of presets) {
       for (const dim of dims) {
-        const batch = Number(values.batch ?? (name === 'dlrm-benchmark' ? 96 : name === 'production-reuse' ? 768 : 3072));
+        const batch = batchOption ?? DEFAULT_BATCH[name] ?? OTHER_BATCH;
         const spec = preset(name, { seed: 1, batchSize: batch, dim, rowCap: 1_000_000 });
         spec.tables = spec.tables.slice(0, maxTables).map((t) => ({ ...t, dim }));
         if (name === 'mlperf-dlrmv2') spec.distribution = { kind: 'zipf', exponent: 1.05 };
@@ -75,10 +98,10 @@ const bench: Benchmark = {
               }, shape, { path: p.path, noForward: true, sparse: true, profile: m.profile, maxCycles: 2_000_000_000, name: `${name}-d${dim}-${m.memory}-${p.path}-t${t}` });
               s.scenario.maxCycles = 2_000_000_000;
               const [r] = await simulateAxi(target, [s.scenario]);
-              if (r!.status !== 'ok') throw new Error(`training bench ${s.scenario.name}: ${describeResult(r!)}`);
+              if (r!.status !== 'ok') throw new BenchCheckFailed(`training bench ${s.scenario.name}: ${describeResult(r!)}`);
               const ks = s.counters(r!);
               const bad = trainEndProblems(s, ks);
-              if (bad.length) throw new Error(`training bench ${s.scenario.name} op ${bad[0]}`);
+              if (bad.length) throw new BenchCheckFailed(`training bench ${s.scenario.name} op ${bad[0]}`);
               const c = s.casted[0]!;
               const ts: TrafficShape = { n: c.numLookups, indices: indices.length, u: c.uniqueRows.length, bags: c.numBags, dim, beatBytes: beat, optimizer: 'rowwise_adagrad', includeLastOffset: true };
               const tr = traffic(p.name, ts);

@@ -1,3 +1,5 @@
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 
 /**
@@ -46,20 +48,37 @@ export class UsageError extends Error {
 
 /**
  * node:util's parseArgs, with its errors turned into a UsageError that points
- * at the command's --help.
+ * at the command's --help: `tcast COMMAND --help`, or `INVOCATION --help` when
+ * the options belong to another entry point (`npm run bench -- NAME`).
  */
 export function parseOptions<O extends ParseArgsConfig['options']>(
-  command: string, argv: string[], options: O, allowPositionals = false,
+  command: string, argv: string[], options: O, allowPositionals = false, invocation = `tcast ${command}`,
 ): { values: ReturnType<typeof parseArgs<{ options: O; allowPositionals: boolean }>>['values']; positionals: string[] } {
   try {
     const r = parseArgs({ args: argv, options, allowPositionals, strict: true });
     return { values: r.values as never, positionals: r.positionals };
   } catch (e) {
     // One line: node's messages can span several ("... is ambiguous.\nDid you forget ...").
-    throw new UsageError(`${(e as Error).message.replace(/([.?!]?)\s*\n\s*/g, (_m, p: string) => `${p || '.'} `)}; see 'tcast ${command} --help'`);
+    const message = (e as Error).message.replace(/([.?!]?)\s*\n\s*/g, (_m, p: string) => `${p || '.'} `).replace(/\.$/, '');
+    throw new UsageError(`${message}; see '${invocation} --help'`);
   }
 }
 
 export function isUserFacing(e: unknown): e is Error & { userFacing: true; exitCode?: number } {
   return e instanceof Error && (e as { userFacing?: unknown }).userFacing === true;
+}
+
+/**
+ * Whether the module at `moduleUrl` (its import.meta.url) is the script node
+ * was started with (`tsx cli/main.ts`, `tsx bench/run.ts`, through a symlink
+ * too), rather than imported (by a test, say).
+ */
+export function isEntryModule(moduleUrl: string): boolean {
+  const entry = process.argv[1];
+  if (entry === undefined) return false;
+  try {
+    return realpathSync(entry) === fileURLToPath(moduleUrl);
+  } catch {
+    return false;
+  }
 }

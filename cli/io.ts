@@ -34,6 +34,25 @@ export function intOption(name: string, s: string | undefined, dflt: number, min
   return Number(bigIntOption(name, s, BigInt(dflt), BigInt(min), BigInt(max)));
 }
 
+/** A comma-separated list of integers (`16,64,128`), each as intOption checks it; returns `dflt` when not given. */
+export function intListOption(name: string, s: string | undefined, dflt: number[], min = 0, max = Number.MAX_SAFE_INTEGER): number[] {
+  if (s === undefined) return dflt;
+  return s.split(',').map((x) => intOption(`each value of ${name}`, x, 0, min, max));
+}
+
+/** One of a fixed set of names; returns `dflt` when not given. */
+export function choiceOption<T extends string>(name: string, s: string | undefined, choices: readonly T[], dflt: T): T {
+  if (s === undefined) return dflt;
+  if (!(choices as readonly string[]).includes(s)) throw new UsageError(`${name} must be one of ${choices.join(', ')}; got '${s}'`);
+  return s as T;
+}
+
+/** A comma-separated list of names from a fixed set, each as choiceOption checks it; returns `dflt` when not given. */
+export function choiceListOption<T extends string>(name: string, s: string | undefined, choices: readonly T[], dflt: T[]): T[] {
+  if (s === undefined) return dflt;
+  return s.split(',').map((x) => choiceOption(`each value of ${name}`, x, choices, choices[0]!));
+}
+
 /** A real-number option (decimal notation); `ok` says whether a value is allowed, `range` says which are. */
 export function realOption(name: string, s: string | undefined, dflt: number, ok: (v: number) => boolean, range: string): number {
   if (s === undefined) return dflt;

@@ -2,10 +2,10 @@
  * `tcast`: the command-line front door. Subcommands are discovered from
  * cli/commands/*.ts (see cli/command.ts for the contract).
  */
-import { existsSync, readFileSync, readdirSync, realpathSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { EXIT, isUserFacing, type Command } from './command';
+import { EXIT, isEntryModule, isUserFacing, type Command } from './command';
 import { fsReason } from './io';
 import { clearProgress, progressNote } from './progress';
 import { reportLockWaits } from '../sim/cache';
@@ -153,12 +153,4 @@ export function runCli(argv = process.argv.slice(2)): void {
 
 // `tsx cli/main.ts` (npm scripts); bin/tcast.js calls runCli itself, so that a
 // symlink of any name works.
-const entry = process.argv[1];
-const isEntry = entry !== undefined && (() => {
-  try {
-    return realpathSync(entry) === fileURLToPath(import.meta.url);
-  } catch {
-    return false;
-  }
-})();
-if (isEntry) runCli();
+if (isEntryModule(import.meta.url)) runCli();

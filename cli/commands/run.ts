@@ -93,6 +93,7 @@ const command: Command = {
       argmax: isMax && (!!c.config.argmax || !!c.gradOutput),
     };
     const refuse = (why: string) => { throw new UsageError(`${dir}: configuration ${configName} cannot run this case: ${why}`); };
+    if (c.dim > shape.maxDim) refuse(tooWide(`dim ${c.dim}`, c.dim, shape.maxDim));
     if (values.path !== undefined && !(c.config.optimizer && c.gradOutput)) throw new UsageError(`${dir}: --path selects how the engine updates the weights; the case has no optimizer (or no grad_output.npy)`);
     if (c.config.optimizer && c.gradOutput) {
       const tc: TrainCase = {
@@ -153,6 +154,14 @@ const command: Command = {
   },
 };
 export default command;
+
+/** Why a dim is too wide for a configuration, and the configurations that take it (or that none does). */
+function tooWide(what: string, dim: number, maxDim: number): string {
+  const dims = new Map(configNames.map((n) => [n, makeEngine(ENGINE_CONFIGS[n]!).maxDim]));
+  const wider = configNames.filter((n) => dims.get(n)! >= dim);
+  const widest = Math.max(...dims.values());
+  return `${what} is larger than this configuration's largest dim ${maxDim}; ${wider.length ? `use --config ${wider.join(' or ')}` : `no configuration takes it (the largest dim is ${widest})`}`;
+}
 
 interface RunContext {
   dir: string;
@@ -278,7 +287,7 @@ async function runBatched(ctx: RunContext): Promise<number> {
   const model = runBatchedCase(c, { crossCheck: false });
   const bb = model.bags;
   const wide = bb.tables.findIndex((t) => t.dim > ctx.shape.maxDim);
-  if (wide >= 0) throw new UsageError(`${ctx.dir}: configuration ${ctx.configName} cannot run this case: table ${wide}'s dim ${bb.tables[wide]!.dim} is larger than this configuration's largest dim ${ctx.shape.maxDim}; use a configuration with a larger maxDim`);
+  if (wide >= 0) throw new UsageError(`${ctx.dir}: configuration ${ctx.configName} cannot run this case: ${tooWide(`table ${wide}'s dim ${bb.tables[wide]!.dim}`, bb.tables[wide]!.dim, ctx.shape.maxDim)}`);
   const fwd = batchedForwardScenario({ bags: bb, weights: c.weights, indices: c.indices, offsets: c.offsets }, ctx.shape, { name: 'forward', profile: ctx.profile, maxCycles: 1_000_000_000 });
   const casted = c.gradOutput ? castBatchedPrepared(bb) : null;
   const bwd = casted ? batchedBackwardScenario({ bags: bb, casted, gradOutput: c.gradOutput! }, ctx.shape, { name: 'casted_backward', profile: ctx.profile, base: fwd.end + 0x1000, maxCycles: 1_000_000_000 }) : null;

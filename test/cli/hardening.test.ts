@@ -547,4 +547,14 @@ describe('9. fresh-eyes audit: bad input found by probing every command', () => 
       refuses(d, ['sim', QUEUE, '--vectors', 'v.txt', '--rtl', 'rtl'], 2, /Queue_d4_w8_reg\.v: no such file, though rtl\/designs\.json lists it/),
     ]);
   });
+
+  test('run: a dim too wide for --config names the configurations that take it, before any build', async () => {
+    const d = caseDir();
+    modelCase(join(d, 'd100'), SUM, { weight: [new Float32Array(200), [2, 100]] });
+    modelCase(join(d, 'd5000'), SUM, { weight: [new Float32Array(10000), [2, 5000]] });
+    await Promise.all([
+      refuses(d, ['run', 'd100'], 2, /d100: configuration engine-d128 cannot run this case: dim 100 is larger than this configuration's largest dim 64; use --config engine-d512 or engine-d256c2$/),
+      refuses(d, ['run', 'd5000'], 2, /dim 5000 is larger than this configuration's largest dim 64; no configuration takes it \(the largest dim is 128\)$/),
+    ]);
+  });
 });

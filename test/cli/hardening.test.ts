@@ -557,4 +557,13 @@ describe('9. fresh-eyes audit: bad input found by probing every command', () => 
       refuses(d, ['run', 'd5000'], 2, /dim 5000 is larger than this configuration's largest dim 64; no configuration takes it \(the largest dim is 128\)$/),
     ]);
   });
+
+  test('dma: a parameter the DMA refuses is named by its option, without the generator\'s error class and source line', async () => {
+    const d = caseDir();
+    await Promise.all([
+      refuses(d, ['dma', '--len', '64', '--max-reads', '3'], 2, /error: --max-reads must be a power of two in 2\.\.128, got 3$/),
+      refuses(d, ['dma', '--len', '64', '--max-writes', '0'], 2, /error: --max-writes must be 1\.\.255, got 0$/),
+      refuses(d, ['dma', '--len', '64', '--data-bits', '48'], 2, /error: --data-bits \(the AXI4 data width\) must be 32, 64, 128, 256, 512 or 1024 bits, got 48$/),
+    ]);
+  });
 });

@@ -222,9 +222,13 @@ export interface LockOptions {
   what?: string;
 }
 
+/** $TCAST_LOCK_TIMEOUT_S in ms, else an hour; a value that is not a positive number is an error (it meant an hour's wait). */
 function defaultLockTimeout(): number {
-  const s = Number(process.env.TCAST_LOCK_TIMEOUT_S);
-  return Number.isFinite(s) && s > 0 ? s * 1000 : 60 * 60_000;
+  const env = process.env.TCAST_LOCK_TIMEOUT_S;
+  if (env === undefined || env.trim() === '') return 60 * 60_000;
+  const s = Number(env);
+  if (!Number.isFinite(s) || s <= 0) throw new CacheError(`TCAST_LOCK_TIMEOUT_S must be a positive number of seconds, got '${env}'; unset it to wait up to an hour`);
+  return s * 1000;
 }
 
 /**

@@ -566,4 +566,18 @@ describe('9. fresh-eyes audit: bad input found by probing every command', () => 
       refuses(d, ['dma', '--len', '64', '--data-bits', '48'], 2, /error: --data-bits \(the AXI4 data width\) must be 32, 64, 128, 256, 512 or 1024 bits, got 48$/),
     ]);
   });
+
+  test('a TCAST_LOCK_TIMEOUT_S that is not a positive number is an error where a build would wait (it waited an hour for a lock, even with 0)', async () => {
+    const cache = mkdtempSync(join(work, 'lockenv-'));
+    const key = queueEntry.split('/').pop()!;
+    // A live holder (this process) of the build's lock: a run that needs the build waits for it.
+    mkdirSync(join(cache, `${key}.lock`));
+    writeFileSync(join(cache, `${key}.lock`, 'owner'), JSON.stringify({ pid: process.pid, host: hostname(), started: Date.now(), what: 'building X' }));
+    const d = caseDir();
+    writeFileSync(join(d, 'v.txt'), VECTORS);
+    await Promise.all(['0', '-1', 'x'].map((bad) => refuses(d, ['sim', QUEUE, '--vectors', 'v.txt'], 2,
+      new RegExp(`TCAST_LOCK_TIMEOUT_S must be a positive number of seconds, got '${bad}'; unset it to wait up to an hour$`), {
+        env: { TCAST_CACHE_DIR: cache, TCAST_LOCK_TIMEOUT_S: bad }, timeout: 20_000,
+      })));
+  });
 });

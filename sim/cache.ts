@@ -66,6 +66,7 @@ export function cacheRoot(): string {
   const memo = chosen.get(env ?? '');
   if (memo) return memo;
   let dir: string | undefined;
+  if (env && env.trim() === '') throw new CacheError(`TCAST_CACHE_DIR is blank ('${env}'); ${FIX}, or unset it for the default`);
   if (env) {
     const bad = usableDir(env);
     if (bad) {

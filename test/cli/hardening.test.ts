@@ -580,4 +580,9 @@ describe('9. fresh-eyes audit: bad input found by probing every command', () => 
         env: { TCAST_CACHE_DIR: cache, TCAST_LOCK_TIMEOUT_S: bad }, timeout: 20_000,
       })));
   });
+
+  test('a blank TCAST_CACHE_DIR is an error (it made a folder named by the blanks in the working directory)', async () => {
+    const d = caseDir();
+    await refuses(d, ['cache', 'list'], 2, /TCAST_CACHE_DIR is blank \(' '\); set TCAST_CACHE_DIR to a writable directory, or unset it for the default$/, { env: { TCAST_CACHE_DIR: ' ' } });
+  });
 });

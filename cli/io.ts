@@ -5,7 +5,7 @@
  * file renamed into place), so a command never reports success for an output
  * it did not write.
  */
-import { accessSync, closeSync, constants, createWriteStream, existsSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, type WriteStream } from 'node:fs';
+import { accessSync, closeSync, constants, createWriteStream, existsSync, openSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync, type WriteStream } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { projectRoot } from '../generator/hdl/source';
 import { onCleanup } from '../sim/proc';
@@ -140,6 +140,15 @@ export function checkOutDir(path: string | undefined, what: string): string {
   const why = cannotCreateIn(anc);
   if (why !== undefined) throw new UsageError(`${what} ${path}: cannot create anything in ${anc} (${why}); give a directory on a writable file system`);
   return abs;
+}
+
+/** Whether writing the output `out` (a temporary file renamed onto that name) replaces the existing file `input`. */
+export function replacesFile(out: string, input: string): boolean {
+  try {
+    return join(realpathSync(dirname(resolve(out))), basename(out)) === realpathSync(input);
+  } catch {
+    return false;
+  }
 }
 
 /** A temporary name next to `abs`, in the same folder (so that rename is atomic). */

@@ -3,10 +3,11 @@
  * `tcast model`) on the RTL engine in the AXI co-simulation and writes the same
  * .npy files, bit-identical with the golden model's, plus perf.json.
  */
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from '../command';
 import { EXIT, UsageError, parseOptions } from '../command';
-import { checkOutDir, checkOutFile, stageFile, writeFileAtomic } from '../io';
+import { checkOutDir, checkOutFile, replacesFile, stageFile, writeFileAtomic } from '../io';
 import { step } from '../progress';
 import { generate } from '../../generator';
 import { ENGINE_CONFIGS, makeEngine } from '../../designs/engine';
@@ -77,7 +78,12 @@ const command: Command = {
     // and the waveform is written whole or not at all (docs/ERRORS.md).
     readCaseConfig(dir);
     const out = checkOutDir(values.out ?? join(dir, 'out'), '--out');
-    const trace = values['trace-fst'] === undefined ? undefined : stageFile(checkOutFile(values['trace-fst'], '--trace-fst'), '--trace-fst');
+    const traceArg = values['trace-fst'];
+    if (traceArg !== undefined) {
+      const input = readdirSync(dir).find((f) => (f === 'case.json' || f.endsWith('.npy')) && replacesFile(traceArg, join(dir, f)));
+      if (input !== undefined) throw new UsageError(`--trace-fst ${traceArg} is the case's ${input}; writing it would destroy the input: give another file name`);
+    }
+    const trace = traceArg === undefined ? undefined : stageFile(checkOutFile(traceArg, '--trace-fst'), '--trace-fst');
 
     const engine = makeEngine(cfg);
     const shape = shapeOf(engine);

@@ -1,9 +1,9 @@
-import { createReadStream, realpathSync, statSync } from 'node:fs';
+import { createReadStream, statSync } from 'node:fs';
 import { once } from 'node:events';
-import { basename, dirname, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { EXIT, UsageError, parseOptions, type Command } from '../command';
-import { checkOutFile, designFiles, fsReason, intOption, readDesignIndex, stageFile, type StagedFile } from '../io';
+import { checkOutFile, designFiles, fsReason, intOption, readDesignIndex, replacesFile, stageFile, type StagedFile } from '../io';
 import { Progress, step } from '../progress';
 import { projectRoot } from '../../generator/hdl/source';
 import { MAX_EPISODE_CYCLES, buildTarget, openStream, type PortSpec, type SimStream, type SimTarget } from '../../sim/vectors';
@@ -110,15 +110,6 @@ async function* vectorLines(path: string, onBytes: (n: number) => void): AsyncGe
   if (carry) yield split(carry);
 }
 
-/** Whether writing `out` (a temporary file renamed onto that name) replaces the file `input` reads. */
-function sameFile(out: string, input: string): boolean {
-  try {
-    return join(realpathSync(dirname(resolve(out))), basename(out)) === realpathSync(input);
-  } catch {
-    return false;
-  }
-}
-
 async function write(out: Writable, text: string): Promise<void> {
   if (!out.write(text)) await once(out, 'drain');
 }
@@ -138,7 +129,7 @@ const command: Command = {
     const tracePath = values['trace-fst'] === undefined ? undefined : checkOutFile(values['trace-fst'], '--trace-fst');
     if (outPath && tracePath && outPath === tracePath) throw new UsageError('--out and --trace-fst name the same file');
     for (const [opt, p] of [['--out', values.out], ['--trace-fst', values['trace-fst']]] as const) {
-      if (p !== undefined && sameFile(p, values.vectors)) throw new UsageError(`${opt} ${p} is the --vectors file; writing it would destroy the stimulus: give another file name`);
+      if (p !== undefined && replacesFile(p, values.vectors)) throw new UsageError(`${opt} ${p} is the --vectors file; writing it would destroy the stimulus: give another file name`);
     }
     const resetCycles = intOption('--reset-cycles', values['reset-cycles'], 2, 0, MAX_EPISODE_CYCLES);
     const name = positionals[0]!;

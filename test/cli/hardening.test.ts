@@ -585,4 +585,13 @@ describe('9. fresh-eyes audit: bad input found by probing every command', () => 
     const d = caseDir();
     await refuses(d, ['cache', 'list'], 2, /TCAST_CACHE_DIR is blank \(' '\); set TCAST_CACHE_DIR to a writable directory, or unset it for the default$/, { env: { TCAST_CACHE_DIR: ' ' } });
   });
+
+  test('run: a --trace-fst naming an input of the case is refused before any build (the waveform replaced it)', async () => {
+    const d = caseDir();
+    modelCase(join(d, 'c'), SUM);
+    await Promise.all([
+      refuses(d, ['run', 'c', '--trace-fst', 'c/weight.npy'], 2, /--trace-fst c\/weight\.npy is the case's weight\.npy; writing it would destroy the input/, { timeout: 20_000 }),
+      refuses(d, ['run', 'c', '--trace-fst', './c/case.json'], 2, /--trace-fst \.\/c\/case\.json is the case's case\.json/, { timeout: 20_000 }),
+    ]);
+  });
 });

@@ -45,7 +45,7 @@ const FIX = 'set TCAST_CACHE_DIR to a writable directory';
 function usableDir(dir: string): string | undefined {
   try {
     makeDirs(dir);
-    if (!statSync(dir).isDirectory()) return 'it is a file';
+    if (!statSync(dir).isDirectory()) return 'a file is in the way';
     accessSync(dir, constants.W_OK | constants.X_OK);
     return cannotCreateIn(dir);
   } catch (e) {

@@ -25,7 +25,7 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 /** `timeout`: milliseconds before the run is killed (a hang fails the test instead of stalling it). */
 type Opts = { cwd?: string; env?: Record<string, string | undefined>; timeout?: number };
 const tcast = (args: string[], o: Opts = {}): Promise<Result> =>
-  execa('node', [BIN, ...args], { cwd: o.cwd ?? work, reject: false, env: o.env ?? {}, stdin: 'ignore', ...(o.timeout ? { timeout: o.timeout } : {}) }) as Promise<Result>;
+  execa('node', [BIN, ...args], { cwd: o.cwd ?? work, reject: false, env: o.env ?? {}, stdin: 'ignore', ...(o.timeout !== undefined ? { timeout: o.timeout } : {}) }) as Promise<Result>;
 
 /** Every file and folder under dir with its size and modification time. */
 function snapshot(dir: string): Record<string, string> {

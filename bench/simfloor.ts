@@ -56,29 +56,39 @@ const KA = (i: number): number => Math.imul(0x9e3779b9, i + 1) >>> 0;
 const KB = (i: number): number => Math.imul(0x85ebca6b, i + 1) >>> 0;
 
 /**
- * N lanes of one fp32 unit, all valid every cycle from the first cycle after
- * reset on (a register, as an engine's valid is, not a constant Verilator
- * could fold), operands from a 64-bit maximal-length LFSR (x^64 + x^63 +
+ * How the lanes' in_valid is driven: 'register', a register high from the
+ * first cycle after reset on (as an engine's valid is a register), or
+ * 'constant', a literal 1.
+ */
+type ValidKind = 'register' | 'constant';
+const VALIDS: ValidKind[] = ['register', 'constant'];
+
+/**
+ * N lanes of one fp32 unit, all valid every cycle (see ValidKind), operands from a 64-bit maximal-length LFSR (x^64 + x^63 +
  * x^61 + x^60 + 1). Output: y <= rotl(y, 1) ^ (XOR of the lanes' valid
  * results), so no lane and no cycle can be optimised away or cancel another.
  */
 class SimFloor extends Module {
   readonly io;
-  constructor(readonly unit: Unit, readonly lanes: number) {
+  constructor(readonly unit: Unit, readonly lanes: number, readonly valid: ValidKind) {
     super();
     this.io = this.ports({ y: Out(UInt(32)) });
   }
   override get moduleName(): string {
-    return `SimFloor_${this.unit}_n${this.lanes}`;
+    return `SimFloor_${this.unit}_n${this.lanes}${this.valid === 'constant' ? '_c' : ''}`;
   }
   override get doc(): string {
-    return `Benchmark only (bench/simfloor.ts): ${this.lanes} busy lane(s) of the fp32 ${this.unit} unit at latency ${UNIT[this.unit].latency}, fed by a 64-bit LFSR, results XOR-folded into y.`;
+    return `Benchmark only (bench/simfloor.ts): ${this.lanes} busy lane(s) of the fp32 ${this.unit} unit at latency ${UNIT[this.unit].latency}, valid ${this.valid === 'constant' ? 'a constant 1' : 'from a register'}, fed by a 64-bit LFSR, results XOR-folded into y.`;
   }
   protected build(): void {
     const lfsr = Reg(UInt(64), { init: LFSR_INIT });
     lfsr.set(cat(lfsr.bits(62, 0), lfsr.bit(63).xor(lfsr.bit(62)).xor(lfsr.bit(60)).xor(lfsr.bit(59))));
-    const run = Reg(Bool, { init: 0 });
-    run.set(1);
+    let run: Value = lit(1, 1);
+    if (this.valid === 'register') {
+      const r = Reg(Bool, { init: 0 });
+      r.set(1);
+      run = r;
+    }
     let fold: Value = lit(0, 32);
     for (let i = 0; i < this.lanes; i++) {
       const k = rotOf(i);
@@ -100,15 +110,16 @@ class SimFloor extends Module {
  * The golden model of the design: y after `cycles` clock edges out of reset,
  * from the same LFSR sequence and the unit's golden function (model: Math.fround).
  */
-function expectedFold(unit: Unit, lanes: number, cycles: number): number {
+function expectedFold(unit: Unit, lanes: number, valid: ValidKind, cycles: number): number {
   const L = UNIT[unit].latency;
+  const first = valid === 'register' ? 1 : 0; // the first edge that takes valid inputs
   let hi = Number(LFSR_INIT >> 32n) >>> 0;
   let lo = Number(LFSR_INIT & 0xffffffffn) >>> 0;
   const pending = new Array<number>(L + 1).fill(0); // the fold that arrives at edge t, by t mod (L + 1)
   let acc = 0;
   for (let t = 0; t < cycles; t++) {
-    // Inputs taken at edge t (run is high from edge 1 on) come out before edge t + L.
-    if (t >= 1) {
+    // Inputs taken at edge t come out before edge t + L.
+    if (t >= first) {
       let f = 0;
       for (let i = 0; i < lanes; i++) {
         const k = rotOf(i);
@@ -120,7 +131,7 @@ function expectedFold(unit: Unit, lanes: number, cycles: number): number {
       }
       pending[(t + L) % (L + 1)] = f >>> 0;
     }
-    const out = t >= L + 1 ? pending[t % (L + 1)]! : 0;
+    const out = t >= first + L ? pending[t % (L + 1)]! : 0;
     acc = (((acc << 1) | (acc >>> 31)) ^ out) >>> 0;
     const fb = ((hi >>> 31) ^ (hi >>> 30) ^ (hi >>> 28) ^ (hi >>> 27)) & 1;
     hi = ((hi << 1) | (lo >>> 31)) >>> 0;
@@ -184,20 +195,21 @@ const MAX_CYCLES = 1_000_000_000;
 /** Cycles of each timed run whose folded output is checked against the golden model. */
 const CHECK_CYCLES = 100_000;
 
-interface Args { cycles: number; lanes: number[]; units: Unit[] }
+interface Args { cycles: number; lanes: number[]; units: Unit[]; valid: ValidKind[] }
 
 const help = `npm run bench -- simfloor: Verilator's speed on busy fp32 lanes alone (the floor under the engine's)
 
-Usage: npm run bench -- simfloor [--cycles N] [--lanes LIST] [--units LIST]
+Usage: npm run bench -- simfloor [--cycles N] [--lanes LIST] [--units LIST] [--valid LIST]
 
-For each unit and lane count, a design of N lanes of that fp32 unit
-(generator/stdlib/float, at the engine's latency: ${UNITS.map((u) => `${u} ${UNIT[u].latency}`).join(', ')}),
-every lane valid every cycle, operands from a 64-bit LFSR in the design, the
-results XOR-folded into one output register; built with sim/build.ts's recipe
-(${RECIPE.make.join(' ')}; cached) around a minimal C++ main: reset, then
-N cycles of two evaluations each (clock low, clock high), timed with clock()
-(CPU) and a steady clock (wall). No engine, no AXI harness: the figure is the
-cost of the units' arithmetic in the simulator.
+For each unit, lane count and kind of valid, a design of that many lanes of the fp32 unit
+(generator/stdlib/float) at the engine's latency
+(${UNITS.map((u) => `${u} ${UNIT[u].latency}`).join(', ')}), every lane valid every cycle
+(--valid), operands from a 64-bit LFSR in the design, the results
+XOR-folded into one output register. Built with sim/build.ts's recipe
+(${RECIPE.make.join(' ')}; cached) around a minimal C++ main: reset,
+then N cycles of two evaluations each (clock low, clock high), timed with
+clock() (CPU) and a steady clock (wall). No engine, no AXI harness: the
+figure is the cost of the units' arithmetic in the simulator.
 
 Check: the folded output after the first min(N, ${CHECK_CYCLES.toLocaleString('en-US')}) cycles of each
 timed run equals the golden model's (the same LFSR sequence through
@@ -208,6 +220,9 @@ Options:
   --cycles N     cycles per run (default 2000000; 1..${MAX_CYCLES})
   --lanes LIST   comma-separated lane counts (default 1,4,16; each 1..${MAX_LANES})
   --units LIST   comma-separated units: ${UNITS.join(', ')} (default add,mul)
+  --valid LIST   the lanes' in_valid, comma-separated: register (a register
+                 high from the first cycle after reset on, as the engine's
+                 valids are registers), constant (a literal 1) (default register)
 
 Writes bench/results/simfloor.json. Needs Verilator (builds are cached).
 Exit codes: 0 ok; 1 a run's output differs from the golden model; 2 bad option;
@@ -217,6 +232,7 @@ interface RunFigures {
   unit: Unit;
   latency: number;
   lanes: number;
+  valid: ValidKind;
   cycles: number;
   cpuSeconds: number;
   wallSeconds: number;
@@ -229,8 +245,8 @@ interface RunFigures {
   buildSeconds: number;
 }
 
-async function measure(unit: Unit, lanes: number, cycles: number): Promise<RunFigures> {
-  const d = generate(new SimFloor(unit, lanes));
+async function measure(unit: Unit, lanes: number, valid: ValidKind, cycles: number): Promise<RunFigures> {
+  const d = generate(new SimFloor(unit, lanes, valid));
   let end = step(`simfloor: building ${d.top}`);
   const b = await buildModel({
     top: d.top,
@@ -248,11 +264,11 @@ async function measure(unit: Unit, lanes: number, cycles: number): Promise<RunFi
   const m = /^cycles (\d+) cpu ([\d.]+) wall ([\d.]+) check (\d+) ycheck ([0-9a-f]{8}) y ([0-9a-f]{8})$/m.exec(r.stdout);
   if (r.exitCode !== 0 || !m) throw new Error(`simfloor: ${b.binary} exited with ${r.exitCode ?? r.signal}: ${(r.stderr || r.stdout).trim().slice(0, 400)}`);
   const got = parseInt(m[5]!, 16);
-  const want = expectedFold(unit, lanes, check);
+  const want = expectedFold(unit, lanes, valid, check);
   if (got !== want) throw new BenchCheckFailed(`${d.top}: the folded output after ${check} cycles is ${hex(got)}, the golden model's is ${hex(want)}: the design or its build is broken, its speed is not measured`);
   const cpu = Number(m[2]), wall = Number(m[3]);
   const f: RunFigures = {
-    unit, latency: UNIT[unit].latency, lanes, cycles,
+    unit, latency: UNIT[unit].latency, lanes, valid, cycles,
     cpuSeconds: cpu, wallSeconds: wall,
     cyclesPerCpuSecond: Math.round(cycles / cpu),
     cyclesPerSecond: Math.round(cycles / wall),
@@ -262,7 +278,7 @@ async function measure(unit: Unit, lanes: number, cycles: number): Promise<RunFi
     loadAverage: +load.toFixed(2),
     buildSeconds: b.buildSeconds,
   };
-  console.log(`simfloor ${unit.padEnd(4)} ${String(lanes).padStart(2)} lanes: ${f.cyclesPerCpuSecond.toLocaleString('en-US')} cycles per CPU second (${f.cpuMicrosecondsPerCycle} µs a cycle), ${f.cyclesPerSecond.toLocaleString('en-US')} per wall second, load ${f.loadAverage}`);
+  console.log(`simfloor ${unit.padEnd(4)} ${String(lanes).padStart(2)} lanes, ${valid} valid: ${f.cyclesPerCpuSecond.toLocaleString('en-US')} cycles per CPU second (${f.cpuMicrosecondsPerCycle} µs a cycle), ${f.cyclesPerSecond.toLocaleString('en-US')} per wall second, load ${f.loadAverage}`);
   return f;
 }
 
@@ -271,20 +287,21 @@ const bench: Benchmark<Args> = {
   summary: 'Verilator on N busy fp32 lanes alone (no engine, no harness): cycles per second, checked',
   help,
   parse(argv) {
-    const values = benchOptions('simfloor', argv, { cycles: { type: 'string' }, lanes: { type: 'string' }, units: { type: 'string' } });
+    const values = benchOptions('simfloor', argv, { cycles: { type: 'string' }, lanes: { type: 'string' }, units: { type: 'string' }, valid: { type: 'string' } });
     return {
       cycles: intOption('--cycles', values.cycles, 2_000_000, 1, MAX_CYCLES),
       lanes: intListOption('--lanes', values.lanes, [1, 4, 16], 1, MAX_LANES),
       units: choiceListOption('--units', values.units, UNITS, ['add', 'mul']),
+      valid: choiceListOption('--valid', values.valid, VALIDS, ['register']),
     };
   },
   async run(args) {
     const runs: RunFigures[] = [];
     const loadBefore = loadavg().map((x) => +x.toFixed(2));
-    for (const unit of args.units) for (const lanes of args.lanes) runs.push(await measure(unit, lanes, args.cycles));
-    console.log('unit  lanes      cycles  cycles/s (CPU)  µs/cycle (CPU)  cycles/s (wall)');
+    for (const valid of args.valid) for (const unit of args.units) for (const lanes of args.lanes) runs.push(await measure(unit, lanes, valid, args.cycles));
+    console.log('valid     unit  lanes      cycles  cycles/s (CPU)  µs/cycle (CPU)  cycles/s (wall)');
     for (const f of runs) {
-      console.log(`${f.unit.padEnd(5)} ${String(f.lanes).padStart(5)} ${String(f.cycles).padStart(11)} ${String(f.cyclesPerCpuSecond).padStart(15)} ${String(f.cpuMicrosecondsPerCycle).padStart(15)} ${String(f.cyclesPerSecond).padStart(16)}`);
+      console.log(`${f.valid.padEnd(9)} ${f.unit.padEnd(5)} ${String(f.lanes).padStart(5)} ${String(f.cycles).padStart(11)} ${String(f.cyclesPerCpuSecond).padStart(15)} ${String(f.cpuMicrosecondsPerCycle).padStart(15)} ${String(f.cyclesPerSecond).padStart(16)}`);
     }
     return {
       verilator: requireTool('verilator').versionLine,

@@ -10,7 +10,7 @@ import { castedBackwardCase, countersOf, endProblem, endedClean, forwardScenario
 import { castIndices, Rng } from '../model';
 import { step } from '../cli/progress';
 import { UsageError } from '../cli/command';
-import { choiceOption, intListOption, intOption } from '../cli/io';
+import { choiceListOption, choiceOption, intListOption, intOption } from '../cli/io';
 
 const CONFIG_NAMES = Object.keys(ENGINE_CONFIGS);
 const BENCH_CONFIG_NAME = CONFIG_NAMES.find((n) => ENGINE_CONFIGS[n] === ENGINE_BENCH_CONFIG) ?? 'bench';
@@ -20,12 +20,14 @@ const MAX_LOOKUPS = 2 ** 28;
 const help = `npm run bench -- engine: the tensor-casting engine on the DLRM benchmark's table shape
 
 Usage: npm run bench -- engine [--config NAME] [--batch N] [--lookups L] [--rows R]
-                               [--dims 16,64,128] [--latencies 100,200] [--sweep 8,16,32,64,128|none]
+                               [--dims 16,64,128] [--latencies 100,200] [--indices int32,int64]
+                               [--sweep 8,16,32,64,128|none]
 
 Simulates the engine (Verilator, the AXI memory model) on one table of the
 DLRM benchmark preset (1,000,000 rows, batch 2048, 100 lookups per bag,
-uniform indices): the forward and the casted backward at each dim and memory
-read latency, then a sweep of the memory's cap on reads in flight (forward,
+uniform indices): the forward (with int32 and with int64 indices and
+offsets: int64 is PyTorch's default) and the casted backward at each dim and
+memory read latency, then a sweep of the memory's cap on reads in flight (forward,
 dim 64, batch min(N, 256), the longest latency). Each run reports cycles
 (START to DONE), R and W beats, bytes, R-channel utilisation (rBeats /
 cycles), the stall breakdown and simulated cycles per second (wall and CPU).
@@ -44,6 +46,8 @@ Options:
   --dims LIST        comma-separated dims (default 16,64,128; each 1..the configuration's maxDim)
   --latencies LIST   comma-separated memory read (and write) latencies in cycles
                      (default 100,200; each 0..1000000)
+  --indices LIST     the forward's index and offset types (default int32,int64; each int32 or int64);
+                     the casted backward reads the casted index (int32) either way
   --sweep LIST|none  the memory's caps on reads in flight for the sweep
                      (default 8,16,32,64,128; each 1..65536); none skips it
 
@@ -51,7 +55,10 @@ Writes bench/results/engine.json. Needs Verilator (builds are cached).
 Exit codes: 0 ok; 1 a simulation did not end cleanly; 2 bad option; 3 missing tool;
 70 internal error.`;
 
-interface Options { configName?: string; batch: number; lookups: number; rows: number; dims: number[]; latencies: number[]; sweep: number[] }
+const INDEX_TYPES = ['int32', 'int64'] as const;
+type IndexType = (typeof INDEX_TYPES)[number];
+
+interface Options { configName?: string; batch: number; lookups: number; rows: number; dims: number[]; latencies: number[]; indexTypes: IndexType[]; sweep: number[] }
 
 function workload(rows: number, batch: number, lookups: number, dim: number, seed: number): ForwardCase {
   const rng = new Rng(seed);
@@ -63,6 +70,9 @@ function workload(rows: number, batch: number, lookups: number, dim: number, see
   return { weight: new Float32Array(0), rows, dim, indices, offsets, mode: 'sum' };
 }
 
+/** The same workload with int64 indices and offsets. */
+const wide = (c: ForwardCase): ForwardCase => ({ ...c, indices: BigInt64Array.from(c.indices as Int32Array, BigInt), offsets: BigInt64Array.from(c.offsets as Int32Array, BigInt) });
+
 const bench: Benchmark<Options> = {
   name: 'engine',
   summary: 'tensor-casting engine: DLRM-shaped forward and casted backward on the 512-bit config (R utilisation, cycles, sim speed)',
@@ -70,7 +80,7 @@ const bench: Benchmark<Options> = {
   parse(argv) {
     const values = benchOptions('engine', argv, {
       batch: { type: 'string' }, lookups: { type: 'string' }, rows: { type: 'string' }, dims: { type: 'string' }, latencies: { type: 'string' },
-      config: { type: 'string' }, sweep: { type: 'string' },
+      config: { type: 'string' }, sweep: { type: 'string' }, indices: { type: 'string' },
     });
     const configName = values.config === undefined ? undefined : choiceOption('--config', values.config, CONFIG_NAMES, BENCH_CONFIG_NAME);
     const maxDim = (configName === undefined ? ENGINE_BENCH_CONFIG : ENGINE_CONFIGS[configName]!).maxDim;
@@ -83,10 +93,11 @@ const bench: Benchmark<Options> = {
       rows: intOption('--rows', values.rows, 1_000_000, 1, 2 ** 31 - 1),
       dims: intListOption('--dims', values.dims, [16, 64, 128], 1, maxDim),
       latencies: intListOption('--latencies', values.latencies, [100, 200], 0, 1_000_000),
+      indexTypes: choiceListOption('--indices', values.indices, INDEX_TYPES, [...INDEX_TYPES]),
       sweep: values.sweep === 'none' ? [] : intListOption('--sweep', values.sweep, [8, 16, 32, 64, 128], 1, 65_536),
     };
   },
-  async run({ configName, batch, lookups, rows, dims, latencies, sweep }) {
+  async run({ configName, batch, lookups, rows, dims, latencies, indexTypes, sweep }) {
     const config = configName === undefined ? ENGINE_BENCH_CONFIG : ENGINE_CONFIGS[configName]!;
     const channels = config.channels ?? 1;
     const before = buildCounters();
@@ -101,7 +112,8 @@ const bench: Benchmark<Options> = {
     const runs: Record<string, unknown>[] = [];
     let peakRss = process.memoryUsage().rss;
     const runOne = async (op: 'forward' | 'casted_backward', c: ForwardCase, readLatency: number, memoryMaxReads: number) => {
-      const s = forwardScenario(c, shape, { name: `${op}-d${c.dim}-l${readLatency}-r${memoryMaxReads}`, sparse: true, dump: false, maxCycles: 2_000_000_000,
+      const indexType = c.indices instanceof BigInt64Array ? 'int64' : 'int32';
+      const s = forwardScenario(c, shape, { name: `${op}-d${c.dim}-l${readLatency}-r${memoryMaxReads}${op === 'forward' ? `-${indexType}` : ''}`, sparse: true, dump: false, maxCycles: 2_000_000_000,
         profile: { readLatency, writeLatency: readLatency, maxReads: memoryMaxReads, maxWrites: 256, seed: 1 } });
       s.scenario.watchdogCycles = 100_000;
       s.scenario.maxCycles = 2_000_000_000;
@@ -114,13 +126,13 @@ const bench: Benchmark<Options> = {
       if (!endedClean(k)) throw new BenchCheckFailed(`engine bench ${s.scenario.name}: ${endProblem(k)}`);
       const p = opPerf(op, c, s.layout, k, shape, r!.wallSeconds, r!.cpuSeconds);
       const run = {
-        op, dim: c.dim, dataBits: shape.dataBits, channels, readLatency, memoryMaxReads, lookups: c.indices.length, bags: s.layout.numBags,
+        op, indexType, dim: c.dim, dataBits: shape.dataBits, channels, readLatency, memoryMaxReads, lookups: c.indices.length, bags: s.layout.numBags,
         cycles: p.cycles, rBeats: p.rBeats, wBeats: p.wBeats, bytesRead: p.bytesRead, bytesWritten: p.bytesWritten,
         rUtilisation: +p.rUtilisation.toFixed(4), streams: p.streams, stalls: p.stalls, simCyclesPerSecond: Math.round(p.simCyclesPerSecond),
         simCyclesPerCpuSecond: Math.round(p.simCyclesPerCpuSecond ?? 0), loadAverage: +loadavg()[0]!.toFixed(1),
       };
       runs.push(run);
-      console.log(`engine ${op} dim ${c.dim} latency ${readLatency} (memory cap ${memoryMaxReads} reads): ${p.cycles} cycles, R utilisation ${(100 * p.rUtilisation).toFixed(1)}%, ` +
+      console.log(`engine ${op}${op === 'forward' ? ` (${indexType})` : ''} dim ${c.dim} latency ${readLatency} (memory cap ${memoryMaxReads} reads): ${p.cycles} cycles, R utilisation ${(100 * p.rUtilisation).toFixed(1)}%, ` +
         `stalls index ${p.stalls.indexStarved} / in-flight ${p.stalls.inFlightCap} / reducer ${p.stalls.reducerDependency} / write ${p.stalls.writeBackPressure}; ${(p.simCyclesPerSecond / 1e6).toFixed(2)} M cycles/s (${((p.simCyclesPerCpuSecond ?? 0) / 1e6).toFixed(2)} M per CPU second, load ${loadavg()[0]!.toFixed(1)})`);
     };
     for (const dim of dims) {
@@ -128,8 +140,10 @@ const bench: Benchmark<Options> = {
       const casted = castIndices({ indices: fwd.indices, offsets: fwd.offsets, rows, mode: 'sum' });
       const g = new Float32Array(batch * dim).fill(0.5);
       const bwd = castedBackwardCase(casted, g, dim);
+      const fwd64 = indexTypes.includes('int64') ? wide(fwd) : null;
       for (const lat of latencies) {
-        await runOne('forward', fwd, lat, 256);
+        if (indexTypes.includes('int32')) await runOne('forward', fwd, lat, 256);
+        if (fwd64) await runOne('forward', fwd64, lat, 256);
         await runOne('casted_backward', bwd, lat, 256);
       }
     }
@@ -138,7 +152,7 @@ const bench: Benchmark<Options> = {
     for (const cap of sweep) await runOne('forward', sweepCase, latencies[latencies.length - 1]!, cap);
     const after = buildCounters();
     return {
-      workload: { preset: 'dlrm-benchmark (one table)', rows, batch, lookupsPerBag: lookups, indices: 'uniform' },
+      workload: { preset: 'dlrm-benchmark (one table)', rows, batch, lookupsPerBag: lookups, indices: 'uniform', indexTypes },
       configName: configName ?? 'bench (engine-d512)',
       config,
       top: target.top,

@@ -184,7 +184,7 @@ export class TcastEngine extends Module {
   override get doc(): string {
     return [
       `Tensor-casting gather-reduce engine: ${this.dataBits}-bit AXI4 master (${this.lanes} fp32 lanes), ${this.addrBits}-bit addresses,`,
-      `${this.maxReads} read bursts in flight (reorder buffer ${this.maxReads} x ${this.maxBurst} beats), index/offset beat buffers of ${this.queueDepth} (row ids ${2 * this.queueDepth}),`,
+      `${this.maxReads} read bursts in flight (reorder buffer ${this.maxReads} x ${this.maxBurst} beats), index, offset and row-id beat buffers of ${2 * this.queueDepth} (int32 streams use ${this.queueDepth}),`,
       `Fp32Add latency ${this.addLatency}, ${this.bags} bag slot(s) interleaved in the reducer (token queues of ${this.tokenDepth}${this.spillDepth ? `, a spill of ${this.spillDepth}` : ''}), up to ${this.maxWrites} write bursts outstanding, dim up to ${this.maxDim}.`,
       'Forward gather-reduce (sum, mean, max with argmax) as docs/MODEL.md 2.2, masked by an argmax for the max-mode casted backward (2.3);',
       'batched tables from a descriptor list; AXI4-Lite registers (docs/ENGINE.md); irq = STATUS.DONE.',
@@ -211,8 +211,8 @@ export class TcastEngine extends Module {
     const G = this.bags;
     const gBits = Math.max(1, log2Up(G));
     const QD = this.queueDepth;
-    // The row-id stream's beats hold L/2 int64 ids, half the int32 streams' elements: twice their buffer (and credits)
-    // covers the same time at one id per one-lookup segment (a memory latency of ids in flight).
+    // An int64 stream's beats (row ids; int64 indices and offsets) hold L/2 elements, half an int32 one's: twice the
+    // buffer (and credits) covers the same time at one element per cycle (a memory latency of elements in flight).
     const RQD = 2 * QD;
     const LAT = this.addLatency;
     const pw = 12 - lb; // word-address bits inside a 4 KiB page
@@ -443,15 +443,18 @@ export class TcastEngine extends Module {
     // Offsets and indices: sequential streams, credit-limited by their beat buffers.
     const offWord = Reg(UInt(WA), { init: 0 });
     const offLeft = Reg(UInt(CW), { init: 0 });
-    const offRes = Reg(UInt(bitsFor(QD)), { init: 0 });
+    const offRes = Reg(UInt(bitsFor(RQD)), { init: 0 });
     const idxWord = Reg(UInt(WA), { init: 0 });
     const idxLeft = Reg(UInt(CW), { init: 0 });
-    const idxRes = Reg(UInt(bitsFor(QD)), { init: 0 });
+    const idxRes = Reg(UInt(bitsFor(RQD)), { init: 0 });
     const offBurst = burstBeats(offWord, offLeft, MB, 'off_burst');
     const idxBurst = burstBeats(idxWord, idxLeft, MB, 'idx_burst');
     const credit = (res: Value, beats: Value, depth: number | Value = QD) => { const w = Math.max(res.width, BL) + 1; return fit(res, w).addWrap(fit(beats, w)).le(depth); };
-    const offGo = named(canRead.and(offLeft.ne(0)).and(credit(offRes, offBurst)));
-    const idxGo = named(canRead.and(offGo.not()).and(idxLeft.ne(0)).and(credit(idxRes, idxBurst)));
+    // An int64 beat holds L/2 elements, half an int32 one's: the buffers are RQD deep, and an int64 stream takes all of
+    // it, so as many elements are ahead of the sequencer either way (an int32 stream keeps QD; docs/BENCHMARKS.md, engine).
+    const wideCredit = (wide: Value, name: string) => named(mux(wide, lit(RQD, bitsFor(RQD)), lit(QD, bitsFor(RQD))), name);
+    const offGo = named(canRead.and(offLeft.ne(0)).and(credit(offRes, offBurst, wideCredit(off64, 'off_credit'))));
+    const idxGo = named(canRead.and(offGo.not()).and(idxLeft.ne(0)).and(credit(idxRes, idxBurst, wideCredit(idx64, 'idx_credit'))));
     const pswWord = Reg(UInt(WA), { init: 0 });
     const pswLeft = Reg(UInt(CW), { init: 0 });
     const pswRes = Reg(UInt(bitsFor(QD)), { init: 0 });
@@ -473,7 +476,7 @@ export class TcastEngine extends Module {
     // The whole buffer where an id leaves per one-lookup segment (grad_rows); with an optimizer an id leaves per
     // segment and its two or three update fetches, so QD beats cover the latency and row reads go first (a deeper
     // id prefetch delayed the long chains of the skewed presets: docs/BENCHMARKS.md, engine).
-    const ridCredit = named(mux(optOn, lit(QD, bitsFor(RQD)), lit(RQD, bitsFor(RQD))), 'rid_credit');
+    const ridCredit = wideCredit(optOn.not(), 'rid_credit');
     const ridGo = named(canRead.and(offGo.not()).and(idxGo.not()).and(pswGo.not()).and(descGo.not()).and(ridLeft.ne(0)).and(credit(ridRes, ridBurst, ridCredit)));
     when(ridGo, () => {
       ridWord.set(ridWord.addWrap(ridBurst.zext(WA)));
@@ -657,8 +660,8 @@ export class TcastEngine extends Module {
     const dh = dataQ.io.deq.bits;
     const dKind = named(beat.get(dh, 'kind'));
     const dData = named(beat.get(dh, 'data'));
-    const offBeatQ = instance(new Queue(UInt(W), { depth: QD, storage: 'ram' }));
-    const idxBeatQ = instance(new Queue(UInt(W), { depth: QD, storage: 'ram' }));
+    const offBeatQ = instance(new Queue(UInt(W), { depth: RQD, storage: 'ram' }));
+    const idxBeatQ = instance(new Queue(UInt(W), { depth: RQD, storage: 'ram' }));
     offBeatQ.io.enq.valid.set(dataQ.io.deq.valid.and(dKind.eq(KIND_OFF)));
     offBeatQ.io.enq.bits.set(dData);
     idxBeatQ.io.enq.valid.set(dataQ.io.deq.valid.and(dKind.eq(KIND_IDX)));

@@ -2,8 +2,8 @@ Queue_d2_w198_reg.v
 Queue_d34_w132_ram.v
 Queue_d32_w64_ram.v
 Queue_d4_w131_reg.v
-Queue_d16_w128_ram.v
 Queue_d32_w128_ram.v
+Queue_d16_w128_ram.v
 Queue_d64_w128_ram.v
 Queue_d32_w32_ram.v
 Queue_d24_w129_ram.v

@@ -3,8 +3,8 @@ RRArbiter_n4_w199.v
 Queue_d66_w133_ram.v
 Queue_d64_w64_ram.v
 Queue_d4_w259_reg.v
-Queue_d16_w256_ram.v
 Queue_d32_w256_ram.v
+Queue_d16_w256_ram.v
 Queue_d128_w256_ram.v
 Queue_d64_w32_ram.v
 Queue_d24_w257_ram.v

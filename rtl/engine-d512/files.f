@@ -4,9 +4,9 @@ RRArbiter_n8_w200.v
 Queue_d258_w134_ram.v
 Queue_d256_w64_ram.v
 Queue_d4_w515_reg.v
+Queue_d64_w512_ram.v
 Queue_d32_w512_ram.v
 Queue_d8_w512_ram.v
-Queue_d64_w512_ram.v
 Queue_d512_w512_ram.v
 Queue_d64_w32_ram.v
 Queue_d24_w513_ram.v

@@ -14,6 +14,8 @@ import { predictCycles, traffic, type MemoryModel, type TrafficOptimizer, type T
 export interface ReportRun {
   /** Engine bench: 'forward' | 'casted_backward'. */
   op?: string;
+  /** Engine bench: the forward's index and offset type, 'int32' (when absent) or 'int64'. */
+  indexType?: string;
   /** Training bench: 'casted-fused' | 'casted-unfused' | 'baseline'. */
   path?: string;
   preset?: string;
@@ -52,6 +54,7 @@ export function checkResultFile(file: string, v: unknown): string | undefined {
     if (typeof r.op !== 'string' && typeof r.path !== 'string') return `${file}: runs[${i}] has neither "op" (engine bench) nor "path" (training bench)`;
     for (const k of ['lookups', 'uniqueRows', 'bags', 'dataBits', 'bytesRead', 'bytesWritten', 'modelBytesRead', 'modelBytesWritten', 'rUtilisation', 'memoryMaxReads', 'readLatency', 'busBytes', 'turnaround'])
       if (r[k] !== undefined && (typeof r[k] !== 'number' || !Number.isFinite(r[k]))) return `${file}: runs[${i}].${k} must be a number when given, got ${JSON.stringify(r[k])}`;
+    if (r.indexType !== undefined && r.indexType !== 'int32' && r.indexType !== 'int64') return `${file}: runs[${i}].indexType must be "int32" or "int64" when given, got ${JSON.stringify(r.indexType)}`;
     if (r.memory !== undefined && r.memory !== 'independent' && r.memory !== 'shared') return `${file}: runs[${i}].memory must be "independent" or "shared", got ${JSON.stringify(r.memory)}`;
   }
   return undefined;
@@ -60,7 +63,8 @@ export function checkResultFile(file: string, v: unknown): string | undefined {
 // ------------------------------------------------------------------ the traffic model's predictions
 
 const OPT = new Set(['sgd', 'adagrad', 'rowwise_adagrad']);
-const label = (r: ReportRun) => r.path ?? r.op ?? '?';
+const wide = (r: ReportRun) => r.op === 'forward' && r.indexType === 'int64';
+const label = (r: ReportRun) => r.path ?? (r.op ? `${r.op}${wide(r) ? ' (int64)' : ''}` : '?');
 const memOf = (r: ReportRun): MemoryModel => (r.memory === 'shared' ? { mode: 'shared', budget: r.busBytes, turnaround: r.turnaround } : { mode: 'independent' });
 
 /** The traffic model's shape and path of a run, or undefined when its fields do not give them. */
@@ -68,7 +72,10 @@ function modelOf(r: ReportRun): { path: TrafficPath; shape: TrafficShape } | und
   const beatBytes = (r.dataBits ?? 512) / 8;
   if (r.lookups === undefined) return undefined;
   const optimizer = (OPT.has(r.optimizer ?? '') ? r.optimizer : 'rowwise_adagrad') as TrafficOptimizer;
-  if (r.op === 'forward') return { path: 'forward', shape: { n: r.lookups, u: Math.min(1, r.lookups), bags: r.bags ?? 0, dim: r.dim, beatBytes } };
+  if (r.op === 'forward') {
+    const bytes = wide(r) ? 8 : 4;
+    return { path: 'forward', shape: { n: r.lookups, u: Math.min(1, r.lookups), bags: r.bags ?? 0, dim: r.dim, beatBytes, indexBytes: bytes, offsetBytes: bytes } };
+  }
   // The engine bench's casted backward is a gather-reduce whose bags are the U segments.
   if (r.op === 'casted_backward') {
     const u = r.uniqueRows ?? r.bags;

@@ -14,6 +14,8 @@ import { predictCycles, traffic, type MemoryModel, type TrafficOptimizer, type T
 export interface ReportRun {
   /** Engine bench: 'forward' | 'casted_backward'. */
   op?: string;
+  /** Engine bench: the forward's index and offset type, 'int32' (when absent) or 'int64'. */
+  indexType?: string;
   /** Training bench: 'casted-fused' | 'casted-unfused' | 'baseline'. */
   path?: string;
   preset?: string;
@@ -60,6 +62,7 @@ export function checkResultFile(file: string, v: unknown): string | undefined {
     if (r.dataBits !== undefined && (!Number.isInteger(r.dataBits) || (r.dataBits as number) < 8 || (r.dataBits as number) % 8 !== 0)) {
       return `${file}: runs[${i}].dataBits must be a whole number of bytes in bits (8, 16, ..., e.g. 512), got ${JSON.stringify(r.dataBits)}`;
     }
+    if (r.indexType !== undefined && r.indexType !== 'int32' && r.indexType !== 'int64') return `${file}: runs[${i}].indexType must be "int32" or "int64" when given, got ${JSON.stringify(r.indexType)}`;
     if (r.memory !== undefined && r.memory !== 'independent' && r.memory !== 'shared') return `${file}: runs[${i}].memory must be "independent" or "shared", got ${JSON.stringify(r.memory)}`;
   }
   return undefined;
@@ -68,7 +71,8 @@ export function checkResultFile(file: string, v: unknown): string | undefined {
 // ------------------------------------------------------------------ the traffic model's predictions
 
 const OPT = new Set(['sgd', 'adagrad', 'rowwise_adagrad']);
-const label = (r: ReportRun) => r.path ?? r.op ?? '?';
+const wide = (r: ReportRun) => r.op === 'forward' && r.indexType === 'int64';
+const label = (r: ReportRun) => r.path ?? (r.op ? `${r.op}${wide(r) ? ' (int64)' : ''}` : '?');
 const memOf = (r: ReportRun): MemoryModel => (r.memory === 'shared' ? { mode: 'shared', budget: r.busBytes, turnaround: r.turnaround } : { mode: 'independent' });
 
 /** The traffic model's shape and path of a run, or undefined when its fields do not give them. */
@@ -76,7 +80,10 @@ function modelOf(r: ReportRun): { path: TrafficPath; shape: TrafficShape } | und
   const beatBytes = (r.dataBits ?? 512) / 8;
   if (r.lookups === undefined) return undefined;
   const optimizer = (OPT.has(r.optimizer ?? '') ? r.optimizer : 'rowwise_adagrad') as TrafficOptimizer;
-  if (r.op === 'forward') return { path: 'forward', shape: { n: r.lookups, u: Math.min(1, r.lookups), bags: r.bags ?? 0, dim: r.dim, beatBytes } };
+  if (r.op === 'forward') {
+    const bytes = wide(r) ? 8 : 4;
+    return { path: 'forward', shape: { n: r.lookups, u: Math.min(1, r.lookups), bags: r.bags ?? 0, dim: r.dim, beatBytes, indexBytes: bytes, offsetBytes: bytes } };
+  }
   // The engine bench's casted backward is a gather-reduce whose bags are the U segments.
   if (r.op === 'casted_backward') {
     const u = r.uniqueRows ?? r.bags;

@@ -35,6 +35,7 @@ const BENCHES: Record<string, Spec> = {
   fp32: { options: { '--vectors': '1000', '--units': 'add,u2f', '--seed': '7', '--no-synth': null, '--no-sim': null }, number: '--vectors' },
   model: { options: { '--preset': 'tiny', '--reps': '1', '--seed': '3', '--batch': '8' }, number: '--reps' },
   sim: { options: { '--cycles': '100', '--design': 'queue-d4-w8-reg' }, onlyDefault: ['--design'], number: '--cycles' },
+  simfloor: { options: { '--cycles': '1000', '--lanes': '2,8', '--units': 'add,div', '--valid': 'register,constant' }, number: '--cycles' },
   training: { options: { '--batch': '32', '--dims': '16', '--presets': 'tiny,small', '--tables': '1' }, number: '--tables' },
 };
 const NAMES = Object.keys(BENCHES);
@@ -55,6 +56,9 @@ const BAD: [string[], RegExp][] = [
   [['training', '--presets', 'dlrm-benchmark,x'], /each value of --presets must be one of .*got 'x'/],
   [['elaborate', '--reps', '0'], /--reps = 0 is out of range; it must be in 1\.\.1000/],
   [['elaborate', 'extra'], /Unexpected argument 'extra'/],
+  [['simfloor', '--lanes', '4,65'], /each value of --lanes = 65 is out of range; it must be in 1\.\.64/],
+  [['simfloor', '--valid', 'constant,wire'], /each value of --valid must be one of register, constant; got 'wire'/],
+  [['simfloor', '--units', 'add,exp'], /each value of --units must be one of add, mul, max, div, sqrt; got 'exp'/],
   [['sim', '--design', 'queue-d2'], /--design must be one of queue-d4-w8-reg; got 'queue-d2'/],
   [['dma', '--trace-fst', join(tmp, 'no-such-folder', 'w.fst')], /--trace-fst .*no-such-folder.* does not exist; create it first/],
 ];

@@ -14,6 +14,7 @@ import { buildPlots, checkResultFile, modelCycles, renderReport, type ReportRun 
 
 const engineRuns: ReportRun[] = [
   { op: 'forward', dim: 64, dataBits: 512, readLatency: 100, memoryMaxReads: 256, lookups: 20480, bags: 2048, cycles: 84000, rUtilisation: 0.981, bytesRead: 5300000, bytesWritten: 524288 },
+  { op: 'forward', indexType: 'int64', dim: 64, dataBits: 512, readLatency: 100, memoryMaxReads: 256, lookups: 20480, bags: 2048, cycles: 84500, rUtilisation: 0.982, bytesRead: 5380000, bytesWritten: 524288 },
   { op: 'casted_backward', dim: 64, dataBits: 512, readLatency: 100, memoryMaxReads: 256, lookups: 20480, bags: 18000, cycles: 90000, rUtilisation: 0.95 },
   { op: 'forward', dim: 64, dataBits: 512, readLatency: 200, memoryMaxReads: 8, lookups: 2560, bags: 256, cycles: 80000, rUtilisation: 0.152 },
   { op: 'forward', dim: 64, dataBits: 512, readLatency: 200, memoryMaxReads: 32, lookups: 2560, bags: 256, cycles: 21000, rUtilisation: 0.577 },
@@ -56,6 +57,10 @@ describe('tcast report', () => {
     const all = [...engineRuns, ...trainingRuns];
     expect(cpl).toHaveLength(all.length);
     cpl.forEach(([, x, y], i) => { expect(x).toBe(all[i]!.dim); expect(close(y, all[i]!.cycles / all[i]!.lookups!)).toBe(true); });
+    // An int64 forward is its own series, and the model counts its 8-byte indices and offsets.
+    expect(cpl[1]![0]).toMatch(/forward \(int64\)/);
+    expect(cpl[0]![0]).not.toMatch(/int64/);
+    expect(modelCycles(engineRuns[1]!)! - modelCycles(engineRuns[0]!)!).toBe((20480 + 2048) * 4 / 64);
     // The tables behind them hold the same numbers.
     expect(html).toContain('<td>84000</td>');
   });
@@ -98,6 +103,7 @@ describe('tcast report', () => {
     expect(checkResultFile('x.json', { runs: [{ op: 'forward', dim: 1, cycles: -5 }] })).toBe('x.json: runs[0].cycles must be >= 0, got -5');
     expect(checkResultFile('x.json', { runs: [{ op: 'forward', dim: 1, cycles: 2, lookups: -1 }] })).toMatch(/runs\[0\]\.lookups must be >= 0, got -1/);
     expect(checkResultFile('x.json', { runs: [{ op: 'forward', dim: 1, cycles: 2, dataBits: 0 }] })).toMatch(/runs\[0\]\.dataBits must be a whole number of bytes in bits/);
+    expect(checkResultFile('x.json', { runs: [{ op: 'forward', dim: 1, cycles: 2, indexType: 'int16' }] })).toMatch(/indexType must be "int32" or "int64"/);
     expect(checkResultFile('x.json', { runs: trainingRuns })).toBeUndefined();
   });
 });

@@ -612,4 +612,13 @@ describe('9. fresh-eyes audit: bad input found by probing every command', () => 
     const d = caseDir();
     await refusesHere(d, ['cache', 'list'], 2, /TCAST_CACHE_DIR is blank \(' '\); set TCAST_CACHE_DIR to a writable directory, or unset it for the default$/, { TCAST_CACHE_DIR: ' ' });
   });
+
+  test('help CMD is CMD --help (it printed the list and ignored CMD); an unknown one is an error', async () => {
+    const d = caseDir();
+    const h = await tcastHere(['help', 'model'], d);
+    expect(h.exitCode).toBe(0);
+    expect(h.stdout).toMatch(/^tcast model: run the golden reference model/);
+    expect(h.stdout).toBe((await tcastHere(['model', '--help'], d)).stdout);
+    await refusesHere(d, ['help', 'frobnicate'], 2, /^tcast help: error: unknown command 'frobnicate'; run 'tcast --help' for the list$/);
+  });
 });

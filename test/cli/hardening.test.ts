@@ -621,4 +621,13 @@ describe('9. fresh-eyes audit: bad input found by probing every command', () => 
     expect(h.stdout).toBe((await tcastHere(['model', '--help'], d)).stdout);
     await refusesHere(d, ['help', 'frobnicate'], 2, /^tcast help: error: unknown command 'frobnicate'; run 'tcast --help' for the list$/);
   });
+
+  test('real-number options are decimal notation: 0x10, 0b1 or Infinity are refused (Number() read --older-than 0x10 as 16 days)', async () => {
+    const d = caseDir();
+    const cache = { TCAST_CACHE_DIR: mkdtempSync(join(work, 'prune-')) };
+    await refusesHere(d, ['cache', 'prune', '--dry-run', '--older-than', '0x10'], 2, /--older-than must be a number of days >= 0, got '0x10'$/, cache);
+    await refusesHere(d, ['cache', 'prune', '--dry-run', '--older-than', 'Infinity'], 2, /--older-than must be a number of days >= 0, got 'Infinity'$/, cache);
+    await refusesHere(d, ['dma', '--len', '64', '--ready', '0b1'], 2, /--ready must be a number in \(0, 1\], got '0b1'$/);
+    expect((await tcastHere(['cache', 'prune', '--dry-run', '--older-than', '1.5e1', '--json'], d, cache)).stdout).toMatch(/"olderThanDays": 15/);
+  });
 });

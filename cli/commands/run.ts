@@ -45,7 +45,7 @@ Options:
   --out OUT_DIR       where to write (default CASE_DIR/out)
   --config NAME       engine configuration: ${configNames.join(', ')} (default ${configNames[0]})
   --timing T          memory timing: fast (latency 1), dram (latency 100 +0..20, reordering;
-                      the default), random[:SEED] (a random profile)
+                      the default), random[:SEED] (a random profile; SEED 1..4294967295, default 1)
   --path P            the backward and update with an optimizer: casted (the casted backward fused
                       with the update; the default), casted-unfused (casted backward, then UPDATE),
                       baseline (EXPAND, COALESCE, UPDATE as PyTorch); all give the same bits

@@ -630,4 +630,11 @@ describe('9. fresh-eyes audit: bad input found by probing every command', () => 
     await refusesHere(d, ['dma', '--len', '64', '--ready', '0b1'], 2, /--ready must be a number in \(0, 1\], got '0b1'$/);
     expect((await tcastHere(['cache', 'prune', '--dry-run', '--older-than', '1.5e1', '--json'], d, cache)).stdout).toMatch(/"olderThanDays": 15/);
   });
+
+  test('run: --timing random:SEED outside 1..2^32-1 is refused (0 and 2^32 were silently seed 1\'s profile)', async () => {
+    const d = caseDir();
+    modelCase(join(d, 'c'), SUM);
+    await refusesHere(d, ['run', 'c', '--timing', 'random:0'], 2, /--timing random:SEED takes a seed in 1\.\.4294967295, got '0'$/);
+    await refusesHere(d, ['run', 'c', '--timing', 'random:4294967296'], 2, /--timing random:SEED takes a seed in 1\.\.4294967295, got '4294967296'$/);
+  });
 });

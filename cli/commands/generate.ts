@@ -58,7 +58,9 @@ const command: Command = {
     }, true);
     if (values.check && values.out !== undefined && values.out.trim() === '') throw new UsageError('--out is empty; give a directory');
     if (values.list && positionals.length) throw new UsageError(`--list takes no DESIGN (got ${positionals.join(' ')})`);
-    if (values.list && values['sv-wrapper']) throw new UsageError('--list writes nothing; drop --sv-wrapper');
+    // Options that would do nothing are refused, not ignored.
+    if (values.list) for (const o of ['out', 'force', 'check', 'sv-wrapper'] as const) if (values[o] !== undefined) throw new UsageError(`--list writes nothing; drop --${o}`);
+    if (values.check && values.force) throw new UsageError('--check writes nothing; drop --force');
     if (values.list) {
       const ds = await loadDesigns();
       if (values.json) console.log(JSON.stringify(ds.map((d) => ({ name: d.name, summary: d.summary })), null, 2));

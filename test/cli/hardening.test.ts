@@ -637,4 +637,12 @@ describe('9. fresh-eyes audit: bad input found by probing every command', () => 
     await refusesHere(d, ['run', 'c', '--timing', 'random:0'], 2, /--timing random:SEED takes a seed in 1\.\.4294967295, got '0'$/);
     await refusesHere(d, ['run', 'c', '--timing', 'random:4294967296'], 2, /--timing random:SEED takes a seed in 1\.\.4294967295, got '4294967296'$/);
   });
+
+  test('generate: --out, --force or --check with --list, and --force with --check, are refused (they were ignored)', async () => {
+    const d = caseDir();
+    await refusesHere(d, ['generate', '--list', '--out', 'g'], 2, /--list writes nothing; drop --out$/);
+    await refusesHere(d, ['generate', '--list', '--force'], 2, /--list writes nothing; drop --force$/);
+    await refusesHere(d, ['generate', '--list', '--check'], 2, /--list writes nothing; drop --check$/);
+    await refusesHere(d, ['generate', 'queue-d1-w8-reg', '--check', '--force'], 2, /--check writes nothing; drop --force$/);
+  });
 });

@@ -38,6 +38,7 @@ const command: Command = {
     const name = positionals[0]!;
     const depth = intOption('--depth', values.depth, 20, 1, 100_000);
     const secs = realOption('--timeout', values.timeout, 60, (v) => v > 0, 'of seconds greater than 0');
+    if (values.timeout !== undefined && values.prove !== true) throw new UsageError('--timeout limits the unbounded proof; add --prove (the bounded check has --depth)');
     // A --vcd given is checked before the work (the counterexample is written only on a failure).
     const vcd = values.vcd === undefined ? `${name}-cex.vcd` : checkOutFile(values.vcd, '--vcd');
     const [d] = await generateAll([name]);

@@ -645,4 +645,9 @@ describe('9. fresh-eyes audit: bad input found by probing every command', () => 
     await refusesHere(d, ['generate', '--list', '--check'], 2, /--list writes nothing; drop --check$/);
     await refusesHere(d, ['generate', 'queue-d1-w8-reg', '--check', '--force'], 2, /--check writes nothing; drop --force$/);
   });
+
+  test('formal: --timeout without --prove is refused (it limits only the proof, and was ignored)', async () => {
+    const d = caseDir();
+    await refusesHere(d, ['formal', 'queue-d1-w8-reg', '--depth', '2', '--timeout', '5'], 2, /--timeout limits the unbounded proof; add --prove/);
+  });
 });

@@ -17,7 +17,7 @@ checked for reachability within the depth (reported, not a failure).
 Options:
   --depth N    cycles to check (default 20)
   --prove      also try an unbounded proof (ABC's pdr) and say whether it finished
-  --timeout S  seconds the proof may take (default 60)
+  --timeout S  with --prove: seconds the proof may take (default 60)
   --vcd FILE   where to write a counterexample (default: DESIGN-cex.vcd); checked
                before the run: its folder must exist
   --json       print the result as JSON

@@ -46,9 +46,10 @@ The workload:
                  the index and offset widths, include_last_offset,
                  per_sample_weights, mode and the optimizer of case.json. One
                  table (a batched case: run each table as its own case).
-  --preset NAME  the workload the training bench simulates: one of
-                 ${PRESET_NAMES.join(', ')}; each table run on its own (int32
-                 indices, offsets [B+1], sum), the figures summed over the tables
+  --preset NAME  the workload the training bench simulates ('npm run bench --
+                 training'), one of ${PRESET_NAMES.slice(0, 3).join(', ')},
+                 ${PRESET_NAMES.slice(3).join(', ')}: each table run on its own
+                 (int32 indices, offsets [B+1], sum), the figures summed over the tables
   --batch N      samples per batch (default the bench's: ${Object.entries(TRAINING_BATCH).map(([k, v]) => `${k} ${v}`).join(', ')},
                  the others ${TRAINING_OTHER_BATCH}; 1..1000000)
   --seed S       the workload's seed (default 1, the bench's)
@@ -57,10 +58,11 @@ The workload:
 
 The engine and the memory:
   --data-bits W  AXI data width: ${DATA_BITS.join(', ')} (default 512, the bench configuration)
-  --optimizer O  ${TRAFFIC_OPTIMIZERS.join(' | ')} (default the case's, rowwise_adagrad for a
-                 preset); the training-step paths need one
+  --optimizer O  ${TRAFFIC_OPTIMIZERS.join(' | ')} (default the case's; rowwise_adagrad
+                 for a preset); the training step's paths need one
   --memory M     independent (R and W one beat per cycle each) | shared (one
-                 byte budget per cycle for both, as DRAM); default both
+                 byte budget per cycle for both, as DRAM) | independent,shared
+                 (the default: side by side)
   --bus-bytes X  shared: bytes per cycle for R and W together (default one beat)
   --turnaround C shared: cycles lost per write burst that interrupts reads (default 0)
   --json         print {workload, dataBits, beatBytes, optimizer, memories, paths, speedup}
@@ -140,7 +142,7 @@ const fmt = (x: number) => x.toLocaleString('en-US');
 
 const command: Command = {
   name: 'traffic',
-  summary: "the traffic model's bytes and bandwidth-bound cycles of each path (forward, casted backward, training step three ways) and the speed-up, without simulating",
+  summary: "the traffic model's bytes, bandwidth-bound cycles and casted-vs-baseline speed-up for a case or a preset, without simulating",
   help,
   run(argv) {
     const { values, positionals } = parseOptions('traffic', argv, {

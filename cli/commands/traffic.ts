@@ -75,7 +75,7 @@ Exit codes: 0 ok; 2 a bad option or case directory (one line naming it);
 70 internal error (a bug in tcast).`;
 
 /** One path's figures: bytes and beats (the same in every memory mode) and the cycles per memory mode. */
-export interface TrafficRow {
+interface TrafficRow {
   path: TrafficPath;
   read: number;
   written: number;
@@ -122,7 +122,7 @@ function presetWorkload(name: PresetName, o: { batch: number; seed: number; dim?
 }
 
 /** The figures of every path the optimizer allows, summed over the workload's tables. */
-export function trafficRows(shapes: TrafficShape[], memories: { memory: Memory; model: MemoryModel }[]): TrafficRow[] {
+function trafficRows(shapes: TrafficShape[], memories: { memory: Memory; model: MemoryModel }[]): TrafficRow[] {
   const training = (shapes[0]?.optimizer ?? 'none') !== 'none';
   return PATHS.filter((p) => training || !p.training).map(({ path }) => {
     const row: TrafficRow = { path, read: 0, written: 0, rBeats: 0, wBeats: 0, cycles: {} };

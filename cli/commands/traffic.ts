@@ -196,8 +196,9 @@ const command: Command = {
     const dims = [...new Set(w.shapes.map((s) => s.dim))];
     const fused = rows.find((r) => r.path === 'casted-fused');
     const base = rows.find((r) => r.path === 'baseline');
-    const speedup: Partial<Record<Memory, number>> = {};
-    if (fused && base) for (const m of memoryNames) speedup[m] = +(base.cycles[m]! / Math.max(1, fused.cycles[m]!)).toFixed(3);
+    // null for a mode where the step moves nothing (no lookup gathers a row: N = 0).
+    const speedup: Partial<Record<Memory, number | null>> = {};
+    if (fused && base) for (const m of memoryNames) speedup[m] = fused.cycles[m]! > 0 ? +(base.cycles[m]! / fused.cycles[m]!).toFixed(3) : null;
 
     if (json) {
       console.log(JSON.stringify({
@@ -225,7 +226,11 @@ const command: Command = {
     const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
     console.log(line(head));
     for (const b of body) console.log(line(b));
-    if (fused && base) console.log(`speed-up baseline / casted fused (training step): ${memoryNames.map((m) => `${speedup[m]!.toFixed(3)}x ${memText(m)}`).join(', ')}`);
+    if (fused && base) {
+      console.log(memoryNames.every((m) => speedup[m] === null)
+        ? 'speed-up baseline / casted fused (training step): none, the step moves no bytes (N = 0: no lookup gathers a row)'
+        : `speed-up baseline / casted fused (training step): ${memoryNames.map((m) => `${speedup[m] === null ? 'none' : `${speedup[m]!.toFixed(3)}x`} ${memText(m)}`).join(', ')}`);
+    }
     else console.log('training step: no optimizer, so only the forward and the casted backward; give --optimizer sgd|adagrad|rowwise_adagrad for the step\'s three paths');
     console.log('These are the traffic model\'s bounds: bandwidth only (no latency, stalls or reducer); measured cycles follow them within a few percent except where a chain of dependent adds binds (docs/BENCHMARKS.md).');
     return Promise.resolve(EXIT.ok);

@@ -163,6 +163,25 @@ describe('tcast traffic: the traffic model for a case directory', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  test('every lookup padding (N = 0): the step moves nothing, so no speed-up (null; not 0x)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tcast-traffic-'));
+    try {
+      writeCaseDir(dir, {
+        config: { mode: 'mean', includeLastOffset: false, paddingIdx: 1, optimizer: { kind: 'sgd', lr: 0.1 } },
+        rows: 4, dim: 8, weight: new Float32Array(32), indices: Int32Array.from([1, 1, 1]), offsets: Int32Array.from([0, 2]),
+        perSampleWeights: null, gradOutput: new Float32Array(16), optimizerState: null,
+      });
+      const d = await doc(dir);
+      expect(d.workload).toMatchObject({ n: 0, u: 0, bags: 2 });
+      expect(d.paths.find((p) => p.path === 'casted-fused')!.cycles).toEqual({ independent: 0, shared: 0 });
+      expect(d.speedup).toEqual({ independent: null, shared: null });
+      const r = await run(dir);
+      expect(r.out).toMatch(/speed-up baseline \/ casted fused \(training step\): none, the step moves no bytes \(N = 0/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
 
 describe('tcast traffic: the training bench\'s presets', () => {

@@ -8,15 +8,13 @@ import { targetOf } from '../sim/design';
 import { buildAxiTarget, describeResult, simulateAxi, type TimingProfile } from '../sim/axi';
 import { shapeOf } from '../sim/engine';
 import { trainEndProblems, trainingScenario, type TrainPath } from '../sim/train';
-import { generateWorkload, predictCycles, preset, PRESET_NAMES, traffic, type PresetName, type TrafficPath, type TrafficShape } from '../model';
+import { generateWorkload, predictCycles, PRESET_NAMES, traffic, type PresetName, type TrafficPath, type TrafficShape } from '../model';
+import { TRAINING_BATCH, TRAINING_OTHER_BATCH, TRAINING_TABLES, trainingBatch, trainingWorkloadSpec } from '../model/trainingworkload';
 
 const PATHS: { path: TrainPath; name: TrafficPath }[] = [
   { path: 'casted', name: 'casted-fused' }, { path: 'casted-unfused', name: 'casted-unfused' }, { path: 'baseline', name: 'baseline' },
 ];
 
-/** The batch of a preset when --batch is not given: one that simulates in minutes. */
-const DEFAULT_BATCH: Partial<Record<PresetName, number>> = { 'dlrm-benchmark': 96, 'production-reuse': 768 };
-const OTHER_BATCH = 3072;
 const DEFAULT_PRESETS: PresetName[] = ['dlrm-benchmark', 'mlperf-dlrmv2', 'production-reuse'];
 
 const help = `npm run bench -- training: the training step by the casted and baseline paths, against the traffic model
@@ -37,11 +35,11 @@ mlperf-dlrmv2 runs with Zipf 1.05 indices. Takes minutes of both cores.
 
 Options:
   --batch N       samples per batch (default per preset, one that simulates in minutes:
-                  ${Object.entries(DEFAULT_BATCH).map(([k, v]) => `${k} ${v}`).join(', ')}, the others ${OTHER_BATCH}; 1..1000000)
+                  ${Object.entries(TRAINING_BATCH).map(([k, v]) => `${k} ${v}`).join(', ')}, the others ${TRAINING_OTHER_BATCH}; 1..1000000)
   --dims LIST     comma-separated dims (default 16,64,128; each 1..${ENGINE_BENCH_CONFIG.maxDim})
   --presets LIST  comma-separated workload presets (default ${DEFAULT_PRESETS.join(',')});
                   each one of ${PRESET_NAMES.join(', ')}
-  --tables T      the first T tables of each preset (default 2; 1..1000)
+  --tables T      the first T tables of each preset (default ${TRAINING_TABLES}; 1..1000)
 
 Writes bench/results/training.json. Needs Verilator (builds are cached).
 Exit codes: 0 ok; 1 a simulation did not end cleanly; 2 bad option; 3 missing tool;
@@ -59,7 +57,7 @@ const bench: Benchmark<Options> = {
       ...(values.batch !== undefined ? { batch: intOption('--batch', values.batch, 0, 1, 1_000_000) } : {}),
       dims: intListOption('--dims', values.dims, [16, 64, 128], 1, ENGINE_BENCH_CONFIG.maxDim),
       presets: choiceListOption('--presets', values.presets, PRESET_NAMES, DEFAULT_PRESETS),
-      tables: intOption('--tables', values.tables, 2, 1, 1000),
+      tables: intOption('--tables', values.tables, TRAINING_TABLES, 1, 1000),
     };
   },
   async run({ batch: batchOption, dims, presets, tables: maxTables }) {
@@ -77,12 +75,8 @@ const bench: Benchmark<Options> = {
     const runs: Record<string, unknown>[] = [];
     for (const name of presets) {
       for (const dim of dims) {
-        const batch = batchOption ?? DEFAULT_BATCH[name] ?? OTHER_BATCH;
-        const spec = preset(name, { seed: 1, batchSize: batch, dim, rowCap: 1_000_000 });
-        spec.tables = spec.tables.slice(0, maxTables).map((t) => ({ ...t, dim }));
-        if (name === 'mlperf-dlrmv2') spec.distribution = { kind: 'zipf', exponent: 1.05 };
-        if (spec.pooling.kind === 'per_table') spec.pooling = { ...spec.pooling, sizes: spec.pooling.sizes.slice(0, maxTables) };
-        const w = generateWorkload(spec);
+        const batch = batchOption ?? trainingBatch(name);
+        const w = generateWorkload(trainingWorkloadSpec(name, { seed: 1, batch, dim, tables: maxTables }));
         for (const m of memories) {
           for (const p of PATHS) {
             const agg = { cycles: 0, rBeats: 0, wBeats: 0, modelRead: 0, modelWritten: 0, predicted: 0, lookups: 0, uniqueRows: 0, wall: 0, simCycles: 0 };

@@ -95,6 +95,11 @@ describe.concurrent('every command prints one JSON document with --json', () => 
     expect(r).toEqual(expect.objectContaining({ page: join(tmp, 'report', 'index.html'), files: [{ file: res, runs: 1 }] }));
   });
 
+  test('traffic', async () => {
+    const r = await json(0, 'traffic', join(examples, 'sum-sgd'), '--memory', 'shared', '--json');
+    expect(r).toEqual(expect.objectContaining({ optimizer: 'sgd', memories: [{ memory: 'shared', busBytes: 64, turnaround: 0 }], speedup: { shared: expect.any(Number) } }));
+  });
+
   test('init', async () => {
     const r = await json(0, 'init', join(tmp, 'proj'), '--json');
     expect(r.files).toEqual(expect.arrayContaining(['package.json', 'src/counter.ts']));

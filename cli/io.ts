@@ -5,12 +5,12 @@
  * file renamed into place), so a command never reports success for an output
  * it did not write.
  */
-import { accessSync, closeSync, constants, createWriteStream, existsSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, type WriteStream } from 'node:fs';
+import { accessSync, closeSync, constants, createWriteStream, existsSync, openSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync, type WriteStream } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { projectRoot } from '../generator/hdl/source';
 import { onCleanup } from '../sim/proc';
 import { UsageError } from './command';
-import { fsReason } from '../sim/fs';
+import { cannotCreateIn, danglingLink, fsReason } from '../sim/fs';
 
 // ------------------------------------------------------------------ option values
 
@@ -53,11 +53,14 @@ export function choiceListOption<T extends string>(name: string, s: string | und
   return s.split(',').map((x) => choiceOption(`each value of ${name}`, x, choices, choices[0]!));
 }
 
+/** Decimal notation: digits with an optional point and exponent (no 0x/0b/0o, Infinity or blanks, which Number() takes). */
+const REAL_RE = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+
 /** A real-number option (decimal notation); `ok` says whether a value is allowed, `range` says which are. */
 export function realOption(name: string, s: string | undefined, dflt: number, ok: (v: number) => boolean, range: string): number {
   if (s === undefined) return dflt;
   const t = s.trim();
-  const v = t === '' ? NaN : Number(t);
+  const v = REAL_RE.test(t) ? Number(t) : NaN;
   if (!Number.isFinite(v) || !ok(v)) throw new UsageError(`${name} must be a number ${range}, got '${s}'`);
   return v;
 }
@@ -107,6 +110,9 @@ export function checkOutFile(path: string | undefined, what: string): string {
   if (!statSync(dir).isDirectory()) throw new UsageError(`${what} ${path}: ${dirname(path)} is a file, not a folder`);
   if (!writable(dir)) throw new UsageError(`${what} ${path}: the folder ${dirname(path)} is not writable`);
   if (existsSync(abs) && !writableFile(abs)) throw new UsageError(`${what} ${path} is not writable`);
+  // The file is written as a temporary file beside it, then renamed.
+  const why = cannotCreateIn(dir);
+  if (why !== undefined) throw new UsageError(`${what} ${path}: cannot create files in ${dirname(path)} (${why}); give a path on a writable file system`);
   return abs;
 }
 
@@ -127,12 +133,25 @@ export function checkOutDir(path: string | undefined, what: string): string {
   if (path === undefined) throw new UsageError(`${what} needs a directory`);
   if (path.trim() === '') throw new UsageError(`${what} is empty; give a directory`);
   const abs = resolve(path);
+  const link = danglingLink(abs);
+  if (link) throw new UsageError(`${what} ${path}: ${link.link} is a symbolic link to ${link.target}, which does not exist; create the target or give another directory`);
   const anc = existingAncestor(abs);
   if (!statSync(anc).isDirectory()) {
     throw new UsageError(anc === abs ? `${what} ${path} is a file, not a directory` : `${what} ${path}: ${anc} is a file, not a directory`);
   }
   if (!writable(anc)) throw new UsageError(`${what} ${path}: ${anc} is not writable`);
+  const why = cannotCreateIn(anc);
+  if (why !== undefined) throw new UsageError(`${what} ${path}: cannot create anything in ${anc} (${why}); give a directory on a writable file system`);
   return abs;
+}
+
+/** Whether writing the output `out` (a temporary file renamed onto that name) replaces the existing file `input`. */
+export function replacesFile(out: string, input: string): boolean {
+  try {
+    return join(realpathSync(dirname(resolve(out))), basename(out)) === realpathSync(input);
+  } catch {
+    return false;
+  }
 }
 
 /** A temporary name next to `abs`, in the same folder (so that rename is atomic). */
@@ -235,10 +254,24 @@ export interface DesignIndexEntry {
   reset: { name: string; activeLow: boolean } | null;
 }
 
+/** How to (re)write the generated tree ROOT. */
+const generateFix = (root: string): string => `run 'tcast generate${resolve(root) === resolve(projectRoot, 'rtl') ? '' : ` --out ${root}`}'`;
+
+/**
+ * The Verilog files of a design of the tree ROOT (ROOT/NAME/MODULE.v), checked:
+ * one that designs.json lists but is not there is a one-line UsageError.
+ */
+export function designFiles(root: string, d: DesignIndexEntry): string[] {
+  const files = d.modules.map((m) => join(root, d.name, `${m}.v`));
+  const gone = files.find((f) => !existsSync(f) || !statSync(f).isFile());
+  if (gone !== undefined) throw new UsageError(`${gone}: no such file, though ${join(root, 'designs.json')} lists it for ${d.name}; ${generateFix(root)} to write it again`);
+  return files;
+}
+
 /** Reads and checks ROOT/designs.json; a missing or malformed index is a one-line UsageError. */
 export function readDesignIndex(root: string): DesignIndexEntry[] {
   const path = join(root, 'designs.json');
-  const fix = `run 'tcast generate${resolve(root) === resolve(projectRoot, 'rtl') ? '' : ` --out ${root}`}' to write it`;
+  const fix = `${generateFix(root)} to write it`;
   let text: string;
   try {
     text = readFileSync(path, 'utf8');

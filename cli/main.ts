@@ -39,7 +39,7 @@ function topHelp(cmds: Command[]): string {
   return [
     'tcast: describe, generate and verify tensor-casting gather-scatter accelerators',
     '',
-    'Usage: tcast <command> [options]     (tcast <command> --help for details)',
+    'Usage: tcast <command> [options]     (tcast <command> --help, or tcast help <command>, for details)',
     '',
     'Commands:',
     ...cmds.map((c) => `  ${c.name.padEnd(w)}  ${c.summary}`),
@@ -101,6 +101,13 @@ export async function main(argv: string[]): Promise<number> {
     return EXIT.ok;
   }
   const cmds = await loadCommands(name && /^[a-z][a-z0-9-]*$/.test(name) ? name : undefined);
+  // `tcast help CMD` is `tcast CMD --help`.
+  if (name === 'help' && rest.length > 0) {
+    const c = cmds.find((x) => x.name === rest[0]);
+    if (!c || rest.length > 1) return fail(EXIT.usage, c ? `help takes one command, got ${rest.join(' ')}` : `unknown command '${rest[0]}'; run 'tcast --help' for the list`);
+    console.log(c.help);
+    return EXIT.ok;
+  }
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     console.log(topHelp(cmds));
     return name ? EXIT.ok : EXIT.usage;

@@ -24,7 +24,7 @@ import {
   backwardExpandCoalesceBatched, castBatchedPrepared, castedGatherReduceBatched, gatherReduceBatchedPrepared, prepareBatched,
   type BatchedBags, type BatchedMode, type TableSpec,
 } from './batched';
-import { expectNpy, readCaseConfig, readNpyFile, type CaseConfig, type CaseResult, type RunOptions } from './casedir';
+import { checkCaseFiles, expectNpy, readCaseConfig, readNpyFile, type CaseConfig, type CaseResult, type RunOptions } from './casedir';
 import { ModelError } from './errors';
 import { firstBitDifference } from './fp32';
 import { encodeNpy } from './npy';
@@ -59,6 +59,9 @@ export function loadBatchedCase(dir: string): BatchedCase {
   const config = readCaseConfig(dir);
   const T = config.tables;
   if (T === undefined) throw new ModelError(`${join(dir, 'case.json')}: not a batched case (no "tables"); load it with loadCase`, { array: 'case.json' });
+  const others = ['indices.npy', 'offsets.npy', 'per_sample_weights.npy', 'grad_output.npy'];
+  checkCaseFiles(dir, (f) => others.includes(f) || (/^weight_(0|[1-9]\d*)\.npy$/.test(f) && Number(f.slice(7, -4)) < T),
+    `weight_0.npy .. weight_${T - 1}.npy ("tables": ${T}), ${others.join(', ')}`);
   const p = (n: string) => join(dir, n);
   const weights: Float32Array[] = [];
   const tables: TableSpec[] = [];

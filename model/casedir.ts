@@ -21,7 +21,7 @@
  * encoded before the first file is written, so a bad case leaves no outputs.
  */
 import { constants as bufferConstants } from 'node:buffer';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MODES, prepareBags, type Mode } from './bags';
 import { castedGatherReduce, expandCoalescePrepared, type CoalescedGrad } from './backward';
@@ -161,8 +161,39 @@ export function readNpyFile(dir: string, name: string, required: boolean): NpyAr
     return null;
   }
   if (!statSync(path).isFile()) throw new ModelError(`${path}: not a file`, { array: name });
-  return decodeNpy(readFileSync(path), path);
+  return decodeNpy(readWhole(path, name), path);
 }
+
+/**
+ * A whole file's bytes, read in pieces: readFileSync stops at 2 GiB, one
+ * buffer holds up to bufferConstants.MAX_LENGTH (4 GiB); a larger file is a
+ * ModelError naming it.
+ */
+function readWhole(path: string, name: string): Uint8Array {
+  const size = statSync(path).size;
+  if (size > bufferConstants.MAX_LENGTH) {
+    throw new ModelError(
+      `${path}: ${(size / 2 ** 30).toFixed(1)} GiB, more than one array can hold (${(bufferConstants.MAX_LENGTH / 2 ** 30).toFixed(1)} GiB); use a smaller table or case`,
+      { array: name, value: size },
+    );
+  }
+  const buf = Buffer.allocUnsafe(size);
+  const fd = openSync(path, 'r');
+  let got = 0;
+  try {
+    while (got < size) {
+      const n = readSync(fd, buf, got, Math.min(size - got, 1 << 30), got);
+      if (n === 0) break;
+      got += n;
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return buf.subarray(0, got);
+}
+
+/** case.json is a small object; a larger file is not one (and would not fit a string). */
+const MAX_CASE_JSON_BYTES = 1 << 20;
 
 /** Checks an .npy array's dtype, rank and (null: any) shape, naming the file. */
 export function expectNpy(arr: NpyArray, path: string, dtypes: string[], rank: number, shapeWanted?: (number | null)[]): void {
@@ -185,12 +216,19 @@ export function expectNpy(arr: NpyArray, path: string, dtypes: string[], rank: n
 
 /** Reads and checks a case directory's case.json. */
 export function readCaseConfig(dir: string): CaseConfig {
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+  if (!existsSync(dir)) {
     throw new ModelError(`${dir}: no such case directory; give a directory with case.json and the .npy inputs`, { array: dir });
+  }
+  if (!statSync(dir).isDirectory()) {
+    throw new ModelError(`${dir} is a file, not a case directory; give the directory that holds case.json and the .npy inputs`, { array: dir });
   }
   const cjPath = join(dir, 'case.json');
   if (!existsSync(cjPath)) throw new ModelError(`${cjPath}: missing; a case directory needs case.json (see docs/MODEL.md)`, { array: 'case.json' });
-  if (!statSync(cjPath).isFile()) throw new ModelError(`${cjPath}: not a file; case.json must be a JSON file (see docs/MODEL.md)`, { array: 'case.json' });
+  const st = statSync(cjPath);
+  if (!st.isFile()) throw new ModelError(`${cjPath}: not a file; case.json must be a JSON file (see docs/MODEL.md)`, { array: 'case.json' });
+  if (st.size > MAX_CASE_JSON_BYTES) {
+    throw new ModelError(`${cjPath}: ${st.size} bytes; case.json is a small JSON object of a few keys (at most ${MAX_CASE_JSON_BYTES} bytes; see docs/MODEL.md)`, { array: 'case.json', value: st.size });
+  }
   let config: CaseConfig;
   try {
     config = parseCaseJson(readFileSync(cjPath, 'utf8'));
@@ -201,10 +239,28 @@ export function readCaseConfig(dir: string): CaseConfig {
   return config;
 }
 
+/** The .npy inputs a (non-batched) case directory may hold. */
+export const CASE_INPUTS = ['weight.npy', 'indices.npy', 'offsets.npy', 'per_sample_weights.npy', 'grad_output.npy', 'optimizer_state.npy'] as const;
+
+/**
+ * Refuses a .npy file in the case directory that is neither one of its inputs
+ * (`isInput`, listed as `inputs` in the message) nor an output tcast writes
+ * (the outputs may go to the case directory itself): a misspelt optional input
+ * (per_sample_weight.npy) or a table past "tables" would be ignored, and the
+ * case would run without it.
+ */
+export function checkCaseFiles(dir: string, isInput: (name: string) => boolean, inputs: string): void {
+  for (const f of readdirSync(dir).sort()) {
+    if (!f.endsWith('.npy') || isInput(f) || (OUTPUT_FILES as readonly string[]).includes(f) || /^grad_(rows|values)_\d+\.npy$/.test(f)) continue;
+    throw new ModelError(`${join(dir, f)}: not an input of this case, so it would be ignored; the inputs are ${inputs} (see docs/MODEL.md): rename it or move it out of the case directory`, { array: f });
+  }
+}
+
 /** Loads and checks a case directory (shapes and dtypes; values are checked when run). */
 export function loadCase(dir: string): Case {
   const config = readCaseConfig(dir);
   if (config.tables !== undefined) throw new ModelError(`${join(dir, 'case.json')}: a batched case ("tables": ${config.tables}); load it with loadBatchedCase (model/batchcase.ts)`, { array: 'case.json' });
+  checkCaseFiles(dir, (f) => (CASE_INPUTS as readonly string[]).includes(f), CASE_INPUTS.join(', '));
   const p = (n: string) => join(dir, n);
   const weight = readNpyFile(dir, 'weight.npy', true)!;
   expectNpy(weight, p('weight.npy'), ['float32'], 2);

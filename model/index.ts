@@ -38,7 +38,7 @@ export {
 export { encodeNpy, decodeNpy, type NpyArray, type NpyData, type NpyDtype } from './npy';
 export {
   parseCaseJson, loadCase, runCase, writeCaseOutputs, runCaseDir, writeCaseDir, OUTPUT_FILES,
-  readCaseConfig, readNpyFile, expectNpy,
+  readCaseConfig, readNpyFile, expectNpy, checkCaseFiles, CASE_INPUTS,
   type Case, type CaseConfig, type CaseResult, type RunOptions,
 } from './casedir';
 export {

@@ -18,13 +18,13 @@
  * already there discards its own copy. The lock only avoids duplicate work.
  * Debris of killed processes (build folders, locks) is removed when found.
  */
-import { accessSync, appendFileSync, constants, existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { accessSync, appendFileSync, constants, existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { lstat, mkdir, readFile, readdir, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { homedir, hostname } from 'node:os';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { onCleanup } from './proc';
-import { fsReason } from './fs';
+import { cannotCreateIn, fsReason, makeDirs } from './fs';
 
 /** The repository root (the folder that holds sim/). */
 export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -44,10 +44,10 @@ const FIX = 'set TCAST_CACHE_DIR to a writable directory';
 /** Creates dir (and parents) and checks it is a writable directory; returns the reason when it is not. */
 function usableDir(dir: string): string | undefined {
   try {
-    mkdirSync(dir, { recursive: true });
-    if (!statSync(dir).isDirectory()) return 'it is a file';
+    makeDirs(dir);
+    if (!statSync(dir).isDirectory()) return 'a file is in the way';
     accessSync(dir, constants.W_OK | constants.X_OK);
-    return undefined;
+    return cannotCreateIn(dir);
   } catch (e) {
     return fsReason(e);
   }
@@ -66,6 +66,7 @@ export function cacheRoot(): string {
   const memo = chosen.get(env ?? '');
   if (memo) return memo;
   let dir: string | undefined;
+  if (env && env.trim() === '') throw new CacheError(`TCAST_CACHE_DIR is blank ('${env}'); ${FIX}, or unset it for the default`);
   if (env) {
     const bad = usableDir(env);
     if (bad) {
@@ -222,9 +223,13 @@ export interface LockOptions {
   what?: string;
 }
 
+/** $TCAST_LOCK_TIMEOUT_S in ms, else an hour; a value that is not a positive number is an error (it meant an hour's wait). */
 function defaultLockTimeout(): number {
-  const s = Number(process.env.TCAST_LOCK_TIMEOUT_S);
-  return Number.isFinite(s) && s > 0 ? s * 1000 : 60 * 60_000;
+  const env = process.env.TCAST_LOCK_TIMEOUT_S;
+  if (env === undefined || env.trim() === '') return 60 * 60_000;
+  const s = Number(env);
+  if (!Number.isFinite(s) || s <= 0) throw new CacheError(`TCAST_LOCK_TIMEOUT_S must be a positive number of seconds, got '${env}'; unset it to wait up to an hour`);
+  return s * 1000;
 }
 
 /**

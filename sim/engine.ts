@@ -391,10 +391,13 @@ export function timingPreset(spec: string): TimingProfile {
   if (spec === 'dram') return { readLatency: 100, readJitter: 20, writeLatency: 50, writeJitter: 10, maxReads: 256, maxWrites: 64, reorder: true };
   const m = /^random(?::(\d+))?$/.exec(spec);
   if (m) {
-    let x = Number(m[1] ?? 1) >>> 0 || 1;
+    // The xorshift state is 32 bits and never 0: a seed outside 1..2^32-1 would silently be another seed's profile.
+    const seed = Number(m[1] ?? 1);
+    if (!(seed >= 1 && seed <= 0xffffffff)) throw new ModelError(`--timing random:SEED takes a seed in 1..4294967295, got '${m[1]}'`, { array: '--timing', value: spec });
+    let x = seed;
     const next = () => { x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0; return x / 2 ** 32; };
     return {
-      seed: Number(m[1] ?? 1), readLatency: Math.floor(next() * 150), readJitter: Math.floor(next() * 50),
+      seed, readLatency: Math.floor(next() * 150), readJitter: Math.floor(next() * 50),
       writeLatency: Math.floor(next() * 60), writeJitter: Math.floor(next() * 20), maxReads: 1 + Math.floor(next() * 64),
       maxWrites: 1 + Math.floor(next() * 16), reorder: next() < 0.5, interleave: next() < 0.5,
       arReady: 0.5 + next() / 2, awReady: 0.5 + next() / 2, wReady: 0.5 + next() / 2, rGap: next() * 0.3, bGap: next() * 0.3,

@@ -4,6 +4,7 @@
  * while (docs/TESTBENCH.md, section 1; sim/cache.ts).
  */
 import { EXIT, UsageError, parseOptions, type Command } from '../command';
+import { realOption } from '../io';
 import { cacheRoot, listCache, pruneCache } from '../../sim/cache';
 import { nameCacheDir } from '../../generator/hdl/source';
 
@@ -56,11 +57,7 @@ const command: Command = {
     if (!['list', 'prune', 'clear'].includes(action)) throw new UsageError(`unknown action '${action}': use list, prune or clear; see 'tcast cache --help'`);
     if (action !== 'prune' && values['older-than'] !== undefined) throw new UsageError(`--older-than goes with prune, not ${action}`);
     if (action === 'list' && values['dry-run'] === true) throw new UsageError('--dry-run goes with prune or clear, not list');
-    let days = 14;
-    if (values['older-than'] !== undefined) {
-      days = Number(values['older-than']);
-      if (values['older-than'].trim() === '' || !Number.isFinite(days) || days < 0) throw new UsageError(`--older-than must be a number of days >= 0, got '${values['older-than']}'`);
-    }
+    const days = realOption('--older-than', values['older-than'], 14, (v) => v >= 0, 'of days >= 0');
     const root = cacheRoot();
     const names = nameCacheDir();
     const json = values.json === true;

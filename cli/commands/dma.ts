@@ -70,6 +70,23 @@ export function cycleBudget(o: { len: number; dataBits: number; maxBurst: number
   return { poll, watchdog };
 }
 
+/** The DMA's parameters and the options that set them. */
+const OPTION_OF: [RegExp, string][] = [
+  [/^maxReads\b/, '--max-reads'], [/^maxWrites\b/, '--max-writes'], [/^maxBurst\b/, '--max-burst'], [/^AXI4 data width\b/, '--data-bits (the AXI4 data width)'],
+];
+
+/**
+ * An elaboration error of the DMA's parameters in the words of the command
+ * line: the option for the parameter, without the error class and the
+ * generator's source line ("BAD WIDTH: maxReads must be ... @[accel/dma/dma.ts:73]"
+ * becomes "--max-reads must be ...").
+ */
+function optionMessage(msg: string): string {
+  const m = msg.replace(/^BAD [A-Z ]+: /, '').replace(/\s*@\[[^\]]*\]$/, '');
+  const hit = OPTION_OF.find(([re]) => re.test(m));
+  return hit ? m.replace(hit[0], hit[1]) : msg;
+}
+
 const command: Command = {
   name: 'dma',
   summary: 'run one DMA copy through the AXI memory model and protocol checker',
@@ -107,7 +124,7 @@ const command: Command = {
         maxWrites: intOption('--max-writes', values['max-writes'], 4, 0, 1 << 20),
       });
     } catch (e) {
-      throw new UsageError((e as Error).message);
+      throw new UsageError(optionMessage((e as Error).message));
     }
     // The memory model keeps the source and the destination in 4 KiB pages.
     const need = 2 * len * (1 + 96 / 4096);

@@ -3,7 +3,7 @@ import { EXIT, UsageError, parseOptions, type Command } from '../command';
 import { generateAll } from '../../designs/emit';
 import { formalCheck, formalTargetOf, type FormalResult } from '../../sim/formal';
 import { step } from '../progress';
-import { intOption, realOption } from '../io';
+import { checkOutFile, intOption, realOption } from '../io';
 
 const help = `Usage: tcast formal DESIGN [--depth N] [--prove] [--vcd FILE] [--json]
 
@@ -17,8 +17,9 @@ checked for reachability within the depth (reported, not a failure).
 Options:
   --depth N    cycles to check (default 20)
   --prove      also try an unbounded proof (ABC's pdr) and say whether it finished
-  --timeout S  seconds the proof may take (default 60)
-  --vcd FILE   where to write a counterexample (default: DESIGN-cex.vcd)
+  --timeout S  with --prove: seconds the proof may take (default 60)
+  --vcd FILE   where to write a counterexample (default: DESIGN-cex.vcd); checked
+               before the run: its folder must exist
   --json       print the result as JSON
 
 Exit codes: 0 pass, 1 an assertion fails, 2 bad input (unknown design, no
@@ -37,8 +38,10 @@ const command: Command = {
     const name = positionals[0]!;
     const depth = intOption('--depth', values.depth, 20, 1, 100_000);
     const secs = realOption('--timeout', values.timeout, 60, (v) => v > 0, 'of seconds greater than 0');
+    if (values.timeout !== undefined && values.prove !== true) throw new UsageError('--timeout limits the unbounded proof; add --prove (the bounded check has --depth)');
+    // A --vcd given is checked before the work (the counterexample is written only on a failure).
+    const vcd = values.vcd === undefined ? `${name}-cex.vcd` : checkOutFile(values.vcd, '--vcd');
     const [d] = await generateAll([name]);
-    const vcd = values.vcd ?? `${name}-cex.vcd`;
     const end = step(`checking ${name}'s assertions with Yosys + ABC (depth ${depth}${values.prove ? ', then an unbounded proof' : ''})`, values.json === true);
     const r = await formalCheck(formalTargetOf(d!.verilog), { depth, prove: values.prove === true, proveSeconds: secs, vcd });
     end(r.status);

@@ -1,3 +1,4 @@
+import { existsSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { EXIT, UsageError, parseOptions, type Command } from '../command';
 import { checkOutDir } from '../io';
@@ -30,10 +31,18 @@ Options:
               .core (target sv). rtl/ ships without them; with --check, DIR
               is compared with the wrappers included
   --check     write nothing; exit 1 if DIR (or a generated doc section) differs from what the generators produce
+              (DIR must exist: a missing one is bad input, exit 2)
   --list      list the designs and exit
   --json      print a JSON summary instead of text
 
 Exit codes: 0 ok, 1 --check found drift, 2 bad input or an elaboration error.`;
+
+/** The tree `--check --out DIR` compares: an existing directory (a missing one is a wrong path, not drift). */
+function checkTree(dir: string): string {
+  if (!existsSync(dir)) throw new UsageError(`--out ${dir}: no such directory; --check compares a tree written by 'tcast generate --out ${dir}'`);
+  if (!statSync(dir).isDirectory()) throw new UsageError(`--out ${dir} is a file, not a directory; --check compares a tree written by 'tcast generate --out DIR'`);
+  return dir;
+}
 
 /** The wrapper's file name when one was generated (the last of the design's .sv files), else null. */
 const svWrapperOf = (d: GeneratedDesign): string | null => svFilesOf(d.extras).at(-1) ?? null;
@@ -49,14 +58,16 @@ const command: Command = {
     }, true);
     if (values.check && values.out !== undefined && values.out.trim() === '') throw new UsageError('--out is empty; give a directory');
     if (values.list && positionals.length) throw new UsageError(`--list takes no DESIGN (got ${positionals.join(' ')})`);
-    if (values.list && values['sv-wrapper']) throw new UsageError('--list writes nothing; drop --sv-wrapper');
+    // Options that would do nothing are refused, not ignored.
+    if (values.list) for (const o of ['out', 'force', 'check', 'sv-wrapper'] as const) if (values[o] !== undefined) throw new UsageError(`--list writes nothing; drop --${o}`);
+    if (values.check && values.force) throw new UsageError('--check writes nothing; drop --force');
     if (values.list) {
       const ds = await loadDesigns();
       if (values.json) console.log(JSON.stringify(ds.map((d) => ({ name: d.name, summary: d.summary })), null, 2));
       else for (const d of ds) console.log(`${d.name.padEnd(28)} ${d.summary}`);
       return EXIT.ok;
     }
-    const root = values.out === undefined ? join(projectRoot, 'rtl') : values.check ? values.out : checkOutDir(values.out, '--out');
+    const root = values.out === undefined ? join(projectRoot, 'rtl') : values.check ? checkTree(values.out) : checkOutDir(values.out, '--out');
     // The docs' generated sections belong to the project: only a full generation into its rtl/ touches them.
     const withDocs = positionals.length === 0 && resolve(root) === resolve(projectRoot, 'rtl');
     const t0 = Date.now();
@@ -66,7 +77,7 @@ const command: Command = {
     if (values.check) {
       const drift = [...driftAgainst(ds, root), ...(withDocs ? docsDrift(projectRoot).map((f) => join(projectRoot, f)) : [])];
       if (values.json) console.log(JSON.stringify({ drift: drift.map((f) => relative(process.cwd(), f)) }, null, 2));
-      else if (drift.length) console.log(`drift (run 'npm run generate' and commit):\n${drift.map((f) => `  ${relative(process.cwd(), f)}`).join('\n')}`);
+      else if (drift.length) console.log(`drift (run ${values.out === undefined ? "'npm run generate' and commit" : `'tcast generate${positionals.length ? ` ${positionals.join(' ')}` : ''} --out ${values.out}'`}):\n${drift.map((f) => `  ${relative(process.cwd(), f)}`).join('\n')}`);
       else console.log(`${ds.length} designs match ${relative(process.cwd(), root) || '.'}`);
       return drift.length ? EXIT.failed : EXIT.ok;
     }

@@ -84,6 +84,7 @@ const command: Command = {
   async run(argv) {
     const { values, positionals } = parseOptions('init', argv, { tcast: { type: 'string' }, json: { type: 'boolean' } }, true);
     if (positionals.length !== 1) throw new UsageError(`init takes one DIR (got ${positionals.length === 0 ? 'none' : positionals.join(' ')})`);
+    if (values.tcast !== undefined && values.tcast.trim() === '') throw new UsageError(`--tcast is empty; give the dependency spec, e.g. ^${version()} or file:../tcast-${version()}.tgz`);
     const dir = checkOutDir(positionals[0], 'DIR');
     if (existsSync(dir) && readdirSync(dir).length > 0) throw new UsageError(`DIR ${positionals[0]} is not empty; give a new or empty folder`);
     const name = basename(dir).toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '') || 'hardware';

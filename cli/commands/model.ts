@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import type { Command } from '../command';
 import { EXIT, UsageError } from '../command';
-import { isBatchedCaseDir, loadBatchedCase, runBatchedCase, runCaseDir, writeCaseOutputs } from '../../model/index';
+import { isBatchedCaseDir, loadBatchedCase, readCaseConfig, runBatchedCase, runCaseDir, writeCaseOutputs } from '../../model/index';
 import { checkOutDir } from '../io';
 import { step } from '../progress';
 
@@ -83,6 +83,8 @@ const command: Command = {
       }
     }
     if (caseDir === undefined) throw new UsageError("missing CASE_DIR: tcast model CASE_DIR [--out OUT_DIR]; see 'tcast model --help'");
+    // The case first: its --out defaults to a folder inside it.
+    readCaseConfig(caseDir);
     const out = checkOutDir(outDir ?? join(caseDir, 'out'), '--out');
     const end = step(`running the golden model on ${caseDir}`, json);
     const written = isBatchedCaseDir(caseDir)

@@ -3,10 +3,11 @@
  * `tcast model`) on the RTL engine in the AXI co-simulation and writes the same
  * .npy files, bit-identical with the golden model's, plus perf.json.
  */
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from '../command';
 import { EXIT, UsageError, parseOptions } from '../command';
-import { checkOutDir, checkOutFile, stageFile, writeFileAtomic } from '../io';
+import { checkOutDir, checkOutFile, replacesFile, stageFile, writeFileAtomic } from '../io';
 import { step } from '../progress';
 import { generate } from '../../generator';
 import { ENGINE_CONFIGS, makeEngine } from '../../designs/engine';
@@ -15,7 +16,7 @@ import { buildAxiTarget, describeResult, simulateAxi, type AxiResult, type AxiSc
 import { castedBackwardCase, chainScenarios, countersOf, endProblem, endedClean, forwardScenario, opPerf, shapeOf, timingPreset, unsupported, type EngineShape, type ForwardCase, type OpPerf } from '../../sim/engine';
 import { batchedBackwardScenario, batchedForwardScenario, batchedPerf } from '../../sim/batched';
 import {
-  castBatchedPrepared, castPrepared, firstBitDifference, isBatchedCaseDir, loadBatchedCase, loadCase, runBatchedCase, runCase, writeCaseOutputs, type CaseResult,
+  castBatchedPrepared, castPrepared, firstBitDifference, isBatchedCaseDir, loadBatchedCase, loadCase, readCaseConfig, runBatchedCase, runCase, writeCaseOutputs, type CaseResult,
 } from '../../model/index';
 import { prepareBags } from '../../model/bags';
 import { TRAIN_PATHS, trainEndProblems, trainOpPerf, trainUnsupported, trainingScenario, type TrainCase, type TrainOpPerf, type TrainPath } from '../../sim/train';
@@ -44,7 +45,7 @@ Options:
   --out OUT_DIR       where to write (default CASE_DIR/out)
   --config NAME       engine configuration: ${configNames.join(', ')} (default ${configNames[0]})
   --timing T          memory timing: fast (latency 1), dram (latency 100 +0..20, reordering;
-                      the default), random[:SEED] (a random profile)
+                      the default), random[:SEED] (a random profile; SEED 1..4294967295, default 1)
   --path P            the backward and update with an optimizer: casted (the casted backward fused
                       with the update; the default), casted-unfused (casted backward, then UPDATE),
                       baseline (EXPAND, COALESCE, UPDATE as PyTorch); all give the same bits
@@ -73,9 +74,16 @@ const command: Command = {
     const timingName = values.timing ?? 'dram';
     let profile;
     try { profile = timingPreset(timingName); } catch (e) { throw new UsageError((e as Error).message); }
-    // Outputs are checked before any work, and the waveform is written whole or not at all (docs/ERRORS.md).
+    // The case first (its --out defaults to a folder inside it); outputs are checked before any work,
+    // and the waveform is written whole or not at all (docs/ERRORS.md).
+    readCaseConfig(dir);
     const out = checkOutDir(values.out ?? join(dir, 'out'), '--out');
-    const trace = values['trace-fst'] === undefined ? undefined : stageFile(checkOutFile(values['trace-fst'], '--trace-fst'), '--trace-fst');
+    const traceArg = values['trace-fst'];
+    if (traceArg !== undefined) {
+      const input = readdirSync(dir).find((f) => (f === 'case.json' || f.endsWith('.npy')) && replacesFile(traceArg, join(dir, f)));
+      if (input !== undefined) throw new UsageError(`--trace-fst ${traceArg} is the case's ${input}; writing it would destroy the input: give another file name`);
+    }
+    const trace = traceArg === undefined ? undefined : stageFile(checkOutFile(traceArg, '--trace-fst'), '--trace-fst');
 
     const engine = makeEngine(cfg);
     const shape = shapeOf(engine);
@@ -91,6 +99,7 @@ const command: Command = {
       argmax: isMax && (!!c.config.argmax || !!c.gradOutput),
     };
     const refuse = (why: string) => { throw new UsageError(`${dir}: configuration ${configName} cannot run this case: ${why}`); };
+    if (c.dim > shape.maxDim) refuse(tooWide(`dim ${c.dim}`, c.dim, shape.maxDim));
     if (values.path !== undefined && !(c.config.optimizer && c.gradOutput)) throw new UsageError(`${dir}: --path selects how the engine updates the weights; the case has no optimizer (or no grad_output.npy)`);
     if (c.config.optimizer && c.gradOutput) {
       const tc: TrainCase = {
@@ -151,6 +160,14 @@ const command: Command = {
   },
 };
 export default command;
+
+/** Why a dim is too wide for a configuration, and the configurations that take it (or that none does). */
+function tooWide(what: string, dim: number, maxDim: number): string {
+  const dims = new Map(configNames.map((n) => [n, makeEngine(ENGINE_CONFIGS[n]!).maxDim]));
+  const wider = configNames.filter((n) => dims.get(n)! >= dim);
+  const widest = Math.max(...dims.values());
+  return `${what} is larger than this configuration's largest dim ${maxDim}; ${wider.length ? `use --config ${wider.join(' or ')}` : `no configuration takes it (the largest dim is ${widest})`}`;
+}
 
 interface RunContext {
   dir: string;
@@ -276,7 +293,7 @@ async function runBatched(ctx: RunContext): Promise<number> {
   const model = runBatchedCase(c, { crossCheck: false });
   const bb = model.bags;
   const wide = bb.tables.findIndex((t) => t.dim > ctx.shape.maxDim);
-  if (wide >= 0) throw new UsageError(`${ctx.dir}: configuration ${ctx.configName} cannot run this case: table ${wide}'s dim ${bb.tables[wide]!.dim} is larger than this configuration's largest dim ${ctx.shape.maxDim}; use a configuration with a larger maxDim`);
+  if (wide >= 0) throw new UsageError(`${ctx.dir}: configuration ${ctx.configName} cannot run this case: ${tooWide(`table ${wide}'s dim ${bb.tables[wide]!.dim}`, bb.tables[wide]!.dim, ctx.shape.maxDim)}`);
   const fwd = batchedForwardScenario({ bags: bb, weights: c.weights, indices: c.indices, offsets: c.offsets }, ctx.shape, { name: 'forward', profile: ctx.profile, maxCycles: 1_000_000_000 });
   const casted = c.gradOutput ? castBatchedPrepared(bb) : null;
   const bwd = casted ? batchedBackwardScenario({ bags: bb, casted, gradOutput: c.gradOutput! }, ctx.shape, { name: 'casted_backward', profile: ctx.profile, base: fwd.end + 0x1000, maxCycles: 1_000_000_000 }) : null;

@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { EXIT, UsageError, parseOptions, type Command } from '../command';
-import { checkOutFile, intOption, readDesignIndex, stageFile, type StagedFile } from '../io';
+import { checkOutFile, designFiles, fsReason, intOption, readDesignIndex, replacesFile, stageFile, type StagedFile } from '../io';
 import { Progress, step } from '../progress';
 import { projectRoot } from '../../generator/hdl/source';
 import { MAX_EPISODE_CYCLES, buildTarget, openStream, type PortSpec, type SimStream, type SimTarget } from '../../sim/vectors';
@@ -128,6 +128,9 @@ const command: Command = {
     const outPath = values.out === undefined ? undefined : checkOutFile(values.out, '--out');
     const tracePath = values['trace-fst'] === undefined ? undefined : checkOutFile(values['trace-fst'], '--trace-fst');
     if (outPath && tracePath && outPath === tracePath) throw new UsageError('--out and --trace-fst name the same file');
+    for (const [opt, p] of [['--out', values.out], ['--trace-fst', values['trace-fst']]] as const) {
+      if (p !== undefined && replacesFile(p, values.vectors)) throw new UsageError(`${opt} ${p} is the --vectors file; writing it would destroy the stimulus: give another file name`);
+    }
     const resetCycles = intOption('--reset-cycles', values['reset-cycles'], 2, 0, MAX_EPISODE_CYCLES);
     const name = positionals[0]!;
     if (values.rtl !== undefined && values.rtl.trim() === '') throw new UsageError('--rtl is empty; give the generated tree (default rtl/)');
@@ -143,7 +146,7 @@ const command: Command = {
       if (st.isDirectory()) throw new Error('it is a directory');
       size = st.size;
     } catch (e) {
-      throw new UsageError(`cannot read ${file}: ${(e as Error).message}`);
+      throw new UsageError(`cannot read --vectors ${file}: ${fsReason(e)}`);
     }
     const clocking = [d.clock, ...(d.reset ? [d.reset.name] : [])];
     const bar = new Progress(`simulating ${name}`, size, values.json === true || !outPath);
@@ -159,7 +162,7 @@ const command: Command = {
     const inputs = parseHeader(header.toks, d.ports, file, header.n, clocking);
     const outs = d.ports.filter((p) => p.dir === 'output').map((p) => p.name);
     const target: SimTarget = {
-      top: d.top, files: d.modules.map((m) => join(rtl, name, `${m}.v`)), ports: d.ports, clock: d.clock,
+      top: d.top, files: designFiles(rtl, d), ports: d.ports, clock: d.clock,
       ...(d.reset ? { reset: d.reset } : {}),
     };
 

@@ -11,7 +11,8 @@ import {
 } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
+import { main } from '../../cli/main';
 import { projectRoot } from '../../generator/hdl/source';
 import { encodeNpy } from '../../model/npy';
 import { checkCacheEntry } from '../../sim/build';
@@ -21,9 +22,10 @@ const BIN = join(projectRoot, 'bin/tcast.js');
 const work = mkdtempSync(join(tmpdir(), 'tcast-hard-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-type Opts = { cwd?: string; env?: Record<string, string | undefined> };
+/** `timeout`: milliseconds before the run is killed (a hang fails the test instead of stalling it). */
+type Opts = { cwd?: string; env?: Record<string, string | undefined>; timeout?: number };
 const tcast = (args: string[], o: Opts = {}): Promise<Result> =>
-  execa('node', [BIN, ...args], { cwd: o.cwd ?? work, reject: false, env: o.env ?? {}, stdin: 'ignore' }) as Promise<Result>;
+  execa('node', [BIN, ...args], { cwd: o.cwd ?? work, reject: false, env: o.env ?? {}, stdin: 'ignore', ...(o.timeout !== undefined ? { timeout: o.timeout } : {}) }) as Promise<Result>;
 
 /** Every file and folder under dir with its size and modification time. */
 function snapshot(dir: string): Record<string, string> {
@@ -49,7 +51,7 @@ const caseDir = (): string => {
 };
 
 /** Exit code `code`, one line on stderr matching `re`, no stack trace. */
-function expectError(r: Result, code: number, re: RegExp): void {
+function expectError(r: Pick<Result, 'exitCode' | 'stderr'>, code: number, re: RegExp): void {
   // Off a terminal there is no progress: stderr is the message alone.
   const err = String(r.stderr).trim();
   expect(r.exitCode, err).toBe(code);
@@ -63,6 +65,41 @@ function expectError(r: Result, code: number, re: RegExp): void {
 async function refuses(dir: string, args: string[], code: number, re: RegExp, o: Opts = {}): Promise<void> {
   const before = snapshot(dir);
   expectError(await tcast(args, { cwd: dir, ...o }), code, re);
+  expect(snapshot(dir)).toEqual(before);
+}
+
+/**
+ * `tcast ARGS` in this process (cli/main's main: no node start-up, so a refusal
+ * costs milliseconds): the exit code and what it printed. For refusals before
+ * any work; one that could hang (a recursive mkdir under /proc), wait (a build
+ * lock) or build when it regresses runs as a subprocess with a timeout instead.
+ */
+async function tcastHere(args: string[], cwd: string, env: Record<string, string> = {}): Promise<{ exitCode: number; stderr: string; stdout: string }> {
+  const err: string[] = [];
+  const out: string[] = [];
+  const e = vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => { err.push(a.join(' ')); });
+  const l = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => { out.push(a.join(' ')); });
+  const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
+  const here = process.cwd();
+  Object.assign(process.env, env);
+  process.chdir(cwd);
+  try {
+    return { exitCode: await main(args), stderr: err.join('\n'), stdout: out.join('\n') };
+  } finally {
+    process.chdir(here);
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+    e.mockRestore();
+    l.mockRestore();
+  }
+}
+
+/** As refuses, in this process (tcastHere). */
+async function refusesHere(dir: string, args: string[], code: number, re: RegExp, env: Record<string, string> = {}): Promise<void> {
+  const before = snapshot(dir);
+  expectError(await tcastHere(args, dir, env), code, re);
   expect(snapshot(dir)).toEqual(before);
 }
 
@@ -412,5 +449,201 @@ describe('8. version, symlinks, other users', () => {
     } finally {
       rmSync(home, { recursive: true, force: true });
     }
+  });
+});
+
+describe('9. fresh-eyes audit: bad input found by probing every command', () => {
+  test.runIf(process.platform === 'linux')('an output or cache under /proc, or through a dangling symlink, is refused before any work (Node\'s recursive mkdir never returns there)', async () => {
+    const d = caseDir();
+    writeFileSync(join(d, 'v.txt'), VECTORS);
+    const good = modelCase(join(d, 'good'), SUM);
+    symlinkSync(join(d, 'no-such-target'), join(d, 'dangling'));
+    // As subprocesses with a time limit: these hung. root passes access(W_OK) on /proc; another user is told it is not writable.
+    await Promise.all([
+      refuses(d, ['model', good, '--out', '/proc/x'], 2, /--out \/proc\/x: (cannot create anything in \/proc \(the file system takes no new entries there\)|\/proc is not writable)/, { timeout: 30_000 }),
+      refuses(d, ['cache', 'list'], 2, /TCAST_CACHE_DIR=\/proc\/x cannot hold the build cache/, { timeout: 30_000, env: { TCAST_CACHE_DIR: '/proc/x' } }),
+    ]);
+    await refusesHere(d, ['sim', QUEUE, '--vectors', 'v.txt', '--out', '/proc/x.txt'], 2, /--out \/proc\/x\.txt: (cannot create files in \/proc|the folder \/proc is not writable)/);
+    await refusesHere(d, ['model', good, '--out', 'dangling/out'], 2, /--out dangling\/out: .*dangling is a symbolic link to .*no-such-target, which does not exist/);
+  });
+
+  test('sim: --out or --trace-fst naming the --vectors file (directly or through a symlink) is refused; the stimulus is kept', async () => {
+    const d = caseDir();
+    writeFileSync(join(d, 'v.txt'), VECTORS);
+    symlinkSync('v.txt', join(d, 'link.txt'));
+    await refusesHere(d, ['sim', QUEUE, '--vectors', 'v.txt', '--out', './v.txt'], 2, /--out \.\/v\.txt is the --vectors file; writing it would destroy the stimulus/);
+    await refusesHere(d, ['sim', QUEUE, '--vectors', 'link.txt', '--trace-fst', 'v.txt'], 2, /--trace-fst v\.txt is the --vectors file/);
+  });
+
+  test('run: a --trace-fst naming an input of the case is refused before any build (the waveform replaced it)', async () => {
+    const d = caseDir();
+    modelCase(join(d, 'c'), SUM);
+    // A subprocess with a time limit: this started a traced build of the engine.
+    await refuses(d, ['run', 'c', '--trace-fst', './c/weight.npy'], 2, /--trace-fst \.\/c\/weight\.npy is the case's weight\.npy; writing it would destroy the input/, { timeout: 20_000 });
+  });
+
+  test('model: a .npy past one buffer (4 GiB) and an outsized case.json are refused by their size, not an internal error', async () => {
+    const d = caseDir();
+    // Sparse files: nothing is read.
+    truncateSync(join(modelCase(join(d, 'big-npy'), SUM), 'weight.npy'), 2 ** 32 + 1);
+    truncateSync(join(modelCase(join(d, 'big-json'), SUM), 'case.json'), 3 * 2 ** 30);
+    await refusesHere(d, ['model', 'big-npy'], 2, /big-npy\/weight\.npy: 4\.0 GiB, more than one array can hold \(4\.0 GiB\); use a smaller table or case$/);
+    await refusesHere(d, ['model', 'big-json'], 2, /big-json\/case\.json: 3221225472 bytes; case\.json is a small JSON object/);
+  });
+
+  test('model, run: a CASE_DIR that is a file is named as such (it was reported as a bad --out inside it)', async () => {
+    const d = caseDir();
+    writeFileSync(join(d, 'afile'), 'x');
+    await refusesHere(d, ['model', 'afile'], 2, /error: afile is a file, not a case directory; give the directory that holds case\.json and the \.npy inputs$/);
+    await refusesHere(d, ['run', 'afile'], 2, /error: afile is a file, not a case directory/);
+  });
+
+  test('model, run: a .npy in the case directory that no input is named after (a misspelt optional input, a table past "tables") is refused, not ignored', async () => {
+    const d = caseDir();
+    const typo = modelCase(join(d, 'typo'), SUM);
+    writeFileSync(join(typo, 'per_sample_weight.npy'), encodeNpy(Float32Array.from([2, 2]), [2]));
+    const tbe = join(d, 'tbe');
+    cpSync(join(projectRoot, 'examples', 'cases', 'tbe-sum-psw-backward'), tbe, { recursive: true });
+    writeFileSync(join(tbe, 'weight_3.npy'), encodeNpy(Float32Array.from([1, 2]), [1, 2]));
+    // The outputs may be written into the case directory itself, and read back there.
+    const self = modelCase(join(d, 'self'), SUM);
+    expect((await tcastHere(['model', 'self', '--out', 'self'], d)).exitCode).toBe(0);
+    expect((await tcastHere(['model', 'self', '--out', 'self'], d)).exitCode).toBe(0);
+    expect(readdirSync(self)).toContain('output.npy');
+    await refusesHere(d, ['model', 'typo'], 2, /typo\/per_sample_weight\.npy: not an input of this case, so it would be ignored; the inputs are weight\.npy, .*per_sample_weights\.npy.*: rename it or move it out/);
+    await refusesHere(d, ['run', 'typo'], 2, /typo\/per_sample_weight\.npy: not an input of this case/);
+    await refusesHere(d, ['model', 'tbe'], 2, /tbe\/weight_3\.npy: not an input of this case, .*the inputs are weight_0\.npy \.\. weight_2\.npy \("tables": 3\)/);
+  });
+
+  test('run: a dim too wide for --config names the configurations that take it, before any build', async () => {
+    const d = caseDir();
+    modelCase(join(d, 'd100'), SUM, { weight: [new Float32Array(200), [2, 100]] });
+    modelCase(join(d, 'd5000'), SUM, { weight: [new Float32Array(10000), [2, 5000]] });
+    await refusesHere(d, ['run', 'd100'], 2, /d100: configuration engine-d128 cannot run this case: dim 100 is larger than this configuration's largest dim 64; use --config engine-d512 or engine-d256c2$/);
+    await refusesHere(d, ['run', 'd5000'], 2, /dim 5000 is larger than this configuration's largest dim 64; no configuration takes it \(the largest dim is 128\)$/);
+  });
+
+  test('generate --check: a missing or file --out is bad input (it was exit 1, every file listed as drift); drift in another tree names its own fix', async () => {
+    const d = caseDir();
+    writeFileSync(join(d, 'afile'), 'x');
+    mkdirSync(join(d, 'other'));
+    await refusesHere(d, ['generate', '--check', '--out', 'nope'], 2, /--out nope: no such directory; --check compares a tree written by 'tcast generate --out nope'$/);
+    await refusesHere(d, ['generate', '--check', '--out', 'afile'], 2, /--out afile is a file, not a directory/);
+    const r = await tcastHere(['generate', 'queue-d1-w8-reg', '--check', '--out', 'other'], d);
+    expect(r.exitCode).toBe(1);
+    expect(r.stdout).toMatch(/^drift \(run 'tcast generate queue-d1-w8-reg --out other'\):\n {2}other\/queue-d1-w8-reg\//);
+  });
+
+  test('check: a Verilog syntax error is reported by every tool with its file and line (lint and Yosys errors were dropped, Icarus\'s printed as [object Object])', async () => {
+    const d = caseDir();
+    const D = 'queue-d1-w8-reg';
+    cpSync(join(projectRoot, 'rtl', D), join(d, 'rtl', D), { recursive: true });
+    const index = JSON.parse(readFileSync(join(projectRoot, 'rtl', 'designs.json'), 'utf8')) as { name: string }[];
+    writeFileSync(join(d, 'rtl', 'designs.json'), JSON.stringify(index.filter((e) => e.name === D)));
+    const v = join(d, 'rtl', D, 'Queue_d1_w8_reg.v');
+    const lines = readFileSync(v, 'utf8').split('\n');
+    const at = lines.findIndex((l) => l.startsWith('endmodule')) + 1;
+    writeFileSync(v, lines.map((l, i) => (i === at - 1 ? `${l} garbage (` : l)).join('\n'));
+    const r = await tcastHere(['check', '--rtl', 'rtl', '--json'], d);
+    expect(r.exitCode).toBe(1);
+    const j = JSON.parse(r.stdout) as { lint: { errors: string[] }; synth: { errors: string[] }; icarus: { errors: string[] } }[];
+    for (const e of [j[0]!.lint.errors, j[0]!.synth.errors, j[0]!.icarus.errors]) expect(e).toEqual([expect.stringMatching(new RegExp(`Queue_d1_w8_reg\\.v:${at}:? .*syntax error`))]);
+    // The text report of the same results (rendered from them, not run again).
+    const t = await tcastHere(['check', '--rtl', 'rtl'], d);
+    expect(t.stdout).not.toMatch(/object Object/);
+    expect(t.stdout).toMatch(/^FAIL queue-d1-w8-reg +lint FAILED \(1 error\(s\)\), yosys FAILED, icarus FAILED$/m);
+    for (const tool of ['lint', 'yosys', 'icarus']) expect(t.stdout).toMatch(new RegExp(`^ +${tool}: .*Queue_d1_w8_reg\\.v:${at}:? .*syntax error`, 'm'));
+  });
+
+  test('check, sim: a Verilog file that designs.json lists but is missing is bad input naming the file and the fix (check ran every tool on it, exit 1)', async () => {
+    const d = caseDir();
+    writeFileSync(join(d, 'v.txt'), VECTORS);
+    mkdirSync(join(d, 'rtl'));
+    cpSync(join(projectRoot, 'rtl', 'designs.json'), join(d, 'rtl', 'designs.json'));
+    await refusesHere(d, ['check', QUEUE, '--rtl', 'rtl'], 2, new RegExp(`rtl/${QUEUE}/Queue_d4_w8_reg\\.v: no such file, though rtl/designs\\.json lists it for ${QUEUE}; run 'tcast generate --out rtl' to write it again$`));
+    await refusesHere(d, ['sim', QUEUE, '--vectors', 'v.txt', '--rtl', 'rtl'], 2, /Queue_d4_w8_reg\.v: no such file, though rtl\/designs\.json lists it/);
+  });
+
+  test('formal: a --vcd that cannot be written (a directory, empty, in a missing folder) is refused before the check (it was ignored on a pass)', async () => {
+    const d = caseDir();
+    mkdirSync(join(d, 'adir'));
+    await refusesHere(d, ['formal', 'queue-d1-w8-reg', '--depth', '2', '--vcd', 'adir'], 2, /--vcd adir is a directory; give a file name/);
+    await refusesHere(d, ['formal', 'queue-d1-w8-reg', '--depth', '2', '--vcd', ''], 2, /--vcd is empty; give a file name/);
+    await refusesHere(d, ['formal', 'queue-d1-w8-reg', '--depth', '2', '--vcd', 'nodir/c.vcd'], 2, /--vcd nodir\/c\.vcd: the folder nodir does not exist; create it first/);
+  });
+
+  test('dma: a parameter the DMA refuses is named by its option, without the generator\'s error class and source line', async () => {
+    const d = caseDir();
+    await refusesHere(d, ['dma', '--len', '64', '--max-reads', '3'], 2, /error: --max-reads must be a power of two in 2\.\.128, got 3$/);
+    await refusesHere(d, ['dma', '--len', '64', '--max-writes', '0'], 2, /error: --max-writes must be 1\.\.255, got 0$/);
+    await refusesHere(d, ['dma', '--len', '64', '--data-bits', '48'], 2, /error: --data-bits \(the AXI4 data width\) must be 32, 64, 128, 256, 512 or 1024 bits, got 48$/);
+  });
+
+  test('init: an empty --tcast is refused (it wrote "tcast": "" into package.json)', async () => {
+    const d = caseDir();
+    await refusesHere(d, ['init', 'proj', '--tcast', ''], 2, /--tcast is empty; give the dependency spec, e\.g\. \^\d+\.\d+\.\d+/);
+  });
+
+  test('a missing input file is "no such file or directory", with the option that named it', async () => {
+    const d = caseDir();
+    await refusesHere(d, ['report', 'missing.json', '--out', 'rep'], 2, /cannot read result file missing\.json: no such file or directory$/);
+    await refusesHere(d, ['sim', QUEUE, '--vectors', 'missing.txt'], 2, /cannot read --vectors missing\.txt: no such file or directory$/);
+  });
+
+  test('a TCAST_LOCK_TIMEOUT_S that is not a positive number is an error where a build would wait (it waited an hour for a lock, even with 0)', async () => {
+    const cache = mkdtempSync(join(work, 'lockenv-'));
+    const key = queueEntry.split('/').pop()!;
+    // A live holder (this process) of the build's lock: a run that needs the build waits for it.
+    mkdirSync(join(cache, `${key}.lock`));
+    writeFileSync(join(cache, `${key}.lock`, 'owner'), JSON.stringify({ pid: process.pid, host: hostname(), started: Date.now(), what: 'building X' }));
+    const d = caseDir();
+    writeFileSync(join(d, 'v.txt'), VECTORS);
+    // A subprocess with a time limit: this waited (0 is the value most likely meant as "do not wait").
+    await refuses(d, ['sim', QUEUE, '--vectors', 'v.txt'], 2, /TCAST_LOCK_TIMEOUT_S must be a positive number of seconds, got '0'; unset it to wait up to an hour$/, {
+      env: { TCAST_CACHE_DIR: cache, TCAST_LOCK_TIMEOUT_S: '0' }, timeout: 20_000,
+    });
+  });
+
+  test('a blank TCAST_CACHE_DIR is an error (it made a folder named by the blanks in the working directory)', async () => {
+    const d = caseDir();
+    await refusesHere(d, ['cache', 'list'], 2, /TCAST_CACHE_DIR is blank \(' '\); set TCAST_CACHE_DIR to a writable directory, or unset it for the default$/, { TCAST_CACHE_DIR: ' ' });
+  });
+
+  test('help CMD is CMD --help (it printed the list and ignored CMD); an unknown one is an error', async () => {
+    const d = caseDir();
+    const h = await tcastHere(['help', 'model'], d);
+    expect(h.exitCode).toBe(0);
+    expect(h.stdout).toMatch(/^tcast model: run the golden reference model/);
+    expect(h.stdout).toBe((await tcastHere(['model', '--help'], d)).stdout);
+    await refusesHere(d, ['help', 'frobnicate'], 2, /^tcast help: error: unknown command 'frobnicate'; run 'tcast --help' for the list$/);
+  });
+
+  test('real-number options are decimal notation: 0x10, 0b1 or Infinity are refused (Number() read --older-than 0x10 as 16 days)', async () => {
+    const d = caseDir();
+    const cache = { TCAST_CACHE_DIR: mkdtempSync(join(work, 'prune-')) };
+    await refusesHere(d, ['cache', 'prune', '--dry-run', '--older-than', '0x10'], 2, /--older-than must be a number of days >= 0, got '0x10'$/, cache);
+    await refusesHere(d, ['cache', 'prune', '--dry-run', '--older-than', 'Infinity'], 2, /--older-than must be a number of days >= 0, got 'Infinity'$/, cache);
+    await refusesHere(d, ['dma', '--len', '64', '--ready', '0b1'], 2, /--ready must be a number in \(0, 1\], got '0b1'$/);
+    expect((await tcastHere(['cache', 'prune', '--dry-run', '--older-than', '1.5e1', '--json'], d, cache)).stdout).toMatch(/"olderThanDays": 15/);
+  });
+
+  test('run: --timing random:SEED outside 1..2^32-1 is refused (0 and 2^32 were silently seed 1\'s profile)', async () => {
+    const d = caseDir();
+    modelCase(join(d, 'c'), SUM);
+    await refusesHere(d, ['run', 'c', '--timing', 'random:0'], 2, /--timing random:SEED takes a seed in 1\.\.4294967295, got '0'$/);
+    await refusesHere(d, ['run', 'c', '--timing', 'random:4294967296'], 2, /--timing random:SEED takes a seed in 1\.\.4294967295, got '4294967296'$/);
+  });
+
+  test('generate: --out, --force or --check with --list, and --force with --check, are refused (they were ignored)', async () => {
+    const d = caseDir();
+    await refusesHere(d, ['generate', '--list', '--out', 'g'], 2, /--list writes nothing; drop --out$/);
+    await refusesHere(d, ['generate', '--list', '--force'], 2, /--list writes nothing; drop --force$/);
+    await refusesHere(d, ['generate', '--list', '--check'], 2, /--list writes nothing; drop --check$/);
+    await refusesHere(d, ['generate', 'queue-d1-w8-reg', '--check', '--force'], 2, /--check writes nothing; drop --force$/);
+  });
+
+  test('formal: --timeout without --prove is refused (it limits only the proof, and was ignored)', async () => {
+    const d = caseDir();
+    await refusesHere(d, ['formal', 'queue-d1-w8-reg', '--depth', '2', '--timeout', '5'], 2, /--timeout limits the unbounded proof; add --prove/);
   });
 });

@@ -97,6 +97,12 @@ describe('tcast report', () => {
     expect(checkResultFile('x.json', {})).toMatch(/no "runs" array/);
     expect(checkResultFile('x.json', { runs: [{ dim: 1, cycles: 2 }] })).toMatch(/neither "op".*nor "path"/);
     expect(checkResultFile('x.json', { runs: [{ op: 'forward', dim: 1, cycles: 2, memory: 'dram' }] })).toMatch(/memory must be/);
+    // Values no bench writes are refused, not plotted: a dim below 1, a negative count, a bus of no whole bytes.
+    expect(checkResultFile('x.json', { runs: [{ op: 'forward', dim: 0, cycles: 2 }] })).toBe('x.json: runs[0].dim must be an integer >= 1, got 0');
+    expect(checkResultFile('x.json', { runs: [{ op: 'forward', dim: 2.5, cycles: 2 }] })).toMatch(/runs\[0\]\.dim must be an integer >= 1, got 2\.5/);
+    expect(checkResultFile('x.json', { runs: [{ op: 'forward', dim: 1, cycles: -5 }] })).toBe('x.json: runs[0].cycles must be >= 0, got -5');
+    expect(checkResultFile('x.json', { runs: [{ op: 'forward', dim: 1, cycles: 2, lookups: -1 }] })).toMatch(/runs\[0\]\.lookups must be >= 0, got -1/);
+    expect(checkResultFile('x.json', { runs: [{ op: 'forward', dim: 1, cycles: 2, dataBits: 0 }] })).toMatch(/runs\[0\]\.dataBits must be a whole number of bytes in bits/);
     expect(checkResultFile('x.json', { runs: [{ op: 'forward', dim: 1, cycles: 2, indexType: 'int16' }] })).toMatch(/indexType must be "int32" or "int64"/);
     expect(checkResultFile('x.json', { runs: trainingRuns })).toBeUndefined();
   });

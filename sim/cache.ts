@@ -89,6 +89,8 @@ export function cacheWriteError(e: unknown, root: string): Error {
   if (code && ['EACCES', 'EPERM', 'EROFS', 'ENOSPC', 'EDQUOT', 'ENOTDIR'].includes(code)) {
     return new CacheError(`cannot write to the build cache ${root} (${fsReason(e)}); ${FIX}`);
   }
+  // ENOENT in a root that exists: a pseudo file system (/proc, /sys), usable read-only, that holds no new entries.
+  if (code === 'ENOENT' && existsSync(root)) return new CacheError(`cannot write to the build cache ${root} (the file system takes no new entries there); ${FIX}`);
   return e as Error;
 }
 

@@ -462,6 +462,8 @@ describe('9. fresh-eyes audit: bad input found by probing every command', () => 
     await Promise.all([
       refuses(d, ['model', good, '--out', '/proc/x'], 2, /--out \/proc\/x: (cannot create anything in \/proc \(the file system takes no new entries there\)|\/proc is not writable)/, { timeout: 30_000 }),
       refuses(d, ['cache', 'list'], 2, /TCAST_CACHE_DIR=\/proc\/x cannot hold the build cache/, { timeout: 30_000, env: { TCAST_CACHE_DIR: '/proc/x' } }),
+      // /proc itself exists and serves as a read-only cache (nothing in it): a build there is refused when it takes its lock.
+      refuses(d, ['sim', QUEUE, '--vectors', 'v.txt'], 2, /cannot write to the build cache \/proc \(the file system takes no new entries there\); set TCAST_CACHE_DIR to a writable directory/, { timeout: 30_000, env: { TCAST_CACHE_DIR: '/proc' } }),
     ]);
     await refusesHere(d, ['sim', QUEUE, '--vectors', 'v.txt', '--out', '/proc/x.txt'], 2, /--out \/proc\/x\.txt: (cannot create files in \/proc|the folder \/proc is not writable)/);
     await refusesHere(d, ['model', good, '--out', 'dangling/out'], 2, /--out dangling\/out: .*dangling is a symbolic link to .*no-such-target, which does not exist/);

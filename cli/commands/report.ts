@@ -3,8 +3,8 @@
  * a `runs` array each) to one standalone HTML page with SVG plots and the
  * tables behind them (cli/report.ts, docs/REPORT.md).
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, realpathSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { Command } from '../command';
 import { EXIT, UsageError, parseOptions } from '../command';
 import { checkOutDir, fsReason, writeFileAtomic } from '../io';
@@ -41,6 +41,14 @@ const command: Command = {
     const out = checkOutDir(values.out, '--out');
     const paths = positionals.length ? positionals : DEFAULTS.filter((p) => existsSync(p));
     if (paths.length === 0) throw new UsageError(`no result files: none given and none of ${DEFAULTS.join(', ')} exists; run 'npm run bench -- engine' first or name the files`);
+    // The same file twice would count its runs twice in every plot and table.
+    const seen = new Map<string, string>();
+    for (const p of paths) {
+      const real = existsSync(p) ? realpathSync(p) : resolve(p);
+      const first = seen.get(real);
+      if (first !== undefined) throw new UsageError(`${p} is given twice (as ${first} too): its runs would count twice; name each result file once`);
+      seen.set(real, p);
+    }
     const files: ResultFile[] = paths.map((p) => {
       let text: string;
       try { text = readFileSync(p, 'utf8'); } catch (e) { throw new UsageError(`cannot read result file ${p}: ${fsReason(e)}`); }

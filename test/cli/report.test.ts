@@ -94,6 +94,9 @@ describe('tcast report', () => {
     expect(bad.exitCode).toBe(2);
     expect(bad.stderr).toMatch(/runs\[0\]\.dim must be a number/);
     expect(bad.stderr.trim().split('\n')).toHaveLength(1);
+    const twice = await tcast('report', eng, join(dir, '.', 'engine.json'), '--out', join(dir, 'o4'));
+    expect(twice.exitCode).toBe(2);
+    expect(twice.stderr).toMatch(/engine\.json is given twice .*its runs would count twice/);
     expect(checkResultFile('x.json', {})).toMatch(/no "runs" array/);
     expect(checkResultFile('x.json', { runs: [{ dim: 1, cycles: 2 }] })).toMatch(/neither "op".*nor "path"/);
     expect(checkResultFile('x.json', { runs: [{ op: 'forward', dim: 1, cycles: 2, memory: 'dram' }] })).toMatch(/memory must be/);

@@ -62,6 +62,8 @@ export function checkResultFile(file: string, v: unknown): string | undefined {
     if (r.dataBits !== undefined && (!Number.isInteger(r.dataBits) || (r.dataBits as number) < 8 || (r.dataBits as number) % 8 !== 0)) {
       return `${file}: runs[${i}].dataBits must be a whole number of bytes in bits (8, 16, ..., e.g. 512), got ${JSON.stringify(r.dataBits)}`;
     }
+    // R beats / cycles, per channel with more than one: one beat a cycle at the most.
+    if (r.rUtilisation !== undefined && (r.rUtilisation as number) > 1) return `${file}: runs[${i}].rUtilisation is a fraction of the R channel's beats (0..1), got ${JSON.stringify(r.rUtilisation)}`;
     if (r.indexType !== undefined && r.indexType !== 'int32' && r.indexType !== 'int64') return `${file}: runs[${i}].indexType must be "int32" or "int64" when given, got ${JSON.stringify(r.indexType)}`;
     if (r.memory !== undefined && r.memory !== 'independent' && r.memory !== 'shared') return `${file}: runs[${i}].memory must be "independent" or "shared", got ${JSON.stringify(r.memory)}`;
   }

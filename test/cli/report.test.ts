@@ -107,6 +107,8 @@ describe('tcast report', () => {
     expect(checkResultFile('x.json', { runs: [{ op: 'forward', dim: 1, cycles: 2, lookups: -1 }] })).toMatch(/runs\[0\]\.lookups must be >= 0, got -1/);
     expect(checkResultFile('x.json', { runs: [{ op: 'forward', dim: 1, cycles: 2, dataBits: 0 }] })).toMatch(/runs\[0\]\.dataBits must be a whole number of bytes in bits/);
     expect(checkResultFile('x.json', { runs: [{ op: 'forward', dim: 1, cycles: 2, indexType: 'int16' }] })).toMatch(/indexType must be "int32" or "int64"/);
+    expect(checkResultFile('x.json', { runs: [{ op: 'forward', dim: 1, cycles: 2, rUtilisation: 1.2 }] })).toMatch(/rUtilisation is a fraction .*got 1\.2/);
+    expect(checkResultFile('x.json', { runs: [{ op: 'forward', dim: 1, cycles: 2, rUtilisation: 1 }] })).toBeUndefined();
     expect(checkResultFile('x.json', { runs: trainingRuns })).toBeUndefined();
   });
 });

@@ -43,7 +43,8 @@ Options:
   --batch N          bags per batch (default 2048; 1..1000000)
   --lookups L        lookups per bag (default 100; 1..100000; batch × lookups <= ${MAX_LOOKUPS})
   --rows R           rows of the table (default 1000000; 1..${2 ** 31 - 1})
-  --dims LIST        comma-separated dims (default 16,64,128; each 1..the configuration's maxDim)
+  --dims LIST        comma-separated dims (default those of 16,64,128 the configuration takes;
+                     each 1..the configuration's maxDim)
   --latencies LIST   comma-separated memory read (and write) latencies in cycles
                      (default 100,200; each 0..1000000)
   --indices LIST     the forward's index and offset types (default int32,int64; each int32 or int64);
@@ -83,7 +84,7 @@ const bench: Benchmark<Options> = {
       config: { type: 'string' }, sweep: { type: 'string' }, indices: { type: 'string' },
     });
     const configName = values.config === undefined ? undefined : choiceOption('--config', values.config, CONFIG_NAMES, BENCH_CONFIG_NAME);
-    const maxDim = (configName === undefined ? ENGINE_BENCH_CONFIG : ENGINE_CONFIGS[configName]!).maxDim;
+    const maxDim = makeEngine(configName === undefined ? ENGINE_BENCH_CONFIG : ENGINE_CONFIGS[configName]!).maxDim;
     const batch = intOption('--batch', values.batch, 2048, 1, 1_000_000);
     const lookups = intOption('--lookups', values.lookups, 100, 1, 100_000);
     if (batch * lookups > MAX_LOOKUPS) throw new UsageError(`--batch ${batch} × --lookups ${lookups} = ${batch * lookups} lookups is more than ${MAX_LOOKUPS}; give a smaller batch or fewer lookups`);
@@ -91,7 +92,8 @@ const bench: Benchmark<Options> = {
       ...(configName !== undefined ? { configName } : {}),
       batch, lookups,
       rows: intOption('--rows', values.rows, 1_000_000, 1, 2 ** 31 - 1),
-      dims: intListOption('--dims', values.dims, [16, 64, 128], 1, maxDim),
+      // The default dims a configuration takes (engine-d128 stops at 64).
+      dims: intListOption('--dims', values.dims, [16, 64, 128].filter((d) => d <= maxDim), 1, maxDim),
       latencies: intListOption('--latencies', values.latencies, [100, 200], 0, 1_000_000),
       indexTypes: choiceListOption('--indices', values.indices, INDEX_TYPES, [...INDEX_TYPES]),
       sweep: values.sweep === 'none' ? [] : intListOption('--sweep', values.sweep, [8, 16, 32, 64, 128], 1, 65_536),

@@ -129,6 +129,12 @@ describe('npm run bench', () => {
     b.parse(Object.entries(spec.options).flatMap(([o, v]) => (v === null ? [o] : [o, v])));
   });
 
+  test('engine: the default dims are those the configuration takes (engine-d128 stops at 64), so its default run does not fail at the last dim', async () => {
+    const b = (await loadBenchmark('engine')) as Benchmark<{ dims: number[] }>;
+    expect(b.parse([]).dims).toEqual([16, 64, 128]);
+    expect(b.parse(['--config', 'engine-d128']).dims).toEqual([16, 64]);
+  });
+
   test.each(NAMES)('%s: an unknown option, a non-numeric number and a missing value are one line, exit 2', async (name) => {
     const n = BENCHES[name]!.number;
     expectUsageError(await run([name, '--bogus']), name, /Unknown option '--bogus'/);

@@ -89,8 +89,9 @@ export function cacheWriteError(e: unknown, root: string): Error {
   if (code && ['EACCES', 'EPERM', 'EROFS', 'ENOSPC', 'EDQUOT', 'ENOTDIR'].includes(code)) {
     return new CacheError(`cannot write to the build cache ${root} (${fsReason(e)}); ${FIX}`);
   }
-  // ENOENT in a root that exists: a pseudo file system (/proc, /sys), usable read-only, that holds no new entries.
-  if (code === 'ENOENT' && existsSync(root)) return new CacheError(`cannot write to the build cache ${root} (the file system takes no new entries there); ${FIX}`);
+  // ENOENT in a root that exists and takes no new entries: a pseudo file system (/proc, /sys), usable read-only. Any other
+  // ENOENT (a build folder removed under a running build) is not the user's to fix and stays what it is.
+  if (code === 'ENOENT' && existsSync(root) && cannotCreateIn(root) !== undefined) return new CacheError(`cannot write to the build cache ${root} (the file system takes no new entries there); ${FIX}`);
   return e as Error;
 }
 
@@ -229,7 +230,8 @@ export interface LockOptions {
 function defaultLockTimeout(): number {
   const env = process.env.TCAST_LOCK_TIMEOUT_S;
   if (env === undefined || env.trim() === '') return 60 * 60_000;
-  const s = Number(env);
+  // Decimal notation only, as the CLI's real-number options (Number() would take 0x10 as 16 s).
+  const s = /^\s*\+?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*$/.test(env) ? Number(env) : NaN;
   if (!Number.isFinite(s) || s <= 0) throw new CacheError(`TCAST_LOCK_TIMEOUT_S must be a positive number of seconds, got '${env}'; unset it to wait up to an hour`);
   return s * 1000;
 }

@@ -601,9 +601,10 @@ describe('9. fresh-eyes audit: bad input found by probing every command', () => 
     const d = caseDir();
     writeFileSync(join(d, 'v.txt'), VECTORS);
     // A subprocess with a time limit: this waited (0 is the value most likely meant as "do not wait").
-    await refuses(d, ['sim', QUEUE, '--vectors', 'v.txt'], 2, /TCAST_LOCK_TIMEOUT_S must be a positive number of seconds, got '0'; unset it to wait up to an hour$/, {
-      env: { TCAST_CACHE_DIR: cache, TCAST_LOCK_TIMEOUT_S: '0' }, timeout: 20_000,
-    });
+    // And decimal notation only, as the CLI's real-number options: Number() took 0x10 as 16 s.
+    await Promise.all(['0', '0x10'].map((v) => refuses(d, ['sim', QUEUE, '--vectors', 'v.txt'], 2, new RegExp(`TCAST_LOCK_TIMEOUT_S must be a positive number of seconds, got '${v}'; unset it to wait up to an hour$`), {
+      env: { TCAST_CACHE_DIR: cache, TCAST_LOCK_TIMEOUT_S: v }, timeout: 20_000,
+    })));
   });
 
   test('a blank TCAST_CACHE_DIR is an error (it made a folder named by the blanks in the working directory)', async () => {

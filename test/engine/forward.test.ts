@@ -17,7 +17,7 @@ import { describe, expect, test } from 'vitest';
 import { simulateAxi } from '../../sim/axi';
 import { backwardRun, batchedArb, batchedRuns, busOf, configUnderTest, runArb, runProblem, runScenario, type EngineRun } from './helpers';
 import { ENGINE_CONFIGS } from '../../designs/engine';
-import { countersOf, forwardScenario, type ForwardCase } from '../../sim/engine';
+import { countersOf, endProblem, endedClean, forwardScenario, type ForwardCase } from '../../sim/engine';
 import { Rng } from '../../model';
 
 const BATCH = 40;
@@ -169,11 +169,15 @@ describe('engine index streams', () => {
     const c64: ForwardCase = { ...c32, indices: BigInt64Array.from(i32, BigInt), offsets: BigInt64Array.from(o32, BigInt) };
     const profile = { readLatency: 64, writeLatency: 64, maxReads: 256, maxWrites: 256, seed: 1 };
     const runs = [c32, c64].map((c, i) => forwardScenario(c, testShape, { name: `stream-int${32 * (i + 1)}`, sparse: true, dump: false, profile }));
-    const [k32, k64] = (await simulateAxi(targetOf(), runs.map((r) => r.scenario))).map((r) => countersOf(r));
+    const rs = await simulateAxi(targetOf(), runs.map((r) => r.scenario));
+    const [k32, k64] = rs.map((r) => countersOf(r));
     const line = `int32 ${k32!.cycles} cycles (index starved ${k32!.stallIndex}), int64 ${k64!.cycles} (index starved ${k64!.stallIndex})`;
     console.log(`engine index streams (${name}): ${line}`);
+    // Both ran to DONE (an operation ended early by an error would be short).
+    rs.forEach((r, i) => expect(r.status === 'ok' && endedClean(countersOf(r)), `${runs[i]!.scenario.name}: ${r.status} ${endProblem(countersOf(r))}`).toBe(true));
     // The int64 streams read twice the index and offset bytes: a few percent more cycles, no more.
     expect(k64!.cycles / k32!.cycles, line).toBeLessThan(1.1);
+    expect(k64!.cycles, line).toBeGreaterThanOrEqual(k32!.cycles);
   });
 });
 });

@@ -145,6 +145,16 @@ export function checkOutDir(path: string | undefined, what: string): string {
   return abs;
 }
 
+/** An output path as the file system will resolve it: its folder's real path (when the folder exists) and its name. */
+export function canonicalOut(p: string): string {
+  const abs = resolve(p);
+  try {
+    return join(realpathSync(dirname(abs)), basename(abs));
+  } catch {
+    return abs;
+  }
+}
+
 /** Whether writing the output `out` (a temporary file renamed onto that name) replaces the existing file `input`. */
 export function replacesFile(out: string, input: string): boolean {
   try {

@@ -3,11 +3,11 @@
  * `tcast model`) on the RTL engine in the AXI co-simulation and writes the same
  * .npy files, bit-identical with the golden model's, plus perf.json.
  */
-import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, realpathSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import type { Command } from '../command';
 import { EXIT, UsageError, parseOptions } from '../command';
-import { checkOutDir, checkOutFile, replacesFile, stageFile, writeFileAtomic } from '../io';
+import { canonicalOut, checkOutDir, checkOutFile, replacesFile, stageFile, writeFileAtomic } from '../io';
 import { step } from '../progress';
 import { generate } from '../../generator';
 import { ENGINE_CONFIGS, makeEngine } from '../../designs/engine';
@@ -82,6 +82,12 @@ const command: Command = {
     if (traceArg !== undefined) {
       const input = readdirSync(dir).find((f) => (f === 'case.json' || f.endsWith('.npy')) && replacesFile(traceArg, join(dir, f)));
       if (input !== undefined) throw new UsageError(`--trace-fst ${traceArg} is the case's ${input}; writing it would destroy the input: give another file name`);
+      // The outputs (.npy files and perf.json) are written after the waveform and would replace it.
+      const t = canonicalOut(traceArg);
+      const outDir = existsSync(out) ? realpathSync(out) : canonicalOut(out);
+      if (dirname(t) === outDir && (basename(t) === 'perf.json' || t.endsWith('.npy'))) {
+        throw new UsageError(`--trace-fst ${traceArg} is in --out ${values.out ?? join(dir, 'out')} under a name tcast run writes its results to; they would replace the waveform: give another file name`);
+      }
     }
     const trace = traceArg === undefined ? undefined : stageFile(checkOutFile(traceArg, '--trace-fst'), '--trace-fst');
 

@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { EXIT, UsageError, parseOptions, type Command } from '../command';
-import { checkOutFile, designFiles, fsReason, intOption, readDesignIndex, replacesFile, stageFile, type StagedFile } from '../io';
+import { canonicalOut, checkOutFile, designFiles, fsReason, intOption, readDesignIndex, replacesFile, stageFile, type StagedFile } from '../io';
 import { Progress, step } from '../progress';
 import { projectRoot } from '../../generator/hdl/source';
 import { MAX_EPISODE_CYCLES, buildTarget, openStream, type PortSpec, type SimStream, type SimTarget } from '../../sim/vectors';
@@ -127,7 +127,8 @@ const command: Command = {
     if (values.vectors.trim() === '') throw new UsageError('--vectors is empty; give a file name');
     const outPath = values.out === undefined ? undefined : checkOutFile(values.out, '--out');
     const tracePath = values['trace-fst'] === undefined ? undefined : checkOutFile(values['trace-fst'], '--trace-fst');
-    if (outPath && tracePath && outPath === tracePath) throw new UsageError('--out and --trace-fst name the same file');
+    // Compared as the file system resolves them (a symlinked folder gives one file two names).
+    if (outPath && tracePath && canonicalOut(outPath) === canonicalOut(tracePath)) throw new UsageError('--out and --trace-fst name the same file');
     for (const [opt, p] of [['--out', values.out], ['--trace-fst', values['trace-fst']]] as const) {
       if (p !== undefined && replacesFile(p, values.vectors)) throw new UsageError(`${opt} ${p} is the --vectors file; writing it would destroy the stimulus: give another file name`);
     }

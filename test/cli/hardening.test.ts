@@ -475,6 +475,10 @@ describe('9. fresh-eyes audit: bad input found by probing every command', () => 
     symlinkSync('v.txt', join(d, 'link.txt'));
     await refusesHere(d, ['sim', QUEUE, '--vectors', 'v.txt', '--out', './v.txt'], 2, /--out \.\/v\.txt is the --vectors file; writing it would destroy the stimulus/);
     await refusesHere(d, ['sim', QUEUE, '--vectors', 'link.txt', '--trace-fst', 'v.txt'], 2, /--trace-fst v\.txt is the --vectors file/);
+    // --out and --trace-fst naming one file through a symlinked folder (resolved paths differ, the file is the same).
+    mkdirSync(join(d, 'real'));
+    symlinkSync('real', join(d, 'alias'));
+    await refusesHere(d, ['sim', QUEUE, '--vectors', 'v.txt', '--out', 'real/o.txt', '--trace-fst', 'alias/o.txt'], 2, /--out and --trace-fst name the same file/);
   });
 
   test('run: a --trace-fst naming an input of the case is refused before any build (the waveform replaced it)', async () => {
@@ -482,6 +486,9 @@ describe('9. fresh-eyes audit: bad input found by probing every command', () => 
     modelCase(join(d, 'c'), SUM);
     // A subprocess with a time limit: this started a traced build of the engine.
     await refuses(d, ['run', 'c', '--trace-fst', './c/weight.npy'], 2, /--trace-fst \.\/c\/weight\.npy is the case's weight\.npy; writing it would destroy the input/, { timeout: 20_000 });
+    // Nor one the results would replace (written after the waveform): perf.json or a .npy in --out, also before it exists.
+    await refuses(d, ['run', 'c', '--out', 'o', '--trace-fst', 'o/perf.json'], 2, /--trace-fst o\/perf\.json is in --out o under a name tcast run writes its results to/, { timeout: 20_000 });
+    await refuses(d, ['run', 'c', '--trace-fst', 'c/out/output.npy'], 2, /--trace-fst c\/out\/output\.npy is in --out .*c\/out under a name tcast run writes/, { timeout: 20_000 });
   });
 
   test('model: a .npy past one buffer (4 GiB) and an outsized case.json are refused by their size, not an internal error', async () => {

@@ -77,7 +77,12 @@ const command: Command = {
     if (values.check) {
       const drift = [...driftAgainst(ds, root), ...(withDocs ? docsDrift(projectRoot).map((f) => join(projectRoot, f)) : [])];
       if (values.json) console.log(JSON.stringify({ drift: drift.map((f) => relative(process.cwd(), f)) }, null, 2));
-      else if (drift.length) console.log(`drift (run ${values.out === undefined ? "'npm run generate' and commit" : `'tcast generate${positionals.length ? ` ${positionals.join(' ')}` : ''} --out ${values.out}'`}):\n${drift.map((f) => `  ${relative(process.cwd(), f)}`).join('\n')}`);
+      else if (drift.length) {
+        // The command that rewrites what was checked (with --sv-wrapper, the wrappers too).
+        const fix = values.out === undefined && !values['sv-wrapper'] ? "'npm run generate' and commit"
+          : `'tcast generate${positionals.length ? ` ${positionals.join(' ')}` : ''}${values['sv-wrapper'] ? ' --sv-wrapper' : ''}${values.out !== undefined ? ` --out ${values.out}` : ''}'${values.out === undefined ? ' and commit' : ''}`;
+        console.log(`drift (run ${fix}):\n${drift.map((f) => `  ${relative(process.cwd(), f)}`).join('\n')}`);
+      }
       else console.log(`${ds.length} designs match ${relative(process.cwd(), root) || '.'}`);
       return drift.length ? EXIT.failed : EXIT.ok;
     }

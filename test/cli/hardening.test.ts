@@ -541,6 +541,11 @@ describe('9. fresh-eyes audit: bad input found by probing every command', () => 
     const r = await tcastHere(['generate', 'queue-d1-w8-reg', '--check', '--out', 'other'], d);
     expect(r.exitCode).toBe(1);
     expect(r.stdout).toMatch(/^drift \(run 'tcast generate queue-d1-w8-reg --out other'\):\n {2}other\/queue-d1-w8-reg\//);
+    // With --sv-wrapper the fix writes the wrappers too (the suggestion without it left them missing).
+    expect((await tcastHere(['generate', 'dma-d64-r4-b16', '--out', 'other'], d)).exitCode).toBe(0);
+    const w = await tcastHere(['generate', 'dma-d64-r4-b16', '--check', '--sv-wrapper', '--out', 'other'], d);
+    expect(w.exitCode).toBe(1);
+    expect(w.stdout).toMatch(/^drift \(run 'tcast generate dma-d64-r4-b16 --sv-wrapper --out other'\):\n {2}other\/dma-d64-r4-b16\/.*\.sv/);
   });
 
   test('check: a Verilog syntax error is reported by every tool with its file and line (lint and Yosys errors were dropped, Icarus\'s printed as [object Object])', async () => {

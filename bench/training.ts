@@ -39,7 +39,8 @@ Options:
   --dims LIST     comma-separated dims (default 16,64,128; each 1..${ENGINE_BENCH_CONFIG.maxDim})
   --presets LIST  comma-separated workload presets (default ${DEFAULT_PRESETS.join(',')});
                   each one of ${PRESET_NAMES.join(', ')}
-  --tables T      the first T tables of each preset (default ${TRAINING_TABLES}; 1..1000)
+  --tables T      the first T tables of each preset (default ${TRAINING_TABLES}; 1..1000; a preset
+                  with fewer tables gives all of them)
 
 Writes bench/results/training.json. Needs Verilator (builds are cached).
 Exit codes: 0 ok; 1 a simulation did not end cleanly; 2 bad option; 3 missing tool;

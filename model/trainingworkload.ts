@@ -1,8 +1,10 @@
 /**
  * The training bench's workloads (`npm run bench -- training`,
- * docs/BENCHMARKS.md) and the traffic model's shape of a batch
- * (docs/TRAFFIC.md): shared by the bench, which simulates them, and
- * `tcast traffic`, which predicts them without simulating.
+ * docs/BENCHMARKS.md), shared by the bench, which simulates them, and
+ * `tcast traffic`, which predicts them without simulating; and the traffic
+ * model's shape of a batch (docs/TRAFFIC.md) that `tcast traffic` uses (the
+ * bench counts its shape from the cases it simulates: a cross-check, equal
+ * on every run of bench/results/training.json).
  *
  * Layer: imports nothing of generator/, sim/, accel/ or cli/.
  */

@@ -54,7 +54,8 @@ The workload:
                  the others ${TRAINING_OTHER_BATCH}; 1..1000000)
   --seed S       the workload's seed (default 1, the bench's)
   --dim D        every table's dim (default the preset's own; 1..65536)
-  --tables T     the preset's first T tables (default ${TRAINING_TABLES}, the bench's; 1..1000)
+  --tables T     the preset's first T tables (default ${TRAINING_TABLES}, the bench's; 1..1000; a preset
+                 with fewer tables gives all of them)
 
 The engine and the memory:
   --data-bits W  AXI data width: ${DATA_BITS.join(', ')} (default 512, the bench configuration)

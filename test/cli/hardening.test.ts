@@ -11,8 +11,8 @@ import {
 } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
-import { main } from '../../cli/main';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { tcastHere } from './tcast';
 import { projectRoot } from '../../generator/hdl/source';
 import { encodeNpy } from '../../model/npy';
 import { checkCacheEntry } from '../../sim/build';
@@ -66,34 +66,6 @@ async function refuses(dir: string, args: string[], code: number, re: RegExp, o:
   const before = snapshot(dir);
   expectError(await tcast(args, { cwd: dir, ...o }), code, re);
   expect(snapshot(dir)).toEqual(before);
-}
-
-/**
- * `tcast ARGS` in this process (cli/main's main: no node start-up, so a refusal
- * costs milliseconds): the exit code and what it printed. For refusals before
- * any work; one that could hang (a recursive mkdir under /proc), wait (a build
- * lock) or build when it regresses runs as a subprocess with a timeout instead.
- */
-async function tcastHere(args: string[], cwd: string, env: Record<string, string> = {}): Promise<{ exitCode: number; stderr: string; stdout: string }> {
-  const err: string[] = [];
-  const out: string[] = [];
-  const e = vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => { err.push(a.join(' ')); });
-  const l = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => { out.push(a.join(' ')); });
-  const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
-  const here = process.cwd();
-  Object.assign(process.env, env);
-  process.chdir(cwd);
-  try {
-    return { exitCode: await main(args), stderr: err.join('\n'), stdout: out.join('\n') };
-  } finally {
-    process.chdir(here);
-    for (const [k, v] of Object.entries(saved)) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
-    e.mockRestore();
-    l.mockRestore();
-  }
 }
 
 /** As refuses, in this process (tcastHere). */

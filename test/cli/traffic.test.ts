@@ -10,14 +10,13 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, test, vi } from 'vitest';
-import { main } from '../../cli/main';
+import { describe, expect, test } from 'vitest';
 import { projectRoot } from '../../generator/hdl/source';
 import { writeCaseDir } from '../../model/casedir';
 import { decodeNpy } from '../../model/npy';
 import { predictCycles, traffic, type MemoryModel, type TrafficOptimizer, type TrafficPath, type TrafficShape } from '../../model/traffic';
 import { generateWorkload, preset, Rng } from '../../model/workload';
-import { tcast as tcastBin } from './tcast';
+import { tcast as tcastBin, tcastHere } from './tcast';
 
 const examples = join(projectRoot, 'examples/cases');
 const PATHS: TrafficPath[] = ['forward', 'casted', 'casted-fused', 'casted-unfused', 'baseline'];
@@ -25,17 +24,8 @@ const INDEPENDENT: MemoryModel = { mode: 'independent' };
 const SHARED: MemoryModel = { mode: 'shared' };
 
 async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const lo = vi.spyOn(console, 'log').mockImplementation((...a) => { out.push(a.join(' ')); });
-  const le = vi.spyOn(console, 'error').mockImplementation((...a) => { err.push(a.join(' ')); });
-  try {
-    const code = await main(['traffic', ...argv]);
-    return { code, out: out.join('\n'), err: err.join('\n') };
-  } finally {
-    lo.mockRestore();
-    le.mockRestore();
-  }
+  const r = await tcastHere(['traffic', ...argv]);
+  return { code: r.exitCode, out: r.stdout, err: r.stderr };
 }
 
 interface Doc {

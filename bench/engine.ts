@@ -7,7 +7,8 @@ import { targetOf } from '../sim/design';
 import { buildAxiTarget, describeResult, simulateAxi } from '../sim/axi';
 import { buildCounters } from '../sim/cache';
 import { castedBackwardCase, countersOf, endProblem, endedClean, forwardScenario, opPerf, shapeOf, type ForwardCase } from '../sim/engine';
-import { castIndices, Rng } from '../model';
+import { castIndices, prepareBatched, Rng } from '../model';
+import { batchedForwardScenario, batchedPerf } from '../sim/batched';
 import { step } from '../cli/progress';
 import { UsageError } from '../cli/command';
 import { choiceListOption, choiceOption, intListOption, intOption } from '../cli/io';
@@ -21,7 +22,7 @@ const help = `npm run bench -- engine: the tensor-casting engine on the DLRM ben
 
 Usage: npm run bench -- engine [--config NAME] [--batch N] [--lookups L] [--rows R]
                                [--dims 16,64,128] [--latencies 100,200] [--indices int32,int64]
-                               [--sweep 8,16,32,64,128|none]
+                               [--sweep 8,16,32,64,128|none] [--tables 26|none]
 
 Simulates the engine (Verilator, the AXI memory model) on one table of the
 DLRM benchmark preset (1,000,000 rows, batch 2048, 100 lookups per bag,
@@ -49,6 +50,10 @@ Options:
                      (default 100,200; each 0..1000000)
   --indices LIST     the forward's index and offset types (default int32,int64; each int32 or int64);
                      the casted backward reads the casted index (int32) either way
+  --tables T|none    a batched forward (one START, TBE descriptors) of T one-hot tables of
+                     10,000 rows at dim 16, batch min(N, 2048), the longest latency, against
+                     one such table alone: what a table switch costs (default 26, the sparse
+                     features of the DLRM/Criteo models; 1..1000); none skips it
   --sweep LIST|none  the memory's caps on reads in flight for the sweep
                      (default 8,16,32,64,128; each 1..65536); none skips it
 
@@ -59,7 +64,7 @@ Exit codes: 0 ok; 1 a simulation did not end cleanly; 2 bad option; 3 missing to
 const INDEX_TYPES = ['int32', 'int64'] as const;
 type IndexType = (typeof INDEX_TYPES)[number];
 
-interface Options { configName?: string; batch: number; lookups: number; rows: number; dims: number[]; latencies: number[]; indexTypes: IndexType[]; sweep: number[] }
+interface Options { configName?: string; batch: number; lookups: number; rows: number; dims: number[]; latencies: number[]; indexTypes: IndexType[]; sweep: number[]; tables: number }
 
 function workload(rows: number, batch: number, lookups: number, dim: number, seed: number): ForwardCase {
   const rng = new Rng(seed);
@@ -81,7 +86,7 @@ const bench: Benchmark<Options> = {
   parse(argv) {
     const values = benchOptions('engine', argv, {
       batch: { type: 'string' }, lookups: { type: 'string' }, rows: { type: 'string' }, dims: { type: 'string' }, latencies: { type: 'string' },
-      config: { type: 'string' }, sweep: { type: 'string' }, indices: { type: 'string' },
+      config: { type: 'string' }, sweep: { type: 'string' }, indices: { type: 'string' }, tables: { type: 'string' },
     });
     const configName = values.config === undefined ? undefined : choiceOption('--config', values.config, CONFIG_NAMES, BENCH_CONFIG_NAME);
     const maxDim = makeEngine(configName === undefined ? ENGINE_BENCH_CONFIG : ENGINE_CONFIGS[configName]!).maxDim;
@@ -96,10 +101,11 @@ const bench: Benchmark<Options> = {
       dims: intListOption('--dims', values.dims, [16, 64, 128].filter((d) => d <= maxDim), 1, maxDim),
       latencies: intListOption('--latencies', values.latencies, [100, 200], 0, 1_000_000),
       indexTypes: choiceListOption('--indices', values.indices, INDEX_TYPES, [...INDEX_TYPES]),
+      tables: values.tables === 'none' ? 0 : intOption('--tables', values.tables, 26, 1, 1000),
       sweep: values.sweep === 'none' ? [] : intListOption('--sweep', values.sweep, [8, 16, 32, 64, 128], 1, 65_536),
     };
   },
-  async run({ configName, batch, lookups, rows, dims, latencies, indexTypes, sweep }) {
+  async run({ configName, batch, lookups, rows, dims, latencies, indexTypes, sweep, tables }) {
     const config = configName === undefined ? ENGINE_BENCH_CONFIG : ENGINE_CONFIGS[configName]!;
     const channels = config.channels ?? 1;
     const before = buildCounters();
@@ -152,6 +158,33 @@ const bench: Benchmark<Options> = {
     // Reads in flight: the memory model's cap on outstanding read bursts, dim 64, the longest latency.
     const sweepCase = workload(rows, Math.min(batch, 256), lookups, 64, 8);
     for (const cap of sweep) await runOne('forward', sweepCase, latencies[latencies.length - 1]!, cap);
+    // Batched tables: T one-hot tables in one START against one table alone (the table switch's cost).
+    const batchedRuns: Record<string, unknown>[] = [];
+    for (const t of tables ? [1, tables] : []) {
+      const B = Math.min(batch, 2048);
+      const lat = latencies[latencies.length - 1]!;
+      const rng = new Rng(11);
+      const specs = Array.from({ length: t }, () => ({ rows: 10_000, dim: 16 }));
+      const idx = Int32Array.from({ length: t * B }, () => rng.int(10_000));
+      const offs = Int32Array.from({ length: t * B + 1 }, (_, i) => i);
+      const bags = prepareBatched({ tables: specs, batchSize: B, indices: idx, offsets: offs, mode: 'sum' });
+      const weights = specs.map(() => new Float32Array(10_000 * 16));
+      const s = batchedForwardScenario({ bags, weights, indices: idx, offsets: offs }, shape,
+        { name: `batched-forward-t${t}-b${B}-l${lat}`, profile: { readLatency: lat, writeLatency: lat, maxReads: 256, maxWrites: 256, seed: 1 }, maxCycles: 2_000_000_000 });
+      s.scenario.watchdogCycles = 100_000;
+      const done = step(`simulating ${s.scenario.name}`);
+      const [r] = await simulateAxi(target, [s.scenario]);
+      done();
+      if (r!.status !== 'ok') throw new BenchCheckFailed(`engine bench ${s.scenario.name}: ${describeResult(r!)}`);
+      const k = countersOf(r!);
+      if (!endedClean(k)) throw new BenchCheckFailed(`engine bench ${s.scenario.name}: ${endProblem(k)}`);
+      const p = batchedPerf('forward', s, k, shape, 0, r!.wallSeconds);
+      // Cycles beyond one a beat, per table: the pipeline's fill and drain at each table switch.
+      const perTable = Math.round((p.cycles - p.rBeats) / t);
+      batchedRuns.push({ op: 'forward', tables: t, dim: 16, batch: B, lookupsPerBag: 1, readLatency: lat, cycles: p.cycles, rBeats: p.rBeats, wBeats: p.wBeats,
+        rUtilisation: +p.rUtilisation.toFixed(4), extraCyclesPerTable: perTable, stalls: p.stalls });
+      console.log(`engine batched forward, ${t} one-hot table(s) of batch ${B}, latency ${lat}: ${p.cycles} cycles, R utilisation ${(100 * p.rUtilisation).toFixed(1)}%, ${perTable} cycles per table beyond one a beat`);
+    }
     const after = buildCounters();
     return {
       workload: { preset: 'dlrm-benchmark (one table)', rows, batch, lookupsPerBag: lookups, indices: 'uniform', indexTypes },
@@ -160,6 +193,7 @@ const bench: Benchmark<Options> = {
       top: target.top,
       targets: 'R utilisation >= 0.97 at dim 64 and >= 0.90 at dim 16; >= 1 M simulated cycles/s; peak RSS < 4 GiB',
       runs,
+      batchedRuns,
       peakRssBytes: peakRss,
       verilatorBuilds: after.builds - before.builds,
       build: { cached: b.cached, buildSeconds: b.buildSeconds },

@@ -29,7 +29,7 @@ const BENCHES: Record<string, Spec> = {
   dma: { options: { '--bytes': '65536', '--latency': '50', '--trace-fst': join(tmp, 'w.fst') }, number: '--bytes' },
   elaborate: { options: { '--reps': '2', '--extra': null }, number: '--reps' },
   engine: {
-    options: { '--config': 'engine-d128', '--batch': '64', '--lookups': '10', '--rows': '1000', '--dims': '16,32', '--latencies': '10,20', '--indices': 'int64', '--sweep': 'none' },
+    options: { '--config': 'engine-d128', '--batch': '64', '--lookups': '10', '--rows': '1000', '--dims': '16,32', '--latencies': '10,20', '--indices': 'int64', '--sweep': 'none', '--tables': '4' },
     number: '--batch',
   },
   fp32: { options: { '--vectors': '1000', '--units': 'add,u2f', '--seed': '7', '--no-synth': null, '--no-sim': null }, number: '--vectors' },

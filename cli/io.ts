@@ -158,7 +158,7 @@ export function canonicalOut(p: string): string {
 /** Whether writing the output `out` (a temporary file renamed onto that name) replaces the existing file `input`. */
 export function replacesFile(out: string, input: string): boolean {
   try {
-    return join(realpathSync(dirname(resolve(out))), basename(out)) === realpathSync(input);
+    return canonicalOut(out) === realpathSync(input);
   } catch {
     return false;
   }

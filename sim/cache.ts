@@ -91,7 +91,8 @@ export function cacheWriteError(e: unknown, root: string): Error {
   }
   // ENOENT in a root that exists and takes no new entries: a pseudo file system (/proc, /sys), usable read-only. Any other
   // ENOENT (a build folder removed under a running build) is not the user's to fix and stays what it is.
-  if (code === 'ENOENT' && existsSync(root) && cannotCreateIn(root) !== undefined) return new CacheError(`cannot write to the build cache ${root} (the file system takes no new entries there); ${FIX}`);
+  const why = code === 'ENOENT' && existsSync(root) ? cannotCreateIn(root) : undefined;
+  if (why !== undefined) return new CacheError(`cannot write to the build cache ${root} (${why}); ${FIX}`);
   return e as Error;
 }
 
@@ -449,10 +450,13 @@ export interface PruneResult {
  */
 export async function pruneCache(root: string, namesDir: string, before: number, dryRun = false): Promise<PruneResult> {
   const res: PruneResult = { removed: [], bytes: 0, keptLocked: [] };
-  const drop = async (what: PruneResult['removed'][number]['what'], path: string, name: string, bytes: number) => {
-    if (!dryRun) await rm(path, { recursive: true, force: true });
+  const record = (what: PruneResult['removed'][number]['what'], name: string, bytes: number) => {
     res.removed.push({ what, name, bytes });
     res.bytes += bytes;
+  };
+  const drop = async (what: PruneResult['removed'][number]['what'], path: string, name: string, bytes: number) => {
+    if (!dryRun) await rm(path, { recursive: true, force: true });
+    record(what, name, bytes);
   };
   const listing = await listCache(root, namesDir);
   for (const b of listing.builds) {
@@ -473,14 +477,14 @@ export async function pruneCache(root: string, namesDir: string, before: number,
       if (!(e instanceof LockTimeoutError)) throw e;
     }
     if (gone === undefined) res.keptLocked.push(b.key);
-    else if (gone) { res.removed.push({ what: 'build', name: b.key, bytes: b.bytes }); res.bytes += b.bytes; }
+    else if (gone) record('build', b.key, b.bytes);
   }
   for (const f of await filesIn(namesDir, NAME_TABLE_RE)) if (f.mtimeMs < before) await drop('name table', f.path, basename(f.path), f.bytes);
   // A name table being written (`<hash>.json.<pid>-<hex>.tmp`) by a process killed before its rename.
   for (const f of await filesIn(namesDir, NAME_TMP_RE)) if (f.mtimeMs < Math.min(before, Date.now() - 60 * 60_000)) await drop('debris', f.path, basename(f.path), f.bytes);
   for (const f of await filesIn(root, FAILED_LOG_RE)) if (f.mtimeMs < before) await drop('failed-build log', f.path, basename(f.path), f.bytes);
   if (dryRun) return res;
-  for (const n of await sweepDebris(root)) res.removed.push({ what: 'debris', name: n, bytes: 0 });
+  for (const n of await sweepDebris(root)) record('debris', n, 0);
   return res;
 }
 

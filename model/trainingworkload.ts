@@ -10,7 +10,7 @@
  */
 import type { Bags, Mode } from './bags';
 import type { TrafficOptimizer, TrafficShape } from './traffic';
-import { preset, type PresetName, type Workload, type WorkloadSpec } from './workload';
+import { lookupsAndUniqueRows, preset, type PresetName, type Workload, type WorkloadSpec } from './workload';
 
 /** The training bench's batch per preset when --batch is not given: one that simulates in minutes. */
 export const TRAINING_BATCH: Partial<Record<PresetName, number>> = { 'dlrm-benchmark': 96, 'production-reuse': 768 };
@@ -57,12 +57,7 @@ export function workloadTrafficShapes(w: Workload, beatBytes: number, optimizer:
   return w.tables.map((t, i) => {
     const lo = w.offsets[i * B]!;
     const hi = w.offsets[(i + 1) * B]!;
-    const seen = new Uint8Array(t.rows);
-    let u = 0;
-    for (let p = lo; p < hi; p++) {
-      const r = w.indices[p]!;
-      if (seen[r] === 0) { seen[r] = 1; u++; }
-    }
+    const { u } = lookupsAndUniqueRows(w.indices, lo, hi, t.rows);
     return {
       n: hi - lo, indices: hi - lo, u, bags: B, dim: t.dim, beatBytes, optimizer, includeLastOffset: true,
       perSampleWeights: w.perSampleWeights !== null, mode: 'sum',
@@ -78,14 +73,7 @@ export function workloadTrafficShapes(w: Workload, beatBytes: number, optimizer:
 export function bagsTrafficShape(bags: Bags, o: {
   dim: number; beatBytes: number; mode: Mode; includeLastOffset: boolean; indexBytes: 4 | 8; offsetBytes: 4 | 8; optimizer: TrafficOptimizer;
 }): TrafficShape {
-  const seen = new Uint8Array(bags.rows);
-  let n = 0;
-  let u = 0;
-  for (const r of bags.indices) {
-    if (r === bags.paddingIdx) continue;
-    n++;
-    if (seen[r] === 0) { seen[r] = 1; u++; }
-  }
+  const { n, u } = lookupsAndUniqueRows(bags.indices, 0, bags.indices.length, bags.rows, bags.paddingIdx);
   return {
     n, indices: bags.indices.length, u, bags: bags.numBags, dim: o.dim, beatBytes: o.beatBytes,
     indexBytes: o.indexBytes, offsetBytes: o.offsetBytes, includeLastOffset: o.includeLastOffset,

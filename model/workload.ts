@@ -519,6 +519,23 @@ export interface WorkloadStats {
   };
 }
 
+/**
+ * The lookups and the distinct rows among `indices[lo, hi)` (rows below `rows`),
+ * leaving out the lookups of `skip` (a padding_idx, or -1 for none).
+ */
+export function lookupsAndUniqueRows(indices: ArrayLike<number>, lo: number, hi: number, rows: number, skip = -1): { n: number; u: number } {
+  const seen = new Uint8Array(rows);
+  let n = 0;
+  let u = 0;
+  for (let p = lo; p < hi; p++) {
+    const r = indices[p]!;
+    if (r === skip) continue;
+    n++;
+    if (!seen[r]) { seen[r] = 1; u++; }
+  }
+  return { n, u };
+}
+
 /** The statistics of a workload. */
 export function workloadStats(w: Workload): WorkloadStats {
   const T = w.tables.length;
@@ -531,12 +548,7 @@ export function workloadStats(w: Workload): WorkloadStats {
     const { rows, dim } = w.tables[t]!;
     const start = w.offsets[t * B]!;
     const end = w.offsets[(t + 1) * B]!;
-    const seen = new Uint8Array(rows);
-    let u = 0;
-    for (let p = start; p < end; p++) {
-      const r = w.indices[p]!;
-      if (!seen[r]) { seen[r] = 1; u++; }
-    }
+    const { u } = lookupsAndUniqueRows(w.indices, start, end, rows);
     uniqueRows += u;
     rowBytes += (end - start) * dim * 4;
     uniqBytes += u * dim * 4;

@@ -16,6 +16,8 @@ import { execa } from 'execa';
 import { BenchCheckFailed, benchOptions, type Benchmark } from './run';
 import { Module, Out, Reg, UInt, Bool, cat, lit, mux, instance, named, generate, type Signal, type Value } from '../generator';
 import { Fp32Add, Fp32Div, Fp32Max, Fp32Mul, Fp32Sqrt } from '../generator/stdlib/float';
+import { ENGINE_BENCH_CONFIG } from '../designs/engine';
+import { TcastEngine } from '../accel/engine/engine';
 import { buildModel, RECIPE } from '../sim/build';
 import { trackChild } from '../sim/proc';
 import { requireTool } from '../sim/tools';
@@ -28,13 +30,14 @@ import { choiceListOption, intListOption, intOption } from '../cli/io';
 type Unit = 'add' | 'mul' | 'max' | 'div' | 'sqrt';
 const UNITS: Unit[] = ['add', 'mul', 'max', 'div', 'sqrt'];
 
-/** Each unit at the latency the engine instantiates it with (accel/engine/engine.ts defaults). */
+/** Each unit at the latency the 512-bit bench engine instantiates it with (its lanes' Fp32Max runs at the adder's, the update unit's Fp32Sqrt at the divider's). */
+const ENGINE = new TcastEngine(ENGINE_BENCH_CONFIG);
 const UNIT: Record<Unit, { latency: number; make(stages: number): Module & { io: { in_valid: Signal; a: Signal; out_valid: Signal; y: Signal; b?: Signal; sub?: Signal } } }> = {
-  add: { latency: 3, make: (s) => new Fp32Add({ stages: s }) },
-  mul: { latency: 3, make: (s) => new Fp32Mul({ stages: s }) },
-  max: { latency: 3, make: (s) => new Fp32Max({ stages: s }) },
-  div: { latency: 12, make: (s) => new Fp32Div({ stages: s }) },
-  sqrt: { latency: 12, make: (s) => new Fp32Sqrt({ stages: s }) },
+  add: { latency: ENGINE.addLatency, make: (s) => new Fp32Add({ stages: s }) },
+  mul: { latency: ENGINE.mulLatency, make: (s) => new Fp32Mul({ stages: s }) },
+  max: { latency: ENGINE.addLatency, make: (s) => new Fp32Max({ stages: s }) },
+  div: { latency: ENGINE.divLatency, make: (s) => new Fp32Div({ stages: s }) },
+  sqrt: { latency: ENGINE.divLatency, make: (s) => new Fp32Sqrt({ stages: s }) },
 };
 
 /** The unit's result bits for one lane's operands; the arithmetic units return the canonical NaN. */

@@ -12,7 +12,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { ParseArgsConfig } from 'node:util';
 import { exitOnSignals } from '../sim/proc';
-import { EXIT, isEntryModule, isUserFacing, parseOptions } from '../cli/command';
+import { EXIT, environmentMessage, isEntryModule, isUserFacing, parseOptions } from '../cli/command';
 import { writeFileAtomic } from '../cli/io';
 import { clearProgress } from '../cli/progress';
 
@@ -84,6 +84,12 @@ export async function runBenchmark(b: Benchmark, argv: string[]): Promise<number
       const hint = parsing && !/ --help'/.test(e.message) ? `; see '${benchCommand(b.name)} --help'` : '';
       console.error(`bench ${b.name}: error: ${e.message}${hint}`);
       return e.exitCode ?? EXIT.usage;
+    }
+    // A path or the machine (a results folder not writable, no space left), as the tcast commands judge it.
+    const env = environmentMessage(e);
+    if (env !== undefined) {
+      console.error(`bench ${b.name}: error: ${env}`);
+      return EXIT.usage;
     }
     console.error(`bench ${b.name}: internal error (please report):`);
     console.error(e instanceof Error ? e.stack : String(e));

@@ -1,5 +1,6 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { fsReason } from '../sim/fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 
 /**
@@ -81,4 +82,19 @@ export function isEntryModule(moduleUrl: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** File-system errors that are about the user's paths or machine, not a bug in tcast. */
+const FS_CODES = new Set(['EACCES', 'EPERM', 'EROFS', 'ENOSPC', 'EISDIR', 'ENOTDIR', 'ENOENT', 'EEXIST', 'ENAMETOOLONG', 'EDQUOT', 'ELOOP', 'EMFILE', 'ENFILE']);
+
+/** A one-line message for an error that is the environment's, not tcast's; undefined for a real internal error. */
+export function environmentMessage(e: unknown): string | undefined {
+  const err = e as NodeJS.ErrnoException;
+  if (err instanceof Error && err.code && FS_CODES.has(err.code)) {
+    return `cannot ${err.syscall ?? 'access'} ${err.path ?? 'a file'}: ${fsReason(err)}`;
+  }
+  if (err instanceof RangeError && /allocation failed|Invalid (typed )?array length|Invalid string length|Array buffer/i.test(err.message)) {
+    return `the input is too large to hold in memory (${err.message}); use a smaller case`;
+  }
+  return undefined;
 }

@@ -5,7 +5,7 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { EXIT, isEntryModule, isUserFacing, type Command } from './command';
+import { EXIT, environmentMessage, isEntryModule, isUserFacing, type Command } from './command';
 import { fsReason } from './io';
 import { clearProgress, progressNote } from './progress';
 import { reportLockWaits } from '../sim/cache';
@@ -54,21 +54,6 @@ export function version(): string {
   // cli/ in the checkout; dist/cli/ in the installed package.
   const pkg = [join(here, '..', 'package.json'), join(here, '..', '..', 'package.json')].find((p) => existsSync(p))!;
   return (JSON.parse(readFileSync(pkg, 'utf8')) as { version: string }).version;
-}
-
-/** File-system errors that are about the user's paths or machine, not a bug in tcast. */
-const FS_CODES = new Set(['EACCES', 'EPERM', 'EROFS', 'ENOSPC', 'EISDIR', 'ENOTDIR', 'ENOENT', 'EEXIST', 'ENAMETOOLONG', 'EDQUOT', 'ELOOP', 'EMFILE', 'ENFILE']);
-
-/** A one-line message for an error that is the environment's, not tcast's; undefined for a real internal error. */
-function environmentMessage(e: unknown): string | undefined {
-  const err = e as NodeJS.ErrnoException;
-  if (err instanceof Error && err.code && FS_CODES.has(err.code)) {
-    return `cannot ${err.syscall ?? 'access'} ${err.path ?? 'a file'}: ${fsReason(err)}`;
-  }
-  if (err instanceof RangeError && /allocation failed|Invalid (typed )?array length|Invalid string length|Array buffer/i.test(err.message)) {
-    return `the input is too large to hold in memory (${err.message}); use a smaller case`;
-  }
-  return undefined;
 }
 
 /** Whether anything was written to standard output (a `--json` error document is printed only on a clean stdout). */

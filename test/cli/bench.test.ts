@@ -153,6 +153,11 @@ describe('npm run bench', () => {
     expect(missing).toBe(3);
     expect(text(err)).toBe('bench fake: error: verilator not found: install it');
     err.mockClear();
+    // The machine's or a path's error (as the tcast commands judge it): one line, exit 2, no stack.
+    const env = await runBenchmark(fake(() => { throw Object.assign(new Error('EACCES: permission denied, open'), { code: 'EACCES', syscall: 'open', path: '/r/x.json' }); }), []);
+    expect(env).toBe(2);
+    expect(text(err)).toBe('bench fake: error: cannot open /r/x.json: permission denied');
+    err.mockClear();
     const bug = await runBenchmark(fake(() => { throw new TypeError('x is undefined'); }), []);
     expect(bug).toBe(70);
     expect(text(err)).toMatch(/^bench fake: internal error \(please report\):\nTypeError: x is undefined\n\s+at /);

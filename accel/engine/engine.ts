@@ -789,9 +789,8 @@ export class TcastEngine extends Module {
       haveStart.set(1);
     });
     if (longBag) {
+      // Each operation (each table of a batch) decides again: opStart clears it (below, after this set).
       when(entry.and(eLeft.gt(this.tokenDepth)), () => longBag.set(1));
-      when(start, () => longBag.set(0));
-      // Each operation (each table of a batch) decides again: opStart's clear is below, after the entry's set.
     }
     when(entry, () => {
       cur.set(endVal);
@@ -851,7 +850,6 @@ export class TcastEngine extends Module {
 
     tokQ.enq.valid.set(emitHeld.or(emTok));
     tokQ.enq.slot.set(mux(emTok, lit(0, gBits), heldSlot));
-    tokQ.enq.direct?.set(emTok);
     tokQ.enq.bits.set(tok.pack({
       fk: mux(emTok, mux(emPh.eq(0), lit(1, 2), emPh), lit(0, 2)),
       empty: heldEmpty.and(emTok.not()),

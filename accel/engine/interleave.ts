@@ -26,12 +26,8 @@ import { Queue } from '../../generator/stdlib/queue';
 import { RRArbiter } from '../../generator/stdlib/arbiter';
 
 export interface SlotQueues {
-  /**
-   * Enqueue side (one token per cycle): the caller sets valid, slot and bits; `ready` is the addressed queue's (or
-   * the spill's). `direct` (with a spill): this token waits for room in its slot's queue, never spills (tokens of
-   * one slot that interleave with nothing: the spill would only add a cycle).
-   */
-  enq: { valid: Signal; slot: Signal; bits: Signal; direct?: Signal; ready: Value };
+  /** Enqueue side (one token per cycle): the caller sets valid, slot and bits; `ready` is the addressed queue's (or the spill's). */
+  enq: { valid: Signal; slot: Signal; bits: Signal; ready: Value };
   /** The next token, round robin over the slots with a token; the caller sets `ready`. */
   deq: { valid: Value; bits: Value; ready: Signal };
   /** Every slot's queue is empty. */
@@ -75,7 +71,6 @@ export function slotQueues(width: number, slots: number, depth: number, flush: V
   const enqSlot = Wire(UInt(gBits), { name: 'tok_enq_slot' });
   const enqBits = Wire(UInt(width), { name: 'tokQ_enq_bits' });
   const deqReady = Wire(Bool, { name: 'tok_deq_ready' });
-  const enqDirect = spill ? Wire(Bool, { name: 'tok_enq_direct' }) : undefined;
   const slotReady = select(qs.map((q) => q.io.enq.ready), enqSlot);
   if (!spill) {
     qs.forEach((q, i) => {
@@ -93,8 +88,8 @@ export function slotQueues(width: number, slots: number, depth: number, flush: V
     const spilled = sq.io.counts.map((c, i) => named(c.ne(0), `spilled_${i}`));
     // The token goes to the spill when its slot's queue is full or the spill holds earlier tokens of that slot.
     const slotSpilled = named(select(spilled, enqSlot), 'tok_slot_spilled');
-    const toSpill = named(slotSpilled.or(slotReady.not()).and(spill.on).and(enqDirect!.not()), 'tok_to_spill');
-    // A direct token waits while its slot has tokens in the spill.
+    const toSpill = named(slotSpilled.or(slotReady.not()).and(spill.on), 'tok_to_spill');
+    // Otherwise it waits for its slot's queue, and while the slot has tokens in the spill.
     const toQueue = named(toSpill.not().and(slotSpilled.not()), 'tok_to_queue');
     enqReady = mux(toSpill, sq.io.enq.ready, slotReady.and(slotSpilled.not()));
     sq.io.enq.valid.set(enqValid.and(toSpill));
@@ -144,7 +139,7 @@ export function slotQueues(width: number, slots: number, depth: number, flush: V
   if (slots === 1) {
     const q = qs[0]!;
     q.io.deq.ready.set(flush.or(deqReady));
-    return { enq: { valid: enqValid, slot: enqSlot, bits: enqBits, direct: enqDirect, ready: enqReady }, deq: { valid: q.io.deq.valid, bits: q.io.deq.bits, ready: deqReady }, empty, next };
+    return { enq: { valid: enqValid, slot: enqSlot, bits: enqBits, ready: enqReady }, deq: { valid: q.io.deq.valid, bits: q.io.deq.bits, ready: deqReady }, empty, next };
   }
   const arb = instance(new RRArbiter(UInt(width), slots), 'tok_arb');
   // With a priority slot: its token whenever its chain is ready (`chainGap` - 1 other tokens since its last one), only then; the
@@ -177,5 +172,5 @@ export function slotQueues(width: number, slots: number, depth: number, flush: V
   });
   // While flushing, the arbiter's output is taken every cycle, so it ends unlocked.
   arb.io.out.ready.set(flush.or(deqReady));
-  return { enq: { valid: enqValid, slot: enqSlot, bits: enqBits, direct: enqDirect, ready: enqReady }, deq: { valid: arb.io.out.valid, bits: arb.io.out.bits, ready: deqReady }, empty, next };
+  return { enq: { valid: enqValid, slot: enqSlot, bits: enqBits, ready: enqReady }, deq: { valid: arb.io.out.valid, bits: arb.io.out.bits, ready: deqReady }, empty, next };
 }

@@ -283,9 +283,9 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
   wire [5:0] rid_credit; // @[accel/engine/engine.ts:455]
   wire ridGo; // @[accel/engine/engine.ts:480]
   wire sideGo; // @[accel/engine/engine.ts:485]
-  wire tok_enq_valid; // @[accel/engine/interleave.ts:74]
-  wire [197:0] tokQ_enq_bits; // @[accel/engine/interleave.ts:76]
-  wire tok_deq_ready; // @[accel/engine/interleave.ts:77]
+  wire tok_enq_valid; // @[accel/engine/interleave.ts:70]
+  wire [197:0] tokQ_enq_bits; // @[accel/engine/interleave.ts:72]
+  wire tok_deq_ready; // @[accel/engine/interleave.ts:73]
   reg [27:0] rowWord; // @[accel/engine/engine.ts:503]
   reg [4:0] rowLeft; // @[accel/engine/engine.ts:504]
   wire fromTok; // @[accel/engine/engine.ts:505]
@@ -431,221 +431,221 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
   wire bagEnd; // @[accel/engine/engine.ts:781]
   wire holdEmpty; // @[accel/engine/engine.ts:782]
   wire holdLook; // @[accel/engine/engine.ts:783]
-  reg [1:0] emPh; // @[accel/engine/engine.ts:835]
-  reg [31:0] emRow; // @[accel/engine/engine.ts:836]
-  reg [31:0] updU; // @[accel/engine/engine.ts:837]
-  wire emActive; // @[accel/engine/engine.ts:838]
-  wire emTok; // @[accel/engine/engine.ts:839]
-  wire emTokGo; // @[accel/engine/engine.ts:840]
-  wire emTake; // @[accel/engine/engine.ts:841]
-  wire emLast; // @[accel/engine/engine.ts:847]
-  wire mEmpty; // @[accel/engine/engine.ts:874]
-  wire mFirst; // @[accel/engine/engine.ts:875]
-  wire mLast; // @[accel/engine/engine.ts:876]
-  wire mSlot; // @[accel/engine/engine.ts:877]
-  wire [31:0] mBag; // @[accel/engine/engine.ts:878]
-  wire [31:0] mN; // @[accel/engine/engine.ts:879]
-  wire [31:0] mScale; // @[accel/engine/engine.ts:880]
-  wire [31:0] mPos; // @[accel/engine/engine.ts:881]
-  reg [3:0] rj; // @[accel/engine/engine.ts:884]
-  reg red_valid_0; // @[accel/engine/engine.ts:888]
-  reg red_valid_1; // @[accel/engine/engine.ts:888]
-  reg red_valid_2; // @[accel/engine/engine.ts:888]
-  reg red_valid_3; // @[accel/engine/engine.ts:888]
-  reg red_valid_4; // @[accel/engine/engine.ts:888]
-  reg red_valid_5; // @[accel/engine/engine.ts:888]
-  reg red_slot_0; // @[accel/engine/engine.ts:889]
-  reg red_slot_1; // @[accel/engine/engine.ts:889]
-  reg red_slot_2; // @[accel/engine/engine.ts:889]
-  reg red_slot_3; // @[accel/engine/engine.ts:889]
-  reg red_slot_4; // @[accel/engine/engine.ts:889]
-  reg red_slot_5; // @[accel/engine/engine.ts:889]
-  reg [3:0] red_beat_0; // @[accel/engine/engine.ts:890]
-  reg [3:0] red_beat_1; // @[accel/engine/engine.ts:890]
-  reg [3:0] red_beat_2; // @[accel/engine/engine.ts:890]
-  reg [3:0] red_beat_3; // @[accel/engine/engine.ts:890]
-  reg [3:0] red_beat_4; // @[accel/engine/engine.ts:890]
-  reg [3:0] red_beat_5; // @[accel/engine/engine.ts:890]
-  reg red_last_0; // @[accel/engine/engine.ts:891]
-  reg red_last_1; // @[accel/engine/engine.ts:891]
-  reg red_last_2; // @[accel/engine/engine.ts:891]
-  reg red_last_3; // @[accel/engine/engine.ts:891]
-  reg red_last_4; // @[accel/engine/engine.ts:891]
-  reg red_last_5; // @[accel/engine/engine.ts:891]
-  reg red_row_end_0; // @[accel/engine/engine.ts:892]
-  reg red_row_end_1; // @[accel/engine/engine.ts:892]
-  reg red_row_end_2; // @[accel/engine/engine.ts:892]
-  reg red_row_end_3; // @[accel/engine/engine.ts:892]
-  reg red_row_end_4; // @[accel/engine/engine.ts:892]
-  reg red_row_end_5; // @[accel/engine/engine.ts:892]
-  reg red_first_0; // @[accel/engine/engine.ts:893]
-  reg red_first_1; // @[accel/engine/engine.ts:893]
-  reg red_first_2; // @[accel/engine/engine.ts:893]
-  reg red_first_3; // @[accel/engine/engine.ts:893]
-  reg red_first_4; // @[accel/engine/engine.ts:893]
-  reg red_first_5; // @[accel/engine/engine.ts:893]
-  reg [31:0] red_n_0; // @[accel/engine/engine.ts:894]
-  reg [31:0] red_n_1; // @[accel/engine/engine.ts:894]
-  reg [31:0] red_n_2; // @[accel/engine/engine.ts:894]
-  reg [31:0] red_n_3; // @[accel/engine/engine.ts:894]
-  reg [31:0] red_n_4; // @[accel/engine/engine.ts:894]
-  reg [31:0] red_n_5; // @[accel/engine/engine.ts:894]
-  reg [31:0] red_pos_0; // @[accel/engine/engine.ts:895]
-  reg [31:0] red_pos_1; // @[accel/engine/engine.ts:895]
-  reg [31:0] red_pos_2; // @[accel/engine/engine.ts:895]
-  reg [31:0] red_pos_3; // @[accel/engine/engine.ts:895]
-  reg [31:0] red_pos_4; // @[accel/engine/engine.ts:895]
-  reg [31:0] red_pos_5; // @[accel/engine/engine.ts:895]
-  reg red_empty_0; // @[accel/engine/engine.ts:896]
-  reg red_empty_1; // @[accel/engine/engine.ts:896]
-  reg red_empty_2; // @[accel/engine/engine.ts:896]
-  reg red_empty_3; // @[accel/engine/engine.ts:896]
-  reg red_empty_4; // @[accel/engine/engine.ts:896]
-  reg red_empty_5; // @[accel/engine/engine.ts:896]
-  wire zeroA; // @[accel/engine/engine.ts:901]
-  wire hazard; // @[accel/engine/engine.ts:903]
-  reg [4:0] outRes; // @[accel/engine/engine.ts:906]
-  wire rowBeatAvail; // @[accel/engine/engine.ts:916]
-  wire isRowEnd; // @[accel/engine/engine.ts:917]
-  wire needAw; // @[accel/engine/engine.ts:918]
-  reg [5:0] argRes; // @[accel/engine/engine.ts:921]
-  wire redGo; // @[accel/engine/engine.ts:923]
-  wire scale_one; // @[accel/engine/engine.ts:948]
-  wire mul_bypass; // @[accel/engine/engine.ts:952]
-  reg [127:0] mul_bypass_0; // @[accel/engine/engine.ts:955]
-  reg mul_bypass_valid_0; // @[accel/engine/engine.ts:956]
-  reg [127:0] mul_bypass_1; // @[accel/engine/engine.ts:955]
-  reg mul_bypass_valid_1; // @[accel/engine/engine.ts:956]
-  reg [127:0] mul_bypass_2; // @[accel/engine/engine.ts:955]
-  reg mul_bypass_valid_2; // @[accel/engine/engine.ts:956]
-  wire [31:0] term_0; // @[accel/engine/engine.ts:963]
-  wire [31:0] term_1; // @[accel/engine/engine.ts:963]
-  wire [31:0] term_2; // @[accel/engine/engine.ts:963]
-  wire [31:0] term_3; // @[accel/engine/engine.ts:963]
-  wire [127:0] sumW; // @[accel/engine/engine.ts:970]
-  wire accFwd; // @[accel/engine/engine.ts:971]
-  wire [127:0] acc_rd0; // @[accel/engine/engine.ts:972]
-  wire [127:0] accRd; // @[accel/engine/engine.ts:972]
-  wire [127:0] sum; // @[accel/engine/engine.ts:987]
-  wire [127:0] argMem_rd0; // @[accel/engine/engine.ts:994]
+  reg [1:0] emPh; // @[accel/engine/engine.ts:834]
+  reg [31:0] emRow; // @[accel/engine/engine.ts:835]
+  reg [31:0] updU; // @[accel/engine/engine.ts:836]
+  wire emActive; // @[accel/engine/engine.ts:837]
+  wire emTok; // @[accel/engine/engine.ts:838]
+  wire emTokGo; // @[accel/engine/engine.ts:839]
+  wire emTake; // @[accel/engine/engine.ts:840]
+  wire emLast; // @[accel/engine/engine.ts:846]
+  wire mEmpty; // @[accel/engine/engine.ts:872]
+  wire mFirst; // @[accel/engine/engine.ts:873]
+  wire mLast; // @[accel/engine/engine.ts:874]
+  wire mSlot; // @[accel/engine/engine.ts:875]
+  wire [31:0] mBag; // @[accel/engine/engine.ts:876]
+  wire [31:0] mN; // @[accel/engine/engine.ts:877]
+  wire [31:0] mScale; // @[accel/engine/engine.ts:878]
+  wire [31:0] mPos; // @[accel/engine/engine.ts:879]
+  reg [3:0] rj; // @[accel/engine/engine.ts:882]
+  reg red_valid_0; // @[accel/engine/engine.ts:886]
+  reg red_valid_1; // @[accel/engine/engine.ts:886]
+  reg red_valid_2; // @[accel/engine/engine.ts:886]
+  reg red_valid_3; // @[accel/engine/engine.ts:886]
+  reg red_valid_4; // @[accel/engine/engine.ts:886]
+  reg red_valid_5; // @[accel/engine/engine.ts:886]
+  reg red_slot_0; // @[accel/engine/engine.ts:887]
+  reg red_slot_1; // @[accel/engine/engine.ts:887]
+  reg red_slot_2; // @[accel/engine/engine.ts:887]
+  reg red_slot_3; // @[accel/engine/engine.ts:887]
+  reg red_slot_4; // @[accel/engine/engine.ts:887]
+  reg red_slot_5; // @[accel/engine/engine.ts:887]
+  reg [3:0] red_beat_0; // @[accel/engine/engine.ts:888]
+  reg [3:0] red_beat_1; // @[accel/engine/engine.ts:888]
+  reg [3:0] red_beat_2; // @[accel/engine/engine.ts:888]
+  reg [3:0] red_beat_3; // @[accel/engine/engine.ts:888]
+  reg [3:0] red_beat_4; // @[accel/engine/engine.ts:888]
+  reg [3:0] red_beat_5; // @[accel/engine/engine.ts:888]
+  reg red_last_0; // @[accel/engine/engine.ts:889]
+  reg red_last_1; // @[accel/engine/engine.ts:889]
+  reg red_last_2; // @[accel/engine/engine.ts:889]
+  reg red_last_3; // @[accel/engine/engine.ts:889]
+  reg red_last_4; // @[accel/engine/engine.ts:889]
+  reg red_last_5; // @[accel/engine/engine.ts:889]
+  reg red_row_end_0; // @[accel/engine/engine.ts:890]
+  reg red_row_end_1; // @[accel/engine/engine.ts:890]
+  reg red_row_end_2; // @[accel/engine/engine.ts:890]
+  reg red_row_end_3; // @[accel/engine/engine.ts:890]
+  reg red_row_end_4; // @[accel/engine/engine.ts:890]
+  reg red_row_end_5; // @[accel/engine/engine.ts:890]
+  reg red_first_0; // @[accel/engine/engine.ts:891]
+  reg red_first_1; // @[accel/engine/engine.ts:891]
+  reg red_first_2; // @[accel/engine/engine.ts:891]
+  reg red_first_3; // @[accel/engine/engine.ts:891]
+  reg red_first_4; // @[accel/engine/engine.ts:891]
+  reg red_first_5; // @[accel/engine/engine.ts:891]
+  reg [31:0] red_n_0; // @[accel/engine/engine.ts:892]
+  reg [31:0] red_n_1; // @[accel/engine/engine.ts:892]
+  reg [31:0] red_n_2; // @[accel/engine/engine.ts:892]
+  reg [31:0] red_n_3; // @[accel/engine/engine.ts:892]
+  reg [31:0] red_n_4; // @[accel/engine/engine.ts:892]
+  reg [31:0] red_n_5; // @[accel/engine/engine.ts:892]
+  reg [31:0] red_pos_0; // @[accel/engine/engine.ts:893]
+  reg [31:0] red_pos_1; // @[accel/engine/engine.ts:893]
+  reg [31:0] red_pos_2; // @[accel/engine/engine.ts:893]
+  reg [31:0] red_pos_3; // @[accel/engine/engine.ts:893]
+  reg [31:0] red_pos_4; // @[accel/engine/engine.ts:893]
+  reg [31:0] red_pos_5; // @[accel/engine/engine.ts:893]
+  reg red_empty_0; // @[accel/engine/engine.ts:894]
+  reg red_empty_1; // @[accel/engine/engine.ts:894]
+  reg red_empty_2; // @[accel/engine/engine.ts:894]
+  reg red_empty_3; // @[accel/engine/engine.ts:894]
+  reg red_empty_4; // @[accel/engine/engine.ts:894]
+  reg red_empty_5; // @[accel/engine/engine.ts:894]
+  wire zeroA; // @[accel/engine/engine.ts:899]
+  wire hazard; // @[accel/engine/engine.ts:901]
+  reg [4:0] outRes; // @[accel/engine/engine.ts:904]
+  wire rowBeatAvail; // @[accel/engine/engine.ts:914]
+  wire isRowEnd; // @[accel/engine/engine.ts:915]
+  wire needAw; // @[accel/engine/engine.ts:916]
+  reg [5:0] argRes; // @[accel/engine/engine.ts:919]
+  wire redGo; // @[accel/engine/engine.ts:921]
+  wire scale_one; // @[accel/engine/engine.ts:946]
+  wire mul_bypass; // @[accel/engine/engine.ts:950]
+  reg [127:0] mul_bypass_0; // @[accel/engine/engine.ts:953]
+  reg mul_bypass_valid_0; // @[accel/engine/engine.ts:954]
+  reg [127:0] mul_bypass_1; // @[accel/engine/engine.ts:953]
+  reg mul_bypass_valid_1; // @[accel/engine/engine.ts:954]
+  reg [127:0] mul_bypass_2; // @[accel/engine/engine.ts:953]
+  reg mul_bypass_valid_2; // @[accel/engine/engine.ts:954]
+  wire [31:0] term_0; // @[accel/engine/engine.ts:961]
+  wire [31:0] term_1; // @[accel/engine/engine.ts:961]
+  wire [31:0] term_2; // @[accel/engine/engine.ts:961]
+  wire [31:0] term_3; // @[accel/engine/engine.ts:961]
+  wire [127:0] sumW; // @[accel/engine/engine.ts:968]
+  wire accFwd; // @[accel/engine/engine.ts:969]
+  wire [127:0] acc_rd0; // @[accel/engine/engine.ts:970]
+  wire [127:0] accRd; // @[accel/engine/engine.ts:970]
+  wire [127:0] sum; // @[accel/engine/engine.ts:985]
+  wire [127:0] argMem_rd0; // @[accel/engine/engine.ts:992]
   wire [127:0] argmax_next; // @[accel/engine/argmax.ts:22]
-  wire argPop; // @[accel/engine/engine.ts:998]
-  wire argUp; // @[accel/engine/engine.ts:999]
-  wire finIn; // @[accel/engine/engine.ts:1003]
-  reg d1Valid; // @[accel/engine/engine.ts:1007]
-  reg d2Valid; // @[accel/engine/engine.ts:1008]
-  reg [127:0] d1; // @[accel/engine/engine.ts:1009]
-  reg [127:0] d2; // @[accel/engine/engine.ts:1010]
-  reg zN_0; // @[accel/engine/engine.ts:1011]
-  reg regNext; // @[accel/engine/engine.ts:1012]
-  reg endD_0; // @[accel/engine/engine.ts:1013]
-  reg regNext_1; // @[accel/engine/engine.ts:1014]
-  reg fin_valid_0; // @[accel/engine/engine.ts:1019]
-  reg fin_zero_0; // @[accel/engine/engine.ts:1020]
-  reg fin_end_0; // @[accel/engine/engine.ts:1021]
-  reg fin_valid_1; // @[accel/engine/engine.ts:1019]
-  reg fin_zero_1; // @[accel/engine/engine.ts:1020]
-  reg fin_end_1; // @[accel/engine/engine.ts:1021]
-  reg fin_valid_2; // @[accel/engine/engine.ts:1019]
-  reg fin_zero_2; // @[accel/engine/engine.ts:1020]
-  reg fin_end_2; // @[accel/engine/engine.ts:1021]
-  reg fin_valid_3; // @[accel/engine/engine.ts:1019]
-  reg fin_zero_3; // @[accel/engine/engine.ts:1020]
-  reg fin_end_3; // @[accel/engine/engine.ts:1021]
-  reg fin_valid_4; // @[accel/engine/engine.ts:1019]
-  reg fin_zero_4; // @[accel/engine/engine.ts:1020]
-  reg fin_end_4; // @[accel/engine/engine.ts:1021]
-  reg fin_valid_5; // @[accel/engine/engine.ts:1019]
-  reg fin_zero_5; // @[accel/engine/engine.ts:1020]
-  reg fin_end_5; // @[accel/engine/engine.ts:1021]
-  reg fin_valid_6; // @[accel/engine/engine.ts:1019]
-  reg fin_zero_6; // @[accel/engine/engine.ts:1020]
-  reg fin_end_6; // @[accel/engine/engine.ts:1021]
-  reg fin_valid_7; // @[accel/engine/engine.ts:1019]
-  reg fin_zero_7; // @[accel/engine/engine.ts:1020]
-  reg fin_end_7; // @[accel/engine/engine.ts:1021]
-  reg fin_valid_8; // @[accel/engine/engine.ts:1019]
-  reg fin_zero_8; // @[accel/engine/engine.ts:1020]
-  reg fin_end_8; // @[accel/engine/engine.ts:1021]
-  reg fin_valid_9; // @[accel/engine/engine.ts:1019]
-  reg fin_zero_9; // @[accel/engine/engine.ts:1020]
-  reg fin_end_9; // @[accel/engine/engine.ts:1021]
-  reg fin_valid_10; // @[accel/engine/engine.ts:1019]
-  reg fin_zero_10; // @[accel/engine/engine.ts:1020]
-  reg fin_end_10; // @[accel/engine/engine.ts:1021]
-  reg fin_valid_11; // @[accel/engine/engine.ts:1019]
-  reg fin_zero_11; // @[accel/engine/engine.ts:1020]
-  reg fin_end_11; // @[accel/engine/engine.ts:1021]
-  wire [127:0] meanOut; // @[accel/engine/engine.ts:1034]
-  wire outPop; // @[accel/engine/engine.ts:1037]
-  wire resUp; // @[accel/engine/engine.ts:1038]
-  wire updPop; // @[accel/engine/engine.ts:1067]
-  reg [127:0] pkData; // @[accel/engine/engine.ts:1078]
-  reg [15:0] pkStrb; // @[accel/engine/engine.ts:1079]
-  reg [1:0] pkN; // @[accel/engine/engine.ts:1080]
-  reg [31:0] pkSeen; // @[accel/engine/engine.ts:1081]
-  reg [27:0] pkWord; // @[accel/engine/engine.ts:1082]
-  wire [6:0] pkSh; // @[accel/engine/engine.ts:1083]
-  wire [127:0] pkNextData; // @[accel/engine/engine.ts:1084]
-  wire [15:0] pkNextStrb; // @[accel/engine/engine.ts:1085]
-  wire pkFlush; // @[accel/engine/engine.ts:1086]
-  wire updHdrOk; // @[accel/engine/engine.ts:1088]
-  wire pkHdrOk; // @[accel/engine/engine.ts:1089]
-  wire pkTake; // @[accel/engine/engine.ts:1090]
-  wire pkPush; // @[accel/engine/engine.ts:1093]
-  reg awValid; // @[accel/engine/engine.ts:1114]
-  reg [31:0] awAddr; // @[accel/engine/engine.ts:1115]
-  reg [7:0] awLen; // @[accel/engine/engine.ts:1116]
-  reg [3:0] bOut; // @[accel/engine/engine.ts:1117]
-  reg [27:0] owWord; // @[accel/engine/engine.ts:1121]
-  reg [4:0] owLeft; // @[accel/engine/engine.ts:1122]
-  wire owFromQ; // @[accel/engine/engine.ts:1123]
-  reg owArg; // @[accel/engine/engine.ts:1125]
-  reg [2:0] owSrc; // @[accel/engine/engine.ts:1126]
-  wire hdrFirst; // @[accel/engine/engine.ts:1131]
-  wire fromBag; // @[accel/engine/engine.ts:1132]
-  wire [2:0] curOwSrc; // @[accel/engine/engine.ts:1134]
+  wire argPop; // @[accel/engine/engine.ts:996]
+  wire argUp; // @[accel/engine/engine.ts:997]
+  wire finIn; // @[accel/engine/engine.ts:1001]
+  reg d1Valid; // @[accel/engine/engine.ts:1005]
+  reg d2Valid; // @[accel/engine/engine.ts:1006]
+  reg [127:0] d1; // @[accel/engine/engine.ts:1007]
+  reg [127:0] d2; // @[accel/engine/engine.ts:1008]
+  reg zN_0; // @[accel/engine/engine.ts:1009]
+  reg regNext; // @[accel/engine/engine.ts:1010]
+  reg endD_0; // @[accel/engine/engine.ts:1011]
+  reg regNext_1; // @[accel/engine/engine.ts:1012]
+  reg fin_valid_0; // @[accel/engine/engine.ts:1017]
+  reg fin_zero_0; // @[accel/engine/engine.ts:1018]
+  reg fin_end_0; // @[accel/engine/engine.ts:1019]
+  reg fin_valid_1; // @[accel/engine/engine.ts:1017]
+  reg fin_zero_1; // @[accel/engine/engine.ts:1018]
+  reg fin_end_1; // @[accel/engine/engine.ts:1019]
+  reg fin_valid_2; // @[accel/engine/engine.ts:1017]
+  reg fin_zero_2; // @[accel/engine/engine.ts:1018]
+  reg fin_end_2; // @[accel/engine/engine.ts:1019]
+  reg fin_valid_3; // @[accel/engine/engine.ts:1017]
+  reg fin_zero_3; // @[accel/engine/engine.ts:1018]
+  reg fin_end_3; // @[accel/engine/engine.ts:1019]
+  reg fin_valid_4; // @[accel/engine/engine.ts:1017]
+  reg fin_zero_4; // @[accel/engine/engine.ts:1018]
+  reg fin_end_4; // @[accel/engine/engine.ts:1019]
+  reg fin_valid_5; // @[accel/engine/engine.ts:1017]
+  reg fin_zero_5; // @[accel/engine/engine.ts:1018]
+  reg fin_end_5; // @[accel/engine/engine.ts:1019]
+  reg fin_valid_6; // @[accel/engine/engine.ts:1017]
+  reg fin_zero_6; // @[accel/engine/engine.ts:1018]
+  reg fin_end_6; // @[accel/engine/engine.ts:1019]
+  reg fin_valid_7; // @[accel/engine/engine.ts:1017]
+  reg fin_zero_7; // @[accel/engine/engine.ts:1018]
+  reg fin_end_7; // @[accel/engine/engine.ts:1019]
+  reg fin_valid_8; // @[accel/engine/engine.ts:1017]
+  reg fin_zero_8; // @[accel/engine/engine.ts:1018]
+  reg fin_end_8; // @[accel/engine/engine.ts:1019]
+  reg fin_valid_9; // @[accel/engine/engine.ts:1017]
+  reg fin_zero_9; // @[accel/engine/engine.ts:1018]
+  reg fin_end_9; // @[accel/engine/engine.ts:1019]
+  reg fin_valid_10; // @[accel/engine/engine.ts:1017]
+  reg fin_zero_10; // @[accel/engine/engine.ts:1018]
+  reg fin_end_10; // @[accel/engine/engine.ts:1019]
+  reg fin_valid_11; // @[accel/engine/engine.ts:1017]
+  reg fin_zero_11; // @[accel/engine/engine.ts:1018]
+  reg fin_end_11; // @[accel/engine/engine.ts:1019]
+  wire [127:0] meanOut; // @[accel/engine/engine.ts:1032]
+  wire outPop; // @[accel/engine/engine.ts:1035]
+  wire resUp; // @[accel/engine/engine.ts:1036]
+  wire updPop; // @[accel/engine/engine.ts:1065]
+  reg [127:0] pkData; // @[accel/engine/engine.ts:1076]
+  reg [15:0] pkStrb; // @[accel/engine/engine.ts:1077]
+  reg [1:0] pkN; // @[accel/engine/engine.ts:1078]
+  reg [31:0] pkSeen; // @[accel/engine/engine.ts:1079]
+  reg [27:0] pkWord; // @[accel/engine/engine.ts:1080]
+  wire [6:0] pkSh; // @[accel/engine/engine.ts:1081]
+  wire [127:0] pkNextData; // @[accel/engine/engine.ts:1082]
+  wire [15:0] pkNextStrb; // @[accel/engine/engine.ts:1083]
+  wire pkFlush; // @[accel/engine/engine.ts:1084]
+  wire updHdrOk; // @[accel/engine/engine.ts:1086]
+  wire pkHdrOk; // @[accel/engine/engine.ts:1087]
+  wire pkTake; // @[accel/engine/engine.ts:1088]
+  wire pkPush; // @[accel/engine/engine.ts:1091]
+  reg awValid; // @[accel/engine/engine.ts:1112]
+  reg [31:0] awAddr; // @[accel/engine/engine.ts:1113]
+  reg [7:0] awLen; // @[accel/engine/engine.ts:1114]
+  reg [3:0] bOut; // @[accel/engine/engine.ts:1115]
+  reg [27:0] owWord; // @[accel/engine/engine.ts:1119]
+  reg [4:0] owLeft; // @[accel/engine/engine.ts:1120]
+  wire owFromQ; // @[accel/engine/engine.ts:1121]
+  reg owArg; // @[accel/engine/engine.ts:1123]
+  reg [2:0] owSrc; // @[accel/engine/engine.ts:1124]
+  wire hdrFirst; // @[accel/engine/engine.ts:1129]
+  wire fromBag; // @[accel/engine/engine.ts:1130]
+  wire [2:0] curOwSrc; // @[accel/engine/engine.ts:1132]
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [31:0] bagOutAddr; // @[accel/engine/engine.ts:1135]
+  wire [31:0] bagOutAddr; // @[accel/engine/engine.ts:1133]
   /* verilator lint_on UNUSEDSIGNAL */
-  wire [27:0] curOwWord; // @[accel/engine/engine.ts:1136]
-  wire [4:0] curOwLeft; // @[accel/engine/engine.ts:1137]
+  wire [27:0] curOwWord; // @[accel/engine/engine.ts:1134]
+  wire [4:0] curOwLeft; // @[accel/engine/engine.ts:1135]
   wire [8:0] aw_burst; // @[accel/engine/engine.ts:414]
-  wire awGo; // @[accel/engine/engine.ts:1139]
-  reg wValid; // @[accel/engine/engine.ts:1170]
-  reg [127:0] wData; // @[accel/engine/engine.ts:1171]
-  reg [15:0] wStrb; // @[accel/engine/engine.ts:1172]
-  reg wLast; // @[accel/engine/engine.ts:1173]
-  reg [7:0] wBeat; // @[accel/engine/engine.ts:1174]
-  wire [2:0] wSrc; // @[accel/engine/engine.ts:1178]
-  wire [128:0] wHead; // @[accel/engine/engine.ts:1179]
-  wire srcValid; // @[accel/engine/engine.ts:1181]
-  wire wGo; // @[accel/engine/engine.ts:1182]
-  wire burstEnd; // @[accel/engine/engine.ts:1183]
-  wire ohEnd; // @[accel/engine/engine.ts:1192]
-  wire [127:0] ownData; // @[accel/engine/engine.ts:1193]
-  wire [15:0] ownStrb; // @[accel/engine/engine.ts:1194]
-  wire bFire; // @[accel/engine/engine.ts:1213]
-  wire [31:0] rErrAddr; // @[accel/engine/engine.ts:1217]
-  wire rErr; // @[accel/engine/engine.ts:1218]
-  wire bErr; // @[accel/engine/engine.ts:1219]
-  reg opRun; // @[accel/engine/engine.ts:1241]
-  wire descriptor_bad; // @[accel/engine/engine.ts:1243]
-  wire descGood; // @[accel/engine/engine.ts:1244]
-  wire opStart; // @[accel/engine/engine.ts:1245]
-  wire skipTable; // @[accel/engine/engine.ts:1247]
-  wire quiet; // @[accel/engine/engine.ts:1337]
-  wire lastTable; // @[accel/engine/engine.ts:1348]
-  wire finish; // @[accel/engine/engine.ts:1349]
-  wire nextTable; // @[accel/engine/engine.ts:1350]
+  wire awGo; // @[accel/engine/engine.ts:1137]
+  reg wValid; // @[accel/engine/engine.ts:1168]
+  reg [127:0] wData; // @[accel/engine/engine.ts:1169]
+  reg [15:0] wStrb; // @[accel/engine/engine.ts:1170]
+  reg wLast; // @[accel/engine/engine.ts:1171]
+  reg [7:0] wBeat; // @[accel/engine/engine.ts:1172]
+  wire [2:0] wSrc; // @[accel/engine/engine.ts:1176]
+  wire [128:0] wHead; // @[accel/engine/engine.ts:1177]
+  wire srcValid; // @[accel/engine/engine.ts:1179]
+  wire wGo; // @[accel/engine/engine.ts:1180]
+  wire burstEnd; // @[accel/engine/engine.ts:1181]
+  wire ohEnd; // @[accel/engine/engine.ts:1190]
+  wire [127:0] ownData; // @[accel/engine/engine.ts:1191]
+  wire [15:0] ownStrb; // @[accel/engine/engine.ts:1192]
+  wire bFire; // @[accel/engine/engine.ts:1211]
+  wire [31:0] rErrAddr; // @[accel/engine/engine.ts:1215]
+  wire rErr; // @[accel/engine/engine.ts:1216]
+  wire bErr; // @[accel/engine/engine.ts:1217]
+  reg opRun; // @[accel/engine/engine.ts:1239]
+  wire descriptor_bad; // @[accel/engine/engine.ts:1241]
+  wire descGood; // @[accel/engine/engine.ts:1242]
+  wire opStart; // @[accel/engine/engine.ts:1243]
+  wire skipTable; // @[accel/engine/engine.ts:1245]
+  wire quiet; // @[accel/engine/engine.ts:1335]
+  wire lastTable; // @[accel/engine/engine.ts:1346]
+  wire finish; // @[accel/engine/engine.ts:1347]
+  wire nextTable; // @[accel/engine/engine.ts:1348]
   reg [7:0] slotLen [0:31]; // @[accel/engine/engine.ts:426]
   reg [2:0] slotKind [0:31]; // @[accel/engine/engine.ts:427]
   reg [8:0] robRcv [0:31]; // @[accel/engine/engine.ts:428]
   reg [8:0] robBase [0:31]; // @[accel/engine/engine.ts:429]
   reg [127:0] rob [0:127]; // @[accel/engine/engine.ts:612]
   reg [31:0] slotAddr [0:31]; // @[accel/engine/engine.ts:614]
-  reg [127:0] acc [0:15]; // @[accel/engine/engine.ts:886]
-  reg [127:0] argMem [0:15]; // @[accel/engine/engine.ts:993]
+  reg [127:0] acc [0:15]; // @[accel/engine/engine.ts:884]
+  reg [127:0] argMem [0:15]; // @[accel/engine/engine.ts:991]
   wire tok_q_0_enq_valid;
   wire tok_q_0_enq_ready;
   wire [197:0] tok_q_0_enq_bits;
@@ -1398,7 +1398,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
   wire [8:0] _T_85 = arBeats - 9'h1;
   /* verilator lint_on UNUSEDSIGNAL */
 
-  Queue_d2_w198_reg tok_q_0 ( // @[accel/engine/interleave.ts:72]
+  Queue_d2_w198_reg tok_q_0 ( // @[accel/engine/interleave.ts:68]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(tok_q_0_enq_valid),
@@ -1519,7 +1519,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .deq_bits(ridPQ_deq_bits),
     .count(ridPQ_count)
   );
-  Queue_d24_w129_ram outQ ( // @[accel/engine/engine.ts:907]
+  Queue_d24_w129_ram outQ ( // @[accel/engine/engine.ts:905]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(outQ_enq_valid),
@@ -1530,7 +1530,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .deq_bits(outQ_deq_bits),
     .count(outQ_count)
   );
-  Queue_d4_w32_reg awBagQ ( // @[accel/engine/engine.ts:908]
+  Queue_d4_w32_reg awBagQ ( // @[accel/engine/engine.ts:906]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(awBagQ_enq_valid),
@@ -1541,7 +1541,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .deq_bits(awBagQ_deq_bits),
     .count(awBagQ_count)
   );
-  Queue_d4_w36_reg hq ( // @[accel/engine/engine.ts:915]
+  Queue_d4_w36_reg hq ( // @[accel/engine/engine.ts:913]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(hq_enq_valid),
@@ -1552,7 +1552,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .deq_bits(hq_deq_bits),
     .count(hq_count)
   );
-  Queue_d40_w129_ram argQ ( // @[accel/engine/engine.ts:922]
+  Queue_d40_w129_ram argQ ( // @[accel/engine/engine.ts:920]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(argQ_enq_valid),
@@ -1563,7 +1563,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .deq_bits(argQ_deq_bits),
     .count(argQ_count)
   );
-  Fp32Mul_s3 lane_mul_0 ( // @[accel/engine/engine.ts:959]
+  Fp32Mul_s3 lane_mul_0 ( // @[accel/engine/engine.ts:957]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_mul_0_in_valid),
@@ -1572,7 +1572,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .out_valid(lane_mul_0_out_valid),
     .y(lane_mul_0_y)
   );
-  Fp32Mul_s3 lane_mul_1 ( // @[accel/engine/engine.ts:959]
+  Fp32Mul_s3 lane_mul_1 ( // @[accel/engine/engine.ts:957]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_mul_1_in_valid),
@@ -1581,7 +1581,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .out_valid(lane_mul_1_out_valid),
     .y(lane_mul_1_y)
   );
-  Fp32Mul_s3 lane_mul_2 ( // @[accel/engine/engine.ts:959]
+  Fp32Mul_s3 lane_mul_2 ( // @[accel/engine/engine.ts:957]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_mul_2_in_valid),
@@ -1590,7 +1590,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .out_valid(lane_mul_2_out_valid),
     .y(lane_mul_2_y)
   );
-  Fp32Mul_s3 lane_mul_3 ( // @[accel/engine/engine.ts:959]
+  Fp32Mul_s3 lane_mul_3 ( // @[accel/engine/engine.ts:957]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_mul_3_in_valid),
@@ -1599,7 +1599,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .out_valid(lane_mul_3_out_valid),
     .y(lane_mul_3_y)
   );
-  Fp32Add_s3 lane_add_0 ( // @[accel/engine/engine.ts:975]
+  Fp32Add_s3 lane_add_0 ( // @[accel/engine/engine.ts:973]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_add_0_in_valid),
@@ -1609,7 +1609,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .out_valid(lane_add_0_out_valid),
     .y(lane_add_0_y)
   );
-  Fp32Max_s3 lane_max_0 ( // @[accel/engine/engine.ts:980]
+  Fp32Max_s3 lane_max_0 ( // @[accel/engine/engine.ts:978]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_max_0_in_valid),
@@ -1619,7 +1619,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .y(lane_max_0_y),
     .b_wins(lane_max_0_b_wins)
   );
-  Fp32Add_s3 lane_add_1 ( // @[accel/engine/engine.ts:975]
+  Fp32Add_s3 lane_add_1 ( // @[accel/engine/engine.ts:973]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_add_1_in_valid),
@@ -1629,7 +1629,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .out_valid(lane_add_1_out_valid),
     .y(lane_add_1_y)
   );
-  Fp32Max_s3 lane_max_1 ( // @[accel/engine/engine.ts:980]
+  Fp32Max_s3 lane_max_1 ( // @[accel/engine/engine.ts:978]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_max_1_in_valid),
@@ -1639,7 +1639,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .y(lane_max_1_y),
     .b_wins(lane_max_1_b_wins)
   );
-  Fp32Add_s3 lane_add_2 ( // @[accel/engine/engine.ts:975]
+  Fp32Add_s3 lane_add_2 ( // @[accel/engine/engine.ts:973]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_add_2_in_valid),
@@ -1649,7 +1649,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .out_valid(lane_add_2_out_valid),
     .y(lane_add_2_y)
   );
-  Fp32Max_s3 lane_max_2 ( // @[accel/engine/engine.ts:980]
+  Fp32Max_s3 lane_max_2 ( // @[accel/engine/engine.ts:978]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_max_2_in_valid),
@@ -1659,7 +1659,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .y(lane_max_2_y),
     .b_wins(lane_max_2_b_wins)
   );
-  Fp32Add_s3 lane_add_3 ( // @[accel/engine/engine.ts:975]
+  Fp32Add_s3 lane_add_3 ( // @[accel/engine/engine.ts:973]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_add_3_in_valid),
@@ -1669,7 +1669,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .out_valid(lane_add_3_out_valid),
     .y(lane_add_3_y)
   );
-  Fp32Max_s3 lane_max_3 ( // @[accel/engine/engine.ts:980]
+  Fp32Max_s3 lane_max_3 ( // @[accel/engine/engine.ts:978]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_max_3_in_valid),
@@ -1679,7 +1679,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .y(lane_max_3_y),
     .b_wins(lane_max_3_b_wins)
   );
-  Fp32FromUInt_w32_s2 nConv ( // @[accel/engine/engine.ts:1004]
+  Fp32FromUInt_w32_s2 nConv ( // @[accel/engine/engine.ts:1002]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(nConv_in_valid),
@@ -1687,7 +1687,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .out_valid(nConv_out_valid),
     .y(nConv_y)
   );
-  Fp32Div_s12 lane_div_0 ( // @[accel/engine/engine.ts:1027]
+  Fp32Div_s12 lane_div_0 ( // @[accel/engine/engine.ts:1025]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_div_0_in_valid),
@@ -1696,7 +1696,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .out_valid(lane_div_0_out_valid),
     .y(lane_div_0_y)
   );
-  Fp32Div_s12 lane_div_1 ( // @[accel/engine/engine.ts:1027]
+  Fp32Div_s12 lane_div_1 ( // @[accel/engine/engine.ts:1025]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_div_1_in_valid),
@@ -1705,7 +1705,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .out_valid(lane_div_1_out_valid),
     .y(lane_div_1_y)
   );
-  Fp32Div_s12 lane_div_2 ( // @[accel/engine/engine.ts:1027]
+  Fp32Div_s12 lane_div_2 ( // @[accel/engine/engine.ts:1025]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_div_2_in_valid),
@@ -1714,7 +1714,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .out_valid(lane_div_2_out_valid),
     .y(lane_div_2_y)
   );
-  Fp32Div_s12 lane_div_3 ( // @[accel/engine/engine.ts:1027]
+  Fp32Div_s12 lane_div_3 ( // @[accel/engine/engine.ts:1025]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_div_3_in_valid),
@@ -1723,7 +1723,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .out_valid(lane_div_3_out_valid),
     .y(lane_div_3_y)
   );
-  TcastUpdate_d128_a32_r16_l3_3_12_12_c4_s32 update ( // @[accel/engine/engine.ts:1043]
+  TcastUpdate_d128_a32_r16_l3_3_12_12_c4_s32 update ( // @[accel/engine/engine.ts:1041]
     .clock(aclk),
     .reset(!aresetn),
     .start(update_start),
@@ -1766,7 +1766,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .sd_strb(update_sd_strb),
     .idle(update_idle)
   );
-  Queue_d2_w144_reg pkQ ( // @[accel/engine/engine.ts:1077]
+  Queue_d2_w144_reg pkQ ( // @[accel/engine/engine.ts:1075]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(pkQ_enq_valid),
@@ -1777,7 +1777,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .deq_bits(pkQ_deq_bits),
     .count(pkQ_count)
   );
-  Queue_d8_w11_reg lenQ ( // @[accel/engine/engine.ts:1120]
+  Queue_d8_w11_reg lenQ ( // @[accel/engine/engine.ts:1118]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(lenQ_enq_valid),
@@ -1788,7 +1788,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
     .deq_bits(lenQ_deq_bits),
     .count(lenQ_count)
   );
-  Queue_d8_w32_ram awAddrQ ( // @[accel/engine/engine.ts:1155]
+  Queue_d8_w32_ram awAddrQ ( // @[accel/engine/engine.ts:1153]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(awAddrQ_enq_valid),
@@ -1889,8 +1889,8 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
   assign rid_credit = ~optOn ? 6'h20 : 6'h10; // @[accel/engine/engine.ts:455]
   assign ridGo = (((((canRead & ~offGo) & ~idxGo) & ~pswGo) & ~descGo) & (ridLeft != 32'h0)) & (({4'h0, ridRes} + {1'h0, ridBurst}) <= {4'h0, rid_credit}); // @[accel/engine/engine.ts:480]
   assign sideGo = (((offGo | idxGo) | pswGo) | descGo) | ridGo; // @[accel/engine/engine.ts:485]
-  assign tok_enq_valid = emitHeld | emTok; // @[accel/engine/engine.ts:852]
-  assign tokQ_enq_bits = {emTok ? ((emPh == 2'h0) ? 2'h1 : emPh) : 2'h0, heldEmpty & ~emTok, heldFirst, heldLast, heldSlot, heldBag, heldN, heldScale, heldPos, emTok ? ((emPh == 2'h0) ? updU : emRow) : heldRow, heldRid}; // @[accel/engine/engine.ts:855]
+  assign tok_enq_valid = emitHeld | emTok; // @[accel/engine/engine.ts:851]
+  assign tokQ_enq_bits = {emTok ? ((emPh == 2'h0) ? 2'h1 : emPh) : 2'h0, heldEmpty & ~emTok, heldFirst, heldLast, heldSlot, heldBag, heldN, heldScale, heldPos, emTok ? ((emPh == 2'h0) ? updU : emRow) : heldRow, heldRid}; // @[accel/engine/engine.ts:853]
   assign tok_deq_ready = emptyGo | rowTake; // @[accel/engine/engine.ts:545]
   assign fromTok = rowLeft == 5'h0; // @[accel/engine/engine.ts:505]
   assign tokEmpty = tok_q_0_deq_bits[195]; // @[accel/engine/engine.ts:506]
@@ -1938,7 +1938,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
   assign freeSlot = drain & slotDone; // @[accel/engine/engine.ts:648]
   assign dKind = dataQ_deq_bits[130:128]; // @[accel/engine/engine.ts:661]
   assign dData = dataQ_deq_bits[127:0]; // @[accel/engine/engine.ts:662]
-  assign rowBeatReady = redGo & ~mEmpty; // @[accel/engine/engine.ts:926]
+  assign rowBeatReady = redGo & ~mEmpty; // @[accel/engine/engine.ts:924]
   assign off_unpack_valid = offBeatQ_deq_valid & (off_unpack_left != 33'h0); // @[accel/engine/engine.ts:697]
   assign off_unpack_value = _T_69[31:0]; // @[accel/engine/engine.ts:698]
   assign off_unpack_pop = (needStart & off_unpack_valid) | (entry & ~lastBagNoEnd); // @[accel/engine/engine.ts:784]
@@ -1956,7 +1956,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
   assign psw_unpack_beat_done = (psw_unpack_next_lane == 3'h4) | (psw_unpack_left == 33'h1); // @[accel/engine/engine.ts:702]
   assign rid_unpack_valid = ridBeatQ_deq_valid & (rid_unpack_left != 33'h0); // @[accel/engine/engine.ts:697]
   assign rid_unpack_value = _T_72[31:0]; // @[accel/engine/engine.ts:698]
-  assign rid_unpack_pop = unfused ? emTake : (entry & rowsOn); // @[accel/engine/engine.ts:842]
+  assign rid_unpack_pop = unfused ? emTake : (entry & rowsOn); // @[accel/engine/engine.ts:841]
   assign rid_unpack_next_lane = {1'h0, rid_unpack_lane} + 3'h2; // @[accel/engine/engine.ts:701]
   assign rid_unpack_beat_done = (rid_unpack_next_lane == 3'h4) | (rid_unpack_left == 33'h1); // @[accel/engine/engine.ts:702]
   assign bagsLeft = (bagIdx != numBags) & ~unfused; // @[accel/engine/engine.ts:751]
@@ -1983,88 +1983,88 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
   assign bagEnd = (lookGo & finalIdx) | emptyEnd; // @[accel/engine/engine.ts:781]
   assign holdEmpty = emptyEnd | (((lookGo & isPad) & finalIdx) & ~eSeen); // @[accel/engine/engine.ts:782]
   assign holdLook = lookGo & ~isPad; // @[accel/engine/engine.ts:783]
-  assign emActive = ((rowsOn & run) & unfused) & (updU != numBags); // @[accel/engine/engine.ts:838]
-  assign emTok = emActive & ((emPh != 2'h0) | (rid_unpack_valid & ridUQ_enq_ready)); // @[accel/engine/engine.ts:839]
-  assign emTokGo = emTok & tok_q_0_enq_ready; // @[accel/engine/engine.ts:840]
-  assign emTake = emTokGo & (emPh == 2'h0); // @[accel/engine/engine.ts:841]
-  assign emLast = (emPh == 2'h2) ? (opt == 2'h1) : (emPh == 2'h3); // @[accel/engine/engine.ts:847]
-  assign mEmpty = metaQ_deq_bits[131]; // @[accel/engine/engine.ts:874]
-  assign mFirst = metaQ_deq_bits[130]; // @[accel/engine/engine.ts:875]
-  assign mLast = metaQ_deq_bits[129]; // @[accel/engine/engine.ts:876]
-  assign mSlot = metaQ_deq_bits[128]; // @[accel/engine/engine.ts:877]
-  assign mBag = metaQ_deq_bits[127:96]; // @[accel/engine/engine.ts:878]
-  assign mN = metaQ_deq_bits[95:64]; // @[accel/engine/engine.ts:879]
-  assign mScale = metaQ_deq_bits[63:32]; // @[accel/engine/engine.ts:880]
-  assign mPos = metaQ_deq_bits[31:0]; // @[accel/engine/engine.ts:881]
-  assign zeroA = mFirst | mEmpty; // @[accel/engine/engine.ts:901]
-  assign hazard = ~zeroA & (inAdder | inAdder_1); // @[accel/engine/engine.ts:903]
-  assign rowBeatAvail = (dataQ_deq_valid & (dKind == 3'h2)) & (~maskEn | argBeatQ_deq_valid); // @[accel/engine/engine.ts:916]
-  assign isRowEnd = ({2'h0, rj} + 6'h1) == {1'h0, rowBeats}; // @[accel/engine/engine.ts:917]
-  assign needAw = mLast & (rj == 4'h0); // @[accel/engine/engine.ts:918]
-  assign redGo = (((((run & metaQ_deq_valid) & (mEmpty | rowBeatAvail)) & ~hazard) & (~mLast | (outRes < 5'h18))) & ((~mLast | ~argEn) | (argRes < 6'h28))) & ((~needAw | optOn) | awBagQ_enq_ready); // @[accel/engine/engine.ts:923]
-  assign scale_one = mScale == 32'h3f800000; // @[accel/engine/engine.ts:948]
-  assign mul_bypass = redGo & scale_one; // @[accel/engine/engine.ts:952]
-  assign term_0 = mul_bypass_valid_2 ? mul_bypass_2[31:0] : lane_mul_0_y; // @[accel/engine/engine.ts:963]
-  assign term_1 = mul_bypass_valid_2 ? mul_bypass_2[63:32] : lane_mul_1_y; // @[accel/engine/engine.ts:963]
-  assign term_2 = mul_bypass_valid_2 ? mul_bypass_2[95:64] : lane_mul_2_y; // @[accel/engine/engine.ts:963]
-  assign term_3 = mul_bypass_valid_2 ? mul_bypass_2[127:96] : lane_mul_3_y; // @[accel/engine/engine.ts:963]
-  assign sumW = sum; // @[accel/engine/engine.ts:988]
-  assign accFwd = ((red_valid_5 & ~red_last_5) & (red_slot_5 == red_slot_2)) & (red_beat_5 == red_beat_2); // @[accel/engine/engine.ts:971]
-  assign accRd = accFwd ? sumW : acc_rd0; // @[accel/engine/engine.ts:972]
-  assign sum = {results, results_1, results_2, results_3}; // @[accel/engine/engine.ts:987]
+  assign emActive = ((rowsOn & run) & unfused) & (updU != numBags); // @[accel/engine/engine.ts:837]
+  assign emTok = emActive & ((emPh != 2'h0) | (rid_unpack_valid & ridUQ_enq_ready)); // @[accel/engine/engine.ts:838]
+  assign emTokGo = emTok & tok_q_0_enq_ready; // @[accel/engine/engine.ts:839]
+  assign emTake = emTokGo & (emPh == 2'h0); // @[accel/engine/engine.ts:840]
+  assign emLast = (emPh == 2'h2) ? (opt == 2'h1) : (emPh == 2'h3); // @[accel/engine/engine.ts:846]
+  assign mEmpty = metaQ_deq_bits[131]; // @[accel/engine/engine.ts:872]
+  assign mFirst = metaQ_deq_bits[130]; // @[accel/engine/engine.ts:873]
+  assign mLast = metaQ_deq_bits[129]; // @[accel/engine/engine.ts:874]
+  assign mSlot = metaQ_deq_bits[128]; // @[accel/engine/engine.ts:875]
+  assign mBag = metaQ_deq_bits[127:96]; // @[accel/engine/engine.ts:876]
+  assign mN = metaQ_deq_bits[95:64]; // @[accel/engine/engine.ts:877]
+  assign mScale = metaQ_deq_bits[63:32]; // @[accel/engine/engine.ts:878]
+  assign mPos = metaQ_deq_bits[31:0]; // @[accel/engine/engine.ts:879]
+  assign zeroA = mFirst | mEmpty; // @[accel/engine/engine.ts:899]
+  assign hazard = ~zeroA & (inAdder | inAdder_1); // @[accel/engine/engine.ts:901]
+  assign rowBeatAvail = (dataQ_deq_valid & (dKind == 3'h2)) & (~maskEn | argBeatQ_deq_valid); // @[accel/engine/engine.ts:914]
+  assign isRowEnd = ({2'h0, rj} + 6'h1) == {1'h0, rowBeats}; // @[accel/engine/engine.ts:915]
+  assign needAw = mLast & (rj == 4'h0); // @[accel/engine/engine.ts:916]
+  assign redGo = (((((run & metaQ_deq_valid) & (mEmpty | rowBeatAvail)) & ~hazard) & (~mLast | (outRes < 5'h18))) & ((~mLast | ~argEn) | (argRes < 6'h28))) & ((~needAw | optOn) | awBagQ_enq_ready); // @[accel/engine/engine.ts:921]
+  assign scale_one = mScale == 32'h3f800000; // @[accel/engine/engine.ts:946]
+  assign mul_bypass = redGo & scale_one; // @[accel/engine/engine.ts:950]
+  assign term_0 = mul_bypass_valid_2 ? mul_bypass_2[31:0] : lane_mul_0_y; // @[accel/engine/engine.ts:961]
+  assign term_1 = mul_bypass_valid_2 ? mul_bypass_2[63:32] : lane_mul_1_y; // @[accel/engine/engine.ts:961]
+  assign term_2 = mul_bypass_valid_2 ? mul_bypass_2[95:64] : lane_mul_2_y; // @[accel/engine/engine.ts:961]
+  assign term_3 = mul_bypass_valid_2 ? mul_bypass_2[127:96] : lane_mul_3_y; // @[accel/engine/engine.ts:961]
+  assign sumW = sum; // @[accel/engine/engine.ts:986]
+  assign accFwd = ((red_valid_5 & ~red_last_5) & (red_slot_5 == red_slot_2)) & (red_beat_5 == red_beat_2); // @[accel/engine/engine.ts:969]
+  assign accRd = accFwd ? sumW : acc_rd0; // @[accel/engine/engine.ts:970]
+  assign sum = {results, results_1, results_2, results_3}; // @[accel/engine/engine.ts:985]
   assign argmax_next = {words, words_1, words_2, words_3}; // @[accel/engine/argmax.ts:22]
-  assign argPop = argQ_deq_valid & argQ_deq_ready; // @[accel/engine/engine.ts:998]
-  assign argUp = (redGo & mLast) & argEn; // @[accel/engine/engine.ts:999]
-  assign finIn = (red_valid_5 & red_last_5) & isMean; // @[accel/engine/engine.ts:1003]
-  assign meanOut = fin_zero_11 ? 128'h0 : {lane_div_3_y, lane_div_2_y, lane_div_1_y, lane_div_0_y}; // @[accel/engine/engine.ts:1034]
-  assign outPop = outQ_deq_valid & outQ_deq_ready; // @[accel/engine/engine.ts:1037]
-  assign resUp = redGo & mLast; // @[accel/engine/engine.ts:1038]
-  assign updPop = updBeatQ_deq_valid & updBeatQ_deq_ready; // @[accel/engine/engine.ts:1067]
-  assign pkSh = {pkN[0], 6'h0}; // @[accel/engine/engine.ts:1083]
-  assign pkNextData = pkData | _T_73[127:0]; // @[accel/engine/engine.ts:1084]
-  assign pkNextStrb = pkStrb | _T_74[15:0]; // @[accel/engine/engine.ts:1085]
-  assign pkFlush = ((pkN + 2'h1) == 2'h2) | ((pkSeen + 32'h1) == numBags); // @[accel/engine/engine.ts:1086]
-  assign updHdrOk = hq_enq_ready; // @[accel/engine/engine.ts:1088]
-  assign pkHdrOk = (updHdrOk & ~update_hdr_valid) & pkQ_enq_ready; // @[accel/engine/engine.ts:1089]
-  assign pkTake = (run & ridPQ_deq_valid) & (~pkFlush | pkHdrOk); // @[accel/engine/engine.ts:1090]
-  assign pkPush = pkTake & pkFlush; // @[accel/engine/engine.ts:1093]
-  assign owFromQ = owLeft == 5'h0; // @[accel/engine/engine.ts:1123]
-  assign hdrFirst = hq_deq_valid & ~owArg; // @[accel/engine/engine.ts:1131]
-  assign fromBag = awBagQ_deq_valid & ~hdrFirst; // @[accel/engine/engine.ts:1132]
-  assign curOwSrc = owFromQ ? (fromBag ? (owArg ? 3'h1 : 3'h0) : hq_deq_bits[35:33]) : owSrc; // @[accel/engine/engine.ts:1134]
-  assign bagOutAddr = (owArg ? _T_64 : _T_75) + _T_76[31:0]; // @[accel/engine/engine.ts:1135]
-  assign curOwWord = owFromQ ? (fromBag ? bagOutAddr[31:4] : hq_deq_bits[27:0]) : owWord; // @[accel/engine/engine.ts:1136]
-  assign curOwLeft = owFromQ ? (fromBag ? rowBeats : hq_deq_bits[32:28]) : owLeft; // @[accel/engine/engine.ts:1137]
+  assign argPop = argQ_deq_valid & argQ_deq_ready; // @[accel/engine/engine.ts:996]
+  assign argUp = (redGo & mLast) & argEn; // @[accel/engine/engine.ts:997]
+  assign finIn = (red_valid_5 & red_last_5) & isMean; // @[accel/engine/engine.ts:1001]
+  assign meanOut = fin_zero_11 ? 128'h0 : {lane_div_3_y, lane_div_2_y, lane_div_1_y, lane_div_0_y}; // @[accel/engine/engine.ts:1032]
+  assign outPop = outQ_deq_valid & outQ_deq_ready; // @[accel/engine/engine.ts:1035]
+  assign resUp = redGo & mLast; // @[accel/engine/engine.ts:1036]
+  assign updPop = updBeatQ_deq_valid & updBeatQ_deq_ready; // @[accel/engine/engine.ts:1065]
+  assign pkSh = {pkN[0], 6'h0}; // @[accel/engine/engine.ts:1081]
+  assign pkNextData = pkData | _T_73[127:0]; // @[accel/engine/engine.ts:1082]
+  assign pkNextStrb = pkStrb | _T_74[15:0]; // @[accel/engine/engine.ts:1083]
+  assign pkFlush = ((pkN + 2'h1) == 2'h2) | ((pkSeen + 32'h1) == numBags); // @[accel/engine/engine.ts:1084]
+  assign updHdrOk = hq_enq_ready; // @[accel/engine/engine.ts:1086]
+  assign pkHdrOk = (updHdrOk & ~update_hdr_valid) & pkQ_enq_ready; // @[accel/engine/engine.ts:1087]
+  assign pkTake = (run & ridPQ_deq_valid) & (~pkFlush | pkHdrOk); // @[accel/engine/engine.ts:1088]
+  assign pkPush = pkTake & pkFlush; // @[accel/engine/engine.ts:1091]
+  assign owFromQ = owLeft == 5'h0; // @[accel/engine/engine.ts:1121]
+  assign hdrFirst = hq_deq_valid & ~owArg; // @[accel/engine/engine.ts:1129]
+  assign fromBag = awBagQ_deq_valid & ~hdrFirst; // @[accel/engine/engine.ts:1130]
+  assign curOwSrc = owFromQ ? (fromBag ? (owArg ? 3'h1 : 3'h0) : hq_deq_bits[35:33]) : owSrc; // @[accel/engine/engine.ts:1132]
+  assign bagOutAddr = (owArg ? _T_64 : _T_75) + _T_76[31:0]; // @[accel/engine/engine.ts:1133]
+  assign curOwWord = owFromQ ? (fromBag ? bagOutAddr[31:4] : hq_deq_bits[27:0]) : owWord; // @[accel/engine/engine.ts:1134]
+  assign curOwLeft = owFromQ ? (fromBag ? rowBeats : hq_deq_bits[32:28]) : owLeft; // @[accel/engine/engine.ts:1135]
   assign aw_burst = (toBound_6 < byLen_6) ? toBound_6 : byLen_6; // @[accel/engine/engine.ts:414]
-  assign awGo = ((((busy & ~err) & (((owLeft != 5'h0) | awBagQ_deq_valid) | hq_deq_valid)) & (~awValid | m_axi_awready)) & (bOut < 4'h8)) & lenQ_enq_ready; // @[accel/engine/engine.ts:1139]
-  assign wSrc = lenQ_deq_bits[10:8]; // @[accel/engine/engine.ts:1178]
-  assign wHead = (wSrc == 3'h1) ? argQ_deq_bits : outQ_deq_bits; // @[accel/engine/engine.ts:1179]
-  assign srcValid = (wSrc == 3'h0) ? outQ_deq_valid : ((wSrc == 3'h1) ? argQ_deq_valid : ((wSrc == 3'h2) ? pkQ_deq_valid : ((wSrc == 3'h3) ? update_wd_valid : update_sd_valid))); // @[accel/engine/engine.ts:1181]
-  assign wGo = (lenQ_deq_valid & (srcValid | err)) & (~wValid | m_axi_wready); // @[accel/engine/engine.ts:1182]
-  assign burstEnd = wBeat == lenQ_deq_bits[7:0]; // @[accel/engine/engine.ts:1183]
-  assign ohEnd = wHead[128]; // @[accel/engine/engine.ts:1192]
-  assign ownData = (wSrc == 3'h2) ? pkQ_deq_bits[127:0] : ((wSrc == 3'h3) ? update_wd_data : update_sd_data); // @[accel/engine/engine.ts:1193]
-  assign ownStrb = (wSrc == 3'h2) ? pkQ_deq_bits[143:128] : ((wSrc == 3'h3) ? update_wd_strb : update_sd_strb); // @[accel/engine/engine.ts:1194]
-  assign bFire = m_axi_bvalid & bReady; // @[accel/engine/engine.ts:1213]
-  assign rErr = rFire & (m_axi_rresp != 2'h0); // @[accel/engine/engine.ts:1218]
-  assign bErr = bFire & (m_axi_bresp != 2'h0); // @[accel/engine/engine.ts:1219]
-  assign descriptor_bad = (descLoaded & ~err) & (descriptor_cause != 5'h0); // @[accel/engine/engine.ts:1243]
-  assign descGood = (descLoaded & ~err) & (descriptor_cause == 5'h0); // @[accel/engine/engine.ts:1244]
-  assign opStart = ((start & ~program_bad) & (num_tables == 32'h0)) | descGood; // @[accel/engine/engine.ts:1245]
-  assign skipTable = 1'b0; // @[accel/engine/engine.ts:1247]
-  assign quiet = (((((((((((((((((((((((((((((((((((err | ((~bagsLeft & ~inBag) & ~heldValid)) & empty) & (rowLeft == 5'h0)) & ~metaQ_deq_valid) & ~arValid) & (slotsUsed == 6'h0)) & ~rdPending) & ~dataQ_deq_valid) & ~(((((red_valid_0 | red_valid_1) | red_valid_2) | red_valid_3) | red_valid_4) | red_valid_5)) & ~outQ_deq_valid) & ~awBagQ_deq_valid) & (owLeft == 5'h0)) & ~awValid) & ~lenQ_deq_valid) & ~wValid) & (bOut == 4'h0)) & (err | ((((offLeft == 32'h0) & (idxLeft == 32'h0)) & (pswLeft == 32'h0)) & (descLeft == 4'h0)))) & ~offBeatQ_deq_valid) & ~idxBeatQ_deq_valid) & ~pswBeatQ_deq_valid) & ~(((((((((((fin_valid_0 | fin_valid_1) | fin_valid_2) | fin_valid_3) | fin_valid_4) | fin_valid_5) | fin_valid_6) | fin_valid_7) | fin_valid_8) | fin_valid_9) | fin_valid_10) | fin_valid_11)) & ~d1Valid) & ~d2Valid) & ~argQ_deq_valid) & ~argBeatQ_deq_valid) & ~owArg) & ~hq_deq_valid) & (err | (ridLeft == 32'h0))) & ~ridBeatQ_deq_valid) & ~updBeatQ_deq_valid) & ~ridUQ_deq_valid) & ~ridPQ_deq_valid) & ~pkQ_deq_valid) & (err | ~emActive)) & (err | ~owed)) & update_idle; // @[accel/engine/engine.ts:1337]
-  assign lastTable = ~batched | (({1'h0, tableAt} + 33'h1) >= {1'h0, num_tables}); // @[accel/engine/engine.ts:1348]
-  assign finish = (busy & ~start) & ((quiet & (err | (opRun & lastTable))) | (skipTable & lastTable)); // @[accel/engine/engine.ts:1349]
-  assign nextTable = ((busy & ~err) & ((quiet & opRun) | skipTable)) & ~lastTable; // @[accel/engine/engine.ts:1350]
-  assign tok_q_0_enq_valid = tok_enq_valid; // @[accel/engine/interleave.ts:82]
-  assign tok_q_0_enq_bits = tokQ_enq_bits; // @[accel/engine/interleave.ts:83]
-  assign tok_q_0_deq_ready = err | tok_deq_ready; // @[accel/engine/interleave.ts:146]
+  assign awGo = ((((busy & ~err) & (((owLeft != 5'h0) | awBagQ_deq_valid) | hq_deq_valid)) & (~awValid | m_axi_awready)) & (bOut < 4'h8)) & lenQ_enq_ready; // @[accel/engine/engine.ts:1137]
+  assign wSrc = lenQ_deq_bits[10:8]; // @[accel/engine/engine.ts:1176]
+  assign wHead = (wSrc == 3'h1) ? argQ_deq_bits : outQ_deq_bits; // @[accel/engine/engine.ts:1177]
+  assign srcValid = (wSrc == 3'h0) ? outQ_deq_valid : ((wSrc == 3'h1) ? argQ_deq_valid : ((wSrc == 3'h2) ? pkQ_deq_valid : ((wSrc == 3'h3) ? update_wd_valid : update_sd_valid))); // @[accel/engine/engine.ts:1179]
+  assign wGo = (lenQ_deq_valid & (srcValid | err)) & (~wValid | m_axi_wready); // @[accel/engine/engine.ts:1180]
+  assign burstEnd = wBeat == lenQ_deq_bits[7:0]; // @[accel/engine/engine.ts:1181]
+  assign ohEnd = wHead[128]; // @[accel/engine/engine.ts:1190]
+  assign ownData = (wSrc == 3'h2) ? pkQ_deq_bits[127:0] : ((wSrc == 3'h3) ? update_wd_data : update_sd_data); // @[accel/engine/engine.ts:1191]
+  assign ownStrb = (wSrc == 3'h2) ? pkQ_deq_bits[143:128] : ((wSrc == 3'h3) ? update_wd_strb : update_sd_strb); // @[accel/engine/engine.ts:1192]
+  assign bFire = m_axi_bvalid & bReady; // @[accel/engine/engine.ts:1211]
+  assign rErr = rFire & (m_axi_rresp != 2'h0); // @[accel/engine/engine.ts:1216]
+  assign bErr = bFire & (m_axi_bresp != 2'h0); // @[accel/engine/engine.ts:1217]
+  assign descriptor_bad = (descLoaded & ~err) & (descriptor_cause != 5'h0); // @[accel/engine/engine.ts:1241]
+  assign descGood = (descLoaded & ~err) & (descriptor_cause == 5'h0); // @[accel/engine/engine.ts:1242]
+  assign opStart = ((start & ~program_bad) & (num_tables == 32'h0)) | descGood; // @[accel/engine/engine.ts:1243]
+  assign skipTable = 1'b0; // @[accel/engine/engine.ts:1245]
+  assign quiet = (((((((((((((((((((((((((((((((((((err | ((~bagsLeft & ~inBag) & ~heldValid)) & empty) & (rowLeft == 5'h0)) & ~metaQ_deq_valid) & ~arValid) & (slotsUsed == 6'h0)) & ~rdPending) & ~dataQ_deq_valid) & ~(((((red_valid_0 | red_valid_1) | red_valid_2) | red_valid_3) | red_valid_4) | red_valid_5)) & ~outQ_deq_valid) & ~awBagQ_deq_valid) & (owLeft == 5'h0)) & ~awValid) & ~lenQ_deq_valid) & ~wValid) & (bOut == 4'h0)) & (err | ((((offLeft == 32'h0) & (idxLeft == 32'h0)) & (pswLeft == 32'h0)) & (descLeft == 4'h0)))) & ~offBeatQ_deq_valid) & ~idxBeatQ_deq_valid) & ~pswBeatQ_deq_valid) & ~(((((((((((fin_valid_0 | fin_valid_1) | fin_valid_2) | fin_valid_3) | fin_valid_4) | fin_valid_5) | fin_valid_6) | fin_valid_7) | fin_valid_8) | fin_valid_9) | fin_valid_10) | fin_valid_11)) & ~d1Valid) & ~d2Valid) & ~argQ_deq_valid) & ~argBeatQ_deq_valid) & ~owArg) & ~hq_deq_valid) & (err | (ridLeft == 32'h0))) & ~ridBeatQ_deq_valid) & ~updBeatQ_deq_valid) & ~ridUQ_deq_valid) & ~ridPQ_deq_valid) & ~pkQ_deq_valid) & (err | ~emActive)) & (err | ~owed)) & update_idle; // @[accel/engine/engine.ts:1335]
+  assign lastTable = ~batched | (({1'h0, tableAt} + 33'h1) >= {1'h0, num_tables}); // @[accel/engine/engine.ts:1346]
+  assign finish = (busy & ~start) & ((quiet & (err | (opRun & lastTable))) | (skipTable & lastTable)); // @[accel/engine/engine.ts:1347]
+  assign nextTable = ((busy & ~err) & ((quiet & opRun) | skipTable)) & ~lastTable; // @[accel/engine/engine.ts:1348]
+  assign tok_q_0_enq_valid = tok_enq_valid; // @[accel/engine/interleave.ts:77]
+  assign tok_q_0_enq_bits = tokQ_enq_bits; // @[accel/engine/interleave.ts:78]
+  assign tok_q_0_deq_ready = err | tok_deq_ready; // @[accel/engine/interleave.ts:141]
   assign metaQ_enq_valid = emptyGo | (rowTake & (curFk == 2'h0)); // @[accel/engine/engine.ts:546]
   assign metaQ_enq_bits = {tok_q_0_deq_bits[195], tok_q_0_deq_bits[194], tok_q_0_deq_bits[193], tok_q_0_deq_bits[192], tok_q_0_deq_bits[191:160], tok_q_0_deq_bits[159:128], tok_q_0_deq_bits[127:96], tok_q_0_deq_bits[95:64]}; // @[accel/engine/engine.ts:560]
-  assign metaQ_deq_ready = err | (redGo & isRowEnd); // @[accel/engine/engine.ts:928]
-  assign ridUQ_enq_valid = unfused ? emTake : segOut; // @[accel/engine/engine.ts:843]
-  assign ridUQ_enq_bits = unfused ? {updU, rid_unpack_value} : {tok_q_0_deq_bits[191:160], tok_q_0_deq_bits[31:0]}; // @[accel/engine/engine.ts:844]
-  assign ridUQ_deq_ready = err | update_rid_ready; // @[accel/engine/engine.ts:1063]
+  assign metaQ_deq_ready = err | (redGo & isRowEnd); // @[accel/engine/engine.ts:926]
+  assign ridUQ_enq_valid = unfused ? emTake : segOut; // @[accel/engine/engine.ts:842]
+  assign ridUQ_enq_bits = unfused ? {updU, rid_unpack_value} : {tok_q_0_deq_bits[191:160], tok_q_0_deq_bits[31:0]}; // @[accel/engine/engine.ts:843]
+  assign ridUQ_deq_ready = err | update_rid_ready; // @[accel/engine/engine.ts:1061]
   assign dataQ_enq_valid = rdPending; // @[accel/engine/engine.ts:657]
   assign dataQ_enq_bits = {rdKind, robData}; // @[accel/engine/engine.ts:658]
   assign dataQ_deq_ready = err ? 1'b1 : ((dKind == 3'h0) ? offBeatQ_enq_ready : ((dKind == 3'h1) ? idxBeatQ_enq_ready : ((dKind == 3'h3) ? pswBeatQ_enq_ready : ((dKind == 3'h4) ? argBeatQ_enq_ready : ((dKind == 3'h5) ? 1'b1 : ((dKind == 3'h6) ? ridBeatQ_enq_ready : ((dKind == 3'h7) ? updBeatQ_enq_ready : rowBeatReady))))))); // @[accel/engine/engine.ts:686]
@@ -2079,116 +2079,116 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
   assign pswBeatQ_deq_ready = err | (psw_unpack_pop & psw_unpack_beat_done); // @[accel/engine/engine.ts:707]
   assign argBeatQ_enq_valid = dataQ_deq_valid & (dKind == 3'h4); // @[accel/engine/engine.ts:674]
   assign argBeatQ_enq_bits = dData; // @[accel/engine/engine.ts:675]
-  assign argBeatQ_deq_ready = err | ((redGo & ~mEmpty) & maskEn); // @[accel/engine/engine.ts:927]
+  assign argBeatQ_deq_ready = err | ((redGo & ~mEmpty) & maskEn); // @[accel/engine/engine.ts:925]
   assign ridBeatQ_enq_valid = dataQ_deq_valid & (dKind == 3'h6); // @[accel/engine/engine.ts:677]
   assign ridBeatQ_enq_bits = dData; // @[accel/engine/engine.ts:678]
   assign ridBeatQ_deq_ready = err | (rid_unpack_pop & rid_unpack_beat_done); // @[accel/engine/engine.ts:707]
   assign updBeatQ_enq_valid = dataQ_deq_valid & (dKind == 3'h7); // @[accel/engine/engine.ts:680]
   assign updBeatQ_enq_bits = dData; // @[accel/engine/engine.ts:681]
-  assign updBeatQ_deq_ready = err | update_upd_ready; // @[accel/engine/engine.ts:1066]
-  assign ridPQ_enq_valid = entry & gradRowsOut; // @[accel/engine/engine.ts:845]
-  assign ridPQ_enq_bits = rid_unpack_value; // @[accel/engine/engine.ts:846]
-  assign ridPQ_deq_ready = err | pkTake; // @[accel/engine/engine.ts:1091]
-  assign outQ_enq_valid = isMean ? fin_valid_11 : (red_valid_5 & red_last_5); // @[accel/engine/engine.ts:1035]
-  assign outQ_enq_bits = isMean ? {fin_end_11, meanOut} : {red_row_end_5, sum}; // @[accel/engine/engine.ts:1036]
-  assign outQ_deq_ready = err | (optOn ? update_grad_ready : (wGo & (wSrc == 3'h0))); // @[accel/engine/engine.ts:1185]
-  assign awBagQ_enq_valid = (redGo & needAw) & ~optOn; // @[accel/engine/engine.ts:931]
-  assign awBagQ_enq_bits = mBag; // @[accel/engine/engine.ts:932]
-  assign awBagQ_deq_ready = err | (((awGo & owFromQ) & fromBag) & (~argEn | owArg)); // @[accel/engine/engine.ts:1141]
-  assign hq_enq_valid = update_hdr_valid | pkPush; // @[accel/engine/engine.ts:1109]
-  assign hq_enq_bits = update_hdr_valid ? {update_hdr_state ? 3'h4 : 3'h3, update_hdr_beats, update_hdr_word} : {3'h2, 5'h1, pkWord}; // @[accel/engine/engine.ts:1110]
-  assign hq_deq_ready = err | ((awGo & owFromQ) & ~fromBag); // @[accel/engine/engine.ts:1142]
-  assign argQ_enq_valid = (red_valid_5 & red_last_5) & argEn; // @[accel/engine/engine.ts:996]
-  assign argQ_enq_bits = {red_row_end_5, argmax_next}; // @[accel/engine/engine.ts:997]
-  assign argQ_deq_ready = err | (wGo & (wSrc == 3'h1)); // @[accel/engine/engine.ts:1188]
-  assign lane_mul_0_in_valid = redGo & ~scale_one; // @[accel/engine/engine.ts:960]
-  assign lane_mul_0_a = termsIn; // @[accel/engine/engine.ts:961]
-  assign lane_mul_0_b = mScale; // @[accel/engine/engine.ts:962]
-  assign lane_mul_1_in_valid = redGo & ~scale_one; // @[accel/engine/engine.ts:960]
-  assign lane_mul_1_a = termsIn_1; // @[accel/engine/engine.ts:961]
-  assign lane_mul_1_b = mScale; // @[accel/engine/engine.ts:962]
-  assign lane_mul_2_in_valid = redGo & ~scale_one; // @[accel/engine/engine.ts:960]
-  assign lane_mul_2_a = termsIn_2; // @[accel/engine/engine.ts:961]
-  assign lane_mul_2_b = mScale; // @[accel/engine/engine.ts:962]
-  assign lane_mul_3_in_valid = redGo & ~scale_one; // @[accel/engine/engine.ts:960]
-  assign lane_mul_3_a = termsIn_3; // @[accel/engine/engine.ts:961]
-  assign lane_mul_3_b = mScale; // @[accel/engine/engine.ts:962]
-  assign lane_add_0_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:976]
-  assign lane_add_0_a = red_first_2 ? 32'h0 : accRd[31:0]; // @[accel/engine/engine.ts:977]
-  assign lane_add_0_b = term_0; // @[accel/engine/engine.ts:978]
-  assign lane_add_0_sub = 1'b0; // @[accel/engine/engine.ts:979]
-  assign lane_max_0_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:981]
-  assign lane_max_0_a = red_first_2 ? term_0 : accRd[31:0]; // @[accel/engine/engine.ts:982]
-  assign lane_max_0_b = term_0; // @[accel/engine/engine.ts:983]
-  assign lane_add_1_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:976]
-  assign lane_add_1_a = red_first_2 ? 32'h0 : accRd[63:32]; // @[accel/engine/engine.ts:977]
-  assign lane_add_1_b = term_1; // @[accel/engine/engine.ts:978]
-  assign lane_add_1_sub = 1'b0; // @[accel/engine/engine.ts:979]
-  assign lane_max_1_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:981]
-  assign lane_max_1_a = red_first_2 ? term_1 : accRd[63:32]; // @[accel/engine/engine.ts:982]
-  assign lane_max_1_b = term_1; // @[accel/engine/engine.ts:983]
-  assign lane_add_2_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:976]
-  assign lane_add_2_a = red_first_2 ? 32'h0 : accRd[95:64]; // @[accel/engine/engine.ts:977]
-  assign lane_add_2_b = term_2; // @[accel/engine/engine.ts:978]
-  assign lane_add_2_sub = 1'b0; // @[accel/engine/engine.ts:979]
-  assign lane_max_2_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:981]
-  assign lane_max_2_a = red_first_2 ? term_2 : accRd[95:64]; // @[accel/engine/engine.ts:982]
-  assign lane_max_2_b = term_2; // @[accel/engine/engine.ts:983]
-  assign lane_add_3_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:976]
-  assign lane_add_3_a = red_first_2 ? 32'h0 : accRd[127:96]; // @[accel/engine/engine.ts:977]
-  assign lane_add_3_b = term_3; // @[accel/engine/engine.ts:978]
-  assign lane_add_3_sub = 1'b0; // @[accel/engine/engine.ts:979]
-  assign lane_max_3_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:981]
-  assign lane_max_3_a = red_first_2 ? term_3 : accRd[127:96]; // @[accel/engine/engine.ts:982]
-  assign lane_max_3_b = term_3; // @[accel/engine/engine.ts:983]
-  assign nConv_in_valid = finIn; // @[accel/engine/engine.ts:1005]
-  assign nConv_a = red_n_5; // @[accel/engine/engine.ts:1006]
-  assign lane_div_0_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:1028]
-  assign lane_div_0_a = d2[31:0]; // @[accel/engine/engine.ts:1029]
-  assign lane_div_0_b = nConv_y; // @[accel/engine/engine.ts:1030]
-  assign lane_div_1_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:1028]
-  assign lane_div_1_a = d2[63:32]; // @[accel/engine/engine.ts:1029]
-  assign lane_div_1_b = nConv_y; // @[accel/engine/engine.ts:1030]
-  assign lane_div_2_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:1028]
-  assign lane_div_2_a = d2[95:64]; // @[accel/engine/engine.ts:1029]
-  assign lane_div_2_b = nConv_y; // @[accel/engine/engine.ts:1030]
-  assign lane_div_3_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:1028]
-  assign lane_div_3_a = d2[127:96]; // @[accel/engine/engine.ts:1029]
-  assign lane_div_3_b = nConv_y; // @[accel/engine/engine.ts:1030]
-  assign update_start = opStart; // @[accel/engine/engine.ts:1246]
-  assign update_flush = err; // @[accel/engine/engine.ts:1046]
-  assign update_opt_1 = opt; // @[accel/engine/engine.ts:1047]
-  assign update_keepGrad = keepGrad; // @[accel/engine/engine.ts:1048]
-  assign update_unfused_1 = unfused; // @[accel/engine/engine.ts:1049]
-  assign update_dim = dim[15:0]; // @[accel/engine/engine.ts:1050]
-  assign update_rowBeats = rowBeats; // @[accel/engine/engine.ts:1051]
-  assign update_tailStrb = tailStrb; // @[accel/engine/engine.ts:1052]
-  assign update_lr = lr; // @[accel/engine/engine.ts:1053]
-  assign update_eps = eps; // @[accel/engine/engine.ts:1054]
-  assign update_weightBase = weight_lo; // @[accel/engine/engine.ts:1055]
-  assign update_stateBase = state_lo; // @[accel/engine/engine.ts:1056]
-  assign update_rowStride = weight_stride; // @[accel/engine/engine.ts:1057]
-  assign update_outBase = _T_75; // @[accel/engine/engine.ts:1058]
-  assign update_outStride = out_stride; // @[accel/engine/engine.ts:1059]
-  assign update_rid_valid = ridUQ_deq_valid; // @[accel/engine/engine.ts:1060]
-  assign update_rid = ridUQ_deq_bits[31:0]; // @[accel/engine/engine.ts:1061]
-  assign update_rid_seg = ridUQ_deq_bits[63:32]; // @[accel/engine/engine.ts:1062]
-  assign update_grad_valid = optOn & outQ_deq_valid; // @[accel/engine/engine.ts:1186]
-  assign update_grad = outQ_deq_bits[127:0]; // @[accel/engine/engine.ts:1187]
-  assign update_upd_valid = updBeatQ_deq_valid; // @[accel/engine/engine.ts:1064]
-  assign update_upd = updBeatQ_deq_bits; // @[accel/engine/engine.ts:1065]
-  assign update_hdr_ready = updHdrOk; // @[accel/engine/engine.ts:1092]
-  assign update_wd_ready = (wGo & (wSrc == 3'h3)) & ~err; // @[accel/engine/engine.ts:1190]
-  assign update_sd_ready = (wGo & (wSrc == 3'h4)) & ~err; // @[accel/engine/engine.ts:1191]
-  assign pkQ_enq_valid = pkPush; // @[accel/engine/engine.ts:1094]
-  assign pkQ_enq_bits = {pkNextStrb, pkNextData}; // @[accel/engine/engine.ts:1095]
-  assign pkQ_deq_ready = err | (wGo & (wSrc == 3'h2)); // @[accel/engine/engine.ts:1189]
-  assign lenQ_enq_valid = awGo; // @[accel/engine/engine.ts:1153]
-  assign lenQ_enq_bits = {curOwSrc, _T_77[7:0]}; // @[accel/engine/engine.ts:1158]
-  assign lenQ_deq_ready = wGo & burstEnd; // @[accel/engine/engine.ts:1184]
-  assign awAddrQ_enq_valid = awGo; // @[accel/engine/engine.ts:1156]
-  assign awAddrQ_enq_bits = {curOwWord, 4'h0}; // @[accel/engine/engine.ts:1157]
-  assign awAddrQ_deq_ready = bFire; // @[accel/engine/engine.ts:1216]
+  assign updBeatQ_deq_ready = err | update_upd_ready; // @[accel/engine/engine.ts:1064]
+  assign ridPQ_enq_valid = entry & gradRowsOut; // @[accel/engine/engine.ts:844]
+  assign ridPQ_enq_bits = rid_unpack_value; // @[accel/engine/engine.ts:845]
+  assign ridPQ_deq_ready = err | pkTake; // @[accel/engine/engine.ts:1089]
+  assign outQ_enq_valid = isMean ? fin_valid_11 : (red_valid_5 & red_last_5); // @[accel/engine/engine.ts:1033]
+  assign outQ_enq_bits = isMean ? {fin_end_11, meanOut} : {red_row_end_5, sum}; // @[accel/engine/engine.ts:1034]
+  assign outQ_deq_ready = err | (optOn ? update_grad_ready : (wGo & (wSrc == 3'h0))); // @[accel/engine/engine.ts:1183]
+  assign awBagQ_enq_valid = (redGo & needAw) & ~optOn; // @[accel/engine/engine.ts:929]
+  assign awBagQ_enq_bits = mBag; // @[accel/engine/engine.ts:930]
+  assign awBagQ_deq_ready = err | (((awGo & owFromQ) & fromBag) & (~argEn | owArg)); // @[accel/engine/engine.ts:1139]
+  assign hq_enq_valid = update_hdr_valid | pkPush; // @[accel/engine/engine.ts:1107]
+  assign hq_enq_bits = update_hdr_valid ? {update_hdr_state ? 3'h4 : 3'h3, update_hdr_beats, update_hdr_word} : {3'h2, 5'h1, pkWord}; // @[accel/engine/engine.ts:1108]
+  assign hq_deq_ready = err | ((awGo & owFromQ) & ~fromBag); // @[accel/engine/engine.ts:1140]
+  assign argQ_enq_valid = (red_valid_5 & red_last_5) & argEn; // @[accel/engine/engine.ts:994]
+  assign argQ_enq_bits = {red_row_end_5, argmax_next}; // @[accel/engine/engine.ts:995]
+  assign argQ_deq_ready = err | (wGo & (wSrc == 3'h1)); // @[accel/engine/engine.ts:1186]
+  assign lane_mul_0_in_valid = redGo & ~scale_one; // @[accel/engine/engine.ts:958]
+  assign lane_mul_0_a = termsIn; // @[accel/engine/engine.ts:959]
+  assign lane_mul_0_b = mScale; // @[accel/engine/engine.ts:960]
+  assign lane_mul_1_in_valid = redGo & ~scale_one; // @[accel/engine/engine.ts:958]
+  assign lane_mul_1_a = termsIn_1; // @[accel/engine/engine.ts:959]
+  assign lane_mul_1_b = mScale; // @[accel/engine/engine.ts:960]
+  assign lane_mul_2_in_valid = redGo & ~scale_one; // @[accel/engine/engine.ts:958]
+  assign lane_mul_2_a = termsIn_2; // @[accel/engine/engine.ts:959]
+  assign lane_mul_2_b = mScale; // @[accel/engine/engine.ts:960]
+  assign lane_mul_3_in_valid = redGo & ~scale_one; // @[accel/engine/engine.ts:958]
+  assign lane_mul_3_a = termsIn_3; // @[accel/engine/engine.ts:959]
+  assign lane_mul_3_b = mScale; // @[accel/engine/engine.ts:960]
+  assign lane_add_0_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:974]
+  assign lane_add_0_a = red_first_2 ? 32'h0 : accRd[31:0]; // @[accel/engine/engine.ts:975]
+  assign lane_add_0_b = term_0; // @[accel/engine/engine.ts:976]
+  assign lane_add_0_sub = 1'b0; // @[accel/engine/engine.ts:977]
+  assign lane_max_0_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:979]
+  assign lane_max_0_a = red_first_2 ? term_0 : accRd[31:0]; // @[accel/engine/engine.ts:980]
+  assign lane_max_0_b = term_0; // @[accel/engine/engine.ts:981]
+  assign lane_add_1_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:974]
+  assign lane_add_1_a = red_first_2 ? 32'h0 : accRd[63:32]; // @[accel/engine/engine.ts:975]
+  assign lane_add_1_b = term_1; // @[accel/engine/engine.ts:976]
+  assign lane_add_1_sub = 1'b0; // @[accel/engine/engine.ts:977]
+  assign lane_max_1_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:979]
+  assign lane_max_1_a = red_first_2 ? term_1 : accRd[63:32]; // @[accel/engine/engine.ts:980]
+  assign lane_max_1_b = term_1; // @[accel/engine/engine.ts:981]
+  assign lane_add_2_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:974]
+  assign lane_add_2_a = red_first_2 ? 32'h0 : accRd[95:64]; // @[accel/engine/engine.ts:975]
+  assign lane_add_2_b = term_2; // @[accel/engine/engine.ts:976]
+  assign lane_add_2_sub = 1'b0; // @[accel/engine/engine.ts:977]
+  assign lane_max_2_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:979]
+  assign lane_max_2_a = red_first_2 ? term_2 : accRd[95:64]; // @[accel/engine/engine.ts:980]
+  assign lane_max_2_b = term_2; // @[accel/engine/engine.ts:981]
+  assign lane_add_3_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:974]
+  assign lane_add_3_a = red_first_2 ? 32'h0 : accRd[127:96]; // @[accel/engine/engine.ts:975]
+  assign lane_add_3_b = term_3; // @[accel/engine/engine.ts:976]
+  assign lane_add_3_sub = 1'b0; // @[accel/engine/engine.ts:977]
+  assign lane_max_3_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:979]
+  assign lane_max_3_a = red_first_2 ? term_3 : accRd[127:96]; // @[accel/engine/engine.ts:980]
+  assign lane_max_3_b = term_3; // @[accel/engine/engine.ts:981]
+  assign nConv_in_valid = finIn; // @[accel/engine/engine.ts:1003]
+  assign nConv_a = red_n_5; // @[accel/engine/engine.ts:1004]
+  assign lane_div_0_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:1026]
+  assign lane_div_0_a = d2[31:0]; // @[accel/engine/engine.ts:1027]
+  assign lane_div_0_b = nConv_y; // @[accel/engine/engine.ts:1028]
+  assign lane_div_1_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:1026]
+  assign lane_div_1_a = d2[63:32]; // @[accel/engine/engine.ts:1027]
+  assign lane_div_1_b = nConv_y; // @[accel/engine/engine.ts:1028]
+  assign lane_div_2_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:1026]
+  assign lane_div_2_a = d2[95:64]; // @[accel/engine/engine.ts:1027]
+  assign lane_div_2_b = nConv_y; // @[accel/engine/engine.ts:1028]
+  assign lane_div_3_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:1026]
+  assign lane_div_3_a = d2[127:96]; // @[accel/engine/engine.ts:1027]
+  assign lane_div_3_b = nConv_y; // @[accel/engine/engine.ts:1028]
+  assign update_start = opStart; // @[accel/engine/engine.ts:1244]
+  assign update_flush = err; // @[accel/engine/engine.ts:1044]
+  assign update_opt_1 = opt; // @[accel/engine/engine.ts:1045]
+  assign update_keepGrad = keepGrad; // @[accel/engine/engine.ts:1046]
+  assign update_unfused_1 = unfused; // @[accel/engine/engine.ts:1047]
+  assign update_dim = dim[15:0]; // @[accel/engine/engine.ts:1048]
+  assign update_rowBeats = rowBeats; // @[accel/engine/engine.ts:1049]
+  assign update_tailStrb = tailStrb; // @[accel/engine/engine.ts:1050]
+  assign update_lr = lr; // @[accel/engine/engine.ts:1051]
+  assign update_eps = eps; // @[accel/engine/engine.ts:1052]
+  assign update_weightBase = weight_lo; // @[accel/engine/engine.ts:1053]
+  assign update_stateBase = state_lo; // @[accel/engine/engine.ts:1054]
+  assign update_rowStride = weight_stride; // @[accel/engine/engine.ts:1055]
+  assign update_outBase = _T_75; // @[accel/engine/engine.ts:1056]
+  assign update_outStride = out_stride; // @[accel/engine/engine.ts:1057]
+  assign update_rid_valid = ridUQ_deq_valid; // @[accel/engine/engine.ts:1058]
+  assign update_rid = ridUQ_deq_bits[31:0]; // @[accel/engine/engine.ts:1059]
+  assign update_rid_seg = ridUQ_deq_bits[63:32]; // @[accel/engine/engine.ts:1060]
+  assign update_grad_valid = optOn & outQ_deq_valid; // @[accel/engine/engine.ts:1184]
+  assign update_grad = outQ_deq_bits[127:0]; // @[accel/engine/engine.ts:1185]
+  assign update_upd_valid = updBeatQ_deq_valid; // @[accel/engine/engine.ts:1062]
+  assign update_upd = updBeatQ_deq_bits; // @[accel/engine/engine.ts:1063]
+  assign update_hdr_ready = updHdrOk; // @[accel/engine/engine.ts:1090]
+  assign update_wd_ready = (wGo & (wSrc == 3'h3)) & ~err; // @[accel/engine/engine.ts:1188]
+  assign update_sd_ready = (wGo & (wSrc == 3'h4)) & ~err; // @[accel/engine/engine.ts:1189]
+  assign pkQ_enq_valid = pkPush; // @[accel/engine/engine.ts:1092]
+  assign pkQ_enq_bits = {pkNextStrb, pkNextData}; // @[accel/engine/engine.ts:1093]
+  assign pkQ_deq_ready = err | (wGo & (wSrc == 3'h2)); // @[accel/engine/engine.ts:1187]
+  assign lenQ_enq_valid = awGo; // @[accel/engine/engine.ts:1151]
+  assign lenQ_enq_bits = {curOwSrc, _T_77[7:0]}; // @[accel/engine/engine.ts:1156]
+  assign lenQ_deq_ready = wGo & burstEnd; // @[accel/engine/engine.ts:1182]
+  assign awAddrQ_enq_valid = awGo; // @[accel/engine/engine.ts:1154]
+  assign awAddrQ_enq_bits = {curOwWord, 4'h0}; // @[accel/engine/engine.ts:1155]
+  assign awAddrQ_deq_ready = bFire; // @[accel/engine/engine.ts:1214]
   assign s_axi_lite_awready = wfire; // @[accel/engine/engine.ts:243]
   assign s_axi_lite_wready = wfire; // @[accel/engine/engine.ts:243]
   assign s_axi_lite_bresp = 2'h0; // @[accel/engine/engine.ts:243]
@@ -2197,21 +2197,21 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
   assign s_axi_lite_rdata = rdata; // @[accel/engine/engine.ts:243]
   assign s_axi_lite_rresp = 2'h0; // @[accel/engine/engine.ts:243]
   assign s_axi_lite_rvalid = rvalid; // @[accel/engine/engine.ts:243]
-  assign m_axi_awid = 5'h0; // @[accel/engine/engine.ts:1162]
-  assign m_axi_awaddr = awAddr; // @[accel/engine/engine.ts:1160]
-  assign m_axi_awlen = awLen; // @[accel/engine/engine.ts:1161]
-  assign m_axi_awsize = 3'h4; // @[accel/engine/engine.ts:1163]
-  assign m_axi_awburst = 2'h1; // @[accel/engine/engine.ts:1164]
-  assign m_axi_awlock = 1'b0; // @[accel/engine/engine.ts:1165]
-  assign m_axi_awcache = 4'h3; // @[accel/engine/engine.ts:1166]
-  assign m_axi_awprot = 3'h0; // @[accel/engine/engine.ts:1167]
-  assign m_axi_awqos = 4'h0; // @[accel/engine/engine.ts:1168]
-  assign m_axi_awvalid = awValid; // @[accel/engine/engine.ts:1159]
-  assign m_axi_wdata = wData; // @[accel/engine/engine.ts:1207]
-  assign m_axi_wstrb = wStrb; // @[accel/engine/engine.ts:1208]
-  assign m_axi_wlast = wLast; // @[accel/engine/engine.ts:1209]
-  assign m_axi_wvalid = wValid; // @[accel/engine/engine.ts:1206]
-  assign m_axi_bready = bReady; // @[accel/engine/engine.ts:1212]
+  assign m_axi_awid = 5'h0; // @[accel/engine/engine.ts:1160]
+  assign m_axi_awaddr = awAddr; // @[accel/engine/engine.ts:1158]
+  assign m_axi_awlen = awLen; // @[accel/engine/engine.ts:1159]
+  assign m_axi_awsize = 3'h4; // @[accel/engine/engine.ts:1161]
+  assign m_axi_awburst = 2'h1; // @[accel/engine/engine.ts:1162]
+  assign m_axi_awlock = 1'b0; // @[accel/engine/engine.ts:1163]
+  assign m_axi_awcache = 4'h3; // @[accel/engine/engine.ts:1164]
+  assign m_axi_awprot = 3'h0; // @[accel/engine/engine.ts:1165]
+  assign m_axi_awqos = 4'h0; // @[accel/engine/engine.ts:1166]
+  assign m_axi_awvalid = awValid; // @[accel/engine/engine.ts:1157]
+  assign m_axi_wdata = wData; // @[accel/engine/engine.ts:1205]
+  assign m_axi_wstrb = wStrb; // @[accel/engine/engine.ts:1206]
+  assign m_axi_wlast = wLast; // @[accel/engine/engine.ts:1207]
+  assign m_axi_wvalid = wValid; // @[accel/engine/engine.ts:1204]
+  assign m_axi_bready = bReady; // @[accel/engine/engine.ts:1210]
   assign m_axi_arid = arId; // @[accel/engine/engine.ts:603]
   assign m_axi_araddr = arAddr; // @[accel/engine/engine.ts:601]
   assign m_axi_arlen = arLen; // @[accel/engine/engine.ts:602]
@@ -2231,9 +2231,9 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
   assign robRcv_rd2 = robRcv[headSlot]; // @[accel/engine/engine.ts:638]
   assign robBase_rd0 = robBase[rSlot]; // @[accel/engine/engine.ts:625]
   assign robBase_rd1 = robBase[headSlot]; // @[accel/engine/engine.ts:638]
-  assign rErrAddr = slotAddr[rSlot]; // @[accel/engine/engine.ts:1217]
-  assign acc_rd0 = acc[red_beat_2]; // @[accel/engine/engine.ts:972]
-  assign argMem_rd0 = argMem[red_beat_5]; // @[accel/engine/engine.ts:994]
+  assign rErrAddr = slotAddr[rSlot]; // @[accel/engine/engine.ts:1215]
+  assign acc_rd0 = acc[red_beat_2]; // @[accel/engine/engine.ts:970]
+  assign argMem_rd0 = argMem[red_beat_5]; // @[accel/engine/engine.ts:992]
 
   always @(posedge aclk) begin
     if (!aresetn) begin
@@ -2386,280 +2386,280 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
       seqSlot <= 1'b0; // @[accel/engine/engine.ts:750]
       segRid <= 32'h0; // @[accel/engine/engine.ts:756]
       heldRid <= 32'h0; // @[accel/engine/engine.ts:757]
-      emPh <= 2'h0; // @[accel/engine/engine.ts:835]
-      emRow <= 32'h0; // @[accel/engine/engine.ts:836]
-      updU <= 32'h0; // @[accel/engine/engine.ts:837]
-      rj <= 4'h0; // @[accel/engine/engine.ts:884]
-      red_valid_0 <= 1'b0; // @[accel/engine/engine.ts:888]
-      red_valid_1 <= 1'b0; // @[accel/engine/engine.ts:888]
-      red_valid_2 <= 1'b0; // @[accel/engine/engine.ts:888]
-      red_valid_3 <= 1'b0; // @[accel/engine/engine.ts:888]
-      red_valid_4 <= 1'b0; // @[accel/engine/engine.ts:888]
-      red_valid_5 <= 1'b0; // @[accel/engine/engine.ts:888]
-      red_slot_0 <= 1'b0; // @[accel/engine/engine.ts:889]
-      red_slot_1 <= 1'b0; // @[accel/engine/engine.ts:889]
-      red_slot_2 <= 1'b0; // @[accel/engine/engine.ts:889]
-      red_slot_3 <= 1'b0; // @[accel/engine/engine.ts:889]
-      red_slot_4 <= 1'b0; // @[accel/engine/engine.ts:889]
-      red_slot_5 <= 1'b0; // @[accel/engine/engine.ts:889]
-      red_beat_0 <= 4'h0; // @[accel/engine/engine.ts:890]
-      red_beat_1 <= 4'h0; // @[accel/engine/engine.ts:890]
-      red_beat_2 <= 4'h0; // @[accel/engine/engine.ts:890]
-      red_beat_3 <= 4'h0; // @[accel/engine/engine.ts:890]
-      red_beat_4 <= 4'h0; // @[accel/engine/engine.ts:890]
-      red_beat_5 <= 4'h0; // @[accel/engine/engine.ts:890]
-      red_last_0 <= 1'b0; // @[accel/engine/engine.ts:891]
-      red_last_1 <= 1'b0; // @[accel/engine/engine.ts:891]
-      red_last_2 <= 1'b0; // @[accel/engine/engine.ts:891]
-      red_last_3 <= 1'b0; // @[accel/engine/engine.ts:891]
-      red_last_4 <= 1'b0; // @[accel/engine/engine.ts:891]
-      red_last_5 <= 1'b0; // @[accel/engine/engine.ts:891]
-      red_row_end_0 <= 1'b0; // @[accel/engine/engine.ts:892]
-      red_row_end_1 <= 1'b0; // @[accel/engine/engine.ts:892]
-      red_row_end_2 <= 1'b0; // @[accel/engine/engine.ts:892]
-      red_row_end_3 <= 1'b0; // @[accel/engine/engine.ts:892]
-      red_row_end_4 <= 1'b0; // @[accel/engine/engine.ts:892]
-      red_row_end_5 <= 1'b0; // @[accel/engine/engine.ts:892]
-      red_first_0 <= 1'b0; // @[accel/engine/engine.ts:893]
-      red_first_1 <= 1'b0; // @[accel/engine/engine.ts:893]
-      red_first_2 <= 1'b0; // @[accel/engine/engine.ts:893]
-      red_first_3 <= 1'b0; // @[accel/engine/engine.ts:893]
-      red_first_4 <= 1'b0; // @[accel/engine/engine.ts:893]
-      red_first_5 <= 1'b0; // @[accel/engine/engine.ts:893]
-      red_n_0 <= 32'h0; // @[accel/engine/engine.ts:894]
-      red_n_1 <= 32'h0; // @[accel/engine/engine.ts:894]
-      red_n_2 <= 32'h0; // @[accel/engine/engine.ts:894]
-      red_n_3 <= 32'h0; // @[accel/engine/engine.ts:894]
-      red_n_4 <= 32'h0; // @[accel/engine/engine.ts:894]
-      red_n_5 <= 32'h0; // @[accel/engine/engine.ts:894]
-      red_pos_0 <= 32'h0; // @[accel/engine/engine.ts:895]
-      red_pos_1 <= 32'h0; // @[accel/engine/engine.ts:895]
-      red_pos_2 <= 32'h0; // @[accel/engine/engine.ts:895]
-      red_pos_3 <= 32'h0; // @[accel/engine/engine.ts:895]
-      red_pos_4 <= 32'h0; // @[accel/engine/engine.ts:895]
-      red_pos_5 <= 32'h0; // @[accel/engine/engine.ts:895]
-      red_empty_0 <= 1'b0; // @[accel/engine/engine.ts:896]
-      red_empty_1 <= 1'b0; // @[accel/engine/engine.ts:896]
-      red_empty_2 <= 1'b0; // @[accel/engine/engine.ts:896]
-      red_empty_3 <= 1'b0; // @[accel/engine/engine.ts:896]
-      red_empty_4 <= 1'b0; // @[accel/engine/engine.ts:896]
-      red_empty_5 <= 1'b0; // @[accel/engine/engine.ts:896]
-      outRes <= 5'h0; // @[accel/engine/engine.ts:906]
-      argRes <= 6'h0; // @[accel/engine/engine.ts:921]
-      mul_bypass_valid_0 <= 1'b0; // @[accel/engine/engine.ts:956]
-      mul_bypass_valid_1 <= 1'b0; // @[accel/engine/engine.ts:956]
-      mul_bypass_valid_2 <= 1'b0; // @[accel/engine/engine.ts:956]
-      d1Valid <= 1'b0; // @[accel/engine/engine.ts:1007]
-      d2Valid <= 1'b0; // @[accel/engine/engine.ts:1008]
-      d1 <= 128'h0; // @[accel/engine/engine.ts:1009]
-      d2 <= 128'h0; // @[accel/engine/engine.ts:1010]
-      zN_0 <= 1'b0; // @[accel/engine/engine.ts:1011]
-      regNext <= 1'b0; // @[accel/engine/engine.ts:1012]
-      endD_0 <= 1'b0; // @[accel/engine/engine.ts:1013]
-      regNext_1 <= 1'b0; // @[accel/engine/engine.ts:1014]
-      fin_valid_0 <= 1'b0; // @[accel/engine/engine.ts:1019]
-      fin_zero_0 <= 1'b0; // @[accel/engine/engine.ts:1020]
-      fin_end_0 <= 1'b0; // @[accel/engine/engine.ts:1021]
-      fin_valid_1 <= 1'b0; // @[accel/engine/engine.ts:1019]
-      fin_zero_1 <= 1'b0; // @[accel/engine/engine.ts:1020]
-      fin_end_1 <= 1'b0; // @[accel/engine/engine.ts:1021]
-      fin_valid_2 <= 1'b0; // @[accel/engine/engine.ts:1019]
-      fin_zero_2 <= 1'b0; // @[accel/engine/engine.ts:1020]
-      fin_end_2 <= 1'b0; // @[accel/engine/engine.ts:1021]
-      fin_valid_3 <= 1'b0; // @[accel/engine/engine.ts:1019]
-      fin_zero_3 <= 1'b0; // @[accel/engine/engine.ts:1020]
-      fin_end_3 <= 1'b0; // @[accel/engine/engine.ts:1021]
-      fin_valid_4 <= 1'b0; // @[accel/engine/engine.ts:1019]
-      fin_zero_4 <= 1'b0; // @[accel/engine/engine.ts:1020]
-      fin_end_4 <= 1'b0; // @[accel/engine/engine.ts:1021]
-      fin_valid_5 <= 1'b0; // @[accel/engine/engine.ts:1019]
-      fin_zero_5 <= 1'b0; // @[accel/engine/engine.ts:1020]
-      fin_end_5 <= 1'b0; // @[accel/engine/engine.ts:1021]
-      fin_valid_6 <= 1'b0; // @[accel/engine/engine.ts:1019]
-      fin_zero_6 <= 1'b0; // @[accel/engine/engine.ts:1020]
-      fin_end_6 <= 1'b0; // @[accel/engine/engine.ts:1021]
-      fin_valid_7 <= 1'b0; // @[accel/engine/engine.ts:1019]
-      fin_zero_7 <= 1'b0; // @[accel/engine/engine.ts:1020]
-      fin_end_7 <= 1'b0; // @[accel/engine/engine.ts:1021]
-      fin_valid_8 <= 1'b0; // @[accel/engine/engine.ts:1019]
-      fin_zero_8 <= 1'b0; // @[accel/engine/engine.ts:1020]
-      fin_end_8 <= 1'b0; // @[accel/engine/engine.ts:1021]
-      fin_valid_9 <= 1'b0; // @[accel/engine/engine.ts:1019]
-      fin_zero_9 <= 1'b0; // @[accel/engine/engine.ts:1020]
-      fin_end_9 <= 1'b0; // @[accel/engine/engine.ts:1021]
-      fin_valid_10 <= 1'b0; // @[accel/engine/engine.ts:1019]
-      fin_zero_10 <= 1'b0; // @[accel/engine/engine.ts:1020]
-      fin_end_10 <= 1'b0; // @[accel/engine/engine.ts:1021]
-      fin_valid_11 <= 1'b0; // @[accel/engine/engine.ts:1019]
-      fin_zero_11 <= 1'b0; // @[accel/engine/engine.ts:1020]
-      fin_end_11 <= 1'b0; // @[accel/engine/engine.ts:1021]
-      pkData <= 128'h0; // @[accel/engine/engine.ts:1078]
-      pkStrb <= 16'h0; // @[accel/engine/engine.ts:1079]
-      pkN <= 2'h0; // @[accel/engine/engine.ts:1080]
-      pkSeen <= 32'h0; // @[accel/engine/engine.ts:1081]
-      pkWord <= 28'h0; // @[accel/engine/engine.ts:1082]
-      awValid <= 1'b0; // @[accel/engine/engine.ts:1114]
-      awAddr <= 32'h0; // @[accel/engine/engine.ts:1115]
-      awLen <= 8'h0; // @[accel/engine/engine.ts:1116]
-      bOut <= 4'h0; // @[accel/engine/engine.ts:1117]
-      owWord <= 28'h0; // @[accel/engine/engine.ts:1121]
-      owLeft <= 5'h0; // @[accel/engine/engine.ts:1122]
-      owArg <= 1'b0; // @[accel/engine/engine.ts:1125]
-      owSrc <= 3'h0; // @[accel/engine/engine.ts:1126]
-      wValid <= 1'b0; // @[accel/engine/engine.ts:1170]
-      wData <= 128'h0; // @[accel/engine/engine.ts:1171]
-      wStrb <= 16'h0; // @[accel/engine/engine.ts:1172]
-      wLast <= 1'b0; // @[accel/engine/engine.ts:1173]
-      wBeat <= 8'h0; // @[accel/engine/engine.ts:1174]
-      opRun <= 1'b0; // @[accel/engine/engine.ts:1241]
+      emPh <= 2'h0; // @[accel/engine/engine.ts:834]
+      emRow <= 32'h0; // @[accel/engine/engine.ts:835]
+      updU <= 32'h0; // @[accel/engine/engine.ts:836]
+      rj <= 4'h0; // @[accel/engine/engine.ts:882]
+      red_valid_0 <= 1'b0; // @[accel/engine/engine.ts:886]
+      red_valid_1 <= 1'b0; // @[accel/engine/engine.ts:886]
+      red_valid_2 <= 1'b0; // @[accel/engine/engine.ts:886]
+      red_valid_3 <= 1'b0; // @[accel/engine/engine.ts:886]
+      red_valid_4 <= 1'b0; // @[accel/engine/engine.ts:886]
+      red_valid_5 <= 1'b0; // @[accel/engine/engine.ts:886]
+      red_slot_0 <= 1'b0; // @[accel/engine/engine.ts:887]
+      red_slot_1 <= 1'b0; // @[accel/engine/engine.ts:887]
+      red_slot_2 <= 1'b0; // @[accel/engine/engine.ts:887]
+      red_slot_3 <= 1'b0; // @[accel/engine/engine.ts:887]
+      red_slot_4 <= 1'b0; // @[accel/engine/engine.ts:887]
+      red_slot_5 <= 1'b0; // @[accel/engine/engine.ts:887]
+      red_beat_0 <= 4'h0; // @[accel/engine/engine.ts:888]
+      red_beat_1 <= 4'h0; // @[accel/engine/engine.ts:888]
+      red_beat_2 <= 4'h0; // @[accel/engine/engine.ts:888]
+      red_beat_3 <= 4'h0; // @[accel/engine/engine.ts:888]
+      red_beat_4 <= 4'h0; // @[accel/engine/engine.ts:888]
+      red_beat_5 <= 4'h0; // @[accel/engine/engine.ts:888]
+      red_last_0 <= 1'b0; // @[accel/engine/engine.ts:889]
+      red_last_1 <= 1'b0; // @[accel/engine/engine.ts:889]
+      red_last_2 <= 1'b0; // @[accel/engine/engine.ts:889]
+      red_last_3 <= 1'b0; // @[accel/engine/engine.ts:889]
+      red_last_4 <= 1'b0; // @[accel/engine/engine.ts:889]
+      red_last_5 <= 1'b0; // @[accel/engine/engine.ts:889]
+      red_row_end_0 <= 1'b0; // @[accel/engine/engine.ts:890]
+      red_row_end_1 <= 1'b0; // @[accel/engine/engine.ts:890]
+      red_row_end_2 <= 1'b0; // @[accel/engine/engine.ts:890]
+      red_row_end_3 <= 1'b0; // @[accel/engine/engine.ts:890]
+      red_row_end_4 <= 1'b0; // @[accel/engine/engine.ts:890]
+      red_row_end_5 <= 1'b0; // @[accel/engine/engine.ts:890]
+      red_first_0 <= 1'b0; // @[accel/engine/engine.ts:891]
+      red_first_1 <= 1'b0; // @[accel/engine/engine.ts:891]
+      red_first_2 <= 1'b0; // @[accel/engine/engine.ts:891]
+      red_first_3 <= 1'b0; // @[accel/engine/engine.ts:891]
+      red_first_4 <= 1'b0; // @[accel/engine/engine.ts:891]
+      red_first_5 <= 1'b0; // @[accel/engine/engine.ts:891]
+      red_n_0 <= 32'h0; // @[accel/engine/engine.ts:892]
+      red_n_1 <= 32'h0; // @[accel/engine/engine.ts:892]
+      red_n_2 <= 32'h0; // @[accel/engine/engine.ts:892]
+      red_n_3 <= 32'h0; // @[accel/engine/engine.ts:892]
+      red_n_4 <= 32'h0; // @[accel/engine/engine.ts:892]
+      red_n_5 <= 32'h0; // @[accel/engine/engine.ts:892]
+      red_pos_0 <= 32'h0; // @[accel/engine/engine.ts:893]
+      red_pos_1 <= 32'h0; // @[accel/engine/engine.ts:893]
+      red_pos_2 <= 32'h0; // @[accel/engine/engine.ts:893]
+      red_pos_3 <= 32'h0; // @[accel/engine/engine.ts:893]
+      red_pos_4 <= 32'h0; // @[accel/engine/engine.ts:893]
+      red_pos_5 <= 32'h0; // @[accel/engine/engine.ts:893]
+      red_empty_0 <= 1'b0; // @[accel/engine/engine.ts:894]
+      red_empty_1 <= 1'b0; // @[accel/engine/engine.ts:894]
+      red_empty_2 <= 1'b0; // @[accel/engine/engine.ts:894]
+      red_empty_3 <= 1'b0; // @[accel/engine/engine.ts:894]
+      red_empty_4 <= 1'b0; // @[accel/engine/engine.ts:894]
+      red_empty_5 <= 1'b0; // @[accel/engine/engine.ts:894]
+      outRes <= 5'h0; // @[accel/engine/engine.ts:904]
+      argRes <= 6'h0; // @[accel/engine/engine.ts:919]
+      mul_bypass_valid_0 <= 1'b0; // @[accel/engine/engine.ts:954]
+      mul_bypass_valid_1 <= 1'b0; // @[accel/engine/engine.ts:954]
+      mul_bypass_valid_2 <= 1'b0; // @[accel/engine/engine.ts:954]
+      d1Valid <= 1'b0; // @[accel/engine/engine.ts:1005]
+      d2Valid <= 1'b0; // @[accel/engine/engine.ts:1006]
+      d1 <= 128'h0; // @[accel/engine/engine.ts:1007]
+      d2 <= 128'h0; // @[accel/engine/engine.ts:1008]
+      zN_0 <= 1'b0; // @[accel/engine/engine.ts:1009]
+      regNext <= 1'b0; // @[accel/engine/engine.ts:1010]
+      endD_0 <= 1'b0; // @[accel/engine/engine.ts:1011]
+      regNext_1 <= 1'b0; // @[accel/engine/engine.ts:1012]
+      fin_valid_0 <= 1'b0; // @[accel/engine/engine.ts:1017]
+      fin_zero_0 <= 1'b0; // @[accel/engine/engine.ts:1018]
+      fin_end_0 <= 1'b0; // @[accel/engine/engine.ts:1019]
+      fin_valid_1 <= 1'b0; // @[accel/engine/engine.ts:1017]
+      fin_zero_1 <= 1'b0; // @[accel/engine/engine.ts:1018]
+      fin_end_1 <= 1'b0; // @[accel/engine/engine.ts:1019]
+      fin_valid_2 <= 1'b0; // @[accel/engine/engine.ts:1017]
+      fin_zero_2 <= 1'b0; // @[accel/engine/engine.ts:1018]
+      fin_end_2 <= 1'b0; // @[accel/engine/engine.ts:1019]
+      fin_valid_3 <= 1'b0; // @[accel/engine/engine.ts:1017]
+      fin_zero_3 <= 1'b0; // @[accel/engine/engine.ts:1018]
+      fin_end_3 <= 1'b0; // @[accel/engine/engine.ts:1019]
+      fin_valid_4 <= 1'b0; // @[accel/engine/engine.ts:1017]
+      fin_zero_4 <= 1'b0; // @[accel/engine/engine.ts:1018]
+      fin_end_4 <= 1'b0; // @[accel/engine/engine.ts:1019]
+      fin_valid_5 <= 1'b0; // @[accel/engine/engine.ts:1017]
+      fin_zero_5 <= 1'b0; // @[accel/engine/engine.ts:1018]
+      fin_end_5 <= 1'b0; // @[accel/engine/engine.ts:1019]
+      fin_valid_6 <= 1'b0; // @[accel/engine/engine.ts:1017]
+      fin_zero_6 <= 1'b0; // @[accel/engine/engine.ts:1018]
+      fin_end_6 <= 1'b0; // @[accel/engine/engine.ts:1019]
+      fin_valid_7 <= 1'b0; // @[accel/engine/engine.ts:1017]
+      fin_zero_7 <= 1'b0; // @[accel/engine/engine.ts:1018]
+      fin_end_7 <= 1'b0; // @[accel/engine/engine.ts:1019]
+      fin_valid_8 <= 1'b0; // @[accel/engine/engine.ts:1017]
+      fin_zero_8 <= 1'b0; // @[accel/engine/engine.ts:1018]
+      fin_end_8 <= 1'b0; // @[accel/engine/engine.ts:1019]
+      fin_valid_9 <= 1'b0; // @[accel/engine/engine.ts:1017]
+      fin_zero_9 <= 1'b0; // @[accel/engine/engine.ts:1018]
+      fin_end_9 <= 1'b0; // @[accel/engine/engine.ts:1019]
+      fin_valid_10 <= 1'b0; // @[accel/engine/engine.ts:1017]
+      fin_zero_10 <= 1'b0; // @[accel/engine/engine.ts:1018]
+      fin_end_10 <= 1'b0; // @[accel/engine/engine.ts:1019]
+      fin_valid_11 <= 1'b0; // @[accel/engine/engine.ts:1017]
+      fin_zero_11 <= 1'b0; // @[accel/engine/engine.ts:1018]
+      fin_end_11 <= 1'b0; // @[accel/engine/engine.ts:1019]
+      pkData <= 128'h0; // @[accel/engine/engine.ts:1076]
+      pkStrb <= 16'h0; // @[accel/engine/engine.ts:1077]
+      pkN <= 2'h0; // @[accel/engine/engine.ts:1078]
+      pkSeen <= 32'h0; // @[accel/engine/engine.ts:1079]
+      pkWord <= 28'h0; // @[accel/engine/engine.ts:1080]
+      awValid <= 1'b0; // @[accel/engine/engine.ts:1112]
+      awAddr <= 32'h0; // @[accel/engine/engine.ts:1113]
+      awLen <= 8'h0; // @[accel/engine/engine.ts:1114]
+      bOut <= 4'h0; // @[accel/engine/engine.ts:1115]
+      owWord <= 28'h0; // @[accel/engine/engine.ts:1119]
+      owLeft <= 5'h0; // @[accel/engine/engine.ts:1120]
+      owArg <= 1'b0; // @[accel/engine/engine.ts:1123]
+      owSrc <= 3'h0; // @[accel/engine/engine.ts:1124]
+      wValid <= 1'b0; // @[accel/engine/engine.ts:1168]
+      wData <= 128'h0; // @[accel/engine/engine.ts:1169]
+      wStrb <= 16'h0; // @[accel/engine/engine.ts:1170]
+      wLast <= 1'b0; // @[accel/engine/engine.ts:1171]
+      wBeat <= 8'h0; // @[accel/engine/engine.ts:1172]
+      opRun <= 1'b0; // @[accel/engine/engine.ts:1239]
     end else begin
       if (finish) begin
-        busy <= 1'b0; // @[accel/engine/engine.ts:1360]
+        busy <= 1'b0; // @[accel/engine/engine.ts:1358]
       end else begin
         if (program_bad) begin
-          busy <= 1'b0; // @[accel/engine/engine.ts:1279]
+          busy <= 1'b0; // @[accel/engine/engine.ts:1277]
         end else begin
           if (start) begin
-            busy <= 1'b1; // @[accel/engine/engine.ts:1249]
+            busy <= 1'b1; // @[accel/engine/engine.ts:1247]
           end
         end
       end
       if (finish) begin
-        done <= 1'b1; // @[accel/engine/engine.ts:1361]
+        done <= 1'b1; // @[accel/engine/engine.ts:1359]
       end else begin
         if (program_bad) begin
-          done <= 1'b1; // @[accel/engine/engine.ts:1280]
+          done <= 1'b1; // @[accel/engine/engine.ts:1278]
         end else begin
           if (start) begin
-            done <= 1'b0; // @[accel/engine/engine.ts:1250]
+            done <= 1'b0; // @[accel/engine/engine.ts:1248]
           end
         end
       end
       if (descriptor_bad) begin
-        err <= 1'b1; // @[accel/engine/engine.ts:1288]
+        err <= 1'b1; // @[accel/engine/engine.ts:1286]
       end else begin
         if (program_bad) begin
-          err <= 1'b1; // @[accel/engine/engine.ts:1281]
+          err <= 1'b1; // @[accel/engine/engine.ts:1279]
         end else begin
           if (start) begin
-            err <= 1'b0; // @[accel/engine/engine.ts:1251]
+            err <= 1'b0; // @[accel/engine/engine.ts:1249]
           end else begin
             if (_T_78) begin
-              err <= 1'b1; // @[accel/engine/engine.ts:1224]
+              err <= 1'b1; // @[accel/engine/engine.ts:1222]
             end
           end
         end
       end
       if (start) begin
-        errResp <= 2'h0; // @[accel/engine/engine.ts:1252]
+        errResp <= 2'h0; // @[accel/engine/engine.ts:1250]
       end else begin
         if (_T_78) begin
-          errResp <= rErr ? m_axi_rresp : m_axi_bresp; // @[accel/engine/engine.ts:1225]
+          errResp <= rErr ? m_axi_rresp : m_axi_bresp; // @[accel/engine/engine.ts:1223]
         end
       end
       if (start) begin
-        errRead <= 1'b0; // @[accel/engine/engine.ts:1253]
+        errRead <= 1'b0; // @[accel/engine/engine.ts:1251]
       end else begin
         if (_T_78) begin
-          errRead <= rErr; // @[accel/engine/engine.ts:1226]
+          errRead <= rErr; // @[accel/engine/engine.ts:1224]
         end
       end
       if (start) begin
-        errWrite <= 1'b0; // @[accel/engine/engine.ts:1254]
+        errWrite <= 1'b0; // @[accel/engine/engine.ts:1252]
       end else begin
         if (_T_78) begin
-          errWrite <= bErr; // @[accel/engine/engine.ts:1227]
+          errWrite <= bErr; // @[accel/engine/engine.ts:1225]
         end
       end
       if (descriptor_bad) begin
-        errProgram <= 1'b1; // @[accel/engine/engine.ts:1289]
+        errProgram <= 1'b1; // @[accel/engine/engine.ts:1287]
       end else begin
         if (program_bad) begin
-          errProgram <= 1'b1; // @[accel/engine/engine.ts:1282]
+          errProgram <= 1'b1; // @[accel/engine/engine.ts:1280]
         end else begin
           if (start) begin
-            errProgram <= 1'b0; // @[accel/engine/engine.ts:1274]
+            errProgram <= 1'b0; // @[accel/engine/engine.ts:1272]
           end
         end
       end
       if (descriptor_bad) begin
-        errCause <= descriptor_cause; // @[accel/engine/engine.ts:1290]
+        errCause <= descriptor_cause; // @[accel/engine/engine.ts:1288]
       end else begin
         if (program_bad) begin
-          errCause <= program_cause; // @[accel/engine/engine.ts:1283]
+          errCause <= program_cause; // @[accel/engine/engine.ts:1281]
         end else begin
           if (start) begin
-            errCause <= 5'h0; // @[accel/engine/engine.ts:1275]
+            errCause <= 5'h0; // @[accel/engine/engine.ts:1273]
           end
         end
       end
       if (start) begin
-        errAddr <= 64'h0; // @[accel/engine/engine.ts:1255]
+        errAddr <= 64'h0; // @[accel/engine/engine.ts:1253]
       end else begin
         if (_T_78) begin
-          errAddr <= {32'h0, rErr ? rErrAddr : awAddrQ_deq_bits}; // @[accel/engine/engine.ts:1228]
+          errAddr <= {32'h0, rErr ? rErrAddr : awAddrQ_deq_bits}; // @[accel/engine/engine.ts:1226]
         end
       end
       if (start) begin
-        cycles <= 32'h0; // @[accel/engine/engine.ts:1256]
+        cycles <= 32'h0; // @[accel/engine/engine.ts:1254]
       end else begin
         if (busy) begin
-          cycles <= cycles + 32'h1; // @[accel/engine/engine.ts:1239]
+          cycles <= cycles + 32'h1; // @[accel/engine/engine.ts:1237]
         end
       end
       if (start) begin
-        rBeats <= 32'h0; // @[accel/engine/engine.ts:1257]
+        rBeats <= 32'h0; // @[accel/engine/engine.ts:1255]
       end else begin
         if (rFire) begin
           rBeats <= rBeats + 32'h1; // @[accel/engine/engine.ts:629]
         end
       end
       if (start) begin
-        wBeats <= 32'h0; // @[accel/engine/engine.ts:1258]
+        wBeats <= 32'h0; // @[accel/engine/engine.ts:1256]
       end else begin
         if (wValid & m_axi_wready) begin
-          wBeats <= wBeats + 32'h1; // @[accel/engine/engine.ts:1204]
+          wBeats <= wBeats + 32'h1; // @[accel/engine/engine.ts:1202]
         end
       end
       if (start) begin
-        stallIndex <= 32'h0; // @[accel/engine/engine.ts:1259]
+        stallIndex <= 32'h0; // @[accel/engine/engine.ts:1257]
       end else begin
         if ((((((busy & ~err) & arFree) & slotFree) & ~sideGo) & ~rowPending) & ~tok_q_0_deq_valid) begin
           stallIndex <= stallIndex + 32'h1; // @[accel/engine/engine.ts:562]
         end
       end
       if (start) begin
-        stallInflight <= 32'h0; // @[accel/engine/engine.ts:1260]
+        stallInflight <= 32'h0; // @[accel/engine/engine.ts:1258]
       end else begin
         if ((((busy & ~err) & arFree) & ~slotFree) & rowPending) begin
           stallInflight <= stallInflight + 32'h1; // @[accel/engine/engine.ts:561]
         end
       end
       if (start) begin
-        stallDep <= 32'h0; // @[accel/engine/engine.ts:1261]
+        stallDep <= 32'h0; // @[accel/engine/engine.ts:1259]
       end else begin
         if (((run & metaQ_deq_valid) & (mEmpty | rowBeatAvail)) & hazard) begin
-          stallDep <= stallDep + 32'h1; // @[accel/engine/engine.ts:925]
+          stallDep <= stallDep + 32'h1; // @[accel/engine/engine.ts:923]
         end
       end
       if (start) begin
-        stallWrite <= 32'h0; // @[accel/engine/engine.ts:1262]
+        stallWrite <= 32'h0; // @[accel/engine/engine.ts:1260]
       end else begin
         if (wValid & ~m_axi_wready) begin
-          stallWrite <= stallWrite + 32'h1; // @[accel/engine/engine.ts:1205]
+          stallWrite <= stallWrite + 32'h1; // @[accel/engine/engine.ts:1203]
         end
       end
       if (startReq & busy) begin
         startIgnored <= startIgnored + 32'h1; // @[accel/engine/engine.ts:263]
       end
       if (start) begin
-        batched <= num_tables != 32'h0; // @[accel/engine/engine.ts:1263]
+        batched <= num_tables != 32'h0; // @[accel/engine/engine.ts:1261]
       end
       if (nextTable) begin
-        tableAt <= tableAt + 32'h1; // @[accel/engine/engine.ts:1355]
+        tableAt <= tableAt + 32'h1; // @[accel/engine/engine.ts:1353]
       end else begin
         if (start) begin
-          tableAt <= 32'h0; // @[accel/engine/engine.ts:1270]
+          tableAt <= 32'h0; // @[accel/engine/engine.ts:1268]
         end
       end
       if (wfire) begin
@@ -2824,10 +2824,10 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
         num_tables <= written_70 | (num_tables & ~strobed_51); // @[accel/engine/engine.ts:243]
       end
       if (nextTable) begin
-        descIdx <= 4'h0; // @[accel/engine/engine.ts:1357]
+        descIdx <= 4'h0; // @[accel/engine/engine.ts:1355]
       end else begin
         if (start) begin
-          descIdx <= 4'h0; // @[accel/engine/engine.ts:1273]
+          descIdx <= 4'h0; // @[accel/engine/engine.ts:1271]
         end else begin
           if (descFire) begin
             descIdx <= descIdx + 4'h1; // @[accel/engine/engine.ts:689]
@@ -2877,10 +2877,10 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
         desc_argmax_lo <= descBeat[95:64]; // @[accel/engine/descriptor.ts:61]
       end
       if (opStart) begin
-        rowBeats <= row_beats_all[4:0]; // @[accel/engine/engine.ts:1295]
+        rowBeats <= row_beats_all[4:0]; // @[accel/engine/engine.ts:1293]
       end
       if (opStart) begin
-        tailStrb <= tailMask; // @[accel/engine/engine.ts:1304]
+        tailStrb <= tailMask; // @[accel/engine/engine.ts:1302]
       end
       if (freeSlot & ~arGo) begin
         slotsUsed <= slotsUsed - 6'h1; // @[accel/engine/engine.ts:656]
@@ -2909,21 +2909,21 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
         arId <= tailSlot; // @[accel/engine/engine.ts:577]
       end
       if (opStart) begin
-        offWord <= _T_50[31:4]; // @[accel/engine/engine.ts:1305]
+        offWord <= _T_50[31:4]; // @[accel/engine/engine.ts:1303]
       end else begin
         if (offGo) begin
           offWord <= offWord + {19'h0, offBurst}; // @[accel/engine/engine.ts:584]
         end
       end
       if (opStart) begin
-        offLeft <= off_beats_total; // @[accel/engine/engine.ts:1306]
+        offLeft <= off_beats_total; // @[accel/engine/engine.ts:1304]
       end else begin
         if (offGo) begin
           offLeft <= offLeft - {23'h0, offBurst}; // @[accel/engine/engine.ts:585]
         end
       end
       if (opStart) begin
-        offRes <= 6'h0; // @[accel/engine/engine.ts:1296]
+        offRes <= 6'h0; // @[accel/engine/engine.ts:1294]
       end else begin
         if (offGo) begin
           offRes <= (offRes + off_burst[5:0]) - {5'h0, offBeatQ_deq_ready & offBeatQ_deq_valid}; // @[accel/engine/engine.ts:718]
@@ -2934,21 +2934,21 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
         end
       end
       if (opStart) begin
-        idxWord <= _T_55[31:4]; // @[accel/engine/engine.ts:1307]
+        idxWord <= _T_55[31:4]; // @[accel/engine/engine.ts:1305]
       end else begin
         if (idxGo) begin
           idxWord <= idxWord + {19'h0, idxBurst}; // @[accel/engine/engine.ts:588]
         end
       end
       if (opStart) begin
-        idxLeft <= idx_beats_total; // @[accel/engine/engine.ts:1308]
+        idxLeft <= idx_beats_total; // @[accel/engine/engine.ts:1306]
       end else begin
         if (idxGo) begin
           idxLeft <= idxLeft - {23'h0, idxBurst}; // @[accel/engine/engine.ts:589]
         end
       end
       if (opStart) begin
-        idxRes <= 6'h0; // @[accel/engine/engine.ts:1297]
+        idxRes <= 6'h0; // @[accel/engine/engine.ts:1295]
       end else begin
         if (idxGo) begin
           idxRes <= (idxRes + idx_burst[5:0]) - {5'h0, idxBeatQ_deq_ready & idxBeatQ_deq_valid}; // @[accel/engine/engine.ts:721]
@@ -2959,21 +2959,21 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
         end
       end
       if (opStart) begin
-        pswWord <= _T_59[31:4]; // @[accel/engine/engine.ts:1309]
+        pswWord <= _T_59[31:4]; // @[accel/engine/engine.ts:1307]
       end else begin
         if (pswGo) begin
           pswWord <= pswWord + {19'h0, pswBurst}; // @[accel/engine/engine.ts:592]
         end
       end
       if (opStart) begin
-        pswLeft <= psw_beats_total; // @[accel/engine/engine.ts:1310]
+        pswLeft <= psw_beats_total; // @[accel/engine/engine.ts:1308]
       end else begin
         if (pswGo) begin
           pswLeft <= pswLeft - {23'h0, pswBurst}; // @[accel/engine/engine.ts:593]
         end
       end
       if (opStart) begin
-        pswRes <= 5'h0; // @[accel/engine/engine.ts:1298]
+        pswRes <= 5'h0; // @[accel/engine/engine.ts:1296]
       end else begin
         if (pswGo) begin
           pswRes <= (pswRes + psw_burst[4:0]) - {4'h0, pswBeatQ_deq_ready & pswBeatQ_deq_valid}; // @[accel/engine/engine.ts:720]
@@ -2984,23 +2984,23 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
         end
       end
       if (start) begin
-        descWord <= tables_lo[31:4]; // @[accel/engine/engine.ts:1271]
+        descWord <= tables_lo[31:4]; // @[accel/engine/engine.ts:1269]
       end else begin
         if (descGo) begin
           descWord <= descWord + {19'h0, desc_burst}; // @[accel/engine/engine.ts:469]
         end
       end
       if (nextTable) begin
-        descLeft <= 4'h8; // @[accel/engine/engine.ts:1356]
+        descLeft <= 4'h8; // @[accel/engine/engine.ts:1354]
       end else begin
         if (program_bad) begin
-          descLeft <= 4'h0; // @[accel/engine/engine.ts:1284]
+          descLeft <= 4'h0; // @[accel/engine/engine.ts:1282]
         end else begin
           if (start) begin
-            descLeft <= (num_tables != 32'h0) ? 4'h8 : 4'h0; // @[accel/engine/engine.ts:1272]
+            descLeft <= (num_tables != 32'h0) ? 4'h8 : 4'h0; // @[accel/engine/engine.ts:1270]
           end else begin
             if (err) begin
-              descLeft <= 4'h0; // @[accel/engine/engine.ts:1232]
+              descLeft <= 4'h0; // @[accel/engine/engine.ts:1230]
             end else begin
               if (descGo) begin
                 descLeft <= descLeft - desc_burst[3:0]; // @[accel/engine/engine.ts:470]
@@ -3010,21 +3010,21 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
         end
       end
       if (opStart) begin
-        ridWord <= row_ids_lo[31:4]; // @[accel/engine/engine.ts:1317]
+        ridWord <= row_ids_lo[31:4]; // @[accel/engine/engine.ts:1315]
       end else begin
         if (ridGo) begin
           ridWord <= ridWord + {19'h0, ridBurst}; // @[accel/engine/engine.ts:482]
         end
       end
       if (opStart) begin
-        ridLeft <= rid_beats_total; // @[accel/engine/engine.ts:1318]
+        ridLeft <= rid_beats_total; // @[accel/engine/engine.ts:1316]
       end else begin
         if (ridGo) begin
           ridLeft <= ridLeft - {23'h0, ridBurst}; // @[accel/engine/engine.ts:483]
         end
       end
       if (opStart) begin
-        ridRes <= 6'h0; // @[accel/engine/engine.ts:1319]
+        ridRes <= 6'h0; // @[accel/engine/engine.ts:1317]
       end else begin
         if (ridGo) begin
           ridRes <= (ridRes + rid_burst[5:0]) - {5'h0, ridBeatQ_deq_ready & ridBeatQ_deq_valid}; // @[accel/engine/engine.ts:715]
@@ -3038,17 +3038,17 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
         rowWord <= curRowWord + {19'h0, row_burst}; // @[accel/engine/engine.ts:597]
       end
       if (err) begin
-        rowLeft <= 5'h0; // @[accel/engine/engine.ts:1233]
+        rowLeft <= 5'h0; // @[accel/engine/engine.ts:1231]
       end else begin
         if (rowGo) begin
           rowLeft <= curRowLeft - row_burst[4:0]; // @[accel/engine/engine.ts:598]
         end
       end
       if (opStart) begin
-        fPh <= 2'h0; // @[accel/engine/engine.ts:1325]
+        fPh <= 2'h0; // @[accel/engine/engine.ts:1323]
       end else begin
         if (err) begin
-          fPh <= 2'h0; // @[accel/engine/engine.ts:1231]
+          fPh <= 2'h0; // @[accel/engine/engine.ts:1229]
         end else begin
           if ((rowGo & fromTok) & owed) begin
             fPh <= ((fPh == 2'h2) & (opt != 2'h1)) ? 2'h3 : 2'h0; // @[accel/engine/engine.ts:554]
@@ -3063,10 +3063,10 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
         fRid <= tok_q_0_deq_bits[31:0]; // @[accel/engine/engine.ts:551]
       end
       if (opStart) begin
-        argDone <= 1'b0; // @[accel/engine/engine.ts:1302]
+        argDone <= 1'b0; // @[accel/engine/engine.ts:1300]
       end else begin
         if (err) begin
-          argDone <= 1'b0; // @[accel/engine/engine.ts:1236]
+          argDone <= 1'b0; // @[accel/engine/engine.ts:1234]
         end else begin
           if (_T_81) begin
             argDone <= argNext; // @[accel/engine/engine.ts:558]
@@ -3080,16 +3080,16 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
         rowFk <= curFk; // @[accel/engine/engine.ts:596]
       end
       if (opStart) begin
-        updRes <= 7'h0; // @[accel/engine/engine.ts:1322]
+        updRes <= 7'h0; // @[accel/engine/engine.ts:1320]
       end else begin
         if (~(rowGo & (curFk != 2'h0)) & updPop) begin
-          updRes <= updRes - 7'h1; // @[accel/engine/engine.ts:1070]
+          updRes <= updRes - 7'h1; // @[accel/engine/engine.ts:1068]
         end else begin
           if ((rowGo & (curFk != 2'h0)) & updPop) begin
-            updRes <= (updRes + row_burst[6:0]) - 7'h1; // @[accel/engine/engine.ts:1069]
+            updRes <= (updRes + row_burst[6:0]) - 7'h1; // @[accel/engine/engine.ts:1067]
           end else begin
             if ((rowGo & (curFk != 2'h0)) & ~updPop) begin
-              updRes <= updRes + row_burst[6:0]; // @[accel/engine/engine.ts:1068]
+              updRes <= updRes + row_burst[6:0]; // @[accel/engine/engine.ts:1066]
             end
           end
         end
@@ -3109,73 +3109,73 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
       end
       descLoaded <= descFire & (descIdx == 4'h7); // @[accel/engine/engine.ts:691]
       if (opStart) begin
-        off_unpack_left <= offCount; // @[accel/engine/engine.ts:1313]
+        off_unpack_left <= offCount; // @[accel/engine/engine.ts:1311]
       end else begin
         if (off_unpack_pop) begin
           off_unpack_left <= off_unpack_left - 33'h1; // @[accel/engine/engine.ts:704]
         end
       end
       if (opStart) begin
-        off_unpack_lane <= _T_50[3:2]; // @[accel/engine/engine.ts:1314]
+        off_unpack_lane <= _T_50[3:2]; // @[accel/engine/engine.ts:1312]
       end else begin
         if (off_unpack_pop) begin
           off_unpack_lane <= off_unpack_beat_done ? 2'h0 : off_unpack_next_lane[1:0]; // @[accel/engine/engine.ts:705]
         end
       end
       if (opStart) begin
-        idx_unpack_left <= {1'h0, numIdx}; // @[accel/engine/engine.ts:1315]
+        idx_unpack_left <= {1'h0, numIdx}; // @[accel/engine/engine.ts:1313]
       end else begin
         if (idx_unpack_pop) begin
           idx_unpack_left <= idx_unpack_left - 33'h1; // @[accel/engine/engine.ts:704]
         end
       end
       if (opStart) begin
-        idx_unpack_lane <= _T_55[3:2]; // @[accel/engine/engine.ts:1316]
+        idx_unpack_lane <= _T_55[3:2]; // @[accel/engine/engine.ts:1314]
       end else begin
         if (idx_unpack_pop) begin
           idx_unpack_lane <= idx_unpack_beat_done ? 2'h0 : idx_unpack_next_lane[1:0]; // @[accel/engine/engine.ts:705]
         end
       end
       if (opStart) begin
-        psw_unpack_left <= sideEn ? {1'h0, numIdx} : 33'h0; // @[accel/engine/engine.ts:1311]
+        psw_unpack_left <= sideEn ? {1'h0, numIdx} : 33'h0; // @[accel/engine/engine.ts:1309]
       end else begin
         if (psw_unpack_pop) begin
           psw_unpack_left <= psw_unpack_left - 33'h1; // @[accel/engine/engine.ts:704]
         end
       end
       if (opStart) begin
-        psw_unpack_lane <= _T_59[3:2]; // @[accel/engine/engine.ts:1312]
+        psw_unpack_lane <= _T_59[3:2]; // @[accel/engine/engine.ts:1310]
       end else begin
         if (psw_unpack_pop) begin
           psw_unpack_lane <= psw_unpack_beat_done ? 2'h0 : psw_unpack_next_lane[1:0]; // @[accel/engine/engine.ts:705]
         end
       end
       if (opStart) begin
-        rid_unpack_left <= rowsOn ? {1'h0, numBags} : 33'h0; // @[accel/engine/engine.ts:1320]
+        rid_unpack_left <= rowsOn ? {1'h0, numBags} : 33'h0; // @[accel/engine/engine.ts:1318]
       end else begin
         if (rid_unpack_pop) begin
           rid_unpack_left <= rid_unpack_left - 33'h1; // @[accel/engine/engine.ts:704]
         end
       end
       if (opStart) begin
-        rid_unpack_lane <= row_ids_lo[3:2]; // @[accel/engine/engine.ts:1321]
+        rid_unpack_lane <= row_ids_lo[3:2]; // @[accel/engine/engine.ts:1319]
       end else begin
         if (rid_unpack_pop) begin
           rid_unpack_lane <= rid_unpack_beat_done ? 2'h0 : rid_unpack_next_lane[1:0]; // @[accel/engine/engine.ts:705]
         end
       end
       if (opStart) begin
-        bagIdx <= 32'h0; // @[accel/engine/engine.ts:1331]
+        bagIdx <= 32'h0; // @[accel/engine/engine.ts:1329]
       end else begin
         if (bagEnd) begin
-          bagIdx <= bagIdx + 32'h1; // @[accel/engine/engine.ts:826]
+          bagIdx <= bagIdx + 32'h1; // @[accel/engine/engine.ts:825]
         end
       end
       if (nextTable) begin
-        haveStart <= 1'b0; // @[accel/engine/engine.ts:1354]
+        haveStart <= 1'b0; // @[accel/engine/engine.ts:1352]
       end else begin
         if (opStart) begin
-          haveStart <= 1'b0; // @[accel/engine/engine.ts:1332]
+          haveStart <= 1'b0; // @[accel/engine/engine.ts:1330]
         end else begin
           if (_T_82) begin
             haveStart <= 1'b1; // @[accel/engine/engine.ts:789]
@@ -3183,361 +3183,361 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
         end
       end
       if (opStart) begin
-        inBag <= 1'b0; // @[accel/engine/engine.ts:1333]
+        inBag <= 1'b0; // @[accel/engine/engine.ts:1331]
       end else begin
         if (bagEnd) begin
-          inBag <= 1'b0; // @[accel/engine/engine.ts:825]
+          inBag <= 1'b0; // @[accel/engine/engine.ts:824]
         end else begin
           if (entry) begin
-            inBag <= 1'b1; // @[accel/engine/engine.ts:798]
+            inBag <= 1'b1; // @[accel/engine/engine.ts:797]
           end
         end
       end
       if (entry) begin
-        cur <= endVal; // @[accel/engine/engine.ts:797]
+        cur <= endVal; // @[accel/engine/engine.ts:796]
       end else begin
         if (_T_82) begin
           cur <= off_unpack_value; // @[accel/engine/engine.ts:788]
         end
       end
       if (lookGo) begin
-        lookLeft <= eLeft - 32'h1; // @[accel/engine/engine.ts:803]
+        lookLeft <= eLeft - 32'h1; // @[accel/engine/engine.ts:802]
       end else begin
         if (entry) begin
-          lookLeft <= eLeft; // @[accel/engine/engine.ts:799]
+          lookLeft <= eLeft; // @[accel/engine/engine.ts:798]
         end
       end
       if (opStart) begin
-        heldValid <= 1'b0; // @[accel/engine/engine.ts:1334]
+        heldValid <= 1'b0; // @[accel/engine/engine.ts:1332]
       end else begin
         if (err) begin
-          heldValid <= 1'b0; // @[accel/engine/engine.ts:829]
+          heldValid <= 1'b0; // @[accel/engine/engine.ts:828]
         end else begin
           if (_T_83) begin
-            heldValid <= 1'b1; // @[accel/engine/engine.ts:810]
+            heldValid <= 1'b1; // @[accel/engine/engine.ts:809]
           end else begin
             if (emitHeld) begin
-              heldValid <= 1'b0; // @[accel/engine/engine.ts:808]
+              heldValid <= 1'b0; // @[accel/engine/engine.ts:807]
             end
           end
         end
       end
       if (_T_83) begin
-        heldRow <= holdLook ? idx_unpack_value : 32'h0; // @[accel/engine/engine.ts:811]
+        heldRow <= holdLook ? idx_unpack_value : 32'h0; // @[accel/engine/engine.ts:810]
       end
       if (_T_83) begin
-        heldFirst <= ~eSeen; // @[accel/engine/engine.ts:812]
+        heldFirst <= ~eSeen; // @[accel/engine/engine.ts:811]
       end
       if (((lookGo & isPad) & finalIdx) & eSeen) begin
-        heldLast <= 1'b1; // @[accel/engine/engine.ts:823]
+        heldLast <= 1'b1; // @[accel/engine/engine.ts:822]
       end else begin
         if (_T_83) begin
-          heldLast <= finalIdx | holdEmpty; // @[accel/engine/engine.ts:813]
+          heldLast <= finalIdx | holdEmpty; // @[accel/engine/engine.ts:812]
         end
       end
       if (_T_83) begin
-        heldEmpty <= holdEmpty; // @[accel/engine/engine.ts:814]
+        heldEmpty <= holdEmpty; // @[accel/engine/engine.ts:813]
       end
       if (_T_83) begin
-        heldScale <= (holdLook & pswEn) ? psw_unpack_value : 32'h3f800000; // @[accel/engine/engine.ts:815]
+        heldScale <= (holdLook & pswEn) ? psw_unpack_value : 32'h3f800000; // @[accel/engine/engine.ts:814]
       end
       if (_T_83) begin
-        heldSlot <= seqSlot; // @[accel/engine/engine.ts:817]
+        heldSlot <= seqSlot; // @[accel/engine/engine.ts:816]
       end
       if (_T_83) begin
-        heldBag <= bagIdx; // @[accel/engine/engine.ts:818]
+        heldBag <= bagIdx; // @[accel/engine/engine.ts:817]
       end
       if (_T_83) begin
-        heldN <= holdLook ? (eN + 32'h1) : 32'h0; // @[accel/engine/engine.ts:819]
+        heldN <= holdLook ? (eN + 32'h1) : 32'h0; // @[accel/engine/engine.ts:818]
       end
       if (_T_83) begin
-        heldPos <= maskEn ? psw_unpack_value : ((inBag ? cur : endVal) - eLeft); // @[accel/engine/engine.ts:816]
+        heldPos <= maskEn ? psw_unpack_value : ((inBag ? cur : endVal) - eLeft); // @[accel/engine/engine.ts:815]
       end
       if (holdLook) begin
-        nCount <= eN + 32'h1; // @[accel/engine/engine.ts:806]
+        nCount <= eN + 32'h1; // @[accel/engine/engine.ts:805]
       end else begin
         if (entry) begin
-          nCount <= 32'h0; // @[accel/engine/engine.ts:801]
+          nCount <= 32'h0; // @[accel/engine/engine.ts:800]
         end
       end
       if (holdLook) begin
-        seenInBag <= 1'b1; // @[accel/engine/engine.ts:805]
+        seenInBag <= 1'b1; // @[accel/engine/engine.ts:804]
       end else begin
         if (entry) begin
-          seenInBag <= 1'b0; // @[accel/engine/engine.ts:800]
+          seenInBag <= 1'b0; // @[accel/engine/engine.ts:799]
         end
       end
       if (opStart) begin
-        seqSlot <= 1'b0; // @[accel/engine/engine.ts:1335]
+        seqSlot <= 1'b0; // @[accel/engine/engine.ts:1333]
       end else begin
         if (bagEnd) begin
-          seqSlot <= 1'b0; // @[accel/engine/engine.ts:827]
+          seqSlot <= 1'b0; // @[accel/engine/engine.ts:826]
         end
       end
       if (entry & rowsOn) begin
-        segRid <= rid_unpack_value; // @[accel/engine/engine.ts:834]
+        segRid <= rid_unpack_value; // @[accel/engine/engine.ts:833]
       end
       if (_T_83) begin
-        heldRid <= entry ? rid_unpack_value : segRid; // @[accel/engine/engine.ts:820]
+        heldRid <= entry ? rid_unpack_value : segRid; // @[accel/engine/engine.ts:819]
       end
       if (opStart) begin
-        emPh <= 2'h0; // @[accel/engine/engine.ts:1323]
+        emPh <= 2'h0; // @[accel/engine/engine.ts:1321]
       end else begin
         if (emTokGo) begin
-          emPh <= emLast ? 2'h0 : ((emPh == 2'h0) ? 2'h2 : (emPh + 2'h1)); // @[accel/engine/engine.ts:849]
+          emPh <= emLast ? 2'h0 : ((emPh == 2'h0) ? 2'h2 : (emPh + 2'h1)); // @[accel/engine/engine.ts:848]
         end
       end
       if (emTake) begin
-        emRow <= rid_unpack_value; // @[accel/engine/engine.ts:848]
+        emRow <= rid_unpack_value; // @[accel/engine/engine.ts:847]
       end
       if (opStart) begin
-        updU <= 32'h0; // @[accel/engine/engine.ts:1324]
+        updU <= 32'h0; // @[accel/engine/engine.ts:1322]
       end else begin
         if (emTokGo & emLast) begin
-          updU <= updU + 32'h1; // @[accel/engine/engine.ts:850]
+          updU <= updU + 32'h1; // @[accel/engine/engine.ts:849]
         end
       end
       if (opStart) begin
-        rj <= 4'h0; // @[accel/engine/engine.ts:1303]
+        rj <= 4'h0; // @[accel/engine/engine.ts:1301]
       end else begin
         if (redGo) begin
-          rj <= isRowEnd ? 4'h0 : (rj + 4'h1); // @[accel/engine/engine.ts:929]
+          rj <= isRowEnd ? 4'h0 : (rj + 4'h1); // @[accel/engine/engine.ts:927]
         end
       end
-      red_valid_0 <= redGo; // @[accel/engine/engine.ts:934]
-      red_valid_1 <= red_valid_0; // @[accel/engine/engine.ts:934]
-      red_valid_2 <= red_valid_1; // @[accel/engine/engine.ts:934]
-      red_valid_3 <= red_valid_2; // @[accel/engine/engine.ts:934]
-      red_valid_4 <= red_valid_3; // @[accel/engine/engine.ts:934]
-      red_valid_5 <= red_valid_4; // @[accel/engine/engine.ts:934]
-      red_slot_0 <= mSlot; // @[accel/engine/engine.ts:935]
-      red_slot_1 <= red_slot_0; // @[accel/engine/engine.ts:935]
-      red_slot_2 <= red_slot_1; // @[accel/engine/engine.ts:935]
-      red_slot_3 <= red_slot_2; // @[accel/engine/engine.ts:935]
-      red_slot_4 <= red_slot_3; // @[accel/engine/engine.ts:935]
-      red_slot_5 <= red_slot_4; // @[accel/engine/engine.ts:935]
-      red_beat_0 <= rj; // @[accel/engine/engine.ts:936]
-      red_beat_1 <= red_beat_0; // @[accel/engine/engine.ts:936]
-      red_beat_2 <= red_beat_1; // @[accel/engine/engine.ts:936]
-      red_beat_3 <= red_beat_2; // @[accel/engine/engine.ts:936]
-      red_beat_4 <= red_beat_3; // @[accel/engine/engine.ts:936]
-      red_beat_5 <= red_beat_4; // @[accel/engine/engine.ts:936]
-      red_last_0 <= mLast; // @[accel/engine/engine.ts:937]
-      red_last_1 <= red_last_0; // @[accel/engine/engine.ts:937]
-      red_last_2 <= red_last_1; // @[accel/engine/engine.ts:937]
-      red_last_3 <= red_last_2; // @[accel/engine/engine.ts:937]
-      red_last_4 <= red_last_3; // @[accel/engine/engine.ts:937]
-      red_last_5 <= red_last_4; // @[accel/engine/engine.ts:937]
-      red_row_end_0 <= isRowEnd; // @[accel/engine/engine.ts:938]
-      red_row_end_1 <= red_row_end_0; // @[accel/engine/engine.ts:938]
-      red_row_end_2 <= red_row_end_1; // @[accel/engine/engine.ts:938]
-      red_row_end_3 <= red_row_end_2; // @[accel/engine/engine.ts:938]
-      red_row_end_4 <= red_row_end_3; // @[accel/engine/engine.ts:938]
-      red_row_end_5 <= red_row_end_4; // @[accel/engine/engine.ts:938]
-      red_first_0 <= zeroA; // @[accel/engine/engine.ts:939]
-      red_first_1 <= red_first_0; // @[accel/engine/engine.ts:939]
-      red_first_2 <= red_first_1; // @[accel/engine/engine.ts:939]
-      red_first_3 <= red_first_2; // @[accel/engine/engine.ts:939]
-      red_first_4 <= red_first_3; // @[accel/engine/engine.ts:939]
-      red_first_5 <= red_first_4; // @[accel/engine/engine.ts:939]
-      red_n_0 <= mN; // @[accel/engine/engine.ts:940]
-      red_n_1 <= red_n_0; // @[accel/engine/engine.ts:940]
-      red_n_2 <= red_n_1; // @[accel/engine/engine.ts:940]
-      red_n_3 <= red_n_2; // @[accel/engine/engine.ts:940]
-      red_n_4 <= red_n_3; // @[accel/engine/engine.ts:940]
-      red_n_5 <= red_n_4; // @[accel/engine/engine.ts:940]
-      red_pos_0 <= mPos; // @[accel/engine/engine.ts:941]
-      red_pos_1 <= red_pos_0; // @[accel/engine/engine.ts:941]
-      red_pos_2 <= red_pos_1; // @[accel/engine/engine.ts:941]
-      red_pos_3 <= red_pos_2; // @[accel/engine/engine.ts:941]
-      red_pos_4 <= red_pos_3; // @[accel/engine/engine.ts:941]
-      red_pos_5 <= red_pos_4; // @[accel/engine/engine.ts:941]
-      red_empty_0 <= mEmpty; // @[accel/engine/engine.ts:942]
-      red_empty_1 <= red_empty_0; // @[accel/engine/engine.ts:942]
-      red_empty_2 <= red_empty_1; // @[accel/engine/engine.ts:942]
-      red_empty_3 <= red_empty_2; // @[accel/engine/engine.ts:942]
-      red_empty_4 <= red_empty_3; // @[accel/engine/engine.ts:942]
-      red_empty_5 <= red_empty_4; // @[accel/engine/engine.ts:942]
+      red_valid_0 <= redGo; // @[accel/engine/engine.ts:932]
+      red_valid_1 <= red_valid_0; // @[accel/engine/engine.ts:932]
+      red_valid_2 <= red_valid_1; // @[accel/engine/engine.ts:932]
+      red_valid_3 <= red_valid_2; // @[accel/engine/engine.ts:932]
+      red_valid_4 <= red_valid_3; // @[accel/engine/engine.ts:932]
+      red_valid_5 <= red_valid_4; // @[accel/engine/engine.ts:932]
+      red_slot_0 <= mSlot; // @[accel/engine/engine.ts:933]
+      red_slot_1 <= red_slot_0; // @[accel/engine/engine.ts:933]
+      red_slot_2 <= red_slot_1; // @[accel/engine/engine.ts:933]
+      red_slot_3 <= red_slot_2; // @[accel/engine/engine.ts:933]
+      red_slot_4 <= red_slot_3; // @[accel/engine/engine.ts:933]
+      red_slot_5 <= red_slot_4; // @[accel/engine/engine.ts:933]
+      red_beat_0 <= rj; // @[accel/engine/engine.ts:934]
+      red_beat_1 <= red_beat_0; // @[accel/engine/engine.ts:934]
+      red_beat_2 <= red_beat_1; // @[accel/engine/engine.ts:934]
+      red_beat_3 <= red_beat_2; // @[accel/engine/engine.ts:934]
+      red_beat_4 <= red_beat_3; // @[accel/engine/engine.ts:934]
+      red_beat_5 <= red_beat_4; // @[accel/engine/engine.ts:934]
+      red_last_0 <= mLast; // @[accel/engine/engine.ts:935]
+      red_last_1 <= red_last_0; // @[accel/engine/engine.ts:935]
+      red_last_2 <= red_last_1; // @[accel/engine/engine.ts:935]
+      red_last_3 <= red_last_2; // @[accel/engine/engine.ts:935]
+      red_last_4 <= red_last_3; // @[accel/engine/engine.ts:935]
+      red_last_5 <= red_last_4; // @[accel/engine/engine.ts:935]
+      red_row_end_0 <= isRowEnd; // @[accel/engine/engine.ts:936]
+      red_row_end_1 <= red_row_end_0; // @[accel/engine/engine.ts:936]
+      red_row_end_2 <= red_row_end_1; // @[accel/engine/engine.ts:936]
+      red_row_end_3 <= red_row_end_2; // @[accel/engine/engine.ts:936]
+      red_row_end_4 <= red_row_end_3; // @[accel/engine/engine.ts:936]
+      red_row_end_5 <= red_row_end_4; // @[accel/engine/engine.ts:936]
+      red_first_0 <= zeroA; // @[accel/engine/engine.ts:937]
+      red_first_1 <= red_first_0; // @[accel/engine/engine.ts:937]
+      red_first_2 <= red_first_1; // @[accel/engine/engine.ts:937]
+      red_first_3 <= red_first_2; // @[accel/engine/engine.ts:937]
+      red_first_4 <= red_first_3; // @[accel/engine/engine.ts:937]
+      red_first_5 <= red_first_4; // @[accel/engine/engine.ts:937]
+      red_n_0 <= mN; // @[accel/engine/engine.ts:938]
+      red_n_1 <= red_n_0; // @[accel/engine/engine.ts:938]
+      red_n_2 <= red_n_1; // @[accel/engine/engine.ts:938]
+      red_n_3 <= red_n_2; // @[accel/engine/engine.ts:938]
+      red_n_4 <= red_n_3; // @[accel/engine/engine.ts:938]
+      red_n_5 <= red_n_4; // @[accel/engine/engine.ts:938]
+      red_pos_0 <= mPos; // @[accel/engine/engine.ts:939]
+      red_pos_1 <= red_pos_0; // @[accel/engine/engine.ts:939]
+      red_pos_2 <= red_pos_1; // @[accel/engine/engine.ts:939]
+      red_pos_3 <= red_pos_2; // @[accel/engine/engine.ts:939]
+      red_pos_4 <= red_pos_3; // @[accel/engine/engine.ts:939]
+      red_pos_5 <= red_pos_4; // @[accel/engine/engine.ts:939]
+      red_empty_0 <= mEmpty; // @[accel/engine/engine.ts:940]
+      red_empty_1 <= red_empty_0; // @[accel/engine/engine.ts:940]
+      red_empty_2 <= red_empty_1; // @[accel/engine/engine.ts:940]
+      red_empty_3 <= red_empty_2; // @[accel/engine/engine.ts:940]
+      red_empty_4 <= red_empty_3; // @[accel/engine/engine.ts:940]
+      red_empty_5 <= red_empty_4; // @[accel/engine/engine.ts:940]
       if (opStart) begin
-        outRes <= 5'h0; // @[accel/engine/engine.ts:1299]
+        outRes <= 5'h0; // @[accel/engine/engine.ts:1297]
       end else begin
         if (outPop & ~resUp) begin
-          outRes <= outRes - 5'h1; // @[accel/engine/engine.ts:1040]
+          outRes <= outRes - 5'h1; // @[accel/engine/engine.ts:1038]
         end else begin
           if (resUp & ~outPop) begin
-            outRes <= outRes + 5'h1; // @[accel/engine/engine.ts:1039]
+            outRes <= outRes + 5'h1; // @[accel/engine/engine.ts:1037]
           end
         end
       end
       if (opStart) begin
-        argRes <= 6'h0; // @[accel/engine/engine.ts:1300]
+        argRes <= 6'h0; // @[accel/engine/engine.ts:1298]
       end else begin
         if (argPop & ~argUp) begin
-          argRes <= argRes - 6'h1; // @[accel/engine/engine.ts:1001]
+          argRes <= argRes - 6'h1; // @[accel/engine/engine.ts:999]
         end else begin
           if (argUp & ~argPop) begin
-            argRes <= argRes + 6'h1; // @[accel/engine/engine.ts:1000]
+            argRes <= argRes + 6'h1; // @[accel/engine/engine.ts:998]
           end
         end
       end
-      mul_bypass_valid_0 <= mul_bypass; // @[accel/engine/engine.ts:956]
-      mul_bypass_valid_1 <= mul_bypass_valid_0; // @[accel/engine/engine.ts:956]
-      mul_bypass_valid_2 <= mul_bypass_valid_1; // @[accel/engine/engine.ts:956]
-      d1Valid <= finIn; // @[accel/engine/engine.ts:1007]
-      d2Valid <= d1Valid; // @[accel/engine/engine.ts:1008]
-      d1 <= sum; // @[accel/engine/engine.ts:1009]
-      d2 <= d1; // @[accel/engine/engine.ts:1010]
-      zN_0 <= red_n_5 == 32'h0; // @[accel/engine/engine.ts:1011]
-      regNext <= zN_0; // @[accel/engine/engine.ts:1012]
-      endD_0 <= red_row_end_5; // @[accel/engine/engine.ts:1013]
-      regNext_1 <= endD_0; // @[accel/engine/engine.ts:1014]
-      fin_valid_0 <= nConv_out_valid; // @[accel/engine/engine.ts:1022]
-      fin_zero_0 <= regNext; // @[accel/engine/engine.ts:1023]
-      fin_end_0 <= regNext_1; // @[accel/engine/engine.ts:1024]
-      fin_valid_1 <= fin_valid_0; // @[accel/engine/engine.ts:1022]
-      fin_zero_1 <= fin_zero_0; // @[accel/engine/engine.ts:1023]
-      fin_end_1 <= fin_end_0; // @[accel/engine/engine.ts:1024]
-      fin_valid_2 <= fin_valid_1; // @[accel/engine/engine.ts:1022]
-      fin_zero_2 <= fin_zero_1; // @[accel/engine/engine.ts:1023]
-      fin_end_2 <= fin_end_1; // @[accel/engine/engine.ts:1024]
-      fin_valid_3 <= fin_valid_2; // @[accel/engine/engine.ts:1022]
-      fin_zero_3 <= fin_zero_2; // @[accel/engine/engine.ts:1023]
-      fin_end_3 <= fin_end_2; // @[accel/engine/engine.ts:1024]
-      fin_valid_4 <= fin_valid_3; // @[accel/engine/engine.ts:1022]
-      fin_zero_4 <= fin_zero_3; // @[accel/engine/engine.ts:1023]
-      fin_end_4 <= fin_end_3; // @[accel/engine/engine.ts:1024]
-      fin_valid_5 <= fin_valid_4; // @[accel/engine/engine.ts:1022]
-      fin_zero_5 <= fin_zero_4; // @[accel/engine/engine.ts:1023]
-      fin_end_5 <= fin_end_4; // @[accel/engine/engine.ts:1024]
-      fin_valid_6 <= fin_valid_5; // @[accel/engine/engine.ts:1022]
-      fin_zero_6 <= fin_zero_5; // @[accel/engine/engine.ts:1023]
-      fin_end_6 <= fin_end_5; // @[accel/engine/engine.ts:1024]
-      fin_valid_7 <= fin_valid_6; // @[accel/engine/engine.ts:1022]
-      fin_zero_7 <= fin_zero_6; // @[accel/engine/engine.ts:1023]
-      fin_end_7 <= fin_end_6; // @[accel/engine/engine.ts:1024]
-      fin_valid_8 <= fin_valid_7; // @[accel/engine/engine.ts:1022]
-      fin_zero_8 <= fin_zero_7; // @[accel/engine/engine.ts:1023]
-      fin_end_8 <= fin_end_7; // @[accel/engine/engine.ts:1024]
-      fin_valid_9 <= fin_valid_8; // @[accel/engine/engine.ts:1022]
-      fin_zero_9 <= fin_zero_8; // @[accel/engine/engine.ts:1023]
-      fin_end_9 <= fin_end_8; // @[accel/engine/engine.ts:1024]
-      fin_valid_10 <= fin_valid_9; // @[accel/engine/engine.ts:1022]
-      fin_zero_10 <= fin_zero_9; // @[accel/engine/engine.ts:1023]
-      fin_end_10 <= fin_end_9; // @[accel/engine/engine.ts:1024]
-      fin_valid_11 <= fin_valid_10; // @[accel/engine/engine.ts:1022]
-      fin_zero_11 <= fin_zero_10; // @[accel/engine/engine.ts:1023]
-      fin_end_11 <= fin_end_10; // @[accel/engine/engine.ts:1024]
+      mul_bypass_valid_0 <= mul_bypass; // @[accel/engine/engine.ts:954]
+      mul_bypass_valid_1 <= mul_bypass_valid_0; // @[accel/engine/engine.ts:954]
+      mul_bypass_valid_2 <= mul_bypass_valid_1; // @[accel/engine/engine.ts:954]
+      d1Valid <= finIn; // @[accel/engine/engine.ts:1005]
+      d2Valid <= d1Valid; // @[accel/engine/engine.ts:1006]
+      d1 <= sum; // @[accel/engine/engine.ts:1007]
+      d2 <= d1; // @[accel/engine/engine.ts:1008]
+      zN_0 <= red_n_5 == 32'h0; // @[accel/engine/engine.ts:1009]
+      regNext <= zN_0; // @[accel/engine/engine.ts:1010]
+      endD_0 <= red_row_end_5; // @[accel/engine/engine.ts:1011]
+      regNext_1 <= endD_0; // @[accel/engine/engine.ts:1012]
+      fin_valid_0 <= nConv_out_valid; // @[accel/engine/engine.ts:1020]
+      fin_zero_0 <= regNext; // @[accel/engine/engine.ts:1021]
+      fin_end_0 <= regNext_1; // @[accel/engine/engine.ts:1022]
+      fin_valid_1 <= fin_valid_0; // @[accel/engine/engine.ts:1020]
+      fin_zero_1 <= fin_zero_0; // @[accel/engine/engine.ts:1021]
+      fin_end_1 <= fin_end_0; // @[accel/engine/engine.ts:1022]
+      fin_valid_2 <= fin_valid_1; // @[accel/engine/engine.ts:1020]
+      fin_zero_2 <= fin_zero_1; // @[accel/engine/engine.ts:1021]
+      fin_end_2 <= fin_end_1; // @[accel/engine/engine.ts:1022]
+      fin_valid_3 <= fin_valid_2; // @[accel/engine/engine.ts:1020]
+      fin_zero_3 <= fin_zero_2; // @[accel/engine/engine.ts:1021]
+      fin_end_3 <= fin_end_2; // @[accel/engine/engine.ts:1022]
+      fin_valid_4 <= fin_valid_3; // @[accel/engine/engine.ts:1020]
+      fin_zero_4 <= fin_zero_3; // @[accel/engine/engine.ts:1021]
+      fin_end_4 <= fin_end_3; // @[accel/engine/engine.ts:1022]
+      fin_valid_5 <= fin_valid_4; // @[accel/engine/engine.ts:1020]
+      fin_zero_5 <= fin_zero_4; // @[accel/engine/engine.ts:1021]
+      fin_end_5 <= fin_end_4; // @[accel/engine/engine.ts:1022]
+      fin_valid_6 <= fin_valid_5; // @[accel/engine/engine.ts:1020]
+      fin_zero_6 <= fin_zero_5; // @[accel/engine/engine.ts:1021]
+      fin_end_6 <= fin_end_5; // @[accel/engine/engine.ts:1022]
+      fin_valid_7 <= fin_valid_6; // @[accel/engine/engine.ts:1020]
+      fin_zero_7 <= fin_zero_6; // @[accel/engine/engine.ts:1021]
+      fin_end_7 <= fin_end_6; // @[accel/engine/engine.ts:1022]
+      fin_valid_8 <= fin_valid_7; // @[accel/engine/engine.ts:1020]
+      fin_zero_8 <= fin_zero_7; // @[accel/engine/engine.ts:1021]
+      fin_end_8 <= fin_end_7; // @[accel/engine/engine.ts:1022]
+      fin_valid_9 <= fin_valid_8; // @[accel/engine/engine.ts:1020]
+      fin_zero_9 <= fin_zero_8; // @[accel/engine/engine.ts:1021]
+      fin_end_9 <= fin_end_8; // @[accel/engine/engine.ts:1022]
+      fin_valid_10 <= fin_valid_9; // @[accel/engine/engine.ts:1020]
+      fin_zero_10 <= fin_zero_9; // @[accel/engine/engine.ts:1021]
+      fin_end_10 <= fin_end_9; // @[accel/engine/engine.ts:1022]
+      fin_valid_11 <= fin_valid_10; // @[accel/engine/engine.ts:1020]
+      fin_zero_11 <= fin_zero_10; // @[accel/engine/engine.ts:1021]
+      fin_end_11 <= fin_end_10; // @[accel/engine/engine.ts:1022]
       if (opStart) begin
-        pkData <= 128'h0; // @[accel/engine/engine.ts:1326]
+        pkData <= 128'h0; // @[accel/engine/engine.ts:1324]
       end else begin
         if (pkTake) begin
           pkData <= pkFlush ? 128'h0 : pkNextData;
         end
       end
       if (opStart) begin
-        pkStrb <= 16'h0; // @[accel/engine/engine.ts:1327]
+        pkStrb <= 16'h0; // @[accel/engine/engine.ts:1325]
       end else begin
         if (pkTake) begin
           pkStrb <= pkFlush ? 16'h0 : pkNextStrb;
         end
       end
       if (opStart) begin
-        pkN <= 2'h0; // @[accel/engine/engine.ts:1328]
+        pkN <= 2'h0; // @[accel/engine/engine.ts:1326]
       end else begin
         if (pkTake) begin
           pkN <= pkFlush ? 2'h0 : (pkN + 2'h1);
         end
       end
       if (opStart) begin
-        pkSeen <= 32'h0; // @[accel/engine/engine.ts:1329]
+        pkSeen <= 32'h0; // @[accel/engine/engine.ts:1327]
       end else begin
         if (pkTake) begin
-          pkSeen <= pkSeen + 32'h1; // @[accel/engine/engine.ts:1097]
+          pkSeen <= pkSeen + 32'h1; // @[accel/engine/engine.ts:1095]
         end
       end
       if (opStart) begin
-        pkWord <= grad_rows_lo[31:4]; // @[accel/engine/engine.ts:1330]
+        pkWord <= grad_rows_lo[31:4]; // @[accel/engine/engine.ts:1328]
       end else begin
         if (pkTake) begin
           if (pkFlush) begin
-            pkWord <= pkWord + 28'h1; // @[accel/engine/engine.ts:1102]
+            pkWord <= pkWord + 28'h1; // @[accel/engine/engine.ts:1100]
           end
         end
       end
       if (awGo) begin
-        awValid <= 1'b1; // @[accel/engine/engine.ts:1147]
+        awValid <= 1'b1; // @[accel/engine/engine.ts:1145]
       end else begin
         if (awValid & m_axi_awready) begin
-          awValid <= 1'b0; // @[accel/engine/engine.ts:1145]
+          awValid <= 1'b0; // @[accel/engine/engine.ts:1143]
         end
       end
       if (awGo) begin
-        awAddr <= {curOwWord, 4'h0}; // @[accel/engine/engine.ts:1148]
+        awAddr <= {curOwWord, 4'h0}; // @[accel/engine/engine.ts:1146]
       end
       if (awGo) begin
-        awLen <= _T_84[7:0]; // @[accel/engine/engine.ts:1149]
+        awLen <= _T_84[7:0]; // @[accel/engine/engine.ts:1147]
       end
       if (bFire & ~awGo) begin
-        bOut <= bOut - 4'h1; // @[accel/engine/engine.ts:1215]
+        bOut <= bOut - 4'h1; // @[accel/engine/engine.ts:1213]
       end else begin
         if (awGo & ~bFire) begin
-          bOut <= bOut + 4'h1; // @[accel/engine/engine.ts:1214]
+          bOut <= bOut + 4'h1; // @[accel/engine/engine.ts:1212]
         end
       end
       if (awGo) begin
-        owWord <= curOwWord + {19'h0, aw_burst}; // @[accel/engine/engine.ts:1150]
+        owWord <= curOwWord + {19'h0, aw_burst}; // @[accel/engine/engine.ts:1148]
       end
       if (err) begin
-        owLeft <= 5'h0; // @[accel/engine/engine.ts:1234]
+        owLeft <= 5'h0; // @[accel/engine/engine.ts:1232]
       end else begin
         if (awGo) begin
-          owLeft <= curOwLeft - aw_burst[4:0]; // @[accel/engine/engine.ts:1151]
+          owLeft <= curOwLeft - aw_burst[4:0]; // @[accel/engine/engine.ts:1149]
         end
       end
       if (opStart) begin
-        owArg <= 1'b0; // @[accel/engine/engine.ts:1301]
+        owArg <= 1'b0; // @[accel/engine/engine.ts:1299]
       end else begin
         if (err) begin
-          owArg <= 1'b0; // @[accel/engine/engine.ts:1235]
+          owArg <= 1'b0; // @[accel/engine/engine.ts:1233]
         end else begin
           if (((awGo & owFromQ) & fromBag) & argEn) begin
-            owArg <= ~owArg; // @[accel/engine/engine.ts:1143]
+            owArg <= ~owArg; // @[accel/engine/engine.ts:1141]
           end
         end
       end
       if (awGo) begin
-        owSrc <= curOwSrc; // @[accel/engine/engine.ts:1144]
+        owSrc <= curOwSrc; // @[accel/engine/engine.ts:1142]
       end
       if (wGo) begin
-        wValid <= 1'b1; // @[accel/engine/engine.ts:1197]
+        wValid <= 1'b1; // @[accel/engine/engine.ts:1195]
       end else begin
         if (wValid & m_axi_wready) begin
-          wValid <= 1'b0; // @[accel/engine/engine.ts:1195]
+          wValid <= 1'b0; // @[accel/engine/engine.ts:1193]
         end
       end
       if (wGo) begin
-        wData <= (wSrc < 3'h2) ? wHead[127:0] : ownData; // @[accel/engine/engine.ts:1199]
+        wData <= (wSrc < 3'h2) ? wHead[127:0] : ownData; // @[accel/engine/engine.ts:1197]
       end
       if (wGo) begin
-        wStrb <= err ? 16'h0 : ((wSrc < 3'h2) ? (ohEnd ? tailStrb : 16'hffff) : ownStrb); // @[accel/engine/engine.ts:1200]
+        wStrb <= err ? 16'h0 : ((wSrc < 3'h2) ? (ohEnd ? tailStrb : 16'hffff) : ownStrb); // @[accel/engine/engine.ts:1198]
       end
       if (wGo) begin
-        wLast <= burstEnd; // @[accel/engine/engine.ts:1201]
+        wLast <= burstEnd; // @[accel/engine/engine.ts:1199]
       end
       if (wGo) begin
-        wBeat <= burstEnd ? 8'h0 : (wBeat + 8'h1); // @[accel/engine/engine.ts:1202]
+        wBeat <= burstEnd ? 8'h0 : (wBeat + 8'h1); // @[accel/engine/engine.ts:1200]
       end
       if (finish) begin
-        opRun <= 1'b0; // @[accel/engine/engine.ts:1362]
+        opRun <= 1'b0; // @[accel/engine/engine.ts:1360]
       end else begin
         if (nextTable) begin
-          opRun <= 1'b0; // @[accel/engine/engine.ts:1352]
+          opRun <= 1'b0; // @[accel/engine/engine.ts:1350]
         end else begin
           if (opStart) begin
-            opRun <= 1'b1; // @[accel/engine/engine.ts:1293]
+            opRun <= 1'b1; // @[accel/engine/engine.ts:1291]
           end else begin
             if (start) begin
-              opRun <= 1'b0; // @[accel/engine/engine.ts:1264]
+              opRun <= 1'b0; // @[accel/engine/engine.ts:1262]
             end
           end
         end
@@ -3546,17 +3546,17 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
   end
   always @(posedge aclk) begin
     if (mul_bypass_valid_0) begin
-      mul_bypass_1 <= mul_bypass_0; // @[accel/engine/engine.ts:955]
+      mul_bypass_1 <= mul_bypass_0; // @[accel/engine/engine.ts:953]
     end
     if (mul_bypass_valid_1) begin
-      mul_bypass_2 <= mul_bypass_1; // @[accel/engine/engine.ts:955]
+      mul_bypass_2 <= mul_bypass_1; // @[accel/engine/engine.ts:953]
     end
   end
   always @(posedge aclk) begin : mul_bypass_0_logic
-    reg [127:0] byp; // @[accel/engine/engine.ts:953]
+    reg [127:0] byp; // @[accel/engine/engine.ts:951]
     if (mul_bypass) begin
       byp = {((termsIn_3[30:23] == 8'hff) & (termsIn_3[22:0] != 23'h0)) ? 32'h7fc00000 : termsIn_3, ((termsIn_2[30:23] == 8'hff) & (termsIn_2[22:0] != 23'h0)) ? 32'h7fc00000 : termsIn_2, ((termsIn_1[30:23] == 8'hff) & (termsIn_1[22:0] != 23'h0)) ? 32'h7fc00000 : termsIn_1, ((termsIn[30:23] == 8'hff) & (termsIn[22:0] != 23'h0)) ? 32'h7fc00000 : termsIn};
-      mul_bypass_0 <= byp; // @[accel/engine/engine.ts:955]
+      mul_bypass_0 <= byp; // @[accel/engine/engine.ts:953]
     end
   end
   always @(posedge aclk) begin
@@ -3596,12 +3596,12 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
   end
   always @(posedge aclk) begin
     if (red_valid_5 & ~red_last_5) begin
-      acc[red_beat_5] <= sum; // @[accel/engine/engine.ts:991]
+      acc[red_beat_5] <= sum; // @[accel/engine/engine.ts:989]
     end
   end
   always @(posedge aclk) begin
     if ((red_valid_5 & ~red_last_5) & argEn) begin
-      argMem[red_beat_5] <= argmax_next; // @[accel/engine/engine.ts:995]
+      argMem[red_beat_5] <= argmax_next; // @[accel/engine/engine.ts:993]
     end
   end
 endmodule

@@ -4,9 +4,9 @@ import { BenchCheckFailed, benchOptions, type Benchmark } from './run';
 import { generate } from '../generator';
 import { ENGINE_BENCH_CONFIG, ENGINE_CONFIGS, makeEngine } from '../designs/engine';
 import { targetOf } from '../sim/design';
-import { buildAxiTarget, describeResult, simulateAxi } from '../sim/axi';
+import { buildAxiTarget, describeResult, simulateAxi, type AxiResult, type AxiScenario } from '../sim/axi';
 import { buildCounters } from '../sim/cache';
-import { castedBackwardCase, countersOf, endProblem, endedClean, forwardScenario, opPerf, shapeOf, type ForwardCase } from '../sim/engine';
+import { castedBackwardCase, countersOf, endProblem, endedClean, forwardScenario, opPerf, shapeOf, type EngineCounters, type ForwardCase } from '../sim/engine';
 import { castIndices, prepareBatched, Rng } from '../model';
 import { batchedForwardScenario, batchedPerf } from '../sim/batched';
 import { step } from '../cli/progress';
@@ -119,20 +119,25 @@ const bench: Benchmark<Options> = {
     console.log(`engine bench: ${target.top} ${b.cached ? 'found in the build cache' : `built in ${((Date.now() - t0) / 1000).toFixed(0)} s`}`);
     const runs: Record<string, unknown>[] = [];
     let peakRss = process.memoryUsage().rss;
+    /** One scenario in the build, checked: it ended and the operation ended clean (DONE, no error). */
+    const simulateOne = async (scenario: AxiScenario): Promise<{ r: AxiResult; k: EngineCounters }> => {
+      scenario.watchdogCycles = 100_000;
+      const done = step(`simulating ${scenario.name}`);
+      const [r] = await simulateAxi(target, [scenario]);
+      done();
+      peakRss = Math.max(peakRss, process.memoryUsage().rss);
+      if (r!.status !== 'ok') throw new BenchCheckFailed(`engine bench ${scenario.name}: ${describeResult(r!)}`);
+      const k = countersOf(r!);
+      if (!endedClean(k)) throw new BenchCheckFailed(`engine bench ${scenario.name}: ${endProblem(k)}`);
+      return { r: r!, k };
+    };
     const runOne = async (op: 'forward' | 'casted_backward', c: ForwardCase, readLatency: number, memoryMaxReads: number) => {
       const indexType = c.indices instanceof BigInt64Array ? 'int64' : 'int32';
       const s = forwardScenario(c, shape, { name: `${op}-d${c.dim}-l${readLatency}-r${memoryMaxReads}${op === 'forward' ? `-${indexType}` : ''}`, sparse: true, dump: false, maxCycles: 2_000_000_000,
         profile: { readLatency, writeLatency: readLatency, maxReads: memoryMaxReads, maxWrites: 256, seed: 1 } });
-      s.scenario.watchdogCycles = 100_000;
       s.scenario.maxCycles = 2_000_000_000;
-      const done = step(`simulating ${s.scenario.name}`);
-      const [r] = await simulateAxi(target, [s.scenario]);
-      done();
-      peakRss = Math.max(peakRss, process.memoryUsage().rss);
-      if (r!.status !== 'ok') throw new BenchCheckFailed(`engine bench ${s.scenario.name}: ${describeResult(r!)}`);
-      const k = countersOf(r!);
-      if (!endedClean(k)) throw new BenchCheckFailed(`engine bench ${s.scenario.name}: ${endProblem(k)}`);
-      const p = opPerf(op, c, s.layout, k, shape, r!.wallSeconds, r!.cpuSeconds);
+      const { r, k } = await simulateOne(s.scenario);
+      const p = opPerf(op, c, s.layout, k, shape, r.wallSeconds, r.cpuSeconds);
       const run = {
         op, indexType, dim: c.dim, dataBits: shape.dataBits, channels, readLatency, memoryMaxReads, lookups: c.indices.length, bags: s.layout.numBags,
         cycles: p.cycles, rBeats: p.rBeats, wBeats: p.wBeats, bytesRead: p.bytesRead, bytesWritten: p.bytesWritten,
@@ -171,14 +176,8 @@ const bench: Benchmark<Options> = {
       const weights = specs.map(() => new Float32Array(10_000 * 16));
       const s = batchedForwardScenario({ bags, weights, indices: idx, offsets: offs }, shape,
         { name: `batched-forward-t${t}-b${B}-l${lat}`, profile: { readLatency: lat, writeLatency: lat, maxReads: 256, maxWrites: 256, seed: 1 }, maxCycles: 2_000_000_000 });
-      s.scenario.watchdogCycles = 100_000;
-      const done = step(`simulating ${s.scenario.name}`);
-      const [r] = await simulateAxi(target, [s.scenario]);
-      done();
-      if (r!.status !== 'ok') throw new BenchCheckFailed(`engine bench ${s.scenario.name}: ${describeResult(r!)}`);
-      const k = countersOf(r!);
-      if (!endedClean(k)) throw new BenchCheckFailed(`engine bench ${s.scenario.name}: ${endProblem(k)}`);
-      const p = batchedPerf('forward', s, k, shape, 0, r!.wallSeconds);
+      const { r, k } = await simulateOne(s.scenario);
+      const p = batchedPerf('forward', s, k, shape, 0, r.wallSeconds);
       // Cycles beyond one a beat, per table: the pipeline's fill and drain at each table switch.
       const perTable = Math.round((p.cycles - p.rBeats) / t);
       batchedRuns.push({ op: 'forward', tables: t, dim: 16, batch: B, lookupsPerBag: 1, readLatency: lat, cycles: p.cycles, rBeats: p.rBeats, wBeats: p.wBeats,

@@ -8,6 +8,7 @@ import { totalmem } from 'node:os';
 import { EXIT, UsageError, parseOptions } from '../command';
 import { bigIntOption, checkOutFile, intOption, realOption, stageFile } from '../io';
 import { generate } from '../../generator';
+import { ElaborationError } from '../../generator/hdl/errors';
 import { AxiDma } from '../../accel/dma/dma';
 import { copyScript } from '../../sim/dma';
 import { targetOf } from '../../sim/design';
@@ -77,14 +78,14 @@ const OPTION_OF: [RegExp, string][] = [
 
 /**
  * An elaboration error of the DMA's parameters in the words of the command
- * line: the option for the parameter, without the error class and the
- * generator's source line ("BAD WIDTH: maxReads must be ... @[accel/dma/dma.ts:73]"
- * becomes "--max-reads must be ...").
+ * line: its detail (without the check's name and the generator's source line)
+ * with the option for the parameter ("maxReads must be ..." becomes
+ * "--max-reads must be ...").
  */
-function optionMessage(msg: string): string {
-  const m = msg.replace(/^BAD [A-Z ]+: /, '').replace(/\s*@\[[^\]]*\]$/, '');
-  const hit = OPTION_OF.find(([re]) => re.test(m));
-  return hit ? m.replace(hit[0], hit[1]) : msg;
+function optionMessage(e: unknown): string {
+  if (!(e instanceof ElaborationError)) return (e as Error).message;
+  const hit = OPTION_OF.find(([re]) => re.test(e.detail));
+  return hit ? e.detail.replace(hit[0], hit[1]) : e.message;
 }
 
 const command: Command = {
@@ -124,7 +125,7 @@ const command: Command = {
         maxWrites: intOption('--max-writes', values['max-writes'], 4, 0, 1 << 20),
       });
     } catch (e) {
-      throw new UsageError(optionMessage((e as Error).message));
+      throw new UsageError(optionMessage(e));
     }
     // The memory model keeps the source and the destination in 4 KiB pages.
     const need = 2 * len * (1 + 96 / 4096);

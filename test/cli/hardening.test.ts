@@ -20,18 +20,30 @@ import { buildTarget, type SimTarget } from '../../sim/vectors';
 
 const BIN = join(projectRoot, 'bin/tcast.js');
 const work = mkdtempSync(join(tmpdir(), 'tcast-hard-'));
-afterAll(() => rmSync(work, { recursive: true, force: true }));
+/** The folder a command creates and removes at once to learn whether it may write (sim/fs.ts cannotCreateIn). */
+const PROBE = /^\.tcast-probe-/;
+afterAll(() => {
+  // The cases run side by side, so a snapshot skips another command's probe; none may outlive its command.
+  const left = Object.keys(snapshot(work, true)).filter((p) => PROBE.test(p.split('/').pop() ?? ''));
+  rmSync(work, { recursive: true, force: true });
+  expect(left, 'probe folders left behind').toEqual([]);
+});
 
 /** `timeout`: milliseconds before the run is killed (a hang fails the test instead of stalling it). */
 type Opts = { cwd?: string; env?: Record<string, string | undefined>; timeout?: number };
 const tcast = (args: string[], o: Opts = {}): Promise<Result> =>
   execa('node', [BIN, ...args], { cwd: o.cwd ?? work, reject: false, env: o.env ?? {}, stdin: 'ignore', ...(o.timeout !== undefined ? { timeout: o.timeout } : {}) }) as Promise<Result>;
 
-/** Every file and folder under dir with its size and modification time. */
-function snapshot(dir: string): Record<string, string> {
+/**
+ * Every file and folder under dir with its size and modification time. A
+ * write probe is skipped unless `probes`: cases in one Promise.all share a
+ * folder, and one command's probe lives while another's snapshot is taken.
+ */
+function snapshot(dir: string, probes = false): Record<string, string> {
   const out: Record<string, string> = {};
   const walk = (d: string) => {
     for (const f of readdirSync(d)) {
+      if (!probes && PROBE.test(f)) continue;
       const p = join(d, f);
       const st = lstatSync(p);
       out[p.slice(dir.length)] = st.isDirectory() ? 'dir' : `${st.size}:${st.mtimeMs}`;

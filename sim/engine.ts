@@ -294,9 +294,13 @@ export function programError(error: number, table?: number): string | undefined 
   return `${who} (ERROR.CAUSE ${c.code}, ${c.reg}): ${c.what}; ${c.fix}`;
 }
 
-/** An operation that did not end clean, in one line: the refused register, or STATUS, ERROR and the failing address. */
+/**
+ * An operation that did not end clean, in one line: the refused register, or STATUS, ERROR and the failing address
+ * (for a batched START, in which table: TABLE_AT).
+ */
 export function endProblem(k: EngineCounters, batched = false): string {
-  return programError(k.error, batched ? k.tableAt : undefined) ?? `STATUS 0x${k.status.toString(16)}, ERROR 0x${k.error.toString(16)} at 0x${k.errAddr.toString(16)}`;
+  return programError(k.error, batched ? k.tableAt : undefined)
+    ?? `${batched ? `in table ${k.tableAt}: ` : ''}STATUS 0x${k.status.toString(16)}, ERROR 0x${k.error.toString(16)} at 0x${k.errAddr.toString(16)}`;
 }
 
 export interface ForwardScenario {

@@ -7,10 +7,11 @@
  * its layout, the host's offsets (sim/engine.ts) and the docs table come from
  * one place.
  *
- * `descriptorLoader` builds the engine's side: the shadow copy of the
- * operation registers that a descriptor's beats fill, and `param(name)`, the
- * operation's view of a register (the shadow while a batched START runs,
- * else the register itself).
+ * `descriptorLoader` builds the engine's side: the next descriptor, which
+ * its beats fill while the current table runs, the shadow copy of the
+ * operation registers that takes it when the table starts, and
+ * `param(name)`, the operation's view of a register (the shadow while a
+ * batched START runs, else the register itself).
  */
 import { Reg, UInt, mux, when, type Value, type Signal } from '../../generator';
 import { registerMap } from '../../generator/stdlib/axi/regmap';
@@ -47,19 +48,33 @@ export const ENGINE_DESCRIPTOR = registerMap('engine_descriptor', [
 
 export type DescriptorWord = Parameters<typeof ENGINE_DESCRIPTOR.offset>[0] & EngineRegName;
 
+/** The engine's side of the descriptors: the operation's view of the registers, and the next table's words. */
+export interface DescriptorView {
+  /** The operation's view of a register: the shadow while a batched START runs, else the register itself. */
+  param: (name: DescriptorWord) => Value;
+  /** The next descriptor's word as its beats have filled it (the next table, read while the current one runs). */
+  next: (name: DescriptorWord) => Value;
+}
+
 /**
- * The shadow registers of a descriptor and the operation's view of the
- * registers. `beat` (with `index`, the beat's number in the descriptor)
- * writes `lanes` words when `fire`.
+ * Two copies of a descriptor: the next one, which `beat` (with `index`, the
+ * beat's number in the descriptor) fills `lanes` words at a time when
+ * `fire`, and the shadow, the running table's, which takes the whole next
+ * descriptor at once when `swap`. So the next table's descriptor is read
+ * while the current table runs.
  */
-export function descriptorLoader(o: { lanes: number; batched: Value; rv: (name: EngineRegName) => Value; fire: Value; index: Value; beat: Value }): (name: DescriptorWord) => Value {
+export function descriptorLoader(o: { lanes: number; batched: Value; rv: (name: EngineRegName) => Value; fire: Value; index: Value; beat: Value; swap: Value }): DescriptorView {
   const shadow = new Map<string, Signal>();
+  const next = new Map<string, Signal>();
   for (const r of ENGINE_DESCRIPTOR.registers) {
     const w = r.offset / 4;
+    const nx = Reg(UInt(32), { init: 0, name: `desc_next_${r.name.toLowerCase()}` });
     const reg = Reg(UInt(32), { init: 0, name: `desc_${r.name.toLowerCase()}` });
     const lane = w % o.lanes;
-    when(o.fire.and(o.index.eq(Math.floor(w / o.lanes))), () => reg.set(o.beat.bits(32 * lane + 31, 32 * lane)));
+    when(o.fire.and(o.index.eq(Math.floor(w / o.lanes))), () => nx.set(o.beat.bits(32 * lane + 31, 32 * lane)));
+    when(o.swap, () => reg.set(nx));
+    next.set(r.name, nx);
     shadow.set(r.name, reg);
   }
-  return (name) => mux(o.batched, shadow.get(name)!, o.rv(name));
+  return { param: (name) => mux(o.batched, shadow.get(name)!, o.rv(name)), next: (name) => next.get(name)! };
 }

@@ -48,7 +48,7 @@ import { QNAN } from '../../generator/stdlib/float/common';
 import { Axi4, AxiLite, BURST, resolveAxi4 } from '../../generator/stdlib/axi/bundles';
 import { ElaborationError } from '../../generator/hdl/errors';
 import { slotQueues } from './interleave';
-import { columnSlice } from './slice';
+import { columnSlice, sliceIsEmpty } from './slice';
 import { UPDATE_OPT, UpdateUnit } from './update';
 import { Packed, fit } from './packed';
 import { rowAddress, rowwiseStateAddress } from './address';
@@ -239,6 +239,8 @@ export class TcastEngine extends Module {
     // Batched tables: NUM_TABLES > 0 at START runs the descriptors one by one (accel/engine/descriptor.ts).
     const batched = Reg(Bool, { init: 0 });
     const tableAt = Reg(UInt(32), { init: 0 });
+    // One operation runs: from its start (START's registers, or a table's loaded descriptor) to its end.
+    const opRun = Reg(Bool, { init: 0 });
 
     const regs = ENGINE_REGISTERS.build(io.s_axi_lite, {
       STATUS: { BUSY: busy, DONE: done, ERROR: err },
@@ -262,17 +264,19 @@ export class TcastEngine extends Module {
     const start = named(startReq.and(busy.not()));
     when(startReq.and(busy), () => startIgnored.set(startIgnored.addWrap(1)));
     io.irq.set(done);
-    // The descriptor's beats (from the R path below) fill the shadow registers; p(): the operation's registers.
+    // The descriptor's beats (from the R path below) fill the next descriptor, nx(); the shadow registers take it
+    // when its table starts (descSwap); p(): the operation's registers.
     const DESC_BEATS = DESC_BYTES / BB;
     const dbBits = bitsFor(DESC_BEATS);
     const descFire = Wire(Bool);
     const descBeat = Wire(UInt(W));
     const descIdx = Reg(UInt(dbBits), { init: 0 });
+    const descSwap = Wire(Bool);
     // The descriptors' view only while a batched START runs: in its START cycle (busy low) a batched START uses no
     // operation register (its checks read the registers, its operations start from their descriptors), so the view
     // depends on registers only, not on this cycle's AXI4-Lite write (the whole datapath would otherwise be
     // combinational in the simulator's inputs and evaluated twice a cycle).
-    const p = descriptorLoader({ lanes: L, batched: batched.and(busy), rv, fire: descFire, index: descIdx, beat: descBeat });
+    const { param: p, next: nx } = descriptorLoader({ lanes: L, batched: batched.and(busy), rv, fire: descFire, index: descIdx, beat: descBeat, swap: descSwap });
 
     const idx64 = named(p('OP').bit(Math.log2(ENGINE_OP.IDX64)));
     const isMean = named(p('OP').bit(Math.log2(ENGINE_OP.MEAN)));
@@ -372,6 +376,8 @@ export class TcastEngine extends Module {
     const progCause = named(lowestFailing(Object.fromEntries(Object.entries(regChecks).map(([k, v]) => [k, Number(k) >= 22 ? v : single.and(v)])), 'check'), 'program_cause');
     // A batched table's descriptor (UPDATE is 0 there, so its output is always written).
     const descCause = named(lowestFailing(opChecks(p, lit(1, 1)).codes, 'desc_check'), 'descriptor_cause');
+    // The next table's descriptor, read while the current table runs: its streams are read ahead only if it passes.
+    const nextCause = named(lowestFailing(opChecks(nx, lit(1, 1)).codes, 'next_check'), 'next_descriptor_cause');
     const progBad = named(start.and(progCause.ne(0)), 'program_bad');
 
     // Per-operation constants, latched at START.
@@ -405,6 +411,32 @@ export class TcastEngine extends Module {
     const pswBeatsTotal = beatsOfElems(mux(sideEn, numIdx.zext(33), lit(0, 33)), lit(0, 1), scalesA, 'psw_beats_total');
     const ridBeatsTotal = beatsOfElems(mux(rowsOn, numBags.zext(33), lit(0, 33)), lit(1, 1), ridA, 'rid_beats_total');
     const CW = 36 - lb;
+    // The streams the sequencer reads (offsets, indices, scales): where each starts, its elements and its beats; the
+    // index stream's first lane is named (idx_first_lane: where a table's first index lies in its first beat).
+    interface Streams { offsetsA: Value; offCount: Value; offBeats: Value; indicesA: Value; idxLane: Value; idxCount: Value; idxBeats: Value; scalesA: Value; pswCount: Value; pswBeats: Value }
+    const pswCount = named(mux(sideEn, numIdx.zext(33), lit(0, 33)));
+    const curStreams: Streams = {
+      offsetsA, offCount, offBeats: offBeatsTotal, indicesA, idxLane: named(firstLane(indicesA), 'idx_first_lane'), idxCount: numIdx.zext(33), idxBeats: idxBeatsTotal,
+      scalesA, pswCount, pswBeats: pswBeatsTotal,
+    };
+    // The next table's, from its descriptor (read ahead while the current table runs; a batched table is never UNFUSED).
+    const nxOp = (f: keyof typeof ENGINE_OP): Value => nx('OP').bit(Math.log2(ENGINE_OP[f]));
+    const nxOff64 = named(nxOp('OFF64'));
+    const nxIdx64 = named(nxOp('IDX64'));
+    const nxOffsetsA = addressOf(nx('OFFSETS_LO'), nx('OFFSETS_HI'), A);
+    const nxIndicesA = addressOf(nx('INDICES_LO'), nx('INDICES_HI'), A);
+    const nxScalesA = addressOf(nx('SCALES_LO'), nx('SCALES_HI'), A);
+    const nxOffCount = named(mux(nx('NUM_BAGS').eq(0), lit(0, 33), nx('NUM_BAGS').zext(33).addWrap(nxOp('INCLUDE_LAST').zext(33))));
+    const nxPswCount = named(mux(nxOp('SCALES').or(nxOp('MASK')), nx('NUM_INDICES').zext(33), lit(0, 33)));
+    const nextStreams: Streams = {
+      offsetsA: nxOffsetsA, offCount: nxOffCount, offBeats: beatsOfElems(nxOffCount, nxOff64, nxOffsetsA, 'next_off_beats_total'),
+      indicesA: nxIndicesA, idxLane: named(firstLane(nxIndicesA), 'next_idx_first_lane'), idxCount: nx('NUM_INDICES').zext(33), idxBeats: beatsOfElems(nx('NUM_INDICES').zext(33), nxIdx64, nxIndicesA, 'next_idx_beats_total'),
+      scalesA: nxScalesA, pswCount: nxPswCount, pswBeats: beatsOfElems(nxPswCount, lit(0, 1), nxScalesA, 'next_psw_beats_total'),
+    };
+    // A channel without columns in the next table skips it: nothing is read ahead for it.
+    const nxNoColumns = this.channels > 1 ? named(sliceIsEmpty(dimBytesOf(nx('DIM')).zext(19).addWrap(BB - 1).shr(lb), channelId, this.channels)) : lit(0, 1);
+    // The sequencer's streams are armed for the next table (read ahead), which has not started yet.
+    const preArmed = Reg(Bool, { init: 0 });
 
     // ---------------------------------------------------------------- 4 KiB-aware burst size
     const burstBeats = (word: Value, left: Value, cap: number, name: string): Value => {
@@ -453,8 +485,9 @@ export class TcastEngine extends Module {
     // An int64 beat holds L/2 elements, half an int32 one's: the buffers are RQD deep, and an int64 stream takes all of
     // it, so as many elements are ahead of the sequencer either way (an int32 stream keeps QD; docs/BENCHMARKS.md, engine).
     const wideCredit = (wide: Value, name: string) => named(mux(wide, lit(RQD, bitsFor(RQD)), lit(QD, bitsFor(RQD))), name);
-    const offGo = named(canRead.and(offLeft.ne(0)).and(credit(offRes, offBurst, wideCredit(off64, 'off_credit'))));
-    const idxGo = named(canRead.and(offGo.not()).and(idxLeft.ne(0)).and(credit(idxRes, idxBurst, wideCredit(idx64, 'idx_credit'))));
+    // Read ahead, the streams are the next table's: its element widths.
+    const offGo = named(canRead.and(offLeft.ne(0)).and(credit(offRes, offBurst, wideCredit(mux(preArmed, nxOff64, off64), 'off_credit'))));
+    const idxGo = named(canRead.and(offGo.not()).and(idxLeft.ne(0)).and(credit(idxRes, idxBurst, wideCredit(mux(preArmed, nxIdx64, idx64), 'idx_credit'))));
     const pswWord = Reg(UInt(WA), { init: 0 });
     const pswLeft = Reg(UInt(CW), { init: 0 });
     const pswRes = Reg(UInt(bitsFor(QD)), { init: 0 });
@@ -687,8 +720,19 @@ export class TcastEngine extends Module {
     descFire.set(run.and(dataQ.io.deq.valid).and(dKind.eq(KIND_DESC)));
     descBeat.set(dData);
     when(descFire, () => descIdx.set(descIdx.addWrap(1)));
-    // The whole descriptor is in the shadow registers: its operation starts in the next cycle.
-    const descLoaded = RegNext(descFire.and(descIdx.eq(DESC_BEATS - 1)), { init: 0 });
+    // The next descriptor is whole; the shadow registers take it when its table is due (descSwap, below).
+    const nxFull = Reg(Bool, { init: 0 });
+    when(descFire.and(descIdx.eq(DESC_BEATS - 1)), () => nxFull.set(1));
+    // The descriptor is in the shadow registers: its operation starts in the next cycle.
+    const descLoaded = RegNext(descSwap, { init: 0 });
+    // The beats of the row side's reads (rows, argmax rows, row ids, update fetches) not yet out of the beat queue:
+    // a table's own reads, where the streams' and the descriptors' may be the next table's (read ahead, below).
+    const aheadKind = (k: Value): Value => k.eq(KIND_OFF).or(k.eq(KIND_IDX)).or(k.eq(KIND_PSW)).or(k.eq(KIND_DESC));
+    const bbBits = bitsFor(K * MB) + 1;
+    const backBeats = Reg(UInt(bbBits), { init: 0 });
+    const backIn = named(mux(arGo.and(aheadKind(arKind).not()), fit(arBeats, bbBits), lit(0, bbBits)));
+    const backOut = named(dataQ.io.deq.valid.and(dataQ.io.deq.ready).and(aheadKind(dKind).not()));
+    backBeats.set(backBeats.addWrap(backIn).subWrap(backOut.zext(bbBits)));
 
     // ---------------------------------------------------------------- unpackers: beats -> 32-bit elements
     const unpacker = (q: { io: { deq: { valid: Value; ready: Signal; bits: Value } } }, wide: Value, name: string) => {
@@ -748,7 +792,8 @@ export class TcastEngine extends Module {
     // A non-padding lookup of the current bag has been held.
     const seenInBag = Reg(Bool, { init: 0 });
     const seqSlot = Reg(UInt(gBits), { init: 0 });
-    const bagsLeft = named(bagIdx.ne(numBags).and(unfused.not()));
+    // Only while an operation runs: read ahead, the next table's streams are there before its operation starts.
+    const bagsLeft = named(opRun.and(bagIdx.ne(numBags)).and(unfused.not()));
     // With UPDATE.ROWS a bag (segment u) begins when its row id ROW_IDS[u] is there: taken at its entry, to the
     // grad_rows packer (ridPQ) and, fused with an optimizer, on the segment's last token to the update unit.
     // Deep enough that the sequencer does not wait while the writer serves the reducer's rows before the packer's beats.
@@ -1218,12 +1263,31 @@ export class TcastEngine extends Module {
     // Another channel's bus error ends this channel's operation too (ERROR keeps no response: the top reports the
     // failing channel's).
     if (this.channels > 1) when(run.and((this.io as unknown as { peer_error: Value }).peer_error), () => err.set(1));
-    when(run.and(rErr.or(bErr)), () => {
+    // A read for the next table (its descriptor, or its streams read ahead) fails while the current table runs: the
+    // error waits until the current table is done, so ERROR and TABLE_AT name the next table, as when it ran alone.
+    const rKind = named(slotKind.readAsync(rSlot));
+    const rErrAhead = named(rErr.and(opRun).and(rKind.eq(KIND_DESC).or(preArmed.and(aheadKind(rKind)))));
+    const rErrNow = named(rErr.and(rErrAhead.not()));
+    const aheadErr = Reg(Bool, { init: 0 });
+    const aheadResp = Reg(UInt(2), { init: 0 });
+    const aheadAddr = Reg(UInt(A), { init: 0 });
+    when(run.and(rErrAhead).and(aheadErr.not()), () => {
+      aheadErr.set(1);
+      aheadResp.set(m.rresp);
+      aheadAddr.set(rErrAddr);
+    });
+    when(run.and(rErrNow.or(bErr)), () => {
       err.set(1);
-      errResp.set(mux(rErr, m.rresp, m.bresp));
-      errRead.set(rErr);
+      errResp.set(mux(rErrNow, m.rresp, m.bresp));
+      errRead.set(rErrNow);
       errWrite.set(bErr);
-      errAddr.set(fit(mux(rErr, rErrAddr, awAddrQ.io.deq.bits), 64));
+      errAddr.set(fit(mux(rErrNow, rErrAddr, awAddrQ.io.deq.bits), 64));
+    }).elseWhen(run.and(aheadErr).and(opRun.not()), () => {
+      err.set(1);
+      errResp.set(aheadResp);
+      errRead.set(1);
+      errWrite.set(0);
+      errAddr.set(fit(aheadAddr, 64));
     });
     when(err, () => {
       fPh.set(0);
@@ -1236,13 +1300,63 @@ export class TcastEngine extends Module {
 
     when(busy, () => cycles.set(cycles.addWrap(1)));
     // One operation: at START (registers), or after each descriptor is loaded (batched tables).
-    const opRun = Reg(Bool, { init: 0 });
     // A descriptor that fails the operation checks (codes 1..13) ends the START with ERROR.PROGRAM, TABLE_AT its table.
     const descBad = named(descLoaded.and(err.not()).and(descCause.ne(0)), 'descriptor_bad');
     const descGood = named(descLoaded.and(err.not()).and(descCause.eq(0)));
     const opStart = named(start.and(progBad.not()).and(rv('NUM_TABLES').eq(0)).or(descGood).and(sliceNone.not()));
     upd.io.start.set(opStart);
     const skipTable = named(descGood.and(sliceNone));
+    // No table follows the one at TABLE_AT (or a single operation runs).
+    const lastTable = named(batched.not().or(tableAt.zext(33).addWrap(1).ge(rv('NUM_TABLES').zext(33))));
+    // Batched tables, read ahead (docs/ENGINE.md, "Batched tables"): table t + 1's descriptor is read as table t
+    // starts, and once t's sequencer has taken its last offset, index and scale (its streams are done), t + 1's
+    // streams are armed and read into the buffers while t's rows are still fetched, reduced and written. When t is
+    // done (its own reads and writes answered), t + 1's descriptor goes to the shadow registers and its operation
+    // starts with its first offsets and indices already there.
+    // tableDue: the table at TABLE_AT waits for its descriptor (from START, or from the previous table's end).
+    const tableDue = Reg(Bool, { init: 0 });
+    // armedAhead: the running table's streams were armed ahead (its operation's start leaves them be).
+    const armedAhead = Reg(Bool, { init: 0 });
+    descSwap.set(run.and(tableDue).and(nxFull).and(aheadErr.not()));
+    when(descSwap, () => {
+      tableDue.set(0);
+      nxFull.set(0);
+      armedAhead.set(preArmed);
+      preArmed.set(0);
+    });
+    // As a table starts (or is skipped), the next table's descriptor is read.
+    when(descGood.and(lastTable.not()), () => {
+      descLeft.set(DESC_BEATS);
+      descIdx.set(0);
+    });
+    // The running table has taken all of its streams' elements (so the buffers hold none of its beats).
+    const streamsFree = named(opRun.and(bagsLeft.not()).and(offLeft.eq(0)).and(idxLeft.eq(0)).and(pswLeft.eq(0))
+      .and(offU.left.eq(0)).and(idxU.left.eq(0)).and(pswU.left.eq(0))
+      .and(offBeatQ.io.deq.valid.not()).and(idxBeatQ.io.deq.valid.not()).and(pswBeatQ.io.deq.valid.not()));
+    // The next descriptor passes the operation checks and gives this channel columns: its streams are armed now.
+    const armAhead = named(run.and(batched).and(nxFull).and(preArmed.not()).and(aheadErr.not()).and(nextCause.eq(0)).and(nxNoColumns.not()).and(streamsFree));
+    /** Arms the sequencer's streams: the beats to read and the elements to unpack. */
+    const armStreams = (st: Streams) => {
+      offRes.set(0);
+      idxRes.set(0);
+      pswRes.set(0);
+      offWord.set(wordOf(st.offsetsA));
+      offLeft.set(st.offBeats);
+      idxWord.set(wordOf(st.indicesA));
+      idxLeft.set(st.idxBeats);
+      pswWord.set(wordOf(st.scalesA));
+      pswLeft.set(st.pswBeats);
+      pswU.left.set(st.pswCount);
+      pswU.lane.set(firstLane(st.scalesA));
+      offU.left.set(st.offCount);
+      offU.lane.set(firstLane(st.offsetsA));
+      idxU.left.set(st.idxCount);
+      idxU.lane.set(st.idxLane);
+    };
+    when(armAhead, () => {
+      preArmed.set(1);
+      armStreams(nextStreams);
+    });
     when(start, () => {
       busy.set(1);
       done.set(0);
@@ -1269,6 +1383,11 @@ export class TcastEngine extends Module {
       descWord.set(wordOf(addressOf(rv('TABLES_LO'), rv('TABLES_HI'), A)));
       descLeft.set(mux(rv('NUM_TABLES').ne(0), lit(DESC_BEATS, dbBits), lit(0, dbBits)));
       descIdx.set(0);
+      nxFull.set(0);
+      tableDue.set(rv('NUM_TABLES').ne(0));
+      preArmed.set(0);
+      armedAhead.set(0);
+      aheadErr.set(0);
       errProgram.set(0);
       errCause.set(0);
     });
@@ -1291,27 +1410,15 @@ export class TcastEngine extends Module {
       opRun.set(1);
       if (longBag) longBag.set(0);
       rowBeats.set(fit(beatsOfDim, rbBits));
-      offRes.set(0);
-      idxRes.set(0);
-      pswRes.set(0);
       outRes.set(0);
       argRes.set(0);
       owArg.set(0);
       argDone.set(0);
       rj.set(0);
       tailStrb.set(this.channels > 1 ? mux(slice.hasTail, tailMask, ones) : tailMask);
-      offWord.set(wordOf(offsetsA));
-      offLeft.set(offBeatsTotal);
-      idxWord.set(wordOf(indicesA));
-      idxLeft.set(idxBeatsTotal);
-      pswWord.set(wordOf(scalesA));
-      pswLeft.set(pswBeatsTotal);
-      pswU.left.set(mux(sideEn, numIdx.zext(33), lit(0, 33)));
-      pswU.lane.set(firstLane(scalesA));
-      offU.left.set(offCount);
-      offU.lane.set(firstLane(offsetsA));
-      idxU.left.set(numIdx.zext(33));
-      idxU.lane.set(firstLane(indicesA));
+      armedAhead.set(0);
+      // A START's single operation always arms (armedAhead may be left over from a batch that ended in an error).
+      when(start.or(armedAhead.not()), () => armStreams(curStreams));
       ridWord.set(wordOf(ridA));
       ridLeft.set(ridBeatsTotal);
       ridRes.set(0);
@@ -1332,27 +1439,32 @@ export class TcastEngine extends Module {
       heldValid.set(0);
       seqSlot.set(0);
     });
-    const quiet = named(
-      err.or(bagsLeft.not().and(inBag.not()).and(heldValid.not())).and(tokQ.empty).and(rowLeft.eq(0)).and(metaQ.io.deq.valid.not())
-        .and(arValid.not()).and(slotsUsed.eq(0)).and(rdPending.not()).and(dataQ.io.deq.valid.not())
+    // The sequencer has emitted every token.
+    const seqQuiet = named(err.or(bagsLeft.not().and(inBag.not()).and(heldValid.not())));
+    // The sequencer's streams are read and taken (read ahead, they are the next table's).
+    const streamsQuiet = named(err.or(offLeft.eq(0).and(idxLeft.eq(0)).and(pswLeft.eq(0))).and(offBeatQ.io.deq.valid.not()).and(idxBeatQ.io.deq.valid.not()).and(pswBeatQ.io.deq.valid.not()));
+    // Every row fetched, reduced, written and answered; the update unit idle.
+    const rowsQuiet = named(
+      tokQ.empty.and(rowLeft.eq(0)).and(metaQ.io.deq.valid.not())
         .and(orAny(...pv).not()).and(outQ.io.deq.valid.not()).and(awBagQ.io.deq.valid.not()).and(owLeft.eq(0))
         .and(awValid.not()).and(lenQ.io.deq.valid.not()).and(wValid.not()).and(bOut.eq(0))
-        .and(err.or(offLeft.eq(0).and(idxLeft.eq(0)).and(pswLeft.eq(0)).and(descLeft.eq(0)))).and(offBeatQ.io.deq.valid.not()).and(idxBeatQ.io.deq.valid.not()).and(pswBeatQ.io.deq.valid.not())
         .and(orAny(...finV).not()).and(d1Valid.not()).and(d2Valid.not()).and(argQ.io.deq.valid.not()).and(argBeatQ.io.deq.valid.not()).and(owArg.not())
         .and(hq.io.deq.valid.not()).and(err.or(ridLeft.eq(0))).and(ridBeatQ.io.deq.valid.not()).and(updBeatQ.io.deq.valid.not()).and(ridUQ.io.deq.valid.not()).and(ridPQ.io.deq.valid.not())
         .and(pkQ.io.deq.valid.not()).and(err.or(emActive.not())).and(err.or(owed.not())).and(upd.io.idle),
     );
+    // Nothing in flight at all: the START may end.
+    const quiet = named(seqQuiet.and(streamsQuiet).and(rowsQuiet).and(err.or(descLeft.eq(0)))
+      .and(arValid.not()).and(slotsUsed.eq(0)).and(rdPending.not()).and(dataQ.io.deq.valid.not()));
+    // The running table is done: its own reads answered (the next table's descriptor and streams may be on their way).
+    const tableQuiet = named(seqQuiet.and(preArmed.or(streamsQuiet)).and(rowsQuiet).and(backBeats.eq(0)));
     // The last table (or the only operation) ends the START; an error ends it wherever it came.
-    const lastTable = named(batched.not().or(tableAt.zext(33).addWrap(1).ge(rv('NUM_TABLES').zext(33))));
     const finish = named(busy.and(start.not()).and(quiet.and(err.or(opRun.and(lastTable))).or(skipTable.and(lastTable))));
-    const nextTable = named(busy.and(err.not()).and(quiet.and(opRun).or(skipTable)).and(lastTable.not()));
+    const nextTable = named(busy.and(err.not()).and(tableQuiet.and(opRun).or(skipTable)).and(lastTable.not()));
     when(nextTable, () => {
       opRun.set(0);
-      // The sequencer waits for the next table's opStart: while its descriptor loads, p() changes word by word.
       haveStart.set(0);
       tableAt.set(tableAt.addWrap(1));
-      descLeft.set(DESC_BEATS);
-      descIdx.set(0);
+      tableDue.set(1);
     });
     when(finish, () => {
       busy.set(0);

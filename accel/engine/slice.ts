@@ -33,3 +33,11 @@ export function columnSlice(rowBeats: Value, c: Value, C: number): ColumnSlice {
     hasTail: named(none.not().and(first.addWrap(per).ge(all)), 'slice_has_tail'),
   };
 }
+
+/** Channel `c` of `C` handles no beat of a row of `rowBeats` beats (`none` of columnSlice, unnamed). */
+export function sliceIsEmpty(rowBeats: Value, c: Value, C: number): Value {
+  if (C === 1) return lit(0, 1);
+  const w = rowBeats.width + Math.log2(C) + 1;
+  const all = rowBeats.zext(w);
+  return all.le(all.addWrap(C - 1).shr(Math.log2(C)).mulWrap(c.zext(w)));
+}

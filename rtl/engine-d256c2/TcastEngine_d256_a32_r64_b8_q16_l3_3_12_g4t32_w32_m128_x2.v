@@ -98,140 +98,170 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
   reg [31:0] startIgnored; // @[accel/engine/engine.ts:238]
   reg batched; // @[accel/engine/engine.ts:240]
   reg [31:0] tableAt; // @[accel/engine/engine.ts:241]
-  wire [31:0] engine_rdata; // @[accel/engine/engine.ts:243]
-  reg bvalid; // @[accel/engine/engine.ts:243]
-  reg rvalid; // @[accel/engine/engine.ts:243]
-  reg [31:0] rdata; // @[accel/engine/engine.ts:243]
-  wire wfire; // @[accel/engine/engine.ts:243]
-  wire arready; // @[accel/engine/engine.ts:243]
-  reg op_mask; // @[accel/engine/engine.ts:243]
-  reg op_argmax; // @[accel/engine/engine.ts:243]
-  reg op_scales; // @[accel/engine/engine.ts:243]
-  reg op_max; // @[accel/engine/engine.ts:243]
-  reg op_mean; // @[accel/engine/engine.ts:243]
-  reg op_padding; // @[accel/engine/engine.ts:243]
-  reg op_include_last; // @[accel/engine/engine.ts:243]
-  reg op_off64; // @[accel/engine/engine.ts:243]
-  reg op_idx64; // @[accel/engine/engine.ts:243]
-  reg [31:0] dim; // @[accel/engine/engine.ts:243]
-  reg [31:0] num_bags; // @[accel/engine/engine.ts:243]
-  reg [31:0] num_indices; // @[accel/engine/engine.ts:243]
-  reg [31:0] padding_idx; // @[accel/engine/engine.ts:243]
-  reg [7:0] throttle_b; // @[accel/engine/engine.ts:243]
-  reg [7:0] throttle_r; // @[accel/engine/engine.ts:243]
-  reg [31:0] table_lo; // @[accel/engine/engine.ts:243]
-  reg [31:0] table_hi; // @[accel/engine/engine.ts:243]
-  reg [31:0] row_stride; // @[accel/engine/engine.ts:243]
-  reg [31:0] indices_lo; // @[accel/engine/engine.ts:243]
-  reg [31:0] indices_hi; // @[accel/engine/engine.ts:243]
-  reg [31:0] offsets_lo; // @[accel/engine/engine.ts:243]
-  reg [31:0] offsets_hi; // @[accel/engine/engine.ts:243]
-  reg [31:0] out_lo; // @[accel/engine/engine.ts:243]
-  reg [31:0] out_hi; // @[accel/engine/engine.ts:243]
-  reg [31:0] out_stride; // @[accel/engine/engine.ts:243]
-  reg [31:0] scales_lo; // @[accel/engine/engine.ts:243]
-  reg [31:0] scales_hi; // @[accel/engine/engine.ts:243]
-  reg update_unfused; // @[accel/engine/engine.ts:243]
-  reg update_keep_grad; // @[accel/engine/engine.ts:243]
-  reg [1:0] update_opt; // @[accel/engine/engine.ts:243]
-  reg update_rows; // @[accel/engine/engine.ts:243]
-  reg [31:0] lr; // @[accel/engine/engine.ts:243]
-  reg [31:0] eps; // @[accel/engine/engine.ts:243]
-  reg [31:0] row_ids_lo; // @[accel/engine/engine.ts:243]
-  reg [31:0] row_ids_hi; // @[accel/engine/engine.ts:243]
-  reg [31:0] grad_rows_lo; // @[accel/engine/engine.ts:243]
-  reg [31:0] grad_rows_hi; // @[accel/engine/engine.ts:243]
-  reg [31:0] weight_lo; // @[accel/engine/engine.ts:243]
-  reg [31:0] weight_hi; // @[accel/engine/engine.ts:243]
-  reg [31:0] weight_stride; // @[accel/engine/engine.ts:243]
-  reg [31:0] state_lo; // @[accel/engine/engine.ts:243]
-  reg [31:0] state_hi; // @[accel/engine/engine.ts:243]
-  reg [31:0] argmax_lo; // @[accel/engine/engine.ts:243]
-  reg [31:0] argmax_hi; // @[accel/engine/engine.ts:243]
-  reg [31:0] argmax_stride; // @[accel/engine/engine.ts:243]
-  reg [31:0] tables_lo; // @[accel/engine/engine.ts:243]
-  reg [31:0] tables_hi; // @[accel/engine/engine.ts:243]
-  reg [31:0] num_tables; // @[accel/engine/engine.ts:243]
-  wire startReq; // @[accel/engine/engine.ts:261]
-  wire start; // @[accel/engine/engine.ts:262]
-  wire descFire; // @[accel/engine/engine.ts:268]
-  wire [255:0] descBeat; // @[accel/engine/engine.ts:269]
-  reg [2:0] descIdx; // @[accel/engine/engine.ts:270]
-  reg [31:0] desc_op; // @[accel/engine/descriptor.ts:59]
-  reg [31:0] desc_dim; // @[accel/engine/descriptor.ts:59]
-  reg [31:0] desc_num_bags; // @[accel/engine/descriptor.ts:59]
-  reg [31:0] desc_num_indices; // @[accel/engine/descriptor.ts:59]
-  reg [31:0] desc_padding_idx; // @[accel/engine/descriptor.ts:59]
-  reg [31:0] desc_row_stride; // @[accel/engine/descriptor.ts:59]
-  reg [31:0] desc_out_stride; // @[accel/engine/descriptor.ts:59]
-  reg [31:0] desc_argmax_stride; // @[accel/engine/descriptor.ts:59]
-  reg [31:0] desc_table_lo; // @[accel/engine/descriptor.ts:59]
-  reg [31:0] desc_indices_lo; // @[accel/engine/descriptor.ts:59]
-  reg [31:0] desc_offsets_lo; // @[accel/engine/descriptor.ts:59]
-  reg [31:0] desc_out_lo; // @[accel/engine/descriptor.ts:59]
-  reg [31:0] desc_scales_lo; // @[accel/engine/descriptor.ts:59]
-  reg [31:0] desc_argmax_lo; // @[accel/engine/descriptor.ts:59]
-  wire idx64; // @[accel/engine/engine.ts:277]
-  wire isMean; // @[accel/engine/engine.ts:278]
-  wire isMax; // @[accel/engine/engine.ts:279]
-  wire pswEn; // @[accel/engine/engine.ts:280]
-  wire argEn; // @[accel/engine/engine.ts:282]
-  wire maskEn; // @[accel/engine/engine.ts:283]
-  wire sideEn; // @[accel/engine/engine.ts:284]
-  wire off64; // @[accel/engine/engine.ts:286]
-  wire inclLast; // @[accel/engine/engine.ts:287]
-  wire padEn; // @[accel/engine/engine.ts:288]
-  wire [1:0] opt; // @[accel/engine/engine.ts:298]
-  wire optOn; // @[accel/engine/engine.ts:299]
-  wire rowsOn; // @[accel/engine/engine.ts:301]
-  wire keepGrad; // @[accel/engine/engine.ts:302]
-  wire unfused; // @[accel/engine/engine.ts:303]
-  wire gradRowsOut; // @[accel/engine/engine.ts:304]
-  wire check_23_update; // @[accel/engine/engine.ts:349]
-  wire check_22_tables_lo; // @[accel/engine/engine.ts:349]
-  wire check_21_state_lo; // @[accel/engine/engine.ts:349]
-  wire check_20_weight_stride; // @[accel/engine/engine.ts:349]
-  wire check_19_weight_lo; // @[accel/engine/engine.ts:349]
-  wire check_18_grad_rows_lo; // @[accel/engine/engine.ts:349]
-  wire check_17_row_ids_lo; // @[accel/engine/engine.ts:349]
-  wire check_16_update; // @[accel/engine/engine.ts:349]
-  wire check_15_update; // @[accel/engine/engine.ts:349]
-  wire check_14_update; // @[accel/engine/engine.ts:349]
-  wire check_13_argmax_stride; // @[accel/engine/engine.ts:349]
-  wire check_12_argmax_lo; // @[accel/engine/engine.ts:349]
-  wire check_11_out_stride; // @[accel/engine/engine.ts:349]
-  wire check_10_out_lo; // @[accel/engine/engine.ts:349]
-  wire check_9_scales_lo; // @[accel/engine/engine.ts:349]
-  wire check_8_offsets_lo; // @[accel/engine/engine.ts:349]
-  wire check_7_indices_lo; // @[accel/engine/engine.ts:349]
-  wire check_6_row_stride; // @[accel/engine/engine.ts:349]
-  wire check_5_table_lo; // @[accel/engine/engine.ts:349]
-  wire check_4_op; // @[accel/engine/engine.ts:349]
-  wire check_3_op; // @[accel/engine/engine.ts:349]
-  wire check_2_op; // @[accel/engine/engine.ts:349]
-  wire check_1_dim; // @[accel/engine/engine.ts:349]
-  wire [4:0] program_cause; // @[accel/engine/engine.ts:372]
-  wire desc_check_13_argmax_stride; // @[accel/engine/engine.ts:349]
-  wire desc_check_12_argmax_lo; // @[accel/engine/engine.ts:349]
-  wire desc_check_11_out_stride; // @[accel/engine/engine.ts:349]
-  wire desc_check_10_out_lo; // @[accel/engine/engine.ts:349]
-  wire desc_check_9_scales_lo; // @[accel/engine/engine.ts:349]
-  wire desc_check_8_offsets_lo; // @[accel/engine/engine.ts:349]
-  wire desc_check_7_indices_lo; // @[accel/engine/engine.ts:349]
-  wire desc_check_6_row_stride; // @[accel/engine/engine.ts:349]
-  wire desc_check_5_table_lo; // @[accel/engine/engine.ts:349]
-  wire desc_check_4_op; // @[accel/engine/engine.ts:349]
-  wire desc_check_3_op; // @[accel/engine/engine.ts:349]
-  wire desc_check_2_op; // @[accel/engine/engine.ts:349]
-  wire desc_check_1_dim; // @[accel/engine/engine.ts:349]
-  wire [4:0] descriptor_cause; // @[accel/engine/engine.ts:374]
-  wire program_bad; // @[accel/engine/engine.ts:375]
-  reg [4:0] rowBeats; // @[accel/engine/engine.ts:378]
-  reg [31:0] tailStrb; // @[accel/engine/engine.ts:379]
-  wire [17:0] dimBytes; // @[accel/engine/engine.ts:380]
-  wire [4:0] tail; // @[accel/engine/engine.ts:381]
-  wire [31:0] tailMask; // @[accel/engine/engine.ts:383]
-  wire [13:0] row_beats_all; // @[accel/engine/engine.ts:386]
+  reg opRun; // @[accel/engine/engine.ts:243]
+  wire [31:0] engine_rdata; // @[accel/engine/engine.ts:245]
+  reg bvalid; // @[accel/engine/engine.ts:245]
+  reg rvalid; // @[accel/engine/engine.ts:245]
+  reg [31:0] rdata; // @[accel/engine/engine.ts:245]
+  wire wfire; // @[accel/engine/engine.ts:245]
+  wire arready; // @[accel/engine/engine.ts:245]
+  reg op_mask; // @[accel/engine/engine.ts:245]
+  reg op_argmax; // @[accel/engine/engine.ts:245]
+  reg op_scales; // @[accel/engine/engine.ts:245]
+  reg op_max; // @[accel/engine/engine.ts:245]
+  reg op_mean; // @[accel/engine/engine.ts:245]
+  reg op_padding; // @[accel/engine/engine.ts:245]
+  reg op_include_last; // @[accel/engine/engine.ts:245]
+  reg op_off64; // @[accel/engine/engine.ts:245]
+  reg op_idx64; // @[accel/engine/engine.ts:245]
+  reg [31:0] dim; // @[accel/engine/engine.ts:245]
+  reg [31:0] num_bags; // @[accel/engine/engine.ts:245]
+  reg [31:0] num_indices; // @[accel/engine/engine.ts:245]
+  reg [31:0] padding_idx; // @[accel/engine/engine.ts:245]
+  reg [7:0] throttle_b; // @[accel/engine/engine.ts:245]
+  reg [7:0] throttle_r; // @[accel/engine/engine.ts:245]
+  reg [31:0] table_lo; // @[accel/engine/engine.ts:245]
+  reg [31:0] table_hi; // @[accel/engine/engine.ts:245]
+  reg [31:0] row_stride; // @[accel/engine/engine.ts:245]
+  reg [31:0] indices_lo; // @[accel/engine/engine.ts:245]
+  reg [31:0] indices_hi; // @[accel/engine/engine.ts:245]
+  reg [31:0] offsets_lo; // @[accel/engine/engine.ts:245]
+  reg [31:0] offsets_hi; // @[accel/engine/engine.ts:245]
+  reg [31:0] out_lo; // @[accel/engine/engine.ts:245]
+  reg [31:0] out_hi; // @[accel/engine/engine.ts:245]
+  reg [31:0] out_stride; // @[accel/engine/engine.ts:245]
+  reg [31:0] scales_lo; // @[accel/engine/engine.ts:245]
+  reg [31:0] scales_hi; // @[accel/engine/engine.ts:245]
+  reg update_unfused; // @[accel/engine/engine.ts:245]
+  reg update_keep_grad; // @[accel/engine/engine.ts:245]
+  reg [1:0] update_opt; // @[accel/engine/engine.ts:245]
+  reg update_rows; // @[accel/engine/engine.ts:245]
+  reg [31:0] lr; // @[accel/engine/engine.ts:245]
+  reg [31:0] eps; // @[accel/engine/engine.ts:245]
+  reg [31:0] row_ids_lo; // @[accel/engine/engine.ts:245]
+  reg [31:0] row_ids_hi; // @[accel/engine/engine.ts:245]
+  reg [31:0] grad_rows_lo; // @[accel/engine/engine.ts:245]
+  reg [31:0] grad_rows_hi; // @[accel/engine/engine.ts:245]
+  reg [31:0] weight_lo; // @[accel/engine/engine.ts:245]
+  reg [31:0] weight_hi; // @[accel/engine/engine.ts:245]
+  reg [31:0] weight_stride; // @[accel/engine/engine.ts:245]
+  reg [31:0] state_lo; // @[accel/engine/engine.ts:245]
+  reg [31:0] state_hi; // @[accel/engine/engine.ts:245]
+  reg [31:0] argmax_lo; // @[accel/engine/engine.ts:245]
+  reg [31:0] argmax_hi; // @[accel/engine/engine.ts:245]
+  reg [31:0] argmax_stride; // @[accel/engine/engine.ts:245]
+  reg [31:0] tables_lo; // @[accel/engine/engine.ts:245]
+  reg [31:0] tables_hi; // @[accel/engine/engine.ts:245]
+  reg [31:0] num_tables; // @[accel/engine/engine.ts:245]
+  wire startReq; // @[accel/engine/engine.ts:263]
+  wire start; // @[accel/engine/engine.ts:264]
+  wire descFire; // @[accel/engine/engine.ts:271]
+  wire [255:0] descBeat; // @[accel/engine/engine.ts:272]
+  reg [2:0] descIdx; // @[accel/engine/engine.ts:273]
+  wire descSwap; // @[accel/engine/engine.ts:274]
+  reg [31:0] desc_next_op; // @[accel/engine/descriptor.ts:71]
+  reg [31:0] desc_op; // @[accel/engine/descriptor.ts:72]
+  reg [31:0] desc_next_dim; // @[accel/engine/descriptor.ts:71]
+  reg [31:0] desc_dim; // @[accel/engine/descriptor.ts:72]
+  reg [31:0] desc_next_num_bags; // @[accel/engine/descriptor.ts:71]
+  reg [31:0] desc_num_bags; // @[accel/engine/descriptor.ts:72]
+  reg [31:0] desc_next_num_indices; // @[accel/engine/descriptor.ts:71]
+  reg [31:0] desc_num_indices; // @[accel/engine/descriptor.ts:72]
+  reg [31:0] desc_next_padding_idx; // @[accel/engine/descriptor.ts:71]
+  reg [31:0] desc_padding_idx; // @[accel/engine/descriptor.ts:72]
+  reg [31:0] desc_next_row_stride; // @[accel/engine/descriptor.ts:71]
+  reg [31:0] desc_row_stride; // @[accel/engine/descriptor.ts:72]
+  reg [31:0] desc_next_out_stride; // @[accel/engine/descriptor.ts:71]
+  reg [31:0] desc_out_stride; // @[accel/engine/descriptor.ts:72]
+  reg [31:0] desc_next_argmax_stride; // @[accel/engine/descriptor.ts:71]
+  reg [31:0] desc_argmax_stride; // @[accel/engine/descriptor.ts:72]
+  reg [31:0] desc_next_table_lo; // @[accel/engine/descriptor.ts:71]
+  reg [31:0] desc_table_lo; // @[accel/engine/descriptor.ts:72]
+  reg [31:0] desc_next_indices_lo; // @[accel/engine/descriptor.ts:71]
+  reg [31:0] desc_indices_lo; // @[accel/engine/descriptor.ts:72]
+  reg [31:0] desc_next_offsets_lo; // @[accel/engine/descriptor.ts:71]
+  reg [31:0] desc_offsets_lo; // @[accel/engine/descriptor.ts:72]
+  reg [31:0] desc_next_out_lo; // @[accel/engine/descriptor.ts:71]
+  reg [31:0] desc_out_lo; // @[accel/engine/descriptor.ts:72]
+  reg [31:0] desc_next_scales_lo; // @[accel/engine/descriptor.ts:71]
+  reg [31:0] desc_scales_lo; // @[accel/engine/descriptor.ts:72]
+  reg [31:0] desc_next_argmax_lo; // @[accel/engine/descriptor.ts:71]
+  reg [31:0] desc_argmax_lo; // @[accel/engine/descriptor.ts:72]
+  wire idx64; // @[accel/engine/engine.ts:281]
+  wire isMean; // @[accel/engine/engine.ts:282]
+  wire isMax; // @[accel/engine/engine.ts:283]
+  wire pswEn; // @[accel/engine/engine.ts:284]
+  wire argEn; // @[accel/engine/engine.ts:286]
+  wire maskEn; // @[accel/engine/engine.ts:287]
+  wire sideEn; // @[accel/engine/engine.ts:288]
+  wire off64; // @[accel/engine/engine.ts:290]
+  wire inclLast; // @[accel/engine/engine.ts:291]
+  wire padEn; // @[accel/engine/engine.ts:292]
+  wire [1:0] opt; // @[accel/engine/engine.ts:302]
+  wire optOn; // @[accel/engine/engine.ts:303]
+  wire rowsOn; // @[accel/engine/engine.ts:305]
+  wire keepGrad; // @[accel/engine/engine.ts:306]
+  wire unfused; // @[accel/engine/engine.ts:307]
+  wire gradRowsOut; // @[accel/engine/engine.ts:308]
+  wire check_23_update; // @[accel/engine/engine.ts:353]
+  wire check_22_tables_lo; // @[accel/engine/engine.ts:353]
+  wire check_21_state_lo; // @[accel/engine/engine.ts:353]
+  wire check_20_weight_stride; // @[accel/engine/engine.ts:353]
+  wire check_19_weight_lo; // @[accel/engine/engine.ts:353]
+  wire check_18_grad_rows_lo; // @[accel/engine/engine.ts:353]
+  wire check_17_row_ids_lo; // @[accel/engine/engine.ts:353]
+  wire check_16_update; // @[accel/engine/engine.ts:353]
+  wire check_15_update; // @[accel/engine/engine.ts:353]
+  wire check_14_update; // @[accel/engine/engine.ts:353]
+  wire check_13_argmax_stride; // @[accel/engine/engine.ts:353]
+  wire check_12_argmax_lo; // @[accel/engine/engine.ts:353]
+  wire check_11_out_stride; // @[accel/engine/engine.ts:353]
+  wire check_10_out_lo; // @[accel/engine/engine.ts:353]
+  wire check_9_scales_lo; // @[accel/engine/engine.ts:353]
+  wire check_8_offsets_lo; // @[accel/engine/engine.ts:353]
+  wire check_7_indices_lo; // @[accel/engine/engine.ts:353]
+  wire check_6_row_stride; // @[accel/engine/engine.ts:353]
+  wire check_5_table_lo; // @[accel/engine/engine.ts:353]
+  wire check_4_op; // @[accel/engine/engine.ts:353]
+  wire check_3_op; // @[accel/engine/engine.ts:353]
+  wire check_2_op; // @[accel/engine/engine.ts:353]
+  wire check_1_dim; // @[accel/engine/engine.ts:353]
+  wire [4:0] program_cause; // @[accel/engine/engine.ts:376]
+  wire desc_check_13_argmax_stride; // @[accel/engine/engine.ts:353]
+  wire desc_check_12_argmax_lo; // @[accel/engine/engine.ts:353]
+  wire desc_check_11_out_stride; // @[accel/engine/engine.ts:353]
+  wire desc_check_10_out_lo; // @[accel/engine/engine.ts:353]
+  wire desc_check_9_scales_lo; // @[accel/engine/engine.ts:353]
+  wire desc_check_8_offsets_lo; // @[accel/engine/engine.ts:353]
+  wire desc_check_7_indices_lo; // @[accel/engine/engine.ts:353]
+  wire desc_check_6_row_stride; // @[accel/engine/engine.ts:353]
+  wire desc_check_5_table_lo; // @[accel/engine/engine.ts:353]
+  wire desc_check_4_op; // @[accel/engine/engine.ts:353]
+  wire desc_check_3_op; // @[accel/engine/engine.ts:353]
+  wire desc_check_2_op; // @[accel/engine/engine.ts:353]
+  wire desc_check_1_dim; // @[accel/engine/engine.ts:353]
+  wire [4:0] descriptor_cause; // @[accel/engine/engine.ts:378]
+  wire next_check_13_argmax_stride; // @[accel/engine/engine.ts:353]
+  wire next_check_12_argmax_lo; // @[accel/engine/engine.ts:353]
+  wire next_check_11_out_stride; // @[accel/engine/engine.ts:353]
+  wire next_check_10_out_lo; // @[accel/engine/engine.ts:353]
+  wire next_check_9_scales_lo; // @[accel/engine/engine.ts:353]
+  wire next_check_8_offsets_lo; // @[accel/engine/engine.ts:353]
+  wire next_check_7_indices_lo; // @[accel/engine/engine.ts:353]
+  wire next_check_6_row_stride; // @[accel/engine/engine.ts:353]
+  wire next_check_5_table_lo; // @[accel/engine/engine.ts:353]
+  wire next_check_4_op; // @[accel/engine/engine.ts:353]
+  wire next_check_3_op; // @[accel/engine/engine.ts:353]
+  wire next_check_2_op; // @[accel/engine/engine.ts:353]
+  wire next_check_1_dim; // @[accel/engine/engine.ts:353]
+  wire [4:0] next_descriptor_cause; // @[accel/engine/engine.ts:380]
+  wire program_bad; // @[accel/engine/engine.ts:381]
+  reg [4:0] rowBeats; // @[accel/engine/engine.ts:384]
+  reg [31:0] tailStrb; // @[accel/engine/engine.ts:385]
+  wire [17:0] dimBytes; // @[accel/engine/engine.ts:386]
+  wire [4:0] tail; // @[accel/engine/engine.ts:387]
+  wire [31:0] tailMask; // @[accel/engine/engine.ts:389]
+  wire [13:0] row_beats_all; // @[accel/engine/engine.ts:392]
   wire [14:0] slice_beats_max; // @[accel/engine/slice.ts:25]
   wire [15:0] slice_first; // @[accel/engine/slice.ts:26]
   wire slice_none; // @[accel/engine/slice.ts:27]
@@ -239,428 +269,458 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
   wire [15:0] slice_beats; // @[accel/engine/slice.ts:30]
   /* verilator lint_on UNUSEDSIGNAL */
   wire slice_has_tail; // @[accel/engine/slice.ts:33]
-  wire [31:0] table_base; // @[accel/engine/engine.ts:389]
-  wire [31:0] out_base; // @[accel/engine/engine.ts:390]
-  wire [31:0] argmax_base; // @[accel/engine/engine.ts:392]
-  wire [32:0] offCount; // @[accel/engine/engine.ts:398]
-  wire [30:0] off_beats_total; // @[accel/engine/engine.ts:400]
-  wire [30:0] idx_beats_total; // @[accel/engine/engine.ts:400]
-  wire [30:0] psw_beats_total; // @[accel/engine/engine.ts:400]
-  wire [30:0] rid_beats_total; // @[accel/engine/engine.ts:400]
-  reg [6:0] slotsUsed; // @[accel/engine/engine.ts:421]
-  reg [5:0] tailSlot; // @[accel/engine/engine.ts:422]
-  reg arValid; // @[accel/engine/engine.ts:432]
-  reg [31:0] arAddr; // @[accel/engine/engine.ts:433]
-  reg [7:0] arLen; // @[accel/engine/engine.ts:434]
-  reg [5:0] arId; // @[accel/engine/engine.ts:435]
-  wire arFree; // @[accel/engine/engine.ts:436]
-  wire slotFree; // @[accel/engine/engine.ts:437]
-  wire run; // @[accel/engine/engine.ts:440]
-  wire canRead; // @[accel/engine/engine.ts:441]
-  reg [26:0] offWord; // @[accel/engine/engine.ts:444]
-  reg [30:0] offLeft; // @[accel/engine/engine.ts:445]
-  reg [5:0] offRes; // @[accel/engine/engine.ts:446]
-  reg [26:0] idxWord; // @[accel/engine/engine.ts:447]
-  reg [30:0] idxLeft; // @[accel/engine/engine.ts:448]
-  reg [5:0] idxRes; // @[accel/engine/engine.ts:449]
+  wire [31:0] table_base; // @[accel/engine/engine.ts:395]
+  wire [31:0] out_base; // @[accel/engine/engine.ts:396]
+  wire [31:0] argmax_base; // @[accel/engine/engine.ts:398]
+  wire [32:0] offCount; // @[accel/engine/engine.ts:404]
+  wire [30:0] off_beats_total; // @[accel/engine/engine.ts:406]
+  wire [30:0] idx_beats_total; // @[accel/engine/engine.ts:406]
+  wire [30:0] psw_beats_total; // @[accel/engine/engine.ts:406]
+  wire [30:0] rid_beats_total; // @[accel/engine/engine.ts:406]
+  wire [32:0] pswCount; // @[accel/engine/engine.ts:417]
+  wire [2:0] idx_first_lane; // @[accel/engine/engine.ts:419]
+  wire nxOff64; // @[accel/engine/engine.ts:424]
+  wire nxIdx64; // @[accel/engine/engine.ts:425]
+  wire [32:0] nxOffCount; // @[accel/engine/engine.ts:429]
+  wire [32:0] nxPswCount; // @[accel/engine/engine.ts:430]
+  wire [30:0] next_off_beats_total; // @[accel/engine/engine.ts:406]
+  wire [2:0] next_idx_first_lane; // @[accel/engine/engine.ts:433]
+  wire [30:0] next_idx_beats_total; // @[accel/engine/engine.ts:406]
+  wire [30:0] next_psw_beats_total; // @[accel/engine/engine.ts:406]
+  wire nxNoColumns; // @[accel/engine/engine.ts:437]
+  reg preArmed; // @[accel/engine/engine.ts:439]
+  reg [6:0] slotsUsed; // @[accel/engine/engine.ts:453]
+  reg [5:0] tailSlot; // @[accel/engine/engine.ts:454]
+  reg arValid; // @[accel/engine/engine.ts:464]
+  reg [31:0] arAddr; // @[accel/engine/engine.ts:465]
+  reg [7:0] arLen; // @[accel/engine/engine.ts:466]
+  reg [5:0] arId; // @[accel/engine/engine.ts:467]
+  wire arFree; // @[accel/engine/engine.ts:468]
+  wire slotFree; // @[accel/engine/engine.ts:469]
+  wire run; // @[accel/engine/engine.ts:472]
+  wire canRead; // @[accel/engine/engine.ts:473]
+  reg [26:0] offWord; // @[accel/engine/engine.ts:476]
+  reg [30:0] offLeft; // @[accel/engine/engine.ts:477]
+  reg [5:0] offRes; // @[accel/engine/engine.ts:478]
+  reg [26:0] idxWord; // @[accel/engine/engine.ts:479]
+  reg [30:0] idxLeft; // @[accel/engine/engine.ts:480]
+  reg [5:0] idxRes; // @[accel/engine/engine.ts:481]
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [30:0] off_burst; // @[accel/engine/engine.ts:414]
+  wire [30:0] off_burst; // @[accel/engine/engine.ts:446]
   /* verilator lint_on UNUSEDSIGNAL */
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [30:0] idx_burst; // @[accel/engine/engine.ts:414]
+  wire [30:0] idx_burst; // @[accel/engine/engine.ts:446]
   /* verilator lint_on UNUSEDSIGNAL */
-  wire [5:0] off_credit; // @[accel/engine/engine.ts:455]
-  wire offGo; // @[accel/engine/engine.ts:456]
-  wire [5:0] idx_credit; // @[accel/engine/engine.ts:455]
-  wire idxGo; // @[accel/engine/engine.ts:457]
-  reg [26:0] pswWord; // @[accel/engine/engine.ts:458]
-  reg [30:0] pswLeft; // @[accel/engine/engine.ts:459]
-  reg [4:0] pswRes; // @[accel/engine/engine.ts:460]
+  wire [5:0] off_credit; // @[accel/engine/engine.ts:487]
+  wire offGo; // @[accel/engine/engine.ts:489]
+  wire [5:0] idx_credit; // @[accel/engine/engine.ts:487]
+  wire idxGo; // @[accel/engine/engine.ts:490]
+  reg [26:0] pswWord; // @[accel/engine/engine.ts:491]
+  reg [30:0] pswLeft; // @[accel/engine/engine.ts:492]
+  reg [4:0] pswRes; // @[accel/engine/engine.ts:493]
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [30:0] psw_burst; // @[accel/engine/engine.ts:414]
+  wire [30:0] psw_burst; // @[accel/engine/engine.ts:446]
   /* verilator lint_on UNUSEDSIGNAL */
-  wire pswGo; // @[accel/engine/engine.ts:462]
-  reg [26:0] descWord; // @[accel/engine/engine.ts:464]
-  reg [2:0] descLeft; // @[accel/engine/engine.ts:465]
-  wire [8:0] desc_burst; // @[accel/engine/engine.ts:414]
-  wire descGo; // @[accel/engine/engine.ts:467]
-  reg [26:0] ridWord; // @[accel/engine/engine.ts:472]
-  reg [30:0] ridLeft; // @[accel/engine/engine.ts:473]
-  reg [5:0] ridRes; // @[accel/engine/engine.ts:474]
+  wire pswGo; // @[accel/engine/engine.ts:495]
+  reg [26:0] descWord; // @[accel/engine/engine.ts:497]
+  reg [2:0] descLeft; // @[accel/engine/engine.ts:498]
+  wire [8:0] desc_burst; // @[accel/engine/engine.ts:446]
+  wire descGo; // @[accel/engine/engine.ts:500]
+  reg [26:0] ridWord; // @[accel/engine/engine.ts:505]
+  reg [30:0] ridLeft; // @[accel/engine/engine.ts:506]
+  reg [5:0] ridRes; // @[accel/engine/engine.ts:507]
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [30:0] rid_burst; // @[accel/engine/engine.ts:414]
+  wire [30:0] rid_burst; // @[accel/engine/engine.ts:446]
   /* verilator lint_on UNUSEDSIGNAL */
-  wire [5:0] rid_credit; // @[accel/engine/engine.ts:455]
-  wire ridGo; // @[accel/engine/engine.ts:480]
-  wire sideGo; // @[accel/engine/engine.ts:485]
+  wire [5:0] rid_credit; // @[accel/engine/engine.ts:487]
+  wire ridGo; // @[accel/engine/engine.ts:513]
+  wire sideGo; // @[accel/engine/engine.ts:518]
   wire tok_enq_valid; // @[accel/engine/interleave.ts:70]
   wire [1:0] tok_enq_slot; // @[accel/engine/interleave.ts:71]
   wire [198:0] tokQ_enq_bits; // @[accel/engine/interleave.ts:72]
   wire tok_deq_ready; // @[accel/engine/interleave.ts:73]
-  reg [26:0] rowWord; // @[accel/engine/engine.ts:503]
-  reg [4:0] rowLeft; // @[accel/engine/engine.ts:504]
-  wire fromTok; // @[accel/engine/engine.ts:505]
-  wire tokEmpty; // @[accel/engine/engine.ts:506]
-  wire fusedOpt; // @[accel/engine/engine.ts:512]
-  reg [1:0] fPh; // @[accel/engine/engine.ts:513]
-  reg [31:0] fRid; // @[accel/engine/engine.ts:514]
-  wire owed; // @[accel/engine/engine.ts:515]
-  wire tokLastFused; // @[accel/engine/engine.ts:516]
-  reg argDone; // @[accel/engine/engine.ts:518]
-  reg rowIsArg; // @[accel/engine/engine.ts:519]
-  wire [1:0] tokFk; // @[accel/engine/engine.ts:520]
-  wire [31:0] tokRow; // @[accel/engine/engine.ts:521]
-  wire argNext; // @[accel/engine/engine.ts:522]
-  wire tokRowwiseState; // @[accel/engine/engine.ts:523]
-  wire [31:0] tokBase; // @[accel/engine/engine.ts:524]
-  wire [31:0] tokStride; // @[accel/engine/engine.ts:525]
+  reg [26:0] rowWord; // @[accel/engine/engine.ts:536]
+  reg [4:0] rowLeft; // @[accel/engine/engine.ts:537]
+  wire fromTok; // @[accel/engine/engine.ts:538]
+  wire tokEmpty; // @[accel/engine/engine.ts:539]
+  wire fusedOpt; // @[accel/engine/engine.ts:545]
+  reg [1:0] fPh; // @[accel/engine/engine.ts:546]
+  reg [31:0] fRid; // @[accel/engine/engine.ts:547]
+  wire owed; // @[accel/engine/engine.ts:548]
+  wire tokLastFused; // @[accel/engine/engine.ts:549]
+  reg argDone; // @[accel/engine/engine.ts:551]
+  reg rowIsArg; // @[accel/engine/engine.ts:552]
+  wire [1:0] tokFk; // @[accel/engine/engine.ts:553]
+  wire [31:0] tokRow; // @[accel/engine/engine.ts:554]
+  wire argNext; // @[accel/engine/engine.ts:555]
+  wire tokRowwiseState; // @[accel/engine/engine.ts:556]
+  wire [31:0] tokBase; // @[accel/engine/engine.ts:557]
+  wire [31:0] tokStride; // @[accel/engine/engine.ts:558]
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [31:0] tokRowAddr; // @[accel/engine/engine.ts:526]
+  wire [31:0] tokRowAddr; // @[accel/engine/engine.ts:559]
   /* verilator lint_on UNUSEDSIGNAL */
-  reg [1:0] rowFk; // @[accel/engine/engine.ts:527]
-  wire [1:0] curFk; // @[accel/engine/engine.ts:528]
-  wire [26:0] curRowWord; // @[accel/engine/engine.ts:529]
-  wire [4:0] curRowLeft; // @[accel/engine/engine.ts:530]
-  wire [8:0] row_burst; // @[accel/engine/engine.ts:414]
-  wire rowPending; // @[accel/engine/engine.ts:532]
-  wire rowMetaOk; // @[accel/engine/engine.ts:533]
-  wire ridOk; // @[accel/engine/engine.ts:535]
-  reg [7:0] updRes; // @[accel/engine/engine.ts:539]
-  wire updCredit; // @[accel/engine/engine.ts:540]
-  wire rowGo; // @[accel/engine/engine.ts:541]
-  wire emptyGo; // @[accel/engine/engine.ts:543]
-  wire rowTake; // @[accel/engine/engine.ts:544]
-  wire segOut; // @[accel/engine/engine.ts:548]
-  wire curIsArg; // @[accel/engine/engine.ts:555]
-  wire arGo; // @[accel/engine/engine.ts:564]
-  wire [8:0] arBeats; // @[accel/engine/engine.ts:568]
-  wire [26:0] arWordSel; // @[accel/engine/engine.ts:569]
-  wire [2:0] rowKind; // @[accel/engine/engine.ts:570]
-  wire [2:0] arKind; // @[accel/engine/engine.ts:571]
-  wire [8:0] robRcv_rd0; // @[accel/engine/engine.ts:581]
-  reg [15:0] lfsr; // @[accel/engine/engine.ts:617]
-  wire rReady; // @[accel/engine/engine.ts:619]
-  wire bReady; // @[accel/engine/engine.ts:620]
-  wire rFire; // @[accel/engine/engine.ts:622]
-  wire [5:0] rSlot; // @[accel/engine/engine.ts:623]
-  wire [8:0] robRcv_rd1; // @[accel/engine/engine.ts:624]
-  wire [8:0] rRcv; // @[accel/engine/engine.ts:624]
-  wire [8:0] robBase_rd0; // @[accel/engine/engine.ts:625]
+  reg [1:0] rowFk; // @[accel/engine/engine.ts:560]
+  wire [1:0] curFk; // @[accel/engine/engine.ts:561]
+  wire [26:0] curRowWord; // @[accel/engine/engine.ts:562]
+  wire [4:0] curRowLeft; // @[accel/engine/engine.ts:563]
+  wire [8:0] row_burst; // @[accel/engine/engine.ts:446]
+  wire rowPending; // @[accel/engine/engine.ts:565]
+  wire rowMetaOk; // @[accel/engine/engine.ts:566]
+  wire ridOk; // @[accel/engine/engine.ts:568]
+  reg [7:0] updRes; // @[accel/engine/engine.ts:572]
+  wire updCredit; // @[accel/engine/engine.ts:573]
+  wire rowGo; // @[accel/engine/engine.ts:574]
+  wire emptyGo; // @[accel/engine/engine.ts:576]
+  wire rowTake; // @[accel/engine/engine.ts:577]
+  wire segOut; // @[accel/engine/engine.ts:581]
+  wire curIsArg; // @[accel/engine/engine.ts:588]
+  wire arGo; // @[accel/engine/engine.ts:597]
+  wire [8:0] arBeats; // @[accel/engine/engine.ts:601]
+  wire [26:0] arWordSel; // @[accel/engine/engine.ts:602]
+  wire [2:0] rowKind; // @[accel/engine/engine.ts:603]
+  wire [2:0] arKind; // @[accel/engine/engine.ts:604]
+  wire [8:0] robRcv_rd0; // @[accel/engine/engine.ts:614]
+  reg [15:0] lfsr; // @[accel/engine/engine.ts:650]
+  wire rReady; // @[accel/engine/engine.ts:652]
+  wire bReady; // @[accel/engine/engine.ts:653]
+  wire rFire; // @[accel/engine/engine.ts:655]
+  wire [5:0] rSlot; // @[accel/engine/engine.ts:656]
+  wire [8:0] robRcv_rd1; // @[accel/engine/engine.ts:657]
+  wire [8:0] rRcv; // @[accel/engine/engine.ts:657]
+  wire [8:0] robBase_rd0; // @[accel/engine/engine.ts:658]
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [8:0] rCount; // @[accel/engine/engine.ts:625]
+  wire [8:0] rCount; // @[accel/engine/engine.ts:658]
   /* verilator lint_on UNUSEDSIGNAL */
-  reg [5:0] headSlot; // @[accel/engine/engine.ts:634]
-  reg [2:0] dBeat; // @[accel/engine/engine.ts:635]
-  reg rdPending; // @[accel/engine/engine.ts:636]
-  reg [2:0] rdKind; // @[accel/engine/engine.ts:637]
-  wire [8:0] robRcv_rd2; // @[accel/engine/engine.ts:638]
-  wire [8:0] robBase_rd1; // @[accel/engine/engine.ts:638]
-  wire [8:0] headCount; // @[accel/engine/engine.ts:638]
-  wire [7:0] slotLen_rd0; // @[accel/engine/engine.ts:639]
-  wire [7:0] headLen; // @[accel/engine/engine.ts:639]
-  wire [2:0] slotKind_rd0; // @[accel/engine/engine.ts:640]
-  wire [2:0] headKind; // @[accel/engine/engine.ts:640]
-  wire avail; // @[accel/engine/engine.ts:641]
-  wire space; // @[accel/engine/engine.ts:642]
-  wire drain; // @[accel/engine/engine.ts:643]
-  reg [255:0] robData; // @[accel/engine/engine.ts:644]
-  wire slotDone; // @[accel/engine/engine.ts:647]
-  wire freeSlot; // @[accel/engine/engine.ts:648]
-  wire [2:0] dKind; // @[accel/engine/engine.ts:661]
-  wire [255:0] dData; // @[accel/engine/engine.ts:662]
-  wire rowBeatReady; // @[accel/engine/engine.ts:682]
-  reg descLoaded; // @[accel/engine/engine.ts:691]
-  reg [32:0] off_unpack_left; // @[accel/engine/engine.ts:695]
-  reg [2:0] off_unpack_lane; // @[accel/engine/engine.ts:696]
-  wire off_unpack_valid; // @[accel/engine/engine.ts:697]
-  wire [31:0] off_unpack_value; // @[accel/engine/engine.ts:698]
-  wire off_unpack_pop; // @[accel/engine/engine.ts:699]
-  wire [3:0] off_unpack_next_lane; // @[accel/engine/engine.ts:701]
-  wire off_unpack_beat_done; // @[accel/engine/engine.ts:702]
-  reg [32:0] idx_unpack_left; // @[accel/engine/engine.ts:695]
-  reg [2:0] idx_unpack_lane; // @[accel/engine/engine.ts:696]
-  wire idx_unpack_valid; // @[accel/engine/engine.ts:697]
-  wire [31:0] idx_unpack_value; // @[accel/engine/engine.ts:698]
-  wire idx_unpack_pop; // @[accel/engine/engine.ts:699]
-  wire [3:0] idx_unpack_next_lane; // @[accel/engine/engine.ts:701]
-  wire idx_unpack_beat_done; // @[accel/engine/engine.ts:702]
-  reg [32:0] psw_unpack_left; // @[accel/engine/engine.ts:695]
-  reg [2:0] psw_unpack_lane; // @[accel/engine/engine.ts:696]
-  wire psw_unpack_valid; // @[accel/engine/engine.ts:697]
-  wire [31:0] psw_unpack_value; // @[accel/engine/engine.ts:698]
-  wire psw_unpack_pop; // @[accel/engine/engine.ts:699]
-  wire [3:0] psw_unpack_next_lane; // @[accel/engine/engine.ts:701]
-  wire psw_unpack_beat_done; // @[accel/engine/engine.ts:702]
-  reg [32:0] rid_unpack_left; // @[accel/engine/engine.ts:695]
-  reg [2:0] rid_unpack_lane; // @[accel/engine/engine.ts:696]
-  wire rid_unpack_valid; // @[accel/engine/engine.ts:697]
-  wire [31:0] rid_unpack_value; // @[accel/engine/engine.ts:698]
-  wire rid_unpack_pop; // @[accel/engine/engine.ts:699]
-  wire [3:0] rid_unpack_next_lane; // @[accel/engine/engine.ts:701]
-  wire rid_unpack_beat_done; // @[accel/engine/engine.ts:702]
-  reg [31:0] bagIdx; // @[accel/engine/engine.ts:731]
-  reg haveStart; // @[accel/engine/engine.ts:732]
-  reg inBag; // @[accel/engine/engine.ts:733]
-  reg [31:0] cur; // @[accel/engine/engine.ts:734]
-  reg [31:0] lookLeft; // @[accel/engine/engine.ts:735]
-  reg heldValid; // @[accel/engine/engine.ts:736]
-  reg [31:0] heldRow; // @[accel/engine/engine.ts:737]
-  reg heldFirst; // @[accel/engine/engine.ts:738]
-  reg heldLast; // @[accel/engine/engine.ts:739]
-  reg heldEmpty; // @[accel/engine/engine.ts:740]
-  reg [31:0] heldScale; // @[accel/engine/engine.ts:741]
-  reg [1:0] heldSlot; // @[accel/engine/engine.ts:742]
-  reg [31:0] heldBag; // @[accel/engine/engine.ts:743]
-  reg [31:0] heldN; // @[accel/engine/engine.ts:744]
-  reg [31:0] heldPos; // @[accel/engine/engine.ts:746]
-  reg [31:0] nCount; // @[accel/engine/engine.ts:747]
-  reg seenInBag; // @[accel/engine/engine.ts:749]
-  reg [1:0] seqSlot; // @[accel/engine/engine.ts:750]
-  wire bagsLeft; // @[accel/engine/engine.ts:751]
-  reg [31:0] segRid; // @[accel/engine/engine.ts:756]
-  reg [31:0] heldRid; // @[accel/engine/engine.ts:757]
-  wire needStart; // @[accel/engine/engine.ts:758]
-  wire lastBagNoEnd; // @[accel/engine/engine.ts:759]
-  wire [31:0] endVal; // @[accel/engine/engine.ts:760]
-  wire endOk; // @[accel/engine/engine.ts:761]
-  wire atBoundary; // @[accel/engine/engine.ts:763]
-  wire segRidOk; // @[accel/engine/engine.ts:764]
-  wire entry; // @[accel/engine/engine.ts:765]
-  wire eInBag; // @[accel/engine/engine.ts:766]
-  wire [31:0] eLeft; // @[accel/engine/engine.ts:767]
-  wire eSeen; // @[accel/engine/engine.ts:768]
-  wire [31:0] eN; // @[accel/engine/engine.ts:769]
-  wire finalIdx; // @[accel/engine/engine.ts:770]
-  wire isPad; // @[accel/engine/engine.ts:771]
-  wire lookReady; // @[accel/engine/engine.ts:772]
-  wire wantNonPad; // @[accel/engine/engine.ts:773]
-  wire emitHeld; // @[accel/engine/engine.ts:775]
-  wire heldFree; // @[accel/engine/engine.ts:776]
-  wire padKeeps; // @[accel/engine/engine.ts:778]
-  wire lookGo; // @[accel/engine/engine.ts:779]
-  wire emptyEnd; // @[accel/engine/engine.ts:780]
-  wire bagEnd; // @[accel/engine/engine.ts:781]
-  wire holdEmpty; // @[accel/engine/engine.ts:782]
-  wire holdLook; // @[accel/engine/engine.ts:783]
-  reg [1:0] emPh; // @[accel/engine/engine.ts:834]
-  reg [31:0] emRow; // @[accel/engine/engine.ts:835]
-  reg [31:0] updU; // @[accel/engine/engine.ts:836]
-  wire emActive; // @[accel/engine/engine.ts:837]
-  wire emTok; // @[accel/engine/engine.ts:838]
-  wire emTokGo; // @[accel/engine/engine.ts:839]
-  wire emTake; // @[accel/engine/engine.ts:840]
-  wire emLast; // @[accel/engine/engine.ts:846]
-  wire mEmpty; // @[accel/engine/engine.ts:872]
-  wire mFirst; // @[accel/engine/engine.ts:873]
-  wire mLast; // @[accel/engine/engine.ts:874]
-  wire [1:0] mSlot; // @[accel/engine/engine.ts:875]
-  wire [31:0] mBag; // @[accel/engine/engine.ts:876]
-  wire [31:0] mN; // @[accel/engine/engine.ts:877]
-  wire [31:0] mScale; // @[accel/engine/engine.ts:878]
-  wire [31:0] mPos; // @[accel/engine/engine.ts:879]
-  reg [3:0] rj; // @[accel/engine/engine.ts:882]
-  reg red_valid_0; // @[accel/engine/engine.ts:886]
-  reg red_valid_1; // @[accel/engine/engine.ts:886]
-  reg red_valid_2; // @[accel/engine/engine.ts:886]
-  reg red_valid_3; // @[accel/engine/engine.ts:886]
-  reg red_valid_4; // @[accel/engine/engine.ts:886]
-  reg red_valid_5; // @[accel/engine/engine.ts:886]
-  reg [1:0] red_slot_0; // @[accel/engine/engine.ts:887]
-  reg [1:0] red_slot_1; // @[accel/engine/engine.ts:887]
-  reg [1:0] red_slot_2; // @[accel/engine/engine.ts:887]
-  reg [1:0] red_slot_3; // @[accel/engine/engine.ts:887]
-  reg [1:0] red_slot_4; // @[accel/engine/engine.ts:887]
-  reg [1:0] red_slot_5; // @[accel/engine/engine.ts:887]
-  reg [3:0] red_beat_0; // @[accel/engine/engine.ts:888]
-  reg [3:0] red_beat_1; // @[accel/engine/engine.ts:888]
-  reg [3:0] red_beat_2; // @[accel/engine/engine.ts:888]
-  reg [3:0] red_beat_3; // @[accel/engine/engine.ts:888]
-  reg [3:0] red_beat_4; // @[accel/engine/engine.ts:888]
-  reg [3:0] red_beat_5; // @[accel/engine/engine.ts:888]
-  reg red_last_0; // @[accel/engine/engine.ts:889]
-  reg red_last_1; // @[accel/engine/engine.ts:889]
-  reg red_last_2; // @[accel/engine/engine.ts:889]
-  reg red_last_3; // @[accel/engine/engine.ts:889]
-  reg red_last_4; // @[accel/engine/engine.ts:889]
-  reg red_last_5; // @[accel/engine/engine.ts:889]
-  reg red_row_end_0; // @[accel/engine/engine.ts:890]
-  reg red_row_end_1; // @[accel/engine/engine.ts:890]
-  reg red_row_end_2; // @[accel/engine/engine.ts:890]
-  reg red_row_end_3; // @[accel/engine/engine.ts:890]
-  reg red_row_end_4; // @[accel/engine/engine.ts:890]
-  reg red_row_end_5; // @[accel/engine/engine.ts:890]
-  reg red_first_0; // @[accel/engine/engine.ts:891]
-  reg red_first_1; // @[accel/engine/engine.ts:891]
-  reg red_first_2; // @[accel/engine/engine.ts:891]
-  reg red_first_3; // @[accel/engine/engine.ts:891]
-  reg red_first_4; // @[accel/engine/engine.ts:891]
-  reg red_first_5; // @[accel/engine/engine.ts:891]
-  reg [31:0] red_n_0; // @[accel/engine/engine.ts:892]
-  reg [31:0] red_n_1; // @[accel/engine/engine.ts:892]
-  reg [31:0] red_n_2; // @[accel/engine/engine.ts:892]
-  reg [31:0] red_n_3; // @[accel/engine/engine.ts:892]
-  reg [31:0] red_n_4; // @[accel/engine/engine.ts:892]
-  reg [31:0] red_n_5; // @[accel/engine/engine.ts:892]
-  reg [31:0] red_pos_0; // @[accel/engine/engine.ts:893]
-  reg [31:0] red_pos_1; // @[accel/engine/engine.ts:893]
-  reg [31:0] red_pos_2; // @[accel/engine/engine.ts:893]
-  reg [31:0] red_pos_3; // @[accel/engine/engine.ts:893]
-  reg [31:0] red_pos_4; // @[accel/engine/engine.ts:893]
-  reg [31:0] red_pos_5; // @[accel/engine/engine.ts:893]
-  reg red_empty_0; // @[accel/engine/engine.ts:894]
-  reg red_empty_1; // @[accel/engine/engine.ts:894]
-  reg red_empty_2; // @[accel/engine/engine.ts:894]
-  reg red_empty_3; // @[accel/engine/engine.ts:894]
-  reg red_empty_4; // @[accel/engine/engine.ts:894]
-  reg red_empty_5; // @[accel/engine/engine.ts:894]
-  wire zeroA; // @[accel/engine/engine.ts:899]
-  wire hazard; // @[accel/engine/engine.ts:901]
-  reg [4:0] outRes; // @[accel/engine/engine.ts:904]
-  wire rowBeatAvail; // @[accel/engine/engine.ts:914]
-  wire isRowEnd; // @[accel/engine/engine.ts:915]
-  wire needAw; // @[accel/engine/engine.ts:916]
-  reg [5:0] argRes; // @[accel/engine/engine.ts:919]
-  wire redGo; // @[accel/engine/engine.ts:921]
-  wire scale_one; // @[accel/engine/engine.ts:946]
-  wire mul_bypass; // @[accel/engine/engine.ts:950]
-  reg [255:0] mul_bypass_0; // @[accel/engine/engine.ts:953]
-  reg mul_bypass_valid_0; // @[accel/engine/engine.ts:954]
-  reg [255:0] mul_bypass_1; // @[accel/engine/engine.ts:953]
-  reg mul_bypass_valid_1; // @[accel/engine/engine.ts:954]
-  reg [255:0] mul_bypass_2; // @[accel/engine/engine.ts:953]
-  reg mul_bypass_valid_2; // @[accel/engine/engine.ts:954]
-  wire [31:0] term_0; // @[accel/engine/engine.ts:961]
-  wire [31:0] term_1; // @[accel/engine/engine.ts:961]
-  wire [31:0] term_2; // @[accel/engine/engine.ts:961]
-  wire [31:0] term_3; // @[accel/engine/engine.ts:961]
-  wire [31:0] term_4; // @[accel/engine/engine.ts:961]
-  wire [31:0] term_5; // @[accel/engine/engine.ts:961]
-  wire [31:0] term_6; // @[accel/engine/engine.ts:961]
-  wire [31:0] term_7; // @[accel/engine/engine.ts:961]
-  wire [255:0] sumW; // @[accel/engine/engine.ts:968]
-  wire accFwd; // @[accel/engine/engine.ts:969]
-  wire [255:0] acc_rd0; // @[accel/engine/engine.ts:970]
-  wire [255:0] accRd; // @[accel/engine/engine.ts:970]
-  wire [255:0] sum; // @[accel/engine/engine.ts:985]
-  wire [255:0] argMem_rd0; // @[accel/engine/engine.ts:992]
+  reg [5:0] headSlot; // @[accel/engine/engine.ts:667]
+  reg [2:0] dBeat; // @[accel/engine/engine.ts:668]
+  reg rdPending; // @[accel/engine/engine.ts:669]
+  reg [2:0] rdKind; // @[accel/engine/engine.ts:670]
+  wire [8:0] robRcv_rd2; // @[accel/engine/engine.ts:671]
+  wire [8:0] robBase_rd1; // @[accel/engine/engine.ts:671]
+  wire [8:0] headCount; // @[accel/engine/engine.ts:671]
+  wire [7:0] slotLen_rd0; // @[accel/engine/engine.ts:672]
+  wire [7:0] headLen; // @[accel/engine/engine.ts:672]
+  wire [2:0] slotKind_rd0; // @[accel/engine/engine.ts:673]
+  wire [2:0] headKind; // @[accel/engine/engine.ts:673]
+  wire avail; // @[accel/engine/engine.ts:674]
+  wire space; // @[accel/engine/engine.ts:675]
+  wire drain; // @[accel/engine/engine.ts:676]
+  reg [255:0] robData; // @[accel/engine/engine.ts:677]
+  wire slotDone; // @[accel/engine/engine.ts:680]
+  wire freeSlot; // @[accel/engine/engine.ts:681]
+  wire [2:0] dKind; // @[accel/engine/engine.ts:694]
+  wire [255:0] dData; // @[accel/engine/engine.ts:695]
+  wire rowBeatReady; // @[accel/engine/engine.ts:715]
+  reg nxFull; // @[accel/engine/engine.ts:724]
+  reg descLoaded; // @[accel/engine/engine.ts:727]
+  reg [10:0] backBeats; // @[accel/engine/engine.ts:732]
+  wire [10:0] backIn; // @[accel/engine/engine.ts:733]
+  wire backOut; // @[accel/engine/engine.ts:734]
+  reg [32:0] off_unpack_left; // @[accel/engine/engine.ts:739]
+  reg [2:0] off_unpack_lane; // @[accel/engine/engine.ts:740]
+  wire off_unpack_valid; // @[accel/engine/engine.ts:741]
+  wire [31:0] off_unpack_value; // @[accel/engine/engine.ts:742]
+  wire off_unpack_pop; // @[accel/engine/engine.ts:743]
+  wire [3:0] off_unpack_next_lane; // @[accel/engine/engine.ts:745]
+  wire off_unpack_beat_done; // @[accel/engine/engine.ts:746]
+  reg [32:0] idx_unpack_left; // @[accel/engine/engine.ts:739]
+  reg [2:0] idx_unpack_lane; // @[accel/engine/engine.ts:740]
+  wire idx_unpack_valid; // @[accel/engine/engine.ts:741]
+  wire [31:0] idx_unpack_value; // @[accel/engine/engine.ts:742]
+  wire idx_unpack_pop; // @[accel/engine/engine.ts:743]
+  wire [3:0] idx_unpack_next_lane; // @[accel/engine/engine.ts:745]
+  wire idx_unpack_beat_done; // @[accel/engine/engine.ts:746]
+  reg [32:0] psw_unpack_left; // @[accel/engine/engine.ts:739]
+  reg [2:0] psw_unpack_lane; // @[accel/engine/engine.ts:740]
+  wire psw_unpack_valid; // @[accel/engine/engine.ts:741]
+  wire [31:0] psw_unpack_value; // @[accel/engine/engine.ts:742]
+  wire psw_unpack_pop; // @[accel/engine/engine.ts:743]
+  wire [3:0] psw_unpack_next_lane; // @[accel/engine/engine.ts:745]
+  wire psw_unpack_beat_done; // @[accel/engine/engine.ts:746]
+  reg [32:0] rid_unpack_left; // @[accel/engine/engine.ts:739]
+  reg [2:0] rid_unpack_lane; // @[accel/engine/engine.ts:740]
+  wire rid_unpack_valid; // @[accel/engine/engine.ts:741]
+  wire [31:0] rid_unpack_value; // @[accel/engine/engine.ts:742]
+  wire rid_unpack_pop; // @[accel/engine/engine.ts:743]
+  wire [3:0] rid_unpack_next_lane; // @[accel/engine/engine.ts:745]
+  wire rid_unpack_beat_done; // @[accel/engine/engine.ts:746]
+  reg [31:0] bagIdx; // @[accel/engine/engine.ts:775]
+  reg haveStart; // @[accel/engine/engine.ts:776]
+  reg inBag; // @[accel/engine/engine.ts:777]
+  reg [31:0] cur; // @[accel/engine/engine.ts:778]
+  reg [31:0] lookLeft; // @[accel/engine/engine.ts:779]
+  reg heldValid; // @[accel/engine/engine.ts:780]
+  reg [31:0] heldRow; // @[accel/engine/engine.ts:781]
+  reg heldFirst; // @[accel/engine/engine.ts:782]
+  reg heldLast; // @[accel/engine/engine.ts:783]
+  reg heldEmpty; // @[accel/engine/engine.ts:784]
+  reg [31:0] heldScale; // @[accel/engine/engine.ts:785]
+  reg [1:0] heldSlot; // @[accel/engine/engine.ts:786]
+  reg [31:0] heldBag; // @[accel/engine/engine.ts:787]
+  reg [31:0] heldN; // @[accel/engine/engine.ts:788]
+  reg [31:0] heldPos; // @[accel/engine/engine.ts:790]
+  reg [31:0] nCount; // @[accel/engine/engine.ts:791]
+  reg seenInBag; // @[accel/engine/engine.ts:793]
+  reg [1:0] seqSlot; // @[accel/engine/engine.ts:794]
+  wire bagsLeft; // @[accel/engine/engine.ts:796]
+  reg [31:0] segRid; // @[accel/engine/engine.ts:801]
+  reg [31:0] heldRid; // @[accel/engine/engine.ts:802]
+  wire needStart; // @[accel/engine/engine.ts:803]
+  wire lastBagNoEnd; // @[accel/engine/engine.ts:804]
+  wire [31:0] endVal; // @[accel/engine/engine.ts:805]
+  wire endOk; // @[accel/engine/engine.ts:806]
+  wire atBoundary; // @[accel/engine/engine.ts:808]
+  wire segRidOk; // @[accel/engine/engine.ts:809]
+  wire entry; // @[accel/engine/engine.ts:810]
+  wire eInBag; // @[accel/engine/engine.ts:811]
+  wire [31:0] eLeft; // @[accel/engine/engine.ts:812]
+  wire eSeen; // @[accel/engine/engine.ts:813]
+  wire [31:0] eN; // @[accel/engine/engine.ts:814]
+  wire finalIdx; // @[accel/engine/engine.ts:815]
+  wire isPad; // @[accel/engine/engine.ts:816]
+  wire lookReady; // @[accel/engine/engine.ts:817]
+  wire wantNonPad; // @[accel/engine/engine.ts:818]
+  wire emitHeld; // @[accel/engine/engine.ts:820]
+  wire heldFree; // @[accel/engine/engine.ts:821]
+  wire padKeeps; // @[accel/engine/engine.ts:823]
+  wire lookGo; // @[accel/engine/engine.ts:824]
+  wire emptyEnd; // @[accel/engine/engine.ts:825]
+  wire bagEnd; // @[accel/engine/engine.ts:826]
+  wire holdEmpty; // @[accel/engine/engine.ts:827]
+  wire holdLook; // @[accel/engine/engine.ts:828]
+  reg [1:0] emPh; // @[accel/engine/engine.ts:879]
+  reg [31:0] emRow; // @[accel/engine/engine.ts:880]
+  reg [31:0] updU; // @[accel/engine/engine.ts:881]
+  wire emActive; // @[accel/engine/engine.ts:882]
+  wire emTok; // @[accel/engine/engine.ts:883]
+  wire emTokGo; // @[accel/engine/engine.ts:884]
+  wire emTake; // @[accel/engine/engine.ts:885]
+  wire emLast; // @[accel/engine/engine.ts:891]
+  wire mEmpty; // @[accel/engine/engine.ts:917]
+  wire mFirst; // @[accel/engine/engine.ts:918]
+  wire mLast; // @[accel/engine/engine.ts:919]
+  wire [1:0] mSlot; // @[accel/engine/engine.ts:920]
+  wire [31:0] mBag; // @[accel/engine/engine.ts:921]
+  wire [31:0] mN; // @[accel/engine/engine.ts:922]
+  wire [31:0] mScale; // @[accel/engine/engine.ts:923]
+  wire [31:0] mPos; // @[accel/engine/engine.ts:924]
+  reg [3:0] rj; // @[accel/engine/engine.ts:927]
+  reg red_valid_0; // @[accel/engine/engine.ts:931]
+  reg red_valid_1; // @[accel/engine/engine.ts:931]
+  reg red_valid_2; // @[accel/engine/engine.ts:931]
+  reg red_valid_3; // @[accel/engine/engine.ts:931]
+  reg red_valid_4; // @[accel/engine/engine.ts:931]
+  reg red_valid_5; // @[accel/engine/engine.ts:931]
+  reg [1:0] red_slot_0; // @[accel/engine/engine.ts:932]
+  reg [1:0] red_slot_1; // @[accel/engine/engine.ts:932]
+  reg [1:0] red_slot_2; // @[accel/engine/engine.ts:932]
+  reg [1:0] red_slot_3; // @[accel/engine/engine.ts:932]
+  reg [1:0] red_slot_4; // @[accel/engine/engine.ts:932]
+  reg [1:0] red_slot_5; // @[accel/engine/engine.ts:932]
+  reg [3:0] red_beat_0; // @[accel/engine/engine.ts:933]
+  reg [3:0] red_beat_1; // @[accel/engine/engine.ts:933]
+  reg [3:0] red_beat_2; // @[accel/engine/engine.ts:933]
+  reg [3:0] red_beat_3; // @[accel/engine/engine.ts:933]
+  reg [3:0] red_beat_4; // @[accel/engine/engine.ts:933]
+  reg [3:0] red_beat_5; // @[accel/engine/engine.ts:933]
+  reg red_last_0; // @[accel/engine/engine.ts:934]
+  reg red_last_1; // @[accel/engine/engine.ts:934]
+  reg red_last_2; // @[accel/engine/engine.ts:934]
+  reg red_last_3; // @[accel/engine/engine.ts:934]
+  reg red_last_4; // @[accel/engine/engine.ts:934]
+  reg red_last_5; // @[accel/engine/engine.ts:934]
+  reg red_row_end_0; // @[accel/engine/engine.ts:935]
+  reg red_row_end_1; // @[accel/engine/engine.ts:935]
+  reg red_row_end_2; // @[accel/engine/engine.ts:935]
+  reg red_row_end_3; // @[accel/engine/engine.ts:935]
+  reg red_row_end_4; // @[accel/engine/engine.ts:935]
+  reg red_row_end_5; // @[accel/engine/engine.ts:935]
+  reg red_first_0; // @[accel/engine/engine.ts:936]
+  reg red_first_1; // @[accel/engine/engine.ts:936]
+  reg red_first_2; // @[accel/engine/engine.ts:936]
+  reg red_first_3; // @[accel/engine/engine.ts:936]
+  reg red_first_4; // @[accel/engine/engine.ts:936]
+  reg red_first_5; // @[accel/engine/engine.ts:936]
+  reg [31:0] red_n_0; // @[accel/engine/engine.ts:937]
+  reg [31:0] red_n_1; // @[accel/engine/engine.ts:937]
+  reg [31:0] red_n_2; // @[accel/engine/engine.ts:937]
+  reg [31:0] red_n_3; // @[accel/engine/engine.ts:937]
+  reg [31:0] red_n_4; // @[accel/engine/engine.ts:937]
+  reg [31:0] red_n_5; // @[accel/engine/engine.ts:937]
+  reg [31:0] red_pos_0; // @[accel/engine/engine.ts:938]
+  reg [31:0] red_pos_1; // @[accel/engine/engine.ts:938]
+  reg [31:0] red_pos_2; // @[accel/engine/engine.ts:938]
+  reg [31:0] red_pos_3; // @[accel/engine/engine.ts:938]
+  reg [31:0] red_pos_4; // @[accel/engine/engine.ts:938]
+  reg [31:0] red_pos_5; // @[accel/engine/engine.ts:938]
+  reg red_empty_0; // @[accel/engine/engine.ts:939]
+  reg red_empty_1; // @[accel/engine/engine.ts:939]
+  reg red_empty_2; // @[accel/engine/engine.ts:939]
+  reg red_empty_3; // @[accel/engine/engine.ts:939]
+  reg red_empty_4; // @[accel/engine/engine.ts:939]
+  reg red_empty_5; // @[accel/engine/engine.ts:939]
+  wire zeroA; // @[accel/engine/engine.ts:944]
+  wire hazard; // @[accel/engine/engine.ts:946]
+  reg [4:0] outRes; // @[accel/engine/engine.ts:949]
+  wire rowBeatAvail; // @[accel/engine/engine.ts:959]
+  wire isRowEnd; // @[accel/engine/engine.ts:960]
+  wire needAw; // @[accel/engine/engine.ts:961]
+  reg [5:0] argRes; // @[accel/engine/engine.ts:964]
+  wire redGo; // @[accel/engine/engine.ts:966]
+  wire scale_one; // @[accel/engine/engine.ts:991]
+  wire mul_bypass; // @[accel/engine/engine.ts:995]
+  reg [255:0] mul_bypass_0; // @[accel/engine/engine.ts:998]
+  reg mul_bypass_valid_0; // @[accel/engine/engine.ts:999]
+  reg [255:0] mul_bypass_1; // @[accel/engine/engine.ts:998]
+  reg mul_bypass_valid_1; // @[accel/engine/engine.ts:999]
+  reg [255:0] mul_bypass_2; // @[accel/engine/engine.ts:998]
+  reg mul_bypass_valid_2; // @[accel/engine/engine.ts:999]
+  wire [31:0] term_0; // @[accel/engine/engine.ts:1006]
+  wire [31:0] term_1; // @[accel/engine/engine.ts:1006]
+  wire [31:0] term_2; // @[accel/engine/engine.ts:1006]
+  wire [31:0] term_3; // @[accel/engine/engine.ts:1006]
+  wire [31:0] term_4; // @[accel/engine/engine.ts:1006]
+  wire [31:0] term_5; // @[accel/engine/engine.ts:1006]
+  wire [31:0] term_6; // @[accel/engine/engine.ts:1006]
+  wire [31:0] term_7; // @[accel/engine/engine.ts:1006]
+  wire [255:0] sumW; // @[accel/engine/engine.ts:1013]
+  wire accFwd; // @[accel/engine/engine.ts:1014]
+  wire [255:0] acc_rd0; // @[accel/engine/engine.ts:1015]
+  wire [255:0] accRd; // @[accel/engine/engine.ts:1015]
+  wire [255:0] sum; // @[accel/engine/engine.ts:1030]
+  wire [255:0] argMem_rd0; // @[accel/engine/engine.ts:1037]
   wire [255:0] argmax_next; // @[accel/engine/argmax.ts:22]
-  wire argPop; // @[accel/engine/engine.ts:996]
-  wire argUp; // @[accel/engine/engine.ts:997]
-  wire finIn; // @[accel/engine/engine.ts:1001]
-  reg d1Valid; // @[accel/engine/engine.ts:1005]
-  reg d2Valid; // @[accel/engine/engine.ts:1006]
-  reg [255:0] d1; // @[accel/engine/engine.ts:1007]
-  reg [255:0] d2; // @[accel/engine/engine.ts:1008]
-  reg zN_0; // @[accel/engine/engine.ts:1009]
-  reg regNext; // @[accel/engine/engine.ts:1010]
-  reg endD_0; // @[accel/engine/engine.ts:1011]
-  reg regNext_1; // @[accel/engine/engine.ts:1012]
-  reg fin_valid_0; // @[accel/engine/engine.ts:1017]
-  reg fin_zero_0; // @[accel/engine/engine.ts:1018]
-  reg fin_end_0; // @[accel/engine/engine.ts:1019]
-  reg fin_valid_1; // @[accel/engine/engine.ts:1017]
-  reg fin_zero_1; // @[accel/engine/engine.ts:1018]
-  reg fin_end_1; // @[accel/engine/engine.ts:1019]
-  reg fin_valid_2; // @[accel/engine/engine.ts:1017]
-  reg fin_zero_2; // @[accel/engine/engine.ts:1018]
-  reg fin_end_2; // @[accel/engine/engine.ts:1019]
-  reg fin_valid_3; // @[accel/engine/engine.ts:1017]
-  reg fin_zero_3; // @[accel/engine/engine.ts:1018]
-  reg fin_end_3; // @[accel/engine/engine.ts:1019]
-  reg fin_valid_4; // @[accel/engine/engine.ts:1017]
-  reg fin_zero_4; // @[accel/engine/engine.ts:1018]
-  reg fin_end_4; // @[accel/engine/engine.ts:1019]
-  reg fin_valid_5; // @[accel/engine/engine.ts:1017]
-  reg fin_zero_5; // @[accel/engine/engine.ts:1018]
-  reg fin_end_5; // @[accel/engine/engine.ts:1019]
-  reg fin_valid_6; // @[accel/engine/engine.ts:1017]
-  reg fin_zero_6; // @[accel/engine/engine.ts:1018]
-  reg fin_end_6; // @[accel/engine/engine.ts:1019]
-  reg fin_valid_7; // @[accel/engine/engine.ts:1017]
-  reg fin_zero_7; // @[accel/engine/engine.ts:1018]
-  reg fin_end_7; // @[accel/engine/engine.ts:1019]
-  reg fin_valid_8; // @[accel/engine/engine.ts:1017]
-  reg fin_zero_8; // @[accel/engine/engine.ts:1018]
-  reg fin_end_8; // @[accel/engine/engine.ts:1019]
-  reg fin_valid_9; // @[accel/engine/engine.ts:1017]
-  reg fin_zero_9; // @[accel/engine/engine.ts:1018]
-  reg fin_end_9; // @[accel/engine/engine.ts:1019]
-  reg fin_valid_10; // @[accel/engine/engine.ts:1017]
-  reg fin_zero_10; // @[accel/engine/engine.ts:1018]
-  reg fin_end_10; // @[accel/engine/engine.ts:1019]
-  reg fin_valid_11; // @[accel/engine/engine.ts:1017]
-  reg fin_zero_11; // @[accel/engine/engine.ts:1018]
-  reg fin_end_11; // @[accel/engine/engine.ts:1019]
-  wire [255:0] meanOut; // @[accel/engine/engine.ts:1032]
-  wire outPop; // @[accel/engine/engine.ts:1035]
-  wire resUp; // @[accel/engine/engine.ts:1036]
-  wire updPop; // @[accel/engine/engine.ts:1065]
-  reg [255:0] pkData; // @[accel/engine/engine.ts:1076]
-  reg [31:0] pkStrb; // @[accel/engine/engine.ts:1077]
-  reg [2:0] pkN; // @[accel/engine/engine.ts:1078]
-  reg [31:0] pkSeen; // @[accel/engine/engine.ts:1079]
-  reg [26:0] pkWord; // @[accel/engine/engine.ts:1080]
-  wire [7:0] pkSh; // @[accel/engine/engine.ts:1081]
-  wire [255:0] pkNextData; // @[accel/engine/engine.ts:1082]
-  wire [31:0] pkNextStrb; // @[accel/engine/engine.ts:1083]
-  wire pkFlush; // @[accel/engine/engine.ts:1084]
-  wire updHdrOk; // @[accel/engine/engine.ts:1086]
-  wire pkHdrOk; // @[accel/engine/engine.ts:1087]
-  wire pkTake; // @[accel/engine/engine.ts:1088]
-  wire pkPush; // @[accel/engine/engine.ts:1091]
-  reg awValid; // @[accel/engine/engine.ts:1112]
-  reg [31:0] awAddr; // @[accel/engine/engine.ts:1113]
-  reg [7:0] awLen; // @[accel/engine/engine.ts:1114]
-  reg [5:0] bOut; // @[accel/engine/engine.ts:1115]
-  reg [26:0] owWord; // @[accel/engine/engine.ts:1119]
-  reg [4:0] owLeft; // @[accel/engine/engine.ts:1120]
-  wire owFromQ; // @[accel/engine/engine.ts:1121]
-  reg owArg; // @[accel/engine/engine.ts:1123]
-  reg [2:0] owSrc; // @[accel/engine/engine.ts:1124]
-  wire hdrFirst; // @[accel/engine/engine.ts:1129]
-  wire fromBag; // @[accel/engine/engine.ts:1130]
-  wire [2:0] curOwSrc; // @[accel/engine/engine.ts:1132]
+  wire argPop; // @[accel/engine/engine.ts:1041]
+  wire argUp; // @[accel/engine/engine.ts:1042]
+  wire finIn; // @[accel/engine/engine.ts:1046]
+  reg d1Valid; // @[accel/engine/engine.ts:1050]
+  reg d2Valid; // @[accel/engine/engine.ts:1051]
+  reg [255:0] d1; // @[accel/engine/engine.ts:1052]
+  reg [255:0] d2; // @[accel/engine/engine.ts:1053]
+  reg zN_0; // @[accel/engine/engine.ts:1054]
+  reg regNext; // @[accel/engine/engine.ts:1055]
+  reg endD_0; // @[accel/engine/engine.ts:1056]
+  reg regNext_1; // @[accel/engine/engine.ts:1057]
+  reg fin_valid_0; // @[accel/engine/engine.ts:1062]
+  reg fin_zero_0; // @[accel/engine/engine.ts:1063]
+  reg fin_end_0; // @[accel/engine/engine.ts:1064]
+  reg fin_valid_1; // @[accel/engine/engine.ts:1062]
+  reg fin_zero_1; // @[accel/engine/engine.ts:1063]
+  reg fin_end_1; // @[accel/engine/engine.ts:1064]
+  reg fin_valid_2; // @[accel/engine/engine.ts:1062]
+  reg fin_zero_2; // @[accel/engine/engine.ts:1063]
+  reg fin_end_2; // @[accel/engine/engine.ts:1064]
+  reg fin_valid_3; // @[accel/engine/engine.ts:1062]
+  reg fin_zero_3; // @[accel/engine/engine.ts:1063]
+  reg fin_end_3; // @[accel/engine/engine.ts:1064]
+  reg fin_valid_4; // @[accel/engine/engine.ts:1062]
+  reg fin_zero_4; // @[accel/engine/engine.ts:1063]
+  reg fin_end_4; // @[accel/engine/engine.ts:1064]
+  reg fin_valid_5; // @[accel/engine/engine.ts:1062]
+  reg fin_zero_5; // @[accel/engine/engine.ts:1063]
+  reg fin_end_5; // @[accel/engine/engine.ts:1064]
+  reg fin_valid_6; // @[accel/engine/engine.ts:1062]
+  reg fin_zero_6; // @[accel/engine/engine.ts:1063]
+  reg fin_end_6; // @[accel/engine/engine.ts:1064]
+  reg fin_valid_7; // @[accel/engine/engine.ts:1062]
+  reg fin_zero_7; // @[accel/engine/engine.ts:1063]
+  reg fin_end_7; // @[accel/engine/engine.ts:1064]
+  reg fin_valid_8; // @[accel/engine/engine.ts:1062]
+  reg fin_zero_8; // @[accel/engine/engine.ts:1063]
+  reg fin_end_8; // @[accel/engine/engine.ts:1064]
+  reg fin_valid_9; // @[accel/engine/engine.ts:1062]
+  reg fin_zero_9; // @[accel/engine/engine.ts:1063]
+  reg fin_end_9; // @[accel/engine/engine.ts:1064]
+  reg fin_valid_10; // @[accel/engine/engine.ts:1062]
+  reg fin_zero_10; // @[accel/engine/engine.ts:1063]
+  reg fin_end_10; // @[accel/engine/engine.ts:1064]
+  reg fin_valid_11; // @[accel/engine/engine.ts:1062]
+  reg fin_zero_11; // @[accel/engine/engine.ts:1063]
+  reg fin_end_11; // @[accel/engine/engine.ts:1064]
+  wire [255:0] meanOut; // @[accel/engine/engine.ts:1077]
+  wire outPop; // @[accel/engine/engine.ts:1080]
+  wire resUp; // @[accel/engine/engine.ts:1081]
+  wire updPop; // @[accel/engine/engine.ts:1110]
+  reg [255:0] pkData; // @[accel/engine/engine.ts:1121]
+  reg [31:0] pkStrb; // @[accel/engine/engine.ts:1122]
+  reg [2:0] pkN; // @[accel/engine/engine.ts:1123]
+  reg [31:0] pkSeen; // @[accel/engine/engine.ts:1124]
+  reg [26:0] pkWord; // @[accel/engine/engine.ts:1125]
+  wire [7:0] pkSh; // @[accel/engine/engine.ts:1126]
+  wire [255:0] pkNextData; // @[accel/engine/engine.ts:1127]
+  wire [31:0] pkNextStrb; // @[accel/engine/engine.ts:1128]
+  wire pkFlush; // @[accel/engine/engine.ts:1129]
+  wire updHdrOk; // @[accel/engine/engine.ts:1131]
+  wire pkHdrOk; // @[accel/engine/engine.ts:1132]
+  wire pkTake; // @[accel/engine/engine.ts:1133]
+  wire pkPush; // @[accel/engine/engine.ts:1136]
+  reg awValid; // @[accel/engine/engine.ts:1157]
+  reg [31:0] awAddr; // @[accel/engine/engine.ts:1158]
+  reg [7:0] awLen; // @[accel/engine/engine.ts:1159]
+  reg [5:0] bOut; // @[accel/engine/engine.ts:1160]
+  reg [26:0] owWord; // @[accel/engine/engine.ts:1164]
+  reg [4:0] owLeft; // @[accel/engine/engine.ts:1165]
+  wire owFromQ; // @[accel/engine/engine.ts:1166]
+  reg owArg; // @[accel/engine/engine.ts:1168]
+  reg [2:0] owSrc; // @[accel/engine/engine.ts:1169]
+  wire hdrFirst; // @[accel/engine/engine.ts:1174]
+  wire fromBag; // @[accel/engine/engine.ts:1175]
+  wire [2:0] curOwSrc; // @[accel/engine/engine.ts:1177]
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [31:0] bagOutAddr; // @[accel/engine/engine.ts:1133]
+  wire [31:0] bagOutAddr; // @[accel/engine/engine.ts:1178]
   /* verilator lint_on UNUSEDSIGNAL */
-  wire [26:0] curOwWord; // @[accel/engine/engine.ts:1134]
-  wire [4:0] curOwLeft; // @[accel/engine/engine.ts:1135]
-  wire [8:0] aw_burst; // @[accel/engine/engine.ts:414]
-  wire awGo; // @[accel/engine/engine.ts:1137]
-  reg wValid; // @[accel/engine/engine.ts:1168]
-  reg [255:0] wData; // @[accel/engine/engine.ts:1169]
-  reg [31:0] wStrb; // @[accel/engine/engine.ts:1170]
-  reg wLast; // @[accel/engine/engine.ts:1171]
-  reg [7:0] wBeat; // @[accel/engine/engine.ts:1172]
-  wire [2:0] wSrc; // @[accel/engine/engine.ts:1176]
-  wire [256:0] wHead; // @[accel/engine/engine.ts:1177]
-  wire srcValid; // @[accel/engine/engine.ts:1179]
-  wire wGo; // @[accel/engine/engine.ts:1180]
-  wire burstEnd; // @[accel/engine/engine.ts:1181]
-  wire ohEnd; // @[accel/engine/engine.ts:1190]
-  wire [255:0] ownData; // @[accel/engine/engine.ts:1191]
-  wire [31:0] ownStrb; // @[accel/engine/engine.ts:1192]
-  wire bFire; // @[accel/engine/engine.ts:1211]
-  wire [31:0] rErrAddr; // @[accel/engine/engine.ts:1215]
-  wire rErr; // @[accel/engine/engine.ts:1216]
-  wire bErr; // @[accel/engine/engine.ts:1217]
-  reg opRun; // @[accel/engine/engine.ts:1239]
-  wire descriptor_bad; // @[accel/engine/engine.ts:1241]
-  wire descGood; // @[accel/engine/engine.ts:1242]
-  wire opStart; // @[accel/engine/engine.ts:1243]
-  wire skipTable; // @[accel/engine/engine.ts:1245]
-  wire quiet; // @[accel/engine/engine.ts:1335]
-  wire lastTable; // @[accel/engine/engine.ts:1346]
-  wire finish; // @[accel/engine/engine.ts:1347]
-  wire nextTable; // @[accel/engine/engine.ts:1348]
-  reg [7:0] slotLen [0:63]; // @[accel/engine/engine.ts:426]
-  reg [2:0] slotKind [0:63]; // @[accel/engine/engine.ts:427]
-  reg [8:0] robRcv [0:63]; // @[accel/engine/engine.ts:428]
-  reg [8:0] robBase [0:63]; // @[accel/engine/engine.ts:429]
-  reg [255:0] rob [0:511]; // @[accel/engine/engine.ts:612]
-  reg [31:0] slotAddr [0:63]; // @[accel/engine/engine.ts:614]
-  reg [255:0] acc [0:63]; // @[accel/engine/engine.ts:884]
-  reg [255:0] argMem [0:63]; // @[accel/engine/engine.ts:991]
+  wire [26:0] curOwWord; // @[accel/engine/engine.ts:1179]
+  wire [4:0] curOwLeft; // @[accel/engine/engine.ts:1180]
+  wire [8:0] aw_burst; // @[accel/engine/engine.ts:446]
+  wire awGo; // @[accel/engine/engine.ts:1182]
+  reg wValid; // @[accel/engine/engine.ts:1213]
+  reg [255:0] wData; // @[accel/engine/engine.ts:1214]
+  reg [31:0] wStrb; // @[accel/engine/engine.ts:1215]
+  reg wLast; // @[accel/engine/engine.ts:1216]
+  reg [7:0] wBeat; // @[accel/engine/engine.ts:1217]
+  wire [2:0] wSrc; // @[accel/engine/engine.ts:1221]
+  wire [256:0] wHead; // @[accel/engine/engine.ts:1222]
+  wire srcValid; // @[accel/engine/engine.ts:1224]
+  wire wGo; // @[accel/engine/engine.ts:1225]
+  wire burstEnd; // @[accel/engine/engine.ts:1226]
+  wire ohEnd; // @[accel/engine/engine.ts:1235]
+  wire [255:0] ownData; // @[accel/engine/engine.ts:1236]
+  wire [31:0] ownStrb; // @[accel/engine/engine.ts:1237]
+  wire bFire; // @[accel/engine/engine.ts:1256]
+  wire [31:0] rErrAddr; // @[accel/engine/engine.ts:1260]
+  wire rErr; // @[accel/engine/engine.ts:1261]
+  wire bErr; // @[accel/engine/engine.ts:1262]
+  wire [2:0] slotKind_rd1; // @[accel/engine/engine.ts:1268]
+  wire [2:0] rKind; // @[accel/engine/engine.ts:1268]
+  wire rErrAhead; // @[accel/engine/engine.ts:1269]
+  wire rErrNow; // @[accel/engine/engine.ts:1270]
+  reg aheadErr; // @[accel/engine/engine.ts:1271]
+  reg [1:0] aheadResp; // @[accel/engine/engine.ts:1272]
+  reg [31:0] aheadAddr; // @[accel/engine/engine.ts:1273]
+  wire descriptor_bad; // @[accel/engine/engine.ts:1304]
+  wire descGood; // @[accel/engine/engine.ts:1305]
+  wire opStart; // @[accel/engine/engine.ts:1306]
+  wire skipTable; // @[accel/engine/engine.ts:1308]
+  wire lastTable; // @[accel/engine/engine.ts:1310]
+  reg tableDue; // @[accel/engine/engine.ts:1317]
+  reg armedAhead; // @[accel/engine/engine.ts:1319]
+  wire streamsFree; // @[accel/engine/engine.ts:1333]
+  wire armAhead; // @[accel/engine/engine.ts:1337]
+  wire seqQuiet; // @[accel/engine/engine.ts:1443]
+  wire streamsQuiet; // @[accel/engine/engine.ts:1445]
+  wire rowsQuiet; // @[accel/engine/engine.ts:1447]
+  wire quiet; // @[accel/engine/engine.ts:1456]
+  wire tableQuiet; // @[accel/engine/engine.ts:1459]
+  wire finish; // @[accel/engine/engine.ts:1461]
+  wire nextTable; // @[accel/engine/engine.ts:1462]
+  reg [7:0] slotLen [0:63]; // @[accel/engine/engine.ts:458]
+  reg [2:0] slotKind [0:63]; // @[accel/engine/engine.ts:459]
+  reg [8:0] robRcv [0:63]; // @[accel/engine/engine.ts:460]
+  reg [8:0] robBase [0:63]; // @[accel/engine/engine.ts:461]
+  reg [255:0] rob [0:511]; // @[accel/engine/engine.ts:645]
+  reg [31:0] slotAddr [0:63]; // @[accel/engine/engine.ts:647]
+  reg [255:0] acc [0:63]; // @[accel/engine/engine.ts:929]
+  reg [255:0] argMem [0:63]; // @[accel/engine/engine.ts:1036]
   wire tok_q_0_enq_valid;
   wire tok_q_0_enq_ready;
   wire [198:0] tok_q_0_enq_bits;
@@ -1324,61 +1384,107 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
   wire [31:0] _T_44 = _T ? desc_op : {23'h0, {op_mask, op_argmax, op_scales, op_max, op_mean, op_padding, op_include_last, op_off64, op_idx64}};
   /* verilator lint_on UNUSEDSIGNAL */
   wire [4:0] cause_0_1 = desc_check_1_dim ? 5'h1 : (desc_check_2_op ? 5'h2 : (desc_check_3_op ? 5'h3 : (desc_check_4_op ? 5'h4 : (desc_check_5_table_lo ? 5'h5 : (desc_check_6_row_stride ? 5'h6 : (desc_check_7_indices_lo ? 5'h7 : (desc_check_8_offsets_lo ? 5'h8 : (desc_check_9_scales_lo ? 5'h9 : (desc_check_10_out_lo ? 5'ha : (desc_check_11_out_stride ? 5'hb : (desc_check_12_argmax_lo ? 5'hc : (desc_check_13_argmax_stride ? 5'hd : 5'h0))))))))))));
+  wire modeMax_2 = desc_next_op[5];
+  wire argOrMask_2 = (modeMax_2 & desc_next_op[7]) | desc_next_op[8];
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [31:0] _T_45 = _T ? desc_dim : dim;
+  wire [19:0] _T_45 = {{2'h0, desc_next_dim[15:0]}, 2'h0};
+  /* verilator lint_on UNUSEDSIGNAL */
+  wire [31:0] dimBytes_3 = {14'h0, _T_45[17:0]};
+  wire modeMean_2 = desc_next_op[4];
+  wire [4:0] cause_0_2 = next_check_1_dim ? 5'h1 : (next_check_2_op ? 5'h2 : (next_check_3_op ? 5'h3 : (next_check_4_op ? 5'h4 : (next_check_5_table_lo ? 5'h5 : (next_check_6_row_stride ? 5'h6 : (next_check_7_indices_lo ? 5'h7 : (next_check_8_offsets_lo ? 5'h8 : (next_check_9_scales_lo ? 5'h9 : (next_check_10_out_lo ? 5'ha : (next_check_11_out_stride ? 5'hb : (next_check_12_argmax_lo ? 5'hc : (next_check_13_argmax_stride ? 5'hd : 5'h0))))))))))));
+  /* verilator lint_off UNUSEDSIGNAL */
+  wire [31:0] _T_46 = _T ? desc_dim : dim;
   /* verilator lint_on UNUSEDSIGNAL */
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [19:0] _T_46 = {{2'h0, _T_45[15:0]}, 2'h0};
+  wire [19:0] _T_47 = {{2'h0, _T_46[15:0]}, 2'h0};
   /* verilator lint_on UNUSEDSIGNAL */
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [18:0] _T_47 = {1'h0, dimBytes} + 19'h1f;
+  wire [18:0] _T_48 = {1'h0, dimBytes} + 19'h1f;
   /* verilator lint_on UNUSEDSIGNAL */
   wire [15:0] all = {2'h0, row_beats_all};
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [15:0] _T_48 = all + 16'h1;
+  wire [15:0] _T_49 = all + 16'h1;
   /* verilator lint_on UNUSEDSIGNAL */
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [30:0] _T_49 = {16'h0, slice_beats_max} * {15'h0, {12'h0, channel_id}};
+  wire [30:0] _T_50 = {16'h0, slice_beats_max} * {15'h0, {12'h0, channel_id}};
   /* verilator lint_on UNUSEDSIGNAL */
   wire [15:0] left = all - slice_first;
   wire [31:0] sliceBytes = {11'h0, {slice_first, 5'h0}};
   wire [31:0] numBags = _T ? desc_num_bags : num_bags;
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [38:0] _T_50 = {{3'h0, offCount}, 3'h0};
+  wire [38:0] _T_51 = {{3'h0, offCount}, 3'h0};
   /* verilator lint_on UNUSEDSIGNAL */
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [37:0] _T_51 = {{3'h0, offCount}, 2'h0};
+  wire [37:0] _T_52 = {{3'h0, offCount}, 2'h0};
   /* verilator lint_on UNUSEDSIGNAL */
-  wire [31:0] _T_52 = _T ? desc_offsets_lo : offsets_lo;
+  wire [31:0] _T_53 = _T ? desc_offsets_lo : offsets_lo;
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [35:0] _T_53 = ((off64 ? _T_50[35:0] : _T_51[35:0]) + {31'h0, _T_52[4:0]}) + 36'h1f;
+  wire [35:0] _T_54 = ((off64 ? _T_51[35:0] : _T_52[35:0]) + {31'h0, _T_53[4:0]}) + 36'h1f;
   /* verilator lint_on UNUSEDSIGNAL */
   wire [31:0] numIdx = _T ? desc_num_indices : num_indices;
-  wire [32:0] _T_54 = {1'h0, numIdx};
+  wire [32:0] _T_55 = {1'h0, numIdx};
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [38:0] _T_55 = {{3'h0, _T_54}, 3'h0};
+  wire [38:0] _T_56 = {{3'h0, _T_55}, 3'h0};
   /* verilator lint_on UNUSEDSIGNAL */
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [37:0] _T_56 = {{3'h0, _T_54}, 2'h0};
+  wire [37:0] _T_57 = {{3'h0, _T_55}, 2'h0};
   /* verilator lint_on UNUSEDSIGNAL */
-  wire [31:0] _T_57 = _T ? desc_indices_lo : indices_lo;
+  wire [31:0] _T_58 = _T ? desc_indices_lo : indices_lo;
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [35:0] _T_58 = ((idx64 ? _T_55[35:0] : _T_56[35:0]) + {31'h0, _T_57[4:0]}) + 36'h1f;
+  wire [35:0] _T_59 = ((idx64 ? _T_56[35:0] : _T_57[35:0]) + {31'h0, _T_58[4:0]}) + 36'h1f;
   /* verilator lint_on UNUSEDSIGNAL */
-  wire [32:0] _T_59 = sideEn ? {1'h0, numIdx} : 33'h0;
+  wire [32:0] _T_60 = sideEn ? {1'h0, numIdx} : 33'h0;
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [37:0] _T_60 = {{3'h0, _T_59}, 2'h0};
+  wire [37:0] _T_61 = {{3'h0, _T_60}, 2'h0};
   /* verilator lint_on UNUSEDSIGNAL */
-  wire [31:0] _T_61 = _T ? desc_scales_lo : scales_lo;
+  wire [31:0] _T_62 = _T ? desc_scales_lo : scales_lo;
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [35:0] _T_62 = (_T_60[35:0] + {31'h0, _T_61[4:0]}) + 36'h1f;
+  wire [35:0] _T_63 = (_T_61[35:0] + {31'h0, _T_62[4:0]}) + 36'h1f;
   /* verilator lint_on UNUSEDSIGNAL */
-  wire [32:0] _T_63 = rowsOn ? {1'h0, numBags} : 33'h0;
+  wire [32:0] _T_64 = rowsOn ? {1'h0, numBags} : 33'h0;
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [38:0] _T_64 = {{3'h0, _T_63}, 3'h0};
+  wire [38:0] _T_65 = {{3'h0, _T_64}, 3'h0};
   /* verilator lint_on UNUSEDSIGNAL */
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [35:0] _T_65 = (_T_64[35:0] + {31'h0, row_ids_lo[4:0]}) + 36'h1f;
+  wire [35:0] _T_66 = (_T_65[35:0] + {31'h0, row_ids_lo[4:0]}) + 36'h1f;
+  /* verilator lint_on UNUSEDSIGNAL */
+  /* verilator lint_off UNUSEDSIGNAL */
+  wire [38:0] _T_67 = {{3'h0, nxOffCount}, 3'h0};
+  /* verilator lint_on UNUSEDSIGNAL */
+  /* verilator lint_off UNUSEDSIGNAL */
+  wire [37:0] _T_68 = {{3'h0, nxOffCount}, 2'h0};
+  /* verilator lint_on UNUSEDSIGNAL */
+  /* verilator lint_off UNUSEDSIGNAL */
+  wire [35:0] _T_69 = ((nxOff64 ? _T_67[35:0] : _T_68[35:0]) + {31'h0, desc_next_offsets_lo[4:0]}) + 36'h1f;
+  /* verilator lint_on UNUSEDSIGNAL */
+  wire [32:0] _T_70 = {1'h0, desc_next_num_indices};
+  /* verilator lint_off UNUSEDSIGNAL */
+  wire [38:0] _T_71 = {{3'h0, _T_70}, 3'h0};
+  /* verilator lint_on UNUSEDSIGNAL */
+  /* verilator lint_off UNUSEDSIGNAL */
+  wire [37:0] _T_72 = {{3'h0, _T_70}, 2'h0};
+  /* verilator lint_on UNUSEDSIGNAL */
+  /* verilator lint_off UNUSEDSIGNAL */
+  wire [35:0] _T_73 = ((nxIdx64 ? _T_71[35:0] : _T_72[35:0]) + {31'h0, desc_next_indices_lo[4:0]}) + 36'h1f;
+  /* verilator lint_on UNUSEDSIGNAL */
+  /* verilator lint_off UNUSEDSIGNAL */
+  wire [37:0] _T_74 = {{3'h0, nxPswCount}, 2'h0};
+  /* verilator lint_on UNUSEDSIGNAL */
+  /* verilator lint_off UNUSEDSIGNAL */
+  wire [35:0] _T_75 = (_T_74[35:0] + {31'h0, desc_next_scales_lo[4:0]}) + 36'h1f;
+  /* verilator lint_on UNUSEDSIGNAL */
+  /* verilator lint_off UNUSEDSIGNAL */
+  wire [19:0] _T_76 = {{2'h0, desc_next_dim[15:0]}, 2'h0};
+  /* verilator lint_on UNUSEDSIGNAL */
+  /* verilator lint_off UNUSEDSIGNAL */
+  wire [18:0] _T_77 = {1'h0, _T_76[17:0]} + 19'h1f;
+  /* verilator lint_on UNUSEDSIGNAL */
+  wire [15:0] all_1 = {2'h0, _T_77[18:5]};
+  /* verilator lint_off UNUSEDSIGNAL */
+  wire [15:0] _T_78 = all_1 + 16'h1;
+  /* verilator lint_on UNUSEDSIGNAL */
+  /* verilator lint_off UNUSEDSIGNAL */
+  wire [30:0] _T_79 = {16'h0, _T_78[15:1]} * {15'h0, {12'h0, channel_id}};
   /* verilator lint_on UNUSEDSIGNAL */
   wire [7:0] toBound = 8'h80 - {1'h0, offWord[6:0]};
   wire [30:0] byLen = (offLeft < 31'h8) ? offLeft : 31'h8;
@@ -1395,32 +1501,32 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
   wire [30:0] byLen_4 = (ridLeft < 31'h8) ? ridLeft : 31'h8;
   wire [8:0] ridBurst = rid_burst[8:0];
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [35:0] _T_66 = {{2'h0, tokRow}, 2'h0};
+  wire [35:0] _T_80 = {{2'h0, tokRow}, 2'h0};
   /* verilator lint_on UNUSEDSIGNAL */
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [127:0] _T_67 = {64'h0, {32'h0, tokRow}} * {64'h0, {32'h0, tokStride}};
+  wire [127:0] _T_81 = {64'h0, {32'h0, tokRow}} * {64'h0, {32'h0, tokStride}};
   /* verilator lint_on UNUSEDSIGNAL */
   wire [7:0] toBound_5 = 8'h80 - {1'h0, curRowWord[6:0]};
   wire [8:0] byLen_5 = (curRowLeft < 5'h8) ? {4'h0, curRowLeft} : 9'h8;
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [15:0] _T_68 = {throttle_b, throttle_r};
+  wire [15:0] _T_82 = {throttle_b, throttle_r};
   /* verilator lint_on UNUSEDSIGNAL */
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [15:0] _T_69 = {throttle_b, throttle_r};
+  wire [15:0] _T_83 = {throttle_b, throttle_r};
   /* verilator lint_on UNUSEDSIGNAL */
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [255:0] _T_70 = offBeatQ_deq_bits >> {off_unpack_lane, 5'h0};
+  wire [255:0] _T_84 = offBeatQ_deq_bits >> {off_unpack_lane, 5'h0};
   /* verilator lint_on UNUSEDSIGNAL */
   wire [3:0] step = off64 ? 4'h2 : 4'h1;
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [255:0] _T_71 = idxBeatQ_deq_bits >> {idx_unpack_lane, 5'h0};
+  wire [255:0] _T_85 = idxBeatQ_deq_bits >> {idx_unpack_lane, 5'h0};
   /* verilator lint_on UNUSEDSIGNAL */
   wire [3:0] step_1 = idx64 ? 4'h2 : 4'h1;
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [255:0] _T_72 = pswBeatQ_deq_bits >> {psw_unpack_lane, 5'h0};
+  wire [255:0] _T_86 = pswBeatQ_deq_bits >> {psw_unpack_lane, 5'h0};
   /* verilator lint_on UNUSEDSIGNAL */
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [255:0] _T_73 = ridBeatQ_deq_bits >> {rid_unpack_lane, 5'h0};
+  wire [255:0] _T_87 = ridBeatQ_deq_bits >> {rid_unpack_lane, 5'h0};
   /* verilator lint_on UNUSEDSIGNAL */
   wire slotReady = (tok_enq_slot == 2'h0) ? tok_q_0_enq_ready : ((tok_enq_slot == 2'h1) ? tok_q_1_enq_ready : ((tok_enq_slot == 2'h2) ? tok_q_2_enq_ready : tok_q_3_enq_ready));
   wire inAdder = (red_valid_0 & (red_slot_0 == mSlot)) & (red_beat_0 == rj);
@@ -1442,13 +1548,13 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
   wire [31:0] words_6 = red_empty_5 ? 32'hffffffff : ((red_first_5 | lane_max_1_b_wins) ? red_pos_5 : argMem_rd0[63:32]);
   wire [31:0] words_7 = red_empty_5 ? 32'hffffffff : ((red_first_5 | lane_max_0_b_wins) ? red_pos_5 : argMem_rd0[31:0]);
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [510:0] _T_74 = {255'h0, {224'h0, ridPQ_deq_bits}} << pkSh;
+  wire [510:0] _T_88 = {255'h0, {224'h0, ridPQ_deq_bits}} << pkSh;
   /* verilator lint_on UNUSEDSIGNAL */
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [62:0] _T_75 = 63'hff << {pkN[1:0], 3'h0};
+  wire [62:0] _T_89 = 63'hff << {pkN[1:0], 3'h0};
   /* verilator lint_on UNUSEDSIGNAL */
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [127:0] _T_76 = {64'h0, {32'h0, awBagQ_deq_bits}} * {64'h0, {32'h0, owArg ? (_T ? desc_argmax_stride : argmax_stride) : (_T ? desc_out_stride : out_stride)}};
+  wire [127:0] _T_90 = {64'h0, {32'h0, awBagQ_deq_bits}} * {64'h0, {32'h0, owArg ? (_T ? desc_argmax_stride : argmax_stride) : (_T ? desc_out_stride : out_stride)}};
   /* verilator lint_on UNUSEDSIGNAL */
   wire [7:0] toBound_6 = 8'h80 - {1'h0, curOwWord[6:0]};
   wire [8:0] byLen_6 = ({4'h0, curOwLeft} < 9'h100) ? {4'h0, curOwLeft} : 9'h100;
@@ -1462,10 +1568,11 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
   wire [31:0] termsIn_6 = mEmpty ? 32'h0 : ((maskEn & (argBeatQ_deq_bits[223:192] != mPos)) ? 32'h80000000 : dData[223:192]);
   wire [31:0] termsIn_7 = mEmpty ? 32'h0 : ((maskEn & (argBeatQ_deq_bits[255:224] != mPos)) ? 32'h80000000 : dData[255:224]);
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [8:0] _T_77 = aw_burst - 9'h1;
+  wire [8:0] _T_91 = aw_burst - 9'h1;
   /* verilator lint_on UNUSEDSIGNAL */
-  wire _T_78 = run & (rErr | bErr);
-  wire _T_79 = s_axi_lite_arvalid & arready;
+  wire _T_92 = run & (rErrNow | bErr);
+  wire _T_93 = (run & aheadErr) & ~opRun;
+  wire _T_94 = s_axi_lite_arvalid & arready;
   wire hit_7 = wfire & (lite2_index == 6'h8);
   wire written_15 = s_axi_lite_wdata[8] & s_axi_lite_wstrb[1];
   wire written_16 = s_axi_lite_wdata[7] & s_axi_lite_wstrb[0];
@@ -1586,17 +1693,37 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
   wire hit_50 = wfire & (lite2_index == 6'h36);
   wire [31:0] strobed_51 = {s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0]};
   wire [31:0] written_70 = s_axi_lite_wdata & strobed_51;
+  wire _T_95 = descGood & ~lastTable;
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [8:0] _T_80 = arBeats - 9'h1;
+  wire [8:0] _T_96 = arBeats - 9'h1;
   /* verilator lint_on UNUSEDSIGNAL */
-  wire _T_81 = rowGo & fromTok;
-  wire _T_82 = needStart & off_unpack_valid;
-  wire _T_83 = holdLook | holdEmpty;
+  wire _T_97 = start | ~armedAhead;
+  wire [26:0] _T_98 = armAhead ? desc_next_offsets_lo[31:5] : (offGo ? (offWord + {18'h0, offBurst}) : offWord);
+  wire [30:0] _T_99 = armAhead ? next_off_beats_total : (offGo ? (offLeft - {22'h0, offBurst}) : offLeft);
+  wire [5:0] _T_100 = armAhead ? 6'h0 : (offGo ? ((offRes + off_burst[5:0]) - {5'h0, offBeatQ_deq_ready & offBeatQ_deq_valid}) : ((offBeatQ_deq_ready & offBeatQ_deq_valid) ? (offRes - 6'h1) : offRes));
+  wire [26:0] _T_101 = armAhead ? desc_next_indices_lo[31:5] : (idxGo ? (idxWord + {18'h0, idxBurst}) : idxWord);
+  wire [30:0] _T_102 = armAhead ? next_idx_beats_total : (idxGo ? (idxLeft - {22'h0, idxBurst}) : idxLeft);
+  wire [5:0] _T_103 = armAhead ? 6'h0 : (idxGo ? ((idxRes + idx_burst[5:0]) - {5'h0, idxBeatQ_deq_ready & idxBeatQ_deq_valid}) : ((idxBeatQ_deq_ready & idxBeatQ_deq_valid) ? (idxRes - 6'h1) : idxRes));
+  wire [26:0] _T_104 = armAhead ? desc_next_scales_lo[31:5] : (pswGo ? (pswWord + {18'h0, pswBurst}) : pswWord);
+  wire [30:0] _T_105 = armAhead ? next_psw_beats_total : (pswGo ? (pswLeft - {22'h0, pswBurst}) : pswLeft);
+  wire [4:0] _T_106 = armAhead ? 5'h0 : (pswGo ? ((pswRes + psw_burst[4:0]) - {4'h0, pswBeatQ_deq_ready & pswBeatQ_deq_valid}) : ((pswBeatQ_deq_ready & pswBeatQ_deq_valid) ? (pswRes - 5'h1) : pswRes));
+  wire _T_107 = rowGo & fromTok;
+  wire [32:0] _T_108 = armAhead ? nxOffCount : (off_unpack_pop ? (off_unpack_left - 33'h1) : off_unpack_left);
+  wire [2:0] _T_109 = armAhead ? desc_next_offsets_lo[4:2] : (off_unpack_pop ? (off_unpack_beat_done ? 3'h0 : off_unpack_next_lane[2:0]) : off_unpack_lane);
+  wire [32:0] curStreams_idxCount = {1'h0, numIdx};
+  wire [32:0] nextStreams_idxCount = {1'h0, desc_next_num_indices};
+  wire [32:0] _T_110 = armAhead ? nextStreams_idxCount : (idx_unpack_pop ? (idx_unpack_left - 33'h1) : idx_unpack_left);
+  wire [2:0] _T_111 = armAhead ? next_idx_first_lane : (idx_unpack_pop ? (idx_unpack_beat_done ? 3'h0 : idx_unpack_next_lane[2:0]) : idx_unpack_lane);
+  wire [32:0] _T_112 = armAhead ? nxPswCount : (psw_unpack_pop ? (psw_unpack_left - 33'h1) : psw_unpack_left);
+  wire [2:0] _T_113 = armAhead ? desc_next_scales_lo[4:2] : (psw_unpack_pop ? (psw_unpack_beat_done ? 3'h0 : psw_unpack_next_lane[2:0]) : psw_unpack_lane);
+  wire _T_114 = needStart & off_unpack_valid;
+  wire _T_115 = holdLook | holdEmpty;
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [8:0] _T_84 = aw_burst - 9'h1;
+  wire [8:0] _T_116 = aw_burst - 9'h1;
   /* verilator lint_on UNUSEDSIGNAL */
+  wire _T_117 = (run & rErrAhead) & ~aheadErr;
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [8:0] _T_85 = arBeats - 9'h1;
+  wire [8:0] _T_118 = arBeats - 9'h1;
   /* verilator lint_on UNUSEDSIGNAL */
 
   Queue_d32_w199_ram tok_q_0 ( // @[accel/engine/interleave.ts:68]
@@ -1663,7 +1790,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .out_bits(tok_arb_out_bits),
     .chosen(tok_arb_chosen)
   );
-  Queue_d66_w133_ram metaQ ( // @[accel/engine/engine.ts:497]
+  Queue_d66_w133_ram metaQ ( // @[accel/engine/engine.ts:530]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(metaQ_enq_valid),
@@ -1674,7 +1801,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .deq_bits(metaQ_deq_bits),
     .count(metaQ_count)
   );
-  Queue_d64_w64_ram ridUQ ( // @[accel/engine/engine.ts:501]
+  Queue_d64_w64_ram ridUQ ( // @[accel/engine/engine.ts:534]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(ridUQ_enq_valid),
@@ -1685,7 +1812,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .deq_bits(ridUQ_deq_bits),
     .count(ridUQ_count)
   );
-  Queue_d4_w259_reg dataQ ( // @[accel/engine/engine.ts:633]
+  Queue_d4_w259_reg dataQ ( // @[accel/engine/engine.ts:666]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(dataQ_enq_valid),
@@ -1696,7 +1823,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .deq_bits(dataQ_deq_bits),
     .count(dataQ_count)
   );
-  Queue_d32_w256_ram offBeatQ ( // @[accel/engine/engine.ts:663]
+  Queue_d32_w256_ram offBeatQ ( // @[accel/engine/engine.ts:696]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(offBeatQ_enq_valid),
@@ -1707,7 +1834,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .deq_bits(offBeatQ_deq_bits),
     .count(offBeatQ_count)
   );
-  Queue_d32_w256_ram idxBeatQ ( // @[accel/engine/engine.ts:664]
+  Queue_d32_w256_ram idxBeatQ ( // @[accel/engine/engine.ts:697]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(idxBeatQ_enq_valid),
@@ -1718,7 +1845,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .deq_bits(idxBeatQ_deq_bits),
     .count(idxBeatQ_count)
   );
-  Queue_d16_w256_ram pswBeatQ ( // @[accel/engine/engine.ts:669]
+  Queue_d16_w256_ram pswBeatQ ( // @[accel/engine/engine.ts:702]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(pswBeatQ_enq_valid),
@@ -1729,7 +1856,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .deq_bits(pswBeatQ_deq_bits),
     .count(pswBeatQ_count)
   );
-  Queue_d16_w256_ram argBeatQ ( // @[accel/engine/engine.ts:673]
+  Queue_d16_w256_ram argBeatQ ( // @[accel/engine/engine.ts:706]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(argBeatQ_enq_valid),
@@ -1740,7 +1867,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .deq_bits(argBeatQ_deq_bits),
     .count(argBeatQ_count)
   );
-  Queue_d32_w256_ram ridBeatQ ( // @[accel/engine/engine.ts:676]
+  Queue_d32_w256_ram ridBeatQ ( // @[accel/engine/engine.ts:709]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(ridBeatQ_enq_valid),
@@ -1751,7 +1878,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .deq_bits(ridBeatQ_deq_bits),
     .count(ridBeatQ_count)
   );
-  Queue_d128_w256_ram updBeatQ ( // @[accel/engine/engine.ts:679]
+  Queue_d128_w256_ram updBeatQ ( // @[accel/engine/engine.ts:712]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(updBeatQ_enq_valid),
@@ -1762,7 +1889,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .deq_bits(updBeatQ_deq_bits),
     .count(updBeatQ_count)
   );
-  Queue_d64_w32_ram ridPQ ( // @[accel/engine/engine.ts:755]
+  Queue_d64_w32_ram ridPQ ( // @[accel/engine/engine.ts:800]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(ridPQ_enq_valid),
@@ -1773,7 +1900,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .deq_bits(ridPQ_deq_bits),
     .count(ridPQ_count)
   );
-  Queue_d24_w257_ram outQ ( // @[accel/engine/engine.ts:905]
+  Queue_d24_w257_ram outQ ( // @[accel/engine/engine.ts:950]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(outQ_enq_valid),
@@ -1784,7 +1911,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .deq_bits(outQ_deq_bits),
     .count(outQ_count)
   );
-  Queue_d4_w32_reg awBagQ ( // @[accel/engine/engine.ts:906]
+  Queue_d4_w32_reg awBagQ ( // @[accel/engine/engine.ts:951]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(awBagQ_enq_valid),
@@ -1795,7 +1922,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .deq_bits(awBagQ_deq_bits),
     .count(awBagQ_count)
   );
-  Queue_d4_w35_reg hq ( // @[accel/engine/engine.ts:913]
+  Queue_d4_w35_reg hq ( // @[accel/engine/engine.ts:958]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(hq_enq_valid),
@@ -1806,7 +1933,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .deq_bits(hq_deq_bits),
     .count(hq_count)
   );
-  Queue_d40_w257_ram argQ ( // @[accel/engine/engine.ts:920]
+  Queue_d40_w257_ram argQ ( // @[accel/engine/engine.ts:965]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(argQ_enq_valid),
@@ -1817,7 +1944,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .deq_bits(argQ_deq_bits),
     .count(argQ_count)
   );
-  Fp32Mul_s3 lane_mul_0 ( // @[accel/engine/engine.ts:957]
+  Fp32Mul_s3 lane_mul_0 ( // @[accel/engine/engine.ts:1002]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_mul_0_in_valid),
@@ -1826,7 +1953,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .out_valid(lane_mul_0_out_valid),
     .y(lane_mul_0_y)
   );
-  Fp32Mul_s3 lane_mul_1 ( // @[accel/engine/engine.ts:957]
+  Fp32Mul_s3 lane_mul_1 ( // @[accel/engine/engine.ts:1002]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_mul_1_in_valid),
@@ -1835,7 +1962,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .out_valid(lane_mul_1_out_valid),
     .y(lane_mul_1_y)
   );
-  Fp32Mul_s3 lane_mul_2 ( // @[accel/engine/engine.ts:957]
+  Fp32Mul_s3 lane_mul_2 ( // @[accel/engine/engine.ts:1002]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_mul_2_in_valid),
@@ -1844,7 +1971,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .out_valid(lane_mul_2_out_valid),
     .y(lane_mul_2_y)
   );
-  Fp32Mul_s3 lane_mul_3 ( // @[accel/engine/engine.ts:957]
+  Fp32Mul_s3 lane_mul_3 ( // @[accel/engine/engine.ts:1002]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_mul_3_in_valid),
@@ -1853,7 +1980,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .out_valid(lane_mul_3_out_valid),
     .y(lane_mul_3_y)
   );
-  Fp32Mul_s3 lane_mul_4 ( // @[accel/engine/engine.ts:957]
+  Fp32Mul_s3 lane_mul_4 ( // @[accel/engine/engine.ts:1002]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_mul_4_in_valid),
@@ -1862,7 +1989,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .out_valid(lane_mul_4_out_valid),
     .y(lane_mul_4_y)
   );
-  Fp32Mul_s3 lane_mul_5 ( // @[accel/engine/engine.ts:957]
+  Fp32Mul_s3 lane_mul_5 ( // @[accel/engine/engine.ts:1002]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_mul_5_in_valid),
@@ -1871,7 +1998,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .out_valid(lane_mul_5_out_valid),
     .y(lane_mul_5_y)
   );
-  Fp32Mul_s3 lane_mul_6 ( // @[accel/engine/engine.ts:957]
+  Fp32Mul_s3 lane_mul_6 ( // @[accel/engine/engine.ts:1002]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_mul_6_in_valid),
@@ -1880,7 +2007,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .out_valid(lane_mul_6_out_valid),
     .y(lane_mul_6_y)
   );
-  Fp32Mul_s3 lane_mul_7 ( // @[accel/engine/engine.ts:957]
+  Fp32Mul_s3 lane_mul_7 ( // @[accel/engine/engine.ts:1002]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_mul_7_in_valid),
@@ -1889,7 +2016,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .out_valid(lane_mul_7_out_valid),
     .y(lane_mul_7_y)
   );
-  Fp32Add_s3 lane_add_0 ( // @[accel/engine/engine.ts:973]
+  Fp32Add_s3 lane_add_0 ( // @[accel/engine/engine.ts:1018]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_add_0_in_valid),
@@ -1899,7 +2026,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .out_valid(lane_add_0_out_valid),
     .y(lane_add_0_y)
   );
-  Fp32Max_s3 lane_max_0 ( // @[accel/engine/engine.ts:978]
+  Fp32Max_s3 lane_max_0 ( // @[accel/engine/engine.ts:1023]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_max_0_in_valid),
@@ -1909,7 +2036,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .y(lane_max_0_y),
     .b_wins(lane_max_0_b_wins)
   );
-  Fp32Add_s3 lane_add_1 ( // @[accel/engine/engine.ts:973]
+  Fp32Add_s3 lane_add_1 ( // @[accel/engine/engine.ts:1018]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_add_1_in_valid),
@@ -1919,7 +2046,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .out_valid(lane_add_1_out_valid),
     .y(lane_add_1_y)
   );
-  Fp32Max_s3 lane_max_1 ( // @[accel/engine/engine.ts:978]
+  Fp32Max_s3 lane_max_1 ( // @[accel/engine/engine.ts:1023]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_max_1_in_valid),
@@ -1929,7 +2056,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .y(lane_max_1_y),
     .b_wins(lane_max_1_b_wins)
   );
-  Fp32Add_s3 lane_add_2 ( // @[accel/engine/engine.ts:973]
+  Fp32Add_s3 lane_add_2 ( // @[accel/engine/engine.ts:1018]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_add_2_in_valid),
@@ -1939,7 +2066,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .out_valid(lane_add_2_out_valid),
     .y(lane_add_2_y)
   );
-  Fp32Max_s3 lane_max_2 ( // @[accel/engine/engine.ts:978]
+  Fp32Max_s3 lane_max_2 ( // @[accel/engine/engine.ts:1023]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_max_2_in_valid),
@@ -1949,7 +2076,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .y(lane_max_2_y),
     .b_wins(lane_max_2_b_wins)
   );
-  Fp32Add_s3 lane_add_3 ( // @[accel/engine/engine.ts:973]
+  Fp32Add_s3 lane_add_3 ( // @[accel/engine/engine.ts:1018]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_add_3_in_valid),
@@ -1959,7 +2086,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .out_valid(lane_add_3_out_valid),
     .y(lane_add_3_y)
   );
-  Fp32Max_s3 lane_max_3 ( // @[accel/engine/engine.ts:978]
+  Fp32Max_s3 lane_max_3 ( // @[accel/engine/engine.ts:1023]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_max_3_in_valid),
@@ -1969,7 +2096,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .y(lane_max_3_y),
     .b_wins(lane_max_3_b_wins)
   );
-  Fp32Add_s3 lane_add_4 ( // @[accel/engine/engine.ts:973]
+  Fp32Add_s3 lane_add_4 ( // @[accel/engine/engine.ts:1018]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_add_4_in_valid),
@@ -1979,7 +2106,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .out_valid(lane_add_4_out_valid),
     .y(lane_add_4_y)
   );
-  Fp32Max_s3 lane_max_4 ( // @[accel/engine/engine.ts:978]
+  Fp32Max_s3 lane_max_4 ( // @[accel/engine/engine.ts:1023]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_max_4_in_valid),
@@ -1989,7 +2116,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .y(lane_max_4_y),
     .b_wins(lane_max_4_b_wins)
   );
-  Fp32Add_s3 lane_add_5 ( // @[accel/engine/engine.ts:973]
+  Fp32Add_s3 lane_add_5 ( // @[accel/engine/engine.ts:1018]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_add_5_in_valid),
@@ -1999,7 +2126,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .out_valid(lane_add_5_out_valid),
     .y(lane_add_5_y)
   );
-  Fp32Max_s3 lane_max_5 ( // @[accel/engine/engine.ts:978]
+  Fp32Max_s3 lane_max_5 ( // @[accel/engine/engine.ts:1023]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_max_5_in_valid),
@@ -2009,7 +2136,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .y(lane_max_5_y),
     .b_wins(lane_max_5_b_wins)
   );
-  Fp32Add_s3 lane_add_6 ( // @[accel/engine/engine.ts:973]
+  Fp32Add_s3 lane_add_6 ( // @[accel/engine/engine.ts:1018]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_add_6_in_valid),
@@ -2019,7 +2146,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .out_valid(lane_add_6_out_valid),
     .y(lane_add_6_y)
   );
-  Fp32Max_s3 lane_max_6 ( // @[accel/engine/engine.ts:978]
+  Fp32Max_s3 lane_max_6 ( // @[accel/engine/engine.ts:1023]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_max_6_in_valid),
@@ -2029,7 +2156,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .y(lane_max_6_y),
     .b_wins(lane_max_6_b_wins)
   );
-  Fp32Add_s3 lane_add_7 ( // @[accel/engine/engine.ts:973]
+  Fp32Add_s3 lane_add_7 ( // @[accel/engine/engine.ts:1018]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_add_7_in_valid),
@@ -2039,7 +2166,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .out_valid(lane_add_7_out_valid),
     .y(lane_add_7_y)
   );
-  Fp32Max_s3 lane_max_7 ( // @[accel/engine/engine.ts:978]
+  Fp32Max_s3 lane_max_7 ( // @[accel/engine/engine.ts:1023]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_max_7_in_valid),
@@ -2049,7 +2176,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .y(lane_max_7_y),
     .b_wins(lane_max_7_b_wins)
   );
-  Fp32FromUInt_w32_s2 nConv ( // @[accel/engine/engine.ts:1002]
+  Fp32FromUInt_w32_s2 nConv ( // @[accel/engine/engine.ts:1047]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(nConv_in_valid),
@@ -2057,7 +2184,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .out_valid(nConv_out_valid),
     .y(nConv_y)
   );
-  Fp32Div_s12 lane_div_0 ( // @[accel/engine/engine.ts:1025]
+  Fp32Div_s12 lane_div_0 ( // @[accel/engine/engine.ts:1070]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_div_0_in_valid),
@@ -2066,7 +2193,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .out_valid(lane_div_0_out_valid),
     .y(lane_div_0_y)
   );
-  Fp32Div_s12 lane_div_1 ( // @[accel/engine/engine.ts:1025]
+  Fp32Div_s12 lane_div_1 ( // @[accel/engine/engine.ts:1070]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_div_1_in_valid),
@@ -2075,7 +2202,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .out_valid(lane_div_1_out_valid),
     .y(lane_div_1_y)
   );
-  Fp32Div_s12 lane_div_2 ( // @[accel/engine/engine.ts:1025]
+  Fp32Div_s12 lane_div_2 ( // @[accel/engine/engine.ts:1070]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_div_2_in_valid),
@@ -2084,7 +2211,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .out_valid(lane_div_2_out_valid),
     .y(lane_div_2_y)
   );
-  Fp32Div_s12 lane_div_3 ( // @[accel/engine/engine.ts:1025]
+  Fp32Div_s12 lane_div_3 ( // @[accel/engine/engine.ts:1070]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_div_3_in_valid),
@@ -2093,7 +2220,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .out_valid(lane_div_3_out_valid),
     .y(lane_div_3_y)
   );
-  Fp32Div_s12 lane_div_4 ( // @[accel/engine/engine.ts:1025]
+  Fp32Div_s12 lane_div_4 ( // @[accel/engine/engine.ts:1070]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_div_4_in_valid),
@@ -2102,7 +2229,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .out_valid(lane_div_4_out_valid),
     .y(lane_div_4_y)
   );
-  Fp32Div_s12 lane_div_5 ( // @[accel/engine/engine.ts:1025]
+  Fp32Div_s12 lane_div_5 ( // @[accel/engine/engine.ts:1070]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_div_5_in_valid),
@@ -2111,7 +2238,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .out_valid(lane_div_5_out_valid),
     .y(lane_div_5_y)
   );
-  Fp32Div_s12 lane_div_6 ( // @[accel/engine/engine.ts:1025]
+  Fp32Div_s12 lane_div_6 ( // @[accel/engine/engine.ts:1070]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_div_6_in_valid),
@@ -2120,7 +2247,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .out_valid(lane_div_6_out_valid),
     .y(lane_div_6_y)
   );
-  Fp32Div_s12 lane_div_7 ( // @[accel/engine/engine.ts:1025]
+  Fp32Div_s12 lane_div_7 ( // @[accel/engine/engine.ts:1070]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_div_7_in_valid),
@@ -2129,7 +2256,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .out_valid(lane_div_7_out_valid),
     .y(lane_div_7_y)
   );
-  TcastUpdate_d256_a32_r16_l3_3_12_12_c8_s32 update ( // @[accel/engine/engine.ts:1041]
+  TcastUpdate_d256_a32_r16_l3_3_12_12_c8_s32 update ( // @[accel/engine/engine.ts:1086]
     .clock(aclk),
     .reset(!aresetn),
     .start(update_start),
@@ -2172,7 +2299,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .sd_strb(update_sd_strb),
     .idle(update_idle)
   );
-  Queue_d2_w288_reg pkQ ( // @[accel/engine/engine.ts:1075]
+  Queue_d2_w288_reg pkQ ( // @[accel/engine/engine.ts:1120]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(pkQ_enq_valid),
@@ -2183,7 +2310,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .deq_bits(pkQ_deq_bits),
     .count(pkQ_count)
   );
-  Queue_d32_w11_ram lenQ ( // @[accel/engine/engine.ts:1118]
+  Queue_d32_w11_ram lenQ ( // @[accel/engine/engine.ts:1163]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(lenQ_enq_valid),
@@ -2194,7 +2321,7 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .deq_bits(lenQ_deq_bits),
     .count(lenQ_count)
   );
-  Queue_d32_w32_ram awAddrQ ( // @[accel/engine/engine.ts:1153]
+  Queue_d32_w32_ram awAddrQ ( // @[accel/engine/engine.ts:1198]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(awAddrQ_enq_valid),
@@ -2206,275 +2333,312 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
     .count(awAddrQ_count)
   );
 
-  assign engine_rdata = out_0; // @[accel/engine/engine.ts:243]
-  assign wfire = (s_axi_lite_awvalid & s_axi_lite_wvalid) & ~bvalid; // @[accel/engine/engine.ts:243]
-  assign arready = ~rvalid; // @[accel/engine/engine.ts:243]
-  assign startReq = (hit_0 & s_axi_lite_wstrb[0]) & written_0; // @[accel/engine/engine.ts:261]
-  assign start = startReq & ~busy; // @[accel/engine/engine.ts:262]
-  assign descFire = (run & dataQ_deq_valid) & (dKind == 3'h5); // @[accel/engine/engine.ts:687]
-  assign descBeat = dData; // @[accel/engine/engine.ts:688]
-  assign idx64 = _T_1[0]; // @[accel/engine/engine.ts:277]
-  assign isMean = _T_2[4]; // @[accel/engine/engine.ts:278]
-  assign isMax = _T_3[5]; // @[accel/engine/engine.ts:279]
-  assign pswEn = _T_4[6]; // @[accel/engine/engine.ts:280]
-  assign argEn = isMax & _T_5[7]; // @[accel/engine/engine.ts:282]
-  assign maskEn = _T_6[8]; // @[accel/engine/engine.ts:283]
-  assign sideEn = pswEn | maskEn; // @[accel/engine/engine.ts:284]
-  assign off64 = _T_7[1]; // @[accel/engine/engine.ts:286]
-  assign inclLast = _T_8[2]; // @[accel/engine/engine.ts:287]
-  assign padEn = _T_9[3]; // @[accel/engine/engine.ts:288]
-  assign opt = 2'h0; // @[accel/engine/engine.ts:298]
-  assign optOn = opt != 2'h0; // @[accel/engine/engine.ts:299]
-  assign rowsOn = update_rows & (channel0 | optOn); // @[accel/engine/engine.ts:301]
-  assign keepGrad = update_keep_grad; // @[accel/engine/engine.ts:302]
-  assign unfused = update_unfused & optOn; // @[accel/engine/engine.ts:303]
-  assign gradRowsOut = (rowsOn & ~unfused) & (~optOn | keepGrad); // @[accel/engine/engine.ts:304]
-  assign check_23_update = regChecks_23; // @[accel/engine/engine.ts:349]
-  assign check_22_tables_lo = regChecks_22; // @[accel/engine/engine.ts:349]
-  assign check_21_state_lo = single & regChecks_21; // @[accel/engine/engine.ts:349]
-  assign check_20_weight_stride = single & regChecks_20; // @[accel/engine/engine.ts:349]
-  assign check_19_weight_lo = single & regChecks_19; // @[accel/engine/engine.ts:349]
-  assign check_18_grad_rows_lo = single & regChecks_18; // @[accel/engine/engine.ts:349]
-  assign check_17_row_ids_lo = single & regChecks_17; // @[accel/engine/engine.ts:349]
-  assign check_16_update = single & optSet; // @[accel/engine/engine.ts:349]
-  assign check_15_update = single & regChecks_15; // @[accel/engine/engine.ts:349]
-  assign check_14_update = single & regChecks_14; // @[accel/engine/engine.ts:349]
-  assign check_13_argmax_stride = single & regOp_codes_13; // @[accel/engine/engine.ts:349]
-  assign check_12_argmax_lo = single & regOp_codes_12; // @[accel/engine/engine.ts:349]
-  assign check_11_out_stride = single & regOp_codes_11; // @[accel/engine/engine.ts:349]
-  assign check_10_out_lo = single & regOp_codes_10; // @[accel/engine/engine.ts:349]
-  assign check_9_scales_lo = single & regOp_codes_9; // @[accel/engine/engine.ts:349]
-  assign check_8_offsets_lo = single & regOp_codes_8; // @[accel/engine/engine.ts:349]
-  assign check_7_indices_lo = single & regOp_codes_7; // @[accel/engine/engine.ts:349]
-  assign check_6_row_stride = single & regOp_codes_6; // @[accel/engine/engine.ts:349]
-  assign check_5_table_lo = single & regOp_codes_5; // @[accel/engine/engine.ts:349]
-  assign check_4_op = single & regOp_codes_4; // @[accel/engine/engine.ts:349]
-  assign check_3_op = single & regOp_codes_3; // @[accel/engine/engine.ts:349]
-  assign check_2_op = single & regOp_codes_2; // @[accel/engine/engine.ts:349]
-  assign check_1_dim = single & regOp_codes_1; // @[accel/engine/engine.ts:349]
-  assign program_cause = cause_0; // @[accel/engine/engine.ts:372]
-  assign desc_check_13_argmax_stride = argOrMask_1 & ((_T_26[4:0] != 5'h0) | (_T_26 < dimBytes_2)); // @[accel/engine/engine.ts:349]
-  assign desc_check_12_argmax_lo = argOrMask_1 & (_T_29[4:0] != 5'h0); // @[accel/engine/engine.ts:349]
-  assign desc_check_11_out_stride = (_T_30[4:0] != 5'h0) | (_T_30 < dimBytes_2); // @[accel/engine/engine.ts:349]
-  assign desc_check_10_out_lo = _T_31[4:0] != 5'h0; // @[accel/engine/engine.ts:349]
-  assign desc_check_9_scales_lo = (_T_32[6] | _T_33[8]) & (_T_34[1:0] != 2'h0); // @[accel/engine/engine.ts:349]
-  assign desc_check_8_offsets_lo = (_T_35[1:0] != 2'h0) | (_T_36[1] & _T_35[2]); // @[accel/engine/engine.ts:349]
-  assign desc_check_7_indices_lo = (_T_37[1:0] != 2'h0) | (_T_38[0] & _T_37[2]); // @[accel/engine/engine.ts:349]
-  assign desc_check_6_row_stride = (_T_39[4:0] != 5'h0) | (_T_39 < dimBytes_2); // @[accel/engine/engine.ts:349]
-  assign desc_check_5_table_lo = _T_40[4:0] != 5'h0; // @[accel/engine/engine.ts:349]
-  assign desc_check_4_op = _T_41[8] & ((modeMean_1 | modeMax_1) | _T_43[6]); // @[accel/engine/engine.ts:349]
-  assign desc_check_3_op = _T_44[7] & ~modeMax_1; // @[accel/engine/engine.ts:349]
-  assign desc_check_2_op = modeMean_1 & modeMax_1; // @[accel/engine/engine.ts:349]
-  assign desc_check_1_dim = ((_T ? desc_dim : dim) == 32'h0) | ((_T ? desc_dim : dim) > 32'h80); // @[accel/engine/engine.ts:349]
-  assign descriptor_cause = cause_0_1; // @[accel/engine/engine.ts:374]
-  assign program_bad = start & (program_cause != 5'h0); // @[accel/engine/engine.ts:375]
-  assign dimBytes = _T_46[17:0]; // @[accel/engine/engine.ts:380]
-  assign tail = dimBytes[4:0]; // @[accel/engine/engine.ts:381]
-  assign tailMask = (tail == 5'h0) ? 32'hffffffff : (32'hffffffff >> (6'h20 - {1'h0, tail})); // @[accel/engine/engine.ts:383]
-  assign row_beats_all = _T_47[18:5]; // @[accel/engine/engine.ts:386]
-  assign slice_beats_max = _T_48[15:1]; // @[accel/engine/slice.ts:25]
-  assign slice_first = _T_49[15:0]; // @[accel/engine/slice.ts:26]
+  assign engine_rdata = out_0; // @[accel/engine/engine.ts:245]
+  assign wfire = (s_axi_lite_awvalid & s_axi_lite_wvalid) & ~bvalid; // @[accel/engine/engine.ts:245]
+  assign arready = ~rvalid; // @[accel/engine/engine.ts:245]
+  assign startReq = (hit_0 & s_axi_lite_wstrb[0]) & written_0; // @[accel/engine/engine.ts:263]
+  assign start = startReq & ~busy; // @[accel/engine/engine.ts:264]
+  assign descFire = (run & dataQ_deq_valid) & (dKind == 3'h5); // @[accel/engine/engine.ts:720]
+  assign descBeat = dData; // @[accel/engine/engine.ts:721]
+  assign descSwap = ((run & tableDue) & nxFull) & ~aheadErr; // @[accel/engine/engine.ts:1320]
+  assign idx64 = _T_1[0]; // @[accel/engine/engine.ts:281]
+  assign isMean = _T_2[4]; // @[accel/engine/engine.ts:282]
+  assign isMax = _T_3[5]; // @[accel/engine/engine.ts:283]
+  assign pswEn = _T_4[6]; // @[accel/engine/engine.ts:284]
+  assign argEn = isMax & _T_5[7]; // @[accel/engine/engine.ts:286]
+  assign maskEn = _T_6[8]; // @[accel/engine/engine.ts:287]
+  assign sideEn = pswEn | maskEn; // @[accel/engine/engine.ts:288]
+  assign off64 = _T_7[1]; // @[accel/engine/engine.ts:290]
+  assign inclLast = _T_8[2]; // @[accel/engine/engine.ts:291]
+  assign padEn = _T_9[3]; // @[accel/engine/engine.ts:292]
+  assign opt = 2'h0; // @[accel/engine/engine.ts:302]
+  assign optOn = opt != 2'h0; // @[accel/engine/engine.ts:303]
+  assign rowsOn = update_rows & (channel0 | optOn); // @[accel/engine/engine.ts:305]
+  assign keepGrad = update_keep_grad; // @[accel/engine/engine.ts:306]
+  assign unfused = update_unfused & optOn; // @[accel/engine/engine.ts:307]
+  assign gradRowsOut = (rowsOn & ~unfused) & (~optOn | keepGrad); // @[accel/engine/engine.ts:308]
+  assign check_23_update = regChecks_23; // @[accel/engine/engine.ts:353]
+  assign check_22_tables_lo = regChecks_22; // @[accel/engine/engine.ts:353]
+  assign check_21_state_lo = single & regChecks_21; // @[accel/engine/engine.ts:353]
+  assign check_20_weight_stride = single & regChecks_20; // @[accel/engine/engine.ts:353]
+  assign check_19_weight_lo = single & regChecks_19; // @[accel/engine/engine.ts:353]
+  assign check_18_grad_rows_lo = single & regChecks_18; // @[accel/engine/engine.ts:353]
+  assign check_17_row_ids_lo = single & regChecks_17; // @[accel/engine/engine.ts:353]
+  assign check_16_update = single & optSet; // @[accel/engine/engine.ts:353]
+  assign check_15_update = single & regChecks_15; // @[accel/engine/engine.ts:353]
+  assign check_14_update = single & regChecks_14; // @[accel/engine/engine.ts:353]
+  assign check_13_argmax_stride = single & regOp_codes_13; // @[accel/engine/engine.ts:353]
+  assign check_12_argmax_lo = single & regOp_codes_12; // @[accel/engine/engine.ts:353]
+  assign check_11_out_stride = single & regOp_codes_11; // @[accel/engine/engine.ts:353]
+  assign check_10_out_lo = single & regOp_codes_10; // @[accel/engine/engine.ts:353]
+  assign check_9_scales_lo = single & regOp_codes_9; // @[accel/engine/engine.ts:353]
+  assign check_8_offsets_lo = single & regOp_codes_8; // @[accel/engine/engine.ts:353]
+  assign check_7_indices_lo = single & regOp_codes_7; // @[accel/engine/engine.ts:353]
+  assign check_6_row_stride = single & regOp_codes_6; // @[accel/engine/engine.ts:353]
+  assign check_5_table_lo = single & regOp_codes_5; // @[accel/engine/engine.ts:353]
+  assign check_4_op = single & regOp_codes_4; // @[accel/engine/engine.ts:353]
+  assign check_3_op = single & regOp_codes_3; // @[accel/engine/engine.ts:353]
+  assign check_2_op = single & regOp_codes_2; // @[accel/engine/engine.ts:353]
+  assign check_1_dim = single & regOp_codes_1; // @[accel/engine/engine.ts:353]
+  assign program_cause = cause_0; // @[accel/engine/engine.ts:376]
+  assign desc_check_13_argmax_stride = argOrMask_1 & ((_T_26[4:0] != 5'h0) | (_T_26 < dimBytes_2)); // @[accel/engine/engine.ts:353]
+  assign desc_check_12_argmax_lo = argOrMask_1 & (_T_29[4:0] != 5'h0); // @[accel/engine/engine.ts:353]
+  assign desc_check_11_out_stride = (_T_30[4:0] != 5'h0) | (_T_30 < dimBytes_2); // @[accel/engine/engine.ts:353]
+  assign desc_check_10_out_lo = _T_31[4:0] != 5'h0; // @[accel/engine/engine.ts:353]
+  assign desc_check_9_scales_lo = (_T_32[6] | _T_33[8]) & (_T_34[1:0] != 2'h0); // @[accel/engine/engine.ts:353]
+  assign desc_check_8_offsets_lo = (_T_35[1:0] != 2'h0) | (_T_36[1] & _T_35[2]); // @[accel/engine/engine.ts:353]
+  assign desc_check_7_indices_lo = (_T_37[1:0] != 2'h0) | (_T_38[0] & _T_37[2]); // @[accel/engine/engine.ts:353]
+  assign desc_check_6_row_stride = (_T_39[4:0] != 5'h0) | (_T_39 < dimBytes_2); // @[accel/engine/engine.ts:353]
+  assign desc_check_5_table_lo = _T_40[4:0] != 5'h0; // @[accel/engine/engine.ts:353]
+  assign desc_check_4_op = _T_41[8] & ((modeMean_1 | modeMax_1) | _T_43[6]); // @[accel/engine/engine.ts:353]
+  assign desc_check_3_op = _T_44[7] & ~modeMax_1; // @[accel/engine/engine.ts:353]
+  assign desc_check_2_op = modeMean_1 & modeMax_1; // @[accel/engine/engine.ts:353]
+  assign desc_check_1_dim = ((_T ? desc_dim : dim) == 32'h0) | ((_T ? desc_dim : dim) > 32'h80); // @[accel/engine/engine.ts:353]
+  assign descriptor_cause = cause_0_1; // @[accel/engine/engine.ts:378]
+  assign next_check_13_argmax_stride = argOrMask_2 & ((desc_next_argmax_stride[4:0] != 5'h0) | (desc_next_argmax_stride < dimBytes_3)); // @[accel/engine/engine.ts:353]
+  assign next_check_12_argmax_lo = argOrMask_2 & (desc_next_argmax_lo[4:0] != 5'h0); // @[accel/engine/engine.ts:353]
+  assign next_check_11_out_stride = (desc_next_out_stride[4:0] != 5'h0) | (desc_next_out_stride < dimBytes_3); // @[accel/engine/engine.ts:353]
+  assign next_check_10_out_lo = desc_next_out_lo[4:0] != 5'h0; // @[accel/engine/engine.ts:353]
+  assign next_check_9_scales_lo = (desc_next_op[6] | desc_next_op[8]) & (desc_next_scales_lo[1:0] != 2'h0); // @[accel/engine/engine.ts:353]
+  assign next_check_8_offsets_lo = (desc_next_offsets_lo[1:0] != 2'h0) | (desc_next_op[1] & desc_next_offsets_lo[2]); // @[accel/engine/engine.ts:353]
+  assign next_check_7_indices_lo = (desc_next_indices_lo[1:0] != 2'h0) | (desc_next_op[0] & desc_next_indices_lo[2]); // @[accel/engine/engine.ts:353]
+  assign next_check_6_row_stride = (desc_next_row_stride[4:0] != 5'h0) | (desc_next_row_stride < dimBytes_3); // @[accel/engine/engine.ts:353]
+  assign next_check_5_table_lo = desc_next_table_lo[4:0] != 5'h0; // @[accel/engine/engine.ts:353]
+  assign next_check_4_op = desc_next_op[8] & ((modeMean_2 | modeMax_2) | desc_next_op[6]); // @[accel/engine/engine.ts:353]
+  assign next_check_3_op = desc_next_op[7] & ~modeMax_2; // @[accel/engine/engine.ts:353]
+  assign next_check_2_op = modeMean_2 & modeMax_2; // @[accel/engine/engine.ts:353]
+  assign next_check_1_dim = (desc_next_dim == 32'h0) | (desc_next_dim > 32'h80); // @[accel/engine/engine.ts:353]
+  assign next_descriptor_cause = cause_0_2; // @[accel/engine/engine.ts:380]
+  assign program_bad = start & (program_cause != 5'h0); // @[accel/engine/engine.ts:381]
+  assign dimBytes = _T_47[17:0]; // @[accel/engine/engine.ts:386]
+  assign tail = dimBytes[4:0]; // @[accel/engine/engine.ts:387]
+  assign tailMask = (tail == 5'h0) ? 32'hffffffff : (32'hffffffff >> (6'h20 - {1'h0, tail})); // @[accel/engine/engine.ts:389]
+  assign row_beats_all = _T_48[18:5]; // @[accel/engine/engine.ts:392]
+  assign slice_beats_max = _T_49[15:1]; // @[accel/engine/slice.ts:25]
+  assign slice_first = _T_50[15:0]; // @[accel/engine/slice.ts:26]
   assign slice_none = all <= slice_first; // @[accel/engine/slice.ts:27]
   assign slice_beats = slice_none ? 16'h0 : ((left < {1'h0, slice_beats_max}) ? left : {1'h0, slice_beats_max}); // @[accel/engine/slice.ts:30]
   assign slice_has_tail = ~slice_none & ((slice_first + {1'h0, slice_beats_max}) >= all); // @[accel/engine/slice.ts:33]
-  assign table_base = (_T ? desc_table_lo : table_lo) + sliceBytes; // @[accel/engine/engine.ts:389]
-  assign out_base = (_T ? desc_out_lo : out_lo) + sliceBytes; // @[accel/engine/engine.ts:390]
-  assign argmax_base = (_T ? desc_argmax_lo : argmax_lo) + sliceBytes; // @[accel/engine/engine.ts:392]
-  assign offCount = ((numBags == 32'h0) | unfused) ? 33'h0 : ({1'h0, numBags} + {32'h0, inclLast}); // @[accel/engine/engine.ts:398]
-  assign off_beats_total = (offCount == 33'h0) ? 31'h0 : _T_53[35:5]; // @[accel/engine/engine.ts:400]
-  assign idx_beats_total = (_T_54 == 33'h0) ? 31'h0 : _T_58[35:5]; // @[accel/engine/engine.ts:400]
-  assign psw_beats_total = (_T_59 == 33'h0) ? 31'h0 : _T_62[35:5]; // @[accel/engine/engine.ts:400]
-  assign rid_beats_total = (_T_63 == 33'h0) ? 31'h0 : _T_65[35:5]; // @[accel/engine/engine.ts:400]
-  assign arFree = ~arValid | m_axi_arready; // @[accel/engine/engine.ts:436]
-  assign slotFree = slotsUsed < 7'h40; // @[accel/engine/engine.ts:437]
-  assign run = busy & ~err; // @[accel/engine/engine.ts:440]
-  assign canRead = (run & arFree) & slotFree; // @[accel/engine/engine.ts:441]
-  assign off_burst = ({23'h0, toBound} < byLen) ? {23'h0, toBound} : byLen; // @[accel/engine/engine.ts:414]
-  assign idx_burst = ({23'h0, toBound_1} < byLen_1) ? {23'h0, toBound_1} : byLen_1; // @[accel/engine/engine.ts:414]
-  assign off_credit = off64 ? 6'h20 : 6'h10; // @[accel/engine/engine.ts:455]
-  assign offGo = (canRead & (offLeft != 31'h0)) & (({4'h0, offRes} + {1'h0, offBurst}) <= {4'h0, off_credit}); // @[accel/engine/engine.ts:456]
-  assign idx_credit = idx64 ? 6'h20 : 6'h10; // @[accel/engine/engine.ts:455]
-  assign idxGo = ((canRead & ~offGo) & (idxLeft != 31'h0)) & (({4'h0, idxRes} + {1'h0, idxBurst}) <= {4'h0, idx_credit}); // @[accel/engine/engine.ts:457]
-  assign psw_burst = ({23'h0, toBound_2} < byLen_2) ? {23'h0, toBound_2} : byLen_2; // @[accel/engine/engine.ts:414]
-  assign pswGo = (((canRead & ~offGo) & ~idxGo) & (pswLeft != 31'h0)) & (({5'h0, pswRes} + {1'h0, pswBurst}) <= 10'h10); // @[accel/engine/engine.ts:462]
-  assign desc_burst = ({1'h0, toBound_3} < byLen_3) ? {1'h0, toBound_3} : byLen_3; // @[accel/engine/engine.ts:414]
-  assign descGo = (((canRead & ~offGo) & ~idxGo) & ~pswGo) & (descLeft != 3'h0); // @[accel/engine/engine.ts:467]
-  assign rid_burst = ({23'h0, toBound_4} < byLen_4) ? {23'h0, toBound_4} : byLen_4; // @[accel/engine/engine.ts:414]
-  assign rid_credit = ~optOn ? 6'h20 : 6'h10; // @[accel/engine/engine.ts:455]
-  assign ridGo = (((((canRead & ~offGo) & ~idxGo) & ~pswGo) & ~descGo) & (ridLeft != 31'h0)) & (({4'h0, ridRes} + {1'h0, ridBurst}) <= {4'h0, rid_credit}); // @[accel/engine/engine.ts:480]
-  assign sideGo = (((offGo | idxGo) | pswGo) | descGo) | ridGo; // @[accel/engine/engine.ts:485]
-  assign tok_enq_valid = emitHeld | emTok; // @[accel/engine/engine.ts:851]
-  assign tok_enq_slot = emTok ? 2'h0 : heldSlot; // @[accel/engine/engine.ts:852]
-  assign tokQ_enq_bits = {emTok ? ((emPh == 2'h0) ? 2'h1 : emPh) : 2'h0, heldEmpty & ~emTok, heldFirst, heldLast, heldSlot, heldBag, heldN, heldScale, heldPos, emTok ? ((emPh == 2'h0) ? updU : emRow) : heldRow, heldRid}; // @[accel/engine/engine.ts:853]
-  assign tok_deq_ready = emptyGo | rowTake; // @[accel/engine/engine.ts:545]
-  assign fromTok = rowLeft == 5'h0; // @[accel/engine/engine.ts:505]
-  assign tokEmpty = tok_arb_out_bits[196]; // @[accel/engine/engine.ts:506]
-  assign fusedOpt = optOn & ~unfused; // @[accel/engine/engine.ts:512]
-  assign owed = fPh != 2'h0; // @[accel/engine/engine.ts:515]
-  assign tokLastFused = fusedOpt & tok_arb_out_bits[194]; // @[accel/engine/engine.ts:516]
-  assign tokFk = owed ? fPh : tok_arb_out_bits[198:197]; // @[accel/engine/engine.ts:520]
-  assign tokRow = owed ? fRid : tok_arb_out_bits[63:32]; // @[accel/engine/engine.ts:521]
-  assign argNext = (((maskEn & ~owed) & ~tokEmpty) & ~argDone) & (tokFk == 2'h0); // @[accel/engine/engine.ts:522]
-  assign tokRowwiseState = (tokFk == 2'h3) & (opt == 2'h3); // @[accel/engine/engine.ts:523]
-  assign tokBase = (tokFk == 2'h2) ? weight_lo : ((tokFk == 2'h3) ? state_lo : (argNext ? argmax_base : table_base)); // @[accel/engine/engine.ts:524]
-  assign tokStride = tokFk[1] ? weight_stride : (argNext ? (_T ? desc_argmax_stride : argmax_stride) : (_T ? desc_row_stride : row_stride)); // @[accel/engine/engine.ts:525]
-  assign tokRowAddr = tokRowwiseState ? (state_lo + _T_66[31:0]) : (tokBase + _T_67[31:0]); // @[accel/engine/engine.ts:526]
-  assign curFk = fromTok ? tokFk : rowFk; // @[accel/engine/engine.ts:528]
-  assign curRowWord = fromTok ? tokRowAddr[31:5] : rowWord; // @[accel/engine/engine.ts:529]
-  assign curRowLeft = fromTok ? (tokRowwiseState ? 5'h1 : rowBeats) : rowLeft; // @[accel/engine/engine.ts:530]
-  assign row_burst = ({1'h0, toBound_5} < byLen_5) ? {1'h0, toBound_5} : byLen_5; // @[accel/engine/engine.ts:414]
-  assign rowPending = ((rowLeft != 5'h0) | owed) | (tok_arb_out_valid & ~tokEmpty); // @[accel/engine/engine.ts:532]
-  assign rowMetaOk = ((rowLeft != 5'h0) | (curFk != 2'h0)) | metaQ_enq_ready; // @[accel/engine/engine.ts:533]
-  assign ridOk = (owed | ~tokLastFused) | ridUQ_enq_ready; // @[accel/engine/engine.ts:535]
-  assign updCredit = (curFk == 2'h0) | (({9'h0, updRes} + {8'h0, row_burst}) <= 17'h80); // @[accel/engine/engine.ts:540]
-  assign rowGo = ((((canRead & ~sideGo) & rowPending) & rowMetaOk) & updCredit) & (~fromTok | ridOk); // @[accel/engine/engine.ts:541]
-  assign emptyGo = (((((run & (rowLeft == 5'h0)) & ~owed) & tok_arb_out_valid) & tokEmpty) & metaQ_enq_ready) & ridOk; // @[accel/engine/engine.ts:543]
-  assign rowTake = ((rowGo & fromTok) & ~owed) & ~argNext; // @[accel/engine/engine.ts:544]
-  assign segOut = (emptyGo | rowTake) & tokLastFused; // @[accel/engine/engine.ts:548]
-  assign curIsArg = fromTok ? argNext : rowIsArg; // @[accel/engine/engine.ts:555]
-  assign arGo = sideGo | rowGo; // @[accel/engine/engine.ts:564]
-  assign arBeats = offGo ? offBurst : (idxGo ? idxBurst : (pswGo ? pswBurst : (descGo ? desc_burst : (ridGo ? ridBurst : row_burst)))); // @[accel/engine/engine.ts:568]
-  assign arWordSel = offGo ? offWord : (idxGo ? idxWord : (pswGo ? pswWord : (descGo ? descWord : (ridGo ? ridWord : curRowWord)))); // @[accel/engine/engine.ts:569]
-  assign rowKind = curIsArg ? 3'h4 : ((curFk == 2'h0) ? 3'h2 : 3'h7); // @[accel/engine/engine.ts:570]
-  assign arKind = offGo ? 3'h0 : (idxGo ? 3'h1 : (pswGo ? 3'h3 : (descGo ? 3'h5 : (ridGo ? 3'h6 : rowKind)))); // @[accel/engine/engine.ts:571]
-  assign rReady = lfsr[7:0] >= _T_68[7:0]; // @[accel/engine/engine.ts:619]
-  assign bReady = lfsr[15:8] >= _T_69[15:8]; // @[accel/engine/engine.ts:620]
-  assign rFire = m_axi_rvalid & rReady; // @[accel/engine/engine.ts:622]
-  assign rSlot = m_axi_rid; // @[accel/engine/engine.ts:623]
-  assign rRcv = robRcv_rd1; // @[accel/engine/engine.ts:624]
-  assign rCount = rRcv - robBase_rd0; // @[accel/engine/engine.ts:625]
-  assign headCount = robRcv_rd2 - robBase_rd1; // @[accel/engine/engine.ts:638]
-  assign headLen = slotLen_rd0; // @[accel/engine/engine.ts:639]
-  assign headKind = slotKind_rd0; // @[accel/engine/engine.ts:640]
-  assign avail = (slotsUsed != 7'h0) & ({6'h0, dBeat} < headCount); // @[accel/engine/engine.ts:641]
-  assign space = ({1'h0, dataQ_count} + {3'h0, rdPending}) < 4'h4; // @[accel/engine/engine.ts:642]
-  assign drain = avail & space; // @[accel/engine/engine.ts:643]
-  assign slotDone = {5'h0, dBeat} == headLen; // @[accel/engine/engine.ts:647]
-  assign freeSlot = drain & slotDone; // @[accel/engine/engine.ts:648]
-  assign dKind = dataQ_deq_bits[258:256]; // @[accel/engine/engine.ts:661]
-  assign dData = dataQ_deq_bits[255:0]; // @[accel/engine/engine.ts:662]
-  assign rowBeatReady = redGo & ~mEmpty; // @[accel/engine/engine.ts:924]
-  assign off_unpack_valid = offBeatQ_deq_valid & (off_unpack_left != 33'h0); // @[accel/engine/engine.ts:697]
-  assign off_unpack_value = _T_70[31:0]; // @[accel/engine/engine.ts:698]
-  assign off_unpack_pop = (needStart & off_unpack_valid) | (entry & ~lastBagNoEnd); // @[accel/engine/engine.ts:784]
-  assign off_unpack_next_lane = {1'h0, off_unpack_lane} + step; // @[accel/engine/engine.ts:701]
-  assign off_unpack_beat_done = (off_unpack_next_lane == 4'h8) | (off_unpack_left == 33'h1); // @[accel/engine/engine.ts:702]
-  assign idx_unpack_valid = idxBeatQ_deq_valid & (idx_unpack_left != 33'h0); // @[accel/engine/engine.ts:697]
-  assign idx_unpack_value = _T_71[31:0]; // @[accel/engine/engine.ts:698]
-  assign idx_unpack_pop = lookGo; // @[accel/engine/engine.ts:785]
-  assign idx_unpack_next_lane = {1'h0, idx_unpack_lane} + step_1; // @[accel/engine/engine.ts:701]
-  assign idx_unpack_beat_done = (idx_unpack_next_lane == 4'h8) | (idx_unpack_left == 33'h1); // @[accel/engine/engine.ts:702]
-  assign psw_unpack_valid = pswBeatQ_deq_valid & (psw_unpack_left != 33'h0); // @[accel/engine/engine.ts:697]
-  assign psw_unpack_value = _T_72[31:0]; // @[accel/engine/engine.ts:698]
-  assign psw_unpack_pop = lookGo & sideEn; // @[accel/engine/engine.ts:786]
-  assign psw_unpack_next_lane = {1'h0, psw_unpack_lane} + 4'h1; // @[accel/engine/engine.ts:701]
-  assign psw_unpack_beat_done = (psw_unpack_next_lane == 4'h8) | (psw_unpack_left == 33'h1); // @[accel/engine/engine.ts:702]
-  assign rid_unpack_valid = ridBeatQ_deq_valid & (rid_unpack_left != 33'h0); // @[accel/engine/engine.ts:697]
-  assign rid_unpack_value = _T_73[31:0]; // @[accel/engine/engine.ts:698]
-  assign rid_unpack_pop = unfused ? emTake : (entry & rowsOn); // @[accel/engine/engine.ts:841]
-  assign rid_unpack_next_lane = {1'h0, rid_unpack_lane} + 4'h2; // @[accel/engine/engine.ts:701]
-  assign rid_unpack_beat_done = (rid_unpack_next_lane == 4'h8) | (rid_unpack_left == 33'h1); // @[accel/engine/engine.ts:702]
-  assign bagsLeft = (bagIdx != numBags) & ~unfused; // @[accel/engine/engine.ts:751]
-  assign needStart = (run & bagsLeft) & ~haveStart; // @[accel/engine/engine.ts:758]
-  assign lastBagNoEnd = ((bagIdx + 32'h1) == numBags) & ~inclLast; // @[accel/engine/engine.ts:759]
-  assign endVal = lastBagNoEnd ? numIdx : off_unpack_value; // @[accel/engine/engine.ts:760]
-  assign endOk = lastBagNoEnd | off_unpack_valid; // @[accel/engine/engine.ts:761]
-  assign atBoundary = ((run & bagsLeft) & haveStart) & ~inBag; // @[accel/engine/engine.ts:763]
-  assign segRidOk = ~rowsOn | (rid_unpack_valid & (~gradRowsOut | ridPQ_enq_ready)); // @[accel/engine/engine.ts:764]
-  assign entry = (atBoundary & endOk) & segRidOk; // @[accel/engine/engine.ts:765]
-  assign eInBag = inBag | entry; // @[accel/engine/engine.ts:766]
-  assign eLeft = inBag ? lookLeft : (endVal - cur); // @[accel/engine/engine.ts:767]
-  assign eSeen = inBag & seenInBag; // @[accel/engine/engine.ts:768]
-  assign eN = inBag ? nCount : 32'h0; // @[accel/engine/engine.ts:769]
-  assign finalIdx = eLeft == 32'h1; // @[accel/engine/engine.ts:770]
-  assign isPad = padEn & (idx_unpack_value == (_T ? desc_padding_idx : padding_idx)); // @[accel/engine/engine.ts:771]
-  assign lookReady = (((run & eInBag) & (eLeft != 32'h0)) & idx_unpack_valid) & (~sideEn | psw_unpack_valid); // @[accel/engine/engine.ts:772]
-  assign wantNonPad = lookReady & ~isPad; // @[accel/engine/engine.ts:773]
-  assign emitHeld = ((run & heldValid) & (heldLast | wantNonPad)) & slotReady; // @[accel/engine/engine.ts:775]
-  assign heldFree = ~heldValid | emitHeld; // @[accel/engine/engine.ts:776]
-  assign padKeeps = isPad & ~(finalIdx & ~eSeen); // @[accel/engine/engine.ts:778]
-  assign lookGo = lookReady & (padKeeps | heldFree); // @[accel/engine/engine.ts:779]
-  assign emptyEnd = ((run & eInBag) & (eLeft == 32'h0)) & heldFree; // @[accel/engine/engine.ts:780]
-  assign bagEnd = (lookGo & finalIdx) | emptyEnd; // @[accel/engine/engine.ts:781]
-  assign holdEmpty = emptyEnd | (((lookGo & isPad) & finalIdx) & ~eSeen); // @[accel/engine/engine.ts:782]
-  assign holdLook = lookGo & ~isPad; // @[accel/engine/engine.ts:783]
-  assign emActive = ((rowsOn & run) & unfused) & (updU != numBags); // @[accel/engine/engine.ts:837]
-  assign emTok = emActive & ((emPh != 2'h0) | (rid_unpack_valid & ridUQ_enq_ready)); // @[accel/engine/engine.ts:838]
-  assign emTokGo = emTok & slotReady; // @[accel/engine/engine.ts:839]
-  assign emTake = emTokGo & (emPh == 2'h0); // @[accel/engine/engine.ts:840]
-  assign emLast = (emPh == 2'h2) ? (opt == 2'h1) : (emPh == 2'h3); // @[accel/engine/engine.ts:846]
-  assign mEmpty = metaQ_deq_bits[132]; // @[accel/engine/engine.ts:872]
-  assign mFirst = metaQ_deq_bits[131]; // @[accel/engine/engine.ts:873]
-  assign mLast = metaQ_deq_bits[130]; // @[accel/engine/engine.ts:874]
-  assign mSlot = metaQ_deq_bits[129:128]; // @[accel/engine/engine.ts:875]
-  assign mBag = metaQ_deq_bits[127:96]; // @[accel/engine/engine.ts:876]
-  assign mN = metaQ_deq_bits[95:64]; // @[accel/engine/engine.ts:877]
-  assign mScale = metaQ_deq_bits[63:32]; // @[accel/engine/engine.ts:878]
-  assign mPos = metaQ_deq_bits[31:0]; // @[accel/engine/engine.ts:879]
-  assign zeroA = mFirst | mEmpty; // @[accel/engine/engine.ts:899]
-  assign hazard = ~zeroA & (inAdder | inAdder_1); // @[accel/engine/engine.ts:901]
-  assign rowBeatAvail = (dataQ_deq_valid & (dKind == 3'h2)) & (~maskEn | argBeatQ_deq_valid); // @[accel/engine/engine.ts:914]
-  assign isRowEnd = ({2'h0, rj} + 6'h1) == {1'h0, rowBeats}; // @[accel/engine/engine.ts:915]
-  assign needAw = mLast & (rj == 4'h0); // @[accel/engine/engine.ts:916]
-  assign redGo = (((((run & metaQ_deq_valid) & (mEmpty | rowBeatAvail)) & ~hazard) & (~mLast | (outRes < 5'h18))) & ((~mLast | ~argEn) | (argRes < 6'h28))) & ((~needAw | optOn) | awBagQ_enq_ready); // @[accel/engine/engine.ts:921]
-  assign scale_one = mScale == 32'h3f800000; // @[accel/engine/engine.ts:946]
-  assign mul_bypass = redGo & scale_one; // @[accel/engine/engine.ts:950]
-  assign term_0 = mul_bypass_valid_2 ? mul_bypass_2[31:0] : lane_mul_0_y; // @[accel/engine/engine.ts:961]
-  assign term_1 = mul_bypass_valid_2 ? mul_bypass_2[63:32] : lane_mul_1_y; // @[accel/engine/engine.ts:961]
-  assign term_2 = mul_bypass_valid_2 ? mul_bypass_2[95:64] : lane_mul_2_y; // @[accel/engine/engine.ts:961]
-  assign term_3 = mul_bypass_valid_2 ? mul_bypass_2[127:96] : lane_mul_3_y; // @[accel/engine/engine.ts:961]
-  assign term_4 = mul_bypass_valid_2 ? mul_bypass_2[159:128] : lane_mul_4_y; // @[accel/engine/engine.ts:961]
-  assign term_5 = mul_bypass_valid_2 ? mul_bypass_2[191:160] : lane_mul_5_y; // @[accel/engine/engine.ts:961]
-  assign term_6 = mul_bypass_valid_2 ? mul_bypass_2[223:192] : lane_mul_6_y; // @[accel/engine/engine.ts:961]
-  assign term_7 = mul_bypass_valid_2 ? mul_bypass_2[255:224] : lane_mul_7_y; // @[accel/engine/engine.ts:961]
-  assign sumW = sum; // @[accel/engine/engine.ts:986]
-  assign accFwd = ((red_valid_5 & ~red_last_5) & (red_slot_5 == red_slot_2)) & (red_beat_5 == red_beat_2); // @[accel/engine/engine.ts:969]
-  assign accRd = accFwd ? sumW : acc_rd0; // @[accel/engine/engine.ts:970]
-  assign sum = {results, results_1, results_2, results_3, results_4, results_5, results_6, results_7}; // @[accel/engine/engine.ts:985]
+  assign table_base = (_T ? desc_table_lo : table_lo) + sliceBytes; // @[accel/engine/engine.ts:395]
+  assign out_base = (_T ? desc_out_lo : out_lo) + sliceBytes; // @[accel/engine/engine.ts:396]
+  assign argmax_base = (_T ? desc_argmax_lo : argmax_lo) + sliceBytes; // @[accel/engine/engine.ts:398]
+  assign offCount = ((numBags == 32'h0) | unfused) ? 33'h0 : ({1'h0, numBags} + {32'h0, inclLast}); // @[accel/engine/engine.ts:404]
+  assign off_beats_total = (offCount == 33'h0) ? 31'h0 : _T_54[35:5]; // @[accel/engine/engine.ts:406]
+  assign idx_beats_total = (_T_55 == 33'h0) ? 31'h0 : _T_59[35:5]; // @[accel/engine/engine.ts:406]
+  assign psw_beats_total = (_T_60 == 33'h0) ? 31'h0 : _T_63[35:5]; // @[accel/engine/engine.ts:406]
+  assign rid_beats_total = (_T_64 == 33'h0) ? 31'h0 : _T_66[35:5]; // @[accel/engine/engine.ts:406]
+  assign pswCount = sideEn ? {1'h0, numIdx} : 33'h0; // @[accel/engine/engine.ts:417]
+  assign idx_first_lane = _T_58[4:2]; // @[accel/engine/engine.ts:419]
+  assign nxOff64 = desc_next_op[1]; // @[accel/engine/engine.ts:424]
+  assign nxIdx64 = desc_next_op[0]; // @[accel/engine/engine.ts:425]
+  assign nxOffCount = (desc_next_num_bags == 32'h0) ? 33'h0 : ({1'h0, desc_next_num_bags} + {32'h0, desc_next_op[2]}); // @[accel/engine/engine.ts:429]
+  assign nxPswCount = (desc_next_op[6] | desc_next_op[8]) ? {1'h0, desc_next_num_indices} : 33'h0; // @[accel/engine/engine.ts:430]
+  assign next_off_beats_total = (nxOffCount == 33'h0) ? 31'h0 : _T_69[35:5]; // @[accel/engine/engine.ts:406]
+  assign next_idx_first_lane = desc_next_indices_lo[4:2]; // @[accel/engine/engine.ts:433]
+  assign next_idx_beats_total = (_T_70 == 33'h0) ? 31'h0 : _T_73[35:5]; // @[accel/engine/engine.ts:406]
+  assign next_psw_beats_total = (nxPswCount == 33'h0) ? 31'h0 : _T_75[35:5]; // @[accel/engine/engine.ts:406]
+  assign nxNoColumns = all_1 <= _T_79[15:0]; // @[accel/engine/engine.ts:437]
+  assign arFree = ~arValid | m_axi_arready; // @[accel/engine/engine.ts:468]
+  assign slotFree = slotsUsed < 7'h40; // @[accel/engine/engine.ts:469]
+  assign run = busy & ~err; // @[accel/engine/engine.ts:472]
+  assign canRead = (run & arFree) & slotFree; // @[accel/engine/engine.ts:473]
+  assign off_burst = ({23'h0, toBound} < byLen) ? {23'h0, toBound} : byLen; // @[accel/engine/engine.ts:446]
+  assign idx_burst = ({23'h0, toBound_1} < byLen_1) ? {23'h0, toBound_1} : byLen_1; // @[accel/engine/engine.ts:446]
+  assign off_credit = (preArmed ? nxOff64 : off64) ? 6'h20 : 6'h10; // @[accel/engine/engine.ts:487]
+  assign offGo = (canRead & (offLeft != 31'h0)) & (({4'h0, offRes} + {1'h0, offBurst}) <= {4'h0, off_credit}); // @[accel/engine/engine.ts:489]
+  assign idx_credit = (preArmed ? nxIdx64 : idx64) ? 6'h20 : 6'h10; // @[accel/engine/engine.ts:487]
+  assign idxGo = ((canRead & ~offGo) & (idxLeft != 31'h0)) & (({4'h0, idxRes} + {1'h0, idxBurst}) <= {4'h0, idx_credit}); // @[accel/engine/engine.ts:490]
+  assign psw_burst = ({23'h0, toBound_2} < byLen_2) ? {23'h0, toBound_2} : byLen_2; // @[accel/engine/engine.ts:446]
+  assign pswGo = (((canRead & ~offGo) & ~idxGo) & (pswLeft != 31'h0)) & (({5'h0, pswRes} + {1'h0, pswBurst}) <= 10'h10); // @[accel/engine/engine.ts:495]
+  assign desc_burst = ({1'h0, toBound_3} < byLen_3) ? {1'h0, toBound_3} : byLen_3; // @[accel/engine/engine.ts:446]
+  assign descGo = (((canRead & ~offGo) & ~idxGo) & ~pswGo) & (descLeft != 3'h0); // @[accel/engine/engine.ts:500]
+  assign rid_burst = ({23'h0, toBound_4} < byLen_4) ? {23'h0, toBound_4} : byLen_4; // @[accel/engine/engine.ts:446]
+  assign rid_credit = ~optOn ? 6'h20 : 6'h10; // @[accel/engine/engine.ts:487]
+  assign ridGo = (((((canRead & ~offGo) & ~idxGo) & ~pswGo) & ~descGo) & (ridLeft != 31'h0)) & (({4'h0, ridRes} + {1'h0, ridBurst}) <= {4'h0, rid_credit}); // @[accel/engine/engine.ts:513]
+  assign sideGo = (((offGo | idxGo) | pswGo) | descGo) | ridGo; // @[accel/engine/engine.ts:518]
+  assign tok_enq_valid = emitHeld | emTok; // @[accel/engine/engine.ts:896]
+  assign tok_enq_slot = emTok ? 2'h0 : heldSlot; // @[accel/engine/engine.ts:897]
+  assign tokQ_enq_bits = {emTok ? ((emPh == 2'h0) ? 2'h1 : emPh) : 2'h0, heldEmpty & ~emTok, heldFirst, heldLast, heldSlot, heldBag, heldN, heldScale, heldPos, emTok ? ((emPh == 2'h0) ? updU : emRow) : heldRow, heldRid}; // @[accel/engine/engine.ts:898]
+  assign tok_deq_ready = emptyGo | rowTake; // @[accel/engine/engine.ts:578]
+  assign fromTok = rowLeft == 5'h0; // @[accel/engine/engine.ts:538]
+  assign tokEmpty = tok_arb_out_bits[196]; // @[accel/engine/engine.ts:539]
+  assign fusedOpt = optOn & ~unfused; // @[accel/engine/engine.ts:545]
+  assign owed = fPh != 2'h0; // @[accel/engine/engine.ts:548]
+  assign tokLastFused = fusedOpt & tok_arb_out_bits[194]; // @[accel/engine/engine.ts:549]
+  assign tokFk = owed ? fPh : tok_arb_out_bits[198:197]; // @[accel/engine/engine.ts:553]
+  assign tokRow = owed ? fRid : tok_arb_out_bits[63:32]; // @[accel/engine/engine.ts:554]
+  assign argNext = (((maskEn & ~owed) & ~tokEmpty) & ~argDone) & (tokFk == 2'h0); // @[accel/engine/engine.ts:555]
+  assign tokRowwiseState = (tokFk == 2'h3) & (opt == 2'h3); // @[accel/engine/engine.ts:556]
+  assign tokBase = (tokFk == 2'h2) ? weight_lo : ((tokFk == 2'h3) ? state_lo : (argNext ? argmax_base : table_base)); // @[accel/engine/engine.ts:557]
+  assign tokStride = tokFk[1] ? weight_stride : (argNext ? (_T ? desc_argmax_stride : argmax_stride) : (_T ? desc_row_stride : row_stride)); // @[accel/engine/engine.ts:558]
+  assign tokRowAddr = tokRowwiseState ? (state_lo + _T_80[31:0]) : (tokBase + _T_81[31:0]); // @[accel/engine/engine.ts:559]
+  assign curFk = fromTok ? tokFk : rowFk; // @[accel/engine/engine.ts:561]
+  assign curRowWord = fromTok ? tokRowAddr[31:5] : rowWord; // @[accel/engine/engine.ts:562]
+  assign curRowLeft = fromTok ? (tokRowwiseState ? 5'h1 : rowBeats) : rowLeft; // @[accel/engine/engine.ts:563]
+  assign row_burst = ({1'h0, toBound_5} < byLen_5) ? {1'h0, toBound_5} : byLen_5; // @[accel/engine/engine.ts:446]
+  assign rowPending = ((rowLeft != 5'h0) | owed) | (tok_arb_out_valid & ~tokEmpty); // @[accel/engine/engine.ts:565]
+  assign rowMetaOk = ((rowLeft != 5'h0) | (curFk != 2'h0)) | metaQ_enq_ready; // @[accel/engine/engine.ts:566]
+  assign ridOk = (owed | ~tokLastFused) | ridUQ_enq_ready; // @[accel/engine/engine.ts:568]
+  assign updCredit = (curFk == 2'h0) | (({9'h0, updRes} + {8'h0, row_burst}) <= 17'h80); // @[accel/engine/engine.ts:573]
+  assign rowGo = ((((canRead & ~sideGo) & rowPending) & rowMetaOk) & updCredit) & (~fromTok | ridOk); // @[accel/engine/engine.ts:574]
+  assign emptyGo = (((((run & (rowLeft == 5'h0)) & ~owed) & tok_arb_out_valid) & tokEmpty) & metaQ_enq_ready) & ridOk; // @[accel/engine/engine.ts:576]
+  assign rowTake = ((rowGo & fromTok) & ~owed) & ~argNext; // @[accel/engine/engine.ts:577]
+  assign segOut = (emptyGo | rowTake) & tokLastFused; // @[accel/engine/engine.ts:581]
+  assign curIsArg = fromTok ? argNext : rowIsArg; // @[accel/engine/engine.ts:588]
+  assign arGo = sideGo | rowGo; // @[accel/engine/engine.ts:597]
+  assign arBeats = offGo ? offBurst : (idxGo ? idxBurst : (pswGo ? pswBurst : (descGo ? desc_burst : (ridGo ? ridBurst : row_burst)))); // @[accel/engine/engine.ts:601]
+  assign arWordSel = offGo ? offWord : (idxGo ? idxWord : (pswGo ? pswWord : (descGo ? descWord : (ridGo ? ridWord : curRowWord)))); // @[accel/engine/engine.ts:602]
+  assign rowKind = curIsArg ? 3'h4 : ((curFk == 2'h0) ? 3'h2 : 3'h7); // @[accel/engine/engine.ts:603]
+  assign arKind = offGo ? 3'h0 : (idxGo ? 3'h1 : (pswGo ? 3'h3 : (descGo ? 3'h5 : (ridGo ? 3'h6 : rowKind)))); // @[accel/engine/engine.ts:604]
+  assign rReady = lfsr[7:0] >= _T_82[7:0]; // @[accel/engine/engine.ts:652]
+  assign bReady = lfsr[15:8] >= _T_83[15:8]; // @[accel/engine/engine.ts:653]
+  assign rFire = m_axi_rvalid & rReady; // @[accel/engine/engine.ts:655]
+  assign rSlot = m_axi_rid; // @[accel/engine/engine.ts:656]
+  assign rRcv = robRcv_rd1; // @[accel/engine/engine.ts:657]
+  assign rCount = rRcv - robBase_rd0; // @[accel/engine/engine.ts:658]
+  assign headCount = robRcv_rd2 - robBase_rd1; // @[accel/engine/engine.ts:671]
+  assign headLen = slotLen_rd0; // @[accel/engine/engine.ts:672]
+  assign headKind = slotKind_rd0; // @[accel/engine/engine.ts:673]
+  assign avail = (slotsUsed != 7'h0) & ({6'h0, dBeat} < headCount); // @[accel/engine/engine.ts:674]
+  assign space = ({1'h0, dataQ_count} + {3'h0, rdPending}) < 4'h4; // @[accel/engine/engine.ts:675]
+  assign drain = avail & space; // @[accel/engine/engine.ts:676]
+  assign slotDone = {5'h0, dBeat} == headLen; // @[accel/engine/engine.ts:680]
+  assign freeSlot = drain & slotDone; // @[accel/engine/engine.ts:681]
+  assign dKind = dataQ_deq_bits[258:256]; // @[accel/engine/engine.ts:694]
+  assign dData = dataQ_deq_bits[255:0]; // @[accel/engine/engine.ts:695]
+  assign rowBeatReady = redGo & ~mEmpty; // @[accel/engine/engine.ts:969]
+  assign backIn = (arGo & ~((((arKind == 3'h0) | (arKind == 3'h1)) | (arKind == 3'h3)) | (arKind == 3'h5))) ? {2'h0, arBeats} : 11'h0; // @[accel/engine/engine.ts:733]
+  assign backOut = (dataQ_deq_valid & dataQ_deq_ready) & ~((((dKind == 3'h0) | (dKind == 3'h1)) | (dKind == 3'h3)) | (dKind == 3'h5)); // @[accel/engine/engine.ts:734]
+  assign off_unpack_valid = offBeatQ_deq_valid & (off_unpack_left != 33'h0); // @[accel/engine/engine.ts:741]
+  assign off_unpack_value = _T_84[31:0]; // @[accel/engine/engine.ts:742]
+  assign off_unpack_pop = (needStart & off_unpack_valid) | (entry & ~lastBagNoEnd); // @[accel/engine/engine.ts:829]
+  assign off_unpack_next_lane = {1'h0, off_unpack_lane} + step; // @[accel/engine/engine.ts:745]
+  assign off_unpack_beat_done = (off_unpack_next_lane == 4'h8) | (off_unpack_left == 33'h1); // @[accel/engine/engine.ts:746]
+  assign idx_unpack_valid = idxBeatQ_deq_valid & (idx_unpack_left != 33'h0); // @[accel/engine/engine.ts:741]
+  assign idx_unpack_value = _T_85[31:0]; // @[accel/engine/engine.ts:742]
+  assign idx_unpack_pop = lookGo; // @[accel/engine/engine.ts:830]
+  assign idx_unpack_next_lane = {1'h0, idx_unpack_lane} + step_1; // @[accel/engine/engine.ts:745]
+  assign idx_unpack_beat_done = (idx_unpack_next_lane == 4'h8) | (idx_unpack_left == 33'h1); // @[accel/engine/engine.ts:746]
+  assign psw_unpack_valid = pswBeatQ_deq_valid & (psw_unpack_left != 33'h0); // @[accel/engine/engine.ts:741]
+  assign psw_unpack_value = _T_86[31:0]; // @[accel/engine/engine.ts:742]
+  assign psw_unpack_pop = lookGo & sideEn; // @[accel/engine/engine.ts:831]
+  assign psw_unpack_next_lane = {1'h0, psw_unpack_lane} + 4'h1; // @[accel/engine/engine.ts:745]
+  assign psw_unpack_beat_done = (psw_unpack_next_lane == 4'h8) | (psw_unpack_left == 33'h1); // @[accel/engine/engine.ts:746]
+  assign rid_unpack_valid = ridBeatQ_deq_valid & (rid_unpack_left != 33'h0); // @[accel/engine/engine.ts:741]
+  assign rid_unpack_value = _T_87[31:0]; // @[accel/engine/engine.ts:742]
+  assign rid_unpack_pop = unfused ? emTake : (entry & rowsOn); // @[accel/engine/engine.ts:886]
+  assign rid_unpack_next_lane = {1'h0, rid_unpack_lane} + 4'h2; // @[accel/engine/engine.ts:745]
+  assign rid_unpack_beat_done = (rid_unpack_next_lane == 4'h8) | (rid_unpack_left == 33'h1); // @[accel/engine/engine.ts:746]
+  assign bagsLeft = (opRun & (bagIdx != numBags)) & ~unfused; // @[accel/engine/engine.ts:796]
+  assign needStart = (run & bagsLeft) & ~haveStart; // @[accel/engine/engine.ts:803]
+  assign lastBagNoEnd = ((bagIdx + 32'h1) == numBags) & ~inclLast; // @[accel/engine/engine.ts:804]
+  assign endVal = lastBagNoEnd ? numIdx : off_unpack_value; // @[accel/engine/engine.ts:805]
+  assign endOk = lastBagNoEnd | off_unpack_valid; // @[accel/engine/engine.ts:806]
+  assign atBoundary = ((run & bagsLeft) & haveStart) & ~inBag; // @[accel/engine/engine.ts:808]
+  assign segRidOk = ~rowsOn | (rid_unpack_valid & (~gradRowsOut | ridPQ_enq_ready)); // @[accel/engine/engine.ts:809]
+  assign entry = (atBoundary & endOk) & segRidOk; // @[accel/engine/engine.ts:810]
+  assign eInBag = inBag | entry; // @[accel/engine/engine.ts:811]
+  assign eLeft = inBag ? lookLeft : (endVal - cur); // @[accel/engine/engine.ts:812]
+  assign eSeen = inBag & seenInBag; // @[accel/engine/engine.ts:813]
+  assign eN = inBag ? nCount : 32'h0; // @[accel/engine/engine.ts:814]
+  assign finalIdx = eLeft == 32'h1; // @[accel/engine/engine.ts:815]
+  assign isPad = padEn & (idx_unpack_value == (_T ? desc_padding_idx : padding_idx)); // @[accel/engine/engine.ts:816]
+  assign lookReady = (((run & eInBag) & (eLeft != 32'h0)) & idx_unpack_valid) & (~sideEn | psw_unpack_valid); // @[accel/engine/engine.ts:817]
+  assign wantNonPad = lookReady & ~isPad; // @[accel/engine/engine.ts:818]
+  assign emitHeld = ((run & heldValid) & (heldLast | wantNonPad)) & slotReady; // @[accel/engine/engine.ts:820]
+  assign heldFree = ~heldValid | emitHeld; // @[accel/engine/engine.ts:821]
+  assign padKeeps = isPad & ~(finalIdx & ~eSeen); // @[accel/engine/engine.ts:823]
+  assign lookGo = lookReady & (padKeeps | heldFree); // @[accel/engine/engine.ts:824]
+  assign emptyEnd = ((run & eInBag) & (eLeft == 32'h0)) & heldFree; // @[accel/engine/engine.ts:825]
+  assign bagEnd = (lookGo & finalIdx) | emptyEnd; // @[accel/engine/engine.ts:826]
+  assign holdEmpty = emptyEnd | (((lookGo & isPad) & finalIdx) & ~eSeen); // @[accel/engine/engine.ts:827]
+  assign holdLook = lookGo & ~isPad; // @[accel/engine/engine.ts:828]
+  assign emActive = ((rowsOn & run) & unfused) & (updU != numBags); // @[accel/engine/engine.ts:882]
+  assign emTok = emActive & ((emPh != 2'h0) | (rid_unpack_valid & ridUQ_enq_ready)); // @[accel/engine/engine.ts:883]
+  assign emTokGo = emTok & slotReady; // @[accel/engine/engine.ts:884]
+  assign emTake = emTokGo & (emPh == 2'h0); // @[accel/engine/engine.ts:885]
+  assign emLast = (emPh == 2'h2) ? (opt == 2'h1) : (emPh == 2'h3); // @[accel/engine/engine.ts:891]
+  assign mEmpty = metaQ_deq_bits[132]; // @[accel/engine/engine.ts:917]
+  assign mFirst = metaQ_deq_bits[131]; // @[accel/engine/engine.ts:918]
+  assign mLast = metaQ_deq_bits[130]; // @[accel/engine/engine.ts:919]
+  assign mSlot = metaQ_deq_bits[129:128]; // @[accel/engine/engine.ts:920]
+  assign mBag = metaQ_deq_bits[127:96]; // @[accel/engine/engine.ts:921]
+  assign mN = metaQ_deq_bits[95:64]; // @[accel/engine/engine.ts:922]
+  assign mScale = metaQ_deq_bits[63:32]; // @[accel/engine/engine.ts:923]
+  assign mPos = metaQ_deq_bits[31:0]; // @[accel/engine/engine.ts:924]
+  assign zeroA = mFirst | mEmpty; // @[accel/engine/engine.ts:944]
+  assign hazard = ~zeroA & (inAdder | inAdder_1); // @[accel/engine/engine.ts:946]
+  assign rowBeatAvail = (dataQ_deq_valid & (dKind == 3'h2)) & (~maskEn | argBeatQ_deq_valid); // @[accel/engine/engine.ts:959]
+  assign isRowEnd = ({2'h0, rj} + 6'h1) == {1'h0, rowBeats}; // @[accel/engine/engine.ts:960]
+  assign needAw = mLast & (rj == 4'h0); // @[accel/engine/engine.ts:961]
+  assign redGo = (((((run & metaQ_deq_valid) & (mEmpty | rowBeatAvail)) & ~hazard) & (~mLast | (outRes < 5'h18))) & ((~mLast | ~argEn) | (argRes < 6'h28))) & ((~needAw | optOn) | awBagQ_enq_ready); // @[accel/engine/engine.ts:966]
+  assign scale_one = mScale == 32'h3f800000; // @[accel/engine/engine.ts:991]
+  assign mul_bypass = redGo & scale_one; // @[accel/engine/engine.ts:995]
+  assign term_0 = mul_bypass_valid_2 ? mul_bypass_2[31:0] : lane_mul_0_y; // @[accel/engine/engine.ts:1006]
+  assign term_1 = mul_bypass_valid_2 ? mul_bypass_2[63:32] : lane_mul_1_y; // @[accel/engine/engine.ts:1006]
+  assign term_2 = mul_bypass_valid_2 ? mul_bypass_2[95:64] : lane_mul_2_y; // @[accel/engine/engine.ts:1006]
+  assign term_3 = mul_bypass_valid_2 ? mul_bypass_2[127:96] : lane_mul_3_y; // @[accel/engine/engine.ts:1006]
+  assign term_4 = mul_bypass_valid_2 ? mul_bypass_2[159:128] : lane_mul_4_y; // @[accel/engine/engine.ts:1006]
+  assign term_5 = mul_bypass_valid_2 ? mul_bypass_2[191:160] : lane_mul_5_y; // @[accel/engine/engine.ts:1006]
+  assign term_6 = mul_bypass_valid_2 ? mul_bypass_2[223:192] : lane_mul_6_y; // @[accel/engine/engine.ts:1006]
+  assign term_7 = mul_bypass_valid_2 ? mul_bypass_2[255:224] : lane_mul_7_y; // @[accel/engine/engine.ts:1006]
+  assign sumW = sum; // @[accel/engine/engine.ts:1031]
+  assign accFwd = ((red_valid_5 & ~red_last_5) & (red_slot_5 == red_slot_2)) & (red_beat_5 == red_beat_2); // @[accel/engine/engine.ts:1014]
+  assign accRd = accFwd ? sumW : acc_rd0; // @[accel/engine/engine.ts:1015]
+  assign sum = {results, results_1, results_2, results_3, results_4, results_5, results_6, results_7}; // @[accel/engine/engine.ts:1030]
   assign argmax_next = {words, words_1, words_2, words_3, words_4, words_5, words_6, words_7}; // @[accel/engine/argmax.ts:22]
-  assign argPop = argQ_deq_valid & argQ_deq_ready; // @[accel/engine/engine.ts:996]
-  assign argUp = (redGo & mLast) & argEn; // @[accel/engine/engine.ts:997]
-  assign finIn = (red_valid_5 & red_last_5) & isMean; // @[accel/engine/engine.ts:1001]
-  assign meanOut = fin_zero_11 ? 256'h0 : {lane_div_7_y, lane_div_6_y, lane_div_5_y, lane_div_4_y, lane_div_3_y, lane_div_2_y, lane_div_1_y, lane_div_0_y}; // @[accel/engine/engine.ts:1032]
-  assign outPop = outQ_deq_valid & outQ_deq_ready; // @[accel/engine/engine.ts:1035]
-  assign resUp = redGo & mLast; // @[accel/engine/engine.ts:1036]
-  assign updPop = updBeatQ_deq_valid & updBeatQ_deq_ready; // @[accel/engine/engine.ts:1065]
-  assign pkSh = {pkN[1:0], 6'h0}; // @[accel/engine/engine.ts:1081]
-  assign pkNextData = pkData | _T_74[255:0]; // @[accel/engine/engine.ts:1082]
-  assign pkNextStrb = pkStrb | _T_75[31:0]; // @[accel/engine/engine.ts:1083]
-  assign pkFlush = ((pkN + 3'h1) == 3'h4) | ((pkSeen + 32'h1) == numBags); // @[accel/engine/engine.ts:1084]
-  assign updHdrOk = hq_enq_ready; // @[accel/engine/engine.ts:1086]
-  assign pkHdrOk = (updHdrOk & ~update_hdr_valid) & pkQ_enq_ready; // @[accel/engine/engine.ts:1087]
-  assign pkTake = (run & ridPQ_deq_valid) & (~pkFlush | pkHdrOk); // @[accel/engine/engine.ts:1088]
-  assign pkPush = pkTake & pkFlush; // @[accel/engine/engine.ts:1091]
-  assign owFromQ = owLeft == 5'h0; // @[accel/engine/engine.ts:1121]
-  assign hdrFirst = hq_deq_valid & ~owArg; // @[accel/engine/engine.ts:1129]
-  assign fromBag = awBagQ_deq_valid & ~hdrFirst; // @[accel/engine/engine.ts:1130]
-  assign curOwSrc = owFromQ ? (fromBag ? (owArg ? 3'h1 : 3'h0) : hq_deq_bits[34:32]) : owSrc; // @[accel/engine/engine.ts:1132]
-  assign bagOutAddr = (owArg ? argmax_base : out_base) + _T_76[31:0]; // @[accel/engine/engine.ts:1133]
-  assign curOwWord = owFromQ ? (fromBag ? bagOutAddr[31:5] : hq_deq_bits[26:0]) : owWord; // @[accel/engine/engine.ts:1134]
-  assign curOwLeft = owFromQ ? (fromBag ? rowBeats : hq_deq_bits[31:27]) : owLeft; // @[accel/engine/engine.ts:1135]
-  assign aw_burst = ({1'h0, toBound_6} < byLen_6) ? {1'h0, toBound_6} : byLen_6; // @[accel/engine/engine.ts:414]
-  assign awGo = ((((busy & ~err) & (((owLeft != 5'h0) | awBagQ_deq_valid) | hq_deq_valid)) & (~awValid | m_axi_awready)) & (bOut < 6'h20)) & lenQ_enq_ready; // @[accel/engine/engine.ts:1137]
-  assign wSrc = lenQ_deq_bits[10:8]; // @[accel/engine/engine.ts:1176]
-  assign wHead = (wSrc == 3'h1) ? argQ_deq_bits : outQ_deq_bits; // @[accel/engine/engine.ts:1177]
-  assign srcValid = (wSrc == 3'h0) ? outQ_deq_valid : ((wSrc == 3'h1) ? argQ_deq_valid : ((wSrc == 3'h2) ? pkQ_deq_valid : ((wSrc == 3'h3) ? update_wd_valid : update_sd_valid))); // @[accel/engine/engine.ts:1179]
-  assign wGo = (lenQ_deq_valid & (srcValid | err)) & (~wValid | m_axi_wready); // @[accel/engine/engine.ts:1180]
-  assign burstEnd = wBeat == lenQ_deq_bits[7:0]; // @[accel/engine/engine.ts:1181]
-  assign ohEnd = wHead[256]; // @[accel/engine/engine.ts:1190]
-  assign ownData = (wSrc == 3'h2) ? pkQ_deq_bits[255:0] : ((wSrc == 3'h3) ? update_wd_data : update_sd_data); // @[accel/engine/engine.ts:1191]
-  assign ownStrb = (wSrc == 3'h2) ? pkQ_deq_bits[287:256] : ((wSrc == 3'h3) ? update_wd_strb : update_sd_strb); // @[accel/engine/engine.ts:1192]
-  assign bFire = m_axi_bvalid & bReady; // @[accel/engine/engine.ts:1211]
-  assign rErr = rFire & (m_axi_rresp != 2'h0); // @[accel/engine/engine.ts:1216]
-  assign bErr = bFire & (m_axi_bresp != 2'h0); // @[accel/engine/engine.ts:1217]
-  assign descriptor_bad = (descLoaded & ~err) & (descriptor_cause != 5'h0); // @[accel/engine/engine.ts:1241]
-  assign descGood = (descLoaded & ~err) & (descriptor_cause == 5'h0); // @[accel/engine/engine.ts:1242]
-  assign opStart = (((start & ~program_bad) & (num_tables == 32'h0)) | descGood) & ~slice_none; // @[accel/engine/engine.ts:1243]
-  assign skipTable = descGood & slice_none; // @[accel/engine/engine.ts:1245]
-  assign quiet = (((((((((((((((((((((((((((((((((((err | ((~bagsLeft & ~inBag) & ~heldValid)) & empty) & (rowLeft == 5'h0)) & ~metaQ_deq_valid) & ~arValid) & (slotsUsed == 7'h0)) & ~rdPending) & ~dataQ_deq_valid) & ~(((((red_valid_0 | red_valid_1) | red_valid_2) | red_valid_3) | red_valid_4) | red_valid_5)) & ~outQ_deq_valid) & ~awBagQ_deq_valid) & (owLeft == 5'h0)) & ~awValid) & ~lenQ_deq_valid) & ~wValid) & (bOut == 6'h0)) & (err | ((((offLeft == 31'h0) & (idxLeft == 31'h0)) & (pswLeft == 31'h0)) & (descLeft == 3'h0)))) & ~offBeatQ_deq_valid) & ~idxBeatQ_deq_valid) & ~pswBeatQ_deq_valid) & ~(((((((((((fin_valid_0 | fin_valid_1) | fin_valid_2) | fin_valid_3) | fin_valid_4) | fin_valid_5) | fin_valid_6) | fin_valid_7) | fin_valid_8) | fin_valid_9) | fin_valid_10) | fin_valid_11)) & ~d1Valid) & ~d2Valid) & ~argQ_deq_valid) & ~argBeatQ_deq_valid) & ~owArg) & ~hq_deq_valid) & (err | (ridLeft == 31'h0))) & ~ridBeatQ_deq_valid) & ~updBeatQ_deq_valid) & ~ridUQ_deq_valid) & ~ridPQ_deq_valid) & ~pkQ_deq_valid) & (err | ~emActive)) & (err | ~owed)) & update_idle; // @[accel/engine/engine.ts:1335]
-  assign lastTable = ~batched | (({1'h0, tableAt} + 33'h1) >= {1'h0, num_tables}); // @[accel/engine/engine.ts:1346]
-  assign finish = (busy & ~start) & ((quiet & (err | (opRun & lastTable))) | (skipTable & lastTable)); // @[accel/engine/engine.ts:1347]
-  assign nextTable = ((busy & ~err) & ((quiet & opRun) | skipTable)) & ~lastTable; // @[accel/engine/engine.ts:1348]
+  assign argPop = argQ_deq_valid & argQ_deq_ready; // @[accel/engine/engine.ts:1041]
+  assign argUp = (redGo & mLast) & argEn; // @[accel/engine/engine.ts:1042]
+  assign finIn = (red_valid_5 & red_last_5) & isMean; // @[accel/engine/engine.ts:1046]
+  assign meanOut = fin_zero_11 ? 256'h0 : {lane_div_7_y, lane_div_6_y, lane_div_5_y, lane_div_4_y, lane_div_3_y, lane_div_2_y, lane_div_1_y, lane_div_0_y}; // @[accel/engine/engine.ts:1077]
+  assign outPop = outQ_deq_valid & outQ_deq_ready; // @[accel/engine/engine.ts:1080]
+  assign resUp = redGo & mLast; // @[accel/engine/engine.ts:1081]
+  assign updPop = updBeatQ_deq_valid & updBeatQ_deq_ready; // @[accel/engine/engine.ts:1110]
+  assign pkSh = {pkN[1:0], 6'h0}; // @[accel/engine/engine.ts:1126]
+  assign pkNextData = pkData | _T_88[255:0]; // @[accel/engine/engine.ts:1127]
+  assign pkNextStrb = pkStrb | _T_89[31:0]; // @[accel/engine/engine.ts:1128]
+  assign pkFlush = ((pkN + 3'h1) == 3'h4) | ((pkSeen + 32'h1) == numBags); // @[accel/engine/engine.ts:1129]
+  assign updHdrOk = hq_enq_ready; // @[accel/engine/engine.ts:1131]
+  assign pkHdrOk = (updHdrOk & ~update_hdr_valid) & pkQ_enq_ready; // @[accel/engine/engine.ts:1132]
+  assign pkTake = (run & ridPQ_deq_valid) & (~pkFlush | pkHdrOk); // @[accel/engine/engine.ts:1133]
+  assign pkPush = pkTake & pkFlush; // @[accel/engine/engine.ts:1136]
+  assign owFromQ = owLeft == 5'h0; // @[accel/engine/engine.ts:1166]
+  assign hdrFirst = hq_deq_valid & ~owArg; // @[accel/engine/engine.ts:1174]
+  assign fromBag = awBagQ_deq_valid & ~hdrFirst; // @[accel/engine/engine.ts:1175]
+  assign curOwSrc = owFromQ ? (fromBag ? (owArg ? 3'h1 : 3'h0) : hq_deq_bits[34:32]) : owSrc; // @[accel/engine/engine.ts:1177]
+  assign bagOutAddr = (owArg ? argmax_base : out_base) + _T_90[31:0]; // @[accel/engine/engine.ts:1178]
+  assign curOwWord = owFromQ ? (fromBag ? bagOutAddr[31:5] : hq_deq_bits[26:0]) : owWord; // @[accel/engine/engine.ts:1179]
+  assign curOwLeft = owFromQ ? (fromBag ? rowBeats : hq_deq_bits[31:27]) : owLeft; // @[accel/engine/engine.ts:1180]
+  assign aw_burst = ({1'h0, toBound_6} < byLen_6) ? {1'h0, toBound_6} : byLen_6; // @[accel/engine/engine.ts:446]
+  assign awGo = ((((busy & ~err) & (((owLeft != 5'h0) | awBagQ_deq_valid) | hq_deq_valid)) & (~awValid | m_axi_awready)) & (bOut < 6'h20)) & lenQ_enq_ready; // @[accel/engine/engine.ts:1182]
+  assign wSrc = lenQ_deq_bits[10:8]; // @[accel/engine/engine.ts:1221]
+  assign wHead = (wSrc == 3'h1) ? argQ_deq_bits : outQ_deq_bits; // @[accel/engine/engine.ts:1222]
+  assign srcValid = (wSrc == 3'h0) ? outQ_deq_valid : ((wSrc == 3'h1) ? argQ_deq_valid : ((wSrc == 3'h2) ? pkQ_deq_valid : ((wSrc == 3'h3) ? update_wd_valid : update_sd_valid))); // @[accel/engine/engine.ts:1224]
+  assign wGo = (lenQ_deq_valid & (srcValid | err)) & (~wValid | m_axi_wready); // @[accel/engine/engine.ts:1225]
+  assign burstEnd = wBeat == lenQ_deq_bits[7:0]; // @[accel/engine/engine.ts:1226]
+  assign ohEnd = wHead[256]; // @[accel/engine/engine.ts:1235]
+  assign ownData = (wSrc == 3'h2) ? pkQ_deq_bits[255:0] : ((wSrc == 3'h3) ? update_wd_data : update_sd_data); // @[accel/engine/engine.ts:1236]
+  assign ownStrb = (wSrc == 3'h2) ? pkQ_deq_bits[287:256] : ((wSrc == 3'h3) ? update_wd_strb : update_sd_strb); // @[accel/engine/engine.ts:1237]
+  assign bFire = m_axi_bvalid & bReady; // @[accel/engine/engine.ts:1256]
+  assign rErr = rFire & (m_axi_rresp != 2'h0); // @[accel/engine/engine.ts:1261]
+  assign bErr = bFire & (m_axi_bresp != 2'h0); // @[accel/engine/engine.ts:1262]
+  assign rKind = slotKind_rd1; // @[accel/engine/engine.ts:1268]
+  assign rErrAhead = (rErr & opRun) & ((rKind == 3'h5) | (preArmed & ((((rKind == 3'h0) | (rKind == 3'h1)) | (rKind == 3'h3)) | (rKind == 3'h5)))); // @[accel/engine/engine.ts:1269]
+  assign rErrNow = rErr & ~rErrAhead; // @[accel/engine/engine.ts:1270]
+  assign descriptor_bad = (descLoaded & ~err) & (descriptor_cause != 5'h0); // @[accel/engine/engine.ts:1304]
+  assign descGood = (descLoaded & ~err) & (descriptor_cause == 5'h0); // @[accel/engine/engine.ts:1305]
+  assign opStart = (((start & ~program_bad) & (num_tables == 32'h0)) | descGood) & ~slice_none; // @[accel/engine/engine.ts:1306]
+  assign skipTable = descGood & slice_none; // @[accel/engine/engine.ts:1308]
+  assign lastTable = ~batched | (({1'h0, tableAt} + 33'h1) >= {1'h0, num_tables}); // @[accel/engine/engine.ts:1310]
+  assign streamsFree = (((((((((opRun & ~bagsLeft) & (offLeft == 31'h0)) & (idxLeft == 31'h0)) & (pswLeft == 31'h0)) & (off_unpack_left == 33'h0)) & (idx_unpack_left == 33'h0)) & (psw_unpack_left == 33'h0)) & ~offBeatQ_deq_valid) & ~idxBeatQ_deq_valid) & ~pswBeatQ_deq_valid; // @[accel/engine/engine.ts:1333]
+  assign armAhead = ((((((run & batched) & nxFull) & ~preArmed) & ~aheadErr) & (next_descriptor_cause == 5'h0)) & ~nxNoColumns) & streamsFree; // @[accel/engine/engine.ts:1337]
+  assign seqQuiet = err | ((~bagsLeft & ~inBag) & ~heldValid); // @[accel/engine/engine.ts:1443]
+  assign streamsQuiet = (((err | (((offLeft == 31'h0) & (idxLeft == 31'h0)) & (pswLeft == 31'h0))) & ~offBeatQ_deq_valid) & ~idxBeatQ_deq_valid) & ~pswBeatQ_deq_valid; // @[accel/engine/engine.ts:1445]
+  assign rowsQuiet = (((((((((((((((((((((((((empty & (rowLeft == 5'h0)) & ~metaQ_deq_valid) & ~(((((red_valid_0 | red_valid_1) | red_valid_2) | red_valid_3) | red_valid_4) | red_valid_5)) & ~outQ_deq_valid) & ~awBagQ_deq_valid) & (owLeft == 5'h0)) & ~awValid) & ~lenQ_deq_valid) & ~wValid) & (bOut == 6'h0)) & ~(((((((((((fin_valid_0 | fin_valid_1) | fin_valid_2) | fin_valid_3) | fin_valid_4) | fin_valid_5) | fin_valid_6) | fin_valid_7) | fin_valid_8) | fin_valid_9) | fin_valid_10) | fin_valid_11)) & ~d1Valid) & ~d2Valid) & ~argQ_deq_valid) & ~argBeatQ_deq_valid) & ~owArg) & ~hq_deq_valid) & (err | (ridLeft == 31'h0))) & ~ridBeatQ_deq_valid) & ~updBeatQ_deq_valid) & ~ridUQ_deq_valid) & ~ridPQ_deq_valid) & ~pkQ_deq_valid) & (err | ~emActive)) & (err | ~owed)) & update_idle; // @[accel/engine/engine.ts:1447]
+  assign quiet = ((((((seqQuiet & streamsQuiet) & rowsQuiet) & (err | (descLeft == 3'h0))) & ~arValid) & (slotsUsed == 7'h0)) & ~rdPending) & ~dataQ_deq_valid; // @[accel/engine/engine.ts:1456]
+  assign tableQuiet = ((seqQuiet & (preArmed | streamsQuiet)) & rowsQuiet) & (backBeats == 11'h0); // @[accel/engine/engine.ts:1459]
+  assign finish = (busy & ~start) & ((quiet & (err | (opRun & lastTable))) | (skipTable & lastTable)); // @[accel/engine/engine.ts:1461]
+  assign nextTable = ((busy & ~err) & ((tableQuiet & opRun) | skipTable)) & ~lastTable; // @[accel/engine/engine.ts:1462]
   assign tok_q_0_enq_valid = tok_enq_valid & (tok_enq_slot == 2'h0); // @[accel/engine/interleave.ts:77]
   assign tok_q_0_enq_bits = tokQ_enq_bits; // @[accel/engine/interleave.ts:78]
   assign tok_q_0_deq_ready = err | tok_arb_in_0_ready; // @[accel/engine/interleave.ts:171]
@@ -2496,233 +2660,234 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
   assign tok_arb_in_3_valid = tok_q_3_deq_valid; // @[accel/engine/interleave.ts:169]
   assign tok_arb_in_3_bits = tok_q_3_deq_bits; // @[accel/engine/interleave.ts:170]
   assign tok_arb_out_ready = err | tok_deq_ready; // @[accel/engine/interleave.ts:174]
-  assign metaQ_enq_valid = emptyGo | (rowTake & (curFk == 2'h0)); // @[accel/engine/engine.ts:546]
-  assign metaQ_enq_bits = {tok_arb_out_bits[196], tok_arb_out_bits[195], tok_arb_out_bits[194], tok_arb_out_bits[193:192], tok_arb_out_bits[191:160], tok_arb_out_bits[159:128], tok_arb_out_bits[127:96], tok_arb_out_bits[95:64]}; // @[accel/engine/engine.ts:560]
-  assign metaQ_deq_ready = err | (redGo & isRowEnd); // @[accel/engine/engine.ts:926]
-  assign ridUQ_enq_valid = unfused ? emTake : segOut; // @[accel/engine/engine.ts:842]
-  assign ridUQ_enq_bits = unfused ? {updU, rid_unpack_value} : {tok_arb_out_bits[191:160], tok_arb_out_bits[31:0]}; // @[accel/engine/engine.ts:843]
-  assign ridUQ_deq_ready = err | update_rid_ready; // @[accel/engine/engine.ts:1061]
-  assign dataQ_enq_valid = rdPending; // @[accel/engine/engine.ts:657]
-  assign dataQ_enq_bits = {rdKind, robData}; // @[accel/engine/engine.ts:658]
-  assign dataQ_deq_ready = err ? 1'b1 : ((dKind == 3'h0) ? offBeatQ_enq_ready : ((dKind == 3'h1) ? idxBeatQ_enq_ready : ((dKind == 3'h3) ? pswBeatQ_enq_ready : ((dKind == 3'h4) ? argBeatQ_enq_ready : ((dKind == 3'h5) ? 1'b1 : ((dKind == 3'h6) ? ridBeatQ_enq_ready : ((dKind == 3'h7) ? updBeatQ_enq_ready : rowBeatReady))))))); // @[accel/engine/engine.ts:686]
-  assign offBeatQ_enq_valid = dataQ_deq_valid & (dKind == 3'h0); // @[accel/engine/engine.ts:665]
-  assign offBeatQ_enq_bits = dData; // @[accel/engine/engine.ts:666]
-  assign offBeatQ_deq_ready = err | (off_unpack_pop & off_unpack_beat_done); // @[accel/engine/engine.ts:707]
-  assign idxBeatQ_enq_valid = dataQ_deq_valid & (dKind == 3'h1); // @[accel/engine/engine.ts:667]
-  assign idxBeatQ_enq_bits = dData; // @[accel/engine/engine.ts:668]
-  assign idxBeatQ_deq_ready = err | (idx_unpack_pop & idx_unpack_beat_done); // @[accel/engine/engine.ts:707]
-  assign pswBeatQ_enq_valid = dataQ_deq_valid & (dKind == 3'h3); // @[accel/engine/engine.ts:670]
-  assign pswBeatQ_enq_bits = dData; // @[accel/engine/engine.ts:671]
-  assign pswBeatQ_deq_ready = err | (psw_unpack_pop & psw_unpack_beat_done); // @[accel/engine/engine.ts:707]
-  assign argBeatQ_enq_valid = dataQ_deq_valid & (dKind == 3'h4); // @[accel/engine/engine.ts:674]
-  assign argBeatQ_enq_bits = dData; // @[accel/engine/engine.ts:675]
-  assign argBeatQ_deq_ready = err | ((redGo & ~mEmpty) & maskEn); // @[accel/engine/engine.ts:925]
-  assign ridBeatQ_enq_valid = dataQ_deq_valid & (dKind == 3'h6); // @[accel/engine/engine.ts:677]
-  assign ridBeatQ_enq_bits = dData; // @[accel/engine/engine.ts:678]
-  assign ridBeatQ_deq_ready = err | (rid_unpack_pop & rid_unpack_beat_done); // @[accel/engine/engine.ts:707]
-  assign updBeatQ_enq_valid = dataQ_deq_valid & (dKind == 3'h7); // @[accel/engine/engine.ts:680]
-  assign updBeatQ_enq_bits = dData; // @[accel/engine/engine.ts:681]
-  assign updBeatQ_deq_ready = err | update_upd_ready; // @[accel/engine/engine.ts:1064]
-  assign ridPQ_enq_valid = entry & gradRowsOut; // @[accel/engine/engine.ts:844]
-  assign ridPQ_enq_bits = rid_unpack_value; // @[accel/engine/engine.ts:845]
-  assign ridPQ_deq_ready = err | pkTake; // @[accel/engine/engine.ts:1089]
-  assign outQ_enq_valid = isMean ? fin_valid_11 : (red_valid_5 & red_last_5); // @[accel/engine/engine.ts:1033]
-  assign outQ_enq_bits = isMean ? {fin_end_11, meanOut} : {red_row_end_5, sum}; // @[accel/engine/engine.ts:1034]
-  assign outQ_deq_ready = err | (optOn ? update_grad_ready : (wGo & (wSrc == 3'h0))); // @[accel/engine/engine.ts:1183]
-  assign awBagQ_enq_valid = (redGo & needAw) & ~optOn; // @[accel/engine/engine.ts:929]
-  assign awBagQ_enq_bits = mBag; // @[accel/engine/engine.ts:930]
-  assign awBagQ_deq_ready = err | (((awGo & owFromQ) & fromBag) & (~argEn | owArg)); // @[accel/engine/engine.ts:1139]
-  assign hq_enq_valid = update_hdr_valid | pkPush; // @[accel/engine/engine.ts:1107]
-  assign hq_enq_bits = update_hdr_valid ? {update_hdr_state ? 3'h4 : 3'h3, update_hdr_beats, update_hdr_word} : {3'h2, 5'h1, pkWord}; // @[accel/engine/engine.ts:1108]
-  assign hq_deq_ready = err | ((awGo & owFromQ) & ~fromBag); // @[accel/engine/engine.ts:1140]
-  assign argQ_enq_valid = (red_valid_5 & red_last_5) & argEn; // @[accel/engine/engine.ts:994]
-  assign argQ_enq_bits = {red_row_end_5, argmax_next}; // @[accel/engine/engine.ts:995]
-  assign argQ_deq_ready = err | (wGo & (wSrc == 3'h1)); // @[accel/engine/engine.ts:1186]
-  assign lane_mul_0_in_valid = redGo & ~scale_one; // @[accel/engine/engine.ts:958]
-  assign lane_mul_0_a = termsIn; // @[accel/engine/engine.ts:959]
-  assign lane_mul_0_b = mScale; // @[accel/engine/engine.ts:960]
-  assign lane_mul_1_in_valid = redGo & ~scale_one; // @[accel/engine/engine.ts:958]
-  assign lane_mul_1_a = termsIn_1; // @[accel/engine/engine.ts:959]
-  assign lane_mul_1_b = mScale; // @[accel/engine/engine.ts:960]
-  assign lane_mul_2_in_valid = redGo & ~scale_one; // @[accel/engine/engine.ts:958]
-  assign lane_mul_2_a = termsIn_2; // @[accel/engine/engine.ts:959]
-  assign lane_mul_2_b = mScale; // @[accel/engine/engine.ts:960]
-  assign lane_mul_3_in_valid = redGo & ~scale_one; // @[accel/engine/engine.ts:958]
-  assign lane_mul_3_a = termsIn_3; // @[accel/engine/engine.ts:959]
-  assign lane_mul_3_b = mScale; // @[accel/engine/engine.ts:960]
-  assign lane_mul_4_in_valid = redGo & ~scale_one; // @[accel/engine/engine.ts:958]
-  assign lane_mul_4_a = termsIn_4; // @[accel/engine/engine.ts:959]
-  assign lane_mul_4_b = mScale; // @[accel/engine/engine.ts:960]
-  assign lane_mul_5_in_valid = redGo & ~scale_one; // @[accel/engine/engine.ts:958]
-  assign lane_mul_5_a = termsIn_5; // @[accel/engine/engine.ts:959]
-  assign lane_mul_5_b = mScale; // @[accel/engine/engine.ts:960]
-  assign lane_mul_6_in_valid = redGo & ~scale_one; // @[accel/engine/engine.ts:958]
-  assign lane_mul_6_a = termsIn_6; // @[accel/engine/engine.ts:959]
-  assign lane_mul_6_b = mScale; // @[accel/engine/engine.ts:960]
-  assign lane_mul_7_in_valid = redGo & ~scale_one; // @[accel/engine/engine.ts:958]
-  assign lane_mul_7_a = termsIn_7; // @[accel/engine/engine.ts:959]
-  assign lane_mul_7_b = mScale; // @[accel/engine/engine.ts:960]
-  assign lane_add_0_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:974]
-  assign lane_add_0_a = red_first_2 ? 32'h0 : accRd[31:0]; // @[accel/engine/engine.ts:975]
-  assign lane_add_0_b = term_0; // @[accel/engine/engine.ts:976]
-  assign lane_add_0_sub = 1'b0; // @[accel/engine/engine.ts:977]
-  assign lane_max_0_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:979]
-  assign lane_max_0_a = red_first_2 ? term_0 : accRd[31:0]; // @[accel/engine/engine.ts:980]
-  assign lane_max_0_b = term_0; // @[accel/engine/engine.ts:981]
-  assign lane_add_1_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:974]
-  assign lane_add_1_a = red_first_2 ? 32'h0 : accRd[63:32]; // @[accel/engine/engine.ts:975]
-  assign lane_add_1_b = term_1; // @[accel/engine/engine.ts:976]
-  assign lane_add_1_sub = 1'b0; // @[accel/engine/engine.ts:977]
-  assign lane_max_1_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:979]
-  assign lane_max_1_a = red_first_2 ? term_1 : accRd[63:32]; // @[accel/engine/engine.ts:980]
-  assign lane_max_1_b = term_1; // @[accel/engine/engine.ts:981]
-  assign lane_add_2_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:974]
-  assign lane_add_2_a = red_first_2 ? 32'h0 : accRd[95:64]; // @[accel/engine/engine.ts:975]
-  assign lane_add_2_b = term_2; // @[accel/engine/engine.ts:976]
-  assign lane_add_2_sub = 1'b0; // @[accel/engine/engine.ts:977]
-  assign lane_max_2_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:979]
-  assign lane_max_2_a = red_first_2 ? term_2 : accRd[95:64]; // @[accel/engine/engine.ts:980]
-  assign lane_max_2_b = term_2; // @[accel/engine/engine.ts:981]
-  assign lane_add_3_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:974]
-  assign lane_add_3_a = red_first_2 ? 32'h0 : accRd[127:96]; // @[accel/engine/engine.ts:975]
-  assign lane_add_3_b = term_3; // @[accel/engine/engine.ts:976]
-  assign lane_add_3_sub = 1'b0; // @[accel/engine/engine.ts:977]
-  assign lane_max_3_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:979]
-  assign lane_max_3_a = red_first_2 ? term_3 : accRd[127:96]; // @[accel/engine/engine.ts:980]
-  assign lane_max_3_b = term_3; // @[accel/engine/engine.ts:981]
-  assign lane_add_4_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:974]
-  assign lane_add_4_a = red_first_2 ? 32'h0 : accRd[159:128]; // @[accel/engine/engine.ts:975]
-  assign lane_add_4_b = term_4; // @[accel/engine/engine.ts:976]
-  assign lane_add_4_sub = 1'b0; // @[accel/engine/engine.ts:977]
-  assign lane_max_4_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:979]
-  assign lane_max_4_a = red_first_2 ? term_4 : accRd[159:128]; // @[accel/engine/engine.ts:980]
-  assign lane_max_4_b = term_4; // @[accel/engine/engine.ts:981]
-  assign lane_add_5_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:974]
-  assign lane_add_5_a = red_first_2 ? 32'h0 : accRd[191:160]; // @[accel/engine/engine.ts:975]
-  assign lane_add_5_b = term_5; // @[accel/engine/engine.ts:976]
-  assign lane_add_5_sub = 1'b0; // @[accel/engine/engine.ts:977]
-  assign lane_max_5_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:979]
-  assign lane_max_5_a = red_first_2 ? term_5 : accRd[191:160]; // @[accel/engine/engine.ts:980]
-  assign lane_max_5_b = term_5; // @[accel/engine/engine.ts:981]
-  assign lane_add_6_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:974]
-  assign lane_add_6_a = red_first_2 ? 32'h0 : accRd[223:192]; // @[accel/engine/engine.ts:975]
-  assign lane_add_6_b = term_6; // @[accel/engine/engine.ts:976]
-  assign lane_add_6_sub = 1'b0; // @[accel/engine/engine.ts:977]
-  assign lane_max_6_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:979]
-  assign lane_max_6_a = red_first_2 ? term_6 : accRd[223:192]; // @[accel/engine/engine.ts:980]
-  assign lane_max_6_b = term_6; // @[accel/engine/engine.ts:981]
-  assign lane_add_7_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:974]
-  assign lane_add_7_a = red_first_2 ? 32'h0 : accRd[255:224]; // @[accel/engine/engine.ts:975]
-  assign lane_add_7_b = term_7; // @[accel/engine/engine.ts:976]
-  assign lane_add_7_sub = 1'b0; // @[accel/engine/engine.ts:977]
-  assign lane_max_7_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:979]
-  assign lane_max_7_a = red_first_2 ? term_7 : accRd[255:224]; // @[accel/engine/engine.ts:980]
-  assign lane_max_7_b = term_7; // @[accel/engine/engine.ts:981]
-  assign nConv_in_valid = finIn; // @[accel/engine/engine.ts:1003]
-  assign nConv_a = red_n_5; // @[accel/engine/engine.ts:1004]
-  assign lane_div_0_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:1026]
-  assign lane_div_0_a = d2[31:0]; // @[accel/engine/engine.ts:1027]
-  assign lane_div_0_b = nConv_y; // @[accel/engine/engine.ts:1028]
-  assign lane_div_1_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:1026]
-  assign lane_div_1_a = d2[63:32]; // @[accel/engine/engine.ts:1027]
-  assign lane_div_1_b = nConv_y; // @[accel/engine/engine.ts:1028]
-  assign lane_div_2_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:1026]
-  assign lane_div_2_a = d2[95:64]; // @[accel/engine/engine.ts:1027]
-  assign lane_div_2_b = nConv_y; // @[accel/engine/engine.ts:1028]
-  assign lane_div_3_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:1026]
-  assign lane_div_3_a = d2[127:96]; // @[accel/engine/engine.ts:1027]
-  assign lane_div_3_b = nConv_y; // @[accel/engine/engine.ts:1028]
-  assign lane_div_4_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:1026]
-  assign lane_div_4_a = d2[159:128]; // @[accel/engine/engine.ts:1027]
-  assign lane_div_4_b = nConv_y; // @[accel/engine/engine.ts:1028]
-  assign lane_div_5_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:1026]
-  assign lane_div_5_a = d2[191:160]; // @[accel/engine/engine.ts:1027]
-  assign lane_div_5_b = nConv_y; // @[accel/engine/engine.ts:1028]
-  assign lane_div_6_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:1026]
-  assign lane_div_6_a = d2[223:192]; // @[accel/engine/engine.ts:1027]
-  assign lane_div_6_b = nConv_y; // @[accel/engine/engine.ts:1028]
-  assign lane_div_7_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:1026]
-  assign lane_div_7_a = d2[255:224]; // @[accel/engine/engine.ts:1027]
-  assign lane_div_7_b = nConv_y; // @[accel/engine/engine.ts:1028]
-  assign update_start = opStart; // @[accel/engine/engine.ts:1244]
-  assign update_flush = err; // @[accel/engine/engine.ts:1044]
-  assign update_opt_1 = opt; // @[accel/engine/engine.ts:1045]
-  assign update_keepGrad = keepGrad; // @[accel/engine/engine.ts:1046]
-  assign update_unfused_1 = unfused; // @[accel/engine/engine.ts:1047]
-  assign update_dim = dim[15:0]; // @[accel/engine/engine.ts:1048]
-  assign update_rowBeats = rowBeats; // @[accel/engine/engine.ts:1049]
-  assign update_tailStrb = tailStrb; // @[accel/engine/engine.ts:1050]
-  assign update_lr = lr; // @[accel/engine/engine.ts:1051]
-  assign update_eps = eps; // @[accel/engine/engine.ts:1052]
-  assign update_weightBase = weight_lo; // @[accel/engine/engine.ts:1053]
-  assign update_stateBase = state_lo; // @[accel/engine/engine.ts:1054]
-  assign update_rowStride = weight_stride; // @[accel/engine/engine.ts:1055]
-  assign update_outBase = out_base; // @[accel/engine/engine.ts:1056]
-  assign update_outStride = out_stride; // @[accel/engine/engine.ts:1057]
-  assign update_rid_valid = ridUQ_deq_valid; // @[accel/engine/engine.ts:1058]
-  assign update_rid = ridUQ_deq_bits[31:0]; // @[accel/engine/engine.ts:1059]
-  assign update_rid_seg = ridUQ_deq_bits[63:32]; // @[accel/engine/engine.ts:1060]
-  assign update_grad_valid = optOn & outQ_deq_valid; // @[accel/engine/engine.ts:1184]
-  assign update_grad = outQ_deq_bits[255:0]; // @[accel/engine/engine.ts:1185]
-  assign update_upd_valid = updBeatQ_deq_valid; // @[accel/engine/engine.ts:1062]
-  assign update_upd = updBeatQ_deq_bits; // @[accel/engine/engine.ts:1063]
-  assign update_hdr_ready = updHdrOk; // @[accel/engine/engine.ts:1090]
-  assign update_wd_ready = (wGo & (wSrc == 3'h3)) & ~err; // @[accel/engine/engine.ts:1188]
-  assign update_sd_ready = (wGo & (wSrc == 3'h4)) & ~err; // @[accel/engine/engine.ts:1189]
-  assign pkQ_enq_valid = pkPush; // @[accel/engine/engine.ts:1092]
-  assign pkQ_enq_bits = {pkNextStrb, pkNextData}; // @[accel/engine/engine.ts:1093]
-  assign pkQ_deq_ready = err | (wGo & (wSrc == 3'h2)); // @[accel/engine/engine.ts:1187]
-  assign lenQ_enq_valid = awGo; // @[accel/engine/engine.ts:1151]
-  assign lenQ_enq_bits = {curOwSrc, _T_77[7:0]}; // @[accel/engine/engine.ts:1156]
-  assign lenQ_deq_ready = wGo & burstEnd; // @[accel/engine/engine.ts:1182]
-  assign awAddrQ_enq_valid = awGo; // @[accel/engine/engine.ts:1154]
-  assign awAddrQ_enq_bits = {curOwWord, 5'h0}; // @[accel/engine/engine.ts:1155]
-  assign awAddrQ_deq_ready = bFire; // @[accel/engine/engine.ts:1214]
-  assign s_axi_lite_awready = wfire; // @[accel/engine/engine.ts:243]
-  assign s_axi_lite_wready = wfire; // @[accel/engine/engine.ts:243]
-  assign s_axi_lite_bresp = 2'h0; // @[accel/engine/engine.ts:243]
-  assign s_axi_lite_bvalid = bvalid; // @[accel/engine/engine.ts:243]
-  assign s_axi_lite_arready = arready; // @[accel/engine/engine.ts:243]
-  assign s_axi_lite_rdata = rdata; // @[accel/engine/engine.ts:243]
-  assign s_axi_lite_rresp = 2'h0; // @[accel/engine/engine.ts:243]
-  assign s_axi_lite_rvalid = rvalid; // @[accel/engine/engine.ts:243]
-  assign m_axi_awid = 6'h0; // @[accel/engine/engine.ts:1160]
-  assign m_axi_awaddr = awAddr; // @[accel/engine/engine.ts:1158]
-  assign m_axi_awlen = awLen; // @[accel/engine/engine.ts:1159]
-  assign m_axi_awsize = 3'h5; // @[accel/engine/engine.ts:1161]
-  assign m_axi_awburst = 2'h1; // @[accel/engine/engine.ts:1162]
-  assign m_axi_awlock = 1'b0; // @[accel/engine/engine.ts:1163]
-  assign m_axi_awcache = 4'h3; // @[accel/engine/engine.ts:1164]
-  assign m_axi_awprot = 3'h0; // @[accel/engine/engine.ts:1165]
-  assign m_axi_awqos = 4'h0; // @[accel/engine/engine.ts:1166]
-  assign m_axi_awvalid = awValid; // @[accel/engine/engine.ts:1157]
-  assign m_axi_wdata = wData; // @[accel/engine/engine.ts:1205]
-  assign m_axi_wstrb = wStrb; // @[accel/engine/engine.ts:1206]
-  assign m_axi_wlast = wLast; // @[accel/engine/engine.ts:1207]
-  assign m_axi_wvalid = wValid; // @[accel/engine/engine.ts:1204]
-  assign m_axi_bready = bReady; // @[accel/engine/engine.ts:1210]
-  assign m_axi_arid = arId; // @[accel/engine/engine.ts:603]
-  assign m_axi_araddr = arAddr; // @[accel/engine/engine.ts:601]
-  assign m_axi_arlen = arLen; // @[accel/engine/engine.ts:602]
-  assign m_axi_arsize = 3'h5; // @[accel/engine/engine.ts:604]
-  assign m_axi_arburst = 2'h1; // @[accel/engine/engine.ts:605]
-  assign m_axi_arlock = 1'b0; // @[accel/engine/engine.ts:606]
-  assign m_axi_arcache = 4'h3; // @[accel/engine/engine.ts:607]
-  assign m_axi_arprot = 3'h0; // @[accel/engine/engine.ts:608]
-  assign m_axi_arqos = 4'h0; // @[accel/engine/engine.ts:609]
-  assign m_axi_arvalid = arValid; // @[accel/engine/engine.ts:600]
-  assign m_axi_rready = rReady; // @[accel/engine/engine.ts:621]
-  assign irq = done; // @[accel/engine/engine.ts:264]
-  assign slotLen_rd0 = slotLen[headSlot]; // @[accel/engine/engine.ts:639]
-  assign slotKind_rd0 = slotKind[headSlot]; // @[accel/engine/engine.ts:640]
-  assign robRcv_rd0 = robRcv[tailSlot]; // @[accel/engine/engine.ts:581]
-  assign robRcv_rd1 = robRcv[rSlot]; // @[accel/engine/engine.ts:624]
-  assign robRcv_rd2 = robRcv[headSlot]; // @[accel/engine/engine.ts:638]
-  assign robBase_rd0 = robBase[rSlot]; // @[accel/engine/engine.ts:625]
-  assign robBase_rd1 = robBase[headSlot]; // @[accel/engine/engine.ts:638]
-  assign rErrAddr = slotAddr[rSlot]; // @[accel/engine/engine.ts:1215]
-  assign acc_rd0 = acc[{red_slot_2, red_beat_2}]; // @[accel/engine/engine.ts:970]
-  assign argMem_rd0 = argMem[{red_slot_5, red_beat_5}]; // @[accel/engine/engine.ts:992]
+  assign metaQ_enq_valid = emptyGo | (rowTake & (curFk == 2'h0)); // @[accel/engine/engine.ts:579]
+  assign metaQ_enq_bits = {tok_arb_out_bits[196], tok_arb_out_bits[195], tok_arb_out_bits[194], tok_arb_out_bits[193:192], tok_arb_out_bits[191:160], tok_arb_out_bits[159:128], tok_arb_out_bits[127:96], tok_arb_out_bits[95:64]}; // @[accel/engine/engine.ts:593]
+  assign metaQ_deq_ready = err | (redGo & isRowEnd); // @[accel/engine/engine.ts:971]
+  assign ridUQ_enq_valid = unfused ? emTake : segOut; // @[accel/engine/engine.ts:887]
+  assign ridUQ_enq_bits = unfused ? {updU, rid_unpack_value} : {tok_arb_out_bits[191:160], tok_arb_out_bits[31:0]}; // @[accel/engine/engine.ts:888]
+  assign ridUQ_deq_ready = err | update_rid_ready; // @[accel/engine/engine.ts:1106]
+  assign dataQ_enq_valid = rdPending; // @[accel/engine/engine.ts:690]
+  assign dataQ_enq_bits = {rdKind, robData}; // @[accel/engine/engine.ts:691]
+  assign dataQ_deq_ready = err ? 1'b1 : ((dKind == 3'h0) ? offBeatQ_enq_ready : ((dKind == 3'h1) ? idxBeatQ_enq_ready : ((dKind == 3'h3) ? pswBeatQ_enq_ready : ((dKind == 3'h4) ? argBeatQ_enq_ready : ((dKind == 3'h5) ? 1'b1 : ((dKind == 3'h6) ? ridBeatQ_enq_ready : ((dKind == 3'h7) ? updBeatQ_enq_ready : rowBeatReady))))))); // @[accel/engine/engine.ts:719]
+  assign offBeatQ_enq_valid = dataQ_deq_valid & (dKind == 3'h0); // @[accel/engine/engine.ts:698]
+  assign offBeatQ_enq_bits = dData; // @[accel/engine/engine.ts:699]
+  assign offBeatQ_deq_ready = err | (off_unpack_pop & off_unpack_beat_done); // @[accel/engine/engine.ts:751]
+  assign idxBeatQ_enq_valid = dataQ_deq_valid & (dKind == 3'h1); // @[accel/engine/engine.ts:700]
+  assign idxBeatQ_enq_bits = dData; // @[accel/engine/engine.ts:701]
+  assign idxBeatQ_deq_ready = err | (idx_unpack_pop & idx_unpack_beat_done); // @[accel/engine/engine.ts:751]
+  assign pswBeatQ_enq_valid = dataQ_deq_valid & (dKind == 3'h3); // @[accel/engine/engine.ts:703]
+  assign pswBeatQ_enq_bits = dData; // @[accel/engine/engine.ts:704]
+  assign pswBeatQ_deq_ready = err | (psw_unpack_pop & psw_unpack_beat_done); // @[accel/engine/engine.ts:751]
+  assign argBeatQ_enq_valid = dataQ_deq_valid & (dKind == 3'h4); // @[accel/engine/engine.ts:707]
+  assign argBeatQ_enq_bits = dData; // @[accel/engine/engine.ts:708]
+  assign argBeatQ_deq_ready = err | ((redGo & ~mEmpty) & maskEn); // @[accel/engine/engine.ts:970]
+  assign ridBeatQ_enq_valid = dataQ_deq_valid & (dKind == 3'h6); // @[accel/engine/engine.ts:710]
+  assign ridBeatQ_enq_bits = dData; // @[accel/engine/engine.ts:711]
+  assign ridBeatQ_deq_ready = err | (rid_unpack_pop & rid_unpack_beat_done); // @[accel/engine/engine.ts:751]
+  assign updBeatQ_enq_valid = dataQ_deq_valid & (dKind == 3'h7); // @[accel/engine/engine.ts:713]
+  assign updBeatQ_enq_bits = dData; // @[accel/engine/engine.ts:714]
+  assign updBeatQ_deq_ready = err | update_upd_ready; // @[accel/engine/engine.ts:1109]
+  assign ridPQ_enq_valid = entry & gradRowsOut; // @[accel/engine/engine.ts:889]
+  assign ridPQ_enq_bits = rid_unpack_value; // @[accel/engine/engine.ts:890]
+  assign ridPQ_deq_ready = err | pkTake; // @[accel/engine/engine.ts:1134]
+  assign outQ_enq_valid = isMean ? fin_valid_11 : (red_valid_5 & red_last_5); // @[accel/engine/engine.ts:1078]
+  assign outQ_enq_bits = isMean ? {fin_end_11, meanOut} : {red_row_end_5, sum}; // @[accel/engine/engine.ts:1079]
+  assign outQ_deq_ready = err | (optOn ? update_grad_ready : (wGo & (wSrc == 3'h0))); // @[accel/engine/engine.ts:1228]
+  assign awBagQ_enq_valid = (redGo & needAw) & ~optOn; // @[accel/engine/engine.ts:974]
+  assign awBagQ_enq_bits = mBag; // @[accel/engine/engine.ts:975]
+  assign awBagQ_deq_ready = err | (((awGo & owFromQ) & fromBag) & (~argEn | owArg)); // @[accel/engine/engine.ts:1184]
+  assign hq_enq_valid = update_hdr_valid | pkPush; // @[accel/engine/engine.ts:1152]
+  assign hq_enq_bits = update_hdr_valid ? {update_hdr_state ? 3'h4 : 3'h3, update_hdr_beats, update_hdr_word} : {3'h2, 5'h1, pkWord}; // @[accel/engine/engine.ts:1153]
+  assign hq_deq_ready = err | ((awGo & owFromQ) & ~fromBag); // @[accel/engine/engine.ts:1185]
+  assign argQ_enq_valid = (red_valid_5 & red_last_5) & argEn; // @[accel/engine/engine.ts:1039]
+  assign argQ_enq_bits = {red_row_end_5, argmax_next}; // @[accel/engine/engine.ts:1040]
+  assign argQ_deq_ready = err | (wGo & (wSrc == 3'h1)); // @[accel/engine/engine.ts:1231]
+  assign lane_mul_0_in_valid = redGo & ~scale_one; // @[accel/engine/engine.ts:1003]
+  assign lane_mul_0_a = termsIn; // @[accel/engine/engine.ts:1004]
+  assign lane_mul_0_b = mScale; // @[accel/engine/engine.ts:1005]
+  assign lane_mul_1_in_valid = redGo & ~scale_one; // @[accel/engine/engine.ts:1003]
+  assign lane_mul_1_a = termsIn_1; // @[accel/engine/engine.ts:1004]
+  assign lane_mul_1_b = mScale; // @[accel/engine/engine.ts:1005]
+  assign lane_mul_2_in_valid = redGo & ~scale_one; // @[accel/engine/engine.ts:1003]
+  assign lane_mul_2_a = termsIn_2; // @[accel/engine/engine.ts:1004]
+  assign lane_mul_2_b = mScale; // @[accel/engine/engine.ts:1005]
+  assign lane_mul_3_in_valid = redGo & ~scale_one; // @[accel/engine/engine.ts:1003]
+  assign lane_mul_3_a = termsIn_3; // @[accel/engine/engine.ts:1004]
+  assign lane_mul_3_b = mScale; // @[accel/engine/engine.ts:1005]
+  assign lane_mul_4_in_valid = redGo & ~scale_one; // @[accel/engine/engine.ts:1003]
+  assign lane_mul_4_a = termsIn_4; // @[accel/engine/engine.ts:1004]
+  assign lane_mul_4_b = mScale; // @[accel/engine/engine.ts:1005]
+  assign lane_mul_5_in_valid = redGo & ~scale_one; // @[accel/engine/engine.ts:1003]
+  assign lane_mul_5_a = termsIn_5; // @[accel/engine/engine.ts:1004]
+  assign lane_mul_5_b = mScale; // @[accel/engine/engine.ts:1005]
+  assign lane_mul_6_in_valid = redGo & ~scale_one; // @[accel/engine/engine.ts:1003]
+  assign lane_mul_6_a = termsIn_6; // @[accel/engine/engine.ts:1004]
+  assign lane_mul_6_b = mScale; // @[accel/engine/engine.ts:1005]
+  assign lane_mul_7_in_valid = redGo & ~scale_one; // @[accel/engine/engine.ts:1003]
+  assign lane_mul_7_a = termsIn_7; // @[accel/engine/engine.ts:1004]
+  assign lane_mul_7_b = mScale; // @[accel/engine/engine.ts:1005]
+  assign lane_add_0_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:1019]
+  assign lane_add_0_a = red_first_2 ? 32'h0 : accRd[31:0]; // @[accel/engine/engine.ts:1020]
+  assign lane_add_0_b = term_0; // @[accel/engine/engine.ts:1021]
+  assign lane_add_0_sub = 1'b0; // @[accel/engine/engine.ts:1022]
+  assign lane_max_0_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:1024]
+  assign lane_max_0_a = red_first_2 ? term_0 : accRd[31:0]; // @[accel/engine/engine.ts:1025]
+  assign lane_max_0_b = term_0; // @[accel/engine/engine.ts:1026]
+  assign lane_add_1_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:1019]
+  assign lane_add_1_a = red_first_2 ? 32'h0 : accRd[63:32]; // @[accel/engine/engine.ts:1020]
+  assign lane_add_1_b = term_1; // @[accel/engine/engine.ts:1021]
+  assign lane_add_1_sub = 1'b0; // @[accel/engine/engine.ts:1022]
+  assign lane_max_1_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:1024]
+  assign lane_max_1_a = red_first_2 ? term_1 : accRd[63:32]; // @[accel/engine/engine.ts:1025]
+  assign lane_max_1_b = term_1; // @[accel/engine/engine.ts:1026]
+  assign lane_add_2_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:1019]
+  assign lane_add_2_a = red_first_2 ? 32'h0 : accRd[95:64]; // @[accel/engine/engine.ts:1020]
+  assign lane_add_2_b = term_2; // @[accel/engine/engine.ts:1021]
+  assign lane_add_2_sub = 1'b0; // @[accel/engine/engine.ts:1022]
+  assign lane_max_2_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:1024]
+  assign lane_max_2_a = red_first_2 ? term_2 : accRd[95:64]; // @[accel/engine/engine.ts:1025]
+  assign lane_max_2_b = term_2; // @[accel/engine/engine.ts:1026]
+  assign lane_add_3_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:1019]
+  assign lane_add_3_a = red_first_2 ? 32'h0 : accRd[127:96]; // @[accel/engine/engine.ts:1020]
+  assign lane_add_3_b = term_3; // @[accel/engine/engine.ts:1021]
+  assign lane_add_3_sub = 1'b0; // @[accel/engine/engine.ts:1022]
+  assign lane_max_3_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:1024]
+  assign lane_max_3_a = red_first_2 ? term_3 : accRd[127:96]; // @[accel/engine/engine.ts:1025]
+  assign lane_max_3_b = term_3; // @[accel/engine/engine.ts:1026]
+  assign lane_add_4_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:1019]
+  assign lane_add_4_a = red_first_2 ? 32'h0 : accRd[159:128]; // @[accel/engine/engine.ts:1020]
+  assign lane_add_4_b = term_4; // @[accel/engine/engine.ts:1021]
+  assign lane_add_4_sub = 1'b0; // @[accel/engine/engine.ts:1022]
+  assign lane_max_4_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:1024]
+  assign lane_max_4_a = red_first_2 ? term_4 : accRd[159:128]; // @[accel/engine/engine.ts:1025]
+  assign lane_max_4_b = term_4; // @[accel/engine/engine.ts:1026]
+  assign lane_add_5_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:1019]
+  assign lane_add_5_a = red_first_2 ? 32'h0 : accRd[191:160]; // @[accel/engine/engine.ts:1020]
+  assign lane_add_5_b = term_5; // @[accel/engine/engine.ts:1021]
+  assign lane_add_5_sub = 1'b0; // @[accel/engine/engine.ts:1022]
+  assign lane_max_5_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:1024]
+  assign lane_max_5_a = red_first_2 ? term_5 : accRd[191:160]; // @[accel/engine/engine.ts:1025]
+  assign lane_max_5_b = term_5; // @[accel/engine/engine.ts:1026]
+  assign lane_add_6_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:1019]
+  assign lane_add_6_a = red_first_2 ? 32'h0 : accRd[223:192]; // @[accel/engine/engine.ts:1020]
+  assign lane_add_6_b = term_6; // @[accel/engine/engine.ts:1021]
+  assign lane_add_6_sub = 1'b0; // @[accel/engine/engine.ts:1022]
+  assign lane_max_6_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:1024]
+  assign lane_max_6_a = red_first_2 ? term_6 : accRd[223:192]; // @[accel/engine/engine.ts:1025]
+  assign lane_max_6_b = term_6; // @[accel/engine/engine.ts:1026]
+  assign lane_add_7_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:1019]
+  assign lane_add_7_a = red_first_2 ? 32'h0 : accRd[255:224]; // @[accel/engine/engine.ts:1020]
+  assign lane_add_7_b = term_7; // @[accel/engine/engine.ts:1021]
+  assign lane_add_7_sub = 1'b0; // @[accel/engine/engine.ts:1022]
+  assign lane_max_7_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:1024]
+  assign lane_max_7_a = red_first_2 ? term_7 : accRd[255:224]; // @[accel/engine/engine.ts:1025]
+  assign lane_max_7_b = term_7; // @[accel/engine/engine.ts:1026]
+  assign nConv_in_valid = finIn; // @[accel/engine/engine.ts:1048]
+  assign nConv_a = red_n_5; // @[accel/engine/engine.ts:1049]
+  assign lane_div_0_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:1071]
+  assign lane_div_0_a = d2[31:0]; // @[accel/engine/engine.ts:1072]
+  assign lane_div_0_b = nConv_y; // @[accel/engine/engine.ts:1073]
+  assign lane_div_1_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:1071]
+  assign lane_div_1_a = d2[63:32]; // @[accel/engine/engine.ts:1072]
+  assign lane_div_1_b = nConv_y; // @[accel/engine/engine.ts:1073]
+  assign lane_div_2_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:1071]
+  assign lane_div_2_a = d2[95:64]; // @[accel/engine/engine.ts:1072]
+  assign lane_div_2_b = nConv_y; // @[accel/engine/engine.ts:1073]
+  assign lane_div_3_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:1071]
+  assign lane_div_3_a = d2[127:96]; // @[accel/engine/engine.ts:1072]
+  assign lane_div_3_b = nConv_y; // @[accel/engine/engine.ts:1073]
+  assign lane_div_4_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:1071]
+  assign lane_div_4_a = d2[159:128]; // @[accel/engine/engine.ts:1072]
+  assign lane_div_4_b = nConv_y; // @[accel/engine/engine.ts:1073]
+  assign lane_div_5_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:1071]
+  assign lane_div_5_a = d2[191:160]; // @[accel/engine/engine.ts:1072]
+  assign lane_div_5_b = nConv_y; // @[accel/engine/engine.ts:1073]
+  assign lane_div_6_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:1071]
+  assign lane_div_6_a = d2[223:192]; // @[accel/engine/engine.ts:1072]
+  assign lane_div_6_b = nConv_y; // @[accel/engine/engine.ts:1073]
+  assign lane_div_7_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:1071]
+  assign lane_div_7_a = d2[255:224]; // @[accel/engine/engine.ts:1072]
+  assign lane_div_7_b = nConv_y; // @[accel/engine/engine.ts:1073]
+  assign update_start = opStart; // @[accel/engine/engine.ts:1307]
+  assign update_flush = err; // @[accel/engine/engine.ts:1089]
+  assign update_opt_1 = opt; // @[accel/engine/engine.ts:1090]
+  assign update_keepGrad = keepGrad; // @[accel/engine/engine.ts:1091]
+  assign update_unfused_1 = unfused; // @[accel/engine/engine.ts:1092]
+  assign update_dim = dim[15:0]; // @[accel/engine/engine.ts:1093]
+  assign update_rowBeats = rowBeats; // @[accel/engine/engine.ts:1094]
+  assign update_tailStrb = tailStrb; // @[accel/engine/engine.ts:1095]
+  assign update_lr = lr; // @[accel/engine/engine.ts:1096]
+  assign update_eps = eps; // @[accel/engine/engine.ts:1097]
+  assign update_weightBase = weight_lo; // @[accel/engine/engine.ts:1098]
+  assign update_stateBase = state_lo; // @[accel/engine/engine.ts:1099]
+  assign update_rowStride = weight_stride; // @[accel/engine/engine.ts:1100]
+  assign update_outBase = out_base; // @[accel/engine/engine.ts:1101]
+  assign update_outStride = out_stride; // @[accel/engine/engine.ts:1102]
+  assign update_rid_valid = ridUQ_deq_valid; // @[accel/engine/engine.ts:1103]
+  assign update_rid = ridUQ_deq_bits[31:0]; // @[accel/engine/engine.ts:1104]
+  assign update_rid_seg = ridUQ_deq_bits[63:32]; // @[accel/engine/engine.ts:1105]
+  assign update_grad_valid = optOn & outQ_deq_valid; // @[accel/engine/engine.ts:1229]
+  assign update_grad = outQ_deq_bits[255:0]; // @[accel/engine/engine.ts:1230]
+  assign update_upd_valid = updBeatQ_deq_valid; // @[accel/engine/engine.ts:1107]
+  assign update_upd = updBeatQ_deq_bits; // @[accel/engine/engine.ts:1108]
+  assign update_hdr_ready = updHdrOk; // @[accel/engine/engine.ts:1135]
+  assign update_wd_ready = (wGo & (wSrc == 3'h3)) & ~err; // @[accel/engine/engine.ts:1233]
+  assign update_sd_ready = (wGo & (wSrc == 3'h4)) & ~err; // @[accel/engine/engine.ts:1234]
+  assign pkQ_enq_valid = pkPush; // @[accel/engine/engine.ts:1137]
+  assign pkQ_enq_bits = {pkNextStrb, pkNextData}; // @[accel/engine/engine.ts:1138]
+  assign pkQ_deq_ready = err | (wGo & (wSrc == 3'h2)); // @[accel/engine/engine.ts:1232]
+  assign lenQ_enq_valid = awGo; // @[accel/engine/engine.ts:1196]
+  assign lenQ_enq_bits = {curOwSrc, _T_91[7:0]}; // @[accel/engine/engine.ts:1201]
+  assign lenQ_deq_ready = wGo & burstEnd; // @[accel/engine/engine.ts:1227]
+  assign awAddrQ_enq_valid = awGo; // @[accel/engine/engine.ts:1199]
+  assign awAddrQ_enq_bits = {curOwWord, 5'h0}; // @[accel/engine/engine.ts:1200]
+  assign awAddrQ_deq_ready = bFire; // @[accel/engine/engine.ts:1259]
+  assign s_axi_lite_awready = wfire; // @[accel/engine/engine.ts:245]
+  assign s_axi_lite_wready = wfire; // @[accel/engine/engine.ts:245]
+  assign s_axi_lite_bresp = 2'h0; // @[accel/engine/engine.ts:245]
+  assign s_axi_lite_bvalid = bvalid; // @[accel/engine/engine.ts:245]
+  assign s_axi_lite_arready = arready; // @[accel/engine/engine.ts:245]
+  assign s_axi_lite_rdata = rdata; // @[accel/engine/engine.ts:245]
+  assign s_axi_lite_rresp = 2'h0; // @[accel/engine/engine.ts:245]
+  assign s_axi_lite_rvalid = rvalid; // @[accel/engine/engine.ts:245]
+  assign m_axi_awid = 6'h0; // @[accel/engine/engine.ts:1205]
+  assign m_axi_awaddr = awAddr; // @[accel/engine/engine.ts:1203]
+  assign m_axi_awlen = awLen; // @[accel/engine/engine.ts:1204]
+  assign m_axi_awsize = 3'h5; // @[accel/engine/engine.ts:1206]
+  assign m_axi_awburst = 2'h1; // @[accel/engine/engine.ts:1207]
+  assign m_axi_awlock = 1'b0; // @[accel/engine/engine.ts:1208]
+  assign m_axi_awcache = 4'h3; // @[accel/engine/engine.ts:1209]
+  assign m_axi_awprot = 3'h0; // @[accel/engine/engine.ts:1210]
+  assign m_axi_awqos = 4'h0; // @[accel/engine/engine.ts:1211]
+  assign m_axi_awvalid = awValid; // @[accel/engine/engine.ts:1202]
+  assign m_axi_wdata = wData; // @[accel/engine/engine.ts:1250]
+  assign m_axi_wstrb = wStrb; // @[accel/engine/engine.ts:1251]
+  assign m_axi_wlast = wLast; // @[accel/engine/engine.ts:1252]
+  assign m_axi_wvalid = wValid; // @[accel/engine/engine.ts:1249]
+  assign m_axi_bready = bReady; // @[accel/engine/engine.ts:1255]
+  assign m_axi_arid = arId; // @[accel/engine/engine.ts:636]
+  assign m_axi_araddr = arAddr; // @[accel/engine/engine.ts:634]
+  assign m_axi_arlen = arLen; // @[accel/engine/engine.ts:635]
+  assign m_axi_arsize = 3'h5; // @[accel/engine/engine.ts:637]
+  assign m_axi_arburst = 2'h1; // @[accel/engine/engine.ts:638]
+  assign m_axi_arlock = 1'b0; // @[accel/engine/engine.ts:639]
+  assign m_axi_arcache = 4'h3; // @[accel/engine/engine.ts:640]
+  assign m_axi_arprot = 3'h0; // @[accel/engine/engine.ts:641]
+  assign m_axi_arqos = 4'h0; // @[accel/engine/engine.ts:642]
+  assign m_axi_arvalid = arValid; // @[accel/engine/engine.ts:633]
+  assign m_axi_rready = rReady; // @[accel/engine/engine.ts:654]
+  assign irq = done; // @[accel/engine/engine.ts:266]
+  assign slotLen_rd0 = slotLen[headSlot]; // @[accel/engine/engine.ts:672]
+  assign slotKind_rd0 = slotKind[headSlot]; // @[accel/engine/engine.ts:673]
+  assign slotKind_rd1 = slotKind[rSlot]; // @[accel/engine/engine.ts:1268]
+  assign robRcv_rd0 = robRcv[tailSlot]; // @[accel/engine/engine.ts:614]
+  assign robRcv_rd1 = robRcv[rSlot]; // @[accel/engine/engine.ts:657]
+  assign robRcv_rd2 = robRcv[headSlot]; // @[accel/engine/engine.ts:671]
+  assign robBase_rd0 = robBase[rSlot]; // @[accel/engine/engine.ts:658]
+  assign robBase_rd1 = robBase[headSlot]; // @[accel/engine/engine.ts:671]
+  assign rErrAddr = slotAddr[rSlot]; // @[accel/engine/engine.ts:1260]
+  assign acc_rd0 = acc[{red_slot_2, red_beat_2}]; // @[accel/engine/engine.ts:1015]
+  assign argMem_rd0 = argMem[{red_slot_5, red_beat_5}]; // @[accel/engine/engine.ts:1037]
 
   always @(posedge aclk) begin
     if (!aresetn) begin
@@ -2745,1293 +2910,1333 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
       startIgnored <= 32'h0; // @[accel/engine/engine.ts:238]
       batched <= 1'b0; // @[accel/engine/engine.ts:240]
       tableAt <= 32'h0; // @[accel/engine/engine.ts:241]
-      bvalid <= 1'b0; // @[accel/engine/engine.ts:243]
-      rvalid <= 1'b0; // @[accel/engine/engine.ts:243]
-      rdata <= 32'h0; // @[accel/engine/engine.ts:243]
-      op_mask <= 1'b0; // @[accel/engine/engine.ts:243]
-      op_argmax <= 1'b0; // @[accel/engine/engine.ts:243]
-      op_scales <= 1'b0; // @[accel/engine/engine.ts:243]
-      op_max <= 1'b0; // @[accel/engine/engine.ts:243]
-      op_mean <= 1'b0; // @[accel/engine/engine.ts:243]
-      op_padding <= 1'b0; // @[accel/engine/engine.ts:243]
-      op_include_last <= 1'b0; // @[accel/engine/engine.ts:243]
-      op_off64 <= 1'b0; // @[accel/engine/engine.ts:243]
-      op_idx64 <= 1'b0; // @[accel/engine/engine.ts:243]
-      dim <= 32'h0; // @[accel/engine/engine.ts:243]
-      num_bags <= 32'h0; // @[accel/engine/engine.ts:243]
-      num_indices <= 32'h0; // @[accel/engine/engine.ts:243]
-      padding_idx <= 32'h0; // @[accel/engine/engine.ts:243]
-      throttle_b <= 8'h0; // @[accel/engine/engine.ts:243]
-      throttle_r <= 8'h0; // @[accel/engine/engine.ts:243]
-      table_lo <= 32'h0; // @[accel/engine/engine.ts:243]
-      table_hi <= 32'h0; // @[accel/engine/engine.ts:243]
-      row_stride <= 32'h0; // @[accel/engine/engine.ts:243]
-      indices_lo <= 32'h0; // @[accel/engine/engine.ts:243]
-      indices_hi <= 32'h0; // @[accel/engine/engine.ts:243]
-      offsets_lo <= 32'h0; // @[accel/engine/engine.ts:243]
-      offsets_hi <= 32'h0; // @[accel/engine/engine.ts:243]
-      out_lo <= 32'h0; // @[accel/engine/engine.ts:243]
-      out_hi <= 32'h0; // @[accel/engine/engine.ts:243]
-      out_stride <= 32'h0; // @[accel/engine/engine.ts:243]
-      scales_lo <= 32'h0; // @[accel/engine/engine.ts:243]
-      scales_hi <= 32'h0; // @[accel/engine/engine.ts:243]
-      update_unfused <= 1'b0; // @[accel/engine/engine.ts:243]
-      update_keep_grad <= 1'b0; // @[accel/engine/engine.ts:243]
-      update_opt <= 2'h0; // @[accel/engine/engine.ts:243]
-      update_rows <= 1'b0; // @[accel/engine/engine.ts:243]
-      lr <= 32'h0; // @[accel/engine/engine.ts:243]
-      eps <= 32'h0; // @[accel/engine/engine.ts:243]
-      row_ids_lo <= 32'h0; // @[accel/engine/engine.ts:243]
-      row_ids_hi <= 32'h0; // @[accel/engine/engine.ts:243]
-      grad_rows_lo <= 32'h0; // @[accel/engine/engine.ts:243]
-      grad_rows_hi <= 32'h0; // @[accel/engine/engine.ts:243]
-      weight_lo <= 32'h0; // @[accel/engine/engine.ts:243]
-      weight_hi <= 32'h0; // @[accel/engine/engine.ts:243]
-      weight_stride <= 32'h0; // @[accel/engine/engine.ts:243]
-      state_lo <= 32'h0; // @[accel/engine/engine.ts:243]
-      state_hi <= 32'h0; // @[accel/engine/engine.ts:243]
-      argmax_lo <= 32'h0; // @[accel/engine/engine.ts:243]
-      argmax_hi <= 32'h0; // @[accel/engine/engine.ts:243]
-      argmax_stride <= 32'h0; // @[accel/engine/engine.ts:243]
-      tables_lo <= 32'h0; // @[accel/engine/engine.ts:243]
-      tables_hi <= 32'h0; // @[accel/engine/engine.ts:243]
-      num_tables <= 32'h0; // @[accel/engine/engine.ts:243]
-      descIdx <= 3'h0; // @[accel/engine/engine.ts:270]
-      desc_op <= 32'h0; // @[accel/engine/descriptor.ts:59]
-      desc_dim <= 32'h0; // @[accel/engine/descriptor.ts:59]
-      desc_num_bags <= 32'h0; // @[accel/engine/descriptor.ts:59]
-      desc_num_indices <= 32'h0; // @[accel/engine/descriptor.ts:59]
-      desc_padding_idx <= 32'h0; // @[accel/engine/descriptor.ts:59]
-      desc_row_stride <= 32'h0; // @[accel/engine/descriptor.ts:59]
-      desc_out_stride <= 32'h0; // @[accel/engine/descriptor.ts:59]
-      desc_argmax_stride <= 32'h0; // @[accel/engine/descriptor.ts:59]
-      desc_table_lo <= 32'h0; // @[accel/engine/descriptor.ts:59]
-      desc_indices_lo <= 32'h0; // @[accel/engine/descriptor.ts:59]
-      desc_offsets_lo <= 32'h0; // @[accel/engine/descriptor.ts:59]
-      desc_out_lo <= 32'h0; // @[accel/engine/descriptor.ts:59]
-      desc_scales_lo <= 32'h0; // @[accel/engine/descriptor.ts:59]
-      desc_argmax_lo <= 32'h0; // @[accel/engine/descriptor.ts:59]
-      rowBeats <= 5'h1; // @[accel/engine/engine.ts:378]
-      tailStrb <= 32'h0; // @[accel/engine/engine.ts:379]
-      slotsUsed <= 7'h0; // @[accel/engine/engine.ts:421]
-      tailSlot <= 6'h0; // @[accel/engine/engine.ts:422]
-      arValid <= 1'b0; // @[accel/engine/engine.ts:432]
-      arAddr <= 32'h0; // @[accel/engine/engine.ts:433]
-      arLen <= 8'h0; // @[accel/engine/engine.ts:434]
-      arId <= 6'h0; // @[accel/engine/engine.ts:435]
-      offWord <= 27'h0; // @[accel/engine/engine.ts:444]
-      offLeft <= 31'h0; // @[accel/engine/engine.ts:445]
-      offRes <= 6'h0; // @[accel/engine/engine.ts:446]
-      idxWord <= 27'h0; // @[accel/engine/engine.ts:447]
-      idxLeft <= 31'h0; // @[accel/engine/engine.ts:448]
-      idxRes <= 6'h0; // @[accel/engine/engine.ts:449]
-      pswWord <= 27'h0; // @[accel/engine/engine.ts:458]
-      pswLeft <= 31'h0; // @[accel/engine/engine.ts:459]
-      pswRes <= 5'h0; // @[accel/engine/engine.ts:460]
-      descWord <= 27'h0; // @[accel/engine/engine.ts:464]
-      descLeft <= 3'h0; // @[accel/engine/engine.ts:465]
-      ridWord <= 27'h0; // @[accel/engine/engine.ts:472]
-      ridLeft <= 31'h0; // @[accel/engine/engine.ts:473]
-      ridRes <= 6'h0; // @[accel/engine/engine.ts:474]
-      rowWord <= 27'h0; // @[accel/engine/engine.ts:503]
-      rowLeft <= 5'h0; // @[accel/engine/engine.ts:504]
-      fPh <= 2'h0; // @[accel/engine/engine.ts:513]
-      fRid <= 32'h0; // @[accel/engine/engine.ts:514]
-      argDone <= 1'b0; // @[accel/engine/engine.ts:518]
-      rowIsArg <= 1'b0; // @[accel/engine/engine.ts:519]
-      rowFk <= 2'h0; // @[accel/engine/engine.ts:527]
-      updRes <= 8'h0; // @[accel/engine/engine.ts:539]
-      lfsr <= 16'hace1; // @[accel/engine/engine.ts:617]
-      headSlot <= 6'h0; // @[accel/engine/engine.ts:634]
-      dBeat <= 3'h0; // @[accel/engine/engine.ts:635]
-      rdPending <= 1'b0; // @[accel/engine/engine.ts:636]
-      rdKind <= 3'h0; // @[accel/engine/engine.ts:637]
-      descLoaded <= 1'b0; // @[accel/engine/engine.ts:691]
-      off_unpack_left <= 33'h0; // @[accel/engine/engine.ts:695]
-      off_unpack_lane <= 3'h0; // @[accel/engine/engine.ts:696]
-      idx_unpack_left <= 33'h0; // @[accel/engine/engine.ts:695]
-      idx_unpack_lane <= 3'h0; // @[accel/engine/engine.ts:696]
-      psw_unpack_left <= 33'h0; // @[accel/engine/engine.ts:695]
-      psw_unpack_lane <= 3'h0; // @[accel/engine/engine.ts:696]
-      rid_unpack_left <= 33'h0; // @[accel/engine/engine.ts:695]
-      rid_unpack_lane <= 3'h0; // @[accel/engine/engine.ts:696]
-      bagIdx <= 32'h0; // @[accel/engine/engine.ts:731]
-      haveStart <= 1'b0; // @[accel/engine/engine.ts:732]
-      inBag <= 1'b0; // @[accel/engine/engine.ts:733]
-      cur <= 32'h0; // @[accel/engine/engine.ts:734]
-      lookLeft <= 32'h0; // @[accel/engine/engine.ts:735]
-      heldValid <= 1'b0; // @[accel/engine/engine.ts:736]
-      heldRow <= 32'h0; // @[accel/engine/engine.ts:737]
-      heldFirst <= 1'b0; // @[accel/engine/engine.ts:738]
-      heldLast <= 1'b0; // @[accel/engine/engine.ts:739]
-      heldEmpty <= 1'b0; // @[accel/engine/engine.ts:740]
-      heldScale <= 32'h0; // @[accel/engine/engine.ts:741]
-      heldSlot <= 2'h0; // @[accel/engine/engine.ts:742]
-      heldBag <= 32'h0; // @[accel/engine/engine.ts:743]
-      heldN <= 32'h0; // @[accel/engine/engine.ts:744]
-      heldPos <= 32'h0; // @[accel/engine/engine.ts:746]
-      nCount <= 32'h0; // @[accel/engine/engine.ts:747]
-      seenInBag <= 1'b0; // @[accel/engine/engine.ts:749]
-      seqSlot <= 2'h0; // @[accel/engine/engine.ts:750]
-      segRid <= 32'h0; // @[accel/engine/engine.ts:756]
-      heldRid <= 32'h0; // @[accel/engine/engine.ts:757]
-      emPh <= 2'h0; // @[accel/engine/engine.ts:834]
-      emRow <= 32'h0; // @[accel/engine/engine.ts:835]
-      updU <= 32'h0; // @[accel/engine/engine.ts:836]
-      rj <= 4'h0; // @[accel/engine/engine.ts:882]
-      red_valid_0 <= 1'b0; // @[accel/engine/engine.ts:886]
-      red_valid_1 <= 1'b0; // @[accel/engine/engine.ts:886]
-      red_valid_2 <= 1'b0; // @[accel/engine/engine.ts:886]
-      red_valid_3 <= 1'b0; // @[accel/engine/engine.ts:886]
-      red_valid_4 <= 1'b0; // @[accel/engine/engine.ts:886]
-      red_valid_5 <= 1'b0; // @[accel/engine/engine.ts:886]
-      red_slot_0 <= 2'h0; // @[accel/engine/engine.ts:887]
-      red_slot_1 <= 2'h0; // @[accel/engine/engine.ts:887]
-      red_slot_2 <= 2'h0; // @[accel/engine/engine.ts:887]
-      red_slot_3 <= 2'h0; // @[accel/engine/engine.ts:887]
-      red_slot_4 <= 2'h0; // @[accel/engine/engine.ts:887]
-      red_slot_5 <= 2'h0; // @[accel/engine/engine.ts:887]
-      red_beat_0 <= 4'h0; // @[accel/engine/engine.ts:888]
-      red_beat_1 <= 4'h0; // @[accel/engine/engine.ts:888]
-      red_beat_2 <= 4'h0; // @[accel/engine/engine.ts:888]
-      red_beat_3 <= 4'h0; // @[accel/engine/engine.ts:888]
-      red_beat_4 <= 4'h0; // @[accel/engine/engine.ts:888]
-      red_beat_5 <= 4'h0; // @[accel/engine/engine.ts:888]
-      red_last_0 <= 1'b0; // @[accel/engine/engine.ts:889]
-      red_last_1 <= 1'b0; // @[accel/engine/engine.ts:889]
-      red_last_2 <= 1'b0; // @[accel/engine/engine.ts:889]
-      red_last_3 <= 1'b0; // @[accel/engine/engine.ts:889]
-      red_last_4 <= 1'b0; // @[accel/engine/engine.ts:889]
-      red_last_5 <= 1'b0; // @[accel/engine/engine.ts:889]
-      red_row_end_0 <= 1'b0; // @[accel/engine/engine.ts:890]
-      red_row_end_1 <= 1'b0; // @[accel/engine/engine.ts:890]
-      red_row_end_2 <= 1'b0; // @[accel/engine/engine.ts:890]
-      red_row_end_3 <= 1'b0; // @[accel/engine/engine.ts:890]
-      red_row_end_4 <= 1'b0; // @[accel/engine/engine.ts:890]
-      red_row_end_5 <= 1'b0; // @[accel/engine/engine.ts:890]
-      red_first_0 <= 1'b0; // @[accel/engine/engine.ts:891]
-      red_first_1 <= 1'b0; // @[accel/engine/engine.ts:891]
-      red_first_2 <= 1'b0; // @[accel/engine/engine.ts:891]
-      red_first_3 <= 1'b0; // @[accel/engine/engine.ts:891]
-      red_first_4 <= 1'b0; // @[accel/engine/engine.ts:891]
-      red_first_5 <= 1'b0; // @[accel/engine/engine.ts:891]
-      red_n_0 <= 32'h0; // @[accel/engine/engine.ts:892]
-      red_n_1 <= 32'h0; // @[accel/engine/engine.ts:892]
-      red_n_2 <= 32'h0; // @[accel/engine/engine.ts:892]
-      red_n_3 <= 32'h0; // @[accel/engine/engine.ts:892]
-      red_n_4 <= 32'h0; // @[accel/engine/engine.ts:892]
-      red_n_5 <= 32'h0; // @[accel/engine/engine.ts:892]
-      red_pos_0 <= 32'h0; // @[accel/engine/engine.ts:893]
-      red_pos_1 <= 32'h0; // @[accel/engine/engine.ts:893]
-      red_pos_2 <= 32'h0; // @[accel/engine/engine.ts:893]
-      red_pos_3 <= 32'h0; // @[accel/engine/engine.ts:893]
-      red_pos_4 <= 32'h0; // @[accel/engine/engine.ts:893]
-      red_pos_5 <= 32'h0; // @[accel/engine/engine.ts:893]
-      red_empty_0 <= 1'b0; // @[accel/engine/engine.ts:894]
-      red_empty_1 <= 1'b0; // @[accel/engine/engine.ts:894]
-      red_empty_2 <= 1'b0; // @[accel/engine/engine.ts:894]
-      red_empty_3 <= 1'b0; // @[accel/engine/engine.ts:894]
-      red_empty_4 <= 1'b0; // @[accel/engine/engine.ts:894]
-      red_empty_5 <= 1'b0; // @[accel/engine/engine.ts:894]
-      outRes <= 5'h0; // @[accel/engine/engine.ts:904]
-      argRes <= 6'h0; // @[accel/engine/engine.ts:919]
-      mul_bypass_valid_0 <= 1'b0; // @[accel/engine/engine.ts:954]
-      mul_bypass_valid_1 <= 1'b0; // @[accel/engine/engine.ts:954]
-      mul_bypass_valid_2 <= 1'b0; // @[accel/engine/engine.ts:954]
-      d1Valid <= 1'b0; // @[accel/engine/engine.ts:1005]
-      d2Valid <= 1'b0; // @[accel/engine/engine.ts:1006]
-      d1 <= 256'h0; // @[accel/engine/engine.ts:1007]
-      d2 <= 256'h0; // @[accel/engine/engine.ts:1008]
-      zN_0 <= 1'b0; // @[accel/engine/engine.ts:1009]
-      regNext <= 1'b0; // @[accel/engine/engine.ts:1010]
-      endD_0 <= 1'b0; // @[accel/engine/engine.ts:1011]
-      regNext_1 <= 1'b0; // @[accel/engine/engine.ts:1012]
-      fin_valid_0 <= 1'b0; // @[accel/engine/engine.ts:1017]
-      fin_zero_0 <= 1'b0; // @[accel/engine/engine.ts:1018]
-      fin_end_0 <= 1'b0; // @[accel/engine/engine.ts:1019]
-      fin_valid_1 <= 1'b0; // @[accel/engine/engine.ts:1017]
-      fin_zero_1 <= 1'b0; // @[accel/engine/engine.ts:1018]
-      fin_end_1 <= 1'b0; // @[accel/engine/engine.ts:1019]
-      fin_valid_2 <= 1'b0; // @[accel/engine/engine.ts:1017]
-      fin_zero_2 <= 1'b0; // @[accel/engine/engine.ts:1018]
-      fin_end_2 <= 1'b0; // @[accel/engine/engine.ts:1019]
-      fin_valid_3 <= 1'b0; // @[accel/engine/engine.ts:1017]
-      fin_zero_3 <= 1'b0; // @[accel/engine/engine.ts:1018]
-      fin_end_3 <= 1'b0; // @[accel/engine/engine.ts:1019]
-      fin_valid_4 <= 1'b0; // @[accel/engine/engine.ts:1017]
-      fin_zero_4 <= 1'b0; // @[accel/engine/engine.ts:1018]
-      fin_end_4 <= 1'b0; // @[accel/engine/engine.ts:1019]
-      fin_valid_5 <= 1'b0; // @[accel/engine/engine.ts:1017]
-      fin_zero_5 <= 1'b0; // @[accel/engine/engine.ts:1018]
-      fin_end_5 <= 1'b0; // @[accel/engine/engine.ts:1019]
-      fin_valid_6 <= 1'b0; // @[accel/engine/engine.ts:1017]
-      fin_zero_6 <= 1'b0; // @[accel/engine/engine.ts:1018]
-      fin_end_6 <= 1'b0; // @[accel/engine/engine.ts:1019]
-      fin_valid_7 <= 1'b0; // @[accel/engine/engine.ts:1017]
-      fin_zero_7 <= 1'b0; // @[accel/engine/engine.ts:1018]
-      fin_end_7 <= 1'b0; // @[accel/engine/engine.ts:1019]
-      fin_valid_8 <= 1'b0; // @[accel/engine/engine.ts:1017]
-      fin_zero_8 <= 1'b0; // @[accel/engine/engine.ts:1018]
-      fin_end_8 <= 1'b0; // @[accel/engine/engine.ts:1019]
-      fin_valid_9 <= 1'b0; // @[accel/engine/engine.ts:1017]
-      fin_zero_9 <= 1'b0; // @[accel/engine/engine.ts:1018]
-      fin_end_9 <= 1'b0; // @[accel/engine/engine.ts:1019]
-      fin_valid_10 <= 1'b0; // @[accel/engine/engine.ts:1017]
-      fin_zero_10 <= 1'b0; // @[accel/engine/engine.ts:1018]
-      fin_end_10 <= 1'b0; // @[accel/engine/engine.ts:1019]
-      fin_valid_11 <= 1'b0; // @[accel/engine/engine.ts:1017]
-      fin_zero_11 <= 1'b0; // @[accel/engine/engine.ts:1018]
-      fin_end_11 <= 1'b0; // @[accel/engine/engine.ts:1019]
-      pkData <= 256'h0; // @[accel/engine/engine.ts:1076]
-      pkStrb <= 32'h0; // @[accel/engine/engine.ts:1077]
-      pkN <= 3'h0; // @[accel/engine/engine.ts:1078]
-      pkSeen <= 32'h0; // @[accel/engine/engine.ts:1079]
-      pkWord <= 27'h0; // @[accel/engine/engine.ts:1080]
-      awValid <= 1'b0; // @[accel/engine/engine.ts:1112]
-      awAddr <= 32'h0; // @[accel/engine/engine.ts:1113]
-      awLen <= 8'h0; // @[accel/engine/engine.ts:1114]
-      bOut <= 6'h0; // @[accel/engine/engine.ts:1115]
-      owWord <= 27'h0; // @[accel/engine/engine.ts:1119]
-      owLeft <= 5'h0; // @[accel/engine/engine.ts:1120]
-      owArg <= 1'b0; // @[accel/engine/engine.ts:1123]
-      owSrc <= 3'h0; // @[accel/engine/engine.ts:1124]
-      wValid <= 1'b0; // @[accel/engine/engine.ts:1168]
-      wData <= 256'h0; // @[accel/engine/engine.ts:1169]
-      wStrb <= 32'h0; // @[accel/engine/engine.ts:1170]
-      wLast <= 1'b0; // @[accel/engine/engine.ts:1171]
-      wBeat <= 8'h0; // @[accel/engine/engine.ts:1172]
-      opRun <= 1'b0; // @[accel/engine/engine.ts:1239]
+      opRun <= 1'b0; // @[accel/engine/engine.ts:243]
+      bvalid <= 1'b0; // @[accel/engine/engine.ts:245]
+      rvalid <= 1'b0; // @[accel/engine/engine.ts:245]
+      rdata <= 32'h0; // @[accel/engine/engine.ts:245]
+      op_mask <= 1'b0; // @[accel/engine/engine.ts:245]
+      op_argmax <= 1'b0; // @[accel/engine/engine.ts:245]
+      op_scales <= 1'b0; // @[accel/engine/engine.ts:245]
+      op_max <= 1'b0; // @[accel/engine/engine.ts:245]
+      op_mean <= 1'b0; // @[accel/engine/engine.ts:245]
+      op_padding <= 1'b0; // @[accel/engine/engine.ts:245]
+      op_include_last <= 1'b0; // @[accel/engine/engine.ts:245]
+      op_off64 <= 1'b0; // @[accel/engine/engine.ts:245]
+      op_idx64 <= 1'b0; // @[accel/engine/engine.ts:245]
+      dim <= 32'h0; // @[accel/engine/engine.ts:245]
+      num_bags <= 32'h0; // @[accel/engine/engine.ts:245]
+      num_indices <= 32'h0; // @[accel/engine/engine.ts:245]
+      padding_idx <= 32'h0; // @[accel/engine/engine.ts:245]
+      throttle_b <= 8'h0; // @[accel/engine/engine.ts:245]
+      throttle_r <= 8'h0; // @[accel/engine/engine.ts:245]
+      table_lo <= 32'h0; // @[accel/engine/engine.ts:245]
+      table_hi <= 32'h0; // @[accel/engine/engine.ts:245]
+      row_stride <= 32'h0; // @[accel/engine/engine.ts:245]
+      indices_lo <= 32'h0; // @[accel/engine/engine.ts:245]
+      indices_hi <= 32'h0; // @[accel/engine/engine.ts:245]
+      offsets_lo <= 32'h0; // @[accel/engine/engine.ts:245]
+      offsets_hi <= 32'h0; // @[accel/engine/engine.ts:245]
+      out_lo <= 32'h0; // @[accel/engine/engine.ts:245]
+      out_hi <= 32'h0; // @[accel/engine/engine.ts:245]
+      out_stride <= 32'h0; // @[accel/engine/engine.ts:245]
+      scales_lo <= 32'h0; // @[accel/engine/engine.ts:245]
+      scales_hi <= 32'h0; // @[accel/engine/engine.ts:245]
+      update_unfused <= 1'b0; // @[accel/engine/engine.ts:245]
+      update_keep_grad <= 1'b0; // @[accel/engine/engine.ts:245]
+      update_opt <= 2'h0; // @[accel/engine/engine.ts:245]
+      update_rows <= 1'b0; // @[accel/engine/engine.ts:245]
+      lr <= 32'h0; // @[accel/engine/engine.ts:245]
+      eps <= 32'h0; // @[accel/engine/engine.ts:245]
+      row_ids_lo <= 32'h0; // @[accel/engine/engine.ts:245]
+      row_ids_hi <= 32'h0; // @[accel/engine/engine.ts:245]
+      grad_rows_lo <= 32'h0; // @[accel/engine/engine.ts:245]
+      grad_rows_hi <= 32'h0; // @[accel/engine/engine.ts:245]
+      weight_lo <= 32'h0; // @[accel/engine/engine.ts:245]
+      weight_hi <= 32'h0; // @[accel/engine/engine.ts:245]
+      weight_stride <= 32'h0; // @[accel/engine/engine.ts:245]
+      state_lo <= 32'h0; // @[accel/engine/engine.ts:245]
+      state_hi <= 32'h0; // @[accel/engine/engine.ts:245]
+      argmax_lo <= 32'h0; // @[accel/engine/engine.ts:245]
+      argmax_hi <= 32'h0; // @[accel/engine/engine.ts:245]
+      argmax_stride <= 32'h0; // @[accel/engine/engine.ts:245]
+      tables_lo <= 32'h0; // @[accel/engine/engine.ts:245]
+      tables_hi <= 32'h0; // @[accel/engine/engine.ts:245]
+      num_tables <= 32'h0; // @[accel/engine/engine.ts:245]
+      descIdx <= 3'h0; // @[accel/engine/engine.ts:273]
+      desc_next_op <= 32'h0; // @[accel/engine/descriptor.ts:71]
+      desc_op <= 32'h0; // @[accel/engine/descriptor.ts:72]
+      desc_next_dim <= 32'h0; // @[accel/engine/descriptor.ts:71]
+      desc_dim <= 32'h0; // @[accel/engine/descriptor.ts:72]
+      desc_next_num_bags <= 32'h0; // @[accel/engine/descriptor.ts:71]
+      desc_num_bags <= 32'h0; // @[accel/engine/descriptor.ts:72]
+      desc_next_num_indices <= 32'h0; // @[accel/engine/descriptor.ts:71]
+      desc_num_indices <= 32'h0; // @[accel/engine/descriptor.ts:72]
+      desc_next_padding_idx <= 32'h0; // @[accel/engine/descriptor.ts:71]
+      desc_padding_idx <= 32'h0; // @[accel/engine/descriptor.ts:72]
+      desc_next_row_stride <= 32'h0; // @[accel/engine/descriptor.ts:71]
+      desc_row_stride <= 32'h0; // @[accel/engine/descriptor.ts:72]
+      desc_next_out_stride <= 32'h0; // @[accel/engine/descriptor.ts:71]
+      desc_out_stride <= 32'h0; // @[accel/engine/descriptor.ts:72]
+      desc_next_argmax_stride <= 32'h0; // @[accel/engine/descriptor.ts:71]
+      desc_argmax_stride <= 32'h0; // @[accel/engine/descriptor.ts:72]
+      desc_next_table_lo <= 32'h0; // @[accel/engine/descriptor.ts:71]
+      desc_table_lo <= 32'h0; // @[accel/engine/descriptor.ts:72]
+      desc_next_indices_lo <= 32'h0; // @[accel/engine/descriptor.ts:71]
+      desc_indices_lo <= 32'h0; // @[accel/engine/descriptor.ts:72]
+      desc_next_offsets_lo <= 32'h0; // @[accel/engine/descriptor.ts:71]
+      desc_offsets_lo <= 32'h0; // @[accel/engine/descriptor.ts:72]
+      desc_next_out_lo <= 32'h0; // @[accel/engine/descriptor.ts:71]
+      desc_out_lo <= 32'h0; // @[accel/engine/descriptor.ts:72]
+      desc_next_scales_lo <= 32'h0; // @[accel/engine/descriptor.ts:71]
+      desc_scales_lo <= 32'h0; // @[accel/engine/descriptor.ts:72]
+      desc_next_argmax_lo <= 32'h0; // @[accel/engine/descriptor.ts:71]
+      desc_argmax_lo <= 32'h0; // @[accel/engine/descriptor.ts:72]
+      rowBeats <= 5'h1; // @[accel/engine/engine.ts:384]
+      tailStrb <= 32'h0; // @[accel/engine/engine.ts:385]
+      preArmed <= 1'b0; // @[accel/engine/engine.ts:439]
+      slotsUsed <= 7'h0; // @[accel/engine/engine.ts:453]
+      tailSlot <= 6'h0; // @[accel/engine/engine.ts:454]
+      arValid <= 1'b0; // @[accel/engine/engine.ts:464]
+      arAddr <= 32'h0; // @[accel/engine/engine.ts:465]
+      arLen <= 8'h0; // @[accel/engine/engine.ts:466]
+      arId <= 6'h0; // @[accel/engine/engine.ts:467]
+      offWord <= 27'h0; // @[accel/engine/engine.ts:476]
+      offLeft <= 31'h0; // @[accel/engine/engine.ts:477]
+      offRes <= 6'h0; // @[accel/engine/engine.ts:478]
+      idxWord <= 27'h0; // @[accel/engine/engine.ts:479]
+      idxLeft <= 31'h0; // @[accel/engine/engine.ts:480]
+      idxRes <= 6'h0; // @[accel/engine/engine.ts:481]
+      pswWord <= 27'h0; // @[accel/engine/engine.ts:491]
+      pswLeft <= 31'h0; // @[accel/engine/engine.ts:492]
+      pswRes <= 5'h0; // @[accel/engine/engine.ts:493]
+      descWord <= 27'h0; // @[accel/engine/engine.ts:497]
+      descLeft <= 3'h0; // @[accel/engine/engine.ts:498]
+      ridWord <= 27'h0; // @[accel/engine/engine.ts:505]
+      ridLeft <= 31'h0; // @[accel/engine/engine.ts:506]
+      ridRes <= 6'h0; // @[accel/engine/engine.ts:507]
+      rowWord <= 27'h0; // @[accel/engine/engine.ts:536]
+      rowLeft <= 5'h0; // @[accel/engine/engine.ts:537]
+      fPh <= 2'h0; // @[accel/engine/engine.ts:546]
+      fRid <= 32'h0; // @[accel/engine/engine.ts:547]
+      argDone <= 1'b0; // @[accel/engine/engine.ts:551]
+      rowIsArg <= 1'b0; // @[accel/engine/engine.ts:552]
+      rowFk <= 2'h0; // @[accel/engine/engine.ts:560]
+      updRes <= 8'h0; // @[accel/engine/engine.ts:572]
+      lfsr <= 16'hace1; // @[accel/engine/engine.ts:650]
+      headSlot <= 6'h0; // @[accel/engine/engine.ts:667]
+      dBeat <= 3'h0; // @[accel/engine/engine.ts:668]
+      rdPending <= 1'b0; // @[accel/engine/engine.ts:669]
+      rdKind <= 3'h0; // @[accel/engine/engine.ts:670]
+      nxFull <= 1'b0; // @[accel/engine/engine.ts:724]
+      descLoaded <= 1'b0; // @[accel/engine/engine.ts:727]
+      backBeats <= 11'h0; // @[accel/engine/engine.ts:732]
+      off_unpack_left <= 33'h0; // @[accel/engine/engine.ts:739]
+      off_unpack_lane <= 3'h0; // @[accel/engine/engine.ts:740]
+      idx_unpack_left <= 33'h0; // @[accel/engine/engine.ts:739]
+      idx_unpack_lane <= 3'h0; // @[accel/engine/engine.ts:740]
+      psw_unpack_left <= 33'h0; // @[accel/engine/engine.ts:739]
+      psw_unpack_lane <= 3'h0; // @[accel/engine/engine.ts:740]
+      rid_unpack_left <= 33'h0; // @[accel/engine/engine.ts:739]
+      rid_unpack_lane <= 3'h0; // @[accel/engine/engine.ts:740]
+      bagIdx <= 32'h0; // @[accel/engine/engine.ts:775]
+      haveStart <= 1'b0; // @[accel/engine/engine.ts:776]
+      inBag <= 1'b0; // @[accel/engine/engine.ts:777]
+      cur <= 32'h0; // @[accel/engine/engine.ts:778]
+      lookLeft <= 32'h0; // @[accel/engine/engine.ts:779]
+      heldValid <= 1'b0; // @[accel/engine/engine.ts:780]
+      heldRow <= 32'h0; // @[accel/engine/engine.ts:781]
+      heldFirst <= 1'b0; // @[accel/engine/engine.ts:782]
+      heldLast <= 1'b0; // @[accel/engine/engine.ts:783]
+      heldEmpty <= 1'b0; // @[accel/engine/engine.ts:784]
+      heldScale <= 32'h0; // @[accel/engine/engine.ts:785]
+      heldSlot <= 2'h0; // @[accel/engine/engine.ts:786]
+      heldBag <= 32'h0; // @[accel/engine/engine.ts:787]
+      heldN <= 32'h0; // @[accel/engine/engine.ts:788]
+      heldPos <= 32'h0; // @[accel/engine/engine.ts:790]
+      nCount <= 32'h0; // @[accel/engine/engine.ts:791]
+      seenInBag <= 1'b0; // @[accel/engine/engine.ts:793]
+      seqSlot <= 2'h0; // @[accel/engine/engine.ts:794]
+      segRid <= 32'h0; // @[accel/engine/engine.ts:801]
+      heldRid <= 32'h0; // @[accel/engine/engine.ts:802]
+      emPh <= 2'h0; // @[accel/engine/engine.ts:879]
+      emRow <= 32'h0; // @[accel/engine/engine.ts:880]
+      updU <= 32'h0; // @[accel/engine/engine.ts:881]
+      rj <= 4'h0; // @[accel/engine/engine.ts:927]
+      red_valid_0 <= 1'b0; // @[accel/engine/engine.ts:931]
+      red_valid_1 <= 1'b0; // @[accel/engine/engine.ts:931]
+      red_valid_2 <= 1'b0; // @[accel/engine/engine.ts:931]
+      red_valid_3 <= 1'b0; // @[accel/engine/engine.ts:931]
+      red_valid_4 <= 1'b0; // @[accel/engine/engine.ts:931]
+      red_valid_5 <= 1'b0; // @[accel/engine/engine.ts:931]
+      red_slot_0 <= 2'h0; // @[accel/engine/engine.ts:932]
+      red_slot_1 <= 2'h0; // @[accel/engine/engine.ts:932]
+      red_slot_2 <= 2'h0; // @[accel/engine/engine.ts:932]
+      red_slot_3 <= 2'h0; // @[accel/engine/engine.ts:932]
+      red_slot_4 <= 2'h0; // @[accel/engine/engine.ts:932]
+      red_slot_5 <= 2'h0; // @[accel/engine/engine.ts:932]
+      red_beat_0 <= 4'h0; // @[accel/engine/engine.ts:933]
+      red_beat_1 <= 4'h0; // @[accel/engine/engine.ts:933]
+      red_beat_2 <= 4'h0; // @[accel/engine/engine.ts:933]
+      red_beat_3 <= 4'h0; // @[accel/engine/engine.ts:933]
+      red_beat_4 <= 4'h0; // @[accel/engine/engine.ts:933]
+      red_beat_5 <= 4'h0; // @[accel/engine/engine.ts:933]
+      red_last_0 <= 1'b0; // @[accel/engine/engine.ts:934]
+      red_last_1 <= 1'b0; // @[accel/engine/engine.ts:934]
+      red_last_2 <= 1'b0; // @[accel/engine/engine.ts:934]
+      red_last_3 <= 1'b0; // @[accel/engine/engine.ts:934]
+      red_last_4 <= 1'b0; // @[accel/engine/engine.ts:934]
+      red_last_5 <= 1'b0; // @[accel/engine/engine.ts:934]
+      red_row_end_0 <= 1'b0; // @[accel/engine/engine.ts:935]
+      red_row_end_1 <= 1'b0; // @[accel/engine/engine.ts:935]
+      red_row_end_2 <= 1'b0; // @[accel/engine/engine.ts:935]
+      red_row_end_3 <= 1'b0; // @[accel/engine/engine.ts:935]
+      red_row_end_4 <= 1'b0; // @[accel/engine/engine.ts:935]
+      red_row_end_5 <= 1'b0; // @[accel/engine/engine.ts:935]
+      red_first_0 <= 1'b0; // @[accel/engine/engine.ts:936]
+      red_first_1 <= 1'b0; // @[accel/engine/engine.ts:936]
+      red_first_2 <= 1'b0; // @[accel/engine/engine.ts:936]
+      red_first_3 <= 1'b0; // @[accel/engine/engine.ts:936]
+      red_first_4 <= 1'b0; // @[accel/engine/engine.ts:936]
+      red_first_5 <= 1'b0; // @[accel/engine/engine.ts:936]
+      red_n_0 <= 32'h0; // @[accel/engine/engine.ts:937]
+      red_n_1 <= 32'h0; // @[accel/engine/engine.ts:937]
+      red_n_2 <= 32'h0; // @[accel/engine/engine.ts:937]
+      red_n_3 <= 32'h0; // @[accel/engine/engine.ts:937]
+      red_n_4 <= 32'h0; // @[accel/engine/engine.ts:937]
+      red_n_5 <= 32'h0; // @[accel/engine/engine.ts:937]
+      red_pos_0 <= 32'h0; // @[accel/engine/engine.ts:938]
+      red_pos_1 <= 32'h0; // @[accel/engine/engine.ts:938]
+      red_pos_2 <= 32'h0; // @[accel/engine/engine.ts:938]
+      red_pos_3 <= 32'h0; // @[accel/engine/engine.ts:938]
+      red_pos_4 <= 32'h0; // @[accel/engine/engine.ts:938]
+      red_pos_5 <= 32'h0; // @[accel/engine/engine.ts:938]
+      red_empty_0 <= 1'b0; // @[accel/engine/engine.ts:939]
+      red_empty_1 <= 1'b0; // @[accel/engine/engine.ts:939]
+      red_empty_2 <= 1'b0; // @[accel/engine/engine.ts:939]
+      red_empty_3 <= 1'b0; // @[accel/engine/engine.ts:939]
+      red_empty_4 <= 1'b0; // @[accel/engine/engine.ts:939]
+      red_empty_5 <= 1'b0; // @[accel/engine/engine.ts:939]
+      outRes <= 5'h0; // @[accel/engine/engine.ts:949]
+      argRes <= 6'h0; // @[accel/engine/engine.ts:964]
+      mul_bypass_valid_0 <= 1'b0; // @[accel/engine/engine.ts:999]
+      mul_bypass_valid_1 <= 1'b0; // @[accel/engine/engine.ts:999]
+      mul_bypass_valid_2 <= 1'b0; // @[accel/engine/engine.ts:999]
+      d1Valid <= 1'b0; // @[accel/engine/engine.ts:1050]
+      d2Valid <= 1'b0; // @[accel/engine/engine.ts:1051]
+      d1 <= 256'h0; // @[accel/engine/engine.ts:1052]
+      d2 <= 256'h0; // @[accel/engine/engine.ts:1053]
+      zN_0 <= 1'b0; // @[accel/engine/engine.ts:1054]
+      regNext <= 1'b0; // @[accel/engine/engine.ts:1055]
+      endD_0 <= 1'b0; // @[accel/engine/engine.ts:1056]
+      regNext_1 <= 1'b0; // @[accel/engine/engine.ts:1057]
+      fin_valid_0 <= 1'b0; // @[accel/engine/engine.ts:1062]
+      fin_zero_0 <= 1'b0; // @[accel/engine/engine.ts:1063]
+      fin_end_0 <= 1'b0; // @[accel/engine/engine.ts:1064]
+      fin_valid_1 <= 1'b0; // @[accel/engine/engine.ts:1062]
+      fin_zero_1 <= 1'b0; // @[accel/engine/engine.ts:1063]
+      fin_end_1 <= 1'b0; // @[accel/engine/engine.ts:1064]
+      fin_valid_2 <= 1'b0; // @[accel/engine/engine.ts:1062]
+      fin_zero_2 <= 1'b0; // @[accel/engine/engine.ts:1063]
+      fin_end_2 <= 1'b0; // @[accel/engine/engine.ts:1064]
+      fin_valid_3 <= 1'b0; // @[accel/engine/engine.ts:1062]
+      fin_zero_3 <= 1'b0; // @[accel/engine/engine.ts:1063]
+      fin_end_3 <= 1'b0; // @[accel/engine/engine.ts:1064]
+      fin_valid_4 <= 1'b0; // @[accel/engine/engine.ts:1062]
+      fin_zero_4 <= 1'b0; // @[accel/engine/engine.ts:1063]
+      fin_end_4 <= 1'b0; // @[accel/engine/engine.ts:1064]
+      fin_valid_5 <= 1'b0; // @[accel/engine/engine.ts:1062]
+      fin_zero_5 <= 1'b0; // @[accel/engine/engine.ts:1063]
+      fin_end_5 <= 1'b0; // @[accel/engine/engine.ts:1064]
+      fin_valid_6 <= 1'b0; // @[accel/engine/engine.ts:1062]
+      fin_zero_6 <= 1'b0; // @[accel/engine/engine.ts:1063]
+      fin_end_6 <= 1'b0; // @[accel/engine/engine.ts:1064]
+      fin_valid_7 <= 1'b0; // @[accel/engine/engine.ts:1062]
+      fin_zero_7 <= 1'b0; // @[accel/engine/engine.ts:1063]
+      fin_end_7 <= 1'b0; // @[accel/engine/engine.ts:1064]
+      fin_valid_8 <= 1'b0; // @[accel/engine/engine.ts:1062]
+      fin_zero_8 <= 1'b0; // @[accel/engine/engine.ts:1063]
+      fin_end_8 <= 1'b0; // @[accel/engine/engine.ts:1064]
+      fin_valid_9 <= 1'b0; // @[accel/engine/engine.ts:1062]
+      fin_zero_9 <= 1'b0; // @[accel/engine/engine.ts:1063]
+      fin_end_9 <= 1'b0; // @[accel/engine/engine.ts:1064]
+      fin_valid_10 <= 1'b0; // @[accel/engine/engine.ts:1062]
+      fin_zero_10 <= 1'b0; // @[accel/engine/engine.ts:1063]
+      fin_end_10 <= 1'b0; // @[accel/engine/engine.ts:1064]
+      fin_valid_11 <= 1'b0; // @[accel/engine/engine.ts:1062]
+      fin_zero_11 <= 1'b0; // @[accel/engine/engine.ts:1063]
+      fin_end_11 <= 1'b0; // @[accel/engine/engine.ts:1064]
+      pkData <= 256'h0; // @[accel/engine/engine.ts:1121]
+      pkStrb <= 32'h0; // @[accel/engine/engine.ts:1122]
+      pkN <= 3'h0; // @[accel/engine/engine.ts:1123]
+      pkSeen <= 32'h0; // @[accel/engine/engine.ts:1124]
+      pkWord <= 27'h0; // @[accel/engine/engine.ts:1125]
+      awValid <= 1'b0; // @[accel/engine/engine.ts:1157]
+      awAddr <= 32'h0; // @[accel/engine/engine.ts:1158]
+      awLen <= 8'h0; // @[accel/engine/engine.ts:1159]
+      bOut <= 6'h0; // @[accel/engine/engine.ts:1160]
+      owWord <= 27'h0; // @[accel/engine/engine.ts:1164]
+      owLeft <= 5'h0; // @[accel/engine/engine.ts:1165]
+      owArg <= 1'b0; // @[accel/engine/engine.ts:1168]
+      owSrc <= 3'h0; // @[accel/engine/engine.ts:1169]
+      wValid <= 1'b0; // @[accel/engine/engine.ts:1213]
+      wData <= 256'h0; // @[accel/engine/engine.ts:1214]
+      wStrb <= 32'h0; // @[accel/engine/engine.ts:1215]
+      wLast <= 1'b0; // @[accel/engine/engine.ts:1216]
+      wBeat <= 8'h0; // @[accel/engine/engine.ts:1217]
+      aheadErr <= 1'b0; // @[accel/engine/engine.ts:1271]
+      aheadResp <= 2'h0; // @[accel/engine/engine.ts:1272]
+      aheadAddr <= 32'h0; // @[accel/engine/engine.ts:1273]
+      tableDue <= 1'b0; // @[accel/engine/engine.ts:1317]
+      armedAhead <= 1'b0; // @[accel/engine/engine.ts:1319]
     end else begin
       if (finish) begin
-        busy <= 1'b0; // @[accel/engine/engine.ts:1358]
+        busy <= 1'b0; // @[accel/engine/engine.ts:1470]
       end else begin
         if (program_bad) begin
-          busy <= 1'b0; // @[accel/engine/engine.ts:1277]
+          busy <= 1'b0; // @[accel/engine/engine.ts:1396]
         end else begin
           if (start) begin
-            busy <= (num_tables != 32'h0) | ~slice_none; // @[accel/engine/engine.ts:1265]
+            busy <= (num_tables != 32'h0) | ~slice_none; // @[accel/engine/engine.ts:1379]
           end
         end
       end
       if (finish) begin
-        done <= 1'b1; // @[accel/engine/engine.ts:1359]
+        done <= 1'b1; // @[accel/engine/engine.ts:1471]
       end else begin
         if (program_bad) begin
-          done <= 1'b1; // @[accel/engine/engine.ts:1278]
+          done <= 1'b1; // @[accel/engine/engine.ts:1397]
         end else begin
           if (start) begin
-            done <= (num_tables == 32'h0) & slice_none; // @[accel/engine/engine.ts:1266]
+            done <= (num_tables == 32'h0) & slice_none; // @[accel/engine/engine.ts:1380]
           end
         end
       end
       if (descriptor_bad) begin
-        err <= 1'b1; // @[accel/engine/engine.ts:1286]
+        err <= 1'b1; // @[accel/engine/engine.ts:1405]
       end else begin
         if (program_bad) begin
-          err <= 1'b1; // @[accel/engine/engine.ts:1279]
+          err <= 1'b1; // @[accel/engine/engine.ts:1398]
         end else begin
           if (start) begin
-            err <= 1'b0; // @[accel/engine/engine.ts:1249]
+            err <= 1'b0; // @[accel/engine/engine.ts:1363]
           end else begin
-            if (_T_78) begin
-              err <= 1'b1; // @[accel/engine/engine.ts:1222]
+            if (_T_92) begin
+              err <= 1'b1; // @[accel/engine/engine.ts:1280]
             end else begin
-              if (run & peer_error) begin
-                err <= 1'b1; // @[accel/engine/engine.ts:1220]
+              if (_T_93) begin
+                err <= 1'b1; // @[accel/engine/engine.ts:1286]
+              end else begin
+                if (run & peer_error) begin
+                  err <= 1'b1; // @[accel/engine/engine.ts:1265]
+                end
               end
             end
           end
         end
       end
       if (start) begin
-        errResp <= 2'h0; // @[accel/engine/engine.ts:1250]
+        errResp <= 2'h0; // @[accel/engine/engine.ts:1364]
       end else begin
-        if (_T_78) begin
-          errResp <= rErr ? m_axi_rresp : m_axi_bresp; // @[accel/engine/engine.ts:1223]
-        end
-      end
-      if (start) begin
-        errRead <= 1'b0; // @[accel/engine/engine.ts:1251]
-      end else begin
-        if (_T_78) begin
-          errRead <= rErr; // @[accel/engine/engine.ts:1224]
-        end
-      end
-      if (start) begin
-        errWrite <= 1'b0; // @[accel/engine/engine.ts:1252]
-      end else begin
-        if (_T_78) begin
-          errWrite <= bErr; // @[accel/engine/engine.ts:1225]
-        end
-      end
-      if (descriptor_bad) begin
-        errProgram <= 1'b1; // @[accel/engine/engine.ts:1287]
-      end else begin
-        if (program_bad) begin
-          errProgram <= 1'b1; // @[accel/engine/engine.ts:1280]
+        if (_T_92) begin
+          errResp <= rErrNow ? m_axi_rresp : m_axi_bresp; // @[accel/engine/engine.ts:1281]
         end else begin
-          if (start) begin
-            errProgram <= 1'b0; // @[accel/engine/engine.ts:1272]
-          end
-        end
-      end
-      if (descriptor_bad) begin
-        errCause <= descriptor_cause; // @[accel/engine/engine.ts:1288]
-      end else begin
-        if (program_bad) begin
-          errCause <= program_cause; // @[accel/engine/engine.ts:1281]
-        end else begin
-          if (start) begin
-            errCause <= 5'h0; // @[accel/engine/engine.ts:1273]
+          if (_T_93) begin
+            errResp <= aheadResp; // @[accel/engine/engine.ts:1287]
           end
         end
       end
       if (start) begin
-        errAddr <= 64'h0; // @[accel/engine/engine.ts:1253]
+        errRead <= 1'b0; // @[accel/engine/engine.ts:1365]
       end else begin
-        if (_T_78) begin
-          errAddr <= {32'h0, rErr ? rErrAddr : awAddrQ_deq_bits}; // @[accel/engine/engine.ts:1226]
+        if (_T_92) begin
+          errRead <= rErrNow; // @[accel/engine/engine.ts:1282]
+        end else begin
+          if (_T_93) begin
+            errRead <= 1'b1; // @[accel/engine/engine.ts:1288]
+          end
         end
       end
       if (start) begin
-        cycles <= 32'h0; // @[accel/engine/engine.ts:1254]
+        errWrite <= 1'b0; // @[accel/engine/engine.ts:1366]
+      end else begin
+        if (_T_92) begin
+          errWrite <= bErr; // @[accel/engine/engine.ts:1283]
+        end else begin
+          if (_T_93) begin
+            errWrite <= 1'b0; // @[accel/engine/engine.ts:1289]
+          end
+        end
+      end
+      if (descriptor_bad) begin
+        errProgram <= 1'b1; // @[accel/engine/engine.ts:1406]
+      end else begin
+        if (program_bad) begin
+          errProgram <= 1'b1; // @[accel/engine/engine.ts:1399]
+        end else begin
+          if (start) begin
+            errProgram <= 1'b0; // @[accel/engine/engine.ts:1391]
+          end
+        end
+      end
+      if (descriptor_bad) begin
+        errCause <= descriptor_cause; // @[accel/engine/engine.ts:1407]
+      end else begin
+        if (program_bad) begin
+          errCause <= program_cause; // @[accel/engine/engine.ts:1400]
+        end else begin
+          if (start) begin
+            errCause <= 5'h0; // @[accel/engine/engine.ts:1392]
+          end
+        end
+      end
+      if (start) begin
+        errAddr <= 64'h0; // @[accel/engine/engine.ts:1367]
+      end else begin
+        if (_T_92) begin
+          errAddr <= {32'h0, rErrNow ? rErrAddr : awAddrQ_deq_bits}; // @[accel/engine/engine.ts:1284]
+        end else begin
+          if (_T_93) begin
+            errAddr <= {32'h0, aheadAddr}; // @[accel/engine/engine.ts:1290]
+          end
+        end
+      end
+      if (start) begin
+        cycles <= 32'h0; // @[accel/engine/engine.ts:1368]
       end else begin
         if (busy) begin
-          cycles <= cycles + 32'h1; // @[accel/engine/engine.ts:1237]
+          cycles <= cycles + 32'h1; // @[accel/engine/engine.ts:1301]
         end
       end
       if (start) begin
-        rBeats <= 32'h0; // @[accel/engine/engine.ts:1255]
+        rBeats <= 32'h0; // @[accel/engine/engine.ts:1369]
       end else begin
         if (rFire) begin
-          rBeats <= rBeats + 32'h1; // @[accel/engine/engine.ts:629]
+          rBeats <= rBeats + 32'h1; // @[accel/engine/engine.ts:662]
         end
       end
       if (start) begin
-        wBeats <= 32'h0; // @[accel/engine/engine.ts:1256]
+        wBeats <= 32'h0; // @[accel/engine/engine.ts:1370]
       end else begin
         if (wValid & m_axi_wready) begin
-          wBeats <= wBeats + 32'h1; // @[accel/engine/engine.ts:1202]
+          wBeats <= wBeats + 32'h1; // @[accel/engine/engine.ts:1247]
         end
       end
       if (start) begin
-        stallIndex <= 32'h0; // @[accel/engine/engine.ts:1257]
+        stallIndex <= 32'h0; // @[accel/engine/engine.ts:1371]
       end else begin
         if ((((((busy & ~err) & arFree) & slotFree) & ~sideGo) & ~rowPending) & ~tok_arb_out_valid) begin
-          stallIndex <= stallIndex + 32'h1; // @[accel/engine/engine.ts:562]
+          stallIndex <= stallIndex + 32'h1; // @[accel/engine/engine.ts:595]
         end
       end
       if (start) begin
-        stallInflight <= 32'h0; // @[accel/engine/engine.ts:1258]
+        stallInflight <= 32'h0; // @[accel/engine/engine.ts:1372]
       end else begin
         if ((((busy & ~err) & arFree) & ~slotFree) & rowPending) begin
-          stallInflight <= stallInflight + 32'h1; // @[accel/engine/engine.ts:561]
+          stallInflight <= stallInflight + 32'h1; // @[accel/engine/engine.ts:594]
         end
       end
       if (start) begin
-        stallDep <= 32'h0; // @[accel/engine/engine.ts:1259]
+        stallDep <= 32'h0; // @[accel/engine/engine.ts:1373]
       end else begin
         if (((run & metaQ_deq_valid) & (mEmpty | rowBeatAvail)) & hazard) begin
-          stallDep <= stallDep + 32'h1; // @[accel/engine/engine.ts:923]
+          stallDep <= stallDep + 32'h1; // @[accel/engine/engine.ts:968]
         end
       end
       if (start) begin
-        stallWrite <= 32'h0; // @[accel/engine/engine.ts:1260]
+        stallWrite <= 32'h0; // @[accel/engine/engine.ts:1374]
       end else begin
         if (wValid & ~m_axi_wready) begin
-          stallWrite <= stallWrite + 32'h1; // @[accel/engine/engine.ts:1203]
+          stallWrite <= stallWrite + 32'h1; // @[accel/engine/engine.ts:1248]
         end
       end
       if (startReq & busy) begin
-        startIgnored <= startIgnored + 32'h1; // @[accel/engine/engine.ts:263]
+        startIgnored <= startIgnored + 32'h1; // @[accel/engine/engine.ts:265]
       end
       if (start) begin
-        batched <= num_tables != 32'h0; // @[accel/engine/engine.ts:1261]
+        batched <= num_tables != 32'h0; // @[accel/engine/engine.ts:1375]
       end
       if (nextTable) begin
-        tableAt <= tableAt + 32'h1; // @[accel/engine/engine.ts:1353]
+        tableAt <= tableAt + 32'h1; // @[accel/engine/engine.ts:1466]
       end else begin
         if (start) begin
-          tableAt <= 32'h0; // @[accel/engine/engine.ts:1268]
+          tableAt <= 32'h0; // @[accel/engine/engine.ts:1382]
+        end
+      end
+      if (finish) begin
+        opRun <= 1'b0; // @[accel/engine/engine.ts:1472]
+      end else begin
+        if (nextTable) begin
+          opRun <= 1'b0; // @[accel/engine/engine.ts:1464]
+        end else begin
+          if (opStart) begin
+            opRun <= 1'b1; // @[accel/engine/engine.ts:1410]
+          end else begin
+            if (start) begin
+              opRun <= 1'b0; // @[accel/engine/engine.ts:1376]
+            end
+          end
         end
       end
       if (wfire) begin
-        bvalid <= 1'b1; // @[accel/engine/engine.ts:243]
+        bvalid <= 1'b1; // @[accel/engine/engine.ts:245]
       end else begin
         if (s_axi_lite_bready) begin
-          bvalid <= 1'b0; // @[accel/engine/engine.ts:243]
+          bvalid <= 1'b0; // @[accel/engine/engine.ts:245]
         end
       end
-      if (_T_79) begin
-        rvalid <= 1'b1; // @[accel/engine/engine.ts:243]
+      if (_T_94) begin
+        rvalid <= 1'b1; // @[accel/engine/engine.ts:245]
       end else begin
         if (s_axi_lite_rready) begin
-          rvalid <= 1'b0; // @[accel/engine/engine.ts:243]
+          rvalid <= 1'b0; // @[accel/engine/engine.ts:245]
         end
       end
-      if (_T_79) begin
-        rdata <= engine_rdata; // @[accel/engine/engine.ts:243]
+      if (_T_94) begin
+        rdata <= engine_rdata; // @[accel/engine/engine.ts:245]
       end
       if (hit_7) begin
-        op_mask <= written_15 | (op_mask & ~s_axi_lite_wstrb[1]); // @[accel/engine/engine.ts:243]
+        op_mask <= written_15 | (op_mask & ~s_axi_lite_wstrb[1]); // @[accel/engine/engine.ts:245]
       end
       if (hit_7) begin
-        op_argmax <= written_16 | (op_argmax & ~s_axi_lite_wstrb[0]); // @[accel/engine/engine.ts:243]
+        op_argmax <= written_16 | (op_argmax & ~s_axi_lite_wstrb[0]); // @[accel/engine/engine.ts:245]
       end
       if (hit_7) begin
-        op_scales <= written_17 | (op_scales & ~s_axi_lite_wstrb[0]); // @[accel/engine/engine.ts:243]
+        op_scales <= written_17 | (op_scales & ~s_axi_lite_wstrb[0]); // @[accel/engine/engine.ts:245]
       end
       if (hit_7) begin
-        op_max <= written_18 | (op_max & ~s_axi_lite_wstrb[0]); // @[accel/engine/engine.ts:243]
+        op_max <= written_18 | (op_max & ~s_axi_lite_wstrb[0]); // @[accel/engine/engine.ts:245]
       end
       if (hit_7) begin
-        op_mean <= written_19 | (op_mean & ~s_axi_lite_wstrb[0]); // @[accel/engine/engine.ts:243]
+        op_mean <= written_19 | (op_mean & ~s_axi_lite_wstrb[0]); // @[accel/engine/engine.ts:245]
       end
       if (hit_7) begin
-        op_padding <= written_20 | (op_padding & ~s_axi_lite_wstrb[0]); // @[accel/engine/engine.ts:243]
+        op_padding <= written_20 | (op_padding & ~s_axi_lite_wstrb[0]); // @[accel/engine/engine.ts:245]
       end
       if (hit_7) begin
-        op_include_last <= written_21 | (op_include_last & ~s_axi_lite_wstrb[0]); // @[accel/engine/engine.ts:243]
+        op_include_last <= written_21 | (op_include_last & ~s_axi_lite_wstrb[0]); // @[accel/engine/engine.ts:245]
       end
       if (hit_7) begin
-        op_off64 <= written_22 | (op_off64 & ~s_axi_lite_wstrb[0]); // @[accel/engine/engine.ts:243]
+        op_off64 <= written_22 | (op_off64 & ~s_axi_lite_wstrb[0]); // @[accel/engine/engine.ts:245]
       end
       if (hit_7) begin
-        op_idx64 <= written_23 | (op_idx64 & ~s_axi_lite_wstrb[0]); // @[accel/engine/engine.ts:243]
+        op_idx64 <= written_23 | (op_idx64 & ~s_axi_lite_wstrb[0]); // @[accel/engine/engine.ts:245]
       end
       if (hit_8) begin
-        dim <= written_24 | (dim & ~strobed_8); // @[accel/engine/engine.ts:243]
+        dim <= written_24 | (dim & ~strobed_8); // @[accel/engine/engine.ts:245]
       end
       if (hit_9) begin
-        num_bags <= written_25 | (num_bags & ~strobed_9); // @[accel/engine/engine.ts:243]
+        num_bags <= written_25 | (num_bags & ~strobed_9); // @[accel/engine/engine.ts:245]
       end
       if (hit_10) begin
-        num_indices <= written_26 | (num_indices & ~strobed_10); // @[accel/engine/engine.ts:243]
+        num_indices <= written_26 | (num_indices & ~strobed_10); // @[accel/engine/engine.ts:245]
       end
       if (hit_11) begin
-        padding_idx <= written_27 | (padding_idx & ~strobed_11); // @[accel/engine/engine.ts:243]
+        padding_idx <= written_27 | (padding_idx & ~strobed_11); // @[accel/engine/engine.ts:245]
       end
       if (hit_12) begin
-        throttle_b <= written_28 | (throttle_b & ~strobed_12); // @[accel/engine/engine.ts:243]
+        throttle_b <= written_28 | (throttle_b & ~strobed_12); // @[accel/engine/engine.ts:245]
       end
       if (hit_12) begin
-        throttle_r <= written_29 | (throttle_r & ~strobed_13); // @[accel/engine/engine.ts:243]
+        throttle_r <= written_29 | (throttle_r & ~strobed_13); // @[accel/engine/engine.ts:245]
       end
       if (hit_13) begin
-        table_lo <= written_30 | (table_lo & ~strobed_14); // @[accel/engine/engine.ts:243]
+        table_lo <= written_30 | (table_lo & ~strobed_14); // @[accel/engine/engine.ts:245]
       end
       if (hit_14) begin
-        table_hi <= written_31 | (table_hi & ~strobed_15); // @[accel/engine/engine.ts:243]
+        table_hi <= written_31 | (table_hi & ~strobed_15); // @[accel/engine/engine.ts:245]
       end
       if (hit_15) begin
-        row_stride <= written_32 | (row_stride & ~strobed_16); // @[accel/engine/engine.ts:243]
+        row_stride <= written_32 | (row_stride & ~strobed_16); // @[accel/engine/engine.ts:245]
       end
       if (hit_16) begin
-        indices_lo <= written_33 | (indices_lo & ~strobed_17); // @[accel/engine/engine.ts:243]
+        indices_lo <= written_33 | (indices_lo & ~strobed_17); // @[accel/engine/engine.ts:245]
       end
       if (hit_17) begin
-        indices_hi <= written_34 | (indices_hi & ~strobed_18); // @[accel/engine/engine.ts:243]
+        indices_hi <= written_34 | (indices_hi & ~strobed_18); // @[accel/engine/engine.ts:245]
       end
       if (hit_18) begin
-        offsets_lo <= written_35 | (offsets_lo & ~strobed_19); // @[accel/engine/engine.ts:243]
+        offsets_lo <= written_35 | (offsets_lo & ~strobed_19); // @[accel/engine/engine.ts:245]
       end
       if (hit_19) begin
-        offsets_hi <= written_36 | (offsets_hi & ~strobed_20); // @[accel/engine/engine.ts:243]
+        offsets_hi <= written_36 | (offsets_hi & ~strobed_20); // @[accel/engine/engine.ts:245]
       end
       if (hit_20) begin
-        out_lo <= written_37 | (out_lo & ~strobed_21); // @[accel/engine/engine.ts:243]
+        out_lo <= written_37 | (out_lo & ~strobed_21); // @[accel/engine/engine.ts:245]
       end
       if (hit_21) begin
-        out_hi <= written_38 | (out_hi & ~strobed_22); // @[accel/engine/engine.ts:243]
+        out_hi <= written_38 | (out_hi & ~strobed_22); // @[accel/engine/engine.ts:245]
       end
       if (hit_22) begin
-        out_stride <= written_39 | (out_stride & ~strobed_23); // @[accel/engine/engine.ts:243]
+        out_stride <= written_39 | (out_stride & ~strobed_23); // @[accel/engine/engine.ts:245]
       end
       if (hit_23) begin
-        scales_lo <= written_40 | (scales_lo & ~strobed_24); // @[accel/engine/engine.ts:243]
+        scales_lo <= written_40 | (scales_lo & ~strobed_24); // @[accel/engine/engine.ts:245]
       end
       if (hit_24) begin
-        scales_hi <= written_41 | (scales_hi & ~strobed_25); // @[accel/engine/engine.ts:243]
+        scales_hi <= written_41 | (scales_hi & ~strobed_25); // @[accel/engine/engine.ts:245]
       end
       if (hit_25) begin
-        update_unfused <= written_42 | (update_unfused & ~s_axi_lite_wstrb[0]); // @[accel/engine/engine.ts:243]
+        update_unfused <= written_42 | (update_unfused & ~s_axi_lite_wstrb[0]); // @[accel/engine/engine.ts:245]
       end
       if (hit_25) begin
-        update_keep_grad <= written_43 | (update_keep_grad & ~s_axi_lite_wstrb[0]); // @[accel/engine/engine.ts:243]
+        update_keep_grad <= written_43 | (update_keep_grad & ~s_axi_lite_wstrb[0]); // @[accel/engine/engine.ts:245]
       end
       if (hit_25) begin
-        update_opt <= written_44 | (update_opt & ~strobed_26); // @[accel/engine/engine.ts:243]
+        update_opt <= written_44 | (update_opt & ~strobed_26); // @[accel/engine/engine.ts:245]
       end
       if (hit_25) begin
-        update_rows <= written_45 | (update_rows & ~s_axi_lite_wstrb[0]); // @[accel/engine/engine.ts:243]
+        update_rows <= written_45 | (update_rows & ~s_axi_lite_wstrb[0]); // @[accel/engine/engine.ts:245]
       end
       if (hit_26) begin
-        lr <= written_46 | (lr & ~strobed_27); // @[accel/engine/engine.ts:243]
+        lr <= written_46 | (lr & ~strobed_27); // @[accel/engine/engine.ts:245]
       end
       if (hit_27) begin
-        eps <= written_47 | (eps & ~strobed_28); // @[accel/engine/engine.ts:243]
+        eps <= written_47 | (eps & ~strobed_28); // @[accel/engine/engine.ts:245]
       end
       if (hit_28) begin
-        row_ids_lo <= written_48 | (row_ids_lo & ~strobed_29); // @[accel/engine/engine.ts:243]
+        row_ids_lo <= written_48 | (row_ids_lo & ~strobed_29); // @[accel/engine/engine.ts:245]
       end
       if (hit_29) begin
-        row_ids_hi <= written_49 | (row_ids_hi & ~strobed_30); // @[accel/engine/engine.ts:243]
+        row_ids_hi <= written_49 | (row_ids_hi & ~strobed_30); // @[accel/engine/engine.ts:245]
       end
       if (hit_30) begin
-        grad_rows_lo <= written_50 | (grad_rows_lo & ~strobed_31); // @[accel/engine/engine.ts:243]
+        grad_rows_lo <= written_50 | (grad_rows_lo & ~strobed_31); // @[accel/engine/engine.ts:245]
       end
       if (hit_31) begin
-        grad_rows_hi <= written_51 | (grad_rows_hi & ~strobed_32); // @[accel/engine/engine.ts:243]
+        grad_rows_hi <= written_51 | (grad_rows_hi & ~strobed_32); // @[accel/engine/engine.ts:245]
       end
       if (hit_32) begin
-        weight_lo <= written_52 | (weight_lo & ~strobed_33); // @[accel/engine/engine.ts:243]
+        weight_lo <= written_52 | (weight_lo & ~strobed_33); // @[accel/engine/engine.ts:245]
       end
       if (hit_33) begin
-        weight_hi <= written_53 | (weight_hi & ~strobed_34); // @[accel/engine/engine.ts:243]
+        weight_hi <= written_53 | (weight_hi & ~strobed_34); // @[accel/engine/engine.ts:245]
       end
       if (hit_34) begin
-        weight_stride <= written_54 | (weight_stride & ~strobed_35); // @[accel/engine/engine.ts:243]
+        weight_stride <= written_54 | (weight_stride & ~strobed_35); // @[accel/engine/engine.ts:245]
       end
       if (hit_35) begin
-        state_lo <= written_55 | (state_lo & ~strobed_36); // @[accel/engine/engine.ts:243]
+        state_lo <= written_55 | (state_lo & ~strobed_36); // @[accel/engine/engine.ts:245]
       end
       if (hit_36) begin
-        state_hi <= written_56 | (state_hi & ~strobed_37); // @[accel/engine/engine.ts:243]
+        state_hi <= written_56 | (state_hi & ~strobed_37); // @[accel/engine/engine.ts:245]
       end
       if (hit_45) begin
-        argmax_lo <= written_65 | (argmax_lo & ~strobed_46); // @[accel/engine/engine.ts:243]
+        argmax_lo <= written_65 | (argmax_lo & ~strobed_46); // @[accel/engine/engine.ts:245]
       end
       if (hit_46) begin
-        argmax_hi <= written_66 | (argmax_hi & ~strobed_47); // @[accel/engine/engine.ts:243]
+        argmax_hi <= written_66 | (argmax_hi & ~strobed_47); // @[accel/engine/engine.ts:245]
       end
       if (hit_47) begin
-        argmax_stride <= written_67 | (argmax_stride & ~strobed_48); // @[accel/engine/engine.ts:243]
+        argmax_stride <= written_67 | (argmax_stride & ~strobed_48); // @[accel/engine/engine.ts:245]
       end
       if (hit_48) begin
-        tables_lo <= written_68 | (tables_lo & ~strobed_49); // @[accel/engine/engine.ts:243]
+        tables_lo <= written_68 | (tables_lo & ~strobed_49); // @[accel/engine/engine.ts:245]
       end
       if (hit_49) begin
-        tables_hi <= written_69 | (tables_hi & ~strobed_50); // @[accel/engine/engine.ts:243]
+        tables_hi <= written_69 | (tables_hi & ~strobed_50); // @[accel/engine/engine.ts:245]
       end
       if (hit_50) begin
-        num_tables <= written_70 | (num_tables & ~strobed_51); // @[accel/engine/engine.ts:243]
-      end
-      if (nextTable) begin
-        descIdx <= 3'h0; // @[accel/engine/engine.ts:1355]
-      end else begin
-        if (start) begin
-          descIdx <= 3'h0; // @[accel/engine/engine.ts:1271]
-        end else begin
-          if (descFire) begin
-            descIdx <= descIdx + 3'h1; // @[accel/engine/engine.ts:689]
-          end
-        end
-      end
-      if (descFire & (descIdx == 3'h0)) begin
-        desc_op <= descBeat[31:0]; // @[accel/engine/descriptor.ts:61]
-      end
-      if (descFire & (descIdx == 3'h0)) begin
-        desc_dim <= descBeat[63:32]; // @[accel/engine/descriptor.ts:61]
-      end
-      if (descFire & (descIdx == 3'h0)) begin
-        desc_num_bags <= descBeat[95:64]; // @[accel/engine/descriptor.ts:61]
-      end
-      if (descFire & (descIdx == 3'h0)) begin
-        desc_num_indices <= descBeat[127:96]; // @[accel/engine/descriptor.ts:61]
-      end
-      if (descFire & (descIdx == 3'h0)) begin
-        desc_padding_idx <= descBeat[159:128]; // @[accel/engine/descriptor.ts:61]
-      end
-      if (descFire & (descIdx == 3'h0)) begin
-        desc_row_stride <= descBeat[191:160]; // @[accel/engine/descriptor.ts:61]
-      end
-      if (descFire & (descIdx == 3'h0)) begin
-        desc_out_stride <= descBeat[223:192]; // @[accel/engine/descriptor.ts:61]
-      end
-      if (descFire & (descIdx == 3'h0)) begin
-        desc_argmax_stride <= descBeat[255:224]; // @[accel/engine/descriptor.ts:61]
-      end
-      if (descFire & (descIdx == 3'h1)) begin
-        desc_table_lo <= descBeat[31:0]; // @[accel/engine/descriptor.ts:61]
-      end
-      if (descFire & (descIdx == 3'h1)) begin
-        desc_indices_lo <= descBeat[95:64]; // @[accel/engine/descriptor.ts:61]
-      end
-      if (descFire & (descIdx == 3'h1)) begin
-        desc_offsets_lo <= descBeat[159:128]; // @[accel/engine/descriptor.ts:61]
-      end
-      if (descFire & (descIdx == 3'h1)) begin
-        desc_out_lo <= descBeat[223:192]; // @[accel/engine/descriptor.ts:61]
-      end
-      if (descFire & (descIdx == 3'h2)) begin
-        desc_scales_lo <= descBeat[31:0]; // @[accel/engine/descriptor.ts:61]
-      end
-      if (descFire & (descIdx == 3'h2)) begin
-        desc_argmax_lo <= descBeat[95:64]; // @[accel/engine/descriptor.ts:61]
-      end
-      if (opStart) begin
-        rowBeats <= slice_beats[4:0]; // @[accel/engine/engine.ts:1293]
-      end
-      if (opStart) begin
-        tailStrb <= slice_has_tail ? tailMask : 32'hffffffff; // @[accel/engine/engine.ts:1302]
-      end
-      if (freeSlot & ~arGo) begin
-        slotsUsed <= slotsUsed - 7'h1; // @[accel/engine/engine.ts:656]
-      end else begin
-        if (arGo & ~freeSlot) begin
-          slotsUsed <= slotsUsed + 7'h1; // @[accel/engine/engine.ts:655]
-        end
-      end
-      if (arGo) begin
-        tailSlot <= tailSlot + 6'h1; // @[accel/engine/engine.ts:578]
-      end
-      if (arGo) begin
-        arValid <= 1'b1; // @[accel/engine/engine.ts:574]
-      end else begin
-        if (arValid & m_axi_arready) begin
-          arValid <= 1'b0; // @[accel/engine/engine.ts:572]
-        end
-      end
-      if (arGo) begin
-        arAddr <= {arWordSel, 5'h0}; // @[accel/engine/engine.ts:575]
-      end
-      if (arGo) begin
-        arLen <= _T_80[7:0]; // @[accel/engine/engine.ts:576]
-      end
-      if (arGo) begin
-        arId <= tailSlot; // @[accel/engine/engine.ts:577]
-      end
-      if (opStart) begin
-        offWord <= _T_52[31:5]; // @[accel/engine/engine.ts:1303]
-      end else begin
-        if (offGo) begin
-          offWord <= offWord + {18'h0, offBurst}; // @[accel/engine/engine.ts:584]
-        end
-      end
-      if (opStart) begin
-        offLeft <= off_beats_total; // @[accel/engine/engine.ts:1304]
-      end else begin
-        if (offGo) begin
-          offLeft <= offLeft - {22'h0, offBurst}; // @[accel/engine/engine.ts:585]
-        end
-      end
-      if (opStart) begin
-        offRes <= 6'h0; // @[accel/engine/engine.ts:1294]
-      end else begin
-        if (offGo) begin
-          offRes <= (offRes + off_burst[5:0]) - {5'h0, offBeatQ_deq_ready & offBeatQ_deq_valid}; // @[accel/engine/engine.ts:718]
-        end else begin
-          if (offBeatQ_deq_ready & offBeatQ_deq_valid) begin
-            offRes <= offRes - 6'h1; // @[accel/engine/engine.ts:716]
-          end
-        end
-      end
-      if (opStart) begin
-        idxWord <= _T_57[31:5]; // @[accel/engine/engine.ts:1305]
-      end else begin
-        if (idxGo) begin
-          idxWord <= idxWord + {18'h0, idxBurst}; // @[accel/engine/engine.ts:588]
-        end
-      end
-      if (opStart) begin
-        idxLeft <= idx_beats_total; // @[accel/engine/engine.ts:1306]
-      end else begin
-        if (idxGo) begin
-          idxLeft <= idxLeft - {22'h0, idxBurst}; // @[accel/engine/engine.ts:589]
-        end
-      end
-      if (opStart) begin
-        idxRes <= 6'h0; // @[accel/engine/engine.ts:1295]
-      end else begin
-        if (idxGo) begin
-          idxRes <= (idxRes + idx_burst[5:0]) - {5'h0, idxBeatQ_deq_ready & idxBeatQ_deq_valid}; // @[accel/engine/engine.ts:721]
-        end else begin
-          if (idxBeatQ_deq_ready & idxBeatQ_deq_valid) begin
-            idxRes <= idxRes - 6'h1; // @[accel/engine/engine.ts:717]
-          end
-        end
-      end
-      if (opStart) begin
-        pswWord <= _T_61[31:5]; // @[accel/engine/engine.ts:1307]
-      end else begin
-        if (pswGo) begin
-          pswWord <= pswWord + {18'h0, pswBurst}; // @[accel/engine/engine.ts:592]
-        end
-      end
-      if (opStart) begin
-        pswLeft <= psw_beats_total; // @[accel/engine/engine.ts:1308]
-      end else begin
-        if (pswGo) begin
-          pswLeft <= pswLeft - {22'h0, pswBurst}; // @[accel/engine/engine.ts:593]
-        end
-      end
-      if (opStart) begin
-        pswRes <= 5'h0; // @[accel/engine/engine.ts:1296]
-      end else begin
-        if (pswGo) begin
-          pswRes <= (pswRes + psw_burst[4:0]) - {4'h0, pswBeatQ_deq_ready & pswBeatQ_deq_valid}; // @[accel/engine/engine.ts:720]
-        end else begin
-          if (pswBeatQ_deq_ready & pswBeatQ_deq_valid) begin
-            pswRes <= pswRes - 5'h1; // @[accel/engine/engine.ts:719]
-          end
-        end
+        num_tables <= written_70 | (num_tables & ~strobed_51); // @[accel/engine/engine.ts:245]
       end
       if (start) begin
-        descWord <= tables_lo[31:5]; // @[accel/engine/engine.ts:1269]
+        descIdx <= 3'h0; // @[accel/engine/engine.ts:1385]
       end else begin
-        if (descGo) begin
-          descWord <= descWord + {18'h0, desc_burst}; // @[accel/engine/engine.ts:469]
+        if (_T_95) begin
+          descIdx <= 3'h0; // @[accel/engine/engine.ts:1330]
+        end else begin
+          if (descFire) begin
+            descIdx <= descIdx + 3'h1; // @[accel/engine/engine.ts:722]
+          end
         end
       end
-      if (nextTable) begin
-        descLeft <= 3'h4; // @[accel/engine/engine.ts:1354]
+      if (descFire & (descIdx == 3'h0)) begin
+        desc_next_op <= descBeat[31:0]; // @[accel/engine/descriptor.ts:74]
+      end
+      if (descSwap) begin
+        desc_op <= desc_next_op; // @[accel/engine/descriptor.ts:75]
+      end
+      if (descFire & (descIdx == 3'h0)) begin
+        desc_next_dim <= descBeat[63:32]; // @[accel/engine/descriptor.ts:74]
+      end
+      if (descSwap) begin
+        desc_dim <= desc_next_dim; // @[accel/engine/descriptor.ts:75]
+      end
+      if (descFire & (descIdx == 3'h0)) begin
+        desc_next_num_bags <= descBeat[95:64]; // @[accel/engine/descriptor.ts:74]
+      end
+      if (descSwap) begin
+        desc_num_bags <= desc_next_num_bags; // @[accel/engine/descriptor.ts:75]
+      end
+      if (descFire & (descIdx == 3'h0)) begin
+        desc_next_num_indices <= descBeat[127:96]; // @[accel/engine/descriptor.ts:74]
+      end
+      if (descSwap) begin
+        desc_num_indices <= desc_next_num_indices; // @[accel/engine/descriptor.ts:75]
+      end
+      if (descFire & (descIdx == 3'h0)) begin
+        desc_next_padding_idx <= descBeat[159:128]; // @[accel/engine/descriptor.ts:74]
+      end
+      if (descSwap) begin
+        desc_padding_idx <= desc_next_padding_idx; // @[accel/engine/descriptor.ts:75]
+      end
+      if (descFire & (descIdx == 3'h0)) begin
+        desc_next_row_stride <= descBeat[191:160]; // @[accel/engine/descriptor.ts:74]
+      end
+      if (descSwap) begin
+        desc_row_stride <= desc_next_row_stride; // @[accel/engine/descriptor.ts:75]
+      end
+      if (descFire & (descIdx == 3'h0)) begin
+        desc_next_out_stride <= descBeat[223:192]; // @[accel/engine/descriptor.ts:74]
+      end
+      if (descSwap) begin
+        desc_out_stride <= desc_next_out_stride; // @[accel/engine/descriptor.ts:75]
+      end
+      if (descFire & (descIdx == 3'h0)) begin
+        desc_next_argmax_stride <= descBeat[255:224]; // @[accel/engine/descriptor.ts:74]
+      end
+      if (descSwap) begin
+        desc_argmax_stride <= desc_next_argmax_stride; // @[accel/engine/descriptor.ts:75]
+      end
+      if (descFire & (descIdx == 3'h1)) begin
+        desc_next_table_lo <= descBeat[31:0]; // @[accel/engine/descriptor.ts:74]
+      end
+      if (descSwap) begin
+        desc_table_lo <= desc_next_table_lo; // @[accel/engine/descriptor.ts:75]
+      end
+      if (descFire & (descIdx == 3'h1)) begin
+        desc_next_indices_lo <= descBeat[95:64]; // @[accel/engine/descriptor.ts:74]
+      end
+      if (descSwap) begin
+        desc_indices_lo <= desc_next_indices_lo; // @[accel/engine/descriptor.ts:75]
+      end
+      if (descFire & (descIdx == 3'h1)) begin
+        desc_next_offsets_lo <= descBeat[159:128]; // @[accel/engine/descriptor.ts:74]
+      end
+      if (descSwap) begin
+        desc_offsets_lo <= desc_next_offsets_lo; // @[accel/engine/descriptor.ts:75]
+      end
+      if (descFire & (descIdx == 3'h1)) begin
+        desc_next_out_lo <= descBeat[223:192]; // @[accel/engine/descriptor.ts:74]
+      end
+      if (descSwap) begin
+        desc_out_lo <= desc_next_out_lo; // @[accel/engine/descriptor.ts:75]
+      end
+      if (descFire & (descIdx == 3'h2)) begin
+        desc_next_scales_lo <= descBeat[31:0]; // @[accel/engine/descriptor.ts:74]
+      end
+      if (descSwap) begin
+        desc_scales_lo <= desc_next_scales_lo; // @[accel/engine/descriptor.ts:75]
+      end
+      if (descFire & (descIdx == 3'h2)) begin
+        desc_next_argmax_lo <= descBeat[95:64]; // @[accel/engine/descriptor.ts:74]
+      end
+      if (descSwap) begin
+        desc_argmax_lo <= desc_next_argmax_lo; // @[accel/engine/descriptor.ts:75]
+      end
+      if (opStart) begin
+        rowBeats <= slice_beats[4:0]; // @[accel/engine/engine.ts:1412]
+      end
+      if (opStart) begin
+        tailStrb <= slice_has_tail ? tailMask : 32'hffffffff; // @[accel/engine/engine.ts:1418]
+      end
+      if (start) begin
+        preArmed <= 1'b0; // @[accel/engine/engine.ts:1388]
       end else begin
-        if (program_bad) begin
-          descLeft <= 3'h0; // @[accel/engine/engine.ts:1282]
+        if (armAhead) begin
+          preArmed <= 1'b1; // @[accel/engine/engine.ts:1357]
         end else begin
-          if (start) begin
-            descLeft <= (num_tables != 32'h0) ? 3'h4 : 3'h0; // @[accel/engine/engine.ts:1270]
+          if (descSwap) begin
+            preArmed <= 1'b0; // @[accel/engine/engine.ts:1325]
+          end
+        end
+      end
+      if (freeSlot & ~arGo) begin
+        slotsUsed <= slotsUsed - 7'h1; // @[accel/engine/engine.ts:689]
+      end else begin
+        if (arGo & ~freeSlot) begin
+          slotsUsed <= slotsUsed + 7'h1; // @[accel/engine/engine.ts:688]
+        end
+      end
+      if (arGo) begin
+        tailSlot <= tailSlot + 6'h1; // @[accel/engine/engine.ts:611]
+      end
+      if (arGo) begin
+        arValid <= 1'b1; // @[accel/engine/engine.ts:607]
+      end else begin
+        if (arValid & m_axi_arready) begin
+          arValid <= 1'b0; // @[accel/engine/engine.ts:605]
+        end
+      end
+      if (arGo) begin
+        arAddr <= {arWordSel, 5'h0}; // @[accel/engine/engine.ts:608]
+      end
+      if (arGo) begin
+        arLen <= _T_96[7:0]; // @[accel/engine/engine.ts:609]
+      end
+      if (arGo) begin
+        arId <= tailSlot; // @[accel/engine/engine.ts:610]
+      end
+      offWord <= opStart ? (_T_97 ? _T_53[31:5] : _T_98) : _T_98;
+      offLeft <= opStart ? (_T_97 ? off_beats_total : _T_99) : _T_99;
+      offRes <= opStart ? (_T_97 ? 6'h0 : _T_100) : _T_100;
+      idxWord <= opStart ? (_T_97 ? _T_58[31:5] : _T_101) : _T_101;
+      idxLeft <= opStart ? (_T_97 ? idx_beats_total : _T_102) : _T_102;
+      idxRes <= opStart ? (_T_97 ? 6'h0 : _T_103) : _T_103;
+      pswWord <= opStart ? (_T_97 ? _T_62[31:5] : _T_104) : _T_104;
+      pswLeft <= opStart ? (_T_97 ? psw_beats_total : _T_105) : _T_105;
+      pswRes <= opStart ? (_T_97 ? 5'h0 : _T_106) : _T_106;
+      if (start) begin
+        descWord <= tables_lo[31:5]; // @[accel/engine/engine.ts:1383]
+      end else begin
+        if (descGo) begin
+          descWord <= descWord + {18'h0, desc_burst}; // @[accel/engine/engine.ts:502]
+        end
+      end
+      if (program_bad) begin
+        descLeft <= 3'h0; // @[accel/engine/engine.ts:1401]
+      end else begin
+        if (start) begin
+          descLeft <= (num_tables != 32'h0) ? 3'h4 : 3'h0; // @[accel/engine/engine.ts:1384]
+        end else begin
+          if (_T_95) begin
+            descLeft <= 3'h4; // @[accel/engine/engine.ts:1329]
           end else begin
             if (err) begin
-              descLeft <= 3'h0; // @[accel/engine/engine.ts:1230]
+              descLeft <= 3'h0; // @[accel/engine/engine.ts:1294]
             end else begin
               if (descGo) begin
-                descLeft <= descLeft - desc_burst[2:0]; // @[accel/engine/engine.ts:470]
+                descLeft <= descLeft - desc_burst[2:0]; // @[accel/engine/engine.ts:503]
               end
             end
           end
         end
       end
       if (opStart) begin
-        ridWord <= row_ids_lo[31:5]; // @[accel/engine/engine.ts:1315]
+        ridWord <= row_ids_lo[31:5]; // @[accel/engine/engine.ts:1422]
       end else begin
         if (ridGo) begin
-          ridWord <= ridWord + {18'h0, ridBurst}; // @[accel/engine/engine.ts:482]
+          ridWord <= ridWord + {18'h0, ridBurst}; // @[accel/engine/engine.ts:515]
         end
       end
       if (opStart) begin
-        ridLeft <= rid_beats_total; // @[accel/engine/engine.ts:1316]
+        ridLeft <= rid_beats_total; // @[accel/engine/engine.ts:1423]
       end else begin
         if (ridGo) begin
-          ridLeft <= ridLeft - {22'h0, ridBurst}; // @[accel/engine/engine.ts:483]
+          ridLeft <= ridLeft - {22'h0, ridBurst}; // @[accel/engine/engine.ts:516]
         end
       end
       if (opStart) begin
-        ridRes <= 6'h0; // @[accel/engine/engine.ts:1317]
+        ridRes <= 6'h0; // @[accel/engine/engine.ts:1424]
       end else begin
         if (ridGo) begin
-          ridRes <= (ridRes + rid_burst[5:0]) - {5'h0, ridBeatQ_deq_ready & ridBeatQ_deq_valid}; // @[accel/engine/engine.ts:715]
+          ridRes <= (ridRes + rid_burst[5:0]) - {5'h0, ridBeatQ_deq_ready & ridBeatQ_deq_valid}; // @[accel/engine/engine.ts:759]
         end else begin
           if (ridBeatQ_deq_ready & ridBeatQ_deq_valid) begin
-            ridRes <= ridRes - 6'h1; // @[accel/engine/engine.ts:714]
+            ridRes <= ridRes - 6'h1; // @[accel/engine/engine.ts:758]
           end
         end
       end
       if (rowGo) begin
-        rowWord <= curRowWord + {18'h0, row_burst}; // @[accel/engine/engine.ts:597]
+        rowWord <= curRowWord + {18'h0, row_burst}; // @[accel/engine/engine.ts:630]
       end
       if (err) begin
-        rowLeft <= 5'h0; // @[accel/engine/engine.ts:1231]
+        rowLeft <= 5'h0; // @[accel/engine/engine.ts:1295]
       end else begin
         if (rowGo) begin
-          rowLeft <= curRowLeft - row_burst[4:0]; // @[accel/engine/engine.ts:598]
+          rowLeft <= curRowLeft - row_burst[4:0]; // @[accel/engine/engine.ts:631]
         end
       end
       if (opStart) begin
-        fPh <= 2'h0; // @[accel/engine/engine.ts:1323]
+        fPh <= 2'h0; // @[accel/engine/engine.ts:1430]
       end else begin
         if (err) begin
-          fPh <= 2'h0; // @[accel/engine/engine.ts:1229]
+          fPh <= 2'h0; // @[accel/engine/engine.ts:1293]
         end else begin
           if ((rowGo & fromTok) & owed) begin
-            fPh <= ((fPh == 2'h2) & (opt != 2'h1)) ? 2'h3 : 2'h0; // @[accel/engine/engine.ts:554]
+            fPh <= ((fPh == 2'h2) & (opt != 2'h1)) ? 2'h3 : 2'h0; // @[accel/engine/engine.ts:587]
           end else begin
             if (segOut) begin
-              fPh <= 2'h2; // @[accel/engine/engine.ts:550]
+              fPh <= 2'h2; // @[accel/engine/engine.ts:583]
             end
           end
         end
       end
       if (segOut) begin
-        fRid <= tok_arb_out_bits[31:0]; // @[accel/engine/engine.ts:551]
+        fRid <= tok_arb_out_bits[31:0]; // @[accel/engine/engine.ts:584]
       end
       if (opStart) begin
-        argDone <= 1'b0; // @[accel/engine/engine.ts:1300]
+        argDone <= 1'b0; // @[accel/engine/engine.ts:1416]
       end else begin
         if (err) begin
-          argDone <= 1'b0; // @[accel/engine/engine.ts:1234]
+          argDone <= 1'b0; // @[accel/engine/engine.ts:1298]
         end else begin
-          if (_T_81) begin
-            argDone <= argNext; // @[accel/engine/engine.ts:558]
+          if (_T_107) begin
+            argDone <= argNext; // @[accel/engine/engine.ts:591]
           end
         end
       end
-      if (_T_81) begin
-        rowIsArg <= argNext; // @[accel/engine/engine.ts:557]
+      if (_T_107) begin
+        rowIsArg <= argNext; // @[accel/engine/engine.ts:590]
       end
       if (rowGo) begin
-        rowFk <= curFk; // @[accel/engine/engine.ts:596]
+        rowFk <= curFk; // @[accel/engine/engine.ts:629]
       end
       if (opStart) begin
-        updRes <= 8'h0; // @[accel/engine/engine.ts:1320]
+        updRes <= 8'h0; // @[accel/engine/engine.ts:1427]
       end else begin
         if (~(rowGo & (curFk != 2'h0)) & updPop) begin
-          updRes <= updRes - 8'h1; // @[accel/engine/engine.ts:1068]
+          updRes <= updRes - 8'h1; // @[accel/engine/engine.ts:1113]
         end else begin
           if ((rowGo & (curFk != 2'h0)) & updPop) begin
-            updRes <= (updRes + row_burst[7:0]) - 8'h1; // @[accel/engine/engine.ts:1067]
+            updRes <= (updRes + row_burst[7:0]) - 8'h1; // @[accel/engine/engine.ts:1112]
           end else begin
             if ((rowGo & (curFk != 2'h0)) & ~updPop) begin
-              updRes <= updRes + row_burst[7:0]; // @[accel/engine/engine.ts:1066]
+              updRes <= updRes + row_burst[7:0]; // @[accel/engine/engine.ts:1111]
             end
           end
         end
       end
-      lfsr <= {lfsr[14:0], ((lfsr[15] ^ lfsr[13]) ^ lfsr[12]) ^ lfsr[10]}; // @[accel/engine/engine.ts:618]
+      lfsr <= {lfsr[14:0], ((lfsr[15] ^ lfsr[13]) ^ lfsr[12]) ^ lfsr[10]}; // @[accel/engine/engine.ts:651]
       if (drain) begin
         if (slotDone) begin
-          headSlot <= headSlot + 6'h1; // @[accel/engine/engine.ts:652]
+          headSlot <= headSlot + 6'h1; // @[accel/engine/engine.ts:685]
         end
       end
       if (drain) begin
         dBeat <= slotDone ? 3'h0 : (dBeat + 3'h1);
       end
-      rdPending <= drain; // @[accel/engine/engine.ts:645]
+      rdPending <= drain; // @[accel/engine/engine.ts:678]
       if (drain) begin
-        rdKind <= headKind; // @[accel/engine/engine.ts:646]
+        rdKind <= headKind; // @[accel/engine/engine.ts:679]
       end
-      descLoaded <= descFire & (descIdx == 3'h3); // @[accel/engine/engine.ts:691]
-      if (opStart) begin
-        off_unpack_left <= offCount; // @[accel/engine/engine.ts:1311]
+      if (start) begin
+        nxFull <= 1'b0; // @[accel/engine/engine.ts:1386]
       end else begin
-        if (off_unpack_pop) begin
-          off_unpack_left <= off_unpack_left - 33'h1; // @[accel/engine/engine.ts:704]
+        if (descSwap) begin
+          nxFull <= 1'b0; // @[accel/engine/engine.ts:1323]
+        end else begin
+          if (descFire & (descIdx == 3'h3)) begin
+            nxFull <= 1'b1; // @[accel/engine/engine.ts:725]
+          end
         end
       end
+      descLoaded <= descSwap; // @[accel/engine/engine.ts:727]
+      backBeats <= (backBeats + backIn) - {10'h0, backOut}; // @[accel/engine/engine.ts:735]
+      off_unpack_left <= opStart ? (_T_97 ? offCount : _T_108) : _T_108;
+      off_unpack_lane <= opStart ? (_T_97 ? _T_53[4:2] : _T_109) : _T_109;
+      idx_unpack_left <= opStart ? (_T_97 ? curStreams_idxCount : _T_110) : _T_110;
+      idx_unpack_lane <= opStart ? (_T_97 ? idx_first_lane : _T_111) : _T_111;
+      psw_unpack_left <= opStart ? (_T_97 ? pswCount : _T_112) : _T_112;
+      psw_unpack_lane <= opStart ? (_T_97 ? _T_62[4:2] : _T_113) : _T_113;
       if (opStart) begin
-        off_unpack_lane <= _T_52[4:2]; // @[accel/engine/engine.ts:1312]
-      end else begin
-        if (off_unpack_pop) begin
-          off_unpack_lane <= off_unpack_beat_done ? 3'h0 : off_unpack_next_lane[2:0]; // @[accel/engine/engine.ts:705]
-        end
-      end
-      if (opStart) begin
-        idx_unpack_left <= {1'h0, numIdx}; // @[accel/engine/engine.ts:1313]
-      end else begin
-        if (idx_unpack_pop) begin
-          idx_unpack_left <= idx_unpack_left - 33'h1; // @[accel/engine/engine.ts:704]
-        end
-      end
-      if (opStart) begin
-        idx_unpack_lane <= _T_57[4:2]; // @[accel/engine/engine.ts:1314]
-      end else begin
-        if (idx_unpack_pop) begin
-          idx_unpack_lane <= idx_unpack_beat_done ? 3'h0 : idx_unpack_next_lane[2:0]; // @[accel/engine/engine.ts:705]
-        end
-      end
-      if (opStart) begin
-        psw_unpack_left <= sideEn ? {1'h0, numIdx} : 33'h0; // @[accel/engine/engine.ts:1309]
-      end else begin
-        if (psw_unpack_pop) begin
-          psw_unpack_left <= psw_unpack_left - 33'h1; // @[accel/engine/engine.ts:704]
-        end
-      end
-      if (opStart) begin
-        psw_unpack_lane <= _T_61[4:2]; // @[accel/engine/engine.ts:1310]
-      end else begin
-        if (psw_unpack_pop) begin
-          psw_unpack_lane <= psw_unpack_beat_done ? 3'h0 : psw_unpack_next_lane[2:0]; // @[accel/engine/engine.ts:705]
-        end
-      end
-      if (opStart) begin
-        rid_unpack_left <= rowsOn ? {1'h0, numBags} : 33'h0; // @[accel/engine/engine.ts:1318]
+        rid_unpack_left <= rowsOn ? {1'h0, numBags} : 33'h0; // @[accel/engine/engine.ts:1425]
       end else begin
         if (rid_unpack_pop) begin
-          rid_unpack_left <= rid_unpack_left - 33'h1; // @[accel/engine/engine.ts:704]
+          rid_unpack_left <= rid_unpack_left - 33'h1; // @[accel/engine/engine.ts:748]
         end
       end
       if (opStart) begin
-        rid_unpack_lane <= row_ids_lo[4:2]; // @[accel/engine/engine.ts:1319]
+        rid_unpack_lane <= row_ids_lo[4:2]; // @[accel/engine/engine.ts:1426]
       end else begin
         if (rid_unpack_pop) begin
-          rid_unpack_lane <= rid_unpack_beat_done ? 3'h0 : rid_unpack_next_lane[2:0]; // @[accel/engine/engine.ts:705]
+          rid_unpack_lane <= rid_unpack_beat_done ? 3'h0 : rid_unpack_next_lane[2:0]; // @[accel/engine/engine.ts:749]
         end
       end
       if (opStart) begin
-        bagIdx <= 32'h0; // @[accel/engine/engine.ts:1329]
+        bagIdx <= 32'h0; // @[accel/engine/engine.ts:1436]
       end else begin
         if (bagEnd) begin
-          bagIdx <= bagIdx + 32'h1; // @[accel/engine/engine.ts:825]
+          bagIdx <= bagIdx + 32'h1; // @[accel/engine/engine.ts:870]
         end
       end
       if (nextTable) begin
-        haveStart <= 1'b0; // @[accel/engine/engine.ts:1352]
+        haveStart <= 1'b0; // @[accel/engine/engine.ts:1465]
       end else begin
         if (opStart) begin
-          haveStart <= 1'b0; // @[accel/engine/engine.ts:1330]
+          haveStart <= 1'b0; // @[accel/engine/engine.ts:1437]
         end else begin
-          if (_T_82) begin
-            haveStart <= 1'b1; // @[accel/engine/engine.ts:789]
+          if (_T_114) begin
+            haveStart <= 1'b1; // @[accel/engine/engine.ts:834]
           end
         end
       end
       if (opStart) begin
-        inBag <= 1'b0; // @[accel/engine/engine.ts:1331]
+        inBag <= 1'b0; // @[accel/engine/engine.ts:1438]
       end else begin
         if (bagEnd) begin
-          inBag <= 1'b0; // @[accel/engine/engine.ts:824]
+          inBag <= 1'b0; // @[accel/engine/engine.ts:869]
         end else begin
           if (entry) begin
-            inBag <= 1'b1; // @[accel/engine/engine.ts:797]
+            inBag <= 1'b1; // @[accel/engine/engine.ts:842]
           end
         end
       end
       if (entry) begin
-        cur <= endVal; // @[accel/engine/engine.ts:796]
+        cur <= endVal; // @[accel/engine/engine.ts:841]
       end else begin
-        if (_T_82) begin
-          cur <= off_unpack_value; // @[accel/engine/engine.ts:788]
+        if (_T_114) begin
+          cur <= off_unpack_value; // @[accel/engine/engine.ts:833]
         end
       end
       if (lookGo) begin
-        lookLeft <= eLeft - 32'h1; // @[accel/engine/engine.ts:802]
+        lookLeft <= eLeft - 32'h1; // @[accel/engine/engine.ts:847]
       end else begin
         if (entry) begin
-          lookLeft <= eLeft; // @[accel/engine/engine.ts:798]
+          lookLeft <= eLeft; // @[accel/engine/engine.ts:843]
         end
       end
       if (opStart) begin
-        heldValid <= 1'b0; // @[accel/engine/engine.ts:1332]
+        heldValid <= 1'b0; // @[accel/engine/engine.ts:1439]
       end else begin
         if (err) begin
-          heldValid <= 1'b0; // @[accel/engine/engine.ts:828]
+          heldValid <= 1'b0; // @[accel/engine/engine.ts:873]
         end else begin
-          if (_T_83) begin
-            heldValid <= 1'b1; // @[accel/engine/engine.ts:809]
+          if (_T_115) begin
+            heldValid <= 1'b1; // @[accel/engine/engine.ts:854]
           end else begin
             if (emitHeld) begin
-              heldValid <= 1'b0; // @[accel/engine/engine.ts:807]
+              heldValid <= 1'b0; // @[accel/engine/engine.ts:852]
             end
           end
         end
       end
-      if (_T_83) begin
-        heldRow <= holdLook ? idx_unpack_value : 32'h0; // @[accel/engine/engine.ts:810]
+      if (_T_115) begin
+        heldRow <= holdLook ? idx_unpack_value : 32'h0; // @[accel/engine/engine.ts:855]
       end
-      if (_T_83) begin
-        heldFirst <= ~eSeen; // @[accel/engine/engine.ts:811]
+      if (_T_115) begin
+        heldFirst <= ~eSeen; // @[accel/engine/engine.ts:856]
       end
       if (((lookGo & isPad) & finalIdx) & eSeen) begin
-        heldLast <= 1'b1; // @[accel/engine/engine.ts:822]
+        heldLast <= 1'b1; // @[accel/engine/engine.ts:867]
       end else begin
-        if (_T_83) begin
-          heldLast <= finalIdx | holdEmpty; // @[accel/engine/engine.ts:812]
+        if (_T_115) begin
+          heldLast <= finalIdx | holdEmpty; // @[accel/engine/engine.ts:857]
         end
       end
-      if (_T_83) begin
-        heldEmpty <= holdEmpty; // @[accel/engine/engine.ts:813]
+      if (_T_115) begin
+        heldEmpty <= holdEmpty; // @[accel/engine/engine.ts:858]
       end
-      if (_T_83) begin
-        heldScale <= (holdLook & pswEn) ? psw_unpack_value : 32'h3f800000; // @[accel/engine/engine.ts:814]
+      if (_T_115) begin
+        heldScale <= (holdLook & pswEn) ? psw_unpack_value : 32'h3f800000; // @[accel/engine/engine.ts:859]
       end
-      if (_T_83) begin
-        heldSlot <= seqSlot; // @[accel/engine/engine.ts:816]
+      if (_T_115) begin
+        heldSlot <= seqSlot; // @[accel/engine/engine.ts:861]
       end
-      if (_T_83) begin
-        heldBag <= bagIdx; // @[accel/engine/engine.ts:817]
+      if (_T_115) begin
+        heldBag <= bagIdx; // @[accel/engine/engine.ts:862]
       end
-      if (_T_83) begin
-        heldN <= holdLook ? (eN + 32'h1) : 32'h0; // @[accel/engine/engine.ts:818]
+      if (_T_115) begin
+        heldN <= holdLook ? (eN + 32'h1) : 32'h0; // @[accel/engine/engine.ts:863]
       end
-      if (_T_83) begin
-        heldPos <= maskEn ? psw_unpack_value : ((inBag ? cur : endVal) - eLeft); // @[accel/engine/engine.ts:815]
+      if (_T_115) begin
+        heldPos <= maskEn ? psw_unpack_value : ((inBag ? cur : endVal) - eLeft); // @[accel/engine/engine.ts:860]
       end
       if (holdLook) begin
-        nCount <= eN + 32'h1; // @[accel/engine/engine.ts:805]
+        nCount <= eN + 32'h1; // @[accel/engine/engine.ts:850]
       end else begin
         if (entry) begin
-          nCount <= 32'h0; // @[accel/engine/engine.ts:800]
+          nCount <= 32'h0; // @[accel/engine/engine.ts:845]
         end
       end
       if (holdLook) begin
-        seenInBag <= 1'b1; // @[accel/engine/engine.ts:804]
+        seenInBag <= 1'b1; // @[accel/engine/engine.ts:849]
       end else begin
         if (entry) begin
-          seenInBag <= 1'b0; // @[accel/engine/engine.ts:799]
+          seenInBag <= 1'b0; // @[accel/engine/engine.ts:844]
         end
       end
       if (opStart) begin
-        seqSlot <= 2'h0; // @[accel/engine/engine.ts:1333]
+        seqSlot <= 2'h0; // @[accel/engine/engine.ts:1440]
       end else begin
         if (bagEnd) begin
-          seqSlot <= seqSlot + 2'h1; // @[accel/engine/engine.ts:826]
+          seqSlot <= seqSlot + 2'h1; // @[accel/engine/engine.ts:871]
         end
       end
       if (entry & rowsOn) begin
-        segRid <= rid_unpack_value; // @[accel/engine/engine.ts:833]
+        segRid <= rid_unpack_value; // @[accel/engine/engine.ts:878]
       end
-      if (_T_83) begin
-        heldRid <= entry ? rid_unpack_value : segRid; // @[accel/engine/engine.ts:819]
+      if (_T_115) begin
+        heldRid <= entry ? rid_unpack_value : segRid; // @[accel/engine/engine.ts:864]
       end
       if (opStart) begin
-        emPh <= 2'h0; // @[accel/engine/engine.ts:1321]
+        emPh <= 2'h0; // @[accel/engine/engine.ts:1428]
       end else begin
         if (emTokGo) begin
-          emPh <= emLast ? 2'h0 : ((emPh == 2'h0) ? 2'h2 : (emPh + 2'h1)); // @[accel/engine/engine.ts:848]
+          emPh <= emLast ? 2'h0 : ((emPh == 2'h0) ? 2'h2 : (emPh + 2'h1)); // @[accel/engine/engine.ts:893]
         end
       end
       if (emTake) begin
-        emRow <= rid_unpack_value; // @[accel/engine/engine.ts:847]
+        emRow <= rid_unpack_value; // @[accel/engine/engine.ts:892]
       end
       if (opStart) begin
-        updU <= 32'h0; // @[accel/engine/engine.ts:1322]
+        updU <= 32'h0; // @[accel/engine/engine.ts:1429]
       end else begin
         if (emTokGo & emLast) begin
-          updU <= updU + 32'h1; // @[accel/engine/engine.ts:849]
+          updU <= updU + 32'h1; // @[accel/engine/engine.ts:894]
         end
       end
       if (opStart) begin
-        rj <= 4'h0; // @[accel/engine/engine.ts:1301]
+        rj <= 4'h0; // @[accel/engine/engine.ts:1417]
       end else begin
         if (redGo) begin
-          rj <= isRowEnd ? 4'h0 : (rj + 4'h1); // @[accel/engine/engine.ts:927]
+          rj <= isRowEnd ? 4'h0 : (rj + 4'h1); // @[accel/engine/engine.ts:972]
         end
       end
-      red_valid_0 <= redGo; // @[accel/engine/engine.ts:932]
-      red_valid_1 <= red_valid_0; // @[accel/engine/engine.ts:932]
-      red_valid_2 <= red_valid_1; // @[accel/engine/engine.ts:932]
-      red_valid_3 <= red_valid_2; // @[accel/engine/engine.ts:932]
-      red_valid_4 <= red_valid_3; // @[accel/engine/engine.ts:932]
-      red_valid_5 <= red_valid_4; // @[accel/engine/engine.ts:932]
-      red_slot_0 <= mSlot; // @[accel/engine/engine.ts:933]
-      red_slot_1 <= red_slot_0; // @[accel/engine/engine.ts:933]
-      red_slot_2 <= red_slot_1; // @[accel/engine/engine.ts:933]
-      red_slot_3 <= red_slot_2; // @[accel/engine/engine.ts:933]
-      red_slot_4 <= red_slot_3; // @[accel/engine/engine.ts:933]
-      red_slot_5 <= red_slot_4; // @[accel/engine/engine.ts:933]
-      red_beat_0 <= rj; // @[accel/engine/engine.ts:934]
-      red_beat_1 <= red_beat_0; // @[accel/engine/engine.ts:934]
-      red_beat_2 <= red_beat_1; // @[accel/engine/engine.ts:934]
-      red_beat_3 <= red_beat_2; // @[accel/engine/engine.ts:934]
-      red_beat_4 <= red_beat_3; // @[accel/engine/engine.ts:934]
-      red_beat_5 <= red_beat_4; // @[accel/engine/engine.ts:934]
-      red_last_0 <= mLast; // @[accel/engine/engine.ts:935]
-      red_last_1 <= red_last_0; // @[accel/engine/engine.ts:935]
-      red_last_2 <= red_last_1; // @[accel/engine/engine.ts:935]
-      red_last_3 <= red_last_2; // @[accel/engine/engine.ts:935]
-      red_last_4 <= red_last_3; // @[accel/engine/engine.ts:935]
-      red_last_5 <= red_last_4; // @[accel/engine/engine.ts:935]
-      red_row_end_0 <= isRowEnd; // @[accel/engine/engine.ts:936]
-      red_row_end_1 <= red_row_end_0; // @[accel/engine/engine.ts:936]
-      red_row_end_2 <= red_row_end_1; // @[accel/engine/engine.ts:936]
-      red_row_end_3 <= red_row_end_2; // @[accel/engine/engine.ts:936]
-      red_row_end_4 <= red_row_end_3; // @[accel/engine/engine.ts:936]
-      red_row_end_5 <= red_row_end_4; // @[accel/engine/engine.ts:936]
-      red_first_0 <= zeroA; // @[accel/engine/engine.ts:937]
-      red_first_1 <= red_first_0; // @[accel/engine/engine.ts:937]
-      red_first_2 <= red_first_1; // @[accel/engine/engine.ts:937]
-      red_first_3 <= red_first_2; // @[accel/engine/engine.ts:937]
-      red_first_4 <= red_first_3; // @[accel/engine/engine.ts:937]
-      red_first_5 <= red_first_4; // @[accel/engine/engine.ts:937]
-      red_n_0 <= mN; // @[accel/engine/engine.ts:938]
-      red_n_1 <= red_n_0; // @[accel/engine/engine.ts:938]
-      red_n_2 <= red_n_1; // @[accel/engine/engine.ts:938]
-      red_n_3 <= red_n_2; // @[accel/engine/engine.ts:938]
-      red_n_4 <= red_n_3; // @[accel/engine/engine.ts:938]
-      red_n_5 <= red_n_4; // @[accel/engine/engine.ts:938]
-      red_pos_0 <= mPos; // @[accel/engine/engine.ts:939]
-      red_pos_1 <= red_pos_0; // @[accel/engine/engine.ts:939]
-      red_pos_2 <= red_pos_1; // @[accel/engine/engine.ts:939]
-      red_pos_3 <= red_pos_2; // @[accel/engine/engine.ts:939]
-      red_pos_4 <= red_pos_3; // @[accel/engine/engine.ts:939]
-      red_pos_5 <= red_pos_4; // @[accel/engine/engine.ts:939]
-      red_empty_0 <= mEmpty; // @[accel/engine/engine.ts:940]
-      red_empty_1 <= red_empty_0; // @[accel/engine/engine.ts:940]
-      red_empty_2 <= red_empty_1; // @[accel/engine/engine.ts:940]
-      red_empty_3 <= red_empty_2; // @[accel/engine/engine.ts:940]
-      red_empty_4 <= red_empty_3; // @[accel/engine/engine.ts:940]
-      red_empty_5 <= red_empty_4; // @[accel/engine/engine.ts:940]
+      red_valid_0 <= redGo; // @[accel/engine/engine.ts:977]
+      red_valid_1 <= red_valid_0; // @[accel/engine/engine.ts:977]
+      red_valid_2 <= red_valid_1; // @[accel/engine/engine.ts:977]
+      red_valid_3 <= red_valid_2; // @[accel/engine/engine.ts:977]
+      red_valid_4 <= red_valid_3; // @[accel/engine/engine.ts:977]
+      red_valid_5 <= red_valid_4; // @[accel/engine/engine.ts:977]
+      red_slot_0 <= mSlot; // @[accel/engine/engine.ts:978]
+      red_slot_1 <= red_slot_0; // @[accel/engine/engine.ts:978]
+      red_slot_2 <= red_slot_1; // @[accel/engine/engine.ts:978]
+      red_slot_3 <= red_slot_2; // @[accel/engine/engine.ts:978]
+      red_slot_4 <= red_slot_3; // @[accel/engine/engine.ts:978]
+      red_slot_5 <= red_slot_4; // @[accel/engine/engine.ts:978]
+      red_beat_0 <= rj; // @[accel/engine/engine.ts:979]
+      red_beat_1 <= red_beat_0; // @[accel/engine/engine.ts:979]
+      red_beat_2 <= red_beat_1; // @[accel/engine/engine.ts:979]
+      red_beat_3 <= red_beat_2; // @[accel/engine/engine.ts:979]
+      red_beat_4 <= red_beat_3; // @[accel/engine/engine.ts:979]
+      red_beat_5 <= red_beat_4; // @[accel/engine/engine.ts:979]
+      red_last_0 <= mLast; // @[accel/engine/engine.ts:980]
+      red_last_1 <= red_last_0; // @[accel/engine/engine.ts:980]
+      red_last_2 <= red_last_1; // @[accel/engine/engine.ts:980]
+      red_last_3 <= red_last_2; // @[accel/engine/engine.ts:980]
+      red_last_4 <= red_last_3; // @[accel/engine/engine.ts:980]
+      red_last_5 <= red_last_4; // @[accel/engine/engine.ts:980]
+      red_row_end_0 <= isRowEnd; // @[accel/engine/engine.ts:981]
+      red_row_end_1 <= red_row_end_0; // @[accel/engine/engine.ts:981]
+      red_row_end_2 <= red_row_end_1; // @[accel/engine/engine.ts:981]
+      red_row_end_3 <= red_row_end_2; // @[accel/engine/engine.ts:981]
+      red_row_end_4 <= red_row_end_3; // @[accel/engine/engine.ts:981]
+      red_row_end_5 <= red_row_end_4; // @[accel/engine/engine.ts:981]
+      red_first_0 <= zeroA; // @[accel/engine/engine.ts:982]
+      red_first_1 <= red_first_0; // @[accel/engine/engine.ts:982]
+      red_first_2 <= red_first_1; // @[accel/engine/engine.ts:982]
+      red_first_3 <= red_first_2; // @[accel/engine/engine.ts:982]
+      red_first_4 <= red_first_3; // @[accel/engine/engine.ts:982]
+      red_first_5 <= red_first_4; // @[accel/engine/engine.ts:982]
+      red_n_0 <= mN; // @[accel/engine/engine.ts:983]
+      red_n_1 <= red_n_0; // @[accel/engine/engine.ts:983]
+      red_n_2 <= red_n_1; // @[accel/engine/engine.ts:983]
+      red_n_3 <= red_n_2; // @[accel/engine/engine.ts:983]
+      red_n_4 <= red_n_3; // @[accel/engine/engine.ts:983]
+      red_n_5 <= red_n_4; // @[accel/engine/engine.ts:983]
+      red_pos_0 <= mPos; // @[accel/engine/engine.ts:984]
+      red_pos_1 <= red_pos_0; // @[accel/engine/engine.ts:984]
+      red_pos_2 <= red_pos_1; // @[accel/engine/engine.ts:984]
+      red_pos_3 <= red_pos_2; // @[accel/engine/engine.ts:984]
+      red_pos_4 <= red_pos_3; // @[accel/engine/engine.ts:984]
+      red_pos_5 <= red_pos_4; // @[accel/engine/engine.ts:984]
+      red_empty_0 <= mEmpty; // @[accel/engine/engine.ts:985]
+      red_empty_1 <= red_empty_0; // @[accel/engine/engine.ts:985]
+      red_empty_2 <= red_empty_1; // @[accel/engine/engine.ts:985]
+      red_empty_3 <= red_empty_2; // @[accel/engine/engine.ts:985]
+      red_empty_4 <= red_empty_3; // @[accel/engine/engine.ts:985]
+      red_empty_5 <= red_empty_4; // @[accel/engine/engine.ts:985]
       if (opStart) begin
-        outRes <= 5'h0; // @[accel/engine/engine.ts:1297]
+        outRes <= 5'h0; // @[accel/engine/engine.ts:1413]
       end else begin
         if (outPop & ~resUp) begin
-          outRes <= outRes - 5'h1; // @[accel/engine/engine.ts:1038]
+          outRes <= outRes - 5'h1; // @[accel/engine/engine.ts:1083]
         end else begin
           if (resUp & ~outPop) begin
-            outRes <= outRes + 5'h1; // @[accel/engine/engine.ts:1037]
+            outRes <= outRes + 5'h1; // @[accel/engine/engine.ts:1082]
           end
         end
       end
       if (opStart) begin
-        argRes <= 6'h0; // @[accel/engine/engine.ts:1298]
+        argRes <= 6'h0; // @[accel/engine/engine.ts:1414]
       end else begin
         if (argPop & ~argUp) begin
-          argRes <= argRes - 6'h1; // @[accel/engine/engine.ts:999]
+          argRes <= argRes - 6'h1; // @[accel/engine/engine.ts:1044]
         end else begin
           if (argUp & ~argPop) begin
-            argRes <= argRes + 6'h1; // @[accel/engine/engine.ts:998]
+            argRes <= argRes + 6'h1; // @[accel/engine/engine.ts:1043]
           end
         end
       end
-      mul_bypass_valid_0 <= mul_bypass; // @[accel/engine/engine.ts:954]
-      mul_bypass_valid_1 <= mul_bypass_valid_0; // @[accel/engine/engine.ts:954]
-      mul_bypass_valid_2 <= mul_bypass_valid_1; // @[accel/engine/engine.ts:954]
-      d1Valid <= finIn; // @[accel/engine/engine.ts:1005]
-      d2Valid <= d1Valid; // @[accel/engine/engine.ts:1006]
-      d1 <= sum; // @[accel/engine/engine.ts:1007]
-      d2 <= d1; // @[accel/engine/engine.ts:1008]
-      zN_0 <= red_n_5 == 32'h0; // @[accel/engine/engine.ts:1009]
-      regNext <= zN_0; // @[accel/engine/engine.ts:1010]
-      endD_0 <= red_row_end_5; // @[accel/engine/engine.ts:1011]
-      regNext_1 <= endD_0; // @[accel/engine/engine.ts:1012]
-      fin_valid_0 <= nConv_out_valid; // @[accel/engine/engine.ts:1020]
-      fin_zero_0 <= regNext; // @[accel/engine/engine.ts:1021]
-      fin_end_0 <= regNext_1; // @[accel/engine/engine.ts:1022]
-      fin_valid_1 <= fin_valid_0; // @[accel/engine/engine.ts:1020]
-      fin_zero_1 <= fin_zero_0; // @[accel/engine/engine.ts:1021]
-      fin_end_1 <= fin_end_0; // @[accel/engine/engine.ts:1022]
-      fin_valid_2 <= fin_valid_1; // @[accel/engine/engine.ts:1020]
-      fin_zero_2 <= fin_zero_1; // @[accel/engine/engine.ts:1021]
-      fin_end_2 <= fin_end_1; // @[accel/engine/engine.ts:1022]
-      fin_valid_3 <= fin_valid_2; // @[accel/engine/engine.ts:1020]
-      fin_zero_3 <= fin_zero_2; // @[accel/engine/engine.ts:1021]
-      fin_end_3 <= fin_end_2; // @[accel/engine/engine.ts:1022]
-      fin_valid_4 <= fin_valid_3; // @[accel/engine/engine.ts:1020]
-      fin_zero_4 <= fin_zero_3; // @[accel/engine/engine.ts:1021]
-      fin_end_4 <= fin_end_3; // @[accel/engine/engine.ts:1022]
-      fin_valid_5 <= fin_valid_4; // @[accel/engine/engine.ts:1020]
-      fin_zero_5 <= fin_zero_4; // @[accel/engine/engine.ts:1021]
-      fin_end_5 <= fin_end_4; // @[accel/engine/engine.ts:1022]
-      fin_valid_6 <= fin_valid_5; // @[accel/engine/engine.ts:1020]
-      fin_zero_6 <= fin_zero_5; // @[accel/engine/engine.ts:1021]
-      fin_end_6 <= fin_end_5; // @[accel/engine/engine.ts:1022]
-      fin_valid_7 <= fin_valid_6; // @[accel/engine/engine.ts:1020]
-      fin_zero_7 <= fin_zero_6; // @[accel/engine/engine.ts:1021]
-      fin_end_7 <= fin_end_6; // @[accel/engine/engine.ts:1022]
-      fin_valid_8 <= fin_valid_7; // @[accel/engine/engine.ts:1020]
-      fin_zero_8 <= fin_zero_7; // @[accel/engine/engine.ts:1021]
-      fin_end_8 <= fin_end_7; // @[accel/engine/engine.ts:1022]
-      fin_valid_9 <= fin_valid_8; // @[accel/engine/engine.ts:1020]
-      fin_zero_9 <= fin_zero_8; // @[accel/engine/engine.ts:1021]
-      fin_end_9 <= fin_end_8; // @[accel/engine/engine.ts:1022]
-      fin_valid_10 <= fin_valid_9; // @[accel/engine/engine.ts:1020]
-      fin_zero_10 <= fin_zero_9; // @[accel/engine/engine.ts:1021]
-      fin_end_10 <= fin_end_9; // @[accel/engine/engine.ts:1022]
-      fin_valid_11 <= fin_valid_10; // @[accel/engine/engine.ts:1020]
-      fin_zero_11 <= fin_zero_10; // @[accel/engine/engine.ts:1021]
-      fin_end_11 <= fin_end_10; // @[accel/engine/engine.ts:1022]
+      mul_bypass_valid_0 <= mul_bypass; // @[accel/engine/engine.ts:999]
+      mul_bypass_valid_1 <= mul_bypass_valid_0; // @[accel/engine/engine.ts:999]
+      mul_bypass_valid_2 <= mul_bypass_valid_1; // @[accel/engine/engine.ts:999]
+      d1Valid <= finIn; // @[accel/engine/engine.ts:1050]
+      d2Valid <= d1Valid; // @[accel/engine/engine.ts:1051]
+      d1 <= sum; // @[accel/engine/engine.ts:1052]
+      d2 <= d1; // @[accel/engine/engine.ts:1053]
+      zN_0 <= red_n_5 == 32'h0; // @[accel/engine/engine.ts:1054]
+      regNext <= zN_0; // @[accel/engine/engine.ts:1055]
+      endD_0 <= red_row_end_5; // @[accel/engine/engine.ts:1056]
+      regNext_1 <= endD_0; // @[accel/engine/engine.ts:1057]
+      fin_valid_0 <= nConv_out_valid; // @[accel/engine/engine.ts:1065]
+      fin_zero_0 <= regNext; // @[accel/engine/engine.ts:1066]
+      fin_end_0 <= regNext_1; // @[accel/engine/engine.ts:1067]
+      fin_valid_1 <= fin_valid_0; // @[accel/engine/engine.ts:1065]
+      fin_zero_1 <= fin_zero_0; // @[accel/engine/engine.ts:1066]
+      fin_end_1 <= fin_end_0; // @[accel/engine/engine.ts:1067]
+      fin_valid_2 <= fin_valid_1; // @[accel/engine/engine.ts:1065]
+      fin_zero_2 <= fin_zero_1; // @[accel/engine/engine.ts:1066]
+      fin_end_2 <= fin_end_1; // @[accel/engine/engine.ts:1067]
+      fin_valid_3 <= fin_valid_2; // @[accel/engine/engine.ts:1065]
+      fin_zero_3 <= fin_zero_2; // @[accel/engine/engine.ts:1066]
+      fin_end_3 <= fin_end_2; // @[accel/engine/engine.ts:1067]
+      fin_valid_4 <= fin_valid_3; // @[accel/engine/engine.ts:1065]
+      fin_zero_4 <= fin_zero_3; // @[accel/engine/engine.ts:1066]
+      fin_end_4 <= fin_end_3; // @[accel/engine/engine.ts:1067]
+      fin_valid_5 <= fin_valid_4; // @[accel/engine/engine.ts:1065]
+      fin_zero_5 <= fin_zero_4; // @[accel/engine/engine.ts:1066]
+      fin_end_5 <= fin_end_4; // @[accel/engine/engine.ts:1067]
+      fin_valid_6 <= fin_valid_5; // @[accel/engine/engine.ts:1065]
+      fin_zero_6 <= fin_zero_5; // @[accel/engine/engine.ts:1066]
+      fin_end_6 <= fin_end_5; // @[accel/engine/engine.ts:1067]
+      fin_valid_7 <= fin_valid_6; // @[accel/engine/engine.ts:1065]
+      fin_zero_7 <= fin_zero_6; // @[accel/engine/engine.ts:1066]
+      fin_end_7 <= fin_end_6; // @[accel/engine/engine.ts:1067]
+      fin_valid_8 <= fin_valid_7; // @[accel/engine/engine.ts:1065]
+      fin_zero_8 <= fin_zero_7; // @[accel/engine/engine.ts:1066]
+      fin_end_8 <= fin_end_7; // @[accel/engine/engine.ts:1067]
+      fin_valid_9 <= fin_valid_8; // @[accel/engine/engine.ts:1065]
+      fin_zero_9 <= fin_zero_8; // @[accel/engine/engine.ts:1066]
+      fin_end_9 <= fin_end_8; // @[accel/engine/engine.ts:1067]
+      fin_valid_10 <= fin_valid_9; // @[accel/engine/engine.ts:1065]
+      fin_zero_10 <= fin_zero_9; // @[accel/engine/engine.ts:1066]
+      fin_end_10 <= fin_end_9; // @[accel/engine/engine.ts:1067]
+      fin_valid_11 <= fin_valid_10; // @[accel/engine/engine.ts:1065]
+      fin_zero_11 <= fin_zero_10; // @[accel/engine/engine.ts:1066]
+      fin_end_11 <= fin_end_10; // @[accel/engine/engine.ts:1067]
       if (opStart) begin
-        pkData <= 256'h0; // @[accel/engine/engine.ts:1324]
+        pkData <= 256'h0; // @[accel/engine/engine.ts:1431]
       end else begin
         if (pkTake) begin
           pkData <= pkFlush ? 256'h0 : pkNextData;
         end
       end
       if (opStart) begin
-        pkStrb <= 32'h0; // @[accel/engine/engine.ts:1325]
+        pkStrb <= 32'h0; // @[accel/engine/engine.ts:1432]
       end else begin
         if (pkTake) begin
           pkStrb <= pkFlush ? 32'h0 : pkNextStrb;
         end
       end
       if (opStart) begin
-        pkN <= 3'h0; // @[accel/engine/engine.ts:1326]
+        pkN <= 3'h0; // @[accel/engine/engine.ts:1433]
       end else begin
         if (pkTake) begin
           pkN <= pkFlush ? 3'h0 : (pkN + 3'h1);
         end
       end
       if (opStart) begin
-        pkSeen <= 32'h0; // @[accel/engine/engine.ts:1327]
+        pkSeen <= 32'h0; // @[accel/engine/engine.ts:1434]
       end else begin
         if (pkTake) begin
-          pkSeen <= pkSeen + 32'h1; // @[accel/engine/engine.ts:1095]
+          pkSeen <= pkSeen + 32'h1; // @[accel/engine/engine.ts:1140]
         end
       end
       if (opStart) begin
-        pkWord <= grad_rows_lo[31:5]; // @[accel/engine/engine.ts:1328]
+        pkWord <= grad_rows_lo[31:5]; // @[accel/engine/engine.ts:1435]
       end else begin
         if (pkTake) begin
           if (pkFlush) begin
-            pkWord <= pkWord + 27'h1; // @[accel/engine/engine.ts:1100]
+            pkWord <= pkWord + 27'h1; // @[accel/engine/engine.ts:1145]
           end
         end
       end
       if (awGo) begin
-        awValid <= 1'b1; // @[accel/engine/engine.ts:1145]
+        awValid <= 1'b1; // @[accel/engine/engine.ts:1190]
       end else begin
         if (awValid & m_axi_awready) begin
-          awValid <= 1'b0; // @[accel/engine/engine.ts:1143]
+          awValid <= 1'b0; // @[accel/engine/engine.ts:1188]
         end
       end
       if (awGo) begin
-        awAddr <= {curOwWord, 5'h0}; // @[accel/engine/engine.ts:1146]
+        awAddr <= {curOwWord, 5'h0}; // @[accel/engine/engine.ts:1191]
       end
       if (awGo) begin
-        awLen <= _T_84[7:0]; // @[accel/engine/engine.ts:1147]
+        awLen <= _T_116[7:0]; // @[accel/engine/engine.ts:1192]
       end
       if (bFire & ~awGo) begin
-        bOut <= bOut - 6'h1; // @[accel/engine/engine.ts:1213]
+        bOut <= bOut - 6'h1; // @[accel/engine/engine.ts:1258]
       end else begin
         if (awGo & ~bFire) begin
-          bOut <= bOut + 6'h1; // @[accel/engine/engine.ts:1212]
+          bOut <= bOut + 6'h1; // @[accel/engine/engine.ts:1257]
         end
       end
       if (awGo) begin
-        owWord <= curOwWord + {18'h0, aw_burst}; // @[accel/engine/engine.ts:1148]
+        owWord <= curOwWord + {18'h0, aw_burst}; // @[accel/engine/engine.ts:1193]
       end
       if (err) begin
-        owLeft <= 5'h0; // @[accel/engine/engine.ts:1232]
+        owLeft <= 5'h0; // @[accel/engine/engine.ts:1296]
       end else begin
         if (awGo) begin
-          owLeft <= curOwLeft - aw_burst[4:0]; // @[accel/engine/engine.ts:1149]
+          owLeft <= curOwLeft - aw_burst[4:0]; // @[accel/engine/engine.ts:1194]
         end
       end
       if (opStart) begin
-        owArg <= 1'b0; // @[accel/engine/engine.ts:1299]
+        owArg <= 1'b0; // @[accel/engine/engine.ts:1415]
       end else begin
         if (err) begin
-          owArg <= 1'b0; // @[accel/engine/engine.ts:1233]
+          owArg <= 1'b0; // @[accel/engine/engine.ts:1297]
         end else begin
           if (((awGo & owFromQ) & fromBag) & argEn) begin
-            owArg <= ~owArg; // @[accel/engine/engine.ts:1141]
+            owArg <= ~owArg; // @[accel/engine/engine.ts:1186]
           end
         end
       end
       if (awGo) begin
-        owSrc <= curOwSrc; // @[accel/engine/engine.ts:1142]
+        owSrc <= curOwSrc; // @[accel/engine/engine.ts:1187]
       end
       if (wGo) begin
-        wValid <= 1'b1; // @[accel/engine/engine.ts:1195]
+        wValid <= 1'b1; // @[accel/engine/engine.ts:1240]
       end else begin
         if (wValid & m_axi_wready) begin
-          wValid <= 1'b0; // @[accel/engine/engine.ts:1193]
+          wValid <= 1'b0; // @[accel/engine/engine.ts:1238]
         end
       end
       if (wGo) begin
-        wData <= (wSrc < 3'h2) ? wHead[255:0] : ownData; // @[accel/engine/engine.ts:1197]
+        wData <= (wSrc < 3'h2) ? wHead[255:0] : ownData; // @[accel/engine/engine.ts:1242]
       end
       if (wGo) begin
-        wStrb <= err ? 32'h0 : ((wSrc < 3'h2) ? (ohEnd ? tailStrb : 32'hffffffff) : ownStrb); // @[accel/engine/engine.ts:1198]
+        wStrb <= err ? 32'h0 : ((wSrc < 3'h2) ? (ohEnd ? tailStrb : 32'hffffffff) : ownStrb); // @[accel/engine/engine.ts:1243]
       end
       if (wGo) begin
-        wLast <= burstEnd; // @[accel/engine/engine.ts:1199]
+        wLast <= burstEnd; // @[accel/engine/engine.ts:1244]
       end
       if (wGo) begin
-        wBeat <= burstEnd ? 8'h0 : (wBeat + 8'h1); // @[accel/engine/engine.ts:1200]
+        wBeat <= burstEnd ? 8'h0 : (wBeat + 8'h1); // @[accel/engine/engine.ts:1245]
       end
-      if (finish) begin
-        opRun <= 1'b0; // @[accel/engine/engine.ts:1360]
+      if (start) begin
+        aheadErr <= 1'b0; // @[accel/engine/engine.ts:1390]
       end else begin
-        if (nextTable) begin
-          opRun <= 1'b0; // @[accel/engine/engine.ts:1350]
+        if (_T_117) begin
+          aheadErr <= 1'b1; // @[accel/engine/engine.ts:1275]
+        end
+      end
+      if (_T_117) begin
+        aheadResp <= m_axi_rresp; // @[accel/engine/engine.ts:1276]
+      end
+      if (_T_117) begin
+        aheadAddr <= rErrAddr; // @[accel/engine/engine.ts:1277]
+      end
+      if (nextTable) begin
+        tableDue <= 1'b1; // @[accel/engine/engine.ts:1467]
+      end else begin
+        if (start) begin
+          tableDue <= num_tables != 32'h0; // @[accel/engine/engine.ts:1387]
         end else begin
-          if (opStart) begin
-            opRun <= 1'b1; // @[accel/engine/engine.ts:1291]
-          end else begin
-            if (start) begin
-              opRun <= 1'b0; // @[accel/engine/engine.ts:1262]
-            end
+          if (descSwap) begin
+            tableDue <= 1'b0; // @[accel/engine/engine.ts:1322]
+          end
+        end
+      end
+      if (opStart) begin
+        armedAhead <= 1'b0; // @[accel/engine/engine.ts:1419]
+      end else begin
+        if (start) begin
+          armedAhead <= 1'b0; // @[accel/engine/engine.ts:1389]
+        end else begin
+          if (descSwap) begin
+            armedAhead <= preArmed; // @[accel/engine/engine.ts:1324]
           end
         end
       end
@@ -4039,62 +4244,62 @@ module TcastEngine_d256_a32_r64_b8_q16_l3_3_12_g4t32_w32_m128_x2 (
   end
   always @(posedge aclk) begin
     if (mul_bypass_valid_0) begin
-      mul_bypass_1 <= mul_bypass_0; // @[accel/engine/engine.ts:953]
+      mul_bypass_1 <= mul_bypass_0; // @[accel/engine/engine.ts:998]
     end
     if (mul_bypass_valid_1) begin
-      mul_bypass_2 <= mul_bypass_1; // @[accel/engine/engine.ts:953]
+      mul_bypass_2 <= mul_bypass_1; // @[accel/engine/engine.ts:998]
     end
   end
   always @(posedge aclk) begin : mul_bypass_0_logic
-    reg [255:0] byp; // @[accel/engine/engine.ts:951]
+    reg [255:0] byp; // @[accel/engine/engine.ts:996]
     if (mul_bypass) begin
       byp = {((termsIn_7[30:23] == 8'hff) & (termsIn_7[22:0] != 23'h0)) ? 32'h7fc00000 : termsIn_7, ((termsIn_6[30:23] == 8'hff) & (termsIn_6[22:0] != 23'h0)) ? 32'h7fc00000 : termsIn_6, ((termsIn_5[30:23] == 8'hff) & (termsIn_5[22:0] != 23'h0)) ? 32'h7fc00000 : termsIn_5, ((termsIn_4[30:23] == 8'hff) & (termsIn_4[22:0] != 23'h0)) ? 32'h7fc00000 : termsIn_4, ((termsIn_3[30:23] == 8'hff) & (termsIn_3[22:0] != 23'h0)) ? 32'h7fc00000 : termsIn_3, ((termsIn_2[30:23] == 8'hff) & (termsIn_2[22:0] != 23'h0)) ? 32'h7fc00000 : termsIn_2, ((termsIn_1[30:23] == 8'hff) & (termsIn_1[22:0] != 23'h0)) ? 32'h7fc00000 : termsIn_1, ((termsIn[30:23] == 8'hff) & (termsIn[22:0] != 23'h0)) ? 32'h7fc00000 : termsIn};
-      mul_bypass_0 <= byp; // @[accel/engine/engine.ts:953]
+      mul_bypass_0 <= byp; // @[accel/engine/engine.ts:998]
     end
   end
   always @(posedge aclk) begin
     if (arGo) begin
-      slotLen[tailSlot] <= _T_85[7:0]; // @[accel/engine/engine.ts:579]
+      slotLen[tailSlot] <= _T_118[7:0]; // @[accel/engine/engine.ts:612]
     end
   end
   always @(posedge aclk) begin
     if (arGo) begin
-      slotKind[tailSlot] <= arKind; // @[accel/engine/engine.ts:580]
+      slotKind[tailSlot] <= arKind; // @[accel/engine/engine.ts:613]
     end
   end
   always @(posedge aclk) begin
     if (rFire) begin
-      robRcv[rSlot] <= rRcv + 9'h1; // @[accel/engine/engine.ts:628]
+      robRcv[rSlot] <= rRcv + 9'h1; // @[accel/engine/engine.ts:661]
     end
   end
   always @(posedge aclk) begin
     if (arGo) begin
-      robBase[tailSlot] <= robRcv_rd0; // @[accel/engine/engine.ts:581]
+      robBase[tailSlot] <= robRcv_rd0; // @[accel/engine/engine.ts:614]
     end
   end
   always @(posedge aclk) begin
     if (rFire) begin
-      rob[{rSlot, rCount[2:0]}] <= m_axi_rdata; // @[accel/engine/engine.ts:627]
+      rob[{rSlot, rCount[2:0]}] <= m_axi_rdata; // @[accel/engine/engine.ts:660]
     end
   end
   always @(posedge aclk) begin
     if (drain) begin
-      robData <= rob[{headSlot, dBeat}]; // @[accel/engine/engine.ts:644]
+      robData <= rob[{headSlot, dBeat}]; // @[accel/engine/engine.ts:677]
     end
   end
   always @(posedge aclk) begin
     if (arGo) begin
-      slotAddr[tailSlot] <= {arWordSel, 5'h0}; // @[accel/engine/engine.ts:615]
+      slotAddr[tailSlot] <= {arWordSel, 5'h0}; // @[accel/engine/engine.ts:648]
     end
   end
   always @(posedge aclk) begin
     if (red_valid_5 & ~red_last_5) begin
-      acc[{red_slot_5, red_beat_5}] <= sum; // @[accel/engine/engine.ts:989]
+      acc[{red_slot_5, red_beat_5}] <= sum; // @[accel/engine/engine.ts:1034]
     end
   end
   always @(posedge aclk) begin
     if ((red_valid_5 & ~red_last_5) & argEn) begin
-      argMem[{red_slot_5, red_beat_5}] <= argmax_next; // @[accel/engine/engine.ts:993]
+      argMem[{red_slot_5, red_beat_5}] <= argmax_next; // @[accel/engine/engine.ts:1038]
     end
   end
 endmodule

@@ -96,197 +96,238 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
   reg [31:0] startIgnored; // @[accel/engine/engine.ts:238]
   reg batched; // @[accel/engine/engine.ts:240]
   reg [31:0] tableAt; // @[accel/engine/engine.ts:241]
-  wire [31:0] engine_rdata; // @[accel/engine/engine.ts:243]
-  reg bvalid; // @[accel/engine/engine.ts:243]
-  reg rvalid; // @[accel/engine/engine.ts:243]
-  reg [31:0] rdata; // @[accel/engine/engine.ts:243]
-  wire wfire; // @[accel/engine/engine.ts:243]
-  wire arready; // @[accel/engine/engine.ts:243]
-  reg op_mask; // @[accel/engine/engine.ts:243]
-  reg op_argmax; // @[accel/engine/engine.ts:243]
-  reg op_scales; // @[accel/engine/engine.ts:243]
-  reg op_max; // @[accel/engine/engine.ts:243]
-  reg op_mean; // @[accel/engine/engine.ts:243]
-  reg op_padding; // @[accel/engine/engine.ts:243]
-  reg op_include_last; // @[accel/engine/engine.ts:243]
-  reg op_off64; // @[accel/engine/engine.ts:243]
-  reg op_idx64; // @[accel/engine/engine.ts:243]
-  reg [31:0] dim; // @[accel/engine/engine.ts:243]
-  reg [31:0] num_bags; // @[accel/engine/engine.ts:243]
-  reg [31:0] num_indices; // @[accel/engine/engine.ts:243]
-  reg [31:0] padding_idx; // @[accel/engine/engine.ts:243]
-  reg [7:0] throttle_b; // @[accel/engine/engine.ts:243]
-  reg [7:0] throttle_r; // @[accel/engine/engine.ts:243]
-  reg [31:0] table_lo; // @[accel/engine/engine.ts:243]
-  reg [31:0] table_hi; // @[accel/engine/engine.ts:243]
-  reg [31:0] row_stride; // @[accel/engine/engine.ts:243]
-  reg [31:0] indices_lo; // @[accel/engine/engine.ts:243]
-  reg [31:0] indices_hi; // @[accel/engine/engine.ts:243]
-  reg [31:0] offsets_lo; // @[accel/engine/engine.ts:243]
-  reg [31:0] offsets_hi; // @[accel/engine/engine.ts:243]
-  reg [31:0] out_lo; // @[accel/engine/engine.ts:243]
-  reg [31:0] out_hi; // @[accel/engine/engine.ts:243]
-  reg [31:0] out_stride; // @[accel/engine/engine.ts:243]
-  reg [31:0] scales_lo; // @[accel/engine/engine.ts:243]
-  reg [31:0] scales_hi; // @[accel/engine/engine.ts:243]
-  reg update_unfused; // @[accel/engine/engine.ts:243]
-  reg update_keep_grad; // @[accel/engine/engine.ts:243]
-  reg [1:0] update_opt; // @[accel/engine/engine.ts:243]
-  reg update_rows; // @[accel/engine/engine.ts:243]
-  reg [31:0] lr; // @[accel/engine/engine.ts:243]
-  reg [31:0] eps; // @[accel/engine/engine.ts:243]
-  reg [31:0] row_ids_lo; // @[accel/engine/engine.ts:243]
-  reg [31:0] row_ids_hi; // @[accel/engine/engine.ts:243]
-  reg [31:0] grad_rows_lo; // @[accel/engine/engine.ts:243]
-  reg [31:0] grad_rows_hi; // @[accel/engine/engine.ts:243]
-  reg [31:0] weight_lo; // @[accel/engine/engine.ts:243]
-  reg [31:0] weight_hi; // @[accel/engine/engine.ts:243]
-  reg [31:0] weight_stride; // @[accel/engine/engine.ts:243]
-  reg [31:0] state_lo; // @[accel/engine/engine.ts:243]
-  reg [31:0] state_hi; // @[accel/engine/engine.ts:243]
-  reg [31:0] argmax_lo; // @[accel/engine/engine.ts:243]
-  reg [31:0] argmax_hi; // @[accel/engine/engine.ts:243]
-  reg [31:0] argmax_stride; // @[accel/engine/engine.ts:243]
-  reg [31:0] tables_lo; // @[accel/engine/engine.ts:243]
-  reg [31:0] tables_hi; // @[accel/engine/engine.ts:243]
-  reg [31:0] num_tables; // @[accel/engine/engine.ts:243]
-  wire startReq; // @[accel/engine/engine.ts:261]
-  wire start; // @[accel/engine/engine.ts:262]
-  wire descFire; // @[accel/engine/engine.ts:268]
+  reg opRun; // @[accel/engine/engine.ts:243]
+  wire [31:0] engine_rdata; // @[accel/engine/engine.ts:245]
+  reg bvalid; // @[accel/engine/engine.ts:245]
+  reg rvalid; // @[accel/engine/engine.ts:245]
+  reg [31:0] rdata; // @[accel/engine/engine.ts:245]
+  wire wfire; // @[accel/engine/engine.ts:245]
+  wire arready; // @[accel/engine/engine.ts:245]
+  reg op_mask; // @[accel/engine/engine.ts:245]
+  reg op_argmax; // @[accel/engine/engine.ts:245]
+  reg op_scales; // @[accel/engine/engine.ts:245]
+  reg op_max; // @[accel/engine/engine.ts:245]
+  reg op_mean; // @[accel/engine/engine.ts:245]
+  reg op_padding; // @[accel/engine/engine.ts:245]
+  reg op_include_last; // @[accel/engine/engine.ts:245]
+  reg op_off64; // @[accel/engine/engine.ts:245]
+  reg op_idx64; // @[accel/engine/engine.ts:245]
+  reg [31:0] dim; // @[accel/engine/engine.ts:245]
+  reg [31:0] num_bags; // @[accel/engine/engine.ts:245]
+  reg [31:0] num_indices; // @[accel/engine/engine.ts:245]
+  reg [31:0] padding_idx; // @[accel/engine/engine.ts:245]
+  reg [7:0] throttle_b; // @[accel/engine/engine.ts:245]
+  reg [7:0] throttle_r; // @[accel/engine/engine.ts:245]
+  reg [31:0] table_lo; // @[accel/engine/engine.ts:245]
+  reg [31:0] table_hi; // @[accel/engine/engine.ts:245]
+  reg [31:0] row_stride; // @[accel/engine/engine.ts:245]
+  reg [31:0] indices_lo; // @[accel/engine/engine.ts:245]
+  reg [31:0] indices_hi; // @[accel/engine/engine.ts:245]
+  reg [31:0] offsets_lo; // @[accel/engine/engine.ts:245]
+  reg [31:0] offsets_hi; // @[accel/engine/engine.ts:245]
+  reg [31:0] out_lo; // @[accel/engine/engine.ts:245]
+  reg [31:0] out_hi; // @[accel/engine/engine.ts:245]
+  reg [31:0] out_stride; // @[accel/engine/engine.ts:245]
+  reg [31:0] scales_lo; // @[accel/engine/engine.ts:245]
+  reg [31:0] scales_hi; // @[accel/engine/engine.ts:245]
+  reg update_unfused; // @[accel/engine/engine.ts:245]
+  reg update_keep_grad; // @[accel/engine/engine.ts:245]
+  reg [1:0] update_opt; // @[accel/engine/engine.ts:245]
+  reg update_rows; // @[accel/engine/engine.ts:245]
+  reg [31:0] lr; // @[accel/engine/engine.ts:245]
+  reg [31:0] eps; // @[accel/engine/engine.ts:245]
+  reg [31:0] row_ids_lo; // @[accel/engine/engine.ts:245]
+  reg [31:0] row_ids_hi; // @[accel/engine/engine.ts:245]
+  reg [31:0] grad_rows_lo; // @[accel/engine/engine.ts:245]
+  reg [31:0] grad_rows_hi; // @[accel/engine/engine.ts:245]
+  reg [31:0] weight_lo; // @[accel/engine/engine.ts:245]
+  reg [31:0] weight_hi; // @[accel/engine/engine.ts:245]
+  reg [31:0] weight_stride; // @[accel/engine/engine.ts:245]
+  reg [31:0] state_lo; // @[accel/engine/engine.ts:245]
+  reg [31:0] state_hi; // @[accel/engine/engine.ts:245]
+  reg [31:0] argmax_lo; // @[accel/engine/engine.ts:245]
+  reg [31:0] argmax_hi; // @[accel/engine/engine.ts:245]
+  reg [31:0] argmax_stride; // @[accel/engine/engine.ts:245]
+  reg [31:0] tables_lo; // @[accel/engine/engine.ts:245]
+  reg [31:0] tables_hi; // @[accel/engine/engine.ts:245]
+  reg [31:0] num_tables; // @[accel/engine/engine.ts:245]
+  wire startReq; // @[accel/engine/engine.ts:263]
+  wire start; // @[accel/engine/engine.ts:264]
+  wire descFire; // @[accel/engine/engine.ts:271]
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [511:0] descBeat; // @[accel/engine/engine.ts:269]
+  wire [511:0] descBeat; // @[accel/engine/engine.ts:272]
   /* verilator lint_on UNUSEDSIGNAL */
-  reg [1:0] descIdx; // @[accel/engine/engine.ts:270]
-  reg [31:0] desc_op; // @[accel/engine/descriptor.ts:59]
-  reg [31:0] desc_dim; // @[accel/engine/descriptor.ts:59]
-  reg [31:0] desc_num_bags; // @[accel/engine/descriptor.ts:59]
-  reg [31:0] desc_num_indices; // @[accel/engine/descriptor.ts:59]
-  reg [31:0] desc_padding_idx; // @[accel/engine/descriptor.ts:59]
-  reg [31:0] desc_row_stride; // @[accel/engine/descriptor.ts:59]
-  reg [31:0] desc_out_stride; // @[accel/engine/descriptor.ts:59]
-  reg [31:0] desc_argmax_stride; // @[accel/engine/descriptor.ts:59]
-  reg [31:0] desc_table_lo; // @[accel/engine/descriptor.ts:59]
-  reg [31:0] desc_indices_lo; // @[accel/engine/descriptor.ts:59]
-  reg [31:0] desc_offsets_lo; // @[accel/engine/descriptor.ts:59]
-  reg [31:0] desc_out_lo; // @[accel/engine/descriptor.ts:59]
-  reg [31:0] desc_scales_lo; // @[accel/engine/descriptor.ts:59]
-  reg [31:0] desc_argmax_lo; // @[accel/engine/descriptor.ts:59]
-  wire idx64; // @[accel/engine/engine.ts:277]
-  wire isMean; // @[accel/engine/engine.ts:278]
-  wire isMax; // @[accel/engine/engine.ts:279]
-  wire pswEn; // @[accel/engine/engine.ts:280]
-  wire argEn; // @[accel/engine/engine.ts:282]
-  wire maskEn; // @[accel/engine/engine.ts:283]
-  wire sideEn; // @[accel/engine/engine.ts:284]
-  wire off64; // @[accel/engine/engine.ts:286]
-  wire inclLast; // @[accel/engine/engine.ts:287]
-  wire padEn; // @[accel/engine/engine.ts:288]
-  wire [1:0] opt; // @[accel/engine/engine.ts:298]
-  wire optOn; // @[accel/engine/engine.ts:299]
-  wire rowsOn; // @[accel/engine/engine.ts:301]
-  wire keepGrad; // @[accel/engine/engine.ts:302]
-  wire unfused; // @[accel/engine/engine.ts:303]
-  wire gradRowsOut; // @[accel/engine/engine.ts:304]
-  wire check_23_update; // @[accel/engine/engine.ts:349]
-  wire check_22_tables_lo; // @[accel/engine/engine.ts:349]
-  wire check_21_state_lo; // @[accel/engine/engine.ts:349]
-  wire check_20_weight_stride; // @[accel/engine/engine.ts:349]
-  wire check_19_weight_lo; // @[accel/engine/engine.ts:349]
-  wire check_18_grad_rows_lo; // @[accel/engine/engine.ts:349]
-  wire check_17_row_ids_lo; // @[accel/engine/engine.ts:349]
-  wire check_16_update; // @[accel/engine/engine.ts:349]
-  wire check_15_update; // @[accel/engine/engine.ts:349]
-  wire check_14_update; // @[accel/engine/engine.ts:349]
-  wire check_13_argmax_stride; // @[accel/engine/engine.ts:349]
-  wire check_12_argmax_lo; // @[accel/engine/engine.ts:349]
-  wire check_11_out_stride; // @[accel/engine/engine.ts:349]
-  wire check_10_out_lo; // @[accel/engine/engine.ts:349]
-  wire check_9_scales_lo; // @[accel/engine/engine.ts:349]
-  wire check_8_offsets_lo; // @[accel/engine/engine.ts:349]
-  wire check_7_indices_lo; // @[accel/engine/engine.ts:349]
-  wire check_6_row_stride; // @[accel/engine/engine.ts:349]
-  wire check_5_table_lo; // @[accel/engine/engine.ts:349]
-  wire check_4_op; // @[accel/engine/engine.ts:349]
-  wire check_3_op; // @[accel/engine/engine.ts:349]
-  wire check_2_op; // @[accel/engine/engine.ts:349]
-  wire check_1_dim; // @[accel/engine/engine.ts:349]
-  wire [4:0] program_cause; // @[accel/engine/engine.ts:372]
-  wire desc_check_13_argmax_stride; // @[accel/engine/engine.ts:349]
-  wire desc_check_12_argmax_lo; // @[accel/engine/engine.ts:349]
-  wire desc_check_11_out_stride; // @[accel/engine/engine.ts:349]
-  wire desc_check_10_out_lo; // @[accel/engine/engine.ts:349]
-  wire desc_check_9_scales_lo; // @[accel/engine/engine.ts:349]
-  wire desc_check_8_offsets_lo; // @[accel/engine/engine.ts:349]
-  wire desc_check_7_indices_lo; // @[accel/engine/engine.ts:349]
-  wire desc_check_6_row_stride; // @[accel/engine/engine.ts:349]
-  wire desc_check_5_table_lo; // @[accel/engine/engine.ts:349]
-  wire desc_check_4_op; // @[accel/engine/engine.ts:349]
-  wire desc_check_3_op; // @[accel/engine/engine.ts:349]
-  wire desc_check_2_op; // @[accel/engine/engine.ts:349]
-  wire desc_check_1_dim; // @[accel/engine/engine.ts:349]
-  wire [4:0] descriptor_cause; // @[accel/engine/engine.ts:374]
-  wire program_bad; // @[accel/engine/engine.ts:375]
-  reg [3:0] rowBeats; // @[accel/engine/engine.ts:378]
-  reg [63:0] tailStrb; // @[accel/engine/engine.ts:379]
-  wire [17:0] dimBytes; // @[accel/engine/engine.ts:380]
-  wire [5:0] tail; // @[accel/engine/engine.ts:381]
-  wire [63:0] tailMask; // @[accel/engine/engine.ts:383]
+  reg [1:0] descIdx; // @[accel/engine/engine.ts:273]
+  wire descSwap; // @[accel/engine/engine.ts:274]
+  reg [31:0] desc_next_op; // @[accel/engine/descriptor.ts:71]
+  reg [31:0] desc_op; // @[accel/engine/descriptor.ts:72]
+  reg [31:0] desc_next_dim; // @[accel/engine/descriptor.ts:71]
+  reg [31:0] desc_dim; // @[accel/engine/descriptor.ts:72]
+  reg [31:0] desc_next_num_bags; // @[accel/engine/descriptor.ts:71]
+  reg [31:0] desc_num_bags; // @[accel/engine/descriptor.ts:72]
+  reg [31:0] desc_next_num_indices; // @[accel/engine/descriptor.ts:71]
+  reg [31:0] desc_num_indices; // @[accel/engine/descriptor.ts:72]
+  reg [31:0] desc_next_padding_idx; // @[accel/engine/descriptor.ts:71]
+  reg [31:0] desc_padding_idx; // @[accel/engine/descriptor.ts:72]
+  reg [31:0] desc_next_row_stride; // @[accel/engine/descriptor.ts:71]
+  reg [31:0] desc_row_stride; // @[accel/engine/descriptor.ts:72]
+  reg [31:0] desc_next_out_stride; // @[accel/engine/descriptor.ts:71]
+  reg [31:0] desc_out_stride; // @[accel/engine/descriptor.ts:72]
+  reg [31:0] desc_next_argmax_stride; // @[accel/engine/descriptor.ts:71]
+  reg [31:0] desc_argmax_stride; // @[accel/engine/descriptor.ts:72]
+  reg [31:0] desc_next_table_lo; // @[accel/engine/descriptor.ts:71]
+  reg [31:0] desc_table_lo; // @[accel/engine/descriptor.ts:72]
+  reg [31:0] desc_next_indices_lo; // @[accel/engine/descriptor.ts:71]
+  reg [31:0] desc_indices_lo; // @[accel/engine/descriptor.ts:72]
+  reg [31:0] desc_next_offsets_lo; // @[accel/engine/descriptor.ts:71]
+  reg [31:0] desc_offsets_lo; // @[accel/engine/descriptor.ts:72]
+  reg [31:0] desc_next_out_lo; // @[accel/engine/descriptor.ts:71]
+  reg [31:0] desc_out_lo; // @[accel/engine/descriptor.ts:72]
+  reg [31:0] desc_next_scales_lo; // @[accel/engine/descriptor.ts:71]
+  reg [31:0] desc_scales_lo; // @[accel/engine/descriptor.ts:72]
+  reg [31:0] desc_next_argmax_lo; // @[accel/engine/descriptor.ts:71]
+  reg [31:0] desc_argmax_lo; // @[accel/engine/descriptor.ts:72]
+  wire idx64; // @[accel/engine/engine.ts:281]
+  wire isMean; // @[accel/engine/engine.ts:282]
+  wire isMax; // @[accel/engine/engine.ts:283]
+  wire pswEn; // @[accel/engine/engine.ts:284]
+  wire argEn; // @[accel/engine/engine.ts:286]
+  wire maskEn; // @[accel/engine/engine.ts:287]
+  wire sideEn; // @[accel/engine/engine.ts:288]
+  wire off64; // @[accel/engine/engine.ts:290]
+  wire inclLast; // @[accel/engine/engine.ts:291]
+  wire padEn; // @[accel/engine/engine.ts:292]
+  wire [1:0] opt; // @[accel/engine/engine.ts:302]
+  wire optOn; // @[accel/engine/engine.ts:303]
+  wire rowsOn; // @[accel/engine/engine.ts:305]
+  wire keepGrad; // @[accel/engine/engine.ts:306]
+  wire unfused; // @[accel/engine/engine.ts:307]
+  wire gradRowsOut; // @[accel/engine/engine.ts:308]
+  wire check_23_update; // @[accel/engine/engine.ts:353]
+  wire check_22_tables_lo; // @[accel/engine/engine.ts:353]
+  wire check_21_state_lo; // @[accel/engine/engine.ts:353]
+  wire check_20_weight_stride; // @[accel/engine/engine.ts:353]
+  wire check_19_weight_lo; // @[accel/engine/engine.ts:353]
+  wire check_18_grad_rows_lo; // @[accel/engine/engine.ts:353]
+  wire check_17_row_ids_lo; // @[accel/engine/engine.ts:353]
+  wire check_16_update; // @[accel/engine/engine.ts:353]
+  wire check_15_update; // @[accel/engine/engine.ts:353]
+  wire check_14_update; // @[accel/engine/engine.ts:353]
+  wire check_13_argmax_stride; // @[accel/engine/engine.ts:353]
+  wire check_12_argmax_lo; // @[accel/engine/engine.ts:353]
+  wire check_11_out_stride; // @[accel/engine/engine.ts:353]
+  wire check_10_out_lo; // @[accel/engine/engine.ts:353]
+  wire check_9_scales_lo; // @[accel/engine/engine.ts:353]
+  wire check_8_offsets_lo; // @[accel/engine/engine.ts:353]
+  wire check_7_indices_lo; // @[accel/engine/engine.ts:353]
+  wire check_6_row_stride; // @[accel/engine/engine.ts:353]
+  wire check_5_table_lo; // @[accel/engine/engine.ts:353]
+  wire check_4_op; // @[accel/engine/engine.ts:353]
+  wire check_3_op; // @[accel/engine/engine.ts:353]
+  wire check_2_op; // @[accel/engine/engine.ts:353]
+  wire check_1_dim; // @[accel/engine/engine.ts:353]
+  wire [4:0] program_cause; // @[accel/engine/engine.ts:376]
+  wire desc_check_13_argmax_stride; // @[accel/engine/engine.ts:353]
+  wire desc_check_12_argmax_lo; // @[accel/engine/engine.ts:353]
+  wire desc_check_11_out_stride; // @[accel/engine/engine.ts:353]
+  wire desc_check_10_out_lo; // @[accel/engine/engine.ts:353]
+  wire desc_check_9_scales_lo; // @[accel/engine/engine.ts:353]
+  wire desc_check_8_offsets_lo; // @[accel/engine/engine.ts:353]
+  wire desc_check_7_indices_lo; // @[accel/engine/engine.ts:353]
+  wire desc_check_6_row_stride; // @[accel/engine/engine.ts:353]
+  wire desc_check_5_table_lo; // @[accel/engine/engine.ts:353]
+  wire desc_check_4_op; // @[accel/engine/engine.ts:353]
+  wire desc_check_3_op; // @[accel/engine/engine.ts:353]
+  wire desc_check_2_op; // @[accel/engine/engine.ts:353]
+  wire desc_check_1_dim; // @[accel/engine/engine.ts:353]
+  wire [4:0] descriptor_cause; // @[accel/engine/engine.ts:378]
+  wire next_check_13_argmax_stride; // @[accel/engine/engine.ts:353]
+  wire next_check_12_argmax_lo; // @[accel/engine/engine.ts:353]
+  wire next_check_11_out_stride; // @[accel/engine/engine.ts:353]
+  wire next_check_10_out_lo; // @[accel/engine/engine.ts:353]
+  wire next_check_9_scales_lo; // @[accel/engine/engine.ts:353]
+  wire next_check_8_offsets_lo; // @[accel/engine/engine.ts:353]
+  wire next_check_7_indices_lo; // @[accel/engine/engine.ts:353]
+  wire next_check_6_row_stride; // @[accel/engine/engine.ts:353]
+  wire next_check_5_table_lo; // @[accel/engine/engine.ts:353]
+  wire next_check_4_op; // @[accel/engine/engine.ts:353]
+  wire next_check_3_op; // @[accel/engine/engine.ts:353]
+  wire next_check_2_op; // @[accel/engine/engine.ts:353]
+  wire next_check_1_dim; // @[accel/engine/engine.ts:353]
+  wire [4:0] next_descriptor_cause; // @[accel/engine/engine.ts:380]
+  wire program_bad; // @[accel/engine/engine.ts:381]
+  reg [3:0] rowBeats; // @[accel/engine/engine.ts:384]
+  reg [63:0] tailStrb; // @[accel/engine/engine.ts:385]
+  wire [17:0] dimBytes; // @[accel/engine/engine.ts:386]
+  wire [5:0] tail; // @[accel/engine/engine.ts:387]
+  wire [63:0] tailMask; // @[accel/engine/engine.ts:389]
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [12:0] row_beats_all; // @[accel/engine/engine.ts:386]
+  wire [12:0] row_beats_all; // @[accel/engine/engine.ts:392]
   /* verilator lint_on UNUSEDSIGNAL */
-  wire [32:0] offCount; // @[accel/engine/engine.ts:398]
-  wire [29:0] off_beats_total; // @[accel/engine/engine.ts:400]
-  wire [29:0] idx_beats_total; // @[accel/engine/engine.ts:400]
-  wire [29:0] psw_beats_total; // @[accel/engine/engine.ts:400]
-  wire [29:0] rid_beats_total; // @[accel/engine/engine.ts:400]
-  reg [8:0] slotsUsed; // @[accel/engine/engine.ts:421]
-  reg [7:0] tailSlot; // @[accel/engine/engine.ts:422]
-  reg arValid; // @[accel/engine/engine.ts:432]
-  reg [31:0] arAddr; // @[accel/engine/engine.ts:433]
-  reg [7:0] arLen; // @[accel/engine/engine.ts:434]
-  reg [7:0] arId; // @[accel/engine/engine.ts:435]
-  wire arFree; // @[accel/engine/engine.ts:436]
-  wire slotFree; // @[accel/engine/engine.ts:437]
-  wire run; // @[accel/engine/engine.ts:440]
-  wire canRead; // @[accel/engine/engine.ts:441]
-  reg [25:0] offWord; // @[accel/engine/engine.ts:444]
-  reg [29:0] offLeft; // @[accel/engine/engine.ts:445]
-  reg [6:0] offRes; // @[accel/engine/engine.ts:446]
-  reg [25:0] idxWord; // @[accel/engine/engine.ts:447]
-  reg [29:0] idxLeft; // @[accel/engine/engine.ts:448]
-  reg [6:0] idxRes; // @[accel/engine/engine.ts:449]
+  wire [32:0] offCount; // @[accel/engine/engine.ts:404]
+  wire [29:0] off_beats_total; // @[accel/engine/engine.ts:406]
+  wire [29:0] idx_beats_total; // @[accel/engine/engine.ts:406]
+  wire [29:0] psw_beats_total; // @[accel/engine/engine.ts:406]
+  wire [29:0] rid_beats_total; // @[accel/engine/engine.ts:406]
+  wire [32:0] pswCount; // @[accel/engine/engine.ts:417]
+  wire [3:0] idx_first_lane; // @[accel/engine/engine.ts:419]
+  wire nxOff64; // @[accel/engine/engine.ts:424]
+  wire nxIdx64; // @[accel/engine/engine.ts:425]
+  wire [32:0] nxOffCount; // @[accel/engine/engine.ts:429]
+  wire [32:0] nxPswCount; // @[accel/engine/engine.ts:430]
+  wire [29:0] next_off_beats_total; // @[accel/engine/engine.ts:406]
+  wire [3:0] next_idx_first_lane; // @[accel/engine/engine.ts:433]
+  wire [29:0] next_idx_beats_total; // @[accel/engine/engine.ts:406]
+  wire [29:0] next_psw_beats_total; // @[accel/engine/engine.ts:406]
+  reg preArmed; // @[accel/engine/engine.ts:439]
+  reg [8:0] slotsUsed; // @[accel/engine/engine.ts:453]
+  reg [7:0] tailSlot; // @[accel/engine/engine.ts:454]
+  reg arValid; // @[accel/engine/engine.ts:464]
+  reg [31:0] arAddr; // @[accel/engine/engine.ts:465]
+  reg [7:0] arLen; // @[accel/engine/engine.ts:466]
+  reg [7:0] arId; // @[accel/engine/engine.ts:467]
+  wire arFree; // @[accel/engine/engine.ts:468]
+  wire slotFree; // @[accel/engine/engine.ts:469]
+  wire run; // @[accel/engine/engine.ts:472]
+  wire canRead; // @[accel/engine/engine.ts:473]
+  reg [25:0] offWord; // @[accel/engine/engine.ts:476]
+  reg [29:0] offLeft; // @[accel/engine/engine.ts:477]
+  reg [6:0] offRes; // @[accel/engine/engine.ts:478]
+  reg [25:0] idxWord; // @[accel/engine/engine.ts:479]
+  reg [29:0] idxLeft; // @[accel/engine/engine.ts:480]
+  reg [6:0] idxRes; // @[accel/engine/engine.ts:481]
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [29:0] off_burst; // @[accel/engine/engine.ts:414]
+  wire [29:0] off_burst; // @[accel/engine/engine.ts:446]
   /* verilator lint_on UNUSEDSIGNAL */
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [29:0] idx_burst; // @[accel/engine/engine.ts:414]
+  wire [29:0] idx_burst; // @[accel/engine/engine.ts:446]
   /* verilator lint_on UNUSEDSIGNAL */
-  wire [6:0] off_credit; // @[accel/engine/engine.ts:455]
-  wire offGo; // @[accel/engine/engine.ts:456]
-  wire [6:0] idx_credit; // @[accel/engine/engine.ts:455]
-  wire idxGo; // @[accel/engine/engine.ts:457]
-  reg [25:0] pswWord; // @[accel/engine/engine.ts:458]
-  reg [29:0] pswLeft; // @[accel/engine/engine.ts:459]
-  reg [5:0] pswRes; // @[accel/engine/engine.ts:460]
+  wire [6:0] off_credit; // @[accel/engine/engine.ts:487]
+  wire offGo; // @[accel/engine/engine.ts:489]
+  wire [6:0] idx_credit; // @[accel/engine/engine.ts:487]
+  wire idxGo; // @[accel/engine/engine.ts:490]
+  reg [25:0] pswWord; // @[accel/engine/engine.ts:491]
+  reg [29:0] pswLeft; // @[accel/engine/engine.ts:492]
+  reg [5:0] pswRes; // @[accel/engine/engine.ts:493]
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [29:0] psw_burst; // @[accel/engine/engine.ts:414]
+  wire [29:0] psw_burst; // @[accel/engine/engine.ts:446]
   /* verilator lint_on UNUSEDSIGNAL */
-  wire pswGo; // @[accel/engine/engine.ts:462]
-  reg [25:0] descWord; // @[accel/engine/engine.ts:464]
-  reg [1:0] descLeft; // @[accel/engine/engine.ts:465]
-  wire [8:0] desc_burst; // @[accel/engine/engine.ts:414]
-  wire descGo; // @[accel/engine/engine.ts:467]
-  reg [25:0] ridWord; // @[accel/engine/engine.ts:472]
-  reg [29:0] ridLeft; // @[accel/engine/engine.ts:473]
-  reg [6:0] ridRes; // @[accel/engine/engine.ts:474]
+  wire pswGo; // @[accel/engine/engine.ts:495]
+  reg [25:0] descWord; // @[accel/engine/engine.ts:497]
+  reg [1:0] descLeft; // @[accel/engine/engine.ts:498]
+  wire [8:0] desc_burst; // @[accel/engine/engine.ts:446]
+  wire descGo; // @[accel/engine/engine.ts:500]
+  reg [25:0] ridWord; // @[accel/engine/engine.ts:505]
+  reg [29:0] ridLeft; // @[accel/engine/engine.ts:506]
+  reg [6:0] ridRes; // @[accel/engine/engine.ts:507]
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [29:0] rid_burst; // @[accel/engine/engine.ts:414]
+  wire [29:0] rid_burst; // @[accel/engine/engine.ts:446]
   /* verilator lint_on UNUSEDSIGNAL */
-  wire [6:0] rid_credit; // @[accel/engine/engine.ts:455]
-  wire ridGo; // @[accel/engine/engine.ts:480]
-  wire sideGo; // @[accel/engine/engine.ts:485]
-  reg longBag; // @[accel/engine/engine.ts:494]
-  wire spill_on; // @[accel/engine/engine.ts:495]
+  wire [6:0] rid_credit; // @[accel/engine/engine.ts:487]
+  wire ridGo; // @[accel/engine/engine.ts:513]
+  wire sideGo; // @[accel/engine/engine.ts:518]
+  reg longBag; // @[accel/engine/engine.ts:527]
+  wire spill_on; // @[accel/engine/engine.ts:528]
   wire tok_enq_valid; // @[accel/engine/interleave.ts:70]
   wire [2:0] tok_enq_slot; // @[accel/engine/interleave.ts:71]
   wire [199:0] tokQ_enq_bits; // @[accel/engine/interleave.ts:72]
@@ -330,378 +371,396 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
   wire prio_others; // @[accel/engine/interleave.ts:155]
   wire prio_fire; // @[accel/engine/interleave.ts:160]
   wire prio_other_fire; // @[accel/engine/interleave.ts:162]
-  reg [25:0] rowWord; // @[accel/engine/engine.ts:503]
-  reg [3:0] rowLeft; // @[accel/engine/engine.ts:504]
-  wire fromTok; // @[accel/engine/engine.ts:505]
-  wire tokEmpty; // @[accel/engine/engine.ts:506]
-  wire fusedOpt; // @[accel/engine/engine.ts:512]
-  reg [1:0] fPh; // @[accel/engine/engine.ts:513]
-  reg [31:0] fRid; // @[accel/engine/engine.ts:514]
-  wire owed; // @[accel/engine/engine.ts:515]
-  wire tokLastFused; // @[accel/engine/engine.ts:516]
-  reg argDone; // @[accel/engine/engine.ts:518]
-  reg rowIsArg; // @[accel/engine/engine.ts:519]
-  wire [1:0] tokFk; // @[accel/engine/engine.ts:520]
-  wire [31:0] tokRow; // @[accel/engine/engine.ts:521]
-  wire argNext; // @[accel/engine/engine.ts:522]
-  wire tokRowwiseState; // @[accel/engine/engine.ts:523]
-  wire [31:0] tokBase; // @[accel/engine/engine.ts:524]
-  wire [31:0] tokStride; // @[accel/engine/engine.ts:525]
+  reg [25:0] rowWord; // @[accel/engine/engine.ts:536]
+  reg [3:0] rowLeft; // @[accel/engine/engine.ts:537]
+  wire fromTok; // @[accel/engine/engine.ts:538]
+  wire tokEmpty; // @[accel/engine/engine.ts:539]
+  wire fusedOpt; // @[accel/engine/engine.ts:545]
+  reg [1:0] fPh; // @[accel/engine/engine.ts:546]
+  reg [31:0] fRid; // @[accel/engine/engine.ts:547]
+  wire owed; // @[accel/engine/engine.ts:548]
+  wire tokLastFused; // @[accel/engine/engine.ts:549]
+  reg argDone; // @[accel/engine/engine.ts:551]
+  reg rowIsArg; // @[accel/engine/engine.ts:552]
+  wire [1:0] tokFk; // @[accel/engine/engine.ts:553]
+  wire [31:0] tokRow; // @[accel/engine/engine.ts:554]
+  wire argNext; // @[accel/engine/engine.ts:555]
+  wire tokRowwiseState; // @[accel/engine/engine.ts:556]
+  wire [31:0] tokBase; // @[accel/engine/engine.ts:557]
+  wire [31:0] tokStride; // @[accel/engine/engine.ts:558]
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [31:0] tokRowAddr; // @[accel/engine/engine.ts:526]
+  wire [31:0] tokRowAddr; // @[accel/engine/engine.ts:559]
   /* verilator lint_on UNUSEDSIGNAL */
-  reg [1:0] rowFk; // @[accel/engine/engine.ts:527]
-  wire [1:0] curFk; // @[accel/engine/engine.ts:528]
-  wire [25:0] curRowWord; // @[accel/engine/engine.ts:529]
-  wire [3:0] curRowLeft; // @[accel/engine/engine.ts:530]
-  wire [8:0] row_burst; // @[accel/engine/engine.ts:414]
-  wire rowPending; // @[accel/engine/engine.ts:532]
-  wire rowMetaOk; // @[accel/engine/engine.ts:533]
-  wire ridOk; // @[accel/engine/engine.ts:535]
-  reg [9:0] updRes; // @[accel/engine/engine.ts:539]
-  wire updCredit; // @[accel/engine/engine.ts:540]
-  wire rowGo; // @[accel/engine/engine.ts:541]
-  wire emptyGo; // @[accel/engine/engine.ts:543]
-  wire rowTake; // @[accel/engine/engine.ts:544]
-  wire segOut; // @[accel/engine/engine.ts:548]
-  wire curIsArg; // @[accel/engine/engine.ts:555]
-  wire arGo; // @[accel/engine/engine.ts:564]
-  wire [8:0] arBeats; // @[accel/engine/engine.ts:568]
-  wire [25:0] arWordSel; // @[accel/engine/engine.ts:569]
-  wire [2:0] rowKind; // @[accel/engine/engine.ts:570]
-  wire [2:0] arKind; // @[accel/engine/engine.ts:571]
-  wire [8:0] robRcv_rd0; // @[accel/engine/engine.ts:581]
-  reg [15:0] lfsr; // @[accel/engine/engine.ts:617]
-  wire rReady; // @[accel/engine/engine.ts:619]
-  wire bReady; // @[accel/engine/engine.ts:620]
-  wire rFire; // @[accel/engine/engine.ts:622]
-  wire [7:0] rSlot; // @[accel/engine/engine.ts:623]
-  wire [8:0] robRcv_rd1; // @[accel/engine/engine.ts:624]
-  wire [8:0] rRcv; // @[accel/engine/engine.ts:624]
-  wire [8:0] robBase_rd0; // @[accel/engine/engine.ts:625]
+  reg [1:0] rowFk; // @[accel/engine/engine.ts:560]
+  wire [1:0] curFk; // @[accel/engine/engine.ts:561]
+  wire [25:0] curRowWord; // @[accel/engine/engine.ts:562]
+  wire [3:0] curRowLeft; // @[accel/engine/engine.ts:563]
+  wire [8:0] row_burst; // @[accel/engine/engine.ts:446]
+  wire rowPending; // @[accel/engine/engine.ts:565]
+  wire rowMetaOk; // @[accel/engine/engine.ts:566]
+  wire ridOk; // @[accel/engine/engine.ts:568]
+  reg [9:0] updRes; // @[accel/engine/engine.ts:572]
+  wire updCredit; // @[accel/engine/engine.ts:573]
+  wire rowGo; // @[accel/engine/engine.ts:574]
+  wire emptyGo; // @[accel/engine/engine.ts:576]
+  wire rowTake; // @[accel/engine/engine.ts:577]
+  wire segOut; // @[accel/engine/engine.ts:581]
+  wire curIsArg; // @[accel/engine/engine.ts:588]
+  wire arGo; // @[accel/engine/engine.ts:597]
+  wire [8:0] arBeats; // @[accel/engine/engine.ts:601]
+  wire [25:0] arWordSel; // @[accel/engine/engine.ts:602]
+  wire [2:0] rowKind; // @[accel/engine/engine.ts:603]
+  wire [2:0] arKind; // @[accel/engine/engine.ts:604]
+  wire [8:0] robRcv_rd0; // @[accel/engine/engine.ts:614]
+  reg [15:0] lfsr; // @[accel/engine/engine.ts:650]
+  wire rReady; // @[accel/engine/engine.ts:652]
+  wire bReady; // @[accel/engine/engine.ts:653]
+  wire rFire; // @[accel/engine/engine.ts:655]
+  wire [7:0] rSlot; // @[accel/engine/engine.ts:656]
+  wire [8:0] robRcv_rd1; // @[accel/engine/engine.ts:657]
+  wire [8:0] rRcv; // @[accel/engine/engine.ts:657]
+  wire [8:0] robBase_rd0; // @[accel/engine/engine.ts:658]
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [8:0] rCount; // @[accel/engine/engine.ts:625]
+  wire [8:0] rCount; // @[accel/engine/engine.ts:658]
   /* verilator lint_on UNUSEDSIGNAL */
-  reg [7:0] headSlot; // @[accel/engine/engine.ts:634]
-  reg [2:0] dBeat; // @[accel/engine/engine.ts:635]
-  reg rdPending; // @[accel/engine/engine.ts:636]
-  reg [2:0] rdKind; // @[accel/engine/engine.ts:637]
-  wire [8:0] robRcv_rd2; // @[accel/engine/engine.ts:638]
-  wire [8:0] robBase_rd1; // @[accel/engine/engine.ts:638]
-  wire [8:0] headCount; // @[accel/engine/engine.ts:638]
-  wire [7:0] slotLen_rd0; // @[accel/engine/engine.ts:639]
-  wire [7:0] headLen; // @[accel/engine/engine.ts:639]
-  wire [2:0] slotKind_rd0; // @[accel/engine/engine.ts:640]
-  wire [2:0] headKind; // @[accel/engine/engine.ts:640]
-  wire avail; // @[accel/engine/engine.ts:641]
-  wire space; // @[accel/engine/engine.ts:642]
-  wire drain; // @[accel/engine/engine.ts:643]
-  reg [511:0] robData; // @[accel/engine/engine.ts:644]
-  wire slotDone; // @[accel/engine/engine.ts:647]
-  wire freeSlot; // @[accel/engine/engine.ts:648]
-  wire [2:0] dKind; // @[accel/engine/engine.ts:661]
-  wire [511:0] dData; // @[accel/engine/engine.ts:662]
-  wire rowBeatReady; // @[accel/engine/engine.ts:682]
-  reg descLoaded; // @[accel/engine/engine.ts:691]
-  reg [32:0] off_unpack_left; // @[accel/engine/engine.ts:695]
-  reg [3:0] off_unpack_lane; // @[accel/engine/engine.ts:696]
-  wire off_unpack_valid; // @[accel/engine/engine.ts:697]
-  wire [31:0] off_unpack_value; // @[accel/engine/engine.ts:698]
-  wire off_unpack_pop; // @[accel/engine/engine.ts:699]
-  wire [4:0] off_unpack_next_lane; // @[accel/engine/engine.ts:701]
-  wire off_unpack_beat_done; // @[accel/engine/engine.ts:702]
-  reg [32:0] idx_unpack_left; // @[accel/engine/engine.ts:695]
-  reg [3:0] idx_unpack_lane; // @[accel/engine/engine.ts:696]
-  wire idx_unpack_valid; // @[accel/engine/engine.ts:697]
-  wire [31:0] idx_unpack_value; // @[accel/engine/engine.ts:698]
-  wire idx_unpack_pop; // @[accel/engine/engine.ts:699]
-  wire [4:0] idx_unpack_next_lane; // @[accel/engine/engine.ts:701]
-  wire idx_unpack_beat_done; // @[accel/engine/engine.ts:702]
-  reg [32:0] psw_unpack_left; // @[accel/engine/engine.ts:695]
-  reg [3:0] psw_unpack_lane; // @[accel/engine/engine.ts:696]
-  wire psw_unpack_valid; // @[accel/engine/engine.ts:697]
-  wire [31:0] psw_unpack_value; // @[accel/engine/engine.ts:698]
-  wire psw_unpack_pop; // @[accel/engine/engine.ts:699]
-  wire [4:0] psw_unpack_next_lane; // @[accel/engine/engine.ts:701]
-  wire psw_unpack_beat_done; // @[accel/engine/engine.ts:702]
-  reg [32:0] rid_unpack_left; // @[accel/engine/engine.ts:695]
-  reg [3:0] rid_unpack_lane; // @[accel/engine/engine.ts:696]
-  wire rid_unpack_valid; // @[accel/engine/engine.ts:697]
-  wire [31:0] rid_unpack_value; // @[accel/engine/engine.ts:698]
-  wire rid_unpack_pop; // @[accel/engine/engine.ts:699]
-  wire [4:0] rid_unpack_next_lane; // @[accel/engine/engine.ts:701]
-  wire rid_unpack_beat_done; // @[accel/engine/engine.ts:702]
-  reg [31:0] bagIdx; // @[accel/engine/engine.ts:731]
-  reg haveStart; // @[accel/engine/engine.ts:732]
-  reg inBag; // @[accel/engine/engine.ts:733]
-  reg [31:0] cur; // @[accel/engine/engine.ts:734]
-  reg [31:0] lookLeft; // @[accel/engine/engine.ts:735]
-  reg heldValid; // @[accel/engine/engine.ts:736]
-  reg [31:0] heldRow; // @[accel/engine/engine.ts:737]
-  reg heldFirst; // @[accel/engine/engine.ts:738]
-  reg heldLast; // @[accel/engine/engine.ts:739]
-  reg heldEmpty; // @[accel/engine/engine.ts:740]
-  reg [31:0] heldScale; // @[accel/engine/engine.ts:741]
-  reg [2:0] heldSlot; // @[accel/engine/engine.ts:742]
-  reg [31:0] heldBag; // @[accel/engine/engine.ts:743]
-  reg [31:0] heldN; // @[accel/engine/engine.ts:744]
-  reg [31:0] heldPos; // @[accel/engine/engine.ts:746]
-  reg [31:0] nCount; // @[accel/engine/engine.ts:747]
-  reg seenInBag; // @[accel/engine/engine.ts:749]
-  reg [2:0] seqSlot; // @[accel/engine/engine.ts:750]
-  wire bagsLeft; // @[accel/engine/engine.ts:751]
-  reg [31:0] segRid; // @[accel/engine/engine.ts:756]
-  reg [31:0] heldRid; // @[accel/engine/engine.ts:757]
-  wire needStart; // @[accel/engine/engine.ts:758]
-  wire lastBagNoEnd; // @[accel/engine/engine.ts:759]
-  wire [31:0] endVal; // @[accel/engine/engine.ts:760]
-  wire endOk; // @[accel/engine/engine.ts:761]
-  wire atBoundary; // @[accel/engine/engine.ts:763]
-  wire segRidOk; // @[accel/engine/engine.ts:764]
-  wire entry; // @[accel/engine/engine.ts:765]
-  wire eInBag; // @[accel/engine/engine.ts:766]
-  wire [31:0] eLeft; // @[accel/engine/engine.ts:767]
-  wire eSeen; // @[accel/engine/engine.ts:768]
-  wire [31:0] eN; // @[accel/engine/engine.ts:769]
-  wire finalIdx; // @[accel/engine/engine.ts:770]
-  wire isPad; // @[accel/engine/engine.ts:771]
-  wire lookReady; // @[accel/engine/engine.ts:772]
-  wire wantNonPad; // @[accel/engine/engine.ts:773]
-  wire emitHeld; // @[accel/engine/engine.ts:775]
-  wire heldFree; // @[accel/engine/engine.ts:776]
-  wire padKeeps; // @[accel/engine/engine.ts:778]
-  wire lookGo; // @[accel/engine/engine.ts:779]
-  wire emptyEnd; // @[accel/engine/engine.ts:780]
-  wire bagEnd; // @[accel/engine/engine.ts:781]
-  wire holdEmpty; // @[accel/engine/engine.ts:782]
-  wire holdLook; // @[accel/engine/engine.ts:783]
-  reg [1:0] emPh; // @[accel/engine/engine.ts:834]
-  reg [31:0] emRow; // @[accel/engine/engine.ts:835]
-  reg [31:0] updU; // @[accel/engine/engine.ts:836]
-  wire emActive; // @[accel/engine/engine.ts:837]
-  wire emTok; // @[accel/engine/engine.ts:838]
-  wire emTokGo; // @[accel/engine/engine.ts:839]
-  wire emTake; // @[accel/engine/engine.ts:840]
-  wire emLast; // @[accel/engine/engine.ts:846]
-  wire mEmpty; // @[accel/engine/engine.ts:872]
-  wire mFirst; // @[accel/engine/engine.ts:873]
-  wire mLast; // @[accel/engine/engine.ts:874]
-  wire [2:0] mSlot; // @[accel/engine/engine.ts:875]
-  wire [31:0] mBag; // @[accel/engine/engine.ts:876]
-  wire [31:0] mN; // @[accel/engine/engine.ts:877]
-  wire [31:0] mScale; // @[accel/engine/engine.ts:878]
-  wire [31:0] mPos; // @[accel/engine/engine.ts:879]
-  reg [2:0] rj; // @[accel/engine/engine.ts:882]
-  reg red_valid_0; // @[accel/engine/engine.ts:886]
-  reg red_valid_1; // @[accel/engine/engine.ts:886]
-  reg red_valid_2; // @[accel/engine/engine.ts:886]
-  reg red_valid_3; // @[accel/engine/engine.ts:886]
-  reg red_valid_4; // @[accel/engine/engine.ts:886]
-  reg red_valid_5; // @[accel/engine/engine.ts:886]
-  reg [2:0] red_slot_0; // @[accel/engine/engine.ts:887]
-  reg [2:0] red_slot_1; // @[accel/engine/engine.ts:887]
-  reg [2:0] red_slot_2; // @[accel/engine/engine.ts:887]
-  reg [2:0] red_slot_3; // @[accel/engine/engine.ts:887]
-  reg [2:0] red_slot_4; // @[accel/engine/engine.ts:887]
-  reg [2:0] red_slot_5; // @[accel/engine/engine.ts:887]
-  reg [2:0] red_beat_0; // @[accel/engine/engine.ts:888]
-  reg [2:0] red_beat_1; // @[accel/engine/engine.ts:888]
-  reg [2:0] red_beat_2; // @[accel/engine/engine.ts:888]
-  reg [2:0] red_beat_3; // @[accel/engine/engine.ts:888]
-  reg [2:0] red_beat_4; // @[accel/engine/engine.ts:888]
-  reg [2:0] red_beat_5; // @[accel/engine/engine.ts:888]
-  reg red_last_0; // @[accel/engine/engine.ts:889]
-  reg red_last_1; // @[accel/engine/engine.ts:889]
-  reg red_last_2; // @[accel/engine/engine.ts:889]
-  reg red_last_3; // @[accel/engine/engine.ts:889]
-  reg red_last_4; // @[accel/engine/engine.ts:889]
-  reg red_last_5; // @[accel/engine/engine.ts:889]
-  reg red_row_end_0; // @[accel/engine/engine.ts:890]
-  reg red_row_end_1; // @[accel/engine/engine.ts:890]
-  reg red_row_end_2; // @[accel/engine/engine.ts:890]
-  reg red_row_end_3; // @[accel/engine/engine.ts:890]
-  reg red_row_end_4; // @[accel/engine/engine.ts:890]
-  reg red_row_end_5; // @[accel/engine/engine.ts:890]
-  reg red_first_0; // @[accel/engine/engine.ts:891]
-  reg red_first_1; // @[accel/engine/engine.ts:891]
-  reg red_first_2; // @[accel/engine/engine.ts:891]
-  reg red_first_3; // @[accel/engine/engine.ts:891]
-  reg red_first_4; // @[accel/engine/engine.ts:891]
-  reg red_first_5; // @[accel/engine/engine.ts:891]
-  reg [31:0] red_n_0; // @[accel/engine/engine.ts:892]
-  reg [31:0] red_n_1; // @[accel/engine/engine.ts:892]
-  reg [31:0] red_n_2; // @[accel/engine/engine.ts:892]
-  reg [31:0] red_n_3; // @[accel/engine/engine.ts:892]
-  reg [31:0] red_n_4; // @[accel/engine/engine.ts:892]
-  reg [31:0] red_n_5; // @[accel/engine/engine.ts:892]
-  reg [31:0] red_pos_0; // @[accel/engine/engine.ts:893]
-  reg [31:0] red_pos_1; // @[accel/engine/engine.ts:893]
-  reg [31:0] red_pos_2; // @[accel/engine/engine.ts:893]
-  reg [31:0] red_pos_3; // @[accel/engine/engine.ts:893]
-  reg [31:0] red_pos_4; // @[accel/engine/engine.ts:893]
-  reg [31:0] red_pos_5; // @[accel/engine/engine.ts:893]
-  reg red_empty_0; // @[accel/engine/engine.ts:894]
-  reg red_empty_1; // @[accel/engine/engine.ts:894]
-  reg red_empty_2; // @[accel/engine/engine.ts:894]
-  reg red_empty_3; // @[accel/engine/engine.ts:894]
-  reg red_empty_4; // @[accel/engine/engine.ts:894]
-  reg red_empty_5; // @[accel/engine/engine.ts:894]
-  wire zeroA; // @[accel/engine/engine.ts:899]
-  wire hazard; // @[accel/engine/engine.ts:901]
-  reg [4:0] outRes; // @[accel/engine/engine.ts:904]
-  wire rowBeatAvail; // @[accel/engine/engine.ts:914]
-  wire isRowEnd; // @[accel/engine/engine.ts:915]
-  wire needAw; // @[accel/engine/engine.ts:916]
-  reg [5:0] argRes; // @[accel/engine/engine.ts:919]
-  wire redGo; // @[accel/engine/engine.ts:921]
-  wire scale_one; // @[accel/engine/engine.ts:946]
-  wire mul_bypass; // @[accel/engine/engine.ts:950]
-  reg [511:0] mul_bypass_0; // @[accel/engine/engine.ts:953]
-  reg mul_bypass_valid_0; // @[accel/engine/engine.ts:954]
-  reg [511:0] mul_bypass_1; // @[accel/engine/engine.ts:953]
-  reg mul_bypass_valid_1; // @[accel/engine/engine.ts:954]
-  reg [511:0] mul_bypass_2; // @[accel/engine/engine.ts:953]
-  reg mul_bypass_valid_2; // @[accel/engine/engine.ts:954]
-  wire [31:0] term_0; // @[accel/engine/engine.ts:961]
-  wire [31:0] term_1; // @[accel/engine/engine.ts:961]
-  wire [31:0] term_2; // @[accel/engine/engine.ts:961]
-  wire [31:0] term_3; // @[accel/engine/engine.ts:961]
-  wire [31:0] term_4; // @[accel/engine/engine.ts:961]
-  wire [31:0] term_5; // @[accel/engine/engine.ts:961]
-  wire [31:0] term_6; // @[accel/engine/engine.ts:961]
-  wire [31:0] term_7; // @[accel/engine/engine.ts:961]
-  wire [31:0] term_8; // @[accel/engine/engine.ts:961]
-  wire [31:0] term_9; // @[accel/engine/engine.ts:961]
-  wire [31:0] term_10; // @[accel/engine/engine.ts:961]
-  wire [31:0] term_11; // @[accel/engine/engine.ts:961]
-  wire [31:0] term_12; // @[accel/engine/engine.ts:961]
-  wire [31:0] term_13; // @[accel/engine/engine.ts:961]
-  wire [31:0] term_14; // @[accel/engine/engine.ts:961]
-  wire [31:0] term_15; // @[accel/engine/engine.ts:961]
-  wire [511:0] sumW; // @[accel/engine/engine.ts:968]
-  wire accFwd; // @[accel/engine/engine.ts:969]
-  wire [511:0] acc_rd0; // @[accel/engine/engine.ts:970]
-  wire [511:0] accRd; // @[accel/engine/engine.ts:970]
-  wire [511:0] sum; // @[accel/engine/engine.ts:985]
-  wire [511:0] argMem_rd0; // @[accel/engine/engine.ts:992]
+  reg [7:0] headSlot; // @[accel/engine/engine.ts:667]
+  reg [2:0] dBeat; // @[accel/engine/engine.ts:668]
+  reg rdPending; // @[accel/engine/engine.ts:669]
+  reg [2:0] rdKind; // @[accel/engine/engine.ts:670]
+  wire [8:0] robRcv_rd2; // @[accel/engine/engine.ts:671]
+  wire [8:0] robBase_rd1; // @[accel/engine/engine.ts:671]
+  wire [8:0] headCount; // @[accel/engine/engine.ts:671]
+  wire [7:0] slotLen_rd0; // @[accel/engine/engine.ts:672]
+  wire [7:0] headLen; // @[accel/engine/engine.ts:672]
+  wire [2:0] slotKind_rd0; // @[accel/engine/engine.ts:673]
+  wire [2:0] headKind; // @[accel/engine/engine.ts:673]
+  wire avail; // @[accel/engine/engine.ts:674]
+  wire space; // @[accel/engine/engine.ts:675]
+  wire drain; // @[accel/engine/engine.ts:676]
+  reg [511:0] robData; // @[accel/engine/engine.ts:677]
+  wire slotDone; // @[accel/engine/engine.ts:680]
+  wire freeSlot; // @[accel/engine/engine.ts:681]
+  wire [2:0] dKind; // @[accel/engine/engine.ts:694]
+  wire [511:0] dData; // @[accel/engine/engine.ts:695]
+  wire rowBeatReady; // @[accel/engine/engine.ts:715]
+  reg nxFull; // @[accel/engine/engine.ts:724]
+  reg descLoaded; // @[accel/engine/engine.ts:727]
+  reg [12:0] backBeats; // @[accel/engine/engine.ts:732]
+  wire [12:0] backIn; // @[accel/engine/engine.ts:733]
+  wire backOut; // @[accel/engine/engine.ts:734]
+  reg [32:0] off_unpack_left; // @[accel/engine/engine.ts:739]
+  reg [3:0] off_unpack_lane; // @[accel/engine/engine.ts:740]
+  wire off_unpack_valid; // @[accel/engine/engine.ts:741]
+  wire [31:0] off_unpack_value; // @[accel/engine/engine.ts:742]
+  wire off_unpack_pop; // @[accel/engine/engine.ts:743]
+  wire [4:0] off_unpack_next_lane; // @[accel/engine/engine.ts:745]
+  wire off_unpack_beat_done; // @[accel/engine/engine.ts:746]
+  reg [32:0] idx_unpack_left; // @[accel/engine/engine.ts:739]
+  reg [3:0] idx_unpack_lane; // @[accel/engine/engine.ts:740]
+  wire idx_unpack_valid; // @[accel/engine/engine.ts:741]
+  wire [31:0] idx_unpack_value; // @[accel/engine/engine.ts:742]
+  wire idx_unpack_pop; // @[accel/engine/engine.ts:743]
+  wire [4:0] idx_unpack_next_lane; // @[accel/engine/engine.ts:745]
+  wire idx_unpack_beat_done; // @[accel/engine/engine.ts:746]
+  reg [32:0] psw_unpack_left; // @[accel/engine/engine.ts:739]
+  reg [3:0] psw_unpack_lane; // @[accel/engine/engine.ts:740]
+  wire psw_unpack_valid; // @[accel/engine/engine.ts:741]
+  wire [31:0] psw_unpack_value; // @[accel/engine/engine.ts:742]
+  wire psw_unpack_pop; // @[accel/engine/engine.ts:743]
+  wire [4:0] psw_unpack_next_lane; // @[accel/engine/engine.ts:745]
+  wire psw_unpack_beat_done; // @[accel/engine/engine.ts:746]
+  reg [32:0] rid_unpack_left; // @[accel/engine/engine.ts:739]
+  reg [3:0] rid_unpack_lane; // @[accel/engine/engine.ts:740]
+  wire rid_unpack_valid; // @[accel/engine/engine.ts:741]
+  wire [31:0] rid_unpack_value; // @[accel/engine/engine.ts:742]
+  wire rid_unpack_pop; // @[accel/engine/engine.ts:743]
+  wire [4:0] rid_unpack_next_lane; // @[accel/engine/engine.ts:745]
+  wire rid_unpack_beat_done; // @[accel/engine/engine.ts:746]
+  reg [31:0] bagIdx; // @[accel/engine/engine.ts:775]
+  reg haveStart; // @[accel/engine/engine.ts:776]
+  reg inBag; // @[accel/engine/engine.ts:777]
+  reg [31:0] cur; // @[accel/engine/engine.ts:778]
+  reg [31:0] lookLeft; // @[accel/engine/engine.ts:779]
+  reg heldValid; // @[accel/engine/engine.ts:780]
+  reg [31:0] heldRow; // @[accel/engine/engine.ts:781]
+  reg heldFirst; // @[accel/engine/engine.ts:782]
+  reg heldLast; // @[accel/engine/engine.ts:783]
+  reg heldEmpty; // @[accel/engine/engine.ts:784]
+  reg [31:0] heldScale; // @[accel/engine/engine.ts:785]
+  reg [2:0] heldSlot; // @[accel/engine/engine.ts:786]
+  reg [31:0] heldBag; // @[accel/engine/engine.ts:787]
+  reg [31:0] heldN; // @[accel/engine/engine.ts:788]
+  reg [31:0] heldPos; // @[accel/engine/engine.ts:790]
+  reg [31:0] nCount; // @[accel/engine/engine.ts:791]
+  reg seenInBag; // @[accel/engine/engine.ts:793]
+  reg [2:0] seqSlot; // @[accel/engine/engine.ts:794]
+  wire bagsLeft; // @[accel/engine/engine.ts:796]
+  reg [31:0] segRid; // @[accel/engine/engine.ts:801]
+  reg [31:0] heldRid; // @[accel/engine/engine.ts:802]
+  wire needStart; // @[accel/engine/engine.ts:803]
+  wire lastBagNoEnd; // @[accel/engine/engine.ts:804]
+  wire [31:0] endVal; // @[accel/engine/engine.ts:805]
+  wire endOk; // @[accel/engine/engine.ts:806]
+  wire atBoundary; // @[accel/engine/engine.ts:808]
+  wire segRidOk; // @[accel/engine/engine.ts:809]
+  wire entry; // @[accel/engine/engine.ts:810]
+  wire eInBag; // @[accel/engine/engine.ts:811]
+  wire [31:0] eLeft; // @[accel/engine/engine.ts:812]
+  wire eSeen; // @[accel/engine/engine.ts:813]
+  wire [31:0] eN; // @[accel/engine/engine.ts:814]
+  wire finalIdx; // @[accel/engine/engine.ts:815]
+  wire isPad; // @[accel/engine/engine.ts:816]
+  wire lookReady; // @[accel/engine/engine.ts:817]
+  wire wantNonPad; // @[accel/engine/engine.ts:818]
+  wire emitHeld; // @[accel/engine/engine.ts:820]
+  wire heldFree; // @[accel/engine/engine.ts:821]
+  wire padKeeps; // @[accel/engine/engine.ts:823]
+  wire lookGo; // @[accel/engine/engine.ts:824]
+  wire emptyEnd; // @[accel/engine/engine.ts:825]
+  wire bagEnd; // @[accel/engine/engine.ts:826]
+  wire holdEmpty; // @[accel/engine/engine.ts:827]
+  wire holdLook; // @[accel/engine/engine.ts:828]
+  reg [1:0] emPh; // @[accel/engine/engine.ts:879]
+  reg [31:0] emRow; // @[accel/engine/engine.ts:880]
+  reg [31:0] updU; // @[accel/engine/engine.ts:881]
+  wire emActive; // @[accel/engine/engine.ts:882]
+  wire emTok; // @[accel/engine/engine.ts:883]
+  wire emTokGo; // @[accel/engine/engine.ts:884]
+  wire emTake; // @[accel/engine/engine.ts:885]
+  wire emLast; // @[accel/engine/engine.ts:891]
+  wire mEmpty; // @[accel/engine/engine.ts:917]
+  wire mFirst; // @[accel/engine/engine.ts:918]
+  wire mLast; // @[accel/engine/engine.ts:919]
+  wire [2:0] mSlot; // @[accel/engine/engine.ts:920]
+  wire [31:0] mBag; // @[accel/engine/engine.ts:921]
+  wire [31:0] mN; // @[accel/engine/engine.ts:922]
+  wire [31:0] mScale; // @[accel/engine/engine.ts:923]
+  wire [31:0] mPos; // @[accel/engine/engine.ts:924]
+  reg [2:0] rj; // @[accel/engine/engine.ts:927]
+  reg red_valid_0; // @[accel/engine/engine.ts:931]
+  reg red_valid_1; // @[accel/engine/engine.ts:931]
+  reg red_valid_2; // @[accel/engine/engine.ts:931]
+  reg red_valid_3; // @[accel/engine/engine.ts:931]
+  reg red_valid_4; // @[accel/engine/engine.ts:931]
+  reg red_valid_5; // @[accel/engine/engine.ts:931]
+  reg [2:0] red_slot_0; // @[accel/engine/engine.ts:932]
+  reg [2:0] red_slot_1; // @[accel/engine/engine.ts:932]
+  reg [2:0] red_slot_2; // @[accel/engine/engine.ts:932]
+  reg [2:0] red_slot_3; // @[accel/engine/engine.ts:932]
+  reg [2:0] red_slot_4; // @[accel/engine/engine.ts:932]
+  reg [2:0] red_slot_5; // @[accel/engine/engine.ts:932]
+  reg [2:0] red_beat_0; // @[accel/engine/engine.ts:933]
+  reg [2:0] red_beat_1; // @[accel/engine/engine.ts:933]
+  reg [2:0] red_beat_2; // @[accel/engine/engine.ts:933]
+  reg [2:0] red_beat_3; // @[accel/engine/engine.ts:933]
+  reg [2:0] red_beat_4; // @[accel/engine/engine.ts:933]
+  reg [2:0] red_beat_5; // @[accel/engine/engine.ts:933]
+  reg red_last_0; // @[accel/engine/engine.ts:934]
+  reg red_last_1; // @[accel/engine/engine.ts:934]
+  reg red_last_2; // @[accel/engine/engine.ts:934]
+  reg red_last_3; // @[accel/engine/engine.ts:934]
+  reg red_last_4; // @[accel/engine/engine.ts:934]
+  reg red_last_5; // @[accel/engine/engine.ts:934]
+  reg red_row_end_0; // @[accel/engine/engine.ts:935]
+  reg red_row_end_1; // @[accel/engine/engine.ts:935]
+  reg red_row_end_2; // @[accel/engine/engine.ts:935]
+  reg red_row_end_3; // @[accel/engine/engine.ts:935]
+  reg red_row_end_4; // @[accel/engine/engine.ts:935]
+  reg red_row_end_5; // @[accel/engine/engine.ts:935]
+  reg red_first_0; // @[accel/engine/engine.ts:936]
+  reg red_first_1; // @[accel/engine/engine.ts:936]
+  reg red_first_2; // @[accel/engine/engine.ts:936]
+  reg red_first_3; // @[accel/engine/engine.ts:936]
+  reg red_first_4; // @[accel/engine/engine.ts:936]
+  reg red_first_5; // @[accel/engine/engine.ts:936]
+  reg [31:0] red_n_0; // @[accel/engine/engine.ts:937]
+  reg [31:0] red_n_1; // @[accel/engine/engine.ts:937]
+  reg [31:0] red_n_2; // @[accel/engine/engine.ts:937]
+  reg [31:0] red_n_3; // @[accel/engine/engine.ts:937]
+  reg [31:0] red_n_4; // @[accel/engine/engine.ts:937]
+  reg [31:0] red_n_5; // @[accel/engine/engine.ts:937]
+  reg [31:0] red_pos_0; // @[accel/engine/engine.ts:938]
+  reg [31:0] red_pos_1; // @[accel/engine/engine.ts:938]
+  reg [31:0] red_pos_2; // @[accel/engine/engine.ts:938]
+  reg [31:0] red_pos_3; // @[accel/engine/engine.ts:938]
+  reg [31:0] red_pos_4; // @[accel/engine/engine.ts:938]
+  reg [31:0] red_pos_5; // @[accel/engine/engine.ts:938]
+  reg red_empty_0; // @[accel/engine/engine.ts:939]
+  reg red_empty_1; // @[accel/engine/engine.ts:939]
+  reg red_empty_2; // @[accel/engine/engine.ts:939]
+  reg red_empty_3; // @[accel/engine/engine.ts:939]
+  reg red_empty_4; // @[accel/engine/engine.ts:939]
+  reg red_empty_5; // @[accel/engine/engine.ts:939]
+  wire zeroA; // @[accel/engine/engine.ts:944]
+  wire hazard; // @[accel/engine/engine.ts:946]
+  reg [4:0] outRes; // @[accel/engine/engine.ts:949]
+  wire rowBeatAvail; // @[accel/engine/engine.ts:959]
+  wire isRowEnd; // @[accel/engine/engine.ts:960]
+  wire needAw; // @[accel/engine/engine.ts:961]
+  reg [5:0] argRes; // @[accel/engine/engine.ts:964]
+  wire redGo; // @[accel/engine/engine.ts:966]
+  wire scale_one; // @[accel/engine/engine.ts:991]
+  wire mul_bypass; // @[accel/engine/engine.ts:995]
+  reg [511:0] mul_bypass_0; // @[accel/engine/engine.ts:998]
+  reg mul_bypass_valid_0; // @[accel/engine/engine.ts:999]
+  reg [511:0] mul_bypass_1; // @[accel/engine/engine.ts:998]
+  reg mul_bypass_valid_1; // @[accel/engine/engine.ts:999]
+  reg [511:0] mul_bypass_2; // @[accel/engine/engine.ts:998]
+  reg mul_bypass_valid_2; // @[accel/engine/engine.ts:999]
+  wire [31:0] term_0; // @[accel/engine/engine.ts:1006]
+  wire [31:0] term_1; // @[accel/engine/engine.ts:1006]
+  wire [31:0] term_2; // @[accel/engine/engine.ts:1006]
+  wire [31:0] term_3; // @[accel/engine/engine.ts:1006]
+  wire [31:0] term_4; // @[accel/engine/engine.ts:1006]
+  wire [31:0] term_5; // @[accel/engine/engine.ts:1006]
+  wire [31:0] term_6; // @[accel/engine/engine.ts:1006]
+  wire [31:0] term_7; // @[accel/engine/engine.ts:1006]
+  wire [31:0] term_8; // @[accel/engine/engine.ts:1006]
+  wire [31:0] term_9; // @[accel/engine/engine.ts:1006]
+  wire [31:0] term_10; // @[accel/engine/engine.ts:1006]
+  wire [31:0] term_11; // @[accel/engine/engine.ts:1006]
+  wire [31:0] term_12; // @[accel/engine/engine.ts:1006]
+  wire [31:0] term_13; // @[accel/engine/engine.ts:1006]
+  wire [31:0] term_14; // @[accel/engine/engine.ts:1006]
+  wire [31:0] term_15; // @[accel/engine/engine.ts:1006]
+  wire [511:0] sumW; // @[accel/engine/engine.ts:1013]
+  wire accFwd; // @[accel/engine/engine.ts:1014]
+  wire [511:0] acc_rd0; // @[accel/engine/engine.ts:1015]
+  wire [511:0] accRd; // @[accel/engine/engine.ts:1015]
+  wire [511:0] sum; // @[accel/engine/engine.ts:1030]
+  wire [511:0] argMem_rd0; // @[accel/engine/engine.ts:1037]
   wire [511:0] argmax_next; // @[accel/engine/argmax.ts:22]
-  wire argPop; // @[accel/engine/engine.ts:996]
-  wire argUp; // @[accel/engine/engine.ts:997]
-  wire finIn; // @[accel/engine/engine.ts:1001]
-  reg d1Valid; // @[accel/engine/engine.ts:1005]
-  reg d2Valid; // @[accel/engine/engine.ts:1006]
-  reg [511:0] d1; // @[accel/engine/engine.ts:1007]
-  reg [511:0] d2; // @[accel/engine/engine.ts:1008]
-  reg zN_0; // @[accel/engine/engine.ts:1009]
-  reg regNext; // @[accel/engine/engine.ts:1010]
-  reg endD_0; // @[accel/engine/engine.ts:1011]
-  reg regNext_1; // @[accel/engine/engine.ts:1012]
-  reg fin_valid_0; // @[accel/engine/engine.ts:1017]
-  reg fin_zero_0; // @[accel/engine/engine.ts:1018]
-  reg fin_end_0; // @[accel/engine/engine.ts:1019]
-  reg fin_valid_1; // @[accel/engine/engine.ts:1017]
-  reg fin_zero_1; // @[accel/engine/engine.ts:1018]
-  reg fin_end_1; // @[accel/engine/engine.ts:1019]
-  reg fin_valid_2; // @[accel/engine/engine.ts:1017]
-  reg fin_zero_2; // @[accel/engine/engine.ts:1018]
-  reg fin_end_2; // @[accel/engine/engine.ts:1019]
-  reg fin_valid_3; // @[accel/engine/engine.ts:1017]
-  reg fin_zero_3; // @[accel/engine/engine.ts:1018]
-  reg fin_end_3; // @[accel/engine/engine.ts:1019]
-  reg fin_valid_4; // @[accel/engine/engine.ts:1017]
-  reg fin_zero_4; // @[accel/engine/engine.ts:1018]
-  reg fin_end_4; // @[accel/engine/engine.ts:1019]
-  reg fin_valid_5; // @[accel/engine/engine.ts:1017]
-  reg fin_zero_5; // @[accel/engine/engine.ts:1018]
-  reg fin_end_5; // @[accel/engine/engine.ts:1019]
-  reg fin_valid_6; // @[accel/engine/engine.ts:1017]
-  reg fin_zero_6; // @[accel/engine/engine.ts:1018]
-  reg fin_end_6; // @[accel/engine/engine.ts:1019]
-  reg fin_valid_7; // @[accel/engine/engine.ts:1017]
-  reg fin_zero_7; // @[accel/engine/engine.ts:1018]
-  reg fin_end_7; // @[accel/engine/engine.ts:1019]
-  reg fin_valid_8; // @[accel/engine/engine.ts:1017]
-  reg fin_zero_8; // @[accel/engine/engine.ts:1018]
-  reg fin_end_8; // @[accel/engine/engine.ts:1019]
-  reg fin_valid_9; // @[accel/engine/engine.ts:1017]
-  reg fin_zero_9; // @[accel/engine/engine.ts:1018]
-  reg fin_end_9; // @[accel/engine/engine.ts:1019]
-  reg fin_valid_10; // @[accel/engine/engine.ts:1017]
-  reg fin_zero_10; // @[accel/engine/engine.ts:1018]
-  reg fin_end_10; // @[accel/engine/engine.ts:1019]
-  reg fin_valid_11; // @[accel/engine/engine.ts:1017]
-  reg fin_zero_11; // @[accel/engine/engine.ts:1018]
-  reg fin_end_11; // @[accel/engine/engine.ts:1019]
-  wire [511:0] meanOut; // @[accel/engine/engine.ts:1032]
-  wire outPop; // @[accel/engine/engine.ts:1035]
-  wire resUp; // @[accel/engine/engine.ts:1036]
-  wire updPop; // @[accel/engine/engine.ts:1065]
-  reg [511:0] pkData; // @[accel/engine/engine.ts:1076]
-  reg [63:0] pkStrb; // @[accel/engine/engine.ts:1077]
-  reg [3:0] pkN; // @[accel/engine/engine.ts:1078]
-  reg [31:0] pkSeen; // @[accel/engine/engine.ts:1079]
-  reg [25:0] pkWord; // @[accel/engine/engine.ts:1080]
-  wire [8:0] pkSh; // @[accel/engine/engine.ts:1081]
-  wire [511:0] pkNextData; // @[accel/engine/engine.ts:1082]
-  wire [63:0] pkNextStrb; // @[accel/engine/engine.ts:1083]
-  wire pkFlush; // @[accel/engine/engine.ts:1084]
-  wire updHdrOk; // @[accel/engine/engine.ts:1086]
-  wire pkHdrOk; // @[accel/engine/engine.ts:1087]
-  wire pkTake; // @[accel/engine/engine.ts:1088]
-  wire pkPush; // @[accel/engine/engine.ts:1091]
-  reg awValid; // @[accel/engine/engine.ts:1112]
-  reg [31:0] awAddr; // @[accel/engine/engine.ts:1113]
-  reg [7:0] awLen; // @[accel/engine/engine.ts:1114]
-  reg [8:0] bOut; // @[accel/engine/engine.ts:1115]
-  reg [25:0] owWord; // @[accel/engine/engine.ts:1119]
-  reg [3:0] owLeft; // @[accel/engine/engine.ts:1120]
-  wire owFromQ; // @[accel/engine/engine.ts:1121]
-  reg owArg; // @[accel/engine/engine.ts:1123]
-  reg [2:0] owSrc; // @[accel/engine/engine.ts:1124]
-  wire hdrFirst; // @[accel/engine/engine.ts:1129]
-  wire fromBag; // @[accel/engine/engine.ts:1130]
-  wire [2:0] curOwSrc; // @[accel/engine/engine.ts:1132]
+  wire argPop; // @[accel/engine/engine.ts:1041]
+  wire argUp; // @[accel/engine/engine.ts:1042]
+  wire finIn; // @[accel/engine/engine.ts:1046]
+  reg d1Valid; // @[accel/engine/engine.ts:1050]
+  reg d2Valid; // @[accel/engine/engine.ts:1051]
+  reg [511:0] d1; // @[accel/engine/engine.ts:1052]
+  reg [511:0] d2; // @[accel/engine/engine.ts:1053]
+  reg zN_0; // @[accel/engine/engine.ts:1054]
+  reg regNext; // @[accel/engine/engine.ts:1055]
+  reg endD_0; // @[accel/engine/engine.ts:1056]
+  reg regNext_1; // @[accel/engine/engine.ts:1057]
+  reg fin_valid_0; // @[accel/engine/engine.ts:1062]
+  reg fin_zero_0; // @[accel/engine/engine.ts:1063]
+  reg fin_end_0; // @[accel/engine/engine.ts:1064]
+  reg fin_valid_1; // @[accel/engine/engine.ts:1062]
+  reg fin_zero_1; // @[accel/engine/engine.ts:1063]
+  reg fin_end_1; // @[accel/engine/engine.ts:1064]
+  reg fin_valid_2; // @[accel/engine/engine.ts:1062]
+  reg fin_zero_2; // @[accel/engine/engine.ts:1063]
+  reg fin_end_2; // @[accel/engine/engine.ts:1064]
+  reg fin_valid_3; // @[accel/engine/engine.ts:1062]
+  reg fin_zero_3; // @[accel/engine/engine.ts:1063]
+  reg fin_end_3; // @[accel/engine/engine.ts:1064]
+  reg fin_valid_4; // @[accel/engine/engine.ts:1062]
+  reg fin_zero_4; // @[accel/engine/engine.ts:1063]
+  reg fin_end_4; // @[accel/engine/engine.ts:1064]
+  reg fin_valid_5; // @[accel/engine/engine.ts:1062]
+  reg fin_zero_5; // @[accel/engine/engine.ts:1063]
+  reg fin_end_5; // @[accel/engine/engine.ts:1064]
+  reg fin_valid_6; // @[accel/engine/engine.ts:1062]
+  reg fin_zero_6; // @[accel/engine/engine.ts:1063]
+  reg fin_end_6; // @[accel/engine/engine.ts:1064]
+  reg fin_valid_7; // @[accel/engine/engine.ts:1062]
+  reg fin_zero_7; // @[accel/engine/engine.ts:1063]
+  reg fin_end_7; // @[accel/engine/engine.ts:1064]
+  reg fin_valid_8; // @[accel/engine/engine.ts:1062]
+  reg fin_zero_8; // @[accel/engine/engine.ts:1063]
+  reg fin_end_8; // @[accel/engine/engine.ts:1064]
+  reg fin_valid_9; // @[accel/engine/engine.ts:1062]
+  reg fin_zero_9; // @[accel/engine/engine.ts:1063]
+  reg fin_end_9; // @[accel/engine/engine.ts:1064]
+  reg fin_valid_10; // @[accel/engine/engine.ts:1062]
+  reg fin_zero_10; // @[accel/engine/engine.ts:1063]
+  reg fin_end_10; // @[accel/engine/engine.ts:1064]
+  reg fin_valid_11; // @[accel/engine/engine.ts:1062]
+  reg fin_zero_11; // @[accel/engine/engine.ts:1063]
+  reg fin_end_11; // @[accel/engine/engine.ts:1064]
+  wire [511:0] meanOut; // @[accel/engine/engine.ts:1077]
+  wire outPop; // @[accel/engine/engine.ts:1080]
+  wire resUp; // @[accel/engine/engine.ts:1081]
+  wire updPop; // @[accel/engine/engine.ts:1110]
+  reg [511:0] pkData; // @[accel/engine/engine.ts:1121]
+  reg [63:0] pkStrb; // @[accel/engine/engine.ts:1122]
+  reg [3:0] pkN; // @[accel/engine/engine.ts:1123]
+  reg [31:0] pkSeen; // @[accel/engine/engine.ts:1124]
+  reg [25:0] pkWord; // @[accel/engine/engine.ts:1125]
+  wire [8:0] pkSh; // @[accel/engine/engine.ts:1126]
+  wire [511:0] pkNextData; // @[accel/engine/engine.ts:1127]
+  wire [63:0] pkNextStrb; // @[accel/engine/engine.ts:1128]
+  wire pkFlush; // @[accel/engine/engine.ts:1129]
+  wire updHdrOk; // @[accel/engine/engine.ts:1131]
+  wire pkHdrOk; // @[accel/engine/engine.ts:1132]
+  wire pkTake; // @[accel/engine/engine.ts:1133]
+  wire pkPush; // @[accel/engine/engine.ts:1136]
+  reg awValid; // @[accel/engine/engine.ts:1157]
+  reg [31:0] awAddr; // @[accel/engine/engine.ts:1158]
+  reg [7:0] awLen; // @[accel/engine/engine.ts:1159]
+  reg [8:0] bOut; // @[accel/engine/engine.ts:1160]
+  reg [25:0] owWord; // @[accel/engine/engine.ts:1164]
+  reg [3:0] owLeft; // @[accel/engine/engine.ts:1165]
+  wire owFromQ; // @[accel/engine/engine.ts:1166]
+  reg owArg; // @[accel/engine/engine.ts:1168]
+  reg [2:0] owSrc; // @[accel/engine/engine.ts:1169]
+  wire hdrFirst; // @[accel/engine/engine.ts:1174]
+  wire fromBag; // @[accel/engine/engine.ts:1175]
+  wire [2:0] curOwSrc; // @[accel/engine/engine.ts:1177]
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [31:0] bagOutAddr; // @[accel/engine/engine.ts:1133]
+  wire [31:0] bagOutAddr; // @[accel/engine/engine.ts:1178]
   /* verilator lint_on UNUSEDSIGNAL */
-  wire [25:0] curOwWord; // @[accel/engine/engine.ts:1134]
-  wire [3:0] curOwLeft; // @[accel/engine/engine.ts:1135]
-  wire [8:0] aw_burst; // @[accel/engine/engine.ts:414]
-  wire awGo; // @[accel/engine/engine.ts:1137]
-  reg wValid; // @[accel/engine/engine.ts:1168]
-  reg [511:0] wData; // @[accel/engine/engine.ts:1169]
-  reg [63:0] wStrb; // @[accel/engine/engine.ts:1170]
-  reg wLast; // @[accel/engine/engine.ts:1171]
-  reg [7:0] wBeat; // @[accel/engine/engine.ts:1172]
-  wire [2:0] wSrc; // @[accel/engine/engine.ts:1176]
-  wire [512:0] wHead; // @[accel/engine/engine.ts:1177]
-  wire srcValid; // @[accel/engine/engine.ts:1179]
-  wire wGo; // @[accel/engine/engine.ts:1180]
-  wire burstEnd; // @[accel/engine/engine.ts:1181]
-  wire ohEnd; // @[accel/engine/engine.ts:1190]
-  wire [511:0] ownData; // @[accel/engine/engine.ts:1191]
-  wire [63:0] ownStrb; // @[accel/engine/engine.ts:1192]
-  wire bFire; // @[accel/engine/engine.ts:1211]
-  wire [31:0] rErrAddr; // @[accel/engine/engine.ts:1215]
-  wire rErr; // @[accel/engine/engine.ts:1216]
-  wire bErr; // @[accel/engine/engine.ts:1217]
-  reg opRun; // @[accel/engine/engine.ts:1239]
-  wire descriptor_bad; // @[accel/engine/engine.ts:1241]
-  wire descGood; // @[accel/engine/engine.ts:1242]
-  wire opStart; // @[accel/engine/engine.ts:1243]
-  wire skipTable; // @[accel/engine/engine.ts:1245]
-  wire quiet; // @[accel/engine/engine.ts:1335]
-  wire lastTable; // @[accel/engine/engine.ts:1346]
-  wire finish; // @[accel/engine/engine.ts:1347]
-  wire nextTable; // @[accel/engine/engine.ts:1348]
-  reg [7:0] slotLen [0:255]; // @[accel/engine/engine.ts:426]
-  reg [2:0] slotKind [0:255]; // @[accel/engine/engine.ts:427]
-  reg [8:0] robRcv [0:255]; // @[accel/engine/engine.ts:428]
-  reg [8:0] robBase [0:255]; // @[accel/engine/engine.ts:429]
-  reg [511:0] rob [0:2047]; // @[accel/engine/engine.ts:612]
-  reg [31:0] slotAddr [0:255]; // @[accel/engine/engine.ts:614]
-  reg [511:0] acc [0:63]; // @[accel/engine/engine.ts:884]
-  reg [511:0] argMem [0:63]; // @[accel/engine/engine.ts:991]
+  wire [25:0] curOwWord; // @[accel/engine/engine.ts:1179]
+  wire [3:0] curOwLeft; // @[accel/engine/engine.ts:1180]
+  wire [8:0] aw_burst; // @[accel/engine/engine.ts:446]
+  wire awGo; // @[accel/engine/engine.ts:1182]
+  reg wValid; // @[accel/engine/engine.ts:1213]
+  reg [511:0] wData; // @[accel/engine/engine.ts:1214]
+  reg [63:0] wStrb; // @[accel/engine/engine.ts:1215]
+  reg wLast; // @[accel/engine/engine.ts:1216]
+  reg [7:0] wBeat; // @[accel/engine/engine.ts:1217]
+  wire [2:0] wSrc; // @[accel/engine/engine.ts:1221]
+  wire [512:0] wHead; // @[accel/engine/engine.ts:1222]
+  wire srcValid; // @[accel/engine/engine.ts:1224]
+  wire wGo; // @[accel/engine/engine.ts:1225]
+  wire burstEnd; // @[accel/engine/engine.ts:1226]
+  wire ohEnd; // @[accel/engine/engine.ts:1235]
+  wire [511:0] ownData; // @[accel/engine/engine.ts:1236]
+  wire [63:0] ownStrb; // @[accel/engine/engine.ts:1237]
+  wire bFire; // @[accel/engine/engine.ts:1256]
+  wire [31:0] rErrAddr; // @[accel/engine/engine.ts:1260]
+  wire rErr; // @[accel/engine/engine.ts:1261]
+  wire bErr; // @[accel/engine/engine.ts:1262]
+  wire [2:0] slotKind_rd1; // @[accel/engine/engine.ts:1268]
+  wire [2:0] rKind; // @[accel/engine/engine.ts:1268]
+  wire rErrAhead; // @[accel/engine/engine.ts:1269]
+  wire rErrNow; // @[accel/engine/engine.ts:1270]
+  reg aheadErr; // @[accel/engine/engine.ts:1271]
+  reg [1:0] aheadResp; // @[accel/engine/engine.ts:1272]
+  reg [31:0] aheadAddr; // @[accel/engine/engine.ts:1273]
+  wire descriptor_bad; // @[accel/engine/engine.ts:1304]
+  wire descGood; // @[accel/engine/engine.ts:1305]
+  wire opStart; // @[accel/engine/engine.ts:1306]
+  wire skipTable; // @[accel/engine/engine.ts:1308]
+  wire lastTable; // @[accel/engine/engine.ts:1310]
+  reg tableDue; // @[accel/engine/engine.ts:1317]
+  reg armedAhead; // @[accel/engine/engine.ts:1319]
+  wire streamsFree; // @[accel/engine/engine.ts:1333]
+  wire armAhead; // @[accel/engine/engine.ts:1337]
+  wire seqQuiet; // @[accel/engine/engine.ts:1443]
+  wire streamsQuiet; // @[accel/engine/engine.ts:1445]
+  wire rowsQuiet; // @[accel/engine/engine.ts:1447]
+  wire quiet; // @[accel/engine/engine.ts:1456]
+  wire tableQuiet; // @[accel/engine/engine.ts:1459]
+  wire finish; // @[accel/engine/engine.ts:1461]
+  wire nextTable; // @[accel/engine/engine.ts:1462]
+  reg [7:0] slotLen [0:255]; // @[accel/engine/engine.ts:458]
+  reg [2:0] slotKind [0:255]; // @[accel/engine/engine.ts:459]
+  reg [8:0] robRcv [0:255]; // @[accel/engine/engine.ts:460]
+  reg [8:0] robBase [0:255]; // @[accel/engine/engine.ts:461]
+  reg [511:0] rob [0:2047]; // @[accel/engine/engine.ts:645]
+  reg [31:0] slotAddr [0:255]; // @[accel/engine/engine.ts:647]
+  reg [511:0] acc [0:63]; // @[accel/engine/engine.ts:929]
+  reg [511:0] argMem [0:63]; // @[accel/engine/engine.ts:1036]
   wire tok_q_0_enq_valid;
   wire tok_q_0_enq_ready;
   wire [199:0] tok_q_0_enq_bits;
@@ -1653,52 +1712,85 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
   wire [31:0] _T_44 = _T ? desc_op : {23'h0, {op_mask, op_argmax, op_scales, op_max, op_mean, op_padding, op_include_last, op_off64, op_idx64}};
   /* verilator lint_on UNUSEDSIGNAL */
   wire [4:0] cause_0_1 = desc_check_1_dim ? 5'h1 : (desc_check_2_op ? 5'h2 : (desc_check_3_op ? 5'h3 : (desc_check_4_op ? 5'h4 : (desc_check_5_table_lo ? 5'h5 : (desc_check_6_row_stride ? 5'h6 : (desc_check_7_indices_lo ? 5'h7 : (desc_check_8_offsets_lo ? 5'h8 : (desc_check_9_scales_lo ? 5'h9 : (desc_check_10_out_lo ? 5'ha : (desc_check_11_out_stride ? 5'hb : (desc_check_12_argmax_lo ? 5'hc : (desc_check_13_argmax_stride ? 5'hd : 5'h0))))))))))));
+  wire modeMax_2 = desc_next_op[5];
+  wire argOrMask_2 = (modeMax_2 & desc_next_op[7]) | desc_next_op[8];
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [31:0] _T_45 = _T ? desc_dim : dim;
+  wire [19:0] _T_45 = {{2'h0, desc_next_dim[15:0]}, 2'h0};
+  /* verilator lint_on UNUSEDSIGNAL */
+  wire [31:0] dimBytes_3 = {14'h0, _T_45[17:0]};
+  wire modeMean_2 = desc_next_op[4];
+  wire [4:0] cause_0_2 = next_check_1_dim ? 5'h1 : (next_check_2_op ? 5'h2 : (next_check_3_op ? 5'h3 : (next_check_4_op ? 5'h4 : (next_check_5_table_lo ? 5'h5 : (next_check_6_row_stride ? 5'h6 : (next_check_7_indices_lo ? 5'h7 : (next_check_8_offsets_lo ? 5'h8 : (next_check_9_scales_lo ? 5'h9 : (next_check_10_out_lo ? 5'ha : (next_check_11_out_stride ? 5'hb : (next_check_12_argmax_lo ? 5'hc : (next_check_13_argmax_stride ? 5'hd : 5'h0))))))))))));
+  /* verilator lint_off UNUSEDSIGNAL */
+  wire [31:0] _T_46 = _T ? desc_dim : dim;
   /* verilator lint_on UNUSEDSIGNAL */
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [19:0] _T_46 = {{2'h0, _T_45[15:0]}, 2'h0};
+  wire [19:0] _T_47 = {{2'h0, _T_46[15:0]}, 2'h0};
   /* verilator lint_on UNUSEDSIGNAL */
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [18:0] _T_47 = {1'h0, dimBytes} + 19'h3f;
+  wire [18:0] _T_48 = {1'h0, dimBytes} + 19'h3f;
   /* verilator lint_on UNUSEDSIGNAL */
   wire [31:0] numBags = _T ? desc_num_bags : num_bags;
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [38:0] _T_48 = {{3'h0, offCount}, 3'h0};
+  wire [38:0] _T_49 = {{3'h0, offCount}, 3'h0};
   /* verilator lint_on UNUSEDSIGNAL */
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [37:0] _T_49 = {{3'h0, offCount}, 2'h0};
+  wire [37:0] _T_50 = {{3'h0, offCount}, 2'h0};
   /* verilator lint_on UNUSEDSIGNAL */
-  wire [31:0] _T_50 = _T ? desc_offsets_lo : offsets_lo;
+  wire [31:0] _T_51 = _T ? desc_offsets_lo : offsets_lo;
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [35:0] _T_51 = ((off64 ? _T_48[35:0] : _T_49[35:0]) + {30'h0, _T_50[5:0]}) + 36'h3f;
+  wire [35:0] _T_52 = ((off64 ? _T_49[35:0] : _T_50[35:0]) + {30'h0, _T_51[5:0]}) + 36'h3f;
   /* verilator lint_on UNUSEDSIGNAL */
   wire [31:0] numIdx = _T ? desc_num_indices : num_indices;
-  wire [32:0] _T_52 = {1'h0, numIdx};
+  wire [32:0] _T_53 = {1'h0, numIdx};
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [38:0] _T_53 = {{3'h0, _T_52}, 3'h0};
+  wire [38:0] _T_54 = {{3'h0, _T_53}, 3'h0};
   /* verilator lint_on UNUSEDSIGNAL */
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [37:0] _T_54 = {{3'h0, _T_52}, 2'h0};
+  wire [37:0] _T_55 = {{3'h0, _T_53}, 2'h0};
   /* verilator lint_on UNUSEDSIGNAL */
-  wire [31:0] _T_55 = _T ? desc_indices_lo : indices_lo;
+  wire [31:0] _T_56 = _T ? desc_indices_lo : indices_lo;
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [35:0] _T_56 = ((idx64 ? _T_53[35:0] : _T_54[35:0]) + {30'h0, _T_55[5:0]}) + 36'h3f;
+  wire [35:0] _T_57 = ((idx64 ? _T_54[35:0] : _T_55[35:0]) + {30'h0, _T_56[5:0]}) + 36'h3f;
   /* verilator lint_on UNUSEDSIGNAL */
-  wire [32:0] _T_57 = sideEn ? {1'h0, numIdx} : 33'h0;
+  wire [32:0] _T_58 = sideEn ? {1'h0, numIdx} : 33'h0;
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [37:0] _T_58 = {{3'h0, _T_57}, 2'h0};
+  wire [37:0] _T_59 = {{3'h0, _T_58}, 2'h0};
   /* verilator lint_on UNUSEDSIGNAL */
-  wire [31:0] _T_59 = _T ? desc_scales_lo : scales_lo;
+  wire [31:0] _T_60 = _T ? desc_scales_lo : scales_lo;
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [35:0] _T_60 = (_T_58[35:0] + {30'h0, _T_59[5:0]}) + 36'h3f;
+  wire [35:0] _T_61 = (_T_59[35:0] + {30'h0, _T_60[5:0]}) + 36'h3f;
   /* verilator lint_on UNUSEDSIGNAL */
-  wire [32:0] _T_61 = rowsOn ? {1'h0, numBags} : 33'h0;
+  wire [32:0] _T_62 = rowsOn ? {1'h0, numBags} : 33'h0;
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [38:0] _T_62 = {{3'h0, _T_61}, 3'h0};
+  wire [38:0] _T_63 = {{3'h0, _T_62}, 3'h0};
   /* verilator lint_on UNUSEDSIGNAL */
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [35:0] _T_63 = (_T_62[35:0] + {30'h0, row_ids_lo[5:0]}) + 36'h3f;
+  wire [35:0] _T_64 = (_T_63[35:0] + {30'h0, row_ids_lo[5:0]}) + 36'h3f;
+  /* verilator lint_on UNUSEDSIGNAL */
+  /* verilator lint_off UNUSEDSIGNAL */
+  wire [38:0] _T_65 = {{3'h0, nxOffCount}, 3'h0};
+  /* verilator lint_on UNUSEDSIGNAL */
+  /* verilator lint_off UNUSEDSIGNAL */
+  wire [37:0] _T_66 = {{3'h0, nxOffCount}, 2'h0};
+  /* verilator lint_on UNUSEDSIGNAL */
+  /* verilator lint_off UNUSEDSIGNAL */
+  wire [35:0] _T_67 = ((nxOff64 ? _T_65[35:0] : _T_66[35:0]) + {30'h0, desc_next_offsets_lo[5:0]}) + 36'h3f;
+  /* verilator lint_on UNUSEDSIGNAL */
+  wire [32:0] _T_68 = {1'h0, desc_next_num_indices};
+  /* verilator lint_off UNUSEDSIGNAL */
+  wire [38:0] _T_69 = {{3'h0, _T_68}, 3'h0};
+  /* verilator lint_on UNUSEDSIGNAL */
+  /* verilator lint_off UNUSEDSIGNAL */
+  wire [37:0] _T_70 = {{3'h0, _T_68}, 2'h0};
+  /* verilator lint_on UNUSEDSIGNAL */
+  /* verilator lint_off UNUSEDSIGNAL */
+  wire [35:0] _T_71 = ((nxIdx64 ? _T_69[35:0] : _T_70[35:0]) + {30'h0, desc_next_indices_lo[5:0]}) + 36'h3f;
+  /* verilator lint_on UNUSEDSIGNAL */
+  /* verilator lint_off UNUSEDSIGNAL */
+  wire [37:0] _T_72 = {{3'h0, nxPswCount}, 2'h0};
+  /* verilator lint_on UNUSEDSIGNAL */
+  /* verilator lint_off UNUSEDSIGNAL */
+  wire [35:0] _T_73 = (_T_72[35:0] + {30'h0, desc_next_scales_lo[5:0]}) + 36'h3f;
   /* verilator lint_on UNUSEDSIGNAL */
   wire [6:0] toBound = 7'h40 - {1'h0, offWord[5:0]};
   wire [29:0] byLen = (offLeft < 30'h8) ? offLeft : 30'h8;
@@ -1723,36 +1815,36 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
   wire movable_5 = spilled_2 & tok_q_2_enq_ready;
   wire movable_6 = spilled_1 & tok_q_1_enq_ready;
   wire movable_7 = spilled_0 & tok_q_0_enq_ready;
-  wire [7:0] _T_64 = {movable, movable_1, movable_2, movable_3, movable_4, movable_5, movable_6, movable_7};
+  wire [7:0] _T_74 = {movable, movable_1, movable_2, movable_3, movable_4, movable_5, movable_6, movable_7};
   wire empty = ~(((((((tok_q_0_deq_valid | tok_q_1_deq_valid) | tok_q_2_deq_valid) | tok_q_3_deq_valid) | tok_q_4_deq_valid) | tok_q_5_deq_valid) | tok_q_6_deq_valid) | tok_q_7_deq_valid);
-  wire [31:0] _T_65 = _T ? desc_argmax_lo : argmax_lo;
+  wire [31:0] _T_75 = _T ? desc_argmax_lo : argmax_lo;
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [35:0] _T_66 = {{2'h0, tokRow}, 2'h0};
+  wire [35:0] _T_76 = {{2'h0, tokRow}, 2'h0};
   /* verilator lint_on UNUSEDSIGNAL */
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [127:0] _T_67 = {64'h0, {32'h0, tokRow}} * {64'h0, {32'h0, tokStride}};
+  wire [127:0] _T_77 = {64'h0, {32'h0, tokRow}} * {64'h0, {32'h0, tokStride}};
   /* verilator lint_on UNUSEDSIGNAL */
   wire [6:0] toBound_5 = 7'h40 - {1'h0, curRowWord[5:0]};
   wire [8:0] byLen_5 = (curRowLeft < 4'h8) ? {5'h0, curRowLeft} : 9'h8;
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [15:0] _T_68 = {throttle_b, throttle_r};
+  wire [15:0] _T_78 = {throttle_b, throttle_r};
   /* verilator lint_on UNUSEDSIGNAL */
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [15:0] _T_69 = {throttle_b, throttle_r};
+  wire [15:0] _T_79 = {throttle_b, throttle_r};
   /* verilator lint_on UNUSEDSIGNAL */
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [511:0] _T_70 = offBeatQ_deq_bits >> {off_unpack_lane, 5'h0};
+  wire [511:0] _T_80 = offBeatQ_deq_bits >> {off_unpack_lane, 5'h0};
   /* verilator lint_on UNUSEDSIGNAL */
   wire [4:0] step = off64 ? 5'h2 : 5'h1;
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [511:0] _T_71 = idxBeatQ_deq_bits >> {idx_unpack_lane, 5'h0};
+  wire [511:0] _T_81 = idxBeatQ_deq_bits >> {idx_unpack_lane, 5'h0};
   /* verilator lint_on UNUSEDSIGNAL */
   wire [4:0] step_1 = idx64 ? 5'h2 : 5'h1;
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [511:0] _T_72 = pswBeatQ_deq_bits >> {psw_unpack_lane, 5'h0};
+  wire [511:0] _T_82 = pswBeatQ_deq_bits >> {psw_unpack_lane, 5'h0};
   /* verilator lint_on UNUSEDSIGNAL */
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [511:0] _T_73 = ridBeatQ_deq_bits >> {rid_unpack_lane, 5'h0};
+  wire [511:0] _T_83 = ridBeatQ_deq_bits >> {rid_unpack_lane, 5'h0};
   /* verilator lint_on UNUSEDSIGNAL */
   wire enqReady = tok_to_spill ? tok_spill_enq_ready : (slotReady & ~tok_slot_spilled);
   wire inAdder = (red_valid_0 & (red_slot_0 == mSlot)) & (red_beat_0 == rj);
@@ -1790,14 +1882,14 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
   wire [31:0] words_14 = red_empty_5 ? 32'hffffffff : ((red_first_5 | lane_max_1_b_wins) ? red_pos_5 : argMem_rd0[63:32]);
   wire [31:0] words_15 = red_empty_5 ? 32'hffffffff : ((red_first_5 | lane_max_0_b_wins) ? red_pos_5 : argMem_rd0[31:0]);
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [1022:0] _T_74 = {511'h0, {480'h0, ridPQ_deq_bits}} << pkSh;
+  wire [1022:0] _T_84 = {511'h0, {480'h0, ridPQ_deq_bits}} << pkSh;
   /* verilator lint_on UNUSEDSIGNAL */
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [126:0] _T_75 = 127'hff << {pkN[2:0], 3'h0};
+  wire [126:0] _T_85 = 127'hff << {pkN[2:0], 3'h0};
   /* verilator lint_on UNUSEDSIGNAL */
-  wire [31:0] _T_76 = _T ? desc_out_lo : out_lo;
+  wire [31:0] _T_86 = _T ? desc_out_lo : out_lo;
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [127:0] _T_77 = {64'h0, {32'h0, awBagQ_deq_bits}} * {64'h0, {32'h0, owArg ? (_T ? desc_argmax_stride : argmax_stride) : (_T ? desc_out_stride : out_stride)}};
+  wire [127:0] _T_87 = {64'h0, {32'h0, awBagQ_deq_bits}} * {64'h0, {32'h0, owArg ? (_T ? desc_argmax_stride : argmax_stride) : (_T ? desc_out_stride : out_stride)}};
   /* verilator lint_on UNUSEDSIGNAL */
   wire [6:0] toBound_6 = 7'h40 - {1'h0, curOwWord[5:0]};
   wire [8:0] byLen_6 = ({5'h0, curOwLeft} < 9'h100) ? {5'h0, curOwLeft} : 9'h100;
@@ -1842,10 +1934,11 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
   wire [31:0] termsIn_14 = mEmpty ? 32'h0 : ((maskEn & (argBeatQ_deq_bits[479:448] != mPos)) ? 32'h80000000 : dData[479:448]);
   wire [31:0] termsIn_15 = mEmpty ? 32'h0 : ((maskEn & (argBeatQ_deq_bits[511:480] != mPos)) ? 32'h80000000 : dData[511:480]);
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [8:0] _T_78 = aw_burst - 9'h1;
+  wire [8:0] _T_88 = aw_burst - 9'h1;
   /* verilator lint_on UNUSEDSIGNAL */
-  wire _T_79 = run & (rErr | bErr);
-  wire _T_80 = s_axi_lite_arvalid & arready;
+  wire _T_89 = run & (rErrNow | bErr);
+  wire _T_90 = (run & aheadErr) & ~opRun;
+  wire _T_91 = s_axi_lite_arvalid & arready;
   wire hit_7 = wfire & (lite2_index == 6'h8);
   wire written_15 = s_axi_lite_wdata[8] & s_axi_lite_wstrb[1];
   wire written_16 = s_axi_lite_wdata[7] & s_axi_lite_wstrb[0];
@@ -1966,39 +2059,59 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
   wire hit_50 = wfire & (lite2_index == 6'h36);
   wire [31:0] strobed_51 = {s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0]};
   wire [31:0] written_70 = s_axi_lite_wdata & strobed_51;
+  wire _T_92 = descGood & ~lastTable;
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [8:0] _T_81 = arBeats - 9'h1;
+  wire [8:0] _T_93 = arBeats - 9'h1;
   /* verilator lint_on UNUSEDSIGNAL */
-  wire [11:0] _T_82 = (tok_waiting_1 > tok_waiting_0) ? tok_waiting_1 : tok_waiting_0;
-  wire [11:0] _T_83 = (tok_waiting_2 > _T_82) ? tok_waiting_2 : _T_82;
-  wire [11:0] _T_84 = (tok_waiting_3 > _T_83) ? tok_waiting_3 : _T_83;
-  wire [11:0] _T_85 = (tok_waiting_4 > _T_84) ? tok_waiting_4 : _T_84;
-  wire [11:0] _T_86 = (tok_waiting_5 > _T_85) ? tok_waiting_5 : _T_85;
-  wire [2:0] most_i = (tok_waiting_7 > ((tok_waiting_6 > _T_86) ? tok_waiting_6 : _T_86)) ? 3'h7 : ((tok_waiting_6 > _T_86) ? 3'h6 : ((tok_waiting_5 > _T_85) ? 3'h5 : ((tok_waiting_4 > _T_84) ? 3'h4 : ((tok_waiting_3 > _T_83) ? 3'h3 : ((tok_waiting_2 > _T_82) ? 3'h2 : ((tok_waiting_1 > tok_waiting_0) ? 3'h1 : 3'h0))))));
+  wire _T_94 = start | ~armedAhead;
+  wire [25:0] _T_95 = armAhead ? desc_next_offsets_lo[31:6] : (offGo ? (offWord + {17'h0, offBurst}) : offWord);
+  wire [29:0] _T_96 = armAhead ? next_off_beats_total : (offGo ? (offLeft - {21'h0, offBurst}) : offLeft);
+  wire [6:0] _T_97 = armAhead ? 7'h0 : (offGo ? ((offRes + off_burst[6:0]) - {6'h0, offBeatQ_deq_ready & offBeatQ_deq_valid}) : ((offBeatQ_deq_ready & offBeatQ_deq_valid) ? (offRes - 7'h1) : offRes));
+  wire [25:0] _T_98 = armAhead ? desc_next_indices_lo[31:6] : (idxGo ? (idxWord + {17'h0, idxBurst}) : idxWord);
+  wire [29:0] _T_99 = armAhead ? next_idx_beats_total : (idxGo ? (idxLeft - {21'h0, idxBurst}) : idxLeft);
+  wire [6:0] _T_100 = armAhead ? 7'h0 : (idxGo ? ((idxRes + idx_burst[6:0]) - {6'h0, idxBeatQ_deq_ready & idxBeatQ_deq_valid}) : ((idxBeatQ_deq_ready & idxBeatQ_deq_valid) ? (idxRes - 7'h1) : idxRes));
+  wire [25:0] _T_101 = armAhead ? desc_next_scales_lo[31:6] : (pswGo ? (pswWord + {17'h0, pswBurst}) : pswWord);
+  wire [29:0] _T_102 = armAhead ? next_psw_beats_total : (pswGo ? (pswLeft - {21'h0, pswBurst}) : pswLeft);
+  wire [5:0] _T_103 = armAhead ? 6'h0 : (pswGo ? ((pswRes + psw_burst[5:0]) - {5'h0, pswBeatQ_deq_ready & pswBeatQ_deq_valid}) : ((pswBeatQ_deq_ready & pswBeatQ_deq_valid) ? (pswRes - 6'h1) : pswRes));
+  wire [11:0] _T_104 = (tok_waiting_1 > tok_waiting_0) ? tok_waiting_1 : tok_waiting_0;
+  wire [11:0] _T_105 = (tok_waiting_2 > _T_104) ? tok_waiting_2 : _T_104;
+  wire [11:0] _T_106 = (tok_waiting_3 > _T_105) ? tok_waiting_3 : _T_105;
+  wire [11:0] _T_107 = (tok_waiting_4 > _T_106) ? tok_waiting_4 : _T_106;
+  wire [11:0] _T_108 = (tok_waiting_5 > _T_107) ? tok_waiting_5 : _T_107;
+  wire [2:0] most_i = (tok_waiting_7 > ((tok_waiting_6 > _T_108) ? tok_waiting_6 : _T_108)) ? 3'h7 : ((tok_waiting_6 > _T_108) ? 3'h6 : ((tok_waiting_5 > _T_107) ? 3'h5 : ((tok_waiting_4 > _T_106) ? 3'h4 : ((tok_waiting_3 > _T_105) ? 3'h3 : ((tok_waiting_2 > _T_104) ? 3'h2 : ((tok_waiting_1 > tok_waiting_0) ? 3'h1 : 3'h0))))));
   wire prioQueued = (prio_slot == 3'h0) ? tok_q_0_deq_valid : ((prio_slot == 3'h1) ? tok_q_1_deq_valid : ((prio_slot == 3'h2) ? tok_q_2_deq_valid : ((prio_slot == 3'h3) ? tok_q_3_deq_valid : ((prio_slot == 3'h4) ? tok_q_4_deq_valid : ((prio_slot == 3'h5) ? tok_q_5_deq_valid : ((prio_slot == 3'h6) ? tok_q_6_deq_valid : tok_q_7_deq_valid))))));
-  wire _T_87 = rowGo & fromTok;
-  wire _T_88 = needStart & off_unpack_valid;
-  wire _T_89 = holdLook | holdEmpty;
-  wire [2:0] _T_90 = seqSlot + 3'h1;
-  wire [2:0] _T_91 = seqSlot + 3'h2;
-  wire [2:0] _T_92 = seqSlot + 3'h3;
-  wire [2:0] _T_93 = seqSlot + 3'h4;
-  wire [2:0] _T_94 = seqSlot + 3'h5;
-  wire [2:0] _T_95 = seqSlot + 3'h6;
-  wire [2:0] _T_96 = seqSlot + 3'h7;
+  wire _T_109 = rowGo & fromTok;
+  wire [32:0] _T_110 = armAhead ? nxOffCount : (off_unpack_pop ? (off_unpack_left - 33'h1) : off_unpack_left);
+  wire [3:0] _T_111 = armAhead ? desc_next_offsets_lo[5:2] : (off_unpack_pop ? (off_unpack_beat_done ? 4'h0 : off_unpack_next_lane[3:0]) : off_unpack_lane);
+  wire [32:0] curStreams_idxCount = {1'h0, numIdx};
+  wire [32:0] nextStreams_idxCount = {1'h0, desc_next_num_indices};
+  wire [32:0] _T_112 = armAhead ? nextStreams_idxCount : (idx_unpack_pop ? (idx_unpack_left - 33'h1) : idx_unpack_left);
+  wire [3:0] _T_113 = armAhead ? next_idx_first_lane : (idx_unpack_pop ? (idx_unpack_beat_done ? 4'h0 : idx_unpack_next_lane[3:0]) : idx_unpack_lane);
+  wire [32:0] _T_114 = armAhead ? nxPswCount : (psw_unpack_pop ? (psw_unpack_left - 33'h1) : psw_unpack_left);
+  wire [3:0] _T_115 = armAhead ? desc_next_scales_lo[5:2] : (psw_unpack_pop ? (psw_unpack_beat_done ? 4'h0 : psw_unpack_next_lane[3:0]) : psw_unpack_lane);
+  wire _T_116 = needStart & off_unpack_valid;
+  wire _T_117 = holdLook | holdEmpty;
+  wire [2:0] _T_118 = seqSlot + 3'h1;
+  wire [2:0] _T_119 = seqSlot + 3'h2;
+  wire [2:0] _T_120 = seqSlot + 3'h3;
+  wire [2:0] _T_121 = seqSlot + 3'h4;
+  wire [2:0] _T_122 = seqSlot + 3'h5;
+  wire [2:0] _T_123 = seqSlot + 3'h6;
+  wire [2:0] _T_124 = seqSlot + 3'h7;
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [3:0] _T_97 = {1'h0, seqSlot} + 4'h8;
+  wire [3:0] _T_125 = {1'h0, seqSlot} + 4'h8;
   /* verilator lint_on UNUSEDSIGNAL */
-  wire [2:0] _T_98 = _T_97[2:0];
+  wire [2:0] _T_126 = _T_125[2:0];
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [3:0] _T_99 = {1'h0, seqSlot} + 4'h8;
+  wire [3:0] _T_127 = {1'h0, seqSlot} + 4'h8;
   /* verilator lint_on UNUSEDSIGNAL */
-  wire [2:0] pick_0 = ~((_T_90 == 3'h0) ? tok_avoid_0 : ((_T_90 == 3'h1) ? tok_avoid_1 : ((_T_90 == 3'h2) ? tok_avoid_2 : ((_T_90 == 3'h3) ? tok_avoid_3 : ((_T_90 == 3'h4) ? tok_avoid_4 : ((_T_90 == 3'h5) ? tok_avoid_5 : ((_T_90 == 3'h6) ? tok_avoid_6 : tok_avoid_7))))))) ? (seqSlot + 3'h1) : (~((_T_91 == 3'h0) ? tok_avoid_0 : ((_T_91 == 3'h1) ? tok_avoid_1 : ((_T_91 == 3'h2) ? tok_avoid_2 : ((_T_91 == 3'h3) ? tok_avoid_3 : ((_T_91 == 3'h4) ? tok_avoid_4 : ((_T_91 == 3'h5) ? tok_avoid_5 : ((_T_91 == 3'h6) ? tok_avoid_6 : tok_avoid_7))))))) ? (seqSlot + 3'h2) : (~((_T_92 == 3'h0) ? tok_avoid_0 : ((_T_92 == 3'h1) ? tok_avoid_1 : ((_T_92 == 3'h2) ? tok_avoid_2 : ((_T_92 == 3'h3) ? tok_avoid_3 : ((_T_92 == 3'h4) ? tok_avoid_4 : ((_T_92 == 3'h5) ? tok_avoid_5 : ((_T_92 == 3'h6) ? tok_avoid_6 : tok_avoid_7))))))) ? (seqSlot + 3'h3) : (~((_T_93 == 3'h0) ? tok_avoid_0 : ((_T_93 == 3'h1) ? tok_avoid_1 : ((_T_93 == 3'h2) ? tok_avoid_2 : ((_T_93 == 3'h3) ? tok_avoid_3 : ((_T_93 == 3'h4) ? tok_avoid_4 : ((_T_93 == 3'h5) ? tok_avoid_5 : ((_T_93 == 3'h6) ? tok_avoid_6 : tok_avoid_7))))))) ? (seqSlot + 3'h4) : (~((_T_94 == 3'h0) ? tok_avoid_0 : ((_T_94 == 3'h1) ? tok_avoid_1 : ((_T_94 == 3'h2) ? tok_avoid_2 : ((_T_94 == 3'h3) ? tok_avoid_3 : ((_T_94 == 3'h4) ? tok_avoid_4 : ((_T_94 == 3'h5) ? tok_avoid_5 : ((_T_94 == 3'h6) ? tok_avoid_6 : tok_avoid_7))))))) ? (seqSlot + 3'h5) : (~((_T_95 == 3'h0) ? tok_avoid_0 : ((_T_95 == 3'h1) ? tok_avoid_1 : ((_T_95 == 3'h2) ? tok_avoid_2 : ((_T_95 == 3'h3) ? tok_avoid_3 : ((_T_95 == 3'h4) ? tok_avoid_4 : ((_T_95 == 3'h5) ? tok_avoid_5 : ((_T_95 == 3'h6) ? tok_avoid_6 : tok_avoid_7))))))) ? (seqSlot + 3'h6) : (~((_T_96 == 3'h0) ? tok_avoid_0 : ((_T_96 == 3'h1) ? tok_avoid_1 : ((_T_96 == 3'h2) ? tok_avoid_2 : ((_T_96 == 3'h3) ? tok_avoid_3 : ((_T_96 == 3'h4) ? tok_avoid_4 : ((_T_96 == 3'h5) ? tok_avoid_5 : ((_T_96 == 3'h6) ? tok_avoid_6 : tok_avoid_7))))))) ? (seqSlot + 3'h7) : (~((_T_98 == 3'h0) ? tok_avoid_0 : ((_T_98 == 3'h1) ? tok_avoid_1 : ((_T_98 == 3'h2) ? tok_avoid_2 : ((_T_98 == 3'h3) ? tok_avoid_3 : ((_T_98 == 3'h4) ? tok_avoid_4 : ((_T_98 == 3'h5) ? tok_avoid_5 : ((_T_98 == 3'h6) ? tok_avoid_6 : tok_avoid_7))))))) ? _T_99[2:0] : (seqSlot + 3'h1))))))));
+  wire [2:0] pick_0 = ~((_T_118 == 3'h0) ? tok_avoid_0 : ((_T_118 == 3'h1) ? tok_avoid_1 : ((_T_118 == 3'h2) ? tok_avoid_2 : ((_T_118 == 3'h3) ? tok_avoid_3 : ((_T_118 == 3'h4) ? tok_avoid_4 : ((_T_118 == 3'h5) ? tok_avoid_5 : ((_T_118 == 3'h6) ? tok_avoid_6 : tok_avoid_7))))))) ? (seqSlot + 3'h1) : (~((_T_119 == 3'h0) ? tok_avoid_0 : ((_T_119 == 3'h1) ? tok_avoid_1 : ((_T_119 == 3'h2) ? tok_avoid_2 : ((_T_119 == 3'h3) ? tok_avoid_3 : ((_T_119 == 3'h4) ? tok_avoid_4 : ((_T_119 == 3'h5) ? tok_avoid_5 : ((_T_119 == 3'h6) ? tok_avoid_6 : tok_avoid_7))))))) ? (seqSlot + 3'h2) : (~((_T_120 == 3'h0) ? tok_avoid_0 : ((_T_120 == 3'h1) ? tok_avoid_1 : ((_T_120 == 3'h2) ? tok_avoid_2 : ((_T_120 == 3'h3) ? tok_avoid_3 : ((_T_120 == 3'h4) ? tok_avoid_4 : ((_T_120 == 3'h5) ? tok_avoid_5 : ((_T_120 == 3'h6) ? tok_avoid_6 : tok_avoid_7))))))) ? (seqSlot + 3'h3) : (~((_T_121 == 3'h0) ? tok_avoid_0 : ((_T_121 == 3'h1) ? tok_avoid_1 : ((_T_121 == 3'h2) ? tok_avoid_2 : ((_T_121 == 3'h3) ? tok_avoid_3 : ((_T_121 == 3'h4) ? tok_avoid_4 : ((_T_121 == 3'h5) ? tok_avoid_5 : ((_T_121 == 3'h6) ? tok_avoid_6 : tok_avoid_7))))))) ? (seqSlot + 3'h4) : (~((_T_122 == 3'h0) ? tok_avoid_0 : ((_T_122 == 3'h1) ? tok_avoid_1 : ((_T_122 == 3'h2) ? tok_avoid_2 : ((_T_122 == 3'h3) ? tok_avoid_3 : ((_T_122 == 3'h4) ? tok_avoid_4 : ((_T_122 == 3'h5) ? tok_avoid_5 : ((_T_122 == 3'h6) ? tok_avoid_6 : tok_avoid_7))))))) ? (seqSlot + 3'h5) : (~((_T_123 == 3'h0) ? tok_avoid_0 : ((_T_123 == 3'h1) ? tok_avoid_1 : ((_T_123 == 3'h2) ? tok_avoid_2 : ((_T_123 == 3'h3) ? tok_avoid_3 : ((_T_123 == 3'h4) ? tok_avoid_4 : ((_T_123 == 3'h5) ? tok_avoid_5 : ((_T_123 == 3'h6) ? tok_avoid_6 : tok_avoid_7))))))) ? (seqSlot + 3'h6) : (~((_T_124 == 3'h0) ? tok_avoid_0 : ((_T_124 == 3'h1) ? tok_avoid_1 : ((_T_124 == 3'h2) ? tok_avoid_2 : ((_T_124 == 3'h3) ? tok_avoid_3 : ((_T_124 == 3'h4) ? tok_avoid_4 : ((_T_124 == 3'h5) ? tok_avoid_5 : ((_T_124 == 3'h6) ? tok_avoid_6 : tok_avoid_7))))))) ? (seqSlot + 3'h7) : (~((_T_126 == 3'h0) ? tok_avoid_0 : ((_T_126 == 3'h1) ? tok_avoid_1 : ((_T_126 == 3'h2) ? tok_avoid_2 : ((_T_126 == 3'h3) ? tok_avoid_3 : ((_T_126 == 3'h4) ? tok_avoid_4 : ((_T_126 == 3'h5) ? tok_avoid_5 : ((_T_126 == 3'h6) ? tok_avoid_6 : tok_avoid_7))))))) ? _T_127[2:0] : (seqSlot + 3'h1))))))));
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [8:0] _T_100 = aw_burst - 9'h1;
+  wire [8:0] _T_128 = aw_burst - 9'h1;
   /* verilator lint_on UNUSEDSIGNAL */
+  wire _T_129 = (run & rErrAhead) & ~aheadErr;
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [8:0] _T_101 = arBeats - 9'h1;
+  wire [8:0] _T_130 = arBeats - 9'h1;
   /* verilator lint_on UNUSEDSIGNAL */
 
   Queue_d128_w200_ram tok_q_0 ( // @[accel/engine/interleave.ts:68]
@@ -2142,7 +2255,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_bits(tok_arb_out_bits),
     .chosen(tok_arb_chosen)
   );
-  Queue_d258_w134_ram metaQ ( // @[accel/engine/engine.ts:497]
+  Queue_d258_w134_ram metaQ ( // @[accel/engine/engine.ts:530]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(metaQ_enq_valid),
@@ -2153,7 +2266,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .deq_bits(metaQ_deq_bits),
     .count(metaQ_count)
   );
-  Queue_d256_w64_ram ridUQ ( // @[accel/engine/engine.ts:501]
+  Queue_d256_w64_ram ridUQ ( // @[accel/engine/engine.ts:534]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(ridUQ_enq_valid),
@@ -2164,7 +2277,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .deq_bits(ridUQ_deq_bits),
     .count(ridUQ_count)
   );
-  Queue_d4_w515_reg dataQ ( // @[accel/engine/engine.ts:633]
+  Queue_d4_w515_reg dataQ ( // @[accel/engine/engine.ts:666]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(dataQ_enq_valid),
@@ -2175,7 +2288,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .deq_bits(dataQ_deq_bits),
     .count(dataQ_count)
   );
-  Queue_d64_w512_ram offBeatQ ( // @[accel/engine/engine.ts:663]
+  Queue_d64_w512_ram offBeatQ ( // @[accel/engine/engine.ts:696]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(offBeatQ_enq_valid),
@@ -2186,7 +2299,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .deq_bits(offBeatQ_deq_bits),
     .count(offBeatQ_count)
   );
-  Queue_d64_w512_ram idxBeatQ ( // @[accel/engine/engine.ts:664]
+  Queue_d64_w512_ram idxBeatQ ( // @[accel/engine/engine.ts:697]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(idxBeatQ_enq_valid),
@@ -2197,7 +2310,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .deq_bits(idxBeatQ_deq_bits),
     .count(idxBeatQ_count)
   );
-  Queue_d32_w512_ram pswBeatQ ( // @[accel/engine/engine.ts:669]
+  Queue_d32_w512_ram pswBeatQ ( // @[accel/engine/engine.ts:702]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(pswBeatQ_enq_valid),
@@ -2208,7 +2321,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .deq_bits(pswBeatQ_deq_bits),
     .count(pswBeatQ_count)
   );
-  Queue_d8_w512_ram argBeatQ ( // @[accel/engine/engine.ts:673]
+  Queue_d8_w512_ram argBeatQ ( // @[accel/engine/engine.ts:706]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(argBeatQ_enq_valid),
@@ -2219,7 +2332,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .deq_bits(argBeatQ_deq_bits),
     .count(argBeatQ_count)
   );
-  Queue_d64_w512_ram ridBeatQ ( // @[accel/engine/engine.ts:676]
+  Queue_d64_w512_ram ridBeatQ ( // @[accel/engine/engine.ts:709]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(ridBeatQ_enq_valid),
@@ -2230,7 +2343,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .deq_bits(ridBeatQ_deq_bits),
     .count(ridBeatQ_count)
   );
-  Queue_d512_w512_ram updBeatQ ( // @[accel/engine/engine.ts:679]
+  Queue_d512_w512_ram updBeatQ ( // @[accel/engine/engine.ts:712]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(updBeatQ_enq_valid),
@@ -2241,7 +2354,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .deq_bits(updBeatQ_deq_bits),
     .count(updBeatQ_count)
   );
-  Queue_d64_w32_ram ridPQ ( // @[accel/engine/engine.ts:755]
+  Queue_d64_w32_ram ridPQ ( // @[accel/engine/engine.ts:800]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(ridPQ_enq_valid),
@@ -2252,7 +2365,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .deq_bits(ridPQ_deq_bits),
     .count(ridPQ_count)
   );
-  Queue_d24_w513_ram outQ ( // @[accel/engine/engine.ts:905]
+  Queue_d24_w513_ram outQ ( // @[accel/engine/engine.ts:950]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(outQ_enq_valid),
@@ -2263,7 +2376,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .deq_bits(outQ_deq_bits),
     .count(outQ_count)
   );
-  Queue_d4_w32_reg awBagQ ( // @[accel/engine/engine.ts:906]
+  Queue_d4_w32_reg awBagQ ( // @[accel/engine/engine.ts:951]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(awBagQ_enq_valid),
@@ -2274,7 +2387,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .deq_bits(awBagQ_deq_bits),
     .count(awBagQ_count)
   );
-  Queue_d4_w33_reg hq ( // @[accel/engine/engine.ts:913]
+  Queue_d4_w33_reg hq ( // @[accel/engine/engine.ts:958]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(hq_enq_valid),
@@ -2285,7 +2398,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .deq_bits(hq_deq_bits),
     .count(hq_count)
   );
-  Queue_d32_w513_ram argQ ( // @[accel/engine/engine.ts:920]
+  Queue_d32_w513_ram argQ ( // @[accel/engine/engine.ts:965]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(argQ_enq_valid),
@@ -2296,7 +2409,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .deq_bits(argQ_deq_bits),
     .count(argQ_count)
   );
-  Fp32Mul_s3 lane_mul_0 ( // @[accel/engine/engine.ts:957]
+  Fp32Mul_s3 lane_mul_0 ( // @[accel/engine/engine.ts:1002]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_mul_0_in_valid),
@@ -2305,7 +2418,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_mul_0_out_valid),
     .y(lane_mul_0_y)
   );
-  Fp32Mul_s3 lane_mul_1 ( // @[accel/engine/engine.ts:957]
+  Fp32Mul_s3 lane_mul_1 ( // @[accel/engine/engine.ts:1002]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_mul_1_in_valid),
@@ -2314,7 +2427,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_mul_1_out_valid),
     .y(lane_mul_1_y)
   );
-  Fp32Mul_s3 lane_mul_2 ( // @[accel/engine/engine.ts:957]
+  Fp32Mul_s3 lane_mul_2 ( // @[accel/engine/engine.ts:1002]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_mul_2_in_valid),
@@ -2323,7 +2436,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_mul_2_out_valid),
     .y(lane_mul_2_y)
   );
-  Fp32Mul_s3 lane_mul_3 ( // @[accel/engine/engine.ts:957]
+  Fp32Mul_s3 lane_mul_3 ( // @[accel/engine/engine.ts:1002]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_mul_3_in_valid),
@@ -2332,7 +2445,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_mul_3_out_valid),
     .y(lane_mul_3_y)
   );
-  Fp32Mul_s3 lane_mul_4 ( // @[accel/engine/engine.ts:957]
+  Fp32Mul_s3 lane_mul_4 ( // @[accel/engine/engine.ts:1002]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_mul_4_in_valid),
@@ -2341,7 +2454,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_mul_4_out_valid),
     .y(lane_mul_4_y)
   );
-  Fp32Mul_s3 lane_mul_5 ( // @[accel/engine/engine.ts:957]
+  Fp32Mul_s3 lane_mul_5 ( // @[accel/engine/engine.ts:1002]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_mul_5_in_valid),
@@ -2350,7 +2463,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_mul_5_out_valid),
     .y(lane_mul_5_y)
   );
-  Fp32Mul_s3 lane_mul_6 ( // @[accel/engine/engine.ts:957]
+  Fp32Mul_s3 lane_mul_6 ( // @[accel/engine/engine.ts:1002]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_mul_6_in_valid),
@@ -2359,7 +2472,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_mul_6_out_valid),
     .y(lane_mul_6_y)
   );
-  Fp32Mul_s3 lane_mul_7 ( // @[accel/engine/engine.ts:957]
+  Fp32Mul_s3 lane_mul_7 ( // @[accel/engine/engine.ts:1002]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_mul_7_in_valid),
@@ -2368,7 +2481,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_mul_7_out_valid),
     .y(lane_mul_7_y)
   );
-  Fp32Mul_s3 lane_mul_8 ( // @[accel/engine/engine.ts:957]
+  Fp32Mul_s3 lane_mul_8 ( // @[accel/engine/engine.ts:1002]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_mul_8_in_valid),
@@ -2377,7 +2490,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_mul_8_out_valid),
     .y(lane_mul_8_y)
   );
-  Fp32Mul_s3 lane_mul_9 ( // @[accel/engine/engine.ts:957]
+  Fp32Mul_s3 lane_mul_9 ( // @[accel/engine/engine.ts:1002]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_mul_9_in_valid),
@@ -2386,7 +2499,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_mul_9_out_valid),
     .y(lane_mul_9_y)
   );
-  Fp32Mul_s3 lane_mul_10 ( // @[accel/engine/engine.ts:957]
+  Fp32Mul_s3 lane_mul_10 ( // @[accel/engine/engine.ts:1002]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_mul_10_in_valid),
@@ -2395,7 +2508,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_mul_10_out_valid),
     .y(lane_mul_10_y)
   );
-  Fp32Mul_s3 lane_mul_11 ( // @[accel/engine/engine.ts:957]
+  Fp32Mul_s3 lane_mul_11 ( // @[accel/engine/engine.ts:1002]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_mul_11_in_valid),
@@ -2404,7 +2517,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_mul_11_out_valid),
     .y(lane_mul_11_y)
   );
-  Fp32Mul_s3 lane_mul_12 ( // @[accel/engine/engine.ts:957]
+  Fp32Mul_s3 lane_mul_12 ( // @[accel/engine/engine.ts:1002]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_mul_12_in_valid),
@@ -2413,7 +2526,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_mul_12_out_valid),
     .y(lane_mul_12_y)
   );
-  Fp32Mul_s3 lane_mul_13 ( // @[accel/engine/engine.ts:957]
+  Fp32Mul_s3 lane_mul_13 ( // @[accel/engine/engine.ts:1002]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_mul_13_in_valid),
@@ -2422,7 +2535,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_mul_13_out_valid),
     .y(lane_mul_13_y)
   );
-  Fp32Mul_s3 lane_mul_14 ( // @[accel/engine/engine.ts:957]
+  Fp32Mul_s3 lane_mul_14 ( // @[accel/engine/engine.ts:1002]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_mul_14_in_valid),
@@ -2431,7 +2544,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_mul_14_out_valid),
     .y(lane_mul_14_y)
   );
-  Fp32Mul_s3 lane_mul_15 ( // @[accel/engine/engine.ts:957]
+  Fp32Mul_s3 lane_mul_15 ( // @[accel/engine/engine.ts:1002]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_mul_15_in_valid),
@@ -2440,7 +2553,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_mul_15_out_valid),
     .y(lane_mul_15_y)
   );
-  Fp32Add_s3 lane_add_0 ( // @[accel/engine/engine.ts:973]
+  Fp32Add_s3 lane_add_0 ( // @[accel/engine/engine.ts:1018]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_add_0_in_valid),
@@ -2450,7 +2563,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_add_0_out_valid),
     .y(lane_add_0_y)
   );
-  Fp32Max_s3 lane_max_0 ( // @[accel/engine/engine.ts:978]
+  Fp32Max_s3 lane_max_0 ( // @[accel/engine/engine.ts:1023]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_max_0_in_valid),
@@ -2460,7 +2573,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .y(lane_max_0_y),
     .b_wins(lane_max_0_b_wins)
   );
-  Fp32Add_s3 lane_add_1 ( // @[accel/engine/engine.ts:973]
+  Fp32Add_s3 lane_add_1 ( // @[accel/engine/engine.ts:1018]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_add_1_in_valid),
@@ -2470,7 +2583,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_add_1_out_valid),
     .y(lane_add_1_y)
   );
-  Fp32Max_s3 lane_max_1 ( // @[accel/engine/engine.ts:978]
+  Fp32Max_s3 lane_max_1 ( // @[accel/engine/engine.ts:1023]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_max_1_in_valid),
@@ -2480,7 +2593,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .y(lane_max_1_y),
     .b_wins(lane_max_1_b_wins)
   );
-  Fp32Add_s3 lane_add_2 ( // @[accel/engine/engine.ts:973]
+  Fp32Add_s3 lane_add_2 ( // @[accel/engine/engine.ts:1018]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_add_2_in_valid),
@@ -2490,7 +2603,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_add_2_out_valid),
     .y(lane_add_2_y)
   );
-  Fp32Max_s3 lane_max_2 ( // @[accel/engine/engine.ts:978]
+  Fp32Max_s3 lane_max_2 ( // @[accel/engine/engine.ts:1023]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_max_2_in_valid),
@@ -2500,7 +2613,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .y(lane_max_2_y),
     .b_wins(lane_max_2_b_wins)
   );
-  Fp32Add_s3 lane_add_3 ( // @[accel/engine/engine.ts:973]
+  Fp32Add_s3 lane_add_3 ( // @[accel/engine/engine.ts:1018]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_add_3_in_valid),
@@ -2510,7 +2623,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_add_3_out_valid),
     .y(lane_add_3_y)
   );
-  Fp32Max_s3 lane_max_3 ( // @[accel/engine/engine.ts:978]
+  Fp32Max_s3 lane_max_3 ( // @[accel/engine/engine.ts:1023]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_max_3_in_valid),
@@ -2520,7 +2633,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .y(lane_max_3_y),
     .b_wins(lane_max_3_b_wins)
   );
-  Fp32Add_s3 lane_add_4 ( // @[accel/engine/engine.ts:973]
+  Fp32Add_s3 lane_add_4 ( // @[accel/engine/engine.ts:1018]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_add_4_in_valid),
@@ -2530,7 +2643,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_add_4_out_valid),
     .y(lane_add_4_y)
   );
-  Fp32Max_s3 lane_max_4 ( // @[accel/engine/engine.ts:978]
+  Fp32Max_s3 lane_max_4 ( // @[accel/engine/engine.ts:1023]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_max_4_in_valid),
@@ -2540,7 +2653,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .y(lane_max_4_y),
     .b_wins(lane_max_4_b_wins)
   );
-  Fp32Add_s3 lane_add_5 ( // @[accel/engine/engine.ts:973]
+  Fp32Add_s3 lane_add_5 ( // @[accel/engine/engine.ts:1018]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_add_5_in_valid),
@@ -2550,7 +2663,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_add_5_out_valid),
     .y(lane_add_5_y)
   );
-  Fp32Max_s3 lane_max_5 ( // @[accel/engine/engine.ts:978]
+  Fp32Max_s3 lane_max_5 ( // @[accel/engine/engine.ts:1023]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_max_5_in_valid),
@@ -2560,7 +2673,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .y(lane_max_5_y),
     .b_wins(lane_max_5_b_wins)
   );
-  Fp32Add_s3 lane_add_6 ( // @[accel/engine/engine.ts:973]
+  Fp32Add_s3 lane_add_6 ( // @[accel/engine/engine.ts:1018]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_add_6_in_valid),
@@ -2570,7 +2683,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_add_6_out_valid),
     .y(lane_add_6_y)
   );
-  Fp32Max_s3 lane_max_6 ( // @[accel/engine/engine.ts:978]
+  Fp32Max_s3 lane_max_6 ( // @[accel/engine/engine.ts:1023]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_max_6_in_valid),
@@ -2580,7 +2693,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .y(lane_max_6_y),
     .b_wins(lane_max_6_b_wins)
   );
-  Fp32Add_s3 lane_add_7 ( // @[accel/engine/engine.ts:973]
+  Fp32Add_s3 lane_add_7 ( // @[accel/engine/engine.ts:1018]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_add_7_in_valid),
@@ -2590,7 +2703,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_add_7_out_valid),
     .y(lane_add_7_y)
   );
-  Fp32Max_s3 lane_max_7 ( // @[accel/engine/engine.ts:978]
+  Fp32Max_s3 lane_max_7 ( // @[accel/engine/engine.ts:1023]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_max_7_in_valid),
@@ -2600,7 +2713,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .y(lane_max_7_y),
     .b_wins(lane_max_7_b_wins)
   );
-  Fp32Add_s3 lane_add_8 ( // @[accel/engine/engine.ts:973]
+  Fp32Add_s3 lane_add_8 ( // @[accel/engine/engine.ts:1018]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_add_8_in_valid),
@@ -2610,7 +2723,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_add_8_out_valid),
     .y(lane_add_8_y)
   );
-  Fp32Max_s3 lane_max_8 ( // @[accel/engine/engine.ts:978]
+  Fp32Max_s3 lane_max_8 ( // @[accel/engine/engine.ts:1023]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_max_8_in_valid),
@@ -2620,7 +2733,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .y(lane_max_8_y),
     .b_wins(lane_max_8_b_wins)
   );
-  Fp32Add_s3 lane_add_9 ( // @[accel/engine/engine.ts:973]
+  Fp32Add_s3 lane_add_9 ( // @[accel/engine/engine.ts:1018]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_add_9_in_valid),
@@ -2630,7 +2743,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_add_9_out_valid),
     .y(lane_add_9_y)
   );
-  Fp32Max_s3 lane_max_9 ( // @[accel/engine/engine.ts:978]
+  Fp32Max_s3 lane_max_9 ( // @[accel/engine/engine.ts:1023]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_max_9_in_valid),
@@ -2640,7 +2753,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .y(lane_max_9_y),
     .b_wins(lane_max_9_b_wins)
   );
-  Fp32Add_s3 lane_add_10 ( // @[accel/engine/engine.ts:973]
+  Fp32Add_s3 lane_add_10 ( // @[accel/engine/engine.ts:1018]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_add_10_in_valid),
@@ -2650,7 +2763,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_add_10_out_valid),
     .y(lane_add_10_y)
   );
-  Fp32Max_s3 lane_max_10 ( // @[accel/engine/engine.ts:978]
+  Fp32Max_s3 lane_max_10 ( // @[accel/engine/engine.ts:1023]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_max_10_in_valid),
@@ -2660,7 +2773,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .y(lane_max_10_y),
     .b_wins(lane_max_10_b_wins)
   );
-  Fp32Add_s3 lane_add_11 ( // @[accel/engine/engine.ts:973]
+  Fp32Add_s3 lane_add_11 ( // @[accel/engine/engine.ts:1018]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_add_11_in_valid),
@@ -2670,7 +2783,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_add_11_out_valid),
     .y(lane_add_11_y)
   );
-  Fp32Max_s3 lane_max_11 ( // @[accel/engine/engine.ts:978]
+  Fp32Max_s3 lane_max_11 ( // @[accel/engine/engine.ts:1023]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_max_11_in_valid),
@@ -2680,7 +2793,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .y(lane_max_11_y),
     .b_wins(lane_max_11_b_wins)
   );
-  Fp32Add_s3 lane_add_12 ( // @[accel/engine/engine.ts:973]
+  Fp32Add_s3 lane_add_12 ( // @[accel/engine/engine.ts:1018]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_add_12_in_valid),
@@ -2690,7 +2803,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_add_12_out_valid),
     .y(lane_add_12_y)
   );
-  Fp32Max_s3 lane_max_12 ( // @[accel/engine/engine.ts:978]
+  Fp32Max_s3 lane_max_12 ( // @[accel/engine/engine.ts:1023]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_max_12_in_valid),
@@ -2700,7 +2813,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .y(lane_max_12_y),
     .b_wins(lane_max_12_b_wins)
   );
-  Fp32Add_s3 lane_add_13 ( // @[accel/engine/engine.ts:973]
+  Fp32Add_s3 lane_add_13 ( // @[accel/engine/engine.ts:1018]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_add_13_in_valid),
@@ -2710,7 +2823,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_add_13_out_valid),
     .y(lane_add_13_y)
   );
-  Fp32Max_s3 lane_max_13 ( // @[accel/engine/engine.ts:978]
+  Fp32Max_s3 lane_max_13 ( // @[accel/engine/engine.ts:1023]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_max_13_in_valid),
@@ -2720,7 +2833,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .y(lane_max_13_y),
     .b_wins(lane_max_13_b_wins)
   );
-  Fp32Add_s3 lane_add_14 ( // @[accel/engine/engine.ts:973]
+  Fp32Add_s3 lane_add_14 ( // @[accel/engine/engine.ts:1018]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_add_14_in_valid),
@@ -2730,7 +2843,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_add_14_out_valid),
     .y(lane_add_14_y)
   );
-  Fp32Max_s3 lane_max_14 ( // @[accel/engine/engine.ts:978]
+  Fp32Max_s3 lane_max_14 ( // @[accel/engine/engine.ts:1023]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_max_14_in_valid),
@@ -2740,7 +2853,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .y(lane_max_14_y),
     .b_wins(lane_max_14_b_wins)
   );
-  Fp32Add_s3 lane_add_15 ( // @[accel/engine/engine.ts:973]
+  Fp32Add_s3 lane_add_15 ( // @[accel/engine/engine.ts:1018]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_add_15_in_valid),
@@ -2750,7 +2863,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_add_15_out_valid),
     .y(lane_add_15_y)
   );
-  Fp32Max_s3 lane_max_15 ( // @[accel/engine/engine.ts:978]
+  Fp32Max_s3 lane_max_15 ( // @[accel/engine/engine.ts:1023]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_max_15_in_valid),
@@ -2760,7 +2873,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .y(lane_max_15_y),
     .b_wins(lane_max_15_b_wins)
   );
-  Fp32FromUInt_w32_s2 nConv ( // @[accel/engine/engine.ts:1002]
+  Fp32FromUInt_w32_s2 nConv ( // @[accel/engine/engine.ts:1047]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(nConv_in_valid),
@@ -2768,7 +2881,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(nConv_out_valid),
     .y(nConv_y)
   );
-  Fp32Div_s12 lane_div_0 ( // @[accel/engine/engine.ts:1025]
+  Fp32Div_s12 lane_div_0 ( // @[accel/engine/engine.ts:1070]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_div_0_in_valid),
@@ -2777,7 +2890,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_div_0_out_valid),
     .y(lane_div_0_y)
   );
-  Fp32Div_s12 lane_div_1 ( // @[accel/engine/engine.ts:1025]
+  Fp32Div_s12 lane_div_1 ( // @[accel/engine/engine.ts:1070]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_div_1_in_valid),
@@ -2786,7 +2899,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_div_1_out_valid),
     .y(lane_div_1_y)
   );
-  Fp32Div_s12 lane_div_2 ( // @[accel/engine/engine.ts:1025]
+  Fp32Div_s12 lane_div_2 ( // @[accel/engine/engine.ts:1070]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_div_2_in_valid),
@@ -2795,7 +2908,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_div_2_out_valid),
     .y(lane_div_2_y)
   );
-  Fp32Div_s12 lane_div_3 ( // @[accel/engine/engine.ts:1025]
+  Fp32Div_s12 lane_div_3 ( // @[accel/engine/engine.ts:1070]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_div_3_in_valid),
@@ -2804,7 +2917,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_div_3_out_valid),
     .y(lane_div_3_y)
   );
-  Fp32Div_s12 lane_div_4 ( // @[accel/engine/engine.ts:1025]
+  Fp32Div_s12 lane_div_4 ( // @[accel/engine/engine.ts:1070]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_div_4_in_valid),
@@ -2813,7 +2926,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_div_4_out_valid),
     .y(lane_div_4_y)
   );
-  Fp32Div_s12 lane_div_5 ( // @[accel/engine/engine.ts:1025]
+  Fp32Div_s12 lane_div_5 ( // @[accel/engine/engine.ts:1070]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_div_5_in_valid),
@@ -2822,7 +2935,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_div_5_out_valid),
     .y(lane_div_5_y)
   );
-  Fp32Div_s12 lane_div_6 ( // @[accel/engine/engine.ts:1025]
+  Fp32Div_s12 lane_div_6 ( // @[accel/engine/engine.ts:1070]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_div_6_in_valid),
@@ -2831,7 +2944,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_div_6_out_valid),
     .y(lane_div_6_y)
   );
-  Fp32Div_s12 lane_div_7 ( // @[accel/engine/engine.ts:1025]
+  Fp32Div_s12 lane_div_7 ( // @[accel/engine/engine.ts:1070]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_div_7_in_valid),
@@ -2840,7 +2953,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_div_7_out_valid),
     .y(lane_div_7_y)
   );
-  Fp32Div_s12 lane_div_8 ( // @[accel/engine/engine.ts:1025]
+  Fp32Div_s12 lane_div_8 ( // @[accel/engine/engine.ts:1070]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_div_8_in_valid),
@@ -2849,7 +2962,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_div_8_out_valid),
     .y(lane_div_8_y)
   );
-  Fp32Div_s12 lane_div_9 ( // @[accel/engine/engine.ts:1025]
+  Fp32Div_s12 lane_div_9 ( // @[accel/engine/engine.ts:1070]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_div_9_in_valid),
@@ -2858,7 +2971,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_div_9_out_valid),
     .y(lane_div_9_y)
   );
-  Fp32Div_s12 lane_div_10 ( // @[accel/engine/engine.ts:1025]
+  Fp32Div_s12 lane_div_10 ( // @[accel/engine/engine.ts:1070]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_div_10_in_valid),
@@ -2867,7 +2980,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_div_10_out_valid),
     .y(lane_div_10_y)
   );
-  Fp32Div_s12 lane_div_11 ( // @[accel/engine/engine.ts:1025]
+  Fp32Div_s12 lane_div_11 ( // @[accel/engine/engine.ts:1070]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_div_11_in_valid),
@@ -2876,7 +2989,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_div_11_out_valid),
     .y(lane_div_11_y)
   );
-  Fp32Div_s12 lane_div_12 ( // @[accel/engine/engine.ts:1025]
+  Fp32Div_s12 lane_div_12 ( // @[accel/engine/engine.ts:1070]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_div_12_in_valid),
@@ -2885,7 +2998,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_div_12_out_valid),
     .y(lane_div_12_y)
   );
-  Fp32Div_s12 lane_div_13 ( // @[accel/engine/engine.ts:1025]
+  Fp32Div_s12 lane_div_13 ( // @[accel/engine/engine.ts:1070]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_div_13_in_valid),
@@ -2894,7 +3007,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_div_13_out_valid),
     .y(lane_div_13_y)
   );
-  Fp32Div_s12 lane_div_14 ( // @[accel/engine/engine.ts:1025]
+  Fp32Div_s12 lane_div_14 ( // @[accel/engine/engine.ts:1070]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_div_14_in_valid),
@@ -2903,7 +3016,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_div_14_out_valid),
     .y(lane_div_14_y)
   );
-  Fp32Div_s12 lane_div_15 ( // @[accel/engine/engine.ts:1025]
+  Fp32Div_s12 lane_div_15 ( // @[accel/engine/engine.ts:1070]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_div_15_in_valid),
@@ -2912,7 +3025,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_div_15_out_valid),
     .y(lane_div_15_y)
   );
-  TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 update ( // @[accel/engine/engine.ts:1041]
+  TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 update ( // @[accel/engine/engine.ts:1086]
     .clock(aclk),
     .reset(!aresetn),
     .start(update_start),
@@ -2955,7 +3068,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .sd_strb(update_sd_strb),
     .idle(update_idle)
   );
-  Queue_d2_w576_reg pkQ ( // @[accel/engine/engine.ts:1075]
+  Queue_d2_w576_reg pkQ ( // @[accel/engine/engine.ts:1120]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(pkQ_enq_valid),
@@ -2966,7 +3079,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .deq_bits(pkQ_deq_bits),
     .count(pkQ_count)
   );
-  Queue_d256_w11_ram lenQ ( // @[accel/engine/engine.ts:1118]
+  Queue_d256_w11_ram lenQ ( // @[accel/engine/engine.ts:1163]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(lenQ_enq_valid),
@@ -2977,7 +3090,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .deq_bits(lenQ_deq_bits),
     .count(lenQ_count)
   );
-  Queue_d256_w32_ram awAddrQ ( // @[accel/engine/engine.ts:1153]
+  Queue_d256_w32_ram awAddrQ ( // @[accel/engine/engine.ts:1198]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(awAddrQ_enq_valid),
@@ -2989,100 +3102,125 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .count(awAddrQ_count)
   );
 
-  assign engine_rdata = out_0; // @[accel/engine/engine.ts:243]
-  assign wfire = (s_axi_lite_awvalid & s_axi_lite_wvalid) & ~bvalid; // @[accel/engine/engine.ts:243]
-  assign arready = ~rvalid; // @[accel/engine/engine.ts:243]
-  assign startReq = (hit_0 & s_axi_lite_wstrb[0]) & written_0; // @[accel/engine/engine.ts:261]
-  assign start = startReq & ~busy; // @[accel/engine/engine.ts:262]
-  assign descFire = (run & dataQ_deq_valid) & (dKind == 3'h5); // @[accel/engine/engine.ts:687]
-  assign descBeat = dData; // @[accel/engine/engine.ts:688]
-  assign idx64 = _T_1[0]; // @[accel/engine/engine.ts:277]
-  assign isMean = _T_2[4]; // @[accel/engine/engine.ts:278]
-  assign isMax = _T_3[5]; // @[accel/engine/engine.ts:279]
-  assign pswEn = _T_4[6]; // @[accel/engine/engine.ts:280]
-  assign argEn = isMax & _T_5[7]; // @[accel/engine/engine.ts:282]
-  assign maskEn = _T_6[8]; // @[accel/engine/engine.ts:283]
-  assign sideEn = pswEn | maskEn; // @[accel/engine/engine.ts:284]
-  assign off64 = _T_7[1]; // @[accel/engine/engine.ts:286]
-  assign inclLast = _T_8[2]; // @[accel/engine/engine.ts:287]
-  assign padEn = _T_9[3]; // @[accel/engine/engine.ts:288]
-  assign opt = update_opt; // @[accel/engine/engine.ts:298]
-  assign optOn = opt != 2'h0; // @[accel/engine/engine.ts:299]
-  assign rowsOn = update_rows & (1'b1 | optOn); // @[accel/engine/engine.ts:301]
-  assign keepGrad = update_keep_grad; // @[accel/engine/engine.ts:302]
-  assign unfused = update_unfused & optOn; // @[accel/engine/engine.ts:303]
-  assign gradRowsOut = (rowsOn & ~unfused) & (~optOn | keepGrad); // @[accel/engine/engine.ts:304]
-  assign check_23_update = regChecks_23; // @[accel/engine/engine.ts:349]
-  assign check_22_tables_lo = regChecks_22; // @[accel/engine/engine.ts:349]
-  assign check_21_state_lo = single & regChecks_21; // @[accel/engine/engine.ts:349]
-  assign check_20_weight_stride = single & regChecks_20; // @[accel/engine/engine.ts:349]
-  assign check_19_weight_lo = single & regChecks_19; // @[accel/engine/engine.ts:349]
-  assign check_18_grad_rows_lo = single & regChecks_18; // @[accel/engine/engine.ts:349]
-  assign check_17_row_ids_lo = single & regChecks_17; // @[accel/engine/engine.ts:349]
-  assign check_16_update = 1'b0; // @[accel/engine/engine.ts:349]
-  assign check_15_update = single & regChecks_15; // @[accel/engine/engine.ts:349]
-  assign check_14_update = single & regChecks_14; // @[accel/engine/engine.ts:349]
-  assign check_13_argmax_stride = single & regOp_codes_13; // @[accel/engine/engine.ts:349]
-  assign check_12_argmax_lo = single & regOp_codes_12; // @[accel/engine/engine.ts:349]
-  assign check_11_out_stride = single & regOp_codes_11; // @[accel/engine/engine.ts:349]
-  assign check_10_out_lo = single & regOp_codes_10; // @[accel/engine/engine.ts:349]
-  assign check_9_scales_lo = single & regOp_codes_9; // @[accel/engine/engine.ts:349]
-  assign check_8_offsets_lo = single & regOp_codes_8; // @[accel/engine/engine.ts:349]
-  assign check_7_indices_lo = single & regOp_codes_7; // @[accel/engine/engine.ts:349]
-  assign check_6_row_stride = single & regOp_codes_6; // @[accel/engine/engine.ts:349]
-  assign check_5_table_lo = single & regOp_codes_5; // @[accel/engine/engine.ts:349]
-  assign check_4_op = single & regOp_codes_4; // @[accel/engine/engine.ts:349]
-  assign check_3_op = single & regOp_codes_3; // @[accel/engine/engine.ts:349]
-  assign check_2_op = single & regOp_codes_2; // @[accel/engine/engine.ts:349]
-  assign check_1_dim = single & regOp_codes_1; // @[accel/engine/engine.ts:349]
-  assign program_cause = cause_0; // @[accel/engine/engine.ts:372]
-  assign desc_check_13_argmax_stride = argOrMask_1 & ((_T_26[5:0] != 6'h0) | (_T_26 < dimBytes_2)); // @[accel/engine/engine.ts:349]
-  assign desc_check_12_argmax_lo = argOrMask_1 & (_T_29[5:0] != 6'h0); // @[accel/engine/engine.ts:349]
-  assign desc_check_11_out_stride = (_T_30[5:0] != 6'h0) | (_T_30 < dimBytes_2); // @[accel/engine/engine.ts:349]
-  assign desc_check_10_out_lo = _T_31[5:0] != 6'h0; // @[accel/engine/engine.ts:349]
-  assign desc_check_9_scales_lo = (_T_32[6] | _T_33[8]) & (_T_34[1:0] != 2'h0); // @[accel/engine/engine.ts:349]
-  assign desc_check_8_offsets_lo = (_T_35[1:0] != 2'h0) | (_T_36[1] & _T_35[2]); // @[accel/engine/engine.ts:349]
-  assign desc_check_7_indices_lo = (_T_37[1:0] != 2'h0) | (_T_38[0] & _T_37[2]); // @[accel/engine/engine.ts:349]
-  assign desc_check_6_row_stride = (_T_39[5:0] != 6'h0) | (_T_39 < dimBytes_2); // @[accel/engine/engine.ts:349]
-  assign desc_check_5_table_lo = _T_40[5:0] != 6'h0; // @[accel/engine/engine.ts:349]
-  assign desc_check_4_op = _T_41[8] & ((modeMean_1 | modeMax_1) | _T_43[6]); // @[accel/engine/engine.ts:349]
-  assign desc_check_3_op = _T_44[7] & ~modeMax_1; // @[accel/engine/engine.ts:349]
-  assign desc_check_2_op = modeMean_1 & modeMax_1; // @[accel/engine/engine.ts:349]
-  assign desc_check_1_dim = ((_T ? desc_dim : dim) == 32'h0) | ((_T ? desc_dim : dim) > 32'h80); // @[accel/engine/engine.ts:349]
-  assign descriptor_cause = cause_0_1; // @[accel/engine/engine.ts:374]
-  assign program_bad = start & (program_cause != 5'h0); // @[accel/engine/engine.ts:375]
-  assign dimBytes = _T_46[17:0]; // @[accel/engine/engine.ts:380]
-  assign tail = dimBytes[5:0]; // @[accel/engine/engine.ts:381]
-  assign tailMask = (tail == 6'h0) ? 64'hffffffffffffffff : (64'hffffffffffffffff >> (7'h40 - {1'h0, tail})); // @[accel/engine/engine.ts:383]
-  assign row_beats_all = _T_47[18:6]; // @[accel/engine/engine.ts:386]
-  assign offCount = ((numBags == 32'h0) | unfused) ? 33'h0 : ({1'h0, numBags} + {32'h0, inclLast}); // @[accel/engine/engine.ts:398]
-  assign off_beats_total = (offCount == 33'h0) ? 30'h0 : _T_51[35:6]; // @[accel/engine/engine.ts:400]
-  assign idx_beats_total = (_T_52 == 33'h0) ? 30'h0 : _T_56[35:6]; // @[accel/engine/engine.ts:400]
-  assign psw_beats_total = (_T_57 == 33'h0) ? 30'h0 : _T_60[35:6]; // @[accel/engine/engine.ts:400]
-  assign rid_beats_total = (_T_61 == 33'h0) ? 30'h0 : _T_63[35:6]; // @[accel/engine/engine.ts:400]
-  assign arFree = ~arValid | m_axi_arready; // @[accel/engine/engine.ts:436]
-  assign slotFree = slotsUsed < 9'h100; // @[accel/engine/engine.ts:437]
-  assign run = busy & ~err; // @[accel/engine/engine.ts:440]
-  assign canRead = (run & arFree) & slotFree; // @[accel/engine/engine.ts:441]
-  assign off_burst = ({23'h0, toBound} < byLen) ? {23'h0, toBound} : byLen; // @[accel/engine/engine.ts:414]
-  assign idx_burst = ({23'h0, toBound_1} < byLen_1) ? {23'h0, toBound_1} : byLen_1; // @[accel/engine/engine.ts:414]
-  assign off_credit = off64 ? 7'h40 : 7'h20; // @[accel/engine/engine.ts:455]
-  assign offGo = (canRead & (offLeft != 30'h0)) & (({3'h0, offRes} + {1'h0, offBurst}) <= {3'h0, off_credit}); // @[accel/engine/engine.ts:456]
-  assign idx_credit = idx64 ? 7'h40 : 7'h20; // @[accel/engine/engine.ts:455]
-  assign idxGo = ((canRead & ~offGo) & (idxLeft != 30'h0)) & (({3'h0, idxRes} + {1'h0, idxBurst}) <= {3'h0, idx_credit}); // @[accel/engine/engine.ts:457]
-  assign psw_burst = ({23'h0, toBound_2} < byLen_2) ? {23'h0, toBound_2} : byLen_2; // @[accel/engine/engine.ts:414]
-  assign pswGo = (((canRead & ~offGo) & ~idxGo) & (pswLeft != 30'h0)) & (({4'h0, pswRes} + {1'h0, pswBurst}) <= 10'h20); // @[accel/engine/engine.ts:462]
-  assign desc_burst = ({2'h0, toBound_3} < byLen_3) ? {2'h0, toBound_3} : byLen_3; // @[accel/engine/engine.ts:414]
-  assign descGo = (((canRead & ~offGo) & ~idxGo) & ~pswGo) & (descLeft != 2'h0); // @[accel/engine/engine.ts:467]
-  assign rid_burst = ({23'h0, toBound_4} < byLen_4) ? {23'h0, toBound_4} : byLen_4; // @[accel/engine/engine.ts:414]
-  assign rid_credit = ~optOn ? 7'h40 : 7'h20; // @[accel/engine/engine.ts:455]
-  assign ridGo = (((((canRead & ~offGo) & ~idxGo) & ~pswGo) & ~descGo) & (ridLeft != 30'h0)) & (({3'h0, ridRes} + {1'h0, ridBurst}) <= {3'h0, rid_credit}); // @[accel/engine/engine.ts:480]
-  assign sideGo = (((offGo | idxGo) | pswGo) | descGo) | ridGo; // @[accel/engine/engine.ts:485]
-  assign spill_on = longBag & (rowBeats < 4'h3); // @[accel/engine/engine.ts:495]
-  assign tok_enq_valid = emitHeld | emTok; // @[accel/engine/engine.ts:851]
-  assign tok_enq_slot = emTok ? 3'h0 : heldSlot; // @[accel/engine/engine.ts:852]
-  assign tokQ_enq_bits = {emTok ? ((emPh == 2'h0) ? 2'h1 : emPh) : 2'h0, heldEmpty & ~emTok, heldFirst, heldLast, heldSlot, heldBag, heldN, heldScale, heldPos, emTok ? ((emPh == 2'h0) ? updU : emRow) : heldRow, heldRid}; // @[accel/engine/engine.ts:853]
-  assign tok_deq_ready = emptyGo | rowTake; // @[accel/engine/engine.ts:545]
+  assign engine_rdata = out_0; // @[accel/engine/engine.ts:245]
+  assign wfire = (s_axi_lite_awvalid & s_axi_lite_wvalid) & ~bvalid; // @[accel/engine/engine.ts:245]
+  assign arready = ~rvalid; // @[accel/engine/engine.ts:245]
+  assign startReq = (hit_0 & s_axi_lite_wstrb[0]) & written_0; // @[accel/engine/engine.ts:263]
+  assign start = startReq & ~busy; // @[accel/engine/engine.ts:264]
+  assign descFire = (run & dataQ_deq_valid) & (dKind == 3'h5); // @[accel/engine/engine.ts:720]
+  assign descBeat = dData; // @[accel/engine/engine.ts:721]
+  assign descSwap = ((run & tableDue) & nxFull) & ~aheadErr; // @[accel/engine/engine.ts:1320]
+  assign idx64 = _T_1[0]; // @[accel/engine/engine.ts:281]
+  assign isMean = _T_2[4]; // @[accel/engine/engine.ts:282]
+  assign isMax = _T_3[5]; // @[accel/engine/engine.ts:283]
+  assign pswEn = _T_4[6]; // @[accel/engine/engine.ts:284]
+  assign argEn = isMax & _T_5[7]; // @[accel/engine/engine.ts:286]
+  assign maskEn = _T_6[8]; // @[accel/engine/engine.ts:287]
+  assign sideEn = pswEn | maskEn; // @[accel/engine/engine.ts:288]
+  assign off64 = _T_7[1]; // @[accel/engine/engine.ts:290]
+  assign inclLast = _T_8[2]; // @[accel/engine/engine.ts:291]
+  assign padEn = _T_9[3]; // @[accel/engine/engine.ts:292]
+  assign opt = update_opt; // @[accel/engine/engine.ts:302]
+  assign optOn = opt != 2'h0; // @[accel/engine/engine.ts:303]
+  assign rowsOn = update_rows & (1'b1 | optOn); // @[accel/engine/engine.ts:305]
+  assign keepGrad = update_keep_grad; // @[accel/engine/engine.ts:306]
+  assign unfused = update_unfused & optOn; // @[accel/engine/engine.ts:307]
+  assign gradRowsOut = (rowsOn & ~unfused) & (~optOn | keepGrad); // @[accel/engine/engine.ts:308]
+  assign check_23_update = regChecks_23; // @[accel/engine/engine.ts:353]
+  assign check_22_tables_lo = regChecks_22; // @[accel/engine/engine.ts:353]
+  assign check_21_state_lo = single & regChecks_21; // @[accel/engine/engine.ts:353]
+  assign check_20_weight_stride = single & regChecks_20; // @[accel/engine/engine.ts:353]
+  assign check_19_weight_lo = single & regChecks_19; // @[accel/engine/engine.ts:353]
+  assign check_18_grad_rows_lo = single & regChecks_18; // @[accel/engine/engine.ts:353]
+  assign check_17_row_ids_lo = single & regChecks_17; // @[accel/engine/engine.ts:353]
+  assign check_16_update = 1'b0; // @[accel/engine/engine.ts:353]
+  assign check_15_update = single & regChecks_15; // @[accel/engine/engine.ts:353]
+  assign check_14_update = single & regChecks_14; // @[accel/engine/engine.ts:353]
+  assign check_13_argmax_stride = single & regOp_codes_13; // @[accel/engine/engine.ts:353]
+  assign check_12_argmax_lo = single & regOp_codes_12; // @[accel/engine/engine.ts:353]
+  assign check_11_out_stride = single & regOp_codes_11; // @[accel/engine/engine.ts:353]
+  assign check_10_out_lo = single & regOp_codes_10; // @[accel/engine/engine.ts:353]
+  assign check_9_scales_lo = single & regOp_codes_9; // @[accel/engine/engine.ts:353]
+  assign check_8_offsets_lo = single & regOp_codes_8; // @[accel/engine/engine.ts:353]
+  assign check_7_indices_lo = single & regOp_codes_7; // @[accel/engine/engine.ts:353]
+  assign check_6_row_stride = single & regOp_codes_6; // @[accel/engine/engine.ts:353]
+  assign check_5_table_lo = single & regOp_codes_5; // @[accel/engine/engine.ts:353]
+  assign check_4_op = single & regOp_codes_4; // @[accel/engine/engine.ts:353]
+  assign check_3_op = single & regOp_codes_3; // @[accel/engine/engine.ts:353]
+  assign check_2_op = single & regOp_codes_2; // @[accel/engine/engine.ts:353]
+  assign check_1_dim = single & regOp_codes_1; // @[accel/engine/engine.ts:353]
+  assign program_cause = cause_0; // @[accel/engine/engine.ts:376]
+  assign desc_check_13_argmax_stride = argOrMask_1 & ((_T_26[5:0] != 6'h0) | (_T_26 < dimBytes_2)); // @[accel/engine/engine.ts:353]
+  assign desc_check_12_argmax_lo = argOrMask_1 & (_T_29[5:0] != 6'h0); // @[accel/engine/engine.ts:353]
+  assign desc_check_11_out_stride = (_T_30[5:0] != 6'h0) | (_T_30 < dimBytes_2); // @[accel/engine/engine.ts:353]
+  assign desc_check_10_out_lo = _T_31[5:0] != 6'h0; // @[accel/engine/engine.ts:353]
+  assign desc_check_9_scales_lo = (_T_32[6] | _T_33[8]) & (_T_34[1:0] != 2'h0); // @[accel/engine/engine.ts:353]
+  assign desc_check_8_offsets_lo = (_T_35[1:0] != 2'h0) | (_T_36[1] & _T_35[2]); // @[accel/engine/engine.ts:353]
+  assign desc_check_7_indices_lo = (_T_37[1:0] != 2'h0) | (_T_38[0] & _T_37[2]); // @[accel/engine/engine.ts:353]
+  assign desc_check_6_row_stride = (_T_39[5:0] != 6'h0) | (_T_39 < dimBytes_2); // @[accel/engine/engine.ts:353]
+  assign desc_check_5_table_lo = _T_40[5:0] != 6'h0; // @[accel/engine/engine.ts:353]
+  assign desc_check_4_op = _T_41[8] & ((modeMean_1 | modeMax_1) | _T_43[6]); // @[accel/engine/engine.ts:353]
+  assign desc_check_3_op = _T_44[7] & ~modeMax_1; // @[accel/engine/engine.ts:353]
+  assign desc_check_2_op = modeMean_1 & modeMax_1; // @[accel/engine/engine.ts:353]
+  assign desc_check_1_dim = ((_T ? desc_dim : dim) == 32'h0) | ((_T ? desc_dim : dim) > 32'h80); // @[accel/engine/engine.ts:353]
+  assign descriptor_cause = cause_0_1; // @[accel/engine/engine.ts:378]
+  assign next_check_13_argmax_stride = argOrMask_2 & ((desc_next_argmax_stride[5:0] != 6'h0) | (desc_next_argmax_stride < dimBytes_3)); // @[accel/engine/engine.ts:353]
+  assign next_check_12_argmax_lo = argOrMask_2 & (desc_next_argmax_lo[5:0] != 6'h0); // @[accel/engine/engine.ts:353]
+  assign next_check_11_out_stride = (desc_next_out_stride[5:0] != 6'h0) | (desc_next_out_stride < dimBytes_3); // @[accel/engine/engine.ts:353]
+  assign next_check_10_out_lo = desc_next_out_lo[5:0] != 6'h0; // @[accel/engine/engine.ts:353]
+  assign next_check_9_scales_lo = (desc_next_op[6] | desc_next_op[8]) & (desc_next_scales_lo[1:0] != 2'h0); // @[accel/engine/engine.ts:353]
+  assign next_check_8_offsets_lo = (desc_next_offsets_lo[1:0] != 2'h0) | (desc_next_op[1] & desc_next_offsets_lo[2]); // @[accel/engine/engine.ts:353]
+  assign next_check_7_indices_lo = (desc_next_indices_lo[1:0] != 2'h0) | (desc_next_op[0] & desc_next_indices_lo[2]); // @[accel/engine/engine.ts:353]
+  assign next_check_6_row_stride = (desc_next_row_stride[5:0] != 6'h0) | (desc_next_row_stride < dimBytes_3); // @[accel/engine/engine.ts:353]
+  assign next_check_5_table_lo = desc_next_table_lo[5:0] != 6'h0; // @[accel/engine/engine.ts:353]
+  assign next_check_4_op = desc_next_op[8] & ((modeMean_2 | modeMax_2) | desc_next_op[6]); // @[accel/engine/engine.ts:353]
+  assign next_check_3_op = desc_next_op[7] & ~modeMax_2; // @[accel/engine/engine.ts:353]
+  assign next_check_2_op = modeMean_2 & modeMax_2; // @[accel/engine/engine.ts:353]
+  assign next_check_1_dim = (desc_next_dim == 32'h0) | (desc_next_dim > 32'h80); // @[accel/engine/engine.ts:353]
+  assign next_descriptor_cause = cause_0_2; // @[accel/engine/engine.ts:380]
+  assign program_bad = start & (program_cause != 5'h0); // @[accel/engine/engine.ts:381]
+  assign dimBytes = _T_47[17:0]; // @[accel/engine/engine.ts:386]
+  assign tail = dimBytes[5:0]; // @[accel/engine/engine.ts:387]
+  assign tailMask = (tail == 6'h0) ? 64'hffffffffffffffff : (64'hffffffffffffffff >> (7'h40 - {1'h0, tail})); // @[accel/engine/engine.ts:389]
+  assign row_beats_all = _T_48[18:6]; // @[accel/engine/engine.ts:392]
+  assign offCount = ((numBags == 32'h0) | unfused) ? 33'h0 : ({1'h0, numBags} + {32'h0, inclLast}); // @[accel/engine/engine.ts:404]
+  assign off_beats_total = (offCount == 33'h0) ? 30'h0 : _T_52[35:6]; // @[accel/engine/engine.ts:406]
+  assign idx_beats_total = (_T_53 == 33'h0) ? 30'h0 : _T_57[35:6]; // @[accel/engine/engine.ts:406]
+  assign psw_beats_total = (_T_58 == 33'h0) ? 30'h0 : _T_61[35:6]; // @[accel/engine/engine.ts:406]
+  assign rid_beats_total = (_T_62 == 33'h0) ? 30'h0 : _T_64[35:6]; // @[accel/engine/engine.ts:406]
+  assign pswCount = sideEn ? {1'h0, numIdx} : 33'h0; // @[accel/engine/engine.ts:417]
+  assign idx_first_lane = _T_56[5:2]; // @[accel/engine/engine.ts:419]
+  assign nxOff64 = desc_next_op[1]; // @[accel/engine/engine.ts:424]
+  assign nxIdx64 = desc_next_op[0]; // @[accel/engine/engine.ts:425]
+  assign nxOffCount = (desc_next_num_bags == 32'h0) ? 33'h0 : ({1'h0, desc_next_num_bags} + {32'h0, desc_next_op[2]}); // @[accel/engine/engine.ts:429]
+  assign nxPswCount = (desc_next_op[6] | desc_next_op[8]) ? {1'h0, desc_next_num_indices} : 33'h0; // @[accel/engine/engine.ts:430]
+  assign next_off_beats_total = (nxOffCount == 33'h0) ? 30'h0 : _T_67[35:6]; // @[accel/engine/engine.ts:406]
+  assign next_idx_first_lane = desc_next_indices_lo[5:2]; // @[accel/engine/engine.ts:433]
+  assign next_idx_beats_total = (_T_68 == 33'h0) ? 30'h0 : _T_71[35:6]; // @[accel/engine/engine.ts:406]
+  assign next_psw_beats_total = (nxPswCount == 33'h0) ? 30'h0 : _T_73[35:6]; // @[accel/engine/engine.ts:406]
+  assign arFree = ~arValid | m_axi_arready; // @[accel/engine/engine.ts:468]
+  assign slotFree = slotsUsed < 9'h100; // @[accel/engine/engine.ts:469]
+  assign run = busy & ~err; // @[accel/engine/engine.ts:472]
+  assign canRead = (run & arFree) & slotFree; // @[accel/engine/engine.ts:473]
+  assign off_burst = ({23'h0, toBound} < byLen) ? {23'h0, toBound} : byLen; // @[accel/engine/engine.ts:446]
+  assign idx_burst = ({23'h0, toBound_1} < byLen_1) ? {23'h0, toBound_1} : byLen_1; // @[accel/engine/engine.ts:446]
+  assign off_credit = (preArmed ? nxOff64 : off64) ? 7'h40 : 7'h20; // @[accel/engine/engine.ts:487]
+  assign offGo = (canRead & (offLeft != 30'h0)) & (({3'h0, offRes} + {1'h0, offBurst}) <= {3'h0, off_credit}); // @[accel/engine/engine.ts:489]
+  assign idx_credit = (preArmed ? nxIdx64 : idx64) ? 7'h40 : 7'h20; // @[accel/engine/engine.ts:487]
+  assign idxGo = ((canRead & ~offGo) & (idxLeft != 30'h0)) & (({3'h0, idxRes} + {1'h0, idxBurst}) <= {3'h0, idx_credit}); // @[accel/engine/engine.ts:490]
+  assign psw_burst = ({23'h0, toBound_2} < byLen_2) ? {23'h0, toBound_2} : byLen_2; // @[accel/engine/engine.ts:446]
+  assign pswGo = (((canRead & ~offGo) & ~idxGo) & (pswLeft != 30'h0)) & (({4'h0, pswRes} + {1'h0, pswBurst}) <= 10'h20); // @[accel/engine/engine.ts:495]
+  assign desc_burst = ({2'h0, toBound_3} < byLen_3) ? {2'h0, toBound_3} : byLen_3; // @[accel/engine/engine.ts:446]
+  assign descGo = (((canRead & ~offGo) & ~idxGo) & ~pswGo) & (descLeft != 2'h0); // @[accel/engine/engine.ts:500]
+  assign rid_burst = ({23'h0, toBound_4} < byLen_4) ? {23'h0, toBound_4} : byLen_4; // @[accel/engine/engine.ts:446]
+  assign rid_credit = ~optOn ? 7'h40 : 7'h20; // @[accel/engine/engine.ts:487]
+  assign ridGo = (((((canRead & ~offGo) & ~idxGo) & ~pswGo) & ~descGo) & (ridLeft != 30'h0)) & (({3'h0, ridRes} + {1'h0, ridBurst}) <= {3'h0, rid_credit}); // @[accel/engine/engine.ts:513]
+  assign sideGo = (((offGo | idxGo) | pswGo) | descGo) | ridGo; // @[accel/engine/engine.ts:518]
+  assign spill_on = longBag & (rowBeats < 4'h3); // @[accel/engine/engine.ts:528]
+  assign tok_enq_valid = emitHeld | emTok; // @[accel/engine/engine.ts:896]
+  assign tok_enq_slot = emTok ? 3'h0 : heldSlot; // @[accel/engine/engine.ts:897]
+  assign tokQ_enq_bits = {emTok ? ((emPh == 2'h0) ? 2'h1 : emPh) : 2'h0, heldEmpty & ~emTok, heldFirst, heldLast, heldSlot, heldBag, heldN, heldScale, heldPos, emTok ? ((emPh == 2'h0) ? updU : emRow) : heldRow, heldRid}; // @[accel/engine/engine.ts:898]
+  assign tok_deq_ready = emptyGo | rowTake; // @[accel/engine/engine.ts:578]
   assign spilled_0 = tok_spill_counts_0 != 12'h0; // @[accel/engine/interleave.ts:88]
   assign spilled_1 = tok_spill_counts_1 != 12'h0; // @[accel/engine/interleave.ts:88]
   assign spilled_2 = tok_spill_counts_2 != 12'h0; // @[accel/engine/interleave.ts:88]
@@ -3094,7 +3232,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
   assign tok_slot_spilled = (tok_enq_slot == 3'h0) ? spilled_0 : ((tok_enq_slot == 3'h1) ? spilled_1 : ((tok_enq_slot == 3'h2) ? spilled_2 : ((tok_enq_slot == 3'h3) ? spilled_3 : ((tok_enq_slot == 3'h4) ? spilled_4 : ((tok_enq_slot == 3'h5) ? spilled_5 : ((tok_enq_slot == 3'h6) ? spilled_6 : spilled_7)))))); // @[accel/engine/interleave.ts:90]
   assign tok_to_spill = (tok_slot_spilled | ~slotReady) & spill_on; // @[accel/engine/interleave.ts:91]
   assign tok_to_queue = ~tok_to_spill & ~tok_slot_spilled; // @[accel/engine/interleave.ts:93]
-  assign spill_move_slot = _T_64[0] ? 3'h0 : (_T_64[1] ? 3'h1 : (_T_64[2] ? 3'h2 : (_T_64[3] ? 3'h3 : (_T_64[4] ? 3'h4 : (_T_64[5] ? 3'h5 : (_T_64[6] ? 3'h6 : (_T_64[7] ? 3'h7 : 3'h0))))))); // @[accel/engine/interleave.ts:102]
+  assign spill_move_slot = _T_74[0] ? 3'h0 : (_T_74[1] ? 3'h1 : (_T_74[2] ? 3'h2 : (_T_74[3] ? 3'h3 : (_T_74[4] ? 3'h4 : (_T_74[5] ? 3'h5 : (_T_74[6] ? 3'h6 : (_T_74[7] ? 3'h7 : 3'h0))))))); // @[accel/engine/interleave.ts:102]
   assign spill_move = (((((((movable_7 | movable_6) | movable_5) | movable_4) | movable_3) | movable_2) | movable_1) | movable) & ~err; // @[accel/engine/interleave.ts:103]
   assign tok_spill_used = ((((((spilled_0 | spilled_1) | spilled_2) | spilled_3) | spilled_4) | spilled_5) | spilled_6) | spilled_7; // @[accel/engine/interleave.ts:112]
   assign tok_all_empty = empty & ~tok_spill_used; // @[accel/engine/interleave.ts:113]
@@ -3119,182 +3257,193 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
   assign prio_others = (((((((tok_q_0_deq_valid & ~(prio_slot == 3'h0)) | (tok_q_1_deq_valid & ~(prio_slot == 3'h1))) | (tok_q_2_deq_valid & ~(prio_slot == 3'h2))) | (tok_q_3_deq_valid & ~(prio_slot == 3'h3))) | (tok_q_4_deq_valid & ~(prio_slot == 3'h4))) | (tok_q_5_deq_valid & ~(prio_slot == 3'h5))) | (tok_q_6_deq_valid & ~(prio_slot == 3'h6))) | (tok_q_7_deq_valid & ~(prio_slot == 3'h7)); // @[accel/engine/interleave.ts:155]
   assign prio_fire = ((tok_arb_out_valid & tok_deq_ready) & (tok_arb_chosen == prio_slot)) & spill_prio; // @[accel/engine/interleave.ts:160]
   assign prio_other_fire = (tok_arb_out_valid & tok_deq_ready) & (tok_arb_chosen != prio_slot); // @[accel/engine/interleave.ts:162]
-  assign fromTok = rowLeft == 4'h0; // @[accel/engine/engine.ts:505]
-  assign tokEmpty = tok_arb_out_bits[197]; // @[accel/engine/engine.ts:506]
-  assign fusedOpt = optOn & ~unfused; // @[accel/engine/engine.ts:512]
-  assign owed = fPh != 2'h0; // @[accel/engine/engine.ts:515]
-  assign tokLastFused = fusedOpt & tok_arb_out_bits[195]; // @[accel/engine/engine.ts:516]
-  assign tokFk = owed ? fPh : tok_arb_out_bits[199:198]; // @[accel/engine/engine.ts:520]
-  assign tokRow = owed ? fRid : tok_arb_out_bits[63:32]; // @[accel/engine/engine.ts:521]
-  assign argNext = (((maskEn & ~owed) & ~tokEmpty) & ~argDone) & (tokFk == 2'h0); // @[accel/engine/engine.ts:522]
-  assign tokRowwiseState = (tokFk == 2'h3) & (opt == 2'h3); // @[accel/engine/engine.ts:523]
-  assign tokBase = (tokFk == 2'h2) ? weight_lo : ((tokFk == 2'h3) ? state_lo : (argNext ? _T_65 : (_T ? desc_table_lo : table_lo))); // @[accel/engine/engine.ts:524]
-  assign tokStride = tokFk[1] ? weight_stride : (argNext ? (_T ? desc_argmax_stride : argmax_stride) : (_T ? desc_row_stride : row_stride)); // @[accel/engine/engine.ts:525]
-  assign tokRowAddr = tokRowwiseState ? (state_lo + _T_66[31:0]) : (tokBase + _T_67[31:0]); // @[accel/engine/engine.ts:526]
-  assign curFk = fromTok ? tokFk : rowFk; // @[accel/engine/engine.ts:528]
-  assign curRowWord = fromTok ? tokRowAddr[31:6] : rowWord; // @[accel/engine/engine.ts:529]
-  assign curRowLeft = fromTok ? (tokRowwiseState ? 4'h1 : rowBeats) : rowLeft; // @[accel/engine/engine.ts:530]
-  assign row_burst = ({2'h0, toBound_5} < byLen_5) ? {2'h0, toBound_5} : byLen_5; // @[accel/engine/engine.ts:414]
-  assign rowPending = ((rowLeft != 4'h0) | owed) | (tok_arb_out_valid & ~tokEmpty); // @[accel/engine/engine.ts:532]
-  assign rowMetaOk = ((rowLeft != 4'h0) | (curFk != 2'h0)) | metaQ_enq_ready; // @[accel/engine/engine.ts:533]
-  assign ridOk = (owed | ~tokLastFused) | ridUQ_enq_ready; // @[accel/engine/engine.ts:535]
-  assign updCredit = (curFk == 2'h0) | (({9'h0, updRes} + {10'h0, row_burst}) <= 19'h200); // @[accel/engine/engine.ts:540]
-  assign rowGo = ((((canRead & ~sideGo) & rowPending) & rowMetaOk) & updCredit) & (~fromTok | ridOk); // @[accel/engine/engine.ts:541]
-  assign emptyGo = (((((run & (rowLeft == 4'h0)) & ~owed) & tok_arb_out_valid) & tokEmpty) & metaQ_enq_ready) & ridOk; // @[accel/engine/engine.ts:543]
-  assign rowTake = ((rowGo & fromTok) & ~owed) & ~argNext; // @[accel/engine/engine.ts:544]
-  assign segOut = (emptyGo | rowTake) & tokLastFused; // @[accel/engine/engine.ts:548]
-  assign curIsArg = fromTok ? argNext : rowIsArg; // @[accel/engine/engine.ts:555]
-  assign arGo = sideGo | rowGo; // @[accel/engine/engine.ts:564]
-  assign arBeats = offGo ? offBurst : (idxGo ? idxBurst : (pswGo ? pswBurst : (descGo ? desc_burst : (ridGo ? ridBurst : row_burst)))); // @[accel/engine/engine.ts:568]
-  assign arWordSel = offGo ? offWord : (idxGo ? idxWord : (pswGo ? pswWord : (descGo ? descWord : (ridGo ? ridWord : curRowWord)))); // @[accel/engine/engine.ts:569]
-  assign rowKind = curIsArg ? 3'h4 : ((curFk == 2'h0) ? 3'h2 : 3'h7); // @[accel/engine/engine.ts:570]
-  assign arKind = offGo ? 3'h0 : (idxGo ? 3'h1 : (pswGo ? 3'h3 : (descGo ? 3'h5 : (ridGo ? 3'h6 : rowKind)))); // @[accel/engine/engine.ts:571]
-  assign rReady = lfsr[7:0] >= _T_68[7:0]; // @[accel/engine/engine.ts:619]
-  assign bReady = lfsr[15:8] >= _T_69[15:8]; // @[accel/engine/engine.ts:620]
-  assign rFire = m_axi_rvalid & rReady; // @[accel/engine/engine.ts:622]
-  assign rSlot = m_axi_rid; // @[accel/engine/engine.ts:623]
-  assign rRcv = robRcv_rd1; // @[accel/engine/engine.ts:624]
-  assign rCount = rRcv - robBase_rd0; // @[accel/engine/engine.ts:625]
-  assign headCount = robRcv_rd2 - robBase_rd1; // @[accel/engine/engine.ts:638]
-  assign headLen = slotLen_rd0; // @[accel/engine/engine.ts:639]
-  assign headKind = slotKind_rd0; // @[accel/engine/engine.ts:640]
-  assign avail = (slotsUsed != 9'h0) & ({6'h0, dBeat} < headCount); // @[accel/engine/engine.ts:641]
-  assign space = ({1'h0, dataQ_count} + {3'h0, rdPending}) < 4'h4; // @[accel/engine/engine.ts:642]
-  assign drain = avail & space; // @[accel/engine/engine.ts:643]
-  assign slotDone = {5'h0, dBeat} == headLen; // @[accel/engine/engine.ts:647]
-  assign freeSlot = drain & slotDone; // @[accel/engine/engine.ts:648]
-  assign dKind = dataQ_deq_bits[514:512]; // @[accel/engine/engine.ts:661]
-  assign dData = dataQ_deq_bits[511:0]; // @[accel/engine/engine.ts:662]
-  assign rowBeatReady = redGo & ~mEmpty; // @[accel/engine/engine.ts:924]
-  assign off_unpack_valid = offBeatQ_deq_valid & (off_unpack_left != 33'h0); // @[accel/engine/engine.ts:697]
-  assign off_unpack_value = _T_70[31:0]; // @[accel/engine/engine.ts:698]
-  assign off_unpack_pop = (needStart & off_unpack_valid) | (entry & ~lastBagNoEnd); // @[accel/engine/engine.ts:784]
-  assign off_unpack_next_lane = {1'h0, off_unpack_lane} + step; // @[accel/engine/engine.ts:701]
-  assign off_unpack_beat_done = (off_unpack_next_lane == 5'h10) | (off_unpack_left == 33'h1); // @[accel/engine/engine.ts:702]
-  assign idx_unpack_valid = idxBeatQ_deq_valid & (idx_unpack_left != 33'h0); // @[accel/engine/engine.ts:697]
-  assign idx_unpack_value = _T_71[31:0]; // @[accel/engine/engine.ts:698]
-  assign idx_unpack_pop = lookGo; // @[accel/engine/engine.ts:785]
-  assign idx_unpack_next_lane = {1'h0, idx_unpack_lane} + step_1; // @[accel/engine/engine.ts:701]
-  assign idx_unpack_beat_done = (idx_unpack_next_lane == 5'h10) | (idx_unpack_left == 33'h1); // @[accel/engine/engine.ts:702]
-  assign psw_unpack_valid = pswBeatQ_deq_valid & (psw_unpack_left != 33'h0); // @[accel/engine/engine.ts:697]
-  assign psw_unpack_value = _T_72[31:0]; // @[accel/engine/engine.ts:698]
-  assign psw_unpack_pop = lookGo & sideEn; // @[accel/engine/engine.ts:786]
-  assign psw_unpack_next_lane = {1'h0, psw_unpack_lane} + 5'h1; // @[accel/engine/engine.ts:701]
-  assign psw_unpack_beat_done = (psw_unpack_next_lane == 5'h10) | (psw_unpack_left == 33'h1); // @[accel/engine/engine.ts:702]
-  assign rid_unpack_valid = ridBeatQ_deq_valid & (rid_unpack_left != 33'h0); // @[accel/engine/engine.ts:697]
-  assign rid_unpack_value = _T_73[31:0]; // @[accel/engine/engine.ts:698]
-  assign rid_unpack_pop = unfused ? emTake : (entry & rowsOn); // @[accel/engine/engine.ts:841]
-  assign rid_unpack_next_lane = {1'h0, rid_unpack_lane} + 5'h2; // @[accel/engine/engine.ts:701]
-  assign rid_unpack_beat_done = (rid_unpack_next_lane == 5'h10) | (rid_unpack_left == 33'h1); // @[accel/engine/engine.ts:702]
-  assign bagsLeft = (bagIdx != numBags) & ~unfused; // @[accel/engine/engine.ts:751]
-  assign needStart = (run & bagsLeft) & ~haveStart; // @[accel/engine/engine.ts:758]
-  assign lastBagNoEnd = ((bagIdx + 32'h1) == numBags) & ~inclLast; // @[accel/engine/engine.ts:759]
-  assign endVal = lastBagNoEnd ? numIdx : off_unpack_value; // @[accel/engine/engine.ts:760]
-  assign endOk = lastBagNoEnd | off_unpack_valid; // @[accel/engine/engine.ts:761]
-  assign atBoundary = ((run & bagsLeft) & haveStart) & ~inBag; // @[accel/engine/engine.ts:763]
-  assign segRidOk = ~rowsOn | (rid_unpack_valid & (~gradRowsOut | ridPQ_enq_ready)); // @[accel/engine/engine.ts:764]
-  assign entry = (atBoundary & endOk) & segRidOk; // @[accel/engine/engine.ts:765]
-  assign eInBag = inBag | entry; // @[accel/engine/engine.ts:766]
-  assign eLeft = inBag ? lookLeft : (endVal - cur); // @[accel/engine/engine.ts:767]
-  assign eSeen = inBag & seenInBag; // @[accel/engine/engine.ts:768]
-  assign eN = inBag ? nCount : 32'h0; // @[accel/engine/engine.ts:769]
-  assign finalIdx = eLeft == 32'h1; // @[accel/engine/engine.ts:770]
-  assign isPad = padEn & (idx_unpack_value == (_T ? desc_padding_idx : padding_idx)); // @[accel/engine/engine.ts:771]
-  assign lookReady = (((run & eInBag) & (eLeft != 32'h0)) & idx_unpack_valid) & (~sideEn | psw_unpack_valid); // @[accel/engine/engine.ts:772]
-  assign wantNonPad = lookReady & ~isPad; // @[accel/engine/engine.ts:773]
-  assign emitHeld = ((run & heldValid) & (heldLast | wantNonPad)) & enqReady; // @[accel/engine/engine.ts:775]
-  assign heldFree = ~heldValid | emitHeld; // @[accel/engine/engine.ts:776]
-  assign padKeeps = isPad & ~(finalIdx & ~eSeen); // @[accel/engine/engine.ts:778]
-  assign lookGo = lookReady & (padKeeps | heldFree); // @[accel/engine/engine.ts:779]
-  assign emptyEnd = ((run & eInBag) & (eLeft == 32'h0)) & heldFree; // @[accel/engine/engine.ts:780]
-  assign bagEnd = (lookGo & finalIdx) | emptyEnd; // @[accel/engine/engine.ts:781]
-  assign holdEmpty = emptyEnd | (((lookGo & isPad) & finalIdx) & ~eSeen); // @[accel/engine/engine.ts:782]
-  assign holdLook = lookGo & ~isPad; // @[accel/engine/engine.ts:783]
-  assign emActive = ((rowsOn & run) & unfused) & (updU != numBags); // @[accel/engine/engine.ts:837]
-  assign emTok = emActive & ((emPh != 2'h0) | (rid_unpack_valid & ridUQ_enq_ready)); // @[accel/engine/engine.ts:838]
-  assign emTokGo = emTok & enqReady; // @[accel/engine/engine.ts:839]
-  assign emTake = emTokGo & (emPh == 2'h0); // @[accel/engine/engine.ts:840]
-  assign emLast = (emPh == 2'h2) ? (opt == 2'h1) : (emPh == 2'h3); // @[accel/engine/engine.ts:846]
-  assign mEmpty = metaQ_deq_bits[133]; // @[accel/engine/engine.ts:872]
-  assign mFirst = metaQ_deq_bits[132]; // @[accel/engine/engine.ts:873]
-  assign mLast = metaQ_deq_bits[131]; // @[accel/engine/engine.ts:874]
-  assign mSlot = metaQ_deq_bits[130:128]; // @[accel/engine/engine.ts:875]
-  assign mBag = metaQ_deq_bits[127:96]; // @[accel/engine/engine.ts:876]
-  assign mN = metaQ_deq_bits[95:64]; // @[accel/engine/engine.ts:877]
-  assign mScale = metaQ_deq_bits[63:32]; // @[accel/engine/engine.ts:878]
-  assign mPos = metaQ_deq_bits[31:0]; // @[accel/engine/engine.ts:879]
-  assign zeroA = mFirst | mEmpty; // @[accel/engine/engine.ts:899]
-  assign hazard = ~zeroA & (inAdder | inAdder_1); // @[accel/engine/engine.ts:901]
-  assign rowBeatAvail = (dataQ_deq_valid & (dKind == 3'h2)) & (~maskEn | argBeatQ_deq_valid); // @[accel/engine/engine.ts:914]
-  assign isRowEnd = ({2'h0, rj} + 5'h1) == {1'h0, rowBeats}; // @[accel/engine/engine.ts:915]
-  assign needAw = mLast & (rj == 3'h0); // @[accel/engine/engine.ts:916]
-  assign redGo = (((((run & metaQ_deq_valid) & (mEmpty | rowBeatAvail)) & ~hazard) & (~mLast | (outRes < 5'h18))) & ((~mLast | ~argEn) | (argRes < 6'h20))) & ((~needAw | optOn) | awBagQ_enq_ready); // @[accel/engine/engine.ts:921]
-  assign scale_one = mScale == 32'h3f800000; // @[accel/engine/engine.ts:946]
-  assign mul_bypass = redGo & scale_one; // @[accel/engine/engine.ts:950]
-  assign term_0 = mul_bypass_valid_2 ? mul_bypass_2[31:0] : lane_mul_0_y; // @[accel/engine/engine.ts:961]
-  assign term_1 = mul_bypass_valid_2 ? mul_bypass_2[63:32] : lane_mul_1_y; // @[accel/engine/engine.ts:961]
-  assign term_2 = mul_bypass_valid_2 ? mul_bypass_2[95:64] : lane_mul_2_y; // @[accel/engine/engine.ts:961]
-  assign term_3 = mul_bypass_valid_2 ? mul_bypass_2[127:96] : lane_mul_3_y; // @[accel/engine/engine.ts:961]
-  assign term_4 = mul_bypass_valid_2 ? mul_bypass_2[159:128] : lane_mul_4_y; // @[accel/engine/engine.ts:961]
-  assign term_5 = mul_bypass_valid_2 ? mul_bypass_2[191:160] : lane_mul_5_y; // @[accel/engine/engine.ts:961]
-  assign term_6 = mul_bypass_valid_2 ? mul_bypass_2[223:192] : lane_mul_6_y; // @[accel/engine/engine.ts:961]
-  assign term_7 = mul_bypass_valid_2 ? mul_bypass_2[255:224] : lane_mul_7_y; // @[accel/engine/engine.ts:961]
-  assign term_8 = mul_bypass_valid_2 ? mul_bypass_2[287:256] : lane_mul_8_y; // @[accel/engine/engine.ts:961]
-  assign term_9 = mul_bypass_valid_2 ? mul_bypass_2[319:288] : lane_mul_9_y; // @[accel/engine/engine.ts:961]
-  assign term_10 = mul_bypass_valid_2 ? mul_bypass_2[351:320] : lane_mul_10_y; // @[accel/engine/engine.ts:961]
-  assign term_11 = mul_bypass_valid_2 ? mul_bypass_2[383:352] : lane_mul_11_y; // @[accel/engine/engine.ts:961]
-  assign term_12 = mul_bypass_valid_2 ? mul_bypass_2[415:384] : lane_mul_12_y; // @[accel/engine/engine.ts:961]
-  assign term_13 = mul_bypass_valid_2 ? mul_bypass_2[447:416] : lane_mul_13_y; // @[accel/engine/engine.ts:961]
-  assign term_14 = mul_bypass_valid_2 ? mul_bypass_2[479:448] : lane_mul_14_y; // @[accel/engine/engine.ts:961]
-  assign term_15 = mul_bypass_valid_2 ? mul_bypass_2[511:480] : lane_mul_15_y; // @[accel/engine/engine.ts:961]
-  assign sumW = sum; // @[accel/engine/engine.ts:986]
-  assign accFwd = ((red_valid_5 & ~red_last_5) & (red_slot_5 == red_slot_2)) & (red_beat_5 == red_beat_2); // @[accel/engine/engine.ts:969]
-  assign accRd = accFwd ? sumW : acc_rd0; // @[accel/engine/engine.ts:970]
-  assign sum = {results, results_1, results_2, results_3, results_4, results_5, results_6, results_7, results_8, results_9, results_10, results_11, results_12, results_13, results_14, results_15}; // @[accel/engine/engine.ts:985]
+  assign fromTok = rowLeft == 4'h0; // @[accel/engine/engine.ts:538]
+  assign tokEmpty = tok_arb_out_bits[197]; // @[accel/engine/engine.ts:539]
+  assign fusedOpt = optOn & ~unfused; // @[accel/engine/engine.ts:545]
+  assign owed = fPh != 2'h0; // @[accel/engine/engine.ts:548]
+  assign tokLastFused = fusedOpt & tok_arb_out_bits[195]; // @[accel/engine/engine.ts:549]
+  assign tokFk = owed ? fPh : tok_arb_out_bits[199:198]; // @[accel/engine/engine.ts:553]
+  assign tokRow = owed ? fRid : tok_arb_out_bits[63:32]; // @[accel/engine/engine.ts:554]
+  assign argNext = (((maskEn & ~owed) & ~tokEmpty) & ~argDone) & (tokFk == 2'h0); // @[accel/engine/engine.ts:555]
+  assign tokRowwiseState = (tokFk == 2'h3) & (opt == 2'h3); // @[accel/engine/engine.ts:556]
+  assign tokBase = (tokFk == 2'h2) ? weight_lo : ((tokFk == 2'h3) ? state_lo : (argNext ? _T_75 : (_T ? desc_table_lo : table_lo))); // @[accel/engine/engine.ts:557]
+  assign tokStride = tokFk[1] ? weight_stride : (argNext ? (_T ? desc_argmax_stride : argmax_stride) : (_T ? desc_row_stride : row_stride)); // @[accel/engine/engine.ts:558]
+  assign tokRowAddr = tokRowwiseState ? (state_lo + _T_76[31:0]) : (tokBase + _T_77[31:0]); // @[accel/engine/engine.ts:559]
+  assign curFk = fromTok ? tokFk : rowFk; // @[accel/engine/engine.ts:561]
+  assign curRowWord = fromTok ? tokRowAddr[31:6] : rowWord; // @[accel/engine/engine.ts:562]
+  assign curRowLeft = fromTok ? (tokRowwiseState ? 4'h1 : rowBeats) : rowLeft; // @[accel/engine/engine.ts:563]
+  assign row_burst = ({2'h0, toBound_5} < byLen_5) ? {2'h0, toBound_5} : byLen_5; // @[accel/engine/engine.ts:446]
+  assign rowPending = ((rowLeft != 4'h0) | owed) | (tok_arb_out_valid & ~tokEmpty); // @[accel/engine/engine.ts:565]
+  assign rowMetaOk = ((rowLeft != 4'h0) | (curFk != 2'h0)) | metaQ_enq_ready; // @[accel/engine/engine.ts:566]
+  assign ridOk = (owed | ~tokLastFused) | ridUQ_enq_ready; // @[accel/engine/engine.ts:568]
+  assign updCredit = (curFk == 2'h0) | (({9'h0, updRes} + {10'h0, row_burst}) <= 19'h200); // @[accel/engine/engine.ts:573]
+  assign rowGo = ((((canRead & ~sideGo) & rowPending) & rowMetaOk) & updCredit) & (~fromTok | ridOk); // @[accel/engine/engine.ts:574]
+  assign emptyGo = (((((run & (rowLeft == 4'h0)) & ~owed) & tok_arb_out_valid) & tokEmpty) & metaQ_enq_ready) & ridOk; // @[accel/engine/engine.ts:576]
+  assign rowTake = ((rowGo & fromTok) & ~owed) & ~argNext; // @[accel/engine/engine.ts:577]
+  assign segOut = (emptyGo | rowTake) & tokLastFused; // @[accel/engine/engine.ts:581]
+  assign curIsArg = fromTok ? argNext : rowIsArg; // @[accel/engine/engine.ts:588]
+  assign arGo = sideGo | rowGo; // @[accel/engine/engine.ts:597]
+  assign arBeats = offGo ? offBurst : (idxGo ? idxBurst : (pswGo ? pswBurst : (descGo ? desc_burst : (ridGo ? ridBurst : row_burst)))); // @[accel/engine/engine.ts:601]
+  assign arWordSel = offGo ? offWord : (idxGo ? idxWord : (pswGo ? pswWord : (descGo ? descWord : (ridGo ? ridWord : curRowWord)))); // @[accel/engine/engine.ts:602]
+  assign rowKind = curIsArg ? 3'h4 : ((curFk == 2'h0) ? 3'h2 : 3'h7); // @[accel/engine/engine.ts:603]
+  assign arKind = offGo ? 3'h0 : (idxGo ? 3'h1 : (pswGo ? 3'h3 : (descGo ? 3'h5 : (ridGo ? 3'h6 : rowKind)))); // @[accel/engine/engine.ts:604]
+  assign rReady = lfsr[7:0] >= _T_78[7:0]; // @[accel/engine/engine.ts:652]
+  assign bReady = lfsr[15:8] >= _T_79[15:8]; // @[accel/engine/engine.ts:653]
+  assign rFire = m_axi_rvalid & rReady; // @[accel/engine/engine.ts:655]
+  assign rSlot = m_axi_rid; // @[accel/engine/engine.ts:656]
+  assign rRcv = robRcv_rd1; // @[accel/engine/engine.ts:657]
+  assign rCount = rRcv - robBase_rd0; // @[accel/engine/engine.ts:658]
+  assign headCount = robRcv_rd2 - robBase_rd1; // @[accel/engine/engine.ts:671]
+  assign headLen = slotLen_rd0; // @[accel/engine/engine.ts:672]
+  assign headKind = slotKind_rd0; // @[accel/engine/engine.ts:673]
+  assign avail = (slotsUsed != 9'h0) & ({6'h0, dBeat} < headCount); // @[accel/engine/engine.ts:674]
+  assign space = ({1'h0, dataQ_count} + {3'h0, rdPending}) < 4'h4; // @[accel/engine/engine.ts:675]
+  assign drain = avail & space; // @[accel/engine/engine.ts:676]
+  assign slotDone = {5'h0, dBeat} == headLen; // @[accel/engine/engine.ts:680]
+  assign freeSlot = drain & slotDone; // @[accel/engine/engine.ts:681]
+  assign dKind = dataQ_deq_bits[514:512]; // @[accel/engine/engine.ts:694]
+  assign dData = dataQ_deq_bits[511:0]; // @[accel/engine/engine.ts:695]
+  assign rowBeatReady = redGo & ~mEmpty; // @[accel/engine/engine.ts:969]
+  assign backIn = (arGo & ~((((arKind == 3'h0) | (arKind == 3'h1)) | (arKind == 3'h3)) | (arKind == 3'h5))) ? {4'h0, arBeats} : 13'h0; // @[accel/engine/engine.ts:733]
+  assign backOut = (dataQ_deq_valid & dataQ_deq_ready) & ~((((dKind == 3'h0) | (dKind == 3'h1)) | (dKind == 3'h3)) | (dKind == 3'h5)); // @[accel/engine/engine.ts:734]
+  assign off_unpack_valid = offBeatQ_deq_valid & (off_unpack_left != 33'h0); // @[accel/engine/engine.ts:741]
+  assign off_unpack_value = _T_80[31:0]; // @[accel/engine/engine.ts:742]
+  assign off_unpack_pop = (needStart & off_unpack_valid) | (entry & ~lastBagNoEnd); // @[accel/engine/engine.ts:829]
+  assign off_unpack_next_lane = {1'h0, off_unpack_lane} + step; // @[accel/engine/engine.ts:745]
+  assign off_unpack_beat_done = (off_unpack_next_lane == 5'h10) | (off_unpack_left == 33'h1); // @[accel/engine/engine.ts:746]
+  assign idx_unpack_valid = idxBeatQ_deq_valid & (idx_unpack_left != 33'h0); // @[accel/engine/engine.ts:741]
+  assign idx_unpack_value = _T_81[31:0]; // @[accel/engine/engine.ts:742]
+  assign idx_unpack_pop = lookGo; // @[accel/engine/engine.ts:830]
+  assign idx_unpack_next_lane = {1'h0, idx_unpack_lane} + step_1; // @[accel/engine/engine.ts:745]
+  assign idx_unpack_beat_done = (idx_unpack_next_lane == 5'h10) | (idx_unpack_left == 33'h1); // @[accel/engine/engine.ts:746]
+  assign psw_unpack_valid = pswBeatQ_deq_valid & (psw_unpack_left != 33'h0); // @[accel/engine/engine.ts:741]
+  assign psw_unpack_value = _T_82[31:0]; // @[accel/engine/engine.ts:742]
+  assign psw_unpack_pop = lookGo & sideEn; // @[accel/engine/engine.ts:831]
+  assign psw_unpack_next_lane = {1'h0, psw_unpack_lane} + 5'h1; // @[accel/engine/engine.ts:745]
+  assign psw_unpack_beat_done = (psw_unpack_next_lane == 5'h10) | (psw_unpack_left == 33'h1); // @[accel/engine/engine.ts:746]
+  assign rid_unpack_valid = ridBeatQ_deq_valid & (rid_unpack_left != 33'h0); // @[accel/engine/engine.ts:741]
+  assign rid_unpack_value = _T_83[31:0]; // @[accel/engine/engine.ts:742]
+  assign rid_unpack_pop = unfused ? emTake : (entry & rowsOn); // @[accel/engine/engine.ts:886]
+  assign rid_unpack_next_lane = {1'h0, rid_unpack_lane} + 5'h2; // @[accel/engine/engine.ts:745]
+  assign rid_unpack_beat_done = (rid_unpack_next_lane == 5'h10) | (rid_unpack_left == 33'h1); // @[accel/engine/engine.ts:746]
+  assign bagsLeft = (opRun & (bagIdx != numBags)) & ~unfused; // @[accel/engine/engine.ts:796]
+  assign needStart = (run & bagsLeft) & ~haveStart; // @[accel/engine/engine.ts:803]
+  assign lastBagNoEnd = ((bagIdx + 32'h1) == numBags) & ~inclLast; // @[accel/engine/engine.ts:804]
+  assign endVal = lastBagNoEnd ? numIdx : off_unpack_value; // @[accel/engine/engine.ts:805]
+  assign endOk = lastBagNoEnd | off_unpack_valid; // @[accel/engine/engine.ts:806]
+  assign atBoundary = ((run & bagsLeft) & haveStart) & ~inBag; // @[accel/engine/engine.ts:808]
+  assign segRidOk = ~rowsOn | (rid_unpack_valid & (~gradRowsOut | ridPQ_enq_ready)); // @[accel/engine/engine.ts:809]
+  assign entry = (atBoundary & endOk) & segRidOk; // @[accel/engine/engine.ts:810]
+  assign eInBag = inBag | entry; // @[accel/engine/engine.ts:811]
+  assign eLeft = inBag ? lookLeft : (endVal - cur); // @[accel/engine/engine.ts:812]
+  assign eSeen = inBag & seenInBag; // @[accel/engine/engine.ts:813]
+  assign eN = inBag ? nCount : 32'h0; // @[accel/engine/engine.ts:814]
+  assign finalIdx = eLeft == 32'h1; // @[accel/engine/engine.ts:815]
+  assign isPad = padEn & (idx_unpack_value == (_T ? desc_padding_idx : padding_idx)); // @[accel/engine/engine.ts:816]
+  assign lookReady = (((run & eInBag) & (eLeft != 32'h0)) & idx_unpack_valid) & (~sideEn | psw_unpack_valid); // @[accel/engine/engine.ts:817]
+  assign wantNonPad = lookReady & ~isPad; // @[accel/engine/engine.ts:818]
+  assign emitHeld = ((run & heldValid) & (heldLast | wantNonPad)) & enqReady; // @[accel/engine/engine.ts:820]
+  assign heldFree = ~heldValid | emitHeld; // @[accel/engine/engine.ts:821]
+  assign padKeeps = isPad & ~(finalIdx & ~eSeen); // @[accel/engine/engine.ts:823]
+  assign lookGo = lookReady & (padKeeps | heldFree); // @[accel/engine/engine.ts:824]
+  assign emptyEnd = ((run & eInBag) & (eLeft == 32'h0)) & heldFree; // @[accel/engine/engine.ts:825]
+  assign bagEnd = (lookGo & finalIdx) | emptyEnd; // @[accel/engine/engine.ts:826]
+  assign holdEmpty = emptyEnd | (((lookGo & isPad) & finalIdx) & ~eSeen); // @[accel/engine/engine.ts:827]
+  assign holdLook = lookGo & ~isPad; // @[accel/engine/engine.ts:828]
+  assign emActive = ((rowsOn & run) & unfused) & (updU != numBags); // @[accel/engine/engine.ts:882]
+  assign emTok = emActive & ((emPh != 2'h0) | (rid_unpack_valid & ridUQ_enq_ready)); // @[accel/engine/engine.ts:883]
+  assign emTokGo = emTok & enqReady; // @[accel/engine/engine.ts:884]
+  assign emTake = emTokGo & (emPh == 2'h0); // @[accel/engine/engine.ts:885]
+  assign emLast = (emPh == 2'h2) ? (opt == 2'h1) : (emPh == 2'h3); // @[accel/engine/engine.ts:891]
+  assign mEmpty = metaQ_deq_bits[133]; // @[accel/engine/engine.ts:917]
+  assign mFirst = metaQ_deq_bits[132]; // @[accel/engine/engine.ts:918]
+  assign mLast = metaQ_deq_bits[131]; // @[accel/engine/engine.ts:919]
+  assign mSlot = metaQ_deq_bits[130:128]; // @[accel/engine/engine.ts:920]
+  assign mBag = metaQ_deq_bits[127:96]; // @[accel/engine/engine.ts:921]
+  assign mN = metaQ_deq_bits[95:64]; // @[accel/engine/engine.ts:922]
+  assign mScale = metaQ_deq_bits[63:32]; // @[accel/engine/engine.ts:923]
+  assign mPos = metaQ_deq_bits[31:0]; // @[accel/engine/engine.ts:924]
+  assign zeroA = mFirst | mEmpty; // @[accel/engine/engine.ts:944]
+  assign hazard = ~zeroA & (inAdder | inAdder_1); // @[accel/engine/engine.ts:946]
+  assign rowBeatAvail = (dataQ_deq_valid & (dKind == 3'h2)) & (~maskEn | argBeatQ_deq_valid); // @[accel/engine/engine.ts:959]
+  assign isRowEnd = ({2'h0, rj} + 5'h1) == {1'h0, rowBeats}; // @[accel/engine/engine.ts:960]
+  assign needAw = mLast & (rj == 3'h0); // @[accel/engine/engine.ts:961]
+  assign redGo = (((((run & metaQ_deq_valid) & (mEmpty | rowBeatAvail)) & ~hazard) & (~mLast | (outRes < 5'h18))) & ((~mLast | ~argEn) | (argRes < 6'h20))) & ((~needAw | optOn) | awBagQ_enq_ready); // @[accel/engine/engine.ts:966]
+  assign scale_one = mScale == 32'h3f800000; // @[accel/engine/engine.ts:991]
+  assign mul_bypass = redGo & scale_one; // @[accel/engine/engine.ts:995]
+  assign term_0 = mul_bypass_valid_2 ? mul_bypass_2[31:0] : lane_mul_0_y; // @[accel/engine/engine.ts:1006]
+  assign term_1 = mul_bypass_valid_2 ? mul_bypass_2[63:32] : lane_mul_1_y; // @[accel/engine/engine.ts:1006]
+  assign term_2 = mul_bypass_valid_2 ? mul_bypass_2[95:64] : lane_mul_2_y; // @[accel/engine/engine.ts:1006]
+  assign term_3 = mul_bypass_valid_2 ? mul_bypass_2[127:96] : lane_mul_3_y; // @[accel/engine/engine.ts:1006]
+  assign term_4 = mul_bypass_valid_2 ? mul_bypass_2[159:128] : lane_mul_4_y; // @[accel/engine/engine.ts:1006]
+  assign term_5 = mul_bypass_valid_2 ? mul_bypass_2[191:160] : lane_mul_5_y; // @[accel/engine/engine.ts:1006]
+  assign term_6 = mul_bypass_valid_2 ? mul_bypass_2[223:192] : lane_mul_6_y; // @[accel/engine/engine.ts:1006]
+  assign term_7 = mul_bypass_valid_2 ? mul_bypass_2[255:224] : lane_mul_7_y; // @[accel/engine/engine.ts:1006]
+  assign term_8 = mul_bypass_valid_2 ? mul_bypass_2[287:256] : lane_mul_8_y; // @[accel/engine/engine.ts:1006]
+  assign term_9 = mul_bypass_valid_2 ? mul_bypass_2[319:288] : lane_mul_9_y; // @[accel/engine/engine.ts:1006]
+  assign term_10 = mul_bypass_valid_2 ? mul_bypass_2[351:320] : lane_mul_10_y; // @[accel/engine/engine.ts:1006]
+  assign term_11 = mul_bypass_valid_2 ? mul_bypass_2[383:352] : lane_mul_11_y; // @[accel/engine/engine.ts:1006]
+  assign term_12 = mul_bypass_valid_2 ? mul_bypass_2[415:384] : lane_mul_12_y; // @[accel/engine/engine.ts:1006]
+  assign term_13 = mul_bypass_valid_2 ? mul_bypass_2[447:416] : lane_mul_13_y; // @[accel/engine/engine.ts:1006]
+  assign term_14 = mul_bypass_valid_2 ? mul_bypass_2[479:448] : lane_mul_14_y; // @[accel/engine/engine.ts:1006]
+  assign term_15 = mul_bypass_valid_2 ? mul_bypass_2[511:480] : lane_mul_15_y; // @[accel/engine/engine.ts:1006]
+  assign sumW = sum; // @[accel/engine/engine.ts:1031]
+  assign accFwd = ((red_valid_5 & ~red_last_5) & (red_slot_5 == red_slot_2)) & (red_beat_5 == red_beat_2); // @[accel/engine/engine.ts:1014]
+  assign accRd = accFwd ? sumW : acc_rd0; // @[accel/engine/engine.ts:1015]
+  assign sum = {results, results_1, results_2, results_3, results_4, results_5, results_6, results_7, results_8, results_9, results_10, results_11, results_12, results_13, results_14, results_15}; // @[accel/engine/engine.ts:1030]
   assign argmax_next = {words, words_1, words_2, words_3, words_4, words_5, words_6, words_7, words_8, words_9, words_10, words_11, words_12, words_13, words_14, words_15}; // @[accel/engine/argmax.ts:22]
-  assign argPop = argQ_deq_valid & argQ_deq_ready; // @[accel/engine/engine.ts:996]
-  assign argUp = (redGo & mLast) & argEn; // @[accel/engine/engine.ts:997]
-  assign finIn = (red_valid_5 & red_last_5) & isMean; // @[accel/engine/engine.ts:1001]
-  assign meanOut = fin_zero_11 ? 512'h0 : {lane_div_15_y, lane_div_14_y, lane_div_13_y, lane_div_12_y, lane_div_11_y, lane_div_10_y, lane_div_9_y, lane_div_8_y, lane_div_7_y, lane_div_6_y, lane_div_5_y, lane_div_4_y, lane_div_3_y, lane_div_2_y, lane_div_1_y, lane_div_0_y}; // @[accel/engine/engine.ts:1032]
-  assign outPop = outQ_deq_valid & outQ_deq_ready; // @[accel/engine/engine.ts:1035]
-  assign resUp = redGo & mLast; // @[accel/engine/engine.ts:1036]
-  assign updPop = updBeatQ_deq_valid & updBeatQ_deq_ready; // @[accel/engine/engine.ts:1065]
-  assign pkSh = {pkN[2:0], 6'h0}; // @[accel/engine/engine.ts:1081]
-  assign pkNextData = pkData | _T_74[511:0]; // @[accel/engine/engine.ts:1082]
-  assign pkNextStrb = pkStrb | _T_75[63:0]; // @[accel/engine/engine.ts:1083]
-  assign pkFlush = ((pkN + 4'h1) == 4'h8) | ((pkSeen + 32'h1) == numBags); // @[accel/engine/engine.ts:1084]
-  assign updHdrOk = hq_enq_ready; // @[accel/engine/engine.ts:1086]
-  assign pkHdrOk = (updHdrOk & ~update_hdr_valid) & pkQ_enq_ready; // @[accel/engine/engine.ts:1087]
-  assign pkTake = (run & ridPQ_deq_valid) & (~pkFlush | pkHdrOk); // @[accel/engine/engine.ts:1088]
-  assign pkPush = pkTake & pkFlush; // @[accel/engine/engine.ts:1091]
-  assign owFromQ = owLeft == 4'h0; // @[accel/engine/engine.ts:1121]
-  assign hdrFirst = hq_deq_valid & ~owArg; // @[accel/engine/engine.ts:1129]
-  assign fromBag = awBagQ_deq_valid & ~hdrFirst; // @[accel/engine/engine.ts:1130]
-  assign curOwSrc = owFromQ ? (fromBag ? (owArg ? 3'h1 : 3'h0) : hq_deq_bits[32:30]) : owSrc; // @[accel/engine/engine.ts:1132]
-  assign bagOutAddr = (owArg ? _T_65 : _T_76) + _T_77[31:0]; // @[accel/engine/engine.ts:1133]
-  assign curOwWord = owFromQ ? (fromBag ? bagOutAddr[31:6] : hq_deq_bits[25:0]) : owWord; // @[accel/engine/engine.ts:1134]
-  assign curOwLeft = owFromQ ? (fromBag ? rowBeats : hq_deq_bits[29:26]) : owLeft; // @[accel/engine/engine.ts:1135]
-  assign aw_burst = ({2'h0, toBound_6} < byLen_6) ? {2'h0, toBound_6} : byLen_6; // @[accel/engine/engine.ts:414]
-  assign awGo = ((((busy & ~err) & (((owLeft != 4'h0) | awBagQ_deq_valid) | hq_deq_valid)) & (~awValid | m_axi_awready)) & (bOut < 9'h100)) & lenQ_enq_ready; // @[accel/engine/engine.ts:1137]
-  assign wSrc = lenQ_deq_bits[10:8]; // @[accel/engine/engine.ts:1176]
-  assign wHead = (wSrc == 3'h1) ? argQ_deq_bits : outQ_deq_bits; // @[accel/engine/engine.ts:1177]
-  assign srcValid = (wSrc == 3'h0) ? outQ_deq_valid : ((wSrc == 3'h1) ? argQ_deq_valid : ((wSrc == 3'h2) ? pkQ_deq_valid : ((wSrc == 3'h3) ? update_wd_valid : update_sd_valid))); // @[accel/engine/engine.ts:1179]
-  assign wGo = (lenQ_deq_valid & (srcValid | err)) & (~wValid | m_axi_wready); // @[accel/engine/engine.ts:1180]
-  assign burstEnd = wBeat == lenQ_deq_bits[7:0]; // @[accel/engine/engine.ts:1181]
-  assign ohEnd = wHead[512]; // @[accel/engine/engine.ts:1190]
-  assign ownData = (wSrc == 3'h2) ? pkQ_deq_bits[511:0] : ((wSrc == 3'h3) ? update_wd_data : update_sd_data); // @[accel/engine/engine.ts:1191]
-  assign ownStrb = (wSrc == 3'h2) ? pkQ_deq_bits[575:512] : ((wSrc == 3'h3) ? update_wd_strb : update_sd_strb); // @[accel/engine/engine.ts:1192]
-  assign bFire = m_axi_bvalid & bReady; // @[accel/engine/engine.ts:1211]
-  assign rErr = rFire & (m_axi_rresp != 2'h0); // @[accel/engine/engine.ts:1216]
-  assign bErr = bFire & (m_axi_bresp != 2'h0); // @[accel/engine/engine.ts:1217]
-  assign descriptor_bad = (descLoaded & ~err) & (descriptor_cause != 5'h0); // @[accel/engine/engine.ts:1241]
-  assign descGood = (descLoaded & ~err) & (descriptor_cause == 5'h0); // @[accel/engine/engine.ts:1242]
-  assign opStart = ((start & ~program_bad) & (num_tables == 32'h0)) | descGood; // @[accel/engine/engine.ts:1243]
-  assign skipTable = 1'b0; // @[accel/engine/engine.ts:1245]
-  assign quiet = (((((((((((((((((((((((((((((((((((err | ((~bagsLeft & ~inBag) & ~heldValid)) & tok_all_empty) & (rowLeft == 4'h0)) & ~metaQ_deq_valid) & ~arValid) & (slotsUsed == 9'h0)) & ~rdPending) & ~dataQ_deq_valid) & ~(((((red_valid_0 | red_valid_1) | red_valid_2) | red_valid_3) | red_valid_4) | red_valid_5)) & ~outQ_deq_valid) & ~awBagQ_deq_valid) & (owLeft == 4'h0)) & ~awValid) & ~lenQ_deq_valid) & ~wValid) & (bOut == 9'h0)) & (err | ((((offLeft == 30'h0) & (idxLeft == 30'h0)) & (pswLeft == 30'h0)) & (descLeft == 2'h0)))) & ~offBeatQ_deq_valid) & ~idxBeatQ_deq_valid) & ~pswBeatQ_deq_valid) & ~(((((((((((fin_valid_0 | fin_valid_1) | fin_valid_2) | fin_valid_3) | fin_valid_4) | fin_valid_5) | fin_valid_6) | fin_valid_7) | fin_valid_8) | fin_valid_9) | fin_valid_10) | fin_valid_11)) & ~d1Valid) & ~d2Valid) & ~argQ_deq_valid) & ~argBeatQ_deq_valid) & ~owArg) & ~hq_deq_valid) & (err | (ridLeft == 30'h0))) & ~ridBeatQ_deq_valid) & ~updBeatQ_deq_valid) & ~ridUQ_deq_valid) & ~ridPQ_deq_valid) & ~pkQ_deq_valid) & (err | ~emActive)) & (err | ~owed)) & update_idle; // @[accel/engine/engine.ts:1335]
-  assign lastTable = ~batched | (({1'h0, tableAt} + 33'h1) >= {1'h0, num_tables}); // @[accel/engine/engine.ts:1346]
-  assign finish = (busy & ~start) & ((quiet & (err | (opRun & lastTable))) | (skipTable & lastTable)); // @[accel/engine/engine.ts:1347]
-  assign nextTable = ((busy & ~err) & ((quiet & opRun) | skipTable)) & ~lastTable; // @[accel/engine/engine.ts:1348]
+  assign argPop = argQ_deq_valid & argQ_deq_ready; // @[accel/engine/engine.ts:1041]
+  assign argUp = (redGo & mLast) & argEn; // @[accel/engine/engine.ts:1042]
+  assign finIn = (red_valid_5 & red_last_5) & isMean; // @[accel/engine/engine.ts:1046]
+  assign meanOut = fin_zero_11 ? 512'h0 : {lane_div_15_y, lane_div_14_y, lane_div_13_y, lane_div_12_y, lane_div_11_y, lane_div_10_y, lane_div_9_y, lane_div_8_y, lane_div_7_y, lane_div_6_y, lane_div_5_y, lane_div_4_y, lane_div_3_y, lane_div_2_y, lane_div_1_y, lane_div_0_y}; // @[accel/engine/engine.ts:1077]
+  assign outPop = outQ_deq_valid & outQ_deq_ready; // @[accel/engine/engine.ts:1080]
+  assign resUp = redGo & mLast; // @[accel/engine/engine.ts:1081]
+  assign updPop = updBeatQ_deq_valid & updBeatQ_deq_ready; // @[accel/engine/engine.ts:1110]
+  assign pkSh = {pkN[2:0], 6'h0}; // @[accel/engine/engine.ts:1126]
+  assign pkNextData = pkData | _T_84[511:0]; // @[accel/engine/engine.ts:1127]
+  assign pkNextStrb = pkStrb | _T_85[63:0]; // @[accel/engine/engine.ts:1128]
+  assign pkFlush = ((pkN + 4'h1) == 4'h8) | ((pkSeen + 32'h1) == numBags); // @[accel/engine/engine.ts:1129]
+  assign updHdrOk = hq_enq_ready; // @[accel/engine/engine.ts:1131]
+  assign pkHdrOk = (updHdrOk & ~update_hdr_valid) & pkQ_enq_ready; // @[accel/engine/engine.ts:1132]
+  assign pkTake = (run & ridPQ_deq_valid) & (~pkFlush | pkHdrOk); // @[accel/engine/engine.ts:1133]
+  assign pkPush = pkTake & pkFlush; // @[accel/engine/engine.ts:1136]
+  assign owFromQ = owLeft == 4'h0; // @[accel/engine/engine.ts:1166]
+  assign hdrFirst = hq_deq_valid & ~owArg; // @[accel/engine/engine.ts:1174]
+  assign fromBag = awBagQ_deq_valid & ~hdrFirst; // @[accel/engine/engine.ts:1175]
+  assign curOwSrc = owFromQ ? (fromBag ? (owArg ? 3'h1 : 3'h0) : hq_deq_bits[32:30]) : owSrc; // @[accel/engine/engine.ts:1177]
+  assign bagOutAddr = (owArg ? _T_75 : _T_86) + _T_87[31:0]; // @[accel/engine/engine.ts:1178]
+  assign curOwWord = owFromQ ? (fromBag ? bagOutAddr[31:6] : hq_deq_bits[25:0]) : owWord; // @[accel/engine/engine.ts:1179]
+  assign curOwLeft = owFromQ ? (fromBag ? rowBeats : hq_deq_bits[29:26]) : owLeft; // @[accel/engine/engine.ts:1180]
+  assign aw_burst = ({2'h0, toBound_6} < byLen_6) ? {2'h0, toBound_6} : byLen_6; // @[accel/engine/engine.ts:446]
+  assign awGo = ((((busy & ~err) & (((owLeft != 4'h0) | awBagQ_deq_valid) | hq_deq_valid)) & (~awValid | m_axi_awready)) & (bOut < 9'h100)) & lenQ_enq_ready; // @[accel/engine/engine.ts:1182]
+  assign wSrc = lenQ_deq_bits[10:8]; // @[accel/engine/engine.ts:1221]
+  assign wHead = (wSrc == 3'h1) ? argQ_deq_bits : outQ_deq_bits; // @[accel/engine/engine.ts:1222]
+  assign srcValid = (wSrc == 3'h0) ? outQ_deq_valid : ((wSrc == 3'h1) ? argQ_deq_valid : ((wSrc == 3'h2) ? pkQ_deq_valid : ((wSrc == 3'h3) ? update_wd_valid : update_sd_valid))); // @[accel/engine/engine.ts:1224]
+  assign wGo = (lenQ_deq_valid & (srcValid | err)) & (~wValid | m_axi_wready); // @[accel/engine/engine.ts:1225]
+  assign burstEnd = wBeat == lenQ_deq_bits[7:0]; // @[accel/engine/engine.ts:1226]
+  assign ohEnd = wHead[512]; // @[accel/engine/engine.ts:1235]
+  assign ownData = (wSrc == 3'h2) ? pkQ_deq_bits[511:0] : ((wSrc == 3'h3) ? update_wd_data : update_sd_data); // @[accel/engine/engine.ts:1236]
+  assign ownStrb = (wSrc == 3'h2) ? pkQ_deq_bits[575:512] : ((wSrc == 3'h3) ? update_wd_strb : update_sd_strb); // @[accel/engine/engine.ts:1237]
+  assign bFire = m_axi_bvalid & bReady; // @[accel/engine/engine.ts:1256]
+  assign rErr = rFire & (m_axi_rresp != 2'h0); // @[accel/engine/engine.ts:1261]
+  assign bErr = bFire & (m_axi_bresp != 2'h0); // @[accel/engine/engine.ts:1262]
+  assign rKind = slotKind_rd1; // @[accel/engine/engine.ts:1268]
+  assign rErrAhead = (rErr & opRun) & ((rKind == 3'h5) | (preArmed & ((((rKind == 3'h0) | (rKind == 3'h1)) | (rKind == 3'h3)) | (rKind == 3'h5)))); // @[accel/engine/engine.ts:1269]
+  assign rErrNow = rErr & ~rErrAhead; // @[accel/engine/engine.ts:1270]
+  assign descriptor_bad = (descLoaded & ~err) & (descriptor_cause != 5'h0); // @[accel/engine/engine.ts:1304]
+  assign descGood = (descLoaded & ~err) & (descriptor_cause == 5'h0); // @[accel/engine/engine.ts:1305]
+  assign opStart = ((start & ~program_bad) & (num_tables == 32'h0)) | descGood; // @[accel/engine/engine.ts:1306]
+  assign skipTable = 1'b0; // @[accel/engine/engine.ts:1308]
+  assign lastTable = ~batched | (({1'h0, tableAt} + 33'h1) >= {1'h0, num_tables}); // @[accel/engine/engine.ts:1310]
+  assign streamsFree = (((((((((opRun & ~bagsLeft) & (offLeft == 30'h0)) & (idxLeft == 30'h0)) & (pswLeft == 30'h0)) & (off_unpack_left == 33'h0)) & (idx_unpack_left == 33'h0)) & (psw_unpack_left == 33'h0)) & ~offBeatQ_deq_valid) & ~idxBeatQ_deq_valid) & ~pswBeatQ_deq_valid; // @[accel/engine/engine.ts:1333]
+  assign armAhead = (((((run & batched) & nxFull) & ~preArmed) & ~aheadErr) & (next_descriptor_cause == 5'h0)) & streamsFree; // @[accel/engine/engine.ts:1337]
+  assign seqQuiet = err | ((~bagsLeft & ~inBag) & ~heldValid); // @[accel/engine/engine.ts:1443]
+  assign streamsQuiet = (((err | (((offLeft == 30'h0) & (idxLeft == 30'h0)) & (pswLeft == 30'h0))) & ~offBeatQ_deq_valid) & ~idxBeatQ_deq_valid) & ~pswBeatQ_deq_valid; // @[accel/engine/engine.ts:1445]
+  assign rowsQuiet = (((((((((((((((((((((((((tok_all_empty & (rowLeft == 4'h0)) & ~metaQ_deq_valid) & ~(((((red_valid_0 | red_valid_1) | red_valid_2) | red_valid_3) | red_valid_4) | red_valid_5)) & ~outQ_deq_valid) & ~awBagQ_deq_valid) & (owLeft == 4'h0)) & ~awValid) & ~lenQ_deq_valid) & ~wValid) & (bOut == 9'h0)) & ~(((((((((((fin_valid_0 | fin_valid_1) | fin_valid_2) | fin_valid_3) | fin_valid_4) | fin_valid_5) | fin_valid_6) | fin_valid_7) | fin_valid_8) | fin_valid_9) | fin_valid_10) | fin_valid_11)) & ~d1Valid) & ~d2Valid) & ~argQ_deq_valid) & ~argBeatQ_deq_valid) & ~owArg) & ~hq_deq_valid) & (err | (ridLeft == 30'h0))) & ~ridBeatQ_deq_valid) & ~updBeatQ_deq_valid) & ~ridUQ_deq_valid) & ~ridPQ_deq_valid) & ~pkQ_deq_valid) & (err | ~emActive)) & (err | ~owed)) & update_idle; // @[accel/engine/engine.ts:1447]
+  assign quiet = ((((((seqQuiet & streamsQuiet) & rowsQuiet) & (err | (descLeft == 2'h0))) & ~arValid) & (slotsUsed == 9'h0)) & ~rdPending) & ~dataQ_deq_valid; // @[accel/engine/engine.ts:1456]
+  assign tableQuiet = ((seqQuiet & (preArmed | streamsQuiet)) & rowsQuiet) & (backBeats == 13'h0); // @[accel/engine/engine.ts:1459]
+  assign finish = (busy & ~start) & ((quiet & (err | (opRun & lastTable))) | (skipTable & lastTable)); // @[accel/engine/engine.ts:1461]
+  assign nextTable = ((busy & ~err) & ((tableQuiet & opRun) | skipTable)) & ~lastTable; // @[accel/engine/engine.ts:1462]
   assign tok_q_0_enq_valid = direct_0 | mine_0; // @[accel/engine/interleave.ts:109]
   assign tok_q_0_enq_bits = mine_0 ? tok_spill_deq_bits : tokQ_enq_bits; // @[accel/engine/interleave.ts:110]
   assign tok_q_0_deq_ready = err | tok_arb_in_0_ready; // @[accel/engine/interleave.ts:171]
@@ -3342,337 +3491,338 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
   assign tok_arb_in_7_valid = tok_q_7_deq_valid & masked_7; // @[accel/engine/interleave.ts:158]
   assign tok_arb_in_7_bits = tok_q_7_deq_bits; // @[accel/engine/interleave.ts:170]
   assign tok_arb_out_ready = err | tok_deq_ready; // @[accel/engine/interleave.ts:174]
-  assign metaQ_enq_valid = emptyGo | (rowTake & (curFk == 2'h0)); // @[accel/engine/engine.ts:546]
-  assign metaQ_enq_bits = {tok_arb_out_bits[197], tok_arb_out_bits[196], tok_arb_out_bits[195], tok_arb_out_bits[194:192], tok_arb_out_bits[191:160], tok_arb_out_bits[159:128], tok_arb_out_bits[127:96], tok_arb_out_bits[95:64]}; // @[accel/engine/engine.ts:560]
-  assign metaQ_deq_ready = err | (redGo & isRowEnd); // @[accel/engine/engine.ts:926]
-  assign ridUQ_enq_valid = unfused ? emTake : segOut; // @[accel/engine/engine.ts:842]
-  assign ridUQ_enq_bits = unfused ? {updU, rid_unpack_value} : {tok_arb_out_bits[191:160], tok_arb_out_bits[31:0]}; // @[accel/engine/engine.ts:843]
-  assign ridUQ_deq_ready = err | update_rid_ready; // @[accel/engine/engine.ts:1061]
-  assign dataQ_enq_valid = rdPending; // @[accel/engine/engine.ts:657]
-  assign dataQ_enq_bits = {rdKind, robData}; // @[accel/engine/engine.ts:658]
-  assign dataQ_deq_ready = err ? 1'b1 : ((dKind == 3'h0) ? offBeatQ_enq_ready : ((dKind == 3'h1) ? idxBeatQ_enq_ready : ((dKind == 3'h3) ? pswBeatQ_enq_ready : ((dKind == 3'h4) ? argBeatQ_enq_ready : ((dKind == 3'h5) ? 1'b1 : ((dKind == 3'h6) ? ridBeatQ_enq_ready : ((dKind == 3'h7) ? updBeatQ_enq_ready : rowBeatReady))))))); // @[accel/engine/engine.ts:686]
-  assign offBeatQ_enq_valid = dataQ_deq_valid & (dKind == 3'h0); // @[accel/engine/engine.ts:665]
-  assign offBeatQ_enq_bits = dData; // @[accel/engine/engine.ts:666]
-  assign offBeatQ_deq_ready = err | (off_unpack_pop & off_unpack_beat_done); // @[accel/engine/engine.ts:707]
-  assign idxBeatQ_enq_valid = dataQ_deq_valid & (dKind == 3'h1); // @[accel/engine/engine.ts:667]
-  assign idxBeatQ_enq_bits = dData; // @[accel/engine/engine.ts:668]
-  assign idxBeatQ_deq_ready = err | (idx_unpack_pop & idx_unpack_beat_done); // @[accel/engine/engine.ts:707]
-  assign pswBeatQ_enq_valid = dataQ_deq_valid & (dKind == 3'h3); // @[accel/engine/engine.ts:670]
-  assign pswBeatQ_enq_bits = dData; // @[accel/engine/engine.ts:671]
-  assign pswBeatQ_deq_ready = err | (psw_unpack_pop & psw_unpack_beat_done); // @[accel/engine/engine.ts:707]
-  assign argBeatQ_enq_valid = dataQ_deq_valid & (dKind == 3'h4); // @[accel/engine/engine.ts:674]
-  assign argBeatQ_enq_bits = dData; // @[accel/engine/engine.ts:675]
-  assign argBeatQ_deq_ready = err | ((redGo & ~mEmpty) & maskEn); // @[accel/engine/engine.ts:925]
-  assign ridBeatQ_enq_valid = dataQ_deq_valid & (dKind == 3'h6); // @[accel/engine/engine.ts:677]
-  assign ridBeatQ_enq_bits = dData; // @[accel/engine/engine.ts:678]
-  assign ridBeatQ_deq_ready = err | (rid_unpack_pop & rid_unpack_beat_done); // @[accel/engine/engine.ts:707]
-  assign updBeatQ_enq_valid = dataQ_deq_valid & (dKind == 3'h7); // @[accel/engine/engine.ts:680]
-  assign updBeatQ_enq_bits = dData; // @[accel/engine/engine.ts:681]
-  assign updBeatQ_deq_ready = err | update_upd_ready; // @[accel/engine/engine.ts:1064]
-  assign ridPQ_enq_valid = entry & gradRowsOut; // @[accel/engine/engine.ts:844]
-  assign ridPQ_enq_bits = rid_unpack_value; // @[accel/engine/engine.ts:845]
-  assign ridPQ_deq_ready = err | pkTake; // @[accel/engine/engine.ts:1089]
-  assign outQ_enq_valid = isMean ? fin_valid_11 : (red_valid_5 & red_last_5); // @[accel/engine/engine.ts:1033]
-  assign outQ_enq_bits = isMean ? {fin_end_11, meanOut} : {red_row_end_5, sum}; // @[accel/engine/engine.ts:1034]
-  assign outQ_deq_ready = err | (optOn ? update_grad_ready : (wGo & (wSrc == 3'h0))); // @[accel/engine/engine.ts:1183]
-  assign awBagQ_enq_valid = (redGo & needAw) & ~optOn; // @[accel/engine/engine.ts:929]
-  assign awBagQ_enq_bits = mBag; // @[accel/engine/engine.ts:930]
-  assign awBagQ_deq_ready = err | (((awGo & owFromQ) & fromBag) & (~argEn | owArg)); // @[accel/engine/engine.ts:1139]
-  assign hq_enq_valid = update_hdr_valid | pkPush; // @[accel/engine/engine.ts:1107]
-  assign hq_enq_bits = update_hdr_valid ? {update_hdr_state ? 3'h4 : 3'h3, update_hdr_beats, update_hdr_word} : {3'h2, 4'h1, pkWord}; // @[accel/engine/engine.ts:1108]
-  assign hq_deq_ready = err | ((awGo & owFromQ) & ~fromBag); // @[accel/engine/engine.ts:1140]
-  assign argQ_enq_valid = (red_valid_5 & red_last_5) & argEn; // @[accel/engine/engine.ts:994]
-  assign argQ_enq_bits = {red_row_end_5, argmax_next}; // @[accel/engine/engine.ts:995]
-  assign argQ_deq_ready = err | (wGo & (wSrc == 3'h1)); // @[accel/engine/engine.ts:1186]
-  assign lane_mul_0_in_valid = redGo & ~scale_one; // @[accel/engine/engine.ts:958]
-  assign lane_mul_0_a = termsIn; // @[accel/engine/engine.ts:959]
-  assign lane_mul_0_b = mScale; // @[accel/engine/engine.ts:960]
-  assign lane_mul_1_in_valid = redGo & ~scale_one; // @[accel/engine/engine.ts:958]
-  assign lane_mul_1_a = termsIn_1; // @[accel/engine/engine.ts:959]
-  assign lane_mul_1_b = mScale; // @[accel/engine/engine.ts:960]
-  assign lane_mul_2_in_valid = redGo & ~scale_one; // @[accel/engine/engine.ts:958]
-  assign lane_mul_2_a = termsIn_2; // @[accel/engine/engine.ts:959]
-  assign lane_mul_2_b = mScale; // @[accel/engine/engine.ts:960]
-  assign lane_mul_3_in_valid = redGo & ~scale_one; // @[accel/engine/engine.ts:958]
-  assign lane_mul_3_a = termsIn_3; // @[accel/engine/engine.ts:959]
-  assign lane_mul_3_b = mScale; // @[accel/engine/engine.ts:960]
-  assign lane_mul_4_in_valid = redGo & ~scale_one; // @[accel/engine/engine.ts:958]
-  assign lane_mul_4_a = termsIn_4; // @[accel/engine/engine.ts:959]
-  assign lane_mul_4_b = mScale; // @[accel/engine/engine.ts:960]
-  assign lane_mul_5_in_valid = redGo & ~scale_one; // @[accel/engine/engine.ts:958]
-  assign lane_mul_5_a = termsIn_5; // @[accel/engine/engine.ts:959]
-  assign lane_mul_5_b = mScale; // @[accel/engine/engine.ts:960]
-  assign lane_mul_6_in_valid = redGo & ~scale_one; // @[accel/engine/engine.ts:958]
-  assign lane_mul_6_a = termsIn_6; // @[accel/engine/engine.ts:959]
-  assign lane_mul_6_b = mScale; // @[accel/engine/engine.ts:960]
-  assign lane_mul_7_in_valid = redGo & ~scale_one; // @[accel/engine/engine.ts:958]
-  assign lane_mul_7_a = termsIn_7; // @[accel/engine/engine.ts:959]
-  assign lane_mul_7_b = mScale; // @[accel/engine/engine.ts:960]
-  assign lane_mul_8_in_valid = redGo & ~scale_one; // @[accel/engine/engine.ts:958]
-  assign lane_mul_8_a = termsIn_8; // @[accel/engine/engine.ts:959]
-  assign lane_mul_8_b = mScale; // @[accel/engine/engine.ts:960]
-  assign lane_mul_9_in_valid = redGo & ~scale_one; // @[accel/engine/engine.ts:958]
-  assign lane_mul_9_a = termsIn_9; // @[accel/engine/engine.ts:959]
-  assign lane_mul_9_b = mScale; // @[accel/engine/engine.ts:960]
-  assign lane_mul_10_in_valid = redGo & ~scale_one; // @[accel/engine/engine.ts:958]
-  assign lane_mul_10_a = termsIn_10; // @[accel/engine/engine.ts:959]
-  assign lane_mul_10_b = mScale; // @[accel/engine/engine.ts:960]
-  assign lane_mul_11_in_valid = redGo & ~scale_one; // @[accel/engine/engine.ts:958]
-  assign lane_mul_11_a = termsIn_11; // @[accel/engine/engine.ts:959]
-  assign lane_mul_11_b = mScale; // @[accel/engine/engine.ts:960]
-  assign lane_mul_12_in_valid = redGo & ~scale_one; // @[accel/engine/engine.ts:958]
-  assign lane_mul_12_a = termsIn_12; // @[accel/engine/engine.ts:959]
-  assign lane_mul_12_b = mScale; // @[accel/engine/engine.ts:960]
-  assign lane_mul_13_in_valid = redGo & ~scale_one; // @[accel/engine/engine.ts:958]
-  assign lane_mul_13_a = termsIn_13; // @[accel/engine/engine.ts:959]
-  assign lane_mul_13_b = mScale; // @[accel/engine/engine.ts:960]
-  assign lane_mul_14_in_valid = redGo & ~scale_one; // @[accel/engine/engine.ts:958]
-  assign lane_mul_14_a = termsIn_14; // @[accel/engine/engine.ts:959]
-  assign lane_mul_14_b = mScale; // @[accel/engine/engine.ts:960]
-  assign lane_mul_15_in_valid = redGo & ~scale_one; // @[accel/engine/engine.ts:958]
-  assign lane_mul_15_a = termsIn_15; // @[accel/engine/engine.ts:959]
-  assign lane_mul_15_b = mScale; // @[accel/engine/engine.ts:960]
-  assign lane_add_0_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:974]
-  assign lane_add_0_a = red_first_2 ? 32'h0 : accRd[31:0]; // @[accel/engine/engine.ts:975]
-  assign lane_add_0_b = term_0; // @[accel/engine/engine.ts:976]
-  assign lane_add_0_sub = 1'b0; // @[accel/engine/engine.ts:977]
-  assign lane_max_0_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:979]
-  assign lane_max_0_a = red_first_2 ? term_0 : accRd[31:0]; // @[accel/engine/engine.ts:980]
-  assign lane_max_0_b = term_0; // @[accel/engine/engine.ts:981]
-  assign lane_add_1_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:974]
-  assign lane_add_1_a = red_first_2 ? 32'h0 : accRd[63:32]; // @[accel/engine/engine.ts:975]
-  assign lane_add_1_b = term_1; // @[accel/engine/engine.ts:976]
-  assign lane_add_1_sub = 1'b0; // @[accel/engine/engine.ts:977]
-  assign lane_max_1_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:979]
-  assign lane_max_1_a = red_first_2 ? term_1 : accRd[63:32]; // @[accel/engine/engine.ts:980]
-  assign lane_max_1_b = term_1; // @[accel/engine/engine.ts:981]
-  assign lane_add_2_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:974]
-  assign lane_add_2_a = red_first_2 ? 32'h0 : accRd[95:64]; // @[accel/engine/engine.ts:975]
-  assign lane_add_2_b = term_2; // @[accel/engine/engine.ts:976]
-  assign lane_add_2_sub = 1'b0; // @[accel/engine/engine.ts:977]
-  assign lane_max_2_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:979]
-  assign lane_max_2_a = red_first_2 ? term_2 : accRd[95:64]; // @[accel/engine/engine.ts:980]
-  assign lane_max_2_b = term_2; // @[accel/engine/engine.ts:981]
-  assign lane_add_3_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:974]
-  assign lane_add_3_a = red_first_2 ? 32'h0 : accRd[127:96]; // @[accel/engine/engine.ts:975]
-  assign lane_add_3_b = term_3; // @[accel/engine/engine.ts:976]
-  assign lane_add_3_sub = 1'b0; // @[accel/engine/engine.ts:977]
-  assign lane_max_3_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:979]
-  assign lane_max_3_a = red_first_2 ? term_3 : accRd[127:96]; // @[accel/engine/engine.ts:980]
-  assign lane_max_3_b = term_3; // @[accel/engine/engine.ts:981]
-  assign lane_add_4_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:974]
-  assign lane_add_4_a = red_first_2 ? 32'h0 : accRd[159:128]; // @[accel/engine/engine.ts:975]
-  assign lane_add_4_b = term_4; // @[accel/engine/engine.ts:976]
-  assign lane_add_4_sub = 1'b0; // @[accel/engine/engine.ts:977]
-  assign lane_max_4_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:979]
-  assign lane_max_4_a = red_first_2 ? term_4 : accRd[159:128]; // @[accel/engine/engine.ts:980]
-  assign lane_max_4_b = term_4; // @[accel/engine/engine.ts:981]
-  assign lane_add_5_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:974]
-  assign lane_add_5_a = red_first_2 ? 32'h0 : accRd[191:160]; // @[accel/engine/engine.ts:975]
-  assign lane_add_5_b = term_5; // @[accel/engine/engine.ts:976]
-  assign lane_add_5_sub = 1'b0; // @[accel/engine/engine.ts:977]
-  assign lane_max_5_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:979]
-  assign lane_max_5_a = red_first_2 ? term_5 : accRd[191:160]; // @[accel/engine/engine.ts:980]
-  assign lane_max_5_b = term_5; // @[accel/engine/engine.ts:981]
-  assign lane_add_6_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:974]
-  assign lane_add_6_a = red_first_2 ? 32'h0 : accRd[223:192]; // @[accel/engine/engine.ts:975]
-  assign lane_add_6_b = term_6; // @[accel/engine/engine.ts:976]
-  assign lane_add_6_sub = 1'b0; // @[accel/engine/engine.ts:977]
-  assign lane_max_6_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:979]
-  assign lane_max_6_a = red_first_2 ? term_6 : accRd[223:192]; // @[accel/engine/engine.ts:980]
-  assign lane_max_6_b = term_6; // @[accel/engine/engine.ts:981]
-  assign lane_add_7_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:974]
-  assign lane_add_7_a = red_first_2 ? 32'h0 : accRd[255:224]; // @[accel/engine/engine.ts:975]
-  assign lane_add_7_b = term_7; // @[accel/engine/engine.ts:976]
-  assign lane_add_7_sub = 1'b0; // @[accel/engine/engine.ts:977]
-  assign lane_max_7_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:979]
-  assign lane_max_7_a = red_first_2 ? term_7 : accRd[255:224]; // @[accel/engine/engine.ts:980]
-  assign lane_max_7_b = term_7; // @[accel/engine/engine.ts:981]
-  assign lane_add_8_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:974]
-  assign lane_add_8_a = red_first_2 ? 32'h0 : accRd[287:256]; // @[accel/engine/engine.ts:975]
-  assign lane_add_8_b = term_8; // @[accel/engine/engine.ts:976]
-  assign lane_add_8_sub = 1'b0; // @[accel/engine/engine.ts:977]
-  assign lane_max_8_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:979]
-  assign lane_max_8_a = red_first_2 ? term_8 : accRd[287:256]; // @[accel/engine/engine.ts:980]
-  assign lane_max_8_b = term_8; // @[accel/engine/engine.ts:981]
-  assign lane_add_9_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:974]
-  assign lane_add_9_a = red_first_2 ? 32'h0 : accRd[319:288]; // @[accel/engine/engine.ts:975]
-  assign lane_add_9_b = term_9; // @[accel/engine/engine.ts:976]
-  assign lane_add_9_sub = 1'b0; // @[accel/engine/engine.ts:977]
-  assign lane_max_9_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:979]
-  assign lane_max_9_a = red_first_2 ? term_9 : accRd[319:288]; // @[accel/engine/engine.ts:980]
-  assign lane_max_9_b = term_9; // @[accel/engine/engine.ts:981]
-  assign lane_add_10_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:974]
-  assign lane_add_10_a = red_first_2 ? 32'h0 : accRd[351:320]; // @[accel/engine/engine.ts:975]
-  assign lane_add_10_b = term_10; // @[accel/engine/engine.ts:976]
-  assign lane_add_10_sub = 1'b0; // @[accel/engine/engine.ts:977]
-  assign lane_max_10_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:979]
-  assign lane_max_10_a = red_first_2 ? term_10 : accRd[351:320]; // @[accel/engine/engine.ts:980]
-  assign lane_max_10_b = term_10; // @[accel/engine/engine.ts:981]
-  assign lane_add_11_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:974]
-  assign lane_add_11_a = red_first_2 ? 32'h0 : accRd[383:352]; // @[accel/engine/engine.ts:975]
-  assign lane_add_11_b = term_11; // @[accel/engine/engine.ts:976]
-  assign lane_add_11_sub = 1'b0; // @[accel/engine/engine.ts:977]
-  assign lane_max_11_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:979]
-  assign lane_max_11_a = red_first_2 ? term_11 : accRd[383:352]; // @[accel/engine/engine.ts:980]
-  assign lane_max_11_b = term_11; // @[accel/engine/engine.ts:981]
-  assign lane_add_12_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:974]
-  assign lane_add_12_a = red_first_2 ? 32'h0 : accRd[415:384]; // @[accel/engine/engine.ts:975]
-  assign lane_add_12_b = term_12; // @[accel/engine/engine.ts:976]
-  assign lane_add_12_sub = 1'b0; // @[accel/engine/engine.ts:977]
-  assign lane_max_12_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:979]
-  assign lane_max_12_a = red_first_2 ? term_12 : accRd[415:384]; // @[accel/engine/engine.ts:980]
-  assign lane_max_12_b = term_12; // @[accel/engine/engine.ts:981]
-  assign lane_add_13_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:974]
-  assign lane_add_13_a = red_first_2 ? 32'h0 : accRd[447:416]; // @[accel/engine/engine.ts:975]
-  assign lane_add_13_b = term_13; // @[accel/engine/engine.ts:976]
-  assign lane_add_13_sub = 1'b0; // @[accel/engine/engine.ts:977]
-  assign lane_max_13_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:979]
-  assign lane_max_13_a = red_first_2 ? term_13 : accRd[447:416]; // @[accel/engine/engine.ts:980]
-  assign lane_max_13_b = term_13; // @[accel/engine/engine.ts:981]
-  assign lane_add_14_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:974]
-  assign lane_add_14_a = red_first_2 ? 32'h0 : accRd[479:448]; // @[accel/engine/engine.ts:975]
-  assign lane_add_14_b = term_14; // @[accel/engine/engine.ts:976]
-  assign lane_add_14_sub = 1'b0; // @[accel/engine/engine.ts:977]
-  assign lane_max_14_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:979]
-  assign lane_max_14_a = red_first_2 ? term_14 : accRd[479:448]; // @[accel/engine/engine.ts:980]
-  assign lane_max_14_b = term_14; // @[accel/engine/engine.ts:981]
-  assign lane_add_15_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:974]
-  assign lane_add_15_a = red_first_2 ? 32'h0 : accRd[511:480]; // @[accel/engine/engine.ts:975]
-  assign lane_add_15_b = term_15; // @[accel/engine/engine.ts:976]
-  assign lane_add_15_sub = 1'b0; // @[accel/engine/engine.ts:977]
-  assign lane_max_15_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:979]
-  assign lane_max_15_a = red_first_2 ? term_15 : accRd[511:480]; // @[accel/engine/engine.ts:980]
-  assign lane_max_15_b = term_15; // @[accel/engine/engine.ts:981]
-  assign nConv_in_valid = finIn; // @[accel/engine/engine.ts:1003]
-  assign nConv_a = red_n_5; // @[accel/engine/engine.ts:1004]
-  assign lane_div_0_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:1026]
-  assign lane_div_0_a = d2[31:0]; // @[accel/engine/engine.ts:1027]
-  assign lane_div_0_b = nConv_y; // @[accel/engine/engine.ts:1028]
-  assign lane_div_1_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:1026]
-  assign lane_div_1_a = d2[63:32]; // @[accel/engine/engine.ts:1027]
-  assign lane_div_1_b = nConv_y; // @[accel/engine/engine.ts:1028]
-  assign lane_div_2_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:1026]
-  assign lane_div_2_a = d2[95:64]; // @[accel/engine/engine.ts:1027]
-  assign lane_div_2_b = nConv_y; // @[accel/engine/engine.ts:1028]
-  assign lane_div_3_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:1026]
-  assign lane_div_3_a = d2[127:96]; // @[accel/engine/engine.ts:1027]
-  assign lane_div_3_b = nConv_y; // @[accel/engine/engine.ts:1028]
-  assign lane_div_4_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:1026]
-  assign lane_div_4_a = d2[159:128]; // @[accel/engine/engine.ts:1027]
-  assign lane_div_4_b = nConv_y; // @[accel/engine/engine.ts:1028]
-  assign lane_div_5_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:1026]
-  assign lane_div_5_a = d2[191:160]; // @[accel/engine/engine.ts:1027]
-  assign lane_div_5_b = nConv_y; // @[accel/engine/engine.ts:1028]
-  assign lane_div_6_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:1026]
-  assign lane_div_6_a = d2[223:192]; // @[accel/engine/engine.ts:1027]
-  assign lane_div_6_b = nConv_y; // @[accel/engine/engine.ts:1028]
-  assign lane_div_7_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:1026]
-  assign lane_div_7_a = d2[255:224]; // @[accel/engine/engine.ts:1027]
-  assign lane_div_7_b = nConv_y; // @[accel/engine/engine.ts:1028]
-  assign lane_div_8_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:1026]
-  assign lane_div_8_a = d2[287:256]; // @[accel/engine/engine.ts:1027]
-  assign lane_div_8_b = nConv_y; // @[accel/engine/engine.ts:1028]
-  assign lane_div_9_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:1026]
-  assign lane_div_9_a = d2[319:288]; // @[accel/engine/engine.ts:1027]
-  assign lane_div_9_b = nConv_y; // @[accel/engine/engine.ts:1028]
-  assign lane_div_10_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:1026]
-  assign lane_div_10_a = d2[351:320]; // @[accel/engine/engine.ts:1027]
-  assign lane_div_10_b = nConv_y; // @[accel/engine/engine.ts:1028]
-  assign lane_div_11_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:1026]
-  assign lane_div_11_a = d2[383:352]; // @[accel/engine/engine.ts:1027]
-  assign lane_div_11_b = nConv_y; // @[accel/engine/engine.ts:1028]
-  assign lane_div_12_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:1026]
-  assign lane_div_12_a = d2[415:384]; // @[accel/engine/engine.ts:1027]
-  assign lane_div_12_b = nConv_y; // @[accel/engine/engine.ts:1028]
-  assign lane_div_13_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:1026]
-  assign lane_div_13_a = d2[447:416]; // @[accel/engine/engine.ts:1027]
-  assign lane_div_13_b = nConv_y; // @[accel/engine/engine.ts:1028]
-  assign lane_div_14_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:1026]
-  assign lane_div_14_a = d2[479:448]; // @[accel/engine/engine.ts:1027]
-  assign lane_div_14_b = nConv_y; // @[accel/engine/engine.ts:1028]
-  assign lane_div_15_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:1026]
-  assign lane_div_15_a = d2[511:480]; // @[accel/engine/engine.ts:1027]
-  assign lane_div_15_b = nConv_y; // @[accel/engine/engine.ts:1028]
-  assign update_start = opStart; // @[accel/engine/engine.ts:1244]
-  assign update_flush = err; // @[accel/engine/engine.ts:1044]
-  assign update_opt_1 = opt; // @[accel/engine/engine.ts:1045]
-  assign update_keepGrad = keepGrad; // @[accel/engine/engine.ts:1046]
-  assign update_unfused_1 = unfused; // @[accel/engine/engine.ts:1047]
-  assign update_dim = dim[15:0]; // @[accel/engine/engine.ts:1048]
-  assign update_rowBeats = rowBeats; // @[accel/engine/engine.ts:1049]
-  assign update_tailStrb = tailStrb; // @[accel/engine/engine.ts:1050]
-  assign update_lr = lr; // @[accel/engine/engine.ts:1051]
-  assign update_eps = eps; // @[accel/engine/engine.ts:1052]
-  assign update_weightBase = weight_lo; // @[accel/engine/engine.ts:1053]
-  assign update_stateBase = state_lo; // @[accel/engine/engine.ts:1054]
-  assign update_rowStride = weight_stride; // @[accel/engine/engine.ts:1055]
-  assign update_outBase = _T_76; // @[accel/engine/engine.ts:1056]
-  assign update_outStride = out_stride; // @[accel/engine/engine.ts:1057]
-  assign update_rid_valid = ridUQ_deq_valid; // @[accel/engine/engine.ts:1058]
-  assign update_rid = ridUQ_deq_bits[31:0]; // @[accel/engine/engine.ts:1059]
-  assign update_rid_seg = ridUQ_deq_bits[63:32]; // @[accel/engine/engine.ts:1060]
-  assign update_grad_valid = optOn & outQ_deq_valid; // @[accel/engine/engine.ts:1184]
-  assign update_grad = outQ_deq_bits[511:0]; // @[accel/engine/engine.ts:1185]
-  assign update_upd_valid = updBeatQ_deq_valid; // @[accel/engine/engine.ts:1062]
-  assign update_upd = updBeatQ_deq_bits; // @[accel/engine/engine.ts:1063]
-  assign update_hdr_ready = updHdrOk; // @[accel/engine/engine.ts:1090]
-  assign update_wd_ready = (wGo & (wSrc == 3'h3)) & ~err; // @[accel/engine/engine.ts:1188]
-  assign update_sd_ready = (wGo & (wSrc == 3'h4)) & ~err; // @[accel/engine/engine.ts:1189]
-  assign pkQ_enq_valid = pkPush; // @[accel/engine/engine.ts:1092]
-  assign pkQ_enq_bits = {pkNextStrb, pkNextData}; // @[accel/engine/engine.ts:1093]
-  assign pkQ_deq_ready = err | (wGo & (wSrc == 3'h2)); // @[accel/engine/engine.ts:1187]
-  assign lenQ_enq_valid = awGo; // @[accel/engine/engine.ts:1151]
-  assign lenQ_enq_bits = {curOwSrc, _T_78[7:0]}; // @[accel/engine/engine.ts:1156]
-  assign lenQ_deq_ready = wGo & burstEnd; // @[accel/engine/engine.ts:1182]
-  assign awAddrQ_enq_valid = awGo; // @[accel/engine/engine.ts:1154]
-  assign awAddrQ_enq_bits = {curOwWord, 6'h0}; // @[accel/engine/engine.ts:1155]
-  assign awAddrQ_deq_ready = bFire; // @[accel/engine/engine.ts:1214]
-  assign s_axi_lite_awready = wfire; // @[accel/engine/engine.ts:243]
-  assign s_axi_lite_wready = wfire; // @[accel/engine/engine.ts:243]
-  assign s_axi_lite_bresp = 2'h0; // @[accel/engine/engine.ts:243]
-  assign s_axi_lite_bvalid = bvalid; // @[accel/engine/engine.ts:243]
-  assign s_axi_lite_arready = arready; // @[accel/engine/engine.ts:243]
-  assign s_axi_lite_rdata = rdata; // @[accel/engine/engine.ts:243]
-  assign s_axi_lite_rresp = 2'h0; // @[accel/engine/engine.ts:243]
-  assign s_axi_lite_rvalid = rvalid; // @[accel/engine/engine.ts:243]
-  assign m_axi_awid = 8'h0; // @[accel/engine/engine.ts:1160]
-  assign m_axi_awaddr = awAddr; // @[accel/engine/engine.ts:1158]
-  assign m_axi_awlen = awLen; // @[accel/engine/engine.ts:1159]
-  assign m_axi_awsize = 3'h6; // @[accel/engine/engine.ts:1161]
-  assign m_axi_awburst = 2'h1; // @[accel/engine/engine.ts:1162]
-  assign m_axi_awlock = 1'b0; // @[accel/engine/engine.ts:1163]
-  assign m_axi_awcache = 4'h3; // @[accel/engine/engine.ts:1164]
-  assign m_axi_awprot = 3'h0; // @[accel/engine/engine.ts:1165]
-  assign m_axi_awqos = 4'h0; // @[accel/engine/engine.ts:1166]
-  assign m_axi_awvalid = awValid; // @[accel/engine/engine.ts:1157]
-  assign m_axi_wdata = wData; // @[accel/engine/engine.ts:1205]
-  assign m_axi_wstrb = wStrb; // @[accel/engine/engine.ts:1206]
-  assign m_axi_wlast = wLast; // @[accel/engine/engine.ts:1207]
-  assign m_axi_wvalid = wValid; // @[accel/engine/engine.ts:1204]
-  assign m_axi_bready = bReady; // @[accel/engine/engine.ts:1210]
-  assign m_axi_arid = arId; // @[accel/engine/engine.ts:603]
-  assign m_axi_araddr = arAddr; // @[accel/engine/engine.ts:601]
-  assign m_axi_arlen = arLen; // @[accel/engine/engine.ts:602]
-  assign m_axi_arsize = 3'h6; // @[accel/engine/engine.ts:604]
-  assign m_axi_arburst = 2'h1; // @[accel/engine/engine.ts:605]
-  assign m_axi_arlock = 1'b0; // @[accel/engine/engine.ts:606]
-  assign m_axi_arcache = 4'h3; // @[accel/engine/engine.ts:607]
-  assign m_axi_arprot = 3'h0; // @[accel/engine/engine.ts:608]
-  assign m_axi_arqos = 4'h0; // @[accel/engine/engine.ts:609]
-  assign m_axi_arvalid = arValid; // @[accel/engine/engine.ts:600]
-  assign m_axi_rready = rReady; // @[accel/engine/engine.ts:621]
-  assign irq = done; // @[accel/engine/engine.ts:264]
-  assign slotLen_rd0 = slotLen[headSlot]; // @[accel/engine/engine.ts:639]
-  assign slotKind_rd0 = slotKind[headSlot]; // @[accel/engine/engine.ts:640]
-  assign robRcv_rd0 = robRcv[tailSlot]; // @[accel/engine/engine.ts:581]
-  assign robRcv_rd1 = robRcv[rSlot]; // @[accel/engine/engine.ts:624]
-  assign robRcv_rd2 = robRcv[headSlot]; // @[accel/engine/engine.ts:638]
-  assign robBase_rd0 = robBase[rSlot]; // @[accel/engine/engine.ts:625]
-  assign robBase_rd1 = robBase[headSlot]; // @[accel/engine/engine.ts:638]
-  assign rErrAddr = slotAddr[rSlot]; // @[accel/engine/engine.ts:1215]
-  assign acc_rd0 = acc[{red_slot_2, red_beat_2}]; // @[accel/engine/engine.ts:970]
-  assign argMem_rd0 = argMem[{red_slot_5, red_beat_5}]; // @[accel/engine/engine.ts:992]
+  assign metaQ_enq_valid = emptyGo | (rowTake & (curFk == 2'h0)); // @[accel/engine/engine.ts:579]
+  assign metaQ_enq_bits = {tok_arb_out_bits[197], tok_arb_out_bits[196], tok_arb_out_bits[195], tok_arb_out_bits[194:192], tok_arb_out_bits[191:160], tok_arb_out_bits[159:128], tok_arb_out_bits[127:96], tok_arb_out_bits[95:64]}; // @[accel/engine/engine.ts:593]
+  assign metaQ_deq_ready = err | (redGo & isRowEnd); // @[accel/engine/engine.ts:971]
+  assign ridUQ_enq_valid = unfused ? emTake : segOut; // @[accel/engine/engine.ts:887]
+  assign ridUQ_enq_bits = unfused ? {updU, rid_unpack_value} : {tok_arb_out_bits[191:160], tok_arb_out_bits[31:0]}; // @[accel/engine/engine.ts:888]
+  assign ridUQ_deq_ready = err | update_rid_ready; // @[accel/engine/engine.ts:1106]
+  assign dataQ_enq_valid = rdPending; // @[accel/engine/engine.ts:690]
+  assign dataQ_enq_bits = {rdKind, robData}; // @[accel/engine/engine.ts:691]
+  assign dataQ_deq_ready = err ? 1'b1 : ((dKind == 3'h0) ? offBeatQ_enq_ready : ((dKind == 3'h1) ? idxBeatQ_enq_ready : ((dKind == 3'h3) ? pswBeatQ_enq_ready : ((dKind == 3'h4) ? argBeatQ_enq_ready : ((dKind == 3'h5) ? 1'b1 : ((dKind == 3'h6) ? ridBeatQ_enq_ready : ((dKind == 3'h7) ? updBeatQ_enq_ready : rowBeatReady))))))); // @[accel/engine/engine.ts:719]
+  assign offBeatQ_enq_valid = dataQ_deq_valid & (dKind == 3'h0); // @[accel/engine/engine.ts:698]
+  assign offBeatQ_enq_bits = dData; // @[accel/engine/engine.ts:699]
+  assign offBeatQ_deq_ready = err | (off_unpack_pop & off_unpack_beat_done); // @[accel/engine/engine.ts:751]
+  assign idxBeatQ_enq_valid = dataQ_deq_valid & (dKind == 3'h1); // @[accel/engine/engine.ts:700]
+  assign idxBeatQ_enq_bits = dData; // @[accel/engine/engine.ts:701]
+  assign idxBeatQ_deq_ready = err | (idx_unpack_pop & idx_unpack_beat_done); // @[accel/engine/engine.ts:751]
+  assign pswBeatQ_enq_valid = dataQ_deq_valid & (dKind == 3'h3); // @[accel/engine/engine.ts:703]
+  assign pswBeatQ_enq_bits = dData; // @[accel/engine/engine.ts:704]
+  assign pswBeatQ_deq_ready = err | (psw_unpack_pop & psw_unpack_beat_done); // @[accel/engine/engine.ts:751]
+  assign argBeatQ_enq_valid = dataQ_deq_valid & (dKind == 3'h4); // @[accel/engine/engine.ts:707]
+  assign argBeatQ_enq_bits = dData; // @[accel/engine/engine.ts:708]
+  assign argBeatQ_deq_ready = err | ((redGo & ~mEmpty) & maskEn); // @[accel/engine/engine.ts:970]
+  assign ridBeatQ_enq_valid = dataQ_deq_valid & (dKind == 3'h6); // @[accel/engine/engine.ts:710]
+  assign ridBeatQ_enq_bits = dData; // @[accel/engine/engine.ts:711]
+  assign ridBeatQ_deq_ready = err | (rid_unpack_pop & rid_unpack_beat_done); // @[accel/engine/engine.ts:751]
+  assign updBeatQ_enq_valid = dataQ_deq_valid & (dKind == 3'h7); // @[accel/engine/engine.ts:713]
+  assign updBeatQ_enq_bits = dData; // @[accel/engine/engine.ts:714]
+  assign updBeatQ_deq_ready = err | update_upd_ready; // @[accel/engine/engine.ts:1109]
+  assign ridPQ_enq_valid = entry & gradRowsOut; // @[accel/engine/engine.ts:889]
+  assign ridPQ_enq_bits = rid_unpack_value; // @[accel/engine/engine.ts:890]
+  assign ridPQ_deq_ready = err | pkTake; // @[accel/engine/engine.ts:1134]
+  assign outQ_enq_valid = isMean ? fin_valid_11 : (red_valid_5 & red_last_5); // @[accel/engine/engine.ts:1078]
+  assign outQ_enq_bits = isMean ? {fin_end_11, meanOut} : {red_row_end_5, sum}; // @[accel/engine/engine.ts:1079]
+  assign outQ_deq_ready = err | (optOn ? update_grad_ready : (wGo & (wSrc == 3'h0))); // @[accel/engine/engine.ts:1228]
+  assign awBagQ_enq_valid = (redGo & needAw) & ~optOn; // @[accel/engine/engine.ts:974]
+  assign awBagQ_enq_bits = mBag; // @[accel/engine/engine.ts:975]
+  assign awBagQ_deq_ready = err | (((awGo & owFromQ) & fromBag) & (~argEn | owArg)); // @[accel/engine/engine.ts:1184]
+  assign hq_enq_valid = update_hdr_valid | pkPush; // @[accel/engine/engine.ts:1152]
+  assign hq_enq_bits = update_hdr_valid ? {update_hdr_state ? 3'h4 : 3'h3, update_hdr_beats, update_hdr_word} : {3'h2, 4'h1, pkWord}; // @[accel/engine/engine.ts:1153]
+  assign hq_deq_ready = err | ((awGo & owFromQ) & ~fromBag); // @[accel/engine/engine.ts:1185]
+  assign argQ_enq_valid = (red_valid_5 & red_last_5) & argEn; // @[accel/engine/engine.ts:1039]
+  assign argQ_enq_bits = {red_row_end_5, argmax_next}; // @[accel/engine/engine.ts:1040]
+  assign argQ_deq_ready = err | (wGo & (wSrc == 3'h1)); // @[accel/engine/engine.ts:1231]
+  assign lane_mul_0_in_valid = redGo & ~scale_one; // @[accel/engine/engine.ts:1003]
+  assign lane_mul_0_a = termsIn; // @[accel/engine/engine.ts:1004]
+  assign lane_mul_0_b = mScale; // @[accel/engine/engine.ts:1005]
+  assign lane_mul_1_in_valid = redGo & ~scale_one; // @[accel/engine/engine.ts:1003]
+  assign lane_mul_1_a = termsIn_1; // @[accel/engine/engine.ts:1004]
+  assign lane_mul_1_b = mScale; // @[accel/engine/engine.ts:1005]
+  assign lane_mul_2_in_valid = redGo & ~scale_one; // @[accel/engine/engine.ts:1003]
+  assign lane_mul_2_a = termsIn_2; // @[accel/engine/engine.ts:1004]
+  assign lane_mul_2_b = mScale; // @[accel/engine/engine.ts:1005]
+  assign lane_mul_3_in_valid = redGo & ~scale_one; // @[accel/engine/engine.ts:1003]
+  assign lane_mul_3_a = termsIn_3; // @[accel/engine/engine.ts:1004]
+  assign lane_mul_3_b = mScale; // @[accel/engine/engine.ts:1005]
+  assign lane_mul_4_in_valid = redGo & ~scale_one; // @[accel/engine/engine.ts:1003]
+  assign lane_mul_4_a = termsIn_4; // @[accel/engine/engine.ts:1004]
+  assign lane_mul_4_b = mScale; // @[accel/engine/engine.ts:1005]
+  assign lane_mul_5_in_valid = redGo & ~scale_one; // @[accel/engine/engine.ts:1003]
+  assign lane_mul_5_a = termsIn_5; // @[accel/engine/engine.ts:1004]
+  assign lane_mul_5_b = mScale; // @[accel/engine/engine.ts:1005]
+  assign lane_mul_6_in_valid = redGo & ~scale_one; // @[accel/engine/engine.ts:1003]
+  assign lane_mul_6_a = termsIn_6; // @[accel/engine/engine.ts:1004]
+  assign lane_mul_6_b = mScale; // @[accel/engine/engine.ts:1005]
+  assign lane_mul_7_in_valid = redGo & ~scale_one; // @[accel/engine/engine.ts:1003]
+  assign lane_mul_7_a = termsIn_7; // @[accel/engine/engine.ts:1004]
+  assign lane_mul_7_b = mScale; // @[accel/engine/engine.ts:1005]
+  assign lane_mul_8_in_valid = redGo & ~scale_one; // @[accel/engine/engine.ts:1003]
+  assign lane_mul_8_a = termsIn_8; // @[accel/engine/engine.ts:1004]
+  assign lane_mul_8_b = mScale; // @[accel/engine/engine.ts:1005]
+  assign lane_mul_9_in_valid = redGo & ~scale_one; // @[accel/engine/engine.ts:1003]
+  assign lane_mul_9_a = termsIn_9; // @[accel/engine/engine.ts:1004]
+  assign lane_mul_9_b = mScale; // @[accel/engine/engine.ts:1005]
+  assign lane_mul_10_in_valid = redGo & ~scale_one; // @[accel/engine/engine.ts:1003]
+  assign lane_mul_10_a = termsIn_10; // @[accel/engine/engine.ts:1004]
+  assign lane_mul_10_b = mScale; // @[accel/engine/engine.ts:1005]
+  assign lane_mul_11_in_valid = redGo & ~scale_one; // @[accel/engine/engine.ts:1003]
+  assign lane_mul_11_a = termsIn_11; // @[accel/engine/engine.ts:1004]
+  assign lane_mul_11_b = mScale; // @[accel/engine/engine.ts:1005]
+  assign lane_mul_12_in_valid = redGo & ~scale_one; // @[accel/engine/engine.ts:1003]
+  assign lane_mul_12_a = termsIn_12; // @[accel/engine/engine.ts:1004]
+  assign lane_mul_12_b = mScale; // @[accel/engine/engine.ts:1005]
+  assign lane_mul_13_in_valid = redGo & ~scale_one; // @[accel/engine/engine.ts:1003]
+  assign lane_mul_13_a = termsIn_13; // @[accel/engine/engine.ts:1004]
+  assign lane_mul_13_b = mScale; // @[accel/engine/engine.ts:1005]
+  assign lane_mul_14_in_valid = redGo & ~scale_one; // @[accel/engine/engine.ts:1003]
+  assign lane_mul_14_a = termsIn_14; // @[accel/engine/engine.ts:1004]
+  assign lane_mul_14_b = mScale; // @[accel/engine/engine.ts:1005]
+  assign lane_mul_15_in_valid = redGo & ~scale_one; // @[accel/engine/engine.ts:1003]
+  assign lane_mul_15_a = termsIn_15; // @[accel/engine/engine.ts:1004]
+  assign lane_mul_15_b = mScale; // @[accel/engine/engine.ts:1005]
+  assign lane_add_0_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:1019]
+  assign lane_add_0_a = red_first_2 ? 32'h0 : accRd[31:0]; // @[accel/engine/engine.ts:1020]
+  assign lane_add_0_b = term_0; // @[accel/engine/engine.ts:1021]
+  assign lane_add_0_sub = 1'b0; // @[accel/engine/engine.ts:1022]
+  assign lane_max_0_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:1024]
+  assign lane_max_0_a = red_first_2 ? term_0 : accRd[31:0]; // @[accel/engine/engine.ts:1025]
+  assign lane_max_0_b = term_0; // @[accel/engine/engine.ts:1026]
+  assign lane_add_1_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:1019]
+  assign lane_add_1_a = red_first_2 ? 32'h0 : accRd[63:32]; // @[accel/engine/engine.ts:1020]
+  assign lane_add_1_b = term_1; // @[accel/engine/engine.ts:1021]
+  assign lane_add_1_sub = 1'b0; // @[accel/engine/engine.ts:1022]
+  assign lane_max_1_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:1024]
+  assign lane_max_1_a = red_first_2 ? term_1 : accRd[63:32]; // @[accel/engine/engine.ts:1025]
+  assign lane_max_1_b = term_1; // @[accel/engine/engine.ts:1026]
+  assign lane_add_2_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:1019]
+  assign lane_add_2_a = red_first_2 ? 32'h0 : accRd[95:64]; // @[accel/engine/engine.ts:1020]
+  assign lane_add_2_b = term_2; // @[accel/engine/engine.ts:1021]
+  assign lane_add_2_sub = 1'b0; // @[accel/engine/engine.ts:1022]
+  assign lane_max_2_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:1024]
+  assign lane_max_2_a = red_first_2 ? term_2 : accRd[95:64]; // @[accel/engine/engine.ts:1025]
+  assign lane_max_2_b = term_2; // @[accel/engine/engine.ts:1026]
+  assign lane_add_3_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:1019]
+  assign lane_add_3_a = red_first_2 ? 32'h0 : accRd[127:96]; // @[accel/engine/engine.ts:1020]
+  assign lane_add_3_b = term_3; // @[accel/engine/engine.ts:1021]
+  assign lane_add_3_sub = 1'b0; // @[accel/engine/engine.ts:1022]
+  assign lane_max_3_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:1024]
+  assign lane_max_3_a = red_first_2 ? term_3 : accRd[127:96]; // @[accel/engine/engine.ts:1025]
+  assign lane_max_3_b = term_3; // @[accel/engine/engine.ts:1026]
+  assign lane_add_4_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:1019]
+  assign lane_add_4_a = red_first_2 ? 32'h0 : accRd[159:128]; // @[accel/engine/engine.ts:1020]
+  assign lane_add_4_b = term_4; // @[accel/engine/engine.ts:1021]
+  assign lane_add_4_sub = 1'b0; // @[accel/engine/engine.ts:1022]
+  assign lane_max_4_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:1024]
+  assign lane_max_4_a = red_first_2 ? term_4 : accRd[159:128]; // @[accel/engine/engine.ts:1025]
+  assign lane_max_4_b = term_4; // @[accel/engine/engine.ts:1026]
+  assign lane_add_5_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:1019]
+  assign lane_add_5_a = red_first_2 ? 32'h0 : accRd[191:160]; // @[accel/engine/engine.ts:1020]
+  assign lane_add_5_b = term_5; // @[accel/engine/engine.ts:1021]
+  assign lane_add_5_sub = 1'b0; // @[accel/engine/engine.ts:1022]
+  assign lane_max_5_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:1024]
+  assign lane_max_5_a = red_first_2 ? term_5 : accRd[191:160]; // @[accel/engine/engine.ts:1025]
+  assign lane_max_5_b = term_5; // @[accel/engine/engine.ts:1026]
+  assign lane_add_6_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:1019]
+  assign lane_add_6_a = red_first_2 ? 32'h0 : accRd[223:192]; // @[accel/engine/engine.ts:1020]
+  assign lane_add_6_b = term_6; // @[accel/engine/engine.ts:1021]
+  assign lane_add_6_sub = 1'b0; // @[accel/engine/engine.ts:1022]
+  assign lane_max_6_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:1024]
+  assign lane_max_6_a = red_first_2 ? term_6 : accRd[223:192]; // @[accel/engine/engine.ts:1025]
+  assign lane_max_6_b = term_6; // @[accel/engine/engine.ts:1026]
+  assign lane_add_7_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:1019]
+  assign lane_add_7_a = red_first_2 ? 32'h0 : accRd[255:224]; // @[accel/engine/engine.ts:1020]
+  assign lane_add_7_b = term_7; // @[accel/engine/engine.ts:1021]
+  assign lane_add_7_sub = 1'b0; // @[accel/engine/engine.ts:1022]
+  assign lane_max_7_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:1024]
+  assign lane_max_7_a = red_first_2 ? term_7 : accRd[255:224]; // @[accel/engine/engine.ts:1025]
+  assign lane_max_7_b = term_7; // @[accel/engine/engine.ts:1026]
+  assign lane_add_8_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:1019]
+  assign lane_add_8_a = red_first_2 ? 32'h0 : accRd[287:256]; // @[accel/engine/engine.ts:1020]
+  assign lane_add_8_b = term_8; // @[accel/engine/engine.ts:1021]
+  assign lane_add_8_sub = 1'b0; // @[accel/engine/engine.ts:1022]
+  assign lane_max_8_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:1024]
+  assign lane_max_8_a = red_first_2 ? term_8 : accRd[287:256]; // @[accel/engine/engine.ts:1025]
+  assign lane_max_8_b = term_8; // @[accel/engine/engine.ts:1026]
+  assign lane_add_9_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:1019]
+  assign lane_add_9_a = red_first_2 ? 32'h0 : accRd[319:288]; // @[accel/engine/engine.ts:1020]
+  assign lane_add_9_b = term_9; // @[accel/engine/engine.ts:1021]
+  assign lane_add_9_sub = 1'b0; // @[accel/engine/engine.ts:1022]
+  assign lane_max_9_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:1024]
+  assign lane_max_9_a = red_first_2 ? term_9 : accRd[319:288]; // @[accel/engine/engine.ts:1025]
+  assign lane_max_9_b = term_9; // @[accel/engine/engine.ts:1026]
+  assign lane_add_10_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:1019]
+  assign lane_add_10_a = red_first_2 ? 32'h0 : accRd[351:320]; // @[accel/engine/engine.ts:1020]
+  assign lane_add_10_b = term_10; // @[accel/engine/engine.ts:1021]
+  assign lane_add_10_sub = 1'b0; // @[accel/engine/engine.ts:1022]
+  assign lane_max_10_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:1024]
+  assign lane_max_10_a = red_first_2 ? term_10 : accRd[351:320]; // @[accel/engine/engine.ts:1025]
+  assign lane_max_10_b = term_10; // @[accel/engine/engine.ts:1026]
+  assign lane_add_11_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:1019]
+  assign lane_add_11_a = red_first_2 ? 32'h0 : accRd[383:352]; // @[accel/engine/engine.ts:1020]
+  assign lane_add_11_b = term_11; // @[accel/engine/engine.ts:1021]
+  assign lane_add_11_sub = 1'b0; // @[accel/engine/engine.ts:1022]
+  assign lane_max_11_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:1024]
+  assign lane_max_11_a = red_first_2 ? term_11 : accRd[383:352]; // @[accel/engine/engine.ts:1025]
+  assign lane_max_11_b = term_11; // @[accel/engine/engine.ts:1026]
+  assign lane_add_12_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:1019]
+  assign lane_add_12_a = red_first_2 ? 32'h0 : accRd[415:384]; // @[accel/engine/engine.ts:1020]
+  assign lane_add_12_b = term_12; // @[accel/engine/engine.ts:1021]
+  assign lane_add_12_sub = 1'b0; // @[accel/engine/engine.ts:1022]
+  assign lane_max_12_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:1024]
+  assign lane_max_12_a = red_first_2 ? term_12 : accRd[415:384]; // @[accel/engine/engine.ts:1025]
+  assign lane_max_12_b = term_12; // @[accel/engine/engine.ts:1026]
+  assign lane_add_13_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:1019]
+  assign lane_add_13_a = red_first_2 ? 32'h0 : accRd[447:416]; // @[accel/engine/engine.ts:1020]
+  assign lane_add_13_b = term_13; // @[accel/engine/engine.ts:1021]
+  assign lane_add_13_sub = 1'b0; // @[accel/engine/engine.ts:1022]
+  assign lane_max_13_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:1024]
+  assign lane_max_13_a = red_first_2 ? term_13 : accRd[447:416]; // @[accel/engine/engine.ts:1025]
+  assign lane_max_13_b = term_13; // @[accel/engine/engine.ts:1026]
+  assign lane_add_14_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:1019]
+  assign lane_add_14_a = red_first_2 ? 32'h0 : accRd[479:448]; // @[accel/engine/engine.ts:1020]
+  assign lane_add_14_b = term_14; // @[accel/engine/engine.ts:1021]
+  assign lane_add_14_sub = 1'b0; // @[accel/engine/engine.ts:1022]
+  assign lane_max_14_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:1024]
+  assign lane_max_14_a = red_first_2 ? term_14 : accRd[479:448]; // @[accel/engine/engine.ts:1025]
+  assign lane_max_14_b = term_14; // @[accel/engine/engine.ts:1026]
+  assign lane_add_15_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:1019]
+  assign lane_add_15_a = red_first_2 ? 32'h0 : accRd[511:480]; // @[accel/engine/engine.ts:1020]
+  assign lane_add_15_b = term_15; // @[accel/engine/engine.ts:1021]
+  assign lane_add_15_sub = 1'b0; // @[accel/engine/engine.ts:1022]
+  assign lane_max_15_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:1024]
+  assign lane_max_15_a = red_first_2 ? term_15 : accRd[511:480]; // @[accel/engine/engine.ts:1025]
+  assign lane_max_15_b = term_15; // @[accel/engine/engine.ts:1026]
+  assign nConv_in_valid = finIn; // @[accel/engine/engine.ts:1048]
+  assign nConv_a = red_n_5; // @[accel/engine/engine.ts:1049]
+  assign lane_div_0_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:1071]
+  assign lane_div_0_a = d2[31:0]; // @[accel/engine/engine.ts:1072]
+  assign lane_div_0_b = nConv_y; // @[accel/engine/engine.ts:1073]
+  assign lane_div_1_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:1071]
+  assign lane_div_1_a = d2[63:32]; // @[accel/engine/engine.ts:1072]
+  assign lane_div_1_b = nConv_y; // @[accel/engine/engine.ts:1073]
+  assign lane_div_2_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:1071]
+  assign lane_div_2_a = d2[95:64]; // @[accel/engine/engine.ts:1072]
+  assign lane_div_2_b = nConv_y; // @[accel/engine/engine.ts:1073]
+  assign lane_div_3_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:1071]
+  assign lane_div_3_a = d2[127:96]; // @[accel/engine/engine.ts:1072]
+  assign lane_div_3_b = nConv_y; // @[accel/engine/engine.ts:1073]
+  assign lane_div_4_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:1071]
+  assign lane_div_4_a = d2[159:128]; // @[accel/engine/engine.ts:1072]
+  assign lane_div_4_b = nConv_y; // @[accel/engine/engine.ts:1073]
+  assign lane_div_5_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:1071]
+  assign lane_div_5_a = d2[191:160]; // @[accel/engine/engine.ts:1072]
+  assign lane_div_5_b = nConv_y; // @[accel/engine/engine.ts:1073]
+  assign lane_div_6_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:1071]
+  assign lane_div_6_a = d2[223:192]; // @[accel/engine/engine.ts:1072]
+  assign lane_div_6_b = nConv_y; // @[accel/engine/engine.ts:1073]
+  assign lane_div_7_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:1071]
+  assign lane_div_7_a = d2[255:224]; // @[accel/engine/engine.ts:1072]
+  assign lane_div_7_b = nConv_y; // @[accel/engine/engine.ts:1073]
+  assign lane_div_8_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:1071]
+  assign lane_div_8_a = d2[287:256]; // @[accel/engine/engine.ts:1072]
+  assign lane_div_8_b = nConv_y; // @[accel/engine/engine.ts:1073]
+  assign lane_div_9_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:1071]
+  assign lane_div_9_a = d2[319:288]; // @[accel/engine/engine.ts:1072]
+  assign lane_div_9_b = nConv_y; // @[accel/engine/engine.ts:1073]
+  assign lane_div_10_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:1071]
+  assign lane_div_10_a = d2[351:320]; // @[accel/engine/engine.ts:1072]
+  assign lane_div_10_b = nConv_y; // @[accel/engine/engine.ts:1073]
+  assign lane_div_11_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:1071]
+  assign lane_div_11_a = d2[383:352]; // @[accel/engine/engine.ts:1072]
+  assign lane_div_11_b = nConv_y; // @[accel/engine/engine.ts:1073]
+  assign lane_div_12_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:1071]
+  assign lane_div_12_a = d2[415:384]; // @[accel/engine/engine.ts:1072]
+  assign lane_div_12_b = nConv_y; // @[accel/engine/engine.ts:1073]
+  assign lane_div_13_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:1071]
+  assign lane_div_13_a = d2[447:416]; // @[accel/engine/engine.ts:1072]
+  assign lane_div_13_b = nConv_y; // @[accel/engine/engine.ts:1073]
+  assign lane_div_14_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:1071]
+  assign lane_div_14_a = d2[479:448]; // @[accel/engine/engine.ts:1072]
+  assign lane_div_14_b = nConv_y; // @[accel/engine/engine.ts:1073]
+  assign lane_div_15_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:1071]
+  assign lane_div_15_a = d2[511:480]; // @[accel/engine/engine.ts:1072]
+  assign lane_div_15_b = nConv_y; // @[accel/engine/engine.ts:1073]
+  assign update_start = opStart; // @[accel/engine/engine.ts:1307]
+  assign update_flush = err; // @[accel/engine/engine.ts:1089]
+  assign update_opt_1 = opt; // @[accel/engine/engine.ts:1090]
+  assign update_keepGrad = keepGrad; // @[accel/engine/engine.ts:1091]
+  assign update_unfused_1 = unfused; // @[accel/engine/engine.ts:1092]
+  assign update_dim = dim[15:0]; // @[accel/engine/engine.ts:1093]
+  assign update_rowBeats = rowBeats; // @[accel/engine/engine.ts:1094]
+  assign update_tailStrb = tailStrb; // @[accel/engine/engine.ts:1095]
+  assign update_lr = lr; // @[accel/engine/engine.ts:1096]
+  assign update_eps = eps; // @[accel/engine/engine.ts:1097]
+  assign update_weightBase = weight_lo; // @[accel/engine/engine.ts:1098]
+  assign update_stateBase = state_lo; // @[accel/engine/engine.ts:1099]
+  assign update_rowStride = weight_stride; // @[accel/engine/engine.ts:1100]
+  assign update_outBase = _T_86; // @[accel/engine/engine.ts:1101]
+  assign update_outStride = out_stride; // @[accel/engine/engine.ts:1102]
+  assign update_rid_valid = ridUQ_deq_valid; // @[accel/engine/engine.ts:1103]
+  assign update_rid = ridUQ_deq_bits[31:0]; // @[accel/engine/engine.ts:1104]
+  assign update_rid_seg = ridUQ_deq_bits[63:32]; // @[accel/engine/engine.ts:1105]
+  assign update_grad_valid = optOn & outQ_deq_valid; // @[accel/engine/engine.ts:1229]
+  assign update_grad = outQ_deq_bits[511:0]; // @[accel/engine/engine.ts:1230]
+  assign update_upd_valid = updBeatQ_deq_valid; // @[accel/engine/engine.ts:1107]
+  assign update_upd = updBeatQ_deq_bits; // @[accel/engine/engine.ts:1108]
+  assign update_hdr_ready = updHdrOk; // @[accel/engine/engine.ts:1135]
+  assign update_wd_ready = (wGo & (wSrc == 3'h3)) & ~err; // @[accel/engine/engine.ts:1233]
+  assign update_sd_ready = (wGo & (wSrc == 3'h4)) & ~err; // @[accel/engine/engine.ts:1234]
+  assign pkQ_enq_valid = pkPush; // @[accel/engine/engine.ts:1137]
+  assign pkQ_enq_bits = {pkNextStrb, pkNextData}; // @[accel/engine/engine.ts:1138]
+  assign pkQ_deq_ready = err | (wGo & (wSrc == 3'h2)); // @[accel/engine/engine.ts:1232]
+  assign lenQ_enq_valid = awGo; // @[accel/engine/engine.ts:1196]
+  assign lenQ_enq_bits = {curOwSrc, _T_88[7:0]}; // @[accel/engine/engine.ts:1201]
+  assign lenQ_deq_ready = wGo & burstEnd; // @[accel/engine/engine.ts:1227]
+  assign awAddrQ_enq_valid = awGo; // @[accel/engine/engine.ts:1199]
+  assign awAddrQ_enq_bits = {curOwWord, 6'h0}; // @[accel/engine/engine.ts:1200]
+  assign awAddrQ_deq_ready = bFire; // @[accel/engine/engine.ts:1259]
+  assign s_axi_lite_awready = wfire; // @[accel/engine/engine.ts:245]
+  assign s_axi_lite_wready = wfire; // @[accel/engine/engine.ts:245]
+  assign s_axi_lite_bresp = 2'h0; // @[accel/engine/engine.ts:245]
+  assign s_axi_lite_bvalid = bvalid; // @[accel/engine/engine.ts:245]
+  assign s_axi_lite_arready = arready; // @[accel/engine/engine.ts:245]
+  assign s_axi_lite_rdata = rdata; // @[accel/engine/engine.ts:245]
+  assign s_axi_lite_rresp = 2'h0; // @[accel/engine/engine.ts:245]
+  assign s_axi_lite_rvalid = rvalid; // @[accel/engine/engine.ts:245]
+  assign m_axi_awid = 8'h0; // @[accel/engine/engine.ts:1205]
+  assign m_axi_awaddr = awAddr; // @[accel/engine/engine.ts:1203]
+  assign m_axi_awlen = awLen; // @[accel/engine/engine.ts:1204]
+  assign m_axi_awsize = 3'h6; // @[accel/engine/engine.ts:1206]
+  assign m_axi_awburst = 2'h1; // @[accel/engine/engine.ts:1207]
+  assign m_axi_awlock = 1'b0; // @[accel/engine/engine.ts:1208]
+  assign m_axi_awcache = 4'h3; // @[accel/engine/engine.ts:1209]
+  assign m_axi_awprot = 3'h0; // @[accel/engine/engine.ts:1210]
+  assign m_axi_awqos = 4'h0; // @[accel/engine/engine.ts:1211]
+  assign m_axi_awvalid = awValid; // @[accel/engine/engine.ts:1202]
+  assign m_axi_wdata = wData; // @[accel/engine/engine.ts:1250]
+  assign m_axi_wstrb = wStrb; // @[accel/engine/engine.ts:1251]
+  assign m_axi_wlast = wLast; // @[accel/engine/engine.ts:1252]
+  assign m_axi_wvalid = wValid; // @[accel/engine/engine.ts:1249]
+  assign m_axi_bready = bReady; // @[accel/engine/engine.ts:1255]
+  assign m_axi_arid = arId; // @[accel/engine/engine.ts:636]
+  assign m_axi_araddr = arAddr; // @[accel/engine/engine.ts:634]
+  assign m_axi_arlen = arLen; // @[accel/engine/engine.ts:635]
+  assign m_axi_arsize = 3'h6; // @[accel/engine/engine.ts:637]
+  assign m_axi_arburst = 2'h1; // @[accel/engine/engine.ts:638]
+  assign m_axi_arlock = 1'b0; // @[accel/engine/engine.ts:639]
+  assign m_axi_arcache = 4'h3; // @[accel/engine/engine.ts:640]
+  assign m_axi_arprot = 3'h0; // @[accel/engine/engine.ts:641]
+  assign m_axi_arqos = 4'h0; // @[accel/engine/engine.ts:642]
+  assign m_axi_arvalid = arValid; // @[accel/engine/engine.ts:633]
+  assign m_axi_rready = rReady; // @[accel/engine/engine.ts:654]
+  assign irq = done; // @[accel/engine/engine.ts:266]
+  assign slotLen_rd0 = slotLen[headSlot]; // @[accel/engine/engine.ts:672]
+  assign slotKind_rd0 = slotKind[headSlot]; // @[accel/engine/engine.ts:673]
+  assign slotKind_rd1 = slotKind[rSlot]; // @[accel/engine/engine.ts:1268]
+  assign robRcv_rd0 = robRcv[tailSlot]; // @[accel/engine/engine.ts:614]
+  assign robRcv_rd1 = robRcv[rSlot]; // @[accel/engine/engine.ts:657]
+  assign robRcv_rd2 = robRcv[headSlot]; // @[accel/engine/engine.ts:671]
+  assign robBase_rd0 = robBase[rSlot]; // @[accel/engine/engine.ts:658]
+  assign robBase_rd1 = robBase[headSlot]; // @[accel/engine/engine.ts:671]
+  assign rErrAddr = slotAddr[rSlot]; // @[accel/engine/engine.ts:1260]
+  assign acc_rd0 = acc[{red_slot_2, red_beat_2}]; // @[accel/engine/engine.ts:1015]
+  assign argMem_rd0 = argMem[{red_slot_5, red_beat_5}]; // @[accel/engine/engine.ts:1037]
 
   always @(posedge aclk) begin
     if (!aresetn) begin
@@ -3695,793 +3845,837 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
       startIgnored <= 32'h0; // @[accel/engine/engine.ts:238]
       batched <= 1'b0; // @[accel/engine/engine.ts:240]
       tableAt <= 32'h0; // @[accel/engine/engine.ts:241]
-      bvalid <= 1'b0; // @[accel/engine/engine.ts:243]
-      rvalid <= 1'b0; // @[accel/engine/engine.ts:243]
-      rdata <= 32'h0; // @[accel/engine/engine.ts:243]
-      op_mask <= 1'b0; // @[accel/engine/engine.ts:243]
-      op_argmax <= 1'b0; // @[accel/engine/engine.ts:243]
-      op_scales <= 1'b0; // @[accel/engine/engine.ts:243]
-      op_max <= 1'b0; // @[accel/engine/engine.ts:243]
-      op_mean <= 1'b0; // @[accel/engine/engine.ts:243]
-      op_padding <= 1'b0; // @[accel/engine/engine.ts:243]
-      op_include_last <= 1'b0; // @[accel/engine/engine.ts:243]
-      op_off64 <= 1'b0; // @[accel/engine/engine.ts:243]
-      op_idx64 <= 1'b0; // @[accel/engine/engine.ts:243]
-      dim <= 32'h0; // @[accel/engine/engine.ts:243]
-      num_bags <= 32'h0; // @[accel/engine/engine.ts:243]
-      num_indices <= 32'h0; // @[accel/engine/engine.ts:243]
-      padding_idx <= 32'h0; // @[accel/engine/engine.ts:243]
-      throttle_b <= 8'h0; // @[accel/engine/engine.ts:243]
-      throttle_r <= 8'h0; // @[accel/engine/engine.ts:243]
-      table_lo <= 32'h0; // @[accel/engine/engine.ts:243]
-      table_hi <= 32'h0; // @[accel/engine/engine.ts:243]
-      row_stride <= 32'h0; // @[accel/engine/engine.ts:243]
-      indices_lo <= 32'h0; // @[accel/engine/engine.ts:243]
-      indices_hi <= 32'h0; // @[accel/engine/engine.ts:243]
-      offsets_lo <= 32'h0; // @[accel/engine/engine.ts:243]
-      offsets_hi <= 32'h0; // @[accel/engine/engine.ts:243]
-      out_lo <= 32'h0; // @[accel/engine/engine.ts:243]
-      out_hi <= 32'h0; // @[accel/engine/engine.ts:243]
-      out_stride <= 32'h0; // @[accel/engine/engine.ts:243]
-      scales_lo <= 32'h0; // @[accel/engine/engine.ts:243]
-      scales_hi <= 32'h0; // @[accel/engine/engine.ts:243]
-      update_unfused <= 1'b0; // @[accel/engine/engine.ts:243]
-      update_keep_grad <= 1'b0; // @[accel/engine/engine.ts:243]
-      update_opt <= 2'h0; // @[accel/engine/engine.ts:243]
-      update_rows <= 1'b0; // @[accel/engine/engine.ts:243]
-      lr <= 32'h0; // @[accel/engine/engine.ts:243]
-      eps <= 32'h0; // @[accel/engine/engine.ts:243]
-      row_ids_lo <= 32'h0; // @[accel/engine/engine.ts:243]
-      row_ids_hi <= 32'h0; // @[accel/engine/engine.ts:243]
-      grad_rows_lo <= 32'h0; // @[accel/engine/engine.ts:243]
-      grad_rows_hi <= 32'h0; // @[accel/engine/engine.ts:243]
-      weight_lo <= 32'h0; // @[accel/engine/engine.ts:243]
-      weight_hi <= 32'h0; // @[accel/engine/engine.ts:243]
-      weight_stride <= 32'h0; // @[accel/engine/engine.ts:243]
-      state_lo <= 32'h0; // @[accel/engine/engine.ts:243]
-      state_hi <= 32'h0; // @[accel/engine/engine.ts:243]
-      argmax_lo <= 32'h0; // @[accel/engine/engine.ts:243]
-      argmax_hi <= 32'h0; // @[accel/engine/engine.ts:243]
-      argmax_stride <= 32'h0; // @[accel/engine/engine.ts:243]
-      tables_lo <= 32'h0; // @[accel/engine/engine.ts:243]
-      tables_hi <= 32'h0; // @[accel/engine/engine.ts:243]
-      num_tables <= 32'h0; // @[accel/engine/engine.ts:243]
-      descIdx <= 2'h0; // @[accel/engine/engine.ts:270]
-      desc_op <= 32'h0; // @[accel/engine/descriptor.ts:59]
-      desc_dim <= 32'h0; // @[accel/engine/descriptor.ts:59]
-      desc_num_bags <= 32'h0; // @[accel/engine/descriptor.ts:59]
-      desc_num_indices <= 32'h0; // @[accel/engine/descriptor.ts:59]
-      desc_padding_idx <= 32'h0; // @[accel/engine/descriptor.ts:59]
-      desc_row_stride <= 32'h0; // @[accel/engine/descriptor.ts:59]
-      desc_out_stride <= 32'h0; // @[accel/engine/descriptor.ts:59]
-      desc_argmax_stride <= 32'h0; // @[accel/engine/descriptor.ts:59]
-      desc_table_lo <= 32'h0; // @[accel/engine/descriptor.ts:59]
-      desc_indices_lo <= 32'h0; // @[accel/engine/descriptor.ts:59]
-      desc_offsets_lo <= 32'h0; // @[accel/engine/descriptor.ts:59]
-      desc_out_lo <= 32'h0; // @[accel/engine/descriptor.ts:59]
-      desc_scales_lo <= 32'h0; // @[accel/engine/descriptor.ts:59]
-      desc_argmax_lo <= 32'h0; // @[accel/engine/descriptor.ts:59]
-      rowBeats <= 4'h1; // @[accel/engine/engine.ts:378]
-      tailStrb <= 64'h0; // @[accel/engine/engine.ts:379]
-      slotsUsed <= 9'h0; // @[accel/engine/engine.ts:421]
-      tailSlot <= 8'h0; // @[accel/engine/engine.ts:422]
-      arValid <= 1'b0; // @[accel/engine/engine.ts:432]
-      arAddr <= 32'h0; // @[accel/engine/engine.ts:433]
-      arLen <= 8'h0; // @[accel/engine/engine.ts:434]
-      arId <= 8'h0; // @[accel/engine/engine.ts:435]
-      offWord <= 26'h0; // @[accel/engine/engine.ts:444]
-      offLeft <= 30'h0; // @[accel/engine/engine.ts:445]
-      offRes <= 7'h0; // @[accel/engine/engine.ts:446]
-      idxWord <= 26'h0; // @[accel/engine/engine.ts:447]
-      idxLeft <= 30'h0; // @[accel/engine/engine.ts:448]
-      idxRes <= 7'h0; // @[accel/engine/engine.ts:449]
-      pswWord <= 26'h0; // @[accel/engine/engine.ts:458]
-      pswLeft <= 30'h0; // @[accel/engine/engine.ts:459]
-      pswRes <= 6'h0; // @[accel/engine/engine.ts:460]
-      descWord <= 26'h0; // @[accel/engine/engine.ts:464]
-      descLeft <= 2'h0; // @[accel/engine/engine.ts:465]
-      ridWord <= 26'h0; // @[accel/engine/engine.ts:472]
-      ridLeft <= 30'h0; // @[accel/engine/engine.ts:473]
-      ridRes <= 7'h0; // @[accel/engine/engine.ts:474]
-      longBag <= 1'b0; // @[accel/engine/engine.ts:494]
+      opRun <= 1'b0; // @[accel/engine/engine.ts:243]
+      bvalid <= 1'b0; // @[accel/engine/engine.ts:245]
+      rvalid <= 1'b0; // @[accel/engine/engine.ts:245]
+      rdata <= 32'h0; // @[accel/engine/engine.ts:245]
+      op_mask <= 1'b0; // @[accel/engine/engine.ts:245]
+      op_argmax <= 1'b0; // @[accel/engine/engine.ts:245]
+      op_scales <= 1'b0; // @[accel/engine/engine.ts:245]
+      op_max <= 1'b0; // @[accel/engine/engine.ts:245]
+      op_mean <= 1'b0; // @[accel/engine/engine.ts:245]
+      op_padding <= 1'b0; // @[accel/engine/engine.ts:245]
+      op_include_last <= 1'b0; // @[accel/engine/engine.ts:245]
+      op_off64 <= 1'b0; // @[accel/engine/engine.ts:245]
+      op_idx64 <= 1'b0; // @[accel/engine/engine.ts:245]
+      dim <= 32'h0; // @[accel/engine/engine.ts:245]
+      num_bags <= 32'h0; // @[accel/engine/engine.ts:245]
+      num_indices <= 32'h0; // @[accel/engine/engine.ts:245]
+      padding_idx <= 32'h0; // @[accel/engine/engine.ts:245]
+      throttle_b <= 8'h0; // @[accel/engine/engine.ts:245]
+      throttle_r <= 8'h0; // @[accel/engine/engine.ts:245]
+      table_lo <= 32'h0; // @[accel/engine/engine.ts:245]
+      table_hi <= 32'h0; // @[accel/engine/engine.ts:245]
+      row_stride <= 32'h0; // @[accel/engine/engine.ts:245]
+      indices_lo <= 32'h0; // @[accel/engine/engine.ts:245]
+      indices_hi <= 32'h0; // @[accel/engine/engine.ts:245]
+      offsets_lo <= 32'h0; // @[accel/engine/engine.ts:245]
+      offsets_hi <= 32'h0; // @[accel/engine/engine.ts:245]
+      out_lo <= 32'h0; // @[accel/engine/engine.ts:245]
+      out_hi <= 32'h0; // @[accel/engine/engine.ts:245]
+      out_stride <= 32'h0; // @[accel/engine/engine.ts:245]
+      scales_lo <= 32'h0; // @[accel/engine/engine.ts:245]
+      scales_hi <= 32'h0; // @[accel/engine/engine.ts:245]
+      update_unfused <= 1'b0; // @[accel/engine/engine.ts:245]
+      update_keep_grad <= 1'b0; // @[accel/engine/engine.ts:245]
+      update_opt <= 2'h0; // @[accel/engine/engine.ts:245]
+      update_rows <= 1'b0; // @[accel/engine/engine.ts:245]
+      lr <= 32'h0; // @[accel/engine/engine.ts:245]
+      eps <= 32'h0; // @[accel/engine/engine.ts:245]
+      row_ids_lo <= 32'h0; // @[accel/engine/engine.ts:245]
+      row_ids_hi <= 32'h0; // @[accel/engine/engine.ts:245]
+      grad_rows_lo <= 32'h0; // @[accel/engine/engine.ts:245]
+      grad_rows_hi <= 32'h0; // @[accel/engine/engine.ts:245]
+      weight_lo <= 32'h0; // @[accel/engine/engine.ts:245]
+      weight_hi <= 32'h0; // @[accel/engine/engine.ts:245]
+      weight_stride <= 32'h0; // @[accel/engine/engine.ts:245]
+      state_lo <= 32'h0; // @[accel/engine/engine.ts:245]
+      state_hi <= 32'h0; // @[accel/engine/engine.ts:245]
+      argmax_lo <= 32'h0; // @[accel/engine/engine.ts:245]
+      argmax_hi <= 32'h0; // @[accel/engine/engine.ts:245]
+      argmax_stride <= 32'h0; // @[accel/engine/engine.ts:245]
+      tables_lo <= 32'h0; // @[accel/engine/engine.ts:245]
+      tables_hi <= 32'h0; // @[accel/engine/engine.ts:245]
+      num_tables <= 32'h0; // @[accel/engine/engine.ts:245]
+      descIdx <= 2'h0; // @[accel/engine/engine.ts:273]
+      desc_next_op <= 32'h0; // @[accel/engine/descriptor.ts:71]
+      desc_op <= 32'h0; // @[accel/engine/descriptor.ts:72]
+      desc_next_dim <= 32'h0; // @[accel/engine/descriptor.ts:71]
+      desc_dim <= 32'h0; // @[accel/engine/descriptor.ts:72]
+      desc_next_num_bags <= 32'h0; // @[accel/engine/descriptor.ts:71]
+      desc_num_bags <= 32'h0; // @[accel/engine/descriptor.ts:72]
+      desc_next_num_indices <= 32'h0; // @[accel/engine/descriptor.ts:71]
+      desc_num_indices <= 32'h0; // @[accel/engine/descriptor.ts:72]
+      desc_next_padding_idx <= 32'h0; // @[accel/engine/descriptor.ts:71]
+      desc_padding_idx <= 32'h0; // @[accel/engine/descriptor.ts:72]
+      desc_next_row_stride <= 32'h0; // @[accel/engine/descriptor.ts:71]
+      desc_row_stride <= 32'h0; // @[accel/engine/descriptor.ts:72]
+      desc_next_out_stride <= 32'h0; // @[accel/engine/descriptor.ts:71]
+      desc_out_stride <= 32'h0; // @[accel/engine/descriptor.ts:72]
+      desc_next_argmax_stride <= 32'h0; // @[accel/engine/descriptor.ts:71]
+      desc_argmax_stride <= 32'h0; // @[accel/engine/descriptor.ts:72]
+      desc_next_table_lo <= 32'h0; // @[accel/engine/descriptor.ts:71]
+      desc_table_lo <= 32'h0; // @[accel/engine/descriptor.ts:72]
+      desc_next_indices_lo <= 32'h0; // @[accel/engine/descriptor.ts:71]
+      desc_indices_lo <= 32'h0; // @[accel/engine/descriptor.ts:72]
+      desc_next_offsets_lo <= 32'h0; // @[accel/engine/descriptor.ts:71]
+      desc_offsets_lo <= 32'h0; // @[accel/engine/descriptor.ts:72]
+      desc_next_out_lo <= 32'h0; // @[accel/engine/descriptor.ts:71]
+      desc_out_lo <= 32'h0; // @[accel/engine/descriptor.ts:72]
+      desc_next_scales_lo <= 32'h0; // @[accel/engine/descriptor.ts:71]
+      desc_scales_lo <= 32'h0; // @[accel/engine/descriptor.ts:72]
+      desc_next_argmax_lo <= 32'h0; // @[accel/engine/descriptor.ts:71]
+      desc_argmax_lo <= 32'h0; // @[accel/engine/descriptor.ts:72]
+      rowBeats <= 4'h1; // @[accel/engine/engine.ts:384]
+      tailStrb <= 64'h0; // @[accel/engine/engine.ts:385]
+      preArmed <= 1'b0; // @[accel/engine/engine.ts:439]
+      slotsUsed <= 9'h0; // @[accel/engine/engine.ts:453]
+      tailSlot <= 8'h0; // @[accel/engine/engine.ts:454]
+      arValid <= 1'b0; // @[accel/engine/engine.ts:464]
+      arAddr <= 32'h0; // @[accel/engine/engine.ts:465]
+      arLen <= 8'h0; // @[accel/engine/engine.ts:466]
+      arId <= 8'h0; // @[accel/engine/engine.ts:467]
+      offWord <= 26'h0; // @[accel/engine/engine.ts:476]
+      offLeft <= 30'h0; // @[accel/engine/engine.ts:477]
+      offRes <= 7'h0; // @[accel/engine/engine.ts:478]
+      idxWord <= 26'h0; // @[accel/engine/engine.ts:479]
+      idxLeft <= 30'h0; // @[accel/engine/engine.ts:480]
+      idxRes <= 7'h0; // @[accel/engine/engine.ts:481]
+      pswWord <= 26'h0; // @[accel/engine/engine.ts:491]
+      pswLeft <= 30'h0; // @[accel/engine/engine.ts:492]
+      pswRes <= 6'h0; // @[accel/engine/engine.ts:493]
+      descWord <= 26'h0; // @[accel/engine/engine.ts:497]
+      descLeft <= 2'h0; // @[accel/engine/engine.ts:498]
+      ridWord <= 26'h0; // @[accel/engine/engine.ts:505]
+      ridLeft <= 30'h0; // @[accel/engine/engine.ts:506]
+      ridRes <= 7'h0; // @[accel/engine/engine.ts:507]
+      longBag <= 1'b0; // @[accel/engine/engine.ts:527]
       prio_slot <= 3'h0; // @[accel/engine/interleave.ts:120]
       spill_prio <= 1'b0; // @[accel/engine/interleave.ts:122]
       prio_wait <= 2'h0; // @[accel/engine/interleave.ts:149]
-      rowWord <= 26'h0; // @[accel/engine/engine.ts:503]
-      rowLeft <= 4'h0; // @[accel/engine/engine.ts:504]
-      fPh <= 2'h0; // @[accel/engine/engine.ts:513]
-      fRid <= 32'h0; // @[accel/engine/engine.ts:514]
-      argDone <= 1'b0; // @[accel/engine/engine.ts:518]
-      rowIsArg <= 1'b0; // @[accel/engine/engine.ts:519]
-      rowFk <= 2'h0; // @[accel/engine/engine.ts:527]
-      updRes <= 10'h0; // @[accel/engine/engine.ts:539]
-      lfsr <= 16'hace1; // @[accel/engine/engine.ts:617]
-      headSlot <= 8'h0; // @[accel/engine/engine.ts:634]
-      dBeat <= 3'h0; // @[accel/engine/engine.ts:635]
-      rdPending <= 1'b0; // @[accel/engine/engine.ts:636]
-      rdKind <= 3'h0; // @[accel/engine/engine.ts:637]
-      descLoaded <= 1'b0; // @[accel/engine/engine.ts:691]
-      off_unpack_left <= 33'h0; // @[accel/engine/engine.ts:695]
-      off_unpack_lane <= 4'h0; // @[accel/engine/engine.ts:696]
-      idx_unpack_left <= 33'h0; // @[accel/engine/engine.ts:695]
-      idx_unpack_lane <= 4'h0; // @[accel/engine/engine.ts:696]
-      psw_unpack_left <= 33'h0; // @[accel/engine/engine.ts:695]
-      psw_unpack_lane <= 4'h0; // @[accel/engine/engine.ts:696]
-      rid_unpack_left <= 33'h0; // @[accel/engine/engine.ts:695]
-      rid_unpack_lane <= 4'h0; // @[accel/engine/engine.ts:696]
-      bagIdx <= 32'h0; // @[accel/engine/engine.ts:731]
-      haveStart <= 1'b0; // @[accel/engine/engine.ts:732]
-      inBag <= 1'b0; // @[accel/engine/engine.ts:733]
-      cur <= 32'h0; // @[accel/engine/engine.ts:734]
-      lookLeft <= 32'h0; // @[accel/engine/engine.ts:735]
-      heldValid <= 1'b0; // @[accel/engine/engine.ts:736]
-      heldRow <= 32'h0; // @[accel/engine/engine.ts:737]
-      heldFirst <= 1'b0; // @[accel/engine/engine.ts:738]
-      heldLast <= 1'b0; // @[accel/engine/engine.ts:739]
-      heldEmpty <= 1'b0; // @[accel/engine/engine.ts:740]
-      heldScale <= 32'h0; // @[accel/engine/engine.ts:741]
-      heldSlot <= 3'h0; // @[accel/engine/engine.ts:742]
-      heldBag <= 32'h0; // @[accel/engine/engine.ts:743]
-      heldN <= 32'h0; // @[accel/engine/engine.ts:744]
-      heldPos <= 32'h0; // @[accel/engine/engine.ts:746]
-      nCount <= 32'h0; // @[accel/engine/engine.ts:747]
-      seenInBag <= 1'b0; // @[accel/engine/engine.ts:749]
-      seqSlot <= 3'h0; // @[accel/engine/engine.ts:750]
-      segRid <= 32'h0; // @[accel/engine/engine.ts:756]
-      heldRid <= 32'h0; // @[accel/engine/engine.ts:757]
-      emPh <= 2'h0; // @[accel/engine/engine.ts:834]
-      emRow <= 32'h0; // @[accel/engine/engine.ts:835]
-      updU <= 32'h0; // @[accel/engine/engine.ts:836]
-      rj <= 3'h0; // @[accel/engine/engine.ts:882]
-      red_valid_0 <= 1'b0; // @[accel/engine/engine.ts:886]
-      red_valid_1 <= 1'b0; // @[accel/engine/engine.ts:886]
-      red_valid_2 <= 1'b0; // @[accel/engine/engine.ts:886]
-      red_valid_3 <= 1'b0; // @[accel/engine/engine.ts:886]
-      red_valid_4 <= 1'b0; // @[accel/engine/engine.ts:886]
-      red_valid_5 <= 1'b0; // @[accel/engine/engine.ts:886]
-      red_slot_0 <= 3'h0; // @[accel/engine/engine.ts:887]
-      red_slot_1 <= 3'h0; // @[accel/engine/engine.ts:887]
-      red_slot_2 <= 3'h0; // @[accel/engine/engine.ts:887]
-      red_slot_3 <= 3'h0; // @[accel/engine/engine.ts:887]
-      red_slot_4 <= 3'h0; // @[accel/engine/engine.ts:887]
-      red_slot_5 <= 3'h0; // @[accel/engine/engine.ts:887]
-      red_beat_0 <= 3'h0; // @[accel/engine/engine.ts:888]
-      red_beat_1 <= 3'h0; // @[accel/engine/engine.ts:888]
-      red_beat_2 <= 3'h0; // @[accel/engine/engine.ts:888]
-      red_beat_3 <= 3'h0; // @[accel/engine/engine.ts:888]
-      red_beat_4 <= 3'h0; // @[accel/engine/engine.ts:888]
-      red_beat_5 <= 3'h0; // @[accel/engine/engine.ts:888]
-      red_last_0 <= 1'b0; // @[accel/engine/engine.ts:889]
-      red_last_1 <= 1'b0; // @[accel/engine/engine.ts:889]
-      red_last_2 <= 1'b0; // @[accel/engine/engine.ts:889]
-      red_last_3 <= 1'b0; // @[accel/engine/engine.ts:889]
-      red_last_4 <= 1'b0; // @[accel/engine/engine.ts:889]
-      red_last_5 <= 1'b0; // @[accel/engine/engine.ts:889]
-      red_row_end_0 <= 1'b0; // @[accel/engine/engine.ts:890]
-      red_row_end_1 <= 1'b0; // @[accel/engine/engine.ts:890]
-      red_row_end_2 <= 1'b0; // @[accel/engine/engine.ts:890]
-      red_row_end_3 <= 1'b0; // @[accel/engine/engine.ts:890]
-      red_row_end_4 <= 1'b0; // @[accel/engine/engine.ts:890]
-      red_row_end_5 <= 1'b0; // @[accel/engine/engine.ts:890]
-      red_first_0 <= 1'b0; // @[accel/engine/engine.ts:891]
-      red_first_1 <= 1'b0; // @[accel/engine/engine.ts:891]
-      red_first_2 <= 1'b0; // @[accel/engine/engine.ts:891]
-      red_first_3 <= 1'b0; // @[accel/engine/engine.ts:891]
-      red_first_4 <= 1'b0; // @[accel/engine/engine.ts:891]
-      red_first_5 <= 1'b0; // @[accel/engine/engine.ts:891]
-      red_n_0 <= 32'h0; // @[accel/engine/engine.ts:892]
-      red_n_1 <= 32'h0; // @[accel/engine/engine.ts:892]
-      red_n_2 <= 32'h0; // @[accel/engine/engine.ts:892]
-      red_n_3 <= 32'h0; // @[accel/engine/engine.ts:892]
-      red_n_4 <= 32'h0; // @[accel/engine/engine.ts:892]
-      red_n_5 <= 32'h0; // @[accel/engine/engine.ts:892]
-      red_pos_0 <= 32'h0; // @[accel/engine/engine.ts:893]
-      red_pos_1 <= 32'h0; // @[accel/engine/engine.ts:893]
-      red_pos_2 <= 32'h0; // @[accel/engine/engine.ts:893]
-      red_pos_3 <= 32'h0; // @[accel/engine/engine.ts:893]
-      red_pos_4 <= 32'h0; // @[accel/engine/engine.ts:893]
-      red_pos_5 <= 32'h0; // @[accel/engine/engine.ts:893]
-      red_empty_0 <= 1'b0; // @[accel/engine/engine.ts:894]
-      red_empty_1 <= 1'b0; // @[accel/engine/engine.ts:894]
-      red_empty_2 <= 1'b0; // @[accel/engine/engine.ts:894]
-      red_empty_3 <= 1'b0; // @[accel/engine/engine.ts:894]
-      red_empty_4 <= 1'b0; // @[accel/engine/engine.ts:894]
-      red_empty_5 <= 1'b0; // @[accel/engine/engine.ts:894]
-      outRes <= 5'h0; // @[accel/engine/engine.ts:904]
-      argRes <= 6'h0; // @[accel/engine/engine.ts:919]
-      mul_bypass_valid_0 <= 1'b0; // @[accel/engine/engine.ts:954]
-      mul_bypass_valid_1 <= 1'b0; // @[accel/engine/engine.ts:954]
-      mul_bypass_valid_2 <= 1'b0; // @[accel/engine/engine.ts:954]
-      d1Valid <= 1'b0; // @[accel/engine/engine.ts:1005]
-      d2Valid <= 1'b0; // @[accel/engine/engine.ts:1006]
-      d1 <= 512'h0; // @[accel/engine/engine.ts:1007]
-      d2 <= 512'h0; // @[accel/engine/engine.ts:1008]
-      zN_0 <= 1'b0; // @[accel/engine/engine.ts:1009]
-      regNext <= 1'b0; // @[accel/engine/engine.ts:1010]
-      endD_0 <= 1'b0; // @[accel/engine/engine.ts:1011]
-      regNext_1 <= 1'b0; // @[accel/engine/engine.ts:1012]
-      fin_valid_0 <= 1'b0; // @[accel/engine/engine.ts:1017]
-      fin_zero_0 <= 1'b0; // @[accel/engine/engine.ts:1018]
-      fin_end_0 <= 1'b0; // @[accel/engine/engine.ts:1019]
-      fin_valid_1 <= 1'b0; // @[accel/engine/engine.ts:1017]
-      fin_zero_1 <= 1'b0; // @[accel/engine/engine.ts:1018]
-      fin_end_1 <= 1'b0; // @[accel/engine/engine.ts:1019]
-      fin_valid_2 <= 1'b0; // @[accel/engine/engine.ts:1017]
-      fin_zero_2 <= 1'b0; // @[accel/engine/engine.ts:1018]
-      fin_end_2 <= 1'b0; // @[accel/engine/engine.ts:1019]
-      fin_valid_3 <= 1'b0; // @[accel/engine/engine.ts:1017]
-      fin_zero_3 <= 1'b0; // @[accel/engine/engine.ts:1018]
-      fin_end_3 <= 1'b0; // @[accel/engine/engine.ts:1019]
-      fin_valid_4 <= 1'b0; // @[accel/engine/engine.ts:1017]
-      fin_zero_4 <= 1'b0; // @[accel/engine/engine.ts:1018]
-      fin_end_4 <= 1'b0; // @[accel/engine/engine.ts:1019]
-      fin_valid_5 <= 1'b0; // @[accel/engine/engine.ts:1017]
-      fin_zero_5 <= 1'b0; // @[accel/engine/engine.ts:1018]
-      fin_end_5 <= 1'b0; // @[accel/engine/engine.ts:1019]
-      fin_valid_6 <= 1'b0; // @[accel/engine/engine.ts:1017]
-      fin_zero_6 <= 1'b0; // @[accel/engine/engine.ts:1018]
-      fin_end_6 <= 1'b0; // @[accel/engine/engine.ts:1019]
-      fin_valid_7 <= 1'b0; // @[accel/engine/engine.ts:1017]
-      fin_zero_7 <= 1'b0; // @[accel/engine/engine.ts:1018]
-      fin_end_7 <= 1'b0; // @[accel/engine/engine.ts:1019]
-      fin_valid_8 <= 1'b0; // @[accel/engine/engine.ts:1017]
-      fin_zero_8 <= 1'b0; // @[accel/engine/engine.ts:1018]
-      fin_end_8 <= 1'b0; // @[accel/engine/engine.ts:1019]
-      fin_valid_9 <= 1'b0; // @[accel/engine/engine.ts:1017]
-      fin_zero_9 <= 1'b0; // @[accel/engine/engine.ts:1018]
-      fin_end_9 <= 1'b0; // @[accel/engine/engine.ts:1019]
-      fin_valid_10 <= 1'b0; // @[accel/engine/engine.ts:1017]
-      fin_zero_10 <= 1'b0; // @[accel/engine/engine.ts:1018]
-      fin_end_10 <= 1'b0; // @[accel/engine/engine.ts:1019]
-      fin_valid_11 <= 1'b0; // @[accel/engine/engine.ts:1017]
-      fin_zero_11 <= 1'b0; // @[accel/engine/engine.ts:1018]
-      fin_end_11 <= 1'b0; // @[accel/engine/engine.ts:1019]
-      pkData <= 512'h0; // @[accel/engine/engine.ts:1076]
-      pkStrb <= 64'h0; // @[accel/engine/engine.ts:1077]
-      pkN <= 4'h0; // @[accel/engine/engine.ts:1078]
-      pkSeen <= 32'h0; // @[accel/engine/engine.ts:1079]
-      pkWord <= 26'h0; // @[accel/engine/engine.ts:1080]
-      awValid <= 1'b0; // @[accel/engine/engine.ts:1112]
-      awAddr <= 32'h0; // @[accel/engine/engine.ts:1113]
-      awLen <= 8'h0; // @[accel/engine/engine.ts:1114]
-      bOut <= 9'h0; // @[accel/engine/engine.ts:1115]
-      owWord <= 26'h0; // @[accel/engine/engine.ts:1119]
-      owLeft <= 4'h0; // @[accel/engine/engine.ts:1120]
-      owArg <= 1'b0; // @[accel/engine/engine.ts:1123]
-      owSrc <= 3'h0; // @[accel/engine/engine.ts:1124]
-      wValid <= 1'b0; // @[accel/engine/engine.ts:1168]
-      wData <= 512'h0; // @[accel/engine/engine.ts:1169]
-      wStrb <= 64'h0; // @[accel/engine/engine.ts:1170]
-      wLast <= 1'b0; // @[accel/engine/engine.ts:1171]
-      wBeat <= 8'h0; // @[accel/engine/engine.ts:1172]
-      opRun <= 1'b0; // @[accel/engine/engine.ts:1239]
+      rowWord <= 26'h0; // @[accel/engine/engine.ts:536]
+      rowLeft <= 4'h0; // @[accel/engine/engine.ts:537]
+      fPh <= 2'h0; // @[accel/engine/engine.ts:546]
+      fRid <= 32'h0; // @[accel/engine/engine.ts:547]
+      argDone <= 1'b0; // @[accel/engine/engine.ts:551]
+      rowIsArg <= 1'b0; // @[accel/engine/engine.ts:552]
+      rowFk <= 2'h0; // @[accel/engine/engine.ts:560]
+      updRes <= 10'h0; // @[accel/engine/engine.ts:572]
+      lfsr <= 16'hace1; // @[accel/engine/engine.ts:650]
+      headSlot <= 8'h0; // @[accel/engine/engine.ts:667]
+      dBeat <= 3'h0; // @[accel/engine/engine.ts:668]
+      rdPending <= 1'b0; // @[accel/engine/engine.ts:669]
+      rdKind <= 3'h0; // @[accel/engine/engine.ts:670]
+      nxFull <= 1'b0; // @[accel/engine/engine.ts:724]
+      descLoaded <= 1'b0; // @[accel/engine/engine.ts:727]
+      backBeats <= 13'h0; // @[accel/engine/engine.ts:732]
+      off_unpack_left <= 33'h0; // @[accel/engine/engine.ts:739]
+      off_unpack_lane <= 4'h0; // @[accel/engine/engine.ts:740]
+      idx_unpack_left <= 33'h0; // @[accel/engine/engine.ts:739]
+      idx_unpack_lane <= 4'h0; // @[accel/engine/engine.ts:740]
+      psw_unpack_left <= 33'h0; // @[accel/engine/engine.ts:739]
+      psw_unpack_lane <= 4'h0; // @[accel/engine/engine.ts:740]
+      rid_unpack_left <= 33'h0; // @[accel/engine/engine.ts:739]
+      rid_unpack_lane <= 4'h0; // @[accel/engine/engine.ts:740]
+      bagIdx <= 32'h0; // @[accel/engine/engine.ts:775]
+      haveStart <= 1'b0; // @[accel/engine/engine.ts:776]
+      inBag <= 1'b0; // @[accel/engine/engine.ts:777]
+      cur <= 32'h0; // @[accel/engine/engine.ts:778]
+      lookLeft <= 32'h0; // @[accel/engine/engine.ts:779]
+      heldValid <= 1'b0; // @[accel/engine/engine.ts:780]
+      heldRow <= 32'h0; // @[accel/engine/engine.ts:781]
+      heldFirst <= 1'b0; // @[accel/engine/engine.ts:782]
+      heldLast <= 1'b0; // @[accel/engine/engine.ts:783]
+      heldEmpty <= 1'b0; // @[accel/engine/engine.ts:784]
+      heldScale <= 32'h0; // @[accel/engine/engine.ts:785]
+      heldSlot <= 3'h0; // @[accel/engine/engine.ts:786]
+      heldBag <= 32'h0; // @[accel/engine/engine.ts:787]
+      heldN <= 32'h0; // @[accel/engine/engine.ts:788]
+      heldPos <= 32'h0; // @[accel/engine/engine.ts:790]
+      nCount <= 32'h0; // @[accel/engine/engine.ts:791]
+      seenInBag <= 1'b0; // @[accel/engine/engine.ts:793]
+      seqSlot <= 3'h0; // @[accel/engine/engine.ts:794]
+      segRid <= 32'h0; // @[accel/engine/engine.ts:801]
+      heldRid <= 32'h0; // @[accel/engine/engine.ts:802]
+      emPh <= 2'h0; // @[accel/engine/engine.ts:879]
+      emRow <= 32'h0; // @[accel/engine/engine.ts:880]
+      updU <= 32'h0; // @[accel/engine/engine.ts:881]
+      rj <= 3'h0; // @[accel/engine/engine.ts:927]
+      red_valid_0 <= 1'b0; // @[accel/engine/engine.ts:931]
+      red_valid_1 <= 1'b0; // @[accel/engine/engine.ts:931]
+      red_valid_2 <= 1'b0; // @[accel/engine/engine.ts:931]
+      red_valid_3 <= 1'b0; // @[accel/engine/engine.ts:931]
+      red_valid_4 <= 1'b0; // @[accel/engine/engine.ts:931]
+      red_valid_5 <= 1'b0; // @[accel/engine/engine.ts:931]
+      red_slot_0 <= 3'h0; // @[accel/engine/engine.ts:932]
+      red_slot_1 <= 3'h0; // @[accel/engine/engine.ts:932]
+      red_slot_2 <= 3'h0; // @[accel/engine/engine.ts:932]
+      red_slot_3 <= 3'h0; // @[accel/engine/engine.ts:932]
+      red_slot_4 <= 3'h0; // @[accel/engine/engine.ts:932]
+      red_slot_5 <= 3'h0; // @[accel/engine/engine.ts:932]
+      red_beat_0 <= 3'h0; // @[accel/engine/engine.ts:933]
+      red_beat_1 <= 3'h0; // @[accel/engine/engine.ts:933]
+      red_beat_2 <= 3'h0; // @[accel/engine/engine.ts:933]
+      red_beat_3 <= 3'h0; // @[accel/engine/engine.ts:933]
+      red_beat_4 <= 3'h0; // @[accel/engine/engine.ts:933]
+      red_beat_5 <= 3'h0; // @[accel/engine/engine.ts:933]
+      red_last_0 <= 1'b0; // @[accel/engine/engine.ts:934]
+      red_last_1 <= 1'b0; // @[accel/engine/engine.ts:934]
+      red_last_2 <= 1'b0; // @[accel/engine/engine.ts:934]
+      red_last_3 <= 1'b0; // @[accel/engine/engine.ts:934]
+      red_last_4 <= 1'b0; // @[accel/engine/engine.ts:934]
+      red_last_5 <= 1'b0; // @[accel/engine/engine.ts:934]
+      red_row_end_0 <= 1'b0; // @[accel/engine/engine.ts:935]
+      red_row_end_1 <= 1'b0; // @[accel/engine/engine.ts:935]
+      red_row_end_2 <= 1'b0; // @[accel/engine/engine.ts:935]
+      red_row_end_3 <= 1'b0; // @[accel/engine/engine.ts:935]
+      red_row_end_4 <= 1'b0; // @[accel/engine/engine.ts:935]
+      red_row_end_5 <= 1'b0; // @[accel/engine/engine.ts:935]
+      red_first_0 <= 1'b0; // @[accel/engine/engine.ts:936]
+      red_first_1 <= 1'b0; // @[accel/engine/engine.ts:936]
+      red_first_2 <= 1'b0; // @[accel/engine/engine.ts:936]
+      red_first_3 <= 1'b0; // @[accel/engine/engine.ts:936]
+      red_first_4 <= 1'b0; // @[accel/engine/engine.ts:936]
+      red_first_5 <= 1'b0; // @[accel/engine/engine.ts:936]
+      red_n_0 <= 32'h0; // @[accel/engine/engine.ts:937]
+      red_n_1 <= 32'h0; // @[accel/engine/engine.ts:937]
+      red_n_2 <= 32'h0; // @[accel/engine/engine.ts:937]
+      red_n_3 <= 32'h0; // @[accel/engine/engine.ts:937]
+      red_n_4 <= 32'h0; // @[accel/engine/engine.ts:937]
+      red_n_5 <= 32'h0; // @[accel/engine/engine.ts:937]
+      red_pos_0 <= 32'h0; // @[accel/engine/engine.ts:938]
+      red_pos_1 <= 32'h0; // @[accel/engine/engine.ts:938]
+      red_pos_2 <= 32'h0; // @[accel/engine/engine.ts:938]
+      red_pos_3 <= 32'h0; // @[accel/engine/engine.ts:938]
+      red_pos_4 <= 32'h0; // @[accel/engine/engine.ts:938]
+      red_pos_5 <= 32'h0; // @[accel/engine/engine.ts:938]
+      red_empty_0 <= 1'b0; // @[accel/engine/engine.ts:939]
+      red_empty_1 <= 1'b0; // @[accel/engine/engine.ts:939]
+      red_empty_2 <= 1'b0; // @[accel/engine/engine.ts:939]
+      red_empty_3 <= 1'b0; // @[accel/engine/engine.ts:939]
+      red_empty_4 <= 1'b0; // @[accel/engine/engine.ts:939]
+      red_empty_5 <= 1'b0; // @[accel/engine/engine.ts:939]
+      outRes <= 5'h0; // @[accel/engine/engine.ts:949]
+      argRes <= 6'h0; // @[accel/engine/engine.ts:964]
+      mul_bypass_valid_0 <= 1'b0; // @[accel/engine/engine.ts:999]
+      mul_bypass_valid_1 <= 1'b0; // @[accel/engine/engine.ts:999]
+      mul_bypass_valid_2 <= 1'b0; // @[accel/engine/engine.ts:999]
+      d1Valid <= 1'b0; // @[accel/engine/engine.ts:1050]
+      d2Valid <= 1'b0; // @[accel/engine/engine.ts:1051]
+      d1 <= 512'h0; // @[accel/engine/engine.ts:1052]
+      d2 <= 512'h0; // @[accel/engine/engine.ts:1053]
+      zN_0 <= 1'b0; // @[accel/engine/engine.ts:1054]
+      regNext <= 1'b0; // @[accel/engine/engine.ts:1055]
+      endD_0 <= 1'b0; // @[accel/engine/engine.ts:1056]
+      regNext_1 <= 1'b0; // @[accel/engine/engine.ts:1057]
+      fin_valid_0 <= 1'b0; // @[accel/engine/engine.ts:1062]
+      fin_zero_0 <= 1'b0; // @[accel/engine/engine.ts:1063]
+      fin_end_0 <= 1'b0; // @[accel/engine/engine.ts:1064]
+      fin_valid_1 <= 1'b0; // @[accel/engine/engine.ts:1062]
+      fin_zero_1 <= 1'b0; // @[accel/engine/engine.ts:1063]
+      fin_end_1 <= 1'b0; // @[accel/engine/engine.ts:1064]
+      fin_valid_2 <= 1'b0; // @[accel/engine/engine.ts:1062]
+      fin_zero_2 <= 1'b0; // @[accel/engine/engine.ts:1063]
+      fin_end_2 <= 1'b0; // @[accel/engine/engine.ts:1064]
+      fin_valid_3 <= 1'b0; // @[accel/engine/engine.ts:1062]
+      fin_zero_3 <= 1'b0; // @[accel/engine/engine.ts:1063]
+      fin_end_3 <= 1'b0; // @[accel/engine/engine.ts:1064]
+      fin_valid_4 <= 1'b0; // @[accel/engine/engine.ts:1062]
+      fin_zero_4 <= 1'b0; // @[accel/engine/engine.ts:1063]
+      fin_end_4 <= 1'b0; // @[accel/engine/engine.ts:1064]
+      fin_valid_5 <= 1'b0; // @[accel/engine/engine.ts:1062]
+      fin_zero_5 <= 1'b0; // @[accel/engine/engine.ts:1063]
+      fin_end_5 <= 1'b0; // @[accel/engine/engine.ts:1064]
+      fin_valid_6 <= 1'b0; // @[accel/engine/engine.ts:1062]
+      fin_zero_6 <= 1'b0; // @[accel/engine/engine.ts:1063]
+      fin_end_6 <= 1'b0; // @[accel/engine/engine.ts:1064]
+      fin_valid_7 <= 1'b0; // @[accel/engine/engine.ts:1062]
+      fin_zero_7 <= 1'b0; // @[accel/engine/engine.ts:1063]
+      fin_end_7 <= 1'b0; // @[accel/engine/engine.ts:1064]
+      fin_valid_8 <= 1'b0; // @[accel/engine/engine.ts:1062]
+      fin_zero_8 <= 1'b0; // @[accel/engine/engine.ts:1063]
+      fin_end_8 <= 1'b0; // @[accel/engine/engine.ts:1064]
+      fin_valid_9 <= 1'b0; // @[accel/engine/engine.ts:1062]
+      fin_zero_9 <= 1'b0; // @[accel/engine/engine.ts:1063]
+      fin_end_9 <= 1'b0; // @[accel/engine/engine.ts:1064]
+      fin_valid_10 <= 1'b0; // @[accel/engine/engine.ts:1062]
+      fin_zero_10 <= 1'b0; // @[accel/engine/engine.ts:1063]
+      fin_end_10 <= 1'b0; // @[accel/engine/engine.ts:1064]
+      fin_valid_11 <= 1'b0; // @[accel/engine/engine.ts:1062]
+      fin_zero_11 <= 1'b0; // @[accel/engine/engine.ts:1063]
+      fin_end_11 <= 1'b0; // @[accel/engine/engine.ts:1064]
+      pkData <= 512'h0; // @[accel/engine/engine.ts:1121]
+      pkStrb <= 64'h0; // @[accel/engine/engine.ts:1122]
+      pkN <= 4'h0; // @[accel/engine/engine.ts:1123]
+      pkSeen <= 32'h0; // @[accel/engine/engine.ts:1124]
+      pkWord <= 26'h0; // @[accel/engine/engine.ts:1125]
+      awValid <= 1'b0; // @[accel/engine/engine.ts:1157]
+      awAddr <= 32'h0; // @[accel/engine/engine.ts:1158]
+      awLen <= 8'h0; // @[accel/engine/engine.ts:1159]
+      bOut <= 9'h0; // @[accel/engine/engine.ts:1160]
+      owWord <= 26'h0; // @[accel/engine/engine.ts:1164]
+      owLeft <= 4'h0; // @[accel/engine/engine.ts:1165]
+      owArg <= 1'b0; // @[accel/engine/engine.ts:1168]
+      owSrc <= 3'h0; // @[accel/engine/engine.ts:1169]
+      wValid <= 1'b0; // @[accel/engine/engine.ts:1213]
+      wData <= 512'h0; // @[accel/engine/engine.ts:1214]
+      wStrb <= 64'h0; // @[accel/engine/engine.ts:1215]
+      wLast <= 1'b0; // @[accel/engine/engine.ts:1216]
+      wBeat <= 8'h0; // @[accel/engine/engine.ts:1217]
+      aheadErr <= 1'b0; // @[accel/engine/engine.ts:1271]
+      aheadResp <= 2'h0; // @[accel/engine/engine.ts:1272]
+      aheadAddr <= 32'h0; // @[accel/engine/engine.ts:1273]
+      tableDue <= 1'b0; // @[accel/engine/engine.ts:1317]
+      armedAhead <= 1'b0; // @[accel/engine/engine.ts:1319]
     end else begin
       if (finish) begin
-        busy <= 1'b0; // @[accel/engine/engine.ts:1358]
+        busy <= 1'b0; // @[accel/engine/engine.ts:1470]
       end else begin
         if (program_bad) begin
-          busy <= 1'b0; // @[accel/engine/engine.ts:1277]
+          busy <= 1'b0; // @[accel/engine/engine.ts:1396]
         end else begin
           if (start) begin
-            busy <= 1'b1; // @[accel/engine/engine.ts:1247]
+            busy <= 1'b1; // @[accel/engine/engine.ts:1361]
           end
         end
       end
       if (finish) begin
-        done <= 1'b1; // @[accel/engine/engine.ts:1359]
+        done <= 1'b1; // @[accel/engine/engine.ts:1471]
       end else begin
         if (program_bad) begin
-          done <= 1'b1; // @[accel/engine/engine.ts:1278]
+          done <= 1'b1; // @[accel/engine/engine.ts:1397]
         end else begin
           if (start) begin
-            done <= 1'b0; // @[accel/engine/engine.ts:1248]
+            done <= 1'b0; // @[accel/engine/engine.ts:1362]
           end
         end
       end
       if (descriptor_bad) begin
-        err <= 1'b1; // @[accel/engine/engine.ts:1286]
+        err <= 1'b1; // @[accel/engine/engine.ts:1405]
       end else begin
         if (program_bad) begin
-          err <= 1'b1; // @[accel/engine/engine.ts:1279]
+          err <= 1'b1; // @[accel/engine/engine.ts:1398]
         end else begin
           if (start) begin
-            err <= 1'b0; // @[accel/engine/engine.ts:1249]
+            err <= 1'b0; // @[accel/engine/engine.ts:1363]
           end else begin
-            if (_T_79) begin
-              err <= 1'b1; // @[accel/engine/engine.ts:1222]
+            if (_T_89) begin
+              err <= 1'b1; // @[accel/engine/engine.ts:1280]
+            end else begin
+              if (_T_90) begin
+                err <= 1'b1; // @[accel/engine/engine.ts:1286]
+              end
             end
           end
         end
       end
       if (start) begin
-        errResp <= 2'h0; // @[accel/engine/engine.ts:1250]
+        errResp <= 2'h0; // @[accel/engine/engine.ts:1364]
       end else begin
-        if (_T_79) begin
-          errResp <= rErr ? m_axi_rresp : m_axi_bresp; // @[accel/engine/engine.ts:1223]
-        end
-      end
-      if (start) begin
-        errRead <= 1'b0; // @[accel/engine/engine.ts:1251]
-      end else begin
-        if (_T_79) begin
-          errRead <= rErr; // @[accel/engine/engine.ts:1224]
-        end
-      end
-      if (start) begin
-        errWrite <= 1'b0; // @[accel/engine/engine.ts:1252]
-      end else begin
-        if (_T_79) begin
-          errWrite <= bErr; // @[accel/engine/engine.ts:1225]
-        end
-      end
-      if (descriptor_bad) begin
-        errProgram <= 1'b1; // @[accel/engine/engine.ts:1287]
-      end else begin
-        if (program_bad) begin
-          errProgram <= 1'b1; // @[accel/engine/engine.ts:1280]
+        if (_T_89) begin
+          errResp <= rErrNow ? m_axi_rresp : m_axi_bresp; // @[accel/engine/engine.ts:1281]
         end else begin
-          if (start) begin
-            errProgram <= 1'b0; // @[accel/engine/engine.ts:1272]
-          end
-        end
-      end
-      if (descriptor_bad) begin
-        errCause <= descriptor_cause; // @[accel/engine/engine.ts:1288]
-      end else begin
-        if (program_bad) begin
-          errCause <= program_cause; // @[accel/engine/engine.ts:1281]
-        end else begin
-          if (start) begin
-            errCause <= 5'h0; // @[accel/engine/engine.ts:1273]
+          if (_T_90) begin
+            errResp <= aheadResp; // @[accel/engine/engine.ts:1287]
           end
         end
       end
       if (start) begin
-        errAddr <= 64'h0; // @[accel/engine/engine.ts:1253]
+        errRead <= 1'b0; // @[accel/engine/engine.ts:1365]
       end else begin
-        if (_T_79) begin
-          errAddr <= {32'h0, rErr ? rErrAddr : awAddrQ_deq_bits}; // @[accel/engine/engine.ts:1226]
+        if (_T_89) begin
+          errRead <= rErrNow; // @[accel/engine/engine.ts:1282]
+        end else begin
+          if (_T_90) begin
+            errRead <= 1'b1; // @[accel/engine/engine.ts:1288]
+          end
         end
       end
       if (start) begin
-        cycles <= 32'h0; // @[accel/engine/engine.ts:1254]
+        errWrite <= 1'b0; // @[accel/engine/engine.ts:1366]
+      end else begin
+        if (_T_89) begin
+          errWrite <= bErr; // @[accel/engine/engine.ts:1283]
+        end else begin
+          if (_T_90) begin
+            errWrite <= 1'b0; // @[accel/engine/engine.ts:1289]
+          end
+        end
+      end
+      if (descriptor_bad) begin
+        errProgram <= 1'b1; // @[accel/engine/engine.ts:1406]
+      end else begin
+        if (program_bad) begin
+          errProgram <= 1'b1; // @[accel/engine/engine.ts:1399]
+        end else begin
+          if (start) begin
+            errProgram <= 1'b0; // @[accel/engine/engine.ts:1391]
+          end
+        end
+      end
+      if (descriptor_bad) begin
+        errCause <= descriptor_cause; // @[accel/engine/engine.ts:1407]
+      end else begin
+        if (program_bad) begin
+          errCause <= program_cause; // @[accel/engine/engine.ts:1400]
+        end else begin
+          if (start) begin
+            errCause <= 5'h0; // @[accel/engine/engine.ts:1392]
+          end
+        end
+      end
+      if (start) begin
+        errAddr <= 64'h0; // @[accel/engine/engine.ts:1367]
+      end else begin
+        if (_T_89) begin
+          errAddr <= {32'h0, rErrNow ? rErrAddr : awAddrQ_deq_bits}; // @[accel/engine/engine.ts:1284]
+        end else begin
+          if (_T_90) begin
+            errAddr <= {32'h0, aheadAddr}; // @[accel/engine/engine.ts:1290]
+          end
+        end
+      end
+      if (start) begin
+        cycles <= 32'h0; // @[accel/engine/engine.ts:1368]
       end else begin
         if (busy) begin
-          cycles <= cycles + 32'h1; // @[accel/engine/engine.ts:1237]
+          cycles <= cycles + 32'h1; // @[accel/engine/engine.ts:1301]
         end
       end
       if (start) begin
-        rBeats <= 32'h0; // @[accel/engine/engine.ts:1255]
+        rBeats <= 32'h0; // @[accel/engine/engine.ts:1369]
       end else begin
         if (rFire) begin
-          rBeats <= rBeats + 32'h1; // @[accel/engine/engine.ts:629]
+          rBeats <= rBeats + 32'h1; // @[accel/engine/engine.ts:662]
         end
       end
       if (start) begin
-        wBeats <= 32'h0; // @[accel/engine/engine.ts:1256]
+        wBeats <= 32'h0; // @[accel/engine/engine.ts:1370]
       end else begin
         if (wValid & m_axi_wready) begin
-          wBeats <= wBeats + 32'h1; // @[accel/engine/engine.ts:1202]
+          wBeats <= wBeats + 32'h1; // @[accel/engine/engine.ts:1247]
         end
       end
       if (start) begin
-        stallIndex <= 32'h0; // @[accel/engine/engine.ts:1257]
+        stallIndex <= 32'h0; // @[accel/engine/engine.ts:1371]
       end else begin
         if ((((((busy & ~err) & arFree) & slotFree) & ~sideGo) & ~rowPending) & ~tok_arb_out_valid) begin
-          stallIndex <= stallIndex + 32'h1; // @[accel/engine/engine.ts:562]
+          stallIndex <= stallIndex + 32'h1; // @[accel/engine/engine.ts:595]
         end
       end
       if (start) begin
-        stallInflight <= 32'h0; // @[accel/engine/engine.ts:1258]
+        stallInflight <= 32'h0; // @[accel/engine/engine.ts:1372]
       end else begin
         if ((((busy & ~err) & arFree) & ~slotFree) & rowPending) begin
-          stallInflight <= stallInflight + 32'h1; // @[accel/engine/engine.ts:561]
+          stallInflight <= stallInflight + 32'h1; // @[accel/engine/engine.ts:594]
         end
       end
       if (start) begin
-        stallDep <= 32'h0; // @[accel/engine/engine.ts:1259]
+        stallDep <= 32'h0; // @[accel/engine/engine.ts:1373]
       end else begin
         if (((run & metaQ_deq_valid) & (mEmpty | rowBeatAvail)) & hazard) begin
-          stallDep <= stallDep + 32'h1; // @[accel/engine/engine.ts:923]
+          stallDep <= stallDep + 32'h1; // @[accel/engine/engine.ts:968]
         end
       end
       if (start) begin
-        stallWrite <= 32'h0; // @[accel/engine/engine.ts:1260]
+        stallWrite <= 32'h0; // @[accel/engine/engine.ts:1374]
       end else begin
         if (wValid & ~m_axi_wready) begin
-          stallWrite <= stallWrite + 32'h1; // @[accel/engine/engine.ts:1203]
+          stallWrite <= stallWrite + 32'h1; // @[accel/engine/engine.ts:1248]
         end
       end
       if (startReq & busy) begin
-        startIgnored <= startIgnored + 32'h1; // @[accel/engine/engine.ts:263]
+        startIgnored <= startIgnored + 32'h1; // @[accel/engine/engine.ts:265]
       end
       if (start) begin
-        batched <= num_tables != 32'h0; // @[accel/engine/engine.ts:1261]
+        batched <= num_tables != 32'h0; // @[accel/engine/engine.ts:1375]
       end
       if (nextTable) begin
-        tableAt <= tableAt + 32'h1; // @[accel/engine/engine.ts:1353]
+        tableAt <= tableAt + 32'h1; // @[accel/engine/engine.ts:1466]
       end else begin
         if (start) begin
-          tableAt <= 32'h0; // @[accel/engine/engine.ts:1268]
+          tableAt <= 32'h0; // @[accel/engine/engine.ts:1382]
+        end
+      end
+      if (finish) begin
+        opRun <= 1'b0; // @[accel/engine/engine.ts:1472]
+      end else begin
+        if (nextTable) begin
+          opRun <= 1'b0; // @[accel/engine/engine.ts:1464]
+        end else begin
+          if (opStart) begin
+            opRun <= 1'b1; // @[accel/engine/engine.ts:1410]
+          end else begin
+            if (start) begin
+              opRun <= 1'b0; // @[accel/engine/engine.ts:1376]
+            end
+          end
         end
       end
       if (wfire) begin
-        bvalid <= 1'b1; // @[accel/engine/engine.ts:243]
+        bvalid <= 1'b1; // @[accel/engine/engine.ts:245]
       end else begin
         if (s_axi_lite_bready) begin
-          bvalid <= 1'b0; // @[accel/engine/engine.ts:243]
+          bvalid <= 1'b0; // @[accel/engine/engine.ts:245]
         end
       end
-      if (_T_80) begin
-        rvalid <= 1'b1; // @[accel/engine/engine.ts:243]
+      if (_T_91) begin
+        rvalid <= 1'b1; // @[accel/engine/engine.ts:245]
       end else begin
         if (s_axi_lite_rready) begin
-          rvalid <= 1'b0; // @[accel/engine/engine.ts:243]
+          rvalid <= 1'b0; // @[accel/engine/engine.ts:245]
         end
       end
-      if (_T_80) begin
-        rdata <= engine_rdata; // @[accel/engine/engine.ts:243]
+      if (_T_91) begin
+        rdata <= engine_rdata; // @[accel/engine/engine.ts:245]
       end
       if (hit_7) begin
-        op_mask <= written_15 | (op_mask & ~s_axi_lite_wstrb[1]); // @[accel/engine/engine.ts:243]
+        op_mask <= written_15 | (op_mask & ~s_axi_lite_wstrb[1]); // @[accel/engine/engine.ts:245]
       end
       if (hit_7) begin
-        op_argmax <= written_16 | (op_argmax & ~s_axi_lite_wstrb[0]); // @[accel/engine/engine.ts:243]
+        op_argmax <= written_16 | (op_argmax & ~s_axi_lite_wstrb[0]); // @[accel/engine/engine.ts:245]
       end
       if (hit_7) begin
-        op_scales <= written_17 | (op_scales & ~s_axi_lite_wstrb[0]); // @[accel/engine/engine.ts:243]
+        op_scales <= written_17 | (op_scales & ~s_axi_lite_wstrb[0]); // @[accel/engine/engine.ts:245]
       end
       if (hit_7) begin
-        op_max <= written_18 | (op_max & ~s_axi_lite_wstrb[0]); // @[accel/engine/engine.ts:243]
+        op_max <= written_18 | (op_max & ~s_axi_lite_wstrb[0]); // @[accel/engine/engine.ts:245]
       end
       if (hit_7) begin
-        op_mean <= written_19 | (op_mean & ~s_axi_lite_wstrb[0]); // @[accel/engine/engine.ts:243]
+        op_mean <= written_19 | (op_mean & ~s_axi_lite_wstrb[0]); // @[accel/engine/engine.ts:245]
       end
       if (hit_7) begin
-        op_padding <= written_20 | (op_padding & ~s_axi_lite_wstrb[0]); // @[accel/engine/engine.ts:243]
+        op_padding <= written_20 | (op_padding & ~s_axi_lite_wstrb[0]); // @[accel/engine/engine.ts:245]
       end
       if (hit_7) begin
-        op_include_last <= written_21 | (op_include_last & ~s_axi_lite_wstrb[0]); // @[accel/engine/engine.ts:243]
+        op_include_last <= written_21 | (op_include_last & ~s_axi_lite_wstrb[0]); // @[accel/engine/engine.ts:245]
       end
       if (hit_7) begin
-        op_off64 <= written_22 | (op_off64 & ~s_axi_lite_wstrb[0]); // @[accel/engine/engine.ts:243]
+        op_off64 <= written_22 | (op_off64 & ~s_axi_lite_wstrb[0]); // @[accel/engine/engine.ts:245]
       end
       if (hit_7) begin
-        op_idx64 <= written_23 | (op_idx64 & ~s_axi_lite_wstrb[0]); // @[accel/engine/engine.ts:243]
+        op_idx64 <= written_23 | (op_idx64 & ~s_axi_lite_wstrb[0]); // @[accel/engine/engine.ts:245]
       end
       if (hit_8) begin
-        dim <= written_24 | (dim & ~strobed_8); // @[accel/engine/engine.ts:243]
+        dim <= written_24 | (dim & ~strobed_8); // @[accel/engine/engine.ts:245]
       end
       if (hit_9) begin
-        num_bags <= written_25 | (num_bags & ~strobed_9); // @[accel/engine/engine.ts:243]
+        num_bags <= written_25 | (num_bags & ~strobed_9); // @[accel/engine/engine.ts:245]
       end
       if (hit_10) begin
-        num_indices <= written_26 | (num_indices & ~strobed_10); // @[accel/engine/engine.ts:243]
+        num_indices <= written_26 | (num_indices & ~strobed_10); // @[accel/engine/engine.ts:245]
       end
       if (hit_11) begin
-        padding_idx <= written_27 | (padding_idx & ~strobed_11); // @[accel/engine/engine.ts:243]
+        padding_idx <= written_27 | (padding_idx & ~strobed_11); // @[accel/engine/engine.ts:245]
       end
       if (hit_12) begin
-        throttle_b <= written_28 | (throttle_b & ~strobed_12); // @[accel/engine/engine.ts:243]
+        throttle_b <= written_28 | (throttle_b & ~strobed_12); // @[accel/engine/engine.ts:245]
       end
       if (hit_12) begin
-        throttle_r <= written_29 | (throttle_r & ~strobed_13); // @[accel/engine/engine.ts:243]
+        throttle_r <= written_29 | (throttle_r & ~strobed_13); // @[accel/engine/engine.ts:245]
       end
       if (hit_13) begin
-        table_lo <= written_30 | (table_lo & ~strobed_14); // @[accel/engine/engine.ts:243]
+        table_lo <= written_30 | (table_lo & ~strobed_14); // @[accel/engine/engine.ts:245]
       end
       if (hit_14) begin
-        table_hi <= written_31 | (table_hi & ~strobed_15); // @[accel/engine/engine.ts:243]
+        table_hi <= written_31 | (table_hi & ~strobed_15); // @[accel/engine/engine.ts:245]
       end
       if (hit_15) begin
-        row_stride <= written_32 | (row_stride & ~strobed_16); // @[accel/engine/engine.ts:243]
+        row_stride <= written_32 | (row_stride & ~strobed_16); // @[accel/engine/engine.ts:245]
       end
       if (hit_16) begin
-        indices_lo <= written_33 | (indices_lo & ~strobed_17); // @[accel/engine/engine.ts:243]
+        indices_lo <= written_33 | (indices_lo & ~strobed_17); // @[accel/engine/engine.ts:245]
       end
       if (hit_17) begin
-        indices_hi <= written_34 | (indices_hi & ~strobed_18); // @[accel/engine/engine.ts:243]
+        indices_hi <= written_34 | (indices_hi & ~strobed_18); // @[accel/engine/engine.ts:245]
       end
       if (hit_18) begin
-        offsets_lo <= written_35 | (offsets_lo & ~strobed_19); // @[accel/engine/engine.ts:243]
+        offsets_lo <= written_35 | (offsets_lo & ~strobed_19); // @[accel/engine/engine.ts:245]
       end
       if (hit_19) begin
-        offsets_hi <= written_36 | (offsets_hi & ~strobed_20); // @[accel/engine/engine.ts:243]
+        offsets_hi <= written_36 | (offsets_hi & ~strobed_20); // @[accel/engine/engine.ts:245]
       end
       if (hit_20) begin
-        out_lo <= written_37 | (out_lo & ~strobed_21); // @[accel/engine/engine.ts:243]
+        out_lo <= written_37 | (out_lo & ~strobed_21); // @[accel/engine/engine.ts:245]
       end
       if (hit_21) begin
-        out_hi <= written_38 | (out_hi & ~strobed_22); // @[accel/engine/engine.ts:243]
+        out_hi <= written_38 | (out_hi & ~strobed_22); // @[accel/engine/engine.ts:245]
       end
       if (hit_22) begin
-        out_stride <= written_39 | (out_stride & ~strobed_23); // @[accel/engine/engine.ts:243]
+        out_stride <= written_39 | (out_stride & ~strobed_23); // @[accel/engine/engine.ts:245]
       end
       if (hit_23) begin
-        scales_lo <= written_40 | (scales_lo & ~strobed_24); // @[accel/engine/engine.ts:243]
+        scales_lo <= written_40 | (scales_lo & ~strobed_24); // @[accel/engine/engine.ts:245]
       end
       if (hit_24) begin
-        scales_hi <= written_41 | (scales_hi & ~strobed_25); // @[accel/engine/engine.ts:243]
+        scales_hi <= written_41 | (scales_hi & ~strobed_25); // @[accel/engine/engine.ts:245]
       end
       if (hit_25) begin
-        update_unfused <= written_42 | (update_unfused & ~s_axi_lite_wstrb[0]); // @[accel/engine/engine.ts:243]
+        update_unfused <= written_42 | (update_unfused & ~s_axi_lite_wstrb[0]); // @[accel/engine/engine.ts:245]
       end
       if (hit_25) begin
-        update_keep_grad <= written_43 | (update_keep_grad & ~s_axi_lite_wstrb[0]); // @[accel/engine/engine.ts:243]
+        update_keep_grad <= written_43 | (update_keep_grad & ~s_axi_lite_wstrb[0]); // @[accel/engine/engine.ts:245]
       end
       if (hit_25) begin
-        update_opt <= written_44 | (update_opt & ~strobed_26); // @[accel/engine/engine.ts:243]
+        update_opt <= written_44 | (update_opt & ~strobed_26); // @[accel/engine/engine.ts:245]
       end
       if (hit_25) begin
-        update_rows <= written_45 | (update_rows & ~s_axi_lite_wstrb[0]); // @[accel/engine/engine.ts:243]
+        update_rows <= written_45 | (update_rows & ~s_axi_lite_wstrb[0]); // @[accel/engine/engine.ts:245]
       end
       if (hit_26) begin
-        lr <= written_46 | (lr & ~strobed_27); // @[accel/engine/engine.ts:243]
+        lr <= written_46 | (lr & ~strobed_27); // @[accel/engine/engine.ts:245]
       end
       if (hit_27) begin
-        eps <= written_47 | (eps & ~strobed_28); // @[accel/engine/engine.ts:243]
+        eps <= written_47 | (eps & ~strobed_28); // @[accel/engine/engine.ts:245]
       end
       if (hit_28) begin
-        row_ids_lo <= written_48 | (row_ids_lo & ~strobed_29); // @[accel/engine/engine.ts:243]
+        row_ids_lo <= written_48 | (row_ids_lo & ~strobed_29); // @[accel/engine/engine.ts:245]
       end
       if (hit_29) begin
-        row_ids_hi <= written_49 | (row_ids_hi & ~strobed_30); // @[accel/engine/engine.ts:243]
+        row_ids_hi <= written_49 | (row_ids_hi & ~strobed_30); // @[accel/engine/engine.ts:245]
       end
       if (hit_30) begin
-        grad_rows_lo <= written_50 | (grad_rows_lo & ~strobed_31); // @[accel/engine/engine.ts:243]
+        grad_rows_lo <= written_50 | (grad_rows_lo & ~strobed_31); // @[accel/engine/engine.ts:245]
       end
       if (hit_31) begin
-        grad_rows_hi <= written_51 | (grad_rows_hi & ~strobed_32); // @[accel/engine/engine.ts:243]
+        grad_rows_hi <= written_51 | (grad_rows_hi & ~strobed_32); // @[accel/engine/engine.ts:245]
       end
       if (hit_32) begin
-        weight_lo <= written_52 | (weight_lo & ~strobed_33); // @[accel/engine/engine.ts:243]
+        weight_lo <= written_52 | (weight_lo & ~strobed_33); // @[accel/engine/engine.ts:245]
       end
       if (hit_33) begin
-        weight_hi <= written_53 | (weight_hi & ~strobed_34); // @[accel/engine/engine.ts:243]
+        weight_hi <= written_53 | (weight_hi & ~strobed_34); // @[accel/engine/engine.ts:245]
       end
       if (hit_34) begin
-        weight_stride <= written_54 | (weight_stride & ~strobed_35); // @[accel/engine/engine.ts:243]
+        weight_stride <= written_54 | (weight_stride & ~strobed_35); // @[accel/engine/engine.ts:245]
       end
       if (hit_35) begin
-        state_lo <= written_55 | (state_lo & ~strobed_36); // @[accel/engine/engine.ts:243]
+        state_lo <= written_55 | (state_lo & ~strobed_36); // @[accel/engine/engine.ts:245]
       end
       if (hit_36) begin
-        state_hi <= written_56 | (state_hi & ~strobed_37); // @[accel/engine/engine.ts:243]
+        state_hi <= written_56 | (state_hi & ~strobed_37); // @[accel/engine/engine.ts:245]
       end
       if (hit_45) begin
-        argmax_lo <= written_65 | (argmax_lo & ~strobed_46); // @[accel/engine/engine.ts:243]
+        argmax_lo <= written_65 | (argmax_lo & ~strobed_46); // @[accel/engine/engine.ts:245]
       end
       if (hit_46) begin
-        argmax_hi <= written_66 | (argmax_hi & ~strobed_47); // @[accel/engine/engine.ts:243]
+        argmax_hi <= written_66 | (argmax_hi & ~strobed_47); // @[accel/engine/engine.ts:245]
       end
       if (hit_47) begin
-        argmax_stride <= written_67 | (argmax_stride & ~strobed_48); // @[accel/engine/engine.ts:243]
+        argmax_stride <= written_67 | (argmax_stride & ~strobed_48); // @[accel/engine/engine.ts:245]
       end
       if (hit_48) begin
-        tables_lo <= written_68 | (tables_lo & ~strobed_49); // @[accel/engine/engine.ts:243]
+        tables_lo <= written_68 | (tables_lo & ~strobed_49); // @[accel/engine/engine.ts:245]
       end
       if (hit_49) begin
-        tables_hi <= written_69 | (tables_hi & ~strobed_50); // @[accel/engine/engine.ts:243]
+        tables_hi <= written_69 | (tables_hi & ~strobed_50); // @[accel/engine/engine.ts:245]
       end
       if (hit_50) begin
-        num_tables <= written_70 | (num_tables & ~strobed_51); // @[accel/engine/engine.ts:243]
-      end
-      if (nextTable) begin
-        descIdx <= 2'h0; // @[accel/engine/engine.ts:1355]
-      end else begin
-        if (start) begin
-          descIdx <= 2'h0; // @[accel/engine/engine.ts:1271]
-        end else begin
-          if (descFire) begin
-            descIdx <= descIdx + 2'h1; // @[accel/engine/engine.ts:689]
-          end
-        end
-      end
-      if (descFire & (descIdx == 2'h0)) begin
-        desc_op <= descBeat[31:0]; // @[accel/engine/descriptor.ts:61]
-      end
-      if (descFire & (descIdx == 2'h0)) begin
-        desc_dim <= descBeat[63:32]; // @[accel/engine/descriptor.ts:61]
-      end
-      if (descFire & (descIdx == 2'h0)) begin
-        desc_num_bags <= descBeat[95:64]; // @[accel/engine/descriptor.ts:61]
-      end
-      if (descFire & (descIdx == 2'h0)) begin
-        desc_num_indices <= descBeat[127:96]; // @[accel/engine/descriptor.ts:61]
-      end
-      if (descFire & (descIdx == 2'h0)) begin
-        desc_padding_idx <= descBeat[159:128]; // @[accel/engine/descriptor.ts:61]
-      end
-      if (descFire & (descIdx == 2'h0)) begin
-        desc_row_stride <= descBeat[191:160]; // @[accel/engine/descriptor.ts:61]
-      end
-      if (descFire & (descIdx == 2'h0)) begin
-        desc_out_stride <= descBeat[223:192]; // @[accel/engine/descriptor.ts:61]
-      end
-      if (descFire & (descIdx == 2'h0)) begin
-        desc_argmax_stride <= descBeat[255:224]; // @[accel/engine/descriptor.ts:61]
-      end
-      if (descFire & (descIdx == 2'h0)) begin
-        desc_table_lo <= descBeat[287:256]; // @[accel/engine/descriptor.ts:61]
-      end
-      if (descFire & (descIdx == 2'h0)) begin
-        desc_indices_lo <= descBeat[351:320]; // @[accel/engine/descriptor.ts:61]
-      end
-      if (descFire & (descIdx == 2'h0)) begin
-        desc_offsets_lo <= descBeat[415:384]; // @[accel/engine/descriptor.ts:61]
-      end
-      if (descFire & (descIdx == 2'h0)) begin
-        desc_out_lo <= descBeat[479:448]; // @[accel/engine/descriptor.ts:61]
-      end
-      if (descFire & (descIdx == 2'h1)) begin
-        desc_scales_lo <= descBeat[31:0]; // @[accel/engine/descriptor.ts:61]
-      end
-      if (descFire & (descIdx == 2'h1)) begin
-        desc_argmax_lo <= descBeat[95:64]; // @[accel/engine/descriptor.ts:61]
-      end
-      if (opStart) begin
-        rowBeats <= row_beats_all[3:0]; // @[accel/engine/engine.ts:1293]
-      end
-      if (opStart) begin
-        tailStrb <= tailMask; // @[accel/engine/engine.ts:1302]
-      end
-      if (freeSlot & ~arGo) begin
-        slotsUsed <= slotsUsed - 9'h1; // @[accel/engine/engine.ts:656]
-      end else begin
-        if (arGo & ~freeSlot) begin
-          slotsUsed <= slotsUsed + 9'h1; // @[accel/engine/engine.ts:655]
-        end
-      end
-      if (arGo) begin
-        tailSlot <= tailSlot + 8'h1; // @[accel/engine/engine.ts:578]
-      end
-      if (arGo) begin
-        arValid <= 1'b1; // @[accel/engine/engine.ts:574]
-      end else begin
-        if (arValid & m_axi_arready) begin
-          arValid <= 1'b0; // @[accel/engine/engine.ts:572]
-        end
-      end
-      if (arGo) begin
-        arAddr <= {arWordSel, 6'h0}; // @[accel/engine/engine.ts:575]
-      end
-      if (arGo) begin
-        arLen <= _T_81[7:0]; // @[accel/engine/engine.ts:576]
-      end
-      if (arGo) begin
-        arId <= tailSlot; // @[accel/engine/engine.ts:577]
-      end
-      if (opStart) begin
-        offWord <= _T_50[31:6]; // @[accel/engine/engine.ts:1303]
-      end else begin
-        if (offGo) begin
-          offWord <= offWord + {17'h0, offBurst}; // @[accel/engine/engine.ts:584]
-        end
-      end
-      if (opStart) begin
-        offLeft <= off_beats_total; // @[accel/engine/engine.ts:1304]
-      end else begin
-        if (offGo) begin
-          offLeft <= offLeft - {21'h0, offBurst}; // @[accel/engine/engine.ts:585]
-        end
-      end
-      if (opStart) begin
-        offRes <= 7'h0; // @[accel/engine/engine.ts:1294]
-      end else begin
-        if (offGo) begin
-          offRes <= (offRes + off_burst[6:0]) - {6'h0, offBeatQ_deq_ready & offBeatQ_deq_valid}; // @[accel/engine/engine.ts:718]
-        end else begin
-          if (offBeatQ_deq_ready & offBeatQ_deq_valid) begin
-            offRes <= offRes - 7'h1; // @[accel/engine/engine.ts:716]
-          end
-        end
-      end
-      if (opStart) begin
-        idxWord <= _T_55[31:6]; // @[accel/engine/engine.ts:1305]
-      end else begin
-        if (idxGo) begin
-          idxWord <= idxWord + {17'h0, idxBurst}; // @[accel/engine/engine.ts:588]
-        end
-      end
-      if (opStart) begin
-        idxLeft <= idx_beats_total; // @[accel/engine/engine.ts:1306]
-      end else begin
-        if (idxGo) begin
-          idxLeft <= idxLeft - {21'h0, idxBurst}; // @[accel/engine/engine.ts:589]
-        end
-      end
-      if (opStart) begin
-        idxRes <= 7'h0; // @[accel/engine/engine.ts:1295]
-      end else begin
-        if (idxGo) begin
-          idxRes <= (idxRes + idx_burst[6:0]) - {6'h0, idxBeatQ_deq_ready & idxBeatQ_deq_valid}; // @[accel/engine/engine.ts:721]
-        end else begin
-          if (idxBeatQ_deq_ready & idxBeatQ_deq_valid) begin
-            idxRes <= idxRes - 7'h1; // @[accel/engine/engine.ts:717]
-          end
-        end
-      end
-      if (opStart) begin
-        pswWord <= _T_59[31:6]; // @[accel/engine/engine.ts:1307]
-      end else begin
-        if (pswGo) begin
-          pswWord <= pswWord + {17'h0, pswBurst}; // @[accel/engine/engine.ts:592]
-        end
-      end
-      if (opStart) begin
-        pswLeft <= psw_beats_total; // @[accel/engine/engine.ts:1308]
-      end else begin
-        if (pswGo) begin
-          pswLeft <= pswLeft - {21'h0, pswBurst}; // @[accel/engine/engine.ts:593]
-        end
-      end
-      if (opStart) begin
-        pswRes <= 6'h0; // @[accel/engine/engine.ts:1296]
-      end else begin
-        if (pswGo) begin
-          pswRes <= (pswRes + psw_burst[5:0]) - {5'h0, pswBeatQ_deq_ready & pswBeatQ_deq_valid}; // @[accel/engine/engine.ts:720]
-        end else begin
-          if (pswBeatQ_deq_ready & pswBeatQ_deq_valid) begin
-            pswRes <= pswRes - 6'h1; // @[accel/engine/engine.ts:719]
-          end
-        end
+        num_tables <= written_70 | (num_tables & ~strobed_51); // @[accel/engine/engine.ts:245]
       end
       if (start) begin
-        descWord <= tables_lo[31:6]; // @[accel/engine/engine.ts:1269]
+        descIdx <= 2'h0; // @[accel/engine/engine.ts:1385]
       end else begin
-        if (descGo) begin
-          descWord <= descWord + {17'h0, desc_burst}; // @[accel/engine/engine.ts:469]
+        if (_T_92) begin
+          descIdx <= 2'h0; // @[accel/engine/engine.ts:1330]
+        end else begin
+          if (descFire) begin
+            descIdx <= descIdx + 2'h1; // @[accel/engine/engine.ts:722]
+          end
         end
       end
-      if (nextTable) begin
-        descLeft <= 2'h2; // @[accel/engine/engine.ts:1354]
+      if (descFire & (descIdx == 2'h0)) begin
+        desc_next_op <= descBeat[31:0]; // @[accel/engine/descriptor.ts:74]
+      end
+      if (descSwap) begin
+        desc_op <= desc_next_op; // @[accel/engine/descriptor.ts:75]
+      end
+      if (descFire & (descIdx == 2'h0)) begin
+        desc_next_dim <= descBeat[63:32]; // @[accel/engine/descriptor.ts:74]
+      end
+      if (descSwap) begin
+        desc_dim <= desc_next_dim; // @[accel/engine/descriptor.ts:75]
+      end
+      if (descFire & (descIdx == 2'h0)) begin
+        desc_next_num_bags <= descBeat[95:64]; // @[accel/engine/descriptor.ts:74]
+      end
+      if (descSwap) begin
+        desc_num_bags <= desc_next_num_bags; // @[accel/engine/descriptor.ts:75]
+      end
+      if (descFire & (descIdx == 2'h0)) begin
+        desc_next_num_indices <= descBeat[127:96]; // @[accel/engine/descriptor.ts:74]
+      end
+      if (descSwap) begin
+        desc_num_indices <= desc_next_num_indices; // @[accel/engine/descriptor.ts:75]
+      end
+      if (descFire & (descIdx == 2'h0)) begin
+        desc_next_padding_idx <= descBeat[159:128]; // @[accel/engine/descriptor.ts:74]
+      end
+      if (descSwap) begin
+        desc_padding_idx <= desc_next_padding_idx; // @[accel/engine/descriptor.ts:75]
+      end
+      if (descFire & (descIdx == 2'h0)) begin
+        desc_next_row_stride <= descBeat[191:160]; // @[accel/engine/descriptor.ts:74]
+      end
+      if (descSwap) begin
+        desc_row_stride <= desc_next_row_stride; // @[accel/engine/descriptor.ts:75]
+      end
+      if (descFire & (descIdx == 2'h0)) begin
+        desc_next_out_stride <= descBeat[223:192]; // @[accel/engine/descriptor.ts:74]
+      end
+      if (descSwap) begin
+        desc_out_stride <= desc_next_out_stride; // @[accel/engine/descriptor.ts:75]
+      end
+      if (descFire & (descIdx == 2'h0)) begin
+        desc_next_argmax_stride <= descBeat[255:224]; // @[accel/engine/descriptor.ts:74]
+      end
+      if (descSwap) begin
+        desc_argmax_stride <= desc_next_argmax_stride; // @[accel/engine/descriptor.ts:75]
+      end
+      if (descFire & (descIdx == 2'h0)) begin
+        desc_next_table_lo <= descBeat[287:256]; // @[accel/engine/descriptor.ts:74]
+      end
+      if (descSwap) begin
+        desc_table_lo <= desc_next_table_lo; // @[accel/engine/descriptor.ts:75]
+      end
+      if (descFire & (descIdx == 2'h0)) begin
+        desc_next_indices_lo <= descBeat[351:320]; // @[accel/engine/descriptor.ts:74]
+      end
+      if (descSwap) begin
+        desc_indices_lo <= desc_next_indices_lo; // @[accel/engine/descriptor.ts:75]
+      end
+      if (descFire & (descIdx == 2'h0)) begin
+        desc_next_offsets_lo <= descBeat[415:384]; // @[accel/engine/descriptor.ts:74]
+      end
+      if (descSwap) begin
+        desc_offsets_lo <= desc_next_offsets_lo; // @[accel/engine/descriptor.ts:75]
+      end
+      if (descFire & (descIdx == 2'h0)) begin
+        desc_next_out_lo <= descBeat[479:448]; // @[accel/engine/descriptor.ts:74]
+      end
+      if (descSwap) begin
+        desc_out_lo <= desc_next_out_lo; // @[accel/engine/descriptor.ts:75]
+      end
+      if (descFire & (descIdx == 2'h1)) begin
+        desc_next_scales_lo <= descBeat[31:0]; // @[accel/engine/descriptor.ts:74]
+      end
+      if (descSwap) begin
+        desc_scales_lo <= desc_next_scales_lo; // @[accel/engine/descriptor.ts:75]
+      end
+      if (descFire & (descIdx == 2'h1)) begin
+        desc_next_argmax_lo <= descBeat[95:64]; // @[accel/engine/descriptor.ts:74]
+      end
+      if (descSwap) begin
+        desc_argmax_lo <= desc_next_argmax_lo; // @[accel/engine/descriptor.ts:75]
+      end
+      if (opStart) begin
+        rowBeats <= row_beats_all[3:0]; // @[accel/engine/engine.ts:1412]
+      end
+      if (opStart) begin
+        tailStrb <= tailMask; // @[accel/engine/engine.ts:1418]
+      end
+      if (start) begin
+        preArmed <= 1'b0; // @[accel/engine/engine.ts:1388]
       end else begin
-        if (program_bad) begin
-          descLeft <= 2'h0; // @[accel/engine/engine.ts:1282]
+        if (armAhead) begin
+          preArmed <= 1'b1; // @[accel/engine/engine.ts:1357]
         end else begin
-          if (start) begin
-            descLeft <= (num_tables != 32'h0) ? 2'h2 : 2'h0; // @[accel/engine/engine.ts:1270]
+          if (descSwap) begin
+            preArmed <= 1'b0; // @[accel/engine/engine.ts:1325]
+          end
+        end
+      end
+      if (freeSlot & ~arGo) begin
+        slotsUsed <= slotsUsed - 9'h1; // @[accel/engine/engine.ts:689]
+      end else begin
+        if (arGo & ~freeSlot) begin
+          slotsUsed <= slotsUsed + 9'h1; // @[accel/engine/engine.ts:688]
+        end
+      end
+      if (arGo) begin
+        tailSlot <= tailSlot + 8'h1; // @[accel/engine/engine.ts:611]
+      end
+      if (arGo) begin
+        arValid <= 1'b1; // @[accel/engine/engine.ts:607]
+      end else begin
+        if (arValid & m_axi_arready) begin
+          arValid <= 1'b0; // @[accel/engine/engine.ts:605]
+        end
+      end
+      if (arGo) begin
+        arAddr <= {arWordSel, 6'h0}; // @[accel/engine/engine.ts:608]
+      end
+      if (arGo) begin
+        arLen <= _T_93[7:0]; // @[accel/engine/engine.ts:609]
+      end
+      if (arGo) begin
+        arId <= tailSlot; // @[accel/engine/engine.ts:610]
+      end
+      offWord <= opStart ? (_T_94 ? _T_51[31:6] : _T_95) : _T_95;
+      offLeft <= opStart ? (_T_94 ? off_beats_total : _T_96) : _T_96;
+      offRes <= opStart ? (_T_94 ? 7'h0 : _T_97) : _T_97;
+      idxWord <= opStart ? (_T_94 ? _T_56[31:6] : _T_98) : _T_98;
+      idxLeft <= opStart ? (_T_94 ? idx_beats_total : _T_99) : _T_99;
+      idxRes <= opStart ? (_T_94 ? 7'h0 : _T_100) : _T_100;
+      pswWord <= opStart ? (_T_94 ? _T_60[31:6] : _T_101) : _T_101;
+      pswLeft <= opStart ? (_T_94 ? psw_beats_total : _T_102) : _T_102;
+      pswRes <= opStart ? (_T_94 ? 6'h0 : _T_103) : _T_103;
+      if (start) begin
+        descWord <= tables_lo[31:6]; // @[accel/engine/engine.ts:1383]
+      end else begin
+        if (descGo) begin
+          descWord <= descWord + {17'h0, desc_burst}; // @[accel/engine/engine.ts:502]
+        end
+      end
+      if (program_bad) begin
+        descLeft <= 2'h0; // @[accel/engine/engine.ts:1401]
+      end else begin
+        if (start) begin
+          descLeft <= (num_tables != 32'h0) ? 2'h2 : 2'h0; // @[accel/engine/engine.ts:1384]
+        end else begin
+          if (_T_92) begin
+            descLeft <= 2'h2; // @[accel/engine/engine.ts:1329]
           end else begin
             if (err) begin
-              descLeft <= 2'h0; // @[accel/engine/engine.ts:1230]
+              descLeft <= 2'h0; // @[accel/engine/engine.ts:1294]
             end else begin
               if (descGo) begin
-                descLeft <= descLeft - desc_burst[1:0]; // @[accel/engine/engine.ts:470]
+                descLeft <= descLeft - desc_burst[1:0]; // @[accel/engine/engine.ts:503]
               end
             end
           end
         end
       end
       if (opStart) begin
-        ridWord <= row_ids_lo[31:6]; // @[accel/engine/engine.ts:1315]
+        ridWord <= row_ids_lo[31:6]; // @[accel/engine/engine.ts:1422]
       end else begin
         if (ridGo) begin
-          ridWord <= ridWord + {17'h0, ridBurst}; // @[accel/engine/engine.ts:482]
+          ridWord <= ridWord + {17'h0, ridBurst}; // @[accel/engine/engine.ts:515]
         end
       end
       if (opStart) begin
-        ridLeft <= rid_beats_total; // @[accel/engine/engine.ts:1316]
+        ridLeft <= rid_beats_total; // @[accel/engine/engine.ts:1423]
       end else begin
         if (ridGo) begin
-          ridLeft <= ridLeft - {21'h0, ridBurst}; // @[accel/engine/engine.ts:483]
+          ridLeft <= ridLeft - {21'h0, ridBurst}; // @[accel/engine/engine.ts:516]
         end
       end
       if (opStart) begin
-        ridRes <= 7'h0; // @[accel/engine/engine.ts:1317]
+        ridRes <= 7'h0; // @[accel/engine/engine.ts:1424]
       end else begin
         if (ridGo) begin
-          ridRes <= (ridRes + rid_burst[6:0]) - {6'h0, ridBeatQ_deq_ready & ridBeatQ_deq_valid}; // @[accel/engine/engine.ts:715]
+          ridRes <= (ridRes + rid_burst[6:0]) - {6'h0, ridBeatQ_deq_ready & ridBeatQ_deq_valid}; // @[accel/engine/engine.ts:759]
         end else begin
           if (ridBeatQ_deq_ready & ridBeatQ_deq_valid) begin
-            ridRes <= ridRes - 7'h1; // @[accel/engine/engine.ts:714]
+            ridRes <= ridRes - 7'h1; // @[accel/engine/engine.ts:758]
           end
         end
       end
       if (opStart) begin
-        longBag <= 1'b0; // @[accel/engine/engine.ts:1292]
+        longBag <= 1'b0; // @[accel/engine/engine.ts:1411]
       end else begin
         if (entry & (eLeft > 32'h80)) begin
-          longBag <= 1'b1; // @[accel/engine/engine.ts:793]
+          longBag <= 1'b1; // @[accel/engine/engine.ts:838]
         end
       end
       prio_slot <= most_i; // @[accel/engine/interleave.ts:121]
@@ -4508,510 +4702,506 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
         end
       end
       if (rowGo) begin
-        rowWord <= curRowWord + {17'h0, row_burst}; // @[accel/engine/engine.ts:597]
+        rowWord <= curRowWord + {17'h0, row_burst}; // @[accel/engine/engine.ts:630]
       end
       if (err) begin
-        rowLeft <= 4'h0; // @[accel/engine/engine.ts:1231]
+        rowLeft <= 4'h0; // @[accel/engine/engine.ts:1295]
       end else begin
         if (rowGo) begin
-          rowLeft <= curRowLeft - row_burst[3:0]; // @[accel/engine/engine.ts:598]
+          rowLeft <= curRowLeft - row_burst[3:0]; // @[accel/engine/engine.ts:631]
         end
       end
       if (opStart) begin
-        fPh <= 2'h0; // @[accel/engine/engine.ts:1323]
+        fPh <= 2'h0; // @[accel/engine/engine.ts:1430]
       end else begin
         if (err) begin
-          fPh <= 2'h0; // @[accel/engine/engine.ts:1229]
+          fPh <= 2'h0; // @[accel/engine/engine.ts:1293]
         end else begin
           if ((rowGo & fromTok) & owed) begin
-            fPh <= ((fPh == 2'h2) & (opt != 2'h1)) ? 2'h3 : 2'h0; // @[accel/engine/engine.ts:554]
+            fPh <= ((fPh == 2'h2) & (opt != 2'h1)) ? 2'h3 : 2'h0; // @[accel/engine/engine.ts:587]
           end else begin
             if (segOut) begin
-              fPh <= 2'h2; // @[accel/engine/engine.ts:550]
+              fPh <= 2'h2; // @[accel/engine/engine.ts:583]
             end
           end
         end
       end
       if (segOut) begin
-        fRid <= tok_arb_out_bits[31:0]; // @[accel/engine/engine.ts:551]
+        fRid <= tok_arb_out_bits[31:0]; // @[accel/engine/engine.ts:584]
       end
       if (opStart) begin
-        argDone <= 1'b0; // @[accel/engine/engine.ts:1300]
+        argDone <= 1'b0; // @[accel/engine/engine.ts:1416]
       end else begin
         if (err) begin
-          argDone <= 1'b0; // @[accel/engine/engine.ts:1234]
+          argDone <= 1'b0; // @[accel/engine/engine.ts:1298]
         end else begin
-          if (_T_87) begin
-            argDone <= argNext; // @[accel/engine/engine.ts:558]
+          if (_T_109) begin
+            argDone <= argNext; // @[accel/engine/engine.ts:591]
           end
         end
       end
-      if (_T_87) begin
-        rowIsArg <= argNext; // @[accel/engine/engine.ts:557]
+      if (_T_109) begin
+        rowIsArg <= argNext; // @[accel/engine/engine.ts:590]
       end
       if (rowGo) begin
-        rowFk <= curFk; // @[accel/engine/engine.ts:596]
+        rowFk <= curFk; // @[accel/engine/engine.ts:629]
       end
       if (opStart) begin
-        updRes <= 10'h0; // @[accel/engine/engine.ts:1320]
+        updRes <= 10'h0; // @[accel/engine/engine.ts:1427]
       end else begin
         if (~(rowGo & (curFk != 2'h0)) & updPop) begin
-          updRes <= updRes - 10'h1; // @[accel/engine/engine.ts:1068]
+          updRes <= updRes - 10'h1; // @[accel/engine/engine.ts:1113]
         end else begin
           if ((rowGo & (curFk != 2'h0)) & updPop) begin
-            updRes <= (updRes + {1'h0, row_burst}) - 10'h1; // @[accel/engine/engine.ts:1067]
+            updRes <= (updRes + {1'h0, row_burst}) - 10'h1; // @[accel/engine/engine.ts:1112]
           end else begin
             if ((rowGo & (curFk != 2'h0)) & ~updPop) begin
-              updRes <= updRes + {1'h0, row_burst}; // @[accel/engine/engine.ts:1066]
+              updRes <= updRes + {1'h0, row_burst}; // @[accel/engine/engine.ts:1111]
             end
           end
         end
       end
-      lfsr <= {lfsr[14:0], ((lfsr[15] ^ lfsr[13]) ^ lfsr[12]) ^ lfsr[10]}; // @[accel/engine/engine.ts:618]
+      lfsr <= {lfsr[14:0], ((lfsr[15] ^ lfsr[13]) ^ lfsr[12]) ^ lfsr[10]}; // @[accel/engine/engine.ts:651]
       if (drain) begin
         if (slotDone) begin
-          headSlot <= headSlot + 8'h1; // @[accel/engine/engine.ts:652]
+          headSlot <= headSlot + 8'h1; // @[accel/engine/engine.ts:685]
         end
       end
       if (drain) begin
         dBeat <= slotDone ? 3'h0 : (dBeat + 3'h1);
       end
-      rdPending <= drain; // @[accel/engine/engine.ts:645]
+      rdPending <= drain; // @[accel/engine/engine.ts:678]
       if (drain) begin
-        rdKind <= headKind; // @[accel/engine/engine.ts:646]
+        rdKind <= headKind; // @[accel/engine/engine.ts:679]
       end
-      descLoaded <= descFire & (descIdx == 2'h1); // @[accel/engine/engine.ts:691]
-      if (opStart) begin
-        off_unpack_left <= offCount; // @[accel/engine/engine.ts:1311]
+      if (start) begin
+        nxFull <= 1'b0; // @[accel/engine/engine.ts:1386]
       end else begin
-        if (off_unpack_pop) begin
-          off_unpack_left <= off_unpack_left - 33'h1; // @[accel/engine/engine.ts:704]
+        if (descSwap) begin
+          nxFull <= 1'b0; // @[accel/engine/engine.ts:1323]
+        end else begin
+          if (descFire & (descIdx == 2'h1)) begin
+            nxFull <= 1'b1; // @[accel/engine/engine.ts:725]
+          end
         end
       end
+      descLoaded <= descSwap; // @[accel/engine/engine.ts:727]
+      backBeats <= (backBeats + backIn) - {12'h0, backOut}; // @[accel/engine/engine.ts:735]
+      off_unpack_left <= opStart ? (_T_94 ? offCount : _T_110) : _T_110;
+      off_unpack_lane <= opStart ? (_T_94 ? _T_51[5:2] : _T_111) : _T_111;
+      idx_unpack_left <= opStart ? (_T_94 ? curStreams_idxCount : _T_112) : _T_112;
+      idx_unpack_lane <= opStart ? (_T_94 ? idx_first_lane : _T_113) : _T_113;
+      psw_unpack_left <= opStart ? (_T_94 ? pswCount : _T_114) : _T_114;
+      psw_unpack_lane <= opStart ? (_T_94 ? _T_60[5:2] : _T_115) : _T_115;
       if (opStart) begin
-        off_unpack_lane <= _T_50[5:2]; // @[accel/engine/engine.ts:1312]
-      end else begin
-        if (off_unpack_pop) begin
-          off_unpack_lane <= off_unpack_beat_done ? 4'h0 : off_unpack_next_lane[3:0]; // @[accel/engine/engine.ts:705]
-        end
-      end
-      if (opStart) begin
-        idx_unpack_left <= {1'h0, numIdx}; // @[accel/engine/engine.ts:1313]
-      end else begin
-        if (idx_unpack_pop) begin
-          idx_unpack_left <= idx_unpack_left - 33'h1; // @[accel/engine/engine.ts:704]
-        end
-      end
-      if (opStart) begin
-        idx_unpack_lane <= _T_55[5:2]; // @[accel/engine/engine.ts:1314]
-      end else begin
-        if (idx_unpack_pop) begin
-          idx_unpack_lane <= idx_unpack_beat_done ? 4'h0 : idx_unpack_next_lane[3:0]; // @[accel/engine/engine.ts:705]
-        end
-      end
-      if (opStart) begin
-        psw_unpack_left <= sideEn ? {1'h0, numIdx} : 33'h0; // @[accel/engine/engine.ts:1309]
-      end else begin
-        if (psw_unpack_pop) begin
-          psw_unpack_left <= psw_unpack_left - 33'h1; // @[accel/engine/engine.ts:704]
-        end
-      end
-      if (opStart) begin
-        psw_unpack_lane <= _T_59[5:2]; // @[accel/engine/engine.ts:1310]
-      end else begin
-        if (psw_unpack_pop) begin
-          psw_unpack_lane <= psw_unpack_beat_done ? 4'h0 : psw_unpack_next_lane[3:0]; // @[accel/engine/engine.ts:705]
-        end
-      end
-      if (opStart) begin
-        rid_unpack_left <= rowsOn ? {1'h0, numBags} : 33'h0; // @[accel/engine/engine.ts:1318]
+        rid_unpack_left <= rowsOn ? {1'h0, numBags} : 33'h0; // @[accel/engine/engine.ts:1425]
       end else begin
         if (rid_unpack_pop) begin
-          rid_unpack_left <= rid_unpack_left - 33'h1; // @[accel/engine/engine.ts:704]
+          rid_unpack_left <= rid_unpack_left - 33'h1; // @[accel/engine/engine.ts:748]
         end
       end
       if (opStart) begin
-        rid_unpack_lane <= row_ids_lo[5:2]; // @[accel/engine/engine.ts:1319]
+        rid_unpack_lane <= row_ids_lo[5:2]; // @[accel/engine/engine.ts:1426]
       end else begin
         if (rid_unpack_pop) begin
-          rid_unpack_lane <= rid_unpack_beat_done ? 4'h0 : rid_unpack_next_lane[3:0]; // @[accel/engine/engine.ts:705]
+          rid_unpack_lane <= rid_unpack_beat_done ? 4'h0 : rid_unpack_next_lane[3:0]; // @[accel/engine/engine.ts:749]
         end
       end
       if (opStart) begin
-        bagIdx <= 32'h0; // @[accel/engine/engine.ts:1329]
+        bagIdx <= 32'h0; // @[accel/engine/engine.ts:1436]
       end else begin
         if (bagEnd) begin
-          bagIdx <= bagIdx + 32'h1; // @[accel/engine/engine.ts:825]
+          bagIdx <= bagIdx + 32'h1; // @[accel/engine/engine.ts:870]
         end
       end
       if (nextTable) begin
-        haveStart <= 1'b0; // @[accel/engine/engine.ts:1352]
+        haveStart <= 1'b0; // @[accel/engine/engine.ts:1465]
       end else begin
         if (opStart) begin
-          haveStart <= 1'b0; // @[accel/engine/engine.ts:1330]
+          haveStart <= 1'b0; // @[accel/engine/engine.ts:1437]
         end else begin
-          if (_T_88) begin
-            haveStart <= 1'b1; // @[accel/engine/engine.ts:789]
+          if (_T_116) begin
+            haveStart <= 1'b1; // @[accel/engine/engine.ts:834]
           end
         end
       end
       if (opStart) begin
-        inBag <= 1'b0; // @[accel/engine/engine.ts:1331]
+        inBag <= 1'b0; // @[accel/engine/engine.ts:1438]
       end else begin
         if (bagEnd) begin
-          inBag <= 1'b0; // @[accel/engine/engine.ts:824]
+          inBag <= 1'b0; // @[accel/engine/engine.ts:869]
         end else begin
           if (entry) begin
-            inBag <= 1'b1; // @[accel/engine/engine.ts:797]
+            inBag <= 1'b1; // @[accel/engine/engine.ts:842]
           end
         end
       end
       if (entry) begin
-        cur <= endVal; // @[accel/engine/engine.ts:796]
+        cur <= endVal; // @[accel/engine/engine.ts:841]
       end else begin
-        if (_T_88) begin
-          cur <= off_unpack_value; // @[accel/engine/engine.ts:788]
+        if (_T_116) begin
+          cur <= off_unpack_value; // @[accel/engine/engine.ts:833]
         end
       end
       if (lookGo) begin
-        lookLeft <= eLeft - 32'h1; // @[accel/engine/engine.ts:802]
+        lookLeft <= eLeft - 32'h1; // @[accel/engine/engine.ts:847]
       end else begin
         if (entry) begin
-          lookLeft <= eLeft; // @[accel/engine/engine.ts:798]
+          lookLeft <= eLeft; // @[accel/engine/engine.ts:843]
         end
       end
       if (opStart) begin
-        heldValid <= 1'b0; // @[accel/engine/engine.ts:1332]
+        heldValid <= 1'b0; // @[accel/engine/engine.ts:1439]
       end else begin
         if (err) begin
-          heldValid <= 1'b0; // @[accel/engine/engine.ts:828]
+          heldValid <= 1'b0; // @[accel/engine/engine.ts:873]
         end else begin
-          if (_T_89) begin
-            heldValid <= 1'b1; // @[accel/engine/engine.ts:809]
+          if (_T_117) begin
+            heldValid <= 1'b1; // @[accel/engine/engine.ts:854]
           end else begin
             if (emitHeld) begin
-              heldValid <= 1'b0; // @[accel/engine/engine.ts:807]
+              heldValid <= 1'b0; // @[accel/engine/engine.ts:852]
             end
           end
         end
       end
-      if (_T_89) begin
-        heldRow <= holdLook ? idx_unpack_value : 32'h0; // @[accel/engine/engine.ts:810]
+      if (_T_117) begin
+        heldRow <= holdLook ? idx_unpack_value : 32'h0; // @[accel/engine/engine.ts:855]
       end
-      if (_T_89) begin
-        heldFirst <= ~eSeen; // @[accel/engine/engine.ts:811]
+      if (_T_117) begin
+        heldFirst <= ~eSeen; // @[accel/engine/engine.ts:856]
       end
       if (((lookGo & isPad) & finalIdx) & eSeen) begin
-        heldLast <= 1'b1; // @[accel/engine/engine.ts:822]
+        heldLast <= 1'b1; // @[accel/engine/engine.ts:867]
       end else begin
-        if (_T_89) begin
-          heldLast <= finalIdx | holdEmpty; // @[accel/engine/engine.ts:812]
+        if (_T_117) begin
+          heldLast <= finalIdx | holdEmpty; // @[accel/engine/engine.ts:857]
         end
       end
-      if (_T_89) begin
-        heldEmpty <= holdEmpty; // @[accel/engine/engine.ts:813]
+      if (_T_117) begin
+        heldEmpty <= holdEmpty; // @[accel/engine/engine.ts:858]
       end
-      if (_T_89) begin
-        heldScale <= (holdLook & pswEn) ? psw_unpack_value : 32'h3f800000; // @[accel/engine/engine.ts:814]
+      if (_T_117) begin
+        heldScale <= (holdLook & pswEn) ? psw_unpack_value : 32'h3f800000; // @[accel/engine/engine.ts:859]
       end
-      if (_T_89) begin
-        heldSlot <= seqSlot; // @[accel/engine/engine.ts:816]
+      if (_T_117) begin
+        heldSlot <= seqSlot; // @[accel/engine/engine.ts:861]
       end
-      if (_T_89) begin
-        heldBag <= bagIdx; // @[accel/engine/engine.ts:817]
+      if (_T_117) begin
+        heldBag <= bagIdx; // @[accel/engine/engine.ts:862]
       end
-      if (_T_89) begin
-        heldN <= holdLook ? (eN + 32'h1) : 32'h0; // @[accel/engine/engine.ts:818]
+      if (_T_117) begin
+        heldN <= holdLook ? (eN + 32'h1) : 32'h0; // @[accel/engine/engine.ts:863]
       end
-      if (_T_89) begin
-        heldPos <= maskEn ? psw_unpack_value : ((inBag ? cur : endVal) - eLeft); // @[accel/engine/engine.ts:815]
+      if (_T_117) begin
+        heldPos <= maskEn ? psw_unpack_value : ((inBag ? cur : endVal) - eLeft); // @[accel/engine/engine.ts:860]
       end
       if (holdLook) begin
-        nCount <= eN + 32'h1; // @[accel/engine/engine.ts:805]
+        nCount <= eN + 32'h1; // @[accel/engine/engine.ts:850]
       end else begin
         if (entry) begin
-          nCount <= 32'h0; // @[accel/engine/engine.ts:800]
+          nCount <= 32'h0; // @[accel/engine/engine.ts:845]
         end
       end
       if (holdLook) begin
-        seenInBag <= 1'b1; // @[accel/engine/engine.ts:804]
+        seenInBag <= 1'b1; // @[accel/engine/engine.ts:849]
       end else begin
         if (entry) begin
-          seenInBag <= 1'b0; // @[accel/engine/engine.ts:799]
+          seenInBag <= 1'b0; // @[accel/engine/engine.ts:844]
         end
       end
       if (opStart) begin
-        seqSlot <= 3'h0; // @[accel/engine/engine.ts:1333]
+        seqSlot <= 3'h0; // @[accel/engine/engine.ts:1440]
       end else begin
         if (bagEnd) begin
-          seqSlot <= pick_0; // @[accel/engine/engine.ts:826]
+          seqSlot <= pick_0; // @[accel/engine/engine.ts:871]
         end
       end
       if (entry & rowsOn) begin
-        segRid <= rid_unpack_value; // @[accel/engine/engine.ts:833]
+        segRid <= rid_unpack_value; // @[accel/engine/engine.ts:878]
       end
-      if (_T_89) begin
-        heldRid <= entry ? rid_unpack_value : segRid; // @[accel/engine/engine.ts:819]
+      if (_T_117) begin
+        heldRid <= entry ? rid_unpack_value : segRid; // @[accel/engine/engine.ts:864]
       end
       if (opStart) begin
-        emPh <= 2'h0; // @[accel/engine/engine.ts:1321]
+        emPh <= 2'h0; // @[accel/engine/engine.ts:1428]
       end else begin
         if (emTokGo) begin
-          emPh <= emLast ? 2'h0 : ((emPh == 2'h0) ? 2'h2 : (emPh + 2'h1)); // @[accel/engine/engine.ts:848]
+          emPh <= emLast ? 2'h0 : ((emPh == 2'h0) ? 2'h2 : (emPh + 2'h1)); // @[accel/engine/engine.ts:893]
         end
       end
       if (emTake) begin
-        emRow <= rid_unpack_value; // @[accel/engine/engine.ts:847]
+        emRow <= rid_unpack_value; // @[accel/engine/engine.ts:892]
       end
       if (opStart) begin
-        updU <= 32'h0; // @[accel/engine/engine.ts:1322]
+        updU <= 32'h0; // @[accel/engine/engine.ts:1429]
       end else begin
         if (emTokGo & emLast) begin
-          updU <= updU + 32'h1; // @[accel/engine/engine.ts:849]
+          updU <= updU + 32'h1; // @[accel/engine/engine.ts:894]
         end
       end
       if (opStart) begin
-        rj <= 3'h0; // @[accel/engine/engine.ts:1301]
+        rj <= 3'h0; // @[accel/engine/engine.ts:1417]
       end else begin
         if (redGo) begin
-          rj <= isRowEnd ? 3'h0 : (rj + 3'h1); // @[accel/engine/engine.ts:927]
+          rj <= isRowEnd ? 3'h0 : (rj + 3'h1); // @[accel/engine/engine.ts:972]
         end
       end
-      red_valid_0 <= redGo; // @[accel/engine/engine.ts:932]
-      red_valid_1 <= red_valid_0; // @[accel/engine/engine.ts:932]
-      red_valid_2 <= red_valid_1; // @[accel/engine/engine.ts:932]
-      red_valid_3 <= red_valid_2; // @[accel/engine/engine.ts:932]
-      red_valid_4 <= red_valid_3; // @[accel/engine/engine.ts:932]
-      red_valid_5 <= red_valid_4; // @[accel/engine/engine.ts:932]
-      red_slot_0 <= mSlot; // @[accel/engine/engine.ts:933]
-      red_slot_1 <= red_slot_0; // @[accel/engine/engine.ts:933]
-      red_slot_2 <= red_slot_1; // @[accel/engine/engine.ts:933]
-      red_slot_3 <= red_slot_2; // @[accel/engine/engine.ts:933]
-      red_slot_4 <= red_slot_3; // @[accel/engine/engine.ts:933]
-      red_slot_5 <= red_slot_4; // @[accel/engine/engine.ts:933]
-      red_beat_0 <= rj; // @[accel/engine/engine.ts:934]
-      red_beat_1 <= red_beat_0; // @[accel/engine/engine.ts:934]
-      red_beat_2 <= red_beat_1; // @[accel/engine/engine.ts:934]
-      red_beat_3 <= red_beat_2; // @[accel/engine/engine.ts:934]
-      red_beat_4 <= red_beat_3; // @[accel/engine/engine.ts:934]
-      red_beat_5 <= red_beat_4; // @[accel/engine/engine.ts:934]
-      red_last_0 <= mLast; // @[accel/engine/engine.ts:935]
-      red_last_1 <= red_last_0; // @[accel/engine/engine.ts:935]
-      red_last_2 <= red_last_1; // @[accel/engine/engine.ts:935]
-      red_last_3 <= red_last_2; // @[accel/engine/engine.ts:935]
-      red_last_4 <= red_last_3; // @[accel/engine/engine.ts:935]
-      red_last_5 <= red_last_4; // @[accel/engine/engine.ts:935]
-      red_row_end_0 <= isRowEnd; // @[accel/engine/engine.ts:936]
-      red_row_end_1 <= red_row_end_0; // @[accel/engine/engine.ts:936]
-      red_row_end_2 <= red_row_end_1; // @[accel/engine/engine.ts:936]
-      red_row_end_3 <= red_row_end_2; // @[accel/engine/engine.ts:936]
-      red_row_end_4 <= red_row_end_3; // @[accel/engine/engine.ts:936]
-      red_row_end_5 <= red_row_end_4; // @[accel/engine/engine.ts:936]
-      red_first_0 <= zeroA; // @[accel/engine/engine.ts:937]
-      red_first_1 <= red_first_0; // @[accel/engine/engine.ts:937]
-      red_first_2 <= red_first_1; // @[accel/engine/engine.ts:937]
-      red_first_3 <= red_first_2; // @[accel/engine/engine.ts:937]
-      red_first_4 <= red_first_3; // @[accel/engine/engine.ts:937]
-      red_first_5 <= red_first_4; // @[accel/engine/engine.ts:937]
-      red_n_0 <= mN; // @[accel/engine/engine.ts:938]
-      red_n_1 <= red_n_0; // @[accel/engine/engine.ts:938]
-      red_n_2 <= red_n_1; // @[accel/engine/engine.ts:938]
-      red_n_3 <= red_n_2; // @[accel/engine/engine.ts:938]
-      red_n_4 <= red_n_3; // @[accel/engine/engine.ts:938]
-      red_n_5 <= red_n_4; // @[accel/engine/engine.ts:938]
-      red_pos_0 <= mPos; // @[accel/engine/engine.ts:939]
-      red_pos_1 <= red_pos_0; // @[accel/engine/engine.ts:939]
-      red_pos_2 <= red_pos_1; // @[accel/engine/engine.ts:939]
-      red_pos_3 <= red_pos_2; // @[accel/engine/engine.ts:939]
-      red_pos_4 <= red_pos_3; // @[accel/engine/engine.ts:939]
-      red_pos_5 <= red_pos_4; // @[accel/engine/engine.ts:939]
-      red_empty_0 <= mEmpty; // @[accel/engine/engine.ts:940]
-      red_empty_1 <= red_empty_0; // @[accel/engine/engine.ts:940]
-      red_empty_2 <= red_empty_1; // @[accel/engine/engine.ts:940]
-      red_empty_3 <= red_empty_2; // @[accel/engine/engine.ts:940]
-      red_empty_4 <= red_empty_3; // @[accel/engine/engine.ts:940]
-      red_empty_5 <= red_empty_4; // @[accel/engine/engine.ts:940]
+      red_valid_0 <= redGo; // @[accel/engine/engine.ts:977]
+      red_valid_1 <= red_valid_0; // @[accel/engine/engine.ts:977]
+      red_valid_2 <= red_valid_1; // @[accel/engine/engine.ts:977]
+      red_valid_3 <= red_valid_2; // @[accel/engine/engine.ts:977]
+      red_valid_4 <= red_valid_3; // @[accel/engine/engine.ts:977]
+      red_valid_5 <= red_valid_4; // @[accel/engine/engine.ts:977]
+      red_slot_0 <= mSlot; // @[accel/engine/engine.ts:978]
+      red_slot_1 <= red_slot_0; // @[accel/engine/engine.ts:978]
+      red_slot_2 <= red_slot_1; // @[accel/engine/engine.ts:978]
+      red_slot_3 <= red_slot_2; // @[accel/engine/engine.ts:978]
+      red_slot_4 <= red_slot_3; // @[accel/engine/engine.ts:978]
+      red_slot_5 <= red_slot_4; // @[accel/engine/engine.ts:978]
+      red_beat_0 <= rj; // @[accel/engine/engine.ts:979]
+      red_beat_1 <= red_beat_0; // @[accel/engine/engine.ts:979]
+      red_beat_2 <= red_beat_1; // @[accel/engine/engine.ts:979]
+      red_beat_3 <= red_beat_2; // @[accel/engine/engine.ts:979]
+      red_beat_4 <= red_beat_3; // @[accel/engine/engine.ts:979]
+      red_beat_5 <= red_beat_4; // @[accel/engine/engine.ts:979]
+      red_last_0 <= mLast; // @[accel/engine/engine.ts:980]
+      red_last_1 <= red_last_0; // @[accel/engine/engine.ts:980]
+      red_last_2 <= red_last_1; // @[accel/engine/engine.ts:980]
+      red_last_3 <= red_last_2; // @[accel/engine/engine.ts:980]
+      red_last_4 <= red_last_3; // @[accel/engine/engine.ts:980]
+      red_last_5 <= red_last_4; // @[accel/engine/engine.ts:980]
+      red_row_end_0 <= isRowEnd; // @[accel/engine/engine.ts:981]
+      red_row_end_1 <= red_row_end_0; // @[accel/engine/engine.ts:981]
+      red_row_end_2 <= red_row_end_1; // @[accel/engine/engine.ts:981]
+      red_row_end_3 <= red_row_end_2; // @[accel/engine/engine.ts:981]
+      red_row_end_4 <= red_row_end_3; // @[accel/engine/engine.ts:981]
+      red_row_end_5 <= red_row_end_4; // @[accel/engine/engine.ts:981]
+      red_first_0 <= zeroA; // @[accel/engine/engine.ts:982]
+      red_first_1 <= red_first_0; // @[accel/engine/engine.ts:982]
+      red_first_2 <= red_first_1; // @[accel/engine/engine.ts:982]
+      red_first_3 <= red_first_2; // @[accel/engine/engine.ts:982]
+      red_first_4 <= red_first_3; // @[accel/engine/engine.ts:982]
+      red_first_5 <= red_first_4; // @[accel/engine/engine.ts:982]
+      red_n_0 <= mN; // @[accel/engine/engine.ts:983]
+      red_n_1 <= red_n_0; // @[accel/engine/engine.ts:983]
+      red_n_2 <= red_n_1; // @[accel/engine/engine.ts:983]
+      red_n_3 <= red_n_2; // @[accel/engine/engine.ts:983]
+      red_n_4 <= red_n_3; // @[accel/engine/engine.ts:983]
+      red_n_5 <= red_n_4; // @[accel/engine/engine.ts:983]
+      red_pos_0 <= mPos; // @[accel/engine/engine.ts:984]
+      red_pos_1 <= red_pos_0; // @[accel/engine/engine.ts:984]
+      red_pos_2 <= red_pos_1; // @[accel/engine/engine.ts:984]
+      red_pos_3 <= red_pos_2; // @[accel/engine/engine.ts:984]
+      red_pos_4 <= red_pos_3; // @[accel/engine/engine.ts:984]
+      red_pos_5 <= red_pos_4; // @[accel/engine/engine.ts:984]
+      red_empty_0 <= mEmpty; // @[accel/engine/engine.ts:985]
+      red_empty_1 <= red_empty_0; // @[accel/engine/engine.ts:985]
+      red_empty_2 <= red_empty_1; // @[accel/engine/engine.ts:985]
+      red_empty_3 <= red_empty_2; // @[accel/engine/engine.ts:985]
+      red_empty_4 <= red_empty_3; // @[accel/engine/engine.ts:985]
+      red_empty_5 <= red_empty_4; // @[accel/engine/engine.ts:985]
       if (opStart) begin
-        outRes <= 5'h0; // @[accel/engine/engine.ts:1297]
+        outRes <= 5'h0; // @[accel/engine/engine.ts:1413]
       end else begin
         if (outPop & ~resUp) begin
-          outRes <= outRes - 5'h1; // @[accel/engine/engine.ts:1038]
+          outRes <= outRes - 5'h1; // @[accel/engine/engine.ts:1083]
         end else begin
           if (resUp & ~outPop) begin
-            outRes <= outRes + 5'h1; // @[accel/engine/engine.ts:1037]
+            outRes <= outRes + 5'h1; // @[accel/engine/engine.ts:1082]
           end
         end
       end
       if (opStart) begin
-        argRes <= 6'h0; // @[accel/engine/engine.ts:1298]
+        argRes <= 6'h0; // @[accel/engine/engine.ts:1414]
       end else begin
         if (argPop & ~argUp) begin
-          argRes <= argRes - 6'h1; // @[accel/engine/engine.ts:999]
+          argRes <= argRes - 6'h1; // @[accel/engine/engine.ts:1044]
         end else begin
           if (argUp & ~argPop) begin
-            argRes <= argRes + 6'h1; // @[accel/engine/engine.ts:998]
+            argRes <= argRes + 6'h1; // @[accel/engine/engine.ts:1043]
           end
         end
       end
-      mul_bypass_valid_0 <= mul_bypass; // @[accel/engine/engine.ts:954]
-      mul_bypass_valid_1 <= mul_bypass_valid_0; // @[accel/engine/engine.ts:954]
-      mul_bypass_valid_2 <= mul_bypass_valid_1; // @[accel/engine/engine.ts:954]
-      d1Valid <= finIn; // @[accel/engine/engine.ts:1005]
-      d2Valid <= d1Valid; // @[accel/engine/engine.ts:1006]
-      d1 <= sum; // @[accel/engine/engine.ts:1007]
-      d2 <= d1; // @[accel/engine/engine.ts:1008]
-      zN_0 <= red_n_5 == 32'h0; // @[accel/engine/engine.ts:1009]
-      regNext <= zN_0; // @[accel/engine/engine.ts:1010]
-      endD_0 <= red_row_end_5; // @[accel/engine/engine.ts:1011]
-      regNext_1 <= endD_0; // @[accel/engine/engine.ts:1012]
-      fin_valid_0 <= nConv_out_valid; // @[accel/engine/engine.ts:1020]
-      fin_zero_0 <= regNext; // @[accel/engine/engine.ts:1021]
-      fin_end_0 <= regNext_1; // @[accel/engine/engine.ts:1022]
-      fin_valid_1 <= fin_valid_0; // @[accel/engine/engine.ts:1020]
-      fin_zero_1 <= fin_zero_0; // @[accel/engine/engine.ts:1021]
-      fin_end_1 <= fin_end_0; // @[accel/engine/engine.ts:1022]
-      fin_valid_2 <= fin_valid_1; // @[accel/engine/engine.ts:1020]
-      fin_zero_2 <= fin_zero_1; // @[accel/engine/engine.ts:1021]
-      fin_end_2 <= fin_end_1; // @[accel/engine/engine.ts:1022]
-      fin_valid_3 <= fin_valid_2; // @[accel/engine/engine.ts:1020]
-      fin_zero_3 <= fin_zero_2; // @[accel/engine/engine.ts:1021]
-      fin_end_3 <= fin_end_2; // @[accel/engine/engine.ts:1022]
-      fin_valid_4 <= fin_valid_3; // @[accel/engine/engine.ts:1020]
-      fin_zero_4 <= fin_zero_3; // @[accel/engine/engine.ts:1021]
-      fin_end_4 <= fin_end_3; // @[accel/engine/engine.ts:1022]
-      fin_valid_5 <= fin_valid_4; // @[accel/engine/engine.ts:1020]
-      fin_zero_5 <= fin_zero_4; // @[accel/engine/engine.ts:1021]
-      fin_end_5 <= fin_end_4; // @[accel/engine/engine.ts:1022]
-      fin_valid_6 <= fin_valid_5; // @[accel/engine/engine.ts:1020]
-      fin_zero_6 <= fin_zero_5; // @[accel/engine/engine.ts:1021]
-      fin_end_6 <= fin_end_5; // @[accel/engine/engine.ts:1022]
-      fin_valid_7 <= fin_valid_6; // @[accel/engine/engine.ts:1020]
-      fin_zero_7 <= fin_zero_6; // @[accel/engine/engine.ts:1021]
-      fin_end_7 <= fin_end_6; // @[accel/engine/engine.ts:1022]
-      fin_valid_8 <= fin_valid_7; // @[accel/engine/engine.ts:1020]
-      fin_zero_8 <= fin_zero_7; // @[accel/engine/engine.ts:1021]
-      fin_end_8 <= fin_end_7; // @[accel/engine/engine.ts:1022]
-      fin_valid_9 <= fin_valid_8; // @[accel/engine/engine.ts:1020]
-      fin_zero_9 <= fin_zero_8; // @[accel/engine/engine.ts:1021]
-      fin_end_9 <= fin_end_8; // @[accel/engine/engine.ts:1022]
-      fin_valid_10 <= fin_valid_9; // @[accel/engine/engine.ts:1020]
-      fin_zero_10 <= fin_zero_9; // @[accel/engine/engine.ts:1021]
-      fin_end_10 <= fin_end_9; // @[accel/engine/engine.ts:1022]
-      fin_valid_11 <= fin_valid_10; // @[accel/engine/engine.ts:1020]
-      fin_zero_11 <= fin_zero_10; // @[accel/engine/engine.ts:1021]
-      fin_end_11 <= fin_end_10; // @[accel/engine/engine.ts:1022]
+      mul_bypass_valid_0 <= mul_bypass; // @[accel/engine/engine.ts:999]
+      mul_bypass_valid_1 <= mul_bypass_valid_0; // @[accel/engine/engine.ts:999]
+      mul_bypass_valid_2 <= mul_bypass_valid_1; // @[accel/engine/engine.ts:999]
+      d1Valid <= finIn; // @[accel/engine/engine.ts:1050]
+      d2Valid <= d1Valid; // @[accel/engine/engine.ts:1051]
+      d1 <= sum; // @[accel/engine/engine.ts:1052]
+      d2 <= d1; // @[accel/engine/engine.ts:1053]
+      zN_0 <= red_n_5 == 32'h0; // @[accel/engine/engine.ts:1054]
+      regNext <= zN_0; // @[accel/engine/engine.ts:1055]
+      endD_0 <= red_row_end_5; // @[accel/engine/engine.ts:1056]
+      regNext_1 <= endD_0; // @[accel/engine/engine.ts:1057]
+      fin_valid_0 <= nConv_out_valid; // @[accel/engine/engine.ts:1065]
+      fin_zero_0 <= regNext; // @[accel/engine/engine.ts:1066]
+      fin_end_0 <= regNext_1; // @[accel/engine/engine.ts:1067]
+      fin_valid_1 <= fin_valid_0; // @[accel/engine/engine.ts:1065]
+      fin_zero_1 <= fin_zero_0; // @[accel/engine/engine.ts:1066]
+      fin_end_1 <= fin_end_0; // @[accel/engine/engine.ts:1067]
+      fin_valid_2 <= fin_valid_1; // @[accel/engine/engine.ts:1065]
+      fin_zero_2 <= fin_zero_1; // @[accel/engine/engine.ts:1066]
+      fin_end_2 <= fin_end_1; // @[accel/engine/engine.ts:1067]
+      fin_valid_3 <= fin_valid_2; // @[accel/engine/engine.ts:1065]
+      fin_zero_3 <= fin_zero_2; // @[accel/engine/engine.ts:1066]
+      fin_end_3 <= fin_end_2; // @[accel/engine/engine.ts:1067]
+      fin_valid_4 <= fin_valid_3; // @[accel/engine/engine.ts:1065]
+      fin_zero_4 <= fin_zero_3; // @[accel/engine/engine.ts:1066]
+      fin_end_4 <= fin_end_3; // @[accel/engine/engine.ts:1067]
+      fin_valid_5 <= fin_valid_4; // @[accel/engine/engine.ts:1065]
+      fin_zero_5 <= fin_zero_4; // @[accel/engine/engine.ts:1066]
+      fin_end_5 <= fin_end_4; // @[accel/engine/engine.ts:1067]
+      fin_valid_6 <= fin_valid_5; // @[accel/engine/engine.ts:1065]
+      fin_zero_6 <= fin_zero_5; // @[accel/engine/engine.ts:1066]
+      fin_end_6 <= fin_end_5; // @[accel/engine/engine.ts:1067]
+      fin_valid_7 <= fin_valid_6; // @[accel/engine/engine.ts:1065]
+      fin_zero_7 <= fin_zero_6; // @[accel/engine/engine.ts:1066]
+      fin_end_7 <= fin_end_6; // @[accel/engine/engine.ts:1067]
+      fin_valid_8 <= fin_valid_7; // @[accel/engine/engine.ts:1065]
+      fin_zero_8 <= fin_zero_7; // @[accel/engine/engine.ts:1066]
+      fin_end_8 <= fin_end_7; // @[accel/engine/engine.ts:1067]
+      fin_valid_9 <= fin_valid_8; // @[accel/engine/engine.ts:1065]
+      fin_zero_9 <= fin_zero_8; // @[accel/engine/engine.ts:1066]
+      fin_end_9 <= fin_end_8; // @[accel/engine/engine.ts:1067]
+      fin_valid_10 <= fin_valid_9; // @[accel/engine/engine.ts:1065]
+      fin_zero_10 <= fin_zero_9; // @[accel/engine/engine.ts:1066]
+      fin_end_10 <= fin_end_9; // @[accel/engine/engine.ts:1067]
+      fin_valid_11 <= fin_valid_10; // @[accel/engine/engine.ts:1065]
+      fin_zero_11 <= fin_zero_10; // @[accel/engine/engine.ts:1066]
+      fin_end_11 <= fin_end_10; // @[accel/engine/engine.ts:1067]
       if (opStart) begin
-        pkData <= 512'h0; // @[accel/engine/engine.ts:1324]
+        pkData <= 512'h0; // @[accel/engine/engine.ts:1431]
       end else begin
         if (pkTake) begin
           pkData <= pkFlush ? 512'h0 : pkNextData;
         end
       end
       if (opStart) begin
-        pkStrb <= 64'h0; // @[accel/engine/engine.ts:1325]
+        pkStrb <= 64'h0; // @[accel/engine/engine.ts:1432]
       end else begin
         if (pkTake) begin
           pkStrb <= pkFlush ? 64'h0 : pkNextStrb;
         end
       end
       if (opStart) begin
-        pkN <= 4'h0; // @[accel/engine/engine.ts:1326]
+        pkN <= 4'h0; // @[accel/engine/engine.ts:1433]
       end else begin
         if (pkTake) begin
           pkN <= pkFlush ? 4'h0 : (pkN + 4'h1);
         end
       end
       if (opStart) begin
-        pkSeen <= 32'h0; // @[accel/engine/engine.ts:1327]
+        pkSeen <= 32'h0; // @[accel/engine/engine.ts:1434]
       end else begin
         if (pkTake) begin
-          pkSeen <= pkSeen + 32'h1; // @[accel/engine/engine.ts:1095]
+          pkSeen <= pkSeen + 32'h1; // @[accel/engine/engine.ts:1140]
         end
       end
       if (opStart) begin
-        pkWord <= grad_rows_lo[31:6]; // @[accel/engine/engine.ts:1328]
+        pkWord <= grad_rows_lo[31:6]; // @[accel/engine/engine.ts:1435]
       end else begin
         if (pkTake) begin
           if (pkFlush) begin
-            pkWord <= pkWord + 26'h1; // @[accel/engine/engine.ts:1100]
+            pkWord <= pkWord + 26'h1; // @[accel/engine/engine.ts:1145]
           end
         end
       end
       if (awGo) begin
-        awValid <= 1'b1; // @[accel/engine/engine.ts:1145]
+        awValid <= 1'b1; // @[accel/engine/engine.ts:1190]
       end else begin
         if (awValid & m_axi_awready) begin
-          awValid <= 1'b0; // @[accel/engine/engine.ts:1143]
+          awValid <= 1'b0; // @[accel/engine/engine.ts:1188]
         end
       end
       if (awGo) begin
-        awAddr <= {curOwWord, 6'h0}; // @[accel/engine/engine.ts:1146]
+        awAddr <= {curOwWord, 6'h0}; // @[accel/engine/engine.ts:1191]
       end
       if (awGo) begin
-        awLen <= _T_100[7:0]; // @[accel/engine/engine.ts:1147]
+        awLen <= _T_128[7:0]; // @[accel/engine/engine.ts:1192]
       end
       if (bFire & ~awGo) begin
-        bOut <= bOut - 9'h1; // @[accel/engine/engine.ts:1213]
+        bOut <= bOut - 9'h1; // @[accel/engine/engine.ts:1258]
       end else begin
         if (awGo & ~bFire) begin
-          bOut <= bOut + 9'h1; // @[accel/engine/engine.ts:1212]
+          bOut <= bOut + 9'h1; // @[accel/engine/engine.ts:1257]
         end
       end
       if (awGo) begin
-        owWord <= curOwWord + {17'h0, aw_burst}; // @[accel/engine/engine.ts:1148]
+        owWord <= curOwWord + {17'h0, aw_burst}; // @[accel/engine/engine.ts:1193]
       end
       if (err) begin
-        owLeft <= 4'h0; // @[accel/engine/engine.ts:1232]
+        owLeft <= 4'h0; // @[accel/engine/engine.ts:1296]
       end else begin
         if (awGo) begin
-          owLeft <= curOwLeft - aw_burst[3:0]; // @[accel/engine/engine.ts:1149]
+          owLeft <= curOwLeft - aw_burst[3:0]; // @[accel/engine/engine.ts:1194]
         end
       end
       if (opStart) begin
-        owArg <= 1'b0; // @[accel/engine/engine.ts:1299]
+        owArg <= 1'b0; // @[accel/engine/engine.ts:1415]
       end else begin
         if (err) begin
-          owArg <= 1'b0; // @[accel/engine/engine.ts:1233]
+          owArg <= 1'b0; // @[accel/engine/engine.ts:1297]
         end else begin
           if (((awGo & owFromQ) & fromBag) & argEn) begin
-            owArg <= ~owArg; // @[accel/engine/engine.ts:1141]
+            owArg <= ~owArg; // @[accel/engine/engine.ts:1186]
           end
         end
       end
       if (awGo) begin
-        owSrc <= curOwSrc; // @[accel/engine/engine.ts:1142]
+        owSrc <= curOwSrc; // @[accel/engine/engine.ts:1187]
       end
       if (wGo) begin
-        wValid <= 1'b1; // @[accel/engine/engine.ts:1195]
+        wValid <= 1'b1; // @[accel/engine/engine.ts:1240]
       end else begin
         if (wValid & m_axi_wready) begin
-          wValid <= 1'b0; // @[accel/engine/engine.ts:1193]
+          wValid <= 1'b0; // @[accel/engine/engine.ts:1238]
         end
       end
       if (wGo) begin
-        wData <= (wSrc < 3'h2) ? wHead[511:0] : ownData; // @[accel/engine/engine.ts:1197]
+        wData <= (wSrc < 3'h2) ? wHead[511:0] : ownData; // @[accel/engine/engine.ts:1242]
       end
       if (wGo) begin
-        wStrb <= err ? 64'h0 : ((wSrc < 3'h2) ? (ohEnd ? tailStrb : 64'hffffffffffffffff) : ownStrb); // @[accel/engine/engine.ts:1198]
+        wStrb <= err ? 64'h0 : ((wSrc < 3'h2) ? (ohEnd ? tailStrb : 64'hffffffffffffffff) : ownStrb); // @[accel/engine/engine.ts:1243]
       end
       if (wGo) begin
-        wLast <= burstEnd; // @[accel/engine/engine.ts:1199]
+        wLast <= burstEnd; // @[accel/engine/engine.ts:1244]
       end
       if (wGo) begin
-        wBeat <= burstEnd ? 8'h0 : (wBeat + 8'h1); // @[accel/engine/engine.ts:1200]
+        wBeat <= burstEnd ? 8'h0 : (wBeat + 8'h1); // @[accel/engine/engine.ts:1245]
       end
-      if (finish) begin
-        opRun <= 1'b0; // @[accel/engine/engine.ts:1360]
+      if (start) begin
+        aheadErr <= 1'b0; // @[accel/engine/engine.ts:1390]
       end else begin
-        if (nextTable) begin
-          opRun <= 1'b0; // @[accel/engine/engine.ts:1350]
+        if (_T_129) begin
+          aheadErr <= 1'b1; // @[accel/engine/engine.ts:1275]
+        end
+      end
+      if (_T_129) begin
+        aheadResp <= m_axi_rresp; // @[accel/engine/engine.ts:1276]
+      end
+      if (_T_129) begin
+        aheadAddr <= rErrAddr; // @[accel/engine/engine.ts:1277]
+      end
+      if (nextTable) begin
+        tableDue <= 1'b1; // @[accel/engine/engine.ts:1467]
+      end else begin
+        if (start) begin
+          tableDue <= num_tables != 32'h0; // @[accel/engine/engine.ts:1387]
         end else begin
-          if (opStart) begin
-            opRun <= 1'b1; // @[accel/engine/engine.ts:1291]
-          end else begin
-            if (start) begin
-              opRun <= 1'b0; // @[accel/engine/engine.ts:1262]
-            end
+          if (descSwap) begin
+            tableDue <= 1'b0; // @[accel/engine/engine.ts:1322]
+          end
+        end
+      end
+      if (opStart) begin
+        armedAhead <= 1'b0; // @[accel/engine/engine.ts:1419]
+      end else begin
+        if (start) begin
+          armedAhead <= 1'b0; // @[accel/engine/engine.ts:1389]
+        end else begin
+          if (descSwap) begin
+            armedAhead <= preArmed; // @[accel/engine/engine.ts:1324]
           end
         end
       end
@@ -5019,62 +5209,62 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
   end
   always @(posedge aclk) begin
     if (mul_bypass_valid_0) begin
-      mul_bypass_1 <= mul_bypass_0; // @[accel/engine/engine.ts:953]
+      mul_bypass_1 <= mul_bypass_0; // @[accel/engine/engine.ts:998]
     end
     if (mul_bypass_valid_1) begin
-      mul_bypass_2 <= mul_bypass_1; // @[accel/engine/engine.ts:953]
+      mul_bypass_2 <= mul_bypass_1; // @[accel/engine/engine.ts:998]
     end
   end
   always @(posedge aclk) begin : mul_bypass_0_logic
-    reg [511:0] byp; // @[accel/engine/engine.ts:951]
+    reg [511:0] byp; // @[accel/engine/engine.ts:996]
     if (mul_bypass) begin
       byp = {((termsIn_15[30:23] == 8'hff) & (termsIn_15[22:0] != 23'h0)) ? 32'h7fc00000 : termsIn_15, ((termsIn_14[30:23] == 8'hff) & (termsIn_14[22:0] != 23'h0)) ? 32'h7fc00000 : termsIn_14, ((termsIn_13[30:23] == 8'hff) & (termsIn_13[22:0] != 23'h0)) ? 32'h7fc00000 : termsIn_13, ((termsIn_12[30:23] == 8'hff) & (termsIn_12[22:0] != 23'h0)) ? 32'h7fc00000 : termsIn_12, ((termsIn_11[30:23] == 8'hff) & (termsIn_11[22:0] != 23'h0)) ? 32'h7fc00000 : termsIn_11, ((termsIn_10[30:23] == 8'hff) & (termsIn_10[22:0] != 23'h0)) ? 32'h7fc00000 : termsIn_10, ((termsIn_9[30:23] == 8'hff) & (termsIn_9[22:0] != 23'h0)) ? 32'h7fc00000 : termsIn_9, ((termsIn_8[30:23] == 8'hff) & (termsIn_8[22:0] != 23'h0)) ? 32'h7fc00000 : termsIn_8, ((termsIn_7[30:23] == 8'hff) & (termsIn_7[22:0] != 23'h0)) ? 32'h7fc00000 : termsIn_7, ((termsIn_6[30:23] == 8'hff) & (termsIn_6[22:0] != 23'h0)) ? 32'h7fc00000 : termsIn_6, ((termsIn_5[30:23] == 8'hff) & (termsIn_5[22:0] != 23'h0)) ? 32'h7fc00000 : termsIn_5, ((termsIn_4[30:23] == 8'hff) & (termsIn_4[22:0] != 23'h0)) ? 32'h7fc00000 : termsIn_4, ((termsIn_3[30:23] == 8'hff) & (termsIn_3[22:0] != 23'h0)) ? 32'h7fc00000 : termsIn_3, ((termsIn_2[30:23] == 8'hff) & (termsIn_2[22:0] != 23'h0)) ? 32'h7fc00000 : termsIn_2, ((termsIn_1[30:23] == 8'hff) & (termsIn_1[22:0] != 23'h0)) ? 32'h7fc00000 : termsIn_1, ((termsIn[30:23] == 8'hff) & (termsIn[22:0] != 23'h0)) ? 32'h7fc00000 : termsIn};
-      mul_bypass_0 <= byp; // @[accel/engine/engine.ts:953]
+      mul_bypass_0 <= byp; // @[accel/engine/engine.ts:998]
     end
   end
   always @(posedge aclk) begin
     if (arGo) begin
-      slotLen[tailSlot] <= _T_101[7:0]; // @[accel/engine/engine.ts:579]
+      slotLen[tailSlot] <= _T_130[7:0]; // @[accel/engine/engine.ts:612]
     end
   end
   always @(posedge aclk) begin
     if (arGo) begin
-      slotKind[tailSlot] <= arKind; // @[accel/engine/engine.ts:580]
+      slotKind[tailSlot] <= arKind; // @[accel/engine/engine.ts:613]
     end
   end
   always @(posedge aclk) begin
     if (rFire) begin
-      robRcv[rSlot] <= rRcv + 9'h1; // @[accel/engine/engine.ts:628]
+      robRcv[rSlot] <= rRcv + 9'h1; // @[accel/engine/engine.ts:661]
     end
   end
   always @(posedge aclk) begin
     if (arGo) begin
-      robBase[tailSlot] <= robRcv_rd0; // @[accel/engine/engine.ts:581]
+      robBase[tailSlot] <= robRcv_rd0; // @[accel/engine/engine.ts:614]
     end
   end
   always @(posedge aclk) begin
     if (rFire) begin
-      rob[{rSlot, rCount[2:0]}] <= m_axi_rdata; // @[accel/engine/engine.ts:627]
+      rob[{rSlot, rCount[2:0]}] <= m_axi_rdata; // @[accel/engine/engine.ts:660]
     end
   end
   always @(posedge aclk) begin
     if (drain) begin
-      robData <= rob[{headSlot, dBeat}]; // @[accel/engine/engine.ts:644]
+      robData <= rob[{headSlot, dBeat}]; // @[accel/engine/engine.ts:677]
     end
   end
   always @(posedge aclk) begin
     if (arGo) begin
-      slotAddr[tailSlot] <= {arWordSel, 6'h0}; // @[accel/engine/engine.ts:615]
+      slotAddr[tailSlot] <= {arWordSel, 6'h0}; // @[accel/engine/engine.ts:648]
     end
   end
   always @(posedge aclk) begin
     if (red_valid_5 & ~red_last_5) begin
-      acc[{red_slot_5, red_beat_5}] <= sum; // @[accel/engine/engine.ts:989]
+      acc[{red_slot_5, red_beat_5}] <= sum; // @[accel/engine/engine.ts:1034]
     end
   end
   always @(posedge aclk) begin
     if ((red_valid_5 & ~red_last_5) & argEn) begin
-      argMem[{red_slot_5, red_beat_5}] <= argmax_next; // @[accel/engine/engine.ts:993]
+      argMem[{red_slot_5, red_beat_5}] <= argmax_next; // @[accel/engine/engine.ts:1038]
     end
   end
 endmodule

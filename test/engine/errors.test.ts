@@ -12,11 +12,10 @@
 import { describe, expect, test } from 'vitest';
 import { simulateAxi, type AxiResult, type AxiScenario } from '../../sim/axi';
 import { castedBackwardCase, countersOf, countersOfEach, endProblem, forwardScenario, runScript, type EngineCounters, type ForwardCase, type ForwardScenario } from '../../sim/engine';
-import { batchedForwardScenario } from '../../sim/batched';
 import { ENGINE_REGS, ENGINE_STATUS, PROGRAM_CHECKS } from '../../accel/engine/regs';
 import { DESC_BYTES, ENGINE_DESCRIPTOR } from '../../accel/engine/descriptor';
-import { backwardCasted, castIndices, gatherReduce, gatherReduceBatchedPrepared, firstBitDifference, prepareBatched, Rng } from '../../model';
-import { badProgramProblems, badProgramScenario, busOf, configUnderTest, engineTarget, makeCase, runProblem, testShape } from './helpers';
+import { backwardCasted, castIndices, gatherReduce, gatherReduceBatchedPrepared, firstBitDifference, Rng } from '../../model';
+import { aheadErrorScenario, badProgramProblems, badProgramScenario, busOf, configUnderTest, engineTarget, makeCase, runProblem, smallBatch, testShape } from './helpers';
 
 const target = engineTarget();
 // The 2-channel configuration: the build forward.test.ts also uses (one Verilator build, shared through the cache).
@@ -40,21 +39,6 @@ function errorScenario(name: string, c: ForwardCase, errorAt: (l: ReturnType<typ
     watchdogCycles: 5000,
   };
   return { s, e, scenario };
-}
-
-/** A batched forward of three small tables (dims 5, 17, 2), `B` bags each of up to `maxBag - 1` lookups. */
-function smallBatch(name: string, B: number, maxBag: number, seed: number) {
-  const tables = [{ rows: 20, dim: 5 }, { rows: 9, dim: 17 }, { rows: 30, dim: 2 }];
-  const rng = new Rng(seed);
-  const idx: number[] = [];
-  const offs: number[] = [];
-  for (const t of tables) for (let b = 0; b < B; b++) { offs.push(idx.length); for (let k = rng.int(maxBag); k > 0; k--) idx.push(rng.int(t.rows)); }
-  offs.push(idx.length);
-  const indices = Int32Array.from(idx);
-  const offsets = Int32Array.from(offs);
-  const bags = prepareBatched({ tables, batchSize: B, indices, offsets, mode: 'sum' });
-  const weights = tables.map((t) => Float32Array.from({ length: t.rows * t.dim }, () => rng.float()));
-  return { bags, weights, s: batchedForwardScenario({ bags, weights, indices, offsets }, testShape, { name, profile: { readLatency: 10, reorder: true } }) };
 }
 
 describe('engine error responses', () => {
@@ -235,6 +219,15 @@ describe('engine directed: gradients with specials, the largest batch, a failing
     expect(r!.counters.m_axi!.outstanding).toBe(0);
     expect(r!.inFlight).toEqual([]);
     expect(firstBitDifference(s.decode(r!)[0]!, gatherReduceBatchedPrepared(bags, weights))).toBe(-1);
+  });
+
+  // The next table's descriptor and streams are read while the table before it runs (docs/ENGINE.md, "Batched
+  // tables"): a failing read of them waits for that table to end, so the error is the next table's, as if it ran alone.
+  test('a batch whose second table\'s index read fails while the first table\'s writes are answered: ERROR, ERR_ADDR, TABLE_AT = 1, the first table\'s output whole, nothing open', async () => {
+    const x = aheadErrorScenario('ahead-slverr');
+    const [r] = await simulateAxi(target, [x.scenario]);
+    expect(x.problem(r!)).toBeUndefined();
+    expect(endProblem(countersOf(r!), true)).toMatch(/^in table 1: STATUS 0x[0-9a-f]+, ERROR 0x102 at 0x/);
   });
 
   test('a batch whose second descriptor read fails: ERROR, ERR_ADDR, TABLE_AT = 1, nothing open; the next START is clean', async () => {

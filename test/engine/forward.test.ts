@@ -18,7 +18,8 @@ import { simulateAxi } from '../../sim/axi';
 import { backwardRun, batchedArb, batchedRuns, busOf, configUnderTest, runArb, runProblem, runScenario, type EngineRun } from './helpers';
 import { ENGINE_CONFIGS } from '../../designs/engine';
 import { countersOf, endProblem, endedClean, forwardScenario, type ForwardCase } from '../../sim/engine';
-import { Rng } from '../../model';
+import { batchedForwardScenario } from '../../sim/batched';
+import { firstBitDifference, gatherReduceBatchedPrepared, prepareBatched, Rng } from '../../model';
 
 const BATCH = 40;
 /** Batches of forward runs (and of casted backwards) per shipped configuration: 8 x 40 + 2 x 40 + 2 x 40 = 480 forward runs per npm test. */
@@ -153,6 +154,38 @@ describe('engine batched tables (TBE descriptors, one START)', () => {
     expect(totals.runs).toBe(TBE * BATCH / 2);
     for (const k of ['mean', 'psw', 'idx64', 'unalignedTables'] as const) expect(totals[k], k).toBeGreaterThan(TBE - 1);
     expect(totals.tables).toBeGreaterThan(TBE * BATCH / 2);
+  });
+});
+
+describe('engine batched table switch', () => {
+  // The next table's descriptor and its offsets and indices are read while the table before it runs (docs/ENGINE.md,
+  // "Batched tables"), so a table switch waits for the last rows and the writes' answers, not also for a descriptor
+  // read and an index read after them: about two memory latencies where it was four. The switch's cost: 8 tables of
+  // B bags against one table of 8B bags, the same rows and writes. Cycles, not time: deterministic for a timing seed.
+  test('a table switch costs under 2.5 memory latencies (latency 100; 8 tables of 64 one-hot bags against one of 512)', async () => {
+    const lat = 100, B = 64, T = 8, rows = 1000, dim = (testShape.dataBits / 32) * (testShape.channels ?? 1);
+    const rng = new Rng(3);
+    const indices = Int32Array.from({ length: T * B }, () => rng.int(rows));
+    const offsets = Int32Array.from({ length: T * B + 1 }, (_, i) => i);
+    const weights = Float32Array.from({ length: rows * dim }, () => rng.float());
+    const batchOf = (tables: number, batchSize: number) => {
+      const bags = prepareBatched({ tables: Array.from({ length: tables }, () => ({ rows, dim })), batchSize, indices, offsets, mode: 'sum' });
+      const w = Array.from({ length: tables }, () => weights);
+      const s = batchedForwardScenario({ bags, weights: w, indices, offsets }, testShape,
+        { name: `switch-t${tables}`, profile: { readLatency: lat, writeLatency: lat, maxReads: 256, maxWrites: 256, seed: 1 } });
+      return { s, want: gatherReduceBatchedPrepared(bags, w) };
+    };
+    const runs = [batchOf(1, T * B), batchOf(T, B)];
+    const rs = await simulateAxi(targetOf(), runs.map((r) => r.s.scenario));
+    rs.forEach((r, i) => {
+      expect(r.status === 'ok' && endedClean(countersOf(r)), `${runs[i]!.s.scenario.name}: ${r.status} ${endProblem(countersOf(r), true)}`).toBe(true);
+      expect(firstBitDifference(runs[i]!.s.decode(r)[0]!, runs[i]!.want)).toBe(-1);
+    });
+    const [one, many] = rs.map((r) => countersOf(r));
+    const perSwitch = (many!.cycles - one!.cycles) / (T - 1);
+    const line = `1 table of ${T * B} bags ${one!.cycles} cycles, ${T} tables of ${B} ${many!.cycles}: ${perSwitch.toFixed(1)} cycles a switch (${(perSwitch / lat).toFixed(2)} latencies)`;
+    console.log(`engine batched table switch (${name}): ${line}`);
+    expect(perSwitch, line).toBeLessThan(2.5 * lat);
   });
 });
 

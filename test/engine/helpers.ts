@@ -8,6 +8,7 @@ import { generate } from '../../generator';
 import { TcastEngine, type EngineOptions } from '../../accel/engine/engine';
 import { ENGINE_CONFIGS, ENGINE_TEST_CONFIG, makeEngine } from '../../designs/engine';
 import { ENGINE_STATUS, PROGRAM_CHECKS } from '../../accel/engine/regs';
+import { DESC_BYTES, ENGINE_DESCRIPTOR } from '../../accel/engine/descriptor';
 import { targetOf } from '../../sim/design';
 import type { AxiResult, AxiScenario, TimingProfile } from '../../sim/axi';
 import { castedBackwardCase, countersOf, countersOfEach, endedClean, forwardScenario, programError, runScript, shapeOf, type EngineShape, type ForwardCase, type ForwardScenario } from '../../sim/engine';
@@ -277,6 +278,55 @@ export function batchedRuns(run: { spec: BatchedSpec; profile: TimingProfile; sk
     { c, s: fwd, problem: (r) => batchedProblem(fwd, r, wantF) },
     { c, s: bwd, problem: (r) => batchedProblem(bwd, r, wantB) },
   ];
+}
+
+/** A batched forward of three small tables (dims 5, 17, 2), `B` bags each of up to `maxBag - 1` lookups. */
+export function smallBatch(name: string, B: number, maxBag: number, seed: number, profile: TimingProfile = { readLatency: 10, reorder: true }) {
+  const tables = [{ rows: 20, dim: 5 }, { rows: 9, dim: 17 }, { rows: 30, dim: 2 }];
+  const rng = new Rng(seed);
+  const idx: number[] = [];
+  const offs: number[] = [];
+  for (const t of tables) for (let b = 0; b < B; b++) { offs.push(idx.length); for (let k = rng.int(maxBag); k > 0; k--) idx.push(rng.int(t.rows)); }
+  offs.push(idx.length);
+  const indices = Int32Array.from(idx);
+  const offsets = Int32Array.from(offs);
+  const bags = prepareBatched({ tables, batchSize: B, indices, offsets, mode: 'sum' });
+  const weights = tables.map((t) => Float32Array.from({ length: t.rows * t.dim }, () => rng.float()));
+  return { bags, weights, s: batchedForwardScenario({ bags, weights, indices, offsets }, testShape, { name, profile }) };
+}
+
+/**
+ * A batch whose second table's index read fails (SLVERR) while the first table still waits for its writes' answers
+ * (they come 300 cycles late), so the read is one read ahead (docs/ENGINE.md, "Batched tables"). `problem`: unless the
+ * START ended as if table 1 had run alone (ERROR with the read's response and burst address, TABLE_AT = 1, table 0's
+ * output whole, nothing left open).
+ */
+export function aheadErrorScenario(name: string): { scenario: AxiScenario; problem(r: AxiResult): string | undefined } {
+  const B = 6;
+  const { bags, weights, s } = smallBatch(name, B, 6, 5, { readLatency: 10, writeLatency: 300 });
+  const mem = s.scenario.memory!;
+  const list = mem[mem.length - 1]!;
+  const desc = new DataView(list.bytes.buffer, list.bytes.byteOffset, list.bytes.byteLength);
+  const word = (t: number, w: 'INDICES_LO' | 'NUM_INDICES') => desc.getUint32(t * DESC_BYTES + ENGINE_DESCRIPTOR.offsets[w], true);
+  // Table 1's last index, in a beat that table 0's indices do not share (table 0 would read it first).
+  const beat = testShape.dataBits / 8;
+  const at = word(1, 'INDICES_LO') + 4 * (word(1, 'NUM_INDICES') - 1);
+  if (Math.floor(at / beat) <= Math.floor((word(0, 'INDICES_LO') + 4 * word(0, 'NUM_INDICES') - 1) / beat)) throw new Error(`${name}: table 1's last index shares a beat with table 0's: pick another seed`);
+  const scenario: AxiScenario = { ...s.scenario, errors: [{ lo: at, hi: at + 4, resp: 'SLVERR', dir: 'r' }], watchdogCycles: 5000 };
+  const problem = (r: AxiResult): string | undefined => {
+    if (r.status !== 'ok') return `status ${r.status}: ${r.failure ?? r.violation?.message ?? ''}`;
+    const k = countersOf(r);
+    // ERR_ADDR: the failing burst's address, table 1's index stream's first (a few beats: one burst).
+    const want = { status: ENGINE_STATUS.DONE | ENGINE_STATUS.ERROR, error: 0x100 | 2, errAddr: Math.floor(word(1, 'INDICES_LO') / beat) * beat, tableAt: 1 };
+    const got = { status: k.status, error: k.error, errAddr: Number(k.errAddr), tableAt: k.tableAt };
+    if (JSON.stringify(got) !== JSON.stringify(want)) return `ended with ${JSON.stringify(got)}, not ${JSON.stringify(want)}`;
+    if (r.counters.m_axi!.outstanding !== 0 || r.inFlight.length !== 0) return 'transactions left open';
+    // Table 0 ran to its end: its columns of the output are the model's.
+    const cols = (x: Float32Array) => Float32Array.from({ length: B * bags.tables[0]!.dim }, (_, i) => x[Math.floor(i / bags.tables[0]!.dim) * bags.totalDim + (i % bags.tables[0]!.dim)]!);
+    const d = firstBitDifference(cols(s.decode(r)[0]!), cols(gatherReduceBatchedPrepared(bags, weights)));
+    return d === -1 ? undefined : `table 0's output differs from the model at element ${d}`;
+  };
+  return { scenario, problem };
 }
 
 /** One badly programmed START of `badProgramScenario`: the registers written over the good operation's, and the ERROR.CAUSE wanted. */

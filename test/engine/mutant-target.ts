@@ -27,6 +27,8 @@ export const MUTANTS_LATER = { nomask: 5, lane0: 6, argtie: 7 } as const;
 export const MUTANTS_TRAIN = { adagradOrder: 8, rowSum: 9, stale: 10, ridOrder: 11, spillOrder: 13 } as const;
 /** The register checks' mutant (test/engine/mutants.test.ts). */
 export const MUTANTS_CHECK = { nocheck: 12 } as const;
+/** The batched tables' read-ahead mutant (test/engine/mutants.test.ts). */
+export const MUTANTS_BATCH = { ahead: 14 } as const;
 
 function mutate(text: string, from: RegExp, to: string, what: string): string {
   if (!from.test(text)) throw new Error(`mutant '${what}': the pattern ${from} is not in the engine's Verilog any more; update the mutant`);
@@ -57,8 +59,8 @@ endmodule`, 'swap (state)');
   mt = mutate(mt, /( )b_gt_a = (.*);( \/\/.*)/, `$1b_gt_a = ($2) | (mutant == 4'd${MUTANTS.maxtie} && !(a[30:0] > 31'h7f800000) && !(b[30:0] > 31'h7f800000) && (a == b || (a[30:0] == 31'h0 && b[30:0] == 31'h0)));$3`, 'maxtie (compare)');
   // 5: the mask of the max-mode backward never masks.
   t = mutate(t, /\(maskEn & \((argBeatQ_deq_bits\[\d+:\d+\]) != mPos\)\)/g, `(maskEn & ($1 != mPos) & mutant != 4'd${MUTANTS_LATER.nomask})`, 'nomask');
-  // 6: the index stream's first lane is 0 wherever its base lies.
-  t = mutate(t, /(idx_unpack_lane <= )(_T_\d+\[\d+:\d+\]);/, `$1mutant == 4'd${MUTANTS_LATER.lane0} ? 2'h0 : $2;`, 'lane0');
+  // 6: the index stream's first lane is 0 wherever its base lies (at an operation's start, and armed ahead for a batch's next table).
+  t = mutate(t, /(assign (?:next_)?idx_first_lane = )([^;]+);/g, `$1mutant == 4'd${MUTANTS_LATER.lane0} ? ($2) ^ ($2) : $2;`, 'lane0');
   // 4: the lane dividers become fl(a × fl(1 ÷ b)) under the mutant.
   t = mutate(t, /(Fp32Div_\w+ lane_div_\d+ \( \/\/ .*\n)/g, '$1    .mutant(mutant),\n', 'recip (connect)');
   const divMod = d.modules.find((m) => m.name.startsWith('Fp32Div'))!;
@@ -129,6 +131,8 @@ endmodule
   ut = mutate(ut, /& ~wd_queue_deq_valid\) & ~sd_queue_deq_valid;/, `& (~wd_queue_deq_valid | mutant == 4'd${MUTANTS_TRAIN.stale})) & (~sd_queue_deq_valid | mutant == 4'd${MUTANTS_TRAIN.stale});`, 'stale (update idle)');
   // The recip wrapper gives every Fp32Div a mutant port: the update unit's dividers get it too.
   ut = mutate(ut, new RegExp(`(${divMod.name} \\w+ \\( \\/\\/ .*\\n)`, 'g'), '$1    .mutant(mutant),\n', 'recip (update unit dividers)');
+  // 14 ahead: a failing read for the next table of a batch (read ahead) ends the START at once, in the running table.
+  t = mutate(t, /assign rErrAhead = ([^;]+);/, `assign rErrAhead = ($1) & (mutant != 4'd${MUTANTS_BATCH.ahead});`, 'ahead');
   // 12 nocheck: START no longer checks that an optimizer comes with UPDATE.ROWS (the fused path then waits for row ids forever).
   t = mutate(t, /assign check_14_update = ([^;]+);/, `assign check_14_update = ($1) & (mutant != 4'd${MUTANTS_CHECK.nocheck});`, 'nocheck');
   d.modules = d.modules.map((m) => (m === top ? { ...m, text: t } : m === maxMod ? { ...m, text: mt } : m === divMod ? { ...m, text: exactText + wrapper } : m === updMod ? { ...m, text: ut } : m));

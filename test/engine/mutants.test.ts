@@ -28,12 +28,15 @@
  *  12 nocheck: START does not check that an optimizer (UPDATE.OPT) comes
  *            with UPDATE.ROWS, caught by the register-check test (the
  *            operation starts and never ends)
+ *  14 ahead: a failing read for a batch's next table (its descriptor or
+ *            streams, read ahead) ends the START at once, in the running
+ *            table, caught by the read-ahead error test
  */
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { simulateAxi, type AxiResult, type AxiScenario } from '../../sim/axi';
-import { backwardRun, badProgramProblems, badProgramScenario, batchedArb, batchedRuns, runArb, runProblem, runScenario, testShape, type EngineRun } from './helpers';
-import { MUTANTS, MUTANTS_CHECK, MUTANTS_LATER, mutantTarget } from './mutant-target';
+import { aheadErrorScenario, backwardRun, badProgramProblems, badProgramScenario, batchedArb, batchedRuns, runArb, runProblem, runScenario, testShape, type EngineRun } from './helpers';
+import { MUTANTS, MUTANTS_BATCH, MUTANTS_CHECK, MUTANTS_LATER, mutantTarget } from './mutant-target';
 import type { ForwardCase } from '../../sim/engine';
 
 
@@ -95,6 +98,15 @@ describe('engine mutants', () => {
     const problems = badProgramProblems(x, r!);
     expect(problems.length, 'mutant nocheck survived').toBeGreaterThan(0);
     expect(problems[0], problems[0]).toMatch(/^status (script|watchdog|timeout)|bad START 0 \(an optimizer without ROWS\)/);
+  });
+  test("mutant 'ahead' is caught by the read-ahead error test", async () => {
+    const x = aheadErrorScenario('ahead');
+    const clean = aheadErrorScenario('ahead-clean');
+    x.scenario.script.unshift({ op: 'poke', port: 'mutant', value: MUTANTS_BATCH.ahead });
+    const [r, c] = await simulateAxi(target, [x.scenario, clean.scenario]);
+    // Ended in table 0, whose output was cut short.
+    expect(x.problem(r!), 'mutant ahead survived').toMatch(/"tableAt":0/);
+    expect(clean.problem(c!)).toBeUndefined();
   });
   test('the unmutated selection of the same build passes', async () => {
     const runs = fc.sample(runArb(testShape.maxDim), { numRuns: 12, seed: 7 });

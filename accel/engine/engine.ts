@@ -1158,6 +1158,11 @@ export class TcastEngine extends Module {
     const awAddr = Reg(UInt(A), { init: 0 });
     const awLen = Reg(UInt(8), { init: 0 });
     const bOut = Reg(UInt(bitsFor(this.maxWrites)), { init: 0 });
+    // Batched tables: a table starts without waiting for the answers (B) to the tables' before it; bPrev counts them,
+    // and its own writes wait until they are in, so the outstanding writes are always one table's (writerTable's) and
+    // a write error is that table's alone, the tables after it having written nothing.
+    const bPrev = Reg(UInt(bitsFor(this.maxWrites)), { init: 0 });
+    const writerTable = Reg(UInt(32), { init: 0 });
     // Per burst: its source (SRC_*) and its AXI length.
     const burst = new Packed({ src: 3, len: 8 });
     const lenQ = instance(new Queue(UInt(burst.width), { depth: this.maxWrites, storage: this.maxWrites > 8 ? 'ram' : 'reg' }));
@@ -1180,7 +1185,7 @@ export class TcastEngine extends Module {
     const curOwLeft = named(mux(owFromQ, mux(fromBag, rowBeats, hdr.get(hh, 'beats')), owLeft));
     const awBurst = burstBeats(curOwWord, curOwLeft, 256, 'aw_burst');
     const awGo = named(busy.and(err.not()).and(owLeft.ne(0).or(awBagQ.io.deq.valid).or(hq.io.deq.valid)).and(awValid.not().or(m.awready))
-      .and(bOut.lt(this.maxWrites)).and(lenQ.io.enq.ready));
+      .and(bOut.lt(this.maxWrites)).and(lenQ.io.enq.ready).and(bPrev.eq(0)));
     awBagQ.io.deq.ready.set(err.or(awGo.and(owFromQ).and(fromBag).and(argEn.not().or(owArg))));
     hq.io.deq.ready.set(err.or(awGo.and(owFromQ).and(fromBag.not())));
     when(awGo.and(owFromQ).and(fromBag).and(argEn), () => owArg.set(owArg.not()));
@@ -1254,6 +1259,8 @@ export class TcastEngine extends Module {
     // ---------------------------------------------------------------- B, errors, start, completion
     m.bready.set(bReady);
     const bFire = named(m.bvalid.and(bReady));
+    when(awGo, () => writerTable.set(tableAt));
+    when(bFire.and(bPrev.ne(0)), () => bPrev.set(bPrev.subWrap(1)));
     when(awGo.and(bFire.not()), () => bOut.set(bOut.addWrap(1)));
     when(bFire.and(awGo.not()), () => bOut.set(bOut.subWrap(1)));
     awAddrQ.io.deq.ready.set(bFire);
@@ -1388,6 +1395,7 @@ export class TcastEngine extends Module {
       preArmed.set(0);
       armedAhead.set(0);
       aheadErr.set(0);
+      bPrev.set(0);
       errProgram.set(0);
       errCause.set(0);
     });
@@ -1443,19 +1451,20 @@ export class TcastEngine extends Module {
     const seqQuiet = named(err.or(bagsLeft.not().and(inBag.not()).and(heldValid.not())));
     // The sequencer's streams are read and taken (read ahead, they are the next table's).
     const streamsQuiet = named(err.or(offLeft.eq(0).and(idxLeft.eq(0)).and(pswLeft.eq(0))).and(offBeatQ.io.deq.valid.not()).and(idxBeatQ.io.deq.valid.not()).and(pswBeatQ.io.deq.valid.not()));
-    // Every row fetched, reduced, written and answered; the update unit idle.
+    // Every row fetched, reduced and written (the writes not necessarily answered); the update unit idle.
     const rowsQuiet = named(
       tokQ.empty.and(rowLeft.eq(0)).and(metaQ.io.deq.valid.not())
         .and(orAny(...pv).not()).and(outQ.io.deq.valid.not()).and(awBagQ.io.deq.valid.not()).and(owLeft.eq(0))
-        .and(awValid.not()).and(lenQ.io.deq.valid.not()).and(wValid.not()).and(bOut.eq(0))
+        .and(awValid.not()).and(lenQ.io.deq.valid.not()).and(wValid.not())
         .and(orAny(...finV).not()).and(d1Valid.not()).and(d2Valid.not()).and(argQ.io.deq.valid.not()).and(argBeatQ.io.deq.valid.not()).and(owArg.not())
         .and(hq.io.deq.valid.not()).and(err.or(ridLeft.eq(0))).and(ridBeatQ.io.deq.valid.not()).and(updBeatQ.io.deq.valid.not()).and(ridUQ.io.deq.valid.not()).and(ridPQ.io.deq.valid.not())
         .and(pkQ.io.deq.valid.not()).and(err.or(emActive.not())).and(err.or(owed.not())).and(upd.io.idle),
     );
     // Nothing in flight at all: the START may end.
-    const quiet = named(seqQuiet.and(streamsQuiet).and(rowsQuiet).and(err.or(descLeft.eq(0)))
+    const quiet = named(seqQuiet.and(streamsQuiet).and(rowsQuiet).and(bOut.eq(0)).and(err.or(descLeft.eq(0)))
       .and(arValid.not()).and(slotsUsed.eq(0)).and(rdPending.not()).and(dataQ.io.deq.valid.not()));
-    // The running table is done: its own reads answered (the next table's descriptor and streams may be on their way).
+    // The running table is done: its own reads answered (the next table's descriptor and streams may be on their way),
+    // its writes issued (their answers may be on their way: bPrev).
     const tableQuiet = named(seqQuiet.and(preArmed.or(streamsQuiet)).and(rowsQuiet).and(backBeats.eq(0)));
     // The last table (or the only operation) ends the START; an error ends it wherever it came.
     const finish = named(busy.and(start.not()).and(quiet.and(err.or(opRun.and(lastTable))).or(skipTable.and(lastTable))));
@@ -1465,7 +1474,10 @@ export class TcastEngine extends Module {
       haveStart.set(0);
       tableAt.set(tableAt.addWrap(1));
       tableDue.set(1);
+      bPrev.set(bOut.subWrap(bFire.zext(bOut.width)));
     });
+    // A write error is the table's that wrote (a later table may have started meanwhile, but has written nothing).
+    when(run.and(bErr).and(rErrNow.not()).and(batched), () => tableAt.set(writerTable));
     when(finish, () => {
       busy.set(0);
       done.set(1);

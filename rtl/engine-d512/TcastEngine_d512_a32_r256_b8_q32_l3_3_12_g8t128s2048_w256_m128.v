@@ -698,61 +698,63 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
   reg [31:0] awAddr; // @[accel/engine/engine.ts:1158]
   reg [7:0] awLen; // @[accel/engine/engine.ts:1159]
   reg [8:0] bOut; // @[accel/engine/engine.ts:1160]
-  reg [25:0] owWord; // @[accel/engine/engine.ts:1164]
-  reg [3:0] owLeft; // @[accel/engine/engine.ts:1165]
-  wire owFromQ; // @[accel/engine/engine.ts:1166]
-  reg owArg; // @[accel/engine/engine.ts:1168]
-  reg [2:0] owSrc; // @[accel/engine/engine.ts:1169]
-  wire hdrFirst; // @[accel/engine/engine.ts:1174]
-  wire fromBag; // @[accel/engine/engine.ts:1175]
-  wire [2:0] curOwSrc; // @[accel/engine/engine.ts:1177]
+  reg [8:0] bPrev; // @[accel/engine/engine.ts:1164]
+  reg [31:0] writerTable; // @[accel/engine/engine.ts:1165]
+  reg [25:0] owWord; // @[accel/engine/engine.ts:1169]
+  reg [3:0] owLeft; // @[accel/engine/engine.ts:1170]
+  wire owFromQ; // @[accel/engine/engine.ts:1171]
+  reg owArg; // @[accel/engine/engine.ts:1173]
+  reg [2:0] owSrc; // @[accel/engine/engine.ts:1174]
+  wire hdrFirst; // @[accel/engine/engine.ts:1179]
+  wire fromBag; // @[accel/engine/engine.ts:1180]
+  wire [2:0] curOwSrc; // @[accel/engine/engine.ts:1182]
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [31:0] bagOutAddr; // @[accel/engine/engine.ts:1178]
+  wire [31:0] bagOutAddr; // @[accel/engine/engine.ts:1183]
   /* verilator lint_on UNUSEDSIGNAL */
-  wire [25:0] curOwWord; // @[accel/engine/engine.ts:1179]
-  wire [3:0] curOwLeft; // @[accel/engine/engine.ts:1180]
+  wire [25:0] curOwWord; // @[accel/engine/engine.ts:1184]
+  wire [3:0] curOwLeft; // @[accel/engine/engine.ts:1185]
   wire [8:0] aw_burst; // @[accel/engine/engine.ts:446]
-  wire awGo; // @[accel/engine/engine.ts:1182]
-  reg wValid; // @[accel/engine/engine.ts:1213]
-  reg [511:0] wData; // @[accel/engine/engine.ts:1214]
-  reg [63:0] wStrb; // @[accel/engine/engine.ts:1215]
-  reg wLast; // @[accel/engine/engine.ts:1216]
-  reg [7:0] wBeat; // @[accel/engine/engine.ts:1217]
-  wire [2:0] wSrc; // @[accel/engine/engine.ts:1221]
-  wire [512:0] wHead; // @[accel/engine/engine.ts:1222]
-  wire srcValid; // @[accel/engine/engine.ts:1224]
-  wire wGo; // @[accel/engine/engine.ts:1225]
-  wire burstEnd; // @[accel/engine/engine.ts:1226]
-  wire ohEnd; // @[accel/engine/engine.ts:1235]
-  wire [511:0] ownData; // @[accel/engine/engine.ts:1236]
-  wire [63:0] ownStrb; // @[accel/engine/engine.ts:1237]
-  wire bFire; // @[accel/engine/engine.ts:1256]
-  wire [31:0] rErrAddr; // @[accel/engine/engine.ts:1260]
-  wire rErr; // @[accel/engine/engine.ts:1261]
-  wire bErr; // @[accel/engine/engine.ts:1262]
-  wire [2:0] slotKind_rd1; // @[accel/engine/engine.ts:1268]
-  wire [2:0] rKind; // @[accel/engine/engine.ts:1268]
-  wire rErrAhead; // @[accel/engine/engine.ts:1269]
-  wire rErrNow; // @[accel/engine/engine.ts:1270]
-  reg aheadErr; // @[accel/engine/engine.ts:1271]
-  reg [1:0] aheadResp; // @[accel/engine/engine.ts:1272]
-  reg [31:0] aheadAddr; // @[accel/engine/engine.ts:1273]
-  wire descriptor_bad; // @[accel/engine/engine.ts:1304]
-  wire descGood; // @[accel/engine/engine.ts:1305]
-  wire opStart; // @[accel/engine/engine.ts:1306]
-  wire skipTable; // @[accel/engine/engine.ts:1308]
-  wire lastTable; // @[accel/engine/engine.ts:1310]
-  reg tableDue; // @[accel/engine/engine.ts:1317]
-  reg armedAhead; // @[accel/engine/engine.ts:1319]
-  wire streamsFree; // @[accel/engine/engine.ts:1333]
-  wire armAhead; // @[accel/engine/engine.ts:1337]
-  wire seqQuiet; // @[accel/engine/engine.ts:1443]
-  wire streamsQuiet; // @[accel/engine/engine.ts:1445]
-  wire rowsQuiet; // @[accel/engine/engine.ts:1447]
-  wire quiet; // @[accel/engine/engine.ts:1456]
-  wire tableQuiet; // @[accel/engine/engine.ts:1459]
-  wire finish; // @[accel/engine/engine.ts:1461]
-  wire nextTable; // @[accel/engine/engine.ts:1462]
+  wire awGo; // @[accel/engine/engine.ts:1187]
+  reg wValid; // @[accel/engine/engine.ts:1218]
+  reg [511:0] wData; // @[accel/engine/engine.ts:1219]
+  reg [63:0] wStrb; // @[accel/engine/engine.ts:1220]
+  reg wLast; // @[accel/engine/engine.ts:1221]
+  reg [7:0] wBeat; // @[accel/engine/engine.ts:1222]
+  wire [2:0] wSrc; // @[accel/engine/engine.ts:1226]
+  wire [512:0] wHead; // @[accel/engine/engine.ts:1227]
+  wire srcValid; // @[accel/engine/engine.ts:1229]
+  wire wGo; // @[accel/engine/engine.ts:1230]
+  wire burstEnd; // @[accel/engine/engine.ts:1231]
+  wire ohEnd; // @[accel/engine/engine.ts:1240]
+  wire [511:0] ownData; // @[accel/engine/engine.ts:1241]
+  wire [63:0] ownStrb; // @[accel/engine/engine.ts:1242]
+  wire bFire; // @[accel/engine/engine.ts:1261]
+  wire [31:0] rErrAddr; // @[accel/engine/engine.ts:1267]
+  wire rErr; // @[accel/engine/engine.ts:1268]
+  wire bErr; // @[accel/engine/engine.ts:1269]
+  wire [2:0] slotKind_rd1; // @[accel/engine/engine.ts:1275]
+  wire [2:0] rKind; // @[accel/engine/engine.ts:1275]
+  wire rErrAhead; // @[accel/engine/engine.ts:1276]
+  wire rErrNow; // @[accel/engine/engine.ts:1277]
+  reg aheadErr; // @[accel/engine/engine.ts:1278]
+  reg [1:0] aheadResp; // @[accel/engine/engine.ts:1279]
+  reg [31:0] aheadAddr; // @[accel/engine/engine.ts:1280]
+  wire descriptor_bad; // @[accel/engine/engine.ts:1311]
+  wire descGood; // @[accel/engine/engine.ts:1312]
+  wire opStart; // @[accel/engine/engine.ts:1313]
+  wire skipTable; // @[accel/engine/engine.ts:1315]
+  wire lastTable; // @[accel/engine/engine.ts:1317]
+  reg tableDue; // @[accel/engine/engine.ts:1324]
+  reg armedAhead; // @[accel/engine/engine.ts:1326]
+  wire streamsFree; // @[accel/engine/engine.ts:1340]
+  wire armAhead; // @[accel/engine/engine.ts:1344]
+  wire seqQuiet; // @[accel/engine/engine.ts:1451]
+  wire streamsQuiet; // @[accel/engine/engine.ts:1453]
+  wire rowsQuiet; // @[accel/engine/engine.ts:1455]
+  wire quiet; // @[accel/engine/engine.ts:1464]
+  wire tableQuiet; // @[accel/engine/engine.ts:1468]
+  wire finish; // @[accel/engine/engine.ts:1470]
+  wire nextTable; // @[accel/engine/engine.ts:1471]
   reg [7:0] slotLen [0:255]; // @[accel/engine/engine.ts:458]
   reg [2:0] slotKind [0:255]; // @[accel/engine/engine.ts:459]
   reg [8:0] robRcv [0:255]; // @[accel/engine/engine.ts:460]
@@ -3079,7 +3081,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .deq_bits(pkQ_deq_bits),
     .count(pkQ_count)
   );
-  Queue_d256_w11_ram lenQ ( // @[accel/engine/engine.ts:1163]
+  Queue_d256_w11_ram lenQ ( // @[accel/engine/engine.ts:1168]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(lenQ_enq_valid),
@@ -3090,7 +3092,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .deq_bits(lenQ_deq_bits),
     .count(lenQ_count)
   );
-  Queue_d256_w32_ram awAddrQ ( // @[accel/engine/engine.ts:1198]
+  Queue_d256_w32_ram awAddrQ ( // @[accel/engine/engine.ts:1203]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(awAddrQ_enq_valid),
@@ -3109,7 +3111,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
   assign start = startReq & ~busy; // @[accel/engine/engine.ts:264]
   assign descFire = (run & dataQ_deq_valid) & (dKind == 3'h5); // @[accel/engine/engine.ts:720]
   assign descBeat = dData; // @[accel/engine/engine.ts:721]
-  assign descSwap = ((run & tableDue) & nxFull) & ~aheadErr; // @[accel/engine/engine.ts:1320]
+  assign descSwap = ((run & tableDue) & nxFull) & ~aheadErr; // @[accel/engine/engine.ts:1327]
   assign idx64 = _T_1[0]; // @[accel/engine/engine.ts:281]
   assign isMean = _T_2[4]; // @[accel/engine/engine.ts:282]
   assign isMax = _T_3[5]; // @[accel/engine/engine.ts:283]
@@ -3407,43 +3409,43 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
   assign pkHdrOk = (updHdrOk & ~update_hdr_valid) & pkQ_enq_ready; // @[accel/engine/engine.ts:1132]
   assign pkTake = (run & ridPQ_deq_valid) & (~pkFlush | pkHdrOk); // @[accel/engine/engine.ts:1133]
   assign pkPush = pkTake & pkFlush; // @[accel/engine/engine.ts:1136]
-  assign owFromQ = owLeft == 4'h0; // @[accel/engine/engine.ts:1166]
-  assign hdrFirst = hq_deq_valid & ~owArg; // @[accel/engine/engine.ts:1174]
-  assign fromBag = awBagQ_deq_valid & ~hdrFirst; // @[accel/engine/engine.ts:1175]
-  assign curOwSrc = owFromQ ? (fromBag ? (owArg ? 3'h1 : 3'h0) : hq_deq_bits[32:30]) : owSrc; // @[accel/engine/engine.ts:1177]
-  assign bagOutAddr = (owArg ? _T_75 : _T_86) + _T_87[31:0]; // @[accel/engine/engine.ts:1178]
-  assign curOwWord = owFromQ ? (fromBag ? bagOutAddr[31:6] : hq_deq_bits[25:0]) : owWord; // @[accel/engine/engine.ts:1179]
-  assign curOwLeft = owFromQ ? (fromBag ? rowBeats : hq_deq_bits[29:26]) : owLeft; // @[accel/engine/engine.ts:1180]
+  assign owFromQ = owLeft == 4'h0; // @[accel/engine/engine.ts:1171]
+  assign hdrFirst = hq_deq_valid & ~owArg; // @[accel/engine/engine.ts:1179]
+  assign fromBag = awBagQ_deq_valid & ~hdrFirst; // @[accel/engine/engine.ts:1180]
+  assign curOwSrc = owFromQ ? (fromBag ? (owArg ? 3'h1 : 3'h0) : hq_deq_bits[32:30]) : owSrc; // @[accel/engine/engine.ts:1182]
+  assign bagOutAddr = (owArg ? _T_75 : _T_86) + _T_87[31:0]; // @[accel/engine/engine.ts:1183]
+  assign curOwWord = owFromQ ? (fromBag ? bagOutAddr[31:6] : hq_deq_bits[25:0]) : owWord; // @[accel/engine/engine.ts:1184]
+  assign curOwLeft = owFromQ ? (fromBag ? rowBeats : hq_deq_bits[29:26]) : owLeft; // @[accel/engine/engine.ts:1185]
   assign aw_burst = ({2'h0, toBound_6} < byLen_6) ? {2'h0, toBound_6} : byLen_6; // @[accel/engine/engine.ts:446]
-  assign awGo = ((((busy & ~err) & (((owLeft != 4'h0) | awBagQ_deq_valid) | hq_deq_valid)) & (~awValid | m_axi_awready)) & (bOut < 9'h100)) & lenQ_enq_ready; // @[accel/engine/engine.ts:1182]
-  assign wSrc = lenQ_deq_bits[10:8]; // @[accel/engine/engine.ts:1221]
-  assign wHead = (wSrc == 3'h1) ? argQ_deq_bits : outQ_deq_bits; // @[accel/engine/engine.ts:1222]
-  assign srcValid = (wSrc == 3'h0) ? outQ_deq_valid : ((wSrc == 3'h1) ? argQ_deq_valid : ((wSrc == 3'h2) ? pkQ_deq_valid : ((wSrc == 3'h3) ? update_wd_valid : update_sd_valid))); // @[accel/engine/engine.ts:1224]
-  assign wGo = (lenQ_deq_valid & (srcValid | err)) & (~wValid | m_axi_wready); // @[accel/engine/engine.ts:1225]
-  assign burstEnd = wBeat == lenQ_deq_bits[7:0]; // @[accel/engine/engine.ts:1226]
-  assign ohEnd = wHead[512]; // @[accel/engine/engine.ts:1235]
-  assign ownData = (wSrc == 3'h2) ? pkQ_deq_bits[511:0] : ((wSrc == 3'h3) ? update_wd_data : update_sd_data); // @[accel/engine/engine.ts:1236]
-  assign ownStrb = (wSrc == 3'h2) ? pkQ_deq_bits[575:512] : ((wSrc == 3'h3) ? update_wd_strb : update_sd_strb); // @[accel/engine/engine.ts:1237]
-  assign bFire = m_axi_bvalid & bReady; // @[accel/engine/engine.ts:1256]
-  assign rErr = rFire & (m_axi_rresp != 2'h0); // @[accel/engine/engine.ts:1261]
-  assign bErr = bFire & (m_axi_bresp != 2'h0); // @[accel/engine/engine.ts:1262]
-  assign rKind = slotKind_rd1; // @[accel/engine/engine.ts:1268]
-  assign rErrAhead = (rErr & opRun) & ((rKind == 3'h5) | (preArmed & ((((rKind == 3'h0) | (rKind == 3'h1)) | (rKind == 3'h3)) | (rKind == 3'h5)))); // @[accel/engine/engine.ts:1269]
-  assign rErrNow = rErr & ~rErrAhead; // @[accel/engine/engine.ts:1270]
-  assign descriptor_bad = (descLoaded & ~err) & (descriptor_cause != 5'h0); // @[accel/engine/engine.ts:1304]
-  assign descGood = (descLoaded & ~err) & (descriptor_cause == 5'h0); // @[accel/engine/engine.ts:1305]
-  assign opStart = ((start & ~program_bad) & (num_tables == 32'h0)) | descGood; // @[accel/engine/engine.ts:1306]
-  assign skipTable = 1'b0; // @[accel/engine/engine.ts:1308]
-  assign lastTable = ~batched | (({1'h0, tableAt} + 33'h1) >= {1'h0, num_tables}); // @[accel/engine/engine.ts:1310]
-  assign streamsFree = (((((((((opRun & ~bagsLeft) & (offLeft == 30'h0)) & (idxLeft == 30'h0)) & (pswLeft == 30'h0)) & (off_unpack_left == 33'h0)) & (idx_unpack_left == 33'h0)) & (psw_unpack_left == 33'h0)) & ~offBeatQ_deq_valid) & ~idxBeatQ_deq_valid) & ~pswBeatQ_deq_valid; // @[accel/engine/engine.ts:1333]
-  assign armAhead = (((((run & batched) & nxFull) & ~preArmed) & ~aheadErr) & (next_descriptor_cause == 5'h0)) & streamsFree; // @[accel/engine/engine.ts:1337]
-  assign seqQuiet = err | ((~bagsLeft & ~inBag) & ~heldValid); // @[accel/engine/engine.ts:1443]
-  assign streamsQuiet = (((err | (((offLeft == 30'h0) & (idxLeft == 30'h0)) & (pswLeft == 30'h0))) & ~offBeatQ_deq_valid) & ~idxBeatQ_deq_valid) & ~pswBeatQ_deq_valid; // @[accel/engine/engine.ts:1445]
-  assign rowsQuiet = (((((((((((((((((((((((((tok_all_empty & (rowLeft == 4'h0)) & ~metaQ_deq_valid) & ~(((((red_valid_0 | red_valid_1) | red_valid_2) | red_valid_3) | red_valid_4) | red_valid_5)) & ~outQ_deq_valid) & ~awBagQ_deq_valid) & (owLeft == 4'h0)) & ~awValid) & ~lenQ_deq_valid) & ~wValid) & (bOut == 9'h0)) & ~(((((((((((fin_valid_0 | fin_valid_1) | fin_valid_2) | fin_valid_3) | fin_valid_4) | fin_valid_5) | fin_valid_6) | fin_valid_7) | fin_valid_8) | fin_valid_9) | fin_valid_10) | fin_valid_11)) & ~d1Valid) & ~d2Valid) & ~argQ_deq_valid) & ~argBeatQ_deq_valid) & ~owArg) & ~hq_deq_valid) & (err | (ridLeft == 30'h0))) & ~ridBeatQ_deq_valid) & ~updBeatQ_deq_valid) & ~ridUQ_deq_valid) & ~ridPQ_deq_valid) & ~pkQ_deq_valid) & (err | ~emActive)) & (err | ~owed)) & update_idle; // @[accel/engine/engine.ts:1447]
-  assign quiet = ((((((seqQuiet & streamsQuiet) & rowsQuiet) & (err | (descLeft == 2'h0))) & ~arValid) & (slotsUsed == 9'h0)) & ~rdPending) & ~dataQ_deq_valid; // @[accel/engine/engine.ts:1456]
-  assign tableQuiet = ((seqQuiet & (preArmed | streamsQuiet)) & rowsQuiet) & (backBeats == 13'h0); // @[accel/engine/engine.ts:1459]
-  assign finish = (busy & ~start) & ((quiet & (err | (opRun & lastTable))) | (skipTable & lastTable)); // @[accel/engine/engine.ts:1461]
-  assign nextTable = ((busy & ~err) & ((tableQuiet & opRun) | skipTable)) & ~lastTable; // @[accel/engine/engine.ts:1462]
+  assign awGo = (((((busy & ~err) & (((owLeft != 4'h0) | awBagQ_deq_valid) | hq_deq_valid)) & (~awValid | m_axi_awready)) & (bOut < 9'h100)) & lenQ_enq_ready) & (bPrev == 9'h0); // @[accel/engine/engine.ts:1187]
+  assign wSrc = lenQ_deq_bits[10:8]; // @[accel/engine/engine.ts:1226]
+  assign wHead = (wSrc == 3'h1) ? argQ_deq_bits : outQ_deq_bits; // @[accel/engine/engine.ts:1227]
+  assign srcValid = (wSrc == 3'h0) ? outQ_deq_valid : ((wSrc == 3'h1) ? argQ_deq_valid : ((wSrc == 3'h2) ? pkQ_deq_valid : ((wSrc == 3'h3) ? update_wd_valid : update_sd_valid))); // @[accel/engine/engine.ts:1229]
+  assign wGo = (lenQ_deq_valid & (srcValid | err)) & (~wValid | m_axi_wready); // @[accel/engine/engine.ts:1230]
+  assign burstEnd = wBeat == lenQ_deq_bits[7:0]; // @[accel/engine/engine.ts:1231]
+  assign ohEnd = wHead[512]; // @[accel/engine/engine.ts:1240]
+  assign ownData = (wSrc == 3'h2) ? pkQ_deq_bits[511:0] : ((wSrc == 3'h3) ? update_wd_data : update_sd_data); // @[accel/engine/engine.ts:1241]
+  assign ownStrb = (wSrc == 3'h2) ? pkQ_deq_bits[575:512] : ((wSrc == 3'h3) ? update_wd_strb : update_sd_strb); // @[accel/engine/engine.ts:1242]
+  assign bFire = m_axi_bvalid & bReady; // @[accel/engine/engine.ts:1261]
+  assign rErr = rFire & (m_axi_rresp != 2'h0); // @[accel/engine/engine.ts:1268]
+  assign bErr = bFire & (m_axi_bresp != 2'h0); // @[accel/engine/engine.ts:1269]
+  assign rKind = slotKind_rd1; // @[accel/engine/engine.ts:1275]
+  assign rErrAhead = (rErr & opRun) & ((rKind == 3'h5) | (preArmed & ((((rKind == 3'h0) | (rKind == 3'h1)) | (rKind == 3'h3)) | (rKind == 3'h5)))); // @[accel/engine/engine.ts:1276]
+  assign rErrNow = rErr & ~rErrAhead; // @[accel/engine/engine.ts:1277]
+  assign descriptor_bad = (descLoaded & ~err) & (descriptor_cause != 5'h0); // @[accel/engine/engine.ts:1311]
+  assign descGood = (descLoaded & ~err) & (descriptor_cause == 5'h0); // @[accel/engine/engine.ts:1312]
+  assign opStart = ((start & ~program_bad) & (num_tables == 32'h0)) | descGood; // @[accel/engine/engine.ts:1313]
+  assign skipTable = 1'b0; // @[accel/engine/engine.ts:1315]
+  assign lastTable = ~batched | (({1'h0, tableAt} + 33'h1) >= {1'h0, num_tables}); // @[accel/engine/engine.ts:1317]
+  assign streamsFree = (((((((((opRun & ~bagsLeft) & (offLeft == 30'h0)) & (idxLeft == 30'h0)) & (pswLeft == 30'h0)) & (off_unpack_left == 33'h0)) & (idx_unpack_left == 33'h0)) & (psw_unpack_left == 33'h0)) & ~offBeatQ_deq_valid) & ~idxBeatQ_deq_valid) & ~pswBeatQ_deq_valid; // @[accel/engine/engine.ts:1340]
+  assign armAhead = (((((run & batched) & nxFull) & ~preArmed) & ~aheadErr) & (next_descriptor_cause == 5'h0)) & streamsFree; // @[accel/engine/engine.ts:1344]
+  assign seqQuiet = err | ((~bagsLeft & ~inBag) & ~heldValid); // @[accel/engine/engine.ts:1451]
+  assign streamsQuiet = (((err | (((offLeft == 30'h0) & (idxLeft == 30'h0)) & (pswLeft == 30'h0))) & ~offBeatQ_deq_valid) & ~idxBeatQ_deq_valid) & ~pswBeatQ_deq_valid; // @[accel/engine/engine.ts:1453]
+  assign rowsQuiet = ((((((((((((((((((((((((tok_all_empty & (rowLeft == 4'h0)) & ~metaQ_deq_valid) & ~(((((red_valid_0 | red_valid_1) | red_valid_2) | red_valid_3) | red_valid_4) | red_valid_5)) & ~outQ_deq_valid) & ~awBagQ_deq_valid) & (owLeft == 4'h0)) & ~awValid) & ~lenQ_deq_valid) & ~wValid) & ~(((((((((((fin_valid_0 | fin_valid_1) | fin_valid_2) | fin_valid_3) | fin_valid_4) | fin_valid_5) | fin_valid_6) | fin_valid_7) | fin_valid_8) | fin_valid_9) | fin_valid_10) | fin_valid_11)) & ~d1Valid) & ~d2Valid) & ~argQ_deq_valid) & ~argBeatQ_deq_valid) & ~owArg) & ~hq_deq_valid) & (err | (ridLeft == 30'h0))) & ~ridBeatQ_deq_valid) & ~updBeatQ_deq_valid) & ~ridUQ_deq_valid) & ~ridPQ_deq_valid) & ~pkQ_deq_valid) & (err | ~emActive)) & (err | ~owed)) & update_idle; // @[accel/engine/engine.ts:1455]
+  assign quiet = (((((((seqQuiet & streamsQuiet) & rowsQuiet) & (bOut == 9'h0)) & (err | (descLeft == 2'h0))) & ~arValid) & (slotsUsed == 9'h0)) & ~rdPending) & ~dataQ_deq_valid; // @[accel/engine/engine.ts:1464]
+  assign tableQuiet = ((seqQuiet & (preArmed | streamsQuiet)) & rowsQuiet) & (backBeats == 13'h0); // @[accel/engine/engine.ts:1468]
+  assign finish = (busy & ~start) & ((quiet & (err | (opRun & lastTable))) | (skipTable & lastTable)); // @[accel/engine/engine.ts:1470]
+  assign nextTable = ((busy & ~err) & ((tableQuiet & opRun) | skipTable)) & ~lastTable; // @[accel/engine/engine.ts:1471]
   assign tok_q_0_enq_valid = direct_0 | mine_0; // @[accel/engine/interleave.ts:109]
   assign tok_q_0_enq_bits = mine_0 ? tok_spill_deq_bits : tokQ_enq_bits; // @[accel/engine/interleave.ts:110]
   assign tok_q_0_deq_ready = err | tok_arb_in_0_ready; // @[accel/engine/interleave.ts:171]
@@ -3523,16 +3525,16 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
   assign ridPQ_deq_ready = err | pkTake; // @[accel/engine/engine.ts:1134]
   assign outQ_enq_valid = isMean ? fin_valid_11 : (red_valid_5 & red_last_5); // @[accel/engine/engine.ts:1078]
   assign outQ_enq_bits = isMean ? {fin_end_11, meanOut} : {red_row_end_5, sum}; // @[accel/engine/engine.ts:1079]
-  assign outQ_deq_ready = err | (optOn ? update_grad_ready : (wGo & (wSrc == 3'h0))); // @[accel/engine/engine.ts:1228]
+  assign outQ_deq_ready = err | (optOn ? update_grad_ready : (wGo & (wSrc == 3'h0))); // @[accel/engine/engine.ts:1233]
   assign awBagQ_enq_valid = (redGo & needAw) & ~optOn; // @[accel/engine/engine.ts:974]
   assign awBagQ_enq_bits = mBag; // @[accel/engine/engine.ts:975]
-  assign awBagQ_deq_ready = err | (((awGo & owFromQ) & fromBag) & (~argEn | owArg)); // @[accel/engine/engine.ts:1184]
+  assign awBagQ_deq_ready = err | (((awGo & owFromQ) & fromBag) & (~argEn | owArg)); // @[accel/engine/engine.ts:1189]
   assign hq_enq_valid = update_hdr_valid | pkPush; // @[accel/engine/engine.ts:1152]
   assign hq_enq_bits = update_hdr_valid ? {update_hdr_state ? 3'h4 : 3'h3, update_hdr_beats, update_hdr_word} : {3'h2, 4'h1, pkWord}; // @[accel/engine/engine.ts:1153]
-  assign hq_deq_ready = err | ((awGo & owFromQ) & ~fromBag); // @[accel/engine/engine.ts:1185]
+  assign hq_deq_ready = err | ((awGo & owFromQ) & ~fromBag); // @[accel/engine/engine.ts:1190]
   assign argQ_enq_valid = (red_valid_5 & red_last_5) & argEn; // @[accel/engine/engine.ts:1039]
   assign argQ_enq_bits = {red_row_end_5, argmax_next}; // @[accel/engine/engine.ts:1040]
-  assign argQ_deq_ready = err | (wGo & (wSrc == 3'h1)); // @[accel/engine/engine.ts:1231]
+  assign argQ_deq_ready = err | (wGo & (wSrc == 3'h1)); // @[accel/engine/engine.ts:1236]
   assign lane_mul_0_in_valid = redGo & ~scale_one; // @[accel/engine/engine.ts:1003]
   assign lane_mul_0_a = termsIn; // @[accel/engine/engine.ts:1004]
   assign lane_mul_0_b = mScale; // @[accel/engine/engine.ts:1005]
@@ -3743,7 +3745,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
   assign lane_div_15_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:1071]
   assign lane_div_15_a = d2[511:480]; // @[accel/engine/engine.ts:1072]
   assign lane_div_15_b = nConv_y; // @[accel/engine/engine.ts:1073]
-  assign update_start = opStart; // @[accel/engine/engine.ts:1307]
+  assign update_start = opStart; // @[accel/engine/engine.ts:1314]
   assign update_flush = err; // @[accel/engine/engine.ts:1089]
   assign update_opt_1 = opt; // @[accel/engine/engine.ts:1090]
   assign update_keepGrad = keepGrad; // @[accel/engine/engine.ts:1091]
@@ -3761,22 +3763,22 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
   assign update_rid_valid = ridUQ_deq_valid; // @[accel/engine/engine.ts:1103]
   assign update_rid = ridUQ_deq_bits[31:0]; // @[accel/engine/engine.ts:1104]
   assign update_rid_seg = ridUQ_deq_bits[63:32]; // @[accel/engine/engine.ts:1105]
-  assign update_grad_valid = optOn & outQ_deq_valid; // @[accel/engine/engine.ts:1229]
-  assign update_grad = outQ_deq_bits[511:0]; // @[accel/engine/engine.ts:1230]
+  assign update_grad_valid = optOn & outQ_deq_valid; // @[accel/engine/engine.ts:1234]
+  assign update_grad = outQ_deq_bits[511:0]; // @[accel/engine/engine.ts:1235]
   assign update_upd_valid = updBeatQ_deq_valid; // @[accel/engine/engine.ts:1107]
   assign update_upd = updBeatQ_deq_bits; // @[accel/engine/engine.ts:1108]
   assign update_hdr_ready = updHdrOk; // @[accel/engine/engine.ts:1135]
-  assign update_wd_ready = (wGo & (wSrc == 3'h3)) & ~err; // @[accel/engine/engine.ts:1233]
-  assign update_sd_ready = (wGo & (wSrc == 3'h4)) & ~err; // @[accel/engine/engine.ts:1234]
+  assign update_wd_ready = (wGo & (wSrc == 3'h3)) & ~err; // @[accel/engine/engine.ts:1238]
+  assign update_sd_ready = (wGo & (wSrc == 3'h4)) & ~err; // @[accel/engine/engine.ts:1239]
   assign pkQ_enq_valid = pkPush; // @[accel/engine/engine.ts:1137]
   assign pkQ_enq_bits = {pkNextStrb, pkNextData}; // @[accel/engine/engine.ts:1138]
-  assign pkQ_deq_ready = err | (wGo & (wSrc == 3'h2)); // @[accel/engine/engine.ts:1232]
-  assign lenQ_enq_valid = awGo; // @[accel/engine/engine.ts:1196]
-  assign lenQ_enq_bits = {curOwSrc, _T_88[7:0]}; // @[accel/engine/engine.ts:1201]
-  assign lenQ_deq_ready = wGo & burstEnd; // @[accel/engine/engine.ts:1227]
-  assign awAddrQ_enq_valid = awGo; // @[accel/engine/engine.ts:1199]
-  assign awAddrQ_enq_bits = {curOwWord, 6'h0}; // @[accel/engine/engine.ts:1200]
-  assign awAddrQ_deq_ready = bFire; // @[accel/engine/engine.ts:1259]
+  assign pkQ_deq_ready = err | (wGo & (wSrc == 3'h2)); // @[accel/engine/engine.ts:1237]
+  assign lenQ_enq_valid = awGo; // @[accel/engine/engine.ts:1201]
+  assign lenQ_enq_bits = {curOwSrc, _T_88[7:0]}; // @[accel/engine/engine.ts:1206]
+  assign lenQ_deq_ready = wGo & burstEnd; // @[accel/engine/engine.ts:1232]
+  assign awAddrQ_enq_valid = awGo; // @[accel/engine/engine.ts:1204]
+  assign awAddrQ_enq_bits = {curOwWord, 6'h0}; // @[accel/engine/engine.ts:1205]
+  assign awAddrQ_deq_ready = bFire; // @[accel/engine/engine.ts:1266]
   assign s_axi_lite_awready = wfire; // @[accel/engine/engine.ts:245]
   assign s_axi_lite_wready = wfire; // @[accel/engine/engine.ts:245]
   assign s_axi_lite_bresp = 2'h0; // @[accel/engine/engine.ts:245]
@@ -3785,21 +3787,21 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
   assign s_axi_lite_rdata = rdata; // @[accel/engine/engine.ts:245]
   assign s_axi_lite_rresp = 2'h0; // @[accel/engine/engine.ts:245]
   assign s_axi_lite_rvalid = rvalid; // @[accel/engine/engine.ts:245]
-  assign m_axi_awid = 8'h0; // @[accel/engine/engine.ts:1205]
-  assign m_axi_awaddr = awAddr; // @[accel/engine/engine.ts:1203]
-  assign m_axi_awlen = awLen; // @[accel/engine/engine.ts:1204]
-  assign m_axi_awsize = 3'h6; // @[accel/engine/engine.ts:1206]
-  assign m_axi_awburst = 2'h1; // @[accel/engine/engine.ts:1207]
-  assign m_axi_awlock = 1'b0; // @[accel/engine/engine.ts:1208]
-  assign m_axi_awcache = 4'h3; // @[accel/engine/engine.ts:1209]
-  assign m_axi_awprot = 3'h0; // @[accel/engine/engine.ts:1210]
-  assign m_axi_awqos = 4'h0; // @[accel/engine/engine.ts:1211]
-  assign m_axi_awvalid = awValid; // @[accel/engine/engine.ts:1202]
-  assign m_axi_wdata = wData; // @[accel/engine/engine.ts:1250]
-  assign m_axi_wstrb = wStrb; // @[accel/engine/engine.ts:1251]
-  assign m_axi_wlast = wLast; // @[accel/engine/engine.ts:1252]
-  assign m_axi_wvalid = wValid; // @[accel/engine/engine.ts:1249]
-  assign m_axi_bready = bReady; // @[accel/engine/engine.ts:1255]
+  assign m_axi_awid = 8'h0; // @[accel/engine/engine.ts:1210]
+  assign m_axi_awaddr = awAddr; // @[accel/engine/engine.ts:1208]
+  assign m_axi_awlen = awLen; // @[accel/engine/engine.ts:1209]
+  assign m_axi_awsize = 3'h6; // @[accel/engine/engine.ts:1211]
+  assign m_axi_awburst = 2'h1; // @[accel/engine/engine.ts:1212]
+  assign m_axi_awlock = 1'b0; // @[accel/engine/engine.ts:1213]
+  assign m_axi_awcache = 4'h3; // @[accel/engine/engine.ts:1214]
+  assign m_axi_awprot = 3'h0; // @[accel/engine/engine.ts:1215]
+  assign m_axi_awqos = 4'h0; // @[accel/engine/engine.ts:1216]
+  assign m_axi_awvalid = awValid; // @[accel/engine/engine.ts:1207]
+  assign m_axi_wdata = wData; // @[accel/engine/engine.ts:1255]
+  assign m_axi_wstrb = wStrb; // @[accel/engine/engine.ts:1256]
+  assign m_axi_wlast = wLast; // @[accel/engine/engine.ts:1257]
+  assign m_axi_wvalid = wValid; // @[accel/engine/engine.ts:1254]
+  assign m_axi_bready = bReady; // @[accel/engine/engine.ts:1260]
   assign m_axi_arid = arId; // @[accel/engine/engine.ts:636]
   assign m_axi_araddr = arAddr; // @[accel/engine/engine.ts:634]
   assign m_axi_arlen = arLen; // @[accel/engine/engine.ts:635]
@@ -3814,13 +3816,13 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
   assign irq = done; // @[accel/engine/engine.ts:266]
   assign slotLen_rd0 = slotLen[headSlot]; // @[accel/engine/engine.ts:672]
   assign slotKind_rd0 = slotKind[headSlot]; // @[accel/engine/engine.ts:673]
-  assign slotKind_rd1 = slotKind[rSlot]; // @[accel/engine/engine.ts:1268]
+  assign slotKind_rd1 = slotKind[rSlot]; // @[accel/engine/engine.ts:1275]
   assign robRcv_rd0 = robRcv[tailSlot]; // @[accel/engine/engine.ts:614]
   assign robRcv_rd1 = robRcv[rSlot]; // @[accel/engine/engine.ts:657]
   assign robRcv_rd2 = robRcv[headSlot]; // @[accel/engine/engine.ts:671]
   assign robBase_rd0 = robBase[rSlot]; // @[accel/engine/engine.ts:658]
   assign robBase_rd1 = robBase[headSlot]; // @[accel/engine/engine.ts:671]
-  assign rErrAddr = slotAddr[rSlot]; // @[accel/engine/engine.ts:1260]
+  assign rErrAddr = slotAddr[rSlot]; // @[accel/engine/engine.ts:1267]
   assign acc_rd0 = acc[{red_slot_2, red_beat_2}]; // @[accel/engine/engine.ts:1015]
   assign argMem_rd0 = argMem[{red_slot_5, red_beat_5}]; // @[accel/engine/engine.ts:1037]
 
@@ -4113,201 +4115,207 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
       awAddr <= 32'h0; // @[accel/engine/engine.ts:1158]
       awLen <= 8'h0; // @[accel/engine/engine.ts:1159]
       bOut <= 9'h0; // @[accel/engine/engine.ts:1160]
-      owWord <= 26'h0; // @[accel/engine/engine.ts:1164]
-      owLeft <= 4'h0; // @[accel/engine/engine.ts:1165]
-      owArg <= 1'b0; // @[accel/engine/engine.ts:1168]
-      owSrc <= 3'h0; // @[accel/engine/engine.ts:1169]
-      wValid <= 1'b0; // @[accel/engine/engine.ts:1213]
-      wData <= 512'h0; // @[accel/engine/engine.ts:1214]
-      wStrb <= 64'h0; // @[accel/engine/engine.ts:1215]
-      wLast <= 1'b0; // @[accel/engine/engine.ts:1216]
-      wBeat <= 8'h0; // @[accel/engine/engine.ts:1217]
-      aheadErr <= 1'b0; // @[accel/engine/engine.ts:1271]
-      aheadResp <= 2'h0; // @[accel/engine/engine.ts:1272]
-      aheadAddr <= 32'h0; // @[accel/engine/engine.ts:1273]
-      tableDue <= 1'b0; // @[accel/engine/engine.ts:1317]
-      armedAhead <= 1'b0; // @[accel/engine/engine.ts:1319]
+      bPrev <= 9'h0; // @[accel/engine/engine.ts:1164]
+      writerTable <= 32'h0; // @[accel/engine/engine.ts:1165]
+      owWord <= 26'h0; // @[accel/engine/engine.ts:1169]
+      owLeft <= 4'h0; // @[accel/engine/engine.ts:1170]
+      owArg <= 1'b0; // @[accel/engine/engine.ts:1173]
+      owSrc <= 3'h0; // @[accel/engine/engine.ts:1174]
+      wValid <= 1'b0; // @[accel/engine/engine.ts:1218]
+      wData <= 512'h0; // @[accel/engine/engine.ts:1219]
+      wStrb <= 64'h0; // @[accel/engine/engine.ts:1220]
+      wLast <= 1'b0; // @[accel/engine/engine.ts:1221]
+      wBeat <= 8'h0; // @[accel/engine/engine.ts:1222]
+      aheadErr <= 1'b0; // @[accel/engine/engine.ts:1278]
+      aheadResp <= 2'h0; // @[accel/engine/engine.ts:1279]
+      aheadAddr <= 32'h0; // @[accel/engine/engine.ts:1280]
+      tableDue <= 1'b0; // @[accel/engine/engine.ts:1324]
+      armedAhead <= 1'b0; // @[accel/engine/engine.ts:1326]
     end else begin
       if (finish) begin
-        busy <= 1'b0; // @[accel/engine/engine.ts:1470]
+        busy <= 1'b0; // @[accel/engine/engine.ts:1482]
       end else begin
         if (program_bad) begin
-          busy <= 1'b0; // @[accel/engine/engine.ts:1396]
+          busy <= 1'b0; // @[accel/engine/engine.ts:1404]
         end else begin
           if (start) begin
-            busy <= 1'b1; // @[accel/engine/engine.ts:1361]
+            busy <= 1'b1; // @[accel/engine/engine.ts:1368]
           end
         end
       end
       if (finish) begin
-        done <= 1'b1; // @[accel/engine/engine.ts:1471]
+        done <= 1'b1; // @[accel/engine/engine.ts:1483]
       end else begin
         if (program_bad) begin
-          done <= 1'b1; // @[accel/engine/engine.ts:1397]
+          done <= 1'b1; // @[accel/engine/engine.ts:1405]
         end else begin
           if (start) begin
-            done <= 1'b0; // @[accel/engine/engine.ts:1362]
+            done <= 1'b0; // @[accel/engine/engine.ts:1369]
           end
         end
       end
       if (descriptor_bad) begin
-        err <= 1'b1; // @[accel/engine/engine.ts:1405]
+        err <= 1'b1; // @[accel/engine/engine.ts:1413]
       end else begin
         if (program_bad) begin
-          err <= 1'b1; // @[accel/engine/engine.ts:1398]
+          err <= 1'b1; // @[accel/engine/engine.ts:1406]
         end else begin
           if (start) begin
-            err <= 1'b0; // @[accel/engine/engine.ts:1363]
+            err <= 1'b0; // @[accel/engine/engine.ts:1370]
           end else begin
             if (_T_89) begin
-              err <= 1'b1; // @[accel/engine/engine.ts:1280]
+              err <= 1'b1; // @[accel/engine/engine.ts:1287]
             end else begin
               if (_T_90) begin
-                err <= 1'b1; // @[accel/engine/engine.ts:1286]
+                err <= 1'b1; // @[accel/engine/engine.ts:1293]
               end
             end
           end
         end
       end
       if (start) begin
-        errResp <= 2'h0; // @[accel/engine/engine.ts:1364]
+        errResp <= 2'h0; // @[accel/engine/engine.ts:1371]
       end else begin
         if (_T_89) begin
-          errResp <= rErrNow ? m_axi_rresp : m_axi_bresp; // @[accel/engine/engine.ts:1281]
+          errResp <= rErrNow ? m_axi_rresp : m_axi_bresp; // @[accel/engine/engine.ts:1288]
         end else begin
           if (_T_90) begin
-            errResp <= aheadResp; // @[accel/engine/engine.ts:1287]
+            errResp <= aheadResp; // @[accel/engine/engine.ts:1294]
           end
         end
       end
       if (start) begin
-        errRead <= 1'b0; // @[accel/engine/engine.ts:1365]
+        errRead <= 1'b0; // @[accel/engine/engine.ts:1372]
       end else begin
         if (_T_89) begin
-          errRead <= rErrNow; // @[accel/engine/engine.ts:1282]
+          errRead <= rErrNow; // @[accel/engine/engine.ts:1289]
         end else begin
           if (_T_90) begin
-            errRead <= 1'b1; // @[accel/engine/engine.ts:1288]
+            errRead <= 1'b1; // @[accel/engine/engine.ts:1295]
           end
         end
       end
       if (start) begin
-        errWrite <= 1'b0; // @[accel/engine/engine.ts:1366]
+        errWrite <= 1'b0; // @[accel/engine/engine.ts:1373]
       end else begin
         if (_T_89) begin
-          errWrite <= bErr; // @[accel/engine/engine.ts:1283]
+          errWrite <= bErr; // @[accel/engine/engine.ts:1290]
         end else begin
           if (_T_90) begin
-            errWrite <= 1'b0; // @[accel/engine/engine.ts:1289]
+            errWrite <= 1'b0; // @[accel/engine/engine.ts:1296]
           end
         end
       end
       if (descriptor_bad) begin
-        errProgram <= 1'b1; // @[accel/engine/engine.ts:1406]
+        errProgram <= 1'b1; // @[accel/engine/engine.ts:1414]
       end else begin
         if (program_bad) begin
-          errProgram <= 1'b1; // @[accel/engine/engine.ts:1399]
+          errProgram <= 1'b1; // @[accel/engine/engine.ts:1407]
         end else begin
           if (start) begin
-            errProgram <= 1'b0; // @[accel/engine/engine.ts:1391]
+            errProgram <= 1'b0; // @[accel/engine/engine.ts:1399]
           end
         end
       end
       if (descriptor_bad) begin
-        errCause <= descriptor_cause; // @[accel/engine/engine.ts:1407]
+        errCause <= descriptor_cause; // @[accel/engine/engine.ts:1415]
       end else begin
         if (program_bad) begin
-          errCause <= program_cause; // @[accel/engine/engine.ts:1400]
+          errCause <= program_cause; // @[accel/engine/engine.ts:1408]
         end else begin
           if (start) begin
-            errCause <= 5'h0; // @[accel/engine/engine.ts:1392]
+            errCause <= 5'h0; // @[accel/engine/engine.ts:1400]
           end
         end
       end
       if (start) begin
-        errAddr <= 64'h0; // @[accel/engine/engine.ts:1367]
+        errAddr <= 64'h0; // @[accel/engine/engine.ts:1374]
       end else begin
         if (_T_89) begin
-          errAddr <= {32'h0, rErrNow ? rErrAddr : awAddrQ_deq_bits}; // @[accel/engine/engine.ts:1284]
+          errAddr <= {32'h0, rErrNow ? rErrAddr : awAddrQ_deq_bits}; // @[accel/engine/engine.ts:1291]
         end else begin
           if (_T_90) begin
-            errAddr <= {32'h0, aheadAddr}; // @[accel/engine/engine.ts:1290]
+            errAddr <= {32'h0, aheadAddr}; // @[accel/engine/engine.ts:1297]
           end
         end
       end
       if (start) begin
-        cycles <= 32'h0; // @[accel/engine/engine.ts:1368]
+        cycles <= 32'h0; // @[accel/engine/engine.ts:1375]
       end else begin
         if (busy) begin
-          cycles <= cycles + 32'h1; // @[accel/engine/engine.ts:1301]
+          cycles <= cycles + 32'h1; // @[accel/engine/engine.ts:1308]
         end
       end
       if (start) begin
-        rBeats <= 32'h0; // @[accel/engine/engine.ts:1369]
+        rBeats <= 32'h0; // @[accel/engine/engine.ts:1376]
       end else begin
         if (rFire) begin
           rBeats <= rBeats + 32'h1; // @[accel/engine/engine.ts:662]
         end
       end
       if (start) begin
-        wBeats <= 32'h0; // @[accel/engine/engine.ts:1370]
+        wBeats <= 32'h0; // @[accel/engine/engine.ts:1377]
       end else begin
         if (wValid & m_axi_wready) begin
-          wBeats <= wBeats + 32'h1; // @[accel/engine/engine.ts:1247]
+          wBeats <= wBeats + 32'h1; // @[accel/engine/engine.ts:1252]
         end
       end
       if (start) begin
-        stallIndex <= 32'h0; // @[accel/engine/engine.ts:1371]
+        stallIndex <= 32'h0; // @[accel/engine/engine.ts:1378]
       end else begin
         if ((((((busy & ~err) & arFree) & slotFree) & ~sideGo) & ~rowPending) & ~tok_arb_out_valid) begin
           stallIndex <= stallIndex + 32'h1; // @[accel/engine/engine.ts:595]
         end
       end
       if (start) begin
-        stallInflight <= 32'h0; // @[accel/engine/engine.ts:1372]
+        stallInflight <= 32'h0; // @[accel/engine/engine.ts:1379]
       end else begin
         if ((((busy & ~err) & arFree) & ~slotFree) & rowPending) begin
           stallInflight <= stallInflight + 32'h1; // @[accel/engine/engine.ts:594]
         end
       end
       if (start) begin
-        stallDep <= 32'h0; // @[accel/engine/engine.ts:1373]
+        stallDep <= 32'h0; // @[accel/engine/engine.ts:1380]
       end else begin
         if (((run & metaQ_deq_valid) & (mEmpty | rowBeatAvail)) & hazard) begin
           stallDep <= stallDep + 32'h1; // @[accel/engine/engine.ts:968]
         end
       end
       if (start) begin
-        stallWrite <= 32'h0; // @[accel/engine/engine.ts:1374]
+        stallWrite <= 32'h0; // @[accel/engine/engine.ts:1381]
       end else begin
         if (wValid & ~m_axi_wready) begin
-          stallWrite <= stallWrite + 32'h1; // @[accel/engine/engine.ts:1248]
+          stallWrite <= stallWrite + 32'h1; // @[accel/engine/engine.ts:1253]
         end
       end
       if (startReq & busy) begin
         startIgnored <= startIgnored + 32'h1; // @[accel/engine/engine.ts:265]
       end
       if (start) begin
-        batched <= num_tables != 32'h0; // @[accel/engine/engine.ts:1375]
+        batched <= num_tables != 32'h0; // @[accel/engine/engine.ts:1382]
       end
-      if (nextTable) begin
-        tableAt <= tableAt + 32'h1; // @[accel/engine/engine.ts:1466]
+      if (((run & bErr) & ~rErrNow) & batched) begin
+        tableAt <= writerTable; // @[accel/engine/engine.ts:1480]
       end else begin
-        if (start) begin
-          tableAt <= 32'h0; // @[accel/engine/engine.ts:1382]
+        if (nextTable) begin
+          tableAt <= tableAt + 32'h1; // @[accel/engine/engine.ts:1475]
+        end else begin
+          if (start) begin
+            tableAt <= 32'h0; // @[accel/engine/engine.ts:1389]
+          end
         end
       end
       if (finish) begin
-        opRun <= 1'b0; // @[accel/engine/engine.ts:1472]
+        opRun <= 1'b0; // @[accel/engine/engine.ts:1484]
       end else begin
         if (nextTable) begin
-          opRun <= 1'b0; // @[accel/engine/engine.ts:1464]
+          opRun <= 1'b0; // @[accel/engine/engine.ts:1473]
         end else begin
           if (opStart) begin
-            opRun <= 1'b1; // @[accel/engine/engine.ts:1410]
+            opRun <= 1'b1; // @[accel/engine/engine.ts:1418]
           end else begin
             if (start) begin
-              opRun <= 1'b0; // @[accel/engine/engine.ts:1376]
+              opRun <= 1'b0; // @[accel/engine/engine.ts:1383]
             end
           end
         end
@@ -4474,10 +4482,10 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
         num_tables <= written_70 | (num_tables & ~strobed_51); // @[accel/engine/engine.ts:245]
       end
       if (start) begin
-        descIdx <= 2'h0; // @[accel/engine/engine.ts:1385]
+        descIdx <= 2'h0; // @[accel/engine/engine.ts:1392]
       end else begin
         if (_T_92) begin
-          descIdx <= 2'h0; // @[accel/engine/engine.ts:1330]
+          descIdx <= 2'h0; // @[accel/engine/engine.ts:1337]
         end else begin
           if (descFire) begin
             descIdx <= descIdx + 2'h1; // @[accel/engine/engine.ts:722]
@@ -4569,19 +4577,19 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
         desc_argmax_lo <= desc_next_argmax_lo; // @[accel/engine/descriptor.ts:75]
       end
       if (opStart) begin
-        rowBeats <= row_beats_all[3:0]; // @[accel/engine/engine.ts:1412]
+        rowBeats <= row_beats_all[3:0]; // @[accel/engine/engine.ts:1420]
       end
       if (opStart) begin
-        tailStrb <= tailMask; // @[accel/engine/engine.ts:1418]
+        tailStrb <= tailMask; // @[accel/engine/engine.ts:1426]
       end
       if (start) begin
-        preArmed <= 1'b0; // @[accel/engine/engine.ts:1388]
+        preArmed <= 1'b0; // @[accel/engine/engine.ts:1395]
       end else begin
         if (armAhead) begin
-          preArmed <= 1'b1; // @[accel/engine/engine.ts:1357]
+          preArmed <= 1'b1; // @[accel/engine/engine.ts:1364]
         end else begin
           if (descSwap) begin
-            preArmed <= 1'b0; // @[accel/engine/engine.ts:1325]
+            preArmed <= 1'b0; // @[accel/engine/engine.ts:1332]
           end
         end
       end
@@ -4621,23 +4629,23 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
       pswLeft <= opStart ? (_T_94 ? psw_beats_total : _T_102) : _T_102;
       pswRes <= opStart ? (_T_94 ? 6'h0 : _T_103) : _T_103;
       if (start) begin
-        descWord <= tables_lo[31:6]; // @[accel/engine/engine.ts:1383]
+        descWord <= tables_lo[31:6]; // @[accel/engine/engine.ts:1390]
       end else begin
         if (descGo) begin
           descWord <= descWord + {17'h0, desc_burst}; // @[accel/engine/engine.ts:502]
         end
       end
       if (program_bad) begin
-        descLeft <= 2'h0; // @[accel/engine/engine.ts:1401]
+        descLeft <= 2'h0; // @[accel/engine/engine.ts:1409]
       end else begin
         if (start) begin
-          descLeft <= (num_tables != 32'h0) ? 2'h2 : 2'h0; // @[accel/engine/engine.ts:1384]
+          descLeft <= (num_tables != 32'h0) ? 2'h2 : 2'h0; // @[accel/engine/engine.ts:1391]
         end else begin
           if (_T_92) begin
-            descLeft <= 2'h2; // @[accel/engine/engine.ts:1329]
+            descLeft <= 2'h2; // @[accel/engine/engine.ts:1336]
           end else begin
             if (err) begin
-              descLeft <= 2'h0; // @[accel/engine/engine.ts:1294]
+              descLeft <= 2'h0; // @[accel/engine/engine.ts:1301]
             end else begin
               if (descGo) begin
                 descLeft <= descLeft - desc_burst[1:0]; // @[accel/engine/engine.ts:503]
@@ -4647,21 +4655,21 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
         end
       end
       if (opStart) begin
-        ridWord <= row_ids_lo[31:6]; // @[accel/engine/engine.ts:1422]
+        ridWord <= row_ids_lo[31:6]; // @[accel/engine/engine.ts:1430]
       end else begin
         if (ridGo) begin
           ridWord <= ridWord + {17'h0, ridBurst}; // @[accel/engine/engine.ts:515]
         end
       end
       if (opStart) begin
-        ridLeft <= rid_beats_total; // @[accel/engine/engine.ts:1423]
+        ridLeft <= rid_beats_total; // @[accel/engine/engine.ts:1431]
       end else begin
         if (ridGo) begin
           ridLeft <= ridLeft - {21'h0, ridBurst}; // @[accel/engine/engine.ts:516]
         end
       end
       if (opStart) begin
-        ridRes <= 7'h0; // @[accel/engine/engine.ts:1424]
+        ridRes <= 7'h0; // @[accel/engine/engine.ts:1432]
       end else begin
         if (ridGo) begin
           ridRes <= (ridRes + rid_burst[6:0]) - {6'h0, ridBeatQ_deq_ready & ridBeatQ_deq_valid}; // @[accel/engine/engine.ts:759]
@@ -4672,7 +4680,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
         end
       end
       if (opStart) begin
-        longBag <= 1'b0; // @[accel/engine/engine.ts:1411]
+        longBag <= 1'b0; // @[accel/engine/engine.ts:1419]
       end else begin
         if (entry & (eLeft > 32'h80)) begin
           longBag <= 1'b1; // @[accel/engine/engine.ts:838]
@@ -4705,17 +4713,17 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
         rowWord <= curRowWord + {17'h0, row_burst}; // @[accel/engine/engine.ts:630]
       end
       if (err) begin
-        rowLeft <= 4'h0; // @[accel/engine/engine.ts:1295]
+        rowLeft <= 4'h0; // @[accel/engine/engine.ts:1302]
       end else begin
         if (rowGo) begin
           rowLeft <= curRowLeft - row_burst[3:0]; // @[accel/engine/engine.ts:631]
         end
       end
       if (opStart) begin
-        fPh <= 2'h0; // @[accel/engine/engine.ts:1430]
+        fPh <= 2'h0; // @[accel/engine/engine.ts:1438]
       end else begin
         if (err) begin
-          fPh <= 2'h0; // @[accel/engine/engine.ts:1293]
+          fPh <= 2'h0; // @[accel/engine/engine.ts:1300]
         end else begin
           if ((rowGo & fromTok) & owed) begin
             fPh <= ((fPh == 2'h2) & (opt != 2'h1)) ? 2'h3 : 2'h0; // @[accel/engine/engine.ts:587]
@@ -4730,10 +4738,10 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
         fRid <= tok_arb_out_bits[31:0]; // @[accel/engine/engine.ts:584]
       end
       if (opStart) begin
-        argDone <= 1'b0; // @[accel/engine/engine.ts:1416]
+        argDone <= 1'b0; // @[accel/engine/engine.ts:1424]
       end else begin
         if (err) begin
-          argDone <= 1'b0; // @[accel/engine/engine.ts:1298]
+          argDone <= 1'b0; // @[accel/engine/engine.ts:1305]
         end else begin
           if (_T_109) begin
             argDone <= argNext; // @[accel/engine/engine.ts:591]
@@ -4747,7 +4755,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
         rowFk <= curFk; // @[accel/engine/engine.ts:629]
       end
       if (opStart) begin
-        updRes <= 10'h0; // @[accel/engine/engine.ts:1427]
+        updRes <= 10'h0; // @[accel/engine/engine.ts:1435]
       end else begin
         if (~(rowGo & (curFk != 2'h0)) & updPop) begin
           updRes <= updRes - 10'h1; // @[accel/engine/engine.ts:1113]
@@ -4775,10 +4783,10 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
         rdKind <= headKind; // @[accel/engine/engine.ts:679]
       end
       if (start) begin
-        nxFull <= 1'b0; // @[accel/engine/engine.ts:1386]
+        nxFull <= 1'b0; // @[accel/engine/engine.ts:1393]
       end else begin
         if (descSwap) begin
-          nxFull <= 1'b0; // @[accel/engine/engine.ts:1323]
+          nxFull <= 1'b0; // @[accel/engine/engine.ts:1330]
         end else begin
           if (descFire & (descIdx == 2'h1)) begin
             nxFull <= 1'b1; // @[accel/engine/engine.ts:725]
@@ -4794,31 +4802,31 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
       psw_unpack_left <= opStart ? (_T_94 ? pswCount : _T_114) : _T_114;
       psw_unpack_lane <= opStart ? (_T_94 ? _T_60[5:2] : _T_115) : _T_115;
       if (opStart) begin
-        rid_unpack_left <= rowsOn ? {1'h0, numBags} : 33'h0; // @[accel/engine/engine.ts:1425]
+        rid_unpack_left <= rowsOn ? {1'h0, numBags} : 33'h0; // @[accel/engine/engine.ts:1433]
       end else begin
         if (rid_unpack_pop) begin
           rid_unpack_left <= rid_unpack_left - 33'h1; // @[accel/engine/engine.ts:748]
         end
       end
       if (opStart) begin
-        rid_unpack_lane <= row_ids_lo[5:2]; // @[accel/engine/engine.ts:1426]
+        rid_unpack_lane <= row_ids_lo[5:2]; // @[accel/engine/engine.ts:1434]
       end else begin
         if (rid_unpack_pop) begin
           rid_unpack_lane <= rid_unpack_beat_done ? 4'h0 : rid_unpack_next_lane[3:0]; // @[accel/engine/engine.ts:749]
         end
       end
       if (opStart) begin
-        bagIdx <= 32'h0; // @[accel/engine/engine.ts:1436]
+        bagIdx <= 32'h0; // @[accel/engine/engine.ts:1444]
       end else begin
         if (bagEnd) begin
           bagIdx <= bagIdx + 32'h1; // @[accel/engine/engine.ts:870]
         end
       end
       if (nextTable) begin
-        haveStart <= 1'b0; // @[accel/engine/engine.ts:1465]
+        haveStart <= 1'b0; // @[accel/engine/engine.ts:1474]
       end else begin
         if (opStart) begin
-          haveStart <= 1'b0; // @[accel/engine/engine.ts:1437]
+          haveStart <= 1'b0; // @[accel/engine/engine.ts:1445]
         end else begin
           if (_T_116) begin
             haveStart <= 1'b1; // @[accel/engine/engine.ts:834]
@@ -4826,7 +4834,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
         end
       end
       if (opStart) begin
-        inBag <= 1'b0; // @[accel/engine/engine.ts:1438]
+        inBag <= 1'b0; // @[accel/engine/engine.ts:1446]
       end else begin
         if (bagEnd) begin
           inBag <= 1'b0; // @[accel/engine/engine.ts:869]
@@ -4851,7 +4859,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
         end
       end
       if (opStart) begin
-        heldValid <= 1'b0; // @[accel/engine/engine.ts:1439]
+        heldValid <= 1'b0; // @[accel/engine/engine.ts:1447]
       end else begin
         if (err) begin
           heldValid <= 1'b0; // @[accel/engine/engine.ts:873]
@@ -4911,7 +4919,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
         end
       end
       if (opStart) begin
-        seqSlot <= 3'h0; // @[accel/engine/engine.ts:1440]
+        seqSlot <= 3'h0; // @[accel/engine/engine.ts:1448]
       end else begin
         if (bagEnd) begin
           seqSlot <= pick_0; // @[accel/engine/engine.ts:871]
@@ -4924,7 +4932,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
         heldRid <= entry ? rid_unpack_value : segRid; // @[accel/engine/engine.ts:864]
       end
       if (opStart) begin
-        emPh <= 2'h0; // @[accel/engine/engine.ts:1428]
+        emPh <= 2'h0; // @[accel/engine/engine.ts:1436]
       end else begin
         if (emTokGo) begin
           emPh <= emLast ? 2'h0 : ((emPh == 2'h0) ? 2'h2 : (emPh + 2'h1)); // @[accel/engine/engine.ts:893]
@@ -4934,14 +4942,14 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
         emRow <= rid_unpack_value; // @[accel/engine/engine.ts:892]
       end
       if (opStart) begin
-        updU <= 32'h0; // @[accel/engine/engine.ts:1429]
+        updU <= 32'h0; // @[accel/engine/engine.ts:1437]
       end else begin
         if (emTokGo & emLast) begin
           updU <= updU + 32'h1; // @[accel/engine/engine.ts:894]
         end
       end
       if (opStart) begin
-        rj <= 3'h0; // @[accel/engine/engine.ts:1417]
+        rj <= 3'h0; // @[accel/engine/engine.ts:1425]
       end else begin
         if (redGo) begin
           rj <= isRowEnd ? 3'h0 : (rj + 3'h1); // @[accel/engine/engine.ts:972]
@@ -5002,7 +5010,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
       red_empty_4 <= red_empty_3; // @[accel/engine/engine.ts:985]
       red_empty_5 <= red_empty_4; // @[accel/engine/engine.ts:985]
       if (opStart) begin
-        outRes <= 5'h0; // @[accel/engine/engine.ts:1413]
+        outRes <= 5'h0; // @[accel/engine/engine.ts:1421]
       end else begin
         if (outPop & ~resUp) begin
           outRes <= outRes - 5'h1; // @[accel/engine/engine.ts:1083]
@@ -5013,7 +5021,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
         end
       end
       if (opStart) begin
-        argRes <= 6'h0; // @[accel/engine/engine.ts:1414]
+        argRes <= 6'h0; // @[accel/engine/engine.ts:1422]
       end else begin
         if (argPop & ~argUp) begin
           argRes <= argRes - 6'h1; // @[accel/engine/engine.ts:1044]
@@ -5071,35 +5079,35 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
       fin_zero_11 <= fin_zero_10; // @[accel/engine/engine.ts:1066]
       fin_end_11 <= fin_end_10; // @[accel/engine/engine.ts:1067]
       if (opStart) begin
-        pkData <= 512'h0; // @[accel/engine/engine.ts:1431]
+        pkData <= 512'h0; // @[accel/engine/engine.ts:1439]
       end else begin
         if (pkTake) begin
           pkData <= pkFlush ? 512'h0 : pkNextData;
         end
       end
       if (opStart) begin
-        pkStrb <= 64'h0; // @[accel/engine/engine.ts:1432]
+        pkStrb <= 64'h0; // @[accel/engine/engine.ts:1440]
       end else begin
         if (pkTake) begin
           pkStrb <= pkFlush ? 64'h0 : pkNextStrb;
         end
       end
       if (opStart) begin
-        pkN <= 4'h0; // @[accel/engine/engine.ts:1433]
+        pkN <= 4'h0; // @[accel/engine/engine.ts:1441]
       end else begin
         if (pkTake) begin
           pkN <= pkFlush ? 4'h0 : (pkN + 4'h1);
         end
       end
       if (opStart) begin
-        pkSeen <= 32'h0; // @[accel/engine/engine.ts:1434]
+        pkSeen <= 32'h0; // @[accel/engine/engine.ts:1442]
       end else begin
         if (pkTake) begin
           pkSeen <= pkSeen + 32'h1; // @[accel/engine/engine.ts:1140]
         end
       end
       if (opStart) begin
-        pkWord <= grad_rows_lo[31:6]; // @[accel/engine/engine.ts:1435]
+        pkWord <= grad_rows_lo[31:6]; // @[accel/engine/engine.ts:1443]
       end else begin
         if (pkTake) begin
           if (pkFlush) begin
@@ -5108,100 +5116,114 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
         end
       end
       if (awGo) begin
-        awValid <= 1'b1; // @[accel/engine/engine.ts:1190]
+        awValid <= 1'b1; // @[accel/engine/engine.ts:1195]
       end else begin
         if (awValid & m_axi_awready) begin
-          awValid <= 1'b0; // @[accel/engine/engine.ts:1188]
+          awValid <= 1'b0; // @[accel/engine/engine.ts:1193]
         end
       end
       if (awGo) begin
-        awAddr <= {curOwWord, 6'h0}; // @[accel/engine/engine.ts:1191]
+        awAddr <= {curOwWord, 6'h0}; // @[accel/engine/engine.ts:1196]
       end
       if (awGo) begin
-        awLen <= _T_128[7:0]; // @[accel/engine/engine.ts:1192]
+        awLen <= _T_128[7:0]; // @[accel/engine/engine.ts:1197]
       end
       if (bFire & ~awGo) begin
-        bOut <= bOut - 9'h1; // @[accel/engine/engine.ts:1258]
+        bOut <= bOut - 9'h1; // @[accel/engine/engine.ts:1265]
       end else begin
         if (awGo & ~bFire) begin
-          bOut <= bOut + 9'h1; // @[accel/engine/engine.ts:1257]
+          bOut <= bOut + 9'h1; // @[accel/engine/engine.ts:1264]
         end
-      end
-      if (awGo) begin
-        owWord <= curOwWord + {17'h0, aw_burst}; // @[accel/engine/engine.ts:1193]
-      end
-      if (err) begin
-        owLeft <= 4'h0; // @[accel/engine/engine.ts:1296]
-      end else begin
-        if (awGo) begin
-          owLeft <= curOwLeft - aw_burst[3:0]; // @[accel/engine/engine.ts:1194]
-        end
-      end
-      if (opStart) begin
-        owArg <= 1'b0; // @[accel/engine/engine.ts:1415]
-      end else begin
-        if (err) begin
-          owArg <= 1'b0; // @[accel/engine/engine.ts:1297]
-        end else begin
-          if (((awGo & owFromQ) & fromBag) & argEn) begin
-            owArg <= ~owArg; // @[accel/engine/engine.ts:1186]
-          end
-        end
-      end
-      if (awGo) begin
-        owSrc <= curOwSrc; // @[accel/engine/engine.ts:1187]
-      end
-      if (wGo) begin
-        wValid <= 1'b1; // @[accel/engine/engine.ts:1240]
-      end else begin
-        if (wValid & m_axi_wready) begin
-          wValid <= 1'b0; // @[accel/engine/engine.ts:1238]
-        end
-      end
-      if (wGo) begin
-        wData <= (wSrc < 3'h2) ? wHead[511:0] : ownData; // @[accel/engine/engine.ts:1242]
-      end
-      if (wGo) begin
-        wStrb <= err ? 64'h0 : ((wSrc < 3'h2) ? (ohEnd ? tailStrb : 64'hffffffffffffffff) : ownStrb); // @[accel/engine/engine.ts:1243]
-      end
-      if (wGo) begin
-        wLast <= burstEnd; // @[accel/engine/engine.ts:1244]
-      end
-      if (wGo) begin
-        wBeat <= burstEnd ? 8'h0 : (wBeat + 8'h1); // @[accel/engine/engine.ts:1245]
-      end
-      if (start) begin
-        aheadErr <= 1'b0; // @[accel/engine/engine.ts:1390]
-      end else begin
-        if (_T_129) begin
-          aheadErr <= 1'b1; // @[accel/engine/engine.ts:1275]
-        end
-      end
-      if (_T_129) begin
-        aheadResp <= m_axi_rresp; // @[accel/engine/engine.ts:1276]
-      end
-      if (_T_129) begin
-        aheadAddr <= rErrAddr; // @[accel/engine/engine.ts:1277]
       end
       if (nextTable) begin
-        tableDue <= 1'b1; // @[accel/engine/engine.ts:1467]
+        bPrev <= bOut - {8'h0, bFire}; // @[accel/engine/engine.ts:1477]
       end else begin
         if (start) begin
-          tableDue <= num_tables != 32'h0; // @[accel/engine/engine.ts:1387]
+          bPrev <= 9'h0; // @[accel/engine/engine.ts:1398]
+        end else begin
+          if (bFire & (bPrev != 9'h0)) begin
+            bPrev <= bPrev - 9'h1; // @[accel/engine/engine.ts:1263]
+          end
+        end
+      end
+      if (awGo) begin
+        writerTable <= tableAt; // @[accel/engine/engine.ts:1262]
+      end
+      if (awGo) begin
+        owWord <= curOwWord + {17'h0, aw_burst}; // @[accel/engine/engine.ts:1198]
+      end
+      if (err) begin
+        owLeft <= 4'h0; // @[accel/engine/engine.ts:1303]
+      end else begin
+        if (awGo) begin
+          owLeft <= curOwLeft - aw_burst[3:0]; // @[accel/engine/engine.ts:1199]
+        end
+      end
+      if (opStart) begin
+        owArg <= 1'b0; // @[accel/engine/engine.ts:1423]
+      end else begin
+        if (err) begin
+          owArg <= 1'b0; // @[accel/engine/engine.ts:1304]
+        end else begin
+          if (((awGo & owFromQ) & fromBag) & argEn) begin
+            owArg <= ~owArg; // @[accel/engine/engine.ts:1191]
+          end
+        end
+      end
+      if (awGo) begin
+        owSrc <= curOwSrc; // @[accel/engine/engine.ts:1192]
+      end
+      if (wGo) begin
+        wValid <= 1'b1; // @[accel/engine/engine.ts:1245]
+      end else begin
+        if (wValid & m_axi_wready) begin
+          wValid <= 1'b0; // @[accel/engine/engine.ts:1243]
+        end
+      end
+      if (wGo) begin
+        wData <= (wSrc < 3'h2) ? wHead[511:0] : ownData; // @[accel/engine/engine.ts:1247]
+      end
+      if (wGo) begin
+        wStrb <= err ? 64'h0 : ((wSrc < 3'h2) ? (ohEnd ? tailStrb : 64'hffffffffffffffff) : ownStrb); // @[accel/engine/engine.ts:1248]
+      end
+      if (wGo) begin
+        wLast <= burstEnd; // @[accel/engine/engine.ts:1249]
+      end
+      if (wGo) begin
+        wBeat <= burstEnd ? 8'h0 : (wBeat + 8'h1); // @[accel/engine/engine.ts:1250]
+      end
+      if (start) begin
+        aheadErr <= 1'b0; // @[accel/engine/engine.ts:1397]
+      end else begin
+        if (_T_129) begin
+          aheadErr <= 1'b1; // @[accel/engine/engine.ts:1282]
+        end
+      end
+      if (_T_129) begin
+        aheadResp <= m_axi_rresp; // @[accel/engine/engine.ts:1283]
+      end
+      if (_T_129) begin
+        aheadAddr <= rErrAddr; // @[accel/engine/engine.ts:1284]
+      end
+      if (nextTable) begin
+        tableDue <= 1'b1; // @[accel/engine/engine.ts:1476]
+      end else begin
+        if (start) begin
+          tableDue <= num_tables != 32'h0; // @[accel/engine/engine.ts:1394]
         end else begin
           if (descSwap) begin
-            tableDue <= 1'b0; // @[accel/engine/engine.ts:1322]
+            tableDue <= 1'b0; // @[accel/engine/engine.ts:1329]
           end
         end
       end
       if (opStart) begin
-        armedAhead <= 1'b0; // @[accel/engine/engine.ts:1419]
+        armedAhead <= 1'b0; // @[accel/engine/engine.ts:1427]
       end else begin
         if (start) begin
-          armedAhead <= 1'b0; // @[accel/engine/engine.ts:1389]
+          armedAhead <= 1'b0; // @[accel/engine/engine.ts:1396]
         end else begin
           if (descSwap) begin
-            armedAhead <= preArmed; // @[accel/engine/engine.ts:1324]
+            armedAhead <= preArmed; // @[accel/engine/engine.ts:1331]
           end
         end
       end

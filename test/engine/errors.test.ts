@@ -15,7 +15,7 @@ import { castedBackwardCase, countersOf, countersOfEach, endProblem, forwardScen
 import { ENGINE_REGS, ENGINE_STATUS, PROGRAM_CHECKS } from '../../accel/engine/regs';
 import { DESC_BYTES, ENGINE_DESCRIPTOR } from '../../accel/engine/descriptor';
 import { backwardCasted, castIndices, gatherReduce, gatherReduceBatchedPrepared, firstBitDifference, Rng } from '../../model';
-import { aheadErrorScenario, badProgramProblems, badProgramScenario, busOf, configUnderTest, engineTarget, makeCase, runProblem, smallBatch, testShape } from './helpers';
+import { aheadErrorScenario, writeBehindErrorScenario, badProgramProblems, badProgramScenario, busOf, configUnderTest, engineTarget, makeCase, runProblem, smallBatch, testShape } from './helpers';
 
 const target = engineTarget();
 // The 2-channel configuration: the build forward.test.ts also uses (one Verilator build, shared through the cache).
@@ -228,6 +228,14 @@ describe('engine directed: gradients with specials, the largest batch, a failing
     const [r] = await simulateAxi(target, [x.scenario]);
     expect(x.problem(r!)).toBeUndefined();
     expect(endProblem(countersOf(r!), true)).toMatch(/^in table 1: STATUS 0x[0-9a-f]+, ERROR 0x102 at 0x/);
+  });
+
+  // A table starts without waiting for the answers to the writes of the one before it; its own writes wait for them,
+  // so a write error is still the table's that wrote, and the tables after it have written nothing.
+  test('a batch whose first table\'s last write fails, answered after the second table started: ERROR, ERR_ADDR, TABLE_AT = 0, the later tables\' output untouched, nothing open', async () => {
+    const x = writeBehindErrorScenario('write-behind-decerr');
+    const [r] = await simulateAxi(target, [x.scenario]);
+    expect(x.problem(r!)).toBeUndefined();
   });
 
   test('a batch whose second descriptor read fails: ERROR, ERR_ADDR, TABLE_AT = 1, nothing open; the next START is clean', async () => {

@@ -158,11 +158,12 @@ describe('engine batched tables (TBE descriptors, one START)', () => {
 });
 
 describe('engine batched table switch', () => {
-  // The next table's descriptor and its offsets and indices are read while the table before it runs (docs/ENGINE.md,
-  // "Batched tables"), so a table switch waits for the last rows and the writes' answers, not also for a descriptor
-  // read and an index read after them: about two memory latencies where it was four. The switch's cost: 8 tables of
-  // B bags against one table of 8B bags, the same rows and writes. Cycles, not time: deterministic for a timing seed.
-  test('a table switch costs under 2.5 memory latencies (latency 100; 8 tables of 64 one-hot bags against one of 512)', async () => {
+  // The next table's descriptor and its offsets and indices are read while the table before it runs, and a table
+  // starts without waiting for the answers to the previous one's writes (docs/ENGINE.md, "Batched tables"): a switch
+  // costs about one memory latency (the next table's first rows) where it cost four (answers, descriptor, indices,
+  // rows). The switch's cost: 8 tables of B bags against one table of 8B bags, the same rows and writes. Cycles, not
+  // time: deterministic for a timing seed.
+  test('a table switch costs under 1.5 memory latencies (latency 100; 8 tables of 64 one-hot bags against one of 512)', async () => {
     const lat = 100, B = 64, T = 8, rows = 1000, dim = (testShape.dataBits / 32) * (testShape.channels ?? 1);
     const rng = new Rng(3);
     const indices = Int32Array.from({ length: T * B }, () => rng.int(rows));
@@ -185,7 +186,7 @@ describe('engine batched table switch', () => {
     const perSwitch = (many!.cycles - one!.cycles) / (T - 1);
     const line = `1 table of ${T * B} bags ${one!.cycles} cycles, ${T} tables of ${B} ${many!.cycles}: ${perSwitch.toFixed(1)} cycles a switch (${(perSwitch / lat).toFixed(2)} latencies)`;
     console.log(`engine batched table switch (${name}): ${line}`);
-    expect(perSwitch, line).toBeLessThan(2.5 * lat);
+    expect(perSwitch, line).toBeLessThan(1.5 * lat);
   });
 });
 

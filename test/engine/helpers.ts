@@ -11,7 +11,7 @@ import { ENGINE_STATUS, PROGRAM_CHECKS } from '../../accel/engine/regs';
 import { DESC_BYTES, ENGINE_DESCRIPTOR } from '../../accel/engine/descriptor';
 import { targetOf } from '../../sim/design';
 import type { AxiResult, AxiScenario, TimingProfile } from '../../sim/axi';
-import { castedBackwardCase, countersOf, countersOfEach, endedClean, forwardScenario, programError, runScript, shapeOf, type EngineShape, type ForwardCase, type ForwardScenario } from '../../sim/engine';
+import { castedBackwardCase, countersOf, countersOfEach, endedClean, forwardScenario, guardBytes, programError, runScript, shapeOf, type EngineShape, type ForwardCase, type ForwardScenario } from '../../sim/engine';
 import { batchedBackwardScenario, batchedForwardScenario, type BatchedScenario } from '../../sim/batched';
 import {
   Rng, ZipfSampler, gatherReduce, firstBitDifference, castIndices, backwardCasted, prepareBatched, castBatchedPrepared, gatherReduceBatchedPrepared, castedGatherReduceBatched,
@@ -322,9 +322,47 @@ export function aheadErrorScenario(name: string): { scenario: AxiScenario; probl
     if (JSON.stringify(got) !== JSON.stringify(want)) return `ended with ${JSON.stringify(got)}, not ${JSON.stringify(want)}`;
     if (r.counters.m_axi!.outstanding !== 0 || r.inFlight.length !== 0) return 'transactions left open';
     // Table 0 ran to its end: its columns of the output are the model's.
-    const cols = (x: Float32Array) => Float32Array.from({ length: B * bags.tables[0]!.dim }, (_, i) => x[Math.floor(i / bags.tables[0]!.dim) * bags.totalDim + (i % bags.tables[0]!.dim)]!);
-    const d = firstBitDifference(cols(s.decode(r)[0]!), cols(gatherReduceBatchedPrepared(bags, weights)));
+    const d = firstBitDifference(tableColumns(bags, 0, s.decode(r)[0]!), tableColumns(bags, 0, gatherReduceBatchedPrepared(bags, weights)));
     return d === -1 ? undefined : `table 0's output differs from the model at element ${d}`;
+  };
+  return { scenario, problem };
+}
+
+/** Table `t`'s columns of a batched forward's output [B, Σ dim]. */
+function tableColumns(bags: ReturnType<typeof prepareBatched>, t: number, x: Float32Array): Float32Array {
+  const dim = bags.tables[t]!.dim, off = bags.dimOff[t]!;
+  return Float32Array.from({ length: bags.batchSize * dim }, (_, i) => x[Math.floor(i / dim) * bags.totalDim + off + (i % dim)]!);
+}
+
+/**
+ * A batch whose first table's last output write fails (DECERR), answered 300 cycles late: the second table has
+ * started by then (a table does not wait for the answers to the one before it), but may not write until they are
+ * in. `problem`: unless the START ended in table 0 (ERROR with the write's response and burst address, TABLE_AT = 0)
+ * with tables 1 and 2 having written nothing and nothing left open.
+ */
+export function writeBehindErrorScenario(name: string): { scenario: AxiScenario; problem(r: AxiResult): string | undefined } {
+  const B = 6;
+  const { bags, s } = smallBatch(name, B, 6, 5, { readLatency: 10, writeLatency: 300 });
+  const mem = s.scenario.memory!;
+  const list = mem[mem.length - 1]!;
+  const desc = new DataView(list.bytes.buffer, list.bytes.byteOffset, list.bytes.byteLength);
+  const row = desc.getUint32(ENGINE_DESCRIPTOR.offsets.OUT_LO, true) + (B - 1) * desc.getUint32(ENGINE_DESCRIPTOR.offsets.OUT_STRIDE, true);
+  const scenario: AxiScenario = { ...s.scenario, errors: [{ lo: row, hi: row + 4, resp: 'DECERR', dir: 'w' }], watchdogCycles: 5000 };
+  const problem = (r: AxiResult): string | undefined => {
+    if (r.status !== 'ok') return `status ${r.status}: ${r.failure ?? r.violation?.message ?? ''}`;
+    const k = countersOf(r);
+    const want = { status: ENGINE_STATUS.DONE | ENGINE_STATUS.ERROR, error: 0x200 | 3, errAddr: row, tableAt: 0 };
+    const got = { status: k.status, error: k.error, errAddr: Number(k.errAddr), tableAt: k.tableAt };
+    if (JSON.stringify(got) !== JSON.stringify(want)) return `ended with ${JSON.stringify(got)}, not ${JSON.stringify(want)}`;
+    if (r.counters.m_axi!.outstanding !== 0 || r.inFlight.length !== 0) return 'transactions left open';
+    // The output as it was laid out (guard bytes), where tables 1 and 2 must not have written.
+    const laid = s.decode({ ...r, dumps: [guardBytes(r.dumps[0]!.length)] })[0]!;
+    const got0 = s.decode(r)[0]!;
+    for (const t of [1, 2]) {
+      const d = firstBitDifference(tableColumns(bags, t, got0), tableColumns(bags, t, laid));
+      if (d !== -1) return `table ${t} wrote its output (element ${d}) before table 0's writes were answered`;
+    }
+    return undefined;
   };
   return { scenario, problem };
 }

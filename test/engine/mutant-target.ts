@@ -28,7 +28,7 @@ export const MUTANTS_TRAIN = { adagradOrder: 8, rowSum: 9, stale: 10, ridOrder: 
 /** The register checks' mutant (test/engine/mutants.test.ts). */
 export const MUTANTS_CHECK = { nocheck: 12 } as const;
 /** The batched tables' read-ahead mutant (test/engine/mutants.test.ts). */
-export const MUTANTS_BATCH = { ahead: 14 } as const;
+export const MUTANTS_BATCH = { ahead: 14, bgate: 15 } as const;
 
 function mutate(text: string, from: RegExp, to: string, what: string): string {
   if (!from.test(text)) throw new Error(`mutant '${what}': the pattern ${from} is not in the engine's Verilog any more; update the mutant`);
@@ -100,8 +100,9 @@ endmodule
   const exactText = mutate(divMod.text, new RegExp(`module ${divMod.name} \\(`), `module ${exact} (`, 'recip (rename)');
   // 10 stale: DONE does not wait for the writes to land (the update unit's queued beats, the writer's bursts
   // and B), so the next operation can read a row before the update's write of it is in memory.
-  t = mutate(t, /& ~awBagQ_deq_valid\) & \(owLeft == (\S+)\)\) & ~awValid\) & ~lenQ_deq_valid\) & ~wValid\) & \(bOut == (\S+)\)\)/,
-    `& ~(awBagQ_deq_valid & ~mut_stale)) & ((owLeft == $1) | mut_stale)) & ~(awValid & ~mut_stale)) & ~(lenQ_deq_valid & ~mut_stale)) & ~(wValid & ~mut_stale)) & ((bOut == $2) | mut_stale))`, 'stale');
+  t = mutate(t, /& ~awBagQ_deq_valid\) & \(owLeft == (\S+)\)\) & ~awValid\) & ~lenQ_deq_valid\) & ~wValid\)/,
+    `& ~(awBagQ_deq_valid & ~mut_stale)) & ((owLeft == $1) | mut_stale)) & ~(awValid & ~mut_stale)) & ~(lenQ_deq_valid & ~mut_stale)) & ~(wValid & ~mut_stale))`, 'stale (writes issued)');
+  t = mutate(t, /(assign quiet = .*)& \(bOut == (\S+)\)\)/, `$1& ((bOut == $2) | mut_stale))`, 'stale (writes answered)');
   t = mutate(t, /\nendmodule/, `\n  wire mut_stale = mutant == 4'd${MUTANTS_TRAIN.stale};\nendmodule`, 'stale (wire)');
   // 11 ridOrder: the fused update takes each segment's row id in segment order (at the segment's entry, as when
   // every segment went through one token queue) instead of with its last token, so a segment that leaves the
@@ -133,6 +134,8 @@ endmodule
   ut = mutate(ut, new RegExp(`(${divMod.name} \\w+ \\( \\/\\/ .*\\n)`, 'g'), '$1    .mutant(mutant),\n', 'recip (update unit dividers)');
   // 14 ahead: a failing read for the next table of a batch (read ahead) ends the START at once, in the running table.
   t = mutate(t, /assign rErrAhead = ([^;]+);/, `assign rErrAhead = ($1) & (mutant != 4'd${MUTANTS_BATCH.ahead});`, 'ahead');
+  // 15 bgate: a table of a batch writes before the answers to the previous table's writes are in.
+  t = mutate(t, /& \(bPrev == (\S+)\);/, `& ((bPrev == $1) | mutant == 4'd${MUTANTS_BATCH.bgate});`, 'bgate');
   // 12 nocheck: START no longer checks that an optimizer comes with UPDATE.ROWS (the fused path then waits for row ids forever).
   t = mutate(t, /assign check_14_update = ([^;]+);/, `assign check_14_update = ($1) & (mutant != 4'd${MUTANTS_CHECK.nocheck});`, 'nocheck');
   d.modules = d.modules.map((m) => (m === top ? { ...m, text: t } : m === maxMod ? { ...m, text: mt } : m === divMod ? { ...m, text: exactText + wrapper } : m === updMod ? { ...m, text: ut } : m));

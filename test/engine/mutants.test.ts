@@ -31,11 +31,13 @@
  *  14 ahead: a failing read for a batch's next table (its descriptor or
  *            streams, read ahead) ends the START at once, in the running
  *            table, caught by the read-ahead error test
+ *  15 bgate: a table of a batch writes before the previous table's writes
+ *            are answered, caught by the write-behind error test
  */
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { simulateAxi, type AxiResult, type AxiScenario } from '../../sim/axi';
-import { aheadErrorScenario, backwardRun, badProgramProblems, badProgramScenario, batchedArb, batchedRuns, runArb, runProblem, runScenario, testShape, type EngineRun } from './helpers';
+import { aheadErrorScenario, writeBehindErrorScenario, backwardRun, badProgramProblems, badProgramScenario, batchedArb, batchedRuns, runArb, runProblem, runScenario, testShape, type EngineRun } from './helpers';
 import { MUTANTS, MUTANTS_BATCH, MUTANTS_CHECK, MUTANTS_LATER, mutantTarget } from './mutant-target';
 import type { ForwardCase } from '../../sim/engine';
 
@@ -106,6 +108,15 @@ describe('engine mutants', () => {
     const [r, c] = await simulateAxi(target, [x.scenario, clean.scenario]);
     // Ended in table 0, whose output was cut short.
     expect(x.problem(r!), 'mutant ahead survived').toMatch(/"tableAt":0/);
+    expect(clean.problem(c!)).toBeUndefined();
+  });
+  test("mutant 'bgate' is caught by the write-behind error test", async () => {
+    const x = writeBehindErrorScenario('bgate');
+    const clean = writeBehindErrorScenario('bgate-clean');
+    x.scenario.script.unshift({ op: 'poke', port: 'mutant', value: MUTANTS_BATCH.bgate });
+    const [r, c] = await simulateAxi(target, [x.scenario, clean.scenario]);
+    // Table 1 wrote: the error is then put down to it (the last table that wrote), or its output changed.
+    expect(x.problem(r!), 'mutant bgate survived').toMatch(/"tableAt":1}, not|^table 1 wrote its output/);
     expect(clean.problem(c!)).toBeUndefined();
   });
   test('the unmutated selection of the same build passes', async () => {

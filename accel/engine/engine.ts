@@ -1306,7 +1306,6 @@ export class TcastEngine extends Module {
     });
 
     when(busy, () => cycles.set(cycles.addWrap(1)));
-    // One operation: at START (registers), or after each descriptor is loaded (batched tables).
     // A descriptor that fails the operation checks (codes 1..13) ends the START with ERROR.PROGRAM, TABLE_AT its table.
     const descBad = named(descLoaded.and(err.not()).and(descCause.ne(0)), 'descriptor_bad');
     const descGood = named(descLoaded.and(err.not()).and(descCause.eq(0)));
@@ -1315,11 +1314,11 @@ export class TcastEngine extends Module {
     const skipTable = named(descGood.and(sliceNone));
     // No table follows the one at TABLE_AT (or a single operation runs).
     const lastTable = named(batched.not().or(tableAt.zext(33).addWrap(1).ge(rv('NUM_TABLES').zext(33))));
-    // Batched tables, read ahead (docs/ENGINE.md, "Batched tables"): table t + 1's descriptor is read as table t
-    // starts, and once t's sequencer has taken its last offset, index and scale (its streams are done), t + 1's
+    // Batched tables, read ahead (docs/ENGINE.md, "Descriptors (batched tables)"): table t + 1's descriptor is read as
+    // table t starts, and once t's sequencer has taken its last offset, index and scale (its streams are done), t + 1's
     // streams are armed and read into the buffers while t's rows are still fetched, reduced and written. When t is
-    // done (its own reads and writes answered), t + 1's descriptor goes to the shadow registers and its operation
-    // starts with its first offsets and indices already there.
+    // done (its own reads answered, its writes issued: tableQuiet), t + 1's descriptor goes to the shadow registers and
+    // its operation starts with its first offsets and indices already there (its writes wait for t's answers: bPrev).
     // tableDue: the table at TABLE_AT waits for its descriptor (from START, or from the previous table's end).
     const tableDue = Reg(Bool, { init: 0 });
     // armedAhead: the running table's streams were armed ahead (its operation's start leaves them be).

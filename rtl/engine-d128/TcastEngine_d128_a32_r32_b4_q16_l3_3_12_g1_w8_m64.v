@@ -683,22 +683,22 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
   reg aheadErr; // @[accel/engine/engine.ts:1278]
   reg [1:0] aheadResp; // @[accel/engine/engine.ts:1279]
   reg [31:0] aheadAddr; // @[accel/engine/engine.ts:1280]
-  wire descriptor_bad; // @[accel/engine/engine.ts:1311]
-  wire descGood; // @[accel/engine/engine.ts:1312]
-  wire opStart; // @[accel/engine/engine.ts:1313]
-  wire skipTable; // @[accel/engine/engine.ts:1315]
-  wire lastTable; // @[accel/engine/engine.ts:1317]
-  reg tableDue; // @[accel/engine/engine.ts:1324]
-  reg armedAhead; // @[accel/engine/engine.ts:1326]
-  wire streamsFree; // @[accel/engine/engine.ts:1340]
-  wire armAhead; // @[accel/engine/engine.ts:1344]
-  wire seqQuiet; // @[accel/engine/engine.ts:1451]
-  wire streamsQuiet; // @[accel/engine/engine.ts:1453]
-  wire rowsQuiet; // @[accel/engine/engine.ts:1455]
-  wire quiet; // @[accel/engine/engine.ts:1464]
-  wire tableQuiet; // @[accel/engine/engine.ts:1468]
-  wire finish; // @[accel/engine/engine.ts:1470]
-  wire nextTable; // @[accel/engine/engine.ts:1471]
+  wire descriptor_bad; // @[accel/engine/engine.ts:1310]
+  wire descGood; // @[accel/engine/engine.ts:1311]
+  wire opStart; // @[accel/engine/engine.ts:1312]
+  wire skipTable; // @[accel/engine/engine.ts:1314]
+  wire lastTable; // @[accel/engine/engine.ts:1316]
+  reg tableDue; // @[accel/engine/engine.ts:1323]
+  reg armedAhead; // @[accel/engine/engine.ts:1325]
+  wire streamsFree; // @[accel/engine/engine.ts:1339]
+  wire armAhead; // @[accel/engine/engine.ts:1343]
+  wire seqQuiet; // @[accel/engine/engine.ts:1450]
+  wire streamsQuiet; // @[accel/engine/engine.ts:1452]
+  wire rowsQuiet; // @[accel/engine/engine.ts:1454]
+  wire quiet; // @[accel/engine/engine.ts:1463]
+  wire tableQuiet; // @[accel/engine/engine.ts:1467]
+  wire finish; // @[accel/engine/engine.ts:1469]
+  wire nextTable; // @[accel/engine/engine.ts:1470]
   reg [7:0] slotLen [0:31]; // @[accel/engine/engine.ts:458]
   reg [2:0] slotKind [0:31]; // @[accel/engine/engine.ts:459]
   reg [8:0] robRcv [0:31]; // @[accel/engine/engine.ts:460]
@@ -1922,7 +1922,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
   assign start = startReq & ~busy; // @[accel/engine/engine.ts:264]
   assign descFire = (run & dataQ_deq_valid) & (dKind == 3'h5); // @[accel/engine/engine.ts:720]
   assign descBeat = dData; // @[accel/engine/engine.ts:721]
-  assign descSwap = ((run & tableDue) & nxFull) & ~aheadErr; // @[accel/engine/engine.ts:1327]
+  assign descSwap = ((run & tableDue) & nxFull) & ~aheadErr; // @[accel/engine/engine.ts:1326]
   assign idx64 = _T_1[0]; // @[accel/engine/engine.ts:281]
   assign isMean = _T_2[4]; // @[accel/engine/engine.ts:282]
   assign isMax = _T_3[5]; // @[accel/engine/engine.ts:283]
@@ -2193,20 +2193,20 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
   assign rKind = slotKind_rd1; // @[accel/engine/engine.ts:1275]
   assign rErrAhead = (rErr & opRun) & ((rKind == 3'h5) | (preArmed & ((((rKind == 3'h0) | (rKind == 3'h1)) | (rKind == 3'h3)) | (rKind == 3'h5)))); // @[accel/engine/engine.ts:1276]
   assign rErrNow = rErr & ~rErrAhead; // @[accel/engine/engine.ts:1277]
-  assign descriptor_bad = (descLoaded & ~err) & (descriptor_cause != 5'h0); // @[accel/engine/engine.ts:1311]
-  assign descGood = (descLoaded & ~err) & (descriptor_cause == 5'h0); // @[accel/engine/engine.ts:1312]
-  assign opStart = ((start & ~program_bad) & (num_tables == 32'h0)) | descGood; // @[accel/engine/engine.ts:1313]
-  assign skipTable = 1'b0; // @[accel/engine/engine.ts:1315]
-  assign lastTable = ~batched | (({1'h0, tableAt} + 33'h1) >= {1'h0, num_tables}); // @[accel/engine/engine.ts:1317]
-  assign streamsFree = (((((((((opRun & ~bagsLeft) & (offLeft == 32'h0)) & (idxLeft == 32'h0)) & (pswLeft == 32'h0)) & (off_unpack_left == 33'h0)) & (idx_unpack_left == 33'h0)) & (psw_unpack_left == 33'h0)) & ~offBeatQ_deq_valid) & ~idxBeatQ_deq_valid) & ~pswBeatQ_deq_valid; // @[accel/engine/engine.ts:1340]
-  assign armAhead = (((((run & batched) & nxFull) & ~preArmed) & ~aheadErr) & (next_descriptor_cause == 5'h0)) & streamsFree; // @[accel/engine/engine.ts:1344]
-  assign seqQuiet = err | ((~bagsLeft & ~inBag) & ~heldValid); // @[accel/engine/engine.ts:1451]
-  assign streamsQuiet = (((err | (((offLeft == 32'h0) & (idxLeft == 32'h0)) & (pswLeft == 32'h0))) & ~offBeatQ_deq_valid) & ~idxBeatQ_deq_valid) & ~pswBeatQ_deq_valid; // @[accel/engine/engine.ts:1453]
-  assign rowsQuiet = ((((((((((((((((((((((((empty & (rowLeft == 5'h0)) & ~metaQ_deq_valid) & ~(((((red_valid_0 | red_valid_1) | red_valid_2) | red_valid_3) | red_valid_4) | red_valid_5)) & ~outQ_deq_valid) & ~awBagQ_deq_valid) & (owLeft == 5'h0)) & ~awValid) & ~lenQ_deq_valid) & ~wValid) & ~(((((((((((fin_valid_0 | fin_valid_1) | fin_valid_2) | fin_valid_3) | fin_valid_4) | fin_valid_5) | fin_valid_6) | fin_valid_7) | fin_valid_8) | fin_valid_9) | fin_valid_10) | fin_valid_11)) & ~d1Valid) & ~d2Valid) & ~argQ_deq_valid) & ~argBeatQ_deq_valid) & ~owArg) & ~hq_deq_valid) & (err | (ridLeft == 32'h0))) & ~ridBeatQ_deq_valid) & ~updBeatQ_deq_valid) & ~ridUQ_deq_valid) & ~ridPQ_deq_valid) & ~pkQ_deq_valid) & (err | ~emActive)) & (err | ~owed)) & update_idle; // @[accel/engine/engine.ts:1455]
-  assign quiet = (((((((seqQuiet & streamsQuiet) & rowsQuiet) & (bOut == 4'h0)) & (err | (descLeft == 4'h0))) & ~arValid) & (slotsUsed == 6'h0)) & ~rdPending) & ~dataQ_deq_valid; // @[accel/engine/engine.ts:1464]
-  assign tableQuiet = ((seqQuiet & (preArmed | streamsQuiet)) & rowsQuiet) & (backBeats == 9'h0); // @[accel/engine/engine.ts:1468]
-  assign finish = (busy & ~start) & ((quiet & (err | (opRun & lastTable))) | (skipTable & lastTable)); // @[accel/engine/engine.ts:1470]
-  assign nextTable = ((busy & ~err) & ((tableQuiet & opRun) | skipTable)) & ~lastTable; // @[accel/engine/engine.ts:1471]
+  assign descriptor_bad = (descLoaded & ~err) & (descriptor_cause != 5'h0); // @[accel/engine/engine.ts:1310]
+  assign descGood = (descLoaded & ~err) & (descriptor_cause == 5'h0); // @[accel/engine/engine.ts:1311]
+  assign opStart = ((start & ~program_bad) & (num_tables == 32'h0)) | descGood; // @[accel/engine/engine.ts:1312]
+  assign skipTable = 1'b0; // @[accel/engine/engine.ts:1314]
+  assign lastTable = ~batched | (({1'h0, tableAt} + 33'h1) >= {1'h0, num_tables}); // @[accel/engine/engine.ts:1316]
+  assign streamsFree = (((((((((opRun & ~bagsLeft) & (offLeft == 32'h0)) & (idxLeft == 32'h0)) & (pswLeft == 32'h0)) & (off_unpack_left == 33'h0)) & (idx_unpack_left == 33'h0)) & (psw_unpack_left == 33'h0)) & ~offBeatQ_deq_valid) & ~idxBeatQ_deq_valid) & ~pswBeatQ_deq_valid; // @[accel/engine/engine.ts:1339]
+  assign armAhead = (((((run & batched) & nxFull) & ~preArmed) & ~aheadErr) & (next_descriptor_cause == 5'h0)) & streamsFree; // @[accel/engine/engine.ts:1343]
+  assign seqQuiet = err | ((~bagsLeft & ~inBag) & ~heldValid); // @[accel/engine/engine.ts:1450]
+  assign streamsQuiet = (((err | (((offLeft == 32'h0) & (idxLeft == 32'h0)) & (pswLeft == 32'h0))) & ~offBeatQ_deq_valid) & ~idxBeatQ_deq_valid) & ~pswBeatQ_deq_valid; // @[accel/engine/engine.ts:1452]
+  assign rowsQuiet = ((((((((((((((((((((((((empty & (rowLeft == 5'h0)) & ~metaQ_deq_valid) & ~(((((red_valid_0 | red_valid_1) | red_valid_2) | red_valid_3) | red_valid_4) | red_valid_5)) & ~outQ_deq_valid) & ~awBagQ_deq_valid) & (owLeft == 5'h0)) & ~awValid) & ~lenQ_deq_valid) & ~wValid) & ~(((((((((((fin_valid_0 | fin_valid_1) | fin_valid_2) | fin_valid_3) | fin_valid_4) | fin_valid_5) | fin_valid_6) | fin_valid_7) | fin_valid_8) | fin_valid_9) | fin_valid_10) | fin_valid_11)) & ~d1Valid) & ~d2Valid) & ~argQ_deq_valid) & ~argBeatQ_deq_valid) & ~owArg) & ~hq_deq_valid) & (err | (ridLeft == 32'h0))) & ~ridBeatQ_deq_valid) & ~updBeatQ_deq_valid) & ~ridUQ_deq_valid) & ~ridPQ_deq_valid) & ~pkQ_deq_valid) & (err | ~emActive)) & (err | ~owed)) & update_idle; // @[accel/engine/engine.ts:1454]
+  assign quiet = (((((((seqQuiet & streamsQuiet) & rowsQuiet) & (bOut == 4'h0)) & (err | (descLeft == 4'h0))) & ~arValid) & (slotsUsed == 6'h0)) & ~rdPending) & ~dataQ_deq_valid; // @[accel/engine/engine.ts:1463]
+  assign tableQuiet = ((seqQuiet & (preArmed | streamsQuiet)) & rowsQuiet) & (backBeats == 9'h0); // @[accel/engine/engine.ts:1467]
+  assign finish = (busy & ~start) & ((quiet & (err | (opRun & lastTable))) | (skipTable & lastTable)); // @[accel/engine/engine.ts:1469]
+  assign nextTable = ((busy & ~err) & ((tableQuiet & opRun) | skipTable)) & ~lastTable; // @[accel/engine/engine.ts:1470]
   assign tok_q_0_enq_valid = tok_enq_valid; // @[accel/engine/interleave.ts:77]
   assign tok_q_0_enq_bits = tokQ_enq_bits; // @[accel/engine/interleave.ts:78]
   assign tok_q_0_deq_ready = err | tok_deq_ready; // @[accel/engine/interleave.ts:141]
@@ -2306,7 +2306,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
   assign lane_div_3_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:1071]
   assign lane_div_3_a = d2[127:96]; // @[accel/engine/engine.ts:1072]
   assign lane_div_3_b = nConv_y; // @[accel/engine/engine.ts:1073]
-  assign update_start = opStart; // @[accel/engine/engine.ts:1314]
+  assign update_start = opStart; // @[accel/engine/engine.ts:1313]
   assign update_flush = err; // @[accel/engine/engine.ts:1089]
   assign update_opt_1 = opt; // @[accel/engine/engine.ts:1090]
   assign update_keepGrad = keepGrad; // @[accel/engine/engine.ts:1091]
@@ -2686,39 +2686,39 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
       aheadErr <= 1'b0; // @[accel/engine/engine.ts:1278]
       aheadResp <= 2'h0; // @[accel/engine/engine.ts:1279]
       aheadAddr <= 32'h0; // @[accel/engine/engine.ts:1280]
-      tableDue <= 1'b0; // @[accel/engine/engine.ts:1324]
-      armedAhead <= 1'b0; // @[accel/engine/engine.ts:1326]
+      tableDue <= 1'b0; // @[accel/engine/engine.ts:1323]
+      armedAhead <= 1'b0; // @[accel/engine/engine.ts:1325]
     end else begin
       if (finish) begin
-        busy <= 1'b0; // @[accel/engine/engine.ts:1482]
+        busy <= 1'b0; // @[accel/engine/engine.ts:1481]
       end else begin
         if (program_bad) begin
-          busy <= 1'b0; // @[accel/engine/engine.ts:1404]
+          busy <= 1'b0; // @[accel/engine/engine.ts:1403]
         end else begin
           if (start) begin
-            busy <= 1'b1; // @[accel/engine/engine.ts:1368]
+            busy <= 1'b1; // @[accel/engine/engine.ts:1367]
           end
         end
       end
       if (finish) begin
-        done <= 1'b1; // @[accel/engine/engine.ts:1483]
+        done <= 1'b1; // @[accel/engine/engine.ts:1482]
       end else begin
         if (program_bad) begin
-          done <= 1'b1; // @[accel/engine/engine.ts:1405]
+          done <= 1'b1; // @[accel/engine/engine.ts:1404]
         end else begin
           if (start) begin
-            done <= 1'b0; // @[accel/engine/engine.ts:1369]
+            done <= 1'b0; // @[accel/engine/engine.ts:1368]
           end
         end
       end
       if (descriptor_bad) begin
-        err <= 1'b1; // @[accel/engine/engine.ts:1413]
+        err <= 1'b1; // @[accel/engine/engine.ts:1412]
       end else begin
         if (program_bad) begin
-          err <= 1'b1; // @[accel/engine/engine.ts:1406]
+          err <= 1'b1; // @[accel/engine/engine.ts:1405]
         end else begin
           if (start) begin
-            err <= 1'b0; // @[accel/engine/engine.ts:1370]
+            err <= 1'b0; // @[accel/engine/engine.ts:1369]
           end else begin
             if (_T_88) begin
               err <= 1'b1; // @[accel/engine/engine.ts:1287]
@@ -2731,7 +2731,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
         end
       end
       if (start) begin
-        errResp <= 2'h0; // @[accel/engine/engine.ts:1371]
+        errResp <= 2'h0; // @[accel/engine/engine.ts:1370]
       end else begin
         if (_T_88) begin
           errResp <= rErrNow ? m_axi_rresp : m_axi_bresp; // @[accel/engine/engine.ts:1288]
@@ -2742,7 +2742,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
         end
       end
       if (start) begin
-        errRead <= 1'b0; // @[accel/engine/engine.ts:1372]
+        errRead <= 1'b0; // @[accel/engine/engine.ts:1371]
       end else begin
         if (_T_88) begin
           errRead <= rErrNow; // @[accel/engine/engine.ts:1289]
@@ -2753,7 +2753,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
         end
       end
       if (start) begin
-        errWrite <= 1'b0; // @[accel/engine/engine.ts:1373]
+        errWrite <= 1'b0; // @[accel/engine/engine.ts:1372]
       end else begin
         if (_T_88) begin
           errWrite <= bErr; // @[accel/engine/engine.ts:1290]
@@ -2764,29 +2764,29 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
         end
       end
       if (descriptor_bad) begin
-        errProgram <= 1'b1; // @[accel/engine/engine.ts:1414]
+        errProgram <= 1'b1; // @[accel/engine/engine.ts:1413]
       end else begin
         if (program_bad) begin
-          errProgram <= 1'b1; // @[accel/engine/engine.ts:1407]
+          errProgram <= 1'b1; // @[accel/engine/engine.ts:1406]
         end else begin
           if (start) begin
-            errProgram <= 1'b0; // @[accel/engine/engine.ts:1399]
+            errProgram <= 1'b0; // @[accel/engine/engine.ts:1398]
           end
         end
       end
       if (descriptor_bad) begin
-        errCause <= descriptor_cause; // @[accel/engine/engine.ts:1415]
+        errCause <= descriptor_cause; // @[accel/engine/engine.ts:1414]
       end else begin
         if (program_bad) begin
-          errCause <= program_cause; // @[accel/engine/engine.ts:1408]
+          errCause <= program_cause; // @[accel/engine/engine.ts:1407]
         end else begin
           if (start) begin
-            errCause <= 5'h0; // @[accel/engine/engine.ts:1400]
+            errCause <= 5'h0; // @[accel/engine/engine.ts:1399]
           end
         end
       end
       if (start) begin
-        errAddr <= 64'h0; // @[accel/engine/engine.ts:1374]
+        errAddr <= 64'h0; // @[accel/engine/engine.ts:1373]
       end else begin
         if (_T_88) begin
           errAddr <= {32'h0, rErrNow ? rErrAddr : awAddrQ_deq_bits}; // @[accel/engine/engine.ts:1291]
@@ -2797,49 +2797,49 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
         end
       end
       if (start) begin
-        cycles <= 32'h0; // @[accel/engine/engine.ts:1375]
+        cycles <= 32'h0; // @[accel/engine/engine.ts:1374]
       end else begin
         if (busy) begin
           cycles <= cycles + 32'h1; // @[accel/engine/engine.ts:1308]
         end
       end
       if (start) begin
-        rBeats <= 32'h0; // @[accel/engine/engine.ts:1376]
+        rBeats <= 32'h0; // @[accel/engine/engine.ts:1375]
       end else begin
         if (rFire) begin
           rBeats <= rBeats + 32'h1; // @[accel/engine/engine.ts:662]
         end
       end
       if (start) begin
-        wBeats <= 32'h0; // @[accel/engine/engine.ts:1377]
+        wBeats <= 32'h0; // @[accel/engine/engine.ts:1376]
       end else begin
         if (wValid & m_axi_wready) begin
           wBeats <= wBeats + 32'h1; // @[accel/engine/engine.ts:1252]
         end
       end
       if (start) begin
-        stallIndex <= 32'h0; // @[accel/engine/engine.ts:1378]
+        stallIndex <= 32'h0; // @[accel/engine/engine.ts:1377]
       end else begin
         if ((((((busy & ~err) & arFree) & slotFree) & ~sideGo) & ~rowPending) & ~tok_q_0_deq_valid) begin
           stallIndex <= stallIndex + 32'h1; // @[accel/engine/engine.ts:595]
         end
       end
       if (start) begin
-        stallInflight <= 32'h0; // @[accel/engine/engine.ts:1379]
+        stallInflight <= 32'h0; // @[accel/engine/engine.ts:1378]
       end else begin
         if ((((busy & ~err) & arFree) & ~slotFree) & rowPending) begin
           stallInflight <= stallInflight + 32'h1; // @[accel/engine/engine.ts:594]
         end
       end
       if (start) begin
-        stallDep <= 32'h0; // @[accel/engine/engine.ts:1380]
+        stallDep <= 32'h0; // @[accel/engine/engine.ts:1379]
       end else begin
         if (((run & metaQ_deq_valid) & (mEmpty | rowBeatAvail)) & hazard) begin
           stallDep <= stallDep + 32'h1; // @[accel/engine/engine.ts:968]
         end
       end
       if (start) begin
-        stallWrite <= 32'h0; // @[accel/engine/engine.ts:1381]
+        stallWrite <= 32'h0; // @[accel/engine/engine.ts:1380]
       end else begin
         if (wValid & ~m_axi_wready) begin
           stallWrite <= stallWrite + 32'h1; // @[accel/engine/engine.ts:1253]
@@ -2849,30 +2849,30 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
         startIgnored <= startIgnored + 32'h1; // @[accel/engine/engine.ts:265]
       end
       if (start) begin
-        batched <= num_tables != 32'h0; // @[accel/engine/engine.ts:1382]
+        batched <= num_tables != 32'h0; // @[accel/engine/engine.ts:1381]
       end
       if (((run & bErr) & ~rErrNow) & batched) begin
-        tableAt <= writerTable; // @[accel/engine/engine.ts:1480]
+        tableAt <= writerTable; // @[accel/engine/engine.ts:1479]
       end else begin
         if (nextTable) begin
-          tableAt <= tableAt + 32'h1; // @[accel/engine/engine.ts:1475]
+          tableAt <= tableAt + 32'h1; // @[accel/engine/engine.ts:1474]
         end else begin
           if (start) begin
-            tableAt <= 32'h0; // @[accel/engine/engine.ts:1389]
+            tableAt <= 32'h0; // @[accel/engine/engine.ts:1388]
           end
         end
       end
       if (finish) begin
-        opRun <= 1'b0; // @[accel/engine/engine.ts:1484]
+        opRun <= 1'b0; // @[accel/engine/engine.ts:1483]
       end else begin
         if (nextTable) begin
-          opRun <= 1'b0; // @[accel/engine/engine.ts:1473]
+          opRun <= 1'b0; // @[accel/engine/engine.ts:1472]
         end else begin
           if (opStart) begin
-            opRun <= 1'b1; // @[accel/engine/engine.ts:1418]
+            opRun <= 1'b1; // @[accel/engine/engine.ts:1417]
           end else begin
             if (start) begin
-              opRun <= 1'b0; // @[accel/engine/engine.ts:1383]
+              opRun <= 1'b0; // @[accel/engine/engine.ts:1382]
             end
           end
         end
@@ -3039,10 +3039,10 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
         num_tables <= written_70 | (num_tables & ~strobed_51); // @[accel/engine/engine.ts:245]
       end
       if (start) begin
-        descIdx <= 4'h0; // @[accel/engine/engine.ts:1392]
+        descIdx <= 4'h0; // @[accel/engine/engine.ts:1391]
       end else begin
         if (_T_91) begin
-          descIdx <= 4'h0; // @[accel/engine/engine.ts:1337]
+          descIdx <= 4'h0; // @[accel/engine/engine.ts:1336]
         end else begin
           if (descFire) begin
             descIdx <= descIdx + 4'h1; // @[accel/engine/engine.ts:722]
@@ -3134,19 +3134,19 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
         desc_argmax_lo <= desc_next_argmax_lo; // @[accel/engine/descriptor.ts:75]
       end
       if (opStart) begin
-        rowBeats <= row_beats_all[4:0]; // @[accel/engine/engine.ts:1420]
+        rowBeats <= row_beats_all[4:0]; // @[accel/engine/engine.ts:1419]
       end
       if (opStart) begin
-        tailStrb <= tailMask; // @[accel/engine/engine.ts:1426]
+        tailStrb <= tailMask; // @[accel/engine/engine.ts:1425]
       end
       if (start) begin
-        preArmed <= 1'b0; // @[accel/engine/engine.ts:1395]
+        preArmed <= 1'b0; // @[accel/engine/engine.ts:1394]
       end else begin
         if (armAhead) begin
-          preArmed <= 1'b1; // @[accel/engine/engine.ts:1364]
+          preArmed <= 1'b1; // @[accel/engine/engine.ts:1363]
         end else begin
           if (descSwap) begin
-            preArmed <= 1'b0; // @[accel/engine/engine.ts:1332]
+            preArmed <= 1'b0; // @[accel/engine/engine.ts:1331]
           end
         end
       end
@@ -3186,20 +3186,20 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
       pswLeft <= opStart ? (_T_93 ? psw_beats_total : _T_101) : _T_101;
       pswRes <= opStart ? (_T_93 ? 5'h0 : _T_102) : _T_102;
       if (start) begin
-        descWord <= tables_lo[31:4]; // @[accel/engine/engine.ts:1390]
+        descWord <= tables_lo[31:4]; // @[accel/engine/engine.ts:1389]
       end else begin
         if (descGo) begin
           descWord <= descWord + {19'h0, desc_burst}; // @[accel/engine/engine.ts:502]
         end
       end
       if (program_bad) begin
-        descLeft <= 4'h0; // @[accel/engine/engine.ts:1409]
+        descLeft <= 4'h0; // @[accel/engine/engine.ts:1408]
       end else begin
         if (start) begin
-          descLeft <= (num_tables != 32'h0) ? 4'h8 : 4'h0; // @[accel/engine/engine.ts:1391]
+          descLeft <= (num_tables != 32'h0) ? 4'h8 : 4'h0; // @[accel/engine/engine.ts:1390]
         end else begin
           if (_T_91) begin
-            descLeft <= 4'h8; // @[accel/engine/engine.ts:1336]
+            descLeft <= 4'h8; // @[accel/engine/engine.ts:1335]
           end else begin
             if (err) begin
               descLeft <= 4'h0; // @[accel/engine/engine.ts:1301]
@@ -3212,21 +3212,21 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
         end
       end
       if (opStart) begin
-        ridWord <= row_ids_lo[31:4]; // @[accel/engine/engine.ts:1430]
+        ridWord <= row_ids_lo[31:4]; // @[accel/engine/engine.ts:1429]
       end else begin
         if (ridGo) begin
           ridWord <= ridWord + {19'h0, ridBurst}; // @[accel/engine/engine.ts:515]
         end
       end
       if (opStart) begin
-        ridLeft <= rid_beats_total; // @[accel/engine/engine.ts:1431]
+        ridLeft <= rid_beats_total; // @[accel/engine/engine.ts:1430]
       end else begin
         if (ridGo) begin
           ridLeft <= ridLeft - {23'h0, ridBurst}; // @[accel/engine/engine.ts:516]
         end
       end
       if (opStart) begin
-        ridRes <= 6'h0; // @[accel/engine/engine.ts:1432]
+        ridRes <= 6'h0; // @[accel/engine/engine.ts:1431]
       end else begin
         if (ridGo) begin
           ridRes <= (ridRes + rid_burst[5:0]) - {5'h0, ridBeatQ_deq_ready & ridBeatQ_deq_valid}; // @[accel/engine/engine.ts:759]
@@ -3247,7 +3247,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
         end
       end
       if (opStart) begin
-        fPh <= 2'h0; // @[accel/engine/engine.ts:1438]
+        fPh <= 2'h0; // @[accel/engine/engine.ts:1437]
       end else begin
         if (err) begin
           fPh <= 2'h0; // @[accel/engine/engine.ts:1300]
@@ -3265,7 +3265,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
         fRid <= tok_q_0_deq_bits[31:0]; // @[accel/engine/engine.ts:584]
       end
       if (opStart) begin
-        argDone <= 1'b0; // @[accel/engine/engine.ts:1424]
+        argDone <= 1'b0; // @[accel/engine/engine.ts:1423]
       end else begin
         if (err) begin
           argDone <= 1'b0; // @[accel/engine/engine.ts:1305]
@@ -3282,7 +3282,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
         rowFk <= curFk; // @[accel/engine/engine.ts:629]
       end
       if (opStart) begin
-        updRes <= 7'h0; // @[accel/engine/engine.ts:1435]
+        updRes <= 7'h0; // @[accel/engine/engine.ts:1434]
       end else begin
         if (~(rowGo & (curFk != 2'h0)) & updPop) begin
           updRes <= updRes - 7'h1; // @[accel/engine/engine.ts:1113]
@@ -3310,10 +3310,10 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
         rdKind <= headKind; // @[accel/engine/engine.ts:679]
       end
       if (start) begin
-        nxFull <= 1'b0; // @[accel/engine/engine.ts:1393]
+        nxFull <= 1'b0; // @[accel/engine/engine.ts:1392]
       end else begin
         if (descSwap) begin
-          nxFull <= 1'b0; // @[accel/engine/engine.ts:1330]
+          nxFull <= 1'b0; // @[accel/engine/engine.ts:1329]
         end else begin
           if (descFire & (descIdx == 4'h7)) begin
             nxFull <= 1'b1; // @[accel/engine/engine.ts:725]
@@ -3329,31 +3329,31 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
       psw_unpack_left <= opStart ? (_T_93 ? pswCount : _T_108) : _T_108;
       psw_unpack_lane <= opStart ? (_T_93 ? _T_60[3:2] : _T_109) : _T_109;
       if (opStart) begin
-        rid_unpack_left <= rowsOn ? {1'h0, numBags} : 33'h0; // @[accel/engine/engine.ts:1433]
+        rid_unpack_left <= rowsOn ? {1'h0, numBags} : 33'h0; // @[accel/engine/engine.ts:1432]
       end else begin
         if (rid_unpack_pop) begin
           rid_unpack_left <= rid_unpack_left - 33'h1; // @[accel/engine/engine.ts:748]
         end
       end
       if (opStart) begin
-        rid_unpack_lane <= row_ids_lo[3:2]; // @[accel/engine/engine.ts:1434]
+        rid_unpack_lane <= row_ids_lo[3:2]; // @[accel/engine/engine.ts:1433]
       end else begin
         if (rid_unpack_pop) begin
           rid_unpack_lane <= rid_unpack_beat_done ? 2'h0 : rid_unpack_next_lane[1:0]; // @[accel/engine/engine.ts:749]
         end
       end
       if (opStart) begin
-        bagIdx <= 32'h0; // @[accel/engine/engine.ts:1444]
+        bagIdx <= 32'h0; // @[accel/engine/engine.ts:1443]
       end else begin
         if (bagEnd) begin
           bagIdx <= bagIdx + 32'h1; // @[accel/engine/engine.ts:870]
         end
       end
       if (nextTable) begin
-        haveStart <= 1'b0; // @[accel/engine/engine.ts:1474]
+        haveStart <= 1'b0; // @[accel/engine/engine.ts:1473]
       end else begin
         if (opStart) begin
-          haveStart <= 1'b0; // @[accel/engine/engine.ts:1445]
+          haveStart <= 1'b0; // @[accel/engine/engine.ts:1444]
         end else begin
           if (_T_110) begin
             haveStart <= 1'b1; // @[accel/engine/engine.ts:834]
@@ -3361,7 +3361,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
         end
       end
       if (opStart) begin
-        inBag <= 1'b0; // @[accel/engine/engine.ts:1446]
+        inBag <= 1'b0; // @[accel/engine/engine.ts:1445]
       end else begin
         if (bagEnd) begin
           inBag <= 1'b0; // @[accel/engine/engine.ts:869]
@@ -3386,7 +3386,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
         end
       end
       if (opStart) begin
-        heldValid <= 1'b0; // @[accel/engine/engine.ts:1447]
+        heldValid <= 1'b0; // @[accel/engine/engine.ts:1446]
       end else begin
         if (err) begin
           heldValid <= 1'b0; // @[accel/engine/engine.ts:873]
@@ -3446,7 +3446,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
         end
       end
       if (opStart) begin
-        seqSlot <= 1'b0; // @[accel/engine/engine.ts:1448]
+        seqSlot <= 1'b0; // @[accel/engine/engine.ts:1447]
       end else begin
         if (bagEnd) begin
           seqSlot <= 1'b0; // @[accel/engine/engine.ts:871]
@@ -3459,7 +3459,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
         heldRid <= entry ? rid_unpack_value : segRid; // @[accel/engine/engine.ts:864]
       end
       if (opStart) begin
-        emPh <= 2'h0; // @[accel/engine/engine.ts:1436]
+        emPh <= 2'h0; // @[accel/engine/engine.ts:1435]
       end else begin
         if (emTokGo) begin
           emPh <= emLast ? 2'h0 : ((emPh == 2'h0) ? 2'h2 : (emPh + 2'h1)); // @[accel/engine/engine.ts:893]
@@ -3469,14 +3469,14 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
         emRow <= rid_unpack_value; // @[accel/engine/engine.ts:892]
       end
       if (opStart) begin
-        updU <= 32'h0; // @[accel/engine/engine.ts:1437]
+        updU <= 32'h0; // @[accel/engine/engine.ts:1436]
       end else begin
         if (emTokGo & emLast) begin
           updU <= updU + 32'h1; // @[accel/engine/engine.ts:894]
         end
       end
       if (opStart) begin
-        rj <= 4'h0; // @[accel/engine/engine.ts:1425]
+        rj <= 4'h0; // @[accel/engine/engine.ts:1424]
       end else begin
         if (redGo) begin
           rj <= isRowEnd ? 4'h0 : (rj + 4'h1); // @[accel/engine/engine.ts:972]
@@ -3537,7 +3537,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
       red_empty_4 <= red_empty_3; // @[accel/engine/engine.ts:985]
       red_empty_5 <= red_empty_4; // @[accel/engine/engine.ts:985]
       if (opStart) begin
-        outRes <= 5'h0; // @[accel/engine/engine.ts:1421]
+        outRes <= 5'h0; // @[accel/engine/engine.ts:1420]
       end else begin
         if (outPop & ~resUp) begin
           outRes <= outRes - 5'h1; // @[accel/engine/engine.ts:1083]
@@ -3548,7 +3548,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
         end
       end
       if (opStart) begin
-        argRes <= 6'h0; // @[accel/engine/engine.ts:1422]
+        argRes <= 6'h0; // @[accel/engine/engine.ts:1421]
       end else begin
         if (argPop & ~argUp) begin
           argRes <= argRes - 6'h1; // @[accel/engine/engine.ts:1044]
@@ -3606,35 +3606,35 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
       fin_zero_11 <= fin_zero_10; // @[accel/engine/engine.ts:1066]
       fin_end_11 <= fin_end_10; // @[accel/engine/engine.ts:1067]
       if (opStart) begin
-        pkData <= 128'h0; // @[accel/engine/engine.ts:1439]
+        pkData <= 128'h0; // @[accel/engine/engine.ts:1438]
       end else begin
         if (pkTake) begin
           pkData <= pkFlush ? 128'h0 : pkNextData;
         end
       end
       if (opStart) begin
-        pkStrb <= 16'h0; // @[accel/engine/engine.ts:1440]
+        pkStrb <= 16'h0; // @[accel/engine/engine.ts:1439]
       end else begin
         if (pkTake) begin
           pkStrb <= pkFlush ? 16'h0 : pkNextStrb;
         end
       end
       if (opStart) begin
-        pkN <= 2'h0; // @[accel/engine/engine.ts:1441]
+        pkN <= 2'h0; // @[accel/engine/engine.ts:1440]
       end else begin
         if (pkTake) begin
           pkN <= pkFlush ? 2'h0 : (pkN + 2'h1);
         end
       end
       if (opStart) begin
-        pkSeen <= 32'h0; // @[accel/engine/engine.ts:1442]
+        pkSeen <= 32'h0; // @[accel/engine/engine.ts:1441]
       end else begin
         if (pkTake) begin
           pkSeen <= pkSeen + 32'h1; // @[accel/engine/engine.ts:1140]
         end
       end
       if (opStart) begin
-        pkWord <= grad_rows_lo[31:4]; // @[accel/engine/engine.ts:1443]
+        pkWord <= grad_rows_lo[31:4]; // @[accel/engine/engine.ts:1442]
       end else begin
         if (pkTake) begin
           if (pkFlush) begin
@@ -3663,10 +3663,10 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
         end
       end
       if (nextTable) begin
-        bPrev <= bOut - {3'h0, bFire}; // @[accel/engine/engine.ts:1477]
+        bPrev <= bOut - {3'h0, bFire}; // @[accel/engine/engine.ts:1476]
       end else begin
         if (start) begin
-          bPrev <= 4'h0; // @[accel/engine/engine.ts:1398]
+          bPrev <= 4'h0; // @[accel/engine/engine.ts:1397]
         end else begin
           if (bFire & (bPrev != 4'h0)) begin
             bPrev <= bPrev - 4'h1; // @[accel/engine/engine.ts:1263]
@@ -3687,7 +3687,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
         end
       end
       if (opStart) begin
-        owArg <= 1'b0; // @[accel/engine/engine.ts:1423]
+        owArg <= 1'b0; // @[accel/engine/engine.ts:1422]
       end else begin
         if (err) begin
           owArg <= 1'b0; // @[accel/engine/engine.ts:1304]
@@ -3720,7 +3720,7 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
         wBeat <= burstEnd ? 8'h0 : (wBeat + 8'h1); // @[accel/engine/engine.ts:1250]
       end
       if (start) begin
-        aheadErr <= 1'b0; // @[accel/engine/engine.ts:1397]
+        aheadErr <= 1'b0; // @[accel/engine/engine.ts:1396]
       end else begin
         if (_T_113) begin
           aheadErr <= 1'b1; // @[accel/engine/engine.ts:1282]
@@ -3733,24 +3733,24 @@ module TcastEngine_d128_a32_r32_b4_q16_l3_3_12_g1_w8_m64 (
         aheadAddr <= rErrAddr; // @[accel/engine/engine.ts:1284]
       end
       if (nextTable) begin
-        tableDue <= 1'b1; // @[accel/engine/engine.ts:1476]
+        tableDue <= 1'b1; // @[accel/engine/engine.ts:1475]
       end else begin
         if (start) begin
-          tableDue <= num_tables != 32'h0; // @[accel/engine/engine.ts:1394]
+          tableDue <= num_tables != 32'h0; // @[accel/engine/engine.ts:1393]
         end else begin
           if (descSwap) begin
-            tableDue <= 1'b0; // @[accel/engine/engine.ts:1329]
+            tableDue <= 1'b0; // @[accel/engine/engine.ts:1328]
           end
         end
       end
       if (opStart) begin
-        armedAhead <= 1'b0; // @[accel/engine/engine.ts:1427]
+        armedAhead <= 1'b0; // @[accel/engine/engine.ts:1426]
       end else begin
         if (start) begin
-          armedAhead <= 1'b0; // @[accel/engine/engine.ts:1396]
+          armedAhead <= 1'b0; // @[accel/engine/engine.ts:1395]
         end else begin
           if (descSwap) begin
-            armedAhead <= preArmed; // @[accel/engine/engine.ts:1331]
+            armedAhead <= preArmed; // @[accel/engine/engine.ts:1330]
           end
         end
       end

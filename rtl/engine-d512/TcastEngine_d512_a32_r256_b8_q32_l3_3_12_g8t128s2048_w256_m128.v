@@ -739,22 +739,22 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
   reg aheadErr; // @[accel/engine/engine.ts:1278]
   reg [1:0] aheadResp; // @[accel/engine/engine.ts:1279]
   reg [31:0] aheadAddr; // @[accel/engine/engine.ts:1280]
-  wire descriptor_bad; // @[accel/engine/engine.ts:1311]
-  wire descGood; // @[accel/engine/engine.ts:1312]
-  wire opStart; // @[accel/engine/engine.ts:1313]
-  wire skipTable; // @[accel/engine/engine.ts:1315]
-  wire lastTable; // @[accel/engine/engine.ts:1317]
-  reg tableDue; // @[accel/engine/engine.ts:1324]
-  reg armedAhead; // @[accel/engine/engine.ts:1326]
-  wire streamsFree; // @[accel/engine/engine.ts:1340]
-  wire armAhead; // @[accel/engine/engine.ts:1344]
-  wire seqQuiet; // @[accel/engine/engine.ts:1451]
-  wire streamsQuiet; // @[accel/engine/engine.ts:1453]
-  wire rowsQuiet; // @[accel/engine/engine.ts:1455]
-  wire quiet; // @[accel/engine/engine.ts:1464]
-  wire tableQuiet; // @[accel/engine/engine.ts:1468]
-  wire finish; // @[accel/engine/engine.ts:1470]
-  wire nextTable; // @[accel/engine/engine.ts:1471]
+  wire descriptor_bad; // @[accel/engine/engine.ts:1310]
+  wire descGood; // @[accel/engine/engine.ts:1311]
+  wire opStart; // @[accel/engine/engine.ts:1312]
+  wire skipTable; // @[accel/engine/engine.ts:1314]
+  wire lastTable; // @[accel/engine/engine.ts:1316]
+  reg tableDue; // @[accel/engine/engine.ts:1323]
+  reg armedAhead; // @[accel/engine/engine.ts:1325]
+  wire streamsFree; // @[accel/engine/engine.ts:1339]
+  wire armAhead; // @[accel/engine/engine.ts:1343]
+  wire seqQuiet; // @[accel/engine/engine.ts:1450]
+  wire streamsQuiet; // @[accel/engine/engine.ts:1452]
+  wire rowsQuiet; // @[accel/engine/engine.ts:1454]
+  wire quiet; // @[accel/engine/engine.ts:1463]
+  wire tableQuiet; // @[accel/engine/engine.ts:1467]
+  wire finish; // @[accel/engine/engine.ts:1469]
+  wire nextTable; // @[accel/engine/engine.ts:1470]
   reg [7:0] slotLen [0:255]; // @[accel/engine/engine.ts:458]
   reg [2:0] slotKind [0:255]; // @[accel/engine/engine.ts:459]
   reg [8:0] robRcv [0:255]; // @[accel/engine/engine.ts:460]
@@ -3111,7 +3111,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
   assign start = startReq & ~busy; // @[accel/engine/engine.ts:264]
   assign descFire = (run & dataQ_deq_valid) & (dKind == 3'h5); // @[accel/engine/engine.ts:720]
   assign descBeat = dData; // @[accel/engine/engine.ts:721]
-  assign descSwap = ((run & tableDue) & nxFull) & ~aheadErr; // @[accel/engine/engine.ts:1327]
+  assign descSwap = ((run & tableDue) & nxFull) & ~aheadErr; // @[accel/engine/engine.ts:1326]
   assign idx64 = _T_1[0]; // @[accel/engine/engine.ts:281]
   assign isMean = _T_2[4]; // @[accel/engine/engine.ts:282]
   assign isMax = _T_3[5]; // @[accel/engine/engine.ts:283]
@@ -3432,20 +3432,20 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
   assign rKind = slotKind_rd1; // @[accel/engine/engine.ts:1275]
   assign rErrAhead = (rErr & opRun) & ((rKind == 3'h5) | (preArmed & ((((rKind == 3'h0) | (rKind == 3'h1)) | (rKind == 3'h3)) | (rKind == 3'h5)))); // @[accel/engine/engine.ts:1276]
   assign rErrNow = rErr & ~rErrAhead; // @[accel/engine/engine.ts:1277]
-  assign descriptor_bad = (descLoaded & ~err) & (descriptor_cause != 5'h0); // @[accel/engine/engine.ts:1311]
-  assign descGood = (descLoaded & ~err) & (descriptor_cause == 5'h0); // @[accel/engine/engine.ts:1312]
-  assign opStart = ((start & ~program_bad) & (num_tables == 32'h0)) | descGood; // @[accel/engine/engine.ts:1313]
-  assign skipTable = 1'b0; // @[accel/engine/engine.ts:1315]
-  assign lastTable = ~batched | (({1'h0, tableAt} + 33'h1) >= {1'h0, num_tables}); // @[accel/engine/engine.ts:1317]
-  assign streamsFree = (((((((((opRun & ~bagsLeft) & (offLeft == 30'h0)) & (idxLeft == 30'h0)) & (pswLeft == 30'h0)) & (off_unpack_left == 33'h0)) & (idx_unpack_left == 33'h0)) & (psw_unpack_left == 33'h0)) & ~offBeatQ_deq_valid) & ~idxBeatQ_deq_valid) & ~pswBeatQ_deq_valid; // @[accel/engine/engine.ts:1340]
-  assign armAhead = (((((run & batched) & nxFull) & ~preArmed) & ~aheadErr) & (next_descriptor_cause == 5'h0)) & streamsFree; // @[accel/engine/engine.ts:1344]
-  assign seqQuiet = err | ((~bagsLeft & ~inBag) & ~heldValid); // @[accel/engine/engine.ts:1451]
-  assign streamsQuiet = (((err | (((offLeft == 30'h0) & (idxLeft == 30'h0)) & (pswLeft == 30'h0))) & ~offBeatQ_deq_valid) & ~idxBeatQ_deq_valid) & ~pswBeatQ_deq_valid; // @[accel/engine/engine.ts:1453]
-  assign rowsQuiet = ((((((((((((((((((((((((tok_all_empty & (rowLeft == 4'h0)) & ~metaQ_deq_valid) & ~(((((red_valid_0 | red_valid_1) | red_valid_2) | red_valid_3) | red_valid_4) | red_valid_5)) & ~outQ_deq_valid) & ~awBagQ_deq_valid) & (owLeft == 4'h0)) & ~awValid) & ~lenQ_deq_valid) & ~wValid) & ~(((((((((((fin_valid_0 | fin_valid_1) | fin_valid_2) | fin_valid_3) | fin_valid_4) | fin_valid_5) | fin_valid_6) | fin_valid_7) | fin_valid_8) | fin_valid_9) | fin_valid_10) | fin_valid_11)) & ~d1Valid) & ~d2Valid) & ~argQ_deq_valid) & ~argBeatQ_deq_valid) & ~owArg) & ~hq_deq_valid) & (err | (ridLeft == 30'h0))) & ~ridBeatQ_deq_valid) & ~updBeatQ_deq_valid) & ~ridUQ_deq_valid) & ~ridPQ_deq_valid) & ~pkQ_deq_valid) & (err | ~emActive)) & (err | ~owed)) & update_idle; // @[accel/engine/engine.ts:1455]
-  assign quiet = (((((((seqQuiet & streamsQuiet) & rowsQuiet) & (bOut == 9'h0)) & (err | (descLeft == 2'h0))) & ~arValid) & (slotsUsed == 9'h0)) & ~rdPending) & ~dataQ_deq_valid; // @[accel/engine/engine.ts:1464]
-  assign tableQuiet = ((seqQuiet & (preArmed | streamsQuiet)) & rowsQuiet) & (backBeats == 13'h0); // @[accel/engine/engine.ts:1468]
-  assign finish = (busy & ~start) & ((quiet & (err | (opRun & lastTable))) | (skipTable & lastTable)); // @[accel/engine/engine.ts:1470]
-  assign nextTable = ((busy & ~err) & ((tableQuiet & opRun) | skipTable)) & ~lastTable; // @[accel/engine/engine.ts:1471]
+  assign descriptor_bad = (descLoaded & ~err) & (descriptor_cause != 5'h0); // @[accel/engine/engine.ts:1310]
+  assign descGood = (descLoaded & ~err) & (descriptor_cause == 5'h0); // @[accel/engine/engine.ts:1311]
+  assign opStart = ((start & ~program_bad) & (num_tables == 32'h0)) | descGood; // @[accel/engine/engine.ts:1312]
+  assign skipTable = 1'b0; // @[accel/engine/engine.ts:1314]
+  assign lastTable = ~batched | (({1'h0, tableAt} + 33'h1) >= {1'h0, num_tables}); // @[accel/engine/engine.ts:1316]
+  assign streamsFree = (((((((((opRun & ~bagsLeft) & (offLeft == 30'h0)) & (idxLeft == 30'h0)) & (pswLeft == 30'h0)) & (off_unpack_left == 33'h0)) & (idx_unpack_left == 33'h0)) & (psw_unpack_left == 33'h0)) & ~offBeatQ_deq_valid) & ~idxBeatQ_deq_valid) & ~pswBeatQ_deq_valid; // @[accel/engine/engine.ts:1339]
+  assign armAhead = (((((run & batched) & nxFull) & ~preArmed) & ~aheadErr) & (next_descriptor_cause == 5'h0)) & streamsFree; // @[accel/engine/engine.ts:1343]
+  assign seqQuiet = err | ((~bagsLeft & ~inBag) & ~heldValid); // @[accel/engine/engine.ts:1450]
+  assign streamsQuiet = (((err | (((offLeft == 30'h0) & (idxLeft == 30'h0)) & (pswLeft == 30'h0))) & ~offBeatQ_deq_valid) & ~idxBeatQ_deq_valid) & ~pswBeatQ_deq_valid; // @[accel/engine/engine.ts:1452]
+  assign rowsQuiet = ((((((((((((((((((((((((tok_all_empty & (rowLeft == 4'h0)) & ~metaQ_deq_valid) & ~(((((red_valid_0 | red_valid_1) | red_valid_2) | red_valid_3) | red_valid_4) | red_valid_5)) & ~outQ_deq_valid) & ~awBagQ_deq_valid) & (owLeft == 4'h0)) & ~awValid) & ~lenQ_deq_valid) & ~wValid) & ~(((((((((((fin_valid_0 | fin_valid_1) | fin_valid_2) | fin_valid_3) | fin_valid_4) | fin_valid_5) | fin_valid_6) | fin_valid_7) | fin_valid_8) | fin_valid_9) | fin_valid_10) | fin_valid_11)) & ~d1Valid) & ~d2Valid) & ~argQ_deq_valid) & ~argBeatQ_deq_valid) & ~owArg) & ~hq_deq_valid) & (err | (ridLeft == 30'h0))) & ~ridBeatQ_deq_valid) & ~updBeatQ_deq_valid) & ~ridUQ_deq_valid) & ~ridPQ_deq_valid) & ~pkQ_deq_valid) & (err | ~emActive)) & (err | ~owed)) & update_idle; // @[accel/engine/engine.ts:1454]
+  assign quiet = (((((((seqQuiet & streamsQuiet) & rowsQuiet) & (bOut == 9'h0)) & (err | (descLeft == 2'h0))) & ~arValid) & (slotsUsed == 9'h0)) & ~rdPending) & ~dataQ_deq_valid; // @[accel/engine/engine.ts:1463]
+  assign tableQuiet = ((seqQuiet & (preArmed | streamsQuiet)) & rowsQuiet) & (backBeats == 13'h0); // @[accel/engine/engine.ts:1467]
+  assign finish = (busy & ~start) & ((quiet & (err | (opRun & lastTable))) | (skipTable & lastTable)); // @[accel/engine/engine.ts:1469]
+  assign nextTable = ((busy & ~err) & ((tableQuiet & opRun) | skipTable)) & ~lastTable; // @[accel/engine/engine.ts:1470]
   assign tok_q_0_enq_valid = direct_0 | mine_0; // @[accel/engine/interleave.ts:109]
   assign tok_q_0_enq_bits = mine_0 ? tok_spill_deq_bits : tokQ_enq_bits; // @[accel/engine/interleave.ts:110]
   assign tok_q_0_deq_ready = err | tok_arb_in_0_ready; // @[accel/engine/interleave.ts:171]
@@ -3745,7 +3745,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
   assign lane_div_15_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:1071]
   assign lane_div_15_a = d2[511:480]; // @[accel/engine/engine.ts:1072]
   assign lane_div_15_b = nConv_y; // @[accel/engine/engine.ts:1073]
-  assign update_start = opStart; // @[accel/engine/engine.ts:1314]
+  assign update_start = opStart; // @[accel/engine/engine.ts:1313]
   assign update_flush = err; // @[accel/engine/engine.ts:1089]
   assign update_opt_1 = opt; // @[accel/engine/engine.ts:1090]
   assign update_keepGrad = keepGrad; // @[accel/engine/engine.ts:1091]
@@ -4129,39 +4129,39 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
       aheadErr <= 1'b0; // @[accel/engine/engine.ts:1278]
       aheadResp <= 2'h0; // @[accel/engine/engine.ts:1279]
       aheadAddr <= 32'h0; // @[accel/engine/engine.ts:1280]
-      tableDue <= 1'b0; // @[accel/engine/engine.ts:1324]
-      armedAhead <= 1'b0; // @[accel/engine/engine.ts:1326]
+      tableDue <= 1'b0; // @[accel/engine/engine.ts:1323]
+      armedAhead <= 1'b0; // @[accel/engine/engine.ts:1325]
     end else begin
       if (finish) begin
-        busy <= 1'b0; // @[accel/engine/engine.ts:1482]
+        busy <= 1'b0; // @[accel/engine/engine.ts:1481]
       end else begin
         if (program_bad) begin
-          busy <= 1'b0; // @[accel/engine/engine.ts:1404]
+          busy <= 1'b0; // @[accel/engine/engine.ts:1403]
         end else begin
           if (start) begin
-            busy <= 1'b1; // @[accel/engine/engine.ts:1368]
+            busy <= 1'b1; // @[accel/engine/engine.ts:1367]
           end
         end
       end
       if (finish) begin
-        done <= 1'b1; // @[accel/engine/engine.ts:1483]
+        done <= 1'b1; // @[accel/engine/engine.ts:1482]
       end else begin
         if (program_bad) begin
-          done <= 1'b1; // @[accel/engine/engine.ts:1405]
+          done <= 1'b1; // @[accel/engine/engine.ts:1404]
         end else begin
           if (start) begin
-            done <= 1'b0; // @[accel/engine/engine.ts:1369]
+            done <= 1'b0; // @[accel/engine/engine.ts:1368]
           end
         end
       end
       if (descriptor_bad) begin
-        err <= 1'b1; // @[accel/engine/engine.ts:1413]
+        err <= 1'b1; // @[accel/engine/engine.ts:1412]
       end else begin
         if (program_bad) begin
-          err <= 1'b1; // @[accel/engine/engine.ts:1406]
+          err <= 1'b1; // @[accel/engine/engine.ts:1405]
         end else begin
           if (start) begin
-            err <= 1'b0; // @[accel/engine/engine.ts:1370]
+            err <= 1'b0; // @[accel/engine/engine.ts:1369]
           end else begin
             if (_T_89) begin
               err <= 1'b1; // @[accel/engine/engine.ts:1287]
@@ -4174,7 +4174,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
         end
       end
       if (start) begin
-        errResp <= 2'h0; // @[accel/engine/engine.ts:1371]
+        errResp <= 2'h0; // @[accel/engine/engine.ts:1370]
       end else begin
         if (_T_89) begin
           errResp <= rErrNow ? m_axi_rresp : m_axi_bresp; // @[accel/engine/engine.ts:1288]
@@ -4185,7 +4185,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
         end
       end
       if (start) begin
-        errRead <= 1'b0; // @[accel/engine/engine.ts:1372]
+        errRead <= 1'b0; // @[accel/engine/engine.ts:1371]
       end else begin
         if (_T_89) begin
           errRead <= rErrNow; // @[accel/engine/engine.ts:1289]
@@ -4196,7 +4196,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
         end
       end
       if (start) begin
-        errWrite <= 1'b0; // @[accel/engine/engine.ts:1373]
+        errWrite <= 1'b0; // @[accel/engine/engine.ts:1372]
       end else begin
         if (_T_89) begin
           errWrite <= bErr; // @[accel/engine/engine.ts:1290]
@@ -4207,29 +4207,29 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
         end
       end
       if (descriptor_bad) begin
-        errProgram <= 1'b1; // @[accel/engine/engine.ts:1414]
+        errProgram <= 1'b1; // @[accel/engine/engine.ts:1413]
       end else begin
         if (program_bad) begin
-          errProgram <= 1'b1; // @[accel/engine/engine.ts:1407]
+          errProgram <= 1'b1; // @[accel/engine/engine.ts:1406]
         end else begin
           if (start) begin
-            errProgram <= 1'b0; // @[accel/engine/engine.ts:1399]
+            errProgram <= 1'b0; // @[accel/engine/engine.ts:1398]
           end
         end
       end
       if (descriptor_bad) begin
-        errCause <= descriptor_cause; // @[accel/engine/engine.ts:1415]
+        errCause <= descriptor_cause; // @[accel/engine/engine.ts:1414]
       end else begin
         if (program_bad) begin
-          errCause <= program_cause; // @[accel/engine/engine.ts:1408]
+          errCause <= program_cause; // @[accel/engine/engine.ts:1407]
         end else begin
           if (start) begin
-            errCause <= 5'h0; // @[accel/engine/engine.ts:1400]
+            errCause <= 5'h0; // @[accel/engine/engine.ts:1399]
           end
         end
       end
       if (start) begin
-        errAddr <= 64'h0; // @[accel/engine/engine.ts:1374]
+        errAddr <= 64'h0; // @[accel/engine/engine.ts:1373]
       end else begin
         if (_T_89) begin
           errAddr <= {32'h0, rErrNow ? rErrAddr : awAddrQ_deq_bits}; // @[accel/engine/engine.ts:1291]
@@ -4240,49 +4240,49 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
         end
       end
       if (start) begin
-        cycles <= 32'h0; // @[accel/engine/engine.ts:1375]
+        cycles <= 32'h0; // @[accel/engine/engine.ts:1374]
       end else begin
         if (busy) begin
           cycles <= cycles + 32'h1; // @[accel/engine/engine.ts:1308]
         end
       end
       if (start) begin
-        rBeats <= 32'h0; // @[accel/engine/engine.ts:1376]
+        rBeats <= 32'h0; // @[accel/engine/engine.ts:1375]
       end else begin
         if (rFire) begin
           rBeats <= rBeats + 32'h1; // @[accel/engine/engine.ts:662]
         end
       end
       if (start) begin
-        wBeats <= 32'h0; // @[accel/engine/engine.ts:1377]
+        wBeats <= 32'h0; // @[accel/engine/engine.ts:1376]
       end else begin
         if (wValid & m_axi_wready) begin
           wBeats <= wBeats + 32'h1; // @[accel/engine/engine.ts:1252]
         end
       end
       if (start) begin
-        stallIndex <= 32'h0; // @[accel/engine/engine.ts:1378]
+        stallIndex <= 32'h0; // @[accel/engine/engine.ts:1377]
       end else begin
         if ((((((busy & ~err) & arFree) & slotFree) & ~sideGo) & ~rowPending) & ~tok_arb_out_valid) begin
           stallIndex <= stallIndex + 32'h1; // @[accel/engine/engine.ts:595]
         end
       end
       if (start) begin
-        stallInflight <= 32'h0; // @[accel/engine/engine.ts:1379]
+        stallInflight <= 32'h0; // @[accel/engine/engine.ts:1378]
       end else begin
         if ((((busy & ~err) & arFree) & ~slotFree) & rowPending) begin
           stallInflight <= stallInflight + 32'h1; // @[accel/engine/engine.ts:594]
         end
       end
       if (start) begin
-        stallDep <= 32'h0; // @[accel/engine/engine.ts:1380]
+        stallDep <= 32'h0; // @[accel/engine/engine.ts:1379]
       end else begin
         if (((run & metaQ_deq_valid) & (mEmpty | rowBeatAvail)) & hazard) begin
           stallDep <= stallDep + 32'h1; // @[accel/engine/engine.ts:968]
         end
       end
       if (start) begin
-        stallWrite <= 32'h0; // @[accel/engine/engine.ts:1381]
+        stallWrite <= 32'h0; // @[accel/engine/engine.ts:1380]
       end else begin
         if (wValid & ~m_axi_wready) begin
           stallWrite <= stallWrite + 32'h1; // @[accel/engine/engine.ts:1253]
@@ -4292,30 +4292,30 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
         startIgnored <= startIgnored + 32'h1; // @[accel/engine/engine.ts:265]
       end
       if (start) begin
-        batched <= num_tables != 32'h0; // @[accel/engine/engine.ts:1382]
+        batched <= num_tables != 32'h0; // @[accel/engine/engine.ts:1381]
       end
       if (((run & bErr) & ~rErrNow) & batched) begin
-        tableAt <= writerTable; // @[accel/engine/engine.ts:1480]
+        tableAt <= writerTable; // @[accel/engine/engine.ts:1479]
       end else begin
         if (nextTable) begin
-          tableAt <= tableAt + 32'h1; // @[accel/engine/engine.ts:1475]
+          tableAt <= tableAt + 32'h1; // @[accel/engine/engine.ts:1474]
         end else begin
           if (start) begin
-            tableAt <= 32'h0; // @[accel/engine/engine.ts:1389]
+            tableAt <= 32'h0; // @[accel/engine/engine.ts:1388]
           end
         end
       end
       if (finish) begin
-        opRun <= 1'b0; // @[accel/engine/engine.ts:1484]
+        opRun <= 1'b0; // @[accel/engine/engine.ts:1483]
       end else begin
         if (nextTable) begin
-          opRun <= 1'b0; // @[accel/engine/engine.ts:1473]
+          opRun <= 1'b0; // @[accel/engine/engine.ts:1472]
         end else begin
           if (opStart) begin
-            opRun <= 1'b1; // @[accel/engine/engine.ts:1418]
+            opRun <= 1'b1; // @[accel/engine/engine.ts:1417]
           end else begin
             if (start) begin
-              opRun <= 1'b0; // @[accel/engine/engine.ts:1383]
+              opRun <= 1'b0; // @[accel/engine/engine.ts:1382]
             end
           end
         end
@@ -4482,10 +4482,10 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
         num_tables <= written_70 | (num_tables & ~strobed_51); // @[accel/engine/engine.ts:245]
       end
       if (start) begin
-        descIdx <= 2'h0; // @[accel/engine/engine.ts:1392]
+        descIdx <= 2'h0; // @[accel/engine/engine.ts:1391]
       end else begin
         if (_T_92) begin
-          descIdx <= 2'h0; // @[accel/engine/engine.ts:1337]
+          descIdx <= 2'h0; // @[accel/engine/engine.ts:1336]
         end else begin
           if (descFire) begin
             descIdx <= descIdx + 2'h1; // @[accel/engine/engine.ts:722]
@@ -4577,19 +4577,19 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
         desc_argmax_lo <= desc_next_argmax_lo; // @[accel/engine/descriptor.ts:75]
       end
       if (opStart) begin
-        rowBeats <= row_beats_all[3:0]; // @[accel/engine/engine.ts:1420]
+        rowBeats <= row_beats_all[3:0]; // @[accel/engine/engine.ts:1419]
       end
       if (opStart) begin
-        tailStrb <= tailMask; // @[accel/engine/engine.ts:1426]
+        tailStrb <= tailMask; // @[accel/engine/engine.ts:1425]
       end
       if (start) begin
-        preArmed <= 1'b0; // @[accel/engine/engine.ts:1395]
+        preArmed <= 1'b0; // @[accel/engine/engine.ts:1394]
       end else begin
         if (armAhead) begin
-          preArmed <= 1'b1; // @[accel/engine/engine.ts:1364]
+          preArmed <= 1'b1; // @[accel/engine/engine.ts:1363]
         end else begin
           if (descSwap) begin
-            preArmed <= 1'b0; // @[accel/engine/engine.ts:1332]
+            preArmed <= 1'b0; // @[accel/engine/engine.ts:1331]
           end
         end
       end
@@ -4629,20 +4629,20 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
       pswLeft <= opStart ? (_T_94 ? psw_beats_total : _T_102) : _T_102;
       pswRes <= opStart ? (_T_94 ? 6'h0 : _T_103) : _T_103;
       if (start) begin
-        descWord <= tables_lo[31:6]; // @[accel/engine/engine.ts:1390]
+        descWord <= tables_lo[31:6]; // @[accel/engine/engine.ts:1389]
       end else begin
         if (descGo) begin
           descWord <= descWord + {17'h0, desc_burst}; // @[accel/engine/engine.ts:502]
         end
       end
       if (program_bad) begin
-        descLeft <= 2'h0; // @[accel/engine/engine.ts:1409]
+        descLeft <= 2'h0; // @[accel/engine/engine.ts:1408]
       end else begin
         if (start) begin
-          descLeft <= (num_tables != 32'h0) ? 2'h2 : 2'h0; // @[accel/engine/engine.ts:1391]
+          descLeft <= (num_tables != 32'h0) ? 2'h2 : 2'h0; // @[accel/engine/engine.ts:1390]
         end else begin
           if (_T_92) begin
-            descLeft <= 2'h2; // @[accel/engine/engine.ts:1336]
+            descLeft <= 2'h2; // @[accel/engine/engine.ts:1335]
           end else begin
             if (err) begin
               descLeft <= 2'h0; // @[accel/engine/engine.ts:1301]
@@ -4655,21 +4655,21 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
         end
       end
       if (opStart) begin
-        ridWord <= row_ids_lo[31:6]; // @[accel/engine/engine.ts:1430]
+        ridWord <= row_ids_lo[31:6]; // @[accel/engine/engine.ts:1429]
       end else begin
         if (ridGo) begin
           ridWord <= ridWord + {17'h0, ridBurst}; // @[accel/engine/engine.ts:515]
         end
       end
       if (opStart) begin
-        ridLeft <= rid_beats_total; // @[accel/engine/engine.ts:1431]
+        ridLeft <= rid_beats_total; // @[accel/engine/engine.ts:1430]
       end else begin
         if (ridGo) begin
           ridLeft <= ridLeft - {21'h0, ridBurst}; // @[accel/engine/engine.ts:516]
         end
       end
       if (opStart) begin
-        ridRes <= 7'h0; // @[accel/engine/engine.ts:1432]
+        ridRes <= 7'h0; // @[accel/engine/engine.ts:1431]
       end else begin
         if (ridGo) begin
           ridRes <= (ridRes + rid_burst[6:0]) - {6'h0, ridBeatQ_deq_ready & ridBeatQ_deq_valid}; // @[accel/engine/engine.ts:759]
@@ -4680,7 +4680,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
         end
       end
       if (opStart) begin
-        longBag <= 1'b0; // @[accel/engine/engine.ts:1419]
+        longBag <= 1'b0; // @[accel/engine/engine.ts:1418]
       end else begin
         if (entry & (eLeft > 32'h80)) begin
           longBag <= 1'b1; // @[accel/engine/engine.ts:838]
@@ -4720,7 +4720,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
         end
       end
       if (opStart) begin
-        fPh <= 2'h0; // @[accel/engine/engine.ts:1438]
+        fPh <= 2'h0; // @[accel/engine/engine.ts:1437]
       end else begin
         if (err) begin
           fPh <= 2'h0; // @[accel/engine/engine.ts:1300]
@@ -4738,7 +4738,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
         fRid <= tok_arb_out_bits[31:0]; // @[accel/engine/engine.ts:584]
       end
       if (opStart) begin
-        argDone <= 1'b0; // @[accel/engine/engine.ts:1424]
+        argDone <= 1'b0; // @[accel/engine/engine.ts:1423]
       end else begin
         if (err) begin
           argDone <= 1'b0; // @[accel/engine/engine.ts:1305]
@@ -4755,7 +4755,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
         rowFk <= curFk; // @[accel/engine/engine.ts:629]
       end
       if (opStart) begin
-        updRes <= 10'h0; // @[accel/engine/engine.ts:1435]
+        updRes <= 10'h0; // @[accel/engine/engine.ts:1434]
       end else begin
         if (~(rowGo & (curFk != 2'h0)) & updPop) begin
           updRes <= updRes - 10'h1; // @[accel/engine/engine.ts:1113]
@@ -4783,10 +4783,10 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
         rdKind <= headKind; // @[accel/engine/engine.ts:679]
       end
       if (start) begin
-        nxFull <= 1'b0; // @[accel/engine/engine.ts:1393]
+        nxFull <= 1'b0; // @[accel/engine/engine.ts:1392]
       end else begin
         if (descSwap) begin
-          nxFull <= 1'b0; // @[accel/engine/engine.ts:1330]
+          nxFull <= 1'b0; // @[accel/engine/engine.ts:1329]
         end else begin
           if (descFire & (descIdx == 2'h1)) begin
             nxFull <= 1'b1; // @[accel/engine/engine.ts:725]
@@ -4802,31 +4802,31 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
       psw_unpack_left <= opStart ? (_T_94 ? pswCount : _T_114) : _T_114;
       psw_unpack_lane <= opStart ? (_T_94 ? _T_60[5:2] : _T_115) : _T_115;
       if (opStart) begin
-        rid_unpack_left <= rowsOn ? {1'h0, numBags} : 33'h0; // @[accel/engine/engine.ts:1433]
+        rid_unpack_left <= rowsOn ? {1'h0, numBags} : 33'h0; // @[accel/engine/engine.ts:1432]
       end else begin
         if (rid_unpack_pop) begin
           rid_unpack_left <= rid_unpack_left - 33'h1; // @[accel/engine/engine.ts:748]
         end
       end
       if (opStart) begin
-        rid_unpack_lane <= row_ids_lo[5:2]; // @[accel/engine/engine.ts:1434]
+        rid_unpack_lane <= row_ids_lo[5:2]; // @[accel/engine/engine.ts:1433]
       end else begin
         if (rid_unpack_pop) begin
           rid_unpack_lane <= rid_unpack_beat_done ? 4'h0 : rid_unpack_next_lane[3:0]; // @[accel/engine/engine.ts:749]
         end
       end
       if (opStart) begin
-        bagIdx <= 32'h0; // @[accel/engine/engine.ts:1444]
+        bagIdx <= 32'h0; // @[accel/engine/engine.ts:1443]
       end else begin
         if (bagEnd) begin
           bagIdx <= bagIdx + 32'h1; // @[accel/engine/engine.ts:870]
         end
       end
       if (nextTable) begin
-        haveStart <= 1'b0; // @[accel/engine/engine.ts:1474]
+        haveStart <= 1'b0; // @[accel/engine/engine.ts:1473]
       end else begin
         if (opStart) begin
-          haveStart <= 1'b0; // @[accel/engine/engine.ts:1445]
+          haveStart <= 1'b0; // @[accel/engine/engine.ts:1444]
         end else begin
           if (_T_116) begin
             haveStart <= 1'b1; // @[accel/engine/engine.ts:834]
@@ -4834,7 +4834,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
         end
       end
       if (opStart) begin
-        inBag <= 1'b0; // @[accel/engine/engine.ts:1446]
+        inBag <= 1'b0; // @[accel/engine/engine.ts:1445]
       end else begin
         if (bagEnd) begin
           inBag <= 1'b0; // @[accel/engine/engine.ts:869]
@@ -4859,7 +4859,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
         end
       end
       if (opStart) begin
-        heldValid <= 1'b0; // @[accel/engine/engine.ts:1447]
+        heldValid <= 1'b0; // @[accel/engine/engine.ts:1446]
       end else begin
         if (err) begin
           heldValid <= 1'b0; // @[accel/engine/engine.ts:873]
@@ -4919,7 +4919,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
         end
       end
       if (opStart) begin
-        seqSlot <= 3'h0; // @[accel/engine/engine.ts:1448]
+        seqSlot <= 3'h0; // @[accel/engine/engine.ts:1447]
       end else begin
         if (bagEnd) begin
           seqSlot <= pick_0; // @[accel/engine/engine.ts:871]
@@ -4932,7 +4932,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
         heldRid <= entry ? rid_unpack_value : segRid; // @[accel/engine/engine.ts:864]
       end
       if (opStart) begin
-        emPh <= 2'h0; // @[accel/engine/engine.ts:1436]
+        emPh <= 2'h0; // @[accel/engine/engine.ts:1435]
       end else begin
         if (emTokGo) begin
           emPh <= emLast ? 2'h0 : ((emPh == 2'h0) ? 2'h2 : (emPh + 2'h1)); // @[accel/engine/engine.ts:893]
@@ -4942,14 +4942,14 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
         emRow <= rid_unpack_value; // @[accel/engine/engine.ts:892]
       end
       if (opStart) begin
-        updU <= 32'h0; // @[accel/engine/engine.ts:1437]
+        updU <= 32'h0; // @[accel/engine/engine.ts:1436]
       end else begin
         if (emTokGo & emLast) begin
           updU <= updU + 32'h1; // @[accel/engine/engine.ts:894]
         end
       end
       if (opStart) begin
-        rj <= 3'h0; // @[accel/engine/engine.ts:1425]
+        rj <= 3'h0; // @[accel/engine/engine.ts:1424]
       end else begin
         if (redGo) begin
           rj <= isRowEnd ? 3'h0 : (rj + 3'h1); // @[accel/engine/engine.ts:972]
@@ -5010,7 +5010,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
       red_empty_4 <= red_empty_3; // @[accel/engine/engine.ts:985]
       red_empty_5 <= red_empty_4; // @[accel/engine/engine.ts:985]
       if (opStart) begin
-        outRes <= 5'h0; // @[accel/engine/engine.ts:1421]
+        outRes <= 5'h0; // @[accel/engine/engine.ts:1420]
       end else begin
         if (outPop & ~resUp) begin
           outRes <= outRes - 5'h1; // @[accel/engine/engine.ts:1083]
@@ -5021,7 +5021,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
         end
       end
       if (opStart) begin
-        argRes <= 6'h0; // @[accel/engine/engine.ts:1422]
+        argRes <= 6'h0; // @[accel/engine/engine.ts:1421]
       end else begin
         if (argPop & ~argUp) begin
           argRes <= argRes - 6'h1; // @[accel/engine/engine.ts:1044]
@@ -5079,35 +5079,35 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
       fin_zero_11 <= fin_zero_10; // @[accel/engine/engine.ts:1066]
       fin_end_11 <= fin_end_10; // @[accel/engine/engine.ts:1067]
       if (opStart) begin
-        pkData <= 512'h0; // @[accel/engine/engine.ts:1439]
+        pkData <= 512'h0; // @[accel/engine/engine.ts:1438]
       end else begin
         if (pkTake) begin
           pkData <= pkFlush ? 512'h0 : pkNextData;
         end
       end
       if (opStart) begin
-        pkStrb <= 64'h0; // @[accel/engine/engine.ts:1440]
+        pkStrb <= 64'h0; // @[accel/engine/engine.ts:1439]
       end else begin
         if (pkTake) begin
           pkStrb <= pkFlush ? 64'h0 : pkNextStrb;
         end
       end
       if (opStart) begin
-        pkN <= 4'h0; // @[accel/engine/engine.ts:1441]
+        pkN <= 4'h0; // @[accel/engine/engine.ts:1440]
       end else begin
         if (pkTake) begin
           pkN <= pkFlush ? 4'h0 : (pkN + 4'h1);
         end
       end
       if (opStart) begin
-        pkSeen <= 32'h0; // @[accel/engine/engine.ts:1442]
+        pkSeen <= 32'h0; // @[accel/engine/engine.ts:1441]
       end else begin
         if (pkTake) begin
           pkSeen <= pkSeen + 32'h1; // @[accel/engine/engine.ts:1140]
         end
       end
       if (opStart) begin
-        pkWord <= grad_rows_lo[31:6]; // @[accel/engine/engine.ts:1443]
+        pkWord <= grad_rows_lo[31:6]; // @[accel/engine/engine.ts:1442]
       end else begin
         if (pkTake) begin
           if (pkFlush) begin
@@ -5136,10 +5136,10 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
         end
       end
       if (nextTable) begin
-        bPrev <= bOut - {8'h0, bFire}; // @[accel/engine/engine.ts:1477]
+        bPrev <= bOut - {8'h0, bFire}; // @[accel/engine/engine.ts:1476]
       end else begin
         if (start) begin
-          bPrev <= 9'h0; // @[accel/engine/engine.ts:1398]
+          bPrev <= 9'h0; // @[accel/engine/engine.ts:1397]
         end else begin
           if (bFire & (bPrev != 9'h0)) begin
             bPrev <= bPrev - 9'h1; // @[accel/engine/engine.ts:1263]
@@ -5160,7 +5160,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
         end
       end
       if (opStart) begin
-        owArg <= 1'b0; // @[accel/engine/engine.ts:1423]
+        owArg <= 1'b0; // @[accel/engine/engine.ts:1422]
       end else begin
         if (err) begin
           owArg <= 1'b0; // @[accel/engine/engine.ts:1304]
@@ -5193,7 +5193,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
         wBeat <= burstEnd ? 8'h0 : (wBeat + 8'h1); // @[accel/engine/engine.ts:1250]
       end
       if (start) begin
-        aheadErr <= 1'b0; // @[accel/engine/engine.ts:1397]
+        aheadErr <= 1'b0; // @[accel/engine/engine.ts:1396]
       end else begin
         if (_T_129) begin
           aheadErr <= 1'b1; // @[accel/engine/engine.ts:1282]
@@ -5206,24 +5206,24 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
         aheadAddr <= rErrAddr; // @[accel/engine/engine.ts:1284]
       end
       if (nextTable) begin
-        tableDue <= 1'b1; // @[accel/engine/engine.ts:1476]
+        tableDue <= 1'b1; // @[accel/engine/engine.ts:1475]
       end else begin
         if (start) begin
-          tableDue <= num_tables != 32'h0; // @[accel/engine/engine.ts:1394]
+          tableDue <= num_tables != 32'h0; // @[accel/engine/engine.ts:1393]
         end else begin
           if (descSwap) begin
-            tableDue <= 1'b0; // @[accel/engine/engine.ts:1329]
+            tableDue <= 1'b0; // @[accel/engine/engine.ts:1328]
           end
         end
       end
       if (opStart) begin
-        armedAhead <= 1'b0; // @[accel/engine/engine.ts:1427]
+        armedAhead <= 1'b0; // @[accel/engine/engine.ts:1426]
       end else begin
         if (start) begin
-          armedAhead <= 1'b0; // @[accel/engine/engine.ts:1396]
+          armedAhead <= 1'b0; // @[accel/engine/engine.ts:1395]
         end else begin
           if (descSwap) begin
-            armedAhead <= preArmed; // @[accel/engine/engine.ts:1331]
+            armedAhead <= preArmed; // @[accel/engine/engine.ts:1330]
           end
         end
       end

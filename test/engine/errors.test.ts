@@ -221,8 +221,8 @@ describe('engine directed: gradients with specials, the largest batch, a failing
     expect(firstBitDifference(s.decode(r!)[0]!, gatherReduceBatchedPrepared(bags, weights))).toBe(-1);
   });
 
-  // The next table's descriptor and streams are read while the table before it runs (docs/ENGINE.md, "Batched
-  // tables"): a failing read of them waits for that table to end, so the error is the next table's, as if it ran alone.
+  // The next table's descriptor and streams are read while the table before it runs (docs/ENGINE.md, "Descriptors (batched
+  // tables)"): a failing read of them waits for that table to end, so the error is the next table's, as if it ran alone.
   test('a batch whose second table\'s index read fails while the first table\'s writes are answered: ERROR, ERR_ADDR, TABLE_AT = 1, the first table\'s output whole, nothing open', async () => {
     const x = aheadErrorScenario('ahead-slverr');
     const [r] = await simulateAxi(target, [x.scenario]);

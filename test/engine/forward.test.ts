@@ -159,7 +159,7 @@ describe('engine batched tables (TBE descriptors, one START)', () => {
 
 describe('engine batched table switch', () => {
   // The next table's descriptor and its offsets and indices are read while the table before it runs, and a table
-  // starts without waiting for the answers to the previous one's writes (docs/ENGINE.md, "Batched tables"): a switch
+  // starts without waiting for the answers to the previous one's writes (docs/ENGINE.md, "Descriptors (batched tables)"): a switch
   // costs about one memory latency (the next table's first rows) where it cost four (answers, descriptor, indices,
   // rows). The switch's cost: 8 tables of B bags against one table of 8B bags, the same rows and writes. Cycles, not
   // time: deterministic for a timing seed.

@@ -297,7 +297,7 @@ export function smallBatch(name: string, B: number, maxBag: number, seed: number
 
 /**
  * A batch whose second table's index read fails (SLVERR) while the first table still waits for its writes' answers
- * (they come 300 cycles late), so the read is one read ahead (docs/ENGINE.md, "Batched tables"). `problem`: unless the
+ * (they come 300 cycles late), so the read is one read ahead (docs/ENGINE.md, "Descriptors (batched tables)"). `problem`: unless the
  * START ended as if table 1 had run alone (ERROR with the read's response and burst address, TABLE_AT = 1, table 0's
  * output whole, nothing left open).
  */

@@ -7,8 +7,8 @@ import { targetOf } from '../sim/design';
 import { buildAxiTarget, describeResult, simulateAxi, type AxiResult, type AxiScenario } from '../sim/axi';
 import { buildCounters } from '../sim/cache';
 import { castedBackwardCase, countersOf, endProblem, endedClean, forwardScenario, opPerf, shapeOf, type EngineCounters, type ForwardCase } from '../sim/engine';
-import { castIndices, prepareBatched, Rng } from '../model';
-import { batchedForwardScenario, batchedPerf } from '../sim/batched';
+import { castBatchedPrepared, castIndices, prepareBatched, Rng } from '../model';
+import { batchedBackwardScenario, batchedForwardScenario, batchedPerf } from '../sim/batched';
 import { step } from '../cli/progress';
 import { UsageError } from '../cli/command';
 import { choiceListOption, choiceOption, intListOption, intOption } from '../cli/io';
@@ -50,10 +50,11 @@ Options:
                      (default 100,200; each 0..1000000)
   --indices LIST     the forward's index and offset types (default int32,int64; each int32 or int64);
                      the casted backward reads the casted index (int32) either way
-  --tables T|none    a batched forward (one START, TBE descriptors) of T one-hot tables of
-                     10,000 rows at dim 16, batch min(N, 2048), the longest latency, against
-                     one such table alone: what a table switch costs (default 26, the sparse
-                     features of the DLRM/Criteo models; 1..1000); none skips it
+  --tables T|none    a batched forward and a batched casted backward (one START each, TBE
+                     descriptors) of T one-hot tables of 10,000 rows at dim 16, batch
+                     min(N, 2048), the longest latency, against one such table alone: what
+                     a table switch costs (default 26, the sparse features of the DLRM/Criteo
+                     models; 1..1000); none skips them
   --sweep LIST|none  the memory's caps on reads in flight for the sweep
                      (default 8,16,32,64,128; each 1..65536); none skips it
 
@@ -163,7 +164,8 @@ const bench: Benchmark<Options> = {
     // Reads in flight: the memory model's cap on outstanding read bursts, dim 64, the longest latency.
     const sweepCase = workload(rows, Math.min(batch, 256), lookups, 64, 8);
     for (const cap of sweep) await runOne('forward', sweepCase, latencies[latencies.length - 1]!, cap);
-    // Batched tables: T one-hot tables in one START against one table alone (the table switch's cost).
+    // Batched tables: T one-hot tables in one START against one table alone (the table switch's cost), forward and
+    // casted backward (one casted index for all tables, a gradient row of 0.5s per bag).
     const batchedRuns: Record<string, unknown>[] = [];
     for (const t of tables ? [1, tables] : []) {
       const B = Math.min(batch, 2048);
@@ -174,15 +176,21 @@ const bench: Benchmark<Options> = {
       const offs = Int32Array.from({ length: t * B + 1 }, (_, i) => i);
       const bags = prepareBatched({ tables: specs, batchSize: B, indices: idx, offsets: offs, mode: 'sum' });
       const weights = specs.map(() => new Float32Array(10_000 * 16));
-      const s = batchedForwardScenario({ bags, weights, indices: idx, offsets: offs }, shape,
-        { name: `batched-forward-t${t}-b${B}-l${lat}`, profile: { readLatency: lat, writeLatency: lat, maxReads: 256, maxWrites: 256, seed: 1 }, maxCycles: 2_000_000_000 });
-      const { r, k } = await simulateOne(s.scenario);
-      const p = batchedPerf('forward', s, k, shape, 0, r.wallSeconds);
-      // Cycles beyond one a beat, per table: the pipeline's fill and drain at each table switch.
-      const perTable = Math.round((p.cycles - p.rBeats) / t);
-      batchedRuns.push({ op: 'forward', tables: t, dim: 16, batch: B, lookupsPerBag: 1, readLatency: lat, cycles: p.cycles, rBeats: p.rBeats, wBeats: p.wBeats,
-        rUtilisation: +p.rUtilisation.toFixed(4), extraCyclesPerTable: perTable, stalls: p.stalls });
-      console.log(`engine batched forward, ${t} one-hot table(s) of batch ${B}, latency ${lat}: ${p.cycles} cycles, R utilisation ${(100 * p.rUtilisation).toFixed(1)}%, ${perTable} cycles per table beyond one a beat`);
+      const profile = { readLatency: lat, writeLatency: lat, maxReads: 256, maxWrites: 256, seed: 1 };
+      const scenarios = [
+        ['forward', batchedForwardScenario({ bags, weights, indices: idx, offsets: offs }, shape, { name: `batched-forward-t${t}-b${B}-l${lat}`, profile, maxCycles: 2_000_000_000 })],
+        ['casted_backward', batchedBackwardScenario({ bags, casted: castBatchedPrepared(bags), gradOutput: new Float32Array(B * 16 * t).fill(0.5) }, shape,
+          { name: `batched-casted-backward-t${t}-b${B}-l${lat}`, profile, maxCycles: 2_000_000_000 })],
+      ] as const;
+      for (const [op, s] of scenarios) {
+        const { r, k } = await simulateOne(s.scenario);
+        const p = batchedPerf(op, s, k, shape, 0, r.wallSeconds);
+        // Cycles beyond one a beat, per table: the pipeline's fill and drain at each table switch.
+        const perTable = Math.round((p.cycles - p.rBeats) / t);
+        batchedRuns.push({ op, tables: t, dim: 16, batch: B, lookupsPerBag: 1, readLatency: lat, cycles: p.cycles, rBeats: p.rBeats, wBeats: p.wBeats,
+          rUtilisation: +p.rUtilisation.toFixed(4), extraCyclesPerTable: perTable, stalls: p.stalls });
+        console.log(`engine batched ${op.replace('_', ' ')}, ${t} one-hot table(s) of batch ${B}, latency ${lat}: ${p.cycles} cycles, R utilisation ${(100 * p.rUtilisation).toFixed(1)}%, ${perTable} cycles per table beyond one a beat`);
+      }
     }
     const after = buildCounters();
     return {

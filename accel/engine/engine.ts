@@ -286,15 +286,12 @@ export class TcastEngine extends Module {
     const argEn = named(isMax.and(p('OP').bit(Math.log2(ENGINE_OP.ARGMAX))));
     const maskEn = named(p('OP').bit(Math.log2(ENGINE_OP.MASK)));
     const sideEn = named(pswEn.or(maskEn));
-    const scalesA = addressOf(p('SCALES_LO'), p('SCALES_HI'), A);
     const off64 = named(p('OP').bit(Math.log2(ENGINE_OP.OFF64)));
     const inclLast = named(p('OP').bit(Math.log2(ENGINE_OP.INCLUDE_LAST)));
     const padEn = named(p('OP').bit(Math.log2(ENGINE_OP.PADDING)));
     const numBags = p('NUM_BAGS');
     const numIdx = p('NUM_INDICES');
     const wordOf = (addr: Value): Value => addr.bits(A - 1, lb);
-    const indicesA = addressOf(p('INDICES_LO'), p('INDICES_HI'), A);
-    const offsetsA = addressOf(p('OFFSETS_LO'), p('OFFSETS_HI'), A);
     // The row ids and the scatter-update (accel/engine/update.ts). With several channels (column slices) only
     // channel 0 reads the row ids and writes grad_rows; the update runs on single-channel engines (the host
     // refuses it otherwise: rowwise Adagrad needs a whole row). Batched tables leave UPDATE at 0.
@@ -401,41 +398,46 @@ export class TcastEngine extends Module {
 
     // Stream lengths (in elements and in beats) latched at START. A stream may start at any element of a
     // beat (4-byte aligned; 8 for int64): its first beat is read whole and unpacked from that lane.
-    const offCount = named(mux(numBags.eq(0).or(unfused), lit(0, 33), numBags.zext(33).addWrap(inclLast.zext(33))));
     const beatsOfElems = (n: Value, wide: Value, base: Value, name: string): Value =>
       named(mux(n.eq(0), lit(0, 36 - lb), mux(wide, n.zext(36).shl(3).trunc(36), n.zext(36).shl(2).trunc(36))
         .addWrap(base.bits(lb - 1, 0).zext(36)).addWrap(BB - 1).shr(lb).trunc(36 - lb)), name);
     const firstLane = (base: Value): Value => base.bits(lb - 1, 2);
-    const offBeatsTotal = beatsOfElems(offCount, off64, offsetsA, 'off_beats_total');
-    const idxBeatsTotal = beatsOfElems(numIdx.zext(33), idx64, indicesA, 'idx_beats_total');
-    const pswBeatsTotal = beatsOfElems(mux(sideEn, numIdx.zext(33), lit(0, 33)), lit(0, 1), scalesA, 'psw_beats_total');
     const ridBeatsTotal = beatsOfElems(mux(rowsOn, numBags.zext(33), lit(0, 33)), lit(1, 1), ridA, 'rid_beats_total');
     const CW = 36 - lb;
-    // The streams the sequencer reads (offsets, indices, scales): where each starts, its elements and its beats; the
-    // index stream's first lane is named (idx_first_lane: where a table's first index lies in its first beat).
-    interface Streams { offsetsA: Value; offCount: Value; offBeats: Value; indicesA: Value; idxLane: Value; idxCount: Value; idxBeats: Value; scalesA: Value; pswCount: Value; pswBeats: Value }
-    const pswCount = named(mux(sideEn, numIdx.zext(33), lit(0, 33)));
-    const curStreams: Streams = {
-      offsetsA, offCount, offBeats: offBeatsTotal, indicesA, idxLane: named(firstLane(indicesA), 'idx_first_lane'), idxCount: numIdx.zext(33), idxBeats: idxBeatsTotal,
-      scalesA, pswCount, pswBeats: pswBeatsTotal,
+    // The streams the sequencer reads (offsets, indices, scales): where each starts, its elements and its beats, and
+    // the index and offset widths (their buffers' credit).
+    interface Streams {
+      offsetsA: Value; offCount: Value; offBeats: Value; off64: Value;
+      indicesA: Value; idxLane: Value; idxCount: Value; idxBeats: Value; idx64: Value;
+      scalesA: Value; pswCount: Value; pswBeats: Value;
+    }
+    /**
+     * The streams of the operation whose words `word` gives: p, the running one's, or nx, the next table's (read ahead
+     * while the current table runs). Its signals are named `<pre>...`; the index stream's first lane is named
+     * (`<pre>idx_first_lane`: where a table's first index lies in its first beat).
+     */
+    const streamsOf = (word: (name: DescriptorWord) => Value, pre: string): Streams => {
+      const opBit = (f: keyof typeof ENGINE_OP): Value => word('OP').bit(Math.log2(ENGINE_OP[f]));
+      const bags = word('NUM_BAGS');
+      const lookups = word('NUM_INDICES').zext(33);
+      const wideOff = opBit('OFF64'), wideIdx = opBit('IDX64');
+      const offsetsA = addressOf(word('OFFSETS_LO'), word('OFFSETS_HI'), A);
+      const indicesA = addressOf(word('INDICES_LO'), word('INDICES_HI'), A);
+      const scalesA = addressOf(word('SCALES_LO'), word('SCALES_HI'), A);
+      const offCount = named(mux(bags.eq(0).or(unfused), lit(0, 33), bags.zext(33).addWrap(opBit('INCLUDE_LAST').zext(33))), `${pre}off_count`);
+      const pswCount = named(mux(opBit('SCALES').or(opBit('MASK')), lookups, lit(0, 33)), `${pre}psw_count`);
+      return {
+        offsetsA, offCount, offBeats: beatsOfElems(offCount, wideOff, offsetsA, `${pre}off_beats_total`), off64: wideOff,
+        indicesA, idxLane: named(firstLane(indicesA), `${pre}idx_first_lane`), idxCount: lookups, idxBeats: beatsOfElems(lookups, wideIdx, indicesA, `${pre}idx_beats_total`), idx64: wideIdx,
+        scalesA, pswCount, pswBeats: beatsOfElems(pswCount, lit(0, 1), scalesA, `${pre}psw_beats_total`),
+      };
     };
-    // The next table's, from its descriptor (read ahead while the current table runs; a batched table is never UNFUSED).
-    const nxOp = (f: keyof typeof ENGINE_OP): Value => nx('OP').bit(Math.log2(ENGINE_OP[f]));
-    const nxOff64 = named(nxOp('OFF64'));
-    const nxIdx64 = named(nxOp('IDX64'));
-    const nxOffsetsA = addressOf(nx('OFFSETS_LO'), nx('OFFSETS_HI'), A);
-    const nxIndicesA = addressOf(nx('INDICES_LO'), nx('INDICES_HI'), A);
-    const nxScalesA = addressOf(nx('SCALES_LO'), nx('SCALES_HI'), A);
-    const nxOffCount = named(mux(nx('NUM_BAGS').eq(0), lit(0, 33), nx('NUM_BAGS').zext(33).addWrap(nxOp('INCLUDE_LAST').zext(33))));
-    const nxPswCount = named(mux(nxOp('SCALES').or(nxOp('MASK')), nx('NUM_INDICES').zext(33), lit(0, 33)));
-    const nextStreams: Streams = {
-      offsetsA: nxOffsetsA, offCount: nxOffCount, offBeats: beatsOfElems(nxOffCount, nxOff64, nxOffsetsA, 'next_off_beats_total'),
-      indicesA: nxIndicesA, idxLane: named(firstLane(nxIndicesA), 'next_idx_first_lane'), idxCount: nx('NUM_INDICES').zext(33), idxBeats: beatsOfElems(nx('NUM_INDICES').zext(33), nxIdx64, nxIndicesA, 'next_idx_beats_total'),
-      scalesA: nxScalesA, pswCount: nxPswCount, pswBeats: beatsOfElems(nxPswCount, lit(0, 1), nxScalesA, 'next_psw_beats_total'),
-    };
+    const curStreams = streamsOf(p, '');
+    const nextStreams = streamsOf(nx, 'next_');
     // A channel without columns in the next table skips it: nothing is read ahead for it.
     const nxNoColumns = this.channels > 1 ? named(sliceIsEmpty(dimBytesOf(nx('DIM')).zext(19).addWrap(BB - 1).shr(lb), channelId, this.channels)) : lit(0, 1);
-    // The sequencer's streams are armed for the next table (read ahead), which has not started yet.
+    // The sequencer's streams are armed for the next table (read ahead): from then until that table's operation starts
+    // (which leaves them be), their widths are the next descriptor's.
     const preArmed = Reg(Bool, { init: 0 });
 
     // ---------------------------------------------------------------- 4 KiB-aware burst size
@@ -486,8 +488,8 @@ export class TcastEngine extends Module {
     // it, so as many elements are ahead of the sequencer either way (an int32 stream keeps QD; docs/BENCHMARKS.md, engine).
     const wideCredit = (wide: Value, name: string) => named(mux(wide, lit(RQD, bitsFor(RQD)), lit(QD, bitsFor(RQD))), name);
     // Read ahead, the streams are the next table's: its element widths.
-    const offGo = named(canRead.and(offLeft.ne(0)).and(credit(offRes, offBurst, wideCredit(mux(preArmed, nxOff64, off64), 'off_credit'))));
-    const idxGo = named(canRead.and(offGo.not()).and(idxLeft.ne(0)).and(credit(idxRes, idxBurst, wideCredit(mux(preArmed, nxIdx64, idx64), 'idx_credit'))));
+    const offGo = named(canRead.and(offLeft.ne(0)).and(credit(offRes, offBurst, wideCredit(mux(preArmed, nextStreams.off64, off64), 'off_credit'))));
+    const idxGo = named(canRead.and(offGo.not()).and(idxLeft.ne(0)).and(credit(idxRes, idxBurst, wideCredit(mux(preArmed, nextStreams.idx64, idx64), 'idx_credit'))));
     const pswWord = Reg(UInt(WA), { init: 0 });
     const pswLeft = Reg(UInt(CW), { init: 0 });
     const pswRes = Reg(UInt(bitsFor(QD)), { init: 0 });
@@ -1321,14 +1323,10 @@ export class TcastEngine extends Module {
     // its operation starts with its first offsets and indices already there (its writes wait for t's answers: bPrev).
     // tableDue: the table at TABLE_AT waits for its descriptor (from START, or from the previous table's end).
     const tableDue = Reg(Bool, { init: 0 });
-    // armedAhead: the running table's streams were armed ahead (its operation's start leaves them be).
-    const armedAhead = Reg(Bool, { init: 0 });
     descSwap.set(run.and(tableDue).and(nxFull).and(aheadErr.not()));
     when(descSwap, () => {
       tableDue.set(0);
       nxFull.set(0);
-      armedAhead.set(preArmed);
-      preArmed.set(0);
     });
     // As a table starts (or is skipped), the next table's descriptor is read.
     when(descGood.and(lastTable.not()), () => {
@@ -1392,7 +1390,6 @@ export class TcastEngine extends Module {
       nxFull.set(0);
       tableDue.set(rv('NUM_TABLES').ne(0));
       preArmed.set(0);
-      armedAhead.set(0);
       aheadErr.set(0);
       bPrev.set(0);
       errProgram.set(0);
@@ -1423,9 +1420,10 @@ export class TcastEngine extends Module {
       argDone.set(0);
       rj.set(0);
       tailStrb.set(this.channels > 1 ? mux(slice.hasTail, tailMask, ones) : tailMask);
-      armedAhead.set(0);
-      // A START's single operation always arms (armedAhead may be left over from a batch that ended in an error).
-      when(start.or(armedAhead.not()), () => armStreams(curStreams));
+      // Streams armed ahead are this operation's (the shadow took their descriptor): left be. A START's single
+      // operation always arms (preArmed may be left over from a batch that ended in an error).
+      preArmed.set(0);
+      when(start.or(preArmed.not()), () => armStreams(curStreams));
       ridWord.set(wordOf(ridA));
       ridLeft.set(ridBeatsTotal);
       ridRes.set(0);

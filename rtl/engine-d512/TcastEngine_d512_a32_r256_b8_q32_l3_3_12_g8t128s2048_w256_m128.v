@@ -194,140 +194,138 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
   wire argEn; // @[accel/engine/engine.ts:286]
   wire maskEn; // @[accel/engine/engine.ts:287]
   wire sideEn; // @[accel/engine/engine.ts:288]
-  wire off64; // @[accel/engine/engine.ts:290]
-  wire inclLast; // @[accel/engine/engine.ts:291]
-  wire padEn; // @[accel/engine/engine.ts:292]
-  wire [1:0] opt; // @[accel/engine/engine.ts:302]
-  wire optOn; // @[accel/engine/engine.ts:303]
-  wire rowsOn; // @[accel/engine/engine.ts:305]
-  wire keepGrad; // @[accel/engine/engine.ts:306]
-  wire unfused; // @[accel/engine/engine.ts:307]
-  wire gradRowsOut; // @[accel/engine/engine.ts:308]
-  wire check_23_update; // @[accel/engine/engine.ts:353]
-  wire check_22_tables_lo; // @[accel/engine/engine.ts:353]
-  wire check_21_state_lo; // @[accel/engine/engine.ts:353]
-  wire check_20_weight_stride; // @[accel/engine/engine.ts:353]
-  wire check_19_weight_lo; // @[accel/engine/engine.ts:353]
-  wire check_18_grad_rows_lo; // @[accel/engine/engine.ts:353]
-  wire check_17_row_ids_lo; // @[accel/engine/engine.ts:353]
-  wire check_16_update; // @[accel/engine/engine.ts:353]
-  wire check_15_update; // @[accel/engine/engine.ts:353]
-  wire check_14_update; // @[accel/engine/engine.ts:353]
-  wire check_13_argmax_stride; // @[accel/engine/engine.ts:353]
-  wire check_12_argmax_lo; // @[accel/engine/engine.ts:353]
-  wire check_11_out_stride; // @[accel/engine/engine.ts:353]
-  wire check_10_out_lo; // @[accel/engine/engine.ts:353]
-  wire check_9_scales_lo; // @[accel/engine/engine.ts:353]
-  wire check_8_offsets_lo; // @[accel/engine/engine.ts:353]
-  wire check_7_indices_lo; // @[accel/engine/engine.ts:353]
-  wire check_6_row_stride; // @[accel/engine/engine.ts:353]
-  wire check_5_table_lo; // @[accel/engine/engine.ts:353]
-  wire check_4_op; // @[accel/engine/engine.ts:353]
-  wire check_3_op; // @[accel/engine/engine.ts:353]
-  wire check_2_op; // @[accel/engine/engine.ts:353]
-  wire check_1_dim; // @[accel/engine/engine.ts:353]
-  wire [4:0] program_cause; // @[accel/engine/engine.ts:376]
-  wire desc_check_13_argmax_stride; // @[accel/engine/engine.ts:353]
-  wire desc_check_12_argmax_lo; // @[accel/engine/engine.ts:353]
-  wire desc_check_11_out_stride; // @[accel/engine/engine.ts:353]
-  wire desc_check_10_out_lo; // @[accel/engine/engine.ts:353]
-  wire desc_check_9_scales_lo; // @[accel/engine/engine.ts:353]
-  wire desc_check_8_offsets_lo; // @[accel/engine/engine.ts:353]
-  wire desc_check_7_indices_lo; // @[accel/engine/engine.ts:353]
-  wire desc_check_6_row_stride; // @[accel/engine/engine.ts:353]
-  wire desc_check_5_table_lo; // @[accel/engine/engine.ts:353]
-  wire desc_check_4_op; // @[accel/engine/engine.ts:353]
-  wire desc_check_3_op; // @[accel/engine/engine.ts:353]
-  wire desc_check_2_op; // @[accel/engine/engine.ts:353]
-  wire desc_check_1_dim; // @[accel/engine/engine.ts:353]
-  wire [4:0] descriptor_cause; // @[accel/engine/engine.ts:378]
-  wire next_check_13_argmax_stride; // @[accel/engine/engine.ts:353]
-  wire next_check_12_argmax_lo; // @[accel/engine/engine.ts:353]
-  wire next_check_11_out_stride; // @[accel/engine/engine.ts:353]
-  wire next_check_10_out_lo; // @[accel/engine/engine.ts:353]
-  wire next_check_9_scales_lo; // @[accel/engine/engine.ts:353]
-  wire next_check_8_offsets_lo; // @[accel/engine/engine.ts:353]
-  wire next_check_7_indices_lo; // @[accel/engine/engine.ts:353]
-  wire next_check_6_row_stride; // @[accel/engine/engine.ts:353]
-  wire next_check_5_table_lo; // @[accel/engine/engine.ts:353]
-  wire next_check_4_op; // @[accel/engine/engine.ts:353]
-  wire next_check_3_op; // @[accel/engine/engine.ts:353]
-  wire next_check_2_op; // @[accel/engine/engine.ts:353]
-  wire next_check_1_dim; // @[accel/engine/engine.ts:353]
-  wire [4:0] next_descriptor_cause; // @[accel/engine/engine.ts:380]
-  wire program_bad; // @[accel/engine/engine.ts:381]
-  reg [3:0] rowBeats; // @[accel/engine/engine.ts:384]
-  reg [63:0] tailStrb; // @[accel/engine/engine.ts:385]
-  wire [17:0] dimBytes; // @[accel/engine/engine.ts:386]
-  wire [5:0] tail; // @[accel/engine/engine.ts:387]
-  wire [63:0] tailMask; // @[accel/engine/engine.ts:389]
+  wire off64; // @[accel/engine/engine.ts:289]
+  wire inclLast; // @[accel/engine/engine.ts:290]
+  wire padEn; // @[accel/engine/engine.ts:291]
+  wire [1:0] opt; // @[accel/engine/engine.ts:299]
+  wire optOn; // @[accel/engine/engine.ts:300]
+  wire rowsOn; // @[accel/engine/engine.ts:302]
+  wire keepGrad; // @[accel/engine/engine.ts:303]
+  wire unfused; // @[accel/engine/engine.ts:304]
+  wire gradRowsOut; // @[accel/engine/engine.ts:305]
+  wire check_23_update; // @[accel/engine/engine.ts:350]
+  wire check_22_tables_lo; // @[accel/engine/engine.ts:350]
+  wire check_21_state_lo; // @[accel/engine/engine.ts:350]
+  wire check_20_weight_stride; // @[accel/engine/engine.ts:350]
+  wire check_19_weight_lo; // @[accel/engine/engine.ts:350]
+  wire check_18_grad_rows_lo; // @[accel/engine/engine.ts:350]
+  wire check_17_row_ids_lo; // @[accel/engine/engine.ts:350]
+  wire check_16_update; // @[accel/engine/engine.ts:350]
+  wire check_15_update; // @[accel/engine/engine.ts:350]
+  wire check_14_update; // @[accel/engine/engine.ts:350]
+  wire check_13_argmax_stride; // @[accel/engine/engine.ts:350]
+  wire check_12_argmax_lo; // @[accel/engine/engine.ts:350]
+  wire check_11_out_stride; // @[accel/engine/engine.ts:350]
+  wire check_10_out_lo; // @[accel/engine/engine.ts:350]
+  wire check_9_scales_lo; // @[accel/engine/engine.ts:350]
+  wire check_8_offsets_lo; // @[accel/engine/engine.ts:350]
+  wire check_7_indices_lo; // @[accel/engine/engine.ts:350]
+  wire check_6_row_stride; // @[accel/engine/engine.ts:350]
+  wire check_5_table_lo; // @[accel/engine/engine.ts:350]
+  wire check_4_op; // @[accel/engine/engine.ts:350]
+  wire check_3_op; // @[accel/engine/engine.ts:350]
+  wire check_2_op; // @[accel/engine/engine.ts:350]
+  wire check_1_dim; // @[accel/engine/engine.ts:350]
+  wire [4:0] program_cause; // @[accel/engine/engine.ts:373]
+  wire desc_check_13_argmax_stride; // @[accel/engine/engine.ts:350]
+  wire desc_check_12_argmax_lo; // @[accel/engine/engine.ts:350]
+  wire desc_check_11_out_stride; // @[accel/engine/engine.ts:350]
+  wire desc_check_10_out_lo; // @[accel/engine/engine.ts:350]
+  wire desc_check_9_scales_lo; // @[accel/engine/engine.ts:350]
+  wire desc_check_8_offsets_lo; // @[accel/engine/engine.ts:350]
+  wire desc_check_7_indices_lo; // @[accel/engine/engine.ts:350]
+  wire desc_check_6_row_stride; // @[accel/engine/engine.ts:350]
+  wire desc_check_5_table_lo; // @[accel/engine/engine.ts:350]
+  wire desc_check_4_op; // @[accel/engine/engine.ts:350]
+  wire desc_check_3_op; // @[accel/engine/engine.ts:350]
+  wire desc_check_2_op; // @[accel/engine/engine.ts:350]
+  wire desc_check_1_dim; // @[accel/engine/engine.ts:350]
+  wire [4:0] descriptor_cause; // @[accel/engine/engine.ts:375]
+  wire next_check_13_argmax_stride; // @[accel/engine/engine.ts:350]
+  wire next_check_12_argmax_lo; // @[accel/engine/engine.ts:350]
+  wire next_check_11_out_stride; // @[accel/engine/engine.ts:350]
+  wire next_check_10_out_lo; // @[accel/engine/engine.ts:350]
+  wire next_check_9_scales_lo; // @[accel/engine/engine.ts:350]
+  wire next_check_8_offsets_lo; // @[accel/engine/engine.ts:350]
+  wire next_check_7_indices_lo; // @[accel/engine/engine.ts:350]
+  wire next_check_6_row_stride; // @[accel/engine/engine.ts:350]
+  wire next_check_5_table_lo; // @[accel/engine/engine.ts:350]
+  wire next_check_4_op; // @[accel/engine/engine.ts:350]
+  wire next_check_3_op; // @[accel/engine/engine.ts:350]
+  wire next_check_2_op; // @[accel/engine/engine.ts:350]
+  wire next_check_1_dim; // @[accel/engine/engine.ts:350]
+  wire [4:0] next_descriptor_cause; // @[accel/engine/engine.ts:377]
+  wire program_bad; // @[accel/engine/engine.ts:378]
+  reg [3:0] rowBeats; // @[accel/engine/engine.ts:381]
+  reg [63:0] tailStrb; // @[accel/engine/engine.ts:382]
+  wire [17:0] dimBytes; // @[accel/engine/engine.ts:383]
+  wire [5:0] tail; // @[accel/engine/engine.ts:384]
+  wire [63:0] tailMask; // @[accel/engine/engine.ts:386]
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [12:0] row_beats_all; // @[accel/engine/engine.ts:392]
+  wire [12:0] row_beats_all; // @[accel/engine/engine.ts:389]
   /* verilator lint_on UNUSEDSIGNAL */
-  wire [32:0] offCount; // @[accel/engine/engine.ts:404]
-  wire [29:0] off_beats_total; // @[accel/engine/engine.ts:406]
-  wire [29:0] idx_beats_total; // @[accel/engine/engine.ts:406]
-  wire [29:0] psw_beats_total; // @[accel/engine/engine.ts:406]
-  wire [29:0] rid_beats_total; // @[accel/engine/engine.ts:406]
-  wire [32:0] pswCount; // @[accel/engine/engine.ts:417]
-  wire [3:0] idx_first_lane; // @[accel/engine/engine.ts:419]
-  wire nxOff64; // @[accel/engine/engine.ts:424]
-  wire nxIdx64; // @[accel/engine/engine.ts:425]
-  wire [32:0] nxOffCount; // @[accel/engine/engine.ts:429]
-  wire [32:0] nxPswCount; // @[accel/engine/engine.ts:430]
-  wire [29:0] next_off_beats_total; // @[accel/engine/engine.ts:406]
-  wire [3:0] next_idx_first_lane; // @[accel/engine/engine.ts:433]
-  wire [29:0] next_idx_beats_total; // @[accel/engine/engine.ts:406]
-  wire [29:0] next_psw_beats_total; // @[accel/engine/engine.ts:406]
-  reg preArmed; // @[accel/engine/engine.ts:439]
-  reg [8:0] slotsUsed; // @[accel/engine/engine.ts:453]
-  reg [7:0] tailSlot; // @[accel/engine/engine.ts:454]
-  reg arValid; // @[accel/engine/engine.ts:464]
-  reg [31:0] arAddr; // @[accel/engine/engine.ts:465]
-  reg [7:0] arLen; // @[accel/engine/engine.ts:466]
-  reg [7:0] arId; // @[accel/engine/engine.ts:467]
-  wire arFree; // @[accel/engine/engine.ts:468]
-  wire slotFree; // @[accel/engine/engine.ts:469]
-  wire run; // @[accel/engine/engine.ts:472]
-  wire canRead; // @[accel/engine/engine.ts:473]
-  reg [25:0] offWord; // @[accel/engine/engine.ts:476]
-  reg [29:0] offLeft; // @[accel/engine/engine.ts:477]
-  reg [6:0] offRes; // @[accel/engine/engine.ts:478]
-  reg [25:0] idxWord; // @[accel/engine/engine.ts:479]
-  reg [29:0] idxLeft; // @[accel/engine/engine.ts:480]
-  reg [6:0] idxRes; // @[accel/engine/engine.ts:481]
+  wire [29:0] rid_beats_total; // @[accel/engine/engine.ts:402]
+  wire [32:0] off_count; // @[accel/engine/engine.ts:427]
+  wire [32:0] psw_count; // @[accel/engine/engine.ts:428]
+  wire [29:0] off_beats_total; // @[accel/engine/engine.ts:402]
+  wire [3:0] idx_first_lane; // @[accel/engine/engine.ts:431]
+  wire [29:0] idx_beats_total; // @[accel/engine/engine.ts:402]
+  wire [29:0] psw_beats_total; // @[accel/engine/engine.ts:402]
+  wire [32:0] next_off_count; // @[accel/engine/engine.ts:427]
+  wire [32:0] next_psw_count; // @[accel/engine/engine.ts:428]
+  wire [29:0] next_off_beats_total; // @[accel/engine/engine.ts:402]
+  wire [3:0] next_idx_first_lane; // @[accel/engine/engine.ts:431]
+  wire [29:0] next_idx_beats_total; // @[accel/engine/engine.ts:402]
+  wire [29:0] next_psw_beats_total; // @[accel/engine/engine.ts:402]
+  reg preArmed; // @[accel/engine/engine.ts:441]
+  reg [8:0] slotsUsed; // @[accel/engine/engine.ts:455]
+  reg [7:0] tailSlot; // @[accel/engine/engine.ts:456]
+  reg arValid; // @[accel/engine/engine.ts:466]
+  reg [31:0] arAddr; // @[accel/engine/engine.ts:467]
+  reg [7:0] arLen; // @[accel/engine/engine.ts:468]
+  reg [7:0] arId; // @[accel/engine/engine.ts:469]
+  wire arFree; // @[accel/engine/engine.ts:470]
+  wire slotFree; // @[accel/engine/engine.ts:471]
+  wire run; // @[accel/engine/engine.ts:474]
+  wire canRead; // @[accel/engine/engine.ts:475]
+  reg [25:0] offWord; // @[accel/engine/engine.ts:478]
+  reg [29:0] offLeft; // @[accel/engine/engine.ts:479]
+  reg [6:0] offRes; // @[accel/engine/engine.ts:480]
+  reg [25:0] idxWord; // @[accel/engine/engine.ts:481]
+  reg [29:0] idxLeft; // @[accel/engine/engine.ts:482]
+  reg [6:0] idxRes; // @[accel/engine/engine.ts:483]
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [29:0] off_burst; // @[accel/engine/engine.ts:446]
+  wire [29:0] off_burst; // @[accel/engine/engine.ts:448]
   /* verilator lint_on UNUSEDSIGNAL */
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [29:0] idx_burst; // @[accel/engine/engine.ts:446]
+  wire [29:0] idx_burst; // @[accel/engine/engine.ts:448]
   /* verilator lint_on UNUSEDSIGNAL */
-  wire [6:0] off_credit; // @[accel/engine/engine.ts:487]
-  wire offGo; // @[accel/engine/engine.ts:489]
-  wire [6:0] idx_credit; // @[accel/engine/engine.ts:487]
-  wire idxGo; // @[accel/engine/engine.ts:490]
-  reg [25:0] pswWord; // @[accel/engine/engine.ts:491]
-  reg [29:0] pswLeft; // @[accel/engine/engine.ts:492]
-  reg [5:0] pswRes; // @[accel/engine/engine.ts:493]
+  wire [6:0] off_credit; // @[accel/engine/engine.ts:489]
+  wire offGo; // @[accel/engine/engine.ts:491]
+  wire [6:0] idx_credit; // @[accel/engine/engine.ts:489]
+  wire idxGo; // @[accel/engine/engine.ts:492]
+  reg [25:0] pswWord; // @[accel/engine/engine.ts:493]
+  reg [29:0] pswLeft; // @[accel/engine/engine.ts:494]
+  reg [5:0] pswRes; // @[accel/engine/engine.ts:495]
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [29:0] psw_burst; // @[accel/engine/engine.ts:446]
+  wire [29:0] psw_burst; // @[accel/engine/engine.ts:448]
   /* verilator lint_on UNUSEDSIGNAL */
-  wire pswGo; // @[accel/engine/engine.ts:495]
-  reg [25:0] descWord; // @[accel/engine/engine.ts:497]
-  reg [1:0] descLeft; // @[accel/engine/engine.ts:498]
-  wire [8:0] desc_burst; // @[accel/engine/engine.ts:446]
-  wire descGo; // @[accel/engine/engine.ts:500]
-  reg [25:0] ridWord; // @[accel/engine/engine.ts:505]
-  reg [29:0] ridLeft; // @[accel/engine/engine.ts:506]
-  reg [6:0] ridRes; // @[accel/engine/engine.ts:507]
+  wire pswGo; // @[accel/engine/engine.ts:497]
+  reg [25:0] descWord; // @[accel/engine/engine.ts:499]
+  reg [1:0] descLeft; // @[accel/engine/engine.ts:500]
+  wire [8:0] desc_burst; // @[accel/engine/engine.ts:448]
+  wire descGo; // @[accel/engine/engine.ts:502]
+  reg [25:0] ridWord; // @[accel/engine/engine.ts:507]
+  reg [29:0] ridLeft; // @[accel/engine/engine.ts:508]
+  reg [6:0] ridRes; // @[accel/engine/engine.ts:509]
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [29:0] rid_burst; // @[accel/engine/engine.ts:446]
+  wire [29:0] rid_burst; // @[accel/engine/engine.ts:448]
   /* verilator lint_on UNUSEDSIGNAL */
-  wire [6:0] rid_credit; // @[accel/engine/engine.ts:487]
-  wire ridGo; // @[accel/engine/engine.ts:513]
-  wire sideGo; // @[accel/engine/engine.ts:518]
-  reg longBag; // @[accel/engine/engine.ts:527]
-  wire spill_on; // @[accel/engine/engine.ts:528]
+  wire [6:0] rid_credit; // @[accel/engine/engine.ts:489]
+  wire ridGo; // @[accel/engine/engine.ts:515]
+  wire sideGo; // @[accel/engine/engine.ts:520]
+  reg longBag; // @[accel/engine/engine.ts:529]
+  wire spill_on; // @[accel/engine/engine.ts:530]
   wire tok_enq_valid; // @[accel/engine/interleave.ts:70]
   wire [2:0] tok_enq_slot; // @[accel/engine/interleave.ts:71]
   wire [199:0] tokQ_enq_bits; // @[accel/engine/interleave.ts:72]
@@ -371,398 +369,397 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
   wire prio_others; // @[accel/engine/interleave.ts:155]
   wire prio_fire; // @[accel/engine/interleave.ts:160]
   wire prio_other_fire; // @[accel/engine/interleave.ts:162]
-  reg [25:0] rowWord; // @[accel/engine/engine.ts:536]
-  reg [3:0] rowLeft; // @[accel/engine/engine.ts:537]
-  wire fromTok; // @[accel/engine/engine.ts:538]
-  wire tokEmpty; // @[accel/engine/engine.ts:539]
-  wire fusedOpt; // @[accel/engine/engine.ts:545]
-  reg [1:0] fPh; // @[accel/engine/engine.ts:546]
-  reg [31:0] fRid; // @[accel/engine/engine.ts:547]
-  wire owed; // @[accel/engine/engine.ts:548]
-  wire tokLastFused; // @[accel/engine/engine.ts:549]
-  reg argDone; // @[accel/engine/engine.ts:551]
-  reg rowIsArg; // @[accel/engine/engine.ts:552]
-  wire [1:0] tokFk; // @[accel/engine/engine.ts:553]
-  wire [31:0] tokRow; // @[accel/engine/engine.ts:554]
-  wire argNext; // @[accel/engine/engine.ts:555]
-  wire tokRowwiseState; // @[accel/engine/engine.ts:556]
-  wire [31:0] tokBase; // @[accel/engine/engine.ts:557]
-  wire [31:0] tokStride; // @[accel/engine/engine.ts:558]
+  reg [25:0] rowWord; // @[accel/engine/engine.ts:538]
+  reg [3:0] rowLeft; // @[accel/engine/engine.ts:539]
+  wire fromTok; // @[accel/engine/engine.ts:540]
+  wire tokEmpty; // @[accel/engine/engine.ts:541]
+  wire fusedOpt; // @[accel/engine/engine.ts:547]
+  reg [1:0] fPh; // @[accel/engine/engine.ts:548]
+  reg [31:0] fRid; // @[accel/engine/engine.ts:549]
+  wire owed; // @[accel/engine/engine.ts:550]
+  wire tokLastFused; // @[accel/engine/engine.ts:551]
+  reg argDone; // @[accel/engine/engine.ts:553]
+  reg rowIsArg; // @[accel/engine/engine.ts:554]
+  wire [1:0] tokFk; // @[accel/engine/engine.ts:555]
+  wire [31:0] tokRow; // @[accel/engine/engine.ts:556]
+  wire argNext; // @[accel/engine/engine.ts:557]
+  wire tokRowwiseState; // @[accel/engine/engine.ts:558]
+  wire [31:0] tokBase; // @[accel/engine/engine.ts:559]
+  wire [31:0] tokStride; // @[accel/engine/engine.ts:560]
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [31:0] tokRowAddr; // @[accel/engine/engine.ts:559]
+  wire [31:0] tokRowAddr; // @[accel/engine/engine.ts:561]
   /* verilator lint_on UNUSEDSIGNAL */
-  reg [1:0] rowFk; // @[accel/engine/engine.ts:560]
-  wire [1:0] curFk; // @[accel/engine/engine.ts:561]
-  wire [25:0] curRowWord; // @[accel/engine/engine.ts:562]
-  wire [3:0] curRowLeft; // @[accel/engine/engine.ts:563]
-  wire [8:0] row_burst; // @[accel/engine/engine.ts:446]
-  wire rowPending; // @[accel/engine/engine.ts:565]
-  wire rowMetaOk; // @[accel/engine/engine.ts:566]
-  wire ridOk; // @[accel/engine/engine.ts:568]
-  reg [9:0] updRes; // @[accel/engine/engine.ts:572]
-  wire updCredit; // @[accel/engine/engine.ts:573]
-  wire rowGo; // @[accel/engine/engine.ts:574]
-  wire emptyGo; // @[accel/engine/engine.ts:576]
-  wire rowTake; // @[accel/engine/engine.ts:577]
-  wire segOut; // @[accel/engine/engine.ts:581]
-  wire curIsArg; // @[accel/engine/engine.ts:588]
-  wire arGo; // @[accel/engine/engine.ts:597]
-  wire [8:0] arBeats; // @[accel/engine/engine.ts:601]
-  wire [25:0] arWordSel; // @[accel/engine/engine.ts:602]
-  wire [2:0] rowKind; // @[accel/engine/engine.ts:603]
-  wire [2:0] arKind; // @[accel/engine/engine.ts:604]
-  wire [8:0] robRcv_rd0; // @[accel/engine/engine.ts:614]
-  reg [15:0] lfsr; // @[accel/engine/engine.ts:650]
-  wire rReady; // @[accel/engine/engine.ts:652]
-  wire bReady; // @[accel/engine/engine.ts:653]
-  wire rFire; // @[accel/engine/engine.ts:655]
-  wire [7:0] rSlot; // @[accel/engine/engine.ts:656]
-  wire [8:0] robRcv_rd1; // @[accel/engine/engine.ts:657]
-  wire [8:0] rRcv; // @[accel/engine/engine.ts:657]
-  wire [8:0] robBase_rd0; // @[accel/engine/engine.ts:658]
+  reg [1:0] rowFk; // @[accel/engine/engine.ts:562]
+  wire [1:0] curFk; // @[accel/engine/engine.ts:563]
+  wire [25:0] curRowWord; // @[accel/engine/engine.ts:564]
+  wire [3:0] curRowLeft; // @[accel/engine/engine.ts:565]
+  wire [8:0] row_burst; // @[accel/engine/engine.ts:448]
+  wire rowPending; // @[accel/engine/engine.ts:567]
+  wire rowMetaOk; // @[accel/engine/engine.ts:568]
+  wire ridOk; // @[accel/engine/engine.ts:570]
+  reg [9:0] updRes; // @[accel/engine/engine.ts:574]
+  wire updCredit; // @[accel/engine/engine.ts:575]
+  wire rowGo; // @[accel/engine/engine.ts:576]
+  wire emptyGo; // @[accel/engine/engine.ts:578]
+  wire rowTake; // @[accel/engine/engine.ts:579]
+  wire segOut; // @[accel/engine/engine.ts:583]
+  wire curIsArg; // @[accel/engine/engine.ts:590]
+  wire arGo; // @[accel/engine/engine.ts:599]
+  wire [8:0] arBeats; // @[accel/engine/engine.ts:603]
+  wire [25:0] arWordSel; // @[accel/engine/engine.ts:604]
+  wire [2:0] rowKind; // @[accel/engine/engine.ts:605]
+  wire [2:0] arKind; // @[accel/engine/engine.ts:606]
+  wire [8:0] robRcv_rd0; // @[accel/engine/engine.ts:616]
+  reg [15:0] lfsr; // @[accel/engine/engine.ts:652]
+  wire rReady; // @[accel/engine/engine.ts:654]
+  wire bReady; // @[accel/engine/engine.ts:655]
+  wire rFire; // @[accel/engine/engine.ts:657]
+  wire [7:0] rSlot; // @[accel/engine/engine.ts:658]
+  wire [8:0] robRcv_rd1; // @[accel/engine/engine.ts:659]
+  wire [8:0] rRcv; // @[accel/engine/engine.ts:659]
+  wire [8:0] robBase_rd0; // @[accel/engine/engine.ts:660]
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [8:0] rCount; // @[accel/engine/engine.ts:658]
+  wire [8:0] rCount; // @[accel/engine/engine.ts:660]
   /* verilator lint_on UNUSEDSIGNAL */
-  reg [7:0] headSlot; // @[accel/engine/engine.ts:667]
-  reg [2:0] dBeat; // @[accel/engine/engine.ts:668]
-  reg rdPending; // @[accel/engine/engine.ts:669]
-  reg [2:0] rdKind; // @[accel/engine/engine.ts:670]
-  wire [8:0] robRcv_rd2; // @[accel/engine/engine.ts:671]
-  wire [8:0] robBase_rd1; // @[accel/engine/engine.ts:671]
-  wire [8:0] headCount; // @[accel/engine/engine.ts:671]
-  wire [7:0] slotLen_rd0; // @[accel/engine/engine.ts:672]
-  wire [7:0] headLen; // @[accel/engine/engine.ts:672]
-  wire [2:0] slotKind_rd0; // @[accel/engine/engine.ts:673]
-  wire [2:0] headKind; // @[accel/engine/engine.ts:673]
-  wire avail; // @[accel/engine/engine.ts:674]
-  wire space; // @[accel/engine/engine.ts:675]
-  wire drain; // @[accel/engine/engine.ts:676]
-  reg [511:0] robData; // @[accel/engine/engine.ts:677]
-  wire slotDone; // @[accel/engine/engine.ts:680]
-  wire freeSlot; // @[accel/engine/engine.ts:681]
-  wire [2:0] dKind; // @[accel/engine/engine.ts:694]
-  wire [511:0] dData; // @[accel/engine/engine.ts:695]
-  wire rowBeatReady; // @[accel/engine/engine.ts:715]
-  reg nxFull; // @[accel/engine/engine.ts:724]
-  reg descLoaded; // @[accel/engine/engine.ts:727]
-  reg [12:0] backBeats; // @[accel/engine/engine.ts:732]
-  wire [12:0] backIn; // @[accel/engine/engine.ts:733]
-  wire backOut; // @[accel/engine/engine.ts:734]
-  reg [32:0] off_unpack_left; // @[accel/engine/engine.ts:739]
-  reg [3:0] off_unpack_lane; // @[accel/engine/engine.ts:740]
-  wire off_unpack_valid; // @[accel/engine/engine.ts:741]
-  wire [31:0] off_unpack_value; // @[accel/engine/engine.ts:742]
-  wire off_unpack_pop; // @[accel/engine/engine.ts:743]
-  wire [4:0] off_unpack_next_lane; // @[accel/engine/engine.ts:745]
-  wire off_unpack_beat_done; // @[accel/engine/engine.ts:746]
-  reg [32:0] idx_unpack_left; // @[accel/engine/engine.ts:739]
-  reg [3:0] idx_unpack_lane; // @[accel/engine/engine.ts:740]
-  wire idx_unpack_valid; // @[accel/engine/engine.ts:741]
-  wire [31:0] idx_unpack_value; // @[accel/engine/engine.ts:742]
-  wire idx_unpack_pop; // @[accel/engine/engine.ts:743]
-  wire [4:0] idx_unpack_next_lane; // @[accel/engine/engine.ts:745]
-  wire idx_unpack_beat_done; // @[accel/engine/engine.ts:746]
-  reg [32:0] psw_unpack_left; // @[accel/engine/engine.ts:739]
-  reg [3:0] psw_unpack_lane; // @[accel/engine/engine.ts:740]
-  wire psw_unpack_valid; // @[accel/engine/engine.ts:741]
-  wire [31:0] psw_unpack_value; // @[accel/engine/engine.ts:742]
-  wire psw_unpack_pop; // @[accel/engine/engine.ts:743]
-  wire [4:0] psw_unpack_next_lane; // @[accel/engine/engine.ts:745]
-  wire psw_unpack_beat_done; // @[accel/engine/engine.ts:746]
-  reg [32:0] rid_unpack_left; // @[accel/engine/engine.ts:739]
-  reg [3:0] rid_unpack_lane; // @[accel/engine/engine.ts:740]
-  wire rid_unpack_valid; // @[accel/engine/engine.ts:741]
-  wire [31:0] rid_unpack_value; // @[accel/engine/engine.ts:742]
-  wire rid_unpack_pop; // @[accel/engine/engine.ts:743]
-  wire [4:0] rid_unpack_next_lane; // @[accel/engine/engine.ts:745]
-  wire rid_unpack_beat_done; // @[accel/engine/engine.ts:746]
-  reg [31:0] bagIdx; // @[accel/engine/engine.ts:775]
-  reg haveStart; // @[accel/engine/engine.ts:776]
-  reg inBag; // @[accel/engine/engine.ts:777]
-  reg [31:0] cur; // @[accel/engine/engine.ts:778]
-  reg [31:0] lookLeft; // @[accel/engine/engine.ts:779]
-  reg heldValid; // @[accel/engine/engine.ts:780]
-  reg [31:0] heldRow; // @[accel/engine/engine.ts:781]
-  reg heldFirst; // @[accel/engine/engine.ts:782]
-  reg heldLast; // @[accel/engine/engine.ts:783]
-  reg heldEmpty; // @[accel/engine/engine.ts:784]
-  reg [31:0] heldScale; // @[accel/engine/engine.ts:785]
-  reg [2:0] heldSlot; // @[accel/engine/engine.ts:786]
-  reg [31:0] heldBag; // @[accel/engine/engine.ts:787]
-  reg [31:0] heldN; // @[accel/engine/engine.ts:788]
-  reg [31:0] heldPos; // @[accel/engine/engine.ts:790]
-  reg [31:0] nCount; // @[accel/engine/engine.ts:791]
-  reg seenInBag; // @[accel/engine/engine.ts:793]
-  reg [2:0] seqSlot; // @[accel/engine/engine.ts:794]
-  wire bagsLeft; // @[accel/engine/engine.ts:796]
-  reg [31:0] segRid; // @[accel/engine/engine.ts:801]
-  reg [31:0] heldRid; // @[accel/engine/engine.ts:802]
-  wire needStart; // @[accel/engine/engine.ts:803]
-  wire lastBagNoEnd; // @[accel/engine/engine.ts:804]
-  wire [31:0] endVal; // @[accel/engine/engine.ts:805]
-  wire endOk; // @[accel/engine/engine.ts:806]
-  wire atBoundary; // @[accel/engine/engine.ts:808]
-  wire segRidOk; // @[accel/engine/engine.ts:809]
-  wire entry; // @[accel/engine/engine.ts:810]
-  wire eInBag; // @[accel/engine/engine.ts:811]
-  wire [31:0] eLeft; // @[accel/engine/engine.ts:812]
-  wire eSeen; // @[accel/engine/engine.ts:813]
-  wire [31:0] eN; // @[accel/engine/engine.ts:814]
-  wire finalIdx; // @[accel/engine/engine.ts:815]
-  wire isPad; // @[accel/engine/engine.ts:816]
-  wire lookReady; // @[accel/engine/engine.ts:817]
-  wire wantNonPad; // @[accel/engine/engine.ts:818]
-  wire emitHeld; // @[accel/engine/engine.ts:820]
-  wire heldFree; // @[accel/engine/engine.ts:821]
-  wire padKeeps; // @[accel/engine/engine.ts:823]
-  wire lookGo; // @[accel/engine/engine.ts:824]
-  wire emptyEnd; // @[accel/engine/engine.ts:825]
-  wire bagEnd; // @[accel/engine/engine.ts:826]
-  wire holdEmpty; // @[accel/engine/engine.ts:827]
-  wire holdLook; // @[accel/engine/engine.ts:828]
-  reg [1:0] emPh; // @[accel/engine/engine.ts:879]
-  reg [31:0] emRow; // @[accel/engine/engine.ts:880]
-  reg [31:0] updU; // @[accel/engine/engine.ts:881]
-  wire emActive; // @[accel/engine/engine.ts:882]
-  wire emTok; // @[accel/engine/engine.ts:883]
-  wire emTokGo; // @[accel/engine/engine.ts:884]
-  wire emTake; // @[accel/engine/engine.ts:885]
-  wire emLast; // @[accel/engine/engine.ts:891]
-  wire mEmpty; // @[accel/engine/engine.ts:917]
-  wire mFirst; // @[accel/engine/engine.ts:918]
-  wire mLast; // @[accel/engine/engine.ts:919]
-  wire [2:0] mSlot; // @[accel/engine/engine.ts:920]
-  wire [31:0] mBag; // @[accel/engine/engine.ts:921]
-  wire [31:0] mN; // @[accel/engine/engine.ts:922]
-  wire [31:0] mScale; // @[accel/engine/engine.ts:923]
-  wire [31:0] mPos; // @[accel/engine/engine.ts:924]
-  reg [2:0] rj; // @[accel/engine/engine.ts:927]
-  reg red_valid_0; // @[accel/engine/engine.ts:931]
-  reg red_valid_1; // @[accel/engine/engine.ts:931]
-  reg red_valid_2; // @[accel/engine/engine.ts:931]
-  reg red_valid_3; // @[accel/engine/engine.ts:931]
-  reg red_valid_4; // @[accel/engine/engine.ts:931]
-  reg red_valid_5; // @[accel/engine/engine.ts:931]
-  reg [2:0] red_slot_0; // @[accel/engine/engine.ts:932]
-  reg [2:0] red_slot_1; // @[accel/engine/engine.ts:932]
-  reg [2:0] red_slot_2; // @[accel/engine/engine.ts:932]
-  reg [2:0] red_slot_3; // @[accel/engine/engine.ts:932]
-  reg [2:0] red_slot_4; // @[accel/engine/engine.ts:932]
-  reg [2:0] red_slot_5; // @[accel/engine/engine.ts:932]
-  reg [2:0] red_beat_0; // @[accel/engine/engine.ts:933]
-  reg [2:0] red_beat_1; // @[accel/engine/engine.ts:933]
-  reg [2:0] red_beat_2; // @[accel/engine/engine.ts:933]
-  reg [2:0] red_beat_3; // @[accel/engine/engine.ts:933]
-  reg [2:0] red_beat_4; // @[accel/engine/engine.ts:933]
-  reg [2:0] red_beat_5; // @[accel/engine/engine.ts:933]
-  reg red_last_0; // @[accel/engine/engine.ts:934]
-  reg red_last_1; // @[accel/engine/engine.ts:934]
-  reg red_last_2; // @[accel/engine/engine.ts:934]
-  reg red_last_3; // @[accel/engine/engine.ts:934]
-  reg red_last_4; // @[accel/engine/engine.ts:934]
-  reg red_last_5; // @[accel/engine/engine.ts:934]
-  reg red_row_end_0; // @[accel/engine/engine.ts:935]
-  reg red_row_end_1; // @[accel/engine/engine.ts:935]
-  reg red_row_end_2; // @[accel/engine/engine.ts:935]
-  reg red_row_end_3; // @[accel/engine/engine.ts:935]
-  reg red_row_end_4; // @[accel/engine/engine.ts:935]
-  reg red_row_end_5; // @[accel/engine/engine.ts:935]
-  reg red_first_0; // @[accel/engine/engine.ts:936]
-  reg red_first_1; // @[accel/engine/engine.ts:936]
-  reg red_first_2; // @[accel/engine/engine.ts:936]
-  reg red_first_3; // @[accel/engine/engine.ts:936]
-  reg red_first_4; // @[accel/engine/engine.ts:936]
-  reg red_first_5; // @[accel/engine/engine.ts:936]
-  reg [31:0] red_n_0; // @[accel/engine/engine.ts:937]
-  reg [31:0] red_n_1; // @[accel/engine/engine.ts:937]
-  reg [31:0] red_n_2; // @[accel/engine/engine.ts:937]
-  reg [31:0] red_n_3; // @[accel/engine/engine.ts:937]
-  reg [31:0] red_n_4; // @[accel/engine/engine.ts:937]
-  reg [31:0] red_n_5; // @[accel/engine/engine.ts:937]
-  reg [31:0] red_pos_0; // @[accel/engine/engine.ts:938]
-  reg [31:0] red_pos_1; // @[accel/engine/engine.ts:938]
-  reg [31:0] red_pos_2; // @[accel/engine/engine.ts:938]
-  reg [31:0] red_pos_3; // @[accel/engine/engine.ts:938]
-  reg [31:0] red_pos_4; // @[accel/engine/engine.ts:938]
-  reg [31:0] red_pos_5; // @[accel/engine/engine.ts:938]
-  reg red_empty_0; // @[accel/engine/engine.ts:939]
-  reg red_empty_1; // @[accel/engine/engine.ts:939]
-  reg red_empty_2; // @[accel/engine/engine.ts:939]
-  reg red_empty_3; // @[accel/engine/engine.ts:939]
-  reg red_empty_4; // @[accel/engine/engine.ts:939]
-  reg red_empty_5; // @[accel/engine/engine.ts:939]
-  wire zeroA; // @[accel/engine/engine.ts:944]
-  wire hazard; // @[accel/engine/engine.ts:946]
-  reg [4:0] outRes; // @[accel/engine/engine.ts:949]
-  wire rowBeatAvail; // @[accel/engine/engine.ts:959]
-  wire isRowEnd; // @[accel/engine/engine.ts:960]
-  wire needAw; // @[accel/engine/engine.ts:961]
-  reg [5:0] argRes; // @[accel/engine/engine.ts:964]
-  wire redGo; // @[accel/engine/engine.ts:966]
-  wire scale_one; // @[accel/engine/engine.ts:991]
-  wire mul_bypass; // @[accel/engine/engine.ts:995]
-  reg [511:0] mul_bypass_0; // @[accel/engine/engine.ts:998]
-  reg mul_bypass_valid_0; // @[accel/engine/engine.ts:999]
-  reg [511:0] mul_bypass_1; // @[accel/engine/engine.ts:998]
-  reg mul_bypass_valid_1; // @[accel/engine/engine.ts:999]
-  reg [511:0] mul_bypass_2; // @[accel/engine/engine.ts:998]
-  reg mul_bypass_valid_2; // @[accel/engine/engine.ts:999]
-  wire [31:0] term_0; // @[accel/engine/engine.ts:1006]
-  wire [31:0] term_1; // @[accel/engine/engine.ts:1006]
-  wire [31:0] term_2; // @[accel/engine/engine.ts:1006]
-  wire [31:0] term_3; // @[accel/engine/engine.ts:1006]
-  wire [31:0] term_4; // @[accel/engine/engine.ts:1006]
-  wire [31:0] term_5; // @[accel/engine/engine.ts:1006]
-  wire [31:0] term_6; // @[accel/engine/engine.ts:1006]
-  wire [31:0] term_7; // @[accel/engine/engine.ts:1006]
-  wire [31:0] term_8; // @[accel/engine/engine.ts:1006]
-  wire [31:0] term_9; // @[accel/engine/engine.ts:1006]
-  wire [31:0] term_10; // @[accel/engine/engine.ts:1006]
-  wire [31:0] term_11; // @[accel/engine/engine.ts:1006]
-  wire [31:0] term_12; // @[accel/engine/engine.ts:1006]
-  wire [31:0] term_13; // @[accel/engine/engine.ts:1006]
-  wire [31:0] term_14; // @[accel/engine/engine.ts:1006]
-  wire [31:0] term_15; // @[accel/engine/engine.ts:1006]
-  wire [511:0] sumW; // @[accel/engine/engine.ts:1013]
-  wire accFwd; // @[accel/engine/engine.ts:1014]
-  wire [511:0] acc_rd0; // @[accel/engine/engine.ts:1015]
-  wire [511:0] accRd; // @[accel/engine/engine.ts:1015]
-  wire [511:0] sum; // @[accel/engine/engine.ts:1030]
-  wire [511:0] argMem_rd0; // @[accel/engine/engine.ts:1037]
+  reg [7:0] headSlot; // @[accel/engine/engine.ts:669]
+  reg [2:0] dBeat; // @[accel/engine/engine.ts:670]
+  reg rdPending; // @[accel/engine/engine.ts:671]
+  reg [2:0] rdKind; // @[accel/engine/engine.ts:672]
+  wire [8:0] robRcv_rd2; // @[accel/engine/engine.ts:673]
+  wire [8:0] robBase_rd1; // @[accel/engine/engine.ts:673]
+  wire [8:0] headCount; // @[accel/engine/engine.ts:673]
+  wire [7:0] slotLen_rd0; // @[accel/engine/engine.ts:674]
+  wire [7:0] headLen; // @[accel/engine/engine.ts:674]
+  wire [2:0] slotKind_rd0; // @[accel/engine/engine.ts:675]
+  wire [2:0] headKind; // @[accel/engine/engine.ts:675]
+  wire avail; // @[accel/engine/engine.ts:676]
+  wire space; // @[accel/engine/engine.ts:677]
+  wire drain; // @[accel/engine/engine.ts:678]
+  reg [511:0] robData; // @[accel/engine/engine.ts:679]
+  wire slotDone; // @[accel/engine/engine.ts:682]
+  wire freeSlot; // @[accel/engine/engine.ts:683]
+  wire [2:0] dKind; // @[accel/engine/engine.ts:696]
+  wire [511:0] dData; // @[accel/engine/engine.ts:697]
+  wire rowBeatReady; // @[accel/engine/engine.ts:717]
+  reg nxFull; // @[accel/engine/engine.ts:726]
+  reg descLoaded; // @[accel/engine/engine.ts:729]
+  reg [12:0] backBeats; // @[accel/engine/engine.ts:734]
+  wire [12:0] backIn; // @[accel/engine/engine.ts:735]
+  wire backOut; // @[accel/engine/engine.ts:736]
+  reg [32:0] off_unpack_left; // @[accel/engine/engine.ts:741]
+  reg [3:0] off_unpack_lane; // @[accel/engine/engine.ts:742]
+  wire off_unpack_valid; // @[accel/engine/engine.ts:743]
+  wire [31:0] off_unpack_value; // @[accel/engine/engine.ts:744]
+  wire off_unpack_pop; // @[accel/engine/engine.ts:745]
+  wire [4:0] off_unpack_next_lane; // @[accel/engine/engine.ts:747]
+  wire off_unpack_beat_done; // @[accel/engine/engine.ts:748]
+  reg [32:0] idx_unpack_left; // @[accel/engine/engine.ts:741]
+  reg [3:0] idx_unpack_lane; // @[accel/engine/engine.ts:742]
+  wire idx_unpack_valid; // @[accel/engine/engine.ts:743]
+  wire [31:0] idx_unpack_value; // @[accel/engine/engine.ts:744]
+  wire idx_unpack_pop; // @[accel/engine/engine.ts:745]
+  wire [4:0] idx_unpack_next_lane; // @[accel/engine/engine.ts:747]
+  wire idx_unpack_beat_done; // @[accel/engine/engine.ts:748]
+  reg [32:0] psw_unpack_left; // @[accel/engine/engine.ts:741]
+  reg [3:0] psw_unpack_lane; // @[accel/engine/engine.ts:742]
+  wire psw_unpack_valid; // @[accel/engine/engine.ts:743]
+  wire [31:0] psw_unpack_value; // @[accel/engine/engine.ts:744]
+  wire psw_unpack_pop; // @[accel/engine/engine.ts:745]
+  wire [4:0] psw_unpack_next_lane; // @[accel/engine/engine.ts:747]
+  wire psw_unpack_beat_done; // @[accel/engine/engine.ts:748]
+  reg [32:0] rid_unpack_left; // @[accel/engine/engine.ts:741]
+  reg [3:0] rid_unpack_lane; // @[accel/engine/engine.ts:742]
+  wire rid_unpack_valid; // @[accel/engine/engine.ts:743]
+  wire [31:0] rid_unpack_value; // @[accel/engine/engine.ts:744]
+  wire rid_unpack_pop; // @[accel/engine/engine.ts:745]
+  wire [4:0] rid_unpack_next_lane; // @[accel/engine/engine.ts:747]
+  wire rid_unpack_beat_done; // @[accel/engine/engine.ts:748]
+  reg [31:0] bagIdx; // @[accel/engine/engine.ts:777]
+  reg haveStart; // @[accel/engine/engine.ts:778]
+  reg inBag; // @[accel/engine/engine.ts:779]
+  reg [31:0] cur; // @[accel/engine/engine.ts:780]
+  reg [31:0] lookLeft; // @[accel/engine/engine.ts:781]
+  reg heldValid; // @[accel/engine/engine.ts:782]
+  reg [31:0] heldRow; // @[accel/engine/engine.ts:783]
+  reg heldFirst; // @[accel/engine/engine.ts:784]
+  reg heldLast; // @[accel/engine/engine.ts:785]
+  reg heldEmpty; // @[accel/engine/engine.ts:786]
+  reg [31:0] heldScale; // @[accel/engine/engine.ts:787]
+  reg [2:0] heldSlot; // @[accel/engine/engine.ts:788]
+  reg [31:0] heldBag; // @[accel/engine/engine.ts:789]
+  reg [31:0] heldN; // @[accel/engine/engine.ts:790]
+  reg [31:0] heldPos; // @[accel/engine/engine.ts:792]
+  reg [31:0] nCount; // @[accel/engine/engine.ts:793]
+  reg seenInBag; // @[accel/engine/engine.ts:795]
+  reg [2:0] seqSlot; // @[accel/engine/engine.ts:796]
+  wire bagsLeft; // @[accel/engine/engine.ts:798]
+  reg [31:0] segRid; // @[accel/engine/engine.ts:803]
+  reg [31:0] heldRid; // @[accel/engine/engine.ts:804]
+  wire needStart; // @[accel/engine/engine.ts:805]
+  wire lastBagNoEnd; // @[accel/engine/engine.ts:806]
+  wire [31:0] endVal; // @[accel/engine/engine.ts:807]
+  wire endOk; // @[accel/engine/engine.ts:808]
+  wire atBoundary; // @[accel/engine/engine.ts:810]
+  wire segRidOk; // @[accel/engine/engine.ts:811]
+  wire entry; // @[accel/engine/engine.ts:812]
+  wire eInBag; // @[accel/engine/engine.ts:813]
+  wire [31:0] eLeft; // @[accel/engine/engine.ts:814]
+  wire eSeen; // @[accel/engine/engine.ts:815]
+  wire [31:0] eN; // @[accel/engine/engine.ts:816]
+  wire finalIdx; // @[accel/engine/engine.ts:817]
+  wire isPad; // @[accel/engine/engine.ts:818]
+  wire lookReady; // @[accel/engine/engine.ts:819]
+  wire wantNonPad; // @[accel/engine/engine.ts:820]
+  wire emitHeld; // @[accel/engine/engine.ts:822]
+  wire heldFree; // @[accel/engine/engine.ts:823]
+  wire padKeeps; // @[accel/engine/engine.ts:825]
+  wire lookGo; // @[accel/engine/engine.ts:826]
+  wire emptyEnd; // @[accel/engine/engine.ts:827]
+  wire bagEnd; // @[accel/engine/engine.ts:828]
+  wire holdEmpty; // @[accel/engine/engine.ts:829]
+  wire holdLook; // @[accel/engine/engine.ts:830]
+  reg [1:0] emPh; // @[accel/engine/engine.ts:881]
+  reg [31:0] emRow; // @[accel/engine/engine.ts:882]
+  reg [31:0] updU; // @[accel/engine/engine.ts:883]
+  wire emActive; // @[accel/engine/engine.ts:884]
+  wire emTok; // @[accel/engine/engine.ts:885]
+  wire emTokGo; // @[accel/engine/engine.ts:886]
+  wire emTake; // @[accel/engine/engine.ts:887]
+  wire emLast; // @[accel/engine/engine.ts:893]
+  wire mEmpty; // @[accel/engine/engine.ts:919]
+  wire mFirst; // @[accel/engine/engine.ts:920]
+  wire mLast; // @[accel/engine/engine.ts:921]
+  wire [2:0] mSlot; // @[accel/engine/engine.ts:922]
+  wire [31:0] mBag; // @[accel/engine/engine.ts:923]
+  wire [31:0] mN; // @[accel/engine/engine.ts:924]
+  wire [31:0] mScale; // @[accel/engine/engine.ts:925]
+  wire [31:0] mPos; // @[accel/engine/engine.ts:926]
+  reg [2:0] rj; // @[accel/engine/engine.ts:929]
+  reg red_valid_0; // @[accel/engine/engine.ts:933]
+  reg red_valid_1; // @[accel/engine/engine.ts:933]
+  reg red_valid_2; // @[accel/engine/engine.ts:933]
+  reg red_valid_3; // @[accel/engine/engine.ts:933]
+  reg red_valid_4; // @[accel/engine/engine.ts:933]
+  reg red_valid_5; // @[accel/engine/engine.ts:933]
+  reg [2:0] red_slot_0; // @[accel/engine/engine.ts:934]
+  reg [2:0] red_slot_1; // @[accel/engine/engine.ts:934]
+  reg [2:0] red_slot_2; // @[accel/engine/engine.ts:934]
+  reg [2:0] red_slot_3; // @[accel/engine/engine.ts:934]
+  reg [2:0] red_slot_4; // @[accel/engine/engine.ts:934]
+  reg [2:0] red_slot_5; // @[accel/engine/engine.ts:934]
+  reg [2:0] red_beat_0; // @[accel/engine/engine.ts:935]
+  reg [2:0] red_beat_1; // @[accel/engine/engine.ts:935]
+  reg [2:0] red_beat_2; // @[accel/engine/engine.ts:935]
+  reg [2:0] red_beat_3; // @[accel/engine/engine.ts:935]
+  reg [2:0] red_beat_4; // @[accel/engine/engine.ts:935]
+  reg [2:0] red_beat_5; // @[accel/engine/engine.ts:935]
+  reg red_last_0; // @[accel/engine/engine.ts:936]
+  reg red_last_1; // @[accel/engine/engine.ts:936]
+  reg red_last_2; // @[accel/engine/engine.ts:936]
+  reg red_last_3; // @[accel/engine/engine.ts:936]
+  reg red_last_4; // @[accel/engine/engine.ts:936]
+  reg red_last_5; // @[accel/engine/engine.ts:936]
+  reg red_row_end_0; // @[accel/engine/engine.ts:937]
+  reg red_row_end_1; // @[accel/engine/engine.ts:937]
+  reg red_row_end_2; // @[accel/engine/engine.ts:937]
+  reg red_row_end_3; // @[accel/engine/engine.ts:937]
+  reg red_row_end_4; // @[accel/engine/engine.ts:937]
+  reg red_row_end_5; // @[accel/engine/engine.ts:937]
+  reg red_first_0; // @[accel/engine/engine.ts:938]
+  reg red_first_1; // @[accel/engine/engine.ts:938]
+  reg red_first_2; // @[accel/engine/engine.ts:938]
+  reg red_first_3; // @[accel/engine/engine.ts:938]
+  reg red_first_4; // @[accel/engine/engine.ts:938]
+  reg red_first_5; // @[accel/engine/engine.ts:938]
+  reg [31:0] red_n_0; // @[accel/engine/engine.ts:939]
+  reg [31:0] red_n_1; // @[accel/engine/engine.ts:939]
+  reg [31:0] red_n_2; // @[accel/engine/engine.ts:939]
+  reg [31:0] red_n_3; // @[accel/engine/engine.ts:939]
+  reg [31:0] red_n_4; // @[accel/engine/engine.ts:939]
+  reg [31:0] red_n_5; // @[accel/engine/engine.ts:939]
+  reg [31:0] red_pos_0; // @[accel/engine/engine.ts:940]
+  reg [31:0] red_pos_1; // @[accel/engine/engine.ts:940]
+  reg [31:0] red_pos_2; // @[accel/engine/engine.ts:940]
+  reg [31:0] red_pos_3; // @[accel/engine/engine.ts:940]
+  reg [31:0] red_pos_4; // @[accel/engine/engine.ts:940]
+  reg [31:0] red_pos_5; // @[accel/engine/engine.ts:940]
+  reg red_empty_0; // @[accel/engine/engine.ts:941]
+  reg red_empty_1; // @[accel/engine/engine.ts:941]
+  reg red_empty_2; // @[accel/engine/engine.ts:941]
+  reg red_empty_3; // @[accel/engine/engine.ts:941]
+  reg red_empty_4; // @[accel/engine/engine.ts:941]
+  reg red_empty_5; // @[accel/engine/engine.ts:941]
+  wire zeroA; // @[accel/engine/engine.ts:946]
+  wire hazard; // @[accel/engine/engine.ts:948]
+  reg [4:0] outRes; // @[accel/engine/engine.ts:951]
+  wire rowBeatAvail; // @[accel/engine/engine.ts:961]
+  wire isRowEnd; // @[accel/engine/engine.ts:962]
+  wire needAw; // @[accel/engine/engine.ts:963]
+  reg [5:0] argRes; // @[accel/engine/engine.ts:966]
+  wire redGo; // @[accel/engine/engine.ts:968]
+  wire scale_one; // @[accel/engine/engine.ts:993]
+  wire mul_bypass; // @[accel/engine/engine.ts:997]
+  reg [511:0] mul_bypass_0; // @[accel/engine/engine.ts:1000]
+  reg mul_bypass_valid_0; // @[accel/engine/engine.ts:1001]
+  reg [511:0] mul_bypass_1; // @[accel/engine/engine.ts:1000]
+  reg mul_bypass_valid_1; // @[accel/engine/engine.ts:1001]
+  reg [511:0] mul_bypass_2; // @[accel/engine/engine.ts:1000]
+  reg mul_bypass_valid_2; // @[accel/engine/engine.ts:1001]
+  wire [31:0] term_0; // @[accel/engine/engine.ts:1008]
+  wire [31:0] term_1; // @[accel/engine/engine.ts:1008]
+  wire [31:0] term_2; // @[accel/engine/engine.ts:1008]
+  wire [31:0] term_3; // @[accel/engine/engine.ts:1008]
+  wire [31:0] term_4; // @[accel/engine/engine.ts:1008]
+  wire [31:0] term_5; // @[accel/engine/engine.ts:1008]
+  wire [31:0] term_6; // @[accel/engine/engine.ts:1008]
+  wire [31:0] term_7; // @[accel/engine/engine.ts:1008]
+  wire [31:0] term_8; // @[accel/engine/engine.ts:1008]
+  wire [31:0] term_9; // @[accel/engine/engine.ts:1008]
+  wire [31:0] term_10; // @[accel/engine/engine.ts:1008]
+  wire [31:0] term_11; // @[accel/engine/engine.ts:1008]
+  wire [31:0] term_12; // @[accel/engine/engine.ts:1008]
+  wire [31:0] term_13; // @[accel/engine/engine.ts:1008]
+  wire [31:0] term_14; // @[accel/engine/engine.ts:1008]
+  wire [31:0] term_15; // @[accel/engine/engine.ts:1008]
+  wire [511:0] sumW; // @[accel/engine/engine.ts:1015]
+  wire accFwd; // @[accel/engine/engine.ts:1016]
+  wire [511:0] acc_rd0; // @[accel/engine/engine.ts:1017]
+  wire [511:0] accRd; // @[accel/engine/engine.ts:1017]
+  wire [511:0] sum; // @[accel/engine/engine.ts:1032]
+  wire [511:0] argMem_rd0; // @[accel/engine/engine.ts:1039]
   wire [511:0] argmax_next; // @[accel/engine/argmax.ts:22]
-  wire argPop; // @[accel/engine/engine.ts:1041]
-  wire argUp; // @[accel/engine/engine.ts:1042]
-  wire finIn; // @[accel/engine/engine.ts:1046]
-  reg d1Valid; // @[accel/engine/engine.ts:1050]
-  reg d2Valid; // @[accel/engine/engine.ts:1051]
-  reg [511:0] d1; // @[accel/engine/engine.ts:1052]
-  reg [511:0] d2; // @[accel/engine/engine.ts:1053]
-  reg zN_0; // @[accel/engine/engine.ts:1054]
-  reg regNext; // @[accel/engine/engine.ts:1055]
-  reg endD_0; // @[accel/engine/engine.ts:1056]
-  reg regNext_1; // @[accel/engine/engine.ts:1057]
-  reg fin_valid_0; // @[accel/engine/engine.ts:1062]
-  reg fin_zero_0; // @[accel/engine/engine.ts:1063]
-  reg fin_end_0; // @[accel/engine/engine.ts:1064]
-  reg fin_valid_1; // @[accel/engine/engine.ts:1062]
-  reg fin_zero_1; // @[accel/engine/engine.ts:1063]
-  reg fin_end_1; // @[accel/engine/engine.ts:1064]
-  reg fin_valid_2; // @[accel/engine/engine.ts:1062]
-  reg fin_zero_2; // @[accel/engine/engine.ts:1063]
-  reg fin_end_2; // @[accel/engine/engine.ts:1064]
-  reg fin_valid_3; // @[accel/engine/engine.ts:1062]
-  reg fin_zero_3; // @[accel/engine/engine.ts:1063]
-  reg fin_end_3; // @[accel/engine/engine.ts:1064]
-  reg fin_valid_4; // @[accel/engine/engine.ts:1062]
-  reg fin_zero_4; // @[accel/engine/engine.ts:1063]
-  reg fin_end_4; // @[accel/engine/engine.ts:1064]
-  reg fin_valid_5; // @[accel/engine/engine.ts:1062]
-  reg fin_zero_5; // @[accel/engine/engine.ts:1063]
-  reg fin_end_5; // @[accel/engine/engine.ts:1064]
-  reg fin_valid_6; // @[accel/engine/engine.ts:1062]
-  reg fin_zero_6; // @[accel/engine/engine.ts:1063]
-  reg fin_end_6; // @[accel/engine/engine.ts:1064]
-  reg fin_valid_7; // @[accel/engine/engine.ts:1062]
-  reg fin_zero_7; // @[accel/engine/engine.ts:1063]
-  reg fin_end_7; // @[accel/engine/engine.ts:1064]
-  reg fin_valid_8; // @[accel/engine/engine.ts:1062]
-  reg fin_zero_8; // @[accel/engine/engine.ts:1063]
-  reg fin_end_8; // @[accel/engine/engine.ts:1064]
-  reg fin_valid_9; // @[accel/engine/engine.ts:1062]
-  reg fin_zero_9; // @[accel/engine/engine.ts:1063]
-  reg fin_end_9; // @[accel/engine/engine.ts:1064]
-  reg fin_valid_10; // @[accel/engine/engine.ts:1062]
-  reg fin_zero_10; // @[accel/engine/engine.ts:1063]
-  reg fin_end_10; // @[accel/engine/engine.ts:1064]
-  reg fin_valid_11; // @[accel/engine/engine.ts:1062]
-  reg fin_zero_11; // @[accel/engine/engine.ts:1063]
-  reg fin_end_11; // @[accel/engine/engine.ts:1064]
-  wire [511:0] meanOut; // @[accel/engine/engine.ts:1077]
-  wire outPop; // @[accel/engine/engine.ts:1080]
-  wire resUp; // @[accel/engine/engine.ts:1081]
-  wire updPop; // @[accel/engine/engine.ts:1110]
-  reg [511:0] pkData; // @[accel/engine/engine.ts:1121]
-  reg [63:0] pkStrb; // @[accel/engine/engine.ts:1122]
-  reg [3:0] pkN; // @[accel/engine/engine.ts:1123]
-  reg [31:0] pkSeen; // @[accel/engine/engine.ts:1124]
-  reg [25:0] pkWord; // @[accel/engine/engine.ts:1125]
-  wire [8:0] pkSh; // @[accel/engine/engine.ts:1126]
-  wire [511:0] pkNextData; // @[accel/engine/engine.ts:1127]
-  wire [63:0] pkNextStrb; // @[accel/engine/engine.ts:1128]
-  wire pkFlush; // @[accel/engine/engine.ts:1129]
-  wire updHdrOk; // @[accel/engine/engine.ts:1131]
-  wire pkHdrOk; // @[accel/engine/engine.ts:1132]
-  wire pkTake; // @[accel/engine/engine.ts:1133]
-  wire pkPush; // @[accel/engine/engine.ts:1136]
-  reg awValid; // @[accel/engine/engine.ts:1157]
-  reg [31:0] awAddr; // @[accel/engine/engine.ts:1158]
-  reg [7:0] awLen; // @[accel/engine/engine.ts:1159]
-  reg [8:0] bOut; // @[accel/engine/engine.ts:1160]
-  reg [8:0] bPrev; // @[accel/engine/engine.ts:1164]
-  reg [31:0] writerTable; // @[accel/engine/engine.ts:1165]
-  reg [25:0] owWord; // @[accel/engine/engine.ts:1169]
-  reg [3:0] owLeft; // @[accel/engine/engine.ts:1170]
-  wire owFromQ; // @[accel/engine/engine.ts:1171]
-  reg owArg; // @[accel/engine/engine.ts:1173]
-  reg [2:0] owSrc; // @[accel/engine/engine.ts:1174]
-  wire hdrFirst; // @[accel/engine/engine.ts:1179]
-  wire fromBag; // @[accel/engine/engine.ts:1180]
-  wire [2:0] curOwSrc; // @[accel/engine/engine.ts:1182]
+  wire argPop; // @[accel/engine/engine.ts:1043]
+  wire argUp; // @[accel/engine/engine.ts:1044]
+  wire finIn; // @[accel/engine/engine.ts:1048]
+  reg d1Valid; // @[accel/engine/engine.ts:1052]
+  reg d2Valid; // @[accel/engine/engine.ts:1053]
+  reg [511:0] d1; // @[accel/engine/engine.ts:1054]
+  reg [511:0] d2; // @[accel/engine/engine.ts:1055]
+  reg zN_0; // @[accel/engine/engine.ts:1056]
+  reg regNext; // @[accel/engine/engine.ts:1057]
+  reg endD_0; // @[accel/engine/engine.ts:1058]
+  reg regNext_1; // @[accel/engine/engine.ts:1059]
+  reg fin_valid_0; // @[accel/engine/engine.ts:1064]
+  reg fin_zero_0; // @[accel/engine/engine.ts:1065]
+  reg fin_end_0; // @[accel/engine/engine.ts:1066]
+  reg fin_valid_1; // @[accel/engine/engine.ts:1064]
+  reg fin_zero_1; // @[accel/engine/engine.ts:1065]
+  reg fin_end_1; // @[accel/engine/engine.ts:1066]
+  reg fin_valid_2; // @[accel/engine/engine.ts:1064]
+  reg fin_zero_2; // @[accel/engine/engine.ts:1065]
+  reg fin_end_2; // @[accel/engine/engine.ts:1066]
+  reg fin_valid_3; // @[accel/engine/engine.ts:1064]
+  reg fin_zero_3; // @[accel/engine/engine.ts:1065]
+  reg fin_end_3; // @[accel/engine/engine.ts:1066]
+  reg fin_valid_4; // @[accel/engine/engine.ts:1064]
+  reg fin_zero_4; // @[accel/engine/engine.ts:1065]
+  reg fin_end_4; // @[accel/engine/engine.ts:1066]
+  reg fin_valid_5; // @[accel/engine/engine.ts:1064]
+  reg fin_zero_5; // @[accel/engine/engine.ts:1065]
+  reg fin_end_5; // @[accel/engine/engine.ts:1066]
+  reg fin_valid_6; // @[accel/engine/engine.ts:1064]
+  reg fin_zero_6; // @[accel/engine/engine.ts:1065]
+  reg fin_end_6; // @[accel/engine/engine.ts:1066]
+  reg fin_valid_7; // @[accel/engine/engine.ts:1064]
+  reg fin_zero_7; // @[accel/engine/engine.ts:1065]
+  reg fin_end_7; // @[accel/engine/engine.ts:1066]
+  reg fin_valid_8; // @[accel/engine/engine.ts:1064]
+  reg fin_zero_8; // @[accel/engine/engine.ts:1065]
+  reg fin_end_8; // @[accel/engine/engine.ts:1066]
+  reg fin_valid_9; // @[accel/engine/engine.ts:1064]
+  reg fin_zero_9; // @[accel/engine/engine.ts:1065]
+  reg fin_end_9; // @[accel/engine/engine.ts:1066]
+  reg fin_valid_10; // @[accel/engine/engine.ts:1064]
+  reg fin_zero_10; // @[accel/engine/engine.ts:1065]
+  reg fin_end_10; // @[accel/engine/engine.ts:1066]
+  reg fin_valid_11; // @[accel/engine/engine.ts:1064]
+  reg fin_zero_11; // @[accel/engine/engine.ts:1065]
+  reg fin_end_11; // @[accel/engine/engine.ts:1066]
+  wire [511:0] meanOut; // @[accel/engine/engine.ts:1079]
+  wire outPop; // @[accel/engine/engine.ts:1082]
+  wire resUp; // @[accel/engine/engine.ts:1083]
+  wire updPop; // @[accel/engine/engine.ts:1112]
+  reg [511:0] pkData; // @[accel/engine/engine.ts:1123]
+  reg [63:0] pkStrb; // @[accel/engine/engine.ts:1124]
+  reg [3:0] pkN; // @[accel/engine/engine.ts:1125]
+  reg [31:0] pkSeen; // @[accel/engine/engine.ts:1126]
+  reg [25:0] pkWord; // @[accel/engine/engine.ts:1127]
+  wire [8:0] pkSh; // @[accel/engine/engine.ts:1128]
+  wire [511:0] pkNextData; // @[accel/engine/engine.ts:1129]
+  wire [63:0] pkNextStrb; // @[accel/engine/engine.ts:1130]
+  wire pkFlush; // @[accel/engine/engine.ts:1131]
+  wire updHdrOk; // @[accel/engine/engine.ts:1133]
+  wire pkHdrOk; // @[accel/engine/engine.ts:1134]
+  wire pkTake; // @[accel/engine/engine.ts:1135]
+  wire pkPush; // @[accel/engine/engine.ts:1138]
+  reg awValid; // @[accel/engine/engine.ts:1159]
+  reg [31:0] awAddr; // @[accel/engine/engine.ts:1160]
+  reg [7:0] awLen; // @[accel/engine/engine.ts:1161]
+  reg [8:0] bOut; // @[accel/engine/engine.ts:1162]
+  reg [8:0] bPrev; // @[accel/engine/engine.ts:1166]
+  reg [31:0] writerTable; // @[accel/engine/engine.ts:1167]
+  reg [25:0] owWord; // @[accel/engine/engine.ts:1171]
+  reg [3:0] owLeft; // @[accel/engine/engine.ts:1172]
+  wire owFromQ; // @[accel/engine/engine.ts:1173]
+  reg owArg; // @[accel/engine/engine.ts:1175]
+  reg [2:0] owSrc; // @[accel/engine/engine.ts:1176]
+  wire hdrFirst; // @[accel/engine/engine.ts:1181]
+  wire fromBag; // @[accel/engine/engine.ts:1182]
+  wire [2:0] curOwSrc; // @[accel/engine/engine.ts:1184]
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [31:0] bagOutAddr; // @[accel/engine/engine.ts:1183]
+  wire [31:0] bagOutAddr; // @[accel/engine/engine.ts:1185]
   /* verilator lint_on UNUSEDSIGNAL */
-  wire [25:0] curOwWord; // @[accel/engine/engine.ts:1184]
-  wire [3:0] curOwLeft; // @[accel/engine/engine.ts:1185]
-  wire [8:0] aw_burst; // @[accel/engine/engine.ts:446]
-  wire awGo; // @[accel/engine/engine.ts:1187]
-  reg wValid; // @[accel/engine/engine.ts:1218]
-  reg [511:0] wData; // @[accel/engine/engine.ts:1219]
-  reg [63:0] wStrb; // @[accel/engine/engine.ts:1220]
-  reg wLast; // @[accel/engine/engine.ts:1221]
-  reg [7:0] wBeat; // @[accel/engine/engine.ts:1222]
-  wire [2:0] wSrc; // @[accel/engine/engine.ts:1226]
-  wire [512:0] wHead; // @[accel/engine/engine.ts:1227]
-  wire srcValid; // @[accel/engine/engine.ts:1229]
-  wire wGo; // @[accel/engine/engine.ts:1230]
-  wire burstEnd; // @[accel/engine/engine.ts:1231]
-  wire ohEnd; // @[accel/engine/engine.ts:1240]
-  wire [511:0] ownData; // @[accel/engine/engine.ts:1241]
-  wire [63:0] ownStrb; // @[accel/engine/engine.ts:1242]
-  wire bFire; // @[accel/engine/engine.ts:1261]
-  wire [31:0] rErrAddr; // @[accel/engine/engine.ts:1267]
-  wire rErr; // @[accel/engine/engine.ts:1268]
-  wire bErr; // @[accel/engine/engine.ts:1269]
-  wire [2:0] slotKind_rd1; // @[accel/engine/engine.ts:1275]
-  wire [2:0] rKind; // @[accel/engine/engine.ts:1275]
-  wire rErrAhead; // @[accel/engine/engine.ts:1276]
-  wire rErrNow; // @[accel/engine/engine.ts:1277]
-  reg aheadErr; // @[accel/engine/engine.ts:1278]
-  reg [1:0] aheadResp; // @[accel/engine/engine.ts:1279]
-  reg [31:0] aheadAddr; // @[accel/engine/engine.ts:1280]
-  wire descriptor_bad; // @[accel/engine/engine.ts:1310]
-  wire descGood; // @[accel/engine/engine.ts:1311]
-  wire opStart; // @[accel/engine/engine.ts:1312]
-  wire skipTable; // @[accel/engine/engine.ts:1314]
-  wire lastTable; // @[accel/engine/engine.ts:1316]
-  reg tableDue; // @[accel/engine/engine.ts:1323]
-  reg armedAhead; // @[accel/engine/engine.ts:1325]
-  wire streamsFree; // @[accel/engine/engine.ts:1339]
-  wire armAhead; // @[accel/engine/engine.ts:1343]
-  wire seqQuiet; // @[accel/engine/engine.ts:1450]
-  wire streamsQuiet; // @[accel/engine/engine.ts:1452]
-  wire rowsQuiet; // @[accel/engine/engine.ts:1454]
-  wire quiet; // @[accel/engine/engine.ts:1463]
-  wire tableQuiet; // @[accel/engine/engine.ts:1467]
-  wire finish; // @[accel/engine/engine.ts:1469]
-  wire nextTable; // @[accel/engine/engine.ts:1470]
-  reg [7:0] slotLen [0:255]; // @[accel/engine/engine.ts:458]
-  reg [2:0] slotKind [0:255]; // @[accel/engine/engine.ts:459]
-  reg [8:0] robRcv [0:255]; // @[accel/engine/engine.ts:460]
-  reg [8:0] robBase [0:255]; // @[accel/engine/engine.ts:461]
-  reg [511:0] rob [0:2047]; // @[accel/engine/engine.ts:645]
-  reg [31:0] slotAddr [0:255]; // @[accel/engine/engine.ts:647]
-  reg [511:0] acc [0:63]; // @[accel/engine/engine.ts:929]
-  reg [511:0] argMem [0:63]; // @[accel/engine/engine.ts:1036]
+  wire [25:0] curOwWord; // @[accel/engine/engine.ts:1186]
+  wire [3:0] curOwLeft; // @[accel/engine/engine.ts:1187]
+  wire [8:0] aw_burst; // @[accel/engine/engine.ts:448]
+  wire awGo; // @[accel/engine/engine.ts:1189]
+  reg wValid; // @[accel/engine/engine.ts:1220]
+  reg [511:0] wData; // @[accel/engine/engine.ts:1221]
+  reg [63:0] wStrb; // @[accel/engine/engine.ts:1222]
+  reg wLast; // @[accel/engine/engine.ts:1223]
+  reg [7:0] wBeat; // @[accel/engine/engine.ts:1224]
+  wire [2:0] wSrc; // @[accel/engine/engine.ts:1228]
+  wire [512:0] wHead; // @[accel/engine/engine.ts:1229]
+  wire srcValid; // @[accel/engine/engine.ts:1231]
+  wire wGo; // @[accel/engine/engine.ts:1232]
+  wire burstEnd; // @[accel/engine/engine.ts:1233]
+  wire ohEnd; // @[accel/engine/engine.ts:1242]
+  wire [511:0] ownData; // @[accel/engine/engine.ts:1243]
+  wire [63:0] ownStrb; // @[accel/engine/engine.ts:1244]
+  wire bFire; // @[accel/engine/engine.ts:1263]
+  wire [31:0] rErrAddr; // @[accel/engine/engine.ts:1269]
+  wire rErr; // @[accel/engine/engine.ts:1270]
+  wire bErr; // @[accel/engine/engine.ts:1271]
+  wire [2:0] slotKind_rd1; // @[accel/engine/engine.ts:1277]
+  wire [2:0] rKind; // @[accel/engine/engine.ts:1277]
+  wire rErrAhead; // @[accel/engine/engine.ts:1278]
+  wire rErrNow; // @[accel/engine/engine.ts:1279]
+  reg aheadErr; // @[accel/engine/engine.ts:1280]
+  reg [1:0] aheadResp; // @[accel/engine/engine.ts:1281]
+  reg [31:0] aheadAddr; // @[accel/engine/engine.ts:1282]
+  wire descriptor_bad; // @[accel/engine/engine.ts:1312]
+  wire descGood; // @[accel/engine/engine.ts:1313]
+  wire opStart; // @[accel/engine/engine.ts:1314]
+  wire skipTable; // @[accel/engine/engine.ts:1316]
+  wire lastTable; // @[accel/engine/engine.ts:1318]
+  reg tableDue; // @[accel/engine/engine.ts:1325]
+  wire streamsFree; // @[accel/engine/engine.ts:1337]
+  wire armAhead; // @[accel/engine/engine.ts:1341]
+  wire seqQuiet; // @[accel/engine/engine.ts:1448]
+  wire streamsQuiet; // @[accel/engine/engine.ts:1450]
+  wire rowsQuiet; // @[accel/engine/engine.ts:1452]
+  wire quiet; // @[accel/engine/engine.ts:1461]
+  wire tableQuiet; // @[accel/engine/engine.ts:1465]
+  wire finish; // @[accel/engine/engine.ts:1467]
+  wire nextTable; // @[accel/engine/engine.ts:1468]
+  reg [7:0] slotLen [0:255]; // @[accel/engine/engine.ts:460]
+  reg [2:0] slotKind [0:255]; // @[accel/engine/engine.ts:461]
+  reg [8:0] robRcv [0:255]; // @[accel/engine/engine.ts:462]
+  reg [8:0] robBase [0:255]; // @[accel/engine/engine.ts:463]
+  reg [511:0] rob [0:2047]; // @[accel/engine/engine.ts:647]
+  reg [31:0] slotAddr [0:255]; // @[accel/engine/engine.ts:649]
+  reg [511:0] acc [0:63]; // @[accel/engine/engine.ts:931]
+  reg [511:0] argMem [0:63]; // @[accel/engine/engine.ts:1038]
   wire tok_q_0_enq_valid;
   wire tok_q_0_enq_ready;
   wire [199:0] tok_q_0_enq_bits;
@@ -1732,67 +1729,85 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
   wire [18:0] _T_48 = {1'h0, dimBytes} + 19'h3f;
   /* verilator lint_on UNUSEDSIGNAL */
   wire [31:0] numBags = _T ? desc_num_bags : num_bags;
+  wire [32:0] _T_49 = rowsOn ? {1'h0, numBags} : 33'h0;
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [38:0] _T_49 = {{3'h0, offCount}, 3'h0};
+  wire [38:0] _T_50 = {{3'h0, _T_49}, 3'h0};
   /* verilator lint_on UNUSEDSIGNAL */
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [37:0] _T_50 = {{3'h0, offCount}, 2'h0};
+  wire [35:0] _T_51 = (_T_50[35:0] + {30'h0, row_ids_lo[5:0]}) + 36'h3f;
   /* verilator lint_on UNUSEDSIGNAL */
-  wire [31:0] _T_51 = _T ? desc_offsets_lo : offsets_lo;
+  wire [31:0] bags = _T ? desc_num_bags : num_bags;
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [35:0] _T_52 = ((off64 ? _T_49[35:0] : _T_50[35:0]) + {30'h0, _T_51[5:0]}) + 36'h3f;
-  /* verilator lint_on UNUSEDSIGNAL */
-  wire [31:0] numIdx = _T ? desc_num_indices : num_indices;
-  wire [32:0] _T_53 = {1'h0, numIdx};
-  /* verilator lint_off UNUSEDSIGNAL */
-  wire [38:0] _T_54 = {{3'h0, _T_53}, 3'h0};
+  wire [31:0] _T_52 = _T ? desc_op : {23'h0, {op_mask, op_argmax, op_scales, op_max, op_mean, op_padding, op_include_last, op_off64, op_idx64}};
   /* verilator lint_on UNUSEDSIGNAL */
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [37:0] _T_55 = {{3'h0, _T_53}, 2'h0};
-  /* verilator lint_on UNUSEDSIGNAL */
-  wire [31:0] _T_56 = _T ? desc_indices_lo : indices_lo;
-  /* verilator lint_off UNUSEDSIGNAL */
-  wire [35:0] _T_57 = ((idx64 ? _T_54[35:0] : _T_55[35:0]) + {30'h0, _T_56[5:0]}) + 36'h3f;
-  /* verilator lint_on UNUSEDSIGNAL */
-  wire [32:0] _T_58 = sideEn ? {1'h0, numIdx} : 33'h0;
-  /* verilator lint_off UNUSEDSIGNAL */
-  wire [37:0] _T_59 = {{3'h0, _T_58}, 2'h0};
-  /* verilator lint_on UNUSEDSIGNAL */
-  wire [31:0] _T_60 = _T ? desc_scales_lo : scales_lo;
-  /* verilator lint_off UNUSEDSIGNAL */
-  wire [35:0] _T_61 = (_T_59[35:0] + {30'h0, _T_60[5:0]}) + 36'h3f;
-  /* verilator lint_on UNUSEDSIGNAL */
-  wire [32:0] _T_62 = rowsOn ? {1'h0, numBags} : 33'h0;
-  /* verilator lint_off UNUSEDSIGNAL */
-  wire [38:0] _T_63 = {{3'h0, _T_62}, 3'h0};
+  wire [31:0] _T_53 = _T ? desc_op : {23'h0, {op_mask, op_argmax, op_scales, op_max, op_mean, op_padding, op_include_last, op_off64, op_idx64}};
   /* verilator lint_on UNUSEDSIGNAL */
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [35:0] _T_64 = (_T_63[35:0] + {30'h0, row_ids_lo[5:0]}) + 36'h3f;
+  wire [31:0] _T_54 = _T ? desc_op : {23'h0, {op_mask, op_argmax, op_scales, op_max, op_mean, op_padding, op_include_last, op_off64, op_idx64}};
+  /* verilator lint_on UNUSEDSIGNAL */
+  wire [32:0] lookups = {1'h0, _T ? desc_num_indices : num_indices};
+  /* verilator lint_off UNUSEDSIGNAL */
+  wire [31:0] _T_55 = _T ? desc_op : {23'h0, {op_mask, op_argmax, op_scales, op_max, op_mean, op_padding, op_include_last, op_off64, op_idx64}};
+  /* verilator lint_on UNUSEDSIGNAL */
+  wire wideOff = _T_55[1];
+  /* verilator lint_off UNUSEDSIGNAL */
+  wire [38:0] _T_56 = {{3'h0, off_count}, 3'h0};
   /* verilator lint_on UNUSEDSIGNAL */
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [38:0] _T_65 = {{3'h0, nxOffCount}, 3'h0};
+  wire [37:0] _T_57 = {{3'h0, off_count}, 2'h0};
+  /* verilator lint_on UNUSEDSIGNAL */
+  wire [31:0] _T_58 = _T ? desc_offsets_lo : offsets_lo;
+  /* verilator lint_off UNUSEDSIGNAL */
+  wire [35:0] _T_59 = ((wideOff ? _T_56[35:0] : _T_57[35:0]) + {30'h0, _T_58[5:0]}) + 36'h3f;
+  /* verilator lint_on UNUSEDSIGNAL */
+  wire [31:0] _T_60 = _T ? desc_indices_lo : indices_lo;
+  /* verilator lint_off UNUSEDSIGNAL */
+  wire [31:0] _T_61 = _T ? desc_op : {23'h0, {op_mask, op_argmax, op_scales, op_max, op_mean, op_padding, op_include_last, op_off64, op_idx64}};
+  /* verilator lint_on UNUSEDSIGNAL */
+  wire wideIdx = _T_61[0];
+  /* verilator lint_off UNUSEDSIGNAL */
+  wire [38:0] _T_62 = {{3'h0, lookups}, 3'h0};
   /* verilator lint_on UNUSEDSIGNAL */
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [37:0] _T_66 = {{3'h0, nxOffCount}, 2'h0};
+  wire [37:0] _T_63 = {{3'h0, lookups}, 2'h0};
   /* verilator lint_on UNUSEDSIGNAL */
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [35:0] _T_67 = ((nxOff64 ? _T_65[35:0] : _T_66[35:0]) + {30'h0, desc_next_offsets_lo[5:0]}) + 36'h3f;
-  /* verilator lint_on UNUSEDSIGNAL */
-  wire [32:0] _T_68 = {1'h0, desc_next_num_indices};
-  /* verilator lint_off UNUSEDSIGNAL */
-  wire [38:0] _T_69 = {{3'h0, _T_68}, 3'h0};
+  wire [35:0] _T_64 = ((wideIdx ? _T_62[35:0] : _T_63[35:0]) + {30'h0, _T_60[5:0]}) + 36'h3f;
   /* verilator lint_on UNUSEDSIGNAL */
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [37:0] _T_70 = {{3'h0, _T_68}, 2'h0};
+  wire [37:0] _T_65 = {{3'h0, psw_count}, 2'h0};
+  /* verilator lint_on UNUSEDSIGNAL */
+  wire [31:0] _T_66 = _T ? desc_scales_lo : scales_lo;
+  /* verilator lint_off UNUSEDSIGNAL */
+  wire [35:0] _T_67 = (_T_65[35:0] + {30'h0, _T_66[5:0]}) + 36'h3f;
+  /* verilator lint_on UNUSEDSIGNAL */
+  wire [32:0] lookups_1 = {1'h0, desc_next_num_indices};
+  wire wideOff_1 = desc_next_op[1];
+  /* verilator lint_off UNUSEDSIGNAL */
+  wire [38:0] _T_68 = {{3'h0, next_off_count}, 3'h0};
   /* verilator lint_on UNUSEDSIGNAL */
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [35:0] _T_71 = ((nxIdx64 ? _T_69[35:0] : _T_70[35:0]) + {30'h0, desc_next_indices_lo[5:0]}) + 36'h3f;
+  wire [37:0] _T_69 = {{3'h0, next_off_count}, 2'h0};
   /* verilator lint_on UNUSEDSIGNAL */
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [37:0] _T_72 = {{3'h0, nxPswCount}, 2'h0};
+  wire [35:0] _T_70 = ((wideOff_1 ? _T_68[35:0] : _T_69[35:0]) + {30'h0, desc_next_offsets_lo[5:0]}) + 36'h3f;
+  /* verilator lint_on UNUSEDSIGNAL */
+  wire wideIdx_1 = desc_next_op[0];
+  /* verilator lint_off UNUSEDSIGNAL */
+  wire [38:0] _T_71 = {{3'h0, lookups_1}, 3'h0};
   /* verilator lint_on UNUSEDSIGNAL */
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [35:0] _T_73 = (_T_72[35:0] + {30'h0, desc_next_scales_lo[5:0]}) + 36'h3f;
+  wire [37:0] _T_72 = {{3'h0, lookups_1}, 2'h0};
+  /* verilator lint_on UNUSEDSIGNAL */
+  /* verilator lint_off UNUSEDSIGNAL */
+  wire [35:0] _T_73 = ((wideIdx_1 ? _T_71[35:0] : _T_72[35:0]) + {30'h0, desc_next_indices_lo[5:0]}) + 36'h3f;
+  /* verilator lint_on UNUSEDSIGNAL */
+  /* verilator lint_off UNUSEDSIGNAL */
+  wire [37:0] _T_74 = {{3'h0, next_psw_count}, 2'h0};
+  /* verilator lint_on UNUSEDSIGNAL */
+  /* verilator lint_off UNUSEDSIGNAL */
+  wire [35:0] _T_75 = (_T_74[35:0] + {30'h0, desc_next_scales_lo[5:0]}) + 36'h3f;
   /* verilator lint_on UNUSEDSIGNAL */
   wire [6:0] toBound = 7'h40 - {1'h0, offWord[5:0]};
   wire [29:0] byLen = (offLeft < 30'h8) ? offLeft : 30'h8;
@@ -1817,37 +1832,38 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
   wire movable_5 = spilled_2 & tok_q_2_enq_ready;
   wire movable_6 = spilled_1 & tok_q_1_enq_ready;
   wire movable_7 = spilled_0 & tok_q_0_enq_ready;
-  wire [7:0] _T_74 = {movable, movable_1, movable_2, movable_3, movable_4, movable_5, movable_6, movable_7};
+  wire [7:0] _T_76 = {movable, movable_1, movable_2, movable_3, movable_4, movable_5, movable_6, movable_7};
   wire empty = ~(((((((tok_q_0_deq_valid | tok_q_1_deq_valid) | tok_q_2_deq_valid) | tok_q_3_deq_valid) | tok_q_4_deq_valid) | tok_q_5_deq_valid) | tok_q_6_deq_valid) | tok_q_7_deq_valid);
-  wire [31:0] _T_75 = _T ? desc_argmax_lo : argmax_lo;
+  wire [31:0] _T_77 = _T ? desc_argmax_lo : argmax_lo;
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [35:0] _T_76 = {{2'h0, tokRow}, 2'h0};
+  wire [35:0] _T_78 = {{2'h0, tokRow}, 2'h0};
   /* verilator lint_on UNUSEDSIGNAL */
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [127:0] _T_77 = {64'h0, {32'h0, tokRow}} * {64'h0, {32'h0, tokStride}};
+  wire [127:0] _T_79 = {64'h0, {32'h0, tokRow}} * {64'h0, {32'h0, tokStride}};
   /* verilator lint_on UNUSEDSIGNAL */
   wire [6:0] toBound_5 = 7'h40 - {1'h0, curRowWord[5:0]};
   wire [8:0] byLen_5 = (curRowLeft < 4'h8) ? {5'h0, curRowLeft} : 9'h8;
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [15:0] _T_78 = {throttle_b, throttle_r};
+  wire [15:0] _T_80 = {throttle_b, throttle_r};
   /* verilator lint_on UNUSEDSIGNAL */
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [15:0] _T_79 = {throttle_b, throttle_r};
+  wire [15:0] _T_81 = {throttle_b, throttle_r};
   /* verilator lint_on UNUSEDSIGNAL */
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [511:0] _T_80 = offBeatQ_deq_bits >> {off_unpack_lane, 5'h0};
+  wire [511:0] _T_82 = offBeatQ_deq_bits >> {off_unpack_lane, 5'h0};
   /* verilator lint_on UNUSEDSIGNAL */
   wire [4:0] step = off64 ? 5'h2 : 5'h1;
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [511:0] _T_81 = idxBeatQ_deq_bits >> {idx_unpack_lane, 5'h0};
+  wire [511:0] _T_83 = idxBeatQ_deq_bits >> {idx_unpack_lane, 5'h0};
   /* verilator lint_on UNUSEDSIGNAL */
   wire [4:0] step_1 = idx64 ? 5'h2 : 5'h1;
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [511:0] _T_82 = pswBeatQ_deq_bits >> {psw_unpack_lane, 5'h0};
+  wire [511:0] _T_84 = pswBeatQ_deq_bits >> {psw_unpack_lane, 5'h0};
   /* verilator lint_on UNUSEDSIGNAL */
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [511:0] _T_83 = ridBeatQ_deq_bits >> {rid_unpack_lane, 5'h0};
+  wire [511:0] _T_85 = ridBeatQ_deq_bits >> {rid_unpack_lane, 5'h0};
   /* verilator lint_on UNUSEDSIGNAL */
+  wire [31:0] numIdx = _T ? desc_num_indices : num_indices;
   wire enqReady = tok_to_spill ? tok_spill_enq_ready : (slotReady & ~tok_slot_spilled);
   wire inAdder = (red_valid_0 & (red_slot_0 == mSlot)) & (red_beat_0 == rj);
   wire inAdder_1 = (red_valid_1 & (red_slot_1 == mSlot)) & (red_beat_1 == rj);
@@ -1884,14 +1900,14 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
   wire [31:0] words_14 = red_empty_5 ? 32'hffffffff : ((red_first_5 | lane_max_1_b_wins) ? red_pos_5 : argMem_rd0[63:32]);
   wire [31:0] words_15 = red_empty_5 ? 32'hffffffff : ((red_first_5 | lane_max_0_b_wins) ? red_pos_5 : argMem_rd0[31:0]);
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [1022:0] _T_84 = {511'h0, {480'h0, ridPQ_deq_bits}} << pkSh;
+  wire [1022:0] _T_86 = {511'h0, {480'h0, ridPQ_deq_bits}} << pkSh;
   /* verilator lint_on UNUSEDSIGNAL */
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [126:0] _T_85 = 127'hff << {pkN[2:0], 3'h0};
+  wire [126:0] _T_87 = 127'hff << {pkN[2:0], 3'h0};
   /* verilator lint_on UNUSEDSIGNAL */
-  wire [31:0] _T_86 = _T ? desc_out_lo : out_lo;
+  wire [31:0] _T_88 = _T ? desc_out_lo : out_lo;
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [127:0] _T_87 = {64'h0, {32'h0, awBagQ_deq_bits}} * {64'h0, {32'h0, owArg ? (_T ? desc_argmax_stride : argmax_stride) : (_T ? desc_out_stride : out_stride)}};
+  wire [127:0] _T_89 = {64'h0, {32'h0, awBagQ_deq_bits}} * {64'h0, {32'h0, owArg ? (_T ? desc_argmax_stride : argmax_stride) : (_T ? desc_out_stride : out_stride)}};
   /* verilator lint_on UNUSEDSIGNAL */
   wire [6:0] toBound_6 = 7'h40 - {1'h0, curOwWord[5:0]};
   wire [8:0] byLen_6 = ({5'h0, curOwLeft} < 9'h100) ? {5'h0, curOwLeft} : 9'h100;
@@ -1936,11 +1952,11 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
   wire [31:0] termsIn_14 = mEmpty ? 32'h0 : ((maskEn & (argBeatQ_deq_bits[479:448] != mPos)) ? 32'h80000000 : dData[479:448]);
   wire [31:0] termsIn_15 = mEmpty ? 32'h0 : ((maskEn & (argBeatQ_deq_bits[511:480] != mPos)) ? 32'h80000000 : dData[511:480]);
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [8:0] _T_88 = aw_burst - 9'h1;
+  wire [8:0] _T_90 = aw_burst - 9'h1;
   /* verilator lint_on UNUSEDSIGNAL */
-  wire _T_89 = run & (rErrNow | bErr);
-  wire _T_90 = (run & aheadErr) & ~opRun;
-  wire _T_91 = s_axi_lite_arvalid & arready;
+  wire _T_91 = run & (rErrNow | bErr);
+  wire _T_92 = (run & aheadErr) & ~opRun;
+  wire _T_93 = s_axi_lite_arvalid & arready;
   wire hit_7 = wfire & (lite2_index == 6'h8);
   wire written_15 = s_axi_lite_wdata[8] & s_axi_lite_wstrb[1];
   wire written_16 = s_axi_lite_wdata[7] & s_axi_lite_wstrb[0];
@@ -2061,59 +2077,57 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
   wire hit_50 = wfire & (lite2_index == 6'h36);
   wire [31:0] strobed_51 = {s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[3], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[2], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[1], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0], s_axi_lite_wstrb[0]};
   wire [31:0] written_70 = s_axi_lite_wdata & strobed_51;
-  wire _T_92 = descGood & ~lastTable;
+  wire _T_94 = descGood & ~lastTable;
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [8:0] _T_93 = arBeats - 9'h1;
+  wire [8:0] _T_95 = arBeats - 9'h1;
   /* verilator lint_on UNUSEDSIGNAL */
-  wire _T_94 = start | ~armedAhead;
-  wire [25:0] _T_95 = armAhead ? desc_next_offsets_lo[31:6] : (offGo ? (offWord + {17'h0, offBurst}) : offWord);
-  wire [29:0] _T_96 = armAhead ? next_off_beats_total : (offGo ? (offLeft - {21'h0, offBurst}) : offLeft);
-  wire [6:0] _T_97 = armAhead ? 7'h0 : (offGo ? ((offRes + off_burst[6:0]) - {6'h0, offBeatQ_deq_ready & offBeatQ_deq_valid}) : ((offBeatQ_deq_ready & offBeatQ_deq_valid) ? (offRes - 7'h1) : offRes));
-  wire [25:0] _T_98 = armAhead ? desc_next_indices_lo[31:6] : (idxGo ? (idxWord + {17'h0, idxBurst}) : idxWord);
-  wire [29:0] _T_99 = armAhead ? next_idx_beats_total : (idxGo ? (idxLeft - {21'h0, idxBurst}) : idxLeft);
-  wire [6:0] _T_100 = armAhead ? 7'h0 : (idxGo ? ((idxRes + idx_burst[6:0]) - {6'h0, idxBeatQ_deq_ready & idxBeatQ_deq_valid}) : ((idxBeatQ_deq_ready & idxBeatQ_deq_valid) ? (idxRes - 7'h1) : idxRes));
-  wire [25:0] _T_101 = armAhead ? desc_next_scales_lo[31:6] : (pswGo ? (pswWord + {17'h0, pswBurst}) : pswWord);
-  wire [29:0] _T_102 = armAhead ? next_psw_beats_total : (pswGo ? (pswLeft - {21'h0, pswBurst}) : pswLeft);
-  wire [5:0] _T_103 = armAhead ? 6'h0 : (pswGo ? ((pswRes + psw_burst[5:0]) - {5'h0, pswBeatQ_deq_ready & pswBeatQ_deq_valid}) : ((pswBeatQ_deq_ready & pswBeatQ_deq_valid) ? (pswRes - 6'h1) : pswRes));
-  wire [11:0] _T_104 = (tok_waiting_1 > tok_waiting_0) ? tok_waiting_1 : tok_waiting_0;
-  wire [11:0] _T_105 = (tok_waiting_2 > _T_104) ? tok_waiting_2 : _T_104;
-  wire [11:0] _T_106 = (tok_waiting_3 > _T_105) ? tok_waiting_3 : _T_105;
-  wire [11:0] _T_107 = (tok_waiting_4 > _T_106) ? tok_waiting_4 : _T_106;
-  wire [11:0] _T_108 = (tok_waiting_5 > _T_107) ? tok_waiting_5 : _T_107;
-  wire [2:0] most_i = (tok_waiting_7 > ((tok_waiting_6 > _T_108) ? tok_waiting_6 : _T_108)) ? 3'h7 : ((tok_waiting_6 > _T_108) ? 3'h6 : ((tok_waiting_5 > _T_107) ? 3'h5 : ((tok_waiting_4 > _T_106) ? 3'h4 : ((tok_waiting_3 > _T_105) ? 3'h3 : ((tok_waiting_2 > _T_104) ? 3'h2 : ((tok_waiting_1 > tok_waiting_0) ? 3'h1 : 3'h0))))));
+  wire _T_96 = start | ~preArmed;
+  wire [25:0] _T_97 = armAhead ? desc_next_offsets_lo[31:6] : (offGo ? (offWord + {17'h0, offBurst}) : offWord);
+  wire [29:0] _T_98 = armAhead ? next_off_beats_total : (offGo ? (offLeft - {21'h0, offBurst}) : offLeft);
+  wire [6:0] _T_99 = armAhead ? 7'h0 : (offGo ? ((offRes + off_burst[6:0]) - {6'h0, offBeatQ_deq_ready & offBeatQ_deq_valid}) : ((offBeatQ_deq_ready & offBeatQ_deq_valid) ? (offRes - 7'h1) : offRes));
+  wire [25:0] _T_100 = armAhead ? desc_next_indices_lo[31:6] : (idxGo ? (idxWord + {17'h0, idxBurst}) : idxWord);
+  wire [29:0] _T_101 = armAhead ? next_idx_beats_total : (idxGo ? (idxLeft - {21'h0, idxBurst}) : idxLeft);
+  wire [6:0] _T_102 = armAhead ? 7'h0 : (idxGo ? ((idxRes + idx_burst[6:0]) - {6'h0, idxBeatQ_deq_ready & idxBeatQ_deq_valid}) : ((idxBeatQ_deq_ready & idxBeatQ_deq_valid) ? (idxRes - 7'h1) : idxRes));
+  wire [25:0] _T_103 = armAhead ? desc_next_scales_lo[31:6] : (pswGo ? (pswWord + {17'h0, pswBurst}) : pswWord);
+  wire [29:0] _T_104 = armAhead ? next_psw_beats_total : (pswGo ? (pswLeft - {21'h0, pswBurst}) : pswLeft);
+  wire [5:0] _T_105 = armAhead ? 6'h0 : (pswGo ? ((pswRes + psw_burst[5:0]) - {5'h0, pswBeatQ_deq_ready & pswBeatQ_deq_valid}) : ((pswBeatQ_deq_ready & pswBeatQ_deq_valid) ? (pswRes - 6'h1) : pswRes));
+  wire [11:0] _T_106 = (tok_waiting_1 > tok_waiting_0) ? tok_waiting_1 : tok_waiting_0;
+  wire [11:0] _T_107 = (tok_waiting_2 > _T_106) ? tok_waiting_2 : _T_106;
+  wire [11:0] _T_108 = (tok_waiting_3 > _T_107) ? tok_waiting_3 : _T_107;
+  wire [11:0] _T_109 = (tok_waiting_4 > _T_108) ? tok_waiting_4 : _T_108;
+  wire [11:0] _T_110 = (tok_waiting_5 > _T_109) ? tok_waiting_5 : _T_109;
+  wire [2:0] most_i = (tok_waiting_7 > ((tok_waiting_6 > _T_110) ? tok_waiting_6 : _T_110)) ? 3'h7 : ((tok_waiting_6 > _T_110) ? 3'h6 : ((tok_waiting_5 > _T_109) ? 3'h5 : ((tok_waiting_4 > _T_108) ? 3'h4 : ((tok_waiting_3 > _T_107) ? 3'h3 : ((tok_waiting_2 > _T_106) ? 3'h2 : ((tok_waiting_1 > tok_waiting_0) ? 3'h1 : 3'h0))))));
   wire prioQueued = (prio_slot == 3'h0) ? tok_q_0_deq_valid : ((prio_slot == 3'h1) ? tok_q_1_deq_valid : ((prio_slot == 3'h2) ? tok_q_2_deq_valid : ((prio_slot == 3'h3) ? tok_q_3_deq_valid : ((prio_slot == 3'h4) ? tok_q_4_deq_valid : ((prio_slot == 3'h5) ? tok_q_5_deq_valid : ((prio_slot == 3'h6) ? tok_q_6_deq_valid : tok_q_7_deq_valid))))));
-  wire _T_109 = rowGo & fromTok;
-  wire [32:0] _T_110 = armAhead ? nxOffCount : (off_unpack_pop ? (off_unpack_left - 33'h1) : off_unpack_left);
-  wire [3:0] _T_111 = armAhead ? desc_next_offsets_lo[5:2] : (off_unpack_pop ? (off_unpack_beat_done ? 4'h0 : off_unpack_next_lane[3:0]) : off_unpack_lane);
-  wire [32:0] curStreams_idxCount = {1'h0, numIdx};
-  wire [32:0] nextStreams_idxCount = {1'h0, desc_next_num_indices};
-  wire [32:0] _T_112 = armAhead ? nextStreams_idxCount : (idx_unpack_pop ? (idx_unpack_left - 33'h1) : idx_unpack_left);
-  wire [3:0] _T_113 = armAhead ? next_idx_first_lane : (idx_unpack_pop ? (idx_unpack_beat_done ? 4'h0 : idx_unpack_next_lane[3:0]) : idx_unpack_lane);
-  wire [32:0] _T_114 = armAhead ? nxPswCount : (psw_unpack_pop ? (psw_unpack_left - 33'h1) : psw_unpack_left);
-  wire [3:0] _T_115 = armAhead ? desc_next_scales_lo[5:2] : (psw_unpack_pop ? (psw_unpack_beat_done ? 4'h0 : psw_unpack_next_lane[3:0]) : psw_unpack_lane);
-  wire _T_116 = needStart & off_unpack_valid;
-  wire _T_117 = holdLook | holdEmpty;
-  wire [2:0] _T_118 = seqSlot + 3'h1;
-  wire [2:0] _T_119 = seqSlot + 3'h2;
-  wire [2:0] _T_120 = seqSlot + 3'h3;
-  wire [2:0] _T_121 = seqSlot + 3'h4;
-  wire [2:0] _T_122 = seqSlot + 3'h5;
-  wire [2:0] _T_123 = seqSlot + 3'h6;
-  wire [2:0] _T_124 = seqSlot + 3'h7;
-  /* verilator lint_off UNUSEDSIGNAL */
-  wire [3:0] _T_125 = {1'h0, seqSlot} + 4'h8;
-  /* verilator lint_on UNUSEDSIGNAL */
-  wire [2:0] _T_126 = _T_125[2:0];
+  wire _T_111 = rowGo & fromTok;
+  wire [32:0] _T_112 = armAhead ? next_off_count : (off_unpack_pop ? (off_unpack_left - 33'h1) : off_unpack_left);
+  wire [3:0] _T_113 = armAhead ? desc_next_offsets_lo[5:2] : (off_unpack_pop ? (off_unpack_beat_done ? 4'h0 : off_unpack_next_lane[3:0]) : off_unpack_lane);
+  wire [32:0] _T_114 = armAhead ? lookups_1 : (idx_unpack_pop ? (idx_unpack_left - 33'h1) : idx_unpack_left);
+  wire [3:0] _T_115 = armAhead ? next_idx_first_lane : (idx_unpack_pop ? (idx_unpack_beat_done ? 4'h0 : idx_unpack_next_lane[3:0]) : idx_unpack_lane);
+  wire [32:0] _T_116 = armAhead ? next_psw_count : (psw_unpack_pop ? (psw_unpack_left - 33'h1) : psw_unpack_left);
+  wire [3:0] _T_117 = armAhead ? desc_next_scales_lo[5:2] : (psw_unpack_pop ? (psw_unpack_beat_done ? 4'h0 : psw_unpack_next_lane[3:0]) : psw_unpack_lane);
+  wire _T_118 = needStart & off_unpack_valid;
+  wire _T_119 = holdLook | holdEmpty;
+  wire [2:0] _T_120 = seqSlot + 3'h1;
+  wire [2:0] _T_121 = seqSlot + 3'h2;
+  wire [2:0] _T_122 = seqSlot + 3'h3;
+  wire [2:0] _T_123 = seqSlot + 3'h4;
+  wire [2:0] _T_124 = seqSlot + 3'h5;
+  wire [2:0] _T_125 = seqSlot + 3'h6;
+  wire [2:0] _T_126 = seqSlot + 3'h7;
   /* verilator lint_off UNUSEDSIGNAL */
   wire [3:0] _T_127 = {1'h0, seqSlot} + 4'h8;
   /* verilator lint_on UNUSEDSIGNAL */
-  wire [2:0] pick_0 = ~((_T_118 == 3'h0) ? tok_avoid_0 : ((_T_118 == 3'h1) ? tok_avoid_1 : ((_T_118 == 3'h2) ? tok_avoid_2 : ((_T_118 == 3'h3) ? tok_avoid_3 : ((_T_118 == 3'h4) ? tok_avoid_4 : ((_T_118 == 3'h5) ? tok_avoid_5 : ((_T_118 == 3'h6) ? tok_avoid_6 : tok_avoid_7))))))) ? (seqSlot + 3'h1) : (~((_T_119 == 3'h0) ? tok_avoid_0 : ((_T_119 == 3'h1) ? tok_avoid_1 : ((_T_119 == 3'h2) ? tok_avoid_2 : ((_T_119 == 3'h3) ? tok_avoid_3 : ((_T_119 == 3'h4) ? tok_avoid_4 : ((_T_119 == 3'h5) ? tok_avoid_5 : ((_T_119 == 3'h6) ? tok_avoid_6 : tok_avoid_7))))))) ? (seqSlot + 3'h2) : (~((_T_120 == 3'h0) ? tok_avoid_0 : ((_T_120 == 3'h1) ? tok_avoid_1 : ((_T_120 == 3'h2) ? tok_avoid_2 : ((_T_120 == 3'h3) ? tok_avoid_3 : ((_T_120 == 3'h4) ? tok_avoid_4 : ((_T_120 == 3'h5) ? tok_avoid_5 : ((_T_120 == 3'h6) ? tok_avoid_6 : tok_avoid_7))))))) ? (seqSlot + 3'h3) : (~((_T_121 == 3'h0) ? tok_avoid_0 : ((_T_121 == 3'h1) ? tok_avoid_1 : ((_T_121 == 3'h2) ? tok_avoid_2 : ((_T_121 == 3'h3) ? tok_avoid_3 : ((_T_121 == 3'h4) ? tok_avoid_4 : ((_T_121 == 3'h5) ? tok_avoid_5 : ((_T_121 == 3'h6) ? tok_avoid_6 : tok_avoid_7))))))) ? (seqSlot + 3'h4) : (~((_T_122 == 3'h0) ? tok_avoid_0 : ((_T_122 == 3'h1) ? tok_avoid_1 : ((_T_122 == 3'h2) ? tok_avoid_2 : ((_T_122 == 3'h3) ? tok_avoid_3 : ((_T_122 == 3'h4) ? tok_avoid_4 : ((_T_122 == 3'h5) ? tok_avoid_5 : ((_T_122 == 3'h6) ? tok_avoid_6 : tok_avoid_7))))))) ? (seqSlot + 3'h5) : (~((_T_123 == 3'h0) ? tok_avoid_0 : ((_T_123 == 3'h1) ? tok_avoid_1 : ((_T_123 == 3'h2) ? tok_avoid_2 : ((_T_123 == 3'h3) ? tok_avoid_3 : ((_T_123 == 3'h4) ? tok_avoid_4 : ((_T_123 == 3'h5) ? tok_avoid_5 : ((_T_123 == 3'h6) ? tok_avoid_6 : tok_avoid_7))))))) ? (seqSlot + 3'h6) : (~((_T_124 == 3'h0) ? tok_avoid_0 : ((_T_124 == 3'h1) ? tok_avoid_1 : ((_T_124 == 3'h2) ? tok_avoid_2 : ((_T_124 == 3'h3) ? tok_avoid_3 : ((_T_124 == 3'h4) ? tok_avoid_4 : ((_T_124 == 3'h5) ? tok_avoid_5 : ((_T_124 == 3'h6) ? tok_avoid_6 : tok_avoid_7))))))) ? (seqSlot + 3'h7) : (~((_T_126 == 3'h0) ? tok_avoid_0 : ((_T_126 == 3'h1) ? tok_avoid_1 : ((_T_126 == 3'h2) ? tok_avoid_2 : ((_T_126 == 3'h3) ? tok_avoid_3 : ((_T_126 == 3'h4) ? tok_avoid_4 : ((_T_126 == 3'h5) ? tok_avoid_5 : ((_T_126 == 3'h6) ? tok_avoid_6 : tok_avoid_7))))))) ? _T_127[2:0] : (seqSlot + 3'h1))))))));
+  wire [2:0] _T_128 = _T_127[2:0];
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [8:0] _T_128 = aw_burst - 9'h1;
+  wire [3:0] _T_129 = {1'h0, seqSlot} + 4'h8;
   /* verilator lint_on UNUSEDSIGNAL */
-  wire _T_129 = (run & rErrAhead) & ~aheadErr;
+  wire [2:0] pick_0 = ~((_T_120 == 3'h0) ? tok_avoid_0 : ((_T_120 == 3'h1) ? tok_avoid_1 : ((_T_120 == 3'h2) ? tok_avoid_2 : ((_T_120 == 3'h3) ? tok_avoid_3 : ((_T_120 == 3'h4) ? tok_avoid_4 : ((_T_120 == 3'h5) ? tok_avoid_5 : ((_T_120 == 3'h6) ? tok_avoid_6 : tok_avoid_7))))))) ? (seqSlot + 3'h1) : (~((_T_121 == 3'h0) ? tok_avoid_0 : ((_T_121 == 3'h1) ? tok_avoid_1 : ((_T_121 == 3'h2) ? tok_avoid_2 : ((_T_121 == 3'h3) ? tok_avoid_3 : ((_T_121 == 3'h4) ? tok_avoid_4 : ((_T_121 == 3'h5) ? tok_avoid_5 : ((_T_121 == 3'h6) ? tok_avoid_6 : tok_avoid_7))))))) ? (seqSlot + 3'h2) : (~((_T_122 == 3'h0) ? tok_avoid_0 : ((_T_122 == 3'h1) ? tok_avoid_1 : ((_T_122 == 3'h2) ? tok_avoid_2 : ((_T_122 == 3'h3) ? tok_avoid_3 : ((_T_122 == 3'h4) ? tok_avoid_4 : ((_T_122 == 3'h5) ? tok_avoid_5 : ((_T_122 == 3'h6) ? tok_avoid_6 : tok_avoid_7))))))) ? (seqSlot + 3'h3) : (~((_T_123 == 3'h0) ? tok_avoid_0 : ((_T_123 == 3'h1) ? tok_avoid_1 : ((_T_123 == 3'h2) ? tok_avoid_2 : ((_T_123 == 3'h3) ? tok_avoid_3 : ((_T_123 == 3'h4) ? tok_avoid_4 : ((_T_123 == 3'h5) ? tok_avoid_5 : ((_T_123 == 3'h6) ? tok_avoid_6 : tok_avoid_7))))))) ? (seqSlot + 3'h4) : (~((_T_124 == 3'h0) ? tok_avoid_0 : ((_T_124 == 3'h1) ? tok_avoid_1 : ((_T_124 == 3'h2) ? tok_avoid_2 : ((_T_124 == 3'h3) ? tok_avoid_3 : ((_T_124 == 3'h4) ? tok_avoid_4 : ((_T_124 == 3'h5) ? tok_avoid_5 : ((_T_124 == 3'h6) ? tok_avoid_6 : tok_avoid_7))))))) ? (seqSlot + 3'h5) : (~((_T_125 == 3'h0) ? tok_avoid_0 : ((_T_125 == 3'h1) ? tok_avoid_1 : ((_T_125 == 3'h2) ? tok_avoid_2 : ((_T_125 == 3'h3) ? tok_avoid_3 : ((_T_125 == 3'h4) ? tok_avoid_4 : ((_T_125 == 3'h5) ? tok_avoid_5 : ((_T_125 == 3'h6) ? tok_avoid_6 : tok_avoid_7))))))) ? (seqSlot + 3'h6) : (~((_T_126 == 3'h0) ? tok_avoid_0 : ((_T_126 == 3'h1) ? tok_avoid_1 : ((_T_126 == 3'h2) ? tok_avoid_2 : ((_T_126 == 3'h3) ? tok_avoid_3 : ((_T_126 == 3'h4) ? tok_avoid_4 : ((_T_126 == 3'h5) ? tok_avoid_5 : ((_T_126 == 3'h6) ? tok_avoid_6 : tok_avoid_7))))))) ? (seqSlot + 3'h7) : (~((_T_128 == 3'h0) ? tok_avoid_0 : ((_T_128 == 3'h1) ? tok_avoid_1 : ((_T_128 == 3'h2) ? tok_avoid_2 : ((_T_128 == 3'h3) ? tok_avoid_3 : ((_T_128 == 3'h4) ? tok_avoid_4 : ((_T_128 == 3'h5) ? tok_avoid_5 : ((_T_128 == 3'h6) ? tok_avoid_6 : tok_avoid_7))))))) ? _T_129[2:0] : (seqSlot + 3'h1))))))));
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [8:0] _T_130 = arBeats - 9'h1;
+  wire [8:0] _T_130 = aw_burst - 9'h1;
+  /* verilator lint_on UNUSEDSIGNAL */
+  wire _T_131 = (run & rErrAhead) & ~aheadErr;
+  /* verilator lint_off UNUSEDSIGNAL */
+  wire [8:0] _T_132 = arBeats - 9'h1;
   /* verilator lint_on UNUSEDSIGNAL */
 
   Queue_d128_w200_ram tok_q_0 ( // @[accel/engine/interleave.ts:68]
@@ -2257,7 +2271,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_bits(tok_arb_out_bits),
     .chosen(tok_arb_chosen)
   );
-  Queue_d258_w134_ram metaQ ( // @[accel/engine/engine.ts:530]
+  Queue_d258_w134_ram metaQ ( // @[accel/engine/engine.ts:532]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(metaQ_enq_valid),
@@ -2268,7 +2282,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .deq_bits(metaQ_deq_bits),
     .count(metaQ_count)
   );
-  Queue_d256_w64_ram ridUQ ( // @[accel/engine/engine.ts:534]
+  Queue_d256_w64_ram ridUQ ( // @[accel/engine/engine.ts:536]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(ridUQ_enq_valid),
@@ -2279,7 +2293,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .deq_bits(ridUQ_deq_bits),
     .count(ridUQ_count)
   );
-  Queue_d4_w515_reg dataQ ( // @[accel/engine/engine.ts:666]
+  Queue_d4_w515_reg dataQ ( // @[accel/engine/engine.ts:668]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(dataQ_enq_valid),
@@ -2290,7 +2304,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .deq_bits(dataQ_deq_bits),
     .count(dataQ_count)
   );
-  Queue_d64_w512_ram offBeatQ ( // @[accel/engine/engine.ts:696]
+  Queue_d64_w512_ram offBeatQ ( // @[accel/engine/engine.ts:698]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(offBeatQ_enq_valid),
@@ -2301,7 +2315,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .deq_bits(offBeatQ_deq_bits),
     .count(offBeatQ_count)
   );
-  Queue_d64_w512_ram idxBeatQ ( // @[accel/engine/engine.ts:697]
+  Queue_d64_w512_ram idxBeatQ ( // @[accel/engine/engine.ts:699]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(idxBeatQ_enq_valid),
@@ -2312,7 +2326,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .deq_bits(idxBeatQ_deq_bits),
     .count(idxBeatQ_count)
   );
-  Queue_d32_w512_ram pswBeatQ ( // @[accel/engine/engine.ts:702]
+  Queue_d32_w512_ram pswBeatQ ( // @[accel/engine/engine.ts:704]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(pswBeatQ_enq_valid),
@@ -2323,7 +2337,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .deq_bits(pswBeatQ_deq_bits),
     .count(pswBeatQ_count)
   );
-  Queue_d8_w512_ram argBeatQ ( // @[accel/engine/engine.ts:706]
+  Queue_d8_w512_ram argBeatQ ( // @[accel/engine/engine.ts:708]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(argBeatQ_enq_valid),
@@ -2334,7 +2348,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .deq_bits(argBeatQ_deq_bits),
     .count(argBeatQ_count)
   );
-  Queue_d64_w512_ram ridBeatQ ( // @[accel/engine/engine.ts:709]
+  Queue_d64_w512_ram ridBeatQ ( // @[accel/engine/engine.ts:711]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(ridBeatQ_enq_valid),
@@ -2345,7 +2359,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .deq_bits(ridBeatQ_deq_bits),
     .count(ridBeatQ_count)
   );
-  Queue_d512_w512_ram updBeatQ ( // @[accel/engine/engine.ts:712]
+  Queue_d512_w512_ram updBeatQ ( // @[accel/engine/engine.ts:714]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(updBeatQ_enq_valid),
@@ -2356,7 +2370,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .deq_bits(updBeatQ_deq_bits),
     .count(updBeatQ_count)
   );
-  Queue_d64_w32_ram ridPQ ( // @[accel/engine/engine.ts:800]
+  Queue_d64_w32_ram ridPQ ( // @[accel/engine/engine.ts:802]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(ridPQ_enq_valid),
@@ -2367,7 +2381,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .deq_bits(ridPQ_deq_bits),
     .count(ridPQ_count)
   );
-  Queue_d24_w513_ram outQ ( // @[accel/engine/engine.ts:950]
+  Queue_d24_w513_ram outQ ( // @[accel/engine/engine.ts:952]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(outQ_enq_valid),
@@ -2378,7 +2392,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .deq_bits(outQ_deq_bits),
     .count(outQ_count)
   );
-  Queue_d4_w32_reg awBagQ ( // @[accel/engine/engine.ts:951]
+  Queue_d4_w32_reg awBagQ ( // @[accel/engine/engine.ts:953]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(awBagQ_enq_valid),
@@ -2389,7 +2403,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .deq_bits(awBagQ_deq_bits),
     .count(awBagQ_count)
   );
-  Queue_d4_w33_reg hq ( // @[accel/engine/engine.ts:958]
+  Queue_d4_w33_reg hq ( // @[accel/engine/engine.ts:960]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(hq_enq_valid),
@@ -2400,7 +2414,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .deq_bits(hq_deq_bits),
     .count(hq_count)
   );
-  Queue_d32_w513_ram argQ ( // @[accel/engine/engine.ts:965]
+  Queue_d32_w513_ram argQ ( // @[accel/engine/engine.ts:967]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(argQ_enq_valid),
@@ -2411,7 +2425,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .deq_bits(argQ_deq_bits),
     .count(argQ_count)
   );
-  Fp32Mul_s3 lane_mul_0 ( // @[accel/engine/engine.ts:1002]
+  Fp32Mul_s3 lane_mul_0 ( // @[accel/engine/engine.ts:1004]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_mul_0_in_valid),
@@ -2420,7 +2434,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_mul_0_out_valid),
     .y(lane_mul_0_y)
   );
-  Fp32Mul_s3 lane_mul_1 ( // @[accel/engine/engine.ts:1002]
+  Fp32Mul_s3 lane_mul_1 ( // @[accel/engine/engine.ts:1004]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_mul_1_in_valid),
@@ -2429,7 +2443,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_mul_1_out_valid),
     .y(lane_mul_1_y)
   );
-  Fp32Mul_s3 lane_mul_2 ( // @[accel/engine/engine.ts:1002]
+  Fp32Mul_s3 lane_mul_2 ( // @[accel/engine/engine.ts:1004]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_mul_2_in_valid),
@@ -2438,7 +2452,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_mul_2_out_valid),
     .y(lane_mul_2_y)
   );
-  Fp32Mul_s3 lane_mul_3 ( // @[accel/engine/engine.ts:1002]
+  Fp32Mul_s3 lane_mul_3 ( // @[accel/engine/engine.ts:1004]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_mul_3_in_valid),
@@ -2447,7 +2461,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_mul_3_out_valid),
     .y(lane_mul_3_y)
   );
-  Fp32Mul_s3 lane_mul_4 ( // @[accel/engine/engine.ts:1002]
+  Fp32Mul_s3 lane_mul_4 ( // @[accel/engine/engine.ts:1004]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_mul_4_in_valid),
@@ -2456,7 +2470,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_mul_4_out_valid),
     .y(lane_mul_4_y)
   );
-  Fp32Mul_s3 lane_mul_5 ( // @[accel/engine/engine.ts:1002]
+  Fp32Mul_s3 lane_mul_5 ( // @[accel/engine/engine.ts:1004]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_mul_5_in_valid),
@@ -2465,7 +2479,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_mul_5_out_valid),
     .y(lane_mul_5_y)
   );
-  Fp32Mul_s3 lane_mul_6 ( // @[accel/engine/engine.ts:1002]
+  Fp32Mul_s3 lane_mul_6 ( // @[accel/engine/engine.ts:1004]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_mul_6_in_valid),
@@ -2474,7 +2488,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_mul_6_out_valid),
     .y(lane_mul_6_y)
   );
-  Fp32Mul_s3 lane_mul_7 ( // @[accel/engine/engine.ts:1002]
+  Fp32Mul_s3 lane_mul_7 ( // @[accel/engine/engine.ts:1004]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_mul_7_in_valid),
@@ -2483,7 +2497,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_mul_7_out_valid),
     .y(lane_mul_7_y)
   );
-  Fp32Mul_s3 lane_mul_8 ( // @[accel/engine/engine.ts:1002]
+  Fp32Mul_s3 lane_mul_8 ( // @[accel/engine/engine.ts:1004]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_mul_8_in_valid),
@@ -2492,7 +2506,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_mul_8_out_valid),
     .y(lane_mul_8_y)
   );
-  Fp32Mul_s3 lane_mul_9 ( // @[accel/engine/engine.ts:1002]
+  Fp32Mul_s3 lane_mul_9 ( // @[accel/engine/engine.ts:1004]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_mul_9_in_valid),
@@ -2501,7 +2515,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_mul_9_out_valid),
     .y(lane_mul_9_y)
   );
-  Fp32Mul_s3 lane_mul_10 ( // @[accel/engine/engine.ts:1002]
+  Fp32Mul_s3 lane_mul_10 ( // @[accel/engine/engine.ts:1004]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_mul_10_in_valid),
@@ -2510,7 +2524,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_mul_10_out_valid),
     .y(lane_mul_10_y)
   );
-  Fp32Mul_s3 lane_mul_11 ( // @[accel/engine/engine.ts:1002]
+  Fp32Mul_s3 lane_mul_11 ( // @[accel/engine/engine.ts:1004]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_mul_11_in_valid),
@@ -2519,7 +2533,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_mul_11_out_valid),
     .y(lane_mul_11_y)
   );
-  Fp32Mul_s3 lane_mul_12 ( // @[accel/engine/engine.ts:1002]
+  Fp32Mul_s3 lane_mul_12 ( // @[accel/engine/engine.ts:1004]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_mul_12_in_valid),
@@ -2528,7 +2542,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_mul_12_out_valid),
     .y(lane_mul_12_y)
   );
-  Fp32Mul_s3 lane_mul_13 ( // @[accel/engine/engine.ts:1002]
+  Fp32Mul_s3 lane_mul_13 ( // @[accel/engine/engine.ts:1004]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_mul_13_in_valid),
@@ -2537,7 +2551,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_mul_13_out_valid),
     .y(lane_mul_13_y)
   );
-  Fp32Mul_s3 lane_mul_14 ( // @[accel/engine/engine.ts:1002]
+  Fp32Mul_s3 lane_mul_14 ( // @[accel/engine/engine.ts:1004]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_mul_14_in_valid),
@@ -2546,7 +2560,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_mul_14_out_valid),
     .y(lane_mul_14_y)
   );
-  Fp32Mul_s3 lane_mul_15 ( // @[accel/engine/engine.ts:1002]
+  Fp32Mul_s3 lane_mul_15 ( // @[accel/engine/engine.ts:1004]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_mul_15_in_valid),
@@ -2555,7 +2569,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_mul_15_out_valid),
     .y(lane_mul_15_y)
   );
-  Fp32Add_s3 lane_add_0 ( // @[accel/engine/engine.ts:1018]
+  Fp32Add_s3 lane_add_0 ( // @[accel/engine/engine.ts:1020]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_add_0_in_valid),
@@ -2565,7 +2579,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_add_0_out_valid),
     .y(lane_add_0_y)
   );
-  Fp32Max_s3 lane_max_0 ( // @[accel/engine/engine.ts:1023]
+  Fp32Max_s3 lane_max_0 ( // @[accel/engine/engine.ts:1025]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_max_0_in_valid),
@@ -2575,7 +2589,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .y(lane_max_0_y),
     .b_wins(lane_max_0_b_wins)
   );
-  Fp32Add_s3 lane_add_1 ( // @[accel/engine/engine.ts:1018]
+  Fp32Add_s3 lane_add_1 ( // @[accel/engine/engine.ts:1020]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_add_1_in_valid),
@@ -2585,7 +2599,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_add_1_out_valid),
     .y(lane_add_1_y)
   );
-  Fp32Max_s3 lane_max_1 ( // @[accel/engine/engine.ts:1023]
+  Fp32Max_s3 lane_max_1 ( // @[accel/engine/engine.ts:1025]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_max_1_in_valid),
@@ -2595,7 +2609,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .y(lane_max_1_y),
     .b_wins(lane_max_1_b_wins)
   );
-  Fp32Add_s3 lane_add_2 ( // @[accel/engine/engine.ts:1018]
+  Fp32Add_s3 lane_add_2 ( // @[accel/engine/engine.ts:1020]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_add_2_in_valid),
@@ -2605,7 +2619,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_add_2_out_valid),
     .y(lane_add_2_y)
   );
-  Fp32Max_s3 lane_max_2 ( // @[accel/engine/engine.ts:1023]
+  Fp32Max_s3 lane_max_2 ( // @[accel/engine/engine.ts:1025]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_max_2_in_valid),
@@ -2615,7 +2629,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .y(lane_max_2_y),
     .b_wins(lane_max_2_b_wins)
   );
-  Fp32Add_s3 lane_add_3 ( // @[accel/engine/engine.ts:1018]
+  Fp32Add_s3 lane_add_3 ( // @[accel/engine/engine.ts:1020]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_add_3_in_valid),
@@ -2625,7 +2639,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_add_3_out_valid),
     .y(lane_add_3_y)
   );
-  Fp32Max_s3 lane_max_3 ( // @[accel/engine/engine.ts:1023]
+  Fp32Max_s3 lane_max_3 ( // @[accel/engine/engine.ts:1025]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_max_3_in_valid),
@@ -2635,7 +2649,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .y(lane_max_3_y),
     .b_wins(lane_max_3_b_wins)
   );
-  Fp32Add_s3 lane_add_4 ( // @[accel/engine/engine.ts:1018]
+  Fp32Add_s3 lane_add_4 ( // @[accel/engine/engine.ts:1020]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_add_4_in_valid),
@@ -2645,7 +2659,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_add_4_out_valid),
     .y(lane_add_4_y)
   );
-  Fp32Max_s3 lane_max_4 ( // @[accel/engine/engine.ts:1023]
+  Fp32Max_s3 lane_max_4 ( // @[accel/engine/engine.ts:1025]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_max_4_in_valid),
@@ -2655,7 +2669,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .y(lane_max_4_y),
     .b_wins(lane_max_4_b_wins)
   );
-  Fp32Add_s3 lane_add_5 ( // @[accel/engine/engine.ts:1018]
+  Fp32Add_s3 lane_add_5 ( // @[accel/engine/engine.ts:1020]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_add_5_in_valid),
@@ -2665,7 +2679,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_add_5_out_valid),
     .y(lane_add_5_y)
   );
-  Fp32Max_s3 lane_max_5 ( // @[accel/engine/engine.ts:1023]
+  Fp32Max_s3 lane_max_5 ( // @[accel/engine/engine.ts:1025]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_max_5_in_valid),
@@ -2675,7 +2689,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .y(lane_max_5_y),
     .b_wins(lane_max_5_b_wins)
   );
-  Fp32Add_s3 lane_add_6 ( // @[accel/engine/engine.ts:1018]
+  Fp32Add_s3 lane_add_6 ( // @[accel/engine/engine.ts:1020]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_add_6_in_valid),
@@ -2685,7 +2699,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_add_6_out_valid),
     .y(lane_add_6_y)
   );
-  Fp32Max_s3 lane_max_6 ( // @[accel/engine/engine.ts:1023]
+  Fp32Max_s3 lane_max_6 ( // @[accel/engine/engine.ts:1025]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_max_6_in_valid),
@@ -2695,7 +2709,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .y(lane_max_6_y),
     .b_wins(lane_max_6_b_wins)
   );
-  Fp32Add_s3 lane_add_7 ( // @[accel/engine/engine.ts:1018]
+  Fp32Add_s3 lane_add_7 ( // @[accel/engine/engine.ts:1020]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_add_7_in_valid),
@@ -2705,7 +2719,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_add_7_out_valid),
     .y(lane_add_7_y)
   );
-  Fp32Max_s3 lane_max_7 ( // @[accel/engine/engine.ts:1023]
+  Fp32Max_s3 lane_max_7 ( // @[accel/engine/engine.ts:1025]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_max_7_in_valid),
@@ -2715,7 +2729,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .y(lane_max_7_y),
     .b_wins(lane_max_7_b_wins)
   );
-  Fp32Add_s3 lane_add_8 ( // @[accel/engine/engine.ts:1018]
+  Fp32Add_s3 lane_add_8 ( // @[accel/engine/engine.ts:1020]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_add_8_in_valid),
@@ -2725,7 +2739,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_add_8_out_valid),
     .y(lane_add_8_y)
   );
-  Fp32Max_s3 lane_max_8 ( // @[accel/engine/engine.ts:1023]
+  Fp32Max_s3 lane_max_8 ( // @[accel/engine/engine.ts:1025]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_max_8_in_valid),
@@ -2735,7 +2749,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .y(lane_max_8_y),
     .b_wins(lane_max_8_b_wins)
   );
-  Fp32Add_s3 lane_add_9 ( // @[accel/engine/engine.ts:1018]
+  Fp32Add_s3 lane_add_9 ( // @[accel/engine/engine.ts:1020]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_add_9_in_valid),
@@ -2745,7 +2759,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_add_9_out_valid),
     .y(lane_add_9_y)
   );
-  Fp32Max_s3 lane_max_9 ( // @[accel/engine/engine.ts:1023]
+  Fp32Max_s3 lane_max_9 ( // @[accel/engine/engine.ts:1025]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_max_9_in_valid),
@@ -2755,7 +2769,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .y(lane_max_9_y),
     .b_wins(lane_max_9_b_wins)
   );
-  Fp32Add_s3 lane_add_10 ( // @[accel/engine/engine.ts:1018]
+  Fp32Add_s3 lane_add_10 ( // @[accel/engine/engine.ts:1020]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_add_10_in_valid),
@@ -2765,7 +2779,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_add_10_out_valid),
     .y(lane_add_10_y)
   );
-  Fp32Max_s3 lane_max_10 ( // @[accel/engine/engine.ts:1023]
+  Fp32Max_s3 lane_max_10 ( // @[accel/engine/engine.ts:1025]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_max_10_in_valid),
@@ -2775,7 +2789,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .y(lane_max_10_y),
     .b_wins(lane_max_10_b_wins)
   );
-  Fp32Add_s3 lane_add_11 ( // @[accel/engine/engine.ts:1018]
+  Fp32Add_s3 lane_add_11 ( // @[accel/engine/engine.ts:1020]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_add_11_in_valid),
@@ -2785,7 +2799,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_add_11_out_valid),
     .y(lane_add_11_y)
   );
-  Fp32Max_s3 lane_max_11 ( // @[accel/engine/engine.ts:1023]
+  Fp32Max_s3 lane_max_11 ( // @[accel/engine/engine.ts:1025]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_max_11_in_valid),
@@ -2795,7 +2809,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .y(lane_max_11_y),
     .b_wins(lane_max_11_b_wins)
   );
-  Fp32Add_s3 lane_add_12 ( // @[accel/engine/engine.ts:1018]
+  Fp32Add_s3 lane_add_12 ( // @[accel/engine/engine.ts:1020]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_add_12_in_valid),
@@ -2805,7 +2819,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_add_12_out_valid),
     .y(lane_add_12_y)
   );
-  Fp32Max_s3 lane_max_12 ( // @[accel/engine/engine.ts:1023]
+  Fp32Max_s3 lane_max_12 ( // @[accel/engine/engine.ts:1025]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_max_12_in_valid),
@@ -2815,7 +2829,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .y(lane_max_12_y),
     .b_wins(lane_max_12_b_wins)
   );
-  Fp32Add_s3 lane_add_13 ( // @[accel/engine/engine.ts:1018]
+  Fp32Add_s3 lane_add_13 ( // @[accel/engine/engine.ts:1020]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_add_13_in_valid),
@@ -2825,7 +2839,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_add_13_out_valid),
     .y(lane_add_13_y)
   );
-  Fp32Max_s3 lane_max_13 ( // @[accel/engine/engine.ts:1023]
+  Fp32Max_s3 lane_max_13 ( // @[accel/engine/engine.ts:1025]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_max_13_in_valid),
@@ -2835,7 +2849,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .y(lane_max_13_y),
     .b_wins(lane_max_13_b_wins)
   );
-  Fp32Add_s3 lane_add_14 ( // @[accel/engine/engine.ts:1018]
+  Fp32Add_s3 lane_add_14 ( // @[accel/engine/engine.ts:1020]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_add_14_in_valid),
@@ -2845,7 +2859,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_add_14_out_valid),
     .y(lane_add_14_y)
   );
-  Fp32Max_s3 lane_max_14 ( // @[accel/engine/engine.ts:1023]
+  Fp32Max_s3 lane_max_14 ( // @[accel/engine/engine.ts:1025]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_max_14_in_valid),
@@ -2855,7 +2869,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .y(lane_max_14_y),
     .b_wins(lane_max_14_b_wins)
   );
-  Fp32Add_s3 lane_add_15 ( // @[accel/engine/engine.ts:1018]
+  Fp32Add_s3 lane_add_15 ( // @[accel/engine/engine.ts:1020]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_add_15_in_valid),
@@ -2865,7 +2879,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_add_15_out_valid),
     .y(lane_add_15_y)
   );
-  Fp32Max_s3 lane_max_15 ( // @[accel/engine/engine.ts:1023]
+  Fp32Max_s3 lane_max_15 ( // @[accel/engine/engine.ts:1025]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_max_15_in_valid),
@@ -2875,7 +2889,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .y(lane_max_15_y),
     .b_wins(lane_max_15_b_wins)
   );
-  Fp32FromUInt_w32_s2 nConv ( // @[accel/engine/engine.ts:1047]
+  Fp32FromUInt_w32_s2 nConv ( // @[accel/engine/engine.ts:1049]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(nConv_in_valid),
@@ -2883,7 +2897,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(nConv_out_valid),
     .y(nConv_y)
   );
-  Fp32Div_s12 lane_div_0 ( // @[accel/engine/engine.ts:1070]
+  Fp32Div_s12 lane_div_0 ( // @[accel/engine/engine.ts:1072]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_div_0_in_valid),
@@ -2892,7 +2906,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_div_0_out_valid),
     .y(lane_div_0_y)
   );
-  Fp32Div_s12 lane_div_1 ( // @[accel/engine/engine.ts:1070]
+  Fp32Div_s12 lane_div_1 ( // @[accel/engine/engine.ts:1072]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_div_1_in_valid),
@@ -2901,7 +2915,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_div_1_out_valid),
     .y(lane_div_1_y)
   );
-  Fp32Div_s12 lane_div_2 ( // @[accel/engine/engine.ts:1070]
+  Fp32Div_s12 lane_div_2 ( // @[accel/engine/engine.ts:1072]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_div_2_in_valid),
@@ -2910,7 +2924,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_div_2_out_valid),
     .y(lane_div_2_y)
   );
-  Fp32Div_s12 lane_div_3 ( // @[accel/engine/engine.ts:1070]
+  Fp32Div_s12 lane_div_3 ( // @[accel/engine/engine.ts:1072]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_div_3_in_valid),
@@ -2919,7 +2933,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_div_3_out_valid),
     .y(lane_div_3_y)
   );
-  Fp32Div_s12 lane_div_4 ( // @[accel/engine/engine.ts:1070]
+  Fp32Div_s12 lane_div_4 ( // @[accel/engine/engine.ts:1072]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_div_4_in_valid),
@@ -2928,7 +2942,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_div_4_out_valid),
     .y(lane_div_4_y)
   );
-  Fp32Div_s12 lane_div_5 ( // @[accel/engine/engine.ts:1070]
+  Fp32Div_s12 lane_div_5 ( // @[accel/engine/engine.ts:1072]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_div_5_in_valid),
@@ -2937,7 +2951,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_div_5_out_valid),
     .y(lane_div_5_y)
   );
-  Fp32Div_s12 lane_div_6 ( // @[accel/engine/engine.ts:1070]
+  Fp32Div_s12 lane_div_6 ( // @[accel/engine/engine.ts:1072]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_div_6_in_valid),
@@ -2946,7 +2960,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_div_6_out_valid),
     .y(lane_div_6_y)
   );
-  Fp32Div_s12 lane_div_7 ( // @[accel/engine/engine.ts:1070]
+  Fp32Div_s12 lane_div_7 ( // @[accel/engine/engine.ts:1072]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_div_7_in_valid),
@@ -2955,7 +2969,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_div_7_out_valid),
     .y(lane_div_7_y)
   );
-  Fp32Div_s12 lane_div_8 ( // @[accel/engine/engine.ts:1070]
+  Fp32Div_s12 lane_div_8 ( // @[accel/engine/engine.ts:1072]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_div_8_in_valid),
@@ -2964,7 +2978,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_div_8_out_valid),
     .y(lane_div_8_y)
   );
-  Fp32Div_s12 lane_div_9 ( // @[accel/engine/engine.ts:1070]
+  Fp32Div_s12 lane_div_9 ( // @[accel/engine/engine.ts:1072]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_div_9_in_valid),
@@ -2973,7 +2987,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_div_9_out_valid),
     .y(lane_div_9_y)
   );
-  Fp32Div_s12 lane_div_10 ( // @[accel/engine/engine.ts:1070]
+  Fp32Div_s12 lane_div_10 ( // @[accel/engine/engine.ts:1072]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_div_10_in_valid),
@@ -2982,7 +2996,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_div_10_out_valid),
     .y(lane_div_10_y)
   );
-  Fp32Div_s12 lane_div_11 ( // @[accel/engine/engine.ts:1070]
+  Fp32Div_s12 lane_div_11 ( // @[accel/engine/engine.ts:1072]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_div_11_in_valid),
@@ -2991,7 +3005,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_div_11_out_valid),
     .y(lane_div_11_y)
   );
-  Fp32Div_s12 lane_div_12 ( // @[accel/engine/engine.ts:1070]
+  Fp32Div_s12 lane_div_12 ( // @[accel/engine/engine.ts:1072]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_div_12_in_valid),
@@ -3000,7 +3014,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_div_12_out_valid),
     .y(lane_div_12_y)
   );
-  Fp32Div_s12 lane_div_13 ( // @[accel/engine/engine.ts:1070]
+  Fp32Div_s12 lane_div_13 ( // @[accel/engine/engine.ts:1072]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_div_13_in_valid),
@@ -3009,7 +3023,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_div_13_out_valid),
     .y(lane_div_13_y)
   );
-  Fp32Div_s12 lane_div_14 ( // @[accel/engine/engine.ts:1070]
+  Fp32Div_s12 lane_div_14 ( // @[accel/engine/engine.ts:1072]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_div_14_in_valid),
@@ -3018,7 +3032,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_div_14_out_valid),
     .y(lane_div_14_y)
   );
-  Fp32Div_s12 lane_div_15 ( // @[accel/engine/engine.ts:1070]
+  Fp32Div_s12 lane_div_15 ( // @[accel/engine/engine.ts:1072]
     .clock(aclk),
     .reset(!aresetn),
     .in_valid(lane_div_15_in_valid),
@@ -3027,7 +3041,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .out_valid(lane_div_15_out_valid),
     .y(lane_div_15_y)
   );
-  TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 update ( // @[accel/engine/engine.ts:1086]
+  TcastUpdate_d512_a32_r8_l3_3_12_12_c16_s32 update ( // @[accel/engine/engine.ts:1088]
     .clock(aclk),
     .reset(!aresetn),
     .start(update_start),
@@ -3070,7 +3084,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .sd_strb(update_sd_strb),
     .idle(update_idle)
   );
-  Queue_d2_w576_reg pkQ ( // @[accel/engine/engine.ts:1120]
+  Queue_d2_w576_reg pkQ ( // @[accel/engine/engine.ts:1122]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(pkQ_enq_valid),
@@ -3081,7 +3095,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .deq_bits(pkQ_deq_bits),
     .count(pkQ_count)
   );
-  Queue_d256_w11_ram lenQ ( // @[accel/engine/engine.ts:1168]
+  Queue_d256_w11_ram lenQ ( // @[accel/engine/engine.ts:1170]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(lenQ_enq_valid),
@@ -3092,7 +3106,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
     .deq_bits(lenQ_deq_bits),
     .count(lenQ_count)
   );
-  Queue_d256_w32_ram awAddrQ ( // @[accel/engine/engine.ts:1203]
+  Queue_d256_w32_ram awAddrQ ( // @[accel/engine/engine.ts:1205]
     .clock(aclk),
     .reset(!aresetn),
     .enq_valid(awAddrQ_enq_valid),
@@ -3109,8 +3123,8 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
   assign arready = ~rvalid; // @[accel/engine/engine.ts:245]
   assign startReq = (hit_0 & s_axi_lite_wstrb[0]) & written_0; // @[accel/engine/engine.ts:263]
   assign start = startReq & ~busy; // @[accel/engine/engine.ts:264]
-  assign descFire = (run & dataQ_deq_valid) & (dKind == 3'h5); // @[accel/engine/engine.ts:720]
-  assign descBeat = dData; // @[accel/engine/engine.ts:721]
+  assign descFire = (run & dataQ_deq_valid) & (dKind == 3'h5); // @[accel/engine/engine.ts:722]
+  assign descBeat = dData; // @[accel/engine/engine.ts:723]
   assign descSwap = ((run & tableDue) & nxFull) & ~aheadErr; // @[accel/engine/engine.ts:1326]
   assign idx64 = _T_1[0]; // @[accel/engine/engine.ts:281]
   assign isMean = _T_2[4]; // @[accel/engine/engine.ts:282]
@@ -3119,110 +3133,108 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
   assign argEn = isMax & _T_5[7]; // @[accel/engine/engine.ts:286]
   assign maskEn = _T_6[8]; // @[accel/engine/engine.ts:287]
   assign sideEn = pswEn | maskEn; // @[accel/engine/engine.ts:288]
-  assign off64 = _T_7[1]; // @[accel/engine/engine.ts:290]
-  assign inclLast = _T_8[2]; // @[accel/engine/engine.ts:291]
-  assign padEn = _T_9[3]; // @[accel/engine/engine.ts:292]
-  assign opt = update_opt; // @[accel/engine/engine.ts:302]
-  assign optOn = opt != 2'h0; // @[accel/engine/engine.ts:303]
-  assign rowsOn = update_rows & (1'b1 | optOn); // @[accel/engine/engine.ts:305]
-  assign keepGrad = update_keep_grad; // @[accel/engine/engine.ts:306]
-  assign unfused = update_unfused & optOn; // @[accel/engine/engine.ts:307]
-  assign gradRowsOut = (rowsOn & ~unfused) & (~optOn | keepGrad); // @[accel/engine/engine.ts:308]
-  assign check_23_update = regChecks_23; // @[accel/engine/engine.ts:353]
-  assign check_22_tables_lo = regChecks_22; // @[accel/engine/engine.ts:353]
-  assign check_21_state_lo = single & regChecks_21; // @[accel/engine/engine.ts:353]
-  assign check_20_weight_stride = single & regChecks_20; // @[accel/engine/engine.ts:353]
-  assign check_19_weight_lo = single & regChecks_19; // @[accel/engine/engine.ts:353]
-  assign check_18_grad_rows_lo = single & regChecks_18; // @[accel/engine/engine.ts:353]
-  assign check_17_row_ids_lo = single & regChecks_17; // @[accel/engine/engine.ts:353]
-  assign check_16_update = 1'b0; // @[accel/engine/engine.ts:353]
-  assign check_15_update = single & regChecks_15; // @[accel/engine/engine.ts:353]
-  assign check_14_update = single & regChecks_14; // @[accel/engine/engine.ts:353]
-  assign check_13_argmax_stride = single & regOp_codes_13; // @[accel/engine/engine.ts:353]
-  assign check_12_argmax_lo = single & regOp_codes_12; // @[accel/engine/engine.ts:353]
-  assign check_11_out_stride = single & regOp_codes_11; // @[accel/engine/engine.ts:353]
-  assign check_10_out_lo = single & regOp_codes_10; // @[accel/engine/engine.ts:353]
-  assign check_9_scales_lo = single & regOp_codes_9; // @[accel/engine/engine.ts:353]
-  assign check_8_offsets_lo = single & regOp_codes_8; // @[accel/engine/engine.ts:353]
-  assign check_7_indices_lo = single & regOp_codes_7; // @[accel/engine/engine.ts:353]
-  assign check_6_row_stride = single & regOp_codes_6; // @[accel/engine/engine.ts:353]
-  assign check_5_table_lo = single & regOp_codes_5; // @[accel/engine/engine.ts:353]
-  assign check_4_op = single & regOp_codes_4; // @[accel/engine/engine.ts:353]
-  assign check_3_op = single & regOp_codes_3; // @[accel/engine/engine.ts:353]
-  assign check_2_op = single & regOp_codes_2; // @[accel/engine/engine.ts:353]
-  assign check_1_dim = single & regOp_codes_1; // @[accel/engine/engine.ts:353]
-  assign program_cause = cause_0; // @[accel/engine/engine.ts:376]
-  assign desc_check_13_argmax_stride = argOrMask_1 & ((_T_26[5:0] != 6'h0) | (_T_26 < dimBytes_2)); // @[accel/engine/engine.ts:353]
-  assign desc_check_12_argmax_lo = argOrMask_1 & (_T_29[5:0] != 6'h0); // @[accel/engine/engine.ts:353]
-  assign desc_check_11_out_stride = (_T_30[5:0] != 6'h0) | (_T_30 < dimBytes_2); // @[accel/engine/engine.ts:353]
-  assign desc_check_10_out_lo = _T_31[5:0] != 6'h0; // @[accel/engine/engine.ts:353]
-  assign desc_check_9_scales_lo = (_T_32[6] | _T_33[8]) & (_T_34[1:0] != 2'h0); // @[accel/engine/engine.ts:353]
-  assign desc_check_8_offsets_lo = (_T_35[1:0] != 2'h0) | (_T_36[1] & _T_35[2]); // @[accel/engine/engine.ts:353]
-  assign desc_check_7_indices_lo = (_T_37[1:0] != 2'h0) | (_T_38[0] & _T_37[2]); // @[accel/engine/engine.ts:353]
-  assign desc_check_6_row_stride = (_T_39[5:0] != 6'h0) | (_T_39 < dimBytes_2); // @[accel/engine/engine.ts:353]
-  assign desc_check_5_table_lo = _T_40[5:0] != 6'h0; // @[accel/engine/engine.ts:353]
-  assign desc_check_4_op = _T_41[8] & ((modeMean_1 | modeMax_1) | _T_43[6]); // @[accel/engine/engine.ts:353]
-  assign desc_check_3_op = _T_44[7] & ~modeMax_1; // @[accel/engine/engine.ts:353]
-  assign desc_check_2_op = modeMean_1 & modeMax_1; // @[accel/engine/engine.ts:353]
-  assign desc_check_1_dim = ((_T ? desc_dim : dim) == 32'h0) | ((_T ? desc_dim : dim) > 32'h80); // @[accel/engine/engine.ts:353]
-  assign descriptor_cause = cause_0_1; // @[accel/engine/engine.ts:378]
-  assign next_check_13_argmax_stride = argOrMask_2 & ((desc_next_argmax_stride[5:0] != 6'h0) | (desc_next_argmax_stride < dimBytes_3)); // @[accel/engine/engine.ts:353]
-  assign next_check_12_argmax_lo = argOrMask_2 & (desc_next_argmax_lo[5:0] != 6'h0); // @[accel/engine/engine.ts:353]
-  assign next_check_11_out_stride = (desc_next_out_stride[5:0] != 6'h0) | (desc_next_out_stride < dimBytes_3); // @[accel/engine/engine.ts:353]
-  assign next_check_10_out_lo = desc_next_out_lo[5:0] != 6'h0; // @[accel/engine/engine.ts:353]
-  assign next_check_9_scales_lo = (desc_next_op[6] | desc_next_op[8]) & (desc_next_scales_lo[1:0] != 2'h0); // @[accel/engine/engine.ts:353]
-  assign next_check_8_offsets_lo = (desc_next_offsets_lo[1:0] != 2'h0) | (desc_next_op[1] & desc_next_offsets_lo[2]); // @[accel/engine/engine.ts:353]
-  assign next_check_7_indices_lo = (desc_next_indices_lo[1:0] != 2'h0) | (desc_next_op[0] & desc_next_indices_lo[2]); // @[accel/engine/engine.ts:353]
-  assign next_check_6_row_stride = (desc_next_row_stride[5:0] != 6'h0) | (desc_next_row_stride < dimBytes_3); // @[accel/engine/engine.ts:353]
-  assign next_check_5_table_lo = desc_next_table_lo[5:0] != 6'h0; // @[accel/engine/engine.ts:353]
-  assign next_check_4_op = desc_next_op[8] & ((modeMean_2 | modeMax_2) | desc_next_op[6]); // @[accel/engine/engine.ts:353]
-  assign next_check_3_op = desc_next_op[7] & ~modeMax_2; // @[accel/engine/engine.ts:353]
-  assign next_check_2_op = modeMean_2 & modeMax_2; // @[accel/engine/engine.ts:353]
-  assign next_check_1_dim = (desc_next_dim == 32'h0) | (desc_next_dim > 32'h80); // @[accel/engine/engine.ts:353]
-  assign next_descriptor_cause = cause_0_2; // @[accel/engine/engine.ts:380]
-  assign program_bad = start & (program_cause != 5'h0); // @[accel/engine/engine.ts:381]
-  assign dimBytes = _T_47[17:0]; // @[accel/engine/engine.ts:386]
-  assign tail = dimBytes[5:0]; // @[accel/engine/engine.ts:387]
-  assign tailMask = (tail == 6'h0) ? 64'hffffffffffffffff : (64'hffffffffffffffff >> (7'h40 - {1'h0, tail})); // @[accel/engine/engine.ts:389]
-  assign row_beats_all = _T_48[18:6]; // @[accel/engine/engine.ts:392]
-  assign offCount = ((numBags == 32'h0) | unfused) ? 33'h0 : ({1'h0, numBags} + {32'h0, inclLast}); // @[accel/engine/engine.ts:404]
-  assign off_beats_total = (offCount == 33'h0) ? 30'h0 : _T_52[35:6]; // @[accel/engine/engine.ts:406]
-  assign idx_beats_total = (_T_53 == 33'h0) ? 30'h0 : _T_57[35:6]; // @[accel/engine/engine.ts:406]
-  assign psw_beats_total = (_T_58 == 33'h0) ? 30'h0 : _T_61[35:6]; // @[accel/engine/engine.ts:406]
-  assign rid_beats_total = (_T_62 == 33'h0) ? 30'h0 : _T_64[35:6]; // @[accel/engine/engine.ts:406]
-  assign pswCount = sideEn ? {1'h0, numIdx} : 33'h0; // @[accel/engine/engine.ts:417]
-  assign idx_first_lane = _T_56[5:2]; // @[accel/engine/engine.ts:419]
-  assign nxOff64 = desc_next_op[1]; // @[accel/engine/engine.ts:424]
-  assign nxIdx64 = desc_next_op[0]; // @[accel/engine/engine.ts:425]
-  assign nxOffCount = (desc_next_num_bags == 32'h0) ? 33'h0 : ({1'h0, desc_next_num_bags} + {32'h0, desc_next_op[2]}); // @[accel/engine/engine.ts:429]
-  assign nxPswCount = (desc_next_op[6] | desc_next_op[8]) ? {1'h0, desc_next_num_indices} : 33'h0; // @[accel/engine/engine.ts:430]
-  assign next_off_beats_total = (nxOffCount == 33'h0) ? 30'h0 : _T_67[35:6]; // @[accel/engine/engine.ts:406]
-  assign next_idx_first_lane = desc_next_indices_lo[5:2]; // @[accel/engine/engine.ts:433]
-  assign next_idx_beats_total = (_T_68 == 33'h0) ? 30'h0 : _T_71[35:6]; // @[accel/engine/engine.ts:406]
-  assign next_psw_beats_total = (nxPswCount == 33'h0) ? 30'h0 : _T_73[35:6]; // @[accel/engine/engine.ts:406]
-  assign arFree = ~arValid | m_axi_arready; // @[accel/engine/engine.ts:468]
-  assign slotFree = slotsUsed < 9'h100; // @[accel/engine/engine.ts:469]
-  assign run = busy & ~err; // @[accel/engine/engine.ts:472]
-  assign canRead = (run & arFree) & slotFree; // @[accel/engine/engine.ts:473]
-  assign off_burst = ({23'h0, toBound} < byLen) ? {23'h0, toBound} : byLen; // @[accel/engine/engine.ts:446]
-  assign idx_burst = ({23'h0, toBound_1} < byLen_1) ? {23'h0, toBound_1} : byLen_1; // @[accel/engine/engine.ts:446]
-  assign off_credit = (preArmed ? nxOff64 : off64) ? 7'h40 : 7'h20; // @[accel/engine/engine.ts:487]
-  assign offGo = (canRead & (offLeft != 30'h0)) & (({3'h0, offRes} + {1'h0, offBurst}) <= {3'h0, off_credit}); // @[accel/engine/engine.ts:489]
-  assign idx_credit = (preArmed ? nxIdx64 : idx64) ? 7'h40 : 7'h20; // @[accel/engine/engine.ts:487]
-  assign idxGo = ((canRead & ~offGo) & (idxLeft != 30'h0)) & (({3'h0, idxRes} + {1'h0, idxBurst}) <= {3'h0, idx_credit}); // @[accel/engine/engine.ts:490]
-  assign psw_burst = ({23'h0, toBound_2} < byLen_2) ? {23'h0, toBound_2} : byLen_2; // @[accel/engine/engine.ts:446]
-  assign pswGo = (((canRead & ~offGo) & ~idxGo) & (pswLeft != 30'h0)) & (({4'h0, pswRes} + {1'h0, pswBurst}) <= 10'h20); // @[accel/engine/engine.ts:495]
-  assign desc_burst = ({2'h0, toBound_3} < byLen_3) ? {2'h0, toBound_3} : byLen_3; // @[accel/engine/engine.ts:446]
-  assign descGo = (((canRead & ~offGo) & ~idxGo) & ~pswGo) & (descLeft != 2'h0); // @[accel/engine/engine.ts:500]
-  assign rid_burst = ({23'h0, toBound_4} < byLen_4) ? {23'h0, toBound_4} : byLen_4; // @[accel/engine/engine.ts:446]
-  assign rid_credit = ~optOn ? 7'h40 : 7'h20; // @[accel/engine/engine.ts:487]
-  assign ridGo = (((((canRead & ~offGo) & ~idxGo) & ~pswGo) & ~descGo) & (ridLeft != 30'h0)) & (({3'h0, ridRes} + {1'h0, ridBurst}) <= {3'h0, rid_credit}); // @[accel/engine/engine.ts:513]
-  assign sideGo = (((offGo | idxGo) | pswGo) | descGo) | ridGo; // @[accel/engine/engine.ts:518]
-  assign spill_on = longBag & (rowBeats < 4'h3); // @[accel/engine/engine.ts:528]
-  assign tok_enq_valid = emitHeld | emTok; // @[accel/engine/engine.ts:896]
-  assign tok_enq_slot = emTok ? 3'h0 : heldSlot; // @[accel/engine/engine.ts:897]
-  assign tokQ_enq_bits = {emTok ? ((emPh == 2'h0) ? 2'h1 : emPh) : 2'h0, heldEmpty & ~emTok, heldFirst, heldLast, heldSlot, heldBag, heldN, heldScale, heldPos, emTok ? ((emPh == 2'h0) ? updU : emRow) : heldRow, heldRid}; // @[accel/engine/engine.ts:898]
-  assign tok_deq_ready = emptyGo | rowTake; // @[accel/engine/engine.ts:578]
+  assign off64 = _T_7[1]; // @[accel/engine/engine.ts:289]
+  assign inclLast = _T_8[2]; // @[accel/engine/engine.ts:290]
+  assign padEn = _T_9[3]; // @[accel/engine/engine.ts:291]
+  assign opt = update_opt; // @[accel/engine/engine.ts:299]
+  assign optOn = opt != 2'h0; // @[accel/engine/engine.ts:300]
+  assign rowsOn = update_rows & (1'b1 | optOn); // @[accel/engine/engine.ts:302]
+  assign keepGrad = update_keep_grad; // @[accel/engine/engine.ts:303]
+  assign unfused = update_unfused & optOn; // @[accel/engine/engine.ts:304]
+  assign gradRowsOut = (rowsOn & ~unfused) & (~optOn | keepGrad); // @[accel/engine/engine.ts:305]
+  assign check_23_update = regChecks_23; // @[accel/engine/engine.ts:350]
+  assign check_22_tables_lo = regChecks_22; // @[accel/engine/engine.ts:350]
+  assign check_21_state_lo = single & regChecks_21; // @[accel/engine/engine.ts:350]
+  assign check_20_weight_stride = single & regChecks_20; // @[accel/engine/engine.ts:350]
+  assign check_19_weight_lo = single & regChecks_19; // @[accel/engine/engine.ts:350]
+  assign check_18_grad_rows_lo = single & regChecks_18; // @[accel/engine/engine.ts:350]
+  assign check_17_row_ids_lo = single & regChecks_17; // @[accel/engine/engine.ts:350]
+  assign check_16_update = 1'b0; // @[accel/engine/engine.ts:350]
+  assign check_15_update = single & regChecks_15; // @[accel/engine/engine.ts:350]
+  assign check_14_update = single & regChecks_14; // @[accel/engine/engine.ts:350]
+  assign check_13_argmax_stride = single & regOp_codes_13; // @[accel/engine/engine.ts:350]
+  assign check_12_argmax_lo = single & regOp_codes_12; // @[accel/engine/engine.ts:350]
+  assign check_11_out_stride = single & regOp_codes_11; // @[accel/engine/engine.ts:350]
+  assign check_10_out_lo = single & regOp_codes_10; // @[accel/engine/engine.ts:350]
+  assign check_9_scales_lo = single & regOp_codes_9; // @[accel/engine/engine.ts:350]
+  assign check_8_offsets_lo = single & regOp_codes_8; // @[accel/engine/engine.ts:350]
+  assign check_7_indices_lo = single & regOp_codes_7; // @[accel/engine/engine.ts:350]
+  assign check_6_row_stride = single & regOp_codes_6; // @[accel/engine/engine.ts:350]
+  assign check_5_table_lo = single & regOp_codes_5; // @[accel/engine/engine.ts:350]
+  assign check_4_op = single & regOp_codes_4; // @[accel/engine/engine.ts:350]
+  assign check_3_op = single & regOp_codes_3; // @[accel/engine/engine.ts:350]
+  assign check_2_op = single & regOp_codes_2; // @[accel/engine/engine.ts:350]
+  assign check_1_dim = single & regOp_codes_1; // @[accel/engine/engine.ts:350]
+  assign program_cause = cause_0; // @[accel/engine/engine.ts:373]
+  assign desc_check_13_argmax_stride = argOrMask_1 & ((_T_26[5:0] != 6'h0) | (_T_26 < dimBytes_2)); // @[accel/engine/engine.ts:350]
+  assign desc_check_12_argmax_lo = argOrMask_1 & (_T_29[5:0] != 6'h0); // @[accel/engine/engine.ts:350]
+  assign desc_check_11_out_stride = (_T_30[5:0] != 6'h0) | (_T_30 < dimBytes_2); // @[accel/engine/engine.ts:350]
+  assign desc_check_10_out_lo = _T_31[5:0] != 6'h0; // @[accel/engine/engine.ts:350]
+  assign desc_check_9_scales_lo = (_T_32[6] | _T_33[8]) & (_T_34[1:0] != 2'h0); // @[accel/engine/engine.ts:350]
+  assign desc_check_8_offsets_lo = (_T_35[1:0] != 2'h0) | (_T_36[1] & _T_35[2]); // @[accel/engine/engine.ts:350]
+  assign desc_check_7_indices_lo = (_T_37[1:0] != 2'h0) | (_T_38[0] & _T_37[2]); // @[accel/engine/engine.ts:350]
+  assign desc_check_6_row_stride = (_T_39[5:0] != 6'h0) | (_T_39 < dimBytes_2); // @[accel/engine/engine.ts:350]
+  assign desc_check_5_table_lo = _T_40[5:0] != 6'h0; // @[accel/engine/engine.ts:350]
+  assign desc_check_4_op = _T_41[8] & ((modeMean_1 | modeMax_1) | _T_43[6]); // @[accel/engine/engine.ts:350]
+  assign desc_check_3_op = _T_44[7] & ~modeMax_1; // @[accel/engine/engine.ts:350]
+  assign desc_check_2_op = modeMean_1 & modeMax_1; // @[accel/engine/engine.ts:350]
+  assign desc_check_1_dim = ((_T ? desc_dim : dim) == 32'h0) | ((_T ? desc_dim : dim) > 32'h80); // @[accel/engine/engine.ts:350]
+  assign descriptor_cause = cause_0_1; // @[accel/engine/engine.ts:375]
+  assign next_check_13_argmax_stride = argOrMask_2 & ((desc_next_argmax_stride[5:0] != 6'h0) | (desc_next_argmax_stride < dimBytes_3)); // @[accel/engine/engine.ts:350]
+  assign next_check_12_argmax_lo = argOrMask_2 & (desc_next_argmax_lo[5:0] != 6'h0); // @[accel/engine/engine.ts:350]
+  assign next_check_11_out_stride = (desc_next_out_stride[5:0] != 6'h0) | (desc_next_out_stride < dimBytes_3); // @[accel/engine/engine.ts:350]
+  assign next_check_10_out_lo = desc_next_out_lo[5:0] != 6'h0; // @[accel/engine/engine.ts:350]
+  assign next_check_9_scales_lo = (desc_next_op[6] | desc_next_op[8]) & (desc_next_scales_lo[1:0] != 2'h0); // @[accel/engine/engine.ts:350]
+  assign next_check_8_offsets_lo = (desc_next_offsets_lo[1:0] != 2'h0) | (desc_next_op[1] & desc_next_offsets_lo[2]); // @[accel/engine/engine.ts:350]
+  assign next_check_7_indices_lo = (desc_next_indices_lo[1:0] != 2'h0) | (desc_next_op[0] & desc_next_indices_lo[2]); // @[accel/engine/engine.ts:350]
+  assign next_check_6_row_stride = (desc_next_row_stride[5:0] != 6'h0) | (desc_next_row_stride < dimBytes_3); // @[accel/engine/engine.ts:350]
+  assign next_check_5_table_lo = desc_next_table_lo[5:0] != 6'h0; // @[accel/engine/engine.ts:350]
+  assign next_check_4_op = desc_next_op[8] & ((modeMean_2 | modeMax_2) | desc_next_op[6]); // @[accel/engine/engine.ts:350]
+  assign next_check_3_op = desc_next_op[7] & ~modeMax_2; // @[accel/engine/engine.ts:350]
+  assign next_check_2_op = modeMean_2 & modeMax_2; // @[accel/engine/engine.ts:350]
+  assign next_check_1_dim = (desc_next_dim == 32'h0) | (desc_next_dim > 32'h80); // @[accel/engine/engine.ts:350]
+  assign next_descriptor_cause = cause_0_2; // @[accel/engine/engine.ts:377]
+  assign program_bad = start & (program_cause != 5'h0); // @[accel/engine/engine.ts:378]
+  assign dimBytes = _T_47[17:0]; // @[accel/engine/engine.ts:383]
+  assign tail = dimBytes[5:0]; // @[accel/engine/engine.ts:384]
+  assign tailMask = (tail == 6'h0) ? 64'hffffffffffffffff : (64'hffffffffffffffff >> (7'h40 - {1'h0, tail})); // @[accel/engine/engine.ts:386]
+  assign row_beats_all = _T_48[18:6]; // @[accel/engine/engine.ts:389]
+  assign rid_beats_total = (_T_49 == 33'h0) ? 30'h0 : _T_51[35:6]; // @[accel/engine/engine.ts:402]
+  assign off_count = ((bags == 32'h0) | unfused) ? 33'h0 : ({1'h0, bags} + {32'h0, _T_52[2]}); // @[accel/engine/engine.ts:427]
+  assign psw_count = (_T_53[6] | _T_54[8]) ? lookups : 33'h0; // @[accel/engine/engine.ts:428]
+  assign off_beats_total = (off_count == 33'h0) ? 30'h0 : _T_59[35:6]; // @[accel/engine/engine.ts:402]
+  assign idx_first_lane = _T_60[5:2]; // @[accel/engine/engine.ts:431]
+  assign idx_beats_total = (lookups == 33'h0) ? 30'h0 : _T_64[35:6]; // @[accel/engine/engine.ts:402]
+  assign psw_beats_total = (psw_count == 33'h0) ? 30'h0 : _T_67[35:6]; // @[accel/engine/engine.ts:402]
+  assign next_off_count = ((desc_next_num_bags == 32'h0) | unfused) ? 33'h0 : ({1'h0, desc_next_num_bags} + {32'h0, desc_next_op[2]}); // @[accel/engine/engine.ts:427]
+  assign next_psw_count = (desc_next_op[6] | desc_next_op[8]) ? lookups_1 : 33'h0; // @[accel/engine/engine.ts:428]
+  assign next_off_beats_total = (next_off_count == 33'h0) ? 30'h0 : _T_70[35:6]; // @[accel/engine/engine.ts:402]
+  assign next_idx_first_lane = desc_next_indices_lo[5:2]; // @[accel/engine/engine.ts:431]
+  assign next_idx_beats_total = (lookups_1 == 33'h0) ? 30'h0 : _T_73[35:6]; // @[accel/engine/engine.ts:402]
+  assign next_psw_beats_total = (next_psw_count == 33'h0) ? 30'h0 : _T_75[35:6]; // @[accel/engine/engine.ts:402]
+  assign arFree = ~arValid | m_axi_arready; // @[accel/engine/engine.ts:470]
+  assign slotFree = slotsUsed < 9'h100; // @[accel/engine/engine.ts:471]
+  assign run = busy & ~err; // @[accel/engine/engine.ts:474]
+  assign canRead = (run & arFree) & slotFree; // @[accel/engine/engine.ts:475]
+  assign off_burst = ({23'h0, toBound} < byLen) ? {23'h0, toBound} : byLen; // @[accel/engine/engine.ts:448]
+  assign idx_burst = ({23'h0, toBound_1} < byLen_1) ? {23'h0, toBound_1} : byLen_1; // @[accel/engine/engine.ts:448]
+  assign off_credit = (preArmed ? wideOff_1 : off64) ? 7'h40 : 7'h20; // @[accel/engine/engine.ts:489]
+  assign offGo = (canRead & (offLeft != 30'h0)) & (({3'h0, offRes} + {1'h0, offBurst}) <= {3'h0, off_credit}); // @[accel/engine/engine.ts:491]
+  assign idx_credit = (preArmed ? wideIdx_1 : idx64) ? 7'h40 : 7'h20; // @[accel/engine/engine.ts:489]
+  assign idxGo = ((canRead & ~offGo) & (idxLeft != 30'h0)) & (({3'h0, idxRes} + {1'h0, idxBurst}) <= {3'h0, idx_credit}); // @[accel/engine/engine.ts:492]
+  assign psw_burst = ({23'h0, toBound_2} < byLen_2) ? {23'h0, toBound_2} : byLen_2; // @[accel/engine/engine.ts:448]
+  assign pswGo = (((canRead & ~offGo) & ~idxGo) & (pswLeft != 30'h0)) & (({4'h0, pswRes} + {1'h0, pswBurst}) <= 10'h20); // @[accel/engine/engine.ts:497]
+  assign desc_burst = ({2'h0, toBound_3} < byLen_3) ? {2'h0, toBound_3} : byLen_3; // @[accel/engine/engine.ts:448]
+  assign descGo = (((canRead & ~offGo) & ~idxGo) & ~pswGo) & (descLeft != 2'h0); // @[accel/engine/engine.ts:502]
+  assign rid_burst = ({23'h0, toBound_4} < byLen_4) ? {23'h0, toBound_4} : byLen_4; // @[accel/engine/engine.ts:448]
+  assign rid_credit = ~optOn ? 7'h40 : 7'h20; // @[accel/engine/engine.ts:489]
+  assign ridGo = (((((canRead & ~offGo) & ~idxGo) & ~pswGo) & ~descGo) & (ridLeft != 30'h0)) & (({3'h0, ridRes} + {1'h0, ridBurst}) <= {3'h0, rid_credit}); // @[accel/engine/engine.ts:515]
+  assign sideGo = (((offGo | idxGo) | pswGo) | descGo) | ridGo; // @[accel/engine/engine.ts:520]
+  assign spill_on = longBag & (rowBeats < 4'h3); // @[accel/engine/engine.ts:530]
+  assign tok_enq_valid = emitHeld | emTok; // @[accel/engine/engine.ts:898]
+  assign tok_enq_slot = emTok ? 3'h0 : heldSlot; // @[accel/engine/engine.ts:899]
+  assign tokQ_enq_bits = {emTok ? ((emPh == 2'h0) ? 2'h1 : emPh) : 2'h0, heldEmpty & ~emTok, heldFirst, heldLast, heldSlot, heldBag, heldN, heldScale, heldPos, emTok ? ((emPh == 2'h0) ? updU : emRow) : heldRow, heldRid}; // @[accel/engine/engine.ts:900]
+  assign tok_deq_ready = emptyGo | rowTake; // @[accel/engine/engine.ts:580]
   assign spilled_0 = tok_spill_counts_0 != 12'h0; // @[accel/engine/interleave.ts:88]
   assign spilled_1 = tok_spill_counts_1 != 12'h0; // @[accel/engine/interleave.ts:88]
   assign spilled_2 = tok_spill_counts_2 != 12'h0; // @[accel/engine/interleave.ts:88]
@@ -3234,7 +3246,7 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
   assign tok_slot_spilled = (tok_enq_slot == 3'h0) ? spilled_0 : ((tok_enq_slot == 3'h1) ? spilled_1 : ((tok_enq_slot == 3'h2) ? spilled_2 : ((tok_enq_slot == 3'h3) ? spilled_3 : ((tok_enq_slot == 3'h4) ? spilled_4 : ((tok_enq_slot == 3'h5) ? spilled_5 : ((tok_enq_slot == 3'h6) ? spilled_6 : spilled_7)))))); // @[accel/engine/interleave.ts:90]
   assign tok_to_spill = (tok_slot_spilled | ~slotReady) & spill_on; // @[accel/engine/interleave.ts:91]
   assign tok_to_queue = ~tok_to_spill & ~tok_slot_spilled; // @[accel/engine/interleave.ts:93]
-  assign spill_move_slot = _T_74[0] ? 3'h0 : (_T_74[1] ? 3'h1 : (_T_74[2] ? 3'h2 : (_T_74[3] ? 3'h3 : (_T_74[4] ? 3'h4 : (_T_74[5] ? 3'h5 : (_T_74[6] ? 3'h6 : (_T_74[7] ? 3'h7 : 3'h0))))))); // @[accel/engine/interleave.ts:102]
+  assign spill_move_slot = _T_76[0] ? 3'h0 : (_T_76[1] ? 3'h1 : (_T_76[2] ? 3'h2 : (_T_76[3] ? 3'h3 : (_T_76[4] ? 3'h4 : (_T_76[5] ? 3'h5 : (_T_76[6] ? 3'h6 : (_T_76[7] ? 3'h7 : 3'h0))))))); // @[accel/engine/interleave.ts:102]
   assign spill_move = (((((((movable_7 | movable_6) | movable_5) | movable_4) | movable_3) | movable_2) | movable_1) | movable) & ~err; // @[accel/engine/interleave.ts:103]
   assign tok_spill_used = ((((((spilled_0 | spilled_1) | spilled_2) | spilled_3) | spilled_4) | spilled_5) | spilled_6) | spilled_7; // @[accel/engine/interleave.ts:112]
   assign tok_all_empty = empty & ~tok_spill_used; // @[accel/engine/interleave.ts:113]
@@ -3259,193 +3271,193 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
   assign prio_others = (((((((tok_q_0_deq_valid & ~(prio_slot == 3'h0)) | (tok_q_1_deq_valid & ~(prio_slot == 3'h1))) | (tok_q_2_deq_valid & ~(prio_slot == 3'h2))) | (tok_q_3_deq_valid & ~(prio_slot == 3'h3))) | (tok_q_4_deq_valid & ~(prio_slot == 3'h4))) | (tok_q_5_deq_valid & ~(prio_slot == 3'h5))) | (tok_q_6_deq_valid & ~(prio_slot == 3'h6))) | (tok_q_7_deq_valid & ~(prio_slot == 3'h7)); // @[accel/engine/interleave.ts:155]
   assign prio_fire = ((tok_arb_out_valid & tok_deq_ready) & (tok_arb_chosen == prio_slot)) & spill_prio; // @[accel/engine/interleave.ts:160]
   assign prio_other_fire = (tok_arb_out_valid & tok_deq_ready) & (tok_arb_chosen != prio_slot); // @[accel/engine/interleave.ts:162]
-  assign fromTok = rowLeft == 4'h0; // @[accel/engine/engine.ts:538]
-  assign tokEmpty = tok_arb_out_bits[197]; // @[accel/engine/engine.ts:539]
-  assign fusedOpt = optOn & ~unfused; // @[accel/engine/engine.ts:545]
-  assign owed = fPh != 2'h0; // @[accel/engine/engine.ts:548]
-  assign tokLastFused = fusedOpt & tok_arb_out_bits[195]; // @[accel/engine/engine.ts:549]
-  assign tokFk = owed ? fPh : tok_arb_out_bits[199:198]; // @[accel/engine/engine.ts:553]
-  assign tokRow = owed ? fRid : tok_arb_out_bits[63:32]; // @[accel/engine/engine.ts:554]
-  assign argNext = (((maskEn & ~owed) & ~tokEmpty) & ~argDone) & (tokFk == 2'h0); // @[accel/engine/engine.ts:555]
-  assign tokRowwiseState = (tokFk == 2'h3) & (opt == 2'h3); // @[accel/engine/engine.ts:556]
-  assign tokBase = (tokFk == 2'h2) ? weight_lo : ((tokFk == 2'h3) ? state_lo : (argNext ? _T_75 : (_T ? desc_table_lo : table_lo))); // @[accel/engine/engine.ts:557]
-  assign tokStride = tokFk[1] ? weight_stride : (argNext ? (_T ? desc_argmax_stride : argmax_stride) : (_T ? desc_row_stride : row_stride)); // @[accel/engine/engine.ts:558]
-  assign tokRowAddr = tokRowwiseState ? (state_lo + _T_76[31:0]) : (tokBase + _T_77[31:0]); // @[accel/engine/engine.ts:559]
-  assign curFk = fromTok ? tokFk : rowFk; // @[accel/engine/engine.ts:561]
-  assign curRowWord = fromTok ? tokRowAddr[31:6] : rowWord; // @[accel/engine/engine.ts:562]
-  assign curRowLeft = fromTok ? (tokRowwiseState ? 4'h1 : rowBeats) : rowLeft; // @[accel/engine/engine.ts:563]
-  assign row_burst = ({2'h0, toBound_5} < byLen_5) ? {2'h0, toBound_5} : byLen_5; // @[accel/engine/engine.ts:446]
-  assign rowPending = ((rowLeft != 4'h0) | owed) | (tok_arb_out_valid & ~tokEmpty); // @[accel/engine/engine.ts:565]
-  assign rowMetaOk = ((rowLeft != 4'h0) | (curFk != 2'h0)) | metaQ_enq_ready; // @[accel/engine/engine.ts:566]
-  assign ridOk = (owed | ~tokLastFused) | ridUQ_enq_ready; // @[accel/engine/engine.ts:568]
-  assign updCredit = (curFk == 2'h0) | (({9'h0, updRes} + {10'h0, row_burst}) <= 19'h200); // @[accel/engine/engine.ts:573]
-  assign rowGo = ((((canRead & ~sideGo) & rowPending) & rowMetaOk) & updCredit) & (~fromTok | ridOk); // @[accel/engine/engine.ts:574]
-  assign emptyGo = (((((run & (rowLeft == 4'h0)) & ~owed) & tok_arb_out_valid) & tokEmpty) & metaQ_enq_ready) & ridOk; // @[accel/engine/engine.ts:576]
-  assign rowTake = ((rowGo & fromTok) & ~owed) & ~argNext; // @[accel/engine/engine.ts:577]
-  assign segOut = (emptyGo | rowTake) & tokLastFused; // @[accel/engine/engine.ts:581]
-  assign curIsArg = fromTok ? argNext : rowIsArg; // @[accel/engine/engine.ts:588]
-  assign arGo = sideGo | rowGo; // @[accel/engine/engine.ts:597]
-  assign arBeats = offGo ? offBurst : (idxGo ? idxBurst : (pswGo ? pswBurst : (descGo ? desc_burst : (ridGo ? ridBurst : row_burst)))); // @[accel/engine/engine.ts:601]
-  assign arWordSel = offGo ? offWord : (idxGo ? idxWord : (pswGo ? pswWord : (descGo ? descWord : (ridGo ? ridWord : curRowWord)))); // @[accel/engine/engine.ts:602]
-  assign rowKind = curIsArg ? 3'h4 : ((curFk == 2'h0) ? 3'h2 : 3'h7); // @[accel/engine/engine.ts:603]
-  assign arKind = offGo ? 3'h0 : (idxGo ? 3'h1 : (pswGo ? 3'h3 : (descGo ? 3'h5 : (ridGo ? 3'h6 : rowKind)))); // @[accel/engine/engine.ts:604]
-  assign rReady = lfsr[7:0] >= _T_78[7:0]; // @[accel/engine/engine.ts:652]
-  assign bReady = lfsr[15:8] >= _T_79[15:8]; // @[accel/engine/engine.ts:653]
-  assign rFire = m_axi_rvalid & rReady; // @[accel/engine/engine.ts:655]
-  assign rSlot = m_axi_rid; // @[accel/engine/engine.ts:656]
-  assign rRcv = robRcv_rd1; // @[accel/engine/engine.ts:657]
-  assign rCount = rRcv - robBase_rd0; // @[accel/engine/engine.ts:658]
-  assign headCount = robRcv_rd2 - robBase_rd1; // @[accel/engine/engine.ts:671]
-  assign headLen = slotLen_rd0; // @[accel/engine/engine.ts:672]
-  assign headKind = slotKind_rd0; // @[accel/engine/engine.ts:673]
-  assign avail = (slotsUsed != 9'h0) & ({6'h0, dBeat} < headCount); // @[accel/engine/engine.ts:674]
-  assign space = ({1'h0, dataQ_count} + {3'h0, rdPending}) < 4'h4; // @[accel/engine/engine.ts:675]
-  assign drain = avail & space; // @[accel/engine/engine.ts:676]
-  assign slotDone = {5'h0, dBeat} == headLen; // @[accel/engine/engine.ts:680]
-  assign freeSlot = drain & slotDone; // @[accel/engine/engine.ts:681]
-  assign dKind = dataQ_deq_bits[514:512]; // @[accel/engine/engine.ts:694]
-  assign dData = dataQ_deq_bits[511:0]; // @[accel/engine/engine.ts:695]
-  assign rowBeatReady = redGo & ~mEmpty; // @[accel/engine/engine.ts:969]
-  assign backIn = (arGo & ~((((arKind == 3'h0) | (arKind == 3'h1)) | (arKind == 3'h3)) | (arKind == 3'h5))) ? {4'h0, arBeats} : 13'h0; // @[accel/engine/engine.ts:733]
-  assign backOut = (dataQ_deq_valid & dataQ_deq_ready) & ~((((dKind == 3'h0) | (dKind == 3'h1)) | (dKind == 3'h3)) | (dKind == 3'h5)); // @[accel/engine/engine.ts:734]
-  assign off_unpack_valid = offBeatQ_deq_valid & (off_unpack_left != 33'h0); // @[accel/engine/engine.ts:741]
-  assign off_unpack_value = _T_80[31:0]; // @[accel/engine/engine.ts:742]
-  assign off_unpack_pop = (needStart & off_unpack_valid) | (entry & ~lastBagNoEnd); // @[accel/engine/engine.ts:829]
-  assign off_unpack_next_lane = {1'h0, off_unpack_lane} + step; // @[accel/engine/engine.ts:745]
-  assign off_unpack_beat_done = (off_unpack_next_lane == 5'h10) | (off_unpack_left == 33'h1); // @[accel/engine/engine.ts:746]
-  assign idx_unpack_valid = idxBeatQ_deq_valid & (idx_unpack_left != 33'h0); // @[accel/engine/engine.ts:741]
-  assign idx_unpack_value = _T_81[31:0]; // @[accel/engine/engine.ts:742]
-  assign idx_unpack_pop = lookGo; // @[accel/engine/engine.ts:830]
-  assign idx_unpack_next_lane = {1'h0, idx_unpack_lane} + step_1; // @[accel/engine/engine.ts:745]
-  assign idx_unpack_beat_done = (idx_unpack_next_lane == 5'h10) | (idx_unpack_left == 33'h1); // @[accel/engine/engine.ts:746]
-  assign psw_unpack_valid = pswBeatQ_deq_valid & (psw_unpack_left != 33'h0); // @[accel/engine/engine.ts:741]
-  assign psw_unpack_value = _T_82[31:0]; // @[accel/engine/engine.ts:742]
-  assign psw_unpack_pop = lookGo & sideEn; // @[accel/engine/engine.ts:831]
-  assign psw_unpack_next_lane = {1'h0, psw_unpack_lane} + 5'h1; // @[accel/engine/engine.ts:745]
-  assign psw_unpack_beat_done = (psw_unpack_next_lane == 5'h10) | (psw_unpack_left == 33'h1); // @[accel/engine/engine.ts:746]
-  assign rid_unpack_valid = ridBeatQ_deq_valid & (rid_unpack_left != 33'h0); // @[accel/engine/engine.ts:741]
-  assign rid_unpack_value = _T_83[31:0]; // @[accel/engine/engine.ts:742]
-  assign rid_unpack_pop = unfused ? emTake : (entry & rowsOn); // @[accel/engine/engine.ts:886]
-  assign rid_unpack_next_lane = {1'h0, rid_unpack_lane} + 5'h2; // @[accel/engine/engine.ts:745]
-  assign rid_unpack_beat_done = (rid_unpack_next_lane == 5'h10) | (rid_unpack_left == 33'h1); // @[accel/engine/engine.ts:746]
-  assign bagsLeft = (opRun & (bagIdx != numBags)) & ~unfused; // @[accel/engine/engine.ts:796]
-  assign needStart = (run & bagsLeft) & ~haveStart; // @[accel/engine/engine.ts:803]
-  assign lastBagNoEnd = ((bagIdx + 32'h1) == numBags) & ~inclLast; // @[accel/engine/engine.ts:804]
-  assign endVal = lastBagNoEnd ? numIdx : off_unpack_value; // @[accel/engine/engine.ts:805]
-  assign endOk = lastBagNoEnd | off_unpack_valid; // @[accel/engine/engine.ts:806]
-  assign atBoundary = ((run & bagsLeft) & haveStart) & ~inBag; // @[accel/engine/engine.ts:808]
-  assign segRidOk = ~rowsOn | (rid_unpack_valid & (~gradRowsOut | ridPQ_enq_ready)); // @[accel/engine/engine.ts:809]
-  assign entry = (atBoundary & endOk) & segRidOk; // @[accel/engine/engine.ts:810]
-  assign eInBag = inBag | entry; // @[accel/engine/engine.ts:811]
-  assign eLeft = inBag ? lookLeft : (endVal - cur); // @[accel/engine/engine.ts:812]
-  assign eSeen = inBag & seenInBag; // @[accel/engine/engine.ts:813]
-  assign eN = inBag ? nCount : 32'h0; // @[accel/engine/engine.ts:814]
-  assign finalIdx = eLeft == 32'h1; // @[accel/engine/engine.ts:815]
-  assign isPad = padEn & (idx_unpack_value == (_T ? desc_padding_idx : padding_idx)); // @[accel/engine/engine.ts:816]
-  assign lookReady = (((run & eInBag) & (eLeft != 32'h0)) & idx_unpack_valid) & (~sideEn | psw_unpack_valid); // @[accel/engine/engine.ts:817]
-  assign wantNonPad = lookReady & ~isPad; // @[accel/engine/engine.ts:818]
-  assign emitHeld = ((run & heldValid) & (heldLast | wantNonPad)) & enqReady; // @[accel/engine/engine.ts:820]
-  assign heldFree = ~heldValid | emitHeld; // @[accel/engine/engine.ts:821]
-  assign padKeeps = isPad & ~(finalIdx & ~eSeen); // @[accel/engine/engine.ts:823]
-  assign lookGo = lookReady & (padKeeps | heldFree); // @[accel/engine/engine.ts:824]
-  assign emptyEnd = ((run & eInBag) & (eLeft == 32'h0)) & heldFree; // @[accel/engine/engine.ts:825]
-  assign bagEnd = (lookGo & finalIdx) | emptyEnd; // @[accel/engine/engine.ts:826]
-  assign holdEmpty = emptyEnd | (((lookGo & isPad) & finalIdx) & ~eSeen); // @[accel/engine/engine.ts:827]
-  assign holdLook = lookGo & ~isPad; // @[accel/engine/engine.ts:828]
-  assign emActive = ((rowsOn & run) & unfused) & (updU != numBags); // @[accel/engine/engine.ts:882]
-  assign emTok = emActive & ((emPh != 2'h0) | (rid_unpack_valid & ridUQ_enq_ready)); // @[accel/engine/engine.ts:883]
-  assign emTokGo = emTok & enqReady; // @[accel/engine/engine.ts:884]
-  assign emTake = emTokGo & (emPh == 2'h0); // @[accel/engine/engine.ts:885]
-  assign emLast = (emPh == 2'h2) ? (opt == 2'h1) : (emPh == 2'h3); // @[accel/engine/engine.ts:891]
-  assign mEmpty = metaQ_deq_bits[133]; // @[accel/engine/engine.ts:917]
-  assign mFirst = metaQ_deq_bits[132]; // @[accel/engine/engine.ts:918]
-  assign mLast = metaQ_deq_bits[131]; // @[accel/engine/engine.ts:919]
-  assign mSlot = metaQ_deq_bits[130:128]; // @[accel/engine/engine.ts:920]
-  assign mBag = metaQ_deq_bits[127:96]; // @[accel/engine/engine.ts:921]
-  assign mN = metaQ_deq_bits[95:64]; // @[accel/engine/engine.ts:922]
-  assign mScale = metaQ_deq_bits[63:32]; // @[accel/engine/engine.ts:923]
-  assign mPos = metaQ_deq_bits[31:0]; // @[accel/engine/engine.ts:924]
-  assign zeroA = mFirst | mEmpty; // @[accel/engine/engine.ts:944]
-  assign hazard = ~zeroA & (inAdder | inAdder_1); // @[accel/engine/engine.ts:946]
-  assign rowBeatAvail = (dataQ_deq_valid & (dKind == 3'h2)) & (~maskEn | argBeatQ_deq_valid); // @[accel/engine/engine.ts:959]
-  assign isRowEnd = ({2'h0, rj} + 5'h1) == {1'h0, rowBeats}; // @[accel/engine/engine.ts:960]
-  assign needAw = mLast & (rj == 3'h0); // @[accel/engine/engine.ts:961]
-  assign redGo = (((((run & metaQ_deq_valid) & (mEmpty | rowBeatAvail)) & ~hazard) & (~mLast | (outRes < 5'h18))) & ((~mLast | ~argEn) | (argRes < 6'h20))) & ((~needAw | optOn) | awBagQ_enq_ready); // @[accel/engine/engine.ts:966]
-  assign scale_one = mScale == 32'h3f800000; // @[accel/engine/engine.ts:991]
-  assign mul_bypass = redGo & scale_one; // @[accel/engine/engine.ts:995]
-  assign term_0 = mul_bypass_valid_2 ? mul_bypass_2[31:0] : lane_mul_0_y; // @[accel/engine/engine.ts:1006]
-  assign term_1 = mul_bypass_valid_2 ? mul_bypass_2[63:32] : lane_mul_1_y; // @[accel/engine/engine.ts:1006]
-  assign term_2 = mul_bypass_valid_2 ? mul_bypass_2[95:64] : lane_mul_2_y; // @[accel/engine/engine.ts:1006]
-  assign term_3 = mul_bypass_valid_2 ? mul_bypass_2[127:96] : lane_mul_3_y; // @[accel/engine/engine.ts:1006]
-  assign term_4 = mul_bypass_valid_2 ? mul_bypass_2[159:128] : lane_mul_4_y; // @[accel/engine/engine.ts:1006]
-  assign term_5 = mul_bypass_valid_2 ? mul_bypass_2[191:160] : lane_mul_5_y; // @[accel/engine/engine.ts:1006]
-  assign term_6 = mul_bypass_valid_2 ? mul_bypass_2[223:192] : lane_mul_6_y; // @[accel/engine/engine.ts:1006]
-  assign term_7 = mul_bypass_valid_2 ? mul_bypass_2[255:224] : lane_mul_7_y; // @[accel/engine/engine.ts:1006]
-  assign term_8 = mul_bypass_valid_2 ? mul_bypass_2[287:256] : lane_mul_8_y; // @[accel/engine/engine.ts:1006]
-  assign term_9 = mul_bypass_valid_2 ? mul_bypass_2[319:288] : lane_mul_9_y; // @[accel/engine/engine.ts:1006]
-  assign term_10 = mul_bypass_valid_2 ? mul_bypass_2[351:320] : lane_mul_10_y; // @[accel/engine/engine.ts:1006]
-  assign term_11 = mul_bypass_valid_2 ? mul_bypass_2[383:352] : lane_mul_11_y; // @[accel/engine/engine.ts:1006]
-  assign term_12 = mul_bypass_valid_2 ? mul_bypass_2[415:384] : lane_mul_12_y; // @[accel/engine/engine.ts:1006]
-  assign term_13 = mul_bypass_valid_2 ? mul_bypass_2[447:416] : lane_mul_13_y; // @[accel/engine/engine.ts:1006]
-  assign term_14 = mul_bypass_valid_2 ? mul_bypass_2[479:448] : lane_mul_14_y; // @[accel/engine/engine.ts:1006]
-  assign term_15 = mul_bypass_valid_2 ? mul_bypass_2[511:480] : lane_mul_15_y; // @[accel/engine/engine.ts:1006]
-  assign sumW = sum; // @[accel/engine/engine.ts:1031]
-  assign accFwd = ((red_valid_5 & ~red_last_5) & (red_slot_5 == red_slot_2)) & (red_beat_5 == red_beat_2); // @[accel/engine/engine.ts:1014]
-  assign accRd = accFwd ? sumW : acc_rd0; // @[accel/engine/engine.ts:1015]
-  assign sum = {results, results_1, results_2, results_3, results_4, results_5, results_6, results_7, results_8, results_9, results_10, results_11, results_12, results_13, results_14, results_15}; // @[accel/engine/engine.ts:1030]
+  assign fromTok = rowLeft == 4'h0; // @[accel/engine/engine.ts:540]
+  assign tokEmpty = tok_arb_out_bits[197]; // @[accel/engine/engine.ts:541]
+  assign fusedOpt = optOn & ~unfused; // @[accel/engine/engine.ts:547]
+  assign owed = fPh != 2'h0; // @[accel/engine/engine.ts:550]
+  assign tokLastFused = fusedOpt & tok_arb_out_bits[195]; // @[accel/engine/engine.ts:551]
+  assign tokFk = owed ? fPh : tok_arb_out_bits[199:198]; // @[accel/engine/engine.ts:555]
+  assign tokRow = owed ? fRid : tok_arb_out_bits[63:32]; // @[accel/engine/engine.ts:556]
+  assign argNext = (((maskEn & ~owed) & ~tokEmpty) & ~argDone) & (tokFk == 2'h0); // @[accel/engine/engine.ts:557]
+  assign tokRowwiseState = (tokFk == 2'h3) & (opt == 2'h3); // @[accel/engine/engine.ts:558]
+  assign tokBase = (tokFk == 2'h2) ? weight_lo : ((tokFk == 2'h3) ? state_lo : (argNext ? _T_77 : (_T ? desc_table_lo : table_lo))); // @[accel/engine/engine.ts:559]
+  assign tokStride = tokFk[1] ? weight_stride : (argNext ? (_T ? desc_argmax_stride : argmax_stride) : (_T ? desc_row_stride : row_stride)); // @[accel/engine/engine.ts:560]
+  assign tokRowAddr = tokRowwiseState ? (state_lo + _T_78[31:0]) : (tokBase + _T_79[31:0]); // @[accel/engine/engine.ts:561]
+  assign curFk = fromTok ? tokFk : rowFk; // @[accel/engine/engine.ts:563]
+  assign curRowWord = fromTok ? tokRowAddr[31:6] : rowWord; // @[accel/engine/engine.ts:564]
+  assign curRowLeft = fromTok ? (tokRowwiseState ? 4'h1 : rowBeats) : rowLeft; // @[accel/engine/engine.ts:565]
+  assign row_burst = ({2'h0, toBound_5} < byLen_5) ? {2'h0, toBound_5} : byLen_5; // @[accel/engine/engine.ts:448]
+  assign rowPending = ((rowLeft != 4'h0) | owed) | (tok_arb_out_valid & ~tokEmpty); // @[accel/engine/engine.ts:567]
+  assign rowMetaOk = ((rowLeft != 4'h0) | (curFk != 2'h0)) | metaQ_enq_ready; // @[accel/engine/engine.ts:568]
+  assign ridOk = (owed | ~tokLastFused) | ridUQ_enq_ready; // @[accel/engine/engine.ts:570]
+  assign updCredit = (curFk == 2'h0) | (({9'h0, updRes} + {10'h0, row_burst}) <= 19'h200); // @[accel/engine/engine.ts:575]
+  assign rowGo = ((((canRead & ~sideGo) & rowPending) & rowMetaOk) & updCredit) & (~fromTok | ridOk); // @[accel/engine/engine.ts:576]
+  assign emptyGo = (((((run & (rowLeft == 4'h0)) & ~owed) & tok_arb_out_valid) & tokEmpty) & metaQ_enq_ready) & ridOk; // @[accel/engine/engine.ts:578]
+  assign rowTake = ((rowGo & fromTok) & ~owed) & ~argNext; // @[accel/engine/engine.ts:579]
+  assign segOut = (emptyGo | rowTake) & tokLastFused; // @[accel/engine/engine.ts:583]
+  assign curIsArg = fromTok ? argNext : rowIsArg; // @[accel/engine/engine.ts:590]
+  assign arGo = sideGo | rowGo; // @[accel/engine/engine.ts:599]
+  assign arBeats = offGo ? offBurst : (idxGo ? idxBurst : (pswGo ? pswBurst : (descGo ? desc_burst : (ridGo ? ridBurst : row_burst)))); // @[accel/engine/engine.ts:603]
+  assign arWordSel = offGo ? offWord : (idxGo ? idxWord : (pswGo ? pswWord : (descGo ? descWord : (ridGo ? ridWord : curRowWord)))); // @[accel/engine/engine.ts:604]
+  assign rowKind = curIsArg ? 3'h4 : ((curFk == 2'h0) ? 3'h2 : 3'h7); // @[accel/engine/engine.ts:605]
+  assign arKind = offGo ? 3'h0 : (idxGo ? 3'h1 : (pswGo ? 3'h3 : (descGo ? 3'h5 : (ridGo ? 3'h6 : rowKind)))); // @[accel/engine/engine.ts:606]
+  assign rReady = lfsr[7:0] >= _T_80[7:0]; // @[accel/engine/engine.ts:654]
+  assign bReady = lfsr[15:8] >= _T_81[15:8]; // @[accel/engine/engine.ts:655]
+  assign rFire = m_axi_rvalid & rReady; // @[accel/engine/engine.ts:657]
+  assign rSlot = m_axi_rid; // @[accel/engine/engine.ts:658]
+  assign rRcv = robRcv_rd1; // @[accel/engine/engine.ts:659]
+  assign rCount = rRcv - robBase_rd0; // @[accel/engine/engine.ts:660]
+  assign headCount = robRcv_rd2 - robBase_rd1; // @[accel/engine/engine.ts:673]
+  assign headLen = slotLen_rd0; // @[accel/engine/engine.ts:674]
+  assign headKind = slotKind_rd0; // @[accel/engine/engine.ts:675]
+  assign avail = (slotsUsed != 9'h0) & ({6'h0, dBeat} < headCount); // @[accel/engine/engine.ts:676]
+  assign space = ({1'h0, dataQ_count} + {3'h0, rdPending}) < 4'h4; // @[accel/engine/engine.ts:677]
+  assign drain = avail & space; // @[accel/engine/engine.ts:678]
+  assign slotDone = {5'h0, dBeat} == headLen; // @[accel/engine/engine.ts:682]
+  assign freeSlot = drain & slotDone; // @[accel/engine/engine.ts:683]
+  assign dKind = dataQ_deq_bits[514:512]; // @[accel/engine/engine.ts:696]
+  assign dData = dataQ_deq_bits[511:0]; // @[accel/engine/engine.ts:697]
+  assign rowBeatReady = redGo & ~mEmpty; // @[accel/engine/engine.ts:971]
+  assign backIn = (arGo & ~((((arKind == 3'h0) | (arKind == 3'h1)) | (arKind == 3'h3)) | (arKind == 3'h5))) ? {4'h0, arBeats} : 13'h0; // @[accel/engine/engine.ts:735]
+  assign backOut = (dataQ_deq_valid & dataQ_deq_ready) & ~((((dKind == 3'h0) | (dKind == 3'h1)) | (dKind == 3'h3)) | (dKind == 3'h5)); // @[accel/engine/engine.ts:736]
+  assign off_unpack_valid = offBeatQ_deq_valid & (off_unpack_left != 33'h0); // @[accel/engine/engine.ts:743]
+  assign off_unpack_value = _T_82[31:0]; // @[accel/engine/engine.ts:744]
+  assign off_unpack_pop = (needStart & off_unpack_valid) | (entry & ~lastBagNoEnd); // @[accel/engine/engine.ts:831]
+  assign off_unpack_next_lane = {1'h0, off_unpack_lane} + step; // @[accel/engine/engine.ts:747]
+  assign off_unpack_beat_done = (off_unpack_next_lane == 5'h10) | (off_unpack_left == 33'h1); // @[accel/engine/engine.ts:748]
+  assign idx_unpack_valid = idxBeatQ_deq_valid & (idx_unpack_left != 33'h0); // @[accel/engine/engine.ts:743]
+  assign idx_unpack_value = _T_83[31:0]; // @[accel/engine/engine.ts:744]
+  assign idx_unpack_pop = lookGo; // @[accel/engine/engine.ts:832]
+  assign idx_unpack_next_lane = {1'h0, idx_unpack_lane} + step_1; // @[accel/engine/engine.ts:747]
+  assign idx_unpack_beat_done = (idx_unpack_next_lane == 5'h10) | (idx_unpack_left == 33'h1); // @[accel/engine/engine.ts:748]
+  assign psw_unpack_valid = pswBeatQ_deq_valid & (psw_unpack_left != 33'h0); // @[accel/engine/engine.ts:743]
+  assign psw_unpack_value = _T_84[31:0]; // @[accel/engine/engine.ts:744]
+  assign psw_unpack_pop = lookGo & sideEn; // @[accel/engine/engine.ts:833]
+  assign psw_unpack_next_lane = {1'h0, psw_unpack_lane} + 5'h1; // @[accel/engine/engine.ts:747]
+  assign psw_unpack_beat_done = (psw_unpack_next_lane == 5'h10) | (psw_unpack_left == 33'h1); // @[accel/engine/engine.ts:748]
+  assign rid_unpack_valid = ridBeatQ_deq_valid & (rid_unpack_left != 33'h0); // @[accel/engine/engine.ts:743]
+  assign rid_unpack_value = _T_85[31:0]; // @[accel/engine/engine.ts:744]
+  assign rid_unpack_pop = unfused ? emTake : (entry & rowsOn); // @[accel/engine/engine.ts:888]
+  assign rid_unpack_next_lane = {1'h0, rid_unpack_lane} + 5'h2; // @[accel/engine/engine.ts:747]
+  assign rid_unpack_beat_done = (rid_unpack_next_lane == 5'h10) | (rid_unpack_left == 33'h1); // @[accel/engine/engine.ts:748]
+  assign bagsLeft = (opRun & (bagIdx != numBags)) & ~unfused; // @[accel/engine/engine.ts:798]
+  assign needStart = (run & bagsLeft) & ~haveStart; // @[accel/engine/engine.ts:805]
+  assign lastBagNoEnd = ((bagIdx + 32'h1) == numBags) & ~inclLast; // @[accel/engine/engine.ts:806]
+  assign endVal = lastBagNoEnd ? numIdx : off_unpack_value; // @[accel/engine/engine.ts:807]
+  assign endOk = lastBagNoEnd | off_unpack_valid; // @[accel/engine/engine.ts:808]
+  assign atBoundary = ((run & bagsLeft) & haveStart) & ~inBag; // @[accel/engine/engine.ts:810]
+  assign segRidOk = ~rowsOn | (rid_unpack_valid & (~gradRowsOut | ridPQ_enq_ready)); // @[accel/engine/engine.ts:811]
+  assign entry = (atBoundary & endOk) & segRidOk; // @[accel/engine/engine.ts:812]
+  assign eInBag = inBag | entry; // @[accel/engine/engine.ts:813]
+  assign eLeft = inBag ? lookLeft : (endVal - cur); // @[accel/engine/engine.ts:814]
+  assign eSeen = inBag & seenInBag; // @[accel/engine/engine.ts:815]
+  assign eN = inBag ? nCount : 32'h0; // @[accel/engine/engine.ts:816]
+  assign finalIdx = eLeft == 32'h1; // @[accel/engine/engine.ts:817]
+  assign isPad = padEn & (idx_unpack_value == (_T ? desc_padding_idx : padding_idx)); // @[accel/engine/engine.ts:818]
+  assign lookReady = (((run & eInBag) & (eLeft != 32'h0)) & idx_unpack_valid) & (~sideEn | psw_unpack_valid); // @[accel/engine/engine.ts:819]
+  assign wantNonPad = lookReady & ~isPad; // @[accel/engine/engine.ts:820]
+  assign emitHeld = ((run & heldValid) & (heldLast | wantNonPad)) & enqReady; // @[accel/engine/engine.ts:822]
+  assign heldFree = ~heldValid | emitHeld; // @[accel/engine/engine.ts:823]
+  assign padKeeps = isPad & ~(finalIdx & ~eSeen); // @[accel/engine/engine.ts:825]
+  assign lookGo = lookReady & (padKeeps | heldFree); // @[accel/engine/engine.ts:826]
+  assign emptyEnd = ((run & eInBag) & (eLeft == 32'h0)) & heldFree; // @[accel/engine/engine.ts:827]
+  assign bagEnd = (lookGo & finalIdx) | emptyEnd; // @[accel/engine/engine.ts:828]
+  assign holdEmpty = emptyEnd | (((lookGo & isPad) & finalIdx) & ~eSeen); // @[accel/engine/engine.ts:829]
+  assign holdLook = lookGo & ~isPad; // @[accel/engine/engine.ts:830]
+  assign emActive = ((rowsOn & run) & unfused) & (updU != numBags); // @[accel/engine/engine.ts:884]
+  assign emTok = emActive & ((emPh != 2'h0) | (rid_unpack_valid & ridUQ_enq_ready)); // @[accel/engine/engine.ts:885]
+  assign emTokGo = emTok & enqReady; // @[accel/engine/engine.ts:886]
+  assign emTake = emTokGo & (emPh == 2'h0); // @[accel/engine/engine.ts:887]
+  assign emLast = (emPh == 2'h2) ? (opt == 2'h1) : (emPh == 2'h3); // @[accel/engine/engine.ts:893]
+  assign mEmpty = metaQ_deq_bits[133]; // @[accel/engine/engine.ts:919]
+  assign mFirst = metaQ_deq_bits[132]; // @[accel/engine/engine.ts:920]
+  assign mLast = metaQ_deq_bits[131]; // @[accel/engine/engine.ts:921]
+  assign mSlot = metaQ_deq_bits[130:128]; // @[accel/engine/engine.ts:922]
+  assign mBag = metaQ_deq_bits[127:96]; // @[accel/engine/engine.ts:923]
+  assign mN = metaQ_deq_bits[95:64]; // @[accel/engine/engine.ts:924]
+  assign mScale = metaQ_deq_bits[63:32]; // @[accel/engine/engine.ts:925]
+  assign mPos = metaQ_deq_bits[31:0]; // @[accel/engine/engine.ts:926]
+  assign zeroA = mFirst | mEmpty; // @[accel/engine/engine.ts:946]
+  assign hazard = ~zeroA & (inAdder | inAdder_1); // @[accel/engine/engine.ts:948]
+  assign rowBeatAvail = (dataQ_deq_valid & (dKind == 3'h2)) & (~maskEn | argBeatQ_deq_valid); // @[accel/engine/engine.ts:961]
+  assign isRowEnd = ({2'h0, rj} + 5'h1) == {1'h0, rowBeats}; // @[accel/engine/engine.ts:962]
+  assign needAw = mLast & (rj == 3'h0); // @[accel/engine/engine.ts:963]
+  assign redGo = (((((run & metaQ_deq_valid) & (mEmpty | rowBeatAvail)) & ~hazard) & (~mLast | (outRes < 5'h18))) & ((~mLast | ~argEn) | (argRes < 6'h20))) & ((~needAw | optOn) | awBagQ_enq_ready); // @[accel/engine/engine.ts:968]
+  assign scale_one = mScale == 32'h3f800000; // @[accel/engine/engine.ts:993]
+  assign mul_bypass = redGo & scale_one; // @[accel/engine/engine.ts:997]
+  assign term_0 = mul_bypass_valid_2 ? mul_bypass_2[31:0] : lane_mul_0_y; // @[accel/engine/engine.ts:1008]
+  assign term_1 = mul_bypass_valid_2 ? mul_bypass_2[63:32] : lane_mul_1_y; // @[accel/engine/engine.ts:1008]
+  assign term_2 = mul_bypass_valid_2 ? mul_bypass_2[95:64] : lane_mul_2_y; // @[accel/engine/engine.ts:1008]
+  assign term_3 = mul_bypass_valid_2 ? mul_bypass_2[127:96] : lane_mul_3_y; // @[accel/engine/engine.ts:1008]
+  assign term_4 = mul_bypass_valid_2 ? mul_bypass_2[159:128] : lane_mul_4_y; // @[accel/engine/engine.ts:1008]
+  assign term_5 = mul_bypass_valid_2 ? mul_bypass_2[191:160] : lane_mul_5_y; // @[accel/engine/engine.ts:1008]
+  assign term_6 = mul_bypass_valid_2 ? mul_bypass_2[223:192] : lane_mul_6_y; // @[accel/engine/engine.ts:1008]
+  assign term_7 = mul_bypass_valid_2 ? mul_bypass_2[255:224] : lane_mul_7_y; // @[accel/engine/engine.ts:1008]
+  assign term_8 = mul_bypass_valid_2 ? mul_bypass_2[287:256] : lane_mul_8_y; // @[accel/engine/engine.ts:1008]
+  assign term_9 = mul_bypass_valid_2 ? mul_bypass_2[319:288] : lane_mul_9_y; // @[accel/engine/engine.ts:1008]
+  assign term_10 = mul_bypass_valid_2 ? mul_bypass_2[351:320] : lane_mul_10_y; // @[accel/engine/engine.ts:1008]
+  assign term_11 = mul_bypass_valid_2 ? mul_bypass_2[383:352] : lane_mul_11_y; // @[accel/engine/engine.ts:1008]
+  assign term_12 = mul_bypass_valid_2 ? mul_bypass_2[415:384] : lane_mul_12_y; // @[accel/engine/engine.ts:1008]
+  assign term_13 = mul_bypass_valid_2 ? mul_bypass_2[447:416] : lane_mul_13_y; // @[accel/engine/engine.ts:1008]
+  assign term_14 = mul_bypass_valid_2 ? mul_bypass_2[479:448] : lane_mul_14_y; // @[accel/engine/engine.ts:1008]
+  assign term_15 = mul_bypass_valid_2 ? mul_bypass_2[511:480] : lane_mul_15_y; // @[accel/engine/engine.ts:1008]
+  assign sumW = sum; // @[accel/engine/engine.ts:1033]
+  assign accFwd = ((red_valid_5 & ~red_last_5) & (red_slot_5 == red_slot_2)) & (red_beat_5 == red_beat_2); // @[accel/engine/engine.ts:1016]
+  assign accRd = accFwd ? sumW : acc_rd0; // @[accel/engine/engine.ts:1017]
+  assign sum = {results, results_1, results_2, results_3, results_4, results_5, results_6, results_7, results_8, results_9, results_10, results_11, results_12, results_13, results_14, results_15}; // @[accel/engine/engine.ts:1032]
   assign argmax_next = {words, words_1, words_2, words_3, words_4, words_5, words_6, words_7, words_8, words_9, words_10, words_11, words_12, words_13, words_14, words_15}; // @[accel/engine/argmax.ts:22]
-  assign argPop = argQ_deq_valid & argQ_deq_ready; // @[accel/engine/engine.ts:1041]
-  assign argUp = (redGo & mLast) & argEn; // @[accel/engine/engine.ts:1042]
-  assign finIn = (red_valid_5 & red_last_5) & isMean; // @[accel/engine/engine.ts:1046]
-  assign meanOut = fin_zero_11 ? 512'h0 : {lane_div_15_y, lane_div_14_y, lane_div_13_y, lane_div_12_y, lane_div_11_y, lane_div_10_y, lane_div_9_y, lane_div_8_y, lane_div_7_y, lane_div_6_y, lane_div_5_y, lane_div_4_y, lane_div_3_y, lane_div_2_y, lane_div_1_y, lane_div_0_y}; // @[accel/engine/engine.ts:1077]
-  assign outPop = outQ_deq_valid & outQ_deq_ready; // @[accel/engine/engine.ts:1080]
-  assign resUp = redGo & mLast; // @[accel/engine/engine.ts:1081]
-  assign updPop = updBeatQ_deq_valid & updBeatQ_deq_ready; // @[accel/engine/engine.ts:1110]
-  assign pkSh = {pkN[2:0], 6'h0}; // @[accel/engine/engine.ts:1126]
-  assign pkNextData = pkData | _T_84[511:0]; // @[accel/engine/engine.ts:1127]
-  assign pkNextStrb = pkStrb | _T_85[63:0]; // @[accel/engine/engine.ts:1128]
-  assign pkFlush = ((pkN + 4'h1) == 4'h8) | ((pkSeen + 32'h1) == numBags); // @[accel/engine/engine.ts:1129]
-  assign updHdrOk = hq_enq_ready; // @[accel/engine/engine.ts:1131]
-  assign pkHdrOk = (updHdrOk & ~update_hdr_valid) & pkQ_enq_ready; // @[accel/engine/engine.ts:1132]
-  assign pkTake = (run & ridPQ_deq_valid) & (~pkFlush | pkHdrOk); // @[accel/engine/engine.ts:1133]
-  assign pkPush = pkTake & pkFlush; // @[accel/engine/engine.ts:1136]
-  assign owFromQ = owLeft == 4'h0; // @[accel/engine/engine.ts:1171]
-  assign hdrFirst = hq_deq_valid & ~owArg; // @[accel/engine/engine.ts:1179]
-  assign fromBag = awBagQ_deq_valid & ~hdrFirst; // @[accel/engine/engine.ts:1180]
-  assign curOwSrc = owFromQ ? (fromBag ? (owArg ? 3'h1 : 3'h0) : hq_deq_bits[32:30]) : owSrc; // @[accel/engine/engine.ts:1182]
-  assign bagOutAddr = (owArg ? _T_75 : _T_86) + _T_87[31:0]; // @[accel/engine/engine.ts:1183]
-  assign curOwWord = owFromQ ? (fromBag ? bagOutAddr[31:6] : hq_deq_bits[25:0]) : owWord; // @[accel/engine/engine.ts:1184]
-  assign curOwLeft = owFromQ ? (fromBag ? rowBeats : hq_deq_bits[29:26]) : owLeft; // @[accel/engine/engine.ts:1185]
-  assign aw_burst = ({2'h0, toBound_6} < byLen_6) ? {2'h0, toBound_6} : byLen_6; // @[accel/engine/engine.ts:446]
-  assign awGo = (((((busy & ~err) & (((owLeft != 4'h0) | awBagQ_deq_valid) | hq_deq_valid)) & (~awValid | m_axi_awready)) & (bOut < 9'h100)) & lenQ_enq_ready) & (bPrev == 9'h0); // @[accel/engine/engine.ts:1187]
-  assign wSrc = lenQ_deq_bits[10:8]; // @[accel/engine/engine.ts:1226]
-  assign wHead = (wSrc == 3'h1) ? argQ_deq_bits : outQ_deq_bits; // @[accel/engine/engine.ts:1227]
-  assign srcValid = (wSrc == 3'h0) ? outQ_deq_valid : ((wSrc == 3'h1) ? argQ_deq_valid : ((wSrc == 3'h2) ? pkQ_deq_valid : ((wSrc == 3'h3) ? update_wd_valid : update_sd_valid))); // @[accel/engine/engine.ts:1229]
-  assign wGo = (lenQ_deq_valid & (srcValid | err)) & (~wValid | m_axi_wready); // @[accel/engine/engine.ts:1230]
-  assign burstEnd = wBeat == lenQ_deq_bits[7:0]; // @[accel/engine/engine.ts:1231]
-  assign ohEnd = wHead[512]; // @[accel/engine/engine.ts:1240]
-  assign ownData = (wSrc == 3'h2) ? pkQ_deq_bits[511:0] : ((wSrc == 3'h3) ? update_wd_data : update_sd_data); // @[accel/engine/engine.ts:1241]
-  assign ownStrb = (wSrc == 3'h2) ? pkQ_deq_bits[575:512] : ((wSrc == 3'h3) ? update_wd_strb : update_sd_strb); // @[accel/engine/engine.ts:1242]
-  assign bFire = m_axi_bvalid & bReady; // @[accel/engine/engine.ts:1261]
-  assign rErr = rFire & (m_axi_rresp != 2'h0); // @[accel/engine/engine.ts:1268]
-  assign bErr = bFire & (m_axi_bresp != 2'h0); // @[accel/engine/engine.ts:1269]
-  assign rKind = slotKind_rd1; // @[accel/engine/engine.ts:1275]
-  assign rErrAhead = (rErr & opRun) & ((rKind == 3'h5) | (preArmed & ((((rKind == 3'h0) | (rKind == 3'h1)) | (rKind == 3'h3)) | (rKind == 3'h5)))); // @[accel/engine/engine.ts:1276]
-  assign rErrNow = rErr & ~rErrAhead; // @[accel/engine/engine.ts:1277]
-  assign descriptor_bad = (descLoaded & ~err) & (descriptor_cause != 5'h0); // @[accel/engine/engine.ts:1310]
-  assign descGood = (descLoaded & ~err) & (descriptor_cause == 5'h0); // @[accel/engine/engine.ts:1311]
-  assign opStart = ((start & ~program_bad) & (num_tables == 32'h0)) | descGood; // @[accel/engine/engine.ts:1312]
-  assign skipTable = 1'b0; // @[accel/engine/engine.ts:1314]
-  assign lastTable = ~batched | (({1'h0, tableAt} + 33'h1) >= {1'h0, num_tables}); // @[accel/engine/engine.ts:1316]
-  assign streamsFree = (((((((((opRun & ~bagsLeft) & (offLeft == 30'h0)) & (idxLeft == 30'h0)) & (pswLeft == 30'h0)) & (off_unpack_left == 33'h0)) & (idx_unpack_left == 33'h0)) & (psw_unpack_left == 33'h0)) & ~offBeatQ_deq_valid) & ~idxBeatQ_deq_valid) & ~pswBeatQ_deq_valid; // @[accel/engine/engine.ts:1339]
-  assign armAhead = (((((run & batched) & nxFull) & ~preArmed) & ~aheadErr) & (next_descriptor_cause == 5'h0)) & streamsFree; // @[accel/engine/engine.ts:1343]
-  assign seqQuiet = err | ((~bagsLeft & ~inBag) & ~heldValid); // @[accel/engine/engine.ts:1450]
-  assign streamsQuiet = (((err | (((offLeft == 30'h0) & (idxLeft == 30'h0)) & (pswLeft == 30'h0))) & ~offBeatQ_deq_valid) & ~idxBeatQ_deq_valid) & ~pswBeatQ_deq_valid; // @[accel/engine/engine.ts:1452]
-  assign rowsQuiet = ((((((((((((((((((((((((tok_all_empty & (rowLeft == 4'h0)) & ~metaQ_deq_valid) & ~(((((red_valid_0 | red_valid_1) | red_valid_2) | red_valid_3) | red_valid_4) | red_valid_5)) & ~outQ_deq_valid) & ~awBagQ_deq_valid) & (owLeft == 4'h0)) & ~awValid) & ~lenQ_deq_valid) & ~wValid) & ~(((((((((((fin_valid_0 | fin_valid_1) | fin_valid_2) | fin_valid_3) | fin_valid_4) | fin_valid_5) | fin_valid_6) | fin_valid_7) | fin_valid_8) | fin_valid_9) | fin_valid_10) | fin_valid_11)) & ~d1Valid) & ~d2Valid) & ~argQ_deq_valid) & ~argBeatQ_deq_valid) & ~owArg) & ~hq_deq_valid) & (err | (ridLeft == 30'h0))) & ~ridBeatQ_deq_valid) & ~updBeatQ_deq_valid) & ~ridUQ_deq_valid) & ~ridPQ_deq_valid) & ~pkQ_deq_valid) & (err | ~emActive)) & (err | ~owed)) & update_idle; // @[accel/engine/engine.ts:1454]
-  assign quiet = (((((((seqQuiet & streamsQuiet) & rowsQuiet) & (bOut == 9'h0)) & (err | (descLeft == 2'h0))) & ~arValid) & (slotsUsed == 9'h0)) & ~rdPending) & ~dataQ_deq_valid; // @[accel/engine/engine.ts:1463]
-  assign tableQuiet = ((seqQuiet & (preArmed | streamsQuiet)) & rowsQuiet) & (backBeats == 13'h0); // @[accel/engine/engine.ts:1467]
-  assign finish = (busy & ~start) & ((quiet & (err | (opRun & lastTable))) | (skipTable & lastTable)); // @[accel/engine/engine.ts:1469]
-  assign nextTable = ((busy & ~err) & ((tableQuiet & opRun) | skipTable)) & ~lastTable; // @[accel/engine/engine.ts:1470]
+  assign argPop = argQ_deq_valid & argQ_deq_ready; // @[accel/engine/engine.ts:1043]
+  assign argUp = (redGo & mLast) & argEn; // @[accel/engine/engine.ts:1044]
+  assign finIn = (red_valid_5 & red_last_5) & isMean; // @[accel/engine/engine.ts:1048]
+  assign meanOut = fin_zero_11 ? 512'h0 : {lane_div_15_y, lane_div_14_y, lane_div_13_y, lane_div_12_y, lane_div_11_y, lane_div_10_y, lane_div_9_y, lane_div_8_y, lane_div_7_y, lane_div_6_y, lane_div_5_y, lane_div_4_y, lane_div_3_y, lane_div_2_y, lane_div_1_y, lane_div_0_y}; // @[accel/engine/engine.ts:1079]
+  assign outPop = outQ_deq_valid & outQ_deq_ready; // @[accel/engine/engine.ts:1082]
+  assign resUp = redGo & mLast; // @[accel/engine/engine.ts:1083]
+  assign updPop = updBeatQ_deq_valid & updBeatQ_deq_ready; // @[accel/engine/engine.ts:1112]
+  assign pkSh = {pkN[2:0], 6'h0}; // @[accel/engine/engine.ts:1128]
+  assign pkNextData = pkData | _T_86[511:0]; // @[accel/engine/engine.ts:1129]
+  assign pkNextStrb = pkStrb | _T_87[63:0]; // @[accel/engine/engine.ts:1130]
+  assign pkFlush = ((pkN + 4'h1) == 4'h8) | ((pkSeen + 32'h1) == numBags); // @[accel/engine/engine.ts:1131]
+  assign updHdrOk = hq_enq_ready; // @[accel/engine/engine.ts:1133]
+  assign pkHdrOk = (updHdrOk & ~update_hdr_valid) & pkQ_enq_ready; // @[accel/engine/engine.ts:1134]
+  assign pkTake = (run & ridPQ_deq_valid) & (~pkFlush | pkHdrOk); // @[accel/engine/engine.ts:1135]
+  assign pkPush = pkTake & pkFlush; // @[accel/engine/engine.ts:1138]
+  assign owFromQ = owLeft == 4'h0; // @[accel/engine/engine.ts:1173]
+  assign hdrFirst = hq_deq_valid & ~owArg; // @[accel/engine/engine.ts:1181]
+  assign fromBag = awBagQ_deq_valid & ~hdrFirst; // @[accel/engine/engine.ts:1182]
+  assign curOwSrc = owFromQ ? (fromBag ? (owArg ? 3'h1 : 3'h0) : hq_deq_bits[32:30]) : owSrc; // @[accel/engine/engine.ts:1184]
+  assign bagOutAddr = (owArg ? _T_77 : _T_88) + _T_89[31:0]; // @[accel/engine/engine.ts:1185]
+  assign curOwWord = owFromQ ? (fromBag ? bagOutAddr[31:6] : hq_deq_bits[25:0]) : owWord; // @[accel/engine/engine.ts:1186]
+  assign curOwLeft = owFromQ ? (fromBag ? rowBeats : hq_deq_bits[29:26]) : owLeft; // @[accel/engine/engine.ts:1187]
+  assign aw_burst = ({2'h0, toBound_6} < byLen_6) ? {2'h0, toBound_6} : byLen_6; // @[accel/engine/engine.ts:448]
+  assign awGo = (((((busy & ~err) & (((owLeft != 4'h0) | awBagQ_deq_valid) | hq_deq_valid)) & (~awValid | m_axi_awready)) & (bOut < 9'h100)) & lenQ_enq_ready) & (bPrev == 9'h0); // @[accel/engine/engine.ts:1189]
+  assign wSrc = lenQ_deq_bits[10:8]; // @[accel/engine/engine.ts:1228]
+  assign wHead = (wSrc == 3'h1) ? argQ_deq_bits : outQ_deq_bits; // @[accel/engine/engine.ts:1229]
+  assign srcValid = (wSrc == 3'h0) ? outQ_deq_valid : ((wSrc == 3'h1) ? argQ_deq_valid : ((wSrc == 3'h2) ? pkQ_deq_valid : ((wSrc == 3'h3) ? update_wd_valid : update_sd_valid))); // @[accel/engine/engine.ts:1231]
+  assign wGo = (lenQ_deq_valid & (srcValid | err)) & (~wValid | m_axi_wready); // @[accel/engine/engine.ts:1232]
+  assign burstEnd = wBeat == lenQ_deq_bits[7:0]; // @[accel/engine/engine.ts:1233]
+  assign ohEnd = wHead[512]; // @[accel/engine/engine.ts:1242]
+  assign ownData = (wSrc == 3'h2) ? pkQ_deq_bits[511:0] : ((wSrc == 3'h3) ? update_wd_data : update_sd_data); // @[accel/engine/engine.ts:1243]
+  assign ownStrb = (wSrc == 3'h2) ? pkQ_deq_bits[575:512] : ((wSrc == 3'h3) ? update_wd_strb : update_sd_strb); // @[accel/engine/engine.ts:1244]
+  assign bFire = m_axi_bvalid & bReady; // @[accel/engine/engine.ts:1263]
+  assign rErr = rFire & (m_axi_rresp != 2'h0); // @[accel/engine/engine.ts:1270]
+  assign bErr = bFire & (m_axi_bresp != 2'h0); // @[accel/engine/engine.ts:1271]
+  assign rKind = slotKind_rd1; // @[accel/engine/engine.ts:1277]
+  assign rErrAhead = (rErr & opRun) & ((rKind == 3'h5) | (preArmed & ((((rKind == 3'h0) | (rKind == 3'h1)) | (rKind == 3'h3)) | (rKind == 3'h5)))); // @[accel/engine/engine.ts:1278]
+  assign rErrNow = rErr & ~rErrAhead; // @[accel/engine/engine.ts:1279]
+  assign descriptor_bad = (descLoaded & ~err) & (descriptor_cause != 5'h0); // @[accel/engine/engine.ts:1312]
+  assign descGood = (descLoaded & ~err) & (descriptor_cause == 5'h0); // @[accel/engine/engine.ts:1313]
+  assign opStart = ((start & ~program_bad) & (num_tables == 32'h0)) | descGood; // @[accel/engine/engine.ts:1314]
+  assign skipTable = 1'b0; // @[accel/engine/engine.ts:1316]
+  assign lastTable = ~batched | (({1'h0, tableAt} + 33'h1) >= {1'h0, num_tables}); // @[accel/engine/engine.ts:1318]
+  assign streamsFree = (((((((((opRun & ~bagsLeft) & (offLeft == 30'h0)) & (idxLeft == 30'h0)) & (pswLeft == 30'h0)) & (off_unpack_left == 33'h0)) & (idx_unpack_left == 33'h0)) & (psw_unpack_left == 33'h0)) & ~offBeatQ_deq_valid) & ~idxBeatQ_deq_valid) & ~pswBeatQ_deq_valid; // @[accel/engine/engine.ts:1337]
+  assign armAhead = (((((run & batched) & nxFull) & ~preArmed) & ~aheadErr) & (next_descriptor_cause == 5'h0)) & streamsFree; // @[accel/engine/engine.ts:1341]
+  assign seqQuiet = err | ((~bagsLeft & ~inBag) & ~heldValid); // @[accel/engine/engine.ts:1448]
+  assign streamsQuiet = (((err | (((offLeft == 30'h0) & (idxLeft == 30'h0)) & (pswLeft == 30'h0))) & ~offBeatQ_deq_valid) & ~idxBeatQ_deq_valid) & ~pswBeatQ_deq_valid; // @[accel/engine/engine.ts:1450]
+  assign rowsQuiet = ((((((((((((((((((((((((tok_all_empty & (rowLeft == 4'h0)) & ~metaQ_deq_valid) & ~(((((red_valid_0 | red_valid_1) | red_valid_2) | red_valid_3) | red_valid_4) | red_valid_5)) & ~outQ_deq_valid) & ~awBagQ_deq_valid) & (owLeft == 4'h0)) & ~awValid) & ~lenQ_deq_valid) & ~wValid) & ~(((((((((((fin_valid_0 | fin_valid_1) | fin_valid_2) | fin_valid_3) | fin_valid_4) | fin_valid_5) | fin_valid_6) | fin_valid_7) | fin_valid_8) | fin_valid_9) | fin_valid_10) | fin_valid_11)) & ~d1Valid) & ~d2Valid) & ~argQ_deq_valid) & ~argBeatQ_deq_valid) & ~owArg) & ~hq_deq_valid) & (err | (ridLeft == 30'h0))) & ~ridBeatQ_deq_valid) & ~updBeatQ_deq_valid) & ~ridUQ_deq_valid) & ~ridPQ_deq_valid) & ~pkQ_deq_valid) & (err | ~emActive)) & (err | ~owed)) & update_idle; // @[accel/engine/engine.ts:1452]
+  assign quiet = (((((((seqQuiet & streamsQuiet) & rowsQuiet) & (bOut == 9'h0)) & (err | (descLeft == 2'h0))) & ~arValid) & (slotsUsed == 9'h0)) & ~rdPending) & ~dataQ_deq_valid; // @[accel/engine/engine.ts:1461]
+  assign tableQuiet = ((seqQuiet & (preArmed | streamsQuiet)) & rowsQuiet) & (backBeats == 13'h0); // @[accel/engine/engine.ts:1465]
+  assign finish = (busy & ~start) & ((quiet & (err | (opRun & lastTable))) | (skipTable & lastTable)); // @[accel/engine/engine.ts:1467]
+  assign nextTable = ((busy & ~err) & ((tableQuiet & opRun) | skipTable)) & ~lastTable; // @[accel/engine/engine.ts:1468]
   assign tok_q_0_enq_valid = direct_0 | mine_0; // @[accel/engine/interleave.ts:109]
   assign tok_q_0_enq_bits = mine_0 ? tok_spill_deq_bits : tokQ_enq_bits; // @[accel/engine/interleave.ts:110]
   assign tok_q_0_deq_ready = err | tok_arb_in_0_ready; // @[accel/engine/interleave.ts:171]
@@ -3493,292 +3505,292 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
   assign tok_arb_in_7_valid = tok_q_7_deq_valid & masked_7; // @[accel/engine/interleave.ts:158]
   assign tok_arb_in_7_bits = tok_q_7_deq_bits; // @[accel/engine/interleave.ts:170]
   assign tok_arb_out_ready = err | tok_deq_ready; // @[accel/engine/interleave.ts:174]
-  assign metaQ_enq_valid = emptyGo | (rowTake & (curFk == 2'h0)); // @[accel/engine/engine.ts:579]
-  assign metaQ_enq_bits = {tok_arb_out_bits[197], tok_arb_out_bits[196], tok_arb_out_bits[195], tok_arb_out_bits[194:192], tok_arb_out_bits[191:160], tok_arb_out_bits[159:128], tok_arb_out_bits[127:96], tok_arb_out_bits[95:64]}; // @[accel/engine/engine.ts:593]
-  assign metaQ_deq_ready = err | (redGo & isRowEnd); // @[accel/engine/engine.ts:971]
-  assign ridUQ_enq_valid = unfused ? emTake : segOut; // @[accel/engine/engine.ts:887]
-  assign ridUQ_enq_bits = unfused ? {updU, rid_unpack_value} : {tok_arb_out_bits[191:160], tok_arb_out_bits[31:0]}; // @[accel/engine/engine.ts:888]
-  assign ridUQ_deq_ready = err | update_rid_ready; // @[accel/engine/engine.ts:1106]
-  assign dataQ_enq_valid = rdPending; // @[accel/engine/engine.ts:690]
-  assign dataQ_enq_bits = {rdKind, robData}; // @[accel/engine/engine.ts:691]
-  assign dataQ_deq_ready = err ? 1'b1 : ((dKind == 3'h0) ? offBeatQ_enq_ready : ((dKind == 3'h1) ? idxBeatQ_enq_ready : ((dKind == 3'h3) ? pswBeatQ_enq_ready : ((dKind == 3'h4) ? argBeatQ_enq_ready : ((dKind == 3'h5) ? 1'b1 : ((dKind == 3'h6) ? ridBeatQ_enq_ready : ((dKind == 3'h7) ? updBeatQ_enq_ready : rowBeatReady))))))); // @[accel/engine/engine.ts:719]
-  assign offBeatQ_enq_valid = dataQ_deq_valid & (dKind == 3'h0); // @[accel/engine/engine.ts:698]
-  assign offBeatQ_enq_bits = dData; // @[accel/engine/engine.ts:699]
-  assign offBeatQ_deq_ready = err | (off_unpack_pop & off_unpack_beat_done); // @[accel/engine/engine.ts:751]
-  assign idxBeatQ_enq_valid = dataQ_deq_valid & (dKind == 3'h1); // @[accel/engine/engine.ts:700]
-  assign idxBeatQ_enq_bits = dData; // @[accel/engine/engine.ts:701]
-  assign idxBeatQ_deq_ready = err | (idx_unpack_pop & idx_unpack_beat_done); // @[accel/engine/engine.ts:751]
-  assign pswBeatQ_enq_valid = dataQ_deq_valid & (dKind == 3'h3); // @[accel/engine/engine.ts:703]
-  assign pswBeatQ_enq_bits = dData; // @[accel/engine/engine.ts:704]
-  assign pswBeatQ_deq_ready = err | (psw_unpack_pop & psw_unpack_beat_done); // @[accel/engine/engine.ts:751]
-  assign argBeatQ_enq_valid = dataQ_deq_valid & (dKind == 3'h4); // @[accel/engine/engine.ts:707]
-  assign argBeatQ_enq_bits = dData; // @[accel/engine/engine.ts:708]
-  assign argBeatQ_deq_ready = err | ((redGo & ~mEmpty) & maskEn); // @[accel/engine/engine.ts:970]
-  assign ridBeatQ_enq_valid = dataQ_deq_valid & (dKind == 3'h6); // @[accel/engine/engine.ts:710]
-  assign ridBeatQ_enq_bits = dData; // @[accel/engine/engine.ts:711]
-  assign ridBeatQ_deq_ready = err | (rid_unpack_pop & rid_unpack_beat_done); // @[accel/engine/engine.ts:751]
-  assign updBeatQ_enq_valid = dataQ_deq_valid & (dKind == 3'h7); // @[accel/engine/engine.ts:713]
-  assign updBeatQ_enq_bits = dData; // @[accel/engine/engine.ts:714]
-  assign updBeatQ_deq_ready = err | update_upd_ready; // @[accel/engine/engine.ts:1109]
-  assign ridPQ_enq_valid = entry & gradRowsOut; // @[accel/engine/engine.ts:889]
-  assign ridPQ_enq_bits = rid_unpack_value; // @[accel/engine/engine.ts:890]
-  assign ridPQ_deq_ready = err | pkTake; // @[accel/engine/engine.ts:1134]
-  assign outQ_enq_valid = isMean ? fin_valid_11 : (red_valid_5 & red_last_5); // @[accel/engine/engine.ts:1078]
-  assign outQ_enq_bits = isMean ? {fin_end_11, meanOut} : {red_row_end_5, sum}; // @[accel/engine/engine.ts:1079]
-  assign outQ_deq_ready = err | (optOn ? update_grad_ready : (wGo & (wSrc == 3'h0))); // @[accel/engine/engine.ts:1233]
-  assign awBagQ_enq_valid = (redGo & needAw) & ~optOn; // @[accel/engine/engine.ts:974]
-  assign awBagQ_enq_bits = mBag; // @[accel/engine/engine.ts:975]
-  assign awBagQ_deq_ready = err | (((awGo & owFromQ) & fromBag) & (~argEn | owArg)); // @[accel/engine/engine.ts:1189]
-  assign hq_enq_valid = update_hdr_valid | pkPush; // @[accel/engine/engine.ts:1152]
-  assign hq_enq_bits = update_hdr_valid ? {update_hdr_state ? 3'h4 : 3'h3, update_hdr_beats, update_hdr_word} : {3'h2, 4'h1, pkWord}; // @[accel/engine/engine.ts:1153]
-  assign hq_deq_ready = err | ((awGo & owFromQ) & ~fromBag); // @[accel/engine/engine.ts:1190]
-  assign argQ_enq_valid = (red_valid_5 & red_last_5) & argEn; // @[accel/engine/engine.ts:1039]
-  assign argQ_enq_bits = {red_row_end_5, argmax_next}; // @[accel/engine/engine.ts:1040]
-  assign argQ_deq_ready = err | (wGo & (wSrc == 3'h1)); // @[accel/engine/engine.ts:1236]
-  assign lane_mul_0_in_valid = redGo & ~scale_one; // @[accel/engine/engine.ts:1003]
-  assign lane_mul_0_a = termsIn; // @[accel/engine/engine.ts:1004]
-  assign lane_mul_0_b = mScale; // @[accel/engine/engine.ts:1005]
-  assign lane_mul_1_in_valid = redGo & ~scale_one; // @[accel/engine/engine.ts:1003]
-  assign lane_mul_1_a = termsIn_1; // @[accel/engine/engine.ts:1004]
-  assign lane_mul_1_b = mScale; // @[accel/engine/engine.ts:1005]
-  assign lane_mul_2_in_valid = redGo & ~scale_one; // @[accel/engine/engine.ts:1003]
-  assign lane_mul_2_a = termsIn_2; // @[accel/engine/engine.ts:1004]
-  assign lane_mul_2_b = mScale; // @[accel/engine/engine.ts:1005]
-  assign lane_mul_3_in_valid = redGo & ~scale_one; // @[accel/engine/engine.ts:1003]
-  assign lane_mul_3_a = termsIn_3; // @[accel/engine/engine.ts:1004]
-  assign lane_mul_3_b = mScale; // @[accel/engine/engine.ts:1005]
-  assign lane_mul_4_in_valid = redGo & ~scale_one; // @[accel/engine/engine.ts:1003]
-  assign lane_mul_4_a = termsIn_4; // @[accel/engine/engine.ts:1004]
-  assign lane_mul_4_b = mScale; // @[accel/engine/engine.ts:1005]
-  assign lane_mul_5_in_valid = redGo & ~scale_one; // @[accel/engine/engine.ts:1003]
-  assign lane_mul_5_a = termsIn_5; // @[accel/engine/engine.ts:1004]
-  assign lane_mul_5_b = mScale; // @[accel/engine/engine.ts:1005]
-  assign lane_mul_6_in_valid = redGo & ~scale_one; // @[accel/engine/engine.ts:1003]
-  assign lane_mul_6_a = termsIn_6; // @[accel/engine/engine.ts:1004]
-  assign lane_mul_6_b = mScale; // @[accel/engine/engine.ts:1005]
-  assign lane_mul_7_in_valid = redGo & ~scale_one; // @[accel/engine/engine.ts:1003]
-  assign lane_mul_7_a = termsIn_7; // @[accel/engine/engine.ts:1004]
-  assign lane_mul_7_b = mScale; // @[accel/engine/engine.ts:1005]
-  assign lane_mul_8_in_valid = redGo & ~scale_one; // @[accel/engine/engine.ts:1003]
-  assign lane_mul_8_a = termsIn_8; // @[accel/engine/engine.ts:1004]
-  assign lane_mul_8_b = mScale; // @[accel/engine/engine.ts:1005]
-  assign lane_mul_9_in_valid = redGo & ~scale_one; // @[accel/engine/engine.ts:1003]
-  assign lane_mul_9_a = termsIn_9; // @[accel/engine/engine.ts:1004]
-  assign lane_mul_9_b = mScale; // @[accel/engine/engine.ts:1005]
-  assign lane_mul_10_in_valid = redGo & ~scale_one; // @[accel/engine/engine.ts:1003]
-  assign lane_mul_10_a = termsIn_10; // @[accel/engine/engine.ts:1004]
-  assign lane_mul_10_b = mScale; // @[accel/engine/engine.ts:1005]
-  assign lane_mul_11_in_valid = redGo & ~scale_one; // @[accel/engine/engine.ts:1003]
-  assign lane_mul_11_a = termsIn_11; // @[accel/engine/engine.ts:1004]
-  assign lane_mul_11_b = mScale; // @[accel/engine/engine.ts:1005]
-  assign lane_mul_12_in_valid = redGo & ~scale_one; // @[accel/engine/engine.ts:1003]
-  assign lane_mul_12_a = termsIn_12; // @[accel/engine/engine.ts:1004]
-  assign lane_mul_12_b = mScale; // @[accel/engine/engine.ts:1005]
-  assign lane_mul_13_in_valid = redGo & ~scale_one; // @[accel/engine/engine.ts:1003]
-  assign lane_mul_13_a = termsIn_13; // @[accel/engine/engine.ts:1004]
-  assign lane_mul_13_b = mScale; // @[accel/engine/engine.ts:1005]
-  assign lane_mul_14_in_valid = redGo & ~scale_one; // @[accel/engine/engine.ts:1003]
-  assign lane_mul_14_a = termsIn_14; // @[accel/engine/engine.ts:1004]
-  assign lane_mul_14_b = mScale; // @[accel/engine/engine.ts:1005]
-  assign lane_mul_15_in_valid = redGo & ~scale_one; // @[accel/engine/engine.ts:1003]
-  assign lane_mul_15_a = termsIn_15; // @[accel/engine/engine.ts:1004]
-  assign lane_mul_15_b = mScale; // @[accel/engine/engine.ts:1005]
-  assign lane_add_0_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:1019]
-  assign lane_add_0_a = red_first_2 ? 32'h0 : accRd[31:0]; // @[accel/engine/engine.ts:1020]
-  assign lane_add_0_b = term_0; // @[accel/engine/engine.ts:1021]
-  assign lane_add_0_sub = 1'b0; // @[accel/engine/engine.ts:1022]
-  assign lane_max_0_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:1024]
-  assign lane_max_0_a = red_first_2 ? term_0 : accRd[31:0]; // @[accel/engine/engine.ts:1025]
-  assign lane_max_0_b = term_0; // @[accel/engine/engine.ts:1026]
-  assign lane_add_1_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:1019]
-  assign lane_add_1_a = red_first_2 ? 32'h0 : accRd[63:32]; // @[accel/engine/engine.ts:1020]
-  assign lane_add_1_b = term_1; // @[accel/engine/engine.ts:1021]
-  assign lane_add_1_sub = 1'b0; // @[accel/engine/engine.ts:1022]
-  assign lane_max_1_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:1024]
-  assign lane_max_1_a = red_first_2 ? term_1 : accRd[63:32]; // @[accel/engine/engine.ts:1025]
-  assign lane_max_1_b = term_1; // @[accel/engine/engine.ts:1026]
-  assign lane_add_2_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:1019]
-  assign lane_add_2_a = red_first_2 ? 32'h0 : accRd[95:64]; // @[accel/engine/engine.ts:1020]
-  assign lane_add_2_b = term_2; // @[accel/engine/engine.ts:1021]
-  assign lane_add_2_sub = 1'b0; // @[accel/engine/engine.ts:1022]
-  assign lane_max_2_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:1024]
-  assign lane_max_2_a = red_first_2 ? term_2 : accRd[95:64]; // @[accel/engine/engine.ts:1025]
-  assign lane_max_2_b = term_2; // @[accel/engine/engine.ts:1026]
-  assign lane_add_3_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:1019]
-  assign lane_add_3_a = red_first_2 ? 32'h0 : accRd[127:96]; // @[accel/engine/engine.ts:1020]
-  assign lane_add_3_b = term_3; // @[accel/engine/engine.ts:1021]
-  assign lane_add_3_sub = 1'b0; // @[accel/engine/engine.ts:1022]
-  assign lane_max_3_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:1024]
-  assign lane_max_3_a = red_first_2 ? term_3 : accRd[127:96]; // @[accel/engine/engine.ts:1025]
-  assign lane_max_3_b = term_3; // @[accel/engine/engine.ts:1026]
-  assign lane_add_4_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:1019]
-  assign lane_add_4_a = red_first_2 ? 32'h0 : accRd[159:128]; // @[accel/engine/engine.ts:1020]
-  assign lane_add_4_b = term_4; // @[accel/engine/engine.ts:1021]
-  assign lane_add_4_sub = 1'b0; // @[accel/engine/engine.ts:1022]
-  assign lane_max_4_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:1024]
-  assign lane_max_4_a = red_first_2 ? term_4 : accRd[159:128]; // @[accel/engine/engine.ts:1025]
-  assign lane_max_4_b = term_4; // @[accel/engine/engine.ts:1026]
-  assign lane_add_5_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:1019]
-  assign lane_add_5_a = red_first_2 ? 32'h0 : accRd[191:160]; // @[accel/engine/engine.ts:1020]
-  assign lane_add_5_b = term_5; // @[accel/engine/engine.ts:1021]
-  assign lane_add_5_sub = 1'b0; // @[accel/engine/engine.ts:1022]
-  assign lane_max_5_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:1024]
-  assign lane_max_5_a = red_first_2 ? term_5 : accRd[191:160]; // @[accel/engine/engine.ts:1025]
-  assign lane_max_5_b = term_5; // @[accel/engine/engine.ts:1026]
-  assign lane_add_6_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:1019]
-  assign lane_add_6_a = red_first_2 ? 32'h0 : accRd[223:192]; // @[accel/engine/engine.ts:1020]
-  assign lane_add_6_b = term_6; // @[accel/engine/engine.ts:1021]
-  assign lane_add_6_sub = 1'b0; // @[accel/engine/engine.ts:1022]
-  assign lane_max_6_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:1024]
-  assign lane_max_6_a = red_first_2 ? term_6 : accRd[223:192]; // @[accel/engine/engine.ts:1025]
-  assign lane_max_6_b = term_6; // @[accel/engine/engine.ts:1026]
-  assign lane_add_7_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:1019]
-  assign lane_add_7_a = red_first_2 ? 32'h0 : accRd[255:224]; // @[accel/engine/engine.ts:1020]
-  assign lane_add_7_b = term_7; // @[accel/engine/engine.ts:1021]
-  assign lane_add_7_sub = 1'b0; // @[accel/engine/engine.ts:1022]
-  assign lane_max_7_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:1024]
-  assign lane_max_7_a = red_first_2 ? term_7 : accRd[255:224]; // @[accel/engine/engine.ts:1025]
-  assign lane_max_7_b = term_7; // @[accel/engine/engine.ts:1026]
-  assign lane_add_8_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:1019]
-  assign lane_add_8_a = red_first_2 ? 32'h0 : accRd[287:256]; // @[accel/engine/engine.ts:1020]
-  assign lane_add_8_b = term_8; // @[accel/engine/engine.ts:1021]
-  assign lane_add_8_sub = 1'b0; // @[accel/engine/engine.ts:1022]
-  assign lane_max_8_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:1024]
-  assign lane_max_8_a = red_first_2 ? term_8 : accRd[287:256]; // @[accel/engine/engine.ts:1025]
-  assign lane_max_8_b = term_8; // @[accel/engine/engine.ts:1026]
-  assign lane_add_9_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:1019]
-  assign lane_add_9_a = red_first_2 ? 32'h0 : accRd[319:288]; // @[accel/engine/engine.ts:1020]
-  assign lane_add_9_b = term_9; // @[accel/engine/engine.ts:1021]
-  assign lane_add_9_sub = 1'b0; // @[accel/engine/engine.ts:1022]
-  assign lane_max_9_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:1024]
-  assign lane_max_9_a = red_first_2 ? term_9 : accRd[319:288]; // @[accel/engine/engine.ts:1025]
-  assign lane_max_9_b = term_9; // @[accel/engine/engine.ts:1026]
-  assign lane_add_10_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:1019]
-  assign lane_add_10_a = red_first_2 ? 32'h0 : accRd[351:320]; // @[accel/engine/engine.ts:1020]
-  assign lane_add_10_b = term_10; // @[accel/engine/engine.ts:1021]
-  assign lane_add_10_sub = 1'b0; // @[accel/engine/engine.ts:1022]
-  assign lane_max_10_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:1024]
-  assign lane_max_10_a = red_first_2 ? term_10 : accRd[351:320]; // @[accel/engine/engine.ts:1025]
-  assign lane_max_10_b = term_10; // @[accel/engine/engine.ts:1026]
-  assign lane_add_11_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:1019]
-  assign lane_add_11_a = red_first_2 ? 32'h0 : accRd[383:352]; // @[accel/engine/engine.ts:1020]
-  assign lane_add_11_b = term_11; // @[accel/engine/engine.ts:1021]
-  assign lane_add_11_sub = 1'b0; // @[accel/engine/engine.ts:1022]
-  assign lane_max_11_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:1024]
-  assign lane_max_11_a = red_first_2 ? term_11 : accRd[383:352]; // @[accel/engine/engine.ts:1025]
-  assign lane_max_11_b = term_11; // @[accel/engine/engine.ts:1026]
-  assign lane_add_12_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:1019]
-  assign lane_add_12_a = red_first_2 ? 32'h0 : accRd[415:384]; // @[accel/engine/engine.ts:1020]
-  assign lane_add_12_b = term_12; // @[accel/engine/engine.ts:1021]
-  assign lane_add_12_sub = 1'b0; // @[accel/engine/engine.ts:1022]
-  assign lane_max_12_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:1024]
-  assign lane_max_12_a = red_first_2 ? term_12 : accRd[415:384]; // @[accel/engine/engine.ts:1025]
-  assign lane_max_12_b = term_12; // @[accel/engine/engine.ts:1026]
-  assign lane_add_13_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:1019]
-  assign lane_add_13_a = red_first_2 ? 32'h0 : accRd[447:416]; // @[accel/engine/engine.ts:1020]
-  assign lane_add_13_b = term_13; // @[accel/engine/engine.ts:1021]
-  assign lane_add_13_sub = 1'b0; // @[accel/engine/engine.ts:1022]
-  assign lane_max_13_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:1024]
-  assign lane_max_13_a = red_first_2 ? term_13 : accRd[447:416]; // @[accel/engine/engine.ts:1025]
-  assign lane_max_13_b = term_13; // @[accel/engine/engine.ts:1026]
-  assign lane_add_14_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:1019]
-  assign lane_add_14_a = red_first_2 ? 32'h0 : accRd[479:448]; // @[accel/engine/engine.ts:1020]
-  assign lane_add_14_b = term_14; // @[accel/engine/engine.ts:1021]
-  assign lane_add_14_sub = 1'b0; // @[accel/engine/engine.ts:1022]
-  assign lane_max_14_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:1024]
-  assign lane_max_14_a = red_first_2 ? term_14 : accRd[479:448]; // @[accel/engine/engine.ts:1025]
-  assign lane_max_14_b = term_14; // @[accel/engine/engine.ts:1026]
-  assign lane_add_15_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:1019]
-  assign lane_add_15_a = red_first_2 ? 32'h0 : accRd[511:480]; // @[accel/engine/engine.ts:1020]
-  assign lane_add_15_b = term_15; // @[accel/engine/engine.ts:1021]
-  assign lane_add_15_sub = 1'b0; // @[accel/engine/engine.ts:1022]
-  assign lane_max_15_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:1024]
-  assign lane_max_15_a = red_first_2 ? term_15 : accRd[511:480]; // @[accel/engine/engine.ts:1025]
-  assign lane_max_15_b = term_15; // @[accel/engine/engine.ts:1026]
-  assign nConv_in_valid = finIn; // @[accel/engine/engine.ts:1048]
-  assign nConv_a = red_n_5; // @[accel/engine/engine.ts:1049]
-  assign lane_div_0_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:1071]
-  assign lane_div_0_a = d2[31:0]; // @[accel/engine/engine.ts:1072]
-  assign lane_div_0_b = nConv_y; // @[accel/engine/engine.ts:1073]
-  assign lane_div_1_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:1071]
-  assign lane_div_1_a = d2[63:32]; // @[accel/engine/engine.ts:1072]
-  assign lane_div_1_b = nConv_y; // @[accel/engine/engine.ts:1073]
-  assign lane_div_2_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:1071]
-  assign lane_div_2_a = d2[95:64]; // @[accel/engine/engine.ts:1072]
-  assign lane_div_2_b = nConv_y; // @[accel/engine/engine.ts:1073]
-  assign lane_div_3_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:1071]
-  assign lane_div_3_a = d2[127:96]; // @[accel/engine/engine.ts:1072]
-  assign lane_div_3_b = nConv_y; // @[accel/engine/engine.ts:1073]
-  assign lane_div_4_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:1071]
-  assign lane_div_4_a = d2[159:128]; // @[accel/engine/engine.ts:1072]
-  assign lane_div_4_b = nConv_y; // @[accel/engine/engine.ts:1073]
-  assign lane_div_5_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:1071]
-  assign lane_div_5_a = d2[191:160]; // @[accel/engine/engine.ts:1072]
-  assign lane_div_5_b = nConv_y; // @[accel/engine/engine.ts:1073]
-  assign lane_div_6_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:1071]
-  assign lane_div_6_a = d2[223:192]; // @[accel/engine/engine.ts:1072]
-  assign lane_div_6_b = nConv_y; // @[accel/engine/engine.ts:1073]
-  assign lane_div_7_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:1071]
-  assign lane_div_7_a = d2[255:224]; // @[accel/engine/engine.ts:1072]
-  assign lane_div_7_b = nConv_y; // @[accel/engine/engine.ts:1073]
-  assign lane_div_8_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:1071]
-  assign lane_div_8_a = d2[287:256]; // @[accel/engine/engine.ts:1072]
-  assign lane_div_8_b = nConv_y; // @[accel/engine/engine.ts:1073]
-  assign lane_div_9_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:1071]
-  assign lane_div_9_a = d2[319:288]; // @[accel/engine/engine.ts:1072]
-  assign lane_div_9_b = nConv_y; // @[accel/engine/engine.ts:1073]
-  assign lane_div_10_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:1071]
-  assign lane_div_10_a = d2[351:320]; // @[accel/engine/engine.ts:1072]
-  assign lane_div_10_b = nConv_y; // @[accel/engine/engine.ts:1073]
-  assign lane_div_11_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:1071]
-  assign lane_div_11_a = d2[383:352]; // @[accel/engine/engine.ts:1072]
-  assign lane_div_11_b = nConv_y; // @[accel/engine/engine.ts:1073]
-  assign lane_div_12_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:1071]
-  assign lane_div_12_a = d2[415:384]; // @[accel/engine/engine.ts:1072]
-  assign lane_div_12_b = nConv_y; // @[accel/engine/engine.ts:1073]
-  assign lane_div_13_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:1071]
-  assign lane_div_13_a = d2[447:416]; // @[accel/engine/engine.ts:1072]
-  assign lane_div_13_b = nConv_y; // @[accel/engine/engine.ts:1073]
-  assign lane_div_14_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:1071]
-  assign lane_div_14_a = d2[479:448]; // @[accel/engine/engine.ts:1072]
-  assign lane_div_14_b = nConv_y; // @[accel/engine/engine.ts:1073]
-  assign lane_div_15_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:1071]
-  assign lane_div_15_a = d2[511:480]; // @[accel/engine/engine.ts:1072]
-  assign lane_div_15_b = nConv_y; // @[accel/engine/engine.ts:1073]
-  assign update_start = opStart; // @[accel/engine/engine.ts:1313]
-  assign update_flush = err; // @[accel/engine/engine.ts:1089]
-  assign update_opt_1 = opt; // @[accel/engine/engine.ts:1090]
-  assign update_keepGrad = keepGrad; // @[accel/engine/engine.ts:1091]
-  assign update_unfused_1 = unfused; // @[accel/engine/engine.ts:1092]
-  assign update_dim = dim[15:0]; // @[accel/engine/engine.ts:1093]
-  assign update_rowBeats = rowBeats; // @[accel/engine/engine.ts:1094]
-  assign update_tailStrb = tailStrb; // @[accel/engine/engine.ts:1095]
-  assign update_lr = lr; // @[accel/engine/engine.ts:1096]
-  assign update_eps = eps; // @[accel/engine/engine.ts:1097]
-  assign update_weightBase = weight_lo; // @[accel/engine/engine.ts:1098]
-  assign update_stateBase = state_lo; // @[accel/engine/engine.ts:1099]
-  assign update_rowStride = weight_stride; // @[accel/engine/engine.ts:1100]
-  assign update_outBase = _T_86; // @[accel/engine/engine.ts:1101]
-  assign update_outStride = out_stride; // @[accel/engine/engine.ts:1102]
-  assign update_rid_valid = ridUQ_deq_valid; // @[accel/engine/engine.ts:1103]
-  assign update_rid = ridUQ_deq_bits[31:0]; // @[accel/engine/engine.ts:1104]
-  assign update_rid_seg = ridUQ_deq_bits[63:32]; // @[accel/engine/engine.ts:1105]
-  assign update_grad_valid = optOn & outQ_deq_valid; // @[accel/engine/engine.ts:1234]
-  assign update_grad = outQ_deq_bits[511:0]; // @[accel/engine/engine.ts:1235]
-  assign update_upd_valid = updBeatQ_deq_valid; // @[accel/engine/engine.ts:1107]
-  assign update_upd = updBeatQ_deq_bits; // @[accel/engine/engine.ts:1108]
-  assign update_hdr_ready = updHdrOk; // @[accel/engine/engine.ts:1135]
-  assign update_wd_ready = (wGo & (wSrc == 3'h3)) & ~err; // @[accel/engine/engine.ts:1238]
-  assign update_sd_ready = (wGo & (wSrc == 3'h4)) & ~err; // @[accel/engine/engine.ts:1239]
-  assign pkQ_enq_valid = pkPush; // @[accel/engine/engine.ts:1137]
-  assign pkQ_enq_bits = {pkNextStrb, pkNextData}; // @[accel/engine/engine.ts:1138]
-  assign pkQ_deq_ready = err | (wGo & (wSrc == 3'h2)); // @[accel/engine/engine.ts:1237]
-  assign lenQ_enq_valid = awGo; // @[accel/engine/engine.ts:1201]
-  assign lenQ_enq_bits = {curOwSrc, _T_88[7:0]}; // @[accel/engine/engine.ts:1206]
-  assign lenQ_deq_ready = wGo & burstEnd; // @[accel/engine/engine.ts:1232]
-  assign awAddrQ_enq_valid = awGo; // @[accel/engine/engine.ts:1204]
-  assign awAddrQ_enq_bits = {curOwWord, 6'h0}; // @[accel/engine/engine.ts:1205]
-  assign awAddrQ_deq_ready = bFire; // @[accel/engine/engine.ts:1266]
+  assign metaQ_enq_valid = emptyGo | (rowTake & (curFk == 2'h0)); // @[accel/engine/engine.ts:581]
+  assign metaQ_enq_bits = {tok_arb_out_bits[197], tok_arb_out_bits[196], tok_arb_out_bits[195], tok_arb_out_bits[194:192], tok_arb_out_bits[191:160], tok_arb_out_bits[159:128], tok_arb_out_bits[127:96], tok_arb_out_bits[95:64]}; // @[accel/engine/engine.ts:595]
+  assign metaQ_deq_ready = err | (redGo & isRowEnd); // @[accel/engine/engine.ts:973]
+  assign ridUQ_enq_valid = unfused ? emTake : segOut; // @[accel/engine/engine.ts:889]
+  assign ridUQ_enq_bits = unfused ? {updU, rid_unpack_value} : {tok_arb_out_bits[191:160], tok_arb_out_bits[31:0]}; // @[accel/engine/engine.ts:890]
+  assign ridUQ_deq_ready = err | update_rid_ready; // @[accel/engine/engine.ts:1108]
+  assign dataQ_enq_valid = rdPending; // @[accel/engine/engine.ts:692]
+  assign dataQ_enq_bits = {rdKind, robData}; // @[accel/engine/engine.ts:693]
+  assign dataQ_deq_ready = err ? 1'b1 : ((dKind == 3'h0) ? offBeatQ_enq_ready : ((dKind == 3'h1) ? idxBeatQ_enq_ready : ((dKind == 3'h3) ? pswBeatQ_enq_ready : ((dKind == 3'h4) ? argBeatQ_enq_ready : ((dKind == 3'h5) ? 1'b1 : ((dKind == 3'h6) ? ridBeatQ_enq_ready : ((dKind == 3'h7) ? updBeatQ_enq_ready : rowBeatReady))))))); // @[accel/engine/engine.ts:721]
+  assign offBeatQ_enq_valid = dataQ_deq_valid & (dKind == 3'h0); // @[accel/engine/engine.ts:700]
+  assign offBeatQ_enq_bits = dData; // @[accel/engine/engine.ts:701]
+  assign offBeatQ_deq_ready = err | (off_unpack_pop & off_unpack_beat_done); // @[accel/engine/engine.ts:753]
+  assign idxBeatQ_enq_valid = dataQ_deq_valid & (dKind == 3'h1); // @[accel/engine/engine.ts:702]
+  assign idxBeatQ_enq_bits = dData; // @[accel/engine/engine.ts:703]
+  assign idxBeatQ_deq_ready = err | (idx_unpack_pop & idx_unpack_beat_done); // @[accel/engine/engine.ts:753]
+  assign pswBeatQ_enq_valid = dataQ_deq_valid & (dKind == 3'h3); // @[accel/engine/engine.ts:705]
+  assign pswBeatQ_enq_bits = dData; // @[accel/engine/engine.ts:706]
+  assign pswBeatQ_deq_ready = err | (psw_unpack_pop & psw_unpack_beat_done); // @[accel/engine/engine.ts:753]
+  assign argBeatQ_enq_valid = dataQ_deq_valid & (dKind == 3'h4); // @[accel/engine/engine.ts:709]
+  assign argBeatQ_enq_bits = dData; // @[accel/engine/engine.ts:710]
+  assign argBeatQ_deq_ready = err | ((redGo & ~mEmpty) & maskEn); // @[accel/engine/engine.ts:972]
+  assign ridBeatQ_enq_valid = dataQ_deq_valid & (dKind == 3'h6); // @[accel/engine/engine.ts:712]
+  assign ridBeatQ_enq_bits = dData; // @[accel/engine/engine.ts:713]
+  assign ridBeatQ_deq_ready = err | (rid_unpack_pop & rid_unpack_beat_done); // @[accel/engine/engine.ts:753]
+  assign updBeatQ_enq_valid = dataQ_deq_valid & (dKind == 3'h7); // @[accel/engine/engine.ts:715]
+  assign updBeatQ_enq_bits = dData; // @[accel/engine/engine.ts:716]
+  assign updBeatQ_deq_ready = err | update_upd_ready; // @[accel/engine/engine.ts:1111]
+  assign ridPQ_enq_valid = entry & gradRowsOut; // @[accel/engine/engine.ts:891]
+  assign ridPQ_enq_bits = rid_unpack_value; // @[accel/engine/engine.ts:892]
+  assign ridPQ_deq_ready = err | pkTake; // @[accel/engine/engine.ts:1136]
+  assign outQ_enq_valid = isMean ? fin_valid_11 : (red_valid_5 & red_last_5); // @[accel/engine/engine.ts:1080]
+  assign outQ_enq_bits = isMean ? {fin_end_11, meanOut} : {red_row_end_5, sum}; // @[accel/engine/engine.ts:1081]
+  assign outQ_deq_ready = err | (optOn ? update_grad_ready : (wGo & (wSrc == 3'h0))); // @[accel/engine/engine.ts:1235]
+  assign awBagQ_enq_valid = (redGo & needAw) & ~optOn; // @[accel/engine/engine.ts:976]
+  assign awBagQ_enq_bits = mBag; // @[accel/engine/engine.ts:977]
+  assign awBagQ_deq_ready = err | (((awGo & owFromQ) & fromBag) & (~argEn | owArg)); // @[accel/engine/engine.ts:1191]
+  assign hq_enq_valid = update_hdr_valid | pkPush; // @[accel/engine/engine.ts:1154]
+  assign hq_enq_bits = update_hdr_valid ? {update_hdr_state ? 3'h4 : 3'h3, update_hdr_beats, update_hdr_word} : {3'h2, 4'h1, pkWord}; // @[accel/engine/engine.ts:1155]
+  assign hq_deq_ready = err | ((awGo & owFromQ) & ~fromBag); // @[accel/engine/engine.ts:1192]
+  assign argQ_enq_valid = (red_valid_5 & red_last_5) & argEn; // @[accel/engine/engine.ts:1041]
+  assign argQ_enq_bits = {red_row_end_5, argmax_next}; // @[accel/engine/engine.ts:1042]
+  assign argQ_deq_ready = err | (wGo & (wSrc == 3'h1)); // @[accel/engine/engine.ts:1238]
+  assign lane_mul_0_in_valid = redGo & ~scale_one; // @[accel/engine/engine.ts:1005]
+  assign lane_mul_0_a = termsIn; // @[accel/engine/engine.ts:1006]
+  assign lane_mul_0_b = mScale; // @[accel/engine/engine.ts:1007]
+  assign lane_mul_1_in_valid = redGo & ~scale_one; // @[accel/engine/engine.ts:1005]
+  assign lane_mul_1_a = termsIn_1; // @[accel/engine/engine.ts:1006]
+  assign lane_mul_1_b = mScale; // @[accel/engine/engine.ts:1007]
+  assign lane_mul_2_in_valid = redGo & ~scale_one; // @[accel/engine/engine.ts:1005]
+  assign lane_mul_2_a = termsIn_2; // @[accel/engine/engine.ts:1006]
+  assign lane_mul_2_b = mScale; // @[accel/engine/engine.ts:1007]
+  assign lane_mul_3_in_valid = redGo & ~scale_one; // @[accel/engine/engine.ts:1005]
+  assign lane_mul_3_a = termsIn_3; // @[accel/engine/engine.ts:1006]
+  assign lane_mul_3_b = mScale; // @[accel/engine/engine.ts:1007]
+  assign lane_mul_4_in_valid = redGo & ~scale_one; // @[accel/engine/engine.ts:1005]
+  assign lane_mul_4_a = termsIn_4; // @[accel/engine/engine.ts:1006]
+  assign lane_mul_4_b = mScale; // @[accel/engine/engine.ts:1007]
+  assign lane_mul_5_in_valid = redGo & ~scale_one; // @[accel/engine/engine.ts:1005]
+  assign lane_mul_5_a = termsIn_5; // @[accel/engine/engine.ts:1006]
+  assign lane_mul_5_b = mScale; // @[accel/engine/engine.ts:1007]
+  assign lane_mul_6_in_valid = redGo & ~scale_one; // @[accel/engine/engine.ts:1005]
+  assign lane_mul_6_a = termsIn_6; // @[accel/engine/engine.ts:1006]
+  assign lane_mul_6_b = mScale; // @[accel/engine/engine.ts:1007]
+  assign lane_mul_7_in_valid = redGo & ~scale_one; // @[accel/engine/engine.ts:1005]
+  assign lane_mul_7_a = termsIn_7; // @[accel/engine/engine.ts:1006]
+  assign lane_mul_7_b = mScale; // @[accel/engine/engine.ts:1007]
+  assign lane_mul_8_in_valid = redGo & ~scale_one; // @[accel/engine/engine.ts:1005]
+  assign lane_mul_8_a = termsIn_8; // @[accel/engine/engine.ts:1006]
+  assign lane_mul_8_b = mScale; // @[accel/engine/engine.ts:1007]
+  assign lane_mul_9_in_valid = redGo & ~scale_one; // @[accel/engine/engine.ts:1005]
+  assign lane_mul_9_a = termsIn_9; // @[accel/engine/engine.ts:1006]
+  assign lane_mul_9_b = mScale; // @[accel/engine/engine.ts:1007]
+  assign lane_mul_10_in_valid = redGo & ~scale_one; // @[accel/engine/engine.ts:1005]
+  assign lane_mul_10_a = termsIn_10; // @[accel/engine/engine.ts:1006]
+  assign lane_mul_10_b = mScale; // @[accel/engine/engine.ts:1007]
+  assign lane_mul_11_in_valid = redGo & ~scale_one; // @[accel/engine/engine.ts:1005]
+  assign lane_mul_11_a = termsIn_11; // @[accel/engine/engine.ts:1006]
+  assign lane_mul_11_b = mScale; // @[accel/engine/engine.ts:1007]
+  assign lane_mul_12_in_valid = redGo & ~scale_one; // @[accel/engine/engine.ts:1005]
+  assign lane_mul_12_a = termsIn_12; // @[accel/engine/engine.ts:1006]
+  assign lane_mul_12_b = mScale; // @[accel/engine/engine.ts:1007]
+  assign lane_mul_13_in_valid = redGo & ~scale_one; // @[accel/engine/engine.ts:1005]
+  assign lane_mul_13_a = termsIn_13; // @[accel/engine/engine.ts:1006]
+  assign lane_mul_13_b = mScale; // @[accel/engine/engine.ts:1007]
+  assign lane_mul_14_in_valid = redGo & ~scale_one; // @[accel/engine/engine.ts:1005]
+  assign lane_mul_14_a = termsIn_14; // @[accel/engine/engine.ts:1006]
+  assign lane_mul_14_b = mScale; // @[accel/engine/engine.ts:1007]
+  assign lane_mul_15_in_valid = redGo & ~scale_one; // @[accel/engine/engine.ts:1005]
+  assign lane_mul_15_a = termsIn_15; // @[accel/engine/engine.ts:1006]
+  assign lane_mul_15_b = mScale; // @[accel/engine/engine.ts:1007]
+  assign lane_add_0_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:1021]
+  assign lane_add_0_a = red_first_2 ? 32'h0 : accRd[31:0]; // @[accel/engine/engine.ts:1022]
+  assign lane_add_0_b = term_0; // @[accel/engine/engine.ts:1023]
+  assign lane_add_0_sub = 1'b0; // @[accel/engine/engine.ts:1024]
+  assign lane_max_0_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:1026]
+  assign lane_max_0_a = red_first_2 ? term_0 : accRd[31:0]; // @[accel/engine/engine.ts:1027]
+  assign lane_max_0_b = term_0; // @[accel/engine/engine.ts:1028]
+  assign lane_add_1_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:1021]
+  assign lane_add_1_a = red_first_2 ? 32'h0 : accRd[63:32]; // @[accel/engine/engine.ts:1022]
+  assign lane_add_1_b = term_1; // @[accel/engine/engine.ts:1023]
+  assign lane_add_1_sub = 1'b0; // @[accel/engine/engine.ts:1024]
+  assign lane_max_1_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:1026]
+  assign lane_max_1_a = red_first_2 ? term_1 : accRd[63:32]; // @[accel/engine/engine.ts:1027]
+  assign lane_max_1_b = term_1; // @[accel/engine/engine.ts:1028]
+  assign lane_add_2_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:1021]
+  assign lane_add_2_a = red_first_2 ? 32'h0 : accRd[95:64]; // @[accel/engine/engine.ts:1022]
+  assign lane_add_2_b = term_2; // @[accel/engine/engine.ts:1023]
+  assign lane_add_2_sub = 1'b0; // @[accel/engine/engine.ts:1024]
+  assign lane_max_2_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:1026]
+  assign lane_max_2_a = red_first_2 ? term_2 : accRd[95:64]; // @[accel/engine/engine.ts:1027]
+  assign lane_max_2_b = term_2; // @[accel/engine/engine.ts:1028]
+  assign lane_add_3_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:1021]
+  assign lane_add_3_a = red_first_2 ? 32'h0 : accRd[127:96]; // @[accel/engine/engine.ts:1022]
+  assign lane_add_3_b = term_3; // @[accel/engine/engine.ts:1023]
+  assign lane_add_3_sub = 1'b0; // @[accel/engine/engine.ts:1024]
+  assign lane_max_3_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:1026]
+  assign lane_max_3_a = red_first_2 ? term_3 : accRd[127:96]; // @[accel/engine/engine.ts:1027]
+  assign lane_max_3_b = term_3; // @[accel/engine/engine.ts:1028]
+  assign lane_add_4_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:1021]
+  assign lane_add_4_a = red_first_2 ? 32'h0 : accRd[159:128]; // @[accel/engine/engine.ts:1022]
+  assign lane_add_4_b = term_4; // @[accel/engine/engine.ts:1023]
+  assign lane_add_4_sub = 1'b0; // @[accel/engine/engine.ts:1024]
+  assign lane_max_4_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:1026]
+  assign lane_max_4_a = red_first_2 ? term_4 : accRd[159:128]; // @[accel/engine/engine.ts:1027]
+  assign lane_max_4_b = term_4; // @[accel/engine/engine.ts:1028]
+  assign lane_add_5_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:1021]
+  assign lane_add_5_a = red_first_2 ? 32'h0 : accRd[191:160]; // @[accel/engine/engine.ts:1022]
+  assign lane_add_5_b = term_5; // @[accel/engine/engine.ts:1023]
+  assign lane_add_5_sub = 1'b0; // @[accel/engine/engine.ts:1024]
+  assign lane_max_5_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:1026]
+  assign lane_max_5_a = red_first_2 ? term_5 : accRd[191:160]; // @[accel/engine/engine.ts:1027]
+  assign lane_max_5_b = term_5; // @[accel/engine/engine.ts:1028]
+  assign lane_add_6_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:1021]
+  assign lane_add_6_a = red_first_2 ? 32'h0 : accRd[223:192]; // @[accel/engine/engine.ts:1022]
+  assign lane_add_6_b = term_6; // @[accel/engine/engine.ts:1023]
+  assign lane_add_6_sub = 1'b0; // @[accel/engine/engine.ts:1024]
+  assign lane_max_6_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:1026]
+  assign lane_max_6_a = red_first_2 ? term_6 : accRd[223:192]; // @[accel/engine/engine.ts:1027]
+  assign lane_max_6_b = term_6; // @[accel/engine/engine.ts:1028]
+  assign lane_add_7_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:1021]
+  assign lane_add_7_a = red_first_2 ? 32'h0 : accRd[255:224]; // @[accel/engine/engine.ts:1022]
+  assign lane_add_7_b = term_7; // @[accel/engine/engine.ts:1023]
+  assign lane_add_7_sub = 1'b0; // @[accel/engine/engine.ts:1024]
+  assign lane_max_7_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:1026]
+  assign lane_max_7_a = red_first_2 ? term_7 : accRd[255:224]; // @[accel/engine/engine.ts:1027]
+  assign lane_max_7_b = term_7; // @[accel/engine/engine.ts:1028]
+  assign lane_add_8_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:1021]
+  assign lane_add_8_a = red_first_2 ? 32'h0 : accRd[287:256]; // @[accel/engine/engine.ts:1022]
+  assign lane_add_8_b = term_8; // @[accel/engine/engine.ts:1023]
+  assign lane_add_8_sub = 1'b0; // @[accel/engine/engine.ts:1024]
+  assign lane_max_8_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:1026]
+  assign lane_max_8_a = red_first_2 ? term_8 : accRd[287:256]; // @[accel/engine/engine.ts:1027]
+  assign lane_max_8_b = term_8; // @[accel/engine/engine.ts:1028]
+  assign lane_add_9_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:1021]
+  assign lane_add_9_a = red_first_2 ? 32'h0 : accRd[319:288]; // @[accel/engine/engine.ts:1022]
+  assign lane_add_9_b = term_9; // @[accel/engine/engine.ts:1023]
+  assign lane_add_9_sub = 1'b0; // @[accel/engine/engine.ts:1024]
+  assign lane_max_9_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:1026]
+  assign lane_max_9_a = red_first_2 ? term_9 : accRd[319:288]; // @[accel/engine/engine.ts:1027]
+  assign lane_max_9_b = term_9; // @[accel/engine/engine.ts:1028]
+  assign lane_add_10_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:1021]
+  assign lane_add_10_a = red_first_2 ? 32'h0 : accRd[351:320]; // @[accel/engine/engine.ts:1022]
+  assign lane_add_10_b = term_10; // @[accel/engine/engine.ts:1023]
+  assign lane_add_10_sub = 1'b0; // @[accel/engine/engine.ts:1024]
+  assign lane_max_10_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:1026]
+  assign lane_max_10_a = red_first_2 ? term_10 : accRd[351:320]; // @[accel/engine/engine.ts:1027]
+  assign lane_max_10_b = term_10; // @[accel/engine/engine.ts:1028]
+  assign lane_add_11_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:1021]
+  assign lane_add_11_a = red_first_2 ? 32'h0 : accRd[383:352]; // @[accel/engine/engine.ts:1022]
+  assign lane_add_11_b = term_11; // @[accel/engine/engine.ts:1023]
+  assign lane_add_11_sub = 1'b0; // @[accel/engine/engine.ts:1024]
+  assign lane_max_11_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:1026]
+  assign lane_max_11_a = red_first_2 ? term_11 : accRd[383:352]; // @[accel/engine/engine.ts:1027]
+  assign lane_max_11_b = term_11; // @[accel/engine/engine.ts:1028]
+  assign lane_add_12_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:1021]
+  assign lane_add_12_a = red_first_2 ? 32'h0 : accRd[415:384]; // @[accel/engine/engine.ts:1022]
+  assign lane_add_12_b = term_12; // @[accel/engine/engine.ts:1023]
+  assign lane_add_12_sub = 1'b0; // @[accel/engine/engine.ts:1024]
+  assign lane_max_12_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:1026]
+  assign lane_max_12_a = red_first_2 ? term_12 : accRd[415:384]; // @[accel/engine/engine.ts:1027]
+  assign lane_max_12_b = term_12; // @[accel/engine/engine.ts:1028]
+  assign lane_add_13_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:1021]
+  assign lane_add_13_a = red_first_2 ? 32'h0 : accRd[447:416]; // @[accel/engine/engine.ts:1022]
+  assign lane_add_13_b = term_13; // @[accel/engine/engine.ts:1023]
+  assign lane_add_13_sub = 1'b0; // @[accel/engine/engine.ts:1024]
+  assign lane_max_13_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:1026]
+  assign lane_max_13_a = red_first_2 ? term_13 : accRd[447:416]; // @[accel/engine/engine.ts:1027]
+  assign lane_max_13_b = term_13; // @[accel/engine/engine.ts:1028]
+  assign lane_add_14_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:1021]
+  assign lane_add_14_a = red_first_2 ? 32'h0 : accRd[479:448]; // @[accel/engine/engine.ts:1022]
+  assign lane_add_14_b = term_14; // @[accel/engine/engine.ts:1023]
+  assign lane_add_14_sub = 1'b0; // @[accel/engine/engine.ts:1024]
+  assign lane_max_14_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:1026]
+  assign lane_max_14_a = red_first_2 ? term_14 : accRd[479:448]; // @[accel/engine/engine.ts:1027]
+  assign lane_max_14_b = term_14; // @[accel/engine/engine.ts:1028]
+  assign lane_add_15_in_valid = red_valid_2 & ~isMax; // @[accel/engine/engine.ts:1021]
+  assign lane_add_15_a = red_first_2 ? 32'h0 : accRd[511:480]; // @[accel/engine/engine.ts:1022]
+  assign lane_add_15_b = term_15; // @[accel/engine/engine.ts:1023]
+  assign lane_add_15_sub = 1'b0; // @[accel/engine/engine.ts:1024]
+  assign lane_max_15_in_valid = red_valid_2 & isMax; // @[accel/engine/engine.ts:1026]
+  assign lane_max_15_a = red_first_2 ? term_15 : accRd[511:480]; // @[accel/engine/engine.ts:1027]
+  assign lane_max_15_b = term_15; // @[accel/engine/engine.ts:1028]
+  assign nConv_in_valid = finIn; // @[accel/engine/engine.ts:1050]
+  assign nConv_a = red_n_5; // @[accel/engine/engine.ts:1051]
+  assign lane_div_0_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:1073]
+  assign lane_div_0_a = d2[31:0]; // @[accel/engine/engine.ts:1074]
+  assign lane_div_0_b = nConv_y; // @[accel/engine/engine.ts:1075]
+  assign lane_div_1_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:1073]
+  assign lane_div_1_a = d2[63:32]; // @[accel/engine/engine.ts:1074]
+  assign lane_div_1_b = nConv_y; // @[accel/engine/engine.ts:1075]
+  assign lane_div_2_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:1073]
+  assign lane_div_2_a = d2[95:64]; // @[accel/engine/engine.ts:1074]
+  assign lane_div_2_b = nConv_y; // @[accel/engine/engine.ts:1075]
+  assign lane_div_3_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:1073]
+  assign lane_div_3_a = d2[127:96]; // @[accel/engine/engine.ts:1074]
+  assign lane_div_3_b = nConv_y; // @[accel/engine/engine.ts:1075]
+  assign lane_div_4_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:1073]
+  assign lane_div_4_a = d2[159:128]; // @[accel/engine/engine.ts:1074]
+  assign lane_div_4_b = nConv_y; // @[accel/engine/engine.ts:1075]
+  assign lane_div_5_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:1073]
+  assign lane_div_5_a = d2[191:160]; // @[accel/engine/engine.ts:1074]
+  assign lane_div_5_b = nConv_y; // @[accel/engine/engine.ts:1075]
+  assign lane_div_6_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:1073]
+  assign lane_div_6_a = d2[223:192]; // @[accel/engine/engine.ts:1074]
+  assign lane_div_6_b = nConv_y; // @[accel/engine/engine.ts:1075]
+  assign lane_div_7_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:1073]
+  assign lane_div_7_a = d2[255:224]; // @[accel/engine/engine.ts:1074]
+  assign lane_div_7_b = nConv_y; // @[accel/engine/engine.ts:1075]
+  assign lane_div_8_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:1073]
+  assign lane_div_8_a = d2[287:256]; // @[accel/engine/engine.ts:1074]
+  assign lane_div_8_b = nConv_y; // @[accel/engine/engine.ts:1075]
+  assign lane_div_9_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:1073]
+  assign lane_div_9_a = d2[319:288]; // @[accel/engine/engine.ts:1074]
+  assign lane_div_9_b = nConv_y; // @[accel/engine/engine.ts:1075]
+  assign lane_div_10_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:1073]
+  assign lane_div_10_a = d2[351:320]; // @[accel/engine/engine.ts:1074]
+  assign lane_div_10_b = nConv_y; // @[accel/engine/engine.ts:1075]
+  assign lane_div_11_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:1073]
+  assign lane_div_11_a = d2[383:352]; // @[accel/engine/engine.ts:1074]
+  assign lane_div_11_b = nConv_y; // @[accel/engine/engine.ts:1075]
+  assign lane_div_12_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:1073]
+  assign lane_div_12_a = d2[415:384]; // @[accel/engine/engine.ts:1074]
+  assign lane_div_12_b = nConv_y; // @[accel/engine/engine.ts:1075]
+  assign lane_div_13_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:1073]
+  assign lane_div_13_a = d2[447:416]; // @[accel/engine/engine.ts:1074]
+  assign lane_div_13_b = nConv_y; // @[accel/engine/engine.ts:1075]
+  assign lane_div_14_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:1073]
+  assign lane_div_14_a = d2[479:448]; // @[accel/engine/engine.ts:1074]
+  assign lane_div_14_b = nConv_y; // @[accel/engine/engine.ts:1075]
+  assign lane_div_15_in_valid = nConv_out_valid; // @[accel/engine/engine.ts:1073]
+  assign lane_div_15_a = d2[511:480]; // @[accel/engine/engine.ts:1074]
+  assign lane_div_15_b = nConv_y; // @[accel/engine/engine.ts:1075]
+  assign update_start = opStart; // @[accel/engine/engine.ts:1315]
+  assign update_flush = err; // @[accel/engine/engine.ts:1091]
+  assign update_opt_1 = opt; // @[accel/engine/engine.ts:1092]
+  assign update_keepGrad = keepGrad; // @[accel/engine/engine.ts:1093]
+  assign update_unfused_1 = unfused; // @[accel/engine/engine.ts:1094]
+  assign update_dim = dim[15:0]; // @[accel/engine/engine.ts:1095]
+  assign update_rowBeats = rowBeats; // @[accel/engine/engine.ts:1096]
+  assign update_tailStrb = tailStrb; // @[accel/engine/engine.ts:1097]
+  assign update_lr = lr; // @[accel/engine/engine.ts:1098]
+  assign update_eps = eps; // @[accel/engine/engine.ts:1099]
+  assign update_weightBase = weight_lo; // @[accel/engine/engine.ts:1100]
+  assign update_stateBase = state_lo; // @[accel/engine/engine.ts:1101]
+  assign update_rowStride = weight_stride; // @[accel/engine/engine.ts:1102]
+  assign update_outBase = _T_88; // @[accel/engine/engine.ts:1103]
+  assign update_outStride = out_stride; // @[accel/engine/engine.ts:1104]
+  assign update_rid_valid = ridUQ_deq_valid; // @[accel/engine/engine.ts:1105]
+  assign update_rid = ridUQ_deq_bits[31:0]; // @[accel/engine/engine.ts:1106]
+  assign update_rid_seg = ridUQ_deq_bits[63:32]; // @[accel/engine/engine.ts:1107]
+  assign update_grad_valid = optOn & outQ_deq_valid; // @[accel/engine/engine.ts:1236]
+  assign update_grad = outQ_deq_bits[511:0]; // @[accel/engine/engine.ts:1237]
+  assign update_upd_valid = updBeatQ_deq_valid; // @[accel/engine/engine.ts:1109]
+  assign update_upd = updBeatQ_deq_bits; // @[accel/engine/engine.ts:1110]
+  assign update_hdr_ready = updHdrOk; // @[accel/engine/engine.ts:1137]
+  assign update_wd_ready = (wGo & (wSrc == 3'h3)) & ~err; // @[accel/engine/engine.ts:1240]
+  assign update_sd_ready = (wGo & (wSrc == 3'h4)) & ~err; // @[accel/engine/engine.ts:1241]
+  assign pkQ_enq_valid = pkPush; // @[accel/engine/engine.ts:1139]
+  assign pkQ_enq_bits = {pkNextStrb, pkNextData}; // @[accel/engine/engine.ts:1140]
+  assign pkQ_deq_ready = err | (wGo & (wSrc == 3'h2)); // @[accel/engine/engine.ts:1239]
+  assign lenQ_enq_valid = awGo; // @[accel/engine/engine.ts:1203]
+  assign lenQ_enq_bits = {curOwSrc, _T_90[7:0]}; // @[accel/engine/engine.ts:1208]
+  assign lenQ_deq_ready = wGo & burstEnd; // @[accel/engine/engine.ts:1234]
+  assign awAddrQ_enq_valid = awGo; // @[accel/engine/engine.ts:1206]
+  assign awAddrQ_enq_bits = {curOwWord, 6'h0}; // @[accel/engine/engine.ts:1207]
+  assign awAddrQ_deq_ready = bFire; // @[accel/engine/engine.ts:1268]
   assign s_axi_lite_awready = wfire; // @[accel/engine/engine.ts:245]
   assign s_axi_lite_wready = wfire; // @[accel/engine/engine.ts:245]
   assign s_axi_lite_bresp = 2'h0; // @[accel/engine/engine.ts:245]
@@ -3787,44 +3799,44 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
   assign s_axi_lite_rdata = rdata; // @[accel/engine/engine.ts:245]
   assign s_axi_lite_rresp = 2'h0; // @[accel/engine/engine.ts:245]
   assign s_axi_lite_rvalid = rvalid; // @[accel/engine/engine.ts:245]
-  assign m_axi_awid = 8'h0; // @[accel/engine/engine.ts:1210]
-  assign m_axi_awaddr = awAddr; // @[accel/engine/engine.ts:1208]
-  assign m_axi_awlen = awLen; // @[accel/engine/engine.ts:1209]
-  assign m_axi_awsize = 3'h6; // @[accel/engine/engine.ts:1211]
-  assign m_axi_awburst = 2'h1; // @[accel/engine/engine.ts:1212]
-  assign m_axi_awlock = 1'b0; // @[accel/engine/engine.ts:1213]
-  assign m_axi_awcache = 4'h3; // @[accel/engine/engine.ts:1214]
-  assign m_axi_awprot = 3'h0; // @[accel/engine/engine.ts:1215]
-  assign m_axi_awqos = 4'h0; // @[accel/engine/engine.ts:1216]
-  assign m_axi_awvalid = awValid; // @[accel/engine/engine.ts:1207]
-  assign m_axi_wdata = wData; // @[accel/engine/engine.ts:1255]
-  assign m_axi_wstrb = wStrb; // @[accel/engine/engine.ts:1256]
-  assign m_axi_wlast = wLast; // @[accel/engine/engine.ts:1257]
-  assign m_axi_wvalid = wValid; // @[accel/engine/engine.ts:1254]
-  assign m_axi_bready = bReady; // @[accel/engine/engine.ts:1260]
-  assign m_axi_arid = arId; // @[accel/engine/engine.ts:636]
-  assign m_axi_araddr = arAddr; // @[accel/engine/engine.ts:634]
-  assign m_axi_arlen = arLen; // @[accel/engine/engine.ts:635]
-  assign m_axi_arsize = 3'h6; // @[accel/engine/engine.ts:637]
-  assign m_axi_arburst = 2'h1; // @[accel/engine/engine.ts:638]
-  assign m_axi_arlock = 1'b0; // @[accel/engine/engine.ts:639]
-  assign m_axi_arcache = 4'h3; // @[accel/engine/engine.ts:640]
-  assign m_axi_arprot = 3'h0; // @[accel/engine/engine.ts:641]
-  assign m_axi_arqos = 4'h0; // @[accel/engine/engine.ts:642]
-  assign m_axi_arvalid = arValid; // @[accel/engine/engine.ts:633]
-  assign m_axi_rready = rReady; // @[accel/engine/engine.ts:654]
+  assign m_axi_awid = 8'h0; // @[accel/engine/engine.ts:1212]
+  assign m_axi_awaddr = awAddr; // @[accel/engine/engine.ts:1210]
+  assign m_axi_awlen = awLen; // @[accel/engine/engine.ts:1211]
+  assign m_axi_awsize = 3'h6; // @[accel/engine/engine.ts:1213]
+  assign m_axi_awburst = 2'h1; // @[accel/engine/engine.ts:1214]
+  assign m_axi_awlock = 1'b0; // @[accel/engine/engine.ts:1215]
+  assign m_axi_awcache = 4'h3; // @[accel/engine/engine.ts:1216]
+  assign m_axi_awprot = 3'h0; // @[accel/engine/engine.ts:1217]
+  assign m_axi_awqos = 4'h0; // @[accel/engine/engine.ts:1218]
+  assign m_axi_awvalid = awValid; // @[accel/engine/engine.ts:1209]
+  assign m_axi_wdata = wData; // @[accel/engine/engine.ts:1257]
+  assign m_axi_wstrb = wStrb; // @[accel/engine/engine.ts:1258]
+  assign m_axi_wlast = wLast; // @[accel/engine/engine.ts:1259]
+  assign m_axi_wvalid = wValid; // @[accel/engine/engine.ts:1256]
+  assign m_axi_bready = bReady; // @[accel/engine/engine.ts:1262]
+  assign m_axi_arid = arId; // @[accel/engine/engine.ts:638]
+  assign m_axi_araddr = arAddr; // @[accel/engine/engine.ts:636]
+  assign m_axi_arlen = arLen; // @[accel/engine/engine.ts:637]
+  assign m_axi_arsize = 3'h6; // @[accel/engine/engine.ts:639]
+  assign m_axi_arburst = 2'h1; // @[accel/engine/engine.ts:640]
+  assign m_axi_arlock = 1'b0; // @[accel/engine/engine.ts:641]
+  assign m_axi_arcache = 4'h3; // @[accel/engine/engine.ts:642]
+  assign m_axi_arprot = 3'h0; // @[accel/engine/engine.ts:643]
+  assign m_axi_arqos = 4'h0; // @[accel/engine/engine.ts:644]
+  assign m_axi_arvalid = arValid; // @[accel/engine/engine.ts:635]
+  assign m_axi_rready = rReady; // @[accel/engine/engine.ts:656]
   assign irq = done; // @[accel/engine/engine.ts:266]
-  assign slotLen_rd0 = slotLen[headSlot]; // @[accel/engine/engine.ts:672]
-  assign slotKind_rd0 = slotKind[headSlot]; // @[accel/engine/engine.ts:673]
-  assign slotKind_rd1 = slotKind[rSlot]; // @[accel/engine/engine.ts:1275]
-  assign robRcv_rd0 = robRcv[tailSlot]; // @[accel/engine/engine.ts:614]
-  assign robRcv_rd1 = robRcv[rSlot]; // @[accel/engine/engine.ts:657]
-  assign robRcv_rd2 = robRcv[headSlot]; // @[accel/engine/engine.ts:671]
-  assign robBase_rd0 = robBase[rSlot]; // @[accel/engine/engine.ts:658]
-  assign robBase_rd1 = robBase[headSlot]; // @[accel/engine/engine.ts:671]
-  assign rErrAddr = slotAddr[rSlot]; // @[accel/engine/engine.ts:1267]
-  assign acc_rd0 = acc[{red_slot_2, red_beat_2}]; // @[accel/engine/engine.ts:1015]
-  assign argMem_rd0 = argMem[{red_slot_5, red_beat_5}]; // @[accel/engine/engine.ts:1037]
+  assign slotLen_rd0 = slotLen[headSlot]; // @[accel/engine/engine.ts:674]
+  assign slotKind_rd0 = slotKind[headSlot]; // @[accel/engine/engine.ts:675]
+  assign slotKind_rd1 = slotKind[rSlot]; // @[accel/engine/engine.ts:1277]
+  assign robRcv_rd0 = robRcv[tailSlot]; // @[accel/engine/engine.ts:616]
+  assign robRcv_rd1 = robRcv[rSlot]; // @[accel/engine/engine.ts:659]
+  assign robRcv_rd2 = robRcv[headSlot]; // @[accel/engine/engine.ts:673]
+  assign robBase_rd0 = robBase[rSlot]; // @[accel/engine/engine.ts:660]
+  assign robBase_rd1 = robBase[headSlot]; // @[accel/engine/engine.ts:673]
+  assign rErrAddr = slotAddr[rSlot]; // @[accel/engine/engine.ts:1269]
+  assign acc_rd0 = acc[{red_slot_2, red_beat_2}]; // @[accel/engine/engine.ts:1017]
+  assign argMem_rd0 = argMem[{red_slot_5, red_beat_5}]; // @[accel/engine/engine.ts:1039]
 
   always @(posedge aclk) begin
     if (!aresetn) begin
@@ -3928,394 +3940,393 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
       desc_scales_lo <= 32'h0; // @[accel/engine/descriptor.ts:72]
       desc_next_argmax_lo <= 32'h0; // @[accel/engine/descriptor.ts:71]
       desc_argmax_lo <= 32'h0; // @[accel/engine/descriptor.ts:72]
-      rowBeats <= 4'h1; // @[accel/engine/engine.ts:384]
-      tailStrb <= 64'h0; // @[accel/engine/engine.ts:385]
-      preArmed <= 1'b0; // @[accel/engine/engine.ts:439]
-      slotsUsed <= 9'h0; // @[accel/engine/engine.ts:453]
-      tailSlot <= 8'h0; // @[accel/engine/engine.ts:454]
-      arValid <= 1'b0; // @[accel/engine/engine.ts:464]
-      arAddr <= 32'h0; // @[accel/engine/engine.ts:465]
-      arLen <= 8'h0; // @[accel/engine/engine.ts:466]
-      arId <= 8'h0; // @[accel/engine/engine.ts:467]
-      offWord <= 26'h0; // @[accel/engine/engine.ts:476]
-      offLeft <= 30'h0; // @[accel/engine/engine.ts:477]
-      offRes <= 7'h0; // @[accel/engine/engine.ts:478]
-      idxWord <= 26'h0; // @[accel/engine/engine.ts:479]
-      idxLeft <= 30'h0; // @[accel/engine/engine.ts:480]
-      idxRes <= 7'h0; // @[accel/engine/engine.ts:481]
-      pswWord <= 26'h0; // @[accel/engine/engine.ts:491]
-      pswLeft <= 30'h0; // @[accel/engine/engine.ts:492]
-      pswRes <= 6'h0; // @[accel/engine/engine.ts:493]
-      descWord <= 26'h0; // @[accel/engine/engine.ts:497]
-      descLeft <= 2'h0; // @[accel/engine/engine.ts:498]
-      ridWord <= 26'h0; // @[accel/engine/engine.ts:505]
-      ridLeft <= 30'h0; // @[accel/engine/engine.ts:506]
-      ridRes <= 7'h0; // @[accel/engine/engine.ts:507]
-      longBag <= 1'b0; // @[accel/engine/engine.ts:527]
+      rowBeats <= 4'h1; // @[accel/engine/engine.ts:381]
+      tailStrb <= 64'h0; // @[accel/engine/engine.ts:382]
+      preArmed <= 1'b0; // @[accel/engine/engine.ts:441]
+      slotsUsed <= 9'h0; // @[accel/engine/engine.ts:455]
+      tailSlot <= 8'h0; // @[accel/engine/engine.ts:456]
+      arValid <= 1'b0; // @[accel/engine/engine.ts:466]
+      arAddr <= 32'h0; // @[accel/engine/engine.ts:467]
+      arLen <= 8'h0; // @[accel/engine/engine.ts:468]
+      arId <= 8'h0; // @[accel/engine/engine.ts:469]
+      offWord <= 26'h0; // @[accel/engine/engine.ts:478]
+      offLeft <= 30'h0; // @[accel/engine/engine.ts:479]
+      offRes <= 7'h0; // @[accel/engine/engine.ts:480]
+      idxWord <= 26'h0; // @[accel/engine/engine.ts:481]
+      idxLeft <= 30'h0; // @[accel/engine/engine.ts:482]
+      idxRes <= 7'h0; // @[accel/engine/engine.ts:483]
+      pswWord <= 26'h0; // @[accel/engine/engine.ts:493]
+      pswLeft <= 30'h0; // @[accel/engine/engine.ts:494]
+      pswRes <= 6'h0; // @[accel/engine/engine.ts:495]
+      descWord <= 26'h0; // @[accel/engine/engine.ts:499]
+      descLeft <= 2'h0; // @[accel/engine/engine.ts:500]
+      ridWord <= 26'h0; // @[accel/engine/engine.ts:507]
+      ridLeft <= 30'h0; // @[accel/engine/engine.ts:508]
+      ridRes <= 7'h0; // @[accel/engine/engine.ts:509]
+      longBag <= 1'b0; // @[accel/engine/engine.ts:529]
       prio_slot <= 3'h0; // @[accel/engine/interleave.ts:120]
       spill_prio <= 1'b0; // @[accel/engine/interleave.ts:122]
       prio_wait <= 2'h0; // @[accel/engine/interleave.ts:149]
-      rowWord <= 26'h0; // @[accel/engine/engine.ts:536]
-      rowLeft <= 4'h0; // @[accel/engine/engine.ts:537]
-      fPh <= 2'h0; // @[accel/engine/engine.ts:546]
-      fRid <= 32'h0; // @[accel/engine/engine.ts:547]
-      argDone <= 1'b0; // @[accel/engine/engine.ts:551]
-      rowIsArg <= 1'b0; // @[accel/engine/engine.ts:552]
-      rowFk <= 2'h0; // @[accel/engine/engine.ts:560]
-      updRes <= 10'h0; // @[accel/engine/engine.ts:572]
-      lfsr <= 16'hace1; // @[accel/engine/engine.ts:650]
-      headSlot <= 8'h0; // @[accel/engine/engine.ts:667]
-      dBeat <= 3'h0; // @[accel/engine/engine.ts:668]
-      rdPending <= 1'b0; // @[accel/engine/engine.ts:669]
-      rdKind <= 3'h0; // @[accel/engine/engine.ts:670]
-      nxFull <= 1'b0; // @[accel/engine/engine.ts:724]
-      descLoaded <= 1'b0; // @[accel/engine/engine.ts:727]
-      backBeats <= 13'h0; // @[accel/engine/engine.ts:732]
-      off_unpack_left <= 33'h0; // @[accel/engine/engine.ts:739]
-      off_unpack_lane <= 4'h0; // @[accel/engine/engine.ts:740]
-      idx_unpack_left <= 33'h0; // @[accel/engine/engine.ts:739]
-      idx_unpack_lane <= 4'h0; // @[accel/engine/engine.ts:740]
-      psw_unpack_left <= 33'h0; // @[accel/engine/engine.ts:739]
-      psw_unpack_lane <= 4'h0; // @[accel/engine/engine.ts:740]
-      rid_unpack_left <= 33'h0; // @[accel/engine/engine.ts:739]
-      rid_unpack_lane <= 4'h0; // @[accel/engine/engine.ts:740]
-      bagIdx <= 32'h0; // @[accel/engine/engine.ts:775]
-      haveStart <= 1'b0; // @[accel/engine/engine.ts:776]
-      inBag <= 1'b0; // @[accel/engine/engine.ts:777]
-      cur <= 32'h0; // @[accel/engine/engine.ts:778]
-      lookLeft <= 32'h0; // @[accel/engine/engine.ts:779]
-      heldValid <= 1'b0; // @[accel/engine/engine.ts:780]
-      heldRow <= 32'h0; // @[accel/engine/engine.ts:781]
-      heldFirst <= 1'b0; // @[accel/engine/engine.ts:782]
-      heldLast <= 1'b0; // @[accel/engine/engine.ts:783]
-      heldEmpty <= 1'b0; // @[accel/engine/engine.ts:784]
-      heldScale <= 32'h0; // @[accel/engine/engine.ts:785]
-      heldSlot <= 3'h0; // @[accel/engine/engine.ts:786]
-      heldBag <= 32'h0; // @[accel/engine/engine.ts:787]
-      heldN <= 32'h0; // @[accel/engine/engine.ts:788]
-      heldPos <= 32'h0; // @[accel/engine/engine.ts:790]
-      nCount <= 32'h0; // @[accel/engine/engine.ts:791]
-      seenInBag <= 1'b0; // @[accel/engine/engine.ts:793]
-      seqSlot <= 3'h0; // @[accel/engine/engine.ts:794]
-      segRid <= 32'h0; // @[accel/engine/engine.ts:801]
-      heldRid <= 32'h0; // @[accel/engine/engine.ts:802]
-      emPh <= 2'h0; // @[accel/engine/engine.ts:879]
-      emRow <= 32'h0; // @[accel/engine/engine.ts:880]
-      updU <= 32'h0; // @[accel/engine/engine.ts:881]
-      rj <= 3'h0; // @[accel/engine/engine.ts:927]
-      red_valid_0 <= 1'b0; // @[accel/engine/engine.ts:931]
-      red_valid_1 <= 1'b0; // @[accel/engine/engine.ts:931]
-      red_valid_2 <= 1'b0; // @[accel/engine/engine.ts:931]
-      red_valid_3 <= 1'b0; // @[accel/engine/engine.ts:931]
-      red_valid_4 <= 1'b0; // @[accel/engine/engine.ts:931]
-      red_valid_5 <= 1'b0; // @[accel/engine/engine.ts:931]
-      red_slot_0 <= 3'h0; // @[accel/engine/engine.ts:932]
-      red_slot_1 <= 3'h0; // @[accel/engine/engine.ts:932]
-      red_slot_2 <= 3'h0; // @[accel/engine/engine.ts:932]
-      red_slot_3 <= 3'h0; // @[accel/engine/engine.ts:932]
-      red_slot_4 <= 3'h0; // @[accel/engine/engine.ts:932]
-      red_slot_5 <= 3'h0; // @[accel/engine/engine.ts:932]
-      red_beat_0 <= 3'h0; // @[accel/engine/engine.ts:933]
-      red_beat_1 <= 3'h0; // @[accel/engine/engine.ts:933]
-      red_beat_2 <= 3'h0; // @[accel/engine/engine.ts:933]
-      red_beat_3 <= 3'h0; // @[accel/engine/engine.ts:933]
-      red_beat_4 <= 3'h0; // @[accel/engine/engine.ts:933]
-      red_beat_5 <= 3'h0; // @[accel/engine/engine.ts:933]
-      red_last_0 <= 1'b0; // @[accel/engine/engine.ts:934]
-      red_last_1 <= 1'b0; // @[accel/engine/engine.ts:934]
-      red_last_2 <= 1'b0; // @[accel/engine/engine.ts:934]
-      red_last_3 <= 1'b0; // @[accel/engine/engine.ts:934]
-      red_last_4 <= 1'b0; // @[accel/engine/engine.ts:934]
-      red_last_5 <= 1'b0; // @[accel/engine/engine.ts:934]
-      red_row_end_0 <= 1'b0; // @[accel/engine/engine.ts:935]
-      red_row_end_1 <= 1'b0; // @[accel/engine/engine.ts:935]
-      red_row_end_2 <= 1'b0; // @[accel/engine/engine.ts:935]
-      red_row_end_3 <= 1'b0; // @[accel/engine/engine.ts:935]
-      red_row_end_4 <= 1'b0; // @[accel/engine/engine.ts:935]
-      red_row_end_5 <= 1'b0; // @[accel/engine/engine.ts:935]
-      red_first_0 <= 1'b0; // @[accel/engine/engine.ts:936]
-      red_first_1 <= 1'b0; // @[accel/engine/engine.ts:936]
-      red_first_2 <= 1'b0; // @[accel/engine/engine.ts:936]
-      red_first_3 <= 1'b0; // @[accel/engine/engine.ts:936]
-      red_first_4 <= 1'b0; // @[accel/engine/engine.ts:936]
-      red_first_5 <= 1'b0; // @[accel/engine/engine.ts:936]
-      red_n_0 <= 32'h0; // @[accel/engine/engine.ts:937]
-      red_n_1 <= 32'h0; // @[accel/engine/engine.ts:937]
-      red_n_2 <= 32'h0; // @[accel/engine/engine.ts:937]
-      red_n_3 <= 32'h0; // @[accel/engine/engine.ts:937]
-      red_n_4 <= 32'h0; // @[accel/engine/engine.ts:937]
-      red_n_5 <= 32'h0; // @[accel/engine/engine.ts:937]
-      red_pos_0 <= 32'h0; // @[accel/engine/engine.ts:938]
-      red_pos_1 <= 32'h0; // @[accel/engine/engine.ts:938]
-      red_pos_2 <= 32'h0; // @[accel/engine/engine.ts:938]
-      red_pos_3 <= 32'h0; // @[accel/engine/engine.ts:938]
-      red_pos_4 <= 32'h0; // @[accel/engine/engine.ts:938]
-      red_pos_5 <= 32'h0; // @[accel/engine/engine.ts:938]
-      red_empty_0 <= 1'b0; // @[accel/engine/engine.ts:939]
-      red_empty_1 <= 1'b0; // @[accel/engine/engine.ts:939]
-      red_empty_2 <= 1'b0; // @[accel/engine/engine.ts:939]
-      red_empty_3 <= 1'b0; // @[accel/engine/engine.ts:939]
-      red_empty_4 <= 1'b0; // @[accel/engine/engine.ts:939]
-      red_empty_5 <= 1'b0; // @[accel/engine/engine.ts:939]
-      outRes <= 5'h0; // @[accel/engine/engine.ts:949]
-      argRes <= 6'h0; // @[accel/engine/engine.ts:964]
-      mul_bypass_valid_0 <= 1'b0; // @[accel/engine/engine.ts:999]
-      mul_bypass_valid_1 <= 1'b0; // @[accel/engine/engine.ts:999]
-      mul_bypass_valid_2 <= 1'b0; // @[accel/engine/engine.ts:999]
-      d1Valid <= 1'b0; // @[accel/engine/engine.ts:1050]
-      d2Valid <= 1'b0; // @[accel/engine/engine.ts:1051]
-      d1 <= 512'h0; // @[accel/engine/engine.ts:1052]
-      d2 <= 512'h0; // @[accel/engine/engine.ts:1053]
-      zN_0 <= 1'b0; // @[accel/engine/engine.ts:1054]
-      regNext <= 1'b0; // @[accel/engine/engine.ts:1055]
-      endD_0 <= 1'b0; // @[accel/engine/engine.ts:1056]
-      regNext_1 <= 1'b0; // @[accel/engine/engine.ts:1057]
-      fin_valid_0 <= 1'b0; // @[accel/engine/engine.ts:1062]
-      fin_zero_0 <= 1'b0; // @[accel/engine/engine.ts:1063]
-      fin_end_0 <= 1'b0; // @[accel/engine/engine.ts:1064]
-      fin_valid_1 <= 1'b0; // @[accel/engine/engine.ts:1062]
-      fin_zero_1 <= 1'b0; // @[accel/engine/engine.ts:1063]
-      fin_end_1 <= 1'b0; // @[accel/engine/engine.ts:1064]
-      fin_valid_2 <= 1'b0; // @[accel/engine/engine.ts:1062]
-      fin_zero_2 <= 1'b0; // @[accel/engine/engine.ts:1063]
-      fin_end_2 <= 1'b0; // @[accel/engine/engine.ts:1064]
-      fin_valid_3 <= 1'b0; // @[accel/engine/engine.ts:1062]
-      fin_zero_3 <= 1'b0; // @[accel/engine/engine.ts:1063]
-      fin_end_3 <= 1'b0; // @[accel/engine/engine.ts:1064]
-      fin_valid_4 <= 1'b0; // @[accel/engine/engine.ts:1062]
-      fin_zero_4 <= 1'b0; // @[accel/engine/engine.ts:1063]
-      fin_end_4 <= 1'b0; // @[accel/engine/engine.ts:1064]
-      fin_valid_5 <= 1'b0; // @[accel/engine/engine.ts:1062]
-      fin_zero_5 <= 1'b0; // @[accel/engine/engine.ts:1063]
-      fin_end_5 <= 1'b0; // @[accel/engine/engine.ts:1064]
-      fin_valid_6 <= 1'b0; // @[accel/engine/engine.ts:1062]
-      fin_zero_6 <= 1'b0; // @[accel/engine/engine.ts:1063]
-      fin_end_6 <= 1'b0; // @[accel/engine/engine.ts:1064]
-      fin_valid_7 <= 1'b0; // @[accel/engine/engine.ts:1062]
-      fin_zero_7 <= 1'b0; // @[accel/engine/engine.ts:1063]
-      fin_end_7 <= 1'b0; // @[accel/engine/engine.ts:1064]
-      fin_valid_8 <= 1'b0; // @[accel/engine/engine.ts:1062]
-      fin_zero_8 <= 1'b0; // @[accel/engine/engine.ts:1063]
-      fin_end_8 <= 1'b0; // @[accel/engine/engine.ts:1064]
-      fin_valid_9 <= 1'b0; // @[accel/engine/engine.ts:1062]
-      fin_zero_9 <= 1'b0; // @[accel/engine/engine.ts:1063]
-      fin_end_9 <= 1'b0; // @[accel/engine/engine.ts:1064]
-      fin_valid_10 <= 1'b0; // @[accel/engine/engine.ts:1062]
-      fin_zero_10 <= 1'b0; // @[accel/engine/engine.ts:1063]
-      fin_end_10 <= 1'b0; // @[accel/engine/engine.ts:1064]
-      fin_valid_11 <= 1'b0; // @[accel/engine/engine.ts:1062]
-      fin_zero_11 <= 1'b0; // @[accel/engine/engine.ts:1063]
-      fin_end_11 <= 1'b0; // @[accel/engine/engine.ts:1064]
-      pkData <= 512'h0; // @[accel/engine/engine.ts:1121]
-      pkStrb <= 64'h0; // @[accel/engine/engine.ts:1122]
-      pkN <= 4'h0; // @[accel/engine/engine.ts:1123]
-      pkSeen <= 32'h0; // @[accel/engine/engine.ts:1124]
-      pkWord <= 26'h0; // @[accel/engine/engine.ts:1125]
-      awValid <= 1'b0; // @[accel/engine/engine.ts:1157]
-      awAddr <= 32'h0; // @[accel/engine/engine.ts:1158]
-      awLen <= 8'h0; // @[accel/engine/engine.ts:1159]
-      bOut <= 9'h0; // @[accel/engine/engine.ts:1160]
-      bPrev <= 9'h0; // @[accel/engine/engine.ts:1164]
-      writerTable <= 32'h0; // @[accel/engine/engine.ts:1165]
-      owWord <= 26'h0; // @[accel/engine/engine.ts:1169]
-      owLeft <= 4'h0; // @[accel/engine/engine.ts:1170]
-      owArg <= 1'b0; // @[accel/engine/engine.ts:1173]
-      owSrc <= 3'h0; // @[accel/engine/engine.ts:1174]
-      wValid <= 1'b0; // @[accel/engine/engine.ts:1218]
-      wData <= 512'h0; // @[accel/engine/engine.ts:1219]
-      wStrb <= 64'h0; // @[accel/engine/engine.ts:1220]
-      wLast <= 1'b0; // @[accel/engine/engine.ts:1221]
-      wBeat <= 8'h0; // @[accel/engine/engine.ts:1222]
-      aheadErr <= 1'b0; // @[accel/engine/engine.ts:1278]
-      aheadResp <= 2'h0; // @[accel/engine/engine.ts:1279]
-      aheadAddr <= 32'h0; // @[accel/engine/engine.ts:1280]
-      tableDue <= 1'b0; // @[accel/engine/engine.ts:1323]
-      armedAhead <= 1'b0; // @[accel/engine/engine.ts:1325]
+      rowWord <= 26'h0; // @[accel/engine/engine.ts:538]
+      rowLeft <= 4'h0; // @[accel/engine/engine.ts:539]
+      fPh <= 2'h0; // @[accel/engine/engine.ts:548]
+      fRid <= 32'h0; // @[accel/engine/engine.ts:549]
+      argDone <= 1'b0; // @[accel/engine/engine.ts:553]
+      rowIsArg <= 1'b0; // @[accel/engine/engine.ts:554]
+      rowFk <= 2'h0; // @[accel/engine/engine.ts:562]
+      updRes <= 10'h0; // @[accel/engine/engine.ts:574]
+      lfsr <= 16'hace1; // @[accel/engine/engine.ts:652]
+      headSlot <= 8'h0; // @[accel/engine/engine.ts:669]
+      dBeat <= 3'h0; // @[accel/engine/engine.ts:670]
+      rdPending <= 1'b0; // @[accel/engine/engine.ts:671]
+      rdKind <= 3'h0; // @[accel/engine/engine.ts:672]
+      nxFull <= 1'b0; // @[accel/engine/engine.ts:726]
+      descLoaded <= 1'b0; // @[accel/engine/engine.ts:729]
+      backBeats <= 13'h0; // @[accel/engine/engine.ts:734]
+      off_unpack_left <= 33'h0; // @[accel/engine/engine.ts:741]
+      off_unpack_lane <= 4'h0; // @[accel/engine/engine.ts:742]
+      idx_unpack_left <= 33'h0; // @[accel/engine/engine.ts:741]
+      idx_unpack_lane <= 4'h0; // @[accel/engine/engine.ts:742]
+      psw_unpack_left <= 33'h0; // @[accel/engine/engine.ts:741]
+      psw_unpack_lane <= 4'h0; // @[accel/engine/engine.ts:742]
+      rid_unpack_left <= 33'h0; // @[accel/engine/engine.ts:741]
+      rid_unpack_lane <= 4'h0; // @[accel/engine/engine.ts:742]
+      bagIdx <= 32'h0; // @[accel/engine/engine.ts:777]
+      haveStart <= 1'b0; // @[accel/engine/engine.ts:778]
+      inBag <= 1'b0; // @[accel/engine/engine.ts:779]
+      cur <= 32'h0; // @[accel/engine/engine.ts:780]
+      lookLeft <= 32'h0; // @[accel/engine/engine.ts:781]
+      heldValid <= 1'b0; // @[accel/engine/engine.ts:782]
+      heldRow <= 32'h0; // @[accel/engine/engine.ts:783]
+      heldFirst <= 1'b0; // @[accel/engine/engine.ts:784]
+      heldLast <= 1'b0; // @[accel/engine/engine.ts:785]
+      heldEmpty <= 1'b0; // @[accel/engine/engine.ts:786]
+      heldScale <= 32'h0; // @[accel/engine/engine.ts:787]
+      heldSlot <= 3'h0; // @[accel/engine/engine.ts:788]
+      heldBag <= 32'h0; // @[accel/engine/engine.ts:789]
+      heldN <= 32'h0; // @[accel/engine/engine.ts:790]
+      heldPos <= 32'h0; // @[accel/engine/engine.ts:792]
+      nCount <= 32'h0; // @[accel/engine/engine.ts:793]
+      seenInBag <= 1'b0; // @[accel/engine/engine.ts:795]
+      seqSlot <= 3'h0; // @[accel/engine/engine.ts:796]
+      segRid <= 32'h0; // @[accel/engine/engine.ts:803]
+      heldRid <= 32'h0; // @[accel/engine/engine.ts:804]
+      emPh <= 2'h0; // @[accel/engine/engine.ts:881]
+      emRow <= 32'h0; // @[accel/engine/engine.ts:882]
+      updU <= 32'h0; // @[accel/engine/engine.ts:883]
+      rj <= 3'h0; // @[accel/engine/engine.ts:929]
+      red_valid_0 <= 1'b0; // @[accel/engine/engine.ts:933]
+      red_valid_1 <= 1'b0; // @[accel/engine/engine.ts:933]
+      red_valid_2 <= 1'b0; // @[accel/engine/engine.ts:933]
+      red_valid_3 <= 1'b0; // @[accel/engine/engine.ts:933]
+      red_valid_4 <= 1'b0; // @[accel/engine/engine.ts:933]
+      red_valid_5 <= 1'b0; // @[accel/engine/engine.ts:933]
+      red_slot_0 <= 3'h0; // @[accel/engine/engine.ts:934]
+      red_slot_1 <= 3'h0; // @[accel/engine/engine.ts:934]
+      red_slot_2 <= 3'h0; // @[accel/engine/engine.ts:934]
+      red_slot_3 <= 3'h0; // @[accel/engine/engine.ts:934]
+      red_slot_4 <= 3'h0; // @[accel/engine/engine.ts:934]
+      red_slot_5 <= 3'h0; // @[accel/engine/engine.ts:934]
+      red_beat_0 <= 3'h0; // @[accel/engine/engine.ts:935]
+      red_beat_1 <= 3'h0; // @[accel/engine/engine.ts:935]
+      red_beat_2 <= 3'h0; // @[accel/engine/engine.ts:935]
+      red_beat_3 <= 3'h0; // @[accel/engine/engine.ts:935]
+      red_beat_4 <= 3'h0; // @[accel/engine/engine.ts:935]
+      red_beat_5 <= 3'h0; // @[accel/engine/engine.ts:935]
+      red_last_0 <= 1'b0; // @[accel/engine/engine.ts:936]
+      red_last_1 <= 1'b0; // @[accel/engine/engine.ts:936]
+      red_last_2 <= 1'b0; // @[accel/engine/engine.ts:936]
+      red_last_3 <= 1'b0; // @[accel/engine/engine.ts:936]
+      red_last_4 <= 1'b0; // @[accel/engine/engine.ts:936]
+      red_last_5 <= 1'b0; // @[accel/engine/engine.ts:936]
+      red_row_end_0 <= 1'b0; // @[accel/engine/engine.ts:937]
+      red_row_end_1 <= 1'b0; // @[accel/engine/engine.ts:937]
+      red_row_end_2 <= 1'b0; // @[accel/engine/engine.ts:937]
+      red_row_end_3 <= 1'b0; // @[accel/engine/engine.ts:937]
+      red_row_end_4 <= 1'b0; // @[accel/engine/engine.ts:937]
+      red_row_end_5 <= 1'b0; // @[accel/engine/engine.ts:937]
+      red_first_0 <= 1'b0; // @[accel/engine/engine.ts:938]
+      red_first_1 <= 1'b0; // @[accel/engine/engine.ts:938]
+      red_first_2 <= 1'b0; // @[accel/engine/engine.ts:938]
+      red_first_3 <= 1'b0; // @[accel/engine/engine.ts:938]
+      red_first_4 <= 1'b0; // @[accel/engine/engine.ts:938]
+      red_first_5 <= 1'b0; // @[accel/engine/engine.ts:938]
+      red_n_0 <= 32'h0; // @[accel/engine/engine.ts:939]
+      red_n_1 <= 32'h0; // @[accel/engine/engine.ts:939]
+      red_n_2 <= 32'h0; // @[accel/engine/engine.ts:939]
+      red_n_3 <= 32'h0; // @[accel/engine/engine.ts:939]
+      red_n_4 <= 32'h0; // @[accel/engine/engine.ts:939]
+      red_n_5 <= 32'h0; // @[accel/engine/engine.ts:939]
+      red_pos_0 <= 32'h0; // @[accel/engine/engine.ts:940]
+      red_pos_1 <= 32'h0; // @[accel/engine/engine.ts:940]
+      red_pos_2 <= 32'h0; // @[accel/engine/engine.ts:940]
+      red_pos_3 <= 32'h0; // @[accel/engine/engine.ts:940]
+      red_pos_4 <= 32'h0; // @[accel/engine/engine.ts:940]
+      red_pos_5 <= 32'h0; // @[accel/engine/engine.ts:940]
+      red_empty_0 <= 1'b0; // @[accel/engine/engine.ts:941]
+      red_empty_1 <= 1'b0; // @[accel/engine/engine.ts:941]
+      red_empty_2 <= 1'b0; // @[accel/engine/engine.ts:941]
+      red_empty_3 <= 1'b0; // @[accel/engine/engine.ts:941]
+      red_empty_4 <= 1'b0; // @[accel/engine/engine.ts:941]
+      red_empty_5 <= 1'b0; // @[accel/engine/engine.ts:941]
+      outRes <= 5'h0; // @[accel/engine/engine.ts:951]
+      argRes <= 6'h0; // @[accel/engine/engine.ts:966]
+      mul_bypass_valid_0 <= 1'b0; // @[accel/engine/engine.ts:1001]
+      mul_bypass_valid_1 <= 1'b0; // @[accel/engine/engine.ts:1001]
+      mul_bypass_valid_2 <= 1'b0; // @[accel/engine/engine.ts:1001]
+      d1Valid <= 1'b0; // @[accel/engine/engine.ts:1052]
+      d2Valid <= 1'b0; // @[accel/engine/engine.ts:1053]
+      d1 <= 512'h0; // @[accel/engine/engine.ts:1054]
+      d2 <= 512'h0; // @[accel/engine/engine.ts:1055]
+      zN_0 <= 1'b0; // @[accel/engine/engine.ts:1056]
+      regNext <= 1'b0; // @[accel/engine/engine.ts:1057]
+      endD_0 <= 1'b0; // @[accel/engine/engine.ts:1058]
+      regNext_1 <= 1'b0; // @[accel/engine/engine.ts:1059]
+      fin_valid_0 <= 1'b0; // @[accel/engine/engine.ts:1064]
+      fin_zero_0 <= 1'b0; // @[accel/engine/engine.ts:1065]
+      fin_end_0 <= 1'b0; // @[accel/engine/engine.ts:1066]
+      fin_valid_1 <= 1'b0; // @[accel/engine/engine.ts:1064]
+      fin_zero_1 <= 1'b0; // @[accel/engine/engine.ts:1065]
+      fin_end_1 <= 1'b0; // @[accel/engine/engine.ts:1066]
+      fin_valid_2 <= 1'b0; // @[accel/engine/engine.ts:1064]
+      fin_zero_2 <= 1'b0; // @[accel/engine/engine.ts:1065]
+      fin_end_2 <= 1'b0; // @[accel/engine/engine.ts:1066]
+      fin_valid_3 <= 1'b0; // @[accel/engine/engine.ts:1064]
+      fin_zero_3 <= 1'b0; // @[accel/engine/engine.ts:1065]
+      fin_end_3 <= 1'b0; // @[accel/engine/engine.ts:1066]
+      fin_valid_4 <= 1'b0; // @[accel/engine/engine.ts:1064]
+      fin_zero_4 <= 1'b0; // @[accel/engine/engine.ts:1065]
+      fin_end_4 <= 1'b0; // @[accel/engine/engine.ts:1066]
+      fin_valid_5 <= 1'b0; // @[accel/engine/engine.ts:1064]
+      fin_zero_5 <= 1'b0; // @[accel/engine/engine.ts:1065]
+      fin_end_5 <= 1'b0; // @[accel/engine/engine.ts:1066]
+      fin_valid_6 <= 1'b0; // @[accel/engine/engine.ts:1064]
+      fin_zero_6 <= 1'b0; // @[accel/engine/engine.ts:1065]
+      fin_end_6 <= 1'b0; // @[accel/engine/engine.ts:1066]
+      fin_valid_7 <= 1'b0; // @[accel/engine/engine.ts:1064]
+      fin_zero_7 <= 1'b0; // @[accel/engine/engine.ts:1065]
+      fin_end_7 <= 1'b0; // @[accel/engine/engine.ts:1066]
+      fin_valid_8 <= 1'b0; // @[accel/engine/engine.ts:1064]
+      fin_zero_8 <= 1'b0; // @[accel/engine/engine.ts:1065]
+      fin_end_8 <= 1'b0; // @[accel/engine/engine.ts:1066]
+      fin_valid_9 <= 1'b0; // @[accel/engine/engine.ts:1064]
+      fin_zero_9 <= 1'b0; // @[accel/engine/engine.ts:1065]
+      fin_end_9 <= 1'b0; // @[accel/engine/engine.ts:1066]
+      fin_valid_10 <= 1'b0; // @[accel/engine/engine.ts:1064]
+      fin_zero_10 <= 1'b0; // @[accel/engine/engine.ts:1065]
+      fin_end_10 <= 1'b0; // @[accel/engine/engine.ts:1066]
+      fin_valid_11 <= 1'b0; // @[accel/engine/engine.ts:1064]
+      fin_zero_11 <= 1'b0; // @[accel/engine/engine.ts:1065]
+      fin_end_11 <= 1'b0; // @[accel/engine/engine.ts:1066]
+      pkData <= 512'h0; // @[accel/engine/engine.ts:1123]
+      pkStrb <= 64'h0; // @[accel/engine/engine.ts:1124]
+      pkN <= 4'h0; // @[accel/engine/engine.ts:1125]
+      pkSeen <= 32'h0; // @[accel/engine/engine.ts:1126]
+      pkWord <= 26'h0; // @[accel/engine/engine.ts:1127]
+      awValid <= 1'b0; // @[accel/engine/engine.ts:1159]
+      awAddr <= 32'h0; // @[accel/engine/engine.ts:1160]
+      awLen <= 8'h0; // @[accel/engine/engine.ts:1161]
+      bOut <= 9'h0; // @[accel/engine/engine.ts:1162]
+      bPrev <= 9'h0; // @[accel/engine/engine.ts:1166]
+      writerTable <= 32'h0; // @[accel/engine/engine.ts:1167]
+      owWord <= 26'h0; // @[accel/engine/engine.ts:1171]
+      owLeft <= 4'h0; // @[accel/engine/engine.ts:1172]
+      owArg <= 1'b0; // @[accel/engine/engine.ts:1175]
+      owSrc <= 3'h0; // @[accel/engine/engine.ts:1176]
+      wValid <= 1'b0; // @[accel/engine/engine.ts:1220]
+      wData <= 512'h0; // @[accel/engine/engine.ts:1221]
+      wStrb <= 64'h0; // @[accel/engine/engine.ts:1222]
+      wLast <= 1'b0; // @[accel/engine/engine.ts:1223]
+      wBeat <= 8'h0; // @[accel/engine/engine.ts:1224]
+      aheadErr <= 1'b0; // @[accel/engine/engine.ts:1280]
+      aheadResp <= 2'h0; // @[accel/engine/engine.ts:1281]
+      aheadAddr <= 32'h0; // @[accel/engine/engine.ts:1282]
+      tableDue <= 1'b0; // @[accel/engine/engine.ts:1325]
     end else begin
       if (finish) begin
-        busy <= 1'b0; // @[accel/engine/engine.ts:1481]
+        busy <= 1'b0; // @[accel/engine/engine.ts:1479]
       end else begin
         if (program_bad) begin
-          busy <= 1'b0; // @[accel/engine/engine.ts:1403]
+          busy <= 1'b0; // @[accel/engine/engine.ts:1400]
         end else begin
           if (start) begin
-            busy <= 1'b1; // @[accel/engine/engine.ts:1367]
+            busy <= 1'b1; // @[accel/engine/engine.ts:1365]
           end
         end
       end
       if (finish) begin
-        done <= 1'b1; // @[accel/engine/engine.ts:1482]
+        done <= 1'b1; // @[accel/engine/engine.ts:1480]
       end else begin
         if (program_bad) begin
-          done <= 1'b1; // @[accel/engine/engine.ts:1404]
+          done <= 1'b1; // @[accel/engine/engine.ts:1401]
         end else begin
           if (start) begin
-            done <= 1'b0; // @[accel/engine/engine.ts:1368]
+            done <= 1'b0; // @[accel/engine/engine.ts:1366]
           end
         end
       end
       if (descriptor_bad) begin
-        err <= 1'b1; // @[accel/engine/engine.ts:1412]
+        err <= 1'b1; // @[accel/engine/engine.ts:1409]
       end else begin
         if (program_bad) begin
-          err <= 1'b1; // @[accel/engine/engine.ts:1405]
+          err <= 1'b1; // @[accel/engine/engine.ts:1402]
         end else begin
           if (start) begin
-            err <= 1'b0; // @[accel/engine/engine.ts:1369]
+            err <= 1'b0; // @[accel/engine/engine.ts:1367]
           end else begin
-            if (_T_89) begin
-              err <= 1'b1; // @[accel/engine/engine.ts:1287]
+            if (_T_91) begin
+              err <= 1'b1; // @[accel/engine/engine.ts:1289]
             end else begin
-              if (_T_90) begin
-                err <= 1'b1; // @[accel/engine/engine.ts:1293]
+              if (_T_92) begin
+                err <= 1'b1; // @[accel/engine/engine.ts:1295]
               end
             end
           end
         end
       end
       if (start) begin
-        errResp <= 2'h0; // @[accel/engine/engine.ts:1370]
+        errResp <= 2'h0; // @[accel/engine/engine.ts:1368]
       end else begin
-        if (_T_89) begin
-          errResp <= rErrNow ? m_axi_rresp : m_axi_bresp; // @[accel/engine/engine.ts:1288]
+        if (_T_91) begin
+          errResp <= rErrNow ? m_axi_rresp : m_axi_bresp; // @[accel/engine/engine.ts:1290]
         end else begin
-          if (_T_90) begin
-            errResp <= aheadResp; // @[accel/engine/engine.ts:1294]
+          if (_T_92) begin
+            errResp <= aheadResp; // @[accel/engine/engine.ts:1296]
           end
         end
       end
       if (start) begin
-        errRead <= 1'b0; // @[accel/engine/engine.ts:1371]
+        errRead <= 1'b0; // @[accel/engine/engine.ts:1369]
       end else begin
-        if (_T_89) begin
-          errRead <= rErrNow; // @[accel/engine/engine.ts:1289]
+        if (_T_91) begin
+          errRead <= rErrNow; // @[accel/engine/engine.ts:1291]
         end else begin
-          if (_T_90) begin
-            errRead <= 1'b1; // @[accel/engine/engine.ts:1295]
+          if (_T_92) begin
+            errRead <= 1'b1; // @[accel/engine/engine.ts:1297]
           end
         end
       end
       if (start) begin
-        errWrite <= 1'b0; // @[accel/engine/engine.ts:1372]
+        errWrite <= 1'b0; // @[accel/engine/engine.ts:1370]
       end else begin
-        if (_T_89) begin
-          errWrite <= bErr; // @[accel/engine/engine.ts:1290]
+        if (_T_91) begin
+          errWrite <= bErr; // @[accel/engine/engine.ts:1292]
         end else begin
-          if (_T_90) begin
-            errWrite <= 1'b0; // @[accel/engine/engine.ts:1296]
+          if (_T_92) begin
+            errWrite <= 1'b0; // @[accel/engine/engine.ts:1298]
           end
         end
       end
       if (descriptor_bad) begin
-        errProgram <= 1'b1; // @[accel/engine/engine.ts:1413]
+        errProgram <= 1'b1; // @[accel/engine/engine.ts:1410]
       end else begin
         if (program_bad) begin
-          errProgram <= 1'b1; // @[accel/engine/engine.ts:1406]
+          errProgram <= 1'b1; // @[accel/engine/engine.ts:1403]
         end else begin
           if (start) begin
-            errProgram <= 1'b0; // @[accel/engine/engine.ts:1398]
+            errProgram <= 1'b0; // @[accel/engine/engine.ts:1395]
           end
         end
       end
       if (descriptor_bad) begin
-        errCause <= descriptor_cause; // @[accel/engine/engine.ts:1414]
+        errCause <= descriptor_cause; // @[accel/engine/engine.ts:1411]
       end else begin
         if (program_bad) begin
-          errCause <= program_cause; // @[accel/engine/engine.ts:1407]
+          errCause <= program_cause; // @[accel/engine/engine.ts:1404]
         end else begin
           if (start) begin
-            errCause <= 5'h0; // @[accel/engine/engine.ts:1399]
+            errCause <= 5'h0; // @[accel/engine/engine.ts:1396]
           end
         end
       end
       if (start) begin
-        errAddr <= 64'h0; // @[accel/engine/engine.ts:1373]
+        errAddr <= 64'h0; // @[accel/engine/engine.ts:1371]
       end else begin
-        if (_T_89) begin
-          errAddr <= {32'h0, rErrNow ? rErrAddr : awAddrQ_deq_bits}; // @[accel/engine/engine.ts:1291]
+        if (_T_91) begin
+          errAddr <= {32'h0, rErrNow ? rErrAddr : awAddrQ_deq_bits}; // @[accel/engine/engine.ts:1293]
         end else begin
-          if (_T_90) begin
-            errAddr <= {32'h0, aheadAddr}; // @[accel/engine/engine.ts:1297]
+          if (_T_92) begin
+            errAddr <= {32'h0, aheadAddr}; // @[accel/engine/engine.ts:1299]
           end
         end
       end
       if (start) begin
-        cycles <= 32'h0; // @[accel/engine/engine.ts:1374]
+        cycles <= 32'h0; // @[accel/engine/engine.ts:1372]
       end else begin
         if (busy) begin
-          cycles <= cycles + 32'h1; // @[accel/engine/engine.ts:1308]
+          cycles <= cycles + 32'h1; // @[accel/engine/engine.ts:1310]
         end
       end
       if (start) begin
-        rBeats <= 32'h0; // @[accel/engine/engine.ts:1375]
+        rBeats <= 32'h0; // @[accel/engine/engine.ts:1373]
       end else begin
         if (rFire) begin
-          rBeats <= rBeats + 32'h1; // @[accel/engine/engine.ts:662]
+          rBeats <= rBeats + 32'h1; // @[accel/engine/engine.ts:664]
         end
       end
       if (start) begin
-        wBeats <= 32'h0; // @[accel/engine/engine.ts:1376]
+        wBeats <= 32'h0; // @[accel/engine/engine.ts:1374]
       end else begin
         if (wValid & m_axi_wready) begin
-          wBeats <= wBeats + 32'h1; // @[accel/engine/engine.ts:1252]
+          wBeats <= wBeats + 32'h1; // @[accel/engine/engine.ts:1254]
         end
       end
       if (start) begin
-        stallIndex <= 32'h0; // @[accel/engine/engine.ts:1377]
+        stallIndex <= 32'h0; // @[accel/engine/engine.ts:1375]
       end else begin
         if ((((((busy & ~err) & arFree) & slotFree) & ~sideGo) & ~rowPending) & ~tok_arb_out_valid) begin
-          stallIndex <= stallIndex + 32'h1; // @[accel/engine/engine.ts:595]
+          stallIndex <= stallIndex + 32'h1; // @[accel/engine/engine.ts:597]
         end
       end
       if (start) begin
-        stallInflight <= 32'h0; // @[accel/engine/engine.ts:1378]
+        stallInflight <= 32'h0; // @[accel/engine/engine.ts:1376]
       end else begin
         if ((((busy & ~err) & arFree) & ~slotFree) & rowPending) begin
-          stallInflight <= stallInflight + 32'h1; // @[accel/engine/engine.ts:594]
+          stallInflight <= stallInflight + 32'h1; // @[accel/engine/engine.ts:596]
         end
       end
       if (start) begin
-        stallDep <= 32'h0; // @[accel/engine/engine.ts:1379]
+        stallDep <= 32'h0; // @[accel/engine/engine.ts:1377]
       end else begin
         if (((run & metaQ_deq_valid) & (mEmpty | rowBeatAvail)) & hazard) begin
-          stallDep <= stallDep + 32'h1; // @[accel/engine/engine.ts:968]
+          stallDep <= stallDep + 32'h1; // @[accel/engine/engine.ts:970]
         end
       end
       if (start) begin
-        stallWrite <= 32'h0; // @[accel/engine/engine.ts:1380]
+        stallWrite <= 32'h0; // @[accel/engine/engine.ts:1378]
       end else begin
         if (wValid & ~m_axi_wready) begin
-          stallWrite <= stallWrite + 32'h1; // @[accel/engine/engine.ts:1253]
+          stallWrite <= stallWrite + 32'h1; // @[accel/engine/engine.ts:1255]
         end
       end
       if (startReq & busy) begin
         startIgnored <= startIgnored + 32'h1; // @[accel/engine/engine.ts:265]
       end
       if (start) begin
-        batched <= num_tables != 32'h0; // @[accel/engine/engine.ts:1381]
+        batched <= num_tables != 32'h0; // @[accel/engine/engine.ts:1379]
       end
       if (((run & bErr) & ~rErrNow) & batched) begin
-        tableAt <= writerTable; // @[accel/engine/engine.ts:1479]
+        tableAt <= writerTable; // @[accel/engine/engine.ts:1477]
       end else begin
         if (nextTable) begin
-          tableAt <= tableAt + 32'h1; // @[accel/engine/engine.ts:1474]
+          tableAt <= tableAt + 32'h1; // @[accel/engine/engine.ts:1472]
         end else begin
           if (start) begin
-            tableAt <= 32'h0; // @[accel/engine/engine.ts:1388]
+            tableAt <= 32'h0; // @[accel/engine/engine.ts:1386]
           end
         end
       end
       if (finish) begin
-        opRun <= 1'b0; // @[accel/engine/engine.ts:1483]
+        opRun <= 1'b0; // @[accel/engine/engine.ts:1481]
       end else begin
         if (nextTable) begin
-          opRun <= 1'b0; // @[accel/engine/engine.ts:1472]
+          opRun <= 1'b0; // @[accel/engine/engine.ts:1470]
         end else begin
           if (opStart) begin
-            opRun <= 1'b1; // @[accel/engine/engine.ts:1417]
+            opRun <= 1'b1; // @[accel/engine/engine.ts:1414]
           end else begin
             if (start) begin
-              opRun <= 1'b0; // @[accel/engine/engine.ts:1382]
+              opRun <= 1'b0; // @[accel/engine/engine.ts:1380]
             end
           end
         end
@@ -4327,14 +4338,14 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
           bvalid <= 1'b0; // @[accel/engine/engine.ts:245]
         end
       end
-      if (_T_91) begin
+      if (_T_93) begin
         rvalid <= 1'b1; // @[accel/engine/engine.ts:245]
       end else begin
         if (s_axi_lite_rready) begin
           rvalid <= 1'b0; // @[accel/engine/engine.ts:245]
         end
       end
-      if (_T_91) begin
+      if (_T_93) begin
         rdata <= engine_rdata; // @[accel/engine/engine.ts:245]
       end
       if (hit_7) begin
@@ -4482,13 +4493,13 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
         num_tables <= written_70 | (num_tables & ~strobed_51); // @[accel/engine/engine.ts:245]
       end
       if (start) begin
-        descIdx <= 2'h0; // @[accel/engine/engine.ts:1391]
+        descIdx <= 2'h0; // @[accel/engine/engine.ts:1389]
       end else begin
-        if (_T_92) begin
-          descIdx <= 2'h0; // @[accel/engine/engine.ts:1336]
+        if (_T_94) begin
+          descIdx <= 2'h0; // @[accel/engine/engine.ts:1334]
         end else begin
           if (descFire) begin
-            descIdx <= descIdx + 2'h1; // @[accel/engine/engine.ts:722]
+            descIdx <= descIdx + 2'h1; // @[accel/engine/engine.ts:724]
           end
         end
       end
@@ -4577,113 +4588,113 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
         desc_argmax_lo <= desc_next_argmax_lo; // @[accel/engine/descriptor.ts:75]
       end
       if (opStart) begin
-        rowBeats <= row_beats_all[3:0]; // @[accel/engine/engine.ts:1419]
+        rowBeats <= row_beats_all[3:0]; // @[accel/engine/engine.ts:1416]
       end
       if (opStart) begin
-        tailStrb <= tailMask; // @[accel/engine/engine.ts:1425]
+        tailStrb <= tailMask; // @[accel/engine/engine.ts:1422]
       end
-      if (start) begin
-        preArmed <= 1'b0; // @[accel/engine/engine.ts:1394]
+      if (opStart) begin
+        preArmed <= 1'b0; // @[accel/engine/engine.ts:1425]
       end else begin
-        if (armAhead) begin
-          preArmed <= 1'b1; // @[accel/engine/engine.ts:1363]
+        if (start) begin
+          preArmed <= 1'b0; // @[accel/engine/engine.ts:1392]
         end else begin
-          if (descSwap) begin
-            preArmed <= 1'b0; // @[accel/engine/engine.ts:1331]
+          if (armAhead) begin
+            preArmed <= 1'b1; // @[accel/engine/engine.ts:1361]
           end
         end
       end
       if (freeSlot & ~arGo) begin
-        slotsUsed <= slotsUsed - 9'h1; // @[accel/engine/engine.ts:689]
+        slotsUsed <= slotsUsed - 9'h1; // @[accel/engine/engine.ts:691]
       end else begin
         if (arGo & ~freeSlot) begin
-          slotsUsed <= slotsUsed + 9'h1; // @[accel/engine/engine.ts:688]
+          slotsUsed <= slotsUsed + 9'h1; // @[accel/engine/engine.ts:690]
         end
       end
       if (arGo) begin
-        tailSlot <= tailSlot + 8'h1; // @[accel/engine/engine.ts:611]
+        tailSlot <= tailSlot + 8'h1; // @[accel/engine/engine.ts:613]
       end
       if (arGo) begin
-        arValid <= 1'b1; // @[accel/engine/engine.ts:607]
+        arValid <= 1'b1; // @[accel/engine/engine.ts:609]
       end else begin
         if (arValid & m_axi_arready) begin
-          arValid <= 1'b0; // @[accel/engine/engine.ts:605]
+          arValid <= 1'b0; // @[accel/engine/engine.ts:607]
         end
       end
       if (arGo) begin
-        arAddr <= {arWordSel, 6'h0}; // @[accel/engine/engine.ts:608]
+        arAddr <= {arWordSel, 6'h0}; // @[accel/engine/engine.ts:610]
       end
       if (arGo) begin
-        arLen <= _T_93[7:0]; // @[accel/engine/engine.ts:609]
+        arLen <= _T_95[7:0]; // @[accel/engine/engine.ts:611]
       end
       if (arGo) begin
-        arId <= tailSlot; // @[accel/engine/engine.ts:610]
+        arId <= tailSlot; // @[accel/engine/engine.ts:612]
       end
-      offWord <= opStart ? (_T_94 ? _T_51[31:6] : _T_95) : _T_95;
-      offLeft <= opStart ? (_T_94 ? off_beats_total : _T_96) : _T_96;
-      offRes <= opStart ? (_T_94 ? 7'h0 : _T_97) : _T_97;
-      idxWord <= opStart ? (_T_94 ? _T_56[31:6] : _T_98) : _T_98;
-      idxLeft <= opStart ? (_T_94 ? idx_beats_total : _T_99) : _T_99;
-      idxRes <= opStart ? (_T_94 ? 7'h0 : _T_100) : _T_100;
-      pswWord <= opStart ? (_T_94 ? _T_60[31:6] : _T_101) : _T_101;
-      pswLeft <= opStart ? (_T_94 ? psw_beats_total : _T_102) : _T_102;
-      pswRes <= opStart ? (_T_94 ? 6'h0 : _T_103) : _T_103;
+      offWord <= opStart ? (_T_96 ? _T_58[31:6] : _T_97) : _T_97;
+      offLeft <= opStart ? (_T_96 ? off_beats_total : _T_98) : _T_98;
+      offRes <= opStart ? (_T_96 ? 7'h0 : _T_99) : _T_99;
+      idxWord <= opStart ? (_T_96 ? _T_60[31:6] : _T_100) : _T_100;
+      idxLeft <= opStart ? (_T_96 ? idx_beats_total : _T_101) : _T_101;
+      idxRes <= opStart ? (_T_96 ? 7'h0 : _T_102) : _T_102;
+      pswWord <= opStart ? (_T_96 ? _T_66[31:6] : _T_103) : _T_103;
+      pswLeft <= opStart ? (_T_96 ? psw_beats_total : _T_104) : _T_104;
+      pswRes <= opStart ? (_T_96 ? 6'h0 : _T_105) : _T_105;
       if (start) begin
-        descWord <= tables_lo[31:6]; // @[accel/engine/engine.ts:1389]
+        descWord <= tables_lo[31:6]; // @[accel/engine/engine.ts:1387]
       end else begin
         if (descGo) begin
-          descWord <= descWord + {17'h0, desc_burst}; // @[accel/engine/engine.ts:502]
+          descWord <= descWord + {17'h0, desc_burst}; // @[accel/engine/engine.ts:504]
         end
       end
       if (program_bad) begin
-        descLeft <= 2'h0; // @[accel/engine/engine.ts:1408]
+        descLeft <= 2'h0; // @[accel/engine/engine.ts:1405]
       end else begin
         if (start) begin
-          descLeft <= (num_tables != 32'h0) ? 2'h2 : 2'h0; // @[accel/engine/engine.ts:1390]
+          descLeft <= (num_tables != 32'h0) ? 2'h2 : 2'h0; // @[accel/engine/engine.ts:1388]
         end else begin
-          if (_T_92) begin
-            descLeft <= 2'h2; // @[accel/engine/engine.ts:1335]
+          if (_T_94) begin
+            descLeft <= 2'h2; // @[accel/engine/engine.ts:1333]
           end else begin
             if (err) begin
-              descLeft <= 2'h0; // @[accel/engine/engine.ts:1301]
+              descLeft <= 2'h0; // @[accel/engine/engine.ts:1303]
             end else begin
               if (descGo) begin
-                descLeft <= descLeft - desc_burst[1:0]; // @[accel/engine/engine.ts:503]
+                descLeft <= descLeft - desc_burst[1:0]; // @[accel/engine/engine.ts:505]
               end
             end
           end
         end
       end
       if (opStart) begin
-        ridWord <= row_ids_lo[31:6]; // @[accel/engine/engine.ts:1429]
+        ridWord <= row_ids_lo[31:6]; // @[accel/engine/engine.ts:1427]
       end else begin
         if (ridGo) begin
-          ridWord <= ridWord + {17'h0, ridBurst}; // @[accel/engine/engine.ts:515]
+          ridWord <= ridWord + {17'h0, ridBurst}; // @[accel/engine/engine.ts:517]
         end
       end
       if (opStart) begin
-        ridLeft <= rid_beats_total; // @[accel/engine/engine.ts:1430]
+        ridLeft <= rid_beats_total; // @[accel/engine/engine.ts:1428]
       end else begin
         if (ridGo) begin
-          ridLeft <= ridLeft - {21'h0, ridBurst}; // @[accel/engine/engine.ts:516]
+          ridLeft <= ridLeft - {21'h0, ridBurst}; // @[accel/engine/engine.ts:518]
         end
       end
       if (opStart) begin
-        ridRes <= 7'h0; // @[accel/engine/engine.ts:1431]
+        ridRes <= 7'h0; // @[accel/engine/engine.ts:1429]
       end else begin
         if (ridGo) begin
-          ridRes <= (ridRes + rid_burst[6:0]) - {6'h0, ridBeatQ_deq_ready & ridBeatQ_deq_valid}; // @[accel/engine/engine.ts:759]
+          ridRes <= (ridRes + rid_burst[6:0]) - {6'h0, ridBeatQ_deq_ready & ridBeatQ_deq_valid}; // @[accel/engine/engine.ts:761]
         end else begin
           if (ridBeatQ_deq_ready & ridBeatQ_deq_valid) begin
-            ridRes <= ridRes - 7'h1; // @[accel/engine/engine.ts:758]
+            ridRes <= ridRes - 7'h1; // @[accel/engine/engine.ts:760]
           end
         end
       end
       if (opStart) begin
-        longBag <= 1'b0; // @[accel/engine/engine.ts:1418]
+        longBag <= 1'b0; // @[accel/engine/engine.ts:1415]
       end else begin
         if (entry & (eLeft > 32'h80)) begin
-          longBag <= 1'b1; // @[accel/engine/engine.ts:838]
+          longBag <= 1'b1; // @[accel/engine/engine.ts:840]
         end
       end
       prio_slot <= most_i; // @[accel/engine/interleave.ts:121]
@@ -4710,520 +4721,509 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
         end
       end
       if (rowGo) begin
-        rowWord <= curRowWord + {17'h0, row_burst}; // @[accel/engine/engine.ts:630]
+        rowWord <= curRowWord + {17'h0, row_burst}; // @[accel/engine/engine.ts:632]
       end
       if (err) begin
-        rowLeft <= 4'h0; // @[accel/engine/engine.ts:1302]
+        rowLeft <= 4'h0; // @[accel/engine/engine.ts:1304]
       end else begin
         if (rowGo) begin
-          rowLeft <= curRowLeft - row_burst[3:0]; // @[accel/engine/engine.ts:631]
+          rowLeft <= curRowLeft - row_burst[3:0]; // @[accel/engine/engine.ts:633]
         end
       end
       if (opStart) begin
-        fPh <= 2'h0; // @[accel/engine/engine.ts:1437]
+        fPh <= 2'h0; // @[accel/engine/engine.ts:1435]
       end else begin
         if (err) begin
-          fPh <= 2'h0; // @[accel/engine/engine.ts:1300]
+          fPh <= 2'h0; // @[accel/engine/engine.ts:1302]
         end else begin
           if ((rowGo & fromTok) & owed) begin
-            fPh <= ((fPh == 2'h2) & (opt != 2'h1)) ? 2'h3 : 2'h0; // @[accel/engine/engine.ts:587]
+            fPh <= ((fPh == 2'h2) & (opt != 2'h1)) ? 2'h3 : 2'h0; // @[accel/engine/engine.ts:589]
           end else begin
             if (segOut) begin
-              fPh <= 2'h2; // @[accel/engine/engine.ts:583]
+              fPh <= 2'h2; // @[accel/engine/engine.ts:585]
             end
           end
         end
       end
       if (segOut) begin
-        fRid <= tok_arb_out_bits[31:0]; // @[accel/engine/engine.ts:584]
+        fRid <= tok_arb_out_bits[31:0]; // @[accel/engine/engine.ts:586]
       end
       if (opStart) begin
-        argDone <= 1'b0; // @[accel/engine/engine.ts:1423]
+        argDone <= 1'b0; // @[accel/engine/engine.ts:1420]
       end else begin
         if (err) begin
-          argDone <= 1'b0; // @[accel/engine/engine.ts:1305]
+          argDone <= 1'b0; // @[accel/engine/engine.ts:1307]
         end else begin
-          if (_T_109) begin
-            argDone <= argNext; // @[accel/engine/engine.ts:591]
+          if (_T_111) begin
+            argDone <= argNext; // @[accel/engine/engine.ts:593]
           end
         end
       end
-      if (_T_109) begin
-        rowIsArg <= argNext; // @[accel/engine/engine.ts:590]
+      if (_T_111) begin
+        rowIsArg <= argNext; // @[accel/engine/engine.ts:592]
       end
       if (rowGo) begin
-        rowFk <= curFk; // @[accel/engine/engine.ts:629]
+        rowFk <= curFk; // @[accel/engine/engine.ts:631]
       end
       if (opStart) begin
-        updRes <= 10'h0; // @[accel/engine/engine.ts:1434]
+        updRes <= 10'h0; // @[accel/engine/engine.ts:1432]
       end else begin
         if (~(rowGo & (curFk != 2'h0)) & updPop) begin
-          updRes <= updRes - 10'h1; // @[accel/engine/engine.ts:1113]
+          updRes <= updRes - 10'h1; // @[accel/engine/engine.ts:1115]
         end else begin
           if ((rowGo & (curFk != 2'h0)) & updPop) begin
-            updRes <= (updRes + {1'h0, row_burst}) - 10'h1; // @[accel/engine/engine.ts:1112]
+            updRes <= (updRes + {1'h0, row_burst}) - 10'h1; // @[accel/engine/engine.ts:1114]
           end else begin
             if ((rowGo & (curFk != 2'h0)) & ~updPop) begin
-              updRes <= updRes + {1'h0, row_burst}; // @[accel/engine/engine.ts:1111]
+              updRes <= updRes + {1'h0, row_burst}; // @[accel/engine/engine.ts:1113]
             end
           end
         end
       end
-      lfsr <= {lfsr[14:0], ((lfsr[15] ^ lfsr[13]) ^ lfsr[12]) ^ lfsr[10]}; // @[accel/engine/engine.ts:651]
+      lfsr <= {lfsr[14:0], ((lfsr[15] ^ lfsr[13]) ^ lfsr[12]) ^ lfsr[10]}; // @[accel/engine/engine.ts:653]
       if (drain) begin
         if (slotDone) begin
-          headSlot <= headSlot + 8'h1; // @[accel/engine/engine.ts:685]
+          headSlot <= headSlot + 8'h1; // @[accel/engine/engine.ts:687]
         end
       end
       if (drain) begin
         dBeat <= slotDone ? 3'h0 : (dBeat + 3'h1);
       end
-      rdPending <= drain; // @[accel/engine/engine.ts:678]
+      rdPending <= drain; // @[accel/engine/engine.ts:680]
       if (drain) begin
-        rdKind <= headKind; // @[accel/engine/engine.ts:679]
+        rdKind <= headKind; // @[accel/engine/engine.ts:681]
       end
       if (start) begin
-        nxFull <= 1'b0; // @[accel/engine/engine.ts:1392]
+        nxFull <= 1'b0; // @[accel/engine/engine.ts:1390]
       end else begin
         if (descSwap) begin
           nxFull <= 1'b0; // @[accel/engine/engine.ts:1329]
         end else begin
           if (descFire & (descIdx == 2'h1)) begin
-            nxFull <= 1'b1; // @[accel/engine/engine.ts:725]
+            nxFull <= 1'b1; // @[accel/engine/engine.ts:727]
           end
         end
       end
-      descLoaded <= descSwap; // @[accel/engine/engine.ts:727]
-      backBeats <= (backBeats + backIn) - {12'h0, backOut}; // @[accel/engine/engine.ts:735]
-      off_unpack_left <= opStart ? (_T_94 ? offCount : _T_110) : _T_110;
-      off_unpack_lane <= opStart ? (_T_94 ? _T_51[5:2] : _T_111) : _T_111;
-      idx_unpack_left <= opStart ? (_T_94 ? curStreams_idxCount : _T_112) : _T_112;
-      idx_unpack_lane <= opStart ? (_T_94 ? idx_first_lane : _T_113) : _T_113;
-      psw_unpack_left <= opStart ? (_T_94 ? pswCount : _T_114) : _T_114;
-      psw_unpack_lane <= opStart ? (_T_94 ? _T_60[5:2] : _T_115) : _T_115;
+      descLoaded <= descSwap; // @[accel/engine/engine.ts:729]
+      backBeats <= (backBeats + backIn) - {12'h0, backOut}; // @[accel/engine/engine.ts:737]
+      off_unpack_left <= opStart ? (_T_96 ? off_count : _T_112) : _T_112;
+      off_unpack_lane <= opStart ? (_T_96 ? _T_58[5:2] : _T_113) : _T_113;
+      idx_unpack_left <= opStart ? (_T_96 ? lookups : _T_114) : _T_114;
+      idx_unpack_lane <= opStart ? (_T_96 ? idx_first_lane : _T_115) : _T_115;
+      psw_unpack_left <= opStart ? (_T_96 ? psw_count : _T_116) : _T_116;
+      psw_unpack_lane <= opStart ? (_T_96 ? _T_66[5:2] : _T_117) : _T_117;
       if (opStart) begin
-        rid_unpack_left <= rowsOn ? {1'h0, numBags} : 33'h0; // @[accel/engine/engine.ts:1432]
+        rid_unpack_left <= rowsOn ? {1'h0, numBags} : 33'h0; // @[accel/engine/engine.ts:1430]
       end else begin
         if (rid_unpack_pop) begin
-          rid_unpack_left <= rid_unpack_left - 33'h1; // @[accel/engine/engine.ts:748]
+          rid_unpack_left <= rid_unpack_left - 33'h1; // @[accel/engine/engine.ts:750]
         end
       end
       if (opStart) begin
-        rid_unpack_lane <= row_ids_lo[5:2]; // @[accel/engine/engine.ts:1433]
+        rid_unpack_lane <= row_ids_lo[5:2]; // @[accel/engine/engine.ts:1431]
       end else begin
         if (rid_unpack_pop) begin
-          rid_unpack_lane <= rid_unpack_beat_done ? 4'h0 : rid_unpack_next_lane[3:0]; // @[accel/engine/engine.ts:749]
+          rid_unpack_lane <= rid_unpack_beat_done ? 4'h0 : rid_unpack_next_lane[3:0]; // @[accel/engine/engine.ts:751]
         end
       end
       if (opStart) begin
-        bagIdx <= 32'h0; // @[accel/engine/engine.ts:1443]
+        bagIdx <= 32'h0; // @[accel/engine/engine.ts:1441]
       end else begin
         if (bagEnd) begin
-          bagIdx <= bagIdx + 32'h1; // @[accel/engine/engine.ts:870]
+          bagIdx <= bagIdx + 32'h1; // @[accel/engine/engine.ts:872]
         end
       end
       if (nextTable) begin
-        haveStart <= 1'b0; // @[accel/engine/engine.ts:1473]
+        haveStart <= 1'b0; // @[accel/engine/engine.ts:1471]
       end else begin
         if (opStart) begin
-          haveStart <= 1'b0; // @[accel/engine/engine.ts:1444]
+          haveStart <= 1'b0; // @[accel/engine/engine.ts:1442]
         end else begin
-          if (_T_116) begin
-            haveStart <= 1'b1; // @[accel/engine/engine.ts:834]
+          if (_T_118) begin
+            haveStart <= 1'b1; // @[accel/engine/engine.ts:836]
           end
         end
       end
       if (opStart) begin
-        inBag <= 1'b0; // @[accel/engine/engine.ts:1445]
+        inBag <= 1'b0; // @[accel/engine/engine.ts:1443]
       end else begin
         if (bagEnd) begin
-          inBag <= 1'b0; // @[accel/engine/engine.ts:869]
+          inBag <= 1'b0; // @[accel/engine/engine.ts:871]
         end else begin
           if (entry) begin
-            inBag <= 1'b1; // @[accel/engine/engine.ts:842]
+            inBag <= 1'b1; // @[accel/engine/engine.ts:844]
           end
         end
       end
       if (entry) begin
-        cur <= endVal; // @[accel/engine/engine.ts:841]
+        cur <= endVal; // @[accel/engine/engine.ts:843]
       end else begin
-        if (_T_116) begin
-          cur <= off_unpack_value; // @[accel/engine/engine.ts:833]
+        if (_T_118) begin
+          cur <= off_unpack_value; // @[accel/engine/engine.ts:835]
         end
       end
       if (lookGo) begin
-        lookLeft <= eLeft - 32'h1; // @[accel/engine/engine.ts:847]
+        lookLeft <= eLeft - 32'h1; // @[accel/engine/engine.ts:849]
       end else begin
         if (entry) begin
-          lookLeft <= eLeft; // @[accel/engine/engine.ts:843]
+          lookLeft <= eLeft; // @[accel/engine/engine.ts:845]
         end
       end
       if (opStart) begin
-        heldValid <= 1'b0; // @[accel/engine/engine.ts:1446]
+        heldValid <= 1'b0; // @[accel/engine/engine.ts:1444]
       end else begin
         if (err) begin
-          heldValid <= 1'b0; // @[accel/engine/engine.ts:873]
+          heldValid <= 1'b0; // @[accel/engine/engine.ts:875]
         end else begin
-          if (_T_117) begin
-            heldValid <= 1'b1; // @[accel/engine/engine.ts:854]
+          if (_T_119) begin
+            heldValid <= 1'b1; // @[accel/engine/engine.ts:856]
           end else begin
             if (emitHeld) begin
-              heldValid <= 1'b0; // @[accel/engine/engine.ts:852]
+              heldValid <= 1'b0; // @[accel/engine/engine.ts:854]
             end
           end
         end
       end
-      if (_T_117) begin
-        heldRow <= holdLook ? idx_unpack_value : 32'h0; // @[accel/engine/engine.ts:855]
+      if (_T_119) begin
+        heldRow <= holdLook ? idx_unpack_value : 32'h0; // @[accel/engine/engine.ts:857]
       end
-      if (_T_117) begin
-        heldFirst <= ~eSeen; // @[accel/engine/engine.ts:856]
+      if (_T_119) begin
+        heldFirst <= ~eSeen; // @[accel/engine/engine.ts:858]
       end
       if (((lookGo & isPad) & finalIdx) & eSeen) begin
-        heldLast <= 1'b1; // @[accel/engine/engine.ts:867]
+        heldLast <= 1'b1; // @[accel/engine/engine.ts:869]
       end else begin
-        if (_T_117) begin
-          heldLast <= finalIdx | holdEmpty; // @[accel/engine/engine.ts:857]
+        if (_T_119) begin
+          heldLast <= finalIdx | holdEmpty; // @[accel/engine/engine.ts:859]
         end
       end
-      if (_T_117) begin
-        heldEmpty <= holdEmpty; // @[accel/engine/engine.ts:858]
+      if (_T_119) begin
+        heldEmpty <= holdEmpty; // @[accel/engine/engine.ts:860]
       end
-      if (_T_117) begin
-        heldScale <= (holdLook & pswEn) ? psw_unpack_value : 32'h3f800000; // @[accel/engine/engine.ts:859]
+      if (_T_119) begin
+        heldScale <= (holdLook & pswEn) ? psw_unpack_value : 32'h3f800000; // @[accel/engine/engine.ts:861]
       end
-      if (_T_117) begin
-        heldSlot <= seqSlot; // @[accel/engine/engine.ts:861]
+      if (_T_119) begin
+        heldSlot <= seqSlot; // @[accel/engine/engine.ts:863]
       end
-      if (_T_117) begin
-        heldBag <= bagIdx; // @[accel/engine/engine.ts:862]
+      if (_T_119) begin
+        heldBag <= bagIdx; // @[accel/engine/engine.ts:864]
       end
-      if (_T_117) begin
-        heldN <= holdLook ? (eN + 32'h1) : 32'h0; // @[accel/engine/engine.ts:863]
+      if (_T_119) begin
+        heldN <= holdLook ? (eN + 32'h1) : 32'h0; // @[accel/engine/engine.ts:865]
       end
-      if (_T_117) begin
-        heldPos <= maskEn ? psw_unpack_value : ((inBag ? cur : endVal) - eLeft); // @[accel/engine/engine.ts:860]
+      if (_T_119) begin
+        heldPos <= maskEn ? psw_unpack_value : ((inBag ? cur : endVal) - eLeft); // @[accel/engine/engine.ts:862]
       end
       if (holdLook) begin
-        nCount <= eN + 32'h1; // @[accel/engine/engine.ts:850]
+        nCount <= eN + 32'h1; // @[accel/engine/engine.ts:852]
       end else begin
         if (entry) begin
-          nCount <= 32'h0; // @[accel/engine/engine.ts:845]
+          nCount <= 32'h0; // @[accel/engine/engine.ts:847]
         end
       end
       if (holdLook) begin
-        seenInBag <= 1'b1; // @[accel/engine/engine.ts:849]
+        seenInBag <= 1'b1; // @[accel/engine/engine.ts:851]
       end else begin
         if (entry) begin
-          seenInBag <= 1'b0; // @[accel/engine/engine.ts:844]
+          seenInBag <= 1'b0; // @[accel/engine/engine.ts:846]
         end
       end
       if (opStart) begin
-        seqSlot <= 3'h0; // @[accel/engine/engine.ts:1447]
+        seqSlot <= 3'h0; // @[accel/engine/engine.ts:1445]
       end else begin
         if (bagEnd) begin
-          seqSlot <= pick_0; // @[accel/engine/engine.ts:871]
+          seqSlot <= pick_0; // @[accel/engine/engine.ts:873]
         end
       end
       if (entry & rowsOn) begin
-        segRid <= rid_unpack_value; // @[accel/engine/engine.ts:878]
+        segRid <= rid_unpack_value; // @[accel/engine/engine.ts:880]
       end
-      if (_T_117) begin
-        heldRid <= entry ? rid_unpack_value : segRid; // @[accel/engine/engine.ts:864]
+      if (_T_119) begin
+        heldRid <= entry ? rid_unpack_value : segRid; // @[accel/engine/engine.ts:866]
       end
       if (opStart) begin
-        emPh <= 2'h0; // @[accel/engine/engine.ts:1435]
+        emPh <= 2'h0; // @[accel/engine/engine.ts:1433]
       end else begin
         if (emTokGo) begin
-          emPh <= emLast ? 2'h0 : ((emPh == 2'h0) ? 2'h2 : (emPh + 2'h1)); // @[accel/engine/engine.ts:893]
+          emPh <= emLast ? 2'h0 : ((emPh == 2'h0) ? 2'h2 : (emPh + 2'h1)); // @[accel/engine/engine.ts:895]
         end
       end
       if (emTake) begin
-        emRow <= rid_unpack_value; // @[accel/engine/engine.ts:892]
+        emRow <= rid_unpack_value; // @[accel/engine/engine.ts:894]
       end
       if (opStart) begin
-        updU <= 32'h0; // @[accel/engine/engine.ts:1436]
+        updU <= 32'h0; // @[accel/engine/engine.ts:1434]
       end else begin
         if (emTokGo & emLast) begin
-          updU <= updU + 32'h1; // @[accel/engine/engine.ts:894]
+          updU <= updU + 32'h1; // @[accel/engine/engine.ts:896]
         end
       end
       if (opStart) begin
-        rj <= 3'h0; // @[accel/engine/engine.ts:1424]
+        rj <= 3'h0; // @[accel/engine/engine.ts:1421]
       end else begin
         if (redGo) begin
-          rj <= isRowEnd ? 3'h0 : (rj + 3'h1); // @[accel/engine/engine.ts:972]
+          rj <= isRowEnd ? 3'h0 : (rj + 3'h1); // @[accel/engine/engine.ts:974]
         end
       end
-      red_valid_0 <= redGo; // @[accel/engine/engine.ts:977]
-      red_valid_1 <= red_valid_0; // @[accel/engine/engine.ts:977]
-      red_valid_2 <= red_valid_1; // @[accel/engine/engine.ts:977]
-      red_valid_3 <= red_valid_2; // @[accel/engine/engine.ts:977]
-      red_valid_4 <= red_valid_3; // @[accel/engine/engine.ts:977]
-      red_valid_5 <= red_valid_4; // @[accel/engine/engine.ts:977]
-      red_slot_0 <= mSlot; // @[accel/engine/engine.ts:978]
-      red_slot_1 <= red_slot_0; // @[accel/engine/engine.ts:978]
-      red_slot_2 <= red_slot_1; // @[accel/engine/engine.ts:978]
-      red_slot_3 <= red_slot_2; // @[accel/engine/engine.ts:978]
-      red_slot_4 <= red_slot_3; // @[accel/engine/engine.ts:978]
-      red_slot_5 <= red_slot_4; // @[accel/engine/engine.ts:978]
-      red_beat_0 <= rj; // @[accel/engine/engine.ts:979]
-      red_beat_1 <= red_beat_0; // @[accel/engine/engine.ts:979]
-      red_beat_2 <= red_beat_1; // @[accel/engine/engine.ts:979]
-      red_beat_3 <= red_beat_2; // @[accel/engine/engine.ts:979]
-      red_beat_4 <= red_beat_3; // @[accel/engine/engine.ts:979]
-      red_beat_5 <= red_beat_4; // @[accel/engine/engine.ts:979]
-      red_last_0 <= mLast; // @[accel/engine/engine.ts:980]
-      red_last_1 <= red_last_0; // @[accel/engine/engine.ts:980]
-      red_last_2 <= red_last_1; // @[accel/engine/engine.ts:980]
-      red_last_3 <= red_last_2; // @[accel/engine/engine.ts:980]
-      red_last_4 <= red_last_3; // @[accel/engine/engine.ts:980]
-      red_last_5 <= red_last_4; // @[accel/engine/engine.ts:980]
-      red_row_end_0 <= isRowEnd; // @[accel/engine/engine.ts:981]
-      red_row_end_1 <= red_row_end_0; // @[accel/engine/engine.ts:981]
-      red_row_end_2 <= red_row_end_1; // @[accel/engine/engine.ts:981]
-      red_row_end_3 <= red_row_end_2; // @[accel/engine/engine.ts:981]
-      red_row_end_4 <= red_row_end_3; // @[accel/engine/engine.ts:981]
-      red_row_end_5 <= red_row_end_4; // @[accel/engine/engine.ts:981]
-      red_first_0 <= zeroA; // @[accel/engine/engine.ts:982]
-      red_first_1 <= red_first_0; // @[accel/engine/engine.ts:982]
-      red_first_2 <= red_first_1; // @[accel/engine/engine.ts:982]
-      red_first_3 <= red_first_2; // @[accel/engine/engine.ts:982]
-      red_first_4 <= red_first_3; // @[accel/engine/engine.ts:982]
-      red_first_5 <= red_first_4; // @[accel/engine/engine.ts:982]
-      red_n_0 <= mN; // @[accel/engine/engine.ts:983]
-      red_n_1 <= red_n_0; // @[accel/engine/engine.ts:983]
-      red_n_2 <= red_n_1; // @[accel/engine/engine.ts:983]
-      red_n_3 <= red_n_2; // @[accel/engine/engine.ts:983]
-      red_n_4 <= red_n_3; // @[accel/engine/engine.ts:983]
-      red_n_5 <= red_n_4; // @[accel/engine/engine.ts:983]
-      red_pos_0 <= mPos; // @[accel/engine/engine.ts:984]
-      red_pos_1 <= red_pos_0; // @[accel/engine/engine.ts:984]
-      red_pos_2 <= red_pos_1; // @[accel/engine/engine.ts:984]
-      red_pos_3 <= red_pos_2; // @[accel/engine/engine.ts:984]
-      red_pos_4 <= red_pos_3; // @[accel/engine/engine.ts:984]
-      red_pos_5 <= red_pos_4; // @[accel/engine/engine.ts:984]
-      red_empty_0 <= mEmpty; // @[accel/engine/engine.ts:985]
-      red_empty_1 <= red_empty_0; // @[accel/engine/engine.ts:985]
-      red_empty_2 <= red_empty_1; // @[accel/engine/engine.ts:985]
-      red_empty_3 <= red_empty_2; // @[accel/engine/engine.ts:985]
-      red_empty_4 <= red_empty_3; // @[accel/engine/engine.ts:985]
-      red_empty_5 <= red_empty_4; // @[accel/engine/engine.ts:985]
+      red_valid_0 <= redGo; // @[accel/engine/engine.ts:979]
+      red_valid_1 <= red_valid_0; // @[accel/engine/engine.ts:979]
+      red_valid_2 <= red_valid_1; // @[accel/engine/engine.ts:979]
+      red_valid_3 <= red_valid_2; // @[accel/engine/engine.ts:979]
+      red_valid_4 <= red_valid_3; // @[accel/engine/engine.ts:979]
+      red_valid_5 <= red_valid_4; // @[accel/engine/engine.ts:979]
+      red_slot_0 <= mSlot; // @[accel/engine/engine.ts:980]
+      red_slot_1 <= red_slot_0; // @[accel/engine/engine.ts:980]
+      red_slot_2 <= red_slot_1; // @[accel/engine/engine.ts:980]
+      red_slot_3 <= red_slot_2; // @[accel/engine/engine.ts:980]
+      red_slot_4 <= red_slot_3; // @[accel/engine/engine.ts:980]
+      red_slot_5 <= red_slot_4; // @[accel/engine/engine.ts:980]
+      red_beat_0 <= rj; // @[accel/engine/engine.ts:981]
+      red_beat_1 <= red_beat_0; // @[accel/engine/engine.ts:981]
+      red_beat_2 <= red_beat_1; // @[accel/engine/engine.ts:981]
+      red_beat_3 <= red_beat_2; // @[accel/engine/engine.ts:981]
+      red_beat_4 <= red_beat_3; // @[accel/engine/engine.ts:981]
+      red_beat_5 <= red_beat_4; // @[accel/engine/engine.ts:981]
+      red_last_0 <= mLast; // @[accel/engine/engine.ts:982]
+      red_last_1 <= red_last_0; // @[accel/engine/engine.ts:982]
+      red_last_2 <= red_last_1; // @[accel/engine/engine.ts:982]
+      red_last_3 <= red_last_2; // @[accel/engine/engine.ts:982]
+      red_last_4 <= red_last_3; // @[accel/engine/engine.ts:982]
+      red_last_5 <= red_last_4; // @[accel/engine/engine.ts:982]
+      red_row_end_0 <= isRowEnd; // @[accel/engine/engine.ts:983]
+      red_row_end_1 <= red_row_end_0; // @[accel/engine/engine.ts:983]
+      red_row_end_2 <= red_row_end_1; // @[accel/engine/engine.ts:983]
+      red_row_end_3 <= red_row_end_2; // @[accel/engine/engine.ts:983]
+      red_row_end_4 <= red_row_end_3; // @[accel/engine/engine.ts:983]
+      red_row_end_5 <= red_row_end_4; // @[accel/engine/engine.ts:983]
+      red_first_0 <= zeroA; // @[accel/engine/engine.ts:984]
+      red_first_1 <= red_first_0; // @[accel/engine/engine.ts:984]
+      red_first_2 <= red_first_1; // @[accel/engine/engine.ts:984]
+      red_first_3 <= red_first_2; // @[accel/engine/engine.ts:984]
+      red_first_4 <= red_first_3; // @[accel/engine/engine.ts:984]
+      red_first_5 <= red_first_4; // @[accel/engine/engine.ts:984]
+      red_n_0 <= mN; // @[accel/engine/engine.ts:985]
+      red_n_1 <= red_n_0; // @[accel/engine/engine.ts:985]
+      red_n_2 <= red_n_1; // @[accel/engine/engine.ts:985]
+      red_n_3 <= red_n_2; // @[accel/engine/engine.ts:985]
+      red_n_4 <= red_n_3; // @[accel/engine/engine.ts:985]
+      red_n_5 <= red_n_4; // @[accel/engine/engine.ts:985]
+      red_pos_0 <= mPos; // @[accel/engine/engine.ts:986]
+      red_pos_1 <= red_pos_0; // @[accel/engine/engine.ts:986]
+      red_pos_2 <= red_pos_1; // @[accel/engine/engine.ts:986]
+      red_pos_3 <= red_pos_2; // @[accel/engine/engine.ts:986]
+      red_pos_4 <= red_pos_3; // @[accel/engine/engine.ts:986]
+      red_pos_5 <= red_pos_4; // @[accel/engine/engine.ts:986]
+      red_empty_0 <= mEmpty; // @[accel/engine/engine.ts:987]
+      red_empty_1 <= red_empty_0; // @[accel/engine/engine.ts:987]
+      red_empty_2 <= red_empty_1; // @[accel/engine/engine.ts:987]
+      red_empty_3 <= red_empty_2; // @[accel/engine/engine.ts:987]
+      red_empty_4 <= red_empty_3; // @[accel/engine/engine.ts:987]
+      red_empty_5 <= red_empty_4; // @[accel/engine/engine.ts:987]
       if (opStart) begin
-        outRes <= 5'h0; // @[accel/engine/engine.ts:1420]
+        outRes <= 5'h0; // @[accel/engine/engine.ts:1417]
       end else begin
         if (outPop & ~resUp) begin
-          outRes <= outRes - 5'h1; // @[accel/engine/engine.ts:1083]
+          outRes <= outRes - 5'h1; // @[accel/engine/engine.ts:1085]
         end else begin
           if (resUp & ~outPop) begin
-            outRes <= outRes + 5'h1; // @[accel/engine/engine.ts:1082]
+            outRes <= outRes + 5'h1; // @[accel/engine/engine.ts:1084]
           end
         end
       end
       if (opStart) begin
-        argRes <= 6'h0; // @[accel/engine/engine.ts:1421]
+        argRes <= 6'h0; // @[accel/engine/engine.ts:1418]
       end else begin
         if (argPop & ~argUp) begin
-          argRes <= argRes - 6'h1; // @[accel/engine/engine.ts:1044]
+          argRes <= argRes - 6'h1; // @[accel/engine/engine.ts:1046]
         end else begin
           if (argUp & ~argPop) begin
-            argRes <= argRes + 6'h1; // @[accel/engine/engine.ts:1043]
+            argRes <= argRes + 6'h1; // @[accel/engine/engine.ts:1045]
           end
         end
       end
-      mul_bypass_valid_0 <= mul_bypass; // @[accel/engine/engine.ts:999]
-      mul_bypass_valid_1 <= mul_bypass_valid_0; // @[accel/engine/engine.ts:999]
-      mul_bypass_valid_2 <= mul_bypass_valid_1; // @[accel/engine/engine.ts:999]
-      d1Valid <= finIn; // @[accel/engine/engine.ts:1050]
-      d2Valid <= d1Valid; // @[accel/engine/engine.ts:1051]
-      d1 <= sum; // @[accel/engine/engine.ts:1052]
-      d2 <= d1; // @[accel/engine/engine.ts:1053]
-      zN_0 <= red_n_5 == 32'h0; // @[accel/engine/engine.ts:1054]
-      regNext <= zN_0; // @[accel/engine/engine.ts:1055]
-      endD_0 <= red_row_end_5; // @[accel/engine/engine.ts:1056]
-      regNext_1 <= endD_0; // @[accel/engine/engine.ts:1057]
-      fin_valid_0 <= nConv_out_valid; // @[accel/engine/engine.ts:1065]
-      fin_zero_0 <= regNext; // @[accel/engine/engine.ts:1066]
-      fin_end_0 <= regNext_1; // @[accel/engine/engine.ts:1067]
-      fin_valid_1 <= fin_valid_0; // @[accel/engine/engine.ts:1065]
-      fin_zero_1 <= fin_zero_0; // @[accel/engine/engine.ts:1066]
-      fin_end_1 <= fin_end_0; // @[accel/engine/engine.ts:1067]
-      fin_valid_2 <= fin_valid_1; // @[accel/engine/engine.ts:1065]
-      fin_zero_2 <= fin_zero_1; // @[accel/engine/engine.ts:1066]
-      fin_end_2 <= fin_end_1; // @[accel/engine/engine.ts:1067]
-      fin_valid_3 <= fin_valid_2; // @[accel/engine/engine.ts:1065]
-      fin_zero_3 <= fin_zero_2; // @[accel/engine/engine.ts:1066]
-      fin_end_3 <= fin_end_2; // @[accel/engine/engine.ts:1067]
-      fin_valid_4 <= fin_valid_3; // @[accel/engine/engine.ts:1065]
-      fin_zero_4 <= fin_zero_3; // @[accel/engine/engine.ts:1066]
-      fin_end_4 <= fin_end_3; // @[accel/engine/engine.ts:1067]
-      fin_valid_5 <= fin_valid_4; // @[accel/engine/engine.ts:1065]
-      fin_zero_5 <= fin_zero_4; // @[accel/engine/engine.ts:1066]
-      fin_end_5 <= fin_end_4; // @[accel/engine/engine.ts:1067]
-      fin_valid_6 <= fin_valid_5; // @[accel/engine/engine.ts:1065]
-      fin_zero_6 <= fin_zero_5; // @[accel/engine/engine.ts:1066]
-      fin_end_6 <= fin_end_5; // @[accel/engine/engine.ts:1067]
-      fin_valid_7 <= fin_valid_6; // @[accel/engine/engine.ts:1065]
-      fin_zero_7 <= fin_zero_6; // @[accel/engine/engine.ts:1066]
-      fin_end_7 <= fin_end_6; // @[accel/engine/engine.ts:1067]
-      fin_valid_8 <= fin_valid_7; // @[accel/engine/engine.ts:1065]
-      fin_zero_8 <= fin_zero_7; // @[accel/engine/engine.ts:1066]
-      fin_end_8 <= fin_end_7; // @[accel/engine/engine.ts:1067]
-      fin_valid_9 <= fin_valid_8; // @[accel/engine/engine.ts:1065]
-      fin_zero_9 <= fin_zero_8; // @[accel/engine/engine.ts:1066]
-      fin_end_9 <= fin_end_8; // @[accel/engine/engine.ts:1067]
-      fin_valid_10 <= fin_valid_9; // @[accel/engine/engine.ts:1065]
-      fin_zero_10 <= fin_zero_9; // @[accel/engine/engine.ts:1066]
-      fin_end_10 <= fin_end_9; // @[accel/engine/engine.ts:1067]
-      fin_valid_11 <= fin_valid_10; // @[accel/engine/engine.ts:1065]
-      fin_zero_11 <= fin_zero_10; // @[accel/engine/engine.ts:1066]
-      fin_end_11 <= fin_end_10; // @[accel/engine/engine.ts:1067]
+      mul_bypass_valid_0 <= mul_bypass; // @[accel/engine/engine.ts:1001]
+      mul_bypass_valid_1 <= mul_bypass_valid_0; // @[accel/engine/engine.ts:1001]
+      mul_bypass_valid_2 <= mul_bypass_valid_1; // @[accel/engine/engine.ts:1001]
+      d1Valid <= finIn; // @[accel/engine/engine.ts:1052]
+      d2Valid <= d1Valid; // @[accel/engine/engine.ts:1053]
+      d1 <= sum; // @[accel/engine/engine.ts:1054]
+      d2 <= d1; // @[accel/engine/engine.ts:1055]
+      zN_0 <= red_n_5 == 32'h0; // @[accel/engine/engine.ts:1056]
+      regNext <= zN_0; // @[accel/engine/engine.ts:1057]
+      endD_0 <= red_row_end_5; // @[accel/engine/engine.ts:1058]
+      regNext_1 <= endD_0; // @[accel/engine/engine.ts:1059]
+      fin_valid_0 <= nConv_out_valid; // @[accel/engine/engine.ts:1067]
+      fin_zero_0 <= regNext; // @[accel/engine/engine.ts:1068]
+      fin_end_0 <= regNext_1; // @[accel/engine/engine.ts:1069]
+      fin_valid_1 <= fin_valid_0; // @[accel/engine/engine.ts:1067]
+      fin_zero_1 <= fin_zero_0; // @[accel/engine/engine.ts:1068]
+      fin_end_1 <= fin_end_0; // @[accel/engine/engine.ts:1069]
+      fin_valid_2 <= fin_valid_1; // @[accel/engine/engine.ts:1067]
+      fin_zero_2 <= fin_zero_1; // @[accel/engine/engine.ts:1068]
+      fin_end_2 <= fin_end_1; // @[accel/engine/engine.ts:1069]
+      fin_valid_3 <= fin_valid_2; // @[accel/engine/engine.ts:1067]
+      fin_zero_3 <= fin_zero_2; // @[accel/engine/engine.ts:1068]
+      fin_end_3 <= fin_end_2; // @[accel/engine/engine.ts:1069]
+      fin_valid_4 <= fin_valid_3; // @[accel/engine/engine.ts:1067]
+      fin_zero_4 <= fin_zero_3; // @[accel/engine/engine.ts:1068]
+      fin_end_4 <= fin_end_3; // @[accel/engine/engine.ts:1069]
+      fin_valid_5 <= fin_valid_4; // @[accel/engine/engine.ts:1067]
+      fin_zero_5 <= fin_zero_4; // @[accel/engine/engine.ts:1068]
+      fin_end_5 <= fin_end_4; // @[accel/engine/engine.ts:1069]
+      fin_valid_6 <= fin_valid_5; // @[accel/engine/engine.ts:1067]
+      fin_zero_6 <= fin_zero_5; // @[accel/engine/engine.ts:1068]
+      fin_end_6 <= fin_end_5; // @[accel/engine/engine.ts:1069]
+      fin_valid_7 <= fin_valid_6; // @[accel/engine/engine.ts:1067]
+      fin_zero_7 <= fin_zero_6; // @[accel/engine/engine.ts:1068]
+      fin_end_7 <= fin_end_6; // @[accel/engine/engine.ts:1069]
+      fin_valid_8 <= fin_valid_7; // @[accel/engine/engine.ts:1067]
+      fin_zero_8 <= fin_zero_7; // @[accel/engine/engine.ts:1068]
+      fin_end_8 <= fin_end_7; // @[accel/engine/engine.ts:1069]
+      fin_valid_9 <= fin_valid_8; // @[accel/engine/engine.ts:1067]
+      fin_zero_9 <= fin_zero_8; // @[accel/engine/engine.ts:1068]
+      fin_end_9 <= fin_end_8; // @[accel/engine/engine.ts:1069]
+      fin_valid_10 <= fin_valid_9; // @[accel/engine/engine.ts:1067]
+      fin_zero_10 <= fin_zero_9; // @[accel/engine/engine.ts:1068]
+      fin_end_10 <= fin_end_9; // @[accel/engine/engine.ts:1069]
+      fin_valid_11 <= fin_valid_10; // @[accel/engine/engine.ts:1067]
+      fin_zero_11 <= fin_zero_10; // @[accel/engine/engine.ts:1068]
+      fin_end_11 <= fin_end_10; // @[accel/engine/engine.ts:1069]
       if (opStart) begin
-        pkData <= 512'h0; // @[accel/engine/engine.ts:1438]
+        pkData <= 512'h0; // @[accel/engine/engine.ts:1436]
       end else begin
         if (pkTake) begin
           pkData <= pkFlush ? 512'h0 : pkNextData;
         end
       end
       if (opStart) begin
-        pkStrb <= 64'h0; // @[accel/engine/engine.ts:1439]
+        pkStrb <= 64'h0; // @[accel/engine/engine.ts:1437]
       end else begin
         if (pkTake) begin
           pkStrb <= pkFlush ? 64'h0 : pkNextStrb;
         end
       end
       if (opStart) begin
-        pkN <= 4'h0; // @[accel/engine/engine.ts:1440]
+        pkN <= 4'h0; // @[accel/engine/engine.ts:1438]
       end else begin
         if (pkTake) begin
           pkN <= pkFlush ? 4'h0 : (pkN + 4'h1);
         end
       end
       if (opStart) begin
-        pkSeen <= 32'h0; // @[accel/engine/engine.ts:1441]
+        pkSeen <= 32'h0; // @[accel/engine/engine.ts:1439]
       end else begin
         if (pkTake) begin
-          pkSeen <= pkSeen + 32'h1; // @[accel/engine/engine.ts:1140]
+          pkSeen <= pkSeen + 32'h1; // @[accel/engine/engine.ts:1142]
         end
       end
       if (opStart) begin
-        pkWord <= grad_rows_lo[31:6]; // @[accel/engine/engine.ts:1442]
+        pkWord <= grad_rows_lo[31:6]; // @[accel/engine/engine.ts:1440]
       end else begin
         if (pkTake) begin
           if (pkFlush) begin
-            pkWord <= pkWord + 26'h1; // @[accel/engine/engine.ts:1145]
+            pkWord <= pkWord + 26'h1; // @[accel/engine/engine.ts:1147]
           end
         end
       end
       if (awGo) begin
-        awValid <= 1'b1; // @[accel/engine/engine.ts:1195]
+        awValid <= 1'b1; // @[accel/engine/engine.ts:1197]
       end else begin
         if (awValid & m_axi_awready) begin
-          awValid <= 1'b0; // @[accel/engine/engine.ts:1193]
+          awValid <= 1'b0; // @[accel/engine/engine.ts:1195]
         end
       end
       if (awGo) begin
-        awAddr <= {curOwWord, 6'h0}; // @[accel/engine/engine.ts:1196]
+        awAddr <= {curOwWord, 6'h0}; // @[accel/engine/engine.ts:1198]
       end
       if (awGo) begin
-        awLen <= _T_128[7:0]; // @[accel/engine/engine.ts:1197]
+        awLen <= _T_130[7:0]; // @[accel/engine/engine.ts:1199]
       end
       if (bFire & ~awGo) begin
-        bOut <= bOut - 9'h1; // @[accel/engine/engine.ts:1265]
+        bOut <= bOut - 9'h1; // @[accel/engine/engine.ts:1267]
       end else begin
         if (awGo & ~bFire) begin
-          bOut <= bOut + 9'h1; // @[accel/engine/engine.ts:1264]
+          bOut <= bOut + 9'h1; // @[accel/engine/engine.ts:1266]
         end
       end
       if (nextTable) begin
-        bPrev <= bOut - {8'h0, bFire}; // @[accel/engine/engine.ts:1476]
+        bPrev <= bOut - {8'h0, bFire}; // @[accel/engine/engine.ts:1474]
       end else begin
         if (start) begin
-          bPrev <= 9'h0; // @[accel/engine/engine.ts:1397]
+          bPrev <= 9'h0; // @[accel/engine/engine.ts:1394]
         end else begin
           if (bFire & (bPrev != 9'h0)) begin
-            bPrev <= bPrev - 9'h1; // @[accel/engine/engine.ts:1263]
+            bPrev <= bPrev - 9'h1; // @[accel/engine/engine.ts:1265]
           end
         end
       end
       if (awGo) begin
-        writerTable <= tableAt; // @[accel/engine/engine.ts:1262]
+        writerTable <= tableAt; // @[accel/engine/engine.ts:1264]
       end
       if (awGo) begin
-        owWord <= curOwWord + {17'h0, aw_burst}; // @[accel/engine/engine.ts:1198]
+        owWord <= curOwWord + {17'h0, aw_burst}; // @[accel/engine/engine.ts:1200]
       end
       if (err) begin
-        owLeft <= 4'h0; // @[accel/engine/engine.ts:1303]
+        owLeft <= 4'h0; // @[accel/engine/engine.ts:1305]
       end else begin
         if (awGo) begin
-          owLeft <= curOwLeft - aw_burst[3:0]; // @[accel/engine/engine.ts:1199]
+          owLeft <= curOwLeft - aw_burst[3:0]; // @[accel/engine/engine.ts:1201]
         end
       end
       if (opStart) begin
-        owArg <= 1'b0; // @[accel/engine/engine.ts:1422]
+        owArg <= 1'b0; // @[accel/engine/engine.ts:1419]
       end else begin
         if (err) begin
-          owArg <= 1'b0; // @[accel/engine/engine.ts:1304]
+          owArg <= 1'b0; // @[accel/engine/engine.ts:1306]
         end else begin
           if (((awGo & owFromQ) & fromBag) & argEn) begin
-            owArg <= ~owArg; // @[accel/engine/engine.ts:1191]
+            owArg <= ~owArg; // @[accel/engine/engine.ts:1193]
           end
         end
       end
       if (awGo) begin
-        owSrc <= curOwSrc; // @[accel/engine/engine.ts:1192]
+        owSrc <= curOwSrc; // @[accel/engine/engine.ts:1194]
       end
       if (wGo) begin
-        wValid <= 1'b1; // @[accel/engine/engine.ts:1245]
+        wValid <= 1'b1; // @[accel/engine/engine.ts:1247]
       end else begin
         if (wValid & m_axi_wready) begin
-          wValid <= 1'b0; // @[accel/engine/engine.ts:1243]
+          wValid <= 1'b0; // @[accel/engine/engine.ts:1245]
         end
       end
       if (wGo) begin
-        wData <= (wSrc < 3'h2) ? wHead[511:0] : ownData; // @[accel/engine/engine.ts:1247]
+        wData <= (wSrc < 3'h2) ? wHead[511:0] : ownData; // @[accel/engine/engine.ts:1249]
       end
       if (wGo) begin
-        wStrb <= err ? 64'h0 : ((wSrc < 3'h2) ? (ohEnd ? tailStrb : 64'hffffffffffffffff) : ownStrb); // @[accel/engine/engine.ts:1248]
+        wStrb <= err ? 64'h0 : ((wSrc < 3'h2) ? (ohEnd ? tailStrb : 64'hffffffffffffffff) : ownStrb); // @[accel/engine/engine.ts:1250]
       end
       if (wGo) begin
-        wLast <= burstEnd; // @[accel/engine/engine.ts:1249]
+        wLast <= burstEnd; // @[accel/engine/engine.ts:1251]
       end
       if (wGo) begin
-        wBeat <= burstEnd ? 8'h0 : (wBeat + 8'h1); // @[accel/engine/engine.ts:1250]
+        wBeat <= burstEnd ? 8'h0 : (wBeat + 8'h1); // @[accel/engine/engine.ts:1252]
       end
       if (start) begin
-        aheadErr <= 1'b0; // @[accel/engine/engine.ts:1396]
+        aheadErr <= 1'b0; // @[accel/engine/engine.ts:1393]
       end else begin
-        if (_T_129) begin
-          aheadErr <= 1'b1; // @[accel/engine/engine.ts:1282]
+        if (_T_131) begin
+          aheadErr <= 1'b1; // @[accel/engine/engine.ts:1284]
         end
       end
-      if (_T_129) begin
-        aheadResp <= m_axi_rresp; // @[accel/engine/engine.ts:1283]
+      if (_T_131) begin
+        aheadResp <= m_axi_rresp; // @[accel/engine/engine.ts:1285]
       end
-      if (_T_129) begin
-        aheadAddr <= rErrAddr; // @[accel/engine/engine.ts:1284]
+      if (_T_131) begin
+        aheadAddr <= rErrAddr; // @[accel/engine/engine.ts:1286]
       end
       if (nextTable) begin
-        tableDue <= 1'b1; // @[accel/engine/engine.ts:1475]
+        tableDue <= 1'b1; // @[accel/engine/engine.ts:1473]
       end else begin
         if (start) begin
-          tableDue <= num_tables != 32'h0; // @[accel/engine/engine.ts:1393]
+          tableDue <= num_tables != 32'h0; // @[accel/engine/engine.ts:1391]
         end else begin
           if (descSwap) begin
             tableDue <= 1'b0; // @[accel/engine/engine.ts:1328]
-          end
-        end
-      end
-      if (opStart) begin
-        armedAhead <= 1'b0; // @[accel/engine/engine.ts:1426]
-      end else begin
-        if (start) begin
-          armedAhead <= 1'b0; // @[accel/engine/engine.ts:1395]
-        end else begin
-          if (descSwap) begin
-            armedAhead <= preArmed; // @[accel/engine/engine.ts:1330]
           end
         end
       end
@@ -5231,62 +5231,62 @@ module TcastEngine_d512_a32_r256_b8_q32_l3_3_12_g8t128s2048_w256_m128 (
   end
   always @(posedge aclk) begin
     if (mul_bypass_valid_0) begin
-      mul_bypass_1 <= mul_bypass_0; // @[accel/engine/engine.ts:998]
+      mul_bypass_1 <= mul_bypass_0; // @[accel/engine/engine.ts:1000]
     end
     if (mul_bypass_valid_1) begin
-      mul_bypass_2 <= mul_bypass_1; // @[accel/engine/engine.ts:998]
+      mul_bypass_2 <= mul_bypass_1; // @[accel/engine/engine.ts:1000]
     end
   end
   always @(posedge aclk) begin : mul_bypass_0_logic
-    reg [511:0] byp; // @[accel/engine/engine.ts:996]
+    reg [511:0] byp; // @[accel/engine/engine.ts:998]
     if (mul_bypass) begin
       byp = {((termsIn_15[30:23] == 8'hff) & (termsIn_15[22:0] != 23'h0)) ? 32'h7fc00000 : termsIn_15, ((termsIn_14[30:23] == 8'hff) & (termsIn_14[22:0] != 23'h0)) ? 32'h7fc00000 : termsIn_14, ((termsIn_13[30:23] == 8'hff) & (termsIn_13[22:0] != 23'h0)) ? 32'h7fc00000 : termsIn_13, ((termsIn_12[30:23] == 8'hff) & (termsIn_12[22:0] != 23'h0)) ? 32'h7fc00000 : termsIn_12, ((termsIn_11[30:23] == 8'hff) & (termsIn_11[22:0] != 23'h0)) ? 32'h7fc00000 : termsIn_11, ((termsIn_10[30:23] == 8'hff) & (termsIn_10[22:0] != 23'h0)) ? 32'h7fc00000 : termsIn_10, ((termsIn_9[30:23] == 8'hff) & (termsIn_9[22:0] != 23'h0)) ? 32'h7fc00000 : termsIn_9, ((termsIn_8[30:23] == 8'hff) & (termsIn_8[22:0] != 23'h0)) ? 32'h7fc00000 : termsIn_8, ((termsIn_7[30:23] == 8'hff) & (termsIn_7[22:0] != 23'h0)) ? 32'h7fc00000 : termsIn_7, ((termsIn_6[30:23] == 8'hff) & (termsIn_6[22:0] != 23'h0)) ? 32'h7fc00000 : termsIn_6, ((termsIn_5[30:23] == 8'hff) & (termsIn_5[22:0] != 23'h0)) ? 32'h7fc00000 : termsIn_5, ((termsIn_4[30:23] == 8'hff) & (termsIn_4[22:0] != 23'h0)) ? 32'h7fc00000 : termsIn_4, ((termsIn_3[30:23] == 8'hff) & (termsIn_3[22:0] != 23'h0)) ? 32'h7fc00000 : termsIn_3, ((termsIn_2[30:23] == 8'hff) & (termsIn_2[22:0] != 23'h0)) ? 32'h7fc00000 : termsIn_2, ((termsIn_1[30:23] == 8'hff) & (termsIn_1[22:0] != 23'h0)) ? 32'h7fc00000 : termsIn_1, ((termsIn[30:23] == 8'hff) & (termsIn[22:0] != 23'h0)) ? 32'h7fc00000 : termsIn};
-      mul_bypass_0 <= byp; // @[accel/engine/engine.ts:998]
+      mul_bypass_0 <= byp; // @[accel/engine/engine.ts:1000]
     end
   end
   always @(posedge aclk) begin
     if (arGo) begin
-      slotLen[tailSlot] <= _T_130[7:0]; // @[accel/engine/engine.ts:612]
+      slotLen[tailSlot] <= _T_132[7:0]; // @[accel/engine/engine.ts:614]
     end
   end
   always @(posedge aclk) begin
     if (arGo) begin
-      slotKind[tailSlot] <= arKind; // @[accel/engine/engine.ts:613]
+      slotKind[tailSlot] <= arKind; // @[accel/engine/engine.ts:615]
     end
   end
   always @(posedge aclk) begin
     if (rFire) begin
-      robRcv[rSlot] <= rRcv + 9'h1; // @[accel/engine/engine.ts:661]
+      robRcv[rSlot] <= rRcv + 9'h1; // @[accel/engine/engine.ts:663]
     end
   end
   always @(posedge aclk) begin
     if (arGo) begin
-      robBase[tailSlot] <= robRcv_rd0; // @[accel/engine/engine.ts:614]
+      robBase[tailSlot] <= robRcv_rd0; // @[accel/engine/engine.ts:616]
     end
   end
   always @(posedge aclk) begin
     if (rFire) begin
-      rob[{rSlot, rCount[2:0]}] <= m_axi_rdata; // @[accel/engine/engine.ts:660]
+      rob[{rSlot, rCount[2:0]}] <= m_axi_rdata; // @[accel/engine/engine.ts:662]
     end
   end
   always @(posedge aclk) begin
     if (drain) begin
-      robData <= rob[{headSlot, dBeat}]; // @[accel/engine/engine.ts:677]
+      robData <= rob[{headSlot, dBeat}]; // @[accel/engine/engine.ts:679]
     end
   end
   always @(posedge aclk) begin
     if (arGo) begin
-      slotAddr[tailSlot] <= {arWordSel, 6'h0}; // @[accel/engine/engine.ts:648]
+      slotAddr[tailSlot] <= {arWordSel, 6'h0}; // @[accel/engine/engine.ts:650]
     end
   end
   always @(posedge aclk) begin
     if (red_valid_5 & ~red_last_5) begin
-      acc[{red_slot_5, red_beat_5}] <= sum; // @[accel/engine/engine.ts:1034]
+      acc[{red_slot_5, red_beat_5}] <= sum; // @[accel/engine/engine.ts:1036]
     end
   end
   always @(posedge aclk) begin
     if ((red_valid_5 & ~red_last_5) & argEn) begin
-      argMem[{red_slot_5, red_beat_5}] <= argmax_next; // @[accel/engine/engine.ts:1038]
+      argMem[{red_slot_5, red_beat_5}] <= argmax_next; // @[accel/engine/engine.ts:1040]
     end
   end
 endmodule

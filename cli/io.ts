@@ -11,6 +11,7 @@ import { projectRoot } from '../generator/hdl/source';
 import { onCleanup } from '../sim/proc';
 import { UsageError } from './command';
 import { cannotCreateIn, danglingLink, fsReason } from '../sim/fs';
+import { decimalNumber } from '../sim/env';
 
 // ------------------------------------------------------------------ option values
 
@@ -53,14 +54,10 @@ export function choiceListOption<T extends string>(name: string, s: string | und
   return s.split(',').map((x) => choiceOption(`each value of ${name}`, x, choices, choices[0]!));
 }
 
-/** Decimal notation: digits with an optional point and exponent (no 0x/0b/0o, Infinity or blanks, which Number() takes). */
-const REAL_RE = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
-
 /** A real-number option (decimal notation); `ok` says whether a value is allowed, `range` says which are. */
 export function realOption(name: string, s: string | undefined, dflt: number, ok: (v: number) => boolean, range: string): number {
   if (s === undefined) return dflt;
-  const t = s.trim();
-  const v = REAL_RE.test(t) ? Number(t) : NaN;
+  const v = decimalNumber(s);
   if (!Number.isFinite(v) || !ok(v)) throw new UsageError(`${name} must be a number ${range}, got '${s}'`);
   return v;
 }

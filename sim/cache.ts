@@ -25,6 +25,7 @@ import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { onCleanup } from './proc';
 import { cannotCreateIn, fsReason, makeDirs } from './fs';
+import { envSeconds } from './env';
 
 /** The repository root (the folder that holds sim/). */
 export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -229,12 +230,7 @@ export interface LockOptions {
 
 /** $TCAST_LOCK_TIMEOUT_S in ms, else an hour; a value that is not a positive number is an error (it meant an hour's wait). */
 function defaultLockTimeout(): number {
-  const env = process.env.TCAST_LOCK_TIMEOUT_S;
-  if (env === undefined || env.trim() === '') return 60 * 60_000;
-  // Decimal notation only, as the CLI's real-number options (Number() would take 0x10 as 16 s).
-  const s = /^\s*\+?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*$/.test(env) ? Number(env) : NaN;
-  if (!Number.isFinite(s) || s <= 0) throw new CacheError(`TCAST_LOCK_TIMEOUT_S must be a positive number of seconds, got '${env}'; unset it to wait up to an hour`);
-  return s * 1000;
+  return envSeconds('TCAST_LOCK_TIMEOUT_S', 60 * 60_000, (m) => new CacheError(m), '; unset it to wait up to an hour');
 }
 
 /**

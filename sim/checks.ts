@@ -8,6 +8,7 @@ import { execa } from 'execa';
 import { basename, join } from 'node:path';
 import { includeDirs, withVerilogFiles, type VerilogInput } from './sources';
 import { requireTool } from './tools';
+import { envSeconds } from './env';
 
 export interface Diagnostic {
   severity: 'warning' | 'error';
@@ -34,11 +35,7 @@ export class ToolTimeoutError extends Error {
 
 /** The time limit of one tool run: $TCAST_TOOL_TIMEOUT_S seconds, else 10 minutes. */
 function toolTimeoutMs(): number {
-  const env = process.env.TCAST_TOOL_TIMEOUT_S;
-  if (env === undefined || env.trim() === '') return 10 * 60_000;
-  const s = Number(env);
-  if (!Number.isFinite(s) || s <= 0) throw new ToolTimeoutError(`TCAST_TOOL_TIMEOUT_S must be a positive number of seconds, got '${env}'`);
-  return s * 1000;
+  return envSeconds('TCAST_TOOL_TIMEOUT_S', 10 * 60_000, (m) => new ToolTimeoutError(m));
 }
 
 /** Runs a tool to completion (never rejects): exit code, stdout and stderr interleaved, whether the timeout killed it. */

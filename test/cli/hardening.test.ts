@@ -379,6 +379,8 @@ describe('7. values are checked', () => {
       // A tool past its time limit is the check's failure with the way to raise the limit, not an internal error.
       refuses(d, ['check', 'fp32-add-s3'], 1, /(verilator|yosys|iverilog) did not finish within 0\.001 s \(.*\); a large design may need longer: set TCAST_TOOL_TIMEOUT_S=SECONDS$/, { env: { TCAST_TOOL_TIMEOUT_S: '0.001' } }),
       refuses(d, ['check', 'fp32-add-s3'], 1, /TCAST_TOOL_TIMEOUT_S must be a positive number of seconds, got 'x'/, { env: { TCAST_TOOL_TIMEOUT_S: 'x' } }),
+      // Decimal only, as TCAST_LOCK_TIMEOUT_S (sim/env.ts): Number() would read 0x10 as 16 s.
+      refuses(d, ['check', 'fp32-add-s3'], 1, /TCAST_TOOL_TIMEOUT_S must be a positive number of seconds, got '0x10'/, { env: { TCAST_TOOL_TIMEOUT_S: '0x10' } }),
     ]);
   });
 

@@ -53,10 +53,9 @@ export function checkResultFile(file: string, v: unknown): string | undefined {
     for (const k of ['dim', 'cycles'] as const) if (typeof r[k] !== 'number' || !Number.isFinite(r[k])) return `${file}: runs[${i}].${k} must be a number, got ${JSON.stringify(r[k])}`;
     if (!Number.isInteger(r.dim) || (r.dim as number) < 1) return `${file}: runs[${i}].dim must be an integer >= 1, got ${JSON.stringify(r.dim)}`;
     if (typeof r.op !== 'string' && typeof r.path !== 'string') return `${file}: runs[${i}] has neither "op" (engine bench) nor "path" (training bench)`;
-    for (const k of ['lookups', 'uniqueRows', 'bags', 'dataBits', 'bytesRead', 'bytesWritten', 'modelBytesRead', 'modelBytesWritten', 'rUtilisation', 'memoryMaxReads', 'readLatency', 'busBytes', 'turnaround'])
-      if (r[k] !== undefined && (typeof r[k] !== 'number' || !Number.isFinite(r[k]))) return `${file}: runs[${i}].${k} must be a number when given, got ${JSON.stringify(r[k])}`;
-    // Counts, sizes and times: a negative one (or a bus of no bytes) would be plotted as if measured.
+    // Counts, sizes and times, when given: numbers, none negative (it would be plotted as if measured).
     for (const k of ['cycles', 'lookups', 'uniqueRows', 'bags', 'bytesRead', 'bytesWritten', 'modelBytesRead', 'modelBytesWritten', 'rUtilisation', 'memoryMaxReads', 'readLatency', 'busBytes', 'turnaround']) {
+      if (r[k] !== undefined && (typeof r[k] !== 'number' || !Number.isFinite(r[k]))) return `${file}: runs[${i}].${k} must be a number when given, got ${JSON.stringify(r[k])}`;
       if (r[k] !== undefined && (r[k] as number) < 0) return `${file}: runs[${i}].${k} must be >= 0, got ${JSON.stringify(r[k])}`;
     }
     if (r.dataBits !== undefined && (!Number.isInteger(r.dataBits) || (r.dataBits as number) < 8 || (r.dataBits as number) % 8 !== 0)) {

@@ -120,9 +120,10 @@ const bench: Benchmark<Options> = {
     console.log(`engine bench: ${target.top} ${b.cached ? 'found in the build cache' : `built in ${((Date.now() - t0) / 1000).toFixed(0)} s`}`);
     const runs: Record<string, unknown>[] = [];
     let peakRss = process.memoryUsage().rss;
-    /** One scenario in the build, checked: it ended and the operation ended clean (DONE, no error). */
+    /** One scenario in the build (the harness's cycle cap raised for DLRM scale), checked: it ended and the operation ended clean (DONE, no error). */
     const simulateOne = async (scenario: AxiScenario): Promise<{ r: AxiResult; k: EngineCounters }> => {
       scenario.watchdogCycles = 100_000;
+      scenario.maxCycles = 2_000_000_000;
       const done = step(`simulating ${scenario.name}`);
       const [r] = await simulateAxi(target, [scenario]);
       done();
@@ -136,7 +137,6 @@ const bench: Benchmark<Options> = {
       const indexType = c.indices instanceof BigInt64Array ? 'int64' : 'int32';
       const s = forwardScenario(c, shape, { name: `${op}-d${c.dim}-l${readLatency}-r${memoryMaxReads}${op === 'forward' ? `-${indexType}` : ''}`, sparse: true, dump: false, maxCycles: 2_000_000_000,
         profile: { readLatency, writeLatency: readLatency, maxReads: memoryMaxReads, maxWrites: 256, seed: 1 } });
-      s.scenario.maxCycles = 2_000_000_000;
       const { r, k } = await simulateOne(s.scenario);
       const p = opPerf(op, c, s.layout, k, shape, r.wallSeconds, r.cpuSeconds);
       const run = {

@@ -295,6 +295,29 @@ export function smallBatch(name: string, B: number, maxBag: number, seed: number
   return { bags, weights, s: batchedForwardScenario({ bags, weights, indices, offsets }, testShape, { name, profile }) };
 }
 
+/** Table `t`'s columns of a batched forward's output [B, Σ dim]. */
+function tableColumns(bags: ReturnType<typeof prepareBatched>, t: number, x: Float32Array): Float32Array {
+  const dim = bags.tables[t]!.dim, off = bags.dimOff[t]!;
+  return Float32Array.from({ length: bags.batchSize * dim }, (_, i) => x[Math.floor(i / dim) * bags.totalDim + off + (i % dim)]!);
+}
+
+/** Word `w` of table `t`'s descriptor in a batched scenario (its descriptor list is the last memory region). */
+function descriptorWord(s: { scenario: AxiScenario }, t: number, w: keyof typeof ENGINE_DESCRIPTOR.offsets): number {
+  const list = s.scenario.memory![s.scenario.memory!.length - 1]!;
+  return new DataView(list.bytes.buffer, list.bytes.byteOffset, list.bytes.byteLength).getUint32(t * DESC_BYTES + ENGINE_DESCRIPTOR.offsets[w], true);
+}
+
+/** Why a batched START with one bus error did not end as `want` says, with nothing left open; undefined when it did. */
+function busErrorEnd(r: AxiResult, want: { error: number; errAddr: number; tableAt: number }): string | undefined {
+  if (r.status !== 'ok') return `status ${r.status}: ${r.failure ?? r.violation?.message ?? ''}`;
+  const k = countersOf(r);
+  const wanted = { status: ENGINE_STATUS.DONE | ENGINE_STATUS.ERROR, ...want };
+  const got = { status: k.status, error: k.error, errAddr: Number(k.errAddr), tableAt: k.tableAt };
+  if (JSON.stringify(got) !== JSON.stringify(wanted)) return `ended with ${JSON.stringify(got)}, not ${JSON.stringify(wanted)}`;
+  if (r.counters.m_axi!.outstanding !== 0 || r.inFlight.length !== 0) return 'transactions left open';
+  return undefined;
+}
+
 /**
  * A batch whose second table's index read fails (SLVERR) while the first table still waits for its writes' answers
  * (they come 300 cycles late), so the read is one read ahead (docs/ENGINE.md, "Descriptors (batched tables)"). `problem`: unless the
@@ -302,36 +325,23 @@ export function smallBatch(name: string, B: number, maxBag: number, seed: number
  * output whole, nothing left open).
  */
 export function aheadErrorScenario(name: string): { scenario: AxiScenario; problem(r: AxiResult): string | undefined } {
-  const B = 6;
-  const { bags, weights, s } = smallBatch(name, B, 6, 5, { readLatency: 10, writeLatency: 300 });
-  const mem = s.scenario.memory!;
-  const list = mem[mem.length - 1]!;
-  const desc = new DataView(list.bytes.buffer, list.bytes.byteOffset, list.bytes.byteLength);
-  const word = (t: number, w: 'INDICES_LO' | 'NUM_INDICES') => desc.getUint32(t * DESC_BYTES + ENGINE_DESCRIPTOR.offsets[w], true);
+  const { bags, weights, s } = smallBatch(name, 6, 6, 5, { readLatency: 10, writeLatency: 300 });
+  const indicesOf = (t: number) => descriptorWord(s, t, 'INDICES_LO');
+  const countOf = (t: number) => descriptorWord(s, t, 'NUM_INDICES');
   // Table 1's last index, in a beat that table 0's indices do not share (table 0 would read it first).
   const beat = testShape.dataBits / 8;
-  const at = word(1, 'INDICES_LO') + 4 * (word(1, 'NUM_INDICES') - 1);
-  if (Math.floor(at / beat) <= Math.floor((word(0, 'INDICES_LO') + 4 * word(0, 'NUM_INDICES') - 1) / beat)) throw new Error(`${name}: table 1's last index shares a beat with table 0's: pick another seed`);
+  const at = indicesOf(1) + 4 * (countOf(1) - 1);
+  if (Math.floor(at / beat) <= Math.floor((indicesOf(0) + 4 * countOf(0) - 1) / beat)) throw new Error(`${name}: table 1's last index shares a beat with table 0's: pick another seed`);
   const scenario: AxiScenario = { ...s.scenario, errors: [{ lo: at, hi: at + 4, resp: 'SLVERR', dir: 'r' }], watchdogCycles: 5000 };
   const problem = (r: AxiResult): string | undefined => {
-    if (r.status !== 'ok') return `status ${r.status}: ${r.failure ?? r.violation?.message ?? ''}`;
-    const k = countersOf(r);
     // ERR_ADDR: the failing burst's address, table 1's index stream's first (a few beats: one burst).
-    const want = { status: ENGINE_STATUS.DONE | ENGINE_STATUS.ERROR, error: 0x100 | 2, errAddr: Math.floor(word(1, 'INDICES_LO') / beat) * beat, tableAt: 1 };
-    const got = { status: k.status, error: k.error, errAddr: Number(k.errAddr), tableAt: k.tableAt };
-    if (JSON.stringify(got) !== JSON.stringify(want)) return `ended with ${JSON.stringify(got)}, not ${JSON.stringify(want)}`;
-    if (r.counters.m_axi!.outstanding !== 0 || r.inFlight.length !== 0) return 'transactions left open';
+    const end = busErrorEnd(r, { error: 0x100 | 2, errAddr: Math.floor(indicesOf(1) / beat) * beat, tableAt: 1 });
+    if (end !== undefined) return end;
     // Table 0 ran to its end: its columns of the output are the model's.
     const d = firstBitDifference(tableColumns(bags, 0, s.decode(r)[0]!), tableColumns(bags, 0, gatherReduceBatchedPrepared(bags, weights)));
     return d === -1 ? undefined : `table 0's output differs from the model at element ${d}`;
   };
   return { scenario, problem };
-}
-
-/** Table `t`'s columns of a batched forward's output [B, Σ dim]. */
-function tableColumns(bags: ReturnType<typeof prepareBatched>, t: number, x: Float32Array): Float32Array {
-  const dim = bags.tables[t]!.dim, off = bags.dimOff[t]!;
-  return Float32Array.from({ length: bags.batchSize * dim }, (_, i) => x[Math.floor(i / dim) * bags.totalDim + off + (i % dim)]!);
 }
 
 /**
@@ -343,23 +353,16 @@ function tableColumns(bags: ReturnType<typeof prepareBatched>, t: number, x: Flo
 export function writeBehindErrorScenario(name: string): { scenario: AxiScenario; problem(r: AxiResult): string | undefined } {
   const B = 6;
   const { bags, s } = smallBatch(name, B, 6, 5, { readLatency: 10, writeLatency: 300 });
-  const mem = s.scenario.memory!;
-  const list = mem[mem.length - 1]!;
-  const desc = new DataView(list.bytes.buffer, list.bytes.byteOffset, list.bytes.byteLength);
-  const row = desc.getUint32(ENGINE_DESCRIPTOR.offsets.OUT_LO, true) + (B - 1) * desc.getUint32(ENGINE_DESCRIPTOR.offsets.OUT_STRIDE, true);
+  const row = descriptorWord(s, 0, 'OUT_LO') + (B - 1) * descriptorWord(s, 0, 'OUT_STRIDE');
   const scenario: AxiScenario = { ...s.scenario, errors: [{ lo: row, hi: row + 4, resp: 'DECERR', dir: 'w' }], watchdogCycles: 5000 };
   const problem = (r: AxiResult): string | undefined => {
-    if (r.status !== 'ok') return `status ${r.status}: ${r.failure ?? r.violation?.message ?? ''}`;
-    const k = countersOf(r);
-    const want = { status: ENGINE_STATUS.DONE | ENGINE_STATUS.ERROR, error: 0x200 | 3, errAddr: row, tableAt: 0 };
-    const got = { status: k.status, error: k.error, errAddr: Number(k.errAddr), tableAt: k.tableAt };
-    if (JSON.stringify(got) !== JSON.stringify(want)) return `ended with ${JSON.stringify(got)}, not ${JSON.stringify(want)}`;
-    if (r.counters.m_axi!.outstanding !== 0 || r.inFlight.length !== 0) return 'transactions left open';
+    const end = busErrorEnd(r, { error: 0x200 | 3, errAddr: row, tableAt: 0 });
+    if (end !== undefined) return end;
     // The output as it was laid out (guard bytes), where tables 1 and 2 must not have written.
     const laid = s.decode({ ...r, dumps: [guardBytes(r.dumps[0]!.length)] })[0]!;
-    const got0 = s.decode(r)[0]!;
+    const got = s.decode(r)[0]!;
     for (const t of [1, 2]) {
-      const d = firstBitDifference(tableColumns(bags, t, got0), tableColumns(bags, t, laid));
+      const d = firstBitDifference(tableColumns(bags, t, got), tableColumns(bags, t, laid));
       if (d !== -1) return `table ${t} wrote its output (element ${d}) before table 0's writes were answered`;
     }
     return undefined;

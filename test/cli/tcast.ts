@@ -16,6 +16,8 @@ export const bench = (...args: string[]) => execa('node', ['--import', 'tsx', jo
  * costs milliseconds): the exit code and what it printed. For refusals before
  * any work; one that could hang (a recursive mkdir under /proc), wait (a build
  * lock) or build when it regresses runs as a subprocess with a timeout instead.
+ * One call at a time: it sets this process's working folder and environment
+ * while the command runs.
  */
 export async function tcastHere(args: string[], cwd: string = process.cwd(), env: Record<string, string> = {}): Promise<{ exitCode: number; stderr: string; stdout: string }> {
   const err: string[] = [];
